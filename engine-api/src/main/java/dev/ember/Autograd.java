@@ -1,0 +1,207 @@
+package dev.ember;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Functional autograd entry points, as {@code torch.autograd}: {@link #backward}, {@link #grad}, and the
+ * finite-difference checks {@link #gradcheck} and {@link #gradgradcheck}.
+ */
+public final class Autograd {
+    private Autograd() {
+    }
+
+    /**
+     * Accumulates into the leaves the gradients of {@code tensors} weighted by {@code gradTensors} (null, or
+     * null entries, for scalars: 1). {@code retainGraph} keeps saved tensors for another pass;
+     * {@code createGraph} records the backward pass itself, for higher-order derivatives.
+     */
+    public static void backward(List<Tensor> tensors, List<Tensor> gradTensors, boolean retainGraph, boolean createGraph) {
+        List<Tensor> grads = makeGrads(tensors, gradTensors, createGraph);
+        Engine.run(tensors, grads, retainGraph || createGraph, createGraph, null);
+    }
+
+    /**
+     * The gradients of {@code outputs} with respect to {@code inputs}, without touching any {@code grad}
+     * field. {@code gradOutputs} may be null for scalar outputs. With {@code allowUnused} false, an input the
+     * outputs do not depend on is an error; with true its gradient is null.
+     */
+    public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
+                                    boolean retainGraph, boolean createGraph, boolean allowUnused) {
+        for (int i = 0; i < inputs.size(); i++) {
+            if (!inputs.get(i).requiresGrad()) {
+                throw new IllegalArgumentException("One of the differentiated Tensors does not require grad");
+            }
+        }
+        List<Tensor> grads = makeGrads(outputs, gradOutputs, createGraph);
+        Map<Node, Tensor> captures = new IdentityHashMap<>();
+        Node[] targets = new Node[inputs.size()];
+        for (int i = 0; i < inputs.size(); i++) {
+            Tensor t = inputs.get(i);
+            targets[i] = t.gradFn != null ? t.gradFn : t.gradAccumulator();
+            captures.put(targets[i], null);
+        }
+        Engine.run(outputs, grads, retainGraph || createGraph, createGraph, captures);
+        List<Tensor> result = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            Tensor g = captures.get(targets[i]);
+            if (g == null && !allowUnused) {
+                throw new IllegalArgumentException("One of the differentiated Tensors appears to not have been used in the "
+                        + "graph. Set allow_unused=True if this is the desired behavior.");
+            }
+            if (g != null && !createGraph) {
+                g = g.detach();
+            }
+            result.add(g);
+        }
+        return result;
+    }
+
+    /** {@link #grad} with {@code retainGraph = createGraph} and {@code allowUnused = false}. */
+    public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs, boolean createGraph) {
+        return grad(outputs, inputs, gradOutputs, createGraph, createGraph, false);
+    }
+
+    private static List<Tensor> makeGrads(List<Tensor> outputs, List<Tensor> given, boolean createGraph) {
+        List<Tensor> grads = new ArrayList<>();
+        for (int i = 0; i < outputs.size(); i++) {
+            Tensor out = outputs.get(i);
+            Tensor g = given == null ? null : given.get(i);
+            if (g == null) {
+                if (out.requiresGrad() && out.numel() != 1) {
+                    throw new IllegalStateException("grad can be implicitly created only for scalar outputs");
+                }
+                g = out.onesLike();
+            } else {
+                if (!Arrays.equals(g.shapeRef(), out.shapeRef())) {
+                    throw new IllegalArgumentException("Mismatch in shape: grad_output[" + i + "] has a shape of "
+                            + Shapes.size(g.shapeRef()) + " and output[" + i + "] has a shape of " + Shapes.size(out.shapeRef()) + ".");
+                }
+                if (!g.device().equals(out.device())) {
+                    throw new IllegalArgumentException("invalid gradient at index " + i + " - expected device " + out.device()
+                            + " but got " + g.device());
+                }
+                if (g.dtype() != out.dtype()) {
+                    g = g.to(out.dtype());
+                }
+                if (!createGraph) {
+                    g = g.detach();
+                }
+            }
+            grads.add(g);
+        }
+        return grads;
+    }
+
+    /**
+     * Compares analytical gradients with central finite differences, as {@code torch.autograd.gradcheck}:
+     * inputs that require grad must be float64; for every output element and input element,
+     * {@code |analytical - numerical| <= atol + rtol * |numerical|}.
+     *
+     * @throws GradcheckError describing the first mismatch
+     * @return true when every gradient matches
+     */
+    public static boolean gradcheck(Function<Tensor[], Tensor> fn, Tensor[] inputs, double eps, double atol, double rtol) {
+        for (Tensor t : inputs) {
+            if (t.requiresGrad() && t.dtype() != DType.FLOAT64) {
+                throw new IllegalArgumentException("gradcheck expects float64 inputs that require grad, got " + t.dtype());
+            }
+        }
+        Tensor out = fn.apply(inputs);
+        int outN = (int) out.numel();
+        for (int ii = 0; ii < inputs.length; ii++) {
+            Tensor x = inputs[ii];
+            if (!x.requiresGrad()) {
+                continue;
+            }
+            int inN = (int) x.numel();
+            double[][] numerical = new double[inN][outN];
+            Tensor flat = x.data().reshape(-1);
+            if (!x.isContiguous()) {
+                throw new IllegalArgumentException("gradcheck needs contiguous inputs");
+            }
+            for (int j = 0; j < inN; j++) {
+                double orig = flat.get(j).item();
+                double[] plus;
+                double[] minus;
+                try (GradMode off = Ember.noGrad()) {
+                    flat.get(j).fill_(orig + eps);
+                    plus = fn.apply(inputs).toDoubleArray();
+                    flat.get(j).fill_(orig - eps);
+                    minus = fn.apply(inputs).toDoubleArray();
+                    flat.get(j).fill_(orig);
+                }
+                for (int k = 0; k < outN; k++) {
+                    numerical[j][k] = (plus[k] - minus[k]) / (2 * eps);
+                }
+            }
+            for (int k = 0; k < outN; k++) {
+                Tensor o = fn.apply(inputs);
+                double[] onehot = new double[outN];
+                onehot[k] = 1;
+                Tensor go = Tensor.tensor(onehot, o.dtype(), o.device()).reshape(o.shape());
+                if (!o.requiresGrad()) {
+                    throw new GradcheckError("output does not require grad, but input " + ii + " does");
+                }
+                List<Tensor> g = grad(List.of(o), List.of(x), List.of(go), false, false, true);
+                double[] analytical = g.get(0) == null ? new double[inN] : g.get(0).toDoubleArray();
+                for (int j = 0; j < inN; j++) {
+                    double a = analytical[j];
+                    double n = numerical[j][k];
+                    if (!(Math.abs(a - n) <= atol + rtol * Math.abs(n))) {
+                        throw new GradcheckError("Jacobian mismatch for output 0 with respect to input " + ii + ",\n"
+                                + "numerical:" + n + "\nanalytical:" + a + "\nat input element " + j + ", output element " + k);
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** {@link #gradcheck} with PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3. */
+    public static boolean gradcheck(Function<Tensor[], Tensor> fn, Tensor... inputs) {
+        return gradcheck(fn, inputs, 1e-6, 1e-5, 1e-3);
+    }
+
+    /**
+     * Checks second derivatives, as {@code torch.autograd.gradgradcheck}: gradchecks the function that maps
+     * the inputs to the sum of their first gradients weighted by a fixed random vector.
+     */
+    public static boolean gradgradcheck(Function<Tensor[], Tensor> fn, Tensor... inputs) {
+        Tensor probe = fn.apply(inputs);
+        Tensor weights = Tensor.rand(new Generator(1234), DType.FLOAT64, probe.shape()).to(probe.device());
+        Function<Tensor[], Tensor> firstGrad = xs -> {
+            Tensor o = fn.apply(xs);
+            List<Tensor> diffs = new ArrayList<>();
+            for (Tensor x : xs) {
+                if (x.requiresGrad()) {
+                    diffs.add(x);
+                }
+            }
+            List<Tensor> gs = grad(List.of(o), diffs, List.of(weights), true, true, true);
+            Tensor total = null;
+            for (Tensor g : gs) {
+                if (g == null) {
+                    continue;
+                }
+                Tensor s = g.pow(2).sum();
+                total = total == null ? s : total.add(s);
+            }
+            return total;
+        };
+        return gradcheck(firstGrad, inputs);
+    }
+
+    /** Thrown by {@link #gradcheck} when analytical and numerical gradients differ. */
+    public static final class GradcheckError extends AssertionError {
+        private static final long serialVersionUID = 1L;
+
+        GradcheckError(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package dev.ember;
+
+import dev.ember.backend.Backend;
+import dev.ember.backend.Layout;
+import dev.ember.backend.RandomKind;
+import dev.ember.backend.Storage;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Tensor factories: from Java data, filled, ranges, random. */
+final class Creation {
+    private Creation() {
+    }
+
+    /** A new contiguous tensor, contents unspecified. */
+    static Tensor empty(int[] shape, DType dtype, Device device) {
+        Backend backend = Tensor.backendFor(device);
+        Storage s = backend.allocate(dtype, Layout.numel(shape), device.index());
+        return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
+    }
+
+    /** A 0-dim tensor wrapping a Java double, typed as float for promotion (PyTorch's wrapped number). */
+    static Tensor wrap(double value, Device device) {
+        Tensor t = fromFlat(new double[] {value}, new int[0], DType.FLOAT64, device);
+        t.wrappedNumber = true;
+        return t;
+    }
+
+    /** A 0-dim tensor wrapping a Java long. */
+    static Tensor wrap(long value, Device device) {
+        Tensor t = fromFlat(new long[] {value}, new int[0], DType.INT64, device);
+        t.wrappedNumber = true;
+        return t;
+    }
+
+    static Tensor fromFlat(Object array, int[] shape, DType dtype, Device device) {
+        Backend backend = Tensor.backendFor(device);
+        Storage s = backend.fromArray(array, device.index());
+        if (s.dtype() != dtype) {
+            throw new IllegalStateException("array type does not match " + dtype);
+        }
+        return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
+    }
+
+    static Tensor fromData(Object data, DType dtype, Device device) {
+        if (data == null) {
+            throw new IllegalArgumentException("Could not infer dtype of null");
+        }
+        if (data instanceof Tensor) {
+            Tensor t = (Tensor) data;
+            return t.detach().to(dtype == null ? t.dtype() : dtype).to(device).clone().detach_();
+        }
+        List<Integer> shapeList = new ArrayList<>();
+        Object probe = data;
+        while (true) {
+            int len = lengthOf(probe);
+            if (len < 0) {
+                break;
+            }
+            shapeList.add(len);
+            if (len == 0) {
+                break;
+            }
+            probe = elementAt(probe, 0);
+        }
+        int[] shape = shapeList.stream().mapToInt(Integer::intValue).toArray();
+        int n = (int) Layout.numel(shape);
+        double[] dv = new double[n];
+        long[] lv = new long[n];
+        int[] kind = new int[1]; // 0 bool, 1 integral, 2 floating
+        int[] pos = new int[1];
+        flatten(data, shape, 0, dv, lv, kind, pos);
+        DType inferred = kind[0] == 2 ? DType.FLOAT32 : kind[0] == 1 ? DType.INT64 : DType.BOOL;
+        if (n == 0 && data != null) {
+            inferred = DType.FLOAT32;
+        }
+        DType target = dtype == null ? inferred : dtype;
+        Object array;
+        switch (target) {
+            case FLOAT32: {
+                float[] a = new float[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = kind[0] == 2 ? (float) dv[i] : (float) lv[i];
+                }
+                array = a;
+                break;
+            }
+            case FLOAT64: {
+                double[] a = new double[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = kind[0] == 2 ? dv[i] : (double) lv[i];
+                }
+                array = a;
+                break;
+            }
+            case INT64: {
+                long[] a = new long[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = kind[0] == 2 ? (long) dv[i] : lv[i];
+                }
+                array = a;
+                break;
+            }
+            default: {
+                boolean[] a = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = kind[0] == 2 ? dv[i] != 0 : lv[i] != 0;
+                }
+                array = a;
+            }
+        }
+        return fromFlat(array, shape, target, device);
+    }
+
+    private static int lengthOf(Object o) {
+        if (o instanceof List) {
+            return ((List<?>) o).size();
+        }
+        if (o != null && o.getClass().isArray()) {
+            return java.lang.reflect.Array.getLength(o);
+        }
+        return -1;
+    }
+
+    private static Object elementAt(Object o, int i) {
+        if (o instanceof List) {
+            return ((List<?>) o).get(i);
+        }
+        return java.lang.reflect.Array.get(o, i);
+    }
+
+    private static void flatten(Object o, int[] shape, int depth, double[] dv, long[] lv, int[] kind, int[] pos) {
+        if (depth == shape.length) {
+            if (lengthOf(o) >= 0) {
+                throw new IllegalArgumentException("expected a number at dim " + depth + " but got a sequence");
+            }
+            if (o instanceof Boolean) {
+                lv[pos[0]] = ((Boolean) o) ? 1 : 0;
+                dv[pos[0]] = lv[pos[0]];
+            } else if (o instanceof Double || o instanceof Float) {
+                dv[pos[0]] = ((Number) o).doubleValue();
+                if (kind[0] < 2) {
+                    for (int i = 0; i < pos[0]; i++) {
+                        dv[i] = lv[i];
+                    }
+                }
+                kind[0] = 2;
+            } else if (o instanceof Number) {
+                lv[pos[0]] = ((Number) o).longValue();
+                dv[pos[0]] = lv[pos[0]];
+                kind[0] = Math.max(kind[0], 1);
+            } else {
+                throw new IllegalArgumentException("Could not infer dtype of " + (o == null ? "null" : o.getClass().getSimpleName()));
+            }
+            if (kind[0] == 2) {
+                lv[pos[0]] = (long) dv[pos[0]];
+            }
+            pos[0]++;
+            return;
+        }
+        int len = lengthOf(o);
+        if (len != shape[depth]) {
+            throw new IllegalArgumentException("expected sequence of length " + shape[depth] + " at dim " + depth
+                    + " (got " + (len < 0 ? "a number" : String.valueOf(len)) + ")");
+        }
+        for (int i = 0; i < len; i++) {
+            flatten(elementAt(o, i), shape, depth + 1, dv, lv, kind, pos);
+        }
+    }
+
+    static Tensor arange(double start, double end, double step, DType dtype) {
+        if (step == 0) {
+            throw new IllegalArgumentException("step must be nonzero");
+        }
+        if ((step > 0 && end < start) || (step < 0 && end > start)) {
+            throw new IllegalArgumentException("upper bound and larger bound inconsistent with step sign");
+        }
+        int n = (int) Math.ceil((end - start) / step);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = start + i * step;
+        }
+        return fromFlat(v, new int[] {n}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
+    }
+
+    static Tensor linspace(double start, double end, int steps, DType dtype) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("number of steps must be non-negative");
+        }
+        double[] v = new double[steps];
+        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        int half = steps / 2;
+        for (int i = 0; i < steps; i++) {
+            // symmetric evaluation, as PyTorch, so both ends are exact
+            v[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+        }
+        return fromFlat(v, new int[] {steps}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
+    }
+
+    static Tensor eye(int n, int m, DType dtype) {
+        Shapes.checkSizes(new int[] {n, m});
+        double[] v = new double[n * m];
+        for (int i = 0; i < Math.min(n, m); i++) {
+            v[i * m + i] = 1;
+        }
+        return fromFlat(v, new int[] {n, m}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
+    }
+
+    static Tensor random(RandomKind kind, int[] shape, DType dtype, double a, double b, Generator g) {
+        return random(kind, shape, dtype, a, b, g, Ember.defaultDevice());
+    }
+
+    static Tensor random(RandomKind kind, int[] shape, DType dtype, double a, double b, Generator g, Device device) {
+        if ((kind == RandomKind.UNIFORM || kind == RandomKind.NORMAL) && !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException((kind == RandomKind.UNIFORM ? "\"check_uniform_bounds\"" : "\"normal_kernel_cpu\"")
+                    + " not implemented for '" + dtype.legacyTypeName().replace("Tensor", "") + "'");
+        }
+        Tensor t = empty(Shapes.checkSizes(shape), dtype, device);
+        long offset = g.advance(t.numel());
+        t.backend.random(kind, t.storage, t.layout, g.initialSeed(), offset, a, b);
+        return t;
+    }
+}

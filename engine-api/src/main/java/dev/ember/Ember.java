@@ -1,0 +1,97 @@
+package dev.ember;
+
+import dev.ember.backend.Backend;
+import dev.ember.backend.Backends;
+
+/**
+ * Process-wide settings: the default device, the default random generator, and gradient mode scopes.
+ *
+ * <p>The default device starts from the system property {@code ember.device}: {@code cpu} (the default),
+ * {@code cuda} / {@code cuda:N}, or {@code auto} (CUDA when usable, else the CPU, with the reason logged).
+ */
+public final class Ember {
+    private static final System.Logger LOG = System.getLogger("dev.ember");
+    private static volatile Device defaultDevice;
+
+    private Ember() {
+    }
+
+    /** The device new tensors are created on. */
+    public static Device defaultDevice() {
+        Device d = defaultDevice;
+        if (d == null) {
+            synchronized (Ember.class) {
+                if (defaultDevice == null) {
+                    defaultDevice = resolve(System.getProperty("ember.device", "cpu"));
+                }
+                d = defaultDevice;
+            }
+        }
+        return d;
+    }
+
+    /** Sets the device new tensors are created on. */
+    public static void setDefaultDevice(Device device) {
+        Backends.forDevice(device); // fails now if it cannot run
+        defaultDevice = device;
+    }
+
+    /**
+     * Resolves a device specification: {@code cpu}, {@code cuda}, {@code cuda:N} or {@code auto}
+     * (CUDA when usable, otherwise the CPU; the choice and its reason are logged).
+     */
+    public static Device resolve(String spec) {
+        if (!spec.trim().equals("auto")) {
+            return Device.of(spec);
+        }
+        String why = cudaUnavailableReason();
+        if (why.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "ember: device auto -> cuda:0");
+            return Device.cuda(0);
+        }
+        LOG.log(System.Logger.Level.INFO, "ember: device auto -> cpu (CUDA not usable: " + why + ")");
+        return Device.CPU;
+    }
+
+    /** Whether the CUDA backend is installed and can run here. */
+    public static boolean cudaAvailable() {
+        return cudaUnavailableReason().isEmpty();
+    }
+
+    /** Why CUDA cannot be used here, or an empty string when it can. */
+    public static String cudaUnavailableReason() {
+        Backend b = Backends.find("cuda");
+        if (b == null) {
+            return "the engine-cuda module is not on the class path";
+        }
+        return b.isAvailable() ? "" : b.unavailableReason();
+    }
+
+    /** Seeds the default generator, as {@code torch.manual_seed}. */
+    public static void manualSeed(long seed) {
+        Generator.DEFAULT.manualSeed(seed);
+    }
+
+    /** The default random generator. */
+    public static Generator defaultGenerator() {
+        return Generator.DEFAULT;
+    }
+
+    /**
+     * Disables gradient recording on this thread until the returned scope closes, as {@code torch.no_grad()}:
+     * {@code try (var g = Ember.noGrad()) { ... }}.
+     */
+    public static GradMode noGrad() {
+        return new GradMode(false);
+    }
+
+    /** Enables gradient recording on this thread until the returned scope closes. */
+    public static GradMode enableGrad() {
+        return new GradMode(true);
+    }
+
+    /** Whether gradient recording is on for this thread. */
+    public static boolean isGradEnabled() {
+        return GradMode.isEnabled();
+    }
+}

@@ -1,0 +1,193 @@
+package dev.ember;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.function.Function;
+
+/**
+ * Runs the backward pass: orders the graph's nodes by dependencies, feeds each node the sum of the
+ * gradients of its output, runs hooks, and frees saved tensors unless the graph is retained.
+ */
+final class Engine {
+    private Engine() {
+    }
+
+    /**
+     * Backpropagates from {@code roots} with the given output gradients. With {@code captures} null,
+     * gradients accumulate into leaves ({@code backward}); otherwise the gradients reaching the captured
+     * nodes are returned in that map and nothing is accumulated ({@code autograd.grad}).
+     */
+    static void run(List<Tensor> roots, List<Tensor> rootGrads, boolean retainGraph, boolean createGraph,
+                    Map<Node, Tensor> captures) {
+        Node[] rootNodes = new Node[roots.size()];
+        for (int i = 0; i < roots.size(); i++) {
+            Tensor t = roots.get(i);
+            if (!t.requiresGrad()) {
+                throw new IllegalStateException("element " + i + " of tensors does not require grad and does not have a grad_fn");
+            }
+            rootNodes[i] = t.gradFn != null ? t.gradFn : t.gradAccumulator();
+        }
+
+        // Count, for every node reachable from the roots, the edges that lead into it.
+        Map<Node, Integer> deps = new IdentityHashMap<>();
+        ArrayDeque<Node> stack = new ArrayDeque<>();
+        for (Node n : rootNodes) {
+            if (!deps.containsKey(n)) {
+                deps.put(n, 0);
+                stack.push(n);
+            }
+        }
+        while (!stack.isEmpty()) {
+            Node n = stack.pop();
+            for (Node m : n.next) {
+                if (m == null) {
+                    continue;
+                }
+                Integer d = deps.get(m);
+                if (d == null) {
+                    deps.put(m, 1);
+                    stack.push(m);
+                } else {
+                    deps.put(m, d + 1);
+                }
+            }
+        }
+        Map<Node, Boolean> needed = captures == null ? null : neededForCaptures(deps.keySet(), captures);
+
+        Map<Node, Tensor> buffers = new HashMap<>();
+        for (int i = 0; i < rootNodes.length; i++) {
+            accumulate(buffers, rootNodes[i], rootGrads.get(i));
+        }
+        PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequenceNr, a.sequenceNr));
+        for (Node n : rootNodes) {
+            if (deps.get(n) == 0 && !ready.contains(n)) {
+                ready.add(n);
+            }
+        }
+
+        boolean previousMode = GradMode.isEnabled();
+        GradMode.set(createGraph);
+        try {
+            while (!ready.isEmpty()) {
+                Node node = ready.poll();
+                Tensor grad = buffers.remove(node);
+                Tensor[] inputGrads = null;
+                if (grad != null) {
+                    for (Function<Tensor, Tensor> hook : List.copyOf(node.preHooks)) {
+                        Tensor replaced = hook.apply(grad);
+                        if (replaced != null) {
+                            grad = replaced;
+                        }
+                    }
+                    if (node.retainGradTarget != null) {
+                        node.retainGradTarget.retainGradFrom(grad);
+                    }
+                    if (captures != null && captures.containsKey(node)) {
+                        captures.put(node, grad);
+                    }
+                    boolean execute = captures == null || needed.getOrDefault(node, false);
+                    if (execute) {
+                        inputGrads = node.apply(grad);
+                        validate(node, inputGrads);
+                    }
+                }
+                if (!retainGraph && (captures == null || needed.getOrDefault(node, false))) {
+                    node.release();
+                }
+                for (int i = 0; i < node.next.length; i++) {
+                    Node m = node.next[i];
+                    if (m == null) {
+                        continue;
+                    }
+                    if (inputGrads != null && inputGrads[i] != null) {
+                        accumulate(buffers, m, inputGrads[i]);
+                    }
+                    int d = deps.get(m) - 1;
+                    deps.put(m, d);
+                    if (d == 0) {
+                        ready.add(m);
+                    }
+                }
+            }
+        } finally {
+            GradMode.set(previousMode);
+        }
+    }
+
+    private static void accumulate(Map<Node, Tensor> buffers, Node node, Tensor grad) {
+        buffers.merge(node, grad, Tensor::add);
+    }
+
+    /** Casts and sums each returned gradient to its input's type and shape, as PyTorch's validate_outputs. */
+    private static void validate(Node node, Tensor[] grads) {
+        if (grads.length != node.next.length) {
+            throw new IllegalStateException("function " + node.name() + " returned an incorrect number of gradients (expected "
+                    + node.next.length + ", got " + grads.length + ")");
+        }
+        for (int i = 0; i < grads.length; i++) {
+            Tensor g = grads[i];
+            if (g == null || node.next[i] == null) {
+                grads[i] = null;
+                continue;
+            }
+            int[] want = node.inputShapes[i];
+            if (!java.util.Arrays.equals(g.shapeRef(), want)) {
+                if (!Shapes.expandable(want, g.shapeRef())) {
+                    throw new IllegalStateException("Function " + node.name() + " returned an invalid gradient at index " + i
+                            + " - got " + Shapes.str(g.shapeRef()) + " but expected shape compatible with " + Shapes.str(want));
+                }
+                g = ReductionOps.sumTo(g, want);
+            }
+            if (g.dtype() != node.inputDTypes[i]) {
+                g = g.to(node.inputDTypes[i]);
+            }
+            grads[i] = g;
+        }
+    }
+
+    /** Nodes from which a captured node can be reached: only these run in {@code autograd.grad}. */
+    private static Map<Node, Boolean> neededForCaptures(Iterable<Node> nodes, Map<Node, Tensor> captures) {
+        Map<Node, Boolean> memo = new IdentityHashMap<>();
+        for (Node n : nodes) {
+            leadsToCapture(n, captures, memo);
+        }
+        return memo;
+    }
+
+    private static boolean leadsToCapture(Node start, Map<Node, Tensor> captures, Map<Node, Boolean> memo) {
+        // iterative post-order, as graphs can be deeper than the Java stack
+        ArrayDeque<Node> stack = new ArrayDeque<>();
+        stack.push(start);
+        while (!stack.isEmpty()) {
+            Node n = stack.peek();
+            if (memo.containsKey(n)) {
+                stack.pop();
+                continue;
+            }
+            boolean pending = false;
+            for (Node m : n.next) {
+                if (m != null && !memo.containsKey(m)) {
+                    stack.push(m);
+                    pending = true;
+                }
+            }
+            if (pending) {
+                continue;
+            }
+            stack.pop();
+            boolean leads = false;
+            for (Node m : n.next) {
+                if (m != null && (captures.containsKey(m) || memo.get(m))) {
+                    leads = true;
+                    break;
+                }
+            }
+            memo.put(n, leads);
+        }
+        return memo.get(start);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.ember;
+
+/**
+ * A tensor saved by a node for its backward pass, with the version it had when saved (PyTorch's
+ * {@code SavedVariable}). Reading it after it was freed or changed in place raises PyTorch's errors.
+ */
+final class SavedTensor {
+    private Tensor tensor;
+    private final int savedVersion;
+    private final Node owner;
+    private final boolean isOutput;
+
+    SavedTensor(Tensor t, Node owner, boolean isOutput) {
+        this.tensor = t;
+        this.savedVersion = t.version();
+        this.owner = owner;
+        this.isOutput = isOutput;
+    }
+
+    void free() {
+        tensor = null;
+    }
+
+    Tensor get() {
+        if (tensor == null) {
+            throw new IllegalStateException("Trying to backward through the graph a second time (or directly access "
+                    + "saved tensors after they have already been freed). Saved intermediate values of the graph are "
+                    + "freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+                    + "backward through the graph a second time or if you need to access saved tensors after calling "
+                    + "backward.");
+        }
+        int now = tensor.version();
+        if (now != savedVersion) {
+            String what = "[" + tensor.typeName() + " " + Shapes.str(tensor.shapeRef()) + "]";
+            String output = isOutput ? ", which is output 0 of " + owner.name() + "," : "";
+            throw new IllegalStateException("one of the variables needed for gradient computation has been modified "
+                    + "by an inplace operation: " + what + output + " is at version " + now + "; expected version "
+                    + savedVersion + " instead. Hint: the backtrace further above can help find the operation that "
+                    + "modified it; clone() the tensor before changing it in place.");
+        }
+        return tensor;
+    }
+}

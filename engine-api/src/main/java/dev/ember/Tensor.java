@@ -1,0 +1,1234 @@
+package dev.ember;
+
+import dev.ember.backend.Backend;
+import dev.ember.backend.Backends;
+import dev.ember.backend.Layout;
+import dev.ember.backend.RandomKind;
+import dev.ember.backend.Storage;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * A multi-dimensional array with automatic differentiation, following PyTorch's {@code torch.Tensor}:
+ * the same names (in camelCase; in-place methods end in {@code _}), broadcasting, type promotion,
+ * autograd rules, error messages and printing.
+ *
+ * <p>A tensor is a view over a {@link Storage}: views ({@link #view}, {@link #transpose}, {@link #expand},
+ * {@link #narrow}, {@link #select}, ...) share the storage and differ only in shape, strides and offset.
+ * Kernels run on the {@link Backend} of the tensor's {@link Device}.
+ *
+ * <pre>{@code
+ * Tensor x = Tensor.ones(2, 2).requiresGrad_(true);
+ * Tensor out = x.add(2).pow(2).mul(3).mean();
+ * out.backward();
+ * System.out.println(x.grad());   // tensor([[3., 3.], [3., 3.]])
+ * }</pre>
+ *
+ * <p>Tensors are not thread-safe; share them between threads only with outside synchronization.
+ */
+public final class Tensor {
+    private static final System.Logger LOG = System.getLogger("dev.ember");
+    private static volatile boolean warnedNonLeafGrad;
+
+    Storage storage;
+    Layout layout;
+    int[] shape;
+    DType dtype;
+    Device device;
+    Backend backend;
+    /** The version counter, shared with views; in-place changes bump it. */
+    int[] version;
+    /** The tensor this one is a view of (the root of the view chain), or null. */
+    Tensor viewBase;
+    /** Whether this 0-dim tensor wraps a Java number (for type promotion). */
+    boolean wrappedNumber;
+    /** Printed as {@code Parameter containing:} (set by {@code nn} parameters). */
+    boolean isParameter;
+
+    boolean requiresGrad;
+    Node gradFn;
+    Tensor grad;
+    Node.AccumulateGrad accumulator;
+    boolean retainsGrad;
+
+    Tensor(Storage storage, Layout layout, Device device, Backend backend, int[] version) {
+        this.storage = storage;
+        this.layout = layout;
+        this.shape = layout.shape();
+        this.dtype = storage.dtype();
+        this.device = device;
+        this.backend = backend;
+        this.version = version;
+    }
+
+    // ------------------------------------------------------------------ creation
+
+    /**
+     * A tensor from Java data, as {@code torch.tensor}: a number, a boolean, or (nested, rectangular) arrays
+     * of them. Floating data gives float32 (the default type), integral data int64, booleans bool.
+     */
+    public static Tensor tensor(Object data) {
+        return Creation.fromData(data, null, Ember.defaultDevice());
+    }
+
+    /** A tensor from Java data converted to {@code dtype}. */
+    public static Tensor tensor(Object data, DType dtype) {
+        return Creation.fromData(data, dtype, Ember.defaultDevice());
+    }
+
+    /** A tensor from Java data of the given type, on the given device. */
+    public static Tensor tensor(Object data, DType dtype, Device device) {
+        return Creation.fromData(data, dtype, device);
+    }
+
+    /** A 0-dim tensor holding a number. */
+    public static Tensor scalar(double value) {
+        return Creation.fromData(value, null, Ember.defaultDevice());
+    }
+
+    /** Uninitialized float32 tensor. */
+    public static Tensor empty(int... shape) {
+        return empty(DType.FLOAT32, shape);
+    }
+
+    /** Uninitialized tensor of a type. */
+    public static Tensor empty(DType dtype, int... shape) {
+        return Creation.empty(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
+    }
+
+    /** float32 zeros. */
+    public static Tensor zeros(int... shape) {
+        return full(DType.FLOAT32, 0, shape);
+    }
+
+    /** Zeros of a type. */
+    public static Tensor zeros(DType dtype, int... shape) {
+        return full(dtype, 0, shape);
+    }
+
+    /** float32 ones. */
+    public static Tensor ones(int... shape) {
+        return full(DType.FLOAT32, 1, shape);
+    }
+
+    /** Ones of a type. */
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(dtype, 1, shape);
+    }
+
+    /** A float32 tensor filled with {@code value}. */
+    public static Tensor full(int[] shape, double value) {
+        return full(DType.FLOAT32, value, shape);
+    }
+
+    /** A tensor of a type filled with {@code value}. */
+    public static Tensor full(DType dtype, double value, int... shape) {
+        Tensor t = Creation.empty(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
+        t.backend.fill(t.storage, t.layout, value);
+        return t;
+    }
+
+    /** {@code [0, 1, ..., end-1]} as int64, as {@code torch.arange(end)}. */
+    public static Tensor arange(long end) {
+        return Creation.arange(0, end, 1, DType.INT64);
+    }
+
+    /** {@code start, start+step, ...} below {@code end}; int64 when all three are integral, else float32. */
+    public static Tensor arange(double start, double end, double step) {
+        boolean integral = start == Math.rint(start) && end == Math.rint(end) && step == Math.rint(step);
+        return Creation.arange(start, end, step, integral ? DType.INT64 : DType.FLOAT32);
+    }
+
+    /** {@code arange} with an explicit type. */
+    public static Tensor arange(double start, double end, double step, DType dtype) {
+        return Creation.arange(start, end, step, dtype);
+    }
+
+    /** {@code steps} evenly spaced float32 values from {@code start} to {@code end} inclusive. */
+    public static Tensor linspace(double start, double end, int steps) {
+        return Creation.linspace(start, end, steps, DType.FLOAT32);
+    }
+
+    /** The n-by-n float32 identity. */
+    public static Tensor eye(int n) {
+        return eye(n, n, DType.FLOAT32);
+    }
+
+    /** An n-by-m matrix of a type with ones on the diagonal. */
+    public static Tensor eye(int n, int m, DType dtype) {
+        return Creation.eye(n, m, dtype);
+    }
+
+    /** Uniform on [0, 1), float32, from the default generator. */
+    public static Tensor rand(int... shape) {
+        return Creation.random(RandomKind.UNIFORM, shape, DType.FLOAT32, 0, 1, Generator.DEFAULT);
+    }
+
+    /** Uniform on [0, 1) of a floating type from a generator. */
+    public static Tensor rand(Generator generator, DType dtype, int... shape) {
+        return Creation.random(RandomKind.UNIFORM, shape, dtype, 0, 1, generator);
+    }
+
+    /** Standard normal, float32, from the default generator. */
+    public static Tensor randn(int... shape) {
+        return Creation.random(RandomKind.NORMAL, shape, DType.FLOAT32, 0, 1, Generator.DEFAULT);
+    }
+
+    /** Standard normal of a floating type from a generator. */
+    public static Tensor randn(Generator generator, DType dtype, int... shape) {
+        return Creation.random(RandomKind.NORMAL, shape, dtype, 0, 1, generator);
+    }
+
+    /** Integers uniform on [low, high), int64. */
+    public static Tensor randint(long low, long high, int... shape) {
+        if (low >= high) {
+            throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + low + " >= to=" + high);
+        }
+        return Creation.random(RandomKind.INTEGERS, shape, DType.INT64, low, high, Generator.DEFAULT);
+    }
+
+    /** Zeros with this tensor's shape, type and device. */
+    public Tensor zerosLike() {
+        return fullLike(0);
+    }
+
+    /** Ones with this tensor's shape, type and device. */
+    public Tensor onesLike() {
+        return fullLike(1);
+    }
+
+    /** A tensor with this tensor's shape, type and device filled with {@code value}. */
+    public Tensor fullLike(double value) {
+        Tensor t = Creation.empty(shape, dtype, device);
+        t.backend.fill(t.storage, t.layout, value);
+        return t;
+    }
+
+    /** Uninitialized, with this tensor's shape, type and device. */
+    public Tensor emptyLike() {
+        return Creation.empty(shape, dtype, device);
+    }
+
+    /** Uniform on [0, 1) with this tensor's shape, type and device. */
+    public Tensor randLike() {
+        return Creation.random(RandomKind.UNIFORM, shape, dtype, 0, 1, Generator.DEFAULT, device);
+    }
+
+    /** Standard normal with this tensor's shape, type and device. */
+    public Tensor randnLike() {
+        return Creation.random(RandomKind.NORMAL, shape, dtype, 0, 1, Generator.DEFAULT, device);
+    }
+
+    // ------------------------------------------------------------------ metadata
+
+    /** The sizes of the dimensions (a copy). */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** Same as {@link #shape()}, as {@code Tensor.size()}. */
+    public int[] size() {
+        return shape.clone();
+    }
+
+    /** The size of one dimension; negative dims count from the end. */
+    public int size(int dim) {
+        return shape[Shapes.wrapDim(dim, shape.length)];
+    }
+
+    int[] shapeRef() {
+        return shape;
+    }
+
+    /** Number of dimensions. */
+    public int dim() {
+        return shape.length;
+    }
+
+    /** Number of elements. */
+    public long numel() {
+        return Layout.numel(shape);
+    }
+
+    /** The element type. */
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** The device holding the storage. */
+    public Device device() {
+        return device;
+    }
+
+    /** The strides, in elements (a copy). */
+    public int[] stride() {
+        return layout.strides();
+    }
+
+    /** The stride of one dimension. */
+    public int stride(int dim) {
+        return layout.stride(Shapes.wrapDim(dim, shape.length));
+    }
+
+    /** Offset of the first element in the storage. */
+    public int storageOffset() {
+        return layout.offset();
+    }
+
+    /** The layout (shape, strides, offset) over the storage. */
+    public Layout layout() {
+        return layout;
+    }
+
+    /** The storage this tensor views, shared with its views. */
+    public Storage storage() {
+        return storage;
+    }
+
+    /** Whether the elements are row-major without gaps. */
+    public boolean isContiguous() {
+        return layout.isContiguous();
+    }
+
+    /** The version counter: how many in-place changes the storage has seen through this tensor or its views. */
+    public int version() {
+        return version[0];
+    }
+
+    void bumpVersion() {
+        version[0]++;
+    }
+
+    /** Whether this tensor is a view of another (shares its storage). */
+    public boolean isView() {
+        return viewBase != null;
+    }
+
+    String typeName() {
+        return (device.isCpu() ? "torch." : "torch.cuda.") + dtype.legacyTypeName();
+    }
+
+    // ------------------------------------------------------------------ autograd
+
+    /** Whether gradients are computed for this tensor. */
+    public boolean requiresGrad() {
+        return requiresGrad || gradFn != null;
+    }
+
+    /**
+     * Sets whether autograd records operations on this leaf, in place; returns this tensor.
+     *
+     * @throws IllegalStateException on a non-leaf (only leaves can change it)
+     * @throws IllegalArgumentException for a tensor that is not floating point
+     */
+    public Tensor requiresGrad_(boolean requiresGrad) {
+        if (gradFn != null) {
+            if (!requiresGrad) {
+                throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want to "
+                        + "use a computed variable in a subgraph that doesn't require differentiation use "
+                        + "var_no_grad = var.detach().");
+            }
+            return this;
+        }
+        if (requiresGrad && !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
+        }
+        this.requiresGrad = requiresGrad;
+        return this;
+    }
+
+    /** Whether this is a leaf of the graph: made by the user, not by a recorded operation. */
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /** The backward function that created this tensor, or null for leaves. */
+    public Node gradFn() {
+        return gradFn;
+    }
+
+    /**
+     * The gradient accumulated by backward passes: null until one reaches this leaf. For a non-leaf
+     * without {@link #retainGrad()} it is null and a warning is logged once, as PyTorch does.
+     */
+    public Tensor grad() {
+        if (gradFn != null && !retainsGrad && grad == null && !warnedNonLeafGrad) {
+            warnedNonLeafGrad = true;
+            LOG.log(System.Logger.Level.WARNING, "The .grad attribute of a Tensor that is not a leaf Tensor is being "
+                    + "accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want "
+                    + "the .grad field to be populated for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. "
+                    + "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.");
+        }
+        return grad;
+    }
+
+    /** Replaces the gradient; {@code null} clears it (as {@code x.grad = None}). */
+    public void setGrad(Tensor newGrad) {
+        if (newGrad != null) {
+            if (!newGrad.device.equals(device)) {
+                throw new IllegalArgumentException("assigned grad has data located on a different device");
+            }
+            if (newGrad.dtype != dtype) {
+                throw new IllegalArgumentException("assigned grad has data of a different type");
+            }
+            if (!Arrays.equals(newGrad.shape, shape)) {
+                throw new IllegalArgumentException("assigned grad has data of a different size");
+            }
+        }
+        this.grad = newGrad;
+    }
+
+    /** Makes a non-leaf keep its gradient in {@link #grad()} after backward. No effect on leaves. */
+    public void retainGrad() {
+        if (gradFn == null) {
+            if (!requiresGrad) {
+                throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
+            }
+            return;
+        }
+        retainsGrad = true;
+        gradFn.retainGradTarget = this;
+    }
+
+    /** Whether this non-leaf retains its gradient. */
+    public boolean retainsGrad() {
+        return retainsGrad;
+    }
+
+    /**
+     * Registers a hook called with this tensor's gradient each time one is computed. The hook may return a
+     * replacement gradient, or null to keep it. Returns a handle that removes the hook.
+     */
+    public RemovableHandle registerHook(Function<Tensor, Tensor> hook) {
+        if (!requiresGrad()) {
+            throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
+        }
+        Node node = gradFn != null ? gradFn : gradAccumulator();
+        node.preHooks.add(hook);
+        return () -> node.preHooks.remove(hook);
+    }
+
+    Node.AccumulateGrad gradAccumulator() {
+        if (accumulator == null) {
+            accumulator = new Node.AccumulateGrad(this);
+        }
+        return accumulator;
+    }
+
+    /** Adds a gradient into this leaf's {@code grad}, as PyTorch's AccumulateGrad. */
+    void accumulateGrad(Tensor g) {
+        if (grad == null) {
+            // A fresh, contiguous tensor of its own, so later in-place accumulation cannot touch other tensors.
+            grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
+        } else if (GradMode.isEnabled()) {
+            grad = grad.add(g); // create_graph: the sum stays differentiable
+        } else {
+            try (GradMode off = Ember.noGrad()) {
+                grad.add_(g);
+            }
+        }
+    }
+
+    void retainGradFrom(Tensor g) {
+        if (grad == null) {
+            grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
+        } else {
+            grad = grad.add(GradMode.isEnabled() ? g : g.detach());
+        }
+    }
+
+    /** Backward from a scalar: computes gradients of this tensor with respect to the graph's leaves. */
+    public void backward() {
+        backward(null, false);
+    }
+
+    /** Backward with the gradient of some scalar with respect to this tensor. */
+    public void backward(Tensor gradient) {
+        backward(gradient, false);
+    }
+
+    /**
+     * Accumulates the gradients of the leaves: {@code gradient} is the gradient with respect to this tensor
+     * (null for a scalar, meaning 1); {@code retainGraph} keeps saved tensors for another backward pass.
+     */
+    public void backward(Tensor gradient, boolean retainGraph) {
+        Autograd.backward(List.of(this), gradient == null ? null : java.util.Collections.singletonList(gradient),
+                retainGraph, false);
+    }
+
+    /** A tensor sharing this one's storage and version counter, detached from the graph. */
+    public Tensor detach() {
+        Tensor t = new Tensor(storage, layout, device, backend, version);
+        t.viewBase = viewBase != null ? viewBase : this;
+        return t;
+    }
+
+    /** Detaches this tensor from the graph in place, making it a leaf. */
+    public Tensor detach_() {
+        gradFn = null;
+        requiresGrad = false;
+        return this;
+    }
+
+    /**
+     * The same storage without history, as {@code tensor.data}: in-place changes through it are invisible
+     * to autograd's version checks (use with care, as in PyTorch).
+     */
+    public Tensor data() {
+        return new Tensor(storage, layout, device, backend, new int[1]);
+    }
+
+    /** Replaces this tensor's storage, shape and type by {@code other}'s, as {@code tensor.data = other}. */
+    public void setData(Tensor other) {
+        if (!other.device.equals(device)) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two devices, "
+                    + device + " and " + other.device + "!");
+        }
+        this.storage = other.storage;
+        this.layout = other.layout;
+        this.shape = other.shape;
+        this.dtype = other.dtype;
+    }
+
+    // ------------------------------------------------------------------ arithmetic
+
+    /** {@code this + other}, broadcasting. */
+    public Tensor add(Tensor other) {
+        return ArithmeticOps.add(this, other, 1);
+    }
+
+    /** {@code this + alpha * other}. */
+    public Tensor add(Tensor other, double alpha) {
+        return ArithmeticOps.add(this, other, alpha);
+    }
+
+    /** {@code this + value}. */
+    public Tensor add(double value) {
+        return ArithmeticOps.add(this, Creation.wrap(value, device), 1);
+    }
+
+    /** {@code this + value} with an integral scalar (keeps int64 tensors int64). */
+    public Tensor add(long value) {
+        return ArithmeticOps.add(this, Creation.wrap(value, device), 1);
+    }
+
+    /** {@code this - other}. */
+    public Tensor sub(Tensor other) {
+        return ArithmeticOps.sub(this, other, 1);
+    }
+
+    /** {@code this - alpha * other}. */
+    public Tensor sub(Tensor other, double alpha) {
+        return ArithmeticOps.sub(this, other, alpha);
+    }
+
+    /** {@code this - value}. */
+    public Tensor sub(double value) {
+        return ArithmeticOps.sub(this, Creation.wrap(value, device), 1);
+    }
+
+    /** {@code this - value} with an integral scalar. */
+    public Tensor sub(long value) {
+        return ArithmeticOps.sub(this, Creation.wrap(value, device), 1);
+    }
+
+    /** {@code value - this}, as {@code torch.rsub} (Python's {@code value - tensor}). */
+    public Tensor rsub(double value) {
+        return ArithmeticOps.rsub(this, Creation.wrap(value, device));
+    }
+
+    /** {@code this * other}. */
+    public Tensor mul(Tensor other) {
+        return ArithmeticOps.mul(this, other);
+    }
+
+    /** {@code this * value}. */
+    public Tensor mul(double value) {
+        return ArithmeticOps.mul(this, Creation.wrap(value, device));
+    }
+
+    /** {@code this * value} with an integral scalar. */
+    public Tensor mul(long value) {
+        return ArithmeticOps.mul(this, Creation.wrap(value, device));
+    }
+
+    /** {@code this / other}, true division (integers give float32). */
+    public Tensor div(Tensor other) {
+        return ArithmeticOps.div(this, other);
+    }
+
+    /** {@code this / value}. */
+    public Tensor div(double value) {
+        return ArithmeticOps.div(this, Creation.wrap(value, device));
+    }
+
+    /** {@code value / this}. */
+    public Tensor rdiv(double value) {
+        return ArithmeticOps.div(Creation.wrap(value, device), this);
+    }
+
+    /** {@code -this}. */
+    public Tensor neg() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.NEG);
+    }
+
+    /** {@code this ** exponent}. */
+    public Tensor pow(double exponent) {
+        return ArithmeticOps.powScalar(this, exponent);
+    }
+
+    /** {@code this ** exponent}, elementwise with broadcasting. */
+    public Tensor pow(Tensor exponent) {
+        return ArithmeticOps.pow(this, exponent);
+    }
+
+    /** Square: {@code this * this}. */
+    public Tensor square() {
+        return pow(2);
+    }
+
+    /** {@code e ** this}. */
+    public Tensor exp() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.EXP);
+    }
+
+    /** Natural logarithm. */
+    public Tensor log() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.LOG);
+    }
+
+    /** Square root. */
+    public Tensor sqrt() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.SQRT);
+    }
+
+    /** Absolute value. */
+    public Tensor abs() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.ABS);
+    }
+
+    /** -1, 0 or 1 by sign. */
+    public Tensor sign() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.SIGN);
+    }
+
+    /** {@code 1 / this}. */
+    public Tensor reciprocal() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.RECIPROCAL);
+    }
+
+    /** Sine. */
+    public Tensor sin() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.SIN);
+    }
+
+    /** Cosine. */
+    public Tensor cos() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.COS);
+    }
+
+    /** {@code 1 / (1 + exp(-this))}. */
+    public Tensor sigmoid() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.SIGMOID);
+    }
+
+    /** Hyperbolic tangent. */
+    public Tensor tanh() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.TANH);
+    }
+
+    /** {@code max(this, 0)}. */
+    public Tensor relu() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.RELU);
+    }
+
+    /** Floor. */
+    public Tensor floor() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.FLOOR);
+    }
+
+    /** Ceiling. */
+    public Tensor ceil() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.CEIL);
+    }
+
+    /** Round half to even. */
+    public Tensor round() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.ROUND);
+    }
+
+    /** Clamps into [min, max]; pass {@code Double.NaN} to leave a side open. */
+    public Tensor clamp(double min, double max) {
+        return ArithmeticOps.clamp(this, min, max);
+    }
+
+    /** {@code max(this, min)}. */
+    public Tensor clampMin(double min) {
+        return ArithmeticOps.clamp(this, min, Double.NaN);
+    }
+
+    /** {@code min(this, max)}. */
+    public Tensor clampMax(double max) {
+        return ArithmeticOps.clamp(this, Double.NaN, max);
+    }
+
+    /** Elementwise maximum. */
+    public Tensor maximum(Tensor other) {
+        return ArithmeticOps.maximum(this, other);
+    }
+
+    /** Elementwise minimum. */
+    public Tensor minimum(Tensor other) {
+        return ArithmeticOps.minimum(this, other);
+    }
+
+    /** {@code condition ? input : other}, broadcasting all three. */
+    public static Tensor where(Tensor condition, Tensor input, Tensor other) {
+        return ArithmeticOps.where(condition, input, other);
+    }
+
+    /** {@code condition ? input : value}. */
+    public static Tensor where(Tensor condition, Tensor input, double value) {
+        return ArithmeticOps.where(condition, input, Creation.wrap(value, input.device));
+    }
+
+    /** {@code this == other}, bool. */
+    public Tensor eq(Tensor other) {
+        return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.EQ);
+    }
+
+    /** {@code this == value}, bool. */
+    public Tensor eq(double value) {
+        return eq(Creation.wrap(value, device));
+    }
+
+    /** {@code this != other}, bool. */
+    public Tensor ne(Tensor other) {
+        return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.NE);
+    }
+
+    /** {@code this != value}, bool. */
+    public Tensor ne(double value) {
+        return ne(Creation.wrap(value, device));
+    }
+
+    /** {@code this < other}, bool. */
+    public Tensor lt(Tensor other) {
+        return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.LT);
+    }
+
+    /** {@code this < value}, bool. */
+    public Tensor lt(double value) {
+        return lt(Creation.wrap(value, device));
+    }
+
+    /** {@code this <= other}, bool. */
+    public Tensor le(Tensor other) {
+        return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.LE);
+    }
+
+    /** {@code this <= value}, bool. */
+    public Tensor le(double value) {
+        return le(Creation.wrap(value, device));
+    }
+
+    /** {@code this > other}, bool. */
+    public Tensor gt(Tensor other) {
+        return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.GT);
+    }
+
+    /** {@code this > value}, bool. */
+    public Tensor gt(double value) {
+        return gt(Creation.wrap(value, device));
+    }
+
+    /** {@code this >= other}, bool. */
+    public Tensor ge(Tensor other) {
+        return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.GE);
+    }
+
+    /** {@code this >= value}, bool. */
+    public Tensor ge(double value) {
+        return ge(Creation.wrap(value, device));
+    }
+
+    /** Logical and, bool. */
+    public Tensor logicalAnd(Tensor other) {
+        return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.LOGICAL_AND);
+    }
+
+    /** Logical or, bool. */
+    public Tensor logicalOr(Tensor other) {
+        return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.LOGICAL_OR);
+    }
+
+    /** Logical not, bool. */
+    public Tensor logicalNot() {
+        return ArithmeticOps.predicate(this, dev.ember.backend.UnaryOp.LOGICAL_NOT);
+    }
+
+    /** Whether each element is finite, bool. */
+    public Tensor isfinite() {
+        return ArithmeticOps.predicate(this, dev.ember.backend.UnaryOp.ISFINITE);
+    }
+
+    /** Whether every element equals {@code other}'s (same shape required). */
+    public boolean equal(Tensor other) {
+        return Arrays.equals(shape, other.shape) && eq(other).all();
+    }
+
+    /** Whether all elements are true (nonzero). */
+    public boolean all() {
+        return ReductionOps.allTrue(this);
+    }
+
+    /** Whether |this - other| <= atol + rtol * |other| everywhere, with NaN never close. */
+    public boolean allclose(Tensor other, double rtol, double atol) {
+        try (GradMode g = Ember.noGrad()) {
+            Tensor a = this.to(DType.FLOAT64);
+            Tensor b = other.to(DType.FLOAT64);
+            return a.sub(b).abs().le(b.abs().mul(rtol).add(atol)).all();
+        }
+    }
+
+    /** {@code allclose} with PyTorch's defaults: rtol 1e-5, atol 1e-8. */
+    public boolean allclose(Tensor other) {
+        return allclose(other, 1e-5, 1e-8);
+    }
+
+    // ------------------------------------------------------------------ in place
+
+    /** {@code this += other}, in place. */
+    public Tensor add_(Tensor other) {
+        return ArithmeticOps.inplaceBinary(this, other, t -> t.add(other), dev.ember.backend.BinaryOp.ADD);
+    }
+
+    /** {@code this += alpha * other}, in place. */
+    public Tensor add_(Tensor other, double alpha) {
+        if (alpha == 1) {
+            return add_(other);
+        }
+        return ArithmeticOps.inplace(this, List.of(other), t -> t.add(other, alpha));
+    }
+
+    /** {@code this += value}, in place. */
+    public Tensor add_(double value) {
+        return add_(Creation.wrap(value, device));
+    }
+
+    /** {@code this -= other}, in place. */
+    public Tensor sub_(Tensor other) {
+        return ArithmeticOps.inplaceBinary(this, other, t -> t.sub(other), dev.ember.backend.BinaryOp.SUB);
+    }
+
+    /** {@code this -= alpha * other}, in place. */
+    public Tensor sub_(Tensor other, double alpha) {
+        if (alpha == 1) {
+            return sub_(other);
+        }
+        return ArithmeticOps.inplace(this, List.of(other), t -> t.sub(other, alpha));
+    }
+
+    /** {@code this -= value}, in place. */
+    public Tensor sub_(double value) {
+        return sub_(Creation.wrap(value, device));
+    }
+
+    /** {@code this *= other}, in place. */
+    public Tensor mul_(Tensor other) {
+        return ArithmeticOps.inplaceBinary(this, other, t -> t.mul(other), dev.ember.backend.BinaryOp.MUL);
+    }
+
+    /** {@code this *= value}, in place. */
+    public Tensor mul_(double value) {
+        return mul_(Creation.wrap(value, device));
+    }
+
+    /** {@code this /= other}, in place. */
+    public Tensor div_(Tensor other) {
+        return ArithmeticOps.inplaceBinary(this, other, t -> t.div(other), dev.ember.backend.BinaryOp.DIV);
+    }
+
+    /** {@code this /= value}, in place. */
+    public Tensor div_(double value) {
+        return div_(Creation.wrap(value, device));
+    }
+
+    /** Clamps in place. */
+    public Tensor clamp_(double min, double max) {
+        return ArithmeticOps.inplace(this, List.of(), t -> t.clamp(min, max));
+    }
+
+    /** Sets every element to zero. */
+    public Tensor zero_() {
+        return fill_(0);
+    }
+
+    /** Sets every element to {@code value}. */
+    public Tensor fill_(double value) {
+        return ArithmeticOps.fill_(this, value);
+    }
+
+    /** Copies {@code src} (broadcast, converted) into this tensor. */
+    public Tensor copy_(Tensor src) {
+        return ArithmeticOps.copy_(this, src);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Sum of all elements. */
+    public Tensor sum() {
+        return ReductionOps.sum(this, null, false);
+    }
+
+    /** Sum over one dimension. */
+    public Tensor sum(int dim) {
+        return ReductionOps.sum(this, new int[] {dim}, false);
+    }
+
+    /** Sum over dimensions, keeping them as size 1 when {@code keepdim}. */
+    public Tensor sum(int[] dims, boolean keepdim) {
+        return ReductionOps.sum(this, dims, keepdim);
+    }
+
+    /** Mean of all elements. */
+    public Tensor mean() {
+        return ReductionOps.mean(this, null, false);
+    }
+
+    /** Mean over one dimension. */
+    public Tensor mean(int dim) {
+        return ReductionOps.mean(this, new int[] {dim}, false);
+    }
+
+    /** Mean over dimensions. */
+    public Tensor mean(int[] dims, boolean keepdim) {
+        return ReductionOps.mean(this, dims, keepdim);
+    }
+
+    /** Product of all elements. */
+    public Tensor prod() {
+        return ReductionOps.prod(this);
+    }
+
+    /** Largest element. */
+    public Tensor max() {
+        return ReductionOps.maxAll(this, true);
+    }
+
+    /** Largest values along a dimension and their indices. */
+    public ValuesIndices max(int dim, boolean keepdim) {
+        return ReductionOps.maxDim(this, dim, keepdim, true);
+    }
+
+    /** Smallest element. */
+    public Tensor min() {
+        return ReductionOps.maxAll(this, false);
+    }
+
+    /** Smallest values along a dimension and their indices. */
+    public ValuesIndices min(int dim, boolean keepdim) {
+        return ReductionOps.maxDim(this, dim, keepdim, false);
+    }
+
+    /** Index of the largest element in the flattened tensor. */
+    public Tensor argmax() {
+        return ReductionOps.argmax(this.reshape(-1), 0, false, true);
+    }
+
+    /** Indices of the largest elements along a dimension. */
+    public Tensor argmax(int dim, boolean keepdim) {
+        return ReductionOps.argmax(this, dim, keepdim, true);
+    }
+
+    /** Index of the smallest element in the flattened tensor. */
+    public Tensor argmin() {
+        return ReductionOps.argmax(this.reshape(-1), 0, false, false);
+    }
+
+    /** Indices of the smallest elements along a dimension. */
+    public Tensor argmin(int dim, boolean keepdim) {
+        return ReductionOps.argmax(this, dim, keepdim, false);
+    }
+
+    /** Unbiased variance of all elements (Bessel's correction). */
+    public Tensor var() {
+        return ReductionOps.var(this, null, 1, false);
+    }
+
+    /** Variance over dimensions with a correction (1: unbiased, 0: population). */
+    public Tensor var(int[] dims, int correction, boolean keepdim) {
+        return ReductionOps.var(this, dims, correction, keepdim);
+    }
+
+    /** Unbiased standard deviation of all elements. */
+    public Tensor std() {
+        return var().sqrt();
+    }
+
+    /** Softmax along a dimension. */
+    public Tensor softmax(int dim) {
+        return ReductionOps.softmax(this, dim, false);
+    }
+
+    /** Log-softmax along a dimension. */
+    public Tensor logSoftmax(int dim) {
+        return ReductionOps.softmax(this, dim, true);
+    }
+
+    /** Values and indices, as returned by {@code max(dim)} and {@code min(dim)}. */
+    public record ValuesIndices(Tensor values, Tensor indices) {
+    }
+
+    // ------------------------------------------------------------------ linear algebra
+
+    /** Matrix product of two 2-D tensors. */
+    public Tensor mm(Tensor other) {
+        return LinalgOps.mm(this, other);
+    }
+
+    /** Batched matrix product of two 3-D tensors. */
+    public Tensor bmm(Tensor other) {
+        return LinalgOps.bmm(this, other);
+    }
+
+    /** Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands. */
+    public Tensor matmul(Tensor other) {
+        return LinalgOps.matmul(this, other);
+    }
+
+    /** Dot product of two 1-D tensors. */
+    public Tensor dot(Tensor other) {
+        return LinalgOps.dot(this, other);
+    }
+
+    // ------------------------------------------------------------------ views and shape
+
+    /** A view with a new shape (one size may be -1); fails when the strides do not allow it. */
+    public Tensor view(int... shape) {
+        return ViewOps.view(this, shape);
+    }
+
+    /** A view with a new shape when possible, otherwise a copy. */
+    public Tensor reshape(int... shape) {
+        return ViewOps.reshape(this, shape);
+    }
+
+    /** A view of {@code other}'s shape. */
+    public Tensor viewAs(Tensor other) {
+        return view(other.shape);
+    }
+
+    /** Flattens to 1-D. */
+    public Tensor flatten() {
+        return flatten(0, -1);
+    }
+
+    /** Flattens dimensions {@code startDim..endDim} into one. */
+    public Tensor flatten(int startDim, int endDim) {
+        return ViewOps.flatten(this, startDim, endDim);
+    }
+
+    /** Swaps two dimensions (a view). */
+    public Tensor transpose(int dim0, int dim1) {
+        return ViewOps.transpose(this, dim0, dim1, "TransposeBackward0");
+    }
+
+    /** Transpose of a tensor of at most 2 dimensions (a view). */
+    public Tensor t() {
+        if (shape.length > 2) {
+            throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is " + shape.length + "D");
+        }
+        return shape.length < 2 ? ViewOps.alias(this, "TBackward0") : ViewOps.transpose(this, 0, 1, "TBackward0");
+    }
+
+    /** All dimensions reversed, as {@code tensor.T}. */
+    public Tensor T() {
+        int[] order = new int[shape.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = order.length - 1 - i;
+        }
+        return permute(order);
+    }
+
+    /** The last two dimensions swapped, as {@code tensor.mT}. */
+    public Tensor mT() {
+        if (shape.length < 2) {
+            throw new IllegalArgumentException("tensor.mT is only supported on matrices or batches of matrices. Got "
+                    + shape.length + "-D tensor.");
+        }
+        return transpose(-2, -1);
+    }
+
+    /** Reorders the dimensions (a view). */
+    public Tensor permute(int... dims) {
+        return ViewOps.permute(this, dims);
+    }
+
+    /** Removes all size-1 dimensions (a view). */
+    public Tensor squeeze() {
+        return ViewOps.squeeze(this, null);
+    }
+
+    /** Removes a dimension if its size is 1 (a view). */
+    public Tensor squeeze(int dim) {
+        return ViewOps.squeeze(this, dim);
+    }
+
+    /** Inserts a size-1 dimension (a view). */
+    public Tensor unsqueeze(int dim) {
+        return ViewOps.unsqueeze(this, dim);
+    }
+
+    /** Broadcasts to a larger shape without copying; -1 keeps a size. */
+    public Tensor expand(int... sizes) {
+        return ViewOps.expand(this, sizes);
+    }
+
+    /** Broadcasts to {@code other}'s shape. */
+    public Tensor expandAs(Tensor other) {
+        return expand(other.shape);
+    }
+
+    /** Elements {@code start..start+length-1} along a dimension (a view). */
+    public Tensor narrow(int dim, int start, int length) {
+        return ViewOps.slice(this, dim, start, start + length, 1, true);
+    }
+
+    /** Elements {@code start, start+step, ...} below {@code end} along a dimension, as Python slicing (a view). */
+    public Tensor slice(int dim, int start, int end, int step) {
+        return ViewOps.slice(this, dim, start, end, step, false);
+    }
+
+    /** The sub-tensor at {@code index} along a dimension, removing it (a view). */
+    public Tensor select(int dim, int index) {
+        return ViewOps.select(this, dim, index);
+    }
+
+    /** Indexing by leading dimensions, as {@code tensor[i, j]} (a view). */
+    public Tensor get(int... indices) {
+        Tensor t = this;
+        for (int index : indices) {
+            t = t.select(0, index);
+        }
+        return t;
+    }
+
+    /** This tensor if contiguous, otherwise a contiguous copy. */
+    public Tensor contiguous() {
+        return isContiguous() ? this : clone();
+    }
+
+    /** A copy with its own storage, differentiable. */
+    @Override
+    public Tensor clone() {
+        return ViewOps.clone(this);
+    }
+
+    /** Concatenates tensors along an existing dimension. */
+    public static Tensor cat(List<Tensor> tensors, int dim) {
+        return ViewOps.cat(tensors, dim);
+    }
+
+    /** Stacks tensors along a new dimension. */
+    public static Tensor stack(List<Tensor> tensors, int dim) {
+        List<Tensor> expanded = new ArrayList<>();
+        for (Tensor t : tensors) {
+            expanded.add(t.unsqueeze(dim < 0 ? dim + t.dim() + 1 : dim));
+        }
+        return ViewOps.cat(expanded, dim < 0 ? dim + tensors.get(0).dim() + 1 : dim);
+    }
+
+    // ------------------------------------------------------------------ conversion
+
+    /** This tensor converted to a type (itself when it already has it). */
+    public Tensor to(DType dtype) {
+        return ViewOps.toType(this, dtype);
+    }
+
+    /** This tensor on a device (itself when it is already there). */
+    public Tensor to(Device device) {
+        return ViewOps.toDevice(this, device);
+    }
+
+    /** This tensor on a device given as {@code "cpu"}, {@code "cuda"}, {@code "cuda:1"}. */
+    public Tensor to(String device) {
+        return to(Device.of(device));
+    }
+
+    /** On the CPU. */
+    public Tensor cpu() {
+        return to(Device.CPU);
+    }
+
+    /** float32. */
+    public Tensor toFloat() {
+        return to(DType.FLOAT32);
+    }
+
+    /** float64. */
+    public Tensor toDouble() {
+        return to(DType.FLOAT64);
+    }
+
+    /** int64. */
+    public Tensor toLong() {
+        return to(DType.INT64);
+    }
+
+    /** The value of a one-element tensor as a double. */
+    public double item() {
+        if (numel() != 1) {
+            throw new IllegalArgumentException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
+        }
+        return toDoubleArray()[0];
+    }
+
+    /** The value of a one-element tensor as a long. */
+    public long longItem() {
+        if (numel() != 1) {
+            throw new IllegalArgumentException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
+        }
+        return toLongArray()[0];
+    }
+
+    /** The elements in row-major order as floats. */
+    public float[] toFloatArray() {
+        return (float[]) to(DType.FLOAT32).hostArray();
+    }
+
+    /** The elements in row-major order as doubles. */
+    public double[] toDoubleArray() {
+        return (double[]) to(DType.FLOAT64).hostArray();
+    }
+
+    /** The elements in row-major order as longs. */
+    public long[] toLongArray() {
+        return (long[]) to(DType.INT64).hostArray();
+    }
+
+    /** The elements in row-major order as booleans. */
+    public boolean[] toBooleanArray() {
+        return (boolean[]) to(DType.BOOL).hostArray();
+    }
+
+    /** The elements in row-major order in a Java array of this tensor's type. */
+    Object hostArray() {
+        return backend.toArray(storage, layout);
+    }
+
+    // ------------------------------------------------------------------ printing
+
+    /** Prints as PyTorch does: {@code tensor([[1., 2.]], requires_grad=True)}. */
+    @Override
+    public String toString() {
+        return TensorFormatter.format(this);
+    }
+
+    static Backend backendFor(Device device) {
+        return Backends.forDevice(device);
+    }
+}

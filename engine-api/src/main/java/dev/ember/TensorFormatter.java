@@ -1,0 +1,294 @@
+package dev.ember;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Prints tensors exactly as PyTorch's {@code torch._tensor_str} does with its default print options:
+ * precision 4, line width 80, summarization above 1000 elements with 3 edge items, the same choice of
+ * integer, fixed or scientific notation, and the same suffixes.
+ */
+final class TensorFormatter {
+    private static final int PRECISION = 4;
+    private static final int LINEWIDTH = 80;
+    private static final int THRESHOLD = 1000;
+    private static final int EDGEITEMS = 3;
+
+    private TensorFormatter() {
+    }
+
+    static String format(Tensor t) {
+        String prefix = "tensor(";
+        int indent = prefix.length();
+        List<String> suffixes = new ArrayList<>();
+        if (!t.device.isCpu()) {
+            suffixes.add("device='" + t.device + "'");
+        }
+        String body;
+        if (t.numel() == 0) {
+            if (t.dim() != 1) {
+                StringBuilder sb = new StringBuilder("size=(");
+                for (int i = 0; i < t.dim(); i++) {
+                    sb.append(i > 0 ? ", " : "").append(t.shapeRef()[i]);
+                }
+                sb.append(t.dim() == 1 ? ",)" : ")");
+                suffixes.add(sb.toString());
+            }
+            if (t.dtype != DType.FLOAT32) {
+                suffixes.add("dtype=" + t.dtype.torchName());
+            }
+            body = "[]";
+        } else {
+            if (t.dtype == DType.FLOAT64) {
+                suffixes.add("dtype=" + t.dtype.torchName());
+            }
+            body = tensorStr(t, indent);
+        }
+        if (t.gradFn != null) {
+            suffixes.add("grad_fn=<" + t.gradFn.name() + ">");
+        } else if (t.requiresGrad) {
+            suffixes.add("requires_grad=True");
+        }
+        String s = addSuffixes(prefix + body, suffixes, indent);
+        return t.isParameter ? "Parameter containing:\n" + s : s;
+    }
+
+    private static String addSuffixes(String tensorStr, List<String> suffixes, int indent) {
+        StringBuilder out = new StringBuilder(tensorStr);
+        int lastLineLen = tensorStr.length() - tensorStr.lastIndexOf('\n') + 1;
+        for (String suffix : suffixes) {
+            if (lastLineLen + suffix.length() + 2 > LINEWIDTH) {
+                out.append(",\n").append(" ".repeat(indent)).append(suffix);
+                lastLineLen = indent + suffix.length();
+            } else {
+                out.append(", ").append(suffix);
+                lastLineLen += suffix.length() + 2;
+            }
+        }
+        return out.append(')').toString();
+    }
+
+    /** The values, row-major, as doubles (exact for float32 and float64; int64 beyond 2^53 uses {@code longs}). */
+    private static final class Values {
+        final double[] doubles;
+        final long[] longs;
+        final boolean[] bools;
+        final int[] shape;
+        final int[] strides;
+
+        Values(Tensor t) {
+            Object a = t.hostArray();
+            shape = t.shapeRef();
+            strides = dev.ember.backend.Layout.contiguousStrides(shape);
+            if (a instanceof float[]) {
+                float[] f = (float[]) a;
+                doubles = new double[f.length];
+                for (int i = 0; i < f.length; i++) {
+                    doubles[i] = f[i];
+                }
+                longs = null;
+                bools = null;
+            } else if (a instanceof double[]) {
+                doubles = (double[]) a;
+                longs = null;
+                bools = null;
+            } else if (a instanceof long[]) {
+                doubles = null;
+                longs = (long[]) a;
+                bools = null;
+            } else {
+                doubles = null;
+                longs = null;
+                bools = (boolean[]) a;
+            }
+        }
+
+        String plain(int i) {
+            return longs != null ? Long.toString(longs[i]) : bools[i] ? "True" : "False";
+        }
+    }
+
+    private static String tensorStr(Tensor t, int indent) {
+        boolean summarize = t.numel() > THRESHOLD;
+        Values v = new Values(t);
+        List<Integer> shown = new ArrayList<>();
+        collect(v, 0, 0, summarize, shown);
+        Formatter f = new Formatter(v, shown);
+        return strWithFormatter(v, 0, 0, indent, summarize, f);
+    }
+
+    /** Indices of the elements the printout shows (all, or the summarized edges). */
+    private static void collect(Values v, int dim, int base, boolean summarize, List<Integer> out) {
+        if (dim == v.shape.length) {
+            out.add(base);
+            return;
+        }
+        int n = v.shape[dim];
+        for (int i = 0; i < n; i++) {
+            if (summarize && n > 2 * EDGEITEMS && i >= EDGEITEMS && i < n - EDGEITEMS) {
+                continue;
+            }
+            collect(v, dim + 1, base + i * v.strides[dim], summarize, out);
+        }
+    }
+
+    private static String strWithFormatter(Values v, int dim, int base, int indent, boolean summarize, Formatter f) {
+        int rank = v.shape.length;
+        if (rank == 0) {
+            return f.format(v, base);
+        }
+        int n = v.shape[dim];
+        if (dim == rank - 1) {
+            int elementLength = f.maxWidth + 2;
+            int perLine = Math.max(1, (LINEWIDTH - indent) / elementLength);
+            List<String> data = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (summarize && n > 2 * EDGEITEMS && i >= EDGEITEMS && i < n - EDGEITEMS) {
+                    if (i == EDGEITEMS) {
+                        data.add(" ...");
+                    }
+                    continue;
+                }
+                data.add(f.format(v, base + i * v.strides[dim]));
+            }
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < data.size(); i += perLine) {
+                lines.add(String.join(", ", data.subList(i, Math.min(data.size(), i + perLine))));
+            }
+            return "[" + String.join(",\n" + " ".repeat(indent + 1), lines) + "]";
+        }
+        List<String> slices = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (summarize && n > 2 * EDGEITEMS && i >= EDGEITEMS && i < n - EDGEITEMS) {
+                if (i == EDGEITEMS) {
+                    slices.add("...");
+                }
+                continue;
+            }
+            slices.add(strWithFormatter(v, dim + 1, base + i * v.strides[dim], indent + 1, summarize, f));
+        }
+        int remaining = rank - dim;
+        return "[" + String.join("," + "\n".repeat(remaining - 1) + " ".repeat(indent + 1), slices) + "]";
+    }
+
+    /** PyTorch's {@code _Formatter}: chooses integer, fixed or scientific notation and the column width. */
+    private static final class Formatter {
+        final boolean floating;
+        boolean intMode = true;
+        boolean sciMode;
+        int maxWidth = 1;
+
+        Formatter(Values v, List<Integer> shown) {
+            floating = v.doubles != null;
+            if (!floating) {
+                for (int i : shown) {
+                    maxWidth = Math.max(maxWidth, v.plain(i).length());
+                }
+                return;
+            }
+            List<Double> vals = new ArrayList<>();
+            for (int i : shown) {
+                double d = v.doubles[i];
+                if (Double.isFinite(d) && d != 0) {
+                    vals.add(d);
+                }
+            }
+            if (vals.isEmpty()) {
+                return;
+            }
+            double min = Double.POSITIVE_INFINITY;
+            double max = 0;
+            for (double d : vals) {
+                min = Math.min(min, Math.abs(d));
+                max = Math.max(max, Math.abs(d));
+                if (d != Math.ceil(d)) {
+                    intMode = false;
+                }
+            }
+            if (intMode) {
+                if (max / min > 1000. || max > 1.e8) {
+                    sciMode = true;
+                    for (double d : vals) {
+                        maxWidth = Math.max(maxWidth, sci(d).length());
+                    }
+                } else {
+                    for (double d : vals) {
+                        maxWidth = Math.max(maxWidth, fixed(d, 0).length() + 1);
+                    }
+                }
+            } else if (max / min > 1000. || max > 1.e8 || min < 1.e-4) {
+                sciMode = true;
+                for (double d : vals) {
+                    maxWidth = Math.max(maxWidth, sci(d).length());
+                }
+            } else {
+                for (double d : vals) {
+                    maxWidth = Math.max(maxWidth, fixed(d, PRECISION).length());
+                }
+            }
+        }
+
+        String format(Values v, int i) {
+            String ret;
+            if (floating) {
+                double d = v.doubles[i];
+                if (sciMode) {
+                    ret = sci(d);
+                } else if (intMode) {
+                    ret = fixed(d, 0);
+                    if (Double.isFinite(d)) {
+                        ret += ".";
+                    }
+                } else {
+                    ret = fixed(d, PRECISION);
+                }
+            } else {
+                ret = v.plain(i);
+            }
+            return " ".repeat(Math.max(0, maxWidth - ret.length())) + ret;
+        }
+    }
+
+    /** Python's {@code '{:.Nf}'.format(d)}: exact value, rounded half to even. */
+    static String fixed(double d, int digits) {
+        if (Double.isNaN(d)) {
+            return "nan";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "inf" : "-inf";
+        }
+        String s = new BigDecimal(d).setScale(digits, RoundingMode.HALF_EVEN).toPlainString();
+        boolean negative = d < 0 || (d == 0 && 1 / d < 0);
+        if (negative && !s.startsWith("-")) {
+            s = "-" + s;
+        }
+        return s;
+    }
+
+    /** Python's {@code '{:.4e}'.format(d)}. */
+    static String sci(double d) {
+        if (Double.isNaN(d)) {
+            return "nan";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "inf" : "-inf";
+        }
+        boolean negative = d < 0 || (d == 0 && 1 / d < 0);
+        String digits;
+        int exponent;
+        if (d == 0) {
+            digits = "0".repeat(PRECISION + 1);
+            exponent = 0;
+        } else {
+            BigDecimal bd = new BigDecimal(Math.abs(d)).round(new MathContext(PRECISION + 1, RoundingMode.HALF_EVEN));
+            String u = bd.unscaledValue().toString();
+            exponent = u.length() - 1 - bd.scale();
+            digits = (u + "0".repeat(PRECISION + 1)).substring(0, PRECISION + 1);
+        }
+        String exp = String.format("%02d", Math.abs(exponent));
+        return (negative ? "-" : "") + digits.charAt(0) + "." + digits.substring(1) + "e" + (exponent < 0 ? "-" : "+") + exp;
+    }
+}

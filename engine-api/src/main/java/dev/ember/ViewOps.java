@@ -1,0 +1,394 @@
+package dev.ember;
+
+import dev.ember.backend.Backend;
+import dev.ember.backend.Layout;
+import dev.ember.backend.Storage;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Views (shape, strides and offset over shared storage, never a copy), copies, concatenation and
+ * conversions, each with its backward formula.
+ */
+final class ViewOps {
+    private ViewOps() {
+    }
+
+    /** A tensor sharing {@code t}'s storage and version counter under a new layout, with no history. */
+    static Tensor makeView(Tensor t, int[] shape, int[] strides, int offset) {
+        Tensor v = new Tensor(t.storage, new Layout(shape, strides, offset), t.device, t.backend, t.version);
+        v.viewBase = t.viewBase != null ? t.viewBase : t;
+        return v;
+    }
+
+    static Tensor view(Tensor t, int[] requested) {
+        int[] shape = Shapes.inferSize(requested, t.numel());
+        int[] strides = Shapes.viewStrides(t.shape, t.layout.strides(), shape);
+        if (strides == null) {
+            throw new IllegalArgumentException("view size is not compatible with input tensor's size and stride (at least "
+                    + "one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+        }
+        Tensor out = makeView(t, shape, strides, t.layout.offset());
+        int[] in = t.shape;
+        return ArithmeticOps.record(out, "ViewBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.reshape(in)});
+    }
+
+    static Tensor reshape(Tensor t, int[] requested) {
+        int[] shape = Shapes.inferSize(requested, t.numel());
+        if (Shapes.viewStrides(t.shape, t.layout.strides(), shape) != null) {
+            return view(t, shape);
+        }
+        return view(clone(t), shape);
+    }
+
+    static Tensor flatten(Tensor t, int start, int end) {
+        if (t.dim() == 0) {
+            return reshape(t, new int[] {1});
+        }
+        int s = Shapes.wrapDim(start, t.dim());
+        int e = Shapes.wrapDim(end, t.dim());
+        if (s > e) {
+            throw new IllegalArgumentException("flatten() has invalid args: start_dim cannot come after end_dim");
+        }
+        if (s == e) {
+            return t;
+        }
+        int[] shape = new int[t.dim() - (e - s)];
+        int k = 0;
+        for (int i = 0; i < s; i++) {
+            shape[k++] = t.shape[i];
+        }
+        int prod = 1;
+        for (int i = s; i <= e; i++) {
+            prod *= t.shape[i];
+        }
+        shape[k++] = prod;
+        for (int i = e + 1; i < t.dim(); i++) {
+            shape[k++] = t.shape[i];
+        }
+        return reshape(t, shape);
+    }
+
+    static Tensor alias(Tensor t, String name) {
+        Tensor out = makeView(t, t.shape, t.layout.strides(), t.layout.offset());
+        return ArithmeticOps.record(out, name, new Tensor[] {t}, n -> g -> new Tensor[] {g});
+    }
+
+    static Tensor transpose(Tensor t, int dim0, int dim1, String name) {
+        if (t.dim() == 0) {
+            Shapes.wrapDim(dim0, 0);
+            Shapes.wrapDim(dim1, 0);
+            return alias(t, name);
+        }
+        int a = Shapes.wrapDim(dim0, t.dim());
+        int b = Shapes.wrapDim(dim1, t.dim());
+        int[] shape = t.shape.clone();
+        int[] strides = t.layout.strides();
+        swap(shape, a, b);
+        swap(strides, a, b);
+        Tensor out = makeView(t, shape, strides, t.layout.offset());
+        return ArithmeticOps.record(out, name, new Tensor[] {t}, n -> g -> new Tensor[] {g.transpose(a, b)});
+    }
+
+    private static void swap(int[] x, int i, int j) {
+        int tmp = x[i];
+        x[i] = x[j];
+        x[j] = tmp;
+    }
+
+    static Tensor permute(Tensor t, int[] dims) {
+        if (dims.length != t.dim()) {
+            throw new IllegalArgumentException("permute(sparse_coo): number of dimensions in the tensor input does not match "
+                    + "the length of the desired ordering of dimensions i.e. input.dim() = " + t.dim()
+                    + " is not equal to len(dims) = " + dims.length);
+        }
+        int[] order = new int[dims.length];
+        boolean[] seen = new boolean[dims.length];
+        int[] shape = new int[dims.length];
+        int[] strides = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            int d = Shapes.wrapDim(dims[i], t.dim());
+            if (seen[d]) {
+                throw new IllegalArgumentException("permute(): duplicate dims are not allowed.");
+            }
+            seen[d] = true;
+            order[i] = d;
+            shape[i] = t.shape[d];
+            strides[i] = t.layout.stride(d);
+        }
+        int[] inverse = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            inverse[order[i]] = i;
+        }
+        Tensor out = makeView(t, shape, strides, t.layout.offset());
+        return ArithmeticOps.record(out, "PermuteBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.permute(inverse)});
+    }
+
+    static Tensor squeeze(Tensor t, Integer dim) {
+        List<Integer> keep = new ArrayList<>();
+        int target = dim == null ? -1 : (t.dim() == 0 ? 0 : Shapes.wrapDim(dim, t.dim()));
+        if (dim != null && t.dim() == 0) {
+            Shapes.wrapDim(dim, 0);
+        }
+        for (int i = 0; i < t.dim(); i++) {
+            boolean drop = t.shape[i] == 1 && (dim == null || i == target);
+            if (!drop) {
+                keep.add(i);
+            }
+        }
+        int[] shape = keep.stream().mapToInt(i -> t.shape[i]).toArray();
+        int[] strides = keep.stream().mapToInt(i -> t.layout.stride(i)).toArray();
+        Tensor out = makeView(t, shape, strides, t.layout.offset());
+        int[] in = t.shape;
+        return ArithmeticOps.record(out, dim == null ? "SqueezeBackward0" : "SqueezeBackward1", new Tensor[] {t},
+                n -> g -> new Tensor[] {g.reshape(in)});
+    }
+
+    static Tensor unsqueeze(Tensor t, int dim) {
+        int d = Shapes.wrapDim(dim, t.dim() + 1);
+        int[] shape = new int[t.dim() + 1];
+        int[] strides = new int[t.dim() + 1];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (i == d) {
+                shape[i] = 1;
+                strides[i] = j < t.dim() ? t.layout.stride(j) * t.shape[j] : 1;
+            } else {
+                shape[i] = t.shape[j];
+                strides[i] = t.layout.stride(j);
+                j++;
+            }
+        }
+        Tensor out = makeView(t, shape, strides, t.layout.offset());
+        return ArithmeticOps.record(out, "UnsqueezeBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.squeeze(d)});
+    }
+
+    static Tensor expand(Tensor t, int[] sizes) {
+        if (sizes.length < t.dim()) {
+            throw new IllegalArgumentException("expand: the number of sizes provided (" + sizes.length + ") must be greater "
+                    + "or equal to the number of dimensions in the tensor (" + t.dim() + ")");
+        }
+        int lead = sizes.length - t.dim();
+        int[] shape = new int[sizes.length];
+        int[] strides = new int[sizes.length];
+        for (int i = 0; i < sizes.length; i++) {
+            int want = sizes[i];
+            if (i < lead) {
+                if (want < 0) {
+                    throw new IllegalArgumentException("The expanded size of the tensor (" + want + ") isn't allowed in a "
+                            + "leading, non-existing dimension " + i);
+                }
+                shape[i] = want;
+                strides[i] = 0;
+                continue;
+            }
+            int have = t.shape[i - lead];
+            if (want == -1) {
+                want = have;
+            }
+            if (have == want) {
+                shape[i] = have;
+                strides[i] = t.layout.stride(i - lead);
+            } else if (have == 1 && want >= 0) {
+                shape[i] = want;
+                strides[i] = 0;
+            } else {
+                throw new IllegalArgumentException("The expanded size of the tensor (" + want + ") must match the existing size ("
+                        + have + ") at non-singleton dimension " + i + ".  Target sizes: " + Shapes.str(sizes)
+                        + ".  Tensor sizes: " + Shapes.str(t.shape));
+            }
+        }
+        if (Arrays.equals(shape, t.shape)) {
+            return t;
+        }
+        Tensor out = makeView(t, shape, strides, t.layout.offset());
+        int[] in = t.shape;
+        return ArithmeticOps.record(out, "ExpandBackward0", new Tensor[] {t},
+                n -> g -> new Tensor[] {ReductionOps.sumTo(g, in)});
+    }
+
+    static Tensor slice(Tensor t, int dim, int start, int end, int step, boolean strict) {
+        if (t.dim() == 0) {
+            throw new IllegalArgumentException("slice() cannot be applied to a 0-dim tensor.");
+        }
+        int d = Shapes.wrapDim(dim, t.dim());
+        int size = t.shape[d];
+        if (step <= 0) {
+            throw new IllegalArgumentException("slice step must be positive");
+        }
+        if (strict) {
+            int length = end - start;
+            if (start < -size || start > size) {
+                throw new IndexOutOfBoundsException("start out of range (expected to be in range of [" + (-size) + ", " + size
+                        + "], but got " + start + ")");
+            }
+            int s = start < 0 ? start + size : start;
+            if (length < 0 || s + length > size) {
+                throw new IllegalArgumentException("start (" + s + ") + length (" + length + ") exceeds dimension size ("
+                        + size + ").");
+            }
+            start = s;
+            end = s + length;
+        } else {
+            if (start < 0) {
+                start += size;
+            }
+            if (end < 0) {
+                end += size;
+            }
+            start = Math.max(0, Math.min(start, size));
+            end = Math.max(start, Math.min(end, size));
+        }
+        int len = (end - start + step - 1) / step;
+        int[] shape = t.shape.clone();
+        int[] strides = t.layout.strides();
+        shape[d] = len;
+        int offset = t.layout.offset() + start * strides[d];
+        strides[d] *= step;
+        Tensor out = makeView(t, shape, strides, offset);
+        int[] in = t.shape;
+        int s0 = start;
+        int e0 = end;
+        return ArithmeticOps.record(out, "SliceBackward0", new Tensor[] {t},
+                n -> g -> new Tensor[] {sliceScatter(g, in, d, s0, e0, step)});
+    }
+
+    /** Zeros of {@code shape} with {@code src} written into a slice: the backward of slicing, itself differentiable. */
+    static Tensor sliceScatter(Tensor src, int[] shape, int dim, int start, int end, int step) {
+        Tensor out = Creation.empty(shape, src.dtype, src.device);
+        out.backend.fill(out.storage, out.layout, 0);
+        Tensor window;
+        try (GradMode off = Ember.noGrad()) {
+            window = out.slice(dim, start, end, step);
+        }
+        out.backend.copy(src.storage, ArithmeticOps.expandedLayout(src, window.shape), out.storage, window.layout);
+        return ArithmeticOps.record(out, "SliceScatterBackward0", new Tensor[] {src},
+                n -> g -> new Tensor[] {g.slice(dim, start, end, step)});
+    }
+
+    static Tensor select(Tensor t, int dim, int index) {
+        if (t.dim() == 0) {
+            throw new IllegalArgumentException("select() cannot be applied to a 0-dim tensor.");
+        }
+        int d = Shapes.wrapDim(dim, t.dim());
+        int size = t.shape[d];
+        if (index < -size || index >= size) {
+            throw new IndexOutOfBoundsException("index " + index + " is out of bounds for dimension " + d + " with size " + size);
+        }
+        int i = index < 0 ? index + size : index;
+        int[] shape = new int[t.dim() - 1];
+        int[] strides = new int[t.dim() - 1];
+        for (int k = 0, j = 0; k < t.dim(); k++) {
+            if (k != d) {
+                shape[j] = t.shape[k];
+                strides[j] = t.layout.stride(k);
+                j++;
+            }
+        }
+        Tensor out = makeView(t, shape, strides, t.layout.offset() + i * t.layout.stride(d));
+        int[] in = t.shape;
+        return ArithmeticOps.record(out, "SelectBackward0", new Tensor[] {t},
+                n -> g -> new Tensor[] {sliceScatter(g.unsqueeze(d), in, d, i, i + 1, 1)});
+    }
+
+    static Tensor clone(Tensor t) {
+        Tensor out = Creation.empty(t.shape, t.dtype, t.device);
+        t.backend.copy(t.storage, t.layout, out.storage, out.layout);
+        return ArithmeticOps.record(out, "CloneBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g});
+    }
+
+    static Tensor cat(List<Tensor> tensors, int dim) {
+        if (tensors.isEmpty()) {
+            throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
+        }
+        Tensor[] ts = tensors.toArray(new Tensor[0]);
+        Device device = ArithmeticOps.checkSameDevice(ts);
+        // legacy rule: 1-D empty tensors are skipped
+        Tensor ref = null;
+        for (Tensor t : ts) {
+            if (!(t.dim() == 1 && t.shape[0] == 0)) {
+                ref = t;
+                break;
+            }
+        }
+        if (ref == null) {
+            ref = ts[0];
+        }
+        if (ref.dim() == 0) {
+            throw new IllegalArgumentException("zero-dimensional tensor (at position 0) cannot be concatenated");
+        }
+        int d = Shapes.wrapDim(dim, ref.dim());
+        DType type = ArithmeticOps.resultType(ts);
+        int total = 0;
+        for (int k = 0; k < ts.length; k++) {
+            Tensor t = ts[k];
+            if (t.dim() == 1 && t.shape[0] == 0 && t != ref) {
+                continue;
+            }
+            if (t.dim() != ref.dim()) {
+                throw new IllegalArgumentException("Tensors must have same number of dimensions: got " + ref.dim() + " and "
+                        + t.dim());
+            }
+            for (int i = 0; i < ref.dim(); i++) {
+                if (i != d && t.shape[i] != ref.shape[i]) {
+                    throw new IllegalArgumentException("Sizes of tensors must match except in dimension " + d + ". Expected size "
+                            + ref.shape[i] + " but got size " + t.shape[i] + " for tensor number " + k + " in the list.");
+                }
+            }
+            total += t.shape[d];
+        }
+        int[] shape = ref.shape.clone();
+        shape[d] = total;
+        Tensor out = Creation.empty(shape, type, device);
+        int at = 0;
+        int[] starts = new int[ts.length];
+        int[] lengths = new int[ts.length];
+        for (int k = 0; k < ts.length; k++) {
+            Tensor t = ts[k];
+            starts[k] = at;
+            if (t.dim() == 1 && t.shape[0] == 0 && t != ref) {
+                continue;
+            }
+            lengths[k] = t.shape[d];
+            Tensor window;
+            try (GradMode off = Ember.noGrad()) {
+                window = out.narrow(d, at, t.shape[d]);
+            }
+            out.backend.copy(t.storage, t.layout, out.storage, window.layout);
+            at += t.shape[d];
+        }
+        return ArithmeticOps.record(out, "CatBackward0", ts, n -> g -> {
+            Tensor[] grads = new Tensor[ts.length];
+            for (int k = 0; k < ts.length; k++) {
+                if (n.needsInputGrad(k)) {
+                    grads[k] = g.narrow(d, starts[k], lengths[k]);
+                }
+            }
+            return grads;
+        });
+    }
+
+    static Tensor toType(Tensor t, DType dtype) {
+        if (t.dtype == dtype) {
+            return t;
+        }
+        Tensor out = ArithmeticOps.cast(t, dtype);
+        if (!dtype.isFloatingPoint()) {
+            return out;
+        }
+        return ArithmeticOps.record(out, "ToCopyBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g});
+    }
+
+    static Tensor toDevice(Tensor t, Device device) {
+        if (t.device.equals(device)) {
+            return t;
+        }
+        Backend target = Tensor.backendFor(device);
+        Object host = t.backend.toArray(t.storage, t.layout);
+        Storage s = target.fromArray(host, device.index());
+        Tensor out = new Tensor(s, Layout.contiguous(t.shape), device, target, new int[1]);
+        Device from = t.device;
+        return ArithmeticOps.record(out, "ToCopyBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.to(from)});
+    }
+}

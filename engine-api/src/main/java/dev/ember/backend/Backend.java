@@ -1,0 +1,85 @@
+package dev.ember.backend;
+
+import dev.ember.DType;
+
+/**
+ * The service provider interface a compute backend implements: storage, copies, and kernels in a few
+ * typed families. A backend never sees autograd; shapes, broadcasting, type promotion and error
+ * checking happen above it, so every method may assume its arguments are valid:
+ * <ul>
+ *   <li>Element types of inputs are those the method documents (the op layer converts first).</li>
+ *   <li>Layouts of inputs and outputs have equal shapes unless the method says otherwise; inputs may
+ *       have any strides, including 0 (broadcast) and gaps; outputs are written through their layout.</li>
+ *   <li>An output never overlaps an input, except that elementwise kernels must allow an output that is
+ *       exactly an input (same storage and layout), for in-place ops.</li>
+ * </ul>
+ * Implementations are found with {@link java.util.ServiceLoader}; see {@link Backends}.
+ */
+public interface Backend {
+
+    /** The device type this backend serves: {@code "cpu"} or {@code "cuda"}. */
+    String deviceType();
+
+    /** Whether the backend can run here. */
+    boolean isAvailable();
+
+    /** Why the backend cannot run, or an empty string if it can. */
+    String unavailableReason();
+
+    /** A short description of what the backend runs on and which kernel paths it chose. */
+    String describe();
+
+    /** Number of devices of this type. */
+    int deviceCount();
+
+    /** A new storage of {@code numel} elements, contents unspecified. */
+    Storage allocate(DType dtype, long numel, int deviceIndex);
+
+    /**
+     * A new storage holding a copy of a Java array: {@code float[]} for float32, {@code double[]} for
+     * float64, {@code long[]} for int64, {@code boolean[]} for bool.
+     */
+    Storage fromArray(Object array, int deviceIndex);
+
+    /** The elements of a layout over a storage, row-major, in a new Java array of the storage's type. */
+    Object toArray(Storage src, Layout layout);
+
+    /** Copies elements between layouts of equal shape, converting the type when they differ. */
+    void copy(Storage src, Layout srcLayout, Storage dst, Layout dstLayout);
+
+    /** Sets every element of the layout to {@code value} converted to the storage's type. */
+    void fill(Storage dst, Layout layout, double value);
+
+    /** {@code dst = op(src)}; types are equal except for the bool-valued ops. */
+    void unary(UnaryOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout);
+
+    /** {@code dst = a op b}; a and b have one type, dst has it too or is bool for predicates. */
+    void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout);
+
+    /** {@code dst = cond ? a : b}; cond is bool, a, b and dst have one type. */
+    void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout,
+               Storage dst, Layout dstLayout);
+
+    /**
+     * Reduces {@code src} into {@code dst}, whose layout has the rank of src's and size 1 in every reduced
+     * dimension (the others equal). SUM/PROD/MAX/MIN write src's type (SUM and PROD of int64 or bool write
+     * int64); ARGMAX/ARGMIN reduce exactly one dimension and write int64 indices along it.
+     */
+    void reduce(ReduceOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout);
+
+    /**
+     * Batched matrix product {@code dst[b] = a[b] @ b[b]} for layouts of rank 3: a is [B, M, K], b is
+     * [B, K, N] (either may have batch stride 0), dst is [B, M, N]. Floating types only, all equal.
+     */
+    void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout);
+
+    /**
+     * Fills a layout with random numbers from {@link Philox} with the given key and counter offset: element
+     * {@code i} in row-major order uses counter {@code offset + i}, so every backend draws the same numbers.
+     */
+    void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b);
+
+    /** Waits until all queued work on the device is done. */
+    default void synchronize(int deviceIndex) {
+    }
+}

@@ -1,0 +1,167 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Backend;
+import dev.ember.backend.BinaryOp;
+import dev.ember.backend.Layout;
+import dev.ember.backend.Philox;
+import dev.ember.backend.RandomKind;
+import dev.ember.backend.ReduceOp;
+import dev.ember.backend.Storage;
+import dev.ember.backend.UnaryOp;
+
+/** The pure-Java reference backend: correct for any strides, multithreaded where it pays. */
+public final class CpuBackend implements Backend {
+
+    /** Creates the backend (found through {@link java.util.ServiceLoader}). */
+    public CpuBackend() {
+    }
+
+    @Override
+    public String deviceType() {
+        return "cpu";
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return true;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return "";
+    }
+
+    @Override
+    public String describe() {
+        return "cpu: " + Runtime.getRuntime().availableProcessors() + " threads, GEMM " + MicroKernels.activeName();
+    }
+
+    @Override
+    public int deviceCount() {
+        return 1;
+    }
+
+    private static CpuStorage cpu(Storage s) {
+        return (CpuStorage) s;
+    }
+
+    @Override
+    public Storage allocate(DType dtype, long numel, int deviceIndex) {
+        if (numel > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("CPU tensors hold at most 2^31 - 9 elements, asked for " + numel);
+        }
+        return CpuStorage.allocate(dtype, (int) numel);
+    }
+
+    @Override
+    public Storage fromArray(Object array, int deviceIndex) {
+        DType t;
+        Object copy;
+        if (array instanceof float[]) {
+            t = DType.FLOAT32;
+            copy = ((float[]) array).clone();
+        } else if (array instanceof double[]) {
+            t = DType.FLOAT64;
+            copy = ((double[]) array).clone();
+        } else if (array instanceof long[]) {
+            t = DType.INT64;
+            copy = ((long[]) array).clone();
+        } else if (array instanceof boolean[]) {
+            t = DType.BOOL;
+            copy = ((boolean[]) array).clone();
+        } else {
+            throw new IllegalArgumentException("unsupported array type " + array.getClass().getSimpleName());
+        }
+        return new CpuStorage(t, copy);
+    }
+
+    @Override
+    public Object toArray(Storage src, Layout layout) {
+        CpuStorage s = cpu(src);
+        if (layout.isContiguous() && layout.offset() == 0 && layout.numel() == s.length) {
+            switch (s.dtype) {
+                case FLOAT32: return ((float[]) s.array).clone();
+                case FLOAT64: return ((double[]) s.array).clone();
+                case INT64: return ((long[]) s.array).clone();
+                default: return ((boolean[]) s.array).clone();
+            }
+        }
+        CpuStorage out = CpuStorage.allocate(s.dtype, layout.numel());
+        ElementwiseKernels.copy(s, layout, out, Layout.contiguous(layout.shape()));
+        return out.array;
+    }
+
+    @Override
+    public void copy(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        ElementwiseKernels.copy(cpu(src), srcLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void fill(Storage dst, Layout layout, double value) {
+        ElementwiseKernels.fill(cpu(dst), layout, value);
+    }
+
+    @Override
+    public void unary(UnaryOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        ElementwiseKernels.unary(op, cpu(src), srcLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        ElementwiseKernels.binary(op, cpu(a), aLayout, cpu(b), bLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout,
+                      Storage dst, Layout dstLayout) {
+        ElementwiseKernels.where(cpu(cond), condLayout, cpu(a), aLayout, cpu(b), bLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        ReduceKernels.reduce(op, cpu(src), srcLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        Gemm.matmul(cpu(a), aLayout, cpu(b), bLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b) {
+        CpuStorage d = cpu(dst);
+        int n = layout.numel();
+        CpuStorage flat = layout.isContiguous() ? d : CpuStorage.allocate(d.dtype, n);
+        int base = layout.isContiguous() ? layout.offset() : 0;
+        int[] words = new int[4];
+        for (int i = 0; i < n; i++) {
+            Philox.block(seed, offset + i, words);
+            double v;
+            switch (kind) {
+                case UNIFORM:
+                    v = d.dtype == DType.FLOAT32 ? a + (b - a) * Philox.uniformFloat(words[0])
+                            : a + (b - a) * Philox.uniformDouble(words[0], words[1]);
+                    if (d.dtype == DType.FLOAT32 && (float) v >= b) {
+                        v = Math.nextDown((float) b); // rounding must not reach the open end
+                    }
+                    break;
+                case NORMAL:
+                    v = a + b * Philox.normal(words[0], words[1]);
+                    break;
+                case INTEGERS: {
+                    long range = (long) b - (long) a;
+                    long r = ((words[0] & 0xFFFFFFFFL) << 32) | (words[1] & 0xFFFFFFFFL);
+                    d.setLong(base + i, (long) a + Long.remainderUnsigned(r, range));
+                    continue;
+                }
+                default:
+                    v = Philox.uniformDouble(words[0], words[1]) < a ? 1 : 0;
+            }
+            flat.setDouble(base + i, v);
+        }
+        if (flat != d) {
+            ElementwiseKernels.copy(flat, Layout.contiguous(layout.shape()), d, layout);
+        }
+    }
+}

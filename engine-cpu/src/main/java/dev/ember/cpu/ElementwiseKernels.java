@@ -1,0 +1,447 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.BinaryOp;
+import dev.ember.backend.Layout;
+import dev.ember.backend.UnaryOp;
+
+/**
+ * Elementwise kernels over strided layouts: float32 and float64 run typed loops (which the JIT
+ * vectorizes when the rows are contiguous); int64 runs exact long arithmetic; the rest go through
+ * doubles.
+ */
+final class ElementwiseKernels {
+    private ElementwiseKernels() {
+    }
+
+    // ------------------------------------------------------------------ copy and fill
+
+    static void copy(CpuStorage src, Layout ls, CpuStorage dst, Layout ld) {
+        StridedLoop loop = new StridedLoop(ld, ls);
+        if (src.dtype == dst.dtype) {
+            Object s = src.array;
+            Object d = dst.array;
+            loop.run((off, n, st) -> {
+                if (st[0] == 1 && st[1] == 1) {
+                    System.arraycopy(s, off[1], d, off[0], n);
+                    return;
+                }
+                switch (src.dtype) {
+                    case FLOAT32: {
+                        float[] a = (float[]) s;
+                        float[] o = (float[]) d;
+                        for (int i = 0; i < n; i++) {
+                            o[off[0] + i * st[0]] = a[off[1] + i * st[1]];
+                        }
+                        break;
+                    }
+                    case FLOAT64: {
+                        double[] a = (double[]) s;
+                        double[] o = (double[]) d;
+                        for (int i = 0; i < n; i++) {
+                            o[off[0] + i * st[0]] = a[off[1] + i * st[1]];
+                        }
+                        break;
+                    }
+                    case INT64: {
+                        long[] a = (long[]) s;
+                        long[] o = (long[]) d;
+                        for (int i = 0; i < n; i++) {
+                            o[off[0] + i * st[0]] = a[off[1] + i * st[1]];
+                        }
+                        break;
+                    }
+                    default: {
+                        boolean[] a = (boolean[]) s;
+                        boolean[] o = (boolean[]) d;
+                        for (int i = 0; i < n; i++) {
+                            o[off[0] + i * st[0]] = a[off[1] + i * st[1]];
+                        }
+                    }
+                }
+            }, true);
+            return;
+        }
+        boolean integral = !src.dtype.isFloatingPoint() && !dst.dtype.isFloatingPoint();
+        loop.run((off, n, st) -> {
+            for (int i = 0; i < n; i++) {
+                int di = off[0] + i * st[0];
+                int si = off[1] + i * st[1];
+                if (integral) {
+                    dst.setLong(di, src.getLong(si));
+                } else {
+                    dst.setDouble(di, src.getDouble(si));
+                }
+            }
+        }, true);
+    }
+
+    static void fill(CpuStorage dst, Layout l, double value) {
+        new StridedLoop(l).run((off, n, st) -> {
+            int o = off[0];
+            int s = st[0];
+            switch (dst.dtype) {
+                case FLOAT32: {
+                    float[] a = (float[]) dst.array;
+                    float v = (float) value;
+                    for (int i = 0; i < n; i++) {
+                        a[o + i * s] = v;
+                    }
+                    break;
+                }
+                case FLOAT64: {
+                    double[] a = (double[]) dst.array;
+                    for (int i = 0; i < n; i++) {
+                        a[o + i * s] = value;
+                    }
+                    break;
+                }
+                case INT64: {
+                    long[] a = (long[]) dst.array;
+                    long v = (long) value;
+                    for (int i = 0; i < n; i++) {
+                        a[o + i * s] = v;
+                    }
+                    break;
+                }
+                default: {
+                    boolean[] a = (boolean[]) dst.array;
+                    boolean v = value != 0;
+                    for (int i = 0; i < n; i++) {
+                        a[o + i * s] = v;
+                    }
+                }
+            }
+        }, true);
+    }
+
+    // ------------------------------------------------------------------ unary
+
+    static void unary(UnaryOp op, CpuStorage src, Layout ls, CpuStorage dst, Layout ld) {
+        StridedLoop loop = new StridedLoop(ld, ls);
+        if (op == UnaryOp.LOGICAL_NOT || op == UnaryOp.ISFINITE) {
+            boolean[] o = (boolean[]) dst.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    double v = src.getDouble(off[1] + i * st[1]);
+                    o[off[0] + i * st[0]] = op == UnaryOp.LOGICAL_NOT ? v == 0 : Double.isFinite(v);
+                }
+            }, true);
+            return;
+        }
+        if (src.dtype == DType.FLOAT32) {
+            float[] a = (float[]) src.array;
+            float[] o = (float[]) dst.array;
+            loop.run((off, n, st) -> unaryFloat(op, a, off[1], st[1], o, off[0], st[0], n), true);
+            return;
+        }
+        if (src.dtype == DType.INT64) {
+            long[] a = (long[]) src.array;
+            long[] o = (long[]) dst.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    long v = a[off[1] + i * st[1]];
+                    long r;
+                    switch (op) {
+                        case NEG: r = -v; break;
+                        case ABS: r = Math.abs(v); break;
+                        case SIGN: r = Long.signum(v); break;
+                        case RELU: r = Math.max(v, 0); break;
+                        default: r = v; // floor, ceil, round of integers
+                    }
+                    o[off[0] + i * st[0]] = r;
+                }
+            }, true);
+            return;
+        }
+        loop.run((off, n, st) -> {
+            for (int i = 0; i < n; i++) {
+                dst.setDouble(off[0] + i * st[0], applyUnary(op, src.getDouble(off[1] + i * st[1])));
+            }
+        }, true);
+    }
+
+    private static void unaryFloat(UnaryOp op, float[] a, int ao, int as, float[] o, int oo, int os, int n) {
+        switch (op) {
+            case NEG:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = -a[ao + i * as];
+                }
+                return;
+            case RELU:
+                for (int i = 0; i < n; i++) {
+                    float v = a[ao + i * as];
+                    o[oo + i * os] = v > 0 || Float.isNaN(v) ? v : 0f;
+                }
+                return;
+            case ABS:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = Math.abs(a[ao + i * as]);
+                }
+                return;
+            default:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = (float) applyUnary(op, a[ao + i * as]);
+                }
+        }
+    }
+
+    static double applyUnary(UnaryOp op, double v) {
+        switch (op) {
+            case NEG: return -v;
+            case ABS: return Math.abs(v);
+            case SIGN: return Double.isNaN(v) ? 0 : Math.signum(v);
+            case EXP: return Math.exp(v);
+            case LOG: return Math.log(v);
+            case SQRT: return Math.sqrt(v);
+            case SIGMOID: return 1.0 / (1.0 + Math.exp(-v));
+            case TANH: return Math.tanh(v);
+            case RELU: return v > 0 || Double.isNaN(v) ? v : 0.0;
+            case SIN: return Math.sin(v);
+            case COS: return Math.cos(v);
+            case FLOOR: return Math.floor(v);
+            case CEIL: return Math.ceil(v);
+            case ROUND: return Math.rint(v);
+            case RECIPROCAL: return 1.0 / v;
+            default: throw new IllegalArgumentException("unary op " + op);
+        }
+    }
+
+    // ------------------------------------------------------------------ binary
+
+    static void binary(BinaryOp op, CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage dst, Layout ld) {
+        StridedLoop loop = new StridedLoop(ld, la, lb);
+        if (op.isPredicate()) {
+            boolean[] o = (boolean[]) dst.array;
+            boolean integral = a.dtype == DType.INT64;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    int ai = off[1] + i * st[1];
+                    int bi = off[2] + i * st[2];
+                    o[off[0] + i * st[0]] = integral
+                            ? predicateLong(op, a.getLong(ai), b.getLong(bi))
+                            : predicate(op, a.getDouble(ai), b.getDouble(bi));
+                }
+            }, true);
+            return;
+        }
+        switch (a.dtype) {
+            case FLOAT32: {
+                float[] x = (float[]) a.array;
+                float[] y = (float[]) b.array;
+                float[] o = (float[]) dst.array;
+                loop.run((off, n, st) -> binaryFloat(op, x, off[1], st[1], y, off[2], st[2], o, off[0], st[0], n), true);
+                return;
+            }
+            case FLOAT64: {
+                double[] x = (double[]) a.array;
+                double[] y = (double[]) b.array;
+                double[] o = (double[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i * st[0]] = applyBinary(op, x[off[1] + i * st[1]], y[off[2] + i * st[2]]);
+                    }
+                }, true);
+                return;
+            }
+            case INT64: {
+                long[] x = (long[]) a.array;
+                long[] y = (long[]) b.array;
+                long[] o = (long[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i * st[0]] = applyLong(op, x[off[1] + i * st[1]], y[off[2] + i * st[2]]);
+                    }
+                }, true);
+                return;
+            }
+            default: {
+                boolean[] x = (boolean[]) a.array;
+                boolean[] y = (boolean[]) b.array;
+                boolean[] o = (boolean[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int i = 0; i < n; i++) {
+                        boolean p = x[off[1] + i * st[1]];
+                        boolean q = y[off[2] + i * st[2]];
+                        o[off[0] + i * st[0]] = op == BinaryOp.MUL || op == BinaryOp.MINIMUM ? p && q : p || q;
+                    }
+                }, true);
+            }
+        }
+    }
+
+    private static void binaryFloat(BinaryOp op, float[] x, int xo, int xs, float[] y, int yo, int ys,
+                                    float[] o, int oo, int os, int n) {
+        if (xs == 1 && ys == 1 && os == 1) {
+            switch (op) {
+                case ADD:
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i] = x[xo + i] + y[yo + i];
+                    }
+                    return;
+                case SUB:
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i] = x[xo + i] - y[yo + i];
+                    }
+                    return;
+                case MUL:
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i] = x[xo + i] * y[yo + i];
+                    }
+                    return;
+                case DIV:
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i] = x[xo + i] / y[yo + i];
+                    }
+                    return;
+                default:
+                    break;
+            }
+        } else if (xs == 1 && ys == 0 && os == 1) {
+            float s = y[yo];
+            switch (op) {
+                case ADD:
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i] = x[xo + i] + s;
+                    }
+                    return;
+                case SUB:
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i] = x[xo + i] - s;
+                    }
+                    return;
+                case MUL:
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i] = x[xo + i] * s;
+                    }
+                    return;
+                case DIV:
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i] = x[xo + i] / s;
+                    }
+                    return;
+                default:
+                    break;
+            }
+        }
+        switch (op) {
+            case ADD:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = x[xo + i * xs] + y[yo + i * ys];
+                }
+                return;
+            case SUB:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = x[xo + i * xs] - y[yo + i * ys];
+                }
+                return;
+            case MUL:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = x[xo + i * xs] * y[yo + i * ys];
+                }
+                return;
+            case DIV:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = x[xo + i * xs] / y[yo + i * ys];
+                }
+                return;
+            default:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = (float) applyBinary(op, x[xo + i * xs], y[yo + i * ys]);
+                }
+        }
+    }
+
+    static double applyBinary(BinaryOp op, double x, double y) {
+        switch (op) {
+            case ADD: return x + y;
+            case SUB: return x - y;
+            case MUL: return x * y;
+            case DIV: return x / y;
+            case POW: return Math.pow(x, y);
+            case MAXIMUM: return Double.isNaN(x) || Double.isNaN(y) ? Double.NaN : Math.max(x, y);
+            case MINIMUM: return Double.isNaN(x) || Double.isNaN(y) ? Double.NaN : Math.min(x, y);
+            default: throw new IllegalArgumentException("binary op " + op);
+        }
+    }
+
+    static long applyLong(BinaryOp op, long x, long y) {
+        switch (op) {
+            case ADD: return x + y;
+            case SUB: return x - y;
+            case MUL: return x * y;
+            case DIV: return y == 0 ? 0 : Math.floorDiv(x, y);
+            case POW: {
+                long r = 1;
+                long base = x;
+                for (long e = y; e > 0; e >>= 1) {
+                    if ((e & 1) != 0) {
+                        r *= base;
+                    }
+                    base *= base;
+                }
+                return r;
+            }
+            case MAXIMUM: return Math.max(x, y);
+            case MINIMUM: return Math.min(x, y);
+            default: throw new IllegalArgumentException("binary op " + op);
+        }
+    }
+
+    static boolean predicate(BinaryOp op, double x, double y) {
+        switch (op) {
+            case EQ: return x == y;
+            case NE: return x != y;
+            case LT: return x < y;
+            case LE: return x <= y;
+            case GT: return x > y;
+            case GE: return x >= y;
+            case LOGICAL_AND: return x != 0 && y != 0;
+            case LOGICAL_OR: return x != 0 || y != 0;
+            default: return (x != 0) != (y != 0);
+        }
+    }
+
+    static boolean predicateLong(BinaryOp op, long x, long y) {
+        switch (op) {
+            case EQ: return x == y;
+            case NE: return x != y;
+            case LT: return x < y;
+            case LE: return x <= y;
+            case GT: return x > y;
+            case GE: return x >= y;
+            case LOGICAL_AND: return x != 0 && y != 0;
+            case LOGICAL_OR: return x != 0 || y != 0;
+            default: return (x != 0) != (y != 0);
+        }
+    }
+
+    static void where(CpuStorage c, Layout lc, CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage dst, Layout ld) {
+        boolean[] cond = (boolean[]) c.array;
+        StridedLoop loop = new StridedLoop(ld, lc, la, lb);
+        if (dst.dtype == DType.FLOAT32) {
+            float[] x = (float[]) a.array;
+            float[] y = (float[]) b.array;
+            float[] o = (float[]) dst.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = cond[off[1] + i * st[1]] ? x[off[2] + i * st[2]] : y[off[3] + i * st[3]];
+                }
+            }, true);
+            return;
+        }
+        boolean integral = dst.dtype == DType.INT64;
+        loop.run((off, n, st) -> {
+            for (int i = 0; i < n; i++) {
+                boolean p = cond[off[1] + i * st[1]];
+                int ai = off[2] + i * st[2];
+                int bi = off[3] + i * st[3];
+                if (integral) {
+                    dst.setLong(off[0] + i * st[0], p ? a.getLong(ai) : b.getLong(bi));
+                } else {
+                    dst.setDouble(off[0] + i * st[0], p ? a.getDouble(ai) : b.getDouble(bi));
+                }
+            }
+        }, true);
+    }
+}

@@ -1,0 +1,164 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Layout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * Blocked, multithreaded matrix multiply for any strides. B is packed per (KC x NC) block into a
+ * contiguous panel shared by all threads; each thread packs its own rows of A and runs the
+ * register-blocked micro-kernel of the active {@link MicroKernels} implementation.
+ */
+final class Gemm {
+    static final int KC = 256;
+    static final int NC = 2048;
+    static final int MC = 64;
+
+    private Gemm() {
+    }
+
+    static void matmul(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage c, Layout lc) {
+        int batch = la.size(0);
+        int m = la.size(1);
+        int k = la.size(2);
+        int n = lb.size(2);
+        for (int bi = 0; bi < batch; bi++) {
+            int ao = la.offset() + bi * la.stride(0);
+            int bo = lb.offset() + bi * lb.stride(0);
+            int co = lc.offset() + bi * lc.stride(0);
+            if (a.dtype == DType.FLOAT32) {
+                sgemm(m, n, k, (float[]) a.array, ao, la.stride(1), la.stride(2),
+                        (float[]) b.array, bo, lb.stride(1), lb.stride(2), (float[]) c.array, co, lc.stride(1), lc.stride(2));
+            } else {
+                dgemm(m, n, k, (double[]) a.array, ao, la.stride(1), la.stride(2),
+                        (double[]) b.array, bo, lb.stride(1), lb.stride(2), (double[]) c.array, co, lc.stride(1), lc.stride(2));
+            }
+        }
+    }
+
+    private static void parallelRows(int m, long work, RowRange body) {
+        int threads = ForkJoinPool.getCommonPoolParallelism();
+        int blocks = (m + MC - 1) / MC;
+        if (threads < 2 || blocks < 2 || work < (1L << 18)) {
+            body.run(0, m);
+            return;
+        }
+        List<RecursiveAction> tasks = new ArrayList<>();
+        for (int blk = 0; blk < blocks; blk++) {
+            int from = blk * MC;
+            int to = Math.min(m, from + MC);
+            tasks.add(new RecursiveAction() {
+                @Override
+                protected void compute() {
+                    body.run(from, to);
+                }
+            });
+        }
+        ForkJoinPool.commonPool().invoke(new RecursiveAction() {
+            @Override
+            protected void compute() {
+                invokeAll(tasks);
+            }
+        });
+    }
+
+    private interface RowRange {
+        void run(int from, int to);
+    }
+
+    static void sgemm(int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo, int brs, int bcs,
+                      float[] c, int co, int crs, int ccs) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        // C is written whole: start from zero, then accumulate block by block
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                c[co + i * crs + j * ccs] = 0f;
+            }
+        }
+        if (k == 0) {
+            return;
+        }
+        MicroKernels kernels = MicroKernels.get();
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            int ncPadded = MicroKernels.roundUp(nc, kernels.nr());
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float[] bp = new float[kc * ncPadded];
+                // pack B[pc:pc+kc, jc:jc+nc] into NR-wide column panels, zero-padded
+                int nr = kernels.nr();
+                for (int jp = 0; jp < nc; jp += nr) {
+                    int w = Math.min(nr, nc - jp);
+                    int base = jp * kc;
+                    for (int p = 0; p < kc; p++) {
+                        int src = bo + (pc + p) * brs + (jc + jp) * bcs;
+                        int dst = base + p * nr;
+                        for (int j = 0; j < w; j++) {
+                            bp[dst + j] = b[src + j * bcs];
+                        }
+                    }
+                }
+                final int fpc = pc;
+                final int fjc = jc;
+                parallelRows(m, (long) m * nc * kc, (from, to) -> {
+                    int mr = kernels.mr();
+                    float[] ap = new float[MicroKernels.roundUp(to - from, mr) * kc];
+                    for (int ip = from; ip < to; ip += mr) {
+                        int h = Math.min(mr, to - ip);
+                        int base = (ip - from) * kc;
+                        for (int p = 0; p < kc; p++) {
+                            int src = ao + ip * ars + (fpc + p) * acs;
+                            int dst = base + p * mr;
+                            for (int r = 0; r < h; r++) {
+                                ap[dst + r] = a[src + r * ars];
+                            }
+                        }
+                    }
+                    for (int ip = from; ip < to; ip += mr) {
+                        int h = Math.min(mr, to - ip);
+                        for (int jp = 0; jp < nc; jp += nr) {
+                            int w = Math.min(nr, nc - jp);
+                            kernels.sgemmTile(kc, ap, (ip - from) * kc, bp, jp * kc,
+                                    c, co + ip * crs + (fjc + jp) * ccs, crs, ccs, h, w);
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    static void dgemm(int m, int n, int k, double[] a, int ao, int ars, int acs, double[] b, int bo, int brs, int bcs,
+                      double[] c, int co, int crs, int ccs) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        parallelRows(m, (long) m * n * k, (from, to) -> {
+            double[] row = new double[n];
+            for (int i = from; i < to; i++) {
+                java.util.Arrays.fill(row, 0);
+                for (int p = 0; p < k; p++) {
+                    double av = a[ao + i * ars + p * acs];
+                    int bb = bo + p * brs;
+                    if (bcs == 1) {
+                        for (int j = 0; j < n; j++) {
+                            row[j] += av * b[bb + j];
+                        }
+                    } else {
+                        for (int j = 0; j < n; j++) {
+                            row[j] += av * b[bb + j * bcs];
+                        }
+                    }
+                }
+                for (int j = 0; j < n; j++) {
+                    c[co + i * crs + j * ccs] = row[j];
+                }
+            }
+        });
+    }
+}

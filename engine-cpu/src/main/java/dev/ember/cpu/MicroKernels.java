@@ -1,0 +1,96 @@
+package dev.ember.cpu;
+
+/**
+ * The innermost GEMM tile: {@code C[h x w] += Apanel * Bpanel} over {@code kc} steps, where the A panel
+ * holds MR rows per step and the B panel NR columns per step. A plain-Java implementation always works;
+ * a Vector API one is used when {@code jdk.incubator.vector} is present (Lucene's probe-and-fall-back
+ * pattern). Which one runs is logged once.
+ */
+abstract class MicroKernels {
+    private static final System.Logger LOG = System.getLogger("dev.ember.cpu");
+    private static volatile MicroKernels instance;
+
+    abstract int mr();
+
+    abstract int nr();
+
+    abstract String name();
+
+    abstract void sgemmTile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] c, int cOff,
+                            int crs, int ccs, int h, int w);
+
+    static int roundUp(int x, int m) {
+        return (x + m - 1) / m * m;
+    }
+
+    static MicroKernels get() {
+        MicroKernels k = instance;
+        if (k == null) {
+            synchronized (MicroKernels.class) {
+                if (instance == null) {
+                    instance = probe();
+                    LOG.log(System.Logger.Level.DEBUG, "ember cpu: GEMM micro-kernel " + instance.name());
+                }
+                k = instance;
+            }
+        }
+        return k;
+    }
+
+    private static MicroKernels probe() {
+        if (!Boolean.getBoolean("ember.cpu.noVector")
+                && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            try {
+                return (MicroKernels) Class.forName("dev.ember.cpu.VectorMicroKernels").getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                LOG.log(System.Logger.Level.WARNING, "ember cpu: Vector API present but unusable, using plain Java: " + e);
+            }
+        }
+        return new Plain();
+    }
+
+    /** The name of the active kernel, for diagnostics. */
+    static String activeName() {
+        return get().name();
+    }
+
+    /** Plain Java: a 4x8 tile with the accumulators in local variables. */
+    static final class Plain extends MicroKernels {
+        @Override
+        int mr() {
+            return 4;
+        }
+
+        @Override
+        int nr() {
+            return 8;
+        }
+
+        @Override
+        String name() {
+            return "plain Java 4x8 (run with --add-modules jdk.incubator.vector for the vectorized kernel)";
+        }
+
+        @Override
+        void sgemmTile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] c, int cOff,
+                       int crs, int ccs, int h, int w) {
+            float[] acc = new float[32];
+            for (int p = 0; p < kc; p++) {
+                int ai = apOff + p * 4;
+                int bi = bpOff + p * 8;
+                for (int r = 0; r < 4; r++) {
+                    float a = ap[ai + r];
+                    int row = r * 8;
+                    for (int j = 0; j < 8; j++) {
+                        acc[row + j] += a * bp[bi + j];
+                    }
+                }
+            }
+            for (int r = 0; r < h; r++) {
+                for (int j = 0; j < w; j++) {
+                    c[cOff + r * crs + j * ccs] += acc[r * 8 + j];
+                }
+            }
+        }
+    }
+}

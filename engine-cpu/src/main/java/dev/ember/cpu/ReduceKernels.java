@@ -1,0 +1,137 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Layout;
+import dev.ember.backend.ReduceOp;
+
+import java.util.stream.IntStream;
+
+/**
+ * Reductions: the kept dimensions are iterated outside, the reduced ones inside, accumulating in
+ * double (float types) or long (integers), so float32 sums lose nothing to rounding along the way.
+ */
+final class ReduceKernels {
+    private ReduceKernels() {
+    }
+
+    static void reduce(ReduceOp op, CpuStorage src, Layout ls, CpuStorage dst, Layout ld) {
+        int rank = ls.rank();
+        int[] shape = ls.shape();
+        boolean[] reduced = new boolean[rank];
+        for (int i = 0; i < rank; i++) {
+            reduced[i] = ld.size(i) == 1 && shape[i] != 1;
+        }
+        int[] keptDims = IntStream.range(0, rank).filter(i -> !reduced[i]).toArray();
+        int[] redDims = IntStream.range(0, rank).filter(i -> reduced[i]).toArray();
+        int[] redShape = IntStream.of(redDims).map(i -> shape[i]).toArray();
+        int[] redStrides = IntStream.of(redDims).map(ls::stride).toArray();
+        int redCount = 1;
+        for (int s : redShape) {
+            redCount *= s;
+        }
+        // one "row" per output element: iterate outputs with the kept dims of src and dst together
+        int[] outShape = IntStream.of(keptDims).map(i -> shape[i]).toArray();
+        Layout outSrc = new Layout(outShape, IntStream.of(keptDims).map(ls::stride).toArray(), ls.offset());
+        Layout outDst = new Layout(outShape, IntStream.of(keptDims).map(ld::stride).toArray(), ld.offset());
+        int count = redCount;
+        boolean parallel = (long) outSrc.numel() * count >= 2L * StridedLoop.PARALLEL_GRAIN && outSrc.numel() > 1;
+        new StridedLoop(outDst, outSrc).run((off, n, st) -> {
+            for (int i = 0; i < n; i++) {
+                reduceOne(op, src, off[1] + i * st[1], redShape, redStrides, count, dst, off[0] + i * st[0]);
+            }
+        }, parallel);
+    }
+
+    private static void reduceOne(ReduceOp op, CpuStorage src, int base, int[] redShape, int[] redStrides, int count,
+                                  CpuStorage dst, int out) {
+        int n = redShape.length;
+        int[] idx = new int[n];
+        int off = base;
+        boolean integral = !src.dtype.isFloatingPoint();
+        double acc;
+        long lacc;
+        switch (op) {
+            case SUM: acc = 0; lacc = 0; break;
+            case PROD: acc = 1; lacc = 1; break;
+            case MAX: acc = Double.NEGATIVE_INFINITY; lacc = Long.MIN_VALUE; break;
+            case MIN: acc = Double.POSITIVE_INFINITY; lacc = Long.MAX_VALUE; break;
+            default: acc = Double.NaN; lacc = 0;
+        }
+        long bestIndex = 0;
+        boolean first = true;
+        float[] fsrc = src.dtype == DType.FLOAT32 ? (float[]) src.array : null;
+        int innerStride = n == 0 ? 0 : redStrides[n - 1];
+        int innerSize = n == 0 ? 1 : redShape[n - 1];
+        for (int done = 0; done < count; done += innerSize) {
+            if (fsrc != null && op == ReduceOp.SUM) {
+                double s = 0;
+                for (int i = 0; i < innerSize; i++) {
+                    s += fsrc[off + i * innerStride];
+                }
+                acc += s;
+            } else {
+                for (int i = 0; i < innerSize; i++) {
+                    int at = off + i * innerStride;
+                    long position = done + i;
+                    if (integral) {
+                        long v = src.getLong(at);
+                        switch (op) {
+                            case SUM: lacc += v; break;
+                            case PROD: lacc *= v; break;
+                            case MAX: lacc = Math.max(lacc, v); break;
+                            case MIN: lacc = Math.min(lacc, v); break;
+                            case ARGMAX:
+                                if (first || v > lacc) {
+                                    lacc = v;
+                                    bestIndex = position;
+                                }
+                                break;
+                            default:
+                                if (first || v < lacc) {
+                                    lacc = v;
+                                    bestIndex = position;
+                                }
+                        }
+                    } else {
+                        double v = src.getDouble(at);
+                        switch (op) {
+                            case SUM: acc += v; break;
+                            case PROD: acc *= v; break;
+                            case MAX: acc = Double.isNaN(v) || Double.isNaN(acc) ? Double.NaN : Math.max(acc, v); break;
+                            case MIN: acc = Double.isNaN(v) || Double.isNaN(acc) ? Double.NaN : Math.min(acc, v); break;
+                            case ARGMAX:
+                                if (first || (!Double.isNaN(acc) && (v > acc || Double.isNaN(v)))) {
+                                    acc = v;
+                                    bestIndex = position;
+                                }
+                                break;
+                            default:
+                                if (first || (!Double.isNaN(acc) && (v < acc || Double.isNaN(v)))) {
+                                    acc = v;
+                                    bestIndex = position;
+                                }
+                        }
+                    }
+                    first = false;
+                }
+            }
+            // advance the odometer over the outer reduced dims
+            for (int d = n - 2; d >= 0; d--) {
+                idx[d]++;
+                off += redStrides[d];
+                if (idx[d] < redShape[d]) {
+                    break;
+                }
+                off -= redStrides[d] * redShape[d];
+                idx[d] = 0;
+            }
+        }
+        if (op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN) {
+            dst.setLong(out, bestIndex);
+        } else if (integral) {
+            dst.setLong(out, lacc);
+        } else {
+            dst.setDouble(out, acc);
+        }
+    }
+}

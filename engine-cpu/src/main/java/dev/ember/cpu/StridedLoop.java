@@ -1,0 +1,198 @@
+package dev.ember.cpu;
+
+import dev.ember.backend.Layout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * Iterates several layouts of one shape together, row by row: dimensions that are contiguous for every
+ * operand are merged first, so a contiguous elementwise op becomes one long row. Large iterations are
+ * split across the common fork-join pool.
+ */
+final class StridedLoop {
+    /** Elements per task below which a loop stays on the calling thread. */
+    static final int PARALLEL_GRAIN = 1 << 15;
+
+    /** Called with each operand's offset of the first element of a row, the row length and strides. */
+    interface RowKernel {
+        void row(int[] offsets, int length, int[] strides);
+    }
+
+    final int[] shape;       // merged shape; the last dimension is the row
+    final int[][] strides;   // merged strides per operand
+    final int[] offsets;
+    final int rows;
+    final int rowLength;
+
+    StridedLoop(Layout... layouts) {
+        int k = layouts.length;
+        int[] s0 = layouts[0].shape();
+        List<Integer> dims = new ArrayList<>();
+        for (int i = 0; i < s0.length; i++) {
+            if (s0[i] != 1) {
+                dims.add(i);
+            }
+        }
+        // merge dimension runs that are contiguous for all operands
+        List<int[]> merged = new ArrayList<>(); // {size, stride per operand...}
+        for (int d : dims) {
+            int[] entry = new int[1 + k];
+            entry[0] = s0[d];
+            for (int o = 0; o < k; o++) {
+                entry[1 + o] = layouts[o].stride(d);
+            }
+            if (!merged.isEmpty()) {
+                int[] prev = merged.get(merged.size() - 1);
+                boolean ok = true;
+                for (int o = 0; o < k; o++) {
+                    if ((long) prev[1 + o] != (long) entry[1 + o] * entry[0]) {
+                        ok = false;
+                        break;
+                    }
+                }
+                if (ok) {
+                    prev[0] *= entry[0];
+                    for (int o = 0; o < k; o++) {
+                        prev[1 + o] = entry[1 + o];
+                    }
+                    continue;
+                }
+            }
+            merged.add(entry);
+        }
+        if (merged.isEmpty()) {
+            int[] one = new int[1 + k];
+            one[0] = 1;
+            merged.add(one);
+        }
+        int n = merged.size();
+        shape = new int[n];
+        strides = new int[k][n];
+        for (int i = 0; i < n; i++) {
+            shape[i] = merged.get(i)[0];
+            for (int o = 0; o < k; o++) {
+                strides[o][i] = merged.get(i)[1 + o];
+            }
+        }
+        offsets = new int[k];
+        for (int o = 0; o < k; o++) {
+            offsets[o] = layouts[o].offset();
+        }
+        rowLength = shape[n - 1];
+        long r = 1;
+        for (int i = 0; i < n - 1; i++) {
+            r *= shape[i];
+        }
+        rows = layouts[0].numel() == 0 ? 0 : (int) r;
+    }
+
+    /** Runs {@code kernel} over every row, in parallel when large and {@code parallel} allows. */
+    void run(RowKernel kernel, boolean parallel) {
+        if (rows == 0 || rowLength == 0) {
+            return;
+        }
+        long total = (long) rows * rowLength;
+        if (!parallel || total < 2L * PARALLEL_GRAIN || ForkJoinPool.getCommonPoolParallelism() < 2) {
+            runRows(kernel, 0, rows);
+            return;
+        }
+        if (rows == 1) {
+            // one long row: split it into chunks
+            int chunks = (int) Math.min(ForkJoinPool.getCommonPoolParallelism() * 4L, total / PARALLEL_GRAIN);
+            int per = (rowLength + chunks - 1) / chunks;
+            List<RecursiveAction> tasks = new ArrayList<>();
+            int k = offsets.length;
+            for (int c = 0; c < chunks; c++) {
+                int start = c * per;
+                int len = Math.min(per, rowLength - start);
+                if (len <= 0) {
+                    break;
+                }
+                tasks.add(new RecursiveAction() {
+                    @Override
+                    protected void compute() {
+                        int[] off = new int[k];
+                        int[] st = new int[k];
+                        for (int o = 0; o < k; o++) {
+                            st[o] = strides[o][shape.length - 1];
+                            off[o] = offsets[o] + start * st[o];
+                        }
+                        kernel.row(off, len, st);
+                    }
+                });
+            }
+            ForkJoinPool.commonPool().invoke(new RecursiveAction() {
+                @Override
+                protected void compute() {
+                    invokeAll(tasks);
+                }
+            });
+            return;
+        }
+        int chunks = (int) Math.min(rows, Math.max(2, Math.min(ForkJoinPool.getCommonPoolParallelism() * 4L, total / PARALLEL_GRAIN)));
+        int per = (rows + chunks - 1) / chunks;
+        List<RecursiveAction> tasks = new ArrayList<>();
+        for (int c = 0; c < chunks; c++) {
+            int from = c * per;
+            int to = Math.min(rows, from + per);
+            if (from >= to) {
+                break;
+            }
+            tasks.add(new RecursiveAction() {
+                @Override
+                protected void compute() {
+                    runRows(kernel, from, to);
+                }
+            });
+        }
+        ForkJoinPool.commonPool().invoke(new RecursiveAction() {
+            @Override
+            protected void compute() {
+                invokeAll(tasks);
+            }
+        });
+    }
+
+    private void runRows(RowKernel kernel, int from, int to) {
+        int n = shape.length;
+        int k = offsets.length;
+        int[] idx = new int[n];
+        // position the odometer at row `from`
+        int rem = from;
+        for (int d = n - 2; d >= 0; d--) {
+            idx[d] = rem % shape[d];
+            rem /= shape[d];
+        }
+        int[] off = new int[k];
+        int[] rowStride = new int[k];
+        for (int o = 0; o < k; o++) {
+            int base = offsets[o];
+            for (int d = 0; d < n - 1; d++) {
+                base += idx[d] * strides[o][d];
+            }
+            off[o] = base;
+            rowStride[o] = strides[o][n - 1];
+        }
+        int[] cur = new int[k];
+        for (int r = from; r < to; r++) {
+            System.arraycopy(off, 0, cur, 0, k);
+            kernel.row(cur, rowLength, rowStride);
+            for (int d = n - 2; d >= 0; d--) {
+                idx[d]++;
+                for (int o = 0; o < k; o++) {
+                    off[o] += strides[o][d];
+                }
+                if (idx[d] < shape[d]) {
+                    break;
+                }
+                for (int o = 0; o < k; o++) {
+                    off[o] -= strides[o][d] * shape[d];
+                }
+                idx[d] = 0;
+            }
+        }
+    }
+}
