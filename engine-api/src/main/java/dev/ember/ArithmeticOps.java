@@ -427,10 +427,12 @@ final class ArithmeticOps {
             case COS:
                 return g.mul(sx.get().sin()).neg();
             case SIGMOID: {
+                // PyTorch's sigmoid_backward order, grad * (1 - y) * y, for identical float32 rounding
                 Tensor y = sy.get();
-                return g.mul(y.mul(y.rsub(1.0)));
+                return g.mul(y.rsub(1.0)).mul(y);
             }
             case TANH: {
+                // PyTorch's tanh_backward: grad * (1 - y * y)
                 Tensor y = sy.get();
                 return g.mul(y.mul(y).rsub(1.0));
             }

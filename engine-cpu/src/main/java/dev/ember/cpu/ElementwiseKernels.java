@@ -179,6 +179,12 @@ final class ElementwiseKernels {
                     o[oo + i * os] = Math.abs(a[ao + i * as]);
                 }
                 return;
+            case SIGMOID:
+                // float arithmetic as PyTorch's scalar kernel (1 / (1 + expf(-x))), so results match it bit for bit
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = 1f / (1f + (float) Math.exp(-a[ao + i * as]));
+                }
+                return;
             default:
                 for (int i = 0; i < n; i++) {
                     o[oo + i * os] = (float) applyUnary(op, a[ao + i * as]);
