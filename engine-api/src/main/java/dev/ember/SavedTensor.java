@@ -7,14 +7,14 @@ package dev.ember;
 final class SavedTensor {
     private Tensor tensor;
     private final int savedVersion;
-    private final Node owner;
-    private final boolean isOutput;
+    /** The node that made the saved tensor, named in the in-place error as PyTorch does. */
+    private final String creator;
 
     SavedTensor(Tensor t, Node owner, boolean isOutput) {
         this.tensor = t;
         this.savedVersion = t.version();
-        this.owner = owner;
-        this.isOutput = isOutput;
+        Node made = isOutput ? owner : t.gradFn;
+        this.creator = made == null ? null : made.name();
     }
 
     void free() {
@@ -32,7 +32,7 @@ final class SavedTensor {
         int now = tensor.version();
         if (now != savedVersion) {
             String what = "[" + tensor.typeName() + " " + Shapes.str(tensor.shapeRef()) + "]";
-            String output = isOutput ? ", which is output 0 of " + owner.name() + "," : "";
+            String output = creator != null ? ", which is output 0 of " + creator + "," : "";
             throw new IllegalStateException("one of the variables needed for gradient computation has been modified "
                     + "by an inplace operation: " + what + output + " is at version " + now + "; expected version "
                     + savedVersion + " instead. Hint: the backtrace further above can help find the operation that "
