@@ -31,7 +31,7 @@ final class Gemm {
             int bo = lb.offset() + bi * lb.stride(0);
             int co = lc.offset() + bi * lc.stride(0);
             if (a.dtype == DType.FLOAT32) {
-                sgemm(m, n, k, (float[]) a.array, ao, la.stride(1), la.stride(2),
+                sgemm(MicroKernels.get(), m, n, k, (float[]) a.array, ao, la.stride(1), la.stride(2),
                         (float[]) b.array, bo, lb.stride(1), lb.stride(2), (float[]) c.array, co, lc.stride(1), lc.stride(2));
             } else {
                 dgemm(m, n, k, (double[]) a.array, ao, la.stride(1), la.stride(2),
@@ -70,7 +70,7 @@ final class Gemm {
         void run(int from, int to);
     }
 
-    static void sgemm(int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo, int brs, int bcs,
+    static void sgemm(MicroKernels kernels, int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo, int brs, int bcs,
                       float[] c, int co, int crs, int ccs) {
         if (m == 0 || n == 0) {
             return;
@@ -84,7 +84,6 @@ final class Gemm {
         if (k == 0) {
             return;
         }
-        MicroKernels kernels = MicroKernels.get();
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int ncPadded = MicroKernels.roundUp(nc, kernels.nr());

@@ -1,0 +1,64 @@
+package dev.ember.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Both GEMM micro-kernels against a double-precision triple loop, on sizes that are no multiple of any tile. */
+class GemmTest {
+
+    private static List<MicroKernels> kernels() {
+        List<MicroKernels> ks = new ArrayList<>();
+        ks.add(new MicroKernels.Plain());
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            ks.add(new VectorMicroKernels());
+        }
+        return ks;
+    }
+
+    @Test
+    void vectorKernelIsTestedWhereTheModuleIsPresent() {
+        // surefire runs with --add-modules jdk.incubator.vector, so both kernels are checked in the build
+        assertTrue(kernels().size() == 2, "jdk.incubator.vector is not in the test JVM: " + kernels());
+    }
+
+    @Test
+    void kernelsMatchTheReference() {
+        Random rnd = new Random(1);
+        int[][] sizes = {{1, 1, 1}, {5, 3, 7}, {13, 300, 37}, {67, 129, 70}, {6, 256, 32}, {200, 17, 1}};
+        for (MicroKernels mk : kernels()) {
+            for (int[] s : sizes) {
+                int m = s[0];
+                int k = s[1];
+                int n = s[2];
+                // A stored transposed (column-major), B row-major with a row gap, C with a row gap
+                float[] a = new float[k * m];
+                float[] b = new float[k * (n + 3)];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = rnd.nextFloat() * 2 - 1;
+                }
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = rnd.nextFloat() * 2 - 1;
+                }
+                float[] c = new float[m * (n + 1) + 5];
+                java.util.Arrays.fill(c, 99f);
+                Gemm.sgemm(mk, m, n, k, a, 0, 1, m, b, 0, n + 3, 1, c, 5, n + 1, 1);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double ref = 0;
+                        for (int p = 0; p < k; p++) {
+                            ref += (double) a[p * m + i] * b[p * (n + 3) + j];
+                        }
+                        assertEquals(ref, c[5 + i * (n + 1) + j], 2e-5 * k, mk.name() + " " + m + "x" + k + "x" + n);
+                    }
+                }
+                assertEquals(99f, c[0], "writes stay inside C");
+            }
+        }
+    }
+}
