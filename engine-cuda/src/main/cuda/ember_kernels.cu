@@ -1,0 +1,424 @@
+// Ember's CUDA kernels. Compiled by build.sh (nvcc, flags in nvcc.flags) into ember_kernels.fatbin, which the
+// jar ships and CudaBackend loads with cuModuleLoadData. Op codes are the ordinals of the Java enums in
+// dev.ember.backend (UnaryOp, BinaryOp, ReduceOp, RandomKind); keep them in step.
+#include <stdint.h>
+
+#define MAXD 8
+#define MAXOPS 4
+
+typedef long long i64;
+typedef unsigned char u8;
+
+// Shape of an iteration and, per operand, strides and offset (elements). contig: every operand is
+// contiguous from its offset, so element i sits at offset + i.
+struct Geo {
+    int ndim;
+    int numel;
+    int contig;
+    int shape[MAXD];
+    int stride[MAXOPS][MAXD];
+    int offset[MAXOPS];
+};
+
+template <int N>
+__device__ __forceinline__ void locate(const Geo& g, int linear, int* off) {
+#pragma unroll
+    for (int o = 0; o < N; o++) off[o] = g.offset[o] + (g.contig ? linear : 0);
+    if (g.contig) return;
+    for (int d = g.ndim - 1; d >= 0; d--) {
+        int s = g.shape[d];
+        int i = linear % s;
+        linear /= s;
+#pragma unroll
+        for (int o = 0; o < N; o++) off[o] += i * g.stride[o][d];
+    }
+}
+
+#define GRID_STRIDE(i, n) for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
+
+// ------------------------------------------------------------------ conversions
+
+template <typename T> __device__ __forceinline__ double toD(T v) { return (double) v; }
+template <typename T> __device__ __forceinline__ T fromD(double v) { return (T) v; }
+template <> __device__ __forceinline__ u8 fromD<u8>(double v) { return v != 0.0; }
+template <typename T> __device__ __forceinline__ T fromL(i64 v) { return (T) v; }
+template <> __device__ __forceinline__ u8 fromL<u8>(i64 v) { return v != 0; }
+
+// ------------------------------------------------------------------ unary
+
+__device__ __forceinline__ float unaryF(int op, float x) {
+    switch (op) {
+        case 0: return -x;
+        case 1: return fabsf(x);
+        case 2: return isnan(x) ? 0.f : (float) ((x > 0.f) - (x < 0.f));
+        case 3: return expf(x);
+        case 4: return logf(x);
+        case 5: return sqrtf(x);
+        case 6: return 1.f / (1.f + expf(-x));
+        case 7: return tanhf(x);
+        case 8: return (x > 0.f || isnan(x)) ? x : 0.f;
+        case 9: return sinf(x);
+        case 10: return cosf(x);
+        case 11: return floorf(x);
+        case 12: return ceilf(x);
+        case 13: return rintf(x);
+        default: return 1.f / x;
+    }
+}
+
+__device__ __forceinline__ double unaryD(int op, double x) {
+    switch (op) {
+        case 0: return -x;
+        case 1: return fabs(x);
+        case 2: return isnan(x) ? 0.0 : (double) ((x > 0.0) - (x < 0.0));
+        case 3: return exp(x);
+        case 4: return log(x);
+        case 5: return sqrt(x);
+        case 6: return 1.0 / (1.0 + exp(-x));
+        case 7: return tanh(x);
+        case 8: return (x > 0.0 || isnan(x)) ? x : 0.0;
+        case 9: return sin(x);
+        case 10: return cos(x);
+        case 11: return floor(x);
+        case 12: return ceil(x);
+        case 13: return rint(x);
+        default: return 1.0 / x;
+    }
+}
+
+__device__ __forceinline__ i64 unaryL(int op, i64 x) {
+    switch (op) {
+        case 0: return -x;
+        case 1: return x < 0 ? -x : x;
+        case 2: return (x > 0) - (x < 0);
+        case 8: return x > 0 ? x : 0;
+        default: return x;
+    }
+}
+
+extern "C" __global__ void unary_f32(Geo g, int op, const float* a, float* o) {
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); o[off[0]] = unaryF(op, a[off[1]]); }
+}
+extern "C" __global__ void unary_f64(Geo g, int op, const double* a, double* o) {
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); o[off[0]] = unaryD(op, a[off[1]]); }
+}
+extern "C" __global__ void unary_i64(Geo g, int op, const i64* a, i64* o) {
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); o[off[0]] = unaryL(op, a[off[1]]); }
+}
+
+// LOGICAL_NOT (15) and ISFINITE (16): bool results
+template <typename T>
+__device__ void unaryPred(const Geo& g, int op, const T* a, u8* o) {
+    GRID_STRIDE(i, g.numel) {
+        int off[2]; locate<2>(g, i, off);
+        double v = toD(a[off[1]]);
+        o[off[0]] = op == 15 ? (v == 0.0) : (u8) isfinite(v);
+    }
+}
+extern "C" __global__ void unary_pred_f32(Geo g, int op, const float* a, u8* o) { unaryPred(g, op, a, o); }
+extern "C" __global__ void unary_pred_f64(Geo g, int op, const double* a, u8* o) { unaryPred(g, op, a, o); }
+extern "C" __global__ void unary_pred_i64(Geo g, int op, const i64* a, u8* o) { unaryPred(g, op, a, o); }
+extern "C" __global__ void unary_pred_u8(Geo g, int op, const u8* a, u8* o) { unaryPred(g, op, a, o); }
+
+// ------------------------------------------------------------------ binary
+
+__device__ __forceinline__ float binaryF(int op, float x, float y) {
+    switch (op) {
+        case 0: return x + y;
+        case 1: return x - y;
+        case 2: return x * y;
+        case 3: return x / y;
+        case 4: return (float) pow((double) x, (double) y);
+        case 5: return (isnan(x) || isnan(y)) ? __int_as_float(0x7fc00000) : fmaxf(x, y);
+        default: return (isnan(x) || isnan(y)) ? __int_as_float(0x7fc00000) : fminf(x, y);
+    }
+}
+__device__ __forceinline__ double binaryD(int op, double x, double y) {
+    switch (op) {
+        case 0: return x + y;
+        case 1: return x - y;
+        case 2: return x * y;
+        case 3: return x / y;
+        case 4: return pow(x, y);
+        case 5: return (isnan(x) || isnan(y)) ? __longlong_as_double(0x7ff8000000000000LL) : fmax(x, y);
+        default: return (isnan(x) || isnan(y)) ? __longlong_as_double(0x7ff8000000000000LL) : fmin(x, y);
+    }
+}
+__device__ __forceinline__ i64 binaryL(int op, i64 x, i64 y) {
+    switch (op) {
+        case 0: return x + y;
+        case 1: return x - y;
+        case 2: return x * y;
+        case 3: { if (y == 0) return 0; i64 q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return q; }
+        case 4: { i64 r = 1, b = x; for (i64 e = y; e > 0; e >>= 1) { if (e & 1) r *= b; b *= b; } return r; }
+        case 5: return x > y ? x : y;
+        default: return x < y ? x : y;
+    }
+}
+
+extern "C" __global__ void binary_f32(Geo g, int op, const float* a, const float* b, float* o) {
+    if (g.contig && op <= 3) {
+        const float* pa = a + g.offset[1];
+        const float* pb = b + g.offset[2];
+        float* po = o + g.offset[0];
+        GRID_STRIDE(i, g.numel) {
+            float x = pa[i], y = pb[i];
+            po[i] = op == 0 ? x + y : op == 1 ? x - y : op == 2 ? x * y : x / y;
+        }
+        return;
+    }
+    GRID_STRIDE(i, g.numel) { int off[3]; locate<3>(g, i, off); o[off[0]] = binaryF(op, a[off[1]], b[off[2]]); }
+}
+extern "C" __global__ void binary_f64(Geo g, int op, const double* a, const double* b, double* o) {
+    GRID_STRIDE(i, g.numel) { int off[3]; locate<3>(g, i, off); o[off[0]] = binaryD(op, a[off[1]], b[off[2]]); }
+}
+extern "C" __global__ void binary_i64(Geo g, int op, const i64* a, const i64* b, i64* o) {
+    GRID_STRIDE(i, g.numel) { int off[3]; locate<3>(g, i, off); o[off[0]] = binaryL(op, a[off[1]], b[off[2]]); }
+}
+extern "C" __global__ void binary_u8(Geo g, int op, const u8* a, const u8* b, u8* o) {
+    GRID_STRIDE(i, g.numel) {
+        int off[3]; locate<3>(g, i, off);
+        u8 x = a[off[1]], y = b[off[2]];
+        o[off[0]] = (op == 2 || op == 6) ? (x && y) : (x || y);
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ u8 cmp(int op, T x, T y) {
+    switch (op) {
+        case 7: return x == y;
+        case 8: return x != y;
+        case 9: return x < y;
+        case 10: return x <= y;
+        case 11: return x > y;
+        case 12: return x >= y;
+        case 13: return (x != 0) && (y != 0);
+        case 14: return (x != 0) || (y != 0);
+        default: return (x != 0) != (y != 0);
+    }
+}
+template <typename T>
+__device__ void compareK(const Geo& g, int op, const T* a, const T* b, u8* o) {
+    GRID_STRIDE(i, g.numel) { int off[3]; locate<3>(g, i, off); o[off[0]] = cmp<T>(op, a[off[1]], b[off[2]]); }
+}
+extern "C" __global__ void compare_f32(Geo g, int op, const float* a, const float* b, u8* o) { compareK(g, op, a, b, o); }
+extern "C" __global__ void compare_f64(Geo g, int op, const double* a, const double* b, u8* o) { compareK(g, op, a, b, o); }
+extern "C" __global__ void compare_i64(Geo g, int op, const i64* a, const i64* b, u8* o) { compareK(g, op, a, b, o); }
+extern "C" __global__ void compare_u8(Geo g, int op, const u8* a, const u8* b, u8* o) { compareK(g, op, a, b, o); }
+
+// ------------------------------------------------------------------ copy (with conversion), fill, where
+
+template <typename S, typename D>
+__device__ void copyK(const Geo& g, const S* s, D* d) {
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); d[off[0]] = fromD<D>(toD(s[off[1]])); }
+}
+template <typename S, typename D>
+__device__ void copyIntK(const Geo& g, const S* s, D* d) {
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); d[off[0]] = fromL<D>((i64) s[off[1]]); }
+}
+#define COPY(SN, S, DN, D, K) extern "C" __global__ void copy_##SN##_##DN(Geo g, const S* s, D* d) { K<S, D>(g, s, d); }
+COPY(f32, float, f32, float, copyK) COPY(f32, float, f64, double, copyK) COPY(f32, float, i64, i64, copyK) COPY(f32, float, u8, u8, copyK)
+COPY(f64, double, f32, float, copyK) COPY(f64, double, f64, double, copyK) COPY(f64, double, i64, i64, copyK) COPY(f64, double, u8, u8, copyK)
+COPY(i64, i64, f32, float, copyK) COPY(i64, i64, f64, double, copyK) COPY(i64, i64, i64, i64, copyIntK) COPY(i64, i64, u8, u8, copyIntK)
+COPY(u8, u8, f32, float, copyK) COPY(u8, u8, f64, double, copyK) COPY(u8, u8, i64, i64, copyIntK) COPY(u8, u8, u8, u8, copyIntK)
+
+extern "C" __global__ void fill_f32(Geo g, double v, i64 lv, float* d) { GRID_STRIDE(i, g.numel) { int off[1]; locate<1>(g, i, off); d[off[0]] = (float) v; } }
+extern "C" __global__ void fill_f64(Geo g, double v, i64 lv, double* d) { GRID_STRIDE(i, g.numel) { int off[1]; locate<1>(g, i, off); d[off[0]] = v; } }
+extern "C" __global__ void fill_i64(Geo g, double v, i64 lv, i64* d) { GRID_STRIDE(i, g.numel) { int off[1]; locate<1>(g, i, off); d[off[0]] = lv; } }
+extern "C" __global__ void fill_u8(Geo g, double v, i64 lv, u8* d) { GRID_STRIDE(i, g.numel) { int off[1]; locate<1>(g, i, off); d[off[0]] = v != 0.0; } }
+
+template <typename T>
+__device__ void whereK(const Geo& g, const u8* c, const T* a, const T* b, T* o) {
+    GRID_STRIDE(i, g.numel) { int off[4]; locate<4>(g, i, off); o[off[0]] = c[off[1]] ? a[off[2]] : b[off[3]]; }
+}
+extern "C" __global__ void where_f32(Geo g, const u8* c, const float* a, const float* b, float* o) { whereK(g, c, a, b, o); }
+extern "C" __global__ void where_f64(Geo g, const u8* c, const double* a, const double* b, double* o) { whereK(g, c, a, b, o); }
+extern "C" __global__ void where_i64(Geo g, const u8* c, const i64* a, const i64* b, i64* o) { whereK(g, c, a, b, o); }
+extern "C" __global__ void where_u8(Geo g, const u8* c, const u8* a, const u8* b, u8* o) { whereK(g, c, a, b, o); }
+
+// ------------------------------------------------------------------ reductions
+// outG iterates the outputs: operand 0 the output, operand 1 the input's kept dims. redG iterates the reduced
+// dims of the input (operand 0). One block per output; threads stride over the reduced elements, then combine
+// in shared memory. Float types accumulate in double, as the CPU backend does.
+
+#define RED_THREADS 256
+
+struct Acc { double v; i64 l; i64 idx; int any; };
+
+__device__ __forceinline__ Acc combine(int op, int integral, Acc a, Acc b) {
+    if (!b.any) return a;
+    if (!a.any) return b;
+    Acc r = a;
+    switch (op) {
+        case 0: r.v = a.v + b.v; r.l = a.l + b.l; break;
+        case 1: r.v = a.v * b.v; r.l = a.l * b.l; break;
+        case 2: if (integral) r.l = a.l > b.l ? a.l : b.l; else r.v = (isnan(a.v) || isnan(b.v)) ? __longlong_as_double(0x7ff8000000000000LL) : fmax(a.v, b.v); break;
+        case 3: if (integral) r.l = a.l < b.l ? a.l : b.l; else r.v = (isnan(a.v) || isnan(b.v)) ? __longlong_as_double(0x7ff8000000000000LL) : fmin(a.v, b.v); break;
+        case 4: case 5: {
+            // first index wins ties; NaN counts as the extreme, as PyTorch
+            bool takeB;
+            if (integral) takeB = op == 4 ? (b.l > a.l || (b.l == a.l && b.idx < a.idx)) : (b.l < a.l || (b.l == a.l && b.idx < a.idx));
+            else if (isnan(a.v) || isnan(b.v)) takeB = isnan(b.v) && (!isnan(a.v) || b.idx < a.idx);
+            else takeB = op == 4 ? (b.v > a.v || (b.v == a.v && b.idx < a.idx)) : (b.v < a.v || (b.v == a.v && b.idx < a.idx));
+            if (takeB) r = b;
+            break;
+        }
+    }
+    r.any = 1;
+    return r;
+}
+
+template <typename T, typename D>
+__device__ void reduceK(Geo outG, Geo redG, int op, int integral, const T* src, D* dst) {
+    __shared__ Acc sh[RED_THREADS];
+    for (int out = blockIdx.x; out < outG.numel; out += gridDim.x) {
+        int off[2]; locate<2>(outG, out, off);
+        Acc acc; acc.v = 0; acc.l = 0; acc.idx = 0; acc.any = 0;
+        for (int r = threadIdx.x; r < redG.numel; r += blockDim.x) {
+            int roff[1]; locate<1>(redG, r, roff);
+            T x = src[off[1] + roff[0]];
+            Acc e; e.v = toD(x); e.l = (i64) x; e.idx = r; e.any = 1;
+            acc = combine(op, integral, acc, e);
+        }
+        sh[threadIdx.x] = acc;
+        __syncthreads();
+        for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+            if (threadIdx.x < s) sh[threadIdx.x] = combine(op, integral, sh[threadIdx.x], sh[threadIdx.x + s]);
+            __syncthreads();
+        }
+        if (threadIdx.x == 0) {
+            Acc a = sh[0];
+            if (!a.any) { a.v = op == 1 ? 1.0 : 0.0; a.l = op == 1 ? 1 : 0; }
+            if (op >= 4) dst[off[0]] = (D) a.idx;
+            else if (integral) dst[off[0]] = fromL<D>(a.l);
+            else dst[off[0]] = fromD<D>(a.v);
+        }
+        __syncthreads();
+    }
+}
+extern "C" __global__ void reduce_f32(Geo o, Geo r, int op, const float* s, float* d) { reduceK(o, r, op, 0, s, d); }
+extern "C" __global__ void reduce_f64(Geo o, Geo r, int op, const double* s, double* d) { reduceK(o, r, op, 0, s, d); }
+extern "C" __global__ void reduce_i64(Geo o, Geo r, int op, const i64* s, i64* d) { reduceK(o, r, op, 1, s, d); }
+extern "C" __global__ void reduce_u8_i64(Geo o, Geo r, int op, const u8* s, i64* d) { reduceK(o, r, op, 1, s, d); }
+extern "C" __global__ void reduce_u8(Geo o, Geo r, int op, const u8* s, u8* d) { reduceK(o, r, op, 1, s, d); }
+extern "C" __global__ void argreduce_f32(Geo o, Geo r, int op, const float* s, i64* d) { reduceK(o, r, op, 0, s, d); }
+extern "C" __global__ void argreduce_f64(Geo o, Geo r, int op, const double* s, i64* d) { reduceK(o, r, op, 0, s, d); }
+extern "C" __global__ void argreduce_i64(Geo o, Geo r, int op, const i64* s, i64* d) { reduceK(o, r, op, 1, s, d); }
+extern "C" __global__ void argreduce_u8(Geo o, Geo r, int op, const u8* s, i64* d) { reduceK(o, r, op, 1, s, d); }
+
+// ------------------------------------------------------------------ random (Philox 4x32-10, as dev.ember.backend.Philox)
+
+__device__ __forceinline__ void philox(unsigned long long key, unsigned long long counter, unsigned int* out) {
+    unsigned int c0 = (unsigned int) counter, c1 = (unsigned int) (counter >> 32), c2 = 0, c3 = 0;
+    unsigned int k0 = (unsigned int) key, k1 = (unsigned int) (key >> 32);
+#pragma unroll
+    for (int r = 0; r < 10; r++) {
+        unsigned long long p0 = (unsigned long long) 0xD2511F53u * c0;
+        unsigned long long p1 = (unsigned long long) 0xCD9E8D57u * c2;
+        unsigned int n0 = (unsigned int) (p1 >> 32) ^ c1 ^ k0;
+        unsigned int n1 = (unsigned int) p1;
+        unsigned int n2 = (unsigned int) (p0 >> 32) ^ c3 ^ k1;
+        unsigned int n3 = (unsigned int) p0;
+        c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+        k0 += 0x9E3779B9u; k1 += 0xBB67AE85u;
+    }
+    out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
+}
+
+template <typename T>
+__device__ void randomK(const Geo& g, int kind, unsigned long long seed, unsigned long long offset, double a, double b, T* d, int isFloat) {
+    GRID_STRIDE(i, g.numel) {
+        unsigned int w[4];
+        philox(seed, offset + (unsigned long long) i, w);
+        int off[1]; locate<1>(g, i, off);
+        double v;
+        if (kind == 0) {
+            if (isFloat) {
+                float u = (float) (w[0] >> 8) * 5.9604644775390625e-8f;
+                v = a + (b - a) * (double) u;
+                if ((float) v >= (float) b) v = nextafterf((float) b, -INFINITY);
+            } else {
+                unsigned long long bits = (((unsigned long long) w[0]) << 21) ^ (((unsigned long long) w[1]) >> 11);
+                v = a + (b - a) * ((double) bits * 1.1102230246251565e-16);
+            }
+        } else if (kind == 1) {
+            double u1 = ((double) w[0] + 1.0) * 2.3283064365386963e-10;
+            double u2 = (double) w[1] * 2.3283064365386963e-10;
+            v = a + b * (sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+        } else if (kind == 2) {
+            unsigned long long range = (unsigned long long) ((i64) b - (i64) a);
+            unsigned long long r = (((unsigned long long) w[0]) << 32) | w[1];
+            d[off[0]] = fromL<T>((i64) a + (i64) (r % range));
+            continue;
+        } else {
+            unsigned long long bits = (((unsigned long long) w[0]) << 21) ^ (((unsigned long long) w[1]) >> 11);
+            v = ((double) bits * 1.1102230246251565e-16) < a ? 1.0 : 0.0;
+        }
+        d[off[0]] = fromD<T>(v);
+    }
+}
+extern "C" __global__ void random_f32(Geo g, int kind, unsigned long long seed, unsigned long long offset, double a, double b, float* d) { randomK(g, kind, seed, offset, a, b, d, 1); }
+extern "C" __global__ void random_f64(Geo g, int kind, unsigned long long seed, unsigned long long offset, double a, double b, double* d) { randomK(g, kind, seed, offset, a, b, d, 0); }
+extern "C" __global__ void random_i64(Geo g, int kind, unsigned long long seed, unsigned long long offset, double a, double b, i64* d) { randomK(g, kind, seed, offset, a, b, d, 0); }
+extern "C" __global__ void random_u8(Geo g, int kind, unsigned long long seed, unsigned long long offset, double a, double b, u8* d) { randomK(g, kind, seed, offset, a, b, d, 0); }
+
+// ------------------------------------------------------------------ GEMM (used where cuBLAS does not load)
+// C[b] = A[b] @ B[b] for any strides; 64x64 tiles, 16x16 threads, 4x4 outputs per thread.
+
+struct Mat { int rows, cols; int sb, sr, sc; int off; };
+
+template <typename T>
+__device__ void gemmK(int batch, Mat A, Mat B, Mat C, const T* a, const T* b, T* c) {
+    const int TS = 64, TK = 16;
+    __shared__ T As[TK][TS + 1];
+    __shared__ T Bs[TK][TS + 1];
+    int bz = blockIdx.z;
+    int row0 = blockIdx.y * TS, col0 = blockIdx.x * TS;
+    int tx = threadIdx.x, ty = threadIdx.y;
+    int tid = ty * 16 + tx;
+    const T* pa = a + A.off + (i64) bz * A.sb;
+    const T* pb = b + B.off + (i64) bz * B.sb;
+    T acc[4][4];
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int j = 0; j < 4; j++) acc[i][j] = 0;
+    int K = A.cols;
+    for (int k0 = 0; k0 < K; k0 += TK) {
+        for (int e = tid; e < TS * TK; e += 256) {
+            int r = e / TK, kk = e % TK;
+            int gr = row0 + r, gk = k0 + kk;
+            As[kk][r] = (gr < A.rows && gk < K) ? pa[gr * A.sr + gk * A.sc] : (T) 0;
+            int kb = e / TS, cc = e % TS;
+            int gkb = k0 + kb, gc = col0 + cc;
+            Bs[kb][cc] = (gkb < K && gc < B.cols) ? pb[gkb * B.sr + gc * B.sc] : (T) 0;
+        }
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < TK; kk++) {
+            T av[4], bv[4];
+#pragma unroll
+            for (int i = 0; i < 4; i++) av[i] = As[kk][ty + 16 * i];
+#pragma unroll
+            for (int j = 0; j < 4; j++) bv[j] = Bs[kk][tx + 16 * j];
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+#pragma unroll
+                for (int j = 0; j < 4; j++) acc[i][j] += av[i] * bv[j];
+        }
+        __syncthreads();
+    }
+    T* pc = c + C.off + (i64) bz * C.sb;
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        int r = row0 + ty + 16 * i;
+        if (r >= C.rows) continue;
+#pragma unroll
+        for (int j = 0; j < 4; j++) {
+            int cc = col0 + tx + 16 * j;
+            if (cc < C.cols) pc[r * C.sr + cc * C.sc] = acc[i][j];
+        }
+    }
+}
+extern "C" __global__ void gemm_f32(int batch, Mat A, Mat B, Mat C, const float* a, const float* b, float* c) { gemmK(batch, A, B, C, a, b, c); }
+extern "C" __global__ void gemm_f64(int batch, Mat A, Mat B, Mat C, const double* a, const double* b, double* c) { gemmK(batch, A, B, C, a, b, c); }

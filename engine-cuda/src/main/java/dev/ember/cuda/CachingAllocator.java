@@ -1,0 +1,114 @@
+package dev.ember.cuda;
+
+import jcuda.CudaException;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
+
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A caching device allocator, as PyTorch's: freed blocks go to per-size free lists and are reused by
+ * later allocations of the same rounded size, so a training loop reaches a steady state without
+ * cuMemAlloc/cuMemFree calls. Blocks are reused in stream order (one stream per device), so a block
+ * freed while a kernel still reads it is only handed to work queued after that kernel.
+ */
+final class CachingAllocator {
+    /** Requests round up to this granularity below 1 MiB ... */
+    private static final long SMALL = 512;
+    /** ... and to 2 MiB pages above it. */
+    private static final long LARGE = 2L << 20;
+
+    private final TreeMap<Long, ArrayDeque<CUdeviceptr>> free = new TreeMap<>();
+    private long inUse;
+    private long cached;
+    private long peakInUse;
+    private long deviceAllocs;
+    private final Runnable synchronize;
+
+    CachingAllocator(Runnable synchronize) {
+        this.synchronize = synchronize;
+    }
+
+    static long round(long bytes) {
+        long b = Math.max(bytes, 1);
+        long unit = b < (1L << 20) ? SMALL : LARGE;
+        return (b + unit - 1) / unit * unit;
+    }
+
+    /** A block of at least {@code bytes}; its rounded size is {@link #round(long)}. */
+    synchronized CUdeviceptr allocate(long bytes) {
+        long size = round(bytes);
+        ArrayDeque<CUdeviceptr> list = free.get(size);
+        CUdeviceptr p = list == null ? null : list.poll();
+        if (p != null) {
+            cached -= size;
+        } else {
+            p = new CUdeviceptr();
+            try {
+                JCudaDriver.cuMemAlloc(p, size);
+            } catch (CudaException first) {
+                // out of memory (or fragmented): give the cache back to the driver and try once more
+                long cachedBefore = cached;
+                emptyCache();
+                try {
+                    JCudaDriver.cuMemAlloc(p, size);
+                } catch (CudaException second) {
+                    throw new CudaOutOfMemoryError(String.format(
+                            "CUDA out of memory. Tried to allocate %s; %s in use by Ember tensors; %s was cached and "
+                                    + "has been freed for a retry, which failed too (%s)", mib(size), mib(inUse),
+                            mib(cachedBefore), second.getMessage()));
+                }
+            }
+            deviceAllocs++;
+        }
+        inUse += size;
+        peakInUse = Math.max(peakInUse, inUse);
+        return p;
+    }
+
+    /** Returns a block to the cache. Safe from any thread (a Cleaner's included): no CUDA call. */
+    synchronized void release(CUdeviceptr p, long bytes) {
+        long size = round(bytes);
+        inUse -= size;
+        cached += size;
+        free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(p);
+    }
+
+    /** Frees every cached block (as {@code torch.cuda.empty_cache()}). Call with the context current. */
+    synchronized void emptyCache() {
+        synchronize.run();
+        for (Map.Entry<Long, ArrayDeque<CUdeviceptr>> e : free.entrySet()) {
+            for (CUdeviceptr p : e.getValue()) {
+                JCudaDriver.cuMemFree(p);
+            }
+        }
+        free.clear();
+        cached = 0;
+    }
+
+    /** Bytes in blocks held by live tensors. */
+    synchronized long inUse() {
+        return inUse;
+    }
+
+    /** Bytes in cached free blocks. */
+    synchronized long cached() {
+        return cached;
+    }
+
+    /** The largest {@link #inUse()} seen. */
+    synchronized long peakInUse() {
+        return peakInUse;
+    }
+
+    /** How many times the allocator called cuMemAlloc. */
+    synchronized long deviceAllocations() {
+        return deviceAllocs;
+    }
+
+    static String mib(long bytes) {
+        return String.format("%.2f MiB", bytes / 1048576.0);
+    }
+}

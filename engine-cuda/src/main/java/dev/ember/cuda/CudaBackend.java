@@ -1,0 +1,492 @@
+package dev.ember.cuda;
+
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.backend.Backend;
+import dev.ember.backend.BinaryOp;
+import dev.ember.backend.Layout;
+import dev.ember.backend.RandomKind;
+import dev.ember.backend.ReduceOp;
+import dev.ember.backend.Storage;
+import dev.ember.backend.UnaryOp;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
+import jcuda.driver.JCudaDriver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The CUDA backend: JCuda's driver API on device 0's primary context, one stream, kernels from the
+ * shipped fatbinary, a caching allocator, and cuBLAS for matmul where {@code libcublas.so.12} loads
+ * (Ember's own tiled kernel otherwise). Every failure to start (no JCuda natives, no driver, no device,
+ * a driver too old for the kernels) is caught and reported by {@link #unavailableReason()}.
+ */
+public final class CudaBackend implements Backend {
+    private static final int THREADS = 256;
+    private static final int MAX_BLOCKS = 65535;
+
+    private final Object initLock = new Object();
+    private volatile boolean initialized;
+    private String reason = "";
+    private int deviceCount;
+    private CUcontext context;
+    private CUstream stream;
+    private CUmodule module;
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private CachingAllocator allocator;
+    private Cublas cublas;
+    private String deviceName = "";
+    private final ThreadLocal<Boolean> contextBound = ThreadLocal.withInitial(() -> false);
+
+    /** Creates the backend; CUDA is probed lazily, on first use. */
+    public CudaBackend() {
+    }
+
+    private void init() {
+        if (initialized) {
+            return;
+        }
+        synchronized (initLock) {
+            if (initialized) {
+                return;
+            }
+            try {
+                JCudaDriver.setExceptionsEnabled(true);
+                JCudaDriver.cuInit(0);
+                int[] count = new int[1];
+                JCudaDriver.cuDeviceGetCount(count);
+                if (count[0] == 0) {
+                    reason = "the CUDA driver reports no device";
+                } else {
+                    CUdevice dev = new CUdevice();
+                    JCudaDriver.cuDeviceGet(dev, 0);
+                    byte[] name = new byte[256];
+                    JCudaDriver.cuDeviceGetName(name, name.length, dev);
+                    deviceName = new String(name).trim().replace("\0", "");
+                    context = new CUcontext();
+                    JCudaDriver.cuDevicePrimaryCtxRetain(context, dev);
+                    JCudaDriver.cuCtxSetCurrent(context);
+                    contextBound.set(true);
+                    stream = new CUstream();
+                    JCudaDriver.cuStreamCreate(stream, 0);
+                    module = new CUmodule();
+                    try {
+                        JCudaDriver.cuModuleLoadData(module, fatbinary());
+                    } catch (RuntimeException e) {
+                        throw new IllegalStateException("the driver cannot load Ember's kernels (built for sm_75 to sm_90 "
+                                + "with CUDA 13 PTX; the driver may be older than the kernels): " + e.getMessage(), e);
+                    }
+                    allocator = new CachingAllocator(this::synchronizeStream);
+                    cublas = Cublas.tryCreate(stream);
+                    deviceCount = 1; // Ember drives device 0; more devices are listed by the driver but unused
+                }
+            } catch (Throwable t) {
+                // no JCuda natives for this platform, no libcuda.so, a driver error: CUDA is unusable, say why
+                reason = describeFailure(t);
+            }
+            initialized = true;
+        }
+    }
+
+    private static String describeFailure(Throwable t) {
+        if (t instanceof UnsatisfiedLinkError || t instanceof NoClassDefFoundError) {
+            return "the CUDA driver library or JCuda's native library could not be loaded (" + t.getMessage() + ")";
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    private static byte[] fatbinary() throws IOException {
+        try (InputStream in = CudaBackend.class.getResourceAsStream("ember_kernels.fatbin")) {
+            if (in == null) {
+                throw new IOException("ember_kernels.fatbin is missing from the jar");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    private void bind() {
+        init();
+        if (!reason.isEmpty()) {
+            throw new IllegalStateException("CUDA is not usable: " + reason);
+        }
+        if (!contextBound.get()) {
+            JCudaDriver.cuCtxSetCurrent(context);
+            contextBound.set(true);
+        }
+    }
+
+    private CUfunction fn(String name) {
+        synchronized (functions) {
+            return functions.computeIfAbsent(name, n -> {
+                CUfunction f = new CUfunction();
+                JCudaDriver.cuModuleGetFunction(f, module, n);
+                return f;
+            });
+        }
+    }
+
+    private void synchronizeStream() {
+        JCudaDriver.cuStreamSynchronize(stream);
+    }
+
+    static int elementSize(DType t) {
+        return t == DType.BOOL ? 1 : t.itemSize();
+    }
+
+    private static String suffix(DType t) {
+        switch (t) {
+            case FLOAT32: return "f32";
+            case FLOAT64: return "f64";
+            case INT64: return "i64";
+            default: return "u8";
+        }
+    }
+
+    private static CudaStorage cuda(Storage s) {
+        return (CudaStorage) s;
+    }
+
+    /** Launches a 1-D grid-stride kernel over {@code n} elements; the error names the kernel and the shape. */
+    private void launch(String kernel, int n, String shape, Object... args) {
+        if (n == 0) {
+            return;
+        }
+        int blocks = Math.max(1, Math.min(MAX_BLOCKS, (n + THREADS - 1) / THREADS));
+        launchGrid(kernel, blocks, 1, 1, THREADS, 1, shape, args);
+    }
+
+    private void launchGrid(String kernel, int gx, int gy, int gz, int bx, int by, String shape, Object... args) {
+        Pointer[] params = new Pointer[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a instanceof CUdeviceptr) {
+                params[i] = Pointer.to((CUdeviceptr) a);
+            } else if (a instanceof Geo) {
+                params[i] = Pointer.to(((Geo) a).data);
+            } else if (a instanceof int[]) {
+                params[i] = Pointer.to((int[]) a);
+            } else if (a instanceof Integer) {
+                params[i] = Pointer.to(new int[] {(Integer) a});
+            } else if (a instanceof Long) {
+                params[i] = Pointer.to(new long[] {(Long) a});
+            } else if (a instanceof Double) {
+                params[i] = Pointer.to(new double[] {(Double) a});
+            } else {
+                throw new IllegalArgumentException("kernel argument " + a);
+            }
+        }
+        try {
+            JCudaDriver.cuLaunchKernel(fn(kernel), gx, gy, gz, bx, by, 1, 0, stream, Pointer.to(params), null);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("CUDA kernel " + kernel + " failed on shape " + shape + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ Backend
+
+    @Override
+    public String deviceType() {
+        return "cuda";
+    }
+
+    @Override
+    public boolean isAvailable() {
+        init();
+        return reason.isEmpty();
+    }
+
+    @Override
+    public String unavailableReason() {
+        init();
+        return reason;
+    }
+
+    @Override
+    public String describe() {
+        init();
+        if (!reason.isEmpty()) {
+            return "cuda: unavailable (" + reason + ")";
+        }
+        return "cuda:0 " + deviceName + ", matmul via " + (cublas != null ? "cuBLAS" : "Ember's tiled kernel ("
+                + Cublas.loadFailure() + ")");
+    }
+
+    /** Whether matmul runs on cuBLAS (true) or on Ember's own tiled kernel. */
+    public boolean usesCublas() {
+        init();
+        return cublas != null;
+    }
+
+    /** Turns cuBLAS off or back on (when it loaded), to test and compare both matmul paths. */
+    public void setUseCublas(boolean use) {
+        init();
+        cublasDisabled = !use;
+    }
+
+    private volatile boolean cublasDisabled;
+
+    /** Bytes held by live tensors, bytes cached for reuse, peak bytes in use, and cuMemAlloc calls. */
+    public long[] memoryStats() {
+        bind();
+        return new long[] {allocator.inUse(), allocator.cached(), allocator.peakInUse(), allocator.deviceAllocations()};
+    }
+
+    /** Frees the allocator's cached blocks, as {@code torch.cuda.empty_cache()}. */
+    public void emptyCache() {
+        bind();
+        allocator.emptyCache();
+    }
+
+    @Override
+    public int deviceCount() {
+        init();
+        return deviceCount;
+    }
+
+    @Override
+    public void synchronize(int deviceIndex) {
+        bind();
+        synchronizeStream();
+    }
+
+    @Override
+    public Storage allocate(DType dtype, long numel, int deviceIndex) {
+        bind();
+        if (numel > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("CUDA tensors hold at most 2^31 - 1 elements, asked for " + numel);
+        }
+        CUdeviceptr p = allocator.allocate(numel * elementSize(dtype));
+        return new CudaStorage(dtype, numel, p, Device.cuda(deviceIndex), allocator);
+    }
+
+    @Override
+    public Storage fromArray(Object array, int deviceIndex) {
+        bind();
+        DType t;
+        Pointer host;
+        int n;
+        if (array instanceof float[]) {
+            t = DType.FLOAT32;
+            n = ((float[]) array).length;
+            host = Pointer.to((float[]) array);
+        } else if (array instanceof double[]) {
+            t = DType.FLOAT64;
+            n = ((double[]) array).length;
+            host = Pointer.to((double[]) array);
+        } else if (array instanceof long[]) {
+            t = DType.INT64;
+            n = ((long[]) array).length;
+            host = Pointer.to((long[]) array);
+        } else if (array instanceof boolean[]) {
+            boolean[] b = (boolean[]) array;
+            byte[] bytes = new byte[b.length];
+            for (int i = 0; i < b.length; i++) {
+                bytes[i] = (byte) (b[i] ? 1 : 0);
+            }
+            t = DType.BOOL;
+            n = b.length;
+            host = Pointer.to(bytes);
+        } else {
+            throw new IllegalArgumentException("unsupported array type " + array.getClass().getSimpleName());
+        }
+        CudaStorage s = (CudaStorage) allocate(t, n, deviceIndex);
+        if (n > 0) {
+            // the stream is a blocking stream, so this synchronous copy is ordered after queued kernels
+            JCudaDriver.cuMemcpyHtoD(s.ptr, host, (long) n * elementSize(t));
+        }
+        return s;
+    }
+
+    @Override
+    public Object toArray(Storage src, Layout layout) {
+        bind();
+        CudaStorage s = cuda(src);
+        int n = layout.numel();
+        CudaStorage flat = s;
+        int offset = layout.offset();
+        if (!layout.isContiguous()) {
+            flat = (CudaStorage) allocate(s.dtype, n, 0);
+            copy(s, layout, flat, Layout.contiguous(layout.shape()));
+            offset = 0;
+        }
+        synchronizeStream();
+        int size = elementSize(s.dtype);
+        CUdeviceptr at = flat.ptr.withByteOffset((long) offset * size);
+        long bytes = (long) n * size;
+        switch (s.dtype) {
+            case FLOAT32: {
+                float[] out = new float[n];
+                if (n > 0) {
+                    JCudaDriver.cuMemcpyDtoH(Pointer.to(out), at, bytes);
+                }
+                return out;
+            }
+            case FLOAT64: {
+                double[] out = new double[n];
+                if (n > 0) {
+                    JCudaDriver.cuMemcpyDtoH(Pointer.to(out), at, bytes);
+                }
+                return out;
+            }
+            case INT64: {
+                long[] out = new long[n];
+                if (n > 0) {
+                    JCudaDriver.cuMemcpyDtoH(Pointer.to(out), at, bytes);
+                }
+                return out;
+            }
+            default: {
+                byte[] raw = new byte[n];
+                if (n > 0) {
+                    JCudaDriver.cuMemcpyDtoH(Pointer.to(raw), at, bytes);
+                }
+                boolean[] out = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = raw[i] != 0;
+                }
+                return out;
+            }
+        }
+    }
+
+    @Override
+    public void copy(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        bind();
+        CudaStorage s = cuda(src);
+        CudaStorage d = cuda(dst);
+        Geo g = new Geo(dstLayout, srcLayout);
+        launch("copy_" + suffix(s.dtype) + "_" + suffix(d.dtype), g.numel, g.toString(), g, s.ptr, d.ptr);
+    }
+
+    @Override
+    public void fill(Storage dst, Layout layout, double value) {
+        bind();
+        CudaStorage d = cuda(dst);
+        Geo g = new Geo(layout);
+        launch("fill_" + suffix(d.dtype), g.numel, g.toString(), g, value, (long) value, d.ptr);
+    }
+
+    @Override
+    public void unary(UnaryOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        bind();
+        CudaStorage s = cuda(src);
+        CudaStorage d = cuda(dst);
+        Geo g = new Geo(dstLayout, srcLayout);
+        String kernel = op == UnaryOp.LOGICAL_NOT || op == UnaryOp.ISFINITE ? "unary_pred_" + suffix(s.dtype)
+                : "unary_" + suffix(s.dtype);
+        if (s.dtype == DType.BOOL && kernel.startsWith("unary_u8")) {
+            throw new IllegalArgumentException("unary " + op + " is not defined for bool tensors");
+        }
+        launch(kernel, g.numel, g.toString(), g, op.ordinal(), s.ptr, d.ptr);
+    }
+
+    @Override
+    public void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        bind();
+        CudaStorage x = cuda(a);
+        Geo g = new Geo(dstLayout, aLayout, bLayout);
+        String kernel = (op.isPredicate() ? "compare_" : "binary_") + suffix(x.dtype);
+        launch(kernel, g.numel, g.toString(), g, op.ordinal(), x.ptr, cuda(b).ptr, cuda(dst).ptr);
+    }
+
+    @Override
+    public void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout,
+                      Storage dst, Layout dstLayout) {
+        bind();
+        Geo g = new Geo(dstLayout, condLayout, aLayout, bLayout);
+        launch("where_" + suffix(cuda(dst).dtype), g.numel, g.toString(), g, cuda(cond).ptr, cuda(a).ptr, cuda(b).ptr,
+                cuda(dst).ptr);
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        bind();
+        CudaStorage s = cuda(src);
+        CudaStorage d = cuda(dst);
+        int rank = srcLayout.rank();
+        int[] shape = srcLayout.shape();
+        int kept = 0;
+        int red = 0;
+        for (int i = 0; i < rank; i++) {
+            if (dstLayout.size(i) == 1 && shape[i] != 1) {
+                red++;
+            } else {
+                kept++;
+            }
+        }
+        int[] keptShape = new int[kept];
+        int[] keptSrc = new int[kept];
+        int[] keptDst = new int[kept];
+        int[] redShape = new int[red];
+        int[] redStrides = new int[red];
+        for (int i = 0, k = 0, r = 0; i < rank; i++) {
+            if (dstLayout.size(i) == 1 && shape[i] != 1) {
+                redShape[r] = shape[i];
+                redStrides[r++] = srcLayout.stride(i);
+            } else {
+                keptShape[k] = shape[i];
+                keptSrc[k] = srcLayout.stride(i);
+                keptDst[k++] = dstLayout.stride(i);
+            }
+        }
+        Geo outG = new Geo(new Layout(keptShape, keptDst, dstLayout.offset()), new Layout(keptShape, keptSrc, srcLayout.offset()));
+        Geo redG = new Geo(new Layout(redShape, redStrides, 0));
+        String kernel;
+        boolean arg = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
+        if (arg) {
+            kernel = "argreduce_" + suffix(s.dtype);
+        } else if (s.dtype == DType.BOOL) {
+            kernel = op == ReduceOp.SUM || op == ReduceOp.PROD ? "reduce_u8_i64" : "reduce_u8";
+        } else {
+            kernel = "reduce_" + suffix(s.dtype);
+        }
+        int blocks = Math.max(1, Math.min(MAX_BLOCKS, outG.numel));
+        if (outG.numel == 0) {
+            return;
+        }
+        launchGrid(kernel, blocks, 1, 1, THREADS, 1, srcLayout.toString(), outG, redG, op.ordinal(), s.ptr, d.ptr);
+    }
+
+    @Override
+    public void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        bind();
+        CudaStorage x = cuda(a);
+        CudaStorage y = cuda(b);
+        CudaStorage c = cuda(dst);
+        int batch = aLayout.size(0);
+        int m = aLayout.size(1);
+        int k = aLayout.size(2);
+        int n = bLayout.size(2);
+        if (m == 0 || n == 0 || batch == 0) {
+            return;
+        }
+        if (k == 0) {
+            fill(dst, dstLayout, 0);
+            return;
+        }
+        if (cublas != null && !cublasDisabled && cublas.gemm(x, aLayout, y, bLayout, c, dstLayout)) {
+            return;
+        }
+        int[] ma = {m, k, aLayout.stride(0), aLayout.stride(1), aLayout.stride(2), aLayout.offset()};
+        int[] mb = {k, n, bLayout.stride(0), bLayout.stride(1), bLayout.stride(2), bLayout.offset()};
+        int[] mc = {m, n, dstLayout.stride(0), dstLayout.stride(1), dstLayout.stride(2), dstLayout.offset()};
+        launchGrid("gemm_" + suffix(x.dtype), (n + 63) / 64, (m + 63) / 64, batch, 16, 16,
+                batch + "x" + m + "x" + k + "x" + n, batch, ma, mb, mc, x.ptr, y.ptr, c.ptr);
+    }
+
+    @Override
+    public void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b) {
+        bind();
+        CudaStorage d = cuda(dst);
+        Geo g = new Geo(layout);
+        launch("random_" + suffix(d.dtype), g.numel, g.toString(), g, kind.ordinal(), seed, offset, a, b, d.ptr);
+    }
+}

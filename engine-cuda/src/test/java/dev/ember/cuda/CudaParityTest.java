@@ -1,0 +1,214 @@
+package dev.ember.cuda;
+
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.Generator;
+import dev.ember.Tensor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every op forward and backward on CUDA against the CPU reference backend, on random inputs of odd sizes,
+ * with non-contiguous and broadcast operands.
+ */
+class CudaParityTest {
+    private static final Device GPU = Device.cuda(0);
+    private static CudaBackend backend;
+
+    @BeforeEach
+    void gpu() {
+        if (backend == null) {
+            backend = CudaTestSupport.requireCuda();
+            System.out.println("CUDA backend: " + backend.describe());
+        }
+    }
+
+    private static final Generator GEN = new Generator(2024);
+
+    private static Tensor r(double lo, double hi, int... shape) {
+        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(hi - lo).add(lo);
+    }
+
+    private static Tensor r(int... shape) {
+        return r(-1, 1, shape);
+    }
+
+    /** Compares f on CPU and CUDA: outputs, then the gradients of every input for a random output gradient. */
+    private static void parity(String name, Function<Tensor[], Tensor> f, Tensor... cpuInputs) {
+        Tensor[] a = new Tensor[cpuInputs.length];
+        Tensor[] b = new Tensor[cpuInputs.length];
+        for (int i = 0; i < cpuInputs.length; i++) {
+            boolean grad = cpuInputs[i].dtype().isFloatingPoint();
+            a[i] = cpuInputs[i].detach().clone().requiresGrad_(grad);
+            b[i] = cpuInputs[i].detach().to(GPU).requiresGrad_(grad);
+        }
+        Tensor outA = f.apply(a);
+        Tensor outB = f.apply(b);
+        assertEquals(GPU, outB.device(), name);
+        assertArrayEquals(outA.shape(), outB.shape(), name);
+        assertClose(name + " forward", outA, outB.cpu());
+        if (!outA.requiresGrad()) {
+            return;
+        }
+        Tensor g = r(outA.shape());
+        outA.backward(g);
+        outB.backward(g.to(GPU));
+        for (int i = 0; i < a.length; i++) {
+            if (a[i].grad() == null) {
+                continue;
+            }
+            assertEquals(GPU, b[i].grad().device());
+            assertClose(name + " grad of input " + i, a[i].grad(), b[i].grad().cpu());
+        }
+    }
+
+    private static void assertClose(String what, Tensor expected, Tensor actual) {
+        assertEquals(expected.dtype(), actual.dtype(), what);
+        double[] e = expected.toDoubleArray();
+        double[] x = actual.toDoubleArray();
+        double scale = 0;
+        for (double v : e) {
+            if (Double.isFinite(v)) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+        }
+        for (int i = 0; i < e.length; i++) {
+            if (Double.isNaN(e[i])) {
+                assertTrue(Double.isNaN(x[i]), what + " element " + i);
+                continue;
+            }
+            double tol = 2e-5 * Math.max(1, scale) + 2e-5 * Math.abs(e[i]);
+            assertEquals(e[i], x[i], tol, what + " element " + i + " of " + Arrays.toString(expected.shape()));
+        }
+    }
+
+    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
+        return DynamicTest.dynamicTest(name, () -> parity(name, f, in));
+    }
+
+    @TestFactory
+    List<DynamicTest> elementwise() {
+        List<DynamicTest> t = new ArrayList<>();
+        t.add(p("add broadcast", x -> x[0].add(x[1]), r(37, 19), r(19)));
+        t.add(p("add alpha transposed", x -> x[0].t().add(x[1], 0.5), r(13, 7), r(7, 13)));
+        t.add(p("sub scalar", x -> x[0].sub(2.5), r(5, 3)));
+        t.add(p("rsub", x -> x[0].rsub(1.0), r(9)));
+        t.add(p("mul broadcast 3d", x -> x[0].mul(x[1]), r(3, 1, 5), r(4, 1)));
+        t.add(p("div", x -> x[0].div(x[1]), r(17, 3), r(0.5, 2, 17, 1)));
+        t.add(p("pow scalar", x -> x[0].pow(3), r(33)));
+        t.add(p("pow tensor", x -> x[0].pow(x[1]), r(0.5, 2, 7, 5), r(5)));
+        for (String fn : List.of("neg", "exp", "sigmoid", "tanh", "relu", "sin", "cos", "abs")) {
+            t.add(p(fn, x -> apply(fn, x[0]), r(31, 7).t()));
+        }
+        t.add(p("log", x -> x[0].log(), r(0.1, 3, 29)));
+        t.add(p("sqrt", x -> x[0].sqrt(), r(0.1, 3, 29)));
+        t.add(p("reciprocal", x -> x[0].reciprocal(), r(0.5, 3, 29)));
+        t.add(p("clamp", x -> x[0].clamp(-0.3, 0.4), r(101)));
+        t.add(p("maximum", x -> x[0].maximum(x[1]), r(11, 13), r(13)));
+        t.add(p("minimum", x -> x[0].minimum(x[1]), r(11, 13), r(11, 1)));
+        t.add(p("where", x -> Tensor.where(x[0].gt(0.0), x[0], x[1]), r(9, 4), r(4)));
+        t.add(p("comparisons", x -> x[0].gt(x[1]).logicalOr(x[0].eq(0.0)).to(DType.FLOAT32), r(7, 3), r(3)));
+        t.add(p("int64 arithmetic", x -> x[0].mul(3).add(x[0]).sub(1), Tensor.randint(-50, 50, 13, 5)));
+        t.add(p("float64", x -> x[0].exp().mul(x[0]), r(17).toDouble()));
+        t.add(p("cast chain", x -> x[0].mul(10.0).toLong().toDouble().toFloat(), r(23)));
+        t.add(p("in-place on a non-leaf", x -> x[0].mul(1.0).add_(x[1]).mul_(2.0), r(6, 5), r(5)));
+        return t;
+    }
+
+    private static Tensor apply(String fn, Tensor x) {
+        switch (fn) {
+            case "neg": return x.neg();
+            case "exp": return x.exp();
+            case "sigmoid": return x.sigmoid();
+            case "tanh": return x.tanh();
+            case "relu": return x.relu();
+            case "sin": return x.sin();
+            case "cos": return x.cos();
+            default: return x.abs();
+        }
+    }
+
+    @TestFactory
+    List<DynamicTest> reductionsAndViews() {
+        List<DynamicTest> t = new ArrayList<>();
+        t.add(p("sum all", x -> x[0].sum(), r(1001, 3)));
+        t.add(p("sum dims", x -> x[0].sum(new int[] {0, 2}, true), r(7, 5, 9)));
+        t.add(p("sum of a transpose", x -> x[0].t().sum(1), r(33, 17)));
+        t.add(p("mean", x -> x[0].mean(new int[] {1}, false), r(9, 301)));
+        t.add(p("var", x -> x[0].var(new int[] {0}, 1, false), r(50, 3)));
+        t.add(p("max all", x -> x[0].max(), r(999)));
+        t.add(p("max dim", x -> x[0].max(1, false).values(), r(13, 27)));
+        t.add(p("argmax", x -> x[0].argmax(0, false).toFloat(), r(13, 27)));
+        t.add(p("softmax", x -> x[0].softmax(1), r(17, 10)));
+        t.add(p("logSoftmax", x -> x[0].logSoftmax(-1), r(17, 10)));
+        t.add(p("bool sum", x -> x[0].gt(0.0).sum().toFloat(), r(77)));
+        t.add(p("views", x -> x[0].permute(2, 0, 1).narrow(1, 1, 3).slice(2, 0, 5, 2).reshape(-1), r(5, 7, 6)));
+        t.add(p("select and cat", x -> Tensor.cat(List.of(x[0].select(0, 2), x[1]), 0), r(4, 3), r(2)));
+        t.add(p("expand", x -> x[0].expand(4, 5, 3).mul(x[0]), r(5, 1)));
+        return t;
+    }
+
+    @TestFactory
+    List<DynamicTest> matmul() {
+        List<DynamicTest> t = new ArrayList<>();
+        t.add(p("mm odd", x -> x[0].mm(x[1]), r(67, 129), r(129, 33)));
+        t.add(p("mm transposed operands", x -> x[0].t().mm(x[1].t()), r(45, 70), r(31, 45)));
+        t.add(p("bmm", x -> x[0].bmm(x[1]), r(3, 17, 9), r(3, 9, 11)));
+        t.add(p("matmul broadcast", x -> x[0].matmul(x[1]), r(2, 1, 5, 7), r(3, 7, 4)));
+        t.add(p("matmul vector", x -> x[0].matmul(x[1]), r(9, 13), r(13)));
+        t.add(p("mm float64", x -> x[0].mm(x[1]), r(19, 23).toDouble(), r(23, 5).toDouble()));
+        t.add(p("mm non-unit strides", x -> x[0].slice(1, 0, 40, 2).mm(x[1].slice(0, 0, 40, 2)), r(7, 40), r(40, 3)));
+        return t;
+    }
+
+    @Test
+    void bothMatmulPathsAgree() {
+        Tensor a = r(130, 257);
+        Tensor b = r(257, 65);
+        Tensor ref = a.mm(b);
+        boolean had = backend.usesCublas();
+        try {
+            backend.setUseCublas(false);
+            assertClose("Ember's tiled kernel", ref, a.to(GPU).mm(b.to(GPU)).cpu());
+            backend.setUseCublas(true);
+            assertClose(had ? "cuBLAS" : "tiled kernel again (no cuBLAS here)", ref, a.to(GPU).mm(b.to(GPU)).cpu());
+        } finally {
+            backend.setUseCublas(true);
+        }
+        System.out.println("matmul paths checked: tiled kernel" + (had ? " and cuBLAS" : " (cuBLAS not loadable here)"));
+    }
+
+    @Test
+    void randomNumbersMatchTheCpuBackend() {
+        Tensor cpu = Tensor.rand(new Generator(9), DType.FLOAT32, 1000);
+        Tensor gpu = Tensor.rand(new Generator(9), DType.FLOAT32, 1000);
+        assertEquals(Device.CPU, gpu.device(), "factories follow the default device");
+        // the same generator state on CUDA draws the same numbers
+        Generator g = new Generator(9);
+        Tensor onGpu = Tensor.rand(g, DType.FLOAT32, 1000).to(GPU);
+        assertClose("uniform", cpu, onGpu.cpu());
+        Tensor n = Tensor.randn(7).to(GPU).randnLike();
+        assertEquals(GPU, n.device());
+    }
+
+    @Test
+    void deviceErrorsAndPrinting() {
+        Tensor g = Tensor.ones(2).to(GPU);
+        assertEquals("tensor([1., 1.], device='cuda:0')", g.toString());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> g.add(Tensor.ones(2)));
+        assertEquals("Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!",
+                e.getMessage());
+    }
+}

@@ -1,0 +1,28 @@
+package dev.ember.cuda;
+
+import dev.ember.Ember;
+import dev.ember.backend.Backend;
+import dev.ember.backend.Backends;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Gate for GPU tests: without a usable GPU they are skipped with the reason, unless
+ * {@code -Dember.cuda.required=true}, which turns a missing GPU into a failure.
+ */
+final class CudaTestSupport {
+    private CudaTestSupport() {
+    }
+
+    static CudaBackend requireCuda() {
+        String why = Ember.cudaUnavailableReason();
+        if (!why.isEmpty()) {
+            if (Boolean.getBoolean("ember.cuda.required")) {
+                Assertions.fail("CUDA is required (-Dember.cuda.required=true) but not usable: " + why);
+            }
+            Assumptions.abort("CUDA not usable here, test skipped: " + why);
+        }
+        Backend b = Backends.find("cuda");
+        return (CudaBackend) b;
+    }
+}
