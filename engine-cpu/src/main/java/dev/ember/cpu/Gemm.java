@@ -5,8 +5,6 @@ import dev.ember.backend.Layout;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
 
 /**
  * Blocked, multithreaded matrix multiply for any strides. B is packed per (KC x NC) block into a
@@ -41,29 +39,18 @@ final class Gemm {
     }
 
     private static void parallelRows(int m, long work, RowRange body) {
-        int threads = ForkJoinPool.getCommonPoolParallelism();
         int blocks = (m + MC - 1) / MC;
-        if (threads < 2 || blocks < 2 || work < (1L << 18)) {
+        if (CpuThreads.THREADS < 2 || blocks < 2 || work < (1L << 18)) {
             body.run(0, m);
             return;
         }
-        List<RecursiveAction> tasks = new ArrayList<>();
+        List<Runnable> tasks = new ArrayList<>();
         for (int blk = 0; blk < blocks; blk++) {
             int from = blk * MC;
             int to = Math.min(m, from + MC);
-            tasks.add(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    body.run(from, to);
-                }
-            });
+            tasks.add(() -> body.run(from, to));
         }
-        ForkJoinPool.commonPool().invoke(new RecursiveAction() {
-            @Override
-            protected void compute() {
-                invokeAll(tasks);
-            }
-        });
+        CpuThreads.invokeAll(tasks);
     }
 
     private interface RowRange {

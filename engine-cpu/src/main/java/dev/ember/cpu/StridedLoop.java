@@ -4,13 +4,11 @@ import dev.ember.backend.Layout;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
 
 /**
  * Iterates several layouts of one shape together, row by row: dimensions that are contiguous for every
  * operand are merged first, so a contiguous elementwise op becomes one long row. Large iterations are
- * split across the common fork-join pool.
+ * split across the backend's worker pool ({@link CpuThreads}).
  */
 final class StridedLoop {
     /** Elements per task below which a loop stays on the calling thread. */
@@ -95,15 +93,15 @@ final class StridedLoop {
             return;
         }
         long total = (long) rows * rowLength;
-        if (!parallel || total < 2L * PARALLEL_GRAIN || ForkJoinPool.getCommonPoolParallelism() < 2) {
+        if (!parallel || total < 2L * PARALLEL_GRAIN || CpuThreads.THREADS < 2) {
             runRows(kernel, 0, rows);
             return;
         }
         if (rows == 1) {
             // one long row: split it into chunks
-            int chunks = (int) Math.min(ForkJoinPool.getCommonPoolParallelism() * 4L, total / PARALLEL_GRAIN);
+            int chunks = (int) Math.min(CpuThreads.THREADS * 4L, total / PARALLEL_GRAIN);
             int per = (rowLength + chunks - 1) / chunks;
-            List<RecursiveAction> tasks = new ArrayList<>();
+            List<Runnable> tasks = new ArrayList<>();
             int k = offsets.length;
             for (int c = 0; c < chunks; c++) {
                 int start = c * per;
@@ -111,49 +109,31 @@ final class StridedLoop {
                 if (len <= 0) {
                     break;
                 }
-                tasks.add(new RecursiveAction() {
-                    @Override
-                    protected void compute() {
-                        int[] off = new int[k];
-                        int[] st = new int[k];
-                        for (int o = 0; o < k; o++) {
-                            st[o] = strides[o][shape.length - 1];
-                            off[o] = offsets[o] + start * st[o];
-                        }
-                        kernel.row(off, len, st);
+                tasks.add(() -> {
+                    int[] off = new int[k];
+                    int[] st = new int[k];
+                    for (int o = 0; o < k; o++) {
+                        st[o] = strides[o][shape.length - 1];
+                        off[o] = offsets[o] + start * st[o];
                     }
+                    kernel.row(off, len, st);
                 });
             }
-            ForkJoinPool.commonPool().invoke(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    invokeAll(tasks);
-                }
-            });
+            CpuThreads.invokeAll(tasks);
             return;
         }
-        int chunks = (int) Math.min(rows, Math.max(2, Math.min(ForkJoinPool.getCommonPoolParallelism() * 4L, total / PARALLEL_GRAIN)));
+        int chunks = (int) Math.min(rows, Math.max(2, Math.min(CpuThreads.THREADS * 4L, total / PARALLEL_GRAIN)));
         int per = (rows + chunks - 1) / chunks;
-        List<RecursiveAction> tasks = new ArrayList<>();
+        List<Runnable> tasks = new ArrayList<>();
         for (int c = 0; c < chunks; c++) {
             int from = c * per;
             int to = Math.min(rows, from + per);
             if (from >= to) {
                 break;
             }
-            tasks.add(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    runRows(kernel, from, to);
-                }
-            });
+            tasks.add(() -> runRows(kernel, from, to));
         }
-        ForkJoinPool.commonPool().invoke(new RecursiveAction() {
-            @Override
-            protected void compute() {
-                invokeAll(tasks);
-            }
-        });
+        CpuThreads.invokeAll(tasks);
     }
 
     private void runRows(RowKernel kernel, int from, int to) {
