@@ -362,6 +362,12 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage s = cuda(src);
         CudaStorage d = cuda(dst);
+        if (s.dtype == d.dtype && srcLayout.isContiguous() && dstLayout.isContiguous() && srcLayout.numel() > 0) {
+            int size = elementSize(s.dtype);
+            JCudaDriver.cuMemcpyDtoDAsync(d.ptr.withByteOffset((long) dstLayout.offset() * size),
+                    s.ptr.withByteOffset((long) srcLayout.offset() * size), (long) srcLayout.numel() * size, stream);
+            return;
+        }
         Geo g = new Geo(dstLayout, srcLayout);
         launch("copy_" + suffix(s.dtype) + "_" + suffix(d.dtype), g.numel, g.toString(), g, s.ptr, d.ptr);
     }
