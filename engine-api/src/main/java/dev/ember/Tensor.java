@@ -481,16 +481,17 @@ public final class Tensor {
         return new Tensor(storage, layout, device, backend, new int[1]);
     }
 
-    /** Replaces this tensor's storage, shape and type by {@code other}'s, as {@code tensor.data = other}. */
+    /**
+     * Replaces this tensor's storage, shape, type and device by {@code other}'s, as {@code tensor.data = other}
+     * (and as {@code Module.to(device)} moves parameters while keeping their identity).
+     */
     public void setData(Tensor other) {
-        if (!other.device.equals(device)) {
-            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two devices, "
-                    + device + " and " + other.device + "!");
-        }
         this.storage = other.storage;
         this.layout = other.layout;
         this.shape = other.shape;
         this.dtype = other.dtype;
+        this.device = other.device;
+        this.backend = other.backend;
     }
 
     // ------------------------------------------------------------------ arithmetic
@@ -1003,6 +1004,50 @@ public final class Tensor {
     /** Dot product of two 1-D tensors. */
     public Tensor dot(Tensor other) {
         return LinalgOps.dot(this, other);
+    }
+
+    // ------------------------------------------------------------------ convolution and pooling
+
+    /**
+     * 2-D convolution of an NCHW (or CHW) input, as {@code torch.nn.functional.conv2d}; {@code bias} may be
+     * null; stride, padding and dilation are one int or a pair.
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        return NNOps.conv2d(input, weight, bias, NNOps.pair(stride, "stride"), NNOps.pair(padding, "padding"),
+                NNOps.pair(dilation, "dilation"), groups);
+    }
+
+    /** 2-D max pooling returning the values and the flat index of each maximum within its plane. */
+    public static ValuesIndices maxPool2dWithIndices(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                                     boolean ceilMode) {
+        return NNOps.maxPool2d(input, NNOps.pair(kernel, "kernel_size"), NNOps.pair(stride, "stride"),
+                NNOps.pair(padding, "padding"), NNOps.pair(dilation, "dilation"), ceilMode);
+    }
+
+    /** 2-D average pooling. */
+    public static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad) {
+        return NNOps.avgPool2d(input, NNOps.pair(kernel, "kernel_size"), NNOps.pair(stride, "stride"),
+                NNOps.pair(padding, "padding"), ceilMode, countIncludePad);
+    }
+
+    /**
+     * Marks this leaf as a module parameter: it requires grad and prints as {@code Parameter containing:}.
+     * Returns this tensor.
+     */
+    public Tensor asParameter() {
+        if (gradFn != null) {
+            throw new IllegalArgumentException("a parameter must be a leaf tensor; detach() it first");
+        }
+        requiresGrad_(true);
+        isParameter = true;
+        return this;
+    }
+
+    /** Whether this tensor is a module parameter. */
+    public boolean isParameter() {
+        return isParameter;
     }
 
     // ------------------------------------------------------------------ views and shape

@@ -127,6 +127,36 @@ class GradcheckTest {
     }
 
     @TestFactory
+    List<DynamicTest> neuralNetworkOps() {
+        List<DynamicTest> t = new ArrayList<>();
+        t.add(check("conv2d stride 2, padding 1, dilation 2, groups 2, no bias",
+                x -> Tensor.conv2d(x[0], x[1], null, new int[] {2}, new int[] {1}, new int[] {2}, 2), r(2, 4, 7, 6), r(4, 2, 3, 2)));
+        t.add(check("conv2d with bias", x -> Tensor.conv2d(x[0], x[1], x[2], new int[] {1}, new int[] {0}, new int[] {1}, 1),
+                r(1, 2, 5, 5), r(3, 2, 3, 3), r(3)));
+        t.add(check("conv2d unbatched, asymmetric stride and padding",
+                x -> Tensor.conv2d(x[0], x[1], x[2], new int[] {1, 2}, new int[] {2, 1}, new int[] {1}, 1), r(2, 5, 4), r(2, 2, 2, 3), r(2)));
+        t.add(check("conv2d same padding (odd total)", x -> dev.ember.nn.Functional.conv2d(x[0], x[1], null, "same", new int[] {1}, 1),
+                r(1, 1, 5, 4), r(1, 1, 2, 2)));
+        // (ties are not differentiable, so finite differences cannot check them: NNTest fixes where their gradient goes)
+        t.add(check("maxPool2d padding, stride, dilation, ceil mode", x -> Tensor.maxPool2dWithIndices(x[0], new int[] {3},
+                new int[] {2}, new int[] {1}, new int[] {1}, true).values(), r(2, 2, 7, 6)));
+        t.add(check("maxPool2d dilation 2", x -> Tensor.maxPool2dWithIndices(x[0], new int[] {2}, new int[] {1}, new int[] {0},
+                new int[] {2}, false).values(), r(1, 1, 6, 6)));
+        t.add(check("avgPool2d padding, count_include_pad", x -> Tensor.avgPool2d(x[0], new int[] {3}, new int[] {2},
+                new int[] {1}, false, true), r(2, 2, 7, 6)));
+        t.add(check("avgPool2d ceil mode without padding count", x -> Tensor.avgPool2d(x[0], new int[] {2, 3}, new int[] {2},
+                new int[] {1}, true, false), r(1, 2, 5, 7)));
+        t.add(check("linear", x -> dev.ember.nn.Functional.linear(x[0], x[1], x[2]), r(4, 3), r(5, 3), r(5)));
+        t.add(check("mseLoss", x -> dev.ember.nn.Functional.mseLoss(x[0], x[1]), r(3, 4), r(3, 4)));
+        t.add(check("mseLoss sum", x -> dev.ember.nn.Functional.mseLoss(x[0], x[1], "sum"), r(5), r(5)));
+        Tensor target = Tensor.tensor(new long[] {2, 0, 1});
+        t.add(check("crossEntropy", x -> dev.ember.nn.Functional.crossEntropy(x[0], target), r(3, 4)));
+        t.add(check("crossEntropy label smoothing", x -> dev.ember.nn.Functional.crossEntropy(x[0], target, "sum", 0.1), r(3, 4)));
+        t.add(check("nllLoss none", x -> dev.ember.nn.Functional.nllLoss(x[0].logSoftmax(1), target, "none"), r(3, 5)));
+        return t;
+    }
+
+    @TestFactory
     List<DynamicTest> secondOrder() {
         List<DynamicTest> t = new ArrayList<>();
         t.add(check2("mul", x -> x[0].mul(x[1]), r(3), r(3)));

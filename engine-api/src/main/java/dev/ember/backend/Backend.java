@@ -79,6 +79,38 @@ public interface Backend {
      */
     void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b);
 
+    // ------------------------------------------------------------------ convolution and pooling (NCHW, contiguous)
+
+    /**
+     * 2-D convolution: {@code out[N, O, OH, OW]} from {@code input[N, C, H, W]} and {@code weight[O, C/groups, KH, KW]},
+     * plus {@code bias[O]} when not null. All contiguous, one floating type.
+     */
+    void conv2d(Storage input, Layout inputLayout, Storage weight, Layout weightLayout, Storage bias, Storage out,
+                Layout outLayout, Conv2dParams p);
+
+    /** The gradient of a convolution with respect to its input, written to {@code gradInput} (overwritten). */
+    void conv2dBackwardInput(Storage gradOut, Layout gradOutLayout, Storage weight, Layout weightLayout,
+                             Storage gradInput, Layout gradInputLayout, Conv2dParams p);
+
+    /** The gradient of a convolution with respect to its weight, written to {@code gradWeight} (overwritten). */
+    void conv2dBackwardWeight(Storage gradOut, Layout gradOutLayout, Storage input, Layout inputLayout,
+                              Storage gradWeight, Layout gradWeightLayout, Conv2dParams p);
+
+    /**
+     * 2-D max pooling: {@code out} and the int64 flat index (h * W + w within its plane) of each maximum in
+     * {@code indices}; NaN wins, the first maximum wins ties. Padding is negative infinity.
+     */
+    void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p);
+
+    /** Scatters {@code gradOut} to the recorded maxima, summing where windows overlap (gradInput overwritten). */
+    void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout);
+
+    /** 2-D average pooling. */
+    void avgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Pool2dParams p);
+
+    /** The gradient of average pooling with respect to its input (gradInput overwritten). */
+    void avgPool2dBackward(Storage gradOut, Layout outLayout, Storage gradInput, Layout inputLayout, Pool2dParams p);
+
     /** Waits until all queued work on the device is done. */
     default void synchronize(int deviceIndex) {
     }

@@ -3,8 +3,10 @@ package dev.ember.cpu;
 import dev.ember.DType;
 import dev.ember.backend.Backend;
 import dev.ember.backend.BinaryOp;
+import dev.ember.backend.Conv2dParams;
 import dev.ember.backend.Layout;
 import dev.ember.backend.Philox;
+import dev.ember.backend.Pool2dParams;
 import dev.ember.backend.RandomKind;
 import dev.ember.backend.ReduceOp;
 import dev.ember.backend.Storage;
@@ -126,6 +128,45 @@ public final class CpuBackend implements Backend {
     @Override
     public void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
         Gemm.matmul(cpu(a), aLayout, cpu(b), bLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void conv2d(Storage input, Layout inputLayout, Storage weight, Layout weightLayout, Storage bias, Storage out,
+                       Layout outLayout, Conv2dParams p) {
+        ConvKernels.forward(cpu(input), inputLayout, cpu(weight), weightLayout, bias == null ? null : cpu(bias), cpu(out),
+                outLayout, p);
+    }
+
+    @Override
+    public void conv2dBackwardInput(Storage gradOut, Layout gradOutLayout, Storage weight, Layout weightLayout,
+                                    Storage gradInput, Layout gradInputLayout, Conv2dParams p) {
+        ConvKernels.backwardInput(cpu(gradOut), gradOutLayout, cpu(weight), weightLayout, cpu(gradInput), gradInputLayout, p);
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Storage gradOut, Layout gradOutLayout, Storage input, Layout inputLayout,
+                                     Storage gradWeight, Layout gradWeightLayout, Conv2dParams p) {
+        ConvKernels.backwardWeight(cpu(gradOut), gradOutLayout, cpu(input), inputLayout, cpu(gradWeight), gradWeightLayout, p);
+    }
+
+    @Override
+    public void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p) {
+        PoolKernels.maxForward(cpu(input), inputLayout, cpu(out), cpu(indices), outLayout, p);
+    }
+
+    @Override
+    public void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout) {
+        PoolKernels.maxBackward(cpu(gradOut), cpu(indices), outLayout, cpu(gradInput), inputLayout);
+    }
+
+    @Override
+    public void avgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Pool2dParams p) {
+        PoolKernels.avgForward(cpu(input), inputLayout, cpu(out), outLayout, p);
+    }
+
+    @Override
+    public void avgPool2dBackward(Storage gradOut, Layout outLayout, Storage gradInput, Layout inputLayout, Pool2dParams p) {
+        PoolKernels.avgBackward(cpu(gradOut), outLayout, cpu(gradInput), inputLayout, p);
     }
 
     @Override

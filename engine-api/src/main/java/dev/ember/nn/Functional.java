@@ -1,0 +1,171 @@
+package dev.ember.nn;
+
+import dev.ember.DType;
+import dev.ember.Tensor;
+
+/**
+ * Stateless neural-network functions, as {@code torch.nn.functional}. Losses take a reduction:
+ * {@code "mean"} (default), {@code "sum"} or {@code "none"}.
+ */
+public final class Functional {
+    private Functional() {
+    }
+
+    /** {@code input @ weight^T + bias} ({@code bias} may be null). */
+    public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        if (input.size(-1) != weight.size(1)) {
+            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + rows(input) + "x" + input.size(-1)
+                    + " and " + weight.size(1) + "x" + weight.size(0) + ")");
+        }
+        Tensor out = input.matmul(weight.t());
+        return bias == null ? out : out.add(bias);
+    }
+
+    private static long rows(Tensor t) {
+        return t.numel() / Math.max(1, t.size(-1));
+    }
+
+    /** 2-D convolution with stride 1, no padding, no dilation, one group. */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias) {
+        return Tensor.conv2d(input, weight, bias, new int[] {1}, new int[] {0}, new int[] {1}, 1);
+    }
+
+    /** 2-D convolution. */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        return Tensor.conv2d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /**
+     * 2-D convolution with {@code "valid"} (no padding) or {@code "same"} padding (stride 1 only; an odd total
+     * padding puts the extra row and column at the bottom and right, as PyTorch).
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, String padding, int[] dilation, int groups) {
+        int[] d = dilation.length == 1 ? new int[] {dilation[0], dilation[0]} : dilation;
+        if (padding.equals("valid")) {
+            return Tensor.conv2d(input, weight, bias, new int[] {1}, new int[] {0}, d, groups);
+        }
+        if (!padding.equals("same")) {
+            throw new IllegalArgumentException("Invalid padding string '" + padding + "', should be one of {'valid', 'same'}");
+        }
+        int totalH = d[0] * (weight.size(2) - 1);
+        int totalW = d[1] * (weight.size(3) - 1);
+        Tensor x = input;
+        if (totalH % 2 == 1 || totalW % 2 == 1) {
+            x = padBottomRight(x, totalH % 2, totalW % 2);
+        }
+        return Tensor.conv2d(x, weight, bias, new int[] {1}, new int[] {totalH / 2, totalW / 2}, d, groups);
+    }
+
+    private static Tensor padBottomRight(Tensor x, int h, int w) {
+        Tensor out = x;
+        int rank = x.dim();
+        if (h > 0) {
+            int[] s = out.shape();
+            s[rank - 2] = h;
+            out = Tensor.cat(java.util.List.of(out, Tensor.zeros(out.dtype(), s).to(out.device())), rank - 2);
+        }
+        if (w > 0) {
+            int[] s = out.shape();
+            s[rank - 1] = w;
+            out = Tensor.cat(java.util.List.of(out, Tensor.zeros(out.dtype(), s).to(out.device())), rank - 1);
+        }
+        return out;
+    }
+
+    /** Max pooling with a square window, stride = window. */
+    public static Tensor maxPool2d(Tensor input, int kernel) {
+        return maxPool2d(input, new int[] {kernel}, new int[] {kernel}, new int[] {0}, new int[] {1}, false);
+    }
+
+    /** Max pooling; an empty stride means the kernel size. */
+    public static Tensor maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return Tensor.maxPool2dWithIndices(input, kernel, stride.length == 0 ? kernel : stride, padding, dilation, ceilMode)
+                .values();
+    }
+
+    /** Average pooling with a square window, stride = window. */
+    public static Tensor avgPool2d(Tensor input, int kernel) {
+        return Tensor.avgPool2d(input, new int[] {kernel}, new int[] {kernel}, new int[] {0}, false, true);
+    }
+
+    /** ReLU. */
+    public static Tensor relu(Tensor x) {
+        return x.relu();
+    }
+
+    /** Sigmoid. */
+    public static Tensor sigmoid(Tensor x) {
+        return x.sigmoid();
+    }
+
+    /** Tanh. */
+    public static Tensor tanh(Tensor x) {
+        return x.tanh();
+    }
+
+    private static Tensor reduce(Tensor loss, String reduction) {
+        switch (reduction) {
+            case "mean": return loss.mean();
+            case "sum": return loss.sum();
+            case "none": return loss;
+            default: throw new IllegalArgumentException(reduction + " is not a valid value for reduction");
+        }
+    }
+
+    /** Mean squared error; input and target must have the same shape. */
+    public static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
+        if (!java.util.Arrays.equals(input.shape(), target.shape())) {
+            throw new IllegalArgumentException("mse_loss: input of size " + java.util.Arrays.toString(input.shape())
+                    + " and target of size " + java.util.Arrays.toString(target.shape()) + " must have the same shape");
+        }
+        Tensor d = input.sub(target);
+        return reduce(d.mul(d), reduction);
+    }
+
+    /** Mean squared error, averaged. */
+    public static Tensor mseLoss(Tensor input, Tensor target) {
+        return mseLoss(input, target, "mean");
+    }
+
+    /**
+     * Negative log-likelihood of log-probabilities {@code [N, C]} at int64 class indices {@code [N]}.
+     *
+     * @throws IndexOutOfBoundsException for a class index outside [0, C), naming it
+     */
+    public static Tensor nllLoss(Tensor logProbs, Tensor target, String reduction) {
+        if (logProbs.dim() != 2 || target.dim() != 1 || target.size(0) != logProbs.size(0)) {
+            throw new IllegalArgumentException("nll_loss: expected input [N, C] and target [N], got "
+                    + java.util.Arrays.toString(logProbs.shape()) + " and " + java.util.Arrays.toString(target.shape()));
+        }
+        if (target.dtype() != DType.INT64) {
+            throw new IllegalArgumentException("expected scalar type Long but found " + target.dtype());
+        }
+        int classes = logProbs.size(1);
+        long[] t = target.toLongArray();
+        for (long v : t) {
+            if (v < 0 || v >= classes) {
+                throw new IndexOutOfBoundsException("Target " + v + " is out of bounds.");
+            }
+        }
+        Tensor hit = Tensor.arange(classes).to(logProbs.device()).unsqueeze(0).eq(target.unsqueeze(1));
+        Tensor picked = Tensor.where(hit, logProbs, 0.0).sum(1);
+        return reduce(picked.neg(), reduction);
+    }
+
+    /** Cross entropy of logits {@code [N, C]} and class indices {@code [N]}, with optional label smoothing. */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, String reduction, double labelSmoothing) {
+        Tensor logp = logits.logSoftmax(1);
+        Tensor nll = nllLoss(logp, target, "none");
+        if (labelSmoothing > 0) {
+            Tensor smooth = logp.mean(new int[] {1}, false).neg();
+            nll = nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing));
+        }
+        return reduce(nll, reduction);
+    }
+
+    /** Cross entropy, averaged, no smoothing. */
+    public static Tensor crossEntropy(Tensor logits, Tensor target) {
+        return crossEntropy(logits, target, "mean", 0);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.ember.nn;
+
+import dev.ember.Tensor;
+
+/** {@code y = x W^T + b}, as {@code torch.nn.Linear}, initialized as PyTorch does. */
+public final class Linear extends Module {
+    /** Weight [out, in]. */
+    public final Tensor weight;
+    /** Bias [out], or null. */
+    public final Tensor bias;
+    private final int in;
+    private final int out;
+
+    /** A layer with bias. */
+    public Linear(int in, int out) {
+        this(in, out, true);
+    }
+
+    /** A layer, with or without bias. */
+    public Linear(int in, int out, boolean bias) {
+        this.in = in;
+        this.out = out;
+        this.weight = registerParameter("weight", Init.defaultWeight_(Tensor.empty(out, in)));
+        this.bias = bias ? registerParameter("bias", Init.defaultBias_(Tensor.empty(out), weight)) : null;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.dim() == 0 || x.size(-1) != in) {
+            throw new IllegalArgumentException("Linear(in_features=" + in + ", out_features=" + out + "): expected input with "
+                    + in + " features in its last dimension, got shape " + java.util.Arrays.toString(x.shape()));
+        }
+        return Functional.linear(x, weight, bias);
+    }
+
+    @Override
+    public String toString() {
+        return "Linear(in_features=" + in + ", out_features=" + out + ", bias=" + (bias != null ? "True" : "False") + ")";
+    }
+}

@@ -1,0 +1,85 @@
+package dev.ember.optim;
+
+import dev.ember.Ember;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stochastic gradient descent with momentum, dampening, Nesterov and weight decay, as {@code torch.optim.SGD}.
+ */
+public final class SGD {
+    private final List<Tensor> params;
+    private double lr;
+    private final double momentum;
+    private final double dampening;
+    private final double weightDecay;
+    private final boolean nesterov;
+    private final Map<Tensor, Tensor> buffers = new HashMap<>();
+
+    /** Plain SGD. */
+    public SGD(List<Tensor> params, double lr) {
+        this(params, lr, 0, 0, 0, false);
+    }
+
+    /** SGD with every option. */
+    public SGD(List<Tensor> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+        if (lr < 0) {
+            throw new IllegalArgumentException("Invalid learning rate: " + lr);
+        }
+        if (nesterov && (momentum <= 0 || dampening != 0)) {
+            throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
+        }
+        this.params = new ArrayList<>(params);
+        this.lr = lr;
+        this.momentum = momentum;
+        this.dampening = dampening;
+        this.weightDecay = weightDecay;
+        this.nesterov = nesterov;
+    }
+
+    /** Sets every parameter's gradient to null. */
+    public void zeroGrad() {
+        params.forEach(p -> p.setGrad(null));
+    }
+
+    /** The learning rate. */
+    public double lr() {
+        return lr;
+    }
+
+    /** Sets the learning rate (for schedules). */
+    public void setLr(double lr) {
+        this.lr = lr;
+    }
+
+    /** Updates every parameter that has a gradient. */
+    public void step() {
+        try (GradMode off = Ember.noGrad()) {
+            for (Tensor p : params) {
+                Tensor g = p.grad();
+                if (g == null) {
+                    continue;
+                }
+                if (weightDecay != 0) {
+                    g = g.add(p, weightDecay);
+                }
+                if (momentum != 0) {
+                    Tensor buf = buffers.get(p);
+                    if (buf == null) {
+                        buf = g.clone();
+                        buffers.put(p, buf);
+                    } else {
+                        buf.mul_(momentum).add_(g, 1 - dampening);
+                    }
+                    g = nesterov ? g.add(buf, momentum) : buf;
+                }
+                p.sub_(g, lr);
+            }
+        }
+    }
+}

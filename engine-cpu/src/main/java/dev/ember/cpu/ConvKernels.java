@@ -1,0 +1,323 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Conv2dParams;
+import dev.ember.backend.Layout;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Convolution lowered to the blocked GEMM: im2col turns each sample's receptive fields into a
+ * [C/g*KH*KW, OH*OW] matrix, one GEMM per sample and group multiplies it by the weights, and col2im
+ * scatters the input gradient back. Samples run in parallel; float64 (for gradient checks) takes the
+ * same path through the double GEMM.
+ */
+final class ConvKernels {
+    private ConvKernels() {
+    }
+
+    /** Shapes of one convolution. */
+    private static final class Geom {
+        final int n;
+        final int c;
+        final int h;
+        final int w;
+        final int o;
+        final int kh;
+        final int kw;
+        final int oh;
+        final int ow;
+        final int g;
+        final int cg;
+        final int og;
+        final int ckk;
+        final int ohw;
+        final Conv2dParams p;
+
+        Geom(int[] in, int[] wt, int[] out, Conv2dParams p) {
+            n = in[0];
+            c = in[1];
+            h = in[2];
+            w = in[3];
+            o = wt[0];
+            kh = wt[2];
+            kw = wt[3];
+            oh = out[2];
+            ow = out[3];
+            g = p.groups();
+            cg = c / g;
+            og = o / g;
+            ckk = cg * kh * kw;
+            ohw = oh * ow;
+            this.p = p;
+        }
+    }
+
+    // ------------------------------------------------------------------ im2col / col2im (float and double)
+
+    private static void im2col(float[] x, int xOff, Geom s, float[] col) {
+        Conv2dParams p = s.p;
+        for (int ci = 0; ci < s.cg; ci++) {
+            for (int ki = 0; ki < s.kh; ki++) {
+                for (int kj = 0; kj < s.kw; kj++) {
+                    int row = (ci * s.kh + ki) * s.kw + kj;
+                    int base = row * s.ohw;
+                    for (int y = 0; y < s.oh; y++) {
+                        int iy = y * p.strideH() - p.padH() + ki * p.dilationH();
+                        int dst = base + y * s.ow;
+                        if (iy < 0 || iy >= s.h) {
+                            java.util.Arrays.fill(col, dst, dst + s.ow, 0f);
+                            continue;
+                        }
+                        int src = xOff + (ci * s.h + iy) * s.w;
+                        for (int xx = 0; xx < s.ow; xx++) {
+                            int ix = xx * p.strideW() - p.padW() + kj * p.dilationW();
+                            col[dst + xx] = ix >= 0 && ix < s.w ? x[src + ix] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void im2col(double[] x, int xOff, Geom s, double[] col) {
+        Conv2dParams p = s.p;
+        for (int ci = 0; ci < s.cg; ci++) {
+            for (int ki = 0; ki < s.kh; ki++) {
+                for (int kj = 0; kj < s.kw; kj++) {
+                    int base = ((ci * s.kh + ki) * s.kw + kj) * s.ohw;
+                    for (int y = 0; y < s.oh; y++) {
+                        int iy = y * p.strideH() - p.padH() + ki * p.dilationH();
+                        for (int xx = 0; xx < s.ow; xx++) {
+                            int ix = xx * p.strideW() - p.padW() + kj * p.dilationW();
+                            col[base + y * s.ow + xx] = iy >= 0 && iy < s.h && ix >= 0 && ix < s.w
+                                    ? x[xOff + (ci * s.h + iy) * s.w + ix] : 0.0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void col2im(float[] col, Geom s, float[] x, int xOff) {
+        Conv2dParams p = s.p;
+        for (int ci = 0; ci < s.cg; ci++) {
+            for (int ki = 0; ki < s.kh; ki++) {
+                for (int kj = 0; kj < s.kw; kj++) {
+                    int base = ((ci * s.kh + ki) * s.kw + kj) * s.ohw;
+                    for (int y = 0; y < s.oh; y++) {
+                        int iy = y * p.strideH() - p.padH() + ki * p.dilationH();
+                        if (iy < 0 || iy >= s.h) {
+                            continue;
+                        }
+                        int dst = xOff + (ci * s.h + iy) * s.w;
+                        for (int xx = 0; xx < s.ow; xx++) {
+                            int ix = xx * p.strideW() - p.padW() + kj * p.dilationW();
+                            if (ix >= 0 && ix < s.w) {
+                                x[dst + ix] += col[base + y * s.ow + xx];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void col2im(double[] col, Geom s, double[] x, int xOff) {
+        Conv2dParams p = s.p;
+        for (int ci = 0; ci < s.cg; ci++) {
+            for (int ki = 0; ki < s.kh; ki++) {
+                for (int kj = 0; kj < s.kw; kj++) {
+                    int base = ((ci * s.kh + ki) * s.kw + kj) * s.ohw;
+                    for (int y = 0; y < s.oh; y++) {
+                        int iy = y * p.strideH() - p.padH() + ki * p.dilationH();
+                        for (int xx = 0; xx < s.ow; xx++) {
+                            int ix = xx * p.strideW() - p.padW() + kj * p.dilationW();
+                            if (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w) {
+                                x[xOff + (ci * s.h + iy) * s.w + ix] += col[base + y * s.ow + xx];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Runs {@code body(n)} for every sample, spread over the worker pool. */
+    private static void perSample(int n, java.util.function.IntConsumer body) {
+        List<Runnable> tasks = new ArrayList<>();
+        int chunks = Math.min(n, CpuThreads.THREADS * 2);
+        for (int c = 0; c < chunks; c++) {
+            int from = (int) ((long) n * c / chunks);
+            int to = (int) ((long) n * (c + 1) / chunks);
+            tasks.add(() -> {
+                for (int i = from; i < to; i++) {
+                    body.accept(i);
+                }
+            });
+        }
+        CpuThreads.invokeAll(tasks);
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    static void forward(CpuStorage in, Layout li, CpuStorage wt, Layout lw, CpuStorage bias, CpuStorage out, Layout lo,
+                        Conv2dParams p) {
+        Geom s = new Geom(li.shape(), lw.shape(), lo.shape(), p);
+        boolean f32 = in.dtype == DType.FLOAT32;
+        perSample(s.n, n -> {
+            if (f32) {
+                float[] x = (float[]) in.array;
+                float[] w = (float[]) wt.array;
+                float[] y = (float[]) out.array;
+                float[] col = new float[s.ckk * s.ohw];
+                for (int gi = 0; gi < s.g; gi++) {
+                    im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
+                    int yOff = lo.offset() + (n * s.o + gi * s.og) * s.ohw;
+                    Gemm.sgemm(MicroKernels.get(), s.og, s.ohw, s.ckk, w, lw.offset() + gi * s.og * s.ckk, s.ckk, 1,
+                            col, 0, s.ohw, 1, y, yOff, s.ohw, 1);
+                    if (bias != null) {
+                        float[] b = (float[]) bias.array;
+                        for (int oc = 0; oc < s.og; oc++) {
+                            float bv = b[gi * s.og + oc];
+                            int row = yOff + oc * s.ohw;
+                            for (int i = 0; i < s.ohw; i++) {
+                                y[row + i] += bv;
+                            }
+                        }
+                    }
+                }
+            } else {
+                double[] x = (double[]) in.array;
+                double[] w = (double[]) wt.array;
+                double[] y = (double[]) out.array;
+                double[] col = new double[s.ckk * s.ohw];
+                for (int gi = 0; gi < s.g; gi++) {
+                    im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
+                    int yOff = lo.offset() + (n * s.o + gi * s.og) * s.ohw;
+                    Gemm.dgemm(s.og, s.ohw, s.ckk, w, lw.offset() + gi * s.og * s.ckk, s.ckk, 1,
+                            col, 0, s.ohw, 1, y, yOff, s.ohw, 1);
+                    if (bias != null) {
+                        double[] b = (double[]) bias.array;
+                        for (int oc = 0; oc < s.og; oc++) {
+                            for (int i = 0; i < s.ohw; i++) {
+                                y[yOff + oc * s.ohw + i] += b[gi * s.og + oc];
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ backward
+
+    static void backwardInput(CpuStorage gy, Layout lgy, CpuStorage wt, Layout lw, CpuStorage gx, Layout lgx, Conv2dParams p) {
+        Geom s = new Geom(lgx.shape(), lw.shape(), lgy.shape(), p);
+        boolean f32 = gy.dtype == DType.FLOAT32;
+        perSample(s.n, n -> {
+            if (f32) {
+                float[] dy = (float[]) gy.array;
+                float[] w = (float[]) wt.array;
+                float[] dx = (float[]) gx.array;
+                float[] col = new float[s.ckk * s.ohw];
+                int xBase = lgx.offset() + n * s.c * s.h * s.w;
+                java.util.Arrays.fill(dx, xBase, xBase + s.c * s.h * s.w, 0f);
+                for (int gi = 0; gi < s.g; gi++) {
+                    // col = W_g^T [ckk x og] @ dy_g [og x ohw]
+                    Gemm.sgemm(MicroKernels.get(), s.ckk, s.ohw, s.og, w, lw.offset() + gi * s.og * s.ckk, 1, s.ckk,
+                            dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw, s.ohw, 1, col, 0, s.ohw, 1);
+                    col2im(col, s, dx, xBase + gi * s.cg * s.h * s.w);
+                }
+            } else {
+                double[] dy = (double[]) gy.array;
+                double[] w = (double[]) wt.array;
+                double[] dx = (double[]) gx.array;
+                double[] col = new double[s.ckk * s.ohw];
+                int xBase = lgx.offset() + n * s.c * s.h * s.w;
+                java.util.Arrays.fill(dx, xBase, xBase + s.c * s.h * s.w, 0.0);
+                for (int gi = 0; gi < s.g; gi++) {
+                    Gemm.dgemm(s.ckk, s.ohw, s.og, w, lw.offset() + gi * s.og * s.ckk, 1, s.ckk,
+                            dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw, s.ohw, 1, col, 0, s.ohw, 1);
+                    col2im(col, s, dx, xBase + gi * s.cg * s.h * s.w);
+                }
+            }
+        });
+    }
+
+    static void backwardWeight(CpuStorage gy, Layout lgy, CpuStorage in, Layout li, CpuStorage gw, Layout lgw, Conv2dParams p) {
+        Geom s = new Geom(li.shape(), lgw.shape(), lgy.shape(), p);
+        boolean f32 = gy.dtype == DType.FLOAT32;
+        int wSize = s.o * s.ckk;
+        int chunks = Math.max(1, Math.min(s.n, CpuThreads.THREADS));
+        // each chunk of samples sums into its own buffer; the buffers are added at the end
+        Object[] partial = new Object[chunks];
+        List<Runnable> tasks = new ArrayList<>();
+        for (int c = 0; c < chunks; c++) {
+            int ci = c;
+            int from = (int) ((long) s.n * c / chunks);
+            int to = (int) ((long) s.n * (c + 1) / chunks);
+            tasks.add(() -> {
+                if (f32) {
+                    float[] acc = new float[wSize];
+                    float[] tmp = new float[s.og * s.ckk];
+                    float[] col = new float[s.ckk * s.ohw];
+                    float[] x = (float[]) in.array;
+                    float[] dy = (float[]) gy.array;
+                    for (int n = from; n < to; n++) {
+                        for (int gi = 0; gi < s.g; gi++) {
+                            im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
+                            // dW_g [og x ckk] += dy_g [og x ohw] @ col^T [ohw x ckk]
+                            Gemm.sgemm(MicroKernels.get(), s.og, s.ckk, s.ohw, dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw,
+                                    s.ohw, 1, col, 0, 1, s.ohw, tmp, 0, s.ckk, 1);
+                            int base = gi * s.og * s.ckk;
+                            for (int i = 0; i < tmp.length; i++) {
+                                acc[base + i] += tmp[i];
+                            }
+                        }
+                    }
+                    partial[ci] = acc;
+                } else {
+                    double[] acc = new double[wSize];
+                    double[] tmp = new double[s.og * s.ckk];
+                    double[] col = new double[s.ckk * s.ohw];
+                    double[] x = (double[]) in.array;
+                    double[] dy = (double[]) gy.array;
+                    for (int n = from; n < to; n++) {
+                        for (int gi = 0; gi < s.g; gi++) {
+                            im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
+                            Gemm.dgemm(s.og, s.ckk, s.ohw, dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw,
+                                    s.ohw, 1, col, 0, 1, s.ohw, tmp, 0, s.ckk, 1);
+                            int base = gi * s.og * s.ckk;
+                            for (int i = 0; i < tmp.length; i++) {
+                                acc[base + i] += tmp[i];
+                            }
+                        }
+                    }
+                    partial[ci] = acc;
+                }
+            });
+        }
+        CpuThreads.invokeAll(tasks);
+        if (f32) {
+            float[] out = (float[]) gw.array;
+            for (int i = 0; i < wSize; i++) {
+                float v = 0;
+                for (Object part : partial) {
+                    v += ((float[]) part)[i];
+                }
+                out[lgw.offset() + i] = v;
+            }
+        } else {
+            double[] out = (double[]) gw.array;
+            for (int i = 0; i < wSize; i++) {
+                double v = 0;
+                for (Object part : partial) {
+                    v += ((double[]) part)[i];
+                }
+                out[lgw.offset() + i] = v;
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.ember;
+
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.Functional;
+import dev.ember.nn.Layers;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.optim.SGD;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Modules, pooling semantics, losses, SGD, and the layers' errors. */
+class NNTest {
+
+    @Test
+    void maxPoolTiesGoToTheFirstMaximum() {
+        Tensor x = Tensor.tensor(new double[][][][] {{{{1, 1, 2, 2}, {1, 1, 2, 2}, {0.5, 3, 3, 0.5}, {0.2, 0.1, 0.4, 0.3}}}})
+                .requiresGrad_(true);
+        Tensor.ValuesIndices r = Tensor.maxPool2dWithIndices(x, new int[] {2}, new int[] {2}, new int[] {0}, new int[] {1}, false);
+        assertEquals("tensor([[[[1., 2.],\n          [3., 3.]]]], grad_fn=<MaxPool2DWithIndicesBackward0>)", r.values().toString());
+        assertEquals("tensor([[[[ 0,  2],\n          [ 9, 10]]]])", r.indices().toString());
+        r.values().sum().backward();
+        assertEquals("tensor([[[[1., 0., 1., 0.],\n          [0., 0., 0., 0.],\n          [0., 1., 1., 0.],\n"
+                + "          [0., 0., 0., 0.]]]])", x.grad().toString());
+    }
+
+    @Test
+    void poolingOutputSizesFollowPyTorch() {
+        Tensor x = Tensor.zeros(1, 1, 7, 7);
+        assertArrayEquals(new int[] {1, 1, 4, 4}, Tensor.maxPool2dWithIndices(x, new int[] {2}, new int[] {2}, new int[] {0},
+                new int[] {1}, true).values().shape());
+        assertArrayEquals(new int[] {1, 1, 3, 3}, Functional.maxPool2d(x, 2).shape());
+        assertArrayEquals(new int[] {1, 1, 4, 4}, Tensor.avgPool2d(x, new int[] {3}, new int[] {2}, new int[] {1}, false, true)
+                .shape());
+    }
+
+    @Test
+    void avgPoolDivisors() {
+        Tensor x = Tensor.ones(1, 1, 3, 3);
+        // with padding counted, corner windows average in zeros
+        assertEquals("tensor([[[[0.4444, 0.4444],\n          [0.4444, 0.4444]]]])",
+                Tensor.avgPool2d(x, new int[] {3}, new int[] {2}, new int[] {1}, false, true).toString());
+        assertEquals("tensor([[[[1., 1.],\n          [1., 1.]]]])",
+                Tensor.avgPool2d(x, new int[] {3}, new int[] {2}, new int[] {1}, false, false).toString());
+    }
+
+    @Test
+    void moduleRegistryStateDictAndZeroGrad() {
+        Module net = new Layers.Sequential(new Conv2d(1, 2, 3), Layers.relu(), Layers.flatten(), new Linear(8, 3));
+        Map<String, Tensor> named = net.namedParameters();
+        assertEquals(List.of("0.weight", "0.bias", "3.weight", "3.bias"), List.copyOf(named.keySet()));
+        assertTrue(named.get("0.weight").isParameter());
+        Tensor out = net.forward(Tensor.randn(2, 1, 4, 4));
+        assertArrayEquals(new int[] {2, 3}, out.shape());
+        out.sum().backward();
+        assertTrue(named.get("3.bias").grad() != null);
+        net.zeroGrad();
+        assertEquals(null, named.get("3.bias").grad());
+
+        Module other = new Layers.Sequential(new Conv2d(1, 2, 3), Layers.relu(), Layers.flatten(), new Linear(8, 3));
+        other.loadStateDict(net.stateDict());
+        Tensor in = Tensor.randn(1, 1, 4, 4);
+        assertTrue(other.forward(in).equal(net.forward(in)));
+    }
+
+    @Test
+    void stateDictErrorsChangeNothing() {
+        Linear a = new Linear(3, 2);
+        Tensor before = a.weight.clone();
+        Map<String, Tensor> bad = new LinkedHashMap<>();
+        bad.put("weight", Tensor.zeros(2, 4));
+        bad.put("extra", Tensor.zeros(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.loadStateDict(bad));
+        assertEquals("Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: \"bias\".\n\t"
+                + "Unexpected key(s) in state_dict: \"extra\".\n\tsize mismatch for weight: copying a param with shape "
+                + "torch.Size([2, 4]) from checkpoint, the shape in current model is torch.Size([2, 3]).", e.getMessage());
+        assertTrue(a.weight.equal(before));
+    }
+
+    @Test
+    void layerErrorsNameTheLayerAndShapes() {
+        Conv2d conv = new Conv2d(1, 6, 5);
+        assertEquals("Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1)): expected input with 1 channels, got 3 channels "
+                + "(input shape [1, 3, 32, 32])",
+                assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(1, 3, 32, 32))).getMessage());
+        assertEquals("Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1)): expected 3D (unbatched) or 4D (batched) input, got "
+                + "shape [32, 32]", assertThrows(IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(32, 32)))
+                .getMessage());
+        assertEquals("Calculated padded input size per channel: (4 x 4). Kernel size: (5 x 5). Kernel size can't be greater "
+                + "than actual input size", assertThrows(IllegalArgumentException.class,
+                        () -> conv.forward(Tensor.zeros(1, 1, 4, 4))).getMessage());
+        assertEquals("Linear(in_features=400, out_features=120): expected input with 400 features in its last dimension, "
+                + "got shape [1, 399]", assertThrows(IllegalArgumentException.class,
+                        () -> new Linear(400, 120).forward(Tensor.zeros(1, 399))).getMessage());
+        assertEquals("Target 10 is out of bounds.", assertThrows(IndexOutOfBoundsException.class,
+                () -> Functional.crossEntropy(Tensor.zeros(2, 10), Tensor.tensor(new long[] {1, 10}))).getMessage());
+    }
+
+    @Test
+    void sgdWithMomentumMatchesPyTorchUpdateRule() {
+        Tensor w = Tensor.tensor(new double[] {1.0, -2.0}).requiresGrad_(true);
+        SGD opt = new SGD(List.of(w), 0.1, 0.9, 0, 0, false);
+        for (int i = 0; i < 2; i++) {
+            opt.zeroGrad();
+            w.pow(2).sum().backward();
+            opt.step();
+        }
+        // step 1: g = 2w = [2, -4], buf = g, w = [0.8, -1.6]; step 2: g = [1.6, -3.2], buf = 0.9 buf + g = [3.4, -6.8]
+        assertTrue(w.allclose(Tensor.tensor(new double[] {0.46, -0.92}), 1e-6, 1e-6), w.toString());
+    }
+
+    @Test
+    void crossEntropyValue() {
+        Tensor logits = Tensor.tensor(new double[][] {{1, 2, 3}, {1, 0, -1}});
+        Tensor target = Tensor.tensor(new long[] {2, 0});
+        // PyTorch: F.cross_entropy(torch.tensor([[1.,2,3],[1,0,-1]]), torch.tensor([2,0])) = 0.4076
+        assertEquals("tensor(0.4076)", Functional.crossEntropy(logits, target).toString());
+    }
+}
