@@ -422,3 +422,159 @@ __device__ void gemmK(int batch, Mat A, Mat B, Mat C, const T* a, const T* b, T*
 }
 extern "C" __global__ void gemm_f32(int batch, Mat A, Mat B, Mat C, const float* a, const float* b, float* c) { gemmK(batch, A, B, C, a, b, c); }
 extern "C" __global__ void gemm_f64(int batch, Mat A, Mat B, Mat C, const double* a, const double* b, double* c) { gemmK(batch, A, B, C, a, b, c); }
+
+// ------------------------------------------------------------------ convolution: im2col / col2im
+// x: [N, C, H, W] contiguous at offset xOff; col: [N, G, CKK, OHW] for samples n0..n0+nb-1 (col holds nb samples).
+struct ConvGeo { int n0, nb, C, H, W, G, Cg, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw; };
+
+template <typename T>
+__device__ void im2colK(ConvGeo g, const T* x, T* col) {
+    int ckk = g.Cg * g.KH * g.KW;
+    int ohw = g.OH * g.OW;
+    long long total = (long long) g.nb * g.G * ckk * ohw;
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) blockDim.x * gridDim.x) {
+        int p = (int) (i % ohw);
+        long long r = i / ohw;
+        int row = (int) (r % ckk);
+        long long ng = r / ckk;
+        int gi = (int) (ng % g.G);
+        int n = (int) (ng / g.G) + g.n0;
+        int kj = row % g.KW;
+        int ki = (row / g.KW) % g.KH;
+        int ci = row / (g.KW * g.KH) + gi * g.Cg;
+        int oy = p / g.OW, ox = p % g.OW;
+        int iy = oy * g.sh - g.ph + ki * g.dh;
+        int ix = ox * g.sw - g.pw + kj * g.dw;
+        col[i] = (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W) ? x[(((long long) n * g.C + ci) * g.H + iy) * g.W + ix] : (T) 0;
+    }
+}
+extern "C" __global__ void im2col_f32(ConvGeo g, const float* x, float* col) { im2colK(g, x, col); }
+extern "C" __global__ void im2col_f64(ConvGeo g, const double* x, double* col) { im2colK(g, x, col); }
+
+// each input element gathers the column entries that read it (no atomics)
+template <typename T>
+__device__ void col2imK(ConvGeo g, const T* col, T* x) {
+    int ckk = g.Cg * g.KH * g.KW;
+    int ohw = g.OH * g.OW;
+    long long total = (long long) g.nb * g.C * g.H * g.W;
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) blockDim.x * gridDim.x) {
+        int ix = (int) (i % g.W);
+        int iy = (int) ((i / g.W) % g.H);
+        int c = (int) ((i / ((long long) g.W * g.H)) % g.C);
+        int nl = (int) (i / ((long long) g.W * g.H * g.C));
+        int gi = c / g.Cg;
+        int cl = c % g.Cg;
+        T acc = 0;
+        for (int ki = 0; ki < g.KH; ki++) {
+            int ty = iy + g.ph - ki * g.dh;
+            if (ty < 0 || ty % g.sh != 0) continue;
+            int oy = ty / g.sh;
+            if (oy >= g.OH) continue;
+            for (int kj = 0; kj < g.KW; kj++) {
+                int tx = ix + g.pw - kj * g.dw;
+                if (tx < 0 || tx % g.sw != 0) continue;
+                int ox = tx / g.sw;
+                if (ox >= g.OW) continue;
+                int row = (cl * g.KH + ki) * g.KW + kj;
+                acc += col[(((long long) nl * g.G + gi) * ckk + row) * ohw + oy * g.OW + ox];
+            }
+        }
+        x[(long long) (nl + g.n0) * g.C * g.H * g.W + ((long long) c * g.H + iy) * g.W + ix] = acc;
+    }
+}
+extern "C" __global__ void col2im_f32(ConvGeo g, const float* col, float* x) { col2imK(g, col, x); }
+extern "C" __global__ void col2im_f64(ConvGeo g, const double* col, double* x) { col2imK(g, col, x); }
+
+// ------------------------------------------------------------------ pooling over contiguous [N, C, H, W]
+struct PoolGeo { int planes, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, countIncludePad; };
+
+template <typename T>
+__device__ void maxPoolK(PoolGeo g, const T* x, T* y, i64* idx) {
+    long long total = (long long) g.planes * g.OH * g.OW;
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) blockDim.x * gridDim.x) {
+        int ox = (int) (i % g.OW);
+        int oy = (int) ((i / g.OW) % g.OH);
+        long long plane = i / ((long long) g.OW * g.OH);
+        const T* px = x + plane * g.H * g.W;
+        int y0 = oy * g.sh - g.ph, x0 = ox * g.sw - g.pw;
+        T best = 0;
+        int at = -1;
+        for (int ki = 0; ki < g.kh; ki++) {
+            int iy = y0 + ki * g.dh;
+            if (iy < 0 || iy >= g.H) continue;
+            for (int kj = 0; kj < g.kw; kj++) {
+                int ix = x0 + kj * g.dw;
+                if (ix < 0 || ix >= g.W) continue;
+                T v = px[iy * g.W + ix];
+                if (at < 0 || v > best || (isnan((double) v) && !isnan((double) best))) { best = v; at = iy * g.W + ix; }
+            }
+        }
+        y[i] = best;
+        idx[i] = at;
+    }
+}
+extern "C" __global__ void maxpool_f32(PoolGeo g, const float* x, float* y, i64* idx) { maxPoolK(g, x, y, idx); }
+extern "C" __global__ void maxpool_f64(PoolGeo g, const double* x, double* y, i64* idx) { maxPoolK(g, x, y, idx); }
+
+template <typename T>
+__device__ void zeroK(long long n, T* p) {
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < n; i += (long long) blockDim.x * gridDim.x) p[i] = 0;
+}
+extern "C" __global__ void zero_f32(long long n, float* p) { zeroK(n, p); }
+extern "C" __global__ void zero_f64(long long n, double* p) { zeroK(n, p); }
+
+template <typename T>
+__device__ void maxPoolBackK(PoolGeo g, const T* gy, const i64* idx, T* gx) {
+    long long total = (long long) g.planes * g.OH * g.OW;
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) blockDim.x * gridDim.x) {
+        long long plane = i / ((long long) g.OW * g.OH);
+        i64 at = idx[i];
+        if (at >= 0) atomicAdd(gx + plane * g.H * g.W + at, gy[i]);
+    }
+}
+extern "C" __global__ void maxpool_back_f32(PoolGeo g, const float* gy, const i64* idx, float* gx) { maxPoolBackK(g, gy, idx, gx); }
+extern "C" __global__ void maxpool_back_f64(PoolGeo g, const double* gy, const i64* idx, double* gx) { maxPoolBackK(g, gy, idx, gx); }
+
+__device__ __forceinline__ int poolDivisor(const PoolGeo& g, int oy, int ox) {
+    int hs = oy * g.sh - g.ph, ws = ox * g.sw - g.pw;
+    int he = min(hs + g.kh, g.H + g.ph), we = min(ws + g.kw, g.W + g.pw);
+    int size = (he - hs) * (we - ws);
+    if (g.countIncludePad) return size;
+    hs = max(hs, 0); ws = max(ws, 0); he = min(he, g.H); we = min(we, g.W);
+    return (he - hs) * (we - ws);
+}
+
+template <typename T>
+__device__ void avgPoolK(PoolGeo g, const T* x, T* y) {
+    long long total = (long long) g.planes * g.OH * g.OW;
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) blockDim.x * gridDim.x) {
+        int ox = (int) (i % g.OW);
+        int oy = (int) ((i / g.OW) % g.OH);
+        long long plane = i / ((long long) g.OW * g.OH);
+        const T* px = x + plane * g.H * g.W;
+        int hs = oy * g.sh - g.ph, ws = ox * g.sw - g.pw;
+        double sum = 0;
+        for (int iy = max(hs, 0); iy < min(hs + g.kh, g.H); iy++)
+            for (int ix = max(ws, 0); ix < min(ws + g.kw, g.W); ix++) sum += (double) px[iy * g.W + ix];
+        y[i] = (T) (sum / poolDivisor(g, oy, ox));
+    }
+}
+extern "C" __global__ void avgpool_f32(PoolGeo g, const float* x, float* y) { avgPoolK(g, x, y); }
+extern "C" __global__ void avgpool_f64(PoolGeo g, const double* x, double* y) { avgPoolK(g, x, y); }
+
+template <typename T>
+__device__ void avgPoolBackK(PoolGeo g, const T* gy, T* gx) {
+    long long total = (long long) g.planes * g.OH * g.OW;
+    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) blockDim.x * gridDim.x) {
+        int ox = (int) (i % g.OW);
+        int oy = (int) ((i / g.OW) % g.OH);
+        long long plane = i / ((long long) g.OW * g.OH);
+        T* px = gx + plane * g.H * g.W;
+        int hs = oy * g.sh - g.ph, ws = ox * g.sw - g.pw;
+        T v = (T) ((double) gy[i] / poolDivisor(g, oy, ox));
+        for (int iy = max(hs, 0); iy < min(hs + g.kh, g.H); iy++)
+            for (int ix = max(ws, 0); ix < min(ws + g.kw, g.W); ix++) atomicAdd(px + iy * g.W + ix, v);
+    }
+}
+extern "C" __global__ void avgpool_back_f32(PoolGeo g, const float* gy, float* gx) { avgPoolBackK(g, gy, gx); }
+extern "C" __global__ void avgpool_back_f64(PoolGeo g, const double* gy, double* gx) { avgPoolBackK(g, gy, gx); }

@@ -51,6 +51,10 @@ final class Creation {
             Tensor t = (Tensor) data;
             return t.detach().to(dtype == null ? t.dtype() : dtype).to(device).clone().detach_();
         }
+        Tensor flat = fromPrimitiveArray(data, dtype, device);
+        if (flat != null) {
+            return flat;
+        }
         List<Integer> shapeList = new ArrayList<>();
         Object probe = data;
         while (true) {
@@ -111,6 +115,33 @@ final class Creation {
             }
         }
         return fromFlat(array, shape, target, device);
+    }
+
+    /** One-dimensional primitive arrays convert without boxing (large datasets arrive this way). */
+    private static Tensor fromPrimitiveArray(Object data, DType dtype, Device device) {
+        int[] shape;
+        Tensor t;
+        if (data instanceof float[]) {
+            float[] a = (float[]) data;
+            shape = new int[] {a.length};
+            t = fromFlat(a, shape, DType.FLOAT32, device);
+        } else if (data instanceof double[]) {
+            double[] a = (double[]) data;
+            shape = new int[] {a.length};
+            t = fromFlat(a, shape, DType.FLOAT64, device);
+            if (dtype == null) {
+                dtype = DType.FLOAT32; // floating data defaults to float32, as torch.tensor of Python floats
+            }
+        } else if (data instanceof long[]) {
+            long[] a = (long[]) data;
+            t = fromFlat(a, new int[] {a.length}, DType.INT64, device);
+        } else if (data instanceof boolean[]) {
+            boolean[] a = (boolean[]) data;
+            t = fromFlat(a, new int[] {a.length}, DType.BOOL, device);
+        } else {
+            return null;
+        }
+        return dtype == null || dtype == t.dtype ? t : ArithmeticOps.cast(t, dtype);
     }
 
     private static int lengthOf(Object o) {

@@ -4,7 +4,9 @@ import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.backend.Backend;
 import dev.ember.backend.BinaryOp;
+import dev.ember.backend.Conv2dParams;
 import dev.ember.backend.Layout;
+import dev.ember.backend.Pool2dParams;
 import dev.ember.backend.RandomKind;
 import dev.ember.backend.ReduceOp;
 import dev.ember.backend.Storage;
@@ -486,6 +488,179 @@ public final class CudaBackend implements Backend {
         int[] mc = {m, n, dstLayout.stride(0), dstLayout.stride(1), dstLayout.stride(2), dstLayout.offset()};
         launchGrid("gemm_" + suffix(x.dtype), (n + 63) / 64, (m + 63) / 64, batch, 16, 16,
                 batch + "x" + m + "x" + k + "x" + n, batch, ma, mb, mc, x.ptr, y.ptr, c.ptr);
+    }
+
+    // ------------------------------------------------------------------ convolution (im2col + GEMM) and pooling
+
+    /** Bytes of im2col workspace per chunk of samples: bounds memory for large batches. */
+    private static final long COL_BUDGET = 256L << 20;
+
+    private static CUdeviceptr at(CudaStorage s, int offset) {
+        return s.ptr.withByteOffset((long) offset * elementSize(s.dtype));
+    }
+
+    /** The struct ConvGeo for samples n0..n0+nb-1. */
+    private static int[] convGeo(int n0, int nb, int[] in, int[] w, int[] out, Conv2dParams p) {
+        int groups = p.groups();
+        return new int[] {n0, nb, in[1], in[2], in[3], groups, in[1] / groups, w[2], w[3], out[2], out[3],
+            p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW()};
+    }
+
+    private int chunk(int n, long perSample, DType t) {
+        return (int) Math.max(1, Math.min(n, COL_BUDGET / Math.max(1, perSample * elementSize(t))));
+    }
+
+    @Override
+    public void conv2d(Storage input, Layout inputLayout, Storage weight, Layout weightLayout, Storage bias, Storage out,
+                       Layout outLayout, Conv2dParams p) {
+        bind();
+        CudaStorage x = cuda(input);
+        int[] in = inputLayout.shape();
+        int[] ws = weightLayout.shape();
+        int[] os = outLayout.shape();
+        int n = in[0];
+        int groups = p.groups();
+        int o = ws[0];
+        int og = o / groups;
+        int ckk = ws[1] * ws[2] * ws[3];
+        int ohw = os[2] * os[3];
+        int nc = chunk(n, (long) groups * ckk * ohw, x.dtype);
+        String sfx = suffix(x.dtype);
+        try (CudaStorage col = (CudaStorage) allocate(x.dtype, (long) nc * groups * ckk * ohw, 0)) {
+            for (int n0 = 0; n0 < n; n0 += nc) {
+                int nb = Math.min(nc, n - n0);
+                launch("im2col_" + sfx, nb * groups * ckk * ohw, Shape.of(in), convGeo(n0, nb, in, ws, os, p),
+                        at(x, inputLayout.offset()), col.ptr);
+                for (int gi = 0; gi < groups; gi++) {
+                    matmul(weight, new Layout(new int[] {nb, og, ckk}, new int[] {0, ckk, 1}, weightLayout.offset() + gi * og * ckk),
+                            col, new Layout(new int[] {nb, ckk, ohw}, new int[] {groups * ckk * ohw, ohw, 1}, gi * ckk * ohw),
+                            out, new Layout(new int[] {nb, og, ohw}, new int[] {o * ohw, ohw, 1},
+                                    outLayout.offset() + n0 * o * ohw + gi * og * ohw));
+                }
+            }
+        }
+        if (bias != null) {
+            Layout flat = new Layout(new int[] {n, o, ohw}, new int[] {o * ohw, ohw, 1}, outLayout.offset());
+            binary(BinaryOp.ADD, out, flat, bias, new Layout(new int[] {n, o, ohw}, new int[] {0, 1, 0}, 0), out, flat);
+        }
+    }
+
+    @Override
+    public void conv2dBackwardInput(Storage gradOut, Layout gradOutLayout, Storage weight, Layout weightLayout,
+                                    Storage gradInput, Layout gradInputLayout, Conv2dParams p) {
+        bind();
+        CudaStorage gx = cuda(gradInput);
+        int[] in = gradInputLayout.shape();
+        int[] ws = weightLayout.shape();
+        int[] os = gradOutLayout.shape();
+        int n = in[0];
+        int groups = p.groups();
+        int o = ws[0];
+        int og = o / groups;
+        int ckk = ws[1] * ws[2] * ws[3];
+        int ohw = os[2] * os[3];
+        int nc = chunk(n, (long) groups * ckk * ohw, gx.dtype);
+        try (CudaStorage col = (CudaStorage) allocate(gx.dtype, (long) nc * groups * ckk * ohw, 0)) {
+            for (int n0 = 0; n0 < n; n0 += nc) {
+                int nb = Math.min(nc, n - n0);
+                for (int gi = 0; gi < groups; gi++) {
+                    matmul(weight, new Layout(new int[] {nb, ckk, og}, new int[] {0, 1, ckk}, weightLayout.offset() + gi * og * ckk),
+                            gradOut, new Layout(new int[] {nb, og, ohw}, new int[] {o * ohw, ohw, 1},
+                                    gradOutLayout.offset() + n0 * o * ohw + gi * og * ohw),
+                            col, new Layout(new int[] {nb, ckk, ohw}, new int[] {groups * ckk * ohw, ohw, 1}, gi * ckk * ohw));
+                }
+                launch("col2im_" + suffix(gx.dtype), nb * in[1] * in[2] * in[3], Shape.of(in), convGeo(n0, nb, in, ws, os, p),
+                        col.ptr, at(gx, gradInputLayout.offset()));
+            }
+        }
+    }
+
+    @Override
+    public void conv2dBackwardWeight(Storage gradOut, Layout gradOutLayout, Storage input, Layout inputLayout,
+                                     Storage gradWeight, Layout gradWeightLayout, Conv2dParams p) {
+        bind();
+        CudaStorage x = cuda(input);
+        int[] in = inputLayout.shape();
+        int[] ws = gradWeightLayout.shape();
+        int[] os = gradOutLayout.shape();
+        int n = in[0];
+        int groups = p.groups();
+        int o = ws[0];
+        int og = o / groups;
+        int ckk = ws[1] * ws[2] * ws[3];
+        int ohw = os[2] * os[3];
+        int nc = chunk(n, (long) groups * ckk * ohw, x.dtype);
+        String sfx = suffix(x.dtype);
+        try (CudaStorage col = (CudaStorage) allocate(x.dtype, (long) nc * groups * ckk * ohw, 0);
+             CudaStorage perSample = (CudaStorage) allocate(x.dtype, (long) n * o * ckk, 0)) {
+            for (int n0 = 0; n0 < n; n0 += nc) {
+                int nb = Math.min(nc, n - n0);
+                launch("im2col_" + sfx, nb * groups * ckk * ohw, Shape.of(in), convGeo(n0, nb, in, ws, os, p),
+                        at(x, inputLayout.offset()), col.ptr);
+                for (int gi = 0; gi < groups; gi++) {
+                    matmul(gradOut, new Layout(new int[] {nb, og, ohw}, new int[] {o * ohw, ohw, 1},
+                                    gradOutLayout.offset() + n0 * o * ohw + gi * og * ohw),
+                            col, new Layout(new int[] {nb, ohw, ckk}, new int[] {groups * ckk * ohw, 1, ohw}, gi * ckk * ohw),
+                            perSample, new Layout(new int[] {nb, og, ckk}, new int[] {o * ckk, ckk, 1}, (n0 * o + gi * og) * ckk));
+                }
+            }
+            reduce(ReduceOp.SUM, perSample, Layout.contiguous(n, o * ckk), gradWeight,
+                    new Layout(new int[] {1, o * ckk}, new int[] {o * ckk, 1}, gradWeightLayout.offset()));
+        }
+    }
+
+    /** The struct PoolGeo. */
+    private static int[] poolGeo(int[] in, int[] out, Pool2dParams p) {
+        return new int[] {in[0] * in[1], in[2], in[3], out[2], out[3], p.kernelH(), p.kernelW(), p.strideH(), p.strideW(),
+            p.padH(), p.padW(), p.dilationH(), p.dilationW(), p.countIncludePad() ? 1 : 0};
+    }
+
+    @Override
+    public void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p) {
+        bind();
+        CudaStorage x = cuda(input);
+        launch("maxpool_" + suffix(x.dtype), outLayout.numel(), Shape.of(inputLayout.shape()),
+                poolGeo(inputLayout.shape(), outLayout.shape(), p), at(x, inputLayout.offset()),
+                at(cuda(out), outLayout.offset()), at(cuda(indices), outLayout.offset()));
+    }
+
+    @Override
+    public void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout) {
+        bind();
+        CudaStorage gx = cuda(gradInput);
+        String sfx = suffix(gx.dtype);
+        launch("zero_" + sfx, inputLayout.numel(), Shape.of(inputLayout.shape()), (long) inputLayout.numel(),
+                at(gx, inputLayout.offset()));
+        Pool2dParams unused = new Pool2dParams(1, 1, 1, 1, 0, 0, 1, 1, false, true);
+        launch("maxpool_back_" + sfx, outLayout.numel(), Shape.of(outLayout.shape()),
+                poolGeo(inputLayout.shape(), outLayout.shape(), unused), at(cuda(gradOut), outLayout.offset()),
+                at(cuda(indices), outLayout.offset()), at(gx, inputLayout.offset()));
+    }
+
+    @Override
+    public void avgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Pool2dParams p) {
+        bind();
+        CudaStorage x = cuda(input);
+        launch("avgpool_" + suffix(x.dtype), outLayout.numel(), Shape.of(inputLayout.shape()),
+                poolGeo(inputLayout.shape(), outLayout.shape(), p), at(x, inputLayout.offset()), at(cuda(out), outLayout.offset()));
+    }
+
+    @Override
+    public void avgPool2dBackward(Storage gradOut, Layout outLayout, Storage gradInput, Layout inputLayout, Pool2dParams p) {
+        bind();
+        CudaStorage gx = cuda(gradInput);
+        String sfx = suffix(gx.dtype);
+        launch("zero_" + sfx, inputLayout.numel(), Shape.of(inputLayout.shape()), (long) inputLayout.numel(),
+                at(gx, inputLayout.offset()));
+        launch("avgpool_back_" + sfx, outLayout.numel(), Shape.of(outLayout.shape()),
+                poolGeo(inputLayout.shape(), outLayout.shape(), p), at(cuda(gradOut), outLayout.offset()), at(gx, inputLayout.offset()));
+    }
+
+    /** Shapes in kernel error messages. */
+    private static final class Shape {
+        static String of(int[] s) {
+            return java.util.Arrays.toString(s);
+        }
     }
 
     @Override

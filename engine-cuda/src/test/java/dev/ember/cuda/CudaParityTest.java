@@ -172,6 +172,27 @@ class CudaParityTest {
         return t;
     }
 
+    @TestFactory
+    List<DynamicTest> convolutionPoolingAndLosses() {
+        List<DynamicTest> t = new ArrayList<>();
+        t.add(p("conv2d LeNet conv1", x -> Tensor.conv2d(x[0], x[1], x[2], new int[] {1}, new int[] {0}, new int[] {1}, 1),
+                r(3, 1, 32, 32), r(6, 1, 5, 5), r(6)));
+        t.add(p("conv2d stride 2 pad 1 dilation 2 groups 2 no bias",
+                x -> Tensor.conv2d(x[0], x[1], null, new int[] {2}, new int[] {1}, new int[] {2}, 2), r(3, 4, 13, 11), r(6, 2, 3, 3)));
+        t.add(p("conv2d 3x3 pad 1", x -> Tensor.conv2d(x[0], x[1], x[2], new int[] {1}, new int[] {1}, new int[] {1}, 1),
+                r(2, 8, 15, 15), r(5, 8, 3, 3), r(5)));
+        t.add(p("maxPool2d 2", x -> dev.ember.nn.Functional.maxPool2d(x[0], 2), r(3, 4, 13, 12)));
+        t.add(p("maxPool2d pad stride ceil", x -> Tensor.maxPool2dWithIndices(x[0], new int[] {3}, new int[] {2}, new int[] {1},
+                new int[] {1}, true).values(), r(2, 3, 11, 9)));
+        t.add(p("avgPool2d pad", x -> Tensor.avgPool2d(x[0], new int[] {3}, new int[] {2}, new int[] {1}, true, false),
+                r(2, 3, 11, 9)));
+        t.add(p("mseLoss", x -> dev.ember.nn.Functional.mseLoss(x[0], x[1]), r(7, 10), r(7, 10)));
+        Tensor target = Tensor.randint(0, 10, 7);
+        t.add(p("crossEntropy", x -> dev.ember.nn.Functional.crossEntropy(x[0], target.to(GPU.equals(x[0].device()) ? GPU
+                : Device.CPU)), r(7, 10)));
+        return t;
+    }
+
     @Test
     void bothMatmulPathsAgree() {
         Tensor a = r(130, 257);

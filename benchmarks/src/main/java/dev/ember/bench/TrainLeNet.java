@@ -1,0 +1,157 @@
+package dev.ember.bench;
+
+import dev.ember.Device;
+import dev.ember.Ember;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+import dev.ember.backend.Backends;
+import dev.ember.data.DataLoader;
+import dev.ember.data.Idx;
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.Functional;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.optim.SGD;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The main job: trains note 000's LeNet on Fashion-MNIST and reports test accuracy.
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.ember.bench.TrainLeNet \
+ *     [--epochs 3] [--batch-size 64] [--lr 0.05] [--device cpu|cuda|auto] [--data /usr/share/datasets/fashion-mnist]
+ * </pre>
+ * The data are Debian's {@code dataset-fashion-mnist} package ({@code apt-get install dataset-fashion-mnist}).
+ */
+public final class TrainLeNet {
+    private TrainLeNet() {
+    }
+
+    /** Note 000's network; conv1 pads by 2 so 28x28 images give conv2 the 14x14 maps of the 32x32 original. */
+    public static final class LeNet extends Module {
+        final Conv2d conv1 = registerModule("conv1", new Conv2d(1, 6, new int[] {5, 5}, new int[] {1, 1}, new int[] {2, 2},
+                new int[] {1, 1}, 1, true));
+        final Conv2d conv2 = registerModule("conv2", new Conv2d(6, 16, 5));
+        final Linear fc1 = registerModule("fc1", new Linear(16 * 5 * 5, 120));
+        final Linear fc2 = registerModule("fc2", new Linear(120, 84));
+        final Linear fc3 = registerModule("fc3", new Linear(84, 10));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = Functional.maxPool2d(Functional.relu(conv1.forward(x)), 2);
+            x = Functional.maxPool2d(Functional.relu(conv2.forward(x)), 2);
+            x = x.flatten(1, -1);
+            x = Functional.relu(fc1.forward(x));
+            x = Functional.relu(fc2.forward(x));
+            return fc3.forward(x);
+        }
+    }
+
+    /** Entry point. */
+    public static void main(String[] args) throws Exception {
+        int epochs = 3;
+        int batch = 64;
+        double lr = 0.05;
+        String deviceSpec = "auto";
+        Path data = Path.of("/usr/share/datasets/fashion-mnist");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--epochs": epochs = Integer.parseInt(args[++i]); break;
+                case "--batch-size": batch = Integer.parseInt(args[++i]); break;
+                case "--lr": lr = Double.parseDouble(args[++i]); break;
+                case "--device": deviceSpec = args[++i]; break;
+                case "--data": data = Path.of(args[++i]); break;
+                default:
+                    System.err.println("unknown option " + args[i]
+                            + "; options: --epochs N --batch-size N --lr X --device cpu|cuda|auto --data DIR");
+                    System.exit(2);
+            }
+        }
+        Path trainImages = data.resolve("train-images-idx3-ubyte.gz");
+        if (!Files.exists(trainImages)) {
+            System.err.println("Fashion-MNIST not found in " + data + ". Install it with: sudo apt-get install "
+                    + "dataset-fashion-mnist (or pass --data DIR holding the four *-ubyte.gz files).");
+            System.exit(1);
+        }
+        Device device = deviceSpec.equals("auto") ? autoDevice() : Device.of(deviceSpec);
+        System.out.println("device: " + device + " (" + Backends.forDevice(device).describe() + ")");
+
+        Tensor xTrain = Idx.readImages(trainImages);
+        Tensor yTrain = Idx.readLabels(data.resolve("train-labels-idx1-ubyte.gz"));
+        Tensor xTest = Idx.readImages(data.resolve("t10k-images-idx3-ubyte.gz"));
+        Tensor yTest = Idx.readLabels(data.resolve("t10k-labels-idx1-ubyte.gz"));
+        // normalize with the training set's statistics
+        double mean = xTrain.mean().item();
+        double std = xTrain.std().item();
+        xTrain = xTrain.sub(mean).div(std);
+        xTest = xTest.sub(mean).div(std);
+        System.out.printf(Locale.ROOT, "train %d images, test %d images%n", xTrain.size(0), xTest.size(0));
+
+        Ember.manualSeed(0);
+        LeNet net = new LeNet();
+        net.to(device);
+        SGD opt = new SGD(net.parameters(), lr, 0.9, 0, 0, false);
+        DataLoader train = new DataLoader(xTrain, yTrain, batch, true, 0, device);
+        DataLoader test = new DataLoader(xTest, yTest, 1000, false, 0, device);
+
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            net.train();
+            long t0 = System.nanoTime();
+            long seen = 0;
+            double running = 0;
+            int step = 0;
+            long windowStart = System.nanoTime();
+            long windowSeen = 0;
+            for (DataLoader.Batch b : train) {
+                opt.zeroGrad();
+                Tensor loss = Functional.crossEntropy(net.forward(b.inputs()), b.targets());
+                loss.backward();
+                opt.step();
+                step++;
+                seen += b.targets().size(0);
+                windowSeen += b.targets().size(0);
+                if (step % 200 == 0 || step == train.size()) {
+                    running = loss.item();
+                    double secs = (System.nanoTime() - windowStart) / 1e9;
+                    System.out.printf(Locale.ROOT, "epoch %d  batch %4d/%d  loss %.4f  %.0f images/s%n", epoch, step,
+                            train.size(), running, windowSeen / secs);
+                    windowStart = System.nanoTime();
+                    windowSeen = 0;
+                }
+            }
+            double epochSecs = (System.nanoTime() - t0) / 1e9;
+            double acc = accuracy(net, test);
+            System.out.printf(Locale.ROOT, "epoch %d: %.1f s (%.0f images/s), test accuracy %.4f%n", epoch, epochSecs,
+                    seen / epochSecs, acc);
+            if (epoch == epochs) {
+                System.out.printf(Locale.ROOT, "test accuracy: %.4f%n", acc);
+            }
+        }
+    }
+
+    private static double accuracy(Module net, DataLoader test) {
+        net.eval();
+        long correct = 0;
+        long total = 0;
+        try (GradMode off = Ember.noGrad()) {
+            for (DataLoader.Batch b : test) {
+                Tensor predicted = net.forward(b.inputs()).argmax(1, false);
+                correct += predicted.eq(b.targets()).sum().longItem();
+                total += b.targets().size(0);
+            }
+        }
+        return (double) correct / total;
+    }
+
+    private static Device autoDevice() {
+        String why = Ember.cudaUnavailableReason();
+        if (why.isEmpty()) {
+            System.out.println("--device auto: CUDA is usable, training on cuda:0");
+            return Device.cuda(0);
+        }
+        System.out.println("--device auto: training on the CPU because CUDA is not usable: " + why);
+        return Device.CPU;
+    }
+}

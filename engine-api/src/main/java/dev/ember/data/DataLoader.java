@@ -1,0 +1,98 @@
+package dev.ember.data;
+
+import dev.ember.Device;
+import dev.ember.Tensor;
+
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Random;
+
+/**
+ * Batches of (inputs, targets) in a seeded shuffled order, as {@code torch.utils.data.DataLoader} with
+ * {@code shuffle=True}: each epoch ({@link #iterator()}) draws a new permutation from the seeded stream.
+ */
+public final class DataLoader implements Iterable<DataLoader.Batch> {
+    /** One batch. */
+    public record Batch(Tensor inputs, Tensor targets) {
+    }
+
+    private final float[] inputs;
+    private final long[] targets;
+    private final int[] sampleShape;
+    private final int sampleSize;
+    private final int n;
+    private final int batchSize;
+    private final boolean shuffle;
+    private final Random random;
+    private final Device device;
+
+    /** A loader over float inputs [N, ...] and int64 targets [N]. */
+    public DataLoader(Tensor inputs, Tensor targets, int batchSize, boolean shuffle, long seed, Device device) {
+        if (inputs.size(0) != targets.size(0)) {
+            throw new IllegalArgumentException("inputs and targets differ in length: " + inputs.size(0) + " and " + targets.size(0));
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch_size should be a positive integer value, but got batch_size=" + batchSize);
+        }
+        this.inputs = inputs.toFloatArray();
+        this.targets = targets.toLongArray();
+        int[] s = inputs.shape();
+        this.sampleShape = java.util.Arrays.copyOfRange(s, 1, s.length);
+        this.n = s[0];
+        this.sampleSize = n == 0 ? 0 : this.inputs.length / n;
+        this.batchSize = batchSize;
+        this.shuffle = shuffle;
+        this.random = new Random(seed);
+        this.device = device;
+    }
+
+    /** Number of batches per epoch. */
+    public int size() {
+        return (n + batchSize - 1) / batchSize;
+    }
+
+    @Override
+    public Iterator<Batch> iterator() {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        if (shuffle) {
+            for (int i = n - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        return new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < n;
+            }
+
+            @Override
+            public Batch next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                int b = Math.min(batchSize, n - next);
+                float[] x = new float[b * sampleSize];
+                long[] y = new long[b];
+                for (int i = 0; i < b; i++) {
+                    int src = order[next + i];
+                    System.arraycopy(inputs, src * sampleSize, x, i * sampleSize, sampleSize);
+                    y[i] = targets[src];
+                }
+                next += b;
+                int[] shape = new int[sampleShape.length + 1];
+                shape[0] = b;
+                System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+                return new Batch(Tensor.tensor(x, dev.ember.DType.FLOAT32, device).reshape(shape), Tensor.tensor(y,
+                        dev.ember.DType.INT64, device));
+            }
+        };
+    }
+}
