@@ -33,3 +33,49 @@ bc_ms = time_ms(lambda: x + bias, 50)
 print(f"device copy (clone) {nbytes >> 20} MiB: {copy_ms:.3f} ms, {2 * nbytes / copy_ms / 1e6:.0f} GB/s")
 print(f"add same shape: {add_ms:.3f} ms, {3 * nbytes / add_ms / 1e6:.0f} GB/s")
 print(f"add broadcast row: {bc_ms:.3f} ms, {2 * nbytes / bc_ms / 1e6:.0f} GB/s")
+
+cx = torch.randn(32, 64, 56, 56, device=dev, requires_grad=True)
+cw = (torch.randn(64, 64, 3, 3, device=dev) * 0.05).requires_grad_()
+cb = torch.zeros(64, device=dev, requires_grad=True)
+def conv():
+    y = torch.nn.functional.conv2d(cx, cw, cb, padding=1)
+    y.sum().backward()
+conv_ms = time_ms(conv, 10)
+conv_flops = 3 * 2.0 * 32 * 64 * 56 * 56 * 64 * 9
+print(f"conv2d fwd+bwd N=32 64->64 56x56 k3 p1: {conv_ms:.3f} ms, {conv_flops / conv_ms / 1e9:.1f} TFLOP/s "
+      f"(cudnn.benchmark={torch.backends.cudnn.benchmark})")
+px = torch.randn(64, 64, 56, 56, device=dev, requires_grad=True)
+pool_fwd = time_ms(lambda: torch.nn.functional.max_pool2d(px.detach(), 2), 20)
+def pool():
+    y = torch.nn.functional.max_pool2d(px, 2)
+    y.backward(torch.ones_like(y))
+pool_ms = time_ms(pool, 20)
+print(f"maxpool2d 2x2 N=64 C=64 56x56: forward {pool_fwd:.3f} ms, forward+backward {pool_ms:.3f} ms")
+
+class LeNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 6, 5, padding=2)
+        self.conv2 = torch.nn.Conv2d(6, 16, 5)
+        self.fc1 = torch.nn.Linear(400, 120)
+        self.fc2 = torch.nn.Linear(120, 84)
+        self.fc3 = torch.nn.Linear(84, 10)
+    def forward(self, x):
+        F = torch.nn.functional
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = x.flatten(1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+net = LeNet().to(dev)
+opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+lx = torch.randn(64, 1, 28, 28, device=dev)
+ly = torch.randint(0, 10, (64,), device=dev)
+def step():
+    opt.zero_grad()
+    loss = torch.nn.functional.cross_entropy(net(lx), ly)
+    loss.backward()
+    opt.step()
+step_ms = time_ms(step, 200)
+print(f"LeNet training step, batch 64: {step_ms:.3f} ms, {64 / step_ms * 1e3:.0f} samples/s")

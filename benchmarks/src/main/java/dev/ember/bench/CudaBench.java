@@ -70,6 +70,43 @@ public final class CudaBench {
         System.out.printf("add broadcast row: %.3f ms, %.0f GB/s (1 read + 1 write), %.0f%% of copy bandwidth%n",
                 bcastMs, 2.0 * bytes / bcastMs / 1e6, 100 * (2.0 * bytes / bcastMs) / (2.0 * bytes / copyMs));
 
+        // conv2d forward + backward, N=32, 64->64 channels, 56x56, 3x3, padding 1
+        Tensor cx = Tensor.randn(g, DType.FLOAT32, 32, 64, 56, 56).to(gpu).requiresGrad_(true);
+        Tensor cw = Tensor.randn(g, DType.FLOAT32, 64, 64, 3, 3).mul(0.05).to(gpu).requiresGrad_(true);
+        Tensor cb = Tensor.zeros(64).to(gpu).requiresGrad_(true);
+        double convMs = timeMs(backend, 10, () -> {
+            Tensor out = Tensor.conv2d(cx, cw, cb, new int[] {1}, new int[] {1}, new int[] {1}, 1);
+            out.sum().backward();
+            return out;
+        });
+        double convFlops = 3 * 2.0 * 32 * 64 * 56 * 56 * 64 * 9;
+        System.out.printf("conv2d fwd+bwd N=32 64->64 56x56 k3 p1: %.3f ms, %.1f TFLOP/s%n", convMs, convFlops / convMs / 1e9);
+
+        // max pooling 2x2 forward + backward, N=64, C=64, 56x56
+        Tensor px = Tensor.randn(g, DType.FLOAT32, 64, 64, 56, 56).to(gpu).requiresGrad_(true);
+        double poolFwdMs = timeMs(backend, 20, () -> dev.ember.nn.Functional.maxPool2d(px.detach(), 2));
+        double poolMs = timeMs(backend, 20, () -> {
+            Tensor out = dev.ember.nn.Functional.maxPool2d(px, 2);
+            out.backward(out.onesLike());
+            return out;
+        });
+        System.out.printf("maxpool2d 2x2 N=64 C=64 56x56: forward %.3f ms, forward+backward %.3f ms%n", poolFwdMs, poolMs);
+
+        // the LeNet training step at batch 64
+        TrainLeNet.LeNet net = new TrainLeNet.LeNet();
+        net.to(gpu);
+        dev.ember.optim.SGD opt = new dev.ember.optim.SGD(net.parameters(), 0.01, 0.9, 0, 0, false);
+        Tensor lx = Tensor.randn(g, DType.FLOAT32, 64, 1, 28, 28).to(gpu);
+        Tensor ly = Tensor.randint(0, 10, 64).to(gpu);
+        double stepMs = timeMs(backend, 200, () -> {
+            opt.zeroGrad();
+            Tensor loss = dev.ember.nn.Functional.crossEntropy(net.forward(lx), ly);
+            loss.backward();
+            opt.step();
+            return loss;
+        });
+        System.out.printf("LeNet training step, batch 64: %.3f ms, %.0f samples/s%n", stepMs, 64 / stepMs * 1e3);
+
         // a training loop with no explicit frees: the caching allocator must reach a steady state
         Method stats = backend.getClass().getMethod("memoryStats");
         Tensor w1 = Tensor.randn(g, DType.FLOAT32, 256, 512).mul(0.05).to(gpu).requiresGrad_(true);
@@ -86,9 +123,6 @@ public final class CudaBench {
             try (GradMode off = Ember.noGrad()) {
                 w1.sub_(w1.grad().mul(0.01));
                 w2.sub_(w2.grad().mul(0.01));
-            }
-            if (step % 50 == 0) {
-                System.gc(); // let the Cleaner return unreachable blocks, as a long run would
             }
             if (step == 100 || step == steps) {
                 long[] s = (long[]) stats.invoke(backend);

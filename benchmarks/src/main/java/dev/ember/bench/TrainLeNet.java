@@ -21,7 +21,7 @@ import java.util.Locale;
  * The main job: trains note 000's LeNet on Fashion-MNIST and reports test accuracy.
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.ember.bench.TrainLeNet \
- *     [--epochs 3] [--batch-size 64] [--lr 0.05] [--device cpu|cuda|auto] [--data /usr/share/datasets/fashion-mnist]
+ *     [--epochs 3] [--batch-size 64] [--lr 0.02] [--device cpu|cuda|auto] [--data /usr/share/datasets/fashion-mnist]
  * </pre>
  * The data are Debian's {@code dataset-fashion-mnist} package ({@code apt-get install dataset-fashion-mnist}).
  */
@@ -53,7 +53,7 @@ public final class TrainLeNet {
     public static void main(String[] args) throws Exception {
         int epochs = 3;
         int batch = 64;
-        double lr = 0.05;
+        double lr = 0.02;
         String deviceSpec = "auto";
         Path data = Path.of("/usr/share/datasets/fashion-mnist");
         for (int i = 0; i < args.length; i++) {

@@ -38,34 +38,79 @@ final class CachingAllocator {
     }
 
     /** A block of at least {@code bytes}; its rounded size is {@link #round(long)}. */
-    synchronized CUdeviceptr allocate(long bytes) {
+    CUdeviceptr allocate(long bytes) {
         long size = round(bytes);
+        synchronized (this) {
+            CUdeviceptr p = fromCache(size);
+            if (p != null) {
+                return p;
+            }
+            p = tryDeviceAlloc(size);
+            if (p != null) {
+                return p;
+            }
+        }
+        // Out of device memory. Tensors dropped without close() hold their blocks until their Cleaner runs, which
+        // only a collection triggers: collect (outside the lock, which the Cleaner thread needs), then retry.
+        collectGarbage(size);
+        synchronized (this) {
+            CUdeviceptr p = fromCache(size);
+            if (p != null) {
+                return p;
+            }
+            long cachedBefore = cached;
+            emptyCache();
+            p = tryDeviceAlloc(size);
+            if (p == null) {
+                throw new CudaOutOfMemoryError(String.format("CUDA out of memory. Tried to allocate %s; %s in use by Ember "
+                        + "tensors; %s was cached and has been freed for a retry, which failed too", mib(size), mib(inUse),
+                        mib(cachedBefore)));
+            }
+            return p;
+        }
+    }
+
+    private CUdeviceptr tryDeviceAlloc(long size) {
+        CUdeviceptr p = new CUdeviceptr();
+        try {
+            JCudaDriver.cuMemAlloc(p, size);
+        } catch (CudaException e) {
+            return null;
+        }
+        deviceAllocs++;
+        inUse += size;
+        peakInUse = Math.max(peakInUse, inUse);
+        return p;
+    }
+
+    private CUdeviceptr fromCache(long size) {
         ArrayDeque<CUdeviceptr> list = free.get(size);
         CUdeviceptr p = list == null ? null : list.poll();
         if (p != null) {
             cached -= size;
-        } else {
-            p = new CUdeviceptr();
-            try {
-                JCudaDriver.cuMemAlloc(p, size);
-            } catch (CudaException first) {
-                // out of memory (or fragmented): give the cache back to the driver and try once more
-                long cachedBefore = cached;
-                emptyCache();
-                try {
-                    JCudaDriver.cuMemAlloc(p, size);
-                } catch (CudaException second) {
-                    throw new CudaOutOfMemoryError(String.format(
-                            "CUDA out of memory. Tried to allocate %s; %s in use by Ember tensors; %s was cached and "
-                                    + "has been freed for a retry, which failed too (%s)", mib(size), mib(inUse),
-                            mib(cachedBefore), second.getMessage()));
+            inUse += size;
+            peakInUse = Math.max(peakInUse, inUse);
+        }
+        return p;
+    }
+
+    /** Runs a collection and gives the Cleaner a moment to return blocks, until one of the size is free. */
+    private void collectGarbage(long size) {
+        System.gc();
+        for (int i = 0; i < 100; i++) {
+            synchronized (this) {
+                ArrayDeque<CUdeviceptr> list = free.get(size);
+                if (list != null && !list.isEmpty()) {
+                    return;
                 }
             }
-            deviceAllocs++;
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
-        inUse += size;
-        peakInUse = Math.max(peakInUse, inUse);
-        return p;
     }
 
     /** Returns a block to the cache. Safe from any thread (a Cleaner's included): no CUDA call. */
