@@ -385,11 +385,17 @@ __device__ void gemmK(int batch, Mat A, Mat B, Mat C, const T* a, const T* b, T*
         for (int j = 0; j < 4; j++) acc[i][j] = 0;
     int K = A.cols;
     for (int k0 = 0; k0 < K; k0 += TK) {
+        // consecutive threads walk the operand's unit-stride dimension, so global loads coalesce whichever
+        // way the operand is laid out (transposed weights and im2col columns included)
+        bool aColMajor = A.sr == 1 && A.sc != 1;
+        bool bColMajor = B.sr == 1 && B.sc != 1;
         for (int e = tid; e < TS * TK; e += 256) {
-            int r = e / TK, kk = e % TK;
+            int r = aColMajor ? e % TS : e / TK;
+            int kk = aColMajor ? e / TS : e % TK;
             int gr = row0 + r, gk = k0 + kk;
             As[kk][r] = (gr < A.rows && gk < K) ? pa[gr * A.sr + gk * A.sc] : (T) 0;
-            int kb = e / TS, cc = e % TS;
+            int kb = bColMajor ? e % TK : e / TS;
+            int cc = bColMajor ? e / TK : e % TS;
             int gkb = k0 + kb, gc = col0 + cc;
             Bs[kb][cc] = (gkb < K && gc < B.cols) ? pb[gkb * B.sr + gc * B.sc] : (T) 0;
         }

@@ -79,6 +79,9 @@ public final class CudaBench {
             out.sum().backward();
             return out;
         });
+        double convFwdMs = timeMs(backend, 10, () -> Tensor.conv2d(cx.detach(), cw.detach(), cb.detach(), new int[] {1},
+                new int[] {1}, new int[] {1}, 1));
+        System.out.printf("conv2d forward only: %.3f ms%n", convFwdMs);
         double convFlops = 3 * 2.0 * 32 * 64 * 56 * 56 * 64 * 9;
         System.out.printf("conv2d fwd+bwd N=32 64->64 56x56 k3 p1: %.3f ms, %.1f TFLOP/s%n", convMs, convFlops / convMs / 1e9);
 

@@ -27,8 +27,16 @@ final class CachingAllocator {
     private long deviceAllocs;
     private final Runnable synchronize;
 
-    CachingAllocator(Runnable synchronize) {
+    /**
+     * Reserved bytes (in use plus cached) beyond which a fresh allocation first collects garbage: tensors dropped
+     * without {@code close()} hold their blocks until their Cleaner runs, and small Java objects holding large device
+     * buffers give the JVM little reason to collect on its own. Default: half the device's memory.
+     */
+    private final long softLimit;
+
+    CachingAllocator(Runnable synchronize, long deviceBytes) {
         this.synchronize = synchronize;
+        this.softLimit = Long.getLong("ember.cuda.softLimitBytes", deviceBytes / 2);
     }
 
     static long round(long bytes) {
@@ -40,14 +48,34 @@ final class CachingAllocator {
     /** A block of at least {@code bytes}; its rounded size is {@link #round(long)}. */
     CUdeviceptr allocate(long bytes) {
         long size = round(bytes);
+        boolean overSoftLimit;
         synchronized (this) {
             CUdeviceptr p = fromCache(size);
             if (p != null) {
                 return p;
             }
-            p = tryDeviceAlloc(size);
-            if (p != null) {
-                return p;
+            overSoftLimit = inUse + cached + size > softLimit;
+            if (!overSoftLimit) {
+                p = tryDeviceAlloc(size);
+                if (p != null) {
+                    return p;
+                }
+            }
+        }
+        if (overSoftLimit) {
+            // Past the soft limit, garbage tensors are the likely holders: collect before growing further
+            collectGarbage(size);
+            synchronized (this) {
+                CUdeviceptr p = fromCache(size);
+                if (p == null && inUse + cached + size > softLimit && cached > 0) {
+                    emptyCache(); // blocks of other sizes: give them back rather than grow past the limit
+                }
+                if (p == null) {
+                    p = tryDeviceAlloc(size);
+                }
+                if (p != null) {
+                    return p;
+                }
             }
         }
         // Out of device memory. Tensors dropped without close() hold their blocks until their Cleaner runs, which
@@ -97,7 +125,7 @@ final class CachingAllocator {
     /** Runs a collection and gives the Cleaner a moment to return blocks, until one of the size is free. */
     private void collectGarbage(long size) {
         System.gc();
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 10; i++) {
             synchronized (this) {
                 ArrayDeque<CUdeviceptr> list = free.get(size);
                 if (list != null && !list.isEmpty()) {

@@ -86,7 +86,10 @@ public final class CudaBackend implements Backend {
                         throw new IllegalStateException("the driver cannot load Ember's kernels (built for sm_75 to sm_90 "
                                 + "with CUDA 13 PTX; the driver may be older than the kernels): " + e.getMessage(), e);
                     }
-                    allocator = new CachingAllocator(this::synchronizeStream);
+                    long[] free = new long[1];
+                    long[] total = new long[1];
+                    JCudaDriver.cuMemGetInfo(free, total);
+                    allocator = new CachingAllocator(this::synchronizeStream, total[0]);
                     cublas = Cublas.tryCreate(stream);
                     deviceCount = 1; // Ember drives device 0; more devices are listed by the driver but unused
                 }
@@ -300,6 +303,16 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("unsupported array type " + array.getClass().getSimpleName());
         }
         CudaStorage s = (CudaStorage) allocate(t, n, deviceIndex);
+        if (n == 1) {
+            // a scalar (Java numbers in arithmetic arrive this way): a fill kernel carries the value as a launch
+            // parameter, so nothing waits, where a copy from pageable memory would synchronize the stream
+            double v = t == DType.FLOAT32 ? ((float[]) array)[0] : t == DType.FLOAT64 ? ((double[]) array)[0]
+                    : t == DType.INT64 ? ((long[]) array)[0] : ((boolean[]) array)[0] ? 1 : 0;
+            long lv = t == DType.INT64 ? ((long[]) array)[0] : (long) v;
+            Geo g = new Geo(Layout.contiguous(1));
+            launch("fill_" + suffix(t), 1, "[1]", g, v, lv, s.ptr);
+            return s;
+        }
         if (n > 0) {
             // the stream is a blocking stream, so this synchronous copy is ordered after queued kernels
             JCudaDriver.cuMemcpyHtoD(s.ptr, host, (long) n * elementSize(t));
