@@ -71,8 +71,8 @@ public final class TrainLeNet {
         }
         Path trainImages = data.resolve("train-images-idx3-ubyte.gz");
         if (!Files.exists(trainImages)) {
-            System.err.println("Fashion-MNIST not found in " + data + ". Install it with: sudo apt-get install "
-                    + "dataset-fashion-mnist (or pass --data DIR holding the four *-ubyte.gz files).");
+            System.err.println("Fashion-MNIST not found in " + data + ". Install it with: apt-get install "
+                    + "dataset-fashion-mnist (as root) (or pass --data DIR holding the four *-ubyte.gz files).");
             System.exit(1);
         }
         Device device = deviceSpec.equals("auto") ? autoDevice() : Device.of(deviceSpec);

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Assumptions;
  * {@code -Dember.cuda.required=true}, which turns a missing GPU into a failure.
  */
 final class CudaTestSupport {
+    private static boolean announced;
+
     private CudaTestSupport() {
     }
 
@@ -19,6 +21,11 @@ final class CudaTestSupport {
         if (!why.isEmpty()) {
             if (Boolean.getBoolean("ember.cuda.required")) {
                 Assertions.fail("CUDA is required (-Dember.cuda.required=true) but not usable: " + why);
+            }
+            if (!announced) {
+                announced = true;
+                System.out.println("CUDA tests skipped: CUDA is not usable here: " + why
+                        + " (run with -Dember.cuda.required=true to make this a failure)");
             }
             Assumptions.abort("CUDA not usable here, test skipped: " + why);
         }
