@@ -32,7 +32,7 @@ final class Cublas {
             loadFailure = "";
             return new Cublas(h);
         } catch (Throwable t) {
-            loadFailure = "cuBLAS unavailable: " + t;
+            loadFailure = "cuBLAS unavailable: " + CudaBackend.nativeCause(t);
             return null;
         }
     }

@@ -103,9 +103,28 @@ public final class CudaBackend implements Backend {
 
     private static String describeFailure(Throwable t) {
         if (t instanceof UnsatisfiedLinkError || t instanceof NoClassDefFoundError) {
-            return "the CUDA driver library or JCuda's native library could not be loaded (" + t.getMessage() + ")";
+            return "the CUDA driver library or JCuda's native library could not be loaded (" + nativeCause(t) + ")";
         }
         return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    /**
+     * The line that says which shared object is missing, out of JCuda's load error (which embeds whole stack
+     * traces in its message).
+     */
+    static String nativeCause(Throwable t) {
+        String m = String.valueOf(t.getMessage());
+        java.util.regex.Matcher so = java.util.regex.Pattern.compile("([\\w.+-]+\\.so[.\\d]*): cannot open shared object file[^\\n]*")
+                .matcher(m);
+        String last = null;
+        while (so.find()) {
+            last = so.group();
+        }
+        if (last != null) {
+            return last;
+        }
+        int nl = m.indexOf('\n');
+        return nl > 0 ? m.substring(0, nl) : m;
     }
 
     private static byte[] fatbinary() throws IOException {
