@@ -97,6 +97,52 @@ public final class Layout {
         return true;
     }
 
+    /**
+     * The same iteration over fewer dimensions: drops size-1 dimensions and merges neighbours that are
+     * contiguous in every layout (all of one shape), so a kernel walks long rows. Offsets are kept; the result has
+     * at least one dimension.
+     */
+    public static Layout[] coalesce(Layout... layouts) {
+        int k = layouts.length;
+        int[] s0 = layouts[0].shape;
+        int[] shape = new int[Math.max(1, s0.length)];
+        int[][] strides = new int[k][shape.length];
+        int n = 0;
+        for (int d = 0; d < s0.length; d++) {
+            if (s0[d] == 1) {
+                continue;
+            }
+            boolean merge = n > 0;
+            for (int o = 0; o < k && merge; o++) {
+                merge = (long) strides[o][n - 1] == (long) layouts[o].strides[d] * s0[d];
+            }
+            if (merge) {
+                shape[n - 1] *= s0[d];
+                for (int o = 0; o < k; o++) {
+                    strides[o][n - 1] = layouts[o].strides[d];
+                }
+            } else {
+                shape[n] = s0[d];
+                for (int o = 0; o < k; o++) {
+                    strides[o][n] = layouts[o].strides[d];
+                }
+                n++;
+            }
+        }
+        if (n == 0) {
+            shape[0] = s0.length == 0 || Layout.numel(s0) != 0 ? 1 : 0;
+            for (int o = 0; o < k; o++) {
+                strides[o][0] = 1;
+            }
+            n = 1;
+        }
+        Layout[] out = new Layout[k];
+        for (int o = 0; o < k; o++) {
+            out[o] = new Layout(java.util.Arrays.copyOf(shape, n), java.util.Arrays.copyOf(strides[o], n), layouts[o].offset);
+        }
+        return out;
+    }
+
     /** The largest storage index this layout touches plus one (0 for an empty layout). */
     public long extent() {
         long max = offset;

@@ -27,58 +27,15 @@ final class StridedLoop {
 
     StridedLoop(Layout... layouts) {
         int k = layouts.length;
-        int[] s0 = layouts[0].shape();
-        List<Integer> dims = new ArrayList<>();
-        for (int i = 0; i < s0.length; i++) {
-            if (s0[i] != 1) {
-                dims.add(i);
-            }
-        }
-        // merge dimension runs that are contiguous for all operands
-        List<int[]> merged = new ArrayList<>(); // {size, stride per operand...}
-        for (int d : dims) {
-            int[] entry = new int[1 + k];
-            entry[0] = s0[d];
-            for (int o = 0; o < k; o++) {
-                entry[1 + o] = layouts[o].stride(d);
-            }
-            if (!merged.isEmpty()) {
-                int[] prev = merged.get(merged.size() - 1);
-                boolean ok = true;
-                for (int o = 0; o < k; o++) {
-                    if ((long) prev[1 + o] != (long) entry[1 + o] * entry[0]) {
-                        ok = false;
-                        break;
-                    }
-                }
-                if (ok) {
-                    prev[0] *= entry[0];
-                    for (int o = 0; o < k; o++) {
-                        prev[1 + o] = entry[1 + o];
-                    }
-                    continue;
-                }
-            }
-            merged.add(entry);
-        }
-        if (merged.isEmpty()) {
-            int[] one = new int[1 + k];
-            one[0] = 1;
-            merged.add(one);
-        }
-        int n = merged.size();
-        shape = new int[n];
-        strides = new int[k][n];
-        for (int i = 0; i < n; i++) {
-            shape[i] = merged.get(i)[0];
-            for (int o = 0; o < k; o++) {
-                strides[o][i] = merged.get(i)[1 + o];
-            }
-        }
+        Layout[] merged = Layout.coalesce(layouts);
+        shape = merged[0].shape();
+        strides = new int[k][];
         offsets = new int[k];
         for (int o = 0; o < k; o++) {
-            offsets[o] = layouts[o].offset();
+            strides[o] = merged[o].strides();
+            offsets[o] = merged[o].offset();
         }
+        int n = shape.length;
         rowLength = shape[n - 1];
         long r = 1;
         for (int i = 0; i < n - 1; i++) {
