@@ -153,6 +153,15 @@ class GradcheckTest {
         t.add(check("crossEntropy", x -> dev.ember.nn.Functional.crossEntropy(x[0], target), r(3, 4)));
         t.add(check("crossEntropy label smoothing", x -> dev.ember.nn.Functional.crossEntropy(x[0], target, "sum", 0.1), r(3, 4)));
         t.add(check("nllLoss none", x -> dev.ember.nn.Functional.nllLoss(x[0].logSoftmax(1), target, "none"), r(3, 5)));
+        t.add(check("gelu tanh", x -> dev.ember.nn.Functional.gelu(x[0], "tanh"), r(-3.0, 3.0, 7)));
+        t.add(check("binaryCrossEntropy", x -> dev.ember.nn.Functional.binaryCrossEntropy(x[0], x[1], "mean"),
+                r(0.05, 0.95, 3, 2), r(0.0, 1.0, 3, 2)));
+        t.add(check("binaryCrossEntropyWithLogits", x -> dev.ember.nn.Functional.binaryCrossEntropyWithLogits(x[0], x[1],
+                "sum"), r(-3.0, 3.0, 5), r(0.0, 1.0, 5)));
+        t.add(check("dropout (fixed mask through the seed)", x -> {
+            Ember.manualSeed(5);
+            return dev.ember.nn.Functional.dropout(x[0], 0.3, true);
+        }, r(20)));
         return t;
     }
 

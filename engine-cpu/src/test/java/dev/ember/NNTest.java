@@ -118,6 +118,68 @@ class NNTest {
     }
 
     @Test
+    void adamAndAdamWFollowPyTorch() {
+        // PyTorch 1.13: w = [1., -2.]; 3 steps of Adam(lr=0.1) on sum(w^2) give [0.7015863060951233, -1.7006233930587769];
+        // one step of AdamW(lr=0.1, weight_decay=0.1) gives [0.89000004529953, -1.8799999952316284].
+        Tensor w = Tensor.tensor(new double[] {1.0, -2.0}).requiresGrad_(true);
+        dev.ember.optim.Adam adam = dev.ember.optim.Adam.adam(List.of(w), 0.1);
+        for (int i = 0; i < 3; i++) {
+            adam.zeroGrad();
+            w.pow(2).sum().backward();
+            adam.step();
+        }
+        assertTrue(w.allclose(Tensor.tensor(new double[] {0.7015863060951233, -1.7006233930587769}), 1e-6, 1e-7),
+                w.toString());
+        Tensor v = Tensor.tensor(new double[] {1.0, -2.0}).requiresGrad_(true);
+        dev.ember.optim.Adam adamW = dev.ember.optim.Adam.adamW(List.of(v), 0.1, 0.9, 0.999, 1e-8, 0.1);
+        v.pow(2).sum().backward();
+        adamW.step();
+        assertTrue(v.allclose(Tensor.tensor(new double[] {0.89000004529953, -1.8799999952316284}), 1e-6, 1e-7),
+                v.toString());
+    }
+
+    @Test
+    void geluAndBinaryCrossEntropyValues() {
+        // PyTorch 1.13: F.gelu([-1, 0.5, 2], approximate='tanh'), F.binary_cross_entropy([0.2, 0.9], [0, 1]),
+        // F.binary_cross_entropy_with_logits([-1.5, 2], [0, 1])
+        assertEquals("tensor([-0.1588,  0.3457,  1.9546])",
+                Functional.gelu(Tensor.tensor(new double[] {-1, 0.5, 2}), "tanh").toString());
+        assertEquals("tensor(0.1643)", Functional.binaryCrossEntropy(Tensor.tensor(new double[] {0.2, 0.9}),
+                Tensor.tensor(new double[] {0, 1}), "mean").toString());
+        assertEquals("tensor(0.1642)", Functional.binaryCrossEntropyWithLogits(Tensor.tensor(new double[] {-1.5, 2}),
+                Tensor.tensor(new double[] {0, 1}), "mean").toString());
+        assertThrows(UnsupportedOperationException.class, () -> Functional.gelu(Tensor.ones(1), "none"));
+    }
+
+    @Test
+    void stepLRSchedule() {
+        double[] lr = {0.1};
+        dev.ember.optim.StepLR s = new dev.ember.optim.StepLR(() -> lr[0], x -> lr[0] = x, 2, 0.5);
+        s.step();
+        assertEquals(0.1, lr[0], 1e-12);
+        s.step();
+        assertEquals(0.05, lr[0], 1e-12);
+        s.step();
+        s.step();
+        assertEquals(0.025, lr[0], 1e-12);
+    }
+
+    @Test
+    void dropoutIsSeededAndOnlyInTraining() {
+        Tensor x = Tensor.ones(1000);
+        dev.ember.nn.Dropout d = new dev.ember.nn.Dropout(0.25);
+        Ember.manualSeed(1);
+        Tensor a = d.forward(x);
+        Ember.manualSeed(1);
+        assertTrue(a.equal(d.forward(x)));
+        double kept = a.gt(0.0).sum().item();
+        assertEquals(750, kept, 60);
+        assertEquals(1000.0, a.sum().item(), 80, "kept elements are scaled by 1/(1-p)");
+        d.eval();
+        assertTrue(d.forward(x).equal(x));
+    }
+
+    @Test
     void crossEntropyValue() {
         Tensor logits = Tensor.tensor(new double[][] {{1, 2, 3}, {1, 0, -1}});
         Tensor target = Tensor.tensor(new long[] {2, 0});

@@ -104,6 +104,60 @@ public final class Functional {
         return x.tanh();
     }
 
+    /**
+     * GELU, as {@code F.gelu(x, approximate=...)}. Only {@code "tanh"} is implemented so far; the exact
+     * {@code "none"} form needs an erf kernel and is refused rather than silently approximated.
+     */
+    public static Tensor gelu(Tensor x, String approximate) {
+        if (!approximate.equals("tanh")) {
+            throw new UnsupportedOperationException("gelu(approximate='" + approximate + "') is not implemented yet; "
+                    + "use approximate='tanh'");
+        }
+        // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+        Tensor inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+        return x.mul(0.5).mul(inner.tanh().add(1.0));
+    }
+
+    /**
+     * Dropout: in training, zeroes each element with probability {@code p} (from the default generator) and scales
+     * the rest by {@code 1/(1-p)}; otherwise the identity.
+     */
+    public static Tensor dropout(Tensor x, double p, boolean training) {
+        if (p < 0 || p > 1) {
+            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
+        }
+        if (!training || p == 0) {
+            return x;
+        }
+        if (p == 1) {
+            return x.mul(0.0);
+        }
+        Tensor keep = x.randLike().ge(p);
+        return Tensor.where(keep, x.mul(1 / (1 - p)), 0.0);
+    }
+
+    /** Binary cross entropy of probabilities in [0, 1]; log terms are clamped at -100, as PyTorch. */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, String reduction) {
+        if (!java.util.Arrays.equals(input.shape(), target.shape())) {
+            throw new IllegalArgumentException("Using a target size (" + java.util.Arrays.toString(target.shape())
+                    + ") that is different to the input size (" + java.util.Arrays.toString(input.shape())
+                    + ") is deprecated. Please ensure they have the same size.");
+        }
+        Tensor logP = input.log().clampMin(-100);
+        Tensor log1mP = input.rsub(1.0).log().clampMin(-100);
+        return reduce(target.mul(logP).add(target.rsub(1.0).mul(log1mP)).neg(), reduction);
+    }
+
+    /** Binary cross entropy on logits, computed stably: {@code max(x,0) - x t + log(1 + exp(-|x|))}. */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, String reduction) {
+        if (!java.util.Arrays.equals(logits.shape(), target.shape())) {
+            throw new IllegalArgumentException("Target size (" + java.util.Arrays.toString(target.shape())
+                    + ") must be the same as input size (" + java.util.Arrays.toString(logits.shape()) + ")");
+        }
+        Tensor loss = logits.clampMin(0).sub(logits.mul(target)).add(logits.abs().neg().exp().add(1.0).log());
+        return reduce(loss, reduction);
+    }
+
     private static Tensor reduce(Tensor loss, String reduction) {
         switch (reduction) {
             case "mean": return loss.mean();
