@@ -167,6 +167,11 @@ public final class Tensor {
         return Creation.random(RandomKind.UNIFORM, shape, DType.FLOAT32, 0, 1, Generator.DEFAULT);
     }
 
+    /** Uniform on [0, 1) of a floating type, from the default generator. */
+    public static Tensor rand(DType dtype, int... shape) {
+        return Creation.random(RandomKind.UNIFORM, shape, dtype, 0, 1, Generator.DEFAULT);
+    }
+
     /** Uniform on [0, 1) of a floating type from a generator. */
     public static Tensor rand(Generator generator, DType dtype, int... shape) {
         return Creation.random(RandomKind.UNIFORM, shape, dtype, 0, 1, generator);
@@ -175,6 +180,11 @@ public final class Tensor {
     /** Standard normal, float32, from the default generator. */
     public static Tensor randn(int... shape) {
         return Creation.random(RandomKind.NORMAL, shape, DType.FLOAT32, 0, 1, Generator.DEFAULT);
+    }
+
+    /** Standard normal of a floating type, from the default generator. */
+    public static Tensor randn(DType dtype, int... shape) {
+        return Creation.random(RandomKind.NORMAL, shape, dtype, 0, 1, Generator.DEFAULT);
     }
 
     /** Standard normal of a floating type from a generator. */
@@ -817,6 +827,11 @@ public final class Tensor {
 
     /** {@code this += value}, in place. */
     public Tensor add_(double value) {
+        return add_(Creation.wrap(value, device));
+    }
+
+    /** {@code this += value} with an integral scalar, in place (int64 tensors stay int64). */
+    public Tensor add_(long value) {
         return add_(Creation.wrap(value, device));
     }
 

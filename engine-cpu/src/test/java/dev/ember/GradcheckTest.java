@@ -153,6 +153,12 @@ class GradcheckTest {
         t.add(check("crossEntropy", x -> dev.ember.nn.Functional.crossEntropy(x[0], target), r(3, 4)));
         t.add(check("crossEntropy label smoothing", x -> dev.ember.nn.Functional.crossEntropy(x[0], target, "sum", 0.1), r(3, 4)));
         t.add(check("nllLoss none", x -> dev.ember.nn.Functional.nllLoss(x[0].logSoftmax(1), target, "none"), r(3, 5)));
+        t.add(check("batchNorm training", x -> dev.ember.nn.Functional.batchNorm(x[0], null, null, x[1], x[2], true, 0.1, 1e-5),
+                r(3, 2, 2, 3), r(2), r(2)));
+        Tensor rm = Tensor.tensor(new double[] {0.1, -0.2}, DType.FLOAT64);
+        Tensor rv = Tensor.tensor(new double[] {0.5, 1.5}, DType.FLOAT64);
+        t.add(check("batchNorm eval", x -> dev.ember.nn.Functional.batchNorm(x[0], rm, rv, x[1], x[2], false, 0.1, 1e-5),
+                r(3, 2, 2, 3), r(2), r(2)));
         t.add(check("gelu tanh", x -> dev.ember.nn.Functional.gelu(x[0], "tanh"), r(-3.0, 3.0, 7)));
         t.add(check("binaryCrossEntropy", x -> dev.ember.nn.Functional.binaryCrossEntropy(x[0], x[1], "mean"),
                 r(0.05, 0.95, 3, 2), r(0.0, 1.0, 3, 2)));

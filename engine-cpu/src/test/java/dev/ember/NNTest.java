@@ -152,6 +152,22 @@ class NNTest {
     }
 
     @Test
+    void batchNormTrainingAndEvalMatchPyTorch() {
+        dev.ember.nn.BatchNorm2d bn = new dev.ember.nn.BatchNorm2d(3);
+        Tensor x = Tensor.arange(0, 24, 1, DType.FLOAT32).reshape(2, 3, 2, 2).sin();
+        Tensor y = bn.forward(x);
+        // PyTorch 1.13, the same input: per-channel sums of the output are zero; running statistics after one batch
+        assertTrue(y.sum(new int[] {0, 2, 3}, false).abs().max().item() < 1e-5);
+        Map<String, Tensor> state = bn.stateDict();
+        assertEquals("tensor([ 0.0427, -0.0399,  0.0094])", state.get("running_mean").toString());
+        assertEquals("tensor([0.9281, 0.9332, 0.9661])", state.get("running_var").toString());
+        assertEquals("tensor(1)", state.get("num_batches_tracked").toString());
+        bn.eval();
+        assertEquals("tensor([[-0.0443,  0.8291],\n        [ 0.8995,  0.1022]], grad_fn=<SelectBackward0>)",
+                bn.forward(x).get(0, 0).toString());
+    }
+
+    @Test
     void stepLRSchedule() {
         double[] lr = {0.1};
         dev.ember.optim.StepLR s = new dev.ember.optim.StepLR(() -> lr[0], x -> lr[0] = x, 2, 0.5);

@@ -22,6 +22,7 @@ import java.util.Locale;
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.ember.bench.TrainLeNet \
  *     [--epochs 3] [--batch-size 64] [--lr 0.02] [--device cpu|cuda|auto] [--data /usr/share/datasets/fashion-mnist]
+ *     [--save lenet.safetensors]
  * </pre>
  * The data are Debian's {@code dataset-fashion-mnist} package ({@code apt-get install dataset-fashion-mnist}).
  */
@@ -56,6 +57,7 @@ public final class TrainLeNet {
         double lr = 0.02;
         String deviceSpec = "auto";
         Path data = Path.of("/usr/share/datasets/fashion-mnist");
+        Path save = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--epochs": epochs = Integer.parseInt(args[++i]); break;
@@ -63,9 +65,10 @@ public final class TrainLeNet {
                 case "--lr": lr = Double.parseDouble(args[++i]); break;
                 case "--device": deviceSpec = args[++i]; break;
                 case "--data": data = Path.of(args[++i]); break;
+                case "--save": save = Path.of(args[++i]); break;
                 default:
                     System.err.println("unknown option " + args[i]
-                            + "; options: --epochs N --batch-size N --lr X --device cpu|cuda|auto --data DIR");
+                            + "; options: --epochs N --batch-size N --lr X --device cpu|cuda|auto --data DIR --save FILE");
                     System.exit(2);
             }
         }
@@ -128,6 +131,10 @@ public final class TrainLeNet {
             if (epoch == epochs) {
                 System.out.printf(Locale.ROOT, "test accuracy: %.4f%n", acc);
             }
+        }
+        if (save != null) {
+            dev.ember.nn.Safetensors.save(net.stateDict(), save);
+            System.out.println("saved the weights to " + save + " (safetensors; loads in PyTorch with safetensors.torch.load_file)");
         }
     }
 

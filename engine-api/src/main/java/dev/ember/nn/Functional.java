@@ -158,6 +158,65 @@ public final class Functional {
         return reduce(loss, reduction);
     }
 
+    /**
+     * Batch normalization over dimension 1 of an input of rank 2 to 4, as {@code F.batch_norm}. In training it
+     * normalizes with the batch's mean and biased variance and, when running statistics are given, updates them in
+     * place with the unbiased variance ({@code running = (1 - momentum) running + momentum batch}); otherwise it uses
+     * the running statistics. {@code weight} and {@code bias} may be null.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, double momentum, double eps) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("batch_norm: expected 2D or more input (got " + x.dim() + "D input)");
+        }
+        int c = x.size(1);
+        for (Tensor t : new Tensor[] {runningMean, runningVar, weight, bias}) {
+            if (t != null && t.numel() != c) {
+                throw new IllegalArgumentException("batch_norm: running_mean, running_var, weight and bias should contain "
+                        + c + " elements (the input's channels), got " + t.numel());
+            }
+        }
+        int[] reduced = new int[x.dim() - 1];
+        reduced[0] = 0;
+        for (int i = 2; i < x.dim(); i++) {
+            reduced[i - 1] = i;
+        }
+        int[] bshape = new int[x.dim()];
+        java.util.Arrays.fill(bshape, 1);
+        bshape[1] = c;
+        Tensor mean;
+        Tensor var;
+        if (training) {
+            long count = x.numel() / c;
+            if (count <= 1) {
+                throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
+                        + java.util.Arrays.toString(x.shape()));
+            }
+            mean = x.mean(reduced, true);
+            var = x.var(reduced, 0, true);
+            if (runningMean != null && runningVar != null) {
+                try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
+                    runningMean.mul_(1 - momentum).add_(mean.detach().reshape(c), momentum);
+                    runningVar.mul_(1 - momentum).add_(var.detach().reshape(c).mul((double) count / (count - 1)), momentum);
+                }
+            }
+        } else {
+            if (runningMean == null || runningVar == null) {
+                throw new IllegalArgumentException("batch_norm in eval mode needs running_mean and running_var");
+            }
+            mean = runningMean.reshape(bshape);
+            var = runningVar.reshape(bshape);
+        }
+        Tensor y = x.sub(mean).div(var.add(eps).sqrt());
+        if (weight != null) {
+            y = y.mul(weight.reshape(bshape));
+        }
+        if (bias != null) {
+            y = y.add(bias.reshape(bshape));
+        }
+        return y;
+    }
+
     private static Tensor reduce(Tensor loss, String reduction) {
         switch (reduction) {
             case "mean": return loss.mean();

@@ -133,7 +133,11 @@ public abstract class Module {
     }
 
     private void moveBuffers(Device device) {
-        buffers.replaceAll((k, v) -> v == null ? null : v.to(device));
+        for (Tensor b : buffers.values()) {
+            if (b != null) {
+                b.setData(b.to(device)); // in place, so layers holding their buffers keep valid references
+            }
+        }
         children.values().forEach(m -> m.moveBuffers(device));
     }
 
