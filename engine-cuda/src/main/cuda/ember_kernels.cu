@@ -296,6 +296,66 @@ __device__ void reduceK(Geo outG, Geo redG, int op, int integral, const T* src, 
         __syncthreads();
     }
 }
+// Two passes for few outputs over many elements (a full sum, say): pass 1 gives each (output, part) pair a block
+// that reduces one slice of the reduced range into partials[out * parts + part]; pass 2 combines the parts.
+template <typename T>
+__device__ void reducePartialK(Geo outG, Geo redG, int op, int integral, const T* src, Acc* partials, int parts) {
+    __shared__ Acc sh[RED_THREADS];
+    int out = blockIdx.x / parts;
+    int part = blockIdx.x % parts;
+    if (out >= outG.numel) return;
+    int chunk = (redG.numel + parts - 1) / parts;
+    int begin = part * chunk;
+    int end = min(redG.numel, begin + chunk);
+    int off[2]; locate<2>(outG, out, off);
+    Acc acc; acc.v = 0; acc.l = 0; acc.idx = 0; acc.any = 0;
+    for (int r = begin + threadIdx.x; r < end; r += blockDim.x) {
+        int roff[1]; locate<1>(redG, r, roff);
+        T x = src[off[1] + roff[0]];
+        Acc e; e.v = toD(x); e.l = (i64) x; e.idx = r; e.any = 1;
+        acc = combine(op, integral, acc, e);
+    }
+    sh[threadIdx.x] = acc;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) sh[threadIdx.x] = combine(op, integral, sh[threadIdx.x], sh[threadIdx.x + s]);
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) partials[blockIdx.x] = sh[0];
+}
+
+template <typename D>
+__device__ void reduceFinishK(Geo outG, int op, int integral, const Acc* partials, int parts, D* dst) {
+    __shared__ Acc sh[RED_THREADS];
+    for (int out = blockIdx.x; out < outG.numel; out += gridDim.x) {
+        Acc acc; acc.v = 0; acc.l = 0; acc.idx = 0; acc.any = 0;
+        for (int p = threadIdx.x; p < parts; p += blockDim.x) acc = combine(op, integral, acc, partials[out * parts + p]);
+        sh[threadIdx.x] = acc;
+        __syncthreads();
+        for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+            if (threadIdx.x < s) sh[threadIdx.x] = combine(op, integral, sh[threadIdx.x], sh[threadIdx.x + s]);
+            __syncthreads();
+        }
+        if (threadIdx.x == 0) {
+            int off[2]; locate<2>(outG, out, off);
+            Acc a = sh[0];
+            if (!a.any) { a.v = op == 1 ? 1.0 : 0.0; a.l = op == 1 ? 1 : 0; }
+            if (op >= 4) dst[off[0]] = (D) a.idx;
+            else if (integral) dst[off[0]] = fromL<D>(a.l);
+            else dst[off[0]] = fromD<D>(a.v);
+        }
+        __syncthreads();
+    }
+}
+
+#define REDUCE2(NAME, S, D, INTEGRAL) \
+extern "C" __global__ void NAME##_partial(Geo o, Geo r, int op, const S* s, Acc* p, int parts) { reducePartialK(o, r, op, INTEGRAL, s, p, parts); } \
+extern "C" __global__ void NAME##_finish(Geo o, int op, const Acc* p, int parts, D* d) { reduceFinishK(o, op, INTEGRAL, p, parts, d); }
+REDUCE2(reduce_f32, float, float, 0) REDUCE2(reduce_f64, double, double, 0) REDUCE2(reduce_i64, i64, i64, 1)
+REDUCE2(reduce_u8_i64, u8, i64, 1) REDUCE2(reduce_u8, u8, u8, 1)
+REDUCE2(argreduce_f32, float, i64, 0) REDUCE2(argreduce_f64, double, i64, 0) REDUCE2(argreduce_i64, i64, i64, 1)
+REDUCE2(argreduce_u8, u8, i64, 1)
+
 extern "C" __global__ void reduce_f32(Geo o, Geo r, int op, const float* s, float* d) { reduceK(o, r, op, 0, s, d); }
 extern "C" __global__ void reduce_f64(Geo o, Geo r, int op, const double* s, double* d) { reduceK(o, r, op, 0, s, d); }
 extern "C" __global__ void reduce_i64(Geo o, Geo r, int op, const i64* s, i64* d) { reduceK(o, r, op, 1, s, d); }

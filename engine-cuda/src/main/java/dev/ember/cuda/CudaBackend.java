@@ -34,6 +34,8 @@ import java.util.Map;
 public final class CudaBackend implements Backend {
     private static final int THREADS = 256;
     private static final int MAX_BLOCKS = 65535;
+    /** sizeof(struct Acc) in the kernels: double, two long longs, an int, padded to 8. */
+    private static final int ACC_BYTES = 32;
 
     private final Object initLock = new Object();
     private volatile boolean initialized;
@@ -488,10 +490,21 @@ public final class CudaBackend implements Backend {
         } else {
             kernel = "reduce_" + suffix(s.dtype);
         }
-        int blocks = Math.max(1, Math.min(MAX_BLOCKS, outG.numel));
         if (outG.numel == 0) {
             return;
         }
+        // few outputs over many elements: split each reduction over several blocks, then combine (two passes)
+        int parts = outG.numel < 1024 ? Math.min(1024, redG.numel / 8192) : 1;
+        if (parts >= 2) {
+            try (CudaStorage partials = (CudaStorage) allocate(DType.INT64, (long) outG.numel * parts * ACC_BYTES / 8, 0)) {
+                launchGrid(kernel + "_partial", outG.numel * parts, 1, 1, THREADS, 1, srcLayout.toString(), outG, redG,
+                        op.ordinal(), s.ptr, partials.ptr, parts);
+                launchGrid(kernel + "_finish", Math.min(MAX_BLOCKS, outG.numel), 1, 1, THREADS, 1, srcLayout.toString(), outG,
+                        op.ordinal(), partials.ptr, parts, d.ptr);
+            }
+            return;
+        }
+        int blocks = Math.max(1, Math.min(MAX_BLOCKS, outG.numel));
         launchGrid(kernel, blocks, 1, 1, THREADS, 1, srcLayout.toString(), outG, redG, op.ordinal(), s.ptr, d.ptr);
     }
 

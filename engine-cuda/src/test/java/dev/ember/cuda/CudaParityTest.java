@@ -144,6 +144,9 @@ class CudaParityTest {
         List<DynamicTest> t = new ArrayList<>();
         t.add(p("sum all", x -> x[0].sum(), r(1001, 3)));
         t.add(p("sum dims", x -> x[0].sum(new int[] {0, 2}, true), r(7, 5, 9)));
+        t.add(p("sum of many elements (two passes)", x -> x[0].sum(), r(301, 1003)));
+        t.add(p("max and argmax of many elements", x -> x[0].max().add(x[0].reshape(-1).argmax().toFloat()), r(257, 999)));
+        t.add(p("mean over batch and space, few channels", x -> x[0].mean(new int[] {0, 2, 3}, false), r(16, 3, 61, 67)));
         t.add(p("sum of a transpose", x -> x[0].t().sum(1), r(33, 17)));
         t.add(p("mean", x -> x[0].mean(new int[] {1}, false), r(9, 301)));
         t.add(p("var", x -> x[0].var(new int[] {0}, 1, false), r(50, 3)));
