@@ -196,6 +196,51 @@ class CudaParityTest {
         return t;
     }
 
+    /** Note 000's LeNet, as trained by TrainLeNet (conv1 padded by 2 for 28x28 input). */
+    private static final class LeNet extends dev.ember.nn.Module {
+        final dev.ember.nn.Conv2d conv1 = registerModule("conv1", new dev.ember.nn.Conv2d(1, 6, new int[] {5, 5},
+                new int[] {1, 1}, new int[] {2, 2}, new int[] {1, 1}, 1, true));
+        final dev.ember.nn.Conv2d conv2 = registerModule("conv2", new dev.ember.nn.Conv2d(6, 16, 5));
+        final dev.ember.nn.Linear fc1 = registerModule("fc1", new dev.ember.nn.Linear(400, 120));
+        final dev.ember.nn.Linear fc2 = registerModule("fc2", new dev.ember.nn.Linear(120, 84));
+        final dev.ember.nn.Linear fc3 = registerModule("fc3", new dev.ember.nn.Linear(84, 10));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = dev.ember.nn.Functional.maxPool2d(conv1.forward(x).relu(), 2);
+            x = dev.ember.nn.Functional.maxPool2d(conv2.forward(x).relu(), 2);
+            x = x.flatten(1, -1);
+            return fc3.forward(fc2.forward(fc1.forward(x).relu()).relu());
+        }
+    }
+
+    @Test
+    void leNetTrainingStepsGiveTheSameLossesOnBothBackends() {
+        LeNet cpu = new LeNet();
+        LeNet gpu = new LeNet();
+        gpu.loadStateDict(cpu.stateDict());
+        gpu.to(GPU);
+        dev.ember.optim.SGD optCpu = new dev.ember.optim.SGD(cpu.parameters(), 0.05, 0.9, 0, 0, false);
+        dev.ember.optim.SGD optGpu = new dev.ember.optim.SGD(gpu.parameters(), 0.05, 0.9, 0, 0, false);
+        Generator g = new Generator(77);
+        for (int step = 0; step < 5; step++) {
+            Tensor x = Tensor.randn(g, DType.FLOAT32, 16, 1, 28, 28);
+            Tensor y = Tensor.randint(0, 10, 16);
+            optCpu.zeroGrad();
+            Tensor lossCpu = dev.ember.nn.Functional.crossEntropy(cpu.forward(x), y);
+            lossCpu.backward();
+            optCpu.step();
+            optGpu.zeroGrad();
+            Tensor lossGpu = dev.ember.nn.Functional.crossEntropy(gpu.forward(x.to(GPU)), y.to(GPU));
+            lossGpu.backward();
+            optGpu.step();
+            assertEquals(lossCpu.item(), lossGpu.item(), 1e-4 * Math.max(1, Math.abs(lossCpu.item())), "loss at step " + step);
+        }
+        for (java.util.Map.Entry<String, Tensor> e : cpu.stateDict().entrySet()) {
+            assertClose("weights after 5 steps: " + e.getKey(), e.getValue(), gpu.stateDict().get(e.getKey()).cpu());
+        }
+    }
+
     @Test
     void bothMatmulPathsAgree() {
         Tensor a = r(130, 257);
