@@ -1,0 +1,76 @@
+package dev.ember.bench;
+
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.Generator;
+import dev.ember.Tensor;
+import dev.ember.nn.Functional;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Memory-bound kernels. GB/s: broadcast add of [4096, 4096] + [4096] moves 2 x 64 MiB (read x, write out);
+ * max pooling 2x2 of [64, 64, 56, 56] reads 51.4 MB and writes 12.8 MB of values and 25.7 MB of int64 indices;
+ * its backward reads 12.8 + 25.7 MB and writes 51.4 MB.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class MemoryBoundBenchmark {
+    @Param({"cpu"})
+    public String backend;
+
+    private Tensor x;
+    private Tensor row;
+    private Tensor pin;
+    private Tensor pinGrad;
+    private Device device;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        device = BenchSupport.device(backend);
+        Generator g = new Generator(1);
+        x = Tensor.randn(g, DType.FLOAT32, 4096, 4096).to(device);
+        row = Tensor.randn(g, DType.FLOAT32, 4096).to(device);
+        pin = Tensor.randn(g, DType.FLOAT32, 64, 64, 56, 56).to(device).requiresGrad_(true);
+        pinGrad = Tensor.ones(64, 64, 28, 28).to(device);
+    }
+
+    @Benchmark
+    public Tensor broadcastAdd() {
+        Tensor y = x.add(row);
+        BenchSupport.sync(device);
+        return y;
+    }
+
+    @Benchmark
+    public Tensor maxPoolForward() {
+        Tensor y = Functional.maxPool2d(pin.detach(), 2);
+        BenchSupport.sync(device);
+        return y;
+    }
+
+    @Benchmark
+    public Tensor maxPoolForwardBackward() {
+        pin.setGrad(null);
+        Tensor y = Functional.maxPool2d(pin, 2);
+        y.backward(pinGrad);
+        BenchSupport.sync(device);
+        return pin.grad();
+    }
+}
