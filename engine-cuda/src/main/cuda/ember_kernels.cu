@@ -62,6 +62,7 @@ __device__ __forceinline__ float unaryF(int op, float x) {
         case 11: return floorf(x);
         case 12: return ceilf(x);
         case 13: return rintf(x);
+        case 17: return erff(x);
         default: return 1.f / x;
     }
 }
@@ -82,6 +83,7 @@ __device__ __forceinline__ double unaryD(int op, double x) {
         case 11: return floor(x);
         case 12: return ceil(x);
         case 13: return rint(x);
+        case 17: return erf(x);
         default: return 1.0 / x;
     }
 }

@@ -375,7 +375,8 @@ final class ArithmeticOps {
         RELU(UnaryOp.RELU, "ReluBackward0", false),
         FLOOR(UnaryOp.FLOOR, "FloorBackward0", false),
         CEIL(UnaryOp.CEIL, "CeilBackward0", false),
-        ROUND(UnaryOp.ROUND, "RoundBackward0", false);
+        ROUND(UnaryOp.ROUND, "RoundBackward0", false),
+        ERF(UnaryOp.ERF, "ErfBackward0", true);
 
         final UnaryOp kernel;
         final String nodeName;
@@ -396,7 +397,7 @@ final class ArithmeticOps {
         }
         DType t = fn.floating && !a.dtype.isFloatingPoint() ? DType.FLOAT32 : a.dtype;
         Tensor out = unaryKernel(fn.kernel, cast(a, t), t);
-        boolean usesInput = fn == Fn.LOG || fn == Fn.ABS || fn == Fn.SIN || fn == Fn.COS;
+        boolean usesInput = fn == Fn.LOG || fn == Fn.ABS || fn == Fn.SIN || fn == Fn.COS || fn == Fn.ERF;
         boolean usesOutput = fn == Fn.EXP || fn == Fn.SQRT || fn == Fn.RECIPROCAL || fn == Fn.SIGMOID
                 || fn == Fn.TANH || fn == Fn.RELU;
         return record(out, fn.nodeName, new Tensor[] {a}, n -> {
@@ -438,6 +439,10 @@ final class ArithmeticOps {
             }
             case RELU:
                 return Tensor.where(sy.get().gt(0.0), g, g.mul(0.0));
+            case ERF: {
+                Tensor x = sx.get();
+                return g.mul(x.mul(x).neg().exp().mul(2 / Math.sqrt(Math.PI)));
+            }
             default: // sign, floor, ceil, round: zero almost everywhere
                 return g.mul(0.0);
         }

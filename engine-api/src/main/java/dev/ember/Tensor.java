@@ -641,6 +641,11 @@ public final class Tensor {
         return ArithmeticOps.unary(this, ArithmeticOps.Fn.COS);
     }
 
+    /** The error function. */
+    public Tensor erf() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.ERF);
+    }
+
     /** {@code 1 / (1 + exp(-this))}. */
     public Tensor sigmoid() {
         return ArithmeticOps.unary(this, ArithmeticOps.Fn.SIGMOID);

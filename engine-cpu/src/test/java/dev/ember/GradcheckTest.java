@@ -159,6 +159,8 @@ class GradcheckTest {
         Tensor rv = Tensor.tensor(new double[] {0.5, 1.5}, DType.FLOAT64);
         t.add(check("batchNorm eval", x -> dev.ember.nn.Functional.batchNorm(x[0], rm, rv, x[1], x[2], false, 0.1, 1e-5),
                 r(3, 2, 2, 3), r(2), r(2)));
+        t.add(check("erf", x -> x[0].erf(), r(-3.0, 3.0, 9)));
+        t.add(check("gelu exact", x -> dev.ember.nn.Functional.gelu(x[0]), r(-3.0, 3.0, 7)));
         t.add(check("gelu tanh", x -> dev.ember.nn.Functional.gelu(x[0], "tanh"), r(-3.0, 3.0, 7)));
         t.add(check("binaryCrossEntropy", x -> dev.ember.nn.Functional.binaryCrossEntropy(x[0], x[1], "mean"),
                 r(0.05, 0.95, 3, 2), r(0.0, 1.0, 3, 2)));

@@ -148,7 +148,9 @@ class NNTest {
                 Tensor.tensor(new double[] {0, 1}), "mean").toString());
         assertEquals("tensor(0.1642)", Functional.binaryCrossEntropyWithLogits(Tensor.tensor(new double[] {-1.5, 2}),
                 Tensor.tensor(new double[] {0, 1}), "mean").toString());
-        assertThrows(UnsupportedOperationException.class, () -> Functional.gelu(Tensor.ones(1), "none"));
+        // exact GELU, F.gelu([-1, 0.5, 2])
+        assertEquals("tensor([-0.1587,  0.3457,  1.9545])", Functional.gelu(Tensor.tensor(new double[] {-1, 0.5, 2})).toString());
+        assertThrows(IllegalArgumentException.class, () -> Functional.gelu(Tensor.ones(1), "exact"));
     }
 
     @Test
@@ -165,6 +167,18 @@ class NNTest {
         bn.eval();
         assertEquals("tensor([[-0.0443,  0.8291],\n        [ 0.8995,  0.1022]], grad_fn=<SelectBackward0>)",
                 bn.forward(x).get(0, 0).toString());
+    }
+
+    @Test
+    void erfMatchesPythonsMathErf() {
+        // Python's math.erf at these points
+        double[] x = {0.1, 1.0, 2.4, 2.6, 3.5, 5.0, -1.3};
+        double[] want = {0.1124629160182849, 0.8427007929497149, 0.999311486103355, 0.9997639655834707,
+            0.9999992569016276, 0.9999999999984626, -0.9340079449406524};
+        double[] got = Tensor.tensor(x, DType.FLOAT64).erf().toDoubleArray();
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(want[i], got[i], 1e-15, "erf(" + x[i] + ")");
+        }
     }
 
     @Test

@@ -6,5 +6,7 @@ public enum UnaryOp {
     /** Output is bool. */
     LOGICAL_NOT,
     /** Output is bool: not NaN and not infinite. */
-    ISFINITE
+    ISFINITE,
+    /** The error function. */
+    ERF
 }

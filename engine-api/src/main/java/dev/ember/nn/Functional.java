@@ -104,14 +104,18 @@ public final class Functional {
         return x.tanh();
     }
 
-    /**
-     * GELU, as {@code F.gelu(x, approximate=...)}. Only {@code "tanh"} is implemented so far; the exact
-     * {@code "none"} form needs an erf kernel and is refused rather than silently approximated.
-     */
+    /** GELU, exact: {@code x * (1 + erf(x / sqrt 2)) / 2}, as {@code F.gelu(x)}. */
+    public static Tensor gelu(Tensor x) {
+        return gelu(x, "none");
+    }
+
+    /** GELU, as {@code F.gelu(x, approximate=...)}: {@code "none"} (exact, with erf) or {@code "tanh"}. */
     public static Tensor gelu(Tensor x, String approximate) {
+        if (approximate.equals("none")) {
+            return x.mul(x.mul(1 / Math.sqrt(2)).erf().add(1.0)).mul(0.5);
+        }
         if (!approximate.equals("tanh")) {
-            throw new UnsupportedOperationException("gelu(approximate='" + approximate + "') is not implemented yet; "
-                    + "use approximate='tanh'");
+            throw new IllegalArgumentException("approximate argument must be either none or tanh.");
         }
         // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
         Tensor inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));

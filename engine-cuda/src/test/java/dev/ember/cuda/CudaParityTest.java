@@ -115,6 +115,7 @@ class CudaParityTest {
         t.add(p("sqrt", x -> x[0].sqrt(), r(0.1, 3, 29)));
         t.add(p("reciprocal", x -> x[0].reciprocal(), r(0.5, 3, 29)));
         t.add(p("clamp", x -> x[0].clamp(-0.3, 0.4), r(101)));
+        t.add(p("erf and exact gelu", x -> dev.ember.nn.Functional.gelu(x[0]).add(x[0].erf()), r(-3.0, 3.0, 57)));
         t.add(p("maximum", x -> x[0].maximum(x[1]), r(11, 13), r(13)));
         t.add(p("minimum", x -> x[0].minimum(x[1]), r(11, 13), r(11, 1)));
         t.add(p("where", x -> Tensor.where(x[0].gt(0.0), x[0], x[1]), r(9, 4), r(4)));
