@@ -2,7 +2,7 @@ package dev.ember;
 
 import dev.ember.nn.Conv2d;
 import dev.ember.nn.Functional;
-import dev.ember.nn.Layers;
+
 import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
 import dev.ember.optim.SGD;
@@ -54,7 +54,7 @@ class NNTest {
 
     @Test
     void moduleRegistryStateDictAndZeroGrad() {
-        Module net = new Layers.Sequential(new Conv2d(1, 2, 3), Layers.relu(), Layers.flatten(), new Linear(8, 3));
+        Module net = new dev.ember.nn.Sequential(new Conv2d(1, 2, 3), new dev.ember.nn.ReLU(), new dev.ember.nn.Flatten(), new Linear(8, 3));
         Map<String, Tensor> named = net.namedParameters();
         assertEquals(List.of("0.weight", "0.bias", "3.weight", "3.bias"), List.copyOf(named.keySet()));
         assertTrue(named.get("0.weight").isParameter());
@@ -65,7 +65,7 @@ class NNTest {
         net.zeroGrad();
         assertEquals(null, named.get("3.bias").grad());
 
-        Module other = new Layers.Sequential(new Conv2d(1, 2, 3), Layers.relu(), Layers.flatten(), new Linear(8, 3));
+        Module other = new dev.ember.nn.Sequential(new Conv2d(1, 2, 3), new dev.ember.nn.ReLU(), new dev.ember.nn.Flatten(), new Linear(8, 3));
         other.loadStateDict(net.stateDict());
         Tensor in = Tensor.randn(1, 1, 4, 4);
         assertTrue(other.forward(in).equal(net.forward(in)));
@@ -179,6 +179,20 @@ class NNTest {
         for (int i = 0; i < x.length; i++) {
             assertEquals(want[i], got[i], 1e-15, "erf(" + x[i] + ")");
         }
+    }
+
+    @Test
+    void layerClassesCarryPyTorchsNames() {
+        Tensor x = Tensor.randn(2, 3, 8, 8);
+        assertTrue(new dev.ember.nn.MaxPool2d(2).forward(x).equal(Functional.maxPool2d(x, 2)));
+        assertTrue(new dev.ember.nn.AvgPool2d(2).forward(x).equal(Functional.avgPool2d(x, 2)));
+        assertTrue(new dev.ember.nn.ReLU().forward(x).equal(x.relu()));
+        assertTrue(new dev.ember.nn.Sigmoid().forward(x).equal(x.sigmoid()));
+        assertTrue(new dev.ember.nn.Tanh().forward(x).equal(x.tanh()));
+        assertArrayEquals(new int[] {2, 192}, new dev.ember.nn.Flatten().forward(x).shape());
+        assertEquals("MaxPool2d(kernel_size=[2], stride=[2], padding=[0], dilation=[1], ceil_mode=False): expected 3D or 4D "
+                + "input, got shape [8, 8]", assertThrows(IllegalArgumentException.class,
+                        () -> new dev.ember.nn.MaxPool2d(2).forward(Tensor.zeros(8, 8))).getMessage());
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.ember;
 
 import dev.ember.nn.Conv2d;
-import dev.ember.nn.Layers;
+
 import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
 import dev.ember.nn.Safetensors;
@@ -26,7 +26,7 @@ class SafetensorsTest {
     }
 
     private static Module model() {
-        return new Layers.Sequential(new Conv2d(1, 2, 3), Layers.relu(), Layers.flatten(), new Linear(8, 3));
+        return new dev.ember.nn.Sequential(new Conv2d(1, 2, 3), new dev.ember.nn.ReLU(), new dev.ember.nn.Flatten(), new Linear(8, 3));
     }
 
     @Test

@@ -1,0 +1,30 @@
+package dev.ember.nn;
+
+import dev.ember.Tensor;
+
+/** {@code torch.nn.Flatten}: flattens dimensions {@code startDim..endDim} (default 1..-1). */
+public final class Flatten extends Module {
+    private final int startDim;
+    private final int endDim;
+
+    /** Flattens all but the batch dimension. */
+    public Flatten() {
+        this(1, -1);
+    }
+
+    /** Flattens dimensions {@code startDim..endDim}. */
+    public Flatten(int startDim, int endDim) {
+        this.startDim = startDim;
+        this.endDim = endDim;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return input.flatten(startDim, endDim);
+    }
+
+    @Override
+    public String toString() {
+        return "Flatten(start_dim=" + startDim + ", end_dim=" + endDim + ")";
+    }
+}

@@ -1,0 +1,41 @@
+package dev.ember.nn;
+
+import dev.ember.Tensor;
+
+/** {@code torch.nn.MaxPool2d}. */
+public final class MaxPool2d extends Module {
+    private final int[] kernel;
+    private final int[] stride;
+    private final int[] padding;
+    private final int[] dilation;
+    private final boolean ceilMode;
+
+    /** Square window; stride = window; no padding. */
+    public MaxPool2d(int kernel) {
+        this(new int[] {kernel}, new int[] {kernel}, new int[] {0}, new int[] {1}, false);
+    }
+
+    /** Every option (each one int or a pair). */
+    public MaxPool2d(int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        this.kernel = kernel.clone();
+        this.stride = stride.clone();
+        this.padding = padding.clone();
+        this.dilation = dilation.clone();
+        this.ceilMode = ceilMode;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        if (input.dim() != 3 && input.dim() != 4) {
+            throw new IllegalArgumentException(this + ": expected 3D or 4D input, got shape " + java.util.Arrays.toString(input.shape()));
+        }
+        return Tensor.maxPool2dWithIndices(input, kernel, stride, padding, dilation, ceilMode).values();
+    }
+
+    @Override
+    public String toString() {
+        return "MaxPool2d(kernel_size=" + java.util.Arrays.toString(kernel) + ", stride=" + java.util.Arrays.toString(stride)
+                + ", padding=" + java.util.Arrays.toString(padding) + ", dilation=" + java.util.Arrays.toString(dilation)
+                + ", ceil_mode=" + (ceilMode ? "True" : "False") + ")";
+    }
+}

@@ -1,0 +1,20 @@
+package dev.ember.nn;
+
+import dev.ember.Tensor;
+
+/** {@code torch.nn.ReLU}. */
+public final class ReLU extends Module {
+    /** The layer; it has no parameters. */
+    public ReLU() {
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return input.relu();
+    }
+
+    @Override
+    public String toString() {
+        return "ReLU()";
+    }
+}

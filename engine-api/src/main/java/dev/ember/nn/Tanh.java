@@ -1,0 +1,20 @@
+package dev.ember.nn;
+
+import dev.ember.Tensor;
+
+/** {@code torch.nn.Tanh}. */
+public final class Tanh extends Module {
+    /** The layer; it has no parameters. */
+    public Tanh() {
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return input.tanh();
+    }
+
+    @Override
+    public String toString() {
+        return "Tanh()";
+    }
+}
