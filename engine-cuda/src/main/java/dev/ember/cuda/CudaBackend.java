@@ -551,8 +551,37 @@ public final class CudaBackend implements Backend {
             p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW()};
     }
 
-    private int chunk(int n, long perSample, DType t) {
-        return (int) Math.max(1, Math.min(n, COL_BUDGET / Math.max(1, perSample * elementSize(t))));
+    /** The sizes every convolution kernel needs, and how many samples one im2col workspace holds. */
+    private static final class ConvDims {
+        final int[] in;
+        final int[] ws;
+        final int[] os;
+        final int n;
+        final int groups;
+        final int o;
+        final int og;
+        final int ckk;
+        final int ohw;
+        final int chunk;
+
+        ConvDims(Layout input, Layout weight, Layout output, Conv2dParams p, DType t) {
+            in = input.shape();
+            ws = weight.shape();
+            os = output.shape();
+            n = in[0];
+            groups = p.groups();
+            o = ws[0];
+            og = o / groups;
+            ckk = ws[1] * ws[2] * ws[3];
+            ohw = os[2] * os[3];
+            long perSample = (long) groups * ckk * ohw * elementSize(t);
+            chunk = (int) Math.max(1, Math.min(n, COL_BUDGET / Math.max(1, perSample)));
+        }
+
+        /** An im2col workspace for {@link #chunk} samples. */
+        long colElements() {
+            return (long) chunk * groups * ckk * ohw;
+        }
     }
 
     @Override
@@ -560,18 +589,19 @@ public final class CudaBackend implements Backend {
                        Layout outLayout, Conv2dParams p) {
         bind();
         CudaStorage x = cuda(input);
-        int[] in = inputLayout.shape();
-        int[] ws = weightLayout.shape();
-        int[] os = outLayout.shape();
-        int n = in[0];
-        int groups = p.groups();
-        int o = ws[0];
-        int og = o / groups;
-        int ckk = ws[1] * ws[2] * ws[3];
-        int ohw = os[2] * os[3];
-        int nc = chunk(n, (long) groups * ckk * ohw, x.dtype);
+        ConvDims d = new ConvDims(inputLayout, weightLayout, outLayout, p, x.dtype);
+        int[] in = d.in;
+        int[] ws = d.ws;
+        int[] os = d.os;
+        int n = d.n;
+        int groups = d.groups;
+        int o = d.o;
+        int og = d.og;
+        int ckk = d.ckk;
+        int ohw = d.ohw;
+        int nc = d.chunk;
         String sfx = suffix(x.dtype);
-        try (CudaStorage col = (CudaStorage) allocate(x.dtype, (long) nc * groups * ckk * ohw, 0)) {
+        try (CudaStorage col = (CudaStorage) allocate(x.dtype, d.colElements(), 0)) {
             for (int n0 = 0; n0 < n; n0 += nc) {
                 int nb = Math.min(nc, n - n0);
                 launch("im2col_" + sfx, nb * groups * ckk * ohw, Shape.of(in), convGeo(n0, nb, in, ws, os, p),
@@ -595,17 +625,18 @@ public final class CudaBackend implements Backend {
                                     Storage gradInput, Layout gradInputLayout, Conv2dParams p) {
         bind();
         CudaStorage gx = cuda(gradInput);
-        int[] in = gradInputLayout.shape();
-        int[] ws = weightLayout.shape();
-        int[] os = gradOutLayout.shape();
-        int n = in[0];
-        int groups = p.groups();
-        int o = ws[0];
-        int og = o / groups;
-        int ckk = ws[1] * ws[2] * ws[3];
-        int ohw = os[2] * os[3];
-        int nc = chunk(n, (long) groups * ckk * ohw, gx.dtype);
-        try (CudaStorage col = (CudaStorage) allocate(gx.dtype, (long) nc * groups * ckk * ohw, 0)) {
+        ConvDims d = new ConvDims(gradInputLayout, weightLayout, gradOutLayout, p, gx.dtype);
+        int[] in = d.in;
+        int[] ws = d.ws;
+        int[] os = d.os;
+        int n = d.n;
+        int groups = d.groups;
+        int o = d.o;
+        int og = d.og;
+        int ckk = d.ckk;
+        int ohw = d.ohw;
+        int nc = d.chunk;
+        try (CudaStorage col = (CudaStorage) allocate(gx.dtype, d.colElements(), 0)) {
             for (int n0 = 0; n0 < n; n0 += nc) {
                 int nb = Math.min(nc, n - n0);
                 for (int gi = 0; gi < groups; gi++) {
@@ -625,18 +656,19 @@ public final class CudaBackend implements Backend {
                                      Storage gradWeight, Layout gradWeightLayout, Conv2dParams p) {
         bind();
         CudaStorage x = cuda(input);
-        int[] in = inputLayout.shape();
-        int[] ws = gradWeightLayout.shape();
-        int[] os = gradOutLayout.shape();
-        int n = in[0];
-        int groups = p.groups();
-        int o = ws[0];
-        int og = o / groups;
-        int ckk = ws[1] * ws[2] * ws[3];
-        int ohw = os[2] * os[3];
-        int nc = chunk(n, (long) groups * ckk * ohw, x.dtype);
+        ConvDims d = new ConvDims(inputLayout, gradWeightLayout, gradOutLayout, p, x.dtype);
+        int[] in = d.in;
+        int[] ws = d.ws;
+        int[] os = d.os;
+        int n = d.n;
+        int groups = d.groups;
+        int o = d.o;
+        int og = d.og;
+        int ckk = d.ckk;
+        int ohw = d.ohw;
+        int nc = d.chunk;
         String sfx = suffix(x.dtype);
-        try (CudaStorage col = (CudaStorage) allocate(x.dtype, (long) nc * groups * ckk * ohw, 0);
+        try (CudaStorage col = (CudaStorage) allocate(x.dtype, d.colElements(), 0);
              CudaStorage perSample = (CudaStorage) allocate(x.dtype, (long) n * o * ckk, 0)) {
             for (int n0 = 0; n0 < n; n0 += nc) {
                 int nb = Math.min(nc, n - n0);
