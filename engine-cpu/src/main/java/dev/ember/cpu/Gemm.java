@@ -77,19 +77,8 @@ final class Gemm {
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 float[] bp = new float[kc * ncPadded];
-                // pack B[pc:pc+kc, jc:jc+nc] into NR-wide column panels, zero-padded
+                packB(b, bo, brs, bcs, pc, kc, jc, nc, kernels.nr(), bp);
                 int nr = kernels.nr();
-                for (int jp = 0; jp < nc; jp += nr) {
-                    int w = Math.min(nr, nc - jp);
-                    int base = jp * kc;
-                    for (int p = 0; p < kc; p++) {
-                        int src = bo + (pc + p) * brs + (jc + jp) * bcs;
-                        int dst = base + p * nr;
-                        for (int j = 0; j < w; j++) {
-                            bp[dst + j] = b[src + j * bcs];
-                        }
-                    }
-                }
                 final int fpc = pc;
                 final int fjc = jc;
                 parallelRows(m, (long) m * nc * kc, (from, to) -> {
@@ -117,6 +106,39 @@ final class Gemm {
                 });
             }
         }
+    }
+
+    /**
+     * Packs {@code B[pc:pc+kc, jc:jc+nc]} into NR-wide column panels (zero-padded), the panels split across the
+     * worker pool when the block is large.
+     */
+    private static void packB(float[] b, int bo, int brs, int bcs, int pc, int kc, int jc, int nc, int nr, float[] bp) {
+        int panels = (nc + nr - 1) / nr;
+        int parts = (long) kc * nc < (1 << 16) ? 1 : Math.min(panels, CpuThreads.THREADS * 2);
+        List<Runnable> tasks = new ArrayList<>();
+        for (int t = 0; t < parts; t++) {
+            int from = panels * t / parts;
+            int to = panels * (t + 1) / parts;
+            tasks.add(() -> {
+                for (int panel = from; panel < to; panel++) {
+                    int jp = panel * nr;
+                    int w = Math.min(nr, nc - jp);
+                    int base = jp * kc;
+                    for (int p = 0; p < kc; p++) {
+                        int src = bo + (pc + p) * brs + (jc + jp) * bcs;
+                        int dst = base + p * nr;
+                        if (bcs == 1) {
+                            System.arraycopy(b, src, bp, dst, w);
+                        } else {
+                            for (int j = 0; j < w; j++) {
+                                bp[dst + j] = b[src + j * bcs];
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        CpuThreads.invokeAll(tasks);
     }
 
     static void dgemm(int m, int n, int k, double[] a, int ao, int ars, int acs, double[] b, int bo, int brs, int bcs,
