@@ -544,18 +544,13 @@ public final class CudaBackend implements Backend {
         return s.ptr.withByteOffset((long) offset * elementSize(s.dtype));
     }
 
-    /** The struct ConvGeo for samples n0..n0+nb-1. */
-    private static int[] convGeo(int n0, int nb, int[] in, int[] w, int[] out, Conv2dParams p) {
-        int groups = p.groups();
-        return new int[] {n0, nb, in[1], in[2], in[3], groups, in[1] / groups, w[2], w[3], out[2], out[3],
-            p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW()};
-    }
-
-    /** The sizes every convolution kernel needs, and how many samples one im2col workspace holds. */
+    /**
+     * The sizes of one convolution, how many samples one im2col workspace holds, and the rank-3 layouts through which
+     * each GEMM of a group and chunk of samples sees the weight, the workspace and the output-shaped tensor.
+     */
     private static final class ConvDims {
         final int[] in;
-        final int[] ws;
-        final int[] os;
+        final Conv2dParams p;
         final int n;
         final int groups;
         final int o;
@@ -563,8 +558,11 @@ public final class CudaBackend implements Backend {
         final int ckk;
         final int ohw;
         final int chunk;
+        private final int[] ws;
+        private final int[] os;
 
         ConvDims(Layout input, Layout weight, Layout output, Conv2dParams p, DType t) {
+            this.p = p;
             in = input.shape();
             ws = weight.shape();
             os = output.shape();
@@ -582,6 +580,31 @@ public final class CudaBackend implements Backend {
         long colElements() {
             return (long) chunk * groups * ckk * ohw;
         }
+
+        /** The struct ConvGeo for samples n0..n0+nb-1. */
+        int[] geo(int n0, int nb) {
+            return new int[] {n0, nb, in[1], in[2], in[3], groups, in[1] / groups, ws[2], ws[3], os[2], os[3],
+                p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW()};
+        }
+
+        /** Group gi of the weight as [nb, og, ckk] (the same matrix for every sample), or transposed. */
+        Layout weight(int offset, int nb, int gi, boolean transposed) {
+            int at = offset + gi * og * ckk;
+            return transposed ? new Layout(new int[] {nb, ckk, og}, new int[] {0, 1, ckk}, at)
+                    : new Layout(new int[] {nb, og, ckk}, new int[] {0, ckk, 1}, at);
+        }
+
+        /** Group gi of the workspace as [nb, ckk, ohw], or transposed. */
+        Layout col(int nb, int gi, boolean transposed) {
+            int sample = groups * ckk * ohw;
+            return transposed ? new Layout(new int[] {nb, ohw, ckk}, new int[] {sample, 1, ohw}, gi * ckk * ohw)
+                    : new Layout(new int[] {nb, ckk, ohw}, new int[] {sample, ohw, 1}, gi * ckk * ohw);
+        }
+
+        /** Group gi of samples n0.. of an output-shaped tensor (the output or its gradient) as [nb, og, ohw]. */
+        Layout output(int offset, int n0, int nb, int gi) {
+            return new Layout(new int[] {nb, og, ohw}, new int[] {o * ohw, ohw, 1}, offset + n0 * o * ohw + gi * og * ohw);
+        }
     }
 
     @Override
@@ -590,33 +613,20 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage x = cuda(input);
         ConvDims d = new ConvDims(inputLayout, weightLayout, outLayout, p, x.dtype);
-        int[] in = d.in;
-        int[] ws = d.ws;
-        int[] os = d.os;
-        int n = d.n;
-        int groups = d.groups;
-        int o = d.o;
-        int og = d.og;
-        int ckk = d.ckk;
-        int ohw = d.ohw;
-        int nc = d.chunk;
-        String sfx = suffix(x.dtype);
         try (CudaStorage col = (CudaStorage) allocate(x.dtype, d.colElements(), 0)) {
-            for (int n0 = 0; n0 < n; n0 += nc) {
-                int nb = Math.min(nc, n - n0);
-                launch("im2col_" + sfx, nb * groups * ckk * ohw, Shape.of(in), convGeo(n0, nb, in, ws, os, p),
+            for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
+                int nb = Math.min(d.chunk, d.n - n0);
+                launch("im2col_" + suffix(x.dtype), nb * d.groups * d.ckk * d.ohw, Shape.of(d.in), d.geo(n0, nb),
                         at(x, inputLayout.offset()), col.ptr);
-                for (int gi = 0; gi < groups; gi++) {
-                    matmul(weight, new Layout(new int[] {nb, og, ckk}, new int[] {0, ckk, 1}, weightLayout.offset() + gi * og * ckk),
-                            col, new Layout(new int[] {nb, ckk, ohw}, new int[] {groups * ckk * ohw, ohw, 1}, gi * ckk * ohw),
-                            out, new Layout(new int[] {nb, og, ohw}, new int[] {o * ohw, ohw, 1},
-                                    outLayout.offset() + n0 * o * ohw + gi * og * ohw));
+                for (int gi = 0; gi < d.groups; gi++) {
+                    matmul(weight, d.weight(weightLayout.offset(), nb, gi, false), col, d.col(nb, gi, false),
+                            out, d.output(outLayout.offset(), n0, nb, gi));
                 }
             }
         }
         if (bias != null) {
-            Layout flat = new Layout(new int[] {n, o, ohw}, new int[] {o * ohw, ohw, 1}, outLayout.offset());
-            binary(BinaryOp.ADD, out, flat, bias, new Layout(new int[] {n, o, ohw}, new int[] {0, 1, 0}, 0), out, flat);
+            Layout flat = new Layout(new int[] {d.n, d.o, d.ohw}, new int[] {d.o * d.ohw, d.ohw, 1}, outLayout.offset());
+            binary(BinaryOp.ADD, out, flat, bias, new Layout(new int[] {d.n, d.o, d.ohw}, new int[] {0, 1, 0}, 0), out, flat);
         }
     }
 
@@ -626,26 +636,14 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage gx = cuda(gradInput);
         ConvDims d = new ConvDims(gradInputLayout, weightLayout, gradOutLayout, p, gx.dtype);
-        int[] in = d.in;
-        int[] ws = d.ws;
-        int[] os = d.os;
-        int n = d.n;
-        int groups = d.groups;
-        int o = d.o;
-        int og = d.og;
-        int ckk = d.ckk;
-        int ohw = d.ohw;
-        int nc = d.chunk;
         try (CudaStorage col = (CudaStorage) allocate(gx.dtype, d.colElements(), 0)) {
-            for (int n0 = 0; n0 < n; n0 += nc) {
-                int nb = Math.min(nc, n - n0);
-                for (int gi = 0; gi < groups; gi++) {
-                    matmul(weight, new Layout(new int[] {nb, ckk, og}, new int[] {0, 1, ckk}, weightLayout.offset() + gi * og * ckk),
-                            gradOut, new Layout(new int[] {nb, og, ohw}, new int[] {o * ohw, ohw, 1},
-                                    gradOutLayout.offset() + n0 * o * ohw + gi * og * ohw),
-                            col, new Layout(new int[] {nb, ckk, ohw}, new int[] {groups * ckk * ohw, ohw, 1}, gi * ckk * ohw));
+            for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
+                int nb = Math.min(d.chunk, d.n - n0);
+                for (int gi = 0; gi < d.groups; gi++) {
+                    matmul(weight, d.weight(weightLayout.offset(), nb, gi, true),
+                            gradOut, d.output(gradOutLayout.offset(), n0, nb, gi), col, d.col(nb, gi, false));
                 }
-                launch("col2im_" + suffix(gx.dtype), nb * in[1] * in[2] * in[3], Shape.of(in), convGeo(n0, nb, in, ws, os, p),
+                launch("col2im_" + suffix(gx.dtype), nb * d.in[1] * d.in[2] * d.in[3], Shape.of(d.in), d.geo(n0, nb),
                         col.ptr, at(gx, gradInputLayout.offset()));
             }
         }
@@ -657,32 +655,21 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage x = cuda(input);
         ConvDims d = new ConvDims(inputLayout, gradWeightLayout, gradOutLayout, p, x.dtype);
-        int[] in = d.in;
-        int[] ws = d.ws;
-        int[] os = d.os;
-        int n = d.n;
-        int groups = d.groups;
-        int o = d.o;
-        int og = d.og;
-        int ckk = d.ckk;
-        int ohw = d.ohw;
-        int nc = d.chunk;
-        String sfx = suffix(x.dtype);
+        int wSize = d.o * d.ckk;
         try (CudaStorage col = (CudaStorage) allocate(x.dtype, d.colElements(), 0);
-             CudaStorage perSample = (CudaStorage) allocate(x.dtype, (long) n * o * ckk, 0)) {
-            for (int n0 = 0; n0 < n; n0 += nc) {
-                int nb = Math.min(nc, n - n0);
-                launch("im2col_" + sfx, nb * groups * ckk * ohw, Shape.of(in), convGeo(n0, nb, in, ws, os, p),
+             CudaStorage perSample = (CudaStorage) allocate(x.dtype, (long) d.n * wSize, 0)) {
+            for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
+                int nb = Math.min(d.chunk, d.n - n0);
+                launch("im2col_" + suffix(x.dtype), nb * d.groups * d.ckk * d.ohw, Shape.of(d.in), d.geo(n0, nb),
                         at(x, inputLayout.offset()), col.ptr);
-                for (int gi = 0; gi < groups; gi++) {
-                    matmul(gradOut, new Layout(new int[] {nb, og, ohw}, new int[] {o * ohw, ohw, 1},
-                                    gradOutLayout.offset() + n0 * o * ohw + gi * og * ohw),
-                            col, new Layout(new int[] {nb, ohw, ckk}, new int[] {groups * ckk * ohw, 1, ohw}, gi * ckk * ohw),
-                            perSample, new Layout(new int[] {nb, og, ckk}, new int[] {o * ckk, ckk, 1}, (n0 * o + gi * og) * ckk));
+                for (int gi = 0; gi < d.groups; gi++) {
+                    // per-sample weight gradients [nb, og, ckk], summed over the samples below
+                    matmul(gradOut, d.output(gradOutLayout.offset(), n0, nb, gi), col, d.col(nb, gi, true), perSample,
+                            new Layout(new int[] {nb, d.og, d.ckk}, new int[] {wSize, d.ckk, 1}, (n0 * d.o + gi * d.og) * d.ckk));
                 }
             }
-            reduce(ReduceOp.SUM, perSample, Layout.contiguous(n, o * ckk), gradWeight,
-                    new Layout(new int[] {1, o * ckk}, new int[] {o * ckk, 1}, gradWeightLayout.offset()));
+            reduce(ReduceOp.SUM, perSample, Layout.contiguous(d.n, wSize), gradWeight,
+                    new Layout(new int[] {1, wSize}, new int[] {wSize, 1}, gradWeightLayout.offset()));
         }
     }
 
