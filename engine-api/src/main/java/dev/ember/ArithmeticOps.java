@@ -496,7 +496,6 @@ final class ArithmeticOps {
      * history when autograd records), writes the result into {@code self} and rebases its history.
      */
     static Tensor inplace(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op) {
-        checkSameDevice(self);
         checkInplace(self, others);
         boolean graph = needsGrad(self) || needsGrad(others.toArray(new Tensor[0]));
         if (!graph) {

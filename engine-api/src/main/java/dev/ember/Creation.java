@@ -171,12 +171,7 @@ final class Creation {
                 dv[pos[0]] = lv[pos[0]];
             } else if (o instanceof Double || o instanceof Float) {
                 dv[pos[0]] = ((Number) o).doubleValue();
-                if (kind[0] < 2) {
-                    for (int i = 0; i < pos[0]; i++) {
-                        dv[i] = lv[i];
-                    }
-                }
-                kind[0] = 2;
+                kind[0] = 2; // earlier integral entries already sit in dv as well
             } else if (o instanceof Number) {
                 lv[pos[0]] = ((Number) o).longValue();
                 dv[pos[0]] = lv[pos[0]];

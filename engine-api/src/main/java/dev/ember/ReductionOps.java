@@ -170,17 +170,17 @@ final class ReductionOps {
         double denom = Math.max(0, count - correction);
         int[] kept = keptShape(a.shape, mask);
         int[] inShape = a.shape;
-        int[] all = dims == null ? null : dims;
+        int[] over = dims == null ? new int[0] : dims; // empty: every dimension
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            Tensor centered = a.sub(a.mean(all == null ? new int[0] : all, true));
-            out = centered.mul(centered).sum(all == null ? new int[0] : all, keepdim).div(denom);
+            Tensor centered = a.sub(a.mean(over, true));
+            out = centered.mul(centered).sum(over, keepdim).div(denom);
         }
         return ArithmeticOps.record(out, "VarBackward0", new Tensor[] {a}, n -> {
             SavedTensor sa = n.save(a);
             return g -> {
                 Tensor x = sa.get();
-                Tensor centered = x.sub(x.mean(all == null ? new int[0] : all, true));
+                Tensor centered = x.sub(x.mean(over, true));
                 return new Tensor[] {g.reshape(kept).expand(inShape).mul(centered).mul(2.0 / denom)};
             };
         });
