@@ -16,8 +16,29 @@ abstract class MicroKernels {
 
     abstract String name();
 
+    /**
+     * {@code C[h x w] = (add ? C : 0) + Apanel Bpanel} over {@code kc} steps; the panels are always full MR x NR
+     * (zero-padded), {@code scratch} holds at least MR x NR floats for tiles that are cut by the edge of C.
+     */
     abstract void sgemmTile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] c, int cOff,
-                            int crs, int ccs, int h, int w);
+                            int crs, int ccs, int h, int w, boolean add, float[] scratch);
+
+    /** Stores the {@code h x w} corner of a row-major tile (row length {@code ld}) into C, adding when asked. */
+    static void store(float[] tile, int ld, float[] c, int cOff, int crs, int ccs, int h, int w, boolean add) {
+        for (int r = 0; r < h; r++) {
+            int dst = cOff + r * crs;
+            int src = r * ld;
+            if (add) {
+                for (int j = 0; j < w; j++) {
+                    c[dst + j * ccs] += tile[src + j];
+                }
+            } else {
+                for (int j = 0; j < w; j++) {
+                    c[dst + j * ccs] = tile[src + j];
+                }
+            }
+        }
+    }
 
     static int roundUp(int x, int m) {
         return (x + m - 1) / m * m;
@@ -73,8 +94,9 @@ abstract class MicroKernels {
 
         @Override
         void sgemmTile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] c, int cOff,
-                       int crs, int ccs, int h, int w) {
-            float[] acc = new float[32];
+                       int crs, int ccs, int h, int w, boolean add, float[] scratch) {
+            float[] acc = scratch;
+            java.util.Arrays.fill(acc, 0, 32, 0f);
             for (int p = 0; p < kc; p++) {
                 int ai = apOff + p * 4;
                 int bi = bpOff + p * 8;
@@ -86,11 +108,7 @@ abstract class MicroKernels {
                     }
                 }
             }
-            for (int r = 0; r < h; r++) {
-                for (int j = 0; j < w; j++) {
-                    c[cOff + r * crs + j * ccs] += acc[r * 8 + j];
-                }
-            }
+            store(acc, 8, c, cOff, crs, ccs, h, w, add);
         }
     }
 }

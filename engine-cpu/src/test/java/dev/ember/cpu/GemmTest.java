@@ -30,7 +30,9 @@ class GemmTest {
     @Test
     void kernelsMatchTheReference() {
         Random rnd = new Random(1);
-        int[][] sizes = {{1, 1, 1}, {5, 3, 7}, {13, 300, 37}, {67, 129, 70}, {6, 256, 32}, {200, 17, 1}};
+        // k above KC (several passes over C), n above NC (several B blocks), m above MC, enough work for the task grid
+        int[][] sizes = {{1, 1, 1}, {5, 3, 7}, {13, 300, 37}, {67, 129, 70}, {6, 256, 32}, {200, 17, 1},
+                {3, 40, 2100}, {250, 530, 45}, {7, 600, 300}};
         for (MicroKernels mk : kernels()) {
             for (int[] s : sizes) {
                 int m = s[0];
@@ -58,6 +60,37 @@ class GemmTest {
                     }
                 }
                 assertEquals(99f, c[0], "writes stay inside C");
+            }
+        }
+    }
+
+    @Test
+    void accumulatesIntoATransposedC() {
+        Random rnd = new Random(2);
+        for (MicroKernels mk : kernels()) {
+            int m = 37;
+            int k = 290;
+            int n = 23;
+            float[] a = new float[m * k];
+            float[] b = new float[k * n];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = rnd.nextFloat() - 0.5f;
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = rnd.nextFloat() - 0.5f;
+            }
+            // C stored column-major (ccs = m), starting from 1: C = 1 + A B
+            float[] c = new float[m * n];
+            java.util.Arrays.fill(c, 1f);
+            Gemm.sgemm(mk, m, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, 1, m, true);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double ref = 1;
+                    for (int p = 0; p < k; p++) {
+                        ref += (double) a[i * k + p] * b[p + j * k];
+                    }
+                    assertEquals(ref, c[i + j * m], 2e-5 * k, mk.name());
+                }
             }
         }
     }
