@@ -56,13 +56,28 @@ final class ConvKernels {
 
     // ------------------------------------------------------------------ im2col / col2im (float and double)
 
+    /**
+     * The output columns {@code [lo, hi)} whose input column {@code xx * stride + off} lies inside {@code [0, w)}, as
+     * {@code lo << 32 | hi}: the rest of a row reads zero padding, so the loops below copy one contiguous run.
+     */
+    private static long validRange(int ow, int w, int stride, int off) {
+        int lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+        int hi = w - 1 - off < 0 ? 0 : Math.min(ow, (w - 1 - off) / stride + 1);
+        lo = Math.min(lo, hi);
+        return (long) lo << 32 | hi;
+    }
+
     private static void im2col(float[] x, int xOff, Geom s, float[] col) {
         Conv2dParams p = s.p;
+        int sw = p.strideW();
         for (int ci = 0; ci < s.cg; ci++) {
             for (int ki = 0; ki < s.kh; ki++) {
                 for (int kj = 0; kj < s.kw; kj++) {
-                    int row = (ci * s.kh + ki) * s.kw + kj;
-                    int base = row * s.ohw;
+                    int base = ((ci * s.kh + ki) * s.kw + kj) * s.ohw;
+                    int off = kj * p.dilationW() - p.padW();
+                    long range = validRange(s.ow, s.w, sw, off);
+                    int lo = (int) (range >>> 32);
+                    int hi = (int) range;
                     for (int y = 0; y < s.oh; y++) {
                         int iy = y * p.strideH() - p.padH() + ki * p.dilationH();
                         int dst = base + y * s.ow;
@@ -70,10 +85,19 @@ final class ConvKernels {
                             java.util.Arrays.fill(col, dst, dst + s.ow, 0f);
                             continue;
                         }
-                        int src = xOff + (ci * s.h + iy) * s.w;
-                        for (int xx = 0; xx < s.ow; xx++) {
-                            int ix = xx * p.strideW() - p.padW() + kj * p.dilationW();
-                            col[dst + xx] = ix >= 0 && ix < s.w ? x[src + ix] : 0f;
+                        int src = xOff + (ci * s.h + iy) * s.w + off;
+                        if (lo > 0) {
+                            java.util.Arrays.fill(col, dst, dst + lo, 0f);
+                        }
+                        if (sw == 1) {
+                            System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
+                        } else {
+                            for (int xx = lo; xx < hi; xx++) {
+                                col[dst + xx] = x[src + xx * sw];
+                            }
+                        }
+                        if (hi < s.ow) {
+                            java.util.Arrays.fill(col, dst + hi, dst + s.ow, 0f);
                         }
                     }
                 }
@@ -83,16 +107,23 @@ final class ConvKernels {
 
     private static void im2col(double[] x, int xOff, Geom s, double[] col) {
         Conv2dParams p = s.p;
+        int sw = p.strideW();
         for (int ci = 0; ci < s.cg; ci++) {
             for (int ki = 0; ki < s.kh; ki++) {
                 for (int kj = 0; kj < s.kw; kj++) {
                     int base = ((ci * s.kh + ki) * s.kw + kj) * s.ohw;
+                    int off = kj * p.dilationW() - p.padW();
+                    long range = validRange(s.ow, s.w, sw, off);
+                    int lo = (int) (range >>> 32);
+                    int hi = (int) range;
+                    java.util.Arrays.fill(col, base, base + s.ohw, 0.0);
                     for (int y = 0; y < s.oh; y++) {
                         int iy = y * p.strideH() - p.padH() + ki * p.dilationH();
-                        for (int xx = 0; xx < s.ow; xx++) {
-                            int ix = xx * p.strideW() - p.padW() + kj * p.dilationW();
-                            col[base + y * s.ow + xx] = iy >= 0 && iy < s.h && ix >= 0 && ix < s.w
-                                    ? x[xOff + (ci * s.h + iy) * s.w + ix] : 0.0;
+                        if (iy >= 0 && iy < s.h) {
+                            int src = xOff + (ci * s.h + iy) * s.w + off;
+                            for (int xx = lo; xx < hi; xx++) {
+                                col[base + y * s.ow + xx] = x[src + xx * sw];
+                            }
                         }
                     }
                 }
@@ -102,20 +133,29 @@ final class ConvKernels {
 
     private static void col2im(float[] col, Geom s, float[] x, int xOff) {
         Conv2dParams p = s.p;
+        int sw = p.strideW();
         for (int ci = 0; ci < s.cg; ci++) {
             for (int ki = 0; ki < s.kh; ki++) {
                 for (int kj = 0; kj < s.kw; kj++) {
                     int base = ((ci * s.kh + ki) * s.kw + kj) * s.ohw;
+                    int off = kj * p.dilationW() - p.padW();
+                    long range = validRange(s.ow, s.w, sw, off);
+                    int lo = (int) (range >>> 32);
+                    int hi = (int) range;
                     for (int y = 0; y < s.oh; y++) {
                         int iy = y * p.strideH() - p.padH() + ki * p.dilationH();
                         if (iy < 0 || iy >= s.h) {
                             continue;
                         }
-                        int dst = xOff + (ci * s.h + iy) * s.w;
-                        for (int xx = 0; xx < s.ow; xx++) {
-                            int ix = xx * p.strideW() - p.padW() + kj * p.dilationW();
-                            if (ix >= 0 && ix < s.w) {
-                                x[dst + ix] += col[base + y * s.ow + xx];
+                        int dst = xOff + (ci * s.h + iy) * s.w + off;
+                        int src = base + y * s.ow;
+                        if (sw == 1) {
+                            for (int xx = lo; xx < hi; xx++) {
+                                x[dst + xx] += col[src + xx];
+                            }
+                        } else {
+                            for (int xx = lo; xx < hi; xx++) {
+                                x[dst + xx * sw] += col[src + xx];
                             }
                         }
                     }
@@ -126,16 +166,21 @@ final class ConvKernels {
 
     private static void col2im(double[] col, Geom s, double[] x, int xOff) {
         Conv2dParams p = s.p;
+        int sw = p.strideW();
         for (int ci = 0; ci < s.cg; ci++) {
             for (int ki = 0; ki < s.kh; ki++) {
                 for (int kj = 0; kj < s.kw; kj++) {
                     int base = ((ci * s.kh + ki) * s.kw + kj) * s.ohw;
+                    int off = kj * p.dilationW() - p.padW();
+                    long range = validRange(s.ow, s.w, sw, off);
+                    int lo = (int) (range >>> 32);
+                    int hi = (int) range;
                     for (int y = 0; y < s.oh; y++) {
                         int iy = y * p.strideH() - p.padH() + ki * p.dilationH();
-                        for (int xx = 0; xx < s.ow; xx++) {
-                            int ix = xx * p.strideW() - p.padW() + kj * p.dilationW();
-                            if (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w) {
-                                x[xOff + (ci * s.h + iy) * s.w + ix] += col[base + y * s.ow + xx];
+                        if (iy >= 0 && iy < s.h) {
+                            int dst = xOff + (ci * s.h + iy) * s.w + off;
+                            for (int xx = lo; xx < hi; xx++) {
+                                x[dst + xx * sw] += col[base + y * s.ow + xx];
                             }
                         }
                     }
@@ -144,20 +189,23 @@ final class ConvKernels {
         }
     }
 
-    /** Runs {@code body(n)} for every sample, spread over the worker pool. */
-    private static void perSample(int n, java.util.function.IntConsumer body) {
+    /**
+     * Runs {@code body(from, to)} over chunks of the samples, spread over the worker pool; a chunk allocates its
+     * buffers once for all its samples.
+     */
+    private static void perChunk(int n, SampleRange body) {
         List<Runnable> tasks = new ArrayList<>();
         int chunks = Math.min(n, CpuThreads.THREADS * 2);
         for (int c = 0; c < chunks; c++) {
             int from = (int) ((long) n * c / chunks);
             int to = (int) ((long) n * (c + 1) / chunks);
-            tasks.add(() -> {
-                for (int i = from; i < to; i++) {
-                    body.accept(i);
-                }
-            });
+            tasks.add(() -> body.run(from, to));
         }
         CpuThreads.invokeAll(tasks);
+    }
+
+    private interface SampleRange {
+        void run(int from, int to);
     }
 
     // ------------------------------------------------------------------ forward
@@ -166,26 +214,25 @@ final class ConvKernels {
                         Conv2dParams p) {
         Geom s = new Geom(li.shape(), lw.shape(), lo.shape(), p);
         boolean f32 = in.dtype == DType.FLOAT32;
-        perSample(s.n, n -> {
+        perChunk(s.n, (from, to) -> {
             if (f32) {
                 float[] x = (float[]) in.array;
                 float[] w = (float[]) wt.array;
                 float[] y = (float[]) out.array;
                 float[] col = new float[s.ckk * s.ohw];
-                for (int gi = 0; gi < s.g; gi++) {
-                    im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
-                    int yOff = lo.offset() + (n * s.o + gi * s.og) * s.ohw;
-                    Gemm.sgemm(MicroKernels.get(), s.og, s.ohw, s.ckk, w, lw.offset() + gi * s.og * s.ckk, s.ckk, 1,
-                            col, 0, s.ohw, 1, y, yOff, s.ohw, 1);
-                    if (bias != null) {
-                        float[] b = (float[]) bias.array;
-                        for (int oc = 0; oc < s.og; oc++) {
-                            float bv = b[gi * s.og + oc];
-                            int row = yOff + oc * s.ohw;
-                            for (int i = 0; i < s.ohw; i++) {
-                                y[row + i] += bv;
+                for (int n = from; n < to; n++) {
+                    for (int gi = 0; gi < s.g; gi++) {
+                        int yOff = lo.offset() + (n * s.o + gi * s.og) * s.ohw;
+                        if (bias != null) {
+                            float[] b = (float[]) bias.array;
+                            for (int oc = 0; oc < s.og; oc++) {
+                                int row = yOff + oc * s.ohw;
+                                java.util.Arrays.fill(y, row, row + s.ohw, b[gi * s.og + oc]);
                             }
                         }
+                        im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
+                        Gemm.sgemm(MicroKernels.get(), s.og, s.ohw, s.ckk, w, lw.offset() + gi * s.og * s.ckk, s.ckk, 1,
+                                col, 0, s.ohw, 1, y, yOff, s.ohw, 1, bias != null);
                     }
                 }
             } else {
@@ -193,16 +240,18 @@ final class ConvKernels {
                 double[] w = (double[]) wt.array;
                 double[] y = (double[]) out.array;
                 double[] col = new double[s.ckk * s.ohw];
-                for (int gi = 0; gi < s.g; gi++) {
-                    im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
-                    int yOff = lo.offset() + (n * s.o + gi * s.og) * s.ohw;
-                    Gemm.dgemm(s.og, s.ohw, s.ckk, w, lw.offset() + gi * s.og * s.ckk, s.ckk, 1,
-                            col, 0, s.ohw, 1, y, yOff, s.ohw, 1);
-                    if (bias != null) {
-                        double[] b = (double[]) bias.array;
-                        for (int oc = 0; oc < s.og; oc++) {
-                            for (int i = 0; i < s.ohw; i++) {
-                                y[yOff + oc * s.ohw + i] += b[gi * s.og + oc];
+                for (int n = from; n < to; n++) {
+                    for (int gi = 0; gi < s.g; gi++) {
+                        im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
+                        int yOff = lo.offset() + (n * s.o + gi * s.og) * s.ohw;
+                        Gemm.dgemm(s.og, s.ohw, s.ckk, w, lw.offset() + gi * s.og * s.ckk, s.ckk, 1,
+                                col, 0, s.ohw, 1, y, yOff, s.ohw, 1);
+                        if (bias != null) {
+                            double[] b = (double[]) bias.array;
+                            for (int oc = 0; oc < s.og; oc++) {
+                                for (int i = 0; i < s.ohw; i++) {
+                                    y[yOff + oc * s.ohw + i] += b[gi * s.og + oc];
+                                }
                             }
                         }
                     }
@@ -216,31 +265,35 @@ final class ConvKernels {
     static void backwardInput(CpuStorage gy, Layout lgy, CpuStorage wt, Layout lw, CpuStorage gx, Layout lgx, Conv2dParams p) {
         Geom s = new Geom(lgx.shape(), lw.shape(), lgy.shape(), p);
         boolean f32 = gy.dtype == DType.FLOAT32;
-        perSample(s.n, n -> {
+        perChunk(s.n, (from, to) -> {
             if (f32) {
                 float[] dy = (float[]) gy.array;
                 float[] w = (float[]) wt.array;
                 float[] dx = (float[]) gx.array;
                 float[] col = new float[s.ckk * s.ohw];
-                int xBase = lgx.offset() + n * s.c * s.h * s.w;
-                java.util.Arrays.fill(dx, xBase, xBase + s.c * s.h * s.w, 0f);
-                for (int gi = 0; gi < s.g; gi++) {
-                    // col = W_g^T [ckk x og] @ dy_g [og x ohw]
-                    Gemm.sgemm(MicroKernels.get(), s.ckk, s.ohw, s.og, w, lw.offset() + gi * s.og * s.ckk, 1, s.ckk,
-                            dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw, s.ohw, 1, col, 0, s.ohw, 1);
-                    col2im(col, s, dx, xBase + gi * s.cg * s.h * s.w);
+                for (int n = from; n < to; n++) {
+                    int xBase = lgx.offset() + n * s.c * s.h * s.w;
+                    java.util.Arrays.fill(dx, xBase, xBase + s.c * s.h * s.w, 0f);
+                    for (int gi = 0; gi < s.g; gi++) {
+                        // col = W_g^T [ckk x og] @ dy_g [og x ohw]
+                        Gemm.sgemm(MicroKernels.get(), s.ckk, s.ohw, s.og, w, lw.offset() + gi * s.og * s.ckk, 1, s.ckk,
+                                dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw, s.ohw, 1, col, 0, s.ohw, 1);
+                        col2im(col, s, dx, xBase + gi * s.cg * s.h * s.w);
+                    }
                 }
             } else {
                 double[] dy = (double[]) gy.array;
                 double[] w = (double[]) wt.array;
                 double[] dx = (double[]) gx.array;
                 double[] col = new double[s.ckk * s.ohw];
-                int xBase = lgx.offset() + n * s.c * s.h * s.w;
-                java.util.Arrays.fill(dx, xBase, xBase + s.c * s.h * s.w, 0.0);
-                for (int gi = 0; gi < s.g; gi++) {
-                    Gemm.dgemm(s.ckk, s.ohw, s.og, w, lw.offset() + gi * s.og * s.ckk, 1, s.ckk,
-                            dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw, s.ohw, 1, col, 0, s.ohw, 1);
-                    col2im(col, s, dx, xBase + gi * s.cg * s.h * s.w);
+                for (int n = from; n < to; n++) {
+                    int xBase = lgx.offset() + n * s.c * s.h * s.w;
+                    java.util.Arrays.fill(dx, xBase, xBase + s.c * s.h * s.w, 0.0);
+                    for (int gi = 0; gi < s.g; gi++) {
+                        Gemm.dgemm(s.ckk, s.ohw, s.og, w, lw.offset() + gi * s.og * s.ckk, 1, s.ckk,
+                                dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw, s.ohw, 1, col, 0, s.ohw, 1);
+                        col2im(col, s, dx, xBase + gi * s.cg * s.h * s.w);
+                    }
                 }
             }
         });
@@ -261,7 +314,6 @@ final class ConvKernels {
             tasks.add(() -> {
                 if (f32) {
                     float[] acc = new float[wSize];
-                    float[] tmp = new float[s.og * s.ckk];
                     float[] col = new float[s.ckk * s.ohw];
                     float[] x = (float[]) in.array;
                     float[] dy = (float[]) gy.array;
@@ -270,11 +322,7 @@ final class ConvKernels {
                             im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
                             // dW_g [og x ckk] += dy_g [og x ohw] @ col^T [ohw x ckk]
                             Gemm.sgemm(MicroKernels.get(), s.og, s.ckk, s.ohw, dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw,
-                                    s.ohw, 1, col, 0, 1, s.ohw, tmp, 0, s.ckk, 1);
-                            int base = gi * s.og * s.ckk;
-                            for (int i = 0; i < tmp.length; i++) {
-                                acc[base + i] += tmp[i];
-                            }
+                                    s.ohw, 1, col, 0, 1, s.ohw, acc, gi * s.og * s.ckk, s.ckk, 1, true);
                         }
                     }
                     partial[ci] = acc;
