@@ -89,8 +89,13 @@ final class ConvKernels {
                         if (lo > 0) {
                             java.util.Arrays.fill(col, dst, dst + lo, 0f);
                         }
-                        if (sw == 1) {
+                        if (sw == 1 && hi - lo >= 64) {
                             System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
+                        } else if (sw == 1) {
+                            // short rows (LeNet's are 10 to 28 wide): a loop beats arraycopy's call
+                            for (int xx = lo; xx < hi; xx++) {
+                                col[dst + xx] = x[src + xx];
+                            }
                         } else {
                             for (int xx = lo; xx < hi; xx++) {
                                 col[dst + xx] = x[src + xx * sw];

@@ -16,6 +16,8 @@ final class Gemm {
     static final int NC = 2048;
     /** MC = MR x this: a 120 x 256 float block of A (120 KiB with MR 6) stays in a core's L2. */
     static final int MC_PANELS = 20;
+    /** Operand panels used by more than this many tiles are packed; fewer are read where they lie. */
+    static final int PACK_REUSE = 4;
     /** Below this many multiply-adds a GEMM block runs on the calling thread. */
     static final long PARALLEL_WORK = 1L << 17;
 
@@ -88,6 +90,39 @@ final class Gemm {
      */
     static void sgemm(MicroKernels kernels, int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo, int brs, int bcs,
                       float[] c, int co, int crs, int ccs, boolean accumulate) {
+        // C = A B and C^T = B^T A^T are the same product; run the orientation that wastes less of the kernel's tiles
+        // and packs less (a convolution's weight gradient, [16 x 100] x [100 x 150], runs twice as fast transposed)
+        if (cost(kernels, m, n, k, ars, acs, bcs, ccs) > cost(kernels, n, m, k, bcs, brs, ars, crs)) {
+            blocked(kernels, n, m, k, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs, accumulate);
+        } else {
+            blocked(kernels, m, n, k, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, accumulate);
+        }
+    }
+
+    /**
+     * A model of one orientation's time in multiply-add units: the padded tiles the kernel computes, plus about 16
+     * per element for packing an operand (or storing C element by element when its columns are strided).
+     */
+    private static long cost(MicroKernels kernels, int m, int n, int k, int ars, int acs, int bcs, int ccs) {
+        int mr = kernels.mr();
+        int nr = kernels.nr();
+        long rowPanels = (m + mr - 1) / mr;
+        long colPanels = (Math.min(n, NC) + nr - 1) / nr;
+        long cost = rowPanels * mr * ((n + nr - 1) / nr * nr) * (long) k;
+        if (bcs != 1 || rowPanels > PACK_REUSE) {
+            cost += 16L * k * n;
+        }
+        if ((ars != 1 && acs != 1) || colPanels > PACK_REUSE) {
+            cost += 16L * k * m;
+        }
+        if (ccs != 1) {
+            cost += 16L * m * n * ((k + KC - 1) / KC);
+        }
+        return cost;
+    }
+
+    private static void blocked(MicroKernels kernels, int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo,
+                                int brs, int bcs, float[] c, int co, int crs, int ccs, boolean accumulate) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -105,14 +140,24 @@ final class Gemm {
         int nr = kernels.nr();
         int mc = mr * MC_PANELS;
         int rowPanels = (m + mr - 1) / mr;
-        float[] bp = buffer(0, KC * MicroKernels.roundUp(Math.min(NC, n), nr));
+        // Packing pays off when a panel is reused many times; a B row-major in memory feeds the kernel as it is when
+        // C has few row panels (a small-M product such as a convolution's per-sample GEMM), likewise A when C has few
+        // column panels. Panels cut by the edge of C are always packed (zero-padded to the full tile).
+        boolean packAllB = bcs != 1 || rowPanels > PACK_REUSE;
+        float[] bp = buffer(0, KC * MicroKernels.roundUp(packAllB ? Math.min(NC, n) : nr, nr));
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int colPanels = (nc + nr - 1) / nr;
+            boolean packAllA = (ars != 1 && acs != 1) || colPanels > PACK_REUSE;
+            int fullColPanels = nc / nr;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean add = accumulate || pc > 0;
-                packB(b, bo, brs, bcs, pc, kc, jc, nc, nr, bp);
+                if (packAllB) {
+                    packB(b, bo, brs, bcs, pc, kc, jc, nc, nr, 0, colPanels, bp);
+                } else if (fullColPanels < colPanels) {
+                    packB(b, bo, brs, bcs, pc, kc, jc, nc, nr, fullColPanels, colPanels, bp);
+                }
                 // the task grid: rows first, then column panels when rows alone cannot feed every thread
                 long work = (long) m * nc * kc;
                 int want = CpuThreads.THREADS < 2 || work < PARALLEL_WORK ? 1 : CpuThreads.THREADS * 2;
@@ -132,14 +177,37 @@ final class Gemm {
                             float[] scratch = buffer(2, mr * nr);
                             for (int ic = rowFrom; ic < rowTo; ic += mc) {
                                 int mcc = Math.min(mc, rowTo - ic);
-                                packA(a, ao, ars, acs, ic, mcc, fpc, kc, mr, ap);
+                                int fullRowPanels = mcc / mr;
+                                if (packAllA) {
+                                    packA(a, ao, ars, acs, ic, mcc, fpc, kc, mr, 0, ap);
+                                } else if (fullRowPanels * mr < mcc) {
+                                    packA(a, ao, ars, acs, ic, mcc, fpc, kc, mr, fullRowPanels * mr, ap);
+                                }
                                 for (int panel = panelFrom; panel < panelTo; panel++) {
                                     int jp = panel * nr;
                                     int w = Math.min(nr, nc - jp);
+                                    float[] bArr;
+                                    int bOff;
+                                    int bStep;
+                                    if (packAllB || panel >= fullColPanels) {
+                                        bArr = bp;
+                                        bOff = packAllB ? jp * kc : 0;
+                                        bStep = nr;
+                                    } else {
+                                        bArr = b;
+                                        bOff = bo + fpc * brs + (fjc + jp);
+                                        bStep = brs;
+                                    }
                                     for (int ip = 0; ip < mcc; ip += mr) {
                                         int h = Math.min(mr, mcc - ip);
-                                        kernels.sgemmTile(kc, ap, ip * kc, bp, jp * kc,
-                                                c, co + (ic + ip) * crs + (fjc + jp) * ccs, crs, ccs, h, w, add, scratch);
+                                        int cOff = co + (ic + ip) * crs + (fjc + jp) * ccs;
+                                        if (packAllA || ip >= fullRowPanels * mr) {
+                                            kernels.sgemmTile(kc, ap, ip * kc, 1, mr, bArr, bOff, bStep,
+                                                    c, cOff, crs, ccs, h, w, add, scratch);
+                                        } else {
+                                            kernels.sgemmTile(kc, a, ao + (ic + ip) * ars + fpc * acs, ars, acs, bArr, bOff, bStep,
+                                                    c, cOff, crs, ccs, h, w, add, scratch);
+                                        }
                                     }
                                 }
                             }
@@ -151,9 +219,12 @@ final class Gemm {
         }
     }
 
-    /** Packs {@code A[ic:ic+mc, pc:pc+kc]} into MR-high row panels, k-major inside a panel (zero-padded rows). */
-    private static void packA(float[] a, int ao, int ars, int acs, int ic, int mc, int pc, int kc, int mr, float[] ap) {
-        for (int ip = 0; ip < mc; ip += mr) {
+    /**
+     * Packs rows {@code [ic + from, ic + mc)} of {@code A[., pc:pc+kc]} into MR-high row panels, k-major inside a
+     * panel (zero-padded rows); row {@code ic + i} lands in the panel at {@code ap[i * kc]}.
+     */
+    private static void packA(float[] a, int ao, int ars, int acs, int ic, int mc, int pc, int kc, int mr, int from, float[] ap) {
+        for (int ip = from; ip < mc; ip += mr) {
             int h = Math.min(mr, mc - ip);
             int base = ip * kc;
             int rowBase = ao + (ic + ip) * ars + pc * acs;
@@ -181,21 +252,22 @@ final class Gemm {
     }
 
     /**
-     * Packs {@code B[pc:pc+kc, jc:jc+nc]} into NR-wide column panels (zero-padded), the panels split across the
-     * worker pool when the block is large.
+     * Packs the column panels {@code [first, last)} of {@code B[pc:pc+kc, jc:jc+nc]} into NR-wide panels
+     * (zero-padded) from the start of {@code bp}, split across the worker pool when the block is large.
      */
-    private static void packB(float[] b, int bo, int brs, int bcs, int pc, int kc, int jc, int nc, int nr, float[] bp) {
-        int panels = (nc + nr - 1) / nr;
-        int parts = (long) kc * nc < (1 << 16) ? 1 : Math.min(panels, CpuThreads.THREADS * 2);
+    private static void packB(float[] b, int bo, int brs, int bcs, int pc, int kc, int jc, int nc, int nr,
+                              int first, int last, float[] bp) {
+        int panels = last - first;
+        int parts = (long) kc * panels * nr < (1 << 16) ? 1 : Math.min(panels, CpuThreads.THREADS * 2);
         List<Runnable> tasks = new ArrayList<>();
         for (int t = 0; t < parts; t++) {
-            int from = panels * t / parts;
-            int to = panels * (t + 1) / parts;
+            int from = first + panels * t / parts;
+            int to = first + panels * (t + 1) / parts;
             tasks.add(() -> {
                 for (int panel = from; panel < to; panel++) {
                     int jp = panel * nr;
                     int w = Math.min(nr, nc - jp);
-                    int base = jp * kc;
+                    int base = (panel - first) * nr * kc;
                     int src0 = bo + pc * brs + (jc + jp) * bcs;
                     if (w < nr) {
                         for (int p = 0; p < kc; p++) {

@@ -17,14 +17,33 @@ abstract class MicroKernels {
     abstract String name();
 
     /**
-     * {@code C[h x w] = (add ? C : 0) + Apanel Bpanel} over {@code kc} steps; the panels are always full MR x NR
-     * (zero-padded), {@code scratch} holds at least MR x NR floats for tiles that are cut by the edge of C.
+     * {@code C[h x w] = (add ? C : 0) + A B} over {@code kc} steps, where A is MR rows read at
+     * {@code a[aOff + r * ars + p * acs]} (a packed panel has {@code ars = 1, acs = MR}) and B is NR columns read at
+     * {@code b[bOff + p * brs + j]} (packed: {@code brs = NR}). Both are always read whole (MR x NR, zero-padded by
+     * the caller at the edges of C); {@code scratch} holds at least MR x NR floats for tiles that are cut by the
+     * edge of C or stored with a column stride.
      */
-    abstract void sgemmTile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] c, int cOff,
+    abstract void sgemmTile(int kc, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, float[] c, int cOff,
                             int crs, int ccs, int h, int w, boolean add, float[] scratch);
 
     /** Stores the {@code h x w} corner of a row-major tile (row length {@code ld}) into C, adding when asked. */
     static void store(float[] tile, int ld, float[] c, int cOff, int crs, int ccs, int h, int w, boolean add) {
+        if (crs == 1) {
+            // C transposed in memory: walk its contiguous columns
+            for (int j = 0; j < w; j++) {
+                int dst = cOff + j * ccs;
+                if (add) {
+                    for (int r = 0; r < h; r++) {
+                        c[dst + r] += tile[r * ld + j];
+                    }
+                } else {
+                    for (int r = 0; r < h; r++) {
+                        c[dst + r] = tile[r * ld + j];
+                    }
+                }
+            }
+            return;
+        }
         for (int r = 0; r < h; r++) {
             int dst = cOff + r * crs;
             int src = r * ld;
@@ -93,15 +112,15 @@ abstract class MicroKernels {
         }
 
         @Override
-        void sgemmTile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float[] c, int cOff,
+        void sgemmTile(int kc, float[] ap, int apOff, int ars, int acs, float[] bp, int bpOff, int brs, float[] c, int cOff,
                        int crs, int ccs, int h, int w, boolean add, float[] scratch) {
             float[] acc = scratch;
             java.util.Arrays.fill(acc, 0, 32, 0f);
             for (int p = 0; p < kc; p++) {
-                int ai = apOff + p * 4;
-                int bi = bpOff + p * 8;
+                int ai = apOff + p * acs;
+                int bi = bpOff + p * brs;
                 for (int r = 0; r < 4; r++) {
-                    float a = ap[ai + r];
+                    float a = ap[ai + r * ars];
                     int row = r * 8;
                     for (int j = 0; j < 8; j++) {
                         acc[row + j] += a * bp[bi + j];
