@@ -516,6 +516,24 @@ final class ArithmeticOps {
     }
 
     /** In-place binary op with a kernel writing straight into {@code self} when nothing records history. */
+    /**
+     * {@code self op= alpha * other} (add_ and sub_ with alpha, an optimizer's update): outside a graph the scaled
+     * operand is one temporary and the kernel writes into {@code self}; otherwise as {@link #inplace}.
+     */
+    static Tensor inplaceScaled(Tensor self, Tensor other, double alpha, Function<Tensor, Tensor> op, BinaryOp kernel) {
+        checkSameDevice(self, other);
+        DType t = resultType(self, other);
+        if (needsGrad(self, other) || t != self.dtype || !t.isFloatingPoint()) {
+            return inplace(self, List.of(other), op);
+        }
+        checkInplace(self, List.of(other));
+        Tensor s;
+        try (GradMode off = Ember.noGrad()) {
+            s = scaled(other, alpha, t);
+        }
+        return inplaceBinary(self, s, op, kernel);
+    }
+
     static Tensor inplaceBinary(Tensor self, Tensor other, Function<Tensor, Tensor> op, BinaryOp kernel) {
         checkSameDevice(self, other);
         checkInplace(self, List.of(other));

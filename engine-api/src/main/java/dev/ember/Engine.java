@@ -59,8 +59,12 @@ final class Engine {
         Map<Node, Boolean> needed = captures == null ? null : neededForCaptures(deps.keySet(), captures);
 
         Map<Node, Tensor> buffers = new HashMap<>();
+        // Gradients that only this pass holds: made by a node's formula (not passed through from its own input) or
+        // summed here. A leaf whose .grad is empty takes such a tensor as it is, as PyTorch's AccumulateGrad steals
+        // a gradient nobody else references, instead of copying it.
+        Map<Tensor, Boolean> owned = new IdentityHashMap<>();
         for (int i = 0; i < rootNodes.length; i++) {
-            accumulate(buffers, rootNodes[i], rootGrads.get(i));
+            accumulate(buffers, owned, rootNodes[i], rootGrads.get(i));
         }
         PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequenceNr, a.sequenceNr));
         for (Node n : rootNodes) {
@@ -90,10 +94,26 @@ final class Engine {
                         captures.put(node, grad);
                     }
                     boolean execute = captures == null || needed.getOrDefault(node, false);
-                    if (execute) {
+                    if (execute && node instanceof Node.AccumulateGrad) {
+                        boolean steal = !createGraph && node.preHooks.isEmpty() && owned.containsKey(grad);
+                        ((Node.AccumulateGrad) node).variable.accumulateGrad(grad, steal);
+                    } else if (execute) {
                         inputGrads = node.apply(grad);
                         validate(node, inputGrads);
+                        for (int i = 0; i < inputGrads.length; i++) {
+                            Tensor g = inputGrads[i];
+                            if (g != null && g != grad && g.storage != grad.storage && !createGraph) {
+                                boolean unique = true;
+                                for (int j = 0; j < inputGrads.length; j++) {
+                                    unique &= j == i || inputGrads[j] != g;
+                                }
+                                if (unique) {
+                                    owned.put(g, Boolean.TRUE);
+                                }
+                            }
+                        }
                     }
+                    owned.remove(grad);
                 }
                 if (!retainGraph && (captures == null || needed.getOrDefault(node, false))) {
                     node.release();
@@ -104,7 +124,7 @@ final class Engine {
                         continue;
                     }
                     if (inputGrads != null && inputGrads[i] != null) {
-                        accumulate(buffers, m, inputGrads[i]);
+                        accumulate(buffers, owned, m, inputGrads[i]);
                     }
                     int d = deps.get(m) - 1;
                     deps.put(m, d);
@@ -118,8 +138,17 @@ final class Engine {
         }
     }
 
-    private static void accumulate(Map<Node, Tensor> buffers, Node node, Tensor grad) {
-        buffers.merge(node, grad, Tensor::add);
+    private static void accumulate(Map<Node, Tensor> buffers, Map<Tensor, Boolean> owned, Node node, Tensor grad) {
+        Tensor before = buffers.get(node);
+        if (before == null) {
+            buffers.put(node, grad);
+            return;
+        }
+        Tensor sum = before.add(grad);
+        owned.remove(before);
+        owned.remove(grad);
+        owned.put(sum, Boolean.TRUE);
+        buffers.put(node, sum);
     }
 
     /** Casts and sums each returned gradient to its input's type and shape, as PyTorch's validate_outputs. */

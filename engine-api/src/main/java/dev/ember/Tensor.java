@@ -430,7 +430,18 @@ public final class Tensor {
 
     /** Adds a gradient into this leaf's {@code grad}, as PyTorch's AccumulateGrad. */
     void accumulateGrad(Tensor g) {
-        if (grad == null) {
+        accumulateGrad(g, false);
+    }
+
+    /**
+     * Adds {@code g} to this leaf's gradient. With {@code owned}, nothing else references {@code g} (the engine made
+     * it in this pass), so an empty gradient takes it as it is when it is a dense tensor of its own.
+     */
+    void accumulateGrad(Tensor g, boolean owned) {
+        if (grad == null && owned && g.viewBase == null && g.gradFn == null && !g.requiresGrad && g.isContiguous()
+                && g.layout.offset() == 0 && g.storage.numel() == g.numel()) {
+            grad = g;
+        } else if (grad == null) {
             // A fresh, contiguous tensor of its own, so later in-place accumulation cannot touch other tensors.
             grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
         } else if (GradMode.isEnabled()) {
@@ -827,7 +838,7 @@ public final class Tensor {
         if (alpha == 1) {
             return add_(other);
         }
-        return ArithmeticOps.inplace(this, List.of(other), t -> t.add(other, alpha));
+        return ArithmeticOps.inplaceScaled(this, other, alpha, t -> t.add(other, alpha), dev.ember.backend.BinaryOp.ADD);
     }
 
     /** {@code this += value}, in place. */
@@ -850,7 +861,7 @@ public final class Tensor {
         if (alpha == 1) {
             return sub_(other);
         }
-        return ArithmeticOps.inplace(this, List.of(other), t -> t.sub(other, alpha));
+        return ArithmeticOps.inplaceScaled(this, other, alpha, t -> t.sub(other, alpha), dev.ember.backend.BinaryOp.SUB);
     }
 
     /** {@code this -= value}, in place. */

@@ -224,7 +224,7 @@ final class ConvKernels {
                 float[] x = (float[]) in.array;
                 float[] w = (float[]) wt.array;
                 float[] y = (float[]) out.array;
-                float[] col = new float[s.ckk * s.ohw];
+                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw);
                 for (int n = from; n < to; n++) {
                     for (int gi = 0; gi < s.g; gi++) {
                         int yOff = lo.offset() + (n * s.o + gi * s.og) * s.ohw;
@@ -275,7 +275,7 @@ final class ConvKernels {
                 float[] dy = (float[]) gy.array;
                 float[] w = (float[]) wt.array;
                 float[] dx = (float[]) gx.array;
-                float[] col = new float[s.ckk * s.ohw];
+                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw);
                 for (int n = from; n < to; n++) {
                     int xBase = lgx.offset() + n * s.c * s.h * s.w;
                     java.util.Arrays.fill(dx, xBase, xBase + s.c * s.h * s.w, 0f);
@@ -318,8 +318,13 @@ final class ConvKernels {
             int to = (int) ((long) s.n * (c + 1) / chunks);
             tasks.add(() -> {
                 if (f32) {
-                    float[] acc = new float[wSize];
-                    float[] col = new float[s.ckk * s.ohw];
+                    // one chunk sums straight into the output
+                    float[] acc = chunks == 1 ? (float[]) gw.array : new float[wSize];
+                    int accOff = chunks == 1 ? lgw.offset() : 0;
+                    if (chunks == 1) {
+                        java.util.Arrays.fill(acc, accOff, accOff + wSize, 0f);
+                    }
+                    float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw);
                     float[] x = (float[]) in.array;
                     float[] dy = (float[]) gy.array;
                     for (int n = from; n < to; n++) {
@@ -327,7 +332,7 @@ final class ConvKernels {
                             im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
                             // dW_g [og x ckk] += dy_g [og x ohw] @ col^T [ohw x ckk]
                             Gemm.sgemm(MicroKernels.get(), s.og, s.ckk, s.ohw, dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw,
-                                    s.ohw, 1, col, 0, 1, s.ohw, acc, gi * s.og * s.ckk, s.ckk, 1, true);
+                                    s.ohw, 1, col, 0, 1, s.ohw, acc, accOff + gi * s.og * s.ckk, s.ckk, 1, true);
                         }
                     }
                     partial[ci] = acc;
@@ -353,6 +358,9 @@ final class ConvKernels {
             });
         }
         CpuThreads.invokeAll(tasks);
+        if (f32 && chunks == 1) {
+            return;
+        }
         if (f32) {
             float[] out = (float[]) gw.array;
             for (int i = 0; i < wSize; i++) {

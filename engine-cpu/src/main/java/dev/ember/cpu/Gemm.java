@@ -62,19 +62,6 @@ final class Gemm {
         void run(int from, int to);
     }
 
-    /** Packing buffers, one pair per thread, grown on demand and kept (at most KC x NC and MC x KC floats). */
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][]);
-
-    private static float[] buffer(int slot, int size) {
-        float[][] bufs = BUFFERS.get();
-        float[] b = bufs[slot];
-        if (b == null || b.length < size) {
-            b = new float[size];
-            bufs[slot] = b;
-        }
-        return b;
-    }
-
     /** {@code C = A B}. */
     static void sgemm(MicroKernels kernels, int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo, int brs, int bcs,
                       float[] c, int co, int crs, int ccs) {
@@ -144,7 +131,7 @@ final class Gemm {
         // C has few row panels (a small-M product such as a convolution's per-sample GEMM), likewise A when C has few
         // column panels. Panels cut by the edge of C are always packed (zero-padded to the full tile).
         boolean packAllB = bcs != 1 || rowPanels > PACK_REUSE;
-        float[] bp = buffer(0, KC * MicroKernels.roundUp(packAllB ? Math.min(NC, n) : nr, nr));
+        float[] bp = Scratch.floats(Scratch.GEMM_B, KC * MicroKernels.roundUp(packAllB ? Math.min(NC, n) : nr, nr));
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int colPanels = (nc + nr - 1) / nr;
@@ -173,8 +160,8 @@ final class Gemm {
                         int panelFrom = colPanels * ct / colTasks;
                         int panelTo = colPanels * (ct + 1) / colTasks;
                         tasks.add(() -> {
-                            float[] ap = buffer(1, mc * kc);
-                            float[] scratch = buffer(2, mr * nr);
+                            float[] ap = Scratch.floats(Scratch.GEMM_A, mc * kc);
+                            float[] scratch = Scratch.floats(Scratch.GEMM_TILE, mr * nr);
                             for (int ic = rowFrom; ic < rowTo; ic += mc) {
                                 int mcc = Math.min(mc, rowTo - ic);
                                 int fullRowPanels = mcc / mr;

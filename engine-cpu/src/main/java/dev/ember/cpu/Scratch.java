@@ -1,0 +1,29 @@
+package dev.ember.cpu;
+
+/**
+ * Per-thread float buffers for kernels' temporaries (GEMM packing, convolution columns), grown on demand and
+ * kept: a training step that allocated them afresh each time spent more time zeroing and faulting in new memory
+ * than using it. A slot belongs to one purpose, so a kernel that calls another never shares a buffer with it.
+ */
+final class Scratch {
+    static final int GEMM_B = 0;
+    static final int GEMM_A = 1;
+    static final int GEMM_TILE = 2;
+    static final int CONV_COLUMNS = 3;
+
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[4][]);
+
+    private Scratch() {
+    }
+
+    /** This thread's buffer in {@code slot}, at least {@code size} floats long; its contents are undefined. */
+    static float[] floats(int slot, int size) {
+        float[][] bufs = BUFFERS.get();
+        float[] b = bufs[slot];
+        if (b == null || b.length < size) {
+            b = new float[size];
+            bufs[slot] = b;
+        }
+        return b;
+    }
+}
