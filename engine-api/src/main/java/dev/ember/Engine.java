@@ -98,19 +98,13 @@ final class Engine {
                         boolean steal = !createGraph && node.preHooks.isEmpty() && owned.containsKey(grad);
                         ((Node.AccumulateGrad) node).variable.accumulateGrad(grad, steal);
                     } else if (execute) {
+                        // a view of an owned incoming gradient stays owned when no hook could have kept it
+                        boolean incomingOwned = owned.containsKey(grad) && node.preHooks.isEmpty()
+                                && node.retainGradTarget == null;
                         inputGrads = node.apply(grad);
                         validate(node, inputGrads);
-                        for (int i = 0; i < inputGrads.length; i++) {
-                            Tensor g = inputGrads[i];
-                            if (g != null && g != grad && g.storage != grad.storage && !createGraph) {
-                                boolean unique = true;
-                                for (int j = 0; j < inputGrads.length; j++) {
-                                    unique &= j == i || inputGrads[j] != g;
-                                }
-                                if (unique) {
-                                    owned.put(g, Boolean.TRUE);
-                                }
-                            }
+                        if (!createGraph) {
+                            markOwned(node, grad, incomingOwned, inputGrads, owned);
                         }
                     }
                     owned.remove(grad);
@@ -135,6 +129,26 @@ final class Engine {
             }
         } finally {
             GradMode.set(previousMode);
+        }
+    }
+
+    /**
+     * Marks the gradients a node returned that nothing else can reach: not its incoming gradient or a view of it
+     * (unless that was owned), not sharing memory with another of its outputs or with a tensor it saved.
+     */
+    private static void markOwned(Node node, Tensor grad, boolean incomingOwned, Tensor[] outs, Map<Tensor, Boolean> owned) {
+        for (int i = 0; i < outs.length; i++) {
+            Tensor g = outs[i];
+            if (g == null || g == grad || (g.storage == grad.storage && !incomingOwned) || node.savesStorage(g.storage)) {
+                continue;
+            }
+            boolean unique = true;
+            for (int j = 0; j < outs.length; j++) {
+                unique &= j == i || outs[j] == null || outs[j].storage != g.storage;
+            }
+            if (unique) {
+                owned.put(g, Boolean.TRUE);
+            }
         }
     }
 

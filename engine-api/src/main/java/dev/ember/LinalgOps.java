@@ -70,9 +70,12 @@ final class LinalgOps {
         return ArithmeticOps.record(out, "MmBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
             SavedTensor sa = node.needsInputGrad(1) ? node.save(a) : null;
+            // mat2 stored column-major (a Linear layer's weight.t()): compute its gradient in that layout, so the
+            // transpose's backward hands the weight a contiguous gradient it can keep (PyTorch's mm_mat2_backward)
+            boolean columnMajor = b.shape[0] > 1 && b.shape[1] > 1 && b.layout.stride(0) == 1 && b.layout.stride(1) == b.shape[0];
             return g -> new Tensor[] {
                 sb == null ? null : g.mm(sb.get().t()),
-                sa == null ? null : sa.get().t().mm(g)};
+                sa == null ? null : columnMajor ? g.t().mm(sa.get()).t() : sa.get().t().mm(g)};
         });
     }
 

@@ -85,6 +85,16 @@ public abstract class Node {
         return s;
     }
 
+    /** Whether one of this node's saved tensors lives in {@code storage}. */
+    final boolean savesStorage(dev.ember.backend.Storage storage) {
+        for (SavedTensor s : saved) {
+            if (s.holds(storage)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Frees saved tensors after a backward pass that does not retain the graph. */
     void release() {
         released = true;

@@ -21,6 +21,11 @@ final class SavedTensor {
         tensor = null;
     }
 
+    /** Whether the saved tensor (still held) lives in {@code storage}. */
+    boolean holds(dev.ember.backend.Storage storage) {
+        return tensor != null && tensor.storage == storage;
+    }
+
     Tensor get() {
         if (tensor == null) {
             throw new IllegalStateException("Trying to backward through the graph a second time (or directly access "

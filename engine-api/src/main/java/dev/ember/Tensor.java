@@ -438,9 +438,10 @@ public final class Tensor {
      * it in this pass), so an empty gradient takes it as it is when it is a dense tensor of its own.
      */
     void accumulateGrad(Tensor g, boolean owned) {
-        if (grad == null && owned && g.viewBase == null && g.gradFn == null && !g.requiresGrad && g.isContiguous()
+        if (grad == null && owned && g.gradFn == null && !g.requiresGrad && g.isContiguous()
                 && g.layout.offset() == 0 && g.storage.numel() == g.numel()) {
-            grad = g;
+            // a view that covers its whole storage becomes a tensor of its own
+            grad = g.viewBase == null ? g : new Tensor(g.storage, g.layout, g.device, g.backend, new int[1]);
         } else if (grad == null) {
             // A fresh, contiguous tensor of its own, so later in-place accumulation cannot touch other tensors.
             grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();

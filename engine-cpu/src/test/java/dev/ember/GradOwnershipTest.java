@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A leaf's .grad takes the engine's gradient tensor without a copy only when nothing else can see that tensor
@@ -80,5 +81,19 @@ class GradOwnershipTest {
         assertArrayEquals(new double[] {1, 1}, v.grad().toDoubleArray());
         w.grad().add_(1.0);
         assertArrayEquals(new double[] {2, 3}, v.toDoubleArray());
+    }
+
+    @Test
+    void aTransposedWeightGetsAContiguousGradientOfItsOwn() {
+        Tensor w = Tensor.tensor(new double[][] {{1, 2, 3}, {4, 5, 6}}, DType.FLOAT64).requiresGrad_(true);
+        Tensor x = Tensor.tensor(new double[][] {{1, 0, 2}, {0, 1, 1}}, DType.FLOAT64);
+        Tensor loss = x.mm(w.t()).sum();
+        loss.backward(null, true);
+        assertTrue(w.grad().isContiguous());
+        assertArrayEquals(new double[] {1, 1, 3, 1, 1, 3}, w.grad().toDoubleArray());
+        w.grad().mul_(10.0);
+        assertArrayEquals(new double[] {1, 0, 2, 0, 1, 1}, x.toDoubleArray());
+        loss.backward();
+        assertArrayEquals(new double[] {11, 11, 33, 11, 11, 33}, w.grad().toDoubleArray());
     }
 }
