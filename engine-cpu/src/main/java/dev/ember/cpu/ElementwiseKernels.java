@@ -313,8 +313,33 @@ final class ElementwiseKernels {
         }
     }
 
+    /** Vectorized contiguous float32 loops; {@code false} means "not handled, use the plain loop". */
+    interface FloatLoops {
+        boolean binary(BinaryOp op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
+
+        boolean binaryScalar(BinaryOp op, float[] x, int xo, float s, float[] o, int oo, int n);
+    }
+
+    /** The Vector API loops where {@code jdk.incubator.vector} is present, else null (Lucene's probe). */
+    private static final FloatLoops LOOPS = probe();
+
+    private static FloatLoops probe() {
+        if (!Boolean.getBoolean("ember.cpu.noVector") && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            try {
+                return (FloatLoops) Class.forName("dev.ember.cpu.VectorLoops").getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
     private static void binaryFloat(BinaryOp op, float[] x, int xo, int xs, float[] y, int yo, int ys,
                                     float[] o, int oo, int os, int n) {
+        if (LOOPS != null && n >= 32 && os == 1 && xs == 1 && (ys == 1 ? LOOPS.binary(op, x, xo, y, yo, o, oo, n)
+                : ys == 0 && LOOPS.binaryScalar(op, x, xo, y[yo], o, oo, n))) {
+            return;
+        }
         if (xs == 1 && ys == 1 && os == 1) {
             switch (op) {
                 case ADD:

@@ -1,0 +1,83 @@
+package dev.ember.cpu;
+
+import dev.ember.backend.BinaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Contiguous float32 arithmetic on the incubating Vector API: C2 does not vectorize the plain loops when the
+ * output may alias an input (every in-place update, such as an optimizer step), so these run up to a vector's
+ * width faster. Loaded only through {@link ElementwiseKernels}'s probe, like {@link VectorMicroKernels}.
+ */
+final class VectorLoops implements ElementwiseKernels.FloatLoops {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    @Override
+    public boolean binary(BinaryOp op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        switch (op) {
+            case ADD:
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xo + i).add(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = x[xo + i] + y[yo + i];
+                }
+                return true;
+            case SUB:
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xo + i).sub(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = x[xo + i] - y[yo + i];
+                }
+                return true;
+            case MUL:
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xo + i).mul(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = x[xo + i] * y[yo + i];
+                }
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    @Override
+    public boolean binaryScalar(BinaryOp op, float[] x, int xo, float s, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        FloatVector sv = FloatVector.broadcast(S, s);
+        switch (op) {
+            case ADD:
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xo + i).add(sv).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = x[xo + i] + s;
+                }
+                return true;
+            case SUB:
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xo + i).sub(sv).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = x[xo + i] - s;
+                }
+                return true;
+            case MUL:
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xo + i).mul(sv).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = x[xo + i] * s;
+                }
+                return true;
+            default:
+                return false;
+        }
+    }
+}

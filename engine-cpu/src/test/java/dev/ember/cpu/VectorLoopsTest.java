@@ -1,0 +1,47 @@
+package dev.ember.cpu;
+
+import dev.ember.backend.BinaryOp;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Vector API loops give the plain loops' bits: offsets, tails and an output that aliases an input. */
+class VectorLoopsTest {
+    @Test
+    void matchesPlainArithmeticBitForBit() {
+        VectorLoops v = new VectorLoops();
+        Random rnd = new Random(3);
+        for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL}) {
+            for (int n : new int[] {1, 7, 8, 33, 1000}) {
+                float[] x = new float[n + 5];
+                float[] y = new float[n + 3];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = rnd.nextFloat() * 4 - 2;
+                }
+                for (int i = 0; i < y.length; i++) {
+                    y[i] = rnd.nextFloat() * 4 - 2;
+                }
+                float[] expect = new float[n];
+                float[] expectScalar = new float[n];
+                for (int i = 0; i < n; i++) {
+                    float a = x[5 + i];
+                    float b = y[3 + i];
+                    expect[i] = op == BinaryOp.ADD ? a + b : op == BinaryOp.SUB ? a - b : a * b;
+                    expectScalar[i] = op == BinaryOp.ADD ? a + 0.3f : op == BinaryOp.SUB ? a - 0.3f : a * 0.3f;
+                }
+                float[] out = new float[n + 2];
+                assertTrue(v.binary(op, x, 5, y, 3, out, 2, n));
+                assertArrayEquals(expect, java.util.Arrays.copyOfRange(out, 2, n + 2), op + " " + n);
+                assertTrue(v.binaryScalar(op, x, 5, 0.3f, out, 2, n));
+                assertArrayEquals(expectScalar, java.util.Arrays.copyOfRange(out, 2, n + 2), op + " scalar " + n);
+                // in place: the output is the first input
+                float[] self = x.clone();
+                assertTrue(v.binary(op, self, 5, y, 3, self, 5, n));
+                assertArrayEquals(expect, java.util.Arrays.copyOfRange(self, 5, n + 5), op + " in place " + n);
+            }
+        }
+    }
+}
