@@ -85,6 +85,10 @@ final class ArithmeticOps {
         if (t.dtype == dtype) {
             return t;
         }
+        if (t.wrappedNumber && t.dtype == DType.FLOAT64 && dtype == DType.FLOAT32) {
+            // a Java double meeting a float tensor (x.mul(0.5)): build the float scalar directly, no copy kernel
+            return Creation.fromFlat(new float[] {(float) t.wrappedValue}, new int[0], DType.FLOAT32, t.device);
+        }
         Tensor out = Creation.empty(t.shape, dtype, t.device);
         t.backend.copy(t.storage, t.layout, out.storage, out.layout);
         return out;

@@ -24,6 +24,7 @@ final class Creation {
     static Tensor wrap(double value, Device device) {
         Tensor t = fromFlat(new double[] {value}, new int[0], DType.FLOAT64, device);
         t.wrappedNumber = true;
+        t.wrappedValue = value;
         return t;
     }
 

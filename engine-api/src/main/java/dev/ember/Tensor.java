@@ -45,6 +45,8 @@ public final class Tensor {
     Tensor viewBase;
     /** Whether this 0-dim tensor wraps a Java number (for type promotion). */
     boolean wrappedNumber;
+    /** A wrapped number's Java value (exact for a double, or a long below 2^53), to convert it without a kernel. */
+    double wrappedValue;
     /** Printed as {@code Parameter containing:} (set by {@code nn} parameters). */
     boolean isParameter;
 

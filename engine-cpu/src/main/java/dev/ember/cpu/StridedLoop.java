@@ -25,8 +25,28 @@ final class StridedLoop {
     final int rows;
     final int rowLength;
 
+    /** The one row's strides when the iteration is a single row (see {@link #flat}). */
+    private final int[] rowStrides;
+
     StridedLoop(Layout... layouts) {
         int k = layouts.length;
+        if (flat(layouts)) {
+            // every operand dense or one broadcast element: one row, no merging (the common small op, where the
+            // bookkeeping below cost more than the arithmetic)
+            int numel = layouts[0].numel();
+            shape = new int[] {numel};
+            strides = null;
+            offsets = new int[k];
+            rowStrides = new int[k];
+            for (int o = 0; o < k; o++) {
+                offsets[o] = layouts[o].offset();
+                rowStrides[o] = layouts[o].numel() == numel && isZero(layouts[o].strides()) && numel > 1 ? 0 : 1;
+            }
+            rowLength = numel;
+            rows = numel == 0 ? 0 : 1;
+            return;
+        }
+        rowStrides = null;
         Layout[] merged = Layout.coalesce(layouts);
         shape = merged[0].shape();
         strides = new int[k][];
@@ -44,12 +64,35 @@ final class StridedLoop {
         rows = layouts[0].numel() == 0 ? 0 : (int) r;
     }
 
+    private static boolean isZero(int[] strides) {
+        for (int st : strides) {
+            if (st != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether each layout is dense row-major or a single element broadcast (all strides zero). */
+    private static boolean flat(Layout[] layouts) {
+        for (Layout l : layouts) {
+            if (!l.isContiguous() && !isZero(l.strides())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Runs {@code kernel} over every row, in parallel when large and {@code parallel} allows. */
     void run(RowKernel kernel, boolean parallel) {
         if (rows == 0 || rowLength == 0) {
             return;
         }
         long total = (long) rows * rowLength;
+        if (rowStrides != null && (!parallel || total < 2L * PARALLEL_GRAIN || CpuThreads.THREADS < 2)) {
+            kernel.row(offsets.clone(), rowLength, rowStrides.clone());
+            return;
+        }
         if (!parallel || total < 2L * PARALLEL_GRAIN || CpuThreads.THREADS < 2) {
             runRows(kernel, 0, rows);
             return;
@@ -70,7 +113,7 @@ final class StridedLoop {
                     int[] off = new int[k];
                     int[] st = new int[k];
                     for (int o = 0; o < k; o++) {
-                        st[o] = strides[o][shape.length - 1];
+                        st[o] = rowStrides != null ? rowStrides[o] : strides[o][shape.length - 1];
                         off[o] = offsets[o] + start * st[o];
                     }
                     kernel.row(off, len, st);
