@@ -21,7 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Memory-bound kernels. GB/s: broadcast add of [4096, 4096] + [4096] moves 2 x 64 MiB (read x, write out);
+ * Memory-bound kernels. GB/s: {@code copy} (a 64 MiB tensor copied into another, read and write) is the machine's
+ * memory bandwidth as Java reaches it, the yardstick for the others; broadcast add of [4096, 4096] + [4096] moves
+ * 2 x 64 MiB (read x, write out);
  * max pooling 2x2 of [64, 64, 56, 56] reads 51.4 MB and writes 12.8 MB of values and 25.7 MB of int64 indices;
  * its backward reads 12.8 + 25.7 MB and writes 51.4 MB.
  */
@@ -36,6 +38,7 @@ public class MemoryBoundBenchmark {
     public String backend;
 
     private Tensor x;
+    private Tensor copyTarget;
     private Tensor row;
     private Tensor pin;
     private Tensor pinGrad;
@@ -47,8 +50,16 @@ public class MemoryBoundBenchmark {
         Generator g = new Generator(1);
         x = Tensor.randn(g, DType.FLOAT32, 4096, 4096).to(device);
         row = Tensor.randn(g, DType.FLOAT32, 4096).to(device);
+        copyTarget = Tensor.zeros(4096, 4096).to(device);
         pin = Tensor.randn(g, DType.FLOAT32, 64, 64, 56, 56).to(device).requiresGrad_(true);
         pinGrad = Tensor.ones(64, 64, 28, 28).to(device);
+    }
+
+    @Benchmark
+    public Tensor copy() {
+        copyTarget.copy_(x);
+        BenchSupport.sync(device);
+        return copyTarget;
     }
 
     @Benchmark

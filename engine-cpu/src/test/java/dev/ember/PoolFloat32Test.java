@@ -1,0 +1,55 @@
+package dev.ember;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+/**
+ * The float32 max-pooling kernels (the unrolled 2x2 one and the general one) give exactly the float64 path's
+ * values, indices and input gradients: on data with ties and NaNs, odd sizes, padding, dilation and ceil mode.
+ */
+class PoolFloat32Test {
+
+    @TestFactory
+    List<DynamicTest> float32MatchesFloat64() {
+        // {n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, ceil}
+        int[][] cases = {
+            {2, 3, 8, 6, 2, 2, 2, 2, 0, 0, 1, 1, 0},
+            {1, 2, 7, 9, 2, 2, 2, 2, 0, 0, 1, 1, 0},
+            {1, 2, 7, 9, 2, 2, 2, 2, 0, 0, 1, 1, 1},
+            {2, 1, 9, 8, 3, 3, 2, 1, 1, 1, 2, 1, 0},
+            {1, 3, 6, 6, 3, 2, 3, 2, 1, 0, 1, 2, 1},
+        };
+        List<DynamicTest> tests = new ArrayList<>();
+        for (int[] k : cases) {
+            tests.add(DynamicTest.dynamicTest(java.util.Arrays.toString(k), () -> {
+                Generator g = new Generator(11);
+                // values rounded to a coarse grid so windows hold ties; a few NaNs
+                Tensor x = Tensor.randn(g, DType.FLOAT64, k[0], k[1], k[2], k[3]).mul(2).round();
+                double[] flat = x.toDoubleArray();
+                flat[3] = Double.NaN;
+                flat[flat.length / 2] = Double.NaN;
+                x = Tensor.tensor(flat, DType.FLOAT64).reshape(x.shape());
+                Tensor[] r64 = run(x, k);
+                Tensor[] r32 = run(x.to(DType.FLOAT32), k);
+                assertArrayEquals(r64[0].toDoubleArray(), r32[0].toDoubleArray(), "values");
+                assertArrayEquals(r64[1].toLongArray(), r32[1].toLongArray(), "indices");
+                assertArrayEquals(r64[2].toDoubleArray(), r32[2].toDoubleArray(), "input gradient");
+            }));
+        }
+        return tests;
+    }
+
+    private static Tensor[] run(Tensor x, int[] k) {
+        x = x.detach().requiresGrad_(true);
+        Tensor.ValuesIndices r = Tensor.maxPool2dWithIndices(x, new int[] {k[4], k[5]}, new int[] {k[6], k[7]},
+                new int[] {k[8], k[9]}, new int[] {k[10], k[11]}, k[12] == 1);
+        Tensor up = Tensor.arange(r.values().numel()).to(x.dtype()).reshape(r.values().shape()).add(1.0);
+        r.values().backward(up);
+        return new Tensor[] {r.values().detach(), r.indices(), x.grad()};
+    }
+}
