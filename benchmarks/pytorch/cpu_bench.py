@@ -46,14 +46,17 @@ for name, (N, C, H, W, O, K, P) in shapes.items():
     bench(f"conv2d forward+backward {name}", fb, 3 * flops, "GFLOP/s")
 
 x, row = torch.randn(4096, 4096), torch.randn(4096)
+copy_target = torch.zeros(4096, 4096)
+bench("copy 64 MiB (memory bandwidth)", lambda: copy_target.copy_(x), 2 * 4096 * 4096 * 4, "GB/s")
 bench("broadcast add [4096,4096]+[4096]", lambda: x + row, 2 * 4096 * 4096 * 4, "GB/s")
 pin = torch.randn(64, 64, 56, 56, requires_grad=True)
 pgrad = torch.ones(64, 64, 28, 28)
-bench("maxpool2d 2x2 forward [64,64,56,56]", lambda: F.max_pool2d(pin.detach(), 2), (51.4e6 + 12.8e6), "GB/s (values)")
+pool_in, pool_out, pool_ind = 64 * 64 * 56 * 56 * 4, 64 * 64 * 28 * 28 * 4, 64 * 64 * 28 * 28 * 8
+bench("maxpool2d 2x2 forward [64,64,56,56]", lambda: F.max_pool2d(pin.detach(), 2), pool_in + pool_out, "GB/s")
 def pool_fb():
     pin.grad = None
     F.max_pool2d(pin, 2).backward(pgrad)
-bench("maxpool2d 2x2 forward+backward", pool_fb)
+bench("maxpool2d 2x2 forward+backward", pool_fb, 2 * (pool_in + pool_out + pool_ind), "GB/s")
 
 def chain():
     w = torch.tensor([1.0], requires_grad=True)

@@ -166,6 +166,25 @@ final class NNOps {
         return new Tensor.ValuesIndices(out, idx);
     }
 
+    /**
+     * Max pooling's values alone (nn.MaxPool2d, F.max_pool2d): outside a graph the kernel skips the indices, a third
+     * of the forward's memory traffic, as PyTorch's max_pool2d does for inputs that need no gradient.
+     */
+    static Tensor maxPool2dValues(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        if (ArithmeticOps.needsGrad(input) || (input.dim() != 3 && input.dim() != 4)) {
+            return maxPool2d(input, kernel, stride, padding, dilation, ceilMode).values();
+        }
+        if (input.dim() == 3) {
+            return maxPool2dValues(input.unsqueeze(0), kernel, stride, padding, dilation, ceilMode).squeeze(0);
+        }
+        Pool2dParams p = poolParams("max_pool2d", input, kernel, stride, padding, dilation, ceilMode, true);
+        int[] outShape = {input.shape[0], input.shape[1], p.outH(input.shape[2]), p.outW(input.shape[3])};
+        Tensor x = input.contiguous();
+        Tensor out = Creation.empty(outShape, input.dtype, input.device);
+        out.backend.maxPool2d(x.storage, x.layout, out.storage, null, out.layout, p);
+        return out;
+    }
+
     static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
         if (input.dim() == 3) {
             return avgPool2d(input.unsqueeze(0), kernel, stride, padding, ceilMode, countIncludePad).squeeze(0);

@@ -1052,6 +1052,15 @@ public final class Tensor {
                 NNOps.pair(dilation, "dilation"), groups);
     }
 
+    /**
+     * 2-D max pooling, the values only ({@code F.max_pool2d}); an input that needs no gradient skips the indices.
+     */
+    public static Tensor maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                   boolean ceilMode) {
+        return NNOps.maxPool2dValues(input, NNOps.pair(kernel, "kernel_size"), NNOps.pair(stride, "stride"),
+                NNOps.pair(padding, "padding"), NNOps.pair(dilation, "dilation"), ceilMode);
+    }
+
     /** 2-D max pooling returning the values and the flat index of each maximum within its plane. */
     public static ValuesIndices maxPool2dWithIndices(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
                                                      boolean ceilMode) {

@@ -39,6 +39,12 @@ class PoolFloat32Test {
                 assertArrayEquals(r64[0].toDoubleArray(), r32[0].toDoubleArray(), "values");
                 assertArrayEquals(r64[1].toLongArray(), r32[1].toLongArray(), "indices");
                 assertArrayEquals(r64[2].toDoubleArray(), r32[2].toDoubleArray(), "input gradient");
+                // the values-only path (no gradient needed, no indices written) gives the same values
+                for (Tensor in : new Tensor[] {x, x.to(DType.FLOAT32)}) {
+                    Tensor values = Tensor.maxPool2d(in, new int[] {k[4], k[5]}, new int[] {k[6], k[7]},
+                            new int[] {k[8], k[9]}, new int[] {k[10], k[11]}, k[12] == 1);
+                    assertArrayEquals(r64[0].toDoubleArray(), values.toDoubleArray(), "values only, " + in.dtype());
+                }
             }));
         }
         return tests;

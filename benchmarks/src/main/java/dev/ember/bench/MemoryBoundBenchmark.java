@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  * Memory-bound kernels. GB/s: {@code copy} (a 64 MiB tensor copied into another, read and write) is the machine's
  * memory bandwidth as Java reaches it, the yardstick for the others; broadcast add of [4096, 4096] + [4096] moves
  * 2 x 64 MiB (read x, write out);
- * max pooling 2x2 of [64, 64, 56, 56] reads 51.4 MB and writes 12.8 MB of values and 25.7 MB of int64 indices;
- * its backward reads 12.8 + 25.7 MB and writes 51.4 MB.
+ * max pooling 2x2 of [64, 64, 56, 56] reads 51.4 MB and writes 12.8 MB of values (the input needs no gradient,
+ * so no indices); with the backward, the forward also writes 25.7 MB of int64 indices and the backward reads
+ * 12.8 + 25.7 MB and writes 51.4 MB.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -88,9 +88,9 @@ public final class Suite {
             case "MemoryBoundBenchmark.broadcastAdd":
                 return gbps(2.0 * 4096 * 4096 * 4, secondsPerOp);
             case "MemoryBoundBenchmark.maxPoolForward":
-                return gbps(POOL_FORWARD_BYTES, secondsPerOp);
+                return gbps(POOL_IN + POOL_OUT, secondsPerOp);
             case "MemoryBoundBenchmark.maxPoolForwardBackward":
-                return gbps(2 * POOL_FORWARD_BYTES, secondsPerOp);
+                return gbps(2 * (POOL_IN + POOL_OUT + POOL_INDICES), secondsPerOp);
             case "TrainingBenchmark.leNetStep": {
                 double batch = Double.parseDouble(r.getParams().getParam("batch"));
                 return String.format(Locale.ROOT, "%.0f samples/s", batch / secondsPerOp);
@@ -103,10 +103,13 @@ public final class Suite {
     }
 
     /**
-     * Max pooling 2x2 of [64, 64, 56, 56] float32: reads the input (51.4 MB), writes values (12.8 MB) and int64
-     * indices (25.7 MB); the backward moves as much again (reads gradient and indices, writes the input gradient).
+     * Max pooling 2x2 of [64, 64, 56, 56] float32. Forward alone: reads the input (51.4 MB), writes the values
+     * (12.8 MB). With the backward: the forward also writes int64 indices (25.7 MB), and the backward moves as much
+     * again (reads the output gradient and the indices, writes the input gradient).
      */
-    private static final double POOL_FORWARD_BYTES = 64.0 * 64 * 56 * 56 * 4 + 64.0 * 64 * 28 * 28 * (4 + 8);
+    private static final double POOL_IN = 64.0 * 64 * 56 * 56 * 4;
+    private static final double POOL_OUT = 64.0 * 64 * 28 * 28 * 4;
+    private static final double POOL_INDICES = 64.0 * 64 * 28 * 28 * 8;
 
     /** 2 N O OH OW C KH KW of the three shapes of {@link ConvBenchmark}. */
     private static double convFlops(String shape) {

@@ -98,7 +98,8 @@ public interface Backend {
 
     /**
      * 2-D max pooling: {@code out} and the int64 flat index (h * W + w within its plane) of each maximum in
-     * {@code indices}; NaN wins, the first maximum wins ties. Padding is negative infinity.
+     * {@code indices}; NaN wins, the first maximum wins ties. Padding is negative infinity. {@code indices} is null
+     * when no gradient will be taken: then only the values are written.
      */
     void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p);
 

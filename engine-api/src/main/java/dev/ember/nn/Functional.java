@@ -80,8 +80,7 @@ public final class Functional {
 
     /** Max pooling; an empty stride means the kernel size. */
     public static Tensor maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
-        return Tensor.maxPool2dWithIndices(input, kernel, stride.length == 0 ? kernel : stride, padding, dilation, ceilMode)
-                .values();
+        return Tensor.maxPool2d(input, kernel, stride.length == 0 ? kernel : stride, padding, dilation, ceilMode);
     }
 
     /** Average pooling with a square window, stride = window. */

@@ -29,7 +29,7 @@ public final class MaxPool2d extends Module {
         if (input.dim() != 3 && input.dim() != 4) {
             throw new IllegalArgumentException(this + ": expected 3D or 4D input, got shape " + java.util.Arrays.toString(input.shape()));
         }
-        return Tensor.maxPool2dWithIndices(input, kernel, stride, padding, dilation, ceilMode).values();
+        return Tensor.maxPool2d(input, kernel, stride, padding, dilation, ceilMode);
     }
 
     @Override

@@ -33,7 +33,7 @@ final class PoolKernels {
         int w = is[3];
         int oh = os[2];
         int ow = os[3];
-        long[] ind = (long[]) idx.array;
+        long[] ind = idx == null ? null : (long[]) idx.array;
         if (in.dtype == dev.ember.DType.FLOAT32) {
             float[] x = (float[]) in.array;
             float[] o = (float[]) out.array;
@@ -43,7 +43,9 @@ final class PoolKernels {
             perPlane(is[0] * is[1], plane -> {
                 int src = li.offset() + plane * h * w;
                 int dst = lo.offset() + plane * oh * ow;
-                if (plain2x2) {
+                if (plain2x2 && ind == null) {
+                    maxPlane2x2Values(x, src, w, o, dst, oh, ow);
+                } else if (plain2x2) {
                     maxPlane2x2(x, src, w, o, ind, dst, oh, ow);
                 } else {
                     maxPlane(x, src, h, w, o, ind, dst, oh, ow, p);
@@ -78,7 +80,9 @@ final class PoolKernels {
                         }
                     }
                     out.setDouble(dst + y * ow + x, best);
-                    ind[dst + y * ow + x] = bestAt;
+                    if (ind != null) {
+                        ind[dst + y * ow + x] = bestAt;
+                    }
                 }
             }
         });
@@ -114,7 +118,9 @@ final class PoolKernels {
                     }
                 }
                 o[dst + y * ow + xo] = best;
-                ind[dst + y * ow + xo] = bestAt;
+                if (ind != null) {
+                    ind[dst + y * ow + xo] = bestAt;
+                }
             }
         }
     }
@@ -154,6 +160,31 @@ final class PoolKernels {
                 int second = Float.intBitsToFloat(m1) > Float.intBitsToFloat(m0) ? 1 : 0;
                 o[out + xo] = Float.intBitsToFloat(m0 + second * (m1 - m0));
                 ind[out + xo] = base + c + s0 + second * (w + s1 - s0);
+            }
+        }
+    }
+
+    /** {@link #maxPlane2x2} without indices; NaN propagates, and the value of a ±0 tie is the first one's. */
+    private static void maxPlane2x2Values(float[] x, int src, int w, float[] o, int dst, int oh, int ow) {
+        for (int y = 0; y < oh; y++) {
+            int r0 = src + 2 * y * w;
+            int r1 = r0 + w;
+            int out = dst + y * ow;
+            for (int xo = 0; xo < ow; xo++) {
+                int c = 2 * xo;
+                float a = x[r0 + c];
+                float b = x[r0 + c + 1];
+                float d = x[r1 + c];
+                float e = x[r1 + c + 1];
+                if (a != a || b != b || d != d || e != e) {
+                    o[out + xo] = Float.NaN;
+                    continue;
+                }
+                int ab = Float.floatToRawIntBits(a);
+                int db = Float.floatToRawIntBits(d);
+                int m0 = ab + (b > a ? 1 : 0) * (Float.floatToRawIntBits(b) - ab);
+                int m1 = db + (e > d ? 1 : 0) * (Float.floatToRawIntBits(e) - db);
+                o[out + xo] = Float.intBitsToFloat(m0 + (Float.intBitsToFloat(m1) > Float.intBitsToFloat(m0) ? 1 : 0) * (m1 - m0));
             }
         }
     }

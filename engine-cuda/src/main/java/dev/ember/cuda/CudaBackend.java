@@ -683,9 +683,15 @@ public final class CudaBackend implements Backend {
     public void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p) {
         bind();
         CudaStorage x = cuda(input);
-        launch("maxpool_" + suffix(x.dtype), outLayout.numel(), Shape.of(inputLayout.shape()),
-                poolGeo(inputLayout.shape(), outLayout.shape(), p), at(x, inputLayout.offset()),
-                at(cuda(out), outLayout.offset()), at(cuda(indices), outLayout.offset()));
+        // values only (indices == null): the kernel writes indices regardless, so they go to a scratch block that
+        // returns to the cache at once (reuse is ordered after this kernel on the one stream)
+        try (CudaStorage scratch = indices != null ? null
+                : (CudaStorage) allocate(DType.INT64, outLayout.offset() + (long) outLayout.numel(), 0)) {
+            Storage ind = indices != null ? indices : scratch;
+            launch("maxpool_" + suffix(x.dtype), outLayout.numel(), Shape.of(inputLayout.shape()),
+                    poolGeo(inputLayout.shape(), outLayout.shape(), p), at(x, inputLayout.offset()),
+                    at(cuda(out), outLayout.offset()), at(cuda(ind), outLayout.offset()));
+        }
     }
 
     @Override
