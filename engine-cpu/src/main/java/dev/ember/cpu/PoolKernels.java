@@ -164,7 +164,11 @@ final class PoolKernels {
         }
     }
 
-    /** {@link #maxPlane2x2} without indices; NaN propagates, and the value of a ±0 tie is the first one's. */
+    /**
+     * {@link #maxPlane2x2} without indices. {@code Math.max} already gives the rule's value (NaN wins; among equal
+     * numbers any is the same value) except for a tie of -0 and +0, where the rule keeps the first one's sign: a zero
+     * maximum takes the scan (twice as fast as the bit selections the indexed kernel needs).
+     */
     private static void maxPlane2x2Values(float[] x, int src, int w, float[] o, int dst, int oh, int ow) {
         for (int y = 0; y < oh; y++) {
             int r0 = src + 2 * y * w;
@@ -176,15 +180,14 @@ final class PoolKernels {
                 float b = x[r0 + c + 1];
                 float d = x[r1 + c];
                 float e = x[r1 + c + 1];
-                if (a != a || b != b || d != d || e != e) {
-                    o[out + xo] = Float.NaN;
-                    continue;
+                float m = Math.max(Math.max(a, b), Math.max(d, e));
+                if (m == 0f) {
+                    m = a;
+                    m = b > m ? b : m;
+                    m = d > m ? d : m;
+                    m = e > m ? e : m;
                 }
-                int ab = Float.floatToRawIntBits(a);
-                int db = Float.floatToRawIntBits(d);
-                int m0 = ab + (b > a ? 1 : 0) * (Float.floatToRawIntBits(b) - ab);
-                int m1 = db + (e > d ? 1 : 0) * (Float.floatToRawIntBits(e) - db);
-                o[out + xo] = Float.intBitsToFloat(m0 + (Float.intBitsToFloat(m1) > Float.intBitsToFloat(m0) ? 1 : 0) * (m1 - m0));
+                o[out + xo] = m;
             }
         }
     }
