@@ -527,15 +527,17 @@ final class ArithmeticOps {
     static Tensor inplaceScaled(Tensor self, Tensor other, double alpha, Function<Tensor, Tensor> op, BinaryOp kernel) {
         checkSameDevice(self, other);
         DType t = resultType(self, other);
-        if (needsGrad(self, other) || t != self.dtype || !t.isFloatingPoint()) {
+        if (needsGrad(self, other) || t != self.dtype || !t.isFloatingPoint() || !Shapes.expandable(other.shape, self.shape)
+                || (other.storage == self.storage && !sameLayout(other.layout, self.layout))) {
             return inplace(self, List.of(other), op);
         }
         checkInplace(self, List.of(other));
-        Tensor s;
-        try (GradMode off = Ember.noGrad()) {
-            s = scaled(other, alpha, t);
-        }
-        return inplaceBinary(self, s, op, kernel);
+        Tensor co = cast(other, t);
+        // one fused pass, no temporary: self += (+-alpha) * other
+        self.backend.axpy(kernel == BinaryOp.SUB ? -alpha : alpha, co.storage, expandedLayout(co, self.shape),
+                self.storage, self.layout);
+        self.bumpVersion();
+        return self;
     }
 
     static Tensor inplaceBinary(Tensor self, Tensor other, Function<Tensor, Tensor> op, BinaryOp kernel) {

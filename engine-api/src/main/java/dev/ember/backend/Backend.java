@@ -56,6 +56,22 @@ public interface Backend {
     /** {@code dst = a op b}; a and b have one type, dst has it too or is bool for predicates. */
     void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout);
 
+    /**
+     * {@code y += alpha * x} in place (an optimizer's update, {@code add_(x, alpha)}), one floating type, {@code x}
+     * already broadcast to y's shape. A backend may fuse it into one multiply-add, as PyTorch's CPU kernels do; this
+     * default composes it from {@link #binary} with one temporary.
+     */
+    default void axpy(double alpha, Storage x, Layout xLayout, Storage y, Layout yLayout) {
+        int device = 0; // the backends serve one device
+        Storage s = fromArray(x.dtype() == dev.ember.DType.FLOAT32 ? (Object) new float[] {(float) alpha}
+                : new double[] {alpha}, device);
+        Layout scalar = new Layout(yLayout.shape(), new int[yLayout.rank()], 0);
+        Storage tmp = allocate(x.dtype(), yLayout.numel(), device);
+        Layout dense = Layout.contiguous(yLayout.shape());
+        binary(BinaryOp.MUL, x, xLayout, s, scalar, tmp, dense);
+        binary(BinaryOp.ADD, y, yLayout, tmp, dense, y, yLayout);
+    }
+
     /** {@code dst = cond ? a : b}; cond is bool, a, b and dst have one type. */
     void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout,
                Storage dst, Layout dstLayout);

@@ -115,6 +115,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void axpy(double alpha, Storage x, Layout xLayout, Storage y, Layout yLayout) {
+        ElementwiseKernels.axpy(alpha, cpu(x), xLayout, cpu(y), yLayout);
+    }
+
+    @Override
     public void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout,
                       Storage dst, Layout dstLayout) {
         ElementwiseKernels.where(cpu(cond), condLayout, cpu(a), aLayout, cpu(b), bLayout, cpu(dst), dstLayout);

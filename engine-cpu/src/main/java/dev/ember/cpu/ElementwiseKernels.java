@@ -250,6 +250,37 @@ final class ElementwiseKernels {
         return x < 0 ? -r : r;
     }
 
+    // ------------------------------------------------------------------ axpy
+
+    /** {@code y += alpha * x} as one fused multiply-add per element (PyTorch's CPU add with alpha uses fmadd). */
+    static void axpy(double alpha, CpuStorage x, Layout lx, CpuStorage y, Layout ly) {
+        StridedLoop loop = new StridedLoop(ly, lx);
+        if (y.dtype == DType.FLOAT32) {
+            float a = (float) alpha;
+            float[] xs = (float[]) x.array;
+            float[] ys = (float[]) y.array;
+            loop.run((off, n, st) -> {
+                if (LOOPS != null && st[0] == 1 && st[1] == 1) {
+                    LOOPS.axpy(a, xs, off[1], ys, off[0], n);
+                    return;
+                }
+                for (int i = 0; i < n; i++) {
+                    int yi = off[0] + i * st[0];
+                    ys[yi] = Math.fma(a, xs[off[1] + i * st[1]], ys[yi]);
+                }
+            }, true);
+        } else {
+            double[] xs = (double[]) x.array;
+            double[] ys = (double[]) y.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    int yi = off[0] + i * st[0];
+                    ys[yi] = Math.fma(alpha, xs[off[1] + i * st[1]], ys[yi]);
+                }
+            }, true);
+        }
+    }
+
     // ------------------------------------------------------------------ binary
 
     static void binary(BinaryOp op, CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage dst, Layout ld) {
@@ -318,6 +349,8 @@ final class ElementwiseKernels {
         boolean binary(BinaryOp op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
 
         boolean binaryScalar(BinaryOp op, float[] x, int xo, float s, float[] o, int oo, int n);
+
+        void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
     }
 
     /** The Vector API loops where {@code jdk.incubator.vector} is present, else null (Lucene's probe). */

@@ -80,4 +80,17 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                 return false;
         }
     }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        int bound = S.loopBound(n);
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, xo + i).fma(av, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] = Math.fma(x[xo + i], alpha, y[yo + i]);
+        }
+    }
 }

@@ -44,4 +44,26 @@ class VectorLoopsTest {
             }
         }
     }
+
+    @Test
+    void axpyIsOneFusedMultiplyAddPerElement() {
+        VectorLoops v = new VectorLoops();
+        Random rnd = new Random(4);
+        for (int n : new int[] {1, 9, 100}) {
+            float[] x = new float[n + 1];
+            float[] y = new float[n + 2];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = rnd.nextFloat() - 0.5f;
+            }
+            for (int i = 0; i < y.length; i++) {
+                y[i] = rnd.nextFloat() - 0.5f;
+            }
+            float[] expect = y.clone();
+            for (int i = 0; i < n; i++) {
+                expect[2 + i] = Math.fma(x[1 + i], -0.01f, y[2 + i]);
+            }
+            v.axpy(-0.01f, x, 1, y, 2, n);
+            assertArrayEquals(expect, y, "axpy " + n);
+        }
+    }
 }
