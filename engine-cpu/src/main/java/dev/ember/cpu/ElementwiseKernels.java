@@ -351,6 +351,13 @@ final class ElementwiseKernels {
         boolean binaryScalar(BinaryOp op, float[] x, int xo, float s, float[] o, int oo, int n);
 
         void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
+
+        float dot(float[] x, int xo, float[] y, int yo, int n);
+    }
+
+    /** The vector loops, or null where the Vector API is absent. */
+    static FloatLoops loops() {
+        return LOOPS;
     }
 
     /** The Vector API loops where {@code jdk.incubator.vector} is present, else null (Lucene's probe). */

@@ -77,12 +77,81 @@ final class Gemm {
      */
     static void sgemm(MicroKernels kernels, int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo, int brs, int bcs,
                       float[] c, int co, int crs, int ccs, boolean accumulate) {
+        if ((m == 1 || n == 1) && k > 0 && (m == 1 ? gemv(n, k, a, ao, acs, b, bo, brs, bcs, c, co, ccs, accumulate)
+                : gemv(m, k, b, bo, brs, a, ao, acs, ars, c, co, crs, accumulate))) {
+            return;
+        }
         // C = A B and C^T = B^T A^T are the same product; run the orientation that wastes less of the kernel's tiles
         // and packs less (a convolution's weight gradient, [16 x 100] x [100 x 150], runs twice as fast transposed)
         if (cost(kernels, m, n, k, ars, acs, bcs, ccs) > cost(kernels, n, m, k, bcs, brs, ars, crs)) {
             blocked(kernels, n, m, k, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs, accumulate);
         } else {
             blocked(kernels, m, n, k, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, accumulate);
+        }
+    }
+
+    /**
+     * A row vector times a matrix, {@code c[j] (+)= sum_p x[p] B[p, j]} (a Linear layer at batch 1, or its weight
+     * gradient's transpose): a tile kernel would pad the one row to six and pack all of B for it. Rows of B that lie
+     * contiguously are added with vector multiply-adds; contiguous columns become dot products. Returns false for
+     * other layouts, which take the blocked path.
+     */
+    private static boolean gemv(int n, int k, float[] x, int xo, int xs, float[] b, int bo, int brs, int bcs,
+                                float[] c, int co, int ccs, boolean accumulate) {
+        boolean rows = bcs == 1 && ccs == 1;
+        if (!rows && !(brs == 1 && xs == 1)) {
+            return false;
+        }
+        // large products split their columns over the pool (each task streams its share of B)
+        int parts = CpuThreads.THREADS < 2 || (long) n * k < PARALLEL_WORK * 8 ? 1 : Math.min(CpuThreads.THREADS * 2, (n + 63) / 64);
+        List<Runnable> tasks = new ArrayList<>(parts);
+        for (int t = 0; t < parts; t++) {
+            int from = (int) ((long) n * t / parts);
+            int to = (int) ((long) n * (t + 1) / parts);
+            tasks.add(rows ? () -> gemvRows(from, to, k, x, xo, xs, b, bo, brs, c, co, accumulate)
+                    : () -> gemvColumns(from, to, k, x, xo, b, bo, bcs, c, co, ccs, accumulate));
+        }
+        CpuThreads.invokeAll(tasks);
+        return true;
+    }
+
+    /** {@code c[from:to] (+)= sum_p x[p] B[p, from:to]} with B's rows and c contiguous. */
+    private static void gemvRows(int from, int to, int k, float[] x, int xo, int xs, float[] b, int bo, int brs,
+                                 float[] c, int co, boolean accumulate) {
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+        int len = to - from;
+        if (!accumulate) {
+            java.util.Arrays.fill(c, co + from, co + to, 0f);
+        }
+        for (int p = 0; p < k; p++) {
+            float xp = x[xo + p * xs];
+            int row = bo + p * brs + from;
+            if (loops != null) {
+                loops.axpy(xp, b, row, c, co + from, len);
+            } else {
+                for (int j = 0; j < len; j++) {
+                    c[co + from + j] = Math.fma(xp, b[row + j], c[co + from + j]);
+                }
+            }
+        }
+    }
+
+    /** {@code c[j] (+)= dot(x, B[:, j])} for j in {@code [from, to)}, with x and B's columns contiguous. */
+    private static void gemvColumns(int from, int to, int k, float[] x, int xo, float[] b, int bo, int bcs,
+                                    float[] c, int co, int ccs, boolean accumulate) {
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+        for (int j = from; j < to; j++) {
+            int col = bo + j * bcs;
+            float sum;
+            if (loops != null) {
+                sum = loops.dot(x, xo, b, col, k);
+            } else {
+                sum = 0f;
+                for (int p = 0; p < k; p++) {
+                    sum = Math.fma(x[xo + p], b[col + p], sum);
+                }
+            }
+            c[co + j * ccs] = accumulate ? c[co + j * ccs] + sum : sum;
         }
     }
 

@@ -93,4 +93,22 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             y[yo + i] = Math.fma(x[xo + i], alpha, y[yo + i]);
         }
     }
+
+    @Override
+    public float dot(float[] x, int xo, float[] y, int yo, int n) {
+        int step = S.length();
+        int bound = n / (2 * step) * (2 * step);
+        FloatVector s0 = FloatVector.zero(S);
+        FloatVector s1 = FloatVector.zero(S);
+        int i = 0;
+        for (; i < bound; i += 2 * step) {
+            s0 = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), s0);
+            s1 = FloatVector.fromArray(S, x, xo + i + step).fma(FloatVector.fromArray(S, y, yo + i + step), s1);
+        }
+        float sum = s0.add(s1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum = Math.fma(x[xo + i], y[yo + i], sum);
+        }
+        return sum;
+    }
 }

@@ -32,7 +32,9 @@ class GemmTest {
         Random rnd = new Random(1);
         // k above KC (several passes over C), n above NC (several B blocks), m above MC, enough work for the task grid
         int[][] sizes = {{1, 1, 1}, {5, 3, 7}, {13, 300, 37}, {67, 129, 70}, {6, 256, 32}, {200, 17, 1},
-                {3, 40, 2100}, {250, 530, 45}, {7, 600, 300}};
+                {3, 40, 2100}, {250, 530, 45}, {7, 600, 300},
+                // vector shapes (the gemv paths), one of them large enough to split over the pool
+                {1, 300, 77}, {1, 70, 1}, {90, 33, 1}, {1, 700, 3000}};
         for (MicroKernels mk : kernels()) {
             for (int[] s : sizes) {
                 int m = s[0];
@@ -90,6 +92,39 @@ class GemmTest {
                         ref += (double) a[i * k + p] * b[p + j * k];
                     }
                     assertEquals(ref, c[i + j * m], 2e-5 * k, mk.name());
+                }
+            }
+        }
+    }
+
+    @Test
+    void vectorTimesColumnMajorMatrixIsDotProducts() {
+        // x [1 x k] @ W^T, W [n x k] row-major: a Linear layer at batch 1 (the dot-product path), with and without
+        // accumulation, and a product big enough to be split over the pool
+        Random rnd = new Random(5);
+        for (MicroKernels mk : kernels()) {
+            for (int[] s : new int[][] {{37, 5}, {400, 120}, {2000, 600}}) {
+                int k = s[0];
+                int n = s[1];
+                float[] x = new float[k];
+                float[] w = new float[n * k];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = rnd.nextFloat() - 0.5f;
+                }
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = rnd.nextFloat() - 0.5f;
+                }
+                for (boolean acc : new boolean[] {false, true}) {
+                    float[] c = new float[n];
+                    java.util.Arrays.fill(c, 2f);
+                    Gemm.sgemm(mk, 1, n, k, x, 0, k, 1, w, 0, 1, k, c, 0, n, 1, acc);
+                    for (int j = 0; j < n; j++) {
+                        double ref = acc ? 2 : 0;
+                        for (int p = 0; p < k; p++) {
+                            ref += (double) x[p] * w[j * k + p];
+                        }
+                        assertEquals(ref, c[j], 2e-5 * k, mk.name() + " " + k + "x" + n);
+                    }
                 }
             }
         }
