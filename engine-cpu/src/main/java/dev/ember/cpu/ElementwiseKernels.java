@@ -169,9 +169,10 @@ final class ElementwiseKernels {
                 }
                 return;
             case RELU:
+                // Math.max keeps NaN and turns -0 into +0, as the compare did, without a branch that mispredicts on
+                // every other element of signed data
                 for (int i = 0; i < n; i++) {
-                    float v = a[ao + i * as];
-                    o[oo + i * os] = v > 0 || Float.isNaN(v) ? v : 0f;
+                    o[oo + i * os] = Math.max(a[ao + i * as], 0f);
                 }
                 return;
             case ABS:
