@@ -14,6 +14,8 @@ import java.util.List;
  * same path through the double GEMM.
  */
 final class ConvKernels {
+    private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
+
     private ConvKernels() {
     }
 
@@ -67,8 +69,43 @@ final class ConvKernels {
         return (long) lo << 32 | hi;
     }
 
+    /** Stride 1, no dilation, no padding: every window lies inside the image (LeNet's conv2). */
+    private static boolean dense(Conv2dParams p) {
+        return p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1
+                && p.padH() == 0 && p.padW() == 0;
+    }
+
     private static void im2col(float[] x, int xOff, Geom s, float[] col) {
         Conv2dParams p = s.p;
+        if (dense(p)) {
+            // no bounds to test: plain row copies with the loop bounds in locals (half the time of the general loop)
+            int kh = s.kh;
+            int kw = s.kw;
+            int h = s.h;
+            int w = s.w;
+            int oh = s.oh;
+            int ow = s.ow;
+            int ohw = s.ohw;
+            for (int ci = 0; ci < s.cg; ci++) {
+                for (int ki = 0; ki < kh; ki++) {
+                    for (int kj = 0; kj < kw; kj++) {
+                        int base = ((ci * kh + ki) * kw + kj) * ohw;
+                        for (int y = 0; y < oh; y++) {
+                            int src = xOff + (ci * h + y + ki) * w + kj;
+                            int dst = base + y * ow;
+                            if (LOOPS != null) {
+                                LOOPS.copy(x, src, col, dst, ow);
+                            } else {
+                                for (int xx = 0; xx < ow; xx++) {
+                                    col[dst + xx] = x[src + xx];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return;
+        }
         int sw = p.strideW();
         for (int ci = 0; ci < s.cg; ci++) {
             for (int ki = 0; ki < s.kh; ki++) {
@@ -91,8 +128,10 @@ final class ConvKernels {
                         }
                         if (sw == 1 && hi - lo >= 64) {
                             System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
+                        } else if (sw == 1 && LOOPS != null) {
+                            // short rows (LeNet's are 10 to 28 wide): vector moves beat arraycopy's call
+                            LOOPS.copy(x, src + lo, col, dst + lo, hi - lo);
                         } else if (sw == 1) {
-                            // short rows (LeNet's are 10 to 28 wide): a loop beats arraycopy's call
                             for (int xx = lo; xx < hi; xx++) {
                                 col[dst + xx] = x[src + xx];
                             }
@@ -138,6 +177,30 @@ final class ConvKernels {
 
     private static void col2im(float[] col, Geom s, float[] x, int xOff) {
         Conv2dParams p = s.p;
+        if (dense(p)) {
+            int kh = s.kh;
+            int kw = s.kw;
+            int h = s.h;
+            int w = s.w;
+            int oh = s.oh;
+            int ow = s.ow;
+            int ohw = s.ohw;
+            for (int ci = 0; ci < s.cg; ci++) {
+                for (int ki = 0; ki < kh; ki++) {
+                    for (int kj = 0; kj < kw; kj++) {
+                        int base = ((ci * kh + ki) * kw + kj) * ohw;
+                        for (int y = 0; y < oh; y++) {
+                            int dst = xOff + (ci * h + y + ki) * w + kj;
+                            int src = base + y * ow;
+                            for (int xx = 0; xx < ow; xx++) {
+                                x[dst + xx] += col[src + xx];
+                            }
+                        }
+                    }
+                }
+            }
+            return;
+        }
         int sw = p.strideW();
         for (int ci = 0; ci < s.cg; ci++) {
             for (int ki = 0; ki < s.kh; ki++) {
@@ -154,7 +217,9 @@ final class ConvKernels {
                         }
                         int dst = xOff + (ci * s.h + iy) * s.w + off;
                         int src = base + y * s.ow;
-                        if (sw == 1) {
+                        if (sw == 1 && LOOPS != null) {
+                            LOOPS.addTo(col, src + lo, x, dst + lo, hi - lo);
+                        } else if (sw == 1) {
                             for (int xx = lo; xx < hi; xx++) {
                                 x[dst + xx] += col[src + xx];
                             }

@@ -354,6 +354,12 @@ final class ElementwiseKernels {
         void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
 
         float dot(float[] x, int xo, float[] y, int yo, int n);
+
+        /** {@code y[yo:yo+n] = x[xo:xo+n]} for short runs, where arraycopy's call costs more than the copy. */
+        void copy(float[] x, int xo, float[] y, int yo, int n);
+
+        /** {@code y[yo:yo+n] += x[xo:xo+n]}. */
+        void addTo(float[] x, int xo, float[] y, int yo, int n);
     }
 
     /** The vector loops, or null where the Vector API is absent. */

@@ -111,4 +111,38 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
         return sum;
     }
+
+    @Override
+    public void copy(float[] x, int xo, float[] y, int yo, int n) {
+        int step = S.length();
+        if (n >= step) {
+            // whole vectors, the last one overlapping the one before (a copy may write an element twice): no
+            // scalar tail, which for LeNet's 10-wide rows was most of the work
+            for (int i = 0; i < n - step; i += step) {
+                FloatVector.fromArray(S, x, xo + i).intoArray(y, yo + i);
+            }
+            FloatVector.fromArray(S, x, xo + n - step).intoArray(y, yo + n - step);
+            return;
+        }
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, xo + i).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] = x[xo + i];
+        }
+    }
+
+    @Override
+    public void addTo(float[] x, int xo, float[] y, int yo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, y, yo + i).add(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += x[xo + i];
+        }
+    }
 }

@@ -66,4 +66,25 @@ class VectorLoopsTest {
             assertArrayEquals(expect, y, "axpy " + n);
         }
     }
+
+    @Test
+    void copyAndAddToCoverEveryLength() {
+        VectorLoops v = new VectorLoops();
+        for (int n = 0; n <= 40; n++) {
+            float[] x = new float[n + 3];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i * 0.5f + 1;
+            }
+            float[] y = new float[n + 6];
+            java.util.Arrays.fill(y, -1f);
+            v.copy(x, 3, y, 2, n);
+            float[] sum = y.clone();
+            v.addTo(x, 3, sum, 2, n);
+            for (int i = 0; i < y.length; i++) {
+                boolean inside = i >= 2 && i < 2 + n;
+                org.junit.jupiter.api.Assertions.assertEquals(inside ? x[i + 1] : -1f, y[i], "copy n=" + n + " at " + i);
+                org.junit.jupiter.api.Assertions.assertEquals(inside ? 2 * x[i + 1] : -1f, sum[i], "addTo n=" + n + " at " + i);
+            }
+        }
+    }
 }
