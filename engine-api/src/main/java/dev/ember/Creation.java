@@ -20,6 +20,13 @@ final class Creation {
         return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
     }
 
+    /** A contiguous tensor of zeros (no fill pass where the backend's fresh memory is zero). */
+    static Tensor zeros(int[] shape, DType dtype, Device device) {
+        Backend backend = Tensor.backendFor(device);
+        Storage s = backend.allocateZeroed(dtype, Layout.numel(shape), device.index());
+        return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
+    }
+
     /** A 0-dim tensor wrapping a Java double, typed as float for promotion (PyTorch's wrapped number). */
     static Tensor wrap(double value, Device device) {
         Tensor t = fromFlat(new double[] {value}, new int[0], DType.FLOAT64, device);

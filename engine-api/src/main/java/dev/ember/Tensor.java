@@ -128,6 +128,9 @@ public final class Tensor {
 
     /** A tensor of a type filled with {@code value}. */
     public static Tensor full(DType dtype, double value, int... shape) {
+        if (value == 0 && Double.doubleToRawLongBits(value) == 0) {
+            return Creation.zeros(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
+        }
         Tensor t = Creation.empty(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
         t.backend.fill(t.storage, t.layout, value);
         return t;

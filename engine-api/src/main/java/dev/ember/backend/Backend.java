@@ -35,6 +35,15 @@ public interface Backend {
     /** A new storage of {@code numel} elements, contents unspecified. */
     Storage allocate(DType dtype, long numel, int deviceIndex);
 
+    /** A new storage of {@code numel} zeros (a backend whose fresh memory is already zero skips the fill). */
+    default Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
+        Storage s = allocate(dtype, numel, deviceIndex);
+        if (numel > 0) {
+            fill(s, Layout.contiguous((int) numel), 0);
+        }
+        return s;
+    }
+
     /**
      * A new storage holding a copy of a Java array: {@code float[]} for float32, {@code double[]} for
      * float64, {@code long[]} for int64, {@code boolean[]} for bool.
@@ -119,7 +128,10 @@ public interface Backend {
      */
     void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p);
 
-    /** Scatters {@code gradOut} to the recorded maxima, summing where windows overlap (gradInput overwritten). */
+    /**
+     * Adds {@code gradOut} at the recorded maxima of {@code gradInput}, summing where windows overlap;
+     * {@code gradInput} arrives zero-filled (see {@link #allocateZeroed}).
+     */
     void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout);
 
     /** 2-D average pooling. */

@@ -56,6 +56,12 @@ public final class CpuBackend implements Backend {
         return CpuStorage.allocate(dtype, (int) numel);
     }
 
+    /** Java arrays start zeroed: no fill pass. */
+    @Override
+    public Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
+        return allocate(dtype, numel, deviceIndex);
+    }
+
     @Override
     public Storage fromArray(Object array, int deviceIndex) {
         DType t;

@@ -219,7 +219,7 @@ final class PoolKernels {
             perPlane(is[0] * is[1], plane -> {
                 int dst = li.offset() + plane * hw;
                 int src = lo.offset() + plane * ohw;
-                java.util.Arrays.fill(d, dst, dst + hw, 0f);
+                // gradInput arrives zero-filled (Backend contract)
                 for (int i = 0; i < ohw; i++) {
                     int at = (int) ind[src + i];
                     if (at >= 0) {
@@ -232,9 +232,6 @@ final class PoolKernels {
         perPlane(is[0] * is[1], plane -> {
             int dst = li.offset() + plane * hw;
             int src = lo.offset() + plane * ohw;
-            for (int i = 0; i < hw; i++) {
-                gx.setDouble(dst + i, 0);
-            }
             for (int i = 0; i < ohw; i++) {
                 int at = (int) ind[src + i];
                 if (at >= 0) {
