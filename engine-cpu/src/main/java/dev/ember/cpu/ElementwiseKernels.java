@@ -368,18 +368,7 @@ final class ElementwiseKernels {
     }
 
     /** The Vector API loops where {@code jdk.incubator.vector} is present, else null (Lucene's probe). */
-    private static final FloatLoops LOOPS = probe();
-
-    private static FloatLoops probe() {
-        if (!Boolean.getBoolean("ember.cpu.noVector") && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            try {
-                return (FloatLoops) Class.forName("dev.ember.cpu.VectorLoops").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                return null;
-            }
-        }
-        return null;
-    }
+    private static final FloatLoops LOOPS = MicroKernels.loadVectorClass(FloatLoops.class, "dev.ember.cpu.VectorLoops");
 
     private static void binaryFloat(BinaryOp op, float[] x, int xo, int xs, float[] y, int yo, int ys,
                                     float[] o, int oo, int os, int n) {

@@ -78,15 +78,25 @@ abstract class MicroKernels {
     }
 
     private static MicroKernels probe() {
-        if (!Boolean.getBoolean("ember.cpu.noVector")
-                && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            try {
-                return (MicroKernels) Class.forName("dev.ember.cpu.VectorMicroKernels").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                LOG.log(System.Logger.Level.WARNING, "ember cpu: Vector API present but unusable, using plain Java: " + e);
-            }
+        MicroKernels vector = loadVectorClass(MicroKernels.class, "dev.ember.cpu.VectorMicroKernels");
+        return vector != null ? vector : new Plain();
+    }
+
+    /**
+     * An instance of a class written on the incubating Vector API, or null when the JVM lacks
+     * {@code jdk.incubator.vector}, {@code -Dember.cpu.noVector=true} is set, or the class cannot load (logged).
+     * The classes are only named here, so a JVM without the module never links them.
+     */
+    static <T> T loadVectorClass(Class<T> type, String className) {
+        if (Boolean.getBoolean("ember.cpu.noVector") || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
         }
-        return new Plain();
+        try {
+            return type.cast(Class.forName(className).getDeclaredConstructor().newInstance());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            LOG.log(System.Logger.Level.WARNING, "ember cpu: Vector API present but unusable, using plain Java: " + e);
+            return null;
+        }
     }
 
     /** The name of the active kernel, for diagnostics. */
