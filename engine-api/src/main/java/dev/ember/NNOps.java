@@ -142,16 +142,33 @@ final class NNOps {
 
     static Tensor.ValuesIndices maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
                                           boolean ceilMode) {
+        return maxPool2d(input, kernel, stride, padding, dilation, ceilMode, true);
+    }
+
+    /**
+     * Max pooling's values alone (nn.MaxPool2d, F.max_pool2d): outside a graph the kernel skips the indices, a third
+     * of the forward's memory traffic, as PyTorch's max_pool2d does for inputs that need no gradient.
+     */
+    static Tensor maxPool2dValues(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return maxPool2d(input, kernel, stride, padding, dilation, ceilMode, ArithmeticOps.needsGrad(input)).values();
+    }
+
+    /** Values and, when asked (callers ask whenever the input needs a gradient), indices; otherwise null. */
+    private static Tensor.ValuesIndices maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                                  boolean ceilMode, boolean withIndices) {
         if (input.dim() == 3) {
-            Tensor.ValuesIndices r = maxPool2d(input.unsqueeze(0), kernel, stride, padding, dilation, ceilMode);
-            return new Tensor.ValuesIndices(r.values().squeeze(0), r.indices().squeeze(0));
+            Tensor.ValuesIndices r = maxPool2d(input.unsqueeze(0), kernel, stride, padding, dilation, ceilMode, withIndices);
+            return new Tensor.ValuesIndices(r.values().squeeze(0), r.indices() == null ? null : r.indices().squeeze(0));
         }
         Pool2dParams p = poolParams("max_pool2d", input, kernel, stride, padding, dilation, ceilMode, true);
         int[] outShape = {input.shape[0], input.shape[1], p.outH(input.shape[2]), p.outW(input.shape[3])};
         Tensor x = input.contiguous();
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
-        Tensor idx = Creation.empty(outShape, DType.INT64, input.device);
-        out.backend.maxPool2d(x.storage, x.layout, out.storage, idx.storage, out.layout, p);
+        Tensor idx = withIndices ? Creation.empty(outShape, DType.INT64, input.device) : null;
+        out.backend.maxPool2d(x.storage, x.layout, out.storage, idx == null ? null : idx.storage, out.layout, p);
+        if (idx == null) {
+            return new Tensor.ValuesIndices(out, null);
+        }
         int[] inShape = input.shape;
         ArithmeticOps.record(out, "MaxPool2DWithIndicesBackward0", new Tensor[] {input}, n -> {
             SavedTensor si = n.save(idx);
@@ -164,25 +181,6 @@ final class NNOps {
             };
         });
         return new Tensor.ValuesIndices(out, idx);
-    }
-
-    /**
-     * Max pooling's values alone (nn.MaxPool2d, F.max_pool2d): outside a graph the kernel skips the indices, a third
-     * of the forward's memory traffic, as PyTorch's max_pool2d does for inputs that need no gradient.
-     */
-    static Tensor maxPool2dValues(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
-        if (ArithmeticOps.needsGrad(input) || (input.dim() != 3 && input.dim() != 4)) {
-            return maxPool2d(input, kernel, stride, padding, dilation, ceilMode).values();
-        }
-        if (input.dim() == 3) {
-            return maxPool2dValues(input.unsqueeze(0), kernel, stride, padding, dilation, ceilMode).squeeze(0);
-        }
-        Pool2dParams p = poolParams("max_pool2d", input, kernel, stride, padding, dilation, ceilMode, true);
-        int[] outShape = {input.shape[0], input.shape[1], p.outH(input.shape[2]), p.outW(input.shape[3])};
-        Tensor x = input.contiguous();
-        Tensor out = Creation.empty(outShape, input.dtype, input.device);
-        out.backend.maxPool2d(x.storage, x.layout, out.storage, null, out.layout, p);
-        return out;
     }
 
     static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
