@@ -4,7 +4,6 @@ import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,9 +12,7 @@ import java.util.Map;
  * Adam and AdamW, as {@code torch.optim.Adam} / {@code torch.optim.AdamW}: bias-corrected first and second
  * moment estimates; weight decay is added to the gradient (Adam) or applied to the weights directly (AdamW).
  */
-public final class Adam {
-    private final List<Tensor> params;
-    private double lr;
+public final class Adam extends Optimizer {
     private final double beta1;
     private final double beta2;
     private final double eps;
@@ -26,12 +23,7 @@ public final class Adam {
 
     private Adam(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
                  boolean decoupled) {
-        if (lr < 0 || eps < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || weightDecay < 0) {
-            throw new IllegalArgumentException("Invalid Adam hyperparameters: lr=" + lr + ", betas=(" + beta1 + ", " + beta2
-                    + "), eps=" + eps + ", weight_decay=" + weightDecay);
-        }
-        this.params = new ArrayList<>(params);
-        this.lr = lr;
+        super(params, checked(lr, beta1, beta2, eps, weightDecay));
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -59,22 +51,16 @@ public final class Adam {
         return new Adam(params, lr, beta1, beta2, eps, weightDecay, true);
     }
 
-    /** Sets every parameter's gradient to null. */
-    public void zeroGrad() {
-        params.forEach(p -> p.setGrad(null));
-    }
-
-    /** The learning rate. */
-    public double lr() {
+    private static double checked(double lr, double beta1, double beta2, double eps, double weightDecay) {
+        if (lr < 0 || eps < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || weightDecay < 0) {
+            throw new IllegalArgumentException("Invalid Adam hyperparameters: lr=" + lr + ", betas=(" + beta1 + ", " + beta2
+                    + "), eps=" + eps + ", weight_decay=" + weightDecay);
+        }
         return lr;
     }
 
-    /** Sets the learning rate (for schedules). */
-    public void setLr(double lr) {
-        this.lr = lr;
-    }
-
     /** One update of every parameter that has a gradient. */
+    @Override
     public void step() {
         step++;
         double bc1 = 1 - Math.pow(beta1, step);
@@ -87,7 +73,7 @@ public final class Adam {
                 }
                 if (weightDecay != 0) {
                     if (decoupled) {
-                        p.mul_(1 - lr * weightDecay);
+                        p.mul_(1 - lr() * weightDecay);
                     } else {
                         g = g.add(p, weightDecay);
                     }
@@ -96,7 +82,7 @@ public final class Adam {
                 s[0].mul_(beta1).add_(g, 1 - beta1);
                 s[1].mul_(beta2).add_(g.mul(g), 1 - beta2);
                 Tensor denom = s[1].sqrt().div(Math.sqrt(bc2)).add(eps);
-                p.sub_(s[0].div(denom), lr / bc1);
+                p.sub_(s[0].div(denom), lr() / bc1);
             }
         }
     }

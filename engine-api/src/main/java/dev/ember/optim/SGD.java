@@ -4,7 +4,6 @@ import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,9 +11,7 @@ import java.util.Map;
 /**
  * Stochastic gradient descent with momentum, dampening, Nesterov and weight decay, as {@code torch.optim.SGD}.
  */
-public final class SGD {
-    private final List<Tensor> params;
-    private double lr;
+public final class SGD extends Optimizer {
     private final double momentum;
     private final double dampening;
     private final double weightDecay;
@@ -28,36 +25,25 @@ public final class SGD {
 
     /** SGD with every option. */
     public SGD(List<Tensor> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
-        if (lr < 0) {
-            throw new IllegalArgumentException("Invalid learning rate: " + lr);
-        }
-        if (nesterov && (momentum <= 0 || dampening != 0)) {
-            throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
-        }
-        this.params = new ArrayList<>(params);
-        this.lr = lr;
+        super(params, checked(lr, momentum, dampening, nesterov));
         this.momentum = momentum;
         this.dampening = dampening;
         this.weightDecay = weightDecay;
         this.nesterov = nesterov;
     }
 
-    /** Sets every parameter's gradient to null. */
-    public void zeroGrad() {
-        params.forEach(p -> p.setGrad(null));
-    }
-
-    /** The learning rate. */
-    public double lr() {
+    private static double checked(double lr, double momentum, double dampening, boolean nesterov) {
+        if (lr < 0) {
+            throw new IllegalArgumentException("Invalid learning rate: " + lr);
+        }
+        if (nesterov && (momentum <= 0 || dampening != 0)) {
+            throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
+        }
         return lr;
     }
 
-    /** Sets the learning rate (for schedules). */
-    public void setLr(double lr) {
-        this.lr = lr;
-    }
-
     /** Updates every parameter that has a gradient. */
+    @Override
     public void step() {
         try (GradMode off = Ember.noGrad()) {
             for (Tensor p : params) {
@@ -78,7 +64,7 @@ public final class SGD {
                     }
                     g = nesterov ? g.add(buf, momentum) : buf;
                 }
-                p.sub_(g, lr);
+                p.sub_(g, lr());
             }
         }
     }
