@@ -1,11 +1,13 @@
 package dev.ember;
 
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -62,7 +64,7 @@ final class Engine {
         // Gradients that only this pass holds: made by a node's formula (not passed through from its own input) or
         // summed here. A leaf whose .grad is empty takes such a tensor as it is, as PyTorch's AccumulateGrad steals
         // a gradient nobody else references, instead of copying it.
-        Map<Tensor, Boolean> owned = new IdentityHashMap<>();
+        Set<Tensor> owned = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = 0; i < rootNodes.length; i++) {
             accumulate(buffers, owned, rootNodes[i], rootGrads.get(i));
         }
@@ -95,11 +97,11 @@ final class Engine {
                     }
                     boolean execute = captures == null || needed.getOrDefault(node, false);
                     if (execute && node instanceof Node.AccumulateGrad) {
-                        boolean steal = !createGraph && node.preHooks.isEmpty() && owned.containsKey(grad);
+                        boolean steal = !createGraph && node.preHooks.isEmpty() && owned.contains(grad);
                         ((Node.AccumulateGrad) node).variable.accumulateGrad(grad, steal);
                     } else if (execute) {
                         // a view of an owned incoming gradient stays owned when no hook could have kept it
-                        boolean incomingOwned = owned.containsKey(grad) && node.preHooks.isEmpty()
+                        boolean incomingOwned = owned.contains(grad) && node.preHooks.isEmpty()
                                 && node.retainGradTarget == null;
                         inputGrads = node.apply(grad);
                         validate(node, inputGrads);
@@ -136,7 +138,7 @@ final class Engine {
      * Marks the gradients a node returned that nothing else can reach: not its incoming gradient or a view of it
      * (unless that was owned), not sharing memory with another of its outputs or with a tensor it saved.
      */
-    private static void markOwned(Node node, Tensor grad, boolean incomingOwned, Tensor[] outs, Map<Tensor, Boolean> owned) {
+    private static void markOwned(Node node, Tensor grad, boolean incomingOwned, Tensor[] outs, Set<Tensor> owned) {
         for (int i = 0; i < outs.length; i++) {
             Tensor g = outs[i];
             if (g == null || g == grad || (g.storage == grad.storage && !incomingOwned) || node.savesStorage(g.storage)) {
@@ -147,12 +149,12 @@ final class Engine {
                 unique &= j == i || outs[j] == null || outs[j].storage != g.storage;
             }
             if (unique) {
-                owned.put(g, Boolean.TRUE);
+                owned.add(g);
             }
         }
     }
 
-    private static void accumulate(Map<Node, Tensor> buffers, Map<Tensor, Boolean> owned, Node node, Tensor grad) {
+    private static void accumulate(Map<Node, Tensor> buffers, Set<Tensor> owned, Node node, Tensor grad) {
         Tensor before = buffers.get(node);
         if (before == null) {
             buffers.put(node, grad);
@@ -161,7 +163,7 @@ final class Engine {
         Tensor sum = before.add(grad);
         owned.remove(before);
         owned.remove(grad);
-        owned.put(sum, Boolean.TRUE);
+        owned.add(sum);
         buffers.put(node, sum);
     }
 

@@ -140,7 +140,7 @@ public abstract class Node {
 
         @Override
         Tensor[] apply(Tensor grad) {
-            variable.accumulateGrad(grad);
+            variable.accumulateGrad(grad, false); // the engine calls accumulateGrad itself, with ownership
             return new Tensor[0];
         }
     }

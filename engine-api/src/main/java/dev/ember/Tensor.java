@@ -45,7 +45,7 @@ public final class Tensor {
     Tensor viewBase;
     /** Whether this 0-dim tensor wraps a Java number (for type promotion). */
     boolean wrappedNumber;
-    /** A wrapped number's Java value (exact for a double, or a long below 2^53), to convert it without a kernel. */
+    /** A wrapped Java double's value, so a cast to float32 needs no kernel (unused for wrapped longs). */
     double wrappedValue;
     /** Printed as {@code Parameter containing:} (set by {@code nn} parameters). */
     boolean isParameter;
@@ -128,7 +128,7 @@ public final class Tensor {
 
     /** A tensor of a type filled with {@code value}. */
     public static Tensor full(DType dtype, double value, int... shape) {
-        if (value == 0 && Double.doubleToRawLongBits(value) == 0) {
+        if (Double.doubleToRawLongBits(value) == 0L) { // +0.0 only: -0.0 must be filled
             return Creation.zeros(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
         }
         Tensor t = Creation.empty(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
@@ -433,13 +433,8 @@ public final class Tensor {
         return accumulator;
     }
 
-    /** Adds a gradient into this leaf's {@code grad}, as PyTorch's AccumulateGrad. */
-    void accumulateGrad(Tensor g) {
-        accumulateGrad(g, false);
-    }
-
     /**
-     * Adds {@code g} to this leaf's gradient. With {@code owned}, nothing else references {@code g} (the engine made
+     * Adds {@code g} to this leaf's gradient, as PyTorch's AccumulateGrad. With {@code owned}, nothing else references {@code g} (the engine made
      * it in this pass), so an empty gradient takes it as it is when it is a dense tensor of its own.
      */
     void accumulateGrad(Tensor g, boolean owned) {
