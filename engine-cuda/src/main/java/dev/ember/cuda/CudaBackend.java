@@ -49,6 +49,8 @@ public final class CudaBackend implements Backend {
     private Cublas cublas;
     private String deviceName = "";
     private final ThreadLocal<Boolean> contextBound = ThreadLocal.withInitial(() -> false);
+    /** Per-kernel device times, with {@code -Dember.cuda.profile=true}; null otherwise. */
+    private KernelProfiler profiler;
 
     /** Creates the backend; CUDA is probed lazily, on first use. */
     public CudaBackend() {
@@ -93,6 +95,9 @@ public final class CudaBackend implements Backend {
                     JCudaDriver.cuMemGetInfo(free, total);
                     allocator = new CachingAllocator(this::synchronizeStream, total[0]);
                     cublas = Cublas.tryCreate(stream);
+                    if (Boolean.getBoolean("ember.cuda.profile")) {
+                        profiler = new KernelProfiler(stream);
+                    }
                     deviceCount = 1; // Ember drives device 0; more devices are listed by the driver but unused
                 }
             } catch (Throwable t) {
@@ -181,7 +186,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Launches a 1-D grid-stride kernel over {@code n} elements; the error names the kernel and the shape. */
-    private void launch(String kernel, int n, String shape, Object... args) {
+    private void launch(String kernel, int n, Object shape, Object... args) {
         if (n == 0) {
             return;
         }
@@ -189,7 +194,7 @@ public final class CudaBackend implements Backend {
         launchGrid(kernel, blocks, 1, 1, THREADS, 1, shape, args);
     }
 
-    private void launchGrid(String kernel, int gx, int gy, int gz, int bx, int by, String shape, Object... args) {
+    private void launchGrid(String kernel, int gx, int gy, int gz, int bx, int by, Object shape, Object... args) {
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
@@ -209,11 +214,21 @@ public final class CudaBackend implements Backend {
                 throw new IllegalArgumentException("kernel argument " + a);
             }
         }
+        Object mark = profiler == null ? null : profiler.before(kernel);
         try {
             JCudaDriver.cuLaunchKernel(fn(kernel), gx, gy, gz, bx, by, 1, 0, stream, Pointer.to(params), null);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("CUDA kernel " + kernel + " failed on shape " + shape + ": " + e.getMessage(), e);
+            throw new IllegalStateException("CUDA kernel " + kernel + " failed on shape " + shapeText(shape) + ": "
+                    + e.getMessage(), e);
         }
+        if (mark != null) {
+            profiler.after(mark);
+        }
+    }
+
+    /** The shape named in a kernel's error message, formatted only when there is an error. */
+    private static String shapeText(Object shape) {
+        return shape instanceof int[] ? java.util.Arrays.toString((int[]) shape) : String.valueOf(shape);
     }
 
     // ------------------------------------------------------------------ Backend
@@ -263,6 +278,15 @@ public final class CudaBackend implements Backend {
     public long[] memoryStats() {
         bind();
         return new long[] {allocator.inUse(), allocator.cached(), allocator.peakInUse(), allocator.deviceAllocations()};
+    }
+
+    /**
+     * With {@code -Dember.cuda.profile=true}: the device time of every kernel launched since the last report, by
+     * kernel, against the host's wall time (synchronizes the stream). Without the property: a line saying so.
+     */
+    public String profileReport() {
+        bind();
+        return profiler == null ? "no profile: run with -Dember.cuda.profile=true\n" : profiler.report();
     }
 
     /** Frees the allocator's cached blocks, as {@code torch.cuda.empty_cache()}. */
@@ -336,7 +360,11 @@ public final class CudaBackend implements Backend {
         }
         if (n > 0) {
             // the stream is a blocking stream, so this synchronous copy is ordered after queued kernels
+            Object mark = profiler == null ? null : profiler.before("memcpyHtoD");
             JCudaDriver.cuMemcpyHtoD(s.ptr, host, (long) n * elementSize(t));
+            if (mark != null) {
+                profiler.after(mark);
+            }
         }
         return s;
     }
@@ -400,12 +428,16 @@ public final class CudaBackend implements Backend {
         CudaStorage d = cuda(dst);
         if (s.dtype == d.dtype && srcLayout.isContiguous() && dstLayout.isContiguous() && srcLayout.numel() > 0) {
             int size = elementSize(s.dtype);
+            Object mark = profiler == null ? null : profiler.before("memcpyDtoD");
             JCudaDriver.cuMemcpyDtoDAsync(d.ptr.withByteOffset((long) dstLayout.offset() * size),
                     s.ptr.withByteOffset((long) srcLayout.offset() * size), (long) srcLayout.numel() * size, stream);
+            if (mark != null) {
+                profiler.after(mark);
+            }
             return;
         }
         Geo g = new Geo(dstLayout, srcLayout);
-        launch("copy_" + suffix(s.dtype) + "_" + suffix(d.dtype), g.numel, g.toString(), g, s.ptr, d.ptr);
+        launch("copy_" + suffix(s.dtype) + "_" + suffix(d.dtype), g.numel, g, g, s.ptr, d.ptr);
     }
 
     @Override
@@ -413,7 +445,7 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage d = cuda(dst);
         Geo g = new Geo(layout);
-        launch("fill_" + suffix(d.dtype), g.numel, g.toString(), g, value, (long) value, d.ptr);
+        launch("fill_" + suffix(d.dtype), g.numel, g, g, value, (long) value, d.ptr);
     }
 
     @Override
@@ -427,7 +459,7 @@ public final class CudaBackend implements Backend {
         if (s.dtype == DType.BOOL && kernel.startsWith("unary_u8")) {
             throw new IllegalArgumentException("unary " + op + " is not defined for bool tensors");
         }
-        launch(kernel, g.numel, g.toString(), g, op.ordinal(), s.ptr, d.ptr);
+        launch(kernel, g.numel, g, g, op.ordinal(), s.ptr, d.ptr);
     }
 
     @Override
@@ -436,7 +468,7 @@ public final class CudaBackend implements Backend {
         CudaStorage x = cuda(a);
         Geo g = new Geo(dstLayout, aLayout, bLayout);
         String kernel = (op.isPredicate() ? "compare_" : "binary_") + suffix(x.dtype);
-        launch(kernel, g.numel, g.toString(), g, op.ordinal(), x.ptr, cuda(b).ptr, cuda(dst).ptr);
+        launch(kernel, g.numel, g, g, op.ordinal(), x.ptr, cuda(b).ptr, cuda(dst).ptr);
     }
 
     @Override
@@ -444,7 +476,7 @@ public final class CudaBackend implements Backend {
                       Storage dst, Layout dstLayout) {
         bind();
         Geo g = new Geo(dstLayout, condLayout, aLayout, bLayout);
-        launch("where_" + suffix(cuda(dst).dtype), g.numel, g.toString(), g, cuda(cond).ptr, cuda(a).ptr, cuda(b).ptr,
+        launch("where_" + suffix(cuda(dst).dtype), g.numel, g, g, cuda(cond).ptr, cuda(a).ptr, cuda(b).ptr,
                 cuda(dst).ptr);
     }
 
@@ -497,15 +529,15 @@ public final class CudaBackend implements Backend {
         int parts = outG.numel < 1024 ? Math.min(1024, redG.numel / 8192) : 1;
         if (parts >= 2) {
             try (CudaStorage partials = (CudaStorage) allocate(DType.INT64, (long) outG.numel * parts * ACC_BYTES / 8, 0)) {
-                launchGrid(kernel + "_partial", outG.numel * parts, 1, 1, THREADS, 1, srcLayout.toString(), outG, redG,
+                launchGrid(kernel + "_partial", outG.numel * parts, 1, 1, THREADS, 1, srcLayout, outG, redG,
                         op.ordinal(), s.ptr, partials.ptr, parts);
-                launchGrid(kernel + "_finish", Math.min(MAX_BLOCKS, outG.numel), 1, 1, THREADS, 1, srcLayout.toString(), outG,
+                launchGrid(kernel + "_finish", Math.min(MAX_BLOCKS, outG.numel), 1, 1, THREADS, 1, srcLayout, outG,
                         op.ordinal(), partials.ptr, parts, d.ptr);
             }
             return;
         }
         int blocks = Math.max(1, Math.min(MAX_BLOCKS, outG.numel));
-        launchGrid(kernel, blocks, 1, 1, THREADS, 1, srcLayout.toString(), outG, redG, op.ordinal(), s.ptr, d.ptr);
+        launchGrid(kernel, blocks, 1, 1, THREADS, 1, srcLayout, outG, redG, op.ordinal(), s.ptr, d.ptr);
     }
 
     @Override
@@ -532,7 +564,7 @@ public final class CudaBackend implements Backend {
         int[] mb = {k, n, bLayout.stride(0), bLayout.stride(1), bLayout.stride(2), bLayout.offset()};
         int[] mc = {m, n, dstLayout.stride(0), dstLayout.stride(1), dstLayout.stride(2), dstLayout.offset()};
         launchGrid("gemm_" + suffix(x.dtype), (n + 63) / 64, (m + 63) / 64, batch, 16, 16,
-                batch + "x" + m + "x" + k + "x" + n, batch, ma, mb, mc, x.ptr, y.ptr, c.ptr);
+                new int[] {batch, m, k, n}, batch, ma, mb, mc, x.ptr, y.ptr, c.ptr);
     }
 
     // ------------------------------------------------------------------ convolution (im2col + GEMM) and pooling
@@ -616,7 +648,7 @@ public final class CudaBackend implements Backend {
         try (CudaStorage col = (CudaStorage) allocate(x.dtype, d.colElements(), 0)) {
             for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
                 int nb = Math.min(d.chunk, d.n - n0);
-                launch("im2col_" + suffix(x.dtype), nb * d.groups * d.ckk * d.ohw, Shape.of(d.in), d.geo(n0, nb),
+                launch("im2col_" + suffix(x.dtype), nb * d.groups * d.ckk * d.ohw, d.in, d.geo(n0, nb),
                         at(x, inputLayout.offset()), col.ptr);
                 for (int gi = 0; gi < d.groups; gi++) {
                     matmul(weight, d.weight(weightLayout.offset(), nb, gi, false), col, d.col(nb, gi, false),
@@ -643,7 +675,7 @@ public final class CudaBackend implements Backend {
                     matmul(weight, d.weight(weightLayout.offset(), nb, gi, true),
                             gradOut, d.output(gradOutLayout.offset(), n0, nb, gi), col, d.col(nb, gi, false));
                 }
-                launch("col2im_" + suffix(gx.dtype), nb * d.in[1] * d.in[2] * d.in[3], Shape.of(d.in), d.geo(n0, nb),
+                launch("col2im_" + suffix(gx.dtype), nb * d.in[1] * d.in[2] * d.in[3], d.in, d.geo(n0, nb),
                         col.ptr, at(gx, gradInputLayout.offset()));
             }
         }
@@ -660,7 +692,7 @@ public final class CudaBackend implements Backend {
              CudaStorage perSample = (CudaStorage) allocate(x.dtype, (long) d.n * wSize, 0)) {
             for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
                 int nb = Math.min(d.chunk, d.n - n0);
-                launch("im2col_" + suffix(x.dtype), nb * d.groups * d.ckk * d.ohw, Shape.of(d.in), d.geo(n0, nb),
+                launch("im2col_" + suffix(x.dtype), nb * d.groups * d.ckk * d.ohw, d.in, d.geo(n0, nb),
                         at(x, inputLayout.offset()), col.ptr);
                 for (int gi = 0; gi < d.groups; gi++) {
                     // per-sample weight gradients [nb, og, ckk], summed over the samples below
@@ -688,7 +720,7 @@ public final class CudaBackend implements Backend {
         try (CudaStorage scratch = indices != null ? null
                 : (CudaStorage) allocate(DType.INT64, outLayout.offset() + (long) outLayout.numel(), 0)) {
             Storage ind = indices != null ? indices : scratch;
-            launch("maxpool_" + suffix(x.dtype), outLayout.numel(), Shape.of(inputLayout.shape()),
+            launch("maxpool_" + suffix(x.dtype), outLayout.numel(), inputLayout.shape(),
                     poolGeo(inputLayout.shape(), outLayout.shape(), p), at(x, inputLayout.offset()),
                     at(cuda(out), outLayout.offset()), at(cuda(ind), outLayout.offset()));
         }
@@ -699,10 +731,10 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage gx = cuda(gradInput);
         String sfx = suffix(gx.dtype);
-        launch("zero_" + sfx, inputLayout.numel(), Shape.of(inputLayout.shape()), (long) inputLayout.numel(),
+        launch("zero_" + sfx, inputLayout.numel(), inputLayout.shape(), (long) inputLayout.numel(),
                 at(gx, inputLayout.offset()));
         Pool2dParams unused = new Pool2dParams(1, 1, 1, 1, 0, 0, 1, 1, false, true);
-        launch("maxpool_back_" + sfx, outLayout.numel(), Shape.of(outLayout.shape()),
+        launch("maxpool_back_" + sfx, outLayout.numel(), outLayout.shape(),
                 poolGeo(inputLayout.shape(), outLayout.shape(), unused), at(cuda(gradOut), outLayout.offset()),
                 at(cuda(indices), outLayout.offset()), at(gx, inputLayout.offset()));
     }
@@ -711,7 +743,7 @@ public final class CudaBackend implements Backend {
     public void avgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Pool2dParams p) {
         bind();
         CudaStorage x = cuda(input);
-        launch("avgpool_" + suffix(x.dtype), outLayout.numel(), Shape.of(inputLayout.shape()),
+        launch("avgpool_" + suffix(x.dtype), outLayout.numel(), inputLayout.shape(),
                 poolGeo(inputLayout.shape(), outLayout.shape(), p), at(x, inputLayout.offset()), at(cuda(out), outLayout.offset()));
     }
 
@@ -720,17 +752,10 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage gx = cuda(gradInput);
         String sfx = suffix(gx.dtype);
-        launch("zero_" + sfx, inputLayout.numel(), Shape.of(inputLayout.shape()), (long) inputLayout.numel(),
+        launch("zero_" + sfx, inputLayout.numel(), inputLayout.shape(), (long) inputLayout.numel(),
                 at(gx, inputLayout.offset()));
-        launch("avgpool_back_" + sfx, outLayout.numel(), Shape.of(outLayout.shape()),
+        launch("avgpool_back_" + sfx, outLayout.numel(), outLayout.shape(),
                 poolGeo(inputLayout.shape(), outLayout.shape(), p), at(cuda(gradOut), outLayout.offset()), at(gx, inputLayout.offset()));
-    }
-
-    /** Shapes in kernel error messages. */
-    private static final class Shape {
-        static String of(int[] s) {
-            return java.util.Arrays.toString(s);
-        }
     }
 
     @Override
@@ -738,6 +763,6 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage d = cuda(dst);
         Geo g = new Geo(layout);
-        launch("random_" + suffix(d.dtype), g.numel, g.toString(), g, kind.ordinal(), seed, offset, a, b, d.ptr);
+        launch("random_" + suffix(d.dtype), g.numel, g, g, kind.ordinal(), seed, offset, a, b, d.ptr);
     }
 }
