@@ -132,6 +132,7 @@ __device__ __forceinline__ float binaryF(int op, float x, float y) {
         case 3: return x / y;
         case 4: return (float) pow((double) x, (double) y);
         case 5: return (isnan(x) || isnan(y)) ? __int_as_float(0x7fc00000) : fmaxf(x, y);
+        case 16: return y <= 0.f ? 0.f : x;
         default: return (isnan(x) || isnan(y)) ? __int_as_float(0x7fc00000) : fminf(x, y);
     }
 }
@@ -143,6 +144,7 @@ __device__ __forceinline__ double binaryD(int op, double x, double y) {
         case 3: return x / y;
         case 4: return pow(x, y);
         case 5: return (isnan(x) || isnan(y)) ? __longlong_as_double(0x7ff8000000000000LL) : fmax(x, y);
+        case 16: return y <= 0.0 ? 0.0 : x;
         default: return (isnan(x) || isnan(y)) ? __longlong_as_double(0x7ff8000000000000LL) : fmin(x, y);
     }
 }
@@ -154,6 +156,7 @@ __device__ __forceinline__ i64 binaryL(int op, i64 x, i64 y) {
         case 3: { if (y == 0) return 0; i64 q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return q; }
         case 4: { i64 r = 1, b = x; for (i64 e = y; e > 0; e >>= 1) { if (e & 1) r *= b; b *= b; } return r; }
         case 5: return x > y ? x : y;
+        case 16: return y <= 0 ? 0 : x;
         default: return x < y ? x : y;
     }
 }
@@ -207,6 +210,71 @@ extern "C" __global__ void compare_f32(Geo g, int op, const float* a, const floa
 extern "C" __global__ void compare_f64(Geo g, int op, const double* a, const double* b, u8* o) { compareK(g, op, a, b, o); }
 extern "C" __global__ void compare_i64(Geo g, int op, const i64* a, const i64* b, u8* o) { compareK(g, op, a, b, o); }
 extern "C" __global__ void compare_u8(Geo g, int op, const u8* a, const u8* b, u8* o) { compareK(g, op, a, b, o); }
+
+// a tensor and a Java number (Backend.binaryScalar): the number arrives as an argument, v for floating types and lv
+// for integers; first: the number is the left operand. Geo operands: 0 the output, 1 the tensor.
+__device__ __forceinline__ float binaryT(int op, float x, float y) { return binaryF(op, x, y); }
+__device__ __forceinline__ double binaryT(int op, double x, double y) { return binaryD(op, x, y); }
+__device__ __forceinline__ i64 binaryT(int op, i64 x, i64 y) { return binaryL(op, x, y); }
+__device__ __forceinline__ u8 binaryT(int op, u8 x, u8 y) { return (op == 2 || op == 6) ? (x && y) : (x || y); }
+template <typename T> __device__ __forceinline__ T scalarArg(double v, i64 lv) { return (T) v; }
+template <> __device__ __forceinline__ i64 scalarArg<i64>(double v, i64 lv) { return lv; }
+template <> __device__ __forceinline__ u8 scalarArg<u8>(double v, i64 lv) { return lv != 0; }
+template <typename T>
+__device__ void binaryScalarK(const Geo& g, int op, const T* a, double v, i64 lv, int first, T* o) {
+    T s = scalarArg<T>(v, lv);
+    if (g.contig) {
+        const T* pa = a + g.offset[1];
+        T* po = o + g.offset[0];
+        GRID_STRIDE(i, g.numel) { T x = pa[i]; po[i] = first ? binaryT(op, s, x) : binaryT(op, x, s); }
+        return;
+    }
+    GRID_STRIDE(i, g.numel) {
+        int off[2]; locate<2>(g, i, off);
+        T x = a[off[1]];
+        o[off[0]] = first ? binaryT(op, s, x) : binaryT(op, x, s);
+    }
+}
+template <typename T>
+__device__ void compareScalarK(const Geo& g, int op, const T* a, double v, i64 lv, int first, u8* o) {
+    T s = scalarArg<T>(v, lv);
+    GRID_STRIDE(i, g.numel) {
+        int off[2]; locate<2>(g, i, off);
+        T x = a[off[1]];
+        o[off[0]] = first ? cmp<T>(op, s, x) : cmp<T>(op, x, s);
+    }
+}
+#define SCALAR_KERNELS(N, T) \
+extern "C" __global__ void binary_scalar_##N(Geo g, int op, const T* a, double v, i64 lv, int first, T* o) { binaryScalarK(g, op, a, v, lv, first, o); } \
+extern "C" __global__ void compare_scalar_##N(Geo g, int op, const T* a, double v, i64 lv, int first, u8* o) { compareScalarK(g, op, a, v, lv, first, o); }
+SCALAR_KERNELS(f32, float) SCALAR_KERNELS(f64, double) SCALAR_KERNELS(i64, i64) SCALAR_KERNELS(u8, u8)
+
+// y += alpha * x (Backend.axpy, an optimizer's update): one fused multiply-add. Geo operands: 0 y, 1 x.
+template <typename T>
+__device__ void axpyK(const Geo& g, double alpha, const T* x, T* y) {
+    T a = (T) alpha;
+    if (g.contig) {
+        const T* px = x + g.offset[1];
+        T* py = y + g.offset[0];
+        GRID_STRIDE(i, g.numel) { py[i] = fma(a, px[i], py[i]); }
+        return;
+    }
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); y[off[0]] = fma(a, x[off[1]], y[off[0]]); }
+}
+// Backend.checkIndices on the device: the first index outside [0, bound) is recorded in err (err[0] = 1, err[1] the
+// value) and raised by the host at its next synchronization.
+extern "C" __global__ void check_indices(Geo g, const i64* idx, i64 bound, i64* err) {
+    GRID_STRIDE(i, g.numel) {
+        int off[1]; locate<1>(g, i, off);
+        i64 v = idx[off[0]];
+        if (v < 0 || v >= bound) {
+            if (atomicCAS((unsigned long long*) err, 0ULL, 1ULL) == 0ULL) err[1] = v;
+        }
+    }
+}
+
+extern "C" __global__ void axpy_f32(Geo g, double alpha, const float* x, float* y) { axpyK(g, alpha, x, y); }
+extern "C" __global__ void axpy_f64(Geo g, double alpha, const double* x, double* y) { axpyK(g, alpha, x, y); }
 
 // ------------------------------------------------------------------ copy (with conversion), fill, where
 

@@ -61,11 +61,19 @@ final class ArithmeticOps {
         return t.legacyTypeName().replace("Tensor", "");
     }
 
-    /** Throws PyTorch's device error unless all tensors live on one device. */
+    /**
+     * Throws PyTorch's device error unless all tensors live on one device. Wrapped Java numbers live on the host
+     * and go with a tensor on any device (as PyTorch's CPU scalars do); the device returned is the tensors'.
+     */
     static Device checkSameDevice(Tensor... ts) {
         Device d = null;
+        Device host = null;
         for (Tensor t : ts) {
             if (t == null) {
+                continue;
+            }
+            if (t.wrappedNumber) {
+                host = t.device;
                 continue;
             }
             if (d == null) {
@@ -77,7 +85,41 @@ final class ArithmeticOps {
                         + "devices, " + a + " and " + b + "!");
             }
         }
-        return d;
+        return d != null ? d : host;
+    }
+
+    /** Whether {@code t} is a Java number held on the host while the op runs on {@code device}. */
+    static boolean hostScalar(Tensor t, Device device) {
+        return t.wrappedNumber && !t.device.equals(device);
+    }
+
+    /** A host scalar's value in the compute type {@code t}, for {@link dev.ember.backend.Backend#binaryScalar}. */
+    static Number scalarValue(Tensor w, DType t) {
+        boolean integral = w.dtype == DType.INT64;
+        long l = integral ? w.toLongArray()[0] : 0;
+        double v = integral ? l : w.wrappedValue;
+        switch (t) {
+            case FLOAT32: return (float) v;
+            case FLOAT64: return v;
+            case INT64: return integral ? l : (long) v;
+            default: return v != 0 ? 1L : 0L;
+        }
+    }
+
+    /** {@code t} converted to {@code dtype}; a host scalar is made on {@code device} (for kernels without a scalar form). */
+    static Tensor castOnDevice(Tensor t, DType dtype, Device device) {
+        if (!hostScalar(t, device)) {
+            return cast(t, dtype);
+        }
+        Number v = scalarValue(t, dtype);
+        Object array;
+        switch (dtype) {
+            case FLOAT32: array = new float[] {v.floatValue()}; break;
+            case FLOAT64: array = new double[] {v.doubleValue()}; break;
+            case INT64: array = new long[] {v.longValue()}; break;
+            default: array = new boolean[] {v.longValue() != 0};
+        }
+        return Creation.fromFlat(array, new int[0], dtype, device);
     }
 
     /** The tensor converted to a type without recording history. */
@@ -109,6 +151,15 @@ final class ArithmeticOps {
     static Tensor binaryKernel(BinaryOp op, Tensor a, Tensor b, DType computeType, DType outType) {
         Device device = checkSameDevice(a, b);
         int[] shape = Shapes.broadcast(a.shape, b.shape);
+        boolean aHost = hostScalar(a, device);
+        if (aHost || hostScalar(b, device)) {
+            // a Java number and a device tensor: the number goes to the kernel as an argument, no device copy
+            Tensor t = cast(aHost ? b : a, computeType);
+            Tensor out = Creation.empty(shape, outType, device);
+            out.backend.binaryScalar(op, t.storage, expandedLayout(t, shape), scalarValue(aHost ? a : b, computeType), aHost,
+                    out.storage, out.layout);
+            return out;
+        }
         Tensor ca = cast(a, computeType);
         Tensor cb = cast(b, computeType);
         Tensor out = Creation.empty(shape, outType, device);
@@ -296,6 +347,21 @@ final class ArithmeticOps {
         });
     }
 
+    /**
+     * ReLU's backward, PyTorch's {@code threshold_backward(g, out, 0)}: {@code g} where {@code out > 0}, else 0 (not
+     * {@code g * 0}: a NaN gradient stays out of the zeros). One kernel; differentiable in {@code g} for double backward.
+     */
+    static Tensor thresholdBackward(Tensor g, Tensor out) {
+        DType t = resultType(g, out);
+        Tensor r = binaryKernel(BinaryOp.THRESHOLD_BACKWARD, g, out, t, t);
+        return record(r, "ThresholdBackwardBackward0", new Tensor[] {g, out}, n -> {
+            SavedTensor so = n.save(out);
+            return gg -> new Tensor[] {
+                n.needsInputGrad(0) ? thresholdBackward(gg, so.get()) : null,
+                n.needsInputGrad(1) ? gg.zerosLike() : null};
+        });
+    }
+
     static Tensor compare(Tensor a, Tensor b, BinaryOp op) {
         DType t = resultType(a, b);
         return binaryKernel(op, a, b, t, DType.BOOL);
@@ -313,8 +379,8 @@ final class ArithmeticOps {
         Device device = checkSameDevice(cond, a, b);
         DType t = resultType(a, b);
         int[] shape = Shapes.broadcast(Shapes.broadcast(cond.shape, a.shape), b.shape);
-        Tensor ca = cast(a, t);
-        Tensor cb = cast(b, t);
+        Tensor ca = castOnDevice(a, t, device);
+        Tensor cb = castOnDevice(b, t, device);
         Tensor out = Creation.empty(shape, t, device);
         out.backend.where(cond.storage, expandedLayout(cond, shape), ca.storage, expandedLayout(ca, shape),
                 cb.storage, expandedLayout(cb, shape), out.storage, out.layout);
@@ -442,7 +508,7 @@ final class ArithmeticOps {
                 return g.mul(y.mul(y).rsub(1.0));
             }
             case RELU:
-                return Tensor.where(sy.get().gt(0.0), g, g.mul(0.0));
+                return thresholdBackward(g, sy.get());
             case ERF: {
                 Tensor x = sx.get();
                 return g.mul(x.mul(x).neg().exp().mul(2 / Math.sqrt(Math.PI)));
@@ -527,7 +593,7 @@ final class ArithmeticOps {
     static Tensor inplaceScaled(Tensor self, Tensor other, double alpha, Function<Tensor, Tensor> op, BinaryOp kernel) {
         checkSameDevice(self, other);
         DType t = resultType(self, other);
-        if (needsGrad(self, other) || t != self.dtype || !t.isFloatingPoint() || !Shapes.expandable(other.shape, self.shape)
+        if (needsGrad(self, other) || hostScalar(other, self.device) || t != self.dtype || !t.isFloatingPoint() || !Shapes.expandable(other.shape, self.shape)
                 || (other.storage == self.storage && !sameLayout(other.layout, self.layout))) {
             return inplace(self, List.of(other), op);
         }
@@ -551,6 +617,12 @@ final class ArithmeticOps {
                 && !(kernel == BinaryOp.DIV && !t.isFloatingPoint());
         if (!direct) {
             return inplace(self, List.of(other), op);
+        }
+        if (hostScalar(other, self.device)) {
+            self.backend.binaryScalar(kernel, self.storage, self.layout, scalarValue(other, t), false, self.storage,
+                    self.layout);
+            self.bumpVersion();
+            return self;
         }
         Tensor co = cast(other, t);
         self.backend.binary(kernel, self.storage, self.layout, co.storage, expandedLayout(co, self.shape),

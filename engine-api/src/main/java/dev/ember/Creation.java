@@ -27,9 +27,13 @@ final class Creation {
         return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
     }
 
-    /** A 0-dim tensor wrapping a Java double, typed as float for promotion (PyTorch's wrapped number). */
+    /**
+     * A 0-dim tensor wrapping a Java double, typed as float for promotion (PyTorch's wrapped number). It lives on the
+     * host whatever {@code device} the op runs on: a device kernel receives it as an argument
+     * ({@link dev.ember.backend.Backend#binaryScalar}), so a number in arithmetic costs no device copy.
+     */
     static Tensor wrap(double value, Device device) {
-        Tensor t = fromFlat(new double[] {value}, new int[0], DType.FLOAT64, device);
+        Tensor t = fromFlat(new double[] {value}, new int[0], DType.FLOAT64, Device.CPU);
         t.wrappedNumber = true;
         t.wrappedValue = value;
         return t;
@@ -37,7 +41,7 @@ final class Creation {
 
     /** A 0-dim tensor wrapping a Java long. */
     static Tensor wrap(long value, Device device) {
-        Tensor t = fromFlat(new long[] {value}, new int[0], DType.INT64, device);
+        Tensor t = fromFlat(new long[] {value}, new int[0], DType.INT64, Device.CPU);
         t.wrappedNumber = true;
         return t;
     }

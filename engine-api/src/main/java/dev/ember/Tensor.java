@@ -1291,6 +1291,20 @@ public final class Tensor {
         return (double[]) to(DType.FLOAT64).hostArray();
     }
 
+    /**
+     * Checks that this int64 tensor of indices lies in {@code [0, bound)}, else throws an
+     * {@link IndexOutOfBoundsException} whose message is {@code messageFormat} with the first offending value for
+     * {@code %d}. On the CPU the check is immediate; on CUDA it runs on the device and the exception comes at the
+     * next synchronization (reading a value, {@code synchronize}), as PyTorch reports device-side asserts, so a
+     * training step need not wait for the GPU.
+     */
+    public void checkIndices(long bound, String messageFormat) {
+        if (dtype != DType.INT64) {
+            throw new IllegalArgumentException("expected scalar type Long but found " + dtype);
+        }
+        backend.checkIndices(storage, layout, bound, messageFormat);
+    }
+
     /** The elements in row-major order as longs. */
     public long[] toLongArray() {
         return (long[]) to(DType.INT64).hostArray();

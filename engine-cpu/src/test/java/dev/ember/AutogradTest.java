@@ -38,6 +38,22 @@ class AutogradTest {
     }
 
     @Test
+    void reluBackwardIsThresholdBackward() {
+        // PyTorch: torch.relu(x).backward(g) gives g where relu(x) > 0 and exactly 0 elsewhere, a NaN gradient
+        // included (threshold_backward, not g * mask)
+        Tensor x = Tensor.tensor(new float[] {-1, 0, 2, 3}).requiresGrad_(true);
+        x.relu().backward(Tensor.tensor(new float[] {Float.NaN, Float.NaN, 5, Float.NaN}));
+        assertArrayEquals(new double[] {0, 0, 5, Double.NaN}, x.grad().toDoubleArray());
+        // differentiable in the gradient (double backward through ReluBackward0)
+        Tensor y = Tensor.tensor(new double[] {-1, 0.5, 2}, DType.FLOAT64).requiresGrad_(true);
+        Tensor v = Tensor.tensor(new double[] {1, 2, 3}, DType.FLOAT64).requiresGrad_(true);
+        Tensor g = Autograd.grad(List.of(y.relu()), List.of(y), List.of(v), true, true, false).get(0);
+        assertEquals("ThresholdBackwardBackward0", g.gradFn().name());
+        g.sum().backward();
+        assertArrayEquals(new double[] {0, 1, 1}, v.grad().toDoubleArray());
+    }
+
+    @Test
     void gradOfUnusedInput() {
         Tensor a = Tensor.ones(2).requiresGrad_(true);
         Tensor b = Tensor.ones(2).requiresGrad_(true);

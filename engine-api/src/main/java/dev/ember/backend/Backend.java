@@ -66,6 +66,30 @@ public interface Backend {
     void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout);
 
     /**
+     * {@code dst = a op scalar}, or {@code dst = scalar op a} when {@code scalarFirst}: a Java number meeting a tensor
+     * ({@code x.mul(0.5)}, {@code x.gt(0)}), as PyTorch passes a wrapped number to its kernels as an argument rather
+     * than a device tensor. {@code scalar} is already in a's type (a Float, Double, Long or Boolean); dst has a's type,
+     * or bool for predicates. This default materializes the scalar and calls {@link #binary}.
+     */
+    default void binaryScalar(BinaryOp op, Storage a, Layout aLayout, Number scalar, boolean scalarFirst, Storage dst,
+                              Layout dstLayout) {
+        Object array;
+        switch (a.dtype()) {
+            case FLOAT32: array = new float[] {scalar.floatValue()}; break;
+            case FLOAT64: array = new double[] {scalar.doubleValue()}; break;
+            case INT64: array = new long[] {scalar.longValue()}; break;
+            default: array = new boolean[] {scalar.doubleValue() != 0};
+        }
+        Storage s = fromArray(array, 0);
+        Layout sl = new Layout(dstLayout.shape(), new int[dstLayout.rank()], 0);
+        if (scalarFirst) {
+            binary(op, s, sl, a, aLayout, dst, dstLayout);
+        } else {
+            binary(op, a, aLayout, s, sl, dst, dstLayout);
+        }
+    }
+
+    /**
      * {@code y += alpha * x} in place (an optimizer's update, {@code add_(x, alpha)}), one floating type, {@code x}
      * already broadcast to y's shape. A backend may fuse it into one multiply-add, as PyTorch's CPU kernels do; this
      * default composes it from {@link #binary} with one temporary.
@@ -79,6 +103,20 @@ public interface Backend {
         Layout dense = Layout.contiguous(yLayout.shape());
         binary(BinaryOp.MUL, x, xLayout, s, scalar, tmp, dense);
         binary(BinaryOp.ADD, y, yLayout, tmp, dense, y, yLayout);
+    }
+
+    /**
+     * Checks that every int64 in {@code index} lies in {@code [0, bound)}, else throws an
+     * {@link IndexOutOfBoundsException} with {@code message} and the first offending value. A device backend may
+     * run the check on the device and raise at its next synchronization (as CUDA reports device-side asserts),
+     * so that a training step does not wait for the device; this default reads the indices and checks at once.
+     */
+    default void checkIndices(Storage index, Layout layout, long bound, String message) {
+        for (long v : (long[]) toArray(index, layout)) {
+            if (v < 0 || v >= bound) {
+                throw new IndexOutOfBoundsException(String.format(message, v));
+            }
+        }
     }
 
     /** {@code dst = cond ? a : b}; cond is bool, a, b and dst have one type. */

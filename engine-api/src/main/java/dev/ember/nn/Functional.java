@@ -258,12 +258,8 @@ public final class Functional {
             throw new IllegalArgumentException("expected scalar type Long but found " + target.dtype());
         }
         int classes = logProbs.size(1);
-        long[] t = target.toLongArray();
-        for (long v : t) {
-            if (v < 0 || v >= classes) {
-                throw new IndexOutOfBoundsException("Target " + v + " is out of bounds.");
-            }
-        }
+        // on a GPU the check runs there and reports at the next synchronization, so the step does not wait
+        target.checkIndices(classes, "Target %d is out of bounds.");
         Tensor hit = Tensor.arange(classes).to(logProbs.device()).unsqueeze(0).eq(target.unsqueeze(1));
         Tensor picked = Tensor.where(hit, logProbs, 0.0).sum(1);
         return reduce(picked.neg(), reduction);

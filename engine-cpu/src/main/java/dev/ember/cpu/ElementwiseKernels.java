@@ -465,6 +465,7 @@ final class ElementwiseKernels {
             case POW: return Math.pow(x, y);
             case MAXIMUM: return Double.isNaN(x) || Double.isNaN(y) ? Double.NaN : Math.max(x, y);
             case MINIMUM: return Double.isNaN(x) || Double.isNaN(y) ? Double.NaN : Math.min(x, y);
+            case THRESHOLD_BACKWARD: return y <= 0 ? 0 : x;
             default: throw new IllegalArgumentException("binary op " + op);
         }
     }
@@ -488,6 +489,7 @@ final class ElementwiseKernels {
             }
             case MAXIMUM: return Math.max(x, y);
             case MINIMUM: return Math.min(x, y);
+            case THRESHOLD_BACKWARD: return y <= 0 ? 0 : x;
             default: throw new IllegalArgumentException("binary op " + op);
         }
     }

@@ -49,6 +49,11 @@ public final class CudaBackend implements Backend {
     private Cublas cublas;
     private String deviceName = "";
     private final ThreadLocal<Boolean> contextBound = ThreadLocal.withInitial(() -> false);
+    /** Two int64s the device-side checks write: a flag and the offending value. */
+    private CUdeviceptr errorWord;
+    /** The message of the device-side check in flight (checked at the next synchronization), or null. */
+    private volatile String pendingCheck;
+    private PinnedStaging staging;
     /** Per-kernel device times, with {@code -Dember.cuda.profile=true}; null otherwise. */
     private KernelProfiler profiler;
 
@@ -94,6 +99,10 @@ public final class CudaBackend implements Backend {
                     long[] total = new long[1];
                     JCudaDriver.cuMemGetInfo(free, total);
                     allocator = new CachingAllocator(this::synchronizeStream, total[0]);
+                    errorWord = new CUdeviceptr();
+                    JCudaDriver.cuMemAlloc(errorWord, 16);
+                    JCudaDriver.cuMemsetD8(errorWord, (byte) 0, 16);
+                    staging = new PinnedStaging(stream);
                     cublas = Cublas.tryCreate(stream);
                     if (Boolean.getBoolean("ember.cuda.profile")) {
                         profiler = new KernelProfiler(stream);
@@ -166,6 +175,17 @@ public final class CudaBackend implements Backend {
 
     private void synchronizeStream() {
         JCudaDriver.cuStreamSynchronize(stream);
+        String check = pendingCheck;
+        if (check != null) {
+            pendingCheck = null;
+            long[] err = new long[2];
+            JCudaDriver.cuMemcpyDtoH(Pointer.to(err), errorWord, 16);
+            if (err[0] != 0) {
+                JCudaDriver.cuMemsetD8(errorWord, (byte) 0, 16);
+                throw new IndexOutOfBoundsException(String.format(check, err[1])
+                        + " (found by a device-side check of an earlier op; CUDA reports it at the next synchronization)");
+            }
+        }
     }
 
     static int elementSize(DType t) {
@@ -359,9 +379,14 @@ public final class CudaBackend implements Backend {
             return s;
         }
         if (n > 0) {
-            // the stream is a blocking stream, so this synchronous copy is ordered after queued kernels
+            long bytes = (long) n * elementSize(t);
             Object mark = profiler == null ? null : profiler.before("memcpyHtoD");
-            JCudaDriver.cuMemcpyHtoD(s.ptr, host, (long) n * elementSize(t));
+            // through a pinned staging buffer the copy is asynchronous: the host goes on while the GPU works
+            if (!staging.upload(array, bytes, s.ptr)) {
+                // too large for staging: a synchronous copy from pageable memory (ordered after queued kernels,
+                // the stream being a blocking stream)
+                JCudaDriver.cuMemcpyHtoD(s.ptr, host, bytes);
+            }
             if (mark != null) {
                 profiler.after(mark);
             }
@@ -469,6 +494,34 @@ public final class CudaBackend implements Backend {
         Geo g = new Geo(dstLayout, aLayout, bLayout);
         String kernel = (op.isPredicate() ? "compare_" : "binary_") + suffix(x.dtype);
         launch(kernel, g.numel, g, g, op.ordinal(), x.ptr, cuda(b).ptr, cuda(dst).ptr);
+    }
+
+    @Override
+    public void binaryScalar(BinaryOp op, Storage a, Layout aLayout, Number scalar, boolean scalarFirst, Storage dst,
+                             Layout dstLayout) {
+        bind();
+        CudaStorage x = cuda(a);
+        Geo g = new Geo(dstLayout, aLayout);
+        String kernel = (op.isPredicate() ? "compare_scalar_" : "binary_scalar_") + suffix(x.dtype);
+        double v = scalar.doubleValue();
+        long lv = scalar instanceof Long ? scalar.longValue() : (long) v;
+        launch(kernel, g.numel, g, g, op.ordinal(), x.ptr, v, lv, scalarFirst ? 1 : 0, cuda(dst).ptr);
+    }
+
+    @Override
+    public void checkIndices(Storage index, Layout layout, long bound, String message) {
+        bind();
+        Geo g = new Geo(layout);
+        launch("check_indices", g.numel, g, g, cuda(index).ptr, bound, errorWord);
+        pendingCheck = message;
+    }
+
+    @Override
+    public void axpy(double alpha, Storage x, Layout xLayout, Storage y, Layout yLayout) {
+        bind();
+        CudaStorage ys = cuda(y);
+        Geo g = new Geo(yLayout, xLayout);
+        launch("axpy_" + suffix(ys.dtype), g.numel, g, g, alpha, cuda(x).ptr, ys.ptr);
     }
 
     @Override

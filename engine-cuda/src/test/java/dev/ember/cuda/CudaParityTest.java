@@ -124,6 +124,16 @@ class CudaParityTest {
         t.add(p("float64", x -> x[0].exp().mul(x[0]), r(17).toDouble()));
         t.add(p("cast chain", x -> x[0].mul(10.0).toLong().toDouble().toFloat(), r(23)));
         t.add(p("in-place on a non-leaf", x -> x[0].mul(1.0).add_(x[1]).mul_(2.0), r(6, 5), r(5)));
+        // Java numbers reach the kernels as arguments (Backend.binaryScalar): both operand orders, strided operands
+        t.add(p("scalar on the left of a transpose", x -> x[0].t().rdiv(2.0).add(x[0].t().rsub(3.0)), r(0.5, 2, 9, 14)));
+        t.add(p("scalar maximum and minimum (clamp)", x -> x[0].slice(0, 0, 31, 3).clamp(-0.25, 0.5), r(31, 3)));
+        t.add(p("scalar comparisons", x -> x[0].gt(0.25).logicalAnd(x[0].le(0.75)).to(DType.FLOAT32).mul(x[0]), r(40)));
+        t.add(p("int64 with scalars", x -> x[0].mul(-3).add(7).div(2).add(x[0].ge(0).toLong()), Tensor.randint(-50, 50, 29)));
+        t.add(p("bool with scalars", x -> x[0].gt(0.0).eq(Tensor.ones(1).gt(0.0).to(x[0].device())).to(DType.FLOAT32), r(17)));
+        t.add(p("float64 with scalars", x -> x[0].mul(1e-3).pow(2.0).add(1e-9).sqrt(), r(17).toDouble()));
+        t.add(p("relu backward at ties and negatives", x -> x[0].relu().mul(x[1]), r(-1, 1, 64, 3).round(), r(3)));
+        t.add(p("in-place axpy and scalar ops", x -> x[0].mul(1.0).add_(x[1].t(), -0.5).sub_(x[1].t(), 2.0).mul_(3.0)
+                .div_(4.0), r(5, 7), r(7, 5)));
         return t;
     }
 
@@ -270,6 +280,41 @@ class CudaParityTest {
         assertClose("uniform", cpu, onGpu.cpu());
         Tensor n = Tensor.randn(7).to(GPU).randnLike();
         assertEquals(GPU, n.device());
+    }
+
+    @Test
+    void outOfRangeTargetsAreReportedAtTheNextSynchronization() {
+        Tensor logits = r(4, 10).to(GPU);
+        Tensor bad = Tensor.tensor(new long[] {1, 12, 3, 0}).to(GPU);
+        // the check runs on the device: the loss is queued, the error comes when the host next waits for the GPU
+        Tensor loss = dev.ember.nn.Functional.crossEntropy(logits, bad);
+        IndexOutOfBoundsException e = org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                loss::item);
+        assertTrue(e.getMessage().startsWith("Target 12 is out of bounds."), e.getMessage());
+        // reported once: the next step runs normally
+        Tensor good = Tensor.tensor(new long[] {1, 9, 3, 0}).to(GPU);
+        Tensor ok = dev.ember.nn.Functional.crossEntropy(logits, good);
+        assertEquals(dev.ember.nn.Functional.crossEntropy(logits.cpu(), good.cpu()).item(), ok.item(), 1e-5);
+    }
+
+    @Test
+    void stagedUploadsKeepTheirValues() {
+        // many uploads in flight at once through the pinned buffers, each array reused by the host at once
+        float[] host = new float[5000];
+        List<Tensor> onGpu = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            Arrays.fill(host, i);
+            onGpu.add(Tensor.tensor(host).to(GPU));
+        }
+        for (int i = 0; i < 300; i++) {
+            double[] v = onGpu.get(i).toDoubleArray();
+            assertEquals(i, v[0], 0, "upload " + i);
+            assertEquals(i, v[v.length - 1], 0, "upload " + i);
+        }
+        // larger than the staging limit: a synchronous copy
+        float[] big = new float[(int) (PinnedStaging.MAX_UPLOAD / 4) + 7];
+        big[big.length - 1] = 42;
+        assertEquals(42, Tensor.tensor(big).to(GPU).cpu().toDoubleArray()[big.length - 1], 0);
     }
 
     @Test
