@@ -426,6 +426,22 @@ REDUCE2(reduce_u8_i64, u8, i64, 1) REDUCE2(reduce_u8, u8, u8, 1)
 REDUCE2(argreduce_f32, float, i64, 0) REDUCE2(argreduce_f64, double, i64, 0) REDUCE2(argreduce_i64, i64, i64, 1)
 REDUCE2(argreduce_u8, u8, i64, 1)
 
+// Many outputs, each a short sum (a weight gradient summed over samples): one thread per output, in double, so
+// neighbouring threads read neighbouring elements where the kept dimensions are the inner ones.
+template <typename T>
+__device__ void sumPerThreadK(Geo outG, Geo redG, const T* src, T* dst) {
+    GRID_STRIDE(out, outG.numel) {
+        int off[2]; locate<2>(outG, out, off);
+        double acc = 0;
+        for (int r = 0; r < redG.numel; r++) {
+            int roff[1]; locate<1>(redG, r, roff);
+            acc += (double) src[off[1] + roff[0]];
+        }
+        dst[off[0]] = (T) acc;
+    }
+}
+extern "C" __global__ void sum_per_thread_f32(Geo o, Geo r, const float* s, float* d) { sumPerThreadK(o, r, s, d); }
+extern "C" __global__ void sum_per_thread_f64(Geo o, Geo r, const double* s, double* d) { sumPerThreadK(o, r, s, d); }
 extern "C" __global__ void reduce_f32(Geo o, Geo r, int op, const float* s, float* d) { reduceK(o, r, op, 0, s, d); }
 extern "C" __global__ void reduce_f64(Geo o, Geo r, int op, const double* s, double* d) { reduceK(o, r, op, 0, s, d); }
 extern "C" __global__ void reduce_i64(Geo o, Geo r, int op, const i64* s, i64* d) { reduceK(o, r, op, 1, s, d); }
@@ -559,29 +575,138 @@ __device__ void gemmK(int batch, Mat A, Mat B, Mat C, const T* a, const T* b, T*
 extern "C" __global__ void gemm_f32(int batch, Mat A, Mat B, Mat C, const float* a, const float* b, float* c) { gemmK(batch, A, B, C, a, b, c); }
 extern "C" __global__ void gemm_f64(int batch, Mat A, Mat B, Mat C, const double* a, const double* b, double* c) { gemmK(batch, A, B, C, a, b, c); }
 
+// Float32 GEMM with BMxBN tiles of C per block, 8x8 outputs per thread (two 4x4 quadrants, so shared-memory reads
+// are 16 bytes wide and a warp's reads broadcast), BK = 8, two shared-memory stages with the next tile's global loads
+// held in registers while the current tile is multiplied: one barrier per k-tile. Global loads walk each operand's
+// unit-stride dimension (any strides work; unit strides coalesce). Instantiated for 128x128, 64x128, 128x64, 64x64;
+// CudaBackend picks the tile by the number of blocks the problem fills.
+template <int BM, int BN>
+__device__ __forceinline__ void sgemmTile(int batch, const Mat& A, const Mat& B, const Mat& C, const float* a,
+                                          const float* b, float* c) {
+    constexpr int BK = 8;
+    constexpr int NT = (BM / 8) * (BN / 8);
+    constexpr int LA = BM * BK / NT;
+    constexpr int LB = BN * BK / NT;
+    __shared__ __align__(16) float As[2][BK][BM];
+    __shared__ __align__(16) float Bs[2][BK][BN];
+    const int tid = threadIdx.x;
+    const int tx = tid % (BN / 8), ty = tid / (BN / 8);
+    const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
+    const float* pa = a + A.off + (i64) blockIdx.z * A.sb;
+    const float* pb = b + B.off + (i64) blockIdx.z * B.sb;
+    const int K = A.cols;
+    const bool aColMajor = A.sr == 1 && A.sc != 1;
+    const bool bColMajor = B.sr == 1 && B.sc != 1;
+    float ra[LA], rb[LB];
+    auto load = [&](int k0) {
+#pragma unroll
+        for (int i = 0; i < LA; i++) {
+            int e = tid + i * NT;
+            int r = aColMajor ? e % BM : e / BK;
+            int kk = aColMajor ? e / BM : e % BK;
+            int gr = row0 + r, gk = k0 + kk;
+            ra[i] = (gr < A.rows && gk < K) ? pa[gr * A.sr + gk * A.sc] : 0.f;
+        }
+#pragma unroll
+        for (int i = 0; i < LB; i++) {
+            int e = tid + i * NT;
+            int kb = bColMajor ? e % BK : e / BN;
+            int cc = bColMajor ? e / BK : e % BN;
+            int gk = k0 + kb, gc = col0 + cc;
+            rb[i] = (gk < K && gc < B.cols) ? pb[gk * B.sr + gc * B.sc] : 0.f;
+        }
+    };
+    auto store = [&](int s) {
+#pragma unroll
+        for (int i = 0; i < LA; i++) {
+            int e = tid + i * NT;
+            int r = aColMajor ? e % BM : e / BK;
+            int kk = aColMajor ? e / BM : e % BK;
+            As[s][kk][r] = ra[i];
+        }
+#pragma unroll
+        for (int i = 0; i < LB; i++) {
+            int e = tid + i * NT;
+            int kb = bColMajor ? e % BK : e / BN;
+            int cc = bColMajor ? e / BK : e % BN;
+            Bs[s][kb][cc] = rb[i];
+        }
+    };
+    float acc[8][8];
+#pragma unroll
+    for (int i = 0; i < 8; i++)
+#pragma unroll
+        for (int j = 0; j < 8; j++) acc[i][j] = 0.f;
+    load(0);
+    store(0);
+    __syncthreads();
+    int tiles = (K + BK - 1) / BK;
+    for (int t = 0; t < tiles; t++) {
+        int s = t & 1;
+        if (t + 1 < tiles) load((t + 1) * BK);
+#pragma unroll
+        for (int kk = 0; kk < BK; kk++) {
+            float4 a0 = *reinterpret_cast<const float4*>(&As[s][kk][ty * 4]);
+            float4 a1 = *reinterpret_cast<const float4*>(&As[s][kk][BM / 2 + ty * 4]);
+            float4 b0 = *reinterpret_cast<const float4*>(&Bs[s][kk][tx * 4]);
+            float4 b1 = *reinterpret_cast<const float4*>(&Bs[s][kk][BN / 2 + tx * 4]);
+            float av[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
+            float bv[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
+#pragma unroll
+            for (int i = 0; i < 8; i++)
+#pragma unroll
+                for (int j = 0; j < 8; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
+        }
+        if (t + 1 < tiles) store(s ^ 1);
+        __syncthreads();
+    }
+    float* pc = c + C.off + (i64) blockIdx.z * C.sb;
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        int r = row0 + (i < 4 ? ty * 4 + i : BM / 2 + ty * 4 + i - 4);
+        if (r >= C.rows) continue;
+#pragma unroll
+        for (int j = 0; j < 8; j++) {
+            int cc = col0 + (j < 4 ? tx * 4 + j : BN / 2 + tx * 4 + j - 4);
+            if (cc < C.cols) pc[r * C.sr + cc * C.sc] = acc[i][j];
+        }
+    }
+}
+#define SGEMM(BM, BN, MINB) \
+extern "C" __global__ void __launch_bounds__((BM / 8) * (BN / 8), MINB) sgemm_##BM##x##BN(int batch, Mat A, Mat B, Mat C, \
+        const float* a, const float* b, float* c) { sgemmTile<BM, BN>(batch, A, B, C, a, b, c); }
+SGEMM(128, 128, 1) SGEMM(64, 128, 2) SGEMM(128, 64, 2) SGEMM(64, 64, 4)
+
 // ------------------------------------------------------------------ convolution: im2col / col2im
 // x: [N, C, H, W] contiguous at offset xOff; col: [N, G, CKK, OHW] for samples n0..n0+nb-1 (col holds nb samples).
 struct ConvGeo { int n0, nb, C, H, W, G, Cg, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw; };
 
+// one thread per (sample, channel, output pixel) writes that pixel's KH*KW column entries: reads and writes coalesce
+// along the output row, and the index arithmetic is done once per KH*KW entries, in 32 bits (a workspace holds fewer
+// than 2^31 elements; sample offsets are 64-bit)
 template <typename T>
 __device__ void im2colK(ConvGeo g, const T* x, T* col) {
-    int ckk = g.Cg * g.KH * g.KW;
     int ohw = g.OH * g.OW;
-    long long total = (long long) g.nb * g.G * ckk * ohw;
-    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) blockDim.x * gridDim.x) {
-        int p = (int) (i % ohw);
-        long long r = i / ohw;
-        int row = (int) (r % ckk);
-        long long ng = r / ckk;
-        int gi = (int) (ng % g.G);
-        int n = (int) (ng / g.G) + g.n0;
-        int kj = row % g.KW;
-        int ki = (row / g.KW) % g.KH;
-        int ci = row / (g.KW * g.KH) + gi * g.Cg;
-        int oy = p / g.OW, ox = p % g.OW;
-        int iy = oy * g.sh - g.ph + ki * g.dh;
-        int ix = ox * g.sw - g.pw + kj * g.dw;
-        col[i] = (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W) ? x[(((long long) n * g.C + ci) * g.H + iy) * g.W + ix] : (T) 0;
+    int khw = g.KH * g.KW;
+    int total = g.nb * g.C * ohw;
+    GRID_STRIDE(i, total) {
+        int p = i % ohw;
+        int nc = i / ohw;
+        int c = nc % g.C;
+        int n = nc / g.C;
+        int gi = c / g.Cg, cl = c % g.Cg;
+        int oy = p / g.OW, ox = p - oy * g.OW;
+        const T* px = x + ((long long) (n + g.n0) * g.C + c) * g.H * g.W;
+        T* pc = col + (((long long) n * g.G + gi) * g.Cg + cl) * khw * ohw + p;
+        int iy0 = oy * g.sh - g.ph, ix0 = ox * g.sw - g.pw;
+        for (int ki = 0; ki < g.KH; ki++) {
+            int iy = iy0 + ki * g.dh;
+            bool rowIn = iy >= 0 && iy < g.H;
+            for (int kj = 0; kj < g.KW; kj++) {
+                int ix = ix0 + kj * g.dw;
+                pc[(ki * g.KW + kj) * ohw] = (rowIn && ix >= 0 && ix < g.W) ? px[iy * g.W + ix] : (T) 0;
+            }
+        }
     }
 }
 extern "C" __global__ void im2col_f32(ConvGeo g, const float* x, float* col) { im2colK(g, x, col); }
@@ -592,15 +717,32 @@ template <typename T>
 __device__ void col2imK(ConvGeo g, const T* col, T* x) {
     int ckk = g.Cg * g.KH * g.KW;
     int ohw = g.OH * g.OW;
-    long long total = (long long) g.nb * g.C * g.H * g.W;
-    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) blockDim.x * gridDim.x) {
-        int ix = (int) (i % g.W);
-        int iy = (int) ((i / g.W) % g.H);
-        int c = (int) ((i / ((long long) g.W * g.H)) % g.C);
-        int nl = (int) (i / ((long long) g.W * g.H * g.C));
+    int total = g.nb * g.C * g.H * g.W;
+    GRID_STRIDE(i, total) {
+        int ix = i % g.W;
+        int r = i / g.W;
+        int iy = r % g.H;
+        r /= g.H;
+        int c = r % g.C;
+        int nl = r / g.C;
         int gi = c / g.Cg;
         int cl = c % g.Cg;
         T acc = 0;
+        const T* pc = col + ((long long) nl * g.G + gi) * ckk * ohw;
+        if (g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1) {
+            // unit stride and dilation (the common 3x3 and 5x5 layers): no divisions in the window loop
+            for (int ki = 0; ki < g.KH; ki++) {
+                int oy = iy + g.ph - ki;
+                if (oy < 0 || oy >= g.OH) continue;
+                for (int kj = 0; kj < g.KW; kj++) {
+                    int ox = ix + g.pw - kj;
+                    if (ox < 0 || ox >= g.OW) continue;
+                    acc += pc[((cl * g.KH + ki) * g.KW + kj) * ohw + oy * g.OW + ox];
+                }
+            }
+            x[(long long) (nl + g.n0) * g.C * g.H * g.W + ((long long) c * g.H + iy) * g.W + ix] = acc;
+            continue;
+        }
         for (int ki = 0; ki < g.KH; ki++) {
             int ty = iy + g.ph - ki * g.dh;
             if (ty < 0 || ty % g.sh != 0) continue;
@@ -624,14 +766,19 @@ extern "C" __global__ void col2im_f64(ConvGeo g, const double* col, double* x) {
 // ------------------------------------------------------------------ pooling over contiguous [N, C, H, W]
 struct PoolGeo { int planes, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, countIncludePad; };
 
+template <typename T> __device__ __forceinline__ bool isNan(T v) { return v != v; }
+
+// one thread per output; 32-bit index arithmetic (a CUDA tensor holds fewer than 2^31 elements). idx may be null
+// (values only, as F.max_pool2d without return_indices).
 template <typename T>
 __device__ void maxPoolK(PoolGeo g, const T* x, T* y, i64* idx) {
-    long long total = (long long) g.planes * g.OH * g.OW;
-    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) blockDim.x * gridDim.x) {
-        int ox = (int) (i % g.OW);
-        int oy = (int) ((i / g.OW) % g.OH);
-        long long plane = i / ((long long) g.OW * g.OH);
-        const T* px = x + plane * g.H * g.W;
+    int total = g.planes * g.OH * g.OW;
+    GRID_STRIDE(i, total) {
+        int ox = i % g.OW;
+        int r = i / g.OW;
+        int oy = r % g.OH;
+        int plane = r / g.OH;
+        const T* px = x + (long long) plane * g.H * g.W;
         int y0 = oy * g.sh - g.ph, x0 = ox * g.sw - g.pw;
         T best = 0;
         int at = -1;
@@ -642,11 +789,11 @@ __device__ void maxPoolK(PoolGeo g, const T* x, T* y, i64* idx) {
                 int ix = x0 + kj * g.dw;
                 if (ix < 0 || ix >= g.W) continue;
                 T v = px[iy * g.W + ix];
-                if (at < 0 || v > best || (isnan((double) v) && !isnan((double) best))) { best = v; at = iy * g.W + ix; }
+                if (at < 0 || v > best || (isNan(v) && !isNan(best))) { best = v; at = iy * g.W + ix; }
             }
         }
         y[i] = best;
-        idx[i] = at;
+        if (idx != nullptr) idx[i] = at;
     }
 }
 extern "C" __global__ void maxpool_f32(PoolGeo g, const float* x, float* y, i64* idx) { maxPoolK(g, x, y, idx); }
@@ -659,13 +806,17 @@ __device__ void zeroK(long long n, T* p) {
 extern "C" __global__ void zero_f32(long long n, float* p) { zeroK(n, p); }
 extern "C" __global__ void zero_f64(long long n, double* p) { zeroK(n, p); }
 
+// gx arrives zeroed; windows may share a maximum, so the gradients add atomically
 template <typename T>
 __device__ void maxPoolBackK(PoolGeo g, const T* gy, const i64* idx, T* gx) {
-    long long total = (long long) g.planes * g.OH * g.OW;
-    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) blockDim.x * gridDim.x) {
-        long long plane = i / ((long long) g.OW * g.OH);
-        i64 at = idx[i];
-        if (at >= 0) atomicAdd(gx + plane * g.H * g.W + at, gy[i]);
+    int total = g.planes * g.OH * g.OW;
+    int ohw = g.OH * g.OW;
+    GRID_STRIDE(i, total) {
+        int plane = i / ohw;
+        int at = (int) idx[i];
+        if (at < 0) continue;
+        T* p = gx + (long long) plane * g.H * g.W + at;
+        atomicAdd(p, gy[i]);
     }
 }
 extern "C" __global__ void maxpool_back_f32(PoolGeo g, const float* gy, const i64* idx, float* gx) { maxPoolBackK(g, gy, idx, gx); }

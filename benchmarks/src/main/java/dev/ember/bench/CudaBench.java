@@ -112,6 +112,8 @@ public final class CudaBench {
 
         // a training loop with no explicit frees: the caching allocator must reach a steady state
         Method stats = backend.getClass().getMethod("memoryStats");
+        System.gc();
+        backend.getClass().getMethod("resetPeakMemoryStats").invoke(backend);
         Tensor w1 = Tensor.randn(g, DType.FLOAT32, 256, 512).mul(0.05).to(gpu).requiresGrad_(true);
         Tensor w2 = Tensor.randn(g, DType.FLOAT32, 10, 256).mul(0.05).to(gpu).requiresGrad_(true);
         Tensor in = Tensor.randn(g, DType.FLOAT32, 512, 64).to(gpu);
@@ -129,8 +131,9 @@ public final class CudaBench {
             }
             if (step == 100 || step == steps) {
                 long[] s = (long[]) stats.invoke(backend);
-                System.out.printf("step %d: loss %.5f, in use %.2f MiB, cached %.2f MiB, peak %.2f MiB, cuMemAlloc calls %d%n",
-                        step, loss.item(), s[0] / 1048576.0, s[1] / 1048576.0, s[2] / 1048576.0, s[3]);
+                System.out.printf("step %d: loss %.5f, in use %.2f MiB, cached %.2f MiB, peak in use %.2f MiB (since the "
+                        + "loop began), cuMemAlloc calls %d, collections asked by the allocator %d%n",
+                        step, loss.item(), s[0] / 1048576.0, s[1] / 1048576.0, s[2] / 1048576.0, s[3], s[4]);
             }
         }
         System.out.printf("%d steps in %.1f s%n", steps, (System.nanoTime() - t0) / 1e9);

@@ -34,9 +34,20 @@ final class CachingAllocator {
      */
     private final long softLimit;
 
+    /**
+     * Reserved bytes beyond which a cache miss first collects garbage, as {@code java.nio} does for direct buffers:
+     * a training loop whose tensors nobody closes then reuses its own dropped blocks instead of growing until the
+     * soft limit. Starts at {@code ember.cuda.gcThresholdBytes} (4 GiB) and doubles, up to the soft limit, whenever
+     * the tensors still alive after a collection fill three quarters of it, so a large model does not collect on
+     * every miss.
+     */
+    private long gcThreshold;
+    private long collections;
+
     CachingAllocator(Runnable synchronize, long deviceBytes) {
         this.synchronize = synchronize;
         this.softLimit = Long.getLong("ember.cuda.softLimitBytes", deviceBytes / 2);
+        this.gcThreshold = Math.min(softLimit, Long.getLong("ember.cuda.gcThresholdBytes", 4L << 30));
     }
 
     static long round(long bytes) {
@@ -54,7 +65,7 @@ final class CachingAllocator {
             if (p != null) {
                 return p;
             }
-            overSoftLimit = inUse + cached + size > softLimit;
+            overSoftLimit = inUse + cached + size > gcThreshold;
             if (!overSoftLimit) {
                 p = tryDeviceAlloc(size);
                 if (p != null) {
@@ -66,7 +77,11 @@ final class CachingAllocator {
             // Past the soft limit, garbage tensors are the likely holders: collect before growing further
             collectGarbage(size);
             synchronized (this) {
+                collections++;
                 CUdeviceptr p = fromCache(size);
+                if (inUse + size > gcThreshold / 4 * 3) {
+                    gcThreshold = Math.min(softLimit, Math.max(gcThreshold, inUse + size) * 2);
+                }
                 if (p == null && inUse + cached + size > softLimit && cached > 0) {
                     emptyCache(); // blocks of other sizes: give them back rather than grow past the limit
                 }
@@ -174,6 +189,15 @@ final class CachingAllocator {
     /** The largest {@link #inUse()} seen. */
     synchronized long peakInUse() {
         return peakInUse;
+    }
+
+    synchronized void resetPeak() {
+        peakInUse = inUse;
+    }
+
+    /** How many times a cache miss past the threshold collected garbage. */
+    synchronized long collections() {
+        return collections;
     }
 
     /** How many times the allocator called cuMemAlloc. */

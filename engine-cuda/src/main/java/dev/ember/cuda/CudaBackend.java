@@ -54,6 +54,7 @@ public final class CudaBackend implements Backend {
     /** The message of the device-side check in flight (checked at the next synchronization), or null. */
     private volatile String pendingCheck;
     private PinnedStaging staging;
+    private int multiprocessors = 1;
     /** Per-kernel device times, with {@code -Dember.cuda.profile=true}; null otherwise. */
     private KernelProfiler profiler;
 
@@ -82,6 +83,9 @@ public final class CudaBackend implements Backend {
                     byte[] name = new byte[256];
                     JCudaDriver.cuDeviceGetName(name, name.length, dev);
                     deviceName = new String(name).trim().replace("\0", "");
+                    int[] sms = new int[1];
+                    JCudaDriver.cuDeviceGetAttribute(sms, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
+                    multiprocessors = Math.max(1, sms[0]);
                     context = new CUcontext();
                     JCudaDriver.cuDevicePrimaryCtxRetain(context, dev);
                     JCudaDriver.cuCtxSetCurrent(context);
@@ -294,10 +298,20 @@ public final class CudaBackend implements Backend {
 
     private volatile boolean cublasDisabled;
 
-    /** Bytes held by live tensors, bytes cached for reuse, peak bytes in use, and cuMemAlloc calls. */
+    /**
+     * Bytes held by tensors not yet closed or collected, bytes cached for reuse, peak bytes in use, cuMemAlloc
+     * calls, and garbage collections the allocator asked for.
+     */
     public long[] memoryStats() {
         bind();
-        return new long[] {allocator.inUse(), allocator.cached(), allocator.peakInUse(), allocator.deviceAllocations()};
+        return new long[] {allocator.inUse(), allocator.cached(), allocator.peakInUse(), allocator.deviceAllocations(),
+            allocator.collections()};
+    }
+
+    /** Starts the peak-in-use figure of {@link #memoryStats()} afresh, as {@code torch.cuda.reset_peak_memory_stats}. */
+    public void resetPeakMemoryStats() {
+        bind();
+        allocator.resetPeak();
     }
 
     /**
@@ -335,6 +349,20 @@ public final class CudaBackend implements Backend {
         }
         CUdeviceptr p = allocator.allocate(numel * elementSize(dtype));
         return new CudaStorage(dtype, numel, p, Device.cuda(deviceIndex), allocator);
+    }
+
+    @Override
+    public Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
+        CudaStorage s = (CudaStorage) allocate(dtype, numel, deviceIndex);
+        long bytes = numel * elementSize(dtype);
+        if (bytes > 0) {
+            Object mark = profiler == null ? null : profiler.before("memset");
+            JCudaDriver.cuMemsetD8Async(s.ptr, (byte) 0, bytes, stream);
+            if (mark != null) {
+                profiler.after(mark);
+            }
+        }
+        return s;
     }
 
     @Override
@@ -578,6 +606,11 @@ public final class CudaBackend implements Backend {
         if (outG.numel == 0) {
             return;
         }
+        if (op == ReduceOp.SUM && (s.dtype == DType.FLOAT32 || s.dtype == DType.FLOAT64) && outG.numel >= 4096
+                && redG.numel <= 4096) {
+            launch("sum_per_thread_" + suffix(s.dtype), outG.numel, srcLayout, outG, redG, s.ptr, d.ptr);
+            return;
+        }
         // few outputs over many elements: split each reduction over several blocks, then combine (two passes)
         int parts = outG.numel < 1024 ? Math.min(1024, redG.numel / 8192) : 1;
         if (parts >= 2) {
@@ -616,8 +649,48 @@ public final class CudaBackend implements Backend {
         int[] ma = {m, k, aLayout.stride(0), aLayout.stride(1), aLayout.stride(2), aLayout.offset()};
         int[] mb = {k, n, bLayout.stride(0), bLayout.stride(1), bLayout.stride(2), bLayout.offset()};
         int[] mc = {m, n, dstLayout.stride(0), dstLayout.stride(1), dstLayout.stride(2), dstLayout.offset()};
+        if (x.dtype == DType.FLOAT32) {
+            int[] tile = forcedTile != null ? forcedTile : sgemmTile(m, n, batch, multiprocessors);
+            int bm = tile[0];
+            int bn = tile[1];
+            launchGrid("sgemm_" + bm + "x" + bn, (n + bn - 1) / bn, (m + bm - 1) / bm, batch, bm * bn / 64, 1,
+                    new int[] {batch, m, k, n}, batch, ma, mb, mc, x.ptr, y.ptr, c.ptr);
+            return;
+        }
         launchGrid("gemm_" + suffix(x.dtype), (n + 63) / 64, (m + 63) / 64, batch, 16, 16,
                 new int[] {batch, m, k, n}, batch, ma, mb, mc, x.ptr, y.ptr, c.ptr);
+    }
+
+    private volatile int[] forcedTile;
+
+    /** For tests: every float32 GEMM uses the tile {@code bm x bn} (one of 128x128, 64x128, 128x64, 64x64), or the chosen one for null. */
+    void forceSgemmTile(int[] tile) {
+        forcedTile = tile;
+    }
+
+    /** The float32 GEMM tiles, largest first, and the relative speed of a block of each once the SMs are busy. */
+    private static final int[][] SGEMM_TILES = {{128, 128}, {64, 128}, {128, 64}, {64, 64}};
+    private static final double[] SGEMM_EFFICIENCY = {1.0, 0.85, 0.85, 0.7};
+
+    /**
+     * The tile of C one block computes for an m x n product (times batch): the one with the least estimated time,
+     * counting the waves of blocks over the multiprocessors, the work of the tiles' padding, and the lower rate of
+     * small tiles. Large products get 128x128; 1024x1024 (64 such tiles for 132 SMs) gets 64x128.
+     */
+    static int[] sgemmTile(int m, int n, int batch, int sms) {
+        int[] best = SGEMM_TILES[0];
+        double bestTime = Double.MAX_VALUE;
+        for (int i = 0; i < SGEMM_TILES.length; i++) {
+            int bm = SGEMM_TILES[i][0];
+            int bn = SGEMM_TILES[i][1];
+            long blocks = (long) ((m + bm - 1) / bm) * ((n + bn - 1) / bn) * batch;
+            double time = Math.ceil((double) blocks / sms) * bm * bn / SGEMM_EFFICIENCY[i];
+            if (time < bestTime) {
+                bestTime = time;
+                best = SGEMM_TILES[i];
+            }
+        }
+        return best;
     }
 
     // ------------------------------------------------------------------ convolution (im2col + GEMM) and pooling
@@ -768,15 +841,11 @@ public final class CudaBackend implements Backend {
     public void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p) {
         bind();
         CudaStorage x = cuda(input);
-        // values only (indices == null): the kernel writes indices regardless, so they go to a scratch block that
-        // returns to the cache at once (reuse is ordered after this kernel on the one stream)
-        try (CudaStorage scratch = indices != null ? null
-                : (CudaStorage) allocate(DType.INT64, outLayout.offset() + (long) outLayout.numel(), 0)) {
-            Storage ind = indices != null ? indices : scratch;
-            launch("maxpool_" + suffix(x.dtype), outLayout.numel(), inputLayout.shape(),
-                    poolGeo(inputLayout.shape(), outLayout.shape(), p), at(x, inputLayout.offset()),
-                    at(cuda(out), outLayout.offset()), at(cuda(ind), outLayout.offset()));
-        }
+        // values only (indices == null): the kernel gets a null pointer and writes no indices
+        CUdeviceptr ind = indices == null ? new CUdeviceptr() : at(cuda(indices), outLayout.offset());
+        launch("maxpool_" + suffix(x.dtype), outLayout.numel(), inputLayout.shape(),
+                poolGeo(inputLayout.shape(), outLayout.shape(), p), at(x, inputLayout.offset()),
+                at(cuda(out), outLayout.offset()), ind);
     }
 
     @Override
@@ -784,8 +853,7 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage gx = cuda(gradInput);
         String sfx = suffix(gx.dtype);
-        launch("zero_" + sfx, inputLayout.numel(), inputLayout.shape(), (long) inputLayout.numel(),
-                at(gx, inputLayout.offset()));
+        // gradInput arrives zeroed (allocateZeroed: one memset)
         Pool2dParams unused = new Pool2dParams(1, 1, 1, 1, 0, 0, 1, 1, false, true);
         launch("maxpool_back_" + sfx, outLayout.numel(), outLayout.shape(),
                 poolGeo(inputLayout.shape(), outLayout.shape(), unused), at(cuda(gradOut), outLayout.offset()),

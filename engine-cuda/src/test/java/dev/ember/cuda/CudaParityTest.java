@@ -131,7 +131,7 @@ class CudaParityTest {
         t.add(p("int64 with scalars", x -> x[0].mul(-3).add(7).div(2).add(x[0].ge(0).toLong()), Tensor.randint(-50, 50, 29)));
         t.add(p("bool with scalars", x -> x[0].gt(0.0).eq(Tensor.ones(1).gt(0.0).to(x[0].device())).to(DType.FLOAT32), r(17)));
         t.add(p("float64 with scalars", x -> x[0].mul(1e-3).pow(2.0).add(1e-9).sqrt(), r(17).toDouble()));
-        t.add(p("relu backward at ties and negatives", x -> x[0].relu().mul(x[1]), r(-1, 1, 64, 3).round(), r(3)));
+        t.add(p("relu backward at ties and negatives", x -> x[0].relu().mul(x[1]), r(-1.0, 1.0, 64, 3).round(), r(3)));
         t.add(p("in-place axpy and scalar ops", x -> x[0].mul(1.0).add_(x[1].t(), -0.5).sub_(x[1].t(), 2.0).mul_(3.0)
                 .div_(4.0), r(5, 7), r(7, 5)));
         return t;
@@ -170,6 +170,8 @@ class CudaParityTest {
         t.add(p("views", x -> x[0].permute(2, 0, 1).narrow(1, 1, 3).slice(2, 0, 5, 2).reshape(-1), r(5, 7, 6)));
         t.add(p("select and cat", x -> Tensor.cat(List.of(x[0].select(0, 2), x[1]), 0), r(4, 3), r(2)));
         t.add(p("expand", x -> x[0].expand(4, 5, 3).mul(x[0]), r(5, 1)));
+        t.add(p("many short sums (one thread per output)", x -> x[0].sum(new int[] {0}, false), r(33, 4099)));
+        t.add(p("many short sums over a transpose", x -> x[0].t().sum(new int[] {1}, true), r(5000, 7)));
         return t;
     }
 
@@ -198,6 +200,7 @@ class CudaParityTest {
         t.add(p("maxPool2d 2", x -> dev.ember.nn.Functional.maxPool2d(x[0], 2), r(3, 4, 13, 12)));
         t.add(p("maxPool2d pad stride ceil", x -> Tensor.maxPool2dWithIndices(x[0], new int[] {3}, new int[] {2}, new int[] {1},
                 new int[] {1}, true).values(), r(2, 3, 11, 9)));
+        t.add(p("maxPool2d values only (no indices)", x -> dev.ember.nn.Functional.maxPool2d(x[0].detach(), 3), r(2, 3, 14, 10)));
         t.add(p("avgPool2d pad", x -> Tensor.avgPool2d(x[0], new int[] {3}, new int[] {2}, new int[] {1}, true, false),
                 r(2, 3, 11, 9)));
         t.add(p("mseLoss", x -> dev.ember.nn.Functional.mseLoss(x[0], x[1]), r(7, 10), r(7, 10)));
@@ -267,6 +270,29 @@ class CudaParityTest {
             backend.setUseCublas(true);
         }
         System.out.println("matmul paths checked: tiled kernel" + (had ? " and cuBLAS" : " (cuBLAS not loadable here)"));
+    }
+
+    @Test
+    void everyFloat32GemmTileAgreesWithTheCpu() {
+        Tensor a = r(131, 77);
+        Tensor b = r(77, 259);
+        Tensor at = r(77, 131);
+        Tensor bt = r(259, 77);
+        Tensor ba = r(3, 70, 9);
+        Tensor w = r(9, 45);
+        try {
+            for (int[] tile : new int[][] {{128, 128}, {64, 128}, {128, 64}, {64, 64}}) {
+                backend.forceSgemmTile(tile);
+                String name = tile[0] + "x" + tile[1];
+                assertClose(name + " mm", a.mm(b), a.to(GPU).mm(b.to(GPU)).cpu());
+                assertClose(name + " transposed operands", at.t().mm(bt.t()), at.to(GPU).t().mm(bt.to(GPU).t()).cpu());
+                assertClose(name + " batch with a shared operand", ba.matmul(w), ba.to(GPU).matmul(w.to(GPU)).cpu());
+            }
+        } finally {
+            backend.forceSgemmTile(null);
+        }
+        assertArrayEquals(new int[] {128, 128}, CudaBackend.sgemmTile(4096, 4096, 1, 132));
+        assertArrayEquals(new int[] {64, 128}, CudaBackend.sgemmTile(1024, 1024, 1, 132));
     }
 
     @Test
