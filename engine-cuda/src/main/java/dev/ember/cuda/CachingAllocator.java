@@ -34,20 +34,11 @@ final class CachingAllocator {
      */
     private final long softLimit;
 
-    /**
-     * Reserved bytes beyond which a cache miss first collects garbage, as {@code java.nio} does for direct buffers:
-     * a training loop whose tensors nobody closes then reuses its own dropped blocks instead of growing until the
-     * soft limit. Starts at {@code ember.cuda.gcThresholdBytes} (4 GiB) and doubles, up to the soft limit, whenever
-     * the tensors still alive after a collection fill three quarters of it, so a large model does not collect on
-     * every miss.
-     */
-    private long gcThreshold;
     private long collections;
 
     CachingAllocator(Runnable synchronize, long deviceBytes) {
         this.synchronize = synchronize;
         this.softLimit = Long.getLong("ember.cuda.softLimitBytes", deviceBytes / 2);
-        this.gcThreshold = Math.min(softLimit, Long.getLong("ember.cuda.gcThresholdBytes", 4L << 30));
     }
 
     static long round(long bytes) {
@@ -65,7 +56,7 @@ final class CachingAllocator {
             if (p != null) {
                 return p;
             }
-            overSoftLimit = inUse + cached + size > gcThreshold;
+            overSoftLimit = inUse + cached + size > softLimit;
             if (!overSoftLimit) {
                 p = tryDeviceAlloc(size);
                 if (p != null) {
@@ -79,9 +70,6 @@ final class CachingAllocator {
             synchronized (this) {
                 collections++;
                 CUdeviceptr p = fromCache(size);
-                if (inUse + size > gcThreshold / 4 * 3) {
-                    gcThreshold = Math.min(softLimit, Math.max(gcThreshold, inUse + size) * 2);
-                }
                 if (p == null && inUse + cached + size > softLimit && cached > 0) {
                     emptyCache(); // blocks of other sizes: give them back rather than grow past the limit
                 }
@@ -195,7 +183,7 @@ final class CachingAllocator {
         peakInUse = inUse;
     }
 
-    /** How many times a cache miss past the threshold collected garbage. */
+    /** How many times an allocation past the soft limit collected garbage. */
     synchronized long collections() {
         return collections;
     }
