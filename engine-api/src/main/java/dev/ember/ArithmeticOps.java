@@ -1,5 +1,6 @@
 package dev.ember;
 
+import dev.ember.backend.Backend;
 import dev.ember.backend.BinaryOp;
 import dev.ember.backend.Layout;
 import dev.ember.backend.UnaryOp;
@@ -111,15 +112,7 @@ final class ArithmeticOps {
         if (!hostScalar(t, device)) {
             return cast(t, dtype);
         }
-        Number v = scalarValue(t, dtype);
-        Object array;
-        switch (dtype) {
-            case FLOAT32: array = new float[] {v.floatValue()}; break;
-            case FLOAT64: array = new double[] {v.doubleValue()}; break;
-            case INT64: array = new long[] {v.longValue()}; break;
-            default: array = new boolean[] {v.longValue() != 0};
-        }
-        return Creation.fromFlat(array, new int[0], dtype, device);
+        return Creation.fromFlat(Backend.scalarArray(dtype, scalarValue(t, dtype)), new int[0], dtype, device);
     }
 
     /** The tensor converted to a type without recording history. */
@@ -239,7 +232,7 @@ final class ArithmeticOps {
     }
 
     private static Tensor scaled(Tensor b, double alpha, DType t) {
-        Tensor s = t.isFloatingPoint() ? Creation.wrap(alpha, b.device) : Creation.wrap((long) alpha, b.device);
+        Tensor s = t.isFloatingPoint() ? Creation.wrap(alpha) : Creation.wrap((long) alpha);
         return binaryKernel(BinaryOp.MUL, b, s, t, t);
     }
 
@@ -273,7 +266,7 @@ final class ArithmeticOps {
 
     static Tensor powScalar(Tensor a, double exponent) {
         Tensor e = exponent == Math.rint(exponent) && Math.abs(exponent) < 1e15
-                ? Creation.wrap((long) exponent, a.device) : Creation.wrap(exponent, a.device);
+                ? Creation.wrap((long) exponent) : Creation.wrap(exponent);
         DType t = resultType(a, e);
         if (!t.isFloatingPoint() && exponent < 0) {
             throw new IllegalArgumentException("Integers to negative integer powers are not allowed.");
@@ -403,12 +396,12 @@ final class ArithmeticOps {
         DType t = a.dtype;
         Tensor out = a;
         if (!Double.isNaN(min)) {
-            Tensor lo = t.isFloatingPoint() ? Creation.wrap(min, a.device) : Creation.wrap((long) Math.ceil(min), a.device);
+            Tensor lo = t.isFloatingPoint() ? Creation.wrap(min) : Creation.wrap((long) Math.ceil(min));
             DType rt = resultType(a, lo);
             out = binaryKernel(BinaryOp.MAXIMUM, out, lo, rt, rt);
         }
         if (!Double.isNaN(max)) {
-            Tensor hi = t.isFloatingPoint() ? Creation.wrap(max, a.device) : Creation.wrap((long) Math.floor(max), a.device);
+            Tensor hi = t.isFloatingPoint() ? Creation.wrap(max) : Creation.wrap((long) Math.floor(max));
             DType rt = resultType(out, hi);
             out = binaryKernel(BinaryOp.MINIMUM, out, hi, rt, rt);
         }

@@ -29,18 +29,18 @@ final class Creation {
 
     /**
      * A 0-dim tensor wrapping a Java double, typed as float for promotion (PyTorch's wrapped number). It lives on the
-     * host whatever {@code device} the op runs on: a device kernel receives it as an argument
+     * host whatever device the op runs on: a device kernel receives it as an argument
      * ({@link dev.ember.backend.Backend#binaryScalar}), so a number in arithmetic costs no device copy.
      */
-    static Tensor wrap(double value, Device device) {
+    static Tensor wrap(double value) {
         Tensor t = fromFlat(new double[] {value}, new int[0], DType.FLOAT64, Device.CPU);
         t.wrappedNumber = true;
         t.wrappedValue = value;
         return t;
     }
 
-    /** A 0-dim tensor wrapping a Java long. */
-    static Tensor wrap(long value, Device device) {
+    /** A 0-dim tensor wrapping a Java long, on the host like {@link #wrap(double)}. */
+    static Tensor wrap(long value) {
         Tensor t = fromFlat(new long[] {value}, new int[0], DType.INT64, Device.CPU);
         t.wrappedNumber = true;
         return t;

@@ -530,12 +530,12 @@ public final class Tensor {
 
     /** {@code this + value}. */
     public Tensor add(double value) {
-        return ArithmeticOps.add(this, Creation.wrap(value, device), 1);
+        return ArithmeticOps.add(this, Creation.wrap(value), 1);
     }
 
     /** {@code this + value} with an integral scalar (keeps int64 tensors int64). */
     public Tensor add(long value) {
-        return ArithmeticOps.add(this, Creation.wrap(value, device), 1);
+        return ArithmeticOps.add(this, Creation.wrap(value), 1);
     }
 
     /** {@code this - other}. */
@@ -550,17 +550,17 @@ public final class Tensor {
 
     /** {@code this - value}. */
     public Tensor sub(double value) {
-        return ArithmeticOps.sub(this, Creation.wrap(value, device), 1);
+        return ArithmeticOps.sub(this, Creation.wrap(value), 1);
     }
 
     /** {@code this - value} with an integral scalar. */
     public Tensor sub(long value) {
-        return ArithmeticOps.sub(this, Creation.wrap(value, device), 1);
+        return ArithmeticOps.sub(this, Creation.wrap(value), 1);
     }
 
     /** {@code value - this}, as {@code torch.rsub} (Python's {@code value - tensor}). */
     public Tensor rsub(double value) {
-        return ArithmeticOps.rsub(this, Creation.wrap(value, device));
+        return ArithmeticOps.rsub(this, Creation.wrap(value));
     }
 
     /** {@code this * other}. */
@@ -570,12 +570,12 @@ public final class Tensor {
 
     /** {@code this * value}. */
     public Tensor mul(double value) {
-        return ArithmeticOps.mul(this, Creation.wrap(value, device));
+        return ArithmeticOps.mul(this, Creation.wrap(value));
     }
 
     /** {@code this * value} with an integral scalar. */
     public Tensor mul(long value) {
-        return ArithmeticOps.mul(this, Creation.wrap(value, device));
+        return ArithmeticOps.mul(this, Creation.wrap(value));
     }
 
     /** {@code this / other}, true division (integers give float32). */
@@ -585,12 +585,12 @@ public final class Tensor {
 
     /** {@code this / value}. */
     public Tensor div(double value) {
-        return ArithmeticOps.div(this, Creation.wrap(value, device));
+        return ArithmeticOps.div(this, Creation.wrap(value));
     }
 
     /** {@code value / this}. */
     public Tensor rdiv(double value) {
-        return ArithmeticOps.div(Creation.wrap(value, device), this);
+        return ArithmeticOps.div(Creation.wrap(value), this);
     }
 
     /** {@code -this}. */
@@ -720,7 +720,7 @@ public final class Tensor {
 
     /** {@code condition ? input : value}. */
     public static Tensor where(Tensor condition, Tensor input, double value) {
-        return ArithmeticOps.where(condition, input, Creation.wrap(value, input.device));
+        return ArithmeticOps.where(condition, input, Creation.wrap(value));
     }
 
     /** {@code this == other}, bool. */
@@ -730,7 +730,7 @@ public final class Tensor {
 
     /** {@code this == value}, bool. */
     public Tensor eq(double value) {
-        return eq(Creation.wrap(value, device));
+        return eq(Creation.wrap(value));
     }
 
     /** {@code this != other}, bool. */
@@ -740,7 +740,7 @@ public final class Tensor {
 
     /** {@code this != value}, bool. */
     public Tensor ne(double value) {
-        return ne(Creation.wrap(value, device));
+        return ne(Creation.wrap(value));
     }
 
     /** {@code this < other}, bool. */
@@ -750,7 +750,7 @@ public final class Tensor {
 
     /** {@code this < value}, bool. */
     public Tensor lt(double value) {
-        return lt(Creation.wrap(value, device));
+        return lt(Creation.wrap(value));
     }
 
     /** {@code this <= other}, bool. */
@@ -760,7 +760,7 @@ public final class Tensor {
 
     /** {@code this <= value}, bool. */
     public Tensor le(double value) {
-        return le(Creation.wrap(value, device));
+        return le(Creation.wrap(value));
     }
 
     /** {@code this > other}, bool. */
@@ -770,7 +770,7 @@ public final class Tensor {
 
     /** {@code this > value}, bool. */
     public Tensor gt(double value) {
-        return gt(Creation.wrap(value, device));
+        return gt(Creation.wrap(value));
     }
 
     /** {@code this >= other}, bool. */
@@ -780,7 +780,7 @@ public final class Tensor {
 
     /** {@code this >= value}, bool. */
     public Tensor ge(double value) {
-        return ge(Creation.wrap(value, device));
+        return ge(Creation.wrap(value));
     }
 
     /** Logical and, bool. */
@@ -844,12 +844,12 @@ public final class Tensor {
 
     /** {@code this += value}, in place. */
     public Tensor add_(double value) {
-        return add_(Creation.wrap(value, device));
+        return add_(Creation.wrap(value));
     }
 
     /** {@code this += value} with an integral scalar, in place (int64 tensors stay int64). */
     public Tensor add_(long value) {
-        return add_(Creation.wrap(value, device));
+        return add_(Creation.wrap(value));
     }
 
     /** {@code this -= other}, in place. */
@@ -867,7 +867,7 @@ public final class Tensor {
 
     /** {@code this -= value}, in place. */
     public Tensor sub_(double value) {
-        return sub_(Creation.wrap(value, device));
+        return sub_(Creation.wrap(value));
     }
 
     /** {@code this *= other}, in place. */
@@ -877,7 +877,7 @@ public final class Tensor {
 
     /** {@code this *= value}, in place. */
     public Tensor mul_(double value) {
-        return mul_(Creation.wrap(value, device));
+        return mul_(Creation.wrap(value));
     }
 
     /** {@code this /= other}, in place. */
@@ -887,7 +887,7 @@ public final class Tensor {
 
     /** {@code this /= value}, in place. */
     public Tensor div_(double value) {
-        return div_(Creation.wrap(value, device));
+        return div_(Creation.wrap(value));
     }
 
     /** Clamps in place. */

@@ -65,22 +65,25 @@ public interface Backend {
     /** {@code dst = a op b}; a and b have one type, dst has it too or is bool for predicates. */
     void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout);
 
+    /** A one-element Java array of {@code dtype} holding {@code value}, for {@link #fromArray}. */
+    static Object scalarArray(DType dtype, Number value) {
+        switch (dtype) {
+            case FLOAT32: return new float[] {value.floatValue()};
+            case FLOAT64: return new double[] {value.doubleValue()};
+            case INT64: return new long[] {value.longValue()};
+            default: return new boolean[] {value.doubleValue() != 0};
+        }
+    }
+
     /**
      * {@code dst = a op scalar}, or {@code dst = scalar op a} when {@code scalarFirst}: a Java number meeting a tensor
      * ({@code x.mul(0.5)}, {@code x.gt(0)}), as PyTorch passes a wrapped number to its kernels as an argument rather
-     * than a device tensor. {@code scalar} is already in a's type (a Float, Double, Long or Boolean); dst has a's type,
-     * or bool for predicates. This default materializes the scalar and calls {@link #binary}.
+     * than a device tensor. {@code scalar} is already in a's type (a Float, a Double, or a Long, 0 or 1 for bool);
+     * dst has a's type, or bool for predicates. This default materializes the scalar and calls {@link #binary}.
      */
     default void binaryScalar(BinaryOp op, Storage a, Layout aLayout, Number scalar, boolean scalarFirst, Storage dst,
                               Layout dstLayout) {
-        Object array;
-        switch (a.dtype()) {
-            case FLOAT32: array = new float[] {scalar.floatValue()}; break;
-            case FLOAT64: array = new double[] {scalar.doubleValue()}; break;
-            case INT64: array = new long[] {scalar.longValue()}; break;
-            default: array = new boolean[] {scalar.doubleValue() != 0};
-        }
-        Storage s = fromArray(array, 0);
+        Storage s = fromArray(scalarArray(a.dtype(), scalar), 0);
         Layout sl = new Layout(dstLayout.shape(), new int[dstLayout.rank()], 0);
         if (scalarFirst) {
             binary(op, s, sl, a, aLayout, dst, dstLayout);
@@ -96,8 +99,7 @@ public interface Backend {
      */
     default void axpy(double alpha, Storage x, Layout xLayout, Storage y, Layout yLayout) {
         int device = 0; // the backends serve one device
-        Storage s = fromArray(x.dtype() == dev.ember.DType.FLOAT32 ? (Object) new float[] {(float) alpha}
-                : new double[] {alpha}, device);
+        Storage s = fromArray(scalarArray(x.dtype(), alpha), device);
         Layout scalar = new Layout(yLayout.shape(), new int[yLayout.rank()], 0);
         Storage tmp = allocate(x.dtype(), yLayout.numel(), device);
         Layout dense = Layout.contiguous(yLayout.shape());
