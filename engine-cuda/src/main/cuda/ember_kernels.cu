@@ -597,21 +597,30 @@ __device__ __forceinline__ void sgemmTile(int batch, const Mat& A, const Mat& B,
     const int K = A.cols;
     const bool aColMajor = A.sr == 1 && A.sc != 1;
     const bool bColMajor = B.sr == 1 && B.sc != 1;
+    // the tile element that this thread's i-th load of A (row r, depth kk) and of B (depth kb, column cc) carries
+    auto aAt = [&](int i, int& r, int& kk) {
+        int e = tid + i * NT;
+        r = aColMajor ? e % BM : e / BK;
+        kk = aColMajor ? e / BM : e % BK;
+    };
+    auto bAt = [&](int i, int& kb, int& cc) {
+        int e = tid + i * NT;
+        kb = bColMajor ? e % BK : e / BN;
+        cc = bColMajor ? e / BK : e % BN;
+    };
     float ra[LA], rb[LB];
     auto load = [&](int k0) {
 #pragma unroll
         for (int i = 0; i < LA; i++) {
-            int e = tid + i * NT;
-            int r = aColMajor ? e % BM : e / BK;
-            int kk = aColMajor ? e / BM : e % BK;
+            int r, kk;
+            aAt(i, r, kk);
             int gr = row0 + r, gk = k0 + kk;
             ra[i] = (gr < A.rows && gk < K) ? pa[gr * A.sr + gk * A.sc] : 0.f;
         }
 #pragma unroll
         for (int i = 0; i < LB; i++) {
-            int e = tid + i * NT;
-            int kb = bColMajor ? e % BK : e / BN;
-            int cc = bColMajor ? e / BK : e % BN;
+            int kb, cc;
+            bAt(i, kb, cc);
             int gk = k0 + kb, gc = col0 + cc;
             rb[i] = (gk < K && gc < B.cols) ? pb[gk * B.sr + gc * B.sc] : 0.f;
         }
@@ -619,16 +628,14 @@ __device__ __forceinline__ void sgemmTile(int batch, const Mat& A, const Mat& B,
     auto store = [&](int s) {
 #pragma unroll
         for (int i = 0; i < LA; i++) {
-            int e = tid + i * NT;
-            int r = aColMajor ? e % BM : e / BK;
-            int kk = aColMajor ? e / BM : e % BK;
+            int r, kk;
+            aAt(i, r, kk);
             As[s][kk][r] = ra[i];
         }
 #pragma unroll
         for (int i = 0; i < LB; i++) {
-            int e = tid + i * NT;
-            int kb = bColMajor ? e % BK : e / BN;
-            int cc = bColMajor ? e / BK : e % BN;
+            int kb, cc;
+            bAt(i, kb, cc);
             Bs[s][kb][cc] = rb[i];
         }
     };
@@ -740,21 +747,19 @@ __device__ void col2imK(ConvGeo g, const T* col, T* x) {
                     acc += pc[((cl * g.KH + ki) * g.KW + kj) * ohw + oy * g.OW + ox];
                 }
             }
-            x[(long long) (nl + g.n0) * g.C * g.H * g.W + ((long long) c * g.H + iy) * g.W + ix] = acc;
-            continue;
-        }
-        for (int ki = 0; ki < g.KH; ki++) {
-            int ty = iy + g.ph - ki * g.dh;
-            if (ty < 0 || ty % g.sh != 0) continue;
-            int oy = ty / g.sh;
-            if (oy >= g.OH) continue;
-            for (int kj = 0; kj < g.KW; kj++) {
-                int tx = ix + g.pw - kj * g.dw;
-                if (tx < 0 || tx % g.sw != 0) continue;
-                int ox = tx / g.sw;
-                if (ox >= g.OW) continue;
-                int row = (cl * g.KH + ki) * g.KW + kj;
-                acc += col[(((long long) nl * g.G + gi) * ckk + row) * ohw + oy * g.OW + ox];
+        } else {
+            for (int ki = 0; ki < g.KH; ki++) {
+                int ty = iy + g.ph - ki * g.dh;
+                if (ty < 0 || ty % g.sh != 0) continue;
+                int oy = ty / g.sh;
+                if (oy >= g.OH) continue;
+                for (int kj = 0; kj < g.KW; kj++) {
+                    int tx = ix + g.pw - kj * g.dw;
+                    if (tx < 0 || tx % g.sw != 0) continue;
+                    int ox = tx / g.sw;
+                    if (ox >= g.OW) continue;
+                    acc += pc[((cl * g.KH + ki) * g.KW + kj) * ohw + oy * g.OW + ox];
+                }
             }
         }
         x[(long long) (nl + g.n0) * g.C * g.H * g.W + ((long long) c * g.H + iy) * g.W + ix] = acc;

@@ -8,8 +8,8 @@ import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.backend.Backend;
 import dev.ember.backend.Backends;
+import dev.ember.cuda.CudaBackend;
 
-import java.lang.reflect.Method;
 import java.util.function.Supplier;
 
 /**
@@ -36,7 +36,7 @@ public final class CudaBench {
     }
 
     /** Entry point. */
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
         if (!Ember.cudaAvailable()) {
             System.err.println("CUDA not usable: " + Ember.cudaUnavailableReason());
             System.exit(2);
@@ -111,9 +111,9 @@ public final class CudaBench {
         System.out.printf("LeNet training step, batch 64: %.3f ms, %.0f samples/s%n", stepMs, 64 / stepMs * 1e3);
 
         // a training loop with no explicit frees: the caching allocator must reach a steady state
-        Method stats = backend.getClass().getMethod("memoryStats");
+        CudaBackend cuda = (CudaBackend) backend;
         System.gc();
-        backend.getClass().getMethod("resetPeakMemoryStats").invoke(backend);
+        cuda.resetPeakMemoryStats();
         Tensor w1 = Tensor.randn(g, DType.FLOAT32, 256, 512).mul(0.05).to(gpu).requiresGrad_(true);
         Tensor w2 = Tensor.randn(g, DType.FLOAT32, 10, 256).mul(0.05).to(gpu).requiresGrad_(true);
         Tensor in = Tensor.randn(g, DType.FLOAT32, 512, 64).to(gpu);
@@ -130,7 +130,7 @@ public final class CudaBench {
                 w2.sub_(w2.grad().mul(0.01));
             }
             if (step == 100 || step == steps) {
-                long[] s = (long[]) stats.invoke(backend);
+                long[] s = cuda.memoryStats();
                 System.out.printf("step %d: loss %.5f, in use %.2f MiB, cached %.2f MiB, peak in use %.2f MiB (since the "
                         + "loop began), cuMemAlloc calls %d, collections asked by the allocator %d%n",
                         step, loss.item(), s[0] / 1048576.0, s[1] / 1048576.0, s[2] / 1048576.0, s[3], s[4]);

@@ -6,6 +6,7 @@ import dev.ember.Generator;
 import dev.ember.Tensor;
 import dev.ember.backend.Backend;
 import dev.ember.backend.Backends;
+import dev.ember.cuda.CudaBackend;
 import dev.ember.nn.Functional;
 import dev.ember.optim.SGD;
 
@@ -25,11 +26,9 @@ public final class CudaProfile {
      * Times each float32 GEMM tile on the matmul benchmark's sizes and on the three GEMMs of the 56x56 convolution
      * (batched as the backend runs them), to check the backend's choice of tile.
      */
-    private static void tiles() throws Exception {
+    private static void tiles() {
         Device gpu = Device.cuda(0);
-        Backend backend = Backends.forDevice(gpu);
-        java.lang.reflect.Method force = backend.getClass().getDeclaredMethod("forceSgemmTile", int[].class);
-        force.setAccessible(true);
+        CudaBackend backend = (CudaBackend) Backends.forDevice(gpu);
         Generator g = new Generator(3);
         int[][] shapes = {{1, 1024, 1024, 1024}, {1, 4096, 4096, 4096}, {1, 2048, 2048, 2048},
             {32, 64, 576, 3136}, {32, 576, 64, 3136}, {32, 64, 3136, 576}, {64, 64, 400, 120}};
@@ -42,7 +41,7 @@ public final class CudaProfile {
             Tensor b = Tensor.randn(g, DType.FLOAT32, d[0], d[2], d[3]).to(gpu);
             StringBuilder line = new StringBuilder(String.format("%-42s", names[s]));
             for (int[] t : tiles) {
-                force.invoke(backend, (Object) t);
+                backend.forceSgemmTile(t);
                 for (int i = 0; i < 3; i++) {
                     a.bmm(b);
                 }
@@ -57,13 +56,13 @@ public final class CudaProfile {
                 double tflops = 2.0 * d[0] * d[1] * d[2] * d[3] / ms / 1e9;
                 line.append(String.format(" %s %.3f ms %.1f TF |", t == null ? "chosen" : t[0] + "x" + t[1], ms, tflops));
             }
-            force.invoke(backend, (Object) null);
+            backend.forceSgemmTile(null);
             System.out.println(line);
         }
     }
 
     /** Entry point. */
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
         String what = args.length > 0 ? args[0] : "lenet";
         if (what.equals("tiles")) {
             tiles();
@@ -125,7 +124,7 @@ public final class CudaProfile {
         for (int i = 0; i < 10; i++) {
             work.get();
         }
-        String ignored = (String) backend.getClass().getMethod("profileReport").invoke(backend);
+        ((CudaBackend) backend).profileReport(); // starts the measured span
         long t0 = System.nanoTime();
         for (int i = 0; i < iters; i++) {
             work.get();
@@ -133,6 +132,6 @@ public final class CudaProfile {
         backend.synchronize(0);
         double ms = (System.nanoTime() - t0) / 1e6 / iters;
         System.out.printf("%s: %d iterations, %.3f ms each (wall, synchronized at the end)%n", what, iters, ms);
-        System.out.print(backend.getClass().getMethod("profileReport").invoke(backend));
+        System.out.print(((CudaBackend) backend).profileReport());
     }
 }

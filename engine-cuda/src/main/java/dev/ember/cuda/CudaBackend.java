@@ -238,13 +238,22 @@ public final class CudaBackend implements Backend {
                 throw new IllegalArgumentException("kernel argument " + a);
             }
         }
-        Object mark = profiler == null ? null : profiler.before(kernel);
+        Object mark = startTiming(kernel);
         try {
             JCudaDriver.cuLaunchKernel(fn(kernel), gx, gy, gz, bx, by, 1, 0, stream, Pointer.to(params), null);
         } catch (RuntimeException e) {
             throw new IllegalStateException("CUDA kernel " + kernel + " failed on shape " + shapeText(shape) + ": "
                     + e.getMessage(), e);
         }
+        endTiming(mark);
+    }
+
+    /** Starts timing a device operation when profiling (null otherwise); pass the result to {@link #endTiming}. */
+    private Object startTiming(String what) {
+        return profiler == null ? null : profiler.before(what);
+    }
+
+    private void endTiming(Object mark) {
         if (mark != null) {
             profiler.after(mark);
         }
@@ -356,11 +365,9 @@ public final class CudaBackend implements Backend {
         CudaStorage s = (CudaStorage) allocate(dtype, numel, deviceIndex);
         long bytes = numel * elementSize(dtype);
         if (bytes > 0) {
-            Object mark = profiler == null ? null : profiler.before("memset");
+            Object mark = startTiming("memset");
             JCudaDriver.cuMemsetD8Async(s.ptr, (byte) 0, bytes, stream);
-            if (mark != null) {
-                profiler.after(mark);
-            }
+            endTiming(mark);
         }
         return s;
     }
@@ -408,16 +415,14 @@ public final class CudaBackend implements Backend {
         }
         if (n > 0) {
             long bytes = (long) n * elementSize(t);
-            Object mark = profiler == null ? null : profiler.before("memcpyHtoD");
+            Object mark = startTiming("memcpyHtoD");
             // through a pinned staging buffer the copy is asynchronous: the host goes on while the GPU works
             if (!staging.upload(array, bytes, s.ptr)) {
                 // too large for staging: a synchronous copy from pageable memory (ordered after queued kernels,
                 // the stream being a blocking stream)
                 JCudaDriver.cuMemcpyHtoD(s.ptr, host, bytes);
             }
-            if (mark != null) {
-                profiler.after(mark);
-            }
+            endTiming(mark);
         }
         return s;
     }
@@ -481,12 +486,10 @@ public final class CudaBackend implements Backend {
         CudaStorage d = cuda(dst);
         if (s.dtype == d.dtype && srcLayout.isContiguous() && dstLayout.isContiguous() && srcLayout.numel() > 0) {
             int size = elementSize(s.dtype);
-            Object mark = profiler == null ? null : profiler.before("memcpyDtoD");
+            Object mark = startTiming("memcpyDtoD");
             JCudaDriver.cuMemcpyDtoDAsync(d.ptr.withByteOffset((long) dstLayout.offset() * size),
                     s.ptr.withByteOffset((long) srcLayout.offset() * size), (long) srcLayout.numel() * size, stream);
-            if (mark != null) {
-                profiler.after(mark);
-            }
+            endTiming(mark);
             return;
         }
         Geo g = new Geo(dstLayout, srcLayout);
@@ -663,8 +666,11 @@ public final class CudaBackend implements Backend {
 
     private volatile int[] forcedTile;
 
-    /** For tests: every float32 GEMM uses the tile {@code bm x bn} (one of 128x128, 64x128, 128x64, 64x64), or the chosen one for null. */
-    void forceSgemmTile(int[] tile) {
+    /**
+     * For tests and benchmarks: every float32 GEMM uses the tile {@code {bm, bn}} (one of 128x128, 64x128, 128x64,
+     * 64x64), or, for null, the one {@link #sgemmTile} chooses.
+     */
+    public void forceSgemmTile(int[] tile) {
         forcedTile = tile;
     }
 

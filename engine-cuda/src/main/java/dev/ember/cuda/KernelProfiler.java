@@ -20,12 +20,11 @@ final class KernelProfiler {
     private static final class Mark {
         final String kernel;
         final CUevent start;
-        final CUevent stop;
+        CUevent stop;
 
-        Mark(String kernel, CUevent start, CUevent stop) {
+        Mark(String kernel, CUevent start) {
             this.kernel = kernel;
             this.start = start;
-            this.stop = stop;
         }
     }
 
@@ -51,15 +50,15 @@ final class KernelProfiler {
     synchronized Object before(String kernel) {
         CUevent start = event();
         JCudaDriver.cuEventRecord(start, stream);
-        return new Mark(kernel, start, null);
+        return new Mark(kernel, start);
     }
 
     /** Records the stop event of the launch begun by {@link #before}. */
     synchronized void after(Object token) {
         Mark m = (Mark) token;
-        CUevent stop = event();
-        JCudaDriver.cuEventRecord(stop, stream);
-        marks.add(new Mark(m.kernel, m.start, stop));
+        m.stop = event();
+        JCudaDriver.cuEventRecord(m.stop, stream);
+        marks.add(m);
     }
 
     /**

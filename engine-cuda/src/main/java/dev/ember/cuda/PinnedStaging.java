@@ -91,9 +91,10 @@ final class PinnedStaging {
 
     private Buffer take(long bytes) {
         for (int i = 0; i < buffers.size(); i++) {
-            Buffer b = buffers.get((next + i) % buffers.size());
+            int at = (next + i) % buffers.size();
+            Buffer b = buffers.get(at);
             if (b.size >= bytes && b.idle()) {
-                next = (buffers.indexOf(b) + 1) % buffers.size();
+                next = (at + 1) % buffers.size();
                 return b;
             }
         }
@@ -112,7 +113,7 @@ final class PinnedStaging {
                 return b;
             }
         }
-        // none large enough: give the smallest idle-or-not buffer's place to a larger one
+        // none large enough: the oldest buffer gives its place to a larger one
         Buffer victim = buffers.remove(0);
         JCudaDriver.cuEventSynchronize(victim.done);
         JCudaDriver.cuMemFreeHost(victim.host);
