@@ -125,7 +125,7 @@ final class ArithmeticOps {
             return Creation.fromFlat(new float[] {(float) t.wrappedValue}, new int[0], DType.FLOAT32, t.device);
         }
         Tensor out = Creation.empty(t.shape, dtype, t.device);
-        t.backend.copy(t.storage, t.layout, out.storage, out.layout);
+        t.backend.copy(t.storage(), t.layout, out.storage(), out.layout);
         return out;
     }
 
@@ -149,21 +149,21 @@ final class ArithmeticOps {
             // a Java number and a device tensor: the number goes to the kernel as an argument, no device copy
             Tensor t = cast(aHost ? b : a, computeType);
             Tensor out = Creation.empty(shape, outType, device);
-            out.backend.binaryScalar(op, t.storage, expandedLayout(t, shape), scalarValue(aHost ? a : b, computeType), aHost,
-                    out.storage, out.layout);
+            out.backend.binaryScalar(op, t.storage(), expandedLayout(t, shape), scalarValue(aHost ? a : b, computeType), aHost,
+                    out.storage(), out.layout);
             return out;
         }
         Tensor ca = cast(a, computeType);
         Tensor cb = cast(b, computeType);
         Tensor out = Creation.empty(shape, outType, device);
-        out.backend.binary(op, ca.storage, expandedLayout(ca, shape), cb.storage, expandedLayout(cb, shape),
-                out.storage, out.layout);
+        out.backend.binary(op, ca.storage(), expandedLayout(ca, shape), cb.storage(), expandedLayout(cb, shape),
+                out.storage(), out.layout);
         return out;
     }
 
     static Tensor unaryKernel(UnaryOp op, Tensor a, DType outType) {
         Tensor out = Creation.empty(a.shape, outType, a.device);
-        a.backend.unary(op, a.storage, a.layout, out.storage, out.layout);
+        a.backend.unary(op, a.storage(), a.layout, out.storage(), out.layout);
         return out;
     }
 
@@ -375,8 +375,8 @@ final class ArithmeticOps {
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
         Tensor out = Creation.empty(shape, t, device);
-        out.backend.where(cond.storage, expandedLayout(cond, shape), ca.storage, expandedLayout(ca, shape),
-                cb.storage, expandedLayout(cb, shape), out.storage, out.layout);
+        out.backend.where(cond.storage(), expandedLayout(cond, shape), ca.storage(), expandedLayout(ca, shape),
+                cb.storage(), expandedLayout(cb, shape), out.storage(), out.layout);
         return record(out, "WhereBackward0", new Tensor[] {cond, a, b}, n -> {
             SavedTensor sc = n.save(cond);
             return g -> {
@@ -550,7 +550,7 @@ final class ArithmeticOps {
             throw new IllegalArgumentException("result type " + scalarTypeName(result.dtype)
                     + " can't be cast to the desired output type " + scalarTypeName(self.dtype));
         }
-        self.backend.copy(result.storage, result.layout, self.storage, self.layout);
+        self.backend.copy(result.storage(), result.layout, self.storage(), self.layout);
         self.bumpVersion();
     }
 
@@ -587,14 +587,14 @@ final class ArithmeticOps {
         checkSameDevice(self, other);
         DType t = resultType(self, other);
         if (needsGrad(self, other) || hostScalar(other, self.device) || t != self.dtype || !t.isFloatingPoint() || !Shapes.expandable(other.shape, self.shape)
-                || (other.storage == self.storage && !sameLayout(other.layout, self.layout))) {
+                || (other.storage() == self.storage() && !sameLayout(other.layout, self.layout))) {
             return inplace(self, List.of(other), op);
         }
         checkInplace(self, List.of(other));
         Tensor co = cast(other, t);
         // one fused pass, no temporary: self += (+-alpha) * other
-        self.backend.axpy(kernel == BinaryOp.SUB ? -alpha : alpha, co.storage, expandedLayout(co, self.shape),
-                self.storage, self.layout);
+        self.backend.axpy(kernel == BinaryOp.SUB ? -alpha : alpha, co.storage(), expandedLayout(co, self.shape),
+                self.storage(), self.layout);
         self.bumpVersion();
         return self;
     }
@@ -606,20 +606,20 @@ final class ArithmeticOps {
         DType t = resultType(self, other);
         boolean direct = !graph && t == self.dtype && self.dtype != DType.BOOL
                 && Shapes.expandable(other.shape, self.shape)
-                && (other.storage != self.storage || sameLayout(other.layout, self.layout))
+                && (other.storage() != self.storage() || sameLayout(other.layout, self.layout))
                 && !(kernel == BinaryOp.DIV && !t.isFloatingPoint());
         if (!direct) {
             return inplace(self, List.of(other), op);
         }
         if (hostScalar(other, self.device)) {
-            self.backend.binaryScalar(kernel, self.storage, self.layout, scalarValue(other, t), false, self.storage,
+            self.backend.binaryScalar(kernel, self.storage(), self.layout, scalarValue(other, t), false, self.storage(),
                     self.layout);
             self.bumpVersion();
             return self;
         }
         Tensor co = cast(other, t);
-        self.backend.binary(kernel, self.storage, self.layout, co.storage, expandedLayout(co, self.shape),
-                self.storage, self.layout);
+        self.backend.binary(kernel, self.storage(), self.layout, co.storage(), expandedLayout(co, self.shape),
+                self.storage(), self.layout);
         self.bumpVersion();
         return self;
     }
@@ -631,7 +631,7 @@ final class ArithmeticOps {
     /** A copy of {@code self}'s values carrying its history, for in-place ops that record a node. */
     private static Tensor snapshot(Tensor self) {
         Tensor old = Creation.empty(self.shape, self.dtype, self.device);
-        self.backend.copy(self.storage, self.layout, old.storage, old.layout);
+        self.backend.copy(self.storage(), self.layout, old.storage(), old.layout);
         old.gradFn = self.gradFn;
         old.requiresGrad = self.requiresGrad;
         return old;
@@ -652,7 +652,7 @@ final class ArithmeticOps {
     static Tensor fill_(Tensor self, double value) {
         checkInplace(self, List.of());
         boolean graph = needsGrad(self);
-        self.backend.fill(self.storage, self.layout, value);
+        self.backend.fill(self.storage(), self.layout, value);
         self.bumpVersion();
         if (graph) {
             Tensor old = snapshot(self);
@@ -675,11 +675,11 @@ final class ArithmeticOps {
             if (!s.device.equals(self.device)) {
                 s = s.to(self.device);
             }
-            if (s.storage == self.storage) {
+            if (s.storage() == self.storage()) {
                 s = s.clone();
             }
         }
-        self.backend.copy(s.storage, expandedLayout(s, self.shape), self.storage, self.layout);
+        self.backend.copy(s.storage(), expandedLayout(s, self.shape), self.storage(), self.layout);
         self.bumpVersion();
         if (graph) {
             Device srcDevice = src.device;

@@ -256,7 +256,7 @@ final class Creation {
         }
         Tensor t = empty(Shapes.checkSizes(shape), dtype, device);
         long offset = g.advance(t.numel());
-        t.backend.random(kind, t.storage, t.layout, g.initialSeed(), offset, a, b);
+        t.backend.random(kind, t.storage(), t.layout, g.initialSeed(), offset, a, b);
         return t;
     }
 }

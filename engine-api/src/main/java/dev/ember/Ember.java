@@ -85,6 +85,16 @@ public final class Ember {
         return new GradMode(false);
     }
 
+    /**
+     * Opens a {@link TensorScope} on this thread: every tensor made until it closes is closed with it, freeing its
+     * memory at once (a training step's activations, saved tensors and temporaries), except what it is told to
+     * {@link TensorScope#keep keep} and the state that belongs to longer-lived objects (parameters' gradients,
+     * optimizer state, module buffers). {@code try (TensorScope step = Ember.scope()) { ... }}
+     */
+    public static TensorScope scope() {
+        return new TensorScope();
+    }
+
     /** Enables gradient recording on this thread until the returned scope closes. */
     public static GradMode enableGrad() {
         return new GradMode(true);

@@ -29,7 +29,7 @@ final class LinalgOps {
     private static Tensor kernel(Tensor a, Layout la, Tensor b, Layout lb, int[] outShape, int batch, int m, int n) {
         Tensor out = Creation.empty(outShape, a.dtype, a.device);
         Layout lo = new Layout(new int[] {batch, m, n}, new int[] {m * n, n, 1}, 0);
-        a.backend.matmul(a.storage, la, b.storage, lb, out.storage, lo);
+        a.backend.matmul(a.storage(), la, b.storage(), lb, out.storage(), lo);
         return out;
     }
 

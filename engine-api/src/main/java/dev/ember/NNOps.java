@@ -81,7 +81,7 @@ final class NNOps {
         Tensor w = weight.contiguous();
         Tensor b = bias == null ? null : bias.contiguous();
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
-        out.backend.conv2d(x.storage, x.layout, w.storage, w.layout, b == null ? null : b.storage, out.storage, out.layout, p);
+        out.backend.conv2d(x.storage(), x.layout, w.storage(), w.layout, b == null ? null : b.storage(), out.storage(), out.layout, p);
         int[] inShape = input.shape;
         int[] wShape = ws;
         return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> {
@@ -94,12 +94,12 @@ final class NNOps {
                 if (sw != null) {
                     Tensor wv = sw.get();
                     gx = Creation.empty(inShape, gy.dtype, gy.device);
-                    gy.backend.conv2dBackwardInput(gy.storage, gy.layout, wv.storage, wv.layout, gx.storage, gx.layout, p);
+                    gy.backend.conv2dBackwardInput(gy.storage(), gy.layout, wv.storage(), wv.layout, gx.storage(), gx.layout, p);
                 }
                 if (sx != null) {
                     Tensor xv = sx.get();
                     gw = Creation.empty(wShape, gy.dtype, gy.device);
-                    gy.backend.conv2dBackwardWeight(gy.storage, gy.layout, xv.storage, xv.layout, gw.storage, gw.layout, p);
+                    gy.backend.conv2dBackwardWeight(gy.storage(), gy.layout, xv.storage(), xv.layout, gw.storage(), gw.layout, p);
                 }
                 Tensor gb = n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null;
                 return new Tensor[] {gx, gw, gb};
@@ -165,7 +165,7 @@ final class NNOps {
         Tensor x = input.contiguous();
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
         Tensor idx = withIndices ? Creation.empty(outShape, DType.INT64, input.device) : null;
-        out.backend.maxPool2d(x.storage, x.layout, out.storage, idx == null ? null : idx.storage, out.layout, p);
+        out.backend.maxPool2d(x.storage(), x.layout, out.storage(), idx == null ? null : idx.storage(), out.layout, p);
         if (idx == null) {
             return new Tensor.ValuesIndices(out, null);
         }
@@ -176,7 +176,7 @@ final class NNOps {
                 Tensor gy = g.contiguous();
                 Tensor ind = si.get();
                 Tensor gx = Creation.zeros(inShape, gy.dtype, gy.device);
-                gy.backend.maxPool2dBackward(gy.storage, ind.storage, ind.layout, gx.storage, gx.layout);
+                gy.backend.maxPool2dBackward(gy.storage(), ind.storage(), ind.layout, gx.storage(), gx.layout);
                 return new Tensor[] {gx};
             };
         });
@@ -191,12 +191,12 @@ final class NNOps {
         int[] outShape = {input.shape[0], input.shape[1], p.outH(input.shape[2]), p.outW(input.shape[3])};
         Tensor x = input.contiguous();
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
-        out.backend.avgPool2d(x.storage, x.layout, out.storage, out.layout, p);
+        out.backend.avgPool2d(x.storage(), x.layout, out.storage(), out.layout, p);
         int[] inShape = input.shape;
         return ArithmeticOps.record(out, "AvgPool2DBackward0", new Tensor[] {input}, n -> g -> {
             Tensor gy = g.contiguous();
             Tensor gx = Creation.empty(inShape, gy.dtype, gy.device);
-            gy.backend.avgPool2dBackward(gy.storage, gy.layout, gx.storage, gx.layout, p);
+            gy.backend.avgPool2dBackward(gy.storage(), gy.layout, gx.storage(), gx.layout, p);
             return new Tensor[] {gx};
         });
     }

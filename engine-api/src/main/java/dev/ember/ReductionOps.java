@@ -54,10 +54,11 @@ final class ReductionOps {
                         + " to have non-zero size.");
             }
         }
-        a.backend.reduce(op, a.storage, a.layout, out.storage, out.layout);
+        a.backend.reduce(op, a.storage(), a.layout, out.storage(), out.layout);
         if (!keepdim) {
             int[] sq = squeezedShape(a.shape, mask);
-            out = new Tensor(out.storage, Layout.contiguous(sq), out.device, out.backend, out.version);
+            out.layout = Layout.contiguous(sq); // out is fresh: drop the reduced dimensions in place, no second handle
+            out.shape = out.layout.shape();
         }
         return out;
     }

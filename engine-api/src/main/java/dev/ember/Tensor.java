@@ -29,11 +29,16 @@ import java.util.function.Function;
  *
  * <p>Tensors are not thread-safe; share them between threads only with outside synchronization.
  */
-public final class Tensor {
+public final class Tensor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ember");
     private static volatile boolean warnedNonLeafGrad;
 
+    /** The storage, or null once this tensor is closed. */
     Storage storage;
+    /** The hold this tensor has on its storage, shared with every tensor over it; null once closed. */
+    StorageLease lease;
+    /** The scope that closes this tensor, or null. */
+    TensorScope scope;
     Layout layout;
     int[] shape;
     DType dtype;
@@ -56,14 +61,23 @@ public final class Tensor {
     Node.AccumulateGrad accumulator;
     boolean retainsGrad;
 
+    /** A tensor over a fresh storage, the first to hold it. */
     Tensor(Storage storage, Layout layout, Device device, Backend backend, int[] version) {
-        this.storage = storage;
+        this(new StorageLease(storage), layout, device, backend, version);
+    }
+
+    /** A tensor over the storage of {@code lease} (a view or another handle), holding it until closed. */
+    Tensor(StorageLease lease, Layout layout, Device device, Backend backend, int[] version) {
+        lease.acquire();
+        this.lease = lease;
+        this.storage = lease.storage;
         this.layout = layout;
         this.shape = layout.shape();
         this.dtype = storage.dtype();
         this.device = device;
         this.backend = backend;
         this.version = version;
+        TensorScope.register(this);
     }
 
     // ------------------------------------------------------------------ creation
@@ -132,7 +146,7 @@ public final class Tensor {
             return Creation.zeros(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
         }
         Tensor t = Creation.empty(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
-        t.backend.fill(t.storage, t.layout, value);
+        t.backend.fill(t.storage(), t.layout, value);
         return t;
     }
 
@@ -218,7 +232,7 @@ public final class Tensor {
     /** A tensor with this tensor's shape, type and device filled with {@code value}. */
     public Tensor fullLike(double value) {
         Tensor t = Creation.empty(shape, dtype, device);
-        t.backend.fill(t.storage, t.layout, value);
+        t.backend.fill(t.storage(), t.layout, value);
         return t;
     }
 
@@ -298,9 +312,58 @@ public final class Tensor {
         return layout;
     }
 
-    /** The storage this tensor views, shared with its views. */
+    /**
+     * The storage this tensor views, shared with its views.
+     *
+     * @throws IllegalStateException if this tensor has been closed
+     */
     public Storage storage() {
-        return storage;
+        Storage s = storage;
+        if (s == null) {
+            throw closedError();
+        }
+        return s;
+    }
+
+    StorageLease lease() {
+        StorageLease l = lease;
+        if (l == null) {
+            throw closedError();
+        }
+        return l;
+    }
+
+    private IllegalStateException closedError() {
+        return new IllegalStateException("This tensor (" + Shapes.str(shape) + ", " + dtype.torchName() + ", " + device
+                + ") has been closed and can no longer be used. A tensor made inside Ember.scope() is closed when the "
+                + "scope closes; keep it past the scope with scope.keep(tensor).");
+    }
+
+    /**
+     * Gives up this tensor's hold on its storage. When no other open tensor shares the storage (a view, a
+     * {@link #detach()}ed handle), its memory is freed at once: on a GPU it goes back to the caching allocator for the
+     * next allocation, without waiting for the garbage collector. Afterwards this tensor cannot be read or used in an
+     * operation ({@link IllegalStateException}); its shape, type and device stay readable. Idempotent.
+     *
+     * <p>PyTorch frees a tensor when its last reference goes; Java cannot know that, so memory is released here, by a
+     * {@link TensorScope} ({@link Ember#scope()}) that closes every tensor made inside it, or, as a safety net, when the
+     * tensor becomes unreachable. Do not close a tensor that a graph you still differentiate saved for backward.
+     * Closing does not close the gradient.
+     */
+    @Override
+    public void close() {
+        StorageLease l = lease;
+        if (l == null) {
+            return;
+        }
+        lease = null;
+        storage = null;
+        l.release();
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return lease == null;
     }
 
     /** Whether the elements are row-major without gaps. */
@@ -380,7 +443,10 @@ public final class Tensor {
         return grad;
     }
 
-    /** Replaces the gradient; {@code null} clears it (as {@code x.grad = None}). */
+    /**
+     * Replaces the gradient; {@code null} clears it (as {@code x.grad = None}). The new gradient leaves any scope it was
+     * made in for this tensor's own ({@link TensorScope}).
+     */
     public void setGrad(Tensor newGrad) {
         if (newGrad != null) {
             if (!newGrad.device.equals(device)) {
@@ -394,6 +460,9 @@ public final class Tensor {
             }
         }
         this.grad = newGrad;
+        if (newGrad != null) {
+            TensorScope.adopt(this, newGrad);
+        }
     }
 
     /** Makes a non-leaf keep its gradient in {@link #grad()} after backward. No effect on leaves. */
@@ -439,14 +508,17 @@ public final class Tensor {
      */
     void accumulateGrad(Tensor g, boolean owned) {
         if (grad == null && owned && g.gradFn == null && !g.requiresGrad && g.isContiguous()
-                && g.layout.offset() == 0 && g.storage.numel() == g.numel()) {
+                && g.layout.offset() == 0 && g.storage().numel() == g.numel()) {
             // a view that covers its whole storage becomes a tensor of its own
-            grad = g.viewBase == null ? g : new Tensor(g.storage, g.layout, g.device, g.backend, new int[1]);
+            grad = g.viewBase == null ? g : new Tensor(g.lease(), g.layout, g.device, g.backend, new int[1]);
+            TensorScope.adopt(this, grad);
         } else if (grad == null) {
             // A fresh, contiguous tensor of its own, so later in-place accumulation cannot touch other tensors.
             grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
+            TensorScope.adopt(this, grad);
         } else if (GradMode.isEnabled()) {
             grad = grad.add(g); // create_graph: the sum stays differentiable
+            TensorScope.adopt(this, grad);
         } else {
             try (GradMode off = Ember.noGrad()) {
                 grad.add_(g);
@@ -460,6 +532,7 @@ public final class Tensor {
         } else {
             grad = grad.add(GradMode.isEnabled() ? g : g.detach());
         }
+        TensorScope.adopt(this, grad);
     }
 
     /** Backward from a scalar: computes gradients of this tensor with respect to the graph's leaves. */
@@ -483,7 +556,7 @@ public final class Tensor {
 
     /** A tensor sharing this one's storage and version counter, detached from the graph. */
     public Tensor detach() {
-        Tensor t = new Tensor(storage, layout, device, backend, version);
+        Tensor t = new Tensor(lease(), layout, device, backend, version);
         t.viewBase = viewBase != null ? viewBase : this;
         return t;
     }
@@ -500,7 +573,7 @@ public final class Tensor {
      * to autograd's version checks (use with care, as in PyTorch).
      */
     public Tensor data() {
-        return new Tensor(storage, layout, device, backend, new int[1]);
+        return new Tensor(lease(), layout, device, backend, new int[1]);
     }
 
     /**
@@ -508,12 +581,17 @@ public final class Tensor {
      * (and as {@code Module.to(device)} moves parameters while keeping their identity).
      */
     public void setData(Tensor other) {
-        this.storage = other.storage;
+        StorageLease taken = other.lease();
+        taken.acquire();
+        StorageLease old = lease();
+        this.lease = taken;
+        this.storage = taken.storage;
         this.layout = other.layout;
         this.shape = other.shape;
         this.dtype = other.dtype;
         this.device = other.device;
         this.backend = other.backend;
+        old.release();
     }
 
     // ------------------------------------------------------------------ arithmetic
@@ -1302,7 +1380,7 @@ public final class Tensor {
         if (dtype != DType.INT64) {
             throw new IllegalArgumentException("expected scalar type Long but found " + dtype);
         }
-        backend.checkIndices(storage, layout, bound, messageFormat);
+        backend.checkIndices(storage(), layout, bound, messageFormat);
     }
 
     /** The elements in row-major order as longs. */
@@ -1317,7 +1395,7 @@ public final class Tensor {
 
     /** The elements in row-major order in a Java array of this tensor's type. */
     Object hostArray() {
-        return backend.toArray(storage, layout);
+        return backend.toArray(storage(), layout);
     }
 
     // ------------------------------------------------------------------ printing
@@ -1325,6 +1403,9 @@ public final class Tensor {
     /** Prints as PyTorch does: {@code tensor([[1., 2.]], requires_grad=True)}. */
     @Override
     public String toString() {
+        if (isClosed()) { // a debugger or a log line must not throw
+            return "tensor(<closed>, size=" + Shapes.str(shape) + ", dtype=" + dtype.torchName() + ")";
+        }
         return TensorFormatter.format(this);
     }
 

@@ -18,7 +18,7 @@ final class ViewOps {
 
     /** A tensor sharing {@code t}'s storage and version counter under a new layout, with no history. */
     static Tensor makeView(Tensor t, int[] shape, int[] strides, int offset) {
-        Tensor v = new Tensor(t.storage, new Layout(shape, strides, offset), t.device, t.backend, t.version);
+        Tensor v = new Tensor(t.lease(), new Layout(shape, strides, offset), t.device, t.backend, t.version);
         v.viewBase = t.viewBase != null ? t.viewBase : t;
         return v;
     }
@@ -257,12 +257,12 @@ final class ViewOps {
     /** Zeros of {@code shape} with {@code src} written into a slice: the backward of slicing, itself differentiable. */
     static Tensor sliceScatter(Tensor src, int[] shape, int dim, int start, int end, int step) {
         Tensor out = Creation.empty(shape, src.dtype, src.device);
-        out.backend.fill(out.storage, out.layout, 0);
+        out.backend.fill(out.storage(), out.layout, 0);
         Tensor window;
         try (GradMode off = Ember.noGrad()) {
             window = out.slice(dim, start, end, step);
         }
-        out.backend.copy(src.storage, ArithmeticOps.expandedLayout(src, window.shape), out.storage, window.layout);
+        out.backend.copy(src.storage(), ArithmeticOps.expandedLayout(src, window.shape), out.storage(), window.layout);
         return ArithmeticOps.record(out, "SliceScatterBackward0", new Tensor[] {src},
                 n -> g -> new Tensor[] {g.slice(dim, start, end, step)});
     }
@@ -294,7 +294,7 @@ final class ViewOps {
 
     static Tensor clone(Tensor t) {
         Tensor out = Creation.empty(t.shape, t.dtype, t.device);
-        t.backend.copy(t.storage, t.layout, out.storage, out.layout);
+        t.backend.copy(t.storage(), t.layout, out.storage(), out.layout);
         return ArithmeticOps.record(out, "CloneBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g});
     }
 
@@ -355,7 +355,7 @@ final class ViewOps {
             try (GradMode off = Ember.noGrad()) {
                 window = out.narrow(d, at, t.shape[d]);
             }
-            out.backend.copy(t.storage, t.layout, out.storage, window.layout);
+            out.backend.copy(t.storage(), t.layout, out.storage(), window.layout);
             at += t.shape[d];
         }
         return ArithmeticOps.record(out, "CatBackward0", ts, n -> g -> {
@@ -385,7 +385,7 @@ final class ViewOps {
             return t;
         }
         Backend target = Tensor.backendFor(device);
-        Object host = t.backend.toArray(t.storage, t.layout);
+        Object host = t.backend.toArray(t.storage(), t.layout);
         Storage s = target.fromArray(host, device.index());
         Tensor out = new Tensor(s, Layout.contiguous(t.shape), device, target, new int[1]);
         Device from = t.device;

@@ -83,12 +83,13 @@ public interface Backend {
      */
     default void binaryScalar(BinaryOp op, Storage a, Layout aLayout, Number scalar, boolean scalarFirst, Storage dst,
                               Layout dstLayout) {
-        Storage s = fromArray(scalarArray(a.dtype(), scalar), 0);
-        Layout sl = new Layout(dstLayout.shape(), new int[dstLayout.rank()], 0);
-        if (scalarFirst) {
-            binary(op, s, sl, a, aLayout, dst, dstLayout);
-        } else {
-            binary(op, a, aLayout, s, sl, dst, dstLayout);
+        try (Storage s = fromArray(scalarArray(a.dtype(), scalar), 0)) {
+            Layout sl = new Layout(dstLayout.shape(), new int[dstLayout.rank()], 0);
+            if (scalarFirst) {
+                binary(op, s, sl, a, aLayout, dst, dstLayout);
+            } else {
+                binary(op, a, aLayout, s, sl, dst, dstLayout);
+            }
         }
     }
 
@@ -99,12 +100,13 @@ public interface Backend {
      */
     default void axpy(double alpha, Storage x, Layout xLayout, Storage y, Layout yLayout) {
         int device = 0; // the backends serve one device
-        Storage s = fromArray(scalarArray(x.dtype(), alpha), device);
-        Layout scalar = new Layout(yLayout.shape(), new int[yLayout.rank()], 0);
-        Storage tmp = allocate(x.dtype(), yLayout.numel(), device);
-        Layout dense = Layout.contiguous(yLayout.shape());
-        binary(BinaryOp.MUL, x, xLayout, s, scalar, tmp, dense);
-        binary(BinaryOp.ADD, y, yLayout, tmp, dense, y, yLayout);
+        try (Storage s = fromArray(scalarArray(x.dtype(), alpha), device);
+             Storage tmp = allocate(x.dtype(), yLayout.numel(), device)) {
+            Layout scalar = new Layout(yLayout.shape(), new int[yLayout.rank()], 0);
+            Layout dense = Layout.contiguous(yLayout.shape());
+            binary(BinaryOp.MUL, x, xLayout, s, scalar, tmp, dense);
+            binary(BinaryOp.ADD, y, yLayout, tmp, dense, y, yLayout);
+        }
     }
 
     /**

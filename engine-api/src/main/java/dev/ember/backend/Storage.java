@@ -5,8 +5,9 @@ import dev.ember.Device;
 
 /**
  * A flat buffer of elements of one {@link DType} on one {@link Device}, owned by a {@link Backend}.
- * Tensors and their views share a storage. {@link #close()} releases device memory early; a backend
- * must also release it when the storage becomes unreachable.
+ * Tensors and their views share a storage; the engine closes it when the last tensor over it closes
+ * ({@code Tensor.close()}). {@link #close()} releases device memory at once; a backend must also release it when
+ * the storage becomes unreachable without being closed.
  */
 public interface Storage extends AutoCloseable {
     /** The element type. */

@@ -4,6 +4,7 @@ import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.TensorScope;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +32,7 @@ public abstract class Module {
     protected Tensor registerParameter(String name, Tensor value) {
         if (value != null) {
             value.asParameter();
+            TensorScope.escape(value); // a module's state outlives any scope it was built in
         }
         parameters.put(name, value);
         return value;
@@ -38,6 +40,9 @@ public abstract class Module {
 
     /** Registers a buffer (state saved in the state dict but not trained, like running statistics). */
     protected Tensor registerBuffer(String name, Tensor value) {
+        if (value != null) {
+            TensorScope.escape(value);
+        }
         buffers.put(name, value);
         return value;
     }
@@ -46,6 +51,9 @@ public abstract class Module {
     protected void setBuffer(String name, Tensor value) {
         if (!buffers.containsKey(name)) {
             throw new IllegalArgumentException("no buffer named " + name);
+        }
+        if (value != null) {
+            TensorScope.escape(value);
         }
         buffers.put(name, value);
     }
@@ -89,10 +97,17 @@ public abstract class Module {
         children.forEach((k, m) -> m.collect(prefix + k + ".", out, withBuffers));
     }
 
-    /** Clears every parameter's gradient (sets it to null, as PyTorch 2's default {@code set_to_none=True}). */
+    /**
+     * Clears every parameter's gradient (sets it to null, as PyTorch 2's default {@code set_to_none=True}) and closes
+     * the gradient tensors, as {@link dev.ember.optim.Optimizer#zeroGrad()} does.
+     */
     public void zeroGrad() {
         for (Tensor p : parameters()) {
+            Tensor g = p.grad();
             p.setGrad(null);
+            if (g != null) {
+                g.close();
+            }
         }
     }
 

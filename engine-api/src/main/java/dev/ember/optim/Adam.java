@@ -3,6 +3,7 @@ package dev.ember.optim;
 import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.TensorScope;
 
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -78,7 +79,8 @@ public final class Adam extends Optimizer {
                         g = g.add(p, weightDecay);
                     }
                 }
-                Tensor[] s = state.computeIfAbsent(p, k -> new Tensor[] {p.zerosLike(), p.zerosLike()});
+                Tensor[] s = state.computeIfAbsent(p, k -> new Tensor[] {TensorScope.escape(p.zerosLike()),
+                        TensorScope.escape(p.zerosLike())});
                 s[0].mul_(beta1).add_(g, 1 - beta1);
                 s[1].mul_(beta2).add_(g.mul(g), 1 - beta2);
                 Tensor denom = s[1].sqrt().div(Math.sqrt(bc2)).add(eps);

@@ -20,9 +20,20 @@ public abstract class Optimizer {
         this.lr = lr;
     }
 
-    /** Sets every parameter's gradient to null. */
+    /**
+     * Sets every parameter's gradient to null (as PyTorch's default {@code zero_grad(set_to_none=True)}) and closes the
+     * gradient tensors, so their memory is reused by the next backward pass at once rather than when the garbage
+     * collector finds them; PyTorch frees them at this point too, unless a reference remains. Clone a gradient to
+     * keep it past this call.
+     */
     public void zeroGrad() {
-        params.forEach(p -> p.setGrad(null));
+        for (Tensor p : params) {
+            Tensor g = p.grad();
+            p.setGrad(null);
+            if (g != null) {
+                g.close();
+            }
+        }
     }
 
     /** The learning rate. */

@@ -3,6 +3,7 @@ package dev.ember.optim;
 import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.TensorScope;
 
 import java.util.HashMap;
 import java.util.List;
@@ -57,7 +58,7 @@ public final class SGD extends Optimizer {
                 if (momentum != 0) {
                     Tensor buf = buffers.get(p);
                     if (buf == null) {
-                        buf = g.clone();
+                        buf = TensorScope.escape(g.clone()); // the optimizer's state outlives the step's scope
                         buffers.put(p, buf);
                     } else {
                         buf.mul_(momentum).add_(g, 1 - dampening);

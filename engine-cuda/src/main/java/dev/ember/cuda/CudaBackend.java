@@ -439,11 +439,22 @@ public final class CudaBackend implements Backend {
             copy(s, layout, flat, Layout.contiguous(layout.shape()));
             offset = 0;
         }
-        synchronizeStream();
-        int size = elementSize(s.dtype);
+        try {
+            synchronizeStream();
+            return readToHost(flat, offset, n);
+        } finally {
+            if (flat != s) {
+                flat.close(); // the gathered copy goes back to the cache now, not when the Cleaner finds it
+            }
+        }
+    }
+
+    /** Copies {@code n} elements from {@code offset} of a storage into a new Java array of its type. */
+    private static Object readToHost(CudaStorage flat, int offset, int n) {
+        int size = elementSize(flat.dtype);
         CUdeviceptr at = flat.ptr.withByteOffset((long) offset * size);
         long bytes = (long) n * size;
-        switch (s.dtype) {
+        switch (flat.dtype) {
             case FLOAT32: {
                 float[] out = new float[n];
                 if (n > 0) {

@@ -1,0 +1,53 @@
+package dev.ember;
+
+import dev.ember.backend.Storage;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The open tensors over one storage, as PyTorch counts references to a storage: every {@link Tensor} over it (the
+ * tensor that allocated it, its views, detached and {@code data()} handles) holds the lease until it is closed, and
+ * the last close closes the storage, freeing its memory at once. A tensor dropped without {@code close()} keeps its
+ * hold; the storage is then freed when every tensor over it is unreachable (the backend's {@code Cleaner}).
+ */
+final class StorageLease {
+    private static final VarHandle OPEN;
+    /** Leases whose storage has not been closed through them: for tests of deterministic release. */
+    private static final LongAdder LIVE = new LongAdder();
+
+    static {
+        try {
+            OPEN = MethodHandles.lookup().findVarHandle(StorageLease.class, "open", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final Storage storage;
+    @SuppressWarnings("unused") // through OPEN
+    private volatile int open;
+
+    StorageLease(Storage storage) {
+        this.storage = storage;
+        LIVE.increment();
+    }
+
+    void acquire() {
+        OPEN.getAndAdd(this, 1);
+    }
+
+    /** Gives up one hold; the last one closes the storage. */
+    void release() {
+        if ((int) OPEN.getAndAdd(this, -1) == 1) {
+            LIVE.decrement();
+            storage.close();
+        }
+    }
+
+    /** Storages handed to tensors and not yet closed by their last tensor's close (garbage ones included). */
+    static long live() {
+        return LIVE.sum();
+    }
+}

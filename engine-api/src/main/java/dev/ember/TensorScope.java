@@ -1,0 +1,140 @@
+package dev.ember;
+
+import java.util.Arrays;
+
+/**
+ * Closes, when it closes, every tensor made on its thread while it was the innermost open scope: deterministic
+ * release of device memory for a training step or an inference call, without closing each intermediate by hand.
+ * Open one with {@link Ember#scope()}:
+ *
+ * <pre>{@code
+ * for (Batch b : loader) {
+ *     try (TensorScope step = Ember.scope()) {
+ *         optimizer.zeroGrad();
+ *         Tensor loss = lossFn.apply(model.forward(b.input().to(device)), b.target().to(device));
+ *         loss.backward();
+ *         optimizer.step();
+ *         total += loss.item();
+ *     } // activations, saved tensors, gradients of intermediates, temporaries: all freed here
+ * }
+ * }</pre>
+ *
+ * What outlives the scope: tensors made before it opened (parameters, inputs made outside), what the scope was told
+ * to {@link #keep}, and the state that belongs to longer-lived objects, which the engine takes out of every scope: a
+ * leaf's {@code grad} follows the scope of its leaf (none for a parameter), an optimizer's state and a module's
+ * parameters and buffers belong to no scope. A tensor closed by a scope cannot be used afterwards
+ * ({@link Tensor#close()}); a graph made inside a scope cannot be differentiated after it closes.
+ *
+ * <p>Scopes nest and must close in the reverse order of opening, on the thread that opened them (try-with-resources
+ * does both). A scope holds a reference to every tensor made inside it until it closes, so open one per step, not one
+ * per run. Tensors made on other threads are not in it.
+ */
+public final class TensorScope implements AutoCloseable {
+    private static final ThreadLocal<TensorScope> CURRENT = new ThreadLocal<>();
+
+    private final TensorScope parent;
+    private final Thread thread;
+    private Tensor[] tensors = new Tensor[256];
+    private int size;
+    private boolean closed;
+
+    TensorScope() {
+        this.thread = Thread.currentThread();
+        this.parent = CURRENT.get();
+        CURRENT.set(this);
+    }
+
+    /** Adds a new tensor to the innermost open scope of this thread, if any. */
+    static void register(Tensor t) {
+        TensorScope s = CURRENT.get();
+        if (s != null) {
+            s.add(t);
+        }
+    }
+
+    private void add(Tensor t) {
+        if (size == tensors.length) {
+            tensors = Arrays.copyOf(tensors, size * 2);
+        }
+        tensors[size++] = t;
+        t.scope = this;
+    }
+
+    /**
+     * Takes {@code t} out of this scope, into the enclosing one (or none when this is the outermost), so it survives
+     * this scope's close, as a value returned from TensorFlow.js's {@code tidy}. A tensor of another scope, or of
+     * none, is left where it is. Returns {@code t}.
+     */
+    public Tensor keep(Tensor t) {
+        if (t.scope == this) {
+            t.scope = null;
+            if (parent != null && !parent.closed) {
+                parent.add(t);
+            }
+        }
+        return t;
+    }
+
+    /**
+     * Takes {@code t} out of every scope: it lives until it is closed or unreachable. For state owned by a
+     * longer-lived object (an optimizer's moments, a module's buffers). Returns {@code t}.
+     */
+    public static Tensor escape(Tensor t) {
+        t.scope = null;
+        return t;
+    }
+
+    /** Puts {@code t} in the scope of {@code owner} (none if it has none): a gradient lives as long as its tensor. */
+    static void adopt(Tensor owner, Tensor t) {
+        TensorScope s = owner.scope;
+        if (s == null || s.closed) {
+            t.scope = null;
+        } else if (t.scope != s) {
+            s.add(t);
+        }
+    }
+
+    /** The innermost open scope of this thread, or null. */
+    static TensorScope current() {
+        return CURRENT.get();
+    }
+
+    /** How many tensors this scope will close (those made in it and not kept, escaped or already closed). */
+    public int size() {
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            n += tensors[i].scope == this && !tensors[i].isClosed() ? 1 : 0;
+        }
+        return n;
+    }
+
+    /**
+     * Closes every tensor still in this scope and makes the enclosing scope current again. Idempotent.
+     *
+     * @throws IllegalStateException if called on another thread, or while a scope opened inside this one is open
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (Thread.currentThread() != thread) {
+            throw new IllegalStateException("a TensorScope must be closed on the thread that opened it");
+        }
+        if (CURRENT.get() != this) {
+            throw new IllegalStateException("TensorScope closed out of order: a scope opened inside it is still open");
+        }
+        closed = true;
+        CURRENT.set(parent);
+        Tensor[] ts = tensors;
+        for (int i = 0; i < size; i++) {
+            Tensor t = ts[i];
+            if (t.scope == this) {
+                t.scope = null;
+                t.close();
+            }
+            ts[i] = null;
+        }
+        size = 0;
+    }
+}
