@@ -20,12 +20,42 @@ final class CachingAllocator {
     /** ... and to 2 MiB pages above it. */
     private static final long LARGE = 2L << 20;
 
+    /** Where blocks come from: the driver, or a fake in tests of the policy. */
+    interface DeviceMemory {
+        /** A new block of {@code bytes}, or null when the device is out of memory. */
+        CUdeviceptr alloc(long bytes);
+
+        void free(CUdeviceptr p);
+    }
+
+    /** The driver's cuMemAlloc and cuMemFree (the context must be current). */
+    static final DeviceMemory DRIVER = new DeviceMemory() {
+        @Override
+        public CUdeviceptr alloc(long bytes) {
+            CUdeviceptr p = new CUdeviceptr();
+            try {
+                JCudaDriver.cuMemAlloc(p, bytes);
+            } catch (CudaException e) {
+                return null;
+            }
+            return p;
+        }
+
+        @Override
+        public void free(CUdeviceptr p) {
+            JCudaDriver.cuMemFree(p);
+        }
+    };
+
     private final TreeMap<Long, ArrayDeque<CUdeviceptr>> free = new TreeMap<>();
     private long inUse;
     private long cached;
     private long peakInUse;
     private long deviceAllocs;
     private final Runnable synchronize;
+    private final DeviceMemory device;
+    /** Asks the JVM to collect garbage, so that Cleaners return the blocks of unreachable storages. */
+    private final Runnable gc;
 
     /**
      * Reserved bytes (in use plus cached) beyond which a fresh allocation first collects garbage: tensors dropped
@@ -34,11 +64,28 @@ final class CachingAllocator {
      */
     private final long softLimit;
 
+    /**
+     * How far bytes in use may rise above their low-water mark since the last collection before a cache miss collects
+     * garbage: the larger of this and the low-water mark itself, so a loop that drops its tensors without closing them
+     * stays within a band above what it really uses (flat), and a working set that truly grows makes collections
+     * rarer each time (it doubles). Default: the larger of 512 MiB and a sixteenth of the device.
+     */
+    private final long growthFloor;
+    /** The fewest bytes in use since the last collection: an estimate of what live tensors hold. */
+    private long lowWater;
+
     private long collections;
 
     CachingAllocator(Runnable synchronize, long deviceBytes) {
+        this(synchronize, deviceBytes, DRIVER, System::gc);
+    }
+
+    CachingAllocator(Runnable synchronize, long deviceBytes, DeviceMemory device, Runnable gc) {
         this.synchronize = synchronize;
+        this.device = device;
+        this.gc = gc;
         this.softLimit = Long.getLong("ember.cuda.softLimitBytes", deviceBytes / 2);
+        this.growthFloor = Long.getLong("ember.cuda.gcGrowthBytes", Math.max(512L << 20, deviceBytes / 16));
     }
 
     static long round(long bytes) {
@@ -51,26 +98,31 @@ final class CachingAllocator {
     CUdeviceptr allocate(long bytes) {
         long size = round(bytes);
         boolean overSoftLimit;
+        boolean collect;
+        long cacheFreed = 0;
         synchronized (this) {
             CUdeviceptr p = fromCache(size);
             if (p != null) {
                 return p;
             }
             overSoftLimit = inUse + cached + size > softLimit;
-            if (!overSoftLimit) {
+            collect = overSoftLimit || inUse - lowWater > Math.max(growthFloor, lowWater);
+            if (!collect) {
                 p = tryDeviceAlloc(size);
                 if (p != null) {
                     return p;
                 }
             }
         }
-        if (overSoftLimit) {
-            // Past the soft limit, garbage tensors are the likely holders: collect before growing further
+        if (collect) {
+            // Garbage tensors are the likely holders of the memory in use: collect before growing further
             collectGarbage(size);
             synchronized (this) {
                 collections++;
+                lowWater = inUse;
                 CUdeviceptr p = fromCache(size);
                 if (p == null && inUse + cached + size > softLimit && cached > 0) {
+                    cacheFreed = cached;
                     emptyCache(); // blocks of other sizes: give them back rather than grow past the limit
                 }
                 if (p == null) {
@@ -89,23 +141,21 @@ final class CachingAllocator {
             if (p != null) {
                 return p;
             }
-            long cachedBefore = cached;
+            cacheFreed += cached;
             emptyCache();
             p = tryDeviceAlloc(size);
             if (p == null) {
                 throw new CudaOutOfMemoryError(String.format("CUDA out of memory. Tried to allocate %s; %s in use by Ember "
                         + "tensors; %s was cached and has been freed for a retry, which failed too", mib(size), mib(inUse),
-                        mib(cachedBefore)));
+                        mib(cacheFreed)));
             }
             return p;
         }
     }
 
     private CUdeviceptr tryDeviceAlloc(long size) {
-        CUdeviceptr p = new CUdeviceptr();
-        try {
-            JCudaDriver.cuMemAlloc(p, size);
-        } catch (CudaException e) {
+        CUdeviceptr p = device.alloc(size);
+        if (p == null) {
             return null;
         }
         deviceAllocs++;
@@ -127,7 +177,7 @@ final class CachingAllocator {
 
     /** Runs a collection and gives the Cleaner a moment to return blocks, until one of the size is free. */
     private void collectGarbage(long size) {
-        System.gc();
+        gc.run();
         for (int i = 0; i < 10; i++) {
             synchronized (this) {
                 ArrayDeque<CUdeviceptr> list = free.get(size);
@@ -148,6 +198,7 @@ final class CachingAllocator {
     synchronized void release(CUdeviceptr p, long bytes) {
         long size = round(bytes);
         inUse -= size;
+        lowWater = Math.min(lowWater, inUse);
         cached += size;
         free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(p);
     }
@@ -157,7 +208,7 @@ final class CachingAllocator {
         synchronize.run();
         for (Map.Entry<Long, ArrayDeque<CUdeviceptr>> e : free.entrySet()) {
             for (CUdeviceptr p : e.getValue()) {
-                JCudaDriver.cuMemFree(p);
+                device.free(p);
             }
         }
         free.clear();

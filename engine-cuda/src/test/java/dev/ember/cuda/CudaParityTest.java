@@ -2,6 +2,7 @@ package dev.ember.cuda;
 
 import dev.ember.DType;
 import dev.ember.Device;
+import dev.ember.Ember;
 import dev.ember.Generator;
 import dev.ember.Tensor;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,6 +17,7 @@ import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -253,6 +255,37 @@ class CudaParityTest {
         for (java.util.Map.Entry<String, Tensor> e : cpu.stateDict().entrySet()) {
             assertClose("weights after 5 steps: " + e.getKey(), e.getValue(), gpu.stateDict().get(e.getKey()).cpu());
         }
+    }
+
+    @Test
+    void scopedTrainingStepsReuseTheirMemory() {
+        LeNet model = new LeNet();
+        model.to(GPU);
+        dev.ember.optim.Adam opt = dev.ember.optim.Adam.adam(model.parameters(), 1e-3);
+        Generator g = new Generator(78);
+        Tensor x = Tensor.randn(g, DType.FLOAT32, 64, 1, 28, 28).to(GPU);
+        Tensor y = Tensor.randint(0, 10, 64).to(GPU);
+        long[][] stats = new long[30][];
+        for (int step = 0; step < stats.length; step++) {
+            try (dev.ember.TensorScope scope = Ember.scope()) {
+                opt.zeroGrad();
+                Tensor loss = dev.ember.nn.Functional.crossEntropy(model.forward(x), y);
+                loss.backward();
+                opt.step();
+                assertTrue(Double.isFinite(loss.item()));
+            }
+            stats[step] = backend.memoryStats();
+        }
+        // from the third step on, every block a step takes comes back when its scope closes: no more bytes in use
+        // after each step (fewer when a Cleaner returns an earlier test's garbage), and no new cuMemAlloc
+        for (int step = 3; step < stats.length; step++) {
+            assertTrue(stats[step][0] <= stats[2][0], "bytes in use after step " + step + ": " + stats[step][0] + " > "
+                    + stats[2][0]);
+            assertEquals(stats[2][3], stats[step][3], "cuMemAlloc calls after step " + step);
+        }
+        Tensor closed = Tensor.ones(3).to(GPU);
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.add(1));
     }
 
     @Test

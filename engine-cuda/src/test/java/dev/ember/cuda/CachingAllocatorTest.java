@@ -1,0 +1,150 @@
+package dev.ember.cuda;
+
+import jcuda.driver.CUdeviceptr;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The allocator's policy on a simulated device (no GPU needed): blocks come from a fake {@code cuMemAlloc}, and a
+ * "collection" returns the blocks of garbage tensors as their Cleaners would.
+ */
+class CachingAllocatorTest {
+    private static final long MIB = 1L << 20;
+
+    /** A device of fixed size, and the blocks of storages dropped without close (released by a collection). */
+    private static final class FakeDevice implements CachingAllocator.DeviceMemory {
+        final long capacity;
+        long used;
+        int allocs;
+        int gcs;
+        final List<CUdeviceptr> garbage = new ArrayList<>();
+        final List<Long> garbageBytes = new ArrayList<>();
+        CachingAllocator allocator;
+        final java.util.Map<CUdeviceptr, Long> sizes = new java.util.IdentityHashMap<>();
+
+        FakeDevice(long capacity) {
+            this.capacity = capacity;
+        }
+
+        @Override
+        public CUdeviceptr alloc(long bytes) {
+            if (used + bytes > capacity) {
+                return null;
+            }
+            used += bytes;
+            allocs++;
+            CUdeviceptr p = new CUdeviceptr();
+            sizes.put(p, bytes);
+            return p;
+        }
+
+        @Override
+        public void free(CUdeviceptr p) {
+            used -= sizes.remove(p);
+        }
+
+        void collect() {
+            gcs++;
+            for (int i = 0; i < garbage.size(); i++) {
+                allocator.release(garbage.get(i), garbageBytes.get(i));
+            }
+            garbage.clear();
+            garbageBytes.clear();
+        }
+
+        /** A tensor of {@code bytes} made and dropped without close. */
+        void leak(long bytes) {
+            garbage.add(allocator.allocate(bytes));
+            garbageBytes.add(bytes);
+        }
+    }
+
+    private static FakeDevice device(long capacity, long growth) {
+        System.setProperty("ember.cuda.gcGrowthBytes", Long.toString(growth));
+        try {
+            FakeDevice d = new FakeDevice(capacity);
+            d.allocator = new CachingAllocator(() -> { }, capacity, d, d::collect);
+            return d;
+        } finally {
+            System.clearProperty("ember.cuda.gcGrowthBytes");
+        }
+    }
+
+    @Test
+    void closedBlocksAreReusedWithoutTheDevice() {
+        FakeDevice d = device(1024 * MIB, 64 * MIB);
+        for (int step = 0; step < 1000; step++) {
+            CUdeviceptr a = d.allocator.allocate(3 * MIB);
+            CUdeviceptr b = d.allocator.allocate(1000);
+            d.allocator.release(b, 1000);
+            d.allocator.release(a, 3 * MIB);
+        }
+        assertEquals(2, d.allocs, "one cuMemAlloc per size, then the cache");
+        assertEquals(0, d.gcs);
+        assertEquals(0, d.allocator.inUse());
+        assertEquals(4 * MIB + 1024, d.allocator.cached());
+    }
+
+    @Test
+    void aLoopThatNeverClosesStaysFlat() {
+        FakeDevice d = device(16384 * MIB, 256 * MIB);
+        CUdeviceptr live = d.allocator.allocate(100 * MIB); // parameters: never released
+        long[] inUseAt = new long[10001];
+        for (int step = 1; step <= 10000; step++) {
+            for (int t = 0; t < 20; t++) {
+                d.leak(400 * 1024); // 20 activations of 400 KiB a step, all dropped
+            }
+            inUseAt[step] = d.allocator.inUse();
+        }
+        // garbage is collected once it exceeds the growth allowance: in use stays within live + 256 MiB (+ one step)
+        for (int step = 100; step <= 10000; step++) {
+            assertTrue(inUseAt[step] <= 100 * MIB + 256 * MIB + 20 * 400 * 1024 + 1024 * 1024, "step " + step + ": "
+                    + inUseAt[step]);
+        }
+        assertTrue(d.gcs > 10 && d.gcs < 400, "collections: " + d.gcs);
+        assertTrue(d.used < 400 * MIB, "device memory taken: " + d.used / MIB + " MiB");
+        assertEquals(d.gcs, d.allocator.collections());
+        d.allocator.release(live, 100 * MIB);
+    }
+
+    @Test
+    void aGrowingWorkingSetCollectsLessAndLessOften() {
+        FakeDevice d = device(65536 * MIB, 64 * MIB);
+        List<CUdeviceptr> kept = new ArrayList<>();
+        for (int i = 0; i < 4000; i++) {
+            kept.add(d.allocator.allocate(4 * MIB)); // a dataset moved to the device, all of it live
+        }
+        // 16000 MiB live: collections at 64, 128, 256, ... MiB of growth, not one per miss
+        assertTrue(d.gcs <= 10, "collections: " + d.gcs);
+        assertEquals(4000, kept.size());
+    }
+
+    @Test
+    void aLargeRequestAloneDoesNotCollect() {
+        FakeDevice d = device(65536 * MIB, 64 * MIB);
+        for (int i = 0; i < 50; i++) {
+            CUdeviceptr p = d.allocator.allocate((1000 + i * 2) * MIB); // each larger than the growth allowance
+            d.allocator.release(p, (1000 + i * 2) * MIB);
+            d.allocator.emptyCache();
+        }
+        assertEquals(0, d.gcs);
+    }
+
+    @Test
+    void outOfMemorySaysWhatWasAskedHeldAndCached() {
+        FakeDevice d = device(100 * MIB, 1024 * MIB);
+        CUdeviceptr a = d.allocator.allocate(60 * MIB);
+        CUdeviceptr b = d.allocator.allocate(30 * MIB);
+        d.allocator.release(b, 30 * MIB);
+        CudaOutOfMemoryError e = assertThrows(CudaOutOfMemoryError.class, () -> d.allocator.allocate(50 * MIB));
+        assertEquals("CUDA out of memory. Tried to allocate 50.00 MiB; 60.00 MiB in use by Ember tensors; 30.00 MiB was "
+                + "cached and has been freed for a retry, which failed too", e.getMessage());
+        d.allocator.release(a, 60 * MIB);
+    }
+}
