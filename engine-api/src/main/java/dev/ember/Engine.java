@@ -66,7 +66,7 @@ final class Engine {
         // a gradient nobody else references, instead of copying it.
         Set<Tensor> owned = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = 0; i < rootNodes.length; i++) {
-            accumulate(buffers, owned, rootNodes[i], rootGrads.get(i));
+            accumulate(buffers, owned, rootNodes[i], rootGrads.get(i), createGraph);
         }
         PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequenceNr, a.sequenceNr));
         for (Node n : rootNodes) {
@@ -83,6 +83,11 @@ final class Engine {
                 Tensor grad = buffers.remove(node);
                 Tensor[] inputGrads = null;
                 if (grad != null) {
+                    // An owned gradient dies here once the node has used it, unless a hook, retain_grad or
+                    // autograd.grad could have kept it, or the node passes it on or stores it (checked below):
+                    // closing it now returns its memory during the pass, as PyTorch frees it with its last reference.
+                    boolean release = !createGraph && owned.contains(grad) && node.preHooks.isEmpty()
+                            && node.retainGradTarget == null && (captures == null || !captures.containsKey(node));
                     for (Function<Tensor, Tensor> hook : List.copyOf(node.preHooks)) {
                         Tensor replaced = hook.apply(grad);
                         if (replaced != null) {
@@ -98,7 +103,9 @@ final class Engine {
                     boolean execute = captures == null || needed.getOrDefault(node, false);
                     if (execute && node instanceof Node.AccumulateGrad) {
                         boolean steal = !createGraph && node.preHooks.isEmpty() && owned.contains(grad);
-                        ((Node.AccumulateGrad) node).variable.accumulateGrad(grad, steal);
+                        Tensor variable = ((Node.AccumulateGrad) node).variable;
+                        variable.accumulateGrad(grad, steal);
+                        release &= variable.grad != grad;
                     } else if (execute) {
                         // a view of an owned incoming gradient stays owned when no hook could have kept it
                         boolean incomingOwned = owned.contains(grad) && node.preHooks.isEmpty()
@@ -108,8 +115,14 @@ final class Engine {
                         if (!createGraph) {
                             markOwned(node, grad, incomingOwned, inputGrads, owned);
                         }
+                        for (Tensor out : inputGrads) {
+                            release &= out != grad;
+                        }
                     }
                     owned.remove(grad);
+                    if (release) {
+                        grad.close(); // views of it the node returned keep the storage until they are done
+                    }
                 }
                 if (!retainGraph && (captures == null || needed.getOrDefault(node, false))) {
                     node.release();
@@ -120,7 +133,7 @@ final class Engine {
                         continue;
                     }
                     if (inputGrads != null && inputGrads[i] != null) {
-                        accumulate(buffers, owned, m, inputGrads[i]);
+                        accumulate(buffers, owned, m, inputGrads[i], createGraph);
                     }
                     int d = deps.get(m) - 1;
                     deps.put(m, d);
@@ -154,15 +167,21 @@ final class Engine {
         }
     }
 
-    private static void accumulate(Map<Node, Tensor> buffers, Set<Tensor> owned, Node node, Tensor grad) {
+    private static void accumulate(Map<Node, Tensor> buffers, Set<Tensor> owned, Node node, Tensor grad,
+                                   boolean createGraph) {
         Tensor before = buffers.get(node);
         if (before == null) {
             buffers.put(node, grad);
             return;
         }
         Tensor sum = before.add(grad);
-        owned.remove(before);
-        owned.remove(grad);
+        // summed gradients only this pass held are dead now (with create_graph they are part of the new graph)
+        if (owned.remove(before) && !createGraph) {
+            before.close();
+        }
+        if (owned.remove(grad) && !createGraph && grad != before) {
+            grad.close();
+        }
         owned.add(sum);
         buffers.put(node, sum);
     }

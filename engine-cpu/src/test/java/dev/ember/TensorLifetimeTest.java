@@ -81,6 +81,34 @@ class TensorLifetimeTest {
     }
 
     @Test
+    void backwardFreesTheGradientsItPassesAlong() {
+        Tensor x = Tensor.randn(1000).requiresGrad_(true);
+        Tensor w1 = Tensor.randn(1000);
+        Tensor w2 = Tensor.randn(1000);
+        Tensor w3 = Tensor.randn(1000);
+        Tensor y = x.mul(w1).mul(w2).mul(w3).sum();
+        long before = StorageLease.live();
+        y.backward();
+        // left: x.grad, and the implicit 1 that backward() starts from; the gradients of the three products, made and
+        // used during the pass, were freed by the engine
+        assertEquals(before + 2, StorageLease.live());
+        assertArrayEquals(w3.mul(w2).mul(w1).toDoubleArray(), x.grad().toDoubleArray());
+    }
+
+    @Test
+    void summedGradientsAreFreedToo() {
+        Tensor x = Tensor.randn(1000).requiresGrad_(true);
+        Tensor three = Tensor.full(new int[] {1000}, 3);
+        Tensor two = Tensor.full(new int[] {1000}, 2);
+        Tensor h = x.mul(three);
+        Tensor y = h.mul(h).add(h.mul(two)).sum(); // three uses of h: its gradient is a sum of three
+        long before = StorageLease.live();
+        y.backward();
+        assertEquals(before + 2, StorageLease.live(), "x.grad and the implicit 1 are left; the summands and sums went");
+        assertArrayEquals(x.mul(18).add(6).toDoubleArray(), x.grad().toDoubleArray(), 1e-4);
+    }
+
+    @Test
     void scopeClosesWhatWasMadeInsideAndNothingElse() {
         Tensor outside = Tensor.ones(3);
         Tensor inside;

@@ -4,6 +4,7 @@ import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.TensorScope;
 import dev.ember.backend.Backends;
 import dev.ember.data.DataLoader;
 import dev.ember.data.Idx;
@@ -108,20 +109,23 @@ public final class TrainLeNet {
             long windowStart = System.nanoTime();
             long windowSeen = 0;
             for (DataLoader.Batch b : train) {
-                opt.zeroGrad();
-                Tensor loss = Functional.crossEntropy(net.forward(b.inputs()), b.targets());
-                loss.backward();
-                opt.step();
-                step++;
-                seen += b.targets().size(0);
-                windowSeen += b.targets().size(0);
-                if (step % 200 == 0 || step == train.size()) {
-                    running = loss.item();
-                    double secs = (System.nanoTime() - windowStart) / 1e9;
-                    System.out.printf(Locale.ROOT, "epoch %d  batch %4d/%d  loss %.4f  %.0f images/s%n", epoch, step,
-                            train.size(), running, windowSeen / secs);
-                    windowStart = System.nanoTime();
-                    windowSeen = 0;
+                // the scope frees the step's activations, saved tensors and temporaries when it ends
+                try (b; TensorScope scope = Ember.scope()) {
+                    opt.zeroGrad();
+                    Tensor loss = Functional.crossEntropy(net.forward(b.inputs()), b.targets());
+                    loss.backward();
+                    opt.step();
+                    step++;
+                    seen += b.targets().size(0);
+                    windowSeen += b.targets().size(0);
+                    if (step % 200 == 0 || step == train.size()) {
+                        running = loss.item();
+                        double secs = (System.nanoTime() - windowStart) / 1e9;
+                        System.out.printf(Locale.ROOT, "epoch %d  batch %4d/%d  loss %.4f  %.0f images/s%n", epoch, step,
+                                train.size(), running, windowSeen / secs);
+                        windowStart = System.nanoTime();
+                        windowSeen = 0;
+                    }
                 }
             }
             double epochSecs = (System.nanoTime() - t0) / 1e9;
@@ -144,9 +148,11 @@ public final class TrainLeNet {
         long total = 0;
         try (GradMode off = Ember.noGrad()) {
             for (DataLoader.Batch b : test) {
-                Tensor predicted = net.forward(b.inputs()).argmax(1, false);
-                correct += predicted.eq(b.targets()).sum().longItem();
-                total += b.targets().size(0);
+                try (b; TensorScope scope = Ember.scope()) {
+                    Tensor predicted = net.forward(b.inputs()).argmax(1, false);
+                    correct += predicted.eq(b.targets()).sum().longItem();
+                    total += b.targets().size(0);
+                }
             }
         }
         return (double) correct / total;

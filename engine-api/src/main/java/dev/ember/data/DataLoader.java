@@ -12,8 +12,13 @@ import java.util.Random;
  * {@code shuffle=True}: each epoch ({@link #iterator()}) draws a new permutation from the seeded stream.
  */
 public final class DataLoader implements Iterable<DataLoader.Batch> {
-    /** One batch. */
-    public record Batch(Tensor inputs, Tensor targets) {
+    /** One batch; {@link #close()} frees both tensors (on a GPU, at once rather than when the GC finds them). */
+    public record Batch(Tensor inputs, Tensor targets) implements AutoCloseable {
+        @Override
+        public void close() {
+            inputs.close();
+            targets.close();
+        }
     }
 
     private final float[] inputs;
@@ -90,8 +95,10 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
                 int[] shape = new int[sampleShape.length + 1];
                 shape[0] = b;
                 System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
-                return new Batch(Tensor.tensor(x, dev.ember.DType.FLOAT32, device).reshape(shape), Tensor.tensor(y,
-                        dev.ember.DType.INT64, device));
+                Tensor flat = Tensor.tensor(x, dev.ember.DType.FLOAT32, device);
+                Tensor batch = flat.reshape(shape);
+                flat.close(); // the batch's view is the only handle left, so closing it frees the storage
+                return new Batch(batch, Tensor.tensor(y, dev.ember.DType.INT64, device));
             }
         };
     }
