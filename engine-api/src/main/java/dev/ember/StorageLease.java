@@ -26,11 +26,13 @@ final class StorageLease {
     }
 
     final Storage storage;
-    @SuppressWarnings("unused") // through OPEN
-    private volatile int open;
+    /** Updated atomically through OPEN (views of one storage may be made and closed on several threads). */
+    private int open;
 
+    /** A lease held once, by the tensor that made the storage. */
     StorageLease(Storage storage) {
         this.storage = storage;
+        this.open = 1;
         LIVE.increment();
     }
 

@@ -63,12 +63,18 @@ public final class Tensor implements AutoCloseable {
 
     /** A tensor over a fresh storage, the first to hold it. */
     Tensor(Storage storage, Layout layout, Device device, Backend backend, int[] version) {
-        this(new StorageLease(storage), layout, device, backend, version);
+        this(new StorageLease(storage), layout, device, backend, version, false); // a new lease starts held once
     }
 
     /** A tensor over the storage of {@code lease} (a view or another handle), holding it until closed. */
     Tensor(StorageLease lease, Layout layout, Device device, Backend backend, int[] version) {
-        lease.acquire();
+        this(lease, layout, device, backend, version, true);
+    }
+
+    private Tensor(StorageLease lease, Layout layout, Device device, Backend backend, int[] version, boolean acquire) {
+        if (acquire) {
+            lease.acquire();
+        }
         this.lease = lease;
         this.storage = lease.storage;
         this.layout = layout;

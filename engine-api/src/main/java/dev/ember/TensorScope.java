@@ -61,15 +61,18 @@ public final class TensorScope implements AutoCloseable {
     }
 
     /**
-     * Takes {@code t} out of this scope, into the enclosing one (or none when this is the outermost), so it survives
-     * this scope's close, as a value returned from TensorFlow.js's {@code tidy}. A tensor of another scope, or of
-     * none, is left where it is. Returns {@code t}.
+     * Takes {@code t} (and its gradient) out of this scope, into the enclosing one (or none when this is the
+     * outermost), so it survives this scope's close, as a value returned from TensorFlow.js's {@code tidy}. A tensor
+     * of another scope, or of none, is left where it is. Returns {@code t}.
      */
     public Tensor keep(Tensor t) {
         if (t.scope == this) {
             t.scope = null;
             if (parent != null && !parent.closed) {
                 parent.add(t);
+            }
+            if (t.grad != null) {
+                keep(t.grad); // a gradient lives as long as its tensor
             }
         }
         return t;

@@ -179,6 +179,13 @@ class TensorLifetimeTest {
         assertFalse(w.grad().isClosed(), "a parameter's gradient outlives the step");
         assertEquals("tensor([1., 1., 1.])", w.grad().toString());
         assertTrue(leafInside.grad().isClosed(), "a leaf made in the scope takes its gradient with it");
+        Tensor keptLeaf;
+        try (TensorScope scope = Ember.scope()) {
+            Tensor leaf = Tensor.ones(2).requiresGrad_(true);
+            leaf.mul(3).sum().backward();
+            keptLeaf = scope.keep(leaf);
+        }
+        assertEquals("tensor([3., 3.])", keptLeaf.grad().toString(), "a kept leaf keeps its gradient");
         assertTrue(retained.isClosed());
         try (TensorScope step = Ember.scope()) {
             adam.zeroGrad();

@@ -91,7 +91,8 @@ public final class Suite {
                 return gbps(POOL_IN + POOL_OUT, secondsPerOp);
             case "MemoryBoundBenchmark.maxPoolForwardBackward":
                 return gbps(2 * (POOL_IN + POOL_OUT + POOL_INDICES), secondsPerOp);
-            case "TrainingBenchmark.leNetStep": {
+            case "TrainingBenchmark.leNetStep":
+            case "TrainingBenchmark.leNetStepInScope": {
                 double batch = Double.parseDouble(r.getParams().getParam("batch"));
                 return String.format(Locale.ROOT, "%.0f samples/s", batch / secondsPerOp);
             }

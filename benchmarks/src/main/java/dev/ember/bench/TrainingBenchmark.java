@@ -5,6 +5,7 @@ import dev.ember.Ember;
 import dev.ember.Generator;
 import dev.ember.DType;
 import dev.ember.Tensor;
+import dev.ember.TensorScope;
 import dev.ember.nn.Functional;
 import dev.ember.optim.SGD;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -62,5 +63,17 @@ public class TrainingBenchmark {
         opt.step();
         BenchSupport.sync(device);
         return loss;
+    }
+
+    /** The same step inside {@code Ember.scope()}, which closes everything the step made when it ends. */
+    @Benchmark
+    public double leNetStepInScope() {
+        try (TensorScope scope = Ember.scope()) {
+            opt.zeroGrad();
+            Tensor loss = Functional.crossEntropy(net.forward(x), y);
+            loss.backward();
+            opt.step();
+            return loss.item(); // item() synchronizes, as BenchSupport.sync does
+        }
     }
 }
