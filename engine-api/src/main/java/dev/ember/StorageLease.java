@@ -14,8 +14,12 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class StorageLease {
     private static final VarHandle OPEN;
-    /** Leases whose storage has not been closed through them: for tests of deterministic release. */
+    /**
+     * Leases whose storage has not been closed through them, counted only with {@code -Dember.trackStorages=true}
+     * (the tests of deterministic release set it; the count costs an atomic add per storage).
+     */
     private static final LongAdder LIVE = new LongAdder();
+    private static final boolean TRACK = Boolean.getBoolean("ember.trackStorages");
 
     static {
         try {
@@ -33,7 +37,9 @@ final class StorageLease {
     StorageLease(Storage storage) {
         this.storage = storage;
         this.open = 1;
-        LIVE.increment();
+        if (TRACK) {
+            LIVE.increment();
+        }
     }
 
     void acquire() {
@@ -43,13 +49,18 @@ final class StorageLease {
     /** Gives up one hold; the last one closes the storage. */
     void release() {
         if ((int) OPEN.getAndAdd(this, -1) == 1) {
-            LIVE.decrement();
+            if (TRACK) {
+                LIVE.decrement();
+            }
             storage.close();
         }
     }
 
     /** Storages handed to tensors and not yet closed by their last tensor's close (garbage ones included). */
     static long live() {
+        if (!TRACK) {
+            throw new IllegalStateException("run with -Dember.trackStorages=true to count storages");
+        }
         return LIVE.sum();
     }
 }

@@ -31,6 +31,8 @@ import java.util.Arrays;
  */
 public final class TensorScope implements AutoCloseable {
     private static final ThreadLocal<TensorScope> CURRENT = new ThreadLocal<>();
+    /** Scopes open on any thread: while none is, making a tensor skips the thread-local lookup. */
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
 
     private final TensorScope parent;
     private final Thread thread;
@@ -42,10 +44,14 @@ public final class TensorScope implements AutoCloseable {
         this.thread = Thread.currentThread();
         this.parent = CURRENT.get();
         CURRENT.set(this);
+        OPEN.incrementAndGet();
     }
 
     /** Adds a new tensor to the innermost open scope of this thread, if any. */
     static void register(Tensor t) {
+        if (OPEN.get() == 0) {
+            return;
+        }
         TensorScope s = CURRENT.get();
         if (s != null) {
             s.add(t);
@@ -129,6 +135,7 @@ public final class TensorScope implements AutoCloseable {
         }
         closed = true;
         CURRENT.set(parent);
+        OPEN.decrementAndGet();
         Tensor[] ts = tensors;
         for (int i = 0; i < size; i++) {
             Tensor t = ts[i];

@@ -3,7 +3,9 @@ package dev.ember.bench;
 import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Generator;
+import dev.ember.Ember;
 import dev.ember.Tensor;
+import dev.ember.TensorScope;
 import dev.ember.nn.Functional;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -75,6 +77,16 @@ public class MemoryBoundBenchmark {
         Tensor y = Functional.maxPool2d(pin.detach(), 2);
         BenchSupport.sync(device);
         return y;
+    }
+
+    /** The forward in a scope: its output is closed each time, so the next one reuses its memory. */
+    @Benchmark
+    public int maxPoolForwardInScope() {
+        try (TensorScope scope = Ember.scope()) {
+            Tensor y = Functional.maxPool2d(pin.detach(), 2);
+            BenchSupport.sync(device);
+            return y.dim();
+        }
     }
 
     @Benchmark

@@ -88,6 +88,7 @@ public final class Suite {
             case "MemoryBoundBenchmark.broadcastAdd":
                 return gbps(2.0 * 4096 * 4096 * 4, secondsPerOp);
             case "MemoryBoundBenchmark.maxPoolForward":
+            case "MemoryBoundBenchmark.maxPoolForwardInScope":
                 return gbps(POOL_IN + POOL_OUT, secondsPerOp);
             case "MemoryBoundBenchmark.maxPoolForwardBackward":
                 return gbps(2 * (POOL_IN + POOL_OUT + POOL_INDICES), secondsPerOp);

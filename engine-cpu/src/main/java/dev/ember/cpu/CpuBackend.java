@@ -53,13 +53,16 @@ public final class CpuBackend implements Backend {
         if (numel > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("CPU tensors hold at most 2^31 - 9 elements, asked for " + numel);
         }
-        return CpuStorage.allocate(dtype, (int) numel);
+        return CpuStorage.allocateUninitialized(dtype, (int) numel);
     }
 
-    /** Java arrays start zeroed: no fill pass. */
+    /** A new Java array, which starts zeroed: no fill pass. */
     @Override
     public Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
-        return allocate(dtype, numel, deviceIndex);
+        if (numel > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("CPU tensors hold at most 2^31 - 9 elements, asked for " + numel);
+        }
+        return CpuStorage.allocate(dtype, (int) numel);
     }
 
     @Override

@@ -16,6 +16,7 @@ final class CpuStorage implements Storage {
         this.length = java.lang.reflect.Array.getLength(array);
     }
 
+    /** A storage of zeros, in a new array (Java arrays start zeroed). */
     static CpuStorage allocate(DType dtype, int n) {
         switch (dtype) {
             case FLOAT32: return new CpuStorage(dtype, new float[n]);
@@ -23,6 +24,12 @@ final class CpuStorage implements Storage {
             case INT64: return new CpuStorage(dtype, new long[n]);
             default: return new CpuStorage(dtype, new boolean[n]);
         }
+    }
+
+    /** A storage with unspecified contents: a pooled array of a closed storage when one fits, else a new one. */
+    static CpuStorage allocateUninitialized(DType dtype, int n) {
+        Object reused = ArrayPool.INSTANCE.take(dtype, n);
+        return reused != null ? new CpuStorage(dtype, reused) : allocate(dtype, n);
     }
 
     double getDouble(int i) {
@@ -76,8 +83,20 @@ final class CpuStorage implements Storage {
         return Device.CPU;
     }
 
+    private boolean closed;
+
+    /** Hands the array to the pool for reuse (once: the engine closes a storage after its last tensor). */
     @Override
     public void close() {
-        // heap memory: the garbage collector reclaims it
+        if (!ArrayPool.INSTANCE.keeps(length)) {
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        ArrayPool.INSTANCE.give(dtype, array, length);
     }
 }
