@@ -27,6 +27,9 @@ import java.util.function.Function;
  * System.out.println(x.grad());   // tensor([[3., 3.], [3., 3.]])
  * }</pre>
  *
+ * <p>A tensor's memory is freed when it is {@linkplain #close() closed} (the last open tensor over a storage frees
+ * it), when the {@link TensorScope} it was made in closes ({@link Ember#scope()}), or else when it becomes unreachable.
+ *
  * <p>Tensors are not thread-safe; share them between threads only with outside synchronization.
  */
 public final class Tensor implements AutoCloseable {
