@@ -63,6 +63,8 @@ public final class Tensor implements AutoCloseable {
     Tensor grad;
     Node.AccumulateGrad accumulator;
     boolean retainsGrad;
+    /** Whether {@link #grad} was made by autograd (not assigned with setGrad), so clearing it may close it. */
+    boolean gradMadeByAutograd;
 
     /** A tensor over a fresh storage, the first to hold it. */
     Tensor(Storage storage, Layout layout, Device device, Backend backend, int[] version) {
@@ -469,8 +471,23 @@ public final class Tensor implements AutoCloseable {
             }
         }
         this.grad = newGrad;
+        this.gradMadeByAutograd = false;
         if (newGrad != null) {
             TensorScope.adopt(this, newGrad);
+        }
+    }
+
+    /**
+     * Sets the gradient to null, as {@code x.grad = None}, and closes it when autograd made it, so its memory is reused
+     * at once; a gradient assigned with {@link #setGrad} belongs to whoever made it and is left open. What
+     * {@code zeroGrad()} of optimizers and modules does.
+     */
+    public void releaseGrad() {
+        Tensor g = grad;
+        boolean close = gradMadeByAutograd;
+        setGrad(null);
+        if (g != null && close) {
+            g.close();
         }
     }
 
@@ -521,13 +538,16 @@ public final class Tensor implements AutoCloseable {
             // a view that covers its whole storage becomes a tensor of its own
             grad = g.viewBase == null ? g : new Tensor(g.lease(), g.layout, g.device, g.backend, new int[1]);
             TensorScope.adopt(this, grad);
+            gradMadeByAutograd = true;
         } else if (grad == null) {
             // A fresh, contiguous tensor of its own, so later in-place accumulation cannot touch other tensors.
             grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
             TensorScope.adopt(this, grad);
+            gradMadeByAutograd = true;
         } else if (GradMode.isEnabled()) {
             grad = grad.add(g); // create_graph: the sum stays differentiable
             TensorScope.adopt(this, grad);
+            gradMadeByAutograd = true;
         } else {
             try (GradMode off = Ember.noGrad()) {
                 grad.add_(g);
@@ -542,6 +562,7 @@ public final class Tensor implements AutoCloseable {
             grad = grad.add(GradMode.isEnabled() ? g : g.detach());
         }
         TensorScope.adopt(this, grad);
+        gradMadeByAutograd = true;
     }
 
     /** Backward from a scalar: computes gradients of this tensor with respect to the graph's leaves. */

@@ -204,6 +204,11 @@ class TensorLifetimeTest {
         sgd.zeroGrad();
         assertTrue(g.isClosed());
         assertEquals(null, w.grad());
+        Tensor mine = Tensor.ones(2);
+        w.setGrad(mine);
+        sgd.zeroGrad();
+        assertFalse(mine.isClosed(), "a gradient the user assigned stays the user's");
+        assertEquals(null, w.grad());
     }
 
     @Test

@@ -99,15 +99,11 @@ public abstract class Module {
 
     /**
      * Clears every parameter's gradient (sets it to null, as PyTorch 2's default {@code set_to_none=True}) and closes
-     * the gradient tensors, as {@link dev.ember.optim.Optimizer#zeroGrad()} does.
+     * the gradients autograd made, as {@link dev.ember.optim.Optimizer#zeroGrad()} does.
      */
     public void zeroGrad() {
         for (Tensor p : parameters()) {
-            Tensor g = p.grad();
-            p.setGrad(null);
-            if (g != null) {
-                g.close();
-            }
+            p.releaseGrad();
         }
     }
 

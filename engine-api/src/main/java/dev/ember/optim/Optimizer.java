@@ -22,17 +22,13 @@ public abstract class Optimizer {
 
     /**
      * Sets every parameter's gradient to null (as PyTorch's default {@code zero_grad(set_to_none=True)}) and closes the
-     * gradient tensors, so their memory is reused by the next backward pass at once rather than when the garbage
-     * collector finds them; PyTorch frees them at this point too, unless a reference remains. Clone a gradient to
-     * keep it past this call.
+     * gradients autograd made ({@link Tensor#releaseGrad()}), so their memory is reused by the next backward pass at
+     * once rather than when the garbage collector finds them; PyTorch frees them at this point too, unless a reference
+     * remains. Clone a gradient to keep it past this call.
      */
     public void zeroGrad() {
         for (Tensor p : params) {
-            Tensor g = p.grad();
-            p.setGrad(null);
-            if (g != null) {
-                g.close();
-            }
+            p.releaseGrad();
         }
     }
 
