@@ -578,7 +578,6 @@ final class ArithmeticOps {
         return self;
     }
 
-    /** In-place binary op with a kernel writing straight into {@code self} when nothing records history. */
     /**
      * {@code self op= alpha * other} (add_ and sub_ with alpha, an optimizer's update): outside a graph the scaled
      * operand is one temporary and the kernel writes into {@code self}; otherwise as {@link #inplace}.
@@ -599,6 +598,7 @@ final class ArithmeticOps {
         return self;
     }
 
+    /** In-place binary op with a kernel writing straight into {@code self} when nothing records history. */
     static Tensor inplaceBinary(Tensor self, Tensor other, Function<Tensor, Tensor> op, BinaryOp kernel) {
         checkSameDevice(self, other);
         checkInplace(self, List.of(other));

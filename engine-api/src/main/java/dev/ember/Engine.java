@@ -154,12 +154,12 @@ final class Engine {
     private static void markOwned(Node node, Tensor grad, boolean incomingOwned, Tensor[] outs, Set<Tensor> owned) {
         for (int i = 0; i < outs.length; i++) {
             Tensor g = outs[i];
-            if (g == null || g == grad || (g.storage == grad.storage && !incomingOwned) || node.savesStorage(g.storage)) {
+            if (g == null || g == grad || (g.lease == grad.lease && !incomingOwned) || node.savesStorage(g.lease)) {
                 continue;
             }
             boolean unique = true;
             for (int j = 0; j < outs.length; j++) {
-                unique &= j == i || outs[j] == null || outs[j].storage != g.storage;
+                unique &= j == i || outs[j] == null || outs[j].lease != g.lease;
             }
             if (unique) {
                 owned.add(g);

@@ -85,10 +85,10 @@ public abstract class Node {
         return s;
     }
 
-    /** Whether one of this node's saved tensors lives in {@code storage}. */
-    final boolean savesStorage(dev.ember.backend.Storage storage) {
+    /** Whether one of this node's saved tensors lives in the storage of {@code lease}. */
+    final boolean savesStorage(StorageLease lease) {
         for (SavedTensor s : saved) {
-            if (s.holds(storage)) {
+            if (s.holds(lease)) {
                 return true;
             }
         }

@@ -21,9 +21,9 @@ final class SavedTensor {
         tensor = null;
     }
 
-    /** Whether the saved tensor (still held) lives in {@code storage}. */
-    boolean holds(dev.ember.backend.Storage storage) {
-        return tensor != null && tensor.storage == storage;
+    /** Whether the saved tensor (still held) lives in the storage of {@code lease}. */
+    boolean holds(StorageLease lease) {
+        return tensor != null && tensor.lease == lease;
     }
 
     Tensor get() {

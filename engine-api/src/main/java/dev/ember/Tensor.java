@@ -36,8 +36,6 @@ public final class Tensor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ember");
     private static volatile boolean warnedNonLeafGrad;
 
-    /** The storage, or null once this tensor is closed. */
-    Storage storage;
     /** The hold this tensor has on its storage, shared with every tensor over it; null once closed. */
     StorageLease lease;
     /** The scope that closes this tensor, or null. */
@@ -81,10 +79,9 @@ public final class Tensor implements AutoCloseable {
             lease.acquire();
         }
         this.lease = lease;
-        this.storage = lease.storage;
         this.layout = layout;
         this.shape = layout.shape();
-        this.dtype = storage.dtype();
+        this.dtype = lease.storage.dtype();
         this.device = device;
         this.backend = backend;
         this.version = version;
@@ -329,11 +326,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalStateException if this tensor has been closed
      */
     public Storage storage() {
-        Storage s = storage;
-        if (s == null) {
-            throw closedError();
-        }
-        return s;
+        return lease().storage;
     }
 
     StorageLease lease() {
@@ -368,7 +361,6 @@ public final class Tensor implements AutoCloseable {
             return;
         }
         lease = null;
-        storage = null;
         l.release();
     }
 
@@ -536,18 +528,12 @@ public final class Tensor implements AutoCloseable {
         if (grad == null && owned && g.gradFn == null && !g.requiresGrad && g.isContiguous()
                 && g.layout.offset() == 0 && g.storage().numel() == g.numel()) {
             // a view that covers its whole storage becomes a tensor of its own
-            grad = g.viewBase == null ? g : new Tensor(g.lease(), g.layout, g.device, g.backend, new int[1]);
-            TensorScope.adopt(this, grad);
-            gradMadeByAutograd = true;
+            takeGrad(g.viewBase == null ? g : new Tensor(g.lease(), g.layout, g.device, g.backend, new int[1]));
         } else if (grad == null) {
             // A fresh, contiguous tensor of its own, so later in-place accumulation cannot touch other tensors.
-            grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
-            TensorScope.adopt(this, grad);
-            gradMadeByAutograd = true;
+            takeGrad(GradMode.isEnabled() ? g.clone() : g.detach().clone());
         } else if (GradMode.isEnabled()) {
-            grad = grad.add(g); // create_graph: the sum stays differentiable
-            TensorScope.adopt(this, grad);
-            gradMadeByAutograd = true;
+            takeGrad(grad.add(g)); // create_graph: the sum stays differentiable
         } else {
             try (GradMode off = Ember.noGrad()) {
                 grad.add_(g);
@@ -557,12 +543,17 @@ public final class Tensor implements AutoCloseable {
 
     void retainGradFrom(Tensor g) {
         if (grad == null) {
-            grad = GradMode.isEnabled() ? g.clone() : g.detach().clone();
+            takeGrad(GradMode.isEnabled() ? g.clone() : g.detach().clone());
         } else {
-            grad = grad.add(GradMode.isEnabled() ? g : g.detach());
+            takeGrad(grad.add(GradMode.isEnabled() ? g : g.detach()));
         }
-        TensorScope.adopt(this, grad);
+    }
+
+    /** Makes {@code g}, which autograd made, this tensor's gradient, in this tensor's scope. */
+    private void takeGrad(Tensor g) {
+        grad = g;
         gradMadeByAutograd = true;
+        TensorScope.adopt(this, g);
     }
 
     /** Backward from a scalar: computes gradients of this tensor with respect to the graph's leaves. */
@@ -615,7 +606,6 @@ public final class Tensor implements AutoCloseable {
         taken.acquire();
         StorageLease old = lease();
         this.lease = taken;
-        this.storage = taken.storage;
         this.layout = other.layout;
         this.shape = other.shape;
         this.dtype = other.dtype;

@@ -21,7 +21,7 @@ class GradOwnershipTest {
         Tensor x = leaf(1, 2);
         Tensor y = leaf(3, 4);
         x.add(y).sum().backward();
-        assertNotSame(x.grad().storage, y.grad().storage);
+        assertNotSame(x.grad().storage(), y.grad().storage());
         x.grad().add_(10.0);
         assertArrayEquals(new double[] {1, 1}, y.grad().toDoubleArray());
     }

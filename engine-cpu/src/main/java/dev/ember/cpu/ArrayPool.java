@@ -43,7 +43,7 @@ final class ArrayPool {
 
     /** An array of {@code length} elements of {@code t} with stale contents, or null when none is kept. */
     Object take(DType t, int length) {
-        if (length < minLength) {
+        if (!keeps(length)) {
             return null;
         }
         synchronized (this) {
@@ -58,7 +58,7 @@ final class ArrayPool {
 
     /** Keeps the array of a closed storage, unless it is small or the pool is full. No one may use it afterwards. */
     void give(DType t, Object array, int length) {
-        if (length < minLength) {
+        if (!keeps(length)) {
             return;
         }
         long s = size(t, length);
