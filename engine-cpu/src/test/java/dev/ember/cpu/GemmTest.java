@@ -9,14 +9,15 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Both GEMM micro-kernels against a double-precision triple loop, on sizes that are no multiple of any tile. */
+/** The GEMM micro-kernels (plain, and the Vector API one in both loop forms) against a double-precision triple loop, on sizes that are no multiple of any tile. */
 class GemmTest {
 
     private static List<MicroKernels> kernels() {
         List<MicroKernels> ks = new ArrayList<>();
         ks.add(new MicroKernels.Plain());
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            ks.add(new VectorMicroKernels());
+            ks.add(new VectorMicroKernels(true));
+            ks.add(new VectorMicroKernels(false));
         }
         return ks;
     }
@@ -24,7 +25,7 @@ class GemmTest {
     @Test
     void vectorKernelIsTestedWhereTheModuleIsPresent() {
         // surefire runs with --add-modules jdk.incubator.vector, so both kernels are checked in the build
-        assertTrue(kernels().size() == 2, "jdk.incubator.vector is not in the test JVM: " + kernels());
+        assertTrue(kernels().size() == 3, "jdk.incubator.vector is not in the test JVM: " + kernels());
     }
 
     @Test
