@@ -175,8 +175,8 @@ final class NNOps {
             return g -> {
                 Tensor gy = g.contiguous();
                 Tensor ind = si.get();
-                Tensor gx = Creation.zeros(inShape, gy.dtype, gy.device);
-                gy.backend.maxPool2dBackward(gy.storage(), ind.storage(), ind.layout, gx.storage(), gx.layout);
+                Tensor gx = Creation.empty(inShape, gy.dtype, gy.device);
+                gy.backend.maxPool2dBackward(gy.storage(), ind.storage(), ind.layout, gx.storage(), gx.layout, p);
                 return new Tensor[] {gx};
             };
         });

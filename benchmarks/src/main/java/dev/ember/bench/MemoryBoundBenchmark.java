@@ -97,4 +97,19 @@ public class MemoryBoundBenchmark {
         BenchSupport.sync(device);
         return pin.grad();
     }
+
+    /**
+     * Forward and backward in a scope, the gradient released before each step (as {@code optimizer.zeroGrad()}
+     * does): the output, indices and input gradient reuse the previous step's memory.
+     */
+    @Benchmark
+    public int maxPoolForwardBackwardInScope() {
+        pin.releaseGrad();
+        try (TensorScope scope = Ember.scope()) {
+            Tensor y = Functional.maxPool2d(pin, 2);
+            y.backward(pinGrad);
+            BenchSupport.sync(device);
+            return pin.grad().dim();
+        }
+    }
 }

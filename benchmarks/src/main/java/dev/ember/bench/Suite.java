@@ -91,6 +91,7 @@ public final class Suite {
             case "MemoryBoundBenchmark.maxPoolForwardInScope":
                 return gbps(POOL_IN + POOL_OUT, secondsPerOp);
             case "MemoryBoundBenchmark.maxPoolForwardBackward":
+            case "MemoryBoundBenchmark.maxPoolForwardBackwardInScope":
                 return gbps(2 * (POOL_IN + POOL_OUT + POOL_INDICES), secondsPerOp);
             case "TrainingBenchmark.leNetStep":
             case "TrainingBenchmark.leNetStepInScope": {

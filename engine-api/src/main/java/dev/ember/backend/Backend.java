@@ -171,10 +171,12 @@ public interface Backend {
     void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p);
 
     /**
-     * Adds {@code gradOut} at the recorded maxima of {@code gradInput}, summing where windows overlap;
-     * {@code gradInput} arrives zero-filled (see {@link #allocateZeroed}).
+     * Writes the whole of {@code gradInput}: {@code gradOut} summed at the recorded maxima (windows may overlap),
+     * zero everywhere else. {@code gradInput} arrives uninitialized, so a kernel for windows that do not overlap
+     * can write each window once instead of zero-filling the input first and scattering into it.
      */
-    void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout);
+    void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout,
+                           Pool2dParams p);
 
     /** 2-D average pooling. */
     void avgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Pool2dParams p);

@@ -169,8 +169,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout) {
-        PoolKernels.maxBackward(cpu(gradOut), cpu(indices), outLayout, cpu(gradInput), inputLayout);
+    public void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout,
+                                  Pool2dParams p) {
+        PoolKernels.maxBackward(cpu(gradOut), cpu(indices), outLayout, cpu(gradInput), inputLayout, p);
     }
 
     @Override

@@ -360,6 +360,15 @@ final class ElementwiseKernels {
 
         /** {@code y[yo:yo+n] += x[xo:xo+n]}. */
         void addTo(float[] x, int xo, float[] y, int yo, int n);
+
+        /**
+         * One row of 2x2, stride 2 max pooling: the {@code ow} windows over input rows {@code r0} and {@code r0 + w}
+         * into {@code o[oo:oo+ow]}, and when {@code ind} is not null each maximum's index {@code at + 2 * xo +}
+         * (0, 1, w or w + 1) into {@code ind[oo:oo+ow]}. The first maximum wins ties. Returns how many leading
+         * windows it wrote: it stops before a group of windows holding a NaN and leaves rows narrower than a vector
+         * alone, for the scalar kernel to finish.
+         */
+        int maxPool2x2Row(float[] x, int r0, int w, float[] o, int oo, long[] ind, int at, int ow);
     }
 
     /** The vector loops, or null where the Vector API is absent. */

@@ -8,6 +8,8 @@ import java.util.List;
 
 /** Max and average pooling over contiguous NCHW tensors, one (n, c) plane per step, planes in parallel. */
 final class PoolKernels {
+    private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
+
     private PoolKernels() {
     }
 
@@ -137,7 +139,8 @@ final class PoolKernels {
             int r1 = r0 + w;
             int out = dst + y * ow;
             int base = 2 * y * w;
-            for (int xo = 0; xo < ow; xo++) {
+            int done = LOOPS == null ? 0 : LOOPS.maxPool2x2Row(x, r0, w, o, out, ind, base, ow);
+            for (int xo = done; xo < ow; xo++) {
                 int c = 2 * xo;
                 float a = x[r0 + c];
                 float b = x[r0 + c + 1];
@@ -174,7 +177,8 @@ final class PoolKernels {
             int r0 = src + 2 * y * w;
             int r1 = r0 + w;
             int out = dst + y * ow;
-            for (int xo = 0; xo < ow; xo++) {
+            int done = LOOPS == null ? 0 : LOOPS.maxPool2x2Row(x, r0, w, o, out, null, 0, ow);
+            for (int xo = done; xo < ow; xo++) {
                 int c = 2 * xo;
                 float a = x[r0 + c];
                 float b = x[r0 + c + 1];
@@ -207,19 +211,49 @@ final class PoolKernels {
         ind[out] = bestAt;
     }
 
-    static void maxBackward(CpuStorage gy, CpuStorage idx, Layout lo, CpuStorage gx, Layout li) {
+    /**
+     * Writes the whole input gradient (it arrives uninitialized). Windows that cannot overlap (stride at least the
+     * kernel, no dilation) write each pair of input rows once: zeros, then each window's gradient at its maximum,
+     * while the rows are in L1. Otherwise the plane is zero-filled and the gradients are added at their maxima.
+     */
+    static void maxBackward(CpuStorage gy, CpuStorage idx, Layout lo, CpuStorage gx, Layout li, Pool2dParams p) {
         int[] is = li.shape();
         int[] os = lo.shape();
-        int hw = is[2] * is[3];
-        int ohw = os[2] * os[3];
+        int h = is[2];
+        int w = is[3];
+        int hw = h * w;
+        int oh = os[2];
+        int ow = os[3];
+        int ohw = oh * ow;
         long[] ind = (long[]) idx.array;
+        boolean disjoint = p.strideH() >= p.kernelH() && p.strideW() >= p.kernelW()
+                && p.dilationH() == 1 && p.dilationW() == 1;
         if (gy.dtype == dev.ember.DType.FLOAT32) {
             float[] g = (float[]) gy.array;
             float[] d = (float[]) gx.array;
             perPlane(is[0] * is[1], plane -> {
                 int dst = li.offset() + plane * hw;
                 int src = lo.offset() + plane * ohw;
-                // gradInput arrives zero-filled (Backend contract)
+                if (disjoint) {
+                    // output row y's windows only reach input rows [y*sH - pH, y*sH - pH + kH), and those rows move
+                    // forward with y without overlapping: clear each band of rows just before its scatter
+                    int cleared = 0;
+                    for (int y = 0; y < oh; y++) {
+                        int bandEnd = Math.min(h, Math.max(cleared, y * p.strideH() - p.padH() + p.kernelH()));
+                        java.util.Arrays.fill(d, dst + cleared * w, dst + bandEnd * w, 0f);
+                        cleared = bandEnd;
+                        int row = src + y * ow;
+                        for (int i = 0; i < ow; i++) {
+                            int at = (int) ind[row + i];
+                            if (at >= 0) {
+                                d[dst + at] += g[row + i];
+                            }
+                        }
+                    }
+                    java.util.Arrays.fill(d, dst + cleared * w, dst + hw, 0f);
+                    return;
+                }
+                java.util.Arrays.fill(d, dst, dst + hw, 0f);
                 for (int i = 0; i < ohw; i++) {
                     int at = (int) ind[src + i];
                     if (at >= 0) {
@@ -232,6 +266,9 @@ final class PoolKernels {
         perPlane(is[0] * is[1], plane -> {
             int dst = li.offset() + plane * hw;
             int src = lo.offset() + plane * ohw;
+            for (int i = 0; i < hw; i++) {
+                gx.setDouble(dst + i, 0.0);
+            }
             for (int i = 0; i < ohw; i++) {
                 int at = (int) ind[src + i];
                 if (at >= 0) {

@@ -2,6 +2,11 @@ package dev.ember.cpu;
 
 import dev.ember.backend.BinaryOp;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,6 +16,17 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorLoops implements ElementwiseKernels.FloatLoops {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
+    private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, S.vectorShape());
+    /**
+     * Even (odd) lanes of a vector, in both halves: with {@link #HIGH_HALF} two of them make the even (odd) lanes of
+     * two vectors laid end to end. (The two-vector {@code rearrange} measured slower than the scalar kernel on
+     * JDK 17: it wraps and validates its shuffle on every call.)
+     */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i % S.length());
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % S.length());
+    private static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(S, -1L << (S.length() / 2));
+    private static final IntVector EVEN_OFFSETS = IntVector.zero(IS).addIndex(2);
 
     @Override
     public boolean binary(BinaryOp op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
@@ -144,5 +160,52 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         for (; i < n; i++) {
             y[yo + i] += x[xo + i];
         }
+    }
+
+    /**
+     * Eight windows (a vector's width) at a time: the two input rows are split into their even and odd columns, and
+     * the scalar kernel's selection tree runs lane-wise (strictly greater wins, so ties keep the first). A row's
+     * last group overlaps the one before it instead of leaving a scalar tail.
+     */
+    @Override
+    public int maxPool2x2Row(float[] x, int r0, int w, float[] o, int oo, long[] ind, int at, int ow) {
+        int lanes = S.length();
+        if (ow < lanes) {
+            return 0;
+        }
+        int r1 = r0 + w;
+        for (int xo = 0; xo < ow; xo += lanes) {
+            if (xo > ow - lanes) {
+                xo = ow - lanes;
+            }
+            int c = 2 * xo;
+            FloatVector a0 = FloatVector.fromArray(S, x, r0 + c);
+            FloatVector a1 = FloatVector.fromArray(S, x, r0 + c + lanes);
+            FloatVector b0 = FloatVector.fromArray(S, x, r1 + c);
+            FloatVector b1 = FloatVector.fromArray(S, x, r1 + c + lanes);
+            FloatVector topLeft = a0.rearrange(EVEN).blend(a1.rearrange(EVEN), HIGH_HALF);
+            FloatVector topRight = a0.rearrange(ODD).blend(a1.rearrange(ODD), HIGH_HALF);
+            FloatVector bottomLeft = b0.rearrange(EVEN).blend(b1.rearrange(EVEN), HIGH_HALF);
+            FloatVector bottomRight = b0.rearrange(ODD).blend(b1.rearrange(ODD), HIGH_HALF);
+            FloatVector sum = topLeft.add(topRight).add(bottomLeft).add(bottomRight);
+            if (sum.compare(VectorOperators.NE, sum).anyTrue()) {
+                return xo; // a NaN (or infinities of both signs) in one of these windows: the scalar rule decides
+            }
+            VectorMask<Float> right0 = topRight.compare(VectorOperators.GT, topLeft);
+            VectorMask<Float> right1 = bottomRight.compare(VectorOperators.GT, bottomLeft);
+            FloatVector top = topLeft.blend(topRight, right0);
+            FloatVector bottom = bottomLeft.blend(bottomRight, right1);
+            VectorMask<Float> lower = bottom.compare(VectorOperators.GT, top);
+            top.blend(bottom, lower).intoArray(o, oo + xo);
+            if (ind != null) {
+                IntVector zero = IntVector.zero(IS);
+                IntVector inTop = zero.add(1, right0.cast(IS));
+                IntVector inBottom = zero.add(w).add(1, right1.cast(IS));
+                IntVector index = EVEN_OFFSETS.add(at + c).add(inTop.blend(inBottom, lower.cast(IS)));
+                index.convertShape(VectorOperators.I2L, LS, 0).reinterpretAsLongs().intoArray(ind, oo + xo);
+                index.convertShape(VectorOperators.I2L, LS, 1).reinterpretAsLongs().intoArray(ind, oo + xo + lanes / 2);
+            }
+        }
+        return ow;
     }
 }

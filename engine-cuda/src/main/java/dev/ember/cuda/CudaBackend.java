@@ -867,11 +867,14 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout) {
+    public void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout,
+                                  Pool2dParams p) {
         bind();
         CudaStorage gx = cuda(gradInput);
         String sfx = suffix(gx.dtype);
-        // gradInput arrives zeroed (allocateZeroed: one memset)
+        // gradInput arrives uninitialized: zero it (as avgPool2dBackward does), then scatter-add the gradients
+        launch("zero_" + sfx, inputLayout.numel(), inputLayout.shape(), (long) inputLayout.numel(),
+                at(gx, inputLayout.offset()));
         Pool2dParams unused = new Pool2dParams(1, 1, 1, 1, 0, 0, 1, 1, false, true);
         launch("maxpool_back_" + sfx, outLayout.numel(), outLayout.shape(),
                 poolGeo(inputLayout.shape(), outLayout.shape(), unused), at(cuda(gradOut), outLayout.offset()),
