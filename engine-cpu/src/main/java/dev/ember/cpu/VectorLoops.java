@@ -163,7 +163,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     /**
-     * Eight windows (a vector's width) at a time: the two input rows are split into their even and odd columns, and
+     * A vector's width of windows at a time (eight with AVX2): the two input rows are split into their even and odd columns, and
      * the scalar kernel's selection tree runs lane-wise (strictly greater wins, so ties keep the first). A row's
      * last group overlaps the one before it instead of leaving a scalar tail.
      */
