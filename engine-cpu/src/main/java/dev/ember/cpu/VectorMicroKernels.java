@@ -31,7 +31,7 @@ final class VectorMicroKernels extends MicroKernels {
         this(PACKED_BY_DEFAULT);
     }
 
-    /** The kernel with packed panels in {@link #packedTile}'s form or not (tests check both). */
+    /** The kernel with packed panels in the constant-step loop or not (tests check both). */
     VectorMicroKernels(boolean packedForm) {
         this.packedForm = packedForm;
     }
