@@ -144,9 +144,10 @@ final class ArithmeticOps {
     static Tensor binaryKernel(BinaryOp op, Tensor a, Tensor b, DType computeType, DType outType) {
         Device device = checkSameDevice(a, b);
         int[] shape = Shapes.broadcast(a.shape, b.shape);
-        boolean aHost = hostScalar(a, device);
-        if (aHost || hostScalar(b, device)) {
-            // a Java number and a device tensor: the number goes to the kernel as an argument, no device copy
+        // a Java number goes to the kernel as an argument: no device copy for a device tensor, and on the CPU no
+        // tensor made for it (a third of the autograd chain's time per op went to wrapping and broadcasting it)
+        boolean aHost = a.wrappedNumber;
+        if (aHost || b.wrappedNumber) {
             Tensor t = cast(aHost ? b : a, computeType);
             Tensor out = Creation.empty(shape, outType, device);
             out.backend.binaryScalar(op, t.storage(), expandedLayout(t, shape), scalarValue(aHost ? a : b, computeType), aHost,

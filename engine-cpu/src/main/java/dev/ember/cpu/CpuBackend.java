@@ -124,6 +124,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void binaryScalar(BinaryOp op, Storage a, Layout aLayout, Number scalar, boolean scalarFirst, Storage dst,
+                             Layout dstLayout) {
+        ElementwiseKernels.binaryScalar(op, cpu(a), aLayout, scalar, scalarFirst, cpu(dst), dstLayout);
+    }
+
+    @Override
     public void axpy(double alpha, Storage x, Layout xLayout, Storage y, Layout yLayout) {
         ElementwiseKernels.axpy(alpha, cpu(x), xLayout, cpu(y), yLayout);
     }
