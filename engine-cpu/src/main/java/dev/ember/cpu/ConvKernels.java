@@ -75,35 +75,50 @@ final class ConvKernels {
                 && p.padH() == 0 && p.padW() == 0;
     }
 
-    private static void im2col(float[] x, int xOff, Geom s, float[] col) {
-        Conv2dParams p = s.p;
-        if (dense(p)) {
-            // no bounds to test: plain row copies with the loop bounds in locals (half the time of the general loop)
-            int kh = s.kh;
-            int kw = s.kw;
-            int h = s.h;
-            int w = s.w;
-            int oh = s.oh;
-            int ow = s.ow;
-            int ohw = s.ohw;
-            for (int ci = 0; ci < s.cg; ci++) {
-                for (int ki = 0; ki < kh; ki++) {
-                    for (int kj = 0; kj < kw; kj++) {
-                        int base = ((ci * kh + ki) * kw + kj) * ohw;
-                        for (int y = 0; y < oh; y++) {
-                            int src = xOff + (ci * h + y + ki) * w + kj;
-                            int dst = base + y * ow;
+    /**
+     * The dense case (stride 1, no padding or dilation) of {@link #im2col} and {@link #col2im}: every (column-matrix
+     * row, output row) pair matches a run of {@code ow} floats of the image, with no bounds to test; im2col copies it
+     * into the columns, col2im adds the columns back into it. The loop bounds sit in locals (half the time of the
+     * general loop).
+     */
+    private static void denseRuns(float[] x, int xOff, Geom s, float[] col, boolean toColumns) {
+        int kh = s.kh;
+        int kw = s.kw;
+        int h = s.h;
+        int w = s.w;
+        int oh = s.oh;
+        int ow = s.ow;
+        int ohw = s.ohw;
+        for (int ci = 0; ci < s.cg; ci++) {
+            for (int ki = 0; ki < kh; ki++) {
+                for (int kj = 0; kj < kw; kj++) {
+                    int base = ((ci * kh + ki) * kw + kj) * ohw;
+                    for (int y = 0; y < oh; y++) {
+                        int img = xOff + (ci * h + y + ki) * w + kj;
+                        int cols = base + y * ow;
+                        if (toColumns) {
                             if (LOOPS != null) {
-                                LOOPS.copy(x, src, col, dst, ow);
+                                LOOPS.copy(x, img, col, cols, ow);
                             } else {
-                                for (int xx = 0; xx < ow; xx++) {
-                                    col[dst + xx] = x[src + xx];
-                                }
+                                System.arraycopy(x, img, col, cols, ow);
+                            }
+                        } else if (LOOPS != null) {
+                            LOOPS.addTo(col, cols, x, img, ow);
+                        } else {
+                            for (int xx = 0; xx < ow; xx++) {
+                                x[img + xx] += col[cols + xx];
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    private static void im2col(float[] x, int xOff, Geom s, float[] col) {
+        Conv2dParams p = s.p;
+        if (dense(p)) {
+            denseRuns(x, xOff, s, col, true);
             return;
         }
         int sw = p.strideW();
@@ -178,27 +193,7 @@ final class ConvKernels {
     private static void col2im(float[] col, Geom s, float[] x, int xOff) {
         Conv2dParams p = s.p;
         if (dense(p)) {
-            int kh = s.kh;
-            int kw = s.kw;
-            int h = s.h;
-            int w = s.w;
-            int oh = s.oh;
-            int ow = s.ow;
-            int ohw = s.ohw;
-            for (int ci = 0; ci < s.cg; ci++) {
-                for (int ki = 0; ki < kh; ki++) {
-                    for (int kj = 0; kj < kw; kj++) {
-                        int base = ((ci * kh + ki) * kw + kj) * ohw;
-                        for (int y = 0; y < oh; y++) {
-                            int dst = xOff + (ci * h + y + ki) * w + kj;
-                            int src = base + y * ow;
-                            for (int xx = 0; xx < ow; xx++) {
-                                x[dst + xx] += col[src + xx];
-                            }
-                        }
-                    }
-                }
-            }
+            denseRuns(x, xOff, s, col, false);
             return;
         }
         int sw = p.strideW();
