@@ -126,7 +126,9 @@ public final class CpuBackend implements Backend {
     @Override
     public void binaryScalar(BinaryOp op, Storage a, Layout aLayout, Number scalar, boolean scalarFirst, Storage dst,
                              Layout dstLayout) {
-        ElementwiseKernels.binaryScalar(op, cpu(a), aLayout, scalar, scalarFirst, cpu(dst), dstLayout);
+        if (!ElementwiseKernels.binaryScalar(op, cpu(a), aLayout, scalar, scalarFirst, cpu(dst), dstLayout)) {
+            Backend.super.binaryScalar(op, a, aLayout, scalar, scalarFirst, dst, dstLayout);
+        }
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.ember.cpu;
 
 import dev.ember.DType;
-import dev.ember.backend.Backend;
 import dev.ember.backend.BinaryOp;
 import dev.ember.backend.Layout;
 import dev.ember.backend.UnaryOp;
@@ -286,32 +285,26 @@ final class ElementwiseKernels {
     // ------------------------------------------------------------------ binary
 
     /**
-     * {@code a op scalar} (or {@code scalar op a}): contiguous float32 below the parallel grain runs one loop on the
-     * calling thread (a Java number in arithmetic, the autograd chain's every op); the rest broadcasts the scalar
-     * through {@link #binary}, which splits large tensors over the pool.
+     * {@code a op scalar} (or {@code scalar op a}) for contiguous float32 below the parallel grain: one loop on the
+     * calling thread (a Java number in arithmetic, the autograd chain's every op). Returns false for anything else,
+     * which the Backend's default broadcasts through {@link #binary}.
      */
-    static void binaryScalar(BinaryOp op, CpuStorage a, Layout la, Number scalar, boolean scalarFirst, CpuStorage dst,
-                             Layout ld) {
-        if (a.dtype == DType.FLOAT32 && dst.dtype == DType.FLOAT32 && !op.isPredicate()
-                && ld.numel() < 2 * StridedLoop.PARALLEL_GRAIN && la.isContiguous() && ld.isContiguous()) {
-            float[] s = {scalar.floatValue()};
-            float[] x = (float[]) a.array;
-            float[] o = (float[]) dst.array;
-            int n = ld.numel();
-            if (scalarFirst) {
-                binaryFloat(op, s, 0, 0, x, la.offset(), 1, o, ld.offset(), 1, n);
-            } else {
-                binaryFloat(op, x, la.offset(), 1, s, 0, 0, o, ld.offset(), 1, n);
-            }
-            return;
+    static boolean binaryScalar(BinaryOp op, CpuStorage a, Layout la, Number scalar, boolean scalarFirst,
+                                CpuStorage dst, Layout ld) {
+        if (a.dtype != DType.FLOAT32 || dst.dtype != DType.FLOAT32 || op.isPredicate()
+                || ld.numel() >= 2 * StridedLoop.PARALLEL_GRAIN || !la.isContiguous() || !ld.isContiguous()) {
+            return false;
         }
-        CpuStorage s = new CpuStorage(a.dtype, Backend.scalarArray(a.dtype, scalar));
-        Layout broadcast = new Layout(ld.shape(), new int[ld.rank()], 0);
+        float[] s = {scalar.floatValue()};
+        float[] x = (float[]) a.array;
+        float[] o = (float[]) dst.array;
+        int n = ld.numel();
         if (scalarFirst) {
-            binary(op, s, broadcast, a, la, dst, ld);
+            binaryFloat(op, s, 0, 0, x, la.offset(), 1, o, ld.offset(), 1, n);
         } else {
-            binary(op, a, la, s, broadcast, dst, ld);
+            binaryFloat(op, x, la.offset(), 1, s, 0, 0, o, ld.offset(), 1, n);
         }
+        return true;
     }
 
     static void binary(BinaryOp op, CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage dst, Layout ld) {
