@@ -875,9 +875,8 @@ public final class CudaBackend implements Backend {
         // gradInput arrives uninitialized: zero it (as avgPool2dBackward does), then scatter-add the gradients
         launch("zero_" + sfx, inputLayout.numel(), inputLayout.shape(), (long) inputLayout.numel(),
                 at(gx, inputLayout.offset()));
-        Pool2dParams unused = new Pool2dParams(1, 1, 1, 1, 0, 0, 1, 1, false, true);
         launch("maxpool_back_" + sfx, outLayout.numel(), outLayout.shape(),
-                poolGeo(inputLayout.shape(), outLayout.shape(), unused), at(cuda(gradOut), outLayout.offset()),
+                poolGeo(inputLayout.shape(), outLayout.shape(), p), at(cuda(gradOut), outLayout.offset()),
                 at(cuda(indices), outLayout.offset()), at(gx, inputLayout.offset()));
     }
 
