@@ -16,8 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Backends {
     private static final Map<String, Backend> BY_TYPE = new ConcurrentHashMap<>();
     private static final List<String> LOAD_ERRORS = new ArrayList<>();
-    /** The CPU backend, looked up on every tensor made: read here without the map's hashing. */
-    private static volatile Backend cpu;
 
     static {
         ServiceLoader<Backend> loader = ServiceLoader.load(Backend.class, Backends.class.getClassLoader());
@@ -28,9 +26,7 @@ public final class Backends {
                     break;
                 }
                 Backend b = it.next();
-                if (BY_TYPE.putIfAbsent(b.deviceType(), b) == null && "cpu".equals(b.deviceType())) {
-                    cpu = b;
-                }
+                BY_TYPE.putIfAbsent(b.deviceType(), b);
             } catch (ServiceConfigurationError | LinkageError e) {
                 LOAD_ERRORS.add(String.valueOf(e));
             }
@@ -51,7 +47,7 @@ public final class Backends {
      * @throws IllegalStateException when none is installed or it cannot run here, saying why
      */
     public static Backend forDevice(Device device) {
-        Backend b = device.isCpu() ? cpu : BY_TYPE.get(device.type());
+        Backend b = BY_TYPE.get(device.type());
         if (b == null) {
             throw new IllegalStateException("No backend for device type '" + device.type()
                     + "' is on the class path (add engine-" + device.type() + ")"
@@ -70,9 +66,6 @@ public final class Backends {
     /** Registers a backend programmatically (tests, embedders); replaces one of the same device type. */
     public static void register(Backend backend) {
         BY_TYPE.put(backend.deviceType(), backend);
-        if ("cpu".equals(backend.deviceType())) {
-            cpu = backend;
-        }
     }
 
     /** Errors met while loading providers, for diagnostics. */
