@@ -14,9 +14,11 @@ final class VectorMicroKernels extends MicroKernels {
     private static final int MR = 6;
     private static final int NR = 2 * L;
     /**
-     * Whether packed panels take the constant-step loop in {@link #fullTile} unless told. Which loop form C2 keeps in registers depends on
-     * the JDK: on one core here the bare tile ran at 94-99 GFLOP/s packed against 67-70 strided on JDK 17, and at 43
-     * against 66-79 on JDK 25 (three runs each). {@code -Dember.cpu.gemmKernel=packed|strided} overrides the choice.
+     * Whether packed panels take the constant-step loop in {@link #fullTile} unless told. Which loop form C2 keeps
+     * fast depends on the JDK: the whole GEMM at n = 1024 and 2048 (MatmulBenchmark with each
+     * {@code -Dember.cpu.gemmKernel}, two alternating runs, 2 cores) ran at 85-119 GFLOP/s with it against 68-89
+     * strided on JDK 17, and at 37-42 against 67-104 on JDK 25. {@code -Dember.cpu.gemmKernel=packed|strided}
+     * overrides the choice.
      */
     private static final boolean PACKED_BY_DEFAULT = switch (System.getProperty("ember.cpu.gemmKernel", "")) {
         case "packed" -> true;
