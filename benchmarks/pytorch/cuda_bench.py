@@ -43,7 +43,15 @@ def conv():
 conv_ms = time_ms(conv, 10)
 conv_flops = 3 * 2.0 * 32 * 64 * 56 * 56 * 64 * 9
 print(f"conv2d fwd+bwd N=32 64->64 56x56 k3 p1: {conv_ms:.3f} ms, {conv_flops / conv_ms / 1e9:.1f} TFLOP/s "
-      f"(cudnn.benchmark={torch.backends.cudnn.benchmark})")
+      f"(cudnn.benchmark={torch.backends.cudnn.benchmark}, cudnn.allow_tf32={torch.backends.cudnn.allow_tf32}, "
+      f"PyTorch's default)")
+# PyTorch lets cuDNN use TF32 tensor cores for convolutions by default; Ember computes in FP32. The same
+# workload with TF32 off is the like-for-like FP32 figure.
+torch.backends.cudnn.allow_tf32 = False
+conv_ms = time_ms(conv, 10)
+print(f"conv2d fwd+bwd N=32 64->64 56x56 k3 p1, cudnn.allow_tf32=False: {conv_ms:.3f} ms, "
+      f"{conv_flops / conv_ms / 1e9:.1f} TFLOP/s")
+torch.backends.cudnn.allow_tf32 = True
 px = torch.randn(64, 64, 56, 56, device=dev, requires_grad=True)
 pool_fwd = time_ms(lambda: torch.nn.functional.max_pool2d(px.detach(), 2), 20)
 def pool():

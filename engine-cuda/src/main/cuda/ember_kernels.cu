@@ -684,6 +684,144 @@ extern "C" __global__ void __launch_bounds__((BM / 8) * (BN / 8), MINB) sgemm_##
         const float* a, const float* b, float* c) { sgemmTile<BM, BN>(batch, A, B, C, a, b, c); }
 SGEMM(128, 128, 1) SGEMM(64, 128, 2) SGEMM(128, 64, 2) SGEMM(64, 64, 4)
 
+// Float32 GEMM for operands that allow 16-byte loads: each operand unit-stride along one dimension (AK: A along k,
+// i.e. row-major, else along m; BK_: B along k, i.e. column-major, else along n), that dimension's size, the other
+// stride, the batch stride and the offset multiples of 4 (CudaBackend checks; the storages' base pointers are
+// 256-byte aligned). Same 8x8 outputs per thread as sgemmTile, but BK = 16 (half the barriers per FMA), float4 global
+// loads (a quarter of the load instructions), rows of shared memory padded by 4 floats (transposed stores hit at most
+// two banks at once), float4 stores of C where C allows them, and at most 128 registers (two blocks per SM).
+template <int BM, int BN, bool AK, bool BKC>
+__device__ __forceinline__ void sgemmVecTile(const Mat& A, const Mat& B, const Mat& C, const float* __restrict__ a,
+                                             const float* __restrict__ b, float* __restrict__ c) {
+    constexpr int BK = 16;
+    constexpr int NT = (BM / 8) * (BN / 8);
+    constexpr int QA = BM * BK / 4 / NT;
+    constexpr int QB = BN * BK / 4 / NT;
+    static_assert(QA * NT * 4 == BM * BK && QB * NT * 4 == BN * BK, "tile and thread count must match");
+    __shared__ __align__(16) float As[2][BK][BM + 4];
+    __shared__ __align__(16) float Bs[2][BK][BN + 4];
+    const int tid = threadIdx.x;
+    const int tx = tid % (BN / 8), ty = tid / (BN / 8);
+    const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
+    const float* pa = a + A.off + (i64) blockIdx.z * A.sb;
+    const float* pb = b + B.off + (i64) blockIdx.z * B.sb;
+    const int M = A.rows, K = A.cols, N = B.cols;
+    const int lda = AK ? A.sr : A.sc;
+    const int ldb = BKC ? B.sc : B.sr;
+    const float4 zero = make_float4(0.f, 0.f, 0.f, 0.f);
+    float4 ra[QA], rb[QB];
+    auto load = [&](int k0) {
+#pragma unroll
+        for (int i = 0; i < QA; i++) {
+            int e = tid + i * NT;
+            if (AK) {
+                int gr = row0 + e / (BK / 4), gk = k0 + e % (BK / 4) * 4;
+                ra[i] = (gr < M && gk < K) ? *reinterpret_cast<const float4*>(pa + gr * lda + gk) : zero;
+            } else {
+                int gk = k0 + e / (BM / 4), gr = row0 + e % (BM / 4) * 4;
+                ra[i] = (gk < K && gr < M) ? *reinterpret_cast<const float4*>(pa + gk * lda + gr) : zero;
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < QB; i++) {
+            int e = tid + i * NT;
+            if (BKC) {
+                int gc = col0 + e / (BK / 4), gk = k0 + e % (BK / 4) * 4;
+                rb[i] = (gc < N && gk < K) ? *reinterpret_cast<const float4*>(pb + gc * ldb + gk) : zero;
+            } else {
+                int gk = k0 + e / (BN / 4), gc = col0 + e % (BN / 4) * 4;
+                rb[i] = (gk < K && gc < N) ? *reinterpret_cast<const float4*>(pb + gk * ldb + gc) : zero;
+            }
+        }
+    };
+    auto store = [&](int s) {
+#pragma unroll
+        for (int i = 0; i < QA; i++) {
+            int e = tid + i * NT;
+            if (AK) {
+                int r = e / (BK / 4), kq = e % (BK / 4) * 4;
+                As[s][kq][r] = ra[i].x;
+                As[s][kq + 1][r] = ra[i].y;
+                As[s][kq + 2][r] = ra[i].z;
+                As[s][kq + 3][r] = ra[i].w;
+            } else {
+                *reinterpret_cast<float4*>(&As[s][e / (BM / 4)][e % (BM / 4) * 4]) = ra[i];
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < QB; i++) {
+            int e = tid + i * NT;
+            if (BKC) {
+                int cc = e / (BK / 4), kq = e % (BK / 4) * 4;
+                Bs[s][kq][cc] = rb[i].x;
+                Bs[s][kq + 1][cc] = rb[i].y;
+                Bs[s][kq + 2][cc] = rb[i].z;
+                Bs[s][kq + 3][cc] = rb[i].w;
+            } else {
+                *reinterpret_cast<float4*>(&Bs[s][e / (BN / 4)][e % (BN / 4) * 4]) = rb[i];
+            }
+        }
+    };
+    float acc[8][8];
+#pragma unroll
+    for (int i = 0; i < 8; i++)
+#pragma unroll
+        for (int j = 0; j < 8; j++) acc[i][j] = 0.f;
+    load(0);
+    store(0);
+    __syncthreads();
+    const int tiles = (K + BK - 1) / BK;
+    for (int t = 0; t < tiles; t++) {
+        const int s = t & 1;
+        if (t + 1 < tiles) load((t + 1) * BK);
+#pragma unroll
+        for (int kk = 0; kk < BK; kk++) {
+            float4 a0 = *reinterpret_cast<const float4*>(&As[s][kk][ty * 4]);
+            float4 a1 = *reinterpret_cast<const float4*>(&As[s][kk][BM / 2 + ty * 4]);
+            float4 b0 = *reinterpret_cast<const float4*>(&Bs[s][kk][tx * 4]);
+            float4 b1 = *reinterpret_cast<const float4*>(&Bs[s][kk][BN / 2 + tx * 4]);
+            float av[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w};
+            float bv[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
+#pragma unroll
+            for (int i = 0; i < 8; i++)
+#pragma unroll
+                for (int j = 0; j < 8; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
+        }
+        if (t + 1 < tiles) store(s ^ 1);
+        __syncthreads();
+    }
+    float* pc = c + C.off + (i64) blockIdx.z * C.sb;
+    const bool vecC = C.sc == 1 && (C.sr & 3) == 0 && (C.off & 3) == 0 && (C.sb & 3) == 0 && (N & 3) == 0;
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        int r = row0 + (i < 4 ? ty * 4 + i : BM / 2 + ty * 4 + i - 4);
+        if (r >= M) continue;
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            int cc = col0 + h * (BN / 2) + tx * 4;
+            if (vecC) {
+                if (cc < N) {
+                    *reinterpret_cast<float4*>(pc + r * C.sr + cc) =
+                        make_float4(acc[i][h * 4], acc[i][h * 4 + 1], acc[i][h * 4 + 2], acc[i][h * 4 + 3]);
+                }
+            } else {
+#pragma unroll
+                for (int j = 0; j < 4; j++) {
+                    if (cc + j < N) pc[r * C.sr + (cc + j) * C.sc] = acc[i][h * 4 + j];
+                }
+            }
+        }
+    }
+}
+// entry points sgemmv_BMxBN_XY: X = k if A is unit-stride along k (row-major), m if along m; Y = k if B is unit-stride
+// along k (column-major), n if along n
+#define SGEMMV(BM, BN, MINB, X, Y, AK, BKC) \
+extern "C" __global__ void __launch_bounds__((BM / 8) * (BN / 8), MINB) sgemmv_##BM##x##BN##_##X##Y(int batch, Mat A, \
+        Mat B, Mat C, const float* a, const float* b, float* c) { sgemmVecTile<BM, BN, AK, BKC>(A, B, C, a, b, c); }
+#define SGEMMV4(BM, BN, MINB) SGEMMV(BM, BN, MINB, k, n, true, false) SGEMMV(BM, BN, MINB, m, n, false, false) \
+    SGEMMV(BM, BN, MINB, k, k, true, true) SGEMMV(BM, BN, MINB, m, k, false, true)
+SGEMMV4(128, 128, 2) SGEMMV4(64, 128, 3) SGEMMV4(128, 64, 3) SGEMMV4(64, 64, 4)
+
 // ------------------------------------------------------------------ convolution: im2col / col2im
 // x: [N, C, H, W] contiguous at offset xOff; col: [N, G, CKK, OHW] for samples n0..n0+nb-1 (col holds nb samples).
 struct ConvGeo { int n0, nb, C, H, W, G, Cg, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw; };

@@ -667,7 +667,7 @@ public final class CudaBackend implements Backend {
             int[] tile = forcedTile != null ? forcedTile : sgemmTile(m, n, batch, multiprocessors);
             int bm = tile[0];
             int bn = tile[1];
-            launchGrid("sgemm_" + bm + "x" + bn, (n + bn - 1) / bn, (m + bm - 1) / bm, batch, bm * bn / 64, 1,
+            launchGrid(sgemmKernel(bm, bn, aLayout, bLayout), (n + bn - 1) / bn, (m + bm - 1) / bm, batch, bm * bn / 64, 1,
                     new int[] {batch, m, k, n}, batch, ma, mb, mc, x.ptr, y.ptr, c.ptr);
             return;
         }
@@ -678,6 +678,38 @@ public final class CudaBackend implements Backend {
     private volatile int[] forcedTile;
 
     /**
+     * The float32 GEMM kernel for a tile and the operands' rank-3 layouts: {@code sgemmv_*}, which loads 16 bytes at a
+     * time, where each operand is unit-stride along one of its matrix dimensions and that dimension's size, the other
+     * stride, the batch stride (if batched) and the offset are multiples of 4 (storages start 256-byte aligned, so
+     * every float4 is aligned); otherwise the general {@code sgemm_*}, which takes any strides. The suffix names the
+     * unit-stride dimension of A ({@code k}: row-major, {@code m}) and of B ({@code k}: column-major, {@code n}).
+     */
+    static String sgemmKernel(int bm, int bn, Layout a, Layout b) {
+        char ak = vectorDim(a, 'k', 'm');
+        char bk = vectorDim(b, 'n', 'k');
+        String tile = bm + "x" + bn;
+        return ak == 0 || bk == 0 ? "sgemm_" + tile : "sgemmv_" + tile + "_" + ak + bk;
+    }
+
+    /**
+     * Which matrix dimension of a rank-3 [batch, rows, cols] layout allows float4 loads: {@code byCols} if it is
+     * unit-stride along its columns, {@code byRows} along its rows, 0 if neither qualifies.
+     */
+    private static char vectorDim(Layout l, char byCols, char byRows) {
+        boolean aligned = l.offset() % 4 == 0 && (l.size(0) == 1 || l.stride(0) % 4 == 0);
+        if (!aligned) {
+            return 0;
+        }
+        if (l.stride(2) == 1 && l.size(2) % 4 == 0 && l.stride(1) % 4 == 0) {
+            return byCols;
+        }
+        if (l.stride(1) == 1 && l.size(1) % 4 == 0 && l.stride(2) % 4 == 0) {
+            return byRows;
+        }
+        return 0;
+    }
+
+    /**
      * For tests and benchmarks: every float32 GEMM uses the tile {@code {bm, bn}} (one of 128x128, 64x128, 128x64,
      * 64x64), or, for null, the one {@link #sgemmTile} chooses.
      */
@@ -685,15 +717,19 @@ public final class CudaBackend implements Backend {
         forcedTile = tile;
     }
 
-    /** The float32 GEMM tiles, largest first, and the relative speed of a block of each once the SMs are busy. */
+    /**
+     * The float32 GEMM tiles, largest first, and the relative speed of each once the SMs are busy: the 16-byte-load
+     * kernels' rates on a 4096^3 product on an H100 (41.1, 34.5, 35.3 and 32.2 TFLOP/s; benchmarks/cuda/sgemm_variants.cu).
+     */
     private static final int[][] SGEMM_TILES = {{128, 128}, {128, 64}, {64, 128}, {64, 64}};
-    private static final double[] SGEMM_EFFICIENCY = {1.0, 0.85, 0.85, 0.7};
+    private static final double[] SGEMM_EFFICIENCY = {1.0, 0.84, 0.86, 0.78};
 
     /**
      * The tile of C one block computes for an m x n product (times batch): the one with the least estimated time,
      * counting the waves of blocks over the multiprocessors, the work of the tiles' padding, and the lower rate of
-     * small tiles. Large products get 128x128; 1024x1024 (64 such tiles for 132 SMs) gets 128x64 (measured on
-     * an H100: 15.4 TFLOP/s against 13.1 for 128x128 and 10.8 for 64x128).
+     * small tiles. Large products get 128x128; 1024x1024 (64 such tiles for 132 SMs) gets 64x128, and the 56x56
+     * convolution's forward and weight-gradient products (64 rows) 64x64: the fastest of the four tiles in the
+     * H100 sweep of benchmarks/cuda/sgemm_variants.cu (26.3, 28.6 and 16.4 TFLOP/s).
      */
     static int[] sgemmTile(int m, int n, int batch, int sms) {
         int[] best = SGEMM_TILES[0];

@@ -324,8 +324,36 @@ class CudaParityTest {
         } finally {
             backend.forceSgemmTile(null);
         }
-        assertArrayEquals(new int[] {128, 128}, CudaBackend.sgemmTile(4096, 4096, 1, 132));
-        assertArrayEquals(new int[] {128, 64}, CudaBackend.sgemmTile(1024, 1024, 1, 132));
+    }
+
+    @Test
+    void everyFloat32GemmLayoutWithSixteenByteLoadsAgreesWithTheCpu() {
+        // sizes that are multiples of 4 (so the float4 kernels run) but of no tile, so every edge is exercised
+        Tensor a = r(132, 516);
+        Tensor at = r(516, 132);
+        Tensor b = r(516, 260);
+        Tensor bt = r(260, 516);
+        Tensor ba = r(3, 132, 516);
+        Tensor bb = r(3, 516, 260);
+        Tensor wide = r(132, 517);
+        try {
+            for (int[] tile : new int[][] {{128, 128}, {64, 128}, {128, 64}, {64, 64}}) {
+                backend.forceSgemmTile(tile);
+                String name = tile[0] + "x" + tile[1];
+                assertClose(name + " A row-major, B row-major", a.mm(b), a.to(GPU).mm(b.to(GPU)).cpu());
+                assertClose(name + " A column-major, B row-major", at.t().mm(b), at.to(GPU).t().mm(b.to(GPU)).cpu());
+                assertClose(name + " A row-major, B column-major", a.mm(bt.t()), a.to(GPU).mm(bt.to(GPU).t()).cpu());
+                assertClose(name + " A column-major, B column-major", at.t().mm(bt.t()),
+                        at.to(GPU).t().mm(bt.to(GPU).t()).cpu());
+                assertClose(name + " batched", ba.bmm(bb), ba.to(GPU).bmm(bb.to(GPU)).cpu());
+                assertClose(name + " batch with a shared operand", ba.matmul(b), ba.to(GPU).matmul(b.to(GPU)).cpu());
+                // offset 1: not 16-byte aligned, so the general kernel
+                Tensor narrowed = wide.narrow(1, 1, 516);
+                assertClose(name + " misaligned view", narrowed.mm(b), wide.to(GPU).narrow(1, 1, 516).mm(b.to(GPU)).cpu());
+            }
+        } finally {
+            backend.forceSgemmTile(null);
+        }
     }
 
     @Test
