@@ -1,7 +1,8 @@
 // Checks and times Ember's float32 GEMM kernels (engine-cuda/src/main/cuda/ember_kernels.cu, included as is) on the
 // shapes the benchmarks use: every tile of the general kernel (sgemm_*) and of the 16-byte-load kernel (sgemmv_*),
 // each result against a float64 reference on the GPU (relative Frobenius error; outputs poisoned with NaN first),
-// each timing the median of CUDA-event-timed runs after a warm-up.
+// each timing the median of CUDA-event-timed runs after a warm-up (split-K runs time the GEMM alone, not the sum of
+// the parts).
 //   nvcc -O3 -std=c++17 -arch=sm_90 -o sgemm_variants benchmarks/cuda/sgemm_variants.cu && ./sgemm_variants
 #include "../../engine-cuda/src/main/cuda/ember_kernels.cu"
 #include <cstdio>
@@ -43,7 +44,17 @@ __global__ void fillNaN(float* p, i64 n) {
     for (i64 i = blockIdx.x * (i64) blockDim.x + threadIdx.x; i < n; i += (i64) gridDim.x * blockDim.x) p[i] = __int_as_float(0x7fc00000);
 }
 
-typedef void (*Kern)(int, Mat, Mat, Mat, const float*, const float*, float*);
+typedef void (*Kern)(int, int, Mat, Mat, Mat, const float*, const float*, float*);
+
+// sums the splits parts of each sample: parts [batch * splits, rows, cols] contiguous -> c [batch, rows, cols]
+__global__ void sumParts(int batch, int splits, i64 mat, const float* parts, float* c) {
+    for (i64 i = blockIdx.x * (i64) blockDim.x + threadIdx.x; i < batch * mat; i += (i64) gridDim.x * blockDim.x) {
+        i64 z = i / mat, e = i - z * mat;
+        float s = 0;
+        for (int j = 0; j < splits; j++) s += parts[(z * splits + j) * mat + e];
+        c[i] = s;
+    }
+}
 struct Variant { const char* name; Kern k; int bm, bn; bool vec; int ak, bkc; };
 
 static bool vecOk(const Mat& A, const Mat& B, int batch, int& ak, int& bkc) {
@@ -64,7 +75,7 @@ int main(int argc, char** argv) {
         {"sgemmv_" #BM "x" #BN "_kk", sgemmv_##BM##x##BN##_kk, BM, BN, true, 1, 1}, \
         {"sgemmv_" #BM "x" #BN "_mk", sgemmv_##BM##x##BN##_mk, BM, BN, true, 0, 1}
         V4(128, 128), V4(64, 128), V4(128, 64), V4(64, 64)};
-    struct Shape { const char* name; int batch; Mat A, B, C; };
+    struct Shape { const char* name; int batch; Mat A, B, C; int splits; };
     // Mat {rows, cols, sb, sr, sc, off}
     std::vector<Shape> shapes = {
         {"4096^3 NN", 1, {4096, 4096, 0, 4096, 1, 0}, {4096, 4096, 0, 4096, 1, 0}, {4096, 4096, 0, 4096, 1, 0}},
@@ -83,6 +94,13 @@ int main(int argc, char** argv) {
         {"edges 3x[332x516]@[516x260]", 3, {332, 516, 332 * 516, 516, 1, 4}, {516, 260, 516 * 260, 1, 516, 0}, {332, 260, 332 * 260, 260, 1, 0}},
     };
     int reps = argc > 1 ? atoi(argv[1]) : 20;
+    for (auto& sh : shapes) sh.splits = 1;
+    // the weight gradient again with its depth (output pixels) split, as CudaBackend.conv2dBackwardWeight does
+    for (int sp : {2, 4, 8}) {
+        Shape w = shapes[7];
+        w.splits = sp;
+        shapes.push_back(w);
+    }
     cudaEvent_t e0, e1; CK(cudaEventCreate(&e0)); CK(cudaEventCreate(&e1));
     for (auto& sh : shapes) {
         int batch = sh.batch;
@@ -97,21 +115,31 @@ int main(int argc, char** argv) {
         double flop = 2.0 * batch * sh.A.rows * sh.A.cols * sh.B.cols;
         int ak = -1, bkc = -1;
         bool vec = vecOk(sh.A, sh.B, batch, ak, bkc);
-        printf("%s:\n", sh.name);
+        int splits = sh.splits;
+        int kPer = splits == 1 ? sh.A.cols : ((sh.A.cols + splits - 1) / splits + 15) / 16 * 16;
+        // with splits, the kernel writes batch * splits contiguous part matrices to `parts`, summed into c to check
+        Mat P = {sh.C.rows, sh.C.cols, sh.C.rows * sh.C.cols, sh.C.cols, 1, 0};
+        float* parts = nullptr;
+        if (splits > 1) CK(cudaMalloc(&parts, (i64) batch * splits * sh.C.rows * sh.C.cols * 4));
+        printf("%s%s:\n", sh.name, splits > 1 ? (" split-K " + std::to_string(splits)).c_str() : "");
         for (auto& v : vs) {
             if (v.vec && (!vec || v.ak != ak || v.bkc != bkc)) continue;
-            dim3 grid((sh.C.cols + v.bn - 1) / v.bn, (sh.C.rows + v.bm - 1) / v.bm, batch);
+            dim3 grid((sh.C.cols + v.bn - 1) / v.bn, (sh.C.rows + v.bm - 1) / v.bm, batch * splits);
             int threads = v.bm * v.bn / 64;
+            Mat Cw = splits > 1 ? P : sh.C;
+            float* cw = splits > 1 ? parts : c;
             fillNaN<<<1024, 256>>>(c, nc);
+            if (splits > 1) fillNaN<<<1024, 256>>>(parts, (i64) batch * splits * sh.C.rows * sh.C.cols);
             CK(cudaMemset(err, 0, 24));
-            v.k<<<grid, threads>>>(batch, sh.A, sh.B, sh.C, a, b, c);
+            v.k<<<grid, threads>>>(splits, kPer, sh.A, sh.B, Cw, a, b, cw);
             CK(cudaGetLastError());
+            if (splits > 1) sumParts<<<1024, 256>>>(batch, splits, (i64) sh.C.rows * sh.C.cols, parts, c);
             relErr<<<dim3((sh.C.cols + 127) / 128, sh.C.rows, batch), 128>>>(batch, sh.C, c, ref, err);
             double h[3]; CK(cudaMemcpy(h, err, 24, cudaMemcpyDeviceToHost));
             std::vector<float> ms;
-            for (int r = 0; r < 3; r++) v.k<<<grid, threads>>>(batch, sh.A, sh.B, sh.C, a, b, c);
+            for (int r = 0; r < 3; r++) v.k<<<grid, threads>>>(splits, kPer, sh.A, sh.B, Cw, a, b, cw);
             for (int r = 0; r < reps; r++) {
-                CK(cudaEventRecord(e0)); v.k<<<grid, threads>>>(batch, sh.A, sh.B, sh.C, a, b, c); CK(cudaEventRecord(e1));
+                CK(cudaEventRecord(e0)); v.k<<<grid, threads>>>(splits, kPer, sh.A, sh.B, Cw, a, b, cw); CK(cudaEventRecord(e1));
                 CK(cudaEventSynchronize(e1)); float t; CK(cudaEventElapsedTime(&t, e0, e1)); ms.push_back(t);
             }
             CK(cudaGetLastError());
@@ -121,6 +149,7 @@ int main(int argc, char** argv) {
                    std::sqrt(h[0] / h[1]), h[2] > 0 ? "  NON-FINITE OUTPUTS" : "", ms.front(), ms.back());
         }
         CK(cudaFree(a)); CK(cudaFree(b)); CK(cudaFree(c)); CK(cudaFree(ref)); CK(cudaFree(err));
+        if (parts) CK(cudaFree(parts));
     }
     return 0;
 }

@@ -575,13 +575,22 @@ __device__ void gemmK(int batch, Mat A, Mat B, Mat C, const T* a, const T* b, T*
 extern "C" __global__ void gemm_f32(int batch, Mat A, Mat B, Mat C, const float* a, const float* b, float* c) { gemmK(batch, A, B, C, a, b, c); }
 extern "C" __global__ void gemm_f64(int batch, Mat A, Mat B, Mat C, const double* a, const double* b, double* c) { gemmK(batch, A, B, C, a, b, c); }
 
+// Split-K for the float32 GEMMs: grid z runs over batch x splits; block z multiplies sample z / splits over depths
+// [part * kPer, part * kPer + kPer) and writes C's matrix z (the caller sums the splits). splits = 1, kPer = K: plain.
+#define SPLIT_K_BASES \
+    const int sample = blockIdx.z / splits, part = blockIdx.z - sample * splits; \
+    const int kBase = part * kPer; \
+    const float* pa = a + A.off + (i64) sample * A.sb + (i64) kBase * A.sc; \
+    const float* pb = b + B.off + (i64) sample * B.sb + (i64) kBase * B.sr; \
+    const int K = min(A.cols - kBase, kPer);
+
 // Float32 GEMM with BMxBN tiles of C per block, 8x8 outputs per thread (two 4x4 quadrants, so shared-memory reads
 // are 16 bytes wide and a warp's reads broadcast), BK = 8, two shared-memory stages with the next tile's global loads
 // held in registers while the current tile is multiplied: one barrier per k-tile. Global loads walk each operand's
 // unit-stride dimension (any strides work; unit strides coalesce). Instantiated for 128x128, 64x128, 128x64, 64x64;
 // CudaBackend picks the tile by the number of blocks the problem fills.
 template <int BM, int BN>
-__device__ __forceinline__ void sgemmTile(int batch, const Mat& A, const Mat& B, const Mat& C, const float* a,
+__device__ __forceinline__ void sgemmTile(int splits, int kPer, const Mat& A, const Mat& B, const Mat& C, const float* a,
                                           const float* b, float* c) {
     constexpr int BK = 8;
     constexpr int NT = (BM / 8) * (BN / 8);
@@ -592,9 +601,7 @@ __device__ __forceinline__ void sgemmTile(int batch, const Mat& A, const Mat& B,
     const int tid = threadIdx.x;
     const int tx = tid % (BN / 8), ty = tid / (BN / 8);
     const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
-    const float* pa = a + A.off + (i64) blockIdx.z * A.sb;
-    const float* pb = b + B.off + (i64) blockIdx.z * B.sb;
-    const int K = A.cols;
+    SPLIT_K_BASES
     const bool aColMajor = A.sr == 1 && A.sc != 1;
     const bool bColMajor = B.sr == 1 && B.sc != 1;
     // the tile element that this thread's i-th load of A (row r, depth kk) and of B (depth kb, column cc) carries
@@ -680,19 +687,20 @@ __device__ __forceinline__ void sgemmTile(int batch, const Mat& A, const Mat& B,
     }
 }
 #define SGEMM(BM, BN, MINB) \
-extern "C" __global__ void __launch_bounds__((BM / 8) * (BN / 8), MINB) sgemm_##BM##x##BN(int batch, Mat A, Mat B, Mat C, \
-        const float* a, const float* b, float* c) { sgemmTile<BM, BN>(batch, A, B, C, a, b, c); }
+extern "C" __global__ void __launch_bounds__((BM / 8) * (BN / 8), MINB) sgemm_##BM##x##BN(int splits, int kPer, Mat A, \
+        Mat B, Mat C, const float* a, const float* b, float* c) { sgemmTile<BM, BN>(splits, kPer, A, B, C, a, b, c); }
 SGEMM(128, 128, 1) SGEMM(64, 128, 2) SGEMM(128, 64, 2) SGEMM(64, 64, 4)
 
 // Float32 GEMM for operands that allow 16-byte loads: each operand unit-stride along one dimension (AK: A along k,
 // i.e. row-major, else along m; BK_: B along k, i.e. column-major, else along n), that dimension's size, the other
-// stride, the batch stride and the offset multiples of 4 (CudaBackend checks; the storages' base pointers are
+// stride, the batch stride, the offset and (split-K) kPer multiples of 4 (CudaBackend checks; the storages' base pointers are
 // 256-byte aligned). Same 8x8 outputs per thread as sgemmTile, but BK = 16 (half the barriers per FMA), float4 global
 // loads (a quarter of the load instructions), rows of shared memory padded by 4 floats (transposed stores hit at most
 // two banks at once), float4 stores of C where C allows them, and at most 128 registers (two blocks per SM).
 template <int BM, int BN, bool AK, bool BKC>
-__device__ __forceinline__ void sgemmVecTile(const Mat& A, const Mat& B, const Mat& C, const float* __restrict__ a,
-                                             const float* __restrict__ b, float* __restrict__ c) {
+__device__ __forceinline__ void sgemmVecTile(int splits, int kPer, const Mat& A, const Mat& B, const Mat& C,
+                                             const float* __restrict__ a, const float* __restrict__ b,
+                                             float* __restrict__ c) {
     constexpr int BK = 16;
     constexpr int NT = (BM / 8) * (BN / 8);
     constexpr int QA = BM * BK / 4 / NT;
@@ -703,9 +711,8 @@ __device__ __forceinline__ void sgemmVecTile(const Mat& A, const Mat& B, const M
     const int tid = threadIdx.x;
     const int tx = tid % (BN / 8), ty = tid / (BN / 8);
     const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
-    const float* pa = a + A.off + (i64) blockIdx.z * A.sb;
-    const float* pb = b + B.off + (i64) blockIdx.z * B.sb;
-    const int M = A.rows, K = A.cols, N = B.cols;
+    SPLIT_K_BASES
+    const int M = A.rows, N = B.cols;
     const int lda = AK ? A.sr : A.sc;
     const int ldb = BKC ? B.sc : B.sr;
     const float4 zero = make_float4(0.f, 0.f, 0.f, 0.f);
@@ -816,8 +823,9 @@ __device__ __forceinline__ void sgemmVecTile(const Mat& A, const Mat& B, const M
 // entry points sgemmv_BMxBN_XY: X = k if A is unit-stride along k (row-major), m if along m; Y = k if B is unit-stride
 // along k (column-major), n if along n
 #define SGEMMV(BM, BN, MINB, X, Y, AK, BKC) \
-extern "C" __global__ void __launch_bounds__((BM / 8) * (BN / 8), MINB) sgemmv_##BM##x##BN##_##X##Y(int batch, Mat A, \
-        Mat B, Mat C, const float* a, const float* b, float* c) { sgemmVecTile<BM, BN, AK, BKC>(A, B, C, a, b, c); }
+extern "C" __global__ void __launch_bounds__((BM / 8) * (BN / 8), MINB) sgemmv_##BM##x##BN##_##X##Y(int splits, \
+        int kPer, Mat A, Mat B, Mat C, const float* a, const float* b, float* c) { \
+    sgemmVecTile<BM, BN, AK, BKC>(splits, kPer, A, B, C, a, b, c); }
 #define SGEMMV4(BM, BN, MINB) SGEMMV(BM, BN, MINB, k, n, true, false) SGEMMV(BM, BN, MINB, m, n, false, false) \
     SGEMMV(BM, BN, MINB, k, k, true, true) SGEMMV(BM, BN, MINB, m, k, false, true)
 SGEMMV4(128, 128, 2) SGEMMV4(64, 128, 3) SGEMMV4(128, 64, 3) SGEMMV4(64, 64, 4)

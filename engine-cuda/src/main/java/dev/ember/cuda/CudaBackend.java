@@ -660,19 +660,42 @@ public final class CudaBackend implements Backend {
         if (cublas != null && !cublasDisabled && cublas.gemm(x, aLayout, y, bLayout, c, dstLayout)) {
             return;
         }
-        int[] ma = {m, k, aLayout.stride(0), aLayout.stride(1), aLayout.stride(2), aLayout.offset()};
-        int[] mb = {k, n, bLayout.stride(0), bLayout.stride(1), bLayout.stride(2), bLayout.offset()};
-        int[] mc = {m, n, dstLayout.stride(0), dstLayout.stride(1), dstLayout.stride(2), dstLayout.offset()};
         if (x.dtype == DType.FLOAT32) {
-            int[] tile = forcedTile != null ? forcedTile : sgemmTile(m, n, batch, multiprocessors);
-            int bm = tile[0];
-            int bn = tile[1];
-            launchGrid(sgemmKernel(bm, bn, aLayout, bLayout), (n + bn - 1) / bn, (m + bm - 1) / bm, batch, bm * bn / 64, 1,
-                    new int[] {batch, m, k, n}, batch, ma, mb, mc, x.ptr, y.ptr, c.ptr);
+            sgemm(x, aLayout, y, bLayout, c, dstLayout, 1);
             return;
         }
         launchGrid("gemm_" + suffix(x.dtype), (n + 63) / 64, (m + 63) / 64, batch, 16, 16,
-                new int[] {batch, m, k, n}, batch, ma, mb, mc, x.ptr, y.ptr, c.ptr);
+                new int[] {batch, m, k, n}, batch, mat(aLayout), mat(bLayout), mat(dstLayout), x.ptr, y.ptr, c.ptr);
+    }
+
+    /** The struct Mat of a rank-3 [batch, rows, cols] layout. */
+    private static int[] mat(Layout l) {
+        return new int[] {l.size(1), l.size(2), l.stride(0), l.stride(1), l.stride(2), l.offset()};
+    }
+
+    /**
+     * Float32 C = A @ B over rank-3 layouts (k > 0), with the depth split into {@code splits} parts of
+     * {@link #splitDepth} each: C's layout then holds batch * splits matrices, sample i's part j at index
+     * i * splits + j, which the caller sums (split-K: more blocks for products with few outputs and a long depth).
+     */
+    private void sgemm(CudaStorage x, Layout aLayout, CudaStorage y, Layout bLayout, CudaStorage c, Layout cLayout,
+                       int splits) {
+        int batch = aLayout.size(0);
+        int m = aLayout.size(1);
+        int k = aLayout.size(2);
+        int n = bLayout.size(2);
+        int kPer = splitDepth(k, splits);
+        int[] tile = forcedTile != null ? forcedTile : sgemmTile(m, n, batch * splits, multiprocessors);
+        int bm = tile[0];
+        int bn = tile[1];
+        launchGrid(sgemmKernel(bm, bn, aLayout, bLayout), (n + bn - 1) / bn, (m + bm - 1) / bm, batch * splits,
+                bm * bn / 64, 1, new int[] {batch, m, k, n, splits}, splits, kPer, mat(aLayout), mat(bLayout),
+                mat(cLayout), x.ptr, y.ptr, c.ptr);
+    }
+
+    /** The depth each of {@code splits} parts of a k-deep product takes: k itself, or a multiple of 16. */
+    static int splitDepth(int k, int splits) {
+        return splits == 1 ? k : ((k + splits - 1) / splits + 15) / 16 * 16;
     }
 
     private volatile int[] forcedTile;
@@ -868,21 +891,57 @@ public final class CudaBackend implements Backend {
         CudaStorage x = cuda(input);
         ConvDims d = new ConvDims(inputLayout, gradWeightLayout, gradOutLayout, p, x.dtype);
         int wSize = d.o * d.ckk;
+        boolean f32 = x.dtype == DType.FLOAT32;
+        int splits = f32 ? weightGradSplits(d) : 1;
         try (CudaStorage col = (CudaStorage) allocate(x.dtype, d.colElements(), 0);
-             CudaStorage perSample = (CudaStorage) allocate(x.dtype, (long) d.n * wSize, 0)) {
+             CudaStorage partial = (CudaStorage) allocate(x.dtype, (long) d.n * splits * wSize, 0)) {
             for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
                 int nb = Math.min(d.chunk, d.n - n0);
                 launch("im2col_" + suffix(x.dtype), nb * d.groups * d.ckk * d.ohw, d.in, d.geo(n0, nb),
                         at(x, inputLayout.offset()), col.ptr);
                 for (int gi = 0; gi < d.groups; gi++) {
-                    // per-sample weight gradients [nb, og, ckk], summed over the samples below
-                    matmul(gradOut, d.output(gradOutLayout.offset(), n0, nb, gi), col, d.col(nb, gi, true), perSample,
-                            new Layout(new int[] {nb, d.og, d.ckk}, new int[] {wSize, d.ckk, 1}, (n0 * d.o + gi * d.og) * d.ckk));
+                    // weight gradients [og, ckk] of each sample (and each part of its output pixels), summed below
+                    Layout gy = d.output(gradOutLayout.offset(), n0, nb, gi);
+                    Layout parts = new Layout(new int[] {nb * splits, d.og, d.ckk}, new int[] {wSize, d.ckk, 1},
+                            (n0 * splits * d.o + gi * d.og) * d.ckk);
+                    if (f32) {
+                        sgemm(cuda(gradOut), gy, col, d.col(nb, gi, true), partial, parts, splits);
+                    } else {
+                        matmul(gradOut, gy, col, d.col(nb, gi, true), partial, parts);
+                    }
                 }
             }
-            reduce(ReduceOp.SUM, perSample, Layout.contiguous(d.n, wSize), gradWeight,
+            reduce(ReduceOp.SUM, partial, Layout.contiguous(d.n * splits, wSize), gradWeight,
                     new Layout(new int[] {1, wSize}, new int[] {wSize, 1}, gradWeightLayout.offset()));
         }
+    }
+
+    private volatile int forcedSplits;
+
+    /** For tests: the weight gradient's float32 GEMMs split each sample's output pixels in this many parts (0: choose). */
+    void forceWeightGradSplits(int splits) {
+        forcedSplits = splits;
+    }
+
+    /**
+     * Into how many parts the weight gradient splits each sample's output pixels (the GEMM's depth): per sample it is
+     * an og x ckk product, too few blocks to fill the GPU when og and ckk are small (the 56x56 layer: 9 tiles of 64x64
+     * a sample, 288 for 32 samples, two warps each), so parts of at least 128 pixels go to blocks of their own until
+     * there are sixteen blocks per multiprocessor. Each part costs a matrix of partial sums more to add up. On an H100
+     * (benchmarks/cuda/sgemm_variants.cu) that layer's per-sample products took 0.439 ms unsplit, 0.445 in 2 parts,
+     * 0.339 in 4 and 0.290 in 8 (64x64 tiles).
+     */
+    private int weightGradSplits(ConvDims d) {
+        if (forcedSplits > 0) {
+            return Math.max(1, Math.min(forcedSplits, (d.ohw + 15) / 16));
+        }
+        int[] tile = sgemmTile(d.og, d.ckk, d.chunk, multiprocessors);
+        long blocks = (long) ((d.og + tile[0] - 1) / tile[0]) * ((d.ckk + tile[1] - 1) / tile[1]) * d.chunk * d.groups;
+        int splits = 1;
+        while (blocks * splits < 16L * multiprocessors && d.ohw / (splits * 2) >= 128) {
+            splits *= 2;
+        }
+        return splits;
     }
 
     /** The struct PoolGeo. */

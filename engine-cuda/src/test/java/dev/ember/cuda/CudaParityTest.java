@@ -212,6 +212,26 @@ class CudaParityTest {
         return t;
     }
 
+    @Test
+    void weightGradientsSplitOverOutputPixelsAgreeWithTheCpu() {
+        // 3x3 pad 1 on 20x20: 400 output pixels a sample, split into up to 25 parts of 16; channels 8 -> 12 give a
+        // 72-deep im2col (the 16-byte kernels) and 3 -> 5 a 27-deep one (the general kernels); groups 2 too
+        Tensor[][] cases = {{r(3, 8, 20, 20), r(12, 8, 3, 3)}, {r(2, 3, 20, 20), r(5, 3, 3, 3)}, {r(2, 4, 20, 20), r(6, 2, 3, 3)}};
+        try {
+            for (int splits : new int[] {1, 2, 3, 7, 25}) {
+                backend.forceWeightGradSplits(splits);
+                for (Tensor[] c : cases) {
+                    int groups = c[0].shape()[1] / c[1].shape()[1];
+                    parity("conv2d weight gradient in " + splits + " parts, " + c[0].shape()[1] + " -> " + c[1].shape()[0]
+                            + " channels, groups " + groups, x -> Tensor.conv2d(x[0], x[1], null, new int[] {1},
+                            new int[] {1}, new int[] {1}, groups), c[0], c[1]);
+                }
+            }
+        } finally {
+            backend.forceWeightGradSplits(0);
+        }
+    }
+
     /** Note 000's LeNet, as trained by TrainLeNet (conv1 padded by 2 for 28x28 input). */
     private static final class LeNet extends dev.ember.nn.Module {
         final dev.ember.nn.Conv2d conv1 = registerModule("conv1", new dev.ember.nn.Conv2d(1, 6, new int[] {5, 5},
