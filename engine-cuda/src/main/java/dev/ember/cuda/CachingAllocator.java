@@ -5,22 +5,34 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.JCudaDriver;
 
 import java.util.ArrayDeque;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.TreeMap;
 
 /**
- * A caching device allocator, as PyTorch's: freed blocks go to per-size free lists and are reused by
- * later allocations of the same rounded size, so a training loop reaches a steady state without
- * cuMemAlloc/cuMemFree calls. Blocks are reused in stream order (one stream per device), so a block
- * freed while a kernel still reads it is only handed to work queued after that kernel.
+ * A caching device allocator, as PyTorch's: device memory comes from the driver in segments, blocks carved from them
+ * go back to per-size free lists when their tensors are freed and are reused by later allocations of the same rounded
+ * size, so a training loop reaches a steady state without cuMemAlloc/cuMemFree calls. Small requests (under 1 MiB)
+ * are carved from 2 MiB segments and medium ones (under 10 MiB) from 20 MiB segments, so that a cache miss (a size
+ * not seen yet, or tensors dropped without close() whose Cleaners have not run) costs a cuMemAlloc only once per
+ * segment: on an H100 a cuMemAlloc took tens of microseconds, longer than the kernel launch it precedes. Larger
+ * requests get a segment of their own. Blocks are reused in stream order (one stream per device), so a block freed
+ * while a kernel still reads it is only handed to work queued after that kernel.
  */
 final class CachingAllocator {
     /** Requests round up to this granularity below 1 MiB ... */
     private static final long SMALL = 512;
     /** ... and to 2 MiB pages above it. */
     private static final long LARGE = 2L << 20;
+    /** Blocks under 1 MiB are carved from segments of this size ... */
+    private static final long SMALL_SEGMENT = 2L << 20;
+    /** ... blocks under MEDIUM_LIMIT from segments of this size, and larger ones get a segment each. */
+    private static final long MEDIUM_SEGMENT = 20L << 20;
+    private static final long MEDIUM_LIMIT = 10L << 20;
 
-    /** Where blocks come from: the driver, or a fake in tests of the policy. */
+    /** Where segments come from: the driver, or a fake in tests of the policy. */
     interface DeviceMemory {
         /** A new block of {@code bytes}, or null when the device is out of memory. */
         CUdeviceptr alloc(long bytes);
@@ -47,9 +59,43 @@ final class CachingAllocator {
         }
     };
 
-    private final TreeMap<Long, ArrayDeque<CUdeviceptr>> free = new TreeMap<>();
+    /** One cuMemAlloc: carved into blocks from its start. */
+    private static final class Segment {
+        final CUdeviceptr base;
+        final long size;
+        long carved;
+        /** Blocks of this segment held by tensors: at 0, every carved block is in a free list. */
+        int outstanding;
+        boolean freed;
+
+        Segment(CUdeviceptr base, long size) {
+            this.base = base;
+            this.size = size;
+        }
+    }
+
+    private static final class Block {
+        final CUdeviceptr ptr;
+        final long size;
+        final Segment segment;
+
+        Block(CUdeviceptr ptr, long size, Segment segment) {
+            this.ptr = ptr;
+            this.size = size;
+            this.segment = segment;
+        }
+    }
+
+    private final TreeMap<Long, ArrayDeque<Block>> free = new TreeMap<>();
+    /** Blocks held by tensors, by the pointer handed out (the same object comes back to {@link #release}). */
+    private final IdentityHashMap<CUdeviceptr, Block> held = new IdentityHashMap<>();
+    private final List<Segment> segments = new ArrayList<>();
+    /** The segments blocks are being carved from, small and medium. */
+    private Segment smallOpen;
+    private Segment mediumOpen;
     private long inUse;
-    private long cached;
+    /** Bytes of all segments: in use plus cached. */
+    private long reserved;
     private long peakInUse;
     private long deviceAllocs;
     private final Runnable synchronize;
@@ -97,7 +143,6 @@ final class CachingAllocator {
     /** A block of at least {@code bytes}; its rounded size is {@link #round(long)}. */
     CUdeviceptr allocate(long bytes) {
         long size = round(bytes);
-        boolean overSoftLimit;
         boolean collect;
         long cacheFreed = 0;
         synchronized (this) {
@@ -105,10 +150,9 @@ final class CachingAllocator {
             if (p != null) {
                 return p;
             }
-            overSoftLimit = inUse + cached + size > softLimit;
-            collect = overSoftLimit || inUse - lowWater > Math.max(growthFloor, lowWater);
+            collect = reserved + size > softLimit || inUse - lowWater > Math.max(growthFloor, lowWater);
             if (!collect) {
-                p = tryDeviceAlloc(size);
+                p = fromDevice(size);
                 if (p != null) {
                     return p;
                 }
@@ -121,12 +165,11 @@ final class CachingAllocator {
                 collections++;
                 lowWater = inUse;
                 CUdeviceptr p = fromCache(size);
-                if (p == null && inUse + cached + size > softLimit && cached > 0) {
-                    cacheFreed = cached;
-                    emptyCache(); // blocks of other sizes: give them back rather than grow past the limit
+                if (p == null && reserved + size > softLimit && reserved > inUse) {
+                    cacheFreed = emptyCache(); // blocks of other sizes: give them back rather than grow past the limit
                 }
                 if (p == null) {
-                    p = tryDeviceAlloc(size);
+                    p = fromDevice(size);
                 }
                 if (p != null) {
                     return p;
@@ -141,9 +184,8 @@ final class CachingAllocator {
             if (p != null) {
                 return p;
             }
-            cacheFreed += cached;
-            emptyCache();
-            p = tryDeviceAlloc(size);
+            cacheFreed += emptyCache();
+            p = fromDevice(size);
             if (p == null) {
                 throw new CudaOutOfMemoryError(String.format("CUDA out of memory. Tried to allocate %s; %s in use by Ember "
                         + "tensors; %s was cached and has been freed for a retry, which failed too", mib(size), mib(inUse),
@@ -153,26 +195,58 @@ final class CachingAllocator {
         }
     }
 
-    private CUdeviceptr tryDeviceAlloc(long size) {
+    /** A new block: carved from the open small or medium segment (a new one when it is full), or a segment of its own. */
+    private CUdeviceptr fromDevice(long size) {
+        boolean small = size < (1L << 20);
+        Segment s;
+        if (small || size < MEDIUM_LIMIT) {
+            s = small ? smallOpen : mediumOpen;
+            if (s == null || s.freed || s.size - s.carved < size) {
+                s = newSegment(small ? SMALL_SEGMENT : MEDIUM_SEGMENT);
+                if (s == null) {
+                    return null;
+                }
+                if (small) {
+                    smallOpen = s;
+                } else {
+                    mediumOpen = s;
+                }
+            }
+        } else {
+            s = newSegment(size);
+            if (s == null) {
+                return null;
+            }
+        }
+        Block b = new Block(s.carved == 0 ? s.base : s.base.withByteOffset(s.carved), size, s);
+        s.carved += size;
+        return take(b);
+    }
+
+    private Segment newSegment(long size) {
         CUdeviceptr p = device.alloc(size);
         if (p == null) {
             return null;
         }
         deviceAllocs++;
-        inUse += size;
+        reserved += size;
+        Segment s = new Segment(p, size);
+        segments.add(s);
+        return s;
+    }
+
+    private CUdeviceptr take(Block b) {
+        b.segment.outstanding++;
+        held.put(b.ptr, b);
+        inUse += b.size;
         peakInUse = Math.max(peakInUse, inUse);
-        return p;
+        return b.ptr;
     }
 
     private CUdeviceptr fromCache(long size) {
-        ArrayDeque<CUdeviceptr> list = free.get(size);
-        CUdeviceptr p = list == null ? null : list.poll();
-        if (p != null) {
-            cached -= size;
-            inUse += size;
-            peakInUse = Math.max(peakInUse, inUse);
-        }
-        return p;
+        ArrayDeque<Block> list = free.get(size);
+        Block b = list == null ? null : list.poll();
+        return b == null ? null : take(b);
     }
 
     /** Runs a collection and gives the Cleaner a moment to return blocks, until one of the size is free. */
@@ -180,7 +254,7 @@ final class CachingAllocator {
         gc.run();
         for (int i = 0; i < 10; i++) {
             synchronized (this) {
-                ArrayDeque<CUdeviceptr> list = free.get(size);
+                ArrayDeque<Block> list = free.get(size);
                 if (list != null && !list.isEmpty()) {
                     return;
                 }
@@ -196,23 +270,40 @@ final class CachingAllocator {
 
     /** Returns a block to the cache. Safe from any thread (a Cleaner's included): no CUDA call. */
     synchronized void release(CUdeviceptr p, long bytes) {
-        long size = round(bytes);
-        inUse -= size;
+        Block b = held.remove(p);
+        if (b == null) {
+            throw new IllegalStateException("released a block the allocator does not hold (" + bytes + " bytes)");
+        }
+        inUse -= b.size;
         lowWater = Math.min(lowWater, inUse);
-        cached += size;
-        free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(p);
+        b.segment.outstanding--;
+        free.computeIfAbsent(b.size, k -> new ArrayDeque<>()).push(b);
     }
 
-    /** Frees every cached block (as {@code torch.cuda.empty_cache()}). Call with the context current. */
-    synchronized void emptyCache() {
+    /**
+     * Frees every segment none of whose blocks a tensor holds (as {@code torch.cuda.empty_cache()}), and returns the
+     * bytes freed. Free blocks of segments that still hold a tensor's block stay cached. Call with the context current.
+     */
+    synchronized long emptyCache() {
         synchronize.run();
-        for (Map.Entry<Long, ArrayDeque<CUdeviceptr>> e : free.entrySet()) {
-            for (CUdeviceptr p : e.getValue()) {
-                device.free(p);
+        long before = reserved;
+        for (Iterator<Segment> it = segments.iterator(); it.hasNext(); ) {
+            Segment s = it.next();
+            if (s.outstanding == 0) {
+                device.free(s.base);
+                s.freed = true;
+                reserved -= s.size;
+                it.remove();
             }
         }
-        free.clear();
-        cached = 0;
+        for (Iterator<ArrayDeque<Block>> it = free.values().iterator(); it.hasNext(); ) {
+            ArrayDeque<Block> list = it.next();
+            list.removeIf(b -> b.segment.freed);
+            if (list.isEmpty()) {
+                it.remove();
+            }
+        }
+        return before - reserved;
     }
 
     /** Bytes in blocks held by live tensors. */
@@ -220,9 +311,9 @@ final class CachingAllocator {
         return inUse;
     }
 
-    /** Bytes in cached free blocks. */
+    /** Bytes the allocator holds from the driver beyond those in use: free blocks and uncarved segment ends. */
     synchronized long cached() {
-        return cached;
+        return reserved - inUse;
     }
 
     /** The largest {@link #inUse()} seen. */
@@ -239,7 +330,7 @@ final class CachingAllocator {
         return collections;
     }
 
-    /** How many times the allocator called cuMemAlloc. */
+    /** How many times the allocator called cuMemAlloc (once per segment). */
     synchronized long deviceAllocations() {
         return deviceAllocs;
     }

@@ -21,6 +21,7 @@ class CachingAllocatorTest {
     private static final class FakeDevice implements CachingAllocator.DeviceMemory {
         final long capacity;
         long used;
+        long nextAddress = 1L << 40;
         int allocs;
         int gcs;
         final List<CUdeviceptr> garbage = new ArrayList<>();
@@ -39,7 +40,8 @@ class CachingAllocatorTest {
             }
             used += bytes;
             allocs++;
-            CUdeviceptr p = new CUdeviceptr();
+            CUdeviceptr p = new CUdeviceptr().withByteOffset(nextAddress); // distinct addresses, never reused
+            nextAddress += bytes;
             sizes.put(p, bytes);
             return p;
         }
@@ -85,10 +87,57 @@ class CachingAllocatorTest {
             d.allocator.release(b, 1000);
             d.allocator.release(a, 3 * MIB);
         }
-        assertEquals(2, d.allocs, "one cuMemAlloc per size, then the cache");
+        assertEquals(2, d.allocs, "one segment for the small block, one for the medium one, then the cache");
         assertEquals(0, d.gcs);
         assertEquals(0, d.allocator.inUse());
-        assertEquals(4 * MIB + 1024, d.allocator.cached());
+        assertEquals(2 * MIB + 20 * MIB, d.allocator.cached(), "both segments, whole");
+    }
+
+    @Test
+    void smallAndMediumBlocksAreCarvedFromSegments() {
+        FakeDevice d = device(1024 * MIB, 512 * MIB);
+        List<CUdeviceptr> kept = new ArrayList<>();
+        for (int i = 0; i < 10000; i++) {
+            kept.add(d.allocator.allocate(4)); // one-element tensors: 512-byte blocks, 4096 to a 2 MiB segment
+        }
+        assertEquals(3, d.allocs);
+        for (int i = 0; i < 12; i++) {
+            kept.add(d.allocator.allocate(3 * MIB)); // 4 MiB blocks, five to a 20 MiB segment
+        }
+        assertEquals(3 + 3, d.allocs);
+        assertEquals(10000 * 512L + 12 * 4 * MIB, d.allocator.inUse());
+        assertEquals(3 * 2 * MIB + 3 * 20 * MIB, d.used);
+        kept.add(d.allocator.allocate(10 * MIB)); // 10 MiB and more: a segment of its own
+        assertEquals(3 + 3 + 1, d.allocs);
+        assertEquals(3 * 2 * MIB + 3 * 20 * MIB + 10 * MIB, d.used);
+        assertEquals(kept.size(), new java.util.HashSet<>(kept.stream().map(Object::toString).toList()).size(),
+                "every block has its own address");
+    }
+
+    @Test
+    void emptyCacheFreesOnlySegmentsNoTensorHolds() {
+        FakeDevice d = device(1024 * MIB, 512 * MIB);
+        CUdeviceptr a = d.allocator.allocate(1000);
+        CUdeviceptr b = d.allocator.allocate(1000); // the same 2 MiB segment
+        d.allocator.release(a, 1000);
+        assertEquals(0, d.allocator.emptyCache(), "b still holds the segment");
+        assertEquals(2 * MIB, d.used);
+        assertEquals(a, d.allocator.allocate(1000), "the free block of a held segment stays cached");
+        d.allocator.release(a, 1000);
+        d.allocator.release(b, 1000);
+        assertEquals(2 * MIB, d.allocator.emptyCache());
+        assertEquals(0, d.used);
+        assertEquals(0, d.allocator.cached());
+        d.allocator.allocate(1000);
+        assertEquals(2, d.allocs, "freed segments' blocks are never handed out again");
+    }
+
+    @Test
+    void releasingABlockTwiceIsAnError() {
+        FakeDevice d = device(1024 * MIB, 512 * MIB);
+        CUdeviceptr a = d.allocator.allocate(1000);
+        d.allocator.release(a, 1000);
+        assertThrows(IllegalStateException.class, () -> d.allocator.release(a, 1000));
     }
 
     @Test
