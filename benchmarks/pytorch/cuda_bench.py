@@ -87,3 +87,31 @@ def step():
     opt.step()
 step_ms = time_ms(step, 200)
 print(f"LeNet training step, batch 64: {step_ms:.3f} ms, {64 / step_ms * 1e3:.0f} samples/s")
+
+# autograd overhead on the GPU: every op is a kernel launch on a one-element tensor, so this is the host's cost per op
+# (AutogradBenchmark with -p backend=cuda on Ember's side)
+def chain():
+    w = torch.ones(1, device=dev, requires_grad=True)
+    t = w
+    for _ in range(1000):
+        t = t * 1.0001
+    t.backward()
+    return w.grad
+chain_ms = time_ms(chain, 20)
+print(f"autograd chain of 1000 ops on a one-element tensor: {chain_ms:.3f} ms, {chain_ms:.2f} us an op")
+x20 = (torch.rand(20, 1) * 10).to(dev)
+y20 = (x20 * 2 + torch.randn(20, 1, device=dev) + 5)
+def linreg():
+    w = torch.tensor([0.5], device=dev, requires_grad=True)
+    b = torch.zeros(1, device=dev, requires_grad=True)
+    for _ in range(10):
+        loss = (y20 - (w * x20 + b)).pow(2).mul(0.5).mean()
+        loss.backward()
+        with torch.no_grad():
+            b -= b.grad * 0.01
+            w -= w.grad * 0.01
+        w.grad.zero_()
+        b.grad.zero_()
+    return w
+lr_ms = time_ms(linreg, 50)
+print(f"note 001 linear-regression loop (10 iterations): {lr_ms * 1e3:.0f} us")

@@ -23,7 +23,11 @@ public final class CudaBench {
     }
 
     private static double timeMs(Backend backend, int reps, Supplier<Tensor> op) {
-        for (int i = 0; i < 3; i++) {
+        return timeMs(backend, 3, reps, op);
+    }
+
+    private static double timeMs(Backend backend, int warmup, int reps, Supplier<Tensor> op) {
+        for (int i = 0; i < warmup; i++) {
             op.get();
         }
         backend.synchronize(0);
@@ -101,14 +105,21 @@ public final class CudaBench {
         dev.ember.optim.SGD opt = new dev.ember.optim.SGD(net.parameters(), 0.01, 0.9, 0, 0, false);
         Tensor lx = Tensor.randn(g, DType.FLOAT32, 64, 1, 28, 28).to(gpu);
         Tensor ly = Tensor.randint(0, 10, 64).to(gpu);
-        double stepMs = timeMs(backend, 200, () -> {
+        Supplier<Tensor> step = () -> {
             opt.zeroGrad();
             Tensor loss = dev.ember.nn.Functional.crossEntropy(net.forward(lx), ly);
             loss.backward();
             opt.step();
             return loss;
-        });
-        System.out.printf("LeNet training step, batch 64: %.3f ms, %.0f samples/s%n", stepMs, 64 / stepMs * 1e3);
+        };
+        double stepMs = timeMs(backend, 200, step);
+        System.out.printf("LeNet training step, batch 64: %.3f ms, %.0f samples/s (200 steps after 3 warm-up steps)%n",
+                stepMs, 64 / stepMs * 1e3);
+        // dropped tensors return their memory when the JVM collects them; until the allocator's first collection the
+        // cache has no blocks of theirs and each step's tensors take fresh cuMemAlloc calls
+        double steadyMs = timeMs(backend, 1000, 500, step);
+        System.out.printf("LeNet training step, batch 64: %.3f ms, %.0f samples/s (500 steps after 1000 more warm-up steps)%n",
+                steadyMs, 64 / steadyMs * 1e3);
 
         double scopedStepMs = timeMs(backend, 200, () -> {
             try (TensorScope scope = Ember.scope()) {
@@ -125,11 +136,14 @@ public final class CudaBench {
         // a training loop with no explicit frees: the allocator's collections must keep it flat; then the same loop
         // with each step in a scope, which frees everything a step made when it ends
         CudaBackend cuda = (CudaBackend) backend;
-        memoryLoop(cuda, g, steps, false);
-        memoryLoop(cuda, g, steps, true);
+        memoryLoop(cuda, g, steps, 64, false);
+        memoryLoop(cuda, g, steps, 64, true);
+        // the same with 64 times wider activations (4 MiB a step): the garbage reaches the allocator's growth
+        // allowance within the loop, so its collections show
+        memoryLoop(cuda, g, steps, 4096, false);
     }
 
-    private static void memoryLoop(CudaBackend cuda, Generator g, int steps, boolean scoped) {
+    private static void memoryLoop(CudaBackend cuda, Generator g, int steps, int width, boolean scoped) {
         Device gpu = Device.cuda(0);
         System.gc();
         cuda.emptyCache();
@@ -137,10 +151,11 @@ public final class CudaBench {
         long[] start = cuda.memoryStats();
         Tensor w1 = Tensor.randn(g, DType.FLOAT32, 256, 512).mul(0.05).to(gpu).requiresGrad_(true);
         Tensor w2 = Tensor.randn(g, DType.FLOAT32, 10, 256).mul(0.05).to(gpu).requiresGrad_(true);
-        Tensor in = Tensor.randn(g, DType.FLOAT32, 512, 64).to(gpu);
-        Tensor target = Tensor.randn(g, DType.FLOAT32, 10, 64).to(gpu);
+        Tensor in = Tensor.randn(g, DType.FLOAT32, 512, width).to(gpu);
+        Tensor target = Tensor.randn(g, DType.FLOAT32, 10, width).to(gpu);
         dev.ember.optim.SGD sgd = new dev.ember.optim.SGD(java.util.List.of(w1, w2), 0.01, 0, 0, 0, false);
-        System.out.println(scoped ? "training loop, each step in Ember.scope():" : "training loop with no frees:");
+        System.out.println((scoped ? "training loop, each step in Ember.scope()" : "training loop with no frees")
+                + ", batch " + width + ":");
         long t0 = System.nanoTime();
         for (int step = 1; step <= steps; step++) {
             TensorScope scope = scoped ? Ember.scope() : null;
@@ -149,7 +164,7 @@ public final class CudaBench {
             sgd.zeroGrad();
             loss.backward();
             sgd.step();
-            if (step == 100 || step == steps) {
+            if (step == 100 || step == 1000 || step == steps / 2 || step == steps) {
                 long[] s = cuda.memoryStats();
                 System.out.printf("  step %d: loss %.5f, in use %.2f MiB, cached %.2f MiB, peak in use %.2f MiB (since the "
                         + "loop began), cuMemAlloc calls %d, collections asked by the allocator %d%n",
