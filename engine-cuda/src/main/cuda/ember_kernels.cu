@@ -161,6 +161,19 @@ __device__ __forceinline__ i64 binaryL(int op, i64 x, i64 y) {
     }
 }
 
+// four float32 values at p, p + s, p + 2s, p + 3s: one 16-byte load where s = 1 and p is aligned, one load if s = 0
+__device__ __forceinline__ void load4(const float* p, int s, float* v) {
+    if (s == 1 && (reinterpret_cast<uintptr_t>(p) & 15) == 0) {
+        float4 q = *reinterpret_cast<const float4*>(p);
+        v[0] = q.x; v[1] = q.y; v[2] = q.z; v[3] = q.w;
+    } else if (s == 0) {
+        v[0] = v[1] = v[2] = v[3] = *p;
+    } else {
+#pragma unroll
+        for (int j = 0; j < 4; j++) v[j] = p[j * s];
+    }
+}
+
 extern "C" __global__ void binary_f32(Geo g, int op, const float* a, const float* b, float* o) {
     if (g.contig && op <= 3) {
         const float* pa = a + g.offset[1];
@@ -169,6 +182,28 @@ extern "C" __global__ void binary_f32(Geo g, int op, const float* a, const float
         GRID_STRIDE(i, g.numel) {
             float x = pa[i], y = pb[i];
             po[i] = op == 0 ? x + y : op == 1 ? x - y : op == 2 ? x * y : x / y;
+        }
+        return;
+    }
+    const int last = g.ndim - 1;
+    if ((g.shape[last] & 3) == 0) {
+        // four neighbours along the innermost dimension a thread: one index computation (divisions) for four elements,
+        // and 16-byte loads and stores where an operand is unit-stride there and aligned (a broadcast one: one load)
+        const int so = g.stride[0][last], sa = g.stride[1][last], sb = g.stride[2][last];
+        GRID_STRIDE(q, g.numel >> 2) {
+            int off[3];
+            locate<3>(g, q << 2, off);
+            float x[4], y[4], r[4];
+            load4(a + off[1], sa, x);
+            load4(b + off[2], sb, y);
+#pragma unroll
+            for (int j = 0; j < 4; j++) r[j] = binaryF(op, x[j], y[j]);
+            if (so == 1 && (off[0] & 3) == 0) {
+                *reinterpret_cast<float4*>(o + off[0]) = make_float4(r[0], r[1], r[2], r[3]);
+            } else {
+#pragma unroll
+                for (int j = 0; j < 4; j++) o[off[0] + j * so] = r[j];
+            }
         }
         return;
     }
@@ -837,10 +872,13 @@ struct ConvGeo { int n0, nb, C, H, W, G, Cg, KH, KW, OH, OW, sh, sw, ph, pw, dh,
 // one thread per (sample, channel, output pixel) writes that pixel's KH*KW column entries: reads and writes coalesce
 // along the output row, and the index arithmetic is done once per KH*KW entries, in 32 bits (a workspace holds fewer
 // than 2^31 elements; sample offsets are 64-bit)
-template <typename T>
+// FK > 0: the kernel is FK x FK, known at compile time, so the window loops unroll and a thread's loads are all in
+// flight at once (3x3 and 5x5 take this path); FK = 0: any size, read from g.
+template <typename T, int FK>
 __device__ void im2colK(ConvGeo g, const T* x, T* col) {
+    const int KH = FK ? FK : g.KH, KW = FK ? FK : g.KW;
     int ohw = g.OH * g.OW;
-    int khw = g.KH * g.KW;
+    int khw = KH * KW;
     int total = g.nb * g.C * ohw;
     GRID_STRIDE(i, total) {
         int p = i % ohw;
@@ -852,23 +890,36 @@ __device__ void im2colK(ConvGeo g, const T* x, T* col) {
         const T* px = x + ((long long) (n + g.n0) * g.C + c) * g.H * g.W;
         T* pc = col + (((long long) n * g.G + gi) * g.Cg + cl) * khw * ohw + p;
         int iy0 = oy * g.sh - g.ph, ix0 = ox * g.sw - g.pw;
-        for (int ki = 0; ki < g.KH; ki++) {
+#pragma unroll
+        for (int ki = 0; ki < KH; ki++) {
             int iy = iy0 + ki * g.dh;
             bool rowIn = iy >= 0 && iy < g.H;
-            for (int kj = 0; kj < g.KW; kj++) {
+#pragma unroll
+            for (int kj = 0; kj < KW; kj++) {
                 int ix = ix0 + kj * g.dw;
-                pc[(ki * g.KW + kj) * ohw] = (rowIn && ix >= 0 && ix < g.W) ? px[iy * g.W + ix] : (T) 0;
+                pc[(ki * KW + kj) * ohw] = (rowIn && ix >= 0 && ix < g.W) ? px[iy * g.W + ix] : (T) 0;
             }
         }
     }
 }
-extern "C" __global__ void im2col_f32(ConvGeo g, const float* x, float* col) { im2colK(g, x, col); }
-extern "C" __global__ void im2col_f64(ConvGeo g, const double* x, double* col) { im2colK(g, x, col); }
+template <typename T>
+__device__ void im2colAny(const ConvGeo& g, const T* x, T* col) {
+    if (g.KH == 3 && g.KW == 3) {
+        im2colK<T, 3>(g, x, col);
+    } else if (g.KH == 5 && g.KW == 5) {
+        im2colK<T, 5>(g, x, col);
+    } else {
+        im2colK<T, 0>(g, x, col);
+    }
+}
+extern "C" __global__ void im2col_f32(ConvGeo g, const float* x, float* col) { im2colAny(g, x, col); }
+extern "C" __global__ void im2col_f64(ConvGeo g, const double* x, double* col) { im2colAny(g, x, col); }
 
 // each input element gathers the column entries that read it (no atomics)
-template <typename T>
+template <typename T, int FK>
 __device__ void col2imK(ConvGeo g, const T* col, T* x) {
-    int ckk = g.Cg * g.KH * g.KW;
+    const int KH = FK ? FK : g.KH, KW = FK ? FK : g.KW;
+    int ckk = g.Cg * KH * KW;
     int ohw = g.OH * g.OW;
     int total = g.nb * g.C * g.H * g.W;
     GRID_STRIDE(i, total) {
@@ -884,13 +935,15 @@ __device__ void col2imK(ConvGeo g, const T* col, T* x) {
         const T* pc = col + ((long long) nl * g.G + gi) * ckk * ohw;
         if (g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1) {
             // unit stride and dilation (the common 3x3 and 5x5 layers): no divisions in the window loop
-            for (int ki = 0; ki < g.KH; ki++) {
+#pragma unroll
+            for (int ki = 0; ki < KH; ki++) {
                 int oy = iy + g.ph - ki;
                 if (oy < 0 || oy >= g.OH) continue;
-                for (int kj = 0; kj < g.KW; kj++) {
+#pragma unroll
+                for (int kj = 0; kj < KW; kj++) {
                     int ox = ix + g.pw - kj;
                     if (ox < 0 || ox >= g.OW) continue;
-                    acc += pc[((cl * g.KH + ki) * g.KW + kj) * ohw + oy * g.OW + ox];
+                    acc += pc[((cl * KH + ki) * KW + kj) * ohw + oy * g.OW + ox];
                 }
             }
         } else {
@@ -911,8 +964,18 @@ __device__ void col2imK(ConvGeo g, const T* col, T* x) {
         x[(long long) (nl + g.n0) * g.C * g.H * g.W + ((long long) c * g.H + iy) * g.W + ix] = acc;
     }
 }
-extern "C" __global__ void col2im_f32(ConvGeo g, const float* col, float* x) { col2imK(g, col, x); }
-extern "C" __global__ void col2im_f64(ConvGeo g, const double* col, double* x) { col2imK(g, col, x); }
+template <typename T>
+__device__ void col2imAny(const ConvGeo& g, const T* col, T* x) {
+    if (g.KH == 3 && g.KW == 3) {
+        col2imK<T, 3>(g, col, x);
+    } else if (g.KH == 5 && g.KW == 5) {
+        col2imK<T, 5>(g, col, x);
+    } else {
+        col2imK<T, 0>(g, col, x);
+    }
+}
+extern "C" __global__ void col2im_f32(ConvGeo g, const float* col, float* x) { col2imAny(g, col, x); }
+extern "C" __global__ void col2im_f64(ConvGeo g, const double* col, double* x) { col2imAny(g, col, x); }
 
 // ------------------------------------------------------------------ pooling over contiguous [N, C, H, W]
 struct PoolGeo { int planes, H, W, OH, OW, kh, kw, sh, sw, ph, pw, dh, dw, countIncludePad; };

@@ -911,8 +911,33 @@ public final class CudaBackend implements Backend {
                     }
                 }
             }
-            reduce(ReduceOp.SUM, partial, Layout.contiguous(d.n * splits, wSize), gradWeight,
-                    new Layout(new int[] {1, wSize}, new int[] {wSize, 1}, gradWeightLayout.offset()));
+            sumRows(partial, d.n * splits, wSize, gradWeight, gradWeightLayout.offset());
+        }
+    }
+
+    /**
+     * Writes the sum of the rows of a contiguous [rows, cols] matrix to dst at {@code offset}. With many rows, in two
+     * passes (groups of 8 to 32 rows, then the groups): one pass gives each thread a whole column, and with few
+     * columns that leaves the GPU mostly idle (the 56x56 layer's weight gradient, 256 x 36864: 141 us in one pass).
+     */
+    private void sumRows(CudaStorage src, int rows, int cols, Storage dst, int offset) {
+        Layout out = new Layout(new int[] {1, cols}, new int[] {cols, 1}, offset);
+        int per = 0;
+        for (int p = 32; p >= 8 && rows >= 64; p--) {
+            if (rows % p == 0) {
+                per = p;
+                break;
+            }
+        }
+        if (per == 0) {
+            reduce(ReduceOp.SUM, src, Layout.contiguous(rows, cols), dst, out);
+            return;
+        }
+        int groups = rows / per;
+        try (CudaStorage part = (CudaStorage) allocate(src.dtype, (long) groups * cols, 0)) {
+            reduce(ReduceOp.SUM, src, new Layout(new int[] {groups, per, cols}, new int[] {per * cols, cols, 1}, 0), part,
+                    new Layout(new int[] {groups, 1, cols}, new int[] {cols, cols, 1}, 0));
+            reduce(ReduceOp.SUM, part, Layout.contiguous(groups, cols), dst, out);
         }
     }
 

@@ -103,6 +103,12 @@ class CudaParityTest {
     List<DynamicTest> elementwise() {
         List<DynamicTest> t = new ArrayList<>();
         t.add(p("add broadcast", x -> x[0].add(x[1]), r(37, 19), r(19)));
+        // innermost sizes that are multiples of 4: four elements a thread, 16-byte accesses where aligned
+        t.add(p("add broadcast row, inner 20", x -> x[0].add(x[1]), r(37, 20), r(20)));
+        t.add(p("mul broadcast along the inner dimension", x -> x[0].mul(x[1]), r(3, 8, 12), r(8, 1)));
+        t.add(p("sub transposed, inner 12", x -> x[0].t().sub(x[1]), r(12, 16), r(16, 12)));
+        t.add(p("div misaligned views", x -> x[0].narrow(1, 1, 16).div(x[1].narrow(1, 3, 16)), r(9, 17), r(0.5, 2, 9, 19)));
+        t.add(p("maximum broadcast, inner 8", x -> x[0].maximum(x[1]), r(5, 3, 8), r(3, 1)));
         t.add(p("add alpha transposed", x -> x[0].t().add(x[1], 0.5), r(13, 7), r(7, 13)));
         t.add(p("sub scalar", x -> x[0].sub(2.5), r(5, 3)));
         t.add(p("rsub", x -> x[0].rsub(1.0), r(9)));
