@@ -39,6 +39,21 @@ public final class CudaBench {
         return (System.nanoTime() - t0) / 1e6 / reps;
     }
 
+    /**
+     * The op timed with each call in an {@link Ember#scope()}, so its results go back to the allocator's cache as the
+     * scope closes and the next call reuses them (what the kernels cost), then without one, where they go back only
+     * once the JVM has collected them (until then each call takes new device memory). Returns both, in that order.
+     */
+    private static double[] timeBothMs(Backend backend, int reps, Supplier<Tensor> op) {
+        double scoped = timeMs(backend, reps, () -> {
+            try (TensorScope scope = Ember.scope()) {
+                op.get();
+                return null;
+            }
+        });
+        return new double[] {scoped, timeMs(backend, reps, op)};
+    }
+
     /** Entry point. */
     public static void main(String[] args) {
         if (!Ember.cudaAvailable()) {
@@ -51,11 +66,14 @@ public final class CudaBench {
         System.out.println(backend.describe());
         Generator g = new Generator(1);
 
+        System.out.println("Each figure: every call in an Ember.scope() (the kernels' cost), then without one (results "
+                + "freed only when the JVM collects them)");
         for (int n : new int[] {1024, 4096}) {
             Tensor a = Tensor.randn(g, DType.FLOAT32, n, n).to(gpu);
             Tensor b = Tensor.randn(g, DType.FLOAT32, n, n).to(gpu);
-            double ms = timeMs(backend, n >= 4096 ? 10 : 50, () -> a.mm(b));
-            System.out.printf("matmul fp32 %d: %.3f ms, %.1f TFLOP/s%n", n, ms, 2.0 * n * n * n / ms / 1e9);
+            double[] ms = timeBothMs(backend, n >= 4096 ? 20 : 100, () -> a.mm(b));
+            System.out.printf("matmul fp32 %d: %.3f ms, %.1f TFLOP/s; without a scope %.3f ms%n", n, ms[0],
+                    2.0 * n * n * n / ms[0] / 1e9, ms[1]);
         }
 
         int rows = 8192;
@@ -64,40 +82,44 @@ public final class CudaBench {
         Tensor bias = Tensor.randn(g, DType.FLOAT32, cols).to(gpu);
         Tensor y = Tensor.randn(g, DType.FLOAT32, rows, cols).to(gpu);
         long bytes = (long) rows * cols * 4;
-        double copyMs = timeMs(backend, 50, x::clone);
-        double addMs = timeMs(backend, 50, () -> x.add(y));
-        double bcastMs = timeMs(backend, 50, () -> x.add(bias));
-        System.out.printf("device copy (clone, cuMemcpyDtoD) %d MiB: %.3f ms, %.0f GB/s (read + write)%n",
-                bytes >> 20, copyMs, 2.0 * bytes / copyMs / 1e6);
-        System.out.printf("add same shape: %.3f ms, %.0f GB/s (2 reads + 1 write), %.0f%% of copy bandwidth%n",
-                addMs, 3.0 * bytes / addMs / 1e6, 100 * (3.0 * bytes / addMs) / (2.0 * bytes / copyMs));
-        System.out.printf("add broadcast row: %.3f ms, %.0f GB/s (1 read + 1 write), %.0f%% of copy bandwidth%n",
-                bcastMs, 2.0 * bytes / bcastMs / 1e6, 100 * (2.0 * bytes / bcastMs) / (2.0 * bytes / copyMs));
+        double[] copyMs = timeBothMs(backend, 50, x::clone);
+        double[] addMs = timeBothMs(backend, 50, () -> x.add(y));
+        double[] bcastMs = timeBothMs(backend, 50, () -> x.add(bias));
+        double copyRate = 2.0 * bytes / copyMs[0];
+        System.out.printf("device copy (clone, cuMemcpyDtoD) %d MiB: %.3f ms, %.0f GB/s (read + write); without a scope "
+                + "%.3f ms%n", bytes >> 20, copyMs[0], copyRate / 1e6, copyMs[1]);
+        System.out.printf("add same shape: %.3f ms, %.0f GB/s (2 reads + 1 write), %.0f%% of copy bandwidth; without a scope "
+                + "%.3f ms%n", addMs[0], 3.0 * bytes / addMs[0] / 1e6, 100 * (3.0 * bytes / addMs[0]) / copyRate, addMs[1]);
+        System.out.printf("add broadcast row: %.3f ms, %.0f GB/s (1 read + 1 write), %.0f%% of copy bandwidth; without a "
+                + "scope %.3f ms%n", bcastMs[0], 2.0 * bytes / bcastMs[0] / 1e6, 100 * (2.0 * bytes / bcastMs[0]) / copyRate,
+                bcastMs[1]);
 
         // conv2d forward + backward, N=32, 64->64 channels, 56x56, 3x3, padding 1
         Tensor cx = Tensor.randn(g, DType.FLOAT32, 32, 64, 56, 56).to(gpu).requiresGrad_(true);
         Tensor cw = Tensor.randn(g, DType.FLOAT32, 64, 64, 3, 3).mul(0.05).to(gpu).requiresGrad_(true);
         Tensor cb = Tensor.zeros(64).to(gpu).requiresGrad_(true);
-        double convMs = timeMs(backend, 10, () -> {
+        double[] convMs = timeBothMs(backend, 20, () -> {
             Tensor out = Tensor.conv2d(cx, cw, cb, new int[] {1}, new int[] {1}, new int[] {1}, 1);
             out.sum().backward();
             return out;
         });
-        double convFwdMs = timeMs(backend, 10, () -> Tensor.conv2d(cx.detach(), cw.detach(), cb.detach(), new int[] {1},
-                new int[] {1}, new int[] {1}, 1));
-        System.out.printf("conv2d forward only: %.3f ms%n", convFwdMs);
+        double[] convFwdMs = timeBothMs(backend, 20, () -> Tensor.conv2d(cx.detach(), cw.detach(), cb.detach(),
+                new int[] {1}, new int[] {1}, new int[] {1}, 1));
+        System.out.printf("conv2d forward only: %.3f ms; without a scope %.3f ms%n", convFwdMs[0], convFwdMs[1]);
         double convFlops = 3 * 2.0 * 32 * 64 * 56 * 56 * 64 * 9;
-        System.out.printf("conv2d fwd+bwd N=32 64->64 56x56 k3 p1: %.3f ms, %.1f TFLOP/s%n", convMs, convFlops / convMs / 1e9);
+        System.out.printf("conv2d fwd+bwd N=32 64->64 56x56 k3 p1: %.3f ms, %.1f TFLOP/s; without a scope %.3f ms%n",
+                convMs[0], convFlops / convMs[0] / 1e9, convMs[1]);
 
         // max pooling 2x2 forward + backward, N=64, C=64, 56x56
         Tensor px = Tensor.randn(g, DType.FLOAT32, 64, 64, 56, 56).to(gpu).requiresGrad_(true);
-        double poolFwdMs = timeMs(backend, 20, () -> dev.ember.nn.Functional.maxPool2d(px.detach(), 2));
-        double poolMs = timeMs(backend, 20, () -> {
+        double[] poolFwdMs = timeBothMs(backend, 50, () -> dev.ember.nn.Functional.maxPool2d(px.detach(), 2));
+        double[] poolMs = timeBothMs(backend, 50, () -> {
             Tensor out = dev.ember.nn.Functional.maxPool2d(px, 2);
             out.backward(out.onesLike());
             return out;
         });
-        System.out.printf("maxpool2d 2x2 N=64 C=64 56x56: forward %.3f ms, forward+backward %.3f ms%n", poolFwdMs, poolMs);
+        System.out.printf("maxpool2d 2x2 N=64 C=64 56x56: forward %.3f ms, forward+backward %.3f ms; without a scope %.3f "
+                + "and %.3f ms%n", poolFwdMs[0], poolMs[0], poolFwdMs[1], poolMs[1]);
 
         // the LeNet training step at batch 64
         TrainLeNet.LeNet net = new TrainLeNet.LeNet();
