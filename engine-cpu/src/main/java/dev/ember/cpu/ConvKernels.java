@@ -81,18 +81,17 @@ final class ConvKernels {
      * into the columns, col2im adds the columns back into it. The loop bounds sit in locals (half the time of the
      * general loop).
      */
-    private static void denseRuns(float[] x, int xOff, Geom s, float[] col, boolean toColumns) {
+    private static void denseRuns(float[] x, int xOff, Geom s, float[] col, int ld, int colOff, boolean toColumns) {
         int kh = s.kh;
         int kw = s.kw;
         int h = s.h;
         int w = s.w;
         int oh = s.oh;
         int ow = s.ow;
-        int ohw = s.ohw;
         for (int ci = 0; ci < s.cg; ci++) {
             for (int ki = 0; ki < kh; ki++) {
                 for (int kj = 0; kj < kw; kj++) {
-                    int base = ((ci * kh + ki) * kw + kj) * ohw;
+                    int base = ((ci * kh + ki) * kw + kj) * ld + colOff;
                     for (int y = 0; y < oh; y++) {
                         int img = xOff + (ci * h + y + ki) * w + kj;
                         int cols = base + y * ow;
@@ -115,17 +114,21 @@ final class ConvKernels {
         }
     }
 
-    private static void im2col(float[] x, int xOff, Geom s, float[] col) {
+    /**
+     * One sample's column matrix [ckk x ohw] into {@code col}, whose rows are {@code ld} floats apart, from column
+     * {@code colOff} (several samples side by side: ld = samples * ohw).
+     */
+    private static void im2col(float[] x, int xOff, Geom s, float[] col, int ld, int colOff) {
         Conv2dParams p = s.p;
         if (dense(p)) {
-            denseRuns(x, xOff, s, col, true);
+            denseRuns(x, xOff, s, col, ld, colOff, true);
             return;
         }
         int sw = p.strideW();
         for (int ci = 0; ci < s.cg; ci++) {
             for (int ki = 0; ki < s.kh; ki++) {
                 for (int kj = 0; kj < s.kw; kj++) {
-                    int base = ((ci * s.kh + ki) * s.kw + kj) * s.ohw;
+                    int base = ((ci * s.kh + ki) * s.kw + kj) * ld + colOff;
                     int off = kj * p.dilationW() - p.padW();
                     long range = validRange(s.ow, s.w, sw, off);
                     int lo = (int) (range >>> 32);
@@ -190,17 +193,18 @@ final class ConvKernels {
         }
     }
 
-    private static void col2im(float[] col, Geom s, float[] x, int xOff) {
+    /** Adds one sample's column matrix (rows {@code ld} floats apart, from column {@code colOff}) into its image. */
+    private static void col2im(float[] col, int ld, int colOff, Geom s, float[] x, int xOff) {
         Conv2dParams p = s.p;
         if (dense(p)) {
-            denseRuns(x, xOff, s, col, false);
+            denseRuns(x, xOff, s, col, ld, colOff, false);
             return;
         }
         int sw = p.strideW();
         for (int ci = 0; ci < s.cg; ci++) {
             for (int ki = 0; ki < s.kh; ki++) {
                 for (int kj = 0; kj < s.kw; kj++) {
-                    int base = ((ci * s.kh + ki) * s.kw + kj) * s.ohw;
+                    int base = ((ci * s.kh + ki) * s.kw + kj) * ld + colOff;
                     int off = kj * p.dilationW() - p.padW();
                     long range = validRange(s.ow, s.w, sw, off);
                     int lo = (int) (range >>> 32);
@@ -273,6 +277,31 @@ final class ConvKernels {
         void run(int from, int to);
     }
 
+    /** Columns (output pixels) a batch of samples gathers into one GEMM, at most. */
+    static final int BATCH_COLUMNS = Integer.getInteger("ember.cpu.convBatchColumns", 512);
+
+    /**
+     * How many of {@code samples} samples share one column matrix, side by side, and so one GEMM per group: small
+     * images (LeNet's conv2: a [16 x 150] x [150 x 100] product a sample) make GEMMs too small to run near the
+     * kernel's rate, and each would pack its operands again. Batches stop at {@link #BATCH_COLUMNS} output pixels so
+     * the column matrix stays in a core's cache: images of 512 pixels or more (LeNet's conv1, 28x28) go one at a
+     * time, where batching made them slower.
+     */
+    private static int batch(Geom s, int samples) {
+        return Math.max(1, Math.min(samples, BATCH_COLUMNS / Math.max(1, s.ohw)));
+    }
+
+    /** Group gi's rows of samples n0..n0+nb-1 of an output-shaped tensor, side by side: [og x nb*ohw] in tmp. */
+    private static float[] gatherRows(float[] dy, int off, Geom s, int n0, int nb, int gi, float[] tmp) {
+        int ld = nb * s.ohw;
+        for (int i = 0; i < nb; i++) {
+            for (int oc = 0; oc < s.og; oc++) {
+                System.arraycopy(dy, off + ((n0 + i) * s.o + gi * s.og + oc) * s.ohw, tmp, oc * ld + i * s.ohw, s.ohw);
+            }
+        }
+        return tmp;
+    }
+
     // ------------------------------------------------------------------ forward
 
     static void forward(CpuStorage in, Layout li, CpuStorage wt, Layout lw, CpuStorage bias, CpuStorage out, Layout lo,
@@ -284,20 +313,35 @@ final class ConvKernels {
                 float[] x = (float[]) in.array;
                 float[] w = (float[]) wt.array;
                 float[] y = (float[]) out.array;
-                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw);
-                for (int n = from; n < to; n++) {
+                float[] b = bias == null ? null : (float[]) bias.array;
+                int most = batch(s, to - from);
+                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most);
+                float[] tmp = most > 1 ? Scratch.floats(Scratch.CONV_ROWS, s.og * s.ohw * most) : null;
+                for (int n0 = from; n0 < to; n0 += most) {
+                    int nb = Math.min(most, to - n0);
+                    int ld = nb * s.ohw;
                     for (int gi = 0; gi < s.g; gi++) {
-                        int yOff = lo.offset() + (n * s.o + gi * s.og) * s.ohw;
-                        if (bias != null) {
-                            float[] b = (float[]) bias.array;
+                        for (int i = 0; i < nb; i++) {
+                            im2col(x, li.offset() + ((n0 + i) * s.c + gi * s.cg) * s.h * s.w, s, col, ld, i * s.ohw);
+                        }
+                        // one sample straight into the output; several into [og x nb*ohw], then each to its place
+                        float[] dst = nb == 1 ? y : tmp;
+                        int dstOff = nb == 1 ? lo.offset() + (n0 * s.o + gi * s.og) * s.ohw : 0;
+                        if (b != null) {
                             for (int oc = 0; oc < s.og; oc++) {
-                                int row = yOff + oc * s.ohw;
-                                java.util.Arrays.fill(y, row, row + s.ohw, b[gi * s.og + oc]);
+                                java.util.Arrays.fill(dst, dstOff + oc * ld, dstOff + (oc + 1) * ld, b[gi * s.og + oc]);
                             }
                         }
-                        im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
-                        Gemm.sgemm(MicroKernels.get(), s.og, s.ohw, s.ckk, w, lw.offset() + gi * s.og * s.ckk, s.ckk, 1,
-                                col, 0, s.ohw, 1, y, yOff, s.ohw, 1, bias != null);
+                        Gemm.sgemm(MicroKernels.get(), s.og, ld, s.ckk, w, lw.offset() + gi * s.og * s.ckk, s.ckk, 1,
+                                col, 0, ld, 1, dst, dstOff, ld, 1, b != null);
+                        if (nb > 1) {
+                            for (int i = 0; i < nb; i++) {
+                                for (int oc = 0; oc < s.og; oc++) {
+                                    System.arraycopy(tmp, oc * ld + i * s.ohw, y,
+                                            lo.offset() + ((n0 + i) * s.o + gi * s.og + oc) * s.ohw, s.ohw);
+                                }
+                            }
+                        }
                     }
                 }
             } else {
@@ -335,15 +379,23 @@ final class ConvKernels {
                 float[] dy = (float[]) gy.array;
                 float[] w = (float[]) wt.array;
                 float[] dx = (float[]) gx.array;
-                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw);
-                for (int n = from; n < to; n++) {
-                    int xBase = lgx.offset() + n * s.c * s.h * s.w;
-                    java.util.Arrays.fill(dx, xBase, xBase + s.c * s.h * s.w, 0f);
+                int most = batch(s, to - from);
+                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most);
+                float[] tmp = most > 1 ? Scratch.floats(Scratch.CONV_ROWS, s.og * s.ohw * most) : null;
+                int image = s.c * s.h * s.w;
+                for (int n0 = from; n0 < to; n0 += most) {
+                    int nb = Math.min(most, to - n0);
+                    int ld = nb * s.ohw;
+                    java.util.Arrays.fill(dx, lgx.offset() + n0 * image, lgx.offset() + (n0 + nb) * image, 0f);
                     for (int gi = 0; gi < s.g; gi++) {
-                        // col = W_g^T [ckk x og] @ dy_g [og x ohw]
-                        Gemm.sgemm(MicroKernels.get(), s.ckk, s.ohw, s.og, w, lw.offset() + gi * s.og * s.ckk, 1, s.ckk,
-                                dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw, s.ohw, 1, col, 0, s.ohw, 1);
-                        col2im(col, s, dx, xBase + gi * s.cg * s.h * s.w);
+                        // col = W_g^T [ckk x og] @ dy_g [og x nb*ohw] (several samples' rows gathered side by side)
+                        float[] src = nb == 1 ? dy : gatherRows(dy, lgy.offset(), s, n0, nb, gi, tmp);
+                        int srcOff = nb == 1 ? lgy.offset() + (n0 * s.o + gi * s.og) * s.ohw : 0;
+                        Gemm.sgemm(MicroKernels.get(), s.ckk, ld, s.og, w, lw.offset() + gi * s.og * s.ckk, 1, s.ckk,
+                                src, srcOff, ld, 1, col, 0, ld, 1);
+                        for (int i = 0; i < nb; i++) {
+                            col2im(col, ld, i * s.ohw, s, dx, lgx.offset() + (n0 + i) * image + gi * s.cg * s.h * s.w);
+                        }
                     }
                 }
             } else {
@@ -384,15 +436,23 @@ final class ConvKernels {
                     if (chunks == 1) {
                         java.util.Arrays.fill(acc, accOff, accOff + wSize, 0f);
                     }
-                    float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw);
+                    int most = batch(s, to - from);
+                    float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most);
+                    float[] tmp = most > 1 ? Scratch.floats(Scratch.CONV_ROWS, s.og * s.ohw * most) : null;
                     float[] x = (float[]) in.array;
                     float[] dy = (float[]) gy.array;
-                    for (int n = from; n < to; n++) {
+                    for (int n0 = from; n0 < to; n0 += most) {
+                        int nb = Math.min(most, to - n0);
+                        int ld = nb * s.ohw;
                         for (int gi = 0; gi < s.g; gi++) {
-                            im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
-                            // dW_g [og x ckk] += dy_g [og x ohw] @ col^T [ohw x ckk]
-                            Gemm.sgemm(MicroKernels.get(), s.og, s.ckk, s.ohw, dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw,
-                                    s.ohw, 1, col, 0, 1, s.ohw, acc, accOff + gi * s.og * s.ckk, s.ckk, 1, true);
+                            for (int i = 0; i < nb; i++) {
+                                im2col(x, li.offset() + ((n0 + i) * s.c + gi * s.cg) * s.h * s.w, s, col, ld, i * s.ohw);
+                            }
+                            // dW_g [og x ckk] += dy_g [og x nb*ohw] @ col^T [nb*ohw x ckk]: the samples are the depth
+                            float[] src = nb == 1 ? dy : gatherRows(dy, lgy.offset(), s, n0, nb, gi, tmp);
+                            int srcOff = nb == 1 ? lgy.offset() + (n0 * s.o + gi * s.og) * s.ohw : 0;
+                            Gemm.sgemm(MicroKernels.get(), s.og, s.ckk, ld, src, srcOff, ld, 1, col, 0, 1, ld, acc,
+                                    accOff + gi * s.og * s.ckk, s.ckk, 1, true);
                         }
                     }
                     partial[ci] = acc;

@@ -10,8 +10,10 @@ final class Scratch {
     static final int GEMM_A = 1;
     static final int GEMM_TILE = 2;
     static final int CONV_COLUMNS = 3;
+    /** A convolution's output-shaped rows of several samples side by side. */
+    static final int CONV_ROWS = 4;
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[4][]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[5][]);
 
     private Scratch() {
     }
