@@ -332,13 +332,22 @@ class CudaParityTest {
     }
 
     @Test
-    void everyFloat32GemmTileAgreesWithTheCpu() {
+    void everyFloat32GemmTileAndLayoutAgreesWithTheCpu() {
+        // odd sizes: the general kernels
         Tensor a = r(131, 77);
         Tensor b = r(77, 259);
         Tensor at = r(77, 131);
         Tensor bt = r(259, 77);
         Tensor ba = r(3, 70, 9);
         Tensor w = r(9, 45);
+        // sizes that are multiples of 4 (so the float4 kernels run) but of no tile, so every edge is exercised
+        Tensor a4 = r(132, 516);
+        Tensor at4 = r(516, 132);
+        Tensor b4 = r(516, 260);
+        Tensor bt4 = r(260, 516);
+        Tensor ba4 = r(3, 132, 516);
+        Tensor bb4 = r(3, 516, 260);
+        Tensor wide = r(132, 517);
         try {
             for (int[] tile : new int[][] {{128, 128}, {64, 128}, {128, 64}, {64, 64}}) {
                 backend.forceSgemmTile(tile);
@@ -346,36 +355,17 @@ class CudaParityTest {
                 assertClose(name + " mm", a.mm(b), a.to(GPU).mm(b.to(GPU)).cpu());
                 assertClose(name + " transposed operands", at.t().mm(bt.t()), at.to(GPU).t().mm(bt.to(GPU).t()).cpu());
                 assertClose(name + " batch with a shared operand", ba.matmul(w), ba.to(GPU).matmul(w.to(GPU)).cpu());
-            }
-        } finally {
-            backend.forceSgemmTile(null);
-        }
-    }
-
-    @Test
-    void everyFloat32GemmLayoutWithSixteenByteLoadsAgreesWithTheCpu() {
-        // sizes that are multiples of 4 (so the float4 kernels run) but of no tile, so every edge is exercised
-        Tensor a = r(132, 516);
-        Tensor at = r(516, 132);
-        Tensor b = r(516, 260);
-        Tensor bt = r(260, 516);
-        Tensor ba = r(3, 132, 516);
-        Tensor bb = r(3, 516, 260);
-        Tensor wide = r(132, 517);
-        try {
-            for (int[] tile : new int[][] {{128, 128}, {64, 128}, {128, 64}, {64, 64}}) {
-                backend.forceSgemmTile(tile);
-                String name = tile[0] + "x" + tile[1];
-                assertClose(name + " A row-major, B row-major", a.mm(b), a.to(GPU).mm(b.to(GPU)).cpu());
-                assertClose(name + " A column-major, B row-major", at.t().mm(b), at.to(GPU).t().mm(b.to(GPU)).cpu());
-                assertClose(name + " A row-major, B column-major", a.mm(bt.t()), a.to(GPU).mm(bt.to(GPU).t()).cpu());
-                assertClose(name + " A column-major, B column-major", at.t().mm(bt.t()),
-                        at.to(GPU).t().mm(bt.to(GPU).t()).cpu());
-                assertClose(name + " batched", ba.bmm(bb), ba.to(GPU).bmm(bb.to(GPU)).cpu());
-                assertClose(name + " batch with a shared operand", ba.matmul(b), ba.to(GPU).matmul(b.to(GPU)).cpu());
+                assertClose(name + " A row-major, B row-major", a4.mm(b4), a4.to(GPU).mm(b4.to(GPU)).cpu());
+                assertClose(name + " A column-major, B row-major", at4.t().mm(b4), at4.to(GPU).t().mm(b4.to(GPU)).cpu());
+                assertClose(name + " A row-major, B column-major", a4.mm(bt4.t()), a4.to(GPU).mm(bt4.to(GPU).t()).cpu());
+                assertClose(name + " A column-major, B column-major", at4.t().mm(bt4.t()),
+                        at4.to(GPU).t().mm(bt4.to(GPU).t()).cpu());
+                assertClose(name + " batched", ba4.bmm(bb4), ba4.to(GPU).bmm(bb4.to(GPU)).cpu());
+                assertClose(name + " batch with a shared operand, 16-byte loads", ba4.matmul(b4),
+                        ba4.to(GPU).matmul(b4.to(GPU)).cpu());
                 // offset 1: not 16-byte aligned, so the general kernel
-                Tensor narrowed = wide.narrow(1, 1, 516);
-                assertClose(name + " misaligned view", narrowed.mm(b), wide.to(GPU).narrow(1, 1, 516).mm(b.to(GPU)).cpu());
+                assertClose(name + " misaligned view", wide.narrow(1, 1, 516).mm(b4),
+                        wide.to(GPU).narrow(1, 1, 516).mm(b4.to(GPU)).cpu());
             }
         } finally {
             backend.forceSgemmTile(null);
