@@ -891,8 +891,9 @@ public final class CudaBackend implements Backend {
         CudaStorage x = cuda(input);
         ConvDims d = new ConvDims(inputLayout, gradWeightLayout, gradOutLayout, p, x.dtype);
         int wSize = d.o * d.ckk;
-        boolean f32 = x.dtype == DType.FLOAT32;
-        int splits = f32 ? weightGradSplits(d) : 1;
+        // split-K on Ember's float32 kernels; cuBLAS, where it loads, gets the per-sample products whole
+        boolean cublasGemm = cublas != null && !cublasDisabled;
+        int splits = x.dtype == DType.FLOAT32 && !cublasGemm ? weightGradSplits(d) : 1;
         try (CudaStorage col = (CudaStorage) allocate(x.dtype, d.colElements(), 0);
              CudaStorage partial = (CudaStorage) allocate(x.dtype, (long) d.n * splits * wSize, 0)) {
             for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
@@ -904,7 +905,7 @@ public final class CudaBackend implements Backend {
                     Layout gy = d.output(gradOutLayout.offset(), n0, nb, gi);
                     Layout parts = new Layout(new int[] {nb * splits, d.og, d.ckk}, new int[] {wSize, d.ckk, 1},
                             (n0 * splits * d.o + gi * d.og) * d.ckk);
-                    if (f32) {
+                    if (splits > 1) {
                         sgemm(cuda(gradOut), gy, col, d.col(nb, gi, true), partial, parts, splits);
                     } else {
                         matmul(gradOut, gy, col, d.col(nb, gi, true), partial, parts);
