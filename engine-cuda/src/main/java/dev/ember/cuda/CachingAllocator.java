@@ -268,11 +268,14 @@ final class CachingAllocator {
         }
     }
 
-    /** Returns a block to the cache. Safe from any thread (a Cleaner's included): no CUDA call. */
-    synchronized void release(CUdeviceptr p, long bytes) {
+    /**
+     * Returns the block {@link #allocate} handed out as {@code p} to the cache (the block knows its size). Safe from
+     * any thread (a Cleaner's included): no CUDA call.
+     */
+    synchronized void release(CUdeviceptr p) {
         Block b = held.remove(p);
         if (b == null) {
-            throw new IllegalStateException("released a block the allocator does not hold (" + bytes + " bytes)");
+            throw new IllegalStateException("released a block the allocator does not hold (" + p + ")");
         }
         inUse -= b.size;
         lowWater = Math.min(lowWater, inUse);
@@ -325,7 +328,7 @@ final class CachingAllocator {
         peakInUse = inUse;
     }
 
-    /** How many times an allocation past the soft limit collected garbage. */
+    /** How many times a cache miss collected garbage (past the soft limit, or past the growth allowance). */
     synchronized long collections() {
         return collections;
     }

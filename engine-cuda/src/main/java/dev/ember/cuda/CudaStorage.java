@@ -25,9 +25,8 @@ final class CudaStorage implements Storage {
         this.numel = numel;
         this.ptr = ptr;
         this.device = device;
-        long bytes = numel * CudaBackend.elementSize(dtype);
         // the action must not reference this object, or it would never become unreachable
-        this.cleanable = CLEANER.register(this, () -> allocator.release(ptr, bytes));
+        this.cleanable = CLEANER.register(this, () -> allocator.release(ptr));
     }
 
     @Override

@@ -25,7 +25,6 @@ class CachingAllocatorTest {
         int allocs;
         int gcs;
         final List<CUdeviceptr> garbage = new ArrayList<>();
-        final List<Long> garbageBytes = new ArrayList<>();
         CachingAllocator allocator;
         final java.util.Map<CUdeviceptr, Long> sizes = new java.util.IdentityHashMap<>();
 
@@ -53,17 +52,15 @@ class CachingAllocatorTest {
 
         void collect() {
             gcs++;
-            for (int i = 0; i < garbage.size(); i++) {
-                allocator.release(garbage.get(i), garbageBytes.get(i));
+            for (CUdeviceptr p : garbage) {
+                allocator.release(p);
             }
             garbage.clear();
-            garbageBytes.clear();
         }
 
         /** A tensor of {@code bytes} made and dropped without close. */
         void leak(long bytes) {
             garbage.add(allocator.allocate(bytes));
-            garbageBytes.add(bytes);
         }
     }
 
@@ -84,8 +81,8 @@ class CachingAllocatorTest {
         for (int step = 0; step < 1000; step++) {
             CUdeviceptr a = d.allocator.allocate(3 * MIB);
             CUdeviceptr b = d.allocator.allocate(1000);
-            d.allocator.release(b, 1000);
-            d.allocator.release(a, 3 * MIB);
+            d.allocator.release(b);
+            d.allocator.release(a);
         }
         assertEquals(2, d.allocs, "one segment for the small block, one for the medium one, then the cache");
         assertEquals(0, d.gcs);
@@ -119,12 +116,12 @@ class CachingAllocatorTest {
         FakeDevice d = device(1024 * MIB, 512 * MIB);
         CUdeviceptr a = d.allocator.allocate(1000);
         CUdeviceptr b = d.allocator.allocate(1000); // the same 2 MiB segment
-        d.allocator.release(a, 1000);
+        d.allocator.release(a);
         assertEquals(0, d.allocator.emptyCache(), "b still holds the segment");
         assertEquals(2 * MIB, d.used);
         assertEquals(a, d.allocator.allocate(1000), "the free block of a held segment stays cached");
-        d.allocator.release(a, 1000);
-        d.allocator.release(b, 1000);
+        d.allocator.release(a);
+        d.allocator.release(b);
         assertEquals(2 * MIB, d.allocator.emptyCache());
         assertEquals(0, d.used);
         assertEquals(0, d.allocator.cached());
@@ -136,8 +133,8 @@ class CachingAllocatorTest {
     void releasingABlockTwiceIsAnError() {
         FakeDevice d = device(1024 * MIB, 512 * MIB);
         CUdeviceptr a = d.allocator.allocate(1000);
-        d.allocator.release(a, 1000);
-        assertThrows(IllegalStateException.class, () -> d.allocator.release(a, 1000));
+        d.allocator.release(a);
+        assertThrows(IllegalStateException.class, () -> d.allocator.release(a));
     }
 
     @Test
@@ -159,7 +156,7 @@ class CachingAllocatorTest {
         assertTrue(d.gcs > 10 && d.gcs < 400, "collections: " + d.gcs);
         assertTrue(d.used < 400 * MIB, "device memory taken: " + d.used / MIB + " MiB");
         assertEquals(d.gcs, d.allocator.collections());
-        d.allocator.release(live, 100 * MIB);
+        d.allocator.release(live);
     }
 
     @Test
@@ -179,7 +176,7 @@ class CachingAllocatorTest {
         FakeDevice d = device(65536 * MIB, 64 * MIB);
         for (int i = 0; i < 50; i++) {
             CUdeviceptr p = d.allocator.allocate((1000 + i * 2) * MIB); // each larger than the growth allowance
-            d.allocator.release(p, (1000 + i * 2) * MIB);
+            d.allocator.release(p);
             d.allocator.emptyCache();
         }
         assertEquals(0, d.gcs);
@@ -190,10 +187,10 @@ class CachingAllocatorTest {
         FakeDevice d = device(100 * MIB, 1024 * MIB);
         CUdeviceptr a = d.allocator.allocate(60 * MIB);
         CUdeviceptr b = d.allocator.allocate(30 * MIB);
-        d.allocator.release(b, 30 * MIB);
+        d.allocator.release(b);
         CudaOutOfMemoryError e = assertThrows(CudaOutOfMemoryError.class, () -> d.allocator.allocate(50 * MIB));
         assertEquals("CUDA out of memory. Tried to allocate 50.00 MiB; 60.00 MiB in use by Ember tensors; 30.00 MiB was "
                 + "cached and has been freed for a retry, which failed too", e.getMessage());
-        d.allocator.release(a, 60 * MIB);
+        d.allocator.release(a);
     }
 }
