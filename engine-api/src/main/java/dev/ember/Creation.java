@@ -15,15 +15,17 @@ final class Creation {
 
     /** A new contiguous tensor, contents unspecified. */
     static Tensor empty(int[] shape, DType dtype, Device device) {
+        long numel = Shapes.storageNumel(shape, dtype);
         Backend backend = Tensor.backendFor(device);
-        Storage s = backend.allocate(dtype, Layout.numel(shape), device.index());
+        Storage s = backend.allocate(dtype, numel, device.index());
         return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
     }
 
     /** A contiguous tensor of zeros (no fill pass where the backend's fresh memory is zero). */
     static Tensor zeros(int[] shape, DType dtype, Device device) {
+        long numel = Shapes.storageNumel(shape, dtype);
         Backend backend = Tensor.backendFor(device);
-        Storage s = backend.allocateZeroed(dtype, Layout.numel(shape), device.index());
+        Storage s = backend.allocateZeroed(dtype, numel, device.index());
         return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
     }
 
@@ -81,7 +83,8 @@ final class Creation {
             probe = elementAt(probe, 0);
         }
         int[] shape = shapeList.stream().mapToInt(Integer::intValue).toArray();
-        int n = (int) Layout.numel(shape);
+        DType storedAs = dtype == null ? DType.FLOAT64 : dtype;
+        int n = (int) Shapes.storageNumel(shape, storedAs);
         double[] dv = new double[n];
         long[] lv = new long[n];
         int[] kind = new int[1]; // 0 bool, 1 integral, 2 floating
@@ -208,13 +211,25 @@ final class Creation {
     }
 
     static Tensor arange(double start, double end, double step, DType dtype) {
+        if (!Double.isFinite(start) || !Double.isFinite(end)) {
+            throw new IllegalArgumentException("unsupported range: " + Shapes.scalarStr(start) + " -> " + Shapes.scalarStr(end));
+        }
         if (step == 0) {
             throw new IllegalArgumentException("step must be nonzero");
         }
-        if ((step > 0 && end < start) || (step < 0 && end > start)) {
+        if (Double.isNaN(step) || (step > 0 && end < start) || (step < 0 && end > start)) {
             throw new IllegalArgumentException("upper bound and larger bound inconsistent with step sign");
         }
-        int n = (int) Math.ceil((end - start) / step);
+        double size = Math.ceil((end - start) / step);
+        if (!(size <= Long.MAX_VALUE)) {
+            throw new IllegalArgumentException("invalid size, possible overflow?");
+        }
+        if (size > Layout.MAX_STORAGE_ELEMENTS) {
+            throw new IllegalArgumentException("arange(" + Shapes.scalarStr(start) + ", " + Shapes.scalarStr(end) + ", "
+                    + Shapes.scalarStr(step) + ") has " + (long) size + " elements; one Ember tensor stores at most "
+                    + Layout.MAX_STORAGE_ELEMENTS);
+        }
+        int n = (int) size;
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
             v[i] = start + i * step;
@@ -226,23 +241,35 @@ final class Creation {
         if (steps < 0) {
             throw new IllegalArgumentException("number of steps must be non-negative");
         }
+        Shapes.storageNumel(new int[] {steps}, DType.FLOAT64);
         double[] v = new double[steps];
-        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
-        int half = steps / 2;
-        for (int i = 0; i < steps; i++) {
-            // symmetric evaluation, as PyTorch, so both ends are exact
-            v[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+        if (steps == 1) {
+            v[0] = start; // PyTorch: one step is the start
+        } else {
+            double step = (end - start) / (steps - 1);
+            int half = steps / 2;
+            for (int i = 0; i < steps; i++) {
+                // symmetric evaluation, as PyTorch, so both ends are exact
+                v[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+            }
         }
         return fromFlat(v, new int[] {steps}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
     }
 
     static Tensor eye(int n, int m, DType dtype) {
-        Shapes.checkSizes(new int[] {n, m});
-        double[] v = new double[n * m];
-        for (int i = 0; i < Math.min(n, m); i++) {
-            v[i * m + i] = 1;
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be greater or equal to 0, got " + n);
         }
-        return fromFlat(v, new int[] {n, m}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
+        if (m < 0) {
+            throw new IllegalArgumentException("m must be greater or equal to 0, got " + m);
+        }
+        Tensor t = zeros(new int[] {n, m}, dtype, Ember.defaultDevice());
+        if (n > 0 && m > 0) {
+            // the diagonal is a strided view: one fill, no host array of n * m
+            Layout diag = new Layout(new int[] {Math.min(n, m)}, new int[] {m + 1}, 0);
+            t.backend.fill(t.storage(), diag, 1);
+        }
+        return t;
     }
 
     static Tensor random(RandomKind kind, int[] shape, DType dtype, double a, double b, Generator g) {

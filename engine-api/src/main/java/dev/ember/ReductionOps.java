@@ -1,5 +1,6 @@
 package dev.ember;
 
+import dev.ember.backend.BinaryOp;
 import dev.ember.backend.Layout;
 import dev.ember.backend.ReduceOp;
 
@@ -44,17 +45,40 @@ final class ReductionOps {
         return java.util.stream.IntStream.range(0, shape.length).filter(i -> !mask[i]).map(i -> shape[i]).toArray();
     }
 
-    /** Runs a reduction kernel into a new tensor of keepdim shape, then drops the reduced dims unless kept. */
+    /**
+     * Runs a reduction kernel into a new tensor of keepdim shape, then drops the reduced dims unless kept.
+     *
+     * <p>A reduced dimension with stride 0 (a broadcast view) repeats one value, so it is not iterated: the kernel sees
+     * size 1 there, and a sum is multiplied (a product raised) by the number of repeats afterwards, while max, min and
+     * their indices are unchanged (the first of equal values wins). The elements a kernel then iterates are distinct
+     * elements of the storage, which fit an {@code int}, whatever the view's {@code long} number of elements.
+     */
     static Tensor reduceKernel(ReduceOp op, Tensor a, boolean[] mask, boolean keepdim, DType outType) {
         int[] kept = keptShape(a.shape, mask);
-        Tensor out = Creation.empty(kept, outType, a.device);
         for (int i = 0; i < mask.length; i++) {
             if (mask[i] && a.shape[i] == 0 && (op != ReduceOp.SUM && op != ReduceOp.PROD)) {
                 throw new IllegalArgumentException(op.name().toLowerCase() + "(): Expected reduction dim " + i
                         + " to have non-zero size.");
             }
         }
-        a.backend.reduce(op, a.storage(), a.layout, out.storage(), out.layout);
+        Tensor out = Creation.empty(kept, outType, a.device);
+        int[] iterated = a.shape.clone();
+        int[] strides = a.layout.strides();
+        long repeats = 1;
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i] && strides[i] == 0 && iterated[i] > 1) {
+                repeats *= iterated[i]; // a factor of the view's numel, which is a long
+                iterated[i] = 1;
+            }
+        }
+        Layout src = repeats == 1 ? a.layout : new Layout(iterated, strides, a.layout.offset());
+        a.backend.reduce(op, a.storage(), src, out.storage(), out.layout);
+        if (repeats > 1 && (op == ReduceOp.SUM || op == ReduceOp.PROD)) {
+            BinaryOp scale = op == ReduceOp.SUM ? BinaryOp.MUL : BinaryOp.POW;
+            Number r = outType == DType.INT64 ? (Number) repeats : outType == DType.FLOAT32 ? (Number) (float) repeats
+                    : (Number) (double) repeats;
+            out.backend.binaryScalar(scale, out.storage(), out.layout, r, false, out.storage(), out.layout);
+        }
         if (!keepdim) {
             int[] sq = squeezedShape(a.shape, mask);
             out.layout = Layout.contiguous(sq); // out is fresh: drop the reduced dimensions in place, no second handle
@@ -105,9 +129,22 @@ final class ReductionOps {
         return ArithmeticOps.record(out, "ProdBackward0", new Tensor[] {a}, n -> {
             SavedTensor sa = n.save(a);
             SavedTensor so = n.saveOutput(out);
-            // valid where no element is zero, which is where the product is differentiable in the usual form
-            return g -> new Tensor[] {g.mul(so.get()).div(sa.get())};
+            return g -> new Tensor[] {prodBackward(g, sa.get(), so.get())};
         });
+    }
+
+    /**
+     * PyTorch's {@code prod_backward} for a full product: {@code g * prod / x} where no element is zero; where exactly
+     * one is, the gradient there is the product of the others and zero elsewhere; with two or more zeros, all zero.
+     */
+    private static Tensor prodBackward(Tensor g, Tensor x, Tensor prod) {
+        Tensor isZero = x.eq(0.0);
+        Tensor zeros = isZero.sum();
+        Tensor noZero = g.mul(prod).div(x);
+        Tensor others = ArithmeticOps.where(isZero, Creation.wrap(1.0), x).prod(); // the product of the non-zero elements
+        Tensor oneZero = Tensor.where(isZero, g.mul(others), 0.0);
+        Tensor zero = g.mul(0.0).expand(x.shapeRef());
+        return Tensor.where(zeros.eq(0), noZero, Tensor.where(zeros.eq(1), oneZero, zero));
     }
 
     static Tensor maxAll(Tensor a, boolean max) {
@@ -158,6 +195,19 @@ final class ReductionOps {
     }
 
     static Tensor var(Tensor a, int[] dims, int correction, boolean keepdim) {
+        return varOrStd(a, dims, correction, keepdim, false);
+    }
+
+    static Tensor std(Tensor a, int[] dims, int correction, boolean keepdim) {
+        return varOrStd(a, dims, correction, keepdim, true);
+    }
+
+    /**
+     * Variance (or its square root) over {@code dims}. The backward follows PyTorch's {@code var_backward},
+     * {@code grad * 2 (x - mean) / (N - correction)}, and {@code std_backward}, which first divides the gradient by
+     * {@code 2 std} and takes 0 where the deviation is 0 (a constant input), so the gradient there is 0, not NaN.
+     */
+    private static Tensor varOrStd(Tensor a, int[] dims, int correction, boolean keepdim, boolean std) {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("std and var only support floating point and complex dtypes");
         }
@@ -175,14 +225,21 @@ final class ReductionOps {
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             Tensor centered = a.sub(a.mean(over, true));
-            out = centered.mul(centered).sum(over, keepdim).div(denom);
+            Tensor variance = centered.mul(centered).sum(over, keepdim).div(denom);
+            out = std ? variance.sqrt() : variance;
         }
-        return ArithmeticOps.record(out, "VarBackward0", new Tensor[] {a}, n -> {
+        return ArithmeticOps.record(out, std ? "StdBackward0" : "VarBackward0", new Tensor[] {a}, n -> {
             SavedTensor sa = n.save(a);
+            SavedTensor so = std ? n.saveOutput(out) : null;
             return g -> {
                 Tensor x = sa.get();
+                Tensor gv = g;
+                if (std) {
+                    Tensor y = so.get();
+                    gv = ArithmeticOps.where(y.eq(0.0), Creation.wrap(0.0), g.div(y.mul(2.0)));
+                }
                 Tensor centered = x.sub(x.mean(over, true));
-                return new Tensor[] {g.reshape(kept).expand(inShape).mul(centered).mul(2.0 / denom)};
+                return new Tensor[] {gv.reshape(kept).expand(inShape).mul(centered).mul(2.0 / denom)};
             };
         });
     }
@@ -195,7 +252,10 @@ final class ReductionOps {
         int d = Shapes.wrapDim(dim, a.dim());
         int[] dd = a.dim() == 0 ? new int[0] : new int[] {d};
         Tensor out;
-        try (GradMode off = Ember.noGrad()) {
+        if (a.numel() == 0) {
+            // nothing to normalize (a dimension of size 0): an empty result, as PyTorch
+            out = Creation.empty(a.shape, a.dtype, a.device);
+        } else try (GradMode off = Ember.noGrad()) {
             Tensor shifted = a.dim() == 0 ? a.sub(a) : a.sub(a.max(d, true).values());
             Tensor e = shifted.exp();
             Tensor s = a.dim() == 0 ? e : e.sum(dd, true);

@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.backend.Layout;
+
 import java.util.Arrays;
 
 /** Shape arithmetic shared by the ops: broadcasting, dimension wrapping, view inference. */
@@ -15,6 +17,36 @@ final class Shapes {
     /** {@code torch.Size([2, 3])}, as PyTorch prints sizes in messages. */
     static String size(int[] shape) {
         return "torch.Size(" + Arrays.toString(shape) + ")";
+    }
+
+    /** A number as PyTorch's C++ messages print a scalar: {@code 0}, {@code 0.5}, {@code nan}, {@code -inf}, {@code 1e+20}. */
+    static String scalarStr(double v) {
+        if (Double.isNaN(v)) {
+            return "nan";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "inf" : "-inf";
+        }
+        if (v == Math.rint(v) && Math.abs(v) < 1e6) {
+            return Long.toString((long) v);
+        }
+        // C++'s default stream format: 6 significant digits, %g style, trailing zeros dropped
+        String s = String.format(java.util.Locale.ROOT, "%.6g", v);
+        String mantissa = s;
+        String exponent = "";
+        int e = s.indexOf('e');
+        if (e >= 0) {
+            mantissa = s.substring(0, e);
+            exponent = s.substring(e);
+            int digits = exponent.length() - 2;
+            if (digits < 2) {
+                exponent = exponent.substring(0, 2) + "0" + exponent.substring(2);
+            }
+        }
+        if (mantissa.contains(".")) {
+            mantissa = mantissa.replaceAll("0+$", "").replaceAll("\\.$", "");
+        }
+        return mantissa + exponent;
     }
 
     /** The broadcast shape of two shapes, or PyTorch's error. */
@@ -62,6 +94,9 @@ final class Shapes {
 
     /** Checks sizes for factories: no negative dimension. */
     static int[] checkSizes(int[] shape) {
+        if (shape == null) {
+            throw new IllegalArgumentException("size must be an array of ints, not null");
+        }
         for (int d : shape) {
             if (d < 0) {
                 throw new IllegalArgumentException("Trying to create tensor with negative dimension " + d + ": " + str(shape));
@@ -70,11 +105,56 @@ final class Shapes {
         return shape.clone();
     }
 
+    /**
+     * The number of elements of a new storage of {@code shape} and {@code dtype}, checked exactly: PyTorch's error when
+     * its byte size overflows a 64-bit integer, and Ember's when it exceeds what one storage holds
+     * ({@link Layout#MAX_STORAGE_ELEMENTS}). Sizes must already be non-negative.
+     */
+    static long storageNumel(int[] shape, DType dtype) {
+        long numel = 1;
+        long bytes = dtype.itemSize();
+        boolean overflow = false;
+        boolean empty = false;
+        for (int d : shape) {
+            empty |= d == 0;
+            try {
+                numel = Math.multiplyExact(numel, d);
+                bytes = Math.multiplyExact(bytes, d);
+            } catch (ArithmeticException e) {
+                overflow = true;
+            }
+        }
+        if (empty) {
+            return 0;
+        }
+        if (overflow) {
+            throw new IllegalArgumentException("Storage size calculation overflowed with sizes=" + str(shape));
+        }
+        if (numel > Layout.MAX_STORAGE_ELEMENTS) {
+            throw new IllegalArgumentException("a tensor of sizes=" + str(shape) + " has " + numel + " elements; one Ember "
+                    + "tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS);
+        }
+        return numel;
+    }
+
+    /** A size computed in {@code long} as an {@code int} dimension, or an error naming what it was for. */
+    static int toSize(long size, String what) {
+        if (size > Integer.MAX_VALUE || size < Integer.MIN_VALUE) {
+            throw new IllegalArgumentException(what + " would have size " + size + "; Ember's dimensions are at most "
+                    + Integer.MAX_VALUE);
+        }
+        return (int) size;
+    }
+
     /** Resolves one -1 in a requested view shape against a number of elements, or PyTorch's error. */
     static int[] inferSize(int[] shape, long numel) {
+        if (shape == null) {
+            throw new IllegalArgumentException("shape must be an array of ints, not null");
+        }
         int[] out = shape.clone();
         int infer = -1;
         long known = 1;
+        boolean overflow = false;
         for (int i = 0; i < out.length; i++) {
             if (out[i] == -1) {
                 if (infer >= 0) {
@@ -84,15 +164,28 @@ final class Shapes {
             } else if (out[i] < 0) {
                 throw new IllegalArgumentException("invalid shape dimension " + out[i]);
             } else {
+                long hi = Math.multiplyHigh(known, out[i]);
                 known *= out[i];
+                overflow |= hi != 0 || known < 0;
             }
         }
+        boolean zero = false;
+        for (int d : out) {
+            zero |= d == 0;
+        }
+        if (overflow && !zero) {
+            throw new IllegalArgumentException("shape '" + str(shape) + "' is invalid for input of size " + numel);
+        }
         if (infer >= 0) {
+            if (numel == 0 && zero) {
+                throw new IllegalArgumentException("cannot reshape tensor of 0 elements into shape " + str(shape)
+                        + " because the unspecified dimension size -1 can be any value and is ambiguous");
+            }
             if (known == 0 || numel % known != 0) {
                 throw new IllegalArgumentException("shape '" + str(shape) + "' is invalid for input of size " + numel);
             }
-            out[infer] = (int) (numel / known);
-        } else if (known != numel) {
+            out[infer] = toSize(numel / known, "the inferred dimension " + infer + " of shape '" + str(shape) + "'");
+        } else if (zero ? numel != 0 : known != numel) {
             throw new IllegalArgumentException("shape '" + str(shape) + "' is invalid for input of size " + numel);
         }
         return out;
@@ -104,8 +197,8 @@ final class Shapes {
      */
     static int[] viewStrides(int[] oldShape, int[] oldStrides, int[] newShape) {
         int[] newStrides = new int[newShape.length];
-        if (dev.ember.backend.Layout.numel(oldShape) == 0 || oldShape.length == 0) {
-            return dev.ember.backend.Layout.contiguousStrides(newShape);
+        if (Layout.numel(oldShape) == 0 || oldShape.length == 0) {
+            return Layout.contiguousStrides(newShape);
         }
         int viewD = newShape.length - 1;
         long chunkBaseStride = oldStrides.length > 0 ? oldStrides[oldStrides.length - 1] : 1;

@@ -1097,7 +1097,12 @@ public final class Tensor implements AutoCloseable {
 
     /** Unbiased standard deviation of all elements. */
     public Tensor std() {
-        return var().sqrt();
+        return ReductionOps.std(this, null, 1, false);
+    }
+
+    /** Standard deviation over dimensions with a correction (1: unbiased, 0: population). */
+    public Tensor std(int[] dims, int correction, boolean keepdim) {
+        return ReductionOps.std(this, dims, correction, keepdim);
     }
 
     /** Softmax along a dimension. */
@@ -1279,12 +1284,12 @@ public final class Tensor implements AutoCloseable {
 
     /** Elements {@code start..start+length-1} along a dimension (a view). */
     public Tensor narrow(int dim, int start, int length) {
-        return ViewOps.slice(this, dim, start, start + length, 1, true);
+        return ViewOps.narrow(this, dim, start, length);
     }
 
     /** Elements {@code start, start+step, ...} below {@code end} along a dimension, as Python slicing (a view). */
     public Tensor slice(int dim, int start, int end, int step) {
-        return ViewOps.slice(this, dim, start, end, step, false);
+        return ViewOps.slice(this, dim, start, end, step);
     }
 
     /** The sub-tensor at {@code index} along a dimension, removing it (a view). */
@@ -1294,6 +1299,19 @@ public final class Tensor implements AutoCloseable {
 
     /** Indexing by leading dimensions, as {@code tensor[i, j]} (a view). */
     public Tensor get(int... indices) {
+        if (indices.length > 0 && shape.length == 0) {
+            throw new IndexOutOfBoundsException("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                    + "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+        }
+        if (indices.length > shape.length) {
+            throw new IndexOutOfBoundsException("too many indices for tensor of dimension " + shape.length);
+        }
+        for (int k = 0; k < indices.length; k++) {
+            if (indices[k] < -shape[k] || indices[k] >= shape[k]) {
+                throw new IndexOutOfBoundsException("index " + indices[k] + " is out of bounds for dimension " + k
+                        + " with size " + shape[k]);
+            }
+        }
         Tensor t = this;
         for (int index : indices) {
             t = t.select(0, index);
@@ -1319,11 +1337,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Stacks tensors along a new dimension. */
     public static Tensor stack(List<Tensor> tensors, int dim) {
-        List<Tensor> expanded = new ArrayList<>();
-        for (Tensor t : tensors) {
-            expanded.add(t.unsqueeze(dim < 0 ? dim + t.dim() + 1 : dim));
-        }
-        return ViewOps.cat(expanded, dim < 0 ? dim + tensors.get(0).dim() + 1 : dim);
+        return ViewOps.stack(tensors, dim);
     }
 
     // ------------------------------------------------------------------ conversion

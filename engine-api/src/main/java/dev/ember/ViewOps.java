@@ -60,11 +60,14 @@ final class ViewOps {
         for (int i = 0; i < s; i++) {
             shape[k++] = t.shape[i];
         }
-        int prod = 1;
+        long prod = 1;
         for (int i = s; i <= e; i++) {
             prod *= t.shape[i];
+            if (prod > Integer.MAX_VALUE) {
+                break; // too large already; stopping here also keeps the product from overflowing a long
+            }
         }
-        shape[k++] = prod;
+        shape[k++] = Shapes.toSize(prod, "flatten(" + start + ", " + end + ") of a tensor of sizes " + Shapes.str(t.shape));
         for (int i = e + 1; i < t.dim(); i++) {
             shape[k++] = t.shape[i];
         }
@@ -208,50 +211,56 @@ final class ViewOps {
                 n -> g -> new Tensor[] {ReductionOps.sumTo(g, in)});
     }
 
-    static Tensor slice(Tensor t, int dim, int start, int end, int step, boolean strict) {
+    /** {@code narrow}: PyTorch's checks, in its order, in exact arithmetic; then a slice. */
+    static Tensor narrow(Tensor t, int dim, int start, int length) {
+        if (t.dim() == 0) {
+            throw new IllegalArgumentException("narrow() cannot be applied to a 0-dim tensor.");
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("narrow(): length must be non-negative.");
+        }
+        int d = Shapes.wrapDim(dim, t.dim());
+        int size = t.shape[d];
+        if (start < -size || start > size) {
+            throw new IndexOutOfBoundsException("start out of range (expected to be in range of [" + (-size) + ", " + size
+                    + "], but got " + start + ")");
+        }
+        int s = start < 0 ? start + size : start;
+        if ((long) s + length > size) {
+            throw new IllegalArgumentException("start (" + s + ") + length (" + length + ") exceeds dimension size ("
+                    + size + ").");
+        }
+        return slice(t, d, s, s + length, 1);
+    }
+
+    /** Python slicing {@code [start:end:step]} along a dimension: negative ends count from the back, ends clamp. */
+    static Tensor slice(Tensor t, int dim, int start, int end, int step) {
         if (t.dim() == 0) {
             throw new IllegalArgumentException("slice() cannot be applied to a 0-dim tensor.");
         }
         int d = Shapes.wrapDim(dim, t.dim());
-        int size = t.shape[d];
         if (step <= 0) {
-            throw new IllegalArgumentException("slice step must be positive");
+            // the words of Python's slicing, which is how PyTorch users meet this
+            throw new IllegalArgumentException(step == 0 ? "slice step cannot be zero" : "step must be greater than zero");
         }
-        if (strict) {
-            int length = end - start;
-            if (start < -size || start > size) {
-                throw new IndexOutOfBoundsException("start out of range (expected to be in range of [" + (-size) + ", " + size
-                        + "], but got " + start + ")");
-            }
-            int s = start < 0 ? start + size : start;
-            if (length < 0 || s + length > size) {
-                throw new IllegalArgumentException("start (" + s + ") + length (" + length + ") exceeds dimension size ("
-                        + size + ").");
-            }
-            start = s;
-            end = s + length;
-        } else {
-            if (start < 0) {
-                start += size;
-            }
-            if (end < 0) {
-                end += size;
-            }
-            start = Math.max(0, Math.min(start, size));
-            end = Math.max(start, Math.min(end, size));
-        }
-        int len = (end - start + step - 1) / step;
+        long size = t.shape[d];
+        long from = start < 0 ? start + size : start;
+        long to = end < 0 ? end + size : end;
+        from = Math.max(0, Math.min(from, size));
+        to = Math.max(from, Math.min(to, size));
+        int first = (int) from;
+        int last = (int) to;
+        int len = (int) ((to - from + step - 1) / step);
         int[] shape = t.shape.clone();
         int[] strides = t.layout.strides();
         shape[d] = len;
-        int offset = t.layout.offset() + start * strides[d];
-        strides[d] *= step;
+        int offset = t.layout.offset() + (len == 0 ? 0 : first * strides[d]);
+        // the step multiplies the stride only where a second element exists, so an int stride cannot overflow
+        strides[d] = len > 1 ? Math.multiplyExact(strides[d], step) : strides[d];
         Tensor out = makeView(t, shape, strides, offset);
         int[] in = t.shape;
-        int s0 = start;
-        int e0 = end;
         return ArithmeticOps.record(out, "SliceBackward0", new Tensor[] {t},
-                n -> g -> new Tensor[] {sliceScatter(g, in, d, s0, e0, step)});
+                n -> g -> new Tensor[] {sliceScatter(g, in, d, first, last, step)});
     }
 
     /** Zeros of {@code shape} with {@code src} written into a slice: the backward of slicing, itself differentiable. */
@@ -274,7 +283,8 @@ final class ViewOps {
         int d = Shapes.wrapDim(dim, t.dim());
         int size = t.shape[d];
         if (index < -size || index >= size) {
-            throw new IndexOutOfBoundsException("index " + index + " is out of bounds for dimension " + d + " with size " + size);
+            throw new IndexOutOfBoundsException("select(): index " + index + " out of range for tensor of size "
+                    + Shapes.str(t.shape) + " at dimension " + d);
         }
         int i = index < 0 ? index + size : index;
         int[] shape = new int[t.dim() - 1];
@@ -286,7 +296,7 @@ final class ViewOps {
                 j++;
             }
         }
-        Tensor out = makeView(t, shape, strides, t.layout.offset() + i * t.layout.stride(d));
+        Tensor out = makeView(t, shape, strides, t.layout.offset() + (int) ((long) i * t.layout.stride(d)));
         int[] in = t.shape;
         return ArithmeticOps.record(out, "SelectBackward0", new Tensor[] {t},
                 n -> g -> new Tensor[] {sliceScatter(g.unsqueeze(d), in, d, i, i + 1, 1)});
@@ -298,11 +308,44 @@ final class ViewOps {
         return ArithmeticOps.record(out, "CloneBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g});
     }
 
-    static Tensor cat(List<Tensor> tensors, int dim) {
-        if (tensors.isEmpty()) {
-            throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
+    /** The tensors of a list argument, or PyTorch's error for a missing list or a missing element. */
+    static Tensor[] tensorList(List<Tensor> tensors, String op) {
+        if (tensors == null) {
+            throw new IllegalArgumentException(op + "(): argument 'tensors' (position 1) must be tuple of Tensors, not null");
         }
         Tensor[] ts = tensors.toArray(new Tensor[0]);
+        for (int i = 0; i < ts.length; i++) {
+            if (ts[i] == null) {
+                throw new IllegalArgumentException("expected Tensor as element " + i + " in argument 0, but got null");
+            }
+        }
+        return ts;
+    }
+
+    static Tensor stack(List<Tensor> tensors, int dim) {
+        Tensor[] ts = tensorList(tensors, "stack");
+        if (ts.length == 0) {
+            throw new IllegalArgumentException("stack expects a non-empty TensorList");
+        }
+        for (int i = 1; i < ts.length; i++) {
+            if (!Arrays.equals(ts[i].shape, ts[0].shape)) {
+                throw new IllegalArgumentException("stack expects each tensor to be equal size, but got " + Shapes.str(ts[0].shape)
+                        + " at entry 0 and " + Shapes.str(ts[i].shape) + " at entry " + i);
+            }
+        }
+        int d = Shapes.wrapDim(dim, ts[0].dim() + 1);
+        List<Tensor> expanded = new ArrayList<>();
+        for (Tensor t : ts) {
+            expanded.add(t.unsqueeze(d));
+        }
+        return cat(expanded, d);
+    }
+
+    static Tensor cat(List<Tensor> tensors, int dim) {
+        Tensor[] ts = tensorList(tensors, "cat");
+        if (ts.length == 0) {
+            throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
+        }
         Device device = ArithmeticOps.checkSameDevice(ts);
         // legacy rule: 1-D empty tensors are skipped
         Tensor ref = null;
@@ -315,12 +358,14 @@ final class ViewOps {
         if (ref == null) {
             ref = ts[0];
         }
-        if (ref.dim() == 0) {
-            throw new IllegalArgumentException("zero-dimensional tensor (at position 0) cannot be concatenated");
+        for (int k = 0; k < ts.length; k++) {
+            if (ts[k].dim() == 0) {
+                throw new IllegalArgumentException("zero-dimensional tensor (at position " + k + ") cannot be concatenated");
+            }
         }
         int d = Shapes.wrapDim(dim, ref.dim());
         DType type = ArithmeticOps.resultType(ts);
-        int total = 0;
+        long total = 0;
         for (int k = 0; k < ts.length; k++) {
             Tensor t = ts[k];
             if (t.dim() == 1 && t.shape[0] == 0 && t != ref) {
@@ -339,7 +384,7 @@ final class ViewOps {
             total += t.shape[d];
         }
         int[] shape = ref.shape.clone();
-        shape[d] = total;
+        shape[d] = Shapes.toSize(total, "torch.cat(): dimension " + d + " of the result");
         Tensor out = Creation.empty(shape, type, device);
         int at = 0;
         int[] starts = new int[ts.length];

@@ -75,7 +75,7 @@ class ErrorsTest {
         Throwable e = assertThrows(IndexOutOfBoundsException.class, () -> a.sum(2));
         assertEquals("Dimension out of range (expected to be in range of [-2, 1], but got 2)", e.getMessage());
         e = assertThrows(IndexOutOfBoundsException.class, () -> a.select(0, 2));
-        assertEquals("index 2 is out of bounds for dimension 0 with size 2", e.getMessage());
+        assertEquals("select(): index 2 out of range for tensor of size [2, 3] at dimension 0", e.getMessage());
         fails("Trying to create tensor with negative dimension -1: [2, -1]", () -> Tensor.zeros(2, -1));
         fails("shape '[4, 2]' is invalid for input of size 6", () -> a.view(4, 2), a);
         fails("only one dimension can be inferred", () -> a.view(-1, -1), a);

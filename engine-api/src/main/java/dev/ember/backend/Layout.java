@@ -5,13 +5,29 @@ import java.util.Arrays;
 /**
  * How a tensor's elements sit in its storage: shape, strides (in elements) and the offset of the
  * first element. Views share storage and differ only in layout. Immutable.
+ *
+ * <p>Sizes, strides and offsets are {@code int}: a storage holds at most {@link #MAX_STORAGE_ELEMENTS} elements, so every
+ * element a layout addresses has an {@code int} index. The number of elements is a {@code long}: a broadcast view
+ * (stride 0) can have far more elements than its storage, and kernels count them in {@code long} or iterate only the
+ * dimensions that address distinct elements.
  */
 public final class Layout {
+    /**
+     * The most elements one storage holds on any backend: the largest Java array, so that the CPU backend can hold what
+     * any other backend can, and element indices fit in an {@code int}.
+     */
+    public static final int MAX_STORAGE_ELEMENTS = Integer.MAX_VALUE - 8;
+
     private final int[] shape;
     private final int[] strides;
     private final int offset;
+    private final long numel;
 
-    /** A layout; the arrays are copied. */
+    /**
+     * A layout; the arrays are copied.
+     *
+     * @throws IllegalArgumentException if the ranks differ, or the number of elements overflows a {@code long}
+     */
     public Layout(int[] shape, int[] strides, int offset) {
         if (shape.length != strides.length) {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " and strides "
@@ -20,6 +36,7 @@ public final class Layout {
         this.shape = shape.clone();
         this.strides = strides.clone();
         this.offset = offset;
+        this.numel = numel(this.shape);
     }
 
     /** The contiguous (row-major) layout of a shape, at offset 0. */
@@ -27,22 +44,43 @@ public final class Layout {
         return new Layout(shape, contiguousStrides(shape), 0);
     }
 
-    /** Row-major strides of a shape. */
+    /**
+     * Row-major strides of a shape. A shape with no elements addresses nothing, so where its strides would pass
+     * {@code Integer.MAX_VALUE} they stop there.
+     */
     public static int[] contiguousStrides(int[] shape) {
         int[] s = new int[shape.length];
-        int acc = 1;
+        long acc = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
-            s[i] = acc;
-            acc *= Math.max(shape[i], 1);
+            s[i] = (int) Math.min(acc, Integer.MAX_VALUE);
+            acc = Math.min(acc * Math.max(shape[i], 1), 1L << 40);
         }
         return s;
     }
 
-    /** Number of elements of a shape. */
+    /**
+     * Number of elements of a shape, computed exactly.
+     *
+     * @throws IllegalArgumentException ({@code "numel: integer multiplication overflow"}, PyTorch's words) if it does not
+     *         fit in a {@code long}
+     */
     public static long numel(int[] shape) {
         long n = 1;
+        boolean overflow = false;
         for (int d : shape) {
-            n *= d;
+            long hi = Math.multiplyHigh(n, d);
+            long lo = n * d;
+            // exact when the high word is the sign extension of the low word
+            overflow |= hi != (lo >> 63);
+            n = lo;
+        }
+        if (overflow) {
+            for (int d : shape) {
+                if (d == 0) {
+                    return 0;
+                }
+            }
+            throw new IllegalArgumentException("numel: integer multiplication overflow");
         }
         return n;
     }
@@ -77,14 +115,28 @@ public final class Layout {
         return shape.length;
     }
 
-    /** Number of elements. */
-    public int numel() {
-        return (int) numel(shape);
+    /** Number of elements (a broadcast view can have more than {@link #MAX_STORAGE_ELEMENTS}). */
+    public long numel() {
+        return numel;
+    }
+
+    /**
+     * Number of elements of a layout that a backend materializes or iterates element by element (an output, a dense
+     * input), which fits its storage.
+     *
+     * @throws IllegalStateException if it does not fit in an {@code int}: a caller broke the SPI's contract
+     */
+    public int numelInt() {
+        if (numel > Integer.MAX_VALUE) {
+            throw new IllegalStateException("a layout of " + numel + " elements reached a kernel that needs at most "
+                    + Integer.MAX_VALUE + ": " + this);
+        }
+        return (int) numel;
     }
 
     /** Whether the elements are laid out row-major without gaps (size-1 dimensions may have any stride). */
     public boolean isContiguous() {
-        int expected = 1;
+        long expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] == 1) {
                 continue;
@@ -112,7 +164,8 @@ public final class Layout {
             if (s0[d] == 1) {
                 continue;
             }
-            boolean merge = n > 0;
+            // (a merged size must stay an int: broadcast dimensions of every operand could otherwise merge past it)
+            boolean merge = n > 0 && (long) shape[n - 1] * s0[d] <= Integer.MAX_VALUE;
             for (int o = 0; o < k && merge; o++) {
                 merge = (long) strides[o][n - 1] == (long) layouts[o].strides[d] * s0[d];
             }
@@ -130,7 +183,7 @@ public final class Layout {
             }
         }
         if (n == 0) {
-            shape[0] = s0.length == 0 || Layout.numel(s0) != 0 ? 1 : 0;
+            shape[0] = s0.length == 0 || layouts[0].numel != 0 ? 1 : 0;
             for (int o = 0; o < k; o++) {
                 strides[o][0] = 1;
             }

@@ -2,6 +2,8 @@ package dev.ember.cpu;
 
 import dev.ember.DType;
 
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,17 +13,36 @@ import java.util.Map;
  * its tensors (a {@code TensorScope} per step) then reuses its arrays instead of having the JVM allocate and zero new
  * ones, which costs as much memory traffic as a kernel writing them. Only arrays of at least
  * {@code ember.cpu.poolMinLength} elements (default 16384; smaller ones come cheaply from the JVM) are kept, up to
- * {@code ember.cpu.poolBytes} in all (default 256 MiB; 0 turns the pool off). Unclosed storages are never pooled:
- * the garbage collector reclaims them as before.
+ * {@code ember.cpu.poolBytes} in all (default 256 MiB or an eighth of the maximum heap, whichever is less; 0 turns
+ * the pool off). Unclosed storages are never pooled: the garbage collector reclaims them as before.
+ *
+ * <p>The pool never makes a program fail that would run without it: it holds its arrays through soft references,
+ * which the JVM clears before it throws {@link OutOfMemoryError}, and {@link CpuStorage} empties it and retries once
+ * when an allocation still fails.
  */
 final class ArrayPool {
     static final ArrayPool INSTANCE = new ArrayPool(Integer.getInteger("ember.cpu.poolMinLength", 16384),
-            Long.getLong("ember.cpu.poolBytes", 256L << 20));
+            Long.getLong("ember.cpu.poolBytes", Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8)));
 
     private final int minLength;
     private final long maxBytes;
-    private final Map<Long, ArrayDeque<Object>> free = new HashMap<>();
+    private final Map<Long, ArrayDeque<Entry>> free = new HashMap<>();
+    private final ReferenceQueue<Object> cleared = new ReferenceQueue<>();
     private long bytes;
+
+    /** A pooled array, softly held, with what it counts for in {@link #bytes}. */
+    private static final class Entry extends SoftReference<Object> {
+        final long key;
+        final long size;
+        /** Whether {@link #bytes} still counts it (false once taken or dropped). */
+        boolean counted = true;
+
+        Entry(Object array, long key, long size, ReferenceQueue<Object> queue) {
+            super(array, queue);
+            this.key = key;
+            this.size = size;
+        }
+    }
 
     ArrayPool(int minLength, long maxBytes) {
         this.minLength = minLength;
@@ -47,12 +68,17 @@ final class ArrayPool {
             return null;
         }
         synchronized (this) {
-            ArrayDeque<Object> list = free.get(key(t, length));
-            Object a = list == null ? null : list.poll();
-            if (a != null) {
-                bytes -= size(t, length);
+            expunge();
+            ArrayDeque<Entry> list = free.get(key(t, length));
+            while (list != null && !list.isEmpty()) {
+                Entry e = list.poll();
+                uncount(e);
+                Object a = e.get();
+                if (a != null) {
+                    return a;
+                }
             }
-            return a;
+            return null;
         }
     }
 
@@ -63,16 +89,55 @@ final class ArrayPool {
         }
         long s = size(t, length);
         synchronized (this) {
+            expunge();
             if (bytes + s > maxBytes) {
                 return;
             }
+            long k = key(t, length);
             bytes += s;
-            free.computeIfAbsent(key(t, length), k -> new ArrayDeque<>()).push(array);
+            free.computeIfAbsent(k, x -> new ArrayDeque<>()).push(new Entry(array, k, s, cleared));
         }
     }
 
-    /** Bytes held for reuse. */
+    /** Drops every pooled array (an allocation ran out of heap). */
+    synchronized void clear() {
+        for (ArrayDeque<Entry> list : free.values()) {
+            for (Entry e : list) {
+                uncount(e);
+                e.clear();
+            }
+        }
+        free.clear();
+        expunge();
+    }
+
+    /** Bytes held for reuse (arrays the garbage collector has reclaimed are not counted). */
     synchronized long bytes() {
+        expunge();
         return bytes;
+    }
+
+    private void uncount(Entry e) {
+        if (e.counted) {
+            e.counted = false;
+            bytes -= e.size;
+        }
+    }
+
+    /** Forgets the arrays the garbage collector reclaimed. */
+    private void expunge() {
+        for (Object r; (r = cleared.poll()) != null; ) {
+            Entry e = (Entry) r;
+            if (e.counted) {
+                uncount(e);
+                ArrayDeque<Entry> list = free.get(e.key);
+                if (list != null) {
+                    list.remove(e);
+                    if (list.isEmpty()) {
+                        free.remove(e.key);
+                    }
+                }
+            }
+        }
     }
 }

@@ -50,19 +50,21 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, long numel, int deviceIndex) {
-        if (numel > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("CPU tensors hold at most 2^31 - 9 elements, asked for " + numel);
-        }
-        return CpuStorage.allocateUninitialized(dtype, (int) numel);
+        return CpuStorage.allocateUninitialized(dtype, checkedLength(numel));
     }
 
     /** A new Java array, which starts zeroed: no fill pass. */
     @Override
     public Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
-        if (numel > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("CPU tensors hold at most 2^31 - 9 elements, asked for " + numel);
+        return CpuStorage.allocate(dtype, checkedLength(numel));
+    }
+
+    private static int checkedLength(long numel) {
+        if (numel < 0 || numel > Layout.MAX_STORAGE_ELEMENTS) {
+            throw new IllegalArgumentException("CPU tensors hold at most " + Layout.MAX_STORAGE_ELEMENTS
+                    + " elements, asked for " + numel);
         }
-        return CpuStorage.allocate(dtype, (int) numel);
+        return (int) numel;
     }
 
     @Override
@@ -98,7 +100,7 @@ public final class CpuBackend implements Backend {
                 default: return ((boolean[]) s.array).clone();
             }
         }
-        CpuStorage out = CpuStorage.allocate(s.dtype, layout.numel());
+        CpuStorage out = CpuStorage.allocate(s.dtype, checkedLength(layout.numel()));
         ElementwiseKernels.copy(s, layout, out, Layout.contiguous(layout.shape()));
         return out.array;
     }
@@ -195,7 +197,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b) {
         CpuStorage d = cpu(dst);
-        int n = layout.numel();
+        int n = layout.numelInt();
         CpuStorage flat = layout.isContiguous() ? d : CpuStorage.allocate(d.dtype, n);
         int base = layout.isContiguous() ? layout.offset() : 0;
         int[] words = new int[4];

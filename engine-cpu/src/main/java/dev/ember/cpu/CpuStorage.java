@@ -16,13 +16,32 @@ final class CpuStorage implements Storage {
         this.length = java.lang.reflect.Array.getLength(array);
     }
 
-    /** A storage of zeros, in a new array (Java arrays start zeroed). */
+    /**
+     * A storage of zeros, in a new array (Java arrays start zeroed). When the heap cannot hold it, the pooled arrays
+     * are dropped and the allocation tried once more before a {@link CpuOutOfMemoryError} says how much was asked.
+     */
     static CpuStorage allocate(DType dtype, int n) {
+        try {
+            return new CpuStorage(dtype, newArray(dtype, n));
+        } catch (OutOfMemoryError first) {
+            ArrayPool.INSTANCE.clear();
+            try {
+                return new CpuStorage(dtype, newArray(dtype, n));
+            } catch (OutOfMemoryError again) {
+                long bytes = (long) n * (dtype == DType.BOOL ? 1 : dtype.itemSize());
+                throw new CpuOutOfMemoryError("DefaultCPUAllocator: not enough memory: you tried to allocate " + bytes
+                        + " bytes. The Java heap holds at most " + Runtime.getRuntime().maxMemory()
+                        + " bytes (raise it with -Xmx).");
+            }
+        }
+    }
+
+    private static Object newArray(DType dtype, int n) {
         switch (dtype) {
-            case FLOAT32: return new CpuStorage(dtype, new float[n]);
-            case FLOAT64: return new CpuStorage(dtype, new double[n]);
-            case INT64: return new CpuStorage(dtype, new long[n]);
-            default: return new CpuStorage(dtype, new boolean[n]);
+            case FLOAT32: return new float[n];
+            case FLOAT64: return new double[n];
+            case INT64: return new long[n];
+            default: return new boolean[n];
         }
     }
 

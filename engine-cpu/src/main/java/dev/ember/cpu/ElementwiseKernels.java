@@ -298,7 +298,7 @@ final class ElementwiseKernels {
         float[] s = {scalar.floatValue()};
         float[] x = (float[]) a.array;
         float[] o = (float[]) dst.array;
-        int n = ld.numel();
+        int n = ld.numelInt();
         if (scalarFirst) {
             binaryFloat(op, s, 0, 0, x, la.offset(), 1, o, ld.offset(), 1, n);
         } else {

@@ -28,12 +28,13 @@ final class StridedLoop {
     /** The one row's strides when the iteration is a single row (see {@link #flat}). */
     private final int[] rowStrides;
 
+    /** Iterates the layouts; the first (an output, or a dense operand) must have at most {@code Integer.MAX_VALUE} elements. */
     StridedLoop(Layout... layouts) {
         int k = layouts.length;
+        int numel = layouts[0].numelInt();
         if (flat(layouts)) {
             // every operand dense or one broadcast element: one row, no merging (the common small op, where the
             // bookkeeping below cost more than the arithmetic)
-            int numel = layouts[0].numel();
             shape = new int[] {numel};
             strides = null;
             offsets = new int[k];
@@ -61,7 +62,7 @@ final class StridedLoop {
         for (int i = 0; i < n - 1; i++) {
             r *= shape[i];
         }
-        rows = layouts[0].numel() == 0 ? 0 : (int) r;
+        rows = numel == 0 ? 0 : (int) r;
     }
 
     private static boolean isZero(int[] strides) {

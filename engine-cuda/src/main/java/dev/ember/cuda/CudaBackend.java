@@ -353,8 +353,9 @@ public final class CudaBackend implements Backend {
     @Override
     public Storage allocate(DType dtype, long numel, int deviceIndex) {
         bind();
-        if (numel > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("CUDA tensors hold at most 2^31 - 1 elements, asked for " + numel);
+        if (numel < 0 || numel > Layout.MAX_STORAGE_ELEMENTS) {
+            throw new IllegalArgumentException("CUDA tensors hold at most " + Layout.MAX_STORAGE_ELEMENTS
+                    + " elements, asked for " + numel);
         }
         CUdeviceptr p = allocator.allocate(numel * elementSize(dtype));
         return new CudaStorage(dtype, numel, p, Device.cuda(deviceIndex), allocator);
@@ -431,7 +432,7 @@ public final class CudaBackend implements Backend {
     public Object toArray(Storage src, Layout layout) {
         bind();
         CudaStorage s = cuda(src);
-        int n = layout.numel();
+        int n = layout.numelInt();
         CudaStorage flat = s;
         int offset = layout.offset();
         if (!layout.isContiguous()) {
@@ -495,11 +496,11 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage s = cuda(src);
         CudaStorage d = cuda(dst);
-        if (s.dtype == d.dtype && srcLayout.isContiguous() && dstLayout.isContiguous() && srcLayout.numel() > 0) {
+        if (s.dtype == d.dtype && srcLayout.isContiguous() && dstLayout.isContiguous() && srcLayout.numelInt() > 0) {
             int size = elementSize(s.dtype);
             Object mark = startTiming("memcpyDtoD");
             JCudaDriver.cuMemcpyDtoDAsync(d.ptr.withByteOffset((long) dstLayout.offset() * size),
-                    s.ptr.withByteOffset((long) srcLayout.offset() * size), (long) srcLayout.numel() * size, stream);
+                    s.ptr.withByteOffset((long) srcLayout.offset() * size), (long) srcLayout.numelInt() * size, stream);
             endTiming(mark);
             return;
         }
@@ -982,7 +983,7 @@ public final class CudaBackend implements Backend {
         CudaStorage x = cuda(input);
         // values only (indices == null): the kernel gets a null pointer and writes no indices
         CUdeviceptr ind = indices == null ? new CUdeviceptr() : at(cuda(indices), outLayout.offset());
-        launch("maxpool_" + suffix(x.dtype), outLayout.numel(), inputLayout.shape(),
+        launch("maxpool_" + suffix(x.dtype), outLayout.numelInt(), inputLayout.shape(),
                 poolGeo(inputLayout.shape(), outLayout.shape(), p), at(x, inputLayout.offset()),
                 at(cuda(out), outLayout.offset()), ind);
     }
@@ -994,9 +995,9 @@ public final class CudaBackend implements Backend {
         CudaStorage gx = cuda(gradInput);
         String sfx = suffix(gx.dtype);
         // gradInput arrives uninitialized: zero it (as avgPool2dBackward does), then scatter-add the gradients
-        launch("zero_" + sfx, inputLayout.numel(), inputLayout.shape(), (long) inputLayout.numel(),
+        launch("zero_" + sfx, inputLayout.numelInt(), inputLayout.shape(), (long) inputLayout.numelInt(),
                 at(gx, inputLayout.offset()));
-        launch("maxpool_back_" + sfx, outLayout.numel(), outLayout.shape(),
+        launch("maxpool_back_" + sfx, outLayout.numelInt(), outLayout.shape(),
                 poolGeo(inputLayout.shape(), outLayout.shape(), p), at(cuda(gradOut), outLayout.offset()),
                 at(cuda(indices), outLayout.offset()), at(gx, inputLayout.offset()));
     }
@@ -1005,7 +1006,7 @@ public final class CudaBackend implements Backend {
     public void avgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Pool2dParams p) {
         bind();
         CudaStorage x = cuda(input);
-        launch("avgpool_" + suffix(x.dtype), outLayout.numel(), inputLayout.shape(),
+        launch("avgpool_" + suffix(x.dtype), outLayout.numelInt(), inputLayout.shape(),
                 poolGeo(inputLayout.shape(), outLayout.shape(), p), at(x, inputLayout.offset()), at(cuda(out), outLayout.offset()));
     }
 
@@ -1014,9 +1015,9 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage gx = cuda(gradInput);
         String sfx = suffix(gx.dtype);
-        launch("zero_" + sfx, inputLayout.numel(), inputLayout.shape(), (long) inputLayout.numel(),
+        launch("zero_" + sfx, inputLayout.numelInt(), inputLayout.shape(), (long) inputLayout.numelInt(),
                 at(gx, inputLayout.offset()));
-        launch("avgpool_back_" + sfx, outLayout.numel(), outLayout.shape(),
+        launch("avgpool_back_" + sfx, outLayout.numelInt(), outLayout.shape(),
                 poolGeo(inputLayout.shape(), outLayout.shape(), p), at(cuda(gradOut), outLayout.offset()), at(gx, inputLayout.offset()));
     }
 

@@ -23,7 +23,7 @@ final class Geo {
             throw new IllegalArgumentException("CUDA kernels take at most " + MAXD + " dimensions after merging contiguous "
                     + "ones; this layout has " + n + ": " + layouts[0]);
         }
-        numel = layouts[0].numel();
+        numel = layouts[0].numelInt();
         boolean contig = n == 1;
         for (int o = 0; o < k; o++) {
             contig &= merged[o].stride(0) == 1;

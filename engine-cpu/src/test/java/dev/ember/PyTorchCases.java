@@ -1,0 +1,92 @@
+package dev.ember;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Expected results written by a PyTorch script beside the resource (see {@code hardening/make_expected.py}): each case
+ * is a line {@code === key} followed by {@code value <python repr>} or {@code error <ExceptionType> <message>}.
+ */
+final class PyTorchCases {
+    private final Map<String, String> lines = new LinkedHashMap<>();
+    private final String resource;
+
+    PyTorchCases(String resource) {
+        this.resource = resource;
+        try (InputStream in = PyTorchCases.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource " + resource);
+            }
+            String key = null;
+            StringBuilder body = new StringBuilder();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n", -1)) {
+                if (line.startsWith("=== ")) {
+                    if (key != null) {
+                        lines.put(key, body.toString().strip());
+                    }
+                    key = line.substring(4);
+                    body.setLength(0);
+                } else {
+                    body.append(line).append('\n');
+                }
+            }
+            if (key != null) {
+                lines.put(key, body.toString().strip());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String line(String key) {
+        String l = lines.get(key);
+        if (l == null) {
+            throw new IllegalStateException("no case " + key + " in " + resource);
+        }
+        return l;
+    }
+
+    /** PyTorch's error message for a case (the text after the exception type). */
+    String error(String key) {
+        String l = line(key);
+        if (!l.startsWith("error ")) {
+            throw new IllegalStateException("case " + key + " did not fail in PyTorch: " + l);
+        }
+        String rest = l.substring("error ".length());
+        return rest.substring(rest.indexOf(' ') + 1);
+    }
+
+    /** PyTorch's result for a case, as Python printed it. */
+    String value(String key) {
+        String l = line(key);
+        if (!l.startsWith("value ")) {
+            throw new IllegalStateException("case " + key + " failed in PyTorch: " + l);
+        }
+        return l.substring("value ".length());
+    }
+
+    /** A numeric result (a Python number or a flat or nested list of them), flattened. */
+    double[] values(String key) {
+        String v = value(key).replace("[", " ").replace("]", " ").replace(",", " ").trim();
+        if (v.isEmpty()) {
+            return new double[0];
+        }
+        String[] parts = v.split("\\s+");
+        double[] out = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            switch (parts[i]) {
+                case "nan": out[i] = Double.NaN; break;
+                case "inf": out[i] = Double.POSITIVE_INFINITY; break;
+                case "-inf": out[i] = Double.NEGATIVE_INFINITY; break;
+                case "True": out[i] = 1; break;
+                case "False": out[i] = 0; break;
+                default: out[i] = Double.parseDouble(parts[i]);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,251 @@
+package dev.ember;
+
+import dev.ember.backend.Layout;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Sizes are computed exactly wherever a shape is made, element counts of broadcast views are {@code long}, views stay
+ * inside their storage, and factories follow PyTorch at their edges. Expected values and messages come from
+ * {@code hardening/make_expected.py} (PyTorch 1.13); where PyTorch 2.x words a message differently, the test says so.
+ */
+class SizesAndViewsTest {
+    private static final PyTorchCases TORCH = new PyTorchCases("/hardening/expected.txt");
+
+    private static <T extends Throwable> void fails(Class<T> type, String message, Executable call) {
+        Throwable e = assertThrows(type, call);
+        assertEquals(message, e.getMessage());
+    }
+
+    private static void failsLikeTorch(String key, Executable call) {
+        fails(IllegalArgumentException.class, TORCH.error(key), call);
+    }
+
+    private static void assertValues(String key, Tensor actual) {
+        double[] expected = TORCH.values(key);
+        double[] got = actual.toDoubleArray();
+        assertEquals(expected.length, got.length, key);
+        for (int i = 0; i < got.length; i++) {
+            if (Double.isNaN(expected[i])) {
+                assertTrue(Double.isNaN(got[i]), key + "[" + i + "] = " + got[i]);
+            } else {
+                assertEquals(expected[i], got[i], Math.abs(expected[i]) * 1e-6, key + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void storageSizesThatOverflowAreRejected() {
+        failsLikeTorch("zeros4", () -> Tensor.zeros(65536, 65536, 65536, 65536));
+        failsLikeTorch("ones3", () -> Tensor.ones(2112351278, 998034439, 35));
+        failsLikeTorch("empty_f64", () -> Tensor.empty(DType.FLOAT64, Integer.MAX_VALUE, Integer.MAX_VALUE, 4));
+        failsLikeTorch("zeros_neg", () -> Tensor.zeros(2, -1));
+        // the same check guards every factory
+        String overflow = "Storage size calculation overflowed with sizes=[65536, 65536, 65536, 65536]";
+        int[] huge = {65536, 65536, 65536, 65536};
+        fails(IllegalArgumentException.class, overflow, () -> Tensor.full(DType.INT64, 3, huge));
+        fails(IllegalArgumentException.class, overflow, () -> Tensor.rand(huge));
+        fails(IllegalArgumentException.class, overflow, () -> Tensor.randn(huge));
+        fails(IllegalArgumentException.class, overflow, () -> Tensor.randint(0, 5, huge));
+        fails(IllegalArgumentException.class, overflow, () -> Tensor.empty(DType.BOOL, huge));
+        // within a long but beyond what one storage holds: Ember's own limit, named
+        fails(IllegalArgumentException.class, "a tensor of sizes=[50000, 50000] has 2500000000 elements; one Ember tensor "
+                + "stores at most " + Layout.MAX_STORAGE_ELEMENTS, () -> Tensor.zeros(50000, 50000));
+        fails(IllegalArgumentException.class, "a tensor of sizes=[100000, 100000] has 10000000000 elements; one Ember tensor "
+                + "stores at most " + Layout.MAX_STORAGE_ELEMENTS,
+                () -> Tensor.ones(1, 1).expand(100000, 100000).contiguous());
+    }
+
+    @Test
+    void broadcastViewsCountTheirElementsInLong() {
+        Tensor big = Tensor.ones(1, 1).expand(100000, 100000);
+        assertEquals(10_000_000_000L, big.numel());
+        failsLikeTorch("expand_overflow", () -> Tensor.ones(1, 1, 1).expand(Integer.MAX_VALUE, Integer.MAX_VALUE,
+                Integer.MAX_VALUE));
+        assertValues("sum_expanded", big.sum());
+        assertValues("sum_expanded_long", Tensor.ones(DType.INT64, 1, 1).expand(100000, 100000).sum());
+        assertValues("mean_expanded", Tensor.ones(1, 1).expand(50000, 50000).mean());
+        assertValues("mean_expanded_dim", Tensor.full(DType.FLOAT32, 2, 1, 3).expand(70000, 3).mean(0));
+        // PyTorch sums 3.6e9 float32 repeats in blocks and lands 0.07% above the exact 2.16e10; Ember multiplies
+        Tensor s3 = Tensor.arange(0, 4, 1, DType.FLOAT32).reshape(1, 4, 1).expand(60000, 4, 60000).sum();
+        assertEquals(2.16e10, s3.item(), 0.0);
+        assertEquals(TORCH.values("sum_expanded_3d")[0], s3.item(), 2.16e10 * 1e-3);
+        assertValues("prod_expanded", Tensor.full(DType.FLOAT32, 1.0001, 1, 1).expand(1000, 1000).prod());
+        assertValues("prod_expanded_small", Tensor.tensor(new double[][] {{1.5, -1.0}}).expand(5, 2).prod());
+        assertValues("max_expanded", Tensor.tensor(new double[][] {{1.0, Double.NaN, 3.0}}).expand(100000, 3).max());
+        assertValues("argmax_expanded", Tensor.tensor(new double[][] {{1.0}, {5.0}, {2.0}}).expand(3, 70000).argmax(1, false));
+        assertValues("amin_expanded", Tensor.tensor(new double[][] {{4.0, -2.0}}).expand(80000, 2).min(0, false).values());
+        // var and std reduce through the same kernels
+        Tensor col = Tensor.tensor(new double[][] {{1}, {3}}).expand(2, 60000);
+        assertEquals(1.0, col.var(new int[] {0}, 0, false).toDoubleArray()[0], 0.0);
+        // int64 sums wrap as PyTorch's do: repeats * value modulo 2^64
+        Tensor wrap = Tensor.full(DType.INT64, Long.MAX_VALUE / 4 + 1, 1, 1).expand(8, 1000);
+        assertEquals((Long.MAX_VALUE / 4 + 1) * 8000L, wrap.sum().longItem());
+    }
+
+    @Test
+    void narrowChecksInExactArithmetic() {
+        Tensor x = Tensor.ones(5);
+        failsLikeTorch("narrow_max", () -> x.narrow(0, 1, Integer.MAX_VALUE));
+        assertValues("narrow_neg_start", x.narrow(0, -2, 2));
+        failsLikeTorch("narrow_0d", () -> Tensor.scalar(1).narrow(0, 0, 1));
+        // PyTorch 2.x (TensorShape.cpp narrow_symint): a negative length and a start out of range have their own
+        // messages; 1.13 reported them as "start (0) + length (-1) exceeds ..." and "Dimension out of range ..."
+        fails(IllegalArgumentException.class, "narrow(): length must be non-negative.", () -> x.narrow(0, 0, -1));
+        fails(IndexOutOfBoundsException.class, "start out of range (expected to be in range of [-5, 5], but got 6)",
+                () -> x.narrow(0, 6, 0));
+        fails(IndexOutOfBoundsException.class, "start out of range (expected to be in range of [-5, 5], but got "
+                + Integer.MIN_VALUE + ")", () -> x.narrow(0, Integer.MIN_VALUE, 1));
+        assertEquals(0, x.narrow(0, 5, 0).numel());
+    }
+
+    @Test
+    void sliceClampsInExactArithmetic() {
+        Tensor x = Tensor.arange(5);
+        assertValues("slice_max", x.slice(0, 0, Integer.MAX_VALUE, 2));
+        assertValues("slice_min", x.slice(0, Integer.MIN_VALUE, 3, 1));
+        assertValues("slice_neg", x.slice(0, -3, -1, 1));
+        assertValues("slice_empty", x.slice(0, 4, 1, 1));
+        Tensor far = x.slice(0, Integer.MAX_VALUE - 1, Integer.MAX_VALUE, Integer.MAX_VALUE);
+        assertArrayEquals(new int[] {0}, far.shape());
+        Tensor one = x.slice(0, 3, Integer.MAX_VALUE, Integer.MAX_VALUE);
+        assertEquals("tensor([3])", one.toString());
+        // a step too large for the stride is only a stride when a second element exists
+        Tensor wide = Tensor.zeros(3, 1000).slice(1, 0, 1000, 999);
+        assertArrayEquals(new int[] {3, 2}, wide.shape());
+        assertArrayEquals(new int[] {1000, 999}, wide.stride());
+        // Python's slicing messages
+        fails(IllegalArgumentException.class, TORCH.error("slice_step0"), () -> x.slice(0, 0, 5, 0));
+        fails(IllegalArgumentException.class, "step must be greater than zero", () -> x.slice(0, 0, 5, -1));
+    }
+
+    @Test
+    void viewsInferSizesExactly() {
+        Tensor six = Tensor.ones(6);
+        failsLikeTorch("view_two_inferred", () -> six.view(-1, -1));
+        failsLikeTorch("view_negative", () -> six.view(-2, 3));
+        failsLikeTorch("view_ambiguous", () -> Tensor.ones(0).view(0, -1));
+        failsLikeTorch("view_bad", () -> six.view(4, -1));
+        failsLikeTorch("view_overflow", () -> six.reshape(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, 0));
+        fails(IllegalArgumentException.class, "shape '[65536, 65536, 65536, 65536]' is invalid for input of size 6",
+                () -> six.view(65536, 65536, 65536, 65536));
+        assertArrayEquals(new int[] {0, 5, 0}, Tensor.ones(0).view(0, 5, 0).shape());
+        // a broadcast view of more than 2^31 elements flattens only into sizes Ember can hold
+        Tensor big = Tensor.ones(1, 1).expand(100000, 100000);
+        fails(IllegalArgumentException.class, "flatten(0, -1) of a tensor of sizes [100000, 100000] would have size "
+                + "10000000000; Ember's dimensions are at most 2147483647", () -> big.flatten(0, -1));
+        fails(IllegalArgumentException.class, "the inferred dimension 0 of shape '[-1]' would have size 10000000000; "
+                + "Ember's dimensions are at most 2147483647", () -> big.view(-1));
+        assertArrayEquals(new int[] {100000, 100000}, big.view(100000, 100000).shape());
+    }
+
+    @Test
+    void catAndStackCheckTheirLists() {
+        Tensor a = Tensor.ones(2);
+        failsLikeTorch("stack_empty", () -> Tensor.stack(List.of(), 0));
+        failsLikeTorch("stack_sizes", () -> Tensor.stack(List.of(a, Tensor.ones(3)), 0));
+        failsLikeTorch("cat_0d", () -> Tensor.cat(List.of(a, Tensor.scalar(1)), 0));
+        fails(IllegalArgumentException.class, "expected Tensor as element 1 in argument 0, but got null",
+                () -> Tensor.cat(Arrays.asList(a, null), 0));
+        fails(IllegalArgumentException.class, "expected Tensor as element 0 in argument 0, but got null",
+                () -> Tensor.stack(Arrays.asList((Tensor) null), 0));
+        fails(IllegalArgumentException.class, "cat(): argument 'tensors' (position 1) must be tuple of Tensors, not null",
+                () -> Tensor.cat(null, 0));
+        Tensor long1 = Tensor.ones(1).expand(Integer.MAX_VALUE - 1);
+        fails(IllegalArgumentException.class, "torch.cat(): dimension 0 of the result would have size 4294967294; Ember's "
+                + "dimensions are at most 2147483647", () -> Tensor.cat(List.of(long1, long1, Tensor.ones(2)), 0));
+        assertEquals("tensor([[1., 1.],\n        [1., 1.]])", Tensor.stack(List.of(a, a), -1).toString());
+    }
+
+    @Test
+    void selectAndIndexingBounds() {
+        Tensor m = Tensor.ones(3, 4);
+        fails(IndexOutOfBoundsException.class, TORCH.error("select_oob"), () -> m.select(1, 4));
+        fails(IndexOutOfBoundsException.class, TORCH.error("select_neg_oob"), () -> m.select(0, -4));
+        fails(IndexOutOfBoundsException.class, TORCH.error("index_oob"), () -> m.get(1, 4));
+        fails(IndexOutOfBoundsException.class, TORCH.error("index_too_many"), () -> m.get(1, 1, 1));
+        fails(IndexOutOfBoundsException.class, TORCH.error("index_0d"), () -> Tensor.scalar(1).get(0));
+        assertEquals("tensor(1.)", m.get(-1, -4).toString());
+    }
+
+    @Test
+    void factoriesAtTheirEdges() {
+        assertValues("linspace1", Tensor.linspace(0, 1, 1));
+        assertValues("linspace0", Tensor.linspace(0, 1, 0));
+        assertValues("linspace5", Tensor.linspace(-1, 1, 5));
+        failsLikeTorch("linspace_neg", () -> Tensor.linspace(0, 1, -1));
+        failsLikeTorch("arange_nan", () -> Tensor.arange(0, Double.NaN, 1));
+        failsLikeTorch("arange_inf", () -> Tensor.arange(0, Double.POSITIVE_INFINITY, 1));
+        failsLikeTorch("arange_nan_start", () -> Tensor.arange(Double.NaN, 1, 1));
+        failsLikeTorch("arange_neg_inf", () -> Tensor.arange(Double.NEGATIVE_INFINITY, 1.5, 1));
+        assertValues("arange_half", Tensor.arange(0.5, 3.0, 0.5));
+        failsLikeTorch("arange_huge", () -> Tensor.arange(0, 1e30, 1.0));
+        failsLikeTorch("arange_step0", () -> Tensor.arange(0, 1, 0));
+        failsLikeTorch("arange_sign", () -> Tensor.arange(1, 0, 1));
+        fails(IllegalArgumentException.class, "upper bound and larger bound inconsistent with step sign",
+                () -> Tensor.arange(0, 1, Double.NaN));
+        fails(IllegalArgumentException.class, "arange(0, 1e+10, 1) has 10000000000 elements; one Ember tensor stores at "
+                + "most " + Layout.MAX_STORAGE_ELEMENTS, () -> Tensor.arange(0, 1e10, 1));
+        failsLikeTorch("eye_neg", () -> Tensor.eye(-1));
+        failsLikeTorch("eye_neg_m", () -> Tensor.eye(2, -1, DType.FLOAT32));
+        assertValues("eye_2x3", Tensor.eye(2, 3, DType.FLOAT32));
+        assertEquals("tensor([[ True, False],\n        [False,  True]])", Tensor.eye(2, 2, DType.BOOL).toString());
+    }
+
+    @Test
+    void softmaxOverAnEmptyDimensionIsEmpty() {
+        Tensor x = Tensor.ones(3, 0).requiresGrad_(true);
+        Tensor s = x.softmax(1);
+        assertArrayEquals(new int[] {3, 0}, s.shape());
+        assertArrayEquals(new int[] {3, 0}, x.logSoftmax(1).shape());
+        assertArrayEquals(new int[] {0, 3}, Tensor.ones(0, 3).softmax(1).shape());
+        assertEquals(TORCH.value("softmax_empty_dim"), "[[], [], []]");
+        s.sum().backward();
+        assertArrayEquals(new int[] {3, 0}, x.grad().shape());
+    }
+
+    @Test
+    void gradientsFiniteWherePyTorchsAre() {
+        Tensor c = Tensor.ones(3).requiresGrad_(true);
+        c.std().backward();
+        assertValues("std_const_grad", c.grad());
+        Tensor m = Tensor.tensor(new double[][] {{2, 2, 2}, {1, 2, 4}}).requiresGrad_(true);
+        Tensor sd = m.std(new int[] {1}, 1, false);
+        assertValues("std_dim_values", sd);
+        assertEquals("StdBackward0", sd.gradFn().name());
+        sd.sum().backward();
+        assertValues("std_dim_const_grad", m.grad());
+        Tensor p = Tensor.tensor(new double[][] {{1, 5}, {3, 5}}).requiresGrad_(true);
+        p.std(new int[] {0}, 0, false).sum().backward();
+        assertValues("std_pop_grad", p.grad());
+        for (String key : new String[] {"prod_grad_one_zero", "prod_grad_two_zeros", "prod_grad_no_zero"}) {
+            Tensor x = Tensor.tensor(key.equals("prod_grad_one_zero") ? new double[] {2, 0, 3}
+                    : key.equals("prod_grad_two_zeros") ? new double[] {2, 0, 0} : new double[] {2, -1.5, 4})
+                    .requiresGrad_(true);
+            x.prod().backward();
+            assertValues(key, x.grad());
+        }
+    }
+
+    @Test
+    void nanPropagatesThroughMaxAndPooling() {
+        Tensor nan = Tensor.tensor(new double[] {1, Double.NaN, 3});
+        assertValues("max_nan", nan.max());
+        assertValues("argmax_nan", nan.argmax());
+        Tensor.ValuesIndices mn = Tensor.tensor(new double[][] {{1, Double.NaN}, {2, 3}}).min(1, false);
+        assertEquals("tensor([nan, 2.])", mn.values().toString());
+        assertEquals("tensor([1, 0])", mn.indices().toString());
+        assertTrue(TORCH.value("min_dim_nan").contains("values=tensor([nan, 2.])"));
+        Tensor img = Tensor.tensor(new double[][][][] {{{{1, Double.NaN}, {3, 4}}}});
+        assertValues("maxpool_nan", Tensor.maxPool2d(img, new int[] {2}, new int[] {2}, new int[] {0}, new int[] {1},
+                false));
+    }
+}
