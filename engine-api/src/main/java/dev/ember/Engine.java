@@ -104,8 +104,7 @@ final class Engine {
                     if (execute && node instanceof Node.AccumulateGrad) {
                         boolean steal = !createGraph && node.preHooks.isEmpty() && owned.contains(grad);
                         Tensor variable = ((Node.AccumulateGrad) node).variable;
-                        variable.accumulateGrad(grad, steal);
-                        release &= variable.grad != grad;
+                        release &= !variable.accumulateGrad(grad, steal);
                     } else if (execute) {
                         // a view of an owned incoming gradient stays owned when no hook could have kept it
                         boolean incomingOwned = owned.contains(grad) && node.preHooks.isEmpty()

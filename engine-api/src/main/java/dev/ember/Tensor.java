@@ -30,7 +30,9 @@ import java.util.function.Function;
  * <p>A tensor's memory is freed when it is {@linkplain #close() closed} (the last open tensor over a storage frees
  * it), when the {@link TensorScope} it was made in closes ({@link Ember#scope()}), or else when it becomes unreachable.
  *
- * <p>Tensors are not thread-safe; share them between threads only with outside synchronization.
+ * <p>Tensors are not thread-safe; share them between threads only with outside synchronization. The exception is
+ * autograd: backward passes may run at once on several threads over graphs that share leaves, and each leaf's gradient
+ * receives their sums one at a time, as PyTorch locks its gradient accumulation.
  */
 public final class Tensor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ember");
@@ -513,7 +515,7 @@ public final class Tensor implements AutoCloseable {
         return () -> node.preHooks.remove(hook);
     }
 
-    Node.AccumulateGrad gradAccumulator() {
+    synchronized Node.AccumulateGrad gradAccumulator() {
         if (accumulator == null) {
             accumulator = new Node.AccumulateGrad(this);
         }
@@ -522,9 +524,12 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Adds {@code g} to this leaf's gradient, as PyTorch's AccumulateGrad. With {@code owned}, nothing else references {@code g} (the engine made
-     * it in this pass), so an empty gradient takes it as it is when it is a dense tensor of its own.
+     * it in this pass), so an empty gradient takes it as it is when it is a dense tensor of its own. Backward passes on
+     * several threads that reach one leaf add into its gradient one at a time (PyTorch locks AccumulateGrad too).
+     *
+     * @return whether the leaf kept {@code g} itself as its gradient
      */
-    void accumulateGrad(Tensor g, boolean owned) {
+    synchronized boolean accumulateGrad(Tensor g, boolean owned) {
         if (grad == null && owned && g.gradFn == null && !g.requiresGrad && g.isContiguous()
                 && g.layout.offset() == 0 && g.storage().numel() == g.numel()) {
             // a view that covers its whole storage becomes a tensor of its own
@@ -539,6 +544,7 @@ public final class Tensor implements AutoCloseable {
                 grad.add_(g);
             }
         }
+        return grad == g;
     }
 
     void retainGradFrom(Tensor g) {
