@@ -42,7 +42,8 @@ public final class Autograd {
         Node[] targets = new Node[inputs.size()];
         for (int i = 0; i < inputs.size(); i++) {
             Tensor t = inputs.get(i);
-            targets[i] = t.gradFn != null ? t.gradFn : t.gradAccumulator();
+            Node fn = t.gradNode();
+            targets[i] = fn != null ? fn : t.gradAccumulator();
             captures.put(targets[i], null);
         }
         Engine.run(outputs, grads, retainGraph || createGraph, createGraph, captures);

@@ -31,7 +31,8 @@ final class Engine {
             if (!t.requiresGrad()) {
                 throw new IllegalStateException("element " + i + " of tensors does not require grad and does not have a grad_fn");
             }
-            rootNodes[i] = t.gradFn != null ? t.gradFn : t.gradAccumulator();
+            Node fn = t.gradNode();
+            rootNodes[i] = fn != null ? fn : t.gradAccumulator();
         }
 
         // Count, for every node reachable from the roots, the edges that lead into it.

@@ -47,7 +47,8 @@ public abstract class Node {
             inputDTypes[i] = t.dtype();
             inputDevices[i] = t.device();
             if (t.requiresGrad()) {
-                next[i] = t.gradFn != null ? t.gradFn : t.gradAccumulator();
+                Node fn = t.gradNode();
+                next[i] = fn != null ? fn : t.gradAccumulator();
             }
         }
     }

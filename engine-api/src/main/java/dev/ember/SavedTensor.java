@@ -13,7 +13,7 @@ final class SavedTensor {
     SavedTensor(Tensor t, Node owner, boolean isOutput) {
         this.tensor = t;
         this.savedVersion = t.version();
-        Node made = isOutput ? owner : t.gradFn;
+        Node made = isOutput ? owner : t.gradNode();
         this.creator = made == null ? null : made.name();
     }
 

@@ -51,6 +51,14 @@ public final class Tensor implements AutoCloseable {
     int[] version;
     /** The tensor this one is a view of (the root of the view chain), or null. */
     Tensor viewBase;
+    /** Whether this is a view made by a view op (not a detached handle), whose history follows its base's. */
+    boolean differentiableView;
+    /** Whether this view was made with autograd off (it may not be modified in place while autograd records). */
+    boolean noGradView;
+    /** The version at which this view's history was recorded; another version means its storage changed in place. */
+    int viewVersion;
+    /** For a base: the version after the last in-place op whose history autograd recorded. */
+    int trackedInplaceVersion;
     /** Whether this 0-dim tensor wraps a Java number (for type promotion). */
     boolean wrappedNumber;
     /** A wrapped Java double's value, so a cast to float32 needs no kernel (unused for wrapped longs). */
@@ -398,7 +406,18 @@ public final class Tensor implements AutoCloseable {
 
     /** Whether gradients are computed for this tensor. */
     public boolean requiresGrad() {
-        return requiresGrad || gradFn != null;
+        return requiresGrad || gradNode() != null;
+    }
+
+    /**
+     * This tensor's history: {@link #gradFn}, except that a view whose storage changed in place since its history was
+     * recorded first regenerates it on its base's current history ({@link InplaceOps#regenerate}).
+     */
+    Node gradNode() {
+        if (differentiableView && version[0] != viewVersion) {
+            return InplaceOps.regenerate(this);
+        }
+        return gradFn;
     }
 
     /**
@@ -408,7 +427,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalArgumentException for a tensor that is not floating point
      */
     public Tensor requiresGrad_(boolean requiresGrad) {
-        if (gradFn != null) {
+        if (gradNode() != null) {
             if (!requiresGrad) {
                 throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want to "
                         + "use a computed variable in a subgraph that doesn't require differentiation use "
@@ -425,12 +444,12 @@ public final class Tensor implements AutoCloseable {
 
     /** Whether this is a leaf of the graph: made by the user, not by a recorded operation. */
     public boolean isLeaf() {
-        return gradFn == null;
+        return gradNode() == null;
     }
 
     /** The backward function that created this tensor, or null for leaves. */
     public Node gradFn() {
-        return gradFn;
+        return gradNode();
     }
 
     /**
@@ -438,7 +457,7 @@ public final class Tensor implements AutoCloseable {
      * without {@link #retainGrad()} it is null and a warning is logged once, as PyTorch does.
      */
     public Tensor grad() {
-        if (gradFn != null && !retainsGrad && grad == null && !warnedNonLeafGrad) {
+        if (!retainsGrad && grad == null && !warnedNonLeafGrad && gradNode() != null) {
             warnedNonLeafGrad = true;
             LOG.log(System.Logger.Level.WARNING, "The .grad attribute of a Tensor that is not a leaf Tensor is being "
                     + "accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want "
@@ -487,14 +506,15 @@ public final class Tensor implements AutoCloseable {
 
     /** Makes a non-leaf keep its gradient in {@link #grad()} after backward. No effect on leaves. */
     public void retainGrad() {
-        if (gradFn == null) {
+        Node fn = gradNode();
+        if (fn == null) {
             if (!requiresGrad) {
                 throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
             }
             return;
         }
         retainsGrad = true;
-        gradFn.retainGradTarget = this;
+        fn.retainGradTarget = this;
     }
 
     /** Whether this non-leaf retains its gradient. */
@@ -510,7 +530,8 @@ public final class Tensor implements AutoCloseable {
         if (!requiresGrad()) {
             throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
         }
-        Node node = gradFn != null ? gradFn : gradAccumulator();
+        Node fn = gradNode();
+        Node node = fn != null ? fn : gradAccumulator();
         node.preHooks.add(hook);
         return () -> node.preHooks.remove(hook);
     }
@@ -592,6 +613,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor detach_() {
         gradFn = null;
         requiresGrad = false;
+        differentiableView = false; // a detached view's history no longer follows its base
         return this;
     }
 
@@ -935,7 +957,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this += other}, in place. */
     public Tensor add_(Tensor other) {
-        return ArithmeticOps.inplaceBinary(this, other, t -> t.add(other), dev.ember.backend.BinaryOp.ADD);
+        return InplaceOps.inplaceBinary(this, other, t -> t.add(other), dev.ember.backend.BinaryOp.ADD);
     }
 
     /** {@code this += alpha * other}, in place. */
@@ -943,7 +965,7 @@ public final class Tensor implements AutoCloseable {
         if (alpha == 1) {
             return add_(other);
         }
-        return ArithmeticOps.inplaceScaled(this, other, alpha, t -> t.add(other, alpha), dev.ember.backend.BinaryOp.ADD);
+        return InplaceOps.inplaceScaled(this, other, alpha, t -> t.add(other, alpha), dev.ember.backend.BinaryOp.ADD);
     }
 
     /** {@code this += value}, in place. */
@@ -958,7 +980,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this -= other}, in place. */
     public Tensor sub_(Tensor other) {
-        return ArithmeticOps.inplaceBinary(this, other, t -> t.sub(other), dev.ember.backend.BinaryOp.SUB);
+        return InplaceOps.inplaceBinary(this, other, t -> t.sub(other), dev.ember.backend.BinaryOp.SUB);
     }
 
     /** {@code this -= alpha * other}, in place. */
@@ -966,7 +988,7 @@ public final class Tensor implements AutoCloseable {
         if (alpha == 1) {
             return sub_(other);
         }
-        return ArithmeticOps.inplaceScaled(this, other, alpha, t -> t.sub(other, alpha), dev.ember.backend.BinaryOp.SUB);
+        return InplaceOps.inplaceScaled(this, other, alpha, t -> t.sub(other, alpha), dev.ember.backend.BinaryOp.SUB);
     }
 
     /** {@code this -= value}, in place. */
@@ -976,7 +998,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this *= other}, in place. */
     public Tensor mul_(Tensor other) {
-        return ArithmeticOps.inplaceBinary(this, other, t -> t.mul(other), dev.ember.backend.BinaryOp.MUL);
+        return InplaceOps.inplaceBinary(this, other, t -> t.mul(other), dev.ember.backend.BinaryOp.MUL);
     }
 
     /** {@code this *= value}, in place. */
@@ -986,7 +1008,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this /= other}, in place. */
     public Tensor div_(Tensor other) {
-        return ArithmeticOps.inplaceBinary(this, other, t -> t.div(other), dev.ember.backend.BinaryOp.DIV);
+        return InplaceOps.inplaceBinary(this, other, t -> t.div(other), dev.ember.backend.BinaryOp.DIV);
     }
 
     /** {@code this /= value}, in place. */
@@ -996,7 +1018,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Clamps in place. */
     public Tensor clamp_(double min, double max) {
-        return ArithmeticOps.inplace(this, List.of(), t -> t.clamp(min, max));
+        return InplaceOps.inplace(this, List.of(), t -> t.clamp(min, max));
     }
 
     /** Sets every element to zero. */
@@ -1006,12 +1028,12 @@ public final class Tensor implements AutoCloseable {
 
     /** Sets every element to {@code value}. */
     public Tensor fill_(double value) {
-        return ArithmeticOps.fill_(this, value);
+        return InplaceOps.fill_(this, value);
     }
 
     /** Copies {@code src} (broadcast, converted) into this tensor. */
     public Tensor copy_(Tensor src) {
-        return ArithmeticOps.copy_(this, src);
+        return InplaceOps.copy_(this, src);
     }
 
     // ------------------------------------------------------------------ reductions
@@ -1187,7 +1209,7 @@ public final class Tensor implements AutoCloseable {
      * Returns this tensor.
      */
     public Tensor asParameter() {
-        if (gradFn != null) {
+        if (gradNode() != null) {
             throw new IllegalArgumentException("a parameter must be a leaf tensor; detach() it first");
         }
         requiresGrad_(true);

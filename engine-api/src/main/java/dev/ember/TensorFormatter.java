@@ -47,8 +47,9 @@ final class TensorFormatter {
             }
             body = tensorStr(t, indent);
         }
-        if (t.gradFn != null) {
-            suffixes.add("grad_fn=<" + t.gradFn.name() + ">");
+        Node fn = t.gradNode();
+        if (fn != null) {
+            suffixes.add("grad_fn=<" + fn.name() + ">");
         } else if (t.requiresGrad) {
             suffixes.add("requires_grad=True");
         }

@@ -20,6 +20,9 @@ final class ViewOps {
     static Tensor makeView(Tensor t, int[] shape, int[] strides, int offset) {
         Tensor v = new Tensor(t.lease(), new Layout(shape, strides, offset), t.device, t.backend, t.version);
         v.viewBase = t.viewBase != null ? t.viewBase : t;
+        v.differentiableView = true;
+        v.noGradView = !GradMode.isEnabled();
+        v.viewVersion = t.version[0];
         return v;
     }
 

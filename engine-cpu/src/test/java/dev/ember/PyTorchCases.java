@@ -71,7 +71,22 @@ final class PyTorchCases {
 
     /** A numeric result (a Python number or a flat or nested list of them), flattened. */
     double[] values(String key) {
-        String v = value(key).replace("[", " ").replace("]", " ").replace(",", " ").trim();
+        return numbers(value(key));
+    }
+
+    /** For a case of lines {@code name value}: the value printed after {@code name}. */
+    String field(String key, String name) {
+        for (String l : line(key).split("\n")) {
+            if (l.startsWith(name + " ")) {
+                return l.substring(name.length() + 1);
+            }
+        }
+        throw new IllegalStateException("case " + key + " has no " + name);
+    }
+
+    /** Python's repr of a number or a (nested) list of numbers, flattened. */
+    static double[] numbers(String repr) {
+        String v = repr.replace("[", " ").replace("]", " ").replace(",", " ").trim();
         if (v.isEmpty()) {
             return new double[0];
         }
