@@ -21,6 +21,7 @@ cases = {
  'zeros': torch.zeros(2,2),
  'f64rg': torch.ones(2, dtype=torch.float64, requires_grad=True),
  'large1d': torch.linspace(0, 1, 2000),
+ 'expandedhuge': torch.arange(100000.).reshape(100000, 1).expand(100000, 100000),
 }
 for k, v in cases.items():
     print("===", k)

@@ -77,13 +77,32 @@ final class TensorFormatter {
         final double[] doubles;
         final long[] longs;
         final boolean[] bools;
+        /** The printed tensor's shape; the values are of its summary, whose shape is {@code kept}. */
         final int[] shape;
+        final int[] kept;
         final int[] strides;
 
-        Values(Tensor t) {
-            Object a = t.hostArray();
+        /**
+         * The values printed: all of them, or with {@code summarize} only the edge items of each long dimension
+         * (PyTorch's {@code get_summarized_data}), so a broadcast view of billions of elements prints from a few.
+         */
+        Values(Tensor t, boolean summarize) {
+            Tensor summary = t;
+            if (summarize) {
+                try (GradMode off = Ember.noGrad()) {
+                    for (int d = 0; d < t.dim(); d++) {
+                        int n = summary.shapeRef()[d];
+                        if (n > 2 * EDGEITEMS) {
+                            summary = ViewOps.cat(List.of(summary.narrow(d, 0, EDGEITEMS),
+                                    summary.narrow(d, n - EDGEITEMS, EDGEITEMS)), d);
+                        }
+                    }
+                }
+            }
+            Object a = summary.hostArray();
             shape = t.shapeRef();
-            strides = dev.ember.backend.Layout.contiguousStrides(shape);
+            kept = summary.shapeRef();
+            strides = dev.ember.backend.Layout.contiguousStrides(kept);
             if (a instanceof float[]) {
                 float[] f = (float[]) a;
                 doubles = new double[f.length];
@@ -107,6 +126,11 @@ final class TensorFormatter {
             }
         }
 
+        /** Where index {@code i} of dimension {@code dim} (an edge item when summarized) sits in the values. */
+        int offset(int dim, int i) {
+            return (i < kept[dim] ? i : i - (shape[dim] - kept[dim])) * strides[dim];
+        }
+
         String plain(int i) {
             return longs != null ? Long.toString(longs[i]) : bools[i] ? "True" : "False";
         }
@@ -114,7 +138,7 @@ final class TensorFormatter {
 
     private static String tensorStr(Tensor t, int indent) {
         boolean summarize = t.numel() > THRESHOLD;
-        Values v = new Values(t);
+        Values v = new Values(t, summarize);
         List<Integer> shown = new ArrayList<>();
         collect(v, 0, 0, summarize, shown);
         Formatter f = new Formatter(v, shown);
@@ -132,7 +156,7 @@ final class TensorFormatter {
             if (summarize && n > 2 * EDGEITEMS && i >= EDGEITEMS && i < n - EDGEITEMS) {
                 continue;
             }
-            collect(v, dim + 1, base + i * v.strides[dim], summarize, out);
+            collect(v, dim + 1, base + v.offset(dim, i), summarize, out);
         }
     }
 
@@ -153,7 +177,7 @@ final class TensorFormatter {
                     }
                     continue;
                 }
-                data.add(f.format(v, base + i * v.strides[dim]));
+                data.add(f.format(v, base + v.offset(dim, i)));
             }
             List<String> lines = new ArrayList<>();
             for (int i = 0; i < data.size(); i += perLine) {
@@ -169,7 +193,7 @@ final class TensorFormatter {
                 }
                 continue;
             }
-            slices.add(strWithFormatter(v, dim + 1, base + i * v.strides[dim], indent + 1, summarize, f));
+            slices.add(strWithFormatter(v, dim + 1, base + v.offset(dim, i), indent + 1, summarize, f));
         }
         int remaining = rank - dim;
         return "[" + String.join("," + "\n".repeat(remaining - 1) + " ".repeat(indent + 1), slices) + "]";
