@@ -115,6 +115,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A tensor from Java data of the given type, on the given device. */
     public static Tensor tensor(Object data, DType dtype, Device device) {
+        Args.require(device, "tensor", "device", 3, "torch.device");
         return Creation.fromData(data, dtype, device);
     }
 
@@ -125,41 +126,53 @@ public final class Tensor implements AutoCloseable {
 
     /** Uninitialized float32 tensor. */
     public static Tensor empty(int... shape) {
+        Args.require(shape, "empty", "shape", 1, "tuple of ints");
         return empty(DType.FLOAT32, shape);
     }
 
     /** Uninitialized tensor of a type. */
     public static Tensor empty(DType dtype, int... shape) {
+        Args.require(dtype, "empty", "dtype", 1, "torch.dtype");
+        Args.require(shape, "empty", "shape", 2, "tuple of ints");
         return Creation.empty(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
     }
 
     /** float32 zeros. */
     public static Tensor zeros(int... shape) {
+        Args.require(shape, "zeros", "shape", 1, "tuple of ints");
         return full(DType.FLOAT32, 0, shape);
     }
 
     /** Zeros of a type. */
     public static Tensor zeros(DType dtype, int... shape) {
+        Args.require(dtype, "zeros", "dtype", 1, "torch.dtype");
+        Args.require(shape, "zeros", "shape", 2, "tuple of ints");
         return full(dtype, 0, shape);
     }
 
     /** float32 ones. */
     public static Tensor ones(int... shape) {
+        Args.require(shape, "ones", "shape", 1, "tuple of ints");
         return full(DType.FLOAT32, 1, shape);
     }
 
     /** Ones of a type. */
     public static Tensor ones(DType dtype, int... shape) {
+        Args.require(dtype, "ones", "dtype", 1, "torch.dtype");
+        Args.require(shape, "ones", "shape", 2, "tuple of ints");
         return full(dtype, 1, shape);
     }
 
     /** A float32 tensor filled with {@code value}. */
     public static Tensor full(int[] shape, double value) {
+        Args.require(shape, "full", "shape", 1, "tuple of ints");
         return full(DType.FLOAT32, value, shape);
     }
 
     /** A tensor of a type filled with {@code value}. */
     public static Tensor full(DType dtype, double value, int... shape) {
+        Args.require(dtype, "full", "dtype", 1, "torch.dtype");
+        Args.require(shape, "full", "shape", 3, "tuple of ints");
         if (Double.doubleToRawLongBits(value) == 0L) { // +0.0 only: -0.0 must be filled
             return Creation.zeros(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
         }
@@ -181,6 +194,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code arange} with an explicit type. */
     public static Tensor arange(double start, double end, double step, DType dtype) {
+        Args.require(dtype, "arange", "dtype", 4, "torch.dtype");
         return Creation.arange(start, end, step, dtype);
     }
 
@@ -196,41 +210,55 @@ public final class Tensor implements AutoCloseable {
 
     /** An n-by-m matrix of a type with ones on the diagonal. */
     public static Tensor eye(int n, int m, DType dtype) {
+        Args.require(dtype, "eye", "dtype", 3, "torch.dtype");
         return Creation.eye(n, m, dtype);
     }
 
     /** Uniform on [0, 1), float32, from the default generator. */
     public static Tensor rand(int... shape) {
+        Args.require(shape, "rand", "shape", 1, "tuple of ints");
         return Creation.random(RandomKind.UNIFORM, shape, DType.FLOAT32, 0, 1, Generator.DEFAULT);
     }
 
     /** Uniform on [0, 1) of a floating type, from the default generator. */
     public static Tensor rand(DType dtype, int... shape) {
+        Args.require(dtype, "rand", "dtype", 1, "torch.dtype");
+        Args.require(shape, "rand", "shape", 2, "tuple of ints");
         return Creation.random(RandomKind.UNIFORM, shape, dtype, 0, 1, Generator.DEFAULT);
     }
 
     /** Uniform on [0, 1) of a floating type from a generator. */
     public static Tensor rand(Generator generator, DType dtype, int... shape) {
+        Args.require(generator, "rand", "generator", 1, "torch.Generator");
+        Args.require(dtype, "rand", "dtype", 2, "torch.dtype");
+        Args.require(shape, "rand", "shape", 3, "tuple of ints");
         return Creation.random(RandomKind.UNIFORM, shape, dtype, 0, 1, generator);
     }
 
     /** Standard normal, float32, from the default generator. */
     public static Tensor randn(int... shape) {
+        Args.require(shape, "randn", "shape", 1, "tuple of ints");
         return Creation.random(RandomKind.NORMAL, shape, DType.FLOAT32, 0, 1, Generator.DEFAULT);
     }
 
     /** Standard normal of a floating type, from the default generator. */
     public static Tensor randn(DType dtype, int... shape) {
+        Args.require(dtype, "randn", "dtype", 1, "torch.dtype");
+        Args.require(shape, "randn", "shape", 2, "tuple of ints");
         return Creation.random(RandomKind.NORMAL, shape, dtype, 0, 1, Generator.DEFAULT);
     }
 
     /** Standard normal of a floating type from a generator. */
     public static Tensor randn(Generator generator, DType dtype, int... shape) {
+        Args.require(generator, "randn", "generator", 1, "torch.Generator");
+        Args.require(dtype, "randn", "dtype", 2, "torch.dtype");
+        Args.require(shape, "randn", "shape", 3, "tuple of ints");
         return Creation.random(RandomKind.NORMAL, shape, dtype, 0, 1, generator);
     }
 
     /** Integers uniform on [low, high), int64. */
     public static Tensor randint(long low, long high, int... shape) {
+        Args.require(shape, "randint", "shape", 3, "tuple of ints");
         if (low >= high) {
             throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + low + " >= to=" + high);
         }
@@ -527,6 +555,7 @@ public final class Tensor implements AutoCloseable {
      * replacement gradient, or null to keep it. Returns a handle that removes the hook.
      */
     public RemovableHandle registerHook(Function<Tensor, Tensor> hook) {
+        Args.require(hook, "register_hook", "hook", 1, "Callable");
         if (!requiresGrad()) {
             throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
         }
@@ -630,6 +659,7 @@ public final class Tensor implements AutoCloseable {
      * (and as {@code Module.to(device)} moves parameters while keeping their identity).
      */
     public void setData(Tensor other) {
+        Args.require(other, "set_data", "other", 1, "Tensor");
         StorageLease taken = other.lease();
         taken.acquire();
         StorageLease old = lease();
@@ -646,11 +676,13 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this + other}, broadcasting. */
     public Tensor add(Tensor other) {
+        Args.require(other, "add", "other", 1, "Tensor");
         return ArithmeticOps.add(this, other, 1);
     }
 
     /** {@code this + alpha * other}. */
     public Tensor add(Tensor other, double alpha) {
+        Args.require(other, "add", "other", 1, "Tensor");
         return ArithmeticOps.add(this, other, alpha);
     }
 
@@ -666,11 +698,13 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this - other}. */
     public Tensor sub(Tensor other) {
+        Args.require(other, "sub", "other", 1, "Tensor");
         return ArithmeticOps.sub(this, other, 1);
     }
 
     /** {@code this - alpha * other}. */
     public Tensor sub(Tensor other, double alpha) {
+        Args.require(other, "sub", "other", 1, "Tensor");
         return ArithmeticOps.sub(this, other, alpha);
     }
 
@@ -691,6 +725,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this * other}. */
     public Tensor mul(Tensor other) {
+        Args.require(other, "mul", "other", 1, "Tensor");
         return ArithmeticOps.mul(this, other);
     }
 
@@ -706,6 +741,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this / other}, true division (integers give float32). */
     public Tensor div(Tensor other) {
+        Args.require(other, "div", "other", 1, "Tensor");
         return ArithmeticOps.div(this, other);
     }
 
@@ -731,6 +767,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this ** exponent}, elementwise with broadcasting. */
     public Tensor pow(Tensor exponent) {
+        Args.require(exponent, "pow", "exponent", 1, "Tensor");
         return ArithmeticOps.pow(this, exponent);
     }
 
@@ -831,26 +868,34 @@ public final class Tensor implements AutoCloseable {
 
     /** Elementwise maximum. */
     public Tensor maximum(Tensor other) {
+        Args.require(other, "maximum", "other", 1, "Tensor");
         return ArithmeticOps.maximum(this, other);
     }
 
     /** Elementwise minimum. */
     public Tensor minimum(Tensor other) {
+        Args.require(other, "minimum", "other", 1, "Tensor");
         return ArithmeticOps.minimum(this, other);
     }
 
     /** {@code condition ? input : other}, broadcasting all three. */
     public static Tensor where(Tensor condition, Tensor input, Tensor other) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        Args.require(input, "where", "input", 2, "Tensor");
+        Args.require(other, "where", "other", 3, "Tensor");
         return ArithmeticOps.where(condition, input, other);
     }
 
     /** {@code condition ? input : value}. */
     public static Tensor where(Tensor condition, Tensor input, double value) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        Args.require(input, "where", "input", 2, "Tensor");
         return ArithmeticOps.where(condition, input, Creation.wrap(value));
     }
 
     /** {@code this == other}, bool. */
     public Tensor eq(Tensor other) {
+        Args.require(other, "eq", "other", 1, "Tensor");
         return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.EQ);
     }
 
@@ -861,6 +906,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this != other}, bool. */
     public Tensor ne(Tensor other) {
+        Args.require(other, "ne", "other", 1, "Tensor");
         return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.NE);
     }
 
@@ -871,6 +917,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this < other}, bool. */
     public Tensor lt(Tensor other) {
+        Args.require(other, "lt", "other", 1, "Tensor");
         return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.LT);
     }
 
@@ -881,6 +928,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this <= other}, bool. */
     public Tensor le(Tensor other) {
+        Args.require(other, "le", "other", 1, "Tensor");
         return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.LE);
     }
 
@@ -891,6 +939,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this > other}, bool. */
     public Tensor gt(Tensor other) {
+        Args.require(other, "gt", "other", 1, "Tensor");
         return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.GT);
     }
 
@@ -901,6 +950,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this >= other}, bool. */
     public Tensor ge(Tensor other) {
+        Args.require(other, "ge", "other", 1, "Tensor");
         return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.GE);
     }
 
@@ -911,11 +961,13 @@ public final class Tensor implements AutoCloseable {
 
     /** Logical and, bool. */
     public Tensor logicalAnd(Tensor other) {
+        Args.require(other, "logical_and", "other", 1, "Tensor");
         return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.LOGICAL_AND);
     }
 
     /** Logical or, bool. */
     public Tensor logicalOr(Tensor other) {
+        Args.require(other, "logical_or", "other", 1, "Tensor");
         return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.LOGICAL_OR);
     }
 
@@ -931,6 +983,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Whether every element equals {@code other}'s (same shape required). */
     public boolean equal(Tensor other) {
+        Args.require(other, "equal", "other", 1, "Tensor");
         return Arrays.equals(shape, other.shape) && eq(other).all();
     }
 
@@ -941,6 +994,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Whether |this - other| <= atol + rtol * |other| everywhere, with NaN never close. */
     public boolean allclose(Tensor other, double rtol, double atol) {
+        Args.require(other, "allclose", "other", 1, "Tensor");
         try (GradMode g = Ember.noGrad()) {
             Tensor a = this.to(DType.FLOAT64);
             Tensor b = other.to(DType.FLOAT64);
@@ -950,6 +1004,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code allclose} with PyTorch's defaults: rtol 1e-5, atol 1e-8. */
     public boolean allclose(Tensor other) {
+        Args.require(other, "allclose", "other", 1, "Tensor");
         return allclose(other, 1e-5, 1e-8);
     }
 
@@ -957,11 +1012,13 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this += other}, in place. */
     public Tensor add_(Tensor other) {
+        Args.require(other, "add_", "other", 1, "Tensor");
         return InplaceOps.inplaceBinary(this, other, t -> t.add(other), dev.ember.backend.BinaryOp.ADD);
     }
 
     /** {@code this += alpha * other}, in place. */
     public Tensor add_(Tensor other, double alpha) {
+        Args.require(other, "add_", "other", 1, "Tensor");
         if (alpha == 1) {
             return add_(other);
         }
@@ -980,11 +1037,13 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this -= other}, in place. */
     public Tensor sub_(Tensor other) {
+        Args.require(other, "sub_", "other", 1, "Tensor");
         return InplaceOps.inplaceBinary(this, other, t -> t.sub(other), dev.ember.backend.BinaryOp.SUB);
     }
 
     /** {@code this -= alpha * other}, in place. */
     public Tensor sub_(Tensor other, double alpha) {
+        Args.require(other, "sub_", "other", 1, "Tensor");
         if (alpha == 1) {
             return sub_(other);
         }
@@ -998,6 +1057,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this *= other}, in place. */
     public Tensor mul_(Tensor other) {
+        Args.require(other, "mul_", "other", 1, "Tensor");
         return InplaceOps.inplaceBinary(this, other, t -> t.mul(other), dev.ember.backend.BinaryOp.MUL);
     }
 
@@ -1008,6 +1068,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this /= other}, in place. */
     public Tensor div_(Tensor other) {
+        Args.require(other, "div_", "other", 1, "Tensor");
         return InplaceOps.inplaceBinary(this, other, t -> t.div(other), dev.ember.backend.BinaryOp.DIV);
     }
 
@@ -1033,6 +1094,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Copies {@code src} (broadcast, converted) into this tensor. */
     public Tensor copy_(Tensor src) {
+        Args.require(src, "copy_", "src", 1, "Tensor");
         return InplaceOps.copy_(this, src);
     }
 
@@ -1226,16 +1288,19 @@ public final class Tensor implements AutoCloseable {
 
     /** A view with a new shape (one size may be -1); fails when the strides do not allow it. */
     public Tensor view(int... shape) {
+        Args.require(shape, "view", "shape", 1, "tuple of ints");
         return ViewOps.view(this, shape);
     }
 
     /** A view with a new shape when possible, otherwise a copy. */
     public Tensor reshape(int... shape) {
+        Args.require(shape, "reshape", "shape", 1, "tuple of ints");
         return ViewOps.reshape(this, shape);
     }
 
     /** A view of {@code other}'s shape. */
     public Tensor viewAs(Tensor other) {
+        Args.require(other, "view_as", "other", 1, "Tensor");
         return view(other.shape);
     }
 
@@ -1282,6 +1347,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Reorders the dimensions (a view). */
     public Tensor permute(int... dims) {
+        Args.require(dims, "permute", "dims", 1, "tuple of ints");
         return ViewOps.permute(this, dims);
     }
 
@@ -1302,11 +1368,13 @@ public final class Tensor implements AutoCloseable {
 
     /** Broadcasts to a larger shape without copying; -1 keeps a size. */
     public Tensor expand(int... sizes) {
+        Args.require(sizes, "expand", "sizes", 1, "tuple of ints");
         return ViewOps.expand(this, sizes);
     }
 
     /** Broadcasts to {@code other}'s shape. */
     public Tensor expandAs(Tensor other) {
+        Args.require(other, "expand_as", "other", 1, "Tensor");
         return expand(other.shape);
     }
 
@@ -1327,6 +1395,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Indexing by leading dimensions, as {@code tensor[i, j]} (a view). */
     public Tensor get(int... indices) {
+        Args.require(indices, "get", "indices", 1, "tuple of ints");
         if (indices.length > 0 && shape.length == 0) {
             throw new IndexOutOfBoundsException("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                     + "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
@@ -1360,11 +1429,13 @@ public final class Tensor implements AutoCloseable {
 
     /** Concatenates tensors along an existing dimension. */
     public static Tensor cat(List<Tensor> tensors, int dim) {
+        Args.require(tensors, "cat", "tensors", 1, "tuple of Tensors");
         return ViewOps.cat(tensors, dim);
     }
 
     /** Stacks tensors along a new dimension. */
     public static Tensor stack(List<Tensor> tensors, int dim) {
+        Args.require(tensors, "stack", "tensors", 1, "tuple of Tensors");
         return ViewOps.stack(tensors, dim);
     }
 
@@ -1372,16 +1443,19 @@ public final class Tensor implements AutoCloseable {
 
     /** This tensor converted to a type (itself when it already has it). */
     public Tensor to(DType dtype) {
+        Args.require(dtype, "to", "dtype", 1, "torch.dtype");
         return ViewOps.toType(this, dtype);
     }
 
     /** This tensor on a device (itself when it is already there). */
     public Tensor to(Device device) {
+        Args.require(device, "to", "device", 1, "torch.device");
         return ViewOps.toDevice(this, device);
     }
 
     /** This tensor on a device given as {@code "cpu"}, {@code "cuda"}, {@code "cuda:1"}. */
     public Tensor to(String device) {
+        Args.require(device, "to", "device", 1, "str");
         return to(Device.of(device));
     }
 
@@ -1439,6 +1513,7 @@ public final class Tensor implements AutoCloseable {
      * training step need not wait for the GPU.
      */
     public void checkIndices(long bound, String messageFormat) {
+        Args.require(messageFormat, "check_indices", "messageFormat", 2, "str");
         if (dtype != DType.INT64) {
             throw new IllegalArgumentException("expected scalar type Long but found " + dtype);
         }
