@@ -87,3 +87,6 @@ case("maxpool_nan", lambda: torch.nn.functional.max_pool2d(torch.tensor([[[[1.0,
 case("max_nan", lambda: torch.tensor([1.0, float("nan"), 3.0]).max())
 case("min_dim_nan", lambda: torch.tensor([[1.0, float("nan")], [2.0, 3.0]]).min(1))
 case("argmax_nan", lambda: torch.tensor([1.0, float("nan"), 3.0]).argmax())
+case("max_nan_grad", lambda: grad(lambda x: x.max(), torch.tensor([1.0, float("nan"), 3.0, float("nan")])))
+case("min_tie_grad", lambda: grad(lambda x: x.min(), torch.tensor([3.0, 1.0, 1.0])))
+case("max_dim_nan_grad", lambda: grad(lambda x: x.max(1)[0].sum(), torch.tensor([[1.0, float("nan")], [2.0, 2.0]])))

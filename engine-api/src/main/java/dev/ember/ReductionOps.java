@@ -158,8 +158,11 @@ final class ReductionOps {
             SavedTensor sa = n.save(a);
             SavedTensor so = n.saveOutput(out);
             return g -> {
-                // ties share the gradient evenly, as PyTorch's evenly_distribute_backward
-                Tensor hit = sa.get().eq(so.get()).to(g.dtype());
+                // ties share the gradient evenly, as PyTorch's evenly_distribute_backward; a NaN result came from the
+                // NaN inputs, which share it
+                Tensor x = sa.get();
+                Tensor y = so.get();
+                Tensor hit = x.eq(y).logicalOr(x.ne(x).logicalAnd(y.ne(y))).to(g.dtype());
                 return new Tensor[] {hit.mul(g.div(hit.sum()))};
             };
         });

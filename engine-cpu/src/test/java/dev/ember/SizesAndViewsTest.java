@@ -244,6 +244,15 @@ class SizesAndViewsTest {
         assertEquals("tensor([nan, 2.])", mn.values().toString());
         assertEquals("tensor([1, 0])", mn.indices().toString());
         assertTrue(TORCH.value("min_dim_nan").contains("values=tensor([nan, 2.])"));
+        Tensor m = Tensor.tensor(new double[] {1, Double.NaN, 3, Double.NaN}).requiresGrad_(true);
+        m.max().backward();
+        assertValues("max_nan_grad", m.grad());
+        Tensor t = Tensor.tensor(new double[] {3, 1, 1}).requiresGrad_(true);
+        t.min().backward();
+        assertValues("min_tie_grad", t.grad());
+        Tensor d = Tensor.tensor(new double[][] {{1, Double.NaN}, {2, 2}}).requiresGrad_(true);
+        d.max(1, false).values().sum().backward();
+        assertValues("max_dim_nan_grad", d.grad());
         Tensor img = Tensor.tensor(new double[][][][] {{{{1, Double.NaN}, {3, 4}}}});
         assertValues("maxpool_nan", Tensor.maxPool2d(img, new int[] {2}, new int[] {2}, new int[] {0}, new int[] {1},
                 false));
