@@ -47,7 +47,7 @@ class CudaParityTest {
     }
 
     /** Compares f on CPU and CUDA: outputs, then the gradients of every input for a random output gradient. */
-    private static void parity(String name, Function<Tensor[], Tensor> f, Tensor... cpuInputs) {
+    static void parity(String name, Function<Tensor[], Tensor> f, Tensor... cpuInputs) {
         Tensor[] a = new Tensor[cpuInputs.length];
         Tensor[] b = new Tensor[cpuInputs.length];
         for (int i = 0; i < cpuInputs.length; i++) {
@@ -75,7 +75,7 @@ class CudaParityTest {
         }
     }
 
-    private static void assertClose(String what, Tensor expected, Tensor actual) {
+    static void assertClose(String what, Tensor expected, Tensor actual) {
         assertEquals(expected.dtype(), actual.dtype(), what);
         double[] e = expected.toDoubleArray();
         double[] x = actual.toDoubleArray();
