@@ -57,7 +57,7 @@ final class ReductionOps {
         int[] kept = keptShape(a.shape, mask);
         for (int i = 0; i < mask.length; i++) {
             if (mask[i] && a.shape[i] == 0 && (op != ReduceOp.SUM && op != ReduceOp.PROD)) {
-                throw new IllegalArgumentException(op.name().toLowerCase() + "(): Expected reduction dim " + i
+                throw new IndexOutOfBoundsException(op.name().toLowerCase() + "(): Expected reduction dim " + i
                         + " to have non-zero size.");
             }
         }
@@ -189,6 +189,15 @@ final class ReductionOps {
             return new Tensor[] {Tensor.where(hit, gi, gi.mul(0.0)).expand(inShape)};
         });
         return new Tensor.ValuesIndices(values, indices);
+    }
+
+    /** The flat index of the largest (smallest) element. */
+    static Tensor argmaxAll(Tensor a, boolean max) {
+        if (a.numel() == 0) {
+            throw new IndexOutOfBoundsException((max ? "argmax" : "argmin") + "(): Expected reduction dim to be specified for "
+                    + "input.numel() == 0.");
+        }
+        return argmax(a.reshape(-1), 0, false, max);
     }
 
     static Tensor argmax(Tensor a, int dim, boolean keepdim, boolean max) {

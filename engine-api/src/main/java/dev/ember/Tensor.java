@@ -1157,7 +1157,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Index of the largest element in the flattened tensor. */
     public Tensor argmax() {
-        return ReductionOps.argmax(this.reshape(-1), 0, false, true);
+        return ReductionOps.argmaxAll(this, true);
     }
 
     /** Indices of the largest elements along a dimension. */
@@ -1167,7 +1167,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Index of the smallest element in the flattened tensor. */
     public Tensor argmin() {
-        return ReductionOps.argmax(this.reshape(-1), 0, false, false);
+        return ReductionOps.argmaxAll(this, false);
     }
 
     /** Indices of the smallest elements along a dimension. */

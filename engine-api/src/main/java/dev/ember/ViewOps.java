@@ -172,7 +172,8 @@ final class ViewOps {
 
     static Tensor expand(Tensor t, int[] sizes) {
         if (sizes.length < t.dim()) {
-            throw new IllegalArgumentException("expand: the number of sizes provided (" + sizes.length + ") must be greater "
+            throw new IllegalArgumentException("expand(" + t.typeName() + "{" + Shapes.str(t.shape) + "}, size="
+                    + Shapes.str(sizes) + "): the number of sizes provided (" + sizes.length + ") must be greater "
                     + "or equal to the number of dimensions in the tensor (" + t.dim() + ")");
         }
         int lead = sizes.length - t.dim();

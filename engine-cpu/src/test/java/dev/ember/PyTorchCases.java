@@ -60,6 +60,13 @@ final class PyTorchCases {
         return rest.substring(rest.indexOf(' ') + 1);
     }
 
+    /** The Java exception type that stands for the Python exception PyTorch raised in a case. */
+    Class<? extends Throwable> errorType(String key) {
+        String l = line(key);
+        String type = l.substring("error ".length(), l.indexOf(' ', "error ".length()));
+        return type.equals("IndexError") ? IndexOutOfBoundsException.class : IllegalArgumentException.class;
+    }
+
     /** PyTorch's result for a case, as Python printed it. */
     String value(String key) {
         String l = line(key);

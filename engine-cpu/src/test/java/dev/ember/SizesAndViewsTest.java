@@ -200,6 +200,46 @@ class SizesAndViewsTest {
         assertEquals("tensor([[ True, False],\n        [False,  True]])", Tensor.eye(2, 2, DType.BOOL).toString());
     }
 
+    /** The Java counterpart of PyTorch's exception for the case, with PyTorch's message. */
+    private static void raisesLikeTorch(String key, Executable call) {
+        fails(TORCH.errorType(key), TORCH.error(key), call);
+    }
+
+    @Test
+    void viewAndReductionErrorsMatchPyTorch() {
+        Tensor a = Tensor.ones(2, 3);
+        raisesLikeTorch("permute_len", () -> a.permute(0));
+        raisesLikeTorch("permute_dup", () -> a.permute(0, 0));
+        raisesLikeTorch("permute_range", () -> a.permute(0, 2));
+        raisesLikeTorch("transpose_range", () -> a.transpose(0, 2));
+        raisesLikeTorch("squeeze_range", () -> a.squeeze(2));
+        raisesLikeTorch("unsqueeze_range", () -> a.unsqueeze(-4));
+        raisesLikeTorch("expand_leading_neg", () -> Tensor.ones(3).expand(-1, 3));
+        raisesLikeTorch("expand_mismatch", () -> a.expand(2, 4));
+        raisesLikeTorch("sum_dup_dims", () -> a.sum(new int[] {0, 0}, false));
+        raisesLikeTorch("sum_dim_range", () -> a.sum(2));
+        raisesLikeTorch("max_empty", () -> Tensor.ones(0).max());
+        raisesLikeTorch("argmax_dim_empty", () -> Tensor.ones(0, 3).argmax(0, false));
+        raisesLikeTorch("mean_int", () -> Tensor.ones(DType.INT64, 2).mean());
+        raisesLikeTorch("var_int", () -> Tensor.ones(DType.INT64, 2).var());
+        raisesLikeTorch("flatten_order", () -> a.flatten(1, 0));
+        raisesLikeTorch("view_stride", () -> a.t().view(6));
+        raisesLikeTorch("randint_bounds", () -> Tensor.randint(5, 5, 2));
+        raisesLikeTorch("rand_long", () -> Tensor.rand(DType.INT64, 2));
+        raisesLikeTorch("randn_long", () -> Tensor.randn(DType.INT64, 2));
+        raisesLikeTorch("cat_dims", () -> Tensor.cat(List.of(a, Tensor.ones(3)), 0));
+        raisesLikeTorch("cat_sizes", () -> Tensor.cat(List.of(a, Tensor.ones(2, 4)), 0));
+        raisesLikeTorch("cat_empty", () -> Tensor.cat(List.of(), 0));
+        // PyTorch's C++ messages, where the Python one is about Python's own types
+        fails(IndexOutOfBoundsException.class, "argmax(): Expected reduction dim to be specified for input.numel() == 0.",
+                () -> Tensor.ones(0).argmax());
+        fails(IllegalArgumentException.class, "expand(torch.FloatTensor{[2, 3]}, size=[3]): the number of sizes provided (1) "
+                + "must be greater or equal to the number of dimensions in the tensor (2)", () -> a.expand(3));
+        fails(IllegalArgumentException.class, "a Tensor with 0 elements cannot be converted to Scalar", () -> Tensor.ones(0).item());
+        fails(IllegalArgumentException.class, "softmax(): expected a floating point tensor, got Long",
+                () -> Tensor.ones(DType.INT64, 2).softmax(0));
+    }
+
     @Test
     void softmaxOverAnEmptyDimensionIsEmpty() {
         Tensor x = Tensor.ones(3, 0).requiresGrad_(true);
