@@ -53,6 +53,12 @@ final class ConvKernels {
             ckk = cg * kh * kw;
             ohw = oh * ow;
             this.p = p;
+            long columns = (long) cg * kh * kw * oh * ow;
+            if (columns > dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS) {
+                throw new IllegalArgumentException("conv2d on the CPU lowers each sample and group to a column matrix of "
+                        + columns + " elements, more than one Java array holds (" + dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS
+                        + "); split the input into smaller images or fewer channels");
+            }
         }
     }
 

@@ -23,7 +23,21 @@ final class Scratch {
         float[][] bufs = BUFFERS.get();
         float[] b = bufs[slot];
         if (b == null || b.length < size) {
-            b = new float[size];
+            bufs[slot] = null;
+            try {
+                b = new float[size];
+            } catch (OutOfMemoryError e) {
+                // the kept buffers and pooled arrays are the first memory to give back
+                java.util.Arrays.fill(bufs, null);
+                ArrayPool.INSTANCE.clear();
+                try {
+                    b = new float[size];
+                } catch (OutOfMemoryError again) {
+                    throw new CpuOutOfMemoryError("DefaultCPUAllocator: not enough memory: a kernel's temporary of "
+                            + 4L * size + " bytes does not fit the Java heap of " + Runtime.getRuntime().maxMemory()
+                            + " bytes (raise it with -Xmx)");
+                }
+            }
             bufs[slot] = b;
         }
         return b;
