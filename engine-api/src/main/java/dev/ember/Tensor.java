@@ -992,13 +992,24 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.allTrue(this);
     }
 
-    /** Whether |this - other| <= atol + rtol * |other| everywhere, with NaN never close. */
+    /**
+     * Whether {@code |this - other| <= atol + rtol * |other|} everywhere (broadcasting), as {@code torch.allclose}: equal
+     * infinities are close, NaN is never close.
+     */
     public boolean allclose(Tensor other, double rtol, double atol) {
         Args.require(other, "allclose", "other", 1, "Tensor");
+        if (!(rtol >= 0)) {
+            throw new IllegalArgumentException("rtol must be greater than or equal to zero, but got " + Shapes.scalarStr(rtol));
+        }
+        if (!(atol >= 0)) {
+            throw new IllegalArgumentException("atol must be greater than or equal to zero, but got " + Shapes.scalarStr(atol));
+        }
         try (GradMode g = Ember.noGrad()) {
             Tensor a = this.to(DType.FLOAT64);
             Tensor b = other.to(DType.FLOAT64);
-            return a.sub(b).abs().le(b.abs().mul(rtol).add(atol)).all();
+            Tensor error = a.sub(b).abs();
+            // PyTorch's isclose: equal, or a finite error within the tolerance (inf and -inf are not close)
+            return a.eq(b).logicalOr(error.isfinite().logicalAnd(error.le(b.abs().mul(rtol).add(atol)))).all();
         }
     }
 

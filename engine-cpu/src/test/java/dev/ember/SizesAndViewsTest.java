@@ -241,6 +241,23 @@ class SizesAndViewsTest {
     }
 
     @Test
+    void allcloseAsPyTorch() {
+        double inf = Double.POSITIVE_INFINITY;
+        assertEquals(TORCH.value("allclose_inf"), pyBool(Tensor.tensor(new double[] {inf, -inf, 1})
+                .allclose(Tensor.tensor(new double[] {inf, -inf, 1}))));
+        assertEquals(TORCH.value("allclose_inf_sign"), pyBool(Tensor.tensor(new double[] {inf}).allclose(Tensor.tensor(new double[] {-inf}))));
+        assertEquals(TORCH.value("allclose_nan"), pyBool(Tensor.tensor(new double[] {Double.NaN})
+                .allclose(Tensor.tensor(new double[] {Double.NaN}))));
+        assertEquals(TORCH.value("allclose_broadcast"), pyBool(Tensor.ones(2, 3).allclose(Tensor.ones(3))));
+        failsLikeTorch("allclose_rtol", () -> Tensor.ones(1).allclose(Tensor.ones(1), -1, 0));
+        failsLikeTorch("allclose_atol", () -> Tensor.ones(1).allclose(Tensor.ones(1), 0, -1));
+    }
+
+    private static String pyBool(boolean b) {
+        return b ? "True" : "False";
+    }
+
+    @Test
     void softmaxOverAnEmptyDimensionIsEmpty() {
         Tensor x = Tensor.ones(3, 0).requiresGrad_(true);
         Tensor s = x.softmax(1);
