@@ -20,4 +20,21 @@ final class Args {
         }
         return value;
     }
+
+    /**
+     * The tensors of a list argument, or PyTorch's error for a missing list ({@code cat(): argument 'tensors' (position
+     * 1) must be tuple of Tensors, not null}) or a missing element ({@code expected Tensor as element 1 in argument 0,
+     * but got null}).
+     */
+    static Tensor[] tensors(java.util.List<Tensor> tensors, String op, String name, int position) {
+        require(tensors, op, name, position, "tuple of Tensors");
+        Tensor[] ts = tensors.toArray(new Tensor[0]);
+        for (int i = 0; i < ts.length; i++) {
+            if (ts[i] == null) {
+                throw new IllegalArgumentException("expected Tensor as element " + i + " in argument " + (position - 1)
+                        + ", but got null");
+            }
+        }
+        return ts;
+    }
 }

@@ -21,6 +21,7 @@ public final class Autograd {
      * {@code createGraph} records the backward pass itself, for higher-order derivatives.
      */
     public static void backward(List<Tensor> tensors, List<Tensor> gradTensors, boolean retainGraph, boolean createGraph) {
+        Args.tensors(tensors, "backward", "tensors", 1);
         List<Tensor> grads = makeGrads(tensors, gradTensors, createGraph);
         Engine.run(tensors, grads, retainGraph || createGraph, createGraph, null);
     }
@@ -32,6 +33,8 @@ public final class Autograd {
      */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
                                     boolean retainGraph, boolean createGraph, boolean allowUnused) {
+        Args.tensors(outputs, "grad", "outputs", 1);
+        Args.tensors(inputs, "grad", "inputs", 2);
         for (int i = 0; i < inputs.size(); i++) {
             if (!inputs.get(i).requiresGrad()) {
                 throw new IllegalArgumentException("One of the differentiated Tensors does not require grad");
@@ -107,6 +110,8 @@ public final class Autograd {
      * @return true when every gradient matches
      */
     public static boolean gradcheck(Function<Tensor[], Tensor> fn, Tensor[] inputs, double eps, double atol, double rtol) {
+        Args.require(fn, "gradcheck", "func", 1, "Callable");
+        Args.tensors(Arrays.asList(Args.require(inputs, "gradcheck", "inputs", 2, "tuple of Tensors")), "gradcheck", "inputs", 2);
         for (Tensor t : inputs) {
             if (t.requiresGrad() && t.dtype() != DType.FLOAT64) {
                 throw new IllegalArgumentException("gradcheck expects float64 inputs that require grad, got " + t.dtype());
@@ -173,6 +178,9 @@ public final class Autograd {
      * the inputs to the sum of their first gradients weighted by a fixed random vector.
      */
     public static boolean gradgradcheck(Function<Tensor[], Tensor> fn, Tensor... inputs) {
+        Args.require(fn, "gradgradcheck", "func", 1, "Callable");
+        Args.tensors(Arrays.asList(Args.require(inputs, "gradgradcheck", "inputs", 2, "tuple of Tensors")), "gradgradcheck",
+                "inputs", 2);
         Tensor probe = fn.apply(inputs);
         Tensor weights = Tensor.rand(new Generator(1234), DType.FLOAT64, probe.shape()).to(probe.device());
         Function<Tensor[], Tensor> firstGrad = xs -> {

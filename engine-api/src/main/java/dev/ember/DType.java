@@ -48,6 +48,8 @@ public enum DType {
 
     /** The larger of two types in promotion order. */
     public static DType promote(DType a, DType b) {
+        Args.require(a, "promote_types", "type1", 1, "torch.dtype");
+        Args.require(b, "promote_types", "type2", 2, "torch.dtype");
         return a.ordinal() >= b.ordinal() ? a : b;
     }
 

@@ -1,7 +1,5 @@
 package dev.ember;
 
-import java.util.Objects;
-
 /**
  * Where a tensor's storage lives: {@code cpu} or {@code cuda:N}, as {@code torch.device}.
  */
@@ -23,7 +21,7 @@ public final class Device {
      * @throws IllegalArgumentException for any other string
      */
     public static Device of(String spec) {
-        Objects.requireNonNull(spec, "device");
+        Args.require(spec, "device", "type", 1, "str");
         String s = spec.trim();
         if (s.equals("cpu")) {
             return CPU;

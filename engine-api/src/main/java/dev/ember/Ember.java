@@ -32,6 +32,7 @@ public final class Ember {
 
     /** Sets the device new tensors are created on. */
     public static void setDefaultDevice(Device device) {
+        Args.require(device, "set_default_device", "device", 1, "torch.device");
         Backends.forDevice(device); // fails now if it cannot run
         defaultDevice = device;
     }
@@ -41,6 +42,7 @@ public final class Ember {
      * (CUDA when usable, otherwise the CPU; the choice and its reason are logged).
      */
     public static Device resolve(String spec) {
+        Args.require(spec, "resolve", "spec", 1, "str");
         if (!spec.trim().equals("auto")) {
             return Device.of(spec);
         }

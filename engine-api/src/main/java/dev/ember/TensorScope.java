@@ -72,6 +72,7 @@ public final class TensorScope implements AutoCloseable {
      * of another scope, or of none, is left where it is. Returns {@code t}.
      */
     public Tensor keep(Tensor t) {
+        Args.require(t, "keep", "tensor", 1, "Tensor");
         if (t.scope == this) {
             t.scope = null;
             if (parent != null && !parent.closed) {
@@ -89,6 +90,7 @@ public final class TensorScope implements AutoCloseable {
      * longer-lived object (an optimizer's moments, a module's buffers). Returns {@code t}.
      */
     public static Tensor escape(Tensor t) {
+        Args.require(t, "escape", "tensor", 1, "Tensor");
         t.scope = null;
         return t;
     }

@@ -312,22 +312,8 @@ final class ViewOps {
         return ArithmeticOps.record(out, "CloneBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g});
     }
 
-    /** The tensors of a list argument, or PyTorch's error for a missing list or a missing element. */
-    static Tensor[] tensorList(List<Tensor> tensors, String op) {
-        if (tensors == null) {
-            throw new IllegalArgumentException(op + "(): argument 'tensors' (position 1) must be tuple of Tensors, not null");
-        }
-        Tensor[] ts = tensors.toArray(new Tensor[0]);
-        for (int i = 0; i < ts.length; i++) {
-            if (ts[i] == null) {
-                throw new IllegalArgumentException("expected Tensor as element " + i + " in argument 0, but got null");
-            }
-        }
-        return ts;
-    }
-
     static Tensor stack(List<Tensor> tensors, int dim) {
-        Tensor[] ts = tensorList(tensors, "stack");
+        Tensor[] ts = Args.tensors(tensors, "stack", "tensors", 1);
         if (ts.length == 0) {
             throw new IllegalArgumentException("stack expects a non-empty TensorList");
         }
@@ -346,7 +332,7 @@ final class ViewOps {
     }
 
     static Tensor cat(List<Tensor> tensors, int dim) {
-        Tensor[] ts = tensorList(tensors, "cat");
+        Tensor[] ts = Args.tensors(tensors, "cat", "tensors", 1);
         if (ts.length == 0) {
             throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
         }
