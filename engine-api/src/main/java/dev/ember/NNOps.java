@@ -280,10 +280,12 @@ final class NNOps {
             if (input.dim() != 3 && input.dim() != 4) {
                 throw new IllegalArgumentException("non-empty 3D or 4D (batch mode) tensor expected for input");
             }
-        } else if (input.dim() < 3) {
+        } else if (input.dim() == 0) {
             // avg_pool2d reads input.size(-3) before any check of its rank
-            throw new IndexOutOfBoundsException("Dimension out of range (expected to be in range of [" + -Math.max(1, input.dim())
-                    + ", " + (Math.max(1, input.dim()) - 1) + "], but got -3)");
+            throw new IndexOutOfBoundsException("Dimension specified as -3 but tensor has no dimensions");
+        } else if (input.dim() < 3) {
+            throw new IndexOutOfBoundsException("Dimension out of range (expected to be in range of [" + -input.dim() + ", "
+                    + (input.dim() - 1) + "], but got -3)");
         }
         int rank = input.dim();
         int planes = input.shape[rank - 3];
