@@ -180,7 +180,10 @@ final class LossOps {
             checkTargets(target, valid, c, ignoreIndex);
             Tensor classes = Tensor.arange(c).to(input.device).reshape(bshape);
             // one-hot of the kept targets: the loss reads the input only there, so nan or -inf elsewhere does not leak
-            hit = classes.eq(target.unsqueeze(cd)).logicalAnd(valid.unsqueeze(cd));
+            hit = classes.eq(target.unsqueeze(cd));
+            if (ignoreIndex >= 0 && ignoreIndex < c) {
+                hit = hit.logicalAnd(valid.unsqueeze(cd)); // an ignore index outside [0, C) matches no class anyway
+            }
             wb = weight == null ? null : weight.reshape(bshape);
             Tensor picked = Tensor.where(hit, input, 0.0).sum(new int[] {cd}, false);
             Tensor perTarget = wb == null ? ArithmeticOps.cast(valid, input.dtype)

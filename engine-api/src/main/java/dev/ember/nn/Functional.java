@@ -481,7 +481,7 @@ public final class Functional {
         bshape[cd] = c;
         Tensor wb = weight == null ? null : weight.reshape(bshape);
         Tensor smooth = (wb == null ? logp : logp.mul(wb)).sum(new int[] {cd}, false).neg();
-        Tensor kept = target.ne(Tensor.full(DType.INT64, ignoreIndex).to(target.device()));
+        Tensor kept = target.ne(Tensor.tensor(ignoreIndex).to(target.device())); // compared as int64, exactly
         smooth = Tensor.where(kept, smooth, 0.0);
         Tensor ret;
         if (red == 0) {
