@@ -1277,6 +1277,38 @@ public final class Tensor implements AutoCloseable {
                 NNOps.pair(padding, "padding"), ceilMode, countIncludePad);
     }
 
+    // ------------------------------------------------------------------ losses with their own backward node
+
+    /**
+     * Negative log-likelihood of log-probabilities, as {@code F.nll_loss}: input {@code [C]} with a 0-d int64
+     * target, {@code [N, C]} with {@code [N]}, or {@code [N, C, d1, ...]} with {@code [N, d1, ...]}; {@code weight}
+     * ({@code [C]}) may be null; targets equal to {@code ignoreIndex} contribute nothing. One node,
+     * {@code NllLossBackward0} ({@code NllLoss2DBackward0} from three dimensions up). {@link dev.ember.nn.Functional}
+     * has the usual overloads.
+     *
+     * @throws IndexOutOfBoundsException for a target outside [0, C) (on a GPU, at the next synchronization)
+     */
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, String reduction, long ignoreIndex) {
+        return LossOps.nllLoss(input, target, weight, reduction, ignoreIndex);
+    }
+
+    /**
+     * Binary cross entropy of probabilities in [0, 1], as {@code F.binary_cross_entropy}: logs clamped at -100,
+     * gradients finite at 0 and 1, one {@code BinaryCrossEntropyBackward0} node; {@code weight} may be null.
+     */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, String reduction) {
+        return LossOps.binaryCrossEntropy(input, target, weight, reduction);
+    }
+
+    /**
+     * Binary cross entropy of logits, as {@code F.binary_cross_entropy_with_logits}, computed stably; {@code weight} and
+     * {@code posWeight} may be null. One {@code BinaryCrossEntropyWithLogitsBackward0} node.
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
+                                                      String reduction) {
+        return LossOps.binaryCrossEntropyWithLogits(input, target, weight, posWeight, reduction);
+    }
+
     /**
      * Marks this leaf as a module parameter: it requires grad and prints as {@code Parameter containing:}.
      * Returns this tensor.

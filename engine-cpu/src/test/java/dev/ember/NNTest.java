@@ -79,8 +79,9 @@ class NNTest {
         bad.put("weight", Tensor.zeros(2, 4));
         bad.put("extra", Tensor.zeros(1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.loadStateDict(bad));
-        assertEquals("Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: \"bias\".\n\t"
-                + "Unexpected key(s) in state_dict: \"extra\".\n\tsize mismatch for weight: copying a param with shape "
+        // PyTorch ends the key lists with ". " (a trailing space), as here
+        assertEquals("Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: \"bias\". \n\t"
+                + "Unexpected key(s) in state_dict: \"extra\". \n\tsize mismatch for weight: copying a param with shape "
                 + "torch.Size([2, 4]) from checkpoint, the shape in current model is torch.Size([2, 3]).", e.getMessage());
         assertTrue(a.weight.equal(before));
     }

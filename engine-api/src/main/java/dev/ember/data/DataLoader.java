@@ -31,8 +31,31 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
     private final Random random;
     private final Device device;
 
-    /** A loader over float inputs [N, ...] and int64 targets [N]. */
+    /**
+     * A loader over inputs [N, ...] (served as float32) and int64 class indices [N].
+     *
+     * @throws IllegalArgumentException for null arguments, inputs without a batch dimension, targets that are not one
+     *     int64 index per sample, a length mismatch, or a batch size below 1 (PyTorch's message)
+     */
     public DataLoader(Tensor inputs, Tensor targets, int batchSize, boolean shuffle, long seed, Device device) {
+        if (inputs == null || targets == null) {
+            throw new IllegalArgumentException("DataLoader needs inputs and targets, got " + (inputs == null ? "null" : "a tensor")
+                    + " and " + (targets == null ? "null" : "a tensor"));
+        }
+        if (device == null) {
+            throw new IllegalArgumentException("DataLoader needs a device, got null");
+        }
+        if (inputs.dim() == 0) {
+            throw new IllegalArgumentException("inputs must have a batch dimension [N, ...], got a 0-d tensor");
+        }
+        if (targets.dim() != 1) {
+            throw new IllegalArgumentException("targets must be one class index per sample [N], got shape "
+                    + java.util.Arrays.toString(targets.shape()));
+        }
+        if (targets.dtype() != dev.ember.DType.INT64) {
+            // a float target would be truncated into a class index without a word
+            throw new IllegalArgumentException("targets must be int64 class indices, got " + targets.dtype());
+        }
         if (inputs.size(0) != targets.size(0)) {
             throw new IllegalArgumentException("inputs and targets differ in length: " + inputs.size(0) + " and " + targets.size(0));
         }
@@ -53,7 +76,7 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
 
     /** Number of batches per epoch. */
     public int size() {
-        return (n + batchSize - 1) / batchSize;
+        return n / batchSize + (n % batchSize == 0 ? 0 : 1); // no int overflow for any n and batch size
     }
 
     @Override

@@ -15,17 +15,21 @@ public final class AvgPool2d extends Module {
         this(new int[] {kernel}, new int[] {kernel}, new int[] {0}, false, true);
     }
 
-    /** Every option (each one int or a pair). */
+    /**
+     * Every option (each one int or a pair); a null or empty stride means the window size, as PyTorch's default. The
+     * values are checked by the pooling, as in PyTorch.
+     */
     public AvgPool2d(int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
-        this.kernel = kernel.clone();
-        this.stride = stride.clone();
-        this.padding = padding.clone();
+        this.kernel = Checks.notNull(kernel, "kernel_size").clone();
+        this.stride = stride == null || stride.length == 0 ? this.kernel.clone() : stride.clone();
+        this.padding = Checks.notNull(padding, "padding").clone();
         this.ceilMode = ceilMode;
         this.countIncludePad = countIncludePad;
     }
 
     @Override
     public Tensor forward(Tensor input) {
+        Checks.tensor(input, "avg_pool2d", "input", 1);
         if (input.dim() != 3 && input.dim() != 4) {
             throw new IllegalArgumentException(this + ": expected 3D or 4D input, got shape " + java.util.Arrays.toString(input.shape()));
         }

@@ -23,7 +23,11 @@ public final class BatchNorm2d extends Module {
         this(channels, 1e-5, 0.1);
     }
 
-    /** A layer with the given eps and momentum. */
+    /**
+     * A layer with the given eps and momentum (not checked, as in PyTorch).
+     *
+     * @throws IllegalArgumentException for a negative number of channels, as PyTorch's {@code torch.empty} reports it
+     */
     public BatchNorm2d(int channels, double eps, double momentum) {
         this.channels = channels;
         this.eps = eps;
@@ -37,6 +41,7 @@ public final class BatchNorm2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        Checks.tensor(x, "batch_norm", "input", 1);
         if (x.dim() != 4) {
             throw new IllegalArgumentException(this + ": expected 4D input (got " + x.dim() + "D input)");
         }
@@ -44,17 +49,18 @@ public final class BatchNorm2d extends Module {
             throw new IllegalArgumentException(this + ": expected input with " + channels + " channels, got " + x.size(1)
                     + " (input shape " + java.util.Arrays.toString(x.shape()) + ")");
         }
+        Tensor y = Functional.batchNorm(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
         if (isTraining()) {
             try (GradMode off = Ember.noGrad()) {
-                numBatchesTracked.add_(1L);
+                numBatchesTracked.add_(1L); // after the batch norm succeeded: a failed forward counts no batch
             }
         }
-        return Functional.batchNorm(x, runningMean, runningVar, weight, bias, isTraining(), momentum, eps);
+        return y;
     }
 
     @Override
     public String toString() {
-        return "BatchNorm2d(" + channels + ", eps=" + eps + ", momentum=" + momentum + ", affine=True, "
+        return "BatchNorm2d(" + channels + ", eps=" + Checks.repr(eps) + ", momentum=" + Checks.repr(momentum) + ", affine=True, "
                 + "track_running_stats=True)";
     }
 }

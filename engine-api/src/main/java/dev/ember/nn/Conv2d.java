@@ -2,6 +2,8 @@ package dev.ember.nn;
 
 import dev.ember.Tensor;
 
+import java.util.Arrays;
+
 /** 2-D convolution layer over NCHW input, as {@code torch.nn.Conv2d}, initialized as PyTorch does. */
 public final class Conv2d extends Module {
     /** Weight [out, in/groups, kh, kw]. */
@@ -21,8 +23,23 @@ public final class Conv2d extends Module {
         this(in, out, new int[] {kernel, kernel}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1, true);
     }
 
-    /** Every option of {@code torch.nn.Conv2d} except padding modes other than zeros. */
+    /**
+     * Every option of {@code torch.nn.Conv2d} except padding modes other than zeros; kernel, stride, padding and dilation
+     * are one int (for both dimensions) or a pair. Checked as PyTorch's constructor checks (groups, divisibility); the
+     * stride, padding and dilation are checked by the convolution, as in PyTorch.
+     */
     public Conv2d(int in, int out, int[] kernel, int[] stride, int[] padding, int[] dilation, int groups, boolean bias) {
+        this.kernel = pair(Checks.notNull(kernel, "kernel_size"));
+        this.stride = pair(Checks.notNull(stride, "stride"));
+        this.padding = pair(Checks.notNull(padding, "padding"));
+        this.dilation = pair(Checks.notNull(dilation, "dilation"));
+        if (this.kernel.length != 2) {
+            throw new IllegalArgumentException("expected kernel_size to be a single integer value or a list of 2 values to "
+                    + "match the convolution dimensions, but got kernel_size=" + Arrays.toString(kernel));
+        }
+        if (groups <= 0) {
+            throw new IllegalArgumentException("groups must be a positive integer");
+        }
         if (in % groups != 0) {
             throw new IllegalArgumentException("in_channels must be divisible by groups");
         }
@@ -31,31 +48,38 @@ public final class Conv2d extends Module {
         }
         this.in = in;
         this.out = out;
-        this.kernel = kernel.clone();
-        this.stride = stride.clone();
-        this.padding = padding.clone();
-        this.dilation = dilation.clone();
         this.groups = groups;
-        this.weight = registerParameter("weight", Init.defaultWeight_(Tensor.empty(out, in / groups, kernel[0], kernel[1])));
+        this.weight = registerParameter("weight", Init.defaultWeight_(Tensor.empty(out, in / groups, this.kernel[0],
+                this.kernel[1])));
         this.bias = bias ? registerParameter("bias", Init.defaultBias_(Tensor.empty(out), weight)) : null;
+    }
+
+    /** One value for both dimensions, as PyTorch's {@code _pair}; other lengths are kept for the convolution to judge. */
+    private static int[] pair(int[] v) {
+        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
     }
 
     @Override
     public Tensor forward(Tensor x) {
+        Checks.tensor(x, "conv2d", "input", 1);
         if (x.dim() != 3 && x.dim() != 4) {
             throw new IllegalArgumentException(this + ": expected 3D (unbatched) or 4D (batched) input, got shape "
-                    + java.util.Arrays.toString(x.shape()));
+                    + Arrays.toString(x.shape()));
         }
         if (x.size(-3) != in) {
             throw new IllegalArgumentException(this + ": expected input with " + in + " channels, got " + x.size(-3)
-                    + " channels (input shape " + java.util.Arrays.toString(x.shape()) + ")");
+                    + " channels (input shape " + Arrays.toString(x.shape()) + ")");
         }
         return Tensor.conv2d(x, weight, bias, stride, padding, dilation, groups);
     }
 
     @Override
     public String toString() {
-        return "Conv2d(" + in + ", " + out + ", kernel_size=(" + kernel[0] + ", " + kernel[1] + "), stride=(" + stride[0]
-                + ", " + stride[1] + "))";
+        return "Conv2d(" + in + ", " + out + ", kernel_size=" + tuple(kernel) + ", stride=" + tuple(stride) + ")";
+    }
+
+    private static String tuple(int[] v) {
+        String s = Arrays.toString(v);
+        return "(" + s.substring(1, s.length() - 1) + ")";
     }
 }

@@ -6,11 +6,14 @@ import dev.ember.Tensor;
 public final class Dropout extends Module {
     private final double p;
 
-    /** Drops each element with probability {@code p}. */
+    /**
+     * Drops each element with probability {@code p}.
+     *
+     * @throws IllegalArgumentException unless {@code p} is in [0, 1] (nan included, which PyTorch's constructor lets
+     *     through to fail in the first forward)
+     */
     public Dropout(double p) {
-        if (p < 0 || p > 1) {
-            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
-        }
+        Checks.probability(p);
         this.p = p;
     }
 
@@ -21,6 +24,6 @@ public final class Dropout extends Module {
 
     @Override
     public String toString() {
-        return "Dropout(p=" + p + ", inplace=False)";
+        return "Dropout(p=" + Checks.repr(p) + ", inplace=False)";
     }
 }

@@ -20,6 +20,7 @@ public final class Flatten extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
+        Checks.tensor(input, "flatten", "input", 1);
         return input.flatten(startDim, endDim);
     }
 

@@ -1,28 +1,94 @@
 package dev.ember.nn;
 
 import dev.ember.DType;
+import dev.ember.Ember;
+import dev.ember.GradMode;
 import dev.ember.Tensor;
+
+import java.util.Arrays;
 
 /**
  * Stateless neural-network functions, as {@code torch.nn.functional}. Losses take a reduction:
- * {@code "mean"} (default), {@code "sum"} or {@code "none"}.
+ * {@code "mean"} (default), {@code "sum"} or {@code "none"}. Every function checks its arguments, with PyTorch's
+ * messages, before it computes or changes anything.
  */
 public final class Functional {
+    private static final System.Logger LOG = System.getLogger("dev.ember");
+    private static volatile boolean warnedMseBroadcast;
+
     private Functional() {
     }
 
-    /** {@code input @ weight^T + bias} ({@code bias} may be null). */
+    /** {@code input @ weight^T + bias} ({@code bias} may be null; a 1-D weight gives one output per row, as PyTorch). */
     public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
-        if (input.size(-1) != weight.size(1)) {
-            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + rows(input) + "x" + input.size(-1)
-                    + " and " + weight.size(1) + "x" + weight.size(0) + ")");
+        Checks.tensor(input, "linear", "input", 1);
+        Checks.tensor(weight, "linear", "weight", 2);
+        Checks.sameDevice(input, weight, bias);
+        if (input.dim() == 0 || weight.dim() == 0) {
+            throw new IllegalArgumentException("both arguments to linear need to be at least 1D, but they are " + input.dim()
+                    + "D and " + weight.dim() + "D");
         }
-        Tensor out = input.matmul(weight.t());
-        return bias == null ? out : out.add(bias);
+        if (weight.dim() > 2) {
+            throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is " + weight.dim() + "D");
+        }
+        long rows = rows(input);
+        // with a bias and a matrix of rows PyTorch runs addmm(bias, input2d, weight.t()): its checks, in its order
+        boolean addmm = bias != null && input.dim() >= 2;
+        if (addmm) {
+            if (bias.dtype() != weight.dtype()) {
+                throw new IllegalArgumentException("self and mat2 must have the same dtype, but got " + Checks.name(bias.dtype())
+                        + " and " + Checks.name(weight.dtype()));
+            }
+            if (input.dtype() != weight.dtype()) {
+                throw new IllegalArgumentException("mat1 and mat2 must have the same dtype, but got " + Checks.name(input.dtype())
+                        + " and " + Checks.name(weight.dtype()));
+            }
+            if (weight.dim() != 2) {
+                throw new IllegalArgumentException("mat2 must be a matrix, got " + weight.dim() + "-D tensor");
+            }
+        }
+        if (weight.dim() == 2 && input.size(-1) != weight.size(1)) {
+            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + rows + "x" + input.size(-1) + " and "
+                    + weight.size(1) + "x" + weight.size(0) + ")");
+        }
+        int out = weight.dim() == 2 ? weight.size(0) : 1;
+        if (addmm) {
+            Checks.expandable(bias, new long[] {rows, out});
+        }
+        Tensor y = input.matmul(weight.t());
+        if (bias == null) {
+            return y;
+        }
+        if (weight.dim() == 2 && input.dim() > 2 && rows <= Integer.MAX_VALUE && !broadcastsTo(bias.shape(), y.shape())) {
+            // a [rows, out] bias meets the flattened product, as in PyTorch's addmm on the flattened input
+            return y.reshape((int) rows, out).add(bias).view(y.shape());
+        }
+        return y.add(bias);
     }
 
     private static long rows(Tensor t) {
-        return t.numel() / Math.max(1, t.size(-1));
+        long n = 1;
+        try {
+            for (int i = 0; i < t.dim() - 1; i++) {
+                n = Math.multiplyExact(n, t.size(i));
+            }
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE; // an expanded view can hold more elements than a long counts
+        }
+        return n;
+    }
+
+    private static boolean broadcastsTo(int[] from, int[] to) {
+        if (from.length > to.length) {
+            return false;
+        }
+        for (int i = 1; i <= from.length; i++) {
+            int f = from[from.length - i];
+            if (f != 1 && f != to[to.length - i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** 2-D convolution with stride 1, no padding, no dilation, one group. */
@@ -41,20 +107,57 @@ public final class Functional {
      * padding puts the extra row and column at the bottom and right, as PyTorch).
      */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, String padding, int[] dilation, int groups) {
-        int[] d = dilation.length == 1 ? new int[] {dilation[0], dilation[0]} : dilation;
+        Checks.tensor(input, "conv2d", "input", 1);
+        Checks.tensor(weight, "conv2d", "weight", 2);
+        if (padding == null) {
+            throw new IllegalArgumentException("conv2d(): argument 'padding' (position 5) must be str, not null");
+        }
+        Checks.ints(dilation, "conv2d", "dilation", 6);
+        if (input.dim() != 3 && input.dim() != 4) {
+            throw new IllegalArgumentException("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+                    + Arrays.toString(input.shape()));
+        }
         if (padding.equals("valid")) {
-            return Tensor.conv2d(input, weight, bias, new int[] {1}, new int[] {0}, d, groups);
+            return Tensor.conv2d(input, weight, bias, new int[] {1}, new int[] {0}, dilation, groups);
         }
         if (!padding.equals("same")) {
-            throw new IllegalArgumentException("Invalid padding string '" + padding + "', should be one of {'valid', 'same'}");
+            throw new IllegalArgumentException("Invalid padding string: '" + padding + "'");
         }
-        int totalH = d[0] * (weight.size(2) - 1);
-        int totalW = d[1] * (weight.size(3) - 1);
+        // PyTorch's convolution_same: its checks, then the padding it computes, then the convolution's own checks
+        if (weight.dim() <= 2) {
+            throw new IllegalArgumentException("weight should have at least three dimensions");
+        }
+        if (groups <= 0) {
+            throw new IllegalArgumentException("non-positive groups is not supported");
+        }
+        if (weight.dim() != 4) {
+            int[] batched = input.dim() == 4 ? input.shape() : prepend1(input.shape());
+            throw new IllegalArgumentException("Expected " + weight.dim() + "-dimensional input for " + weight.dim()
+                    + "-dimensional weight" + Arrays.toString(weight.shape()) + ", but got 4-dimensional input of size "
+                    + Arrays.toString(batched) + " instead");
+        }
+        if (dilation.length != 1 && dilation.length != 2) {
+            throw new IllegalArgumentException("dilation cannot broadcast to 2 dimensions");
+        }
+        int[] d = dilation.length == 1 ? new int[] {dilation[0], dilation[0]} : dilation;
+        long totalH = (long) d[0] * (weight.size(2) - 1);
+        long totalW = (long) d[1] * (weight.size(3) - 1);
+        if (totalH < 0 || totalW < 0 || totalH > Integer.MAX_VALUE || totalW > Integer.MAX_VALUE) {
+            // no padding makes this convolution valid: the convolution says why
+            return Tensor.conv2d(input, weight, bias, new int[] {1}, new int[] {0}, d, groups);
+        }
         Tensor x = input;
         if (totalH % 2 == 1 || totalW % 2 == 1) {
-            x = padBottomRight(x, totalH % 2, totalW % 2);
+            x = padBottomRight(x, (int) (totalH % 2), (int) (totalW % 2));
         }
-        return Tensor.conv2d(x, weight, bias, new int[] {1}, new int[] {totalH / 2, totalW / 2}, d, groups);
+        return Tensor.conv2d(x, weight, bias, new int[] {1}, new int[] {(int) (totalH / 2), (int) (totalW / 2)}, d, groups);
+    }
+
+    private static int[] prepend1(int[] shape) {
+        int[] s = new int[shape.length + 1];
+        s[0] = 1;
+        System.arraycopy(shape, 0, s, 1, shape.length);
+        return s;
     }
 
     private static Tensor padBottomRight(Tensor x, int h, int w) {
@@ -78,9 +181,9 @@ public final class Functional {
         return maxPool2d(input, new int[] {kernel}, new int[] {kernel}, new int[] {0}, new int[] {1}, false);
     }
 
-    /** Max pooling; an empty stride means the kernel size. */
+    /** Max pooling; an empty (or null) stride means the kernel size. */
     public static Tensor maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
-        return Tensor.maxPool2d(input, kernel, stride.length == 0 ? kernel : stride, padding, dilation, ceilMode);
+        return Tensor.maxPool2d(input, kernel, stride == null ? new int[0] : stride, padding, dilation, ceilMode);
     }
 
     /** Average pooling with a square window, stride = window. */
@@ -88,18 +191,27 @@ public final class Functional {
         return Tensor.avgPool2d(input, new int[] {kernel}, new int[] {kernel}, new int[] {0}, false, true);
     }
 
+    /** Average pooling; an empty (or null) stride means the kernel size. */
+    public static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad) {
+        return Tensor.avgPool2d(input, kernel, stride == null ? new int[0] : stride, padding, ceilMode, countIncludePad);
+    }
+
     /** ReLU. */
     public static Tensor relu(Tensor x) {
+        Checks.tensor(x, "relu", "input", 1);
         return x.relu();
     }
 
     /** Sigmoid. */
     public static Tensor sigmoid(Tensor x) {
+        Checks.tensor(x, "sigmoid", "input", 1);
         return x.sigmoid();
     }
 
     /** Tanh. */
     public static Tensor tanh(Tensor x) {
+        Checks.tensor(x, "tanh", "input", 1);
         return x.tanh();
     }
 
@@ -110,10 +222,11 @@ public final class Functional {
 
     /** GELU, as {@code F.gelu(x, approximate=...)}: {@code "none"} (exact, with erf) or {@code "tanh"}. */
     public static Tensor gelu(Tensor x, String approximate) {
-        if (approximate.equals("none")) {
+        Checks.tensor(x, "gelu", "input", 1);
+        if ("none".equals(approximate)) {
             return x.mul(x.mul(1 / Math.sqrt(2)).erf().add(1.0)).mul(0.5);
         }
-        if (!approximate.equals("tanh")) {
+        if (!"tanh".equals(approximate)) {
             throw new IllegalArgumentException("approximate argument must be either none or tanh.");
         }
         // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
@@ -123,90 +236,96 @@ public final class Functional {
 
     /**
      * Dropout: in training, zeroes each element with probability {@code p} (from the default generator) and scales
-     * the rest by {@code 1/(1-p)}; otherwise the identity.
+     * the rest by {@code 1/(1-p)}; otherwise the identity. {@code p} must be in [0, 1] (nan is refused too).
      */
     public static Tensor dropout(Tensor x, double p, boolean training) {
-        if (p < 0 || p > 1) {
-            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
-        }
-        if (!training || p == 0) {
+        Checks.tensor(x, "dropout", "input", 1);
+        Checks.probability(p);
+        if (!training || p == 0 || x.numel() == 0) {
             return x;
         }
         if (p == 1) {
-            return x.mul(0.0);
+            return x.mul(0L); // PyTorch's input * zeros: keeps the type, and nan or inf elements give nan
+        }
+        if (!x.dtype().isFloatingPoint()) {
+            // the scaled result is floating and cannot be written back into an integer tensor
+            throw new IllegalArgumentException("result type Float can't be cast to the desired output type "
+                    + Checks.name(x.dtype()));
         }
         Tensor keep = x.randLike().ge(p);
         return Tensor.where(keep, x.mul(1 / (1 - p)), 0.0);
     }
 
-    /** Binary cross entropy of probabilities in [0, 1]; log terms are clamped at -100, as PyTorch. */
-    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, String reduction) {
-        if (!java.util.Arrays.equals(input.shape(), target.shape())) {
-            throw new IllegalArgumentException("Using a target size (" + java.util.Arrays.toString(target.shape())
-                    + ") that is different to the input size (" + java.util.Arrays.toString(input.shape())
-                    + ") is deprecated. Please ensure they have the same size.");
-        }
-        Tensor logP = input.log().clampMin(-100);
-        Tensor log1mP = input.rsub(1.0).log().clampMin(-100);
-        return reduce(target.mul(logP).add(target.rsub(1.0).mul(log1mP)).neg(), reduction);
-    }
-
-    /** Binary cross entropy on logits, computed stably: {@code max(x,0) - x t + log(1 + exp(-|x|))}. */
-    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, String reduction) {
-        if (!java.util.Arrays.equals(logits.shape(), target.shape())) {
-            throw new IllegalArgumentException("Target size (" + java.util.Arrays.toString(target.shape())
-                    + ") must be the same as input size (" + java.util.Arrays.toString(logits.shape()) + ")");
-        }
-        Tensor loss = logits.clampMin(0).sub(logits.mul(target)).add(logits.abs().neg().exp().add(1.0).log());
-        return reduce(loss, reduction);
-    }
-
     /**
-     * Batch normalization over dimension 1 of an input of rank 2 to 4, as {@code F.batch_norm}. In training it
+     * Batch normalization over dimension 1 of an input of rank 2 or more, as {@code F.batch_norm}. In training it
      * normalizes with the batch's mean and biased variance and, when running statistics are given, updates them in
      * place with the unbiased variance ({@code running = (1 - momentum) running + momentum batch}); otherwise it uses
-     * the running statistics. {@code weight} and {@code bias} may be null.
+     * the running statistics. {@code weight} and {@code bias} may be null. The running statistics change only after
+     * everything else has been computed, so an error leaves them as they were.
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, double momentum, double eps) {
-        if (x.dim() < 2) {
-            throw new IllegalArgumentException("batch_norm: expected 2D or more input (got " + x.dim() + "D input)");
-        }
-        int c = x.size(1);
-        for (Tensor t : new Tensor[] {runningMean, runningVar, weight, bias}) {
-            if (t != null && t.numel() != c) {
-                throw new IllegalArgumentException("batch_norm: running_mean, running_var, weight and bias should contain "
-                        + c + " elements (the input's channels), got " + t.numel());
+        Checks.tensor(x, "batch_norm", "input", 1);
+        if (training) {
+            long perChannel = x.dim() < 1 ? 1 : x.size(0);
+            for (int i = 2; i < x.dim(); i++) {
+                perChannel *= x.size(i);
+            }
+            if (perChannel == 1) {
+                throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
+                        + Checks.size(x.shape()));
             }
         }
+        if (x.dim() < 2) {
+            // PyTorch reads the channels as size(1): a vector has none that match
+            throw new IllegalArgumentException(runningMean != null
+                    ? "running_mean should contain 0 elements not " + runningMean.numel()
+                    : "batch_norm: expected 2D or more input (got " + x.dim() + "D input)");
+        }
+        int c = x.size(1);
+        if (x.numel() == 0) {
+            // PyTorch returns a copy, through weight and bias so the graph stays connected, and skips the statistics
+            Tensor y = x.clone();
+            if (weight != null && weight.numel() > 0) {
+                y = y.mul(weight.reshape(-1).get(0));
+            }
+            if (bias != null && bias.numel() > 0) {
+                y = y.add(bias.reshape(-1).get(0));
+            }
+            return y;
+        }
+        if (runningMean != null) {
+            Checks.features("running_mean", c, runningMean);
+        } else if (!training) {
+            throw new IllegalArgumentException("running_mean must be defined in evaluation mode");
+        }
+        if (runningVar != null) {
+            Checks.features("running_var", c, runningVar);
+        } else if (!training) {
+            throw new IllegalArgumentException("running_var must be defined in evaluation mode");
+        }
+        if (weight != null) {
+            Checks.features("weight", c, weight);
+        }
+        if (bias != null) {
+            Checks.features("bias", c, bias);
+        }
+        if (!x.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("\"batch_norm\" not implemented for '" + Checks.name(x.dtype()) + "'");
+        }
         int[] reduced = new int[x.dim() - 1];
-        reduced[0] = 0;
         for (int i = 2; i < x.dim(); i++) {
             reduced[i - 1] = i;
         }
         int[] bshape = new int[x.dim()];
-        java.util.Arrays.fill(bshape, 1);
+        Arrays.fill(bshape, 1);
         bshape[1] = c;
         Tensor mean;
         Tensor var;
         if (training) {
-            long count = x.numel() / c;
-            if (count <= 1) {
-                throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
-                        + java.util.Arrays.toString(x.shape()));
-            }
             mean = x.mean(reduced, true);
             var = x.var(reduced, 0, true);
-            if (runningMean != null && runningVar != null) {
-                try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
-                    runningMean.mul_(1 - momentum).add_(mean.detach().reshape(c), momentum);
-                    runningVar.mul_(1 - momentum).add_(var.detach().reshape(c).mul((double) count / (count - 1)), momentum);
-                }
-            }
         } else {
-            if (runningMean == null || runningVar == null) {
-                throw new IllegalArgumentException("batch_norm in eval mode needs running_mean and running_var");
-            }
             mean = runningMean.reshape(bshape);
             var = runningVar.reshape(bshape);
         }
@@ -217,26 +336,69 @@ public final class Functional {
         if (bias != null) {
             y = y.add(bias.reshape(bshape));
         }
+        if (training && runningMean != null && runningVar != null) {
+            long count = x.numel() / c;
+            try (GradMode off = Ember.noGrad()) {
+                // both new values first, then the writes: a failure leaves both statistics as they were
+                Tensor newMean = runningMean.mul(1 - momentum).add(mean.detach().reshape(runningMean.shape()), momentum);
+                Tensor newVar = runningVar.mul(1 - momentum).add(var.detach().reshape(runningVar.shape())
+                        .mul((double) count / (count - 1)), momentum);
+                runningMean.copy_(newMean);
+                runningVar.copy_(newVar);
+            }
+        } else if (training && (runningMean != null || runningVar != null)) {
+            Tensor stat = runningMean != null ? runningMean : runningVar;
+            long count = x.numel() / c;
+            try (GradMode off = Ember.noGrad()) {
+                Tensor batch = runningMean != null ? mean.detach() : var.detach().mul((double) count / (count - 1));
+                stat.copy_(stat.mul(1 - momentum).add(batch.reshape(stat.shape()), momentum));
+            }
+        }
         return y;
     }
 
-    private static Tensor reduce(Tensor loss, String reduction) {
-        switch (reduction) {
-            case "mean": return loss.mean();
-            case "sum": return loss.sum();
-            case "none": return loss;
+    // ------------------------------------------------------------------ losses
+
+    private static int checkReduction(String reduction) {
+        switch (reduction == null ? "" : reduction) {
+            case "none": return 0;
+            case "mean": return 1;
+            case "sum": return 2;
             default: throw new IllegalArgumentException(reduction + " is not a valid value for reduction");
         }
     }
 
-    /** Mean squared error; input and target must have the same shape. */
+    private static Tensor reduce(Tensor loss, int reduction) {
+        switch (reduction) {
+            case 0: return loss;
+            case 2: return loss.sum();
+            default: return loss.mean();
+        }
+    }
+
+    /**
+     * Mean squared error. Shapes that differ are broadcast against each other, as PyTorch does (with its warning that
+     * this is rarely what is meant).
+     */
     public static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
-        if (!java.util.Arrays.equals(input.shape(), target.shape())) {
-            throw new IllegalArgumentException("mse_loss: input of size " + java.util.Arrays.toString(input.shape())
-                    + " and target of size " + java.util.Arrays.toString(target.shape()) + " must have the same shape");
+        Checks.tensor(input, "mse_loss", "input", 1);
+        Checks.tensor(target, "mse_loss", "target", 2);
+        if (!Arrays.equals(input.shape(), target.shape())) {
+            Checks.broadcast(input.shape(), target.shape());
+            if (!warnedMseBroadcast) {
+                warnedMseBroadcast = true;
+                LOG.log(System.Logger.Level.WARNING, "Using a target size (" + Checks.size(target.shape()) + ") that is "
+                        + "different to the input size (" + Checks.size(input.shape()) + "). This will likely lead to "
+                        + "incorrect results due to broadcasting. Please ensure they have the same size.");
+            }
+        }
+        int red = checkReduction(reduction);
+        DType t = DType.promote(input.dtype(), target.dtype());
+        if (!t.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"mse_cpu\" not implemented for '" + Checks.name(t) + "'");
         }
         Tensor d = input.sub(target);
-        return reduce(d.mul(d), reduction);
+        return reduce(d.mul(d), red);
     }
 
     /** Mean squared error, averaged. */
@@ -245,39 +407,137 @@ public final class Functional {
     }
 
     /**
-     * Negative log-likelihood of log-probabilities {@code [N, C]} at int64 class indices {@code [N]}.
-     *
-     * @throws IndexOutOfBoundsException for a class index outside [0, C), naming it
+     * Binary cross entropy of probabilities, as {@code F.binary_cross_entropy}: every input must lie in [0, 1];
+     * log terms are clamped at -100 and the gradient is finite at 0 and 1, as PyTorch's. {@code weight} (broadcast
+     * to the input's shape) may be null.
      */
-    public static Tensor nllLoss(Tensor logProbs, Tensor target, String reduction) {
-        if (logProbs.dim() != 2 || target.dim() != 1 || target.size(0) != logProbs.size(0)) {
-            throw new IllegalArgumentException("nll_loss: expected input [N, C] and target [N], got "
-                    + java.util.Arrays.toString(logProbs.shape()) + " and " + java.util.Arrays.toString(target.shape()));
-        }
-        if (target.dtype() != DType.INT64) {
-            throw new IllegalArgumentException("expected scalar type Long but found " + target.dtype());
-        }
-        int classes = logProbs.size(1);
-        // on a GPU the check runs there and reports at the next synchronization, so the step does not wait
-        target.checkIndices(classes, "Target %d is out of bounds.");
-        Tensor hit = Tensor.arange(classes).to(logProbs.device()).unsqueeze(0).eq(target.unsqueeze(1));
-        Tensor picked = Tensor.where(hit, logProbs, 0.0).sum(1);
-        return reduce(picked.neg(), reduction);
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, String reduction) {
+        return Tensor.binaryCrossEntropy(input, target, weight, reduction);
     }
 
-    /** Cross entropy of logits {@code [N, C]} and class indices {@code [N]}, with optional label smoothing. */
-    public static Tensor crossEntropy(Tensor logits, Tensor target, String reduction, double labelSmoothing) {
-        Tensor logp = logits.logSoftmax(1);
-        Tensor nll = nllLoss(logp, target, "none");
-        if (labelSmoothing > 0) {
-            Tensor smooth = logp.mean(new int[] {1}, false).neg();
-            nll = nll.mul(1 - labelSmoothing).add(smooth.mul(labelSmoothing));
+    /** Binary cross entropy of probabilities in [0, 1], unweighted. */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, String reduction) {
+        return Tensor.binaryCrossEntropy(input, target, null, reduction);
+    }
+
+    /**
+     * Binary cross entropy on logits, computed stably, as {@code F.binary_cross_entropy_with_logits}: {@code weight}
+     * scales each element's loss, {@code posWeight} (broadcast along the last dimension) the positive terms; either may
+     * be null.
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, Tensor weight, Tensor posWeight,
+                                                      String reduction) {
+        return Tensor.binaryCrossEntropyWithLogits(logits, target, weight, posWeight, reduction);
+    }
+
+    /** Binary cross entropy on logits, unweighted. */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, String reduction) {
+        return Tensor.binaryCrossEntropyWithLogits(logits, target, null, null, reduction);
+    }
+
+    /**
+     * Negative log-likelihood of log-probabilities, as {@code F.nll_loss}: input {@code [C]} with a 0-d target,
+     * {@code [N, C]} with {@code [N]}, or {@code [N, C, d1, ...]} with {@code [N, d1, ...]}; int64 class indices;
+     * {@code weight} ({@code [C]}) may be null; targets equal to {@code ignoreIndex} are skipped, and "mean" divides
+     * by the summed weights of the others.
+     *
+     * @throws IndexOutOfBoundsException for a class index outside [0, C) that is not {@code ignoreIndex}
+     */
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, String reduction, long ignoreIndex) {
+        return Tensor.nllLoss(input, target, weight, reduction, ignoreIndex);
+    }
+
+    /** Negative log-likelihood, unweighted, ignoring targets of -100 as PyTorch's default. */
+    public static Tensor nllLoss(Tensor logProbs, Tensor target, String reduction) {
+        return Tensor.nllLoss(logProbs, target, null, reduction, -100);
+    }
+
+    /**
+     * Cross entropy of logits, as {@code F.cross_entropy}: {@code log_softmax} over the class dimension (0 for a
+     * {@code [C]} input, else 1) and {@link #nllLoss}. The target holds either class indices (int64, shaped as the
+     * input without its class dimension; those equal to {@code ignoreIndex} are skipped) or class probabilities
+     * (floating, the input's shape; then {@code ignoreIndex} must be negative). {@code labelSmoothing} in [0, 1] mixes
+     * the target with the uniform distribution; {@code weight} ({@code [C]}) may be null.
+     */
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, String reduction, long ignoreIndex,
+                                      double labelSmoothing) {
+        Checks.tensor(input, "cross_entropy_loss", "input", 1);
+        Checks.tensor(target, "cross_entropy_loss", "target", 2);
+        int red = checkReduction(reduction);
+        if (Arrays.equals(input.shape(), target.shape())) {
+            return crossEntropyProbabilities(input, target, weight, red, ignoreIndex, labelSmoothing);
         }
-        return reduce(nll, reduction);
+        Checks.labelSmoothing(labelSmoothing);
+        int cd = input.dim() == 1 ? 0 : 1;
+        Tensor logp = input.logSoftmax(cd);
+        Tensor nll = Tensor.nllLoss(logp, target, weight, reduction, ignoreIndex);
+        if (labelSmoothing == 0) {
+            return nll;
+        }
+        // PyTorch's cross_entropy_loss_label_smoothing: (1 - s) nll + s / C * (-sum_c w_c logp_c), ignored targets 0
+        int c = logp.size(cd);
+        int[] bshape = new int[logp.dim()];
+        Arrays.fill(bshape, 1);
+        bshape[cd] = c;
+        Tensor wb = weight == null ? null : weight.reshape(bshape);
+        Tensor smooth = (wb == null ? logp : logp.mul(wb)).sum(new int[] {cd}, false).neg();
+        Tensor kept = target.ne(Tensor.tensor(ignoreIndex).to(target.device())); // compared as int64, exactly
+        smooth = Tensor.where(kept, smooth, 0.0);
+        Tensor ret;
+        if (red == 0) {
+            ret = smooth;
+        } else if (red == 2) {
+            ret = smooth.sum();
+        } else if (wb == null) {
+            ret = smooth.sum().div(kept.sum().to(smooth.dtype()));
+        } else {
+            // over the summed weights of the kept targets, as nll_loss's mean
+            Tensor classes = Tensor.arange(c).to(target.device()).reshape(bshape);
+            Tensor hit = classes.eq(target.unsqueeze(cd)).logicalAnd(kept.unsqueeze(cd));
+            ret = smooth.sum().div(Tensor.where(hit, wb, 0.0).sum());
+        }
+        return nll.mul(1 - labelSmoothing).add(ret.mul(labelSmoothing / c));
+    }
+
+    private static Tensor crossEntropyProbabilities(Tensor input, Tensor target, Tensor weight, int red, long ignoreIndex,
+                                                    double labelSmoothing) {
+        if (!target.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("Expected floating point type for target with class probabilities, got "
+                    + Checks.name(target.dtype()));
+        }
+        if (ignoreIndex >= 0) {
+            throw new IllegalArgumentException("ignore_index is not supported for floating point target");
+        }
+        int cd = input.dim() == 1 ? 0 : 1;
+        int c = input.size(cd);
+        if (weight != null && (weight.dim() != 1 || weight.numel() != c)) {
+            throw new IllegalArgumentException("cross_entropy: weight tensor should be defined either for all " + c
+                    + " classes or no classes but got weight tensor of shape: " + Arrays.toString(weight.shape()));
+        }
+        Tensor logp = input.logSoftmax(cd);
+        Checks.labelSmoothing(labelSmoothing);
+        Tensor t = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / c) : target;
+        Tensor prod = logp.mul(t);
+        if (weight != null) {
+            int[] bshape = new int[input.dim()];
+            Arrays.fill(bshape, 1);
+            bshape[cd] = c;
+            prod = prod.mul(weight.reshape(bshape));
+        }
+        switch (red) {
+            case 0: return prod.sum(new int[] {cd}, false).neg();
+            case 2: return prod.sum().neg();
+            default: return prod.sum().neg().div((double) input.numel() / c); // over the samples; 0/0 = nan when empty
+        }
+    }
+
+    /** Cross entropy over class indices, unweighted, ignoring -100, with optional label smoothing. */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, String reduction, double labelSmoothing) {
+        return crossEntropy(logits, target, null, reduction, -100, labelSmoothing);
     }
 
     /** Cross entropy, averaged, no smoothing. */
     public static Tensor crossEntropy(Tensor logits, Tensor target) {
-        return crossEntropy(logits, target, "mean", 0);
+        return crossEntropy(logits, target, null, "mean", -100, 0);
     }
 }

@@ -16,7 +16,11 @@ public final class Linear extends Module {
         this(in, out, true);
     }
 
-    /** A layer, with or without bias. */
+    /**
+     * A layer, with or without bias.
+     *
+     * @throws IllegalArgumentException for a negative size, as PyTorch's {@code torch.empty} reports it
+     */
     public Linear(int in, int out, boolean bias) {
         this.in = in;
         this.out = out;
@@ -26,6 +30,7 @@ public final class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        Checks.tensor(x, "linear", "input", 1);
         if (x.dim() == 0 || x.size(-1) != in) {
             throw new IllegalArgumentException("Linear(in_features=" + in + ", out_features=" + out + "): expected input with "
                     + in + " features in its last dimension, got shape " + java.util.Arrays.toString(x.shape()));

@@ -10,6 +10,7 @@ public final class ReLU extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
+        Checks.tensor(input, "relu", "input", 1);
         return input.relu();
     }
 

@@ -10,6 +10,7 @@ public final class Sigmoid extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
+        Checks.tensor(input, "sigmoid", "input", 1);
         return input.sigmoid();
     }
 

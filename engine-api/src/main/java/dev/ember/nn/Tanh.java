@@ -10,6 +10,7 @@ public final class Tanh extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
+        Checks.tensor(input, "tanh", "input", 1);
         return input.tanh();
     }
 

@@ -11,7 +11,9 @@ import java.util.Map;
 
 /**
  * Adam and AdamW, as {@code torch.optim.Adam} / {@code torch.optim.AdamW}: bias-corrected first and second
- * moment estimates; weight decay is added to the gradient (Adam) or applied to the weights directly (AdamW).
+ * moment estimates; weight decay is added to the gradient (Adam) or applied to the weights directly (AdamW). Each
+ * parameter counts its own steps, as PyTorch's {@code state['step']}, so one that gets its first gradient late is
+ * bias-corrected from its own first step.
  */
 public final class Adam extends Optimizer {
     private final double beta1;
@@ -19,8 +21,19 @@ public final class Adam extends Optimizer {
     private final double eps;
     private final double weightDecay;
     private final boolean decoupled;
-    private final Map<Tensor, Tensor[]> state = new IdentityHashMap<>();
-    private int step;
+    private final Map<Tensor, State> state = new IdentityHashMap<>();
+
+    /** A parameter's moments and step count. */
+    private static final class State {
+        final Tensor expAvg;
+        final Tensor expAvgSq;
+        long step;
+
+        State(Tensor p) {
+            expAvg = TensorScope.escape(p.zerosLike()); // the optimizer's state outlives the step's scope
+            expAvgSq = TensorScope.escape(p.zerosLike());
+        }
+    }
 
     private Adam(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
                  boolean decoupled) {
@@ -37,7 +50,12 @@ public final class Adam extends Optimizer {
         return new Adam(params, lr, 0.9, 0.999, 1e-8, 0, false);
     }
 
-    /** Adam with every option. */
+    /**
+     * Adam with every option.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for a learning rate, eps or weight decay that is
+     *     negative or nan, or a beta outside [0, 1); infinite values are refused too
+     */
     public static Adam adam(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
         return new Adam(params, lr, beta1, beta2, eps, weightDecay, false);
     }
@@ -47,31 +65,45 @@ public final class Adam extends Optimizer {
         return new Adam(params, lr, 0.9, 0.999, 1e-8, 0.01, true);
     }
 
-    /** AdamW with every option. */
+    /** AdamW with every option; checked as {@link #adam(List, double, double, double, double, double)}. */
     public static Adam adamW(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
         return new Adam(params, lr, beta1, beta2, eps, weightDecay, true);
     }
 
     private static double checked(double lr, double beta1, double beta2, double eps, double weightDecay) {
-        if (lr < 0 || eps < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || weightDecay < 0) {
-            throw new IllegalArgumentException("Invalid Adam hyperparameters: lr=" + lr + ", betas=(" + beta1 + ", " + beta2
-                    + "), eps=" + eps + ", weight_decay=" + weightDecay);
+        checkLr(lr);
+        if (!(eps >= 0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException("Invalid epsilon value: " + repr(eps));
+        }
+        if (!(beta1 >= 0 && beta1 < 1)) {
+            throw new IllegalArgumentException("Invalid beta parameter at index 0: " + repr(beta1));
+        }
+        if (!(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("Invalid beta parameter at index 1: " + repr(beta2));
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("Invalid weight_decay value: " + repr(weightDecay));
         }
         return lr;
     }
 
-    /** One update of every parameter that has a gradient. */
+    /** One update of every parameter that has a gradient; checks them all, and their moments, first. */
     @Override
     public void step() {
-        step++;
-        double bc1 = 1 - Math.pow(beta1, step);
-        double bc2 = 1 - Math.pow(beta2, step);
+        List<Tensor> ps = parametersWithGradients();
+        for (Tensor p : ps) {
+            State s = state.get(p);
+            if (s != null) {
+                String what = "Adam.step: the optimizer state of parameter " + params.indexOf(p);
+                checkLike(what + " (exp_avg)", s.expAvg, p);
+                checkLike(what + " (exp_avg_sq)", s.expAvgSq, p);
+            }
+        }
         try (GradMode off = Ember.noGrad()) {
-            for (Tensor p : params) {
+            for (Tensor p : ps) {
                 Tensor g = p.grad();
-                if (g == null) {
-                    continue;
-                }
+                State s = state.computeIfAbsent(p, State::new);
+                s.step++;
                 if (weightDecay != 0) {
                     if (decoupled) {
                         p.mul_(1 - lr() * weightDecay);
@@ -79,12 +111,12 @@ public final class Adam extends Optimizer {
                         g = g.add(p, weightDecay);
                     }
                 }
-                Tensor[] s = state.computeIfAbsent(p, k -> new Tensor[] {TensorScope.escape(p.zerosLike()),
-                        TensorScope.escape(p.zerosLike())});
-                s[0].mul_(beta1).add_(g, 1 - beta1);
-                s[1].mul_(beta2).add_(g.mul(g), 1 - beta2);
-                Tensor denom = s[1].sqrt().div(Math.sqrt(bc2)).add(eps);
-                p.sub_(s[0].div(denom), lr() / bc1);
+                double bc1 = 1 - Math.pow(beta1, s.step);
+                double bc2 = 1 - Math.pow(beta2, s.step);
+                s.expAvg.mul_(beta1).add_(g, 1 - beta1);
+                s.expAvgSq.mul_(beta2).add_(g.mul(g), 1 - beta2);
+                Tensor denom = s.expAvgSq.sqrt().div(Math.sqrt(bc2)).add(eps);
+                p.sub_(s.expAvg.div(denom), lr() / bc1);
             }
         }
     }

@@ -5,7 +5,7 @@ import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
 
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,25 +17,37 @@ public final class SGD extends Optimizer {
     private final double dampening;
     private final double weightDecay;
     private final boolean nesterov;
-    private final Map<Tensor, Tensor> buffers = new HashMap<>();
+    private final Map<Tensor, Tensor> buffers = new IdentityHashMap<>();
 
     /** Plain SGD. */
     public SGD(List<Tensor> params, double lr) {
         this(params, lr, 0, 0, 0, false);
     }
 
-    /** SGD with every option. */
+    /**
+     * SGD with every option.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for a negative learning rate, momentum or weight decay,
+     *     or Nesterov without momentum or with dampening; nan and infinite values are refused too
+     */
     public SGD(List<Tensor> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
-        super(params, checked(lr, momentum, dampening, nesterov));
+        super(params, checked(lr, momentum, dampening, weightDecay, nesterov));
         this.momentum = momentum;
         this.dampening = dampening;
         this.weightDecay = weightDecay;
         this.nesterov = nesterov;
     }
 
-    private static double checked(double lr, double momentum, double dampening, boolean nesterov) {
-        if (lr < 0) {
-            throw new IllegalArgumentException("Invalid learning rate: " + lr);
+    private static double checked(double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+        checkLr(lr);
+        if (!(momentum >= 0) || Double.isInfinite(momentum)) {
+            throw new IllegalArgumentException("Invalid momentum value: " + repr(momentum));
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("Invalid weight_decay value: " + repr(weightDecay));
+        }
+        if (!Double.isFinite(dampening)) {
+            throw new IllegalArgumentException("Invalid dampening value: " + repr(dampening));
         }
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
@@ -43,15 +55,19 @@ public final class SGD extends Optimizer {
         return lr;
     }
 
-    /** Updates every parameter that has a gradient. */
+    /** Updates every parameter that has a gradient; checks them all, and their momentum buffers, first. */
     @Override
     public void step() {
+        List<Tensor> ps = parametersWithGradients();
+        for (int i = 0; i < ps.size(); i++) {
+            Tensor buf = buffers.get(ps.get(i));
+            if (buf != null) {
+                checkLike("SGD.step: the momentum buffer of parameter " + params.indexOf(ps.get(i)), buf, ps.get(i));
+            }
+        }
         try (GradMode off = Ember.noGrad()) {
-            for (Tensor p : params) {
+            for (Tensor p : ps) {
                 Tensor g = p.grad();
-                if (g == null) {
-                    continue;
-                }
                 if (weightDecay != 0) {
                     g = g.add(p, weightDecay);
                 }

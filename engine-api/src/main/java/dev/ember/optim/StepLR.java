@@ -12,12 +12,23 @@ public final class StepLR {
     private final double baseLr;
     private final int stepSize;
     private final double gamma;
-    private int epoch;
+    private long epoch;
 
-    /** A schedule reading the optimizer's initial learning rate and writing the scheduled one. */
+    /**
+     * A schedule reading the optimizer's initial learning rate and writing the scheduled one.
+     *
+     * @throws IllegalArgumentException for null functions, a step size below 1, or a gamma that is negative, nan or
+     *     infinite (it would make every later rate invalid)
+     */
     public StepLR(DoubleSupplier lr, DoubleConsumer setLr, int stepSize, double gamma) {
+        if (lr == null || setLr == null) {
+            throw new IllegalArgumentException("StepLR needs the optimizer's lr getter and setter, got null");
+        }
         if (stepSize < 1) {
             throw new IllegalArgumentException("step_size must be positive, got " + stepSize);
+        }
+        if (!(gamma >= 0) || Double.isInfinite(gamma)) {
+            throw new IllegalArgumentException("gamma must be a finite non-negative number, got " + Optimizer.repr(gamma));
         }
         this.setLr = setLr;
         this.baseLr = lr.getAsDouble();
@@ -25,14 +36,18 @@ public final class StepLR {
         this.gamma = gamma;
     }
 
-    /** Ends an epoch: updates the learning rate for the next one. */
+    /** Ends an epoch: updates the learning rate for the next one (the epoch counts only once the rate is set). */
     public void step() {
+        setLr.accept(rate(epoch + 1));
         epoch++;
-        setLr.accept(baseLr * Math.pow(gamma, epoch / stepSize));
     }
 
     /** The learning rate for the current epoch. */
     public double lastLr() {
-        return baseLr * Math.pow(gamma, epoch / stepSize);
+        return rate(epoch);
+    }
+
+    private double rate(long e) {
+        return baseLr * Math.pow(gamma, e / stepSize);
     }
 }

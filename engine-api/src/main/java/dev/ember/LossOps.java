@@ -1,0 +1,389 @@
+package dev.ember;
+
+import dev.ember.backend.BinaryOp;
+
+import java.util.Arrays;
+
+/**
+ * The losses PyTorch computes as one op with its own backward node: {@code nll_loss} ({@code NllLossBackward0},
+ * {@code NllLoss2DBackward0}), {@code binary_cross_entropy} and {@code binary_cross_entropy_with_logits}. Each checks
+ * its arguments in PyTorch 2.x's order and words before computing, computes its forward without recording the
+ * intermediate ops, and records one node whose backward is PyTorch's formula, written in Tensor ops so that it runs
+ * on every backend and can be differentiated again.
+ */
+final class LossOps {
+    private LossOps() {
+    }
+
+    static final int NONE = 0;
+    static final int MEAN = 1;
+    static final int SUM = 2;
+
+    /** PyTorch's {@code _Reduction.get_enum}. */
+    static int reduction(String reduction) {
+        if ("none".equals(reduction)) {
+            return NONE;
+        }
+        if ("mean".equals(reduction)) {
+            return MEAN;
+        }
+        if ("sum".equals(reduction)) {
+            return SUM;
+        }
+        throw new IllegalArgumentException(reduction + " is not a valid value for reduction");
+    }
+
+    private static Tensor reduce(Tensor loss, int reduction) {
+        switch (reduction) {
+            case NONE: return loss;
+            case SUM: return loss.sum();
+            default: return loss.sum().div((double) loss.numel()); // 0/0 = nan for an empty input, as PyTorch
+        }
+    }
+
+    private static String name(DType t) {
+        return ArithmeticOps.scalarTypeName(t);
+    }
+
+    /** The check PyTorch's autograd layer makes for an argument it has no derivative for. */
+    private static void checkNotDifferentiable(Tensor t, String function, String argument) {
+        if (t != null && GradMode.isEnabled() && t.requiresGrad()) {
+            throw new IllegalArgumentException("The function '" + function + "' is not differentiable with respect to argument '"
+                    + argument + "'. This input cannot have requires_grad True.");
+        }
+    }
+
+    /** The in-place multiplication PyTorch applies a weight with: it may not grow the loss. */
+    private static void checkBroadcastsInto(int[] into, int[] other) {
+        int[] b = Shapes.broadcast(into, other);
+        if (!Arrays.equals(b, into)) {
+            throw new IllegalArgumentException("output with shape " + Shapes.str(into) + " doesn't match the broadcast shape "
+                    + Shapes.str(b));
+        }
+    }
+
+    /**
+     * {@code log(1 + y)} accurate for small {@code y} (Goldberg's correction of the rounded {@code 1 + y}), for forward
+     * values only: its unselected branch divides by zero, which a gradient through it would turn into nan.
+     */
+    private static Tensor log1p(Tensor y) {
+        Tensor u = y.add(1.0);
+        Tensor um1 = u.sub(1.0);
+        return Tensor.where(um1.eq(0.0), y, u.log().mul(y).div(um1));
+    }
+
+    /** {@code log(sigmoid(x))} without overflow: {@code min(x, 0) - log(1 + exp(-|x|))}. */
+    private static Tensor logSigmoid(Tensor x, boolean forward) {
+        Tensor e = x.abs().neg().exp();
+        return x.clampMax(0).sub(forward ? log1p(e) : e.add(1.0).log());
+    }
+
+    // ------------------------------------------------------------------ nll_loss
+
+    /**
+     * PyTorch's {@code nll_loss_nd}: input {@code [C]} with a 0-d target, {@code [N, C]} with {@code [N]}, or
+     * {@code [N, C, d1, ...]} with {@code [N, d1, ...]}; targets equal to {@code ignoreIndex} contribute nothing and
+     * are not range-checked; "mean" divides by the summed weights of the other targets.
+     */
+    static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, String reduction, long ignoreIndex) {
+        NNOps.requireTensor(input, "nll_loss_nd", "input", 1);
+        NNOps.requireTensor(target, "nll_loss_nd", "target", 2);
+        int red = reduction(reduction);
+        ArithmeticOps.checkSameDevice(input, target, weight);
+        int d = input.dim();
+        if (d < 1) {
+            throw new IllegalArgumentException("Expected 1 or more dimensions (got 0)");
+        }
+        if (d != 1) {
+            int targetBatch = target.dim() == 0 ? 0 : target.shape[0]; // PyTorch reads a 0-d target's size(0) as 0
+            if (input.shape[0] != targetBatch) {
+                throw new IllegalArgumentException("Expected input batch_size (" + input.shape[0] + ") to match target batch_size ("
+                        + targetBatch + ").");
+            }
+        }
+        if (d <= 2) {
+            return nll(input, target, weight, red, ignoreIndex, false);
+        }
+        if (d == 4) {
+            return nll(input, target, weight, red, ignoreIndex, true);
+        }
+        // 3 or more than 4 dimensions: PyTorch views them as [N, C, 1, L] and runs the 2-D loss
+        int n = input.shape[0];
+        int c = input.shape[1];
+        int[] spatial = Arrays.copyOfRange(input.shape, 2, d);
+        int[] outSize = new int[d - 1];
+        outSize[0] = n;
+        System.arraycopy(spatial, 0, outSize, 1, spatial.length);
+        int[] targetSpatial = target.dim() == 0 ? new int[0] : Arrays.copyOfRange(target.shape, 1, target.dim());
+        if (!Arrays.equals(targetSpatial, spatial)) {
+            throw new IllegalArgumentException("Expected target size " + Shapes.str(outSize) + ", got " + Shapes.str(target.shape));
+        }
+        Tensor x = input.numel() > 0 ? input.reshape(n, c, 1, -1) : input.reshape(n, c, 0, 0);
+        Tensor t = target.numel() > 0 ? target.reshape(n, 1, -1) : target.reshape(n, 0, 0);
+        Tensor out = nll(x, t, weight, red, ignoreIndex, true);
+        return red == NONE ? out.view(outSize) : out;
+    }
+
+    private static Tensor nll(Tensor input, Tensor target, Tensor weight, int red, long ignoreIndex, boolean spatial) {
+        int c;
+        if (!spatial) {
+            if (target.dim() > 1) {
+                throw new IllegalArgumentException("0D or 1D target tensor expected, multi-target not supported");
+            }
+            boolean noBatch = input.dim() == 1 && target.dim() == 0;
+            // PyTorch also takes a [C] input with a [C] target and reads only the first target: refused as a mismatch
+            if (!noBatch && (input.dim() == 1 || target.dim() == 0 || input.shape[0] != target.shape[0])) {
+                throw new IllegalArgumentException("size mismatch (got input: " + Shapes.str(input.shape) + ", target: "
+                        + Shapes.str(target.shape) + ")");
+            }
+            c = input.shape[input.dim() - 1];
+            if (weight != null && (weight.dim() != 1 || weight.numel() != c)) {
+                throw new IllegalArgumentException("weight tensor should be defined either for all " + c + " classes or no "
+                        + "classes but got weight tensor of shape: " + Shapes.str(weight.shape));
+            }
+        } else {
+            if (target.dim() != 3) {
+                throw new IllegalArgumentException("only batches of spatial targets supported (3D tensors) but got targets of "
+                        + "dimension: " + target.dim());
+            }
+            c = input.shape[1];
+            if (weight != null && weight.numel() != c) {
+                throw new IllegalArgumentException("weight tensor should be defined either for all or no classes");
+            }
+            if (input.shape[0] != target.shape[0] || input.shape[2] != target.shape[1] || input.shape[3] != target.shape[2]) {
+                throw new IllegalArgumentException("size mismatch (got input: " + Shapes.str(input.shape) + " , target: "
+                        + Shapes.str(target.shape)); // sic: PyTorch's message has no closing parenthesis
+            }
+        }
+        if (!input.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"" + (spatial ? "nll_loss2d_forward_out_frame" : "nll_loss_out_frame")
+                    + "\" not implemented for '" + name(input.dtype) + "'");
+        }
+        if (target.dtype != DType.INT64) {
+            throw new IllegalArgumentException("expected scalar type Long but found " + name(target.dtype));
+        }
+        if (weight != null && weight.dtype != input.dtype) {
+            throw new IllegalArgumentException("expected scalar type " + name(input.dtype) + " but found " + name(weight.dtype));
+        }
+        checkNotDifferentiable(weight, spatial ? "nll_loss2d_forward" : "nll_loss_forward", "weight");
+        int cd = input.dim() == 1 ? 0 : 1;
+        int[] bshape = new int[input.dim()];
+        Arrays.fill(bshape, 1);
+        bshape[cd] = c;
+        Tensor out;
+        Tensor hit;
+        Tensor wb;
+        Tensor total;
+        try (GradMode off = Ember.noGrad()) {
+            // compared as int64, so no target is rounded through a float
+            Tensor valid = ArithmeticOps.compare(target, Creation.wrap(ignoreIndex), BinaryOp.NE);
+            checkTargets(target, valid, c, ignoreIndex);
+            Tensor classes = Tensor.arange(c).to(input.device).reshape(bshape);
+            // one-hot of the kept targets: the loss reads the input only there, so nan or -inf elsewhere does not leak
+            hit = classes.eq(target.unsqueeze(cd));
+            if (ignoreIndex >= 0 && ignoreIndex < c) {
+                hit = hit.logicalAnd(valid.unsqueeze(cd)); // an ignore index outside [0, C) matches no class anyway
+            }
+            wb = weight == null ? null : weight.reshape(bshape);
+            Tensor picked = Tensor.where(hit, input, 0.0).sum(new int[] {cd}, false);
+            Tensor perTarget = wb == null ? ArithmeticOps.cast(valid, input.dtype)
+                    : Tensor.where(hit, wb, 0.0).sum(new int[] {cd}, false);
+            Tensor losses = picked.mul(perTarget).rsub(0.0); // 0 - x, so an ignored target's loss is 0, not -0
+            total = red == MEAN ? perTarget.sum() : null;
+            out = red == NONE ? losses : red == SUM ? losses.sum() : losses.sum().div(total);
+        }
+        Tensor hitMask = hit;
+        Tensor totalWeight = total;
+        return ArithmeticOps.record(out, spatial ? "NllLoss2DBackward0" : "NllLossBackward0", new Tensor[] {input}, n -> {
+            SavedTensor sw = wb == null ? null : n.save(wb);
+            return g -> {
+                // PyTorch's nll_loss_backward: -weight[t] * grad (over the total weight for "mean") at each kept target
+                Tensor scale = red == NONE ? g.unsqueeze(cd) : red == SUM ? g : g.div(totalWeight);
+                Tensor per = sw == null ? scale.neg() : sw.get().mul(scale).neg();
+                return new Tensor[] {Tensor.where(hitMask, per, 0.0)};
+            };
+        });
+    }
+
+    /** PyTorch's "Target 7 is out of bounds." for a kept target outside [0, classes); ignored targets are not checked. */
+    private static void checkTargets(Tensor target, Tensor valid, int classes, long ignoreIndex) {
+        if (target.numel() == 0) {
+            return;
+        }
+        if (classes == 0) {
+            for (long v : target.toLongArray()) {
+                if (v != ignoreIndex) {
+                    throw new IndexOutOfBoundsException("Target " + v + " is out of bounds.");
+                }
+            }
+            return;
+        }
+        // ignored targets become class 0, which exists; on a GPU the check runs there and reports at the next
+        // synchronization, so a training step does not wait for it
+        target.mul(valid).checkIndices(classes, "Target %d is out of bounds.");
+    }
+
+    // ------------------------------------------------------------------ binary cross entropy
+
+    /** PyTorch's EPSILON for the BCE gradient: the float nearest 1e-12 (a float constant there, also for double). */
+    private static final double BCE_EPSILON = 1e-12f;
+
+    /** PyTorch's binary_cross_entropy: logs clamped at -100, a gradient finite at 0 and 1. */
+    static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, String reduction) {
+        NNOps.requireTensor(input, "binary_cross_entropy", "input", 1);
+        NNOps.requireTensor(target, "binary_cross_entropy", "target", 2);
+        int red = reduction(reduction);
+        if (!Arrays.equals(input.shape, target.shape)) {
+            throw new IllegalArgumentException("Using a target size (" + Shapes.size(target.shape) + ") that is different to "
+                    + "the input size (" + Shapes.size(input.shape) + ") is deprecated. Please ensure they have the same size.");
+        }
+        int[] weightShape = weight == null ? null : Shapes.broadcast(target.shape, weight.shape); // F's weight.expand
+        ArithmeticOps.checkSameDevice(input, target, weight);
+        checkNotDifferentiable(weight, "binary_cross_entropy", "weight");
+        if (target.dtype != input.dtype) {
+            throw new IllegalArgumentException("Found dtype " + name(target.dtype) + " but expected " + name(input.dtype));
+        }
+        if (!input.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"binary_cross_entropy\" not implemented for '" + name(input.dtype) + "'");
+        }
+        try (GradMode off = Ember.noGrad()) {
+            // nan fails too, as in PyTorch's kernel; on a GPU this reads one value back
+            if (input.numel() > 0 && !ReductionOps.allTrue(input.ge(0.0).logicalAnd(input.le(1.0)))) {
+                throw new IllegalArgumentException("all elements of input should be between 0 and 1");
+            }
+        }
+        if (weightShape != null) {
+            checkBroadcastsInto(input.shape, weightShape);
+        }
+        Tensor out;
+        Tensor w;
+        try (GradMode off = Ember.noGrad()) {
+            w = weight == null ? null : ArithmeticOps.cast(weight, input.dtype);
+            Tensor logX = input.log().clampMin(-100);
+            Tensor log1mX = log1p(input.neg()).clampMin(-100);
+            Tensor loss = target.sub(1.0).mul(log1mX).sub(target.mul(logX)); // (t - 1) log(1 - x) - t log(x)
+            if (w != null) {
+                loss = loss.mul(w);
+            }
+            out = reduce(loss, red);
+        }
+        double count = input.numel();
+        return ArithmeticOps.record(out, "BinaryCrossEntropyBackward0", new Tensor[] {input, target}, n -> {
+            SavedTensor sx = n.save(input);
+            SavedTensor st = n.save(target);
+            SavedTensor sw = w == null ? null : n.save(w);
+            return g -> {
+                Tensor x = sx.get();
+                Tensor t = st.get();
+                Tensor gs = red == MEAN ? g.div(count) : g;
+                Tensor gx = null;
+                Tensor gt = null;
+                if (n.needsInputGrad(0)) {
+                    // PyTorch's binary_cross_entropy_backward: grad (x - t) / max((1 - x) x, EPSILON), finite at 0 and 1
+                    gx = gs.mul(x.sub(t)).div(x.rsub(1.0).mul(x).clampMin(BCE_EPSILON));
+                }
+                if (n.needsInputGrad(1)) {
+                    // binary_cross_entropy_target_backward: -logit(x) grad
+                    gt = gs.mul(x.log().sub(x.rsub(1.0).log())).neg();
+                }
+                if (sw != null) {
+                    Tensor wv = sw.get();
+                    gx = gx == null ? null : gx.mul(wv);
+                    gt = gt == null ? null : gt.mul(wv);
+                }
+                return new Tensor[] {gx, gt};
+            };
+        });
+    }
+
+    /**
+     * PyTorch's binary_cross_entropy_with_logits: {@code (1 - t) x - w_p log(sigmoid(x))} with
+     * {@code w_p = 1 + (pos_weight - 1) t}, times {@code weight}; the result has the target's type.
+     */
+    static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight, String reduction) {
+        String fn = "binary_cross_entropy_with_logits";
+        NNOps.requireTensor(input, fn, "input", 1);
+        NNOps.requireTensor(target, fn, "target", 2);
+        int red = reduction(reduction);
+        if (!Arrays.equals(input.shape, target.shape)) {
+            throw new IllegalArgumentException("Target size (" + Shapes.size(target.shape) + ") must be the same as input size ("
+                    + Shapes.size(input.shape) + ")");
+        }
+        ArithmeticOps.checkSameDevice(input, target, weight, posWeight);
+        checkNotDifferentiable(weight, fn, "weight");
+        checkNotDifferentiable(posWeight, fn, "pos_weight");
+        if (posWeight != null) {
+            // log_sigmoid(x).mul_((pos_weight - 1).mul(target).add_(1))
+            checkBroadcastsInto(input.shape, Shapes.broadcast(posWeight.shape, target.shape));
+        }
+        DType xt = input.dtype.isFloatingPoint() ? input.dtype : DType.FLOAT32;
+        if (target.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                    + "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        }
+        if (!target.dtype.isFloatingPoint()) {
+            // (1 - target).mul_(input) writes a floating result into the target's integer type
+            throw new IllegalArgumentException("result type " + name(xt) + " can't be cast to the desired output type "
+                    + name(target.dtype));
+        }
+        if (weight != null) {
+            checkBroadcastsInto(input.shape, weight.shape);
+        }
+        DType ct = DType.promote(xt, target.dtype);
+        DType outType = target.dtype;
+        Tensor out;
+        Tensor w;
+        Tensor pw;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor x = ArithmeticOps.cast(input, ct);
+            Tensor t = ArithmeticOps.cast(target, ct);
+            w = weight == null ? null : ArithmeticOps.cast(weight, ct);
+            pw = posWeight == null ? null : ArithmeticOps.cast(posWeight, ct);
+            Tensor ls = logSigmoid(x, true);
+            if (pw != null) {
+                ls = ls.mul(pw.sub(1.0).mul(t).add(1.0));
+            }
+            Tensor loss = t.rsub(1.0).mul(x).sub(ls);
+            if (w != null) {
+                loss = loss.mul(w);
+            }
+            out = ArithmeticOps.cast(reduce(loss, red), outType);
+        }
+        double count = input.numel();
+        DType inType = input.dtype;
+        return ArithmeticOps.record(out, "BinaryCrossEntropyWithLogitsBackward0", new Tensor[] {input, target}, n -> {
+            SavedTensor sx = n.save(input);
+            SavedTensor st = n.save(target);
+            SavedTensor sw = w == null ? null : n.save(w);
+            SavedTensor sp = pw == null ? null : n.save(pw);
+            return g -> {
+                Tensor x = sx.get().to(ct);
+                Tensor t = st.get().to(ct);
+                Tensor gc = g.to(ct);
+                Tensor gs = red == MEAN ? gc.div(count) : gc;
+                Tensor wv = sw == null ? null : sw.get();
+                Tensor pv = sp == null ? null : sp.get();
+                Tensor gx = null;
+                Tensor gt = null;
+                if (n.needsInputGrad(0)) {
+                    // binary_cross_entropy_with_logits_backward: (sigmoid(x) - t), or ((p t + 1 - t) sigmoid(x) - p t)
+                    if (pv == null) {
+                        gx = x.sigmoid().sub(t);
+                    } else {
+                        Tensor pt = pv.mul(t);
+                        gx = pt.add(1.0).sub(t).mul(x.sigmoid()).sub(pt);
+                    }
+                    gx = gx.mul(gs);
+                    gx = (wv == null ? gx : gx.mul(wv)).to(inType);
+                }
+                if (n.needsInputGrad(1)) {
+                    // the target's: -x, or log_sigmoid(-x) - p log_sigmoid(x)
+                    gt = pv == null ? x.neg() : logSigmoid(x.neg(), false).sub(logSigmoid(x, false).mul(pv));
+                    gt = gt.mul(gs);
+                    gt = (wv == null ? gt : gt.mul(wv)).to(outType);
+                }
+                return new Tensor[] {gx, gt};
+            };
+        });
+    }
+}

@@ -1,0 +1,180 @@
+package dev.ember.nn;
+
+import dev.ember.DType;
+import dev.ember.Tensor;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/** Argument checks shared by the nn package, with PyTorch's messages and its way of printing numbers. */
+final class Checks {
+    private Checks() {
+    }
+
+    /** PyTorch's argument-parser error for a missing tensor: an IllegalArgumentException, never a NullPointerException. */
+    static void tensor(Tensor t, String op, String name, int position) {
+        if (t == null) {
+            throw new IllegalArgumentException(op + "(): argument '" + name + "' (position " + position
+                    + ") must be Tensor, not null");
+        }
+    }
+
+    /** The same for an int-list argument. */
+    static void ints(int[] v, String op, String name, int position) {
+        if (v == null) {
+            throw new IllegalArgumentException(op + "(): argument '" + name + "' (position " + position
+                    + ") must be tuple of ints, not null");
+        }
+    }
+
+    /** PyTorch's error for tensors on different devices (null entries are skipped). */
+    static void sameDevice(Tensor... ts) {
+        dev.ember.Device d = null;
+        for (Tensor t : ts) {
+            if (t == null) {
+                continue;
+            }
+            if (d == null) {
+                d = t.device();
+            } else if (!d.equals(t.device())) {
+                dev.ember.Device a = d.isCpu() ? t.device() : d;
+                dev.ember.Device b = d.isCpu() ? d : t.device();
+                throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
+                        + "devices, " + a + " and " + b + "!");
+            }
+        }
+    }
+
+    /** A constructor argument that may not be null. */
+    static <T> T notNull(T value, String what) {
+        if (value == null) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+        return value;
+    }
+
+    /** PyTorch's legacy scalar-type name ({@code Float}, {@code Long}). */
+    static String name(DType t) {
+        switch (t) {
+            case FLOAT32: return "Float";
+            case FLOAT64: return "Double";
+            case INT64: return "Long";
+            default: return "Bool";
+        }
+    }
+
+    /** {@code torch.Size([2, 3])}. */
+    static String size(int[] shape) {
+        return "torch.Size(" + Arrays.toString(shape) + ")";
+    }
+
+    /** A float as Python's {@code repr} prints it in PyTorch's Python messages: {@code 0.5}, {@code 1e-08}, {@code nan}. */
+    static String repr(double v) {
+        if (Double.isNaN(v)) {
+            return "nan";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "inf" : "-inf";
+        }
+        if (v == 0) {
+            return 1 / v < 0 ? "-0.0" : "0.0";
+        }
+        // the shortest digits that read back as v (Java's), laid out as Python does
+        java.math.BigDecimal d = new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros();
+        String digits = d.unscaledValue().abs().toString();
+        int exponent = digits.length() - 1 - d.scale(); // of the first digit
+        String sign = v < 0 ? "-" : "";
+        if (exponent < -4 || exponent >= 16) {
+            String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+            return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format(Locale.ROOT, "%02d", Math.abs(exponent));
+        }
+        String plain = d.abs().toPlainString();
+        return sign + (plain.contains(".") ? plain : plain + ".0");
+    }
+
+    /** A float as PyTorch's C++ messages print it (a stream's default: 6 significant digits, %g). */
+    static String cpp(double v) {
+        if (Double.isNaN(v)) {
+            return "nan";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "inf" : "-inf";
+        }
+        String s = String.format(Locale.ROOT, "%.6g", v);
+        String mantissa = s;
+        String exponent = "";
+        int e = s.indexOf('e');
+        if (e >= 0) {
+            mantissa = s.substring(0, e);
+            exponent = s.substring(e);
+        }
+        if (mantissa.contains(".")) {
+            // Java's %g keeps trailing zeros, C's drops them
+            mantissa = mantissa.replaceAll("0+$", "").replaceAll("\\.$", "");
+        }
+        return mantissa + exponent;
+    }
+
+    /** Dropout's probability, in [0, 1]; nan is refused too (PyTorch's Python check lets it through to its kernel). */
+    static void probability(double p) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + repr(p));
+        }
+    }
+
+    /**
+     * Label smoothing, in [0, 1]. PyTorch checks only values above 0 and silently ignores a negative or nan one; here
+     * those are refused with the same message, as no smoothing is what they would give.
+     */
+    static void labelSmoothing(double s) {
+        if (!(s >= 0 && s <= 1)) {
+            throw new IllegalArgumentException("label_smoothing must be between 0.0 and 1.0. Got: " + cpp(s));
+        }
+    }
+
+    /** batch_norm's check of a per-channel tensor. */
+    static void features(String name, int channels, Tensor t) {
+        if (t.numel() != channels) {
+            throw new IllegalArgumentException(name + " should contain " + channels + " elements not " + t.numel());
+        }
+    }
+
+    /** The broadcast of two shapes, or PyTorch's error. */
+    static int[] broadcast(int[] a, int[] b) {
+        int n = Math.max(a.length, b.length);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int ia = a.length - n + i;
+            int ib = b.length - n + i;
+            int da = ia >= 0 ? a[ia] : 1;
+            int db = ib >= 0 ? b[ib] : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("The size of tensor a (" + da + ") must match the size of tensor b (" + db
+                        + ") at non-singleton dimension " + i);
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /** PyTorch's expand check of {@code shape} against sizes computed in long. */
+    static void expandable(Tensor t, long[] target) {
+        int[] shape = t.shape();
+        if (shape.length > target.length) {
+            throw new IllegalArgumentException("expand(torch." + name(t.dtype()) + "Tensor{" + Arrays.toString(shape) + "}, size="
+                    + Arrays.toString(target) + "): the number of sizes provided (" + target.length + ") must be greater or "
+                    + "equal to the number of dimensions in the tensor (" + shape.length + ")");
+        }
+        for (int i = target.length - 1; i >= 0; i--) {
+            int j = i - (target.length - shape.length);
+            if (j < 0) {
+                break;
+            }
+            if (shape[j] != target[i] && shape[j] != 1) {
+                throw new IllegalArgumentException("The expanded size of the tensor (" + target[i] + ") must match the existing "
+                        + "size (" + shape[j] + ") at non-singleton dimension " + i + ".  Target sizes: "
+                        + Arrays.toString(target) + ".  Tensor sizes: " + Arrays.toString(shape));
+            }
+        }
+    }
+}
