@@ -223,6 +223,7 @@ public final class Functional {
     /** GELU, as {@code F.gelu(x, approximate=...)}: {@code "none"} (exact, with erf) or {@code "tanh"}. */
     public static Tensor gelu(Tensor x, String approximate) {
         Checks.tensor(x, "gelu", "input", 1);
+        Checks.notNull(approximate, "gelu(): argument 'approximate'");
         if ("none".equals(approximate)) {
             return x.mul(x.mul(1 / Math.sqrt(2)).erf().add(1.0)).mul(0.5);
         }

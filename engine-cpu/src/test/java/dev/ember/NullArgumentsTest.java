@@ -1,0 +1,176 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every public method of the API, called with null for each of its object arguments in turn, either accepts null where
+ * it documents a meaning for it or throws an {@link IllegalArgumentException} that names the argument; never a
+ * {@link NullPointerException} (or another exception from deep inside an op).
+ */
+class NullArgumentsTest {
+    /** Arguments whose null has a documented meaning: method name and parameter index. */
+    private static final Set<String> NULLABLE = Set.of(
+            "Tensor.setGrad#0", // clears the gradient
+            "Tensor.backward#0", // the implicit gradient of a scalar
+            "Tensor.tensor#1", // infer the type from the data
+            "Tensor.sum#0", "Tensor.mean#0", "Tensor.var#0", "Tensor.std#0", // every dimension
+            "Tensor.conv2d#2", // no bias
+            "Tensor.nllLoss#2", "Tensor.binaryCrossEntropy#2", "Tensor.binaryCrossEntropyWithLogits#2", // no class weight
+            "Tensor.binaryCrossEntropyWithLogits#3"); // no pos_weight
+
+    private static Object sample(Class<?> p) {
+        if (p == Tensor.class) {
+            return Tensor.ones(1, 1, 4, 4);
+        }
+        if (p == Tensor[].class) {
+            return new Tensor[] {Tensor.ones(2)};
+        }
+        if (p == int[].class) {
+            return new int[] {1};
+        }
+        if (p == DType.class) {
+            return DType.FLOAT32;
+        }
+        if (p == Device.class) {
+            return Device.CPU;
+        }
+        if (p == String.class) {
+            return "mean";
+        }
+        if (p == List.class) {
+            return List.of(Tensor.ones(2));
+        }
+        if (p == Object.class) {
+            return 1.0;
+        }
+        if (p == Generator.class) {
+            return new Generator(1);
+        }
+        if (p == Function.class) {
+            return (Function<Tensor, Tensor>) g -> g;
+        }
+        if (p == java.util.Map.class) {
+            return java.util.Map.of();
+        }
+        if (p == dev.ember.nn.Module.class) {
+            return new dev.ember.nn.ReLU();
+        }
+        if (p == int.class) {
+            return 1;
+        }
+        if (p == long.class) {
+            return 1L;
+        }
+        if (p == double.class) {
+            return 1.0;
+        }
+        if (p == boolean.class) {
+            return false;
+        }
+        throw new IllegalStateException("no sample for " + p);
+    }
+
+    private static Object instance(Class<?> type) {
+        if (type == Tensor.class) {
+            return Tensor.ones(1, 1, 4, 4).requiresGrad_(true).mul(1.0);
+        }
+        if (type == TensorScope.class) {
+            return Ember.scope();
+        }
+        if (type == Device.class) {
+            return Device.CPU;
+        }
+        if (type == dev.ember.nn.Module.class) {
+            return new dev.ember.nn.Linear(4, 4);
+        }
+        throw new IllegalStateException("no instance of " + type);
+    }
+
+    static List<String> sweep(Class<?> type, Set<String> nullable) throws IllegalAccessException {
+        return sweep(type, nullable, true);
+    }
+
+    /**
+     * Calls each public method of {@code type} with null in each object argument in turn; returns what went wrong.
+     * With {@code many}, the type has enough such arguments that a sweep of fewer than 20 calls means it missed them.
+     */
+    static List<String> sweep(Class<?> type, Set<String> nullable, boolean many) throws IllegalAccessException {
+        List<String> problems = new ArrayList<>();
+        int calls = 0;
+        for (Method m : type.getMethods()) {
+            if (m.getDeclaringClass() != type) {
+                continue;
+            }
+            Class<?>[] ps = m.getParameterTypes();
+            for (int i = 0; i < ps.length; i++) {
+                String id = type.getSimpleName() + "." + m.getName() + "#" + i;
+                if (ps[i].isPrimitive() || nullable.contains(id)) {
+                    continue;
+                }
+                Object[] args = new Object[ps.length];
+                for (int j = 0; j < ps.length; j++) {
+                    args[j] = j == i ? null : sample(ps[j]);
+                }
+                Object target = Modifier.isStatic(m.getModifiers()) ? null : instance(type);
+                calls++;
+                try {
+                    m.invoke(target, args);
+                    problems.add(id + " " + Arrays.toString(ps) + ": accepted null");
+                } catch (InvocationTargetException e) {
+                    Throwable t = e.getCause();
+                    if (!(t instanceof IllegalArgumentException) || t.getMessage() == null || !t.getMessage().contains("null")) {
+                        problems.add(id + " " + Arrays.toString(ps) + ": " + t);
+                    }
+                }
+            }
+        }
+        assertTrue(calls > (many ? 20 : 0), "the sweep made only " + calls + " calls on " + type);
+        return problems;
+    }
+
+    @Test
+    void autogradScopesDevicesAndTypes() throws IllegalAccessException {
+        Set<String> nullable = Set.of(
+                "Autograd.backward#1", "Autograd.grad#2", // the implicit gradient of scalar outputs
+                "Device.equals#0"); // Object.equals(null) is false
+        for (Class<?> type : new Class<?>[] {Autograd.class, Ember.class, TensorScope.class, Device.class}) {
+            assertEquals(List.of(), sweep(type, nullable, false), type.getName());
+        }
+    }
+
+    @Test
+    void functional() throws IllegalAccessException {
+        Set<String> nullable = Set.of(
+                "Functional.conv2d#2", "Functional.linear#2", // no bias
+                "Functional.maxPool2d#2", "Functional.avgPool2d#2", // the stride is the kernel
+                "Functional.batchNorm#1", "Functional.batchNorm#2", "Functional.batchNorm#3", "Functional.batchNorm#4",
+                "Functional.nllLoss#2", "Functional.crossEntropy#2", "Functional.binaryCrossEntropy#2", // no class weight
+                "Functional.binaryCrossEntropyWithLogits#2", "Functional.binaryCrossEntropyWithLogits#3");
+        assertEquals(List.of(), sweep(dev.ember.nn.Functional.class, nullable));
+    }
+
+    @Test
+    void moduleMethods() throws IllegalAccessException {
+        assertEquals(List.of(), sweep(dev.ember.nn.Module.class, Set.of(), false));
+    }
+
+    @Test
+    void tensorMethods() throws IllegalAccessException {
+        assertEquals(List.of(), sweep(Tensor.class, NULLABLE));
+        assertEquals("add(): argument 'other' (position 1) must be Tensor, not null",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> Tensor.ones(2).add((Tensor) null)).getMessage());
+    }
+}
