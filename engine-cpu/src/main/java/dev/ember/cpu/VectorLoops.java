@@ -163,6 +163,25 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     /**
+     * {@code x < 0 ? 0 : x} lane-wise, a compare and a blend: exact for -0 and NaN (kept), where the vectorized
+     * {@code Math.max(x, 0)} turns -0 into +0.
+     */
+    @Override
+    public boolean relu(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            v.blend(zero, v.compare(VectorOperators.LT, zero)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = ElementwiseKernels.relu(x[xo + i]);
+        }
+        return true;
+    }
+
+    /**
      * A vector's width of windows at a time (eight with AVX2): the two input rows are split into their even and odd columns, and
      * the scalar kernel's selection tree runs lane-wise (strictly greater wins, so ties keep the first). A row's
      * last group overlaps the one before it instead of leaving a scalar tail.
