@@ -9,6 +9,13 @@
 # tensors (the scalar loop is C's pow; the AVX2 loop SLEEF's, which gives inf for DBL_MAX ** 1), and pow of a float32
 # tensor and a float (the scalar loop computes in double; the AVX2 loop rounds the exponent to float first, so that
 # 0 ** 1e-320 is 0 ** 0 = 1 there and 0 on the scalar path).
+#
+# Versions: Ember follows PyTorch 2.x; these values are 1.13's. Where they may differ: torch.clamp with a NaN bound
+# fills NaN when both bounds are given (both versions); Ember's clampMin/clampMax are torch.clamp_min/clamp_max, which
+# propagate a NaN bound (1.13's torch.clamp(x, min=nan) with one bound leaves x as it is). torch.where(c, t, 1e40) on a
+# float32 t raises 1.13's overflow error, which 2.x may no longer raise (not checked here).
+# rdiv is PyTorch's true division of a wrapped number by a tensor (torch.div), not Python's `s / t`, which PyTorch
+# computes as t.reciprocal() * s (two roundings; 0 / the smallest float32 subnormal is NaN there).
 import math
 import torch
 
