@@ -224,8 +224,9 @@ final class ElementwiseKernels {
         switch (op) {
             case NEG: return -v;
             case ABS: return Math.abs(v);
-            // PyTorch's (0 < x) - (x < 0): +0 for both zeros and for NaN (Math.signum keeps -0 and NaN)
-            case SIGN: return v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0;
+            // PyTorch's (0 < x) - (x < 0): +0 for both zeros and for NaN (Math.signum keeps -0 and NaN); int-valued
+            // conditionals, which compile to conditional moves where a double-valued one would branch on the sign
+            case SIGN: return (v > 0 ? 1 : 0) - (v < 0 ? 1 : 0);
             case EXP: return Math.exp(v);
             case LOG: return Math.log(v);
             case SQRT: return Math.sqrt(v);
