@@ -56,7 +56,7 @@ __device__ __forceinline__ float unaryF(int op, float x) {
         case 5: return sqrtf(x);
         case 6: return 1.f / (1.f + expf(-x));
         case 7: return tanhf(x);
-        case 8: return (x > 0.f || isnan(x)) ? x : 0.f;
+        case 8: return x < 0.f ? 0.f : x; // PyTorch's relu: keeps -0 and NaN
         case 9: return sinf(x);
         case 10: return cosf(x);
         case 11: return floorf(x);
@@ -77,7 +77,7 @@ __device__ __forceinline__ double unaryD(int op, double x) {
         case 5: return sqrt(x);
         case 6: return 1.0 / (1.0 + exp(-x));
         case 7: return tanh(x);
-        case 8: return (x > 0.0 || isnan(x)) ? x : 0.0;
+        case 8: return x < 0.0 ? 0.0 : x;
         case 9: return sin(x);
         case 10: return cos(x);
         case 11: return floor(x);
@@ -124,6 +124,9 @@ extern "C" __global__ void unary_pred_u8(Geo g, int op, const u8* a, u8* o) { un
 
 // ------------------------------------------------------------------ binary
 
+// MAXIMUM (5) and MINIMUM (6): NaN if either operand is NaN, else C++'s std::max / std::min, which keep the first
+// operand on ties (clamp(-0, min=0) is -0, as PyTorch), where fmax would prefer +0 or the non-NaN operand.
+// POW (4) on floats is C's pow (1 ** NaN and (-1) ** inf are 1), in double for float32 as the CPU backend rounds it.
 __device__ __forceinline__ float binaryF(int op, float x, float y) {
     switch (op) {
         case 0: return x + y;
@@ -131,9 +134,9 @@ __device__ __forceinline__ float binaryF(int op, float x, float y) {
         case 2: return x * y;
         case 3: return x / y;
         case 4: return (float) pow((double) x, (double) y);
-        case 5: return (isnan(x) || isnan(y)) ? __int_as_float(0x7fc00000) : fmaxf(x, y);
+        case 5: return (isnan(x) || isnan(y)) ? __int_as_float(0x7fc00000) : (x < y ? y : x);
         case 16: return y <= 0.f ? 0.f : x;
-        default: return (isnan(x) || isnan(y)) ? __int_as_float(0x7fc00000) : fminf(x, y);
+        default: return (isnan(x) || isnan(y)) ? __int_as_float(0x7fc00000) : (y < x ? y : x);
     }
 }
 __device__ __forceinline__ double binaryD(int op, double x, double y) {
@@ -143,10 +146,18 @@ __device__ __forceinline__ double binaryD(int op, double x, double y) {
         case 2: return x * y;
         case 3: return x / y;
         case 4: return pow(x, y);
-        case 5: return (isnan(x) || isnan(y)) ? __longlong_as_double(0x7ff8000000000000LL) : fmax(x, y);
+        case 5: return (isnan(x) || isnan(y)) ? __longlong_as_double(0x7ff8000000000000LL) : (x < y ? y : x);
         case 16: return y <= 0.0 ? 0.0 : x;
-        default: return (isnan(x) || isnan(y)) ? __longlong_as_double(0x7ff8000000000000LL) : fmin(x, y);
+        default: return (isnan(x) || isnan(y)) ? __longlong_as_double(0x7ff8000000000000LL) : (y < x ? y : x);
     }
+}
+// PyTorch's integer pow (powi): a negative exponent gives 1 for base 1, +-1 by parity for base -1, else 0; otherwise
+// square-and-multiply, wrapping on overflow (done in unsigned arithmetic, where C++ defines the wrap).
+__device__ __forceinline__ i64 powi(i64 x, i64 y) {
+    if (y < 0) return x == 1 ? 1 : x == -1 ? ((y & 1) ? -1 : 1) : 0;
+    unsigned long long r = 1, b = (unsigned long long) x;
+    for (; y != 0; y >>= 1) { if (y & 1) r *= b; b *= b; }
+    return (i64) r;
 }
 __device__ __forceinline__ i64 binaryL(int op, i64 x, i64 y) {
     switch (op) {
@@ -154,7 +165,7 @@ __device__ __forceinline__ i64 binaryL(int op, i64 x, i64 y) {
         case 1: return x - y;
         case 2: return x * y;
         case 3: { if (y == 0) return 0; i64 q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return q; }
-        case 4: { i64 r = 1, b = x; for (i64 e = y; e > 0; e >>= 1) { if (e & 1) r *= b; b *= b; } return r; }
+        case 4: return powi(x, y);
         case 5: return x > y ? x : y;
         case 16: return y <= 0 ? 0 : x;
         default: return x < y ? x : y;
@@ -321,10 +332,15 @@ template <typename S, typename D>
 __device__ void copyIntK(const Geo& g, const S* s, D* d) {
     GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); d[off[0]] = fromL<D>((i64) s[off[1]]); }
 }
+// int64 to float32 in one rounding (__ll2float_rn), as C++'s static_cast: through a double it could round twice
+template <typename S, typename D>
+__device__ void copyL2FK(const Geo& g, const S* s, D* d) {
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); d[off[0]] = __ll2float_rn(s[off[1]]); }
+}
 #define COPY(SN, S, DN, D, K) extern "C" __global__ void copy_##SN##_##DN(Geo g, const S* s, D* d) { K<S, D>(g, s, d); }
 COPY(f32, float, f32, float, copyK) COPY(f32, float, f64, double, copyK) COPY(f32, float, i64, i64, copyK) COPY(f32, float, u8, u8, copyK)
 COPY(f64, double, f32, float, copyK) COPY(f64, double, f64, double, copyK) COPY(f64, double, i64, i64, copyK) COPY(f64, double, u8, u8, copyK)
-COPY(i64, i64, f32, float, copyK) COPY(i64, i64, f64, double, copyK) COPY(i64, i64, i64, i64, copyIntK) COPY(i64, i64, u8, u8, copyIntK)
+COPY(i64, i64, f32, float, copyL2FK) COPY(i64, i64, f64, double, copyK) COPY(i64, i64, i64, i64, copyIntK) COPY(i64, i64, u8, u8, copyIntK)
 COPY(u8, u8, f32, float, copyK) COPY(u8, u8, f64, double, copyK) COPY(u8, u8, i64, i64, copyIntK) COPY(u8, u8, u8, u8, copyIntK)
 
 extern "C" __global__ void fill_f32(Geo g, double v, i64 lv, float* d) { GRID_STRIDE(i, g.numel) { int off[1]; locate<1>(g, i, off); d[off[0]] = (float) v; } }

@@ -723,6 +723,11 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.rsub(this, Creation.wrap(value));
     }
 
+    /** {@code value - this} with an integral scalar (an int64 tensor stays int64). */
+    public Tensor rsub(long value) {
+        return ArithmeticOps.rsub(this, Creation.wrap(value));
+    }
+
     /** {@code this * other}. */
     public Tensor mul(Tensor other) {
         Args.require(other, "mul", "other", 1, "Tensor");
@@ -760,8 +765,19 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.unary(this, ArithmeticOps.Fn.NEG);
     }
 
-    /** {@code this ** exponent}. */
+    /**
+     * {@code this ** exponent} with a floating exponent, as PyTorch's {@code tensor ** 2.0}: an int64 or bool tensor
+     * gives float32.
+     */
     public Tensor pow(double exponent) {
+        return ArithmeticOps.powScalar(this, exponent);
+    }
+
+    /**
+     * {@code this ** exponent} with an integral exponent, as PyTorch's {@code tensor ** 2}: an int64 tensor stays
+     * int64 (a bool tensor gives int64), where a negative exponent is an error.
+     */
+    public Tensor pow(long exponent) {
         return ArithmeticOps.powScalar(this, exponent);
     }
 
@@ -851,19 +867,38 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.unary(this, ArithmeticOps.Fn.ROUND);
     }
 
-    /** Clamps into [min, max]; pass {@code Double.NaN} to leave a side open. */
+    /**
+     * Clamps into [min, max], as {@code torch.clamp}: {@code min > max} sets every element to max, and a NaN bound
+     * makes every element NaN (use {@link #clampMin} or {@link #clampMax} for one bound). An int64 or bool tensor
+     * gives float32 with these floating bounds.
+     */
     public Tensor clamp(double min, double max) {
         return ArithmeticOps.clamp(this, min, max);
     }
 
-    /** {@code max(this, min)}. */
-    public Tensor clampMin(double min) {
-        return ArithmeticOps.clamp(this, min, Double.NaN);
+    /** Clamps into [min, max] with integral bounds: an int64 tensor stays int64 (a bool tensor gives int64). */
+    public Tensor clamp(long min, long max) {
+        return ArithmeticOps.clamp(this, min, max);
     }
 
-    /** {@code min(this, max)}. */
+    /** {@code max(this, min)}, as {@code torch.clamp_min} (a NaN bound makes every element NaN). */
+    public Tensor clampMin(double min) {
+        return ArithmeticOps.clampMin(this, min);
+    }
+
+    /** {@code max(this, min)} with an integral bound. */
+    public Tensor clampMin(long min) {
+        return ArithmeticOps.clampMin(this, min);
+    }
+
+    /** {@code min(this, max)}, as {@code torch.clamp_max} (a NaN bound makes every element NaN). */
     public Tensor clampMax(double max) {
-        return ArithmeticOps.clamp(this, Double.NaN, max);
+        return ArithmeticOps.clampMax(this, max);
+    }
+
+    /** {@code min(this, max)} with an integral bound. */
+    public Tensor clampMax(long max) {
+        return ArithmeticOps.clampMax(this, max);
     }
 
     /** Elementwise maximum. */
@@ -893,6 +928,11 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.where(condition, input, Creation.wrap(value));
     }
 
+    /** {@code condition ? input : value} with an integral value (an int64 input stays int64). */
+    public static Tensor where(Tensor condition, Tensor input, long value) {
+        return ArithmeticOps.where(condition, input, Creation.wrap(value));
+    }
+
     /** {@code this == other}, bool. */
     public Tensor eq(Tensor other) {
         Args.require(other, "eq", "other", 1, "Tensor");
@@ -901,6 +941,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this == value}, bool. */
     public Tensor eq(double value) {
+        return eq(Creation.wrap(value));
+    }
+
+    /** {@code this == value} with an integral value, bool (an int64 tensor compares exactly, not in float32). */
+    public Tensor eq(long value) {
         return eq(Creation.wrap(value));
     }
 
@@ -915,6 +960,11 @@ public final class Tensor implements AutoCloseable {
         return ne(Creation.wrap(value));
     }
 
+    /** {@code this != value} with an integral value, bool (an int64 tensor compares exactly, not in float32). */
+    public Tensor ne(long value) {
+        return ne(Creation.wrap(value));
+    }
+
     /** {@code this < other}, bool. */
     public Tensor lt(Tensor other) {
         Args.require(other, "lt", "other", 1, "Tensor");
@@ -923,6 +973,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this < value}, bool. */
     public Tensor lt(double value) {
+        return lt(Creation.wrap(value));
+    }
+
+    /** {@code this < value} with an integral value, bool (an int64 tensor compares exactly, not in float32). */
+    public Tensor lt(long value) {
         return lt(Creation.wrap(value));
     }
 
@@ -937,6 +992,11 @@ public final class Tensor implements AutoCloseable {
         return le(Creation.wrap(value));
     }
 
+    /** {@code this <= value} with an integral value, bool (an int64 tensor compares exactly, not in float32). */
+    public Tensor le(long value) {
+        return le(Creation.wrap(value));
+    }
+
     /** {@code this > other}, bool. */
     public Tensor gt(Tensor other) {
         Args.require(other, "gt", "other", 1, "Tensor");
@@ -948,6 +1008,11 @@ public final class Tensor implements AutoCloseable {
         return gt(Creation.wrap(value));
     }
 
+    /** {@code this > value} with an integral value, bool (an int64 tensor compares exactly, not in float32). */
+    public Tensor gt(long value) {
+        return gt(Creation.wrap(value));
+    }
+
     /** {@code this >= other}, bool. */
     public Tensor ge(Tensor other) {
         Args.require(other, "ge", "other", 1, "Tensor");
@@ -956,6 +1021,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this >= value}, bool. */
     public Tensor ge(double value) {
+        return ge(Creation.wrap(value));
+    }
+
+    /** {@code this >= value} with an integral value, bool (an int64 tensor compares exactly, not in float32). */
+    public Tensor ge(long value) {
         return ge(Creation.wrap(value));
     }
 

@@ -62,6 +62,18 @@ final class ElementwiseKernels {
             }, true);
             return;
         }
+        if (src.dtype == DType.INT64 && dst.dtype == DType.FLOAT32) {
+            // one rounding, as C++'s static_cast<float>(int64_t): through a double it could round twice
+            // (2^53 + 2^29 + 1 would become 2^53 instead of 2^53 + 2^30)
+            long[] a = (long[]) src.array;
+            float[] o = (float[]) dst.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = (float) a[off[1] + i * st[1]];
+                }
+            }, true);
+            return;
+        }
         boolean integral = !src.dtype.isFloatingPoint() && !dst.dtype.isFloatingPoint();
         loop.run((off, n, st) -> {
             for (int i = 0; i < n; i++) {
@@ -169,10 +181,11 @@ final class ElementwiseKernels {
                 }
                 return;
             case RELU:
-                // Math.max keeps NaN and turns -0 into +0, as the compare did, without a branch that mispredicts on
-                // every other element of signed data
+                if (LOOPS != null && as == 1 && os == 1 && LOOPS.relu(a, ao, o, oo, n)) {
+                    return;
+                }
                 for (int i = 0; i < n; i++) {
-                    o[oo + i * os] = Math.max(a[ao + i * as], 0f);
+                    o[oo + i * os] = relu(a[ao + i * as]);
                 }
                 return;
             case ABS:
@@ -193,17 +206,33 @@ final class ElementwiseKernels {
         }
     }
 
+    /**
+     * PyTorch's relu, {@code v < 0 ? 0 : v}, which keeps -0 and NaN (Math.max(-0, 0) is +0). Written as a mask on
+     * the bits: a float-valued conditional compiles to a branch, which mispredicts on every other element of signed
+     * data (50 times slower), where an int-valued one compiles to a conditional move.
+     */
+    static float relu(float v) {
+        return Float.intBitsToFloat(Float.floatToRawIntBits(v) & (v < 0f ? 0 : -1));
+    }
+
+    /** {@link #relu(float)} for doubles. */
+    static double relu(double v) {
+        return Double.longBitsToDouble(Double.doubleToRawLongBits(v) & (v < 0 ? 0L : -1L));
+    }
+
     static double applyUnary(UnaryOp op, double v) {
         switch (op) {
             case NEG: return -v;
             case ABS: return Math.abs(v);
-            case SIGN: return Double.isNaN(v) ? 0 : Math.signum(v);
+            // PyTorch's (0 < x) - (x < 0): +0 for both zeros and for NaN (Math.signum keeps -0 and NaN); int-valued
+            // conditionals, which compile to conditional moves where a double-valued one would branch on the sign
+            case SIGN: return (v > 0 ? 1 : 0) - (v < 0 ? 1 : 0);
             case EXP: return Math.exp(v);
             case LOG: return Math.log(v);
             case SQRT: return Math.sqrt(v);
             case SIGMOID: return 1.0 / (1.0 + Math.exp(-v));
             case TANH: return Math.tanh(v);
-            case RELU: return v > 0 || Double.isNaN(v) ? v : 0.0;
+            case RELU: return relu(v);
             case SIN: return Math.sin(v);
             case COS: return Math.cos(v);
             case FLOOR: return Math.floor(v);
@@ -215,9 +244,16 @@ final class ElementwiseKernels {
         }
     }
 
+    /** 2 / sqrt(pi) as the sum of two doubles, and 1 / sqrt(pi). */
+    private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
+    private static final double TWO_OVER_SQRT_PI_LOW = 1.533545961316588e-17;
+    private static final double ONE_OVER_SQRT_PI = 0.5641895835477563;
+
     /**
-     * The error function to about 1e-15: the Maclaurin series below |x| = 2.5, a continued fraction for erfc
-     * beyond (Java has no Math.erf).
+     * The error function within 1 ulp of glibc's (PyTorch's) on a dense sweep of [-7, 7] (Java has no Math.erf):
+     * below |x| = 1.25 the Maclaurin series, summed with Kahan's compensation and scaled by 2/sqrt(pi) in two parts;
+     * above it 1 - erfc(x), erfc by its continued fraction (more terms nearer 1, where it converges slowly) with
+     * exp(-x^2) corrected for the rounding of x^2; 1 from 6 on, where erfc is below half an ulp of 1.
      */
     static double erf(double x) {
         if (Double.isNaN(x)) {
@@ -225,30 +261,37 @@ final class ElementwiseKernels {
         }
         double a = Math.abs(x);
         double r;
-        if (a < 2.5) {
+        if (a < 1.25) {
+            double x2 = a * a;
             double term = a;
             double sum = a;
-            double x2 = a * a;
-            for (int n = 1; n < 200; n++) {
+            double carry = 0;
+            for (int n = 1; n < 100; n++) {
                 term *= -x2 / n;
                 double add = term / (2 * n + 1);
-                sum += add;
+                double y = add - carry;
+                double t = sum + y;
+                carry = (t - sum) - y;
+                sum = t;
                 if (Math.abs(add) < 1e-17 * Math.abs(sum)) {
                     break;
                 }
             }
-            r = 2 / Math.sqrt(Math.PI) * sum;
-        } else if (a > 6) {
+            r = Math.fma(TWO_OVER_SQRT_PI, sum, TWO_OVER_SQRT_PI_LOW * sum - TWO_OVER_SQRT_PI * carry);
+        } else if (a >= 6) {
             r = 1.0;
         } else {
             // erfc(a) = exp(-a^2)/sqrt(pi) * 1/(a + 1/2/(a + 1/(a + 3/2/(a + 2/(a + ...))))), evaluated bottom-up
             double f = a;
-            for (int k = 60; k >= 1; k--) {
-                f = a + (k / 2.0) / f;
+            for (int k = a < 2 ? 150 : 60; k >= 1; k--) {
+                f = a + (k * 0.5) / f;
             }
-            r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
+            double h = a * a;
+            double e = Math.exp(-h);
+            e -= e * Math.fma(a, a, -h); // exp(-(h + l)) ~ exp(-h) (1 - l), l the rounding error of a * a
+            r = 1 - e * ONE_OVER_SQRT_PI / f;
         }
-        return x < 0 ? -r : r;
+        return Math.copySign(r, x); // erf(-0) is -0
     }
 
     // ------------------------------------------------------------------ axpy
@@ -384,6 +427,9 @@ final class ElementwiseKernels {
         /** {@code y[yo:yo+n] += x[xo:xo+n]}. */
         void addTo(float[] x, int xo, float[] y, int yo, int n);
 
+        /** {@code o[oo:oo+n] = relu(x[xo:xo+n])}, {@code x < 0 ? 0 : x} (-0 and NaN kept); false if not handled. */
+        boolean relu(float[] x, int xo, float[] o, int oo, int n);
+
         /**
          * One row of 2x2, stride 2 max pooling: the {@code ow} windows over input rows {@code r0} and {@code r0 + w}
          * into {@code o[oo:oo+ow]}, and when {@code ind} is not null each maximum's index {@code at + 2 * xo +}
@@ -481,11 +527,63 @@ final class ElementwiseKernels {
                     o[oo + i * os] = x[xo + i * xs] / y[yo + i * ys];
                 }
                 return;
+            case MAXIMUM:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = maximum(x[xo + i * xs], y[yo + i * ys]);
+                }
+                return;
+            case MINIMUM:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = minimum(x[xo + i * xs], y[yo + i * ys]);
+                }
+                return;
+            case THRESHOLD_BACKWARD:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = thresholdBackward(x[xo + i * xs], y[yo + i * ys]);
+                }
+                return;
             default:
                 for (int i = 0; i < n; i++) {
                     o[oo + i * os] = (float) applyBinary(op, x[xo + i * xs], y[yo + i * ys]);
                 }
         }
+    }
+
+    // maximum, minimum and ReLU's backward select by a comparison. A float-valued conditional compiles to a branch,
+    // which mispredicts on every other element of random data (four times slower than Math.max); an int-valued one
+    // compiles to a conditional move, so the selections are done on the bits.
+
+    /**
+     * PyTorch's maximum: NaN if either operand is NaN (not fmax's "the other one"), else C++'s std::max, which returns
+     * the first operand on ties (PyTorch's scalar kernel, and its clamp on every path: clamp(-0, min=0) is -0). That is
+     * Math.max except on a tie of zeros, where Math.max prefers +0: x is put back where x == y.
+     */
+    static float maximum(float x, float y) {
+        int tie = x == y ? -1 : 0;
+        return Float.intBitsToFloat(Float.floatToRawIntBits(Math.max(x, y)) & ~tie | Float.floatToRawIntBits(x) & tie);
+    }
+
+    /** PyTorch's minimum: NaN if either is NaN, else std::min (the first operand on ties). */
+    static float minimum(float x, float y) {
+        int tie = x == y ? -1 : 0;
+        return Float.intBitsToFloat(Float.floatToRawIntBits(Math.min(x, y)) & ~tie | Float.floatToRawIntBits(x) & tie);
+    }
+
+    /** ReLU's backward, PyTorch's {@code out <= 0 ? 0 : grad} (a NaN output passes the gradient). */
+    static float thresholdBackward(float grad, float out) {
+        return Float.intBitsToFloat(Float.floatToRawIntBits(grad) & (out <= 0f ? 0 : -1));
+    }
+
+    /** {@link #maximum(float, float)} for doubles. */
+    static double maximum(double x, double y) {
+        long tie = x == y ? -1L : 0L;
+        return Double.longBitsToDouble(Double.doubleToRawLongBits(Math.max(x, y)) & ~tie | Double.doubleToRawLongBits(x) & tie);
+    }
+
+    /** {@link #minimum(float, float)} for doubles. */
+    static double minimum(double x, double y) {
+        long tie = x == y ? -1L : 0L;
+        return Double.longBitsToDouble(Double.doubleToRawLongBits(Math.min(x, y)) & ~tie | Double.doubleToRawLongBits(x) & tie);
     }
 
     static double applyBinary(BinaryOp op, double x, double y) {
@@ -494,10 +592,10 @@ final class ElementwiseKernels {
             case SUB: return x - y;
             case MUL: return x * y;
             case DIV: return x / y;
-            case POW: return Math.pow(x, y);
-            case MAXIMUM: return Double.isNaN(x) || Double.isNaN(y) ? Double.NaN : Math.max(x, y);
-            case MINIMUM: return Double.isNaN(x) || Double.isNaN(y) ? Double.NaN : Math.min(x, y);
-            case THRESHOLD_BACKWARD: return y <= 0 ? 0 : x;
+            case POW: return pow(x, y);
+            case MAXIMUM: return maximum(x, y);
+            case MINIMUM: return minimum(x, y);
+            case THRESHOLD_BACKWARD: return Double.longBitsToDouble(Double.doubleToRawLongBits(x) & (y <= 0 ? 0L : -1L));
             default: throw new IllegalArgumentException("binary op " + op);
         }
     }
@@ -508,22 +606,42 @@ final class ElementwiseKernels {
             case SUB: return x - y;
             case MUL: return x * y;
             case DIV: return y == 0 ? 0 : Math.floorDiv(x, y);
-            case POW: {
-                long r = 1;
-                long base = x;
-                for (long e = y; e > 0; e >>= 1) {
-                    if ((e & 1) != 0) {
-                        r *= base;
-                    }
-                    base *= base;
-                }
-                return r;
-            }
+            case POW: return pow(x, y);
             case MAXIMUM: return Math.max(x, y);
             case MINIMUM: return Math.min(x, y);
             case THRESHOLD_BACKWARD: return y <= 0 ? 0 : x;
             default: throw new IllegalArgumentException("binary op " + op);
         }
+    }
+
+    /**
+     * C's pow (C99 Annex F), which PyTorch's kernels call: Java's Math.pow agrees except that C gives 1 for
+     * {@code 1 ** y} whatever y (NaN included) and for {@code (-1) ** +-inf}, where Java gives NaN.
+     */
+    static double pow(double x, double y) {
+        if (x == 1 || (x == -1 && Double.isInfinite(y))) {
+            return 1;
+        }
+        return Math.pow(x, y);
+    }
+
+    /**
+     * PyTorch's integer pow (powi): a negative exponent gives 1 for base 1, 1 or -1 by parity for base -1, and 0 for
+     * every other base (0 included); otherwise square-and-multiply, wrapping on overflow as C's int64 does.
+     */
+    static long pow(long x, long y) {
+        if (y < 0) {
+            return x == 1 ? 1 : x == -1 ? ((y & 1) == 0 ? 1 : -1) : 0;
+        }
+        long r = 1;
+        long base = x;
+        for (long e = y; e != 0; e >>= 1) {
+            if ((e & 1) != 0) {
+                r *= base;
+            }
+            base *= base;
+        }
+        return r;
     }
 
     static boolean predicate(BinaryOp op, double x, double y) {

@@ -57,8 +57,42 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                     o[oo + i] = x[xo + i] * y[yo + i];
                 }
                 return true;
+            case MAXIMUM:
+            case MINIMUM:
+            case THRESHOLD_BACKWARD:
+                for (; i < bound; i += S.length()) {
+                    select(op, FloatVector.fromArray(S, x, xo + i), FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = select(op, x[xo + i], y[yo + i]);
+                }
+                return true;
             default:
                 return false;
+        }
+    }
+
+    /**
+     * The selecting ops lane-wise, as ElementwiseKernels' scalar forms: maximum and minimum NaN if either is NaN and
+     * the first operand on ties (so -0 against 0 stays -0, where the vector max prefers +0); ReLU's backward
+     * {@code y <= 0 ? 0 : x}.
+     */
+    private static FloatVector select(BinaryOp op, FloatVector x, FloatVector y) {
+        switch (op) {
+            case MAXIMUM:
+                return x.blend(y, x.compare(VectorOperators.LT, y).or(y.test(VectorOperators.IS_NAN)));
+            case MINIMUM:
+                return x.blend(y, y.compare(VectorOperators.LT, x).or(y.test(VectorOperators.IS_NAN)));
+            default:
+                return x.blend(0f, y.compare(VectorOperators.LE, 0f));
+        }
+    }
+
+    private static float select(BinaryOp op, float x, float y) {
+        switch (op) {
+            case MAXIMUM: return ElementwiseKernels.maximum(x, y);
+            case MINIMUM: return ElementwiseKernels.minimum(x, y);
+            default: return ElementwiseKernels.thresholdBackward(x, y);
         }
     }
 
@@ -90,6 +124,16 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                 }
                 for (; i < n; i++) {
                     o[oo + i] = x[xo + i] * s;
+                }
+                return true;
+            case MAXIMUM:
+            case MINIMUM:
+            case THRESHOLD_BACKWARD:
+                for (; i < bound; i += S.length()) {
+                    select(op, FloatVector.fromArray(S, x, xo + i), sv).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = select(op, x[xo + i], s);
                 }
                 return true;
             default:
@@ -160,6 +204,25 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         for (; i < n; i++) {
             y[yo + i] += x[xo + i];
         }
+    }
+
+    /**
+     * {@code x < 0 ? 0 : x} lane-wise, a compare and a blend: exact for -0 and NaN (kept), where the vectorized
+     * {@code Math.max(x, 0)} turns -0 into +0.
+     */
+    @Override
+    public boolean relu(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            v.blend(zero, v.compare(VectorOperators.LT, zero)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = ElementwiseKernels.relu(x[xo + i]);
+        }
+        return true;
     }
 
     /**
