@@ -930,6 +930,8 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code condition ? input : value} with an integral value (an int64 input stays int64). */
     public static Tensor where(Tensor condition, Tensor input, long value) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        Args.require(input, "where", "input", 2, "Tensor");
         return ArithmeticOps.where(condition, input, Creation.wrap(value));
     }
 
