@@ -122,3 +122,16 @@ case("allclose_nan", lambda: torch.allclose(torch.tensor([float("nan")]), torch.
 case("allclose_broadcast", lambda: torch.allclose(torch.ones(2, 3), torch.ones(3)))
 case("allclose_rtol", lambda: torch.allclose(torch.ones(1), torch.ones(1), rtol=-1))
 case("allclose_atol", lambda: torch.allclose(torch.ones(1), torch.ones(1), atol=-1))
+case("sub_inplace_bool", lambda: torch.ones(2).sub_(torch.tensor([True, False])))
+case("add_inplace_alpha_overflow", lambda: torch.ones(2).add_(torch.ones(2), alpha=1e40))
+case("fill_long_nan", lambda: torch.zeros(2, dtype=torch.long).fill_(float("nan")))
+case("fill_float_overflow", lambda: torch.zeros(2).fill_(1e40))
+case("full_long_inf", lambda: torch.full((2,), float("inf"), dtype=torch.long))
+case("full_like_long_nan", lambda: torch.full_like(torch.zeros(2, dtype=torch.long), float("nan")))
+def grad_with(f, x, g):
+    x = x.clone().requires_grad_(True)
+    f(x).backward(g)
+    return x.grad
+case("prod_grad_one_zero_inf", lambda: grad_with(lambda x: x.prod(), torch.tensor([2.0, 0.0, 3.0]), torch.tensor(float("inf"))))
+case("prod_grad_rounding", lambda: grad_with(lambda x: x.prod(), torch.tensor([0.1, 0.7, 3.3]), torch.tensor(0.3)))
+case("max_dim_grad_inf_nan", lambda: grad_with(lambda x: x.max(1)[0], torch.tensor([[1.0, 5.0], [3.0, 2.0]]), torch.tensor([float("inf"), float("nan")])))

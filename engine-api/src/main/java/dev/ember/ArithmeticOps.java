@@ -283,7 +283,7 @@ final class ArithmeticOps {
     }
 
     /** PyTorch's sub_check: no bool operand at all (not even with a number, whose type is never bool here). */
-    private static void checkSub(Tensor a, Tensor b) {
+    static void checkSub(Tensor a, Tensor b) {
         if (a.dtype == DType.BOOL && b.dtype == DType.BOOL) {
             throw new IllegalArgumentException("Subtraction, the `-` operator, with two bool tensors is not supported. "
                     + "Use the `^` or `logical_xor()` operator instead.");
@@ -294,7 +294,7 @@ final class ArithmeticOps {
         }
     }
 
-    private static void checkAlpha(DType t, double alpha) {
+    static void checkAlpha(DType t, double alpha) {
         if (!t.isFloatingPoint() && alpha != Math.rint(alpha)) {
             throw new IllegalArgumentException("For integral input tensors, argument alpha must not be a floating point number.");
         }

@@ -107,7 +107,11 @@ final class InplaceOps {
      */
     static Tensor inplaceScaled(Tensor self, Tensor other, double alpha, Function<Tensor, Tensor> op, BinaryOp kernel) {
         ArithmeticOps.checkSameDevice(self, other);
+        if (kernel == BinaryOp.SUB) {
+            ArithmeticOps.checkSub(self, other);
+        }
         DType t = ArithmeticOps.resultType(self, other);
+        ArithmeticOps.checkAlpha(t, alpha);
         if (ArithmeticOps.needsGrad(self, other) || ArithmeticOps.hostScalar(other, self.device) || t != self.dtype
                 || !t.isFloatingPoint() || !Shapes.expandable(other.shape, self.shape)
                 || (other.storage() == self.storage() && !sameLayout(other.layout, self.layout))) {
@@ -125,6 +129,9 @@ final class InplaceOps {
     /** In-place binary op with a kernel writing straight into {@code self} when nothing records history. */
     static Tensor inplaceBinary(Tensor self, Tensor other, Function<Tensor, Tensor> op, BinaryOp kernel) {
         ArithmeticOps.checkSameDevice(self, other);
+        if (kernel == BinaryOp.SUB) {
+            ArithmeticOps.checkSub(self, other); // the direct path below skips the op, so it checks what the op checks
+        }
         checkInplace(self, List.of(other));
         boolean graph = ArithmeticOps.needsGrad(self, other);
         DType t = ArithmeticOps.resultType(self, other);
@@ -181,6 +188,7 @@ final class InplaceOps {
     }
 
     static Tensor fill_(Tensor self, double value) {
+        ArithmeticOps.checkScalarFits(value, self.dtype);
         checkInplace(self, List.of());
         if (records(self, List.of())) {
             // the old values get no gradient; PyTorch's fill_ backward is zeros

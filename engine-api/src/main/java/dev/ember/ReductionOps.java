@@ -140,11 +140,12 @@ final class ReductionOps {
     private static Tensor prodBackward(Tensor g, Tensor x, Tensor prod) {
         Tensor isZero = x.eq(0.0);
         Tensor zeros = isZero.sum();
-        Tensor noZero = g.mul(prod).div(x);
+        Tensor noZero = g.mul(prod.div(x));
         Tensor others = ArithmeticOps.where(isZero, Creation.wrap(1.0), x).prod(); // the product of the non-zero elements
-        Tensor oneZero = Tensor.where(isZero, g.mul(others), 0.0);
-        Tensor zero = g.mul(0.0).expand(x.shapeRef());
-        return Tensor.where(zeros.eq(0), noZero, Tensor.where(zeros.eq(1), oneZero, zero));
+        // the product of all other elements: 0 beside the zero, as PyTorch's exclusive products give (g times it)
+        Tensor oneZero = g.mul(ArithmeticOps.where(isZero, others, Creation.wrap(0.0)));
+        Tensor zero = Creation.wrap(0.0); // PyTorch's zeros_like for two or more zeros
+        return Tensor.where(zeros.eq(0), noZero, ArithmeticOps.where(zeros.eq(1), oneZero, zero));
     }
 
     static Tensor maxAll(Tensor a, boolean max) {
@@ -186,7 +187,7 @@ final class ReductionOps {
             }
             Tensor positions = Tensor.arange(size).to(g.device()).reshape(rshape);
             Tensor hit = positions.eq(ii);
-            return new Tensor[] {Tensor.where(hit, gi, gi.mul(0.0)).expand(inShape)};
+            return new Tensor[] {ArithmeticOps.where(hit, gi, Creation.wrap(0.0)).expand(inShape)};
         });
         return new Tensor.ValuesIndices(values, indices);
     }

@@ -173,6 +173,7 @@ public final class Tensor implements AutoCloseable {
     public static Tensor full(DType dtype, double value, int... shape) {
         Args.require(dtype, "full", "dtype", 1, "torch.dtype");
         Args.require(shape, "full", "shape", 3, "tuple of ints");
+        ArithmeticOps.checkScalarFits(value, dtype);
         if (Double.doubleToRawLongBits(value) == 0L) { // +0.0 only: -0.0 must be filled
             return Creation.zeros(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
         }
@@ -277,6 +278,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A tensor with this tensor's shape, type and device filled with {@code value}. */
     public Tensor fullLike(double value) {
+        ArithmeticOps.checkScalarFits(value, dtype);
         Tensor t = Creation.empty(shape, dtype, device);
         t.backend.fill(t.storage(), t.layout, value);
         return t;

@@ -241,6 +241,22 @@ class SizesAndViewsTest {
     }
 
     @Test
+    void inPlaceFastPathsCheckWhatTheirOpsCheck() {
+        Tensor f = Tensor.ones(2);
+        failsLikeTorch("sub_inplace_bool", () -> f.sub_(Tensor.tensor(new boolean[] {true, false})));
+        failsLikeTorch("add_inplace_alpha_overflow", () -> f.add_(Tensor.ones(2), 1e40));
+        Tensor l = Tensor.zeros(DType.INT64, 2);
+        failsLikeTorch("fill_long_nan", () -> l.fill_(Double.NaN));
+        failsLikeTorch("fill_float_overflow", () -> Tensor.zeros(2).fill_(1e40));
+        failsLikeTorch("full_long_inf", () -> Tensor.full(DType.INT64, Double.POSITIVE_INFINITY, 2));
+        failsLikeTorch("full_like_long_nan", () -> l.fullLike(Double.NaN));
+        assertEquals("tensor([1., 1.])", f.toString());
+        assertEquals(0, f.version());
+        assertEquals("tensor([0, 0])", l.toString());
+        assertEquals(0, l.version());
+    }
+
+    @Test
     void allcloseAsPyTorch() {
         double inf = Double.POSITIVE_INFINITY;
         assertEquals(TORCH.value("allclose_inf"), pyBool(Tensor.tensor(new double[] {inf, -inf, 1})
@@ -283,6 +299,15 @@ class SizesAndViewsTest {
         Tensor p = Tensor.tensor(new double[][] {{1, 5}, {3, 5}}).requiresGrad_(true);
         p.std(new int[] {0}, 0, false).sum().backward();
         assertValues("std_pop_grad", p.grad());
+        Tensor z = Tensor.tensor(new double[] {2, 0, 3}).requiresGrad_(true);
+        z.prod().backward(Tensor.scalar(Double.POSITIVE_INFINITY));
+        assertValues("prod_grad_one_zero_inf", z.grad());
+        Tensor r = Tensor.tensor(new double[] {0.1, 0.7, 3.3}).requiresGrad_(true);
+        r.prod().backward(Tensor.scalar(0.3));
+        assertArrayEquals(TORCH.values("prod_grad_rounding"), r.grad().toDoubleArray(), 0.0, "g * (prod / x), rounded as PyTorch");
+        Tensor mx = Tensor.tensor(new double[][] {{1, 5}, {3, 2}}).requiresGrad_(true);
+        mx.max(1, false).values().backward(Tensor.tensor(new double[] {Double.POSITIVE_INFINITY, Double.NaN}));
+        assertValues("max_dim_grad_inf_nan", mx.grad());
         for (String key : new String[] {"prod_grad_one_zero", "prod_grad_two_zeros", "prod_grad_no_zero"}) {
             Tensor x = Tensor.tensor(key.equals("prod_grad_one_zero") ? new double[] {2, 0, 3}
                     : key.equals("prod_grad_two_zeros") ? new double[] {2, 0, 0} : new double[] {2, -1.5, 4})
