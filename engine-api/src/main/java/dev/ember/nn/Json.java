@@ -1,31 +1,17 @@
 package dev.ember.nn;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
- * A strict JSON reader (RFC 8259) for safetensors headers. Objects become {@link LinkedHashMap}s in document order,
- * arrays {@link List}s, strings {@link String}s, numbers {@link Num}s, {@code true}/{@code false} {@link Boolean}s and
- * {@code null} {@link #NULL}. Everything RFC 8259 forbids is an {@link IOException} with the position (a character
- * index into the text): duplicate object keys (the safetensors specification disallows them), nesting deeper than
- * {@link #MAX_DEPTH} (so a hostile header cannot exhaust the stack), control characters in strings, unpaired
- * surrogate escapes, leading zeros or a leading '+', and anything after the top-level value but whitespace.
+ * A strict (RFC 8259), pull-style JSON reader for safetensors headers, and the quoting their writer uses.
+ *
+ * <p>The caller walks the document it expects ({@link #beginObject}, {@link #key}, {@link #string}, ...), so nothing
+ * the schema does not ask for is ever built: a header of millions of numbers or brackets costs no memory beyond its
+ * text, and there is no recursion for hostile nesting to exhaust. Whatever RFC 8259 forbids is an {@link IOException}
+ * with the position (a character index into the text): control characters in strings, invalid escapes, unpaired
+ * surrogate escapes, leading zeros or a leading '+', and anything but whitespace after the top-level value.
  */
 final class Json {
-    /** Deepest nesting accepted; a safetensors header needs 3 levels. */
-    static final int MAX_DEPTH = 64;
-
-    /** The JSON {@code null}, distinct from a missing key. */
-    static final Object NULL = new Object() {
-        @Override
-        public String toString() {
-            return "null";
-        }
-    };
-
     /** A JSON number as written, with its value when it is an integer within {@code long} range. */
     static final class Num {
         /** The number's text, exactly as it appears in the document. */
@@ -47,47 +33,35 @@ final class Json {
         }
     }
 
+    /** A violation of JSON's grammar (as opposed to a valid document that breaks a schema). */
+    static final class SyntaxError extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SyntaxError(String message) {
+            super(message);
+        }
+    }
+
     private final String s;
     private int i;
 
-    private Json(String s) {
-        this.s = s;
+    Json(String text) {
+        this.s = text;
     }
 
-    /** Parses a whole document: one value, optionally surrounded by JSON whitespace. */
-    static Object parse(String text) throws IOException {
-        Json p = new Json(text);
-        p.skip();
-        Object v = p.value(1);
-        p.skip();
-        if (p.i < text.length()) {
-            throw p.error("unexpected " + describe(text.charAt(p.i)) + " after the end of the top-level value");
-        }
-        return v;
+    /** The position of the next token (after whitespace). */
+    int position() throws IOException {
+        skip();
+        return i;
     }
 
-    /** The JSON kind of a parsed value, for messages. */
-    static String kind(Object v) {
-        if (v instanceof Map) {
-            return "an object";
-        }
-        if (v instanceof List) {
-            return "an array";
-        }
-        if (v instanceof String) {
-            return "a string";
-        }
-        if (v instanceof Num) {
-            return "the number " + v;
-        }
-        if (v instanceof Boolean) {
-            return "the boolean " + v;
-        }
-        return "null";
+    /** A syntax error at a position. */
+    SyntaxError error(String problem, int at) {
+        return new SyntaxError(problem + " at position " + at);
     }
 
-    private IOException error(String problem) {
-        return new IOException(problem + " at position " + i);
+    private SyntaxError error(String problem) {
+        return error(problem, i);
     }
 
     private static String describe(char c) {
@@ -104,11 +78,123 @@ final class Json {
         }
     }
 
+    /** The next non-whitespace character, not consumed. */
     private char peek(String expected) throws IOException {
+        skip();
         if (i >= s.length()) {
             throw error("unexpected end of the text, expected " + expected);
         }
         return s.charAt(i);
+    }
+
+    /** Whether the next value is an object. */
+    boolean atObject() throws IOException {
+        return peek("a value") == '{';
+    }
+
+    /** Whether the next value is an array. */
+    boolean atArray() throws IOException {
+        return peek("a value") == '[';
+    }
+
+    /** Whether the next value is a number. */
+    boolean atNumber() throws IOException {
+        char c = peek("a value");
+        return c == '-' || (c >= '0' && c <= '9');
+    }
+
+    /** Whether the next value is a string. */
+    boolean atString() throws IOException {
+        return peek("a value") == '"';
+    }
+
+    /**
+     * What the next value is, for a message saying it is not what was expected: "an object", "an array", "a string",
+     * "the number 1.5", "the boolean true" or "null". A token that is no JSON value at all is a syntax error instead,
+     * so an invalid document is always reported as such.
+     */
+    String describeNext() throws IOException {
+        char c = peek("a value");
+        if (c == '{') {
+            return "an object";
+        }
+        if (c == '[') {
+            return "an array";
+        }
+        if (c == '"') {
+            string(); // an unterminated or malformed string is reported as such
+            return "a string";
+        }
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            return "the number " + number().text;
+        }
+        for (String literal : new String[] {"true", "false", "null"}) {
+            if (s.startsWith(literal, i)) {
+                return literal.equals("null") ? "null" : "the boolean " + literal;
+            }
+        }
+        throw error("unexpected " + describe(c) + ", expected a value");
+    }
+
+    /** Reads '{'; returns false (having read the '}') when the object is empty. */
+    boolean beginObject() throws IOException {
+        expect('{');
+        if (peek("a key or '}'") == '}') {
+            i++;
+            return false;
+        }
+        return true;
+    }
+
+    /** Reads a member's key and the ':' after it. */
+    String key() throws IOException {
+        if (peek("a key") != '"') {
+            throw error("expected a string key but found " + describe(s.charAt(i)));
+        }
+        String k = string();
+        expect(':');
+        return k;
+    }
+
+    /** After a member's value: true (having read the ',') when another member follows, false (having read the '}') at the end. */
+    boolean nextMember() throws IOException {
+        return next('}');
+    }
+
+    /** Reads '['; returns false (having read the ']') when the array is empty. */
+    boolean beginArray() throws IOException {
+        expect('[');
+        if (peek("a value or ']'") == ']') {
+            i++;
+            return false;
+        }
+        return true;
+    }
+
+    /** After an element: true (having read the ',') when another element follows, false (having read the ']') at the end. */
+    boolean nextElement() throws IOException {
+        return next(']');
+    }
+
+    private boolean next(char close) throws IOException {
+        char c = peek("',' or '" + close + "'");
+        if (c == ',') {
+            i++;
+            return true;
+        }
+        if (c == close) {
+            i++;
+            return false;
+        }
+        throw error("expected ',' or '" + close + "' but found " + describe(c));
+    }
+
+    /** Requires that only whitespace follows the top-level value. */
+    void end() throws IOException {
+        skip();
+        if (i < s.length()) {
+            throw error("unexpected " + describe(s.charAt(i)) + " after the end of the top-level value");
+        }
     }
 
     private void expect(char c) throws IOException {
@@ -118,95 +204,15 @@ final class Json {
         i++;
     }
 
-    private Object value(int depth) throws IOException {
-        char c = peek("a value");
-        if (c == '{' || c == '[') {
-            // Recursion is bounded by MAX_DEPTH, so a header of many brackets fails here instead of overflowing the stack.
-            if (depth > MAX_DEPTH) {
-                throw error("nesting deeper than " + MAX_DEPTH + " levels");
-            }
-            return c == '{' ? object(depth) : array(depth);
-        }
-        if (c == '"') {
-            return string();
-        }
-        if (c == '-' || (c >= '0' && c <= '9')) {
-            return number();
-        }
-        if (s.startsWith("true", i)) {
-            i += 4;
-            return Boolean.TRUE;
-        }
-        if (s.startsWith("false", i)) {
-            i += 5;
-            return Boolean.FALSE;
-        }
-        if (s.startsWith("null", i)) {
-            i += 4;
-            return NULL;
-        }
-        throw error("unexpected " + describe(c) + ", expected a value");
-    }
-
-    private Map<String, Object> object(int depth) throws IOException {
-        Map<String, Object> m = new LinkedHashMap<>();
-        i++; // '{'
-        skip();
-        if (peek("a key or '}'") == '}') {
-            i++;
-            return m;
-        }
-        while (true) {
-            skip();
-            if (peek("a key") != '"') {
-                throw error("expected a string key but found " + describe(s.charAt(i)));
-            }
-            int at = i;
-            String k = string();
-            if (m.containsKey(k)) {
-                i = at;
-                throw error("duplicate key " + quoted(k));
-            }
-            skip();
-            expect(':');
-            skip();
-            m.put(k, value(depth + 1));
-            skip();
-            if (peek("',' or '}'") == ',') {
-                i++;
-                continue;
-            }
-            expect('}');
-            return m;
-        }
-    }
-
-    private List<Object> array(int depth) throws IOException {
-        List<Object> l = new ArrayList<>();
-        i++; // '['
-        skip();
-        if (peek("a value or ']'") == ']') {
-            i++;
-            return l;
-        }
-        while (true) {
-            skip();
-            l.add(value(depth + 1));
-            skip();
-            if (peek("',' or ']'") == ',') {
-                i++;
-                continue;
-            }
-            expect(']');
-            return l;
-        }
-    }
-
-    private String string() throws IOException {
-        i++; // '"'
+    /** Reads a string, decoding its escapes. */
+    String string() throws IOException {
+        expect('"');
         StringBuilder b = new StringBuilder();
         while (true) {
-            char c = peek("the closing '\"' of a string");
+            if (i >= s.length()) {
+                throw error("unexpected end of the text, expected the closing '\"' of a string");
+            }
+            char c = s.charAt(i);
             if (c == '"') {
                 i++;
                 return b.toString();
@@ -214,14 +220,15 @@ final class Json {
             if (c < 0x20) {
                 throw error("unescaped " + describe(c) + " in a string");
             }
+            i++;
             if (c != '\\') {
                 b.append(c);
-                i++;
                 continue;
             }
-            i++;
-            char e = peek("an escape after '\\'");
-            i++;
+            if (i >= s.length()) {
+                throw error("unexpected end of the text, expected an escape after '\\'");
+            }
+            char e = s.charAt(i++);
             switch (e) {
                 case '"': b.append('"'); break;
                 case '\\': b.append('\\'); break;
@@ -236,28 +243,24 @@ final class Json {
                     char u = hex4();
                     if (Character.isHighSurrogate(u)) {
                         // A high surrogate must be followed at once by an escaped low one: together they are one code point.
-                        if (!s.startsWith("\\u", i)) {
-                            i = start;
-                            throw error("unpaired surrogate escape \\u" + hex(u));
+                        char low = 0;
+                        if (s.startsWith("\\u", i)) {
+                            i += 2;
+                            low = hex4();
                         }
-                        i += 2;
-                        char low = hex4();
                         if (!Character.isLowSurrogate(low)) {
-                            i = start;
-                            throw error("unpaired surrogate escape \\u" + hex(u));
+                            throw error("unpaired surrogate escape \\u" + hex(u), start);
                         }
                         b.append(u).append(low);
                     } else if (Character.isLowSurrogate(u)) {
-                        i = start;
-                        throw error("unpaired surrogate escape \\u" + hex(u));
+                        throw error("unpaired surrogate escape \\u" + hex(u), start);
                     } else {
                         b.append(u);
                     }
                     break;
                 }
                 default:
-                    i -= 2;
-                    throw error("invalid escape '\\" + (e < 0x20 ? describe(e) : String.valueOf(e)) + "' in a string");
+                    throw error("invalid escape '\\" + (e < 0x20 ? describe(e) : String.valueOf(e)) + "' in a string", i - 2);
             }
         }
     }
@@ -269,7 +272,10 @@ final class Json {
     private char hex4() throws IOException {
         int v = 0;
         for (int k = 0; k < 4; k++) {
-            char c = peek("four hex digits after \\u");
+            if (i >= s.length()) {
+                throw error("unexpected end of the text, expected four hex digits after \\u");
+            }
+            char c = s.charAt(i);
             int d = Character.digit(c, 16);
             // Character.digit also accepts non-ASCII digits; JSON allows only [0-9a-fA-F].
             if (d < 0 || c > 'f') {
@@ -281,21 +287,25 @@ final class Json {
         return (char) v;
     }
 
-    private Num number() throws IOException {
-        int start = i;
-        if (s.charAt(i) == '-') {
-            i++;
+    /** Reads a number (any JSON number: whether it is an integer is the caller's question). */
+    Num number() throws IOException {
+        char c = peek("a number");
+        if (c != '-' && (c < '0' || c > '9')) {
+            throw error("expected a number but found " + describe(c));
         }
-        char c = peek("a digit");
+        int start = i;
+        if (c == '-') {
+            i++;
+            requireDigit(); // no whitespace between the sign and the digits
+            c = s.charAt(i);
+        }
         if (c == '0') {
             i++;
             if (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
                 throw error("number with a leading zero");
             }
-        } else if (c >= '1' && c <= '9') {
-            digits();
         } else {
-            throw error("expected a digit but found " + describe(c));
+            digits();
         }
         boolean integral = true;
         if (i < s.length() && s.charAt(i) == '.') {
@@ -333,7 +343,10 @@ final class Json {
     }
 
     private void requireDigit() throws IOException {
-        char c = peek("a digit");
+        if (i >= s.length()) {
+            throw error("unexpected end of the text, expected a digit");
+        }
+        char c = s.charAt(i);
         if (c < '0' || c > '9') {
             throw error("expected a digit but found " + describe(c));
         }
@@ -345,7 +358,7 @@ final class Json {
         }
     }
 
-    /** A string as a JSON literal, for messages. */
+    /** A string as a JSON literal, as serde_json (the reference writer's JSON library) writes it. */
     static String quoted(String v) {
         StringBuilder b = new StringBuilder("\"");
         for (int k = 0; k < v.length(); k++) {
@@ -360,8 +373,7 @@ final class Json {
                 case '\t': b.append("\\t"); break;
                 default:
                     if (c < 0x20) {
-                        // serde_json's form (lowercase hex), so Ember writes headers byte-for-byte as the reference writer
-                        b.append(String.format("\\u%04x", (int) c));
+                        b.append(String.format("\\u%04x", (int) c)); // lowercase hex, as serde_json
                     } else {
                         b.append(c);
                     }

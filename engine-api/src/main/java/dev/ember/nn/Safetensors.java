@@ -21,6 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,6 @@ public final class Safetensors {
     /** The valid safetensors dtypes Ember cannot hold, told apart from strings that are no dtype at all. */
     private static final Set<String> OTHER_DTYPES = Set.of("U8", "I8", "I16", "U16", "F16", "BF16", "I32", "U32",
             "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "C64", "F4", "F6_E2M3", "F6_E3M2");
-    private static final Set<String> FIELDS = Set.of("dtype", "shape", "data_offsets");
 
     private Safetensors() {
     }
@@ -234,17 +234,13 @@ public final class Safetensors {
             if (text.isEmpty() || text.charAt(0) != '{') {
                 throw bad(file, "the header does not start with '{'");
             }
-            Object parsed;
+            long bufferLength = size - 8 - n;
+            List<Entry> entries;
             try {
-                parsed = Json.parse(text);
-            } catch (IOException e) {
+                entries = header(file, new Json(text), bufferLength);
+            } catch (Json.SyntaxError e) {
                 throw bad(file, "the header is not valid JSON: " + e.getMessage());
             }
-            if (!(parsed instanceof Map)) { // cannot happen after the '{' check; kept so a cast can never fail
-                throw bad(file, "the header is not a JSON object");
-            }
-            long bufferLength = size - 8 - n;
-            List<Entry> entries = entries(file, (Map<?, ?>) parsed, bufferLength);
             checkLayout(file, entries, bufferLength);
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (Entry e : entries) {
@@ -289,81 +285,139 @@ public final class Safetensors {
         }
     }
 
+    /**
+     * Reads the header object as the specification lays it out, checking each field as it comes: nothing outside the
+     * schema is ever built, so the header's size bounds the memory it costs. Returns the tensors in header order.
+     */
+    private static List<Entry> header(Path file, Json json, long bufferLength) throws IOException {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        boolean metadata = false;
+        if (json.beginObject()) {
+            do {
+                int at = json.position();
+                String name = json.key();
+                if (entries.containsKey(name) || (metadata && name.equals(METADATA))) {
+                    throw json.error("duplicate key " + Json.quoted(name), at); // the specification disallows them
+                }
+                if (name.equals(METADATA)) {
+                    metadata(file, json);
+                    metadata = true;
+                } else {
+                    entries.put(name, entry(file, json, name, bufferLength));
+                }
+            } while (json.nextMember());
+        }
+        json.end();
+        return new ArrayList<>(entries.values());
+    }
+
+    /** {@code __metadata__}: an object of string to string. */
+    private static void metadata(Path file, Json json) throws IOException {
+        if (!json.atObject()) {
+            throw bad(file, METADATA + " must be an object of strings, got " + json.describeNext());
+        }
+        Set<String> keys = new HashSet<>();
+        if (json.beginObject()) {
+            do {
+                int at = json.position();
+                String k = json.key();
+                if (!keys.add(k)) {
+                    throw json.error("duplicate key " + Json.quoted(k), at);
+                }
+                if (!json.atString()) {
+                    throw bad(file, METADATA + " must be an object of strings, but " + Json.quoted(k) + " is " + json.describeNext());
+                }
+                json.string();
+            } while (json.nextMember());
+        }
+    }
+
     private static String tensor(String name) {
         return "tensor " + Json.quoted(name) + ": ";
     }
 
-    /** Checks every header entry's fields and sizes; returns the tensors in header order. */
-    private static List<Entry> entries(Path file, Map<?, ?> header, long bufferLength) throws IOException {
-        List<Entry> entries = new ArrayList<>();
-        for (Map.Entry<?, ?> e : header.entrySet()) {
-            String name = (String) e.getKey();
-            Object v = e.getValue();
-            if (name.equals(METADATA)) {
-                if (!(v instanceof Map)) {
-                    throw bad(file, METADATA + " must be an object of strings, got " + Json.kind(v));
-                }
-                for (Map.Entry<?, ?> m : ((Map<?, ?>) v).entrySet()) {
-                    if (!(m.getValue() instanceof String)) {
-                        throw bad(file, METADATA + " must be an object of strings, but " + Json.quoted((String) m.getKey())
-                                + " is " + Json.kind(m.getValue()));
-                    }
-                }
-                continue;
-            }
-            if (!(v instanceof Map)) {
-                throw bad(file, tensor(name) + "expected an object with dtype, shape and data_offsets, got " + Json.kind(v));
-            }
-            Map<?, ?> info = (Map<?, ?>) v;
-            for (Object k : info.keySet()) {
-                if (!FIELDS.contains(k)) {
-                    throw bad(file, tensor(name) + "unknown field " + Json.quoted((String) k)
-                            + " (a tensor has only dtype, shape and data_offsets)");
-                }
-            }
-            for (String f : new String[] {"dtype", "shape", "data_offsets"}) {
-                if (!info.containsKey(f)) {
-                    throw bad(file, tensor(name) + "missing field \"" + f + "\"");
-                }
-            }
-            DType dtype = dtype(file, name, info.get("dtype"));
-            int[] shape = shape(file, name, info.get("shape"));
-            long[] range = offsets(file, name, info.get("data_offsets"), bufferLength);
-            String where = "shape " + Arrays.toString(shape) + " of " + code(dtype);
-            long numel = 1;
-            long bytes;
-            try {
-                for (int d : shape) {
-                    if (d == 0) {
-                        numel = 0; // an empty tensor, however large its other dimensions
-                        break;
-                    }
-                }
-                for (int d : shape) {
-                    numel = Math.multiplyExact(numel, (long) d);
-                }
-            } catch (ArithmeticException x) {
-                throw bad(file, tensor(name) + "the element count of " + where + " overflows a 64-bit integer");
-            }
-            try {
-                bytes = Math.multiplyExact(numel, (long) elementSize(dtype));
-            } catch (ArithmeticException x) {
-                throw bad(file, tensor(name) + "the byte size of " + where + " overflows a 64-bit integer");
-            }
-            if (range[1] - range[0] != bytes) {
-                throw bad(file, tensor(name) + "data_offsets [" + range[0] + ", " + range[1] + "] hold "
-                        + (range[1] - range[0]) + " bytes, but " + where + " needs " + bytes);
-            }
-            entries.add(new Entry(name, dtype, shape, numel, range[0], range[1]));
+    /** One tensor's entry: exactly dtype, shape and data_offsets, in any order, consistent with each other and the buffer. */
+    private static Entry entry(Path file, Json json, String name, long bufferLength) throws IOException {
+        if (!json.atObject()) {
+            throw bad(file, tensor(name) + "expected an object with dtype, shape and data_offsets, got " + json.describeNext());
         }
-        return entries;
+        DType dtype = null;
+        int[] shape = null;
+        Json.Num[] range = null;
+        if (json.beginObject()) {
+            do {
+                int at = json.position();
+                String field = json.key();
+                boolean seen;
+                switch (field) {
+                    case "dtype":
+                        seen = dtype != null;
+                        dtype = dtype(file, name, json);
+                        break;
+                    case "shape":
+                        seen = shape != null;
+                        shape = shape(file, name, json);
+                        break;
+                    case "data_offsets":
+                        seen = range != null;
+                        range = offsets(file, name, json);
+                        break;
+                    default:
+                        throw bad(file, tensor(name) + "unknown field " + Json.quoted(field)
+                                + " (a tensor has only dtype, shape and data_offsets)");
+                }
+                if (seen) {
+                    throw json.error("duplicate key " + Json.quoted(field), at);
+                }
+            } while (json.nextMember());
+        }
+        for (Object[] f : new Object[][] {{"dtype", dtype}, {"shape", shape}, {"data_offsets", range}}) {
+            if (f[1] == null) {
+                throw bad(file, tensor(name) + "missing field \"" + f[0] + "\"");
+            }
+        }
+        Long begin = range[0].value;
+        Long end = range[1].value;
+        String offsets = "data_offsets [" + range[0] + ", " + range[1] + "]";
+        if (begin != null && end != null && end < begin) {
+            throw bad(file, tensor(name) + offsets + " are reversed (the end comes before the beginning)");
+        }
+        if (begin == null || end == null || end > bufferLength) {
+            throw bad(file, tensor(name) + offsets + " extend beyond the data buffer of " + bufferLength + " bytes");
+        }
+        String where = "shape " + Arrays.toString(shape) + " of " + code(dtype);
+        long numel = 1;
+        long bytes;
+        try {
+            for (int d : shape) {
+                if (d == 0) {
+                    numel = 0; // an empty tensor, however large its other dimensions
+                    break;
+                }
+            }
+            for (int d : shape) {
+                numel = Math.multiplyExact(numel, (long) d);
+            }
+        } catch (ArithmeticException x) {
+            throw bad(file, tensor(name) + "the element count of " + where + " overflows a 64-bit integer");
+        }
+        try {
+            bytes = Math.multiplyExact(numel, (long) elementSize(dtype));
+        } catch (ArithmeticException x) {
+            throw bad(file, tensor(name) + "the byte size of " + where + " overflows a 64-bit integer");
+        }
+        if (end - begin != bytes) {
+            throw bad(file, tensor(name) + offsets + " hold " + (end - begin) + " bytes, but " + where + " needs " + bytes);
+        }
+        return new Entry(name, dtype, shape, numel, begin, end);
     }
 
-    private static DType dtype(Path file, String name, Object v) throws IOException {
-        if (!(v instanceof String)) {
-            throw bad(file, tensor(name) + "dtype must be a string, got " + Json.kind(v));
+    private static DType dtype(Path file, String name, Json json) throws IOException {
+        if (!json.atString()) {
+            throw bad(file, tensor(name) + "dtype must be a string, got " + json.describeNext());
         }
-        switch ((String) v) {
+        String v = json.string();
+        switch (v) {
             case "F32": return DType.FLOAT32;
             case "F64": return DType.FLOAT64;
             case "I64": return DType.INT64;
@@ -372,59 +426,67 @@ public final class Safetensors {
                 if (OTHER_DTYPES.contains(v)) {
                     throw bad(file, tensor(name) + "dtype " + v + " is not supported by Ember (it loads F32, F64, I64 and BOOL)");
                 }
-                throw bad(file, tensor(name) + "unknown dtype " + Json.quoted((String) v));
+                throw bad(file, tensor(name) + "unknown dtype " + Json.quoted(v));
         }
     }
 
-    private static int[] shape(Path file, String name, Object v) throws IOException {
-        if (!(v instanceof List)) {
-            throw bad(file, tensor(name) + "shape must be an array of non-negative integers, got " + Json.kind(v));
+    /**
+     * The next value if it is an integer literal without a sign (so "-0" is out too), whose value may still be beyond
+     * long range; otherwise an IOException saying {@code rule} and what the value is.
+     */
+    private static Json.Num unsigned(Path file, Json json, String rule) throws IOException {
+        if (!json.atNumber()) {
+            throw bad(file, rule + json.describeNext());
         }
-        List<?> l = (List<?>) v;
-        int[] shape = new int[l.size()];
-        for (int k = 0; k < shape.length; k++) {
-            Object d = l.get(k);
-            if (!nonNegativeInteger(d)) {
-                throw bad(file, tensor(name) + "shape must be an array of non-negative integers, got " + Json.kind(d));
-            }
-            Long value = ((Json.Num) d).value;
-            if (value == null || value > Integer.MAX_VALUE) {
-                throw bad(file, tensor(name) + "dimension " + d + " exceeds Ember's limit of " + Integer.MAX_VALUE);
-            }
-            shape[k] = (int) (long) value;
+        Json.Num d = json.number();
+        if (!d.integral || d.text.charAt(0) == '-') {
+            throw bad(file, rule + "the number " + d);
         }
-        return shape;
+        return d;
     }
 
-    /** An integer literal without a sign (so "-0" is out too): its value may still be beyond long range. */
-    private static boolean nonNegativeInteger(Object v) {
-        return v instanceof Json.Num && ((Json.Num) v).integral && ((Json.Num) v).text.charAt(0) != '-';
+    private static int[] shape(Path file, String name, Json json) throws IOException {
+        String rule = tensor(name) + "shape must be an array of non-negative integers, got ";
+        if (!json.atArray()) {
+            throw bad(file, rule + json.describeNext());
+        }
+        int[] shape = new int[4];
+        int n = 0;
+        if (json.beginArray()) {
+            do {
+                Json.Num d = unsigned(file, json, rule);
+                if (d.value == null || d.value > Integer.MAX_VALUE) {
+                    throw bad(file, tensor(name) + "dimension " + d + " exceeds Ember's limit of " + Integer.MAX_VALUE);
+                }
+                if (n == shape.length) {
+                    shape = Arrays.copyOf(shape, 2 * n); // grows with dimensions actually read, never ahead of the text
+                }
+                shape[n++] = (int) (long) d.value;
+            } while (json.nextElement());
+        }
+        return Arrays.copyOf(shape, n);
     }
 
-    private static long[] offsets(Path file, String name, Object v, long bufferLength) throws IOException {
-        String rule = "data_offsets must be an array of two non-negative integers, got ";
-        if (!(v instanceof List)) {
-            throw bad(file, tensor(name) + rule + Json.kind(v));
+    private static Json.Num[] offsets(Path file, String name, Json json) throws IOException {
+        String rule = tensor(name) + "data_offsets must be an array of two non-negative integers, got ";
+        if (!json.atArray()) {
+            throw bad(file, rule + json.describeNext());
         }
-        List<?> l = (List<?>) v;
-        if (l.size() != 2) {
-            throw bad(file, tensor(name) + rule + "an array of " + l.size());
+        Json.Num[] range = new Json.Num[2];
+        long n = 0;
+        if (json.beginArray()) {
+            do {
+                Json.Num d = unsigned(file, json, rule);
+                if (n < 2) {
+                    range[(int) n] = d;
+                }
+                n++;
+            } while (json.nextElement());
         }
-        for (Object o : l) {
-            if (!nonNegativeInteger(o)) {
-                throw bad(file, tensor(name) + rule + Json.kind(o));
-            }
+        if (n != 2) {
+            throw bad(file, rule + "an array of " + n);
         }
-        Long begin = ((Json.Num) l.get(0)).value;
-        Long end = ((Json.Num) l.get(1)).value;
-        String range = "data_offsets [" + l.get(0) + ", " + l.get(1) + "]";
-        if (begin != null && end != null && end < begin) {
-            throw bad(file, tensor(name) + range + " are reversed (the end comes before the beginning)");
-        }
-        if (begin == null || end == null || end > bufferLength) {
-            throw bad(file, tensor(name) + range + " extend beyond the data buffer of " + bufferLength + " bytes");
-        }
-        return new long[] {begin, end};
+        return range;
     }
 
     /** The tensors' byte ranges must tile the data buffer: sorted, each begins where the previous one ends. */
