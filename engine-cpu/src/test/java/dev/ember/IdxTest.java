@@ -212,6 +212,8 @@ class IdxTest {
         fails(Arrays.copyOf(img, 10), true, "the file ends after 10 bytes, inside the 16-byte IDX header");
         fails(gzip(Arrays.copyOf(img, 10)), true, "the decompressed data ends after 10 bytes, inside the 16-byte IDX header");
         fails(new byte[] {0x1f}, true, "the file ends after 1 byte, inside the 16-byte IDX header");
+        assertEquals("file must not be null", assertThrows(IllegalArgumentException.class, () -> Idx.readImages(null)).getMessage());
+        assertEquals("file must not be null", assertThrows(IllegalArgumentException.class, () -> Idx.readLabels(null)).getMessage());
     }
 
     /** Dimensions are unsigned 32-bit numbers: each must fit an int, and their product is exact. */

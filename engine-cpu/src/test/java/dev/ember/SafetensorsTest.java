@@ -188,6 +188,9 @@ class SafetensorsTest {
         Map<String, Tensor> t = Safetensors.load(file("{ \"w\" :\t{\r\n\"dtype\" : \"F32\" , \"shape\" : [ 2 ] , "
                 + "\"data_offsets\" : [ 0 , 8 ] } } \n\t\r  ", 8));
         assertArrayEquals(new int[] {2}, t.get("w").shape());
+        // the fields of an entry in any order
+        t = Safetensors.load(file("{\"w\":{\"data_offsets\":[0,8],\"shape\":[1],\"dtype\":\"F64\"}}", 8));
+        assertEquals(DType.FLOAT64, t.get("w").dtype());
         // zero-size tensors take no bytes, anywhere in the buffer
         t = Safetensors.load(file("{" + f32("a", "[0]", "[0,0]") + "," + f32("b", "[1]", "[0,4]") + ","
                 + f32("c", "[3,0]", "[4,4]") + "," + f32("d", "[]", "[4,8]") + "}", 8));
@@ -451,6 +454,8 @@ class SafetensorsTest {
             assertArrayEquals(before, Files.readAllBytes(f), "a rejected save leaves the file as it was");
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Safetensors.save(Map.of(), null));
+        assertEquals("file must not be null", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Safetensors.load(null));
         assertEquals("file must not be null", e.getMessage());
     }
 }

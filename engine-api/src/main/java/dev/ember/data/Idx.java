@@ -30,7 +30,9 @@ public final class Idx {
     /**
      * Images as float32 [N, 1, rows, cols] scaled to [0, 1], from an IDX file of unsigned bytes with 3 dimensions.
      *
-     * @throws IOException if the file cannot be read or is not such a file (the message names the file and the problem)
+     * @throws IOException              if the file cannot be read or is not such a file (the message names the file and
+     *                                  the problem)
+     * @throws IllegalArgumentException if {@code file} is null
      */
     public static Tensor readImages(Path file) throws IOException {
         Contents c = read(file, 3, "an IDX image file has 3 dimensions");
@@ -44,7 +46,9 @@ public final class Idx {
     /**
      * Labels as int64 [N], from an IDX file of unsigned bytes with 1 dimension.
      *
-     * @throws IOException if the file cannot be read or is not such a file (the message names the file and the problem)
+     * @throws IOException              if the file cannot be read or is not such a file (the message names the file and
+     *                                  the problem)
+     * @throws IllegalArgumentException if {@code file} is null
      */
     public static Tensor readLabels(Path file) throws IOException {
         Contents c = read(file, 1, "an IDX label file has 1 dimension");
@@ -99,6 +103,9 @@ public final class Idx {
     }
 
     private static Contents read(Path file, int ndims, String rule) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             raw.mark(2);
             int b0 = raw.read();

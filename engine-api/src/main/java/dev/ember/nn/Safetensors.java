@@ -32,14 +32,15 @@ import java.util.Set;
  * tensor's dtype, shape and byte range, then the raw little-endian data), so weights move between Ember and
  * PyTorch ({@code safetensors.torch.save_file / load_file}) in both directions. F32, F64, I64 and BOOL.
  *
- * <p>{@link #load} trusts nothing in a file: it checks the header length against the file size, parses the header
- * as strict JSON, checks every field's type, every shape and byte size with exact arithmetic, and that the tensors'
- * byte ranges tile the data buffer exactly (no overlap, no hole, nothing after the last tensor), all before it
- * allocates a tensor. Every violation is an {@link IOException} whose message names the file and the problem.
+ * <p>{@link #load} trusts nothing in a file: it checks the header length (unsigned) against the file size and the
+ * reference implementation's 100 MB limit, reads the header as strict UTF-8 JSON without recursion, checks every
+ * field's presence and type, every shape and byte size with exact arithmetic, and that the tensors' byte ranges tile
+ * the data buffer exactly (no overlap, no hole, nothing after the last tensor), all before it allocates a tensor.
+ * Every violation is an {@link IOException} whose message names the file and the problem.
  */
 public final class Safetensors {
     /** The reference implementation's limit on the header length (its {@code MAX_HEADER_SIZE}). */
-    static final long MAX_HEADER_LENGTH = 100_000_000;
+    private static final long MAX_HEADER_LENGTH = 100_000_000;
     /** The most elements one Ember tensor holds (a Java array's practical limit). */
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
     private static final String METADATA = "__metadata__";
@@ -210,10 +211,14 @@ public final class Safetensors {
     /**
      * Reads every tensor of a file, on the CPU, in the header's order.
      *
-     * @throws IOException if the file cannot be read or breaks the safetensors specification in any way (the
-     *                     message names the file and the problem), or holds a dtype Ember does not support
+     * @throws IOException              if the file cannot be read or breaks the safetensors specification in any way
+     *                                  (the message names the file and the problem), or holds a dtype Ember does not support
+     * @throws IllegalArgumentException if {@code file} is null
      */
     public static Map<String, Tensor> load(Path file) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
