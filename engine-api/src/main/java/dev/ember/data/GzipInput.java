@@ -12,9 +12,8 @@ import java.util.zip.Inflater;
  * whatever follows the last member when it is not a gzip header, this rejects trailing bytes other than zero padding
  * (as Python's gzip module does), reserved header flags and any truncation; like it, it checks the optional header
  * CRC and each member's CRC-32 and length trailer, and reads concatenated members as one stream (as {@code gunzip}
- * does). Every problem is an {@link IOException} naming
- * the file. A member's trailer is checked when its data has been read, so a caller must read to the end
- * ({@code read() == -1}) to have the whole file verified.
+ * does). Every problem is an {@link IOException} naming the file. A member's trailer is checked when its data has
+ * been read, so a caller must read to the end ({@code read() == -1}) to have the whole file verified.
  */
 final class GzipInput extends InputStream {
     private static final int FHCRC = 2;
