@@ -4,25 +4,50 @@ import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Tensor;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
 
 /**
  * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header naming each
  * tensor's dtype, shape and byte range, then the raw little-endian data), so weights move between Ember and
  * PyTorch ({@code safetensors.torch.save_file / load_file}) in both directions. F32, F64, I64 and BOOL.
+ *
+ * <p>{@link #load} trusts nothing in a file: it checks the header length (unsigned) against the file size and the
+ * reference implementation's 100 MB limit, reads the header as strict UTF-8 JSON without recursion, checks every
+ * field's presence and type, every shape and byte size with exact arithmetic, and that the tensors' byte ranges tile
+ * the data buffer exactly (no overlap, no hole, nothing after the last tensor), all before it allocates a tensor.
+ * Every violation is an {@link IOException} whose message names the file and the problem.
  */
 public final class Safetensors {
+    /** The reference implementation's limit on the header length (its {@code MAX_HEADER_SIZE}). */
+    private static final long MAX_HEADER_LENGTH = 100_000_000;
+    /** The most elements one Ember tensor holds (a Java array's practical limit). */
+    private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+    private static final String METADATA = "__metadata__";
+    /** The valid safetensors dtypes Ember cannot hold, told apart from strings that are no dtype at all. */
+    private static final Set<String> OTHER_DTYPES = Set.of("U8", "I8", "I16", "U16", "F16", "BF16", "I32", "U32",
+            "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "C64", "F4", "F6_E2M3", "F6_E3M2");
+
     private Safetensors() {
     }
 
@@ -35,271 +60,494 @@ public final class Safetensors {
         }
     }
 
-    private static DType dtype(String code, String name) {
-        switch (code) {
-            case "F32": return DType.FLOAT32;
-            case "F64": return DType.FLOAT64;
-            case "I64": return DType.INT64;
-            case "BOOL": return DType.BOOL;
-            default: throw new IllegalArgumentException("tensor " + name + ": safetensors dtype " + code
-                    + " is not supported (Ember reads F32, F64, I64 and BOOL)");
+    /** The reference writer's dtype order (its Dtype enum, descending), which puts 8-byte types before 4- and 1-byte ones. */
+    private static int writeRank(DType t) {
+        switch (t) {
+            case INT64: return 0;
+            case FLOAT64: return 1;
+            case FLOAT32: return 2;
+            default: return 3;
         }
     }
 
-    /** Writes tensors (in name order, as the reference implementation does) to a file. */
+    private static int elementSize(DType t) {
+        return t == DType.BOOL ? 1 : t.itemSize();
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /**
+     * Writes tensors to a file as the reference writer does: data ordered by dtype (8-byte types first, so every
+     * tensor is aligned to its element size) and then by name, the compact JSON header padded with spaces to a
+     * multiple of 8 bytes. Every argument is checked, and every tensor copied to the host, before the file is opened.
+     *
+     * @throws IllegalArgumentException for a null map, name or tensor, the reserved name {@code __metadata__}, a name
+     *                                  that is not valid Unicode, or a header beyond the format's 100 MB limit
+     */
     public static void save(Map<String, Tensor> tensors, Path file) throws IOException {
-        Map<String, Tensor> sorted = new TreeMap<>(tensors);
+        if (tensors == null || file == null) {
+            throw new IllegalArgumentException(tensors == null ? "tensors must not be null" : "file must not be null");
+        }
+        List<Object[]> items = new ArrayList<>(); // {name, utf-8 name, host tensor}
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            String name = e.getKey();
+            if (name == null || e.getValue() == null) {
+                throw new IllegalArgumentException(name == null ? "a tensor name is null" : "tensor " + Json.quoted(name) + " is null");
+            }
+            if (name.equals(METADATA)) {
+                throw new IllegalArgumentException("the name " + METADATA + " is reserved by the safetensors format for metadata");
+            }
+            for (int k = 0; k < name.length(); k++) {
+                char c = name.charAt(k);
+                // UTF-8 would silently replace an unpaired surrogate with '?', saving the tensor under another name.
+                boolean paired = Character.isHighSurrogate(c) ? k + 1 < name.length() && Character.isLowSurrogate(name.charAt(++k))
+                        : !Character.isLowSurrogate(c);
+                if (!paired) {
+                    throw new IllegalArgumentException("tensor name " + Json.quoted(name) + " is not valid Unicode (unpaired surrogate)");
+                }
+            }
+            items.add(new Object[] {name, name.getBytes(StandardCharsets.UTF_8), e.getValue().detach().to(Device.CPU)});
+        }
+        items.sort(Comparator.<Object[]>comparingInt(o -> writeRank(((Tensor) o[2]).dtype()))
+                .thenComparing((a, b) -> Arrays.compareUnsigned((byte[]) a[1], (byte[]) b[1])));
         StringBuilder header = new StringBuilder("{");
         long offset = 0;
-        List<byte[]> blobs = new ArrayList<>();
-        for (Map.Entry<String, Tensor> e : sorted.entrySet()) {
-            Tensor t = e.getValue().detach().to(Device.CPU);
-            byte[] data = bytes(t);
-            blobs.add(data);
+        for (Object[] o : items) {
+            Tensor t = (Tensor) o[2];
+            long size = Math.multiplyExact(t.numel(), (long) elementSize(t.dtype()));
             if (header.length() > 1) {
                 header.append(',');
             }
-            header.append(quote(e.getKey())).append(":{\"dtype\":\"").append(code(t.dtype())).append("\",\"shape\":[");
+            header.append(Json.quoted((String) o[0])).append(":{\"dtype\":\"").append(code(t.dtype())).append("\",\"shape\":[");
             int[] s = t.shape();
             for (int i = 0; i < s.length; i++) {
                 header.append(i > 0 ? "," : "").append(s[i]);
             }
-            header.append("],\"data_offsets\":[").append(offset).append(',').append(offset + data.length).append("]}");
-            offset += data.length;
+            header.append("],\"data_offsets\":[").append(offset).append(',').append(offset + size).append("]}");
+            offset += size;
         }
         header.append('}');
         byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
-        int pad = (8 - h.length % 8) % 8; // the format aligns the data; the header is padded with spaces
-        byte[] padded = new byte[h.length + pad];
-        System.arraycopy(h, 0, padded, 0, h.length);
-        for (int i = h.length; i < padded.length; i++) {
-            padded[i] = ' ';
+        int pad = (8 - h.length % 8) % 8; // the data starts 8-aligned; the format pads the header with spaces
+        if (h.length + pad > MAX_HEADER_LENGTH) {
+            throw new IllegalArgumentException("the safetensors header would be " + (h.length + pad)
+                    + " bytes, beyond the format's limit of " + MAX_HEADER_LENGTH);
+        }
+        List<Object> data = new ArrayList<>();
+        for (Object[] o : items) {
+            data.add(array((Tensor) o[2]));
         }
         try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded.length).array());
-            out.write(padded);
-            for (byte[] b : blobs) {
-                out.write(b);
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length + pad).array());
+            out.write(h);
+            out.write(" ".repeat(pad).getBytes(StandardCharsets.US_ASCII));
+            for (Object a : data) {
+                write(out, a);
             }
         }
     }
 
-    private static byte[] bytes(Tensor t) {
-        int n = (int) t.numel();
-        ByteBuffer b = ByteBuffer.allocate(n * (t.dtype() == DType.BOOL ? 1 : t.dtype().itemSize())).order(ByteOrder.LITTLE_ENDIAN);
+    private static Object array(Tensor t) {
         switch (t.dtype()) {
-            case FLOAT32: b.asFloatBuffer().put(t.toFloatArray()); break;
-            case FLOAT64: b.asDoubleBuffer().put(t.toDoubleArray()); break;
-            case INT64: b.asLongBuffer().put(t.toLongArray()); break;
-            default:
-                for (boolean v : t.toBooleanArray()) {
-                    b.put((byte) (v ? 1 : 0));
-                }
+            case FLOAT32: return t.toFloatArray();
+            case FLOAT64: return t.toDoubleArray();
+            case INT64: return t.toLongArray();
+            default: return t.toBooleanArray();
         }
-        return b.array();
     }
 
-    /** Reads every tensor of a file, on the CPU, in file order. */
-    public static Map<String, Tensor> load(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
-        if (all.length < 8) {
-            throw new IOException(file + ": too short for a safetensors file");
-        }
-        long n = ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        if (n < 2 || 8 + n > all.length) {
-            throw new IOException(file + ": invalid safetensors header length " + n);
-        }
-        Object parsed = new Json(new String(all, 8, (int) n, StandardCharsets.UTF_8)).value();
-        if (!(parsed instanceof Map)) {
-            throw new IOException(file + ": the safetensors header is not a JSON object");
-        }
-        int base = 8 + (int) n;
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Map.Entry<?, ?> e : ((Map<?, ?>) parsed).entrySet()) {
-            String name = (String) e.getKey();
-            if (name.equals("__metadata__")) {
-                continue;
-            }
-            Map<?, ?> info = (Map<?, ?>) e.getValue();
-            DType t = dtype((String) info.get("dtype"), name);
-            List<?> shapeList = (List<?>) info.get("shape");
-            int[] shape = new int[shapeList.size()];
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = ((Number) shapeList.get(i)).intValue();
-            }
-            List<?> range = (List<?>) info.get("data_offsets");
-            int begin = base + ((Number) range.get(0)).intValue();
-            int end = base + ((Number) range.get(1)).intValue();
-            int count = 1;
-            for (int s : shape) {
-                count *= s;
-            }
-            int size = t == DType.BOOL ? 1 : t.itemSize();
-            if (end - begin != count * size || end > all.length) {
-                throw new IOException(file + ": tensor " + name + " has " + (end - begin) + " bytes for shape "
-                        + java.util.Arrays.toString(shape) + " of " + code(t));
-            }
-            ByteBuffer b = ByteBuffer.wrap(all, begin, end - begin).order(ByteOrder.LITTLE_ENDIAN);
-            Object array;
-            switch (t) {
-                case FLOAT32: {
-                    float[] a = new float[count];
-                    b.asFloatBuffer().get(a);
-                    array = a;
-                    break;
-                }
-                case FLOAT64: {
-                    double[] a = new double[count];
-                    b.asDoubleBuffer().get(a);
-                    array = a;
-                    break;
-                }
-                case INT64: {
-                    long[] a = new long[count];
-                    b.asLongBuffer().get(a);
-                    array = a;
-                    break;
-                }
-                default: {
-                    boolean[] a = new boolean[count];
-                    for (int i = 0; i < count; i++) {
-                        a[i] = b.get() != 0;
-                    }
-                    array = a;
-                }
-            }
-            out.put(name, Tensor.tensor(array, t, Device.CPU).reshape(shape));
-        }
-        return out;
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format("\\u%04x", (int) c));
+    /** Writes one tensor's elements little-endian, a bounded chunk at a time (a tensor's bytes may exceed 2 GiB). */
+    private static void write(OutputStream out, Object array) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        int n = java.lang.reflect.Array.getLength(array);
+        int per = b.capacity() / 8;
+        for (int from = 0; from < n; from += per) {
+            int len = Math.min(per, n - from);
+            b.clear();
+            if (array instanceof float[]) {
+                b.asFloatBuffer().put((float[]) array, from, len);
+                b.position(len * 4);
+            } else if (array instanceof double[]) {
+                b.asDoubleBuffer().put((double[]) array, from, len);
+                b.position(len * 8);
+            } else if (array instanceof long[]) {
+                b.asLongBuffer().put((long[]) array, from, len);
+                b.position(len * 8);
             } else {
-                b.append(c);
+                boolean[] v = (boolean[]) array;
+                for (int k = from; k < from + len; k++) {
+                    b.put((byte) (v[k] ? 1 : 0));
+                }
             }
+            out.write(b.array(), 0, b.position());
         }
-        return b.append('"').toString();
     }
 
-    /** A minimal JSON reader: objects, arrays, strings, numbers, true, false, null. */
-    private static final class Json {
-        private final String s;
-        private int i;
+    // ------------------------------------------------------------------ reading
 
-        Json(String s) {
-            this.s = s;
+    /** One validated header entry. */
+    private static final class Entry {
+        final String name;
+        final DType dtype;
+        final int[] shape;
+        final long numel;
+        final long begin;
+        final long end;
+
+        Entry(String name, DType dtype, int[] shape, long numel, long begin, long end) {
+            this.name = name;
+            this.dtype = dtype;
+            this.shape = shape;
+            this.numel = numel;
+            this.begin = begin;
+            this.end = end;
         }
 
-        Object value() throws IOException {
-            skip();
-            if (i >= s.length()) {
-                throw new IOException("unexpected end of the safetensors header");
-            }
-            char c = s.charAt(i);
-            if (c == '{') {
-                Map<String, Object> m = new LinkedHashMap<>();
-                i++;
-                skip();
-                if (s.charAt(i) == '}') {
-                    i++;
-                    return m;
-                }
-                while (true) {
-                    skip();
-                    String k = string();
-                    skip();
-                    expect(':');
-                    m.put(k, value());
-                    skip();
-                    if (s.charAt(i) == ',') {
-                        i++;
-                        continue;
-                    }
-                    expect('}');
-                    return m;
-                }
-            }
-            if (c == '[') {
-                List<Object> l = new ArrayList<>();
-                i++;
-                skip();
-                if (s.charAt(i) == ']') {
-                    i++;
-                    return l;
-                }
-                while (true) {
-                    l.add(value());
-                    skip();
-                    if (s.charAt(i) == ',') {
-                        i++;
-                        continue;
-                    }
-                    expect(']');
-                    return l;
-                }
-            }
-            if (c == '"') {
-                return string();
-            }
-            int start = i;
-            while (i < s.length() && "{}[],: \t\r\n".indexOf(s.charAt(i)) < 0) {
-                i++;
-            }
-            String word = s.substring(start, i);
-            switch (word) {
-                case "true": return Boolean.TRUE;
-                case "false": return Boolean.FALSE;
-                case "null": return null;
-                default:
-                    try {
-                        return Long.parseLong(word);
-                    } catch (NumberFormatException e) {
-                        return Double.parseDouble(word);
-                    }
-            }
+        String range() {
+            return "[" + begin + ", " + end + "]";
         }
+    }
 
-        private String string() throws IOException {
-            expect('"');
-            StringBuilder b = new StringBuilder();
-            while (s.charAt(i) != '"') {
-                char c = s.charAt(i++);
-                if (c == '\\') {
-                    char e = s.charAt(i++);
-                    switch (e) {
-                        case 'n': b.append('\n'); break;
-                        case 't': b.append('\t'); break;
-                        case 'r': b.append('\r'); break;
-                        case 'b': b.append('\b'); break;
-                        case 'f': b.append('\f'); break;
-                        case 'u': b.append((char) Integer.parseInt(s.substring(i, i + 4), 16)); i += 4; break;
-                        default: b.append(e);
-                    }
+    /**
+     * Reads every tensor of a file, on the CPU, in the header's order.
+     *
+     * @throws IOException              if the file cannot be read or breaks the safetensors specification in any way
+     *                                  (the message names the file and the problem), or holds a dtype Ember does not support
+     * @throws IllegalArgumentException if {@code file} is null
+     */
+    public static Map<String, Tensor> load(Path file) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw bad(file, "the file is " + size + " bytes long, too short for the 8-byte header length");
+            }
+            ByteBuffer lengthField = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lengthField, 0, file);
+            long n = lengthField.getLong(0); // an unsigned 64-bit value: compared unsigned, so no 8 + n overflows
+            if (Long.compareUnsigned(n, size - 8) > 0) {
+                throw bad(file, "header length " + Long.toUnsignedString(n) + " exceeds the file size " + size);
+            }
+            if (n > MAX_HEADER_LENGTH) {
+                throw bad(file, "header length " + n + " exceeds the format's limit of " + MAX_HEADER_LENGTH + " bytes");
+            }
+            ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
+            readFully(ch, headerBytes, 8, file);
+            String text = utf8(headerBytes, file);
+            if (text.isEmpty() || text.charAt(0) != '{') {
+                throw bad(file, "the header does not start with '{'");
+            }
+            long bufferLength = size - 8 - n;
+            List<Entry> entries;
+            try {
+                entries = header(file, new Json(text), bufferLength);
+            } catch (Json.SyntaxError e) {
+                throw bad(file, "the header is not valid JSON: " + e.getMessage());
+            }
+            checkLayout(file, entries, bufferLength);
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (Entry e : entries) {
+                if (e.numel > MAX_ELEMENTS) {
+                    throw bad(file, "tensor " + Json.quoted(e.name) + " has " + e.numel
+                            + " elements; Ember holds at most " + MAX_ELEMENTS + " in one tensor");
+                }
+            }
+            for (Entry e : entries) {
+                Object array = read(ch, 8 + n + e.begin, e, file);
+                out.put(e.name, Tensor.tensor(array, e.dtype, Device.CPU).reshape(e.shape));
+            }
+            return out;
+        }
+    }
+
+    private static IOException bad(Path file, String problem) {
+        return new IOException(file + ": " + problem);
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long position, Path file) throws IOException {
+        long p = position;
+        while (b.hasRemaining()) {
+            int r = ch.read(b, p);
+            if (r < 0) {
+                // the file shrank after its size was read
+                throw new EOFException(file + ": the file ends at byte " + p + ", before the data its header describes");
+            }
+            p += r;
+        }
+        b.flip();
+    }
+
+    private static String utf8(ByteBuffer bytes, Path file) throws IOException {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        try {
+            CharBuffer c = d.decode(bytes);
+            return c.toString();
+        } catch (CharacterCodingException e) {
+            throw bad(file, "the header is not valid UTF-8 (at byte " + bytes.position() + " of the header)");
+        }
+    }
+
+    /**
+     * Reads the header object as the specification lays it out, checking each field as it comes: nothing outside the
+     * schema is ever built, so the header's size bounds the memory it costs. Returns the tensors in header order.
+     */
+    private static List<Entry> header(Path file, Json json, long bufferLength) throws IOException {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        boolean metadata = false;
+        if (json.beginObject()) {
+            do {
+                int at = json.position();
+                String name = json.key();
+                if (entries.containsKey(name) || (metadata && name.equals(METADATA))) {
+                    throw json.error("duplicate key " + Json.quoted(name), at); // the specification disallows them
+                }
+                if (name.equals(METADATA)) {
+                    metadata(file, json);
+                    metadata = true;
                 } else {
-                    b.append(c);
+                    entries.put(name, entry(file, json, name, bufferLength));
+                }
+            } while (json.nextMember());
+        }
+        json.end();
+        return new ArrayList<>(entries.values());
+    }
+
+    /** {@code __metadata__}: an object of string to string. */
+    private static void metadata(Path file, Json json) throws IOException {
+        if (!json.atObject()) {
+            throw bad(file, METADATA + " must be an object of strings, got " + json.describeNext());
+        }
+        Set<String> keys = new HashSet<>();
+        if (json.beginObject()) {
+            do {
+                int at = json.position();
+                String k = json.key();
+                if (!keys.add(k)) {
+                    throw json.error("duplicate key " + Json.quoted(k), at);
+                }
+                if (!json.atString()) {
+                    throw bad(file, METADATA + " must be an object of strings, but " + Json.quoted(k) + " is " + json.describeNext());
+                }
+                json.string();
+            } while (json.nextMember());
+        }
+    }
+
+    private static String tensor(String name) {
+        return "tensor " + Json.quoted(name) + ": ";
+    }
+
+    /** One tensor's entry: exactly dtype, shape and data_offsets, in any order, consistent with each other and the buffer. */
+    private static Entry entry(Path file, Json json, String name, long bufferLength) throws IOException {
+        if (!json.atObject()) {
+            throw bad(file, tensor(name) + "expected an object with dtype, shape and data_offsets, got " + json.describeNext());
+        }
+        DType dtype = null;
+        int[] shape = null;
+        Json.Num[] range = null;
+        if (json.beginObject()) {
+            do {
+                int at = json.position();
+                String field = json.key();
+                boolean seen;
+                switch (field) {
+                    case "dtype":
+                        seen = dtype != null;
+                        dtype = dtype(file, name, json);
+                        break;
+                    case "shape":
+                        seen = shape != null;
+                        shape = shape(file, name, json);
+                        break;
+                    case "data_offsets":
+                        seen = range != null;
+                        range = offsets(file, name, json);
+                        break;
+                    default:
+                        throw bad(file, tensor(name) + "unknown field " + Json.quoted(field)
+                                + " (a tensor has only dtype, shape and data_offsets)");
+                }
+                if (seen) {
+                    throw json.error("duplicate key " + Json.quoted(field), at);
+                }
+            } while (json.nextMember());
+        }
+        for (Object[] f : new Object[][] {{"dtype", dtype}, {"shape", shape}, {"data_offsets", range}}) {
+            if (f[1] == null) {
+                throw bad(file, tensor(name) + "missing field \"" + f[0] + "\"");
+            }
+        }
+        Long begin = range[0].value;
+        Long end = range[1].value;
+        String offsets = "data_offsets [" + range[0] + ", " + range[1] + "]";
+        if (begin != null && end != null && end < begin) {
+            throw bad(file, tensor(name) + offsets + " are reversed (the end comes before the beginning)");
+        }
+        if (begin == null || end == null || end > bufferLength) {
+            throw bad(file, tensor(name) + offsets + " extend beyond the data buffer of " + bufferLength + " bytes");
+        }
+        String where = "shape " + Arrays.toString(shape) + " of " + code(dtype);
+        long numel = 1;
+        long bytes;
+        try {
+            for (int d : shape) {
+                if (d == 0) {
+                    numel = 0; // an empty tensor, however large its other dimensions
+                    break;
                 }
             }
-            i++;
-            return b.toString();
-        }
-
-        private void expect(char c) throws IOException {
-            if (i >= s.length() || s.charAt(i) != c) {
-                throw new IOException("malformed safetensors header: expected '" + c + "' at " + i);
+            for (int d : shape) {
+                numel = Math.multiplyExact(numel, (long) d);
             }
-            i++;
+        } catch (ArithmeticException x) {
+            throw bad(file, tensor(name) + "the element count of " + where + " overflows a 64-bit integer");
         }
+        try {
+            bytes = Math.multiplyExact(numel, (long) elementSize(dtype));
+        } catch (ArithmeticException x) {
+            throw bad(file, tensor(name) + "the byte size of " + where + " overflows a 64-bit integer");
+        }
+        if (end - begin != bytes) {
+            throw bad(file, tensor(name) + offsets + " hold " + (end - begin) + " bytes, but " + where + " needs " + bytes);
+        }
+        return new Entry(name, dtype, shape, numel, begin, end);
+    }
 
-        private void skip() {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-                i++;
+    private static DType dtype(Path file, String name, Json json) throws IOException {
+        if (!json.atString()) {
+            throw bad(file, tensor(name) + "dtype must be a string, got " + json.describeNext());
+        }
+        String v = json.string();
+        switch (v) {
+            case "F32": return DType.FLOAT32;
+            case "F64": return DType.FLOAT64;
+            case "I64": return DType.INT64;
+            case "BOOL": return DType.BOOL;
+            default:
+                if (OTHER_DTYPES.contains(v)) {
+                    throw bad(file, tensor(name) + "dtype " + v + " is not supported by Ember (it loads F32, F64, I64 and BOOL)");
+                }
+                throw bad(file, tensor(name) + "unknown dtype " + Json.quoted(v));
+        }
+    }
+
+    /**
+     * The next value if it is an integer literal without a sign (so "-0" is out too), whose value may still be beyond
+     * long range; otherwise an IOException saying {@code rule} and what the value is.
+     */
+    private static Json.Num unsigned(Path file, Json json, String rule) throws IOException {
+        if (!json.atNumber()) {
+            throw bad(file, rule + json.describeNext());
+        }
+        Json.Num d = json.number();
+        if (!d.integral || d.text.charAt(0) == '-') {
+            throw bad(file, rule + "the number " + d);
+        }
+        return d;
+    }
+
+    private static int[] shape(Path file, String name, Json json) throws IOException {
+        String rule = tensor(name) + "shape must be an array of non-negative integers, got ";
+        if (!json.atArray()) {
+            throw bad(file, rule + json.describeNext());
+        }
+        int[] shape = new int[4];
+        int n = 0;
+        if (json.beginArray()) {
+            do {
+                Json.Num d = unsigned(file, json, rule);
+                if (d.value == null || d.value > Integer.MAX_VALUE) {
+                    throw bad(file, tensor(name) + "dimension " + d + " exceeds Ember's limit of " + Integer.MAX_VALUE);
+                }
+                if (n == shape.length) {
+                    shape = Arrays.copyOf(shape, 2 * n); // grows with dimensions actually read, never ahead of the text
+                }
+                shape[n++] = (int) (long) d.value;
+            } while (json.nextElement());
+        }
+        return Arrays.copyOf(shape, n);
+    }
+
+    private static Json.Num[] offsets(Path file, String name, Json json) throws IOException {
+        String rule = tensor(name) + "data_offsets must be an array of two non-negative integers, got ";
+        if (!json.atArray()) {
+            throw bad(file, rule + json.describeNext());
+        }
+        Json.Num[] range = new Json.Num[2];
+        long n = 0;
+        if (json.beginArray()) {
+            do {
+                Json.Num d = unsigned(file, json, rule);
+                if (n < 2) {
+                    range[(int) n] = d;
+                }
+                n++;
+            } while (json.nextElement());
+        }
+        if (n != 2) {
+            throw bad(file, rule + "an array of " + n);
+        }
+        return range;
+    }
+
+    /** The tensors' byte ranges must tile the data buffer: sorted, each begins where the previous one ends. */
+    private static void checkLayout(Path file, List<Entry> entries, long bufferLength) throws IOException {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.<Entry>comparingLong(e -> e.begin).thenComparingLong(e -> e.end));
+        long at = 0;
+        Entry previous = null;
+        for (Entry e : sorted) {
+            if (e.begin < at) {
+                throw bad(file, "tensors " + Json.quoted(previous.name) + " (data_offsets " + previous.range() + ") and "
+                        + Json.quoted(e.name) + " (data_offsets " + e.range() + ") overlap");
+            }
+            if (e.begin > at) {
+                throw bad(file, "bytes [" + at + ", " + e.begin + ") of the data buffer belong to no tensor (a hole before tensor "
+                        + Json.quoted(e.name) + ")");
+            }
+            at = e.end;
+            previous = e;
+        }
+        if (at != bufferLength) {
+            throw bad(file, "bytes [" + at + ", " + bufferLength + ") at the end of the data buffer belong to no tensor");
+        }
+    }
+
+    /** Reads one validated tensor's elements, a bounded chunk at a time (a tensor's bytes may exceed 2 GiB). */
+    private static Object read(FileChannel ch, long position, Entry e, Path file) throws IOException {
+        int n = (int) e.numel;
+        int size = elementSize(e.dtype);
+        ByteBuffer b = ByteBuffer.allocate((int) Math.min(e.end - e.begin, 1 << 20)).order(ByteOrder.LITTLE_ENDIAN);
+        int per = Math.max(1, b.capacity() / size);
+        Object array;
+        switch (e.dtype) {
+            case FLOAT32: array = new float[n]; break;
+            case FLOAT64: array = new double[n]; break;
+            case INT64: array = new long[n]; break;
+            default: array = new boolean[n];
+        }
+        long p = position;
+        for (int from = 0; from < n; from += per) {
+            int len = Math.min(per, n - from);
+            b.clear().limit(len * size);
+            readFully(ch, b, p, file);
+            p += (long) len * size;
+            switch (e.dtype) {
+                case FLOAT32: b.asFloatBuffer().get((float[]) array, from, len); break;
+                case FLOAT64: b.asDoubleBuffer().get((double[]) array, from, len); break;
+                case INT64: b.asLongBuffer().get((long[]) array, from, len); break;
+                default: {
+                    boolean[] a = (boolean[]) array;
+                    for (int k = 0; k < len; k++) {
+                        a[from + k] = b.get(k) != 0;
+                    }
+                }
             }
         }
+        return array;
     }
 }
