@@ -64,6 +64,9 @@ class NullArgumentsTest {
         if (p == java.util.Map.class) {
             return java.util.Map.of();
         }
+        if (p == java.nio.file.Path.class) {
+            return java.nio.file.Path.of("/nonexistent/file");
+        }
         if (p == dev.ember.nn.Module.class) {
             return new dev.ember.nn.ReLU();
         }
@@ -159,6 +162,12 @@ class NullArgumentsTest {
                 "Functional.nllLoss#2", "Functional.crossEntropy#2", "Functional.binaryCrossEntropy#2", // no class weight
                 "Functional.binaryCrossEntropyWithLogits#2", "Functional.binaryCrossEntropyWithLogits#3");
         assertEquals(List.of(), sweep(dev.ember.nn.Functional.class, nullable));
+    }
+
+    @Test
+    void fileReaders() throws IllegalAccessException {
+        assertEquals(List.of(), sweep(dev.ember.nn.Safetensors.class, Set.of(), false));
+        assertEquals(List.of(), sweep(dev.ember.data.Idx.class, Set.of(), false));
     }
 
     @Test
