@@ -60,10 +60,6 @@ final class ArithmeticOps {
         return from == DType.BOOL || to != DType.BOOL;
     }
 
-    static String scalarTypeName(DType t) {
-        return t.legacyTypeName().replace("Tensor", "");
-    }
-
     /**
      * Throws PyTorch's device error unless all tensors live on one device. Wrapped Java numbers live on the host
      * and go with a tensor on any device (as PyTorch's CPU scalars do); the device returned is the tensors'.
@@ -508,7 +504,7 @@ final class ArithmeticOps {
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
         if (cond.dtype != DType.BOOL) {
             throw new IllegalArgumentException("where expected condition to be a boolean tensor, but got a tensor with dtype "
-                    + scalarTypeName(cond.dtype));
+                    + Format.scalarType(cond.dtype));
         }
         Device device = checkSameDevice(cond, a, b);
         DType t = resultType(a, b);

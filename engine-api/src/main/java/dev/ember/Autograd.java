@@ -83,7 +83,7 @@ public final class Autograd {
             } else {
                 if (!Arrays.equals(g.shapeRef(), out.shapeRef())) {
                     throw new IllegalArgumentException("Mismatch in shape: grad_output[" + i + "] has a shape of "
-                            + Shapes.size(g.shapeRef()) + " and output[" + i + "] has a shape of " + Shapes.size(out.shapeRef()) + ".");
+                            + Format.size(g.shapeRef()) + " and output[" + i + "] has a shape of " + Format.size(out.shapeRef()) + ".");
                 }
                 if (!g.device().equals(out.device())) {
                     throw new IllegalArgumentException("invalid gradient at index " + i + " - expected device " + out.device()

@@ -212,7 +212,7 @@ final class Creation {
 
     static Tensor arange(double start, double end, double step, DType dtype) {
         if (!Double.isFinite(start) || !Double.isFinite(end)) {
-            throw new IllegalArgumentException("unsupported range: " + Shapes.scalarStr(start) + " -> " + Shapes.scalarStr(end));
+            throw new IllegalArgumentException("unsupported range: " + Format.cpp(start) + " -> " + Format.cpp(end));
         }
         if (step == 0) {
             throw new IllegalArgumentException("step must be nonzero");
@@ -225,8 +225,8 @@ final class Creation {
             throw new IllegalArgumentException("invalid size, possible overflow?");
         }
         if (size > Layout.MAX_STORAGE_ELEMENTS) {
-            throw new IllegalArgumentException("arange(" + Shapes.scalarStr(start) + ", " + Shapes.scalarStr(end) + ", "
-                    + Shapes.scalarStr(step) + ") has " + (long) size + " elements; one Ember tensor stores at most "
+            throw new IllegalArgumentException("arange(" + Format.cpp(start) + ", " + Format.cpp(end) + ", "
+                    + Format.cpp(step) + ") has " + (long) size + " elements; one Ember tensor stores at most "
                     + Layout.MAX_STORAGE_ELEMENTS);
         }
         int n = (int) size;

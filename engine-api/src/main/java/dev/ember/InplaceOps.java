@@ -58,8 +58,8 @@ final class InplaceOps {
                     + " doesn't match the broadcast shape " + Shapes.str(result.shape));
         }
         if (!ArithmeticOps.canCast(result.dtype, self.dtype)) {
-            throw new IllegalArgumentException("result type " + ArithmeticOps.scalarTypeName(result.dtype)
-                    + " can't be cast to the desired output type " + ArithmeticOps.scalarTypeName(self.dtype));
+            throw new IllegalArgumentException("result type " + Format.scalarType(result.dtype)
+                    + " can't be cast to the desired output type " + Format.scalarType(self.dtype));
         }
     }
 

@@ -20,8 +20,8 @@ final class LinalgOps {
     /** The kernels' own check (bmm, mv): {@code expected scalar type Float but found Double}. */
     private static void checkScalarType(Tensor a, Tensor b) {
         if (a.dtype != b.dtype) {
-            throw new IllegalArgumentException("expected scalar type " + ArithmeticOps.scalarTypeName(a.dtype) + " but found "
-                    + ArithmeticOps.scalarTypeName(b.dtype));
+            throw new IllegalArgumentException("expected scalar type " + Format.scalarType(a.dtype) + " but found "
+                    + Format.scalarType(b.dtype));
         }
     }
 
@@ -142,7 +142,7 @@ final class LinalgOps {
         }
         if (a.dtype != b.dtype) {
             throw new IllegalArgumentException("dot : expected both vectors to have same dtype, but found "
-                    + ArithmeticOps.scalarTypeName(a.dtype) + " and " + ArithmeticOps.scalarTypeName(b.dtype));
+                    + Format.scalarType(a.dtype) + " and " + Format.scalarType(b.dtype));
         }
         if (a.shape[0] != b.shape[0]) {
             throw new IllegalArgumentException("inconsistent tensor size, expected tensor [" + a.shape[0] + "] and src ["

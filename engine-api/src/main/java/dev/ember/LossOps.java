@@ -41,10 +41,6 @@ final class LossOps {
         }
     }
 
-    private static String name(DType t) {
-        return ArithmeticOps.scalarTypeName(t);
-    }
-
     /** The check PyTorch's autograd layer makes for an argument it has no derivative for. */
     private static void checkNotDifferentiable(Tensor t, String function, String argument) {
         if (t != null && GradMode.isEnabled() && t.requiresGrad()) {
@@ -157,13 +153,13 @@ final class LossOps {
         }
         if (!input.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("\"" + (spatial ? "nll_loss2d_forward_out_frame" : "nll_loss_out_frame")
-                    + "\" not implemented for '" + name(input.dtype) + "'");
+                    + "\" not implemented for '" + Format.scalarType(input.dtype) + "'");
         }
         if (target.dtype != DType.INT64) {
-            throw new IllegalArgumentException("expected scalar type Long but found " + name(target.dtype));
+            throw new IllegalArgumentException("expected scalar type Long but found " + Format.scalarType(target.dtype));
         }
         if (weight != null && weight.dtype != input.dtype) {
-            throw new IllegalArgumentException("expected scalar type " + name(input.dtype) + " but found " + name(weight.dtype));
+            throw new IllegalArgumentException("expected scalar type " + Format.scalarType(input.dtype) + " but found " + Format.scalarType(weight.dtype));
         }
         checkNotDifferentiable(weight, spatial ? "nll_loss2d_forward" : "nll_loss_forward", "weight");
         int cd = input.dim() == 1 ? 0 : 1;
@@ -234,17 +230,17 @@ final class LossOps {
         NNOps.requireTensor(target, "binary_cross_entropy", "target", 2);
         int red = reduction(reduction);
         if (!Arrays.equals(input.shape, target.shape)) {
-            throw new IllegalArgumentException("Using a target size (" + Shapes.size(target.shape) + ") that is different to "
-                    + "the input size (" + Shapes.size(input.shape) + ") is deprecated. Please ensure they have the same size.");
+            throw new IllegalArgumentException("Using a target size (" + Format.size(target.shape) + ") that is different to "
+                    + "the input size (" + Format.size(input.shape) + ") is deprecated. Please ensure they have the same size.");
         }
         int[] weightShape = weight == null ? null : Shapes.broadcast(target.shape, weight.shape); // F's weight.expand
         ArithmeticOps.checkSameDevice(input, target, weight);
         checkNotDifferentiable(weight, "binary_cross_entropy", "weight");
         if (target.dtype != input.dtype) {
-            throw new IllegalArgumentException("Found dtype " + name(target.dtype) + " but expected " + name(input.dtype));
+            throw new IllegalArgumentException("Found dtype " + Format.scalarType(target.dtype) + " but expected " + Format.scalarType(input.dtype));
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("\"binary_cross_entropy\" not implemented for '" + name(input.dtype) + "'");
+            throw new IllegalArgumentException("\"binary_cross_entropy\" not implemented for '" + Format.scalarType(input.dtype) + "'");
         }
         try (GradMode off = Ember.noGrad()) {
             // nan fails too, as in PyTorch's kernel; on a GPU this reads one value back
@@ -306,8 +302,8 @@ final class LossOps {
         NNOps.requireTensor(target, fn, "target", 2);
         int red = reduction(reduction);
         if (!Arrays.equals(input.shape, target.shape)) {
-            throw new IllegalArgumentException("Target size (" + Shapes.size(target.shape) + ") must be the same as input size ("
-                    + Shapes.size(input.shape) + ")");
+            throw new IllegalArgumentException("Target size (" + Format.size(target.shape) + ") must be the same as input size ("
+                    + Format.size(input.shape) + ")");
         }
         ArithmeticOps.checkSameDevice(input, target, weight, posWeight);
         checkNotDifferentiable(weight, fn, "weight");
@@ -323,8 +319,8 @@ final class LossOps {
         }
         if (!target.dtype.isFloatingPoint()) {
             // (1 - target).mul_(input) writes a floating result into the target's integer type
-            throw new IllegalArgumentException("result type " + name(xt) + " can't be cast to the desired output type "
-                    + name(target.dtype));
+            throw new IllegalArgumentException("result type " + Format.scalarType(xt) + " can't be cast to the desired output type "
+                    + Format.scalarType(target.dtype));
         }
         if (weight != null) {
             checkBroadcastsInto(input.shape, weight.shape);

@@ -45,7 +45,7 @@ final class NNOps {
     }
 
     private static String notImplemented(String op, DType t) {
-        return "\"" + op + "\" not implemented for '" + ArithmeticOps.scalarTypeName(t) + "'";
+        return "\"" + op + "\" not implemented for '" + Format.scalarType(t) + "'";
     }
 
     /**

@@ -101,7 +101,7 @@ final class ReductionOps {
     static Tensor mean(Tensor a, int[] dims, boolean keepdim) {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("mean(): could not infer output dtype. Input dtype must be either a floating "
-                    + "point or complex dtype. Got: " + ArithmeticOps.scalarTypeName(a.dtype));
+                    + "point or complex dtype. Got: " + Format.scalarType(a.dtype));
         }
         boolean[] mask = reducedMask(a.dim(), dims);
         long count = 1;
@@ -260,7 +260,7 @@ final class ReductionOps {
     static Tensor softmax(Tensor a, int dim, boolean log) {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException((log ? "log_softmax" : "softmax") + "(): expected a floating point tensor, got "
-                    + ArithmeticOps.scalarTypeName(a.dtype));
+                    + Format.scalarType(a.dtype));
         }
         int d = Shapes.wrapDim(dim, a.dim());
         int[] dd = a.dim() == 0 ? new int[0] : new int[] {d};

@@ -14,41 +14,6 @@ final class Shapes {
         return Arrays.toString(shape);
     }
 
-    /** {@code torch.Size([2, 3])}, as PyTorch prints sizes in messages. */
-    static String size(int[] shape) {
-        return "torch.Size(" + Arrays.toString(shape) + ")";
-    }
-
-    /** A number as PyTorch's C++ messages print a scalar: {@code 0}, {@code 0.5}, {@code nan}, {@code -inf}, {@code 1e+20}. */
-    static String scalarStr(double v) {
-        if (Double.isNaN(v)) {
-            return "nan";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "inf" : "-inf";
-        }
-        if (v == Math.rint(v) && Math.abs(v) < 1e6) {
-            return Long.toString((long) v);
-        }
-        // C++'s default stream format: 6 significant digits, %g style, trailing zeros dropped
-        String s = String.format(java.util.Locale.ROOT, "%.6g", v);
-        String mantissa = s;
-        String exponent = "";
-        int e = s.indexOf('e');
-        if (e >= 0) {
-            mantissa = s.substring(0, e);
-            exponent = s.substring(e);
-            int digits = exponent.length() - 2;
-            if (digits < 2) {
-                exponent = exponent.substring(0, 2) + "0" + exponent.substring(2);
-            }
-        }
-        if (mantissa.contains(".")) {
-            mantissa = mantissa.replaceAll("0+$", "").replaceAll("\\.$", "");
-        }
-        return mantissa + exponent;
-    }
-
     /** The broadcast shape of two shapes, or PyTorch's error. */
     static int[] broadcast(int[] a, int[] b) {
         int n = Math.max(a.length, b.length);

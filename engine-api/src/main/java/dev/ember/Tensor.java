@@ -1073,10 +1073,10 @@ public final class Tensor implements AutoCloseable {
     public boolean allclose(Tensor other, double rtol, double atol) {
         Args.require(other, "allclose", "other", 1, "Tensor");
         if (!(rtol >= 0)) {
-            throw new IllegalArgumentException("rtol must be greater than or equal to zero, but got " + Shapes.scalarStr(rtol));
+            throw new IllegalArgumentException("rtol must be greater than or equal to zero, but got " + Format.cpp(rtol));
         }
         if (!(atol >= 0)) {
-            throw new IllegalArgumentException("atol must be greater than or equal to zero, but got " + Shapes.scalarStr(atol));
+            throw new IllegalArgumentException("atol must be greater than or equal to zero, but got " + Format.cpp(atol));
         }
         try (GradMode g = Ember.noGrad()) {
             Tensor a = this.to(DType.FLOAT64);

@@ -2,6 +2,7 @@ package dev.ember.nn;
 
 import dev.ember.DType;
 import dev.ember.Ember;
+import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
@@ -60,7 +61,7 @@ public final class BatchNorm2d extends Module {
 
     @Override
     public String toString() {
-        return "BatchNorm2d(" + channels + ", eps=" + Checks.repr(eps) + ", momentum=" + Checks.repr(momentum) + ", affine=True, "
+        return "BatchNorm2d(" + channels + ", eps=" + Format.repr(eps) + ", momentum=" + Format.repr(momentum) + ", affine=True, "
                 + "track_running_stats=True)";
     }
 }

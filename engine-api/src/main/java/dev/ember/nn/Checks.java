@@ -1,10 +1,10 @@
 package dev.ember.nn;
 
 import dev.ember.DType;
+import dev.ember.Format;
 import dev.ember.Tensor;
 
 import java.util.Arrays;
-import java.util.Locale;
 
 /** Argument checks shared by the nn package, with PyTorch's messages and its way of printing numbers. */
 final class Checks {
@@ -53,72 +53,10 @@ final class Checks {
         return value;
     }
 
-    /** PyTorch's legacy scalar-type name ({@code Float}, {@code Long}). */
-    static String name(DType t) {
-        switch (t) {
-            case FLOAT32: return "Float";
-            case FLOAT64: return "Double";
-            case INT64: return "Long";
-            default: return "Bool";
-        }
-    }
-
-    /** {@code torch.Size([2, 3])}. */
-    static String size(int[] shape) {
-        return "torch.Size(" + Arrays.toString(shape) + ")";
-    }
-
-    /** A float as Python's {@code repr} prints it in PyTorch's Python messages: {@code 0.5}, {@code 1e-08}, {@code nan}. */
-    static String repr(double v) {
-        if (Double.isNaN(v)) {
-            return "nan";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "inf" : "-inf";
-        }
-        if (v == 0) {
-            return 1 / v < 0 ? "-0.0" : "0.0";
-        }
-        // the shortest digits that read back as v (Java's), laid out as Python does
-        java.math.BigDecimal d = new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros();
-        String digits = d.unscaledValue().abs().toString();
-        int exponent = digits.length() - 1 - d.scale(); // of the first digit
-        String sign = v < 0 ? "-" : "";
-        if (exponent < -4 || exponent >= 16) {
-            String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-            return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format(Locale.ROOT, "%02d", Math.abs(exponent));
-        }
-        String plain = d.abs().toPlainString();
-        return sign + (plain.contains(".") ? plain : plain + ".0");
-    }
-
-    /** A float as PyTorch's C++ messages print it (a stream's default: 6 significant digits, %g). */
-    static String cpp(double v) {
-        if (Double.isNaN(v)) {
-            return "nan";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "inf" : "-inf";
-        }
-        String s = String.format(Locale.ROOT, "%.6g", v);
-        String mantissa = s;
-        String exponent = "";
-        int e = s.indexOf('e');
-        if (e >= 0) {
-            mantissa = s.substring(0, e);
-            exponent = s.substring(e);
-        }
-        if (mantissa.contains(".")) {
-            // Java's %g keeps trailing zeros, C's drops them
-            mantissa = mantissa.replaceAll("0+$", "").replaceAll("\\.$", "");
-        }
-        return mantissa + exponent;
-    }
-
     /** Dropout's probability, in [0, 1]; nan is refused too (PyTorch's Python check lets it through to its kernel). */
     static void probability(double p) {
         if (!(p >= 0 && p <= 1)) {
-            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + repr(p));
+            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + Format.repr(p));
         }
     }
 
@@ -128,7 +66,7 @@ final class Checks {
      */
     static void labelSmoothing(double s) {
         if (!(s >= 0 && s <= 1)) {
-            throw new IllegalArgumentException("label_smoothing must be between 0.0 and 1.0. Got: " + cpp(s));
+            throw new IllegalArgumentException("label_smoothing must be between 0.0 and 1.0. Got: " + Format.cpp(s));
         }
     }
 
@@ -161,7 +99,7 @@ final class Checks {
     static void expandable(Tensor t, long[] target) {
         int[] shape = t.shape();
         if (shape.length > target.length) {
-            throw new IllegalArgumentException("expand(torch." + name(t.dtype()) + "Tensor{" + Arrays.toString(shape) + "}, size="
+            throw new IllegalArgumentException("expand(torch." + Format.scalarType(t.dtype()) + "Tensor{" + Arrays.toString(shape) + "}, size="
                     + Arrays.toString(target) + "): the number of sizes provided (" + target.length + ") must be greater or "
                     + "equal to the number of dimensions in the tensor (" + shape.length + ")");
         }

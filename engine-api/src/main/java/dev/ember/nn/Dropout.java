@@ -1,5 +1,6 @@
 package dev.ember.nn;
 
+import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Dropout}: active in training mode only. */
@@ -24,6 +25,6 @@ public final class Dropout extends Module {
 
     @Override
     public String toString() {
-        return "Dropout(p=" + Checks.repr(p) + ", inplace=False)";
+        return "Dropout(p=" + Format.repr(p) + ", inplace=False)";
     }
 }

@@ -2,6 +2,7 @@ package dev.ember.nn;
 
 import dev.ember.DType;
 import dev.ember.Ember;
+import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
@@ -36,12 +37,12 @@ public final class Functional {
         boolean addmm = bias != null && input.dim() >= 2;
         if (addmm) {
             if (bias.dtype() != weight.dtype()) {
-                throw new IllegalArgumentException("self and mat2 must have the same dtype, but got " + Checks.name(bias.dtype())
-                        + " and " + Checks.name(weight.dtype()));
+                throw new IllegalArgumentException("self and mat2 must have the same dtype, but got " + Format.scalarType(bias.dtype())
+                        + " and " + Format.scalarType(weight.dtype()));
             }
             if (input.dtype() != weight.dtype()) {
-                throw new IllegalArgumentException("mat1 and mat2 must have the same dtype, but got " + Checks.name(input.dtype())
-                        + " and " + Checks.name(weight.dtype()));
+                throw new IllegalArgumentException("mat1 and mat2 must have the same dtype, but got " + Format.scalarType(input.dtype())
+                        + " and " + Format.scalarType(weight.dtype()));
             }
             if (weight.dim() != 2) {
                 throw new IllegalArgumentException("mat2 must be a matrix, got " + weight.dim() + "-D tensor");
@@ -251,7 +252,7 @@ public final class Functional {
         if (!x.dtype().isFloatingPoint()) {
             // the scaled result is floating and cannot be written back into an integer tensor
             throw new IllegalArgumentException("result type Float can't be cast to the desired output type "
-                    + Checks.name(x.dtype()));
+                    + Format.scalarType(x.dtype()));
         }
         Tensor keep = x.randLike().ge(p);
         return Tensor.where(keep, x.mul(1 / (1 - p)), 0.0);
@@ -274,7 +275,7 @@ public final class Functional {
             }
             if (perChannel == 1) {
                 throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
-                        + Checks.size(x.shape()));
+                        + Format.size(x.shape()));
             }
         }
         if (x.dim() < 2) {
@@ -312,7 +313,7 @@ public final class Functional {
             Checks.features("bias", c, bias);
         }
         if (!x.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("\"batch_norm\" not implemented for '" + Checks.name(x.dtype()) + "'");
+            throw new IllegalArgumentException("\"batch_norm\" not implemented for '" + Format.scalarType(x.dtype()) + "'");
         }
         int[] reduced = new int[x.dim() - 1];
         for (int i = 2; i < x.dim(); i++) {
@@ -388,15 +389,15 @@ public final class Functional {
             Checks.broadcast(input.shape(), target.shape());
             if (!warnedMseBroadcast) {
                 warnedMseBroadcast = true;
-                LOG.log(System.Logger.Level.WARNING, "Using a target size (" + Checks.size(target.shape()) + ") that is "
-                        + "different to the input size (" + Checks.size(input.shape()) + "). This will likely lead to "
+                LOG.log(System.Logger.Level.WARNING, "Using a target size (" + Format.size(target.shape()) + ") that is "
+                        + "different to the input size (" + Format.size(input.shape()) + "). This will likely lead to "
                         + "incorrect results due to broadcasting. Please ensure they have the same size.");
             }
         }
         int red = checkReduction(reduction);
         DType t = DType.promote(input.dtype(), target.dtype());
         if (!t.isFloatingPoint()) {
-            throw new IllegalArgumentException("\"mse_cpu\" not implemented for '" + Checks.name(t) + "'");
+            throw new IllegalArgumentException("\"mse_cpu\" not implemented for '" + Format.scalarType(t) + "'");
         }
         Tensor d = input.sub(target);
         return reduce(d.mul(d), red);
@@ -504,7 +505,7 @@ public final class Functional {
                                                     double labelSmoothing) {
         if (!target.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("Expected floating point type for target with class probabilities, got "
-                    + Checks.name(target.dtype()));
+                    + Format.scalarType(target.dtype()));
         }
         if (ignoreIndex >= 0) {
             throw new IllegalArgumentException("ignore_index is not supported for floating point target");

@@ -1,6 +1,7 @@
 package dev.ember.nn;
 
 import dev.ember.Ember;
+import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
@@ -19,22 +20,22 @@ public final class Init {
     public static Tensor uniform_(Tensor t, double bound) {
         Checks.notNull(t, "tensor");
         if (!t.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("\"check_uniform_bounds\" not implemented for '" + Checks.name(t.dtype()) + "'");
+            throw new IllegalArgumentException("\"check_uniform_bounds\" not implemented for '" + Format.scalarType(t.dtype()) + "'");
         }
         double from = -bound;
         double to = bound;
         double max = t.dtype() == dev.ember.DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
         String type = t.dtype() == dev.ember.DType.FLOAT32 ? "float" : "double";
         if (Double.isNaN(bound) || from > to) {
-            throw new IllegalArgumentException("uniform_ expects to return a [from, to) range, but found from=" + Checks.cpp(from)
-                    + " > to=" + Checks.cpp(to));
+            throw new IllegalArgumentException("uniform_ expects to return a [from, to) range, but found from=" + Format.cpp(from)
+                    + " > to=" + Format.cpp(to));
         }
         if (from < -max) {
             throw new IllegalArgumentException("from is out of bounds for " + type);
         }
         if (to - from > max) {
             throw new IllegalArgumentException("uniform_ expects to-from <= std::numeric_limits<" + type + ">::max(), but found to="
-                    + Checks.cpp(to) + " and from=" + Checks.cpp(from) + " which result in to-from to exceed the limit");
+                    + Format.cpp(to) + " and from=" + Format.cpp(from) + " which result in to-from to exceed the limit");
         }
         if (t.numel() == 0) {
             return t;

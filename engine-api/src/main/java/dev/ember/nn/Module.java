@@ -3,6 +3,7 @@ package dev.ember.nn;
 import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Ember;
+import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
@@ -347,8 +348,8 @@ public abstract class Module {
                 given = given.reshape(); // PyTorch's backward compatibility: a one-element vector loads into a scalar
             }
             if (!Arrays.equals(given.shape(), param.shape())) {
-                errors.add("size mismatch for " + key + ": copying a param with shape " + Checks.size(given.shape())
-                        + " from checkpoint, the shape in current model is " + Checks.size(param.shape()) + ".");
+                errors.add("size mismatch for " + key + ": copying a param with shape " + Format.size(given.shape())
+                        + " from checkpoint, the shape in current model is " + Format.size(param.shape()) + ".");
                 continue;
             }
             copies.put(param, given);

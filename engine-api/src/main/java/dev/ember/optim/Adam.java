@@ -1,6 +1,7 @@
 package dev.ember.optim;
 
 import dev.ember.Ember;
+import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
@@ -73,16 +74,16 @@ public final class Adam extends Optimizer {
     private static double checked(double lr, double beta1, double beta2, double eps, double weightDecay) {
         checkLr(lr);
         if (!(eps >= 0) || Double.isInfinite(eps)) {
-            throw new IllegalArgumentException("Invalid epsilon value: " + repr(eps));
+            throw new IllegalArgumentException("Invalid epsilon value: " + Format.repr(eps));
         }
         if (!(beta1 >= 0 && beta1 < 1)) {
-            throw new IllegalArgumentException("Invalid beta parameter at index 0: " + repr(beta1));
+            throw new IllegalArgumentException("Invalid beta parameter at index 0: " + Format.repr(beta1));
         }
         if (!(beta2 >= 0 && beta2 < 1)) {
-            throw new IllegalArgumentException("Invalid beta parameter at index 1: " + repr(beta2));
+            throw new IllegalArgumentException("Invalid beta parameter at index 1: " + Format.repr(beta2));
         }
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-            throw new IllegalArgumentException("Invalid weight_decay value: " + repr(weightDecay));
+            throw new IllegalArgumentException("Invalid weight_decay value: " + Format.repr(weightDecay));
         }
         return lr;
     }

@@ -1,5 +1,6 @@
 package dev.ember.optim;
 
+import dev.ember.Format;
 import dev.ember.Tensor;
 
 import java.util.ArrayList;
@@ -63,32 +64,9 @@ public abstract class Optimizer {
     /** PyTorch's learning-rate check; nan and infinity are refused too, as every update with them is nan. */
     static double checkLr(double lr) {
         if (!(lr >= 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("Invalid learning rate: " + repr(lr));
+            throw new IllegalArgumentException("Invalid learning rate: " + Format.repr(lr));
         }
         return lr;
-    }
-
-    /** A float as Python's {@code repr} prints it, as in PyTorch's messages: {@code 0.5}, {@code -1e-08}, {@code nan}. */
-    static String repr(double v) {
-        if (Double.isNaN(v)) {
-            return "nan";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "inf" : "-inf";
-        }
-        if (v == 0) {
-            return 1 / v < 0 ? "-0.0" : "0.0";
-        }
-        java.math.BigDecimal d = new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros();
-        String digits = d.unscaledValue().abs().toString();
-        int exponent = digits.length() - 1 - d.scale();
-        String sign = v < 0 ? "-" : "";
-        if (exponent < -4 || exponent >= 16) {
-            String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-            return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + String.format(Locale.ROOT, "%02d", Math.abs(exponent));
-        }
-        String plain = d.abs().toPlainString();
-        return sign + (plain.contains(".") ? plain : plain + ".0");
     }
 
     /**

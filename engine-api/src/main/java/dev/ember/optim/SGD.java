@@ -1,6 +1,7 @@
 package dev.ember.optim;
 
 import dev.ember.Ember;
+import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
@@ -41,13 +42,13 @@ public final class SGD extends Optimizer {
     private static double checked(double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
         checkLr(lr);
         if (!(momentum >= 0) || Double.isInfinite(momentum)) {
-            throw new IllegalArgumentException("Invalid momentum value: " + repr(momentum));
+            throw new IllegalArgumentException("Invalid momentum value: " + Format.repr(momentum));
         }
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-            throw new IllegalArgumentException("Invalid weight_decay value: " + repr(weightDecay));
+            throw new IllegalArgumentException("Invalid weight_decay value: " + Format.repr(weightDecay));
         }
         if (!Double.isFinite(dampening)) {
-            throw new IllegalArgumentException("Invalid dampening value: " + repr(dampening));
+            throw new IllegalArgumentException("Invalid dampening value: " + Format.repr(dampening));
         }
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");

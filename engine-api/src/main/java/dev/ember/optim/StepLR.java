@@ -1,5 +1,7 @@
 package dev.ember.optim;
 
+import dev.ember.Format;
+
 import java.util.function.DoubleConsumer;
 import java.util.function.DoubleSupplier;
 
@@ -28,7 +30,7 @@ public final class StepLR {
             throw new IllegalArgumentException("step_size must be positive, got " + stepSize);
         }
         if (!(gamma >= 0) || Double.isInfinite(gamma)) {
-            throw new IllegalArgumentException("gamma must be a finite non-negative number, got " + Optimizer.repr(gamma));
+            throw new IllegalArgumentException("gamma must be a finite non-negative number, got " + Format.repr(gamma));
         }
         this.setLr = setLr;
         this.baseLr = lr.getAsDouble();
