@@ -187,4 +187,36 @@ public interface Backend {
     /** Waits until all queued work on the device is done. */
     default void synchronize(int deviceIndex) {
     }
+
+    // ------------------------------------------------------------------ kernels run on the host
+
+    /**
+     * The CPU backend, which has every kernel: a default method of this interface for a kernel family a backend does not
+     * (yet) implement runs the CPU's kernel on host copies of its operands ({@link #toHost}, {@link #fromHost}), so an op
+     * works on every device before each has its own kernel, only slower. The pattern:
+     * <pre>{@code
+     * default void someKernel(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+     *     try (Storage s = toHost(src, srcLayout); Storage d = host().allocate(dst.dtype(), dstLayout.numel(), 0)) {
+     *         host().someKernel(s, Layout.contiguous(srcLayout.shape()), d, Layout.contiguous(dstLayout.shape()));
+     *         fromHost(d, dst, dstLayout);
+     *     }
+     * }
+     * }</pre>
+     */
+    static Backend host() {
+        return Backends.find("cpu");
+    }
+
+    /** The elements of a layout over this backend's storage, in a new contiguous CPU storage of that shape (a copy). */
+    default Storage toHost(Storage src, Layout layout) {
+        return host().fromArray(toArray(src, layout), 0);
+    }
+
+    /** Copies a contiguous CPU storage of {@code dstLayout}'s shape into {@code dst} through {@code dstLayout}. */
+    default void fromHost(Storage host, Storage dst, Layout dstLayout) {
+        Layout dense = Layout.contiguous(dstLayout.shape());
+        try (Storage tmp = fromArray(host().toArray(host, dense), dst.device().index())) {
+            copy(tmp, dense, dst, dstLayout);
+        }
+    }
 }
