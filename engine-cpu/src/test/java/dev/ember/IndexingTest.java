@@ -1,6 +1,7 @@
 package dev.ember;
 
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -663,5 +664,118 @@ class IndexingTest {
         t.add(c("ri_dim_oob", x -> x[0].repeatInterleave(l(2, 1), 2), a(2, 3)));
         t.add(c("ri_size", x -> x[0].repeatInterleave(l(1, 1, 1), 0), a(2, 3)));
         return t;
+    }
+
+    // ------------------------------------------------------------------ in place: checks first, autograd's rules, no history
+
+    @Test
+    void inPlaceErrorsLeaveSelfUnchanged() {
+        Tensor x = a(2, 3);
+        fails("s_oob", () -> x.scatter_(1, l2(r(0, 3)), 1.0), x);
+        fails("sr_bad_reduce", () -> x.scatterReduce_(0, l2(r(0)), x.clone(), "max", true), x);
+        fails("ia_oob", () -> x.indexAdd_(0, l(3), a(1, 3)), x);
+        fails("ic_oob", () -> x.indexCopy_(0, l(-1), a(1, 3)), x);
+        fails("ixe_tensor_oob", () -> x.indexPut_(new Index[] {ix(0, 2)}, 1.0, false), x);
+        fails("msc_too_few", () -> x.maskedScatter_(Tensor.ones(DType.BOOL, 2, 3), a(2)), x);
+        Tensor y = a(3, 2);
+        fails("if_oob", () -> y.indexFill_(0, l(-4), 1.0), y);
+        fails("ip_value_shape", () -> d(3, 2).indexPut_(new Index[] {ix(0, 1)}, t64(1, 2, 3), false));
+    }
+
+    @Test
+    void inPlaceOnALeafThatRequiresGrad() {
+        Tensor x = d(2, 3).clone().requiresGrad_(true); // a tensor of its own (d's reshape is a view)
+        String leaf = "a leaf Variable that requires grad is being used in an in-place operation.";
+        assertEquals(leaf, assertThrows(IllegalStateException.class, () -> x.scatter_(0, l2(r(1)), 2.0)).getMessage());
+        assertEquals(leaf, assertThrows(IllegalStateException.class, () -> x.maskedFill_(b(true, false, true), 2.0))
+                .getMessage());
+        assertEquals(leaf, assertThrows(IllegalStateException.class,
+                () -> x.indexPut_(new Index[] {ix(1)}, 2.0, false)).getMessage());
+        assertEquals("a view of a leaf Variable that requires grad is being used in an in-place operation.",
+                assertThrows(IllegalStateException.class, () -> x.indexPut_(new Index[] {i(1), ix(0)}, 2.0, false))
+                        .getMessage());
+        assertArrayEquals(d(2, 3).toDoubleArray(), x.toDoubleArray());
+        assertEquals(0, x.version());
+        // without grad mode nothing is recorded: the leaf is written directly
+        try (GradMode off = Ember.noGrad()) {
+            x.indexPut_(new Index[] {ix(b(true, false)), ix(2)}, -1.0, false);
+        }
+        assertEquals(-1.0, x.index(i(0), i(2)).item());
+        assertEquals(1, x.version());
+        assertTrue(x.isLeaf());
+    }
+
+    @Test
+    void inPlaceWithoutHistoryWritesThroughViews() {
+        Tensor base = Tensor.zeros(3, 4);
+        Tensor view = base.t();
+        view.scatter_(0, l2(r(3, 0, 1)), t2(dr(1, 2, 3)));
+        view.indexAdd_(1, l(2, 2), Tensor.ones(4, 2));
+        view.index(s(1, null, 2)).maskedFill_(b(true, false, true), 7.0);
+        base.index(i(0)).indexPut_(new Index[] {ix(1, 1)}, t(5, 6), true);
+        assertArrayEquals(new float[] {0, 18, 0, 7, 2, 0, 0, 0, 2, 7, 2, 7}, base.toFloatArray());
+        assertEquals(4, base.version());
+        assertEquals(4, view.version());
+        assertNull(base.gradFn());
+    }
+
+    @Test
+    void indexPutWithoutTensorsCopiesIntoTheView() {
+        Tensor x = d(2, 3).requiresGrad_(true);
+        Tensor y = x.mul(1.0);
+        y.indexPut_(new Index[] {i(1), s(0, 2, null)}, t64(10, 20), false);
+        y.indexPut_(new Index[] {DOTS, i(2)}, t640(1.0), true);
+        assertEquals("CopySlices", y.gradFn().name());
+        assertArrayEquals(new double[] {0.25, 0.5, 1.75, 10, 20, 2.5}, y.toDoubleArray());
+        y.sum().backward();
+        assertArrayEquals(new double[] {1, 1, 1, 0, 0, 1}, x.grad().toDoubleArray());
+    }
+
+    @Test
+    void largeGatherAndScatterSplitAcrossThreads() {
+        int n = 700;
+        int m = 650;
+        Tensor x = Tensor.rand(new Generator(3), DType.FLOAT32, n, m);
+        Tensor index = Tensor.randint(0, n, n, m);
+        float[] xs = x.toFloatArray();
+        long[] is = index.toLongArray();
+        float[] g = x.gather(0, index).toFloatArray();
+        float[] s = Tensor.zeros(n, m).scatterAdd(0, index, x).toFloatArray();
+        float[] expected = new float[n * m];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                assertEquals(xs[(int) is[i * m + j] * m + j], g[i * m + j]);
+                expected[(int) is[i * m + j] * m + j] += xs[i * m + j]; // in row-major order, as the kernel adds
+            }
+        }
+        assertArrayEquals(expected, s);
+        assertArrayEquals(xs, x.t().contiguous().t().index(ix(Tensor.arange(n))).toFloatArray());
+    }
+
+    @Test
+    void nullArguments() {
+        Tensor x = a(2, 3);
+        assertEquals("index(): argument 'indices' (position 1) must be tuple of Index, not null",
+                assertThrows(IllegalArgumentException.class, () -> x.index((Index[]) null)).getMessage());
+        assertEquals("index(): argument 'indices' must be a list of Index, but element 1 is null",
+                assertThrows(IllegalArgumentException.class, () -> x.index(ALL, null)).getMessage());
+        assertEquals("index_put_(): argument 'indices' (position 1) must be tuple of Index, not null",
+                assertThrows(IllegalArgumentException.class, () -> x.indexPut_(null, 1.0, false)).getMessage());
+        assertEquals("index_put_(): argument 'values' (position 2) must be Tensor, not null",
+                assertThrows(IllegalArgumentException.class, () -> x.indexPut_(new Index[] {ix(0)}, null, false))
+                        .getMessage());
+        assertEquals("index_put(): argument 'indices' must be a list of Index, but element 0 is null",
+                assertThrows(IllegalArgumentException.class, () -> x.indexPut(new Index[] {null}, 1.0, false)).getMessage());
+        assertEquals("Index.of(): argument 'indices' (position 1) must be Tensor, not null",
+                assertThrows(IllegalArgumentException.class, () -> Index.of((Tensor) null)).getMessage());
+        assertEquals("repeat_interleave(): argument 'repeats' (position 1) must be Tensor, not null",
+                assertThrows(IllegalArgumentException.class, () -> x.repeatInterleave(null, null, null)).getMessage());
+        assertEquals(12, x.repeatInterleave(l0(2), null, null).numel());
+    }
+
+    @Test
+    void indexEntriesPrintAsPython() {
+        assertEquals("[1, 1:, :3:2, :, None, ..., tensor([2], torch.int64)]", Arrays.toString(new Index[] {i(1),
+            s(1, null, null), s(null, 3, 2), ALL, NONE, DOTS, ix(5, 6)}));
     }
 }
