@@ -147,17 +147,21 @@ final class IndexingOps {
     }
 
     /**
-     * An in-place indexing op on {@code self}, after every check has passed: when nothing records history and no other
-     * operand shares self's storage, {@code direct} writes into self at once; otherwise the op runs out of place on the
-     * old values ({@code outOfPlace}) and is written back through {@link InplaceOps#inplace}, which records the node (or
-     * CopySlices for a view).
+     * An in-place indexing op on {@code self}, after every check has passed: when nothing records history and no operand
+     * the kernel reads (the differentiable {@code others}, and {@code reads}: indices, masks) shares self's storage,
+     * {@code direct} writes into self at once; otherwise the op runs out of place on the old values ({@code outOfPlace})
+     * and is written back through {@link InplaceOps#inplace}, which records the node (or CopySlices for a view).
      */
-    private static Tensor inplace(Tensor self, List<Tensor> others, Function<Tensor, Tensor> outOfPlace, Runnable direct) {
+    private static Tensor inplace(Tensor self, List<Tensor> others, Function<Tensor, Tensor> outOfPlace, Runnable direct,
+                                  Tensor... reads) {
         InplaceOps.checkInplace(self, others);
         boolean records = ArithmeticOps.needsGrad(self) || ArithmeticOps.needsGrad(others.toArray(new Tensor[0]));
         boolean aliased = false;
         for (Tensor o : others) {
             aliased |= o.lease() == self.lease();
+        }
+        for (Tensor o : reads) {
+            aliased |= o != null && o.lease() == self.lease();
         }
         if (records || aliased || direct == null) {
             return InplaceOps.inplace(self, others, outOfPlace);
@@ -339,7 +343,7 @@ final class IndexingOps {
         ArithmeticOps.checkSameDevice(self, index, src);
         checkScatterValues(self, d, index);
         return inplace(self, List.of(src), old -> scatter(old, d, index, src),
-                () -> scatterInto(self, d, index, src, null, ScatterReduce.NONE, true));
+                () -> scatterInto(self, d, index, src, null, ScatterReduce.NONE, true), index);
     }
 
     static Tensor scatter_(Tensor self, int dim, Tensor index, double value) {
@@ -350,7 +354,7 @@ final class IndexingOps {
         Tensor v = scalarOf(value, self.dtype, self.device);
         checkScatterValues(self, d, index);
         return inplace(self, List.of(), old -> scatter(old, d, index, value),
-                () -> scatterInto(self, d, index, null, v, ScatterReduce.NONE, true));
+                () -> scatterInto(self, d, index, null, v, ScatterReduce.NONE, true), index);
     }
 
     static Tensor scatterAdd(Tensor self, int dim, Tensor index, Tensor src) {
@@ -375,7 +379,7 @@ final class IndexingOps {
         ArithmeticOps.checkSameDevice(self, index, src);
         checkScatterValues(self, d, index);
         return inplace(self, List.of(src), old -> scatterAdd(old, d, index, src),
-                () -> scatterInto(self, d, index, src, null, ScatterReduce.SUM, true));
+                () -> scatterInto(self, d, index, src, null, ScatterReduce.SUM, true), index);
     }
 
     private static ScatterReduce reduceOf(String reduce) {
@@ -419,7 +423,7 @@ final class IndexingOps {
         int d = Shapes.wrapDim(dim, self.dim());
         ScatterReduce r = checkScatterReduce(self, d, index, src, reduce);
         return inplace(self, List.of(src), old -> scatterReduce(old, d, index, src, reduce, includeSelf),
-                () -> scatterInto(self, d, index, src, null, r, includeSelf));
+                () -> scatterInto(self, d, index, src, null, r, includeSelf), index);
     }
 
     /** PyTorch's scatter_reduce_backward (FunctionsManual.cpp), term for term. */
@@ -584,7 +588,7 @@ final class IndexingOps {
         checkIndexAdd(self, d, index, source);
         ArithmeticOps.checkScalarFits(alpha, self.dtype);
         return inplace(self, List.of(source), old -> indexAdd(old, d, index, source, alpha),
-                () -> indexAddInto(self, d, index, source, alpha));
+                () -> indexAddInto(self, d, index, source, alpha), index);
     }
 
     /** index_copy's checks (its meta function), then the values (no wrapping). */
@@ -661,7 +665,7 @@ final class IndexingOps {
         int d = Shapes.wrapDim(dim, self.dim());
         checkIndexCopy(self, d, index, source);
         return inplace(self, List.of(source), old -> indexCopy(old, d, index, source),
-                () -> indexCopyInto(self, d, index, source));
+                () -> indexCopyInto(self, d, index, source), index);
     }
 
     /** index_fill's checks; returns the wrapped indices (index_fill accepts negative indices). */
@@ -733,7 +737,8 @@ final class IndexingOps {
         Tensor wrapped = checkIndexFill(self, dim, index);
         int d = Shapes.wrapDim(dim, rank1(self));
         Tensor v = scalarOf(value, self.dtype, self.device);
-        return inplace(self, List.of(), old -> indexFill(old, d, index, value), () -> indexFillInto(self, d, wrapped, v));
+        return inplace(self, List.of(), old -> indexFill(old, d, index, value), () -> indexFillInto(self, d, wrapped, v),
+                index);
     }
 
     static Tensor indexFill_(Tensor self, int dim, Tensor index, Tensor value) {
@@ -743,7 +748,7 @@ final class IndexingOps {
         int d = Shapes.wrapDim(dim, rank1(self));
         Tensor v = scalarOf(value, self.dtype, self.device);
         return inplace(self, List.of(value), old -> indexFill(old, d, index, value),
-                () -> indexFillInto(self, d, wrapped, v));
+                () -> indexFillInto(self, d, wrapped, v), index);
     }
 
     // ------------------------------------------------------------------ take, take_along_dim
@@ -1432,7 +1437,7 @@ final class IndexingOps {
         requireBoolMask(mask);
         checkMaskFitsSelf(self, mask);
         Tensor v = scalarOf(value, self.dtype, self.device);
-        return inplace(self, List.of(), old -> maskedFill(old, mask, value), () -> maskedFillInPlace(self, mask, v));
+        return inplace(self, List.of(), old -> maskedFill(old, mask, value), () -> maskedFillInPlace(self, mask, v), mask);
     }
 
     static Tensor maskedFill_(Tensor self, Tensor mask, Tensor value) {
@@ -1442,13 +1447,13 @@ final class IndexingOps {
         requireBoolMask(mask);
         checkMaskFitsSelf(self, mask);
         Tensor v = scalarOf(value, self.dtype, self.device);
-        return inplace(self, List.of(value), old -> maskedFill(old, mask, value), () -> maskedFillInPlace(self, mask, v));
+        return inplace(self, List.of(value), old -> maskedFill(old, mask, value), () -> maskedFillInPlace(self, mask, v),
+                mask);
     }
 
     private static void maskedFillInPlace(Tensor self, Tensor mask, Tensor v) {
-        Tensor m = mask.lease() == self.lease() ? copyOf(mask) : mask;
-        self.backend.where(m.storage(), ArithmeticOps.expandedLayout(m, self.shape), v.storage(), repeated(v, self.shape),
-                self.storage(), self.layout, self.storage(), self.layout);
+        self.backend.where(mask.storage(), ArithmeticOps.expandedLayout(mask, self.shape), v.storage(),
+                repeated(v, self.shape), self.storage(), self.layout, self.storage(), self.layout);
     }
 
     /** The linear positions of the true elements of a mask broadcast to {@code shape}, int64 of shape [n]. */
@@ -1558,7 +1563,7 @@ final class IndexingOps {
             direct = () -> maskedScatterInto(self, self.shape, new Layout(new int[] {(int) self.numel()}, new int[] {1},
                     self.layout.offset()), mask, source);
         }
-        return inplace(self, List.of(source), old -> maskedScatter(old, mask, source), direct);
+        return inplace(self, List.of(source), old -> maskedScatter(old, mask, source), direct, mask);
     }
 
     // ------------------------------------------------------------------ nonzero, where(cond), argwhere

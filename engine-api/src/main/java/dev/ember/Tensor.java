@@ -1558,10 +1558,7 @@ public final class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ indexing
 
-    /**
-     * {@code x[indices]}: views for ints, slices, None and ellipsis ({@link Index}); a copy ({@code IndexBackward0}) when an
-     * int64 index tensor or a bool mask takes part, with PyTorch's placement of the indexed dimensions.
-     */
+    /** {@code x[indices]}: a view for ints, slices, None and ellipsis ({@link Index}), else a copy ({@code IndexBackward0}). */
     public Tensor index(Index... indices) {
         Args.require(indices, "index", "indices", 1, "tuple of Index");
         return IndexingOps.index(this, indices);
@@ -1599,7 +1596,7 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.indexSelect(this, dim, index);
     }
 
-    /** The elements at {@code index} along {@code dim} ({@code out[i][j] = self[index[i][j]][j]} for dim 0), as {@code torch.gather}. */
+    /** The elements at {@code index} along {@code dim} ({@code out[i][j] = self[index[i][j]][j]} for dim 0), {@code gather}. */
     public Tensor gather(int dim, Tensor index) {
         Args.require(index, "gather", "index", 2, "Tensor");
         return IndexingOps.gather(this, dim, index);
@@ -1631,7 +1628,7 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.scatter_(this, dim, index, value);
     }
 
-    /** A copy with {@code src}'s elements added at {@code index} along {@code dim} (repeats summed), as {@code torch.scatter_add}. */
+    /** A copy with {@code src}'s elements added at {@code index} along {@code dim} (repeats summed), {@code scatter_add}. */
     public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
         Args.require(index, "scatter_add", "index", 2, "Tensor");
         Args.require(src, "scatter_add", "src", 3, "Tensor");
@@ -1653,7 +1650,7 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.scatterReduce(this, dim, index, src, reduce, true);
     }
 
-    /** A copy with {@code src} reduced in at {@code index} along {@code dim} ("sum", "prod", "mean", "amax", "amin"), as {@code torch.scatter_reduce}. */
+    /** A copy with {@code src} reduced in at {@code index} along {@code dim} (sum, prod, mean, amax, amin), {@code scatter_reduce}. */
     public Tensor scatterReduce(int dim, Tensor index, Tensor src, String reduce, boolean includeSelf) {
         Args.require(index, "scatter_reduce", "index", 2, "Tensor");
         Args.require(src, "scatter_reduce", "src", 3, "Tensor");
@@ -1787,7 +1784,7 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.maskedSelect(this, mask);
     }
 
-    /** A copy with {@code source}'s first elements written where {@code mask} is true, in order, as {@code torch.masked_scatter}. */
+    /** A copy with {@code source}'s first elements written where {@code mask} is true, in order, {@code masked_scatter}. */
     public Tensor maskedScatter(Tensor mask, Tensor source) {
         Args.require(mask, "masked_scatter", "mask", 1, "Tensor");
         Args.require(source, "masked_scatter", "source", 2, "Tensor");
@@ -1822,7 +1819,7 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.nonzero(this);
     }
 
-    /** The flattened elements each repeated {@code repeats[i]} times (int64, 0-dim or one per element), as {@code torch.repeat_interleave}. */
+    /** The flattened elements each repeated {@code repeats[i]} times (int64 repeats), as {@code torch.repeat_interleave}. */
     public Tensor repeatInterleave(Tensor repeats) {
         Args.require(repeats, "repeat_interleave", "repeats", 1, "Tensor");
         return IndexingOps.repeatInterleave(this, repeats, null, null);
