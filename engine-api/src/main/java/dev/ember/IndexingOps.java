@@ -492,7 +492,7 @@ final class IndexingOps {
 
     // ------------------------------------------------------------------ index_add, index_copy, index_fill
 
-    /** The index_add/index_reduce checks (index_func_meta_impl), then the slice broadcast index_add's kernel needs. */
+    /** The index_add checks, in PyTorch's order (index_func_meta_impl, then the kernel's range check). */
     private static void checkIndexAdd(Tensor self, int d, Tensor index, Tensor source) {
         long numel = index.numel();
         if (index.dim() > 1) {
