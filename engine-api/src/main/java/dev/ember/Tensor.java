@@ -1556,6 +1556,287 @@ public final class Tensor implements AutoCloseable {
         return ViewOps.stack(tensors, dim);
     }
 
+    // ------------------------------------------------------------------ indexing
+
+    /** {@code x[indices]}: a view for ints, slices, None and ellipsis ({@link Index}), else a copy ({@code IndexBackward0}). */
+    public Tensor index(Index... indices) {
+        Args.require(indices, "index", "indices", 1, "tuple of Index");
+        return IndexingOps.index(this, indices);
+    }
+
+    /** {@code x[indices] = values} in place ({@code index_put_}); with {@code accumulate}, values at repeated indices add up. */
+    public Tensor indexPut_(Index[] indices, Tensor values, boolean accumulate) {
+        Args.require(indices, "index_put_", "indices", 1, "tuple of Index");
+        Args.require(values, "index_put_", "values", 2, "Tensor");
+        return IndexingOps.indexPut_(this, indices, values, accumulate);
+    }
+
+    /** {@code x[indices] = value} in place, the number converted to this tensor's type. */
+    public Tensor indexPut_(Index[] indices, double value, boolean accumulate) {
+        Args.require(indices, "index_put_", "indices", 1, "tuple of Index");
+        return IndexingOps.indexPut_(this, indices, IndexingOps.valueOf(this, value), accumulate);
+    }
+
+    /** A copy with {@code values} put at {@code indices}, as {@code torch.index_put} ({@code IndexPutBackward0}). */
+    public Tensor indexPut(Index[] indices, Tensor values, boolean accumulate) {
+        Args.require(indices, "index_put", "indices", 1, "tuple of Index");
+        Args.require(values, "index_put", "values", 2, "Tensor");
+        return IndexingOps.indexPut(this, indices, values, accumulate);
+    }
+
+    /** A copy with {@code value} put at {@code indices}, the number converted to this tensor's type. */
+    public Tensor indexPut(Index[] indices, double value, boolean accumulate) {
+        Args.require(indices, "index_put", "indices", 1, "tuple of Index");
+        return IndexingOps.indexPut(this, indices, IndexingOps.valueOf(this, value), accumulate);
+    }
+
+    /** The slices at the int64 vector {@code index} along {@code dim}, as {@code torch.index_select}. */
+    public Tensor indexSelect(int dim, Tensor index) {
+        Args.require(index, "index_select", "index", 2, "Tensor");
+        return IndexingOps.indexSelect(this, dim, index);
+    }
+
+    /** The elements at {@code index} along {@code dim} ({@code out[i][j] = self[index[i][j]][j]} for dim 0), {@code gather}. */
+    public Tensor gather(int dim, Tensor index) {
+        Args.require(index, "gather", "index", 2, "Tensor");
+        return IndexingOps.gather(this, dim, index);
+    }
+
+    /** A copy with {@code src}'s elements written at {@code index} along {@code dim}, as {@code torch.scatter}. */
+    public Tensor scatter(int dim, Tensor index, Tensor src) {
+        Args.require(index, "scatter", "index", 2, "Tensor");
+        Args.require(src, "scatter", "src", 3, "Tensor");
+        return IndexingOps.scatter(this, dim, index, src);
+    }
+
+    /** A copy with {@code value} written at {@code index} along {@code dim}, as {@code torch.scatter} with a number. */
+    public Tensor scatter(int dim, Tensor index, double value) {
+        Args.require(index, "scatter", "index", 2, "Tensor");
+        return IndexingOps.scatter(this, dim, index, value);
+    }
+
+    /** {@code scatter} in place. */
+    public Tensor scatter_(int dim, Tensor index, Tensor src) {
+        Args.require(index, "scatter_", "index", 2, "Tensor");
+        Args.require(src, "scatter_", "src", 3, "Tensor");
+        return IndexingOps.scatter_(this, dim, index, src);
+    }
+
+    /** {@code scatter} of a number, in place. */
+    public Tensor scatter_(int dim, Tensor index, double value) {
+        Args.require(index, "scatter_", "index", 2, "Tensor");
+        return IndexingOps.scatter_(this, dim, index, value);
+    }
+
+    /** A copy with {@code src}'s elements added at {@code index} along {@code dim} (repeats summed), {@code scatter_add}. */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+        Args.require(index, "scatter_add", "index", 2, "Tensor");
+        Args.require(src, "scatter_add", "src", 3, "Tensor");
+        return IndexingOps.scatterAdd(this, dim, index, src);
+    }
+
+    /** {@code scatterAdd} in place. */
+    public Tensor scatterAdd_(int dim, Tensor index, Tensor src) {
+        Args.require(index, "scatter_add_", "index", 2, "Tensor");
+        Args.require(src, "scatter_add_", "src", 3, "Tensor");
+        return IndexingOps.scatterAdd_(this, dim, index, src);
+    }
+
+    /** {@code scatterReduce} including this tensor's own elements ({@code include_self=True}). */
+    public Tensor scatterReduce(int dim, Tensor index, Tensor src, String reduce) {
+        Args.require(index, "scatter_reduce", "index", 2, "Tensor");
+        Args.require(src, "scatter_reduce", "src", 3, "Tensor");
+        Args.require(reduce, "scatter_reduce", "reduce", 4, "str");
+        return IndexingOps.scatterReduce(this, dim, index, src, reduce, true);
+    }
+
+    /** A copy with {@code src} reduced in at {@code index} along {@code dim} (sum, prod, mean, amax, amin), {@code scatter_reduce}. */
+    public Tensor scatterReduce(int dim, Tensor index, Tensor src, String reduce, boolean includeSelf) {
+        Args.require(index, "scatter_reduce", "index", 2, "Tensor");
+        Args.require(src, "scatter_reduce", "src", 3, "Tensor");
+        Args.require(reduce, "scatter_reduce", "reduce", 4, "str");
+        return IndexingOps.scatterReduce(this, dim, index, src, reduce, includeSelf);
+    }
+
+    /** {@code scatterReduce} in place. */
+    public Tensor scatterReduce_(int dim, Tensor index, Tensor src, String reduce, boolean includeSelf) {
+        Args.require(index, "scatter_reduce_", "index", 2, "Tensor");
+        Args.require(src, "scatter_reduce_", "src", 3, "Tensor");
+        Args.require(reduce, "scatter_reduce_", "reduce", 4, "str");
+        return IndexingOps.scatterReduce_(this, dim, index, src, reduce, includeSelf);
+    }
+
+    /** A copy with {@code source}'s slices added at {@code index} along {@code dim}, as {@code torch.index_add}. */
+    public Tensor indexAdd(int dim, Tensor index, Tensor source) {
+        Args.require(index, "index_add", "index", 2, "Tensor");
+        Args.require(source, "index_add", "source", 3, "Tensor");
+        return IndexingOps.indexAdd(this, dim, index, source, 1);
+    }
+
+    /** {@code indexAdd} of {@code alpha * source}. */
+    public Tensor indexAdd(int dim, Tensor index, Tensor source, double alpha) {
+        Args.require(index, "index_add", "index", 2, "Tensor");
+        Args.require(source, "index_add", "source", 3, "Tensor");
+        return IndexingOps.indexAdd(this, dim, index, source, alpha);
+    }
+
+    /** {@code indexAdd} in place. */
+    public Tensor indexAdd_(int dim, Tensor index, Tensor source) {
+        Args.require(index, "index_add_", "index", 2, "Tensor");
+        Args.require(source, "index_add_", "source", 3, "Tensor");
+        return IndexingOps.indexAdd_(this, dim, index, source, 1);
+    }
+
+    /** {@code indexAdd} of {@code alpha * source}, in place. */
+    public Tensor indexAdd_(int dim, Tensor index, Tensor source, double alpha) {
+        Args.require(index, "index_add_", "index", 2, "Tensor");
+        Args.require(source, "index_add_", "source", 3, "Tensor");
+        return IndexingOps.indexAdd_(this, dim, index, source, alpha);
+    }
+
+    /** A copy with {@code source}'s slices copied to {@code index} along {@code dim}, as {@code torch.index_copy}. */
+    public Tensor indexCopy(int dim, Tensor index, Tensor source) {
+        Args.require(index, "index_copy", "index", 2, "Tensor");
+        Args.require(source, "index_copy", "source", 3, "Tensor");
+        return IndexingOps.indexCopy(this, dim, index, source);
+    }
+
+    /** {@code indexCopy} in place. */
+    public Tensor indexCopy_(int dim, Tensor index, Tensor source) {
+        Args.require(index, "index_copy_", "index", 2, "Tensor");
+        Args.require(source, "index_copy_", "source", 3, "Tensor");
+        return IndexingOps.indexCopy_(this, dim, index, source);
+    }
+
+    /** A copy with the slices at {@code index} along {@code dim} set to {@code value}, as {@code torch.index_fill}. */
+    public Tensor indexFill(int dim, Tensor index, double value) {
+        Args.require(index, "index_fill", "index", 2, "Tensor");
+        return IndexingOps.indexFill(this, dim, index, value);
+    }
+
+    /** {@code indexFill} with a 0-dim tensor's value (differentiable in it). */
+    public Tensor indexFill(int dim, Tensor index, Tensor value) {
+        Args.require(index, "index_fill", "index", 2, "Tensor");
+        Args.require(value, "index_fill", "value", 3, "Tensor");
+        return IndexingOps.indexFill(this, dim, index, value);
+    }
+
+    /** {@code indexFill} in place. */
+    public Tensor indexFill_(int dim, Tensor index, double value) {
+        Args.require(index, "index_fill_", "index", 2, "Tensor");
+        return IndexingOps.indexFill_(this, dim, index, value);
+    }
+
+    /** {@code indexFill} with a 0-dim tensor's value, in place. */
+    public Tensor indexFill_(int dim, Tensor index, Tensor value) {
+        Args.require(index, "index_fill_", "index", 2, "Tensor");
+        Args.require(value, "index_fill_", "value", 3, "Tensor");
+        return IndexingOps.indexFill_(this, dim, index, value);
+    }
+
+    /** The elements at {@code index} of the flattened tensor (negative counting from the end), as {@code torch.take}. */
+    public Tensor take(Tensor index) {
+        Args.require(index, "take", "index", 1, "Tensor");
+        return IndexingOps.take(this, index);
+    }
+
+    /** The elements at {@code indices} along {@code dim}, both broadcast, as {@code torch.take_along_dim}. */
+    public Tensor takeAlongDim(Tensor indices, int dim) {
+        Args.require(indices, "take_along_dim", "indices", 1, "Tensor");
+        return IndexingOps.takeAlongDim(this, indices, dim);
+    }
+
+    /** {@code takeAlongDim} over the flattened tensor. */
+    public Tensor takeAlongDim(Tensor indices) {
+        Args.require(indices, "take_along_dim", "indices", 1, "Tensor");
+        return IndexingOps.takeAlongDim(this, indices);
+    }
+
+    /** A copy with {@code value} where the bool {@code mask} (broadcast) is true, as {@code torch.masked_fill}. */
+    public Tensor maskedFill(Tensor mask, double value) {
+        Args.require(mask, "masked_fill", "mask", 1, "Tensor");
+        return IndexingOps.maskedFill(this, mask, value);
+    }
+
+    /** {@code maskedFill} with a 0-dim tensor's value (differentiable in it). */
+    public Tensor maskedFill(Tensor mask, Tensor value) {
+        Args.require(mask, "masked_fill", "mask", 1, "Tensor");
+        Args.require(value, "masked_fill", "value", 2, "Tensor");
+        return IndexingOps.maskedFill(this, mask, value);
+    }
+
+    /** {@code maskedFill} in place. */
+    public Tensor maskedFill_(Tensor mask, double value) {
+        Args.require(mask, "masked_fill_", "mask", 1, "Tensor");
+        return IndexingOps.maskedFill_(this, mask, value);
+    }
+
+    /** {@code maskedFill} with a 0-dim tensor's value, in place. */
+    public Tensor maskedFill_(Tensor mask, Tensor value) {
+        Args.require(mask, "masked_fill_", "mask", 1, "Tensor");
+        Args.require(value, "masked_fill_", "value", 2, "Tensor");
+        return IndexingOps.maskedFill_(this, mask, value);
+    }
+
+    /** The elements where the bool {@code mask} (broadcast) is true, in a 1-D tensor, as {@code torch.masked_select}. */
+    public Tensor maskedSelect(Tensor mask) {
+        Args.require(mask, "masked_select", "mask", 1, "Tensor");
+        return IndexingOps.maskedSelect(this, mask);
+    }
+
+    /** A copy with {@code source}'s first elements written where {@code mask} is true, in order, {@code masked_scatter}. */
+    public Tensor maskedScatter(Tensor mask, Tensor source) {
+        Args.require(mask, "masked_scatter", "mask", 1, "Tensor");
+        Args.require(source, "masked_scatter", "source", 2, "Tensor");
+        return IndexingOps.maskedScatter(this, mask, source);
+    }
+
+    /** {@code maskedScatter} in place. */
+    public Tensor maskedScatter_(Tensor mask, Tensor source) {
+        Args.require(mask, "masked_scatter_", "mask", 1, "Tensor");
+        Args.require(source, "masked_scatter_", "source", 2, "Tensor");
+        return IndexingOps.maskedScatter_(this, mask, source);
+    }
+
+    /** The int64 coordinates {@code [n, dim]} of the nonzero elements in row-major order, as {@code torch.nonzero}. */
+    public Tensor nonzero() {
+        return IndexingOps.nonzero(this);
+    }
+
+    /** The coordinates of the nonzero elements, one int64 vector per dimension, as {@code nonzero(as_tuple=True)}. */
+    public List<Tensor> nonzeroAsTuple() {
+        return IndexingOps.nonzeroAsTuple(this);
+    }
+
+    /** {@code torch.where(condition)} with one argument: {@code condition.nonzeroAsTuple()}. */
+    public static List<Tensor> where(Tensor condition) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        return IndexingOps.nonzeroAsTuple(condition);
+    }
+
+    /** The coordinates of the nonzero elements, as {@code torch.argwhere} (the same as {@link #nonzero()}). */
+    public Tensor argwhere() {
+        return IndexingOps.nonzero(this);
+    }
+
+    /** The flattened elements each repeated {@code repeats[i]} times (int64 repeats), as {@code torch.repeat_interleave}. */
+    public Tensor repeatInterleave(Tensor repeats) {
+        Args.require(repeats, "repeat_interleave", "repeats", 1, "Tensor");
+        return IndexingOps.repeatInterleave(this, repeats, null, null);
+    }
+
+    /** The slices along {@code dim} each repeated {@code repeats[i]} times. */
+    public Tensor repeatInterleave(Tensor repeats, int dim) {
+        Args.require(repeats, "repeat_interleave", "repeats", 1, "Tensor");
+        return IndexingOps.repeatInterleave(this, repeats, dim, null);
+    }
+
+    /** {@code repeatInterleave} with {@code dim} (null: flattened) and the known {@code outputSize} (null: computed). */
+    public Tensor repeatInterleave(Tensor repeats, Integer dim, Long outputSize) {
+        Args.require(repeats, "repeat_interleave", "repeats", 1, "Tensor");
+        return IndexingOps.repeatInterleave(this, repeats, dim, outputSize);
+    }
+
     // ------------------------------------------------------------------ conversion
 
     /** This tensor converted to a type (itself when it already has it). */

@@ -140,6 +140,93 @@ public interface Backend {
      */
     void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout);
 
+    // ------------------------------------------------------------------ indexing (IndexingOps)
+    //
+    // Four kernels serve every indexing op (index_select, gather, scatter and scatter_reduce, index_add/copy/fill,
+    // take, masked ops, advanced indexing and index_put): a gather, a scatter with a reduction, the coordinates of the
+    // nonzero elements (a count, then a fill), and the linear index of advanced indexing. Indices reach the gather and
+    // the scatter already checked ({@link #checkIndices}, or {@link #linearIndex}, which checks as it goes). Each
+    // default runs the CPU's kernel on host copies ({@link #host()}), so every device has them.
+
+    /**
+     * {@code dst[p] = src[p with p[dim] = index[p]]} for every position {@code p} of dst: PyTorch's {@code gather}, and
+     * {@code index_select} when the index layout broadcasts a vector along {@code dim} (stride 0 elsewhere). dst and
+     * index have one shape; src has the same rank and may be larger than it in every dimension. index is int64 with
+     * values in {@code [0, src.size(dim))}; src and dst have one type.
+     */
+    default void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
+                        Layout dstLayout) {
+        try (Storage s = toHost(src, srcLayout); Storage i = toHost(index, indexLayout);
+             Storage d = host().allocate(dst.dtype(), dstLayout.numel(), 0)) {
+            host().gather(s, Layout.contiguous(srcLayout.shape()), dim, i, Layout.contiguous(indexLayout.shape()), d,
+                    Layout.contiguous(dstLayout.shape()));
+            fromHost(d, dst, dstLayout);
+        }
+    }
+
+    /**
+     * Scatters in place: for every position {@code p} of index, {@code dst[p with p[dim] = index[p]]} becomes
+     * {@code src[p]} ({@link ScatterReduce#NONE}) or is reduced with it. Without {@code includeSelf} the elements that
+     * receive a value first forget their own ({@code scatter_reduce}'s {@code include_self=False}). index and src have
+     * one shape (src may be a broadcast number: stride 0); dst has the same rank and may be larger in every dimension;
+     * index is int64 with values in {@code [0, dst.size(dim))}. Values landing on one element combine in row-major order
+     * of index, so sums are deterministic; MEAN divides by the count (rounding down for int64).
+     */
+    default void scatter(ScatterReduce reduce, boolean includeSelf, Storage dst, Layout dstLayout, int dim, Storage index,
+                         Layout indexLayout, Storage src, Layout srcLayout) {
+        try (Storage d = toHost(dst, dstLayout); Storage i = toHost(index, indexLayout); Storage s = toHost(src, srcLayout)) {
+            host().scatter(reduce, includeSelf, d, Layout.contiguous(dstLayout.shape()), dim, i,
+                    Layout.contiguous(indexLayout.shape()), s, Layout.contiguous(srcLayout.shape()));
+            fromHost(d, dst, dstLayout);
+        }
+    }
+
+    /** The number of elements of a layout that are not zero (NaN counts; for bool, true). */
+    default long nonzeroCount(Storage src, Layout layout) {
+        try (Storage s = toHost(src, layout)) {
+            return host().nonzeroCount(s, Layout.contiguous(layout.shape()));
+        }
+    }
+
+    /**
+     * The coordinates of the nonzero elements of a layout, in row-major order, into dst: int64 of shape
+     * {@code [n, rank]} where n is {@link #nonzeroCount}.
+     */
+    default void nonzero(Storage src, Layout layout, Storage dst, Layout dstLayout) {
+        try (Storage s = toHost(src, layout); Storage d = host().allocate(DType.INT64, dstLayout.numel(), 0)) {
+            host().nonzero(s, Layout.contiguous(layout.shape()), d, Layout.contiguous(dstLayout.shape()));
+            fromHost(d, dst, dstLayout);
+        }
+    }
+
+    /**
+     * The row-major linear index of advanced indexing: {@code dst = sum_j idx_j * (sizes[j+1] * ... * sizes[k-1])}, where
+     * {@code idx_j} is the int64 {@code indices[j]} (its layout broadcast to dst's shape) plus {@code sizes[j]} when
+     * negative. A value outside {@code [-sizes[j], sizes[j])} throws an {@link IndexOutOfBoundsException} whose message
+     * is {@code String.format(message, value, j, sizes[j])} for the first such value in row-major order of dst (j
+     * ascending within an element), before dst is used. A device backend may check on the device and raise at its next
+     * synchronization, as {@link #checkIndices}.
+     */
+    default void linearIndex(Storage[] indices, Layout[] indexLayouts, long[] sizes, Storage dst, Layout dstLayout,
+                             String message) {
+        Storage[] host = new Storage[indices.length];
+        Layout[] dense = new Layout[indices.length];
+        try (Storage d = host().allocate(DType.INT64, dstLayout.numel(), 0)) {
+            for (int j = 0; j < indices.length; j++) {
+                host[j] = toHost(indices[j], indexLayouts[j]);
+                dense[j] = Layout.contiguous(indexLayouts[j].shape());
+            }
+            host().linearIndex(host, dense, sizes, d, Layout.contiguous(dstLayout.shape()), message);
+            fromHost(d, dst, dstLayout);
+        } finally {
+            for (Storage s : host) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+        }
+    }
+
     /**
      * Fills a layout with random numbers from {@link Philox} with the given key and counter offset: element
      * {@code i} in row-major order uses counter {@code offset + i}, so every backend draws the same numbers.

@@ -155,6 +155,38 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
+                       Layout dstLayout) {
+        IndexKernels.gather(cpu(src), srcLayout, dim, cpu(index), indexLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void scatter(dev.ember.backend.ScatterReduce reduce, boolean includeSelf, Storage dst, Layout dstLayout, int dim, Storage index,
+                        Layout indexLayout, Storage src, Layout srcLayout) {
+        IndexKernels.scatter(reduce, includeSelf, cpu(dst), dstLayout, dim, cpu(index), indexLayout, cpu(src), srcLayout);
+    }
+
+    @Override
+    public long nonzeroCount(Storage src, Layout layout) {
+        return IndexKernels.nonzeroCount(cpu(src), layout);
+    }
+
+    @Override
+    public void nonzero(Storage src, Layout layout, Storage dst, Layout dstLayout) {
+        IndexKernels.nonzero(cpu(src), layout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void linearIndex(Storage[] indices, Layout[] indexLayouts, long[] sizes, Storage dst, Layout dstLayout,
+                            String message) {
+        CpuStorage[] s = new CpuStorage[indices.length];
+        for (int j = 0; j < s.length; j++) {
+            s[j] = cpu(indices[j]);
+        }
+        IndexKernels.linearIndex(s, indexLayouts, sizes, cpu(dst), dstLayout, message);
+    }
+
+    @Override
     public void conv2d(Storage input, Layout inputLayout, Storage weight, Layout weightLayout, Storage bias, Storage out,
                        Layout outLayout, Conv2dParams p) {
         ConvKernels.forward(cpu(input), inputLayout, cpu(weight), weightLayout, bias == null ? null : cpu(bias), cpu(out),

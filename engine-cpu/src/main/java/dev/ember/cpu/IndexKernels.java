@@ -1,0 +1,424 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Layout;
+import dev.ember.backend.ScatterReduce;
+
+import java.util.Locale;
+
+/**
+ * The indexing kernels of the CPU backend ({@code Backend}'s indexing family): gather, scatter with a reduction, the
+ * coordinates of nonzero elements, and the linear index of advanced indexing. Every kernel walks its operands through
+ * their strides ({@link StridedLoop}), so views, transposes and broadcast operands need no copies. A gather writes
+ * distinct elements and runs in parallel; a scatter runs in row-major order of its index on one thread, so that values
+ * landing on one element combine in a fixed order (a deterministic sum), as PyTorch's CPU kernels do.
+ */
+final class IndexKernels {
+    private IndexKernels() {
+    }
+
+    /**
+     * A layout of {@code base}'s storage iterated with the shape {@code shape}, whose dimension {@code dim} does not
+     * advance (stride 0): the kernel adds {@code index * base.stride(dim)} itself.
+     */
+    private static Layout pinned(Layout base, int[] shape, int dim) {
+        int[] strides = base.strides();
+        if (strides.length > 0) {
+            strides[dim] = 0;
+        }
+        return new Layout(shape, strides, base.offset());
+    }
+
+    private static int dimStride(Layout l, int dim) {
+        return l.rank() == 0 ? 0 : l.stride(dim);
+    }
+
+    // ------------------------------------------------------------------ gather
+
+    /** {@code dst[p] = src[p with p[dim] = index[p]]}; dst and index have one shape. */
+    static void gather(CpuStorage src, Layout srcLayout, int dim, CpuStorage index, Layout indexLayout, CpuStorage dst,
+                       Layout dstLayout) {
+        if (dstLayout.numel() == 0) {
+            return;
+        }
+        int[] shape = dstLayout.shape();
+        Layout from = pinned(srcLayout, shape, dim);
+        int ds = dimStride(srcLayout, dim);
+        long[] idx = (long[]) index.array;
+        StridedLoop loop = new StridedLoop(dstLayout, indexLayout, from);
+        switch (dst.dtype) {
+            case FLOAT32: {
+                float[] s = (float[]) src.array;
+                float[] d = (float[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int k = 0; k < n; k++) {
+                        d[off[0] + k * st[0]] = s[off[2] + k * st[2] + (int) idx[off[1] + k * st[1]] * ds];
+                    }
+                }, true);
+                break;
+            }
+            case FLOAT64: {
+                double[] s = (double[]) src.array;
+                double[] d = (double[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int k = 0; k < n; k++) {
+                        d[off[0] + k * st[0]] = s[off[2] + k * st[2] + (int) idx[off[1] + k * st[1]] * ds];
+                    }
+                }, true);
+                break;
+            }
+            case INT64: {
+                long[] s = (long[]) src.array;
+                long[] d = (long[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int k = 0; k < n; k++) {
+                        d[off[0] + k * st[0]] = s[off[2] + k * st[2] + (int) idx[off[1] + k * st[1]] * ds];
+                    }
+                }, true);
+                break;
+            }
+            case BOOL: {
+                boolean[] s = (boolean[]) src.array;
+                boolean[] d = (boolean[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int k = 0; k < n; k++) {
+                        d[off[0] + k * st[0]] = s[off[2] + k * st[2] + (int) idx[off[1] + k * st[1]] * ds];
+                    }
+                }, true);
+                break;
+            }
+            default:
+                // a type without a typed loop here: element by element through doubles (exact for integers below 2^53)
+                loop.run((off, n, st) -> {
+                    for (int k = 0; k < n; k++) {
+                        dst.setDouble(off[0] + k * st[0], src.getDouble(off[2] + k * st[2] + (int) idx[off[1] + k * st[1]] * ds));
+                    }
+                }, false);
+        }
+    }
+
+    // ------------------------------------------------------------------ scatter
+
+    /**
+     * For every position {@code p} of index: {@code dst[p with p[dim] = index[p]]} op= {@code src[p]}, in row-major
+     * order of index. Without {@code includeSelf}, the elements that receive a value start from the reduction's identity.
+     */
+    static void scatter(ScatterReduce reduce, boolean includeSelf, CpuStorage dst, Layout dstLayout, int dim,
+                        CpuStorage index, Layout indexLayout, CpuStorage src, Layout srcLayout) {
+        if (indexLayout.numel() == 0) {
+            return;
+        }
+        int[] shape = indexLayout.shape();
+        Layout to = pinned(dstLayout, shape, dim);
+        int ds = dimStride(dstLayout, dim);
+        long[] idx = (long[]) index.array;
+        if (reduce != ScatterReduce.NONE && !includeSelf) {
+            // the identity of the reduction at every element that receives a value
+            StridedLoop init = new StridedLoop(indexLayout, to);
+            double identity = identity(reduce, dst.dtype);
+            long longIdentity = reduce == ScatterReduce.AMAX ? Long.MIN_VALUE : reduce == ScatterReduce.AMIN ? Long.MAX_VALUE
+                    : (long) identity;
+            init.run((off, n, st) -> {
+                for (int k = 0; k < n; k++) {
+                    int at = off[1] + k * st[1] + (int) idx[off[0] + k * st[0]] * ds;
+                    if (dst.dtype == DType.INT64) {
+                        ((long[]) dst.array)[at] = longIdentity;
+                    } else {
+                        dst.setDouble(at, identity);
+                    }
+                }
+            }, false);
+        }
+        int[] counts = null;
+        Layout countLayout = null;
+        int countStride = 0;
+        if (reduce == ScatterReduce.MEAN) {
+            // counts per element of dst, addressed row-major (a contiguous layout of dst's shape)
+            Layout dense = Layout.contiguous(dstLayout.shape());
+            counts = new int[dstLayout.numelInt()];
+            if (includeSelf) {
+                java.util.Arrays.fill(counts, 1);
+            }
+            countLayout = pinned(dense, shape, dim);
+            countStride = dimStride(dense, dim);
+        }
+        StridedLoop loop = countLayout == null ? new StridedLoop(indexLayout, srcLayout, to)
+                : new StridedLoop(indexLayout, srcLayout, to, countLayout);
+        int[] c = counts;
+        int cs = countStride;
+        switch (dst.dtype) {
+            case FLOAT32: {
+                float[] s = (float[]) src.array;
+                float[] d = (float[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int k = 0; k < n; k++) {
+                        int i = (int) idx[off[0] + k * st[0]];
+                        int at = off[2] + k * st[2] + i * ds;
+                        float v = s[off[1] + k * st[1]];
+                        float x = d[at];
+                        switch (reduce) {
+                            case NONE: x = v; break;
+                            case SUM: x += v; break;
+                            case PROD: x *= v; break;
+                            case MEAN: x += v; c[off[3] + k * st[3] + i * cs]++; break;
+                            case AMAX: x = Float.isNaN(v) ? v : (x < v ? v : x); break;
+                            default: x = Float.isNaN(v) ? v : (v < x ? v : x);
+                        }
+                        d[at] = x;
+                    }
+                }, false);
+                break;
+            }
+            case FLOAT64: {
+                double[] s = (double[]) src.array;
+                double[] d = (double[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int k = 0; k < n; k++) {
+                        int i = (int) idx[off[0] + k * st[0]];
+                        int at = off[2] + k * st[2] + i * ds;
+                        double v = s[off[1] + k * st[1]];
+                        double x = d[at];
+                        switch (reduce) {
+                            case NONE: x = v; break;
+                            case SUM: x += v; break;
+                            case PROD: x *= v; break;
+                            case MEAN: x += v; c[off[3] + k * st[3] + i * cs]++; break;
+                            case AMAX: x = Double.isNaN(v) ? v : (x < v ? v : x); break;
+                            default: x = Double.isNaN(v) ? v : (v < x ? v : x);
+                        }
+                        d[at] = x;
+                    }
+                }, false);
+                break;
+            }
+            case INT64: {
+                long[] s = (long[]) src.array;
+                long[] d = (long[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int k = 0; k < n; k++) {
+                        int i = (int) idx[off[0] + k * st[0]];
+                        int at = off[2] + k * st[2] + i * ds;
+                        long v = s[off[1] + k * st[1]];
+                        long x = d[at];
+                        switch (reduce) {
+                            case NONE: x = v; break;
+                            case SUM: x += v; break;
+                            case PROD: x *= v; break;
+                            case MEAN: x += v; c[off[3] + k * st[3] + i * cs]++; break;
+                            case AMAX: x = Math.max(x, v); break;
+                            default: x = Math.min(x, v);
+                        }
+                        d[at] = x;
+                    }
+                }, false);
+                break;
+            }
+            case BOOL: {
+                boolean[] s = (boolean[]) src.array;
+                boolean[] d = (boolean[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int k = 0; k < n; k++) {
+                        int at = off[2] + k * st[2] + (int) idx[off[0] + k * st[0]] * ds;
+                        boolean v = s[off[1] + k * st[1]];
+                        switch (reduce) {
+                            case NONE: d[at] = v; break;
+                            case SUM: case AMAX: d[at] |= v; break;
+                            default: d[at] &= v; // PROD, AMIN (MEAN is refused for bool above the backend)
+                        }
+                    }
+                }, false);
+                break;
+            }
+            default:
+                loop.run((off, n, st) -> {
+                    for (int k = 0; k < n; k++) {
+                        int i = (int) idx[off[0] + k * st[0]];
+                        int at = off[2] + k * st[2] + i * ds;
+                        double v = src.getDouble(off[1] + k * st[1]);
+                        double x = dst.getDouble(at);
+                        switch (reduce) {
+                            case NONE: x = v; break;
+                            case SUM: x += v; break;
+                            case PROD: x *= v; break;
+                            case MEAN: x += v; c[off[3] + k * st[3] + i * cs]++; break;
+                            case AMAX: x = Math.max(x, v); break;
+                            default: x = Math.min(x, v);
+                        }
+                        dst.setDouble(at, x);
+                    }
+                }, false);
+        }
+        if (counts != null) {
+            divideByCounts(dst, dstLayout, counts);
+        }
+    }
+
+    /** The value an element starts from when it does not take part in its own reduction. */
+    private static double identity(ScatterReduce reduce, DType t) {
+        switch (reduce) {
+            case PROD: return 1;
+            case AMAX: return t.isFloatingPoint() ? Double.NEGATIVE_INFINITY : 0; // bool's lowest is false
+            case AMIN: return t.isFloatingPoint() ? Double.POSITIVE_INFINITY : 1; // bool's largest is true
+            default: return 0;
+        }
+    }
+
+    /** MEAN's last step: each element divided by its count (an element no value reached keeps its value). */
+    private static void divideByCounts(CpuStorage dst, Layout dstLayout, int[] counts) {
+        new StridedLoop(dstLayout, Layout.contiguous(dstLayout.shape())).run((off, n, st) -> {
+            for (int k = 0; k < n; k++) {
+                int count = counts[off[1] + k * st[1]];
+                if (count <= 1) {
+                    continue;
+                }
+                int at = off[0] + k * st[0];
+                switch (dst.dtype) {
+                    case FLOAT32: ((float[]) dst.array)[at] /= count; break;
+                    case FLOAT64: ((double[]) dst.array)[at] /= count; break;
+                    case INT64: {
+                        long[] d = (long[]) dst.array;
+                        d[at] = Math.floorDiv(d[at], count);
+                        break;
+                    }
+                    default: dst.setDouble(at, Math.floor(dst.getDouble(at) / count));
+                }
+            }
+        }, true);
+    }
+
+    // ------------------------------------------------------------------ nonzero
+
+    /** How many elements are not zero. */
+    static long nonzeroCount(CpuStorage src, Layout layout) {
+        if (layout.numel() == 0) {
+            return 0;
+        }
+        long[] count = new long[1];
+        new StridedLoop(layout).run((off, n, st) -> {
+            long c = 0;
+            int o = off[0];
+            int s = st[0];
+            switch (src.dtype) {
+                case FLOAT32: {
+                    float[] a = (float[]) src.array;
+                    for (int k = 0; k < n; k++) {
+                        c += a[o + k * s] != 0 ? 1 : 0;
+                    }
+                    break;
+                }
+                case FLOAT64: {
+                    double[] a = (double[]) src.array;
+                    for (int k = 0; k < n; k++) {
+                        c += a[o + k * s] != 0 ? 1 : 0;
+                    }
+                    break;
+                }
+                case INT64: {
+                    long[] a = (long[]) src.array;
+                    for (int k = 0; k < n; k++) {
+                        c += a[o + k * s] != 0 ? 1 : 0;
+                    }
+                    break;
+                }
+                case BOOL: {
+                    boolean[] a = (boolean[]) src.array;
+                    for (int k = 0; k < n; k++) {
+                        c += a[o + k * s] ? 1 : 0;
+                    }
+                    break;
+                }
+                default:
+                    for (int k = 0; k < n; k++) {
+                        c += src.getDouble(o + k * s) != 0 ? 1 : 0;
+                    }
+            }
+            count[0] += c;
+        }, false);
+        return count[0];
+    }
+
+    /** The coordinates of the nonzero elements in row-major order, as rows of dst ({@code [n, rank]}, int64). */
+    static void nonzero(CpuStorage src, Layout layout, CpuStorage dst, Layout dstLayout) {
+        if (layout.numel() == 0 || dstLayout.numel() == 0) {
+            return; // nothing nonzero, or rank 0 (no coordinates to write)
+        }
+        long[] out = (long[]) dst.array;
+        int rank = layout.rank();
+        int[] shape = layout.shape();
+        int[] strides = layout.strides();
+        int rowStride = dstLayout.stride(0);
+        int colStride = dstLayout.stride(1);
+        int[] coord = new int[rank];
+        int inner = shape[rank - 1];
+        int innerStride = strides[rank - 1];
+        long rows = layout.numel() / inner;
+        int base = layout.offset();
+        int at = dstLayout.offset();
+        for (long r = 0; r < rows; r++) {
+            for (int k = 0; k < inner; k++) {
+                if (isNonzero(src, base + k * innerStride)) {
+                    coord[rank - 1] = k;
+                    for (int d = 0; d < rank; d++) {
+                        out[at + d * colStride] = coord[d];
+                    }
+                    at += rowStride;
+                }
+            }
+            // the next row: an odometer over the leading dimensions
+            for (int d = rank - 2; d >= 0; d--) {
+                base += strides[d];
+                if (++coord[d] < shape[d]) {
+                    break;
+                }
+                base -= strides[d] * shape[d];
+                coord[d] = 0;
+            }
+        }
+    }
+
+    private static boolean isNonzero(CpuStorage s, int i) {
+        switch (s.dtype) {
+            case FLOAT32: return ((float[]) s.array)[i] != 0;
+            case FLOAT64: return ((double[]) s.array)[i] != 0;
+            case INT64: return ((long[]) s.array)[i] != 0;
+            case BOOL: return ((boolean[]) s.array)[i];
+            default: return s.getDouble(i) != 0;
+        }
+    }
+
+    // ------------------------------------------------------------------ linear index
+
+    /**
+     * The row-major linear index {@code sum_j idx_j * (sizes[j+1] * ... )} of broadcast int64 index tensors, negative
+     * indices wrapped; the first value outside {@code [-size, size)} (row-major, j ascending) throws.
+     */
+    static void linearIndex(CpuStorage[] indices, Layout[] layouts, long[] sizes, CpuStorage dst, Layout dstLayout,
+                            String message) {
+        if (dstLayout.numel() == 0) {
+            return;
+        }
+        int k = indices.length;
+        Layout[] all = new Layout[k + 1];
+        all[0] = dstLayout;
+        long[][] idx = new long[k][];
+        for (int j = 0; j < k; j++) {
+            all[j + 1] = layouts[j];
+            idx[j] = (long[]) indices[j].array;
+        }
+        long[] out = (long[]) dst.array;
+        new StridedLoop(all).run((off, n, st) -> {
+            for (int e = 0; e < n; e++) {
+                long acc = 0;
+                for (int j = 0; j < k; j++) {
+                    long v = idx[j][off[j + 1] + e * st[j + 1]];
+                    long size = sizes[j];
+                    if (v < -size || v >= size) {
+                        throw new IndexOutOfBoundsException(String.format(Locale.ROOT, message, v, j, size));
+                    }
+                    acc = acc * size + (v < 0 ? v + size : v);
+                }
+                out[off[0] + e * st[0]] = acc;
+            }
+        }, false);
+    }
+}
