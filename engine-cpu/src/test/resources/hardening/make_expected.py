@@ -135,3 +135,9 @@ def grad_with(f, x, g):
 case("prod_grad_one_zero_inf", lambda: grad_with(lambda x: x.prod(), torch.tensor([2.0, 0.0, 3.0]), torch.tensor(float("inf"))))
 case("prod_grad_rounding", lambda: grad_with(lambda x: x.prod(), torch.tensor([0.1, 0.7, 3.3]), torch.tensor(0.3)))
 case("max_dim_grad_inf_nan", lambda: grad_with(lambda x: x.max(1)[0], torch.tensor([[1.0, 5.0], [3.0, 2.0]]), torch.tensor([float("inf"), float("nan")])))
+def leaf_view_write():
+    x = torch.zeros(6).reshape(2, 3).requires_grad_(True)
+    x.select(0, 1).fill_(0)
+case("leaf_view_write", leaf_view_write)
+case("size_0d", lambda: torch.tensor(1.0).size(0))
+case("stride_0d", lambda: torch.tensor(1.0).stride(-1))

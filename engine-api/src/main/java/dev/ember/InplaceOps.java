@@ -29,7 +29,9 @@ final class InplaceOps {
             }
             if (self.differentiableView) {
                 Tensor base = self.viewBase;
-                if (base.isLeaf() && base.requiresGrad) {
+                // PyTorch's check_inplace: the view requires grad and its base is a leaf (which may itself not require
+                // grad: x = t.reshape(2, 3).requiresGrad_(true) is a leaf view of t, and its views write into x)
+                if (self.requiresGrad() && base.isLeaf()) {
                     throw new IllegalStateException("a view of a leaf Variable that requires grad is being used in an "
                             + "in-place operation.");
                 }

@@ -313,7 +313,15 @@ public final class Tensor implements AutoCloseable {
 
     /** The size of one dimension; negative dims count from the end. */
     public int size(int dim) {
-        return shape[Shapes.wrapDim(dim, shape.length)];
+        return shape[checkedDim(dim)];
+    }
+
+    /** A dimension of this tensor, wrapped; a 0-dim tensor has none, as PyTorch's {@code size(dim)} says. */
+    private int checkedDim(int dim) {
+        if (shape.length == 0) {
+            throw new IndexOutOfBoundsException("Dimension specified as " + dim + " but tensor has no dimensions");
+        }
+        return Shapes.wrapDim(dim, shape.length);
     }
 
     int[] shapeRef() {
@@ -347,7 +355,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The stride of one dimension. */
     public int stride(int dim) {
-        return layout.stride(Shapes.wrapDim(dim, shape.length));
+        return layout.stride(checkedDim(dim));
     }
 
     /** Offset of the first element in the storage. */

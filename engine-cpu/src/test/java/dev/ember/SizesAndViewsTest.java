@@ -257,6 +257,16 @@ class SizesAndViewsTest {
     }
 
     @Test
+    void dimensionsOfAZeroDimTensorAndLeafViews() {
+        fails(IndexOutOfBoundsException.class, TORCH.error("size_0d"), () -> Tensor.scalar(1).size(0));
+        fails(IndexOutOfBoundsException.class, TORCH.error("stride_0d"), () -> Tensor.scalar(1).stride(-1));
+        Tensor x = Tensor.zeros(6).reshape(2, 3).requiresGrad_(true); // a leaf that is a view of a leaf without grad
+        Throwable e = assertThrows(IllegalStateException.class, () -> x.select(0, 1).fill_(0));
+        assertEquals(TORCH.error("leaf_view_write"), e.getMessage());
+        assertEquals(0, x.version());
+    }
+
+    @Test
     void allcloseAsPyTorch() {
         double inf = Double.POSITIVE_INFINITY;
         assertEquals(TORCH.value("allclose_inf"), pyBool(Tensor.tensor(new double[] {inf, -inf, 1})
