@@ -1718,7 +1718,7 @@ public final class Tensor implements AutoCloseable {
         return ShapeOps.tile(this, reps);
     }
 
-    /** Each element repeated {@code repeats} times along {@code dim} (null: of the flattened tensor), as {@code torch.repeat_interleave}. */
+    /** Each element repeated {@code repeats} times along {@code dim} (null: flattened), as {@code torch.repeat_interleave}. */
     public Tensor repeatInterleave(int repeats, Integer dim) {
         return ShapeOps.repeatInterleave(this, repeats, dim);
     }
@@ -1865,13 +1865,13 @@ public final class Tensor implements AutoCloseable {
         return ShapeOps.broadcastShapes(shapes);
     }
 
-    /** Zero padding of the last dimensions ({@code pad}: left, right of the last, then of the one before, ...), as {@code F.pad}. */
+    /** Zero padding of the last dimensions ({@code pad}: left, right of the last, then the one before...), as {@code F.pad}. */
     public Tensor padNd(int[] pad) {
         Args.require(pad, "pad", "pad", 1, "tuple of ints");
         return ShapeOps.pad(this, pad, "constant", 0);
     }
 
-    /** Padding as {@code F.pad}: mode {@code "constant"} (with value), {@code "reflect"}, {@code "replicate"} or {@code "circular"}. */
+    /** Padding as {@code F.pad}: {@code "constant"} (with value), {@code "reflect"}, {@code "replicate"} or {@code "circular"}. */
     public Tensor padNd(int[] pad, String mode, double value) {
         Args.require(pad, "pad", "pad", 1, "tuple of ints");
         Args.require(mode, "pad", "mode", 2, "str");
@@ -1970,7 +1970,7 @@ public final class Tensor implements AutoCloseable {
         return SortOps.unique(this, false, returnInverse, returnCounts, null);
     }
 
-    /** The unique slices along a dimension (sorted), with inverse indices and counts when asked, as {@code torch.unique(dim=)}. */
+    /** The unique slices along a dimension (sorted), inverse indices and counts when asked, as {@code torch.unique(dim=)}. */
     public UniqueResult unique(boolean sorted, boolean returnInverse, boolean returnCounts, int dim) {
         return SortOps.unique(this, false, returnInverse, returnCounts, dim);
     }
@@ -2054,7 +2054,7 @@ public final class Tensor implements AutoCloseable {
         return SortOps.histc(this, bins, 0, 0);
     }
 
-    /** A histogram of {@code bins} equal bins over {@code [min, max]} (equal bounds: the data's range), as {@code torch.histc}. */
+    /** A histogram of {@code bins} bins over {@code [min, max]} (equal bounds: the data's range), as {@code torch.histc}. */
     public Tensor histc(int bins, double min, double max) {
         return SortOps.histc(this, bins, min, max);
     }

@@ -355,6 +355,36 @@ class ShapeOpsTest {
         return t;
     }
 
+    /** Ops on non-contiguous inputs (transposed, strided, broadcast) give what they give on contiguous copies. */
+    @Test
+    void stridedInputsGiveTheResultsOfTheirCopies() {
+        Tensor base = input("b");
+        List<Function<Tensor, Tensor>> views = List.of(x -> x.transpose(0, 2), x -> x.slice(2, 1, 6, 2),
+                x -> x.select(1, 2).unsqueeze(1).expand(3, 4, 6), x -> x.permute(1, 0, 2));
+        List<Function<Tensor, Tensor>> ops = List.of(x -> x.flip(0, 2), x -> x.roll(new int[] {1, 2}, new int[] {0, 2}),
+                x -> x.repeat(2, 1, 2), x -> x.tril(1), x -> x.triu(-1), x -> x.diagonal(1, 0, 2).mul(1.0),
+                x -> x.diagEmbed(), x -> Functional.pad(x, new int[] {1, 2, 2, 1}, "reflect"),
+                x -> Functional.pad(x, new int[] {2, 1, 1, 0}, "replicate"),
+                x -> Functional.pad(x, new int[] {1, 2, 0, 1}, "circular"), x -> Functional.pad(x, new int[] {1, -1}),
+                x -> x.sort(1, true).values(), x -> x.sort(2, false).indices(), x -> x.topk(2, 0, true, true).values(),
+                x -> x.kthvalue(2, 1, false).values(), x -> x.median(2, true).indices(), x -> x.mode(0, false).values(),
+                x -> x.cumsum(0), x -> x.cumprod(2), x -> x.cummax(1).indices(), x -> x.logcumsumexp(2),
+                x -> x.unique(true, true, false).inverse(), x -> x.histc(5), x -> x.repeatInterleave(2, 1),
+                x -> Tensor.searchsorted(Tensor.tensor(new double[] {-1, 0, 0.5, 1}, DType.FLOAT64), x, true),
+                x -> x.movedim(2, 0).unflatten(0, -1, 1).mul(1.0), x -> Tensor.stack(x.unbind(2), 0),
+                x -> Tensor.cat(x.chunk(2, 1), 1));
+        for (Function<Tensor, Tensor> view : views) {
+            Tensor strided = view.apply(base);
+            Tensor dense = strided.contiguous();
+            for (int i = 0; i < ops.size(); i++) {
+                Tensor got = ops.get(i).apply(strided);
+                Tensor want = ops.get(i).apply(dense);
+                assertArrayEquals(want.shape(), got.shape(), "op " + i);
+                assertArrayEquals(want.toDoubleArray(), got.toDoubleArray(), 0, "op " + i + " on " + strided.layout());
+            }
+        }
+    }
+
     @Test
     void aReshapeThatCopiesIsNotAView() {
         Tensor x = input("b").requiresGrad_(true);

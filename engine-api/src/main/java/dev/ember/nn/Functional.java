@@ -543,7 +543,7 @@ public final class Functional {
         return crossEntropy(logits, target, null, "mean", -100, 0);
     }
 
-    /** Zero padding of the last dimensions, as {@code F.pad(input, pad)}: left and right of the last, then the one before, ... */
+    /** Zero padding of the last dimensions, as {@code F.pad(input, pad)}: left and right of the last, then the one before. */
     public static Tensor pad(Tensor input, int[] pad) {
         return pad(input, pad, "constant", 0);
     }

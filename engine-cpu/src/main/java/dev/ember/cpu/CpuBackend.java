@@ -241,14 +241,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void rankSelect(dev.ember.backend.RankOp op, Storage src, Layout srcLayout, int dim, long k, Storage values, Layout valuesLayout,
-                           Storage indices, Layout indicesLayout) {
+    public void rankSelect(dev.ember.backend.RankOp op, Storage src, Layout srcLayout, int dim, long k, Storage values,
+                           Layout valuesLayout, Storage indices, Layout indicesLayout) {
         SortKernels.rankSelect(op, cpu(src), srcLayout, dim, k, cpu(values), valuesLayout, cpu(indices), indicesLayout);
     }
 
     @Override
-    public void scan(dev.ember.backend.ScanOp op, Storage src, Layout srcLayout, int dim, Storage dst, Layout dstLayout, Storage indices,
-                     Layout indicesLayout) {
+    public void scan(dev.ember.backend.ScanOp op, Storage src, Layout srcLayout, int dim, Storage dst, Layout dstLayout,
+                     Storage indices, Layout indicesLayout) {
         SortKernels.scan(op, cpu(src), srcLayout, dim, cpu(dst), dstLayout, indices == null ? null : cpu(indices),
                 indicesLayout);
     }
