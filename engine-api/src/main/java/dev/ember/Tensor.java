@@ -1941,6 +1941,429 @@ public final class Tensor implements AutoCloseable {
         return backend.toArray(storage(), layout);
     }
 
+    // ---- shape
+
+    /** Views of {@code splitSize} elements along dimension 0 (the last may be shorter), as {@code torch.split}. */
+    public List<Tensor> split(int splitSize) {
+        return ShapeOps.split(this, splitSize, 0);
+    }
+
+    /** Views of {@code splitSize} elements along a dimension (the last may be shorter), as {@code torch.split}. */
+    public List<Tensor> split(int splitSize, int dim) {
+        return ShapeOps.split(this, splitSize, dim);
+    }
+
+    /** Views of the given sizes along a dimension, as {@code torch.split} with a list of sizes. */
+    public List<Tensor> split(int[] splitSizes, int dim) {
+        Args.require(splitSizes, "split", "split_size", 1, "tuple of ints");
+        return ShapeOps.splitWithSizes(this, splitSizes, dim);
+    }
+
+    /** At most {@code chunks} views of equal size along dimension 0, as {@code torch.chunk}. */
+    public List<Tensor> chunk(int chunks) {
+        return ShapeOps.chunk(this, chunks, 0);
+    }
+
+    /** At most {@code chunks} views of equal size along a dimension, as {@code torch.chunk}. */
+    public List<Tensor> chunk(int chunks, int dim) {
+        return ShapeOps.chunk(this, chunks, dim);
+    }
+
+    /** The views along dimension 0 with that dimension removed, as {@code torch.unbind}. */
+    public List<Tensor> unbind() {
+        return ShapeOps.unbind(this, 0);
+    }
+
+    /** The views along a dimension with that dimension removed, as {@code torch.unbind}. */
+    public List<Tensor> unbind(int dim) {
+        return ShapeOps.unbind(this, dim);
+    }
+
+    /** {@code sections} nearly equal views along dimension 0, as {@code torch.tensor_split}. */
+    public List<Tensor> tensorSplit(int sections) {
+        return ShapeOps.tensorSplit(this, sections, 0);
+    }
+
+    /** {@code sections} nearly equal views along a dimension, as {@code torch.tensor_split}. */
+    public List<Tensor> tensorSplit(int sections, int dim) {
+        return ShapeOps.tensorSplit(this, sections, dim);
+    }
+
+    /** Views between the given indices along a dimension, as {@code torch.tensor_split} with indices. */
+    public List<Tensor> tensorSplit(int[] indices, int dim) {
+        Args.require(indices, "tensor_split", "indices", 1, "tuple of ints");
+        return ShapeOps.tensorSplit(this, indices, dim);
+    }
+
+    /** The tensor repeated along each dimension (new leading dimensions for extra counts), as {@code Tensor.repeat}. */
+    public Tensor repeat(int... repeats) {
+        Args.require(repeats, "repeat", "repeats", 1, "tuple of ints");
+        return ShapeOps.repeat(this, repeats);
+    }
+
+    /** The tensor repeated as {@code torch.tile} (counts shorter than the rank get leading 1s). */
+    public Tensor tile(int... reps) {
+        Args.require(reps, "tile", "dims", 1, "tuple of ints");
+        return ShapeOps.tile(this, reps);
+    }
+
+    /** Each element repeated {@code repeats} times along {@code dim} (null: flattened), as {@code torch.repeat_interleave}. */
+    public Tensor repeatInterleave(int repeats, Integer dim) {
+        return ShapeOps.repeatInterleave(this, repeats, dim);
+    }
+
+    /** A copy reversed along the given dimensions, as {@code torch.flip}. */
+    public Tensor flip(int... dims) {
+        Args.require(dims, "flip", "dims", 1, "tuple of ints");
+        return ShapeOps.flip(this, dims);
+    }
+
+    /** The flattened elements rolled by {@code shift} places, reshaped back, as {@code torch.roll} without dims. */
+    public Tensor roll(int shift) {
+        return ShapeOps.roll(this, new int[] {shift}, new int[0]);
+    }
+
+    /** The elements rolled by {@code shift} places along a dimension, as {@code torch.roll}. */
+    public Tensor roll(int shift, int dim) {
+        return ShapeOps.roll(this, new int[] {shift}, new int[] {dim});
+    }
+
+    /** The elements rolled along several dimensions (no dims: the flattened tensor), as {@code torch.roll}. */
+    public Tensor roll(int[] shifts, int[] dims) {
+        Args.require(shifts, "roll", "shifts", 1, "tuple of ints");
+        Args.require(dims, "roll", "dims", 2, "tuple of ints");
+        return ShapeOps.roll(this, shifts, dims);
+    }
+
+    /** Dimension {@code source} moved to {@code destination}, as {@code torch.movedim} (a view). */
+    public Tensor movedim(int source, int destination) {
+        return ShapeOps.movedim(this, new int[] {source}, new int[] {destination});
+    }
+
+    /** Dimensions moved to new positions, the others keeping their order, as {@code torch.movedim} (a view). */
+    public Tensor movedim(int[] source, int[] destination) {
+        Args.require(source, "movedim", "source", 1, "tuple of ints");
+        Args.require(destination, "movedim", "destination", 2, "tuple of ints");
+        return ShapeOps.movedim(this, source, destination);
+    }
+
+    /** Dimension {@code dim} expanded into {@code sizes} (one may be -1), as {@code torch.unflatten} (a view). */
+    public Tensor unflatten(int dim, int... sizes) {
+        Args.require(sizes, "unflatten", "sizes", 2, "tuple of ints");
+        return ShapeOps.unflatten(this, dim, sizes);
+    }
+
+    /** The lower triangle of the last two dimensions, as {@code torch.tril}. */
+    public Tensor tril() {
+        return ShapeOps.triangle(this, 0, false);
+    }
+
+    /** The elements on and below the {@code diagonal}-th diagonal, as {@code torch.tril}. */
+    public Tensor tril(int diagonal) {
+        return ShapeOps.triangle(this, diagonal, false);
+    }
+
+    /** The upper triangle of the last two dimensions, as {@code torch.triu}. */
+    public Tensor triu() {
+        return ShapeOps.triangle(this, 0, true);
+    }
+
+    /** The elements on and above the {@code diagonal}-th diagonal, as {@code torch.triu}. */
+    public Tensor triu(int diagonal) {
+        return ShapeOps.triangle(this, diagonal, true);
+    }
+
+    /** A 1-D tensor's diagonal matrix, or a copy of a matrix's diagonal, as {@code torch.diag}. */
+    public Tensor diag() {
+        return ShapeOps.diag(this, 0);
+    }
+
+    /** {@code torch.diag} with an offset from the main diagonal. */
+    public Tensor diag(int diagonal) {
+        return ShapeOps.diag(this, diagonal);
+    }
+
+    /** The main diagonal of the first two dimensions, as {@code torch.diagonal} (a view). */
+    public Tensor diagonal() {
+        return ViewOps.diagonal(this, 0, 0, 1);
+    }
+
+    /** A diagonal over two dimensions, appended as the last dimension, as {@code torch.diagonal} (a view). */
+    public Tensor diagonal(int offset, int dim1, int dim2) {
+        return ViewOps.diagonal(this, offset, dim1, dim2);
+    }
+
+    /** The last dimension placed on the diagonal of two new last dimensions, as {@code torch.diag_embed}. */
+    public Tensor diagEmbed() {
+        return ShapeOps.diagEmbed(this, 0, -2, -1);
+    }
+
+    /** The last dimension placed on a diagonal of two new dimensions, as {@code torch.diag_embed}. */
+    public Tensor diagEmbed(int offset, int dim1, int dim2) {
+        return ShapeOps.diagEmbed(this, offset, dim1, dim2);
+    }
+
+    /** The sum of a matrix's main diagonal, as {@code torch.trace}. */
+    public Tensor trace() {
+        return ShapeOps.trace(this);
+    }
+
+    /** The outer product of two 1-D tensors, as {@code torch.outer}. */
+    public Tensor outer(Tensor vec2) {
+        Args.require(vec2, "outer", "vec2", 1, "Tensor");
+        return ShapeOps.outer(this, vec2);
+    }
+
+    /** The Kronecker product, as {@code torch.kron}. */
+    public Tensor kron(Tensor other) {
+        Args.require(other, "kron", "other", 1, "Tensor");
+        return ShapeOps.kron(this, other);
+    }
+
+    /** Coordinate grids of 0-D or 1-D tensors with {@code "ij"} (matrix) indexing, as {@code torch.meshgrid}. */
+    public static List<Tensor> meshgrid(List<Tensor> tensors) {
+        Args.require(tensors, "meshgrid", "tensors", 1, "tuple of Tensors");
+        return ShapeOps.meshgrid(tensors, "ij");
+    }
+
+    /** Coordinate grids with {@code "ij"} or {@code "xy"} (Cartesian) indexing, as {@code torch.meshgrid}. */
+    public static List<Tensor> meshgrid(List<Tensor> tensors, String indexing) {
+        Args.require(tensors, "meshgrid", "tensors", 1, "tuple of Tensors");
+        Args.require(indexing, "meshgrid", "indexing", 2, "str");
+        return ShapeOps.meshgrid(tensors, indexing);
+    }
+
+    /** This tensor broadcast to a shape (a view), as {@code torch.broadcast_to}. */
+    public Tensor broadcastTo(int... shape) {
+        Args.require(shape, "broadcast_to", "size", 1, "tuple of ints");
+        return ViewOps.expand(this, shape);
+    }
+
+    /** The tensors broadcast to their common shape (views), as {@code torch.broadcast_tensors}. */
+    public static List<Tensor> broadcastTensors(List<Tensor> tensors) {
+        Args.require(tensors, "broadcast_tensors", "tensors", 1, "tuple of Tensors");
+        return ShapeOps.broadcastTensors(tensors);
+    }
+
+    /** The shape the given shapes broadcast to, as {@code torch.broadcast_shapes}. */
+    public static int[] broadcastShapes(int[]... shapes) {
+        Args.require(shapes, "broadcast_shapes", "shapes", 1, "tuple of ints");
+        for (int i = 0; i < shapes.length; i++) {
+            Args.require(shapes[i], "broadcast_shapes", "shapes[" + i + "]", 1, "tuple of ints");
+        }
+        return ShapeOps.broadcastShapes(shapes);
+    }
+
+    /** Zero padding of the last dimensions ({@code pad}: left, right of the last, then the one before...), as {@code F.pad}. */
+    public Tensor padNd(int[] pad) {
+        Args.require(pad, "pad", "pad", 1, "tuple of ints");
+        return ShapeOps.pad(this, pad, "constant", 0);
+    }
+
+    /** Padding as {@code F.pad}: {@code "constant"} (with value), {@code "reflect"}, {@code "replicate"} or {@code "circular"}. */
+    public Tensor padNd(int[] pad, String mode, double value) {
+        Args.require(pad, "pad", "pad", 1, "tuple of ints");
+        Args.require(mode, "pad", "mode", 2, "str");
+        return ShapeOps.pad(this, pad, mode, value);
+    }
+
+    // ---- sorting and scans
+
+    /** Sorted along the last dimension with the original indices, as {@code torch.sort} (stable; NaN sorts last). */
+    public ValuesIndices sort() {
+        return SortOps.sort(this, -1, false, "SortBackward0");
+    }
+
+    /** Sorted along a dimension, as {@code torch.sort(dim, descending)} (stable; NaN counts as the largest). */
+    public ValuesIndices sort(int dim, boolean descending) {
+        return SortOps.sort(this, dim, descending, "SortBackward0");
+    }
+
+    /** Sorted along a dimension, as {@code torch.sort(stable=..., dim, descending)} (always stable). */
+    public ValuesIndices sort(int dim, boolean descending, boolean stable) {
+        return SortOps.sort(this, dim, descending, "SortBackward1");
+    }
+
+    /** The indices that sort the last dimension, as {@code torch.argsort}. */
+    public Tensor argsort() {
+        return SortOps.argsort(this, -1, false);
+    }
+
+    /** The indices that sort a dimension, as {@code torch.argsort} (stable). */
+    public Tensor argsort(int dim, boolean descending) {
+        return SortOps.argsort(this, dim, descending);
+    }
+
+    /** The indices that sort a dimension, as {@code torch.argsort(stable=...)} (always stable). */
+    public Tensor argsort(int dim, boolean descending, boolean stable) {
+        return SortOps.argsort(this, dim, descending);
+    }
+
+    /** The k largest elements of the last dimension, sorted, with their indices, as {@code torch.topk}. */
+    public ValuesIndices topk(int k) {
+        return SortOps.topk(this, k, -1, true, true);
+    }
+
+    /** The k largest (or smallest) elements along a dimension with their indices, as {@code torch.topk}. */
+    public ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
+        return SortOps.topk(this, k, dim, largest, sorted);
+    }
+
+    /** The k-th smallest element of the last dimension and its index, as {@code torch.kthvalue}. */
+    public ValuesIndices kthvalue(int k) {
+        return SortOps.kthvalue(this, k, -1, false);
+    }
+
+    /** The k-th smallest element along a dimension and its index, as {@code torch.kthvalue}. */
+    public ValuesIndices kthvalue(int k, int dim, boolean keepdim) {
+        return SortOps.kthvalue(this, k, dim, keepdim);
+    }
+
+    /** The lower median of all elements (NaN if any is NaN), as {@code torch.median}. */
+    public Tensor median() {
+        return SortOps.medianAll(this, false);
+    }
+
+    /** The lower median along a dimension and its index, as {@code torch.median(dim)}. */
+    public ValuesIndices median(int dim, boolean keepdim) {
+        return SortOps.median(this, dim, keepdim, false);
+    }
+
+    /** The lower median of the elements that are not NaN, as {@code torch.nanmedian}. */
+    public Tensor nanmedian() {
+        return SortOps.medianAll(this, true);
+    }
+
+    /** The lower median along a dimension ignoring NaN, and its index, as {@code torch.nanmedian(dim)}. */
+    public ValuesIndices nanmedian(int dim, boolean keepdim) {
+        return SortOps.median(this, dim, keepdim, true);
+    }
+
+    /** The most frequent value of the last dimension and an index of it, as {@code torch.mode}. */
+    public ValuesIndices mode() {
+        return SortOps.mode(this, -1, false);
+    }
+
+    /** The most frequent value along a dimension and an index of it, as {@code torch.mode}. */
+    public ValuesIndices mode(int dim, boolean keepdim) {
+        return SortOps.mode(this, dim, keepdim);
+    }
+
+    /** The sorted unique elements, as {@code torch.unique}. */
+    public Tensor unique() {
+        return SortOps.unique(this, false, false, false, null).values();
+    }
+
+    /** The unique elements (always sorted) with, when asked, the inverse indices and the counts, as {@code torch.unique}. */
+    public UniqueResult unique(boolean sorted, boolean returnInverse, boolean returnCounts) {
+        return SortOps.unique(this, false, returnInverse, returnCounts, null);
+    }
+
+    /** The unique slices along a dimension (sorted), inverse indices and counts when asked, as {@code torch.unique(dim=)}. */
+    public UniqueResult unique(boolean sorted, boolean returnInverse, boolean returnCounts, int dim) {
+        return SortOps.unique(this, false, returnInverse, returnCounts, dim);
+    }
+
+    /** The elements with consecutive repeats collapsed, as {@code torch.unique_consecutive}. */
+    public Tensor uniqueConsecutive() {
+        return SortOps.unique(this, true, false, false, null).values();
+    }
+
+    /** {@code torch.unique_consecutive} with inverse indices and counts when asked. */
+    public UniqueResult uniqueConsecutive(boolean returnInverse, boolean returnCounts) {
+        return SortOps.unique(this, true, returnInverse, returnCounts, null);
+    }
+
+    /** {@code torch.unique_consecutive} of slices along a dimension. */
+    public UniqueResult uniqueConsecutive(boolean returnInverse, boolean returnCounts, int dim) {
+        return SortOps.unique(this, true, returnInverse, returnCounts, dim);
+    }
+
+    /** Cumulative sum along a dimension (integers and bool give int64), as {@code torch.cumsum}. */
+    public Tensor cumsum(int dim) {
+        return SortOps.cumsum(this, dim);
+    }
+
+    /** Cumulative product along a dimension (integers and bool give int64), as {@code torch.cumprod}. */
+    public Tensor cumprod(int dim) {
+        return SortOps.cumprod(this, dim);
+    }
+
+    /** Running maximum along a dimension and where it came from, as {@code torch.cummax}. */
+    public ValuesIndices cummax(int dim) {
+        return SortOps.cummaxmin(this, dim, true);
+    }
+
+    /** Running minimum along a dimension and where it came from, as {@code torch.cummin}. */
+    public ValuesIndices cummin(int dim) {
+        return SortOps.cummaxmin(this, dim, false);
+    }
+
+    /** {@code log(cumsum(exp(x)))} along a dimension, computed stably, as {@code torch.logcumsumexp}. */
+    public Tensor logcumsumexp(int dim) {
+        return SortOps.logcumsumexp(this, dim);
+    }
+
+    /** Where each value would be inserted into the sorted last dimension (left side), as {@code torch.searchsorted}. */
+    public static Tensor searchsorted(Tensor sortedSequence, Tensor values) {
+        Args.require(sortedSequence, "searchsorted", "sorted_sequence", 1, "Tensor");
+        Args.require(values, "searchsorted", "input", 2, "Tensor");
+        return SortOps.searchsorted(sortedSequence, values, false, null);
+    }
+
+    /** {@code torch.searchsorted}; {@code right} takes the position after equal elements. */
+    public static Tensor searchsorted(Tensor sortedSequence, Tensor values, boolean right) {
+        Args.require(sortedSequence, "searchsorted", "sorted_sequence", 1, "Tensor");
+        Args.require(values, "searchsorted", "input", 2, "Tensor");
+        return SortOps.searchsorted(sortedSequence, values, right, null);
+    }
+
+    /** {@code torch.searchsorted} in a sequence that {@code sorter} (int64 indices) sorts. */
+    public static Tensor searchsorted(Tensor sortedSequence, Tensor values, boolean right, Tensor sorter) {
+        Args.require(sortedSequence, "searchsorted", "sorted_sequence", 1, "Tensor");
+        Args.require(values, "searchsorted", "input", 2, "Tensor");
+        Args.require(sorter, "searchsorted", "sorter", 4, "Tensor");
+        return SortOps.searchsorted(sortedSequence, values, right, sorter);
+    }
+
+    /** The bucket of each element among 1-D sorted boundaries, as {@code torch.bucketize}. */
+    public Tensor bucketize(Tensor boundaries) {
+        Args.require(boundaries, "bucketize", "boundaries", 1, "Tensor");
+        return SortOps.bucketize(this, boundaries, false);
+    }
+
+    /** {@code torch.bucketize}; {@code right} puts elements equal to a boundary in the bucket after it. */
+    public Tensor bucketize(Tensor boundaries, boolean right) {
+        Args.require(boundaries, "bucketize", "boundaries", 1, "Tensor");
+        return SortOps.bucketize(this, boundaries, right);
+    }
+
+    /** A histogram of {@code bins} equal bins over the data's range, as {@code torch.histc}. */
+    public Tensor histc(int bins) {
+        return SortOps.histc(this, bins, 0, 0);
+    }
+
+    /** A histogram of {@code bins} bins over {@code [min, max]} (equal bounds: the data's range), as {@code torch.histc}. */
+    public Tensor histc(int bins, double min, double max) {
+        return SortOps.histc(this, bins, min, max);
+    }
+
+    /** How often each value of a 1-D int64 tensor occurs, as {@code torch.bincount}. */
+    public Tensor bincount() {
+        return SortOps.bincount(this, null, 0);
+    }
+
+    /** {@code torch.bincount} with at least {@code minlength} bins. */
+    public Tensor bincount(int minlength) {
+        return SortOps.bincount(this, null, minlength);
+    }
+
+    /** The sum of {@code weights} at each value of a 1-D int64 tensor, as {@code torch.bincount(weights=...)}. */
+    public Tensor bincount(Tensor weights, int minlength) {
+        Args.require(weights, "bincount", "weights", 1, "Tensor");
+        return SortOps.bincount(this, weights, minlength);
+    }
+
     // ------------------------------------------------------------------ printing
 
     /** Prints as PyTorch does: {@code tensor([[1., 2.]], requires_grad=True)}. */

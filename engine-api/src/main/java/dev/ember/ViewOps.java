@@ -38,12 +38,90 @@ final class ViewOps {
         return ArithmeticOps.record(out, "ViewBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.reshape(in)});
     }
 
+    /**
+     * A view when the strides allow one ({@code ViewBackward0}); otherwise, as PyTorch 2.x,
+     * {@code _unsafe_view(clone(contiguous), shape)}: {@code UnsafeViewBackward0} on {@code CloneBackward0}.
+     */
     static Tensor reshape(Tensor t, int[] requested) {
         int[] shape = Shapes.inferSize(requested, t.numel());
         if (Shapes.viewStrides(t.shape, t.layout.strides(), shape) != null) {
             return view(t, shape);
         }
-        return view(clone(t), shape);
+        return unsafeView(clone(t), shape, true);
+    }
+
+    /**
+     * PyTorch's {@code _unsafe_view}: {@code t}'s elements under a new shape (which its strides must allow) in a tensor
+     * that is not a view of {@code t} (an in-place change of it is an ordinary in-place op, not one on a view), sharing
+     * t's version counter; {@code UnsafeViewBackward0}. With {@code consume}, t is an intermediate nothing else holds, and
+     * its handle is closed, so the new tensor alone holds the storage.
+     */
+    static Tensor unsafeView(Tensor t, int[] shape, boolean consume) {
+        int[] strides = Shapes.viewStrides(t.shape, t.layout.strides(), shape);
+        if (strides == null) {
+            throw new IllegalStateException("unsafe view of " + t.layout + " as " + Shapes.str(shape));
+        }
+        Tensor out = new Tensor(t.lease(), new Layout(shape, strides, t.layout.offset()), t.device, t.backend, t.version);
+        int[] in = t.shape;
+        ArithmeticOps.record(out, "UnsafeViewBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.reshape(in)});
+        if (consume) {
+            t.close();
+        }
+        return out;
+    }
+
+    /**
+     * The layout of the diagonal of {@code l} over dimensions {@code d1} and {@code d2} (distinct, wrapped), as PyTorch's
+     * {@code diagonal}: both dimensions removed, the diagonal appended last; an offset past the end gives size 0.
+     */
+    static Layout diagonalLayout(Layout l, int offset, int d1, int d2) {
+        long size = offset >= 0 ? Math.min((long) l.size(d1), (long) l.size(d2) - offset)
+                : Math.min((long) l.size(d1) + offset, (long) l.size(d2));
+        int len = (int) Math.max(size, 0);
+        long start = l.offset();
+        if (len > 0) {
+            start += offset >= 0 ? (long) offset * l.stride(d2) : -(long) offset * l.stride(d1);
+        }
+        int rank = l.rank();
+        int[] shape = new int[rank - 1];
+        int[] strides = new int[rank - 1];
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (i != d1 && i != d2) {
+                shape[j] = l.size(i);
+                strides[j++] = l.stride(i);
+            }
+        }
+        shape[rank - 2] = len;
+        strides[rank - 2] = len > 1 ? Math.addExact(l.stride(d1), l.stride(d2)) : l.stride(d1) + l.stride(d2);
+        return new Layout(shape, strides, (int) start);
+    }
+
+    /** {@code diagonal(offset, dim1, dim2)}: a view ({@code DiagonalBackward0}). */
+    static Tensor diagonal(Tensor t, int offset, int dim1, int dim2) {
+        int d1 = Shapes.wrapDim(dim1, t.dim());
+        int d2 = Shapes.wrapDim(dim2, t.dim());
+        if (d1 == d2) {
+            throw new IllegalArgumentException("diagonal dimensions cannot be identical " + dim1 + ", " + dim2);
+        }
+        Layout l = diagonalLayout(t.layout, offset, d1, d2);
+        Tensor out = makeView(t, l.shape(), l.strides(), l.offset());
+        int[] in = t.shape;
+        return ArithmeticOps.record(out, "DiagonalBackward0", new Tensor[] {t},
+                n -> g -> new Tensor[] {diagonalBackward(g, in, offset, d1, d2)});
+    }
+
+    /**
+     * Zeros of {@code shape} with {@code g} written into their diagonal: PyTorch's {@code diagonal_backward}, itself
+     * differentiable ({@code DiagonalBackwardBackward0} takes the diagonal back).
+     */
+    static Tensor diagonalBackward(Tensor g, int[] shape, int offset, int d1, int d2) {
+        Tensor out = Creation.zeros(shape, g.dtype, g.device);
+        Layout diag = diagonalLayout(out.layout, offset, d1, d2);
+        if (diag.numel() > 0) {
+            out.backend.copy(g.storage(), ArithmeticOps.expandedLayout(g, diag.shape()), out.storage(), diag);
+        }
+        return ArithmeticOps.record(out, "DiagonalBackwardBackward0", new Tensor[] {g},
+                n -> gg -> new Tensor[] {gg.diagonal(offset, d1, d2)});
     }
 
     static Tensor flatten(Tensor t, int start, int end) {

@@ -27,6 +27,7 @@ class NullArgumentsTest {
             "Tensor.tensor#1", // infer the type from the data
             "Tensor.sum#0", "Tensor.mean#0", "Tensor.var#0", "Tensor.std#0", // every dimension
             "Tensor.conv2d#2", // no bias
+            "Tensor.repeatInterleave#1", // repeat_interleave(dim=None): of the flattened tensor
             "Tensor.nllLoss#2", "Tensor.binaryCrossEntropy#2", "Tensor.binaryCrossEntropyWithLogits#2", // no class weight
             "Tensor.binaryCrossEntropyWithLogits#3"); // no pos_weight
 

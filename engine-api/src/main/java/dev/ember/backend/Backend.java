@@ -275,6 +275,179 @@ public interface Backend {
     default void synchronize(int deviceIndex) {
     }
 
+    // ------------------------------------------------------------------ sorting and scans (SortOps)
+
+    /**
+     * Sorts {@code src} along {@code dim} into {@code values} (src's type; null when only the order is wanted) and the
+     * int64 positions along {@code dim} the values came from in {@code indices}; all layouts have src's shape. The sort is
+     * stable (equal elements keep their order, also when {@code descending}), NaN sorts above every number (last
+     * ascending, first descending) and -0.0 equals 0.0, as PyTorch's stable sort.
+     */
+    default void sort(Storage src, Layout srcLayout, int dim, boolean descending, Storage values, Layout valuesLayout,
+                      Storage indices, Layout indicesLayout) {
+        Layout dense = Layout.contiguous(srcLayout.shape());
+        try (Storage s = toHost(src, srcLayout);
+             Storage v = values == null ? null : host().allocate(values.dtype(), dense.numel(), 0);
+             Storage i = host().allocate(DType.INT64, dense.numel(), 0)) {
+            host().sort(s, dense, dim, descending, v, dense, i, dense);
+            if (v != null) {
+                fromHost(v, values, valuesLayout);
+            }
+            fromHost(i, indices, indicesLayout);
+        }
+    }
+
+    /**
+     * Picks one element of each line of {@code src} along {@code dim} by its rank ({@link RankOp}; {@code k} counts from
+     * 1 for {@link RankOp#KTHVALUE} and is ignored otherwise): its value into {@code values} (src's type) and its int64
+     * position along {@code dim} into {@code indices}. Both outputs have src's shape with size 1 at {@code dim}; every
+     * line is non-empty.
+     */
+    default void rankSelect(RankOp op, Storage src, Layout srcLayout, int dim, long k, Storage values, Layout valuesLayout,
+                            Storage indices, Layout indicesLayout) {
+        Layout dense = Layout.contiguous(srcLayout.shape());
+        Layout out = Layout.contiguous(valuesLayout.shape());
+        try (Storage s = toHost(src, srcLayout);
+             Storage v = host().allocate(values.dtype(), out.numel(), 0);
+             Storage i = host().allocate(DType.INT64, out.numel(), 0)) {
+            host().rankSelect(op, s, dense, dim, k, v, out, i, out);
+            fromHost(v, values, valuesLayout);
+            fromHost(i, indices, indicesLayout);
+        }
+    }
+
+    /**
+     * An inclusive scan of {@code src} along {@code dim} ({@link ScanOp}) into {@code dst}, of src's shape and type
+     * (int64 for sums and products of integers, which the op layer converts first). {@code indices} (int64, src's shape)
+     * receives the position each running maximum or minimum came from for {@link ScanOp#CUMMAX} and
+     * {@link ScanOp#CUMMIN}, and is null for the other scans.
+     */
+    default void scan(ScanOp op, Storage src, Layout srcLayout, int dim, Storage dst, Layout dstLayout, Storage indices,
+                      Layout indicesLayout) {
+        Layout dense = Layout.contiguous(srcLayout.shape());
+        try (Storage s = toHost(src, srcLayout);
+             Storage d = host().allocate(dst.dtype(), dense.numel(), 0);
+             Storage i = indices == null ? null : host().allocate(DType.INT64, dense.numel(), 0)) {
+            host().scan(op, s, dense, dim, d, dense, i, i == null ? null : dense);
+            fromHost(d, dst, dstLayout);
+            if (i != null) {
+                fromHost(i, indices, indicesLayout);
+            }
+        }
+    }
+
+    /**
+     * For each element of {@code values}, the int64 position at which it would be inserted into its sorted row of
+     * {@code sorted} (the last dimension): the first position whose element is {@code >=} the value, or {@code >} when
+     * {@code right}, by PyTorch's binary search (so a NaN value goes to the end). {@code sorted} is 1-D (one row for
+     * every value) or has values' rank and leading sizes. {@code sorter} is null, or int64 of sorted's shape giving the
+     * order in which each row is sorted. sorted and values have one type; {@code out} has values' shape.
+     */
+    default void searchsorted(Storage sorted, Layout sortedLayout, Storage sorter, Layout sorterLayout, Storage values,
+                              Layout valuesLayout, boolean right, Storage out, Layout outLayout) {
+        Layout denseSorted = Layout.contiguous(sortedLayout.shape());
+        Layout denseValues = Layout.contiguous(valuesLayout.shape());
+        try (Storage b = toHost(sorted, sortedLayout);
+             Storage p = sorter == null ? null : toHost(sorter, sorterLayout);
+             Storage v = toHost(values, valuesLayout);
+             Storage o = host().allocate(DType.INT64, denseValues.numel(), 0)) {
+            host().searchsorted(b, denseSorted, p, p == null ? null : denseSorted, v, denseValues, right, o, denseValues);
+            fromHost(o, out, outLayout);
+        }
+    }
+
+    /**
+     * A histogram of {@code src} (floating) into {@code out}, 1-D of {@code bins} elements of src's type: equal-width bins
+     * over {@code [min, max]} (finite, {@code min < max}), the last bin closed; NaN and elements outside are not counted.
+     */
+    default void histc(Storage src, Layout srcLayout, int bins, double min, double max, Storage out, Layout outLayout) {
+        Layout dense = Layout.contiguous(srcLayout.shape());
+        Layout denseOut = Layout.contiguous(outLayout.shape());
+        try (Storage s = toHost(src, srcLayout); Storage o = host().allocate(out.dtype(), denseOut.numel(), 0)) {
+            host().histc(s, dense, bins, min, max, o, denseOut);
+            fromHost(o, out, outLayout);
+        }
+    }
+
+    /**
+     * Counts (or sums {@code weights}, of out's floating type, when not null) of each value of the 1-D int64
+     * {@code src}, whose values all lie in {@code [0, out.size(0))}, into the 1-D {@code out} (overwritten; int64 without
+     * weights). {@code weights} has src's shape.
+     */
+    default void bincount(Storage src, Layout srcLayout, Storage weights, Layout weightsLayout, Storage out,
+                          Layout outLayout) {
+        Layout dense = Layout.contiguous(srcLayout.shape());
+        Layout denseOut = Layout.contiguous(outLayout.shape());
+        try (Storage s = toHost(src, srcLayout);
+             Storage w = weights == null ? null : toHost(weights, weightsLayout);
+             Storage o = host().allocate(out.dtype(), denseOut.numel(), 0)) {
+            host().bincount(s, dense, w, w == null ? null : dense, o, denseOut);
+            fromHost(o, out, outLayout);
+        }
+    }
+
+    /**
+     * Groups equal rows of the 2-D {@code src} ({@code [n, m]}: n rows of m elements; NaN is unequal to everything):
+     * after sorting the rows lexicographically (NaN above every number) when {@code sorted}, else consecutive equal rows.
+     * Writes each group's row, in order, into the contiguous {@code [n, m]} {@code values} (src's type); the int64 group
+     * of each row of src into {@code inverse} ({@code [n]}, or null); the int64 size of each group into {@code counts}
+     * ({@code [n]}, or null). Returns the number of groups g; only the first g rows (elements) of values (counts) are
+     * written.
+     */
+    default long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
+        Layout dense = Layout.contiguous(srcLayout.shape());
+        int n = srcLayout.size(0);
+        Layout rows = Layout.contiguous(n);
+        try (Storage s = toHost(src, srcLayout);
+             Storage v = host().allocate(values.dtype(), dense.numel(), 0);
+             Storage i = inverse == null ? null : host().allocate(DType.INT64, n, 0);
+             Storage c = counts == null ? null : host().allocate(DType.INT64, n, 0)) {
+            long groups = host().unique(s, dense, sorted, v, i, c);
+            fromHost(v, values, dense);
+            if (i != null) {
+                fromHost(i, inverse, rows);
+            }
+            if (c != null) {
+                fromHost(c, counts, rows);
+            }
+            return groups;
+        }
+    }
+
+    /**
+     * {@code dst[.., j, ..] = src[.., index[.., j, ..], ..]} along {@code dim}: index (int64, entries in
+     * {@code [0, src.size(dim))}) and dst have one shape, and src has it too except at {@code dim}. The backward of
+     * scattering along a dimension, for the sort family's gradients.
+     */
+    default void gatherAlong(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
+                             Layout dstLayout) {
+        Layout denseSrc = Layout.contiguous(srcLayout.shape());
+        Layout dense = Layout.contiguous(indexLayout.shape());
+        try (Storage s = toHost(src, srcLayout);
+             Storage i = toHost(index, indexLayout);
+             Storage d = host().allocate(dst.dtype(), dense.numel(), 0)) {
+            host().gatherAlong(s, denseSrc, dim, i, dense, d, dense);
+            fromHost(d, dst, dstLayout);
+        }
+    }
+
+    /**
+     * {@code dst[.., index[.., j, ..], ..] += src[.., j, ..]} along {@code dim}, adding duplicates in order: index
+     * (int64, entries in {@code [0, dst.size(dim))}) and src have one shape, and dst has it too except at {@code dim}.
+     * The gradients of the sort family (selected values back to their places, running maxima to their sources).
+     */
+    default void scatterAddAlong(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
+                                 Layout dstLayout) {
+        Layout dense = Layout.contiguous(srcLayout.shape());
+        Layout denseDst = Layout.contiguous(dstLayout.shape());
+        try (Storage s = toHost(src, srcLayout);
+             Storage i = toHost(index, indexLayout);
+             Storage d = toHost(dst, dstLayout)) {
+            host().scatterAddAlong(s, dense, dim, i, dense, d, denseDst);
+            fromHost(d, dst, dstLayout);
+        }
+    }
+
     // ------------------------------------------------------------------ kernels run on the host
 
     /**

@@ -542,4 +542,25 @@ public final class Functional {
     public static Tensor crossEntropy(Tensor logits, Tensor target) {
         return crossEntropy(logits, target, null, "mean", -100, 0);
     }
+
+    /** Zero padding of the last dimensions, as {@code F.pad(input, pad)}: left and right of the last, then the one before. */
+    public static Tensor pad(Tensor input, int[] pad) {
+        return pad(input, pad, "constant", 0);
+    }
+
+    /** Padding with mode {@code "constant"} (zeros), {@code "reflect"}, {@code "replicate"} or {@code "circular"}. */
+    public static Tensor pad(Tensor input, int[] pad, String mode) {
+        return pad(input, pad, mode, 0);
+    }
+
+    /**
+     * {@code F.pad(input, pad, mode, value)}: negative pads crop; {@code value} fills constant padding (the other modes
+     * take none). Reflect and replicate pad the last 1 to 3 dimensions of an input with one or two more; circular too.
+     */
+    public static Tensor pad(Tensor input, int[] pad, String mode, double value) {
+        Checks.tensor(input, "pad", "input", 1);
+        Checks.ints(pad, "pad", "pad", 2);
+        Checks.notNull(mode, "pad(): argument 'mode' (position 3)");
+        return input.padNd(pad, mode, value);
+    }
 }

@@ -262,4 +262,62 @@ public final class CpuBackend implements Backend {
             ElementwiseKernels.copy(flat, Layout.contiguous(layout.shape()), d, layout);
         }
     }
+
+    // ------------------------------------------------------------------ sorting and scans (SortOps)
+
+    @Override
+    public void sort(Storage src, Layout srcLayout, int dim, boolean descending, Storage values, Layout valuesLayout,
+                     Storage indices, Layout indicesLayout) {
+        SortKernels.sort(cpu(src), srcLayout, dim, descending, values == null ? null : cpu(values), valuesLayout,
+                cpu(indices), indicesLayout);
+    }
+
+    @Override
+    public void rankSelect(dev.ember.backend.RankOp op, Storage src, Layout srcLayout, int dim, long k, Storage values,
+                           Layout valuesLayout, Storage indices, Layout indicesLayout) {
+        SortKernels.rankSelect(op, cpu(src), srcLayout, dim, k, cpu(values), valuesLayout, cpu(indices), indicesLayout);
+    }
+
+    @Override
+    public void scan(dev.ember.backend.ScanOp op, Storage src, Layout srcLayout, int dim, Storage dst, Layout dstLayout,
+                     Storage indices, Layout indicesLayout) {
+        SortKernels.scan(op, cpu(src), srcLayout, dim, cpu(dst), dstLayout, indices == null ? null : cpu(indices),
+                indicesLayout);
+    }
+
+    @Override
+    public void searchsorted(Storage sorted, Layout sortedLayout, Storage sorter, Layout sorterLayout, Storage values,
+                             Layout valuesLayout, boolean right, Storage out, Layout outLayout) {
+        SortKernels.searchsorted(cpu(sorted), sortedLayout, sorter == null ? null : cpu(sorter), sorterLayout, cpu(values),
+                valuesLayout, right, cpu(out), outLayout);
+    }
+
+    @Override
+    public void histc(Storage src, Layout srcLayout, int bins, double min, double max, Storage out, Layout outLayout) {
+        SortKernels.histc(cpu(src), srcLayout, bins, min, max, cpu(out), outLayout);
+    }
+
+    @Override
+    public void bincount(Storage src, Layout srcLayout, Storage weights, Layout weightsLayout, Storage out,
+                         Layout outLayout) {
+        SortKernels.bincount(cpu(src), srcLayout, weights == null ? null : cpu(weights), weightsLayout, cpu(out), outLayout);
+    }
+
+    @Override
+    public long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
+        return SortKernels.unique(cpu(src), srcLayout, sorted, cpu(values), inverse == null ? null : cpu(inverse),
+                counts == null ? null : cpu(counts));
+    }
+
+    @Override
+    public void gatherAlong(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
+                            Layout dstLayout) {
+        SortKernels.gatherAlong(cpu(src), srcLayout, dim, cpu(index), indexLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void scatterAddAlong(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
+                                Layout dstLayout) {
+        SortKernels.scatterAddAlong(cpu(src), srcLayout, dim, cpu(index), indexLayout, cpu(dst), dstLayout);
+    }
 }

@@ -1,0 +1,967 @@
+package dev.ember;
+
+import dev.ember.backend.Layout;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Shape ops: splitting into views, repeating, flipping and rolling, triangles and diagonals, grids and broadcasting,
+ * padding. Forward rules beside PyTorch's backward formulas and node names.
+ *
+ * <p>No kernels of their own: flip is a copy through a layout with negative strides (which every backend's copy walks
+ * as it walks any strides), roll and repeat and the padding modes are copies of slices, tril and triu a {@code where}
+ * against an index mask. Where PyTorch composes ({@code tile}, {@code movedim}, {@code outer}, {@code kron},
+ * {@code meshgrid}, {@code repeat_interleave} with an int, {@code tensor_split}, circular padding) Ember composes the
+ * same ops, so the nodes are PyTorch's.
+ *
+ * <p>Ops with several outputs (split, chunk, unbind) give each output its own node of PyTorch's name; Ember's nodes have
+ * one output each, so their gradients are summed by the engine rather than concatenated by one node.
+ */
+final class ShapeOps {
+    private ShapeOps() {
+    }
+
+    // ------------------------------------------------------------------ layouts
+
+    /** Elements {@code start .. start+len-1} along {@code d}. */
+    private static Layout narrowed(Layout l, int d, int start, int len) {
+        int[] shape = l.shape();
+        shape[d] = len;
+        return new Layout(shape, l.strides(), len == 0 ? l.offset() : l.offset() + start * l.stride(d));
+    }
+
+    /** The same elements in reverse order along {@code d}: a negative stride. */
+    private static Layout flipped(Layout l, int d) {
+        int[] strides = l.strides();
+        int size = l.size(d);
+        int offset = size == 0 ? l.offset() : l.offset() + (size - 1) * strides[d];
+        strides[d] = -strides[d];
+        return new Layout(l.shape(), strides, offset);
+    }
+
+    /** Element {@code index} along {@code d} repeated {@code len} times (stride 0). */
+    private static Layout repeatedAt(Layout l, int d, int index, int len) {
+        int[] shape = l.shape();
+        int[] strides = l.strides();
+        shape[d] = len;
+        strides[d] = 0;
+        return new Layout(shape, strides, l.offset() + index * l.stride(d));
+    }
+
+    /** Copies without history, skipping empty layouts. */
+    private static void copy(Tensor src, Layout from, Tensor dst, Layout to) {
+        if (to.numel() > 0) {
+            dst.backend.copy(src.storage(), from, dst.storage(), to);
+        }
+    }
+
+    // ------------------------------------------------------------------ split, chunk, unbind, tensor_split
+
+    /** A view of {@code t} along {@code d} from {@code start}, {@code len} long, with its own {@code node}. */
+    private static Tensor piece(Tensor t, int d, int start, int len, String node) {
+        Layout l = narrowed(t.layout, d, start, len);
+        Tensor out = ViewOps.makeView(t, l.shape(), l.strides(), l.offset());
+        int[] in = t.shape;
+        return ArithmeticOps.record(out, node, new Tensor[] {t},
+                n -> g -> new Tensor[] {ViewOps.sliceScatter(g, in, d, start, start + len, 1)});
+    }
+
+    static List<Tensor> split(Tensor t, int splitSize, int dim) {
+        if (t.dim() == 0) {
+            throw new IllegalArgumentException("split expects at least a 1-dimensional tensor");
+        }
+        if (splitSize < 0) {
+            throw new IllegalArgumentException("split expects split_size be non-negative, but got split_size=" + splitSize);
+        }
+        int d = Shapes.wrapDim(dim, t.dim());
+        int size = t.shape[d];
+        if (splitSize == 0 && size != 0) {
+            throw new IllegalArgumentException("split_size can only be 0 if dimension size is 0, but got dimension size of "
+                    + size);
+        }
+        int count = splitSize == 0 ? 1 : Math.max((int) (((long) size + splitSize - 1) / splitSize), 1);
+        List<Tensor> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int start = (int) Math.min((long) i * splitSize, size);
+            int len = i < count - 1 ? splitSize : size - start;
+            out.add(piece(t, d, start, len, "SplitBackward0"));
+        }
+        return out;
+    }
+
+    static List<Tensor> splitWithSizes(Tensor t, int[] sizes, int dim) {
+        if (t.dim() == 0) {
+            throw new IllegalArgumentException("split expects at least a 1-dimensional tensor");
+        }
+        int d = Shapes.wrapDim(dim, t.dim());
+        long total = 0;
+        for (int s : sizes) {
+            if (s < 0) {
+                throw new IllegalArgumentException("split_with_sizes expects split_sizes have only non-negative entries, but "
+                        + "got split_sizes=" + Arrays.toString(sizes));
+            }
+            total += s;
+        }
+        if (total != t.shape[d]) {
+            throw new IllegalArgumentException("split_with_sizes expects split_sizes to sum exactly to " + t.shape[d]
+                    + " (input tensor's size at dimension " + d + "), but got split_sizes=" + Arrays.toString(sizes));
+        }
+        List<Tensor> out = new ArrayList<>(sizes.length);
+        int start = 0;
+        for (int s : sizes) {
+            out.add(piece(t, d, start, s, "SplitWithSizesBackward0"));
+            start += s;
+        }
+        return out;
+    }
+
+    static List<Tensor> chunk(Tensor t, int chunks, int dim) {
+        if (t.dim() == 0) {
+            throw new IllegalArgumentException("chunk expects at least a 1-dimensional tensor");
+        }
+        if (chunks <= 0) {
+            throw new IllegalArgumentException("chunk expects `chunks` to be greater than 0, got: " + chunks);
+        }
+        int d = Shapes.wrapDim(dim, t.dim());
+        int size = t.shape[d];
+        int splitSize = (int) (((long) size + chunks - 1) / chunks);
+        if (splitSize == 0 && size == 0) {
+            // as PyTorch: split_with_sizes, so that the number of chunks survives an empty dimension
+            return splitWithSizes(t, new int[chunks], d);
+        }
+        return split(t, splitSize, d);
+    }
+
+    static List<Tensor> unbind(Tensor t, int dim) {
+        if (t.dim() == 0) {
+            throw new IndexOutOfBoundsException("Dimension specified as " + dim + " but tensor has no dimensions");
+        }
+        int d = Shapes.wrapDim(dim, t.dim());
+        int[] in = t.shape;
+        List<Tensor> out = new ArrayList<>(t.shape[d]);
+        for (int i = 0; i < t.shape[d]; i++) {
+            Tensor s;
+            try (GradMode off = Ember.noGrad()) {
+                s = t.select(d, i);
+            }
+            Tensor view = ViewOps.makeView(t, s.shape, s.layout.strides(), s.layout.offset());
+            s.close();
+            int at = i;
+            out.add(ArithmeticOps.record(view, "UnbindBackward0", new Tensor[] {t},
+                    n -> g -> new Tensor[] {ViewOps.sliceScatter(g.unsqueeze(d), in, d, at, at + 1, 1)}));
+        }
+        return out;
+    }
+
+    /** tensor_split into {@code sections} nearly equal parts (the first size % sections one longer): slices. */
+    static List<Tensor> tensorSplit(Tensor t, int sections, int dim) {
+        if (t.dim() == 0) {
+            throw new IllegalArgumentException("tensor_split expected at least a 1-dimensional tensor, but got a tensor "
+                    + "with 0 dims");
+        }
+        int d = Shapes.wrapDim(dim, t.dim());
+        if (sections <= 0) {
+            throw new IllegalArgumentException("number of sections must be larger than 0, got " + sections);
+        }
+        int size = t.shape[d];
+        int min = size / sections;
+        int extra = size % sections;
+        List<Tensor> out = new ArrayList<>(sections);
+        int start = 0;
+        for (int i = 0; i < sections; i++) {
+            int len = i < extra ? min + 1 : min;
+            out.add(t.slice(d, start, start + len, 1));
+            start += len;
+        }
+        return out;
+    }
+
+    /** tensor_split at indices: slices between them (Python's clamping and negative indices). */
+    static List<Tensor> tensorSplit(Tensor t, int[] indices, int dim) {
+        if (t.dim() == 0) {
+            throw new IllegalArgumentException("tensor_split expected at least a 1-dimensional tensor, but got a tensor "
+                    + "with 0 dims");
+        }
+        int d = Shapes.wrapDim(dim, t.dim());
+        List<Tensor> out = new ArrayList<>(indices.length + 1);
+        int start = 0;
+        for (int end : indices) {
+            out.add(t.slice(d, start, end, 1));
+            start = end;
+        }
+        out.add(t.slice(d, start, t.shape[d], 1));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ repeat, tile, repeat_interleave
+
+    static Tensor repeat(Tensor t, int[] repeats) {
+        if (repeats.length < t.dim()) {
+            throw new IllegalArgumentException("Number of dimensions of repeat dims can not be smaller than number of "
+                    + "dimensions of tensor");
+        }
+        int n = repeats.length;
+        int lead = n - t.dim();
+        int[] padded = new int[n];
+        int[] paddedStrides = new int[n];
+        int[] target = new int[n];
+        boolean zero = false;
+        for (int i = 0; i < n; i++) {
+            padded[i] = i < lead ? 1 : t.shape[i - lead];
+            paddedStrides[i] = i < lead ? 0 : t.layout.stride(i - lead);
+            long size = (long) padded[i] * repeats[i];
+            target[i] = Shapes.toSize(size, "repeat's dimension " + i);
+            zero |= repeats[i] == 0;
+        }
+        Tensor out = Creation.empty(Shapes.checkSizes(target), t.dtype, t.device);
+        if (!zero && out.numel() > 0) {
+            // the result as [r0, s0, r1, s1, ...]: the input broadcast over each r
+            int[] shape = new int[2 * n];
+            int[] dstStrides = new int[2 * n];
+            int[] srcStrides = new int[2 * n];
+            for (int i = 0; i < n; i++) {
+                shape[2 * i] = repeats[i];
+                shape[2 * i + 1] = padded[i];
+                dstStrides[2 * i] = out.layout.stride(i) * padded[i];
+                dstStrides[2 * i + 1] = out.layout.stride(i);
+                srcStrides[2 * i] = 0;
+                srcStrides[2 * i + 1] = paddedStrides[i];
+            }
+            t.backend.copy(t.storage(), new Layout(shape, srcStrides, t.layout.offset()), out.storage(),
+                    new Layout(shape, dstStrides, 0));
+        }
+        int[] in = t.shape;
+        int[] reps = repeats.clone();
+        return ArithmeticOps.record(out, "RepeatBackward0", new Tensor[] {t},
+                node -> g -> new Tensor[] {repeatBackward(g, reps, in)});
+    }
+
+    /** PyTorch's repeat_backward: sum the leading new dimensions, then each repeat dimension, in one reshape. */
+    private static Tensor repeatBackward(Tensor g, int[] repeats, int[] inShape) {
+        for (int r : repeats) {
+            if (r == 0) {
+                return Creation.zeros(inShape, g.dtype(), g.device());
+            }
+        }
+        int lead = g.dim() - inShape.length;
+        for (int i = 0; i < lead; i++) {
+            g = g.sum(0);
+        }
+        List<Integer> gradSize = new ArrayList<>();
+        List<Integer> sumDims = new ArrayList<>();
+        for (int d = 0; d < inShape.length; d++) {
+            int r = repeats[d + lead];
+            if (r != 1) {
+                gradSize.add(r);
+                sumDims.add(gradSize.size() - 1);
+            }
+            gradSize.add(inShape[d]);
+        }
+        if (!sumDims.isEmpty()) {
+            g = g.reshape(gradSize.stream().mapToInt(Integer::intValue).toArray())
+                    .sum(sumDims.stream().mapToInt(Integer::intValue).toArray(), false);
+        }
+        return g;
+    }
+
+    /** tile: repeat with leading 1s prepended to {@code reps} shorter than the tensor's rank. */
+    static Tensor tile(Tensor t, int[] reps) {
+        int diff = t.dim() - reps.length;
+        if (diff > 0) {
+            int[] full = new int[t.dim()];
+            Arrays.fill(full, 0, diff, 1);
+            System.arraycopy(reps, 0, full, diff, reps.length);
+            return t.repeat(full);
+        }
+        return t.repeat(reps);
+    }
+
+    /**
+     * repeat_interleave with an int, as PyTorch 2.x composes it: unsqueeze after the dimension, expand there, a
+     * contiguous clone and a flatten of the two (so the node is ViewBackward0 over CloneBackward0 and ExpandBackward0).
+     */
+    static Tensor repeatInterleave(Tensor t, int repeats, Integer dim) {
+        Tensor input = dim != null ? t : t.flatten();
+        int d = Shapes.wrapDim(dim == null ? 0 : dim, t.dim());
+        if (repeats < 0) {
+            throw new IllegalArgumentException("Repeats must be non-negative");
+        }
+        input = input.unsqueeze(d + 1);
+        int[] shape = input.shape.clone();
+        shape[d + 1] = repeats;
+        return input.expand(shape).clone().flatten(d, d + 1);
+    }
+
+    // ------------------------------------------------------------------ flip, roll, movedim, unflatten
+
+    static Tensor flip(Tensor t, int[] dims) {
+        boolean[] flip = new boolean[Math.max(t.dim(), 1)];
+        for (int dim : dims) {
+            int d = Shapes.wrapDim(dim, t.dim());
+            if (flip[d]) {
+                throw new IllegalArgumentException("dim " + d + " appears multiple times in the list of dims");
+            }
+            flip[d] = true;
+        }
+        Layout src = t.layout;
+        for (int d = 0; d < t.dim(); d++) {
+            if (flip[d]) {
+                src = flipped(src, d);
+            }
+        }
+        Tensor out = Creation.empty(t.shape, t.dtype, t.device);
+        copy(t, src, out, out.layout);
+        int[] ds = dims.clone();
+        return ArithmeticOps.record(out, "FlipBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.flip(ds)});
+    }
+
+    static Tensor roll(Tensor t, int[] shifts, int[] dims) {
+        if (shifts.length == 0) {
+            throw new IllegalArgumentException("`shifts` required");
+        }
+        if (dims.length == 0 && shifts.length > 1) {
+            throw new IllegalArgumentException("shifts and dimensions must align. shifts: " + shifts.length + ", dims:0");
+        }
+        if (dims.length > 0 && shifts.length != dims.length) {
+            throw new IllegalArgumentException("shifts and dimensions must align. shifts: " + shifts.length + ", dims:"
+                    + dims.length);
+        }
+        int[] wrapped = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            wrapped[i] = Shapes.wrapDim(dims[i], t.dim());
+        }
+        Tensor out;
+        if (dims.length == 0) {
+            Tensor flat = Creation.empty(new int[] {(int) t.numel()}, t.dtype, t.device);
+            copy(t, t.layout, flat, Layout.contiguous(t.shape));
+            Tensor rolled = rollDim(flat, shifts[0], 0);
+            flat.close();
+            out = new Tensor(rolled.lease(), Layout.contiguous(t.shape), t.device, t.backend, new int[1]);
+            rolled.close();
+        } else {
+            out = t;
+            for (int i = 0; i < dims.length; i++) {
+                Tensor next = rollDim(out, shifts[i], t.dim() == 0 ? 0 : wrapped[i]);
+                if (out != t) {
+                    out.close();
+                }
+                out = next;
+            }
+        }
+        int[] back = new int[shifts.length];
+        for (int i = 0; i < shifts.length; i++) {
+            back[i] = -shifts[i];
+        }
+        int[] ds = dims.clone();
+        return ArithmeticOps.record(out, "RollBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.roll(back, ds)});
+    }
+
+    /** A rolled copy along one dimension: two copies of slices. */
+    private static Tensor rollDim(Tensor t, int shift, int d) {
+        Tensor out = Creation.empty(t.shape, t.dtype, t.device);
+        if (out.numel() == 0) {
+            return out;
+        }
+        if (t.dim() == 0) {
+            copy(t, t.layout, out, out.layout);
+            return out;
+        }
+        int size = t.shape[d];
+        int start = (int) Math.floorMod((long) size - shift, (long) size); // source index of the first output element
+        copy(t, narrowed(t.layout, d, start, size - start), out, narrowed(out.layout, d, 0, size - start));
+        copy(t, narrowed(t.layout, d, 0, start), out, narrowed(out.layout, d, size - start, start));
+        return out;
+    }
+
+    static Tensor movedim(Tensor t, int[] source, int[] destination) {
+        if (source.length != destination.length) {
+            throw new IllegalArgumentException("movedim: Invalid source or destination dims: source ("
+                    + Arrays.toString(source) + " dims) should contain the same number of dims as destination ("
+                    + Arrays.toString(destination) + " dims)");
+        }
+        int rank = t.dim();
+        int[] src = new int[source.length];
+        int[] dst = new int[destination.length];
+        for (int i = 0; i < source.length; i++) {
+            src[i] = Shapes.wrapDim(source[i], rank);
+        }
+        for (int i = 0; i < destination.length; i++) {
+            dst[i] = Shapes.wrapDim(destination[i], rank);
+        }
+        if (!allUnique(src)) {
+            throw new IllegalArgumentException("movedim: repeated dim in `source` (" + Arrays.toString(source) + ")");
+        }
+        if (!allUnique(dst)) {
+            throw new IllegalArgumentException("movedim: repeated dim in `destination` (" + Arrays.toString(destination)
+                    + ")");
+        }
+        if (rank == 0) {
+            return ViewOps.alias(t, "AliasBackward0");
+        }
+        int[] order = new int[rank];
+        Arrays.fill(order, -1);
+        boolean[] usedSrc = new boolean[rank];
+        for (int i = 0; i < src.length; i++) {
+            order[dst[i]] = src[i];
+            usedSrc[src[i]] = true;
+        }
+        int next = 0;
+        for (int i = 0; i < rank; i++) {
+            if (order[i] >= 0) {
+                continue;
+            }
+            while (usedSrc[next]) {
+                next++;
+            }
+            order[i] = next++;
+        }
+        return t.permute(order);
+    }
+
+    private static boolean allUnique(int[] dims) {
+        for (int i = 0; i < dims.length; i++) {
+            for (int j = i + 1; j < dims.length; j++) {
+                if (dims[i] == dims[j]) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    static Tensor unflatten(Tensor t, int dim, int[] sizes) {
+        int d = Shapes.wrapDim(dim, t.dim());
+        if (sizes.length == 0) {
+            throw new IllegalArgumentException("unflatten: sizes must be non-empty");
+        }
+        if (t.dim() == 0) {
+            throw new IndexOutOfBoundsException("Dimension specified as " + d + " but tensor has no dimensions");
+        }
+        int[] inferred;
+        try {
+            inferred = Shapes.inferSize(sizes, t.shape[d]);
+        } catch (IllegalArgumentException e) {
+            if (!e.getMessage().contains("is invalid for input of size")) {
+                throw new IllegalArgumentException("unflatten got an unexpected error:\n" + e.getMessage());
+            }
+            throw new IllegalArgumentException("unflatten: Provided sizes " + Arrays.toString(sizes) + " don't multiply up "
+                    + "to the size of dim " + d + " (" + t.shape[d] + ") in the input tensor");
+        }
+        int[] shape = new int[t.dim() - 1 + inferred.length];
+        System.arraycopy(t.shape, 0, shape, 0, d);
+        System.arraycopy(inferred, 0, shape, d, inferred.length);
+        System.arraycopy(t.shape, d + 1, shape, d + inferred.length, t.dim() - d - 1);
+        return t.view(shape);
+    }
+
+    // ------------------------------------------------------------------ triangles and diagonals
+
+    /** tril (upper false) or triu: a where against the mask {@code j - i <= k} ({@code >= k}), one node. */
+    static Tensor triangle(Tensor t, int k, boolean upper) {
+        String op = upper ? "triu" : "tril";
+        if (t.dim() < 2) {
+            throw new IllegalArgumentException(op + ": input tensor must have at least 2 dimensions");
+        }
+        int rows = t.shape[t.dim() - 2];
+        int cols = t.shape[t.dim() - 1];
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor i = Creation.arange(0, rows, 1, DType.INT64).to(t.device).reshape(rows, 1);
+            Tensor j = Creation.arange(0, cols, 1, DType.INT64).to(t.device).reshape(1, cols);
+            Tensor diff = j.sub(i);
+            Tensor mask = upper ? diff.ge((long) k) : diff.le((long) k);
+            if (t.dtype == DType.BOOL) {
+                out = mask.logicalAnd(t);
+            } else {
+                out = Tensor.where(mask, t, 0L);
+            }
+            if (out.shape.length != t.shape.length || !Arrays.equals(out.shape, t.shape)) {
+                out = out.expand(t.shape).contiguous(); // a 0-row or 0-column mask meets a batch
+            }
+        }
+        return ArithmeticOps.record(out, upper ? "TriuBackward0" : "TrilBackward0", new Tensor[] {t},
+                n -> g -> new Tensor[] {upper ? g.triu(k) : g.tril(k)});
+    }
+
+    /**
+     * diag as PyTorch 2.x composes it: a 1-D input goes onto the diagonal of a matrix ({@code diag_embed},
+     * DiagEmbedBackward0), a 2-D input gives a copy of its diagonal ({@code diagonal_copy}, DiagonalBackward0_copy).
+     */
+    static Tensor diag(Tensor t, int diagonal) {
+        if (t.dim() != 1 && t.dim() != 2) {
+            throw new IllegalArgumentException("diag(): Supports 1D or 2D tensors. Got " + t.dim() + "D");
+        }
+        if (t.dim() == 1) {
+            return diagEmbed(t, diagonal, 0, 1);
+        }
+        Layout l = ViewOps.diagonalLayout(t.layout, diagonal, 0, 1);
+        Tensor out = Creation.empty(l.shape(), t.dtype, t.device);
+        copy(t, l, out, out.layout);
+        int[] in = t.shape;
+        return ArithmeticOps.record(out, "DiagonalBackward0_copy", new Tensor[] {t},
+                n -> g -> new Tensor[] {ViewOps.diagonalBackward(g, in, diagonal, 0, 1)});
+    }
+
+    static Tensor diagEmbed(Tensor t, int offset, int dim1, int dim2) {
+        int rank = t.dim() + 1;
+        int d1 = Shapes.wrapDim(dim1, rank);
+        int d2 = Shapes.wrapDim(dim2, rank);
+        if (d1 == d2) {
+            throw new IllegalArgumentException("diagonal dimensions cannot be identical " + dim1 + ", " + dim2);
+        }
+        int last = t.size(-1);
+        int len = Shapes.toSize(Math.abs((long) offset) + last, "diag_embed's dimensions");
+        List<Integer> sizes = new ArrayList<>();
+        for (int i = 0; i < t.dim() - 1; i++) {
+            sizes.add(t.shape[i]);
+        }
+        sizes.add(Math.min(d1, d2), len);
+        sizes.add(Math.max(d1, d2), len);
+        int[] shape = sizes.stream().mapToInt(Integer::intValue).toArray();
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = ViewOps.diagonalBackward(t, shape, offset, d1, d2);
+        }
+        return ArithmeticOps.record(out, "DiagEmbedBackward0", new Tensor[] {t},
+                n -> g -> new Tensor[] {g.diagonal(offset, d1, d2)});
+    }
+
+    static Tensor trace(Tensor t) {
+        if (t.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("\"trace\" not implemented for 'Bool'");
+        }
+        if (t.dim() != 2) {
+            throw new IllegalArgumentException("trace: expected a matrix, but got tensor with dim " + t.dim());
+        }
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = t.diagonal(0, 0, 1).sum();
+        }
+        int[] in = t.shape;
+        int len = Math.min(in[0], in[1]);
+        return ArithmeticOps.record(out, "TraceBackward0", new Tensor[] {t},
+                n -> g -> new Tensor[] {ViewOps.diagonalBackward(g.expand(len), in, 0, 0, 1)});
+    }
+
+    // ------------------------------------------------------------------ products of shapes
+
+    static Tensor outer(Tensor a, Tensor b) {
+        if (a.dim() != 1) {
+            throw new IllegalArgumentException("outer: Expected 1-D argument self, but got " + a.dim() + "-D");
+        }
+        if (b.dim() != 1) {
+            throw new IllegalArgumentException("outer: Expected 1-D argument vec2, but got " + b.dim() + "-D");
+        }
+        return a.reshape(a.shape[0], 1).mul(b);
+    }
+
+    /** kron as PyTorch's KronImpl: unsafe views interleaving the dimensions, a product, an unsafe view of it. */
+    static Tensor kron(Tensor a, Tensor b) {
+        int rank = Math.max(a.dim(), b.dim());
+        int padA = rank - a.dim();
+        int padB = rank - b.dim();
+        int[] aShape = new int[2 * rank];
+        int[] bShape = new int[2 * rank];
+        int[] result = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            aShape[2 * i] = i >= padA ? a.shape[i - padA] : 1;
+            aShape[2 * i + 1] = 1;
+            bShape[2 * i] = 1;
+            bShape[2 * i + 1] = i >= padB ? b.shape[i - padB] : 1;
+            result[i] = Shapes.toSize((long) aShape[2 * i] * bShape[2 * i + 1], "kron's dimension " + i);
+        }
+        Tensor product = ViewOps.unsafeView(a, aShape, false).mul(ViewOps.unsafeView(b, bShape, false));
+        return ViewOps.unsafeView(product, result, true);
+    }
+
+    // ------------------------------------------------------------------ grids and broadcasting
+
+    static List<Tensor> meshgrid(List<Tensor> list, String indexing) {
+        Tensor[] ts = Args.tensors(list, "meshgrid", "tensors", 1);
+        int n = ts.length;
+        if (n == 0) {
+            throw new IllegalArgumentException("meshgrid expects a non-empty TensorList");
+        }
+        for (int i = 0; i < n - 1; i++) {
+            if (ts[i].dtype != ts[i + 1].dtype) {
+                throw new IllegalArgumentException("meshgrid expects all tensors to have the same dtype");
+            }
+            if (!ts[i].device.equals(ts[i + 1].device)) {
+                throw new IllegalArgumentException("meshgrid expects all tensors to have the same device");
+            }
+        }
+        boolean swap = false;
+        if (indexing.equals("xy")) {
+            swap = n >= 2;
+        } else if (!indexing.equals("ij")) {
+            throw new IllegalArgumentException("torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: "
+                    + indexing);
+        }
+        Tensor[] refs = ts.clone();
+        if (swap) {
+            Tensor tmp = refs[0];
+            refs[0] = refs[1];
+            refs[1] = tmp;
+        }
+        int[] shape = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (refs[i].dim() > 1) {
+                throw new IllegalArgumentException("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: "
+                        + refs[i]);
+            }
+            shape[i] = (int) refs[i].numel();
+        }
+        List<Tensor> grids = new ArrayList<>(n);
+        int[] viewShape = new int[n];
+        Arrays.fill(viewShape, 1);
+        for (int i = 0; i < n; i++) {
+            viewShape[i] = -1;
+            grids.add(refs[i].view(viewShape).expand(shape));
+            viewShape[i] = 1;
+        }
+        if (swap) {
+            Tensor tmp = grids.get(0);
+            grids.set(0, grids.get(1));
+            grids.set(1, tmp);
+        }
+        return grids;
+    }
+
+    static List<Tensor> broadcastTensors(List<Tensor> list) {
+        Tensor[] ts = Args.tensors(list, "broadcast_tensors", "tensors", 1);
+        int[] shape = new int[0];
+        for (Tensor t : ts) {
+            shape = Shapes.broadcast(shape, t.shape);
+        }
+        List<Tensor> out = new ArrayList<>(ts.length);
+        for (Tensor t : ts) {
+            out.add(Arrays.equals(t.shape, shape) ? t : t.expand(shape));
+        }
+        return out;
+    }
+
+    /** torch.broadcast_shapes, with its own messages. */
+    static int[] broadcastShapes(int[][] shapes) {
+        int max = 0;
+        for (int[] s : shapes) {
+            max = Math.max(max, s.length);
+        }
+        int[] result = new int[max];
+        Arrays.fill(result, 1);
+        for (int[] s : shapes) {
+            for (int i = -1; i >= -s.length; i--) {
+                int v = s[s.length + i];
+                if (v < 0) {
+                    throw new IllegalArgumentException("Trying to create tensor with negative dimension (" + v + "): (" + v
+                            + ")");
+                }
+                if (v == 1 || v == result[max + i]) {
+                    continue;
+                }
+                if (result[max + i] != 1) {
+                    throw new IllegalArgumentException("Shape mismatch: objects cannot be broadcast to a single shape");
+                }
+                result[max + i] = v;
+            }
+        }
+        return result;
+    }
+
+    // ------------------------------------------------------------------ padding (F.pad)
+
+    /** F.pad: PyTorch 2.x's checks in its order, then constant, reflect, replicate or circular padding. */
+    static Tensor pad(Tensor t, int[] pad, String mode, double value) {
+        if (!mode.equals("constant") && !mode.equals("reflect") && !mode.equals("replicate") && !mode.equals("circular")) {
+            throw new IllegalArgumentException("Unrecognised padding mode " + mode);
+        }
+        if (pad.length % 2 != 0) {
+            throw new IllegalArgumentException("Padding length must be divisible by 2");
+        }
+        if (pad.length > 2 * t.dim()) {
+            throw new IllegalArgumentException("Padding length should be less than or equal to two times the input "
+                    + "dimension but got padding length " + pad.length + " and input of dimension " + t.dim());
+        }
+        if (mode.equals("constant")) {
+            return constantPad(t, pad, value);
+        }
+        if (value != 0) {
+            throw new IllegalArgumentException("Padding mode \"" + mode + "\" doesn't take in value argument");
+        }
+        int k = pad.length / 2;
+        if (k == 0 || (t.dim() != k + 1 && t.dim() != k + 2) || k > 3) {
+            throw new IllegalArgumentException("Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for "
+                    + "now");
+        }
+        if (mode.equals("circular")) {
+            return circularPad(t, pad);
+        }
+        return edgePad(t, pad, mode.equals("reflect"));
+    }
+
+    /** {@code constant_pad_nd} (ConstantPadNdBackward0): negative pads crop; its backward pads with the negated pads. */
+    static Tensor constantPad(Tensor t, int[] pad, double value) {
+        int rank = t.dim();
+        int k = pad.length / 2;
+        int lead = rank - k;
+        Layout in = t.layout;
+        boolean allNonPositive = true;
+        for (int i = lead; i < rank; i++) {
+            int at = 2 * (rank - i - 1);
+            // negative pads crop first, with narrow's checks
+            if (pad[at] < 0) {
+                in = checkedNarrow(in, i, -pad[at], in.size(i) + pad[at]);
+            } else if (pad[at] != 0) {
+                allNonPositive = false;
+            }
+            if (pad[at + 1] < 0) {
+                in = checkedNarrow(in, i, 0, in.size(i) + pad[at + 1]);
+            } else if (pad[at + 1] != 0) {
+                allNonPositive = false;
+            }
+        }
+        int[] shape = t.shape.clone();
+        Tensor out;
+        if (allNonPositive) {
+            shape = in.shape();
+            out = Creation.empty(shape, t.dtype, t.device);
+            copy(t, in, out, out.layout);
+        } else {
+            for (int i = 0; i < k; i++) {
+                int at = pad.length - (i + 1) * 2;
+                long size = (long) t.shape[lead + i] + pad[at] + pad[at + 1];
+                if (size <= 0) {
+                    throw new IllegalArgumentException("The input size " + t.shape[lead + i] + ", plus negative padding "
+                            + pad[at] + " and " + pad[at + 1] + " resulted in a negative output size, which is invalid. "
+                            + "Check dimension " + (lead + i) + " of your input.");
+                }
+                shape[lead + i] = Shapes.toSize(size, "the padded dimension " + (lead + i));
+            }
+            out = Creation.empty(shape, t.dtype, t.device);
+            out.backend.fill(out.storage(), out.layout, value);
+            Layout window = out.layout;
+            for (int i = lead; i < rank; i++) {
+                int at = 2 * (rank - i - 1);
+                int before = Math.max(pad[at], 0);
+                int after = Math.max(pad[at + 1], 0);
+                window = narrowed(window, i, before, window.size(i) - before - after);
+            }
+            copy(t, in, out, window);
+        }
+        int[] back = new int[pad.length];
+        for (int i = 0; i < pad.length; i++) {
+            back[i] = -pad[i];
+        }
+        return ArithmeticOps.record(out, "ConstantPadNdBackward0", new Tensor[] {t},
+                n -> g -> new Tensor[] {constantPad(g, back, 0)});
+    }
+
+    /** {@link #narrowed} with {@code Tensor.narrow}'s checks and messages. */
+    private static Layout checkedNarrow(Layout l, int d, int start, long length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("narrow(): length must be non-negative.");
+        }
+        int size = l.size(d);
+        if (start > size) {
+            throw new IndexOutOfBoundsException("start out of range (expected to be in range of [" + (-size) + ", " + size
+                    + "], but got " + start + ")");
+        }
+        if (start + length > size) {
+            throw new IllegalArgumentException("start (" + start + ") + length (" + length + ") exceeds dimension size ("
+                    + size + ").");
+        }
+        return narrowed(l, d, start, (int) length);
+    }
+
+    /** Zeros around {@code t} along one dimension: {@code before} zeros before it, {@code after} after. */
+    private static Tensor padDim(Tensor t, int d, int before, int after) {
+        if (before == 0 && after == 0) {
+            return t;
+        }
+        int[] pad = new int[2 * (t.dim() - d)];
+        pad[pad.length - 2] = before;
+        pad[pad.length - 1] = after;
+        return constantPad(t, pad, 0);
+    }
+
+    /** reflect or replicate padding of the last pad.length/2 dimensions (reflection_padNd, replication_padNd). */
+    private static Tensor edgePad(Tensor t, int[] pad, boolean reflect) {
+        int k = pad.length / 2;
+        int rank = t.dim();
+        boolean batch = rank == k + 2;
+        if (!t.dtype.isFloatingPoint()) {
+            String kernel = reflect ? (k == 3 ? "reflection_pad3d_cpu" : "reflection_pad" + k + "d")
+                    : "replication_pad" + k + "d_cpu";
+            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(t.dtype) + "'");
+        }
+        // check_valid_input: only a batch dimension may be empty
+        boolean valid = true;
+        for (int d = batch ? 1 : 0; d < rank; d++) {
+            valid &= t.shape[d] != 0;
+        }
+        if (!valid) {
+            throw new IllegalArgumentException("Expected " + (k + 1) + "D or " + (k + 2) + "D (batch mode) tensor with "
+                    + "possibly 0 batch size and other non-zero dimensions for input, but got: " + Shapes.str(t.shape));
+        }
+        String[] names = {"W", "H", "D"};
+        if (reflect) {
+            for (int i = 0; i < k; i++) {
+                int d = rank - 1 - i;
+                int size = t.shape[d];
+                int l = pad[2 * i];
+                int r = pad[2 * i + 1];
+                if (!(l < size && r < size)) {
+                    String input = k == 2 ? String.valueOf(rank) : Shapes.str(t.shape); // as PyTorch's 2-D kernel words it
+                    throw new IllegalArgumentException("Argument #" + (4 + 2 * i) + ": Padding size should be less than the "
+                            + "corresponding input dimension, but got: padding (" + l + ", " + r + ") at dimension " + d
+                            + " of input " + input);
+                }
+            }
+        }
+        long[] outSizes = new long[k];
+        boolean anyPositive = false;
+        for (int i = 0; i < k; i++) {
+            outSizes[i] = (long) t.shape[rank - 1 - i] + pad[2 * i] + pad[2 * i + 1];
+            anyPositive |= outSizes[i] >= 1;
+        }
+        if (!anyPositive) {
+            StringBuilder in = new StringBuilder("input (");
+            StringBuilder out = new StringBuilder("Calculated output");
+            for (int i = k - 1; i >= 0; i--) {
+                in.append(i == k - 1 ? "" : i == 0 && k > 1 ? ", " : " ").append(names[i]).append(": ")
+                        .append(t.shape[rank - 1 - i]);
+                out.append(' ').append(names[i]).append(": ").append(outSizes[i]);
+            }
+            throw new IllegalArgumentException(in + ") is too small. " + out);
+        }
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = t;
+            for (int i = 0; i < k; i++) {
+                Tensor next = padEdgeDim(out, rank - 1 - i, pad[2 * i], pad[2 * i + 1], reflect);
+                if (out != t) {
+                    out.close();
+                }
+                out = next;
+            }
+            if (out == t) {
+                out = copyOfTensor(t);
+            }
+        }
+        int[] pads = pad.clone();
+        int[] in = t.shape;
+        String node = (reflect ? "ReflectionPad" : "ReplicationPad") + k + "DBackward0";
+        return ArithmeticOps.record(out, node, new Tensor[] {t}, n -> g -> {
+            Tensor gi = g;
+            for (int i = k - 1; i >= 0; i--) {
+                gi = padEdgeDimBackward(gi, rank - 1 - i, in[rank - 1 - i], pads[2 * i], pads[2 * i + 1], reflect);
+            }
+            return new Tensor[] {gi};
+        });
+    }
+
+    private static Tensor copyOfTensor(Tensor t) {
+        Tensor out = Creation.empty(t.shape, t.dtype, t.device);
+        copy(t, t.layout, out, out.layout);
+        return out;
+    }
+
+    /**
+     * One dimension of reflect (replicate) padding, without history: the positive pads by copies (flipped slices, or the
+     * edge element repeated), then the negative pads crop.
+     */
+    private static Tensor padEdgeDim(Tensor t, int d, int left, int right, boolean reflect) {
+        int w = t.shape[d];
+        int pl = Math.max(left, 0);
+        int pr = Math.max(right, 0);
+        int[] shape = t.shape.clone();
+        shape[d] = w + pl + pr;
+        Tensor full = Creation.empty(shape, t.dtype, t.device);
+        Layout src = t.layout;
+        copy(t, src, full, narrowed(full.layout, d, pl, w));
+        if (pl > 0) {
+            Layout from = reflect ? flipped(narrowed(src, d, 1, pl), d) : repeatedAt(src, d, 0, pl);
+            copy(t, from, full, narrowed(full.layout, d, 0, pl));
+        }
+        if (pr > 0) {
+            Layout from = reflect ? flipped(narrowed(src, d, w - 1 - pr, pr), d) : repeatedAt(src, d, w - 1, pr);
+            copy(t, from, full, narrowed(full.layout, d, pl + w, pr));
+        }
+        int cl = Math.max(-left, 0);
+        int cr = Math.max(-right, 0);
+        if (cl == 0 && cr == 0) {
+            return full;
+        }
+        shape[d] = shape[d] - cl - cr;
+        Tensor out = Creation.empty(shape, t.dtype, t.device);
+        copy(full, narrowed(full.layout, d, cl, shape[d]), out, out.layout);
+        full.close();
+        return out;
+    }
+
+    /** The gradient of {@link #padEdgeDim} for an input of size {@code w}, differentiable. */
+    private static Tensor padEdgeDimBackward(Tensor g, int d, int w, int left, int right, boolean reflect) {
+        int pl = Math.max(left, 0);
+        int pr = Math.max(right, 0);
+        Tensor full = padDim(g, d, Math.max(-left, 0), Math.max(-right, 0)); // zeros where the crop dropped elements
+        Tensor gx = full.narrow(d, pl, w);
+        if (pl > 0) {
+            Tensor edge = full.narrow(d, 0, pl);
+            gx = reflect ? gx.add(padDim(edge.flip(d), d, 1, w - 1 - pl))
+                    : gx.add(padDim(edge.sum(new int[] {d}, true), d, 0, w - 1));
+        }
+        if (pr > 0) {
+            Tensor edge = full.narrow(d, pl + w, pr);
+            gx = reflect ? gx.add(padDim(edge.flip(d), d, w - 1 - pr, 1))
+                    : gx.add(padDim(edge.sum(new int[] {d}, true), d, w - 1, 0));
+        }
+        return gx;
+    }
+
+    /** circular padding as PyTorch 2.x's {@code _pad_circular}: copies into slices of a new tensor (CopySlices). */
+    private static Tensor circularPad(Tensor t, int[] padding) {
+        int rank = t.dim();
+        int padded = padding.length / 2;
+        int nonPadded = rank - padded;
+        int[] outShape = t.shape.clone();
+        for (int i = 0; i < padded; i++) {
+            int l = padding[2 * (padded - i - 1)];
+            int r = padding[2 * (padded - i - 1) + 1];
+            int size = t.shape[nonPadded + i];
+            long s = (long) size + l + r;
+            if (!(l <= size && r <= size)) {
+                throw new IllegalArgumentException("Padding value causes wrapping around more than once.");
+            }
+            if (s < 0) {
+                throw new IllegalArgumentException("Negative padding value is resulting in an empty dimension");
+            }
+            outShape[nonPadded + i] = (int) s;
+        }
+        Tensor out = Creation.empty(outShape, t.dtype, t.device);
+        Tensor outSlice = out;
+        Tensor inSlice = t;
+        for (int i = 0; i < padded; i++) {
+            int dim = padded - i + nonPadded - 1;
+            int l = padding[2 * i];
+            int r = padding[2 * i + 1];
+            outSlice = outSlice.slice(dim, Math.max(l, 0), outShape[dim] - Math.max(r, 0), 1);
+            inSlice = inSlice.slice(dim, Math.max(-l, 0), t.shape[dim] - Math.max(-r, 0), 1);
+        }
+        outSlice.copy_(inSlice);
+        for (int i = 0; i < padded; i++) {
+            int dim = padded - i + nonPadded - 1;
+            int l = padding[2 * i];
+            int r = padding[2 * i + 1];
+            if (l > 0) {
+                out.slice(dim, 0, l, 1).copy_(out.slice(dim, outShape[dim] - l - Math.max(r, 0),
+                        outShape[dim] - Math.max(r, 0), 1));
+            }
+            if (r > 0) {
+                out.slice(dim, outShape[dim] - r, outShape[dim], 1).copy_(out.slice(dim, Math.max(l, 0),
+                        Math.max(l, 0) + r, 1));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,681 @@
+package dev.ember;
+
+import dev.ember.backend.Layout;
+import dev.ember.backend.RankOp;
+import dev.ember.backend.ScanOp;
+
+import java.util.Arrays;
+
+/**
+ * Sorting, selection by rank, scans, binary search and counting: forward rules beside PyTorch's backward formulas and
+ * node names. Kernels ({@link dev.ember.backend.Backend#sort}, {@code rankSelect}, {@code scan}, {@code searchsorted},
+ * {@code histc}, {@code bincount}, {@code unique}, {@code gatherAlong}, {@code scatterAddAlong}) do the work; argsort,
+ * topk (a full sort, then its first k), bucketize (searchsorted) are compositions.
+ *
+ * <p>Ties: sorting is stable, and topk, kthvalue and median take the first of equal elements in that stable order, where
+ * PyTorch's CPU kernels (a partial sort, quickselect) leave the choice among equal elements unspecified.
+ */
+final class SortOps {
+    private SortOps() {
+    }
+
+    // ------------------------------------------------------------------ shared machinery
+
+    /** A tensor's layout as the kernels see it: a 0-dim tensor is one line of one element. */
+    private static Layout lines(Tensor t) {
+        return t.dim() == 0 ? new Layout(new int[] {1}, new int[] {1}, t.layout.offset()) : t.layout;
+    }
+
+    /** The size of dimension {@code d}, 1 for a 0-dim tensor (as PyTorch's ensure_nonempty_size for scalars). */
+    private static int sizeAt(Tensor t, int d) {
+        return t.dim() == 0 ? 1 : t.shape[d];
+    }
+
+    /** PyTorch's message for a kernel that does not take a type, as its CPU dispatch words it. */
+    private static IllegalArgumentException notImplemented(String kernel, DType t) {
+        return new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(t) + "'");
+    }
+
+    /** PyTorch's zero_numel_check_dims: reducing a dimension of size 0 is an IndexError. */
+    private static void checkNonEmpty(Tensor x, int d, String op) {
+        if (x.dim() > 0 && x.shape[d] == 0) {
+            throw new IndexOutOfBoundsException(op + ": Expected reduction dim " + d + " to have non-zero size.");
+        }
+    }
+
+    /** Drops dimension {@code d} (size 1) of a fresh contiguous tensor in place, unless {@code keepdim}. */
+    private static Tensor squeezeFresh(Tensor t, int d, boolean keepdim, int inRank) {
+        if (keepdim || inRank == 0) {
+            return t;
+        }
+        int[] sq = new int[t.dim() - 1];
+        for (int i = 0, j = 0; i < t.dim(); i++) {
+            if (i != d) {
+                sq[j++] = t.shape[i];
+            }
+        }
+        t.layout = Layout.contiguous(sq);
+        t.shape = t.layout.shape();
+        return t;
+    }
+
+    /** A new handle over the first elements of a fresh tensor's storage (not a view: nothing else refers to it). */
+    private static Tensor prefix(Tensor fresh, int[] shape) {
+        Tensor t = new Tensor(fresh.lease(), Layout.contiguous(shape), fresh.device, fresh.backend, new int[1]);
+        fresh.close();
+        return t;
+    }
+
+    /**
+     * Zeros of {@code shape} with {@code src} added at {@code index} along {@code dim}, PyTorch's
+     * {@code zeros(shape).scatter_(dim, index, src)} of value-selecting backwards ({@code ScatterBackward0}) and
+     * {@code scatter_add} of cummax's ({@code ScatterAddBackward0}); differentiable in {@code src} (a gather).
+     */
+    static Tensor scatterInto(int[] shape, int dim, Tensor index, Tensor src, String name) {
+        Tensor out = Creation.zeros(shape, src.dtype, src.device);
+        if (src.numel() > 0) {
+            out.backend.scatterAddAlong(src.storage(), lines(src), dim, index.storage(), lines(index), out.storage(),
+                    lines(out));
+        }
+        return ArithmeticOps.record(out, name, new Tensor[] {src}, n -> gg -> new Tensor[] {gatherAlong(gg, dim, index)});
+    }
+
+    /** {@code src.gather(dim, index)} ({@code GatherBackward0}), for the double backward of {@link #scatterInto}. */
+    static Tensor gatherAlong(Tensor src, int dim, Tensor index) {
+        Tensor out = Creation.empty(index.shape, src.dtype, src.device);
+        if (out.numel() > 0) {
+            src.backend.gatherAlong(src.storage(), lines(src), dim, index.storage(), lines(index), out.storage(),
+                    lines(out));
+        }
+        int[] shape = src.shape;
+        return ArithmeticOps.record(out, "GatherBackward0", new Tensor[] {src},
+                n -> g -> new Tensor[] {scatterInto(shape, dim, index, g, "ScatterAddBackward0")});
+    }
+
+    /**
+     * PyTorch's value_selecting_reduction_backward: the gradient of values selected at {@code indices} along {@code dim}
+     * goes back to those places, zeros elsewhere.
+     */
+    private static Tensor selectedBackward(Tensor g, int dim, Tensor indices, int[] shape, boolean keepdim) {
+        if (shape.length == 0) {
+            return g;
+        }
+        Tensor gk = keepdim ? g : g.unsqueeze(dim);
+        Tensor ik;
+        try (GradMode off = Ember.noGrad()) {
+            ik = keepdim ? indices : indices.unsqueeze(dim);
+        }
+        return scatterInto(shape, dim, ik, gk, "ScatterBackward0");
+    }
+
+    /**
+     * PyTorch's evenly_distribute_backward: the gradient of one value chosen among the input's elements is shared by every
+     * element equal to it (every NaN when it is NaN).
+     */
+    private static Tensor evenlyDistribute(Tensor g, Tensor x, Tensor value) {
+        Tensor hit = x.eq(value).logicalOr(x.ne(x).logicalAnd(value.ne(value))).to(g.dtype());
+        return hit.mul(g.div(hit.sum()));
+    }
+
+    // ------------------------------------------------------------------ sort, argsort, topk
+
+    /** {@code sort}: stable; {@code node} is SortBackward0 (sort(dim, descending)) or SortBackward1 (with stable=). */
+    static Tensor.ValuesIndices sort(Tensor x, int dim, boolean descending, String node) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        Tensor values = Creation.empty(x.shape, x.dtype, x.device);
+        Tensor indices = Creation.empty(x.shape, DType.INT64, x.device);
+        if (x.numel() > 0) {
+            x.backend.sort(x.storage(), lines(x), d, descending, values.storage(), lines(values), indices.storage(),
+                    lines(indices));
+        }
+        int[] shape = x.shape;
+        ArithmeticOps.record(values, node, new Tensor[] {x}, n -> {
+            SavedTensor si = n.save(indices);
+            return g -> new Tensor[] {selectedBackward(g, d, si.get(), shape, true)};
+        });
+        return new Tensor.ValuesIndices(values, indices);
+    }
+
+    /** {@code argsort}: the indices of a stable sort. */
+    static Tensor argsort(Tensor x, int dim, boolean descending) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        Tensor indices = Creation.empty(x.shape, DType.INT64, x.device);
+        if (x.numel() > 0) {
+            x.backend.sort(x.storage(), lines(x), d, descending, null, null, indices.storage(), lines(indices));
+        }
+        return indices;
+    }
+
+    /**
+     * {@code topk}: the k largest (smallest) along a dimension, sorted, with their indices; one TopkBackward0 node. A
+     * full stable sort, then its first k (with {@code sorted} false the order is the same).
+     */
+    static Tensor.ValuesIndices topk(Tensor x, int k, int dim, boolean largest, boolean sorted) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        int size = sizeAt(x, d);
+        if (k < 0 || k > size) {
+            throw new IllegalArgumentException("selected index k out of range");
+        }
+        if (x.dtype == DType.BOOL) {
+            throw notImplemented("topk_cpu", x.dtype);
+        }
+        Tensor values;
+        Tensor indices;
+        if (x.dim() == 0) {
+            values = copyOf(x);
+            indices = Creation.zeros(new int[0], DType.INT64, x.device);
+        } else {
+            int[] outShape = x.shape.clone();
+            outShape[d] = k;
+            Tensor allValues = Creation.empty(x.shape, x.dtype, x.device);
+            Tensor allIndices = Creation.empty(x.shape, DType.INT64, x.device);
+            if (x.numel() > 0) {
+                x.backend.sort(x.storage(), x.layout, d, largest, allValues.storage(), allValues.layout,
+                        allIndices.storage(), allIndices.layout);
+            }
+            values = firstAlong(allValues, d, k, outShape);
+            indices = firstAlong(allIndices, d, k, outShape);
+        }
+        int[] shape = x.shape;
+        Tensor idx = indices;
+        ArithmeticOps.record(values, "TopkBackward0", new Tensor[] {x}, n -> {
+            SavedTensor si = n.save(idx);
+            return g -> new Tensor[] {selectedBackward(g, d, si.get(), shape, true)};
+        });
+        return new Tensor.ValuesIndices(values, indices);
+    }
+
+    /** The first {@code k} elements along {@code d} of a fresh tensor, in a tensor of their own. */
+    private static Tensor firstAlong(Tensor all, int d, int k, int[] shape) {
+        if (shape[d] == all.shape[d]) {
+            return all;
+        }
+        int[] strides = all.layout.strides();
+        Tensor out = Creation.empty(shape, all.dtype, all.device);
+        if (out.numel() > 0) {
+            all.backend.copy(all.storage(), new Layout(shape, strides, 0), out.storage(), out.layout);
+        }
+        all.close();
+        return out;
+    }
+
+    /** A contiguous copy without history. */
+    private static Tensor copyOf(Tensor x) {
+        Tensor out = Creation.empty(x.shape, x.dtype, x.device);
+        x.backend.copy(x.storage(), x.layout, out.storage(), out.layout);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ selection by rank
+
+    /** Runs a rank selection along {@code d} into new values and indices of keepdim shape. */
+    private static Tensor.ValuesIndices rankKernel(RankOp op, Tensor x, int d, long k) {
+        int[] kept = x.dim() == 0 ? new int[0] : x.shape.clone();
+        if (kept.length > 0) {
+            kept[d] = 1;
+        }
+        Tensor values = Creation.empty(kept, x.dtype, x.device);
+        Tensor indices = Creation.empty(kept, DType.INT64, x.device);
+        if (values.numel() > 0) {
+            x.backend.rankSelect(op, x.storage(), lines(x), d, k, values.storage(), lines(values), indices.storage(),
+                    lines(indices));
+        }
+        return new Tensor.ValuesIndices(values, indices);
+    }
+
+    /** kthvalue, median, nanmedian and mode along a dimension, each with its node and the value-selecting backward. */
+    private static Tensor.ValuesIndices byRank(RankOp op, Tensor x, int d, long k, boolean keepdim, String node) {
+        Tensor.ValuesIndices r = rankKernel(op, x, d, k);
+        Tensor values = squeezeFresh(r.values(), d, keepdim, x.dim());
+        Tensor indices = squeezeFresh(r.indices(), d, keepdim, x.dim());
+        int[] shape = x.shape;
+        ArithmeticOps.record(values, node, new Tensor[] {x}, n -> {
+            SavedTensor si = n.save(indices);
+            return g -> new Tensor[] {selectedBackward(g, d, si.get(), shape, keepdim)};
+        });
+        return new Tensor.ValuesIndices(values, indices);
+    }
+
+    static Tensor.ValuesIndices kthvalue(Tensor x, long k, int dim, boolean keepdim) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        checkNonEmpty(x, d, "kthvalue()");
+        if (k < 1 || k > sizeAt(x, d)) {
+            throw new IllegalArgumentException("kthvalue(): selected number k out of range for dimension " + d);
+        }
+        if (x.dtype == DType.BOOL) {
+            throw notImplemented("kthvalue_cpu", x.dtype);
+        }
+        return byRank(RankOp.KTHVALUE, x, d, k, keepdim, "KthvalueBackward0");
+    }
+
+    /** median or nanmedian along a dimension (MedianBackward1, NanmedianBackward1). */
+    static Tensor.ValuesIndices median(Tensor x, int dim, boolean keepdim, boolean ignoreNaN) {
+        String op = ignoreNaN ? "nanmedian" : "median";
+        int d = Shapes.wrapDim(dim, x.dim());
+        checkNonEmpty(x, d, op + "()");
+        if (x.dtype == DType.BOOL) {
+            throw notImplemented(op + "_out", x.dtype);
+        }
+        return byRank(ignoreNaN ? RankOp.NANMEDIAN : RankOp.MEDIAN, x, d, 0, keepdim,
+                ignoreNaN ? "NanmedianBackward1" : "MedianBackward1");
+    }
+
+    /** median or nanmedian of all elements (MedianBackward0, NanmedianBackward0): NaN for an empty tensor. */
+    static Tensor medianAll(Tensor x, boolean ignoreNaN) {
+        if (x.dtype == DType.BOOL) {
+            throw notImplemented(ignoreNaN ? "nanmedian_cpu" : "median_cpu", x.dtype);
+        }
+        Tensor out;
+        if (x.numel() == 0) {
+            out = Creation.empty(new int[0], x.dtype, x.device);
+            out.backend.fill(out.storage(), out.layout, x.dtype.isFloatingPoint() ? Double.NaN : Long.MIN_VALUE);
+        } else {
+            Tensor flat;
+            try (GradMode off = Ember.noGrad()) {
+                flat = x.reshape(-1);
+            }
+            Tensor v = rankKernel(ignoreNaN ? RankOp.NANMEDIAN : RankOp.MEDIAN, flat, 0, 0).values();
+            out = squeezeFresh(v, 0, false, 1);
+        }
+        Tensor result = out;
+        return ArithmeticOps.record(out, ignoreNaN ? "NanmedianBackward0" : "MedianBackward0", new Tensor[] {x}, n -> {
+            SavedTensor sx = n.save(x);
+            SavedTensor so = n.saveOutput(result);
+            return g -> new Tensor[] {evenlyDistribute(g, sx.get(), so.get())};
+        });
+    }
+
+    static Tensor.ValuesIndices mode(Tensor x, int dim, boolean keepdim) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        checkNonEmpty(x, d, "mode()");
+        return byRank(RankOp.MODE, x, d, 0, keepdim, "ModeBackward0");
+    }
+
+    // ------------------------------------------------------------------ scans
+
+    /** Runs a scan kernel into a new tensor of {@code type} (and new int64 indices for cummax and cummin). */
+    private static Tensor.ValuesIndices scanKernel(ScanOp op, Tensor x, int d, DType type) {
+        Tensor src = ArithmeticOps.cast(x, type);
+        Tensor out = Creation.empty(x.shape, type, x.device);
+        boolean indexed = op == ScanOp.CUMMAX || op == ScanOp.CUMMIN;
+        Tensor indices = indexed ? Creation.empty(x.shape, DType.INT64, x.device) : null;
+        if (x.numel() > 0) {
+            x.backend.scan(op, src.storage(), lines(src), d, out.storage(), lines(out),
+                    indexed ? indices.storage() : null, indexed ? lines(indices) : null);
+        }
+        return new Tensor.ValuesIndices(out, indices);
+    }
+
+    /** The type of a sum or product: integers and bool accumulate as int64. */
+    private static DType accumulated(DType t) {
+        return t.isFloatingPoint() ? t : DType.INT64;
+    }
+
+    /** {@code flip(cumsum(flip(w)))}: sums from each position to the end of the dimension. */
+    private static Tensor reversedCumsum(Tensor w, int d) {
+        return w.flip(d).cumsum(d).flip(d);
+    }
+
+    static Tensor cumsum(Tensor x, int dim) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        Tensor out = scanKernel(ScanOp.CUMSUM, x, d, accumulated(x.dtype)).values();
+        return ArithmeticOps.record(out, "CumsumBackward0", new Tensor[] {x}, n -> g -> {
+            // cumsum_backward: the reversed cumulative sum, or the gradient itself where the dimension is trivial
+            if (g.numel() <= 1 || sizeAt(g, d) == 1) {
+                return new Tensor[] {g};
+            }
+            return new Tensor[] {reversedCumsum(g, d)};
+        });
+    }
+
+    static Tensor cumprod(Tensor x, int dim) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        Tensor out = scanKernel(ScanOp.CUMPROD, x, d, accumulated(x.dtype)).values();
+        return ArithmeticOps.record(out, "CumprodBackward0", new Tensor[] {x}, n -> {
+            SavedTensor sx = n.save(x);
+            SavedTensor so = n.saveOutput(out);
+            return g -> new Tensor[] {cumprodBackward(g, sx.get(), d, so.get())};
+        });
+    }
+
+    /**
+     * PyTorch's cumprod_backward. Without zeros in the input: {@code reversed_cumsum(output * grad) / input}. With zeros,
+     * outside a graph: that formula where the input is not zero, and at the first zero of each line
+     * {@code reversed_cumsum(grad * cumprod(input with that zero made 1))} (the product of the other elements before it
+     * times the sums after it), zero at later zeros: the O(n) form of PyTorch's masked version. When the backward itself
+     * is differentiated (grad mode on), the O(n^2) form whose derivative is cumprod's second derivative, as PyTorch.
+     */
+    private static Tensor cumprodBackward(Tensor g, Tensor x, int d, Tensor y) {
+        if (x.numel() <= 1 || sizeAt(x, d) == 1) {
+            return g;
+        }
+        Tensor isZero;
+        boolean anyZero;
+        try (GradMode off = Ember.noGrad()) {
+            isZero = x.eq(0.0);
+            anyZero = !isZero.logicalNot().all();
+        }
+        Tensor w = y.mul(g);
+        if (!anyZero) {
+            return reversedCumsum(w, d).div(x);
+        }
+        if (!GradMode.isEnabled()) {
+            Tensor zeroCount = isZero.cumsum(d);
+            Tensor firstZero = isZero.logicalAnd(zeroCount.eq(1L));
+            Tensor one = Creation.wrap(1.0);
+            Tensor safe = Tensor.where(isZero, one, x);
+            Tensor nonZeroPart = reversedCumsum(w, d).div(safe);
+            Tensor atFirstZero = reversedCumsum(g.mul(Tensor.where(firstZero, one, x).cumprod(d)), d);
+            Tensor zero = Creation.wrap(0.0);
+            return Tensor.where(isZero, Tensor.where(firstZero, atFirstZero, zero), nonZeroPart);
+        }
+        // the O(n^2) form: for each k, sum over j >= k of grad_j * prod_{i <= j, i != k} x_i
+        int size = x.shape[d];
+        int[] onesShape = x.shape.clone();
+        onesShape[d] = 1;
+        Tensor ones = Creation.zeros(onesShape, x.dtype, x.device).add(1.0);
+        java.util.List<Tensor> parts = new java.util.ArrayList<>();
+        for (int k = 0; k < size; k++) {
+            Tensor omitted;
+            if (k == 0) {
+                omitted = Tensor.cat(java.util.List.of(ones, x.narrow(d, 1, size - 1).cumprod(d)), d);
+            } else {
+                Tensor until = x.narrow(d, 0, k).cumprod(d).narrow(d, k - 1, 1); // prod(x[:k]), kept
+                if (k == size - 1) {
+                    omitted = until;
+                } else {
+                    Tensor after = x.narrow(d, k + 1, size - k - 1).cumprod(d);
+                    omitted = Tensor.cat(java.util.List.of(until, until.mul(after)), d);
+                }
+            }
+            parts.add(g.narrow(d, k, size - k).mul(omitted).sum(new int[] {d}, false));
+        }
+        return Tensor.stack(parts, d);
+    }
+
+    /** cummax or cummin: values and the index each came from (CummaxBackward0, CumminBackward0). */
+    static Tensor.ValuesIndices cummaxmin(Tensor x, int dim, boolean max) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        Tensor.ValuesIndices r = scanKernel(max ? ScanOp.CUMMAX : ScanOp.CUMMIN, x, d, x.dtype);
+        Tensor indices = r.indices();
+        int[] shape = x.shape;
+        ArithmeticOps.record(r.values(), max ? "CummaxBackward0" : "CumminBackward0", new Tensor[] {x}, n -> {
+            SavedTensor si = n.save(indices);
+            // cummaxmin_backward: zeros.scatter_add(dim, indices, grad)
+            return g -> new Tensor[] {shape.length == 0 || g.numel() == 0 ? g : scatterInto(shape, d, si.get(), g,
+                    "ScatterAddBackward0")};
+        });
+        return r;
+    }
+
+    static Tensor logcumsumexp(Tensor x, int dim) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        if (!x.dtype.isFloatingPoint()) {
+            throw notImplemented("logcumsumexp_out_cpu", x.dtype);
+        }
+        Tensor out = scanKernel(ScanOp.LOGCUMSUMEXP, x, d, x.dtype).values();
+        return ArithmeticOps.record(out, "LogcumsumexpBackward0", new Tensor[] {x}, n -> {
+            SavedTensor sx = n.save(x);
+            SavedTensor so = n.saveOutput(out);
+            return g -> new Tensor[] {logcumsumexpBackward(g, sx.get(), so.get(), d)};
+        });
+    }
+
+    /**
+     * PyTorch's logcumsumexp_backward (from TensorFlow's): the positive and negative parts of the gradient, each in log
+     * space, through a reversed logcumsumexp.
+     */
+    private static Tensor logcumsumexpBackward(Tensor g, Tensor x, Tensor y, int d) {
+        if (g.dim() == 0 || g.numel() == 0) {
+            return g;
+        }
+        Tensor lowest = Creation.wrap(g.dtype() == DType.FLOAT32 ? -Float.MAX_VALUE : -Double.MAX_VALUE);
+        Tensor logAbs = g.abs().log();
+        Tensor logPositive = Tensor.where(g.gt(0.0), logAbs, lowest);
+        Tensor logNegative = Tensor.where(g.lt(0.0), logAbs, lowest);
+        Tensor outPositive = logPositive.sub(y).flip(d).logcumsumexp(d).flip(d).add(x).exp();
+        Tensor outNegative = logNegative.sub(y).flip(d).logcumsumexp(d).flip(d).add(x).exp();
+        return outPositive.sub(outNegative);
+    }
+
+    // ------------------------------------------------------------------ unique
+
+    /**
+     * {@code torch.unique} ({@code dim} null: of all elements; else of the slices along dim) and
+     * {@code torch.unique_consecutive} ({@code consecutive}). Values are always sorted when not consecutive (PyTorch
+     * leaves the order unspecified for sorted=False). NaN is unequal to every value, itself included.
+     */
+    static UniqueResult unique(Tensor x, boolean consecutive, boolean returnInverse, boolean returnCounts, Integer dim) {
+        String node = consecutive ? "UniqueConsecutiveBackward0" : dim == null ? "Unique2Backward0" : "UniqueDimBackward0";
+        String derivative = consecutive ? "unique_consecutive" : dim == null ? "_unique2" : "unique_dim";
+        int d = 0;
+        if (dim != null) {
+            if (x.dim() == 0) {
+                throw new IndexOutOfBoundsException("Dimension specified as " + dim + " but tensor has no dimensions");
+            }
+            d = Shapes.wrapDim(dim, x.dim());
+        }
+        int n = dim == null ? (int) x.numel() : x.shape[d];
+        Tensor rows;
+        int[] rest;
+        try (GradMode off = Ember.noGrad()) {
+            if (dim == null) {
+                rest = new int[0];
+                rows = x.reshape(n, 1);
+            } else {
+                int zeros = 0;
+                for (int s : x.shape) {
+                    zeros += s == 0 ? 1 : 0;
+                }
+                if (x.shape[d] == 0 && zeros > 1) {
+                    throw new IllegalArgumentException("Number of zero sized dimensions is more than one, so unique cannot "
+                            + "be applied ");
+                }
+                if (x.shape[d] != 0 && zeros > 0) {
+                    throw new IllegalArgumentException("There are 0 sized dimensions, and they aren't selected, so unique "
+                            + "cannot be applied");
+                }
+                Tensor moved = x.movedim(d, 0);
+                rest = Arrays.copyOfRange(moved.shape, 1, moved.dim());
+                rows = moved.reshape(n, (int) (x.numel() / Math.max(n, 1)));
+            }
+        }
+        int m = rows.shape[1];
+        Tensor buffer = Creation.empty(rows.shape, x.dtype, x.device);
+        Tensor inverse = returnInverse ? Creation.empty(new int[] {n}, DType.INT64, x.device) : null;
+        Tensor counts = returnCounts ? Creation.empty(new int[] {n}, DType.INT64, x.device) : null;
+        int groups = n == 0 ? 0 : (int) x.backend.unique(rows.storage(), rows.layout, !consecutive, buffer.storage(),
+                inverse == null ? null : inverse.storage(), counts == null ? null : counts.storage());
+        Tensor values;
+        if (dim == null) {
+            values = prefix(buffer, new int[] {groups});
+        } else {
+            int[] movedShape = new int[rest.length + 1];
+            movedShape[0] = groups;
+            System.arraycopy(rest, 0, movedShape, 1, rest.length);
+            Tensor grouped = prefix(buffer, movedShape);
+            try (GradMode off = Ember.noGrad()) {
+                values = grouped.movedim(0, d).contiguous();
+            }
+            if (values != grouped) {
+                grouped.close();
+            }
+        }
+        if (inverse != null && dim == null) {
+            inverse = prefix(inverse, x.shape);
+        }
+        if (counts != null) {
+            counts = prefix(counts, new int[] {groups});
+        }
+        ArithmeticOps.record(values, node, new Tensor[] {x}, nd -> g -> {
+            throw new IllegalStateException("the derivative for '" + derivative + "' is not implemented.");
+        });
+        return new UniqueResult(values, inverse, counts);
+    }
+
+    // ------------------------------------------------------------------ binary search
+
+    /** {@code torch.searchsorted}, with PyTorch 2.x's checks in its order. {@code sorter} may be null. */
+    static Tensor searchsorted(Tensor sorted, Tensor values, boolean right, Tensor sorter) {
+        if (!sorted.device.equals(values.device)) {
+            throw new IllegalArgumentException("torch.searchsorted(): boundaries and input value tensors should have same "
+                    + "device type, but got boundaries tensor device type " + sorted.device + " and input value tensor "
+                    + "device type " + values.device);
+        }
+        Device device = sorted.device;
+        if (sorter != null) {
+            if (!sorter.device.equals(sorted.device)) {
+                throw new IllegalArgumentException("torch.searchsorted(): sorter and boundary tensors should have same "
+                        + "device type, but got sorter tensor device type " + sorter.device + " and input value tensor "
+                        + "device type " + sorted.device);
+            }
+            if (!Arrays.equals(sorter.shape, sorted.shape)) {
+                throw new IllegalArgumentException("torch.searchsorted(): boundary and sorter must have the same size, but "
+                        + "got boundary tensor " + Shapes.str(sorted.shape) + "and got sorter tensor "
+                        + Shapes.str(sorter.shape));
+            }
+            if (sorter.dtype != DType.INT64) {
+                throw new IllegalArgumentException("torch.searchsorted(): sorter must be a tensor of long dtype but got "
+                        + "dtype " + Format.scalarType(sorter.dtype));
+            }
+            if (sorter.numel() > 0) {
+                long lo;
+                long hi;
+                try (GradMode off = Ember.noGrad()) {
+                    lo = sorter.min().longItem();
+                    hi = sorter.max().longItem();
+                }
+                if (lo < 0 || hi >= sorter.shape[sorter.dim() - 1]) {
+                    throw new IllegalArgumentException("torch.searchsorted(): sorter index out of range");
+                }
+            }
+        }
+        if (!(values.dim() > 0 || sorted.dim() == 1)) {
+            throw new IllegalArgumentException("torch.searchsorted(): input value can be a scalar only when boundaries "
+                    + "tensor dimension is 1, but we got boundaries tensor dim(" + sorted.dim() + ") and input value's dim("
+                    + values.dim() + ") numel(" + values.numel() + ")");
+        }
+        if (sorted.dim() == 0) {
+            throw new IllegalArgumentException("torch.searchsorted(): boundaries tensor should have positive dimension, but "
+                    + "got 0 dimension");
+        }
+        if (sorted.dim() != 1 && !leadingSizesMatch(sorted, values)) {
+            throw new IllegalArgumentException("torch.searchsorted(): boundaries tensor should be 1 dimension or the first "
+                    + "N-1 dimensions of boundaries tensor and input value tensor must match, but we got boundaries tensor "
+                    + Shapes.str(sorted.shape) + " and input value tensor " + Shapes.str(values.shape));
+        }
+        DType type = DType.promote(sorted.dtype, values.dtype);
+        if (type == DType.BOOL) {
+            throw notImplemented("searchsorted_out_cpu", type);
+        }
+        Tensor b = ArithmeticOps.cast(sorted, type);
+        Tensor v = ArithmeticOps.cast(values, type);
+        Tensor out = Creation.empty(values.shape, DType.INT64, device);
+        if (out.numel() > 0) {
+            out.backend.searchsorted(b.storage(), b.layout, sorter == null ? null : sorter.storage(),
+                    sorter == null ? null : sorter.layout, v.storage(), v.layout, right, out.storage(), out.layout);
+        }
+        return out;
+    }
+
+    private static boolean leadingSizesMatch(Tensor sorted, Tensor values) {
+        if (sorted.dim() != values.dim()) {
+            return false;
+        }
+        for (int i = 0; i < sorted.dim() - 1; i++) {
+            if (sorted.shape[i] != values.shape[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code torch.bucketize}: searchsorted in 1-D boundaries. */
+    static Tensor bucketize(Tensor input, Tensor boundaries, boolean right) {
+        if (boundaries.dim() != 1) {
+            throw new IllegalArgumentException("boundaries tensor must be 1 dimension, but got dim(" + boundaries.dim() + ")");
+        }
+        return searchsorted(boundaries, input, right, null);
+    }
+
+    // ------------------------------------------------------------------ counting
+
+    /** {@code torch.histc}: min == max takes the data's range (widened by 1 each way when that is one value). */
+    static Tensor histc(Tensor x, int bins, double min, double max) {
+        if (bins <= 0) {
+            throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got " + bins + " for dimension 0");
+        }
+        if (x.dtype == DType.BOOL) {
+            throw notImplemented("linspace_cpu", x.dtype);
+        }
+        if (!x.dtype.isFloatingPoint()) {
+            throw notImplemented("histogram_cpu", x.dtype);
+        }
+        double lo = min;
+        double hi = max;
+        boolean fromData = false;
+        if (lo == hi && x.numel() > 0) {
+            try (GradMode off = Ember.noGrad()) {
+                lo = x.min().item();
+                hi = x.max().item();
+            }
+            fromData = true;
+        }
+        if (lo == hi) {
+            lo -= 1;
+            hi += 1;
+        }
+        if (Double.isInfinite(lo) || Double.isInfinite(hi) || Double.isNaN(lo) || Double.isNaN(hi)) {
+            // a NaN from the data's range prints as glibc prints the default NaN of x86's arithmetic
+            throw new IllegalArgumentException("torch.histc: range of [" + edge(lo, fromData) + ", " + edge(hi, fromData)
+                    + "] is not finite");
+        }
+        if (!(lo < hi)) {
+            throw new IllegalArgumentException("torch.histc: max must be larger than min");
+        }
+        Tensor out = Creation.empty(new int[] {bins}, x.dtype, x.device);
+        x.backend.histc(x.storage(), x.layout, bins, lo, hi, out.storage(), out.layout);
+        return out;
+    }
+
+    private static String edge(double v, boolean fromData) {
+        return Double.isNaN(v) && fromData ? "-nan" : Format.cpp(v);
+    }
+
+    /** {@code torch.bincount}; {@code weights} may be null. */
+    static Tensor bincount(Tensor x, Tensor weights, long minlength) {
+        if (x.dtype != DType.INT64) {
+            throw notImplemented("bincount_cpu", x.dtype);
+        }
+        if (minlength < 0) {
+            throw new IllegalArgumentException("minlength should be >= 0");
+        }
+        if (weights != null) {
+            ArithmeticOps.checkSameDevice(x, weights);
+        }
+        if (x.dim() == 1 && x.numel() == 0) {
+            return Creation.zeros(new int[] {Shapes.toSize(minlength, "bincount's minlength")}, DType.INT64, x.device);
+        }
+        long lo = 0;
+        long hi = 0;
+        if (x.dim() == 1) {
+            try (GradMode off = Ember.noGrad()) {
+                lo = x.min().longItem();
+                hi = x.max().longItem();
+            }
+        }
+        if (x.dim() != 1 || lo < 0) {
+            throw new IllegalArgumentException("bincount only supports 1-d non-negative integral inputs.");
+        }
+        if (weights != null && (weights.dim() != 1 || weights.shape[0] != x.shape[0])) {
+            throw new IllegalArgumentException("weights should be 1-d and have the same length as input");
+        }
+        int bins = Shapes.toSize(Math.max(hi + 1, minlength), "bincount's result");
+        DType type = weights == null ? DType.INT64 : weights.dtype == DType.FLOAT32 ? DType.FLOAT32 : DType.FLOAT64;
+        Tensor w = weights == null ? null : ArithmeticOps.cast(weights, type);
+        Tensor out = Creation.empty(new int[] {bins}, type, x.device);
+        x.backend.bincount(x.storage(), x.layout, w == null ? null : w.storage(), w == null ? null : w.layout,
+                out.storage(), out.layout);
+        return out;
+    }
+}

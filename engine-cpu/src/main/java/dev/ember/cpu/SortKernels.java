@@ -1,0 +1,699 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Layout;
+import dev.ember.backend.RankOp;
+import dev.ember.backend.ScanOp;
+
+import java.util.Arrays;
+import java.util.function.Supplier;
+
+/**
+ * Sorting, rank selection, scans, binary search, histograms and grouping along one dimension of any strided layout
+ * (the sorting-and-scans family of the Backend SPI). Each line along the dimension is handled by one thread, with
+ * buffers reused across the lines a task handles; the lines are split across the worker pool when there is enough work.
+ *
+ * <p>Sorting orders elements by a 64-bit key that compares as the values do: floating values map through their IEEE
+ * bits (-0.0 first made +0.0, every NaN the one canonical NaN, which then sorts above infinity), integers are their own
+ * key, and a descending sort takes the complement of the key. Keys of at most 32 bits (float32, bool) are packed with
+ * the element's position into one long and sorted as primitives; wider keys go through a stable merge sort.
+ */
+final class SortKernels {
+    private SortKernels() {
+    }
+
+    /** Lines at or above this length sorting alone use {@link Arrays#parallelSort}. */
+    private static final int PARALLEL_SORT = 1 << 18;
+
+    // ------------------------------------------------------------------ iterating the lines along a dimension
+
+    /** Handles the lines whose first elements sit at {@code bases} (one offset per layout). */
+    private interface LineTask {
+        void line(int[] bases);
+    }
+
+    /** The layout with size 1 at {@code dim}: one element per line along dim. */
+    private static Layout outer(Layout l, int dim) {
+        int[] shape = l.shape();
+        shape[dim] = 1;
+        return new Layout(shape, l.strides(), l.offset());
+    }
+
+    /**
+     * Calls a task (a fresh one per batch of lines, from {@code tasks}, so each holds its own buffers) for every line of
+     * the {@code outer} layouts (all of one shape), in parallel when {@code work} is large.
+     */
+    private static void forEachLine(Layout[] outer, long work, Supplier<LineTask> tasks) {
+        if (outer[0].numel() == 0) {
+            return;
+        }
+        int k = outer.length;
+        boolean parallel = work >= 2L * StridedLoop.PARALLEL_GRAIN && outer[0].numel() > 1;
+        new StridedLoop(outer).run((off, count, st) -> {
+            LineTask task = tasks.get();
+            int[] bases = new int[k];
+            for (int i = 0; i < count; i++) {
+                for (int o = 0; o < k; o++) {
+                    bases[o] = off[o] + i * st[o];
+                }
+                task.line(bases);
+            }
+        }, parallel);
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    /** A float's key: ordered as the values, -0.0 equal to 0.0, NaN (canonical) above +infinity. */
+    private static int floatKey(float v) {
+        int b = Float.floatToIntBits(v == 0 ? 0f : v);
+        return b ^ ((b >> 31) & 0x7fffffff);
+    }
+
+    /** A double's key, as {@link #floatKey}. */
+    private static long doubleKey(double v) {
+        long b = Double.doubleToLongBits(v == 0 ? 0d : v);
+        return b ^ ((b >> 63) & Long.MAX_VALUE);
+    }
+
+    private static final long NAN_KEY = doubleKey(Double.NaN);
+
+    /** Whether a type's keys fit 32 bits (float32, bool, and integer types narrower than int64). */
+    private static boolean narrowKeys(DType t) {
+        return t != DType.FLOAT64 && t != DType.INT64;
+    }
+
+    /** The 32-bit key of element {@code i} of a storage with narrow keys. */
+    private static int narrowKey(CpuStorage s, float[] f, int i) {
+        return f != null ? floatKey(f[i]) : (int) s.getLong(i);
+    }
+
+    /** The 64-bit key of element {@code i}. */
+    private static long wideKey(CpuStorage s, int i) {
+        switch (s.dtype) {
+            case FLOAT64: return doubleKey(((double[]) s.array)[i]);
+            case FLOAT32: return doubleKey(((float[]) s.array)[i]);
+            case INT64: return ((long[]) s.array)[i];
+            default: return s.dtype.isFloatingPoint() ? doubleKey(s.getDouble(i)) : s.getLong(i);
+        }
+    }
+
+    private static boolean isNaN(CpuStorage s, int i) {
+        return s.dtype.isFloatingPoint() && Double.isNaN(s.getDouble(i));
+    }
+
+    /** Copies one element between storages of one type. */
+    private static void copyElement(CpuStorage src, int si, CpuStorage dst, int di) {
+        switch (src.dtype) {
+            case FLOAT32: ((float[]) dst.array)[di] = ((float[]) src.array)[si]; break;
+            case FLOAT64: ((double[]) dst.array)[di] = ((double[]) src.array)[si]; break;
+            case INT64: ((long[]) dst.array)[di] = ((long[]) src.array)[si]; break;
+            default:
+                if (src.dtype.isFloatingPoint()) {
+                    dst.setDouble(di, src.getDouble(si));
+                } else {
+                    dst.setLong(di, src.getLong(si));
+                }
+        }
+    }
+
+    // ------------------------------------------------------------------ stable ordering of one line
+
+    /** Buffers to order lines of up to {@code n} elements stably by key. */
+    private static final class Orderer {
+        final int[] order;
+        private long[] packed;
+        private long[] keys;
+        private long[] tmpKeys;
+        private int[] tmpIdx;
+
+        Orderer(int n) {
+            order = new int[n];
+        }
+
+        /**
+         * Fills {@link #order} with the positions of the {@code n} elements at {@code base + j * stride}, sorted stably
+         * by key (complemented when {@code descending}).
+         */
+        void order(CpuStorage s, int base, int stride, int n, boolean descending) {
+            if (narrowKeys(s.dtype)) {
+                if (packed == null) {
+                    packed = new long[order.length];
+                }
+                float[] f = s.dtype == DType.FLOAT32 ? (float[]) s.array : null;
+                for (int j = 0; j < n; j++) {
+                    int key = narrowKey(s, f, base + j * stride);
+                    if (descending) {
+                        key = ~key;
+                    }
+                    packed[j] = ((long) key << 32) | j; // the position breaks ties: stable
+                }
+                if (n >= PARALLEL_SORT) {
+                    Arrays.parallelSort(packed, 0, n);
+                } else {
+                    Arrays.sort(packed, 0, n);
+                }
+                for (int j = 0; j < n; j++) {
+                    order[j] = (int) packed[j];
+                }
+                return;
+            }
+            if (keys == null) {
+                keys = new long[order.length];
+                tmpKeys = new long[order.length];
+                tmpIdx = new int[order.length];
+            }
+            for (int j = 0; j < n; j++) {
+                long key = wideKey(s, base + j * stride);
+                keys[j] = descending ? ~key : key;
+                order[j] = j;
+            }
+            mergeSort(keys, order, tmpKeys, tmpIdx, n);
+        }
+    }
+
+    /** Sorts {@code keys[0, n)} carrying {@code idx} along, stably (insertion-sorted runs, then bottom-up merges). */
+    static void mergeSort(long[] keys, int[] idx, long[] tk, int[] ti, int n) {
+        final int run = 32;
+        for (int lo = 0; lo < n; lo += run) {
+            int hi = Math.min(n, lo + run);
+            for (int i = lo + 1; i < hi; i++) {
+                long k = keys[i];
+                int v = idx[i];
+                int j = i - 1;
+                while (j >= lo && keys[j] > k) {
+                    keys[j + 1] = keys[j];
+                    idx[j + 1] = idx[j];
+                    j--;
+                }
+                keys[j + 1] = k;
+                idx[j + 1] = v;
+            }
+        }
+        long[] a = keys;
+        int[] ai = idx;
+        long[] b = tk;
+        int[] bi = ti;
+        for (int width = run; width < n; width *= 2) {
+            for (int lo = 0; lo < n; lo += 2 * width) {
+                int mid = Math.min(n, lo + width);
+                int hi = Math.min(n, lo + 2 * width);
+                int i = lo;
+                int j = mid;
+                int o = lo;
+                while (i < mid && j < hi) {
+                    if (a[j] < a[i]) { // strictly smaller from the right: equal keys keep their order
+                        b[o] = a[j];
+                        bi[o++] = ai[j++];
+                    } else {
+                        b[o] = a[i];
+                        bi[o++] = ai[i++];
+                    }
+                }
+                while (i < mid) {
+                    b[o] = a[i];
+                    bi[o++] = ai[i++];
+                }
+                while (j < hi) {
+                    b[o] = a[j];
+                    bi[o++] = ai[j++];
+                }
+            }
+            long[] t = a;
+            a = b;
+            b = t;
+            int[] tiArr = ai;
+            ai = bi;
+            bi = tiArr;
+        }
+        if (a != keys) {
+            System.arraycopy(a, 0, keys, 0, n);
+            System.arraycopy(ai, 0, idx, 0, n);
+        }
+    }
+
+    // ------------------------------------------------------------------ sort
+
+    static void sort(CpuStorage src, Layout ls, int dim, boolean descending, CpuStorage values, Layout lv,
+                     CpuStorage indices, Layout li) {
+        int n = ls.size(dim);
+        int ss = ls.stride(dim);
+        int is = li.stride(dim);
+        int vs = values == null ? 0 : lv.stride(dim);
+        Layout[] outer = values == null ? new Layout[] {outer(li, dim), outer(ls, dim)}
+                : new Layout[] {outer(li, dim), outer(ls, dim), outer(lv, dim)};
+        long[] out = (long[]) indices.array;
+        forEachLine(outer, ls.numel() * 8, () -> {
+            Orderer o = new Orderer(n);
+            return bases -> {
+                o.order(src, bases[1], ss, n, descending);
+                for (int j = 0; j < n; j++) {
+                    int from = o.order[j];
+                    out[bases[0] + j * is] = from;
+                    if (values != null) {
+                        copyElement(src, bases[1] + from * ss, values, bases[2] + j * vs);
+                    }
+                }
+            };
+        });
+    }
+
+    // ------------------------------------------------------------------ selection by rank
+
+    static void rankSelect(RankOp op, CpuStorage src, Layout ls, int dim, long k, CpuStorage values, Layout lv,
+                           CpuStorage indices, Layout li) {
+        int n = ls.size(dim);
+        int ss = ls.stride(dim);
+        long[] out = (long[]) indices.array;
+        Layout[] outer = {outer(li, dim), outer(ls, dim), outer(lv, dim)};
+        forEachLine(outer, ls.numel() * 8, () -> {
+            Orderer o = new Orderer(n);
+            return bases -> {
+                o.order(src, bases[1], ss, n, false);
+                int[] order = o.order;
+                int nan = 0;
+                while (nan < n && isNaN(src, bases[1] + order[n - 1 - nan] * ss)) {
+                    nan++;
+                }
+                int pos;
+                switch (op) {
+                    case KTHVALUE:
+                        pos = (int) (k - 1);
+                        break;
+                    case MEDIAN:
+                        pos = nan > 0 ? n - nan : (n - 1) / 2;
+                        break;
+                    case NANMEDIAN:
+                        pos = n == nan ? 0 : (n - nan - 1) / 2;
+                        break;
+                    default:
+                        pos = modePosition(src, bases[1], ss, order, n);
+                }
+                out[bases[0]] = order[pos];
+                copyElement(src, bases[1] + order[pos] * ss, values, bases[2]);
+            };
+        });
+    }
+
+    /** The sorted position of the last element of the first most frequent group (NaNs are groups of one). */
+    private static int modePosition(CpuStorage src, int base, int stride, int[] order, int n) {
+        int best = 0;
+        int bestFreq = 0;
+        int freq = 0;
+        boolean floating = src.dtype.isFloatingPoint();
+        for (int j = 0; j < n; j++) {
+            freq++;
+            boolean end = j == n - 1;
+            if (!end) {
+                int a = base + order[j] * stride;
+                int b = base + order[j + 1] * stride;
+                end = floating ? !(src.getDouble(a) == src.getDouble(b)) : src.getLong(a) != src.getLong(b);
+            }
+            if (end) {
+                if (freq > bestFreq) {
+                    bestFreq = freq;
+                    best = j;
+                }
+                freq = 0;
+            }
+        }
+        return best;
+    }
+
+    // ------------------------------------------------------------------ scans
+
+    static void scan(ScanOp op, CpuStorage src, Layout ls, int dim, CpuStorage dst, Layout ld, CpuStorage indices,
+                     Layout li) {
+        int n = ls.size(dim);
+        int ss = ls.stride(dim);
+        int ds = ld.stride(dim);
+        int is = li == null ? 0 : li.stride(dim);
+        Layout[] outer = li == null ? new Layout[] {outer(ld, dim), outer(ls, dim)}
+                : new Layout[] {outer(ld, dim), outer(ls, dim), outer(li, dim)};
+        boolean floating = src.dtype.isFloatingPoint();
+        forEachLine(outer, ls.numel(), () -> bases -> {
+            int d = bases[0];
+            int s = bases[1];
+            switch (op) {
+                case CUMSUM:
+                case CUMPROD: {
+                    boolean sum = op == ScanOp.CUMSUM;
+                    if (floating) {
+                        double acc = sum ? 0 : 1;
+                        for (int j = 0; j < n; j++) {
+                            double x = src.getDouble(s + j * ss);
+                            acc = sum ? acc + x : acc * x;
+                            dst.setDouble(d + j * ds, acc);
+                        }
+                    } else {
+                        long acc = sum ? 0 : 1;
+                        for (int j = 0; j < n; j++) {
+                            long x = src.getLong(s + j * ss);
+                            acc = sum ? acc + x : acc * x;
+                            dst.setLong(d + j * ds, acc);
+                        }
+                    }
+                    break;
+                }
+                case CUMMAX:
+                case CUMMIN: {
+                    boolean max = op == ScanOp.CUMMAX;
+                    long[] idx = (long[]) indices.array;
+                    int at = 0;
+                    if (floating) {
+                        double best = src.getDouble(s);
+                        for (int j = 0; j < n; j++) {
+                            double x = src.getDouble(s + j * ss);
+                            // PyTorch's cummax_cummin_helper: a NaN takes over (and a later NaN too); ties take the later
+                            if (Double.isNaN(x) || (max ? x >= best : x <= best)) {
+                                best = x;
+                                at = j;
+                            }
+                            dst.setDouble(d + j * ds, best);
+                            idx[bases[2] + j * is] = at;
+                        }
+                    } else {
+                        long best = src.getLong(s);
+                        for (int j = 0; j < n; j++) {
+                            long x = src.getLong(s + j * ss);
+                            if (max ? x >= best : x <= best) {
+                                best = x;
+                                at = j;
+                            }
+                            dst.setLong(d + j * ds, best);
+                            idx[bases[2] + j * is] = at;
+                        }
+                    }
+                    break;
+                }
+                default: {
+                    double acc = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < n; j++) {
+                        acc = logAddExp(src.getDouble(s + j * ss), acc);
+                        dst.setDouble(d + j * ds, acc);
+                    }
+                }
+            }
+        });
+    }
+
+    /** PyTorch's {@code _log_add_exp_helper(x, y)}: NaN propagates, and equal infinities give x. */
+    private static double logAddExp(double x, double y) {
+        // std::min and std::max, which return their first argument unless the second compares smaller (larger)
+        double min = Double.isNaN(y) ? y : (y < x ? y : x);
+        double max = Double.isNaN(y) ? y : (x < y ? y : x);
+        if (min != max || Double.isFinite(min)) {
+            return Math.log1p(Math.exp(min - max)) + max;
+        }
+        return x;
+    }
+
+    // ------------------------------------------------------------------ binary search
+
+    static void searchsorted(CpuStorage sorted, Layout lb, CpuStorage sorter, Layout lp, CpuStorage values, Layout lv,
+                             boolean right, CpuStorage out, Layout lo) {
+        int rank = lv.rank();
+        if (rank == 0) {
+            lv = new Layout(new int[] {1}, new int[] {1}, lv.offset());
+            lo = new Layout(new int[] {1}, new int[] {1}, lo.offset());
+            rank = 1;
+        }
+        int last = rank - 1;
+        int n = lb.size(lb.rank() - 1);
+        int bs = lb.stride(lb.rank() - 1);
+        int ps = lp == null ? 0 : lp.stride(lp.rank() - 1);
+        int m = lv.size(last);
+        int vs = lv.stride(last);
+        int os = lo.stride(last);
+        // the rows of sorted, one per line of values: broadcast when sorted is 1-D
+        int[] rowShape = lv.shape();
+        rowShape[last] = 1;
+        Layout rows = lb.rank() == 1 ? new Layout(rowShape, new int[rank], lb.offset()) : outer(lb, last);
+        Layout sorterRows = lp == null ? rows : lp.rank() == 1 ? new Layout(rowShape, new int[rank], lp.offset())
+                : outer(lp, last);
+        Layout[] outer = {outer(lo, last), outer(lv, last), rows, sorterRows};
+        boolean floating = values.dtype.isFloatingPoint();
+        long[] o = (long[]) out.array;
+        long[] perm = sorter == null ? null : (long[]) sorter.array;
+        forEachLine(outer, (long) m * 32, () -> bases -> {
+            for (int j = 0; j < m; j++) {
+                int vi = bases[1] + j * vs;
+                int start = 0;
+                int end = n;
+                if (floating) {
+                    double v = values.getDouble(vi);
+                    while (start < end) {
+                        int mid = start + ((end - start) >> 1);
+                        int at = perm == null ? bases[2] + mid * bs : bases[2] + (int) perm[bases[3] + mid * ps] * bs;
+                        double x = sorted.getDouble(at);
+                        // PyTorch's cus_lower_bound / cus_upper_bound, NaN comparisons included
+                        if (right ? !(x > v) : !(x >= v)) {
+                            start = mid + 1;
+                        } else {
+                            end = mid;
+                        }
+                    }
+                } else {
+                    long v = values.getLong(vi);
+                    while (start < end) {
+                        int mid = start + ((end - start) >> 1);
+                        int at = perm == null ? bases[2] + mid * bs : bases[2] + (int) perm[bases[3] + mid * ps] * bs;
+                        long x = sorted.getLong(at);
+                        if (right ? x <= v : x < v) {
+                            start = mid + 1;
+                        } else {
+                            end = mid;
+                        }
+                    }
+                }
+                o[bases[0] + j * os] = start;
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ histograms and counts
+
+    static void histc(CpuStorage src, Layout ls, int bins, double min, double max, CpuStorage out, Layout lo) {
+        double[] hist = new double[bins];
+        boolean single = src.dtype == DType.FLOAT32;
+        float lof = (float) min;
+        float hif = (float) max;
+        // sequential: the counts are exact, and one pass over the input is cheap next to allocating per-thread histograms
+        new StridedLoop(ls).run((off, n, st) -> {
+            for (int i = 0; i < n; i++) {
+                int at = off[0] + i * st[0];
+                int pos;
+                if (single) {
+                    // in float, as PyTorch's histogram kernel computes for float32 inputs
+                    float x = ((float[]) src.array)[at];
+                    if (!(x >= lof && x <= hif)) {
+                        continue;
+                    }
+                    pos = (int) ((x - lof) * bins / (hif - lof));
+                } else {
+                    double x = src.getDouble(at);
+                    if (!(x >= min && x <= max)) {
+                        continue;
+                    }
+                    pos = (int) ((x - min) * bins / (max - min));
+                }
+                if (pos >= bins) {
+                    pos = bins - 1; // the last bin includes its right edge
+                }
+                hist[pos] += 1;
+            }
+        }, false);
+        for (int b = 0; b < bins; b++) {
+            out.setDouble(lo.offset() + b * lo.stride(0), hist[b]);
+        }
+    }
+
+    static void bincount(CpuStorage src, Layout ls, CpuStorage weights, Layout lw, CpuStorage out, Layout lo) {
+        int size = lo.size(0);
+        int n = ls.size(0);
+        long[] v = (long[]) src.array;
+        int os = lo.stride(0);
+        if (weights == null) {
+            long[] counts = new long[size];
+            for (int i = 0; i < n; i++) {
+                counts[(int) v[ls.offset() + i * ls.stride(0)]]++;
+            }
+            for (int b = 0; b < size; b++) {
+                out.setLong(lo.offset() + b * os, counts[b]);
+            }
+            return;
+        }
+        // summed in the weights' own type, in order, as PyTorch's CPU kernel
+        if (out.dtype == DType.FLOAT32) {
+            float[] sums = new float[size];
+            for (int i = 0; i < n; i++) {
+                sums[(int) v[ls.offset() + i * ls.stride(0)]] += (float) weights.getDouble(lw.offset() + i * lw.stride(0));
+            }
+            for (int b = 0; b < size; b++) {
+                out.setDouble(lo.offset() + b * os, sums[b]);
+            }
+        } else {
+            double[] sums = new double[size];
+            for (int i = 0; i < n; i++) {
+                sums[(int) v[ls.offset() + i * ls.stride(0)]] += weights.getDouble(lw.offset() + i * lw.stride(0));
+            }
+            for (int b = 0; b < size; b++) {
+                out.setDouble(lo.offset() + b * os, sums[b]);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ grouping equal rows
+
+    static long unique(CpuStorage src, Layout ls, boolean sorted, CpuStorage values, CpuStorage inverse,
+                       CpuStorage counts) {
+        int n = ls.size(0);
+        int m = ls.size(1);
+        int rs = ls.stride(0);
+        int cs = ls.stride(1);
+        int base = ls.offset();
+        if (n == 0) {
+            return 0;
+        }
+        // the key of every element, row by row: rows compare lexicographically by them
+        long[] keys = new long[Math.multiplyExact(n, m)];
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < m; c++) {
+                keys[r * m + c] = wideKey(src, base + r * rs + c * cs);
+            }
+        }
+        int[] order = new int[n];
+        for (int r = 0; r < n; r++) {
+            order[r] = r;
+        }
+        if (sorted) {
+            if (m == 1) {
+                long[] k = keys.clone();
+                mergeSort(k, order, new long[n], new int[n], n);
+            } else if (m > 1) {
+                sortRows(keys, m, order, new int[n], 0, n);
+            }
+        }
+        boolean floating = src.dtype.isFloatingPoint();
+        long[] inv = inverse == null ? null : (long[]) inverse.array;
+        long[] cnt = counts == null ? null : (long[]) counts.array;
+        int groups = 0;
+        int count = 0;
+        for (int j = 0; j < n; j++) {
+            int r = order[j];
+            boolean starts = j == 0 || !rowsEqual(keys, m, order[j - 1], r, floating);
+            if (starts) {
+                if (j > 0 && cnt != null) {
+                    cnt[groups - 1] = count;
+                }
+                for (int c = 0; c < m; c++) {
+                    copyElement(src, base + r * rs + c * cs, values, groups * m + c);
+                }
+                groups++;
+                count = 0;
+            }
+            count++;
+            if (inv != null) {
+                inv[r] = groups - 1;
+            }
+        }
+        if (cnt != null) {
+            cnt[groups - 1] = count;
+        }
+        return groups;
+    }
+
+    /** Whether two rows hold equal values: equal keys, none of them NaN. */
+    private static boolean rowsEqual(long[] keys, int m, int a, int b, boolean floating) {
+        for (int c = 0; c < m; c++) {
+            long ka = keys[a * m + c];
+            if (ka != keys[b * m + c] || (floating && ka == NAN_KEY)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int compareRows(long[] keys, int m, int a, int b) {
+        for (int c = 0; c < m; c++) {
+            int cmp = Long.compare(keys[a * m + c], keys[b * m + c]);
+            if (cmp != 0) {
+                return cmp;
+            }
+        }
+        return 0;
+    }
+
+    /** Stable merge sort of row numbers {@code order[lo, hi)} by their rows of keys. */
+    private static void sortRows(long[] keys, int m, int[] order, int[] tmp, int lo, int hi) {
+        if (hi - lo < 2) {
+            return;
+        }
+        if (hi - lo <= 16) {
+            for (int i = lo + 1; i < hi; i++) {
+                int v = order[i];
+                int j = i - 1;
+                while (j >= lo && compareRows(keys, m, order[j], v) > 0) {
+                    order[j + 1] = order[j];
+                    j--;
+                }
+                order[j + 1] = v;
+            }
+            return;
+        }
+        int mid = (lo + hi) >>> 1;
+        sortRows(keys, m, order, tmp, lo, mid);
+        sortRows(keys, m, order, tmp, mid, hi);
+        int i = lo;
+        int j = mid;
+        int o = lo;
+        while (i < mid && j < hi) {
+            tmp[o++] = compareRows(keys, m, order[j], order[i]) < 0 ? order[j++] : order[i++];
+        }
+        while (i < mid) {
+            tmp[o++] = order[i++];
+        }
+        while (j < hi) {
+            tmp[o++] = order[j++];
+        }
+        System.arraycopy(tmp, lo, order, lo, hi - lo);
+    }
+
+    // ------------------------------------------------------------------ gathering and scattering along a dimension
+
+    static void gatherAlong(CpuStorage src, Layout ls, int dim, CpuStorage index, Layout li, CpuStorage dst, Layout ld) {
+        int n = li.size(dim);
+        int ss = ls.stride(dim);
+        int is = li.stride(dim);
+        int ds = ld.stride(dim);
+        long[] idx = (long[]) index.array;
+        Layout[] outer = {outer(ld, dim), outer(li, dim), outer(ls, dim)};
+        forEachLine(outer, li.numel(), () -> bases -> {
+            for (int j = 0; j < n; j++) {
+                copyElement(src, bases[2] + (int) idx[bases[1] + j * is] * ss, dst, bases[0] + j * ds);
+            }
+        });
+    }
+
+    static void scatterAddAlong(CpuStorage src, Layout ls, int dim, CpuStorage index, Layout li, CpuStorage dst,
+                                Layout ld) {
+        int n = li.size(dim);
+        int ss = ls.stride(dim);
+        int is = li.stride(dim);
+        int ds = ld.stride(dim);
+        long[] idx = (long[]) index.array;
+        boolean floating = dst.dtype.isFloatingPoint();
+        // each line of dst receives from its own line of src only, so lines run in parallel and each adds in order
+        Layout[] outer = {outer(ld, dim), outer(li, dim), outer(ls, dim)};
+        forEachLine(outer, li.numel(), () -> bases -> {
+            for (int j = 0; j < n; j++) {
+                int to = bases[0] + (int) idx[bases[1] + j * is] * ds;
+                int from = bases[2] + j * ss;
+                if (floating) {
+                    dst.setDouble(to, dst.getDouble(to) + src.getDouble(from));
+                } else {
+                    dst.setLong(to, dst.getLong(to) + src.getLong(from));
+                }
+            }
+        });
+    }
+}
