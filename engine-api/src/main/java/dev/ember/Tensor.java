@@ -1316,6 +1316,163 @@ public final class Tensor implements AutoCloseable {
         return LinalgOps.dot(this, other);
     }
 
+    /** Matrix times vector, as {@code torch.mv}. */
+    public Tensor mv(Tensor vec) {
+        Args.require(vec, "mv", "vec", 1, "Tensor");
+        return LinalgOps.mv(this, vec);
+    }
+
+    /** {@code this + mat1 @ mat2}, as {@code torch.addmm}. */
+    public Tensor addmm(Tensor mat1, Tensor mat2) {
+        return addmm(mat1, mat2, 1, 1);
+    }
+
+    /** {@code beta * this + alpha * (mat1 @ mat2)}, as {@code torch.addmm(input, mat1, mat2, beta=, alpha=)}. */
+    public Tensor addmm(Tensor mat1, Tensor mat2, double beta, double alpha) {
+        Args.require(mat1, "addmm", "mat1", 1, "Tensor");
+        Args.require(mat2, "addmm", "mat2", 2, "Tensor");
+        return LinalgOps.addmm(this, mat1, mat2, beta, alpha);
+    }
+
+    /** {@code this + mat @ vec}, as {@code torch.addmv}. */
+    public Tensor addmv(Tensor mat, Tensor vec) {
+        return addmv(mat, vec, 1, 1);
+    }
+
+    /** {@code beta * this + alpha * (mat @ vec)}, as {@code torch.addmv(input, mat, vec, beta=, alpha=)}. */
+    public Tensor addmv(Tensor mat, Tensor vec, double beta, double alpha) {
+        Args.require(mat, "addmv", "mat", 1, "Tensor");
+        Args.require(vec, "addmv", "vec", 2, "Tensor");
+        return LinalgOps.addmv(this, mat, vec, beta, alpha);
+    }
+
+    /** {@code this + sum_b batch1[b] @ batch2[b]}, as {@code torch.addbmm}. */
+    public Tensor addbmm(Tensor batch1, Tensor batch2) {
+        return addbmm(batch1, batch2, 1, 1);
+    }
+
+    /** {@code beta * this + alpha * sum_b batch1[b] @ batch2[b]}, as {@code torch.addbmm(input, batch1, batch2, beta=, alpha=)}. */
+    public Tensor addbmm(Tensor batch1, Tensor batch2, double beta, double alpha) {
+        Args.require(batch1, "addbmm", "batch1", 1, "Tensor");
+        Args.require(batch2, "addbmm", "batch2", 2, "Tensor");
+        return LinalgOps.addbmm(this, batch1, batch2, beta, alpha);
+    }
+
+    /** {@code this + batch1 @ batch2} per batch, as {@code torch.baddbmm}. */
+    public Tensor baddbmm(Tensor batch1, Tensor batch2) {
+        return baddbmm(batch1, batch2, 1, 1);
+    }
+
+    /** {@code beta * this + alpha * (batch1 @ batch2)} per batch, as {@code torch.baddbmm(input, batch1, batch2, beta=, alpha=)}. */
+    public Tensor baddbmm(Tensor batch1, Tensor batch2, double beta, double alpha) {
+        Args.require(batch1, "baddbmm", "batch1", 1, "Tensor");
+        Args.require(batch2, "baddbmm", "batch2", 2, "Tensor");
+        return LinalgOps.baddbmm(this, batch1, batch2, beta, alpha);
+    }
+
+    /** Contracts the last {@code dims} dimensions of {@code a} with the first {@code dims} of {@code b}, as {@code torch.tensordot(a, b, dims)}. */
+    public static Tensor tensordot(Tensor a, Tensor b, int dims) {
+        Args.require(a, "tensordot", "a", 1, "Tensor");
+        Args.require(b, "tensordot", "b", 2, "Tensor");
+        return LinalgOps.tensordot(a, b, dims);
+    }
+
+    /** Contracts dimensions {@code dimsA} of {@code a} with {@code dimsB} of {@code b}, as {@code torch.tensordot(a, b, dims=(dimsA, dimsB))}. */
+    public static Tensor tensordot(Tensor a, Tensor b, int[] dimsA, int[] dimsB) {
+        Args.require(a, "tensordot", "a", 1, "Tensor");
+        Args.require(b, "tensordot", "b", 2, "Tensor");
+        Args.require(dimsA, "tensordot", "dims_a", 3, "tuple of ints");
+        Args.require(dimsB, "tensordot", "dims_b", 4, "tuple of ints");
+        return LinalgOps.tensordot(a, b, dimsA, dimsB);
+    }
+
+    /** The cross product of 3-vectors along {@code dim}, as {@code torch.cross(input, other, dim)}. */
+    public Tensor cross(Tensor other, int dim) {
+        Args.require(other, "cross", "other", 1, "Tensor");
+        return LinalgOps.cross(this, other, dim);
+    }
+
+    /** The cross product of 3-vectors along the last dimension, as {@code torch.linalg.cross}. */
+    public Tensor linalgCross(Tensor other) {
+        return linalgCross(other, -1);
+    }
+
+    /** The cross product of 3-vectors along {@code dim}, broadcasting the other dimensions, as {@code torch.linalg.cross}. */
+    public Tensor linalgCross(Tensor other, int dim) {
+        Args.require(other, "linalg_cross", "other", 1, "Tensor");
+        return LinalgOps.cross(this, other, dim);
+    }
+
+    /** Einstein summation, as {@code torch.einsum(equation, *operands)}: any equation PyTorch accepts, contracted through bmm. */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        Args.require(equation, "einsum", "equation", 1, "str");
+        return Einsum.einsum(equation, Args.tensors(Arrays.asList(Args.require(operands, "einsum", "operands", 2,
+                "tuple of Tensors")), "einsum", "operands", 2));
+    }
+
+    /** The inverse of a (batch of) square matrix, as {@code torch.linalg.inv}; a singular one is a {@link LinAlgError}. */
+    public Tensor linalgInv() {
+        return LinalgDecompositions.inv(this);
+    }
+
+    /** The inverse of a (batch of) square matrix, as {@code Tensor.inverse} (an alias of {@link #linalgInv()}). */
+    public Tensor inverse() {
+        return LinalgDecompositions.inv(this);
+    }
+
+    /** X with {@code this @ X = B} (B a matrix or vector, batches broadcast), as {@code torch.linalg.solve}. */
+    public Tensor linalgSolve(Tensor B) {
+        Args.require(B, "linalg_solve", "B", 1, "Tensor");
+        return LinalgDecompositions.solve(this, B);
+    }
+
+    /** The determinant of a (batch of) square matrix, as {@code torch.linalg.det}. */
+    public Tensor linalgDet() {
+        return LinalgDecompositions.det(this);
+    }
+
+    /** The determinant, as {@code Tensor.det} (an alias of {@link #linalgDet()}). */
+    public Tensor det() {
+        return LinalgDecompositions.det(this);
+    }
+
+    /** The sign and the log of the absolute value of the determinant, as {@code torch.linalg.slogdet}. */
+    public SlogdetResult linalgSlogdet() {
+        return LinalgDecompositions.slogdet(this);
+    }
+
+    /** The sign and the log of the absolute value of the determinant, as {@code Tensor.slogdet}. */
+    public SlogdetResult slogdet() {
+        return LinalgDecompositions.slogdet(this);
+    }
+
+    /** The lower Cholesky factor of a (batch of) symmetric positive-definite matrix, as {@code torch.linalg.cholesky}. */
+    public Tensor linalgCholesky() {
+        return LinalgDecompositions.cholesky(this, false);
+    }
+
+    /** The Cholesky factor, upper ({@code L^T}, from the upper triangle) when {@code upper}, as {@code torch.linalg.cholesky(A, upper=)}. */
+    public Tensor linalgCholesky(boolean upper) {
+        return LinalgDecompositions.cholesky(this, upper);
+    }
+
+    /** The reduced QR decomposition, as {@code torch.linalg.qr}. */
+    public QrResult linalgQr() {
+        return LinalgDecompositions.qr(this, "reduced");
+    }
+
+    /** The QR decomposition in mode {@code "reduced"}, {@code "complete"} or {@code "r"}, as {@code torch.linalg.qr(A, mode=)}. */
+    public QrResult linalgQr(String mode) {
+        Args.require(mode, "linalg_qr", "mode", 1, "str");
+        return LinalgDecompositions.qr(this, mode);
+    }
+
+    /** The least-squares (least-norm when wide) solution of {@code this @ X = B} for a full-rank matrix, as {@code torch.linalg.lstsq(A, B).solution}. */
+    public Tensor linalgLstsq(Tensor B) {
+        Args.require(B, "linalg_lstsq", "b", 1, "Tensor");
+        return LinalgDecompositions.lstsq(this, B);
+    }
+
     // ------------------------------------------------------------------ convolution and pooling
 
     /**

@@ -194,6 +194,36 @@ public final class CpuBackend implements Backend {
         PoolKernels.avgBackward(cpu(gradOut), outLayout, cpu(gradInput), inputLayout, p);
     }
 
+    // ---- decompositions (LinalgOps)
+
+    @Override
+    public void luFactor(Storage a, Layout aLayout, Storage lu, Layout luLayout, Storage pivots, Layout pivotsLayout,
+                         Storage info, Layout infoLayout) {
+        LinalgKernels.luFactor(cpu(a), aLayout, cpu(lu), luLayout, cpu(pivots), pivotsLayout, cpu(info), infoLayout);
+    }
+
+    @Override
+    public void luSolve(Storage lu, Layout luLayout, Storage pivots, Layout pivotsLayout, Storage b, Layout bLayout,
+                        Storage x, Layout xLayout) {
+        LinalgKernels.luSolve(cpu(lu), luLayout, cpu(pivots), pivotsLayout, cpu(b), bLayout, cpu(x), xLayout);
+    }
+
+    @Override
+    public void cholesky(Storage a, Layout aLayout, Storage l, Layout lLayout, Storage info, Layout infoLayout) {
+        LinalgKernels.cholesky(cpu(a), aLayout, cpu(l), lLayout, cpu(info), infoLayout);
+    }
+
+    @Override
+    public void qr(Storage a, Layout aLayout, Storage q, Layout qLayout, Storage r, Layout rLayout) {
+        LinalgKernels.qr(cpu(a), aLayout, q == null ? null : cpu(q), qLayout, cpu(r), rLayout);
+    }
+
+    @Override
+    public void triangularSolve(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage x, Layout xLayout,
+                                boolean upper, boolean unitriangular) {
+        LinalgKernels.triangularSolve(cpu(a), aLayout, cpu(b), bLayout, cpu(x), xLayout, upper, unitriangular);
+    }
+
     @Override
     public void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b) {
         CpuStorage d = cpu(dst);
