@@ -549,11 +549,9 @@ final class LinalgDecompositions {
             gA = q.matmul(half).add(gQ);
             return solveTriangular(r.mT(), gA, false, false, false);
         }
-        // m < n: Q (tril-skew part of -gA), solved against the leading square block of R, then Q gR
-        Tensor t = triangle(gA.neg(), 0, true);
-        t = halveDiagonal(t);
-        Tensor skew = t.sub(t.mT());
-        gA = q.matmul(skew);
+        // m < n: Q trilImInvAdjSkew(-gA) (tril(X - X^H) for a real X), solved against R's leading square block, then Q gR
+        Tensor x = gA.neg();
+        gA = q.matmul(triangle(x.sub(x.mT()), 0, true));
         gA = solveTriangular(r.narrow(-1, 0, m).mT(), gA, false, false, false);
         int[] zerosShape = r.shape();
         zerosShape[zerosShape.length - 1] = n - m;

@@ -10,8 +10,10 @@ import java.util.List;
  * Matrix decompositions for batches of small and medium matrices, after LAPACK's reference algorithms: LU with partial
  * pivoting ({@code getrf}/{@code getrs}), Cholesky ({@code potrf}), Householder QR ({@code geqrf}/{@code orgqr}, with
  * {@code larfg}'s signs) and triangular solves ({@code trsm}). Each matrix is copied into a double working array
- * (row-major, or column-major where the algorithm walks columns), so inputs may have any strides and float32 is factored
- * in double and rounded once; matrices of a batch run in parallel.
+ * (row-major, or column-major where the algorithm walks columns), so inputs may have any strides; float32 is computed in
+ * float32 arithmetic (every operation's double result rounded to float, which for +, -, *, / and sqrt is exactly the
+ * float operation), so a matrix singular in float32 arithmetic has LAPACK's exact zero pivot. Matrices of a batch run in
+ * parallel.
  */
 final class LinalgKernels {
     private LinalgKernels() {
@@ -35,6 +37,11 @@ final class LinalgKernels {
             tasks.add(() -> body.run(from, to));
         }
         CpuThreads.invokeAll(tasks);
+    }
+
+    /** {@code x} rounded to float32 when computing in float32: one float operation's result. */
+    private static double rd(double x, boolean f32) {
+        return f32 ? (float) x : x;
     }
 
     @FunctionalInterface
@@ -105,12 +112,13 @@ final class LinalgKernels {
                          Layout li) {
         int batch = la.size(0);
         int n = la.size(1);
+        boolean f32 = a.dtype == DType.FLOAT32;
         forBatch(batch, (long) n * n * n / 3 + 1, (from, to) -> {
             double[] w = new double[n * n];
             int[] p = new int[n];
             for (int b = from; b < to; b++) {
                 load(a, la, b, w, false);
-                int bad = factor(w, n, p);
+                int bad = factor(w, n, p, f32);
                 store(w, false, lu, llu, b);
                 for (int i = 0; i < n; i++) {
                     setLong(piv, lp, b, i, p[i] + 1);
@@ -122,9 +130,11 @@ final class LinalgKernels {
 
     /**
      * In-place LU of a row-major n-by-n matrix with partial pivoting (the first largest magnitude wins, as
-     * {@code idamax}); {@code p[k]} is the row exchanged with row k. Returns 0, or k + 1 for the first zero pivot.
+     * {@code idamax}); {@code p[k]} is the row exchanged with row k. The multipliers are scaled by the pivot's
+     * reciprocal, as {@code getrf2}. Returns 0, or k + 1 for the first zero pivot.
      */
-    private static int factor(double[] w, int n, int[] p) {
+    private static int factor(double[] w, int n, int[] p, boolean f32) {
+        double sfmin = f32 ? Float.MIN_NORMAL : Double.MIN_NORMAL;
         int info = 0;
         for (int k = 0; k < n; k++) {
             int pivot = k;
@@ -148,8 +158,15 @@ final class LinalgKernels {
                         w[rp + j] = t;
                     }
                 }
-                for (int i = k + 1; i < n; i++) {
-                    w[i * n + k] /= d;
+                if (Math.abs(d) >= sfmin) {
+                    double inv = rd(1 / d, f32);
+                    for (int i = k + 1; i < n; i++) {
+                        w[i * n + k] = rd(w[i * n + k] * inv, f32);
+                    }
+                } else {
+                    for (int i = k + 1; i < n; i++) {
+                        w[i * n + k] = rd(w[i * n + k] / d, f32);
+                    }
                 }
             } else if (info == 0) {
                 info = k + 1;
@@ -162,8 +179,14 @@ final class LinalgKernels {
                 if (l == 0) {
                     continue;
                 }
-                for (int j = k + 1; j < n; j++) {
-                    w[ri + j] -= l * w[rk + j];
+                if (f32) {
+                    for (int j = k + 1; j < n; j++) {
+                        w[ri + j] = (float) (w[ri + j] - (float) (l * w[rk + j]));
+                    }
+                } else {
+                    for (int j = k + 1; j < n; j++) {
+                        w[ri + j] -= l * w[rk + j];
+                    }
                 }
             }
         }
@@ -175,6 +198,7 @@ final class LinalgKernels {
         int batch = llu.size(0);
         int n = llu.size(1);
         int k = lb.size(2);
+        boolean f32 = lu.dtype == DType.FLOAT32;
         forBatch(batch, (long) n * n * (k + 1), (from, to) -> {
             double[] w = new double[n * n];
             double[] rhs = new double[n * k];
@@ -191,15 +215,15 @@ final class LinalgKernels {
                         }
                     }
                 }
-                lowerSolve(w, n, rhs, k, true);
-                upperSolve(w, n, rhs, k, false);
+                lowerSolve(w, n, rhs, k, true, f32);
+                upperSolve(w, n, rhs, k, false, f32);
                 store(rhs, false, x, lx, b);
             }
         });
     }
 
     /** {@code rhs = L^-1 rhs} for the lower triangle of row-major {@code w} (rhs row-major n-by-k). */
-    private static void lowerSolve(double[] w, int n, double[] rhs, int k, boolean unit) {
+    private static void lowerSolve(double[] w, int n, double[] rhs, int k, boolean unit, boolean f32) {
         for (int i = 0; i < n; i++) {
             int ri = i * k;
             for (int m = 0; m < i; m++) {
@@ -209,20 +233,20 @@ final class LinalgKernels {
                 }
                 int rm = m * k;
                 for (int j = 0; j < k; j++) {
-                    rhs[ri + j] -= l * rhs[rm + j];
+                    rhs[ri + j] = rd(rhs[ri + j] - rd(l * rhs[rm + j], f32), f32);
                 }
             }
             if (!unit) {
                 double d = w[i * n + i];
                 for (int j = 0; j < k; j++) {
-                    rhs[ri + j] /= d;
+                    rhs[ri + j] = rd(rhs[ri + j] / d, f32);
                 }
             }
         }
     }
 
     /** {@code rhs = U^-1 rhs} for the upper triangle of row-major {@code w}. */
-    private static void upperSolve(double[] w, int n, double[] rhs, int k, boolean unit) {
+    private static void upperSolve(double[] w, int n, double[] rhs, int k, boolean unit, boolean f32) {
         for (int i = n - 1; i >= 0; i--) {
             int ri = i * k;
             for (int m = i + 1; m < n; m++) {
@@ -232,13 +256,13 @@ final class LinalgKernels {
                 }
                 int rm = m * k;
                 for (int j = 0; j < k; j++) {
-                    rhs[ri + j] -= u * rhs[rm + j];
+                    rhs[ri + j] = rd(rhs[ri + j] - rd(u * rhs[rm + j], f32), f32);
                 }
             }
             if (!unit) {
                 double d = w[i * n + i];
                 for (int j = 0; j < k; j++) {
-                    rhs[ri + j] /= d;
+                    rhs[ri + j] = rd(rhs[ri + j] / d, f32);
                 }
             }
         }
@@ -249,6 +273,7 @@ final class LinalgKernels {
         int batch = la.size(0);
         int n = la.size(1);
         int k = lb.size(2);
+        boolean f32 = a.dtype == DType.FLOAT32;
         forBatch(batch, (long) n * n * k / 2 + 1, (from, to) -> {
             double[] w = new double[n * n];
             double[] rhs = new double[n * k];
@@ -256,9 +281,9 @@ final class LinalgKernels {
                 load(a, la, b, w, false);
                 load(bs, lb, b, rhs, false);
                 if (upper) {
-                    upperSolve(w, n, rhs, k, unit);
+                    upperSolve(w, n, rhs, k, unit, f32);
                 } else {
-                    lowerSolve(w, n, rhs, k, unit);
+                    lowerSolve(w, n, rhs, k, unit, f32);
                 }
                 store(rhs, false, x, lx, b);
             }
@@ -270,6 +295,7 @@ final class LinalgKernels {
     static void cholesky(CpuStorage a, Layout la, CpuStorage l, Layout ll, CpuStorage info, Layout li) {
         int batch = la.size(0);
         int n = la.size(1);
+        boolean f32 = a.dtype == DType.FLOAT32;
         forBatch(batch, (long) n * n * n / 6 + 1, (from, to) -> {
             double[] w = new double[n * n];
             for (int b = from; b < to; b++) {
@@ -279,22 +305,22 @@ final class LinalgKernels {
                     int rj = j * n;
                     double d = w[rj + j];
                     for (int m = 0; m < j; m++) {
-                        d -= w[rj + m] * w[rj + m];
+                        d = rd(d - rd(w[rj + m] * w[rj + m], f32), f32);
                     }
                     if (d <= 0) { // NaN goes on, as PyTorch's LAPACK does
                         bad = j + 1;
                         w[rj + j] = d;
                         break;
                     }
-                    double ljj = Math.sqrt(d);
+                    double ljj = rd(Math.sqrt(d), f32);
                     w[rj + j] = ljj;
                     for (int i = j + 1; i < n; i++) {
                         int ri = i * n;
                         double s = w[ri + j];
                         for (int m = 0; m < j; m++) {
-                            s -= w[ri + m] * w[rj + m];
+                            s = rd(s - rd(w[ri + m] * w[rj + m], f32), f32);
                         }
-                        w[ri + j] = s / ljj;
+                        w[ri + j] = rd(s / ljj, f32);
                     }
                 }
                 for (int i = 0; i < n; i++) {
@@ -316,6 +342,7 @@ final class LinalgKernels {
         int n = la.size(2);
         int k = Math.min(m, n);
         int rows = lr.size(1);
+        boolean f32 = a.dtype == DType.FLOAT32;
         forBatch(batch, (long) m * n * k + 1, (from, to) -> {
             double[] w = new double[m * n]; // column-major: column j at j * m
             double[] tau = new double[k];
@@ -323,7 +350,7 @@ final class LinalgKernels {
             double[] qw = q == null ? null : new double[m * rows];
             for (int b = from; b < to; b++) {
                 load(a, la, b, w, true);
-                householder(w, m, n, tau);
+                householder(w, m, n, tau, f32);
                 java.util.Arrays.fill(rw, 0);
                 for (int j = 0; j < n; j++) {
                     for (int i = 0; i <= Math.min(j, k - 1); i++) {
@@ -332,7 +359,7 @@ final class LinalgKernels {
                 }
                 store(rw, false, r, lr, b);
                 if (qw != null) {
-                    formQ(w, m, k, tau, qw, rows);
+                    formQ(w, m, k, tau, qw, rows, f32);
                     store(qw, true, q, lq, b);
                 }
             }
@@ -340,7 +367,7 @@ final class LinalgKernels {
     }
 
     /** geqrf on a column-major m-by-n matrix: R on and above the diagonal, the reflectors' tails below, taus apart. */
-    private static void householder(double[] w, int m, int n, double[] tau) {
+    private static void householder(double[] w, int m, int n, double[] tau, boolean f32) {
         int k = Math.min(m, n);
         for (int j = 0; j < k; j++) {
             int cj = j * m;
@@ -356,17 +383,17 @@ final class LinalgKernels {
                     double t = w[cj + i] / scale;
                     ss += t * t;
                 }
-                xnorm = scale * Math.sqrt(ss);
+                xnorm = rd(scale * Math.sqrt(ss), f32);
             }
             if (xnorm == 0) {
                 tau[j] = 0; // H = I: the column is already reduced (larfg)
                 continue;
             }
-            double beta = -Math.copySign(Math.hypot(alpha, xnorm), alpha);
-            tau[j] = (beta - alpha) / beta;
-            double inv = 1 / (alpha - beta);
+            double beta = -Math.copySign(rd(Math.hypot(alpha, xnorm), f32), alpha);
+            tau[j] = rd(rd(beta - alpha, f32) / beta, f32);
+            double inv = rd(1 / rd(alpha - beta, f32), f32);
             for (int i = j + 1; i < m; i++) {
-                w[cj + i] *= inv;
+                w[cj + i] = rd(w[cj + i] * inv, f32);
             }
             w[cj + j] = beta;
             // apply H = I - tau v v^T (v = [1, w[j+1..m)]) to the trailing columns
@@ -374,19 +401,19 @@ final class LinalgKernels {
                 int cc = c * m;
                 double dot = w[cc + j];
                 for (int i = j + 1; i < m; i++) {
-                    dot += w[cj + i] * w[cc + i];
+                    dot = rd(dot + rd(w[cj + i] * w[cc + i], f32), f32);
                 }
-                double f = tau[j] * dot;
-                w[cc + j] -= f;
+                double f = rd(tau[j] * dot, f32);
+                w[cc + j] = rd(w[cc + j] - f, f32);
                 for (int i = j + 1; i < m; i++) {
-                    w[cc + i] -= f * w[cj + i];
+                    w[cc + i] = rd(w[cc + i] - rd(f * w[cj + i], f32), f32);
                 }
             }
         }
     }
 
     /** orgqr: the first {@code cols} columns of H_0 ... H_{k-1}, column-major m-by-cols in {@code qw}. */
-    private static void formQ(double[] w, int m, int k, double[] tau, double[] qw, int cols) {
+    private static void formQ(double[] w, int m, int k, double[] tau, double[] qw, int cols, boolean f32) {
         java.util.Arrays.fill(qw, 0);
         for (int i = 0; i < cols; i++) {
             qw[i * m + i] = 1;
@@ -400,15 +427,15 @@ final class LinalgKernels {
                 int cc = c * m;
                 double dot = qw[cc + j];
                 for (int i = j + 1; i < m; i++) {
-                    dot += w[cj + i] * qw[cc + i];
+                    dot = rd(dot + rd(w[cj + i] * qw[cc + i], f32), f32);
                 }
                 if (dot == 0) {
                     continue;
                 }
-                double f = tau[j] * dot;
-                qw[cc + j] -= f;
+                double f = rd(tau[j] * dot, f32);
+                qw[cc + j] = rd(qw[cc + j] - f, f32);
                 for (int i = j + 1; i < m; i++) {
-                    qw[cc + i] -= f * w[cj + i];
+                    qw[cc + i] = rd(qw[cc + i] - rd(f * w[cj + i], f32), f32);
                 }
             }
         }
