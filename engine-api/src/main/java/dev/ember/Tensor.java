@@ -299,6 +299,180 @@ public final class Tensor implements AutoCloseable {
         return Creation.random(RandomKind.NORMAL, shape, dtype, 0, 1, Generator.DEFAULT, device);
     }
 
+    /** A random permutation of {@code 0..n-1} as int64, as {@code torch.randperm(n)}, from the default generator. */
+    public static Tensor randperm(long n) {
+        return RandomOps.randperm(n, DType.INT64, Generator.DEFAULT);
+    }
+
+    /** A random permutation of {@code 0..n-1} as int64 from a generator, as {@code torch.randperm(n, generator=)}. */
+    public static Tensor randperm(long n, Generator generator) {
+        Args.require(generator, "randperm", "generator", 2, "torch.Generator");
+        return RandomOps.randperm(n, DType.INT64, generator);
+    }
+
+    /** A random permutation of {@code 0..n-1} of a type from a generator, as {@code torch.randperm(n, dtype=, generator=)}. */
+    public static Tensor randperm(long n, DType dtype, Generator generator) {
+        Args.require(dtype, "randperm", "dtype", 2, "torch.dtype");
+        Args.require(generator, "randperm", "generator", 3, "torch.Generator");
+        return RandomOps.randperm(n, dtype, generator);
+    }
+
+    /** Indices drawn from the categorical distributions in the rows of this 1-D or 2-D tensor, as {@code torch.multinomial}. */
+    public Tensor multinomial(int numSamples, boolean replacement) {
+        return RandomOps.multinomial(this, numSamples, replacement, Generator.DEFAULT);
+    }
+
+    /** {@code torch.multinomial} with a generator. */
+    public Tensor multinomial(int numSamples, boolean replacement, Generator generator) {
+        Args.require(generator, "multinomial", "generator", 3, "torch.Generator");
+        return RandomOps.multinomial(this, numSamples, replacement, generator);
+    }
+
+    /** 1 with the probability given by each element (in [0, 1]), else 0, in this tensor's type, as {@code torch.bernoulli(input)}. */
+    public Tensor bernoulli() {
+        return RandomOps.bernoulli(this, Generator.DEFAULT);
+    }
+
+    /** {@code torch.bernoulli(input, generator=)}. */
+    public Tensor bernoulli(Generator generator) {
+        Args.require(generator, "bernoulli", "generator", 1, "torch.Generator");
+        return RandomOps.bernoulli(this, generator);
+    }
+
+    /** A tensor of this one's shape and type, 1 with probability {@code p}, as {@code torch.bernoulli(input, p)}. */
+    public Tensor bernoulli(double p) {
+        return RandomOps.bernoulli(this, p, Generator.DEFAULT);
+    }
+
+    /** {@code torch.bernoulli(input, p, generator=)}. */
+    public Tensor bernoulli(double p, Generator generator) {
+        Args.require(generator, "bernoulli", "generator", 2, "torch.Generator");
+        return RandomOps.bernoulli(this, p, generator);
+    }
+
+    /** Fills with 1 with probability {@code p}, else 0, in place, as {@code Tensor.bernoulli_(p)}. */
+    public Tensor bernoulli_(double p) {
+        return RandomOps.bernoulli_(this, p, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.bernoulli_(p, generator=)}. */
+    public Tensor bernoulli_(double p, Generator generator) {
+        Args.require(generator, "bernoulli_", "generator", 2, "torch.Generator");
+        return RandomOps.bernoulli_(this, p, generator);
+    }
+
+    /** Fills with 1 with the probabilities {@code p} (broadcast to this shape), else 0, in place, as {@code Tensor.bernoulli_(p)}. */
+    public Tensor bernoulli_(Tensor p) {
+        Args.require(p, "bernoulli_", "p", 1, "Tensor");
+        return RandomOps.bernoulli_(this, p, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.bernoulli_(p, generator=)} with a tensor of probabilities. */
+    public Tensor bernoulli_(Tensor p, Generator generator) {
+        Args.require(p, "bernoulli_", "p", 1, "Tensor");
+        Args.require(generator, "bernoulli_", "generator", 2, "torch.Generator");
+        return RandomOps.bernoulli_(this, p, generator);
+    }
+
+    /** float32 normal with the given mean and standard deviation, as {@code torch.normal(mean, std, size)}. */
+    public static Tensor normal(double mean, double std, int... size) {
+        Args.require(size, "normal", "size", 3, "tuple of ints");
+        return RandomOps.normal(mean, std, size, Generator.DEFAULT);
+    }
+
+    /** {@code torch.normal(mean, std, size, generator=)}. */
+    public static Tensor normal(Generator generator, double mean, double std, int... size) {
+        Args.require(generator, "normal", "generator", 1, "torch.Generator");
+        Args.require(size, "normal", "size", 4, "tuple of ints");
+        return RandomOps.normal(mean, std, size, generator);
+    }
+
+    /** Normal samples with elementwise means and standard deviations (broadcast), as {@code torch.normal(mean, std)}. */
+    public static Tensor normal(Tensor mean, Tensor std) {
+        return normal(mean, std, Generator.DEFAULT);
+    }
+
+    /** {@code torch.normal(mean, std, generator=)} with tensors. */
+    public static Tensor normal(Tensor mean, Tensor std, Generator generator) {
+        Args.require(mean, "normal", "mean", 1, "Tensor");
+        Args.require(std, "normal", "std", 2, "Tensor");
+        Args.require(generator, "normal", "generator", 3, "torch.Generator");
+        return RandomOps.normal(mean, 0, std, 0, generator);
+    }
+
+    /** Normal samples with elementwise means and one standard deviation, as {@code torch.normal(mean, std)}. */
+    public static Tensor normal(Tensor mean, double std) {
+        return normal(mean, std, Generator.DEFAULT);
+    }
+
+    /** {@code torch.normal(mean, std, generator=)} with a tensor of means. */
+    public static Tensor normal(Tensor mean, double std, Generator generator) {
+        Args.require(mean, "normal", "mean", 1, "Tensor");
+        Args.require(generator, "normal", "generator", 3, "torch.Generator");
+        return RandomOps.normal(mean, 0, null, std, generator);
+    }
+
+    /** Normal samples with one mean and elementwise standard deviations, as {@code torch.normal(mean, std)}. */
+    public static Tensor normal(double mean, Tensor std) {
+        return normal(mean, std, Generator.DEFAULT);
+    }
+
+    /** {@code torch.normal(mean, std, generator=)} with a tensor of standard deviations. */
+    public static Tensor normal(double mean, Tensor std, Generator generator) {
+        Args.require(std, "normal", "std", 2, "Tensor");
+        Args.require(generator, "normal", "generator", 3, "torch.Generator");
+        return RandomOps.normal(null, mean, std, 0, generator);
+    }
+
+    /** Fills with normal samples in place, as {@code Tensor.normal_(mean, std)}. */
+    public Tensor normal_(double mean, double std) {
+        return RandomOps.normal_(this, mean, std, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.normal_(mean, std, generator=)}. */
+    public Tensor normal_(double mean, double std, Generator generator) {
+        Args.require(generator, "normal_", "generator", 3, "torch.Generator");
+        return RandomOps.normal_(this, mean, std, generator);
+    }
+
+    /** Fills with uniform samples on [from, to) in place, as {@code Tensor.uniform_(from, to)}. */
+    public Tensor uniform_(double from, double to) {
+        return RandomOps.uniform_(this, from, to, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.uniform_(from, to, generator=)}. */
+    public Tensor uniform_(double from, double to, Generator generator) {
+        Args.require(generator, "uniform_", "generator", 3, "torch.Generator");
+        return RandomOps.uniform_(this, from, to, generator);
+    }
+
+    /** Fills with exponential samples of rate {@code lambd} in place, as {@code Tensor.exponential_(lambd)}. */
+    public Tensor exponential_(double lambd) {
+        return RandomOps.exponential_(this, lambd, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.exponential_(lambd, generator=)}. */
+    public Tensor exponential_(double lambd, Generator generator) {
+        Args.require(generator, "exponential_", "generator", 2, "torch.Generator");
+        return RandomOps.exponential_(this, lambd, generator);
+    }
+
+    /** Integers uniform on [0, high) with this tensor's shape, type and device, as {@code torch.randint_like(input, high)}. */
+    public Tensor randintLike(long high) {
+        return RandomOps.randintLike(this, 0, high, Generator.DEFAULT);
+    }
+
+    /** Integers uniform on [low, high) with this tensor's shape, type and device, as {@code torch.randint_like(input, low, high)}. */
+    public Tensor randintLike(long low, long high) {
+        return RandomOps.randintLike(this, low, high, Generator.DEFAULT);
+    }
+
+    /** {@code torch.randint_like(input, low, high)} from a generator. */
+    public Tensor randintLike(long low, long high, Generator generator) {
+        Args.require(generator, "randint_like", "generator", 3, "torch.Generator");
+        return RandomOps.randintLike(this, low, high, generator);
+    }
+
     // ------------------------------------------------------------------ metadata
 
     /** The sizes of the dimensions (a copy). */

@@ -5,7 +5,6 @@ import dev.ember.backend.Backend;
 import dev.ember.backend.BinaryOp;
 import dev.ember.backend.Conv2dParams;
 import dev.ember.backend.Layout;
-import dev.ember.backend.Philox;
 import dev.ember.backend.Pool2dParams;
 import dev.ember.backend.RandomKind;
 import dev.ember.backend.ReduceOp;
@@ -226,38 +225,6 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b) {
-        CpuStorage d = cpu(dst);
-        int n = layout.numelInt();
-        CpuStorage flat = layout.isContiguous() ? d : CpuStorage.allocate(d.dtype, n);
-        int base = layout.isContiguous() ? layout.offset() : 0;
-        int[] words = new int[4];
-        for (int i = 0; i < n; i++) {
-            Philox.block(seed, offset + i, words);
-            double v;
-            switch (kind) {
-                case UNIFORM:
-                    v = d.dtype == DType.FLOAT32 ? a + (b - a) * Philox.uniformFloat(words[0])
-                            : a + (b - a) * Philox.uniformDouble(words[0], words[1]);
-                    if (d.dtype == DType.FLOAT32 && (float) v >= b) {
-                        v = Math.nextDown((float) b); // rounding must not reach the open end
-                    }
-                    break;
-                case NORMAL:
-                    v = a + b * Philox.normal(words[0], words[1]);
-                    break;
-                case INTEGERS: {
-                    long range = (long) b - (long) a;
-                    long r = ((words[0] & 0xFFFFFFFFL) << 32) | (words[1] & 0xFFFFFFFFL);
-                    d.setLong(base + i, (long) a + Long.remainderUnsigned(r, range));
-                    continue;
-                }
-                default:
-                    v = Philox.uniformDouble(words[0], words[1]) < a ? 1 : 0;
-            }
-            flat.setDouble(base + i, v);
-        }
-        if (flat != d) {
-            ElementwiseKernels.copy(flat, Layout.contiguous(layout.shape()), d, layout);
-        }
+        RandomKernels.random(kind, cpu(dst), layout, seed, offset, a, b);
     }
 }
