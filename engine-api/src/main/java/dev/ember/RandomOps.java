@@ -65,9 +65,23 @@ final class RandomOps {
 
     static Tensor uniform_(Tensor self, double from, double to, Generator g) {
         requireFloating(self, "check_uniform_bounds");
+        // check_uniform_bounds: both ends within the type's range, in order, and their difference too
+        double max = self.dtype == DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+        String type = NNOps.cTypeName(self.dtype);
+        if (!(from >= -max && from <= max)) {
+            throw new IllegalArgumentException("from is out of bounds for " + type);
+        }
+        if (!(to >= -max && to <= max)) {
+            throw new IllegalArgumentException("to is out of bounds for " + type);
+        }
         if (from > to) {
             throw new IllegalArgumentException("uniform_ expects to return a [from, to) range, but found from="
                     + Format.cpp(from) + " > to=" + Format.cpp(to));
+        }
+        if (!(to - from <= max)) {
+            throw new IllegalArgumentException("uniform_ expects to-from <= std::numeric_limits<" + Format.scalarType(self.dtype)
+                    + ">::max(), but found to=" + Format.cpp(to) + " and from=" + Format.cpp(from)
+                    + " which result in to-from to exceed the limit");
         }
         return fill(self, List.of(), "UniformBackward0", old -> draw(old, RandomKind.UNIFORM, from, to, g));
     }

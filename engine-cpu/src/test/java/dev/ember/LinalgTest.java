@@ -252,6 +252,39 @@ class LinalgTest {
     }
 
     @Test
+    void linearsNodesFollowTheInputsLayoutAsPyTorch2s() {
+        Tensor w = Tensor.randn(GEN, DType.FLOAT64, 5, 4).requiresGrad_(true);
+        Tensor bias = Tensor.randn(GEN, DType.FLOAT64, 5).requiresGrad_(true);
+        // a contiguous input of any rank with a 1-D bias: _flatten_nd_linear (addmm, then a view)
+        Tensor v = Functional.linear(Tensor.randn(GEN, DType.FLOAT64, 4), w, bias);
+        assertEquals("ViewBackward0", v.gradFn().name());
+        assertEquals("AddmmBackward0", v.gradFn().nextFunctions().get(0).name());
+        assertArrayEquals(new int[] {5}, v.shape());
+        Tensor x4 = Tensor.randn(GEN, DType.FLOAT64, 2, 3, 2, 4);
+        assertEquals("ViewBackward0", Functional.linear(x4, w, bias).gradFn().name());
+        // a non-contiguous input: matmul, then the bias added in place
+        Tensor strided = nonContiguous(Tensor.randn(GEN, DType.FLOAT64, 2, 3, 4));
+        Tensor y = Functional.linear(strided, w, bias);
+        assertEquals("AddBackward0", y.gradFn().name());
+        assertClose("linear non-contiguous", Functional.linear(strided.contiguous(), w, bias).toDoubleArray(), y, false);
+    }
+
+    @Test
+    void matmulTakesTheSamePathsWithoutGradients() {
+        int[][][] shapes = {{{3}, {2, 3, 4}}, {{5, 3}, {2, 3, 4}}, {{2, 5, 3}, {3, 4}}, {{2, 5, 3}, {3}}, {{1, 5, 3}, {2, 3, 4}},
+            {{2, 1, 5, 3}, {4, 3, 2}}};
+        for (int[][] s : shapes) {
+            Tensor a = Tensor.randn(GEN, DType.FLOAT64, s[0]);
+            Tensor b = Tensor.randn(GEN, DType.FLOAT64, s[1]);
+            Tensor plain = a.matmul(b);
+            Tensor graph = a.detach().clone().requiresGrad_(true).matmul(b.detach().clone().requiresGrad_(true));
+            assertArrayEquals(graph.shape(), plain.shape(), Arrays.toString(s[0]) + " @ " + Arrays.toString(s[1]));
+            assertClose("matmul " + Arrays.toString(s[0]) + " @ " + Arrays.toString(s[1]), graph.toDoubleArray(), plain, false);
+            assertClose("strided", plain.toDoubleArray(), nonContiguous(a).matmul(nonContiguous(b)), false);
+        }
+    }
+
+    @Test
     void qrInModeRHasAnEmptyQ() {
         QrResult q = Tensor.randn(GEN, DType.FLOAT64, 4, 3).linalgQr("r");
         assertArrayEquals(new int[] {0}, q.Q().shape());

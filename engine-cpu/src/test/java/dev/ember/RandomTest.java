@@ -344,6 +344,9 @@ class RandomTest {
         fails("normal__std", () -> z.normal_(0, -1), z);
         fails("normal__long", () -> Tensor.zeros(DType.INT64, 3).normal_(0, 1));
         fails("uniform__range", () -> z.uniform_(2, 1), z);
+        fails("uniform__inf", () -> z.uniform_(0, Double.POSITIVE_INFINITY), z);
+        fails("uniform__from_range", () -> z.uniform_(-1e39, 0), z);
+        fails("uniform__span", () -> z.uniform_(-3e38, 3e38), z);
         fails("uniform__long", () -> Tensor.zeros(DType.INT64, 3).uniform_(0, 1));
         fails("exponential_zero", () -> z.exponential_(0), z);
         fails("exponential_neg", () -> z.exponential_(-1), z);
