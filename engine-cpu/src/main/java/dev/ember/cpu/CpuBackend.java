@@ -5,6 +5,7 @@ import dev.ember.backend.Backend;
 import dev.ember.backend.BinaryOp;
 import dev.ember.backend.Conv2dParams;
 import dev.ember.backend.Layout;
+import dev.ember.backend.Philox;
 import dev.ember.backend.Pool2dParams;
 import dev.ember.backend.RandomKind;
 import dev.ember.backend.ReduceOp;
