@@ -3,8 +3,12 @@ package dev.ember;
 import dev.ember.backend.Layout;
 
 import java.util.Arrays;
+import java.util.List;
 
-/** Matrix products (mm, bmm, dot, matmul with PyTorch's rank rules) and their backward formulas. */
+/**
+ * Matrix products (mm, bmm, dot, mv, matmul with PyTorch 2.x's rank rules and nodes), the fused products addmm, addmv,
+ * addbmm and baddbmm (one node each), tensordot (a composition) and cross, with their backward formulas.
+ */
 final class LinalgOps {
     private LinalgOps() {
     }
@@ -169,9 +173,14 @@ final class LinalgOps {
     }
 
     /**
-     * PyTorch's matmul. Its errors name the product PyTorch runs: dot for two vectors, mv or mm where an operand has at
-     * most two dimensions (PyTorch folds a batched operand into one matrix, transposed when it is the second one),
-     * bmm over the broadcast batch otherwise; the batch dimensions are broadcast (and checked) first.
+     * PyTorch 2.x's matmul ({@code _matmul_impl}), with its nodes: dot for two vectors, {@code mv} for a matrix times a
+     * vector, {@code mm} then an in-place {@code squeeze_(0)} for a vector times a matrix, {@code mm} for two matrices;
+     * where one operand has at least three dimensions and the other at most two, the larger one is folded into a matrix
+     * ({@code should_fold}: when the smaller one requires grad, or the fold needs no copy) and multiplied by {@code mm} or
+     * {@code mv}, otherwise the batch dimensions are broadcast and the product runs through {@code bmm}; either way an
+     * {@code _unsafe_view} ({@code UnsafeViewBackward0}) gives the result its shape. The shape and type checks of an
+     * operand of at most two dimensions come first, in the words of the product PyTorch 1.13 always folded into (which
+     * the expected messages of the existing error tests follow).
      */
     static Tensor matmul(Tensor a, Tensor b) {
         NNOps.requireTensor(b, "matmul", "other", 1);
@@ -186,12 +195,10 @@ final class LinalgOps {
             return dot(a, b);
         }
         if (da == 2 && db == 1) {
-            checkMv(a.shape[0], a.shape[1], b.shape[0]);
-            checkScalarType(a, b);
-            return mm(a, b.unsqueeze(1)).squeeze(1);
+            return mv(a, b);
         }
         if (da == 1 && db == 2) {
-            return mm(a.unsqueeze(0), b).squeeze(0);
+            return squeezeInPlace(mm(a.unsqueeze(0), b), 0);
         }
         if (da == 2 && db == 2) {
             return mm(a, b);
@@ -219,38 +226,535 @@ final class LinalgOps {
                 checkSameType(b, a);
             }
         }
-        // batched: promote 1-D operands, broadcast the batch dimensions, run bmm, restore the shape
-        Tensor x = da == 1 ? a.unsqueeze(0) : a;
-        Tensor y = db == 1 ? b.unsqueeze(1) : b;
-        int n = x.size(-2);
-        int k2 = y.size(-2);
-        int p = y.size(-1);
-        int[] bx = Arrays.copyOf(x.shapeRef(), x.dim() - 2);
-        int[] by = Arrays.copyOf(y.shapeRef(), y.dim() - 2);
-        int[] batch = Shapes.broadcast(bx, by);
-        long batchNumel = Layout.numel(batch);
-        if (k != k2) {
-            throw new IllegalArgumentException("Expected size for first two dimensions of batch2 tensor to be: ["
-                    + batchNumel + ", " + k + "] but got: [" + batchNumel + ", " + k2 + "].");
+        if (shouldFold(a, b)) {
+            boolean transpose = db > da;
+            Tensor t1 = transpose ? b.mT() : a;
+            Tensor t2 = !transpose ? b : da == 2 ? a.t() : a;
+            int[] s1 = t1.shape;
+            int[] outShape = Arrays.copyOf(s1, s1.length - 1);
+            int folded = Shapes.toSize(Layout.numel(outShape), "matmul's folded operand");
+            boolean matrix = t2.dim() == 2;
+            if (matrix) {
+                outShape = Arrays.copyOf(outShape, outShape.length + 1);
+                outShape[outShape.length - 1] = t2.shape[1];
+            }
+            Tensor t1Folded = t1.reshape(folded, s1[s1.length - 1]);
+            if (matrix) {
+                Tensor out = unsafeView(t1Folded.mm(t2), outShape);
+                return transpose ? out.mT().contiguous() : out;
+            }
+            return unsafeView(t1Folded.mv(t2), outShape);
         }
-        checkScalarType(x, y);
+        int n = da > 1 ? a.shape[da - 2] : 1;
+        int m1 = a.shape[da - 1];
+        int[] batch1 = Arrays.copyOf(a.shape, Math.max(da - 2, 0));
+        int m2 = db > 1 ? b.shape[db - 2] : b.shape[0];
+        int p = db > 1 ? b.shape[db - 1] : 1;
+        int[] batch2 = Arrays.copyOf(b.shape, Math.max(db - 2, 0));
+        // the gradient-saving special case: a broadcast batch of one that requires grad folds instead
+        if (da == 3 && db == 3 && batch1[0] != batch2[0]) {
+            if (batch1[0] == 1 && a.requiresGrad()) {
+                return matmul(a.squeeze(0), b);
+            }
+            if (batch2[0] == 1 && b.requiresGrad()) {
+                return matmul(a, b.squeeze(0));
+            }
+        }
+        int[] batch = Shapes.broadcast(batch1, batch2);
+        long batchNumel = Layout.numel(batch);
         if (batchNumel > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("matmul's broadcast batch would have size " + batchNumel
                     + "; Ember's dimensions are at most " + Integer.MAX_VALUE);
         }
         int bn = (int) batchNumel;
-        Tensor xe = x.expand(concat(batch, n, k)).reshape(bn, n, k);
-        Tensor ye = y.expand(concat(batch, k, p)).reshape(bn, k, p);
-        Tensor out = xe.bmm(ye);
-        int[] outShape = concat(batch, n, p);
-        Tensor r = out.view(outShape);
-        if (da == 1) {
-            r = r.squeeze(-2);
+        Tensor x = a.expand(concat(batch, n, m1)).reshape(bn, n, m1);
+        boolean vectorRhs = db == 1;
+        Tensor y;
+        if (vectorRhs) {
+            int[] e = Arrays.copyOf(batch, batch.length + 1);
+            e[batch.length] = m2;
+            y = b.expand(e).reshape(bn, m2).unsqueeze(2);
+        } else {
+            y = b.expand(concat(batch, m2, p)).reshape(bn, m2, p);
         }
-        if (db == 1) {
-            r = r.squeeze(-1);
+        int[] outShape = batch;
+        if (da > 1) {
+            outShape = Arrays.copyOf(outShape, outShape.length + 1);
+            outShape[outShape.length - 1] = n;
         }
-        return r;
+        if (db > 1) {
+            outShape = Arrays.copyOf(outShape, outShape.length + 1);
+            outShape[outShape.length - 1] = p;
+        }
+        Tensor prod = x.bmm(y);
+        return unsafeView(vectorRhs ? prod.squeeze(-1) : prod, outShape);
+    }
+
+    /** PyTorch's {@code should_fold}: whether matmul folds the larger operand into a matrix for mm or mv. */
+    private static boolean shouldFold(Tensor a, Tensor b) {
+        boolean aLarger = a.dim() >= b.dim();
+        int dimT1 = aLarger ? a.dim() : b.dim();
+        int dimT2 = aLarger ? b.dim() : a.dim();
+        if (!(dimT1 >= 3 && dimT2 <= 2)) {
+            return false;
+        }
+        if (aLarger ? b.requiresGrad() : a.requiresGrad()) {
+            return true;
+        }
+        if (a.dim() == 2) {
+            return false;
+        }
+        Tensor big = aLarger ? a : b;
+        if (big.numel() == 0) {
+            return true;
+        }
+        // the strides of t1 (the larger operand, transposed in its last two dimensions when it is the second)
+        int[] shape = big.shape.clone();
+        int[] strides = big.layout.strides();
+        if (!aLarger) {
+            int r = shape.length;
+            int ts = shape[r - 1];
+            shape[r - 1] = shape[r - 2];
+            shape[r - 2] = ts;
+            int tt = strides[r - 1];
+            strides[r - 1] = strides[r - 2];
+            strides[r - 2] = tt;
+        }
+        for (int i = 0; i < dimT1 - 2; i++) {
+            if ((long) strides[i] != (long) strides[i + 1] * shape[i + 1]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * PyTorch's {@code _unsafe_view}: {@code t} (a fresh result that only this op holds) under a new shape, not a view
+     * in autograd's sense: {@code UnsafeViewBackward0}, whose backward reshapes the gradient back.
+     */
+    static Tensor unsafeView(Tensor t, int[] shape) {
+        int[] strides = Shapes.viewStrides(t.shape, t.layout.strides(), shape);
+        Tensor src = t;
+        if (strides == null) {
+            try (GradMode off = Ember.noGrad()) {
+                src = t.contiguous();
+            }
+            strides = Layout.contiguousStrides(shape);
+        }
+        Tensor out = new Tensor(src.lease(), new Layout(shape, strides, src.layout.offset()), src.device, src.backend,
+                src.version);
+        int[] in = t.shape;
+        return ArithmeticOps.record(out, "UnsafeViewBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.reshape(in)});
+    }
+
+    /**
+     * A tensor over {@code t}'s storage with a new shape, not a view and without history: how an op hands out a result it
+     * computed in another shape (t must be a fresh tensor only the op holds; a copy is made if the strides do not allow
+     * the shape).
+     */
+    static Tensor fresh(Tensor t, int[] shape) {
+        if (Arrays.equals(t.shape, shape) && t.viewBase == null) {
+            return t;
+        }
+        int[] strides = Shapes.viewStrides(t.shape, t.layout.strides(), shape);
+        Tensor src = t;
+        if (strides == null) {
+            src = Creation.empty(t.shape, t.dtype, t.device);
+            t.backend.copy(t.storage(), t.layout, src.storage(), src.layout);
+            strides = Layout.contiguousStrides(shape);
+        }
+        return new Tensor(src.lease(), new Layout(shape, strides, src.layout.offset()), src.device, src.backend,
+                new int[1]);
+    }
+
+    /**
+     * {@code t.squeeze_(dim)} on a fresh result (matmul's vector times matrix): the same storage with the dimension
+     * removed, recorded as PyTorch 2.x names the in-place squeeze of one dimension, {@code SqueezeBackward4}
+     * ({@code squeeze_.dim}, the fifth of the squeeze entries in derivatives.yaml).
+     */
+    private static Tensor squeezeInPlace(Tensor t, int dim) {
+        int[] shape = new int[t.dim() - 1];
+        int[] strides = new int[t.dim() - 1];
+        for (int i = 0, j = 0; i < t.dim(); i++) {
+            if (i != dim) {
+                shape[j] = t.shape[i];
+                strides[j] = t.layout.stride(i);
+                j++;
+            }
+        }
+        Tensor out = new Tensor(t.lease(), new Layout(shape, strides, t.layout.offset()), t.device, t.backend, t.version);
+        return ArithmeticOps.record(out, "SqueezeBackward4", new Tensor[] {t}, n -> g -> new Tensor[] {g.unsqueeze(dim)});
+    }
+
+    // ------------------------------------------------------------------ matrix-vector and fused products
+
+    /** {@code maybe_multiply}: {@code g} itself for a factor of 1, else {@code g * s}. */
+    static Tensor maybeMultiply(Tensor g, double s) {
+        return s == 1 ? g : g.mul(s);
+    }
+
+    /** The outer product {@code a b^T} of two vectors, as the backward formulas' {@code ger}. */
+    private static Tensor outer(Tensor a, Tensor b) {
+        return a.unsqueeze(1).mul(b.unsqueeze(0));
+    }
+
+    /** addmv's and mv's checks (addmv's meta), then the type check of the kernel. */
+    private static void checkAddmv(int selfDim, long selfNumel, int selfSize0, Tensor mat, Tensor vec) {
+        if (!(mat.dim() == 2 && vec.dim() == 1 && selfDim <= 1)) {
+            throw new IllegalArgumentException("vector + matrix @ vector expected, got " + selfDim + ", " + mat.dim() + ", "
+                    + vec.dim());
+        }
+        if (!(mat.shape[1] == vec.shape[0] && (mat.shape[0] == selfNumel || selfNumel == 1))) {
+            throw new IllegalArgumentException("size mismatch, got input (" + selfSize0 + "), mat (" + mat.shape[0] + "x"
+                    + mat.shape[1] + "), vec (" + vec.shape[0] + ")");
+        }
+        checkScalarType(mat, vec);
+        if (mat.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("\"addmv_impl_cpu\" not implemented for 'Bool'");
+        }
+    }
+
+    /** The product {@code mat @ vec} without history (a [n] tensor). */
+    private static Tensor mvKernel(Tensor mat, Tensor vec) {
+        if (mat.dtype == DType.INT64) {
+            return fresh(integerProduct(mat.unsqueeze(0), vec.unsqueeze(0).unsqueeze(2)), new int[] {mat.shape[0]});
+        }
+        int n = mat.shape[0];
+        int k = mat.shape[1];
+        Layout la = new Layout(new int[] {1, n, k}, new int[] {0, mat.layout.stride(0), mat.layout.stride(1)},
+                mat.layout.offset());
+        Layout lb = new Layout(new int[] {1, k, 1}, new int[] {0, vec.layout.stride(0), 0}, vec.layout.offset());
+        return kernel(mat, la, vec, lb, new int[] {n}, 1, n, 1);
+    }
+
+    /** Matrix times vector, as {@code torch.mv}: one {@code MvBackward0} node. */
+    static Tensor mv(Tensor mat, Tensor vec) {
+        NNOps.requireTensor(vec, "mv", "vec", 1);
+        ArithmeticOps.checkSameDevice(mat, vec);
+        int n = mat.dim() == 0 ? 1 : mat.shape[0];
+        checkAddmv(1, n, n, mat, vec);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = mvKernel(mat, vec);
+        }
+        return ArithmeticOps.record(out, "MvBackward0", new Tensor[] {mat, vec}, node -> {
+            SavedTensor sv = node.needsInputGrad(0) ? node.save(vec) : null;
+            SavedTensor sm = node.needsInputGrad(1) ? node.save(mat) : null;
+            return g -> new Tensor[] {
+                sv == null ? null : outer(g, sv.get()),
+                sm == null ? null : sm.get().t().mv(g)};
+        });
+    }
+
+    /** {@code beta * self + alpha * mat @ vec}, as {@code torch.addmv}: one {@code AddmvBackward0} node. */
+    static Tensor addmv(Tensor self, Tensor mat, Tensor vec, double beta, double alpha) {
+        NNOps.requireTensor(mat, "addmv", "mat", 1);
+        NNOps.requireTensor(vec, "addmv", "vec", 2);
+        ArithmeticOps.checkSameDevice(self, mat, vec);
+        checkAddmv(self.dim(), self.numel(), self.dim() == 0 ? 1 : self.shape[0], mat, vec);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = combine(ArithmeticOps.cast(self, mat.dtype), mvKernel(mat, vec), beta, alpha);
+        }
+        return ArithmeticOps.record(out, "AddmvBackward0", new Tensor[] {self, mat, vec}, node -> {
+            SavedTensor sv = node.needsInputGrad(1) ? node.save(vec) : null;
+            SavedTensor sm = node.needsInputGrad(2) ? node.save(mat) : null;
+            return g -> new Tensor[] {
+                node.needsInputGrad(0) ? maybeMultiply(g, beta) : null,
+                sv == null ? null : maybeMultiply(outer(g, sv.get()), alpha),
+                sm == null ? null : maybeMultiply(sm.get().t().mv(g), alpha)};
+        });
+    }
+
+    /**
+     * {@code beta * self + alpha * product} without history, {@code self} broadcast to the product's shape; a zero
+     * beta ignores self altogether (its NaN and infinities too), as PyTorch's BLAS calls do. Integer tensors take the
+     * factors as integers (C++'s conversion of a Scalar to int64_t).
+     */
+    private static Tensor combine(Tensor self, Tensor product, double beta, double alpha) {
+        boolean integral = !product.dtype.isFloatingPoint();
+        Tensor out = alpha == 1 ? product : integral ? product.mul((long) alpha) : product.mul(alpha);
+        if (beta == 0 || (integral && (long) beta == 0)) {
+            return out;
+        }
+        if (integral) {
+            return out.add(self.mul((long) beta));
+        }
+        return out.add(self, beta);
+    }
+
+    /** The expand check of {@code expand_size(self, shape)}, in PyTorch's words. */
+    private static void checkExpand(Tensor self, int... shape) {
+        try (GradMode off = Ember.noGrad()) {
+            self.detach().expand(shape);
+        }
+    }
+
+    /** {@code mm_mat1_backward}: {@code grad @ mat2^T * alpha}. */
+    private static Tensor mat1Backward(Tensor g, Tensor mat2, double alpha) {
+        return maybeMultiply(g.mm(mat2.t()), alpha);
+    }
+
+    /**
+     * {@code mm_mat2_backward}: {@code mat1^T @ grad * alpha}, computed in mat2's layout when mat2 is column-major (a
+     * Linear layer's {@code weight.t()}), so the transpose's backward hands the weight a contiguous gradient it can keep.
+     */
+    private static Tensor mat2Backward(Tensor g, Tensor mat1, int[] mat2Shape, int[] mat2Strides, double alpha) {
+        boolean columnMajor = mat2Shape[0] > 1 && mat2Shape[1] > 1 && mat2Strides[0] == 1 && mat2Strides[1] == mat2Shape[0];
+        return maybeMultiply(columnMajor ? g.t().mm(mat1).t() : mat1.t().mm(g), alpha);
+    }
+
+    /** {@code beta * self + alpha * mat1 @ mat2}, as {@code torch.addmm}: one {@code AddmmBackward0} node. */
+    static Tensor addmm(Tensor self, Tensor mat1, Tensor mat2, double beta, double alpha) {
+        NNOps.requireTensor(mat1, "addmm", "mat1", 1);
+        NNOps.requireTensor(mat2, "addmm", "mat2", 2);
+        ArithmeticOps.checkSameDevice(self, mat1, mat2);
+        if (self.dtype != mat2.dtype) {
+            throw new IllegalArgumentException("self and mat2 must have the same dtype, but got " + Format.scalarType(self.dtype)
+                    + " and " + Format.scalarType(mat2.dtype));
+        }
+        if (mat1.dtype != mat2.dtype) {
+            throw new IllegalArgumentException("mat1 and mat2 must have the same dtype, but got " + Format.scalarType(mat1.dtype)
+                    + " and " + Format.scalarType(mat2.dtype));
+        }
+        if (mat1.dim() != 2) {
+            throw new IllegalArgumentException("mat1 must be a matrix, got " + mat1.dim() + "-D tensor");
+        }
+        if (mat2.dim() != 2) {
+            throw new IllegalArgumentException("mat2 must be a matrix, got " + mat2.dim() + "-D tensor");
+        }
+        checkMm(mat1.shape[0], mat1.shape[1], mat2.shape[0], mat2.shape[1]);
+        checkExpand(self, mat1.shape[0], mat2.shape[1]);
+        if (mat1.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("\"addmm_impl_cpu_\" not implemented for 'Bool'");
+        }
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = combine(self, mm(mat1, mat2), beta, alpha);
+        }
+        int[] mat2Shape = mat2.shape;
+        int[] mat2Strides = mat2.layout.strides();
+        return ArithmeticOps.record(out, "AddmmBackward0", new Tensor[] {self, mat1, mat2}, node -> {
+            SavedTensor s2 = node.needsInputGrad(1) ? node.save(mat2) : null;
+            SavedTensor s1 = node.needsInputGrad(2) ? node.save(mat1) : null;
+            return g -> new Tensor[] {
+                node.needsInputGrad(0) ? maybeMultiply(g, beta) : null,
+                s2 == null ? null : mat1Backward(g, s2.get(), alpha),
+                s1 == null ? null : mat2Backward(g, s1.get(), mat2Shape, mat2Strides, alpha)};
+        });
+    }
+
+    /** {@code beta * self + alpha * sum_b batch1[b] @ batch2[b]}, as {@code torch.addbmm}: one {@code AddbmmBackward0}. */
+    static Tensor addbmm(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
+        NNOps.requireTensor(batch1, "addbmm", "batch1", 1);
+        NNOps.requireTensor(batch2, "addbmm", "batch2", 2);
+        ArithmeticOps.checkSameDevice(self, batch1, batch2);
+        checkExpand(self, batch1.size(1), batch2.size(2));
+        if (batch1.dim() != 3) {
+            throw new IllegalArgumentException("batch1 must be a 3D tensor");
+        }
+        if (batch2.dim() != 3) {
+            throw new IllegalArgumentException("batch2 must be a 3D tensor");
+        }
+        if (batch1.shape[0] != batch2.shape[0]) {
+            throw new IllegalArgumentException("batch1 and batch2 must have same number of batches, got " + batch1.shape[0]
+                    + " and " + batch2.shape[0]);
+        }
+        if (batch1.shape[2] != batch2.shape[1]) {
+            throw new IllegalArgumentException("Incompatible matrix sizes for bmm (" + batch1.shape[1] + "x" + batch1.shape[2]
+                    + " and " + batch2.shape[1] + "x" + batch2.shape[2] + ")");
+        }
+        checkScalarType(batch1, batch2);
+        checkScalarType(batch1, self);
+        if (batch1.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("\"addbmm_impl_cpu_\" not implemented for 'Bool'");
+        }
+        int bs = batch1.shape[0];
+        int n = batch1.shape[1];
+        int k = batch1.shape[2];
+        int p = batch2.shape[2];
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            // the sum of the batch's products is one product over the batch and inner dimensions together
+            int inner = Shapes.toSize((long) bs * k, "addbmm's inner dimension");
+            Tensor lhs = batch1.permute(1, 0, 2).reshape(n, inner);
+            Tensor rhs = batch2.reshape(inner, p);
+            out = combine(self, mm(lhs, rhs), beta, alpha);
+        }
+        return ArithmeticOps.record(out, "AddbmmBackward0", new Tensor[] {self, batch1, batch2}, node -> {
+            SavedTensor s2 = node.needsInputGrad(1) ? node.save(batch2) : null;
+            SavedTensor s1 = node.needsInputGrad(2) ? node.save(batch1) : null;
+            return g -> {
+                Tensor ge = node.needsInputGrad(1) || node.needsInputGrad(2) ? g.unsqueeze(0).expand(bs, n, p) : null;
+                return new Tensor[] {
+                    node.needsInputGrad(0) ? maybeMultiply(g, beta) : null,
+                    s2 == null ? null : maybeMultiply(ge.bmm(s2.get().transpose(1, 2)), alpha),
+                    s1 == null ? null : maybeMultiply(s1.get().transpose(1, 2).bmm(ge), alpha)};
+            };
+        });
+    }
+
+    /** {@code beta * self + alpha * batch1 @ batch2} per batch, as {@code torch.baddbmm}: one {@code BaddbmmBackward0}. */
+    static Tensor baddbmm(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
+        NNOps.requireTensor(batch1, "baddbmm", "batch1", 1);
+        NNOps.requireTensor(batch2, "baddbmm", "batch2", 2);
+        ArithmeticOps.checkSameDevice(self, batch1, batch2);
+        checkExpand(self, batch1.size(0), batch1.size(1), batch2.size(2));
+        if (self.dtype != batch1.dtype) {
+            throw new IllegalArgumentException("Input dtypes must be the same, got: input " + NNOps.cTypeName(self.dtype)
+                    + ", batch1: " + NNOps.cTypeName(batch1.dtype) + ", batch2: " + NNOps.cTypeName(batch2.dtype));
+        }
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = combine(self, bmm(batch1, batch2), beta, alpha);
+        }
+        return ArithmeticOps.record(out, "BaddbmmBackward0", new Tensor[] {self, batch1, batch2}, node -> {
+            SavedTensor s2 = node.needsInputGrad(1) ? node.save(batch2) : null;
+            SavedTensor s1 = node.needsInputGrad(2) ? node.save(batch1) : null;
+            return g -> new Tensor[] {
+                node.needsInputGrad(0) ? maybeMultiply(g, beta) : null,
+                s2 == null ? null : maybeMultiply(g.bmm(s2.get().transpose(1, 2)), alpha),
+                s1 == null ? null : maybeMultiply(s1.get().transpose(1, 2).bmm(g), alpha)};
+        });
+    }
+
+    // ------------------------------------------------------------------ tensordot and cross
+
+    /** {@code torch.tensordot(a, b, dims)} with an int: the last {@code dims} of a against the first {@code dims} of b. */
+    static Tensor tensordot(Tensor a, Tensor b, int dims) {
+        if (dims < 0) {
+            throw new IllegalArgumentException("tensordot expects dims >= 0, but got dims=" + dims);
+        }
+        int[] da = new int[dims];
+        int[] db = new int[dims];
+        for (int i = 0; i < dims; i++) {
+            da[i] = i - dims;
+            db[i] = i;
+        }
+        return tensordot(a, b, da, db);
+    }
+
+    /**
+     * PyTorch's tensordot (a composition): dimensions of size 1 against a larger one are summed first, the rest permuted
+     * and reshaped into one {@code mm}, whose result is reshaped (a view: {@code ViewBackward0}) to the free dimensions.
+     */
+    static Tensor tensordot(Tensor a, Tensor b, int[] dimsA, int[] dimsB) {
+        NNOps.requireTensor(b, "tensordot", "b", 2);
+        ArithmeticOps.checkSameDevice(a, b);
+        if (dimsA.length != dimsB.length) {
+            throw new IllegalArgumentException("both dimension lists should have same length");
+        }
+        if (a.dtype != b.dtype) {
+            throw new IllegalArgumentException("both inputs should have same dtype");
+        }
+        long csize = 1;
+        Tensor t1 = a;
+        Tensor t2 = b;
+        for (int i = 0; i < dimsA.length; i++) {
+            int s1 = a.size(dimsA[i]);
+            int s2 = b.size(dimsB[i]);
+            if (s2 == 1) {
+                t1 = t1.sum(new int[] {dimsA[i]}, true);
+            } else if (s1 == 1) {
+                t2 = t2.sum(new int[] {dimsB[i]}, true);
+            } else {
+                if (s1 != s2) {
+                    throw new IllegalArgumentException("contracted dimensions need to match, but first has size " + s1
+                            + " in dim " + dimsA[i] + " and second has size " + s2 + " in dim " + dimsB[i]);
+                }
+                csize *= s1;
+            }
+        }
+        boolean[] c1 = dimBits(dimsA, a.dim());
+        boolean[] c2 = dimBits(dimsB, b.dim());
+        int[] p1 = new int[a.dim()];
+        int[] p2 = new int[b.dim()];
+        int[] rsizes = new int[a.dim() + b.dim() - 2 * dimsA.length];
+        int q1 = 0;
+        int q2 = 0;
+        int r = 0;
+        long size1 = 1;
+        long size2 = 1;
+        for (int i = 0; i < a.dim(); i++) {
+            if (!c1[i]) {
+                p1[q1++] = i;
+                size1 *= t1.shape[i];
+                rsizes[r++] = t1.shape[i];
+            }
+        }
+        for (int d : dimsA) {
+            p1[q1++] = Shapes.wrapDim(d, a.dim());
+        }
+        for (int d : dimsB) {
+            p2[q2++] = Shapes.wrapDim(d, b.dim());
+        }
+        for (int i = 0; i < b.dim(); i++) {
+            if (!c2[i]) {
+                p2[q2++] = i;
+                size2 *= t2.shape[i];
+                rsizes[r++] = t2.shape[i];
+            }
+        }
+        int cs = Shapes.toSize(csize, "tensordot's contracted size");
+        Tensor m1 = t1.permute(p1).reshape(Shapes.toSize(size1, "tensordot's first operand"), cs);
+        Tensor m2 = t2.permute(p2).reshape(cs, Shapes.toSize(size2, "tensordot's second operand"));
+        return m1.mm(m2).reshape(rsizes);
+    }
+
+    /** {@code dim_list_to_bitset}: the wrapped dimensions, each at most once. */
+    private static boolean[] dimBits(int[] dims, int rank) {
+        boolean[] bits = new boolean[rank];
+        for (int d : dims) {
+            int w = Shapes.wrapDim(d, rank);
+            if (bits[w]) {
+                throw new IllegalArgumentException("dim " + w + " appears multiple times in the list of dims");
+            }
+            bits[w] = true;
+        }
+        return bits;
+    }
+
+    /**
+     * {@code torch.linalg.cross(a, b, dim)}: the cross product of 3-vectors along {@code dim}, broadcasting the other
+     * dimensions; one {@code LinalgCrossBackward0} node whose backward is two cross products.
+     */
+    static Tensor cross(Tensor a, Tensor b, int dim) {
+        NNOps.requireTensor(b, "linalg_cross", "other", 1);
+        ArithmeticOps.checkSameDevice(a, b);
+        if (a.dim() != b.dim()) {
+            throw new IllegalArgumentException("linalg.cross: inputs must have the same number of dimensions.");
+        }
+        int sa = a.size(dim);
+        int sb = b.size(dim);
+        if (sa != 3 || sb != 3) {
+            throw new IllegalArgumentException("linalg.cross: inputs dimension " + dim + " must have length 3. Got " + sa
+                    + " and " + sb);
+        }
+        int[] shape = Shapes.broadcast(a.shape, b.shape);
+        checkScalarType(a, b);
+        if (a.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("\"cross\" not implemented for 'Bool'");
+        }
+        int d = Shapes.wrapDim(dim, a.dim());
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor x = a.expand(shape);
+            Tensor y = b.expand(shape);
+            Tensor[] c = new Tensor[3];
+            for (int i = 0; i < 3; i++) {
+                int j = (i + 1) % 3;
+                int k = (i + 2) % 3;
+                c[i] = x.narrow(d, j, 1).mul(y.narrow(d, k, 1)).sub(x.narrow(d, k, 1).mul(y.narrow(d, j, 1)));
+            }
+            out = Tensor.cat(List.of(c[0], c[1], c[2]), d);
+        }
+        return ArithmeticOps.record(out, "LinalgCrossBackward0", new Tensor[] {a, b}, node -> {
+            SavedTensor sb2 = node.needsInputGrad(0) ? node.save(b) : null;
+            SavedTensor sa2 = node.needsInputGrad(1) ? node.save(a) : null;
+            return g -> new Tensor[] {
+                sb2 == null ? null : cross(sb2.get(), g, d),
+                sa2 == null ? null : cross(g, sa2.get(), d)};
+        });
     }
 
     /** mv's check: a matrix [rows, cols] times a vector of {@code vec} elements. */

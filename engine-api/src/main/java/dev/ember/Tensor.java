@@ -299,6 +299,180 @@ public final class Tensor implements AutoCloseable {
         return Creation.random(RandomKind.NORMAL, shape, dtype, 0, 1, Generator.DEFAULT, device);
     }
 
+    /** A random permutation of {@code 0..n-1} as int64, as {@code torch.randperm(n)}, from the default generator. */
+    public static Tensor randperm(long n) {
+        return RandomOps.randperm(n, DType.INT64, Generator.DEFAULT);
+    }
+
+    /** A random permutation of {@code 0..n-1} as int64 from a generator, as {@code torch.randperm(n, generator=)}. */
+    public static Tensor randperm(long n, Generator generator) {
+        Args.require(generator, "randperm", "generator", 2, "torch.Generator");
+        return RandomOps.randperm(n, DType.INT64, generator);
+    }
+
+    /** A random permutation of {@code 0..n-1} of a type from a generator, as {@code torch.randperm(n, dtype=, generator=)}. */
+    public static Tensor randperm(long n, DType dtype, Generator generator) {
+        Args.require(dtype, "randperm", "dtype", 2, "torch.dtype");
+        Args.require(generator, "randperm", "generator", 3, "torch.Generator");
+        return RandomOps.randperm(n, dtype, generator);
+    }
+
+    /** Indices drawn from the categorical distributions in the rows of this 1-D or 2-D tensor, as {@code torch.multinomial}. */
+    public Tensor multinomial(int numSamples, boolean replacement) {
+        return RandomOps.multinomial(this, numSamples, replacement, Generator.DEFAULT);
+    }
+
+    /** {@code torch.multinomial} with a generator. */
+    public Tensor multinomial(int numSamples, boolean replacement, Generator generator) {
+        Args.require(generator, "multinomial", "generator", 3, "torch.Generator");
+        return RandomOps.multinomial(this, numSamples, replacement, generator);
+    }
+
+    /** 1 with the probability given by each element (in [0, 1]), else 0, in this tensor's type, as {@code torch.bernoulli(input)}. */
+    public Tensor bernoulli() {
+        return RandomOps.bernoulli(this, Generator.DEFAULT);
+    }
+
+    /** {@code torch.bernoulli(input, generator=)}. */
+    public Tensor bernoulli(Generator generator) {
+        Args.require(generator, "bernoulli", "generator", 1, "torch.Generator");
+        return RandomOps.bernoulli(this, generator);
+    }
+
+    /** A tensor of this one's shape and type, 1 with probability {@code p}, as {@code torch.bernoulli(input, p)}. */
+    public Tensor bernoulli(double p) {
+        return RandomOps.bernoulli(this, p, Generator.DEFAULT);
+    }
+
+    /** {@code torch.bernoulli(input, p, generator=)}. */
+    public Tensor bernoulli(double p, Generator generator) {
+        Args.require(generator, "bernoulli", "generator", 2, "torch.Generator");
+        return RandomOps.bernoulli(this, p, generator);
+    }
+
+    /** Fills with 1 with probability {@code p}, else 0, in place, as {@code Tensor.bernoulli_(p)}. */
+    public Tensor bernoulli_(double p) {
+        return RandomOps.bernoulli_(this, p, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.bernoulli_(p, generator=)}. */
+    public Tensor bernoulli_(double p, Generator generator) {
+        Args.require(generator, "bernoulli_", "generator", 2, "torch.Generator");
+        return RandomOps.bernoulli_(this, p, generator);
+    }
+
+    /** Fills with 1 with the probabilities {@code p} (broadcast to this shape), else 0, in place, as {@code Tensor.bernoulli_(p)}. */
+    public Tensor bernoulli_(Tensor p) {
+        Args.require(p, "bernoulli_", "p", 1, "Tensor");
+        return RandomOps.bernoulli_(this, p, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.bernoulli_(p, generator=)} with a tensor of probabilities. */
+    public Tensor bernoulli_(Tensor p, Generator generator) {
+        Args.require(p, "bernoulli_", "p", 1, "Tensor");
+        Args.require(generator, "bernoulli_", "generator", 2, "torch.Generator");
+        return RandomOps.bernoulli_(this, p, generator);
+    }
+
+    /** float32 normal with the given mean and standard deviation, as {@code torch.normal(mean, std, size)}. */
+    public static Tensor normal(double mean, double std, int... size) {
+        Args.require(size, "normal", "size", 3, "tuple of ints");
+        return RandomOps.normal(mean, std, size, Generator.DEFAULT);
+    }
+
+    /** {@code torch.normal(mean, std, size, generator=)}. */
+    public static Tensor normal(Generator generator, double mean, double std, int... size) {
+        Args.require(generator, "normal", "generator", 1, "torch.Generator");
+        Args.require(size, "normal", "size", 4, "tuple of ints");
+        return RandomOps.normal(mean, std, size, generator);
+    }
+
+    /** Normal samples with elementwise means and standard deviations (broadcast), as {@code torch.normal(mean, std)}. */
+    public static Tensor normal(Tensor mean, Tensor std) {
+        return normal(mean, std, Generator.DEFAULT);
+    }
+
+    /** {@code torch.normal(mean, std, generator=)} with tensors. */
+    public static Tensor normal(Tensor mean, Tensor std, Generator generator) {
+        Args.require(mean, "normal", "mean", 1, "Tensor");
+        Args.require(std, "normal", "std", 2, "Tensor");
+        Args.require(generator, "normal", "generator", 3, "torch.Generator");
+        return RandomOps.normal(mean, 0, std, 0, generator);
+    }
+
+    /** Normal samples with elementwise means and one standard deviation, as {@code torch.normal(mean, std)}. */
+    public static Tensor normal(Tensor mean, double std) {
+        return normal(mean, std, Generator.DEFAULT);
+    }
+
+    /** {@code torch.normal(mean, std, generator=)} with a tensor of means. */
+    public static Tensor normal(Tensor mean, double std, Generator generator) {
+        Args.require(mean, "normal", "mean", 1, "Tensor");
+        Args.require(generator, "normal", "generator", 3, "torch.Generator");
+        return RandomOps.normal(mean, 0, null, std, generator);
+    }
+
+    /** Normal samples with one mean and elementwise standard deviations, as {@code torch.normal(mean, std)}. */
+    public static Tensor normal(double mean, Tensor std) {
+        return normal(mean, std, Generator.DEFAULT);
+    }
+
+    /** {@code torch.normal(mean, std, generator=)} with a tensor of standard deviations. */
+    public static Tensor normal(double mean, Tensor std, Generator generator) {
+        Args.require(std, "normal", "std", 2, "Tensor");
+        Args.require(generator, "normal", "generator", 3, "torch.Generator");
+        return RandomOps.normal(null, mean, std, 0, generator);
+    }
+
+    /** Fills with normal samples in place, as {@code Tensor.normal_(mean, std)}. */
+    public Tensor normal_(double mean, double std) {
+        return RandomOps.normal_(this, mean, std, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.normal_(mean, std, generator=)}. */
+    public Tensor normal_(double mean, double std, Generator generator) {
+        Args.require(generator, "normal_", "generator", 3, "torch.Generator");
+        return RandomOps.normal_(this, mean, std, generator);
+    }
+
+    /** Fills with uniform samples on [from, to) in place, as {@code Tensor.uniform_(from, to)}. */
+    public Tensor uniform_(double from, double to) {
+        return RandomOps.uniform_(this, from, to, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.uniform_(from, to, generator=)}. */
+    public Tensor uniform_(double from, double to, Generator generator) {
+        Args.require(generator, "uniform_", "generator", 3, "torch.Generator");
+        return RandomOps.uniform_(this, from, to, generator);
+    }
+
+    /** Fills with exponential samples of rate {@code lambd} in place, as {@code Tensor.exponential_(lambd)}. */
+    public Tensor exponential_(double lambd) {
+        return RandomOps.exponential_(this, lambd, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.exponential_(lambd, generator=)}. */
+    public Tensor exponential_(double lambd, Generator generator) {
+        Args.require(generator, "exponential_", "generator", 2, "torch.Generator");
+        return RandomOps.exponential_(this, lambd, generator);
+    }
+
+    /** Integers uniform on [0, high) with this tensor's shape, type and device, as {@code torch.randint_like(input, high)}. */
+    public Tensor randintLike(long high) {
+        return RandomOps.randintLike(this, 0, high, Generator.DEFAULT);
+    }
+
+    /** Integers uniform on [low, high) with this tensor's shape, type and device, as {@code torch.randint_like(input, low, high)}. */
+    public Tensor randintLike(long low, long high) {
+        return RandomOps.randintLike(this, low, high, Generator.DEFAULT);
+    }
+
+    /** {@code torch.randint_like(input, low, high)} from a generator. */
+    public Tensor randintLike(long low, long high, Generator generator) {
+        Args.require(generator, "randint_like", "generator", 3, "torch.Generator");
+        return RandomOps.randintLike(this, low, high, generator);
+    }
+
     // ------------------------------------------------------------------ metadata
 
     /** The sizes of the dimensions (a copy). */
@@ -1322,6 +1496,163 @@ public final class Tensor implements AutoCloseable {
     /** Dot product of two 1-D tensors. */
     public Tensor dot(Tensor other) {
         return LinalgOps.dot(this, other);
+    }
+
+    /** Matrix times vector, as {@code torch.mv}. */
+    public Tensor mv(Tensor vec) {
+        Args.require(vec, "mv", "vec", 1, "Tensor");
+        return LinalgOps.mv(this, vec);
+    }
+
+    /** {@code this + mat1 @ mat2}, as {@code torch.addmm}. */
+    public Tensor addmm(Tensor mat1, Tensor mat2) {
+        return addmm(mat1, mat2, 1, 1);
+    }
+
+    /** {@code beta * this + alpha * (mat1 @ mat2)}, as {@code torch.addmm(input, mat1, mat2, beta=, alpha=)}. */
+    public Tensor addmm(Tensor mat1, Tensor mat2, double beta, double alpha) {
+        Args.require(mat1, "addmm", "mat1", 1, "Tensor");
+        Args.require(mat2, "addmm", "mat2", 2, "Tensor");
+        return LinalgOps.addmm(this, mat1, mat2, beta, alpha);
+    }
+
+    /** {@code this + mat @ vec}, as {@code torch.addmv}. */
+    public Tensor addmv(Tensor mat, Tensor vec) {
+        return addmv(mat, vec, 1, 1);
+    }
+
+    /** {@code beta * this + alpha * (mat @ vec)}, as {@code torch.addmv(input, mat, vec, beta=, alpha=)}. */
+    public Tensor addmv(Tensor mat, Tensor vec, double beta, double alpha) {
+        Args.require(mat, "addmv", "mat", 1, "Tensor");
+        Args.require(vec, "addmv", "vec", 2, "Tensor");
+        return LinalgOps.addmv(this, mat, vec, beta, alpha);
+    }
+
+    /** {@code this + sum_b batch1[b] @ batch2[b]}, as {@code torch.addbmm}. */
+    public Tensor addbmm(Tensor batch1, Tensor batch2) {
+        return addbmm(batch1, batch2, 1, 1);
+    }
+
+    /** {@code beta * this + alpha * sum_b batch1[b] @ batch2[b]}, as {@code torch.addbmm(input, batch1, batch2, beta=, alpha=)}. */
+    public Tensor addbmm(Tensor batch1, Tensor batch2, double beta, double alpha) {
+        Args.require(batch1, "addbmm", "batch1", 1, "Tensor");
+        Args.require(batch2, "addbmm", "batch2", 2, "Tensor");
+        return LinalgOps.addbmm(this, batch1, batch2, beta, alpha);
+    }
+
+    /** {@code this + batch1 @ batch2} per batch, as {@code torch.baddbmm}. */
+    public Tensor baddbmm(Tensor batch1, Tensor batch2) {
+        return baddbmm(batch1, batch2, 1, 1);
+    }
+
+    /** {@code beta * this + alpha * (batch1 @ batch2)} per batch, as {@code torch.baddbmm(input, batch1, batch2, beta=, alpha=)}. */
+    public Tensor baddbmm(Tensor batch1, Tensor batch2, double beta, double alpha) {
+        Args.require(batch1, "baddbmm", "batch1", 1, "Tensor");
+        Args.require(batch2, "baddbmm", "batch2", 2, "Tensor");
+        return LinalgOps.baddbmm(this, batch1, batch2, beta, alpha);
+    }
+
+    /** Contracts the last {@code dims} dimensions of {@code a} with the first {@code dims} of {@code b}, as {@code torch.tensordot(a, b, dims)}. */
+    public static Tensor tensordot(Tensor a, Tensor b, int dims) {
+        Args.require(a, "tensordot", "a", 1, "Tensor");
+        Args.require(b, "tensordot", "b", 2, "Tensor");
+        return LinalgOps.tensordot(a, b, dims);
+    }
+
+    /** Contracts dimensions {@code dimsA} of {@code a} with {@code dimsB} of {@code b}, as {@code torch.tensordot(a, b, dims=(dimsA, dimsB))}. */
+    public static Tensor tensordot(Tensor a, Tensor b, int[] dimsA, int[] dimsB) {
+        Args.require(a, "tensordot", "a", 1, "Tensor");
+        Args.require(b, "tensordot", "b", 2, "Tensor");
+        Args.require(dimsA, "tensordot", "dims_a", 3, "tuple of ints");
+        Args.require(dimsB, "tensordot", "dims_b", 4, "tuple of ints");
+        return LinalgOps.tensordot(a, b, dimsA, dimsB);
+    }
+
+    /** The cross product of 3-vectors along {@code dim}, as {@code torch.cross(input, other, dim)}. */
+    public Tensor cross(Tensor other, int dim) {
+        Args.require(other, "cross", "other", 1, "Tensor");
+        return LinalgOps.cross(this, other, dim);
+    }
+
+    /** The cross product of 3-vectors along the last dimension, as {@code torch.linalg.cross}. */
+    public Tensor linalgCross(Tensor other) {
+        return linalgCross(other, -1);
+    }
+
+    /** The cross product of 3-vectors along {@code dim}, broadcasting the other dimensions, as {@code torch.linalg.cross}. */
+    public Tensor linalgCross(Tensor other, int dim) {
+        Args.require(other, "linalg_cross", "other", 1, "Tensor");
+        return LinalgOps.cross(this, other, dim);
+    }
+
+    /** Einstein summation, as {@code torch.einsum(equation, *operands)}: any equation PyTorch accepts, contracted through bmm. */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        Args.require(equation, "einsum", "equation", 1, "str");
+        return Einsum.einsum(equation, Args.tensors(Arrays.asList(Args.require(operands, "einsum", "operands", 2,
+                "tuple of Tensors")), "einsum", "operands", 2));
+    }
+
+    /** The inverse of a (batch of) square matrix, as {@code torch.linalg.inv}; a singular one is a {@link LinAlgError}. */
+    public Tensor linalgInv() {
+        return LinalgDecompositions.inv(this);
+    }
+
+    /** The inverse of a (batch of) square matrix, as {@code Tensor.inverse} (an alias of {@link #linalgInv()}). */
+    public Tensor inverse() {
+        return LinalgDecompositions.inv(this);
+    }
+
+    /** X with {@code this @ X = B} (B a matrix or vector, batches broadcast), as {@code torch.linalg.solve}. */
+    public Tensor linalgSolve(Tensor B) {
+        Args.require(B, "linalg_solve", "B", 1, "Tensor");
+        return LinalgDecompositions.solve(this, B);
+    }
+
+    /** The determinant of a (batch of) square matrix, as {@code torch.linalg.det}. */
+    public Tensor linalgDet() {
+        return LinalgDecompositions.det(this);
+    }
+
+    /** The determinant, as {@code Tensor.det} (an alias of {@link #linalgDet()}). */
+    public Tensor det() {
+        return LinalgDecompositions.det(this);
+    }
+
+    /** The sign and the log of the absolute value of the determinant, as {@code torch.linalg.slogdet}. */
+    public SlogdetResult linalgSlogdet() {
+        return LinalgDecompositions.slogdet(this);
+    }
+
+    /** The sign and the log of the absolute value of the determinant, as {@code Tensor.slogdet}. */
+    public SlogdetResult slogdet() {
+        return LinalgDecompositions.slogdet(this);
+    }
+
+    /** The lower Cholesky factor of a (batch of) symmetric positive-definite matrix, as {@code torch.linalg.cholesky}. */
+    public Tensor linalgCholesky() {
+        return LinalgDecompositions.cholesky(this, false);
+    }
+
+    /** The Cholesky factor, upper ({@code L^T}, from the upper triangle) when {@code upper}, as {@code torch.linalg.cholesky(A, upper=)}. */
+    public Tensor linalgCholesky(boolean upper) {
+        return LinalgDecompositions.cholesky(this, upper);
+    }
+
+    /** The reduced QR decomposition, as {@code torch.linalg.qr}. */
+    public QrResult linalgQr() {
+        return LinalgDecompositions.qr(this, "reduced");
+    }
+
+    /** The QR decomposition in mode {@code "reduced"}, {@code "complete"} or {@code "r"}, as {@code torch.linalg.qr(A, mode=)}. */
+    public QrResult linalgQr(String mode) {
+        Args.require(mode, "linalg_qr", "mode", 1, "str");
+        return LinalgDecompositions.qr(this, mode);
+    }
+
+    /** The least-squares (least-norm when wide) solution of {@code this @ X = B} for a full-rank matrix, as {@code torch.linalg.lstsq(A, B).solution}. */
+    public Tensor linalgLstsq(Tensor B) {
+        Args.require(B, "linalg_lstsq", "b", 1, "Tensor");
+        return LinalgDecompositions.lstsq(this, B);
     }
 
     // ------------------------------------------------------------------ convolution and pooling

@@ -233,6 +233,97 @@ public interface Backend {
      */
     void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b);
 
+    // ---- decompositions (LinalgOps)
+
+    /**
+     * LU factorization with partial pivoting of a batch of square matrices, as LAPACK's {@code getrf}: {@code a} is
+     * [B, n, n] (float32 or float64, any strides); {@code lu} ([B, n, n], a's type) receives the multipliers of L below
+     * the diagonal (its unit diagonal implied) and U on and above it; {@code pivots} (int64, [B, n]) the 1-based row
+     * exchanged with row i at step i; {@code info} (int64, [B]) 0, or k + 1 for the first step k whose pivot is exactly
+     * zero (the factorization goes on past it, as LAPACK's does).
+     */
+    default void luFactor(Storage a, Layout aLayout, Storage lu, Layout luLayout, Storage pivots, Layout pivotsLayout,
+                          Storage info, Layout infoLayout) {
+        try (Storage ha = toHost(a, aLayout);
+             Storage hlu = host().allocate(lu.dtype(), luLayout.numel(), 0);
+             Storage hp = host().allocate(pivots.dtype(), pivotsLayout.numel(), 0);
+             Storage hi = host().allocate(info.dtype(), infoLayout.numel(), 0)) {
+            host().luFactor(ha, Layout.contiguous(aLayout.shape()), hlu, Layout.contiguous(luLayout.shape()), hp,
+                    Layout.contiguous(pivotsLayout.shape()), hi, Layout.contiguous(infoLayout.shape()));
+            fromHost(hlu, lu, luLayout);
+            fromHost(hp, pivots, pivotsLayout);
+            fromHost(hi, info, infoLayout);
+        }
+    }
+
+    /**
+     * Solves {@code A X = B} for a batch from {@link #luFactor}'s {@code lu} ([B, n, n]) and {@code pivots} ([B, n]):
+     * {@code b} is [B, n, k], {@code x} ([B, n, k]) receives X. No check for a zero pivot: it gives infinities or NaN.
+     */
+    default void luSolve(Storage lu, Layout luLayout, Storage pivots, Layout pivotsLayout, Storage b, Layout bLayout,
+                         Storage x, Layout xLayout) {
+        try (Storage hlu = toHost(lu, luLayout);
+             Storage hp = toHost(pivots, pivotsLayout);
+             Storage hb = toHost(b, bLayout);
+             Storage hx = host().allocate(x.dtype(), xLayout.numel(), 0)) {
+            host().luSolve(hlu, Layout.contiguous(luLayout.shape()), hp, Layout.contiguous(pivotsLayout.shape()), hb,
+                    Layout.contiguous(bLayout.shape()), hx, Layout.contiguous(xLayout.shape()));
+            fromHost(hx, x, xLayout);
+        }
+    }
+
+    /**
+     * Cholesky factorization {@code A = L L^T} of a batch, as LAPACK's {@code potrf} with the lower triangle: {@code a}
+     * is [B, n, n] (only its lower triangle is read); {@code l} ([B, n, n]) receives L with zeros above the diagonal;
+     * {@code info} (int64, [B]) 0, or k + 1 when the leading minor of order k + 1 is not positive-definite (L is then
+     * complete only up to column k).
+     */
+    default void cholesky(Storage a, Layout aLayout, Storage l, Layout lLayout, Storage info, Layout infoLayout) {
+        try (Storage ha = toHost(a, aLayout);
+             Storage hl = host().allocate(l.dtype(), lLayout.numel(), 0);
+             Storage hi = host().allocate(info.dtype(), infoLayout.numel(), 0)) {
+            host().cholesky(ha, Layout.contiguous(aLayout.shape()), hl, Layout.contiguous(lLayout.shape()), hi,
+                    Layout.contiguous(infoLayout.shape()));
+            fromHost(hl, l, lLayout);
+            fromHost(hi, info, infoLayout);
+        }
+    }
+
+    /**
+     * Householder QR of a batch, as LAPACK's {@code geqrf} then {@code orgqr} (R's diagonal takes LAPACK's signs):
+     * {@code a} is [B, m, n]; {@code r} ([B, rows, n], rows = min(m, n) or m) receives R, zero below its diagonal;
+     * {@code q} ([B, m, rows]) receives Q's first {@code rows} columns, or is null when only R is wanted.
+     */
+    default void qr(Storage a, Layout aLayout, Storage q, Layout qLayout, Storage r, Layout rLayout) {
+        try (Storage ha = toHost(a, aLayout);
+             Storage hq = q == null ? null : host().allocate(q.dtype(), qLayout.numel(), 0);
+             Storage hr = host().allocate(r.dtype(), rLayout.numel(), 0)) {
+            host().qr(ha, Layout.contiguous(aLayout.shape()), hq, q == null ? null : Layout.contiguous(qLayout.shape()), hr,
+                    Layout.contiguous(rLayout.shape()));
+            if (q != null) {
+                fromHost(hq, q, qLayout);
+            }
+            fromHost(hr, r, rLayout);
+        }
+    }
+
+    /**
+     * Solves {@code A X = B} for a batch of triangular {@code a} ([B, n, n]; only the {@code upper} or lower triangle is
+     * read, its diagonal taken as ones when {@code unitriangular}): {@code b} is [B, n, k], {@code x} ([B, n, k]) receives
+     * X. No check for a zero diagonal (it gives infinities or NaN, as LAPACK's {@code trsm}). A right-hand solve
+     * {@code X A = B} is this one on transposed layouts.
+     */
+    default void triangularSolve(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage x, Layout xLayout,
+                                 boolean upper, boolean unitriangular) {
+        try (Storage ha = toHost(a, aLayout);
+             Storage hb = toHost(b, bLayout);
+             Storage hx = host().allocate(x.dtype(), xLayout.numel(), 0)) {
+            host().triangularSolve(ha, Layout.contiguous(aLayout.shape()), hb, Layout.contiguous(bLayout.shape()), hx,
+                    Layout.contiguous(xLayout.shape()), upper, unitriangular);
+            fromHost(hx, x, xLayout);
+        }
+    }
+
     // ------------------------------------------------------------------ convolution and pooling (NCHW, contiguous)
 
     /**

@@ -20,7 +20,13 @@ public final class Functional {
     private Functional() {
     }
 
-    /** {@code input @ weight^T + bias} ({@code bias} may be null; a 1-D weight gives one output per row, as PyTorch). */
+    /**
+     * {@code input @ weight^T + bias} ({@code bias} may be null; a 1-D weight gives one output per row), as PyTorch 2.x's
+     * {@code F.linear} computes it, nodes included: a 2-D input with a bias is one {@code addmm}
+     * ({@code AddmmBackward0}); a contiguous input of other rank with a bias (3-D, or any with a 1-D bias) is flattened
+     * into one {@code addmm} and viewed back ({@code ViewBackward0}); otherwise {@code matmul} with the weight's
+     * transpose, then the bias added in place ({@code AddBackward0}).
+     */
     public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
         Checks.tensor(input, "linear", "input", 1);
         Checks.tensor(weight, "linear", "weight", 2);
@@ -29,42 +35,24 @@ public final class Functional {
             throw new IllegalArgumentException("both arguments to linear need to be at least 1D, but they are " + input.dim()
                     + "D and " + weight.dim() + "D");
         }
-        if (weight.dim() > 2) {
-            throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is " + weight.dim() + "D");
+        if (bias != null && input.dim() == 2) {
+            return bias.addmm(input, weight.t());
         }
-        long rows = rows(input);
-        // with a bias and a matrix of rows PyTorch runs addmm(bias, input2d, weight.t()): its checks, in its order
-        boolean addmm = bias != null && input.dim() >= 2;
-        if (addmm) {
-            if (bias.dtype() != weight.dtype()) {
-                throw new IllegalArgumentException("self and mat2 must have the same dtype, but got " + Format.scalarType(bias.dtype())
-                        + " and " + Format.scalarType(weight.dtype()));
+        if (bias != null && input.isContiguous() && (input.dim() == 3 || bias.dim() == 1)) {
+            // _flatten_nd_linear
+            int[] s = input.shape();
+            long rows = rows(input);
+            if (rows > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("linear: the input's leading dimensions hold " + rows
+                        + " rows; Ember's dimensions are at most " + Integer.MAX_VALUE);
             }
-            if (input.dtype() != weight.dtype()) {
-                throw new IllegalArgumentException("mat1 and mat2 must have the same dtype, but got " + Format.scalarType(input.dtype())
-                        + " and " + Format.scalarType(weight.dtype()));
-            }
-            if (weight.dim() != 2) {
-                throw new IllegalArgumentException("mat2 must be a matrix, got " + weight.dim() + "-D tensor");
-            }
-        }
-        if (weight.dim() == 2 && input.size(-1) != weight.size(1)) {
-            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + rows + "x" + input.size(-1) + " and "
-                    + weight.size(1) + "x" + weight.size(0) + ")");
-        }
-        int out = weight.dim() == 2 ? weight.size(0) : 1;
-        if (addmm) {
-            Checks.expandable(bias, new long[] {rows, out});
+            Tensor y = bias.addmm(input.reshape((int) rows, s[s.length - 1]), weight.t());
+            int[] out = java.util.Arrays.copyOf(s, s.length);
+            out[s.length - 1] = y.size(1);
+            return y.view(out);
         }
         Tensor y = input.matmul(weight.t());
-        if (bias == null) {
-            return y;
-        }
-        if (weight.dim() == 2 && input.dim() > 2 && rows <= Integer.MAX_VALUE && !broadcastsTo(bias.shape(), y.shape())) {
-            // a [rows, out] bias meets the flattened product, as in PyTorch's addmm on the flattened input
-            return y.reshape((int) rows, out).add(bias).view(y.shape());
-        }
-        return y.add(bias);
+        return bias == null ? y : y.add_(bias);
     }
 
     private static long rows(Tensor t) {
@@ -77,19 +65,6 @@ public final class Functional {
             return Long.MAX_VALUE; // an expanded view can hold more elements than a long counts
         }
         return n;
-    }
-
-    private static boolean broadcastsTo(int[] from, int[] to) {
-        if (from.length > to.length) {
-            return false;
-        }
-        for (int i = 1; i <= from.length; i++) {
-            int f = from[from.length - i];
-            if (f != 1 && f != to[to.length - i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** 2-D convolution with stride 1, no padding, no dilation, one group. */

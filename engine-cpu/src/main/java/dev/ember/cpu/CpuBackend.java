@@ -226,41 +226,39 @@ public final class CpuBackend implements Backend {
         PoolKernels.avgBackward(cpu(gradOut), outLayout, cpu(gradInput), inputLayout, p);
     }
 
+    // ---- decompositions (LinalgOps)
+
+    @Override
+    public void luFactor(Storage a, Layout aLayout, Storage lu, Layout luLayout, Storage pivots, Layout pivotsLayout,
+                         Storage info, Layout infoLayout) {
+        LinalgKernels.luFactor(cpu(a), aLayout, cpu(lu), luLayout, cpu(pivots), pivotsLayout, cpu(info), infoLayout);
+    }
+
+    @Override
+    public void luSolve(Storage lu, Layout luLayout, Storage pivots, Layout pivotsLayout, Storage b, Layout bLayout,
+                        Storage x, Layout xLayout) {
+        LinalgKernels.luSolve(cpu(lu), luLayout, cpu(pivots), pivotsLayout, cpu(b), bLayout, cpu(x), xLayout);
+    }
+
+    @Override
+    public void cholesky(Storage a, Layout aLayout, Storage l, Layout lLayout, Storage info, Layout infoLayout) {
+        LinalgKernels.cholesky(cpu(a), aLayout, cpu(l), lLayout, cpu(info), infoLayout);
+    }
+
+    @Override
+    public void qr(Storage a, Layout aLayout, Storage q, Layout qLayout, Storage r, Layout rLayout) {
+        LinalgKernels.qr(cpu(a), aLayout, q == null ? null : cpu(q), qLayout, cpu(r), rLayout);
+    }
+
+    @Override
+    public void triangularSolve(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage x, Layout xLayout,
+                                boolean upper, boolean unitriangular) {
+        LinalgKernels.triangularSolve(cpu(a), aLayout, cpu(b), bLayout, cpu(x), xLayout, upper, unitriangular);
+    }
+
     @Override
     public void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b) {
-        CpuStorage d = cpu(dst);
-        int n = layout.numelInt();
-        CpuStorage flat = layout.isContiguous() ? d : CpuStorage.allocate(d.dtype, n);
-        int base = layout.isContiguous() ? layout.offset() : 0;
-        int[] words = new int[4];
-        for (int i = 0; i < n; i++) {
-            Philox.block(seed, offset + i, words);
-            double v;
-            switch (kind) {
-                case UNIFORM:
-                    v = d.dtype == DType.FLOAT32 ? a + (b - a) * Philox.uniformFloat(words[0])
-                            : a + (b - a) * Philox.uniformDouble(words[0], words[1]);
-                    if (d.dtype == DType.FLOAT32 && (float) v >= b) {
-                        v = Math.nextDown((float) b); // rounding must not reach the open end
-                    }
-                    break;
-                case NORMAL:
-                    v = a + b * Philox.normal(words[0], words[1]);
-                    break;
-                case INTEGERS: {
-                    long range = (long) b - (long) a;
-                    long r = ((words[0] & 0xFFFFFFFFL) << 32) | (words[1] & 0xFFFFFFFFL);
-                    d.setLong(base + i, (long) a + Long.remainderUnsigned(r, range));
-                    continue;
-                }
-                default:
-                    v = Philox.uniformDouble(words[0], words[1]) < a ? 1 : 0;
-            }
-            flat.setDouble(base + i, v);
-        }
-        if (flat != d) {
-            ElementwiseKernels.copy(flat, Layout.contiguous(layout.shape()), d, layout);
-        }
+        RandomKernels.random(kind, cpu(dst), layout, seed, offset, a, b);
     }
 
     // ------------------------------------------------------------------ sorting and scans (SortOps)

@@ -1023,6 +1023,16 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b) {
+        if (kind.ordinal() > RandomKind.BERNOULLI.ordinal()) {
+            // a kind ember_kernels.cu does not draw (its kernel would take it for another): the CPU's kernel draws the
+            // same numbers (counter offset + i for element i, row-major) on the host, copied into place
+            try (Storage host = Backend.host().allocate(dst.dtype(), layout.numel(), 0)) {
+                Layout dense = Layout.contiguous(layout.shape());
+                Backend.host().random(kind, host, dense, seed, offset, a, b);
+                fromHost(host, dst, layout);
+            }
+            return;
+        }
         bind();
         CudaStorage d = cuda(dst);
         Geo g = new Geo(layout);

@@ -1,0 +1,670 @@
+package dev.ember;
+
+import dev.ember.backend.Layout;
+import dev.ember.backend.ReduceOp;
+
+import java.util.Arrays;
+
+/**
+ * {@code torch.linalg}'s decompositions and solvers on batches of matrices ({@code [..., m, n]}), float32 and float64:
+ * {@code inv}, {@code solve}, {@code det}, {@code slogdet}, {@code cholesky}, {@code qr}, {@code lstsq}, and the
+ * triangular solve their backward formulas use. The factorizations are the backend's kernels (the {@code decompositions}
+ * family of the SPI); each op records the one node PyTorch 2.x records, with the backward formula of its
+ * derivatives.yaml written in Ember ops (so it runs on any device and, where PyTorch's is, is differentiable again).
+ * Errors carry PyTorch's words, singular and non-positive-definite inputs included ({@link LinAlgError}).
+ */
+final class LinalgDecompositions {
+    private LinalgDecompositions() {
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    /** {@code checkIsMatrix}: at least two dimensions. */
+    private static void checkMatrix(Tensor a, String fn, String name) {
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException(fn + ": The input tensor " + name + " must have at least 2 dimensions.");
+        }
+    }
+
+    /** {@code squareCheckInputs}: a batch of square matrices. */
+    private static void checkSquare(Tensor a, String fn, String name) {
+        checkMatrix(a, fn, name);
+        int m = a.size(-2);
+        int n = a.size(-1);
+        if (m != n) {
+            throw new IllegalArgumentException(fn + ": " + name + " must be batches of square matrices, but they are " + m
+                    + " by " + n + " matrices");
+        }
+    }
+
+    /** {@code checkFloatingOrComplex}. */
+    private static void checkFloating(Tensor a, String fn) {
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(fn + ": Expected a floating point or complex tensor as input. Got "
+                    + Format.scalarType(a.dtype));
+        }
+    }
+
+    /**
+     * PyTorch's {@code _linalg_check_errors}: the first batch element whose info is not zero, with "(Batch element i): "
+     * when the input has batch dimensions.
+     */
+    private static void checkInfo(Tensor info, String api, boolean batched, java.util.function.LongFunction<String> why) {
+        if (info.numel() == 0) {
+            return;
+        }
+        long[] codes = info.toLongArray();
+        for (int i = 0; i < codes.length; i++) {
+            if (codes[i] != 0) {
+                throw new LinAlgError(api + ": " + (batched ? "(Batch element " + i + "): " : "") + why.apply(codes[i]));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ batches and raw kernels (no history)
+
+    /** The product of all but the last two sizes. */
+    private static int batchOf(int[] shape) {
+        long b = 1;
+        for (int i = 0; i < shape.length - 2; i++) {
+            b *= shape[i];
+        }
+        return Shapes.toSize(b, "the batch of " + Shapes.str(shape));
+    }
+
+    /** {@code t} as a [B, rows, cols] tensor (a view where the strides allow, else a copy), without history. */
+    private static Tensor batch3(Tensor t) {
+        try (GradMode off = Ember.noGrad()) {
+            return t.reshape(batchOf(t.shape), t.size(-2), t.size(-1));
+        }
+    }
+
+    private static int[] withMatrix(int[] batch, int rows, int cols) {
+        int[] s = Arrays.copyOf(batch, batch.length + 2);
+        s[batch.length] = rows;
+        s[batch.length + 1] = cols;
+        return s;
+    }
+
+    private static int[] batchShape(Tensor t) {
+        return Arrays.copyOf(t.shape, t.dim() - 2);
+    }
+
+    /** LU factors of a [B, n, n] tensor: lu [B, n, n], pivots [B, n], info [B]. */
+    private static Tensor[] luRaw(Tensor a3) {
+        int b = a3.shape[0];
+        int n = a3.shape[1];
+        Tensor lu = Creation.empty(new int[] {b, n, n}, a3.dtype, a3.device);
+        Tensor piv = Creation.empty(new int[] {b, n}, DType.INT64, a3.device);
+        Tensor info = Creation.empty(new int[] {b}, DType.INT64, a3.device);
+        if (b > 0) {
+            a3.backend.luFactor(a3.storage(), a3.layout, lu.storage(), lu.layout, piv.storage(), piv.layout, info.storage(),
+                    info.layout);
+        }
+        return new Tensor[] {lu, piv, info};
+    }
+
+    /** X with A X = B from LU factors; b3 [B, n, k]. */
+    private static Tensor luSolveRaw(Tensor lu, Tensor piv, Tensor b3) {
+        Tensor x = Creation.empty(b3.shape, lu.dtype, lu.device);
+        if (x.numel() > 0) {
+            lu.backend.luSolve(lu.storage(), lu.layout, piv.storage(), piv.layout, b3.storage(), b3.layout, x.storage(),
+                    x.layout);
+        }
+        return x;
+    }
+
+    /** X with A X = B for triangular a3 [B, n, n] and b3 [B, n, k]. */
+    private static Tensor triSolveRaw(Tensor a3, Tensor b3, boolean upper, boolean unit) {
+        Tensor x = Creation.empty(b3.shape, b3.dtype, b3.device);
+        if (x.numel() > 0) {
+            a3.backend.triangularSolve(a3.storage(), a3.layout, b3.storage(), b3.layout, x.storage(), x.layout, upper, unit);
+        }
+        return x;
+    }
+
+    /** The n-by-n identity of a type on a device. */
+    private static Tensor eye(int n, DType dtype, Device device) {
+        Tensor t = Creation.zeros(new int[] {n, n}, dtype, device);
+        if (n > 0) {
+            t.backend.fill(t.storage(), new Layout(new int[] {n}, new int[] {n + 1}, 0), 1);
+        }
+        return t;
+    }
+
+    /** The diagonals of a [..., n, n] tensor, a [..., n] view without history. */
+    private static Tensor diagonalView(Tensor t) {
+        try (GradMode off = Ember.noGrad()) {
+            return Einsum.diagonal(t, t.dim() - 2, t.dim() - 1);
+        }
+    }
+
+    /** {@code tril(x, k)} (or {@code triu}) of the last two dimensions, as a where against a constant mask. */
+    static Tensor triangle(Tensor x, int k, boolean lower) {
+        int m = x.size(-2);
+        int n = x.size(-1);
+        boolean[] keep = new boolean[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                keep[i * n + j] = lower ? j - i <= k : j - i >= k;
+            }
+        }
+        Tensor mask = Creation.fromFlat(keep, new int[] {m, n}, DType.BOOL, Device.CPU).to(x.device);
+        return ArithmeticOps.where(mask, x, Creation.wrap(0.0));
+    }
+
+    // ------------------------------------------------------------------ inv
+
+    static Tensor inv(Tensor a) {
+        checkSquare(a, "linalg.inv", "A");
+        checkFloating(a, "linalg.inv");
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor a3 = batch3(a);
+            int n = a3.shape[1];
+            Tensor[] f = luRaw(a3);
+            checkInfo(f[2], "linalg.inv", a.dim() > 2, k -> "The diagonal element " + k
+                    + " is zero, the inversion could not be completed because the input matrix is singular.");
+            Tensor id = eye(n, a.dtype, a.device).expand(a3.shape[0], n, n);
+            out = LinalgOps.fresh(luSolveRaw(f[0], f[1], id), a.shape);
+        }
+        return ArithmeticOps.record(out, "LinalgInvExBackward0", new Tensor[] {a}, node -> {
+            SavedTensor so = node.saveOutput(out);
+            return g -> {
+                // -inverse^H @ (grad @ inverse^H)
+                Tensor invH = so.get().mT();
+                return new Tensor[] {invH.matmul(g.matmul(invH)).neg()};
+            };
+        });
+    }
+
+    // ------------------------------------------------------------------ solve
+
+    /** {@code linalg_solve_is_vector_rhs}: B is a vector, or a batch of vectors shaped as A without its last dimension. */
+    private static boolean isVectorRhs(Tensor a, Tensor b) {
+        return b.dim() == 1 || (a.dim() - 1 == b.dim() && Arrays.equals(b.shape, Arrays.copyOf(a.shape, a.dim() - 1)));
+    }
+
+    static Tensor solve(Tensor a, Tensor b) {
+        ArithmeticOps.checkSameDevice(a, b);
+        checkFloating(a, "linalg.solve");
+        if (a.dtype != b.dtype) {
+            throw new IllegalArgumentException("linalg.solve: Expected A and B to have the same dtype, but found A of type "
+                    + Format.scalarType(a.dtype) + " and B of type " + Format.scalarType(b.dtype) + " instead");
+        }
+        boolean vector = isVectorRhs(a, b);
+        Tensor bm;
+        try (GradMode off = Ember.noGrad()) {
+            bm = vector ? b.unsqueeze(-1) : b;
+        }
+        checkSquare(a, "linalg.solve", "A");
+        checkMatrix(bm, "linalg.solve", "B");
+        if (a.size(-2) != bm.size(-2)) {
+            throw new IllegalArgumentException("linalg.solve: Incompatible shapes of A and B for the equation AX = B ("
+                    + a.size(-2) + "x" + a.size(-1) + " and " + bm.size(-2) + "x" + bm.size(-1) + ")");
+        }
+        Tensor x = solveMatrices(a, bm, "torch.linalg.solve");
+        Tensor out = vector ? LinalgOps.fresh(x, Arrays.copyOf(x.shape, x.dim() - 1)) : x;
+        return ArithmeticOps.record(out, "LinalgSolveExBackward0", new Tensor[] {a, b}, node -> {
+            SavedTensor sa = node.save(a);
+            SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(out) : null;
+            return g -> {
+                // gB = A^{-H} gX, gA = -gB X^H
+                Tensor gm = vector ? g.unsqueeze(-1) : g;
+                Tensor gb = solveAnyBatch(sa.get().mT(), gm);
+                Tensor ga = null;
+                if (sx != null) {
+                    Tensor xm = vector ? sx.get().unsqueeze(-1) : sx.get();
+                    ga = gb.matmul(xm.mT()).neg();
+                }
+                return new Tensor[] {ga, node.needsInputGrad(1) ? (vector ? gb.squeeze(-1) : gb) : null};
+            };
+        });
+    }
+
+    /** A X = B for matrices B ([..., n, k]), differentiable: the backward formulas' {@code linalg.solve}. */
+    private static Tensor solveAnyBatch(Tensor a, Tensor bm) {
+        Tensor x = solveMatrices(a, bm, "torch.linalg.solve");
+        return ArithmeticOps.record(x, "LinalgSolveExBackward0", new Tensor[] {a, bm}, node -> {
+            SavedTensor sa = node.save(a);
+            SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(x) : null;
+            return g -> {
+                Tensor gb = solveAnyBatch(sa.get().mT(), g);
+                return new Tensor[] {sx == null ? null : gb.matmul(sx.get().mT()).neg(), node.needsInputGrad(1) ? gb : null};
+            };
+        });
+    }
+
+    /** X with A X = B, batch dimensions broadcast, without history; a singular A is a {@link LinAlgError}. */
+    private static Tensor solveMatrices(Tensor a, Tensor bm, String api) {
+        try (GradMode off = Ember.noGrad()) {
+            int n = a.size(-1);
+            int k = bm.size(-1);
+            int[] batch = Shapes.broadcast(batchShape(bm), batchShape(a));
+            int bs = batchOf(withMatrix(batch, n, k));
+            Tensor a3 = a.expand(withMatrix(batch, n, n)).reshape(bs, n, n);
+            Tensor b3 = bm.expand(withMatrix(batch, n, k)).reshape(bs, n, k);
+            Tensor[] f = luRaw(a3);
+            checkInfo(f[2], api, batch.length > 0, c -> "The solver failed because the input matrix is singular.");
+            return LinalgOps.fresh(luSolveRaw(f[0], f[1], b3), withMatrix(batch, n, k));
+        }
+    }
+
+    /**
+     * {@code A^{-1} B} where a zero pivot of A's LU is replaced by machine epsilon (PyTorch's first-order determinant
+     * backward for singular inputs), without history or error.
+     */
+    private static Tensor solvePerturbed(Tensor a, Tensor bm) {
+        try (GradMode off = Ember.noGrad()) {
+            int n = a.size(-1);
+            int k = bm.size(-1);
+            int[] batch = Shapes.broadcast(batchShape(bm), batchShape(a));
+            int bs = batchOf(withMatrix(batch, n, k));
+            Tensor a3 = a.expand(withMatrix(batch, n, n)).reshape(bs, n, n);
+            Tensor b3 = bm.expand(withMatrix(batch, n, k)).reshape(bs, n, k);
+            Tensor[] f = luRaw(a3);
+            Tensor diag = diagonalView(f[0]);
+            double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+            Tensor fixed = ArithmeticOps.where(diag.eq(0.0), Creation.wrap(eps), diag);
+            diag.backend.copy(fixed.storage(), fixed.layout, diag.storage(), diag.layout);
+            return luSolveRaw(f[0], f[1], b3).view(withMatrix(batch, n, k));
+        }
+    }
+
+    // ------------------------------------------------------------------ det and slogdet
+
+    /**
+     * The LU factors of A for a determinant, as PyTorch's {@code _linalg_det}: of A^T when A is contiguous (the same
+     * determinant, and the layout LAPACK wants), else of A.
+     */
+    private static Tensor[] detFactors(Tensor a) {
+        Tensor a3 = batch3(a);
+        try (GradMode off = Ember.noGrad()) {
+            return luRaw(a.isContiguous() ? a3.mT() : a3);
+        }
+    }
+
+    /** The sign of each batch element's row permutation, from its pivots, as a [B] tensor of {@code dtype}. */
+    private static Tensor permutationSign(Tensor piv, DType dtype) {
+        int b = piv.shape[0];
+        int n = piv.shape[1];
+        long[] p = piv.toLongArray();
+        double[] s = new double[b];
+        for (int i = 0; i < b; i++) {
+            int swaps = 0;
+            for (int j = 0; j < n; j++) {
+                if (p[i * n + j] != j + 1) {
+                    swaps++;
+                }
+            }
+            s[i] = swaps % 2 == 0 ? 1 : -1;
+        }
+        return Creation.fromFlat(s, new int[] {b}, DType.FLOAT64, Device.CPU).to(dtype).to(piv.device);
+    }
+
+    /** The product along the last dimension, without history. */
+    private static Tensor prodLast(Tensor t) {
+        boolean[] mask = new boolean[t.dim()];
+        mask[t.dim() - 1] = true;
+        return ReductionOps.reduceKernel(ReduceOp.PROD, t, mask, false, t.dtype);
+    }
+
+    static Tensor det(Tensor a) {
+        checkSquare(a, "linalg.det", "A");
+        checkFloating(a, "linalg.det");
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor[] f = detFactors(a);
+            Tensor diag = diagonalView(f[0]);
+            out = LinalgOps.fresh(prodLast(diag).mul(permutationSign(f[1], a.dtype)), batchShape(a));
+        }
+        return ArithmeticOps.record(out, "LinalgDetBackward0", new Tensor[] {a}, node -> {
+            SavedTensor sa = node.save(a);
+            SavedTensor sd = node.saveOutput(out);
+            return g -> new Tensor[] {detBackward(g, sd.get(), sa.get())};
+        });
+    }
+
+    /**
+     * {@code linalg_det_backward}: {@code (grad * det) A^{-T}}. Without grad mode (a first derivative) it is one solve
+     * with A's LU, whose zero pivots are replaced by epsilon, so a singular A gets the gradient {@code grad * det = 0}
+     * times a finite matrix, as PyTorch's. With grad mode (create_graph), a differentiable {@code linalg.solve(A^T, d)};
+     * PyTorch differentiates a singular A through an SVD there, which Ember does not have: a singular A then takes the
+     * first-order formula, not differentiable further.
+     */
+    private static Tensor detBackward(Tensor g, Tensor det, Tensor a) {
+        int n = a.size(-1);
+        if (a.numel() == 0) {
+            return a.zerosLike();
+        }
+        Tensor d = g.mul(det).unsqueeze(-1).unsqueeze(-1).mul(eye(n, a.dtype, a.device));
+        boolean singular;
+        try (GradMode off = Ember.noGrad()) {
+            singular = anyTrue(det.eq(0.0));
+        }
+        if (!GradMode.isEnabled() || singular) {
+            try (GradMode off = Ember.noGrad()) {
+                return solvePerturbed(a.mT(), d);
+            }
+        }
+        return solveAnyBatch(a.mT(), d);
+    }
+
+    private static boolean anyTrue(Tensor mask) {
+        for (boolean b : mask.toBooleanArray()) {
+            if (b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static SlogdetResult slogdet(Tensor a) {
+        checkSquare(a, "linalg.slogdet", "A");
+        checkFloating(a, "linalg.slogdet");
+        Tensor sign;
+        Tensor logabsdet;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor[] f = detFactors(a);
+            Tensor diag = diagonalView(f[0]);
+            sign = LinalgOps.fresh(prodLast(diag.sign()).mul(permutationSign(f[1], a.dtype)), batchShape(a));
+            logabsdet = LinalgOps.fresh(diag.abs().log().sum(new int[] {-1}, false), batchShape(a));
+        }
+        // the sign's gradient is zero for real inputs (slogdet_backward ignores grad_sign): its node gives none
+        ArithmeticOps.record(sign, "LinalgSlogdetBackward0", new Tensor[] {a}, node -> g -> new Tensor[] {null});
+        ArithmeticOps.record(logabsdet, "LinalgSlogdetBackward0", new Tensor[] {a}, node -> {
+            SavedTensor sa = node.save(a);
+            return g -> {
+                // grad_logabsdet A^{-H}: a solve with A's LU (first order), linalg.solve(A^H, diag(g)) with grad mode
+                Tensor x = sa.get();
+                Tensor d = g.unsqueeze(-1).unsqueeze(-1).mul(eye(x.size(-1), x.dtype, x.device));
+                if (!GradMode.isEnabled()) {
+                    return new Tensor[] {solvePerturbedNoFix(x.mT(), d)};
+                }
+                return new Tensor[] {solveAnyBatch(x.mT(), d)};
+            };
+        });
+        return new SlogdetResult(sign, logabsdet);
+    }
+
+    /** {@code A^{-1} B} through A's LU without an error for a zero pivot (infinities or NaN then), without history. */
+    private static Tensor solvePerturbedNoFix(Tensor a, Tensor bm) {
+        try (GradMode off = Ember.noGrad()) {
+            int n = a.size(-1);
+            int k = bm.size(-1);
+            int[] batch = Shapes.broadcast(batchShape(bm), batchShape(a));
+            int bs = batchOf(withMatrix(batch, n, k));
+            Tensor a3 = a.expand(withMatrix(batch, n, n)).reshape(bs, n, n);
+            Tensor b3 = bm.expand(withMatrix(batch, n, k)).reshape(bs, n, k);
+            Tensor[] f = luRaw(a3);
+            return luSolveRaw(f[0], f[1], b3).view(withMatrix(batch, n, k));
+        }
+    }
+
+    // ------------------------------------------------------------------ cholesky
+
+    static Tensor cholesky(Tensor a, boolean upper) {
+        checkSquare(a, "linalg.cholesky", "A");
+        checkFloating(a, "linalg.cholesky");
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor a3 = batch3(a);
+            // upper reads A's upper triangle: the lower one of A^T, whose factor L gives U = L^T
+            Tensor src = upper ? a3.mT() : a3;
+            Tensor l = Creation.empty(a3.shape, a.dtype, a.device);
+            Tensor info = Creation.empty(new int[] {a3.shape[0]}, DType.INT64, a.device);
+            if (a3.shape[0] > 0) {
+                a.backend.cholesky(src.storage(), src.layout, l.storage(), l.layout, info.storage(), info.layout);
+            }
+            checkInfo(info, "linalg.cholesky", a.dim() > 2, k -> "The factorization could not be completed because the "
+                    + "input is not positive-definite (the leading minor of order " + k + " is not positive-definite).");
+            out = LinalgOps.fresh(upper ? l.mT().contiguous() : l, a.shape);
+        }
+        return ArithmeticOps.record(out, "LinalgCholeskyExBackward0", new Tensor[] {a}, node -> {
+            SavedTensor sl = node.saveOutput(out);
+            return g -> new Tensor[] {choleskyBackward(g, upper, sl.get())};
+        });
+    }
+
+    /** {@code cholesky_backward} (Iain Murray, arXiv 1602.07527), as PyTorch 2.x writes it. */
+    private static Tensor choleskyBackward(Tensor gL, boolean upper, Tensor l) {
+        if (upper) {
+            l = l.mT();
+            gL = gL.mT();
+        }
+        Tensor gA = triangle(l.mT().matmul(gL), 0, true);
+        gA = gA.add(triangle(gA, -1, true).mT()).mul(0.5);
+        gA = solveTriangular(l.mT(), gA, true, true, false);
+        return solveTriangular(l, gA, false, false, false);
+    }
+
+    // ------------------------------------------------------------------ triangular solve
+
+    /**
+     * {@code torch.linalg.solve_triangular(A, B, upper, left, unitriangular)}: X with {@code A X = B} (left) or
+     * {@code X A = B}, batch dimensions broadcast; one {@code LinalgSolveTriangularBackward0} node.
+     */
+    static Tensor solveTriangular(Tensor a, Tensor b, boolean upper, boolean left, boolean unitriangular) {
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            // X A = B is A^T X^T = B^T with the other triangle
+            Tensor am = left ? a : a.mT();
+            Tensor bm = left ? b : b.mT();
+            boolean up = left == upper;
+            int n = am.size(-1);
+            int k = bm.size(-1);
+            int[] batch = Shapes.broadcast(batchShape(bm), batchShape(am));
+            int bs = batchOf(withMatrix(batch, n, k));
+            Tensor a3 = am.expand(withMatrix(batch, n, n)).reshape(bs, n, n);
+            Tensor b3 = bm.expand(withMatrix(batch, n, k)).reshape(bs, n, k);
+            Tensor x = LinalgOps.fresh(triSolveRaw(a3, b3, up, unitriangular), withMatrix(batch, n, k));
+            out = left ? x : x.mT().contiguous();
+        }
+        return ArithmeticOps.record(out, "LinalgSolveTriangularBackward0", new Tensor[] {a, b}, node -> {
+            SavedTensor sa = node.save(a);
+            SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(out) : null;
+            return g -> {
+                Tensor gb = solveTriangular(sa.get().mT(), g, !upper, left, unitriangular);
+                Tensor ga = null;
+                if (sx != null) {
+                    Tensor x = sx.get();
+                    ga = (left ? gb.matmul(x.mT()) : x.mT().matmul(gb)).neg();
+                    ga = triangle(ga, upper ? (unitriangular ? 1 : 0) : (unitriangular ? -1 : 0), !upper);
+                }
+                return new Tensor[] {ga, node.needsInputGrad(1) ? gb : null};
+            };
+        });
+    }
+
+    // ------------------------------------------------------------------ qr
+
+    static QrResult qr(Tensor a, String mode) {
+        checkMatrix(a, "linalg.qr", "A");
+        checkFloating(a, "linalg.qr");
+        boolean computeQ;
+        boolean reduced;
+        switch (mode) {
+            case "reduced": computeQ = true; reduced = true; break;
+            case "complete": computeQ = true; reduced = false; break;
+            case "r": computeQ = false; reduced = true; break;
+            default:
+                throw new IllegalArgumentException("qr received unrecognized mode '" + mode
+                        + "' but expected one of 'reduced' (default), 'r', or 'complete'");
+        }
+        int m = a.size(-2);
+        int n = a.size(-1);
+        int k = Math.min(m, n);
+        int rows = reduced ? k : m;
+        int[] batch = batchShape(a);
+        Tensor q;
+        Tensor r;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor a3 = batch3(a);
+            int bs = a3.shape[0];
+            Tensor q3 = computeQ ? Creation.empty(new int[] {bs, m, rows}, a.dtype, a.device) : null;
+            Tensor r3 = Creation.empty(new int[] {bs, rows, n}, a.dtype, a.device);
+            if (bs > 0 && (m > 0 || n > 0)) {
+                if (m == 0 || n == 0) {
+                    // nothing to factor: R is empty, Q empty or (complete, no columns) the identity
+                    if (q3 != null && q3.numel() > 0) {
+                        Tensor id = eye(m, a.dtype, a.device).expand(bs, m, m);
+                        q3.backend.copy(id.storage(), id.layout, q3.storage(), q3.layout);
+                    }
+                } else {
+                    a.backend.qr(a3.storage(), a3.layout, q3 == null ? null : q3.storage(), q3 == null ? null : q3.layout,
+                            r3.storage(), r3.layout);
+                }
+            }
+            q = q3 == null ? Creation.empty(new int[] {0}, a.dtype, a.device) : LinalgOps.fresh(q3, withMatrix(batch, m, rows));
+            r = LinalgOps.fresh(r3, withMatrix(batch, rows, n));
+        }
+        Tensor[] outs = computeQ ? new Tensor[] {q, r} : new Tensor[] {r};
+        MultiOutput.record("LinalgQrBackward0", new Tensor[] {a}, outs, node -> {
+            SavedTensor sq = computeQ ? node.saveOutput(q) : null;
+            SavedTensor sr = node.saveOutput(r);
+            return grads -> {
+                if (!computeQ) {
+                    throw new IllegalArgumentException("The derivative of linalg.qr depends on Q, which is not computed when "
+                            + "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
+                            + "linalg.qr.");
+                }
+                if (!reduced && m > n) {
+                    throw new IllegalArgumentException("The QR decomposition is not differentiable when mode='complete' and "
+                            + "nrows > ncols.");
+                }
+                return new Tensor[] {qrBackward(grads[0], grads[1], sq.get(), sr.get(), m, n)};
+            };
+        });
+        return new QrResult(q, r);
+    }
+
+    /** {@code linalg_qr_backward} of PyTorch 2.x, with both gradients given (zeros for an unused output). */
+    private static Tensor qrBackward(Tensor gQ, Tensor gR, Tensor q, Tensor r, int m, int n) {
+        Tensor gA = gR.matmul(r.mT()).sub(q.mT().matmul(gQ));
+        if (m >= n) {
+            // gA = (gQ + Q syminvadj(triu(gR R^H - Q^H gQ))) R^{-H}
+            Tensor t = triangle(gA, 0, false);
+            Tensor sym = t.add(t.mT());
+            Tensor half = halveDiagonal(sym);
+            gA = q.matmul(half).add(gQ);
+            return solveTriangular(r.mT(), gA, false, false, false);
+        }
+        // m < n: Q trilImInvAdjSkew(-gA) (tril(X - X^H) for a real X), solved against R's leading square block, then Q gR
+        Tensor x = gA.neg();
+        gA = q.matmul(triangle(x.sub(x.mT()), 0, true));
+        gA = solveTriangular(r.narrow(-1, 0, m).mT(), gA, false, false, false);
+        int[] zerosShape = r.shape();
+        zerosShape[zerosShape.length - 1] = n - m;
+        gA = Tensor.cat(java.util.List.of(gA, Creation.zeros(zerosShape, gA.dtype, gA.device)), -1);
+        return gA.add(q.matmul(gR));
+    }
+
+    /** {@code x} with its diagonal (last two dimensions) halved: {@code x * (1 - I/2)}. */
+    private static Tensor halveDiagonal(Tensor x) {
+        int n = x.size(-1);
+        Tensor factor = eye(n, x.dtype, x.device).mul(-0.5).add(1.0);
+        return x.mul(factor);
+    }
+
+    // ------------------------------------------------------------------ lstsq
+
+    static Tensor lstsq(Tensor a, Tensor b) {
+        ArithmeticOps.checkSameDevice(a, b);
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException("torch.linalg.lstsq: input must have at least 2 dimensions.");
+        }
+        if (b.dim() < 1) {
+            throw new IllegalArgumentException("torch.linalg.lstsq: other must have at least 1 dimension.");
+        }
+        if (a.dtype != b.dtype) {
+            throw new IllegalArgumentException("torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
+                    + "input's dtype " + Format.scalarType(a.dtype) + " and other's dtype " + Format.scalarType(b.dtype));
+        }
+        int diff = a.dim() - b.dim();
+        if (!(0 <= diff && diff <= 1)) {
+            throw new IllegalArgumentException("torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
+                    + "(input.dim() - other.dim()) <= 1");
+        }
+        boolean vector = diff == 1;
+        Tensor bm;
+        try (GradMode off = Ember.noGrad()) {
+            bm = vector ? b.unsqueeze(-1) : b;
+        }
+        if (a.size(-2) != bm.size(-2)) {
+            throw new IllegalArgumentException(vector ? "torch.linalg.lstsq: input.size(-2) should match other.size(-1)"
+                    : "torch.linalg.lstsq: input.size(-2) should match other.size(-2)");
+        }
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("This function doesn't handle types other than float and double");
+        }
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            int m = a.size(-2);
+            int n = a.size(-1);
+            int k = bm.size(-1);
+            int[] batch = Shapes.broadcast(batchShape(bm), batchShape(a));
+            Tensor ae = a.expand(withMatrix(batch, m, n));
+            Tensor be = bm.expand(withMatrix(batch, m, k));
+            Tensor x;
+            if (m >= n) {
+                // A = Q R: X = R^{-1} Q^T B
+                QrResult f = qr(ae, "reduced");
+                x = solveTriangular(f.R(), f.Q().mT().matmul(be), true, true, false);
+            } else {
+                // A^T = Q R, so A = R^T Q^T: the least-norm solution is Q R^{-T} B
+                QrResult f = qr(ae.mT(), "reduced");
+                x = f.Q().matmul(solveTriangular(f.R().mT(), be, false, true, false));
+            }
+            out = LinalgOps.fresh(x.contiguous(), vector ? Arrays.copyOf(x.shape, x.dim() - 1) : x.shape);
+        }
+        return ArithmeticOps.record(out, "LinalgLstsqBackward0", new Tensor[] {a, b}, node -> {
+            SavedTensor sa = node.save(a);
+            SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
+            return g -> {
+                // linalg_lstsq_backward: through the pseudo-inverse (of a full-rank A: (A^T A)^{-1} A^T or A^T (A A^T)^{-1})
+                Tensor x = sa.get();
+                Tensor gm = vector ? g.unsqueeze(-1) : g;
+                Tensor pinv = pinvFullRank(x);
+                Tensor ga = null;
+                if (sb != null) {
+                    Tensor bb = vector ? sb.get().unsqueeze(-1) : sb.get();
+                    ga = pinvBackward(gm.matmul(bb.mT()), pinv, x);
+                }
+                Tensor gb = null;
+                if (node.needsInputGrad(1)) {
+                    gb = pinv.mT().matmul(gm);
+                    gb = vector ? gb.squeeze(-1) : gb;
+                }
+                return new Tensor[] {ga, gb};
+            };
+        });
+    }
+
+    /** The pseudo-inverse of a full-rank A, differentiable. */
+    private static Tensor pinvFullRank(Tensor a) {
+        int m = a.size(-2);
+        int n = a.size(-1);
+        if (m >= n) {
+            return solveAnyBatch(a.mT().matmul(a), a.mT());
+        }
+        return solveAnyBatch(a.matmul(a.mT()), a).mT();
+    }
+
+    /** {@code pinv_backward} of PyTorch 2.x. */
+    private static Tensor pinvBackward(Tensor grad, Tensor pinvA, Tensor a) {
+        int m = a.size(-2);
+        int n = a.size(-1);
+        Tensor pinvAh = pinvA.mT();
+        Tensor gradh = grad.mT();
+        if (m <= n) {
+            Tensor k = gradh.matmul(pinvA);
+            Tensor kPinvAh = k.matmul(pinvAh);
+            return pinvA.matmul(k).mT().neg().add(kPinvAh).sub(a.matmul(pinvA).matmul(kPinvAh))
+                    .add(pinvAh.matmul(pinvA).matmul(gradh.sub(k.matmul(a))));
+        }
+        Tensor k = pinvA.matmul(gradh);
+        Tensor pinvAhK = pinvAh.matmul(k);
+        return k.matmul(pinvA).mT().neg().add(gradh.sub(a.matmul(k)).matmul(pinvA).matmul(pinvAh)).add(pinvAhK)
+                .sub(pinvAhK.matmul(pinvA).matmul(a));
+    }
+}

@@ -1,0 +1,11 @@
+package dev.ember;
+
+/**
+ * What {@link Tensor#linalgSlogdet()} returns, as {@code torch.return_types.linalg_slogdet}: the sign of the determinant
+ * (-1, 0 or 1) and the natural logarithm of its absolute value ({@code -inf} for a singular matrix).
+ *
+ * @param sign the determinant's sign
+ * @param logabsdet the logarithm of the determinant's absolute value
+ */
+public record SlogdetResult(Tensor sign, Tensor logabsdet) {
+}
