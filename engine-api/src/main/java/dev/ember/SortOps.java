@@ -9,7 +9,7 @@ import java.util.Arrays;
 /**
  * Sorting, selection by rank, scans, binary search and counting: forward rules beside PyTorch's backward formulas and
  * node names. Kernels ({@link dev.ember.backend.Backend#sort}, {@code rankSelect}, {@code scan}, {@code searchsorted},
- * {@code histc}, {@code bincount}, {@code unique}, {@code gatherAlong}, {@code scatterAddAlong}) do the work; argsort,
+ * {@code histc}, {@code bincount}, {@code unique}) do the work; argsort,
  * topk (a full sort, then its first k), bucketize (searchsorted) are compositions.
  *
  * <p>Ties: sorting is stable, and topk, kthvalue and median take the first of equal elements in that stable order, where
@@ -67,32 +67,6 @@ final class SortOps {
     }
 
     /**
-     * Zeros of {@code shape} with {@code src} added at {@code index} along {@code dim}, PyTorch's
-     * {@code zeros(shape).scatter_(dim, index, src)} of value-selecting backwards ({@code ScatterBackward0}) and
-     * {@code scatter_add} of cummax's ({@code ScatterAddBackward0}); differentiable in {@code src} (a gather).
-     */
-    static Tensor scatterInto(int[] shape, int dim, Tensor index, Tensor src, String name) {
-        Tensor out = Creation.zeros(shape, src.dtype, src.device);
-        if (src.numel() > 0) {
-            out.backend.scatterAddAlong(src.storage(), lines(src), dim, index.storage(), lines(index), out.storage(),
-                    lines(out));
-        }
-        return ArithmeticOps.record(out, name, new Tensor[] {src}, n -> gg -> new Tensor[] {gatherAlong(gg, dim, index)});
-    }
-
-    /** {@code src.gather(dim, index)} ({@code GatherBackward0}), for the double backward of {@link #scatterInto}. */
-    static Tensor gatherAlong(Tensor src, int dim, Tensor index) {
-        Tensor out = Creation.empty(index.shape, src.dtype, src.device);
-        if (out.numel() > 0) {
-            src.backend.gatherAlong(src.storage(), lines(src), dim, index.storage(), lines(index), out.storage(),
-                    lines(out));
-        }
-        int[] shape = src.shape;
-        return ArithmeticOps.record(out, "GatherBackward0", new Tensor[] {src},
-                n -> g -> new Tensor[] {scatterInto(shape, dim, index, g, "ScatterAddBackward0")});
-    }
-
-    /**
      * PyTorch's value_selecting_reduction_backward: the gradient of values selected at {@code indices} along {@code dim}
      * goes back to those places, zeros elsewhere.
      */
@@ -105,7 +79,7 @@ final class SortOps {
         try (GradMode off = Ember.noGrad()) {
             ik = keepdim ? indices : indices.unsqueeze(dim);
         }
-        return scatterInto(shape, dim, ik, gk, "ScatterBackward0");
+        return IndexingOps.scatter(Creation.zeros(shape, gk.dtype, gk.device), dim, ik, gk);
     }
 
     /**
@@ -402,8 +376,8 @@ final class SortOps {
         ArithmeticOps.record(r.values(), max ? "CummaxBackward0" : "CumminBackward0", new Tensor[] {x}, n -> {
             SavedTensor si = n.save(indices);
             // cummaxmin_backward: zeros.scatter_add(dim, indices, grad)
-            return g -> new Tensor[] {shape.length == 0 || g.numel() == 0 ? g : scatterInto(shape, d, si.get(), g,
-                    "ScatterAddBackward0")};
+            return g -> new Tensor[] {shape.length == 0 || g.numel() == 0 ? g : IndexingOps.scatterAdd(
+                    Creation.zeros(shape, g.dtype, g.device), d, si.get(), g)};
         });
         return r;
     }

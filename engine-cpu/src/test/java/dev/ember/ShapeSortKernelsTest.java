@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ShapeSortKernelsTest {
     /** The SPI methods of the family: on the fake device they run Backend's host-round-trip defaults. */
     private static final Set<String> FAMILY = Set.of("sort", "rankSelect", "scan", "searchsorted", "histc", "bincount",
-            "unique", "gatherAlong", "scatterAddAlong");
+            "unique");
 
     private static final Generator GEN = new Generator(99);
 
@@ -192,7 +192,7 @@ class ShapeSortKernelsTest {
         assertTrue(x.kthvalue(40, 1, false).values().equal(sorted.select(1, 39)));
         assertTrue(x.median(1, false).values().equal(sorted.select(1, 64)));
         Tensor picked = x.kthvalue(40, 1, true).indices();
-        assertTrue(SortOps.gatherAlong(x, 1, picked).equal(sorted.narrow(1, 39, 1)));
+        assertTrue(x.gather(1, picked).equal(sorted.narrow(1, 39, 1)));
         // unique counts add up, values are sorted and distinct
         UniqueResult u = x.unique(true, true, true);
         assertEquals(x.numel(), (long) u.counts().sum().item());

@@ -505,40 +505,6 @@ public interface Backend {
         }
     }
 
-    /**
-     * {@code dst[.., j, ..] = src[.., index[.., j, ..], ..]} along {@code dim}: index (int64, entries in
-     * {@code [0, src.size(dim))}) and dst have one shape, and src has it too except at {@code dim}. The backward of
-     * scattering along a dimension, for the sort family's gradients.
-     */
-    default void gatherAlong(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
-                             Layout dstLayout) {
-        Layout denseSrc = Layout.contiguous(srcLayout.shape());
-        Layout dense = Layout.contiguous(indexLayout.shape());
-        try (Storage s = toHost(src, srcLayout);
-             Storage i = toHost(index, indexLayout);
-             Storage d = host().allocate(dst.dtype(), dense.numel(), 0)) {
-            host().gatherAlong(s, denseSrc, dim, i, dense, d, dense);
-            fromHost(d, dst, dstLayout);
-        }
-    }
-
-    /**
-     * {@code dst[.., index[.., j, ..], ..] += src[.., j, ..]} along {@code dim}, adding duplicates in order: index
-     * (int64, entries in {@code [0, dst.size(dim))}) and src have one shape, and dst has it too except at {@code dim}.
-     * The gradients of the sort family (selected values back to their places, running maxima to their sources).
-     */
-    default void scatterAddAlong(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
-                                 Layout dstLayout) {
-        Layout dense = Layout.contiguous(srcLayout.shape());
-        Layout denseDst = Layout.contiguous(dstLayout.shape());
-        try (Storage s = toHost(src, srcLayout);
-             Storage i = toHost(index, indexLayout);
-             Storage d = toHost(dst, dstLayout)) {
-            host().scatterAddAlong(s, dense, dim, i, dense, d, denseDst);
-            fromHost(d, dst, dstLayout);
-        }
-    }
-
     // ------------------------------------------------------------------ kernels run on the host
 
     /**

@@ -307,15 +307,4 @@ public final class CpuBackend implements Backend {
                 counts == null ? null : cpu(counts));
     }
 
-    @Override
-    public void gatherAlong(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
-                            Layout dstLayout) {
-        SortKernels.gatherAlong(cpu(src), srcLayout, dim, cpu(index), indexLayout, cpu(dst), dstLayout);
-    }
-
-    @Override
-    public void scatterAddAlong(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
-                                Layout dstLayout) {
-        SortKernels.scatterAddAlong(cpu(src), srcLayout, dim, cpu(index), indexLayout, cpu(dst), dstLayout);
-    }
 }

@@ -660,40 +660,4 @@ final class SortKernels {
 
     // ------------------------------------------------------------------ gathering and scattering along a dimension
 
-    static void gatherAlong(CpuStorage src, Layout ls, int dim, CpuStorage index, Layout li, CpuStorage dst, Layout ld) {
-        int n = li.size(dim);
-        int ss = ls.stride(dim);
-        int is = li.stride(dim);
-        int ds = ld.stride(dim);
-        long[] idx = (long[]) index.array;
-        Layout[] outer = {outer(ld, dim), outer(li, dim), outer(ls, dim)};
-        forEachLine(outer, li.numel(), () -> bases -> {
-            for (int j = 0; j < n; j++) {
-                copyElement(src, bases[2] + (int) idx[bases[1] + j * is] * ss, dst, bases[0] + j * ds);
-            }
-        });
-    }
-
-    static void scatterAddAlong(CpuStorage src, Layout ls, int dim, CpuStorage index, Layout li, CpuStorage dst,
-                                Layout ld) {
-        int n = li.size(dim);
-        int ss = ls.stride(dim);
-        int is = li.stride(dim);
-        int ds = ld.stride(dim);
-        long[] idx = (long[]) index.array;
-        boolean floating = dst.dtype.isFloatingPoint();
-        // each line of dst receives from its own line of src only, so lines run in parallel and each adds in order
-        Layout[] outer = {outer(ld, dim), outer(li, dim), outer(ls, dim)};
-        forEachLine(outer, li.numel(), () -> bases -> {
-            for (int j = 0; j < n; j++) {
-                int to = bases[0] + (int) idx[bases[1] + j * is] * ds;
-                int from = bases[2] + j * ss;
-                if (floating) {
-                    dst.setDouble(to, dst.getDouble(to) + src.getDouble(from));
-                } else {
-                    dst.setLong(to, dst.getLong(to) + src.getLong(from));
-                }
-            }
-        });
-    }
 }
