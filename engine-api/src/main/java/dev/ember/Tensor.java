@@ -1673,6 +1673,183 @@ public final class Tensor implements AutoCloseable {
     public record ValuesIndices(Tensor values, Tensor indices) {
     }
 
+    // ---- reductions over lists of dims (issue 14)
+
+    /** Product over one dimension, as {@code torch.prod(input, dim, keepdim)} (integers and bool give int64). */
+    public Tensor prod(int dim, boolean keepdim) {
+        return ReductionOps.prod(this, dim, keepdim);
+    }
+
+    /** Sum over dimensions (null or empty: all) computed in {@code dtype}, as {@code torch.sum(..., dtype=...)}. */
+    public Tensor sum(int[] dims, boolean keepdim, DType dtype) {
+        Args.require(dtype, "sum", "dtype", 3, "torch.dtype");
+        return ReductionOps.sum(this, dims, keepdim, dtype);
+    }
+
+    /** Sum of all elements computed in {@code dtype}. */
+    public Tensor sum(DType dtype) {
+        Args.require(dtype, "sum", "dtype", 1, "torch.dtype");
+        return ReductionOps.sum(this, null, false, dtype);
+    }
+
+    /** Largest values over dimensions (null or empty: all), as {@code torch.amax}; ties share the gradient. */
+    public Tensor amax(int[] dims, boolean keepdim) {
+        return ReductionOps.amax(this, dims, keepdim, true);
+    }
+
+    /** Largest value of all elements, as {@code torch.amax(input)}. */
+    public Tensor amax() {
+        return ReductionOps.amax(this, null, false, true);
+    }
+
+    /** Smallest values over dimensions (null or empty: all), as {@code torch.amin}; ties share the gradient. */
+    public Tensor amin(int[] dims, boolean keepdim) {
+        return ReductionOps.amax(this, dims, keepdim, false);
+    }
+
+    /** Smallest value of all elements, as {@code torch.amin(input)}. */
+    public Tensor amin() {
+        return ReductionOps.amax(this, null, false, false);
+    }
+
+    /** Variance and mean, as returned by {@link #varMean}. */
+    public record VarMean(Tensor var, Tensor mean) {
+    }
+
+    /** Standard deviation and mean, as returned by {@link #stdMean}. */
+    public record StdMean(Tensor std, Tensor mean) {
+    }
+
+    /** Variance (with a correction) and mean over dimensions (null or empty: all), as {@code torch.var_mean}. */
+    public VarMean varMean(int[] dims, int correction, boolean keepdim) {
+        Tensor[] r = ReductionOps.varMean(this, dims, correction, keepdim, false);
+        return new VarMean(r[0], r[1]);
+    }
+
+    /** Unbiased variance and mean of all elements. */
+    public VarMean varMean() {
+        return varMean(null, 1, false);
+    }
+
+    /** Standard deviation (with a correction) and mean over dimensions (null or empty: all), as {@code torch.std_mean}. */
+    public StdMean stdMean(int[] dims, int correction, boolean keepdim) {
+        Tensor[] r = ReductionOps.varMean(this, dims, correction, keepdim, true);
+        return new StdMean(r[0], r[1]);
+    }
+
+    /** Unbiased standard deviation and mean of all elements. */
+    public StdMean stdMean() {
+        return stdMean(null, 1, false);
+    }
+
+    /** {@code log(sum(exp(this)))} over dimensions (null or empty: all) without overflow, as {@code torch.logsumexp}. */
+    public Tensor logsumexp(int[] dims, boolean keepdim) {
+        return ReductionOps.logsumexp(this, dims, keepdim);
+    }
+
+    /** {@code logsumexp} over one dimension. */
+    public Tensor logsumexp(int dim) {
+        return ReductionOps.logsumexp(this, new int[] {dim}, false);
+    }
+
+    /** The 2-norm of all elements, as {@code tensor.norm()} (in PyTorch 2.x {@code linalg.vector_norm}). */
+    public Tensor norm() {
+        return ReductionOps.vectorNorm(this, 2, null, false);
+    }
+
+    /** The p-norm of all elements (p any real, inf, -inf; 0 counts the non-zero elements), as {@code tensor.norm(p)}. */
+    public Tensor norm(double p) {
+        return ReductionOps.vectorNorm(this, p, null, false);
+    }
+
+    /** The p-norm over dimensions (null or empty: all), as {@code tensor.norm(p, dim, keepdim)}. */
+    public Tensor norm(double p, int[] dims, boolean keepdim) {
+        return ReductionOps.vectorNorm(this, p, dims, keepdim);
+    }
+
+    /** {@code tensor.norm("fro", dim, keepdim)}: the 2-norm of the elements over dims (null or empty: all). */
+    public Tensor norm(String p, int[] dims, boolean keepdim) {
+        Args.require(p, "norm", "p", 1, "str");
+        if (!"fro".equals(p)) {
+            return ReductionOps.matrixNorm(this, p, dims == null ? new int[] {0, 1} : dims, keepdim);
+        }
+        return ReductionOps.vectorNorm(this, 2, dims, keepdim);
+    }
+
+    /** {@code torch.linalg.vector_norm(this, ord, dim, keepdim)} (dims null or empty: all). */
+    public Tensor vectorNorm(double ord, int[] dims, boolean keepdim) {
+        return ReductionOps.vectorNorm(this, ord, dims, keepdim);
+    }
+
+    /**
+     * {@code torch.linalg.matrix_norm(this, ord, dim, keepdim)} for ord 1, -1, inf, -inf over two dims (null: the last
+     * two); ord 2 and -2 need singular values and are refused.
+     */
+    public Tensor matrixNorm(double ord, int[] dims, boolean keepdim) {
+        return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim);
+    }
+
+    /** {@code torch.linalg.matrix_norm(this, ord, dim, keepdim)} for ord "fro" ("nuc" needs singular values, refused). */
+    public Tensor matrixNorm(String ord, int[] dims, boolean keepdim) {
+        Args.require(ord, "matrix_norm", "ord", 1, "str");
+        return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim);
+    }
+
+    /** The Frobenius norm of the last two dimensions, as {@code torch.linalg.matrix_norm(this)}. */
+    public Tensor matrixNorm() {
+        return ReductionOps.matrixNorm(this, "fro", new int[] {-2, -1}, false);
+    }
+
+    /** Whether any element is non-zero (NaN counts), over dimensions (null or empty: all), bool, as {@code torch.any}. */
+    public Tensor any(int[] dims, boolean keepdim) {
+        return ReductionOps.anyAll(this, dims, keepdim, true);
+    }
+
+    /** {@code any} over one dimension. */
+    public Tensor any(int dim) {
+        return ReductionOps.anyAll(this, new int[] {dim}, false, true);
+    }
+
+    /** Whether any element is non-zero (as {@link #all()}, a Java boolean). */
+    public boolean any() {
+        return ReductionOps.allTrue(ReductionOps.anyAll(this, null, false, true));
+    }
+
+    /** Whether every element is non-zero, over dimensions (null or empty: all), bool, as {@code torch.all}. */
+    public Tensor all(int[] dims, boolean keepdim) {
+        return ReductionOps.anyAll(this, dims, keepdim, false);
+    }
+
+    /** {@code all} over one dimension. */
+    public Tensor all(int dim) {
+        return ReductionOps.anyAll(this, new int[] {dim}, false, false);
+    }
+
+    /** The number of non-zero elements over dimensions (none: all), int64, as {@code torch.count_nonzero}. */
+    public Tensor countNonzero(int... dims) {
+        return ReductionOps.countNonzero(this, dims);
+    }
+
+    /** Sum of all elements, NaN counted as 0, as {@code torch.nansum}. */
+    public Tensor nansum() {
+        return ReductionOps.nansum(this, null, false);
+    }
+
+    /** Sum over dimensions (null or empty: all), NaN counted as 0. */
+    public Tensor nansum(int[] dims, boolean keepdim) {
+        return ReductionOps.nansum(this, dims, keepdim);
+    }
+
+    /** Mean of the elements that are not NaN, as {@code torch.nanmean} (NaN where all are). */
+    public Tensor nanmean() {
+        return ReductionOps.nanmean(this, null, false);
+    }
+
+    /** Mean over dimensions (null or empty: all) of the elements that are not NaN. */
+    public Tensor nanmean(int[] dims, boolean keepdim) {
+        return ReductionOps.nanmean(this, dims, keepdim);
+    }
+
     // ------------------------------------------------------------------ linear algebra
 
     /** Matrix product of two 2-D tensors. */

@@ -522,8 +522,7 @@ public final class CudaBackend implements Backend {
         CudaStorage s = cuda(src);
         CudaStorage d = cuda(dst);
         Geo g = new Geo(dstLayout, srcLayout);
-        String kernel = op == UnaryOp.LOGICAL_NOT || op == UnaryOp.ISFINITE ? "unary_pred_" + suffix(s.dtype)
-                : "unary_" + suffix(s.dtype);
+        String kernel = op.isPredicate() ? "unary_pred_" + suffix(s.dtype) : "unary_" + suffix(s.dtype);
         if (s.dtype == DType.BOOL && kernel.startsWith("unary_u8")) {
             throw new IllegalArgumentException("unary " + op + " is not defined for bool tensors");
         }
