@@ -1850,6 +1850,24 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.nanmean(this, dims, keepdim);
     }
 
+    /**
+     * Mean squared error, as {@code torch._C._nn.mse_loss} (what {@code F.mse_loss} calls after broadcasting): one
+     * node, MseLossBackward0. {@link dev.ember.nn.Functional#mseLoss} adds PyTorch's size warning.
+     */
+    public static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
+        return LossOps.mseLoss(input, target, reduction);
+    }
+
+    /** Smooth L1 loss with {@code beta > 0}, as {@code torch._C._nn.smooth_l1_loss}: one node, SmoothL1LossBackward0. */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
+        return LossOps.smoothL1Loss(input, target, reduction, beta);
+    }
+
+    /** Huber loss with {@code delta > 0}, as {@code torch._C._nn.huber_loss}: one node, HuberLossBackward0. */
+    public static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
+        return LossOps.huberLoss(input, target, reduction, delta);
+    }
+
     // ------------------------------------------------------------------ linear algebra
 
     /** Matrix product of two 2-D tensors. */
