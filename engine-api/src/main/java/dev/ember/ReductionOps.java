@@ -5,6 +5,7 @@ import dev.ember.backend.Layout;
 import dev.ember.backend.ReduceOp;
 
 import java.util.Arrays;
+import java.util.List;
 
 /** Reductions (sum, mean, max, argmax, var) and softmax, each forward beside its backward formula. */
 final class ReductionOps {
@@ -134,18 +135,52 @@ final class ReductionOps {
     }
 
     /**
-     * PyTorch's {@code prod_backward} for a full product: {@code g * prod / x} where no element is zero; where exactly
-     * one is, the gradient there is the product of the others and zero elsewhere; with two or more zeros, all zero.
+     * PyTorch's {@code prod_backward} for a full product: {@code grad * prod / x} when no element is zero; otherwise
+     * the product of all other elements (exclusive products of the flattened input, {@link #prodSafeZerosBackward}),
+     * which stays differentiable, so that the second derivatives at zeros are right too.
      */
     private static Tensor prodBackward(Tensor g, Tensor x, Tensor prod) {
-        Tensor isZero = x.eq(0.0);
-        Tensor zeros = isZero.sum();
-        Tensor noZero = g.mul(prod.div(x));
-        Tensor others = ArithmeticOps.where(isZero, Creation.wrap(1.0), x).prod(); // the product of the non-zero elements
-        // the product of all other elements: 0 beside the zero, as PyTorch's exclusive products give (g times it)
-        Tensor oneZero = g.mul(ArithmeticOps.where(isZero, others, Creation.wrap(0.0)));
-        Tensor zero = Creation.wrap(0.0); // PyTorch's zeros_like for two or more zeros
-        return Tensor.where(zeros.eq(0), noZero, ArithmeticOps.where(zeros.eq(1), oneZero, zero));
+        if (x.dim() == 0) {
+            return g;
+        }
+        if (allTrue(x.ne(0L))) {
+            return g.mul(prod.div(x));
+        }
+        return prodSafeZerosBackward(g, x.reshape(-1), 0).reshape(x.shapeRef());
+    }
+
+    /**
+     * PyTorch's prod_safe_zeros_backward: {@code grad} times the product of the other elements along {@code dim}, as the
+     * product of the exclusive prefix and suffix products (no division, so zeros are exact).
+     */
+    private static Tensor prodSafeZerosBackward(Tensor g, Tensor x, int dim) {
+        int n = x.shapeRef()[dim];
+        if (x.numel() == 0) {
+            return g.expand(x.shapeRef());
+        }
+        if (n == 1) {
+            return g.expand(x.shapeRef());
+        }
+        Tensor ones = x.narrow(dim, 0, 1).detach().onesLike();
+        Tensor before = scanProduct(Tensor.cat(List.of(ones, x.narrow(dim, 0, n - 1)), dim), dim, false);
+        Tensor after = scanProduct(Tensor.cat(List.of(x.narrow(dim, 1, n - 1), ones), dim), dim, true);
+        return g.mul(before.mul(after));
+    }
+
+    /**
+     * Inclusive running products along {@code dim} (from the end when {@code suffix}), in log2(n) steps of
+     * differentiable ops (Hillis and Steele's scan: each step multiplies by the values s places back).
+     */
+    private static Tensor scanProduct(Tensor t, int dim, boolean suffix) {
+        int n = t.shapeRef()[dim];
+        Tensor p = t;
+        for (int s = 1; s < n; s <<= 1) {
+            Tensor ones = p.narrow(dim, 0, s).detach().onesLike();
+            Tensor shifted = suffix ? Tensor.cat(List.of(p.narrow(dim, s, n - s), ones), dim)
+                    : Tensor.cat(List.of(ones, p.narrow(dim, 0, n - s)), dim);
+            p = p.mul(shifted);
+        }
+        return p;
     }
 
     static Tensor maxAll(Tensor a, boolean max) {
@@ -344,9 +379,9 @@ final class ReductionOps {
     }
 
     /**
-     * The product over one dimension, ProdBackward1 with PyTorch's zero-aware formula per slice: {@code grad * prod / x}
-     * where the slice has no zero; where it has exactly one, the product of the others at the zero and 0 elsewhere;
-     * with two or more, 0. Integers and bool give int64.
+     * The product over one dimension, ProdBackward1 with PyTorch's formula: {@code grad * prod / x} when no element is
+     * zero, else the product of the other elements of each slice (exclusive products, correct at second order too).
+     * Integers and bool give int64.
      */
     static Tensor prod(Tensor a, int dim, boolean keepdim) {
         int d = Shapes.wrapDim(dim, a.dim());
@@ -364,14 +399,10 @@ final class ReductionOps {
                 }
                 Tensor x = sa.get();
                 Tensor gk = restore(g, kept);
-                Tensor yk = restore(so.get(), kept);
-                int[] dd = {d};
-                Tensor isZero = x.eq(0L);
-                Tensor zeros = isZero.sum(dd, true);
-                Tensor noZero = gk.mul(yk.div(x));
-                Tensor others = ArithmeticOps.where(isZero, Creation.wrap(1L), x).prod(d, true); // the product of the slice's non-zero elements
-                Tensor oneZero = gk.mul(Tensor.where(isZero, others, 0L));
-                return new Tensor[] {Tensor.where(zeros.eq(0L), noZero, Tensor.where(zeros.eq(1L), oneZero, 0L))};
+                if (allTrue(x.ne(0L))) {
+                    return new Tensor[] {gk.mul(restore(so.get(), kept).div(x))};
+                }
+                return new Tensor[] {prodSafeZerosBackward(gk, x, d)};
             };
         });
     }
