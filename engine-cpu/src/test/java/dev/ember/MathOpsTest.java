@@ -256,6 +256,33 @@ class MathOpsTest {
         assertEquals("derivative for aten::floor_divide is not implemented", e.getMessage());
     }
 
+    /**
+     * On a device other than the CPU (a fake "cuda" device served by CPU kernels), PyTorch names its CUDA kernels in
+     * dispatch errors and does not check integer division by zero (a GPU would have to synchronize): Ember neither.
+     */
+    @Test
+    void deviceSpecificBehaviourOnAnotherDevice() {
+        Backends2.registerFakeCuda();
+        Device gpu = Device.cuda(0);
+        Tensor ints = Tensor.tensor(new long[] {5, -6}).to(gpu);
+        Tensor zeros = Tensor.tensor(new long[] {1, 0}).to(gpu);
+        assertEquals(gpu, ints.fmod(zeros).device()); // no ZeroDivisionError on a GPU
+        ints.remainder(0L);
+        ints.div(zeros, "floor");
+        assertEquals("\"frac_cuda\" not implemented for 'Long'",
+                assertThrows(IllegalArgumentException.class, ints::frac).getMessage());
+        assertEquals("\"trunc_cuda\" not implemented for 'Bool'",
+                assertThrows(IllegalArgumentException.class, () -> ints.gt(0L).trunc()).getMessage());
+        assertEquals("\"hypot_cuda\" not implemented for 'Long'",
+                assertThrows(IllegalArgumentException.class, () -> ints.hypot(ints)).getMessage());
+        assertEquals("\"log_sigmoid_forward_cuda\" not implemented for 'Long'",
+                assertThrows(IllegalArgumentException.class, ints::logSigmoid).getMessage());
+        Tensor x = Tensor.tensor(new float[] {1.5f, Float.NaN, Float.NEGATIVE_INFINITY}).to(gpu);
+        assertArrayEquals(new boolean[] {false, true, false}, x.isnan().toBooleanArray());
+        assertArrayEquals(new float[] {1.5f, 0f, -Float.MAX_VALUE}, x.nanToNum().toFloatArray());
+        assertEquals(gpu, x.norm().device());
+    }
+
     private static boolean failsInPyTorch(String key) {
         try {
             TORCH.error(key);
