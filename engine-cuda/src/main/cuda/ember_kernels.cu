@@ -239,28 +239,6 @@ __device__ __forceinline__ float unaryF(int op, float x) {
         case 12: return ceilf(x);
         case 13: return rintf(x);
         case 17: return erff(x);
-        case 18: return log1pf(x);
-        case 19: return expm1f(x);
-        case 20: return log2f(x);
-        case 21: return log10f(x);
-        case 22: return exp2f(x);
-        case 23: return tanf(x);
-        case 24: return asinf(x);
-        case 25: return acosf(x);
-        case 26: return atanf(x);
-        case 27: return sinhf(x);
-        case 28: return coshf(x);
-        case 29: return asinhf(x);
-        case 30: return acoshf(x);
-        case 31: return atanhf(x);
-        case 32: return 1.f / sqrtf(x); // two roundings, as PyTorch's CPU kernel
-        case 33: return truncf(x);
-        case 34: return x - truncf(x);
-        case 35: return erfcf(x);
-        case 36: return erfinvF(x);
-        case 37: return lgammaf(x);
-        case 38: return digammaF(x);
-        case 39: return (x < 0.f ? x : 0.f) - log1pf(expf(-fabsf(x))); // log_sigmoid
         default: return 1.f / x;
     }
 }
@@ -282,28 +260,6 @@ __device__ __forceinline__ double unaryD(int op, double x) {
         case 12: return ceil(x);
         case 13: return rint(x);
         case 17: return erf(x);
-        case 18: return log1p(x);
-        case 19: return expm1(x);
-        case 20: return log2(x);
-        case 21: return log10(x);
-        case 22: return exp2(x);
-        case 23: return tan(x);
-        case 24: return asin(x);
-        case 25: return acos(x);
-        case 26: return atan(x);
-        case 27: return sinh(x);
-        case 28: return cosh(x);
-        case 29: return asinh(x);
-        case 30: return acosh(x);
-        case 31: return atanh(x);
-        case 32: return 1.0 / sqrt(x);
-        case 33: return trunc(x);
-        case 34: return x - trunc(x);
-        case 35: return erfc(x);
-        case 36: return erfinvD(x);
-        case 37: return lgamma(x);
-        case 38: return digammaD(x);
-        case 39: return (x < 0.0 ? x : 0.0) - log1p(exp(-fabs(x)));
         default: return 1.0 / x;
     }
 }
@@ -327,6 +283,69 @@ extern "C" __global__ void unary_f64(Geo g, int op, const double* a, double* o) 
 }
 extern "C" __global__ void unary_i64(Geo g, int op, const i64* a, i64* o) {
     GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); o[off[0]] = unaryL(op, a[off[1]]); }
+}
+
+// The op codes of issue 14 (LOG1P .. LOG_SIGMOID) in kernels of their own (unary2_*), so that the code of the special
+// functions does not raise the register count, and lower the occupancy, of the kernels of the common ops.
+__device__ __forceinline__ float unaryF2(int op, float x) {
+    switch (op) {
+        case 18: return log1pf(x);
+        case 19: return expm1f(x);
+        case 20: return log2f(x);
+        case 21: return log10f(x);
+        case 22: return exp2f(x);
+        case 23: return tanf(x);
+        case 24: return asinf(x);
+        case 25: return acosf(x);
+        case 26: return atanf(x);
+        case 27: return sinhf(x);
+        case 28: return coshf(x);
+        case 29: return asinhf(x);
+        case 30: return acoshf(x);
+        case 31: return atanhf(x);
+        case 32: return 1.f / sqrtf(x); // two roundings, as PyTorch's CPU kernel
+        case 33: return truncf(x);
+        case 34: return x - truncf(x);
+        case 35: return erfcf(x);
+        case 36: return erfinvF(x);
+        case 37: return lgammaf(x);
+        case 38: return digammaF(x);
+        default: return (x < 0.f ? x : 0.f) - log1pf(expf(-fabsf(x))); // 39, log_sigmoid
+    }
+}
+
+__device__ __forceinline__ double unaryD2(int op, double x) {
+    switch (op) {
+        case 18: return log1p(x);
+        case 19: return expm1(x);
+        case 20: return log2(x);
+        case 21: return log10(x);
+        case 22: return exp2(x);
+        case 23: return tan(x);
+        case 24: return asin(x);
+        case 25: return acos(x);
+        case 26: return atan(x);
+        case 27: return sinh(x);
+        case 28: return cosh(x);
+        case 29: return asinh(x);
+        case 30: return acosh(x);
+        case 31: return atanh(x);
+        case 32: return 1.0 / sqrt(x);
+        case 33: return trunc(x);
+        case 34: return x - trunc(x);
+        case 35: return erfc(x);
+        case 36: return erfinvD(x);
+        case 37: return lgamma(x);
+        case 38: return digammaD(x);
+        default: return (x < 0.0 ? x : 0.0) - log1p(exp(-fabs(x)));
+    }
+}
+
+extern "C" __global__ void unary2_f32(Geo g, int op, const float* a, float* o) {
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); o[off[0]] = unaryF2(op, a[off[1]]); }
+}
+extern "C" __global__ void unary2_f64(Geo g, int op, const double* a, double* o) {
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); o[off[0]] = unaryD2(op, a[off[1]]); }
 }
 
 // LOGICAL_NOT (15), ISFINITE (16), ISNAN (41), ISINF (42), ISPOSINF (43), ISNEGINF (44): bool results
@@ -379,8 +398,6 @@ __device__ __forceinline__ T remainderT(T a, T b) {
     if (mod != 0 && (b < 0) != (mod < 0)) mod += b;
     return mod;
 }
-// ATAN2 (17) .. POLYGAMMA (32) on float32: atan2 and hypot in double and rounded once, as the CPU backend; the rounding
-// divisions, remainder and xlogy in float arithmetic, as PyTorch's kernels; fmax/fmin keep the first operand on ties.
 __device__ __forceinline__ float binaryF(int op, float x, float y) {
     switch (op) {
         case 0: return x + y;
@@ -390,17 +407,6 @@ __device__ __forceinline__ float binaryF(int op, float x, float y) {
         case 4: return (float) pow((double) x, (double) y);
         case 5: return (isnan(x) || isnan(y)) ? __int_as_float(0x7fc00000) : (x < y ? y : x);
         case 16: return y <= 0.f ? 0.f : x;
-        case 17: return (float) atan2((double) x, (double) y);
-        case 18: return (float) hypot((double) x, (double) y);
-        case 19: return fmodf(x, y);
-        case 20: return remainderT<float>(x, y);
-        case 21: return truncf(x / y);
-        case 22: return divFloorT<float>(x, y);
-        case 23: return copysignf(x, y);
-        case 24: return isnan(x) ? y : isnan(y) ? x : (x < y ? y : x);
-        case 25: return isnan(x) ? y : isnan(y) ? x : (y < x ? y : x);
-        case 26: return isnan(y) ? y : x == 0.f ? 0.f : x * logf(y);
-        case 32: return polygammaF((int) x, y);
         default: return (isnan(x) || isnan(y)) ? __int_as_float(0x7fc00000) : (y < x ? y : x);
     }
 }
@@ -413,17 +419,6 @@ __device__ __forceinline__ double binaryD(int op, double x, double y) {
         case 4: return pow(x, y);
         case 5: return (isnan(x) || isnan(y)) ? __longlong_as_double(0x7ff8000000000000LL) : (x < y ? y : x);
         case 16: return y <= 0.0 ? 0.0 : x;
-        case 17: return atan2(x, y);
-        case 18: return hypot(x, y);
-        case 19: return fmod(x, y);
-        case 20: return remainderT<double>(x, y);
-        case 21: return trunc(x / y);
-        case 22: return divFloorT<double>(x, y);
-        case 23: return copysign(x, y);
-        case 24: return isnan(x) ? y : isnan(y) ? x : (x < y ? y : x);
-        case 25: return isnan(x) ? y : isnan(y) ? x : (y < x ? y : x);
-        case 26: return isnan(y) ? y : x == 0.0 ? 0.0 : x * log(y);
-        case 32: return polygammaD((int) x, y);
         default: return (isnan(x) || isnan(y)) ? __longlong_as_double(0x7ff8000000000000LL) : (y < x ? y : x);
     }
 }
@@ -435,30 +430,77 @@ __device__ __forceinline__ i64 powi(i64 x, i64 y) {
     for (; y != 0; y >>= 1) { if (y & 1) r *= b; b *= b; }
     return (i64) r;
 }
-// integer division by zero gives 0 (the CPU raises PyTorch's ZeroDivisionError first; a GPU does not check), and
-// INT64_MIN / -1 wraps as two's complement (C would trap)
-__device__ __forceinline__ i64 divTruncL(i64 x, i64 y) { return y == 0 ? 0 : y == -1 ? (i64) (0ULL - (unsigned long long) x) : x / y; }
-__device__ __forceinline__ i64 fmodL(i64 x, i64 y) { return y == 0 || y == -1 ? 0 : x % y; }
 __device__ __forceinline__ i64 binaryL(int op, i64 x, i64 y) {
     switch (op) {
         case 0: return x + y;
         case 1: return x - y;
         case 2: return x * y;
-        case 3: case 22: { if (y == 0) return 0; i64 q = divTruncL(x, y); if ((fmodL(x, y) != 0) && ((x < 0) != (y < 0))) q--; return q; }
+        case 3: { if (y == 0) return 0; i64 q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return q; }
         case 4: return powi(x, y);
-        case 5: case 24: return x > y ? x : y;
+        case 5: return x > y ? x : y;
         case 16: return y <= 0 ? 0 : x;
+        default: return x < y ? x : y;
+    }
+}
+// The op codes of issue 14 (ATAN2 .. POLYGAMMA) in kernels of their own (binary2_*), as unary2_*. On float32: atan2
+// and hypot in double and rounded once, as the CPU backend; the rounding divisions, remainder and xlogy in float
+// arithmetic, as PyTorch's kernels; fmax/fmin keep the first operand on ties.
+__device__ __forceinline__ float binaryF2(int op, float x, float y) {
+    switch (op) {
+        case 17: return (float) atan2((double) x, (double) y);
+        case 18: return (float) hypot((double) x, (double) y);
+        case 19: return fmodf(x, y);
+        case 20: return remainderT<float>(x, y);
+        case 21: return truncf(x / y);
+        case 22: return divFloorT<float>(x, y);
+        case 23: return copysignf(x, y);
+        case 24: return isnan(x) ? y : isnan(y) ? x : (x < y ? y : x);
+        case 25: return isnan(x) ? y : isnan(y) ? x : (y < x ? y : x);
+        case 26: return isnan(y) ? y : x == 0.f ? 0.f : x * logf(y);
+        default: return polygammaF((int) x, y); // 32
+    }
+}
+__device__ __forceinline__ double binaryD2(int op, double x, double y) {
+    switch (op) {
+        case 17: return atan2(x, y);
+        case 18: return hypot(x, y);
+        case 19: return fmod(x, y);
+        case 20: return remainderT<double>(x, y);
+        case 21: return trunc(x / y);
+        case 22: return divFloorT<double>(x, y);
+        case 23: return copysign(x, y);
+        case 24: return isnan(x) ? y : isnan(y) ? x : (x < y ? y : x);
+        case 25: return isnan(x) ? y : isnan(y) ? x : (y < x ? y : x);
+        case 26: return isnan(y) ? y : x == 0.0 ? 0.0 : x * log(y);
+        default: return polygammaD((int) x, y);
+    }
+}
+// integer division by zero gives 0 (the CPU raises PyTorch's ZeroDivisionError first; a GPU does not check), and
+// INT64_MIN / -1 wraps as two's complement (C would trap)
+__device__ __forceinline__ i64 divTruncL(i64 x, i64 y) { return y == 0 ? 0 : y == -1 ? (i64) (0ULL - (unsigned long long) x) : x / y; }
+__device__ __forceinline__ i64 fmodL(i64 x, i64 y) { return y == 0 || y == -1 ? 0 : x % y; }
+__device__ __forceinline__ i64 binaryL2(int op, i64 x, i64 y) {
+    switch (op) {
         case 19: return fmodL(x, y);
         case 20: { i64 r = fmodL(x, y); return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r; }
         case 21: return divTruncL(x, y);
+        case 22: { if (y == 0) return 0; i64 q = divTruncL(x, y); if ((fmodL(x, y) != 0) && ((x < 0) != (y < 0))) q--; return q; }
+        case 24: return x > y ? x : y;
+        case 25: return x < y ? x : y;
         case 27: return x & y;
         case 28: return x | y;
         case 29: return x ^ y;
         // PyTorch 2.x: a shift count outside [0, 64) gives 0 to the left, the sign to the right
         case 30: return (y < 0 || y >= 64) ? 0 : (i64) ((unsigned long long) x << y);
-        case 31: return (y < 0 || y >= 63) ? (x >> 63) : (x >> y);
-        default: return x < y ? x : y;
+        default: return (y < 0 || y >= 63) ? (x >> 63) : (x >> y); // 31
     }
+}
+__device__ __forceinline__ float binary2T(int op, float x, float y) { return binaryF2(op, x, y); }
+__device__ __forceinline__ double binary2T(int op, double x, double y) { return binaryD2(op, x, y); }
+__device__ __forceinline__ i64 binary2T(int op, i64 x, i64 y) { return binaryL2(op, x, y); }
+template <typename T>
+__device__ void binary2K(const Geo& g, int op, const T* a, const T* b, T* o) {
+    GRID_STRIDE(i, g.numel) { int off[3]; locate<3>(g, i, off); o[off[0]] = binary2T(op, a[off[1]], b[off[2]]); }
 }
 // the binary ops defined on bool: and-like (MUL, MINIMUM, FMIN, BITWISE_AND), xor (BITWISE_XOR), the rest or-like
 __device__ __forceinline__ u8 binaryB(int op, u8 x, u8 y) {
@@ -582,6 +624,19 @@ __device__ void compareScalarK(const Geo& g, int op, const T* a, double v, i64 l
         o[off[0]] = first ? cmp<T>(op, s, x) : cmp<T>(op, x, s);
     }
 }
+template <typename T>
+__device__ void binary2ScalarK(const Geo& g, int op, const T* a, double v, i64 lv, int first, T* o) {
+    T s = scalarArg<T>(v, lv);
+    GRID_STRIDE(i, g.numel) {
+        int off[2]; locate<2>(g, i, off);
+        T x = a[off[1]];
+        o[off[0]] = first ? binary2T(op, s, x) : binary2T(op, x, s);
+    }
+}
+#define BINARY2_KERNELS(N, T) \
+extern "C" __global__ void binary2_##N(Geo g, int op, const T* a, const T* b, T* o) { binary2K(g, op, a, b, o); } \
+extern "C" __global__ void binary2_scalar_##N(Geo g, int op, const T* a, double v, i64 lv, int first, T* o) { binary2ScalarK(g, op, a, v, lv, first, o); }
+BINARY2_KERNELS(f32, float) BINARY2_KERNELS(f64, double) BINARY2_KERNELS(i64, i64)
 #define SCALAR_KERNELS(N, T) \
 extern "C" __global__ void binary_scalar_##N(Geo g, int op, const T* a, double v, i64 lv, int first, T* o) { binaryScalarK(g, op, a, v, lv, first, o); } \
 extern "C" __global__ void compare_scalar_##N(Geo g, int op, const T* a, double v, i64 lv, int first, u8* o) { compareScalarK(g, op, a, v, lv, first, o); }
