@@ -256,6 +256,20 @@ class MathOpsTest {
         assertEquals("derivative for aten::floor_divide is not implemented", e.getMessage());
     }
 
+    /** allclose with equal_nan, as PyTorch's (isclose everywhere; one type required). */
+    @Test
+    void allcloseWithEqualNan() {
+        Tensor a = Tensor.tensor(new float[] {1f, Float.NaN, Float.POSITIVE_INFINITY});
+        Tensor b = Tensor.tensor(new float[] {1f + 1e-7f, Float.NaN, Float.POSITIVE_INFINITY});
+        assertTrue(a.allclose(b, 1e-5, 1e-8, true));
+        assertTrue(!a.allclose(b, 1e-5, 1e-8, false));
+        assertTrue(!a.allclose(b, 0, 0, true)); // zero tolerances: equality only, and 1 + 1e-7 is not 1
+        assertEquals("Float did not match Double",
+                assertThrows(IllegalArgumentException.class, () -> a.allclose(b.toDouble(), 1e-5, 1e-8, true)).getMessage());
+        assertArrayEquals(new boolean[] {true, true, false}, Tensor.tensor(new long[] {1, 2, 3})
+                .isclose(Tensor.tensor(new long[] {1, 2, 4}), 0, 0.5, false).toBooleanArray());
+    }
+
     /**
      * On a device other than the CPU (a fake "cuda" device served by CPU kernels), PyTorch names its CUDA kernels in
      * dispatch errors and does not check integer division by zero (a GPU would have to synchronize): Ember neither.
