@@ -44,6 +44,182 @@ template <> __device__ __forceinline__ u8 fromD<u8>(double v) { return v != 0.0;
 template <typename T> __device__ __forceinline__ T fromL(i64 v) { return (T) v; }
 template <> __device__ __forceinline__ u8 fromL<u8>(i64 v) { return v != 0; }
 
+// ------------------------------------------------------------------ special functions (issue 14)
+// The same algorithms as the CPU backend's SpecialFunctions: PyTorch's own digamma, trigamma, Hurwitz zeta (Cephes)
+// and erfinv (a rational first guess and two Newton steps), float32 in float arithmetic as PyTorch's templates.
+
+__device__ double digammaD(double x) {
+    const double PSI_10 = 2.25175258906672110764;
+    if (x == 0) return copysign(__longlong_as_double(0x7ff0000000000000LL), -x);
+    double reflection = 0; // digamma(x) = digamma(1 - x) - pi / tan(pi r) below 0, r the fractional part
+    if (x < 0) {
+        if (x == trunc(x)) return __longlong_as_double(0x7ff8000000000000LL);
+        double r = x - trunc(x);
+        reflection = 3.14159265358979323846 / tan(3.14159265358979323846 * r);
+        x = 1 - x;
+    }
+    double result = 0;
+    while (x < 10) { result -= 1 / x; x += 1; }
+    if (x == 10) return result + PSI_10 - reflection;
+    const double A[] = {8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
+                        -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
+                        8.33333333333333333333E-2};
+    double y = 0;
+    if (x < 1.0e17) {
+        double z = 1.0 / (x * x);
+        double p = A[0];
+        for (int i = 1; i < 7; i++) p = p * z + A[i];
+        y = z * p;
+    }
+    return result + log(x) - (0.5 / x) - y - reflection;
+}
+
+__device__ float digammaF(float x) {
+    const float PSI_10 = 2.25175258906672110764f;
+    if (x == 0) return copysignf(__int_as_float(0x7f800000), -x);
+    float reflection = 0;
+    if (x < 0) {
+        if (x == truncf(x)) return __int_as_float(0x7fc00000);
+        double r = (double) x - trunc((double) x);
+        reflection = (float) (3.14159265358979323846 / tan(3.14159265358979323846 * r));
+        x = 1 - x;
+    }
+    float result = 0;
+    while (x < 10) { result -= 1 / x; x += 1; }
+    if (x == 10) return result + PSI_10 - reflection;
+    const float A[] = {8.33333333333333333333E-2f, -2.10927960927960927961E-2f, 7.57575757575757575758E-3f,
+                       -4.16666666666666666667E-3f, 3.96825396825396825397E-3f, -8.33333333333333333333E-3f,
+                       8.33333333333333333333E-2f};
+    float y = 0;
+    if (x < 1.0e17f) {
+        float z = 1 / (x * x);
+        float p = A[0];
+        for (int i = 1; i < 7; i++) p = p * z + A[i];
+        y = z * p;
+    }
+    return result + logf(x) - (0.5f / x) - y - reflection;
+}
+
+__device__ double trigammaD(double x) {
+    const double PI = 3.14159265358979323846;
+    double sign = 1, result = 0;
+    if (x < 0.5) {
+        sign = -1;
+        double s = sin(PI * x);
+        result -= (PI * PI) / (s * s);
+        x = 1 - x;
+    }
+    for (int i = 0; i < 6; ++i) { result += 1 / (x * x); x += 1; }
+    double ixx = 1 / (x * x);
+    result += (1 + 1 / (2 * x) + ixx * (1. / 6 - ixx * (1. / 30 - ixx * (1. / 42)))) / x;
+    return sign * result;
+}
+
+__device__ float trigammaF(float x) {
+    const float PI = 3.14159265358979323846f;
+    float sign = 1, result = 0;
+    if (x < 0.5f) {
+        sign = -1;
+        float s = sinf(PI * x);
+        result -= (PI * PI) / (s * s);
+        x = 1 - x;
+    }
+    for (int i = 0; i < 6; ++i) { result += 1 / (x * x); x += 1; }
+    float ixx = 1 / (x * x);
+    result += (1 + 1 / (2 * x) + ixx * (1. / 6 - ixx * (1. / 30 - ixx * (1. / 42)))) / x;
+    return sign * result;
+}
+
+__device__ double zetaD(double x, double q) {
+    const double MACHEP = 1.11022302462515654042E-16;
+    const double A[] = {12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+                        -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+                        1.8152105401943546773e17, -7.1661652561756670113e18};
+    if (x == 1) return __longlong_as_double(0x7ff0000000000000LL);
+    if (x < 1) return __longlong_as_double(0x7ff8000000000000LL);
+    if (q <= 0) {
+        if (q == floor(q)) return __longlong_as_double(0x7ff0000000000000LL);
+        if (x != floor(x)) return __longlong_as_double(0x7ff8000000000000LL);
+    }
+    double s = pow(q, -x), a = q, b = 0;
+    int i = 0;
+    while (i < 9 || a <= 9.0) {
+        i += 1; a += 1; b = pow(a, -x); s += b;
+        if (-MACHEP * s < b && b < MACHEP * s) return s;
+    }
+    double w = a;
+    s += b * w / (x - 1);
+    s -= 0.5 * b;
+    a = 1;
+    double k = 0;
+    for (int j = 0; j < 12; j++) {
+        a *= x + k; b /= w;
+        double t = a * b / A[j];
+        s = s + t;
+        t = fabs(t / s);
+        if (t < MACHEP) return s;
+        k += 1; a *= x + k; b /= w; k += 1;
+    }
+    return s;
+}
+
+__device__ double polygammaD(int n, double x) {
+    if (n == 0) return digammaD(x);
+    if (n == 1) return trigammaD(x);
+    return ((n % 2) ? 1.0 : -1.0) * exp(lgamma(n + 1.0)) * zetaD(n + 1, x);
+}
+
+__device__ float polygammaF(int n, float x) {
+    if (n == 0) return digammaF(x);
+    if (n == 1) return trigammaF(x);
+    float factorial = expf(lgammaf(n + 1.0f));
+    return ((n % 2) ? 1.f : -1.f) * factorial * (float) zetaD(n + 1, x);
+}
+
+__device__ double erfinvD(double y) {
+    double ya = fabs(y);
+    if (ya > 1.0) return __longlong_as_double(0x7ff8000000000000LL);
+    if (ya == 1.0) return copysign(__longlong_as_double(0x7ff0000000000000LL), y);
+    double x;
+    if (ya <= 0.7) {
+        double z = y * y;
+        double num = ((-0.140543331 * z + 0.914624893) * z + -1.645349621) * z + 0.886226899;
+        double dem = (((0.012229801 * z + -0.329097515) * z + 1.442710462) * z + -2.118377725) * z + 1.0;
+        x = y * num / dem;
+    } else {
+        double z = sqrt(-log((1.0 - ya) / 2.0));
+        double num = ((1.641345311 * z + 3.429567803) * z + -1.624906493) * z + -1.970840454;
+        double dem = (1.637067800 * z + 3.543889200) * z + 1.0;
+        x = copysign(num, y) / dem;
+    }
+    double c = 2.0 / sqrt(3.14159265358979323846);
+    x = x - (erf(x) - y) / (c * exp(-x * x));
+    x = x - (erf(x) - y) / (c * exp(-x * x));
+    return x;
+}
+
+__device__ float erfinvF(float y) {
+    float ya = fabsf(y);
+    if (ya > 1.0f) return __int_as_float(0x7fc00000);
+    if (ya == 1.0f) return copysignf(__int_as_float(0x7f800000), y);
+    float x;
+    if (ya <= 0.7f) {
+        float z = y * y;
+        float num = ((-0.140543331f * z + 0.914624893f) * z + -1.645349621f) * z + 0.886226899f;
+        float dem = (((0.012229801f * z + -0.329097515f) * z + 1.442710462f) * z + -2.118377725f) * z + 1.0f;
+        x = y * num / dem;
+    } else {
+        float z = sqrtf(-logf((1.0f - ya) / 2.0f));
+        float num = ((1.641345311f * z + 3.429567803f) * z + -1.624906493f) * z + -1.970840454f;
+        float dem = (1.637067800f * z + 3.543889200f) * z + 1.0f;
+        x = copysignf(num, y) / dem;
+    }
+    float c = 2.0f / (float) sqrt(3.14159265358979323846);
+    x = x - (erff(x) - y) / (c * expf(-x * x));
+    x = x - (erff(x) - y) / (c * expf(-x * x));
+    return x;
+}
+
 // ------------------------------------------------------------------ unary
 
 __device__ __forceinline__ float unaryF(int op, float x) {
@@ -94,7 +270,8 @@ __device__ __forceinline__ i64 unaryL(int op, i64 x) {
         case 1: return x < 0 ? -x : x;
         case 2: return (x > 0) - (x < 0);
         case 8: return x > 0 ? x : 0;
-        default: return x;
+        case 40: return ~x;
+        default: return x; // floor, ceil, round, trunc of integers
     }
 }
 
@@ -108,13 +285,85 @@ extern "C" __global__ void unary_i64(Geo g, int op, const i64* a, i64* o) {
     GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); o[off[0]] = unaryL(op, a[off[1]]); }
 }
 
-// LOGICAL_NOT (15) and ISFINITE (16): bool results
+// The op codes of issue 14 (LOG1P .. LOG_SIGMOID) in kernels of their own (unary2_*), so that the code of the special
+// functions does not raise the register count, and lower the occupancy, of the kernels of the common ops.
+__device__ __forceinline__ float unaryF2(int op, float x) {
+    switch (op) {
+        case 18: return log1pf(x);
+        case 19: return expm1f(x);
+        case 20: return log2f(x);
+        case 21: return log10f(x);
+        case 22: return exp2f(x);
+        case 23: return tanf(x);
+        case 24: return asinf(x);
+        case 25: return acosf(x);
+        case 26: return atanf(x);
+        case 27: return sinhf(x);
+        case 28: return coshf(x);
+        case 29: return asinhf(x);
+        case 30: return acoshf(x);
+        case 31: return atanhf(x);
+        case 32: return 1.f / sqrtf(x); // two roundings, as PyTorch's CPU kernel
+        case 33: return truncf(x);
+        case 34: return x - truncf(x);
+        case 35: return erfcf(x);
+        case 36: return erfinvF(x);
+        case 37: return lgammaf(x);
+        case 38: return digammaF(x);
+        default: return (x < 0.f ? x : 0.f) - log1pf(expf(-fabsf(x))); // 39, log_sigmoid
+    }
+}
+
+__device__ __forceinline__ double unaryD2(int op, double x) {
+    switch (op) {
+        case 18: return log1p(x);
+        case 19: return expm1(x);
+        case 20: return log2(x);
+        case 21: return log10(x);
+        case 22: return exp2(x);
+        case 23: return tan(x);
+        case 24: return asin(x);
+        case 25: return acos(x);
+        case 26: return atan(x);
+        case 27: return sinh(x);
+        case 28: return cosh(x);
+        case 29: return asinh(x);
+        case 30: return acosh(x);
+        case 31: return atanh(x);
+        case 32: return 1.0 / sqrt(x);
+        case 33: return trunc(x);
+        case 34: return x - trunc(x);
+        case 35: return erfc(x);
+        case 36: return erfinvD(x);
+        case 37: return lgamma(x);
+        case 38: return digammaD(x);
+        default: return (x < 0.0 ? x : 0.0) - log1p(exp(-fabs(x)));
+    }
+}
+
+extern "C" __global__ void unary2_f32(Geo g, int op, const float* a, float* o) {
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); o[off[0]] = unaryF2(op, a[off[1]]); }
+}
+extern "C" __global__ void unary2_f64(Geo g, int op, const double* a, double* o) {
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); o[off[0]] = unaryD2(op, a[off[1]]); }
+}
+
+// LOGICAL_NOT (15), ISFINITE (16), ISNAN (41), ISINF (42), ISPOSINF (43), ISNEGINF (44): bool results
+__device__ __forceinline__ u8 unaryPredicate(int op, double v) {
+    switch (op) {
+        case 15: return v == 0.0;
+        case 16: return (u8) isfinite(v);
+        case 41: return (u8) isnan(v);
+        case 42: return (u8) isinf(v);
+        case 43: return isinf(v) && v > 0;
+        default: return isinf(v) && v < 0;
+    }
+}
 template <typename T>
 __device__ void unaryPred(const Geo& g, int op, const T* a, u8* o) {
     GRID_STRIDE(i, g.numel) {
         int off[2]; locate<2>(g, i, off);
-        double v = toD(a[off[1]]);
-        o[off[0]] = op == 15 ? (v == 0.0) : (u8) isfinite(v);
+        o[off[0]] = unaryPredicate(op, toD(a[off[1]]));
     }
 }
 extern "C" __global__ void unary_pred_f32(Geo g, int op, const float* a, u8* o) { unaryPred(g, op, a, o); }
@@ -127,6 +376,28 @@ extern "C" __global__ void unary_pred_u8(Geo g, int op, const u8* a, u8* o) { un
 // MAXIMUM (5) and MINIMUM (6): NaN if either operand is NaN, else C++'s std::max / std::min, which keep the first
 // operand on ties (clamp(-0, min=0) is -0, as PyTorch), where fmax would prefer +0 or the non-NaN operand.
 // POW (4) on floats is C's pow (1 ** NaN and (-1) ** inf are 1), in double for float32 as the CPU backend rounds it.
+// PyTorch's div_floor_floating: fmod-based, so that a = b * q + r holds as in Python
+template <typename T>
+__device__ __forceinline__ T divFloorT(T a, T b) {
+    if (b == 0) return a / b;
+    T mod = fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != 0 && (b < 0) != (mod < 0)) div -= T(1);
+    T fl;
+    if (div != 0) {
+        fl = floor(div);
+        if (div - fl > T(0.5)) fl += T(1);
+    } else {
+        fl = copysign(T(0), a / b);
+    }
+    return fl;
+}
+template <typename T>
+__device__ __forceinline__ T remainderT(T a, T b) {
+    T mod = fmod(a, b);
+    if (mod != 0 && (b < 0) != (mod < 0)) mod += b;
+    return mod;
+}
 __device__ __forceinline__ float binaryF(int op, float x, float y) {
     switch (op) {
         case 0: return x + y;
@@ -170,6 +441,70 @@ __device__ __forceinline__ i64 binaryL(int op, i64 x, i64 y) {
         case 16: return y <= 0 ? 0 : x;
         default: return x < y ? x : y;
     }
+}
+// The op codes of issue 14 (ATAN2 .. POLYGAMMA) in kernels of their own (binary2_*), as unary2_*. On float32: atan2
+// and hypot in double and rounded once, as the CPU backend; the rounding divisions, remainder and xlogy in float
+// arithmetic, as PyTorch's kernels; fmax/fmin keep the first operand on ties.
+__device__ __forceinline__ float binaryF2(int op, float x, float y) {
+    switch (op) {
+        case 17: return (float) atan2((double) x, (double) y);
+        case 18: return (float) hypot((double) x, (double) y);
+        case 19: return fmodf(x, y);
+        case 20: return remainderT<float>(x, y);
+        case 21: return truncf(x / y);
+        case 22: return divFloorT<float>(x, y);
+        case 23: return copysignf(x, y);
+        case 24: return isnan(x) ? y : isnan(y) ? x : (x < y ? y : x);
+        case 25: return isnan(x) ? y : isnan(y) ? x : (y < x ? y : x);
+        case 26: return isnan(y) ? y : x == 0.f ? 0.f : x * logf(y);
+        default: return polygammaF((int) x, y); // 32
+    }
+}
+__device__ __forceinline__ double binaryD2(int op, double x, double y) {
+    switch (op) {
+        case 17: return atan2(x, y);
+        case 18: return hypot(x, y);
+        case 19: return fmod(x, y);
+        case 20: return remainderT<double>(x, y);
+        case 21: return trunc(x / y);
+        case 22: return divFloorT<double>(x, y);
+        case 23: return copysign(x, y);
+        case 24: return isnan(x) ? y : isnan(y) ? x : (x < y ? y : x);
+        case 25: return isnan(x) ? y : isnan(y) ? x : (y < x ? y : x);
+        case 26: return isnan(y) ? y : x == 0.0 ? 0.0 : x * log(y);
+        default: return polygammaD((int) x, y);
+    }
+}
+// integer division by zero gives 0 (the CPU raises PyTorch's ZeroDivisionError first; a GPU does not check), and
+// INT64_MIN / -1 wraps as two's complement (C would trap)
+__device__ __forceinline__ i64 divTruncL(i64 x, i64 y) { return y == 0 ? 0 : y == -1 ? (i64) (0ULL - (unsigned long long) x) : x / y; }
+__device__ __forceinline__ i64 fmodL(i64 x, i64 y) { return y == 0 || y == -1 ? 0 : x % y; }
+__device__ __forceinline__ i64 binaryL2(int op, i64 x, i64 y) {
+    switch (op) {
+        case 19: return fmodL(x, y);
+        case 20: { i64 r = fmodL(x, y); return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r; }
+        case 21: return divTruncL(x, y);
+        case 22: { if (y == 0) return 0; i64 q = divTruncL(x, y); if ((fmodL(x, y) != 0) && ((x < 0) != (y < 0))) q--; return q; }
+        case 24: return x > y ? x : y;
+        case 25: return x < y ? x : y;
+        case 27: return x & y;
+        case 28: return x | y;
+        case 29: return x ^ y;
+        // PyTorch 2.x: a shift count outside [0, 64) gives 0 to the left, the sign to the right
+        case 30: return (y < 0 || y >= 64) ? 0 : (i64) ((unsigned long long) x << y);
+        default: return (y < 0 || y >= 63) ? (x >> 63) : (x >> y); // 31
+    }
+}
+__device__ __forceinline__ float binary2T(int op, float x, float y) { return binaryF2(op, x, y); }
+__device__ __forceinline__ double binary2T(int op, double x, double y) { return binaryD2(op, x, y); }
+__device__ __forceinline__ i64 binary2T(int op, i64 x, i64 y) { return binaryL2(op, x, y); }
+template <typename T>
+__device__ void binary2K(const Geo& g, int op, const T* a, const T* b, T* o) {
+    GRID_STRIDE(i, g.numel) { int off[3]; locate<3>(g, i, off); o[off[0]] = binary2T(op, a[off[1]], b[off[2]]); }
+}
+// the binary ops defined on bool: and-like (MUL, MINIMUM, FMIN, BITWISE_AND), xor (BITWISE_XOR), the rest or-like
+__device__ __forceinline__ u8 binaryB(int op, u8 x, u8 y) {
+    return (op == 2 || op == 6 || op == 25 || op == 27) ? (x && y) : op == 29 ? (u8) ((x != 0) != (y != 0)) : (x || y);
 }
 
 // four float32 values at p, p + s, p + 2s, p + 3s: one 16-byte load where s = 1 and p is aligned, one load if s = 0
@@ -229,8 +564,7 @@ extern "C" __global__ void binary_i64(Geo g, int op, const i64* a, const i64* b,
 extern "C" __global__ void binary_u8(Geo g, int op, const u8* a, const u8* b, u8* o) {
     GRID_STRIDE(i, g.numel) {
         int off[3]; locate<3>(g, i, off);
-        u8 x = a[off[1]], y = b[off[2]];
-        o[off[0]] = (op == 2 || op == 6) ? (x && y) : (x || y);
+        o[off[0]] = binaryB(op, a[off[1]], b[off[2]]);
     }
 }
 
@@ -262,7 +596,7 @@ extern "C" __global__ void compare_u8(Geo g, int op, const u8* a, const u8* b, u
 __device__ __forceinline__ float binaryT(int op, float x, float y) { return binaryF(op, x, y); }
 __device__ __forceinline__ double binaryT(int op, double x, double y) { return binaryD(op, x, y); }
 __device__ __forceinline__ i64 binaryT(int op, i64 x, i64 y) { return binaryL(op, x, y); }
-__device__ __forceinline__ u8 binaryT(int op, u8 x, u8 y) { return (op == 2 || op == 6) ? (x && y) : (x || y); }
+__device__ __forceinline__ u8 binaryT(int op, u8 x, u8 y) { return binaryB(op, x, y); }
 template <typename T> __device__ __forceinline__ T scalarArg(double v, i64 lv) { return (T) v; }
 template <> __device__ __forceinline__ i64 scalarArg<i64>(double v, i64 lv) { return lv; }
 template <> __device__ __forceinline__ u8 scalarArg<u8>(double v, i64 lv) { return lv != 0; }
@@ -290,6 +624,19 @@ __device__ void compareScalarK(const Geo& g, int op, const T* a, double v, i64 l
         o[off[0]] = first ? cmp<T>(op, s, x) : cmp<T>(op, x, s);
     }
 }
+template <typename T>
+__device__ void binary2ScalarK(const Geo& g, int op, const T* a, double v, i64 lv, int first, T* o) {
+    T s = scalarArg<T>(v, lv);
+    GRID_STRIDE(i, g.numel) {
+        int off[2]; locate<2>(g, i, off);
+        T x = a[off[1]];
+        o[off[0]] = first ? binary2T(op, s, x) : binary2T(op, x, s);
+    }
+}
+#define BINARY2_KERNELS(N, T) \
+extern "C" __global__ void binary2_##N(Geo g, int op, const T* a, const T* b, T* o) { binary2K(g, op, a, b, o); } \
+extern "C" __global__ void binary2_scalar_##N(Geo g, int op, const T* a, double v, i64 lv, int first, T* o) { binary2ScalarK(g, op, a, v, lv, first, o); }
+BINARY2_KERNELS(f32, float) BINARY2_KERNELS(f64, double) BINARY2_KERNELS(i64, i64)
 #define SCALAR_KERNELS(N, T) \
 extern "C" __global__ void binary_scalar_##N(Geo g, int op, const T* a, double v, i64 lv, int first, T* o) { binaryScalarK(g, op, a, v, lv, first, o); } \
 extern "C" __global__ void compare_scalar_##N(Geo g, int op, const T* a, double v, i64 lv, int first, u8* o) { compareScalarK(g, op, a, v, lv, first, o); }

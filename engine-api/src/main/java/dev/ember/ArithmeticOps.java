@@ -618,7 +618,31 @@ final class ArithmeticOps {
         FLOOR(UnaryOp.FLOOR, "FloorBackward0", false),
         CEIL(UnaryOp.CEIL, "CeilBackward0", false),
         ROUND(UnaryOp.ROUND, "RoundBackward0", false),
-        ERF(UnaryOp.ERF, "ErfBackward0", true);
+        ERF(UnaryOp.ERF, "ErfBackward0", true),
+        LOG1P(UnaryOp.LOG1P, "Log1PBackward0", true),
+        EXPM1(UnaryOp.EXPM1, "Expm1Backward0", true),
+        LOG2(UnaryOp.LOG2, "Log2Backward0", true),
+        LOG10(UnaryOp.LOG10, "Log10Backward0", true),
+        EXP2(UnaryOp.EXP2, "Exp2Backward0", true),
+        TAN(UnaryOp.TAN, "TanBackward0", true),
+        ASIN(UnaryOp.ASIN, "AsinBackward0", true),
+        ACOS(UnaryOp.ACOS, "AcosBackward0", true),
+        ATAN(UnaryOp.ATAN, "AtanBackward0", true),
+        SINH(UnaryOp.SINH, "SinhBackward0", true),
+        COSH(UnaryOp.COSH, "CoshBackward0", true),
+        ASINH(UnaryOp.ASINH, "AsinhBackward0", true),
+        ACOSH(UnaryOp.ACOSH, "AcoshBackward0", true),
+        ATANH(UnaryOp.ATANH, "AtanhBackward0", true),
+        RSQRT(UnaryOp.RSQRT, "RsqrtBackward0", true),
+        TRUNC(UnaryOp.TRUNC, "TruncBackward0", false),
+        FRAC(UnaryOp.FRAC, "FracBackward0", false),
+        /** PyTorch's sgn: sign for real tensors, but its own node (whose real gradient is zero). */
+        SGN(UnaryOp.SIGN, "SgnBackward0", false),
+        ERFC(UnaryOp.ERFC, "ErfcBackward0", true),
+        ERFINV(UnaryOp.ERFINV, "ErfinvBackward0", true),
+        LGAMMA(UnaryOp.LGAMMA, "LgammaBackward0", true),
+        DIGAMMA(UnaryOp.DIGAMMA, "DigammaBackward0", true),
+        LOG_SIGMOID(UnaryOp.LOG_SIGMOID, "LogSigmoidBackward0", false);
 
         final UnaryOp kernel;
         final String nodeName;
@@ -635,15 +659,21 @@ final class ArithmeticOps {
     static Tensor unary(Tensor a, Fn fn) {
         if (a.dtype == DType.BOOL) {
             checkBoolUnary(a, fn);
-            if (fn == Fn.SIGN) {
+            if (fn == Fn.SIGN || fn == Fn.SGN) {
                 return copyAs(a, DType.BOOL); // the sign of a bool is itself (bool tensors take no gradient)
             }
         }
+        if (!a.dtype.isFloatingPoint()) {
+            checkIntegerUnary(a, fn);
+        }
         DType t = fn.floating && !a.dtype.isFloatingPoint() ? DType.FLOAT32 : a.dtype;
         Tensor out = unaryKernel(fn.kernel, cast(a, t), t);
-        boolean usesInput = fn == Fn.LOG || fn == Fn.ABS || fn == Fn.SIN || fn == Fn.COS || fn == Fn.ERF;
+        boolean usesInput = fn == Fn.LOG || fn == Fn.ABS || fn == Fn.SIN || fn == Fn.COS || fn == Fn.ERF
+                || fn == Fn.LOG1P || fn == Fn.LOG2 || fn == Fn.LOG10 || fn == Fn.ASIN || fn == Fn.ACOS || fn == Fn.ATAN
+                || fn == Fn.SINH || fn == Fn.COSH || fn == Fn.ASINH || fn == Fn.ACOSH || fn == Fn.ATANH || fn == Fn.ERFC
+                || fn == Fn.ERFINV || fn == Fn.LGAMMA || fn == Fn.DIGAMMA || fn == Fn.LOG_SIGMOID;
         boolean usesOutput = fn == Fn.EXP || fn == Fn.SQRT || fn == Fn.RECIPROCAL || fn == Fn.SIGMOID
-                || fn == Fn.TANH || fn == Fn.RELU;
+                || fn == Fn.TANH || fn == Fn.RELU || fn == Fn.EXPM1 || fn == Fn.EXP2 || fn == Fn.TAN || fn == Fn.RSQRT;
         return record(out, fn.nodeName, new Tensor[] {a}, n -> {
             SavedTensor sx = usesInput ? n.save(a) : null;
             SavedTensor sy = usesOutput ? n.saveOutput(out) : null;
@@ -664,13 +694,30 @@ final class ArithmeticOps {
                 throw new IllegalArgumentException("Boolean inputs not supported for relu");
             case FLOOR:
             case CEIL:
-            case ROUND: {
+            case ROUND:
+            case TRUNC: {
                 String kernel = fn.name().toLowerCase(java.util.Locale.ROOT) + (a.device.isCpu() ? "_vml_cpu" : "_cuda");
                 throw new IllegalArgumentException("\"" + kernel + "\" not implemented for 'Bool'");
             }
             default:
                 break;
         }
+    }
+
+    /** PyTorch's errors for the functions it defines on floating tensors only (int64 and bool). */
+    private static void checkIntegerUnary(Tensor a, Fn fn) {
+        if (fn == Fn.FRAC) {
+            throw notImplemented("frac", a.device, a.dtype);
+        }
+        if (fn == Fn.LOG_SIGMOID) {
+            throw notImplemented(a.device.isCpu() ? "log_sigmoid" : "log_sigmoid_forward", a.device, a.dtype);
+        }
+    }
+
+    /** PyTorch's dispatch error, {@code "fmod_cpu" not implemented for 'Bool'} ({@code _cuda} on a GPU). */
+    static IllegalArgumentException notImplemented(String kernel, Device device, DType t) {
+        return new IllegalArgumentException("\"" + kernel + (device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
+                + Format.scalarType(t) + "'");
     }
 
     /** The derivatives.yaml formula of each function. */
@@ -714,8 +761,519 @@ final class ArithmeticOps {
                 Tensor x = sx.get();
                 return g.mul(x.mul(x).neg().exp().mul(2 / Math.sqrt(Math.PI)));
             }
-            default: // sign, floor, ceil, round: zeros_like(grad), zero even where grad is NaN
+            case LOG1P:
+                // log1p_backward: grad / (self + 1)
+                return g.div(sx.get().add(1L));
+            case EXPM1:
+                return g.mul(sy.get().add(1L));
+            case LOG2:
+                return g.div(sx.get().mul(0.6931471805599453));
+            case LOG10:
+                return g.div(sx.get().mul(2.3025850929940456));
+            case EXP2:
+                // grad * result * M_LN2
+                return g.mul(sy.get()).mul(0.6931471805599453);
+            case TAN: {
+                // grad * (1 + result.pow(2))
+                Tensor y = sy.get();
+                return g.mul(y.mul(y).add(1L));
+            }
+            case ASIN: {
+                // grad * (-self * self + 1).rsqrt()
+                Tensor x = sx.get();
+                return g.mul(x.neg().mul(x).add(1L).rsqrt());
+            }
+            case ACOS: {
+                // grad * -((-self * self + 1).rsqrt())
+                Tensor x = sx.get();
+                return g.mul(x.neg().mul(x).add(1L).rsqrt().neg());
+            }
+            case ATAN: {
+                // grad / (self * self + 1)
+                Tensor x = sx.get();
+                return g.div(x.mul(x).add(1L));
+            }
+            case SINH:
+                return g.mul(sx.get().cosh());
+            case COSH:
+                return g.mul(sx.get().sinh());
+            case ASINH: {
+                // grad * (self.pow(2) + 1).rsqrt()
+                Tensor x = sx.get();
+                return g.mul(x.mul(x).add(1L).rsqrt());
+            }
+            case ACOSH: {
+                // grad * (self * self - 1).rsqrt()
+                Tensor x = sx.get();
+                return g.mul(x.mul(x).sub(1L).rsqrt());
+            }
+            case ATANH: {
+                // grad * 1 / (1 - self.pow(2))
+                Tensor x = sx.get();
+                return g.div(x.mul(x).rsub(1L));
+            }
+            case RSQRT: {
+                // -0.5 * grad * result.pow(3)
+                Tensor y = sy.get();
+                return g.mul(-0.5).mul(y.mul(y).mul(y));
+            }
+            case FRAC:
+                return g;
+            case ERFC: {
+                // -2 / sqrt(pi) * exp(-(self.pow(2))) * grad
+                Tensor x = sx.get();
+                return x.mul(x).neg().exp().mul(-2 / Math.sqrt(Math.PI)).mul(g);
+            }
+            case ERFINV:
+                // 0.5 * sqrt(pi) * exp(self.erfinv().pow(2)) * grad
+                return erfinvSlope(sx.get()).mul(g);
+            case LGAMMA:
+                return g.mul(sx.get().digamma());
+            case DIGAMMA:
+                return g.mul(sx.get().polygamma(1));
+            case LOG_SIGMOID:
+                return logSigmoidBackward(g, sx.get());
+            default: // sign, sgn, floor, ceil, round, trunc: zeros_like(grad), zero even where grad is NaN
                 return g.zerosLike();
+        }
+    }
+
+    /** {@code 0.5 sqrt(pi) exp(erfinv(x)^2)}, erfinv's slope. */
+    private static Tensor erfinvSlope(Tensor x) {
+        Tensor e = x.erfinv();
+        return e.mul(e).exp().mul(0.5 * Math.sqrt(Math.PI));
+    }
+
+    /**
+     * PyTorch's log_sigmoid_backward: {@code grad (1 - z / (1 + z))} for negative x, {@code grad z / (1 + z)} otherwise,
+     * z = exp(-|x|) (so no exp overflows); differentiable again.
+     */
+    private static Tensor logSigmoidBackward(Tensor g, Tensor x) {
+        Tensor z = x.abs().neg().exp();
+        Tensor t = z.div(z.add(1L));
+        return Tensor.where(x.lt(0L), t.rsub(1L), t).mul(g);
+    }
+
+    // ------------------------------------------------------------------ more math (issue 14)
+
+    /** {@code polygamma(n, x)}, PolygammaBackward0 ({@code grad * polygamma(n + 1, x)}); n = 0 is digamma. */
+    static Tensor polygamma(Tensor a, int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("polygamma(n, x) does not support negative n.");
+        }
+        DType t = a.dtype.isFloatingPoint() ? a.dtype : DType.FLOAT32;
+        Tensor out = binaryKernel(BinaryOp.POLYGAMMA, Creation.wrap((long) n), cast(a, t), t, t);
+        return record(out, "PolygammaBackward0", new Tensor[] {a}, node -> {
+            SavedTensor sx = node.save(a);
+            return g -> new Tensor[] {g.mul(sx.get().polygamma(n + 1))};
+        });
+    }
+
+    /** The bool-valued tests isnan, isinf, isposinf, isneginf (never true for integers and bool). */
+    static Tensor isKind(Tensor a, UnaryOp op) {
+        return unaryKernel(op, a, DType.BOOL);
+    }
+
+    /** {@code isreal}: true everywhere for a real tensor. */
+    static Tensor isreal(Tensor a) {
+        return filled(a.shape, DType.BOOL, a.device, 1);
+    }
+
+    /** {@code ~a} on int64 and bool (where it is logical not). */
+    static Tensor bitwiseNot(Tensor a) {
+        if (a.dtype.isFloatingPoint()) {
+            throw notImplemented("bitwise_not", a.device, a.dtype);
+        }
+        return unaryKernel(a.dtype == DType.BOOL ? UnaryOp.LOGICAL_NOT : UnaryOp.BITWISE_NOT, a, a.dtype);
+    }
+
+    /**
+     * PyTorch's nan_to_num: NaN, +inf and -inf replaced (by default with 0 and the type's largest and lowest finite
+     * values; the numbers are converted to the tensor's type as a C cast, so 1e40 is inf for float32); integer and bool
+     * tensors are copied. One node, NanToNumBackward0 ({@code grad * isfinite(self)}).
+     */
+    static Tensor nanToNum(Tensor a, double nan, Double posinf, Double neginf) {
+        Tensor out;
+        if (!a.dtype.isFloatingPoint()) {
+            out = copyAs(a, a.dtype);
+        } else {
+            boolean f32 = a.dtype == DType.FLOAT32;
+            double big = f32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+            double hi = posinf != null ? posinf : big;
+            double lo = neginf != null ? neginf : -big;
+            Tensor x = a;
+            out = whereNoGrad(isKind(x, UnaryOp.ISNAN), scalarOf(nan, a), x);
+            out = whereNoGrad(isKind(x, UnaryOp.ISPOSINF), scalarOf(hi, a), out);
+            out = whereNoGrad(isKind(x, UnaryOp.ISNEGINF), scalarOf(lo, a), out);
+        }
+        return record(out, "NanToNumBackward0", new Tensor[] {a}, n -> {
+            SavedTensor sx = n.save(a);
+            return g -> new Tensor[] {g.mul(sx.get().isfinite())};
+        });
+    }
+
+    /** A 0-dim tensor of a's type and device holding v converted as a C cast (a double beyond float's range is inf). */
+    private static Tensor scalarOf(double v, Tensor a) {
+        Object arr = a.dtype == DType.FLOAT32 ? new float[] {(float) v} : new double[] {v};
+        return Creation.fromFlat(arr, new int[0], a.dtype, a.device);
+    }
+
+    /** {@link #where} without history (for forward computations recorded as one node). */
+    private static Tensor whereNoGrad(Tensor cond, Tensor a, Tensor b) {
+        try (GradMode off = Ember.noGrad()) {
+            return where(cond, a, b);
+        }
+    }
+
+    // ---- binary functions
+
+    /** The result type of a floating function of two tensors: integers and bool give float32. */
+    private static DType floatingType(Tensor a, Tensor b) {
+        DType t = resultType(a, b);
+        return t.isFloatingPoint() ? t : DType.FLOAT32;
+    }
+
+    /** atan2(a, b), Atan2Backward0: {@code grad * other / (self^2 + other^2)} and {@code grad * -self / (...)}. */
+    static Tensor atan2(Tensor a, Tensor b) {
+        DType t = floatingType(a, b);
+        Tensor out = binaryKernel(BinaryOp.ATAN2, a, b, t, t);
+        return record(out, "Atan2Backward0", new Tensor[] {a, b}, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor sb = n.save(b);
+            return g -> {
+                Tensor x = sa.get();
+                Tensor y = sb.get();
+                Tensor recip = x.mul(x).add(y.mul(y)).reciprocal();
+                return new Tensor[] {
+                    n.needsInputGrad(0) ? g.mul(y).mul(recip) : null,
+                    n.needsInputGrad(1) ? g.mul(x.neg()).mul(recip) : null};
+            };
+        });
+    }
+
+    /** hypot(a, b) on floating types, HypotBackward0: {@code grad * self / result}, {@code grad * other / result}. */
+    static Tensor hypot(Tensor a, Tensor b) {
+        DType t = resultType(a, b);
+        if (!t.isFloatingPoint()) {
+            throw notImplemented("hypot", checkSameDevice(a, b), t);
+        }
+        Tensor out = binaryKernel(BinaryOp.HYPOT, a, b, t, t);
+        return record(out, "HypotBackward0", new Tensor[] {a, b}, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor sb = n.save(b);
+            SavedTensor so = n.saveOutput(out);
+            return g -> new Tensor[] {
+                n.needsInputGrad(0) ? g.mul(sa.get()).div(so.get()) : null,
+                n.needsInputGrad(1) ? g.mul(sb.get()).div(so.get()) : null};
+        });
+    }
+
+    /**
+     * The type of fmod, remainder and the rounding divisions: the promoted one, which may not be bool; an integer
+     * divisor of zero raises PyTorch's ZeroDivisionError on the CPU (checked before computing; a GPU does not check,
+     * as PyTorch's CUDA kernels do not).
+     */
+    private static DType divisionType(Tensor a, Tensor b, String kernel) {
+        Device device = checkSameDevice(a, b);
+        DType t = resultType(a, b);
+        if (t == DType.BOOL) {
+            throw notImplemented(kernel, device, t);
+        }
+        if (!t.isFloatingPoint() && device.isCpu()) {
+            boolean zero = b.wrappedNumber ? b.toLongArray()[0] == 0 : b.numel() > 0 && !ReductionOps.allTrue(b.ne(0L));
+            if (zero) {
+                throw new IllegalArgumentException("ZeroDivisionError");
+            }
+        }
+        return t;
+    }
+
+    /**
+     * C's fmod (the remainder has the dividend's sign). A Java-number divisor gives FmodBackward0 ({@code grad}), a
+     * tensor FmodBackward1 (also {@code -grad * trunc(self / other)} for the divisor).
+     */
+    static Tensor fmod(Tensor a, Tensor b) {
+        DType t = divisionType(a, b, "fmod");
+        Tensor out = binaryKernel(BinaryOp.FMOD, a, b, t, t);
+        return remainderNode(out, a, b, "fmod", "trunc");
+    }
+
+    /** Python's modulo (the remainder has the divisor's sign): RemainderBackward0 / RemainderBackward1. */
+    static Tensor remainder(Tensor a, Tensor b) {
+        DType t = divisionType(a, b, "remainder");
+        Tensor out = binaryKernel(BinaryOp.REMAINDER, a, b, t, t);
+        return remainderNode(out, a, b, "remainder", "floor");
+    }
+
+    private static Tensor remainderNode(Tensor out, Tensor a, Tensor b, String op, String mode) {
+        String name = Character.toUpperCase(op.charAt(0)) + op.substring(1) + "Backward";
+        if (b.wrappedNumber) {
+            return record(out, name + "0", new Tensor[] {a}, n -> g -> new Tensor[] {g});
+        }
+        return record(out, name + "1", new Tensor[] {a, b}, n -> {
+            SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
+            SavedTensor sb = n.needsInputGrad(1) ? n.save(b) : null;
+            return g -> new Tensor[] {
+                n.needsInputGrad(0) ? g : null,
+                sa == null ? null : g.neg().mul(sa.get().div(sb.get(), mode))};
+        });
+    }
+
+    /**
+     * {@code div(a, b, rounding_mode)}: null is true division, "trunc" and "floor" round the quotient (an integer
+     * result stays integer). DivBackward2 (zero gradients with a rounding mode, as PyTorch's).
+     */
+    static Tensor div(Tensor a, Tensor b, String roundingMode) {
+        if (roundingMode == null) {
+            DType t = floatingType(a, b);
+            Tensor out = binaryKernel(BinaryOp.DIV, a, b, t, t);
+            return record(out, "DivBackward2", new Tensor[] {a, b}, n -> {
+                SavedTensor sb = n.save(b);
+                SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
+                return g -> {
+                    Tensor bv = sb.get();
+                    return new Tensor[] {
+                        n.needsInputGrad(0) ? g.div(bv) : null,
+                        sa == null ? null : g.neg().mul(sa.get().div(bv).div(bv))};
+                };
+            });
+        }
+        boolean trunc = "trunc".equals(roundingMode);
+        if (!trunc && !"floor".equals(roundingMode)) {
+            throw new IllegalArgumentException("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '"
+                    + roundingMode + "'");
+        }
+        DType t = divisionType(a, b, trunc ? "div_trunc" : "div_floor");
+        Tensor out = binaryKernel(trunc ? BinaryOp.DIV_TRUNC : BinaryOp.DIV_FLOOR, a, b, t, t);
+        return record(out, "DivBackward2", new Tensor[] {a, b}, n -> g -> new Tensor[] {
+            n.needsInputGrad(0) ? g.zerosLike() : null,
+            n.needsInputGrad(1) ? g.zerosLike() : null});
+    }
+
+    /**
+     * PyTorch's floor_divide (floor rounding since 1.13). Not differentiable: an input that requires grad gets
+     * PyTorch's NotImplemented node, whose backward fails.
+     */
+    static Tensor floorDivide(Tensor a, Tensor b) {
+        DType t = divisionType(a, b, "div_floor");
+        Tensor out = binaryKernel(BinaryOp.DIV_FLOOR, a, b, t, t);
+        return record(out, "NotImplemented", new Tensor[] {a, b}, n -> g -> {
+            throw new IllegalStateException("derivative for aten::floor_divide is not implemented");
+        });
+    }
+
+    /** copysign(a, b) (integers give float32): CopysignBackward0 (tensor) / CopysignBackward1 (a Java number). */
+    static Tensor copysign(Tensor a, Tensor b) {
+        DType t = floatingType(a, b);
+        Tensor out = binaryKernel(BinaryOp.COPYSIGN, a, b, t, t);
+        boolean scalar = b.wrappedNumber;
+        return record(out, scalar ? "CopysignBackward1" : "CopysignBackward0", scalar ? new Tensor[] {a} : new Tensor[] {a, b},
+                n -> {
+                    SavedTensor sa = n.needsInputGrad(0) ? n.save(a) : null;
+                    SavedTensor so = n.needsInputGrad(0) ? n.saveOutput(out) : null;
+                    return g -> {
+                        Tensor ga = null;
+                        if (sa != null) {
+                            // copysign_tensor_self_backward: grad * (result / self), 0 where self == 0
+                            Tensor x = sa.get();
+                            ga = g.mul(zeroWhere(x.eq(0L), so.get().div(x)));
+                        }
+                        return scalar ? new Tensor[] {ga} : new Tensor[] {ga, n.needsInputGrad(1) ? g.zerosLike() : null};
+                    };
+                });
+    }
+
+    /**
+     * fmax / fmin: the operand that is not NaN (NaN only when both are), the first one on ties. FmaxBackward0:
+     * {@code self} takes the gradient where {@code self >= other} or other is NaN, {@code other} elsewhere.
+     */
+    static Tensor fmaxmin(Tensor a, Tensor b, boolean max) {
+        DType t = resultType(a, b);
+        Tensor out = binaryKernel(max ? BinaryOp.FMAX : BinaryOp.FMIN, a, b, t, t);
+        return record(out, max ? "FmaxBackward0" : "FminBackward0", new Tensor[] {a, b}, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor sb = n.save(b);
+            return g -> {
+                Tensor x = sa.get();
+                Tensor y = sb.get();
+                Tensor selfWins = (max ? x.ge(y) : x.le(y)).logicalOr(y.isnan());
+                return new Tensor[] {
+                    n.needsInputGrad(0) ? keepWhere(selfWins, g) : null,
+                    n.needsInputGrad(1) ? zeroWhere(selfWins, g) : null};
+            };
+        });
+    }
+
+    /**
+     * xlogy(a, b) = {@code a * log(b)}, 0 where a is 0 (NaN where b is). PyTorch 2.x's gradients: XlogyBackward0
+     * {@code self: xlogy(grad, other)} with 0 where self == 0 and other <= 0, {@code other: grad * self / other};
+     * XlogyBackward1 for a Java-number self, XlogyBackward2 for a Java-number other.
+     */
+    static Tensor xlogy(Tensor a, Tensor b) {
+        DType t = floatingType(a, b);
+        Tensor out = binaryKernel(BinaryOp.XLOGY, a, b, t, t);
+        if (a.wrappedNumber) {
+            return record(out, "XlogyBackward1", new Tensor[] {b}, n -> {
+                SavedTensor sb = n.save(b);
+                return g -> new Tensor[] {g.mul(a).div(sb.get())};
+            });
+        }
+        if (b.wrappedNumber) {
+            double other = wrappedDouble(b);
+            return record(out, "XlogyBackward2", new Tensor[] {a}, n -> {
+                SavedTensor sa = other > 0 ? null : n.save(a);
+                return g -> {
+                    Tensor d = xlogy(g, b);
+                    return new Tensor[] {sa == null ? d : zeroWhere(sa.get().eq(0L), d)};
+                };
+            });
+        }
+        return record(out, "XlogyBackward0", new Tensor[] {a, b}, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor sb = n.save(b);
+            return g -> {
+                Tensor x = sa.get();
+                Tensor y = sb.get();
+                return new Tensor[] {
+                    n.needsInputGrad(0) ? zeroWhere(x.eq(0L).logicalAnd(y.le(0L)), xlogy(g, y)) : null,
+                    n.needsInputGrad(1) ? g.mul(x).div(y) : null};
+            };
+        });
+    }
+
+    /** Bitwise and, or, xor of int64 and bool operands (bool with bool is bool); floating types are PyTorch's error. */
+    static Tensor bitwise(Tensor a, Tensor b, BinaryOp op) {
+        Device device = checkSameDevice(a, b);
+        DType t = resultType(a, b);
+        if (t.isFloatingPoint()) {
+            throw notImplemented(op.name().toLowerCase(java.util.Locale.ROOT), device, t);
+        }
+        return binaryKernel(op, a, b, t, t);
+    }
+
+    /** {@code a << b} and {@code a >> b} on int64 (PyTorch 2.x: shifts outside [0, 64) give 0, or the sign). */
+    static Tensor shift(Tensor a, Tensor b, boolean left) {
+        Device device = checkSameDevice(a, b);
+        DType t = resultType(a, b);
+        if (t.isFloatingPoint() || t == DType.BOOL) {
+            throw notImplemented(left ? "lshift" : "rshift", device, t);
+        }
+        return binaryKernel(left ? BinaryOp.LEFT_SHIFT : BinaryOp.RIGHT_SHIFT, a, b, t, t);
+    }
+
+    /** PyTorch's check that lerp's operands share one type. */
+    private static void checkLerpType(Tensor self, Tensor other, String what) {
+        if (self.dtype != other.dtype) {
+            throw new IllegalArgumentException("expected dtype " + cTypeName(self.dtype) + " for `" + what + "` but got dtype "
+                    + cTypeName(other.dtype));
+        }
+    }
+
+    /** The C++ type names PyTorch's TypeMeta prints ({@code float}, {@code double}, {@code long int}, {@code bool}). */
+    static String cTypeName(DType t) {
+        switch (t) {
+            case FLOAT32: return "float";
+            case FLOAT64: return "double";
+            case INT64: return "long int";
+            default: return "bool";
+        }
+    }
+
+    /**
+     * {@code lerp(self, end, weight)} with a Java-number weight, as PyTorch's kernel: {@code self + w (end - self)} for
+     * |w| < 0.5, else {@code end + (w - 1)(end - self)}, each as one fused multiply-add. LerpBackward0.
+     */
+    static Tensor lerp(Tensor self, Tensor end, double weight) {
+        checkSameDevice(self, end);
+        checkLerpType(self, end, "end");
+        if (!self.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"lerp_kernel_scalar\" not implemented for '" + Format.scalarType(self.dtype) + "'");
+        }
+        int[] shape = Shapes.broadcast(self.shape, end.shape);
+        DType t = self.dtype;
+        // the weight as the kernel holds it (float for float32), and the coefficient computed in that type
+        double w = t == DType.FLOAT32 ? (float) weight : weight;
+        boolean small = Math.abs(w) < 0.5;
+        double coeff = small ? w : t == DType.FLOAT32 ? (float) w - 1f : w - 1;
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor diff = binaryKernel(BinaryOp.SUB, end, self, t, t);
+            Tensor base = small ? self : end;
+            out = Creation.empty(shape, t, diff.device);
+            out.backend.copy(base.storage(), expandedLayout(base, shape), out.storage(), out.layout);
+            out.backend.axpy(coeff, diff.storage(), diff.layout, out.storage(), out.layout);
+        }
+        return record(out, "LerpBackward0", new Tensor[] {self, end}, n -> g -> new Tensor[] {
+            n.needsInputGrad(0) ? g.mul(1 - weight) : null,
+            n.needsInputGrad(1) ? g.mul(weight) : null});
+    }
+
+    /**
+     * {@code lerp(self, end, weight)} with a tensor weight, all one floating type: as PyTorch's formula per element
+     * (float32 computed in double and rounded once, as its fused multiply-add does; float64 with a separate
+     * multiplication and addition, within an ulp of it). LerpBackward1.
+     */
+    static Tensor lerp(Tensor self, Tensor end, Tensor weight) {
+        checkSameDevice(self, end, weight);
+        checkLerpType(self, end, "end");
+        checkLerpType(self, weight, "weight");
+        if (!self.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"lerp_kernel_tensor\" not implemented for '" + Format.scalarType(self.dtype) + "'");
+        }
+        Shapes.broadcast(Shapes.broadcast(self.shape, end.shape), weight.shape);
+        DType t = self.dtype;
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            DType wide = DType.FLOAT64;
+            Tensor small = weight.abs().lt(0.5);
+            Tensor diff = end.sub(self);
+            Tensor coeff = Tensor.where(small, weight, weight.sub(1L));
+            Tensor base = Tensor.where(small, self, end);
+            out = cast(cast(base, wide).add(cast(coeff, wide).mul(cast(diff, wide))), t);
+        }
+        return record(out, "LerpBackward1", new Tensor[] {self, end, weight}, n -> {
+            SavedTensor sw = n.needsInputGrad(0) || n.needsInputGrad(1) ? n.save(weight) : null;
+            SavedTensor ss = n.needsInputGrad(2) ? n.save(self) : null;
+            SavedTensor se = n.needsInputGrad(2) ? n.save(end) : null;
+            return g -> new Tensor[] {
+                n.needsInputGrad(0) ? g.mul(sw.get().rsub(1L)) : null,
+                n.needsInputGrad(1) ? g.mul(sw.get()) : null,
+                n.needsInputGrad(2) ? g.mul(se.get().sub(ss.get())) : null};
+        });
+    }
+
+    /**
+     * PyTorch's isclose: {@code self == other} (NaN equal to NaN when equalNan), or a finite
+     * {@code |self - other| <= atol + |rtol * other|}, computed in the tensors' own (equal) floating type, or float32
+     * for integer and bool tensors.
+     */
+    static Tensor isclose(Tensor a, Tensor b, double rtol, double atol, boolean equalNan) {
+        if (a.dtype != b.dtype) {
+            throw new IllegalArgumentException(Format.scalarType(a.dtype) + " did not match " + Format.scalarType(b.dtype));
+        }
+        if (!(rtol >= 0)) {
+            throw new IllegalArgumentException("rtol must be greater than or equal to zero, but got " + Format.cpp(rtol));
+        }
+        if (!(atol >= 0)) {
+            throw new IllegalArgumentException("atol must be greater than or equal to zero, but got " + Format.cpp(atol));
+        }
+        checkSameDevice(a, b);
+        Shapes.broadcast(a.shape, b.shape);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor close = a.eq(b);
+            if (equalNan && a.dtype.isFloatingPoint()) {
+                close = close.logicalOr(a.isnan().logicalAnd(b.isnan()));
+            }
+            if (rtol == 0 && atol == 0) {
+                return close;
+            }
+            // PyTorch computes the errors in a floating type: bool self as float32, and any integer other as float32
+            // (so an integer self meets a float32 other, and the difference cannot overflow)
+            Tensor x = a.dtype == DType.BOOL ? a.to(DType.FLOAT32) : a;
+            Tensor y = b.dtype.isFloatingPoint() ? b : b.to(DType.FLOAT32);
+            Tensor allowed = y.mul(rtol).abs().add(atol);
+            Tensor actual = x.sub(y).abs();
+            return close.logicalOr(actual.isfinite().logicalAnd(actual.le(allowed)));
         }
     }
 }

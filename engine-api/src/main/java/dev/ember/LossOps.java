@@ -382,4 +382,135 @@ final class LossOps {
             };
         });
     }
+
+    // ------------------------------------------------------------------ elementwise regression losses (issue 14)
+
+    /** The promoted floating type of a regression loss, or PyTorch's dispatch error ("mse_cpu" ...). */
+    private static DType regressionType(Tensor input, Tensor target, String kernel) {
+        Device device = ArithmeticOps.checkSameDevice(input, target);
+        Shapes.broadcast(input.shape, target.shape);
+        DType t = ArithmeticOps.resultType(input, target);
+        if (!t.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"" + kernel + (device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
+                    + Format.scalarType(t) + "'");
+        }
+        return t;
+    }
+
+    /**
+     * PyTorch's mse_loss: {@code (input - target)^2} (broadcast, promoted), reduced; one node MseLossBackward0 with
+     * PyTorch's mse_loss_backward, {@code norm * (input - target) * grad}, norm {@code 2 / numel} for "mean" else 2
+     * (the target's gradient with the operands swapped).
+     */
+    static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
+        NNOps.requireTensor(input, "mse_loss", "input", 1);
+        NNOps.requireTensor(target, "mse_loss", "target", 2);
+        int red = reduction(reduction);
+        DType t = regressionType(input, target, "mse");
+        Tensor out;
+        Tensor d;
+        try (GradMode off = Ember.noGrad()) {
+            d = ArithmeticOps.cast(input, t).sub(ArithmeticOps.cast(target, t));
+            out = reduceLoss(d.mul(d), red);
+        }
+        long numel = d.numel();
+        return ArithmeticOps.record(out, "MseLossBackward0", new Tensor[] {input, target}, n -> {
+            SavedTensor sx = n.save(input);
+            SavedTensor st = n.save(target);
+            return g -> {
+                double norm = red == MEAN ? 2.0 / numel : 2.0;
+                Tensor x = sx.get();
+                Tensor y = st.get();
+                return new Tensor[] {
+                    n.needsInputGrad(0) ? x.sub(y).mul(norm).mul(g) : null,
+                    n.needsInputGrad(1) ? y.sub(x).mul(norm).mul(g) : null};
+            };
+        });
+    }
+
+    /** PyTorch's apply_loss_reduction: the loss itself, its sum, or its mean. */
+    private static Tensor reduceLoss(Tensor loss, int red) {
+        switch (red) {
+            case NONE: return loss;
+            case SUM: return loss.sum();
+            default: return loss.mean();
+        }
+    }
+
+    /**
+     * PyTorch's smooth_l1_loss for beta > 0: {@code 0.5 z^2 / beta} where {@code z = |input - target| < beta}, else
+     * {@code z - 0.5 beta}; SmoothL1LossBackward0 with smooth_l1_loss_backward ({@code +-norm * grad} outside the band,
+     * {@code norm * x * grad / beta} inside). Beta 0 is l1_loss in PyTorch 2.x's F.smooth_l1_loss (Functional).
+     */
+    static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
+        NNOps.requireTensor(input, "smooth_l1_loss", "input", 1);
+        NNOps.requireTensor(target, "smooth_l1_loss", "target", 2);
+        int red = reduction(reduction);
+        if (!(beta >= 0)) {
+            throw new IllegalArgumentException("smooth_l1_loss does not support negative values for beta.");
+        }
+        DType t = regressionType(input, target, "smooth_l1");
+        return robustLoss(input, target, red, t, beta, false);
+    }
+
+    /**
+     * PyTorch's huber_loss: {@code 0.5 z^2} where {@code z = |input - target| < delta}, else {@code delta (z - 0.5 delta)};
+     * HuberLossBackward0 with huber_loss_backward ({@code +-norm * grad * delta} outside, {@code norm * x * grad} inside).
+     */
+    static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
+        NNOps.requireTensor(input, "huber_loss", "input", 1);
+        NNOps.requireTensor(target, "huber_loss", "target", 2);
+        int red = reduction(reduction);
+        if (!(delta > 0)) {
+            throw new IllegalArgumentException("huber_loss does not support non-positive values for delta.");
+        }
+        DType t = regressionType(input, target, "huber");
+        return robustLoss(input, target, red, t, delta, true);
+    }
+
+    /** smooth_l1_loss (huber false, param beta) and huber_loss (param delta), forward and backward as PyTorch's kernels. */
+    private static Tensor robustLoss(Tensor input, Tensor target, int red, DType t, double param, boolean huber) {
+        // the parameter as the kernels hold it: in the tensor's type
+        double p = t == DType.FLOAT32 ? (float) param : param;
+        Tensor out;
+        long numel;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor z = ArithmeticOps.cast(input, t).sub(ArithmeticOps.cast(target, t)).abs();
+            numel = z.numel();
+            Tensor inside = z.lt(p);
+            Tensor loss;
+            if (huber) {
+                // z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+                loss = Tensor.where(inside, z.mul(0.5).mul(z), z.sub(0.5 * p).mul(p));
+            } else {
+                // z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+                loss = Tensor.where(inside, z.mul(0.5).mul(z).div(p), z.sub(0.5 * p));
+            }
+            out = reduceLoss(loss, red);
+        }
+        long count = numel;
+        return ArithmeticOps.record(out, huber ? "HuberLossBackward0" : "SmoothL1LossBackward0", new Tensor[] {input, target},
+                n -> {
+                    SavedTensor sx = n.save(input);
+                    SavedTensor st = n.save(target);
+                    return g -> {
+                        Tensor x = sx.get();
+                        Tensor y = st.get();
+                        return new Tensor[] {
+                            n.needsInputGrad(0) ? robustBackward(g, x.sub(y), red, count, p, huber) : null,
+                            n.needsInputGrad(1) ? robustBackward(g, y.sub(x), red, count, p, huber) : null};
+                    };
+                });
+    }
+
+    /** smooth_l1_loss_backward and huber_loss_backward for the difference {@code x} (input - target, or swapped). */
+    private static Tensor robustBackward(Tensor g, Tensor x, int red, long numel, double p, boolean huber) {
+        double norm = red == MEAN ? 1.0 / numel : 1.0;
+        Tensor below = x.le(-p);
+        Tensor above = x.ge(p);
+        Tensor gn = g.mul(norm); // norm * grad
+        Tensor outside = huber ? gn.mul(p) : gn; // times delta for huber
+        Tensor inside = huber ? x.mul(norm).mul(g) : x.mul(norm).mul(g).div(p); // norm * x * grad (/ beta)
+        return Tensor.where(below, outside.neg(), Tensor.where(above, outside, inside));
+    }
 }

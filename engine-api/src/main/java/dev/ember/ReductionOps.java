@@ -5,6 +5,7 @@ import dev.ember.backend.Layout;
 import dev.ember.backend.ReduceOp;
 
 import java.util.Arrays;
+import java.util.List;
 
 /** Reductions (sum, mean, max, argmax, var) and softmax, each forward beside its backward formula. */
 final class ReductionOps {
@@ -134,18 +135,52 @@ final class ReductionOps {
     }
 
     /**
-     * PyTorch's {@code prod_backward} for a full product: {@code g * prod / x} where no element is zero; where exactly
-     * one is, the gradient there is the product of the others and zero elsewhere; with two or more zeros, all zero.
+     * PyTorch's {@code prod_backward} for a full product: {@code grad * prod / x} when no element is zero; otherwise
+     * the product of all other elements (exclusive products of the flattened input, {@link #prodSafeZerosBackward}),
+     * which stays differentiable, so that the second derivatives at zeros are right too.
      */
     private static Tensor prodBackward(Tensor g, Tensor x, Tensor prod) {
-        Tensor isZero = x.eq(0.0);
-        Tensor zeros = isZero.sum();
-        Tensor noZero = g.mul(prod.div(x));
-        Tensor others = ArithmeticOps.where(isZero, Creation.wrap(1.0), x).prod(); // the product of the non-zero elements
-        // the product of all other elements: 0 beside the zero, as PyTorch's exclusive products give (g times it)
-        Tensor oneZero = g.mul(ArithmeticOps.where(isZero, others, Creation.wrap(0.0)));
-        Tensor zero = Creation.wrap(0.0); // PyTorch's zeros_like for two or more zeros
-        return Tensor.where(zeros.eq(0), noZero, ArithmeticOps.where(zeros.eq(1), oneZero, zero));
+        if (x.dim() == 0) {
+            return g;
+        }
+        if (allTrue(x.ne(0L))) {
+            return g.mul(prod.div(x));
+        }
+        return prodSafeZerosBackward(g, x.reshape(-1), 0).reshape(x.shapeRef());
+    }
+
+    /**
+     * PyTorch's prod_safe_zeros_backward: {@code grad} times the product of the other elements along {@code dim}, as the
+     * product of the exclusive prefix and suffix products (no division, so zeros are exact).
+     */
+    private static Tensor prodSafeZerosBackward(Tensor g, Tensor x, int dim) {
+        int n = x.shapeRef()[dim];
+        if (x.numel() == 0) {
+            return g.expand(x.shapeRef());
+        }
+        if (n == 1) {
+            return g.expand(x.shapeRef());
+        }
+        Tensor ones = x.narrow(dim, 0, 1).detach().onesLike();
+        Tensor before = scanProduct(Tensor.cat(List.of(ones, x.narrow(dim, 0, n - 1)), dim), dim, false);
+        Tensor after = scanProduct(Tensor.cat(List.of(x.narrow(dim, 1, n - 1), ones), dim), dim, true);
+        return g.mul(before.mul(after));
+    }
+
+    /**
+     * Inclusive running products along {@code dim} (from the end when {@code suffix}), in log2(n) steps of
+     * differentiable ops (Hillis and Steele's scan: each step multiplies by the values s places back).
+     */
+    private static Tensor scanProduct(Tensor t, int dim, boolean suffix) {
+        int n = t.shapeRef()[dim];
+        Tensor p = t;
+        for (int s = 1; s < n; s <<= 1) {
+            Tensor ones = p.narrow(dim, 0, s).detach().onesLike();
+            Tensor shifted = suffix ? Tensor.cat(List.of(p.narrow(dim, s, n - s), ones), dim)
+                    : Tensor.cat(List.of(ones, p.narrow(dim, 0, n - s)), dim);
+            p = p.mul(shifted);
+        }
+        return p;
     }
 
     static Tensor maxAll(Tensor a, boolean max) {
@@ -208,19 +243,21 @@ final class ReductionOps {
     }
 
     static Tensor var(Tensor a, int[] dims, int correction, boolean keepdim) {
-        return varOrStd(a, dims, correction, keepdim, false);
+        return varOrStd(a, dims, correction, keepdim, false, "VarBackward0");
     }
 
     static Tensor std(Tensor a, int[] dims, int correction, boolean keepdim) {
-        return varOrStd(a, dims, correction, keepdim, true);
+        return varOrStd(a, dims, correction, keepdim, true, "StdBackward0");
     }
 
     /**
-     * Variance (or its square root) over {@code dims}. The backward follows PyTorch's {@code var_backward},
-     * {@code grad * 2 (x - mean) / (N - correction)}, and {@code std_backward}, which first divides the gradient by
-     * {@code 2 std} and takes 0 where the deviation is 0 (a constant input), so the gradient there is 0, not NaN.
+     * Variance (or its square root) over {@code dims}, divided by {@code max(0, N - correction)}. The backward follows
+     * PyTorch 2.x's {@code var_backward}: {@code grad * 2 (x - mean) / (N - correction)} with the divisor as it is when
+     * dims are given, and over all elements {@code grad * (x == mean ? NaN : inf)} when {@code N <= correction};
+     * {@code std_backward} first divides the gradient by {@code 2 std} and takes 0 where the deviation is 0 (a constant
+     * input), so the gradient there is 0, not NaN.
      */
-    private static Tensor varOrStd(Tensor a, int[] dims, int correction, boolean keepdim, boolean std) {
+    private static Tensor varOrStd(Tensor a, int[] dims, int correction, boolean keepdim, boolean std, String name) {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("std and var only support floating point and complex dtypes");
         }
@@ -241,7 +278,9 @@ final class ReductionOps {
             Tensor variance = centered.mul(centered).sum(over, keepdim).div(denom);
             out = std ? variance.sqrt() : variance;
         }
-        return ArithmeticOps.record(out, std ? "StdBackward0" : "VarBackward0", new Tensor[] {a}, n -> {
+        boolean all = dims == null || dims.length == 0 || a.dim() == 0;
+        double dof = (double) count - correction;
+        return ArithmeticOps.record(out, name, new Tensor[] {a}, n -> {
             SavedTensor sa = n.save(a);
             SavedTensor so = std ? n.saveOutput(out) : null;
             return g -> {
@@ -252,7 +291,13 @@ final class ReductionOps {
                     gv = ArithmeticOps.where(y.eq(0.0), Creation.wrap(0.0), g.div(y.mul(2.0)));
                 }
                 Tensor centered = x.sub(x.mean(over, true));
-                return new Tensor[] {gv.reshape(kept).expand(inShape).mul(centered).mul(2.0 / denom)};
+                Tensor ge = gv.reshape(kept).expand(inShape);
+                if (all && dof <= 0) {
+                    // when n == correction, 2 / (n - correction) is infinite: NaN where self == mean, inf elsewhere
+                    return new Tensor[] {ge.mul(ArithmeticOps.where(centered.eq(0L), Creation.wrap(Double.NaN),
+                            Creation.wrap(Double.POSITIVE_INFINITY)))};
+                }
+                return new Tensor[] {ge.mul(2.0 / dof).mul(centered)}; // (2 / dof) * grad * (self - mean)
             };
         });
     }
@@ -305,5 +350,332 @@ final class ReductionOps {
             }
         }
         return true;
+    }
+
+    // ------------------------------------------------------------------ issue 14: reductions over lists of dims
+
+    /** PyTorch's IndexError for a max-like reduction over an empty dimension (PyTorch names the op: amax, amin). */
+    private static void checkNonEmpty(String op, Tensor a, boolean[] mask) {
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i] && a.shape[i] == 0) {
+                throw new IndexOutOfBoundsException(op + "(): Expected reduction dim " + i + " to have non-zero size.");
+            }
+        }
+    }
+
+    /** {@code g} (or a result) of a reduction given back its reduced dimensions, as size 1 (PyTorch's restore_reduced_dims). */
+    private static Tensor restore(Tensor g, int[] kept) {
+        return g.reshape(kept);
+    }
+
+    /** {@code where(cond, 0, t)}: the exact zeros of PyTorch's masked_fill. */
+    private static Tensor zeroWhere(Tensor cond, Tensor t) {
+        return ArithmeticOps.where(cond, Creation.wrap(0L), t);
+    }
+
+    /** The dims argument in the form {@link Tensor#sum(int[], boolean)} takes: empty for every dimension. */
+    private static int[] over(int[] dims) {
+        return dims == null ? new int[0] : dims;
+    }
+
+    /**
+     * The product over one dimension, ProdBackward1 with PyTorch's formula: {@code grad * prod / x} when no element is
+     * zero, else the product of the other elements of each slice (exclusive products, correct at second order too).
+     * Integers and bool give int64.
+     */
+    static Tensor prod(Tensor a, int dim, boolean keepdim) {
+        int d = Shapes.wrapDim(dim, a.dim());
+        boolean[] mask = reducedMask(a.dim(), new int[] {d});
+        DType t = a.dtype.isFloatingPoint() ? a.dtype : DType.INT64;
+        Tensor out = reduceKernel(ReduceOp.PROD, a, mask, keepdim, t);
+        int[] kept = keptShape(a.shape, mask);
+        boolean scalar = a.dim() == 0;
+        return ArithmeticOps.record(out, "ProdBackward1", new Tensor[] {a}, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor so = n.saveOutput(out);
+            return g -> {
+                if (scalar) {
+                    return new Tensor[] {g};
+                }
+                Tensor x = sa.get();
+                Tensor gk = restore(g, kept);
+                if (allTrue(x.ne(0L))) {
+                    return new Tensor[] {gk.mul(restore(so.get(), kept).div(x))};
+                }
+                return new Tensor[] {prodSafeZerosBackward(gk, x, d)};
+            };
+        });
+    }
+
+    /**
+     * amax / amin over dims (null or empty: all), NaN propagating; AmaxBackward0 / AminBackward0 share the gradient evenly
+     * among the elements equal to the result (PyTorch's scale_grad_by_count; a NaN result gives NaN gradients).
+     */
+    static Tensor amax(Tensor a, int[] dims, boolean keepdim, boolean max) {
+        boolean[] mask = reducedMask(a.dim(), dims);
+        checkNonEmpty(max ? "amax" : "amin", a, mask);
+        Tensor out = reduceKernel(max ? ReduceOp.MAX : ReduceOp.MIN, a, mask, keepdim, a.dtype);
+        int[] kept = keptShape(a.shape, mask);
+        int[] o = over(dims);
+        return ArithmeticOps.record(out, max ? "AmaxBackward0" : "AminBackward0", new Tensor[] {a}, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor so = n.saveOutput(out);
+            return g -> {
+                Tensor hit = restore(so.get(), kept).eq(sa.get());
+                return new Tensor[] {restore(g, kept).div(hit.sum(o, true)).mul(hit)};
+            };
+        });
+    }
+
+    /** Variance or standard deviation and mean, as {@code torch.var_mean} / {@code std_mean}. */
+    static Tensor[] varMean(Tensor a, int[] dims, int correction, boolean keepdim, boolean std) {
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException((std ? "std_mean" : "var_mean") + " only support floating point and complex dtypes");
+        }
+        String name = std ? "StdMeanBackward0" : "VarMeanBackward0";
+        Tensor v = varOrStd(a, dims, correction, keepdim, std, name);
+        Tensor m;
+        try (GradMode off = Ember.noGrad()) {
+            m = a.mean(over(dims), keepdim);
+        }
+        boolean[] mask = reducedMask(a.dim(), dims);
+        int[] kept = keptShape(a.shape, mask);
+        int[] inShape = a.shape;
+        double count = count(a, mask);
+        ArithmeticOps.record(m, name, new Tensor[] {a}, n -> g -> new Tensor[] {g.reshape(kept).expand(inShape).div(count)});
+        return new Tensor[] {v, m};
+    }
+
+    private static long count(Tensor a, boolean[] mask) {
+        long c = 1;
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i]) {
+                c *= a.shape[i];
+            }
+        }
+        return c;
+    }
+
+    /**
+     * {@code log(sum(exp(x)))} over dims (empty: all), as PyTorch: the maximum (0 where infinite) taken out before exp.
+     * Integers and bool give float32. LogsumexpBackward0: {@code grad * exp(self - result)}.
+     */
+    static Tensor logsumexp(Tensor a, int[] dims, boolean keepdim) {
+        Tensor x = a.dtype.isFloatingPoint() ? a : ArithmeticOps.cast(a, DType.FLOAT32);
+        boolean[] mask = reducedMask(a.dim(), dims);
+        int[] o = over(dims);
+        int[] kept = keptShape(a.shape, mask);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            if (x.numel() != 0) {
+                Tensor m = amax(x, dims, true, true);
+                m = zeroWhere(m.abs().eq(Double.POSITIVE_INFINITY), m);
+                Tensor s = x.sub(m).exp().sum(o, keepdim);
+                out = s.log().add(keepdim ? m : m.reshape(squeezedShape(a.shape, mask)));
+            } else {
+                out = x.exp().sum(o, keepdim).log();
+            }
+        }
+        return ArithmeticOps.record(out, "LogsumexpBackward0", new Tensor[] {a}, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor so = n.saveOutput(out);
+            return g -> new Tensor[] {restore(g, kept).mul(sa.get().sub(restore(so.get(), kept)).exp())};
+        });
+    }
+
+    /** PyTorch's check that vector_norm and matrix_norm take floating tensors. */
+    private static void checkFloating(Tensor a, String op) {
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(op + ": Expected a floating point or complex tensor as input. Got "
+                    + Format.scalarType(a.dtype));
+        }
+    }
+
+    /**
+     * {@code linalg.vector_norm}: {@code sum(|x|^ord)^(1/ord)} over dims (null or empty: all); ord inf and -inf are the
+     * largest and smallest |x|, 0 the number of non-zero elements. LinalgVectorNormBackward0 with PyTorch 2.x's
+     * norm_backward (ord 0 has no gradient). {@code Tensor.norm} is this function in PyTorch 2.x.
+     */
+    static Tensor vectorNorm(Tensor a, double ord, int[] dims, boolean keepdim) {
+        checkFloating(a, "linalg.vector_norm");
+        boolean[] mask = reducedMask(a.dim(), dims);
+        if (ord < 0 || ord == Double.POSITIVE_INFINITY) {
+            if (dims == null || dims.length == 0) {
+                if (a.numel() == 0) {
+                    throw new IllegalArgumentException("linalg.vector_norm cannot compute the " + Format.cpp(ord) + " norm on an "
+                            + "empty tensor because the operation does not have an identity");
+                }
+            } else {
+                for (int i = 0; i < mask.length; i++) {
+                    if (mask[i] && a.shape[i] == 0) {
+                        // sic: PyTorch's message has no space before "because"
+                        throw new IllegalArgumentException("linalg.vector_norm cannot compute the " + Format.cpp(ord) + " norm on "
+                                + "the dimension " + i + "because this dimension is empty and the operation does not have an "
+                                + "identity");
+                    }
+                }
+            }
+        }
+        int[] o = over(dims);
+        int[] kept = keptShape(a.shape, mask);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            if (Double.isInfinite(ord)) {
+                out = reduceKernel(ord > 0 ? ReduceOp.MAX : ReduceOp.MIN, a.abs(), mask, keepdim, a.dtype);
+            } else if (ord == 0) {
+                out = a.ne(0L).to(a.dtype).sum(o, keepdim);
+            } else if (ord == 1) {
+                out = a.abs().sum(o, keepdim);
+            } else if (ord == 2) {
+                out = a.mul(a).sum(o, keepdim).sqrt();
+            } else {
+                out = a.abs().pow(ord).sum(o, keepdim).pow(1 / ord);
+            }
+        }
+        return ArithmeticOps.record(out, "LinalgVectorNormBackward0", new Tensor[] {a}, n -> {
+            SavedTensor sa = ord == 0 ? null : n.save(a);
+            SavedTensor so = ord == 0 || ord == 1 ? null : n.saveOutput(out);
+            return g -> new Tensor[] {ord == 0 ? null
+                : normBackward(restore(g, kept), sa.get(), so == null ? null : restore(so.get(), kept), ord, o)};
+        });
+    }
+
+    /** PyTorch 2.x's norm_backward, term for term (g and the norm with their reduced dims restored). */
+    private static Tensor normBackward(Tensor g, Tensor x, Tensor norm, double p, int[] dims) {
+        if (p == 1) {
+            return x.sgn().mul(g);
+        }
+        if (p == 2) {
+            return g.mul(zeroWhere(norm.eq(0L), x.div(norm)));
+        }
+        if (Double.isInfinite(p)) {
+            Tensor xa = x.abs();
+            Tensor hit = xa.eq(norm).logicalOr(xa.isnan());
+            return x.sgn().mul(g.div(hit.sum(dims, true)).mul(hit));
+        }
+        if (p < 1) {
+            Tensor scaled = x.sgn().mul(zeroWhere(x.eq(0L), x.abs().pow(p - 1)));
+            return scaled.mul(g).mul(norm.pow(1 - p));
+        }
+        Tensor scaled = p < 2 ? x.sgn().mul(x.abs().pow(p - 1)) : x.mul(x.abs().pow(p - 2));
+        Tensor scale = zeroWhere(norm.eq(0L), g.div(norm.pow(p - 1)));
+        return scaled.mul(scale);
+    }
+
+    /** PyTorch's checks of linalg.matrix_norm's input and dims; returns the wrapped dims. */
+    private static int[] matrixNormDims(Tensor a, int[] dims) {
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.");
+        }
+        checkFloating(a, "linalg.matrix_norm");
+        if (dims.length != 2) {
+            StringBuilder b = new StringBuilder();
+            for (int d : dims) {
+                b.append(b.length() == 0 ? "" : " ").append(d);
+            }
+            throw new IllegalArgumentException("linalg.matrix_norm: dim must be a 2-tuple. Got " + b);
+        }
+        int d0 = Shapes.wrapDim(dims[0], a.dim());
+        int d1 = Shapes.wrapDim(dims[1], a.dim());
+        if (d0 == d1) {
+            throw new IllegalArgumentException("linalg.matrix_norm: dims must be different. Got (" + d0 + ", " + d1 + ")");
+        }
+        return new int[] {d0, d1};
+    }
+
+    /**
+     * {@code linalg.matrix_norm} with a numeric order: 1 and -1 (the largest and smallest column sum of |A|), inf and
+     * -inf (row sums), as PyTorch: {@code amax(vector_norm(A, 1, dim0), dim1)} (AmaxBackward0 / AminBackward0). The
+     * spectral norms 2 and -2 need singular values, which Ember does not compute.
+     */
+    static Tensor matrixNorm(Tensor a, double ord, int[] dims, boolean keepdim) {
+        double abs = Math.abs(ord);
+        if (abs != 2 && abs != 1 && abs != Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("linalg.matrix_norm: Order " + Format.cpp(ord) + " not supported.");
+        }
+        int[] d = matrixNormDims(a, dims);
+        if (abs == 2) {
+            throw new IllegalArgumentException("linalg.matrix_norm: Order " + Format.cpp(ord) + " needs the singular values, "
+                    + "which Ember does not compute yet");
+        }
+        if (abs == Double.POSITIVE_INFINITY) {
+            d = new int[] {d[1], d[0]};
+        }
+        int d1 = !keepdim && d[0] < d[1] ? d[1] - 1 : d[1];
+        Tensor colSums = vectorNorm(a, 1, new int[] {d[0]}, keepdim);
+        return amax(colSums, new int[] {d1}, keepdim, ord > 0);
+    }
+
+    /** {@code linalg.matrix_norm} with "fro" (the 2-norm of the elements, LinalgVectorNormBackward0) or "nuc". */
+    static Tensor matrixNorm(Tensor a, String ord, int[] dims, boolean keepdim) {
+        if (!"fro".equals(ord) && !"nuc".equals(ord)) {
+            throw new IllegalArgumentException("linalg.matrix_norm: Order " + ord + " not supported.");
+        }
+        int[] d = matrixNormDims(a, dims);
+        if (ord.equals("nuc")) {
+            throw new IllegalArgumentException("linalg.matrix_norm: Order nuc needs the singular values, which Ember does not "
+                    + "compute yet");
+        }
+        return vectorNorm(a, 2, d, keepdim);
+    }
+
+    /** {@code any} (at least one non-zero, NaN counts) or {@code all} over dims, bool, not differentiable. */
+    static Tensor anyAll(Tensor a, int[] dims, boolean keepdim, boolean any) {
+        reducedMask(a.dim(), dims);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor hits = (any ? a.ne(0L) : a.eq(0L)).sum(over(dims), keepdim);
+            return any ? hits.gt(0L) : hits.eq(0L);
+        }
+    }
+
+    /** The number of non-zero elements over dims (null or empty: all), int64. */
+    static Tensor countNonzero(Tensor a, int[] dims) {
+        reducedMask(a.dim(), dims);
+        try (GradMode off = Ember.noGrad()) {
+            return a.ne(0L).sum(over(dims), false);
+        }
+    }
+
+    /** The sum with NaN counted as 0, NansumBackward0: {@code grad} expanded, times {@code !isnan(self)}. */
+    static Tensor nansum(Tensor a, int[] dims, boolean keepdim) {
+        boolean[] mask = reducedMask(a.dim(), dims);
+        int[] o = over(dims);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = a.dtype.isFloatingPoint() ? zeroWhere(a.isnan(), a).sum(o, keepdim) : a.sum(o, keepdim);
+        }
+        int[] kept = keptShape(a.shape, mask);
+        int[] inShape = a.shape;
+        return ArithmeticOps.record(out, "NansumBackward0", new Tensor[] {a}, n -> {
+            SavedTensor sa = n.save(a);
+            return g -> new Tensor[] {g.reshape(kept).expand(inShape).mul(sa.get().isnan().logicalNot())};
+        });
+    }
+
+    /** PyTorch's nanmean: {@code nansum(x) / (number of non-NaN elements)}, a composition (DivBackward0). */
+    static Tensor nanmean(Tensor a, int[] dims, boolean keepdim) {
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("nanmean(): expected input to have floating point dtype but got "
+                    + Format.scalarType(a.dtype));
+        }
+        Tensor factor;
+        try (GradMode off = Ember.noGrad()) {
+            factor = a.isnan().logicalNot().sum(over(dims), keepdim);
+        }
+        return nansum(a, dims, keepdim).div(factor);
+    }
+
+    /** The sum computed in {@code dtype} (the input converted first, as PyTorch's {@code sum(dtype=...)}). */
+    static Tensor sum(Tensor a, int[] dims, boolean keepdim, DType dtype) {
+        boolean[] mask = reducedMask(a.dim(), dims);
+        Tensor out = reduceKernel(ReduceOp.SUM, ArithmeticOps.cast(a, dtype), mask, keepdim,
+                dtype.isFloatingPoint() ? dtype : DType.INT64);
+        if (!dtype.isFloatingPoint() && dtype != DType.INT64) {
+            out = ArithmeticOps.cast(out, dtype);
+        }
+        int[] kept = keptShape(a.shape, mask);
+        int[] inShape = a.shape;
+        return ArithmeticOps.record(out, dims == null ? "SumBackward0" : "SumBackward1", new Tensor[] {a}, n -> g -> new Tensor[] {
+            g.reshape(kept).expand(inShape)});
     }
 }

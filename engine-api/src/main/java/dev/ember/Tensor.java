@@ -1275,6 +1275,385 @@ public final class Tensor implements AutoCloseable {
         return allclose(other, 1e-5, 1e-8);
     }
 
+    // ---- more math
+
+    /** {@code log(1 + this)}, accurate near 0, as {@code torch.log1p}. */
+    public Tensor log1p() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.LOG1P);
+    }
+
+    /** {@code exp(this) - 1}, accurate near 0, as {@code torch.expm1}. */
+    public Tensor expm1() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.EXPM1);
+    }
+
+    /** Base-2 logarithm, as {@code torch.log2}. */
+    public Tensor log2() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.LOG2);
+    }
+
+    /** Base-10 logarithm, as {@code torch.log10}. */
+    public Tensor log10() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.LOG10);
+    }
+
+    /** {@code 2 ** this}, as {@code torch.exp2}. */
+    public Tensor exp2() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.EXP2);
+    }
+
+    /** Tangent, as {@code torch.tan}. */
+    public Tensor tan() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.TAN);
+    }
+
+    /** Arcsine, as {@code torch.asin}. */
+    public Tensor asin() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.ASIN);
+    }
+
+    /** Arccosine, as {@code torch.acos}. */
+    public Tensor acos() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.ACOS);
+    }
+
+    /** Arctangent, as {@code torch.atan}. */
+    public Tensor atan() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.ATAN);
+    }
+
+    /** The angle of the point {@code (other, this)}, {@code atan2(this, other)}, broadcasting, as {@code torch.atan2}. */
+    public Tensor atan2(Tensor other) {
+        Args.require(other, "atan2", "other", 1, "Tensor");
+        return ArithmeticOps.atan2(this, other);
+    }
+
+    /** Hyperbolic sine, as {@code torch.sinh}. */
+    public Tensor sinh() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.SINH);
+    }
+
+    /** Hyperbolic cosine, as {@code torch.cosh}. */
+    public Tensor cosh() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.COSH);
+    }
+
+    /** Inverse hyperbolic sine, as {@code torch.asinh}. */
+    public Tensor asinh() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.ASINH);
+    }
+
+    /** Inverse hyperbolic cosine (NaN below 1), as {@code torch.acosh}. */
+    public Tensor acosh() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.ACOSH);
+    }
+
+    /** Inverse hyperbolic tangent (infinite at +-1, NaN beyond), as {@code torch.atanh}. */
+    public Tensor atanh() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.ATANH);
+    }
+
+    /** {@code 1 / sqrt(this)}, as {@code torch.rsqrt}. */
+    public Tensor rsqrt() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.RSQRT);
+    }
+
+    /** Rounds towards zero, as {@code torch.trunc} (integers unchanged). */
+    public Tensor trunc() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.TRUNC);
+    }
+
+    /** {@code this - trunc(this)}, floating types only, as {@code torch.frac}. */
+    public Tensor frac() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.FRAC);
+    }
+
+    /** The sign, as {@code torch.sgn} (for real tensors {@link #sign}, with its own node SgnBackward0). */
+    public Tensor sgn() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.SGN);
+    }
+
+    /** The complementary error function {@code 1 - erf(this)}, as {@code torch.erfc}. */
+    public Tensor erfc() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.ERFC);
+    }
+
+    /** The inverse error function (+-inf at +-1, NaN beyond), as {@code torch.erfinv}. */
+    public Tensor erfinv() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.ERFINV);
+    }
+
+    /** {@code log|gamma(this)|}, as {@code torch.lgamma}. */
+    public Tensor lgamma() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.LGAMMA);
+    }
+
+    /** The digamma function, the derivative of lgamma, as {@code torch.digamma}. */
+    public Tensor digamma() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.DIGAMMA);
+    }
+
+    /** The {@code n}-th derivative of digamma ({@code n >= 0}), as {@code torch.polygamma(n, this)}. */
+    public Tensor polygamma(int n) {
+        return ArithmeticOps.polygamma(this, n);
+    }
+
+    /** {@code log(sigmoid(this))} without overflow, as {@code torch.nn.functional.logsigmoid}. */
+    public Tensor logSigmoid() {
+        return ArithmeticOps.unary(this, ArithmeticOps.Fn.LOG_SIGMOID);
+    }
+
+    /** {@code sqrt(this^2 + other^2)} without overflow, floating types, as {@code torch.hypot}. */
+    public Tensor hypot(Tensor other) {
+        Args.require(other, "hypot", "other", 1, "Tensor");
+        return ArithmeticOps.hypot(this, other);
+    }
+
+    /** C's fmod: the remainder of {@code this / other} with the dividend's sign, as {@code torch.fmod}. */
+    public Tensor fmod(Tensor other) {
+        Args.require(other, "fmod", "other", 1, "Tensor");
+        return ArithmeticOps.fmod(this, other);
+    }
+
+    /** {@code fmod} by a Java number. */
+    public Tensor fmod(double other) {
+        return ArithmeticOps.fmod(this, Creation.wrap(other));
+    }
+
+    /** {@code fmod} by an integral Java number (an int64 tensor stays int64). */
+    public Tensor fmod(long other) {
+        return ArithmeticOps.fmod(this, Creation.wrap(other));
+    }
+
+    /** Python's modulo: the remainder with the divisor's sign, as {@code torch.remainder}. */
+    public Tensor remainder(Tensor other) {
+        Args.require(other, "remainder", "other", 1, "Tensor");
+        return ArithmeticOps.remainder(this, other);
+    }
+
+    /** {@code remainder} by a Java number. */
+    public Tensor remainder(double other) {
+        return ArithmeticOps.remainder(this, Creation.wrap(other));
+    }
+
+    /** {@code remainder} by an integral Java number (an int64 tensor stays int64). */
+    public Tensor remainder(long other) {
+        return ArithmeticOps.remainder(this, Creation.wrap(other));
+    }
+
+    /** {@code floor(this / other)}, as {@code torch.floor_divide} (an integer result stays integer; not differentiable). */
+    public Tensor floorDivide(Tensor other) {
+        Args.require(other, "floor_divide", "other", 1, "Tensor");
+        return ArithmeticOps.floorDivide(this, other);
+    }
+
+    /** {@code floor_divide} by a Java number. */
+    public Tensor floorDivide(double other) {
+        return ArithmeticOps.floorDivide(this, Creation.wrap(other));
+    }
+
+    /** {@code floor_divide} by an integral Java number. */
+    public Tensor floorDivide(long other) {
+        return ArithmeticOps.floorDivide(this, Creation.wrap(other));
+    }
+
+    /**
+     * Division with a rounding mode, as {@code torch.div(a, b, rounding_mode=...)}: {@code null} is true division,
+     * {@code "trunc"} and {@code "floor"} round the quotient (integer tensors then stay integer).
+     */
+    public Tensor div(Tensor other, String roundingMode) {
+        Args.require(other, "div", "other", 1, "Tensor");
+        return ArithmeticOps.div(this, other, roundingMode);
+    }
+
+    /** {@code div} by a Java number with a rounding mode. */
+    public Tensor div(double other, String roundingMode) {
+        return ArithmeticOps.div(this, Creation.wrap(other), roundingMode);
+    }
+
+    /** {@code div} by an integral Java number with a rounding mode (an int64 tensor stays int64 when rounding). */
+    public Tensor div(long other, String roundingMode) {
+        return ArithmeticOps.div(this, Creation.wrap(other), roundingMode);
+    }
+
+    /** The magnitude of this with the sign of {@code other}, as {@code torch.copysign} (integers give float32). */
+    public Tensor copysign(Tensor other) {
+        Args.require(other, "copysign", "other", 1, "Tensor");
+        return ArithmeticOps.copysign(this, other);
+    }
+
+    /** {@code copysign} with a Java number's sign (-0.0 counts as negative). */
+    public Tensor copysign(double other) {
+        return ArithmeticOps.copysign(this, Creation.wrap(other));
+    }
+
+    /** The larger of the two, ignoring a NaN (NaN only where both are), as {@code torch.fmax}. */
+    public Tensor fmax(Tensor other) {
+        Args.require(other, "fmax", "other", 1, "Tensor");
+        return ArithmeticOps.fmaxmin(this, other, true);
+    }
+
+    /** The smaller of the two, ignoring a NaN (NaN only where both are), as {@code torch.fmin}. */
+    public Tensor fmin(Tensor other) {
+        Args.require(other, "fmin", "other", 1, "Tensor");
+        return ArithmeticOps.fmaxmin(this, other, false);
+    }
+
+    /** {@code this * log(other)}, 0 where this is 0 (NaN where other is NaN), as {@code torch.xlogy}. */
+    public Tensor xlogy(Tensor other) {
+        Args.require(other, "xlogy", "other", 1, "Tensor");
+        return ArithmeticOps.xlogy(this, other);
+    }
+
+    /** {@code this * log(other)} for a Java number {@code other}. */
+    public Tensor xlogy(double other) {
+        return ArithmeticOps.xlogy(this, Creation.wrap(other));
+    }
+
+    /** {@code self * log(other)} for a Java number {@code self}, as {@code torch.xlogy(self, other)}. */
+    public static Tensor xlogy(double self, Tensor other) {
+        Args.require(other, "xlogy", "other", 2, "Tensor");
+        return ArithmeticOps.xlogy(Creation.wrap(self), other);
+    }
+
+    /** {@code self + weight * (end - self)}, as {@code torch.lerp} with a number weight (floating types, one type). */
+    public Tensor lerp(Tensor end, double weight) {
+        Args.require(end, "lerp", "end", 1, "Tensor");
+        return ArithmeticOps.lerp(this, end, weight);
+    }
+
+    /** {@code lerp} with a tensor of weights, broadcasting all three (one floating type). */
+    public Tensor lerp(Tensor end, Tensor weight) {
+        Args.require(end, "lerp", "end", 1, "Tensor");
+        Args.require(weight, "lerp", "weight", 2, "Tensor");
+        return ArithmeticOps.lerp(this, end, weight);
+    }
+
+    /**
+     * NaN, +inf and -inf replaced by {@code nan} and by {@code posinf} and {@code neginf} ({@code null}: the type's
+     * largest and lowest finite values), as {@code torch.nan_to_num}; integer and bool tensors are copied.
+     */
+    public Tensor nanToNum(double nan, Double posinf, Double neginf) {
+        return ArithmeticOps.nanToNum(this, nan, posinf, neginf);
+    }
+
+    /** {@code nan_to_num} with PyTorch's defaults: 0 and the type's largest and lowest finite values. */
+    public Tensor nanToNum() {
+        return ArithmeticOps.nanToNum(this, 0, null, null);
+    }
+
+    /** Whether each element is NaN, bool, as {@code torch.isnan}. */
+    public Tensor isnan() {
+        return ArithmeticOps.isKind(this, dev.ember.backend.UnaryOp.ISNAN);
+    }
+
+    /** Whether each element is +inf or -inf, bool, as {@code torch.isinf}. */
+    public Tensor isinf() {
+        return ArithmeticOps.isKind(this, dev.ember.backend.UnaryOp.ISINF);
+    }
+
+    /** Whether each element is +inf, bool, as {@code torch.isposinf}. */
+    public Tensor isposinf() {
+        return ArithmeticOps.isKind(this, dev.ember.backend.UnaryOp.ISPOSINF);
+    }
+
+    /** Whether each element is -inf, bool, as {@code torch.isneginf}. */
+    public Tensor isneginf() {
+        return ArithmeticOps.isKind(this, dev.ember.backend.UnaryOp.ISNEGINF);
+    }
+
+    /** Whether each element is real: true everywhere (Ember has no complex types), as {@code torch.isreal}. */
+    public Tensor isreal() {
+        return ArithmeticOps.isreal(this);
+    }
+
+    /**
+     * Elementwise closeness, as {@code torch.isclose}: equal (NaN to NaN when {@code equalNan}), or a finite
+     * {@code |this - other| <= atol + |rtol * other|}, in the tensors' own type (both must have one type).
+     */
+    public Tensor isclose(Tensor other, double rtol, double atol, boolean equalNan) {
+        Args.require(other, "isclose", "other", 1, "Tensor");
+        return ArithmeticOps.isclose(this, other, rtol, atol, equalNan);
+    }
+
+    /** {@code isclose} with PyTorch's defaults: rtol 1e-5, atol 1e-8, NaN not equal to NaN. */
+    public Tensor isclose(Tensor other) {
+        Args.require(other, "isclose", "other", 1, "Tensor");
+        return ArithmeticOps.isclose(this, other, 1e-5, 1e-8, false);
+    }
+
+    /** Whether {@link #isclose} holds everywhere, as {@code torch.allclose(..., equal_nan=...)} (one type required). */
+    public boolean allclose(Tensor other, double rtol, double atol, boolean equalNan) {
+        Args.require(other, "allclose", "other", 1, "Tensor");
+        return ReductionOps.allTrue(ArithmeticOps.isclose(this, other, rtol, atol, equalNan));
+    }
+
+    /** Bitwise and of int64 or bool tensors, as {@code torch.bitwise_and}. */
+    public Tensor bitwiseAnd(Tensor other) {
+        Args.require(other, "bitwise_and", "other", 1, "Tensor");
+        return ArithmeticOps.bitwise(this, other, dev.ember.backend.BinaryOp.BITWISE_AND);
+    }
+
+    /** Bitwise and with an integral Java number. */
+    public Tensor bitwiseAnd(long other) {
+        return ArithmeticOps.bitwise(this, Creation.wrap(other), dev.ember.backend.BinaryOp.BITWISE_AND);
+    }
+
+    /** Bitwise or of int64 or bool tensors, as {@code torch.bitwise_or}. */
+    public Tensor bitwiseOr(Tensor other) {
+        Args.require(other, "bitwise_or", "other", 1, "Tensor");
+        return ArithmeticOps.bitwise(this, other, dev.ember.backend.BinaryOp.BITWISE_OR);
+    }
+
+    /** Bitwise or with an integral Java number. */
+    public Tensor bitwiseOr(long other) {
+        return ArithmeticOps.bitwise(this, Creation.wrap(other), dev.ember.backend.BinaryOp.BITWISE_OR);
+    }
+
+    /** Bitwise exclusive or of int64 or bool tensors, as {@code torch.bitwise_xor}. */
+    public Tensor bitwiseXor(Tensor other) {
+        Args.require(other, "bitwise_xor", "other", 1, "Tensor");
+        return ArithmeticOps.bitwise(this, other, dev.ember.backend.BinaryOp.BITWISE_XOR);
+    }
+
+    /** Bitwise exclusive or with an integral Java number. */
+    public Tensor bitwiseXor(long other) {
+        return ArithmeticOps.bitwise(this, Creation.wrap(other), dev.ember.backend.BinaryOp.BITWISE_XOR);
+    }
+
+    /** Bitwise not of an int64 or bool tensor (logical not for bool), as {@code torch.bitwise_not}. */
+    public Tensor bitwiseNot() {
+        return ArithmeticOps.bitwiseNot(this);
+    }
+
+    /** {@code this << other} on int64, as {@code torch.bitwise_left_shift} (a count outside [0, 64) gives 0). */
+    public Tensor bitwiseLeftShift(Tensor other) {
+        Args.require(other, "bitwise_left_shift", "other", 1, "Tensor");
+        return ArithmeticOps.shift(this, other, true);
+    }
+
+    /** {@code this << other} by an integral Java number. */
+    public Tensor bitwiseLeftShift(long other) {
+        return ArithmeticOps.shift(this, Creation.wrap(other), true);
+    }
+
+    /** {@code this >> other} (arithmetic) on int64, as {@code torch.bitwise_right_shift} (a count outside [0, 63) gives the sign). */
+    public Tensor bitwiseRightShift(Tensor other) {
+        Args.require(other, "bitwise_right_shift", "other", 1, "Tensor");
+        return ArithmeticOps.shift(this, other, false);
+    }
+
+    /** {@code this >> other} by an integral Java number. */
+    public Tensor bitwiseRightShift(long other) {
+        return ArithmeticOps.shift(this, Creation.wrap(other), false);
+    }
+
+    /** Logical exclusive or, bool, as {@code torch.logical_xor}. */
+    public Tensor logicalXor(Tensor other) {
+        Args.require(other, "logical_xor", "other", 1, "Tensor");
+        return ArithmeticOps.compare(this, other, dev.ember.backend.BinaryOp.LOGICAL_XOR);
+    }
+
     // ------------------------------------------------------------------ in place
 
     /** {@code this += other}, in place. */
@@ -1474,6 +1853,201 @@ public final class Tensor implements AutoCloseable {
 
     /** Values and indices, as returned by {@code max(dim)} and {@code min(dim)}. */
     public record ValuesIndices(Tensor values, Tensor indices) {
+    }
+
+    // ---- reductions over lists of dims (issue 14)
+
+    /** Product over one dimension, as {@code torch.prod(input, dim, keepdim)} (integers and bool give int64). */
+    public Tensor prod(int dim, boolean keepdim) {
+        return ReductionOps.prod(this, dim, keepdim);
+    }
+
+    /** Sum over dimensions (null or empty: all) computed in {@code dtype}, as {@code torch.sum(..., dtype=...)}. */
+    public Tensor sum(int[] dims, boolean keepdim, DType dtype) {
+        Args.require(dtype, "sum", "dtype", 3, "torch.dtype");
+        return ReductionOps.sum(this, dims, keepdim, dtype);
+    }
+
+    /** Sum of all elements computed in {@code dtype}. */
+    public Tensor sum(DType dtype) {
+        Args.require(dtype, "sum", "dtype", 1, "torch.dtype");
+        return ReductionOps.sum(this, null, false, dtype);
+    }
+
+    /** Largest values over dimensions (null or empty: all), as {@code torch.amax}; ties share the gradient. */
+    public Tensor amax(int[] dims, boolean keepdim) {
+        return ReductionOps.amax(this, dims, keepdim, true);
+    }
+
+    /** Largest value of all elements, as {@code torch.amax(input)}. */
+    public Tensor amax() {
+        return ReductionOps.amax(this, null, false, true);
+    }
+
+    /** Smallest values over dimensions (null or empty: all), as {@code torch.amin}; ties share the gradient. */
+    public Tensor amin(int[] dims, boolean keepdim) {
+        return ReductionOps.amax(this, dims, keepdim, false);
+    }
+
+    /** Smallest value of all elements, as {@code torch.amin(input)}. */
+    public Tensor amin() {
+        return ReductionOps.amax(this, null, false, false);
+    }
+
+    /** Variance and mean, as returned by {@link #varMean}. */
+    public record VarMean(Tensor var, Tensor mean) {
+    }
+
+    /** Standard deviation and mean, as returned by {@link #stdMean}. */
+    public record StdMean(Tensor std, Tensor mean) {
+    }
+
+    /** Variance (with a correction) and mean over dimensions (null or empty: all), as {@code torch.var_mean}. */
+    public VarMean varMean(int[] dims, int correction, boolean keepdim) {
+        Tensor[] r = ReductionOps.varMean(this, dims, correction, keepdim, false);
+        return new VarMean(r[0], r[1]);
+    }
+
+    /** Unbiased variance and mean of all elements. */
+    public VarMean varMean() {
+        return varMean(null, 1, false);
+    }
+
+    /** Standard deviation (with a correction) and mean over dimensions (null or empty: all), as {@code torch.std_mean}. */
+    public StdMean stdMean(int[] dims, int correction, boolean keepdim) {
+        Tensor[] r = ReductionOps.varMean(this, dims, correction, keepdim, true);
+        return new StdMean(r[0], r[1]);
+    }
+
+    /** Unbiased standard deviation and mean of all elements. */
+    public StdMean stdMean() {
+        return stdMean(null, 1, false);
+    }
+
+    /** {@code log(sum(exp(this)))} over dimensions (null or empty: all) without overflow, as {@code torch.logsumexp}. */
+    public Tensor logsumexp(int[] dims, boolean keepdim) {
+        return ReductionOps.logsumexp(this, dims, keepdim);
+    }
+
+    /** {@code logsumexp} over one dimension. */
+    public Tensor logsumexp(int dim) {
+        return ReductionOps.logsumexp(this, new int[] {dim}, false);
+    }
+
+    /** The 2-norm of all elements, as {@code tensor.norm()} (in PyTorch 2.x {@code linalg.vector_norm}). */
+    public Tensor norm() {
+        return ReductionOps.vectorNorm(this, 2, null, false);
+    }
+
+    /** The p-norm of all elements (p any real, inf, -inf; 0 counts the non-zero elements), as {@code tensor.norm(p)}. */
+    public Tensor norm(double p) {
+        return ReductionOps.vectorNorm(this, p, null, false);
+    }
+
+    /** The p-norm over dimensions (null or empty: all), as {@code tensor.norm(p, dim, keepdim)}. */
+    public Tensor norm(double p, int[] dims, boolean keepdim) {
+        return ReductionOps.vectorNorm(this, p, dims, keepdim);
+    }
+
+    /** {@code tensor.norm("fro", dim, keepdim)}: the 2-norm of the elements over dims (null or empty: all). */
+    public Tensor norm(String p, int[] dims, boolean keepdim) {
+        Args.require(p, "norm", "p", 1, "str");
+        if (!"fro".equals(p)) {
+            return ReductionOps.matrixNorm(this, p, dims == null ? new int[] {0, 1} : dims, keepdim);
+        }
+        return ReductionOps.vectorNorm(this, 2, dims, keepdim);
+    }
+
+    /** {@code torch.linalg.vector_norm(this, ord, dim, keepdim)} (dims null or empty: all). */
+    public Tensor vectorNorm(double ord, int[] dims, boolean keepdim) {
+        return ReductionOps.vectorNorm(this, ord, dims, keepdim);
+    }
+
+    /**
+     * {@code torch.linalg.matrix_norm(this, ord, dim, keepdim)} for ord 1, -1, inf, -inf over two dims (null: the last
+     * two); ord 2 and -2 need singular values and are refused.
+     */
+    public Tensor matrixNorm(double ord, int[] dims, boolean keepdim) {
+        return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim);
+    }
+
+    /** {@code torch.linalg.matrix_norm(this, ord, dim, keepdim)} for ord "fro" ("nuc" needs singular values, refused). */
+    public Tensor matrixNorm(String ord, int[] dims, boolean keepdim) {
+        Args.require(ord, "matrix_norm", "ord", 1, "str");
+        return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim);
+    }
+
+    /** The Frobenius norm of the last two dimensions, as {@code torch.linalg.matrix_norm(this)}. */
+    public Tensor matrixNorm() {
+        return ReductionOps.matrixNorm(this, "fro", new int[] {-2, -1}, false);
+    }
+
+    /** Whether any element is non-zero (NaN counts), over dimensions (null or empty: all), bool, as {@code torch.any}. */
+    public Tensor any(int[] dims, boolean keepdim) {
+        return ReductionOps.anyAll(this, dims, keepdim, true);
+    }
+
+    /** {@code any} over one dimension. */
+    public Tensor any(int dim) {
+        return ReductionOps.anyAll(this, new int[] {dim}, false, true);
+    }
+
+    /** Whether any element is non-zero (as {@link #all()}, a Java boolean). */
+    public boolean any() {
+        return ReductionOps.allTrue(ReductionOps.anyAll(this, null, false, true));
+    }
+
+    /** Whether every element is non-zero, over dimensions (null or empty: all), bool, as {@code torch.all}. */
+    public Tensor all(int[] dims, boolean keepdim) {
+        return ReductionOps.anyAll(this, dims, keepdim, false);
+    }
+
+    /** {@code all} over one dimension. */
+    public Tensor all(int dim) {
+        return ReductionOps.anyAll(this, new int[] {dim}, false, false);
+    }
+
+    /** The number of non-zero elements over dimensions (none: all), int64, as {@code torch.count_nonzero}. */
+    public Tensor countNonzero(int... dims) {
+        return ReductionOps.countNonzero(this, dims);
+    }
+
+    /** Sum of all elements, NaN counted as 0, as {@code torch.nansum}. */
+    public Tensor nansum() {
+        return ReductionOps.nansum(this, null, false);
+    }
+
+    /** Sum over dimensions (null or empty: all), NaN counted as 0. */
+    public Tensor nansum(int[] dims, boolean keepdim) {
+        return ReductionOps.nansum(this, dims, keepdim);
+    }
+
+    /** Mean of the elements that are not NaN, as {@code torch.nanmean} (NaN where all are). */
+    public Tensor nanmean() {
+        return ReductionOps.nanmean(this, null, false);
+    }
+
+    /** Mean over dimensions (null or empty: all) of the elements that are not NaN. */
+    public Tensor nanmean(int[] dims, boolean keepdim) {
+        return ReductionOps.nanmean(this, dims, keepdim);
+    }
+
+    /**
+     * Mean squared error, as {@code torch._C._nn.mse_loss} (what {@code F.mse_loss} calls after broadcasting): one
+     * node, MseLossBackward0. {@link dev.ember.nn.Functional#mseLoss} adds PyTorch's size warning.
+     */
+    public static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
+        return LossOps.mseLoss(input, target, reduction);
+    }
+
+    /** Smooth L1 loss with {@code beta > 0}, as {@code torch._C._nn.smooth_l1_loss}: one node, SmoothL1LossBackward0. */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
+        return LossOps.smoothL1Loss(input, target, reduction, beta);
+    }
+
+    /** Huber loss with {@code delta > 0}, as {@code torch._C._nn.huber_loss}: one node, HuberLossBackward0. */
+    public static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
+        return LossOps.huberLoss(input, target, reduction, delta);
     }
 
     // ------------------------------------------------------------------ linear algebra

@@ -30,11 +30,15 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Comparison ({@link Tolerance}): bit for bit, signed zeros included, NaN as "is NaN" (not by payload), for every
  * op whose PyTorch kernel is exact or correctly rounded. The transcendental functions (exp, log, sin, cos, sigmoid,
- * tanh, erf) and pow of general values, and gradients built from them, may differ by {@link #ULPS} units in the last
- * place (PyTorch's vectorized kernels use SLEEF's 1-ulp functions, Ember Java's Math); their special results (NaN,
- * infinities, zeros) must still match exactly. The gradients of sigmoid and tanh, {@code (1 - y) y} and
- * {@code 1 - y^2}, cancel, which turns an ulp of y into many ulps of the result: they may differ by {@link #ULPS} ulps
- * of 1. An op PyTorch rejects must throw its message.
+ * tanh, erf, and from issue 14 log1p, expm1, log2, log10, exp2, tan, asin, acos, atan, sinh, cosh, asinh, acosh,
+ * atanh, erfc, logsigmoid, atan2, hypot, xlogy) and pow of general values, and gradients built from them, may differ
+ * by {@link #ULPS} units in the last place (PyTorch's vectorized kernels use SLEEF's 1-ulp functions, Ember Java's
+ * Math or its own double and double-double formulas); NaN and infinities must match exactly and zeros in sign (SLEEF's
+ * log1p and tan give 0 for the smallest subnormal, one ulp from the exact result Ember gives). The gradients of sigmoid
+ * and tanh, {@code (1 - y) y} and {@code 1 - y^2}, cancel, which turns an ulp of y into many ulps of the result: they
+ * may differ by {@link #ULPS} ulps of 1. The special functions PyTorch computes with its own algorithms (digamma,
+ * polygamma, erfinv: Ember runs the same steps) or takes from the C library (lgamma) have wider bounds, stated at
+ * {@link Tolerance#SPECIAL} and {@link Tolerance#ERFINV}. An op PyTorch rejects must throw its message.
  */
 class EdgeValuesTest {
     /** The largest difference in units in the last place allowed for the transcendental functions. */
@@ -47,8 +51,29 @@ class EdgeValuesTest {
         /** Within {@link #ULPS} ulps; NaN, zeros and infinities exact. */
         ULPS,
         /** As ULPS, or within {@link #ULPS} ulps of 1 in absolute terms (gradients that cancel: 1 - y^2). */
-        ULPS_OF_ONE
+        ULPS_OF_ONE,
+        /**
+         * The special functions (lgamma, digamma, polygamma and what is computed from them): within {@link #SPECIAL_ULPS}
+         * ulps, or within {@link #SPECIAL_ULPS} ulps of 1 in absolute terms, since they cancel near their zeros (lgamma's
+         * reflection below 0, digamma's recurrences); NaN, zeros and infinities exact.
+         */
+        SPECIAL,
+        /**
+         * erfinv: within {@link #SPECIAL_ULPS} ulps, or within {@link #SPECIAL_ULPS} ulps of 1 divided by erf's slope
+         * at the result ({@code 2/sqrt(pi) exp(-x^2)}): PyTorch's last Newton step divides the error of the C
+         * library's erf (Ember's erf is its own, within an ulp of it) by that slope, which is small near +-1.
+         */
+        ERFINV,
+        /**
+         * lerp with a float64 tensor weight, which Ember computes with a multiplication and an addition where PyTorch
+         * fuses them: within {@link #ULPS} ulps (a zero result in either sign), and infinite where PyTorch's result
+         * exceeds a quarter of the largest double (only a fused multiply-add brings the overflowing product back).
+         */
+        UNFUSED
     }
+
+    /** The bound of the SPECIAL and ERFINV tolerances. */
+    static final int SPECIAL_ULPS = 4;
 
     private static final double INF = Double.POSITIVE_INFINITY;
     private static final double NAN = Double.NaN;
@@ -175,6 +200,9 @@ class EdgeValuesTest {
     static final Map<String, BiFunction<Tensor, Tensor, Tensor>> BINARY = new LinkedHashMap<>();
     static final Map<String, BiFunction<Tensor, Double, Tensor>> SCALAR_DOUBLE = new LinkedHashMap<>();
     static final Map<String, BiFunction<Tensor, Long, Tensor>> SCALAR_LONG = new LinkedHashMap<>();
+    /** The issue-14 ops with a Java number (a separate table: some take only longs). */
+    static final Map<String, BiFunction<Tensor, Double, Tensor>> SCALAR_DOUBLE2 = new LinkedHashMap<>();
+    static final Map<String, BiFunction<Tensor, Long, Tensor>> SCALAR_LONG2 = new LinkedHashMap<>();
 
     static {
         UNARY.put("neg", Tensor::neg);
@@ -246,17 +274,114 @@ class EdgeValuesTest {
         SCALAR_LONG.put("clamp_min", Tensor::clampMin);
         SCALAR_LONG.put("clamp_max", Tensor::clampMax);
         SCALAR_LONG.put("where", (x, s) -> Tensor.where(whereCond(x.numel()), x, s));
+
+        // issue 14
+        UNARY.put("log1p", Tensor::log1p);
+        UNARY.put("expm1", Tensor::expm1);
+        UNARY.put("log2", Tensor::log2);
+        UNARY.put("log10", Tensor::log10);
+        UNARY.put("exp2", Tensor::exp2);
+        UNARY.put("tan", Tensor::tan);
+        UNARY.put("asin", Tensor::asin);
+        UNARY.put("acos", Tensor::acos);
+        UNARY.put("atan", Tensor::atan);
+        UNARY.put("sinh", Tensor::sinh);
+        UNARY.put("cosh", Tensor::cosh);
+        UNARY.put("asinh", Tensor::asinh);
+        UNARY.put("acosh", Tensor::acosh);
+        UNARY.put("atanh", Tensor::atanh);
+        UNARY.put("rsqrt", Tensor::rsqrt);
+        UNARY.put("square", Tensor::square);
+        UNARY.put("trunc", Tensor::trunc);
+        UNARY.put("frac", Tensor::frac);
+        UNARY.put("sgn", Tensor::sgn);
+        UNARY.put("erfc", Tensor::erfc);
+        UNARY.put("erfinv", Tensor::erfinv);
+        UNARY.put("lgamma", Tensor::lgamma);
+        UNARY.put("digamma", Tensor::digamma);
+        UNARY.put("polygamma1", x -> x.polygamma(1));
+        UNARY.put("polygamma2", x -> x.polygamma(2));
+        UNARY.put("logsigmoid", Tensor::logSigmoid);
+        UNARY.put("bitwise_not", Tensor::bitwiseNot);
+        UNARY.put("isnan", Tensor::isnan);
+        UNARY.put("isinf", Tensor::isinf);
+        UNARY.put("isposinf", Tensor::isposinf);
+        UNARY.put("isneginf", Tensor::isneginf);
+        UNARY.put("isreal", Tensor::isreal);
+        UNARY.put("nan_to_num", Tensor::nanToNum);
+        UNARY.put("nan_to_num_args", x -> x.nanToNum(1.5, 100.0, -1e40));
+
+        BINARY.put("atan2", Tensor::atan2);
+        BINARY.put("hypot", Tensor::hypot);
+        BINARY.put("fmod", Tensor::fmod);
+        BINARY.put("remainder", Tensor::remainder);
+        BINARY.put("floor_divide", Tensor::floorDivide);
+        BINARY.put("div_trunc", (a, b) -> a.div(b, "trunc"));
+        BINARY.put("div_floor", (a, b) -> a.div(b, "floor"));
+        BINARY.put("div_none", (a, b) -> a.div(b, (String) null));
+        BINARY.put("copysign", Tensor::copysign);
+        BINARY.put("fmax", Tensor::fmax);
+        BINARY.put("fmin", Tensor::fmin);
+        BINARY.put("xlogy", Tensor::xlogy);
+        BINARY.put("bitwise_and", Tensor::bitwiseAnd);
+        BINARY.put("bitwise_or", Tensor::bitwiseOr);
+        BINARY.put("bitwise_xor", Tensor::bitwiseXor);
+        BINARY.put("bitwise_left_shift", Tensor::bitwiseLeftShift);
+        BINARY.put("bitwise_right_shift", Tensor::bitwiseRightShift);
+        BINARY.put("logical_xor", Tensor::logicalXor);
+        BINARY.put("lerp_0.25", (a, b) -> a.lerp(b, 0.25));
+        BINARY.put("lerp_0.75", (a, b) -> a.lerp(b, 0.75));
+        BINARY.put("isclose", Tensor::isclose);
+        BINARY.put("isclose_nan", (a, b) -> a.isclose(b, 1e-5, 1e-8, true));
+        BINARY.put("isclose_tol", (a, b) -> a.isclose(b, 0.5, 0.25, false));
+
+        SCALAR_DOUBLE2.put("fmod", Tensor::fmod);
+        SCALAR_DOUBLE2.put("remainder", Tensor::remainder);
+        SCALAR_DOUBLE2.put("floor_divide", Tensor::floorDivide);
+        SCALAR_DOUBLE2.put("div_trunc", (x, v) -> x.div(v, "trunc"));
+        SCALAR_DOUBLE2.put("div_floor", (x, v) -> x.div(v, "floor"));
+        SCALAR_DOUBLE2.put("copysign", Tensor::copysign);
+        SCALAR_DOUBLE2.put("xlogy", Tensor::xlogy);
+        SCALAR_DOUBLE2.put("xlogy_self", (x, v) -> Tensor.xlogy(v, x));
+        SCALAR_LONG2.put("fmod", Tensor::fmod);
+        SCALAR_LONG2.put("remainder", Tensor::remainder);
+        SCALAR_LONG2.put("floor_divide", Tensor::floorDivide);
+        SCALAR_LONG2.put("div_trunc", (x, v) -> x.div(v, "trunc"));
+        SCALAR_LONG2.put("div_floor", (x, v) -> x.div(v, "floor"));
+        SCALAR_LONG2.put("bitwise_and", Tensor::bitwiseAnd);
+        SCALAR_LONG2.put("bitwise_or", Tensor::bitwiseOr);
+        SCALAR_LONG2.put("bitwise_xor", Tensor::bitwiseXor);
+        SCALAR_LONG2.put("bitwise_left_shift", Tensor::bitwiseLeftShift);
+        SCALAR_LONG2.put("bitwise_right_shift", Tensor::bitwiseRightShift);
     }
 
+    /** The integer divisions, which the script leaves out for INT64_MIN / -1 (it traps in C). */
+    static final Set<String> INT_DIVISION = Set.of("fmod", "remainder", "floor_divide", "div_trunc", "div_floor");
+
     private static final Set<String> APPROXIMATE = Set.of("exp", "log", "sin", "cos", "sigmoid", "tanh", "erf", "pow",
-            "pow_scalar");
+            "pow_scalar", "log1p", "expm1", "log2", "log10", "exp2", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh",
+            "acosh", "atanh", "erfc", "logsigmoid", "atan2", "hypot", "xlogy", "xlogy_self", "lerpw");
+    /** The special functions and what is computed from them (their gradients). */
+    private static final Set<String> SPECIAL = Set.of("lgamma", "digamma", "polygamma1", "polygamma2");
+    /** Gradients computed with exact operations from the inputs (the function itself may be approximate). */
+    private static final Set<String> EXACT_GRADIENT = Set.of("log1p", "log2", "log10", "asin", "acos", "atan", "asinh",
+            "acosh", "atanh", "atan2", "rsqrt");
 
     private static Tolerance forwardTolerance(String op) {
-        return APPROXIMATE.contains(op) ? Tolerance.ULPS : Tolerance.EXACT;
+        if (op.startsWith("erfinv")) {
+            return Tolerance.ERFINV;
+        }
+        return SPECIAL.contains(op) ? Tolerance.SPECIAL : APPROXIMATE.contains(op) ? Tolerance.ULPS : Tolerance.EXACT;
     }
 
     private static Tolerance gradientTolerance(String op) {
-        return op.equals("sigmoid") || op.equals("tanh") ? Tolerance.ULPS_OF_ONE : forwardTolerance(op);
+        if (op.equals("sigmoid") || op.equals("tanh")) {
+            return Tolerance.ULPS_OF_ONE;
+        }
+        if (EXACT_GRADIENT.contains(op)) {
+            return Tolerance.EXACT;
+        }
+        return op.equals("erfinv") ? Tolerance.ULPS : forwardTolerance(op);
     }
 
     // ------------------------------------------------------------------ cases
@@ -360,7 +485,159 @@ class EdgeValuesTest {
         }
         addGradientCases(c);
         addIssueCases(c);
+        addIssue14Cases(c);
         return c;
+    }
+
+    /** Integer divisions without a zero divisor: the script's int_pairs (INT64_MIN / -1 left out). */
+    static Tensor[] intPairs() {
+        long[] dividends = {0, 1, -1, 2, -2, 3, -3, 7, -7, 62, 63, 64, Long.MAX_VALUE};
+        long[] divisors = {1, -1, 2, -2, 3, -3, 7, -7, 64, Long.MAX_VALUE, Long.MIN_VALUE};
+        long[] tailB = {1, 2, -2, 7, Long.MIN_VALUE};
+        int n = dividends.length * divisors.length + tailB.length;
+        long[] a = new long[n];
+        long[] b = new long[n];
+        int k = 0;
+        for (long x : dividends) {
+            for (long y : divisors) {
+                a[k] = x;
+                b[k++] = y;
+            }
+        }
+        for (long y : tailB) {
+            a[k] = Long.MIN_VALUE;
+            b[k++] = y;
+        }
+        return new Tensor[] {arrange(Tensor.tensor(a)), arrange(Tensor.tensor(b))};
+    }
+
+    static final double[] LERP_WEIGHTS = {0.25, 0.75, -0.5, 1.5, 0.0, 1.0, 0.5, -2.0, NAN};
+
+    static Tensor lerpWeights(long n, String dtype) {
+        double[] w = new double[(int) n];
+        for (int i = 0; i < n; i++) {
+            w[i] = LERP_WEIGHTS[i % LERP_WEIGHTS.length];
+        }
+        return Tensor.tensor(w, DType.FLOAT64).to(dtype(dtype));
+    }
+
+    /** The sweeps' domains: first, last, count (the script's SWEEP2). */
+    static final Map<String, double[]> SWEEP2 = new LinkedHashMap<>();
+
+    static {
+        SWEEP2.put("log1p", new double[] {-0.75, 6, 55});
+        SWEEP2.put("expm1", new double[] {-6, 6, 97});
+        SWEEP2.put("log2", new double[] {0.125, 8, 64});
+        SWEEP2.put("log10", new double[] {0.125, 8, 64});
+        SWEEP2.put("exp2", new double[] {-6, 6, 97});
+        SWEEP2.put("tan", new double[] {-6, 6, 97});
+        SWEEP2.put("asin", new double[] {-1, 1, 65});
+        SWEEP2.put("acos", new double[] {-1, 1, 65});
+        SWEEP2.put("atan", new double[] {-6, 6, 97});
+        SWEEP2.put("sinh", new double[] {-6, 6, 97});
+        SWEEP2.put("cosh", new double[] {-6, 6, 97});
+        SWEEP2.put("asinh", new double[] {-6, 6, 97});
+        SWEEP2.put("acosh", new double[] {1, 7, 49});
+        SWEEP2.put("atanh", new double[] {-1, 1, 65});
+        SWEEP2.put("rsqrt", new double[] {0.125, 8, 64});
+        SWEEP2.put("erfc", new double[] {-6, 6, 97});
+        SWEEP2.put("erfinv", new double[] {-1, 1, 129});
+        SWEEP2.put("lgamma", new double[] {-6, 6, 97});
+        SWEEP2.put("digamma", new double[] {-6, 6, 97});
+        SWEEP2.put("polygamma1", new double[] {-6, 6, 97});
+        SWEEP2.put("polygamma2", new double[] {-6, 6, 97});
+        SWEEP2.put("logsigmoid", new double[] {-6, 6, 97});
+    }
+
+    static final String[] GRAD_UNARY2 = {"log1p", "expm1", "log2", "log10", "exp2", "tan", "asin", "acos", "atan", "sinh",
+        "cosh", "asinh", "acosh", "atanh", "rsqrt", "trunc", "frac", "sgn", "erfc", "erfinv", "lgamma", "digamma",
+        "polygamma1", "logsigmoid", "nan_to_num"};
+    static final String[] GRAD_BINARY2 = {"atan2", "hypot", "fmod", "remainder", "div_trunc", "div_floor", "div_none",
+        "copysign", "fmax", "fmin", "lerp_0.25", "lerp_0.75"};
+    static final String[][] GRAD_SCALAR2 = {{"fmod", "2.5"}, {"remainder", "-1.5"}, {"copysign", "-0.0"}, {"copysign", "2.0"}};
+
+    /** The functions added for issue 14: the script's second part. */
+    private static void addIssue14Cases(List<Case> c) {
+        for (String op : INT_DIVISION) {
+            c.add(forward("intdiv|" + op, Tolerance.EXACT, () -> {
+                Tensor[] ab = intPairs();
+                return BINARY.get(op).apply(ab[0], ab[1]);
+            }));
+        }
+        for (String dt : DTYPES) {
+            for (Map.Entry<String, BiFunction<Tensor, Double, Tensor>> op : SCALAR_DOUBLE2.entrySet()) {
+                for (String s : DOUBLE_SCALARS) {
+                    double v = parseDouble(s);
+                    c.add(forward("scalar|" + op.getKey() + "|" + dt + "|d|" + s, forwardTolerance(op.getKey()),
+                            () -> op.getValue().apply(grid(dt), v)));
+                }
+            }
+            for (Map.Entry<String, BiFunction<Tensor, Long, Tensor>> op : SCALAR_LONG2.entrySet()) {
+                for (String s : LONG_SCALARS) {
+                    if (dt.equals("int64") && s.equals("-1") && INT_DIVISION.contains(op.getKey())) {
+                        continue;
+                    }
+                    long v = Long.parseLong(s);
+                    c.add(forward("scalar|" + op.getKey() + "|" + dt + "|l|" + s, Tolerance.EXACT,
+                            () -> op.getValue().apply(grid(dt), v)));
+                }
+            }
+        }
+        for (String dt : new String[] {"float32", "float64"}) {
+            c.add(forward("lerpw|" + dt, dt.equals("float32") ? Tolerance.EXACT : Tolerance.UNFUSED, () -> {
+                Tensor[] ab = product(dt, dt);
+                return ab[0].lerp(ab[1], arrangeLike(lerpWeights(ab[0].numel() / tiles(), dt)));
+            }));
+            for (Map.Entry<String, double[]> op : SWEEP2.entrySet()) {
+                double[] r = op.getValue();
+                c.add(forward("sweep|" + op.getKey() + "|" + dt, sweepTolerance(op.getKey()),
+                        () -> UNARY.get(op.getKey()).apply(arrange(Creation.linspace(r[0], r[1], (int) r[2], DType.FLOAT64)
+                                .to(dtype(dt))))));
+            }
+            c.add(forward("sweep|erfinv_tail|" + dt, Tolerance.ERFINV, () -> arrange(Tensor.tensor(new double[] {0.9, -0.95,
+                0.99, -0.995, 0.999, -0.9999, 0.99999, 1 - 0x1p-20, -(1 - 0x1p-24)}, DType.FLOAT64).to(dtype(dt))).erfinv()));
+        }
+        for (String dt : new String[] {"float32", "float64"}) {
+            for (String up : new String[] {"ones", "edge"}) {
+                String tail = "|" + dt + "|" + up;
+                for (String op : GRAD_UNARY2) {
+                    c.add(grads("grad|" + op + tail, gradientTolerance(op), x -> UNARY.get(op).apply(x[0]), up, grid(dt)));
+                }
+                for (String op : GRAD_BINARY2) {
+                    c.add(grads("grad|" + op + tail, gradientTolerance(op), x -> BINARY.get(op).apply(x[0], x[1]), up,
+                            product(dt, dt)));
+                }
+                for (String[] op : GRAD_SCALAR2) {
+                    double v = parseDouble(op[1]);
+                    c.add(grads("grad|" + op[0] + "_s" + tail + "|" + op[1], Tolerance.EXACT,
+                            x -> SCALAR_DOUBLE2.get(op[0]).apply(x[0], v), up, grid(dt)));
+                }
+                Tensor[] ab = product(dt, dt);
+                c.add(grads("grad|lerpw" + tail, Tolerance.EXACT, x -> x[0].lerp(x[1], x[2]), up, ab[0], ab[1],
+                        lerpWeights(ab[0].numel(), dt)));
+                c.add(grads("grad|xlogy" + tail, Tolerance.ULPS, x -> x[0].xlogy(x[1]), up, ab[0], ab[1]));
+                for (String s : new String[] {"2.0", "0.0", "-1.0", "nan"}) {
+                    double v = parseDouble(s);
+                    c.add(grads("grad|xlogy_s" + tail + "|" + s, Tolerance.ULPS, x -> x[0].xlogy(v), up, grid(dt)));
+                    c.add(grads("grad|xlogy_self" + tail + "|" + s, Tolerance.EXACT, x -> Tensor.xlogy(v, x[0]), up, grid(dt)));
+                }
+            }
+        }
+    }
+
+    private static Tolerance sweepTolerance(String op) {
+        Tolerance t = forwardTolerance(op);
+        return t == Tolerance.EXACT ? Tolerance.EXACT : t == Tolerance.ULPS ? Tolerance.ULPS : t;
+    }
+
+    /** How many copies of the script's values the current arrangement holds. */
+    static long tiles() {
+        return arrangement == Arrangement.TILED ? TILES : 1;
+    }
+
+    /** An operand built from the script's values, laid out as the current arrangement lays out the others. */
+    static Tensor arrangeLike(Tensor t) {
+        return arrange(t);
     }
 
     static final String[] GRAD_UNARY = {"neg", "exp", "log", "sqrt", "abs", "sign", "reciprocal", "sin", "cos", "sigmoid",
@@ -586,11 +863,29 @@ class EdgeValuesTest {
         if (w == g) {
             return true;
         }
-        if (tolerance == Tolerance.EXACT || want == 0 || Float.isInfinite(want) || Float.isNaN(got) || (w < 0) != (g < 0)) {
+        if (tolerance == Tolerance.UNFUSED && Float.isInfinite(got) && Math.abs(want) > Float.MAX_VALUE / 4) {
+            return Math.signum(got) == Math.signum(want);
+        }
+        if (tolerance == Tolerance.EXACT || Float.isInfinite(want) || Float.isNaN(got) || Float.isInfinite(got)) {
+            return false;
+        }
+        if (want == 0) {
+            // a zero in sign, or a subnormal within the bound (SLEEF's log1p(-MIN_VALUE) is +0)
+            return Math.abs(got) <= ULPS * Float.MIN_VALUE && (got != 0 || (w < 0) == (g < 0) || tolerance == Tolerance.UNFUSED);
+        }
+        if (tolerance == Tolerance.SPECIAL || tolerance == Tolerance.ERFINV) {
+            double slack = SPECIAL_ULPS * (double) Math.ulp(1f) * (tolerance == Tolerance.ERFINV
+                    ? Math.sqrt(Math.PI) / 2 * Math.exp((double) want * want) : 1);
+            if (Math.abs((double) got - want) <= slack) {
+                return true;
+            }
+        }
+        if ((w < 0) != (g < 0)) {
             return false;
         }
         // same sign: the bit patterns are ordered like the values
-        return Math.abs((long) w - g) <= ULPS
+        int ulps = tolerance == Tolerance.SPECIAL || tolerance == Tolerance.ERFINV ? SPECIAL_ULPS : ULPS;
+        return Math.abs((long) w - g) <= ulps
                 || tolerance == Tolerance.ULPS_OF_ONE && Math.abs(got - want) <= ULPS * Math.ulp(1f);
     }
 
@@ -604,9 +899,26 @@ class EdgeValuesTest {
         if (w == g) {
             return true;
         }
-        if (tolerance == Tolerance.EXACT || want == 0 || Double.isInfinite(want) || Double.isNaN(got) || (w < 0) != (g < 0)) {
+        if (tolerance == Tolerance.UNFUSED && Double.isInfinite(got) && Math.abs(want) > Double.MAX_VALUE / 4) {
+            return Math.signum(got) == Math.signum(want);
+        }
+        if (tolerance == Tolerance.EXACT || Double.isInfinite(want) || Double.isNaN(got) || Double.isInfinite(got)) {
             return false;
         }
-        return Math.abs(w - g) <= ULPS || tolerance == Tolerance.ULPS_OF_ONE && Math.abs(got - want) <= ULPS * Math.ulp(1.0);
+        if (want == 0) {
+            return Math.abs(got) <= ULPS * Double.MIN_VALUE && (got != 0 || (w < 0) == (g < 0) || tolerance == Tolerance.UNFUSED);
+        }
+        if (tolerance == Tolerance.SPECIAL || tolerance == Tolerance.ERFINV) {
+            double slack = SPECIAL_ULPS * Math.ulp(1.0) * (tolerance == Tolerance.ERFINV
+                    ? Math.sqrt(Math.PI) / 2 * Math.exp(want * want) : 1);
+            if (Math.abs(got - want) <= slack) {
+                return true;
+            }
+        }
+        if ((w < 0) != (g < 0)) {
+            return false;
+        }
+        int ulps = tolerance == Tolerance.SPECIAL || tolerance == Tolerance.ERFINV ? SPECIAL_ULPS : ULPS;
+        return Math.abs(w - g) <= ulps || tolerance == Tolerance.ULPS_OF_ONE && Math.abs(got - want) <= ULPS * Math.ulp(1.0);
     }
 }

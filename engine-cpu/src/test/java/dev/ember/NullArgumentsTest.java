@@ -29,7 +29,11 @@ class NullArgumentsTest {
             "Tensor.conv2d#2", // no bias
             "Tensor.repeatInterleave#1", // repeat_interleave(dim=None): of the flattened tensor
             "Tensor.nllLoss#2", "Tensor.binaryCrossEntropy#2", "Tensor.binaryCrossEntropyWithLogits#2", // no class weight
-            "Tensor.binaryCrossEntropyWithLogits#3"); // no pos_weight
+            "Tensor.binaryCrossEntropyWithLogits#3", // no pos_weight
+            // issue 14, math and reductions: every dimension; true division; the type's largest and lowest values
+            "Tensor.amax#0", "Tensor.amin#0", "Tensor.any#0", "Tensor.all#0", "Tensor.varMean#0", "Tensor.stdMean#0",
+            "Tensor.logsumexp#0", "Tensor.norm#1", "Tensor.vectorNorm#1", "Tensor.countNonzero#0", "Tensor.nansum#0",
+            "Tensor.nanmean#0", "Tensor.matrixNorm#1", "Tensor.div#1", "Tensor.nanToNum#1", "Tensor.nanToNum#2");
 
     private static Object sample(Class<?> p) {
         if (p == Tensor.class) {

@@ -15,7 +15,6 @@ import java.util.Arrays;
  */
 public final class Functional {
     private static final System.Logger LOG = System.getLogger("dev.ember");
-    private static volatile boolean warnedMseBroadcast;
 
     private Functional() {
     }
@@ -360,22 +359,13 @@ public final class Functional {
     public static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
         Checks.tensor(input, "mse_loss", "input", 1);
         Checks.tensor(target, "mse_loss", "target", 2);
-        if (!Arrays.equals(input.shape(), target.shape())) {
-            Checks.broadcast(input.shape(), target.shape());
-            if (!warnedMseBroadcast) {
-                warnedMseBroadcast = true;
-                LOG.log(System.Logger.Level.WARNING, "Using a target size (" + Format.size(target.shape()) + ") that is "
-                        + "different to the input size (" + Format.size(input.shape()) + "). This will likely lead to "
-                        + "incorrect results due to broadcasting. Please ensure they have the same size.");
-            }
-        }
-        int red = checkReduction(reduction);
+        regressionShapes(input, target);
+        checkReduction(reduction);
         DType t = DType.promote(input.dtype(), target.dtype());
         if (!t.isFloatingPoint()) {
             throw new IllegalArgumentException("\"mse_cpu\" not implemented for '" + Format.scalarType(t) + "'");
         }
-        Tensor d = input.sub(target);
-        return reduce(d.mul(d), red);
+        return Tensor.mseLoss(input, target, reduction); // one node, MseLossBackward0, as PyTorch's
     }
 
     /** Mean squared error, averaged. */
@@ -537,5 +527,85 @@ public final class Functional {
         Checks.ints(pad, "pad", "pad", 2);
         Checks.notNull(mode, "pad(): argument 'mode' (position 3)");
         return input.padNd(pad, mode, value);
+    }
+
+    // ------------------------------------------------------------------ issue 14: log-sigmoid and regression losses
+
+    private static volatile boolean warnedRegressionBroadcast;
+
+    /**
+     * PyTorch's warning (once) when a regression loss (mse, l1, smooth l1, huber) broadcasts a target of another size,
+     * after the shape check.
+     */
+    private static void regressionShapes(Tensor input, Tensor target) {
+        if (!Arrays.equals(input.shape(), target.shape())) {
+            Checks.broadcast(input.shape(), target.shape());
+            if (!warnedRegressionBroadcast) {
+                warnedRegressionBroadcast = true;
+                LOG.log(System.Logger.Level.WARNING, "Using a target size (" + Format.size(target.shape()) + ") that is "
+                        + "different to the input size (" + Format.size(input.shape()) + "). This will likely lead to "
+                        + "incorrect results due to broadcasting. Please ensure they have the same size.");
+            }
+        }
+    }
+
+    /** {@code log(sigmoid(x))} without overflow, as {@code F.logsigmoid}: one node, LogSigmoidBackward0. */
+    public static Tensor logsigmoid(Tensor x) {
+        Checks.tensor(x, "log_sigmoid", "input", 1);
+        return x.logSigmoid();
+    }
+
+    /**
+     * Mean absolute error, as {@code F.l1_loss}: PyTorch composes it, {@code |input - target|} then the reduction, so the
+     * nodes are AbsBackward0 and MeanBackward0 (or SumBackward0).
+     */
+    public static Tensor l1Loss(Tensor input, Tensor target, String reduction) {
+        Checks.tensor(input, "l1_loss", "input", 1);
+        Checks.tensor(target, "l1_loss", "target", 2);
+        regressionShapes(input, target);
+        int red = checkReduction(reduction);
+        return reduce(input.sub(target).abs(), red);
+    }
+
+    /** Mean absolute error, averaged. */
+    public static Tensor l1Loss(Tensor input, Tensor target) {
+        return l1Loss(input, target, "mean");
+    }
+
+    /**
+     * Smooth L1 loss, as {@code F.smooth_l1_loss}: {@code 0.5 z^2 / beta} for {@code z = |input - target| < beta}, else
+     * {@code z - 0.5 beta}; one node SmoothL1LossBackward0, except that beta 0 is {@link #l1Loss} (PyTorch 2.x).
+     */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
+        Checks.tensor(input, "smooth_l1_loss", "input", 1);
+        Checks.tensor(target, "smooth_l1_loss", "target", 2);
+        regressionShapes(input, target);
+        checkReduction(reduction);
+        if (beta == 0) {
+            return l1Loss(input, target, reduction);
+        }
+        return Tensor.smoothL1Loss(input, target, reduction, beta);
+    }
+
+    /** Smooth L1 loss with beta 1, averaged. */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target) {
+        return smoothL1Loss(input, target, "mean", 1.0);
+    }
+
+    /**
+     * Huber loss, as {@code F.huber_loss}: {@code 0.5 z^2} for {@code z = |input - target| < delta}, else
+     * {@code delta (z - 0.5 delta)}; one node HuberLossBackward0.
+     */
+    public static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
+        Checks.tensor(input, "huber_loss", "input", 1);
+        Checks.tensor(target, "huber_loss", "target", 2);
+        regressionShapes(input, target);
+        checkReduction(reduction);
+        return Tensor.huberLoss(input, target, reduction, delta);
+    }
+
+    /** Huber loss with delta 1, averaged. */
+    public static Tensor huberLoss(Tensor input, Tensor target) {
+        return huberLoss(input, target, "mean", 1.0);
     }
 }

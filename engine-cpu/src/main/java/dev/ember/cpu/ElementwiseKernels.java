@@ -131,12 +131,21 @@ final class ElementwiseKernels {
 
     static void unary(UnaryOp op, CpuStorage src, Layout ls, CpuStorage dst, Layout ld) {
         StridedLoop loop = new StridedLoop(ld, ls);
-        if (op == UnaryOp.LOGICAL_NOT || op == UnaryOp.ISFINITE) {
+        if (op.isPredicate()) {
             boolean[] o = (boolean[]) dst.array;
             loop.run((off, n, st) -> {
                 for (int i = 0; i < n; i++) {
-                    double v = src.getDouble(off[1] + i * st[1]);
-                    o[off[0] + i * st[0]] = op == UnaryOp.LOGICAL_NOT ? v == 0 : Double.isFinite(v);
+                    o[off[0] + i * st[0]] = unaryPredicate(op, src.getDouble(off[1] + i * st[1]));
+                }
+            }, true);
+            return;
+        }
+        if (src.dtype == DType.BOOL && op == UnaryOp.BITWISE_NOT) {
+            boolean[] a = (boolean[]) src.array;
+            boolean[] o = (boolean[]) dst.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = !a[off[1] + i * st[1]];
                 }
             }, true);
             return;
@@ -159,7 +168,8 @@ final class ElementwiseKernels {
                         case ABS: r = Math.abs(v); break;
                         case SIGN: r = Long.signum(v); break;
                         case RELU: r = Math.max(v, 0); break;
-                        default: r = v; // floor, ceil, round of integers
+                        case BITWISE_NOT: r = ~v; break;
+                        default: r = v; // floor, ceil, round, trunc of integers
                     }
                     o[off[0] + i * st[0]] = r;
                 }
@@ -197,6 +207,22 @@ final class ElementwiseKernels {
                 // float arithmetic as PyTorch's scalar kernel (1 / (1 + expf(-x))), so results match it bit for bit
                 for (int i = 0; i < n; i++) {
                     o[oo + i * os] = 1f / (1f + (float) Math.exp(-a[ao + i * as]));
+                }
+                return;
+            case RSQRT:
+                // PyTorch's 1 / sqrt(x) in float: the square root rounded to float, then a float division
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = 1f / (float) Math.sqrt(a[ao + i * as]);
+                }
+                return;
+            case DIGAMMA:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = SpecialFunctions.digamma(a[ao + i * as]);
+                }
+                return;
+            case ERFINV:
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = SpecialFunctions.erfinv(a[ao + i * as]);
                 }
                 return;
             default:
@@ -240,7 +266,42 @@ final class ElementwiseKernels {
             case ROUND: return Math.rint(v);
             case RECIPROCAL: return 1.0 / v;
             case ERF: return erf(v);
+            case LOG1P: return Math.log1p(v);
+            case EXPM1: return Math.expm1(v);
+            case LOG2: return SpecialFunctions.log2(v);
+            case LOG10: return Math.log10(v);
+            case EXP2: return Math.pow(2, v);
+            case TAN: return Math.tan(v);
+            case ASIN: return Math.asin(v);
+            case ACOS: return Math.acos(v);
+            case ATAN: return Math.atan(v);
+            case SINH: return Math.sinh(v);
+            case COSH: return Math.cosh(v);
+            case ASINH: return SpecialFunctions.asinh(v);
+            case ACOSH: return SpecialFunctions.acosh(v);
+            case ATANH: return SpecialFunctions.atanh(v);
+            case RSQRT: return 1.0 / Math.sqrt(v);
+            // Java's (long) and Math.floor/ceil would lose -0 and large values: trunc is floor or ceil by sign
+            case TRUNC: return v < 0 ? Math.ceil(v) : Math.floor(v);
+            case FRAC: return v - (v < 0 ? Math.ceil(v) : Math.floor(v));
+            case ERFC: return SpecialFunctions.erfc(v);
+            case ERFINV: return SpecialFunctions.erfinv(v);
+            case LGAMMA: return SpecialFunctions.lgamma(v);
+            case DIGAMMA: return SpecialFunctions.digamma(v);
+            case LOG_SIGMOID: return SpecialFunctions.logSigmoid(v);
             default: throw new IllegalArgumentException("unary op " + op);
+        }
+    }
+
+    /** The bool-valued unary ops. */
+    static boolean unaryPredicate(UnaryOp op, double v) {
+        switch (op) {
+            case LOGICAL_NOT: return v == 0;
+            case ISFINITE: return Double.isFinite(v);
+            case ISNAN: return v != v;
+            case ISINF: return Double.isInfinite(v);
+            case ISPOSINF: return v == Double.POSITIVE_INFINITY;
+            default: return v == Double.NEGATIVE_INFINITY;
         }
     }
 
@@ -402,9 +463,7 @@ final class ElementwiseKernels {
                 boolean[] o = (boolean[]) dst.array;
                 loop.run((off, n, st) -> {
                     for (int i = 0; i < n; i++) {
-                        boolean p = x[off[1] + i * st[1]];
-                        boolean q = y[off[2] + i * st[2]];
-                        o[off[0] + i * st[0]] = op == BinaryOp.MUL || op == BinaryOp.MINIMUM ? p && q : p || q;
+                        o[off[0] + i * st[0]] = applyBool(op, x[off[1] + i * st[1]], y[off[2] + i * st[2]]);
                     }
                 }, true);
             }
@@ -542,10 +601,35 @@ final class ElementwiseKernels {
                     o[oo + i * os] = thresholdBackward(x[xo + i * xs], y[yo + i * ys]);
                 }
                 return;
+            case DIV_TRUNC:
+            case DIV_FLOOR:
+            case REMAINDER:
+            case XLOGY:
+            case POLYGAMMA:
+                // PyTorch rounds these in float arithmetic step by step: computed in double they could round differently
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = applyFloat(op, x[xo + i * xs], y[yo + i * ys]);
+                }
+                return;
             default:
                 for (int i = 0; i < n; i++) {
                     o[oo + i * os] = (float) applyBinary(op, x[xo + i * xs], y[yo + i * ys]);
                 }
+        }
+    }
+
+    /** The binary ops whose float32 results PyTorch computes in float arithmetic. */
+    static float applyFloat(BinaryOp op, float x, float y) {
+        switch (op) {
+            case DIV_TRUNC: {
+                float q = x / y;
+                return q < 0 ? (float) Math.ceil(q) : (float) Math.floor(q);
+            }
+            case DIV_FLOOR: return SpecialFunctions.divFloor(x, y);
+            case REMAINDER: return SpecialFunctions.remainder(x, y);
+            case XLOGY: return SpecialFunctions.xlogy(x, y);
+            case POLYGAMMA: return SpecialFunctions.polygamma((int) x, y);
+            default: return (float) applyBinary(op, x, y);
         }
     }
 
@@ -596,6 +680,21 @@ final class ElementwiseKernels {
             case MAXIMUM: return maximum(x, y);
             case MINIMUM: return minimum(x, y);
             case THRESHOLD_BACKWARD: return Double.longBitsToDouble(Double.doubleToRawLongBits(x) & (y <= 0 ? 0L : -1L));
+            case ATAN2: return Math.atan2(x, y);
+            case HYPOT: return Math.hypot(x, y);
+            case FMOD: return x % y; // Java's remainder of doubles is C's fmod, exact
+            case REMAINDER: return SpecialFunctions.remainder(x, y);
+            case DIV_TRUNC: {
+                double q = x / y;
+                return q < 0 ? Math.ceil(q) : Math.floor(q);
+            }
+            case DIV_FLOOR: return SpecialFunctions.divFloor(x, y);
+            case COPYSIGN: return Math.copySign(x, y);
+            // C's fmax and fmin: the operand that is not NaN; the first one on ties (PyTorch on x86-64: fmax(-0, 0) is -0)
+            case FMAX: return Double.isNaN(x) ? y : Double.isNaN(y) ? x : x < y ? y : x;
+            case FMIN: return Double.isNaN(x) ? y : Double.isNaN(y) ? x : y < x ? y : x;
+            case XLOGY: return SpecialFunctions.xlogy(x, y);
+            case POLYGAMMA: return SpecialFunctions.polygamma((int) x, y);
             default: throw new IllegalArgumentException("binary op " + op);
         }
     }
@@ -607,10 +706,44 @@ final class ElementwiseKernels {
             case MUL: return x * y;
             case DIV: return y == 0 ? 0 : Math.floorDiv(x, y);
             case POW: return pow(x, y);
-            case MAXIMUM: return Math.max(x, y);
-            case MINIMUM: return Math.min(x, y);
+            case MAXIMUM:
+            case FMAX:
+                return Math.max(x, y);
+            case MINIMUM:
+            case FMIN:
+                return Math.min(x, y);
             case THRESHOLD_BACKWARD: return y <= 0 ? 0 : x;
+            // the op layer rejects a zero divisor (PyTorch's ZeroDivisionError); 0 here keeps a kernel total
+            case FMOD: return y == 0 ? 0 : x % y;
+            case REMAINDER: {
+                if (y == 0) {
+                    return 0;
+                }
+                long r = x % y;
+                return r != 0 && (r < 0) != (y < 0) ? r + y : r;
+            }
+            case DIV_TRUNC: return y == 0 ? 0 : x / y;
+            case DIV_FLOOR: return y == 0 ? 0 : Math.floorDiv(x, y);
+            case BITWISE_AND: return x & y;
+            case BITWISE_OR: return x | y;
+            case BITWISE_XOR: return x ^ y;
+            // PyTorch 2.x: a shift count outside [0, 64) gives 0 to the left, the sign to the right
+            case LEFT_SHIFT: return y < 0 || y >= 64 ? 0 : x << y;
+            case RIGHT_SHIFT: return y < 0 || y >= 63 ? x >> 63 : x >> y;
             default: throw new IllegalArgumentException("binary op " + op);
+        }
+    }
+
+    /** The ops defined on bool operands: and-like, or-like, xor. */
+    static boolean applyBool(BinaryOp op, boolean p, boolean q) {
+        switch (op) {
+            case MUL:
+            case MINIMUM:
+            case FMIN:
+            case BITWISE_AND:
+                return p && q;
+            case BITWISE_XOR: return p != q;
+            default: return p || q;
         }
     }
 

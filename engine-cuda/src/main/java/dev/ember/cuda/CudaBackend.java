@@ -522,8 +522,7 @@ public final class CudaBackend implements Backend {
         CudaStorage s = cuda(src);
         CudaStorage d = cuda(dst);
         Geo g = new Geo(dstLayout, srcLayout);
-        String kernel = op == UnaryOp.LOGICAL_NOT || op == UnaryOp.ISFINITE ? "unary_pred_" + suffix(s.dtype)
-                : "unary_" + suffix(s.dtype);
+        String kernel = op.isPredicate() ? "unary_pred_" + suffix(s.dtype) : "unary" + family(op, s.dtype) + suffix(s.dtype);
         if (s.dtype == DType.BOOL && kernel.startsWith("unary_u8")) {
             throw new IllegalArgumentException("unary " + op + " is not defined for bool tensors");
         }
@@ -535,8 +534,21 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage x = cuda(a);
         Geo g = new Geo(dstLayout, aLayout, bLayout);
-        String kernel = (op.isPredicate() ? "compare_" : "binary_") + suffix(x.dtype);
+        String kernel = (op.isPredicate() ? "compare_" : "binary" + family(op, x.dtype)) + suffix(x.dtype);
         launch(kernel, g.numel, g, g, op.ordinal(), x.ptr, cuda(b).ptr, cuda(dst).ptr);
+    }
+
+    /**
+     * "2_" for the op codes of issue 14 on numbers, which run kernels of their own (unary2_*, binary2_*) so that their
+     * code does not raise the register count of the common ops' kernels; "_" otherwise (bool ops, int64 bitwise not and
+     * trunc share the original kernels).
+     */
+    private static String family(UnaryOp op, DType t) {
+        return t.isFloatingPoint() && op.ordinal() >= UnaryOp.LOG1P.ordinal() ? "2_" : "_";
+    }
+
+    private static String family(BinaryOp op, DType t) {
+        return t != DType.BOOL && op.ordinal() >= BinaryOp.ATAN2.ordinal() ? "2_" : "_";
     }
 
     @Override
@@ -545,7 +557,7 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage x = cuda(a);
         Geo g = new Geo(dstLayout, aLayout);
-        String kernel = (op.isPredicate() ? "compare_scalar_" : "binary_scalar_") + suffix(x.dtype);
+        String kernel = (op.isPredicate() ? "compare_scalar_" : "binary" + family(op, x.dtype) + "scalar_") + suffix(x.dtype);
         double v = scalar.doubleValue();
         long lv = scalar instanceof Long ? scalar.longValue() : (long) v;
         launch(kernel, g.numel, g, g, op.ordinal(), x.ptr, v, lv, scalarFirst ? 1 : 0, cuda(dst).ptr);
