@@ -106,7 +106,17 @@ CASES = {
     'smoothL1Loss_beta0': lambda: F.smooth_l1_loss(x, y, beta=0.0), 'huberLoss': lambda: F.huber_loss(x, y, delta=0.5),
     'crossEntropy': lambda: F.cross_entropy(x, classes), 'F_relu': lambda: F.relu(x), 'F_sigmoid': lambda: F.sigmoid(x),
     'F_tanh': lambda: F.tanh(x),
+    # nodes other parts of issue 14 set
+    'reshape_copy': lambda: x.t().reshape(-1), 'linear_bias': lambda: F.linear(x, m, v), 'mv': lambda: m.mv(v),
+    'matmul_2d1d': lambda: m.matmul(v), 'matmul_batched': lambda: b.matmul(b), 'matmul_3d2d': lambda: b.matmul(m),
+    'stack': lambda: torch.stack([x, y]), 'fill_': lambda: (x * 1).fill_(2.0), 'zero_': lambda: (x * 1).zero_(),
+    'fill_view': lambda: fill_row(x * 1),
 }
+
+
+def fill_row(t):
+    t[0].fill_(2.0)
+    return t
 
 NAMES_2X = {'norm': 'LinalgVectorNormBackward0', 'norm_p_dims': 'LinalgVectorNormBackward0',
             'smoothL1Loss_beta0': 'MeanBackward0', 'reshape_view': 'ViewBackward0', 'flatten': 'ViewBackward0'}

@@ -189,12 +189,22 @@ final class InplaceOps {
         }
     }
 
+    /** {@code fill_(value)}, whose node PyTorch names FillBackward2 ({@code fill_.Scalar}). */
     static Tensor fill_(Tensor self, double value) {
+        return fill_(self, value, "FillBackward2");
+    }
+
+    /** {@code zero_()}: a fill with 0 under its own node, ZeroBackward0. */
+    static Tensor zero_(Tensor self) {
+        return fill_(self, 0, "ZeroBackward0");
+    }
+
+    private static Tensor fill_(Tensor self, double value, String node) {
         ArithmeticOps.checkScalarFits(value, self.dtype);
         checkInplace(self, List.of());
         if (records(self, List.of())) {
-            // the old values get no gradient; PyTorch's fill_ backward is zeros
-            return inplace(self, List.of(), old -> ArithmeticOps.record(old.detach().fullLike(value), "FillBackward0",
+            // the old values get no gradient; PyTorch's fill_ and zero_ backward is zeros
+            return inplace(self, List.of(), old -> ArithmeticOps.record(old.detach().fullLike(value), node,
                     new Tensor[] {old}, n -> g -> new Tensor[] {g.zerosLike()}));
         }
         self.backend.fill(self.storage(), self.layout, value);

@@ -1730,7 +1730,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Sets every element to zero. */
     public Tensor zero_() {
-        return fill_(0);
+        return InplaceOps.zero_(this);
     }
 
     /** Sets every element to {@code value}. */

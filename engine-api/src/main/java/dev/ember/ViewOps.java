@@ -402,11 +402,24 @@ final class ViewOps {
             }
         }
         int d = Shapes.wrapDim(dim, ts[0].dim() + 1);
-        List<Tensor> expanded = new ArrayList<>();
-        for (Tensor t : ts) {
-            expanded.add(t.unsqueeze(d));
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            List<Tensor> expanded = new ArrayList<>();
+            for (Tensor t : ts) {
+                expanded.add(t.unsqueeze(d));
+            }
+            out = cat(expanded, d);
         }
-        return cat(expanded, d);
+        // one node, as PyTorch's stack: each input's gradient is its slice
+        return ArithmeticOps.record(out, "StackBackward0", ts, n -> g -> {
+            Tensor[] grads = new Tensor[ts.length];
+            for (int k = 0; k < ts.length; k++) {
+                if (n.needsInputGrad(k)) {
+                    grads[k] = g.select(d, k);
+                }
+            }
+            return grads;
+        });
     }
 
     static Tensor cat(List<Tensor> tensors, int dim) {
