@@ -1371,8 +1371,7 @@ final class IndexingOps {
     /** masked_fill_'s mask check; PyTorch names the type as C++ does (its TypeMeta): float, double, long int. */
     private static void requireBoolMask(Tensor mask) {
         if (mask.dtype != DType.BOOL) {
-            String name = mask.dtype == DType.FLOAT32 ? "float" : mask.dtype == DType.FLOAT64 ? "double"
-                    : mask.dtype == DType.INT64 ? "long int" : mask.dtype.torchName().substring("torch.".length());
+            String name = ArithmeticOps.cTypeName(mask.dtype);
             throw new IllegalArgumentException("masked_fill_ only supports boolean masks, but got mask with dtype " + name);
         }
     }
