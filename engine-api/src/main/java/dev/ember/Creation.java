@@ -87,11 +87,13 @@ final class Creation {
         }
         List<Integer> shapeList = new ArrayList<>();
         Object probe = data;
+        Object innermost = data;
         while (true) {
             int len = lengthOf(probe);
             if (len < 0) {
                 break;
             }
+            innermost = probe;
             shapeList.add(len);
             if (len == 0) {
                 break;
@@ -111,7 +113,7 @@ final class Creation {
             inferred = DType.FLOAT32;
         }
         // nested int[], short[] or byte[] arrays keep their Java type, as a NumPy array's dtype is kept
-        Class<?> leaf = probe == null ? null : probe.getClass().getComponentType();
+        Class<?> leaf = innermost == null ? null : innermost.getClass().getComponentType();
         if (leaf != null && arrayType(leaf) != null) {
             inferred = arrayType(leaf);
         }

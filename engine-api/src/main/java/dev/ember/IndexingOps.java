@@ -1634,8 +1634,8 @@ final class IndexingOps {
         } else {
             throw new IllegalArgumentException("repeats must be 0-dim or 1-dim tensor");
         }
-        if (r.dtype != DType.INT64) {
-            // PyTorch's dispatch over the integral types (repeat_interleave_cpu) refuses the others by name
+        if (r.dtype != DType.INT64 && r.dtype != DType.INT32) {
+            // PyTorch's dispatch over the index types (repeat_interleave_cpu: int32, int64) refuses the others by name
             throw new IllegalArgumentException("\"repeat_interleave_cpu\" not implemented for '" + Format.scalarType(r.dtype)
                     + "'");
         }
