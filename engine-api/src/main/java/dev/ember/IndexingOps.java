@@ -846,7 +846,7 @@ final class IndexingOps {
                     count++;
                     break;
                 case TENSOR:
-                    count += ix.tensor.dtype == DType.BOOL ? ix.tensor.dim() : 1;
+                    count += ix.tensor.dtype == DType.BOOL || ix.tensor.dtype == DType.UINT8 ? ix.tensor.dim() : 1;
                     break;
                 default:
                     break;
@@ -1366,7 +1366,7 @@ final class IndexingOps {
                 if (ix.kind == Index.Kind.TENSOR) {
                     s.tensors.add(ix.tensor);
                     s.dims.add(dim);
-                    dim += ix.tensor.dtype == DType.BOOL ? ix.tensor.dim() : 1;
+                    dim += ix.tensor.dtype == DType.BOOL || ix.tensor.dtype == DType.UINT8 ? ix.tensor.dim() : 1;
                 } else {
                     dim += ix.kind == Index.Kind.ELLIPSIS ? self.dim() - specified : 1;
                 }

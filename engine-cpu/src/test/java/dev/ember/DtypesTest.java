@@ -551,6 +551,11 @@ class DtypesTest {
                 () -> x.index(Index.of(i16)), x, i16);
         check("index.nll.uint8", Functional.crossEntropy(Tensor.tensor(new double[][] {{1, 2, 0.5}, {0.1, 0.2, 3}},
                 DType.FLOAT32), Tensor.tensor(new byte[] {1, 2}, DType.UINT8)));
+        // a 2-D uint8 mask covers two dimensions, as the bool mask it stands for
+        Tensor mask2 = Tensor.arange(12).remainder(3L).eq(0L).reshape(3, 4);
+        assertArrayEquals(x.index(Index.of(mask2)).toFloatArray(), x.index(Index.of(mask2.toByte())).toFloatArray());
+        assertArrayEquals(x.clone().indexPut_(new Index[] {Index.of(mask2)}, 0.0, false).toFloatArray(),
+                x.clone().indexPut_(new Index[] {Index.of(mask2.toByte())}, 0.0, false).toFloatArray());
         // a 0-dim int32 index selects, as an int64 one
         assertArrayEquals(new float[] {8, 9, 10, 11}, x.index(Index.of(Tensor.tensor(2L, DType.INT32))).toFloatArray());
         // index errors name the value whatever the index type
