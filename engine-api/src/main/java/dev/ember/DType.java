@@ -60,20 +60,20 @@ public enum DType {
         return this == UINT8 || this == INT8 || this == INT16 || this == INT32 || this == INT64;
     }
 
-    /** The smallest value of an integer type (0 for bool). */
+    /** The smallest value of an integer type (0 for bool and uint8; the long range's for the floating types). */
     public long minValue() {
         switch (this) {
+            case BOOL:
+            case UINT8:
+                return 0;
             case INT8: return Byte.MIN_VALUE;
             case INT16: return Short.MIN_VALUE;
             case INT32: return Integer.MIN_VALUE;
-            case INT64: return Long.MIN_VALUE;
-            case FLOAT32: return Long.MIN_VALUE;
-            case FLOAT64: return Long.MIN_VALUE;
-            default: return 0;
+            default: return Long.MIN_VALUE;
         }
     }
 
-    /** The largest value of an integer type (1 for bool). */
+    /** The largest value of an integer type (1 for bool; the long range's for the floating types). */
     public long maxValue() {
         switch (this) {
             case BOOL: return 1;

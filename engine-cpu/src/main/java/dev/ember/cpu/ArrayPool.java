@@ -49,7 +49,7 @@ final class ArrayPool {
         this.maxBytes = maxBytes;
     }
 
-    /** Arrays are pooled by Java type: int8 and uint8 share byte[] (their keys differ, which only costs reuse). */
+    /** One list per type and length (eight types: the ordinal takes four bits). */
     private static long key(DType t, int length) {
         return ((long) length << 4) | t.ordinal();
     }
