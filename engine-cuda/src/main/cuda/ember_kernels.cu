@@ -690,6 +690,57 @@ COPY(f64, double, f32, float, copyK) COPY(f64, double, f64, double, copyK) COPY(
 COPY(i64, i64, f32, float, copyL2FK) COPY(i64, i64, f64, double, copyK) COPY(i64, i64, i64, i64, copyIntK) COPY(i64, i64, u8, u8, copyIntK)
 COPY(u8, u8, f32, float, copyK) COPY(u8, u8, f64, double, copyK) COPY(u8, u8, i64, i64, copyIntK) COPY(u8, u8, u8, u8, copyIntK)
 
+// Conversions between every pair of types (PyTorch's int32, int16, int8 and uint8 with the others; the kernels above
+// serve the pairs of float32, float64, int64 and bool). A type tag names each: its element type T, whether it is
+// floating (fp) or bool (boolean). As PyTorch's casts: a float goes to an integer type through int64 (truncated toward
+// zero, saturating, NaN to 0, as the CPU backend's conversion) and is then wrapped; integers wrap into narrower ones (two's
+// complement); an int64 becomes float32 in one rounding; anything becomes bool as != 0. Suffixes: u8 is bool (the older
+// kernels' name), ui8 uint8, i8 int8, i16 int16, i32 int32.
+struct TagB { typedef unsigned char T; static const bool fp = false; static const bool boolean = true; static const bool f32 = false; };
+struct TagU8 { typedef unsigned char T; static const bool fp = false; static const bool boolean = false; static const bool f32 = false; };
+struct TagI8 { typedef signed char T; static const bool fp = false; static const bool boolean = false; static const bool f32 = false; };
+struct TagI16 { typedef short T; static const bool fp = false; static const bool boolean = false; static const bool f32 = false; };
+struct TagI32 { typedef int T; static const bool fp = false; static const bool boolean = false; static const bool f32 = false; };
+struct TagI64 { typedef i64 T; static const bool fp = false; static const bool boolean = false; static const bool f32 = false; };
+struct TagF32 { typedef float T; static const bool fp = true; static const bool boolean = false; static const bool f32 = true; };
+struct TagF64 { typedef double T; static const bool fp = true; static const bool boolean = false; static const bool f32 = false; };
+
+template <typename SK, typename DK>
+__device__ __forceinline__ typename DK::T convertTo(typename SK::T v) {
+    typedef typename DK::T D;
+    if constexpr (SK::fp) {
+        double x = (double) v;
+        if constexpr (DK::boolean) return x != 0.0;
+        else if constexpr (DK::fp) return (D) x;
+        else return (D) (i64) x;
+    } else {
+        i64 x = (i64) v;
+        if constexpr (DK::boolean) return x != 0;
+        else if constexpr (DK::f32) return __ll2float_rn(x);
+        else return (D) x;
+    }
+}
+template <typename SK, typename DK>
+__device__ void convertK(const Geo& g, const typename SK::T* s, typename DK::T* d) {
+    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); d[off[0]] = convertTo<SK, DK>(s[off[1]]); }
+}
+#define CONVERT(SN, SK, DN, DK) extern "C" __global__ void copy_##SN##_##DN(Geo g, const SK::T* s, DK::T* d) { convertK<SK, DK>(g, s, d); }
+#define CONVERT_NARROW(SN, SK) CONVERT(SN, SK, ui8, TagU8) CONVERT(SN, SK, i8, TagI8) CONVERT(SN, SK, i16, TagI16) CONVERT(SN, SK, i32, TagI32)
+#define CONVERT_FROM_NARROW(SN, SK) CONVERT(SN, SK, u8, TagB) CONVERT(SN, SK, i64, TagI64) CONVERT(SN, SK, f32, TagF32) CONVERT(SN, SK, f64, TagF64)
+CONVERT_NARROW(u8, TagB) CONVERT_NARROW(i64, TagI64) CONVERT_NARROW(f32, TagF32) CONVERT_NARROW(f64, TagF64)
+CONVERT_NARROW(ui8, TagU8) CONVERT_NARROW(i8, TagI8) CONVERT_NARROW(i16, TagI16) CONVERT_NARROW(i32, TagI32)
+CONVERT_FROM_NARROW(ui8, TagU8) CONVERT_FROM_NARROW(i8, TagI8) CONVERT_FROM_NARROW(i16, TagI16) CONVERT_FROM_NARROW(i32, TagI32)
+
+template <typename T>
+__device__ void fillIntK(const Geo& g, i64 lv, T* d) {
+    T v = (T) lv; // wrapped into the type, as the CPU backend's fill
+    GRID_STRIDE(i, g.numel) { int off[1]; locate<1>(g, i, off); d[off[0]] = v; }
+}
+extern "C" __global__ void fill_ui8(Geo g, double v, i64 lv, unsigned char* d) { fillIntK(g, lv, d); }
+extern "C" __global__ void fill_i8(Geo g, double v, i64 lv, signed char* d) { fillIntK(g, lv, d); }
+extern "C" __global__ void fill_i16(Geo g, double v, i64 lv, short* d) { fillIntK(g, lv, d); }
+extern "C" __global__ void fill_i32(Geo g, double v, i64 lv, int* d) { fillIntK(g, lv, d); }
+
 extern "C" __global__ void fill_f32(Geo g, double v, i64 lv, float* d) { GRID_STRIDE(i, g.numel) { int off[1]; locate<1>(g, i, off); d[off[0]] = (float) v; } }
 extern "C" __global__ void fill_f64(Geo g, double v, i64 lv, double* d) { GRID_STRIDE(i, g.numel) { int off[1]; locate<1>(g, i, off); d[off[0]] = v; } }
 extern "C" __global__ void fill_i64(Geo g, double v, i64 lv, i64* d) { GRID_STRIDE(i, g.numel) { int off[1]; locate<1>(g, i, off); d[off[0]] = lv; } }

@@ -108,6 +108,12 @@ final class ArithmeticOps {
             case FLOAT32: return integral ? (float) l : (float) v;
             case FLOAT64: return v;
             case INT64: return integral ? l : (long) v;
+            // PyTorch converts a number meeting a narrower integer tensor to the tensor's type (wrapping: uint8 300 is 44)
+            case INT32:
+            case INT16:
+            case INT8:
+            case UINT8:
+                return t.wrap(integral ? l : (long) v);
             default: return v != 0 ? 1L : 0L;
         }
     }
@@ -126,12 +132,46 @@ final class ArithmeticOps {
         if (t == DType.INT64 && (Double.isNaN(v) || Double.isInfinite(v) || v < -0x1p63 || v > 0x1p63)) {
             throw new IllegalArgumentException("value cannot be converted to type int64_t without overflow");
         }
+        // a double for a narrow integer type: within [lowest, max] of the type (127.5 does not fit int8, -1.0 not uint8)
+        if (t.isIntegral() && t != DType.INT64 && !(v >= t.minValue() && v <= t.maxValue())) {
+            throw new IllegalArgumentException("value cannot be converted to type " + cTypeScalarName(t) + " without overflow");
+        }
     }
 
-    /** {@link #checkScalarFits} for a wrapped Java number (a long fits every type). */
+    /**
+     * {@link #checkScalarFits} for a Java long, as PyTorch's checked conversion of a Python int: within the type's range,
+     * except that uint8 also takes negative values down to -255, which wrap ({@code a - b} as {@code a + 255 * b}).
+     */
+    static void checkScalarFits(long v, DType t) {
+        if (!t.isIntegral() || t == DType.INT64) {
+            return;
+        }
+        long lowest = t == DType.UINT8 ? -255 : t.minValue();
+        if (v < lowest || v > t.maxValue()) {
+            throw new IllegalArgumentException("value cannot be converted to type " + cTypeScalarName(t) + " without overflow");
+        }
+    }
+
+    /** The C++ type PyTorch's Scalar conversions name: {@code uint8_t}, {@code int8_t}, {@code int16_t}, {@code int}. */
+    static String cTypeScalarName(DType t) {
+        switch (t) {
+            case UINT8: return "uint8_t";
+            case INT8: return "int8_t";
+            case INT16: return "int16_t";
+            case INT32: return "int";
+            case INT64: return "int64_t";
+            case FLOAT32: return "float";
+            case FLOAT64: return "double";
+            default: return "bool";
+        }
+    }
+
+    /** {@link #checkScalarFits} for a wrapped Java number. */
     private static void checkScalarFits(Tensor w, DType t) {
         if (w != null && w.wrappedNumber && w.dtype == DType.FLOAT64) {
             checkScalarFits(w.wrappedValue, t);
+        } else if (w != null && w.wrappedNumber && w.dtype == DType.INT64) {
+            checkScalarFits(w.toLongArray()[0], t);
         }
     }
 
@@ -294,7 +334,11 @@ final class ArithmeticOps {
         if (!t.isFloatingPoint() && alpha != Math.rint(alpha)) {
             throw new IllegalArgumentException("For integral input tensors, argument alpha must not be a floating point number.");
         }
-        checkScalarFits(alpha, t);
+        if (t.isIntegral() && Math.abs(alpha) < 0x1p63) {
+            checkScalarFits((long) alpha, t); // an integer alpha is a Python int to PyTorch
+        } else {
+            checkScalarFits(alpha, t);
+        }
     }
 
     /**
@@ -1169,12 +1213,19 @@ final class ArithmeticOps {
         }
     }
 
-    /** The C++ type names PyTorch's TypeMeta prints ({@code float}, {@code double}, {@code long int}, {@code bool}). */
+    /**
+     * The C++ type names PyTorch's TypeMeta prints ({@code float}, {@code double}, {@code long int}, {@code int},
+     * {@code short int}, {@code signed char}, {@code unsigned char}, {@code bool}).
+     */
     static String cTypeName(DType t) {
         switch (t) {
             case FLOAT32: return "float";
             case FLOAT64: return "double";
             case INT64: return "long int";
+            case INT32: return "int";
+            case INT16: return "short int";
+            case INT8: return "signed char";
+            case UINT8: return "unsigned char";
             default: return "bool";
         }
     }

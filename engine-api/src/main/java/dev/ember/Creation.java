@@ -48,13 +48,29 @@ final class Creation {
         return t;
     }
 
+    /** A tensor holding a copy of a Java array of {@code dtype}'s Java type ({@code byte[]} for int8 and uint8). */
     static Tensor fromFlat(Object array, int[] shape, DType dtype, Device device) {
         Backend backend = Tensor.backendFor(device);
-        Storage s = backend.fromArray(array, device.index());
+        Storage s = backend.fromArray(array, dtype, device.index());
         if (s.dtype() != dtype) {
+            s.close();
             throw new IllegalStateException("array type does not match " + dtype);
         }
         return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
+    }
+
+    /** The type a Java array of this element class holds as it is: int[] int32, short[] int16, byte[] int8. */
+    private static DType arrayType(Class<?> component) {
+        if (component == int.class) {
+            return DType.INT32;
+        }
+        if (component == short.class) {
+            return DType.INT16;
+        }
+        if (component == byte.class) {
+            return DType.INT8;
+        }
+        return null;
     }
 
     static Tensor fromData(Object data, DType dtype, Device device) {
@@ -71,11 +87,13 @@ final class Creation {
         }
         List<Integer> shapeList = new ArrayList<>();
         Object probe = data;
+        Object innermost = data;
         while (true) {
             int len = lengthOf(probe);
             if (len < 0) {
                 break;
             }
+            innermost = probe;
             shapeList.add(len);
             if (len == 0) {
                 break;
@@ -93,6 +111,11 @@ final class Creation {
         DType inferred = kind[0] == 2 ? DType.FLOAT32 : kind[0] == 1 ? DType.INT64 : DType.BOOL;
         if (n == 0 && data != null) {
             inferred = DType.FLOAT32;
+        }
+        // nested int[], short[] or byte[] arrays keep their Java type, as a NumPy array's dtype is kept
+        Class<?> leaf = innermost == null ? null : innermost.getClass().getComponentType();
+        if (leaf != null && arrayType(leaf) != null) {
+            inferred = arrayType(leaf);
         }
         DType target = dtype == null ? inferred : dtype;
         Object array;
@@ -119,6 +142,18 @@ final class Creation {
                     a[i] = kind[0] == 2 ? (long) dv[i] : lv[i];
                 }
                 array = a;
+                break;
+            }
+            case INT32:
+            case INT16:
+            case INT8:
+            case UINT8: {
+                // integers wrap into the type and floats truncate toward zero first, as the conversion kernels do
+                long[] w = new long[n];
+                for (int i = 0; i < n; i++) {
+                    w[i] = kind[0] == 2 ? (long) dv[i] : lv[i];
+                }
+                array = narrowArray(target, w);
                 break;
             }
             default: {
@@ -153,10 +188,48 @@ final class Creation {
         } else if (data instanceof boolean[]) {
             boolean[] a = (boolean[]) data;
             t = fromFlat(a, new int[] {a.length}, DType.BOOL, device);
+        } else if (data instanceof int[]) {
+            int[] a = (int[]) data;
+            t = fromFlat(a, new int[] {a.length}, DType.INT32, device);
+        } else if (data instanceof short[]) {
+            short[] a = (short[]) data;
+            t = fromFlat(a, new int[] {a.length}, DType.INT16, device);
+        } else if (data instanceof byte[]) {
+            // Java's bytes are signed: int8, or uint8 as they are (the same bits) when that type is asked for
+            byte[] a = (byte[]) data;
+            t = fromFlat(a, new int[] {a.length}, dtype == DType.UINT8 ? DType.UINT8 : DType.INT8, device);
         } else {
             return null;
         }
         return dtype == null || dtype == t.dtype ? t : ArithmeticOps.cast(t, dtype);
+    }
+
+    /** Longs wrapped into a narrow integer type, in that type's Java array ({@code byte[]} for int8 and uint8). */
+    static Object narrowArray(DType t, long[] w) {
+        int n = w.length;
+        switch (t) {
+            case INT32: {
+                int[] a = new int[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = (int) w[i];
+                }
+                return a;
+            }
+            case INT16: {
+                short[] a = new short[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = (short) w[i];
+                }
+                return a;
+            }
+            default: {
+                byte[] a = new byte[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = (byte) w[i];
+                }
+                return a;
+            }
+        }
     }
 
     private static int lengthOf(Object o) {
@@ -270,6 +343,30 @@ final class Creation {
             t.backend.fill(t.storage(), diag, 1);
         }
         return t;
+    }
+
+    /** {@code torch.randint(low, high, shape, dtype=)}: the bounds checked against the type's range first. */
+    static Tensor randint(long low, long high, DType dtype, int[] shape) {
+        if (low >= high) {
+            throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + low + " >= to="
+                    + high);
+        }
+        checkRandomRange(low, high, dtype);
+        return random(RandomKind.INTEGERS, shape, dtype, low, high, Generator.DEFAULT);
+    }
+
+    /** PyTorch's check_from_to for an integer type: {@code from} and {@code to - 1} within the type's range. */
+    static void checkRandomRange(long low, long high, DType dtype) {
+        if (!dtype.isIntegral() || dtype == DType.INT64) {
+            return;
+        }
+        String type = ArithmeticOps.cTypeName(dtype);
+        if (low < dtype.minValue() || low > dtype.maxValue()) {
+            throw new IllegalArgumentException("from is out of bounds for " + type);
+        }
+        if (high - 1 < dtype.minValue() || high - 1 > dtype.maxValue()) {
+            throw new IllegalArgumentException("to - 1 is out of bounds for " + type);
+        }
     }
 
     static Tensor random(RandomKind kind, int[] shape, DType dtype, double a, double b, Generator g) {

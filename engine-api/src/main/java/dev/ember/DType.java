@@ -4,11 +4,20 @@ package dev.ember;
  * Element types of a {@link Tensor}, with PyTorch's names and promotion rules.
  *
  * <p>The order of the constants is the promotion order within PyTorch's categories:
- * {@code bool < int64 < float32 < float64}.
+ * {@code bool < uint8, int8 < int16 < int32 < int64 < float32 < float64}, where uint8 and int8 together promote to
+ * int16 (neither holds the other's values), as {@code torch.promote_types}.
  */
 public enum DType {
     /** Booleans ({@code torch.bool}). */
     BOOL("torch.bool", "Bool", 1),
+    /** 8-bit unsigned integers ({@code torch.uint8}), 0 to 255: images. */
+    UINT8("torch.uint8", "Byte", 1),
+    /** 8-bit signed integers ({@code torch.int8}). */
+    INT8("torch.int8", "Char", 1),
+    /** 16-bit signed integers ({@code torch.int16}, {@code torch.short}). */
+    INT16("torch.int16", "Short", 2),
+    /** 32-bit signed integers ({@code torch.int32}, {@code torch.int}). */
+    INT32("torch.int32", "Int", 4),
     /** 64-bit signed integers ({@code torch.int64}, {@code torch.long}). */
     INT64("torch.int64", "Long", 8),
     /** 32-bit IEEE floats ({@code torch.float32}), the default floating type. */
@@ -46,10 +55,58 @@ public enum DType {
         return this == FLOAT32 || this == FLOAT64;
     }
 
-    /** The larger of two types in promotion order. */
+    /** Whether this is an integer type (bool is not, as PyTorch's {@code is_integral(include_bool=False)}). */
+    public boolean isIntegral() {
+        return this == UINT8 || this == INT8 || this == INT16 || this == INT32 || this == INT64;
+    }
+
+    /** The smallest value of an integer type (0 for bool and uint8; the long range's for the floating types). */
+    public long minValue() {
+        switch (this) {
+            case BOOL:
+            case UINT8:
+                return 0;
+            case INT8: return Byte.MIN_VALUE;
+            case INT16: return Short.MIN_VALUE;
+            case INT32: return Integer.MIN_VALUE;
+            default: return Long.MIN_VALUE;
+        }
+    }
+
+    /** The largest value of an integer type (1 for bool; the long range's for the floating types). */
+    public long maxValue() {
+        switch (this) {
+            case BOOL: return 1;
+            case UINT8: return 255;
+            case INT8: return Byte.MAX_VALUE;
+            case INT16: return Short.MAX_VALUE;
+            case INT32: return Integer.MAX_VALUE;
+            default: return Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * A long converted to this integer type as C++'s cast does (two's complement wrap-around: 300 becomes 44 in uint8,
+     * 128 becomes -128 in int8), read back as a long; for int64 and the floating types the value itself, for bool 0 or 1.
+     */
+    public long wrap(long v) {
+        switch (this) {
+            case BOOL: return v != 0 ? 1 : 0;
+            case UINT8: return v & 0xFF;
+            case INT8: return (byte) v;
+            case INT16: return (short) v;
+            case INT32: return (int) v;
+            default: return v;
+        }
+    }
+
+    /** The larger of two types in promotion order (uint8 with int8 gives int16, as {@code torch.promote_types}). */
     public static DType promote(DType a, DType b) {
         Args.require(a, "promote_types", "type1", 1, "torch.dtype");
         Args.require(b, "promote_types", "type2", 2, "torch.dtype");
+        if ((a == UINT8 && b == INT8) || (a == INT8 && b == UINT8)) {
+            return INT16;
+        }
         return a.ordinal() >= b.ordinal() ? a : b;
     }
 

@@ -177,6 +177,21 @@ final class IndexingOps {
         }
     }
 
+    /** PyTorch's check for the ops that take int32 as well as int64 indices (index_select, index_add). */
+    private static void requireIntOrLong(Tensor index, String message) {
+        if (index.dtype != DType.INT64 && index.dtype != DType.INT32) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /**
+     * An index tensor as the kernels take it: int64 as it is, int32 widened into an int64 copy (the caller's tensor is
+     * left as it is; the kernels read int64 indices).
+     */
+    private static Tensor longIndex(Tensor index) {
+        return index.dtype == DType.INT64 ? index : ArithmeticOps.cast(index, DType.INT64);
+    }
+
     // ------------------------------------------------------------------ index_select
 
     static Tensor indexSelect(Tensor self, int dim, Tensor index) {
@@ -189,8 +204,11 @@ final class IndexingOps {
             throw new IllegalArgumentException("index_select(): Index to scalar can have only 1 value, got " + numel
                     + " value(s)");
         }
-        requireLong(index, "index_select(): Expected dtype int32 or int64 for index", false);
+        requireIntOrLong(index, "index_select(): Expected dtype int32 or int64 for index");
         ArithmeticOps.checkSameDevice(self, index);
+        if (index.dtype != DType.INT64) {
+            return indexSelect(self, dim, longIndex(index));
+        }
         int n = (int) numel;
         int[] shape = withSize(self.shape, d, n);
         if (self.dim() > 1) {
@@ -499,10 +517,7 @@ final class IndexingOps {
             throw new IndexOutOfBoundsException("index_add_(): Index is supposed to be a vector, but got dim: " + index.dim()
                     + " with type: " + Format.scalarType(index.dtype) + " and size: " + Shapes.str(index.shape));
         }
-        if (index.dtype != DType.INT64) {
-            throw new IllegalArgumentException("index_add_(): Expected dtype int32/int64 for index but got: "
-                    + Format.scalarType(index.dtype));
-        }
+        requireIntOrLong(index, "index_add_(): Expected dtype int32/int64 for index but got: " + Format.scalarType(index.dtype));
         if (self.dtype != source.dtype) {
             throw new IllegalArgumentException("index_add_(): self (" + Format.scalarType(self.dtype) + ") and source ("
                     + Format.scalarType(source.dtype) + ") must have the same scalar type");
@@ -554,6 +569,7 @@ final class IndexingOps {
         if (index.numel() == 0) {
             return;
         }
+        index = longIndex(index);
         Tensor src = scaled(source, alpha);
         Layout from = layout1(src);
         scatterKernel(ScatterReduce.SUM, true, dst, layout1(dst), d, index, alongDim(index, from.shape(), d), src, from);
@@ -830,7 +846,7 @@ final class IndexingOps {
                     count++;
                     break;
                 case TENSOR:
-                    count += ix.tensor.dtype == DType.BOOL ? ix.tensor.dim() : 1;
+                    count += ix.tensor.dtype == DType.BOOL || ix.tensor.dtype == DType.UINT8 ? ix.tensor.dim() : 1;
                     break;
                 default:
                     break;
@@ -914,9 +930,9 @@ final class IndexingOps {
                     break;
                 default: {
                     Tensor t = ix.tensor;
-                    if (t.dim() == 0 && t.dtype == DType.INT64) {
+                    if (t.dim() == 0 && (t.dtype == DType.INT64 || t.dtype == DType.INT32)) {
                         result = applySelect(result, dim, t.longItem(), i);
-                    } else if (t.dim() == 0 && t.dtype == DType.BOOL) {
+                    } else if (t.dim() == 0 && (t.dtype == DType.BOOL || t.dtype == DType.UINT8)) {
                         // a 0-dim mask adds a dimension of size 1, indexed by [0] (true) or [] (false)
                         result = result.unsqueeze(dim);
                         boolean on = t.toBooleanArray()[0];
@@ -927,7 +943,7 @@ final class IndexingOps {
                     } else {
                         s.tensors.add(t);
                         s.dims.add(dim);
-                        dim += t.dtype == DType.BOOL ? t.dim() : 1;
+                        dim += t.dtype == DType.BOOL || t.dtype == DType.UINT8 ? t.dim() : 1;
                     }
                 }
             }
@@ -943,7 +959,7 @@ final class IndexingOps {
      */
     private static Tensor[] expandIndices(Tensor view, Sliced s) {
         for (Tensor t : s.tensors) {
-            if (t.dtype != DType.INT64 && t.dtype != DType.BOOL) {
+            if (t.dtype != DType.INT64 && t.dtype != DType.INT32 && t.dtype != DType.UINT8 && t.dtype != DType.BOOL) {
                 throw new IndexOutOfBoundsException("tensors used as indices must be long, int, byte or bool tensors");
             }
         }
@@ -958,6 +974,12 @@ final class IndexingOps {
                             + "tensor (" + view.device + ")");
                 }
                 t = t.to(view.device);
+            }
+            if (t.dtype == DType.UINT8) {
+                // a uint8 index is a mask (deprecated in PyTorch 2.x, which warns and reads it as bool)
+                t = t.ne(0L);
+            } else if (t.dtype == DType.INT32) {
+                t = longIndex(t);
             }
             if (t.dtype == DType.BOOL) {
                 for (int j = 0; j < t.dim(); j++) {
@@ -1344,7 +1366,7 @@ final class IndexingOps {
                 if (ix.kind == Index.Kind.TENSOR) {
                     s.tensors.add(ix.tensor);
                     s.dims.add(dim);
-                    dim += ix.tensor.dtype == DType.BOOL ? ix.tensor.dim() : 1;
+                    dim += ix.tensor.dtype == DType.BOOL || ix.tensor.dtype == DType.UINT8 ? ix.tensor.dim() : 1;
                 } else {
                     dim += ix.kind == Index.Kind.ELLIPSIS ? self.dim() - specified : 1;
                 }
@@ -1371,8 +1393,7 @@ final class IndexingOps {
     /** masked_fill_'s mask check; PyTorch names the type as C++ does (its TypeMeta): float, double, long int. */
     private static void requireBoolMask(Tensor mask) {
         if (mask.dtype != DType.BOOL) {
-            String name = mask.dtype == DType.FLOAT32 ? "float" : mask.dtype == DType.FLOAT64 ? "double"
-                    : mask.dtype == DType.INT64 ? "long int" : mask.dtype.torchName().substring("torch.".length());
+            String name = ArithmeticOps.cTypeName(mask.dtype);
             throw new IllegalArgumentException("masked_fill_ only supports boolean masks, but got mask with dtype " + name);
         }
     }
@@ -1613,8 +1634,8 @@ final class IndexingOps {
         } else {
             throw new IllegalArgumentException("repeats must be 0-dim or 1-dim tensor");
         }
-        if (r.dtype != DType.INT64) {
-            // PyTorch's dispatch over the integral types (repeat_interleave_cpu) refuses the others by name
+        if (r.dtype != DType.INT64 && r.dtype != DType.INT32) {
+            // PyTorch's dispatch over the index types (repeat_interleave_cpu: int32, int64) refuses the others by name
             throw new IllegalArgumentException("\"repeat_interleave_cpu\" not implemented for '" + Format.scalarType(r.dtype)
                     + "'");
         }

@@ -41,21 +41,22 @@ final class LinalgOps {
     private static final double EXACT_IN_FLOAT64 = 9007199254740992.0;
 
     /**
-     * An int64 product {@code a[B, m, k] x b[B, k, n]} exact as PyTorch's (wrapping on overflow as int64 does): the
-     * float64 kernel when {@code max|a| * max|b| * k} stays within 2^53, otherwise a sum of k outer products in int64.
+     * An integer product {@code a[B, m, k] x b[B, k, n]} exact as PyTorch's (wrapping on overflow as the type does): the
+     * float64 kernel when {@code max|a| * max|b| * k} stays within 2^53, otherwise a sum of k outer products in int64;
+     * a narrow type's result is the int64 one wrapped into it (its low bits, which wrap-around arithmetic keeps).
      */
     private static Tensor integerProduct(Tensor a, Tensor b) {
         int k = a.shape[2];
         double bound = maxAbs(a) * maxAbs(b) * k;
         try (GradMode off = Ember.noGrad()) {
             if (bound <= EXACT_IN_FLOAT64) {
-                return ArithmeticOps.cast(f64(a).bmm(f64(b)), DType.INT64);
+                return ArithmeticOps.cast(ArithmeticOps.cast(f64(a).bmm(f64(b)), DType.INT64), a.dtype);
             }
             Tensor out = Creation.zeros(new int[] {a.shape[0], a.shape[1], b.shape[2]}, DType.INT64, a.device);
             for (int i = 0; i < k; i++) {
-                out = out.add(a.narrow(2, i, 1).mul(b.narrow(1, i, 1)));
+                out = out.add(ArithmeticOps.cast(a.narrow(2, i, 1), DType.INT64).mul(ArithmeticOps.cast(b.narrow(1, i, 1), DType.INT64)));
             }
-            return out;
+            return ArithmeticOps.cast(out, a.dtype);
         }
     }
 
@@ -84,7 +85,7 @@ final class LinalgOps {
         if (a.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"addmm_impl_cpu_\" not implemented for 'Bool'");
         }
-        if (a.dtype == DType.INT64) {
+        if (a.dtype.isIntegral()) {
             return integerProduct(a.unsqueeze(0), b.unsqueeze(0)).squeeze(0);
         }
         int m = a.shape[0];
@@ -122,7 +123,7 @@ final class LinalgOps {
         if (a.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"bmm\" not implemented for 'Bool'");
         }
-        if (a.dtype == DType.INT64) {
+        if (a.dtype.isIntegral()) {
             return integerProduct(a, b);
         }
         int batch = a.shape[0];
@@ -156,9 +157,10 @@ final class LinalgOps {
         if (a.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"dot\" not implemented for 'Bool'");
         }
-        if (a.dtype == DType.INT64) {
+        if (a.dtype.isIntegral()) {
             try (GradMode off = Ember.noGrad()) {
-                return a.mul(b).sum(); // exact in int64, wrapping on overflow as PyTorch's
+                // exact in int64, wrapping on overflow as PyTorch's; a narrow type's sum wraps into it at the end
+                return ArithmeticOps.cast(a.mul(b).sum(), a.dtype);
             }
         }
         int k = a.shape[0];
@@ -416,7 +418,7 @@ final class LinalgOps {
 
     /** The product {@code mat @ vec} without history (a [n] tensor). */
     private static Tensor mvKernel(Tensor mat, Tensor vec) {
-        if (mat.dtype == DType.INT64) {
+        if (mat.dtype.isIntegral()) {
             return fresh(integerProduct(mat.unsqueeze(0), vec.unsqueeze(0).unsqueeze(2)), new int[] {mat.shape[0]});
         }
         int n = mat.shape[0];

@@ -155,6 +155,10 @@ final class LossOps {
             throw new IllegalArgumentException("\"" + (spatial ? "nll_loss2d_forward_out_frame" : "nll_loss_out_frame")
                     + "\" not implemented for '" + Format.scalarType(input.dtype) + "'");
         }
+        if (target.dtype == DType.UINT8) {
+            // PyTorch's kernels read uint8 class indices as well as int64 ones (int32 is refused below)
+            return nll(input, ArithmeticOps.cast(target, DType.INT64), weight, red, ignoreIndex, spatial);
+        }
         if (target.dtype != DType.INT64) {
             throw new IllegalArgumentException("expected scalar type Long but found " + Format.scalarType(target.dtype));
         }

@@ -36,12 +36,7 @@ final class NNOps {
 
     /** The C++ name of a type, as PyTorch's {@code dtype().name()} prints it in messages ({@code float}). */
     static String cTypeName(DType t) {
-        switch (t) {
-            case FLOAT32: return "float";
-            case FLOAT64: return "double";
-            case INT64: return "long int";
-            default: return "bool";
-        }
+        return ArithmeticOps.cTypeName(t);
     }
 
     private static String notImplemented(String op, DType t) {

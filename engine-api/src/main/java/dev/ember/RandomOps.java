@@ -212,6 +212,7 @@ final class RandomOps {
             throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + low + " >= to="
                     + high);
         }
+        Creation.checkRandomRange(low, high, like.dtype);
         return draw(like, RandomKind.INTEGERS, low, high, g);
     }
 
@@ -237,6 +238,10 @@ final class RandomOps {
         int size = Shapes.toSize(n, "randperm(" + n + ")");
         if (dtype == DType.FLOAT32 && n > (1 << 24)) {
             throw new IllegalArgumentException("n cannot be greater than 2^24+1 for Float type.");
+        }
+        if (dtype.isIntegral() && n > 0 && n - 1 > dtype.maxValue()) {
+            throw new IllegalArgumentException("value cannot be converted to type " + ArithmeticOps.cTypeScalarName(dtype)
+                    + " without overflow");
         }
         Shapes.storageNumel(new int[] {size}, DType.INT64);
         long[] r = new long[size];

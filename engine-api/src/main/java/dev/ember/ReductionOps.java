@@ -619,12 +619,13 @@ final class ReductionOps {
         return vectorNorm(a, 2, d, keepdim);
     }
 
-    /** {@code any} (at least one non-zero, NaN counts) or {@code all} over dims, bool, not differentiable. */
+    /** {@code any} (at least one non-zero, NaN counts) or {@code all} over dims, bool (uint8 for uint8), not differentiable. */
     static Tensor anyAll(Tensor a, int[] dims, boolean keepdim, boolean any) {
         reducedMask(a.dim(), dims);
         try (GradMode off = Ember.noGrad()) {
             Tensor hits = (any ? a.ne(0L) : a.eq(0L)).sum(over(dims), keepdim);
-            return any ? hits.gt(0L) : hits.eq(0L);
+            Tensor r = any ? hits.gt(0L) : hits.eq(0L);
+            return a.dtype == DType.UINT8 ? ArithmeticOps.cast(r, DType.UINT8) : r; // PyTorch keeps uint8 for uint8
         }
     }
 

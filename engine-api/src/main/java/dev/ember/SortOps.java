@@ -618,7 +618,7 @@ final class SortOps {
 
     /** {@code torch.bincount}; {@code weights} may be null. */
     static Tensor bincount(Tensor x, Tensor weights, long minlength) {
-        if (x.dtype != DType.INT64) {
+        if (!x.dtype.isIntegral()) {
             throw notImplemented("bincount_cpu", x.dtype);
         }
         if (minlength < 0) {
@@ -648,7 +648,8 @@ final class SortOps {
         DType type = weights == null ? DType.INT64 : weights.dtype == DType.FLOAT32 ? DType.FLOAT32 : DType.FLOAT64;
         Tensor w = weights == null ? null : ArithmeticOps.cast(weights, type);
         Tensor out = Creation.empty(new int[] {bins}, type, x.device);
-        x.backend.bincount(x.storage(), x.layout, w == null ? null : w.storage(), w == null ? null : w.layout,
+        Tensor xl = ArithmeticOps.cast(x, DType.INT64); // the kernel counts int64 values
+        x.backend.bincount(xl.storage(), xl.layout, w == null ? null : w.storage(), w == null ? null : w.layout,
                 out.storage(), out.layout);
         return out;
     }

@@ -3269,6 +3269,56 @@ public final class Tensor implements AutoCloseable {
         return SortOps.bincount(this, weights, minlength);
     }
 
+    // ---- the narrow integer types (int32, int16, int8, uint8)
+
+    /**
+     * Integers uniform on [low, high) of an integer or floating type, as {@code torch.randint(low, high, size,
+     * dtype=)}.
+     */
+    public static Tensor randint(long low, long high, DType dtype, int... shape) {
+        Args.require(dtype, "randint", "dtype", 3, "torch.dtype");
+        Args.require(shape, "randint", "shape", 4, "tuple of ints");
+        return Creation.randint(low, high, dtype, shape);
+    }
+
+    /** int32, as {@code Tensor.int()}. */
+    public Tensor toInt() {
+        return to(DType.INT32);
+    }
+
+    /** int16, as {@code Tensor.short()}. */
+    public Tensor toShort() {
+        return to(DType.INT16);
+    }
+
+    /** int8, as {@code Tensor.char()}. */
+    public Tensor toChar() {
+        return to(DType.INT8);
+    }
+
+    /** uint8, as {@code Tensor.byte()}. */
+    public Tensor toByte() {
+        return to(DType.UINT8);
+    }
+
+    /** The elements in row-major order as ints (converted to int32). */
+    public int[] toIntArray() {
+        return (int[]) to(DType.INT32).hostArray();
+    }
+
+    /** The elements in row-major order as shorts (converted to int16). */
+    public short[] toShortArray() {
+        return (short[]) to(DType.INT16).hostArray();
+    }
+
+    /**
+     * The elements in row-major order as bytes: a uint8 tensor's as they are (read them with {@code b & 0xFF}), any
+     * other converted to int8.
+     */
+    public byte[] toByteArray() {
+        return (byte[]) (dtype == DType.UINT8 ? this : to(DType.INT8)).hostArray();
+    }
+
     // ------------------------------------------------------------------ printing
 
     /** Prints as PyTorch does: {@code tensor([[1., 2.]], requires_grad=True)}. */

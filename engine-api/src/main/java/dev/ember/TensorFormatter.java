@@ -42,7 +42,8 @@ final class TensorFormatter {
             }
             body = "[]";
         } else {
-            if (t.dtype == DType.FLOAT64) {
+            // PyTorch names every type but the default float type, int64 and bool
+            if (t.dtype != DType.FLOAT32 && t.dtype != DType.INT64 && t.dtype != DType.BOOL) {
                 suffixes.add("dtype=" + t.dtype.torchName());
             }
             body = tensorStr(t, indent);
@@ -99,7 +100,8 @@ final class TensorFormatter {
                     }
                 }
             }
-            Object a = summary.hostArray();
+            // the narrow integer types print as int64 does (uint8 unsigned)
+            Object a = summary.dtype.isIntegral() ? summary.toLongArray() : summary.hostArray();
             shape = t.shapeRef();
             kept = summary.shapeRef();
             strides = dev.ember.backend.Layout.contiguousStrides(kept);

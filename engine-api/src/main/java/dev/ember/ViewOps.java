@@ -512,7 +512,7 @@ final class ViewOps {
         }
         Backend target = Tensor.backendFor(device);
         Object host = t.backend.toArray(t.storage(), t.layout);
-        Storage s = target.fromArray(host, device.index());
+        Storage s = target.fromArray(host, t.dtype, device.index()); // the type: a byte[] is int8 or uint8
         Tensor out = new Tensor(s, Layout.contiguous(t.shape), device, target, new int[1]);
         Device from = t.device;
         return ArithmeticOps.record(out, "ToCopyBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.to(from)});

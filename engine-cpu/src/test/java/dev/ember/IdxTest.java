@@ -151,6 +151,14 @@ class IdxTest {
         assertArrayEquals(new int[] {3, 1, 2, 2}, a.shape());
         assertEquals(220 / 255.0, a.toDoubleArray()[11], 1e-6);
         assertEquals(a.toString(), b.toString());
+        // the raw reader: uint8 [N, rows, cols] as stored, whose float32 / 255 is readImages' tensor
+        Tensor raw = Idx.readRawImages(gz);
+        assertEquals(DType.UINT8, raw.dtype());
+        assertArrayEquals(new int[] {3, 2, 2}, raw.shape());
+        assertEquals(220, raw.toLongArray()[11]);
+        assertArrayEquals(a.toFloatArray(), raw.toFloat().div(255.0).toFloatArray());
+        assertArrayEquals(Idx.readRawImages(plain).toByteArray(), raw.toByteArray());
+        assertThrows(IOException.class, () -> Idx.readRawImages(dir.resolve("labels-idx1-ubyte-missing")));
         Path l = dir.resolve("labels-idx1-ubyte");
         Files.write(l, labels());
         assertEquals("tensor([7, 0, 9])", Idx.readLabels(l).toString());

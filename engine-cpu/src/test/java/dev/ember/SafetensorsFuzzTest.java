@@ -173,7 +173,8 @@ class SafetensorsFuzzTest {
             if (name == null || dtype == null || name.equals("__metadata__") || !keys.add(name)) {
                 return null;
             }
-            DType t = Map.of("F32", DType.FLOAT32, "F64", DType.FLOAT64, "I64", DType.INT64, "BOOL", DType.BOOL).get(dtype);
+            DType t = Map.of("F32", DType.FLOAT32, "F64", DType.FLOAT64, "I64", DType.INT64, "I32", DType.INT32, "I16",
+                    DType.INT16, "I8", DType.INT8, "U8", DType.UINT8, "BOOL", DType.BOOL).get(dtype);
             if (t == null) {
                 return null;
             }
@@ -196,7 +197,7 @@ class SafetensorsFuzzTest {
             }
             BigInteger begin = new BigInteger(tensor.group(4));
             BigInteger end = new BigInteger(tensor.group(5));
-            BigInteger bytes = numel.multiply(BigInteger.valueOf(t == DType.BOOL ? 1 : t.itemSize()));
+            BigInteger bytes = numel.multiply(BigInteger.valueOf(t.itemSize()));
             if (end.compareTo(begin) < 0 || end.compareTo(buffer) > 0 || !end.subtract(begin).equals(bytes)) {
                 return null;
             }
@@ -228,12 +229,18 @@ class SafetensorsFuzzTest {
 
     /** The tensor's elements as little-endian bytes, as the file stores them (BOOL as 0/1: nonzero bytes read as true). */
     private static byte[] bytes(Tensor t) {
-        ByteBuffer b = ByteBuffer.allocate((int) t.numel() * (t.dtype() == DType.BOOL ? 1 : t.dtype().itemSize()))
+        ByteBuffer b = ByteBuffer.allocate((int) t.numel() * t.dtype().itemSize())
                 .order(ByteOrder.LITTLE_ENDIAN);
         switch (t.dtype()) {
             case FLOAT32: for (float v : t.toFloatArray()) { b.putInt(Float.floatToRawIntBits(v)); } break;
             case FLOAT64: for (double v : t.toDoubleArray()) { b.putLong(Double.doubleToRawLongBits(v)); } break;
             case INT64: for (long v : t.toLongArray()) { b.putLong(v); } break;
+            case INT32: for (int v : t.toIntArray()) { b.putInt(v); } break;
+            case INT16: for (short v : t.toShortArray()) { b.putShort(v); } break;
+            case INT8:
+            case UINT8:
+                b.put(t.toByteArray());
+                break;
             default: for (boolean v : t.toBooleanArray()) { b.put((byte) (v ? 1 : 0)); }
         }
         return b.array();
@@ -516,6 +523,10 @@ class SafetensorsFuzzTest {
         t.put("d", Tensor.randn(g, DType.FLOAT64, 3));
         t.put("i", Tensor.tensor(new long[] {1, -2, Long.MAX_VALUE}));
         t.put("b", Tensor.tensor(new boolean[] {true, false, true, true}));
+        t.put("i32", Tensor.tensor(new int[] {7, Integer.MIN_VALUE, -1}));
+        t.put("i16", Tensor.tensor(new short[][] {{Short.MAX_VALUE, -2}, {3, 0}}));
+        t.put("i8", Tensor.tensor(new byte[] {-128, 5, 127}));
+        t.put("u8", Tensor.tensor(new byte[] {(byte) 255, 0, 17, (byte) 128, 9}, DType.UINT8));
         t.put("s", Tensor.scalar(2.5));
         t.put("e", Tensor.zeros(0, 2));
         t.put("q\"\u00e9\n", Tensor.ones(DType.FLOAT64, 1, 2));

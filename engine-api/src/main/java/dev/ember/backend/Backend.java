@@ -46,11 +46,37 @@ public interface Backend {
 
     /**
      * A new storage holding a copy of a Java array: {@code float[]} for float32, {@code double[]} for
-     * float64, {@code long[]} for int64, {@code boolean[]} for bool.
+     * float64, {@code long[]} for int64, {@code int[]} for int32, {@code short[]} for int16, {@code byte[]} for int8,
+     * {@code boolean[]} for bool. A uint8 storage, also a {@code byte[]}, comes from {@link #fromArray(Object, DType, int)}.
      */
     Storage fromArray(Object array, int deviceIndex);
 
-    /** The elements of a layout over a storage, row-major, in a new Java array of the storage's type. */
+    /**
+     * A new storage of {@code dtype} holding a copy of a Java array of that type's Java type ({@link #fromArray(Object,
+     * int)}'s; {@code byte[]} for uint8 too, its elements read as unsigned: {@code b & 0xFF}). This default makes a uint8
+     * storage by copying an int8 one, which keeps the bits (C's conversion wraps); backends override it to copy once.
+     */
+    default Storage fromArray(Object array, DType dtype, int deviceIndex) {
+        Storage s = fromArray(array, deviceIndex);
+        if (s.dtype() == dtype) {
+            return s;
+        }
+        if (dtype == DType.UINT8 && s.dtype() == DType.INT8) {
+            try (Storage signed = s) {
+                Storage u = allocate(DType.UINT8, signed.numel(), deviceIndex);
+                Layout all = Layout.contiguous((int) signed.numel());
+                copy(signed, all, u, all);
+                return u;
+            }
+        }
+        s.close();
+        throw new IllegalArgumentException("a " + array.getClass().getSimpleName() + " cannot hold " + dtype);
+    }
+
+    /**
+     * The elements of a layout over a storage, row-major, in a new Java array of the storage's type (a {@code byte[]}
+     * for int8 and uint8: see {@link #fromArray(Object, DType, int)}).
+     */
     Object toArray(Storage src, Layout layout);
 
     /** Copies elements between layouts of equal shape, converting the type when they differ. */
@@ -71,6 +97,11 @@ public interface Backend {
             case FLOAT32: return new float[] {value.floatValue()};
             case FLOAT64: return new double[] {value.doubleValue()};
             case INT64: return new long[] {value.longValue()};
+            case INT32: return new int[] {(int) value.longValue()};
+            case INT16: return new short[] {(short) value.longValue()};
+            case INT8:
+            case UINT8:
+                return new byte[] {(byte) value.longValue()};
             default: return new boolean[] {value.doubleValue() != 0};
         }
     }
@@ -78,12 +109,13 @@ public interface Backend {
     /**
      * {@code dst = a op scalar}, or {@code dst = scalar op a} when {@code scalarFirst}: a Java number meeting a tensor
      * ({@code x.mul(0.5)}, {@code x.gt(0)}), as PyTorch passes a wrapped number to its kernels as an argument rather
-     * than a device tensor. {@code scalar} is already in a's type (a Float, a Double, or a Long, 0 or 1 for bool);
+     * than a device tensor. {@code scalar} is already in a's type (a Float, a Double, or a Long: 0 or 1 for bool, within
+     * the type's range for the narrow integer types);
      * dst has a's type, or bool for predicates. This default materializes the scalar and calls {@link #binary}.
      */
     default void binaryScalar(BinaryOp op, Storage a, Layout aLayout, Number scalar, boolean scalarFirst, Storage dst,
                               Layout dstLayout) {
-        try (Storage s = fromArray(scalarArray(a.dtype(), scalar), 0)) {
+        try (Storage s = fromArray(scalarArray(a.dtype(), scalar), a.dtype(), 0)) {
             Layout sl = new Layout(dstLayout.shape(), new int[dstLayout.rank()], 0);
             if (scalarFirst) {
                 binary(op, s, sl, a, aLayout, dst, dstLayout);
@@ -110,13 +142,19 @@ public interface Backend {
     }
 
     /**
-     * Checks that every int64 in {@code index} lies in {@code [0, bound)}, else throws an
-     * {@link IndexOutOfBoundsException} with {@code message} and the first offending value. A device backend may
-     * run the check on the device and raise at its next synchronization (as CUDA reports device-side asserts),
-     * so that a training step does not wait for the device; this default reads the indices and checks at once.
+     * Checks that every integer in {@code index} (int64, or int32 where an op takes int32 indices) lies in
+     * {@code [0, bound)}, else throws an {@link IndexOutOfBoundsException} with {@code message} and the first offending
+     * value. A device backend may run the check on the device and raise at its next synchronization (as CUDA reports
+     * device-side asserts), so that a training step does not wait for the device; this default reads the indices and
+     * checks at once.
      */
     default void checkIndices(Storage index, Layout layout, long bound, String message) {
-        for (long v : (long[]) toArray(index, layout)) {
+        Object a = toArray(index, layout);
+        int n = java.lang.reflect.Array.getLength(a);
+        for (int i = 0; i < n; i++) {
+            long v = a instanceof long[] ? ((long[]) a)[i] : a instanceof int[] ? ((int[]) a)[i]
+                    : a instanceof short[] ? ((short[]) a)[i]
+                    : index.dtype() == DType.UINT8 ? ((byte[]) a)[i] & 0xFF : ((byte[]) a)[i];
             if (v < 0 || v >= bound) {
                 throw new IndexOutOfBoundsException(String.format(message, v));
             }
@@ -129,8 +167,8 @@ public interface Backend {
 
     /**
      * Reduces {@code src} into {@code dst}, whose layout has the rank of src's and size 1 in every reduced
-     * dimension (the others equal). SUM/PROD/MAX/MIN write src's type (SUM and PROD of int64 or bool write
-     * int64); ARGMAX/ARGMIN reduce exactly one dimension and write int64 indices along it.
+     * dimension (the others equal). SUM/PROD/MAX/MIN write src's type (SUM and PROD of an integer type or bool
+     * write int64); ARGMAX/ARGMIN reduce exactly one dimension and write int64 indices along it.
      */
     void reduce(ReduceOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout);
 
@@ -526,13 +564,13 @@ public interface Backend {
 
     /** The elements of a layout over this backend's storage, in a new contiguous CPU storage of that shape (a copy). */
     default Storage toHost(Storage src, Layout layout) {
-        return host().fromArray(toArray(src, layout), 0);
+        return host().fromArray(toArray(src, layout), src.dtype(), 0);
     }
 
     /** Copies a contiguous CPU storage of {@code dstLayout}'s shape into {@code dst} through {@code dstLayout}. */
     default void fromHost(Storage host, Storage dst, Layout dstLayout) {
         Layout dense = Layout.contiguous(dstLayout.shape());
-        try (Storage tmp = fromArray(host().toArray(host, dense), dst.device().index())) {
+        try (Storage tmp = fromArray(host().toArray(host, dense), host.dtype(), dst.device().index())) {
             copy(tmp, dense, dst, dstLayout);
         }
     }

@@ -44,6 +44,20 @@ public final class Idx {
     }
 
     /**
+     * Images as they are stored, uint8 [N, rows, cols] (torchvision's {@code MNIST.data}), from an IDX file of unsigned
+     * bytes with 3 dimensions: one byte per pixel in memory, for a data set kept whole and converted batch by batch
+     * ({@code batch.toFloat().div(255.0)} gives {@link #readImages}'s values).
+     *
+     * @throws IOException              if the file cannot be read or is not such a file (the message names the file and
+     *                                  the problem)
+     * @throws IllegalArgumentException if {@code file} is null
+     */
+    public static Tensor readRawImages(Path file) throws IOException {
+        Contents c = read(file, 3, "an IDX image file has 3 dimensions");
+        return Tensor.tensor(c.data, DType.UINT8).reshape(c.dims[0], c.dims[1], c.dims[2]);
+    }
+
+    /**
      * Labels as int64 [N], from an IDX file of unsigned bytes with 1 dimension.
      *
      * @throws IOException              if the file cannot be read or is not such a file (the message names the file and

@@ -30,7 +30,7 @@ import java.util.Set;
 /**
  * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header naming each
  * tensor's dtype, shape and byte range, then the raw little-endian data), so weights move between Ember and
- * PyTorch ({@code safetensors.torch.save_file / load_file}) in both directions. F32, F64, I64 and BOOL.
+ * PyTorch ({@code safetensors.torch.save_file / load_file}) in both directions. F32, F64, I64, I32, I16, I8, U8 and BOOL.
  *
  * <p>{@link #load} trusts nothing in a file: it checks the header length (unsigned) against the file size and the
  * reference implementation's 100 MB limit, reads the header as strict UTF-8 JSON without recursion, checks every
@@ -45,7 +45,7 @@ public final class Safetensors {
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
     private static final String METADATA = "__metadata__";
     /** The valid safetensors dtypes Ember cannot hold, told apart from strings that are no dtype at all. */
-    private static final Set<String> OTHER_DTYPES = Set.of("U8", "I8", "I16", "U16", "F16", "BF16", "I32", "U32",
+    private static final Set<String> OTHER_DTYPES = Set.of("U16", "F16", "BF16", "U32",
             "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "C64", "F4", "F6_E2M3", "F6_E3M2");
 
     private Safetensors() {
@@ -56,6 +56,10 @@ public final class Safetensors {
             case FLOAT32: return "F32";
             case FLOAT64: return "F64";
             case INT64: return "I64";
+            case INT32: return "I32";
+            case INT16: return "I16";
+            case INT8: return "I8";
+            case UINT8: return "U8";
             default: return "BOOL";
         }
     }
@@ -66,12 +70,16 @@ public final class Safetensors {
             case INT64: return 0;
             case FLOAT64: return 1;
             case FLOAT32: return 2;
-            default: return 3;
+            case INT32: return 3;
+            case INT16: return 4;
+            case INT8: return 5;
+            case UINT8: return 6;
+            default: return 7;
         }
     }
 
     private static int elementSize(DType t) {
-        return t == DType.BOOL ? 1 : t.itemSize();
+        return t.itemSize();
     }
 
     // ------------------------------------------------------------------ writing
@@ -152,6 +160,11 @@ public final class Safetensors {
             case FLOAT32: return t.toFloatArray();
             case FLOAT64: return t.toDoubleArray();
             case INT64: return t.toLongArray();
+            case INT32: return t.toIntArray();
+            case INT16: return t.toShortArray();
+            case INT8:
+            case UINT8:
+                return t.toByteArray(); // uint8's bytes as they are
             default: return t.toBooleanArray();
         }
     }
@@ -173,6 +186,14 @@ public final class Safetensors {
             } else if (array instanceof long[]) {
                 b.asLongBuffer().put((long[]) array, from, len);
                 b.position(len * 8);
+            } else if (array instanceof int[]) {
+                b.asIntBuffer().put((int[]) array, from, len);
+                b.position(len * 4);
+            } else if (array instanceof short[]) {
+                b.asShortBuffer().put((short[]) array, from, len);
+                b.position(len * 2);
+            } else if (array instanceof byte[]) {
+                b.put((byte[]) array, from, len);
             } else {
                 boolean[] v = (boolean[]) array;
                 for (int k = from; k < from + len; k++) {
@@ -426,10 +447,15 @@ public final class Safetensors {
             case "F32": return DType.FLOAT32;
             case "F64": return DType.FLOAT64;
             case "I64": return DType.INT64;
+            case "I32": return DType.INT32;
+            case "I16": return DType.INT16;
+            case "I8": return DType.INT8;
+            case "U8": return DType.UINT8;
             case "BOOL": return DType.BOOL;
             default:
                 if (OTHER_DTYPES.contains(v)) {
-                    throw bad(file, tensor(name) + "dtype " + v + " is not supported by Ember (it loads F32, F64, I64 and BOOL)");
+                    throw bad(file, tensor(name) + "dtype " + v + " is not supported by Ember (it loads F32, F64, I64, I32, I16, I8, U8 and "
+                            + "BOOL)");
                 }
                 throw bad(file, tensor(name) + "unknown dtype " + Json.quoted(v));
         }
@@ -528,6 +554,12 @@ public final class Safetensors {
             case FLOAT32: array = new float[n]; break;
             case FLOAT64: array = new double[n]; break;
             case INT64: array = new long[n]; break;
+            case INT32: array = new int[n]; break;
+            case INT16: array = new short[n]; break;
+            case INT8:
+            case UINT8:
+                array = new byte[n];
+                break;
             default: array = new boolean[n];
         }
         long p = position;
@@ -540,6 +572,12 @@ public final class Safetensors {
                 case FLOAT32: b.asFloatBuffer().get((float[]) array, from, len); break;
                 case FLOAT64: b.asDoubleBuffer().get((double[]) array, from, len); break;
                 case INT64: b.asLongBuffer().get((long[]) array, from, len); break;
+                case INT32: b.asIntBuffer().get((int[]) array, from, len); break;
+                case INT16: b.asShortBuffer().get((short[]) array, from, len); break;
+                case INT8:
+                case UINT8:
+                    b.get((byte[]) array, from, len);
+                    break;
                 default: {
                     boolean[] a = (boolean[]) array;
                     for (int k = 0; k < len; k++) {

@@ -49,12 +49,13 @@ final class ArrayPool {
         this.maxBytes = maxBytes;
     }
 
+    /** One list per type and length (eight types: the ordinal takes four bits). */
     private static long key(DType t, int length) {
-        return ((long) length << 3) | t.ordinal();
+        return ((long) length << 4) | t.ordinal();
     }
 
     private static long size(DType t, int length) {
-        return (long) length * (t == DType.BOOL ? 1 : t.itemSize());
+        return (long) length * t.itemSize();
     }
 
     /** Whether arrays of this length are pooled at all. */

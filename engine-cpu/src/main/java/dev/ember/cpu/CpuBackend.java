@@ -70,35 +70,57 @@ public final class CpuBackend implements Backend {
     @Override
     public Storage fromArray(Object array, int deviceIndex) {
         DType t;
-        Object copy;
         if (array instanceof float[]) {
             t = DType.FLOAT32;
-            copy = ((float[]) array).clone();
         } else if (array instanceof double[]) {
             t = DType.FLOAT64;
-            copy = ((double[]) array).clone();
         } else if (array instanceof long[]) {
             t = DType.INT64;
-            copy = ((long[]) array).clone();
+        } else if (array instanceof int[]) {
+            t = DType.INT32;
+        } else if (array instanceof short[]) {
+            t = DType.INT16;
+        } else if (array instanceof byte[]) {
+            t = DType.INT8;
         } else if (array instanceof boolean[]) {
             t = DType.BOOL;
-            copy = ((boolean[]) array).clone();
         } else {
             throw new IllegalArgumentException("unsupported array type " + array.getClass().getSimpleName());
         }
-        return new CpuStorage(t, copy);
+        return new CpuStorage(t, cloneArray(array));
+    }
+
+    /** A byte[] becomes a uint8 storage as it is (its bytes read as unsigned), without a conversion pass. */
+    @Override
+    public Storage fromArray(Object array, DType dtype, int deviceIndex) {
+        if (dtype == DType.UINT8 && array instanceof byte[]) {
+            return new CpuStorage(DType.UINT8, ((byte[]) array).clone());
+        }
+        return Backend.super.fromArray(array, dtype, deviceIndex);
+    }
+
+    private static Object cloneArray(Object a) {
+        if (a instanceof float[]) {
+            return ((float[]) a).clone();
+        } else if (a instanceof double[]) {
+            return ((double[]) a).clone();
+        } else if (a instanceof long[]) {
+            return ((long[]) a).clone();
+        } else if (a instanceof int[]) {
+            return ((int[]) a).clone();
+        } else if (a instanceof short[]) {
+            return ((short[]) a).clone();
+        } else if (a instanceof byte[]) {
+            return ((byte[]) a).clone();
+        }
+        return ((boolean[]) a).clone();
     }
 
     @Override
     public Object toArray(Storage src, Layout layout) {
         CpuStorage s = cpu(src);
         if (layout.isContiguous() && layout.offset() == 0 && layout.numel() == s.length) {
-            switch (s.dtype) {
-                case FLOAT32: return ((float[]) s.array).clone();
-                case FLOAT64: return ((double[]) s.array).clone();
-                case INT64: return ((long[]) s.array).clone();
-                default: return ((boolean[]) s.array).clone();
-            }
+            return cloneArray(s.array);
         }
         CpuStorage out = CpuStorage.allocate(s.dtype, checkedLength(layout.numel()));
         ElementwiseKernels.copy(s, layout, out, Layout.contiguous(layout.shape()));

@@ -4,7 +4,10 @@ import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.backend.Storage;
 
-/** A Java array: float[] (float32), double[] (float64), long[] (int64) or boolean[] (bool). */
+/**
+ * A Java array: float[] (float32), double[] (float64), long[] (int64), int[] (int32), short[] (int16), byte[] (int8,
+ * and uint8 read as unsigned: {@code b & 0xFF}) or boolean[] (bool).
+ */
 final class CpuStorage implements Storage {
     final DType dtype;
     final Object array;
@@ -28,7 +31,7 @@ final class CpuStorage implements Storage {
             try {
                 return new CpuStorage(dtype, newArray(dtype, n));
             } catch (OutOfMemoryError again) {
-                long bytes = (long) n * (dtype == DType.BOOL ? 1 : dtype.itemSize());
+                long bytes = (long) n * dtype.itemSize();
                 throw new CpuOutOfMemoryError("DefaultCPUAllocator: not enough memory: you tried to allocate " + bytes
                         + " bytes. The Java heap holds at most " + Runtime.getRuntime().maxMemory()
                         + " bytes (raise it with -Xmx).");
@@ -36,11 +39,16 @@ final class CpuStorage implements Storage {
         }
     }
 
-    private static Object newArray(DType dtype, int n) {
+    static Object newArray(DType dtype, int n) {
         switch (dtype) {
             case FLOAT32: return new float[n];
             case FLOAT64: return new double[n];
             case INT64: return new long[n];
+            case INT32: return new int[n];
+            case INT16: return new short[n];
+            case INT8:
+            case UINT8:
+                return new byte[n];
             default: return new boolean[n];
         }
     }
@@ -56,35 +64,70 @@ final class CpuStorage implements Storage {
             case FLOAT32: return ((float[]) array)[i];
             case FLOAT64: return ((double[]) array)[i];
             case INT64: return ((long[]) array)[i];
+            case INT32: return ((int[]) array)[i];
+            case INT16: return ((short[]) array)[i];
+            case INT8: return ((byte[]) array)[i];
+            case UINT8: return ((byte[]) array)[i] & 0xFF;
             default: return ((boolean[]) array)[i] ? 1 : 0;
         }
     }
 
+    /** The element widened to a long (a floating one truncated as Java's cast). */
     long getLong(int i) {
         switch (dtype) {
             case FLOAT32: return (long) ((float[]) array)[i];
             case FLOAT64: return (long) ((double[]) array)[i];
             case INT64: return ((long[]) array)[i];
+            case INT32: return ((int[]) array)[i];
+            case INT16: return ((short[]) array)[i];
+            case INT8: return ((byte[]) array)[i];
+            case UINT8: return ((byte[]) array)[i] & 0xFF;
             default: return ((boolean[]) array)[i] ? 1 : 0;
         }
     }
 
+    /**
+     * Stores a double: rounded for float32; for the integer types truncated toward zero to a long (Java's cast:
+     * saturating at the long range, NaN to 0, as CUDA's conversion) and then wrapped to the type (C's narrowing).
+     */
     void setDouble(int i, double v) {
         switch (dtype) {
             case FLOAT32: ((float[]) array)[i] = (float) v; break;
             case FLOAT64: ((double[]) array)[i] = v; break;
             case INT64: ((long[]) array)[i] = (long) v; break;
+            case INT32: ((int[]) array)[i] = (int) (long) v; break;
+            case INT16: ((short[]) array)[i] = (short) (long) v; break;
+            case INT8:
+            case UINT8:
+                ((byte[]) array)[i] = (byte) (long) v;
+                break;
             default: ((boolean[]) array)[i] = v != 0;
         }
     }
 
+    /** Stores a long: rounded once for the floating types, wrapped (two's complement) for the narrow integers. */
     void setLong(int i, long v) {
         switch (dtype) {
             case FLOAT32: ((float[]) array)[i] = (float) v; break;
             case FLOAT64: ((double[]) array)[i] = (double) v; break;
             case INT64: ((long[]) array)[i] = v; break;
+            case INT32: ((int[]) array)[i] = (int) v; break;
+            case INT16: ((short[]) array)[i] = (short) v; break;
+            case INT8:
+            case UINT8:
+                ((byte[]) array)[i] = (byte) v;
+                break;
             default: ((boolean[]) array)[i] = v != 0;
         }
+    }
+
+    /** Whether this holds one of the narrow integer types (int32, int16, int8, uint8), computed in long. */
+    boolean narrow() {
+        return isNarrow(dtype);
+    }
+
+    static boolean isNarrow(DType t) {
+        return t == DType.INT32 || t == DType.INT16 || t == DType.INT8 || t == DType.UINT8;
     }
 
     @Override

@@ -7,8 +7,8 @@ import dev.ember.backend.UnaryOp;
 
 /**
  * Elementwise kernels over strided layouts: float32 and float64 run typed loops (which the JIT
- * vectorizes when the rows are contiguous); int64 runs exact long arithmetic; the rest go through
- * doubles.
+ * vectorizes when the rows are contiguous); int64 runs exact long arithmetic, and the narrow integer types the same
+ * arithmetic on rows widened to long and narrowed on store ({@link NarrowLoops}); the rest go through doubles.
  */
 final class ElementwiseKernels {
     private ElementwiseKernels() {
@@ -51,6 +51,31 @@ final class ElementwiseKernels {
                         }
                         break;
                     }
+                    case INT32: {
+                        int[] a = (int[]) s;
+                        int[] o = (int[]) d;
+                        for (int i = 0; i < n; i++) {
+                            o[off[0] + i * st[0]] = a[off[1] + i * st[1]];
+                        }
+                        break;
+                    }
+                    case INT16: {
+                        short[] a = (short[]) s;
+                        short[] o = (short[]) d;
+                        for (int i = 0; i < n; i++) {
+                            o[off[0] + i * st[0]] = a[off[1] + i * st[1]];
+                        }
+                        break;
+                    }
+                    case INT8:
+                    case UINT8: {
+                        byte[] a = (byte[]) s;
+                        byte[] o = (byte[]) d;
+                        for (int i = 0; i < n; i++) {
+                            o[off[0] + i * st[0]] = a[off[1] + i * st[1]];
+                        }
+                        break;
+                    }
                     default: {
                         boolean[] a = (boolean[]) s;
                         boolean[] o = (boolean[]) d;
@@ -72,6 +97,11 @@ final class ElementwiseKernels {
                     o[off[0] + i * st[0]] = (float) a[off[1] + i * st[1]];
                 }
             }, true);
+            return;
+        }
+        if ((src.narrow() || dst.narrow()) && dst.dtype != DType.BOOL) {
+            // through longs: integers wrap, floats truncate toward zero (Java's saturating cast, then the wrap)
+            loop.run((off, n, st) -> NarrowLoops.convertRow(src, off[1], st[1], dst, off[0], st[0], n), true);
             return;
         }
         boolean integral = !src.dtype.isFloatingPoint() && !dst.dtype.isFloatingPoint();
@@ -116,6 +146,31 @@ final class ElementwiseKernels {
                     }
                     break;
                 }
+                case INT32: {
+                    int[] a = (int[]) dst.array;
+                    int v = (int) (long) value;
+                    for (int i = 0; i < n; i++) {
+                        a[o + i * s] = v;
+                    }
+                    break;
+                }
+                case INT16: {
+                    short[] a = (short[]) dst.array;
+                    short v = (short) (long) value;
+                    for (int i = 0; i < n; i++) {
+                        a[o + i * s] = v;
+                    }
+                    break;
+                }
+                case INT8:
+                case UINT8: {
+                    byte[] a = (byte[]) dst.array;
+                    byte v = (byte) (long) value;
+                    for (int i = 0; i < n; i++) {
+                        a[o + i * s] = v;
+                    }
+                    break;
+                }
                 default: {
                     boolean[] a = (boolean[]) dst.array;
                     boolean v = value != 0;
@@ -154,6 +209,10 @@ final class ElementwiseKernels {
             float[] a = (float[]) src.array;
             float[] o = (float[]) dst.array;
             loop.run((off, n, st) -> unaryFloat(op, a, off[1], st[1], o, off[0], st[0], n), true);
+            return;
+        }
+        if (src.narrow()) {
+            loop.run((off, n, st) -> NarrowLoops.unaryRow(op, src, off[1], st[1], dst, off[0], st[0], n), true);
             return;
         }
         if (src.dtype == DType.INT64) {
@@ -415,7 +474,7 @@ final class ElementwiseKernels {
         StridedLoop loop = new StridedLoop(ld, la, lb);
         if (op.isPredicate()) {
             boolean[] o = (boolean[]) dst.array;
-            boolean integral = a.dtype == DType.INT64;
+            boolean integral = a.dtype.isIntegral();
             loop.run((off, n, st) -> {
                 for (int i = 0; i < n; i++) {
                     int ai = off[1] + i * st[1];
@@ -457,6 +516,13 @@ final class ElementwiseKernels {
                 }, true);
                 return;
             }
+            case INT32:
+            case INT16:
+            case INT8:
+            case UINT8:
+                loop.run((off, n, st) -> NarrowLoops.binaryRow(op, a, off[1], st[1], b, off[2], st[2], dst, off[0], st[0], n),
+                        true);
+                return;
             default: {
                 boolean[] x = (boolean[]) a.array;
                 boolean[] y = (boolean[]) b.array;
@@ -819,7 +885,7 @@ final class ElementwiseKernels {
             }, true);
             return;
         }
-        boolean integral = dst.dtype == DType.INT64;
+        boolean integral = dst.dtype.isIntegral();
         loop.run((off, n, st) -> {
             for (int i = 0; i < n; i++) {
                 boolean p = cond[off[1] + i * st[1]];

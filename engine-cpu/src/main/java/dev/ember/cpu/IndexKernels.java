@@ -123,6 +123,10 @@ final class IndexKernels {
                     int at = off[1] + k * st[1] + (int) idx[off[0] + k * st[0]] * ds;
                     if (dst.dtype == DType.INT64) {
                         ((long[]) dst.array)[at] = longIdentity;
+                    } else if (dst.narrow()) {
+                        // the narrow type's own lowest or largest value for amax and amin
+                        dst.setLong(at, reduce == ScatterReduce.AMAX ? dst.dtype.minValue()
+                                : reduce == ScatterReduce.AMIN ? dst.dtype.maxValue() : (long) identity);
                     } else {
                         dst.setDouble(at, identity);
                     }
@@ -229,6 +233,29 @@ final class IndexKernels {
                 }, false);
                 break;
             }
+            case INT32:
+            case INT16:
+            case INT8:
+            case UINT8:
+                // widened to long and narrowed on store: sums and products wrap as the type's own arithmetic
+                loop.run((off, n, st) -> {
+                    for (int k = 0; k < n; k++) {
+                        int i = (int) idx[off[0] + k * st[0]];
+                        int at = off[2] + k * st[2] + i * ds;
+                        long v = src.getLong(off[1] + k * st[1]);
+                        long x = dst.getLong(at);
+                        switch (reduce) {
+                            case NONE: x = v; break;
+                            case SUM: x += v; break;
+                            case PROD: x *= v; break;
+                            case MEAN: x += v; c[off[3] + k * st[3] + i * cs]++; break;
+                            case AMAX: x = Math.max(x, v); break;
+                            default: x = Math.min(x, v);
+                        }
+                        dst.setLong(at, x);
+                    }
+                }, false);
+                break;
             default:
                 loop.run((off, n, st) -> {
                     for (int k = 0; k < n; k++) {
@@ -280,7 +307,12 @@ final class IndexKernels {
                         d[at] = Math.floorDiv(d[at], count);
                         break;
                     }
-                    default: dst.setDouble(at, Math.floor(dst.getDouble(at) / count));
+                    default:
+                        if (dst.narrow()) {
+                            dst.setLong(at, Math.floorDiv(dst.getLong(at), count));
+                        } else {
+                            dst.setDouble(at, Math.floor(dst.getDouble(at) / count));
+                        }
                 }
             }
         }, true);

@@ -193,15 +193,43 @@ public final class CudaBackend implements Backend {
     }
 
     static int elementSize(DType t) {
-        return t == DType.BOOL ? 1 : t.itemSize();
+        return t.itemSize();
     }
 
+    /** The kernels' name for a type; bool is {@code u8} (the older kernels' name), uint8 {@code ui8}. */
     private static String suffix(DType t) {
         switch (t) {
             case FLOAT32: return "f32";
             case FLOAT64: return "f64";
             case INT64: return "i64";
+            case INT32: return "i32";
+            case INT16: return "i16";
+            case INT8: return "i8";
+            case UINT8: return "ui8";
             default: return "u8";
+        }
+    }
+
+    /** Whether a type is one of the narrow integer types, which only the copy and fill kernels take as they are. */
+    private static boolean narrow(DType t) {
+        return t == DType.INT32 || t == DType.INT16 || t == DType.INT8 || t == DType.UINT8;
+    }
+
+    /**
+     * The elements of a layout over a narrow integer storage widened into a new dense int64 storage of its shape (a
+     * conversion kernel): the other kernels compute the narrow types in int64, and {@link #narrowInto} stores the
+     * result back (C's wrap-around: the low bits, which int64 arithmetic keeps as the narrow type's would).
+     */
+    private CudaStorage widen(CudaStorage s, Layout l) {
+        CudaStorage w = (CudaStorage) allocate(DType.INT64, l.numel(), 0);
+        copy(s, l, w, Layout.contiguous(l.shape()));
+        return w;
+    }
+
+    /** Copies a dense int64 result of {@code dstLayout}'s shape into the narrow storage {@code dst}, and frees it. */
+    private void narrowInto(CudaStorage wide, CudaStorage dst, Layout dstLayout) {
+        try (CudaStorage w = wide) {
+            copy(w, Layout.contiguous(dstLayout.shape()), dst, dstLayout);
         }
     }
 
@@ -375,6 +403,21 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Storage fromArray(Object array, int deviceIndex) {
+        return fromArray(array, null, deviceIndex);
+    }
+
+    /** A byte[] uploads as uint8 as it is (the same bytes as int8). */
+    @Override
+    public Storage fromArray(Object array, DType dtype, int deviceIndex) {
+        Storage s = upload(array, dtype, deviceIndex);
+        if (dtype != null && s.dtype() != dtype) {
+            s.close();
+            throw new IllegalArgumentException("a " + array.getClass().getSimpleName() + " cannot hold " + dtype);
+        }
+        return s;
+    }
+
+    private Storage upload(Object array, DType asType, int deviceIndex) {
         bind();
         DType t;
         Pointer host;
@@ -391,6 +434,18 @@ public final class CudaBackend implements Backend {
             t = DType.INT64;
             n = ((long[]) array).length;
             host = Pointer.to((long[]) array);
+        } else if (array instanceof int[]) {
+            t = DType.INT32;
+            n = ((int[]) array).length;
+            host = Pointer.to((int[]) array);
+        } else if (array instanceof short[]) {
+            t = DType.INT16;
+            n = ((short[]) array).length;
+            host = Pointer.to((short[]) array);
+        } else if (array instanceof byte[]) {
+            t = asType == DType.UINT8 ? DType.UINT8 : DType.INT8; // the same bytes either way
+            n = ((byte[]) array).length;
+            host = Pointer.to((byte[]) array);
         } else if (array instanceof boolean[]) {
             boolean[] b = (boolean[]) array;
             byte[] bytes = new byte[b.length];
@@ -408,7 +463,9 @@ public final class CudaBackend implements Backend {
             // a scalar (Java numbers in arithmetic arrive this way): a fill kernel carries the value as a launch
             // parameter, so nothing waits, where a copy from pageable memory would synchronize the stream
             double v = t == DType.FLOAT32 ? ((float[]) array)[0] : t == DType.FLOAT64 ? ((double[]) array)[0]
-                    : t == DType.INT64 ? ((long[]) array)[0] : ((boolean[]) array)[0] ? 1 : 0;
+                    : t == DType.INT64 ? ((long[]) array)[0] : t == DType.INT32 ? ((int[]) array)[0]
+                    : t == DType.INT16 ? ((short[]) array)[0] : t == DType.INT8 ? ((byte[]) array)[0]
+                    : t == DType.UINT8 ? ((byte[]) array)[0] & 0xFF : ((boolean[]) array)[0] ? 1 : 0;
             long lv = t == DType.INT64 ? ((long[]) array)[0] : (long) v;
             Geo g = new Geo(Layout.contiguous(1));
             launch("fill_" + suffix(t), 1, "[1]", g, v, lv, s.ptr);
@@ -477,6 +534,28 @@ public final class CudaBackend implements Backend {
                 }
                 return out;
             }
+            case INT32: {
+                int[] out = new int[n];
+                if (n > 0) {
+                    JCudaDriver.cuMemcpyDtoH(Pointer.to(out), at, bytes);
+                }
+                return out;
+            }
+            case INT16: {
+                short[] out = new short[n];
+                if (n > 0) {
+                    JCudaDriver.cuMemcpyDtoH(Pointer.to(out), at, bytes);
+                }
+                return out;
+            }
+            case INT8:
+            case UINT8: {
+                byte[] out = new byte[n];
+                if (n > 0) {
+                    JCudaDriver.cuMemcpyDtoH(Pointer.to(out), at, bytes);
+                }
+                return out;
+            }
             default: {
                 byte[] raw = new byte[n];
                 if (n > 0) {
@@ -521,6 +600,19 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage s = cuda(src);
         CudaStorage d = cuda(dst);
+        if (narrow(s.dtype)) {
+            try (CudaStorage w = widen(s, srcLayout)) {
+                Layout dense = Layout.contiguous(srcLayout.shape());
+                if (narrow(d.dtype)) {
+                    CudaStorage r = (CudaStorage) allocate(DType.INT64, dense.numel(), 0);
+                    unary(op, w, dense, r, dense);
+                    narrowInto(r, d, dstLayout);
+                } else {
+                    unary(op, w, dense, d, dstLayout);
+                }
+            }
+            return;
+        }
         Geo g = new Geo(dstLayout, srcLayout);
         String kernel = op.isPredicate() ? "unary_pred_" + suffix(s.dtype) : "unary" + family(op, s.dtype) + suffix(s.dtype);
         if (s.dtype == DType.BOOL && kernel.startsWith("unary_u8")) {
@@ -533,6 +625,20 @@ public final class CudaBackend implements Backend {
     public void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
         bind();
         CudaStorage x = cuda(a);
+        if (narrow(x.dtype)) {
+            try (CudaStorage wa = widen(x, aLayout); CudaStorage wb = widen(cuda(b), bLayout)) {
+                Layout dense = Layout.contiguous(dstLayout.shape());
+                CudaStorage d = cuda(dst);
+                if (narrow(d.dtype)) {
+                    CudaStorage r = (CudaStorage) allocate(DType.INT64, dense.numel(), 0);
+                    binary(op, wa, dense, wb, dense, r, dense);
+                    narrowInto(r, d, dstLayout);
+                } else {
+                    binary(op, wa, dense, wb, dense, d, dstLayout);
+                }
+            }
+            return;
+        }
         Geo g = new Geo(dstLayout, aLayout, bLayout);
         String kernel = (op.isPredicate() ? "compare_" : "binary" + family(op, x.dtype)) + suffix(x.dtype);
         launch(kernel, g.numel, g, g, op.ordinal(), x.ptr, cuda(b).ptr, cuda(dst).ptr);
@@ -556,6 +662,20 @@ public final class CudaBackend implements Backend {
                              Layout dstLayout) {
         bind();
         CudaStorage x = cuda(a);
+        if (narrow(x.dtype)) {
+            try (CudaStorage wa = widen(x, aLayout)) {
+                Layout dense = Layout.contiguous(dstLayout.shape());
+                CudaStorage d = cuda(dst);
+                if (narrow(d.dtype)) {
+                    CudaStorage r = (CudaStorage) allocate(DType.INT64, dense.numel(), 0);
+                    binaryScalar(op, wa, dense, scalar.longValue(), scalarFirst, r, dense);
+                    narrowInto(r, d, dstLayout);
+                } else {
+                    binaryScalar(op, wa, dense, scalar.longValue(), scalarFirst, d, dstLayout);
+                }
+            }
+            return;
+        }
         Geo g = new Geo(dstLayout, aLayout);
         String kernel = (op.isPredicate() ? "compare_scalar_" : "binary" + family(op, x.dtype) + "scalar_") + suffix(x.dtype);
         double v = scalar.doubleValue();
@@ -566,6 +686,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void checkIndices(Storage index, Layout layout, long bound, String message) {
         bind();
+        if (narrow(cuda(index).dtype)) {
+            try (CudaStorage w = widen(cuda(index), layout)) {
+                checkIndices(w, Layout.contiguous(layout.shape()), bound, message);
+            }
+            return;
+        }
         Geo g = new Geo(layout);
         launch("check_indices", g.numel, g, g, cuda(index).ptr, bound, errorWord);
         pendingCheck = message;
@@ -583,6 +709,15 @@ public final class CudaBackend implements Backend {
     public void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout,
                       Storage dst, Layout dstLayout) {
         bind();
+        if (narrow(cuda(dst).dtype)) {
+            Layout dense = Layout.contiguous(dstLayout.shape());
+            try (CudaStorage wa = widen(cuda(a), aLayout); CudaStorage wb = widen(cuda(b), bLayout)) {
+                CudaStorage r = (CudaStorage) allocate(DType.INT64, dense.numel(), 0);
+                where(cond, condLayout, wa, dense, wb, dense, r, dense);
+                narrowInto(r, cuda(dst), dstLayout);
+            }
+            return;
+        }
         Geo g = new Geo(dstLayout, condLayout, aLayout, bLayout);
         launch("where_" + suffix(cuda(dst).dtype), g.numel, g, g, cuda(cond).ptr, cuda(a).ptr, cuda(b).ptr,
                 cuda(dst).ptr);
@@ -593,6 +728,21 @@ public final class CudaBackend implements Backend {
         bind();
         CudaStorage s = cuda(src);
         CudaStorage d = cuda(dst);
+        if (narrow(s.dtype)) {
+            // in int64: sums and products and the indices are int64 already; max and min narrow back (in range)
+            try (CudaStorage w = widen(s, srcLayout)) {
+                Layout dense = Layout.contiguous(srcLayout.shape());
+                if (narrow(d.dtype)) {
+                    Layout denseOut = Layout.contiguous(dstLayout.shape());
+                    CudaStorage r = (CudaStorage) allocate(DType.INT64, denseOut.numel(), 0);
+                    reduce(op, w, dense, r, denseOut);
+                    narrowInto(r, d, dstLayout);
+                } else {
+                    reduce(op, w, dense, d, dstLayout);
+                }
+            }
+            return;
+        }
         int rank = srcLayout.rank();
         int[] shape = srcLayout.shape();
         int kept = 0;
@@ -1047,6 +1197,14 @@ public final class CudaBackend implements Backend {
         }
         bind();
         CudaStorage d = cuda(dst);
+        if (narrow(d.dtype)) {
+            // drawn as int64 (the same numbers: element i uses counter offset + i), then narrowed
+            Layout dense = Layout.contiguous(layout.shape());
+            CudaStorage r = (CudaStorage) allocate(DType.INT64, dense.numel(), 0);
+            random(kind, r, dense, seed, offset, a, b);
+            narrowInto(r, d, layout);
+            return;
+        }
         Geo g = new Geo(layout);
         launch("random_" + suffix(d.dtype), g.numel, g, g, kind.ordinal(), seed, offset, a, b, d.ptr);
     }

@@ -77,6 +77,12 @@ final class PinnedStaging {
             bb.asDoubleBuffer().put((double[]) array);
         } else if (array instanceof long[]) {
             bb.asLongBuffer().put((long[]) array);
+        } else if (array instanceof int[]) {
+            bb.asIntBuffer().put((int[]) array);
+        } else if (array instanceof short[]) {
+            bb.asShortBuffer().put((short[]) array);
+        } else if (array instanceof byte[]) {
+            bb.put((byte[]) array);
         } else {
             boolean[] v = (boolean[]) array;
             for (int i = 0; i < v.length; i++) {
