@@ -373,12 +373,17 @@ final class ArithmeticOps {
 
     /** True division (integers give float32); {@code a} may be a Java number ({@code rdiv}). */
     static Tensor div(Tensor a, Tensor b) {
-        DType t = resultType(a, b);
-        if (!t.isFloatingPoint()) {
-            t = DType.FLOAT32;
-        }
+        return trueDivide(a, b, "DivBackward0");
+    }
+
+    /**
+     * True division in the floating result type, under {@code node}: DivBackward0 for {@code div(other)}, DivBackward2
+     * for {@code div(other, rounding_mode=None)}, PyTorch's names for the same formula.
+     */
+    private static Tensor trueDivide(Tensor a, Tensor b, String node) {
+        DType t = floatingType(a, b);
         Tensor out = binaryKernel(BinaryOp.DIV, a, b, t, t);
-        return record(out, "DivBackward0", new Tensor[] {a, b}, n -> {
+        return record(out, node, new Tensor[] {a, b}, n -> {
             SavedTensor sb = n.save(b);
             SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
             return g -> {
@@ -1069,18 +1074,7 @@ final class ArithmeticOps {
      */
     static Tensor div(Tensor a, Tensor b, String roundingMode) {
         if (roundingMode == null) {
-            DType t = floatingType(a, b);
-            Tensor out = binaryKernel(BinaryOp.DIV, a, b, t, t);
-            return record(out, "DivBackward2", new Tensor[] {a, b}, n -> {
-                SavedTensor sb = n.save(b);
-                SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
-                return g -> {
-                    Tensor bv = sb.get();
-                    return new Tensor[] {
-                        n.needsInputGrad(0) ? g.div(bv) : null,
-                        sa == null ? null : g.neg().mul(sa.get().div(bv).div(bv))};
-                };
-            });
+            return trueDivide(a, b, "DivBackward2");
         }
         boolean trunc = "trunc".equals(roundingMode);
         if (!trunc && !"floor".equals(roundingMode)) {
