@@ -29,10 +29,14 @@ public abstract class Node {
     Tensor retainGradTarget;
     private final List<SavedTensor> saved = new ArrayList<>();
     boolean released;
+    /** The stack of the forward call that made this node, when anomaly detection was on; else null. */
+    final Autograd.ForwardTrace forwardTrace;
 
     Node(String name, Tensor[] inputs, long sequenceNr) {
         this.name = name;
         this.sequenceNr = sequenceNr;
+        // AccumulateGrad (the largest sequence number) stands for a leaf: it has no forward call
+        this.forwardTrace = AnomalyMode.isEnabled() && sequenceNr != Long.MAX_VALUE ? new Autograd.ForwardTrace(name) : null;
         int n = inputs.length;
         this.next = new Node[n];
         this.inputShapes = new int[n][];
