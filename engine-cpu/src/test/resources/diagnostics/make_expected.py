@@ -135,3 +135,63 @@ def linear_in_inference():
 
 
 case("inference_linear", linear_in_inference)
+
+
+# inference tensors (made inside inference mode): what they are, and PyTorch's errors when autograd meets them outside
+with torch.inference_mode():
+    base = torch.ones(2, 3)
+    inf = base * 2
+normal = torch.ones(2, 3)
+with torch.inference_mode():
+    normal_view = normal.view(6)
+case("inference_is_inference", lambda: [inf.is_inference(), (inf + 1).is_inference(), inf.view(6).is_inference(),
+                                        inf.detach().is_inference(), inf.clone().is_inference(),
+                                        normal_view.is_inference(), normal.is_inference()])
+
+
+def save_outside():
+    a = torch.ones(2, 3, requires_grad=True)
+    return (a * inf).sum().item()
+
+
+case("inference_save", save_outside)
+# PyTorch raises these two after the kernel has written (the check sits in the version bump), so each runs on a tensor
+# of its own here; Ember checks before writing, as it does for every error, and DiagnosticsTest checks that.
+def fresh_inference():
+    with torch.inference_mode():
+        return torch.ones(2, 3) * 2
+
+
+case("inference_inplace", lambda: fresh_inference().add_(1))
+case("inference_fill", lambda: fresh_inference().fill_(0))
+case("inference_requires_grad", lambda: inf.requires_grad_())
+case("inference_version", lambda: inf._version)
+
+
+def add_outside():
+    a = torch.ones(2, 3, requires_grad=True)
+    (a + inf).sum().backward()
+    return a.grad.reshape(-1).tolist()
+
+
+case("inference_add_backward", add_outside)
+
+
+def clone_outside():
+    a = torch.ones(2, 3, requires_grad=True)
+    (a * inf.clone()).sum().backward()
+    return a.grad.reshape(-1).tolist()
+
+
+case("inference_clone_backward", clone_outside)
+
+
+def inplace_inside():
+    with torch.inference_mode():
+        t = torch.zeros(3)
+        t.add_(2)
+        t.requires_grad_()
+        return [t.tolist(), t.requires_grad]
+
+
+case("inference_inside_ok", inplace_inside)

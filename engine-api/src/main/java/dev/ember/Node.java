@@ -78,6 +78,7 @@ public abstract class Node {
 
     /** Saves a tensor for the backward pass, recording its version to detect later in-place changes. */
     final SavedTensor save(Tensor t) {
+        InferenceMode.checkSave(t);
         SavedTensor s = new SavedTensor(t, this, false);
         saved.add(s);
         return s;
@@ -85,6 +86,7 @@ public abstract class Node {
 
     /** Saves the node's own output (as sigmoid and exp do); an in-place change of it is reported as such. */
     final SavedTensor saveOutput(Tensor t) {
+        InferenceMode.checkSave(t);
         SavedTensor s = new SavedTensor(t, this, true);
         saved.add(s);
         return s;

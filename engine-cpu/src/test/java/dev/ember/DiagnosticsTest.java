@@ -235,4 +235,74 @@ class DiagnosticsTest {
         assertEquals((int) expected[0], x.version());
         assertArrayEquals(Arrays.copyOfRange(expected, 1, 3), x.toDoubleArray());
     }
+
+    // ---------------------------------------------------------------- inference tensors
+
+    private static Tensor inferenceTensor() {
+        try (InferenceMode im = Ember.inferenceMode()) {
+            return Tensor.ones(2, 3).mul(2);
+        }
+    }
+
+    /** Fails with PyTorch's message as an IllegalStateException, leaving the tensor's values as they were. */
+    private static void failsUnchanged(String key, Tensor t, Runnable call) {
+        double[] before = t.toDoubleArray();
+        IllegalStateException e = assertThrows(IllegalStateException.class, call::run);
+        assertEquals(TORCH.error(key), e.getMessage());
+        assertArrayEquals(before, t.toDoubleArray());
+    }
+
+    @Test
+    void tensorsMadeInsideAreInferenceTensorsAndTheirViewsToo() {
+        Tensor inf = inferenceTensor();
+        Tensor normal = Tensor.ones(2, 3);
+        Tensor normalView;
+        try (InferenceMode im = Ember.inferenceMode()) {
+            normalView = normal.view(6);
+        }
+        assertEquals(TORCH.value("inference_is_inference"), py(List.of(inf.isInference(), inf.add(1).isInference(),
+                inf.view(6).isInference(), inf.detach().isInference(), inf.clone().isInference(),
+                normalView.isInference(), normal.isInference())));
+    }
+
+    @Test
+    void autogradRefusesInferenceTensorsOutside() {
+        Tensor inf = inferenceTensor();
+        Tensor a = Tensor.ones(2, 3).requiresGrad_(true);
+        IllegalStateException save = assertThrows(IllegalStateException.class, () -> a.mul(inf));
+        assertEquals(TORCH.error("inference_save"), save.getMessage());
+        failsUnchanged("inference_inplace", inf, () -> inf.add_(1));
+        failsUnchanged("inference_fill", inf, () -> inf.fill_(0));
+        failsUnchanged("inference_inplace", inf, () -> inf.zero_());
+        failsUnchanged("inference_inplace", inf.view(6), () -> inf.view(6).copy_(Tensor.zeros(6)));
+        failsUnchanged("inference_requires_grad", inf, () -> inf.requiresGrad_(true));
+        assertFalse(inf.requiresGrad());
+        IllegalStateException version = assertThrows(IllegalStateException.class, inf::version);
+        assertEquals(TORCH.error("inference_version"), version.getMessage());
+    }
+
+    @Test
+    void inferenceTensorsAreReadByOpsThatSaveNothingAndCloneToNormal() {
+        Tensor inf = inferenceTensor();
+        Tensor a = Tensor.ones(2, 3).requiresGrad_(true);
+        a.add(inf).sum().backward();
+        assertArrayEquals(TORCH.values("inference_add_backward"), a.grad().toDoubleArray());
+        Tensor b = Tensor.ones(2, 3).requiresGrad_(true);
+        b.mul(inf.clone()).sum().backward();
+        assertArrayEquals(TORCH.values("inference_clone_backward"), b.grad().toDoubleArray());
+    }
+
+    @Test
+    void insideInferenceModeInferenceTensorsChangeInPlaceWithoutAVersionCounter() {
+        List<Object> seen = new ArrayList<>();
+        try (InferenceMode im = Ember.inferenceMode()) {
+            Tensor t = Tensor.zeros(3);
+            t.add_(2);
+            t.requiresGrad_(true);
+            seen.add(Arrays.toString(t.toDoubleArray()));
+            seen.add(t.requiresGrad());
+            assertThrows(IllegalStateException.class, t::version);
+        }
+        assertEquals(TORCH.value("inference_inside_ok"), py(seen));
+    }
 }
