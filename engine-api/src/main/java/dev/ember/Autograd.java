@@ -8,11 +8,97 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Functional autograd entry points, as {@code torch.autograd}: {@link #backward}, {@link #grad}, and the
- * finite-difference checks {@link #gradcheck} and {@link #gradgradcheck}.
+ * Functional autograd entry points, as {@code torch.autograd}: {@link #backward}, {@link #grad}, the
+ * finite-difference checks {@link #gradcheck} and {@link #gradgradcheck}, and anomaly detection
+ * ({@link #detectAnomaly()}).
  */
 public final class Autograd {
     private Autograd() {
+    }
+
+    /**
+     * Turns anomaly detection on for this thread until the returned scope closes, as
+     * {@code torch.autograd.detect_anomaly()}: nodes recorded inside keep the Java stack of the forward call that made
+     * them, and a backward pass run inside fails at the first node that returns a NaN gradient, naming the node and
+     * giving that stack (see {@link AnomalyMode}). {@code try (AnomalyMode on = Autograd.detectAnomaly()) { ... }}
+     *
+     * @return the scope; closing it restores the mode it found
+     */
+    public static AnomalyMode detectAnomaly() {
+        return new AnomalyMode(true, true);
+    }
+
+    /**
+     * {@link #detectAnomaly()} with the NaN check on or off ({@code detect_anomaly(check_nan=...)}); with it off, nodes
+     * still record their forward stacks, which are attached to any exception their backward throws.
+     *
+     * @param checkNan whether the gradients nodes return are checked for NaN
+     * @return the scope; closing it restores the mode it found
+     */
+    public static AnomalyMode detectAnomaly(boolean checkNan) {
+        return new AnomalyMode(true, checkNan);
+    }
+
+    /**
+     * Sets anomaly detection on or off for this thread until the returned scope closes, as
+     * {@code torch.autograd.set_detect_anomaly(mode, check_nan)} used as a context manager.
+     *
+     * @param mode whether anomaly detection is on inside the scope
+     * @param checkNan whether the gradients nodes return are checked for NaN
+     * @return the scope; closing it restores the mode it found
+     */
+    public static AnomalyMode setDetectAnomaly(boolean mode, boolean checkNan) {
+        return new AnomalyMode(mode, checkNan);
+    }
+
+    /**
+     * Whether anomaly detection is on for this thread, as {@code torch.is_anomaly_enabled()}.
+     *
+     * @return true inside an open {@link #detectAnomaly()} scope
+     */
+    public static boolean isAnomalyEnabled() {
+        return AnomalyMode.isEnabled();
+    }
+
+    /**
+     * Whether anomaly detection checks gradients for NaN on this thread, as {@code torch.is_anomaly_check_nan_enabled()}.
+     *
+     * @return true inside an open {@link #detectAnomaly()} scope with the NaN check
+     */
+    public static boolean isAnomalyCheckNanEnabled() {
+        return AnomalyMode.isCheckNanEnabled();
+    }
+
+    /**
+     * The Java stack of the forward call that created an autograd node, recorded while {@link #detectAnomaly()} is on
+     * (PyTorch's "Traceback of forward call that caused the error"). It is the cause of the error a NaN gradient raises
+     * and a suppressed exception of any other error the node's backward throws; its stack trace is the forward call's,
+     * starting at the op that recorded the node.
+     */
+    public static final class ForwardTrace extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final String nodeName;
+
+        ForwardTrace(String nodeName) {
+            super("Error detected in " + nodeName + ". Traceback of forward call that caused the error:");
+            this.nodeName = nodeName;
+            StackTraceElement[] stack = getStackTrace();
+            int from = 0;
+            while (from < stack.length && (stack[from].getClassName().startsWith(Node.class.getName())
+                    || stack[from].getClassName().equals(ForwardTrace.class.getName()))) {
+                from++; // the node's own constructors
+            }
+            setStackTrace(Arrays.copyOfRange(stack, from, stack.length));
+        }
+
+        /**
+         * The name of the node whose forward call this is.
+         *
+         * @return for example {@code DivBackward0}
+         */
+        public String nodeName() {
+            return nodeName;
+        }
     }
 
     /**

@@ -102,8 +102,33 @@ public final class Ember {
         return new GradMode(true);
     }
 
-    /** Whether gradient recording is on for this thread. */
+    /**
+     * Whether gradient mode is on for this thread, as {@code torch.is_grad_enabled()} (off inside {@link #noGrad()} and on
+     * entering {@link #inferenceMode()}; ops record the graph only when it is on and inference mode is off).
+     *
+     * @return the gradient mode
+     */
     public static boolean isGradEnabled() {
-        return GradMode.isEnabled();
+        return GradMode.gradMode();
+    }
+
+    /**
+     * Enters inference mode on this thread until the returned scope closes, as {@code torch.inference_mode()}: no op
+     * records the autograd graph inside, whatever the gradient mode, and gradient mode is off on entry.
+     * {@code try (InferenceMode im = Ember.inferenceMode()) { ... }}
+     *
+     * @return the scope; closing it restores the inference and gradient modes it found
+     */
+    public static InferenceMode inferenceMode() {
+        return new InferenceMode();
+    }
+
+    /**
+     * Whether inference mode is on for this thread, as {@code torch.is_inference_mode_enabled()}.
+     *
+     * @return true inside an open {@link #inferenceMode()} scope
+     */
+    public static boolean isInferenceModeEnabled() {
+        return InferenceMode.isEnabled();
     }
 }

@@ -76,7 +76,9 @@ final class Engine {
             }
         }
 
-        boolean previousMode = GradMode.isEnabled();
+        boolean anomaly = AnomalyMode.isEnabled();
+        boolean checkNan = AnomalyMode.isCheckNanEnabled();
+        boolean previousMode = GradMode.gradMode();
         GradMode.set(createGraph);
         try {
             while (!ready.isEmpty()) {
@@ -110,8 +112,11 @@ final class Engine {
                         // a view of an owned incoming gradient stays owned when no hook could have kept it
                         boolean incomingOwned = owned.contains(grad) && node.preHooks.isEmpty()
                                 && node.retainGradTarget == null;
-                        inputGrads = node.apply(grad);
+                        inputGrads = anomaly ? applyChecked(node, grad) : node.apply(grad);
                         validate(node, inputGrads);
+                        if (checkNan) {
+                            checkNan(node, inputGrads);
+                        }
                         if (!createGraph) {
                             markOwned(node, grad, incomingOwned, inputGrads, owned);
                         }
@@ -144,6 +149,46 @@ final class Engine {
             }
         } finally {
             GradMode.set(previousMode);
+        }
+    }
+
+    /**
+     * Runs a node's backward under anomaly detection: an exception it throws gets the stack of the forward call that
+     * made the node as a suppressed exception (PyTorch prints it as a warning, then re-raises).
+     */
+    private static Tensor[] applyChecked(Node node, Tensor grad) {
+        try {
+            return node.apply(grad);
+        } catch (RuntimeException | Error e) {
+            if (node.forwardTrace != null) {
+                e.addSuppressed(node.forwardTrace);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Anomaly detection's NaN check, as PyTorch's engine: the first returned gradient holding a NaN is an error naming
+     * the node and the output's index, with the forward call's stack as its cause.
+     */
+    private static void checkNan(Node node, Tensor[] grads) {
+        for (int i = 0; i < grads.length; i++) {
+            Tensor g = grads[i];
+            if (g == null || !g.dtype().isFloatingPoint()) {
+                continue;
+            }
+            boolean nan;
+            try (GradMode off = new GradMode(false)) {
+                nan = g.isnan().any();
+            }
+            if (nan) {
+                IllegalStateException e = new IllegalStateException("Function '" + node.name()
+                        + "' returned nan values in its " + i + "th output.");
+                if (node.forwardTrace != null) {
+                    e.initCause(node.forwardTrace);
+                }
+                throw e;
+            }
         }
     }
 

@@ -5,24 +5,40 @@ package dev.ember;
  * Use through {@link Ember#noGrad()} and {@link Ember#enableGrad()}.
  */
 public final class GradMode implements AutoCloseable {
-    private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
+    /** This thread's [gradient mode, inference mode]; one lookup answers whether ops record. */
+    private static final ThreadLocal<boolean[]> STATE = ThreadLocal.withInitial(() -> new boolean[] {true, false});
 
     private final boolean previous;
     private boolean closed;
 
     GradMode(boolean enabled) {
-        boolean[] state = ENABLED.get();
+        boolean[] state = STATE.get();
         this.previous = state[0];
         state[0] = enabled;
     }
 
-    /** Whether gradient recording is on for this thread. */
+    /**
+     * Whether operations record the autograd graph on this thread: gradient mode is on and inference mode is off.
+     *
+     * @return true when new results of differentiable ops get a {@code grad_fn}
+     */
     public static boolean isEnabled() {
-        return ENABLED.get()[0];
+        boolean[] state = STATE.get();
+        return state[0] && !state[1];
+    }
+
+    /** The gradient mode alone (PyTorch's {@code is_grad_enabled}), which inference mode does not override. */
+    static boolean gradMode() {
+        return STATE.get()[0];
     }
 
     static void set(boolean enabled) {
-        ENABLED.get()[0] = enabled;
+        STATE.get()[0] = enabled;
+    }
+
+    /** This thread's state array, shared with {@link InferenceMode} (index 1). */
+    static boolean[] state() {
+        return STATE.get();
     }
 
     /** Restores the mode that was in force when this scope opened. */
@@ -30,7 +46,7 @@ public final class GradMode implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            ENABLED.get()[0] = previous;
+            STATE.get()[0] = previous;
         }
     }
 }

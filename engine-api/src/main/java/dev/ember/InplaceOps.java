@@ -23,6 +23,7 @@ final class InplaceOps {
 
     /** Checks PyTorch's rules for writing into {@code self} in place, before anything is written. */
     static void checkInplace(Tensor self, List<Tensor> others) {
+        InferenceMode.checkInplace(self);
         if (GradMode.isEnabled()) {
             if (self.isLeaf() && self.requiresGrad) {
                 throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");

@@ -29,10 +29,14 @@ public abstract class Node {
     Tensor retainGradTarget;
     private final List<SavedTensor> saved = new ArrayList<>();
     boolean released;
+    /** The stack of the forward call that made this node, when anomaly detection was on; else null. */
+    final Autograd.ForwardTrace forwardTrace;
 
     Node(String name, Tensor[] inputs, long sequenceNr) {
         this.name = name;
         this.sequenceNr = sequenceNr;
+        // AccumulateGrad (the largest sequence number) stands for a leaf: it has no forward call
+        this.forwardTrace = AnomalyMode.isEnabled() && sequenceNr != Long.MAX_VALUE ? new Autograd.ForwardTrace(name) : null;
         int n = inputs.length;
         this.next = new Node[n];
         this.inputShapes = new int[n][];
@@ -74,6 +78,7 @@ public abstract class Node {
 
     /** Saves a tensor for the backward pass, recording its version to detect later in-place changes. */
     final SavedTensor save(Tensor t) {
+        InferenceMode.checkSave(t);
         SavedTensor s = new SavedTensor(t, this, false);
         saved.add(s);
         return s;
@@ -81,6 +86,7 @@ public abstract class Node {
 
     /** Saves the node's own output (as sigmoid and exp do); an in-place change of it is reported as such. */
     final SavedTensor saveOutput(Tensor t) {
+        InferenceMode.checkSave(t);
         SavedTensor s = new SavedTensor(t, this, true);
         saved.add(s);
         return s;

@@ -30,6 +30,8 @@ final class StorageLease {
     }
 
     final Storage storage;
+    /** Whether the storage was made in inference mode: every tensor over it is an inference tensor. */
+    final boolean inference = InferenceMode.isEnabled();
     /** Updated atomically through OPEN (views of one storage may be made and closed on several threads). */
     private int open;
 

@@ -596,13 +596,27 @@ public final class Tensor implements AutoCloseable {
         return layout.isContiguous();
     }
 
-    /** The version counter: how many in-place changes the storage has seen through this tensor or its views. */
+    /**
+     * The version counter: how many in-place changes the storage has seen through this tensor or its views.
+     *
+     * @throws IllegalStateException for an inference tensor, which has none (PyTorch's message)
+     */
     public int version() {
+        if (lease().inference) {
+            throw new IllegalStateException("Inference tensors do not track version counter.");
+        }
         return version[0];
     }
 
     void bumpVersion() {
-        version[0]++;
+        if (!lease().inference) { // inference tensors have no version counter
+            version[0]++;
+        }
+    }
+
+    /** Whether this is an inference tensor (made in {@link Ember#inferenceMode()}), as {@code torch.Tensor.is_inference}. */
+    public boolean isInference() {
+        return lease().inference;
     }
 
     /** Whether this tensor is a view of another (shares its storage). */
@@ -649,6 +663,10 @@ public final class Tensor implements AutoCloseable {
         }
         if (requiresGrad && !dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
+        }
+        if (requiresGrad && lease().inference && !InferenceMode.isEnabled()) {
+            throw new IllegalStateException("Setting requires_grad=True on inference tensor outside InferenceMode is not "
+                    + "allowed.");
         }
         this.requiresGrad = requiresGrad;
         return this;

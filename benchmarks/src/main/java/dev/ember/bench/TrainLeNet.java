@@ -1,5 +1,6 @@
 package dev.ember.bench;
 
+import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.GradMode;
@@ -23,9 +24,12 @@ import java.util.Locale;
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.ember.bench.TrainLeNet \
  *     [--epochs 3] [--batch-size 64] [--lr 0.02] [--device cpu|cuda|auto] [--data /usr/share/datasets/fashion-mnist]
- *     [--save lenet.safetensors]
+ *     [--save lenet.safetensors] [--plot run.png]
  * </pre>
  * The data are Debian's {@code dataset-fashion-mnist} package ({@code apt-get install dataset-fashion-mnist}).
+ * Every 200 batches it prints the mean training loss of those batches and the images per second; after each epoch the
+ * test accuracy. {@code --plot FILE.png} draws these as a picture ({@link RunPlot}: train loss and images/s per logged
+ * window, test accuracy per epoch, over epochs) and writes the points to {@code FILE.csv} beside it, after every epoch.
  */
 public final class TrainLeNet {
     private TrainLeNet() {
@@ -59,6 +63,7 @@ public final class TrainLeNet {
         String deviceSpec = "auto";
         Path data = Path.of("/usr/share/datasets/fashion-mnist");
         Path save = null;
+        Path plotFile = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--epochs": epochs = Integer.parseInt(args[++i]); break;
@@ -67,9 +72,10 @@ public final class TrainLeNet {
                 case "--device": deviceSpec = args[++i]; break;
                 case "--data": data = Path.of(args[++i]); break;
                 case "--save": save = Path.of(args[++i]); break;
+                case "--plot": plotFile = Path.of(args[++i]); break;
                 default:
-                    System.err.println("unknown option " + args[i]
-                            + "; options: --epochs N --batch-size N --lr X --device cpu|cuda|auto --data DIR --save FILE");
+                    System.err.println("unknown option " + args[i] + "; options: --epochs N --batch-size N --lr X "
+                            + "--device cpu|cuda|auto --data DIR --save FILE --plot FILE.png");
                     System.exit(2);
             }
         }
@@ -99,6 +105,11 @@ public final class TrainLeNet {
         SGD opt = new SGD(net.parameters(), lr, 0.9, 0, 0, false);
         DataLoader train = new DataLoader(xTrain, yTrain, batch, true, 0, device);
         DataLoader test = new DataLoader(xTest, yTest, 1000, false, 0, device);
+        RunPlot plot = new RunPlot(String.format(Locale.ROOT, "TrainLeNet: LeNet on Fashion-MNIST (%s, batch %d, lr %s)",
+                device, batch, lr), "epoch").xRange(0, epochs);
+        plot.panel("train loss").panel("test accuracy").panel("images/s");
+        // the window's summed loss stays on the device: read once per logged window, as the printout always did
+        Tensor windowLoss = Tensor.zeros(DType.FLOAT32, 1).to(device);
 
         for (int epoch = 1; epoch <= epochs; epoch++) {
             net.train();
@@ -108,6 +119,7 @@ public final class TrainLeNet {
             int step = 0;
             long windowStart = System.nanoTime();
             long windowSeen = 0;
+            int windowSteps = 0;
             for (DataLoader.Batch b : train) {
                 // the scope frees the step's activations, saved tensors and temporaries when it ends
                 try (b; TensorScope scope = Ember.scope()) {
@@ -115,16 +127,24 @@ public final class TrainLeNet {
                     Tensor loss = Functional.crossEntropy(net.forward(b.inputs()), b.targets());
                     loss.backward();
                     opt.step();
+                    windowLoss.add_(loss.detach());
+                    windowSteps++;
                     step++;
                     seen += b.targets().size(0);
                     windowSeen += b.targets().size(0);
                     if (step % 200 == 0 || step == train.size()) {
-                        running = loss.item();
+                        running = windowLoss.item() / windowSteps;
                         double secs = (System.nanoTime() - windowStart) / 1e9;
                         System.out.printf(Locale.ROOT, "epoch %d  batch %4d/%d  loss %.4f  %.0f images/s%n", epoch, step,
                                 train.size(), running, windowSeen / secs);
+                        double x = epoch - 1 + (double) step / train.size();
+                        plot.add("train loss", "mean of the last " + Math.min(200, train.size()) + " batches", x,
+                                running);
+                        plot.add("images/s", "training", x, windowSeen / secs);
                         windowStart = System.nanoTime();
                         windowSeen = 0;
+                        windowSteps = 0;
+                        windowLoss.zero_();
                     }
                 }
             }
@@ -132,6 +152,10 @@ public final class TrainLeNet {
             double acc = accuracy(net, test);
             System.out.printf(Locale.ROOT, "epoch %d: %.1f s (%.0f images/s), test accuracy %.4f%n", epoch, epochSecs,
                     seen / epochSecs, acc);
+            plot.add("test accuracy", "test set (10,000 images)", epoch, acc);
+            if (plotFile != null) {
+                writePlot(plot, plotFile);
+            }
             if (epoch == epochs) {
                 System.out.printf(Locale.ROOT, "test accuracy: %.4f%n", acc);
             }
@@ -140,6 +164,20 @@ public final class TrainLeNet {
             dev.ember.nn.Safetensors.save(net.stateDict(), save);
             System.out.println("saved the weights to " + save + " (safetensors; loads in PyTorch with safetensors.torch.load_file)");
         }
+    }
+
+    /** Writes the picture and, beside it, the CSV of its points ({@code run.png} gives {@code run.csv}). */
+    static void writePlot(RunPlot plot, Path png) throws java.io.IOException {
+        Path dir = png.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        String name = png.getFileName().toString();
+        String stem = name.toLowerCase(Locale.ROOT).endsWith(".png") ? name.substring(0, name.length() - 4) : name;
+        Path csv = png.resolveSibling(stem + ".csv");
+        plot.writePng(png, 1000, 900);
+        plot.writeCsv(csv);
+        System.out.println("plot: " + png + " and " + csv);
     }
 
     private static double accuracy(Module net, DataLoader test) {
