@@ -465,11 +465,39 @@ MODULES = {
     "module_dict": nn.ModuleDict({"a": nn.ReLU(), "b": nn.Sequential(nn.Linear(1, 2), nn.Tanh())}),
     "parameter_list": nn.ParameterList([nn.Parameter(torch.ones(3, 4)), nn.Parameter(torch.zeros(5, dtype=D))]),
     "sequential": nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Dropout(0.5), nn.Sequential(nn.Linear(3, 3), nn.Sigmoid())),
+    "linear": nn.Linear(4, 3), "linear_nobias": nn.Linear(4, 3, bias=False), "batch_norm2d": nn.BatchNorm2d(3),
+    "flatten": nn.Flatten(), "dropout": nn.Dropout(1e-5), "relu": nn.ReLU(), "conv2d": nn.Conv2d(1, 6, 5),
+    "conv2d_groups": nn.Conv2d(2, 4, 3, stride=2, padding=1, groups=2, bias=False),
     "net": Net(),
 }
 for k, m in MODULES.items():
     head("print_" + k)
-    line("repr", repr(m).replace("\n", "\\n"))
     line("keys", ",".join(m.state_dict().keys()))
+    line("repr", repr(m).replace("\n", "\\n"))
 head("named_modules_net")
 line("names", ",".join(name for name, _ in MODULES["net"].named_modules()))
+
+# ---------------------------------------------------------------- module hooks
+head("hook_linear")
+lin = nn.Linear(3, 2).double()
+with torch.no_grad():
+    lin.weight.copy_(torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], dtype=D))
+    lin.bias.copy_(torch.tensor([0.1, -0.2], dtype=D))
+seen = {}
+
+
+def bw_hook(module, grad_input, grad_output):
+    seen["grad_input"] = grad_input[0]
+    seen["grad_output"] = grad_output[0]
+    return (grad_input[0] * 2,)
+
+
+lin.register_full_backward_hook(bw_hook)
+xin = torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]], dtype=D, requires_grad=True)
+yout = lin(xin)
+line("node", type(yout.grad_fn).__name__)
+(yout * torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=D)).sum().backward()
+line("grad_input", fmt(seen["grad_input"]))
+line("grad_output", fmt(seen["grad_output"]))
+line("x_grad", fmt(xin.grad))
+line("weight_grad", fmt(lin.weight.grad))

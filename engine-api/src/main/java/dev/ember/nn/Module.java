@@ -550,9 +550,10 @@ public abstract class Module {
                 in[k] = args.get(at[k]);
             }
             Tensor[] out = new BackwardHookFunction(grads -> {
+                // the hooks get tensors of their own: the engine may reuse the buffers of the ones it passes on
                 List<Tensor> gradInputs = new ArrayList<>(Collections.nCopies(inputCount, (Tensor) null));
                 for (int k = 0; k < at.length; k++) {
-                    gradInputs.set(at[k], grads[k]);
+                    gradInputs.set(at[k], grads[k].clone());
                 }
                 Tensor[] result = grads.clone();
                 for (BackwardHook h : hooks) {
@@ -591,7 +592,7 @@ public abstract class Module {
             Tensor[] out = new BackwardHookFunction(grads -> {
                 List<Tensor> g = new ArrayList<>(Collections.nCopies(count, (Tensor) null));
                 for (int k = 0; k < at.length; k++) {
-                    g.set(at[k], grads[k]);
+                    g.set(at[k], grads[k].clone());
                 }
                 gradOutputs = Collections.unmodifiableList(g);
                 if (!anyInputGrad) {
