@@ -145,7 +145,8 @@ final class NormOps {
             input.backend.layerNorm(x.storage(), x.layout, storage(w), storage(b), eps, out.storage(),
                     dev.ember.backend.Layout.contiguous(m, n), mean.storage(), rstd.storage());
         } else if (m > 0) {
-            input.backend.fill(mean.storage(), mean.layout, Double.NaN); // the statistics of no elements
+            // rows of no elements: PyTorch's mean 0 and rstd nan
+            input.backend.fill(mean.storage(), mean.layout, 0);
             input.backend.fill(rstd.storage(), rstd.layout, Double.NaN);
         }
         int[] stats = statShape(input.shape, k);
@@ -241,7 +242,7 @@ final class NormOps {
             input.backend.rmsNorm(x.storage(), x.layout, storage(w), e, out.storage(),
                     dev.ember.backend.Layout.contiguous(m, n), rstd.storage());
         } else if (m > 0) {
-            input.backend.fill(rstd.storage(), rstd.layout, 1 / Math.sqrt(Double.NaN));
+            input.backend.fill(rstd.storage(), rstd.layout, Double.NaN); // the mean square of no elements
         }
         int[] wShape = normalizedShape.clone();
         ArithmeticOps.record(out, "FusedRmsNormBackward0", new Tensor[] {input, weight}, node -> {
@@ -496,6 +497,11 @@ final class NormOps {
                 mean = dense(runningMean.reshape(-1), t);
                 invstd = dense(ArithmeticOps.cast(runningVar.reshape(-1), DType.FLOAT64).add(eps).rsqrt(), t);
             }
+        }
+        if (training && x.numel() == 0 && c > 0) {
+            // the statistics of no elements
+            x.backend.fill(mean.storage(), mean.layout, Double.NaN);
+            x.backend.fill(invstd.storage(), invstd.layout, Double.NaN);
         }
         if (x.numel() > 0) {
             Tensor x3 = as(x, batch, c, l);

@@ -48,9 +48,14 @@ public final class InstanceNorm2d extends Module {
             throw new IllegalArgumentException("expected 3D or 4D input (got " + x.dim() + "D input)");
         }
         int featureDim = x.dim() - 3;
-        if (x.size(featureDim) != features && affine) {
-            throw new IllegalArgumentException("expected input's size at dim=" + featureDim + " to match num_features ("
-                    + features + "), but got: " + x.size(featureDim) + ".");
+        if (x.size(featureDim) != features) {
+            if (affine) {
+                throw new IllegalArgumentException("expected input's size at dim=" + featureDim + " to match num_features ("
+                        + features + "), but got: " + x.size(featureDim) + ".");
+            }
+            System.getLogger("dev.ember").log(System.Logger.Level.WARNING, "input's size at dim=" + featureDim + " does not "
+                    + "match num_features. You can silence this warning by not passing in num_features, which is not used "
+                    + "because affine=False");
         }
         boolean unbatched = x.dim() == 3;
         Tensor in = unbatched ? x.unsqueeze(0) : x;
