@@ -26,6 +26,17 @@ import java.util.function.UnaryOperator;
  * registered by name, training mode, device moves and state dicts. Every method that changes several tensors
  * ({@link #to(Device)}, {@link #to(DType)}, {@link #loadStateDict}) checks and prepares everything first and changes
  * nothing when it fails.
+ *
+ * <p>Calling a module, as PyTorch's {@code module(x)}, is {@link #apply(Tensor)}: it runs the hooks
+ * ({@link #registerForwardPreHook}, {@link #registerForwardHook}, {@link #registerFullBackwardHook}) around
+ * {@link #forward}. Modules of several inputs or outputs: every module has {@code forward(Tensor)} (most PyTorch modules
+ * can be called with one tensor, their other arguments having defaults), and one that takes or returns more declares its
+ * own typed {@code forward(...)} and a typed {@code apply(...)} that routes through {@link #call(List, Function, Function,
+ * Function)} (the hooks see its tensors as lists). This keeps Java's types at every call site: {@code
+ * attention.apply(q, k, v).output()} needs no cast, where one generic {@code Tensor[] forward(Tensor...)} would need an
+ * index and a cast at each. Containers are generic in their element type ({@code ModuleList<Block>}), so a typed module
+ * comes back from them as itself. {@link #toString()} prints the tree as PyTorch's {@code print(model)}, each layer's
+ * settings coming from its {@link #extraRepr()}.
  */
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
