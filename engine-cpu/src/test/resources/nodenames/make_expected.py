@@ -126,3 +126,32 @@ for key, f in CASES.items():
     name = type(out.grad_fn).__name__ if out.grad_fn is not None else 'None'
     print('=== ' + key)
     print('value ' + NAMES_2X.get(key, name))
+
+# ---- issue 15's layers (h-layers). Ember records one node per fused op, as PyTorch 2.x. Facts of 2.x, not 1.13:
+# - dropout: 2.x's native_dropout node, NativeDropoutBackward0, which its CUDA path records (aten/src/ATen/native/
+#   Dropout.cpp, is_fused_kernel_acceptable); its CPU path composes MulBackward0. Ember records native_dropout's on every
+#   device, so the name is taken from torch.native_dropout here.
+# - rms_norm (new in 2.4): 2.x's rms_norm_symint calls at::_fused_rms_norm on the CPU and CUDA, node
+#   FusedRmsNormBackward0 (tools/autograd/derivatives.yaml, "- name: _fused_rms_norm(...)").
+LAYER_CASES = {
+    'gelu': lambda: F.gelu(x), 'gelu_tanh': lambda: F.gelu(x, approximate='tanh'), 'leakyRelu': lambda: F.leaky_relu(x),
+    'elu': lambda: F.elu(x), 'selu': lambda: F.selu(x), 'celu': lambda: F.celu(x), 'silu': lambda: F.silu(x),
+    'mish': lambda: F.mish(x), 'softplus': lambda: F.softplus(x), 'hardtanh': lambda: F.hardtanh(x),
+    'relu6': lambda: F.relu6(x), 'hardswish': lambda: F.hardswish(x),
+    'dropout': lambda: torch.native_dropout(x, 0.5, True)[0],
+    'layerNorm': lambda: F.layer_norm(x, [3]), 'groupNorm': lambda: F.group_norm(x, 3),
+    'batchNorm': lambda: F.batch_norm(x, None, None, training=True), 'instanceNorm': lambda: F.instance_norm(b),
+    'rmsNorm': lambda: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6),
+    'embedding': lambda: F.embedding(classes, m), 'embeddingBag': lambda: F.embedding_bag(classes, m, torch.tensor([0])),
+    'kLDivLoss_batchmean': lambda: F.kl_div(x, probs, reduction='batchmean'),
+    'kLDivLoss_none': lambda: F.kl_div(x, probs, reduction='none'),
+    'cosineEmbeddingLoss': lambda: F.cosine_embedding_loss(x, y, torch.tensor([1.0, -1.0])),
+    'marginRankingLoss': lambda: F.margin_ranking_loss(v, v * 2, torch.tensor([1.0, -1.0, 1.0])),
+}
+LAYER_NAMES_2X = {'rmsNorm': 'FusedRmsNormBackward0'}
+
+for key, f in LAYER_CASES.items():
+    out = f()
+    name = type(out.grad_fn).__name__ if out.grad_fn is not None else 'None'
+    print('=== ' + key)
+    print('value ' + LAYER_NAMES_2X.get(key, name))

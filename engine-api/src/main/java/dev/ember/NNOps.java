@@ -424,4 +424,250 @@ final class NNOps {
         }
         return v.clone();
     }
+
+    // ------------------------------------------------------------------ embeddings (issue 15)
+
+    /** PyTorch's checkScalarTypes for an index argument of the embedding ops. */
+    private static void checkIndexType(Tensor t, String name, String op) {
+        if (t.dtype != DType.INT64) {
+            throw new IllegalArgumentException("Expected tensor for argument #1 '" + name + "' to have one of the following "
+                    + "scalar types: Long, Int; but got " + t.typeName() + " instead (while checking arguments for " + op + ")");
+        }
+    }
+
+    /**
+     * PyTorch's {@code embedding(weight, indices, padding_idx, scale_grad_by_freq)}: the rows of {@code weight} at
+     * {@code indices} (shape {@code indices.shape + [D]}), one node EmbeddingBackward0 with embedding_dense_backward: the
+     * gradient rows added into zeros at their indices (index_add), none for rows equal to {@code paddingIdx}, divided
+     * by each index's count with {@code scaleGradByFreq}.
+     */
+    static Tensor embedding(Tensor weight, Tensor indices, long paddingIdx, boolean scaleGradByFreq) {
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("'weight' must be 2-D");
+        }
+        checkIndexType(indices, "indices", "embedding");
+        ArithmeticOps.checkSameDevice(weight, indices);
+        int[] shape = Arrays.copyOf(indices.shape, indices.dim() + 1);
+        shape[indices.dim()] = weight.shape[1];
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = IndexingOps.indexSelect(weight, 0, indices.reshape(-1)).view(shape);
+        }
+        int rows = weight.shape[0];
+        int d = weight.shape[1];
+        Tensor result = out.detach();
+        return ArithmeticOps.record(result, "EmbeddingBackward0", new Tensor[] {weight}, node -> {
+            SavedTensor si = node.save(indices);
+            return g -> {
+                Tensor idx = si.get().reshape(-1);
+                Tensor rowsGrad = g.reshape(-1, d);
+                if (paddingIdx >= 0) {
+                    rowsGrad = Tensor.where(idx.ne(paddingIdx).unsqueeze(1), rowsGrad, 0.0);
+                }
+                if (scaleGradByFreq && idx.numel() > 0) {
+                    Tensor counts = idx.bincount(rows).indexSelect(0, idx);
+                    rowsGrad = rowsGrad.div(ArithmeticOps.cast(counts, g.dtype).unsqueeze(1));
+                }
+                return new Tensor[] {Creation.zeros(new int[] {rows, d}, g.dtype, g.device).indexAdd(0, idx, rowsGrad)};
+            };
+        });
+    }
+
+    /**
+     * PyTorch's {@code embedding_renorm_}: each row of {@code weight} that {@code indices} names (once each) whose
+     * {@code normType}-norm exceeds {@code maxNorm} is scaled in place by {@code maxNorm / (norm + 1e-7)}, without
+     * recording; returns weight.
+     */
+    static Tensor embeddingRenorm_(Tensor weight, Tensor indices, double maxNorm, double normType) {
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("'self' must be 2-D");
+        }
+        checkIndexType(indices, "indices", "embedding_renorm_");
+        ArithmeticOps.checkSameDevice(weight, indices);
+        if (indices.numel() == 0) {
+            return weight;
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor uniq = indices.reshape(-1).unique();
+            Tensor rows = IndexingOps.indexSelect(weight, 0, uniq);
+            // the norm in the weight's type, read as a double, and the scale computed in double, as PyTorch's loop
+            Tensor norms = ArithmeticOps.cast(rows.vectorNorm(normType, new int[] {1}, true), DType.FLOAT64);
+            Tensor scale = Tensor.where(norms.gt(maxNorm), norms.add(1e-7).rdiv(maxNorm), 1.0);
+            weight.indexCopy_(0, uniq, rows.mul(ArithmeticOps.cast(scale, weight.dtype)));
+        }
+        return weight;
+    }
+
+    /** The bags of an embedding_bag: the kept positions of the indices, their bags and rows, and each bag's size. */
+    private record Bags(long[] positions, long[] bags, long[] rows, long[] sizes) {
+    }
+
+    private static Tensor longs(long[] v, Device device) {
+        return Creation.fromFlat(v, new int[] {v.length}, DType.INT64, device);
+    }
+
+    /**
+     * PyTorch's {@code embedding_bag} for 1-D {@code indices} and {@code offsets} (mode 0 sum, 1 mean, 2 max): each bag
+     * reduces the rows of its indices (those equal to {@code paddingIdx} left out; an empty bag gives zeros), sums
+     * scaled by {@code perSampleWeights} (may be null; sum only). One node EmbeddingBagBackward0 over weight and
+     * perSampleWeights (_embedding_bag_backward and _embedding_bag_per_sample_weights_backward). The offsets are read on
+     * the host.
+     */
+    static Tensor embeddingBag(Tensor weight, Tensor indices, Tensor offsets, boolean scaleGradByFreq, int mode,
+                               Tensor perSampleWeights, boolean includeLastOffset, long paddingIdx) {
+        checkIndexType(indices, "indices", "embedding_bag");
+        checkIndexType(offsets, "offsets", "embedding_bag");
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("weight has to be a 2D Tensor, but got Tensor of dimension " + weight.dim());
+        }
+        if (!weight.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("Expected tensor for argument #1 'weight' to have one of the following scalar "
+                    + "types: Half, BFloat16, Float, Double; but got " + weight.typeName() + " instead (while checking "
+                    + "arguments for embedding_bag)");
+        }
+        if (indices.dim() != 1 || offsets.dim() != 1) {
+            throw new IllegalArgumentException("embedding_bag: expected 1-D indices and offsets, got shapes "
+                    + Shapes.str(indices.shape) + " and " + Shapes.str(offsets.shape));
+        }
+        ArithmeticOps.checkSameDevice(weight, indices, offsets, perSampleWeights);
+        long[] off = offsets.toLongArray();
+        int length = indices.shape[0];
+        if (off.length > 0) {
+            if (off[0] != 0) {
+                throw new IllegalArgumentException("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to "
+                        + "start from position 0. However, got " + off[0] + "\n[ " + (offsets.device.isCpu() ? "CPU" : "CUDA")
+                        + "LongType{} ]");
+            }
+            if (off[off.length - 1] > length) {
+                throw new IllegalArgumentException("offsets[-1] can not be greater than input's length " + length
+                        + " but got offsets[-1] of " + off[off.length - 1]);
+            }
+        }
+        if (perSampleWeights != null) {
+            if (mode != 0) {
+                throw new IllegalArgumentException("embedding_bag: per_sample_weights only supported with mode='sum'");
+            }
+            if (perSampleWeights.dtype != weight.dtype) {
+                throw new IllegalArgumentException("Expected tensor for argument #1 'per_sample_weights' to have the same type "
+                        + "as tensor for argument #1 'weight'; but type " + perSampleWeights.typeName() + " does not equal "
+                        + weight.typeName() + " (while checking arguments for embedding_bag)");
+            }
+            if (perSampleWeights.dim() != 1 || perSampleWeights.numel() != length) {
+                throw new IllegalArgumentException("embedding_bag: per_sample_weights must be 1-D with one weight per index, "
+                        + "got shape " + Shapes.str(perSampleWeights.shape));
+            }
+        }
+        if (includeLastOffset && off.length < 1) {
+            throw new IllegalArgumentException("include_last_offset: number of offset should be at least 1");
+        }
+        int numBags = includeLastOffset ? off.length - 1 : off.length;
+        long[] idx = indices.toLongArray();
+        int rows = weight.shape[0];
+        int d = weight.shape[1];
+        Bags bags = bags(idx, off, numBags, length, paddingIdx);
+        for (long r : bags.rows()) {
+            if (r < 0 || r >= rows) {
+                throw new IndexOutOfBoundsException("index out of range in self");
+            }
+        }
+        Device device = weight.device;
+        Tensor pos = longs(bags.positions(), device);
+        Tensor bag = longs(bags.bags(), device);
+        Tensor row = longs(bags.rows(), device);
+        Tensor size = longs(bags.sizes(), device);
+        Tensor out;
+        Tensor maxIndices = null;
+        try (GradMode off2 = Ember.noGrad()) {
+            Tensor picked = IndexingOps.indexSelect(weight, 0, row);
+            Tensor zeros = Creation.zeros(new int[] {numBags, d}, weight.dtype, device);
+            if (mode == 2) {
+                int k = bags.rows().length;
+                out = zeros.scatterReduce(0, bag.unsqueeze(1).expand(k, d), picked, "amax", false);
+                // the first position holding each bag's maximum, per feature; -1 for an empty bag
+                Tensor hit = picked.eq(out.indexSelect(0, bag));
+                Tensor at = Tensor.where(hit, Tensor.arange(k).to(device).unsqueeze(1).expand(k, d), (long) k);
+                Tensor first = Tensor.full(DType.INT64, k, numBags, d).to(device)
+                        .scatterReduce(0, bag.unsqueeze(1).expand(k, d), at, "amin", true);
+                Tensor found = first.lt((long) k);
+                Tensor rowOf = k == 0 ? first : row.indexSelect(0, first.clampMax((long) Math.max(0, k - 1)).reshape(-1))
+                        .view(numBags, d);
+                maxIndices = Tensor.where(found, rowOf, -1L);
+            } else {
+                if (perSampleWeights != null) {
+                    picked = picked.mul(perSampleWeights.indexSelect(0, pos).unsqueeze(1));
+                }
+                out = zeros.indexAdd(0, bag, picked);
+                if (mode == 1) {
+                    out = out.div(ArithmeticOps.cast(size.clampMin(1L), weight.dtype).unsqueeze(1));
+                }
+            }
+        }
+        Tensor result = out;
+        Tensor argmax = maxIndices;
+        return ArithmeticOps.record(result, "EmbeddingBagBackward0", new Tensor[] {weight, perSampleWeights}, node -> {
+            SavedTensor sw = perSampleWeights != null && node.needsInputGrad(1) ? node.save(weight) : null;
+            SavedTensor sp = perSampleWeights != null && node.needsInputGrad(0) ? node.save(perSampleWeights) : null;
+            return g -> {
+                Tensor gw = null;
+                Tensor gp = null;
+                if (node.needsInputGrad(0)) {
+                    Tensor zeros = Creation.zeros(new int[] {rows, d}, g.dtype, g.device);
+                    if (mode == 2) {
+                        Tensor valid = argmax.ge(0L);
+                        gw = zeros.scatterAdd(0, argmax.clampMin(0L), Tensor.where(valid, g, 0.0));
+                    } else {
+                        Tensor per = g.indexSelect(0, bag);
+                        if (mode == 1) {
+                            per = per.div(ArithmeticOps.cast(size.indexSelect(0, bag), g.dtype).unsqueeze(1));
+                        }
+                        if (sp != null) {
+                            per = per.mul(sp.get().indexSelect(0, pos).unsqueeze(1));
+                        }
+                        if (scaleGradByFreq && row.numel() > 0) {
+                            Tensor counts = row.bincount(rows).indexSelect(0, row);
+                            per = per.div(ArithmeticOps.cast(counts, g.dtype).unsqueeze(1));
+                        }
+                        gw = zeros.indexAdd(0, row, per);
+                    }
+                }
+                if (sw != null) {
+                    // _embedding_bag_per_sample_weights_backward: sum_d grad[bag, d] * weight[index, d]
+                    Tensor dots = g.indexSelect(0, bag).mul(sw.get().indexSelect(0, row)).sum(new int[] {1}, false);
+                    gp = Creation.zeros(new int[] {length}, g.dtype, g.device).indexAdd(0, pos, dots);
+                }
+                return new Tensor[] {gw, gp};
+            };
+        });
+    }
+
+    /** The kept entries of each bag (bag b covers {@code [off[b], off[b + 1])}, the last up to the end) and bag sizes. */
+    private static Bags bags(long[] idx, long[] off, int numBags, int length, long paddingIdx) {
+        int kept = 0;
+        long[] sizes = new long[Math.max(0, numBags)];
+        for (int b = 0; b < numBags; b++) {
+            long end = b + 1 < off.length ? off[b + 1] : length;
+            for (long i = off[b]; i < Math.min(end, length); i++) {
+                if (idx[(int) i] != paddingIdx) {
+                    kept++;
+                    sizes[b]++;
+                }
+            }
+        }
+        long[] positions = new long[kept];
+        long[] bagOf = new long[kept];
+        long[] rowOf = new long[kept];
+        int k = 0;
+        for (int b = 0; b < numBags; b++) {
+            long end = b + 1 < off.length ? off[b + 1] : length;
+            for (long i = off[b]; i < Math.min(end, length); i++) {
+                if (idx[(int) i] != paddingIdx) {
+                    positions[k] = i;
+                    bagOf[k] = b;
+                    rowOf[k] = idx[(int) i];
+                    k++;
+                }
+            }
+        }
+        return new Bags(positions, bagOf, rowOf, sizes);
+    }
 }

@@ -2332,6 +2332,126 @@ public final class Tensor implements AutoCloseable {
         return isParameter;
     }
 
+    // ------------------------------------------------------------------ layers: activations, normalization, embeddings (issue 15)
+
+    /** {@code torch.selu(input)}: PyTorch's {@code elu} with SELU's constants, one node EluBackward0. */
+    public static Tensor selu(Tensor input) {
+        Args.require(input, "selu", "input", 1, "Tensor");
+        return ActivationOps.selu(input);
+    }
+
+    /** {@code torch.celu(input, alpha)}: {@code elu(x, alpha, 1, 1 / alpha)}, one node CeluBackward0. */
+    public static Tensor celu(Tensor input, double alpha) {
+        Args.require(input, "celu", "input", 1, "Tensor");
+        return ActivationOps.celu(input, alpha);
+    }
+
+    /**
+     * {@code torch.dropout(input, p, train)}: in training each element is dropped with probability {@code p} (default
+     * generator) and the rest scaled by {@code 1 / (1 - p)}, one node NativeDropoutBackward0; otherwise the input.
+     */
+    public static Tensor dropout(Tensor input, double p, boolean train) {
+        Args.require(input, "dropout", "input", 1, "Tensor");
+        return ActivationOps.dropout(input, p, train);
+    }
+
+    /**
+     * {@code torch.layer_norm}: normalizes over the last dimensions ({@code normalizedShape}) with elementwise
+     * {@code weight} and {@code bias} (each may be null), one node NativeLayerNormBackward0.
+     */
+    public static Tensor layerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        Args.require(input, "layer_norm", "input", 1, "Tensor");
+        Args.require(normalizedShape, "layer_norm", "normalized_shape", 2, "tuple of ints");
+        return NormOps.layerNorm(input, normalizedShape, weight, bias, eps);
+    }
+
+    /** {@code torch.native_layer_norm}: the output with the mean and rstd of each row (ones in the normalized dimensions). */
+    public static NormResult nativeLayerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        Args.require(input, "native_layer_norm", "input", 1, "Tensor");
+        Args.require(normalizedShape, "native_layer_norm", "normalized_shape", 2, "tuple of ints");
+        return NormOps.nativeLayerNorm(input, normalizedShape, weight, bias, eps);
+    }
+
+    /**
+     * {@code torch.rms_norm}: {@code x / sqrt(mean(x^2) + eps) * weight} over the last dimensions; {@code weight} may be
+     * null and {@code eps} null means the type's machine epsilon. One node FusedRmsNormBackward0.
+     */
+    public static Tensor rmsNorm(Tensor input, int[] normalizedShape, Tensor weight, Double eps) {
+        Args.require(input, "rms_norm", "input", 1, "Tensor");
+        Args.require(normalizedShape, "rms_norm", "normalized_shape", 2, "tuple of ints");
+        return NormOps.rmsNorm(input, normalizedShape, weight, eps);
+    }
+
+    /** {@code torch.group_norm}: normalizes an {@code [N, C, *]} input in {@code numGroups} groups of channels, NativeGroupNormBackward0. */
+    public static Tensor groupNorm(Tensor input, int numGroups, Tensor weight, Tensor bias, double eps) {
+        Args.require(input, "group_norm", "input", 1, "Tensor");
+        return NormOps.groupNorm(input, numGroups, weight, bias, eps);
+    }
+
+    /** {@code torch.native_group_norm} of an {@code [N, C, *]} input: the output with each (sample, group)'s mean and rstd, {@code [N, groups]}. */
+    public static NormResult nativeGroupNorm(Tensor input, Tensor weight, Tensor bias, int groups, double eps) {
+        Args.require(input, "native_group_norm", "input", 1, "Tensor");
+        return NormOps.nativeGroupNorm(input, weight, bias, groups, eps);
+    }
+
+    /**
+     * {@code torch.batch_norm} over dimension 1: batch statistics in training (updating the running statistics given,
+     * in place), the running statistics otherwise; every tensor but the input may be null (the running ones only in
+     * training). One node NativeBatchNormBackward0.
+     */
+    public static Tensor batchNorm(Tensor input, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                   boolean training, double momentum, double eps) {
+        Args.require(input, "batch_norm", "input", 1, "Tensor");
+        return NormOps.batchNorm(input, weight, bias, runningMean, runningVar, training, momentum, eps);
+    }
+
+    /** {@code torch.native_batch_norm}: the output with the batch mean and invstd (empty outside training). */
+    public static NormResult nativeBatchNorm(Tensor input, Tensor weight, Tensor bias, Tensor runningMean,
+                                             Tensor runningVar, boolean training, double momentum, double eps) {
+        Args.require(input, "native_batch_norm", "input", 1, "Tensor");
+        return NormOps.nativeBatchNorm(input, weight, bias, runningMean, runningVar, training, momentum, eps);
+    }
+
+    /**
+     * {@code torch.instance_norm}: per sample and channel, PyTorch's composition over batch norm (the output's node is
+     * ViewBackward0 over NativeBatchNormBackward0); every tensor but the input may be null.
+     */
+    public static Tensor instanceNorm(Tensor input, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                      boolean useInputStats, double momentum, double eps) {
+        Args.require(input, "instance_norm", "input", 1, "Tensor");
+        return NormOps.instanceNorm(input, weight, bias, runningMean, runningVar, useInputStats, momentum, eps);
+    }
+
+    /**
+     * {@code torch.embedding(weight, indices, padding_idx, scale_grad_by_freq)}: the rows of the 2-D weight at the int64
+     * indices, one node EmbeddingBackward0 (dense gradient; none for the row {@code paddingIdx}, negative for none).
+     */
+    public static Tensor embedding(Tensor weight, Tensor indices, long paddingIdx, boolean scaleGradByFreq) {
+        Args.require(weight, "embedding", "weight", 1, "Tensor");
+        Args.require(indices, "embedding", "indices", 2, "Tensor");
+        return NNOps.embedding(weight, indices, paddingIdx, scaleGradByFreq);
+    }
+
+    /** {@code torch.embedding_renorm_}: rescales in place the rows named by indices whose norm exceeds maxNorm; returns weight. */
+    public static Tensor embeddingRenorm_(Tensor weight, Tensor indices, double maxNorm, double normType) {
+        Args.require(weight, "embedding_renorm_", "self", 1, "Tensor");
+        Args.require(indices, "embedding_renorm_", "indices", 2, "Tensor");
+        return NNOps.embeddingRenorm_(weight, indices, maxNorm, normType);
+    }
+
+    /**
+     * {@code torch.embedding_bag} of 1-D indices in bags starting at {@code offsets} (mode 0 sum, 1 mean, 2 max), the
+     * output alone; {@code perSampleWeights} (sum only) may be null. One node EmbeddingBagBackward0.
+     */
+    public static Tensor embeddingBag(Tensor weight, Tensor indices, Tensor offsets, boolean scaleGradByFreq, int mode,
+                                      Tensor perSampleWeights, boolean includeLastOffset, long paddingIdx) {
+        Args.require(weight, "embedding_bag", "weight", 1, "Tensor");
+        Args.require(indices, "embedding_bag", "indices", 2, "Tensor");
+        Args.require(offsets, "embedding_bag", "offsets", 3, "Tensor");
+        return NNOps.embeddingBag(weight, indices, offsets, scaleGradByFreq, mode, perSampleWeights, includeLastOffset,
+                paddingIdx);
+    }
+
     // ------------------------------------------------------------------ views and shape
 
     /** A view with a new shape (one size may be -1); fails when the strides do not allow it. */

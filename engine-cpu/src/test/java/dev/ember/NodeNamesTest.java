@@ -244,6 +244,31 @@ class NodeNamesTest {
             t.select(0, 0).fill_(2.0);
             return t;
         });
+        // issue 15's layers: one node per fused op (LayersTest checks their values)
+        c.put("gelu", () -> Functional.gelu(x));
+        c.put("gelu_tanh", () -> Functional.gelu(x, "tanh"));
+        c.put("leakyRelu", () -> Functional.leakyRelu(x));
+        c.put("elu", () -> Functional.elu(x));
+        c.put("selu", () -> Functional.selu(x));
+        c.put("celu", () -> Functional.celu(x, 1.0));
+        c.put("silu", () -> Functional.silu(x));
+        c.put("mish", () -> Functional.mish(x));
+        c.put("softplus", () -> Functional.softplus(x));
+        c.put("hardtanh", () -> Functional.hardtanh(x));
+        c.put("relu6", () -> Functional.relu6(x));
+        c.put("hardswish", () -> Functional.hardswish(x));
+        c.put("dropout", () -> Functional.dropout(x, 0.5, true));
+        c.put("layerNorm", () -> Functional.layerNorm(x, new int[] {3}));
+        c.put("groupNorm", () -> Functional.groupNorm(x, 3));
+        c.put("batchNorm", () -> Functional.batchNorm(x, null, null, null, null, true, 0.1, 1e-5));
+        c.put("instanceNorm", () -> Functional.instanceNorm(b, null, null, null, null, true, 0.1, 1e-5));
+        c.put("rmsNorm", () -> Functional.rmsNorm(x, new int[] {3}, null, 1e-6));
+        c.put("embedding", () -> Functional.embedding(classes, m));
+        c.put("embeddingBag", () -> Functional.embeddingBag(classes, m, Tensor.tensor(new long[] {0}), "mean"));
+        c.put("kLDivLoss_batchmean", () -> Functional.kLDivLoss(x, probs, "batchmean", false));
+        c.put("kLDivLoss_none", () -> Functional.kLDivLoss(x, probs, "none", false));
+        c.put("cosineEmbeddingLoss", () -> Functional.cosineEmbeddingLoss(x, y, Tensor.tensor(new double[] {1, -1})));
+        c.put("marginRankingLoss", () -> Functional.marginRankingLoss(v, v.mul(2.0), Tensor.tensor(new double[] {1, -1, 1})));
         return c;
     }
 

@@ -33,7 +33,14 @@ class NullArgumentsTest {
             // issue 14, math and reductions: every dimension; true division; the type's largest and lowest values
             "Tensor.amax#0", "Tensor.amin#0", "Tensor.any#0", "Tensor.all#0", "Tensor.varMean#0", "Tensor.stdMean#0",
             "Tensor.logsumexp#0", "Tensor.norm#1", "Tensor.vectorNorm#1", "Tensor.countNonzero#0", "Tensor.nansum#0",
-            "Tensor.nanmean#0", "Tensor.matrixNorm#1", "Tensor.div#1", "Tensor.nanToNum#1", "Tensor.nanToNum#2");
+            "Tensor.nanmean#0", "Tensor.matrixNorm#1", "Tensor.div#1", "Tensor.nanToNum#1", "Tensor.nanToNum#2",
+            // issue 15, layers: no weight, bias, running statistics or per-sample weights; rms_norm's eps of the type
+            "Tensor.layerNorm#2", "Tensor.layerNorm#3", "Tensor.nativeLayerNorm#2", "Tensor.nativeLayerNorm#3",
+            "Tensor.rmsNorm#2", "Tensor.rmsNorm#3", "Tensor.groupNorm#2", "Tensor.groupNorm#3", "Tensor.nativeGroupNorm#1",
+            "Tensor.nativeGroupNorm#2", "Tensor.batchNorm#1", "Tensor.batchNorm#2", "Tensor.batchNorm#3", "Tensor.batchNorm#4",
+            "Tensor.nativeBatchNorm#1", "Tensor.nativeBatchNorm#2", "Tensor.nativeBatchNorm#3", "Tensor.nativeBatchNorm#4",
+            "Tensor.instanceNorm#1", "Tensor.instanceNorm#2", "Tensor.instanceNorm#3", "Tensor.instanceNorm#4",
+            "Tensor.embeddingBag#5");
 
     private static Object sample(Class<?> p) {
         if (p == Tensor.class) {
@@ -179,7 +186,14 @@ class NullArgumentsTest {
                 "Functional.maxPool2d#2", "Functional.avgPool2d#2", // the stride is the kernel
                 "Functional.batchNorm#1", "Functional.batchNorm#2", "Functional.batchNorm#3", "Functional.batchNorm#4",
                 "Functional.nllLoss#2", "Functional.crossEntropy#2", "Functional.binaryCrossEntropy#2", // no class weight
-                "Functional.binaryCrossEntropyWithLogits#2", "Functional.binaryCrossEntropyWithLogits#3");
+                "Functional.binaryCrossEntropyWithLogits#2", "Functional.binaryCrossEntropyWithLogits#3",
+                // issue 15, layers: no weight, bias or running statistics; no padding row, max norm, offsets (2-D input)
+                // or per-sample weights; rms_norm's eps of the type
+                "Functional.layerNorm#2", "Functional.layerNorm#3", "Functional.rmsNorm#2", "Functional.rmsNorm#3",
+                "Functional.groupNorm#2", "Functional.groupNorm#3", "Functional.instanceNorm#1", "Functional.instanceNorm#2",
+                "Functional.instanceNorm#3", "Functional.instanceNorm#4", "Functional.embedding#2", "Functional.embedding#3",
+                "Functional.embeddingBag#2", "Functional.embeddingBag#3", "Functional.embeddingBag#7",
+                "Functional.embeddingBag#9");
         assertEquals(List.of(), sweep(dev.ember.nn.Functional.class, nullable));
     }
 

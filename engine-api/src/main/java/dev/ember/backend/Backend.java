@@ -543,6 +543,195 @@ public interface Backend {
         }
     }
 
+    // ---- normalization (NormOps)
+    //
+    // Fused forward and backward kernels of layer norm, RMS norm, group norm and batch norm (instance norm is batch norm
+    // over a reshaped input). x is float32 or float64, with any strides; every other floating operand has x's type.
+    // Weights, biases and statistics are contiguous vectors (null where absent); statistics are computed in double.
+    // Gradient vectors (gradWeight, gradBias) are overwritten, with zeros when no element contributes. Each default runs
+    // the CPU's kernel on host copies ({@link #host()}), so every device has them.
+
+    /**
+     * Layer norm over the rows of {@code x}, a {@code [M, N]} layout: each row's mean and {@code 1 / sqrt(var + eps)}
+     * (biased variance) into {@code mean} and {@code rstd} ({@code [M]}), and
+     * {@code out = (x - mean) * rstd * weight + bias} ({@code weight} and {@code bias} {@code [N]}, or null).
+     */
+    default void layerNorm(Storage x, Layout xLayout, Storage weight, Storage bias, double eps, Storage out,
+                           Layout outLayout, Storage mean, Storage rstd) {
+        int m = xLayout.size(0);
+        int n = xLayout.size(1);
+        Layout dense = Layout.contiguous(xLayout.shape());
+        try (Storage hx = toHost(x, xLayout); Storage hw = hostVector(weight, n); Storage hb = hostVector(bias, n);
+             Storage ho = host().allocate(out.dtype(), dense.numel(), 0);
+             Storage hm = host().allocate(mean.dtype(), m, 0); Storage hr = host().allocate(rstd.dtype(), m, 0)) {
+            host().layerNorm(hx, dense, hw, hb, eps, ho, dense, hm, hr);
+            fromHost(ho, out, outLayout);
+            fromHost(hm, mean, Layout.contiguous(m));
+            fromHost(hr, rstd, Layout.contiguous(m));
+        }
+    }
+
+    /**
+     * The gradients of {@link #layerNorm} (PyTorch's {@code native_layer_norm_backward}) for {@code gradOut} and
+     * {@code x} ({@code [M, N]} layouts) and the saved {@code mean} and {@code rstd}: {@code gradInput} (x's shape) and
+     * {@code gradWeight}, {@code gradBias} ({@code [N]}), each null when not wanted; {@code weight} may be null.
+     */
+    default void layerNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage mean,
+                                   Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
+                                   Storage gradWeight, Storage gradBias) {
+        int m = xLayout.size(0);
+        int n = xLayout.size(1);
+        Layout dense = Layout.contiguous(xLayout.shape());
+        try (Storage hg = toHost(gradOut, gradOutLayout); Storage hx = toHost(x, xLayout); Storage hm = hostVector(mean, m);
+             Storage hr = hostVector(rstd, m); Storage hw = hostVector(weight, n);
+             Storage hgx = gradInput == null ? null : host().allocate(gradInput.dtype(), dense.numel(), 0);
+             Storage hgw = gradWeight == null ? null : host().allocate(gradWeight.dtype(), n, 0);
+             Storage hgb = gradBias == null ? null : host().allocate(gradBias.dtype(), n, 0)) {
+            host().layerNormBackward(hg, dense, hx, dense, hm, hr, hw, hgx, dense, hgw, hgb);
+            fromHostIfAny(hgx, gradInput, gradInputLayout);
+            fromHostIfAny(hgw, gradWeight, Layout.contiguous(n));
+            fromHostIfAny(hgb, gradBias, Layout.contiguous(n));
+        }
+    }
+
+    /**
+     * RMS norm over the rows of {@code x}, a {@code [M, N]} layout: each row's {@code 1 / sqrt(mean(x^2) + eps)} into
+     * {@code rstd} ({@code [M]}) and {@code out = x * rstd * weight} ({@code weight} {@code [N]}, or null).
+     */
+    default void rmsNorm(Storage x, Layout xLayout, Storage weight, double eps, Storage out, Layout outLayout,
+                         Storage rstd) {
+        int m = xLayout.size(0);
+        int n = xLayout.size(1);
+        Layout dense = Layout.contiguous(xLayout.shape());
+        try (Storage hx = toHost(x, xLayout); Storage hw = hostVector(weight, n);
+             Storage ho = host().allocate(out.dtype(), dense.numel(), 0); Storage hr = host().allocate(rstd.dtype(), m, 0)) {
+            host().rmsNorm(hx, dense, hw, eps, ho, dense, hr);
+            fromHost(ho, out, outLayout);
+            fromHost(hr, rstd, Layout.contiguous(m));
+        }
+    }
+
+    /**
+     * The gradients of {@link #rmsNorm} (PyTorch's {@code _fused_rms_norm_backward}): {@code gradInput} (x's shape) and
+     * {@code gradWeight} ({@code [N]}), each null when not wanted.
+     */
+    default void rmsNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage rstd,
+                                 Storage weight, Storage gradInput, Layout gradInputLayout, Storage gradWeight) {
+        int m = xLayout.size(0);
+        int n = xLayout.size(1);
+        Layout dense = Layout.contiguous(xLayout.shape());
+        try (Storage hg = toHost(gradOut, gradOutLayout); Storage hx = toHost(x, xLayout); Storage hr = hostVector(rstd, m);
+             Storage hw = hostVector(weight, n);
+             Storage hgx = gradInput == null ? null : host().allocate(gradInput.dtype(), dense.numel(), 0);
+             Storage hgw = gradWeight == null ? null : host().allocate(gradWeight.dtype(), n, 0)) {
+            host().rmsNormBackward(hg, dense, hx, dense, hr, hw, hgx, dense, hgw);
+            fromHostIfAny(hgx, gradInput, gradInputLayout);
+            fromHostIfAny(hgw, gradWeight, Layout.contiguous(n));
+        }
+    }
+
+    /**
+     * Group norm of {@code x}, a {@code [N, C, L]} layout, in {@code groups} groups of {@code C / groups} channels: each
+     * (sample, group)'s mean and {@code 1 / sqrt(var + eps)} into {@code mean} and {@code rstd} ({@code [N * groups]},
+     * sample-major), and {@code out = (x - mean) * rstd * weight[c] + bias[c]} ({@code weight}, {@code bias} {@code [C]}
+     * or null).
+     */
+    default void groupNorm(Storage x, Layout xLayout, int groups, Storage weight, Storage bias, double eps, Storage out,
+                           Layout outLayout, Storage mean, Storage rstd) {
+        int stats = xLayout.size(0) * groups;
+        int c = xLayout.size(1);
+        Layout dense = Layout.contiguous(xLayout.shape());
+        try (Storage hx = toHost(x, xLayout); Storage hw = hostVector(weight, c); Storage hb = hostVector(bias, c);
+             Storage ho = host().allocate(out.dtype(), dense.numel(), 0);
+             Storage hm = host().allocate(mean.dtype(), stats, 0); Storage hr = host().allocate(rstd.dtype(), stats, 0)) {
+            host().groupNorm(hx, dense, groups, hw, hb, eps, ho, dense, hm, hr);
+            fromHost(ho, out, outLayout);
+            fromHost(hm, mean, Layout.contiguous(stats));
+            fromHost(hr, rstd, Layout.contiguous(stats));
+        }
+    }
+
+    /**
+     * The gradients of {@link #groupNorm} (PyTorch's {@code native_group_norm_backward}): {@code gradInput} (x's shape)
+     * and {@code gradWeight}, {@code gradBias} ({@code [C]}), each null when not wanted.
+     */
+    default void groupNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, int groups,
+                                   Storage mean, Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
+                                   Storage gradWeight, Storage gradBias) {
+        int stats = xLayout.size(0) * groups;
+        int c = xLayout.size(1);
+        Layout dense = Layout.contiguous(xLayout.shape());
+        try (Storage hg = toHost(gradOut, gradOutLayout); Storage hx = toHost(x, xLayout); Storage hm = hostVector(mean, stats);
+             Storage hr = hostVector(rstd, stats); Storage hw = hostVector(weight, c);
+             Storage hgx = gradInput == null ? null : host().allocate(gradInput.dtype(), dense.numel(), 0);
+             Storage hgw = gradWeight == null ? null : host().allocate(gradWeight.dtype(), c, 0);
+             Storage hgb = gradBias == null ? null : host().allocate(gradBias.dtype(), c, 0)) {
+            host().groupNormBackward(hg, dense, hx, dense, groups, hm, hr, hw, hgx, dense, hgw, hgb);
+            fromHostIfAny(hgx, gradInput, gradInputLayout);
+            fromHostIfAny(hgw, gradWeight, Layout.contiguous(c));
+            fromHostIfAny(hgb, gradBias, Layout.contiguous(c));
+        }
+    }
+
+    /**
+     * Batch norm of {@code x}, a {@code [N, C, L]} layout, per channel. In {@code training} each channel's mean and
+     * {@code 1 / sqrt(var + eps)} (biased variance) are written to {@code mean} and {@code invstd} ({@code [C]}) and, when
+     * {@code unbiasedVar} is not null, its unbiased variance there (for the running statistics); otherwise {@code mean}
+     * and {@code invstd} are read (the running statistics' values). Then
+     * {@code out = (x - mean) * invstd * weight + bias} ({@code weight}, {@code bias} {@code [C]} or null).
+     */
+    default void batchNorm(Storage x, Layout xLayout, Storage weight, Storage bias, boolean training, double eps,
+                           Storage mean, Storage invstd, Storage unbiasedVar, Storage out, Layout outLayout) {
+        int c = xLayout.size(1);
+        Layout dense = Layout.contiguous(xLayout.shape());
+        try (Storage hx = toHost(x, xLayout); Storage hw = hostVector(weight, c); Storage hb = hostVector(bias, c);
+             Storage hm = hostVector(mean, c); Storage hi = hostVector(invstd, c);
+             Storage hv = unbiasedVar == null ? null : host().allocate(unbiasedVar.dtype(), c, 0);
+             Storage ho = host().allocate(out.dtype(), dense.numel(), 0)) {
+            host().batchNorm(hx, dense, hw, hb, training, eps, hm, hi, hv, ho, dense);
+            fromHost(ho, out, outLayout);
+            if (training) {
+                fromHost(hm, mean, Layout.contiguous(c));
+                fromHost(hi, invstd, Layout.contiguous(c));
+                fromHostIfAny(hv, unbiasedVar, Layout.contiguous(c));
+            }
+        }
+    }
+
+    /**
+     * The gradients of {@link #batchNorm} (PyTorch's {@code native_batch_norm_backward}) with the {@code mean} and
+     * {@code invstd} the forward used: {@code gradInput} (x's shape; in training through the batch statistics too) and
+     * {@code gradWeight}, {@code gradBias} ({@code [C]}), each null when not wanted.
+     */
+    default void batchNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage weight,
+                                   Storage mean, Storage invstd, boolean training, Storage gradInput,
+                                   Layout gradInputLayout, Storage gradWeight, Storage gradBias) {
+        int c = xLayout.size(1);
+        Layout dense = Layout.contiguous(xLayout.shape());
+        try (Storage hg = toHost(gradOut, gradOutLayout); Storage hx = toHost(x, xLayout); Storage hw = hostVector(weight, c);
+             Storage hm = hostVector(mean, c); Storage hi = hostVector(invstd, c);
+             Storage hgx = gradInput == null ? null : host().allocate(gradInput.dtype(), dense.numel(), 0);
+             Storage hgw = gradWeight == null ? null : host().allocate(gradWeight.dtype(), c, 0);
+             Storage hgb = gradBias == null ? null : host().allocate(gradBias.dtype(), c, 0)) {
+            host().batchNormBackward(hg, dense, hx, dense, hw, hm, hi, training, hgx, dense, hgw, hgb);
+            fromHostIfAny(hgx, gradInput, gradInputLayout);
+            fromHostIfAny(hgw, gradWeight, Layout.contiguous(c));
+            fromHostIfAny(hgb, gradBias, Layout.contiguous(c));
+        }
+    }
+
+    /** A host copy of a contiguous vector of {@code n} elements, or null for null (the normalization defaults' helper). */
+    private Storage hostVector(Storage v, int n) {
+        return v == null ? null : toHost(v, Layout.contiguous(n));
+    }
+
+    /** {@link #fromHost} when both storages are there. */
+    private void fromHostIfAny(Storage host, Storage dst, Layout dstLayout) {
+        if (host != null && dst != null) {
+            fromHost(host, dst, dstLayout);
+        }
+    }
+
     // ------------------------------------------------------------------ kernels run on the host
 
     /**

@@ -36,9 +36,9 @@ public final class AvgPool2d extends Module {
         return Tensor.avgPool2d(input, kernel, stride, padding, ceilMode, countIncludePad);
     }
 
+    /** PyTorch's extra_repr, each value as given (one int, or a tuple). */
     @Override
-    public String toString() {
-        return "AvgPool2d(kernel_size=" + java.util.Arrays.toString(kernel) + ", stride=" + java.util.Arrays.toString(stride)
-                + ", padding=" + java.util.Arrays.toString(padding) + ")";
+    public String extraRepr() {
+        return "kernel_size=" + intOrTuple(kernel) + ", stride=" + intOrTuple(stride) + ", padding=" + intOrTuple(padding);
     }
 }

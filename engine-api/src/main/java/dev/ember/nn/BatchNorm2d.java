@@ -60,8 +60,8 @@ public final class BatchNorm2d extends Module {
     }
 
     @Override
-    public String toString() {
-        return "BatchNorm2d(" + channels + ", eps=" + Format.repr(eps) + ", momentum=" + Format.repr(momentum) + ", affine=True, "
-                + "track_running_stats=True)";
+    public String extraRepr() {
+        return channels + ", eps=" + Format.repr(eps) + ", momentum=" + Format.repr(momentum) + ", affine=True, "
+                + "track_running_stats=True";
     }
 }

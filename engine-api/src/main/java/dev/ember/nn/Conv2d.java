@@ -73,13 +73,22 @@ public final class Conv2d extends Module {
         return Tensor.conv2d(x, weight, bias, stride, padding, dilation, groups);
     }
 
+    /** PyTorch's {@code _ConvNd.extra_repr}: padding, dilation, groups and bias only when not the default. */
     @Override
-    public String toString() {
-        return "Conv2d(" + in + ", " + out + ", kernel_size=" + tuple(kernel) + ", stride=" + tuple(stride) + ")";
-    }
-
-    private static String tuple(int[] v) {
-        String s = Arrays.toString(v);
-        return "(" + s.substring(1, s.length() - 1) + ")";
+    public String extraRepr() {
+        StringBuilder s = new StringBuilder(in + ", " + out + ", kernel_size=" + tuple(kernel) + ", stride=" + tuple(stride));
+        if (Arrays.stream(padding).anyMatch(p -> p != 0)) {
+            s.append(", padding=").append(tuple(padding));
+        }
+        if (Arrays.stream(dilation).anyMatch(d -> d != 1)) {
+            s.append(", dilation=").append(tuple(dilation));
+        }
+        if (groups != 1) {
+            s.append(", groups=").append(groups);
+        }
+        if (bias == null) {
+            s.append(", bias=False");
+        }
+        return s.toString();
     }
 }

@@ -24,7 +24,7 @@ public final class Dropout extends Module {
     }
 
     @Override
-    public String toString() {
-        return "Dropout(p=" + Format.repr(p) + ", inplace=False)";
+    public String extraRepr() {
+        return "p=" + Format.repr(p) + ", inplace=False";
     }
 }

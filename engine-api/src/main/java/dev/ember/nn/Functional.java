@@ -4,6 +4,7 @@ import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
+import dev.ember.NNFunctions;
 import dev.ember.Tensor;
 
 import java.util.Arrays;
@@ -195,41 +196,26 @@ public final class Functional {
         return gelu(x, "none");
     }
 
-    /** GELU, as {@code F.gelu(x, approximate=...)}: {@code "none"} (exact, with erf) or {@code "tanh"}. */
+    /**
+     * GELU, as {@code F.gelu(x, approximate=...)}: {@code "none"} (exact, with erf) or {@code "tanh"}; one node,
+     * GeluBackward0, with PyTorch's gelu_backward.
+     */
     public static Tensor gelu(Tensor x, String approximate) {
         Checks.tensor(x, "gelu", "input", 1);
         Checks.notNull(approximate, "gelu(): argument 'approximate'");
-        if ("none".equals(approximate)) {
-            return x.mul(x.mul(1 / Math.sqrt(2)).erf().add(1.0)).mul(0.5);
-        }
-        if (!"tanh".equals(approximate)) {
-            throw new IllegalArgumentException("approximate argument must be either none or tanh.");
-        }
-        // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-        Tensor inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-        return x.mul(0.5).mul(inner.tanh().add(1.0));
+        return NNFunctions.gelu(x, approximate);
     }
 
     /**
      * Dropout: in training, zeroes each element with probability {@code p} (from the default generator) and scales
-     * the rest by {@code 1/(1-p)}; otherwise the identity. {@code p} must be in [0, 1] (nan is refused too).
+     * the rest by {@code 1/(1-p)}, one node NativeDropoutBackward0 (PyTorch 2.x's {@code native_dropout}, which it
+     * runs on CUDA; its CPU path composes a MulBackward0); otherwise the identity. {@code p} must be in [0, 1] (nan is
+     * refused too); p 1 gives {@code x * 0} (MulBackward0).
      */
     public static Tensor dropout(Tensor x, double p, boolean training) {
         Checks.tensor(x, "dropout", "input", 1);
         Checks.probability(p);
-        if (!training || p == 0 || x.numel() == 0) {
-            return x;
-        }
-        if (p == 1) {
-            return x.mul(0L); // PyTorch's input * zeros: keeps the type, and nan or inf elements give nan
-        }
-        if (!x.dtype().isFloatingPoint()) {
-            // the scaled result is floating and cannot be written back into an integer tensor
-            throw new IllegalArgumentException("result type Float can't be cast to the desired output type "
-                    + Format.scalarType(x.dtype()));
-        }
-        Tensor keep = x.randLike().ge(p);
-        return Tensor.where(keep, x.mul(1 / (1 - p)), 0.0);
+        return Tensor.dropout(x, p, training);
     }
 
     /**
@@ -243,94 +229,21 @@ public final class Functional {
                                    boolean training, double momentum, double eps) {
         Checks.tensor(x, "batch_norm", "input", 1);
         if (training) {
-            long perChannel = x.dim() < 1 ? 1 : x.size(0);
-            for (int i = 2; i < x.dim(); i++) {
-                perChannel *= x.size(i);
-            }
-            if (perChannel == 1) {
-                throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
-                        + Format.size(x.shape()));
-            }
+            verifyBatchSize(x.shape(), Format.size(x.shape()));
         }
-        if (x.dim() < 2) {
-            // PyTorch reads the channels as size(1): a vector has none that match
-            throw new IllegalArgumentException(runningMean != null
-                    ? "running_mean should contain 0 elements not " + runningMean.numel()
-                    : "batch_norm: expected 2D or more input (got " + x.dim() + "D input)");
+        return Tensor.batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps);
+    }
+
+    /** F's _verify_batch_size: training needs more than one value per channel ({@code size} as Python prints it). */
+    private static void verifyBatchSize(int[] shape, String size) {
+        long perChannel = shape.length < 1 ? 1 : shape[0];
+        for (int i = 2; i < shape.length; i++) {
+            perChannel *= shape[i];
         }
-        int c = x.size(1);
-        if (x.numel() == 0) {
-            // PyTorch returns a copy, through weight and bias so the graph stays connected, and skips the statistics
-            Tensor y = x.clone();
-            if (weight != null && weight.numel() > 0) {
-                y = y.mul(weight.reshape(-1).get(0));
-            }
-            if (bias != null && bias.numel() > 0) {
-                y = y.add(bias.reshape(-1).get(0));
-            }
-            return y;
+        if (perChannel == 1) {
+            throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
+                    + size);
         }
-        if (runningMean != null) {
-            Checks.features("running_mean", c, runningMean);
-        } else if (!training) {
-            throw new IllegalArgumentException("running_mean must be defined in evaluation mode");
-        }
-        if (runningVar != null) {
-            Checks.features("running_var", c, runningVar);
-        } else if (!training) {
-            throw new IllegalArgumentException("running_var must be defined in evaluation mode");
-        }
-        if (weight != null) {
-            Checks.features("weight", c, weight);
-        }
-        if (bias != null) {
-            Checks.features("bias", c, bias);
-        }
-        if (!x.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("\"batch_norm\" not implemented for '" + Format.scalarType(x.dtype()) + "'");
-        }
-        int[] reduced = new int[x.dim() - 1];
-        for (int i = 2; i < x.dim(); i++) {
-            reduced[i - 1] = i;
-        }
-        int[] bshape = new int[x.dim()];
-        Arrays.fill(bshape, 1);
-        bshape[1] = c;
-        Tensor mean;
-        Tensor var;
-        if (training) {
-            mean = x.mean(reduced, true);
-            var = x.var(reduced, 0, true);
-        } else {
-            mean = runningMean.reshape(bshape);
-            var = runningVar.reshape(bshape);
-        }
-        Tensor y = x.sub(mean).div(var.add(eps).sqrt());
-        if (weight != null) {
-            y = y.mul(weight.reshape(bshape));
-        }
-        if (bias != null) {
-            y = y.add(bias.reshape(bshape));
-        }
-        if (training && runningMean != null && runningVar != null) {
-            long count = x.numel() / c;
-            try (GradMode off = Ember.noGrad()) {
-                // both new values first, then the writes: a failure leaves both statistics as they were
-                Tensor newMean = runningMean.mul(1 - momentum).add(mean.detach().reshape(runningMean.shape()), momentum);
-                Tensor newVar = runningVar.mul(1 - momentum).add(var.detach().reshape(runningVar.shape())
-                        .mul((double) count / (count - 1)), momentum);
-                runningMean.copy_(newMean);
-                runningVar.copy_(newVar);
-            }
-        } else if (training && (runningMean != null || runningVar != null)) {
-            Tensor stat = runningMean != null ? runningMean : runningVar;
-            long count = x.numel() / c;
-            try (GradMode off = Ember.noGrad()) {
-                Tensor batch = runningMean != null ? mean.detach() : var.detach().mul((double) count / (count - 1));
-                stat.copy_(stat.mul(1 - momentum).add(batch.reshape(stat.shape()), momentum));
-            }
-        }
-        return y;
     }
 
     // ------------------------------------------------------------------ losses
@@ -607,5 +520,393 @@ public final class Functional {
     /** Huber loss with delta 1, averaged. */
     public static Tensor huberLoss(Tensor input, Tensor target) {
         return huberLoss(input, target, "mean", 1.0);
+    }
+
+    // ------------------------------------------------------------------ issue 15: activations
+
+    /** {@code F.leaky_relu(x, negative_slope)}: one node, LeakyReluBackward0. */
+    public static Tensor leakyRelu(Tensor x, double negativeSlope) {
+        Checks.tensor(x, "leaky_relu", "input", 1);
+        return NNFunctions.leakyRelu(x, negativeSlope);
+    }
+
+    /** {@code F.leaky_relu(x)} with slope 0.01. */
+    public static Tensor leakyRelu(Tensor x) {
+        return leakyRelu(x, 0.01);
+    }
+
+    /** {@code F.elu(x, alpha)}: one node, EluBackward0. */
+    public static Tensor elu(Tensor x, double alpha) {
+        Checks.tensor(x, "elu", "input", 1);
+        return NNFunctions.elu(x, alpha, 1.0, 1.0);
+    }
+
+    /** {@code F.elu(x)} with alpha 1. */
+    public static Tensor elu(Tensor x) {
+        return elu(x, 1.0);
+    }
+
+    /** {@code F.selu(x)}: PyTorch computes it as elu with SELU's constants, one node EluBackward0. */
+    public static Tensor selu(Tensor x) {
+        Checks.tensor(x, "selu", "input", 1);
+        return Tensor.selu(x);
+    }
+
+    /** {@code F.celu(x, alpha)}: one node, CeluBackward0. */
+    public static Tensor celu(Tensor x, double alpha) {
+        Checks.tensor(x, "celu", "input", 1);
+        return Tensor.celu(x, alpha);
+    }
+
+    /** {@code F.silu(x)}: {@code x sigmoid(x)}, one node SiluBackward0. */
+    public static Tensor silu(Tensor x) {
+        Checks.tensor(x, "silu", "input", 1);
+        return NNFunctions.silu(x);
+    }
+
+    /** {@code F.mish(x)}: {@code x tanh(softplus(x))}, one node MishBackward0. */
+    public static Tensor mish(Tensor x) {
+        Checks.tensor(x, "mish", "input", 1);
+        return NNFunctions.mish(x);
+    }
+
+    /** {@code F.softplus(x, beta, threshold)}: one node, SoftplusBackward0. */
+    public static Tensor softplus(Tensor x, double beta, double threshold) {
+        Checks.tensor(x, "softplus", "input", 1);
+        return NNFunctions.softplus(x, beta, threshold);
+    }
+
+    /** {@code F.softplus(x)} with beta 1, threshold 20. */
+    public static Tensor softplus(Tensor x) {
+        return softplus(x, 1.0, 20.0);
+    }
+
+    /** {@code F.hardtanh(x, min_val, max_val)}: one node, HardtanhBackward0. */
+    public static Tensor hardtanh(Tensor x, double minVal, double maxVal) {
+        Checks.tensor(x, "hardtanh", "input", 1);
+        return NNFunctions.hardtanh(x, minVal, maxVal);
+    }
+
+    /** {@code F.hardtanh(x)} over [-1, 1]. */
+    public static Tensor hardtanh(Tensor x) {
+        return hardtanh(x, -1.0, 1.0);
+    }
+
+    /** {@code F.relu6(x)}: {@code hardtanh(x, 0, 6)}, as PyTorch computes it (HardtanhBackward0). */
+    public static Tensor relu6(Tensor x) {
+        Checks.tensor(x, "relu6", "input", 1);
+        return NNFunctions.hardtanh(x, 0.0, 6.0);
+    }
+
+    /** {@code F.hardswish(x)}: one node, HardswishBackward0. */
+    public static Tensor hardswish(Tensor x) {
+        Checks.tensor(x, "hardswish", "input", 1);
+        return NNFunctions.hardswish(x);
+    }
+
+    /** {@code F.softmax(x, dim)}: one node, SoftmaxBackward0. */
+    public static Tensor softmax(Tensor x, int dim) {
+        Checks.tensor(x, "softmax", "input", 1);
+        return x.softmax(dim);
+    }
+
+    /** {@code F.log_softmax(x, dim)}: one node, LogSoftmaxBackward0. */
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        Checks.tensor(x, "log_softmax", "input", 1);
+        return x.logSoftmax(dim);
+    }
+
+    // ------------------------------------------------------------------ issue 15: normalization
+
+    /**
+     * {@code F.layer_norm}: normalizes over the last dimensions {@code normalizedShape} (biased variance), then
+     * {@code * weight + bias} (each of the normalized shape, or null); one fused node NativeLayerNormBackward0.
+     */
+    public static Tensor layerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        Checks.tensor(input, "layer_norm", "input", 1);
+        Checks.ints(normalizedShape, "layer_norm", "normalized_shape", 2);
+        return Tensor.layerNorm(input, normalizedShape, weight, bias, eps);
+    }
+
+    /** {@code F.layer_norm} without affine parameters, eps 1e-5. */
+    public static Tensor layerNorm(Tensor input, int[] normalizedShape) {
+        return layerNorm(input, normalizedShape, null, null, 1e-5);
+    }
+
+    /**
+     * {@code F.rms_norm} (PyTorch 2.4+): {@code x / sqrt(mean(x^2) + eps) * weight} over the last dimensions; weight may
+     * be null, {@code eps} null means the input type's machine epsilon. One fused node FusedRmsNormBackward0.
+     */
+    public static Tensor rmsNorm(Tensor input, int[] normalizedShape, Tensor weight, Double eps) {
+        Checks.tensor(input, "rms_norm", "input", 1);
+        Checks.ints(normalizedShape, "rms_norm", "normalized_shape", 2);
+        return Tensor.rmsNorm(input, normalizedShape, weight, eps);
+    }
+
+    /**
+     * {@code F.group_norm}: an {@code [N, C, *]} input normalized over groups of {@code C / numGroups} channels, then the
+     * per-channel {@code weight} and {@code bias} (each may be null); one fused node NativeGroupNormBackward0.
+     */
+    public static Tensor groupNorm(Tensor input, int numGroups, Tensor weight, Tensor bias, double eps) {
+        Checks.tensor(input, "group_norm", "input", 1);
+        if (input.dim() < 2) {
+            throw new IllegalArgumentException("Expected at least 2 dimensions for input tensor but received " + input.dim());
+        }
+        if (numGroups == 0) {
+            throw new IllegalArgumentException("integer division or modulo by zero"); // Python's ZeroDivisionError
+        }
+        int[] s = input.shape();
+        int[] sizes = new int[s.length];
+        sizes[0] = Math.floorDiv(s[0] * s[1], numGroups);
+        sizes[1] = numGroups;
+        System.arraycopy(s, 2, sizes, 2, s.length - 2);
+        verifyBatchSize(sizes, Arrays.toString(sizes)); // F passes a Python list here
+        return Tensor.groupNorm(input, numGroups, weight, bias, eps);
+    }
+
+    /** {@code F.group_norm} without affine parameters, eps 1e-5. */
+    public static Tensor groupNorm(Tensor input, int numGroups) {
+        return groupNorm(input, numGroups, null, null, 1e-5);
+    }
+
+    /**
+     * {@code F.instance_norm}: each sample's channels normalized over their other dimensions, PyTorch's composition over
+     * batch norm (ViewBackward0 over NativeBatchNormBackward0); every tensor but the input may be null. The running
+     * statistics (when given) are updated in training and used otherwise.
+     */
+    public static Tensor instanceNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                      boolean useInputStats, double momentum, double eps) {
+        Checks.tensor(input, "instance_norm", "input", 1);
+        if (useInputStats) {
+            long spatial = 1;
+            int[] s = input.shape();
+            for (int i = 2; i < s.length; i++) {
+                spatial *= s[i];
+            }
+            if (spatial == 1) {
+                throw new IllegalArgumentException("Expected more than 1 spatial element when training, got input size "
+                        + Format.size(s));
+            }
+        }
+        return Tensor.instanceNorm(input, weight, bias, runningMean, runningVar, useInputStats, momentum, eps);
+    }
+
+    // ------------------------------------------------------------------ issue 15: embeddings
+
+    /**
+     * F's check of a padding index against a table of {@code rows} rows: null stays null, a negative one counts from the
+     * end; outside the table, PyTorch's assertion.
+     */
+    static Long paddingIndex(Long paddingIdx, int rows) {
+        if (paddingIdx == null) {
+            return null;
+        }
+        long p = paddingIdx;
+        if (p >= rows || p < -rows) {
+            throw new IllegalArgumentException("Padding_idx must be within num_embeddings");
+        }
+        return p < 0 ? rows + p : p;
+    }
+
+    /**
+     * {@code F.embedding}: the rows of {@code weight} at the int64 {@code input}; {@code paddingIdx} (may be null) names
+     * a row that gets no gradient; with {@code maxNorm} (may be null) the rows looked up whose {@code normType}-norm
+     * exceeds it are first rescaled in place (PyTorch's embedding_renorm_, without history). One node
+     * EmbeddingBackward0, a dense gradient.
+     */
+    public static Tensor embedding(Tensor input, Tensor weight, Long paddingIdx, Double maxNorm, double normType,
+                                   boolean scaleGradByFreq) {
+        Checks.tensor(input, "embedding", "input", 1);
+        Checks.tensor(weight, "embedding", "weight", 2);
+        Long p = weight.dim() < 1 ? paddingIdx : paddingIndex(paddingIdx, weight.size(0));
+        if (maxNorm != null) {
+            Tensor.embeddingRenorm_(weight, input.contiguous(), maxNorm, normType);
+        }
+        return Tensor.embedding(weight, input, p == null ? -1 : p, scaleGradByFreq);
+    }
+
+    /** {@code F.embedding(input, weight)}: no padding row, no max norm. */
+    public static Tensor embedding(Tensor input, Tensor weight) {
+        return embedding(input, weight, null, null, 2.0, false);
+    }
+
+    /**
+     * {@code F.embedding_bag}: bags of rows of {@code weight} reduced by {@code mode} ("sum", "mean" or "max"). A 2-D
+     * input holds one bag per row ({@code offsets} must be null); a 1-D input is split at {@code offsets} (1-D, the
+     * first 0; with {@code includeLastOffset} the last offset ends the last bag). {@code perSampleWeights} (mode "sum"
+     * only, the input's shape) scales each row; rows equal to {@code paddingIdx} are left out (an empty bag gives
+     * zeros). Nullable: offsets, maxNorm, perSampleWeights, paddingIdx. One node EmbeddingBagBackward0.
+     */
+    public static Tensor embeddingBag(Tensor input, Tensor weight, Tensor offsets, Double maxNorm, double normType,
+                                      boolean scaleGradByFreq, String mode, Tensor perSampleWeights,
+                                      boolean includeLastOffset, Long paddingIdx) {
+        Checks.tensor(input, "embedding_bag", "input", 1);
+        Checks.tensor(weight, "embedding_bag", "weight", 2);
+        Checks.notNull(mode, "embedding_bag(): argument 'mode'");
+        if (perSampleWeights != null && !Arrays.equals(input.shape(), perSampleWeights.shape())) {
+            throw new IllegalArgumentException("embedding_bag: If per_sample_weights (" + Format.size(perSampleWeights.shape())
+                    + ") is not None, then it must have the same shape as the input (" + Format.size(input.shape()) + ")");
+        }
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("weight has to be a 2D Tensor, but got Tensor of dimension " + weight.dim());
+        }
+        Tensor in = input;
+        Tensor off = offsets;
+        Tensor psw = perSampleWeights;
+        if (input.dim() == 2) {
+            if (offsets != null) {
+                throw new IllegalArgumentException("if input is 2D, then offsets has to be None, as input is treated is a "
+                        + "mini-batch of fixed length sequences. However, found offsets of type <class 'torch.Tensor'>");
+            }
+            int step = input.size(1);
+            off = step == 0 ? Tensor.zeros(DType.INT64, input.size(0))
+                    : Tensor.arange(0, input.numel(), step, DType.INT64);
+            off = off.to(input.device());
+            in = input.reshape(-1);
+            psw = psw == null ? null : psw.reshape(-1);
+        } else if (input.dim() == 1) {
+            if (offsets == null) {
+                throw new IllegalArgumentException("offsets has to be a 1D Tensor but got None");
+            }
+            if (offsets.dim() != 1) {
+                throw new IllegalArgumentException("offsets has to be a 1D Tensor");
+            }
+        } else {
+            throw new IllegalArgumentException("input has to be 1D or 2D Tensor, but got Tensor of dimension " + input.dim());
+        }
+        int modeEnum;
+        switch (mode) {
+            case "sum": modeEnum = 0; break;
+            case "mean": modeEnum = 1; break;
+            case "max":
+                modeEnum = 2;
+                if (scaleGradByFreq) {
+                    throw new IllegalArgumentException("max mode does not support scaling the gradient by the frequency");
+                }
+                break;
+            default: throw new IllegalArgumentException("mode has to be one of sum, mean or max");
+        }
+        Long p = paddingIndex(paddingIdx, weight.size(0));
+        if (maxNorm != null) {
+            Tensor.embeddingRenorm_(weight, in, maxNorm, normType);
+        }
+        if (psw != null && modeEnum != 0) {
+            throw new UnsupportedOperationException("embedding_bag: per_sample_weights was not None. per_sample_weights is "
+                    + "only supported for mode='sum' (got mode='" + mode + "'). Please open a feature request on GitHub.");
+        }
+        return Tensor.embeddingBag(weight, in, off, scaleGradByFreq, modeEnum, psw, includeLastOffset, p == null ? -1 : p);
+    }
+
+    /** {@code F.embedding_bag(input, weight, offsets, mode=mode)}: no max norm, no weights, no padding row. */
+    public static Tensor embeddingBag(Tensor input, Tensor weight, Tensor offsets, String mode) {
+        return embeddingBag(input, weight, offsets, null, 2.0, false, mode, null, false, null);
+    }
+
+    // ------------------------------------------------------------------ issue 15: losses PyTorch composes
+
+    private static Tensor applyReduction(Tensor loss, String reduction) {
+        switch (reduction) {
+            case "none": return loss;
+            case "sum": return loss.sum();
+            default: return loss.mean();
+        }
+    }
+
+    private static volatile boolean warnedKlDivMean;
+
+    /**
+     * {@code F.kl_div(input, target, reduction, log_target)}: the pointwise {@code target (log target - input)} (with
+     * {@code log_target}: {@code exp(target) (target - input)}), reduced by "mean", "sum", "none" or "batchmean" (the sum
+     * over the batch size). PyTorch 2.x composes it (xlogy, mul, sub; the reduction's node), and so does Ember; "mean"
+     * logs PyTorch's warning once.
+     */
+    public static Tensor kLDivLoss(Tensor input, Tensor target, String reduction, boolean logTarget) {
+        Checks.tensor(input, "kl_div", "input", 1);
+        Checks.tensor(target, "kl_div", "target", 2);
+        String red = "batchmean".equals(reduction) ? "sum" : reduction;
+        checkReduction(red);
+        if (!input.dtype().isFloatingPoint() || !target.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("kl_div: Integral inputs not supported.");
+        }
+        if ("mean".equals(reduction) && !warnedKlDivMean) {
+            warnedKlDivMean = true;
+            LOG.log(System.Logger.Level.WARNING, "reduction: 'mean' divides the total loss by both the batch size and the "
+                    + "support size.'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                    + "'mean' will be changed to behave the same as 'batchmean' in the next major release.");
+        }
+        Tensor pointwise = logTarget ? target.exp().mul(target.sub(input)) : target.xlogy(target).sub(target.mul(input));
+        Tensor reduced = applyReduction(pointwise, red);
+        if ("batchmean".equals(reduction) && input.dim() != 0) {
+            reduced = reduced.div((double) input.size(0));
+        }
+        return reduced;
+    }
+
+    /** {@code F.kl_div(input, target)}: "mean", probabilities as target. */
+    public static Tensor kLDivLoss(Tensor input, Tensor target) {
+        return kLDivLoss(input, target, "mean", false);
+    }
+
+    /**
+     * {@code F.cosine_embedding_loss}: {@code 1 - cos(x1, x2)} where the target is 1, {@code max(0, cos - margin)} where
+     * it is -1 (0 elsewhere), cosines over dimension 1 of 2-D inputs with a 1-D target (or of 1-D inputs with a 0-D
+     * target), with PyTorch's 1e-12 added to each squared magnitude; PyTorch composes it, and so does Ember.
+     */
+    public static Tensor cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target, double margin, String reduction) {
+        Checks.tensor(input1, "cosine_embedding_loss", "input1", 1);
+        Checks.tensor(input2, "cosine_embedding_loss", "input2", 2);
+        Checks.tensor(target, "cosine_embedding_loss", "target", 3);
+        checkReduction(reduction);
+        int td = target.dim();
+        if (td != 0 && td != 1) {
+            throw new IllegalArgumentException("0D or 1D target tensor expected, multi-target not supported");
+        }
+        if (td == 1 && (input1.dim() != 2 || input2.dim() != 2)) {
+            throw new IllegalArgumentException("1D target tensor expects 2D input tensors, but found inputs with sizes "
+                    + Arrays.toString(input1.shape()) + " and " + Arrays.toString(input2.shape()) + ".");
+        }
+        if (td == 0 && (input1.dim() != 1 || input2.dim() != 1)) {
+            throw new IllegalArgumentException("0D target tensor expects 1D input tensors, but found inputs with sizes "
+                    + Arrays.toString(input1.shape()) + " and " + Arrays.toString(input2.shape()) + ".");
+        }
+        final double epsilon = 1e-12;
+        Tensor prodSum = input1.mul(input2).sum(td);
+        Tensor mag1 = input1.mul(input1).sum(td).add(epsilon);
+        Tensor mag2 = input2.mul(input2).sum(td).add(epsilon);
+        Tensor cos = prodSum.div(mag1.mul(mag2).sqrt());
+        Tensor zeros = cos.zerosLike();
+        Tensor pos = cos.rsub(1.0);
+        Tensor neg = cos.sub(margin).clampMin(0.0);
+        Tensor outPos = Tensor.where(target.eq(1L), pos, zeros);
+        Tensor outNeg = Tensor.where(target.eq(-1L), neg, zeros);
+        return applyReduction(outPos.add(outNeg), reduction);
+    }
+
+    /** {@code F.cosine_embedding_loss} with margin 0, averaged. */
+    public static Tensor cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target) {
+        return cosineEmbeddingLoss(input1, input2, target, 0.0, "mean");
+    }
+
+    /**
+     * {@code F.margin_ranking_loss}: {@code max(0, -target (x1 - x2) + margin)}, reduced; the three tensors must have one
+     * rank (then broadcast). PyTorch composes it, and so does Ember.
+     */
+    public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target, double margin, String reduction) {
+        Checks.tensor(input1, "margin_ranking_loss", "input1", 1);
+        Checks.tensor(input2, "margin_ranking_loss", "input2", 2);
+        Checks.tensor(target, "margin_ranking_loss", "target", 3);
+        checkReduction(reduction);
+        if (input1.dim() != input2.dim() || input1.dim() != target.dim()) {
+            throw new IllegalArgumentException("margin_ranking_loss : All input tensors should have same dimension but got "
+                    + "sizes: input1: " + Format.size(input1.shape()) + ", input2: " + Format.size(input2.shape())
+                    + ", target: " + Format.size(target.shape()) + " ");
+        }
+        Tensor out = target.neg().mul(input1.sub(input2)).add(margin).clampMin(0.0);
+        return applyReduction(out, reduction);
+    }
+
+    /** {@code F.margin_ranking_loss} with margin 0, averaged. */
+    public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target) {
+        return marginRankingLoss(input1, input2, target, 0.0, "mean");
     }
 }

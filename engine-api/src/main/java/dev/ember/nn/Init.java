@@ -2,6 +2,7 @@ package dev.ember.nn;
 
 import dev.ember.Ember;
 import dev.ember.Format;
+import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
@@ -92,5 +93,245 @@ public final class Init {
             fan *= s[i]; // at most 2^31 sizes of at most 2^31 each: beyond a long only for shapes no storage holds
         }
         return fan;
+    }
+
+    // ------------------------------------------------------------------ torch.nn.init (issue 15)
+
+    private static final System.Logger LOG = System.getLogger("dev.ember");
+
+    /** Fills with U(a, b) in place from {@code generator} ({@code nn.init.uniform_(t, a, b)}), without history; returns t. */
+    public static Tensor uniform_(Tensor t, double a, double b, Generator generator) {
+        Checks.notNull(t, "tensor");
+        Checks.notNull(generator, "generator");
+        try (GradMode off = Ember.noGrad()) {
+            return t.uniform_(a, b, generator);
+        }
+    }
+
+    /** Fills with N(mean, std²) in place from {@code generator} ({@code nn.init.normal_}), without history; returns t. */
+    public static Tensor normal_(Tensor t, double mean, double std, Generator generator) {
+        Checks.notNull(t, "tensor");
+        Checks.notNull(generator, "generator");
+        try (GradMode off = Ember.noGrad()) {
+            return t.normal_(mean, std, generator);
+        }
+    }
+
+    /** {@link #normal_(Tensor, double, double, Generator)} from the default generator. */
+    public static Tensor normal_(Tensor t, double mean, double std) {
+        return normal_(t, mean, std, Ember.defaultGenerator());
+    }
+
+    /** Fills with {@code value} in place, without history ({@code nn.init.constant_}); returns t. */
+    public static Tensor constant_(Tensor t, double value) {
+        Checks.notNull(t, "tensor");
+        try (GradMode off = Ember.noGrad()) {
+            return t.fill_(value);
+        }
+    }
+
+    /** Fills with zeros ({@code nn.init.zeros_}); returns t. */
+    public static Tensor zeros_(Tensor t) {
+        return constant_(t, 0.0);
+    }
+
+    /** Fills with ones ({@code nn.init.ones_}); returns t. */
+    public static Tensor ones_(Tensor t) {
+        return constant_(t, 1.0);
+    }
+
+    /**
+     * PyTorch's recommended gain for a nonlinearity ({@code nn.init.calculate_gain}): 1 for linear, the convolutions and
+     * sigmoid, 5/3 for tanh, sqrt(2) for relu, {@code sqrt(2 / (1 + slope^2))} for leaky_relu ({@code param} the negative
+     * slope, null for 0.01), 3/4 for selu.
+     *
+     * @throws IllegalArgumentException for another nonlinearity (PyTorch's ValueError)
+     */
+    public static double calculateGain(String nonlinearity, Double param) {
+        Checks.notNull(nonlinearity, "nonlinearity");
+        switch (nonlinearity) {
+            case "linear": case "conv1d": case "conv2d": case "conv3d": case "conv_transpose1d": case "conv_transpose2d":
+            case "conv_transpose3d": case "sigmoid":
+                return 1;
+            case "tanh":
+                return 5.0 / 3;
+            case "relu":
+                return Math.sqrt(2.0);
+            case "leaky_relu": {
+                double slope = param == null ? 0.01 : param;
+                return Math.sqrt(2.0 / (1 + slope * slope));
+            }
+            case "selu":
+                return 3.0 / 4;
+            default:
+                throw new IllegalArgumentException("Unsupported nonlinearity " + nonlinearity);
+        }
+    }
+
+    /** {@link #calculateGain(String, Double)} without a parameter. */
+    public static double calculateGain(String nonlinearity) {
+        return calculateGain(nonlinearity, null);
+    }
+
+    /** PyTorch's _calculate_fan_in_and_fan_out: dimension 1 (0) times the receptive field. */
+    private static double[] fans(Tensor t) {
+        int[] s = t.shape();
+        if (s.length < 2) {
+            throw new IllegalArgumentException("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
+        }
+        double receptive = 1;
+        for (int i = 2; i < s.length; i++) {
+            receptive *= s[i];
+        }
+        return new double[] {s[1] * receptive, s[0] * receptive};
+    }
+
+    /** PyTorch's _calculate_correct_fan. */
+    private static double fan(Tensor t, String mode) {
+        Checks.notNull(mode, "mode");
+        String m = mode.toLowerCase(java.util.Locale.ROOT);
+        if (!m.equals("fan_in") && !m.equals("fan_out")) {
+            throw new IllegalArgumentException("Mode " + m + " not supported, please use one of ['fan_in', 'fan_out']");
+        }
+        double[] f = fans(t);
+        return m.equals("fan_in") ? f[0] : f[1];
+    }
+
+    /**
+     * Xavier/Glorot uniform ({@code nn.init.xavier_uniform_}): U(-a, a) with {@code a = gain sqrt(6 / (fan_in +
+     * fan_out))}, in place; returns t.
+     */
+    public static Tensor xavierUniform_(Tensor t, double gain, Generator generator) {
+        Checks.notNull(t, "tensor");
+        double[] f = fans(t);
+        double a = Math.sqrt(3.0) * gain * Math.sqrt(2.0 / (f[0] + f[1]));
+        return uniform_(t, -a, a, generator);
+    }
+
+    /** {@link #xavierUniform_(Tensor, double, Generator)} with gain 1 from the default generator. */
+    public static Tensor xavierUniform_(Tensor t) {
+        return xavierUniform_(t, 1.0, Ember.defaultGenerator());
+    }
+
+    /** Xavier/Glorot normal ({@code nn.init.xavier_normal_}): N(0, std²), {@code std = gain sqrt(2 / (fan_in + fan_out))}. */
+    public static Tensor xavierNormal_(Tensor t, double gain, Generator generator) {
+        Checks.notNull(t, "tensor");
+        double[] f = fans(t);
+        return normal_(t, 0.0, gain * Math.sqrt(2.0 / (f[0] + f[1])), generator);
+    }
+
+    /** {@link #xavierNormal_(Tensor, double, Generator)} with gain 1 from the default generator. */
+    public static Tensor xavierNormal_(Tensor t) {
+        return xavierNormal_(t, 1.0, Ember.defaultGenerator());
+    }
+
+    /** Kaiming's standard deviation, {@code gain / sqrt(fan)}; null (with PyTorch's warning) for a tensor without elements. */
+    private static Double kaimingStd(Tensor t, double a, String mode, String nonlinearity) {
+        Checks.notNull(t, "tensor");
+        if (java.util.Arrays.stream(t.shape()).anyMatch(s -> s == 0)) {
+            LOG.log(System.Logger.Level.WARNING, "Initializing zero-element tensors is a no-op");
+            return null;
+        }
+        return calculateGain(nonlinearity, a) / Math.sqrt(fan(t, mode));
+    }
+
+    /**
+     * Kaiming/He uniform ({@code nn.init.kaiming_uniform_}): U(-b, b) with {@code b = sqrt(3) gain / sqrt(fan)}, the fan
+     * of {@code mode} ("fan_in" or "fan_out") and the gain of {@code nonlinearity} with parameter {@code a}; returns t.
+     */
+    public static Tensor kaimingUniform_(Tensor t, double a, String mode, String nonlinearity, Generator generator) {
+        Double std = kaimingStd(t, a, mode, nonlinearity);
+        if (std == null) {
+            return t;
+        }
+        double bound = Math.sqrt(3.0) * std;
+        return uniform_(t, -bound, bound, generator);
+    }
+
+    /** PyTorch's defaults: {@code a = 0}, fan_in, leaky_relu, the default generator. */
+    public static Tensor kaimingUniform_(Tensor t) {
+        return kaimingUniform_(t, 0, "fan_in", "leaky_relu", Ember.defaultGenerator());
+    }
+
+    /** Kaiming/He normal ({@code nn.init.kaiming_normal_}): N(0, std²), {@code std = gain / sqrt(fan)}; returns t. */
+    public static Tensor kaimingNormal_(Tensor t, double a, String mode, String nonlinearity, Generator generator) {
+        Double std = kaimingStd(t, a, mode, nonlinearity);
+        if (std == null) {
+            return t;
+        }
+        return normal_(t, 0.0, std, generator);
+    }
+
+    /** PyTorch's defaults: {@code a = 0}, fan_in, leaky_relu, the default generator. */
+    public static Tensor kaimingNormal_(Tensor t) {
+        return kaimingNormal_(t, 0, "fan_in", "leaky_relu", Ember.defaultGenerator());
+    }
+
+    /** The standard normal CDF, {@code (1 + erf(x / sqrt 2)) / 2}, with Ember's erf in double. */
+    private static double normCdf(double x) {
+        return (1.0 + Tensor.tensor(new double[] {x / Math.sqrt(2.0)}, dev.ember.DType.FLOAT64, dev.ember.Device.CPU).erf().item()) / 2.0;
+    }
+
+    /**
+     * A normal N(mean, std²) truncated to [a, b] ({@code nn.init.trunc_normal_}), by PyTorch's method: uniform on the
+     * CDF's range mapped back through erfinv, then clamped; logs PyTorch's warning when the mean lies more than 2 std
+     * outside [a, b]. Returns t.
+     */
+    public static Tensor truncNormal_(Tensor t, double mean, double std, double a, double b, Generator generator) {
+        Checks.notNull(t, "tensor");
+        Checks.notNull(generator, "generator");
+        if (mean < a - 2 * std || mean > b + 2 * std) {
+            LOG.log(System.Logger.Level.WARNING, "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+                    + "distribution of values may be incorrect.");
+        }
+        double l = normCdf((a - mean) / std);
+        double u = normCdf((b - mean) / std);
+        try (GradMode off = Ember.noGrad()) {
+            t.uniform_(2 * l - 1, 2 * u - 1, generator);
+            t.copy_(t.erfinv().mul(std * Math.sqrt(2.0)).add(mean).clamp(a, b));
+        }
+        return t;
+    }
+
+    /** PyTorch's defaults: N(0, 1) truncated to [-2, 2], the default generator. */
+    public static Tensor truncNormal_(Tensor t) {
+        return truncNormal_(t, 0.0, 1.0, -2.0, 2.0, Ember.defaultGenerator());
+    }
+
+    /**
+     * A (semi-)orthogonal matrix ({@code nn.init.orthogonal_}): the Q of the QR decomposition of a normal matrix of
+     * {@code [rows, numel / rows]}, with the signs of R's diagonal, times {@code gain}; in place, returns t.
+     *
+     * @throws IllegalArgumentException for a tensor of fewer than 2 dimensions (PyTorch's ValueError)
+     */
+    public static Tensor orthogonal_(Tensor t, double gain, Generator generator) {
+        Checks.notNull(t, "tensor");
+        Checks.notNull(generator, "generator");
+        if (t.dim() < 2) {
+            throw new IllegalArgumentException("Only tensors with 2 or more dimensions are supported");
+        }
+        if (t.numel() == 0) {
+            return t;
+        }
+        int rows = t.size(0);
+        int cols = (int) (t.numel() / rows);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor flat = Tensor.empty(t.dtype(), rows, cols).to(t.device()).normal_(0, 1, generator);
+            if (rows < cols) {
+                flat = flat.t();
+            }
+            dev.ember.QrResult qr = flat.linalgQr();
+            Tensor q = qr.Q().mul(qr.R().diag(0).sign());
+            if (rows < cols) {
+                q = q.t();
+            }
+            t.copy_(q.reshape(t.shape()).mul(gain));
+        }
+        return t;
+    }
+
+    /** {@link #orthogonal_(Tensor, double, Generator)} with gain 1 from the default generator. */
+    public static Tensor orthogonal_(Tensor t) {
+        return orthogonal_(t, 1.0, Ember.defaultGenerator());
     }
 }

@@ -39,7 +39,7 @@ public final class Linear extends Module {
     }
 
     @Override
-    public String toString() {
-        return "Linear(in_features=" + in + ", out_features=" + out + ", bias=" + (bias != null ? "True" : "False") + ")";
+    public String extraRepr() {
+        return "in_features=" + in + ", out_features=" + out + ", bias=" + bool(bias != null);
     }
 }

@@ -36,10 +36,10 @@ public final class MaxPool2d extends Module {
         return Tensor.maxPool2d(input, kernel, stride, padding, dilation, ceilMode);
     }
 
+    /** PyTorch's extra_repr, each value as given (one int, or a tuple). */
     @Override
-    public String toString() {
-        return "MaxPool2d(kernel_size=" + java.util.Arrays.toString(kernel) + ", stride=" + java.util.Arrays.toString(stride)
-                + ", padding=" + java.util.Arrays.toString(padding) + ", dilation=" + java.util.Arrays.toString(dilation)
-                + ", ceil_mode=" + (ceilMode ? "True" : "False") + ")";
+    public String extraRepr() {
+        return "kernel_size=" + intOrTuple(kernel) + ", stride=" + intOrTuple(stride) + ", padding=" + intOrTuple(padding)
+                + ", dilation=" + intOrTuple(dilation) + ", ceil_mode=" + bool(ceilMode);
     }
 }

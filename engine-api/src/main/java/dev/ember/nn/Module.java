@@ -5,6 +5,7 @@ import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
+import dev.ember.RemovableHandle;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
 
@@ -16,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -23,6 +26,17 @@ import java.util.function.UnaryOperator;
  * registered by name, training mode, device moves and state dicts. Every method that changes several tensors
  * ({@link #to(Device)}, {@link #to(DType)}, {@link #loadStateDict}) checks and prepares everything first and changes
  * nothing when it fails.
+ *
+ * <p>Calling a module, as PyTorch's {@code module(x)}, is {@link #apply(Tensor)}: it runs the hooks
+ * ({@link #registerForwardPreHook}, {@link #registerForwardHook}, {@link #registerFullBackwardHook}) around
+ * {@link #forward}. Modules of several inputs or outputs: every module has {@code forward(Tensor)} (most PyTorch modules
+ * can be called with one tensor, their other arguments having defaults), and one that takes or returns more declares its
+ * own typed {@code forward(...)} and a typed {@code apply(...)} that routes through {@link #call(List, Function, Function,
+ * Function)} (the hooks see its tensors as lists). This keeps Java's types at every call site: {@code
+ * attention.apply(q, k, v).output()} needs no cast, where one generic {@code Tensor[] forward(Tensor...)} would need an
+ * index and a cast at each. Containers are generic in their element type ({@code ModuleList<Block>}), so a typed module
+ * comes back from them as itself. {@link #toString()} prints the tree as PyTorch's {@code print(model)}, each layer's
+ * settings coming from its {@link #extraRepr()}.
  */
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
@@ -386,8 +400,398 @@ public abstract class Module {
         return String.join(", ", q);
     }
 
-    /** Same as {@link #forward}. */
+    // ------------------------------------------------------------------ calling a module, with hooks
+
+    /**
+     * Calls the module, as PyTorch's {@code module(x)}: the forward pre-hooks, {@link #forward}, the forward hooks, and
+     * the full backward hooks' bookkeeping; {@code forward} itself runs no hooks, as in PyTorch. Containers call their
+     * submodules this way.
+     */
     public Tensor apply(Tensor input) {
-        return forward(input);
+        if (!hasHooks()) {
+            return forward(input);
+        }
+        return call(Collections.singletonList(input), in -> List.of(forward(in.get(0)))).get(0);
+    }
+
+    /**
+     * A forward pre-hook, as {@code register_forward_pre_hook}: called with the module and its inputs before
+     * {@link #forward}; returns replacement inputs, or null to keep them.
+     */
+    @FunctionalInterface
+    public interface ForwardPreHook {
+        /** The replacement inputs, or null. */
+        List<Tensor> apply(Module module, List<Tensor> inputs);
+    }
+
+    /**
+     * A forward hook, as {@code register_forward_hook}: called with the module, its inputs and its outputs after
+     * {@link #forward}; returns replacement outputs, or null to keep them.
+     */
+    @FunctionalInterface
+    public interface ForwardHook {
+        /** The replacement outputs, or null. */
+        List<Tensor> apply(Module module, List<Tensor> inputs, List<Tensor> outputs);
+    }
+
+    /**
+     * A full backward hook, as {@code register_full_backward_hook}: called once the gradients with respect to the
+     * module's inputs are computed, with those ({@code gradInputs}, null for an input that needs none) and the gradients
+     * of its outputs; returns replacement input gradients (one per input), or null to keep them.
+     */
+    @FunctionalInterface
+    public interface BackwardHook {
+        /** The replacement input gradients, or null. */
+        List<Tensor> apply(Module module, List<Tensor> gradInputs, List<Tensor> gradOutputs);
+    }
+
+    private final Map<Integer, ForwardPreHook> forwardPreHooks = new LinkedHashMap<>();
+    private final Map<Integer, ForwardHook> forwardHooks = new LinkedHashMap<>();
+    private final Map<Integer, BackwardHook> backwardHooks = new LinkedHashMap<>();
+    private int nextHookId;
+
+    private boolean hasHooks() {
+        return !forwardPreHooks.isEmpty() || !forwardHooks.isEmpty() || !backwardHooks.isEmpty();
+    }
+
+    private <H> RemovableHandle register(Map<Integer, H> hooks, H hook) {
+        int id = nextHookId++;
+        hooks.put(id, hook);
+        return () -> hooks.remove(id);
+    }
+
+    /** Registers a forward pre-hook; the handle removes it. */
+    public RemovableHandle registerForwardPreHook(ForwardPreHook hook) {
+        return register(forwardPreHooks, Checks.notNull(hook, "register_forward_pre_hook(): hook"));
+    }
+
+    /** Registers a forward hook; the handle removes it. */
+    public RemovableHandle registerForwardHook(ForwardHook hook) {
+        return register(forwardHooks, Checks.notNull(hook, "register_forward_hook(): hook"));
+    }
+
+    /**
+     * Registers a full backward hook; the handle removes it. It is set up at each call of the module in grad mode: the
+     * inputs and outputs that require grad pass through an identity node, BackwardHookFunctionBackward, as in PyTorch.
+     */
+    public RemovableHandle registerFullBackwardHook(BackwardHook hook) {
+        return register(backwardHooks, Checks.notNull(hook, "register_full_backward_hook(): hook"));
+    }
+
+    /**
+     * Runs a forward of several tensors with this module's hooks, as PyTorch's {@code __call__}: {@code forward} maps
+     * the (possibly replaced) inputs to the outputs. A module with typed inputs and outputs calls it from a typed public
+     * method, for example {@code Output apply(Tensor query, Tensor key)}, so that its callers need no casts:
+     * <pre>{@code
+     * public Result apply(Tensor a, Tensor b) {
+     *     return call(Arrays.asList(a, b), in -> forward(in.get(0), in.get(1)), Result::tensors, Result::of);
+     * }
+     * }</pre>
+     * Inputs and outputs may contain null (an absent optional tensor).
+     */
+    protected final List<Tensor> call(List<Tensor> inputs, Function<List<Tensor>, List<Tensor>> forward) {
+        Checks.notNull(inputs, "inputs");
+        Checks.notNull(forward, "forward");
+        List<Tensor> args = new ArrayList<>(inputs);
+        for (ForwardPreHook h : List.copyOf(forwardPreHooks.values())) {
+            List<Tensor> r = h.apply(this, Collections.unmodifiableList(args));
+            if (r != null) {
+                args = new ArrayList<>(r);
+            }
+        }
+        BackwardHooks bw = null;
+        if (!backwardHooks.isEmpty() && GradMode.isEnabled()) {
+            bw = new BackwardHooks(this, List.copyOf(backwardHooks.values()));
+            args = bw.wrapInputs(args);
+        }
+        List<Tensor> out = forward.apply(Collections.unmodifiableList(args));
+        for (ForwardHook h : List.copyOf(forwardHooks.values())) {
+            List<Tensor> r = h.apply(this, Collections.unmodifiableList(args), Collections.unmodifiableList(out));
+            if (r != null) {
+                out = new ArrayList<>(r);
+            }
+        }
+        if (bw != null) {
+            out = bw.wrapOutputs(out);
+        }
+        return out;
+    }
+
+    /**
+     * {@link #call(List, Function)} for a forward with a typed result: {@code tensors} lists the result's tensors for the
+     * hooks and {@code rebuild} makes a result of (possibly replaced) tensors. Without hooks the forward's own result is
+     * returned.
+     */
+    protected final <R> R call(List<Tensor> inputs, Function<List<Tensor>, R> forward, Function<R, List<Tensor>> tensors,
+                               Function<List<Tensor>, R> rebuild) {
+        Checks.notNull(forward, "forward");
+        if (!hasHooks()) {
+            return forward.apply(Collections.unmodifiableList(new ArrayList<>(Checks.notNull(inputs, "inputs"))));
+        }
+        return rebuild.apply(call(inputs, in -> tensors.apply(forward.apply(in))));
+    }
+
+    /** PyTorch's BackwardHook: identity nodes around the module that run the full backward hooks. */
+    private static final class BackwardHooks {
+        private final Module module;
+        private final List<BackwardHook> hooks;
+        private int inputCount;
+        private boolean anyInputGrad;
+        private List<Tensor> gradOutputs;
+
+        BackwardHooks(Module module, List<BackwardHook> hooks) {
+            this.module = module;
+            this.hooks = hooks;
+        }
+
+        private static int[] requiringGrad(List<Tensor> ts) {
+            return java.util.stream.IntStream.range(0, ts.size()).filter(i -> ts.get(i) != null && ts.get(i).requiresGrad())
+                    .toArray();
+        }
+
+        List<Tensor> wrapInputs(List<Tensor> args) {
+            inputCount = args.size();
+            int[] at = requiringGrad(args);
+            anyInputGrad = at.length > 0;
+            if (!anyInputGrad) {
+                return args;
+            }
+            Tensor[] in = new Tensor[at.length];
+            for (int k = 0; k < at.length; k++) {
+                in[k] = args.get(at[k]);
+            }
+            Tensor[] out = new BackwardHookFunction(grads -> {
+                // the hooks get tensors of their own: the engine may reuse the buffers of the ones it passes on
+                List<Tensor> gradInputs = new ArrayList<>(Collections.nCopies(inputCount, (Tensor) null));
+                for (int k = 0; k < at.length; k++) {
+                    gradInputs.set(at[k], grads[k].clone());
+                }
+                Tensor[] result = grads.clone();
+                for (BackwardHook h : hooks) {
+                    List<Tensor> r = h.apply(module, Collections.unmodifiableList(gradInputs), gradOutputs);
+                    if (r != null) {
+                        if (r.size() != inputCount) {
+                            throw new IllegalArgumentException("Backward hook returned an invalid number of grad_input, got "
+                                    + r.size() + ", but expected " + inputCount);
+                        }
+                        gradInputs = new ArrayList<>(r);
+                        for (int k = 0; k < at.length; k++) {
+                            result[k] = gradInputs.get(at[k]);
+                        }
+                    }
+                }
+                gradOutputs = null;
+                return result;
+            }).applyAll(in);
+            List<Tensor> wrapped = new ArrayList<>(args);
+            for (int k = 0; k < at.length; k++) {
+                wrapped.set(at[k], out[k]);
+            }
+            return wrapped;
+        }
+
+        List<Tensor> wrapOutputs(List<Tensor> outs) {
+            int[] at = requiringGrad(outs);
+            if (at.length == 0) {
+                return outs;
+            }
+            int count = outs.size();
+            Tensor[] in = new Tensor[at.length];
+            for (int k = 0; k < at.length; k++) {
+                in[k] = outs.get(at[k]);
+            }
+            Tensor[] out = new BackwardHookFunction(grads -> {
+                List<Tensor> g = new ArrayList<>(Collections.nCopies(count, (Tensor) null));
+                for (int k = 0; k < at.length; k++) {
+                    g.set(at[k], grads[k].clone());
+                }
+                gradOutputs = Collections.unmodifiableList(g);
+                if (!anyInputGrad) {
+                    List<Tensor> none = Collections.nCopies(inputCount, null);
+                    for (BackwardHook h : hooks) {
+                        List<Tensor> r = h.apply(module, none, gradOutputs);
+                        if (r != null && r.stream().anyMatch(java.util.Objects::nonNull)) {
+                            throw new IllegalStateException("Backward hook for Modules where no input requires gradient "
+                                    + "should always return None or None for all gradients.");
+                        }
+                    }
+                    gradOutputs = null;
+                }
+                return grads.clone();
+            }).applyAll(in);
+            List<Tensor> wrapped = new ArrayList<>(outs);
+            for (int k = 0; k < at.length; k++) {
+                wrapped.set(at[k], out[k]);
+            }
+            return wrapped;
+        }
+    }
+
+    // ------------------------------------------------------------------ module tools
+
+    /**
+     * Applies {@code fn} to every submodule (children first, recursively) and then to this module, as PyTorch's
+     * {@code apply(fn)} (used to initialize weights); returns this module.
+     */
+    public Module apply(Consumer<Module> fn) {
+        Checks.notNull(fn, "apply(): fn");
+        for (Module m : children.values()) {
+            if (m != null) {
+                m.apply(fn);
+            }
+        }
+        fn.accept(this);
+        return this;
+    }
+
+    /**
+     * Sets {@code requires_grad} on every parameter (false freezes the module, as PyTorch's {@code requires_grad_});
+     * returns this module.
+     */
+    public Module requiresGrad_(boolean requiresGrad) {
+        for (Tensor p : unique(parameters())) {
+            p.requiresGrad_(requiresGrad);
+        }
+        return this;
+    }
+
+    /** Same as {@link #requiresGrad_(boolean)} with true. */
+    public Module requiresGrad_() {
+        return requiresGrad_(true);
+    }
+
+    /**
+     * This module ({@code ""}) and every submodule by dotted name, each once (a module registered twice keeps its first
+     * name), in PyTorch's order (a module before its children), as {@code named_modules()}.
+     */
+    public Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        namedModules("", out, Collections.newSetFromMap(new IdentityHashMap<>()));
+        return out;
+    }
+
+    private void namedModules(String prefix, Map<String, Module> out, Set<Module> seen) {
+        if (!seen.add(this)) {
+            return;
+        }
+        out.put(prefix, this);
+        children.forEach((k, m) -> {
+            if (m != null) {
+                m.namedModules(prefix.isEmpty() ? k : prefix + "." + k, out, seen);
+            }
+        });
+    }
+
+    /** This module and every submodule, each once, as {@code modules()}. */
+    public List<Module> modules() {
+        return new ArrayList<>(namedModules().values());
+    }
+
+    /** The direct submodules that are present, as {@code children()}. */
+    public List<Module> children() {
+        List<Module> out = new ArrayList<>();
+        for (Module m : children.values()) {
+            if (m != null) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** All buffers by dotted name ({@code bn.running_mean}), as {@code named_buffers()}. */
+    public Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect("", out, false, true);
+        return out;
+    }
+
+    /** All buffers, as {@code buffers()}. */
+    public List<Tensor> buffers() {
+        return new ArrayList<>(namedBuffers().values());
+    }
+
+    // ------------------------------------------------------------------ printing
+
+    /**
+     * The layer's own settings in its printout, as PyTorch's {@code extra_repr} ({@code in_features=4, out_features=3,
+     * bias=True}); empty by default. Override it, not {@link #toString()}.
+     */
+    public String extraRepr() {
+        return "";
+    }
+
+    /** The class name printed for the module, as PyTorch's {@code _get_name()}. */
+    protected String moduleName() {
+        String simple = getClass().getSimpleName();
+        if (simple.isEmpty()) {
+            String binary = getClass().getName();
+            simple = binary.substring(binary.lastIndexOf('.') + 1);
+        }
+        return simple;
+    }
+
+    /**
+     * The module tree, exactly as PyTorch's {@code print(model)}: the name, then the {@link #extraRepr()} on one line for
+     * a module without submodules, else one line per setting and per submodule ({@code (name): ...}), indented by two
+     * spaces per level.
+     */
+    @Override
+    public String toString() {
+        String extra = extraRepr();
+        List<String> extraLines = extra == null || extra.isEmpty() ? List.of() : Arrays.asList(extra.split("\n", -1));
+        List<String> childLines = new ArrayList<>();
+        children.forEach((k, m) -> childLines.add("(" + k + "): " + addIndent(m == null ? "None" : m.toString(), 2)));
+        return treeString(moduleName(), extraLines, childLines);
+    }
+
+    /** PyTorch's {@code Module.__repr__} layout of a name, setting lines and child lines. */
+    static String treeString(String name, List<String> extraLines, List<String> childLines) {
+        List<String> lines = new ArrayList<>(extraLines);
+        lines.addAll(childLines);
+        StringBuilder main = new StringBuilder(name).append('(');
+        if (!lines.isEmpty()) {
+            if (extraLines.size() == 1 && childLines.isEmpty()) {
+                main.append(extraLines.get(0));
+            } else {
+                main.append("\n  ").append(String.join("\n  ", lines)).append('\n');
+            }
+        }
+        return main.append(')').toString();
+    }
+
+    /** PyTorch's {@code _addindent}: every line but the first indented by {@code spaces}. */
+    static String addIndent(String s, int spaces) {
+        String[] lines = s.split("\n", -1);
+        if (lines.length == 1) {
+            return s;
+        }
+        String pad = " ".repeat(spaces);
+        StringBuilder out = new StringBuilder(lines[0]);
+        for (int i = 1; i < lines.length; i++) {
+            out.append('\n').append(pad).append(lines[i]);
+        }
+        return out.toString();
+    }
+
+    /** Python's repr of a bool. */
+    static String bool(boolean b) {
+        return b ? "True" : "False";
+    }
+
+    /** One int for a one-element setting, else {@link #tuple}: how PyTorch prints a value given as int or tuple. */
+    static String intOrTuple(int[] v) {
+        return v.length == 1 ? Integer.toString(v[0]) : tuple(v);
+    }
+
+    /** Python's repr of an int tuple ({@code (2, 2)}, {@code (4,)}). */
+    static String tuple(int[] v) {
+        if (v.length == 1) {
+            return "(" + v[0] + ",)";
+        }
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(v[i]);
+        }
+        return sb.append(')').toString();
     }
 }

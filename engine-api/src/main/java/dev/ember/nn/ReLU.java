@@ -14,8 +14,4 @@ public final class ReLU extends Module {
         return input.relu();
     }
 
-    @Override
-    public String toString() {
-        return "ReLU()";
-    }
 }

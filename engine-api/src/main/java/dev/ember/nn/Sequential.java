@@ -26,12 +26,30 @@ public final class Sequential extends Module {
         }
     }
 
+    /** Calls each layer in turn ({@link Module#apply(Tensor)}: with its hooks), as PyTorch's Sequential. */
     @Override
     public Tensor forward(Tensor input) {
         Tensor x = input;
         for (Module m : layers) {
-            x = m.forward(x);
+            x = m.apply(x);
         }
         return x;
+    }
+
+    /** The layer at {@code index} (negative counts from the end), as {@code seq[i]}. */
+    public Module get(int index) {
+        return layers.get(ModuleList.absoluteIndex(index, layers.size()));
+    }
+
+    /** The number of layers. */
+    public int size() {
+        return layers.size();
+    }
+
+    /** Appends a layer, named by its position; returns this container. */
+    public Sequential append(Module module) {
+        Checks.notNull(module, "module");
+        layers.add(registerModule(Integer.toString(layers.size()), module));
+        return this;
     }
 }

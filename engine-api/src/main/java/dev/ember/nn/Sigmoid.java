@@ -14,8 +14,4 @@ public final class Sigmoid extends Module {
         return input.sigmoid();
     }
 
-    @Override
-    public String toString() {
-        return "Sigmoid()";
-    }
 }

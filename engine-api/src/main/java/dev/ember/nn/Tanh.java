@@ -14,8 +14,4 @@ public final class Tanh extends Module {
         return input.tanh();
     }
 
-    @Override
-    public String toString() {
-        return "Tanh()";
-    }
 }

@@ -227,6 +227,69 @@ public final class CpuBackend implements Backend {
         ConvKernels.backwardWeight(cpu(gradOut), gradOutLayout, cpu(input), inputLayout, cpu(gradWeight), gradWeightLayout, p);
     }
 
+    // ---- normalization (NormOps)
+
+    @Override
+    public void layerNorm(Storage x, Layout xLayout, Storage weight, Storage bias, double eps, Storage out,
+                          Layout outLayout, Storage mean, Storage rstd) {
+        NormKernels.rowNorm(false, cpu(x), xLayout, opt(weight), opt(bias), eps, cpu(out), outLayout, cpu(mean), cpu(rstd));
+    }
+
+    @Override
+    public void layerNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage mean,
+                                  Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
+                                  Storage gradWeight, Storage gradBias) {
+        NormKernels.rowNormBackward(false, cpu(gradOut), gradOutLayout, cpu(x), xLayout, cpu(mean), cpu(rstd), opt(weight),
+                opt(gradInput), gradInputLayout, opt(gradWeight), opt(gradBias));
+    }
+
+    @Override
+    public void rmsNorm(Storage x, Layout xLayout, Storage weight, double eps, Storage out, Layout outLayout,
+                        Storage rstd) {
+        NormKernels.rowNorm(true, cpu(x), xLayout, opt(weight), null, eps, cpu(out), outLayout, null, cpu(rstd));
+    }
+
+    @Override
+    public void rmsNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage rstd,
+                                Storage weight, Storage gradInput, Layout gradInputLayout, Storage gradWeight) {
+        NormKernels.rowNormBackward(true, cpu(gradOut), gradOutLayout, cpu(x), xLayout, null, cpu(rstd), opt(weight),
+                opt(gradInput), gradInputLayout, opt(gradWeight), null);
+    }
+
+    @Override
+    public void groupNorm(Storage x, Layout xLayout, int groups, Storage weight, Storage bias, double eps, Storage out,
+                          Layout outLayout, Storage mean, Storage rstd) {
+        NormKernels.groupNorm(cpu(x), xLayout, groups, opt(weight), opt(bias), eps, cpu(out), outLayout, cpu(mean), cpu(rstd));
+    }
+
+    @Override
+    public void groupNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, int groups,
+                                  Storage mean, Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
+                                  Storage gradWeight, Storage gradBias) {
+        NormKernels.groupNormBackward(cpu(gradOut), gradOutLayout, cpu(x), xLayout, groups, cpu(mean), cpu(rstd),
+                opt(weight), opt(gradInput), gradInputLayout, opt(gradWeight), opt(gradBias));
+    }
+
+    @Override
+    public void batchNorm(Storage x, Layout xLayout, Storage weight, Storage bias, boolean training, double eps,
+                          Storage mean, Storage invstd, Storage unbiasedVar, Storage out, Layout outLayout) {
+        NormKernels.batchNorm(cpu(x), xLayout, opt(weight), opt(bias), training, eps, cpu(mean), cpu(invstd),
+                opt(unbiasedVar), cpu(out), outLayout);
+    }
+
+    @Override
+    public void batchNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage weight,
+                                  Storage mean, Storage invstd, boolean training, Storage gradInput,
+                                  Layout gradInputLayout, Storage gradWeight, Storage gradBias) {
+        NormKernels.batchNormBackward(cpu(gradOut), gradOutLayout, cpu(x), xLayout, opt(weight), cpu(mean), cpu(invstd),
+                training, opt(gradInput), gradInputLayout, opt(gradWeight), opt(gradBias));
+    }
+
+    /** {@link #cpu} of a storage that may be absent. */
+    private static CpuStorage opt(Storage s) {
+        return s == null ? null : (CpuStorage) s;
+    }
+
     @Override
     public void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p) {
         PoolKernels.maxForward(cpu(input), inputLayout, cpu(out), cpu(indices), outLayout, p);

@@ -1,0 +1,247 @@
+package dev.ember;
+
+/**
+ * The activations PyTorch computes as one op with its own backward node ({@code gelu}, {@code leaky_relu}, {@code elu}
+ * (and {@code selu}, which PyTorch computes as elu), {@code celu}, {@code silu}, {@code mish}, {@code softplus},
+ * {@code hardtanh} (and {@code relu6}), {@code hardswish}) and {@code native_dropout}. Each checks its arguments,
+ * computes its forward with the elementwise kernels without recording the intermediate ops, and records one node whose
+ * backward is PyTorch's formula from derivatives.yaml ({@code gelu_backward}, {@code elu_backward}, ...), written in
+ * Tensor ops so that it runs on every backend and can be differentiated again (the double backward PyTorch defines for
+ * each of them gives the same values).
+ */
+final class ActivationOps {
+    private ActivationOps() {
+    }
+
+    /** PyTorch's {@code M_SQRT1_2}, {@code M_2_SQRTPI * M_SQRT1_2 * 0.5} and the tanh form's constants. */
+    private static final double SQRT1_2 = 0.70710678118654752440;
+    private static final double BETA = Math.sqrt(2) * (2 / Math.sqrt(Math.PI)) * 0.5; // sqrt(2 / pi)
+    private static final double KAPPA = 0.044715;
+    private static final double PDF_SCALE = (2 / Math.sqrt(Math.PI)) * SQRT1_2 * 0.5; // 1 / sqrt(2 pi)
+
+    /** SELU's constants, as PyTorch's {@code SELU_ALPHA} and {@code SELU_SCALE}. */
+    static final double SELU_ALPHA = 1.6732632423543772848170429916717;
+    static final double SELU_SCALE = 1.0507009873554804934193349852946;
+
+    /** PyTorch's dispatch error for a floating-only activation: {@code "silu_cpu" not implemented for 'Long'}. */
+    private static void checkFloating(Tensor x, String cpuKernel, String cudaKernel) {
+        if (!x.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"" + (x.device.isCpu() ? cpuKernel : cudaKernel) + "\" not implemented for '"
+                    + Format.scalarType(x.dtype) + "'");
+        }
+    }
+
+    /** {@code where(cond, 0, g)}: the exact zero PyTorch's formulas write where no gradient flows (also for NaN g). */
+    private static Tensor zeroWhere(Tensor cond, Tensor g) {
+        return ArithmeticOps.where(cond, Creation.wrap(0.0), g);
+    }
+
+    /** The forward, computed without recording. */
+    private static Tensor forward(java.util.function.Supplier<Tensor> f) {
+        try (GradMode off = Ember.noGrad()) {
+            return f.get();
+        }
+    }
+
+    /** Records one node over {@code x} whose backward maps (grad, saved x) to the input's gradient. */
+    private static Tensor record(Tensor out, String name, Tensor x, java.util.function.BinaryOperator<Tensor> backward) {
+        return ArithmeticOps.record(out, name, new Tensor[] {x}, n -> {
+            SavedTensor sx = n.save(x);
+            return g -> new Tensor[] {backward.apply(g, sx.get())};
+        });
+    }
+
+    // ------------------------------------------------------------------ gelu
+
+    /** {@code gelu(x, approximate)}: "none" (erf) or "tanh"; GeluBackward0 with gelu_backward. */
+    static Tensor gelu(Tensor x, String approximate) {
+        boolean tanh;
+        if ("none".equals(approximate)) {
+            tanh = false;
+        } else if ("tanh".equals(approximate)) {
+            tanh = true;
+        } else {
+            throw new IllegalArgumentException("approximate argument must be either none or tanh.");
+        }
+        checkFloating(x, "GeluKernelImpl", "GeluCUDAKernelImpl");
+        Tensor out = forward(() -> {
+            if (tanh) {
+                // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+                Tensor inner = x.add(x.mul(x).mul(x).mul(KAPPA)).mul(BETA);
+                return x.mul(0.5).mul(inner.tanh().add(1.0));
+            }
+            return x.mul(0.5).mul(x.mul(SQRT1_2).erf().add(1.0));
+        });
+        return record(out, "GeluBackward0", x, (g, xs) -> geluBackward(g, xs, tanh));
+    }
+
+    /** PyTorch's gelu_backward. */
+    static Tensor geluBackward(Tensor g, Tensor x, boolean tanh) {
+        if (tanh) {
+            Tensor x2 = x.mul(x);
+            Tensor inner = x.add(x2.mul(x).mul(KAPPA)).mul(BETA);
+            Tensor t = inner.tanh();
+            Tensor left = x.mul(0.5);
+            Tensor right = t.add(1.0);
+            Tensor leftDerivative = right.mul(0.5);
+            Tensor rightDerivative = t.mul(t).rsub(1.0).mul(x2.mul(3 * KAPPA).add(1.0).mul(BETA));
+            return g.mul(leftDerivative.add(left.mul(rightDerivative)));
+        }
+        Tensor cdf = x.mul(SQRT1_2).erf().add(1.0).mul(0.5);
+        Tensor pdf = x.mul(x).mul(-0.5).exp().mul(PDF_SCALE);
+        return g.mul(cdf.add(x.mul(pdf)));
+    }
+
+    // ------------------------------------------------------------------ leaky_relu, elu, selu, celu
+
+    /** {@code leaky_relu}: {@code x > 0 ? x : x * slope}; LeakyReluBackward0. */
+    static Tensor leakyRelu(Tensor x, double negativeSlope) {
+        checkFloating(x, "leaky_relu_cpu", "leaky_relu_cuda");
+        Tensor out = forward(() -> Tensor.where(x.gt(0L), x, x.mul(negativeSlope)));
+        // leaky_relu_backward: grad * (self > 0 ? 1 : negative_slope)
+        return record(out, "LeakyReluBackward0", x, (g, xs) -> Tensor.where(xs.gt(0L), g, g.mul(negativeSlope)));
+    }
+
+    /**
+     * {@code elu} with PyTorch's three coefficients: {@code x > 0 ? x * scale : (exp(x * inputScale) - 1) * alpha *
+     * scale}, node {@code name} (EluBackward0; CeluBackward0 for celu) with elu_backward on the input.
+     */
+    static Tensor elu(Tensor x, double alpha, double scale, double inputScale, String name) {
+        return elu(x, alpha, scale, inputScale, inputScale, name);
+    }
+
+    /** elu whose backward takes its own input scale (celu's, which PyTorch's formula computes from a float alpha). */
+    private static Tensor elu(Tensor x, double alpha, double scale, double inputScale, double backwardInputScale,
+                              String name) {
+        checkFloating(x, "elu_cpu", "elu_cuda");
+        double negcoef = alpha * scale;
+        Tensor out = forward(() -> Tensor.where(x.gt(0L), x.mul(scale), x.mul(inputScale).expm1().mul(negcoef)));
+        // elu_backward (is_result false): x <= 0 ? grad * input_scale * negcoef * exp(x * input_scale) : grad * scale
+        return record(out, name, x, (g, xs) -> Tensor.where(xs.le(0L),
+                g.mul(xs.mul(backwardInputScale).exp().mul(backwardInputScale * negcoef)), g.mul(scale)));
+    }
+
+    /** {@code selu}: PyTorch's {@code elu(x, SELU_ALPHA, SELU_SCALE)}, node EluBackward0. */
+    static Tensor selu(Tensor x) {
+        return elu(x, SELU_ALPHA, SELU_SCALE, 1.0, "EluBackward0");
+    }
+
+    /**
+     * {@code celu}: {@code elu(x, alpha, 1, 1 / alpha)}, node CeluBackward0, whose backward PyTorch writes
+     * {@code elu_backward(grad, alpha, 1, 1.0 / alpha.toFloat(), false, self)}: its input scale from a float alpha.
+     */
+    static Tensor celu(Tensor x, double alpha) {
+        if (alpha == 0) {
+            throw new IllegalArgumentException("ZeroDivisionError: alpha cannot be 0 for CELU");
+        }
+        return elu(x, alpha, 1.0, 1.0 / alpha, 1.0 / (float) alpha, "CeluBackward0");
+    }
+
+    // ------------------------------------------------------------------ silu, mish, softplus
+
+    /** {@code silu}: {@code x * sigmoid(x)}; SiluBackward0 with silu_backward. */
+    static Tensor silu(Tensor x) {
+        checkFloating(x, "silu_cpu", "silu_cuda");
+        Tensor out = forward(() -> x.mul(x.sigmoid()));
+        // silu_backward: grad * sigmoid * (1 + x * (1 - sigmoid))
+        return record(out, "SiluBackward0", x, (g, xs) -> {
+            Tensor s = xs.sigmoid();
+            return g.mul(s).mul(xs.mul(s.rsub(1.0)).add(1.0));
+        });
+    }
+
+    /** {@code mish}: {@code x * tanh(softplus(x))}; MishBackward0 with mish_backward. */
+    static Tensor mish(Tensor x) {
+        checkFloating(x, "mish_cpu", "mish_cuda");
+        Tensor out = forward(() -> x.mul(x.exp().log1p().tanh()));
+        // mish_backward: grad * (tanh_softplus + x * sigmoid * (1 - tanh_softplus^2))
+        return record(out, "MishBackward0", x, (g, xs) -> {
+            Tensor ts = xs.exp().log1p().tanh();
+            return g.mul(ts.add(xs.mul(xs.sigmoid()).mul(ts.mul(ts).rsub(1.0))));
+        });
+    }
+
+    /** {@code softplus}: {@code x * beta > threshold ? x : log1p(exp(x * beta)) / beta}; SoftplusBackward0. */
+    static Tensor softplus(Tensor x, double beta, double threshold) {
+        checkFloating(x, "softplus_cpu", "softplus_cuda");
+        Tensor out = forward(() -> {
+            Tensor bx = x.mul(beta);
+            return Tensor.where(bx.gt(threshold), x, bx.exp().log1p().div(beta));
+        });
+        // softplus_backward: x * beta > threshold ? grad : grad * z / (z + 1), z = exp(x * beta)
+        return record(out, "SoftplusBackward0", x, (g, xs) -> {
+            Tensor bx = xs.mul(beta);
+            Tensor z = bx.exp();
+            return Tensor.where(bx.gt(threshold), g, g.mul(z).div(z.add(1.0)));
+        });
+    }
+
+    // ------------------------------------------------------------------ hardtanh, hardswish
+
+    /**
+     * {@code hardtanh}: {@code clamp(x, min, max)} (integer limits for integer tensors, as PyTorch); HardtanhBackward0
+     * with hardtanh_backward ({@code x <= min || x >= max ? 0 : grad}).
+     */
+    static Tensor hardtanh(Tensor x, double min, double max) {
+        if (x.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("Bool inputs not supported for hardtanh");
+        }
+        Tensor out = forward(() -> x.dtype.isFloatingPoint() ? x.clamp(min, max) : x.clamp((long) min, (long) max));
+        return record(out, "HardtanhBackward0", x, (g, xs) -> zeroWhere(xs.le(min).logicalOr(xs.ge(max)), g));
+    }
+
+    /** {@code hardswish}: {@code x * relu6(x + 3) / 6}; HardswishBackward0 with hardswish_backward. */
+    static Tensor hardswish(Tensor x) {
+        checkFloating(x, "hardswish_cpu", "hardswish_cuda");
+        Tensor out = forward(() -> x.mul(x.add(3.0).clamp(0.0, 6.0)).div(6.0));
+        // 2.x's hardswish_backward: x <= -3 ? 0 : x < 3 ? grad * (x / 3 + 0.5) : grad
+        return record(out, "HardswishBackward0", x, (g, xs) -> zeroWhere(xs.le(-3.0),
+                Tensor.where(xs.lt(3.0), g.mul(xs.div(3.0).add(0.5)), g)));
+    }
+
+    // ------------------------------------------------------------------ dropout
+
+    /**
+     * PyTorch's {@code native_dropout} in training: a keep mask drawn from the default generator (an element is kept when
+     * its uniform number is at least {@code p}), {@code out = x * mask / (1 - p)} (a dropped NaN stays NaN, as PyTorch's
+     * product), one node NativeDropoutBackward0 with native_dropout_backward ({@code grad * mask / (1 - p)}). Returns the
+     * output and the bool mask. {@code p} is in (0, 1) and x floating and not empty.
+     */
+    static Tensor[] nativeDropout(Tensor x, double p) {
+        double scale = 1 / (1 - p);
+        Tensor mask;
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            mask = x.randLike().ge(p);
+            out = x.mul(ArithmeticOps.cast(mask, x.dtype)).mul(scale);
+        }
+        Tensor keep = mask;
+        ArithmeticOps.record(out, "NativeDropoutBackward0", new Tensor[] {x}, n -> {
+            SavedTensor sm = n.save(keep);
+            return g -> new Tensor[] {g.mul(ArithmeticOps.cast(sm.get(), g.dtype)).mul(scale)};
+        });
+        return new Tensor[] {out, mask};
+    }
+
+    /**
+     * {@code dropout(x, p, train)}: the identity outside training, for p 0 and for an empty input; {@code x * 0} for
+     * p 1 (MulBackward0, as PyTorch); otherwise {@link #nativeDropout}.
+     */
+    static Tensor dropout(Tensor x, double p, boolean train) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + Format.repr(p));
+        }
+        if (!train || p == 0 || x.numel() == 0) {
+            return x;
+        }
+        if (p == 1) {
+            return x.mul(0L); // PyTorch's input * zeros: keeps the type, and nan or inf elements give nan
+        }
+        if (!x.dtype.isFloatingPoint()) {
+            // the scaled result is floating and cannot be written back into an integer tensor
+            throw new IllegalArgumentException("result type Float can't be cast to the desired output type "
+                    + Format.scalarType(x.dtype));
+        }
+        return nativeDropout(x, p)[0];
+    }
+}

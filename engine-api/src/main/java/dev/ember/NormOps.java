@@ -1,0 +1,641 @@
+package dev.ember;
+
+import java.util.Arrays;
+
+/**
+ * Normalization as PyTorch's fused ops: {@code native_layer_norm} (NativeLayerNormBackward0), {@code _fused_rms_norm}
+ * (FusedRmsNormBackward0), {@code native_group_norm} (NativeGroupNormBackward0) and {@code native_batch_norm}
+ * (NativeBatchNormBackward0), each one forward kernel and one node whose backward is one kernel (the backend's
+ * normalization family), saving the mean and {@code rstd} (batch norm: {@code invstd}) the forward computed, as
+ * PyTorch does. When the backward itself is recorded ({@code create_graph}), the gradients are computed by the same
+ * formulas written in Tensor ops from the input (PyTorch's {@code infinitely_differentiable_*_backward} for group and
+ * RMS norm; for layer and batch norm PyTorch has dedicated double-backward formulas, whose values these equal), so every
+ * norm can be differentiated twice. {@code instance_norm} is PyTorch's composition over batch norm.
+ */
+final class NormOps {
+    private NormOps() {
+    }
+
+    /** A tensor of {@code dtype}, contiguous from element 0 of its storage, as the kernels read vectors; null stays null. */
+    private static Tensor dense(Tensor t, DType dtype) {
+        if (t == null) {
+            return null;
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor c = ArithmeticOps.cast(t, dtype);
+            if (c.layout.isContiguous() && c.layout.offset() == 0) {
+                return c;
+            }
+            Tensor out = Creation.empty(c.shape, dtype, c.device);
+            c.backend.copy(c.storage(), c.layout, out.storage(), out.layout);
+            return out;
+        }
+    }
+
+    /** {@code t} viewed (or copied, when it cannot be viewed) with {@code shape}, without history. */
+    private static Tensor as(Tensor t, int... shape) {
+        try (GradMode off = Ember.noGrad()) {
+            return t.reshape(shape);
+        }
+    }
+
+    private static dev.ember.backend.Storage storage(Tensor t) {
+        return t == null ? null : t.storage();
+    }
+
+    private static String intList(int[] v) {
+        return Shapes.str(v);
+    }
+
+    private static void checkFloating(Tensor input, String kernel) {
+        if (!input.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(input.dtype) + "'");
+        }
+    }
+
+    /** PyTorch's CPU kernels read the parameters in the input's type: another type is its error. */
+    private static void checkParamType(Tensor input, Tensor p) {
+        if (p != null && p.dtype != input.dtype) {
+            throw new IllegalArgumentException("expected scalar type " + Format.scalarType(input.dtype) + " but found "
+                    + Format.scalarType(p.dtype));
+        }
+    }
+
+    private static int[] range(int from, int to) {
+        int[] d = new int[to - from];
+        for (int i = from; i < to; i++) {
+            d[i - from] = i;
+        }
+        return d;
+    }
+
+    /** {@code t} summed over {@code dims} (all kept when empty), without keepdim. */
+    private static Tensor sumOver(Tensor t, int[] dims) {
+        return dims.length == 0 ? t : t.sum(dims, false);
+    }
+
+    // ------------------------------------------------------------------ layer norm and RMS norm
+
+    /** The rows and columns of a norm over the last dimensions, after PyTorch's _check_layer_norm_inputs. */
+    private static long[] rowsAndCols(String what, Tensor input, int[] normalizedShape, Tensor weight, Tensor bias) {
+        int k = normalizedShape.length;
+        if (k < 1) {
+            throw new IllegalArgumentException("Expected normalized_shape to be at least 1-dimensional, i.e., containing at "
+                    + "least one element, but got normalized_shape = " + intList(normalizedShape));
+        }
+        if (weight != null && !Arrays.equals(weight.shape, normalizedShape)) {
+            throw new IllegalArgumentException("Expected weight to be of same shape as normalized_shape, but got weight of shape "
+                    + intList(weight.shape) + " and normalized_shape = " + intList(normalizedShape));
+        }
+        if (bias != null && !Arrays.equals(bias.shape, normalizedShape)) {
+            throw new IllegalArgumentException("Expected bias to be of same shape as normalized_shape, but got bias of shape "
+                    + intList(bias.shape) + " and normalized_shape = " + intList(normalizedShape));
+        }
+        int rank = input.dim();
+        if (rank < k || !Arrays.equals(Arrays.copyOfRange(input.shape, rank - k, rank), normalizedShape)) {
+            StringBuilder sb = new StringBuilder("Given normalized_shape=" + intList(normalizedShape)
+                    + ", expected input with shape [*");
+            for (int s : normalizedShape) {
+                sb.append(", ").append(s);
+            }
+            sb.append("], but got input of size").append(intList(input.shape));
+            throw new IllegalArgumentException(sb.toString());
+        }
+        ArithmeticOps.checkSameDevice(input, weight, bias);
+        long m = 1;
+        long n = 1;
+        for (int i = 0; i < rank; i++) {
+            if (i < rank - k) {
+                m *= input.shape[i];
+            } else {
+                n *= input.shape[i];
+            }
+        }
+        return new long[] {m, n};
+    }
+
+    /** The shape of the statistics of a norm over the last {@code k} dimensions: the leading sizes, then ones. */
+    private static int[] statShape(int[] shape, int k) {
+        int[] s = shape.clone();
+        Arrays.fill(s, shape.length - k, shape.length, 1);
+        return s;
+    }
+
+    /**
+     * PyTorch's {@code native_layer_norm}: the output, and the mean and rstd of each row (shaped as the input with ones
+     * in the normalized dimensions). One node NativeLayerNormBackward0 over input, weight and bias.
+     */
+    static NormResult nativeLayerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        long[] mn = rowsAndCols("layer_norm", input, normalizedShape, weight, bias);
+        checkFloating(input, "LayerNormKernelImpl");
+        checkParamType(input, weight);
+        checkParamType(input, bias);
+        int m = (int) mn[0];
+        int n = (int) mn[1];
+        int k = normalizedShape.length;
+        int axis = input.dim() - k;
+        DType t = input.dtype;
+        Tensor out = Creation.empty(input.shape, t, input.device);
+        Tensor mean = Creation.empty(new int[] {m}, t, input.device);
+        Tensor rstd = Creation.empty(new int[] {m}, t, input.device);
+        if (m > 0 && n > 0) {
+            Tensor x = as(input, m, n);
+            Tensor w = dense(weight, t);
+            Tensor b = dense(bias, t);
+            input.backend.layerNorm(x.storage(), x.layout, storage(w), storage(b), eps, out.storage(),
+                    dev.ember.backend.Layout.contiguous(m, n), mean.storage(), rstd.storage());
+        } else if (m > 0) {
+            // rows of no elements: PyTorch's mean 0 and rstd nan
+            input.backend.fill(mean.storage(), mean.layout, 0);
+            input.backend.fill(rstd.storage(), rstd.layout, Double.NaN);
+        }
+        int[] stats = statShape(input.shape, k);
+        Tensor meanView = mean.view(stats);
+        Tensor rstdView = rstd.view(stats);
+        int[] wShape = normalizedShape.clone();
+        ArithmeticOps.record(out, "NativeLayerNormBackward0", new Tensor[] {input, weight, bias}, node -> {
+            SavedTensor sx = node.save(input);
+            SavedTensor sw = weight == null ? null : node.save(weight);
+            SavedTensor sm = node.save(mean);
+            SavedTensor sr = node.save(rstd);
+            return g -> {
+                Tensor x = sx.get();
+                Tensor w = sw == null ? null : sw.get();
+                boolean gi = node.needsInputGrad(0);
+                boolean gw = node.needsInputGrad(1);
+                boolean gb = node.needsInputGrad(2);
+                if (GradMode.isEnabled()) {
+                    return rowNormComposite(false, g, x, w, eps, axis, gi, gw, gb);
+                }
+                Tensor dx = gi ? Creation.empty(x.shape, g.dtype, g.device) : null;
+                Tensor dw = gw ? Creation.zeros(new int[] {n}, g.dtype, g.device) : null;
+                Tensor db = gb ? Creation.zeros(new int[] {n}, g.dtype, g.device) : null;
+                if (m > 0 && n > 0) {
+                    Tensor gy = as(g, m, n);
+                    Tensor x2 = as(x, m, n);
+                    Tensor wd = dense(w, g.dtype);
+                    g.backend.layerNormBackward(gy.storage(), gy.layout, x2.storage(), x2.layout, sm.get().storage(),
+                            sr.get().storage(), storage(wd), storage(dx), dev.ember.backend.Layout.contiguous(m, n),
+                            storage(dw), storage(db));
+                }
+                return new Tensor[] {dx, dw == null ? null : dw.view(wShape), db == null ? null : db.view(wShape)};
+            };
+        });
+        return new NormResult(out, meanView, rstdView);
+    }
+
+    static Tensor layerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        return nativeLayerNorm(input, normalizedShape, weight, bias, eps).output();
+    }
+
+    /**
+     * The gradients of layer norm (or RMS norm) in Tensor ops, from the input: differentiable again. With
+     * {@code xhat = (x - mean) rstd}, {@code dxhat = grad * weight}: {@code dx = rstd (dxhat - mean(dxhat) - xhat
+     * mean(dxhat xhat))} (RMS norm without the {@code mean(dxhat)} term and with {@code mean = 0}).
+     */
+    private static Tensor[] rowNormComposite(boolean rms, Tensor g, Tensor x, Tensor w, double eps, int axis, boolean gi,
+                                             boolean gw, boolean gb) {
+        int[] dims = range(axis, x.dim());
+        int[] lead = range(0, axis);
+        Tensor xc = rms ? x : x.sub(x.mean(dims, true));
+        Tensor rstd = xc.mul(xc).mean(dims, true).add(eps).rsqrt();
+        Tensor xhat = xc.mul(rstd);
+        Tensor dx = null;
+        if (gi) {
+            Tensor dxhat = w == null ? g : g.mul(w);
+            Tensor inner = dxhat.sub(xhat.mul(dxhat.mul(xhat).mean(dims, true)));
+            if (!rms) {
+                inner = inner.sub(dxhat.mean(dims, true));
+            }
+            dx = inner.mul(rstd);
+        }
+        Tensor dw = gw ? sumOver(g.mul(xhat), lead) : null;
+        Tensor db = gb ? sumOver(g, lead) : null;
+        return new Tensor[] {dx, dw, db};
+    }
+
+    /** {@code std::numeric_limits<T>::epsilon()} of a floating type: RMS norm's default eps. */
+    static double machineEpsilon(DType t) {
+        return t == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+    }
+
+    /**
+     * PyTorch's {@code rms_norm} ({@code _fused_rms_norm} on the CPU and CUDA in 2.x): {@code x * rsqrt(mean(x^2) + eps)
+     * * weight} over the last dimensions, {@code eps} null meaning the type's machine epsilon. One node,
+     * FusedRmsNormBackward0 over input and weight; returns the output and rstd.
+     */
+    static Tensor[] fusedRmsNorm(Tensor input, int[] normalizedShape, Tensor weight, Double eps) {
+        long[] mn = rowsAndCols("rms_norm", input, normalizedShape, weight, null);
+        checkFloating(input, "rms_norm");
+        checkParamType(input, weight);
+        int m = (int) mn[0];
+        int n = (int) mn[1];
+        int k = normalizedShape.length;
+        int axis = input.dim() - k;
+        DType t = input.dtype;
+        double e = eps == null ? machineEpsilon(t) : eps;
+        Tensor out = Creation.empty(input.shape, t, input.device);
+        Tensor rstd = Creation.empty(new int[] {m}, t, input.device);
+        if (m > 0 && n > 0) {
+            Tensor x = as(input, m, n);
+            Tensor w = dense(weight, t);
+            input.backend.rmsNorm(x.storage(), x.layout, storage(w), e, out.storage(),
+                    dev.ember.backend.Layout.contiguous(m, n), rstd.storage());
+        } else if (m > 0) {
+            input.backend.fill(rstd.storage(), rstd.layout, Double.NaN); // the mean square of no elements
+        }
+        int[] wShape = normalizedShape.clone();
+        ArithmeticOps.record(out, "FusedRmsNormBackward0", new Tensor[] {input, weight}, node -> {
+            SavedTensor sx = node.save(input);
+            SavedTensor sw = weight == null ? null : node.save(weight);
+            SavedTensor sr = node.save(rstd);
+            return g -> {
+                Tensor x = sx.get();
+                Tensor w = sw == null ? null : sw.get();
+                boolean gi = node.needsInputGrad(0);
+                boolean gw = node.needsInputGrad(1);
+                if (GradMode.isEnabled()) {
+                    Tensor[] r = rowNormComposite(true, g, x, w, e, axis, gi, gw, false);
+                    return new Tensor[] {r[0], r[1]};
+                }
+                Tensor dx = gi ? Creation.empty(x.shape, g.dtype, g.device) : null;
+                Tensor dw = gw ? Creation.zeros(new int[] {n}, g.dtype, g.device) : null;
+                if (m > 0 && n > 0) {
+                    Tensor gy = as(g, m, n);
+                    Tensor x2 = as(x, m, n);
+                    Tensor wd = dense(w, g.dtype);
+                    g.backend.rmsNormBackward(gy.storage(), gy.layout, x2.storage(), x2.layout, sr.get().storage(),
+                            storage(wd), storage(dx), dev.ember.backend.Layout.contiguous(m, n), storage(dw));
+                }
+                return new Tensor[] {dx, dw == null ? null : dw.view(wShape)};
+            };
+        });
+        return new Tensor[] {out, rstd.view(statShape(input.shape, k))};
+    }
+
+    static Tensor rmsNorm(Tensor input, int[] normalizedShape, Tensor weight, Double eps) {
+        return fusedRmsNorm(input, normalizedShape, weight, eps)[0];
+    }
+
+    // ------------------------------------------------------------------ group norm
+
+    /** PyTorch's check_group_norm_inputs. */
+    private static void checkGroupNorm(Tensor input, Tensor weight, Tensor bias, int channels, int groups) {
+        if (groups <= 0) {
+            throw new IllegalArgumentException("Expected num groups to be greater than 0, got " + groups);
+        }
+        if (channels % groups != 0) {
+            throw new IllegalArgumentException("Expected number of channels in input to be divisible by num_groups, but got "
+                    + "input of shape " + intList(input.shape) + " and num_groups=" + groups);
+        }
+        if (weight != null && (weight.dim() != 1 || weight.numel() != channels)) {
+            throw new IllegalArgumentException("Expected weight to be a vector of size equal to the number of channels in "
+                    + "input, but got weight of shape " + intList(weight.shape) + " and input of shape " + intList(input.shape));
+        }
+        if (bias != null && (bias.dim() != 1 || bias.numel() != channels)) {
+            throw new IllegalArgumentException("Expected bias to be a vector of size equal to the number of channels in "
+                    + "input, but got bias of shape " + intList(bias.shape) + " and input of shape " + intList(input.shape));
+        }
+    }
+
+    /** PyTorch's {@code group_norm} (without F's size check): native_group_norm of the input, NativeGroupNormBackward0. */
+    static Tensor groupNorm(Tensor input, int groups, Tensor weight, Tensor bias, double eps) {
+        if (input.dim() < 2) {
+            // group_norm reads input.size(1)
+            throw new IndexOutOfBoundsException("Dimension out of range (expected to be in range of [" + -Math.max(1, input.dim())
+                    + ", " + (Math.max(1, input.dim()) - 1) + "], but got 1)");
+        }
+        checkGroupNorm(input, weight, bias, input.shape[1], groups);
+        return nativeGroupNorm(input, weight, bias, groups, eps).output();
+    }
+
+    /**
+     * PyTorch's {@code native_group_norm} of an {@code [N, C, *]} input: the output and the mean and rstd of each
+     * (sample, group), shaped {@code [N, groups]}.
+     */
+    static NormResult nativeGroupNorm(Tensor input, Tensor weight, Tensor bias, int groups, double eps) {
+        if (input.dim() < 2) {
+            throw new IllegalArgumentException("Expected at least 2 dimensions for input tensor but received " + input.dim());
+        }
+        int batch = input.shape[0];
+        int channels = input.shape[1];
+        checkGroupNorm(input, weight, bias, channels, groups);
+        ArithmeticOps.checkSameDevice(input, weight, bias);
+        checkFloating(input, "GroupNormKernelImpl");
+        checkParamType(input, weight);
+        checkParamType(input, bias);
+        long len = 1;
+        for (int i = 2; i < input.dim(); i++) {
+            len *= input.shape[i];
+        }
+        int l = (int) len;
+        DType t = input.dtype;
+        Tensor out = Creation.empty(input.shape, t, input.device);
+        Tensor mean = Creation.empty(new int[] {batch, groups}, t, input.device);
+        Tensor rstd = Creation.empty(new int[] {batch, groups}, t, input.device);
+        if (input.numel() > 0) {
+            Tensor x = as(input, batch, channels, l);
+            input.backend.groupNorm(x.storage(), x.layout, groups, storage(dense(weight, t)), storage(dense(bias, t)), eps,
+                    out.storage(), dev.ember.backend.Layout.contiguous(batch, channels, l), mean.storage(), rstd.storage());
+        } else if (batch > 0) {
+            input.backend.fill(mean.storage(), mean.layout, 0);
+            input.backend.fill(rstd.storage(), rstd.layout, 1 / Math.sqrt(eps));
+        }
+        ArithmeticOps.record(out, "NativeGroupNormBackward0", new Tensor[] {input, weight, bias}, node -> {
+            SavedTensor sx = node.save(input);
+            SavedTensor sw = weight == null ? null : node.save(weight);
+            SavedTensor sm = node.save(mean);
+            SavedTensor sr = node.save(rstd);
+            return g -> {
+                Tensor x = sx.get();
+                Tensor w = sw == null ? null : sw.get();
+                boolean gi = node.needsInputGrad(0);
+                boolean gw = node.needsInputGrad(1);
+                boolean gb = node.needsInputGrad(2);
+                if (GradMode.isEnabled()) {
+                    return groupNormComposite(g, x, w, groups, eps, gi, gw, gb);
+                }
+                Tensor dx = gi ? Creation.empty(x.shape, g.dtype, g.device) : null;
+                Tensor dw = gw ? Creation.zeros(new int[] {channels}, g.dtype, g.device) : null;
+                Tensor db = gb ? Creation.zeros(new int[] {channels}, g.dtype, g.device) : null;
+                if (x.numel() > 0) {
+                    Tensor gy = as(g, batch, channels, l);
+                    Tensor x3 = as(x, batch, channels, l);
+                    g.backend.groupNormBackward(gy.storage(), gy.layout, x3.storage(), x3.layout, groups, sm.get().storage(),
+                            sr.get().storage(), storage(dense(w, g.dtype)), storage(dx),
+                            dev.ember.backend.Layout.contiguous(batch, channels, l), storage(dw), storage(db));
+                }
+                return new Tensor[] {dx, dw, db};
+            };
+        });
+        return new NormResult(out, mean, rstd);
+    }
+
+    /** Group norm's gradients in Tensor ops (PyTorch's infinitely_differentiable_native_group_norm_backward's values). */
+    private static Tensor[] groupNormComposite(Tensor g, Tensor x, Tensor w, int groups, double eps, boolean gi, boolean gw,
+                                               boolean gb) {
+        int[] shape = x.shape;
+        int batch = shape[0];
+        int channels = shape[1];
+        int[] grouped = {batch, groups, -1};
+        int[] bshape = new int[shape.length];
+        Arrays.fill(bshape, 1);
+        bshape[1] = channels;
+        Tensor xg = x.reshape(grouped);
+        Tensor xc = xg.sub(xg.mean(new int[] {2}, true));
+        Tensor rstd = xc.mul(xc).mean(new int[] {2}, true).add(eps).rsqrt();
+        Tensor xhat = xc.mul(rstd).reshape(shape);
+        int[] perChannel = new int[shape.length - 1];
+        perChannel[0] = 0;
+        for (int i = 2; i < shape.length; i++) {
+            perChannel[i - 1] = i;
+        }
+        Tensor dx = null;
+        if (gi) {
+            Tensor dxhat = (w == null ? g : g.mul(w.reshape(bshape))).reshape(grouped);
+            Tensor xh = xhat.reshape(grouped);
+            dx = dxhat.sub(dxhat.mean(new int[] {2}, true)).sub(xh.mul(dxhat.mul(xh).mean(new int[] {2}, true)))
+                    .mul(rstd).reshape(shape);
+        }
+        Tensor dw = gw ? g.mul(xhat).sum(perChannel, false) : null;
+        Tensor db = gb ? g.sum(perChannel, false) : null;
+        return new Tensor[] {dx, dw, db};
+    }
+
+    // ------------------------------------------------------------------ batch norm
+
+    private static void checkFeatures(String name, int channels, Tensor t) {
+        if (t.numel() != channels) {
+            throw new IllegalArgumentException(name + " should contain " + channels + " elements not " + t.numel());
+        }
+    }
+
+    /**
+     * PyTorch's {@code batch_norm} ({@code _batch_norm_impl_index}): the checks of the per-channel tensors, an empty input
+     * passed through weight and bias, then {@link #nativeBatchNorm}.
+     */
+    static Tensor batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, boolean training,
+                            double momentum, double eps) {
+        if (x.dim() < 2) {
+            // PyTorch reads the channels as size(1): a vector has none that match
+            throw new IllegalArgumentException(runningMean != null
+                    ? "running_mean should contain 0 elements not " + runningMean.numel()
+                    : "batch_norm: expected 2D or more input (got " + x.dim() + "D input)");
+        }
+        int c = x.shape[1];
+        if (x.numel() == 0) {
+            // PyTorch returns a copy, through weight and bias so the graph stays connected, and skips the statistics
+            Tensor y = x.clone();
+            if (weight != null && weight.numel() > 0) {
+                y = y.mul(weight.reshape(-1).get(0));
+            }
+            if (bias != null && bias.numel() > 0) {
+                y = y.add(bias.reshape(-1).get(0));
+            }
+            return y;
+        }
+        if (runningMean != null) {
+            checkFeatures("running_mean", c, runningMean);
+        } else if (!training) {
+            throw new IllegalArgumentException("running_mean must be defined in evaluation mode");
+        }
+        if (runningVar != null) {
+            checkFeatures("running_var", c, runningVar);
+        } else if (!training) {
+            throw new IllegalArgumentException("running_var must be defined in evaluation mode");
+        }
+        if (weight != null) {
+            checkFeatures("weight", c, weight);
+        }
+        if (bias != null) {
+            checkFeatures("bias", c, bias);
+        }
+        return nativeBatchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps).output();
+    }
+
+    /**
+     * PyTorch's {@code native_batch_norm} over dimension 1: the output, and in training the batch mean and invstd
+     * ({@code [C]}; empty in evaluation, as PyTorch's CPU kernel). In training the running statistics given are updated
+     * in place after the output is computed ({@code running = (1 - momentum) running + momentum batch}, the variance
+     * unbiased), so an error leaves them as they were. One node NativeBatchNormBackward0 over input, weight and bias.
+     */
+    static NormResult nativeBatchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                      boolean training, double momentum, double eps) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("batch_norm: expected 2D or more input (got " + x.dim() + "D input)");
+        }
+        ArithmeticOps.checkSameDevice(x, weight, bias, runningMean, runningVar);
+        int c = x.shape[1];
+        for (Tensor t : new Tensor[] {weight, bias, runningMean, runningVar}) {
+            if (t != null && t.numel() != c) {
+                throw new IllegalArgumentException("batch_norm: expected a tensor of " + c + " elements, got shape "
+                        + intList(t.shape));
+            }
+        }
+        if (!training && (runningMean == null || runningVar == null)) {
+            throw new IllegalArgumentException((runningMean == null ? "running_mean" : "running_var")
+                    + " must be defined in evaluation mode");
+        }
+        checkFloating(x, "batch_norm");
+        DType t = x.dtype;
+        int batch = x.shape[0];
+        long len = 1;
+        for (int i = 2; i < x.dim(); i++) {
+            len *= x.shape[i];
+        }
+        int l = (int) len;
+        Tensor out = Creation.empty(x.shape, t, x.device);
+        Tensor mean;
+        Tensor invstd;
+        Tensor unbiased = null;
+        if (training) {
+            mean = Creation.empty(new int[] {c}, t, x.device);
+            invstd = Creation.empty(new int[] {c}, t, x.device);
+            unbiased = runningVar != null ? Creation.empty(new int[] {c}, t, x.device) : null;
+        } else {
+            try (GradMode off = Ember.noGrad()) {
+                mean = dense(runningMean.reshape(-1), t);
+                invstd = dense(ArithmeticOps.cast(runningVar.reshape(-1), DType.FLOAT64).add(eps).rsqrt(), t);
+            }
+        }
+        if (training && x.numel() == 0 && c > 0) {
+            // the statistics of no elements
+            x.backend.fill(mean.storage(), mean.layout, Double.NaN);
+            x.backend.fill(invstd.storage(), invstd.layout, Double.NaN);
+        }
+        if (x.numel() > 0) {
+            Tensor x3 = as(x, batch, c, l);
+            x.backend.batchNorm(x3.storage(), x3.layout, storage(dense(weight, t)), storage(dense(bias, t)), training, eps,
+                    mean.storage(), invstd.storage(), storage(unbiased), out.storage(),
+                    dev.ember.backend.Layout.contiguous(batch, c, l));
+        }
+        if (training && (runningMean != null || runningVar != null) && x.numel() > 0) {
+            try (GradMode off = Ember.noGrad()) {
+                // both new values first, then the writes: a failure leaves both statistics as they were
+                Tensor newMean = runningMean == null ? null
+                        : runningMean.mul(1 - momentum).add(mean.reshape(runningMean.shape).to(runningMean.dtype), momentum);
+                Tensor newVar = runningVar == null ? null
+                        : runningVar.mul(1 - momentum).add(unbiased.reshape(runningVar.shape).to(runningVar.dtype), momentum);
+                if (newMean != null) {
+                    runningMean.copy_(newMean);
+                }
+                if (newVar != null) {
+                    runningVar.copy_(newVar);
+                }
+            }
+        }
+        Tensor savedMean = mean;
+        Tensor savedInvstd = invstd;
+        ArithmeticOps.record(out, "NativeBatchNormBackward0", new Tensor[] {x, weight, bias}, node -> {
+            SavedTensor sx = node.save(x);
+            SavedTensor sw = weight == null ? null : node.save(weight);
+            SavedTensor sm = node.save(savedMean);
+            SavedTensor si = node.save(savedInvstd);
+            return g -> {
+                Tensor xv = sx.get();
+                Tensor w = sw == null ? null : sw.get();
+                boolean gi = node.needsInputGrad(0);
+                boolean gw = node.needsInputGrad(1);
+                boolean gb = node.needsInputGrad(2);
+                if (GradMode.isEnabled()) {
+                    return batchNormComposite(g, xv, w, sm.get(), si.get(), training, eps, gi, gw, gb);
+                }
+                Tensor dx = gi ? Creation.empty(xv.shape, g.dtype, g.device) : null;
+                Tensor dw = gw ? Creation.zeros(new int[] {c}, g.dtype, g.device) : null;
+                Tensor db = gb ? Creation.zeros(new int[] {c}, g.dtype, g.device) : null;
+                if (xv.numel() > 0) {
+                    Tensor gy = as(g, batch, c, l);
+                    Tensor x3 = as(xv, batch, c, l);
+                    g.backend.batchNormBackward(gy.storage(), gy.layout, x3.storage(), x3.layout, storage(dense(w, g.dtype)),
+                            sm.get().storage(), si.get().storage(), training, storage(dx),
+                            dev.ember.backend.Layout.contiguous(batch, c, l), storage(dw), storage(db));
+                }
+                return new Tensor[] {dx, dw == null || w == null ? dw : dw.view(w.shape), db};
+            };
+        });
+        if (!training) {
+            return new NormResult(out, Creation.empty(new int[] {0}, t, x.device), Creation.empty(new int[] {0}, t, x.device));
+        }
+        return new NormResult(out, mean, invstd);
+    }
+
+    /** Batch norm's gradients in Tensor ops: through the batch statistics in training, the fixed ones otherwise. */
+    private static Tensor[] batchNormComposite(Tensor g, Tensor x, Tensor w, Tensor mean, Tensor invstd, boolean training,
+                                               double eps, boolean gi, boolean gw, boolean gb) {
+        int rank = x.dim();
+        int[] dims = new int[rank - 1];
+        for (int i = 0, j = 0; i < rank; i++) {
+            if (i != 1) {
+                dims[j++] = i;
+            }
+        }
+        int[] bshape = new int[rank];
+        Arrays.fill(bshape, 1);
+        bshape[1] = x.shape[1];
+        Tensor xc;
+        Tensor is;
+        if (training) {
+            xc = x.sub(x.mean(dims, true));
+            is = xc.mul(xc).mean(dims, true).add(eps).rsqrt();
+        } else {
+            xc = x.sub(mean.reshape(bshape));
+            is = invstd.reshape(bshape);
+        }
+        Tensor xhat = xc.mul(is);
+        Tensor dx = null;
+        if (gi) {
+            Tensor dxhat = w == null ? g : g.mul(w.reshape(bshape));
+            dx = training
+                    ? dxhat.sub(dxhat.mean(dims, true)).sub(xhat.mul(dxhat.mul(xhat).mean(dims, true))).mul(is)
+                    : dxhat.mul(is);
+        }
+        Tensor dw = gw ? g.mul(xhat).sum(dims, false) : null;
+        if (dw != null && w != null) {
+            dw = dw.reshape(w.shape);
+        }
+        Tensor db = gb ? g.sum(dims, false) : null;
+        return new Tensor[] {dx, dw, db};
+    }
+
+    // ------------------------------------------------------------------ instance norm
+
+    /**
+     * PyTorch's {@code instance_norm}, its composition: batch norm of the input viewed as {@code [1, N * C, *]} with
+     * weight, bias and running statistics repeated N times (RepeatBackward0), the running statistics then set to the
+     * mean over the batch of their updated copies, and the output viewed back (ViewBackward0).
+     */
+    static Tensor instanceNorm(Tensor input, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                               boolean useInputStats, double momentum, double eps) {
+        if (!useInputStats && (runningMean == null || runningVar == null)) {
+            throw new IllegalArgumentException("Expected running_mean and running_var to be defined when use_input_stats is "
+                    + "false");
+        }
+        if (input.dim() < 2) {
+            throw new IndexOutOfBoundsException("Dimension out of range (expected to be in range of [" + -Math.max(1, input.dim())
+                    + ", " + (Math.max(1, input.dim()) - 1) + "], but got 1)");
+        }
+        int b = input.shape[0];
+        int c = input.shape[1];
+        int[] shape = input.shape.clone();
+        shape[1] = Shapes.toSize((long) b * c, "instance_norm's channels");
+        shape[0] = 1;
+        Tensor w = weight == null ? null : weight.repeat(b);
+        Tensor bi = bias == null ? null : bias.repeat(b);
+        Tensor rm;
+        Tensor rv;
+        try (GradMode off = Ember.noGrad()) {
+            rm = runningMean == null ? null : runningMean.repeat(b);
+            rv = runningVar == null ? null : runningVar.repeat(b);
+        }
+        Tensor out = batchNorm(input.contiguous().view(shape), w, bi, rm, rv, useInputStats, momentum, eps);
+        try (GradMode off = Ember.noGrad()) {
+            if (runningMean != null) {
+                runningMean.copy_(rm.view(b, c).mean(0));
+            }
+            if (runningVar != null) {
+                runningVar.copy_(rv.view(b, c).mean(0));
+            }
+        }
+        return out.view(input.shape);
+    }
+}

@@ -1,0 +1,29 @@
+package dev.ember.nn;
+
+import dev.ember.Format;
+import dev.ember.Tensor;
+
+/** {@code torch.nn.ELU}: {@code x > 0 ? x : alpha (exp(x) - 1)}, one node EluBackward0. */
+public final class ELU extends Module {
+    private final double alpha;
+
+    /** Alpha 1, as PyTorch's default. */
+    public ELU() {
+        this(1.0);
+    }
+
+    /** The given alpha. */
+    public ELU(double alpha) {
+        this.alpha = alpha;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.elu(input, alpha);
+    }
+
+    @Override
+    public String extraRepr() {
+        return "alpha=" + Format.repr(alpha);
+    }
+}

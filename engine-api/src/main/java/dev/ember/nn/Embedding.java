@@ -1,0 +1,96 @@
+package dev.ember.nn;
+
+import dev.ember.Ember;
+import dev.ember.Format;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+
+/**
+ * {@code torch.nn.Embedding}: a lookup table of {@code numEmbeddings} rows of {@code embeddingDim}, initialized from
+ * N(0, 1) (the default generator) with the padding row zeroed, as PyTorch. The row {@code paddingIdx} gets no gradient;
+ * with {@code maxNorm} the rows looked up are renormalized in place before each lookup. The gradient is dense (one node
+ * EmbeddingBackward0, an index_add into zeros). State dict key {@code weight}.
+ */
+public final class Embedding extends Module {
+    /** The table, {@code [numEmbeddings, embeddingDim]}. */
+    public final Tensor weight;
+    private final int numEmbeddings;
+    private final int embeddingDim;
+    private final Long paddingIdx;
+    private final Double maxNorm;
+    private final double normType;
+    private final boolean scaleGradByFreq;
+
+    /** A table without padding row or max norm. */
+    public Embedding(int numEmbeddings, int embeddingDim) {
+        this(numEmbeddings, embeddingDim, null, null, 2.0, false);
+    }
+
+    /**
+     * Every option of PyTorch's constructor but {@code sparse} (the gradient is dense); {@code paddingIdx} and
+     * {@code maxNorm} may be null, a negative {@code paddingIdx} counts from the end.
+     *
+     * @throws IllegalArgumentException for a padding index outside the table (PyTorch's assertion)
+     */
+    public Embedding(int numEmbeddings, int embeddingDim, Long paddingIdx, Double maxNorm, double normType,
+                     boolean scaleGradByFreq) {
+        this(numEmbeddings, embeddingDim, paddingIdx, maxNorm, normType, scaleGradByFreq, null);
+    }
+
+    private Embedding(int numEmbeddings, int embeddingDim, Long paddingIdx, Double maxNorm, double normType,
+                      boolean scaleGradByFreq, Tensor weight) {
+        this.numEmbeddings = numEmbeddings;
+        this.embeddingDim = embeddingDim;
+        this.paddingIdx = Functional.paddingIndex(paddingIdx, numEmbeddings);
+        this.maxNorm = maxNorm;
+        this.normType = normType;
+        this.scaleGradByFreq = scaleGradByFreq;
+        Tensor w = weight;
+        if (w == null) {
+            w = Init.normal_(Tensor.empty(numEmbeddings, embeddingDim), 0, 1);
+            if (this.paddingIdx != null) {
+                try (GradMode off = Ember.noGrad()) {
+                    w.select(0, (int) (long) this.paddingIdx).fill_(0.0);
+                }
+            }
+        }
+        this.weight = registerParameter("weight", w);
+    }
+
+    /**
+     * A table holding {@code embeddings} (2-D, used as the parameter itself, as PyTorch's {@code from_pretrained});
+     * {@code freeze} turns its gradient off.
+     */
+    public static Embedding fromPretrained(Tensor embeddings, boolean freeze) {
+        Checks.notNull(embeddings, "embeddings");
+        if (embeddings.dim() != 2) {
+            throw new IllegalArgumentException("Embeddings parameter is expected to be 2-dimensional");
+        }
+        Embedding e = new Embedding(embeddings.size(0), embeddings.size(1), null, null, 2.0, false, embeddings);
+        e.weight.requiresGrad_(!freeze);
+        return e;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.embedding(input, weight, paddingIdx, maxNorm, normType, scaleGradByFreq);
+    }
+
+    @Override
+    public String extraRepr() {
+        StringBuilder s = new StringBuilder(numEmbeddings + ", " + embeddingDim);
+        if (paddingIdx != null) {
+            s.append(", padding_idx=").append(paddingIdx);
+        }
+        if (maxNorm != null) {
+            s.append(", max_norm=").append(Format.repr(maxNorm));
+        }
+        if (normType != 2) {
+            s.append(", norm_type=").append(Format.repr(normType));
+        }
+        if (scaleGradByFreq) {
+            s.append(", scale_grad_by_freq=True");
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.ember.nn;
+
+import dev.ember.Format;
+import dev.ember.Tensor;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code torch.nn.EmbeddingBag}: sums, means or maxima of bags of embeddings, without materializing the looked-up rows
+ * as a separate op (one node EmbeddingBagBackward0). Bags are the rows of a 2-D input, or the runs of a 1-D input that
+ * start at {@code offsets}. Initialized from N(0, 1) with the padding row zeroed, as PyTorch; state dict key
+ * {@code weight}.
+ *
+ * <p>Its forward takes up to three tensors; {@link #apply(Tensor, Tensor, Tensor)} is the typed call with hooks (the
+ * pattern for modules of several inputs, see {@link Module#call(List, java.util.function.Function)}).
+ */
+public final class EmbeddingBag extends Module {
+    /** The table, {@code [numEmbeddings, embeddingDim]}. */
+    public final Tensor weight;
+    private final int numEmbeddings;
+    private final int embeddingDim;
+    private final Double maxNorm;
+    private final double normType;
+    private final boolean scaleGradByFreq;
+    private final String mode;
+    private final boolean includeLastOffset;
+    private final Long paddingIdx;
+
+    /** Mean bags, PyTorch's default mode. */
+    public EmbeddingBag(int numEmbeddings, int embeddingDim) {
+        this(numEmbeddings, embeddingDim, null, 2.0, false, "mean", false, null);
+    }
+
+    /** The given mode ("sum", "mean" or "max"). */
+    public EmbeddingBag(int numEmbeddings, int embeddingDim, String mode) {
+        this(numEmbeddings, embeddingDim, null, 2.0, false, mode, false, null);
+    }
+
+    /**
+     * Every option of PyTorch's constructor but {@code sparse}; {@code maxNorm} and {@code paddingIdx} may be null.
+     *
+     * @throws IllegalArgumentException for a padding index outside the table, or a mode other than sum, mean, max
+     */
+    public EmbeddingBag(int numEmbeddings, int embeddingDim, Double maxNorm, double normType, boolean scaleGradByFreq,
+                        String mode, boolean includeLastOffset, Long paddingIdx) {
+        Checks.notNull(mode, "mode");
+        if (!Arrays.asList("sum", "mean", "max").contains(mode)) {
+            throw new IllegalArgumentException("mode has to be one of sum, mean or max");
+        }
+        this.numEmbeddings = numEmbeddings;
+        this.embeddingDim = embeddingDim;
+        this.maxNorm = maxNorm;
+        this.normType = normType;
+        this.scaleGradByFreq = scaleGradByFreq;
+        this.mode = mode;
+        this.includeLastOffset = includeLastOffset;
+        this.paddingIdx = Functional.paddingIndex(paddingIdx, numEmbeddings);
+        Tensor w = Init.normal_(Tensor.empty(numEmbeddings, embeddingDim), 0, 1);
+        if (this.paddingIdx != null) {
+            try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
+                w.select(0, (int) (long) this.paddingIdx).fill_(0.0);
+            }
+        }
+        this.weight = registerParameter("weight", w);
+    }
+
+    /** Bags of a 2-D input, one per row. */
+    @Override
+    public Tensor forward(Tensor input) {
+        return forward(input, null, null);
+    }
+
+    /**
+     * The bags of {@code input}: its rows when 2-D ({@code offsets} null), else the runs starting at {@code offsets};
+     * {@code perSampleWeights} (mode sum only) may be null.
+     */
+    public Tensor forward(Tensor input, Tensor offsets, Tensor perSampleWeights) {
+        return Functional.embeddingBag(input, weight, offsets, maxNorm, normType, scaleGradByFreq, mode, perSampleWeights,
+                includeLastOffset, paddingIdx);
+    }
+
+    /** {@link #forward(Tensor, Tensor, Tensor)} called with this module's hooks, as {@code bag(input, offsets, weights)}. */
+    public Tensor apply(Tensor input, Tensor offsets, Tensor perSampleWeights) {
+        return call(Arrays.asList(input, offsets, perSampleWeights), in -> forward(in.get(0), in.get(1), in.get(2)),
+                List::of, out -> out.get(0));
+    }
+
+    @Override
+    public String extraRepr() {
+        StringBuilder s = new StringBuilder(numEmbeddings + ", " + embeddingDim);
+        if (maxNorm != null) {
+            s.append(", max_norm=").append(Format.repr(maxNorm));
+        }
+        if (normType != 2) {
+            s.append(", norm_type=").append(Format.repr(normType));
+        }
+        if (scaleGradByFreq) {
+            s.append(", scale_grad_by_freq=True");
+        }
+        s.append(", mode=").append(mode);
+        if (paddingIdx != null) {
+            s.append(", padding_idx=").append(paddingIdx);
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.ember.nn;
+
+import dev.ember.Format;
+import dev.ember.Tensor;
+
+/**
+ * {@code torch.nn.GroupNorm}: normalizes an {@code [N, C, *]} input over groups of {@code C / numGroups} channels, with a
+ * per-channel affine weight (ones) and bias (zeros); one fused node NativeGroupNormBackward0. State dict keys
+ * {@code weight}, {@code bias}.
+ */
+public final class GroupNorm extends Module {
+    /** Scale [C], or null without affine. */
+    public final Tensor weight;
+    /** Shift [C], or null without affine. */
+    public final Tensor bias;
+    private final int numGroups;
+    private final int numChannels;
+    private final double eps;
+    private final boolean affine;
+
+    /** eps 1e-5, affine. */
+    public GroupNorm(int numGroups, int numChannels) {
+        this(numGroups, numChannels, 1e-5, true);
+    }
+
+    /**
+     * Every option of PyTorch's constructor.
+     *
+     * @throws IllegalArgumentException unless the channels divide into the groups (PyTorch's ValueError)
+     */
+    public GroupNorm(int numGroups, int numChannels, double eps, boolean affine) {
+        if (numGroups == 0 || numChannels % numGroups != 0) {
+            throw new IllegalArgumentException(numGroups == 0 ? "integer division or modulo by zero"
+                    : "num_channels must be divisible by num_groups");
+        }
+        this.numGroups = numGroups;
+        this.numChannels = numChannels;
+        this.eps = eps;
+        this.affine = affine;
+        this.weight = registerParameter("weight", affine ? Tensor.ones(numChannels) : null);
+        this.bias = registerParameter("bias", affine ? Tensor.zeros(numChannels) : null);
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.groupNorm(input, numGroups, weight, bias, eps);
+    }
+
+    @Override
+    public String extraRepr() {
+        return numGroups + ", " + numChannels + ", eps=" + Format.repr(eps) + ", affine=" + bool(affine);
+    }
+}

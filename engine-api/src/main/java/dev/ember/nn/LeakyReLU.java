@@ -1,0 +1,29 @@
+package dev.ember.nn;
+
+import dev.ember.Format;
+import dev.ember.Tensor;
+
+/** {@code torch.nn.LeakyReLU}: {@code x > 0 ? x : negativeSlope * x}, one node LeakyReluBackward0. */
+public final class LeakyReLU extends Module {
+    private final double negativeSlope;
+
+    /** Negative slope 0.01, as PyTorch's default. */
+    public LeakyReLU() {
+        this(0.01);
+    }
+
+    /** The given negative slope. */
+    public LeakyReLU(double negativeSlope) {
+        this.negativeSlope = negativeSlope;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.leakyRelu(input, negativeSlope);
+    }
+
+    @Override
+    public String extraRepr() {
+        return "negative_slope=" + Format.repr(negativeSlope);
+    }
+}

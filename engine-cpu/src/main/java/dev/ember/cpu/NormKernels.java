@@ -1,0 +1,475 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Layout;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The normalization kernels of the CPU backend ({@code Backend}'s normalization family): layer norm and RMS norm over
+ * the rows of a {@code [M, N]} layout, group norm and batch norm over a {@code [N, C, L]} layout, forward and backward.
+ * Operands may have any strides (views, transposes, broadcast inputs); each kernel reads one row at a time into a
+ * scratch array of doubles (one per task, never per element) and computes the statistics in double with two passes
+ * (mean, then the centred sum of squares), so float32 statistics are as exact as their type holds. Rows (layer norm),
+ * (sample, group) pairs (group norm) and channels (batch norm) run in parallel; the weight and bias gradients sum
+ * per-task partials in task order, so results do not depend on thread timing.
+ */
+final class NormKernels {
+    private NormKernels() {
+    }
+
+    /** A loop body over the items {@code [from, to)}, with the index of its task (for per-task partial sums). */
+    private interface Range {
+        void run(int task, int from, int to);
+    }
+
+    /** How many tasks {@link #parallel} splits {@code count} items of {@code cost} elements each into. */
+    private static int tasks(int count, long cost) {
+        long total = (long) count * Math.max(1, cost);
+        if (CpuThreads.THREADS < 2 || count < 2 || total < 2L * StridedLoop.PARALLEL_GRAIN) {
+            return 1;
+        }
+        return (int) Math.min(count, Math.min(CpuThreads.THREADS * 4L, Math.max(2, total / StridedLoop.PARALLEL_GRAIN)));
+    }
+
+    /** Runs {@code body} over {@code count} items in {@code chunks} tasks (from {@link #tasks}). */
+    private static void parallel(int count, int chunks, Range body) {
+        if (chunks <= 1) {
+            body.run(0, 0, count);
+            return;
+        }
+        int per = (count + chunks - 1) / chunks;
+        List<Runnable> list = new ArrayList<>(chunks);
+        for (int t = 0; t < chunks; t++) {
+            int from = t * per;
+            int to = Math.min(count, from + per);
+            int task = t;
+            if (from < to) {
+                list.add(() -> body.run(task, from, to));
+            }
+        }
+        CpuThreads.invokeAll(list);
+    }
+
+    // ------------------------------------------------------------------ element access
+
+    /** Reads {@code n} elements from {@code off} with {@code stride} into {@code buf}. */
+    private static void load(CpuStorage s, int off, int stride, int n, double[] buf) {
+        if (s.dtype == DType.FLOAT32) {
+            float[] a = (float[]) s.array;
+            for (int j = 0; j < n; j++) {
+                buf[j] = a[off + j * stride];
+            }
+        } else {
+            double[] a = (double[]) s.array;
+            for (int j = 0; j < n; j++) {
+                buf[j] = a[off + j * stride];
+            }
+        }
+    }
+
+    /** Writes {@code n} elements of {@code buf} from {@code off} with {@code stride}, rounded to the storage's type. */
+    private static void store(double[] buf, int n, CpuStorage s, int off, int stride) {
+        if (s.dtype == DType.FLOAT32) {
+            float[] a = (float[]) s.array;
+            for (int j = 0; j < n; j++) {
+                a[off + j * stride] = (float) buf[j];
+            }
+        } else {
+            double[] a = (double[]) s.array;
+            for (int j = 0; j < n; j++) {
+                a[off + j * stride] = buf[j];
+            }
+        }
+    }
+
+    /** The first {@code n} elements of a contiguous vector as doubles, or null for null. */
+    private static double[] vector(CpuStorage s, int n) {
+        if (s == null) {
+            return null;
+        }
+        double[] v = new double[n];
+        load(s, 0, 1, n, v);
+        return v;
+    }
+
+    /** Writes a vector of doubles into a contiguous storage, or nothing for null. */
+    private static void storeVector(double[] v, CpuStorage s) {
+        if (s != null) {
+            store(v, v.length, s, 0, 1);
+        }
+    }
+
+    /** Sums the per-task partial vectors in task order. */
+    private static double[] total(double[][] partial, int n) {
+        double[] out = new double[n];
+        for (double[] p : partial) {
+            if (p == null) {
+                continue;
+            }
+            for (int j = 0; j < n; j++) {
+                out[j] += p[j];
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ layer norm and RMS norm ([M, N] rows)
+
+    /** Layer norm (or, with {@code rms}, RMS norm: no mean, {@code rstd = 1/sqrt(mean(x^2) + eps)}) of each row. */
+    static void rowNorm(boolean rms, CpuStorage x, Layout xl, CpuStorage weight, CpuStorage bias, double eps,
+                        CpuStorage out, Layout ol, CpuStorage mean, CpuStorage rstd) {
+        int m = xl.size(0);
+        int n = xl.size(1);
+        if (m == 0) {
+            return;
+        }
+        double[] w = vector(weight, n);
+        double[] b = vector(bias, n);
+        parallel(m, tasks(m, n), (task, from, to) -> {
+            double[] row = new double[n];
+            for (int i = from; i < to; i++) {
+                load(x, xl.offset() + i * xl.stride(0), xl.stride(1), n, row);
+                double mu = 0;
+                if (!rms) {
+                    double s = 0;
+                    for (int j = 0; j < n; j++) {
+                        s += row[j];
+                    }
+                    mu = s / n;
+                }
+                double ss = 0;
+                for (int j = 0; j < n; j++) {
+                    double d = row[j] - mu;
+                    ss += d * d;
+                }
+                double r = 1 / Math.sqrt(ss / n + eps);
+                for (int j = 0; j < n; j++) {
+                    double v = (row[j] - mu) * r;
+                    if (w != null) {
+                        v *= w[j];
+                    }
+                    if (b != null) {
+                        v += b[j];
+                    }
+                    row[j] = v;
+                }
+                store(row, n, out, ol.offset() + i * ol.stride(0), ol.stride(1));
+                if (mean != null) {
+                    mean.setDouble(i, mu);
+                }
+                rstd.setDouble(i, r);
+            }
+        });
+    }
+
+    /**
+     * The backward of {@link #rowNorm}: with {@code xhat = (x - mean) rstd} and {@code dxhat = dy * weight},
+     * {@code dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat))} (RMS norm: no {@code mean(dxhat)} term),
+     * {@code dweight = sum dy xhat}, {@code dbias = sum dy}.
+     */
+    static void rowNormBackward(boolean rms, CpuStorage gy, Layout gl, CpuStorage x, Layout xl, CpuStorage mean,
+                                CpuStorage rstd, CpuStorage weight, CpuStorage gx, Layout gxl, CpuStorage gw,
+                                CpuStorage gb) {
+        int m = xl.size(0);
+        int n = xl.size(1);
+        double[] w = vector(weight, n);
+        int chunks = tasks(m, n);
+        double[][] pw = new double[chunks][];
+        double[][] pb = new double[chunks][];
+        parallel(m, chunks, (task, from, to) -> {
+            double[] xr = new double[n];
+            double[] gr = new double[n];
+            double[] accW = gw == null ? null : new double[n];
+            double[] accB = gb == null ? null : new double[n];
+            for (int i = from; i < to; i++) {
+                load(x, xl.offset() + i * xl.stride(0), xl.stride(1), n, xr);
+                load(gy, gl.offset() + i * gl.stride(0), gl.stride(1), n, gr);
+                double mu = rms ? 0 : mean.getDouble(i);
+                double r = rstd.getDouble(i);
+                double sum1 = 0;
+                double sum2 = 0;
+                for (int j = 0; j < n; j++) {
+                    double xhat = (xr[j] - mu) * r;
+                    double dxhat = w == null ? gr[j] : gr[j] * w[j];
+                    sum1 += dxhat;
+                    sum2 += dxhat * xhat;
+                    if (accW != null) {
+                        accW[j] += gr[j] * xhat;
+                    }
+                    if (accB != null) {
+                        accB[j] += gr[j];
+                    }
+                }
+                if (gx != null) {
+                    double m1 = rms ? 0 : sum1 / n;
+                    double m2 = sum2 / n;
+                    for (int j = 0; j < n; j++) {
+                        double xhat = (xr[j] - mu) * r;
+                        double dxhat = w == null ? gr[j] : gr[j] * w[j];
+                        xr[j] = r * (dxhat - m1 - xhat * m2);
+                    }
+                    store(xr, n, gx, gxl.offset() + i * gxl.stride(0), gxl.stride(1));
+                }
+            }
+            pw[task] = accW;
+            pb[task] = accB;
+        });
+        if (gw != null) {
+            storeVector(total(pw, n), gw);
+        }
+        if (gb != null) {
+            storeVector(total(pb, n), gb);
+        }
+    }
+
+    // ------------------------------------------------------------------ group norm ([N, C, L])
+
+    private static int at(Layout l, int n, int c) {
+        return l.offset() + n * l.stride(0) + c * l.stride(1);
+    }
+
+    /** Group norm: statistics over each sample's {@code C / groups} channels of a group. */
+    static void groupNorm(CpuStorage x, Layout xl, int groups, CpuStorage weight, CpuStorage bias, double eps,
+                          CpuStorage out, Layout ol, CpuStorage mean, CpuStorage rstd) {
+        int batch = xl.size(0);
+        int channels = xl.size(1);
+        int len = xl.size(2);
+        int per = channels / groups;
+        long count = (long) per * len;
+        double[] w = vector(weight, channels);
+        double[] b = vector(bias, channels);
+        int items = batch * groups;
+        parallel(items, tasks(items, count), (task, from, to) -> {
+            double[] row = new double[len];
+            for (int item = from; item < to; item++) {
+                int n = item / groups;
+                int g = item % groups;
+                double s = 0;
+                for (int c = g * per; c < (g + 1) * per; c++) {
+                    load(x, at(xl, n, c), xl.stride(2), len, row);
+                    for (int l = 0; l < len; l++) {
+                        s += row[l];
+                    }
+                }
+                double mu = count == 0 ? 0 : s / count;
+                double ss = 0;
+                for (int c = g * per; c < (g + 1) * per; c++) {
+                    load(x, at(xl, n, c), xl.stride(2), len, row);
+                    for (int l = 0; l < len; l++) {
+                        double d = row[l] - mu;
+                        ss += d * d;
+                    }
+                }
+                double r = 1 / Math.sqrt((count == 0 ? 0 : ss / count) + eps);
+                for (int c = g * per; c < (g + 1) * per; c++) {
+                    load(x, at(xl, n, c), xl.stride(2), len, row);
+                    double scale = w == null ? r : r * w[c];
+                    double shift = b == null ? 0 : b[c];
+                    for (int l = 0; l < len; l++) {
+                        row[l] = (row[l] - mu) * scale + shift;
+                    }
+                    store(row, len, out, at(ol, n, c), ol.stride(2));
+                }
+                mean.setDouble(item, mu);
+                rstd.setDouble(item, r);
+            }
+        });
+    }
+
+    /** The backward of {@link #groupNorm}, as {@link #rowNormBackward} over each (sample, group). */
+    static void groupNormBackward(CpuStorage gy, Layout gl, CpuStorage x, Layout xl, int groups, CpuStorage mean,
+                                  CpuStorage rstd, CpuStorage weight, CpuStorage gx, Layout gxl, CpuStorage gw,
+                                  CpuStorage gb) {
+        int batch = xl.size(0);
+        int channels = xl.size(1);
+        int len = xl.size(2);
+        int per = channels / groups;
+        long count = (long) per * len;
+        double[] w = vector(weight, channels);
+        if (gx != null) {
+            int items = batch * groups;
+            parallel(items, tasks(items, count), (task, from, to) -> {
+                double[] xr = new double[len];
+                double[] gr = new double[len];
+                for (int item = from; item < to; item++) {
+                    int n = item / groups;
+                    int g = item % groups;
+                    double mu = mean.getDouble(item);
+                    double r = rstd.getDouble(item);
+                    double sum1 = 0;
+                    double sum2 = 0;
+                    for (int c = g * per; c < (g + 1) * per; c++) {
+                        load(x, at(xl, n, c), xl.stride(2), len, xr);
+                        load(gy, at(gl, n, c), gl.stride(2), len, gr);
+                        double wc = w == null ? 1 : w[c];
+                        for (int l = 0; l < len; l++) {
+                            double dxhat = gr[l] * wc;
+                            sum1 += dxhat;
+                            sum2 += dxhat * (xr[l] - mu) * r;
+                        }
+                    }
+                    double m1 = sum1 / count;
+                    double m2 = sum2 / count;
+                    for (int c = g * per; c < (g + 1) * per; c++) {
+                        load(x, at(xl, n, c), xl.stride(2), len, xr);
+                        load(gy, at(gl, n, c), gl.stride(2), len, gr);
+                        double wc = w == null ? 1 : w[c];
+                        for (int l = 0; l < len; l++) {
+                            double xhat = (xr[l] - mu) * r;
+                            xr[l] = r * (gr[l] * wc - m1 - xhat * m2);
+                        }
+                        store(xr, len, gx, at(gxl, n, c), gxl.stride(2));
+                    }
+                }
+            });
+        }
+        if (gw != null || gb != null) {
+            double[] dw = new double[channels];
+            double[] db = new double[channels];
+            parallel(channels, tasks(channels, (long) batch * len), (task, from, to) -> {
+                double[] xr = new double[len];
+                double[] gr = new double[len];
+                for (int c = from; c < to; c++) {
+                    double sw = 0;
+                    double sb = 0;
+                    for (int n = 0; n < batch; n++) {
+                        int item = n * groups + c / per;
+                        double mu = mean.getDouble(item);
+                        double r = rstd.getDouble(item);
+                        load(x, at(xl, n, c), xl.stride(2), len, xr);
+                        load(gy, at(gl, n, c), gl.stride(2), len, gr);
+                        for (int l = 0; l < len; l++) {
+                            sw += gr[l] * (xr[l] - mu) * r;
+                            sb += gr[l];
+                        }
+                    }
+                    dw[c] = sw;
+                    db[c] = sb;
+                }
+            });
+            if (gw != null) {
+                storeVector(dw, gw);
+            }
+            if (gb != null) {
+                storeVector(db, gb);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ batch norm ([N, C, L])
+
+    /** Batch norm per channel: batch statistics in training, the given mean and invstd otherwise. */
+    static void batchNorm(CpuStorage x, Layout xl, CpuStorage weight, CpuStorage bias, boolean training, double eps,
+                          CpuStorage mean, CpuStorage invstd, CpuStorage unbiasedVar, CpuStorage out, Layout ol) {
+        int batch = xl.size(0);
+        int channels = xl.size(1);
+        int len = xl.size(2);
+        long count = (long) batch * len;
+        double[] w = vector(weight, channels);
+        double[] b = vector(bias, channels);
+        double[] mu = training ? new double[channels] : vector(mean, channels);
+        double[] is = training ? new double[channels] : vector(invstd, channels);
+        double[] uv = training ? new double[channels] : null;
+        parallel(channels, tasks(channels, count), (task, from, to) -> {
+            double[] row = new double[len];
+            for (int c = from; c < to; c++) {
+                if (training) {
+                    double s = 0;
+                    for (int n = 0; n < batch; n++) {
+                        load(x, at(xl, n, c), xl.stride(2), len, row);
+                        for (int l = 0; l < len; l++) {
+                            s += row[l];
+                        }
+                    }
+                    double m = s / count;
+                    double ss = 0;
+                    for (int n = 0; n < batch; n++) {
+                        load(x, at(xl, n, c), xl.stride(2), len, row);
+                        for (int l = 0; l < len; l++) {
+                            double d = row[l] - m;
+                            ss += d * d;
+                        }
+                    }
+                    mu[c] = m;
+                    is[c] = 1 / Math.sqrt(ss / count + eps);
+                    uv[c] = ss / (count - 1);
+                }
+                double scale = w == null ? is[c] : is[c] * w[c];
+                double shift = b == null ? 0 : b[c];
+                for (int n = 0; n < batch; n++) {
+                    load(x, at(xl, n, c), xl.stride(2), len, row);
+                    for (int l = 0; l < len; l++) {
+                        row[l] = (row[l] - mu[c]) * scale + shift;
+                    }
+                    store(row, len, out, at(ol, n, c), ol.stride(2));
+                }
+            }
+        });
+        if (training) {
+            storeVector(mu, mean);
+            storeVector(is, invstd);
+            if (unbiasedVar != null) {
+                storeVector(uv, unbiasedVar);
+            }
+        }
+    }
+
+    /**
+     * The backward of {@link #batchNorm}: in training {@code dx = (dy - mean(dy) - xhat mean(dy xhat)) invstd weight},
+     * otherwise {@code dx = dy invstd weight}; {@code dweight = sum dy xhat}, {@code dbias = sum dy}.
+     */
+    static void batchNormBackward(CpuStorage gy, Layout gl, CpuStorage x, Layout xl, CpuStorage weight, CpuStorage mean,
+                                  CpuStorage invstd, boolean training, CpuStorage gx, Layout gxl, CpuStorage gw,
+                                  CpuStorage gb) {
+        int batch = xl.size(0);
+        int channels = xl.size(1);
+        int len = xl.size(2);
+        long count = (long) batch * len;
+        double[] w = vector(weight, channels);
+        double[] mu = vector(mean, channels);
+        double[] is = vector(invstd, channels);
+        double[] dw = new double[channels];
+        double[] db = new double[channels];
+        parallel(channels, tasks(channels, count), (task, from, to) -> {
+            double[] xr = new double[len];
+            double[] gr = new double[len];
+            for (int c = from; c < to; c++) {
+                double sumDy = 0;
+                double sumDyXhat = 0;
+                for (int n = 0; n < batch; n++) {
+                    load(x, at(xl, n, c), xl.stride(2), len, xr);
+                    load(gy, at(gl, n, c), gl.stride(2), len, gr);
+                    for (int l = 0; l < len; l++) {
+                        sumDy += gr[l];
+                        sumDyXhat += gr[l] * (xr[l] - mu[c]) * is[c];
+                    }
+                }
+                dw[c] = sumDyXhat;
+                db[c] = sumDy;
+                if (gx == null) {
+                    continue;
+                }
+                double scale = w == null ? is[c] : is[c] * w[c];
+                double m1 = training ? sumDy / count : 0;
+                double m2 = training ? sumDyXhat / count : 0;
+                for (int n = 0; n < batch; n++) {
+                    load(x, at(xl, n, c), xl.stride(2), len, xr);
+                    load(gy, at(gl, n, c), gl.stride(2), len, gr);
+                    for (int l = 0; l < len; l++) {
+                        double xhat = (xr[l] - mu[c]) * is[c];
+                        xr[l] = (gr[l] - m1 - xhat * m2) * scale;
+                    }
+                    store(xr, len, gx, at(gxl, n, c), gxl.stride(2));
+                }
+            }
+        });
+        if (gw != null) {
+            storeVector(dw, gw);
+        }
+        if (gb != null) {
+            storeVector(db, gb);
+        }
+    }
+}
