@@ -570,7 +570,7 @@ class NNErrorsTest {
         Conv2d conv = new Conv2d(2, 4, i(3), i(2), i(1), i(1), 2, false);
         assertArrayEquals(new int[] {4, 1, 3, 3}, conv.weight.shape());
         assertArrayEquals(new int[] {1, 4, 3, 3}, conv.forward(Tensor.randn(1, 2, 5, 5)).shape());
-        assertEquals("Conv2d(2, 4, kernel_size=(3, 3), stride=(2, 2))", conv.toString());
+        assertEquals("Conv2d(2, 4, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), groups=2, bias=False)", conv.toString());
         // zero-size layers build (PyTorch initializes nothing in them)
         assertArrayEquals(new int[] {2, 1, 0, 0}, new Conv2d(1, 2, 0).weight.shape());
         assertArrayEquals(new int[] {3, 2}, new Linear(0, 2).forward(Tensor.zeros(3, 0)).shape());

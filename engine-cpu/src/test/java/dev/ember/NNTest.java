@@ -191,7 +191,7 @@ class NNTest {
         assertTrue(new dev.ember.nn.Sigmoid().forward(x).equal(x.sigmoid()));
         assertTrue(new dev.ember.nn.Tanh().forward(x).equal(x.tanh()));
         assertArrayEquals(new int[] {2, 192}, new dev.ember.nn.Flatten().forward(x).shape());
-        assertEquals("MaxPool2d(kernel_size=[2], stride=[2], padding=[0], dilation=[1], ceil_mode=False): expected 3D or 4D "
+        assertEquals("MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False): expected 3D or 4D "
                 + "input, got shape [8, 8]", assertThrows(IllegalArgumentException.class,
                         () -> new dev.ember.nn.MaxPool2d(2).forward(Tensor.zeros(8, 8))).getMessage());
     }

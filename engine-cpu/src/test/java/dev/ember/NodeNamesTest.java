@@ -24,10 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * LinalgVectorNormBackward0 for norm), compositions the nodes of what they compose (l1_loss: MeanBackward0, nanmean:
  * DivBackward0), and ops that record nothing (comparisons, argmax, any) no node.
  *
- * <p>Not in the table yet, because Ember composes them where PyTorch has one op (issue 15's fused layers):
- * {@code gelu} (GeluBackward0), {@code dropout} (NativeDropoutBackward0), {@code batchNorm} (NativeBatchNormBackward0),
- * and cross entropy with probability targets (DivBackward1). The ops of indexing, shape, sorting and linear algebra
- * check their nodes in their own tests (IndexingTest, ShapeOpsTest, SortOpsTest, LinalgTest, EinsumTest).
+ * <p>Not in the table yet: cross entropy with probability targets (PyTorch 2.x records DivBackward1, Ember a
+ * composition). The ops of indexing, shape, sorting and linear algebra check their nodes in their own tests
+ * (IndexingTest, ShapeOpsTest, SortOpsTest, LinalgTest, EinsumTest).
  */
 class NodeNamesTest {
     private static final PyTorchCases TORCH = new PyTorchCases("/nodenames/expected.txt");
