@@ -1,7 +1,5 @@
 package dev.ember.nn;
 
-import dev.ember.DType;
-import dev.ember.Format;
 import dev.ember.Tensor;
 
 /**
@@ -9,19 +7,7 @@ import dev.ember.Tensor;
  * {@code [C, H, W]}) input over their planes, as PyTorch's composition over batch norm (the output's node is
  * ViewBackward0 over NativeBatchNormBackward0). PyTorch's defaults: no affine, no running statistics.
  */
-public final class InstanceNorm2d extends Module {
-    /** Scale [C], or null without affine. */
-    public final Tensor weight;
-    /** Shift [C], or null without affine. */
-    public final Tensor bias;
-    private final Tensor runningMean;
-    private final Tensor runningVar;
-    private final int features;
-    private final double eps;
-    private final double momentum;
-    private final boolean affine;
-    private final boolean trackRunningStats;
-
+public final class InstanceNorm2d extends NormBase {
     /** Defaults: eps 1e-5, momentum 0.1, no affine, no running statistics. */
     public InstanceNorm2d(int features) {
         this(features, 1e-5, 0.1, false, false);
@@ -29,16 +15,7 @@ public final class InstanceNorm2d extends Module {
 
     /** Every option of PyTorch's constructor. */
     public InstanceNorm2d(int features, double eps, double momentum, boolean affine, boolean trackRunningStats) {
-        this.features = features;
-        this.eps = eps;
-        this.momentum = momentum;
-        this.affine = affine;
-        this.trackRunningStats = trackRunningStats;
-        this.weight = registerParameter("weight", affine ? Tensor.ones(features) : null);
-        this.bias = registerParameter("bias", affine ? Tensor.zeros(features) : null);
-        this.runningMean = registerBuffer("running_mean", trackRunningStats ? Tensor.zeros(features) : null);
-        this.runningVar = registerBuffer("running_var", trackRunningStats ? Tensor.ones(features) : null);
-        registerBuffer("num_batches_tracked", trackRunningStats ? Tensor.zeros(DType.INT64) : null);
+        super(features, eps, momentum, affine, trackRunningStats);
     }
 
     @Override
@@ -62,11 +39,5 @@ public final class InstanceNorm2d extends Module {
         Tensor y = Functional.instanceNorm(in, runningMean, runningVar, weight, bias, isTraining() || !trackRunningStats,
                 momentum, eps);
         return unbatched ? y.squeeze(0) : y;
-    }
-
-    @Override
-    public String extraRepr() {
-        return features + ", eps=" + Format.repr(eps) + ", momentum=" + Format.repr(momentum) + ", affine=" + bool(affine)
-                + ", track_running_stats=" + bool(trackRunningStats);
     }
 }

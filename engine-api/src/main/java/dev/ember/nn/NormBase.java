@@ -1,0 +1,45 @@
+package dev.ember.nn;
+
+import dev.ember.DType;
+import dev.ember.Format;
+import dev.ember.Tensor;
+
+/**
+ * What the batch and instance norm modules share, as PyTorch's {@code _NormBase}: an optional affine scale and shift,
+ * optional running statistics with a batch counter, registered under PyTorch's state dict keys ({@code weight},
+ * {@code bias}, {@code running_mean}, {@code running_var}, {@code num_batches_tracked}), and the printout.
+ */
+abstract class NormBase extends Module {
+    /** Scale [C], or null without affine. */
+    public final Tensor weight;
+    /** Shift [C], or null without affine. */
+    public final Tensor bias;
+    final Tensor runningMean;
+    final Tensor runningVar;
+    final Tensor numBatchesTracked;
+    final int features;
+    final double eps;
+    /** Null: a cumulative average ({@code 1 / num_batches_tracked}). */
+    final Double momentum;
+    final boolean affine;
+    final boolean trackRunningStats;
+
+    NormBase(int features, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
+        this.features = features;
+        this.eps = eps;
+        this.momentum = momentum;
+        this.affine = affine;
+        this.trackRunningStats = trackRunningStats;
+        this.weight = registerParameter("weight", affine ? Tensor.ones(features) : null);
+        this.bias = registerParameter("bias", affine ? Tensor.zeros(features) : null);
+        this.runningMean = registerBuffer("running_mean", trackRunningStats ? Tensor.zeros(features) : null);
+        this.runningVar = registerBuffer("running_var", trackRunningStats ? Tensor.ones(features) : null);
+        this.numBatchesTracked = registerBuffer("num_batches_tracked", trackRunningStats ? Tensor.zeros(DType.INT64) : null);
+    }
+
+    @Override
+    public String extraRepr() {
+        return features + ", eps=" + Format.repr(eps) + ", momentum=" + (momentum == null ? "None" : Format.repr(momentum))
+                + ", affine=" + bool(affine) + ", track_running_stats=" + bool(trackRunningStats);
+    }
+}
