@@ -8,7 +8,8 @@ import java.util.Arrays;
 
 /**
  * A crop at a random place, as {@code torchvision.transforms.RandomCrop}: the image is first padded by
- * {@code padding} (if any), then, with {@code padIfNeeded}, padded on the right and bottom up to the crop size; the
+ * {@code padding} (if any), then, with {@code padIfNeeded}, a dimension smaller than the crop is padded on both sides
+ * by the shortfall (torchvision's {@code [size - width, 0]} padding); the
  * window's top and left are {@code torch.randint(0, h - th + 1)} and {@code torch.randint(0, w - tw + 1)}, drawn from
  * {@link WorkerInfo#currentGenerator()}.
  */
