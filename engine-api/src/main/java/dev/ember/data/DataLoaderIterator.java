@@ -138,12 +138,14 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
             return;
         }
         stream = null;
-        workers = new Workers(n);
+        Workers pool = new Workers(n);
+        workers = pool;
+        boolean auto = batched; // locals: a worker must not hold the iterator (an abandoned one is collected)
         long iteration = ITERATIONS.incrementAndGet();
         for (int id = 0; id < n; id++) {
             WorkerInfo info = new WorkerInfo(id, n, baseSeed + id, new Generator(baseSeed + id),
                     loader.dataset != null ? loader.dataset : loader.iterable);
-            Thread t = new Thread(() -> work(loader, batched, workers, info), "ember-data-worker-" + iteration + "-" + id);
+            Thread t = new Thread(() -> work(loader, auto, pool, info), "ember-data-worker-" + iteration + "-" + id);
             t.setDaemon(true);
             workers.threads[id] = t;
             active[id] = true;
