@@ -27,15 +27,27 @@ import java.util.Arrays;
  *
  * <p>Scopes nest and must close in the reverse order of opening, on the thread that opened them (try-with-resources
  * does both). A scope holds a reference to every tensor made inside it until it closes, so open one per step, not one
- * per run. Tensors made on other threads are not in it.
+ * per run. Tensors made on other threads are not in it, unless they are {@link #handOver handed over} to this thread
+ * (as a {@link dev.ember.data.DataLoader} does with the batches its worker threads make).
  */
 public final class TensorScope implements AutoCloseable {
     private static final ThreadLocal<TensorScope> CURRENT = new ThreadLocal<>();
     /** Scopes open on any thread: while none is, making a tensor skips the thread-local lookup. */
     private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** Per thread: how many hand-overs it has seen, and the tensors of the last one while they wait for a scope. */
+    private static final ThreadLocal<HandOvers> HANDED = new ThreadLocal<>();
+
+    private static final class HandOvers {
+        long count;
+        Tensor[] waiting;
+        TensorScope owner;
+    }
+
     private final TensorScope parent;
     private final Thread thread;
+    /** The thread's hand-over count when this scope opened. */
+    private final long handOversAtOpen;
     private Tensor[] tensors = new Tensor[256];
     private int size;
     private boolean closed;
@@ -45,6 +57,53 @@ public final class TensorScope implements AutoCloseable {
         this.parent = CURRENT.get();
         CURRENT.set(this);
         OPEN.incrementAndGet();
+        HandOvers h = HANDED.get();
+        handOversAtOpen = h == null ? 0 : h.count;
+        if (h != null && h.waiting != null) {
+            // the first scope opened after a hand-over, directly inside the scope it was made in: a training step's
+            if (h.owner == parent) {
+                for (Tensor t : h.waiting) {
+                    if (t.scope == parent && !t.isClosed()) {
+                        add(t);
+                    }
+                }
+            }
+            h.waiting = null;
+            h.owner = null;
+        }
+    }
+
+    /**
+     * Hands tensors made on another thread (a data loader's worker) to this thread, so that they belong to its
+     * training step's scope: when this thread's innermost scope opened after the previous hand-over (the step opened
+     * its scope, then took its batch), they join it now; otherwise (the batch is taken first, as a {@code for} loop over
+     * a loader does, and the step's scope opens after) they join the next scope this thread opens inside its innermost
+     * one. Until then, or if that scope closes first, they belong to the innermost scope (none if none is open, and
+     * then the garbage collector frees them). Each call starts a new hand-over, even with no tensors: a loader calls
+     * it so when an iteration begins.
+     *
+     * @throws IllegalArgumentException if {@code tensors} or one of them is null
+     */
+    public static void handOver(Tensor... tensors) {
+        Args.tensors(java.util.Arrays.asList(Args.require(tensors, "handOver", "tensors", 1, "tuple of Tensors")),
+                "handOver", "tensors", 1);
+        HandOvers h = HANDED.get();
+        if (h == null) {
+            h = new HandOvers();
+            HANDED.set(h);
+        }
+        TensorScope s = CURRENT.get();
+        boolean stepScope = s != null && s.handOversAtOpen == h.count;
+        h.count++;
+        for (Tensor t : tensors) {
+            if (s == null) {
+                t.scope = null;
+            } else if (t.scope != s) {
+                s.add(t);
+            }
+        }
+        h.waiting = stepScope || tensors.length == 0 ? null : tensors.clone();
+        h.owner = stepScope ? null : s;
     }
 
     /** Adds a new tensor to the innermost open scope of this thread, if any. */
@@ -138,6 +197,11 @@ public final class TensorScope implements AutoCloseable {
         closed = true;
         CURRENT.set(parent);
         OPEN.decrementAndGet();
+        HandOvers h = HANDED.get();
+        if (h != null && h.waiting != null && h.owner == this) {
+            h.waiting = null; // handed over while this scope was innermost, and no step scope came: they close with it
+            h.owner = null;
+        }
         Tensor[] ts = tensors;
         for (int i = 0; i < size; i++) {
             Tensor t = ts[i];

@@ -164,7 +164,7 @@ class IdxTest {
         assertEquals("tensor([7, 0, 9])", Idx.readLabels(l).toString());
         assertThrows(IOException.class, () -> Idx.readLabels(plain));
 
-        DataLoader loader = new DataLoader(a, Idx.readLabels(l), 2, true, 42, Device.CPU);
+        DataLoader<java.util.List<Tensor>, DataLoader.Batch> loader = DataLoader.of(a, Idx.readLabels(l), 2, true, 42, Device.CPU);
         assertEquals(2, loader.size());
         long[] firstEpoch = new long[3];
         int k = 0;

@@ -427,10 +427,11 @@ class StateSafetyTest {
         Tensor x = Tensor.randn(5, 2);
         Tensor y = Tensor.tensor(new long[] {0, 1, 0, 1, 1});
         Device cpu = Device.CPU;
-        assertEquals("targets must be one class index per sample [N], got shape [5, 1]", assertThrows(
-                IllegalArgumentException.class, () -> new DataLoader(x, y.reshape(5, 1), 2, false, 0, cpu)).getMessage());
-        assertEquals("targets must be int64 class indices, got torch.float32", assertThrows(IllegalArgumentException.class,
-                () -> new DataLoader(x, y.toFloat(), 2, false, 0, cpu)).getMessage());
+        // targets of any type and shape come back as they went in (issue 16: float targets were read as int64)
+        DataLoader.Batch first = DataLoader.of(x, y.reshape(5, 1).toFloat(), 2, false, 0, cpu).iterator().next();
+        assertEquals(DType.FLOAT32, first.targets().dtype());
+        assertArrayEquals(new int[] {2, 1}, first.targets().shape());
+        assertArrayEquals(new float[] {0, 1}, first.targets().toFloatArray());
         assertEquals("inputs and targets differ in length: 4 and 5", assertThrows(IllegalArgumentException.class,
                 () -> new DataLoader(x.narrow(0, 0, 4), y, 2, false, 0, cpu)).getMessage());
         assertEquals("batch_size should be a positive integer value, but got batch_size=0", assertThrows(

@@ -17,6 +17,7 @@ import dev.ember.optim.SGD;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -103,8 +104,8 @@ public final class TrainLeNet {
         LeNet net = new LeNet();
         net.to(device);
         SGD opt = new SGD(net.parameters(), lr, 0.9, 0, 0, false);
-        DataLoader train = new DataLoader(xTrain, yTrain, batch, true, 0, device);
-        DataLoader test = new DataLoader(xTest, yTest, 1000, false, 0, device);
+        DataLoader<List<Tensor>, DataLoader.Batch> train = DataLoader.of(xTrain, yTrain, batch, true, 0, device);
+        DataLoader<List<Tensor>, DataLoader.Batch> test = DataLoader.of(xTest, yTest, 1000, false, 0, device);
         RunPlot plot = new RunPlot(String.format(Locale.ROOT, "TrainLeNet: LeNet on Fashion-MNIST (%s, batch %d, lr %s)",
                 device, batch, lr), "epoch").xRange(0, epochs);
         plot.panel("train loss").panel("test accuracy").panel("images/s");
@@ -180,7 +181,7 @@ public final class TrainLeNet {
         System.out.println("plot: " + png + " and " + csv);
     }
 
-    private static double accuracy(Module net, DataLoader test) {
+    private static double accuracy(Module net, DataLoader<List<Tensor>, DataLoader.Batch> test) {
         net.eval();
         long correct = 0;
         long total = 0;

@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -112,7 +113,7 @@ public final class CnnCheckpoint {
         for (int epoch = start; epoch <= epochs; epoch++) {
             net.train();
             // the shuffle is seeded by the epoch, so a resumed run sees the same batches as an uninterrupted one
-            DataLoader loader = new DataLoader(train[0], train[1], 64, true, epoch, Device.CPU);
+            DataLoader<List<Tensor>, DataLoader.Batch> loader = DataLoader.of(train[0], train[1], 64, true, epoch, Device.CPU);
             double total = 0;
             for (DataLoader.Batch batch : loader) {
                 try (batch; TensorScope step = Ember.scope()) {

@@ -51,7 +51,7 @@ public final class MlpClassifier {
                 new Linear(64, 64), new ReLU(),
                 new Linear(64, 2));
         Adam optimizer = Adam.adam(model.parameters(), 0.01);
-        DataLoader loader = new DataLoader(train[0], train[1], 64, true, 1, Device.CPU);
+        DataLoader<List<Tensor>, DataLoader.Batch> loader = DataLoader.of(train[0], train[1], 64, true, 1, Device.CPU);
 
         for (int epoch = 1; epoch <= epochs; epoch++) {
             double total = 0;

@@ -1,0 +1,97 @@
+package dev.ember.data;
+
+import dev.ember.Ember;
+import dev.ember.Generator;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A map-style data set, as {@code torch.utils.data.Dataset}: {@link #size()} samples, each read by its index with
+ * {@link #get(int)}. A {@link DataLoader} draws indices from a {@link Sampler} and calls {@code get} for each, on its
+ * worker threads when it has some: an implementation must allow concurrent calls to {@code get}.
+ *
+ * @param <T> the type of a sample (a {@code List<Tensor>} for a {@link TensorDataset})
+ */
+public interface Dataset<T> {
+    /** The number of samples ({@code len(dataset)}). */
+    int size();
+
+    /**
+     * The sample at {@code index}, {@code 0 <= index < size()} ({@code dataset[index]}).
+     *
+     * @throws IndexOutOfBoundsException for an index out of range
+     */
+    T get(int index);
+
+    /**
+     * Splits {@code dataset} into non-overlapping subsets of the given lengths, in an order drawn from
+     * {@code generator}, as {@code torch.utils.data.random_split(dataset, lengths, generator)}.
+     *
+     * @throws IllegalArgumentException if a length is negative or the lengths do not add up to the data set's size
+     *     (PyTorch's message), or for a null argument
+     */
+    static <T> List<Subset<T>> randomSplit(Dataset<T> dataset, int[] lengths, Generator generator) {
+        DataChecks.require(dataset, "randomSplit", "dataset");
+        DataChecks.require(lengths, "randomSplit", "lengths");
+        DataChecks.require(generator, "randomSplit", "generator");
+        long sum = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            if (lengths[i] < 0) {
+                throw new IllegalArgumentException("Length of split at index " + i + " is negative (" + lengths[i] + ")");
+            }
+            sum += lengths[i];
+        }
+        if (sum != dataset.size()) {
+            throw new IllegalArgumentException("Sum of input lengths does not equal the length of the input dataset!");
+        }
+        int[] order = Samplers.permutation(dataset.size(), generator);
+        List<Subset<T>> out = new ArrayList<>(lengths.length);
+        int offset = 0;
+        for (int length : lengths) {
+            out.add(new Subset<>(dataset, Arrays.copyOfRange(order, offset, offset + length)));
+            offset += length;
+        }
+        return out;
+    }
+
+    /**
+     * Splits {@code dataset} by fractions that add up to 1: each split gets {@code floor(size * fraction)} samples and
+     * the remainder is dealt one by one from the first split on, as {@code random_split} with fractions.
+     *
+     * @throws IllegalArgumentException if a fraction is outside [0, 1] or the fractions do not add up to 1 (PyTorch's
+     *     messages), or for a null argument
+     */
+    static <T> List<Subset<T>> randomSplit(Dataset<T> dataset, double[] fractions, Generator generator) {
+        DataChecks.require(dataset, "randomSplit", "dataset");
+        DataChecks.require(fractions, "randomSplit", "fractions");
+        double total = 0;
+        for (double f : fractions) {
+            total += f;
+        }
+        // Python's math.isclose(sum, 1) (relative tolerance 1e-9) and sum <= 1; otherwise they are lengths, which fail
+        if (!(Math.abs(total - 1) <= 1e-9 * Math.max(1, Math.abs(total)) && total <= 1)) {
+            throw new IllegalArgumentException("Sum of input lengths does not equal the length of the input dataset!");
+        }
+        int n = dataset.size();
+        int[] lengths = new int[fractions.length];
+        long assigned = 0;
+        for (int i = 0; i < fractions.length; i++) {
+            if (fractions[i] < 0 || fractions[i] > 1) {
+                throw new IllegalArgumentException("Fraction at index " + i + " is not between 0 and 1");
+            }
+            lengths[i] = (int) Math.floor(n * fractions[i]);
+            assigned += lengths[i];
+        }
+        for (int i = 0; i < n - assigned && lengths.length > 0; i++) {
+            lengths[i % lengths.length]++;
+        }
+        return randomSplit(dataset, lengths, generator);
+    }
+
+    /** {@link #randomSplit(Dataset, int[], Generator)} with the default generator ({@link Ember#defaultGenerator()}). */
+    static <T> List<Subset<T>> randomSplit(Dataset<T> dataset, int... lengths) {
+        return randomSplit(dataset, lengths, Ember.defaultGenerator());
+    }
+}

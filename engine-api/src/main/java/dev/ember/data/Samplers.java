@@ -1,0 +1,61 @@
+package dev.ember.data;
+
+import dev.ember.DType;
+import dev.ember.Generator;
+import dev.ember.Tensor;
+
+import java.util.NoSuchElementException;
+import java.util.PrimitiveIterator;
+
+/** Draws shared by the samplers and the loader. */
+final class Samplers {
+    private Samplers() {
+    }
+
+    /** A random permutation of {@code 0..n-1} ({@code torch.randperm(n, generator=)}). */
+    static int[] permutation(int n, Generator generator) {
+        return ints(Tensor.randperm(n, generator));
+    }
+
+    /** {@code count} integers uniform on {@code [0, high)} ({@code torch.randint(high, (count,), generator=)}). */
+    static int[] uniform(int high, int count, Generator generator) {
+        if (count == 0) {
+            return new int[0];
+        }
+        return ints(Tensor.empty(DType.INT64, count).randintLike(0, high, generator));
+    }
+
+    /** A seed drawn from a generator ({@code torch.empty((), dtype=torch.int64).random_(generator=)}). */
+    static long seed(Generator generator) {
+        return (long) Tensor.empty(DType.INT64, 1).randintLike(0, Long.MAX_VALUE, generator).toLongArray()[0];
+    }
+
+    static int[] ints(Tensor t) {
+        long[] v = t.toLongArray();
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (int) v[i];
+        }
+        return out;
+    }
+
+    /** An iterator over an array. */
+    static PrimitiveIterator.OfInt over(int[] values) {
+        return new PrimitiveIterator.OfInt() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < values.length;
+            }
+
+            @Override
+            public int nextInt() {
+                if (next >= values.length) {
+                    throw new NoSuchElementException();
+                }
+                return values[next++];
+            }
+        };
+    }
+}

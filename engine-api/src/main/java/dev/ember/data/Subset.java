@@ -1,0 +1,58 @@
+package dev.ember.data;
+
+import java.util.Arrays;
+
+/**
+ * The samples of a data set at given indices, as {@code torch.utils.data.Subset}: sample {@code i} is
+ * {@code dataset.get(indices[i])}.
+ *
+ * @param <T> the type of a sample
+ */
+public final class Subset<T> implements Dataset<T> {
+    private final Dataset<T> dataset;
+    private final int[] indices;
+
+    /**
+     * The samples of {@code dataset} at {@code indices} (copied).
+     *
+     * @throws IllegalArgumentException for a null argument
+     */
+    public Subset(Dataset<T> dataset, int... indices) {
+        this.dataset = DataChecks.require(dataset, "Subset", "dataset");
+        this.indices = DataChecks.require(indices, "Subset", "indices").clone();
+    }
+
+    /** The underlying data set. */
+    public Dataset<T> dataset() {
+        return dataset;
+    }
+
+    /** The indices into the underlying data set (a copy). */
+    public int[] indices() {
+        return indices.clone();
+    }
+
+    @Override
+    public int size() {
+        return indices.length;
+    }
+
+    /**
+     * {@code dataset.get(indices[index])}; a negative index counts from the end, as in Python.
+     *
+     * @throws IndexOutOfBoundsException for an index out of range
+     */
+    @Override
+    public T get(int index) {
+        if (index < -indices.length || index >= indices.length) {
+            throw new IndexOutOfBoundsException("list index out of range");
+        }
+        return dataset.get(indices[index < 0 ? index + indices.length : index]);
+    }
+
+    @Override
+    public String toString() {
+        return "Subset(" + indices.length + " of " + dataset.size() + ": " + Arrays.toString(Arrays.copyOf(indices,
+                Math.min(indices.length, 10))).replace("]", indices.length > 10 ? ", ...]" : "]") + ")";
+    }
+}
