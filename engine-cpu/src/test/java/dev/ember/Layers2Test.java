@@ -80,7 +80,7 @@ class Layers2Test {
         t.add(t("aap_empty_batch", in -> one(Functional.adaptiveAvgPool2d(in.get("x"), ints(2, 2)))));
         t.add(t("aap_float32", in -> one(Functional.adaptiveAvgPool2d(in.get("x"), ints(5, 3)))));
         for (String[] c : new String[][] {{"amp", "3,4"}, {"amp_3d", "4,2"}, {"amp_upsample", "5,7"}, {"amp_ties", "2,2"},
-            {"amp_nan", "2,3"}, {"amp_1x1", "1,1"}, {"amp_float32", "5,3"}}) {
+            {"amp_nan", "2,3"}, {"amp_empty_batch", "2,3"}, {"amp_3d_no_channels", "2,3"}, {"amp_1x1", "1,1"}, {"amp_float32", "5,3"}}) {
             String[] s = c[1].split(",");
             int[] size = {Integer.parseInt(s[0]), Integer.parseInt(s[1])};
             t.add(t(c[0], in -> {
