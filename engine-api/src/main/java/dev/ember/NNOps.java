@@ -1,6 +1,8 @@
 package dev.ember;
 
+import dev.ember.backend.Backend;
 import dev.ember.backend.Conv2dParams;
+import dev.ember.backend.Layout;
 import dev.ember.backend.Pool2dParams;
 
 import java.util.Arrays;
@@ -669,5 +671,757 @@ final class NNOps {
             }
         }
         return new Bags(positions, bagOf, rowOf, sizes);
+    }
+
+    // ------------------------------------------------------------------ convolution and resampling layers (issue 15)
+
+    /** {@code v} expanded to {@code n} values (one value stands for all), after {@link #expandedLength} passed it. */
+    private static int[] expanded(int[] v, int n) {
+        if (v.length == n) {
+            return v.clone();
+        }
+        int[] out = new int[n];
+        Arrays.fill(out, v[0]);
+        return out;
+    }
+
+    /** A contiguous layout of {@code shape} over the storage of {@code t} (contiguous, of that many elements). */
+    private static Layout denseAs(Tensor t, int[] shape) {
+        return new Layout(shape, Layout.contiguousStrides(shape), t.layout.offset());
+    }
+
+    /**
+     * PyTorch's {@code conv1d}: a 2-D or 3-D input convolved with a 3-D weight, computed as PyTorch's CPU computes it,
+     * a convolution of unit height ({@code view1d_as_2d}) run by the 2-D kernels, and recorded as one node,
+     * ConvolutionBackward0 (an unbatched input adds PyTorch's unsqueeze and squeeze). Checks in 2.x's order and words.
+     */
+    static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        requireTensor(input, "conv1d", "input", 1);
+        requireTensor(weight, "conv1d", "weight", 2);
+        requireInts(stride, "conv1d", "stride", 4);
+        requireInts(padding, "conv1d", "padding", 5);
+        requireInts(dilation, "conv1d", "dilation", 6);
+        ArithmeticOps.checkSameDevice(input, weight, bias);
+        if (bias != null && bias.dtype != input.dtype) {
+            throw new IllegalArgumentException("Input type (" + cTypeName(input.dtype) + ") and bias type ("
+                    + cTypeName(bias.dtype) + ") should be the same");
+        }
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException("Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
+                    + Shapes.str(input.shape));
+        }
+        boolean batched = input.dim() == 3;
+        int[] xs = batched ? input.shape : prepend(1, input.shape);
+        int[] ws = weight.shape;
+        int k = weight.dim();
+        if (k < 3) {
+            throw new IllegalArgumentException("weight should have at least three dimensions");
+        }
+        if (groups <= 0) {
+            throw new IllegalArgumentException("non-positive groups is not supported");
+        }
+        int spatial = k - 2;
+        expandedLength(stride, "stride", spatial);
+        expandedLength(padding, "padding", spatial);
+        expandedLength(dilation, "dilation", spatial);
+        int[] s = expanded(stride, spatial);
+        int[] pad = expanded(padding, spatial);
+        int[] dil = expanded(dilation, spatial);
+        if (Arrays.stream(pad).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("negative padding is not supported");
+        }
+        if (Arrays.stream(s).anyMatch(v -> v <= 0)) {
+            throw new IllegalArgumentException("non-positive stride is not supported");
+        }
+        if (Arrays.stream(dil).anyMatch(v -> v <= 0)) {
+            // 2.x's check_shape_forward wording for a negative dilation; a zero one its kernels reject in the same words
+            throw new IllegalArgumentException("dilation should be greater than zero");
+        }
+        if (k != 3) {
+            throw new IllegalArgumentException("Expected " + k + "-dimensional input for " + k + "-dimensional weight "
+                    + Shapes.str(ws) + ", but got 3-dimensional input of size " + Shapes.str(xs) + " instead");
+        }
+        checkGroups(ws, groups);
+        long channels = (long) ws[1] * groups;
+        if (xs[1] != channels) {
+            throw new IllegalArgumentException("Given groups=" + groups + ", weight of size " + Shapes.str(ws)
+                    + ", expected input" + Shapes.str(xs) + " to have " + channels + " channels, but got " + xs[1]
+                    + " channels instead");
+        }
+        if (bias != null && (bias.dim() != 1 || bias.shape[0] != ws[0])) {
+            throw new IllegalArgumentException("Given weight of size " + Shapes.str(ws) + ", expected bias to be 1-dimensional with "
+                    + ws[0] + " elements, but got bias of size " + Shapes.str(bias.shape) + " instead");
+        }
+        long padded = xs[2] + 2L * pad[0];
+        long kernel = (long) dil[0] * (ws[2] - 1) + 1;
+        if (padded < kernel) {
+            throw new IllegalArgumentException("Calculated padded input size per channel: (" + padded + "). Kernel size: ("
+                    + kernel + "). Kernel size can't be greater than actual input size");
+        }
+        if (input.dtype != weight.dtype) {
+            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and weight type (" + weight.typeName()
+                    + ") should be the same");
+        }
+        if (!input.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(notImplemented("slow_conv2d_cpu", input.dtype));
+        }
+        if (ws[2] == 0) {
+            // the kernel PyTorch's CPU runs is the 2-D one, of unit height
+            throw new IllegalArgumentException("kernel size should be greater than zero, but got kernel_height: 1 kernel_width: 0");
+        }
+        boolean empty = xs[0] == 0 || xs[1] == 0;
+        if (!empty && xs[2] == 0) {
+            throw new IllegalArgumentException("Only zero batch or zero channel inputs are supported, but got input shape: "
+                    + Shapes.str(new int[] {xs[0], xs[1], 1, xs[2]}));
+        }
+        toInt(padded, "conv1d's padded input");
+        toInt(kernel, "conv1d's dilated kernel");
+        int ol = toInt((padded - kernel) / s[0] + 1, "conv1d's output");
+        int[] outShape = {xs[0], ws[0], ol};
+        Tensor x = batched ? input : input.unsqueeze(0);
+        Tensor out;
+        if (empty) {
+            out = emptyConvolution(x, weight, bias, outShape);
+        } else {
+            out = convolution(x, weight, bias, new int[] {xs[0], xs[1], 1, xs[2]}, new int[] {ws[0], ws[1], 1, ws[2]},
+                    new int[] {xs[0], ws[0], 1, ol}, outShape, new Conv2dParams(1, s[0], 0, pad[0], 1, dil[0], groups), false);
+        }
+        return batched ? out : out.squeeze(0);
+    }
+
+    /** check_shape_forward's checks of the groups against the weight's first dimension. */
+    private static void checkGroups(int[] ws, int groups) {
+        if (ws[0] < groups) {
+            throw new IllegalArgumentException("Given groups=" + groups + ", expected weight to be at least " + groups
+                    + " at dimension 0, but got weight of size " + Shapes.str(ws) + " instead");
+        }
+        if (ws[0] % groups != 0) {
+            throw new IllegalArgumentException("Given groups=" + groups + ", expected weight to be divisible by " + groups
+                    + " at dimension 0, but got weight of size [" + Shapes.str(ws) + "] instead");
+        }
+    }
+
+    /**
+     * PyTorch's {@code conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the
+     * gradient of a convolution with respect to its input, as a layer. Its forward is the backend's
+     * {@code conv2dBackwardInput} kernel with the weight {@code [in, out / groups, kh, kw]} in the convolution's
+     * places, its input gradient the convolution {@code conv2d}, its weight gradient {@code conv2dBackwardWeight} with
+     * the input and the output gradient in each other's places; one node, ConvolutionBackward0. The output size is
+     * {@code (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1}. Checks in 2.x's order and words
+     * (_convolution's check_shape_forward, then slow_conv_transpose2d's shape check).
+     */
+    static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
+                                  int groups, int[] dilation) {
+        String op = "conv_transpose2d";
+        requireTensor(input, op, "input", 1);
+        requireTensor(weight, op, "weight", 2);
+        requireInts(stride, op, "stride", 4);
+        requireInts(padding, op, "padding", 5);
+        requireInts(outputPadding, op, "output_padding", 6);
+        requireInts(dilation, op, "dilation", 8);
+        ArithmeticOps.checkSameDevice(input, weight, bias);
+        if (input.dim() != 3 && input.dim() != 4) {
+            throw new IllegalArgumentException("Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input "
+                    + "of size: " + Shapes.str(input.shape));
+        }
+        boolean batched = input.dim() == 4;
+        int[] xs = batched ? input.shape : prepend(1, input.shape);
+        int[] ws = weight.shape;
+        int k = weight.dim();
+        if (k < 3) {
+            throw new IllegalArgumentException("weight should have at least three dimensions");
+        }
+        if (groups <= 0) {
+            throw new IllegalArgumentException("non-positive groups is not supported");
+        }
+        int spatial = k - 2;
+        expandedLength(stride, "stride", spatial);
+        expandedLength(padding, "padding", spatial);
+        expandedLength(dilation, "dilation", spatial);
+        expandedLength(outputPadding, "output_padding", spatial);
+        int[] s = expanded(stride, spatial);
+        int[] pad = expanded(padding, spatial);
+        int[] dil = expanded(dilation, spatial);
+        int[] op2 = expanded(outputPadding, spatial);
+        if (Arrays.stream(pad).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("negative padding is not supported");
+        }
+        if (Arrays.stream(op2).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("negative output_padding is not supported");
+        }
+        if (Arrays.stream(s).anyMatch(v -> v <= 0)) {
+            throw new IllegalArgumentException("non-positive stride is not supported");
+        }
+        if (Arrays.stream(dil).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("dilation should be greater than zero");
+        }
+        if (k != 4) {
+            throw new IllegalArgumentException("Expected " + k + "-dimensional input for " + k + "-dimensional weight "
+                    + Shapes.str(ws) + ", but got 4-dimensional input of size " + Shapes.str(xs) + " instead");
+        }
+        checkGroups(ws, groups);
+        if (xs[1] != ws[0]) {
+            throw new IllegalArgumentException("Given transposed=1, weight of size " + Shapes.str(ws) + ", expected input"
+                    + Shapes.str(xs) + " to have " + ws[0] + " channels, but got " + xs[1] + " channels instead");
+        }
+        long outChannels = (long) ws[1] * groups;
+        if (bias != null && (bias.dim() != 1 || bias.shape[0] != outChannels)) {
+            throw new IllegalArgumentException("Given transposed=1, weight of size " + Shapes.str(ws) + ", expected bias to be "
+                    + "1-dimensional with " + outChannels + " elements, but got bias of size " + Shapes.str(bias.shape)
+                    + " instead");
+        }
+        // check_input_same_type_as_parameters (PyTorch 2.x; 1.13's slow kernel said "expected scalar type Float but
+        // found Double")
+        if (input.dtype != weight.dtype) {
+            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and weight type (" + weight.typeName()
+                    + ") should be the same");
+        }
+        if (bias != null && input.dtype != bias.dtype) {
+            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and bias type (" + bias.typeName()
+                    + ") should be the same");
+        }
+        boolean empty = xs[0] == 0 || xs[1] == 0;
+        if (!empty && (xs[2] == 0 || xs[3] == 0)) {
+            throw new IllegalArgumentException("Only zero batch or zero channel inputs are supported, but got input shape: "
+                    + Shapes.str(xs));
+        }
+        // slow_conv_transpose2d_shape_check
+        if (ws[2] <= 0 || ws[3] <= 0) {
+            throw new IllegalArgumentException("kernel size should be greater than zero, but got kernel_height: " + ws[2]
+                    + " kernel_width: " + ws[3]);
+        }
+        if (dil[0] <= 0 || dil[1] <= 0) {
+            throw new IllegalArgumentException("dilation should be greater than zero, but got dilation_height: " + dil[0]
+                    + ", dilation_width: " + dil[1]);
+        }
+        if (!((op2[1] < s[1] || op2[1] < dil[1]) && (op2[0] < s[0] || op2[0] < dil[0]))) {
+            throw new IllegalArgumentException("output padding must be smaller than either stride or dilation, but got "
+                    + "output_padding_height: " + op2[0] + " output_padding_width: " + op2[1] + " stride_height: " + s[0]
+                    + " stride_width: " + s[1] + " dilation_height: " + dil[0] + " dilation_width: " + dil[1]);
+        }
+        long oh = (xs[2] - 1L) * s[0] - 2L * pad[0] + ((long) dil[0] * (ws[2] - 1) + 1) + op2[0];
+        long ow = (xs[3] - 1L) * s[1] - 2L * pad[1] + ((long) dil[1] * (ws[3] - 1) + 1) + op2[1];
+        if (oh < 1 || ow < 1) {
+            throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3] + "). Calculated output "
+                    + "size per channel: (" + oh + " x " + ow + "). Output size is too small");
+        }
+        if (!input.dtype.isFloatingPoint()) {
+            // PyTorch's CPU kernel also computes int64; Ember's convolution kernels are floating only
+            throw new IllegalArgumentException(notImplemented("slow_conv_transpose2d_out_cpu", input.dtype));
+        }
+        int[] outShape = {xs[0], toInt(outChannels, "conv_transpose2d's output channels"), toInt(oh, "conv_transpose2d's output"),
+            toInt(ow, "conv_transpose2d's output")};
+        Tensor x = batched ? input : input.unsqueeze(0);
+        Tensor out = empty ? emptyConvolution(x, weight, bias, outShape)
+                : convolution(x, weight, bias, xs, ws, outShape, outShape,
+                        new Conv2dParams(s[0], s[1], pad[0], pad[1], dil[0], dil[1], groups), true);
+        return batched ? out : out.squeeze(0);
+    }
+
+    /**
+     * One convolution node over the kernels of the 2-D convolution: {@code x4}, {@code w4} and {@code out4} are the
+     * 4-D shapes the kernels see of the (batched) input, the weight and the output, {@code outShape} the output's own
+     * (3-D for conv1d). Transposed, the forward is the input-gradient kernel (and the bias added), the input gradient
+     * the forward kernel and the weight gradient the weight-gradient kernel with input and output gradient swapped.
+     */
+    private static Tensor convolution(Tensor input, Tensor weight, Tensor bias, int[] x4, int[] w4, int[] out4, int[] outShape,
+                                      Conv2dParams p, boolean transposed) {
+        Tensor x;
+        Tensor w;
+        Tensor b;
+        try (GradMode off = Ember.noGrad()) {
+            x = input.contiguous();
+            w = weight.contiguous();
+            b = bias == null ? null : bias.contiguous();
+            if (b != null && b.layout.offset() != 0) {
+                b = b.clone(); // the kernels read the bias from the start of its storage
+            }
+        }
+        Layout lx = denseAs(x, x4);
+        Layout lw = denseAs(w, w4);
+        Tensor out = Creation.empty(outShape, input.dtype, input.device);
+        Layout lo = denseAs(out, out4);
+        Backend be = out.backend;
+        if (!transposed) {
+            be.conv2d(x.storage(), lx, w.storage(), lw, b == null ? null : b.storage(), out.storage(), lo, p);
+        } else {
+            be.conv2dBackwardInput(x.storage(), lx, w.storage(), lw, out.storage(), lo, p);
+            if (b != null) {
+                try (GradMode off = Ember.noGrad()) {
+                    out.add_(b.view(1, b.shape[0], 1, 1));
+                }
+            }
+        }
+        int[] inShape = input.shape;
+        int[] wShape = weight.shape;
+        int[] biasDims = outShape.length == 3 ? new int[] {0, 2} : new int[] {0, 2, 3};
+        return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> {
+            SavedTensor sx = n.needsInputGrad(1) ? n.save(x) : null;
+            SavedTensor sw = n.needsInputGrad(0) ? n.save(w) : null;
+            return g -> {
+                Tensor gy = g.contiguous();
+                Layout lgy = denseAs(gy, out4);
+                Tensor gx = null;
+                Tensor gw = null;
+                if (sw != null) {
+                    Tensor wv = sw.get();
+                    gx = Creation.empty(inShape, gy.dtype, gy.device);
+                    Layout lgx = denseAs(gx, x4);
+                    Layout lwv = denseAs(wv, w4);
+                    if (transposed) {
+                        gy.backend.conv2d(gy.storage(), lgy, wv.storage(), lwv, null, gx.storage(), lgx, p);
+                    } else {
+                        gy.backend.conv2dBackwardInput(gy.storage(), lgy, wv.storage(), lwv, gx.storage(), lgx, p);
+                    }
+                }
+                if (sx != null) {
+                    Tensor xv = sx.get();
+                    gw = Creation.empty(wShape, gy.dtype, gy.device);
+                    Layout lgw = denseAs(gw, w4);
+                    Layout lxv = denseAs(xv, x4);
+                    if (transposed) {
+                        gy.backend.conv2dBackwardWeight(xv.storage(), lxv, gy.storage(), lgy, gw.storage(), lgw, p);
+                    } else {
+                        gy.backend.conv2dBackwardWeight(gy.storage(), lgy, xv.storage(), lxv, gw.storage(), lgw, p);
+                    }
+                }
+                Tensor gb = n.needsInputGrad(2) ? g.sum(biasDims, false) : null;
+                return new Tensor[] {gx, gw, gb};
+            };
+        });
+    }
+
+    /**
+     * A convolution over an empty batch or zero input channels (PyTorch's ConvBackend::Empty): the bias, or zeros, in
+     * the output's shape, with zero gradients for the input and the weight; one node, ConvolutionBackward0.
+     */
+    private static Tensor emptyConvolution(Tensor input, Tensor weight, Tensor bias, int[] outShape) {
+        Tensor out = Creation.zeros(outShape, input.dtype, input.device);
+        int[] biasView = new int[outShape.length];
+        Arrays.fill(biasView, 1);
+        biasView[1] = outShape[1];
+        if (bias != null) {
+            try (GradMode off = Ember.noGrad()) {
+                out.add_(bias.reshape(biasView));
+            }
+        }
+        int[] inShape = input.shape;
+        int[] wShape = weight.shape;
+        int[] biasDims = outShape.length == 3 ? new int[] {0, 2} : new int[] {0, 2, 3};
+        return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> g -> new Tensor[] {
+            n.needsInputGrad(0) ? Creation.zeros(inShape, g.dtype, g.device) : null,
+            n.needsInputGrad(1) ? Creation.zeros(wShape, g.dtype, g.device) : null,
+            n.needsInputGrad(2) ? g.sum(biasDims, false) : null});
+    }
+
+    // ------------------------------------------------------------------ adaptive pooling
+
+    /** A 3-D {@code [C, H, W]} layout as the 4-D {@code [1, C, H, W]} the kernels take; a 4-D one as it is. */
+    private static Layout as4d(Layout l) {
+        if (l.rank() == 4) {
+            return l;
+        }
+        int[] s = l.shape();
+        return new Layout(new int[] {1, s[0], s[1], s[2]}, new int[] {0, l.stride(0), l.stride(1), l.stride(2)}, l.offset());
+    }
+
+    /** {@code shape} with its last two sizes replaced. */
+    private static int[] withPlane(int[] shape, int h, int w) {
+        int[] out = shape.clone();
+        out[out.length - 2] = h;
+        out[out.length - 1] = w;
+        return out;
+    }
+
+    /**
+     * PyTorch 2.x's {@code adaptive_avg_pool2d(input, output_size)}: an output of 1 x 1 is {@code input.mean((-1, -2),
+     * keepdim=True)} (MeanBackward1, any rank), as PyTorch computes it; any other size the adaptive-average kernel over a
+     * 3-D or 4-D input, one node AdaptiveAvgPool2DBackward0, whose backward kernel is itself differentiable
+     * (AdaptiveAvgPool2DBackwardBackward0).
+     */
+    static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
+        requireTensor(input, "adaptive_avg_pool2d", "input", 1);
+        requireInts(outputSize, "adaptive_avg_pool2d", "output_size", 2);
+        if (outputSize.length != 2) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: output_size must be 2");
+        }
+        if (outputSize[0] < 0 || outputSize[1] < 0) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 "
+                    + "but received {" + outputSize[0] + ", " + outputSize[1] + "}");
+        }
+        if (outputSize[0] == 1 && outputSize[1] == 1) {
+            return input.mean(new int[] {-1, -2}, true);
+        }
+        int nd = input.dim();
+        if (nd != 3 && nd != 4) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got " + Shapes.str(input.shape));
+        }
+        for (int i = nd - 2; i < nd; i++) {
+            if (input.shape[i] == 0) {
+                throw new IllegalArgumentException("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
+                        + "dimensions, but input has sizes " + Shapes.str(input.shape) + " with dimension " + i + " being empty");
+            }
+        }
+        if (!input.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(notImplemented("adaptive_avg_pool2d", input.dtype));
+        }
+        return adaptiveAvgKernel(input, outputSize[0], outputSize[1]);
+    }
+
+    private static Tensor adaptiveAvgKernel(Tensor input, int oh, int ow) {
+        Tensor out = Creation.empty(withPlane(input.shape, oh, ow), input.dtype, input.device);
+        out.backend.adaptiveAvgPool2d(input.storage(), as4d(input.layout), out.storage(), as4d(out.layout));
+        int[] inShape = input.shape;
+        return ArithmeticOps.record(out, "AdaptiveAvgPool2DBackward0", new Tensor[] {input},
+                n -> g -> new Tensor[] {adaptiveAvgBackward(g, inShape)});
+    }
+
+    /** {@code _adaptive_avg_pool2d_backward}, linear in {@code g}: its own gradient is the forward pooling. */
+    private static Tensor adaptiveAvgBackward(Tensor g, int[] inShape) {
+        Tensor gx = Creation.empty(inShape, g.dtype, g.device);
+        g.backend.adaptiveAvgPool2dBackward(g.storage(), as4d(g.layout), gx.storage(), as4d(gx.layout));
+        int oh = g.shape[g.dim() - 2];
+        int ow = g.shape[g.dim() - 1];
+        return ArithmeticOps.record(gx, "AdaptiveAvgPool2DBackwardBackward0", new Tensor[] {g},
+                n -> gg -> new Tensor[] {adaptiveAvgKernel(gg, oh, ow)});
+    }
+
+    /**
+     * PyTorch's {@code adaptive_max_pool2d(input, output_size)} of a 3-D or 4-D input: the maxima and their int64 flat
+     * indices within each plane; one node AdaptiveMaxPool2DBackward0, whose backward scatters the gradient to the
+     * indices (scatter_add, so it can be differentiated again: a gather, as PyTorch's double backward).
+     */
+    static Tensor.ValuesIndices adaptiveMaxPool2d(Tensor input, int[] outputSize) {
+        requireTensor(input, "adaptive_max_pool2d", "input", 1);
+        requireInts(outputSize, "adaptive_max_pool2d", "output_size", 2);
+        int nd = input.dim();
+        if (nd != 3 && nd != 4) {
+            throw new IllegalArgumentException("adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: " + Shapes.str(input.shape));
+        }
+        for (int i = 1; i < nd; i++) {
+            if (input.shape[i] == 0) {
+                throw new IllegalArgumentException("adaptive_max_pool2d(): Expected input to have non-zero size for non-batch "
+                        + "dimensions, but input has sizes " + Shapes.str(input.shape) + " with dimension " + i + " being empty");
+            }
+        }
+        if (outputSize.length != 2) {
+            throw new IllegalArgumentException("adaptive_max_pool2d(): internal error: output_size.size() must be 2");
+        }
+        int[] outShape = withPlane(input.shape, outputSize[0], outputSize[1]);
+        for (int v : outputSize) {
+            if (v < 0) {
+                throw new IllegalArgumentException("Trying to create tensor with negative dimension " + v + ": "
+                        + Shapes.str(outShape));
+            }
+        }
+        if (!input.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(notImplemented("adaptive_max_pool2d", input.dtype));
+        }
+        Tensor out = Creation.empty(outShape, input.dtype, input.device);
+        Tensor idx = Creation.empty(outShape, DType.INT64, input.device);
+        out.backend.adaptiveMaxPool2d(input.storage(), as4d(input.layout), out.storage(), as4d(out.layout), idx.storage(),
+                as4d(idx.layout));
+        int[] inShape = input.shape;
+        long planes = 1;
+        for (int i = 0; i < nd - 2; i++) {
+            planes *= inShape[i];
+        }
+        int rows = (int) planes;
+        int inPlane = inShape[nd - 2] * inShape[nd - 1];
+        int outPlane = outputSize[0] * outputSize[1];
+        ArithmeticOps.record(out, "AdaptiveMaxPool2DBackward0", new Tensor[] {input}, n -> {
+            SavedTensor si = n.save(idx);
+            return g -> {
+                Tensor at = si.get().reshape(rows, outPlane);
+                Tensor gx = Creation.zeros(new int[] {rows, inPlane}, g.dtype, g.device).scatterAdd(1, at, g.reshape(rows, outPlane));
+                return new Tensor[] {gx.view(inShape)};
+            };
+        });
+        return new Tensor.ValuesIndices(out, idx);
+    }
+
+    // ------------------------------------------------------------------ upsampling
+
+    /**
+     * PyTorch's {@code compute_output_size} of the upsampling ops' {@code .vec} overloads: {@code outputSize}, or each
+     * spatial size times its scale factor, truncated; exactly one of the two is given.
+     */
+    private static int[] upsampleSize(Tensor input, int[] outputSize, double[] scaleFactors) {
+        int spatial = input.dim() - 2;
+        if ((outputSize == null) == (scaleFactors == null)) {
+            throw new IllegalArgumentException("Must specify exactly one of output_size and scale_factors");
+        }
+        if (outputSize != null) {
+            if (outputSize.length != spatial) {
+                throw new IllegalArgumentException("It is expected output_size equals to " + spatial + ", but got size "
+                        + outputSize.length);
+            }
+            return outputSize.clone();
+        }
+        if (scaleFactors.length != spatial) {
+            throw new IllegalArgumentException("It is expected scale_factors equals to " + spatial + ", but got size "
+                    + scaleFactors.length);
+        }
+        int[] out = new int[spatial];
+        for (int i = 0; i < spatial; i++) {
+            double odim = input.shape[i + 2] * scaleFactors[i];
+            if (!(odim > Integer.MIN_VALUE && odim < Integer.MAX_VALUE)) {
+                throw new IllegalArgumentException("value cannot be converted to type int64_t without overflow");
+            }
+            out[i] = (int) odim;
+        }
+        return out;
+    }
+
+    /** upsample_Nd_common_check and the meta functions' check of an empty input, with PyTorch's messages. */
+    private static void checkUpsample(Tensor input, int[] out, int spatial) {
+        if (input.dim() != spatial + 2) {
+            throw new IllegalArgumentException("It is expected input_size equals to " + (spatial + 2) + ", but got size "
+                    + input.dim());
+        }
+        String[] names = {"D", "H", "W"};
+        StringBuilder in = new StringBuilder();
+        StringBuilder o = new StringBuilder();
+        boolean positive = true;
+        for (int i = 0; i < spatial; i++) {
+            String name = names[3 - spatial + i];
+            in.append(i > 0 ? ", " : "").append(name).append(": ").append(input.shape[i + 2]);
+            o.append(i > 0 ? ", " : "").append(name).append(": ").append(out[i]);
+            positive &= input.shape[i + 2] > 0 && out[i] > 0;
+        }
+        if (!positive) {
+            // upsample_1d_common_check words it "input (W: ..) and output (W: ..)", the 2-D and 3-D checks without "and"
+            throw new IllegalArgumentException("Input and output sizes should be greater than 0, but got input (" + in + ")"
+                    + (spatial == 1 ? " and" : "") + " output (" + o + ")");
+        }
+        if (input.numel() == 0 && input.shape[1] == 0) {
+            throw new IllegalArgumentException("Non-empty " + (spatial + 2) + "D data tensor expected but got a tensor with sizes "
+                    + Shapes.str(input.shape));
+        }
+    }
+
+    /** PyTorch's {@code compute_scales_value}: {@code 1 / scale} for a positive scale given, else {@code in / out}. */
+    private static double scaleValue(double scale, int in, int out, boolean single) {
+        if (scale > 0) {
+            return single ? (float) (1.0 / scale) : 1.0 / scale;
+        }
+        return single ? (float) in / out : (double) in / out;
+    }
+
+    /**
+     * The source index of each output position of a nearest upsampling along one dimension, as PyTorch's CPU kernels
+     * compute it ({@code HelperInterpNearest}, {@code HelperInterpNearestExact}): {@code floor(i * scale)} or, exact,
+     * {@code floor((i + 0.5) * scale)}, at most {@code in - 1}, in float arithmetic for single precision.
+     */
+    private static long[] nearestIndices(int in, int out, double scaleFactor, boolean exact, boolean single) {
+        double scale = scaleValue(scaleFactor, in, out, single);
+        long[] idx = new long[out];
+        for (int i = 0; i < out; i++) {
+            double src;
+            if (single) {
+                float sc = (float) scale;
+                src = exact ? (float) ((i + 0.5) * sc) : (float) i * sc;
+            } else {
+                src = exact ? (i + 0.5) * scale : i * scale;
+            }
+            idx[i] = Math.min((long) Math.floor(src), in - 1);
+        }
+        return idx;
+    }
+
+    /**
+     * PyTorch's {@code upsample_nearest{1,2,3}d} (and, {@code exact}, {@code _upsample_nearest_exact{1,2,3}d}) of a 3-D,
+     * 4-D or 5-D input, by output size or by scale factors (one of them null): every output element copies the input
+     * element at its source position. Computed as index selections along the spatial dimensions (any type PyTorch's CPU
+     * takes: floating and uint8) and recorded as one node, UpsampleNearest2DBackward0 (1D, 3D; NearestExact), whose
+     * backward sums the gradient back with index_add (differentiable again).
+     */
+    static Tensor upsampleNearest(Tensor input, int[] outputSize, double[] scaleFactors, boolean exact) {
+        requireTensor(input, exact ? "_upsample_nearest_exact2d" : "upsample_nearest2d", "input", 1);
+        int spatial = input.dim() - 2;
+        if (spatial < 1 || spatial > 3) {
+            throw new IllegalArgumentException("It is expected input_size equals to 4, but got size " + input.dim());
+        }
+        int[] out = upsampleSize(input, outputSize, scaleFactors);
+        checkUpsample(input, out, spatial);
+        DType t = input.dtype;
+        if (t != DType.FLOAT32 && t != DType.FLOAT64 && t != DType.UINT8) {
+            throw new IllegalArgumentException(notImplemented("compute_indices_weights_nearest", t));
+        }
+        boolean single = t != DType.FLOAT64;
+        int rank = input.dim();
+        Tensor[] index = new Tensor[rank];
+        Tensor y = input;
+        try (GradMode off = Ember.noGrad()) {
+            for (int i = 0; i < spatial; i++) {
+                int in = input.shape[i + 2];
+                long[] idx = nearestIndices(in, out[i], scaleFactors == null ? 0 : scaleFactors[i], exact, single);
+                boolean identity = in == out[i];
+                for (int j = 0; identity && j < idx.length; j++) {
+                    identity = idx[j] == j;
+                }
+                if (!identity) {
+                    index[i + 2] = Creation.fromFlat(idx, new int[] {idx.length}, DType.INT64, input.device);
+                    y = IndexingOps.indexSelect(y, i + 2, index[i + 2]);
+                }
+            }
+            if (y == input) {
+                y = input.clone();
+            }
+        }
+        int[] inShape = input.shape;
+        String name = "UpsampleNearest" + (exact ? "Exact" : "") + spatial + "DBackward0";
+        return ArithmeticOps.record(y, name, new Tensor[] {input}, n -> g -> {
+            Tensor gx = g;
+            for (int d = rank - 1; d >= 2; d--) {
+                if (index[d] != null) {
+                    int[] shape = gx.shape.clone();
+                    shape[d] = inShape[d];
+                    gx = Creation.zeros(shape, g.dtype, g.device).indexAdd(d, index[d], gx);
+                }
+            }
+            return new Tensor[] {gx};
+        });
+    }
+
+    /**
+     * PyTorch's {@code upsample_bilinear2d} of a 4-D floating input, by output size or by scale factors (one of them
+     * null), with {@code align_corners}: the resampling kernel, one node UpsampleBilinear2DBackward0, whose backward
+     * kernel is itself differentiable (UpsampleBilinear2DBackwardBackward0).
+     */
+    static Tensor upsampleBilinear2d(Tensor input, int[] outputSize, boolean alignCorners, double[] scaleFactors) {
+        requireTensor(input, "upsample_bilinear2d", "input", 1);
+        if (input.dim() != 4) {
+            throw new IllegalArgumentException("It is expected input_size equals to 4, but got size " + input.dim());
+        }
+        int[] out = upsampleSize(input, outputSize, scaleFactors);
+        checkUpsample(input, out, 2);
+        if (!input.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(notImplemented("compute_indices_weights_linear", input.dtype));
+        }
+        double sh = scaleFactors == null ? 0 : scaleFactors[0];
+        double sw = scaleFactors == null ? 0 : scaleFactors[1];
+        return bilinearKernel(input, out[0], out[1], alignCorners, sh, sw);
+    }
+
+    private static Tensor bilinearKernel(Tensor input, int oh, int ow, boolean alignCorners, double sh, double sw) {
+        Tensor out = Creation.empty(withPlane(input.shape, oh, ow), input.dtype, input.device);
+        out.backend.upsampleBilinear2d(input.storage(), input.layout, out.storage(), out.layout, alignCorners, sh, sw);
+        int[] inShape = input.shape;
+        return ArithmeticOps.record(out, "UpsampleBilinear2DBackward0", new Tensor[] {input},
+                n -> g -> new Tensor[] {bilinearBackward(g, inShape, alignCorners, sh, sw)});
+    }
+
+    /** {@code upsample_bilinear2d_backward}, linear in {@code g}: its own gradient is the forward upsampling. */
+    private static Tensor bilinearBackward(Tensor g, int[] inShape, boolean alignCorners, double sh, double sw) {
+        Tensor gx = Creation.empty(inShape, g.dtype, g.device);
+        g.backend.upsampleBilinear2dBackward(g.storage(), g.layout, gx.storage(), gx.layout, alignCorners, sh, sw);
+        int oh = g.shape[2];
+        int ow = g.shape[3];
+        return ArithmeticOps.record(gx, "UpsampleBilinear2DBackwardBackward0", new Tensor[] {g},
+                n -> gg -> new Tensor[] {bilinearKernel(gg, oh, ow, alignCorners, sh, sw)});
+    }
+
+    // ------------------------------------------------------------------ pixel shuffle
+
+    /**
+     * The elements of {@code input} (any leading dimensions merged into one, {@code b}) viewed as {@code from} and
+     * permuted by {@code perm}, copied into a new tensor of {@code outShape}.
+     */
+    private static Tensor permutedCopy(Tensor input, int[] from, int[] perm, int[] outShape) {
+        Tensor x;
+        try (GradMode off = Ember.noGrad()) {
+            x = input.contiguous();
+        }
+        int[] strides = Layout.contiguousStrides(from);
+        int[] ps = new int[perm.length];
+        int[] pst = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            ps[i] = from[perm[i]];
+            pst[i] = strides[perm[i]];
+        }
+        Tensor out = Creation.empty(outShape, input.dtype, input.device);
+        out.backend.copy(x.storage(), new Layout(ps, pst, x.layout.offset()), out.storage(), denseAs(out, ps));
+        return out;
+    }
+
+    private static int leading(int[] shape) {
+        long b = 1;
+        for (int i = 0; i < shape.length - 3; i++) {
+            b *= shape[i];
+        }
+        return (int) b; // the elements of a storage are counted in int, so the batch count fits
+    }
+
+    /**
+     * PyTorch's {@code pixel_shuffle(input, r)}: {@code [*, C r^2, H, W]} rearranged to {@code [*, C, H r, W r]}, in a
+     * new tensor; one node PixelShuffleBackward0, whose backward is {@link #pixelUnshuffle} (and the reverse).
+     */
+    static Tensor pixelShuffle(Tensor input, int upscaleFactor) {
+        requireTensor(input, "pixel_shuffle", "input", 1);
+        if (input.dim() < 3) {
+            throw new IllegalArgumentException("pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                    + input.dim() + " dimension(s)");
+        }
+        if (upscaleFactor <= 0) {
+            throw new IllegalArgumentException("pixel_shuffle expects a positive upscale_factor, but got " + upscaleFactor);
+        }
+        int r = upscaleFactor;
+        int nd = input.dim();
+        int c = input.shape[nd - 3];
+        long rr = (long) r * r;
+        if (c % rr != 0) {
+            throw new IllegalArgumentException("pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
+                    + "square of upscale_factor, but input.size(-3)=" + c + " is not divisible by " + rr);
+        }
+        int h = input.shape[nd - 2];
+        int w = input.shape[nd - 1];
+        int oc = (int) (c / rr);
+        int[] outShape = input.shape.clone();
+        outShape[nd - 3] = oc;
+        outShape[nd - 2] = toInt((long) h * r, "pixel_shuffle's output");
+        outShape[nd - 1] = toInt((long) w * r, "pixel_shuffle's output");
+        // [B, oc, r, r, H, W] -> [B, oc, H, r, W, r]
+        Tensor out = permutedCopy(input, new int[] {leading(input.shape), oc, r, r, h, w}, new int[] {0, 1, 4, 2, 5, 3},
+                outShape);
+        return ArithmeticOps.record(out, "PixelShuffleBackward0", new Tensor[] {input},
+                n -> g -> new Tensor[] {pixelUnshuffle(g, r)});
+    }
+
+    /**
+     * PyTorch's {@code pixel_unshuffle(input, r)}: {@code [*, C, H r, W r]} rearranged to {@code [*, C r^2, H, W]}, in a
+     * new tensor; one node PixelUnshuffleBackward0, whose backward is {@link #pixelShuffle}.
+     */
+    static Tensor pixelUnshuffle(Tensor input, int downscaleFactor) {
+        requireTensor(input, "pixel_unshuffle", "input", 1);
+        if (input.dim() < 3) {
+            throw new IllegalArgumentException("pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                    + input.dim() + " dimension(s)");
+        }
+        if (downscaleFactor <= 0) {
+            throw new IllegalArgumentException("pixel_unshuffle expects a positive downscale_factor, but got " + downscaleFactor);
+        }
+        int r = downscaleFactor;
+        int nd = input.dim();
+        int c = input.shape[nd - 3];
+        int h = input.shape[nd - 2];
+        int w = input.shape[nd - 1];
+        if (h % r != 0) {
+            throw new IllegalArgumentException("pixel_unshuffle expects height to be divisible by downscale_factor, but "
+                    + "input.size(-2)=" + h + " is not divisible by " + r);
+        }
+        if (w % r != 0) {
+            throw new IllegalArgumentException("pixel_unshuffle expects width to be divisible by downscale_factor, but "
+                    + "input.size(-1)=" + w + " is not divisible by " + r);
+        }
+        int[] outShape = input.shape.clone();
+        outShape[nd - 3] = toInt((long) c * r * r, "pixel_unshuffle's output");
+        outShape[nd - 2] = h / r;
+        outShape[nd - 1] = w / r;
+        // [B, C, H/r, r, W/r, r] -> [B, C, r, r, H/r, W/r]
+        Tensor out = permutedCopy(input, new int[] {leading(input.shape), c, h / r, r, w / r, r}, new int[] {0, 1, 3, 5, 2, 4},
+                outShape);
+        return ArithmeticOps.record(out, "PixelUnshuffleBackward0", new Tensor[] {input},
+                n -> g -> new Tensor[] {pixelShuffle(g, r)});
     }
 }

@@ -2282,6 +2282,105 @@ public final class Tensor implements AutoCloseable {
                 NNOps.pair(padding, "padding"), ceilMode, countIncludePad);
     }
 
+    // ------------------------------------------------------------------ convolution, resampling and recurrent layers (issue 15)
+
+    /**
+     * {@code torch.conv1d}: 1-D convolution of an {@code [N, C, L]} (or {@code [C, L]}) input with an
+     * {@code [O, C / groups, K]} weight; {@code bias} may be null; stride, padding and dilation are one int. One node,
+     * ConvolutionBackward0 (PyTorch's CPU runs it as a 2-D convolution of unit height, and so does Ember).
+     */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        Args.require(input, "conv1d", "input", 1, "Tensor");
+        Args.require(weight, "conv1d", "weight", 2, "Tensor");
+        Args.require(stride, "conv1d", "stride", 4, "tuple of ints");
+        Args.require(padding, "conv1d", "padding", 5, "tuple of ints");
+        Args.require(dilation, "conv1d", "dilation", 6, "tuple of ints");
+        return NNOps.conv1d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /**
+     * {@code torch.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the
+     * transposed 2-D convolution of an NCHW (or CHW) input with an {@code [C_in, C_out / groups, kh, kw]} weight;
+     * {@code bias} may be null; each of stride, padding, output_padding and dilation one int or a pair. One node,
+     * ConvolutionBackward0.
+     */
+    public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        Args.require(input, "conv_transpose2d", "input", 1, "Tensor");
+        Args.require(weight, "conv_transpose2d", "weight", 2, "Tensor");
+        Args.require(stride, "conv_transpose2d", "stride", 4, "tuple of ints");
+        Args.require(padding, "conv_transpose2d", "padding", 5, "tuple of ints");
+        Args.require(outputPadding, "conv_transpose2d", "output_padding", 6, "tuple of ints");
+        Args.require(dilation, "conv_transpose2d", "dilation", 8, "tuple of ints");
+        return NNOps.convTranspose2d(input, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
+    /** {@code torch.pixel_shuffle}: {@code [*, C r^2, H, W]} to {@code [*, C, H r, W r]}, one node PixelShuffleBackward0. */
+    public static Tensor pixelShuffle(Tensor input, int upscaleFactor) {
+        Args.require(input, "pixel_shuffle", "input", 1, "Tensor");
+        return NNOps.pixelShuffle(input, upscaleFactor);
+    }
+
+    /** {@code torch.pixel_unshuffle}: {@code [*, C, H r, W r]} to {@code [*, C r^2, H, W]}, one node PixelUnshuffleBackward0. */
+    public static Tensor pixelUnshuffle(Tensor input, int downscaleFactor) {
+        Args.require(input, "pixel_unshuffle", "input", 1, "Tensor");
+        return NNOps.pixelUnshuffle(input, downscaleFactor);
+    }
+
+    /**
+     * {@code torch.lstm(input, (h0, c0), params, has_biases, num_layers, dropout, train, bidirectional, batch_first)}:
+     * a multi-layer LSTM over a 3-D input, as PyTorch's CPU composes it (the output's node StackBackward0,
+     * CatBackward0 when bidirectional, TransposeBackward0 batch first); {@code params} holds, per layer and direction,
+     * {@code w_ih, w_hh[, b_ih, b_hh][, w_hr]}.
+     */
+    public static RnnOutput lstm(Tensor input, Tensor h0, Tensor c0, List<Tensor> params, boolean hasBiases, int numLayers,
+                                 double dropout, boolean train, boolean bidirectional, boolean batchFirst) {
+        Args.require(input, "lstm", "input", 1, "Tensor");
+        Args.require(h0, "lstm", "hx", 2, "tuple of Tensors");
+        Args.require(c0, "lstm", "hx", 2, "tuple of Tensors");
+        Tensor[] ps = Args.tensors(params, "lstm", "params", 3);
+        return RecurrentOps.lstm(input, h0, c0, ps, hasBiases, numLayers, dropout, train, bidirectional, batchFirst);
+    }
+
+    /**
+     * {@code torch.gru(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)}: a
+     * multi-layer GRU over a 3-D input, as PyTorch's CPU composes it (TransposeBackward1 batch first); {@code params}
+     * holds, per layer and direction, {@code w_ih, w_hh[, b_ih, b_hh]}; the result's {@code c} is null.
+     */
+    public static RnnOutput gru(Tensor input, Tensor hx, List<Tensor> params, boolean hasBiases, int numLayers,
+                                double dropout, boolean train, boolean bidirectional, boolean batchFirst) {
+        Args.require(input, "gru", "input", 1, "Tensor");
+        Args.require(hx, "gru", "hx", 2, "Tensor");
+        Tensor[] ps = Args.tensors(params, "gru", "params", 3);
+        return RecurrentOps.gru(input, hx, ps, hasBiases, numLayers, dropout, train, bidirectional, batchFirst);
+    }
+
+    /**
+     * {@code torch.lstm_cell(input, (hx, cx), w_ih, w_hh, b_ih, b_hh)}: one LSTM step of an {@code [N, I]} input; the
+     * biases may be null. The new {@code h}'s node is MulBackward0, {@code c}'s AddBackward0.
+     */
+    public static LstmState lstmCell(Tensor input, Tensor hx, Tensor cx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        Args.require(input, "lstm_cell", "input", 1, "Tensor");
+        Args.require(hx, "lstm_cell", "hx", 2, "tuple of Tensors");
+        Args.require(cx, "lstm_cell", "hx", 2, "tuple of Tensors");
+        Args.require(wIh, "lstm_cell", "w_ih", 3, "Tensor");
+        Args.require(wHh, "lstm_cell", "w_hh", 4, "Tensor");
+        return RecurrentOps.lstmCell(input, hx, cx, wIh, wHh, bIh, bHh);
+    }
+
+    /**
+     * {@code torch.gru_cell(input, hx, w_ih, w_hh, b_ih, b_hh)}: one GRU step of an {@code [N, I]} input; the biases may
+     * be null. The new state's node is AddBackward0.
+     */
+    public static Tensor gruCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        Args.require(input, "gru_cell", "input", 1, "Tensor");
+        Args.require(hx, "gru_cell", "hx", 2, "Tensor");
+        Args.require(wIh, "gru_cell", "w_ih", 3, "Tensor");
+        Args.require(wHh, "gru_cell", "w_hh", 4, "Tensor");
+        return RecurrentOps.gruCell(input, hx, wIh, wHh, bIh, bHh);
+    }
+
     // ------------------------------------------------------------------ losses with their own backward node
 
     /**

@@ -400,6 +400,81 @@ public interface Backend {
     /** The gradient of average pooling with respect to its input (gradInput overwritten). */
     void avgPool2dBackward(Storage gradOut, Layout outLayout, Storage gradInput, Layout inputLayout, Pool2dParams p);
 
+    // ---- resampling (NNOps)
+    //
+    // Adaptive pooling and bilinear upsampling of [N, C, H, W] layouts of any strides (a broadcast input has stride
+    // 0), in one floating type: the windows and the interpolation weights that a composition of other kernels would
+    // compute slowly. Each default runs the CPU's kernel on host copies ({@link #host()}), so every device has them.
+
+    /**
+     * PyTorch's {@code _adaptive_avg_pool2d}: {@code out[n, c, i, j]} is the mean of input rows
+     * {@code [floor(i H / OH), ceil((i + 1) H / OH))} and columns {@code [floor(j W / OW), ceil((j + 1) W / OW))}.
+     */
+    default void adaptiveAvgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout) {
+        try (Storage s = toHost(input, inputLayout); Storage d = host().allocate(out.dtype(), outLayout.numel(), 0)) {
+            host().adaptiveAvgPool2d(s, Layout.contiguous(inputLayout.shape()), d, Layout.contiguous(outLayout.shape()));
+            fromHost(d, out, outLayout);
+        }
+    }
+
+    /**
+     * The gradient of {@link #adaptiveAvgPool2d} (PyTorch's {@code _adaptive_avg_pool2d_backward}): the whole of
+     * {@code gradInput} written, each output's gradient divided evenly over its window (windows may overlap).
+     */
+    default void adaptiveAvgPool2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput, Layout gradInputLayout) {
+        try (Storage g = toHost(gradOut, gradOutLayout);
+             Storage d = host().allocate(gradInput.dtype(), gradInputLayout.numel(), 0)) {
+            host().adaptiveAvgPool2dBackward(g, Layout.contiguous(gradOutLayout.shape()), d,
+                    Layout.contiguous(gradInputLayout.shape()));
+            fromHost(d, gradInput, gradInputLayout);
+        }
+    }
+
+    /**
+     * PyTorch's {@code adaptive_max_pool2d}: the maximum of each window of {@link #adaptiveAvgPool2d} into {@code out}
+     * and its int64 flat index ({@code h * W + w} within its plane) into {@code indices} (out's shape); a NaN wins
+     * (the last one of a window), otherwise the first maximum wins ties.
+     */
+    default void adaptiveMaxPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Storage indices,
+                                   Layout indicesLayout) {
+        try (Storage s = toHost(input, inputLayout); Storage d = host().allocate(out.dtype(), outLayout.numel(), 0);
+             Storage i = host().allocate(DType.INT64, indicesLayout.numel(), 0)) {
+            Layout dense = Layout.contiguous(outLayout.shape());
+            host().adaptiveMaxPool2d(s, Layout.contiguous(inputLayout.shape()), d, dense, i, dense);
+            fromHost(d, out, outLayout);
+            fromHost(i, indices, indicesLayout);
+        }
+    }
+
+    /**
+     * PyTorch's {@code upsample_bilinear2d}: each output element interpolates the four input elements around its source
+     * position, computed as PyTorch's {@code area_pixel_compute_source_index} does: with {@code alignCorners} the
+     * corners' centers match ({@code (in - 1) / (out - 1)} per step); otherwise {@code scaleH}/{@code scaleW} (the scale
+     * factors given, used when positive as {@code 1 / scale}; 0 for none: {@code in / out}) map pixel centers.
+     */
+    default void upsampleBilinear2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, boolean alignCorners,
+                                    double scaleH, double scaleW) {
+        try (Storage s = toHost(input, inputLayout); Storage d = host().allocate(out.dtype(), outLayout.numel(), 0)) {
+            host().upsampleBilinear2d(s, Layout.contiguous(inputLayout.shape()), d, Layout.contiguous(outLayout.shape()),
+                    alignCorners, scaleH, scaleW);
+            fromHost(d, out, outLayout);
+        }
+    }
+
+    /**
+     * The gradient of {@link #upsampleBilinear2d} ({@code upsample_bilinear2d_backward}): the whole of {@code gradInput}
+     * written, each output's gradient added to its four input elements with the forward's weights.
+     */
+    default void upsampleBilinear2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput,
+                                            Layout gradInputLayout, boolean alignCorners, double scaleH, double scaleW) {
+        try (Storage g = toHost(gradOut, gradOutLayout);
+             Storage d = host().allocate(gradInput.dtype(), gradInputLayout.numel(), 0)) {
+            host().upsampleBilinear2dBackward(g, Layout.contiguous(gradOutLayout.shape()), d,
+                    Layout.contiguous(gradInputLayout.shape()), alignCorners, scaleH, scaleW);
+            fromHost(d, gradInput, gradInputLayout);
+        }
+    }
+
     /** Waits until all queued work on the device is done. */
     default void synchronize(int deviceIndex) {
     }

@@ -909,4 +909,271 @@ public final class Functional {
     public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target) {
         return marginRankingLoss(input1, input2, target, 0.0, "mean");
     }
+
+    // ------------------------------------------------------------------ convolution, resampling and recurrent layers (issue 15)
+
+    /** {@code F.conv1d} with stride 1, no padding, no dilation, one group; {@code bias} may be null. */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias) {
+        return Tensor.conv1d(input, weight, bias, new int[] {1}, new int[] {0}, new int[] {1}, 1);
+    }
+
+    /**
+     * {@code F.conv1d}: 1-D convolution of {@code [N, C, L]} (or {@code [C, L]}) by {@code [O, C / groups, K]}, plus
+     * {@code bias} ({@code [O]}, may be null); one node, ConvolutionBackward0.
+     */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        return Tensor.conv1d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /**
+     * {@code F.conv1d(input, weight, bias, stride, padding, dilation, groups)} with {@code "valid"} (no padding) or
+     * {@code "same"} padding (stride 1 only; an odd total padding puts the extra zero on the right, as PyTorch's
+     * convolution_same).
+     */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
+                                int groups) {
+        Checks.tensor(input, "conv1d", "input", 1);
+        Checks.tensor(weight, "conv1d", "weight", 2);
+        Checks.ints(stride, "conv1d", "stride", 4);
+        if (padding == null) {
+            throw new IllegalArgumentException("conv1d(): argument 'padding' (position 5) must be str, not null");
+        }
+        Checks.ints(dilation, "conv1d", "dilation", 6);
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException("Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
+                    + Arrays.toString(input.shape()));
+        }
+        if (padding.equals("valid")) {
+            return Tensor.conv1d(input, weight, bias, stride, new int[] {0}, dilation, groups);
+        }
+        if (!padding.equals("same")) {
+            throw new IllegalArgumentException("Invalid padding string: '" + padding + "'");
+        }
+        // PyTorch's convolution_same: its checks, then the padding it computes, then the convolution's own checks
+        if (weight.dim() <= 2) {
+            throw new IllegalArgumentException("weight should have at least three dimensions");
+        }
+        if (groups <= 0) {
+            throw new IllegalArgumentException("non-positive groups is not supported");
+        }
+        if (weight.dim() != 3) {
+            int[] batched = input.dim() == 3 ? input.shape() : prepend1(input.shape());
+            throw new IllegalArgumentException("Expected " + weight.dim() + "-dimensional input for " + weight.dim()
+                    + "-dimensional weight" + Arrays.toString(weight.shape()) + ", but got 3-dimensional input of size "
+                    + Arrays.toString(batched) + " instead");
+        }
+        if (stride.length != 1) {
+            throw new IllegalArgumentException("stride cannot broadcast to 1 dimensions");
+        }
+        if (dilation.length != 1) {
+            throw new IllegalArgumentException("dilation cannot broadcast to 1 dimensions");
+        }
+        if (stride[0] != 1) {
+            throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
+        }
+        long total = (long) dilation[0] * (weight.size(2) - 1);
+        if (total < 0 || total > Integer.MAX_VALUE) {
+            // no padding makes this convolution valid: the convolution says why
+            return Tensor.conv1d(input, weight, bias, stride, new int[] {0}, dilation, groups);
+        }
+        Tensor x = total % 2 == 1 ? padBottomRight(input, 0, 1) : input;
+        return Tensor.conv1d(x, weight, bias, stride, new int[] {(int) (total / 2)}, dilation, groups);
+    }
+
+    /** {@code F.conv_transpose2d} with stride 1, no padding, one group; {@code bias} may be null. */
+    public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias) {
+        return Tensor.convTranspose2d(input, weight, bias, new int[] {1}, new int[] {0}, new int[] {0}, 1, new int[] {1});
+    }
+
+    /**
+     * {@code F.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the transposed
+     * convolution of NCHW (or CHW) by {@code [C_in, C_out / groups, kh, kw]}, plus {@code bias} ({@code [C_out]}, may be
+     * null); one node, ConvolutionBackward0.
+     */
+    public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        return Tensor.convTranspose2d(input, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
+    /** PyTorch's {@code _list_with_default}: a size list must leave the input at least one leading dimension. */
+    private static int[] listWithDefault(int[] outputSize, Tensor input) {
+        if (input.dim() <= outputSize.length) {
+            throw new IllegalArgumentException("Input dimension should be at least " + (outputSize.length + 1));
+        }
+        return outputSize.clone();
+    }
+
+    /** {@code F.adaptive_avg_pool2d(input, s)}: a square output of {@code s x s}. */
+    public static Tensor adaptiveAvgPool2d(Tensor input, int outputSize) {
+        Checks.tensor(input, "adaptive_avg_pool2d", "input", 1);
+        return dev.ember.ResampleFunctions.adaptiveAvgPool2d(input, new int[] {outputSize, outputSize});
+    }
+
+    /**
+     * {@code F.adaptive_avg_pool2d(input, (oh, ow))}: the mean over PyTorch's adaptive windows of a 3-D or 4-D input
+     * (AdaptiveAvgPool2DBackward0; an output of 1 x 1 is a mean, MeanBackward1, as in PyTorch).
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
+        Checks.tensor(input, "adaptive_avg_pool2d", "input", 1);
+        Checks.ints(outputSize, "adaptive_avg_pool2d", "output_size", 2);
+        return dev.ember.ResampleFunctions.adaptiveAvgPool2d(input, listWithDefault(outputSize, input));
+    }
+
+    /** {@code F.adaptive_max_pool2d(input, s)}: the maxima over a square output of {@code s x s}. */
+    public static Tensor adaptiveMaxPool2d(Tensor input, int outputSize) {
+        Checks.tensor(input, "adaptive_max_pool2d", "input", 1);
+        return dev.ember.ResampleFunctions.adaptiveMaxPool2d(input, new int[] {outputSize, outputSize}).values();
+    }
+
+    /** {@code F.adaptive_max_pool2d(input, (oh, ow))}: the maxima over PyTorch's adaptive windows (AdaptiveMaxPool2DBackward0). */
+    public static Tensor adaptiveMaxPool2d(Tensor input, int[] outputSize) {
+        return adaptiveMaxPool2dWithIndices(input, outputSize).values();
+    }
+
+    /**
+     * {@code F.adaptive_max_pool2d(input, output_size, return_indices=True)}: the maxima and their int64 flat indices
+     * ({@code h * W + w}) within each plane.
+     */
+    public static Tensor.ValuesIndices adaptiveMaxPool2dWithIndices(Tensor input, int[] outputSize) {
+        Checks.tensor(input, "adaptive_max_pool2d", "input", 1);
+        Checks.ints(outputSize, "adaptive_max_pool2d", "output_size", 2);
+        return dev.ember.ResampleFunctions.adaptiveMaxPool2d(input, listWithDefault(outputSize, input));
+    }
+
+    /** A Python list of floats as PyTorch's messages print it. */
+    private static String floats(double[] v) {
+        StringBuilder s = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            s.append(i > 0 ? ", " : "").append(Format.repr(v[i]));
+        }
+        return s.append(']').toString();
+    }
+
+    /**
+     * {@code F.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)}, with PyTorch's
+     * argument handling: exactly one of {@code size} and {@code scaleFactor} (the other null), each one value for every
+     * spatial dimension or one per dimension; {@code mode} {@code "nearest"} (3-D to 5-D input), {@code "nearest-exact"}
+     * (3-D to 5-D), {@code "bilinear"} (4-D; {@code alignCorners} may be set, null means false) or {@code "area"}
+     * (4-D: adaptive average pooling); {@code alignCorners} and {@code recomputeScaleFactor} may be null (PyTorch's
+     * None). With {@code recomputeScaleFactor} true the output size is {@code floor(in * scale)} and the kernel uses
+     * {@code in / out} as its scale; otherwise a scale factor given is the kernel's scale. PyTorch's modes
+     * {@code linear}, {@code bicubic} and {@code trilinear} are not implemented.
+     *
+     * @throws UnsupportedOperationException where PyTorch raises NotImplementedError (a mode and rank that do not fit)
+     */
+    public static Tensor interpolate(Tensor input, int[] size, double[] scaleFactor, String mode, Boolean alignCorners,
+                                     Boolean recomputeScaleFactor) {
+        Checks.tensor(input, "interpolate", "input", 1);
+        if (mode == null) {
+            throw new IllegalArgumentException("interpolate(): argument 'mode' (position 4) must be str, not null");
+        }
+        boolean align;
+        if (mode.equals("nearest") || mode.equals("area") || mode.equals("nearest-exact")) {
+            if (alignCorners != null) {
+                throw new IllegalArgumentException("align_corners option can only be set with the interpolating modes: "
+                        + "linear | bilinear | bicubic | trilinear");
+            }
+            align = false;
+        } else {
+            align = alignCorners != null && alignCorners;
+        }
+        int dim = input.dim() - 2;
+        int[] outputSize = null;
+        double[] scales = null;
+        if (size != null && scaleFactor != null) {
+            throw new IllegalArgumentException("only one of size or scale_factor should be defined");
+        } else if (size != null) {
+            if (size.length == 1) {
+                outputSize = new int[Math.max(dim, 0)];
+                Arrays.fill(outputSize, size[0]);
+            } else if (size.length != dim) {
+                throw new IllegalArgumentException("Input and output must have the same number of spatial dimensions, but got "
+                        + "input with spatial dimensions of " + Arrays.toString(spatialShape(input)) + " and output size of "
+                        + Arrays.toString(size) + ". Please provide input tensor in (N, C, d1, d2, ...,dK) format and output "
+                        + "size in (o1, o2, ...,oK) format.");
+            } else {
+                outputSize = size.clone();
+            }
+        } else if (scaleFactor != null) {
+            if (scaleFactor.length == 1) {
+                scales = new double[Math.max(dim, 0)];
+                Arrays.fill(scales, scaleFactor[0]);
+            } else if (scaleFactor.length != dim) {
+                throw new IllegalArgumentException("Input and scale_factor must have the same number of spatial dimensions, but "
+                        + "got input with spatial dimensions of " + Arrays.toString(spatialShape(input)) + " and scale_factor of "
+                        + "shape " + floats(scaleFactor) + ". Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                        + "scale_factor in (s1, s2, ...,sK) format.");
+            } else {
+                scales = scaleFactor.clone();
+            }
+        } else {
+            throw new IllegalArgumentException("either size or scale_factor should be defined");
+        }
+        boolean recompute = recomputeScaleFactor != null && recomputeScaleFactor;
+        if (recompute && size != null) {
+            throw new IllegalArgumentException("recompute_scale_factor is not meaningful with an explicit size.");
+        }
+        if (mode.equals("area") && outputSize == null) {
+            recompute = true;
+        }
+        if (recompute) {
+            outputSize = new int[scales.length];
+            for (int i = 0; i < scales.length; i++) {
+                double v = Math.floor((double) input.size(i + 2) * scales[i]);
+                if (!(v > Integer.MIN_VALUE && v < Integer.MAX_VALUE)) {
+                    throw new IllegalArgumentException("interpolate: the output size " + Format.repr(v) + " is out of range");
+                }
+                outputSize[i] = (int) v;
+            }
+            scales = null;
+        }
+        int rank = input.dim();
+        boolean nearest = mode.equals("nearest") || mode.equals("nearest-exact");
+        if (nearest && rank >= 3 && rank <= 5) {
+            return mode.equals("nearest") ? dev.ember.ResampleFunctions.upsampleNearest(input, outputSize, scales)
+                    : dev.ember.ResampleFunctions.upsampleNearestExact(input, outputSize, scales);
+        }
+        if (mode.equals("area") && rank == 4) {
+            return dev.ember.ResampleFunctions.adaptiveAvgPool2d(input, outputSize);
+        }
+        if (mode.equals("bilinear") && rank == 4) {
+            return dev.ember.ResampleFunctions.upsampleBilinear2d(input, outputSize, align, scales);
+        }
+        if (mode.equals("bilinear") && (rank == 3 || rank == 5)) {
+            throw new UnsupportedOperationException("Got " + rank + "D input, but bilinear mode needs 4D input");
+        }
+        if (mode.equals("linear") || mode.equals("bicubic") || mode.equals("trilinear") || mode.equals("area")) {
+            throw new UnsupportedOperationException("interpolate: mode '" + mode + "' on a " + rank + "D input is not "
+                    + "implemented in Ember (nearest, nearest-exact, bilinear and 4-D area are)");
+        }
+        throw new UnsupportedOperationException("Input Error: Only 3D, 4D and 5D input Tensors supported (got " + rank + "D) for "
+                + "the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got " + mode + ")");
+    }
+
+    private static int[] spatialShape(Tensor input) {
+        int[] s = input.shape();
+        return Arrays.copyOfRange(s, Math.min(2, s.length), s.length);
+    }
+
+    /** {@code F.interpolate(input, size=size, mode=mode)}: one size for every spatial dimension, or one per dimension. */
+    public static Tensor interpolate(Tensor input, int[] size, String mode) {
+        Checks.ints(size, "interpolate", "size", 2);
+        return interpolate(input, size, null, mode, null, null);
+    }
+
+    /** {@code F.interpolate(input, scale_factor=scaleFactor, mode=mode)}: one scale for every spatial dimension. */
+    public static Tensor interpolate(Tensor input, double scaleFactor, String mode) {
+        return interpolate(input, null, new double[] {scaleFactor}, mode, null, null);
+    }
+
+    /** {@code F.pixel_shuffle}: {@code [*, C r^2, H, W]} to {@code [*, C, H r, W r]}. */
+    public static Tensor pixelShuffle(Tensor input, int upscaleFactor) {
+        return Tensor.pixelShuffle(input, upscaleFactor);
+    }
+
+    /** {@code F.pixel_unshuffle}: {@code [*, C, H r, W r]} to {@code [*, C r^2, H, W]}. */
+    public static Tensor pixelUnshuffle(Tensor input, int downscaleFactor) {
+        return Tensor.pixelUnshuffle(input, downscaleFactor);
+    }
 }

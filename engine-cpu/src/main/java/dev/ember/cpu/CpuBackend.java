@@ -306,6 +306,37 @@ public final class CpuBackend implements Backend {
         PoolKernels.avgForward(cpu(input), inputLayout, cpu(out), outLayout, p);
     }
 
+    // ---- resampling (NNOps)
+
+    @Override
+    public void adaptiveAvgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout) {
+        ResampleKernels.adaptiveAvg(cpu(input), inputLayout, cpu(out), outLayout);
+    }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput, Layout gradInputLayout) {
+        ResampleKernels.adaptiveAvgBackward(cpu(gradOut), gradOutLayout, cpu(gradInput), gradInputLayout);
+    }
+
+    @Override
+    public void adaptiveMaxPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Storage indices,
+                                  Layout indicesLayout) {
+        ResampleKernels.adaptiveMax(cpu(input), inputLayout, cpu(out), outLayout, cpu(indices), indicesLayout);
+    }
+
+    @Override
+    public void upsampleBilinear2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, boolean alignCorners,
+                                   double scaleH, double scaleW) {
+        ResampleKernels.bilinear(cpu(input), inputLayout, cpu(out), outLayout, alignCorners, scaleH, scaleW);
+    }
+
+    @Override
+    public void upsampleBilinear2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput,
+                                           Layout gradInputLayout, boolean alignCorners, double scaleH, double scaleW) {
+        ResampleKernels.bilinearBackward(cpu(gradOut), gradOutLayout, cpu(gradInput), gradInputLayout, alignCorners, scaleH,
+                scaleW);
+    }
+
     @Override
     public void avgPool2dBackward(Storage gradOut, Layout outLayout, Storage gradInput, Layout inputLayout, Pool2dParams p) {
         PoolKernels.avgBackward(cpu(gradOut), outLayout, cpu(gradInput), inputLayout, p);

@@ -1,0 +1,303 @@
+package dev.ember;
+
+import dev.ember.backend.Layout;
+import dev.ember.nn.Functional;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * LSTM and GRU as PyTorch's CPU computes them (aten/src/ATen/native/RNN.cpp, the {@code _rnn_impl} path that 2.x runs
+ * for float64, and for every type without oneDNN): compositions of Ember ops, so every node is the one PyTorch's
+ * composition records and the backward is autograd's. A layer applies {@code linear(input, w_ih, b_ih)} to the whole
+ * sequence at once, unbinds it into steps, runs the cell over them ({@code linear(h, w_hh, b_hh)} added, the gates
+ * chunked, {@code sigmoid}/{@code tanh}) and stacks the outputs (StackBackward0); a bidirectional layer concatenates the
+ * two directions (CatBackward0); layers after the first get dropout in training; the final states are stacked.
+ */
+final class RecurrentOps {
+    private RecurrentOps() {
+    }
+
+    /** One layer's weights in one direction, PyTorch's {@code CellParams}; the biases and the projection may be null. */
+    private record CellParams(Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, Tensor wHr) {
+        Tensor linearIh(Tensor x) {
+            return Functional.linear(x, wIh, bIh);
+        }
+
+        Tensor linearHh(Tensor h) {
+            return Functional.linear(h, wHh, bHh);
+        }
+
+        /** LSTM's projection of the hidden state ({@code matmul(h, w_hr.t())}), or h itself. */
+        Tensor matmulHr(Tensor h) {
+            return wHr == null ? h : h.matmul(wHr.t());
+        }
+    }
+
+    /** A cell: the next state (h, or h and c) from a step's input (already {@code linear_ih}'s when precomputed). */
+    private interface Cell {
+        Tensor[] step(Tensor input, Tensor[] hidden, CellParams p, boolean precomputed);
+    }
+
+    /**
+     * PyTorch's {@code LSTMCell} on the CPU: {@code gates = linear_hh(h) + linear_ih(x)}, chunked into the input,
+     * forget, cell and output gates; {@code c' = f * c + i * g}, {@code h' = o * tanh(c')} (projected when there is a
+     * projection).
+     */
+    private static final Cell LSTM = (input, hidden, p, precomputed) -> {
+        Tensor gates = p.linearHh(hidden[0]).add(precomputed ? input : p.linearIh(input));
+        List<Tensor> chunks = gates.chunk(4, 1);
+        Tensor ingate = chunks.get(0).sigmoid();
+        Tensor forgetgate = chunks.get(1).sigmoid();
+        Tensor cellgate = chunks.get(2).tanh();
+        Tensor outgate = chunks.get(3).sigmoid();
+        Tensor cy = forgetgate.mul(hidden[1]).add(ingate.mul(cellgate));
+        Tensor hy = p.matmulHr(outgate.mul(cy.tanh()));
+        return new Tensor[] {hy, cy};
+    };
+
+    /**
+     * PyTorch's {@code GRUCell} on the CPU: the input and hidden gates chunked in three; {@code r = sigmoid(h_r + i_r)},
+     * {@code z = sigmoid(h_z + i_z)}, {@code n = tanh(i_n + h_n * r)}, {@code h' = (h - n) * z + n}.
+     */
+    private static final Cell GRU = (input, hidden, p, precomputed) -> {
+        List<Tensor> igates = (precomputed ? input : p.linearIh(input)).chunk(3, 1);
+        List<Tensor> hgates = p.linearHh(hidden[0]).chunk(3, 1);
+        Tensor resetgate = hgates.get(0).add(igates.get(0)).sigmoid();
+        Tensor inputgate = hgates.get(1).add(igates.get(1)).sigmoid();
+        Tensor newgate = igates.get(2).add(hgates.get(2).mul(resetgate)).tanh();
+        return new Tensor[] {hidden[0].sub(newgate).mul(inputgate).add(newgate)};
+    };
+
+    /** PyTorch's {@code gather_params}: the flat weight list in groups of 2 to 5 per layer and direction. */
+    private static List<CellParams> gatherParams(Tensor[] params, boolean hasBiases, boolean hasProjections) {
+        int per = (hasBiases ? 4 : 2) + (hasProjections ? 1 : 0);
+        if (params.length % per != 0) {
+            throw new IllegalArgumentException("got an incorrect number of RNN parameters");
+        }
+        List<CellParams> out = new ArrayList<>();
+        for (int i = 0; i < params.length; i += per) {
+            Tensor bIh = hasBiases ? params[i + 2] : null;
+            Tensor bHh = hasBiases ? params[i + 3] : null;
+            Tensor wHr = hasProjections ? params[i + per - 1] : null;
+            out.add(new CellParams(params[i], params[i + 1], bIh, bHh, wHr));
+        }
+        return out;
+    }
+
+    /** PyTorch's {@code check_attributes}: the hidden states and the parameters on the input's device. */
+    private static void checkDevices(Tensor input, Tensor[] hiddens, Tensor[] params) {
+        for (Tensor h : hiddens) {
+            checkDevice(input, "hidden", h);
+        }
+        for (Tensor p : params) {
+            checkDevice(input, "parameter", p);
+        }
+    }
+
+    private static void checkDevice(Tensor input, String name, Tensor t) {
+        if (!input.device.equals(t.device)) {
+            throw new IllegalArgumentException("Input and " + name + " tensors are not at the same device, found input tensor at "
+                    + input.device + " and " + name + " tensor at " + t.device);
+        }
+    }
+
+    /** A layer's outputs and its final state (per direction: one entry, or two for a bidirectional layer). */
+    private record LayerOutput(Tensor output, List<Tensor[]> finalHidden) {
+    }
+
+    /** The cell over a sequence of steps, returning each step's h and the last state. */
+    private static List<Tensor> run(Cell cell, List<Tensor> steps, Tensor[][] hidden, CellParams p) {
+        List<Tensor> outputs = new ArrayList<>(steps.size());
+        for (Tensor step : steps) {
+            hidden[0] = cell.step(step, hidden[0], p, true);
+            outputs.add(hidden[0][0]);
+        }
+        if (outputs.isEmpty()) {
+            throw new IllegalArgumentException("Expected sequence length to be larger than 0 in RNN");
+        }
+        return outputs;
+    }
+
+    /** PyTorch's {@code FullLayer} on the CPU: {@code linear_ih} of the whole sequence, then the steps; stacked. */
+    private static LayerOutput fullLayer(Cell cell, Tensor input, Tensor[] hidden, CellParams p) {
+        Tensor[][] state = {hidden};
+        List<Tensor> outputs = run(cell, p.linearIh(input).unbind(0), state, p);
+        return new LayerOutput(Tensor.stack(outputs, 0), List.<Tensor[]>of(state[0]));
+    }
+
+    /** PyTorch's {@code FullBidirectionalLayer} on the CPU: forward, then backward over the reversed steps; concatenated. */
+    private static LayerOutput bidirectionalLayer(Cell cell, Tensor input, Tensor[] fwHidden, Tensor[] revHidden,
+                                                  CellParams fw, CellParams rev) {
+        Tensor[][] fwState = {fwHidden};
+        Tensor fwOutput = Tensor.stack(run(cell, fw.linearIh(input).unbind(0), fwState, fw), 0);
+        List<Tensor> revSteps = new ArrayList<>(rev.linearIh(input).unbind(0));
+        Collections.reverse(revSteps);
+        Tensor[][] revState = {revHidden};
+        List<Tensor> revOutputs = new ArrayList<>(run(cell, revSteps, revState, rev));
+        Collections.reverse(revOutputs);
+        Tensor revOutput = Tensor.stack(revOutputs, 0);
+        return new LayerOutput(Tensor.cat(List.of(fwOutput, revOutput), fwOutput.dim() - 1), List.of(fwState[0], revState[0]));
+    }
+
+    /**
+     * PyTorch's {@code _rnn_impl}: the layers one after another, dropout on the outputs of all but the last in training;
+     * returns the last layer's output and the final state of each layer and direction, in PyTorch's order.
+     */
+    private static LayerOutput layers(Cell cell, Tensor input, List<Tensor[]> hiddens, List<CellParams> params, int numLayers,
+                                      double dropout, boolean train, boolean bidirectional) {
+        int directions = bidirectional ? 2 : 1;
+        if (bidirectional && (hiddens.size() % 2 != 0 || params.size() % 2 != 0)) {
+            throw new IllegalArgumentException("Odd number of params or hiddens given to a bidirectional RNN");
+        }
+        if (numLayers != hiddens.size() / directions) {
+            throw new IllegalArgumentException("Expected more hidden states in stacked_rnn");
+        }
+        if (numLayers != params.size() / directions) {
+            throw new IllegalArgumentException("Expected more weights in stacked_rnn");
+        }
+        Tensor layerInput = input;
+        List<Tensor[]> finals = new ArrayList<>();
+        for (int l = 0; l < numLayers; l++) {
+            LayerOutput out = bidirectional
+                    ? bidirectionalLayer(cell, layerInput, hiddens.get(2 * l), hiddens.get(2 * l + 1), params.get(2 * l),
+                            params.get(2 * l + 1))
+                    : fullLayer(cell, layerInput, hiddens.get(l), params.get(l));
+            finals.addAll(out.finalHidden());
+            layerInput = out.output();
+            if (dropout != 0 && train && l < numLayers - 1) {
+                layerInput = Tensor.dropout(layerInput, dropout, true);
+            }
+        }
+        return new LayerOutput(layerInput, finals);
+    }
+
+    private static void checkInput(Tensor input) {
+        if (input.dim() != 3) {
+            throw new IllegalArgumentException("input must have 3 dimensions, got " + input.dim());
+        }
+    }
+
+    /** {@code t.transpose_(0, 1)} as PyTorch's GRU applies it to its output: the same storage, TransposeBackward1. */
+    private static Tensor transposedInPlace(Tensor t) {
+        int[] shape = t.shape.clone();
+        int[] strides = t.layout.strides().clone();
+        int s = shape[0];
+        shape[0] = shape[1];
+        shape[1] = s;
+        int st = strides[0];
+        strides[0] = strides[1];
+        strides[1] = st;
+        Tensor out = new Tensor(t.lease(), new Layout(shape, strides, t.layout.offset()), t.device, t.backend, t.version);
+        return ArithmeticOps.record(out, "TransposeBackward1", new Tensor[] {t}, n -> g -> new Tensor[] {g.transpose(0, 1)});
+    }
+
+    /**
+     * PyTorch's {@code torch.lstm(input, (h0, c0), params, has_biases, num_layers, dropout, train, bidirectional,
+     * batch_first)}: {@code params} per layer and direction {@code w_ih, w_hh[, b_ih, b_hh][, w_hr]} (a projection when
+     * {@code h0}'s last size differs from {@code c0}'s); batch first, the output is transposed back (TransposeBackward0,
+     * as 2.x's {@code lstm}).
+     */
+    static RnnOutput lstm(Tensor input, Tensor h0, Tensor c0, Tensor[] params, boolean hasBiases, int numLayers,
+                          double dropout, boolean train, boolean bidirectional, boolean batchFirst) {
+        checkDevices(input, new Tensor[] {h0, c0}, params);
+        boolean hasProjections = h0.size(2) != c0.size(2);
+        checkInput(input);
+        Tensor x = batchFirst ? input.transpose(0, 1) : input;
+        List<CellParams> cells = gatherParams(params, hasBiases, hasProjections);
+        List<Tensor> hs = h0.unbind(0);
+        List<Tensor> cs = c0.unbind(0);
+        if (hs.size() != cs.size()) {
+            throw new IllegalArgumentException("Expected more hidden states in stacked_rnn");
+        }
+        List<Tensor[]> hiddens = new ArrayList<>();
+        for (int i = 0; i < hs.size(); i++) {
+            hiddens.add(new Tensor[] {hs.get(i), cs.get(i)});
+        }
+        LayerOutput r = layers(LSTM, x, hiddens, cells, numLayers, dropout, train, bidirectional);
+        List<Tensor> hy = new ArrayList<>();
+        List<Tensor> cy = new ArrayList<>();
+        for (Tensor[] h : r.finalHidden()) {
+            hy.add(h[0]);
+            cy.add(h[1]);
+        }
+        Tensor output = batchFirst ? r.output().transpose(0, 1) : r.output();
+        return new RnnOutput(output, Tensor.stack(hy, 0), Tensor.stack(cy, 0));
+    }
+
+    /**
+     * PyTorch's {@code torch.gru(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)}:
+     * {@code params} per layer and direction {@code w_ih, w_hh[, b_ih, b_hh]}; batch first, the output is transposed back
+     * in place (TransposeBackward1, as 2.x's GRU).
+     */
+    static RnnOutput gru(Tensor input, Tensor hx, Tensor[] params, boolean hasBiases, int numLayers, double dropout,
+                         boolean train, boolean bidirectional, boolean batchFirst) {
+        checkDevices(input, new Tensor[] {hx}, params);
+        checkInput(input);
+        Tensor x = batchFirst ? input.transpose(0, 1) : input;
+        List<CellParams> cells = gatherParams(params, hasBiases, false);
+        List<Tensor[]> hiddens = new ArrayList<>();
+        for (Tensor h : hx.unbind(0)) {
+            hiddens.add(new Tensor[] {h});
+        }
+        LayerOutput r = layers(GRU, x, hiddens, cells, numLayers, dropout, train, bidirectional);
+        List<Tensor> hy = new ArrayList<>();
+        for (Tensor[] h : r.finalHidden()) {
+            hy.add(h[0]);
+        }
+        Tensor output = batchFirst ? transposedInPlace(r.output()) : r.output();
+        return new RnnOutput(output, Tensor.stack(hy, 0), null);
+    }
+
+    /** PyTorch's {@code check_rnn_cell_forward_input}. */
+    private static void checkCellInput(Tensor input, int inputSize) {
+        if (input.size(1) != inputSize) {
+            throw new IllegalArgumentException("input has inconsistent input_size: got " + input.size(1) + " expected " + inputSize);
+        }
+    }
+
+    /** PyTorch's {@code check_rnn_cell_forward_hidden}. */
+    private static void checkCellHidden(Tensor input, Tensor hx, int hiddenSize, int label) {
+        if (input.size(0) != hx.size(0)) {
+            throw new IllegalArgumentException("Input batch size " + input.size(0) + " doesn't match hidden" + label
+                    + " batch size " + hx.size(0));
+        }
+        if (hx.size(1) != hiddenSize) {
+            throw new IllegalArgumentException("hidden" + label + " has inconsistent hidden_size: got " + hx.size(1)
+                    + ", expected " + hiddenSize);
+        }
+    }
+
+    /** PyTorch's {@code check_rnn_cell_forward_weights}. */
+    private static void checkCellWeights(Tensor wIh, Tensor wHh, int gates, int hiddenSize) {
+        long rows = (long) gates * hiddenSize;
+        if (wIh.size(0) != rows) {
+            throw new IllegalArgumentException("weight_ih first dim must be " + gates + " * hidden_size = " + rows + ", but got "
+                    + wIh.size(0));
+        }
+        if (wHh.size(0) != rows) {
+            throw new IllegalArgumentException("weight_hh first dim must be " + gates + " * hidden_size = " + rows + ", but got "
+                    + wHh.size(0));
+        }
+    }
+
+    /** PyTorch's {@code torch.lstm_cell(input, (hx, cx), w_ih, w_hh, b_ih, b_hh)} of a 2-D input; the biases may be null. */
+    static LstmState lstmCell(Tensor input, Tensor hx, Tensor cx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        int hiddenSize = wHh.size(1);
+        checkCellInput(input, wIh.size(1));
+        checkCellWeights(wIh, wHh, 4, hiddenSize);
+        checkCellHidden(input, hx, hiddenSize, 0);
+        checkCellHidden(input, cx, hiddenSize, 1);
+        Tensor[] out = LSTM.step(input, new Tensor[] {hx, cx}, new CellParams(wIh, wHh, bIh, bHh, null), false);
+        return new LstmState(out[0], out[1]);
+    }
+
+    /** PyTorch's {@code torch.gru_cell(input, hx, w_ih, w_hh, b_ih, b_hh)} of a 2-D input; the biases may be null. */
+    static Tensor gruCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        checkCellInput(input, wIh.size(1));
+        checkCellHidden(input, hx, wHh.size(1), 0);
+        checkCellWeights(wIh, wHh, 3, wHh.size(1));
+        return GRU.step(input, new Tensor[] {hx}, new CellParams(wIh, wHh, bIh, bHh, null), false)[0];
+    }
+}

@@ -1,0 +1,68 @@
+package dev.ember;
+
+/**
+ * Adaptive pooling and upsampling, the ops PyTorch exposes only through {@code torch.nn.functional} (its
+ * {@code torch._C._nn} namespace: {@code adaptive_avg_pool2d}, {@code adaptive_max_pool2d},
+ * {@code upsample_nearest{1,2,3}d}, {@code _upsample_nearest_exact{1,2,3}d}, {@code upsample_bilinear2d}). As with
+ * {@link NNFunctions}, they have no {@code torch.*} function and no Tensor method, so this class is their public entry
+ * point for {@link dev.ember.nn.Functional} and the layers ({@code AdaptiveAvgPool2d}, {@code AdaptiveMaxPool2d},
+ * {@code Upsample}); users call them there ({@code Functional.interpolate} holds PyTorch's Python-level argument
+ * handling). Every op checks its arguments first, in PyTorch's order and words.
+ */
+public final class ResampleFunctions {
+    private ResampleFunctions() {
+    }
+
+    /**
+     * {@code torch._C._nn.adaptive_avg_pool2d(input, output_size)}: {@code output_size} is two sizes; 1 x 1 is
+     * {@code input.mean((-1, -2), keepdim=True)} (MeanBackward1), as PyTorch 2.x computes it; any other size the
+     * adaptive-average kernel over a 3-D or 4-D floating input, one node AdaptiveAvgPool2DBackward0.
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
+        Args.require(input, "adaptive_avg_pool2d", "input", 1, "Tensor");
+        Args.require(outputSize, "adaptive_avg_pool2d", "output_size", 2, "tuple of ints");
+        return NNOps.adaptiveAvgPool2d(input, outputSize);
+    }
+
+    /**
+     * {@code torch._C._nn.adaptive_max_pool2d(input, output_size)} of a 3-D or 4-D floating input: the maximum of each
+     * window and its int64 index ({@code h * W + w}) within its plane; one node AdaptiveMaxPool2DBackward0.
+     */
+    public static Tensor.ValuesIndices adaptiveMaxPool2d(Tensor input, int[] outputSize) {
+        Args.require(input, "adaptive_max_pool2d", "input", 1, "Tensor");
+        Args.require(outputSize, "adaptive_max_pool2d", "output_size", 2, "tuple of ints");
+        return NNOps.adaptiveMaxPool2d(input, outputSize);
+    }
+
+    /**
+     * {@code torch._C._nn.upsample_nearest{1,2,3}d(input, output_size, scale_factors)} of a 3-D, 4-D or 5-D input (by
+     * its rank): exactly one of {@code outputSize} and {@code scaleFactors} is given (the other null), one value per
+     * spatial dimension; each output element copies the input element at {@code floor(i * in / out)} (or
+     * {@code floor(i / scale)} with a scale factor). Floating and uint8 inputs; one node UpsampleNearest2DBackward0
+     * (1D, 3D).
+     */
+    public static Tensor upsampleNearest(Tensor input, int[] outputSize, double[] scaleFactors) {
+        Args.require(input, "upsample_nearest2d", "input", 1, "Tensor");
+        return NNOps.upsampleNearest(input, outputSize, scaleFactors, false);
+    }
+
+    /**
+     * {@code torch._C._nn._upsample_nearest_exact{1,2,3}d}: {@link #upsampleNearest} with the source at
+     * {@code floor((i + 0.5) * in / out)} (pixel centers, as Pillow and scikit-image); one node
+     * UpsampleNearestExact2DBackward0 (1D, 3D).
+     */
+    public static Tensor upsampleNearestExact(Tensor input, int[] outputSize, double[] scaleFactors) {
+        Args.require(input, "_upsample_nearest_exact2d", "input", 1, "Tensor");
+        return NNOps.upsampleNearest(input, outputSize, scaleFactors, true);
+    }
+
+    /**
+     * {@code torch._C._nn.upsample_bilinear2d(input, output_size, align_corners, scale_factors)} of a 4-D floating
+     * input, by output size or by scale factors (exactly one given, the other null); one node
+     * UpsampleBilinear2DBackward0.
+     */
+    public static Tensor upsampleBilinear2d(Tensor input, int[] outputSize, boolean alignCorners, double[] scaleFactors) {
+        Args.require(input, "upsample_bilinear2d", "input", 1, "Tensor");
+        return NNOps.upsampleBilinear2d(input, outputSize, alignCorners, scaleFactors);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.ember.nn;
+
+import dev.ember.RnnOutput;
+import dev.ember.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * {@code torch.nn.GRU}: a multi-layer gated recurrent unit network over a sequence, with PyTorch's options
+ * ({@code num_layers}, {@code bias}, {@code batch_first}, {@code dropout} between layers in training,
+ * {@code bidirectional}), parameter names, shapes and initialization ({@link RNNBase}). The input is
+ * {@code [T, N, input_size]} ({@code [N, T, input_size]} batch first) or unbatched {@code [T, input_size]}; the initial
+ * state {@code [D * num_layers, N, hidden_size]}, zeros when null. Computed as PyTorch's CPU computes it
+ * ({@link Tensor#gru}); the result's {@code c()} is null.
+ */
+public final class GRU extends RNNBase {
+    /** One layer, with biases, sequence first. */
+    public GRU(int inputSize, int hiddenSize) {
+        this(inputSize, hiddenSize, 1, true, false, 0, false);
+    }
+
+    /** {@code numLayers} layers, with biases, sequence first. */
+    public GRU(int inputSize, int hiddenSize, int numLayers) {
+        this(inputSize, hiddenSize, numLayers, true, false, 0, false);
+    }
+
+    /** Every option of PyTorch's constructor, in its order. */
+    public GRU(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
+               boolean bidirectional) {
+        super("GRU", inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, 0);
+    }
+
+    /** The output sequence of {@link #forward(Tensor, Tensor)} from a zero state. */
+    @Override
+    public Tensor forward(Tensor input) {
+        return forward(input, null).output();
+    }
+
+    /**
+     * The output sequence and the final state from {@code hx} (null for zeros), as PyTorch's {@code GRU.forward}, with
+     * its checks and messages.
+     */
+    public RnnOutput forward(Tensor input, Tensor hx) {
+        Checks.tensor(input, "gru", "input", 1);
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException("GRU: Expected input to be 2D or 3D, got " + input.dim() + "D instead");
+        }
+        boolean batched = input.dim() == 3;
+        int batchDim = batchDim();
+        Tensor x = input;
+        Tensor h = hx;
+        if (!batched) {
+            x = input.unsqueeze(batchDim);
+            if (h != null) {
+                if (h.dim() != 2) {
+                    throw new IllegalArgumentException("For unbatched 2-D input, hx should also be 2-D but got " + h.dim()
+                            + "-D tensor");
+                }
+                h = h.unsqueeze(1);
+            }
+        } else if (h != null && h.dim() != 3) {
+            throw new IllegalArgumentException("For batched 3-D input, hx should also be 3-D but got " + h.dim() + "-D tensor");
+        }
+        if (h == null) {
+            int maxBatch = batchFirst ? x.size(0) : x.size(1);
+            h = Tensor.zeros(x.dtype(), numLayers * directions(), maxBatch, hiddenSize).to(x.device());
+        }
+        checkInput(x);
+        checkHiddenSize(h, expectedHiddenSize(x, hiddenSize), "hidden");
+        RnnOutput r = Tensor.gru(x, h, flatWeights(), bias, numLayers, dropout, isTraining(), bidirectional, batchFirst);
+        if (!batched) {
+            return new RnnOutput(r.output().squeeze(batchDim), r.h().squeeze(1), null);
+        }
+        return r;
+    }
+
+    /** {@link #forward(Tensor, Tensor)} called with this module's hooks, as {@code gru(input, hx)}. */
+    public RnnOutput apply(Tensor input, Tensor hx) {
+        return call(Arrays.asList(input, hx), a -> forward(a.get(0), a.get(1)), r -> Arrays.asList(r.output(), r.h()),
+                t -> new RnnOutput(t.get(0), t.get(1), null));
+    }
+}

@@ -1,0 +1,55 @@
+package dev.ember.nn;
+
+import dev.ember.Tensor;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code torch.nn.GRUCell}: one GRU step of an {@code [N, input_size]} (or unbatched {@code [input_size]}) input from
+ * the hidden state ({@code [N, hidden_size]}; zeros when null) to the next, as PyTorch's {@code gru_cell}
+ * ({@link Tensor#gruCell}); parameters as {@link RNNCellBase}, with three gates.
+ */
+public final class GRUCell extends RNNCellBase {
+    /** With biases. */
+    public GRUCell(int inputSize, int hiddenSize) {
+        this(inputSize, hiddenSize, true);
+    }
+
+    /** With or without biases. */
+    public GRUCell(int inputSize, int hiddenSize, boolean bias) {
+        super(inputSize, hiddenSize, bias, 3);
+    }
+
+    /** The next hidden state from a zero state. */
+    @Override
+    public Tensor forward(Tensor input) {
+        return forward(input, null);
+    }
+
+    /** The next hidden state from {@code hx} (null for zeros), as PyTorch's {@code GRUCell.forward}, with its checks. */
+    public Tensor forward(Tensor input, Tensor hx) {
+        Checks.tensor(input, "gru_cell", "input", 1);
+        if (input.dim() != 1 && input.dim() != 2) {
+            throw new IllegalArgumentException("GRUCell: Expected input to be 1D or 2D, got " + input.dim() + "D instead");
+        }
+        if (hx != null && hx.dim() != 1 && hx.dim() != 2) {
+            throw new IllegalArgumentException("GRUCell: Expected hidden to be 1D or 2D, got " + hx.dim() + "D instead");
+        }
+        boolean batched = input.dim() == 2;
+        Tensor x = batched ? input : input.unsqueeze(0);
+        Tensor h;
+        if (hx == null) {
+            h = Tensor.zeros(x.dtype(), x.size(0), hiddenSize).to(x.device());
+        } else {
+            h = batched ? hx : hx.unsqueeze(0);
+        }
+        Tensor r = Tensor.gruCell(x, h, weightIh, weightHh, biasIh, biasHh);
+        return batched ? r : r.squeeze(0);
+    }
+
+    /** {@link #forward(Tensor, Tensor)} called with this module's hooks, as {@code cell(input, hx)}. */
+    public Tensor apply(Tensor input, Tensor hx) {
+        return call(Arrays.asList(input, hx), a -> forward(a.get(0), a.get(1)), List::of, t -> t.get(0));
+    }
+}

@@ -1,0 +1,101 @@
+package dev.ember.nn;
+
+import dev.ember.LstmState;
+import dev.ember.RnnOutput;
+import dev.ember.Tensor;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code torch.nn.LSTM}: a multi-layer long short-term memory network over a sequence, with PyTorch's options
+ * ({@code num_layers}, {@code bias}, {@code batch_first}, {@code dropout} between layers in training,
+ * {@code bidirectional}, {@code proj_size}), parameter names, shapes and initialization ({@link RNNBase}). The input is
+ * {@code [T, N, input_size]} ({@code [N, T, input_size]} batch first) or unbatched {@code [T, input_size]}; the initial
+ * state {@code (h0, c0)} is {@code [D * num_layers, N, H_out]} and {@code [D * num_layers, N, hidden_size]} each, zeros
+ * when null. Computed as PyTorch's CPU computes it, a composition of linear, sigmoid and tanh steps
+ * ({@link Tensor#lstm}).
+ *
+ * <pre>{@code
+ * LSTM lstm = new LSTM(10, 20, 2);
+ * RnnOutput r = lstm.apply(input, new LstmState(h0, c0));   // r.output(), r.h(), r.c()
+ * }</pre>
+ */
+public final class LSTM extends RNNBase {
+    /** One layer, with biases, sequence first. */
+    public LSTM(int inputSize, int hiddenSize) {
+        this(inputSize, hiddenSize, 1, true, false, 0, false, 0);
+    }
+
+    /** {@code numLayers} layers, with biases, sequence first. */
+    public LSTM(int inputSize, int hiddenSize, int numLayers) {
+        this(inputSize, hiddenSize, numLayers, true, false, 0, false, 0);
+    }
+
+    /** Every option of PyTorch's constructor, in its order ({@code projSize} 0 for no projection). */
+    public LSTM(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
+                boolean bidirectional, int projSize) {
+        super("LSTM", inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize);
+    }
+
+    /** The output sequence of {@link #forward(Tensor, LstmState)} from zero states. */
+    @Override
+    public Tensor forward(Tensor input) {
+        return forward(input, null).output();
+    }
+
+    /**
+     * The output sequence and the final states from {@code hx} ({@code (h0, c0)}; null for zeros), as PyTorch's
+     * {@code LSTM.forward}, with its checks and messages.
+     */
+    public RnnOutput forward(Tensor input, LstmState hx) {
+        Checks.tensor(input, "lstm", "input", 1);
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException("LSTM: Expected input to be 2D or 3D, got " + input.dim() + "D instead");
+        }
+        boolean batched = input.dim() == 3;
+        int batchDim = batchDim();
+        Tensor x = batched ? input : input.unsqueeze(batchDim);
+        int realHidden = projSize > 0 ? projSize : hiddenSize;
+        Tensor h0;
+        Tensor c0;
+        if (hx == null) {
+            int maxBatch = batchFirst ? x.size(0) : x.size(1);
+            h0 = Tensor.zeros(x.dtype(), numLayers * directions(), maxBatch, realHidden).to(x.device());
+            c0 = Tensor.zeros(x.dtype(), numLayers * directions(), maxBatch, hiddenSize).to(x.device());
+        } else {
+            Checks.tensor(hx.h(), "lstm", "hx", 2);
+            Checks.tensor(hx.c(), "lstm", "hx", 2);
+            if (batched) {
+                if (hx.h().dim() != 3 || hx.c().dim() != 3) {
+                    throw new IllegalArgumentException("For batched 3-D input, hx and cx should also be 3-D but got ("
+                            + hx.h().dim() + "-D, " + hx.c().dim() + "-D) tensors");
+                }
+                h0 = hx.h();
+                c0 = hx.c();
+            } else {
+                if (hx.h().dim() != 2 || hx.c().dim() != 2) {
+                    throw new IllegalArgumentException("For unbatched 2-D input, hx and cx should also be 2-D but got ("
+                            + hx.h().dim() + "-D, " + hx.c().dim() + "-D) tensors");
+                }
+                h0 = hx.h().unsqueeze(1);
+                c0 = hx.c().unsqueeze(1);
+            }
+        }
+        checkInput(x);
+        checkHiddenSize(h0, expectedHiddenSize(x, realHidden), "hidden[0]");
+        checkHiddenSize(c0, expectedHiddenSize(x, hiddenSize), "hidden[1]");
+        RnnOutput r = Tensor.lstm(x, h0, c0, flatWeights(), bias, numLayers, dropout, isTraining(), bidirectional, batchFirst);
+        if (!batched) {
+            return new RnnOutput(r.output().squeeze(batchDim), r.h().squeeze(1), r.c().squeeze(1));
+        }
+        return r;
+    }
+
+    /** {@link #forward(Tensor, LstmState)} called with this module's hooks, as {@code lstm(input, (h0, c0))}. */
+    public RnnOutput apply(Tensor input, LstmState hx) {
+        List<Tensor> in = Arrays.asList(input, hx == null ? null : hx.h(), hx == null ? null : hx.c());
+        return call(in, a -> forward(a.get(0), a.get(1) == null && a.get(2) == null ? null : new LstmState(a.get(1), a.get(2))),
+                r -> Arrays.asList(r.output(), r.h(), r.c()), t -> new RnnOutput(t.get(0), t.get(1), t.get(2)));
+    }
+}
