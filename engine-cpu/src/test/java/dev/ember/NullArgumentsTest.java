@@ -26,7 +26,8 @@ class NullArgumentsTest {
             "Tensor.backward#0", // the implicit gradient of a scalar
             "Tensor.tensor#1", // infer the type from the data
             "Tensor.sum#0", "Tensor.mean#0", "Tensor.var#0", "Tensor.std#0", // every dimension
-            "Tensor.conv2d#2", // no bias
+            "Tensor.conv2d#2", "Tensor.conv1d#2", "Tensor.convTranspose2d#2", // no bias
+            "Tensor.lstmCell#5", "Tensor.lstmCell#6", "Tensor.gruCell#4", "Tensor.gruCell#5", // cells without biases
             "Tensor.repeatInterleave#1", // repeat_interleave(dim=None): of the flattened tensor
             "Tensor.nllLoss#2", "Tensor.binaryCrossEntropy#2", "Tensor.binaryCrossEntropyWithLogits#2", // no class weight
             "Tensor.binaryCrossEntropyWithLogits#3", // no pos_weight
@@ -182,7 +183,7 @@ class NullArgumentsTest {
     @Test
     void functional() throws IllegalAccessException {
         Set<String> nullable = Set.of(
-                "Functional.conv2d#2", "Functional.linear#2", // no bias
+                "Functional.conv2d#2", "Functional.linear#2", "Functional.conv1d#2", "Functional.convTranspose2d#2", // no bias
                 "Functional.maxPool2d#2", "Functional.avgPool2d#2", // the stride is the kernel
                 "Functional.batchNorm#1", "Functional.batchNorm#2", "Functional.batchNorm#3", "Functional.batchNorm#4",
                 "Functional.nllLoss#2", "Functional.crossEntropy#2", "Functional.binaryCrossEntropy#2", // no class weight
