@@ -183,10 +183,24 @@ final class NNOps {
         }
     }
 
+    /**
+     * The bias as the convolution kernels take it: a storage whose first elements are the bias (the SPI passes no layout
+     * for it), so a view at an offset or with a stride is copied first, without recording history.
+     */
+    private static Tensor kernelBias(Tensor bias) {
+        if (bias == null) {
+            return null;
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor b = bias.contiguous();
+            return b.layout.offset() == 0 ? b : b.clone();
+        }
+    }
+
     private static Tensor convKernel(Tensor input, Tensor weight, Tensor bias, int[] outShape, Conv2dParams p) {
         Tensor x = input.contiguous();
         Tensor w = weight.contiguous();
-        Tensor b = bias == null ? null : bias.contiguous();
+        Tensor b = kernelBias(bias);
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
         out.backend.conv2d(x.storage(), x.layout, w.storage(), w.layout, b == null ? null : b.storage(), out.storage(), out.layout, p);
         int[] inShape = input.shape;
@@ -932,10 +946,7 @@ final class NNOps {
         try (GradMode off = Ember.noGrad()) {
             x = input.contiguous();
             w = weight.contiguous();
-            b = bias == null ? null : bias.contiguous();
-            if (b != null && b.layout.offset() != 0) {
-                b = b.clone(); // the kernels read the bias from the start of its storage
-            }
+            b = kernelBias(bias);
         }
         Layout lx = denseAs(x, x4);
         Layout lw = denseAs(w, w4);

@@ -85,4 +85,20 @@ class ConvFloat32Test {
         y.backward(up);
         return new Tensor[] {y.detach(), x.grad(), w.grad(), b == null ? null : b.grad()};
     }
+
+    /** The kernels take the bias as a bare storage: a bias that is a view at an offset must still be read from its start. */
+    @org.junit.jupiter.api.Test
+    void aBiasViewAtAnOffset() {
+        Generator g = new Generator(5);
+        Tensor x = Tensor.randn(g, DType.FLOAT32, 2, 3, 6, 6);
+        Tensor w = Tensor.randn(g, DType.FLOAT32, 4, 3, 3, 3);
+        Tensor all = Tensor.randn(g, DType.FLOAT32, 10);
+        Tensor view = all.narrow(0, 5, 4);
+        Tensor expected = Tensor.conv2d(x, w, view.clone(), new int[] {1}, new int[] {1}, new int[] {1}, 1);
+        Tensor actual = Tensor.conv2d(x, w, view, new int[] {1}, new int[] {1}, new int[] {1}, 1);
+        org.junit.jupiter.api.Assertions.assertTrue(actual.equal(expected));
+        Tensor strided = all.slice(0, 1, 9, 2);
+        org.junit.jupiter.api.Assertions.assertTrue(Tensor.conv2d(x, w, strided, new int[] {1}, new int[] {1}, new int[] {1}, 1)
+                .equal(Tensor.conv2d(x, w, strided.clone(), new int[] {1}, new int[] {1}, new int[] {1}, 1)));
+    }
 }
