@@ -87,7 +87,10 @@ final class AttentionOps {
         }
     }
 
-    /** The causal mask PyTorch builds, {@code ones(L, S, dtype=bool).tril()}: key j takes part in query i's row for j <= i. */
+    /**
+     * The causal mask PyTorch builds, {@code ones(L, S, dtype=bool).tril()}: key j takes part in query i's row for
+     * {@code j <= i}.
+     */
     static Tensor causalMask(int l, int s, Device device) {
         try (GradMode off = Ember.noGrad()) {
             Tensor ones = Creation.empty(new int[] {l, s}, DType.BOOL, device);

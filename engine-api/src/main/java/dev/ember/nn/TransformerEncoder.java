@@ -78,7 +78,10 @@ public final class TransformerEncoder extends Module {
         return output;
     }
 
-    /** {@link #forward(Tensor, Tensor, Tensor, Boolean)} with this module's hooks, which see {@code [src, mask, srcKeyPaddingMask]}. */
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor, Boolean)} with this module's hooks, which see
+     * {@code [src, mask, srcKeyPaddingMask]}.
+     */
     public Tensor apply(Tensor src, Tensor mask, Tensor srcKeyPaddingMask, Boolean isCausal) {
         return call(Arrays.asList(src, mask, srcKeyPaddingMask), in -> forward(in.get(0), in.get(1), in.get(2), isCausal),
                 List::of, out -> out.get(0));

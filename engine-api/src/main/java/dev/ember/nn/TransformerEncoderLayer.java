@@ -134,7 +134,10 @@ public final class TransformerEncoderLayer extends Module {
         return x;
     }
 
-    /** {@link #forward(Tensor, Tensor, Tensor, boolean)} with this module's hooks, which see {@code [src, srcMask, srcKeyPaddingMask]}. */
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor, boolean)} with this module's hooks, which see
+     * {@code [src, srcMask, srcKeyPaddingMask]}.
+     */
     public Tensor apply(Tensor src, Tensor srcMask, Tensor srcKeyPaddingMask, boolean isCausal) {
         return call(Arrays.asList(src, srcMask, srcKeyPaddingMask), in -> forward(in.get(0), in.get(1), in.get(2), isCausal),
                 List::of, out -> out.get(0));
