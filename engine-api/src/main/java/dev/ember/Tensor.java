@@ -1762,6 +1762,23 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.copy_(this, src);
     }
 
+    // ------------------------------------------------------------------ attention (issue 15)
+
+    /**
+     * {@code torch.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal, scale,
+     * enable_gqa)}: {@code softmax(q k^T scale + mask) v} with PyTorch 2.x's CPU semantics, fused (one node
+     * ScaledDotProductFlashAttentionForCpuBackward0) or composed as PyTorch chooses; {@code attnMask}, {@code scale} and
+     * {@code generator} (dropout's, default generator when null) may be null.
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask, double dropoutP,
+                                                   boolean isCausal, Double scale, boolean enableGqa, Generator generator) {
+        Args.require(query, "scaled_dot_product_attention", "query", 1, "Tensor");
+        Args.require(key, "scaled_dot_product_attention", "key", 2, "Tensor");
+        Args.require(value, "scaled_dot_product_attention", "value", 3, "Tensor");
+        return AttentionOps.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, scale, enableGqa,
+                generator);
+    }
+
     // ------------------------------------------------------------------ reductions
 
     /** Sum of all elements. */

@@ -28,6 +28,8 @@ class NullArgumentsTest {
             "Tensor.sum#0", "Tensor.mean#0", "Tensor.var#0", "Tensor.std#0", // every dimension
             "Tensor.conv2d#2", "Tensor.conv1d#2", "Tensor.convTranspose2d#2", // no bias
             "Tensor.lstmCell#5", "Tensor.lstmCell#6", "Tensor.gruCell#4", "Tensor.gruCell#5", // cells without biases
+            // attention: no mask, the default scale, no generator
+            "Tensor.scaledDotProductAttention#3", "Tensor.scaledDotProductAttention#6", "Tensor.scaledDotProductAttention#8",
             "Tensor.repeatInterleave#1", // repeat_interleave(dim=None): of the flattened tensor
             "Tensor.nllLoss#2", "Tensor.binaryCrossEntropy#2", "Tensor.binaryCrossEntropyWithLogits#2", // no class weight
             "Tensor.binaryCrossEntropyWithLogits#3", // no pos_weight
@@ -184,6 +186,13 @@ class NullArgumentsTest {
     void functional() throws IllegalAccessException {
         Set<String> nullable = Set.of(
                 "Functional.conv2d#2", "Functional.linear#2", "Functional.conv1d#2", "Functional.convTranspose2d#2", // no bias
+                // attention: no mask, the default scale, no generator; multi-head attention's optional tensors
+                "Functional.scaledDotProductAttention#3", "Functional.scaledDotProductAttention#6",
+                "Functional.scaledDotProductAttention#8", "Functional.multiHeadAttentionForward#5",
+                "Functional.multiHeadAttentionForward#6", "Functional.multiHeadAttentionForward#9",
+                "Functional.multiHeadAttentionForward#11", "Functional.multiHeadAttentionForward#13",
+                "Functional.multiHeadAttentionForward#14", "Functional.multiHeadAttentionForward#15",
+                "Functional.multiHeadAttentionForward#16",
                 "Functional.maxPool2d#2", "Functional.avgPool2d#2", // the stride is the kernel
                 "Functional.batchNorm#1", "Functional.batchNorm#2", "Functional.batchNorm#3", "Functional.batchNorm#4",
                 "Functional.nllLoss#2", "Functional.crossEntropy#2", "Functional.binaryCrossEntropy#2", // no class weight

@@ -618,6 +618,97 @@ public interface Backend {
         }
     }
 
+    // ---- attention (AttentionOps)
+    //
+    // Fused scaled dot product attention, as FlashAttention computes it: each query row meets the keys block by block
+    // with an online softmax (a running maximum and sum), so no more than a tile of the score matrix exists at a time;
+    // the backward recomputes the probabilities of each tile from the row's saved logsumexp. q is [B, H, L, E], k
+    // [B, Hk, S, E] and v [B, Hk, S, Ev], with H a multiple of Hk (query head h reads key and value head h / (H / Hk):
+    // grouped-query attention), all float32 or all float64, any strides; L and S are at least 1. The score of query i
+    // and key j is scale * q_i . k_j, plus mask[b, h, i, j] when mask is not null (an additive float32 or float64
+    // layout of shape [B, H, L, S], broadcast strides allowed), and -inf for j > i when causal. A row whose every score
+    // is -inf has output 0 and logsumexp 0. Each default runs the CPU's kernel on host copies ({@link #host()}), so
+    // every device has them.
+
+    /**
+     * The attention output {@code out} ([B, H, L, Ev], written through its layout) and each row's logsumexp of its
+     * scores {@code lse} ([B, H, L], q's type, written through its layout).
+     */
+    default void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
+                           Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
+                           Layout lseLayout) {
+        Layout dq = Layout.contiguous(qLayout.shape());
+        Layout dk = Layout.contiguous(kLayout.shape());
+        Layout dv = Layout.contiguous(vLayout.shape());
+        Layout dout = Layout.contiguous(outLayout.shape());
+        Layout dlse = Layout.contiguous(lseLayout.shape());
+        try (Storage hq = toHost(q, qLayout); Storage hk = toHost(k, kLayout); Storage hv = toHost(v, vLayout);
+             Storage hm = mask == null ? null : toHost(mask, unbroadcast(maskLayout));
+             Storage ho = host().allocate(out.dtype(), dout.numel(), 0);
+             Storage hl = host().allocate(lse.dtype(), dlse.numel(), 0)) {
+            host().attention(hq, dq, hk, dk, hv, dv, hm, mask == null ? null : rebroadcast(maskLayout), causal, scale, ho,
+                    dout, hl, dlse);
+            fromHost(ho, out, outLayout);
+            fromHost(hl, lse, lseLayout);
+        }
+    }
+
+    /**
+     * The gradients of {@link #attention} for the output gradient {@code gradOut} ([B, H, L, Ev]), from the inputs, the
+     * output and the logsumexp the forward wrote: {@code gradQ}, {@code gradK}, {@code gradV}, of q's, k's and v's
+     * shapes, each overwritten through its layout.
+     */
+    default void attentionBackward(Storage gradOut, Layout gradOutLayout, Storage q, Layout qLayout, Storage k,
+                                   Layout kLayout, Storage v, Layout vLayout, Storage mask, Layout maskLayout,
+                                   boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
+                                   Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout,
+                                   Storage gradV, Layout gradVLayout) {
+        Layout dq = Layout.contiguous(qLayout.shape());
+        Layout dk = Layout.contiguous(kLayout.shape());
+        Layout dv = Layout.contiguous(vLayout.shape());
+        Layout dout = Layout.contiguous(outLayout.shape());
+        Layout dlse = Layout.contiguous(lseLayout.shape());
+        try (Storage hg = toHost(gradOut, gradOutLayout); Storage hq = toHost(q, qLayout); Storage hk = toHost(k, kLayout);
+             Storage hv = toHost(v, vLayout); Storage hm = mask == null ? null : toHost(mask, unbroadcast(maskLayout));
+             Storage ho = toHost(out, outLayout); Storage hl = toHost(lse, lseLayout);
+             Storage hgq = host().allocate(gradQ.dtype(), dq.numel(), 0);
+             Storage hgk = host().allocate(gradK.dtype(), dk.numel(), 0);
+             Storage hgv = host().allocate(gradV.dtype(), dv.numel(), 0)) {
+            host().attentionBackward(hg, dout, hq, dq, hk, dk, hv, dv, hm, mask == null ? null : rebroadcast(maskLayout),
+                    causal, scale, ho, dout, hl, dlse, hgq, dq, hgk, dk, hgv, dv);
+            fromHost(hgq, gradQ, gradQLayout);
+            fromHost(hgk, gradK, gradKLayout);
+            fromHost(hgv, gradV, gradVLayout);
+        }
+    }
+
+    /**
+     * A layout without its broadcast dimensions (size 1 where the stride is 0): the elements a broadcast operand really
+     * holds, so that its host copy is as small as the operand (the attention defaults' helper).
+     */
+    private static Layout unbroadcast(Layout l) {
+        int[] shape = l.shape();
+        int[] strides = l.strides();
+        for (int d = 0; d < shape.length; d++) {
+            if (strides[d] == 0) {
+                shape[d] = 1;
+            }
+        }
+        return new Layout(shape, strides, l.offset());
+    }
+
+    /** The host copy of {@link #unbroadcast}'s layout seen with {@code l}'s shape again: stride 0 where {@code l} has it. */
+    private static Layout rebroadcast(Layout l) {
+        int[] shape = l.shape();
+        int[] strides = Layout.contiguousStrides(unbroadcast(l).shape());
+        for (int d = 0; d < shape.length; d++) {
+            if (l.stride(d) == 0) {
+                strides[d] = 0;
+            }
+        }
+        return new Layout(shape, strides, 0);
+    }
+
     // ---- normalization (NormOps)
     //
     // Fused forward and backward kernels of layer norm, RMS norm, group norm and batch norm (instance norm is batch norm

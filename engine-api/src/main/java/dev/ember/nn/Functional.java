@@ -1176,4 +1176,66 @@ public final class Functional {
     public static Tensor pixelUnshuffle(Tensor input, int downscaleFactor) {
         return Tensor.pixelUnshuffle(input, downscaleFactor);
     }
+
+    // ------------------------------------------------------------------ issue 15: attention
+
+    /**
+     * {@code F.scaled_dot_product_attention(query, key, value)}: {@code softmax(q k^T / sqrt(E)) v} over the last two
+     * dimensions ([..., L, E], [..., S, E], [..., S, Ev]), fused into one node
+     * (ScaledDotProductFlashAttentionForCpuBackward0) where PyTorch's CPU dispatch would fuse it, composed otherwise.
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value) {
+        return scaledDotProductAttention(query, key, value, null, 0.0, false, null, false, null);
+    }
+
+    /**
+     * {@code F.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal, scale)}: a boolean
+     * {@code attnMask} (true: takes part) or a float one (added to the scores), broadcast to [..., L, S], or null;
+     * dropout with probability {@code dropoutP} on the attention weights (always, as PyTorch's: pass 0 outside training);
+     * {@code isCausal} masks key j for query i when {@code j > i} (aligned top-left when L and S differ; not with a mask);
+     * {@code scale} null is {@code 1 / sqrt(E)}. A query row whose every key is masked gives zeros (PyTorch 2.5+).
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask, double dropoutP,
+                                                   boolean isCausal, Double scale) {
+        return scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, scale, false, null);
+    }
+
+    /**
+     * {@code F.scaled_dot_product_attention(..., enable_gqa)} with dropout drawn from {@code generator} (null: the
+     * default generator): {@code enableGqa} lets key and value have fewer heads ({@code size(-3)}) than the query, each
+     * shared by a group of query heads (grouped-query attention).
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask, double dropoutP,
+                                                   boolean isCausal, Double scale, boolean enableGqa,
+                                                   dev.ember.Generator generator) {
+        Checks.tensor(query, "scaled_dot_product_attention", "query", 1);
+        Checks.tensor(key, "scaled_dot_product_attention", "key", 2);
+        Checks.tensor(value, "scaled_dot_product_attention", "value", 3);
+        return Tensor.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, scale, enableGqa, generator);
+    }
+
+    /**
+     * {@code F.multi_head_attention_forward} (PyTorch 2.x), without {@code bias_k}, {@code bias_v},
+     * {@code add_zero_attn} and static keys: sequence-first ([L, N, E]) or unbatched inputs, the packed projection
+     * {@code inProjWeight} [3E, E] or, when it is null, the separate {@code qProjWeight}, {@code kProjWeight},
+     * {@code vProjWeight}; biases and masks may be null. Returns the output and, with {@code needWeights}, the attention
+     * weights (averaged over heads with {@code averageAttnWeights}). See {@link MultiheadAttention}.
+     */
+    public static MultiheadAttention.Output multiHeadAttentionForward(Tensor query, Tensor key, Tensor value,
+                                                                      int embedDimToCheck, int numHeads, Tensor inProjWeight,
+                                                                      Tensor inProjBias, double dropoutP,
+                                                                      Tensor outProjWeight, Tensor outProjBias,
+                                                                      boolean training, Tensor keyPaddingMask,
+                                                                      boolean needWeights, Tensor attnMask,
+                                                                      Tensor qProjWeight, Tensor kProjWeight,
+                                                                      Tensor vProjWeight, boolean averageAttnWeights,
+                                                                      boolean isCausal) {
+        Checks.tensor(query, "multi_head_attention_forward", "query", 1);
+        Checks.tensor(key, "multi_head_attention_forward", "key", 2);
+        Checks.tensor(value, "multi_head_attention_forward", "value", 3);
+        Checks.tensor(outProjWeight, "multi_head_attention_forward", "out_proj_weight", 9);
+        return MultiheadAttention.attention(query, key, value, embedDimToCheck, numHeads, inProjWeight, inProjBias,
+                dropoutP, outProjWeight, outProjBias, training, keyPaddingMask, needWeights, attnMask, qProjWeight,
+                kProjWeight, vProjWeight, averageAttnWeights, isCausal);
+    }
 }

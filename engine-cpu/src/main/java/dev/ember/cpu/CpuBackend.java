@@ -301,6 +301,27 @@ public final class CpuBackend implements Backend {
         PoolKernels.maxBackward(cpu(gradOut), cpu(indices), outLayout, cpu(gradInput), inputLayout, p);
     }
 
+    // ---- attention (AttentionOps)
+
+    @Override
+    public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
+                          Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
+                          Layout lseLayout) {
+        AttentionKernels.forward(cpu(q), qLayout, cpu(k), kLayout, cpu(v), vLayout, opt(mask), maskLayout, causal, scale,
+                cpu(out), outLayout, cpu(lse), lseLayout);
+    }
+
+    @Override
+    public void attentionBackward(Storage gradOut, Layout gradOutLayout, Storage q, Layout qLayout, Storage k,
+                                  Layout kLayout, Storage v, Layout vLayout, Storage mask, Layout maskLayout,
+                                  boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
+                                  Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout,
+                                  Storage gradV, Layout gradVLayout) {
+        AttentionKernels.backward(cpu(gradOut), gradOutLayout, cpu(q), qLayout, cpu(k), kLayout, cpu(v), vLayout, opt(mask),
+                maskLayout, causal, scale, cpu(out), outLayout, cpu(lse), lseLayout, cpu(gradQ), gradQLayout, cpu(gradK),
+                gradKLayout, cpu(gradV), gradVLayout);
+    }
+
     @Override
     public void avgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Pool2dParams p) {
         PoolKernels.avgForward(cpu(input), inputLayout, cpu(out), outLayout, p);

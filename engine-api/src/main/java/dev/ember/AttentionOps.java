@@ -1,0 +1,350 @@
+package dev.ember;
+
+import dev.ember.backend.Layout;
+import dev.ember.backend.RandomKind;
+
+/**
+ * PyTorch 2.x's {@code scaled_dot_product_attention} with its two CPU implementations behind one op, chosen as PyTorch's
+ * CPU dispatcher ({@code select_sdp_backend_cpp}) chooses them:
+ * <ul>
+ *   <li>the fused kernel, PyTorch's {@code _scaled_dot_product_flash_attention_for_cpu}: FlashAttention's blocked online
+ *       softmax (the backend's attention family), never more than a tile of the score matrix per thread, one node
+ *       ScaledDotProductFlashAttentionForCpuBackward0 whose backward recomputes the probabilities from the saved
+ *       logsumexp. Taken, as PyTorch takes it, for 4-D float inputs of equal batch sizes and head dimensions, equal head
+ *       counts (or grouped-query heads with {@code enableGqa}), no dropout, non-empty sequences, rows of stride 1 and a
+ *       mask (if any) that does not require grad and is 2-D or 4-D with broadcastable sizes;</li>
+ *   <li>the composition, PyTorch's {@code _scaled_dot_product_attention_math}, otherwise: {@code q * sqrt(scale)}
+ *       (MulBackward0), {@code matmul} with the scaled transposed keys, the mask added in place (AddBackward0),
+ *       {@code _safe_softmax} (SafeSoftmaxBackward0), dropout, {@code matmul} with the values. It is also the reference
+ *       the fused kernel is tested against.</li>
+ * </ul>
+ * A boolean mask (true: takes part) becomes an additive one (0 or -inf, of the query's type) first; a float mask is
+ * added as it is. A row whose every score is -inf (all its keys masked) gives zeros on both paths, as PyTorch 2.5+
+ * ({@code _safe_softmax} in the composition; the CPU kernel's "fully masked out rows" handling), not NaN.
+ */
+final class AttentionOps {
+    /** The fused path's node, PyTorch's name for {@code _scaled_dot_product_flash_attention_for_cpu}. */
+    static final String FUSED_NODE = "ScaledDotProductFlashAttentionForCpuBackward0";
+
+    private AttentionOps() {
+    }
+
+    /** PyTorch's {@code scaled_dot_product_attention}; {@code scale} null is {@code 1 / sqrt(E)}. */
+    static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask, double dropoutP,
+                                            boolean isCausal, Double scale, boolean enableGqa, Generator generator) {
+        validate(query, key, value, attnMask);
+        if (isCausal && attnMask != null) {
+            // PyTorch's documented rule (its math path's check; its CPU kernel would apply both)
+            throw new IllegalArgumentException(CAUSAL_WITH_MASK);
+        }
+        Tensor mask = convertBooleanMask(attnMask, query.dtype);
+        if (useFused(query, key, value, attnMask, dropoutP, enableGqa)) {
+            return fused(query, key, value, mask, isCausal, scale);
+        }
+        return math(query, key, value, mask, dropoutP, isCausal, scale, enableGqa, generator)[0];
+    }
+
+    private static final String CAUSAL_WITH_MASK =
+            "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True";
+
+    /** PyTorch's {@code validate_sdpa_input}, its messages included (types named as its TypeMeta prints them). */
+    static void validate(Tensor q, Tensor k, Tensor v, Tensor mask) {
+        if (q.dtype != k.dtype || q.dtype != v.dtype) {
+            throw new IllegalArgumentException("Expected query, key, and value to have the same dtype, but got query.dtype: "
+                    + ArithmeticOps.cTypeName(q.dtype) + " key.dtype: " + ArithmeticOps.cTypeName(k.dtype)
+                    + " and value.dtype: " + ArithmeticOps.cTypeName(v.dtype) + " instead.");
+        }
+        if (!q.device.equals(k.device) || !q.device.equals(v.device)) {
+            throw new IllegalArgumentException("Expected query, key, and value to have the same device type, but got "
+                    + "query.device: " + q.device + " key.device: " + k.device + " and value.device: " + v.device
+                    + " instead.");
+        }
+        if (q.dim() < 2 || k.dim() < 2 || v.dim() < 2) {
+            throw new IllegalArgumentException("Expected query, key, and value to all be  at least 2 dimensional, but got "
+                    + "query.dim: " + q.dim() + " key.dim: " + k.dim() + " and value.dim: " + v.dim() + " instead.");
+        }
+        if (mask != null) {
+            if (mask.dtype != DType.BOOL && mask.dtype != DType.FLOAT32 && mask.dtype != q.dtype) {
+                throw new IllegalArgumentException("Expected attn_mask dtype to be bool or float or to match query dtype, "
+                        + "but got attn_mask.dtype: " + ArithmeticOps.cTypeName(mask.dtype) + " and  query.dtype: "
+                        + ArithmeticOps.cTypeName(q.dtype) + " instead.");
+            }
+            ArithmeticOps.checkSameDevice(q, mask);
+        }
+    }
+
+    /**
+     * PyTorch's {@code convert_boolean_attn_mask}: a boolean mask as an additive one of {@code dtype} ({@code 0} where
+     * true, {@code -inf} where false); a float mask, or null, as it is.
+     */
+    static Tensor convertBooleanMask(Tensor mask, DType dtype) {
+        if (mask == null || mask.dtype != DType.BOOL) {
+            return mask;
+        }
+        try (GradMode off = Ember.noGrad()) {
+            return ArithmeticOps.where(mask, Creation.zeros(new int[0], dtype, mask.device),
+                    Creation.wrap(Double.NEGATIVE_INFINITY));
+        }
+    }
+
+    /**
+     * The causal mask PyTorch builds, {@code ones(L, S, dtype=bool).tril()}: key j takes part in query i's row for
+     * {@code j <= i}.
+     */
+    static Tensor causalMask(int l, int s, Device device) {
+        try (GradMode off = Ember.noGrad()) {
+            Tensor ones = Creation.empty(new int[] {l, s}, DType.BOOL, device);
+            ones.backend.fill(ones.storage(), ones.layout, 1);
+            return ones.tril();
+        }
+    }
+
+    /** {@code calculate_scale}: the given scale, or {@code 1 / sqrt(E)} for the query's last size E. */
+    private static double scaleOf(Tensor query, Double scale) {
+        return scale != null ? scale : 1.0 / Math.sqrt(query.shape[query.dim() - 1]);
+    }
+
+    // ------------------------------------------------------------------ the choice
+
+    /**
+     * Whether PyTorch's CPU dispatcher takes its fused kernel ({@code use_flash_attention_cpp}): no dropout; 4-D query,
+     * key and value of one batch size; equal head counts, or with {@code enableGqa} key and value heads that divide the
+     * query's; a mask that does not require grad, whose last two sizes are L or 1 and S or 1, 2-D or 4-D (batch B or 1,
+     * heads H or 1); equal head dimensions; L and S non-zero; last dimensions of stride 1; float32 or float64. Ember also
+     * sends a head dimension of 0 to the composition (the kernel's scale would be infinite).
+     */
+    static boolean useFused(Tensor q, Tensor k, Tensor v, Tensor mask, double dropoutP, boolean enableGqa) {
+        if (dropoutP > 0 || q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {
+            return false;
+        }
+        int b = q.shape[0];
+        int h = q.shape[1];
+        int l = q.shape[2];
+        int s = k.shape[2];
+        if (k.shape[0] != b || v.shape[0] != b) {
+            return false;
+        }
+        if (enableGqa ? k.shape[1] != v.shape[1] || k.shape[1] == 0 || h % k.shape[1] != 0
+                : k.shape[1] != h || v.shape[1] != h) {
+            return false;
+        }
+        if (mask != null) {
+            if (mask.requiresGrad() || mask.dim() < 2) {
+                return false;
+            }
+            int ml = mask.shape[mask.dim() - 2];
+            int ms = mask.shape[mask.dim() - 1];
+            if ((ml != l && ml != 1) || (ms != s && ms != 1)) {
+                return false;
+            }
+            if (mask.dim() != 2 && !(mask.dim() == 4 && (mask.shape[0] == 1 || mask.shape[0] == b)
+                    && (mask.shape[1] == 1 || mask.shape[1] == h))) {
+                return false;
+            }
+            if (mask.layout.stride(mask.dim() - 1) != 1) {
+                return false;
+            }
+        }
+        int e = q.shape[3];
+        if (k.shape[3] != e || v.shape[3] != e || e == 0 || l == 0 || s == 0) {
+            return false;
+        }
+        if (q.layout.stride(3) != 1 || k.layout.stride(3) != 1 || v.layout.stride(3) != 1) {
+            return false;
+        }
+        return q.dtype == DType.FLOAT32 || q.dtype == DType.FLOAT64;
+    }
+
+    // ------------------------------------------------------------------ (a) the composition
+
+    /**
+     * PyTorch 2.x's {@code _scaled_dot_product_attention_math} with an additive (or null) mask: the output and the
+     * attention weights (after dropout), each through PyTorch's nodes.
+     */
+    static Tensor[] math(Tensor query, Tensor key, Tensor value, Tensor mask, double dropoutP, boolean isCausal,
+                         Double scale, boolean enableGqa, Generator generator) {
+        if (isCausal && mask != null) {
+            throw new IllegalArgumentException(CAUSAL_WITH_MASK);
+        }
+        // scale q and k each by sqrt(scale) before the product, for stability; a negative scale goes to q
+        boolean negative = scale != null && scale < 0;
+        double factor = Math.sqrt(negative ? -scale : scaleOf(query, scale));
+        Tensor q = query.mul(negative ? 0.0 - factor : factor);
+        if (isCausal) {
+            mask = convertBooleanMask(causalMask(q.size(-2), key.size(-2), q.device), q.dtype);
+        }
+        Tensor[] kv = groupedKeyValue(q, key, value, enableGqa);
+        Tensor attn = q.matmul(kv[0].transpose(-2, -1).mul(factor));
+        if (mask != null) {
+            attn.add_(mask);
+        }
+        attn = safeSoftmax(attn, -1);
+        if (dropoutP > 0) {
+            attn = dropout(attn, dropoutP, generator);
+        }
+        return new Tensor[] {attn.matmul(kv[1]), attn};
+    }
+
+    /**
+     * PyTorch's {@code pre_process_group_query_attention_input}: with {@code enableGqa}, key and value heads
+     * ({@code size(-3)}) repeated ({@code repeat_interleave}) up to the query's.
+     */
+    private static Tensor[] groupedKeyValue(Tensor q, Tensor k, Tensor v, boolean enableGqa) {
+        if (!enableGqa) {
+            return new Tensor[] {k, v};
+        }
+        int qh = q.size(-3);
+        int kh = k.size(-3);
+        int vh = v.size(-3);
+        boolean equal = qh == kh && kh == vh;
+        if (!equal && (kh == 0 || vh == 0 || qh % kh != 0 || qh % vh != 0)) {
+            throw new IllegalArgumentException("Number of heads in key and value must divide the number of heads in ");
+        }
+        if (equal) {
+            return new Tensor[] {k, v};
+        }
+        return new Tensor[] {k.repeatInterleave(qh / kh, -3), v.repeatInterleave(qh / vh, -3)};
+    }
+
+    /**
+     * PyTorch's {@code _safe_softmax}: softmax along {@code dim}, with 0 (not NaN) for a row whose every element is
+     * -inf; one node SafeSoftmaxBackward0 with softmax's backward ({@code y (g - sum(g y))}).
+     */
+    static Tensor safeSoftmax(Tensor x, int dim) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        int[] dd = {d};
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor soft = ReductionOps.softmax(x, d, false);
+            Tensor masked = x.eq(Double.NEGATIVE_INFINITY).all(dd, true);
+            out = ArithmeticOps.where(masked, Creation.wrap(0.0), soft);
+        }
+        return ArithmeticOps.record(out, "SafeSoftmaxBackward0", new Tensor[] {x}, n -> {
+            SavedTensor so = n.saveOutput(out);
+            return g -> {
+                Tensor y = so.get();
+                return new Tensor[] {y.mul(g.sub(g.mul(y).sum(dd, true)))};
+            };
+        });
+    }
+
+    /**
+     * {@code dropout(x, p, train=True)}; with a generator, the same op ({@code native_dropout}'s keep mask {@code u >= p},
+     * scale {@code 1 / (1 - p)}, node NativeDropoutBackward0) drawing from it instead of the default one.
+     */
+    private static Tensor dropout(Tensor x, double p, Generator generator) {
+        if (generator == null || !(p > 0 && p < 1) || x.numel() == 0) {
+            return ActivationOps.dropout(x, p, true);
+        }
+        double keep = 1 / (1 - p);
+        Tensor mask;
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            mask = Creation.random(RandomKind.UNIFORM, x.shape, x.dtype, 0, 1, generator, x.device).ge(p);
+            out = x.mul(ArithmeticOps.cast(mask, x.dtype)).mul(keep);
+        }
+        return ArithmeticOps.record(out, "NativeDropoutBackward0", new Tensor[] {x}, n -> {
+            SavedTensor sm = n.save(mask);
+            return g -> new Tensor[] {g.mul(ArithmeticOps.cast(sm.get(), g.dtype)).mul(keep)};
+        });
+    }
+
+    // ------------------------------------------------------------------ (b) the fused kernel
+
+    /**
+     * PyTorch's {@code _scaled_dot_product_flash_attention_for_cpu} on inputs {@link #useFused} accepts, with an additive
+     * (or null) mask: the backend's attention kernel, one node. The output is laid out as PyTorch's ([B, L, H, E] in
+     * memory, seen as [B, H, L, E]).
+     */
+    static Tensor fused(Tensor query, Tensor key, Tensor value, Tensor mask, boolean isCausal, Double scale) {
+        int b = query.shape[0];
+        int h = query.shape[1];
+        int l = query.shape[2];
+        int s = key.shape[2];
+        int ev = value.shape[3];
+        double sc = scaleOf(query, scale);
+        DType t = query.dtype;
+        Device device = query.device;
+        Tensor store = Creation.empty(new int[] {b, l, h, ev}, t, device);
+        Tensor out = new Tensor(store.lease(), new Layout(new int[] {b, h, l, ev}, new int[] {l * h * ev, ev, h * ev, 1}, 0),
+                device, store.backend, new int[1]);
+        Tensor lse = Creation.empty(new int[] {b, h, l}, t, device);
+        int[] full = {b, h, l, s};
+        Layout maskLayout = mask == null ? null : ArithmeticOps.expandedLayout(mask, full);
+        if (out.numel() > 0 || lse.numel() > 0) {
+            query.backend.attention(query.storage(), query.layout, key.storage(), key.layout, value.storage(), value.layout,
+                    mask == null ? null : mask.storage(), maskLayout, isCausal, sc, out.storage(), out.layout, lse.storage(),
+                    lse.layout);
+        }
+        return ArithmeticOps.record(out, FUSED_NODE, new Tensor[] {query, key, value}, node -> {
+            SavedTensor sq = node.save(query);
+            SavedTensor sk = node.save(key);
+            SavedTensor sv = node.save(value);
+            SavedTensor so = node.saveOutput(out);
+            SavedTensor sl = node.save(lse);
+            SavedTensor sm = mask == null ? null : node.save(mask);
+            return g -> {
+                Tensor q = sq.get();
+                Tensor k = sk.get();
+                Tensor v = sv.get();
+                Tensor m = sm == null ? null : sm.get();
+                Tensor[] grads;
+                if (GradMode.isEnabled()) {
+                    grads = fusedComposite(g, q, k, v, m, isCausal, sc);
+                } else {
+                    Tensor go = g.contiguous(); // as PyTorch's kernel: no broadcast (stride 0) gradient reaches the GEMMs
+                    Tensor o = so.get();
+                    Tensor dq = Creation.empty(q.shape, g.dtype, g.device);
+                    Tensor dk = Creation.empty(k.shape, g.dtype, g.device);
+                    Tensor dv = Creation.empty(v.shape, g.dtype, g.device);
+                    if (q.numel() > 0 || k.numel() > 0 || v.numel() > 0) {
+                        g.backend.attentionBackward(go.storage(), go.layout, q.storage(), q.layout, k.storage(), k.layout,
+                                v.storage(), v.layout, m == null ? null : m.storage(), maskLayout, isCausal, sc,
+                                o.storage(), o.layout, sl.get().storage(), sl.get().layout, dq.storage(), dq.layout,
+                                dk.storage(), dk.layout, dv.storage(), dv.layout);
+                    }
+                    grads = new Tensor[] {dq, dk, dv};
+                }
+                for (int i = 0; i < 3; i++) {
+                    if (!node.needsInputGrad(i)) {
+                        grads[i] = null;
+                    }
+                }
+                return grads;
+            };
+        });
+    }
+
+    /**
+     * The fused node's gradients in Tensor ops, for a backward that is itself recorded ({@code create_graph}): the
+     * probabilities recomputed whole, then {@code dV = P^T dO}, {@code dS = P (dO V^T - rowsum(P dO V^T))},
+     * {@code dQ = scale dS K}, {@code dK = scale dS^T Q} (summed over the query heads of a grouped key/value head), so
+     * that they can be differentiated again. PyTorch's kernel backward has no derivative; these are its values.
+     */
+    private static Tensor[] fusedComposite(Tensor g, Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal,
+                                           double scale) {
+        int group = q.shape[1] / k.shape[1];
+        Tensor kk = group == 1 ? k : k.repeatInterleave(group, 1);
+        Tensor vv = group == 1 ? v : v.repeatInterleave(group, 1);
+        Tensor scores = q.matmul(kk.transpose(-2, -1)).mul(scale);
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
+        if (causal) {
+            scores = scores.add(convertBooleanMask(causalMask(q.shape[2], k.shape[2], q.device), q.dtype));
+        }
+        Tensor p = safeSoftmax(scores, -1);
+        Tensor dv = p.transpose(-2, -1).matmul(g);
+        Tensor dp = g.matmul(vv.transpose(-2, -1));
+        Tensor ds = p.mul(dp.sub(dp.mul(p).sum(new int[] {-1}, true)));
+        Tensor dq = ds.matmul(kk).mul(scale);
+        Tensor dk = ds.transpose(-2, -1).matmul(q).mul(scale);
+        if (group > 1) {
+            int[] kShape = k.shape;
+            int[] vShape = v.shape;
+            dk = dk.view(kShape[0], kShape[1], group, kShape[2], kShape[3]).sum(new int[] {2}, false);
+            dv = dv.view(vShape[0], vShape[1], group, vShape[2], vShape[3]).sum(new int[] {2}, false);
+        }
+        return new Tensor[] {dq, dk, dv};
+    }
+}

@@ -1,0 +1,37 @@
+package dev.ember.nn;
+
+import dev.ember.Tensor;
+
+/**
+ * PyTorch's {@code torch.nn.modules.linear.NonDynamicallyQuantizableLinear}: a {@link Linear} under another name, the
+ * type of {@link MultiheadAttention}'s {@code out_proj} (PyTorch uses the name to keep quantization away from it), so that
+ * the module prints as PyTorch's. Same weight, bias, init, state dict keys and forward as {@link Linear}.
+ */
+public final class NonDynamicallyQuantizableLinear extends Module {
+    /** Weight [out, in]. */
+    public final Tensor weight;
+    /** Bias [out], or null. */
+    public final Tensor bias;
+    private final int in;
+    private final int out;
+
+    /** A layer with or without bias, initialized as {@link Linear}. */
+    public NonDynamicallyQuantizableLinear(int in, int out, boolean bias) {
+        this.in = in;
+        this.out = out;
+        this.weight = registerParameter("weight", Init.defaultWeight_(Tensor.empty(out, in)));
+        this.bias = bias ? registerParameter("bias", Init.defaultBias_(Tensor.empty(out), weight))
+                : registerParameter("bias", null);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Checks.tensor(x, "linear", "input", 1);
+        return Functional.linear(x, weight, bias);
+    }
+
+    @Override
+    public String extraRepr() {
+        return "in_features=" + in + ", out_features=" + out + ", bias=" + bool(bias != null);
+    }
+}

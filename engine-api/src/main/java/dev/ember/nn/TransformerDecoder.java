@@ -1,0 +1,99 @@
+package dev.ember.nn;
+
+import dev.ember.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code torch.nn.TransformerDecoder}: {@code numLayers} copies of a decoder layer ({@code layers}; copies with equal
+ * parameters, as PyTorch's deep copies) and an optional final {@code norm}; state dict keys PyTorch's. The forward
+ * detects a causal {@code tgtMask} when {@code tgtIsCausal} is null, as PyTorch's, and runs the layers in turn with the
+ * memory (the encoder's output).
+ */
+public final class TransformerDecoder extends Module {
+    /** The layers. */
+    public final ModuleList<TransformerDecoderLayer> layers;
+    /** The final norm, or null. */
+    public final Module norm;
+    private final int numLayers;
+
+    /** A stack without a final norm. */
+    public TransformerDecoder(TransformerDecoderLayer decoderLayer, int numLayers) {
+        this(decoderLayer, numLayers, null);
+    }
+
+    /**
+     * {@code numLayers} copies of {@code decoderLayer}, then {@code norm} (null for none).
+     *
+     * @throws IllegalArgumentException for a null layer or a negative count
+     */
+    public TransformerDecoder(TransformerDecoderLayer decoderLayer, int numLayers, Module norm) {
+        Checks.notNull(decoderLayer, "decoder_layer");
+        if (numLayers < 0) {
+            throw new IllegalArgumentException("num_layers must be non-negative, got " + numLayers);
+        }
+        List<TransformerDecoderLayer> copies = new ArrayList<>();
+        for (int i = 0; i < numLayers; i++) {
+            copies.add(decoderLayer.copy());
+        }
+        this.layers = registerModule("layers", new ModuleList<>(copies));
+        this.norm = norm == null ? null : registerModule("norm", norm);
+        this.numLayers = numLayers;
+    }
+
+    /** The number of layers. */
+    public int numLayers() {
+        return numLayers;
+    }
+
+    /** PyTorch's error: a decoder needs the memory (use {@link #forward(Tensor, Tensor)}). */
+    @Override
+    public Tensor forward(Tensor tgt) {
+        throw new IllegalArgumentException("TransformerDecoder.forward() missing 1 required positional argument: 'memory'");
+    }
+
+    /** {@code decoder(tgt, memory)} without masks. */
+    public Tensor forward(Tensor tgt, Tensor memory) {
+        return forward(tgt, memory, null, null, null, null, null, false);
+    }
+
+    /**
+     * {@code decoder(tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask, tgt_is_causal,
+     * memory_is_causal)}: the masks may be null; {@code tgtIsCausal} null means "detect whether {@code tgtMask} is
+     * causal".
+     */
+    public Tensor forward(Tensor tgt, Tensor memory, Tensor tgtMask, Tensor memoryMask, Tensor tgtKeyPaddingMask,
+                          Tensor memoryKeyPaddingMask, Boolean tgtIsCausal, boolean memoryIsCausal) {
+        Checks.tensor(tgt, "TransformerDecoder.forward", "tgt", 1);
+        Checks.tensor(memory, "TransformerDecoder.forward", "memory", 2);
+        Tensor output = tgt;
+        boolean batchFirst = layers.isEmpty() ? false : layers.get(0).selfAttn.batchFirst();
+        boolean causal = Transformer.detectIsCausalMask(tgtMask, tgtIsCausal, Transformer.seqLen(tgt, batchFirst));
+        for (TransformerDecoderLayer layer : layers) {
+            output = layer.apply(output, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, causal,
+                    memoryIsCausal);
+        }
+        if (norm != null) {
+            output = norm.apply(output);
+        }
+        return output;
+    }
+
+    /** {@link #forward(Tensor, Tensor)} with this module's hooks. */
+    public Tensor apply(Tensor tgt, Tensor memory) {
+        return apply(tgt, memory, null, null, null, null, null, false);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Boolean, boolean)} with this module's hooks, which
+     * see {@code [tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask]}.
+     */
+    public Tensor apply(Tensor tgt, Tensor memory, Tensor tgtMask, Tensor memoryMask, Tensor tgtKeyPaddingMask,
+                        Tensor memoryKeyPaddingMask, Boolean tgtIsCausal, boolean memoryIsCausal) {
+        return call(Arrays.asList(tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask),
+                in -> forward(in.get(0), in.get(1), in.get(2), in.get(3), in.get(4), in.get(5), tgtIsCausal, memoryIsCausal),
+                List::of, out -> out.get(0));
+    }
+}

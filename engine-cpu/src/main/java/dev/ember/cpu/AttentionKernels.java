@@ -1,0 +1,510 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Layout;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The attention kernels of the CPU backend ({@code Backend}'s attention family): FlashAttention's blocked forward and
+ * backward. A task takes a block of {@link #Q_BLOCK} query rows of one (batch, head) and meets the keys
+ * {@link #KV_BLOCK} at a time: the tile of scores is one GEMM ({@code Q K^T}, the project's blocked float GEMM for
+ * float32), each row's running maximum and sum are updated (the online softmax), the tile becomes probabilities and a
+ * second GEMM adds {@code P V} to the row block's output accumulator, rescaled whenever a row's maximum grows. So a
+ * thread holds one {@code Q_BLOCK x KV_BLOCK} tile of the score matrix, never the matrix. The backward task takes one
+ * (batch, key/value head) with every query head that reads it, recomputes each tile's probabilities from the rows'
+ * logsumexp ({@code P = exp(S - lse)}), and accumulates {@code dV += P^T dO}, {@code dS = P (dO V^T - rowsum(dO O))},
+ * {@code dQ += dS K}, {@code dK += dS^T Q}: the key and value gradients of a head live in the task (linear in the
+ * sequence length), so no two tasks write the same element and the results do not depend on thread timing.
+ *
+ * <p>Softmax statistics are kept in double. Float32 tiles and accumulators are float (as PyTorch's CPU kernel keeps
+ * them), float64 ones double. Operands may have any strides; the mask may be broadcast (stride 0).
+ */
+final class AttentionKernels {
+    /** Query rows of one task's tile. */
+    static final int Q_BLOCK = 64;
+    /** Keys of one tile. */
+    static final int KV_BLOCK = 256;
+
+    private AttentionKernels() {
+    }
+
+    /** The sizes and strides of one call, read once from the layouts ([B, H, L, E] and so on). */
+    private static final class Geometry {
+        final int batch;
+        final int heads;
+        final int kvHeads;
+        final int group;
+        final int l;
+        final int s;
+        final int e;
+        final int ev;
+        final Layout ql;
+        final Layout kl;
+        final Layout vl;
+        final Layout ml;
+        final double scale;
+        final boolean causal;
+        final float[] maskF;
+        final double[] maskD;
+
+        Geometry(Layout ql, Layout kl, Layout vl, CpuStorage mask, Layout ml, boolean causal, double scale) {
+            this.batch = ql.size(0);
+            this.heads = ql.size(1);
+            this.kvHeads = kl.size(1);
+            this.group = heads / kvHeads;
+            this.l = ql.size(2);
+            this.s = kl.size(2);
+            this.e = ql.size(3);
+            this.ev = vl.size(3);
+            this.ql = ql;
+            this.kl = kl;
+            this.vl = vl;
+            this.ml = mask == null ? null : ml;
+            this.scale = scale;
+            this.causal = causal;
+            this.maskF = mask != null && mask.dtype == DType.FLOAT32 ? (float[]) mask.array : null;
+            this.maskD = mask != null && mask.dtype == DType.FLOAT64 ? (double[]) mask.array : null;
+        }
+
+        /** Offset of row {@code i} of head {@code h} of batch {@code b} in a [B, H, rows, cols] layout. */
+        static int row(Layout t, int b, int h, int i) {
+            return t.offset() + b * t.stride(0) + h * t.stride(1) + i * t.stride(2);
+        }
+
+        /** The keys query row {@code i} sees: all, or those up to {@code i} when causal. */
+        int keys(int i) {
+            return causal ? Math.min(i + 1, s) : s;
+        }
+
+        /**
+         * Row {@code r} of a tile of raw dot products ({@code x[xo .. xo + n)}, keys {@code n0 ..}) as scores: scaled,
+         * plus the mask, {@code -inf} past the causal limit of query row {@code i}.
+         */
+        void scores(double[] x, int xo, int n, int b, int h, int i, int n0) {
+            int limit = keys(i) - n0;
+            for (int c = 0; c < n; c++) {
+                x[xo + c] = c >= limit ? Double.NEGATIVE_INFINITY : x[xo + c] * scale;
+            }
+            if (ml != null) {
+                int mo = row(ml, b, h, i) + n0 * ml.stride(3);
+                int ms = ml.stride(3);
+                if (maskF != null) {
+                    for (int c = 0; c < n; c++) {
+                        x[xo + c] += maskF[mo + c * ms];
+                    }
+                } else {
+                    for (int c = 0; c < n; c++) {
+                        x[xo + c] += maskD[mo + c * ms];
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the softmax of one row
+
+    /**
+     * The online softmax's step for one row of scores {@code x[xo .. xo + n)}: turns them into {@code exp(x - max)}
+     * with the row's new running maximum, folds their sum into {@code sum[r]} and returns the factor by which the row's
+     * output so far must be scaled ({@code exp(oldMax - newMax)}). A row whose scores are all {@code -inf} so far is
+     * left at zeros and returns 1.
+     */
+    private static double onlineRow(double[] x, int xo, int n, double[] max, double[] sum, int r) {
+        double m = max[r];
+        for (int c = 0; c < n; c++) {
+            double v = x[xo + c];
+            if (v > m || v != v) {
+                m = v;
+            }
+        }
+        if (m == Double.NEGATIVE_INFINITY) {
+            Arrays.fill(x, xo, xo + n, 0.0);
+            return 1;
+        }
+        double total = 0;
+        for (int c = 0; c < n; c++) {
+            double p = Math.exp(x[xo + c] - m);
+            x[xo + c] = p;
+            total += p;
+        }
+        double alpha = Math.exp(max[r] - m);
+        sum[r] = sum[r] * alpha + total;
+        max[r] = m;
+        return alpha;
+    }
+
+    /** {@code exp(x - lse)}: a row's probabilities recomputed from its scores and logsumexp. */
+    private static void probabilities(double[] x, int xo, int n, double lse) {
+        for (int c = 0; c < n; c++) {
+            x[xo + c] = Math.exp(x[xo + c] - lse);
+        }
+    }
+
+    /** PyTorch's final statistics: a row of no allowed key gets maximum 0 and sum 1 (output 0, logsumexp 0). */
+    private static double finalMax(double m) {
+        return m == Double.NEGATIVE_INFINITY ? 0 : m;
+    }
+
+    private static double finalSum(double s) {
+        return s == 0 ? 1 : s;
+    }
+
+    // ------------------------------------------------------------------ tasks
+
+    /** A loop body over the items {@code [from, to)}. */
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /** Runs {@code body} over {@code count} items of about {@code cost} multiply-adds each, in parallel when it pays. */
+    private static void parallel(int count, long cost, Range body) {
+        long total = count * Math.max(1, cost);
+        int chunks = CpuThreads.THREADS < 2 || count < 2 || total < 4L * StridedLoop.PARALLEL_GRAIN ? 1
+                : (int) Math.min(count, CpuThreads.THREADS * 4L);
+        if (chunks <= 1) {
+            body.run(0, count);
+            return;
+        }
+        List<Runnable> tasks = new ArrayList<>(chunks);
+        for (int t = 0; t < chunks; t++) {
+            int from = (int) ((long) count * t / chunks);
+            int to = (int) ((long) count * (t + 1) / chunks);
+            if (from < to) {
+                tasks.add(() -> body.run(from, to));
+            }
+        }
+        CpuThreads.invokeAll(tasks);
+    }
+
+    /** {@code C (+)= A B} on doubles, any strides (the float64 tiles' GEMM; float32 tiles use {@link Gemm#sgemm}). */
+    private static void dgemm(int m, int n, int k, double[] a, int ao, int ars, int acs, double[] b, int bo, int brs,
+                              int bcs, double[] c, int co, int crs, int ccs, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            int ci = co + i * crs;
+            if (!accumulate) {
+                for (int j = 0; j < n; j++) {
+                    c[ci + j * ccs] = 0;
+                }
+            }
+            for (int p = 0; p < k; p++) {
+                double av = a[ao + i * ars + p * acs];
+                int bp = bo + p * brs;
+                if (bcs == 1 && ccs == 1) {
+                    for (int j = 0; j < n; j++) {
+                        c[ci + j] += av * b[bp + j];
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        c[ci + j * ccs] += av * b[bp + j * bcs];
+                    }
+                }
+            }
+        }
+    }
+
+    private static void sgemm(int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo, int brs,
+                              int bcs, float[] c, int co, int crs, int ccs, boolean accumulate) {
+        Gemm.sgemm(MicroKernels.get(), m, n, k, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, accumulate);
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    /** The forward: {@code out} ([B, H, L, Ev]) and {@code lse} ([B, H, L]); see the class comment. */
+    static void forward(CpuStorage q, Layout ql, CpuStorage k, Layout kl, CpuStorage v, Layout vl, CpuStorage mask,
+                        Layout ml, boolean causal, double scale, CpuStorage out, Layout ol, CpuStorage lse, Layout ll) {
+        Geometry g = new Geometry(ql, kl, vl, mask, ml, causal, scale);
+        int blocks = (g.l + Q_BLOCK - 1) / Q_BLOCK;
+        int units = g.batch * g.heads * blocks;
+        if (units == 0) {
+            return;
+        }
+        long cost = (long) Math.min(Q_BLOCK, g.l) * g.s * (g.e + g.ev);
+        boolean single = q.dtype == DType.FLOAT32;
+        parallel(units, cost, (from, to) -> {
+            int qb = Math.min(Q_BLOCK, g.l);
+            int kb = Math.min(KV_BLOCK, g.s);
+            double[] max = new double[qb];
+            double[] sum = new double[qb];
+            double[] row = new double[kb];
+            float[] sf = single ? new float[qb * kb] : null;
+            float[] of = single ? new float[qb * g.ev] : null;
+            double[] sd = single ? null : new double[qb * kb];
+            double[] od = single ? null : new double[qb * g.ev];
+            for (int u = from; u < to; u++) {
+                int blk = u % blocks;
+                int h = (u / blocks) % g.heads;
+                int b = u / blocks / g.heads;
+                if (single) {
+                    forwardFloat(g, b, h, blk * Q_BLOCK, (float[]) q.array, (float[]) k.array, (float[]) v.array,
+                            (float[]) out.array, ol, lse, ll, max, sum, row, sf, of);
+                } else {
+                    forwardDouble(g, b, h, blk * Q_BLOCK, (double[]) q.array, (double[]) k.array, (double[]) v.array,
+                            (double[]) out.array, ol, lse, ll, max, sum, sd, od);
+                }
+            }
+        });
+    }
+
+    private static void forwardFloat(Geometry g, int b, int h, int m0, float[] q, float[] k, float[] v, float[] out,
+                                     Layout ol, CpuStorage lse, Layout ll, double[] max, double[] sum, double[] row,
+                                     float[] s, float[] o) {
+        int qbs = Math.min(Q_BLOCK, g.l - m0);
+        int hk = h / g.group;
+        Arrays.fill(max, 0, qbs, Double.NEGATIVE_INFINITY);
+        Arrays.fill(sum, 0, qbs, 0.0);
+        int qo = Geometry.row(g.ql, b, h, m0);
+        int numKeys = g.keys(m0 + qbs - 1);
+        for (int n0 = 0; n0 < numKeys; n0 += KV_BLOCK) {
+            int kbs = Math.min(KV_BLOCK, g.s - n0);
+            int ko = Geometry.row(g.kl, b, hk, n0);
+            int vo = Geometry.row(g.vl, b, hk, n0);
+            // S = Q K^T
+            sgemm(qbs, kbs, g.e, q, qo, g.ql.stride(2), g.ql.stride(3), k, ko, g.kl.stride(3), g.kl.stride(2), s, 0, kbs,
+                    1, false);
+            for (int r = 0; r < qbs; r++) {
+                int so = r * kbs;
+                for (int c = 0; c < kbs; c++) {
+                    row[c] = s[so + c];
+                }
+                g.scores(row, 0, kbs, b, h, m0 + r, n0);
+                double alpha = onlineRow(row, 0, kbs, max, sum, r);
+                for (int c = 0; c < kbs; c++) {
+                    s[so + c] = (float) row[c];
+                }
+                if (n0 > 0 && alpha != 1) {
+                    float fa = (float) alpha;
+                    for (int c = 0, oo = r * g.ev; c < g.ev; c++) {
+                        o[oo + c] *= fa;
+                    }
+                }
+            }
+            // O (+)= P V
+            sgemm(qbs, g.ev, kbs, s, 0, kbs, 1, v, vo, g.vl.stride(2), g.vl.stride(3), o, 0, g.ev, 1, n0 > 0);
+        }
+        for (int r = 0; r < qbs; r++) {
+            double sm = finalSum(sum[r]);
+            double inv = 1 / sm;
+            int dst = Geometry.row(ol, b, h, m0 + r);
+            for (int c = 0; c < g.ev; c++) {
+                out[dst + c * ol.stride(3)] = (float) (o[r * g.ev + c] * inv);
+            }
+            lse.setDouble(ll.offset() + b * ll.stride(0) + h * ll.stride(1) + (m0 + r) * ll.stride(2),
+                    finalMax(max[r]) + Math.log(sm));
+        }
+    }
+
+    private static void forwardDouble(Geometry g, int b, int h, int m0, double[] q, double[] k, double[] v,
+                                      double[] out, Layout ol, CpuStorage lse, Layout ll, double[] max, double[] sum,
+                                      double[] s, double[] o) {
+        int qbs = Math.min(Q_BLOCK, g.l - m0);
+        int hk = h / g.group;
+        Arrays.fill(max, 0, qbs, Double.NEGATIVE_INFINITY);
+        Arrays.fill(sum, 0, qbs, 0.0);
+        int qo = Geometry.row(g.ql, b, h, m0);
+        int numKeys = g.keys(m0 + qbs - 1);
+        for (int n0 = 0; n0 < numKeys; n0 += KV_BLOCK) {
+            int kbs = Math.min(KV_BLOCK, g.s - n0);
+            int ko = Geometry.row(g.kl, b, hk, n0);
+            int vo = Geometry.row(g.vl, b, hk, n0);
+            dgemm(qbs, kbs, g.e, q, qo, g.ql.stride(2), g.ql.stride(3), k, ko, g.kl.stride(3), g.kl.stride(2), s, 0, kbs,
+                    1, false);
+            for (int r = 0; r < qbs; r++) {
+                g.scores(s, r * kbs, kbs, b, h, m0 + r, n0);
+                double alpha = onlineRow(s, r * kbs, kbs, max, sum, r);
+                if (n0 > 0 && alpha != 1) {
+                    for (int c = 0, oo = r * g.ev; c < g.ev; c++) {
+                        o[oo + c] *= alpha;
+                    }
+                }
+            }
+            dgemm(qbs, g.ev, kbs, s, 0, kbs, 1, v, vo, g.vl.stride(2), g.vl.stride(3), o, 0, g.ev, 1, n0 > 0);
+        }
+        for (int r = 0; r < qbs; r++) {
+            double sm = finalSum(sum[r]);
+            int dst = Geometry.row(ol, b, h, m0 + r);
+            for (int c = 0; c < g.ev; c++) {
+                out[dst + c * ol.stride(3)] = o[r * g.ev + c] / sm;
+            }
+            lse.setDouble(ll.offset() + b * ll.stride(0) + h * ll.stride(1) + (m0 + r) * ll.stride(2),
+                    finalMax(max[r]) + Math.log(sm));
+        }
+    }
+
+    // ------------------------------------------------------------------ backward
+
+    /** The backward: {@code gq}, {@code gk}, {@code gv} overwritten through their layouts; see the class comment. */
+    static void backward(CpuStorage go, Layout gol, CpuStorage q, Layout ql, CpuStorage k, Layout kl, CpuStorage v,
+                         Layout vl, CpuStorage mask, Layout ml, boolean causal, double scale, CpuStorage out, Layout ol,
+                         CpuStorage lse, Layout ll, CpuStorage gq, Layout gql, CpuStorage gk, Layout gkl, CpuStorage gv,
+                         Layout gvl) {
+        Geometry g = new Geometry(ql, kl, vl, mask, ml, causal, scale);
+        int units = g.batch * g.kvHeads;
+        if (units == 0) {
+            return;
+        }
+        long cost = (long) g.group * g.l * g.s * (2L * g.e + 2L * g.ev);
+        boolean single = q.dtype == DType.FLOAT32;
+        parallel(units, cost, (from, to) -> {
+            int qb = Math.min(Q_BLOCK, g.l);
+            int kb = Math.min(KV_BLOCK, g.s);
+            double[] row = new double[kb];
+            double[] d = new double[qb];
+            double[] lrow = new double[qb];
+            Object p = single ? new float[qb * kb] : new double[qb * kb];
+            Object dp = single ? new float[qb * kb] : new double[qb * kb];
+            Object dq = single ? new float[qb * g.e] : new double[qb * g.e];
+            Object dk = single ? new float[g.s * g.e] : new double[g.s * g.e];
+            Object dv = single ? new float[g.s * g.ev] : new double[g.s * g.ev];
+            for (int u = from; u < to; u++) {
+                int hk = u % g.kvHeads;
+                int b = u / g.kvHeads;
+                if (single) {
+                    Arrays.fill((float[]) dk, 0f);
+                    Arrays.fill((float[]) dv, 0f);
+                } else {
+                    Arrays.fill((double[]) dk, 0.0);
+                    Arrays.fill((double[]) dv, 0.0);
+                }
+                for (int h = hk * g.group; h < (hk + 1) * g.group; h++) {
+                    for (int m0 = 0; m0 < g.l; m0 += Q_BLOCK) {
+                        int qbs = Math.min(Q_BLOCK, g.l - m0);
+                        for (int r = 0; r < qbs; r++) {
+                            int i = m0 + r;
+                            d[r] = dot(go, Geometry.row(gol, b, h, i), gol.stride(3), out, Geometry.row(ol, b, h, i),
+                                    ol.stride(3), g.ev);
+                            lrow[r] = lse.getDouble(ll.offset() + b * ll.stride(0) + h * ll.stride(1) + i * ll.stride(2));
+                        }
+                        if (single) {
+                            backwardFloat(g, b, h, m0, qbs, (float[]) go.array, gol, (float[]) q.array, (float[]) k.array,
+                                    (float[]) v.array, d, lrow, row, (float[]) p, (float[]) dp, (float[]) dq, (float[]) dk,
+                                    (float[]) dv);
+                        } else {
+                            backwardDouble(g, b, h, m0, qbs, (double[]) go.array, gol, (double[]) q.array,
+                                    (double[]) k.array, (double[]) v.array, d, lrow, (double[]) p, (double[]) dp,
+                                    (double[]) dq, (double[]) dk, (double[]) dv);
+                        }
+                        // dQ = scale dS K, for this block's rows
+                        for (int r = 0; r < qbs; r++) {
+                            int dst = Geometry.row(gql, b, h, m0 + r);
+                            for (int c = 0; c < g.e; c++) {
+                                double val = single ? ((float[]) dq)[r * g.e + c] : ((double[]) dq)[r * g.e + c];
+                                gq.setDouble(dst + c * gql.stride(3), val * scale);
+                            }
+                        }
+                    }
+                }
+                // dK = scale dS^T Q and dV = P^T dO, summed over the heads that read this key/value head
+                for (int j = 0; j < g.s; j++) {
+                    int dst = Geometry.row(gkl, b, hk, j);
+                    for (int c = 0; c < g.e; c++) {
+                        double val = single ? ((float[]) dk)[j * g.e + c] : ((double[]) dk)[j * g.e + c];
+                        gk.setDouble(dst + c * gkl.stride(3), val * scale);
+                    }
+                    dst = Geometry.row(gvl, b, hk, j);
+                    for (int c = 0; c < g.ev; c++) {
+                        gv.setDouble(dst + c * gvl.stride(3), single ? ((float[]) dv)[j * g.ev + c]
+                                : ((double[]) dv)[j * g.ev + c]);
+                    }
+                }
+            }
+        });
+    }
+
+    /** {@code sum_c a[ao + c as] b[bo + c bs]} in double. */
+    private static double dot(CpuStorage a, int ao, int as, CpuStorage b, int bo, int bs, int n) {
+        double t = 0;
+        if (a.dtype == DType.FLOAT32) {
+            float[] x = (float[]) a.array;
+            float[] y = (float[]) b.array;
+            for (int c = 0; c < n; c++) {
+                t += (double) x[ao + c * as] * y[bo + c * bs];
+            }
+        } else {
+            double[] x = (double[]) a.array;
+            double[] y = (double[]) b.array;
+            for (int c = 0; c < n; c++) {
+                t += x[ao + c * as] * y[bo + c * bs];
+            }
+        }
+        return t;
+    }
+
+    /**
+     * One block of {@code qbs} query rows from {@code m0} of head {@code h} against every key it sees: fills {@code dq}
+     * (unscaled) and adds to {@code dk} (unscaled) and {@code dv}.
+     */
+    private static void backwardFloat(Geometry g, int b, int h, int m0, int qbs, float[] go, Layout gol, float[] q,
+                                      float[] k, float[] v, double[] d, double[] lse, double[] row, float[] p, float[] dp,
+                                      float[] dq, float[] dk, float[] dv) {
+        int hk = h / g.group;
+        int qo = Geometry.row(g.ql, b, h, m0);
+        int goo = Geometry.row(gol, b, h, m0);
+        int numKeys = g.keys(m0 + qbs - 1);
+        for (int n0 = 0; n0 < numKeys; n0 += KV_BLOCK) {
+            int kbs = Math.min(KV_BLOCK, g.s - n0);
+            int ko = Geometry.row(g.kl, b, hk, n0);
+            int vo = Geometry.row(g.vl, b, hk, n0);
+            sgemm(qbs, kbs, g.e, q, qo, g.ql.stride(2), g.ql.stride(3), k, ko, g.kl.stride(3), g.kl.stride(2), p, 0, kbs,
+                    1, false);
+            for (int r = 0; r < qbs; r++) {
+                int po = r * kbs;
+                for (int c = 0; c < kbs; c++) {
+                    row[c] = p[po + c];
+                }
+                g.scores(row, 0, kbs, b, h, m0 + r, n0);
+                probabilities(row, 0, kbs, lse[r]);
+                for (int c = 0; c < kbs; c++) {
+                    p[po + c] = (float) row[c];
+                }
+            }
+            // dV += P^T dO
+            sgemm(kbs, g.ev, qbs, p, 0, 1, kbs, go, goo, gol.stride(2), gol.stride(3), dv, n0 * g.ev, g.ev, 1, true);
+            // dP = dO V^T, then dS = P (dP - D)
+            sgemm(qbs, kbs, g.ev, go, goo, gol.stride(2), gol.stride(3), v, vo, g.vl.stride(3), g.vl.stride(2), dp, 0, kbs,
+                    1, false);
+            for (int r = 0; r < qbs; r++) {
+                float dr = (float) d[r];
+                for (int c = 0, o = r * kbs; c < kbs; c++) {
+                    dp[o + c] = p[o + c] * (dp[o + c] - dr);
+                }
+            }
+            // dQ (+)= dS K and dK += dS^T Q
+            sgemm(qbs, g.e, kbs, dp, 0, kbs, 1, k, ko, g.kl.stride(2), g.kl.stride(3), dq, 0, g.e, 1, n0 > 0);
+            sgemm(kbs, g.e, qbs, dp, 0, 1, kbs, q, qo, g.ql.stride(2), g.ql.stride(3), dk, n0 * g.e, g.e, 1, true);
+        }
+    }
+
+    private static void backwardDouble(Geometry g, int b, int h, int m0, int qbs, double[] go, Layout gol, double[] q,
+                                       double[] k, double[] v, double[] d, double[] lse, double[] p, double[] dp,
+                                       double[] dq, double[] dk, double[] dv) {
+        int hk = h / g.group;
+        int qo = Geometry.row(g.ql, b, h, m0);
+        int goo = Geometry.row(gol, b, h, m0);
+        int numKeys = g.keys(m0 + qbs - 1);
+        for (int n0 = 0; n0 < numKeys; n0 += KV_BLOCK) {
+            int kbs = Math.min(KV_BLOCK, g.s - n0);
+            int ko = Geometry.row(g.kl, b, hk, n0);
+            int vo = Geometry.row(g.vl, b, hk, n0);
+            dgemm(qbs, kbs, g.e, q, qo, g.ql.stride(2), g.ql.stride(3), k, ko, g.kl.stride(3), g.kl.stride(2), p, 0, kbs,
+                    1, false);
+            for (int r = 0; r < qbs; r++) {
+                g.scores(p, r * kbs, kbs, b, h, m0 + r, n0);
+                probabilities(p, r * kbs, kbs, lse[r]);
+            }
+            dgemm(kbs, g.ev, qbs, p, 0, 1, kbs, go, goo, gol.stride(2), gol.stride(3), dv, n0 * g.ev, g.ev, 1, true);
+            dgemm(qbs, kbs, g.ev, go, goo, gol.stride(2), gol.stride(3), v, vo, g.vl.stride(3), g.vl.stride(2), dp, 0, kbs,
+                    1, false);
+            for (int r = 0; r < qbs; r++) {
+                double dr = d[r];
+                for (int c = 0, o = r * kbs; c < kbs; c++) {
+                    dp[o + c] = p[o + c] * (dp[o + c] - dr);
+                }
+            }
+            dgemm(qbs, g.e, kbs, dp, 0, kbs, 1, k, ko, g.kl.stride(2), g.kl.stride(3), dq, 0, g.e, 1, n0 > 0);
+            dgemm(kbs, g.e, qbs, dp, 0, 1, kbs, q, qo, g.ql.stride(2), g.ql.stride(3), dk, n0 * g.e, g.e, 1, true);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.ember;
+
+import dev.ember.nn.Functional;
+import dev.ember.nn.MultiheadAttention;
+import dev.ember.nn.TransformerEncoderLayer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The attention family's {@code Backend} defaults, which run the CPU's kernels on host copies (what CUDA runs until it
+ * has attention kernels of its own): the fused op on a fake device whose attention methods are those defaults gives the
+ * CPU's outputs and gradients, with broadcast masks (copied to the host without their broadcast), causal masks, grouped
+ * heads, non-contiguous inputs, float32 and float64; and the attention modules run there.
+ */
+class AttentionHostFallbackTest {
+    private static final Device FAKE = Device.cuda(0);
+    private static final Generator GEN = new Generator(8080);
+
+    @BeforeAll
+    static void fakeDevice() {
+        Backends2.registerFakeCuda(Set.of("attention", "attentionBackward"));
+    }
+
+    private static Tensor r(DType t, int... shape) {
+        return Tensor.rand(GEN, DType.FLOAT64, shape).mul(4.0).sub(2.0).to(t);
+    }
+
+    /** The function on CPU copies and on device copies of the inputs: same outputs and gradients, same node. */
+    static void parity(String name, Function<Tensor[], Tensor> f, Tensor... cpuInputs) {
+        Tensor[] a = new Tensor[cpuInputs.length];
+        Tensor[] d = new Tensor[cpuInputs.length];
+        for (int i = 0; i < cpuInputs.length; i++) {
+            boolean grad = cpuInputs[i].dtype().isFloatingPoint();
+            a[i] = cpuInputs[i].detach().clone().requiresGrad_(grad);
+            d[i] = cpuInputs[i].detach().to(FAKE).requiresGrad_(grad);
+        }
+        Tensor outA = f.apply(a);
+        Tensor outD = f.apply(d);
+        assertEquals(FAKE, outD.device(), name);
+        assertEquals(outA.gradFn().name(), outD.gradFn().name(), name);
+        double tol = outA.dtype() == DType.FLOAT32 ? 1e-5 : 1e-12;
+        AttentionFusedTest.close(name + " forward", outA, outD.cpu(), tol);
+        Tensor g = r(outA.dtype(), outA.shape());
+        outA.backward(g);
+        outD.backward(g.to(FAKE));
+        for (int i = 0; i < a.length; i++) {
+            if (a[i].grad() == null) {
+                continue;
+            }
+            assertEquals(FAKE, d[i].grad().device(), name);
+            AttentionFusedTest.close(name + " grad of input " + i, a[i].grad(), d[i].grad().cpu(), tol);
+        }
+    }
+
+    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
+        return DynamicTest.dynamicTest(name, () -> parity(name, f, in));
+    }
+
+    @TestFactory
+    List<DynamicTest> fusedAttentionOnTheHostDefaults() {
+        List<DynamicTest> t = new ArrayList<>();
+        for (DType d : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+            String s = " " + d;
+            Tensor q = r(d, 2, 3, 70, 8);
+            Tensor k = r(d, 2, 3, 90, 8);
+            Tensor v = r(d, 2, 3, 90, 8);
+            Tensor padding = Tensor.rand(GEN, DType.FLOAT64, 2, 1, 1, 90).ge(0.2);
+            t.add(p("plain" + s, x -> Functional.scaledDotProductAttention(x[0], x[1], x[2]), q, k, v));
+            t.add(p("causal" + s, x -> Functional.scaledDotProductAttention(x[0], x[1], x[2], null, 0.0, true, null), q, k,
+                    v));
+            t.add(p("broadcast key padding mask" + s, x -> Functional.scaledDotProductAttention(x[0], x[1], x[2],
+                    padding.to(x[0].device()), 0.0, false, null), q, k, v));
+            t.add(p("float mask (L, S) and scale" + s, x -> Functional.scaledDotProductAttention(x[0], x[1], x[2],
+                    x[3].detach(), 0.0, false, 0.25), q, k, v, r(d, 70, 90)));
+            t.add(p("heads layout" + s, x -> Functional.scaledDotProductAttention(AttentionFusedTest.headsView(x[0]),
+                    AttentionFusedTest.headsView(x[1]), AttentionFusedTest.headsView(x[2])), q, k, v));
+            t.add(p("grouped heads" + s, x -> Functional.scaledDotProductAttention(x[0], x[1], x[2], null, 0.0, true, null,
+                    true, null), r(d, 1, 4, 9, 5), r(d, 1, 2, 11, 5), r(d, 1, 2, 11, 5)));
+        }
+        return t;
+    }
+
+    @Test
+    void attentionModulesRunOnTheDevice() {
+        MultiheadAttention m = new MultiheadAttention(8, 2, 0.0, true, null, null, true);
+        m.to(DType.FLOAT64);
+        Tensor x = r(DType.FLOAT64, 2, 5, 8);
+        Tensor causal = dev.ember.nn.Transformer.generateSquareSubsequentMask(5, DType.FLOAT64, null);
+        Tensor cpu = m.apply(x, x, x, null, false, causal, true, true).output();
+        m.to(FAKE);
+        Tensor xd = x.to(FAKE);
+        Tensor dev = m.apply(xd, xd, xd, null, false, causal.to(FAKE), true, true).output();
+        assertEquals(AttentionOps.FUSED_NODE, findFused(dev));
+        AttentionFusedTest.close("mha", cpu, dev.cpu(), 1e-12);
+        TransformerEncoderLayer layer = new TransformerEncoderLayer(8, 2, 16, 0.0, "gelu", 1e-5, true, true, true);
+        layer.to(DType.FLOAT64);
+        Tensor lc = layer.apply(x, causal, null, true);
+        layer.to(FAKE);
+        Tensor ld = layer.apply(xd, causal.to(FAKE), null, true);
+        AttentionFusedTest.close("encoder layer", lc, ld.cpu(), 1e-12);
+        ld.sum().backward();
+        assertArrayEquals(layer.linear1.weight.shape(), layer.linear1.weight.grad().shape());
+        assertEquals(FAKE, layer.selfAttn.inProjWeight.grad().device());
+    }
+
+    /** The fused node's name if the graph below {@code t} has it. */
+    private static String findFused(Tensor t) {
+        return AttentionTest.nodes(t).contains(AttentionOps.FUSED_NODE) ? AttentionOps.FUSED_NODE : "none";
+    }
+}
