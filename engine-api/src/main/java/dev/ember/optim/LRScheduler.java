@@ -17,8 +17,10 @@ import java.util.function.DoubleSupplier;
  * {@code get_lr}, starts from the group's current rate where PyTorch's does (the chainable form): two schedulers over
  * one optimizer compose.
  *
- * <p>A step is all or nothing: the rates are computed and checked first, and when the optimizer refuses one (or a
- * scheduler's own check fails), no rate, counter or epoch changes. {@link #stateDict()} and {@link #loadStateDict} hold
+ * <p>A scheduler sets the groups' rates as PyTorch assigns {@code group['lr']}: without the optimizer's range check (a
+ * schedule may go below 0, as OneCycleLR's last linear step does in PyTorch too), but nan and infinity are refused. A
+ * step is all or nothing: the rates are computed and checked first, and when one is refused (or a scheduler's own check
+ * fails), no rate, counter or epoch changes. {@link #stateDict()} and {@link #loadStateDict} hold
  * the scheduler's fields under PyTorch's names ({@code last_epoch}, {@code base_lrs}, {@code _step_count},
  * {@code _last_lr}, and each scheduler's hyperparameters) as numbers, booleans, strings and lists, so they round-trip
  * through JSON; loading, as PyTorch's {@code __dict__.update}, replaces the fields the map has and keeps the others.
@@ -83,10 +85,10 @@ public abstract class LRScheduler {
             public void setLrs(double[] lrs, boolean initial) {
                 List<ParamGroup> groups = optimizer.paramGroups();
                 for (double lr : lrs) {
-                    Optimizer.checkLr(lr);
+                    checkFinite(lr);
                 }
                 for (int i = 0; i < lrs.length && i < groups.size(); i++) {
-                    groups.get(i).setLr(lrs[i]);
+                    groups.get(i).putScheduled("lr", lrs[i]);
                 }
             }
         };
@@ -130,6 +132,13 @@ public abstract class LRScheduler {
             }
         };
         baseLrs = new double[] {lr.getAsDouble()};
+    }
+
+    /** A scheduled rate must be a number: nan and infinity are refused (PyTorch would set them). */
+    static void checkFinite(double lr) {
+        if (!Double.isFinite(lr)) {
+            throw new IllegalArgumentException("Invalid learning rate: " + Format.repr(lr));
+        }
     }
 
     /** The optimizer this scheduler drives (null for the getter/setter form of {@link StepLR}). */

@@ -204,18 +204,21 @@ public final class OneCycleLR extends LRScheduler {
         pendingMomenta = null;
         if (momenta != null) {
             List<ParamGroup> groups = groups();
-            for (int i = 0; i < momenta.length; i++) {
-                if (useBeta1) {
-                    Optimizer.checkBetas(List.of(momenta[i], ((List<?>) groups.get(i).get("betas")).get(1)));
-                } else {
-                    Optimizer.checkNonNegative("momentum", momenta[i]);
+            for (double m : momenta) {
+                if (!Double.isFinite(m)) {
+                    throw new IllegalArgumentException("Invalid momentum value: " + Format.repr(m));
                 }
             }
             for (double lr : lrs) {
-                Optimizer.checkLr(lr);
+                checkFinite(lr);
             }
             for (int i = 0; i < momenta.length; i++) {
-                setMomentum(groups.get(i), momenta[i]);
+                ParamGroup g = groups.get(i);
+                if (useBeta1) {
+                    g.putScheduled("betas", List.of(momenta[i], ((List<?>) g.get("betas")).get(1)));
+                } else {
+                    g.putScheduled("momentum", momenta[i]);
+                }
             }
         }
         setLrs(lrs);

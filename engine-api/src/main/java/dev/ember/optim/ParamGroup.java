@@ -104,6 +104,22 @@ public final class ParamGroup {
         return this;
     }
 
+    /**
+     * Sets a number option as a scheduler does, as PyTorch's {@code group[name] = value}: without the optimizer's range
+     * check (a schedule may take a rate below 0, as PyTorch's OneCycleLR does on its last linear step), but refusing nan
+     * and infinity.
+     */
+    void putScheduled(String name, Object value) {
+        Object v = owner.normalizeOption(name, value);
+        for (Object o : v instanceof java.util.List ? (java.util.List<?>) v : java.util.List.of(v)) {
+            if (o instanceof Double && !Double.isFinite((Double) o)) {
+                throw new IllegalArgumentException("Invalid " + (name.equals("lr") ? "learning rate" : name + " value") + ": "
+                        + dev.ember.Format.repr((Double) o));
+            }
+        }
+        options.put(name, v);
+    }
+
     /** Replaces every option (a loaded state), already checked. */
     void replaceOptions(Map<String, Object> checked) {
         options.clear();

@@ -33,7 +33,7 @@ public final class SequentialLR extends LRScheduler {
         lastEpoch = 0; // last_epoch + 1
         // reset the rates to the initial ones, undo the schedulers' initial steps, redo the first one's
         for (ParamGroup g : optimizer.paramGroups()) {
-            g.setLr(g.getDouble("initial_lr"));
+            g.putScheduled("lr", g.getDouble("initial_lr"));
         }
         undo(this);
         this.schedulers.get(0).initialStep();
