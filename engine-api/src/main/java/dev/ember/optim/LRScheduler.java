@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.DoubleConsumer;
 import java.util.function.DoubleSupplier;
 
@@ -23,7 +24,8 @@ import java.util.function.DoubleSupplier;
  * fails), no rate, counter or epoch changes. {@link #stateDict()} and {@link #loadStateDict} hold
  * the scheduler's fields under PyTorch's names ({@code last_epoch}, {@code base_lrs}, {@code _step_count},
  * {@code _last_lr}, and each scheduler's hyperparameters) as numbers, booleans, strings and lists, so they round-trip
- * through JSON; loading, as PyTorch's {@code __dict__.update}, replaces the fields the map has and keeps the others.
+ * through JSON; loading, as PyTorch's {@code __dict__.update}, replaces the fields the map has and keeps the others
+ * (a key the scheduler does not have is refused, where PyTorch would add it).
  *
  * <p>Subclasses compute {@link #getLr()} from {@link #lastEpoch} and the groups, and call {@link #initialStep()} at the
  * end of their constructor (PyTorch's base constructor does; a Java base constructor cannot, as the subclass's fields
@@ -307,9 +309,7 @@ public abstract class LRScheduler {
      * @throws IllegalArgumentException for a null map or a field of the wrong type or value, with nothing changed
      */
     public void loadStateDict(Map<String, ?> state) {
-        if (state == null) {
-            throw new IllegalArgumentException("state_dict must not be null");
-        }
+        checkKeys(state);
         Runnable own = loadFields(state);
         double[] base = state.containsKey("base_lrs") ? doubles(state, "base_lrs") : baseLrs;
         long epoch = state.containsKey("last_epoch") ? integer(state, "last_epoch") : lastEpoch;
@@ -320,6 +320,23 @@ public abstract class LRScheduler {
         lastEpoch = epoch;
         stepCount = count;
         lastLr = last;
+    }
+
+    /**
+     * Refuses a null map and keys this scheduler's {@link #stateDict()} does not have (PyTorch's {@code __dict__.update}
+     * would add them silently: in Java that is a state of another kind of scheduler, refused).
+     */
+    final void checkKeys(Map<String, ?> state) {
+        if (state == null) {
+            throw new IllegalArgumentException("state_dict must not be null");
+        }
+        Set<String> known = stateDict().keySet();
+        for (String key : state.keySet()) {
+            if (!known.contains(key)) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + " has no state '" + key
+                        + "' (is this the state of another kind of scheduler?)");
+            }
+        }
     }
 
     /** Checks the scheduler's own fields in {@code state} and returns what sets them (run once all is checked). */

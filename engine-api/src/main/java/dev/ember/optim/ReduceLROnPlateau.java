@@ -226,9 +226,7 @@ public final class ReduceLROnPlateau extends LRScheduler {
     /** Loads a state from {@link #stateDict()}; everything is checked before anything changes. */
     @Override
     public void loadStateDict(Map<String, ?> state) {
-        if (state == null) {
-            throw new IllegalArgumentException("state_dict must not be null");
-        }
+        checkKeys(state);
         double f = number(state, "factor", factor);
         if (!(f < 1.0)) {
             throw new IllegalArgumentException("Factor should be < 1.0.");

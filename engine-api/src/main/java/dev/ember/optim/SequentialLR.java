@@ -147,9 +147,7 @@ public final class SequentialLR extends LRScheduler {
      */
     @Override
     public void loadStateDict(Map<String, ?> state) {
-        if (state == null) {
-            throw new IllegalArgumentException("state_dict must not be null");
-        }
+        checkKeys(state);
         long epoch = integer(state, "last_epoch", lastEpoch);
         double[] last = state.containsKey("_last_lr") ? doubles(state, "_last_lr") : getLastLr();
         long[] ms = milestones;
