@@ -93,20 +93,21 @@ public final class Safetensors {
      *                                  that is not valid Unicode, or a header beyond the format's 100 MB limit
      */
     public static void save(Map<String, Tensor> tensors, Path file) throws IOException {
-        save(tensors, null, file);
+        save(tensors, Map.of(), file);
     }
 
     /**
      * Writes tensors and a {@code __metadata__} entry (string to string, as the format allows; written first, keys in
      * order, as JSON strings) to a file, as {@link #save(Map, Path)} does otherwise ({@code safetensors.torch.save_file(
-     * tensors, file, metadata)}); null or empty metadata writes none.
+     * tensors, file, metadata)}); empty metadata writes none.
      *
-     * @throws IllegalArgumentException as {@link #save(Map, Path)}, and for a null metadata key or value or one that is
-     *                                  not valid Unicode
+     * @throws IllegalArgumentException as {@link #save(Map, Path)}, and for null metadata, a null metadata key or value
+     *                                  or one that is not valid Unicode
      */
     public static void save(Map<String, Tensor> tensors, Map<String, String> metadata, Path file) throws IOException {
-        if (tensors == null || file == null) {
-            throw new IllegalArgumentException(tensors == null ? "tensors must not be null" : "file must not be null");
+        if (tensors == null || metadata == null || file == null) {
+            throw new IllegalArgumentException(tensors == null ? "tensors must not be null"
+                    : metadata == null ? "metadata must not be null" : "file must not be null");
         }
         String metadataJson = metadataJson(metadata);
         List<Object[]> items = new ArrayList<>(); // {name, utf-8 name, host tensor}
@@ -609,7 +610,7 @@ public final class Safetensors {
      * each string checked for valid Unicode.
      */
     private static String metadataJson(Map<String, String> metadata) {
-        if (metadata == null || metadata.isEmpty()) {
+        if (metadata.isEmpty()) {
             return "";
         }
         StringBuilder b = new StringBuilder(Json.quoted(METADATA)).append(":{");
