@@ -256,6 +256,12 @@ class CheckpointTest {
                 Map.of("format", Checkpoint.FORMAT, "ember.checkpoint", "{\"step\": 1, \"optimizer\": [1,}"), broken);
         assertTrue(assertThrows(IOException.class, () -> Checkpoint.load(broken, m, null, null)).getMessage()
                 .contains("the checkpoint's state is not valid JSON"));
+        Path badRng = dir.resolve("rng.safetensors");
+        Safetensors.save(Map.of("rng_state", Tensor.zeros(DType.UINT8, 8)),
+                Map.of("format", Checkpoint.FORMAT, "ember.checkpoint", "{\"step\": 1, \"optimizer\": null, \"scheduler\": null}"),
+                badRng);
+        assertEquals(badRng + ": rng_state is not a generator's state (16 bytes)", assertThrows(IOException.class,
+                () -> Checkpoint.load(badRng, new Sequential(), null, null)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> Checkpoint.save(null, m, null, null, 0));
     }
 

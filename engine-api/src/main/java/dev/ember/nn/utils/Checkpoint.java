@@ -189,6 +189,9 @@ public final class Checkpoint {
         if (rng == null) {
             throw new IOException(file + ": the checkpoint has no " + RNG);
         }
+        if (rng.dtype() != dev.ember.DType.UINT8 || rng.numel() != 16) {
+            throw new IOException(file + ": " + RNG + " is not a generator's state (16 bytes)");
+        }
         Map<String, Tensor> modelState = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             if (!e.getKey().startsWith("model.")) {
