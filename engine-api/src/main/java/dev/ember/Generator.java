@@ -27,6 +27,48 @@ public final class Generator {
         return seed;
     }
 
+    /**
+     * The generator's state as PyTorch's {@code Generator.get_state()} gives it for a Philox generator (its CUDA one): a
+     * uint8 CPU tensor of 16 bytes, the seed and then the counter offset, each 8 bytes little-endian. Setting it back
+     * with {@link #setState} makes the generator draw the same numbers again, on every backend.
+     */
+    public synchronized Tensor getState() {
+        byte[] b = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            b[i] = (byte) (seed >>> (8 * i));
+            b[8 + i] = (byte) (offset >>> (8 * i));
+        }
+        return Tensor.tensor(b, DType.UINT8, Device.CPU);
+    }
+
+    /**
+     * Restores a state from {@link #getState}, as {@code Generator.set_state(new_state)}.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for null or anything but a uint8 CPU tensor ("RNG state
+     *     must be a torch.ByteTensor") or one of another size than 16 ("RNG state is wrong size"), leaving the state as
+     *     it was
+     */
+    public Generator setState(Tensor state) {
+        if (state == null || state.dtype() != DType.UINT8 || !state.device().equals(Device.CPU)) {
+            throw new IllegalArgumentException("RNG state must be a torch.ByteTensor");
+        }
+        if (state.numel() != 16) {
+            throw new IllegalArgumentException("RNG state is wrong size");
+        }
+        byte[] b = state.toByteArray();
+        long s = 0;
+        long o = 0;
+        for (int i = 7; i >= 0; i--) {
+            s = (s << 8) | (b[i] & 0xFF);
+            o = (o << 8) | (b[8 + i] & 0xFF);
+        }
+        synchronized (this) {
+            this.seed = s;
+            this.offset = o;
+        }
+        return this;
+    }
+
     /** Reserves {@code n} counters and returns the first; element i of a draw uses counter first + i. */
     synchronized long advance(long n) {
         long first = offset;

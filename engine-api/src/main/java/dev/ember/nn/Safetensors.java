@@ -93,9 +93,23 @@ public final class Safetensors {
      *                                  that is not valid Unicode, or a header beyond the format's 100 MB limit
      */
     public static void save(Map<String, Tensor> tensors, Path file) throws IOException {
-        if (tensors == null || file == null) {
-            throw new IllegalArgumentException(tensors == null ? "tensors must not be null" : "file must not be null");
+        save(tensors, Map.of(), file);
+    }
+
+    /**
+     * Writes tensors and a {@code __metadata__} entry (string to string, as the format allows; written first, keys in
+     * order, as JSON strings) to a file, as {@link #save(Map, Path)} does otherwise ({@code safetensors.torch.save_file(
+     * tensors, file, metadata)}); empty metadata writes none.
+     *
+     * @throws IllegalArgumentException as {@link #save(Map, Path)}, and for null metadata, a null metadata key or value
+     *                                  or one that is not valid Unicode
+     */
+    public static void save(Map<String, Tensor> tensors, Map<String, String> metadata, Path file) throws IOException {
+        if (tensors == null || metadata == null || file == null) {
+            throw new IllegalArgumentException(tensors == null ? "tensors must not be null"
+                    : metadata == null ? "metadata must not be null" : "file must not be null");
         }
+        String metadataJson = metadataJson(metadata);
         List<Object[]> items = new ArrayList<>(); // {name, utf-8 name, host tensor}
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             String name = e.getKey();
@@ -118,7 +132,7 @@ public final class Safetensors {
         }
         items.sort(Comparator.<Object[]>comparingInt(o -> writeRank(((Tensor) o[2]).dtype()))
                 .thenComparing((a, b) -> Arrays.compareUnsigned((byte[]) a[1], (byte[]) b[1])));
-        StringBuilder header = new StringBuilder("{");
+        StringBuilder header = new StringBuilder("{").append(metadataJson);
         long offset = 0;
         for (Object[] o : items) {
             Tensor t = (Tensor) o[2];
@@ -587,5 +601,79 @@ public final class Safetensors {
             }
         }
         return array;
+    }
+
+    // ------------------------------------------------------------------ metadata
+
+    /**
+     * The {@code "__metadata__":{...}} member (the tensors' members follow it after a comma), or nothing for no metadata;
+     * each string checked for valid Unicode.
+     */
+    private static String metadataJson(Map<String, String> metadata) {
+        if (metadata.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(Json.quoted(METADATA)).append(":{");
+        boolean first = true;
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            String k = e.getKey();
+            String v = e.getValue();
+            if (k == null || v == null) {
+                throw new IllegalArgumentException(k == null ? "a metadata key is null" : "metadata " + Json.quoted(k) + " is null");
+            }
+            for (String s : new String[] {k, v}) {
+                for (int i = 0; i < s.length(); i++) {
+                    char c = s.charAt(i);
+                    boolean paired = Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(++i))
+                            : !Character.isLowSurrogate(c);
+                    if (!paired) {
+                        throw new IllegalArgumentException("metadata " + Json.quoted(k) + " is not valid Unicode (unpaired surrogate)");
+                    }
+                }
+            }
+            b.append(first ? "" : ",").append(Json.quoted(k)).append(':').append(Json.quoted(v));
+            first = false;
+        }
+        return b.append('}').toString();
+    }
+
+    /**
+     * The {@code __metadata__} entry of a file (empty when it has none), in the file's order, as
+     * {@code safe_open(file).metadata()}; the whole file is checked as {@link #load} checks it.
+     *
+     * @throws IOException              if the file cannot be read or breaks the safetensors specification
+     * @throws IllegalArgumentException if {@code file} is null
+     */
+    public static Map<String, String> loadMetadata(Path file) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
+        load(file); // every check of the format, before the header is read again for its metadata
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer lengthField = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lengthField, 0, file);
+            long n = lengthField.getLong(0);
+            ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
+            readFully(ch, headerBytes, 8, file);
+            Json json = new Json(utf8(headerBytes, file));
+            long bufferLength = ch.size() - 8 - n;
+            Map<String, String> out = new LinkedHashMap<>();
+            if (json.beginObject()) {
+                do {
+                    String name = json.key();
+                    if (name.equals(METADATA)) {
+                        if (json.beginObject()) {
+                            do {
+                                String k = json.key();
+                                out.put(k, json.string());
+                            } while (json.nextMember());
+                        }
+                    } else {
+                        entry(file, json, name, bufferLength);
+                    }
+                } while (json.nextMember());
+            }
+            return out;
+        }
     }
 }

@@ -1,64 +1,111 @@
 package dev.ember.optim;
 
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.Ember;
 import dev.ember.Format;
+import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.TensorScope;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
- * What every optimizer shares, as {@code torch.optim.Optimizer}: the parameters it updates, a learning rate that
- * schedules may change, and clearing the gradients. A step checks every parameter and every piece of state before it
- * updates any, so a failed step changes nothing.
+ * What every optimizer shares, as {@code torch.optim.Optimizer}: parameter groups with per-group options (the
+ * constructor's options are the {@linkplain #defaults() defaults} a group added later takes where it says nothing),
+ * per-parameter state, a learning rate that schedules change, clearing the gradients, and a state dict.
+ *
+ * <p>A step checks every parameter, gradient and piece of state before it updates any, so a failed step changes
+ * nothing. Each optimizer follows PyTorch 2.x's single-tensor algorithm ({@code foreach=False}); the ops per parameter
+ * are those PyTorch's foreach path launches per tensor list (a fused single-pass kernel is not written yet).
+ *
+ * <h2>State dict</h2>
+ * {@link #stateDict()} has PyTorch's structure, as Java collections:
+ * <pre>
+ * {"state": {0: {"step": tensor(3.), "exp_avg": ..., "exp_avg_sq": ...}, 1: {...}},     // Map&lt;Integer, Map&lt;String, Object&gt;&gt;
+ *  "param_groups": [{"lr": 0.001, "betas": [0.9, 0.999], ..., "params": [0, 1]}, ...]} // List&lt;Map&lt;String, Object&gt;&gt;
+ * </pre>
+ * Parameters are numbered across the groups in order; a parameter without state (no step yet) has no entry.
+ * {@code step} (and NAdam's {@code mu_product}) are 0-dim float32 CPU tensors as in PyTorch 2.x, the other state
+ * tensors are the optimizer's own (as PyTorch's: clone them to keep a snapshot while training goes on); options are
+ * {@link Double}, {@link Boolean}, {@code List<Double>} ({@code betas}) or what a scheduler stored. {@link #loadStateDict}
+ * takes such a map back (state keys may also be {@link Long} or decimal strings, numbers any {@link Number} or 0-dim
+ * tensor, as they come back from JSON), so it round-trips through {@code dev.ember.nn.utils.Checkpoint}.
  */
 public abstract class Optimizer {
     private static final System.Logger LOG = System.getLogger("dev.ember");
+    private static final String GROUP_TYPE = "params";
 
-    /** The parameters, in the order given. */
+    /** Every parameter of every group, in order (a read-only view kept up to date by {@link #addParamGroup}). */
     protected final List<Tensor> params;
-    private double lr;
+    private final List<Tensor> allParams = new ArrayList<>();
+    private final Map<String, Object> defaults;
+    private final BiConsumer<String, Object> optionCheck;
+    private final List<ParamGroup> groups = new ArrayList<>();
+    /** PyTorch's {@code optimizer.state}: one entry per parameter that has state. */
+    final Map<Tensor, ParamState> state = new IdentityHashMap<>();
 
     /**
-     * Keeps a copy of the parameter list; the hyper-parameters are checked by the subclass first, as PyTorch's
-     * constructors do.
+     * A parameter's state, PyTorch's {@code optimizer.state[p]}: the step count (for the optimizers that keep one),
+     * state tensors and scalars (NAdam's {@code mu_product}), in PyTorch's key order.
+     */
+    static final class ParamState {
+        long step;
+        final Map<String, Tensor> tensors = new LinkedHashMap<>();
+        final Map<String, Double> scalars = new LinkedHashMap<>();
+
+        Tensor tensor(String key) {
+            return tensors.get(key);
+        }
+
+        /** Stores a state tensor out of every scope (the optimizer's state outlives a training step's scope). */
+        void put(String key, Tensor t) {
+            tensors.put(key, TensorScope.escape(t));
+        }
+    }
+
+    /**
+     * An optimizer over {@code params} with {@code lr} as its only option (for optimizers written outside Ember).
+     *
+     * @throws IllegalArgumentException as {@link #Optimizer(List, Map, BiConsumer)}
+     */
+    protected Optimizer(List<Tensor> params, double lr) {
+        this(params, Map.of("lr", checkLr(lr)), Optimizer::checkCommon);
+    }
+
+    /**
+     * An optimizer with one group of {@code params} and the given defaults (checked by the subclass first, as PyTorch's
+     * constructors check their options before the parameters). {@code optionCheck} checks one option's value (a
+     * {@link Double}, {@link Boolean} or {@code List<Double>}, by the type of its default) whenever a group's option is
+     * set, with the constructor's message; it must not depend on the subclass's fields (it runs during construction).
      *
      * @throws IllegalArgumentException for a null or empty list, a null element or a tensor that is not a leaf, with
      *     PyTorch's messages
      */
-    protected Optimizer(List<Tensor> params, double lr) {
+    protected Optimizer(List<Tensor> params, Map<String, Object> defaults, BiConsumer<String, Object> optionCheck) {
+        this.params = Collections.unmodifiableList(allParams);
+        this.optionCheck = optionCheck;
+        Map<String, Object> d = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : defaults.entrySet()) {
+            d.put(e.getKey(), normalizeValue(e.getValue()));
+        }
+        this.defaults = Collections.unmodifiableMap(d);
         if (params == null) {
             throw new IllegalArgumentException("params argument given to the optimizer should be an iterable of Tensors or "
                     + "dicts, but got null");
         }
-        List<Tensor> copy = new ArrayList<>(params.size());
-        for (Tensor p : params) {
-            copy.add(p);
-        }
-        if (copy.isEmpty()) {
+        if (params.isEmpty()) {
             throw new IllegalArgumentException("optimizer got an empty parameter list");
         }
-        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        boolean duplicates = false;
-        for (Tensor p : copy) {
-            if (p == null) {
-                throw new IllegalArgumentException("optimizer can only optimize Tensors, but one of the params is null");
-            }
-            if (!p.isLeaf() && !p.retainsGrad()) {
-                throw new IllegalArgumentException("can't optimize a non-leaf Tensor");
-            }
-            duplicates |= !seen.add(p);
-        }
-        if (duplicates) {
-            LOG.log(System.Logger.Level.WARNING, "optimizer contains a parameter group with duplicate parameters; in future, "
-                    + "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information");
-        }
-        this.params = copy;
-        this.lr = checkLr(lr);
+        addParamGroup(params, Map.of());
     }
 
     /** PyTorch's learning-rate check; nan and infinity are refused too, as every update with them is nan. */
@@ -69,27 +116,263 @@ public abstract class Optimizer {
         return lr;
     }
 
+    /** PyTorch's {@code Invalid <what> value: x} check of a non-negative option; nan and infinity are refused too. */
+    static void checkNonNegative(String what, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("Invalid " + what + " value: " + Format.repr(v));
+        }
+    }
+
+    /** PyTorch's check of {@code betas}: each in [0, 1). */
+    static void checkBetas(List<?> betas) {
+        for (int i = 0; i < 2; i++) {
+            double b = ((Number) betas.get(i)).doubleValue();
+            if (!(b >= 0 && b < 1)) {
+                throw new IllegalArgumentException("Invalid beta parameter at index " + i + ": " + Format.repr(b));
+            }
+        }
+    }
+
+    /** The checks every optimizer's options share: lr, eps, weight decay and betas where they exist. */
+    static void checkCommon(String name, Object value) {
+        switch (name) {
+            case "lr":
+                checkLr((Double) value);
+                break;
+            case "eps":
+                if (!((Double) value >= 0) || Double.isInfinite((Double) value)) {
+                    throw new IllegalArgumentException("Invalid epsilon value: " + Format.repr((Double) value));
+                }
+                break;
+            case "weight_decay":
+                checkNonNegative("weight_decay", (Double) value);
+                break;
+            case "betas":
+                checkBetas((List<?>) value);
+                break;
+            default:
+        }
+    }
+
+    // ------------------------------------------------------------------ options
+
+    private static Object normalizeValue(Object value) {
+        if (value instanceof Number) {
+            return ((Number) value).doubleValue();
+        }
+        if (value instanceof List) {
+            List<Object> l = new ArrayList<>();
+            for (Object o : (List<?>) value) {
+                l.add(o instanceof Number ? ((Number) o).doubleValue() : o);
+            }
+            return Collections.unmodifiableList(l);
+        }
+        if (value instanceof double[]) {
+            List<Object> l = new ArrayList<>();
+            for (double v : (double[]) value) {
+                l.add(v);
+            }
+            return Collections.unmodifiableList(l);
+        }
+        return value;
+    }
+
+    /** An option's value in its canonical type, or an IllegalArgumentException saying what it should be. */
+    Object normalizeOption(String name, Object value) {
+        Object def = defaults.get(name);
+        Object v = normalizeValue(value);
+        if (def == null) {
+            if (v != null && !(v instanceof Double || v instanceof Boolean || v instanceof String || v instanceof List)) {
+                throw new IllegalArgumentException("option '" + name + "' must be a number, a boolean, a string, a list or "
+                        + "null, got " + v.getClass().getSimpleName());
+            }
+            return v;
+        }
+        if (def instanceof Double && !(v instanceof Double)) {
+            throw new IllegalArgumentException("option '" + name + "' must be a number, got " + describe(v));
+        }
+        if (def instanceof Boolean && !(v instanceof Boolean)) {
+            throw new IllegalArgumentException("option '" + name + "' must be a boolean, got " + describe(v));
+        }
+        if (def instanceof List) {
+            boolean ok = v instanceof List && ((List<?>) v).size() == ((List<?>) def).size();
+            if (ok) {
+                for (Object o : (List<?>) v) {
+                    ok &= o instanceof Double;
+                }
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("option '" + name + "' must be a list of " + ((List<?>) def).size()
+                        + " numbers, got " + describe(v));
+            }
+        }
+        return v;
+    }
+
+    private static String describe(Object v) {
+        return v == null ? "null" : v.getClass().getSimpleName() + " " + v;
+    }
+
+    /** Checks one option with the optimizer's rules (after {@link #normalizeOption}). */
+    void checkOption(String name, Object value) {
+        if (defaults.containsKey(name)) {
+            optionCheck.accept(name, value);
+        }
+    }
+
+    /** The optimizer's default options, PyTorch's {@code optimizer.defaults} (unmodifiable). */
+    public Map<String, Object> defaults() {
+        return defaults;
+    }
+
+    /** The parameter groups, PyTorch's {@code optimizer.param_groups} (an unmodifiable list of live groups). */
+    public List<ParamGroup> paramGroups() {
+        return Collections.unmodifiableList(groups);
+    }
+
+    /**
+     * Adds a parameter group, as {@code optimizer.add_param_group({'params': params, **options})}: options it does not
+     * give are the optimizer's defaults; keys that are no option of the optimizer are kept as given.
+     *
+     * @return the new group
+     * @throws IllegalArgumentException with PyTorch's messages for a null list or element, a tensor that is not a leaf,
+     *     a parameter already in another group, or an option of the wrong type or value, leaving the optimizer as it
+     *     was (an empty list is a group without parameters, as in PyTorch)
+     */
+    public ParamGroup addParamGroup(List<Tensor> params, Map<String, ?> options) {
+        if (params == null) {
+            throw new IllegalArgumentException("params argument given to the optimizer should be an iterable of Tensors or "
+                    + "dicts, but got null");
+        }
+        if (options == null) {
+            throw new IllegalArgumentException("param group options must not be null (use Map.of())");
+        }
+        List<Tensor> ps = new ArrayList<>(params.size());
+        for (Tensor p : params) {
+            ps.add(p);
+        }
+        for (Tensor p : ps) {
+            if (p == null) {
+                throw new IllegalArgumentException("optimizer can only optimize Tensors, but one of the params is null");
+            }
+            if (!p.isLeaf() && !p.retainsGrad()) {
+                throw new IllegalArgumentException("can't optimize a non-leaf Tensor");
+            }
+        }
+        Map<String, Object> opts = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : defaults.entrySet()) {
+            opts.put(e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, ?> e : options.entrySet()) {
+            String name = e.getKey();
+            if (name == null || name.equals(GROUP_TYPE)) {
+                throw new IllegalArgumentException(name == null ? "an option name must not be null"
+                        : "give a group's params as the first argument, not as an option");
+            }
+            Object v = normalizeOption(name, e.getValue());
+            checkOption(name, v);
+            opts.put(name, v);
+        }
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        boolean duplicates = false;
+        for (Tensor p : ps) {
+            duplicates |= !seen.add(p);
+        }
+        for (ParamGroup g : groups) {
+            for (Tensor p : g.params()) {
+                if (seen.contains(p)) {
+                    throw new IllegalArgumentException("some parameters appear in more than one parameter group");
+                }
+            }
+        }
+        if (duplicates) {
+            LOG.log(System.Logger.Level.WARNING, "optimizer contains a parameter group with duplicate parameters; in future, "
+                    + "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information");
+        }
+        ParamGroup g = new ParamGroup(this, ps, opts);
+        groups.add(g);
+        allParams.addAll(ps);
+        groupAdded(g);
+        return g;
+    }
+
+    /** Called after a group is added (Adagrad makes its state at once, as PyTorch's constructor does). */
+    void groupAdded(ParamGroup group) {
+    }
+
+    // ------------------------------------------------------------------ learning rate
+
+    /** The learning rate of the first group. */
+    public double lr() {
+        return groups.get(0).lr();
+    }
+
+    /**
+     * Sets the learning rate of every group (for schedules written as a getter and a setter).
+     *
+     * @throws IllegalArgumentException for a negative, nan or infinite rate, leaving every rate as it was
+     */
+    public void setLr(double lr) {
+        checkOption("lr", normalizeOption("lr", lr));
+        for (ParamGroup g : groups) {
+            g.setLr(lr);
+        }
+    }
+
+    // ------------------------------------------------------------------ step helpers
+
+    /**
+     * PyTorch's numbering of the parameters (the index of a parameter's first appearance, counting every position of
+     * every group), as the state dict and messages use it.
+     */
+    private Map<Tensor, Integer> indices() {
+        Map<Tensor, Integer> index = new IdentityHashMap<>();
+        int start = 0;
+        for (ParamGroup g : groups) {
+            int i = start;
+            for (Tensor p : g.params()) {
+                index.putIfAbsent(p, i++);
+            }
+            start += g.params().size();
+        }
+        return index;
+    }
+
     /**
      * The parameters that have a gradient, after checking each: the parameter and its gradient open, and the gradient
-     * of the parameter's shape, type and device (a parameter changed under the optimizer is refused before any update).
+     * of the parameter's shape, type and device (a parameter changed under the optimizer is refused before any update);
+     * then the state of each, likewise.
      */
     protected final List<Tensor> parametersWithGradients() {
         String step = getClass().getSimpleName() + ".step: ";
+        Map<Tensor, Integer> index = indices();
         List<Tensor> out = new ArrayList<>();
-        for (int i = 0; i < params.size(); i++) {
-            Tensor p = params.get(i);
-            Tensor g = p.grad();
-            if (g == null) {
-                continue;
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (ParamGroup g : groups) {
+            for (Tensor p : g.params()) {
+                int i = index.get(p);
+                Tensor grad = p.grad();
+                if (grad == null || !seen.add(p)) {
+                    continue;
+                }
+                if (p.isClosed()) {
+                    throw new IllegalStateException(step + "parameter " + i + " has been closed");
+                }
+                if (grad.isClosed()) {
+                    throw new IllegalStateException(step + "the gradient of parameter " + i + " has been closed");
+                }
+                checkLike(step + "the gradient of parameter " + i, grad, p);
+                out.add(p);
             }
-            if (p.isClosed()) {
-                throw new IllegalStateException(step + "parameter " + i + " has been closed");
+        }
+        for (Tensor p : out) {
+            ParamState s = state.get(p);
+            if (s != null) {
+                for (Map.Entry<String, Tensor> e : s.tensors.entrySet()) {
+                    checkLike(step + "the optimizer state of parameter " + index.get(p) + " (" + e.getKey() + ")",
+                            e.getValue(), p);
+                }
             }
-            if (g.isClosed()) {
-                throw new IllegalStateException(step + "the gradient of parameter " + i + " has been closed");
-            }
-            checkLike(step + "the gradient of parameter " + i, g, p);
-            out.add(p);
         }
         return out;
     }
@@ -112,31 +395,341 @@ public abstract class Optimizer {
     }
 
     /**
+     * Runs {@code update} for every parameter that has a gradient, group by group, with grad mode off, after
+     * {@link #parametersWithGradients()} has checked them all.
+     */
+    void forEachParameter(ParameterUpdate update) {
+        List<Tensor> ps = parametersWithGradients();
+        Set<Tensor> with = Collections.newSetFromMap(new IdentityHashMap<>());
+        with.addAll(ps);
+        try (GradMode off = Ember.noGrad()) {
+            for (ParamGroup g : groups) {
+                for (Tensor p : g.params()) {
+                    if (with.remove(p)) {
+                        ParamState s = state.get(p);
+                        boolean fresh = s == null;
+                        if (fresh) {
+                            s = new ParamState();
+                        }
+                        update.apply(g, p, p.grad(), s, fresh);
+                        if (fresh && (countsSteps() || !s.tensors.isEmpty())) {
+                            state.put(p, s);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** One parameter's update. */
+    interface ParameterUpdate {
+        /** Updates {@code p}; {@code fresh}: its state was just made (empty) and is stored after this call. */
+        void apply(ParamGroup group, Tensor p, Tensor grad, ParamState state, boolean fresh);
+    }
+
+    /**
      * Sets every parameter's gradient to null (as PyTorch's default {@code zero_grad(set_to_none=True)}) and closes the
      * gradients autograd made ({@link Tensor#releaseGrad()}), so their memory is reused by the next backward pass at
      * once rather than when the garbage collector finds them; PyTorch frees them at this point too, unless a reference
      * remains. Clone a gradient to keep it past this call.
      */
     public void zeroGrad() {
-        for (Tensor p : params) {
-            p.releaseGrad();
+        for (ParamGroup g : groups) {
+            for (Tensor p : g.params()) {
+                p.releaseGrad();
+            }
         }
-    }
-
-    /** The learning rate. */
-    public double lr() {
-        return lr;
-    }
-
-    /**
-     * Sets the learning rate (for schedules).
-     *
-     * @throws IllegalArgumentException for a negative, nan or infinite rate, leaving the rate as it was
-     */
-    public void setLr(double lr) {
-        this.lr = checkLr(lr);
     }
 
     /** One update of every parameter that has a gradient. */
     public abstract void step();
+
+    /**
+     * The optimizer and its groups' options, as PyTorch prints an optimizer: {@code Adam (}, then per group
+     * {@code Parameter Group 0} and its options sorted by name, one per line, then {@code )}.
+     */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder(getClass().getSimpleName()).append(" (");
+        for (int i = 0; i < groups.size(); i++) {
+            b.append("\nParameter Group ").append(i).append('\n');
+            Map<String, Object> sorted = new java.util.TreeMap<>(groups.get(i).options());
+            for (Map.Entry<String, Object> e : sorted.entrySet()) {
+                b.append("    ").append(e.getKey()).append(": ").append(python(e.getValue())).append('\n');
+            }
+        }
+        return b.append(')').toString();
+    }
+
+    /** A value as Python's {@code str} prints it (a list as the tuple PyTorch keeps {@code betas} in). */
+    private static String python(Object v) {
+        if (v == null) {
+            return "None";
+        }
+        if (v instanceof Double) {
+            return Format.repr((Double) v);
+        }
+        if (v instanceof Boolean) {
+            return (Boolean) v ? "True" : "False";
+        }
+        if (v instanceof List) {
+            StringBuilder b = new StringBuilder("(");
+            List<?> l = (List<?>) v;
+            for (int i = 0; i < l.size(); i++) {
+                b.append(i > 0 ? ", " : "").append(python(l.get(i)));
+            }
+            return b.append(l.size() == 1 ? ",)" : ")").toString();
+        }
+        return v.toString();
+    }
+
+    // ------------------------------------------------------------------ state dict
+
+    /** Whether this optimizer counts steps per parameter (PyTorch's {@code state['step']}); SGD does not. */
+    boolean countsSteps() {
+        return true;
+    }
+
+    /** The state tensors a parameter of {@code group} must have once it has state (checked on load). */
+    List<String> stateTensors(ParamGroup group, Map<String, Object> options) {
+        return List.of();
+    }
+
+    /** The scalar state entries (float32 in PyTorch) of a parameter once it has state (checked on load). */
+    List<String> stateScalars() {
+        return List.of();
+    }
+
+    /**
+     * The optimizer's state, as PyTorch's {@code optimizer.state_dict()} (see the class comment): a new map each call,
+     * holding the optimizer's own state tensors.
+     */
+    public Map<String, Object> stateDict() {
+        Map<Tensor, Integer> index = indices();
+        List<Object> packed = new ArrayList<>();
+        for (ParamGroup g : groups) {
+            Map<String, Object> m = g.optionsCopy();
+            List<Integer> ids = new ArrayList<>();
+            for (Tensor p : g.params()) {
+                ids.add(index.get(p));
+            }
+            m.put(GROUP_TYPE, ids);
+            packed.add(m);
+        }
+        Map<Integer, Object> st = new LinkedHashMap<>();
+        List<Map.Entry<Tensor, Integer>> order = new ArrayList<>(index.entrySet());
+        order.sort(Map.Entry.comparingByValue());
+        for (Map.Entry<Tensor, Integer> e : order) {
+            ParamState s = state.get(e.getKey());
+            if (s == null) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (countsSteps()) {
+                m.put("step", Tensor.tensor((float) s.step, DType.FLOAT32, Device.CPU));
+            }
+            for (Map.Entry<String, Double> x : s.scalars.entrySet()) {
+                m.put(x.getKey(), Tensor.tensor((float) (double) x.getValue(), DType.FLOAT32, Device.CPU));
+            }
+            m.putAll(s.tensors);
+            st.put(e.getValue(), m);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("state", st);
+        out.put("param_groups", packed);
+        return out;
+    }
+
+    /**
+     * Loads a state from {@link #stateDict()} (of this optimizer or a twin over parameters of the same shapes), as
+     * {@code optimizer.load_state_dict(state_dict)}: every group's options become the saved ones, and every parameter's
+     * state the saved one, converted to the parameter's type and device and copied (the map and the optimizer share no
+     * tensor). Everything is checked before anything changes.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for a different number of groups or of parameters in a
+     *     group, and for anything else that does not fit (a missing or unknown entry, a tensor of another shape than its
+     *     parameter, an option the optimizer refuses), leaving the optimizer as it was
+     */
+    public void loadStateDict(Map<String, ?> stateDict) {
+        if (stateDict == null) {
+            throw new IllegalArgumentException("state_dict must not be null");
+        }
+        Object savedGroupsObj = require(stateDict, "param_groups");
+        Object savedStateObj = require(stateDict, "state");
+        if (!(savedGroupsObj instanceof List) || !(savedStateObj instanceof Map)) {
+            throw new IllegalArgumentException("state_dict must map 'state' to a map and 'param_groups' to a list");
+        }
+        List<?> savedGroups = (List<?>) savedGroupsObj;
+        if (savedGroups.size() != groups.size()) {
+            throw new IllegalArgumentException("loaded state dict has a different number of parameter groups");
+        }
+        List<List<Integer>> savedIds = new ArrayList<>();
+        for (Object o : savedGroups) {
+            if (!(o instanceof Map)) {
+                throw new IllegalArgumentException("a saved parameter group must be a map, got " + describe(o));
+            }
+            Object ids = ((Map<?, ?>) o).get(GROUP_TYPE);
+            if (!(ids instanceof List)) {
+                throw new IllegalArgumentException("a saved parameter group must list its params, got " + describe(ids));
+            }
+            List<Integer> l = new ArrayList<>();
+            for (Object id : (List<?>) ids) {
+                l.add(toIndex(id));
+            }
+            savedIds.add(l);
+        }
+        for (int i = 0; i < groups.size(); i++) {
+            if (savedIds.get(i).size() != groups.get(i).params().size()) {
+                throw new IllegalArgumentException("loaded state dict contains a parameter group that doesn't match the size of "
+                        + "optimizer's group");
+            }
+        }
+        Map<Integer, Tensor> idMap = new LinkedHashMap<>();
+        Map<Integer, Integer> groupOf = new LinkedHashMap<>();
+        for (int i = 0; i < groups.size(); i++) {
+            List<Tensor> ps = groups.get(i).params();
+            for (int k = 0; k < ps.size(); k++) {
+                idMap.put(savedIds.get(i).get(k), ps.get(k));
+                groupOf.put(savedIds.get(i).get(k), i);
+            }
+        }
+        // the groups' options
+        List<Map<String, Object>> newOptions = new ArrayList<>();
+        for (int i = 0; i < groups.size(); i++) {
+            Map<String, Object> opts = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) savedGroups.get(i)).entrySet()) {
+                if (!(e.getKey() instanceof String)) {
+                    throw new IllegalArgumentException("a parameter group's option names must be strings, got "
+                            + describe(e.getKey()));
+                }
+                String name = (String) e.getKey();
+                if (name.equals(GROUP_TYPE)) {
+                    continue;
+                }
+                Object v = normalizeOption(name, e.getValue());
+                checkOption(name, v);
+                opts.put(name, v);
+            }
+            for (Map.Entry<String, Object> d : defaults.entrySet()) {
+                opts.putIfAbsent(d.getKey(), d.getValue());
+            }
+            newOptions.add(opts);
+        }
+        // the parameters' state
+        Map<Tensor, ParamState> newState = new IdentityHashMap<>();
+        List<Tensor> made = new ArrayList<>();
+        try (GradMode off = Ember.noGrad()) {
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) savedStateObj).entrySet()) {
+                int id = toIndex(e.getKey());
+                Tensor p = idMap.get(id);
+                if (p == null) {
+                    throw new IllegalArgumentException("the saved state of parameter " + id + " belongs to no parameter group");
+                }
+                if (!(e.getValue() instanceof Map)) {
+                    throw new IllegalArgumentException("the saved state of parameter " + id + " must be a map, got "
+                            + describe(e.getValue()));
+                }
+                ParamGroup g = groups.get(groupOf.get(id));
+                newState.put(p, loadState(id, p, (Map<?, ?>) e.getValue(), g, newOptions.get(groupOf.get(id)), made));
+            }
+        } catch (RuntimeException ex) {
+            for (Tensor t : made) {
+                t.close();
+            }
+            throw ex;
+        }
+        for (int i = 0; i < groups.size(); i++) {
+            groups.get(i).replaceOptions(newOptions.get(i));
+        }
+        state.clear();
+        state.putAll(newState);
+    }
+
+    private static Object require(Map<String, ?> m, String key) {
+        if (!m.containsKey(key)) {
+            throw new IllegalArgumentException("KeyError: '" + key + "'");
+        }
+        return m.get(key);
+    }
+
+    private static int toIndex(Object key) {
+        if (key instanceof Integer || key instanceof Long || key instanceof Short) {
+            long v = ((Number) key).longValue();
+            if (v >= 0 && v <= Integer.MAX_VALUE) {
+                return (int) v;
+            }
+        }
+        if (key instanceof String && ((String) key).matches("[0-9]{1,9}")) {
+            return Integer.parseInt((String) key);
+        }
+        throw new IllegalArgumentException("a parameter index must be a non-negative integer, got " + describe(key));
+    }
+
+    /** A number from a state entry: a Number or a one-element tensor. */
+    private static double number(int id, String key, Object v) {
+        if (v instanceof Number) {
+            return ((Number) v).doubleValue();
+        }
+        if (v instanceof Tensor && ((Tensor) v).numel() == 1 && !((Tensor) v).isClosed()) {
+            return ((Tensor) v).item();
+        }
+        throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " must be a number, got "
+                + describe(v));
+    }
+
+    private ParamState loadState(int id, Tensor p, Map<?, ?> saved, ParamGroup g, Map<String, Object> options,
+                                 List<Tensor> made) {
+        ParamState s = new ParamState();
+        List<String> tensors = stateTensors(g, options);
+        List<String> scalars = stateScalars();
+        for (Map.Entry<?, ?> x : saved.entrySet()) {
+            Object k = x.getKey();
+            boolean known = "step".equals(k) && countsSteps() || scalars.contains(k) || tensors.contains(k);
+            if (!known) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + " has an entry " + describe(k)
+                        + " that " + getClass().getSimpleName() + " with these options does not keep");
+            }
+        }
+        if (countsSteps()) {
+            if (!saved.containsKey("step")) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + " has no step");
+            }
+            double step = number(id, "step", saved.get("step"));
+            if (!(step >= 0 && step == Math.rint(step) && step < 9.0e15)) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + ": step must be a non-negative "
+                        + "integer, got " + Format.repr(step));
+            }
+            s.step = (long) step;
+        }
+        for (String key : scalars) {
+            if (!saved.containsKey(key)) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + " has no " + key);
+            }
+            s.scalars.put(key, (double) (float) number(id, key, saved.get(key)));
+        }
+        for (String key : tensors) {
+            Object v = saved.get(key);
+            if (!(v instanceof Tensor)) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + " has no tensor " + key
+                        + (v == null ? "" : ", got " + describe(v)));
+            }
+            Tensor t = (Tensor) v;
+            if (t.isClosed()) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has been closed");
+            }
+            if (!Arrays.equals(t.shape(), p.shape())) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has shape "
+                        + Arrays.toString(t.shape()) + " but the parameter has shape " + Arrays.toString(p.shape()));
+            }
+            if (!t.dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has type "
+                        + t.dtype() + ", not a floating type");
+            }
+            Tensor c = t.to(p.device()).to(p.dtype());
+            c = c == t ? t.clone() : c;
+            made.add(c);
+            s.put(key, c);
+        }
+        return s;
+    }
 }

@@ -1,24 +1,20 @@
 package dev.ember.optim;
 
-import dev.ember.Ember;
 import dev.ember.Format;
-import dev.ember.GradMode;
 import dev.ember.Tensor;
-import dev.ember.TensorScope;
 
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Stochastic gradient descent with momentum, dampening, Nesterov and weight decay, as {@code torch.optim.SGD}.
+ * Stochastic gradient descent with momentum, dampening, Nesterov and weight decay, as {@code torch.optim.SGD}
+ * (PyTorch 2.x's single-tensor update): {@code g = grad + weight_decay * p}; with momentum, the buffer starts as a copy
+ * of {@code g} and then becomes {@code momentum * buf + (1 - dampening) * g}, and {@code g} is the buffer (or
+ * {@code g + momentum * buf} with Nesterov); {@code p -= lr * g}. Options: {@code lr}, {@code momentum},
+ * {@code dampening}, {@code weight_decay}, {@code nesterov}; state: {@code momentum_buffer} (with momentum).
  */
 public final class SGD extends Optimizer {
-    private final double momentum;
-    private final double dampening;
-    private final double weightDecay;
-    private final boolean nesterov;
-    private final Map<Tensor, Tensor> buffers = new IdentityHashMap<>();
 
     /** Plain SGD. */
     public SGD(List<Tensor> params, double lr) {
@@ -32,58 +28,75 @@ public final class SGD extends Optimizer {
      *     or Nesterov without momentum or with dampening; nan and infinite values are refused too
      */
     public SGD(List<Tensor> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
-        super(params, checked(lr, momentum, dampening, weightDecay, nesterov));
-        this.momentum = momentum;
-        this.dampening = dampening;
-        this.weightDecay = weightDecay;
-        this.nesterov = nesterov;
+        super(params, defaults(lr, momentum, dampening, weightDecay, nesterov), SGD::check);
     }
 
-    private static double checked(double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
-        checkLr(lr);
-        if (!(momentum >= 0) || Double.isInfinite(momentum)) {
-            throw new IllegalArgumentException("Invalid momentum value: " + Format.repr(momentum));
-        }
-        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-            throw new IllegalArgumentException("Invalid weight_decay value: " + Format.repr(weightDecay));
-        }
-        if (!Double.isFinite(dampening)) {
-            throw new IllegalArgumentException("Invalid dampening value: " + Format.repr(dampening));
+    private static Map<String, Object> defaults(double lr, double momentum, double dampening, double weightDecay,
+                                                boolean nesterov) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("lr", lr);
+        d.put("momentum", momentum);
+        d.put("dampening", dampening);
+        d.put("weight_decay", weightDecay);
+        d.put("nesterov", nesterov);
+        for (Map.Entry<String, Object> e : d.entrySet()) {
+            check(e.getKey(), e.getValue());
         }
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         }
-        return lr;
+        return d;
+    }
+
+    private static void check(String name, Object value) {
+        switch (name) {
+            case "momentum":
+                checkNonNegative("momentum", (Double) value);
+                break;
+            case "dampening":
+                if (!Double.isFinite((Double) value)) {
+                    throw new IllegalArgumentException("Invalid dampening value: " + Format.repr((Double) value));
+                }
+                break;
+            default:
+                checkCommon(name, value);
+        }
+    }
+
+    @Override
+    boolean countsSteps() {
+        return false;
+    }
+
+    @Override
+    List<String> stateTensors(ParamGroup group, Map<String, Object> options) {
+        return (Double) options.get("momentum") != 0 ? List.of("momentum_buffer") : List.of();
     }
 
     /** Updates every parameter that has a gradient; checks them all, and their momentum buffers, first. */
     @Override
     public void step() {
-        List<Tensor> ps = parametersWithGradients();
-        for (int i = 0; i < ps.size(); i++) {
-            Tensor buf = buffers.get(ps.get(i));
-            if (buf != null) {
-                checkLike("SGD.step: the momentum buffer of parameter " + params.indexOf(ps.get(i)), buf, ps.get(i));
+        forEachParameter((group, p, grad, s, fresh) -> {
+            double lr = group.lr();
+            double momentum = group.getDouble("momentum");
+            double dampening = group.getDouble("dampening");
+            double weightDecay = group.getDouble("weight_decay");
+            boolean nesterov = (Boolean) group.get("nesterov");
+            Tensor g = grad;
+            if (weightDecay != 0) {
+                g = g.add(p, weightDecay);
             }
-        }
-        try (GradMode off = Ember.noGrad()) {
-            for (Tensor p : ps) {
-                Tensor g = p.grad();
-                if (weightDecay != 0) {
-                    g = g.add(p, weightDecay);
+            if (momentum != 0) {
+                Tensor buf = s.tensor("momentum_buffer");
+                if (buf == null) {
+                    buf = g.clone();
+                    s.put("momentum_buffer", buf);
+                } else {
+                    buf.mul_(momentum).add_(g, 1 - dampening);
                 }
-                if (momentum != 0) {
-                    Tensor buf = buffers.get(p);
-                    if (buf == null) {
-                        buf = TensorScope.escape(g.clone()); // the optimizer's state outlives the step's scope
-                        buffers.put(p, buf);
-                    } else {
-                        buf.mul_(momentum).add_(g, 1 - dampening);
-                    }
-                    g = nesterov ? g.add(buf, momentum) : buf;
-                }
-                p.sub_(g, lr());
+                g = nesterov ? g.add(buf, momentum) : buf;
             }
-        }
+            p.sub_(g, lr);
+        });
     }
 }

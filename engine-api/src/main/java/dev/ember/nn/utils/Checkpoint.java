@@ -1,0 +1,395 @@
+package dev.ember.nn.utils;
+
+import dev.ember.Autograd;
+import dev.ember.AutogradFunction;
+import dev.ember.Ember;
+import dev.ember.Generator;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+import dev.ember.TensorScope;
+import dev.ember.nn.Module;
+import dev.ember.nn.Safetensors;
+import dev.ember.optim.LRScheduler;
+import dev.ember.optim.Optimizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Training checkpoints and activation checkpointing.
+ *
+ * <h2>Training checkpoints</h2>
+ * {@link #save} writes, to one safetensors file, everything a run needs to continue as if it had never stopped: the
+ * model's {@code stateDict()}, the optimizer's and the scheduler's state dicts, the step reached and the default
+ * generator's state (dropout draws from it). {@link #load} restores them into freshly made objects of the same
+ * configuration and returns the step, so 10 steps, a save, a load into new objects and 10 more steps give bit-identical
+ * numbers to 20 steps on the CPU.
+ *
+ * <p>The file: tensors {@code model.<key>} (the model's state dict), {@code optimizer.<path>} and
+ * {@code scheduler.<path>} (every tensor of those state dicts, named by its path in them, such as
+ * {@code optimizer.state.0.exp_avg}) and {@code rng_state} ({@link Generator#getState()}); and two
+ * {@code __metadata__} strings: {@code format} ({@code ember.checkpoint.v1}) and {@code ember.checkpoint}, a JSON object
+ * {@code {"step": 10, "optimizer": ..., "scheduler": ...}} holding the rest of the state dicts, each tensor replaced by
+ * {@code {"__tensor__": "<its name in the file>"}} (numbers keep their exact value; {@code Infinity} and {@code NaN} as
+ * Python's {@code json} writes them).
+ *
+ * <h2>Activation checkpointing</h2>
+ * {@link #checkpoint(Function, Tensor...)} runs a function without keeping its intermediate activations for backward,
+ * and runs it again during the backward pass, as {@code torch.utils.checkpoint.checkpoint(fn, *inputs,
+ * use_reentrant=True)}: one {@code CheckpointFunctionBackward} node, memory traded for a second forward.
+ */
+public final class Checkpoint {
+    /** The value of the {@code format} metadata entry. */
+    public static final String FORMAT = "ember.checkpoint.v1";
+    private static final String STATE_KEY = "ember.checkpoint";
+    private static final String TENSOR = "__tensor__";
+    private static final String RNG = "rng_state";
+    private static final System.Logger LOG = System.getLogger("dev.ember");
+
+    private Checkpoint() {
+    }
+
+    // ------------------------------------------------------------------ training checkpoints
+
+    /**
+     * Saves a training checkpoint (see the class comment). The file is written next to its place and then moved there,
+     * so a crash while saving leaves the previous checkpoint intact.
+     *
+     * @param optimizer the optimizer, or null to save none
+     * @param scheduler the learning-rate scheduler, or null to save none
+     * @param step      the training step reached (the caller's count)
+     * @throws IllegalArgumentException for a null file or model, or a state that cannot be saved
+     * @throws IOException              when the file cannot be written
+     */
+    public static void save(Path file, Module model, Optimizer optimizer, LRScheduler scheduler, long step) throws IOException {
+        if (file == null || model == null) {
+            throw new IllegalArgumentException((file == null ? "file" : "model") + " must not be null");
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
+            tensors.put("model." + e.getKey(), e.getValue());
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("step", step);
+        json.put("optimizer", optimizer == null ? null : encode(optimizer.stateDict(), "optimizer", tensors));
+        json.put("scheduler", scheduler == null ? null : encode(scheduler.stateDict(), "scheduler", tensors));
+        tensors.put(RNG, Ember.defaultGenerator().getState());
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("format", FORMAT);
+        metadata.put(STATE_KEY, MetadataJson.write(json));
+        Path absolute = file.toAbsolutePath();
+        Path tmp = absolute.resolveSibling(absolute.getFileName() + ".tmp");
+        Safetensors.save(tensors, metadata, tmp);
+        Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The tree with each tensor moved into {@code tensors} under its path and replaced by a reference to it. */
+    private static Object encode(Object v, String path, Map<String, Tensor> tensors) {
+        if (v instanceof Tensor) {
+            if (tensors.containsKey(path)) {
+                throw new IllegalArgumentException("two state tensors would be saved as " + path);
+            }
+            tensors.put(path, (Tensor) v);
+            Map<String, Object> ref = new LinkedHashMap<>();
+            ref.put(TENSOR, path);
+            return ref;
+        }
+        if (v instanceof Map) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                out.put(e.getKey(), encode(e.getValue(), path + "." + e.getKey(), tensors));
+            }
+            return out;
+        }
+        if (v instanceof List) {
+            List<Object> out = new ArrayList<>();
+            List<?> l = (List<?>) v;
+            for (int i = 0; i < l.size(); i++) {
+                out.add(encode(l.get(i), path + "." + i, tensors));
+            }
+            return out;
+        }
+        return v;
+    }
+
+    /** The tree with each tensor reference resolved (and taken from {@code tensors}). */
+    private static Object decode(Object v, Map<String, Tensor> tensors, Path file) throws IOException {
+        if (v instanceof Map) {
+            Map<?, ?> m = (Map<?, ?>) v;
+            if (m.size() == 1 && m.containsKey(TENSOR)) {
+                Object name = m.get(TENSOR);
+                Tensor t = name instanceof String ? tensors.remove(name) : null;
+                if (t == null) {
+                    throw new IOException(file + ": the checkpoint's state refers to a tensor " + name
+                            + " the file does not hold (or refers to it twice)");
+                }
+                return t;
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                out.put((String) e.getKey(), decode(e.getValue(), tensors, file));
+            }
+            return out;
+        }
+        if (v instanceof List) {
+            List<Object> out = new ArrayList<>();
+            for (Object o : (List<?>) v) {
+                out.add(decode(o, tensors, file));
+            }
+            return out;
+        }
+        return v;
+    }
+
+    /**
+     * Loads a checkpoint from {@link #save} into a model, optimizer and scheduler made as the saved ones were (same
+     * architecture, parameter groups and scheduler kind), and the default generator's state; returns the saved step.
+     * The file is read and checked before anything changes; then the optimizer, the scheduler, the model and the
+     * generator are loaded, each checking its state first, and if one of them refuses its state the ones already loaded
+     * are put back as they were, so a failed load changes nothing.
+     *
+     * @param optimizer the optimizer to restore, or null to skip the saved one
+     * @param scheduler the scheduler to restore, or null to skip the saved one
+     * @return the step given to {@link #save}
+     * @throws IOException              when the file cannot be read, is no valid safetensors file or no Ember checkpoint
+     *                                  (a missing or malformed entry), or lacks the optimizer or scheduler asked for
+     * @throws IllegalArgumentException for a null file or model, or a state the model, optimizer or scheduler refuses
+     *                                  (another architecture, another number of groups, ...)
+     */
+    public static long load(Path file, Module model, Optimizer optimizer, LRScheduler scheduler) throws IOException {
+        if (file == null || model == null) {
+            throw new IllegalArgumentException((file == null ? "file" : "model") + " must not be null");
+        }
+        Map<String, String> metadata = Safetensors.loadMetadata(file);
+        if (!FORMAT.equals(metadata.get("format")) || !metadata.containsKey(STATE_KEY)) {
+            throw new IOException(file + ": not an Ember checkpoint (its metadata has no format " + FORMAT + ")");
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.load(file));
+        Object parsed;
+        try {
+            parsed = MetadataJson.read(metadata.get(STATE_KEY));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        if (!(parsed instanceof Map) || !(((Map<?, ?>) parsed).get("step") instanceof Long)) {
+            throw new IOException(file + ": the checkpoint's state must be an object with an integer step");
+        }
+        Map<?, ?> json = (Map<?, ?>) parsed;
+        long step = (Long) json.get("step");
+        Object optimizerState = decode(json.get("optimizer"), tensors, file);
+        Object schedulerState = decode(json.get("scheduler"), tensors, file);
+        Tensor rng = tensors.remove(RNG);
+        if (rng == null) {
+            throw new IOException(file + ": the checkpoint has no " + RNG);
+        }
+        if (rng.dtype() != dev.ember.DType.UINT8 || rng.numel() != 16) {
+            throw new IOException(file + ": " + RNG + " is not a generator's state (16 bytes)");
+        }
+        Map<String, Tensor> modelState = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            if (!e.getKey().startsWith("model.")) {
+                throw new IOException(file + ": the checkpoint holds a tensor " + e.getKey() + " that belongs to nothing");
+            }
+            modelState.put(e.getKey().substring("model.".length()), e.getValue());
+        }
+        if (optimizer != null && !(optimizerState instanceof Map)) {
+            throw new IOException(file + ": the checkpoint has no optimizer state");
+        }
+        if (scheduler != null && !(schedulerState instanceof Map)) {
+            throw new IOException(file + ": the checkpoint has no scheduler state");
+        }
+        // the objects' current state, to put back if a later one refuses its state
+        Map<String, Object> optimizerBefore = optimizer == null ? null : optimizer.stateDict();
+        Map<String, Object> schedulerBefore = scheduler == null ? null : scheduler.stateDict();
+        Generator generator = Ember.defaultGenerator();
+        try {
+            if (optimizer != null) {
+                @SuppressWarnings("unchecked")
+                Map<String, ?> s = (Map<String, ?>) optimizerState;
+                optimizer.loadStateDict(s);
+            }
+            if (scheduler != null) {
+                @SuppressWarnings("unchecked")
+                Map<String, ?> s = (Map<String, ?>) schedulerState;
+                scheduler.loadStateDict(s);
+            }
+            model.loadStateDict(modelState);
+            generator.setState(rng);
+        } catch (RuntimeException e) {
+            if (optimizer != null) {
+                optimizer.loadStateDict(optimizerBefore);
+            }
+            if (scheduler != null) {
+                scheduler.loadStateDict(schedulerBefore);
+            }
+            throw e;
+        }
+        return step;
+    }
+
+    // ------------------------------------------------------------------ activation checkpointing
+
+    /**
+     * {@link #checkpoint(Function, boolean, Tensor...)} preserving the random state.
+     */
+    public static Tensor checkpoint(Function<Tensor[], Tensor> fn, Tensor... inputs) {
+        return checkpoint(fn, true, inputs);
+    }
+
+    /** A module's forward pass, checkpointed ({@link #checkpoint(Function, Tensor...)} of {@code module.apply(input)}). */
+    public static Tensor checkpoint(Module module, Tensor input) {
+        if (module == null) {
+            throw new IllegalArgumentException("checkpoint(): module must not be null");
+        }
+        return checkpoint(in -> module.apply(in[0]), true, input);
+    }
+
+    /**
+     * Runs {@code fn(inputs)} without keeping its intermediate activations: the forward runs with grad mode off, the
+     * tensors {@code fn} makes and does not return are closed as soon as it returns (so their memory is free at once),
+     * and the backward pass runs {@code fn} again with gradients on and backpropagates through that, as PyTorch's
+     * reentrant {@code torch.utils.checkpoint.checkpoint}: the output's node is {@code CheckpointFunctionBackward};
+     * parameters {@code fn} uses get their gradients during that inner backward pass, and the inputs theirs from it.
+     * With {@code preserveRngState} the default generator's state at the forward call is restored for the
+     * recomputation (so dropout draws the same masks) and put back afterwards, as {@code preserve_rng_state=True}.
+     *
+     * <p>As in PyTorch: gradients reach {@code fn}'s parameters only when an input requires grad (else there is no
+     * node); {@code fn} must compute the same thing both times (no hidden state changing between the calls); the
+     * recomputation is not differentiable again; and it does not combine with {@code Autograd.grad} (the inner pass
+     * accumulates into the parameters' {@code grad}), which PyTorch refuses and Ember does not detect. A tensor
+     * {@code fn} makes, keeps elsewhere and does not return is closed too.
+     *
+     * @throws IllegalArgumentException for a null function or null inputs array
+     */
+    public static Tensor checkpoint(Function<Tensor[], Tensor> fn, boolean preserveRngState, Tensor... inputs) {
+        if (fn == null) {
+            throw new IllegalArgumentException("checkpoint(): function must not be null");
+        }
+        Tensor[] outs = checkpointAll(in -> new Tensor[] {fn.apply(in)}, preserveRngState, inputs);
+        return outs[0];
+    }
+
+    /**
+     * {@link #checkpoint(Function, boolean, Tensor...)} of a function with several outputs (one node for all of them).
+     *
+     * @throws IllegalArgumentException for a null function or null inputs array
+     */
+    public static Tensor[] checkpointAll(Function<Tensor[], Tensor[]> fn, boolean preserveRngState, Tensor... inputs) {
+        if (fn == null) {
+            throw new IllegalArgumentException("checkpoint(): function must not be null");
+        }
+        if (inputs == null) {
+            throw new IllegalArgumentException("checkpoint(): inputs must not be null");
+        }
+        boolean any = false;
+        for (Tensor t : inputs) {
+            any |= t != null && t.requiresGrad();
+        }
+        if (!any && Ember.isGradEnabled()) {
+            LOG.log(System.Logger.Level.WARNING, "None of the inputs have requires_grad=True. Gradients will be None");
+        }
+        return new CheckpointFunction(fn, preserveRngState).applyAll(inputs);
+    }
+
+    /** PyTorch's {@code CheckpointFunction}: its node is {@code CheckpointFunctionBackward}. */
+    private static final class CheckpointFunction extends AutogradFunction {
+        private final Function<Tensor[], Tensor[]> fn;
+        private final boolean preserveRngState;
+        private Tensor forwardRngState;
+
+        CheckpointFunction(Function<Tensor[], Tensor[]> fn, boolean preserveRngState) {
+            this.fn = fn;
+            this.preserveRngState = preserveRngState;
+        }
+
+        @Override
+        protected boolean onceDifferentiable() {
+            return true;
+        }
+
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... inputs) {
+            if (preserveRngState) {
+                forwardRngState = TensorScope.escape(Ember.defaultGenerator().getState());
+            }
+            ctx.saveForBackward(inputs);
+            try (TensorScope scope = Ember.scope()) {
+                Tensor[] outs = fn.apply(inputs.clone());
+                checkOutputs(outs);
+                for (Tensor o : outs) {
+                    scope.keep(o);
+                }
+                return outs;
+            }
+        }
+
+        private static void checkOutputs(Tensor[] outs) {
+            if (outs == null || outs.length == 0) {
+                throw new IllegalStateException("checkpoint(): the function must return at least one tensor");
+            }
+            for (int i = 0; i < outs.length; i++) {
+                if (outs[i] == null) {
+                    throw new IllegalStateException("checkpoint(): the function returned null as output " + i);
+                }
+            }
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... gradOutputs) {
+            Tensor[] saved = ctx.savedTensors();
+            Tensor[] detached = new Tensor[saved.length];
+            for (int i = 0; i < saved.length; i++) {
+                if (saved[i] != null) {
+                    detached[i] = saved[i].detach();
+                    if (saved[i].requiresGrad()) {
+                        detached[i].requiresGrad_(true);
+                    }
+                }
+            }
+            Generator generator = Ember.defaultGenerator();
+            Tensor before = preserveRngState ? generator.getState() : null;
+            try {
+                if (preserveRngState) {
+                    generator.setState(forwardRngState);
+                }
+                try (TensorScope scope = Ember.scope(); GradMode on = Ember.enableGrad()) {
+                    Tensor[] outs = fn.apply(detached.clone());
+                    checkOutputs(outs);
+                    if (outs.length != gradOutputs.length) {
+                        throw new IllegalStateException("checkpoint(): the function returned " + outs.length
+                                + " outputs when recomputed, " + gradOutputs.length + " the first time");
+                    }
+                    List<Tensor> withGrad = new ArrayList<>();
+                    List<Tensor> grads = new ArrayList<>();
+                    for (int i = 0; i < outs.length; i++) {
+                        if (outs[i].requiresGrad()) {
+                            withGrad.add(outs[i]);
+                            grads.add(gradOutputs[i]);
+                        }
+                    }
+                    if (withGrad.isEmpty()) {
+                        throw new IllegalStateException("none of output has requires_grad=True, this checkpoint() is not "
+                                + "necessary");
+                    }
+                    Autograd.backward(withGrad, grads, false, false);
+                }
+            } finally {
+                if (preserveRngState) {
+                    generator.setState(before);
+                }
+            }
+            Tensor[] result = new Tensor[saved.length];
+            for (int i = 0; i < saved.length; i++) {
+                result[i] = detached[i] == null ? null : detached[i].grad();
+            }
+            return result;
+        }
+    }
+}

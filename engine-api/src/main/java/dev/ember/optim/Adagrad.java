@@ -1,0 +1,98 @@
+package dev.ember.optim;
+
+import dev.ember.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adagrad, as {@code torch.optim.Adagrad} (PyTorch 2.x's single-tensor update): {@code g = grad + weight_decay * p};
+ * {@code clr = lr / (1 + (step - 1) * lr_decay)}; {@code sum += g^2}; {@code p -= clr * g / (sqrt(sum) + eps)}.
+ * Options: {@code lr} (default 0.01), {@code lr_decay} (0), {@code eps} (1e-10), {@code weight_decay} (0),
+ * {@code initial_accumulator_value} (0); state: {@code step}, {@code sum}, made for every parameter when its group is
+ * added (as PyTorch's constructor does), {@code sum} filled with {@code initial_accumulator_value}.
+ */
+public final class Adagrad extends Optimizer {
+
+    /** Adagrad with PyTorch's defaults: no lr decay, no weight decay, accumulators from 0, eps 1e-10. */
+    public Adagrad(List<Tensor> params, double lr) {
+        this(params, lr, 0, 0, 0, 1e-10);
+    }
+
+    /**
+     * Adagrad with every option.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for a negative (or nan or infinite) learning rate, lr
+     *     decay, weight decay, initial accumulator value or eps
+     */
+    public Adagrad(List<Tensor> params, double lr, double lrDecay, double weightDecay, double initialAccumulatorValue,
+                   double eps) {
+        super(params, defaults(lr, lrDecay, weightDecay, initialAccumulatorValue, eps), Adagrad::check);
+    }
+
+    private static Map<String, Object> defaults(double lr, double lrDecay, double weightDecay, double initial, double eps) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("lr", lr);
+        d.put("lr_decay", lrDecay);
+        d.put("eps", eps);
+        d.put("weight_decay", weightDecay);
+        d.put("initial_accumulator_value", initial);
+        for (String k : new String[] {"lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"}) {
+            check(k, d.get(k));
+        }
+        return d;
+    }
+
+    private static void check(String name, Object value) {
+        switch (name) {
+            case "lr_decay":
+            case "initial_accumulator_value":
+                checkNonNegative(name, (Double) value);
+                break;
+            default:
+                checkCommon(name, value);
+        }
+    }
+
+    @Override
+    void groupAdded(ParamGroup group) {
+        double initial = group.getDouble("initial_accumulator_value");
+        for (Tensor p : group.params()) {
+            if (!state.containsKey(p)) {
+                ParamState s = new ParamState();
+                s.put("sum", p.detach().fullLike(initial));
+                state.put(p, s);
+            }
+        }
+    }
+
+    @Override
+    List<String> stateTensors(ParamGroup group, Map<String, Object> options) {
+        return List.of("sum");
+    }
+
+    /** One update of every parameter that has a gradient; checks them all, and their sums, first. */
+    @Override
+    public void step() {
+        forEachParameter((group, p, grad, s, fresh) -> {
+            double lr = group.lr();
+            double lrDecay = group.getDouble("lr_decay");
+            double eps = group.getDouble("eps");
+            double weightDecay = group.getDouble("weight_decay");
+            if (fresh) {
+                s.put("sum", p.fullLike(group.getDouble("initial_accumulator_value")));
+            }
+            s.step++;
+            Tensor g = grad;
+            if (weightDecay != 0) {
+                g = g.add(p, weightDecay);
+            }
+            double clr = lr / (1 + (s.step - 1) * lrDecay);
+            Tensor sum = s.tensor("sum");
+            sum.add_(g.mul(g));
+            Tensor std = sum.sqrt().add(eps);
+            p.sub_(g.div(std), clr);
+        });
+    }
+}

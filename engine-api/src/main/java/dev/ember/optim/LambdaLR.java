@@ -1,0 +1,78 @@
+package dev.ember.optim;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongToDoubleFunction;
+
+/**
+ * Sets each group's learning rate to its initial rate times a function of the epoch, as
+ * {@code torch.optim.lr_scheduler.LambdaLR}: {@code lr = base_lr * lambda(epoch)}, one function for every group or one
+ * per group. The functions are not part of the state dict (PyTorch saves {@code None} for a function too).
+ */
+public final class LambdaLR extends LRScheduler {
+    private final List<LongToDoubleFunction> lambdas;
+
+    /**
+     * One function for every group.
+     *
+     * @throws IllegalArgumentException for a null optimizer or function
+     */
+    public LambdaLR(Optimizer optimizer, LongToDoubleFunction lrLambda) {
+        this(optimizer, lrLambda == null ? null : Collections.nCopies(groupsOf(optimizer), lrLambda), false);
+    }
+
+    /**
+     * One function per group, in order.
+     *
+     * @throws IllegalArgumentException for a null optimizer, list or function, or a list of another length than the
+     *     groups ({@code Expected 2 lr_lambdas, but got 1})
+     */
+    public LambdaLR(Optimizer optimizer, List<LongToDoubleFunction> lrLambdas) {
+        this(optimizer, lrLambdas, true);
+    }
+
+    private LambdaLR(Optimizer optimizer, List<LongToDoubleFunction> lambdas, boolean given) {
+        super(checked(optimizer, lambdas, given));
+        this.lambdas = List.copyOf(lambdas);
+        initialStep();
+    }
+
+    private static int groupsOf(Optimizer optimizer) {
+        if (optimizer == null) {
+            throw new IllegalArgumentException("NoneType is not an Optimizer");
+        }
+        return optimizer.paramGroups().size();
+    }
+
+    private static Optimizer checked(Optimizer optimizer, List<LongToDoubleFunction> lambdas, boolean given) {
+        int n = groupsOf(optimizer);
+        if (lambdas == null) {
+            throw new IllegalArgumentException("lr_lambda must not be null");
+        }
+        if (given && lambdas.size() != n) {
+            throw new IllegalArgumentException("Expected " + n + " lr_lambdas, but got " + lambdas.size());
+        }
+        for (LongToDoubleFunction f : new ArrayList<>(lambdas)) {
+            if (f == null) {
+                throw new IllegalArgumentException("lr_lambda must not be null");
+            }
+        }
+        return optimizer;
+    }
+
+    @Override
+    protected double[] getLr() {
+        double[] out = new double[Math.min(lambdas.size(), baseLrs.length)];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = baseLrs[i] * lambdas.get(i).applyAsDouble(lastEpoch);
+        }
+        return out;
+    }
+
+    @Override
+    void saveFields(Map<String, Object> m) {
+        m.put("lr_lambdas", new ArrayList<>(Collections.nCopies(lambdas.size(), null)));
+    }
+}

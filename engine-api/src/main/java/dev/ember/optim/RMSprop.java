@@ -1,0 +1,118 @@
+package dev.ember.optim;
+
+import dev.ember.Tensor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * RMSprop, as {@code torch.optim.RMSprop} (PyTorch 2.x's single-tensor update): {@code g = grad + weight_decay * p};
+ * {@code v = alpha * v + (1 - alpha) * g^2}; centered, {@code ga = alpha * ga + (1 - alpha) * g} and the denominator is
+ * {@code sqrt(v - ga^2) + eps}, else {@code sqrt(v) + eps}; with momentum {@code buf = momentum * buf + g / denom} and
+ * {@code p -= lr * buf}, else {@code p -= lr * g / denom}. Options: {@code lr} (default 0.01), {@code momentum} (0),
+ * {@code alpha} (0.99), {@code eps} (1e-8), {@code centered} (false), {@code weight_decay} (0); state: {@code step},
+ * {@code square_avg}, {@code momentum_buffer} (with momentum), {@code grad_avg} (centered).
+ */
+public final class RMSprop extends Optimizer {
+
+    /** RMSprop with PyTorch's defaults: alpha 0.99, eps 1e-8, no weight decay, no momentum, not centered. */
+    public RMSprop(List<Tensor> params, double lr) {
+        this(params, lr, 0.99, 1e-8, 0, 0, false);
+    }
+
+    /**
+     * RMSprop with every option.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for a negative (or nan or infinite) learning rate, eps,
+     *     momentum, weight decay or alpha
+     */
+    public RMSprop(List<Tensor> params, double lr, double alpha, double eps, double weightDecay, double momentum,
+                   boolean centered) {
+        super(params, defaults(lr, alpha, eps, weightDecay, momentum, centered), RMSprop::check);
+    }
+
+    private static Map<String, Object> defaults(double lr, double alpha, double eps, double weightDecay, double momentum,
+                                                boolean centered) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("lr", lr);
+        d.put("momentum", momentum);
+        d.put("alpha", alpha);
+        d.put("eps", eps);
+        d.put("centered", centered);
+        d.put("weight_decay", weightDecay);
+        for (String k : new String[] {"lr", "eps", "momentum", "weight_decay", "alpha"}) {
+            check(k, d.get(k));
+        }
+        return d;
+    }
+
+    private static void check(String name, Object value) {
+        switch (name) {
+            case "momentum":
+            case "alpha":
+                Optimizer.checkNonNegative(name, (Double) value);
+                break;
+            default:
+                checkCommon(name, value);
+        }
+    }
+
+    @Override
+    List<String> stateTensors(ParamGroup group, Map<String, Object> options) {
+        List<String> keys = new ArrayList<>(List.of("square_avg"));
+        if ((Double) options.get("momentum") > 0) {
+            keys.add("momentum_buffer");
+        }
+        if ((Boolean) options.get("centered")) {
+            keys.add("grad_avg");
+        }
+        return keys;
+    }
+
+    /** One update of every parameter that has a gradient; checks them all, and their state, first. */
+    @Override
+    public void step() {
+        forEachParameter((group, p, grad, s, fresh) -> {
+            double lr = group.lr();
+            double alpha = group.getDouble("alpha");
+            double eps = group.getDouble("eps");
+            double weightDecay = group.getDouble("weight_decay");
+            double momentum = group.getDouble("momentum");
+            boolean centered = (Boolean) group.get("centered");
+            if (fresh) {
+                s.put("square_avg", p.zerosLike());
+            }
+            if (momentum > 0 && s.tensor("momentum_buffer") == null) {
+                s.put("momentum_buffer", p.zerosLike());
+            }
+            if (centered && s.tensor("grad_avg") == null) {
+                s.put("grad_avg", p.zerosLike());
+            }
+            s.step++;
+            Tensor g = grad;
+            if (weightDecay != 0) {
+                g = g.add(p, weightDecay);
+            }
+            Tensor squareAvg = s.tensor("square_avg");
+            squareAvg.mul_(alpha).add_(g.mul(g), 1 - alpha);
+            Tensor avg;
+            if (centered) {
+                Tensor gradAvg = s.tensor("grad_avg");
+                gradAvg.mul_(alpha).add_(g, 1 - alpha);
+                avg = squareAvg.sub(gradAvg.mul(gradAvg)).sqrt();
+            } else {
+                avg = squareAvg.sqrt();
+            }
+            avg = avg.add(eps);
+            if (momentum > 0) {
+                Tensor buf = s.tensor("momentum_buffer");
+                buf.mul_(momentum).add_(g.div(avg));
+                p.sub_(buf, lr);
+            } else {
+                p.sub_(g.div(avg), lr);
+            }
+        });
+    }
+}

@@ -1,0 +1,272 @@
+package dev.ember.optim;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reduces the learning rate when a metric has stopped improving, as
+ * {@code torch.optim.lr_scheduler.ReduceLROnPlateau}: after more than {@code patience} epochs without an improvement
+ * (by {@code threshold}, relative or absolute, in {@code min} or {@code max} mode) every group's rate is multiplied by
+ * {@code factor}, not below its {@code min_lr}, and not when the change would be at most {@code eps}; then
+ * {@code cooldown} epochs pass before bad epochs count again. Step it with the metric: {@link #step(double)}.
+ */
+public final class ReduceLROnPlateau extends LRScheduler {
+    private double factor;
+    private double[] minLrs;
+    private Double defaultMinLr;
+    private long patience;
+    private long cooldown;
+    private double eps;
+    private String mode;
+    private double threshold;
+    private String thresholdMode;
+    private double best;
+    private long numBadEpochs;
+    private double modeWorse;
+    private long cooldownCounter;
+
+    /** PyTorch's defaults: mode min, factor 0.1, patience 10, threshold 1e-4 relative, no cooldown, min_lr 0, eps 1e-8. */
+    public ReduceLROnPlateau(Optimizer optimizer) {
+        this(optimizer, "min", 0.1, 10, 1e-4, "rel", 0, new double[] {0}, 1e-8);
+    }
+
+    /**
+     * The schedule with every option; {@code minLrs} holds one lower bound for every group or one per group.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for a factor of 1 or more ({@code Factor should be <
+     *     1.0.}), a {@code minLrs} of another length than the groups, an unknown mode or threshold mode; and for a null
+     *     optimizer or a negative patience or cooldown
+     */
+    public ReduceLROnPlateau(Optimizer optimizer, String mode, double factor, int patience, double threshold,
+                             String thresholdMode, int cooldown, double[] minLrs, double eps) {
+        super(checked(optimizer, mode, factor, patience, threshold, thresholdMode, cooldown, minLrs), false);
+        this.factor = factor;
+        int n = optimizer.paramGroups().size();
+        if (minLrs.length == 1 && n != 1) {
+            this.defaultMinLr = minLrs[0];
+            this.minLrs = new double[n];
+            Arrays.fill(this.minLrs, minLrs[0]);
+        } else {
+            this.defaultMinLr = minLrs.length == 1 ? minLrs[0] : null;
+            this.minLrs = minLrs.clone();
+        }
+        this.patience = patience;
+        this.cooldown = cooldown;
+        this.eps = eps;
+        this.lastEpoch = 0;
+        setLastLr(currentLrs());
+        this.mode = mode;
+        this.threshold = threshold;
+        this.thresholdMode = thresholdMode;
+        this.modeWorse = mode.equals("min") ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+        reset();
+    }
+
+    private static Optimizer checked(Optimizer optimizer, String mode, double factor, long patience, double threshold,
+                                     String thresholdMode, long cooldown, double[] minLrs) {
+        if (!(factor < 1.0)) {
+            throw new IllegalArgumentException("Factor should be < 1.0.");
+        }
+        if (optimizer == null) {
+            throw new IllegalArgumentException("NoneType is not an Optimizer");
+        }
+        if (minLrs == null) {
+            throw new IllegalArgumentException("min_lr must not be null");
+        }
+        int n = optimizer.paramGroups().size();
+        if (minLrs.length != 1 && minLrs.length != n) {
+            throw new IllegalArgumentException("expected " + n + " min_lrs, got " + minLrs.length);
+        }
+        checkModes(mode, thresholdMode);
+        if (patience < 0 || cooldown < 0) {
+            throw new IllegalArgumentException((patience < 0 ? "patience" : "cooldown") + " must be non-negative, got "
+                    + (patience < 0 ? patience : cooldown));
+        }
+        if (!Double.isFinite(threshold)) {
+            throw new IllegalArgumentException("threshold must be a finite number, got " + repr(threshold));
+        }
+        return optimizer;
+    }
+
+    private static void checkModes(String mode, String thresholdMode) {
+        if (!"min".equals(mode) && !"max".equals(mode)) {
+            throw new IllegalArgumentException("mode " + mode + " is unknown!");
+        }
+        if (!"rel".equals(thresholdMode) && !"abs".equals(thresholdMode)) {
+            throw new IllegalArgumentException("threshold mode " + thresholdMode + " is unknown!");
+        }
+    }
+
+    private void reset() {
+        best = modeWorse;
+        cooldownCounter = 0;
+        numBadEpochs = 0;
+    }
+
+    @Override
+    protected double[] getLr() {
+        throw new UnsupportedOperationException("ReduceLROnPlateau computes rates from a metric: use step(metrics)");
+    }
+
+    /**
+     * Refused: this scheduler steps with a metric.
+     *
+     * @throws IllegalArgumentException always, with PyTorch's message for {@code step()} without the metric
+     */
+    @Override
+    public void step() {
+        throw new IllegalArgumentException("ReduceLROnPlateau.step() missing 1 required positional argument: 'metrics'");
+    }
+
+    /**
+     * Ends an epoch with the metric's value: counts a bad epoch unless it improved, and reduces the rates after more than
+     * {@code patience} bad ones. All or nothing: a rate the optimizer refuses changes nothing.
+     */
+    public void step(double metrics) {
+        double current = metrics;
+        long epoch = lastEpoch + 1;
+        double newBest = best;
+        long bad = numBadEpochs;
+        long cool = cooldownCounter;
+        if (isBetter(current, best)) {
+            newBest = current;
+            bad = 0;
+        } else {
+            bad += 1;
+        }
+        if (cool > 0) {
+            cool -= 1;
+            bad = 0; // ignore any bad epochs in cooldown
+        }
+        double[] lrs = null;
+        double[] mins = minLrs;
+        if (bad > patience) {
+            int n = groupCount();
+            if (n != mins.length) {
+                if (defaultMinLr == null) {
+                    throw new IllegalStateException("The number of param groups in the `optimizer` (" + n + ") differs from "
+                            + "when `ReduceLROnPlateau` was initialized (" + mins.length + "), usually due to a new param "
+                            + "group being added to the optimizer. Please modify the `min_lrs` field to match the length of "
+                            + "the `optimizer` param groups.");
+                }
+                mins = new double[n];
+                Arrays.fill(mins, defaultMinLr);
+            }
+            lrs = currentLrs();
+            for (int i = 0; i < n; i++) {
+                double oldLr = lrs[i];
+                double newLr = Math.max(oldLr * factor, mins[i]);
+                if (oldLr - newLr > eps) {
+                    lrs[i] = newLr;
+                }
+            }
+            cool = cooldown;
+            bad = 0;
+        }
+        if (lrs != null) {
+            setLrs(lrs);
+        }
+        minLrs = mins;
+        lastEpoch = epoch;
+        best = newBest;
+        numBadEpochs = bad;
+        cooldownCounter = cool;
+        setLastLr(currentLrs());
+    }
+
+    /** Whether the scheduler is cooling down after a reduction. */
+    public boolean inCooldown() {
+        return cooldownCounter > 0;
+    }
+
+    /** The best metric seen. */
+    public double best() {
+        return best;
+    }
+
+    /** The number of bad epochs counted since the last improvement or reduction. */
+    public long numBadEpochs() {
+        return numBadEpochs;
+    }
+
+    private boolean isBetter(double a, double best) {
+        if (mode.equals("min") && thresholdMode.equals("rel")) {
+            return a < best * (1.0 - threshold);
+        } else if (mode.equals("min")) {
+            return a < best - threshold;
+        } else if (thresholdMode.equals("rel")) {
+            return a > best * (threshold + 1.0);
+        }
+        return a > best + threshold;
+    }
+
+    @Override
+    public Map<String, Object> stateDict() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("factor", factor);
+        m.put("min_lrs", list(minLrs));
+        m.put("default_min_lr", defaultMinLr);
+        m.put("patience", patience);
+        m.put("cooldown", cooldown);
+        m.put("eps", eps);
+        m.put("last_epoch", lastEpoch);
+        m.put("_last_lr", list(getLastLr()));
+        m.put("mode", mode);
+        m.put("threshold", threshold);
+        m.put("threshold_mode", thresholdMode);
+        m.put("best", best);
+        m.put("num_bad_epochs", numBadEpochs);
+        m.put("mode_worse", modeWorse);
+        m.put("cooldown_counter", cooldownCounter);
+        return m;
+    }
+
+    /** Loads a state from {@link #stateDict()}; everything is checked before anything changes. */
+    @Override
+    public void loadStateDict(Map<String, ?> state) {
+        checkKeys(state);
+        double f = number(state, "factor", factor);
+        if (!(f < 1.0)) {
+            throw new IllegalArgumentException("Factor should be < 1.0.");
+        }
+        double[] mins = state.containsKey("min_lrs") ? doubles(state, "min_lrs") : minLrs;
+        Double def = defaultMinLr;
+        if (state.containsKey("default_min_lr")) {
+            def = state.get("default_min_lr") == null ? null : number(state, "default_min_lr");
+        }
+        long pat = integer(state, "patience", patience);
+        long cool = integer(state, "cooldown", cooldown);
+        double e = number(state, "eps", eps);
+        long epoch = integer(state, "last_epoch", lastEpoch);
+        double[] last = state.containsKey("_last_lr") ? doubles(state, "_last_lr") : getLastLr();
+        String md = string(state, "mode", mode);
+        double th = number(state, "threshold", threshold);
+        String tm = string(state, "threshold_mode", thresholdMode);
+        checkModes(md, tm);
+        double b = number(state, "best", best);
+        long bad = integer(state, "num_bad_epochs", numBadEpochs);
+        long counter = integer(state, "cooldown_counter", cooldownCounter);
+        factor = f;
+        minLrs = mins;
+        defaultMinLr = def;
+        patience = pat;
+        cooldown = cool;
+        eps = e;
+        lastEpoch = epoch;
+        setLastLr(last);
+        mode = md;
+        threshold = th;
+        thresholdMode = tm;
+        modeWorse = md.equals("min") ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
+        best = b;
+        numBadEpochs = bad;
+        cooldownCounter = counter;
+    }
+
+    /** The lower bounds of the groups' rates. */
+    public List<Double> minLrs() {
+        return list(minLrs);
+    }
+}
