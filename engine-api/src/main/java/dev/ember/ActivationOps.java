@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.backend.RandomKind;
+
 /**
  * The activations PyTorch computes as one op with its own backward node ({@code gelu}, {@code leaky_relu}, {@code elu}
  * (and {@code selu}, which PyTorch computes as elu), {@code celu}, {@code silu}, {@code mish}, {@code softplus},
@@ -208,11 +210,16 @@ final class ActivationOps {
      * output and the bool mask. {@code p} is in (0, 1) and x floating and not empty.
      */
     static Tensor[] nativeDropout(Tensor x, double p) {
+        return nativeDropout(x, p, Generator.DEFAULT);
+    }
+
+    /** {@link #nativeDropout(Tensor, double)} drawing the keep mask from {@code generator}. */
+    static Tensor[] nativeDropout(Tensor x, double p, Generator generator) {
         double scale = 1 / (1 - p);
         Tensor mask;
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            mask = x.randLike().ge(p);
+            mask = Creation.random(RandomKind.UNIFORM, x.shape, x.dtype, 0, 1, generator, x.device).ge(p);
             out = x.mul(ArithmeticOps.cast(mask, x.dtype)).mul(scale);
         }
         Tensor keep = mask;

@@ -1,7 +1,6 @@
 package dev.ember;
 
 import dev.ember.backend.Layout;
-import dev.ember.backend.RandomKind;
 
 /**
  * PyTorch 2.x's {@code scaled_dot_product_attention} with its two CPU implementations behind one op, chosen as PyTorch's
@@ -236,17 +235,7 @@ final class AttentionOps {
         if (generator == null || !(p > 0 && p < 1) || x.numel() == 0) {
             return ActivationOps.dropout(x, p, true);
         }
-        double keep = 1 / (1 - p);
-        Tensor mask;
-        Tensor out;
-        try (GradMode off = Ember.noGrad()) {
-            mask = Creation.random(RandomKind.UNIFORM, x.shape, x.dtype, 0, 1, generator, x.device).ge(p);
-            out = x.mul(ArithmeticOps.cast(mask, x.dtype)).mul(keep);
-        }
-        return ArithmeticOps.record(out, "NativeDropoutBackward0", new Tensor[] {x}, n -> {
-            SavedTensor sm = n.save(mask);
-            return g -> new Tensor[] {g.mul(ArithmeticOps.cast(sm.get(), g.dtype)).mul(keep)};
-        });
+        return ActivationOps.nativeDropout(x, p, generator)[0];
     }
 
     // ------------------------------------------------------------------ (b) the fused kernel

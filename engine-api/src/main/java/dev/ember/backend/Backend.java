@@ -271,7 +271,7 @@ public interface Backend {
      */
     void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b);
 
-    // ---- decompositions (LinalgOps)
+    // ------------------------------------------------------------------ decompositions (LinalgOps)
 
     /**
      * LU factorization with partial pivoting of a batch of square matrices, as LAPACK's {@code getrf}: {@code a} is
@@ -400,7 +400,7 @@ public interface Backend {
     /** The gradient of average pooling with respect to its input (gradInput overwritten). */
     void avgPool2dBackward(Storage gradOut, Layout outLayout, Storage gradInput, Layout inputLayout, Pool2dParams p);
 
-    // ---- resampling (NNOps)
+    // ------------------------------------------------------------------ resampling (NNOps)
     //
     // Adaptive pooling and bilinear upsampling of [N, C, H, W] layouts of any strides (a broadcast input has stride
     // 0), in one floating type: the windows and the interpolation weights that a composition of other kernels would
@@ -618,7 +618,7 @@ public interface Backend {
         }
     }
 
-    // ---- attention (AttentionOps)
+    // ------------------------------------------------------------------ attention (AttentionOps)
     //
     // Fused scaled dot product attention, as FlashAttention computes it: each query row meets the keys block by block
     // with an online softmax (a running maximum and sum), so no more than a tile of the score matrix exists at a time;
@@ -709,7 +709,7 @@ public interface Backend {
         return new Layout(shape, strides, 0);
     }
 
-    // ---- normalization (NormOps)
+    // ------------------------------------------------------------------ normalization (NormOps)
     //
     // Fused forward and backward kernels of layer norm, RMS norm, group norm and batch norm (instance norm is batch norm
     // over a reshaped input). x is float32 or float64, with any strides; every other floating operand has x's type.
