@@ -677,15 +677,15 @@ public final class TrainGPT {
         try (GradMode off = Ember.noGrad()) {
             Tensor[] splits = {data.train, data.val};
             for (int s = 0; s < 2; s++) {
-                try (TensorScope scope = Ember.scope()) {
-                    Tensor sum = Tensor.zeros(DType.FLOAT64, 1).to(device);
-                    for (int i = 0; i < o.evalIters; i++) {
+                double sum = 0;
+                for (int i = 0; i < o.evalIters; i++) {
+                    try (TensorScope scope = Ember.scope()) { // one batch's activations at a time
                         Tensor[] xy = CharData.batch(splits[s], o.batchSize, o.block, g);
                         Tensor logits = model.apply(xy[0]);
-                        sum.add_(Functional.crossEntropy(logits.view(-1, data.vocabSize()), xy[1].view(-1)).to(DType.FLOAT64));
+                        sum += Functional.crossEntropy(logits.view(-1, data.vocabSize()), xy[1].view(-1)).item();
                     }
-                    out[s] = sum.item() / o.evalIters;
                 }
+                out[s] = sum / o.evalIters;
             }
         } finally {
             model.train();
