@@ -197,7 +197,8 @@ public final class TrainLeNet {
         return (double) correct / total;
     }
 
-    private static Device autoDevice() {
+    /** The device {@code --device auto} picks: cuda:0 where CUDA is usable, else the CPU, saying why. */
+    static Device autoDevice() {
         String why = Ember.cudaUnavailableReason();
         if (why.isEmpty()) {
             System.out.println("--device auto: CUDA is usable, training on cuda:0");

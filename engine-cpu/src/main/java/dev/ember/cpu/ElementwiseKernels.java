@@ -285,11 +285,29 @@ final class ElementwiseKernels {
                 }
                 return;
             default:
-                for (int i = 0; i < n; i++) {
-                    o[oo + i * os] = (float) applyUnary(op, a[ao + i * as]);
+                // through a block of doubles: converting each float to double and back beside the call made every
+                // element wait for the one before (the conversions write only part of their register, so each
+                // depends on the last result): exp over float32 took 14 ns an element, the same call over doubles 4
+                double[] buffer = new double[Math.min(n, UNARY_BLOCK)];
+                for (int start = 0; start < n; start += buffer.length) {
+                    int m = Math.min(buffer.length, n - start);
+                    int ai = ao + start * as;
+                    for (int i = 0; i < m; i++) {
+                        buffer[i] = a[ai + i * as];
+                    }
+                    for (int i = 0; i < m; i++) {
+                        buffer[i] = applyUnary(op, buffer[i]);
+                    }
+                    int oi = oo + start * os;
+                    for (int i = 0; i < m; i++) {
+                        o[oi + i * os] = (float) buffer[i];
+                    }
                 }
         }
     }
+
+    /** The elements {@link #unaryFloat} computes in doubles at a time. */
+    private static final int UNARY_BLOCK = 256;
 
     /**
      * PyTorch's relu, {@code v < 0 ? 0 : v}, which keeps -0 and NaN (Math.max(-0, 0) is +0). Written as a mask on
@@ -364,54 +382,82 @@ final class ElementwiseKernels {
         }
     }
 
-    /** 2 / sqrt(pi) as the sum of two doubles, and 1 / sqrt(pi). */
-    private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
-    private static final double TWO_OVER_SQRT_PI_LOW = 1.533545961316588e-17;
-    private static final double ONE_OVER_SQRT_PI = 0.5641895835477563;
+    /** erf(x) = x + x R(x^2) below |x| = 1: R's coefficients, in powers of x^2. */
+    private static final double[] ERF_SMALL = {0.1283791670955126, -0.3761263890318375, 0.11283791670954879,
+        -0.026866170645076792, 0.0052239776248180145, -0.000854832698083379, 0.0001205533111164271,
+        -1.4925595266831182e-05, 1.6461000484121368e-06, -1.6350312701054695e-07, 1.4659775274047436e-08,
+        -1.1372848856791674e-09, 5.957176147748911e-11};
+    /** erfc on [1, 1.5), [1.5, 2), ..., [5.5, 6): coefficients in powers of x minus the piece's center, 1.25 + k / 2. */
+    private static final double[][] ERFC_PIECES = {
+        {0.07709987174354177, -0.2365211224472908, 0.29565140305911153, -0.16753579506683547, 0.006159404230896534,
+            0.04718103640600039, -0.02130127301145005, -0.0036259827199190244, 0.0056976802634647146,
+            -0.0008776311203165393, -0.0007935637760477615, 0.0003238378954372589, 5.3358854084741746e-05,
+            -5.444072496071499e-05},
+        {0.013328328780817559, -0.05277499593015038, 0.09235624287775983, -0.09015728471400461, 0.04810220983301914,
+            -0.006624361468900602, -0.008963045180389002, 0.006058751526573601, -0.0007300475155067315,
+            -0.0008941843166397162, 0.0004426629932340801, 5.505955216685546e-06, -6.765497805692175e-05,
+            1.7013932130488557e-05},
+        {0.0014627165866811502, -0.007142319022017982, 0.016070217799542874, -0.02172455369197196,
+            0.01908338363633625, -0.010657679165515582, 0.00290435713041379, 0.000670455955356343,
+            -0.0009994964272719107, 0.000369381086164474, 1.153034958136253e-05, -6.51506823581935e-05,
+            2.194472164632137e-05, 1.5164999359449104e-06},
+        {0.00010062192211963724, -0.0005862772470937923, 0.0016122624295072932, -0.002760388705066609,
+            0.003258113659793406, -0.0027558084140728244, 0.0016573273880252134, -0.0006460409567512276,
+            8.901228719214331e-05, 7.122311801431493e-05, -5.5013835286284066e-05, 1.5843740679499495e-05,
+            1.2681253092432668e-06, -2.687131468952656e-06},
+        {4.302779463675123e-06, -2.9189025383581733e-05, 9.486433249663875e-05, -0.0001958097119481461,
+            0.00028656933775070937, -0.00031379722550312924, 0.0002635285041757942, -0.0001699914133368133,
+            8.164763207712718e-05, -2.5913900673472375e-05, 2.328840480316741e-06, 2.865557704931699e-06,
+            -1.9043111846332243e-06, 5.336244331841553e-07},
+        {1.1372725656977712e-07, -8.814321912317976e-07, 3.305370717149894e-06, -7.969616062397557e-06,
+            1.384123987009681e-05, -1.8370974995629414e-05, 1.927272219942407e-05, -1.6275302987042403e-05,
+            1.1128193054255004e-05, -6.108869420026458e-06, 2.6041152154208356e-06, -7.756125867485207e-07,
+            8.078525577335848e-08, 6.041585276859998e-08},
+        {1.8505741373880612e-09, -1.6143993719507204e-08, 6.861197330583845e-08, -1.890192597995592e-07,
+            3.7879526983383196e-07, -5.872461797936775e-07, 7.309199654212912e-07, -7.477252231001777e-07,
+            6.37834656523887e-07, -4.5700581729818335e-07, 2.7500786094321867e-07, -1.377741503313587e-07,
+            5.655309447048697e-08, -1.703091943167985e-08},
+        {1.848504772185588e-11, -1.7934357034353256e-10, 8.518819585501894e-10, -2.6378450136141567e-09,
+            5.980921403439721e-09, -1.0572396927692433e-08, 1.5144701789651e-08, -1.8036301277976957e-08,
+            1.8173468655661378e-08, -1.5675568258151044e-08, 1.1645597137497432e-08, -7.500767558845102e-09,
+            4.35232109852286e-09, -2.049854216764062e-09},
+        {1.1310313268761733e-13, -1.2084074716093265e-12, 6.3441391965136284e-12, -2.1801684786565257e-11,
+            5.511471704429019e-11, -1.0920038803325359e-10, 1.7640269613546945e-10, -2.3860470121491385e-10,
+            2.7540126376724834e-10, -2.748828746176984e-10, 2.3888787209141457e-10, -1.834293290048941e-10,
+            1.33374243044882e-10, -7.87516422700037e-11},
+        {4.232136621291691e-16, -4.9384851411824895e-15, 2.8396288954473957e-14, -1.0720628125956702e-13,
+            2.9875278475970634e-13, -6.549692514839024e-13, 1.1756753433806352e-12, -1.775537607069319e-12,
+            2.30109051151223e-12, -2.5945550729449734e-12, 2.5585495268186886e-12, -2.2579165888464656e-12,
+            1.9637541497887333e-12, -1.3599117789003806e-12}};
 
     /**
-     * The error function within 1 ulp of glibc's (PyTorch's) on a dense sweep of [-7, 7] (Java has no Math.erf):
-     * below |x| = 1.25 the Maclaurin series, summed with Kahan's compensation and scaled by 2/sqrt(pi) in two parts;
-     * above it 1 - erfc(x), erfc by its continued fraction (more terms nearer 1, where it converges slowly) with
-     * exp(-x^2) corrected for the rounding of x^2; 1 from 6 on, where erfc is below half an ulp of 1.
+     * The error function within 1 ulp of glibc's (PyTorch's) (Java has no Math.erf), in polynomials only: below
+     * |x| = 1, {@code x + x R(x^2)}; from 1 to 5.921875, {@code 1 - P(x)} with P one of ten polynomials for erfc on
+     * pieces of width 1/2; 1 from there on, where erfc is below half an ulp of 1. The polynomials are Chebyshev
+     * interpolants (degree 13, each within 5e-18 of erfc) computed at 50 digits by
+     * {@code engine-cpu/src/test/resources/erf/fit_erf.py}. On a sweep of 230,000 points against 40-digit values no
+     * result was more than 1 ulp from the exact value or from PyTorch's, and every float32 result was the exact value
+     * rounded; {@code GeluKernelsTest} holds it to PyTorch's values. About 10 ns an element on this project's 2-core
+     * machine (1.5 times exp), where the Maclaurin series and erfc's continued fraction it replaces took 90 to 180.
      */
     static double erf(double x) {
-        if (Double.isNaN(x)) {
-            return x;
-        }
         double a = Math.abs(x);
-        double r;
-        if (a < 1.25) {
-            double x2 = a * a;
-            double term = a;
-            double sum = a;
-            double carry = 0;
-            for (int n = 1; n < 100; n++) {
-                term *= -x2 / n;
-                double add = term / (2 * n + 1);
-                double y = add - carry;
-                double t = sum + y;
-                carry = (t - sum) - y;
-                sum = t;
-                if (Math.abs(add) < 1e-17 * Math.abs(sum)) {
-                    break;
-                }
-            }
-            r = Math.fma(TWO_OVER_SQRT_PI, sum, TWO_OVER_SQRT_PI_LOW * sum - TWO_OVER_SQRT_PI * carry);
-        } else if (a >= 6) {
-            r = 1.0;
-        } else {
-            // erfc(a) = exp(-a^2)/sqrt(pi) * 1/(a + 1/2/(a + 1/(a + 3/2/(a + 2/(a + ...))))), evaluated bottom-up
-            double f = a;
-            for (int k = a < 2 ? 150 : 60; k >= 1; k--) {
-                f = a + (k * 0.5) / f;
-            }
-            double h = a * a;
-            double e = Math.exp(-h);
-            e -= e * Math.fma(a, a, -h); // exp(-(h + l)) ~ exp(-h) (1 - l), l the rounding error of a * a
-            r = 1 - e * ONE_OVER_SQRT_PI / f;
+        if (a < 1) {
+            return Math.fma(x, horner(ERF_SMALL, x * x), x); // erf(-0) is -0
         }
-        return Math.copySign(r, x); // erf(-0) is -0
+        if (!(a < 5.921875)) {
+            return Double.isNaN(x) ? x : Math.copySign(1.0, x);
+        }
+        int piece = (int) ((a - 1) * 2);
+        return Math.copySign(1 - horner(ERFC_PIECES[piece], a - (1.25 + 0.5 * piece)), x);
+    }
+
+    private static double horner(double[] c, double s) {
+        double r = c[c.length - 1];
+        for (int i = c.length - 2; i >= 0; i--) {
+            r = Math.fma(r, s, c[i]);
+        }
+        return r;
     }
 
     // ------------------------------------------------------------------ axpy
