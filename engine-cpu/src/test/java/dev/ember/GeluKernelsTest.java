@@ -3,15 +3,13 @@ package dev.ember;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The CPU kernels GELU runs (erf forward, exp and erf backward). erf: within 1 ulp of PyTorch's on a sweep over every
  * piece of Ember's approximation and its boundaries ({@code erf/make_expected.py}), in float64 and float32, zeros'
- * signs, infinities and NaN exact; and about as fast as exp (the series and continued fraction it replaced took 13
- * times exp's time on normal inputs and made GELU most of a GPT's training step). The float32 unary loop: as fast
- * as a plain loop over doubles (it took 3.5 times as long a thread, each element waiting for the one before).
+ * signs, infinities and NaN exact. Their speed is measured by {@code MemoryBoundBenchmark}'s {@code exp}, {@code erf}
+ * and {@code geluForwardBackward} in the benchmarks module, not here.
  */
 class GeluKernelsTest {
     private static final PyTorchCases CASES = new PyTorchCases("/erf/expected.txt");
@@ -60,52 +58,5 @@ class GeluKernelsTest {
             return Math.abs((long) Float.floatToIntBits((float) a) - Float.floatToIntBits((float) b));
         }
         return Math.abs(Double.doubleToLongBits(a) - Double.doubleToLongBits(b));
-    }
-
-    @Test
-    void takesAboutAsLongAsExp() {
-        Tensor x = Tensor.randn(new Generator(15), DType.FLOAT32, 1 << 20).mul(1.5); // GELU's inputs over the pieces
-        long erf = Long.MAX_VALUE;
-        long exp = Long.MAX_VALUE;
-        for (int round = 0; round < 7; round++) {
-            long t0 = System.nanoTime();
-            x.erf().close();
-            long t1 = System.nanoTime();
-            x.exp().close();
-            long t2 = System.nanoTime();
-            erf = Math.min(erf, t1 - t0);
-            exp = Math.min(exp, t2 - t1);
-        }
-        // about 1.5x here (2 cores, JDK 17); 13x before
-        assertTrue(erf < 5 * exp, "erf took " + erf / 1e6 + " ms, exp " + exp / 1e6 + " ms on 2^20 floats");
-    }
-
-    @Test
-    void float32ExpIsAsFastAsAPlainLoopOverDoubles() {
-        int n = 1 << 20;
-        Tensor x = Tensor.randn(new Generator(16), DType.FLOAT32, n);
-        double[] d = x.to(DType.FLOAT64).toDoubleArray();
-        double[] out = new double[n];
-        long ember = Long.MAX_VALUE;
-        long plain = Long.MAX_VALUE;
-        for (int round = 0; round < 9; round++) {
-            long t0 = System.nanoTime();
-            x.exp().close();
-            long t1 = System.nanoTime();
-            expLoop(d, out);
-            long t2 = System.nanoTime();
-            ember = Math.min(ember, t1 - t0);
-            plain = Math.min(plain, t2 - t1);
-        }
-        // Ember's (on every core) against one thread's Math.exp over doubles: about 0.9x here (2 cores, JDK 17), 1.8x
-        // before, when each float element waited for the one before
-        assertTrue(ember < 1.4 * plain, "exp took " + ember / 1e6 + " ms on 2^20 floats, a plain loop over as many doubles "
-                + plain / 1e6 + " ms");
-    }
-
-    private static void expLoop(double[] in, double[] out) {
-        for (int i = 0; i < in.length; i++) {
-            out[i] = Math.exp(in[i]);
-        }
     }
 }

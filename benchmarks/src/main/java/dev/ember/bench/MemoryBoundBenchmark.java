@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * 2 x 64 MiB (read x, write out);
  * max pooling 2x2 of [64, 64, 56, 56] reads 51.4 MB and writes 12.8 MB of values (the input needs no gradient,
  * so no indices); with the backward, the forward also writes 25.7 MB of int64 indices and the backward reads
- * 12.8 + 25.7 MB and writes 51.4 MB.
+ * 12.8 + 25.7 MB and writes 51.4 MB. {@code exp} and {@code erf} of the [4096, 4096] float32 tensor (read and write
+ * 64 MiB; erf is GELU's forward, exp its backward) and {@code geluForwardBackward} of a GPT's MLP activation
+ * [32, 128, 512] show what the transcendental functions cost next to the copy.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,6 +47,8 @@ public class MemoryBoundBenchmark {
     private Tensor row;
     private Tensor pin;
     private Tensor pinGrad;
+    private Tensor mlp;
+    private Tensor mlpGrad;
     private Device device;
 
     @Setup(Level.Trial)
@@ -56,6 +60,8 @@ public class MemoryBoundBenchmark {
         copyTarget = Tensor.zeros(4096, 4096).to(device);
         pin = Tensor.randn(g, DType.FLOAT32, 64, 64, 56, 56).to(device).requiresGrad_(true);
         pinGrad = Tensor.ones(64, 64, 28, 28).to(device);
+        mlp = Tensor.randn(g, DType.FLOAT32, 32, 128, 512).to(device).requiresGrad_(true);
+        mlpGrad = Tensor.randn(g, DType.FLOAT32, 32, 128, 512).to(device);
     }
 
     @Benchmark
@@ -110,6 +116,31 @@ public class MemoryBoundBenchmark {
             y.backward(pinGrad);
             BenchSupport.sync(device);
             return pin.grad().dim();
+        }
+    }
+
+    @Benchmark
+    public Tensor exp() {
+        Tensor y = x.exp();
+        BenchSupport.sync(device);
+        return y;
+    }
+
+    @Benchmark
+    public Tensor erf() {
+        Tensor y = x.erf();
+        BenchSupport.sync(device);
+        return y;
+    }
+
+    /** GELU (the erf form) forward and backward in a scope, as in a GPT's MLP at TrainGPT's CPU size. */
+    @Benchmark
+    public int geluForwardBackward() {
+        mlp.releaseGrad();
+        try (TensorScope scope = Ember.scope()) {
+            Functional.gelu(mlp).backward(mlpGrad);
+            BenchSupport.sync(device);
+            return mlp.grad().dim();
         }
     }
 }

@@ -86,6 +86,8 @@ public final class Suite {
                 return gflops(3 * convFlops(r.getParams().getParam("shape")), secondsPerOp);
             case "MemoryBoundBenchmark.copy":
             case "MemoryBoundBenchmark.broadcastAdd":
+            case "MemoryBoundBenchmark.exp":
+            case "MemoryBoundBenchmark.erf":
                 return gbps(2.0 * 4096 * 4096 * 4, secondsPerOp);
             case "MemoryBoundBenchmark.maxPoolForward":
             case "MemoryBoundBenchmark.maxPoolForwardInScope":
