@@ -182,7 +182,10 @@ public abstract class AutogradFunction {
             ctx.saved = saved;
             return grads -> runBackward(ctx, grads, diffIndex, shapes, types, devices, ins);
         };
-        MultiOutput.record(nodeName(), ins, diffOuts.toArray(new Tensor[0]), formula);
+        Node node = MultiOutput.record(nodeName(), ins, diffOuts.toArray(new Tensor[0]), formula);
+        if (node != null) {
+            node.runsUserCode = true; // the user's backward may keep what it is given or makes (hooks do)
+        }
         for (Tensor o : diffOuts) {
             o.requiresGrad = false; // a non-leaf now: its history is the node
         }

@@ -112,7 +112,7 @@ final class Engine {
                         // a view of an owned incoming gradient stays owned when no hook could have kept it
                         boolean incomingOwned = owned.contains(grad) && node.preHooks.isEmpty()
                                 && node.retainGradTarget == null;
-                        inputGrads = anomaly ? applyChecked(node, grad) : node.apply(grad);
+                        inputGrads = createGraph || node.runsUserCode ? run(node, grad, anomaly) : runScoped(node, grad, anomaly);
                         validate(node, inputGrads);
                         if (checkNan) {
                             checkNan(node, inputGrads);
@@ -150,6 +150,32 @@ final class Engine {
         } finally {
             GradMode.set(previousMode);
         }
+    }
+
+    private static Tensor[] run(Node node, Tensor grad, boolean anomaly) {
+        return anomaly ? applyChecked(node, grad) : node.apply(grad);
+    }
+
+    /**
+     * Runs a node's backward formula in a scope of its own, which keeps the gradients it returns (they go to the
+     * enclosing scope, or none) and closes every other tensor the formula made: its temporaries die when the node is
+     * done, as PyTorch frees them with their last reference, instead of living until the step's scope closes (a GPT
+     * step kept several gigabytes of them at block 1024). Not while a graph of the backward is being made
+     * ({@code createGraph}), whose nodes save those temporaries, nor for a node that runs the user's code.
+     */
+    private static Tensor[] runScoped(Node node, Tensor grad, boolean anomaly) {
+        Tensor[] out;
+        try (TensorScope temporaries = new TensorScope(16, false)) {
+            out = run(node, grad, anomaly);
+            if (out != null) {
+                for (Tensor t : out) {
+                    if (t != null) {
+                        temporaries.keep(t);
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /**

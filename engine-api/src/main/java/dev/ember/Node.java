@@ -29,6 +29,11 @@ public abstract class Node {
     Tensor retainGradTarget;
     private final List<SavedTensor> saved = new ArrayList<>();
     boolean released;
+    /**
+     * Whether the backward runs the user's code (a custom {@link AutogradFunction}, a module's backward hook), which
+     * may keep tensors it makes: the engine then leaves the formula's temporaries to the enclosing scope.
+     */
+    boolean runsUserCode;
     /** The stack of the forward call that made this node, when anomaly detection was on; else null. */
     final Autograd.ForwardTrace forwardTrace;
 

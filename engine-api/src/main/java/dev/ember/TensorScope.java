@@ -48,18 +48,27 @@ public final class TensorScope implements AutoCloseable {
     private final Thread thread;
     /** The thread's hand-over count when this scope opened. */
     private final long handOversAtOpen;
-    private Tensor[] tensors = new Tensor[256];
+    private Tensor[] tensors;
     private int size;
     private boolean closed;
 
     TensorScope() {
+        this(256, true);
+    }
+
+    /**
+     * A scope with room for {@code capacity} tensors before it grows. {@code step}: whether it may be a training step's
+     * scope that takes a data loader's waiting batch; the engine's per-node scopes are not, and leave it waiting.
+     */
+    TensorScope(int capacity, boolean step) {
+        this.tensors = new Tensor[capacity];
         this.thread = Thread.currentThread();
         this.parent = CURRENT.get();
         CURRENT.set(this);
         OPEN.incrementAndGet();
         HandOvers h = HANDED.get();
         handOversAtOpen = h == null ? 0 : h.count;
-        if (h != null && h.waiting != null) {
+        if (step && h != null && h.waiting != null) {
             // the first scope opened after a hand-over, directly inside the scope it was made in: a training step's
             if (h.owner == parent) {
                 for (Tensor t : h.waiting) {
