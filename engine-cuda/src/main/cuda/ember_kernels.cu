@@ -285,6 +285,37 @@ extern "C" __global__ void unary_i64(Geo g, int op, const i64* a, i64* o) {
     GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); o[off[0]] = unaryL(op, a[off[1]]); }
 }
 
+// GELU (op codes 45 and 46) and its backward (binary 33 and 34), PyTorch's GeluCUDAKernelImpl and
+// GeluBackwardCUDAKernelImpl in the input's type: one pass each instead of a chain of elementwise ops.
+template <typename T> __device__ __forceinline__ T geluT(T x) {
+    const T alpha = (T) 0.70710678118654752440;
+    return x * (T) 0.5 * ((T) 1 + erf(x * alpha));
+}
+template <typename T> __device__ __forceinline__ T geluTanhT(T x) {
+    const T beta = (T) 0.79788456080286535588; // sqrt(2 / pi)
+    const T kappa = (T) 0.044715;
+    T inner = beta * (x + kappa * x * x * x);
+    return (T) 0.5 * x * ((T) 1 + tanh(inner));
+}
+template <typename T> __device__ __forceinline__ T geluBackwardT(T dy, T x) {
+    const T alpha = (T) 0.70710678118654752440;
+    const T pdfScale = (T) 0.39894228040143267794; // 1 / sqrt(2 pi)
+    T cdf = (T) 0.5 * ((T) 1 + erf(x * alpha));
+    T pdf = pdfScale * exp((T) -0.5 * x * x);
+    return dy * (cdf + x * pdf);
+}
+template <typename T> __device__ __forceinline__ T geluTanhBackwardT(T dy, T x) {
+    const T beta = (T) 0.79788456080286535588;
+    const T kappa = (T) 0.044715;
+    T x2 = x * x;
+    T t = tanh(beta * (x + kappa * x2 * x));
+    T left = (T) 0.5 * x;
+    T right = (T) 1 + t;
+    T leftDerivative = (T) 0.5 * right;
+    T rightDerivative = ((T) 1 - t * t) * beta * ((T) 1 + (T) 3 * kappa * x2);
+    return dy * (leftDerivative + left * rightDerivative);
+}
+
 // The op codes of issue 14 (LOG1P .. LOG_SIGMOID) in kernels of their own (unary2_*), so that the code of the special
 // functions does not raise the register count, and lower the occupancy, of the kernels of the common ops.
 __device__ __forceinline__ float unaryF2(int op, float x) {
@@ -310,6 +341,8 @@ __device__ __forceinline__ float unaryF2(int op, float x) {
         case 36: return erfinvF(x);
         case 37: return lgammaf(x);
         case 38: return digammaF(x);
+        case 45: return geluT<float>(x);
+        case 46: return geluTanhT<float>(x);
         default: return (x < 0.f ? x : 0.f) - log1pf(expf(-fabsf(x))); // 39, log_sigmoid
     }
 }
@@ -337,6 +370,8 @@ __device__ __forceinline__ double unaryD2(int op, double x) {
         case 36: return erfinvD(x);
         case 37: return lgamma(x);
         case 38: return digammaD(x);
+        case 45: return geluT<double>(x);
+        case 46: return geluTanhT<double>(x);
         default: return (x < 0.0 ? x : 0.0) - log1p(exp(-fabs(x)));
     }
 }
@@ -457,6 +492,8 @@ __device__ __forceinline__ float binaryF2(int op, float x, float y) {
         case 24: return isnan(x) ? y : isnan(y) ? x : (x < y ? y : x);
         case 25: return isnan(x) ? y : isnan(y) ? x : (y < x ? y : x);
         case 26: return isnan(y) ? y : x == 0.f ? 0.f : x * logf(y);
+        case 33: return geluBackwardT<float>(x, y);
+        case 34: return geluTanhBackwardT<float>(x, y);
         default: return polygammaF((int) x, y); // 32
     }
 }
@@ -472,6 +509,8 @@ __device__ __forceinline__ double binaryD2(int op, double x, double y) {
         case 24: return isnan(x) ? y : isnan(y) ? x : (x < y ? y : x);
         case 25: return isnan(x) ? y : isnan(y) ? x : (y < x ? y : x);
         case 26: return isnan(y) ? y : x == 0.0 ? 0.0 : x * log(y);
+        case 33: return geluBackwardT<double>(x, y);
+        case 34: return geluTanhBackwardT<double>(x, y);
         default: return polygammaD((int) x, y);
     }
 }

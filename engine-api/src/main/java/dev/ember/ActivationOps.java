@@ -1,6 +1,8 @@
 package dev.ember;
 
+import dev.ember.backend.BinaryOp;
 import dev.ember.backend.RandomKind;
+import dev.ember.backend.UnaryOp;
 
 /**
  * The activations PyTorch computes as one op with its own backward node ({@code gelu}, {@code leaky_relu}, {@code elu}
@@ -66,19 +68,20 @@ final class ActivationOps {
             throw new IllegalArgumentException("approximate argument must be either none or tanh.");
         }
         checkFloating(x, "GeluKernelImpl", "GeluCUDAKernelImpl");
-        Tensor out = forward(() -> {
-            if (tanh) {
-                // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-                Tensor inner = x.add(x.mul(x).mul(x).mul(KAPPA)).mul(BETA);
-                return x.mul(0.5).mul(inner.tanh().add(1.0));
-            }
-            return x.mul(0.5).mul(x.mul(SQRT1_2).erf().add(1.0));
-        });
+        // one kernel, as PyTorch's GeluKernelImpl: 0.5 x (1 + erf(x / sqrt 2)) or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+        Tensor out = ArithmeticOps.unaryKernel(tanh ? UnaryOp.GELU_TANH : UnaryOp.GELU, x, x.dtype);
         return record(out, "GeluBackward0", x, (g, xs) -> geluBackward(g, xs, tanh));
     }
 
-    /** PyTorch's gelu_backward. */
+    /**
+     * PyTorch's gelu_backward: one kernel (GeluBackwardKernelImpl), or, when the backward is itself being
+     * differentiated, the same formula in differentiable ops.
+     */
     static Tensor geluBackward(Tensor g, Tensor x, boolean tanh) {
+        if (!ArithmeticOps.needsGrad(g, x)) {
+            DType type = ArithmeticOps.resultType(g, x);
+            return ArithmeticOps.binaryKernel(tanh ? BinaryOp.GELU_TANH_BACKWARD : BinaryOp.GELU_BACKWARD, g, x, type, type);
+        }
         if (tanh) {
             Tensor x2 = x.mul(x);
             Tensor inner = x.add(x2.mul(x).mul(KAPPA)).mul(BETA);

@@ -43,7 +43,11 @@ public enum BinaryOp {
     /** {@code a >> b} (arithmetic) on int64; a shift below 0 or of 63 and more fills with the sign (PyTorch 2.x). */
     RIGHT_SHIFT,
     /** {@code polygamma(a, b)}: {@code a} a non-negative integer order (in b's floating type), floating types. */
-    POLYGAMMA;
+    POLYGAMMA,
+    /** PyTorch's {@code gelu_backward(grad, self, "none")}: {@code a} the gradient, {@code b} gelu's input, floating types. */
+    GELU_BACKWARD,
+    /** PyTorch's {@code gelu_backward(grad, self, "tanh")}: {@code a} the gradient, {@code b} gelu's input, floating types. */
+    GELU_TANH_BACKWARD;
 
     /** Whether the result is bool whatever the input type. */
     public boolean isPredicate() {

@@ -45,7 +45,11 @@ public enum UnaryOp {
     /** Output is bool. */
     ISPOSINF,
     /** Output is bool. */
-    ISNEGINF;
+    ISNEGINF,
+    /** PyTorch's gelu with approximate "none": {@code x / 2 (1 + erf(x / sqrt 2))}, floating types. */
+    GELU,
+    /** PyTorch's gelu with approximate "tanh": {@code x / 2 (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))}, floating types. */
+    GELU_TANH;
 
     /** Whether the output is bool whatever the input type. */
     public boolean isPredicate() {
