@@ -96,6 +96,39 @@ class TensorLifetimeTest {
     }
 
     @Test
+    void theTemporariesOfABackwardFormulaDieWithItsNode() {
+        Tensor x = Tensor.randn(1000).requiresGrad_(true);
+        Tensor y = x.sin().tanh().sum(); // SinBackward0 makes cos(x) then a product; TanhBackward0 1 - y^2 in steps
+        long before = StorageLease.live();
+        try (GradMode on = Ember.enableGrad()) { // not create_graph: nothing keeps the formulas' intermediates
+            y.backward();
+        }
+        assertEquals(before + 2, StorageLease.live(), "x.grad and the implicit 1 are left; cos(x), 1 - y^2 and the "
+                + "products were freed when their nodes finished");
+        assertArrayEquals(x.sin().tanh().pow(2).rsub(1).mul(x.cos()).toDoubleArray(), x.grad().toDoubleArray(), 1e-6);
+    }
+
+    @Test
+    void aCustomFunctionsBackwardKeepsWhatItMakes() {
+        Tensor x = Tensor.randn(10).requiresGrad_(true);
+        Tensor[] kept = new Tensor[1];
+        AutogradFunction f = new AutogradFunction() {
+            @Override
+            protected Tensor[] forward(Context ctx, Tensor... in) {
+                return new Tensor[] {in[0].mul(2)};
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor... grads) {
+                kept[0] = grads[0].mul(3); // a temporary the user keeps, as a hook keeping a gradient does
+                return new Tensor[] {grads[0].mul(2)};
+            }
+        };
+        f.apply(x).sum().backward();
+        assertEquals(30.0, kept[0].sum().item(), 0); // still open
+    }
+
+    @Test
     void summedGradientsAreFreedToo() {
         Tensor x = Tensor.randn(1000).requiresGrad_(true);
         Tensor three = Tensor.full(new int[] {1000}, 3);
