@@ -5,10 +5,17 @@ import dev.ember.optim.Optimizer;
 import dev.ember.optim.SGD;
 import org.junit.jupiter.api.Test;
 
+import dev.ember.backend.Backend;
+import dev.ember.backend.Backends;
+import dev.ember.cpu.CpuBackend;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -173,6 +180,59 @@ class GradScalerTest {
         s.update();
         assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, a.toFloatArray());
         assertArrayEquals(new float[] {-0.5f, -0.5f, -0.5f}, b.cpu().toFloatArray());
+    }
+
+    /**
+     * PyTorch's property: no host read per gradient. A fake "cuda" device that counts its reads to the host
+     * (Backend.toArray): unscale_ reads nothing, and step reads the device's one flag once, whatever the number of
+     * gradients.
+     */
+    @Test
+    void theInfCheckReadsTheHostOncePerDevicePerStep() {
+        AtomicInteger reads = new AtomicInteger();
+        CpuBackend cpu = new CpuBackend();
+        Backend counting = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("deviceType")) {
+                        return "cuda";
+                    }
+                    if (method.getName().equals("toArray")) {
+                        reads.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(cpu, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Backends.register(counting);
+        try {
+            List<Tensor> params = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                params.add(Tensor.ones(5).to(Device.cuda(0)).requiresGrad_(true));
+            }
+            SGD opt = new SGD(params, 0.1);
+            GradScaler s = new GradScaler("cuda", 1024.0, 2.0, 0.5, 100, true);
+            for (double c : new double[] {1.0, Double.NaN, 2.0}) {
+                opt.zeroGrad();
+                Tensor loss = params.get(0).sum().mul(c);
+                for (Tensor p : params.subList(1, params.size())) {
+                    loss = loss.add(p.sum());
+                }
+                s.scale(loss).backward();
+                reads.set(0);
+                s.unscale_(opt);
+                assertEquals(0, reads.get(), "host reads in unscale_ of 20 gradients");
+                boolean stepped = s.step(opt);
+                assertEquals(!Double.isNaN(c), stepped);
+                assertEquals(1, reads.get(), "host reads in step");
+                s.update();
+                assertEquals(1, reads.get(), "host reads in step and update");
+            }
+            assertEquals(512.0, s.getScale());
+        } finally {
+            Backends2.registerFakeCuda();
+        }
     }
 
     @Test

@@ -359,37 +359,65 @@ public final class GradScaler {
         return started ? scale : initScale;
     }
 
-    /** @return the growth factor, as {@code get_growth_factor()} */
+    /**
+     * The growth factor, as {@code get_growth_factor()}.
+     *
+     * @return the factor
+     */
     public double getGrowthFactor() {
         return growthFactor;
     }
 
-    /** @param factor the new growth factor, as {@code set_growth_factor} (not checked, as PyTorch) */
+    /**
+     * Sets the growth factor, as {@code set_growth_factor} (not checked, as PyTorch).
+     *
+     * @param factor the new factor
+     */
     public void setGrowthFactor(double factor) {
         growthFactor = factor;
     }
 
-    /** @return the backoff factor, as {@code get_backoff_factor()} */
+    /**
+     * The backoff factor, as {@code get_backoff_factor()}.
+     *
+     * @return the factor
+     */
     public double getBackoffFactor() {
         return backoffFactor;
     }
 
-    /** @param factor the new backoff factor, as {@code set_backoff_factor} (not checked, as PyTorch) */
+    /**
+     * Sets the backoff factor, as {@code set_backoff_factor} (not checked, as PyTorch).
+     *
+     * @param factor the new factor
+     */
     public void setBackoffFactor(double factor) {
         backoffFactor = factor;
     }
 
-    /** @return the growth interval, as {@code get_growth_interval()} */
+    /**
+     * The growth interval, as {@code get_growth_interval()}.
+     *
+     * @return the interval
+     */
     public int getGrowthInterval() {
         return growthInterval;
     }
 
-    /** @param interval the new growth interval, as {@code set_growth_interval} (not checked, as PyTorch) */
+    /**
+     * Sets the growth interval, as {@code set_growth_interval} (not checked, as PyTorch).
+     *
+     * @param interval the new interval
+     */
     public void setGrowthInterval(int interval) {
         growthInterval = interval;
     }
 
-    /** @return the clean steps counted since the scale last changed (0 when disabled), as {@code _get_growth_tracker()} */
+    /**
+     * The clean steps counted since the scale last changed, as {@code _get_growth_tracker()}.
+     *
+     * @return the count (0 when disabled)
+     */
     public int getGrowthTracker() {
         if (!enabled) {
             return 0;
@@ -397,7 +425,11 @@ public final class GradScaler {
         return started ? growthTracker : initGrowthTracker;
     }
 
-    /** @return whether this scaler scales, as {@code is_enabled()} */
+    /**
+     * Whether this scaler scales, as {@code is_enabled()}.
+     *
+     * @return false when constructed disabled (or for CUDA where CUDA is not usable)
+     */
     public boolean isEnabled() {
         return enabled;
     }
