@@ -1447,24 +1447,28 @@ __device__ void maxPoolK(PoolGeo g, const T* x, T* y, i64* idx) {
 extern "C" __global__ void maxpool_f32(PoolGeo g, const float* x, float* y, i64* idx) { maxPoolK(g, x, y, idx); }
 extern "C" __global__ void maxpool_f64(PoolGeo g, const double* x, double* y, i64* idx) { maxPoolK(g, x, y, idx); }
 
-template <typename T>
-__device__ void zeroK(long long n, T* p) {
-    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < n; i += (long long) blockDim.x * gridDim.x) p[i] = 0;
-}
-extern "C" __global__ void zero_f32(long long n, float* p) { zeroK(n, p); }
-extern "C" __global__ void zero_f64(long long n, double* p) { zeroK(n, p); }
-
-// gx arrives zeroed; windows may share a maximum, so the gradients add atomically
+// one thread per input element: it sums the gradients of the windows whose maximum it is, in the row-major order of
+// the outputs (the CPU's order), so the result is deterministic with no atomics and needs no zeroed gx
 template <typename T>
 __device__ void maxPoolBackK(PoolGeo g, const T* gy, const i64* idx, T* gx) {
-    int total = g.planes * g.OH * g.OW;
-    int ohw = g.OH * g.OW;
+    int total = g.planes * g.H * g.W;
     GRID_STRIDE(i, total) {
-        int plane = i / ohw;
-        int at = (int) idx[i];
-        if (at < 0) continue;
-        T* p = gx + (long long) plane * g.H * g.W + at;
-        atomicAdd(p, gy[i]);
+        int ix = i % g.W;
+        int r = i / g.W;
+        int iy = r % g.H;
+        int plane = r / g.H;
+        // the windows that can reach (iy, ix): oy * sh - ph <= iy <= oy * sh - ph + (kh - 1) * dh
+        int ly = iy + g.ph - (g.kh - 1) * g.dh, lx = ix + g.pw - (g.kw - 1) * g.dw;
+        int oy0 = ly <= 0 ? 0 : (ly + g.sh - 1) / g.sh, ox0 = lx <= 0 ? 0 : (lx + g.sw - 1) / g.sw;
+        int oy1 = min(g.OH - 1, (iy + g.ph) / g.sh), ox1 = min(g.OW - 1, (ix + g.pw) / g.sw);
+        const T* pg = gy + (long long) plane * g.OH * g.OW;
+        const i64* pi = idx + (long long) plane * g.OH * g.OW;
+        int at = iy * g.W + ix;
+        T acc = 0;
+        for (int oy = oy0; oy <= oy1; oy++)
+            for (int ox = ox0; ox <= ox1; ox++)
+                if (pi[oy * g.OW + ox] == at) acc += pg[oy * g.OW + ox];
+        gx[(long long) plane * g.H * g.W + at] = acc;
     }
 }
 extern "C" __global__ void maxpool_back_f32(PoolGeo g, const float* gy, const i64* idx, float* gx) { maxPoolBackK(g, gy, idx, gx); }
@@ -1497,18 +1501,27 @@ __device__ void avgPoolK(PoolGeo g, const T* x, T* y) {
 extern "C" __global__ void avgpool_f32(PoolGeo g, const float* x, float* y) { avgPoolK(g, x, y); }
 extern "C" __global__ void avgpool_f64(PoolGeo g, const double* x, double* y) { avgPoolK(g, x, y); }
 
+// one thread per input element: it sums its windows' shares in the row-major order of the outputs, each share
+// gy / divisor in double added to the running sum and rounded to T, as the CPU's kernel does (bitwise the same
+// result, deterministic, no atomics, no zeroed gx)
 template <typename T>
 __device__ void avgPoolBackK(PoolGeo g, const T* gy, T* gx) {
-    long long total = (long long) g.planes * g.OH * g.OW;
-    for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < total; i += (long long) blockDim.x * gridDim.x) {
-        int ox = (int) (i % g.OW);
-        int oy = (int) ((i / g.OW) % g.OH);
-        long long plane = i / ((long long) g.OW * g.OH);
-        T* px = gx + plane * g.H * g.W;
-        int hs = oy * g.sh - g.ph, ws = ox * g.sw - g.pw;
-        T v = (T) ((double) gy[i] / poolDivisor(g, oy, ox));
-        for (int iy = max(hs, 0); iy < min(hs + g.kh, g.H); iy++)
-            for (int ix = max(ws, 0); ix < min(ws + g.kw, g.W); ix++) atomicAdd(px + iy * g.W + ix, v);
+    int total = g.planes * g.H * g.W;
+    GRID_STRIDE(i, total) {
+        int ix = i % g.W;
+        int r = i / g.W;
+        int iy = r % g.H;
+        int plane = r / g.H;
+        // the windows that read (iy, ix): oy * sh - ph <= iy < oy * sh - ph + kh
+        int ly = iy + g.ph - g.kh + 1, lx = ix + g.pw - g.kw + 1;
+        int oy0 = ly <= 0 ? 0 : (ly + g.sh - 1) / g.sh, ox0 = lx <= 0 ? 0 : (lx + g.sw - 1) / g.sw;
+        int oy1 = min(g.OH - 1, (iy + g.ph) / g.sh), ox1 = min(g.OW - 1, (ix + g.pw) / g.sw);
+        const T* pg = gy + (long long) plane * g.OH * g.OW;
+        T acc = 0;
+        for (int oy = oy0; oy <= oy1; oy++)
+            for (int ox = ox0; ox <= ox1; ox++)
+                acc = (T) ((double) acc + (double) pg[oy * g.OW + ox] / poolDivisor(g, oy, ox));
+        gx[(long long) plane * g.H * g.W + iy * g.W + ix] = acc;
     }
 }
 extern "C" __global__ void avgpool_back_f32(PoolGeo g, const float* gy, float* gx) { avgPoolBackK(g, gy, gx); }

@@ -131,4 +131,95 @@ public final class Ember {
     public static boolean isInferenceModeEnabled() {
         return InferenceMode.isEnabled();
     }
+
+    // ---- determinism and TF32 switches (issues 16 and 18)
+
+    /**
+     * Requires deterministic algorithms (or not), for all threads, as {@code torch.use_deterministic_algorithms(mode)}:
+     * {@code useDeterministicAlgorithms(mode, false)}.
+     *
+     * @param mode whether ops must be deterministic; see {@link Determinism} for what holds on each backend
+     */
+    public static void useDeterministicAlgorithms(boolean mode) {
+        useDeterministicAlgorithms(mode, false);
+    }
+
+    /**
+     * Requires deterministic algorithms (or not), for all threads, as
+     * {@code torch.use_deterministic_algorithms(mode, warn_only=warnOnly)}: with {@code mode} on, an op that has only a
+     * nondeterministic implementation throws {@link IllegalStateException} naming it (PyTorch's RuntimeError), or with
+     * {@code warnOnly} logs a warning once per op and runs. Every Ember kernel is deterministic today (see
+     * {@link Determinism}), so no op raises yet; the switch is kept and reported as PyTorch's.
+     *
+     * @param mode whether ops must be deterministic
+     * @param warnOnly whether an op without a deterministic implementation only warns
+     */
+    public static void useDeterministicAlgorithms(boolean mode, boolean warnOnly) {
+        Determinism.set(mode, warnOnly);
+    }
+
+    /**
+     * Whether deterministic algorithms are required, as {@code torch.are_deterministic_algorithms_enabled()}.
+     *
+     * @return the mode last set by {@link #useDeterministicAlgorithms(boolean, boolean)}; false at start
+     */
+    public static boolean areDeterministicAlgorithmsEnabled() {
+        return Determinism.isEnabled();
+    }
+
+    /**
+     * Whether an op without a deterministic implementation only warns, as
+     * {@code torch.is_deterministic_algorithms_warn_only_enabled()}.
+     *
+     * @return the warn-only option last set by {@link #useDeterministicAlgorithms(boolean, boolean)}; false at start
+     */
+    public static boolean isDeterministicAlgorithmsWarnOnlyEnabled() {
+        return Determinism.isWarnOnly();
+    }
+
+    /**
+     * Sets the internal precision of float32 matrix products, for all threads, as
+     * {@code torch.set_float32_matmul_precision}: {@code "highest"} (the default: true float32), {@code "high"} (TF32,
+     * or bfloat16x3, allowed) or {@code "medium"} (bfloat16 allowed). Any other string leaves the setting unchanged and
+     * logs PyTorch's warning ("... is not one of 'highest', 'high', or 'medium'; the current setFloat32MatmulPrecision
+     * call has no effect."), as PyTorch does, which does not raise. Ember's CUDA kernels compute in float32 whatever is
+     * requested until its tensor-core kernels land (the CUDA backend's {@code describe()} says so); the CPU always
+     * computes in float32.
+     *
+     * @param precision "highest", "high" or "medium"
+     * @throws IllegalArgumentException for null
+     */
+    public static void setFloat32MatmulPrecision(String precision) {
+        Args.require(precision, "set_float32_matmul_precision", "precision", 1, "str");
+        Precision.setMatmul(precision);
+    }
+
+    /**
+     * The requested internal precision of float32 matrix products, as {@code torch.get_float32_matmul_precision()}.
+     *
+     * @return "highest" (the default), "high" or "medium"
+     */
+    public static String getFloat32MatmulPrecision() {
+        return Precision.matmul();
+    }
+
+    /**
+     * Allows (or forbids) TF32 in float32 convolutions, for all threads, as {@code torch.backends.cudnn.allow_tf32 =
+     * allow} (PyTorch's default: allowed). Stored and reported; Ember's convolutions compute in float32 until its
+     * tensor-core kernels land.
+     *
+     * @param allow whether float32 convolutions may run in TF32
+     */
+    public static void setAllowTf32Convolution(boolean allow) {
+        Precision.setTf32Convolution(allow);
+    }
+
+    /**
+     * Whether float32 convolutions may run in TF32, as {@code torch.backends.cudnn.allow_tf32}.
+     *
+     * @return true unless {@link #setAllowTf32Convolution(boolean)} turned it off (PyTorch's default: true)
+     */
+    public static boolean allowTf32Convolution() {
+        return Precision.tf32Convolution();
+    }
 }

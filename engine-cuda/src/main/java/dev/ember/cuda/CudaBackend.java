@@ -2,6 +2,7 @@ package dev.ember.cuda;
 
 import dev.ember.DType;
 import dev.ember.Device;
+import dev.ember.Ember;
 import dev.ember.backend.Backend;
 import dev.ember.backend.BinaryOp;
 import dev.ember.backend.Conv2dParams;
@@ -318,7 +319,18 @@ public final class CudaBackend implements Backend {
             return "cuda: unavailable (" + reason + ")";
         }
         return "cuda:0 " + deviceName + ", matmul via " + (cublas != null ? "cuBLAS" : "Ember's tiled kernel ("
-                + Cublas.loadFailure() + ")");
+                + Cublas.loadFailure() + ")") + ", " + precisionDescription();
+    }
+
+    /**
+     * The TF32 modes requested ({@link Ember#getFloat32MatmulPrecision()},
+     * {@link Ember#allowTf32Convolution()}) and what runs: Ember's kernels, and cuBLAS in its default math
+     * mode, compute float32 products in float32 until the tensor-core kernels land.
+     */
+    static String precisionDescription() {
+        return "float32 matmul precision '" + Ember.getFloat32MatmulPrecision() + "' requested, TF32 convolution "
+                + (Ember.allowTf32Convolution() ? "allowed" : "not allowed") + " (all float32 GEMMs and "
+                + "convolutions run in FP32 until Ember's tensor-core kernels land)";
     }
 
     /** Whether matmul runs on cuBLAS (true) or on Ember's own tiled kernel. */
@@ -1155,11 +1167,9 @@ public final class CudaBackend implements Backend {
                                   Pool2dParams p) {
         bind();
         CudaStorage gx = cuda(gradInput);
-        String sfx = suffix(gx.dtype);
-        // gradInput arrives uninitialized: zero it (as avgPool2dBackward does), then scatter-add the gradients
-        launch("zero_" + sfx, inputLayout.numelInt(), inputLayout.shape(), (long) inputLayout.numelInt(),
-                at(gx, inputLayout.offset()));
-        launch("maxpool_back_" + sfx, outLayout.numelInt(), outLayout.shape(),
+        // one thread per input element gathers the gradients of the windows whose maximum it is (deterministic, no
+        // atomics) and writes every element of gradInput
+        launch("maxpool_back_" + suffix(gx.dtype), inputLayout.numelInt(), inputLayout.shape(),
                 poolGeo(inputLayout.shape(), outLayout.shape(), p), at(cuda(gradOut), outLayout.offset()),
                 at(cuda(indices), outLayout.offset()), at(gx, inputLayout.offset()));
     }
@@ -1176,10 +1186,9 @@ public final class CudaBackend implements Backend {
     public void avgPool2dBackward(Storage gradOut, Layout outLayout, Storage gradInput, Layout inputLayout, Pool2dParams p) {
         bind();
         CudaStorage gx = cuda(gradInput);
-        String sfx = suffix(gx.dtype);
-        launch("zero_" + sfx, inputLayout.numelInt(), inputLayout.shape(), (long) inputLayout.numelInt(),
-                at(gx, inputLayout.offset()));
-        launch("avgpool_back_" + sfx, outLayout.numelInt(), outLayout.shape(),
+        // one thread per input element sums its windows' shares in the CPU's order (deterministic, bitwise the CPU's
+        // result, no atomics) and writes every element of gradInput
+        launch("avgpool_back_" + suffix(gx.dtype), inputLayout.numelInt(), inputLayout.shape(),
                 poolGeo(inputLayout.shape(), outLayout.shape(), p), at(cuda(gradOut), outLayout.offset()), at(gx, inputLayout.offset()));
     }
 
