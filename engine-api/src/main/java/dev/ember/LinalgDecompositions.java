@@ -156,6 +156,15 @@ final class LinalgDecompositions {
     // ------------------------------------------------------------------ inv
 
     static Tensor inv(Tensor a) {
+        return invEx(a, null);
+    }
+
+    /**
+     * {@code linalg.inv_ex}: with {@code info} null, a singular matrix is a {@link LinAlgError} ({@code linalg.inv});
+     * otherwise info[0] receives LAPACK's info per matrix (batch shape, int64) and the inverse of a singular one is
+     * whatever the LU solve gives.
+     */
+    private static Tensor invEx(Tensor a, Tensor[] info) {
         checkSquare(a, "linalg.inv", "A");
         checkFloating(a, "linalg.inv");
         Tensor out;
@@ -163,8 +172,12 @@ final class LinalgDecompositions {
             Tensor a3 = batch3(a);
             int n = a3.shape[1];
             Tensor[] f = luRaw(a3);
-            checkInfo(f[2], "linalg.inv", a.dim() > 2, k -> "The diagonal element " + k
-                    + " is zero, the inversion could not be completed because the input matrix is singular.");
+            if (info == null) {
+                checkInfo(f[2], "linalg.inv", a.dim() > 2, k -> "The diagonal element " + k
+                        + " is zero, the inversion could not be completed because the input matrix is singular.");
+            } else {
+                info[0] = f[2].view(batchShape(a));
+            }
             Tensor id = eye(n, a.dtype, a.device).expand(a3.shape[0], n, n);
             out = LinalgOps.fresh(luSolveRaw(f[0], f[1], id), a.shape);
         }
@@ -666,5 +679,271 @@ final class LinalgDecompositions {
         Tensor pinvAhK = pinvAh.matmul(k);
         return k.matmul(pinvA).mT().neg().add(gradh.sub(a.matmul(k)).matmul(pinvA).matmul(pinvAh)).add(pinvAhK)
                 .sub(pinvAhK.matmul(pinvA).matmul(a));
+    }
+
+    // ------------------------------------------------------------------ svd and svdvals
+
+    /** The checks of PyTorch's {@code _linalg_svd} (svdvals' errors say "linalg.svd" too). */
+    private static void checkSvd(Tensor a) {
+        checkMatrix(a, "linalg.svd", "A");
+        checkFloating(a, "linalg.svd");
+    }
+
+    /**
+     * The kernel: [U, S, Vh] of {@code a} (U and Vh null when {@code computeUv} is false), without history; a matrix with a
+     * NaN is a {@link LinAlgError} as PyTorch's (LAPACK 3.10's gesdd reports it).
+     */
+    private static Tensor[] svdRaw(Tensor a, boolean fullMatrices, boolean computeUv) {
+        int m = a.size(-2);
+        int n = a.size(-1);
+        int k = Math.min(m, n);
+        int[] batch = batchShape(a);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor a3 = batch3(a);
+            int bs = a3.shape[0];
+            int ucols = fullMatrices ? m : k;
+            int vrows = fullMatrices ? n : k;
+            Tensor u3 = computeUv ? Creation.empty(new int[] {bs, m, ucols}, a.dtype, a.device) : null;
+            Tensor vh3 = computeUv ? Creation.empty(new int[] {bs, vrows, n}, a.dtype, a.device) : null;
+            Tensor s3 = Creation.empty(new int[] {bs, k}, a.dtype, a.device);
+            Tensor info = Creation.zeros(new int[] {bs}, DType.INT64, a.device);
+            if (bs > 0) {
+                a.backend.svd(a3.storage(), a3.layout, u3 == null ? null : u3.storage(), u3 == null ? null : u3.layout,
+                        s3.storage(), s3.layout, vh3 == null ? null : vh3.storage(), vh3 == null ? null : vh3.layout,
+                        info.storage(), info.layout);
+            }
+            checkInfo(info, "linalg.svd", a.dim() > 2,
+                    c -> "The algorithm failed to converge because the input matrix contained non-finite values.");
+            int[] sShape = Arrays.copyOf(batch, batch.length + 1);
+            sShape[batch.length] = k;
+            Tensor s = LinalgOps.fresh(s3, sShape);
+            if (!computeUv) {
+                return new Tensor[] {null, s, null};
+            }
+            return new Tensor[] {LinalgOps.fresh(u3, withMatrix(batch, m, ucols)), s, LinalgOps.fresh(vh3,
+                withMatrix(batch, vrows, n))};
+        }
+    }
+
+    /** {@code torch.linalg.svd(A, full_matrices)}: one LinalgSvdBackward0 node over U, S and Vh. */
+    static SvdResult svd(Tensor a, boolean fullMatrices) {
+        checkSvd(a);
+        Tensor[] f = svdRaw(a, fullMatrices, true);
+        recordSvd(a, f, fullMatrices);
+        return new SvdResult(f[0], f[1], f[2]);
+    }
+
+    /**
+     * {@code torch.linalg.svdvals(A)}: as PyTorch's, {@code _linalg_svd(A, compute_uv=A needs a gradient)}'s S, so its node
+     * is LinalgSvdBackward0 (with U and Vh kept inside for the backward).
+     */
+    static Tensor svdvals(Tensor a) {
+        checkSvd(a);
+        boolean grad = ArithmeticOps.needsGrad(new Tensor[] {a});
+        Tensor[] f = svdRaw(a, false, grad);
+        if (grad) {
+            recordSvd(a, f, false);
+        }
+        return f[1];
+    }
+
+    private static void recordSvd(Tensor a, Tensor[] usv, boolean fullMatrices) {
+        Tensor u = usv[0];
+        Tensor s = usv[1];
+        Tensor vh = usv[2];
+        int k = s.size(-1);
+        MultiOutput.record("LinalgSvdBackward0", new Tensor[] {a}, new Tensor[] {u, s, vh}, node -> {
+            SavedTensor su = node.saveOutput(u);
+            SavedTensor ss = node.saveOutput(s);
+            SavedTensor sv = node.saveOutput(vh);
+            return g -> {
+                // derivatives.yaml: full_matrices narrows U, Vh and their gradients to the first k singular vectors (the
+                // gradients of the rest are ignored, as PyTorch's documentation says)
+                Tensor gU = fullMatrices ? g[0].narrow(-1, 0, k) : g[0];
+                Tensor gVh = fullMatrices ? g[2].narrow(-2, 0, k) : g[2];
+                Tensor uu = fullMatrices ? su.get().narrow(-1, 0, k) : su.get();
+                Tensor vv = fullMatrices ? sv.get().narrow(-2, 0, k) : sv.get();
+                return new Tensor[] {svdBackward(defined(gU), g[1], defined(gVh), uu, ss.get(), vv)};
+            };
+        });
+    }
+
+    /**
+     * A gradient Ember's multi-output node materialized as zeros stands for PyTorch's undefined gradient (an output no
+     * gradient reached), which svd_backward treats apart: null for an all-zero gradient. (An explicit zero gradient is
+     * then treated as undefined too; that changes PyTorch's result only where it is NaN from 0 / 0 at repeated singular
+     * values.)
+     */
+    private static Tensor defined(Tensor g) {
+        if (g.numel() == 0) {
+            return g;
+        }
+        try (GradMode off = Ember.noGrad()) {
+            return g.ne(0L).any() ? g : null;
+        }
+    }
+
+    /** PyTorch 2.x's {@code svd_backward} for real inputs (reduced U and Vh), term for term. */
+    private static Tensor svdBackward(Tensor gU, Tensor gS, Tensor gVh, Tensor u, Tensor s, Tensor vh) {
+        int m = u.size(-2);
+        int n = vh.size(-1);
+        if (gU == null && gVh == null) {
+            // svdvals' shortcut: U diag(gS) Vh
+            return m >= n ? u.matmul(gS.unsqueeze(-1).mul(vh)) : u.mul(gS.unsqueeze(-2)).matmul(vh);
+        }
+        int k = s.size(-1);
+        Tensor uhgU = gU == null ? null : skew(u.mT().matmul(gU));
+        Tensor vhgV = gVh == null ? null : skew(vh.matmul(gVh.mT()));
+        Tensor s2 = s.mul(s);
+        // E = S2_j - S2_i off the diagonal, 1 on it (any non-zero: its entries divide zeros)
+        Tensor e = s2.unsqueeze(-2).sub(s2.unsqueeze(-1)).add(eye(k, s.dtype, s.device));
+        Tensor ret;
+        if (uhgU != null && vhgV != null) {
+            ret = uhgU.mul(s.unsqueeze(-2)).add(s.unsqueeze(-1).mul(vhgV)).div(e);
+        } else if (uhgU != null) {
+            ret = uhgU.mul(s.unsqueeze(-2).div(e));
+        } else {
+            ret = s.unsqueeze(-1).mul(vhgV.div(e));
+        }
+        ret = ret.add(gS.diagEmbed());
+        Tensor gA;
+        if (m > n && gU != null) {
+            // [U gA + (I_m - U U^H) gU S^{-1}] V^H
+            gA = u.matmul(ret);
+            Tensor gUSinv = gU.div(s.unsqueeze(-2));
+            gA = gA.add(gUSinv).sub(u.matmul(u.mT().matmul(gUSinv)));
+            gA = gA.matmul(vh);
+        } else if (m < n && gVh != null) {
+            // U [gA V^H + S^{-1} gV^H (I_n - V V^H)]
+            gA = ret.matmul(vh);
+            Tensor sInvGVh = gVh.div(s.unsqueeze(-1));
+            gA = gA.add(sInvGVh).sub(sInvGVh.matmul(vh.mT()).matmul(vh));
+            gA = u.matmul(gA);
+        } else {
+            gA = m >= n ? u.matmul(ret.matmul(vh)) : u.matmul(ret).matmul(vh);
+        }
+        return gA;
+    }
+
+    /** {@code A - A^H}. */
+    private static Tensor skew(Tensor x) {
+        return x.sub(x.mT());
+    }
+
+    // ------------------------------------------------------------------ cond and matrix_rank
+
+    /** An order as PyTorch prints the Python number a user passes: integral values as ints, else C++'s double. */
+    private static String ordText(double p) {
+        if (Double.isInfinite(p)) {
+            return p > 0 ? "inf" : "-inf";
+        }
+        return p == Math.rint(p) ? Long.toString((long) p) : Format.cpp(p);
+    }
+
+    /** Zeros of the batch shape: PyTorch's cond of empty matrices. */
+    private static Tensor condEmpty(Tensor a) {
+        return Creation.zeros(batchShape(a), a.dtype, a.device);
+    }
+
+    /**
+     * {@code torch.linalg.cond(A, p)} for a numeric p (null: 2), as PyTorch 2.x composes it: for p = 2 / -2 the ratio of
+     * the largest and smallest singular values ({@code svdvals}, narrow, div, squeeze); for 1, -1, inf, -inf
+     * {@code matrix_norm(A, p) * matrix_norm(inv_ex(A) with inf where singular, p)}, then {@code nan_to_num}.
+     */
+    static Tensor cond(Tensor a, Double p) {
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException("linalg.cond: The input tensor must have at least 2 dimensions.");
+        }
+        double ord = p == null ? 2 : p;
+        double abs = Math.abs(ord);
+        if (abs != 2 && abs != 1 && abs != Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("linalg.cond got an invalid norm type: " + Format.cpp(ord));
+        }
+        if (a.numel() == 0) {
+            return condEmpty(a);
+        }
+        if (abs == 2) {
+            Tensor s = svdvals(a);
+            int k = s.size(-1);
+            Tensor max = s.narrow(-1, 0, 1);
+            Tensor min = s.narrow(-1, k - 1, 1);
+            return (ord < 0 ? min.div(max) : max.div(min)).squeeze(-1);
+        }
+        checkSquare(a, "linalg.cond(ord=" + ordText(ord) + ")", "A");
+        return condThroughInverse(a, ord, null);
+    }
+
+    /**
+     * {@code torch.linalg.cond(A, p)} for p "fro" or "nuc": "nuc" as {@code svdvals(A).sum(-1) * svdvals(A).reciprocal()
+     * .sum(-1)}, "fro" through the inverse as the numeric orders.
+     */
+    static Tensor cond(Tensor a, String p) {
+        checkSquare(a, "linalg.cond(ord=" + p + ")", "A");
+        if (!"fro".equals(p) && !"nuc".equals(p)) {
+            throw new IllegalArgumentException("linalg.cond got an invalid norm type: " + p);
+        }
+        if (a.numel() == 0) {
+            return condEmpty(a);
+        }
+        if ("nuc".equals(p)) {
+            Tensor s = svdvals(a);
+            return s.sum(new int[] {-1}, false).mul(s.reciprocal().sum(new int[] {-1}, false));
+        }
+        return condThroughInverse(a, 0, p);
+    }
+
+    /**
+     * PyTorch's {@code _linalg_cond_helper}: {@code inv_ex(A)}, filled with inf in place where a matrix is singular (so, as
+     * PyTorch's, a backward through it fails: the inverse's node saved it), times the norms, with NaN (0 * inf) to inf.
+     */
+    private static Tensor condThroughInverse(Tensor a, double ord, String p) {
+        Tensor[] info = new Tensor[1];
+        Tensor inverse = invEx(a, info);
+        Tensor singular;
+        try (GradMode off = Ember.noGrad()) {
+            singular = info[0].gt(0L).unsqueeze(-1).unsqueeze(-1);
+        }
+        inverse.maskedFill_(singular, Double.POSITIVE_INFINITY);
+        Tensor normSelf = p == null ? a.matrixNorm(ord, null, false) : a.matrixNorm(p, null, false);
+        Tensor normInverse = p == null ? inverse.matrixNorm(ord, null, false) : inverse.matrixNorm(p, null, false);
+        return normSelf.mul(normInverse).nanToNum(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY);
+    }
+
+    /**
+     * {@code torch.linalg.matrix_rank(A, atol, rtol, hermitian)}: the number of singular values (absolute eigenvalues when
+     * hermitian, of the matrix its lower triangle defines) above {@code max(atol, rtol * largest)}; atol null is 0, rtol
+     * null is {@code eps(dtype) * max(m, n)}, or 0 when a positive atol is given. Int64, no gradient.
+     */
+    static Tensor matrixRank(Tensor a, Double atol, Double rtol, boolean hermitian) {
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException("torch.linalg.matrix_rank: The input tensor input must have at least 2 "
+                    + "dimensions.");
+        }
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("This function doesn't handle types other than float and double");
+        }
+        int m = a.size(-2);
+        int n = a.size(-1);
+        if (hermitian) {
+            checkSquare(a, "linalg.eigh", "A");
+        }
+        if (a.numel() == 0) {
+            return Creation.zeros(batchShape(a), DType.INT64, a.device);
+        }
+        double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+        double at = atol == null ? 0 : atol;
+        double rt = rtol != null ? rtol : atol != null && atol > 0 ? 0 : eps * Math.max(m, n);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor x = a;
+            if (hermitian) {
+                // eigvalsh reads the lower triangle: its |eigenvalues| are the singular values of that symmetric matrix
+                Tensor lower = triangle(a, 0, true);
+                x = lower.add(triangle(a, -1, true).mT());
+            }
+            Tensor s = svdvals(x);
+            Tensor tol = s.narrow(-1, 0, 1).mul(rt).clampMin(at);
+            return s.gt(tol).sum(new int[] {-1}, false);
+        }
     }
 }
