@@ -233,6 +233,60 @@ lower = torch.tril(r(4, 4))
 case("rank_hermitian_lower", lambda a: mr(a, hermitian=True), lower, grad=False)
 case("rank_empty", mr, torch.zeros(2, 0, 3, dtype=D), grad=False)
 
+# ---------------------------------------------------------------- pinv (one node, LinalgPinvBackward0: pinv_backward)
+pinv = torch.linalg.pinv
+case("pinv_tall", pinv, r(5, 3))
+case("pinv_wide", pinv, r(2, 4))
+case("pinv_batch", pinv, r(2, 3, 3))
+case("pinv_f32", pinv, r(4, 3, dtype=F))
+case("pinv_rank1", pinv, r(4, 1) @ r(1, 3), grad=False)
+case("pinv_rank2_batch", pinv, r(2, 5, 2) @ r(2, 2, 4), grad=False)
+case("pinv_zero", pinv, torch.zeros(3, 2, dtype=D), grad=False)
+case("pinv_atol", lambda a: pinv(a, atol=0.3), with_singular_values(4, 3, [2.0, 1.0, 0.2]), grad=False)
+case("pinv_rtol", lambda a: pinv(a, rtol=0.4), with_singular_values(3, 4, [2.0, 1.0, 0.5]), grad=False)
+case("pinv_hermitian", lambda a: pinv(a, hermitian=True), (lambda q: q @ torch.diag(torch.tensor([3.0, -2.0, 0.5, 0.0],
+     dtype=D)) @ q.mT)(torch.linalg.qr(r(4, 4))[0]), grad=False)
+sym3 = r(3, 3)
+case("pinv_hermitian_grad", lambda a: pinv(a, hermitian=True), sym3 + sym3.mT + 4 * torch.eye(3, dtype=D))
+case("pinv_empty", pinv, torch.zeros(2, 0, 3, dtype=D), grad=False)
+lsa, lsb = r(3, 5), r(3, 2)
+# lstsq's backward goes through linalg.pinv (linalg_lstsq_backward)
+case("lstsq_wide_grad", lambda a, b: torch.linalg.lstsq(a, b).solution, lsa, lsb)
+
+# ---------------------------------------------------------------- eigh and eigvalsh (LinalgEighBackward0)
+
+
+def eigh_invariant(uplo):
+    # L, |V|, V diag(c) V^T: independent of each eigenvector's sign for distinct eigenvalues
+    def f(a):
+        l, v = torch.linalg.eigh(a, UPLO=uplo)
+        c = torch.arange(1, l.shape[-1] + 1, dtype=a.dtype)
+        return l, v.abs(), (v * c) @ v.mT
+    return f
+
+
+def symm(*shape, dtype=D):
+    a = torch.randn(*shape, dtype=D)
+    return (a + a.mT).to(dtype)
+
+
+case("eigvalsh", torch.linalg.eigvalsh, symm(4, 4))
+case("eigvalsh_batch", torch.linalg.eigvalsh, symm(2, 3, 3))
+case("eigvalsh_f32", torch.linalg.eigvalsh, symm(5, 5, dtype=F))
+case("eigvalsh_lower_only", torch.linalg.eigvalsh, r(4, 4))
+case("eigvalsh_upper", lambda a: torch.linalg.eigvalsh(a, UPLO="U"), r(4, 4))
+case("eigvalsh_repeated", torch.linalg.eigvalsh, (lambda q: q @ torch.diag(torch.tensor([1.0, 2.0, 2.0, -1.0],
+     dtype=D)) @ q.mT)(torch.linalg.qr(r(4, 4))[0]), grad=False)
+case("eigvalsh_1x1", torch.linalg.eigvalsh, r(1, 1))
+case("eigvalsh_empty", torch.linalg.eigvalsh, torch.zeros(2, 0, 0, dtype=D), grad=False)
+case("eigh", eigh_invariant("L"), symm(4, 4))
+case("eigh_batch", eigh_invariant("L"), symm(3, 3, 3))
+case("eigh_upper", eigh_invariant("U"), r(3, 3))
+case("eigh_lower_only", eigh_invariant("L"), r(3, 3))
+case("eigh_f32", eigh_invariant("L"), symm(4, 4, dtype=F))
+case("eigh_vectors_only", lambda a: (lambda v: (v * torch.arange(1, 4, dtype=D)) @ v.mT)(torch.linalg.eigh(a)[1]), symm(3, 3))
+case("eigh_values_only", lambda a: torch.linalg.eigh(a)[0], symm(3, 3))
+
 # ---------------------------------------------------------------- errors
 nanm = torch.tensor([[1.0, float("nan")], [0.0, 1.0]], dtype=D)
 err("svd_1d", lambda: torch.linalg.svd(torch.ones(3)))
@@ -256,3 +310,12 @@ err("cond_nonsquare_fro", lambda: cond(torch.ones(2, 3), "fro"))
 err("cond_long", lambda: cond(torch.ones(2, 2, dtype=torch.int64)))
 err("rank_1d", lambda: mr(torch.ones(3)))
 err("rank_long", lambda: mr(torch.ones(2, 2, dtype=torch.int64)))
+err("pinv_1d", lambda: pinv(torch.ones(3)))
+err("pinv_long", lambda: pinv(torch.ones(2, 2, dtype=torch.int64)))
+err("eigh_nonsquare", lambda: torch.linalg.eigh(torch.ones(2, 3)))
+err("eigh_uplo", lambda: torch.linalg.eigh(torch.ones(3, 3), UPLO="X"))
+err("eigh_uplo_long", lambda: torch.linalg.eigh(torch.ones(3, 3), UPLO="LL"))
+err("eigvalsh_1d", lambda: torch.linalg.eigvalsh(torch.ones(3)))
+# 2.x: _linalg_eigh's meta checks only squareness and UPLO; the CPU kernel's dispatch names the type (1.13 the same)
+err("eigvalsh_long", lambda: torch.linalg.eigvalsh(torch.ones(3, 3, dtype=torch.int64)))
+err("rank_hermitian_nonsquare", lambda: mr(torch.ones(2, 3), hermitian=True))

@@ -634,10 +634,10 @@ final class LinalgDecompositions {
             SavedTensor sa = node.save(a);
             SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
             return g -> {
-                // linalg_lstsq_backward: through the pseudo-inverse (of a full-rank A: (A^T A)^{-1} A^T or A^T (A A^T)^{-1})
+                // linalg_lstsq_backward: through linalg.pinv(A), as PyTorch 2.x
                 Tensor x = sa.get();
                 Tensor gm = vector ? g.unsqueeze(-1) : g;
-                Tensor pinv = pinvFullRank(x);
+                Tensor pinv = pinv(x, null, null, false);
                 Tensor ga = null;
                 if (sb != null) {
                     Tensor bb = vector ? sb.get().unsqueeze(-1) : sb.get();
@@ -651,16 +651,6 @@ final class LinalgDecompositions {
                 return new Tensor[] {ga, gb};
             };
         });
-    }
-
-    /** The pseudo-inverse of a full-rank A, differentiable. */
-    private static Tensor pinvFullRank(Tensor a) {
-        int m = a.size(-2);
-        int n = a.size(-1);
-        if (m >= n) {
-            return solveAnyBatch(a.mT().matmul(a), a.mT());
-        }
-        return solveAnyBatch(a.matmul(a.mT()), a).mT();
     }
 
     /** {@code pinv_backward} of PyTorch 2.x. */
@@ -923,27 +913,159 @@ final class LinalgDecompositions {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("This function doesn't handle types other than float and double");
         }
-        int m = a.size(-2);
-        int n = a.size(-1);
         if (hermitian) {
-            checkSquare(a, "linalg.eigh", "A");
+            checkEigh(a, "L");
         }
         if (a.numel() == 0) {
             return Creation.zeros(batchShape(a), DType.INT64, a.device);
         }
-        double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
-        double at = atol == null ? 0 : atol;
-        double rt = rtol != null ? rtol : atol != null && atol > 0 ? 0 : eps * Math.max(m, n);
+        double[] tols = atolRtol(a, atol, rtol);
         try (GradMode off = Ember.noGrad()) {
-            Tensor x = a;
-            if (hermitian) {
-                // eigvalsh reads the lower triangle: its |eigenvalues| are the singular values of that symmetric matrix
-                Tensor lower = triangle(a, 0, true);
-                x = lower.add(triangle(a, -1, true).mT());
-            }
-            Tensor s = svdvals(x);
-            Tensor tol = s.narrow(-1, 0, 1).mul(rt).clampMin(at);
+            // singular values (descending), or |eigvalsh| (their largest by amax)
+            Tensor s = hermitian ? eigvalsh(a, "L").abs() : svdvals(a);
+            Tensor max = hermitian ? s.amax(new int[] {-1}, true) : s.narrow(-1, 0, 1);
+            Tensor tol = max.mul(tols[1]).clampMin(tols[0]);
             return s.gt(tol).sum(new int[] {-1}, false);
         }
+    }
+
+    // ------------------------------------------------------------------ pinv
+
+    /**
+     * PyTorch's {@code get_atol_rtol}: atol null is 0; rtol null is {@code eps(dtype) * max(m, n)}, or 0 when a positive
+     * atol is given.
+     */
+    private static double[] atolRtol(Tensor a, Double atol, Double rtol) {
+        double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+        double at = atol == null ? 0 : atol;
+        double rt = rtol != null ? rtol : atol != null && atol > 0 ? 0 : eps * Math.max(a.size(-2), a.size(-1));
+        return new double[] {at, rt};
+    }
+
+    /**
+     * {@code torch.linalg.pinv(A, atol, rtol, hermitian)}: {@code V diag(1/S where S > max(atol, rtol * S_max), else 0)
+     * U^T} from the SVD (from eigh when hermitian: its eigenvalues' absolute values against the tolerance, its
+     * eigenvectors both sides); one LinalgPinvBackward0 node with PyTorch's {@code pinv_backward}.
+     */
+    static Tensor pinv(Tensor a, Double atol, Double rtol, boolean hermitian) {
+        if (a.dim() < 2 || !a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("linalg.pinv(" + Format.scalarType(a.dtype) + "{" + Arrays.toString(a.shape)
+                    + "}): expected a tensor with 2 or more dimensions of float, double, cfloat or cdouble types");
+        }
+        double[] tols = atolRtol(a, atol, rtol);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            if (a.numel() == 0) {
+                out = Creation.zeros(withMatrix(batchShape(a), a.size(-1), a.size(-2)), a.dtype, a.device);
+            } else if (!hermitian) {
+                SvdResult f = svd(a, false);
+                Tensor s = f.S();
+                Tensor tol = s.narrow(-1, 0, 1).mul(tols[1]).clampMin(tols[0]);
+                Tensor sInv = ArithmeticOps.where(s.gt(tol), s.reciprocal(), Creation.wrap(0.0));
+                out = LinalgOps.fresh(f.Vh().mT().mul(sInv.unsqueeze(-2)).matmul(f.U().mT()).contiguous(),
+                        withMatrix(batchShape(a), a.size(-1), a.size(-2)));
+            } else {
+                EighResult f = eigh(a, "L");
+                Tensor w = f.eigenvalues();
+                Tensor wa = w.abs();
+                Tensor tol = wa.amax(new int[] {-1}, true).mul(tols[1]).clampMin(tols[0]);
+                Tensor wInv = ArithmeticOps.where(wa.gt(tol), w.reciprocal(), Creation.wrap(0.0));
+                Tensor v = f.eigenvectors();
+                out = LinalgOps.fresh(v.mul(wInv.unsqueeze(-2)).matmul(v.mT()).contiguous(), a.shape);
+            }
+        }
+        return ArithmeticOps.record(out, "LinalgPinvBackward0", new Tensor[] {a}, node -> {
+            SavedTensor sa = node.save(a);
+            SavedTensor so = node.saveOutput(out);
+            return g -> new Tensor[] {pinvBackward(g, so.get(), sa.get())};
+        });
+    }
+
+    // ------------------------------------------------------------------ eigh and eigvalsh
+
+    /** The checks of PyTorch's {@code _linalg_eigh}; returns whether the upper triangle is read. */
+    private static boolean checkEigh(Tensor a, String uplo) {
+        checkSquare(a, "linalg.eigh", "A");
+        char c = uplo.isEmpty() ? ' ' : Character.toUpperCase(uplo.charAt(0));
+        if (uplo.length() != 1 || (c != 'U' && c != 'L')) {
+            throw new IllegalArgumentException("Expected UPLO argument to be 'L' or 'U', but got " + uplo);
+        }
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"linalg_eigh_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+        }
+        return c == 'U';
+    }
+
+    /** The kernel: [eigenvalues, eigenvectors (null unless computeV)], without history. */
+    private static Tensor[] eighRaw(Tensor a, boolean upper, boolean computeV) {
+        int n = a.size(-1);
+        int[] batch = batchShape(a);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor a3 = batch3(a);
+            int bs = a3.shape[0];
+            Tensor w = Creation.empty(new int[] {bs, n}, a.dtype, a.device);
+            Tensor v = computeV ? Creation.empty(new int[] {bs, n, n}, a.dtype, a.device) : null;
+            if (bs > 0 && n > 0) {
+                a.backend.eigh(a3.storage(), a3.layout, upper, w.storage(), w.layout, v == null ? null : v.storage(),
+                        v == null ? null : v.layout);
+            }
+            int[] wShape = Arrays.copyOf(batch, batch.length + 1);
+            wShape[batch.length] = n;
+            return new Tensor[] {LinalgOps.fresh(w, wShape), v == null ? null : LinalgOps.fresh(v, a.shape)};
+        }
+    }
+
+    /** {@code torch.linalg.eigh(A, UPLO)}: one LinalgEighBackward0 node over both outputs. */
+    static EighResult eigh(Tensor a, String uplo) {
+        boolean upper = checkEigh(a, uplo);
+        Tensor[] f = eighRaw(a, upper, true);
+        recordEigh(a, f);
+        return new EighResult(f[0], f[1]);
+    }
+
+    /**
+     * {@code torch.linalg.eigvalsh(A, UPLO)}: as PyTorch 2.x, {@code _linalg_eigh(A, compute_v = A needs a gradient)}'s
+     * eigenvalues, so its node is LinalgEighBackward0.
+     */
+    static Tensor eigvalsh(Tensor a, String uplo) {
+        boolean upper = checkEigh(a, uplo);
+        boolean grad = ArithmeticOps.needsGrad(new Tensor[] {a});
+        Tensor[] f = eighRaw(a, upper, grad);
+        if (grad) {
+            recordEigh(a, f);
+        }
+        return f[0];
+    }
+
+    private static void recordEigh(Tensor a, Tensor[] lv) {
+        Tensor l = lv[0];
+        Tensor v = lv[1];
+        MultiOutput.record("LinalgEighBackward0", new Tensor[] {a}, new Tensor[] {l, v}, node -> {
+            SavedTensor sl = node.saveOutput(l);
+            SavedTensor sv = node.saveOutput(v);
+            return g -> new Tensor[] {eighBackward(defined(g[0]), defined(g[1]), sl.get(), sv.get())};
+        });
+    }
+
+    /**
+     * PyTorch 2.x's {@code linalg_eig_backward} in its Hermitian case, for real inputs: {@code V ((skew(V^T gV) / 2) / E +
+     * diag(gL)) V^T}, E the eigenvalue gaps (1 on the diagonal); with no gradient for V, {@code V diag(gL) V^T}.
+     */
+    private static Tensor eighBackward(Tensor gL, Tensor gV, Tensor l, Tensor v) {
+        if (gL == null && gV == null) {
+            return Creation.zeros(v.shape, v.dtype, v.device);
+        }
+        if (gV == null) {
+            return v.mul(gL.unsqueeze(-2)).matmul(v.mT());
+        }
+        int n = l.size(-1);
+        Tensor vhgV = v.mT().matmul(gV);
+        vhgV = vhgV.sub(vhgV.mT()).mul(0.5);
+        Tensor e = l.unsqueeze(-2).sub(l.unsqueeze(-1)).add(eye(n, l.dtype, l.device));
+        Tensor ret = vhgV.div(e);
+        if (gL != null) {
+            ret = ret.add(gL.diagEmbed());
+        }
+        return v.matmul(ret.matmul(v.mT()));
     }
 }

@@ -2309,6 +2309,42 @@ public final class Tensor implements AutoCloseable {
         return LinalgDecompositions.matrixRank(this, atol, rtol, hermitian);
     }
 
+    /** The pseudo-inverse (any rank) with PyTorch's default tolerance, as {@code torch.linalg.pinv(A)}. */
+    public Tensor linalgPinv() {
+        return LinalgDecompositions.pinv(this, null, null, false);
+    }
+
+    /**
+     * The pseudo-inverse, singular values (absolute eigenvalues when {@code hermitian}, of the matrix the lower triangle
+     * defines) at or below {@code max(atol, rtol * largest)} taken as zero, as {@code torch.linalg.pinv(A, atol=, rtol=,
+     * hermitian=)}; null atol / rtol as {@link #linalgMatrixRank(Double, Double, boolean)}.
+     */
+    public Tensor linalgPinv(Double atol, Double rtol, boolean hermitian) {
+        return LinalgDecompositions.pinv(this, atol, rtol, hermitian);
+    }
+
+    /** Eigenvalues (ascending) and eigenvectors of a symmetric matrix from its lower triangle, as {@code torch.linalg.eigh}. */
+    public EighResult linalgEigh() {
+        return LinalgDecompositions.eigh(this, "L");
+    }
+
+    /** Eigenvalues and eigenvectors from the lower ("L") or upper ("U") triangle, as {@code torch.linalg.eigh(A, UPLO)}. */
+    public EighResult linalgEigh(String UPLO) {
+        Args.require(UPLO, "linalg_eigh", "UPLO", 1, "str");
+        return LinalgDecompositions.eigh(this, UPLO);
+    }
+
+    /** The eigenvalues (ascending) of a symmetric matrix from its lower triangle, as {@code torch.linalg.eigvalsh}. */
+    public Tensor linalgEigvalsh() {
+        return LinalgDecompositions.eigvalsh(this, "L");
+    }
+
+    /** The eigenvalues from the lower ("L") or upper ("U") triangle, as {@code torch.linalg.eigvalsh(A, UPLO)}. */
+    public Tensor linalgEigvalsh(String UPLO) {
+        Args.require(UPLO, "linalg_eigvalsh", "UPLO", 1, "str");
+        return LinalgDecompositions.eigvalsh(this, UPLO);
+    }
+
     // ------------------------------------------------------------------ convolution and pooling
 
     /**

@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * works in float64 for both types, LAPACK's gesdd in the input's type.
  */
 class SvdTest {
-    private static final PyTorchCases TORCH = new PyTorchCases("/svd/expected.txt");
+    static final PyTorchCases TORCH = new PyTorchCases("/svd/expected.txt");
     private static final Generator GEN = new Generator(1414);
 
     /** Nodes of compositions outside this family (matmul's, whose 2.x names LinalgTest checks). */
@@ -73,7 +73,7 @@ class SvdTest {
         return xs.toArray(new Tensor[0]);
     }
 
-    private static void check(String key, Function<Tensor[], Tensor[]> fn) {
+    static void check(String key, Function<Tensor[], Tensor[]> fn) {
         for (boolean strided : new boolean[] {false, true}) {
             Tensor[] xs = inputs(key);
             if (strided) {
@@ -113,7 +113,7 @@ class SvdTest {
         }
     }
 
-    private static DynamicTest one(String key, Function<Tensor[], Tensor> fn) {
+    static DynamicTest one(String key, Function<Tensor[], Tensor> fn) {
         return DynamicTest.dynamicTest(key, () -> check(key, x -> new Tensor[] {fn.apply(x)}));
     }
 
@@ -210,6 +210,21 @@ class SvdTest {
         t.add(one("rank_atol_zero", x -> x[0].linalgMatrixRank(0.0, null, false)));
         t.add(one("rank_hermitian", x -> x[0].linalgMatrixRank(null, null, true)));
         t.add(one("rank_hermitian_lower", x -> x[0].linalgMatrixRank(null, null, true)));
+        return t;
+    }
+
+    @TestFactory
+    List<DynamicTest> pinvMatchesPyTorch() {
+        List<DynamicTest> t = new ArrayList<>();
+        for (String k : List.of("pinv_tall", "pinv_wide", "pinv_batch", "pinv_f32", "pinv_rank1", "pinv_rank2_batch", "pinv_zero",
+                "pinv_empty")) {
+            t.add(one(k, x -> x[0].linalgPinv()));
+        }
+        t.add(one("pinv_atol", x -> x[0].linalgPinv(0.3, null, false)));
+        t.add(one("pinv_rtol", x -> x[0].linalgPinv(null, 0.4, false)));
+        t.add(one("pinv_hermitian", x -> x[0].linalgPinv(null, null, true)));
+        t.add(one("pinv_hermitian_grad", x -> x[0].linalgPinv(null, null, true)));
+        t.add(one("lstsq_wide_grad", x -> x[0].linalgLstsq(x[1])));
         return t;
     }
 
@@ -375,6 +390,8 @@ class SvdTest {
             separated(4, 3)});
         m.put("matrix norm nuc", new Object[] {(Function<Tensor[], Tensor>) x -> x[0].matrixNorm("nuc", null, false),
             r(2, 3, 3)});
+        m.put("pinv", new Object[] {(Function<Tensor[], Tensor>) x -> x[0].linalgPinv(), separated(4, 3)});
+        m.put("pinv wide", new Object[] {(Function<Tensor[], Tensor>) x -> x[0].linalgPinv(), separated(2, 3)});
         m.put("cond", new Object[] {(Function<Tensor[], Tensor>) x -> x[0].linalgCond(), separated(3, 3)});
         m.put("cond nuc", new Object[] {(Function<Tensor[], Tensor>) x -> x[0].linalgCond("nuc"), separated(3, 3)});
         return m;
@@ -408,7 +425,7 @@ class SvdTest {
 
     // ------------------------------------------------------------------ errors
 
-    private static void fails(String key, Executable call, Tensor... untouched) {
+    static void fails(String key, Executable call, Tensor... untouched) {
         TorchErrors.failsLike(TORCH, key, call, untouched);
     }
 
@@ -439,13 +456,16 @@ class SvdTest {
         fails("cond_long", () -> Tensor.ones(DType.INT64, 2, 2).linalgCond());
         fails("rank_1d", v::linalgMatrixRank, v);
         fails("rank_long", l::linalgMatrixRank, l);
+        fails("rank_hermitian_nonsquare", () -> Tensor.ones(2, 3).linalgMatrixRank(null, null, true));
+        fails("pinv_1d", v::linalgPinv, v);
+        fails("pinv_long", l::linalgPinv, l);
     }
 
     // ------------------------------------------------------------------ host default: what CUDA runs today
 
     @Test
     void hostDefaultMatchesTheCpuKernel() {
-        Backends2.registerFakeCuda(Set.of("svd"));
+        Backends2.registerFakeCuda(Set.of("svd", "eigh"));
         Device gpu = Device.cuda(0);
         for (DType t : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
             boolean f32 = t == DType.FLOAT32;

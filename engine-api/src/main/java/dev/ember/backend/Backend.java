@@ -362,7 +362,7 @@ public interface Backend {
         }
     }
 
-    // ------------------------------------------------------------------ singular values (LinalgDecompositions)
+    // ------------------------------------------------------------------ singular values and eigh (LinalgDecompositions)
 
     /**
      * Singular value decomposition of a batch {@code a} ([B, m, n], float32 or float64, any strides): {@code s} ([B, k],
@@ -387,6 +387,25 @@ public interface Backend {
             }
             fromHost(hs, s, sLayout);
             fromHost(hi, info, infoLayout);
+        }
+    }
+
+    /**
+     * Eigenvalues and eigenvectors of a batch of real symmetric matrices {@code a} ([B, n, n], float32 or float64, any
+     * strides), as LAPACK's {@code syevd}: only the lower triangle is read (the upper when {@code upper}); {@code w}
+     * ([B, n]) receives the eigenvalues in ascending order, {@code v} ([B, n, n]) orthonormal eigenvectors as columns, or
+     * is null when only the values are wanted. A non-finite element in the triangle read gives NaN outputs.
+     */
+    default void eigh(Storage a, Layout aLayout, boolean upper, Storage w, Layout wLayout, Storage v, Layout vLayout) {
+        try (Storage ha = toHost(a, aLayout);
+             Storage hw = host().allocate(w.dtype(), wLayout.numel(), 0);
+             Storage hv = v == null ? null : host().allocate(v.dtype(), vLayout.numel(), 0)) {
+            host().eigh(ha, Layout.contiguous(aLayout.shape()), upper, hw, Layout.contiguous(wLayout.shape()), hv,
+                    v == null ? null : Layout.contiguous(vLayout.shape()));
+            fromHost(hw, w, wLayout);
+            if (v != null) {
+                fromHost(hv, v, vLayout);
+            }
         }
     }
 

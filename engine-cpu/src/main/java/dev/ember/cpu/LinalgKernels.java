@@ -701,4 +701,144 @@ final class LinalgKernels {
             System.arraycopy(qw, j * rows, left, j * rows, rows);
         }
     }
+
+    // ------------------------------------------------------------------ symmetric eigenvalues (cyclic Jacobi)
+
+    /**
+     * Eigenvalues (ascending, {@code w} [B, n]) and, when {@code v} is not null, orthonormal eigenvectors (the columns of
+     * {@code v} [B, n, n]) of a batch of symmetric matrices {@code a} [B, n, n] given by their lower triangle (the upper
+     * when {@code upper}). A non-finite element in that triangle makes every output NaN. Computed in double for float32
+     * too.
+     */
+    static void eigh(CpuStorage a, Layout la, boolean upper, CpuStorage w, Layout lw, CpuStorage v, Layout lv) {
+        int batch = la.size(0);
+        int n = la.size(1);
+        forBatch(batch, 8L * n * n * n + 1, (from, to) -> {
+            double[] m = new double[n * n];
+            double[] vec = v == null ? null : new double[n * n];
+            double[] vals = new double[n];
+            int[] order = new int[n];
+            double[] out = new double[n * n];
+            for (int b = from; b < to; b++) {
+                load(a, la, b, m, false);
+                boolean finite = true;
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < i; j++) {
+                        // the triangle read, mirrored
+                        double x = upper ? m[j * n + i] : m[i * n + j];
+                        m[i * n + j] = x;
+                        m[j * n + i] = x;
+                    }
+                }
+                for (int i = 0; i < n * n; i++) {
+                    finite &= Double.isFinite(m[i]);
+                }
+                if (!finite) {
+                    java.util.Arrays.fill(vals, Double.NaN);
+                    if (vec != null) {
+                        java.util.Arrays.fill(out, Double.NaN);
+                    }
+                } else {
+                    jacobiEigen(m, n, vec, vals, order);
+                    if (vec != null) {
+                        for (int i = 0; i < n; i++) {
+                            for (int j = 0; j < n; j++) {
+                                out[i * n + j] = vec[i * n + order[j]];
+                            }
+                        }
+                    }
+                }
+                storeVector(vals, n, w, lw, b);
+                if (vec != null) {
+                    store(out, false, v, lv, b);
+                }
+            }
+        });
+    }
+
+    /**
+     * Cyclic Jacobi on a symmetric row-major n-by-n {@code m} (destroyed): rotations zero each off-diagonal pair in turn
+     * until all are negligible next to their diagonal entries (or {@link #MAX_SWEEPS} sweeps), after scaling the matrix
+     * to a largest magnitude of one. {@code vals} receives the eigenvalues ascending (ties in diagonal order), {@code order}
+     * the column of {@code vec} (row-major, the rotations' product; null for the values only) holding each one's vector.
+     */
+    private static void jacobiEigen(double[] m, int n, double[] vec, double[] vals, int[] order) {
+        double amax = 0;
+        for (int i = 0; i < n * n; i++) {
+            amax = Math.max(amax, Math.abs(m[i]));
+        }
+        if (vec != null) {
+            java.util.Arrays.fill(vec, 0);
+            for (int i = 0; i < n; i++) {
+                vec[i * n + i] = 1;
+            }
+        }
+        double scale = amax > 0 ? 1 / amax : 1;
+        for (int i = 0; i < n * n; i++) {
+            m[i] *= scale;
+        }
+        double eps = Math.ulp(1.0);
+        for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+            boolean rotated = false;
+            for (int p = 0; p < n - 1; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    double apq = m[p * n + q];
+                    double app = m[p * n + p];
+                    double aqq = m[q * n + q];
+                    if (apq == 0 || Math.abs(apq) <= eps * Math.sqrt(Math.abs(app) * Math.abs(aqq))
+                            || Math.abs(apq) < Double.MIN_NORMAL) {
+                        continue;
+                    }
+                    rotated = true;
+                    double theta = (aqq - app) / (2 * apq);
+                    double t = Math.copySign(1.0, theta) / (Math.abs(theta) + Math.hypot(1.0, theta));
+                    double c = 1 / Math.sqrt(1 + t * t);
+                    double sn = t * c;
+                    m[p * n + p] = app - t * apq;
+                    m[q * n + q] = aqq + t * apq;
+                    m[p * n + q] = 0;
+                    m[q * n + p] = 0;
+                    for (int r = 0; r < n; r++) {
+                        if (r == p || r == q) {
+                            continue;
+                        }
+                        double arp = m[r * n + p];
+                        double arq = m[r * n + q];
+                        double np = c * arp - sn * arq;
+                        double nq = sn * arp + c * arq;
+                        m[r * n + p] = np;
+                        m[p * n + r] = np;
+                        m[r * n + q] = nq;
+                        m[q * n + r] = nq;
+                    }
+                    if (vec != null) {
+                        for (int r = 0; r < n; r++) {
+                            double vp = vec[r * n + p];
+                            double vq = vec[r * n + q];
+                            vec[r * n + p] = c * vp - sn * vq;
+                            vec[r * n + q] = sn * vp + c * vq;
+                        }
+                    }
+                }
+            }
+            if (!rotated) {
+                break;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = 1; i < n; i++) {
+            int c = order[i];
+            int k = i - 1;
+            while (k >= 0 && m[order[k] * n + order[k]] > m[c * n + c]) {
+                order[k + 1] = order[k];
+                k--;
+            }
+            order[k + 1] = c;
+        }
+        for (int i = 0; i < n; i++) {
+            vals[i] = m[order[i] * n + order[i]] * amax;
+        }
+    }
 }
