@@ -7,8 +7,9 @@ import java.util.Arrays;
 
 /**
  * {@code torch.linalg}'s decompositions and solvers on batches of matrices ({@code [..., m, n]}), float32 and float64:
- * {@code inv}, {@code solve}, {@code det}, {@code slogdet}, {@code cholesky}, {@code qr}, {@code lstsq}, and the
- * triangular solve their backward formulas use. The factorizations are the backend's kernels (the {@code decompositions}
+ * {@code inv}, {@code solve}, {@code det}, {@code slogdet}, {@code cholesky}, {@code qr}, {@code lstsq}, {@code svd},
+ * {@code svdvals}, {@code eigh}, {@code eigvalsh}, {@code pinv}, and the triangular solve their backward formulas use;
+ * {@code cond} and {@code matrix_rank} as PyTorch composes them from svdvals, eigvalsh, inv and matrix norms. The factorizations are the backend's kernels (the {@code decompositions}
  * family of the SPI); each op records the one node PyTorch 2.x records, with the backward formula of its
  * derivatives.yaml written in Ember ops (so it runs on any device and, where PyTorch's is, is differentiable again).
  * Errors carry PyTorch's words, singular and non-positive-definite inputs included ({@link LinAlgError}).

@@ -609,7 +609,10 @@ final class ReductionOps {
         return amax(colSums, new int[] {d1}, keepdim, ord > 0);
     }
 
-    /** {@code linalg.matrix_norm} with "fro" (the 2-norm of the elements, LinalgVectorNormBackward0) or "nuc". */
+    /**
+     * {@code linalg.matrix_norm} with "fro" (the 2-norm of the elements, LinalgVectorNormBackward0) or "nuc" (as PyTorch
+     * 2.x: {@code svdvals(A moved).sum(-1, keepdim)}, SumBackward1).
+     */
     static Tensor matrixNorm(Tensor a, String ord, int[] dims, boolean keepdim) {
         if (!"fro".equals(ord) && !"nuc".equals(ord)) {
             throw new IllegalArgumentException("linalg.matrix_norm: Order " + ord + " not supported.");
