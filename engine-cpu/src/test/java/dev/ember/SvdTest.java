@@ -295,6 +295,14 @@ class SvdTest {
             assertDecomposes(Tensor.eye(4, 4, DType.FLOAT64), full, 1e-12);
             assertDecomposes(Tensor.zeros(DType.FLOAT64, 2, 2, 3), full, 1e-12);
         }
+        // extreme magnitudes: scaled by powers of two, so no overflow in the squared norms and denormals keep their digits
+        Tensor base = Tensor.randn(GEN, DType.FLOAT64, 5, 3);
+        Tensor sv = base.linalgSvdvals();
+        LinalgTest.assertClose("huge", sv.mul(1e300).toDoubleArray(), base.mul(1e300).linalgSvdvals(), false);
+        double[] tiny = base.mul(1e-310).linalgSvdvals().div(1e-310).toDoubleArray();
+        for (int i = 0; i < tiny.length; i++) {
+            assertEquals(sv.toDoubleArray()[i], tiny[i], 1e-8 * sv.toDoubleArray()[0], "denormal singular value " + i);
+        }
         // a broadcast (stride 0) input
         Tensor bc = Tensor.randn(GEN, DType.FLOAT64, 1, 3, 4).expand(5, 3, 4);
         assertDecomposes(bc, false, 1e-12);

@@ -554,9 +554,9 @@ final class LinalgKernels {
      * One-sided (Hestenes) Jacobi on a column-major rows x cols matrix {@code w} (rows {@code >=} cols): rotates pairs of
      * columns until every pair is orthogonal to working precision, so that {@code w = U S} and the rotations' product is V
      * (accumulated into {@code v}, column-major cols x cols, when not null). {@code sv} receives the column norms sorted
-     * descending and {@code order} their columns. The matrix is scaled to a largest magnitude of one first (no overflow in
-     * the squared norms). Returns 0, or -4 when {@code w} has a NaN (all values NaN then); an infinity without NaN gives
-     * NaN values.
+     * descending and {@code order} their columns. The matrix is first scaled by a power of two to a largest magnitude near
+     * one (exactly, with no overflow or underflow in the squared norms). Returns 0, or -4 when {@code w} has a NaN (all
+     * values NaN then); an infinity without NaN gives NaN values.
      */
     private static int jacobiSvd(double[] w, int rows, int cols, double[] v, double[] sv, int[] order) {
         int total = rows * cols;
@@ -586,9 +586,10 @@ final class LinalgKernels {
             java.util.Arrays.fill(sv, 0, cols, 0);
             return 0;
         }
-        double inv = 1 / amax;
+        // a power of two: exact, and a denormal largest element is scaled up without overflow
+        double up = Math.scalb(1.0, -Math.getExponent(amax));
         for (int i = 0; i < total; i++) {
-            w[i] *= inv;
+            w[i] *= up;
         }
         double tol = Math.sqrt(rows) * Math.ulp(1.0);
         for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {
@@ -657,7 +658,7 @@ final class LinalgKernels {
             order[k + 1] = c;
         }
         for (int j = 0; j < cols; j++) {
-            sv[j] = norms[order[j]] * amax;
+            sv[j] = norms[order[j]] / up;
         }
         return 0;
     }
@@ -759,8 +760,9 @@ final class LinalgKernels {
     /**
      * Cyclic Jacobi on a symmetric row-major n-by-n {@code m} (destroyed): rotations zero each off-diagonal pair in turn
      * until all are negligible next to their diagonal entries (or {@link #MAX_SWEEPS} sweeps), after scaling the matrix
-     * to a largest magnitude of one. {@code vals} receives the eigenvalues ascending (ties in diagonal order), {@code order}
-     * the column of {@code vec} (row-major, the rotations' product; null for the values only) holding each one's vector.
+     * by a power of two to a largest magnitude near one. {@code vals} receives the eigenvalues ascending (ties in diagonal
+     * order), {@code order} the column of {@code vec} (row-major, the rotations' product; null for the values only)
+     * holding each one's vector.
      */
     private static void jacobiEigen(double[] m, int n, double[] vec, double[] vals, int[] order) {
         double amax = 0;
@@ -773,9 +775,10 @@ final class LinalgKernels {
                 vec[i * n + i] = 1;
             }
         }
-        double scale = amax > 0 ? 1 / amax : 1;
+        // a power of two: exact, and a denormal largest element is scaled up without overflow
+        double up = amax > 0 ? Math.scalb(1.0, -Math.getExponent(amax)) : 1;
         for (int i = 0; i < n * n; i++) {
-            m[i] *= scale;
+            m[i] *= up;
         }
         double eps = Math.ulp(1.0);
         for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {
@@ -838,7 +841,7 @@ final class LinalgKernels {
             order[k + 1] = c;
         }
         for (int i = 0; i < n; i++) {
-            vals[i] = m[order[i] * n + order[i]] * amax;
+            vals[i] = m[order[i] * n + order[i]] / up;
         }
     }
 }
