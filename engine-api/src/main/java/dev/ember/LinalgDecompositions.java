@@ -7,8 +7,9 @@ import java.util.Arrays;
 
 /**
  * {@code torch.linalg}'s decompositions and solvers on batches of matrices ({@code [..., m, n]}), float32 and float64:
- * {@code inv}, {@code solve}, {@code det}, {@code slogdet}, {@code cholesky}, {@code qr}, {@code lstsq}, and the
- * triangular solve their backward formulas use. The factorizations are the backend's kernels (the {@code decompositions}
+ * {@code inv}, {@code solve}, {@code det}, {@code slogdet}, {@code cholesky}, {@code qr}, {@code lstsq}, {@code svd},
+ * {@code svdvals}, {@code eigh}, {@code eigvalsh}, {@code pinv}, and the triangular solve their backward formulas use;
+ * {@code cond} and {@code matrix_rank} as PyTorch composes them from svdvals, eigvalsh, inv and matrix norms. The factorizations are the backend's kernels (the {@code decompositions}
  * family of the SPI); each op records the one node PyTorch 2.x records, with the backward formula of its
  * derivatives.yaml written in Ember ops (so it runs on any device and, where PyTorch's is, is differentiable again).
  * Errors carry PyTorch's words, singular and non-positive-definite inputs included ({@link LinAlgError}).
@@ -156,6 +157,15 @@ final class LinalgDecompositions {
     // ------------------------------------------------------------------ inv
 
     static Tensor inv(Tensor a) {
+        return invEx(a, null);
+    }
+
+    /**
+     * {@code linalg.inv_ex}: with {@code info} null, a singular matrix is a {@link LinAlgError} ({@code linalg.inv});
+     * otherwise info[0] receives LAPACK's info per matrix (batch shape, int64) and the inverse of a singular one is
+     * whatever the LU solve gives.
+     */
+    private static Tensor invEx(Tensor a, Tensor[] info) {
         checkSquare(a, "linalg.inv", "A");
         checkFloating(a, "linalg.inv");
         Tensor out;
@@ -163,8 +173,12 @@ final class LinalgDecompositions {
             Tensor a3 = batch3(a);
             int n = a3.shape[1];
             Tensor[] f = luRaw(a3);
-            checkInfo(f[2], "linalg.inv", a.dim() > 2, k -> "The diagonal element " + k
-                    + " is zero, the inversion could not be completed because the input matrix is singular.");
+            if (info == null) {
+                checkInfo(f[2], "linalg.inv", a.dim() > 2, k -> "The diagonal element " + k
+                        + " is zero, the inversion could not be completed because the input matrix is singular.");
+            } else {
+                info[0] = f[2].view(batchShape(a));
+            }
             Tensor id = eye(n, a.dtype, a.device).expand(a3.shape[0], n, n);
             out = LinalgOps.fresh(luSolveRaw(f[0], f[1], id), a.shape);
         }
@@ -621,10 +635,10 @@ final class LinalgDecompositions {
             SavedTensor sa = node.save(a);
             SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
             return g -> {
-                // linalg_lstsq_backward: through the pseudo-inverse (of a full-rank A: (A^T A)^{-1} A^T or A^T (A A^T)^{-1})
+                // linalg_lstsq_backward: through linalg.pinv(A), as PyTorch 2.x
                 Tensor x = sa.get();
                 Tensor gm = vector ? g.unsqueeze(-1) : g;
-                Tensor pinv = pinvFullRank(x);
+                Tensor pinv = pinv(x, null, null, false);
                 Tensor ga = null;
                 if (sb != null) {
                     Tensor bb = vector ? sb.get().unsqueeze(-1) : sb.get();
@@ -638,16 +652,6 @@ final class LinalgDecompositions {
                 return new Tensor[] {ga, gb};
             };
         });
-    }
-
-    /** The pseudo-inverse of a full-rank A, differentiable. */
-    private static Tensor pinvFullRank(Tensor a) {
-        int m = a.size(-2);
-        int n = a.size(-1);
-        if (m >= n) {
-            return solveAnyBatch(a.mT().matmul(a), a.mT());
-        }
-        return solveAnyBatch(a.matmul(a.mT()), a).mT();
     }
 
     /** {@code pinv_backward} of PyTorch 2.x. */
@@ -666,5 +670,403 @@ final class LinalgDecompositions {
         Tensor pinvAhK = pinvAh.matmul(k);
         return k.matmul(pinvA).mT().neg().add(gradh.sub(a.matmul(k)).matmul(pinvA).matmul(pinvAh)).add(pinvAhK)
                 .sub(pinvAhK.matmul(pinvA).matmul(a));
+    }
+
+    // ------------------------------------------------------------------ svd and svdvals
+
+    /** The checks of PyTorch's {@code _linalg_svd} (svdvals' errors say "linalg.svd" too). */
+    private static void checkSvd(Tensor a) {
+        checkMatrix(a, "linalg.svd", "A");
+        checkFloating(a, "linalg.svd");
+    }
+
+    /**
+     * The kernel: [U, S, Vh] of {@code a} (U and Vh null when {@code computeUv} is false), without history; a matrix with a
+     * NaN is a {@link LinAlgError} as PyTorch's (LAPACK 3.10's gesdd reports it).
+     */
+    private static Tensor[] svdRaw(Tensor a, boolean fullMatrices, boolean computeUv) {
+        int m = a.size(-2);
+        int n = a.size(-1);
+        int k = Math.min(m, n);
+        int[] batch = batchShape(a);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor a3 = batch3(a);
+            int bs = a3.shape[0];
+            int ucols = fullMatrices ? m : k;
+            int vrows = fullMatrices ? n : k;
+            Tensor u3 = computeUv ? Creation.empty(new int[] {bs, m, ucols}, a.dtype, a.device) : null;
+            Tensor vh3 = computeUv ? Creation.empty(new int[] {bs, vrows, n}, a.dtype, a.device) : null;
+            Tensor s3 = Creation.empty(new int[] {bs, k}, a.dtype, a.device);
+            Tensor info = Creation.zeros(new int[] {bs}, DType.INT64, a.device);
+            if (bs > 0) {
+                a.backend.svd(a3.storage(), a3.layout, u3 == null ? null : u3.storage(), u3 == null ? null : u3.layout,
+                        s3.storage(), s3.layout, vh3 == null ? null : vh3.storage(), vh3 == null ? null : vh3.layout,
+                        info.storage(), info.layout);
+            }
+            checkInfo(info, "linalg.svd", a.dim() > 2,
+                    c -> "The algorithm failed to converge because the input matrix contained non-finite values.");
+            int[] sShape = Arrays.copyOf(batch, batch.length + 1);
+            sShape[batch.length] = k;
+            Tensor s = LinalgOps.fresh(s3, sShape);
+            if (!computeUv) {
+                return new Tensor[] {null, s, null};
+            }
+            return new Tensor[] {LinalgOps.fresh(u3, withMatrix(batch, m, ucols)), s, LinalgOps.fresh(vh3,
+                withMatrix(batch, vrows, n))};
+        }
+    }
+
+    /** {@code torch.linalg.svd(A, full_matrices)}: one LinalgSvdBackward0 node over U, S and Vh. */
+    static SvdResult svd(Tensor a, boolean fullMatrices) {
+        checkSvd(a);
+        Tensor[] f = svdRaw(a, fullMatrices, true);
+        recordSvd(a, f, fullMatrices);
+        return new SvdResult(f[0], f[1], f[2]);
+    }
+
+    /**
+     * {@code torch.linalg.svdvals(A)}: as PyTorch's, {@code _linalg_svd(A, compute_uv=A needs a gradient)}'s S, so its node
+     * is LinalgSvdBackward0 (with U and Vh kept inside for the backward).
+     */
+    static Tensor svdvals(Tensor a) {
+        checkSvd(a);
+        boolean grad = ArithmeticOps.needsGrad(new Tensor[] {a});
+        Tensor[] f = svdRaw(a, false, grad);
+        if (grad) {
+            recordSvd(a, f, false);
+        }
+        return f[1];
+    }
+
+    private static void recordSvd(Tensor a, Tensor[] usv, boolean fullMatrices) {
+        Tensor u = usv[0];
+        Tensor s = usv[1];
+        Tensor vh = usv[2];
+        int k = s.size(-1);
+        MultiOutput.record("LinalgSvdBackward0", new Tensor[] {a}, new Tensor[] {u, s, vh}, node -> {
+            SavedTensor su = node.saveOutput(u);
+            SavedTensor ss = node.saveOutput(s);
+            SavedTensor sv = node.saveOutput(vh);
+            return g -> {
+                // derivatives.yaml: full_matrices narrows U, Vh and their gradients to the first k singular vectors (the
+                // gradients of the rest are ignored, as PyTorch's documentation says)
+                Tensor gU = fullMatrices ? g[0].narrow(-1, 0, k) : g[0];
+                Tensor gVh = fullMatrices ? g[2].narrow(-2, 0, k) : g[2];
+                Tensor uu = fullMatrices ? su.get().narrow(-1, 0, k) : su.get();
+                Tensor vv = fullMatrices ? sv.get().narrow(-2, 0, k) : sv.get();
+                return new Tensor[] {svdBackward(defined(gU), g[1], defined(gVh), uu, ss.get(), vv)};
+            };
+        });
+    }
+
+    /**
+     * A gradient Ember's multi-output node materialized as zeros stands for PyTorch's undefined gradient (an output no
+     * gradient reached), which svd_backward treats apart: null for an all-zero gradient. (An explicit zero gradient is
+     * then treated as undefined too; that changes PyTorch's result only where it is NaN from 0 / 0 at repeated singular
+     * values.)
+     */
+    private static Tensor defined(Tensor g) {
+        if (g.numel() == 0) {
+            return g;
+        }
+        try (GradMode off = Ember.noGrad()) {
+            return g.ne(0L).any() ? g : null;
+        }
+    }
+
+    /** PyTorch 2.x's {@code svd_backward} for real inputs (reduced U and Vh), term for term. */
+    private static Tensor svdBackward(Tensor gU, Tensor gS, Tensor gVh, Tensor u, Tensor s, Tensor vh) {
+        int m = u.size(-2);
+        int n = vh.size(-1);
+        if (gU == null && gVh == null) {
+            // svdvals' shortcut: U diag(gS) Vh
+            return m >= n ? u.matmul(gS.unsqueeze(-1).mul(vh)) : u.mul(gS.unsqueeze(-2)).matmul(vh);
+        }
+        int k = s.size(-1);
+        Tensor uhgU = gU == null ? null : skew(u.mT().matmul(gU));
+        Tensor vhgV = gVh == null ? null : skew(vh.matmul(gVh.mT()));
+        Tensor s2 = s.mul(s);
+        // E = S2_j - S2_i off the diagonal, 1 on it (any non-zero: its entries divide zeros)
+        Tensor e = s2.unsqueeze(-2).sub(s2.unsqueeze(-1)).add(eye(k, s.dtype, s.device));
+        Tensor ret;
+        if (uhgU != null && vhgV != null) {
+            ret = uhgU.mul(s.unsqueeze(-2)).add(s.unsqueeze(-1).mul(vhgV)).div(e);
+        } else if (uhgU != null) {
+            ret = uhgU.mul(s.unsqueeze(-2).div(e));
+        } else {
+            ret = s.unsqueeze(-1).mul(vhgV.div(e));
+        }
+        ret = ret.add(gS.diagEmbed());
+        Tensor gA;
+        if (m > n && gU != null) {
+            // [U gA + (I_m - U U^H) gU S^{-1}] V^H
+            gA = u.matmul(ret);
+            Tensor gUSinv = gU.div(s.unsqueeze(-2));
+            gA = gA.add(gUSinv).sub(u.matmul(u.mT().matmul(gUSinv)));
+            gA = gA.matmul(vh);
+        } else if (m < n && gVh != null) {
+            // U [gA V^H + S^{-1} gV^H (I_n - V V^H)]
+            gA = ret.matmul(vh);
+            Tensor sInvGVh = gVh.div(s.unsqueeze(-1));
+            gA = gA.add(sInvGVh).sub(sInvGVh.matmul(vh.mT()).matmul(vh));
+            gA = u.matmul(gA);
+        } else {
+            gA = m >= n ? u.matmul(ret.matmul(vh)) : u.matmul(ret).matmul(vh);
+        }
+        return gA;
+    }
+
+    /** {@code A - A^H}. */
+    private static Tensor skew(Tensor x) {
+        return x.sub(x.mT());
+    }
+
+    // ------------------------------------------------------------------ cond and matrix_rank
+
+    /** An order as PyTorch prints the Python number a user passes: integral values as ints, else C++'s double. */
+    private static String ordText(double p) {
+        if (Double.isInfinite(p)) {
+            return p > 0 ? "inf" : "-inf";
+        }
+        return p == Math.rint(p) ? Long.toString((long) p) : Format.cpp(p);
+    }
+
+    /** Zeros of the batch shape: PyTorch's cond of empty matrices. */
+    private static Tensor condEmpty(Tensor a) {
+        return Creation.zeros(batchShape(a), a.dtype, a.device);
+    }
+
+    /**
+     * {@code torch.linalg.cond(A, p)} for a numeric p (null: 2), as PyTorch 2.x composes it: for p = 2 / -2 the ratio of
+     * the largest and smallest singular values ({@code svdvals}, narrow, div, squeeze); for 1, -1, inf, -inf
+     * {@code matrix_norm(A, p) * matrix_norm(inv_ex(A) with inf where singular, p)}, then {@code nan_to_num}.
+     */
+    static Tensor cond(Tensor a, Double p) {
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException("linalg.cond: The input tensor must have at least 2 dimensions.");
+        }
+        double ord = p == null ? 2 : p;
+        double abs = Math.abs(ord);
+        if (abs != 2 && abs != 1 && abs != Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("linalg.cond got an invalid norm type: " + Format.cpp(ord));
+        }
+        if (a.numel() == 0) {
+            return condEmpty(a);
+        }
+        if (abs == 2) {
+            Tensor s = svdvals(a);
+            int k = s.size(-1);
+            Tensor max = s.narrow(-1, 0, 1);
+            Tensor min = s.narrow(-1, k - 1, 1);
+            return (ord < 0 ? min.div(max) : max.div(min)).squeeze(-1);
+        }
+        checkSquare(a, "linalg.cond(ord=" + ordText(ord) + ")", "A");
+        return condThroughInverse(a, ord, null);
+    }
+
+    /**
+     * {@code torch.linalg.cond(A, p)} for p "fro" or "nuc": "nuc" as {@code svdvals(A).sum(-1) * svdvals(A).reciprocal()
+     * .sum(-1)}, "fro" through the inverse as the numeric orders.
+     */
+    static Tensor cond(Tensor a, String p) {
+        checkSquare(a, "linalg.cond(ord=" + p + ")", "A");
+        if (!"fro".equals(p) && !"nuc".equals(p)) {
+            throw new IllegalArgumentException("linalg.cond got an invalid norm type: " + p);
+        }
+        if (a.numel() == 0) {
+            return condEmpty(a);
+        }
+        if ("nuc".equals(p)) {
+            Tensor s = svdvals(a);
+            return s.sum(new int[] {-1}, false).mul(s.reciprocal().sum(new int[] {-1}, false));
+        }
+        return condThroughInverse(a, 0, p);
+    }
+
+    /**
+     * PyTorch's {@code _linalg_cond_helper}: {@code inv_ex(A)}, filled with inf in place where a matrix is singular (so, as
+     * PyTorch's, a backward through it fails: the inverse's node saved it), times the norms, with NaN (0 * inf) to inf.
+     */
+    private static Tensor condThroughInverse(Tensor a, double ord, String p) {
+        Tensor[] info = new Tensor[1];
+        Tensor inverse = invEx(a, info);
+        Tensor singular;
+        try (GradMode off = Ember.noGrad()) {
+            singular = info[0].gt(0L).unsqueeze(-1).unsqueeze(-1);
+        }
+        inverse.maskedFill_(singular, Double.POSITIVE_INFINITY);
+        Tensor normSelf = p == null ? a.matrixNorm(ord, null, false) : a.matrixNorm(p, null, false);
+        Tensor normInverse = p == null ? inverse.matrixNorm(ord, null, false) : inverse.matrixNorm(p, null, false);
+        return normSelf.mul(normInverse).nanToNum(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY);
+    }
+
+    /**
+     * {@code torch.linalg.matrix_rank(A, atol, rtol, hermitian)}: the number of singular values (absolute eigenvalues when
+     * hermitian, of the matrix its lower triangle defines) above {@code max(atol, rtol * largest)}; atol null is 0, rtol
+     * null is {@code eps(dtype) * max(m, n)}, or 0 when a positive atol is given. Int64, no gradient.
+     */
+    static Tensor matrixRank(Tensor a, Double atol, Double rtol, boolean hermitian) {
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException("torch.linalg.matrix_rank: The input tensor input must have at least 2 "
+                    + "dimensions.");
+        }
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("This function doesn't handle types other than float and double");
+        }
+        if (hermitian) {
+            checkEigh(a, "L");
+        }
+        if (a.numel() == 0) {
+            return Creation.zeros(batchShape(a), DType.INT64, a.device);
+        }
+        double[] tols = atolRtol(a, atol, rtol);
+        try (GradMode off = Ember.noGrad()) {
+            // singular values (descending), or |eigvalsh| (their largest by amax)
+            Tensor s = hermitian ? eigvalsh(a, "L").abs() : svdvals(a);
+            Tensor max = hermitian ? s.amax(new int[] {-1}, true) : s.narrow(-1, 0, 1);
+            Tensor tol = max.mul(tols[1]).clampMin(tols[0]);
+            return s.gt(tol).sum(new int[] {-1}, false);
+        }
+    }
+
+    // ------------------------------------------------------------------ pinv
+
+    /**
+     * PyTorch's {@code get_atol_rtol}: atol null is 0; rtol null is {@code eps(dtype) * max(m, n)}, or 0 when a positive
+     * atol is given.
+     */
+    private static double[] atolRtol(Tensor a, Double atol, Double rtol) {
+        double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+        double at = atol == null ? 0 : atol;
+        double rt = rtol != null ? rtol : atol != null && atol > 0 ? 0 : eps * Math.max(a.size(-2), a.size(-1));
+        return new double[] {at, rt};
+    }
+
+    /**
+     * {@code torch.linalg.pinv(A, atol, rtol, hermitian)}: {@code V diag(1/S where S > max(atol, rtol * S_max), else 0)
+     * U^T} from the SVD (from eigh when hermitian: its eigenvalues' absolute values against the tolerance, its
+     * eigenvectors both sides); one LinalgPinvBackward0 node with PyTorch's {@code pinv_backward}.
+     */
+    static Tensor pinv(Tensor a, Double atol, Double rtol, boolean hermitian) {
+        if (a.dim() < 2 || !a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("linalg.pinv(" + Format.scalarType(a.dtype) + "{" + Arrays.toString(a.shape)
+                    + "}): expected a tensor with 2 or more dimensions of float, double, cfloat or cdouble types");
+        }
+        double[] tols = atolRtol(a, atol, rtol);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            if (a.numel() == 0) {
+                out = Creation.zeros(withMatrix(batchShape(a), a.size(-1), a.size(-2)), a.dtype, a.device);
+            } else if (!hermitian) {
+                SvdResult f = svd(a, false);
+                Tensor s = f.S();
+                Tensor tol = s.narrow(-1, 0, 1).mul(tols[1]).clampMin(tols[0]);
+                Tensor sInv = ArithmeticOps.where(s.gt(tol), s.reciprocal(), Creation.wrap(0.0));
+                out = LinalgOps.fresh(f.Vh().mT().mul(sInv.unsqueeze(-2)).matmul(f.U().mT()).contiguous(),
+                        withMatrix(batchShape(a), a.size(-1), a.size(-2)));
+            } else {
+                EighResult f = eigh(a, "L");
+                Tensor w = f.eigenvalues();
+                Tensor wa = w.abs();
+                Tensor tol = wa.amax(new int[] {-1}, true).mul(tols[1]).clampMin(tols[0]);
+                Tensor wInv = ArithmeticOps.where(wa.gt(tol), w.reciprocal(), Creation.wrap(0.0));
+                Tensor v = f.eigenvectors();
+                out = LinalgOps.fresh(v.mul(wInv.unsqueeze(-2)).matmul(v.mT()).contiguous(), a.shape);
+            }
+        }
+        return ArithmeticOps.record(out, "LinalgPinvBackward0", new Tensor[] {a}, node -> {
+            SavedTensor sa = node.save(a);
+            SavedTensor so = node.saveOutput(out);
+            return g -> new Tensor[] {pinvBackward(g, so.get(), sa.get())};
+        });
+    }
+
+    // ------------------------------------------------------------------ eigh and eigvalsh
+
+    /** The checks of PyTorch's {@code _linalg_eigh}; returns whether the upper triangle is read. */
+    private static boolean checkEigh(Tensor a, String uplo) {
+        checkSquare(a, "linalg.eigh", "A");
+        char c = uplo.isEmpty() ? ' ' : Character.toUpperCase(uplo.charAt(0));
+        if (uplo.length() != 1 || (c != 'U' && c != 'L')) {
+            throw new IllegalArgumentException("Expected UPLO argument to be 'L' or 'U', but got " + uplo);
+        }
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"linalg_eigh_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+        }
+        return c == 'U';
+    }
+
+    /** The kernel: [eigenvalues, eigenvectors (null unless computeV)], without history. */
+    private static Tensor[] eighRaw(Tensor a, boolean upper, boolean computeV) {
+        int n = a.size(-1);
+        int[] batch = batchShape(a);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor a3 = batch3(a);
+            int bs = a3.shape[0];
+            Tensor w = Creation.empty(new int[] {bs, n}, a.dtype, a.device);
+            Tensor v = computeV ? Creation.empty(new int[] {bs, n, n}, a.dtype, a.device) : null;
+            if (bs > 0 && n > 0) {
+                a.backend.eigh(a3.storage(), a3.layout, upper, w.storage(), w.layout, v == null ? null : v.storage(),
+                        v == null ? null : v.layout);
+            }
+            int[] wShape = Arrays.copyOf(batch, batch.length + 1);
+            wShape[batch.length] = n;
+            return new Tensor[] {LinalgOps.fresh(w, wShape), v == null ? null : LinalgOps.fresh(v, a.shape)};
+        }
+    }
+
+    /** {@code torch.linalg.eigh(A, UPLO)}: one LinalgEighBackward0 node over both outputs. */
+    static EighResult eigh(Tensor a, String uplo) {
+        boolean upper = checkEigh(a, uplo);
+        Tensor[] f = eighRaw(a, upper, true);
+        recordEigh(a, f);
+        return new EighResult(f[0], f[1]);
+    }
+
+    /**
+     * {@code torch.linalg.eigvalsh(A, UPLO)}: as PyTorch 2.x, {@code _linalg_eigh(A, compute_v = A needs a gradient)}'s
+     * eigenvalues, so its node is LinalgEighBackward0.
+     */
+    static Tensor eigvalsh(Tensor a, String uplo) {
+        boolean upper = checkEigh(a, uplo);
+        boolean grad = ArithmeticOps.needsGrad(new Tensor[] {a});
+        Tensor[] f = eighRaw(a, upper, grad);
+        if (grad) {
+            recordEigh(a, f);
+        }
+        return f[0];
+    }
+
+    private static void recordEigh(Tensor a, Tensor[] lv) {
+        Tensor l = lv[0];
+        Tensor v = lv[1];
+        MultiOutput.record("LinalgEighBackward0", new Tensor[] {a}, new Tensor[] {l, v}, node -> {
+            SavedTensor sl = node.saveOutput(l);
+            SavedTensor sv = node.saveOutput(v);
+            return g -> new Tensor[] {eighBackward(defined(g[0]), defined(g[1]), sl.get(), sv.get())};
+        });
+    }
+
+    /**
+     * PyTorch 2.x's {@code linalg_eig_backward} in its Hermitian case, for real inputs: {@code V ((skew(V^T gV) / 2) / E +
+     * diag(gL)) V^T}, E the eigenvalue gaps (1 on the diagonal); with no gradient for V, {@code V diag(gL) V^T}.
+     */
+    private static Tensor eighBackward(Tensor gL, Tensor gV, Tensor l, Tensor v) {
+        if (gL == null && gV == null) {
+            return Creation.zeros(v.shape, v.dtype, v.device);
+        }
+        if (gV == null) {
+            return v.mul(gL.unsqueeze(-2)).matmul(v.mT());
+        }
+        int n = l.size(-1);
+        Tensor vhgV = v.mT().matmul(gV);
+        vhgV = vhgV.sub(vhgV.mT()).mul(0.5);
+        Tensor e = l.unsqueeze(-2).sub(l.unsqueeze(-1)).add(eye(n, l.dtype, l.device));
+        Tensor ret = vhgV.div(e);
+        if (gL != null) {
+            ret = ret.add(gL.diagEmbed());
+        }
+        return v.matmul(ret.matmul(v.mT()));
     }
 }

@@ -585,8 +585,8 @@ final class ReductionOps {
 
     /**
      * {@code linalg.matrix_norm} with a numeric order: 1 and -1 (the largest and smallest column sum of |A|), inf and
-     * -inf (row sums), as PyTorch: {@code amax(vector_norm(A, 1, dim0), dim1)} (AmaxBackward0 / AminBackward0). The
-     * spectral norms 2 and -2 need singular values, which Ember does not compute.
+     * -inf (row sums), as PyTorch: {@code amax(vector_norm(A, 1, dim0), dim1)} (AmaxBackward0 / AminBackward0); 2 and -2
+     * (the largest and smallest singular value) as PyTorch 2.x's {@code amax(svdvals(A moved), -1)} (amin for -2).
      */
     static Tensor matrixNorm(Tensor a, double ord, int[] dims, boolean keepdim) {
         double abs = Math.abs(ord);
@@ -595,8 +595,11 @@ final class ReductionOps {
         }
         int[] d = matrixNormDims(a, dims);
         if (abs == 2) {
-            throw new IllegalArgumentException("linalg.matrix_norm: Order " + Format.cpp(ord) + " needs the singular values, "
-                    + "which Ember does not compute yet");
+            // amax (amin) of svdvals of A with the two dims moved last; keepdim puts them back (unsqueeze, permute)
+            int[] perm = backshift(d[0], d[1], a.dim());
+            Tensor s = a.permute(perm).linalgSvdvals();
+            Tensor r = amax(s, new int[] {-1}, keepdim, ord > 0);
+            return keepdim ? r.unsqueeze(-1).permute(inverse(perm)) : r;
         }
         if (abs == Double.POSITIVE_INFINITY) {
             d = new int[] {d[1], d[0]};
@@ -606,17 +609,45 @@ final class ReductionOps {
         return amax(colSums, new int[] {d1}, keepdim, ord > 0);
     }
 
-    /** {@code linalg.matrix_norm} with "fro" (the 2-norm of the elements, LinalgVectorNormBackward0) or "nuc". */
+    /**
+     * {@code linalg.matrix_norm} with "fro" (the 2-norm of the elements, LinalgVectorNormBackward0) or "nuc" (as PyTorch
+     * 2.x: {@code svdvals(A moved).sum(-1, keepdim)}, SumBackward1).
+     */
     static Tensor matrixNorm(Tensor a, String ord, int[] dims, boolean keepdim) {
         if (!"fro".equals(ord) && !"nuc".equals(ord)) {
             throw new IllegalArgumentException("linalg.matrix_norm: Order " + ord + " not supported.");
         }
         int[] d = matrixNormDims(a, dims);
         if (ord.equals("nuc")) {
-            throw new IllegalArgumentException("linalg.matrix_norm: Order nuc needs the singular values, which Ember does not "
-                    + "compute yet");
+            // the sum of svdvals of A with the two dims moved last; keepdim puts them back (unsqueeze, permute)
+            int[] perm = backshift(d[0], d[1], a.dim());
+            Tensor r = a.permute(perm).linalgSvdvals().sum(new int[] {-1}, keepdim);
+            return keepdim ? r.unsqueeze(-1).permute(inverse(perm)) : r;
         }
         return vectorNorm(a, 2, d, keepdim);
+    }
+
+    /** PyTorch's {@code create_dim_backshift_permutation}: every other dimension in order, then d0, then d1. */
+    private static int[] backshift(int d0, int d1, int rank) {
+        int[] p = new int[rank];
+        int at = 0;
+        for (int i = 0; i < rank; i++) {
+            if (i != d0 && i != d1) {
+                p[at++] = i;
+            }
+        }
+        p[at++] = d0;
+        p[at] = d1;
+        return p;
+    }
+
+    /** {@code create_reverse_permutation}: the permutation that undoes {@code p}. */
+    private static int[] inverse(int[] p) {
+        int[] r = new int[p.length];
+        for (int i = 0; i < p.length; i++) {
+            r[p[i]] = i;
+        }
+        return r;
     }
 
     /** {@code any} (at least one non-zero, NaN counts) or {@code all} over dims, bool (uint8 for uint8), not differentiable. */

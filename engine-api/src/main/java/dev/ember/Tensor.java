@@ -2264,6 +2264,87 @@ public final class Tensor implements AutoCloseable {
         return LinalgDecompositions.lstsq(this, B);
     }
 
+    /** The singular value decomposition {@code this = U diag(S) Vh} (full U and Vh when {@code fullMatrices}), as {@code torch.linalg.svd}. */
+    public SvdResult linalgSvd(boolean fullMatrices) {
+        return LinalgDecompositions.svd(this, fullMatrices);
+    }
+
+    /** The full singular value decomposition, as {@code torch.linalg.svd(A)} (full_matrices=True). */
+    public SvdResult linalgSvd() {
+        return LinalgDecompositions.svd(this, true);
+    }
+
+    /** The singular values, descending, as {@code torch.linalg.svdvals}. */
+    public Tensor linalgSvdvals() {
+        return LinalgDecompositions.svdvals(this);
+    }
+
+    /** The 2-norm condition number (largest over smallest singular value), as {@code torch.linalg.cond(A)}. */
+    public Tensor linalgCond() {
+        return LinalgDecompositions.cond(this, (Double) null);
+    }
+
+    /** The condition number in the p-norm (2, -2, 1, -1, inf, -inf), as {@code torch.linalg.cond(A, p)}. */
+    public Tensor linalgCond(double p) {
+        return LinalgDecompositions.cond(this, p);
+    }
+
+    /** The condition number in the "fro" or "nuc" norm, as {@code torch.linalg.cond(A, p)}. */
+    public Tensor linalgCond(String p) {
+        Args.require(p, "linalg_cond", "p", 1, "str");
+        return LinalgDecompositions.cond(this, p);
+    }
+
+    /** The numerical rank (int64) with PyTorch's default tolerance, as {@code torch.linalg.matrix_rank(A)}. */
+    public Tensor linalgMatrixRank() {
+        return LinalgDecompositions.matrixRank(this, null, null, false);
+    }
+
+    /**
+     * The number of singular values (absolute eigenvalues of the symmetric matrix of the lower triangle when
+     * {@code hermitian}) above {@code max(atol, rtol * largest)}, as {@code torch.linalg.matrix_rank(A, atol=, rtol=,
+     * hermitian=)}; a null atol is 0, a null rtol {@code eps * max(m, n)} (0 when atol is positive).
+     */
+    public Tensor linalgMatrixRank(Double atol, Double rtol, boolean hermitian) {
+        return LinalgDecompositions.matrixRank(this, atol, rtol, hermitian);
+    }
+
+    /** The pseudo-inverse (any rank) with PyTorch's default tolerance, as {@code torch.linalg.pinv(A)}. */
+    public Tensor linalgPinv() {
+        return LinalgDecompositions.pinv(this, null, null, false);
+    }
+
+    /**
+     * The pseudo-inverse, singular values (absolute eigenvalues when {@code hermitian}, of the matrix the lower triangle
+     * defines) at or below {@code max(atol, rtol * largest)} taken as zero, as {@code torch.linalg.pinv(A, atol=, rtol=,
+     * hermitian=)}; null atol / rtol as {@link #linalgMatrixRank(Double, Double, boolean)}.
+     */
+    public Tensor linalgPinv(Double atol, Double rtol, boolean hermitian) {
+        return LinalgDecompositions.pinv(this, atol, rtol, hermitian);
+    }
+
+    /** Eigenvalues (ascending) and eigenvectors of a symmetric matrix from its lower triangle, as {@code torch.linalg.eigh}. */
+    public EighResult linalgEigh() {
+        return LinalgDecompositions.eigh(this, "L");
+    }
+
+    /** Eigenvalues and eigenvectors from the lower ("L") or upper ("U") triangle, as {@code torch.linalg.eigh(A, UPLO)}. */
+    public EighResult linalgEigh(String UPLO) {
+        Args.require(UPLO, "linalg_eigh", "UPLO", 1, "str");
+        return LinalgDecompositions.eigh(this, UPLO);
+    }
+
+    /** The eigenvalues (ascending) of a symmetric matrix from its lower triangle, as {@code torch.linalg.eigvalsh}. */
+    public Tensor linalgEigvalsh() {
+        return LinalgDecompositions.eigvalsh(this, "L");
+    }
+
+    /** The eigenvalues from the lower ("L") or upper ("U") triangle, as {@code torch.linalg.eigvalsh(A, UPLO)}. */
+    public Tensor linalgEigvalsh(String UPLO) {
+        Args.require(UPLO, "linalg_eigvalsh", "UPLO", 1, "str");
+        return LinalgDecompositions.eigvalsh(this, UPLO);
+    }
+
     // ------------------------------------------------------------------ convolution and pooling
 
     /**

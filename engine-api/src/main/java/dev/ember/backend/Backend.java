@@ -362,6 +362,53 @@ public interface Backend {
         }
     }
 
+    // ------------------------------------------------------------------ singular values and eigh (LinalgDecompositions)
+
+    /**
+     * Singular value decomposition of a batch {@code a} ([B, m, n], float32 or float64, any strides): {@code s} ([B, k],
+     * k = min(m, n)) receives the singular values in descending order; {@code u} ([B, m, m] or [B, m, k]) and {@code vh}
+     * ([B, n, n] or [B, k, n]) the left and right singular vectors ({@code A = U diag(S) Vh}), or are both null when only
+     * the values are wanted; {@code info} (int64, [B]) 0, or -4 for a matrix with a NaN element (LAPACK 3.10's
+     * {@code gesdd}; its outputs are NaN). An infinite element (without NaN) gives NaN outputs and info 0.
+     */
+    default void svd(Storage a, Layout aLayout, Storage u, Layout uLayout, Storage s, Layout sLayout, Storage vh,
+                     Layout vhLayout, Storage info, Layout infoLayout) {
+        try (Storage ha = toHost(a, aLayout);
+             Storage hu = u == null ? null : host().allocate(u.dtype(), uLayout.numel(), 0);
+             Storage hs = host().allocate(s.dtype(), sLayout.numel(), 0);
+             Storage hvh = vh == null ? null : host().allocate(vh.dtype(), vhLayout.numel(), 0);
+             Storage hi = host().allocate(info.dtype(), infoLayout.numel(), 0)) {
+            host().svd(ha, Layout.contiguous(aLayout.shape()), hu, u == null ? null : Layout.contiguous(uLayout.shape()), hs,
+                    Layout.contiguous(sLayout.shape()), hvh, vh == null ? null : Layout.contiguous(vhLayout.shape()), hi,
+                    Layout.contiguous(infoLayout.shape()));
+            if (u != null) {
+                fromHost(hu, u, uLayout);
+                fromHost(hvh, vh, vhLayout);
+            }
+            fromHost(hs, s, sLayout);
+            fromHost(hi, info, infoLayout);
+        }
+    }
+
+    /**
+     * Eigenvalues and eigenvectors of a batch of real symmetric matrices {@code a} ([B, n, n], float32 or float64, any
+     * strides), as LAPACK's {@code syevd}: only the lower triangle is read (the upper when {@code upper}); {@code w}
+     * ([B, n]) receives the eigenvalues in ascending order, {@code v} ([B, n, n]) orthonormal eigenvectors as columns, or
+     * is null when only the values are wanted. A non-finite element in the triangle read gives NaN outputs.
+     */
+    default void eigh(Storage a, Layout aLayout, boolean upper, Storage w, Layout wLayout, Storage v, Layout vLayout) {
+        try (Storage ha = toHost(a, aLayout);
+             Storage hw = host().allocate(w.dtype(), wLayout.numel(), 0);
+             Storage hv = v == null ? null : host().allocate(v.dtype(), vLayout.numel(), 0)) {
+            host().eigh(ha, Layout.contiguous(aLayout.shape()), upper, hw, Layout.contiguous(wLayout.shape()), hv,
+                    v == null ? null : Layout.contiguous(vLayout.shape()));
+            fromHost(hw, w, wLayout);
+            if (v != null) {
+                fromHost(hv, v, vLayout);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ convolution and pooling (NCHW, contiguous)
 
     /**

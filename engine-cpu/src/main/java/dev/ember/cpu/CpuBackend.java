@@ -393,6 +393,20 @@ public final class CpuBackend implements Backend {
         LinalgKernels.triangularSolve(cpu(a), aLayout, cpu(b), bLayout, cpu(x), xLayout, upper, unitriangular);
     }
 
+    // ---- singular values and symmetric eigenvalues (LinalgDecompositions)
+
+    @Override
+    public void svd(Storage a, Layout aLayout, Storage u, Layout uLayout, Storage s, Layout sLayout, Storage vh,
+                    Layout vhLayout, Storage info, Layout infoLayout) {
+        LinalgKernels.svd(cpu(a), aLayout, u == null ? null : cpu(u), uLayout, cpu(s), sLayout, vh == null ? null : cpu(vh),
+                vhLayout, cpu(info), infoLayout);
+    }
+
+    @Override
+    public void eigh(Storage a, Layout aLayout, boolean upper, Storage w, Layout wLayout, Storage v, Layout vLayout) {
+        LinalgKernels.eigh(cpu(a), aLayout, upper, cpu(w), wLayout, v == null ? null : cpu(v), vLayout);
+    }
+
     @Override
     public void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b) {
         RandomKernels.random(kind, cpu(dst), layout, seed, offset, a, b);

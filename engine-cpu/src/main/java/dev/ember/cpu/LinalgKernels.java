@@ -440,4 +440,408 @@ final class LinalgKernels {
             }
         }
     }
+
+    // ------------------------------------------------------------------ SVD (one-sided Jacobi)
+
+    /** Sweeps after which the Jacobi iterations stop even if not converged (they converge quadratically: ~10 suffice). */
+    private static final int MAX_SWEEPS = 60;
+
+    /**
+     * Singular value decompositions of a batch [B, m, n]: {@code s} [B, k] (k = min(m, n)) descending; {@code u}
+     * [B, m, ucols] and {@code vh} [B, vrows, n] (both null for the values only); {@code info} [B] 0, or -4 for a matrix
+     * with a NaN (LAPACK 3.10's {@code gesdd} code; every output NaN then). An infinite element without NaN gives NaN
+     * values and vectors. Computed in double for float32 too (one rounding at the end).
+     */
+    static void svd(CpuStorage a, Layout la, CpuStorage u, Layout lu, CpuStorage s, Layout ls, CpuStorage vh, Layout lvh,
+                    CpuStorage info, Layout li) {
+        int batch = la.size(0);
+        int m = la.size(1);
+        int n = la.size(2);
+        boolean vectors = u != null;
+        boolean wide = m < n;
+        int rows = Math.max(m, n); // the work matrix is A, or A^T when wide: rows x cols, rows >= cols
+        int cols = Math.min(m, n);
+        // left vectors of the work matrix: U (tall) or V (wide); its right vectors (cols x cols) the other side
+        int lcols = !vectors ? 0 : wide ? lvh.size(1) : lu.size(2);
+        forBatch(batch, 8L * rows * cols * cols + 1, (from, to) -> {
+            double[] am = new double[m * n];
+            double[] w = new double[rows * cols]; // column-major
+            double[] v = vectors ? new double[cols * cols] : null; // column-major
+            double[] sv = new double[cols];
+            int[] order = new int[cols];
+            double[] left = vectors ? new double[rows * lcols] : null; // column-major
+            double[] tau = vectors ? new double[cols] : null;
+            double[] qw = vectors ? new double[rows * lcols] : null;
+            double[] out = new double[Math.max(1, Math.max(m, n) * Math.max(m, n))];
+            for (int b = from; b < to; b++) {
+                load(a, la, b, am, false);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        // column c of the work matrix: column j of A (tall) or row i of A (wide)
+                        if (wide) {
+                            w[i * rows + j] = am[i * n + j];
+                        } else {
+                            w[j * rows + i] = am[i * n + j];
+                        }
+                    }
+                }
+                int code = jacobiSvd(w, rows, cols, v, sv, order);
+                setLong(info, li, b, 0, code);
+                // values
+                for (int j = 0; j < cols; j++) {
+                    out[j] = sv[j];
+                }
+                storeVector(out, cols, s, ls, b);
+                if (!vectors) {
+                    continue;
+                }
+                leftVectors(w, rows, cols, sv, order, lcols, left, tau, qw);
+                boolean nan = Double.isNaN(cols > 0 ? sv[0] : 0);
+                // the right vectors, reordered: column j of v is v's column order[j]
+                // U (m x ucols) and Vh (vrows x n)
+                if (!wide) {
+                    // U = left (m x lcols), Vh = V^T (cols x n), V's columns in order
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < lcols; j++) {
+                            out[i * lcols + j] = nan ? Double.NaN : left[j * rows + i];
+                        }
+                    }
+                    store(out, false, u, lu, b);
+                    for (int i = 0; i < cols; i++) {
+                        int c = order[i];
+                        for (int j = 0; j < n; j++) {
+                            out[i * n + j] = nan ? Double.NaN : v[c * cols + j];
+                        }
+                    }
+                    store(out, false, vh, lvh, b);
+                } else {
+                    // A^T = L S R^T: U = R (m x m), Vh = L^T (lcols x n)
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < cols; j++) {
+                            out[i * cols + j] = nan ? Double.NaN : v[order[j] * cols + i];
+                        }
+                    }
+                    store(out, false, u, lu, b);
+                    for (int i = 0; i < lcols; i++) {
+                        for (int j = 0; j < n; j++) {
+                            out[i * n + j] = nan ? Double.NaN : left[i * rows + j];
+                        }
+                    }
+                    store(out, false, vh, lvh, b);
+                }
+            }
+        });
+    }
+
+    /** Writes {@code count} values into row {@code b} of a [B, count] layout. */
+    private static void storeVector(double[] x, int count, CpuStorage s, Layout l, int b) {
+        int base = l.offset() + b * l.stride(0);
+        int st = l.stride(1);
+        if (s.dtype == DType.FLOAT64) {
+            double[] d = (double[]) s.array;
+            for (int i = 0; i < count; i++) {
+                d[base + i * st] = x[i];
+            }
+        } else {
+            float[] d = (float[]) s.array;
+            for (int i = 0; i < count; i++) {
+                d[base + i * st] = (float) x[i];
+            }
+        }
+    }
+
+    /**
+     * One-sided (Hestenes) Jacobi on a column-major rows x cols matrix {@code w} (rows {@code >=} cols): rotates pairs of
+     * columns until every pair is orthogonal to working precision, so that {@code w = U S} and the rotations' product is V
+     * (accumulated into {@code v}, column-major cols x cols, when not null). {@code sv} receives the column norms sorted
+     * descending and {@code order} their columns. The matrix is first scaled by a power of two to a largest magnitude near
+     * one (exactly, with no overflow or underflow in the squared norms). Returns 0, or -4 when {@code w} has a NaN (all
+     * values NaN then); an infinity without NaN gives NaN values.
+     */
+    private static int jacobiSvd(double[] w, int rows, int cols, double[] v, double[] sv, int[] order) {
+        int total = rows * cols;
+        double amax = 0;
+        boolean nan = false;
+        for (int i = 0; i < total; i++) {
+            double x = w[i];
+            if (Double.isNaN(x)) {
+                nan = true;
+            }
+            amax = Math.max(amax, Math.abs(x));
+        }
+        if (v != null) {
+            java.util.Arrays.fill(v, 0, cols * cols, 0);
+            for (int i = 0; i < cols; i++) {
+                v[i * cols + i] = 1;
+            }
+        }
+        for (int i = 0; i < cols; i++) {
+            order[i] = i;
+        }
+        if (nan || Double.isInfinite(amax)) {
+            java.util.Arrays.fill(sv, 0, cols, Double.NaN);
+            return nan ? -4 : 0;
+        }
+        if (amax == 0) {
+            java.util.Arrays.fill(sv, 0, cols, 0);
+            return 0;
+        }
+        // a power of two: exact, and a denormal largest element is scaled up without overflow
+        double up = Math.scalb(1.0, -Math.getExponent(amax));
+        for (int i = 0; i < total; i++) {
+            w[i] *= up;
+        }
+        double tol = Math.sqrt(rows) * Math.ulp(1.0);
+        for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+            boolean rotated = false;
+            for (int p = 0; p < cols - 1; p++) {
+                int cp = p * rows;
+                for (int q = p + 1; q < cols; q++) {
+                    int cq = q * rows;
+                    double alpha = 0;
+                    double beta = 0;
+                    double gamma = 0;
+                    for (int i = 0; i < rows; i++) {
+                        double x = w[cp + i];
+                        double y = w[cq + i];
+                        alpha += x * x;
+                        beta += y * y;
+                        gamma += x * y;
+                    }
+                    if (gamma == 0 || Math.abs(gamma) <= tol * Math.sqrt(alpha) * Math.sqrt(beta)) {
+                        continue;
+                    }
+                    rotated = true;
+                    double zeta = (beta - alpha) / (2 * gamma);
+                    double t = Math.copySign(1.0, zeta) / (Math.abs(zeta) + Math.hypot(1.0, zeta));
+                    double c = 1 / Math.sqrt(1 + t * t);
+                    double sn = c * t;
+                    for (int i = 0; i < rows; i++) {
+                        double x = w[cp + i];
+                        double y = w[cq + i];
+                        w[cp + i] = c * x - sn * y;
+                        w[cq + i] = sn * x + c * y;
+                    }
+                    if (v != null) {
+                        int vp = p * cols;
+                        int vq = q * cols;
+                        for (int i = 0; i < cols; i++) {
+                            double x = v[vp + i];
+                            double y = v[vq + i];
+                            v[vp + i] = c * x - sn * y;
+                            v[vq + i] = sn * x + c * y;
+                        }
+                    }
+                }
+            }
+            if (!rotated) {
+                break;
+            }
+        }
+        double[] norms = new double[cols];
+        for (int j = 0; j < cols; j++) {
+            double ss = 0;
+            int cj = j * rows;
+            for (int i = 0; i < rows; i++) {
+                ss += w[cj + i] * w[cj + i];
+            }
+            norms[j] = Math.sqrt(ss);
+        }
+        // descending, ties in column order (insertion sort: cols is small next to the sweeps' work)
+        for (int i = 1; i < cols; i++) {
+            int c = order[i];
+            int k = i - 1;
+            while (k >= 0 && norms[order[k]] < norms[c]) {
+                order[k + 1] = order[k];
+                k--;
+            }
+            order[k + 1] = c;
+        }
+        for (int j = 0; j < cols; j++) {
+            sv[j] = norms[order[j]] / up;
+        }
+        return 0;
+    }
+
+    /**
+     * The left singular vectors (column-major rows x lcols) from Jacobi's converged {@code w}: column j is w's column
+     * {@code order[j]} over its norm, for the non-zero values; the rest (zero values, and the full factor's extra columns)
+     * complete them to an orthonormal basis through Householder QR of the columns found (the Q of {@code geqrf}'s
+     * reflectors, as {@code orgqr}).
+     */
+    private static void leftVectors(double[] w, int rows, int cols, double[] sv, int[] order, int lcols, double[] left,
+                                    double[] tau, double[] qw) {
+        java.util.Arrays.fill(left, 0, rows * lcols, 0);
+        if (cols > 0 && Double.isNaN(sv[0])) {
+            return;
+        }
+        int r = 0;
+        for (int j = 0; j < cols; j++) {
+            int cj = order[j] * rows;
+            double ss = 0;
+            for (int i = 0; i < rows; i++) {
+                ss += w[cj + i] * w[cj + i];
+            }
+            double norm = Math.sqrt(ss);
+            if (!(norm > 1e-290)) {
+                break; // sorted: the rest are zero too
+            }
+            for (int i = 0; i < rows; i++) {
+                left[j * rows + i] = w[cj + i] / norm;
+            }
+            r++;
+        }
+        if (r == lcols) {
+            return;
+        }
+        // Householder QR of the r orthonormal columns found; Q's columns r..lcols-1 span their complement
+        double[] h = java.util.Arrays.copyOf(left, rows * r);
+        householder(h, rows, r, tau, false);
+        formQ(h, rows, r, tau, qw, lcols, false);
+        for (int j = r; j < lcols; j++) {
+            System.arraycopy(qw, j * rows, left, j * rows, rows);
+        }
+    }
+
+    // ------------------------------------------------------------------ symmetric eigenvalues (cyclic Jacobi)
+
+    /**
+     * Eigenvalues (ascending, {@code w} [B, n]) and, when {@code v} is not null, orthonormal eigenvectors (the columns of
+     * {@code v} [B, n, n]) of a batch of symmetric matrices {@code a} [B, n, n] given by their lower triangle (the upper
+     * when {@code upper}). A non-finite element in that triangle makes every output NaN. Computed in double for float32
+     * too.
+     */
+    static void eigh(CpuStorage a, Layout la, boolean upper, CpuStorage w, Layout lw, CpuStorage v, Layout lv) {
+        int batch = la.size(0);
+        int n = la.size(1);
+        forBatch(batch, 8L * n * n * n + 1, (from, to) -> {
+            double[] m = new double[n * n];
+            double[] vec = v == null ? null : new double[n * n];
+            double[] vals = new double[n];
+            int[] order = new int[n];
+            double[] out = new double[n * n];
+            for (int b = from; b < to; b++) {
+                load(a, la, b, m, false);
+                boolean finite = true;
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < i; j++) {
+                        // the triangle read, mirrored
+                        double x = upper ? m[j * n + i] : m[i * n + j];
+                        m[i * n + j] = x;
+                        m[j * n + i] = x;
+                    }
+                }
+                for (int i = 0; i < n * n; i++) {
+                    finite &= Double.isFinite(m[i]);
+                }
+                if (!finite) {
+                    java.util.Arrays.fill(vals, Double.NaN);
+                    if (vec != null) {
+                        java.util.Arrays.fill(out, Double.NaN);
+                    }
+                } else {
+                    jacobiEigen(m, n, vec, vals, order);
+                    if (vec != null) {
+                        for (int i = 0; i < n; i++) {
+                            for (int j = 0; j < n; j++) {
+                                out[i * n + j] = vec[i * n + order[j]];
+                            }
+                        }
+                    }
+                }
+                storeVector(vals, n, w, lw, b);
+                if (vec != null) {
+                    store(out, false, v, lv, b);
+                }
+            }
+        });
+    }
+
+    /**
+     * Cyclic Jacobi on a symmetric row-major n-by-n {@code m} (destroyed): rotations zero each off-diagonal pair in turn
+     * until all are negligible next to their diagonal entries (or {@link #MAX_SWEEPS} sweeps), after scaling the matrix
+     * by a power of two to a largest magnitude near one. {@code vals} receives the eigenvalues ascending (ties in diagonal
+     * order), {@code order} the column of {@code vec} (row-major, the rotations' product; null for the values only)
+     * holding each one's vector.
+     */
+    private static void jacobiEigen(double[] m, int n, double[] vec, double[] vals, int[] order) {
+        double amax = 0;
+        for (int i = 0; i < n * n; i++) {
+            amax = Math.max(amax, Math.abs(m[i]));
+        }
+        if (vec != null) {
+            java.util.Arrays.fill(vec, 0);
+            for (int i = 0; i < n; i++) {
+                vec[i * n + i] = 1;
+            }
+        }
+        // a power of two: exact, and a denormal largest element is scaled up without overflow
+        double up = amax > 0 ? Math.scalb(1.0, -Math.getExponent(amax)) : 1;
+        for (int i = 0; i < n * n; i++) {
+            m[i] *= up;
+        }
+        double eps = Math.ulp(1.0);
+        for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+            boolean rotated = false;
+            for (int p = 0; p < n - 1; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    double apq = m[p * n + q];
+                    double app = m[p * n + p];
+                    double aqq = m[q * n + q];
+                    if (apq == 0 || Math.abs(apq) <= eps * Math.sqrt(Math.abs(app) * Math.abs(aqq))
+                            || Math.abs(apq) < Double.MIN_NORMAL) {
+                        continue;
+                    }
+                    rotated = true;
+                    double theta = (aqq - app) / (2 * apq);
+                    double t = Math.copySign(1.0, theta) / (Math.abs(theta) + Math.hypot(1.0, theta));
+                    double c = 1 / Math.sqrt(1 + t * t);
+                    double sn = t * c;
+                    m[p * n + p] = app - t * apq;
+                    m[q * n + q] = aqq + t * apq;
+                    m[p * n + q] = 0;
+                    m[q * n + p] = 0;
+                    for (int r = 0; r < n; r++) {
+                        if (r == p || r == q) {
+                            continue;
+                        }
+                        double arp = m[r * n + p];
+                        double arq = m[r * n + q];
+                        double np = c * arp - sn * arq;
+                        double nq = sn * arp + c * arq;
+                        m[r * n + p] = np;
+                        m[p * n + r] = np;
+                        m[r * n + q] = nq;
+                        m[q * n + r] = nq;
+                    }
+                    if (vec != null) {
+                        for (int r = 0; r < n; r++) {
+                            double vp = vec[r * n + p];
+                            double vq = vec[r * n + q];
+                            vec[r * n + p] = c * vp - sn * vq;
+                            vec[r * n + q] = sn * vp + c * vq;
+                        }
+                    }
+                }
+            }
+            if (!rotated) {
+                break;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = 1; i < n; i++) {
+            int c = order[i];
+            int k = i - 1;
+            while (k >= 0 && m[order[k] * n + order[k]] > m[c * n + c]) {
+                order[k + 1] = order[k];
+                k--;
+            }
+            order[k + 1] = c;
+        }
+        for (int i = 0; i < n; i++) {
+            vals[i] = m[order[i] * n + order[i]] / up;
+        }
+    }
 }
