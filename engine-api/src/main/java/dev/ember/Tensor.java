@@ -1999,14 +1999,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * {@code torch.linalg.matrix_norm(this, ord, dim, keepdim)} for ord 1, -1, inf, -inf over two dims (null: the last
-     * two); ord 2 and -2 need singular values and are refused.
+     * {@code torch.linalg.matrix_norm(this, ord, dim, keepdim)} for ord 1, -1, inf, -inf, 2, -2 over two dims (null:
+     * the last two); 2 and -2 are the largest and smallest singular values.
      */
     public Tensor matrixNorm(double ord, int[] dims, boolean keepdim) {
         return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim);
     }
 
-    /** {@code torch.linalg.matrix_norm(this, ord, dim, keepdim)} for ord "fro" ("nuc" needs singular values, refused). */
+    /** {@code torch.linalg.matrix_norm(this, ord, dim, keepdim)} for ord "fro" or "nuc" (the sum of the singular values). */
     public Tensor matrixNorm(String ord, int[] dims, boolean keepdim) {
         Args.require(ord, "matrix_norm", "ord", 1, "str");
         return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim);

@@ -28,6 +28,8 @@ class NullArgumentsTest {
             "Tensor.sum#0", "Tensor.mean#0", "Tensor.var#0", "Tensor.std#0", // every dimension
             "Tensor.conv2d#2", "Tensor.conv1d#2", "Tensor.convTranspose2d#2", // no bias
             "Tensor.lstmCell#5", "Tensor.lstmCell#6", "Tensor.gruCell#4", "Tensor.gruCell#5", // cells without biases
+            "Tensor.linalgMatrixRank#0", "Tensor.linalgMatrixRank#1", // the default tolerances
+            "Tensor.linalgPinv#0", "Tensor.linalgPinv#1",
             // attention: no mask, the default scale, no generator
             "Tensor.scaledDotProductAttention#3", "Tensor.scaledDotProductAttention#6", "Tensor.scaledDotProductAttention#8",
             "Tensor.repeatInterleave#1", // repeat_interleave(dim=None): of the flattened tensor
