@@ -234,13 +234,20 @@ public final class Profiler implements AutoCloseable {
         }
         if (r.backend.isDevice()) {
             r.backend.synchronizeDevice(r.deviceIndex);
-            r.deviceNs = System.nanoTime() - r.start;
         }
-        exitRange(r);
+        long now = System.nanoTime();
+        if (r.backend.isDevice()) {
+            r.deviceNs = now - r.start;
+        }
+        exitRange(r, now);
     }
 
     /** Ends a range and any range still open inside it; a no-op when it has ended or this profiler has closed. */
     void exitRange(Range r) {
+        exitRange(r, System.nanoTime());
+    }
+
+    private void exitRange(Range r, long now) {
         if (r.end >= 0 || closed) {
             return;
         }
@@ -248,7 +255,6 @@ public final class Profiler implements AutoCloseable {
             throw new IllegalStateException("record_function range '" + r.name + "' must end on the thread that "
                     + "opened it (" + owner.getName() + "), not on " + Thread.currentThread().getName());
         }
-        long now = System.nanoTime();
         while (top != r) {
             end(top, now);
         }
