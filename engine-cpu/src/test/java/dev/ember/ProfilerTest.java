@@ -128,7 +128,8 @@ class ProfilerTest {
                 ProfilerEvent parent = events.get(e.parentId());
                 assertEquals(parent.depth() + 1, e.depth());
                 assertTrue(e.startUs() >= parent.startUs() - EPS_US, e.toString());
-                assertTrue(e.startUs() + e.durationUs() <= parent.startUs() + parent.durationUs() + EPS_US, e.toString());
+                assertTrue(e.startUs() + e.durationUs() <= parent.startUs() + parent.durationUs() + EPS_US,
+                        e.toString());
             }
             // totals add up: a range's duration is its self time plus the durations of the ranges directly inside it
             double children = events.stream().filter(c -> c.parentId() == e.id()).mapToDouble(ProfilerEvent::durationUs)
@@ -375,8 +376,8 @@ class ProfilerTest {
             t.start();
             t.join(30_000);
             assertTrue(fromOther.get() instanceof IllegalStateException, String.valueOf(fromOther.get()));
-            assertTrue(fromOther.get().getMessage().startsWith("A Profiler must be closed on the thread that opened it"),
-                    fromOther.get().getMessage());
+            String message = fromOther.get().getMessage();
+            assertTrue(message.startsWith("A Profiler must be closed on the thread that opened it"), message);
             assertTrue(Profiler.isProfiling(), "still open");
         } finally {
             prof.close();
@@ -440,8 +441,8 @@ class ProfilerTest {
             String table = rows.table(key[1], limit);
             assertEquals(titles(expected.get(1)), titles(table.split("\n")[1]), c.getKey() + ":\n" + table);
             assertLayout(table, sortColumn.get(key[1]), limit, rows.size());
-            String total = table.substring(table.lastIndexOf("Self CPU time total: ") + "Self CPU time total: ".length())
-                    .trim();
+            String totalLine = "Self CPU time total: ";
+            String total = table.substring(table.lastIndexOf(totalLine) + totalLine.length()).trim();
             assertEquals(formatTime(rows.selfCpuTimeTotalUs()), total, "the sum over every row, printed or not");
             if (key[0].equals("times")) {
                 assertEquals(formatTime(rows.stream().mapToDouble(KeyAverage::selfCpuTimeTotalUs).sum()), total);
@@ -467,10 +468,10 @@ class ProfilerTest {
 
     /**
      * PyTorch's _build_table layout: separator, header, separator, rows, separator, totals; the name column
-     * min(longest name + 4, 55) wide (exactly, when every row is printed), the numeric ones 12, Input Shapes at most 80,
-     * Source Location at most 75 and left-aligned, all others right-aligned and two spaces apart; the number formats;
-     * the rows sorted by the sort column, descending; at most rowLimit rows (exactly min(rowLimit, total) when the total
-     * is known).
+     * min(longest name + 4, 55) wide (exactly, when every row is printed), the numeric ones 12, Input Shapes at most
+     * 80, Source Location at most 75 and left-aligned, all others right-aligned and two spaces apart; the number
+     * formats; the rows sorted by the sort column, descending; at most rowLimit rows (exactly min(rowLimit, total) when
+     * the total is known).
      */
     private static void assertLayout(String table, List<String> sortColumn, int rowLimit, int totalRows) {
         assertTrue(table.endsWith("\n"), "every line ends in a newline");

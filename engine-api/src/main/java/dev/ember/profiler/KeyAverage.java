@@ -20,9 +20,10 @@ import java.util.List;
  * @param inputShapes the operand shapes the row's events share when grouped by them, else empty (as PyTorch)
  * @param stack the call sites the row's events share when grouped by them, else empty (as PyTorch)
  */
-public record KeyAverage(String key, int count, double cpuTimeTotalUs, double selfCpuTimeTotalUs, double cudaTimeTotalUs,
-                         double selfCudaTimeTotalUs, long cpuMemoryUsage, long selfCpuMemoryUsage, long cudaMemoryUsage,
-                         long selfCudaMemoryUsage, List<List<Integer>> inputShapes, List<String> stack) {
+public record KeyAverage(String key, int count, double cpuTimeTotalUs, double selfCpuTimeTotalUs,
+                         double cudaTimeTotalUs, double selfCudaTimeTotalUs, long cpuMemoryUsage,
+                         long selfCpuMemoryUsage, long cudaMemoryUsage, long selfCudaMemoryUsage,
+                         List<List<Integer>> inputShapes, List<String> stack) {
 
     /**
      * The mean CPU time per call ({@code CPU time avg}).

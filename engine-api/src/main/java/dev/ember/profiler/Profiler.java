@@ -30,9 +30,10 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <p>How it records: {@link dev.ember.backend.Backends#forDevice} hands every tensor its backend wrapped in a
- * {@link ProfilingBackend}, which times each SPI call made on a thread with an open profiler and names it as
- * {@link KernelNames} says (PyTorch's aten name where one maps clearly: {@code aten::mm}, {@code aten::add},
- * {@code aten::convolution}; else the SPI method's name). A kernel is a leaf; its self time is its duration. The
+ * {@link ProfilingBackend}, which times each SPI call made on a thread with an open profiler and names it by the
+ * table in the package documentation (PyTorch's aten name where one maps clearly: {@code aten::mm},
+ * {@code aten::add}, {@code aten::convolution}; else the SPI method's name). A kernel is a leaf; its self time is its
+ * duration. The
  * autograd engine records {@code autograd::engine::evaluate_function: NAME} around each node it runs, with the node's
  * own range {@code NAME} ({@code AddmmBackward0}) inside; a range's self time is its duration less the durations of
  * the ranges directly inside it. Ember ops that are compositions of kernels show as their kernels (there is no

@@ -26,8 +26,8 @@ import java.util.List;
  *                    {@link ProfilerOptions#recordShapes})
  * @param stack Java call sites, innermost first (empty unless {@link ProfilerOptions#withStack})
  */
-public record ProfilerEvent(int id, String name, String category, int parentId, int depth, long threadId, double startUs,
-                            double durationUs, double selfCpuUs, double cudaUs, double selfCudaUs, long cpuMemory,
-                            long selfCpuMemory, long cudaMemory, long selfCudaMemory, String device,
+public record ProfilerEvent(int id, String name, String category, int parentId, int depth, long threadId,
+                            double startUs, double durationUs, double selfCpuUs, double cudaUs, double selfCudaUs,
+                            long cpuMemory, long selfCpuMemory, long cudaMemory, long selfCudaMemory, String device,
                             List<List<Integer>> inputShapes, List<String> stack) {
 }
