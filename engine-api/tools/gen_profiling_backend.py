@@ -129,18 +129,22 @@ def method(ret, name, ps):
         if len(enter) > 120:
             enter = f'        Profiler.Range kernelRange = profiler.enterKernel({label}, this,\n                new Object[] {{{operands}}});'
         lines.append(enter)
+        # a kernel that throws ends its range unsynchronized (a device error is the kernel's to report, not a second
+        # one from the profiler's synchronization)
+        result = '' if ret == 'void' else 'result = '
+        if ret != 'void':
+            lines.append(f'        {ret} result;')
         lines.append('        try {')
-        if ret == 'void':
-            lines.append(f'            {call};')
-        elif ret == 'Storage':
-            lines.append(f'            Storage created = {call};')
-            lines.append('            profiler.allocated(kernelRange, created);')
-            lines.append('            return created;')
-        else:
-            lines.append(f'            return {call};')
-        lines.append('        } finally {')
-        lines.append('            profiler.exitKernel(kernelRange);')
+        lines.append(f'            {result}{call};')
+        lines.append('        } catch (RuntimeException | Error e) {')
+        lines.append('            profiler.failKernel(kernelRange);')
+        lines.append('            throw e;')
         lines.append('        }')
+        if ret == 'Storage':
+            lines.append('        profiler.allocated(kernelRange, result);')
+        lines.append('        profiler.exitKernel(kernelRange);')
+        if ret != 'void':
+            lines.append('        return result;')
     lines.append('    }')
     return '\n'.join(w for line in '\n'.join(lines).split('\n') for w in wrap(line))
 

@@ -214,6 +214,24 @@ class ProfilerTest {
     }
 
     @Test
+    void aKernelThatThrowsEndsItsRange() {
+        Tensor x = Tensor.randn(3, 4);
+        Tensor bad = Tensor.tensor(new long[][] {{0, 5, 0, 0}});
+        Profiler prof = profile(ProfilerOptions.defaults(), () -> {
+            try (RecordFunction outer = Profiler.recordFunction("outer")) {
+                assertThrows(IllegalArgumentException.class, () -> x.gather(0, bad)); // the kernel threw
+                x.exp();
+            }
+        });
+        List<ProfilerEvent> ev = prof.events();
+        ProfilerEvent check = ev.stream().filter(e -> e.name().equals("checkIndices")).findFirst().orElseThrow();
+        ProfilerEvent exp = ev.stream().filter(e -> e.name().equals("aten::exp")).findFirst().orElseThrow();
+        assertEquals(0, check.parentId());
+        assertEquals(0, exp.parentId(), "the failed kernel's range ended with its exception");
+        assertTrue(ev.stream().noneMatch(e -> e.name().equals("aten::gather")), "the check failed first");
+    }
+
+    @Test
     void chromeTraceParsesAndNests(@TempDir Path dir) throws IOException {
         Step step = new Step();
         Profiler prof = profile(ProfilerOptions.defaults().withRecordShapes(true).withProfileMemory(true), () -> {

@@ -233,14 +233,24 @@ public final class Profiler implements AutoCloseable {
         if (r == null || r.end >= 0) {
             return;
         }
-        if (r.backend.isDevice()) {
-            r.backend.synchronizeDevice(r.deviceIndex);
+        try {
+            if (r.backend.isDevice()) {
+                r.backend.synchronizeDevice(r.deviceIndex);
+            }
+        } finally { // a device error surfacing at the synchronization still ends the range
+            long now = System.nanoTime();
+            if (r.backend.isDevice()) {
+                r.deviceNs = now - r.start;
+            }
+            exitRange(r, now);
         }
-        long now = System.nanoTime();
-        if (r.backend.isDevice()) {
-            r.deviceNs = now - r.start;
+    }
+
+    /** Ends the range of a kernel that threw, without waiting for its device. */
+    void failKernel(Range r) {
+        if (r != null && r.end < 0) {
+            exitRange(r, System.nanoTime());
         }
-        exitRange(r, now);
     }
 
     /** Ends a range and any range still open inside it; a no-op when it has ended or this profiler has closed. */

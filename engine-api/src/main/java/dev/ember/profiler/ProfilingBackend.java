@@ -104,13 +104,16 @@ public final class ProfilingBackend implements Backend {
             return delegate.allocate(dtype, numel, deviceIndex);
         }
         Profiler.Range kernelRange = profiler.enterKernel("aten::empty", this, new Object[] {});
+        Storage result;
         try {
-            Storage created = delegate.allocate(dtype, numel, deviceIndex);
-            profiler.allocated(kernelRange, created);
-            return created;
-        } finally {
-            profiler.exitKernel(kernelRange);
+            result = delegate.allocate(dtype, numel, deviceIndex);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.allocated(kernelRange, result);
+        profiler.exitKernel(kernelRange);
+        return result;
     }
 
     @Override
@@ -120,13 +123,16 @@ public final class ProfilingBackend implements Backend {
             return delegate.allocateZeroed(dtype, numel, deviceIndex);
         }
         Profiler.Range kernelRange = profiler.enterKernel("aten::zeros", this, new Object[] {});
+        Storage result;
         try {
-            Storage created = delegate.allocateZeroed(dtype, numel, deviceIndex);
-            profiler.allocated(kernelRange, created);
-            return created;
-        } finally {
-            profiler.exitKernel(kernelRange);
+            result = delegate.allocateZeroed(dtype, numel, deviceIndex);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.allocated(kernelRange, result);
+        profiler.exitKernel(kernelRange);
+        return result;
     }
 
     @Override
@@ -136,13 +142,16 @@ public final class ProfilingBackend implements Backend {
             return delegate.fromArray(array, deviceIndex);
         }
         Profiler.Range kernelRange = profiler.enterKernel("fromArray", this, new Object[] {});
+        Storage result;
         try {
-            Storage created = delegate.fromArray(array, deviceIndex);
-            profiler.allocated(kernelRange, created);
-            return created;
-        } finally {
-            profiler.exitKernel(kernelRange);
+            result = delegate.fromArray(array, deviceIndex);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.allocated(kernelRange, result);
+        profiler.exitKernel(kernelRange);
+        return result;
     }
 
     @Override
@@ -152,13 +161,16 @@ public final class ProfilingBackend implements Backend {
             return delegate.fromArray(array, dtype, deviceIndex);
         }
         Profiler.Range kernelRange = profiler.enterKernel("fromArray", this, new Object[] {});
+        Storage result;
         try {
-            Storage created = delegate.fromArray(array, dtype, deviceIndex);
-            profiler.allocated(kernelRange, created);
-            return created;
-        } finally {
-            profiler.exitKernel(kernelRange);
+            result = delegate.fromArray(array, dtype, deviceIndex);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.allocated(kernelRange, result);
+        profiler.exitKernel(kernelRange);
+        return result;
     }
 
     @Override
@@ -168,11 +180,15 @@ public final class ProfilingBackend implements Backend {
             return delegate.toArray(src, layout);
         }
         Profiler.Range kernelRange = profiler.enterKernel("toArray", this, new Object[] {src, layout});
+        Object result;
         try {
-            return delegate.toArray(src, layout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+            result = delegate.toArray(src, layout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
+        return result;
     }
 
     @Override
@@ -186,9 +202,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {src, srcLayout, dst, dstLayout});
         try {
             delegate.copy(src, srcLayout, dst, dstLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -201,9 +219,11 @@ public final class ProfilingBackend implements Backend {
         Profiler.Range kernelRange = profiler.enterKernel("aten::fill_", this, new Object[] {dst, layout});
         try {
             delegate.fill(dst, layout, value);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -217,9 +237,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {src, srcLayout, dst, dstLayout});
         try {
             delegate.unary(op, src, srcLayout, dst, dstLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -234,9 +256,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {a, aLayout, b, bLayout, dst, dstLayout});
         try {
             delegate.binary(op, a, aLayout, b, bLayout, dst, dstLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -251,9 +275,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {a, aLayout, dst, dstLayout});
         try {
             delegate.binaryScalar(op, a, aLayout, scalar, scalarFirst, dst, dstLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -266,9 +292,11 @@ public final class ProfilingBackend implements Backend {
         Profiler.Range kernelRange = profiler.enterKernel("aten::add_", this, new Object[] {x, xLayout, y, yLayout});
         try {
             delegate.axpy(alpha, x, xLayout, y, yLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -281,9 +309,11 @@ public final class ProfilingBackend implements Backend {
         Profiler.Range kernelRange = profiler.enterKernel("checkIndices", this, new Object[] {index, layout});
         try {
             delegate.checkIndices(index, layout, bound, message);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -298,9 +328,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {cond, condLayout, a, aLayout, b, bLayout, dst, dstLayout});
         try {
             delegate.where(cond, condLayout, a, aLayout, b, bLayout, dst, dstLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -314,9 +346,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {src, srcLayout, dst, dstLayout});
         try {
             delegate.reduce(op, src, srcLayout, dst, dstLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -330,9 +364,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {a, aLayout, b, bLayout, dst, dstLayout});
         try {
             delegate.matmul(a, aLayout, b, bLayout, dst, dstLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -347,9 +383,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {src, srcLayout, index, indexLayout, dst, dstLayout});
         try {
             delegate.gather(src, srcLayout, dim, index, indexLayout, dst, dstLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -364,9 +402,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {dst, dstLayout, index, indexLayout, src, srcLayout});
         try {
             delegate.scatter(reduce, includeSelf, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -376,11 +416,15 @@ public final class ProfilingBackend implements Backend {
             return delegate.nonzeroCount(src, layout);
         }
         Profiler.Range kernelRange = profiler.enterKernel("aten::count_nonzero", this, new Object[] {src, layout});
+        long result;
         try {
-            return delegate.nonzeroCount(src, layout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+            result = delegate.nonzeroCount(src, layout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
+        return result;
     }
 
     @Override
@@ -394,9 +438,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {src, layout, dst, dstLayout});
         try {
             delegate.nonzero(src, layout, dst, dstLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -411,9 +457,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {indices, indexLayouts, dst, dstLayout});
         try {
             delegate.linearIndex(indices, indexLayouts, sizes, dst, dstLayout, message);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -426,9 +474,11 @@ public final class ProfilingBackend implements Backend {
         Profiler.Range kernelRange = profiler.enterKernel(KernelNames.random(kind), this, new Object[] {dst, layout});
         try {
             delegate.random(kind, dst, layout, seed, offset, a, b);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -443,9 +493,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout});
         try {
             delegate.luFactor(a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -460,9 +512,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout});
         try {
             delegate.luSolve(lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -476,9 +530,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {a, aLayout, l, lLayout, info, infoLayout});
         try {
             delegate.cholesky(a, aLayout, l, lLayout, info, infoLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -492,9 +548,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {a, aLayout, q, qLayout, r, rLayout});
         try {
             delegate.qr(a, aLayout, q, qLayout, r, rLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -509,9 +567,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {a, aLayout, b, bLayout, x, xLayout});
         try {
             delegate.triangularSolve(a, aLayout, b, bLayout, x, xLayout, upper, unitriangular);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -526,9 +586,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {input, inputLayout, weight, weightLayout, bias, out, outLayout});
         try {
             delegate.conv2d(input, inputLayout, weight, weightLayout, bias, out, outLayout, p);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -543,9 +605,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {gradOut, gradOutLayout, weight, weightLayout, gradInput, gradInputLayout});
         try {
             delegate.conv2dBackwardInput(gradOut, gradOutLayout, weight, weightLayout, gradInput, gradInputLayout, p);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -560,9 +624,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {gradOut, gradOutLayout, input, inputLayout, gradWeight, gradWeightLayout});
         try {
             delegate.conv2dBackwardWeight(gradOut, gradOutLayout, input, inputLayout, gradWeight, gradWeightLayout, p);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -577,9 +643,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {input, inputLayout, out, indices, outLayout});
         try {
             delegate.maxPool2d(input, inputLayout, out, indices, outLayout, p);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -594,9 +662,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {gradOut, indices, outLayout, gradInput, inputLayout});
         try {
             delegate.maxPool2dBackward(gradOut, indices, outLayout, gradInput, inputLayout, p);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -610,9 +680,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {input, inputLayout, out, outLayout});
         try {
             delegate.avgPool2d(input, inputLayout, out, outLayout, p);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -627,9 +699,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {gradOut, outLayout, gradInput, inputLayout});
         try {
             delegate.avgPool2dBackward(gradOut, outLayout, gradInput, inputLayout, p);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -643,9 +717,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {input, inputLayout, out, outLayout});
         try {
             delegate.adaptiveAvgPool2d(input, inputLayout, out, outLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -660,9 +736,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {gradOut, gradOutLayout, gradInput, gradInputLayout});
         try {
             delegate.adaptiveAvgPool2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -677,9 +755,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {input, inputLayout, out, outLayout, indices, indicesLayout});
         try {
             delegate.adaptiveMaxPool2d(input, inputLayout, out, outLayout, indices, indicesLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -694,9 +774,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {input, inputLayout, out, outLayout});
         try {
             delegate.upsampleBilinear2d(input, inputLayout, out, outLayout, alignCorners, scaleH, scaleW);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -714,9 +796,11 @@ public final class ProfilingBackend implements Backend {
         try {
             delegate.upsampleBilinear2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout, alignCorners,
                     scaleH, scaleW);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -736,9 +820,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout});
         try {
             delegate.sort(src, srcLayout, dim, descending, values, valuesLayout, indices, indicesLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -753,9 +839,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout});
         try {
             delegate.rankSelect(op, src, srcLayout, dim, k, values, valuesLayout, indices, indicesLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -770,9 +858,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {src, srcLayout, dst, dstLayout, indices, indicesLayout});
         try {
             delegate.scan(op, src, srcLayout, dim, dst, dstLayout, indices, indicesLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -789,9 +879,11 @@ public final class ProfilingBackend implements Backend {
         try {
             delegate.searchsorted(sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, right, out,
                     outLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -805,9 +897,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {src, srcLayout, out, outLayout});
         try {
             delegate.histc(src, srcLayout, bins, min, max, out, outLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -822,9 +916,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {src, srcLayout, weights, weightsLayout, out, outLayout});
         try {
             delegate.bincount(src, srcLayout, weights, weightsLayout, out, outLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -835,11 +931,15 @@ public final class ProfilingBackend implements Backend {
         }
         Profiler.Range kernelRange = profiler.enterKernel("aten::_unique2", this,
                 new Object[] {src, srcLayout, values, inverse, counts});
+        long result;
         try {
-            return delegate.unique(src, srcLayout, sorted, values, inverse, counts);
-        } finally {
-            profiler.exitKernel(kernelRange);
+            result = delegate.unique(src, srcLayout, sorted, values, inverse, counts);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
+        return result;
     }
 
     @Override
@@ -857,9 +957,11 @@ public final class ProfilingBackend implements Backend {
         try {
             delegate.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout, lse,
                     lseLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -882,9 +984,11 @@ public final class ProfilingBackend implements Backend {
             delegate.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout,
                     causal, scale, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV,
                     gradVLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -899,9 +1003,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {x, xLayout, weight, bias, out, outLayout, mean, rstd});
         try {
             delegate.layerNorm(x, xLayout, weight, bias, eps, out, outLayout, mean, rstd);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -920,9 +1026,11 @@ public final class ProfilingBackend implements Backend {
         try {
             delegate.layerNormBackward(gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
                     gradInputLayout, gradWeight, gradBias);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -937,9 +1045,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {x, xLayout, weight, out, outLayout, rstd});
         try {
             delegate.rmsNorm(x, xLayout, weight, eps, out, outLayout, rstd);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -957,9 +1067,11 @@ public final class ProfilingBackend implements Backend {
         try {
             delegate.rmsNormBackward(gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
                     gradWeight);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -974,9 +1086,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {x, xLayout, weight, bias, out, outLayout, mean, rstd});
         try {
             delegate.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -995,9 +1109,11 @@ public final class ProfilingBackend implements Backend {
         try {
             delegate.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
                     gradInputLayout, gradWeight, gradBias);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1012,9 +1128,11 @@ public final class ProfilingBackend implements Backend {
                 new Object[] {x, xLayout, weight, bias, mean, invstd, unbiasedVar, out, outLayout});
         try {
             delegate.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1033,9 +1151,11 @@ public final class ProfilingBackend implements Backend {
         try {
             delegate.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training, gradInput,
                     gradInputLayout, gradWeight, gradBias);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1045,13 +1165,16 @@ public final class ProfilingBackend implements Backend {
             return delegate.toHost(src, layout);
         }
         Profiler.Range kernelRange = profiler.enterKernel("toHost", this, new Object[] {src, layout});
+        Storage result;
         try {
-            Storage created = delegate.toHost(src, layout);
-            profiler.allocated(kernelRange, created);
-            return created;
-        } finally {
-            profiler.exitKernel(kernelRange);
+            result = delegate.toHost(src, layout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.allocated(kernelRange, result);
+        profiler.exitKernel(kernelRange);
+        return result;
     }
 
     @Override
@@ -1064,8 +1187,10 @@ public final class ProfilingBackend implements Backend {
         Profiler.Range kernelRange = profiler.enterKernel("fromHost", this, new Object[] {host, dst, dstLayout});
         try {
             delegate.fromHost(host, dst, dstLayout);
-        } finally {
-            profiler.exitKernel(kernelRange);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
         }
+        profiler.exitKernel(kernelRange);
     }
 }
