@@ -4,8 +4,8 @@
 Run with /usr/bin/python3 (torch 1.13 CPU). ProfilerTest compares the STRUCTURE of Ember's tables with these (column
 titles and their order, width rules, alignment, number formats, sort order, row limit, the totals line), not the
 times. The layout comes from torch/autograd/profiler_util.py (_build_table, _format_time, _format_time_share,
-_format_memory); PyTorch 2.x prints the same layout (its _build_table adds columns only for FLOPs, which Ember does not
-record, and for a device type other than CUDA, which Ember does not have).
+_format_memory). PyTorch 2.x keeps this function (with optional extras: FLOPs, device types other than CUDA); only
+1.13's output was available here to compare against, so a 2.x-only difference would not be caught.
 
 Sections: "=== name sort_by row_limit" then the table's lines as printed.
 """
