@@ -222,4 +222,32 @@ public final class Ember {
     public static boolean allowTf32Convolution() {
         return Precision.tf32Convolution();
     }
+
+    // ------------------------------------------------------------------ profiler (issue 16)
+
+    /**
+     * Opens a profiler on this thread with PyTorch's default options (times only), as {@code torch.profiler.profile()}:
+     * {@code try (Profiler prof = Ember.profile()) { ... }}, then {@code prof.keyAverages().table("self_cpu_time_total",
+     * 10)} or {@code prof.exportChromeTrace(path)}. See {@link dev.ember.profiler.Profiler} for what it records.
+     *
+     * @return the open profiler; close it to stop recording
+     * @throws IllegalStateException when this thread has a profiler open already
+     */
+    public static dev.ember.profiler.Profiler profile() {
+        return dev.ember.profiler.Profiler.open(dev.ember.profiler.ProfilerOptions.defaults());
+    }
+
+    /**
+     * Opens a profiler on this thread recording what {@code options} asks besides names and times (operand shapes,
+     * allocated memory, call sites): {@code Ember.profile(ProfilerOptions.defaults().withProfileMemory(true))}.
+     *
+     * @param options what to record
+     * @return the open profiler; close it to stop recording
+     * @throws IllegalArgumentException when {@code options} is null
+     * @throws IllegalStateException when this thread has a profiler open already
+     */
+    public static dev.ember.profiler.Profiler profile(dev.ember.profiler.ProfilerOptions options) {
+        Args.require(options, "profile", "options", 1, "ProfilerOptions");
+        return dev.ember.profiler.Profiler.open(options);
+    }
 }

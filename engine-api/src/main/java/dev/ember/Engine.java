@@ -83,6 +83,9 @@ final class Engine {
         try {
             while (!ready.isEmpty()) {
                 Node node = ready.poll();
+                // the profiler's "autograd::engine::evaluate_function: NAME" range (a no-op unless profiling);
+                // an exception leaves it open for the enclosing range or the profiler's close to end
+                dev.ember.profiler.RecordFunction evaluated = dev.ember.profiler.Profiler.autogradNode(node.name);
                 Tensor grad = buffers.remove(node);
                 Tensor[] inputGrads = null;
                 if (grad != null) {
@@ -146,6 +149,7 @@ final class Engine {
                         ready.add(m);
                     }
                 }
+                evaluated.close();
             }
         } finally {
             GradMode.set(previousMode);

@@ -1,6 +1,7 @@
 package dev.ember.backend;
 
 import dev.ember.Device;
+import dev.ember.profiler.ProfilingBackend;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Backends {
     private static final Map<String, Backend> BY_TYPE = new ConcurrentHashMap<>();
+    /** Each backend's profiler decorator, which {@link #forDevice} hands to tensors. */
+    private static final Map<String, Backend> PROFILED = new ConcurrentHashMap<>();
     private static final List<String> LOAD_ERRORS = new ArrayList<>();
 
     static {
@@ -42,7 +45,10 @@ public final class Backends {
     }
 
     /**
-     * The backend serving a device.
+     * The backend serving a device, as tensors use it: wrapped in the profiler's recording decorator
+     * ({@link ProfilingBackend}: one volatile read per kernel call while no profiler is open; see
+     * {@link dev.ember.profiler.Profiler}). {@link ProfilingBackend#unwrap} (or {@link #find}) gives the backend itself,
+     * for code that needs its own class.
      *
      * @throws IllegalStateException when none is installed or it cannot run here, saying why
      */
@@ -60,7 +66,12 @@ public final class Backends {
             throw new IllegalArgumentException("Invalid device ordinal " + device + ": " + b.deviceCount()
                     + " " + device.type() + " device(s) present");
         }
-        return b;
+        Backend profiled = PROFILED.get(device.type());
+        if (profiled == null || ProfilingBackend.unwrap(profiled) != b) {
+            profiled = ProfilingBackend.wrap(b);
+            PROFILED.put(device.type(), profiled);
+        }
+        return profiled;
     }
 
     /** Registers a backend programmatically (tests, embedders); replaces one of the same device type. */
