@@ -35,6 +35,8 @@ NAMES = {
     'luSolve': '"aten::linalg_lu_solve"',
     'cholesky': '"aten::linalg_cholesky_ex"',
     'qr': '"aten::linalg_qr"',
+    'svd': '"aten::_linalg_svd"',
+    'eigh': '"aten::_linalg_eigh"',
     'triangularSolve': '"aten::linalg_solve_triangular"',
     'conv2d': '"aten::convolution"',
     'conv2dBackwardInput': '"aten::convolution_backward"',

@@ -9,6 +9,7 @@ import dev.ember.TensorScope;
 import dev.ember.backend.Backend;
 import dev.ember.backend.Backends;
 import dev.ember.cuda.CudaBackend;
+import dev.ember.profiler.ProfilingBackend;
 
 import java.util.function.Supplier;
 
@@ -62,7 +63,7 @@ public final class CudaBench {
         }
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         Device gpu = Device.cuda(0);
-        Backend backend = Backends.forDevice(gpu);
+        Backend backend = ProfilingBackend.unwrap(Backends.forDevice(gpu)); // the CUDA backend itself, not the profiler's wrapper
         System.out.println(backend.describe());
         Generator g = new Generator(1);
 

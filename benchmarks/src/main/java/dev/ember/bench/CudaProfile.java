@@ -7,6 +7,7 @@ import dev.ember.Tensor;
 import dev.ember.backend.Backend;
 import dev.ember.backend.Backends;
 import dev.ember.cuda.CudaBackend;
+import dev.ember.profiler.ProfilingBackend;
 import dev.ember.nn.Functional;
 import dev.ember.optim.SGD;
 
@@ -28,7 +29,7 @@ public final class CudaProfile {
      */
     private static void tiles() {
         Device gpu = Device.cuda(0);
-        CudaBackend backend = (CudaBackend) Backends.forDevice(gpu);
+        CudaBackend backend = (CudaBackend) ProfilingBackend.unwrap(Backends.forDevice(gpu));
         Generator g = new Generator(3);
         int[][] shapes = {{1, 1024, 1024, 1024}, {1, 4096, 4096, 4096}, {1, 2048, 2048, 2048},
             {32, 64, 576, 3136}, {32, 576, 64, 3136}, {32, 64, 3136, 576}, {64, 64, 400, 120}};
@@ -70,7 +71,7 @@ public final class CudaProfile {
         }
         int iters = args.length > 1 ? Integer.parseInt(args[1]) : 50;
         Device gpu = Device.cuda(0);
-        Backend backend = Backends.forDevice(gpu);
+        Backend backend = ProfilingBackend.unwrap(Backends.forDevice(gpu)); // the CUDA backend itself, not the profiler's wrapper
         Generator g = new Generator(1);
         Supplier<Tensor> work;
         switch (what) {

@@ -575,6 +575,43 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void svd(Storage a, Layout aLayout, Storage u, Layout uLayout, Storage s, Layout sLayout, Storage vh,
+                    Layout vhLayout, Storage info, Layout infoLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.svd(a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::_linalg_svd", this,
+                new Object[] {a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout});
+        try {
+            delegate.svd(a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
+    public void eigh(Storage a, Layout aLayout, boolean upper, Storage w, Layout wLayout, Storage v, Layout vLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.eigh(a, aLayout, upper, w, wLayout, v, vLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::_linalg_eigh", this,
+                new Object[] {a, aLayout, w, wLayout, v, vLayout});
+        try {
+            delegate.eigh(a, aLayout, upper, w, wLayout, v, vLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public void conv2d(Storage input, Layout inputLayout, Storage weight, Layout weightLayout, Storage bias,
                        Storage out, Layout outLayout, Conv2dParams p) {
         Profiler profiler = Profiler.current();
