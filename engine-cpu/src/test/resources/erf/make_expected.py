@@ -1,4 +1,5 @@
-# Writes expected.txt: PyTorch's erf on a sweep of float64 and float32 inputs, read by GeluKernelsTest.java.
+# Writes expected.txt: PyTorch's erf on a sweep of float64 and float32 inputs, and its float32 GELU forward and
+# backward (approximate "none") on a sweep, read by GeluKernelsTest.java.
 #   run: /usr/bin/python3 make_expected.py > expected.txt      (PyTorch 1.13 on the CPU)
 # Cases: "=== x|<dtype>" and "=== erf|<dtype>", each a "value" line with the list of numbers (Python's repr, exact).
 # The sweep: 2,001 points spaced evenly over [-6.5, 6.5], 1,000 seeded uniform ones, 5 ulps either side of each
@@ -30,3 +31,20 @@ for dtype in (torch.float64, torch.float32):
     print("value " + repr(x.tolist()))
     print("=== erf|" + name)
     print("value " + repr(x.erf().tolist()))
+
+# GELU in float32: PyTorch's CPU kernel computes erf by Abramowitz and Stegun's 7.1.26 in float (Vectorized<float>::erf)
+# on the vectorized part of a tensor; 4,001 points over [-6, 6], 2,000 seeded normal ones (scale 2), edge values.
+torch.manual_seed(15)
+gx = torch.cat([torch.linspace(-6, 6, 4001), torch.randn(2000) * 2,
+                torch.tensor([0.0, -0.0, 1e-30, -1e-30, 10.0, -10.0, 30.0, -30.0])]).float()
+gg = torch.randn(gx.numel())
+xx = gx.clone().requires_grad_(True)
+torch.nn.functional.gelu(xx).backward(gg)
+print("=== gelu_x|float32")
+print("value " + repr(gx.tolist()))
+print("=== gelu_grad_out|float32")
+print("value " + repr(gg.tolist()))
+print("=== gelu|float32")
+print("value " + repr(torch.nn.functional.gelu(gx).tolist()))
+print("=== gelu_backward|float32")
+print("value " + repr(xx.grad.tolist()))

@@ -225,6 +225,50 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return true;
     }
 
+    /** Abramowitz and Stegun's erf lane-wise, as {@link ElementwiseKernels#erfApprox}. */
+    private static FloatVector erf(FloatVector a) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector abs = a.abs();
+        FloatVector t = one.div(abs.fma(ElementwiseKernels.ERF_P, 1f));
+        FloatVector r = t.fma(ElementwiseKernels.ERF_A5, ElementwiseKernels.ERF_A4).fma(t, FloatVector.broadcast(S,
+                ElementwiseKernels.ERF_A3)).fma(t, FloatVector.broadcast(S, ElementwiseKernels.ERF_A2)).fma(t,
+                FloatVector.broadcast(S, ElementwiseKernels.ERF_A1));
+        FloatVector e = a.mul(a).neg().lanewise(VectorOperators.EXP);
+        FloatVector y = e.mul(t).neg().fma(r, one);
+        // copy the sign of a: y is positive (or NaN, which the sign does not change into a number)
+        IntVector sign = a.reinterpretAsInts().and(Integer.MIN_VALUE);
+        return y.reinterpretAsInts().or(sign).reinterpretAsFloats();
+    }
+
+    @Override
+    public void gelu(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector cdf = erf(v.mul(ElementwiseKernels.GELU_ALPHA)).add(1f);
+            v.mul(0.5f).mul(cdf).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = ElementwiseKernels.geluFloat(x[xo + i]);
+        }
+    }
+
+    @Override
+    public void geluBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector cdf = erf(v.mul(ElementwiseKernels.GELU_ALPHA)).add(1f).mul(0.5f);
+            FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(ElementwiseKernels.GELU_PDF_F);
+            FloatVector.fromArray(S, g, go + i).mul(v.fma(pdf, cdf)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = ElementwiseKernels.geluBackwardFloat(g[go + i], x[xo + i]);
+        }
+    }
+
     /**
      * A vector's width of windows at a time (eight with AVX2): the two input rows are split into their even and odd columns, and
      * the scalar kernel's selection tree runs lane-wise (strictly greater wins, so ties keep the first). A row's
