@@ -74,6 +74,11 @@ final class AttentionKernels {
             return t.offset() + b * t.stride(0) + h * t.stride(1) + i * t.stride(2);
         }
 
+        /** How many of the {@code n} keys of the tile from {@code n0} query row {@code i} sees (0 to n). */
+        int limit(int i, int n0, int n) {
+            return Math.max(0, Math.min(n, keys(i) - n0));
+        }
+
         /** The keys query row {@code i} sees: all, or those up to {@code i} when causal. */
         int keys(int i) {
             return causal ? Math.min(i + 1, s) : s;
@@ -134,6 +139,52 @@ final class AttentionKernels {
         sum[r] = sum[r] * alpha + total;
         max[r] = m;
         return alpha;
+    }
+
+    private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
+
+    /**
+     * {@link #onlineRow} for a float32 tile row without a mask, in float and on the vector loops (PyTorch's CPU kernel
+     * keeps its tiles in float too): the raw dot products {@code x[xo .. xo + n)} are scaled, the first {@code limit}
+     * (the keys the row sees) become {@code exp(x - max)}, the rest 0.
+     */
+    private static double onlineRowFloat(float[] x, int xo, int n, int limit, float scale, double[] max, double[] sum,
+                                         int r) {
+        float tileMax = Float.NEGATIVE_INFINITY;
+        if (LOOPS != null) {
+            LOOPS.scale(x, xo, limit, scale);
+            tileMax = LOOPS.max(x, xo, limit);
+        } else {
+            for (int c = 0; c < limit; c++) {
+                x[xo + c] *= scale;
+                tileMax = Math.max(tileMax, x[xo + c]);
+            }
+        }
+        double m = Math.max(max[r], tileMax); // NaN wins, as in onlineRow
+        if (m == Double.NEGATIVE_INFINITY) {
+            Arrays.fill(x, xo, xo + n, 0f);
+            return 1;
+        }
+        double total = expSum(x, xo, limit, 1f, (float) m);
+        Arrays.fill(x, xo + limit, xo + n, 0f);
+        double alpha = Math.exp(max[r] - m);
+        sum[r] = sum[r] * alpha + total;
+        max[r] = m;
+        return alpha;
+    }
+
+    /** {@code x = exp(x * scale - shift)} over {@code n} floats, returning their sum. */
+    private static float expSum(float[] x, int xo, int n, float scale, float shift) {
+        if (LOOPS != null) {
+            return LOOPS.expSum(x, xo, n, scale, shift);
+        }
+        float total = 0;
+        for (int c = 0; c < n; c++) {
+            float e = (float) Math.exp(Math.fma(x[xo + c], scale, -shift));
+            x[xo + c] = e;
+            total += e;
+        }
+        return total;
     }
 
     /** {@code exp(x - lse)}: a row's probabilities recomputed from its scores and logsumexp. */
@@ -258,7 +309,7 @@ final class AttentionKernels {
         int qo = Geometry.row(g.ql, b, h, m0);
         int numKeys = g.keys(m0 + qbs - 1);
         for (int n0 = 0; n0 < numKeys; n0 += KV_BLOCK) {
-            int kbs = Math.min(KV_BLOCK, g.s - n0);
+            int kbs = Math.min(KV_BLOCK, numKeys - n0); // keys past numKeys are masked for every row of the block
             int ko = Geometry.row(g.kl, b, hk, n0);
             int vo = Geometry.row(g.vl, b, hk, n0);
             // S = Q K^T
@@ -266,13 +317,18 @@ final class AttentionKernels {
                     1, false);
             for (int r = 0; r < qbs; r++) {
                 int so = r * kbs;
-                for (int c = 0; c < kbs; c++) {
-                    row[c] = s[so + c];
-                }
-                g.scores(row, 0, kbs, b, h, m0 + r, n0);
-                double alpha = onlineRow(row, 0, kbs, max, sum, r);
-                for (int c = 0; c < kbs; c++) {
-                    s[so + c] = (float) row[c];
+                double alpha;
+                if (g.ml == null) {
+                    alpha = onlineRowFloat(s, so, kbs, g.limit(m0 + r, n0, kbs), (float) g.scale, max, sum, r);
+                } else {
+                    for (int c = 0; c < kbs; c++) {
+                        row[c] = s[so + c];
+                    }
+                    g.scores(row, 0, kbs, b, h, m0 + r, n0);
+                    alpha = onlineRow(row, 0, kbs, max, sum, r);
+                    for (int c = 0; c < kbs; c++) {
+                        s[so + c] = (float) row[c];
+                    }
                 }
                 if (n0 > 0 && alpha != 1) {
                     float fa = (float) alpha;
@@ -306,7 +362,7 @@ final class AttentionKernels {
         int qo = Geometry.row(g.ql, b, h, m0);
         int numKeys = g.keys(m0 + qbs - 1);
         for (int n0 = 0; n0 < numKeys; n0 += KV_BLOCK) {
-            int kbs = Math.min(KV_BLOCK, g.s - n0);
+            int kbs = Math.min(KV_BLOCK, numKeys - n0);
             int ko = Geometry.row(g.kl, b, hk, n0);
             int vo = Geometry.row(g.vl, b, hk, n0);
             dgemm(qbs, kbs, g.e, q, qo, g.ql.stride(2), g.ql.stride(3), k, ko, g.kl.stride(3), g.kl.stride(2), s, 0, kbs,
@@ -444,13 +500,19 @@ final class AttentionKernels {
         int goo = Geometry.row(gol, b, h, m0);
         int numKeys = g.keys(m0 + qbs - 1);
         for (int n0 = 0; n0 < numKeys; n0 += KV_BLOCK) {
-            int kbs = Math.min(KV_BLOCK, g.s - n0);
+            int kbs = Math.min(KV_BLOCK, numKeys - n0);
             int ko = Geometry.row(g.kl, b, hk, n0);
             int vo = Geometry.row(g.vl, b, hk, n0);
             sgemm(qbs, kbs, g.e, q, qo, g.ql.stride(2), g.ql.stride(3), k, ko, g.kl.stride(3), g.kl.stride(2), p, 0, kbs,
                     1, false);
             for (int r = 0; r < qbs; r++) {
                 int po = r * kbs;
+                if (g.ml == null) {
+                    int limit = g.limit(m0 + r, n0, kbs);
+                    expSum(p, po, limit, (float) g.scale, (float) lse[r]);
+                    Arrays.fill(p, po + limit, po + kbs, 0f);
+                    continue;
+                }
                 for (int c = 0; c < kbs; c++) {
                     row[c] = p[po + c];
                 }
@@ -485,7 +547,7 @@ final class AttentionKernels {
         int goo = Geometry.row(gol, b, h, m0);
         int numKeys = g.keys(m0 + qbs - 1);
         for (int n0 = 0; n0 < numKeys; n0 += KV_BLOCK) {
-            int kbs = Math.min(KV_BLOCK, g.s - n0);
+            int kbs = Math.min(KV_BLOCK, numKeys - n0);
             int ko = Geometry.row(g.kl, b, hk, n0);
             int vo = Geometry.row(g.vl, b, hk, n0);
             dgemm(qbs, kbs, g.e, q, qo, g.ql.stride(2), g.ql.stride(3), k, ko, g.kl.stride(3), g.kl.stride(2), p, 0, kbs,

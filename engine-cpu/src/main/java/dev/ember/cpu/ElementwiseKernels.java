@@ -621,6 +621,15 @@ final class ElementwiseKernels {
          */
         int maxPool2x2Row(float[] x, int r0, int w, float[] o, int oo, long[] ind, int at, int ow);
 
+        /** {@code x[xo:xo+n] *= s}. */
+        void scale(float[] x, int xo, int n, float s);
+
+        /** The largest of {@code x[xo:xo+n]}, NaN if one is NaN, {@code -inf} when n is 0. */
+        float max(float[] x, int xo, int n);
+
+        /** {@code x[xo:xo+n] = exp(x * scale - shift)} elementwise; returns their sum (in float, lane by lane). */
+        float expSum(float[] x, int xo, int n, float scale, float shift);
+
         /** {@code o[oo:oo+n] = gelu(x[xo:xo+n])} as {@link #geluFloat}. */
         void gelu(float[] x, int xo, float[] o, int oo, int n);
 

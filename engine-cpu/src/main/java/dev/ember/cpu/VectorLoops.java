@@ -225,6 +225,52 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return true;
     }
 
+    @Override
+    public void scale(float[] x, int xo, int n, float s) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, xo + i).mul(s).intoArray(x, xo + i);
+        }
+        for (; i < n; i++) {
+            x[xo + i] *= s;
+        }
+    }
+
+    @Override
+    public float max(float[] x, int xo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (; i < bound; i += S.length()) {
+            m = m.max(FloatVector.fromArray(S, x, xo + i)); // lanewise Math.max: NaN wins
+        }
+        float r = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            r = Math.max(r, x[xo + i]);
+        }
+        return r;
+    }
+
+    @Override
+    public float expSum(float[] x, int xo, int n, float scale, float shift) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        FloatVector sum = FloatVector.zero(S);
+        for (; i < bound; i += S.length()) {
+            FloatVector e = FloatVector.fromArray(S, x, xo + i).fma(scale, -shift).lanewise(VectorOperators.EXP);
+            e.intoArray(x, xo + i);
+            sum = sum.add(e);
+        }
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(Math.fma(x[xo + i], scale, -shift));
+            x[xo + i] = e;
+            total += e;
+        }
+        return total;
+    }
+
     /** Abramowitz and Stegun's erf lane-wise, as {@link ElementwiseKernels#erfApprox}. */
     private static FloatVector erf(FloatVector a) {
         FloatVector one = FloatVector.broadcast(S, 1f);
