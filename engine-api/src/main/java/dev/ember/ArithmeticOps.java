@@ -114,6 +114,11 @@ final class ArithmeticOps {
             case INT8:
             case UINT8:
                 return t.wrap(integral ? l : (long) v);
+            // float16 and bfloat16 compute in float32: the number as a float (the CPU kernel converts it to the
+            // tensor's type where PyTorch does)
+            case FLOAT16:
+            case BFLOAT16:
+                return integral ? (float) l : (float) v;
             default: return v != 0 ? 1L : 0L;
         }
     }
@@ -127,6 +132,13 @@ final class ArithmeticOps {
     static void checkScalarFits(double v, DType t) {
         if (t == DType.FLOAT32 && !Double.isInfinite(v) && (v > Float.MAX_VALUE || v < -Float.MAX_VALUE)) {
             throw new IllegalArgumentException("value cannot be converted to type float without overflow");
+        }
+        // c10's overflows<at::Half>: a finite value beyond the type's largest (65504 for float16) does not fit
+        if (t.isReducedFloatingPoint() && !Double.isInfinite(v)) {
+            double max = t == DType.FLOAT16 ? Half.MAX_VALUE : BFloat16.MAX_VALUE;
+            if (v > max || v < -max) {
+                throw new IllegalArgumentException("value cannot be converted to type " + cTypeScalarName(t) + " without overflow");
+            }
         }
         // the bounds as C++ compares them: (double) INT64_MAX rounds up to 2^63, which itself passes
         if (t == DType.INT64 && (Double.isNaN(v) || Double.isInfinite(v) || v < -0x1p63 || v > 0x1p63)) {
@@ -162,6 +174,8 @@ final class ArithmeticOps {
             case INT64: return "int64_t";
             case FLOAT32: return "float";
             case FLOAT64: return "double";
+            case FLOAT16: return "at::Half";
+            case BFLOAT16: return "at::BFloat16";
             default: return "bool";
         }
     }
@@ -1220,6 +1234,8 @@ final class ArithmeticOps {
             case INT16: return "short int";
             case INT8: return "signed char";
             case UINT8: return "unsigned char";
+            case FLOAT16: return "c10::Half";
+            case BFLOAT16: return "c10::BFloat16";
             default: return "bool";
         }
     }

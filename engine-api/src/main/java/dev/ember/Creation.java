@@ -156,6 +156,18 @@ final class Creation {
                 array = narrowArray(target, w);
                 break;
             }
+            case FLOAT16:
+            case BFLOAT16: {
+                // a double through float32 (c10::Half takes a float), an integer in one rounding to float32
+                short[] a = new short[n];
+                boolean half = target == DType.FLOAT16;
+                for (int i = 0; i < n; i++) {
+                    float f = kind[0] == 2 ? (float) dv[i] : (float) lv[i];
+                    a[i] = half ? Half.fromFloat(f) : BFloat16.fromFloat(f);
+                }
+                array = a;
+                break;
+            }
             default: {
                 boolean[] a = new boolean[n];
                 for (int i = 0; i < n; i++) {

@@ -90,11 +90,17 @@ public final class CpuBackend implements Backend {
         return new CpuStorage(t, cloneArray(array));
     }
 
-    /** A byte[] becomes a uint8 storage as it is (its bytes read as unsigned), without a conversion pass. */
+    /**
+     * A byte[] becomes a uint8 storage as it is (its bytes read as unsigned), and a short[] of bits a float16 or
+     * bfloat16 one, without a conversion pass.
+     */
     @Override
     public Storage fromArray(Object array, DType dtype, int deviceIndex) {
         if (dtype == DType.UINT8 && array instanceof byte[]) {
             return new CpuStorage(DType.UINT8, ((byte[]) array).clone());
+        }
+        if ((dtype == DType.FLOAT16 || dtype == DType.BFLOAT16) && array instanceof short[]) {
+            return new CpuStorage(dtype, ((short[]) array).clone()); // the bits of float16 or bfloat16
         }
         return Backend.super.fromArray(array, dtype, deviceIndex);
     }
