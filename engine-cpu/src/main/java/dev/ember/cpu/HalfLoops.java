@@ -226,4 +226,93 @@ final class HalfLoops {
             store(b, m, y, yo + done * ys, ys);
         }
     }
+
+    /**
+     * PyTorch's refusal of a kernel its CPU dispatch lacks for float16 and bfloat16 ({@code "lu_cpu" not implemented
+     * for 'Half'}): the LAPACK-style decompositions, which PyTorch 2.x does not run in a reduced type either.
+     */
+    static void refuse(String kernel, DType t) {
+        if (isHalf(t)) {
+            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + dev.ember.Format.scalarType(t) + "'");
+        }
+    }
+
+    /** A widened scope that has widened nothing yet: for a kernel call on float16 or bfloat16 storages. */
+    static Widened widened() {
+        return new Widened();
+    }
+
+    /**
+     * Float32 copies of the float16 and bfloat16 storages of one kernel call, for the kernel families without a half
+     * loop (GEMM, convolution, normalization, pooling, attention, resampling, sorting, indexing): the inputs are widened
+     * once (exactly), the float32 kernel runs on the copies, and on {@link #close} each output is rounded back once
+     * through its layout, as PyTorch's CPU kernels for reduced floating types accumulate in float and convert each
+     * result once. A copy covers the whole storage, so every layout over it stays valid; a storage given twice (an
+     * input that is also the output) is widened once. Storages of other types pass through untouched.
+     */
+    static final class Widened implements AutoCloseable {
+        private CpuStorage[] originals = new CpuStorage[0];
+        private CpuStorage[] copies = new CpuStorage[0];
+        private final java.util.List<Object[]> outputs = new java.util.ArrayList<>(2);
+
+        private Widened() {
+        }
+
+        /** An input: itself, or its float32 copy when it is float16 or bfloat16 ({@code null} stays null). */
+        CpuStorage in(CpuStorage s) {
+            if (s == null || !isHalf(s.dtype)) {
+                return s;
+            }
+            for (int i = 0; i < originals.length; i++) {
+                if (originals[i] == s) {
+                    return copies[i];
+                }
+            }
+            float[] f = new float[s.length];
+            short[] bits = (short[]) s.array;
+            if (s.dtype == DType.FLOAT16) {
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = Half.toFloat(bits[i]);
+                }
+            } else {
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = Float.intBitsToFloat((bits[i] & 0xFFFF) << 16);
+                }
+            }
+            CpuStorage c = new CpuStorage(DType.FLOAT32, f);
+            int k = originals.length;
+            originals = java.util.Arrays.copyOf(originals, k + 1);
+            copies = java.util.Arrays.copyOf(copies, k + 1);
+            originals[k] = s;
+            copies[k] = c;
+            return c;
+        }
+
+        /**
+         * An output written through {@code layout} ({@code null}: the whole storage): its float32 copy, whose elements
+         * in the layout are rounded back into it on {@link #close} (the others are left as they were).
+         */
+        CpuStorage out(CpuStorage s, dev.ember.backend.Layout layout) {
+            CpuStorage c = in(s);
+            if (c != s) {
+                outputs.add(new Object[] {s, c, layout});
+            }
+            return c;
+        }
+
+        /** Rounds every output back once into its float16 or bfloat16 storage. */
+        @Override
+        public void close() {
+            for (Object[] o : outputs) {
+                CpuStorage s = (CpuStorage) o[0];
+                CpuStorage c = (CpuStorage) o[1];
+                dev.ember.backend.Layout l = (dev.ember.backend.Layout) o[2];
+                if (l == null) {
+                    l = dev.ember.backend.Layout.contiguous(s.length);
+                }
+                ElementwiseKernels.copy(c, l, s, l);
+            }
+            outputs.clear();
+        }
+    }
 }
