@@ -59,6 +59,18 @@ final class Creation {
         return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
     }
 
+    /** {@link Tensor#fromHalfBits}: the bits copied into a float16 or bfloat16 storage on the CPU. */
+    static Tensor fromHalfBits(short[] bits, DType dtype, int[] shape) {
+        if (!dtype.isReducedFloatingPoint()) {
+            throw new IllegalArgumentException("fromHalfBits() expects dtype torch.float16 or torch.bfloat16, got " + dtype);
+        }
+        long n = Shapes.storageNumel(shape, dtype);
+        if (n != bits.length) {
+            throw new IllegalArgumentException("shape '" + Format.size(shape) + "' is invalid for input of size " + bits.length);
+        }
+        return fromFlat(bits, shape.clone(), dtype, Device.CPU);
+    }
+
     /** The type a Java array of this element class holds as it is: int[] int32, short[] int16, byte[] int8. */
     private static DType arrayType(Class<?> component) {
         if (component == int.class) {

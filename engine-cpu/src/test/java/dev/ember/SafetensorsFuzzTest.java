@@ -174,7 +174,8 @@ class SafetensorsFuzzTest {
                 return null;
             }
             DType t = Map.of("F32", DType.FLOAT32, "F64", DType.FLOAT64, "I64", DType.INT64, "I32", DType.INT32, "I16",
-                    DType.INT16, "I8", DType.INT8, "U8", DType.UINT8, "BOOL", DType.BOOL).get(dtype);
+                    DType.INT16, "I8", DType.INT8, "U8", DType.UINT8, "BOOL", DType.BOOL, "F16", DType.FLOAT16, "BF16",
+                    DType.BFLOAT16).get(dtype);
             if (t == null) {
                 return null;
             }
@@ -237,6 +238,10 @@ class SafetensorsFuzzTest {
             case INT64: for (long v : t.toLongArray()) { b.putLong(v); } break;
             case INT32: for (int v : t.toIntArray()) { b.putInt(v); } break;
             case INT16: for (short v : t.toShortArray()) { b.putShort(v); } break;
+            case FLOAT16:
+            case BFLOAT16:
+                for (short v : t.toHalfBits()) { b.putShort(v); }
+                break;
             case INT8:
             case UINT8:
                 b.put(t.toByteArray());
