@@ -5,7 +5,7 @@ package dev.ember;
  * {@code short}: 1 sign bit, 5 exponent bits (bias 15), 10 mantissa bits. Float to half rounds to nearest, ties to
  * even, overflows to an infinity, keeps subnormals, and turns every NaN into the quiet NaN {@code 0x7E00} with the
  * sign kept, exactly as c10's {@code fp16_ieee_from_fp32_value} (c10/util/Half.h), which this ports step for step.
- * Half to float is exact.
+ * Half to float is exact (a NaN comes out quiet).
  */
 public final class Half {
     private Half() {
@@ -47,8 +47,9 @@ public final class Half {
         int exp = (bits >>> 10) & 0x1F;
         int mant = bits & 0x3FF;
         if (exp == 0x1F) {
-            // infinities, and NaNs with their payload kept in float32's top mantissa bits
-            return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13));
+            // infinities; NaNs keep their payload in float32's top mantissa bits and come out quiet, as c10's
+            // conversion (its float multiply quiets a signaling NaN) and x86's vcvtph2ps do
+            return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13) | (mant != 0 ? 0x00400000 : 0));
         }
         if (exp == 0) {
             if (mant == 0) {

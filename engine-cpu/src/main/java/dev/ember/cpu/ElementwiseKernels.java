@@ -500,7 +500,9 @@ final class ElementwiseKernels {
                 }
             }, true);
         } else if (HalfLoops.isHalf(y.dtype)) {
-            float a = (float) alpha;
+            // PyTorch 2.x's add for reduced types converts alpha to the tensor's type (alpha.to<scalar_t>()) and
+            // fmadds in float (Vectorized<BFloat16>'s fmadd), rounding once
+            float a = HalfLoops.toFloat(y.dtype, HalfLoops.fromFloat(y.dtype, (float) alpha));
             loop.run((off, n, st) -> HalfLoops.axpyRow(a, x, off[1], st[1], y, off[0], st[0], n), true);
         } else {
             double[] xs = (double[]) x.array;

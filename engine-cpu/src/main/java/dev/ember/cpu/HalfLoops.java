@@ -211,7 +211,7 @@ final class HalfLoops {
         }
     }
 
-    /** {@code y += alpha * x} in float, one fused multiply-add per element, rounded once. */
+    /** {@code y += alpha * x} in float (alpha already in float), one fused multiply-add per element, rounded once. */
     static void axpyRow(float alpha, CpuStorage x, int xo, int xs, CpuStorage y, int yo, int ys, int n) {
         float[][] bufs = BUFFERS.get();
         float[] a = bufs[0];
