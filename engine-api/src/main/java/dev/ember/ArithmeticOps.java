@@ -977,7 +977,7 @@ final class ArithmeticOps {
 
     /** A 0-dim tensor of a's type and device holding v converted as a C cast (a double beyond float's range is inf). */
     private static Tensor scalarOf(double v, Tensor a) {
-        Object arr = a.dtype == DType.FLOAT32 ? new float[] {(float) v} : new double[] {v};
+        Object arr = Backend.scalarArray(a.dtype, a.dtype == DType.FLOAT64 ? (Number) v : (Number) (float) v);
         return Creation.fromFlat(arr, new int[0], a.dtype, a.device);
     }
 

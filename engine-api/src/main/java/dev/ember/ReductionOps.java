@@ -340,11 +340,14 @@ final class ReductionOps {
         return ArithmeticOps.record(out, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", new Tensor[] {a}, n -> {
             SavedTensor so = n.saveOutput(out);
             return g -> {
-                Tensor y = so.get();
+                // float16 and bfloat16 in float32, rounded once, as PyTorch's softmax_backward kernels
+                DType type = g.dtype;
+                Tensor y = opmath(so.get());
+                Tensor gf = opmath(g);
                 if (log) {
-                    return new Tensor[] {g.sub(y.exp().mul(g.sum(dd, true)))};
+                    return new Tensor[] {narrowedBack(gf.sub(y.exp().mul(gf.sum(dd, true))), type)};
                 }
-                return new Tensor[] {y.mul(g.sub(g.mul(y).sum(dd, true)))};
+                return new Tensor[] {narrowedBack(y.mul(gf.sub(gf.mul(y).sum(dd, true))), type)};
             };
         });
     }
