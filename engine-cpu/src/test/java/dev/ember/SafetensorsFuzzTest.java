@@ -532,6 +532,8 @@ class SafetensorsFuzzTest {
         t.put("i16", Tensor.tensor(new short[][] {{Short.MAX_VALUE, -2}, {3, 0}}));
         t.put("i8", Tensor.tensor(new byte[] {-128, 5, 127}));
         t.put("u8", Tensor.tensor(new byte[] {(byte) 255, 0, 17, (byte) 128, 9}, DType.UINT8));
+        t.put("f16", Tensor.fromHalfBits(new short[] {0x3C00, (short) 0xFC00, 0x7E00, 0x0001, 0x7BFF}, DType.FLOAT16, 5));
+        t.put("bf16", Tensor.fromHalfBits(new short[] {0x3F80, (short) 0xC2F7, 0x7FC0}, DType.BFLOAT16, 3));
         t.put("s", Tensor.scalar(2.5));
         t.put("e", Tensor.zeros(0, 2));
         t.put("q\"\u00e9\n", Tensor.ones(DType.FLOAT64, 1, 2));
