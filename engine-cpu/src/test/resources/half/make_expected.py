@@ -288,6 +288,16 @@ for name, dt in TYPES.items():
     except RuntimeError:
         raise
 
+# ------------------------------------------------------------------ LAPACK-style kernels refuse the reduced types
+# (2.x as 1.13 for these: no Half/BFloat16 in their CPU dispatch)
+for name, dt in TYPES.items():
+    for op, fn in [('cholesky', torch.linalg.cholesky), ('qr', torch.linalg.qr), ('det', torch.linalg.det)]:
+        try:
+            fn(torch.eye(3).to(dt))
+            case('linalg.%s.%s' % (op, name), 'value ok')
+        except RuntimeError as e:
+            case('linalg.%s.%s' % (op, name), 'error RuntimeError ' + str(e))
+
 # ------------------------------------------------------------------ a small MLP in bfloat16, forward and backward
 torch.manual_seed(7)
 W1 = torch.randn(16, 8) * 0.3
