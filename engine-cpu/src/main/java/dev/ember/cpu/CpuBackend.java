@@ -188,7 +188,8 @@ public final class CpuBackend implements Backend {
     public void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
                        Layout dstLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            IndexKernels.gather(w.in(cpu(src)), srcLayout, dim, w.in(cpu(index)), indexLayout, w.out(cpu(dst), dstLayout), dstLayout);
+            IndexKernels.gather(w.in(cpu(src)), srcLayout, dim, w.in(cpu(index)), indexLayout,
+                    w.out(cpu(dst), dstLayout), dstLayout);
         }
     }
 
@@ -196,7 +197,8 @@ public final class CpuBackend implements Backend {
     public void scatter(dev.ember.backend.ScatterReduce reduce, boolean includeSelf, Storage dst, Layout dstLayout, int dim, Storage index,
                         Layout indexLayout, Storage src, Layout srcLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            IndexKernels.scatter(reduce, includeSelf, w.out(cpu(dst), dstLayout), dstLayout, dim, w.in(cpu(index)), indexLayout, w.in(cpu(src)), srcLayout);
+            IndexKernels.scatter(reduce, includeSelf, w.out(cpu(dst), dstLayout), dstLayout, dim, w.in(cpu(index)),
+                    indexLayout, w.in(cpu(src)), srcLayout);
         }
     }
 
@@ -228,7 +230,8 @@ public final class CpuBackend implements Backend {
     public void conv2d(Storage input, Layout inputLayout, Storage weight, Layout weightLayout, Storage bias, Storage out,
                        Layout outLayout, Conv2dParams p) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            ConvKernels.forward(w.in(cpu(input)), inputLayout, w.in(cpu(weight)), weightLayout, w.in(opt(bias)), w.out(cpu(out), outLayout),
+            ConvKernels.forward(w.in(cpu(input)), inputLayout, w.in(cpu(weight)), weightLayout, w.in(opt(bias)),
+                    w.out(cpu(out), outLayout),
                     outLayout, p);
         }
     }
@@ -237,7 +240,8 @@ public final class CpuBackend implements Backend {
     public void conv2dBackwardInput(Storage gradOut, Layout gradOutLayout, Storage weight, Layout weightLayout,
                                     Storage gradInput, Layout gradInputLayout, Conv2dParams p) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            ConvKernels.backwardInput(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(weight)), weightLayout, w.out(cpu(gradInput), gradInputLayout), gradInputLayout, p);
+            ConvKernels.backwardInput(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(weight)), weightLayout,
+                    w.out(cpu(gradInput), gradInputLayout), gradInputLayout, p);
         }
     }
 
@@ -245,7 +249,8 @@ public final class CpuBackend implements Backend {
     public void conv2dBackwardWeight(Storage gradOut, Layout gradOutLayout, Storage input, Layout inputLayout,
                                      Storage gradWeight, Layout gradWeightLayout, Conv2dParams p) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            ConvKernels.backwardWeight(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(input)), inputLayout, w.out(cpu(gradWeight), gradWeightLayout), gradWeightLayout, p);
+            ConvKernels.backwardWeight(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(input)), inputLayout,
+                    w.out(cpu(gradWeight), gradWeightLayout), gradWeightLayout, p);
         }
     }
 
@@ -255,7 +260,8 @@ public final class CpuBackend implements Backend {
     public void layerNorm(Storage x, Layout xLayout, Storage weight, Storage bias, double eps, Storage out,
                           Layout outLayout, Storage mean, Storage rstd) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            NormKernels.rowNorm(false, w.in(cpu(x)), xLayout, w.in(opt(weight)), w.in(opt(bias)), eps, w.out(cpu(out), outLayout), outLayout, w.out(cpu(mean), null), w.out(cpu(rstd), null));
+            NormKernels.rowNorm(false, w.in(cpu(x)), xLayout, w.in(opt(weight)), w.in(opt(bias)), eps,
+                    w.out(cpu(out), outLayout), outLayout, w.out(cpu(mean), null), w.out(cpu(rstd), null));
         }
     }
 
@@ -264,8 +270,10 @@ public final class CpuBackend implements Backend {
                                   Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
                                   Storage gradWeight, Storage gradBias) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            NormKernels.rowNormBackward(false, w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout, w.in(cpu(mean)), w.in(cpu(rstd)), w.in(opt(weight)),
-                    w.out(opt(gradInput), gradInputLayout), gradInputLayout, w.out(opt(gradWeight), null), w.out(opt(gradBias), null));
+            NormKernels.rowNormBackward(false, w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout,
+                    w.in(cpu(mean)), w.in(cpu(rstd)), w.in(opt(weight)),
+                    w.out(opt(gradInput), gradInputLayout), gradInputLayout, w.out(opt(gradWeight), null),
+                    w.out(opt(gradBias), null));
         }
     }
 
@@ -273,7 +281,8 @@ public final class CpuBackend implements Backend {
     public void rmsNorm(Storage x, Layout xLayout, Storage weight, double eps, Storage out, Layout outLayout,
                         Storage rstd) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            NormKernels.rowNorm(true, w.in(cpu(x)), xLayout, w.in(opt(weight)), null, eps, w.out(cpu(out), outLayout), outLayout, null, w.out(cpu(rstd), null));
+            NormKernels.rowNorm(true, w.in(cpu(x)), xLayout, w.in(opt(weight)), null, eps, w.out(cpu(out), outLayout),
+                    outLayout, null, w.out(cpu(rstd), null));
         }
     }
 
@@ -281,7 +290,8 @@ public final class CpuBackend implements Backend {
     public void rmsNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage rstd,
                                 Storage weight, Storage gradInput, Layout gradInputLayout, Storage gradWeight) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            NormKernels.rowNormBackward(true, w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout, null, w.in(cpu(rstd)), w.in(opt(weight)),
+            NormKernels.rowNormBackward(true, w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout, null,
+                    w.in(cpu(rstd)), w.in(opt(weight)),
                     w.out(opt(gradInput), gradInputLayout), gradInputLayout, w.out(opt(gradWeight), null), null);
         }
     }
@@ -290,7 +300,8 @@ public final class CpuBackend implements Backend {
     public void groupNorm(Storage x, Layout xLayout, int groups, Storage weight, Storage bias, double eps, Storage out,
                           Layout outLayout, Storage mean, Storage rstd) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            NormKernels.groupNorm(w.in(cpu(x)), xLayout, groups, w.in(opt(weight)), w.in(opt(bias)), eps, w.out(cpu(out), outLayout), outLayout, w.out(cpu(mean), null), w.out(cpu(rstd), null));
+            NormKernels.groupNorm(w.in(cpu(x)), xLayout, groups, w.in(opt(weight)), w.in(opt(bias)), eps,
+                    w.out(cpu(out), outLayout), outLayout, w.out(cpu(mean), null), w.out(cpu(rstd), null));
         }
     }
 
@@ -299,8 +310,10 @@ public final class CpuBackend implements Backend {
                                   Storage mean, Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
                                   Storage gradWeight, Storage gradBias) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            NormKernels.groupNormBackward(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout, groups, w.in(cpu(mean)), w.in(cpu(rstd)),
-                    w.in(opt(weight)), w.out(opt(gradInput), gradInputLayout), gradInputLayout, w.out(opt(gradWeight), null), w.out(opt(gradBias), null));
+            NormKernels.groupNormBackward(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout, groups,
+                    w.in(cpu(mean)), w.in(cpu(rstd)),
+                    w.in(opt(weight)), w.out(opt(gradInput), gradInputLayout), gradInputLayout,
+                    w.out(opt(gradWeight), null), w.out(opt(gradBias), null));
         }
     }
 
@@ -308,7 +321,8 @@ public final class CpuBackend implements Backend {
     public void batchNorm(Storage x, Layout xLayout, Storage weight, Storage bias, boolean training, double eps,
                           Storage mean, Storage invstd, Storage unbiasedVar, Storage out, Layout outLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            NormKernels.batchNorm(w.in(cpu(x)), xLayout, w.in(opt(weight)), w.in(opt(bias)), training, eps, w.out(cpu(mean), null), w.out(cpu(invstd), null),
+            NormKernels.batchNorm(w.in(cpu(x)), xLayout, w.in(opt(weight)), w.in(opt(bias)), training, eps,
+                    w.out(cpu(mean), null), w.out(cpu(invstd), null),
                     w.out(opt(unbiasedVar), null), w.out(cpu(out), outLayout), outLayout);
         }
     }
@@ -318,8 +332,10 @@ public final class CpuBackend implements Backend {
                                   Storage mean, Storage invstd, boolean training, Storage gradInput,
                                   Layout gradInputLayout, Storage gradWeight, Storage gradBias) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            NormKernels.batchNormBackward(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout, w.in(opt(weight)), w.in(cpu(mean)), w.in(cpu(invstd)),
-                    training, w.out(opt(gradInput), gradInputLayout), gradInputLayout, w.out(opt(gradWeight), null), w.out(opt(gradBias), null));
+            NormKernels.batchNormBackward(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout, w.in(opt(weight)),
+                    w.in(cpu(mean)), w.in(cpu(invstd)),
+                    training, w.out(opt(gradInput), gradInputLayout), gradInputLayout, w.out(opt(gradWeight), null),
+                    w.out(opt(gradBias), null));
         }
     }
 
@@ -331,7 +347,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            PoolKernels.maxForward(w.in(cpu(input)), inputLayout, w.out(cpu(out), outLayout), w.in(cpu(indices)), outLayout, p);
+            PoolKernels.maxForward(w.in(cpu(input)), inputLayout, w.out(cpu(out), outLayout), w.in(cpu(indices)),
+                    outLayout, p);
         }
     }
 
@@ -339,7 +356,8 @@ public final class CpuBackend implements Backend {
     public void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout,
                                   Pool2dParams p) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            PoolKernels.maxBackward(w.in(cpu(gradOut)), w.in(cpu(indices)), outLayout, w.out(cpu(gradInput), inputLayout), inputLayout, p);
+            PoolKernels.maxBackward(w.in(cpu(gradOut)), w.in(cpu(indices)), outLayout,
+                    w.out(cpu(gradInput), inputLayout), inputLayout, p);
         }
     }
 
@@ -350,7 +368,8 @@ public final class CpuBackend implements Backend {
                           Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
                           Layout lseLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            AttentionKernels.forward(w.in(cpu(q)), qLayout, w.in(cpu(k)), kLayout, w.in(cpu(v)), vLayout, w.in(opt(mask)), maskLayout, causal, scale,
+            AttentionKernels.forward(w.in(cpu(q)), qLayout, w.in(cpu(k)), kLayout, w.in(cpu(v)), vLayout,
+                    w.in(opt(mask)), maskLayout, causal, scale,
                     w.out(cpu(out), outLayout), outLayout, w.out(cpu(lse), lseLayout), lseLayout);
         }
     }
@@ -362,8 +381,10 @@ public final class CpuBackend implements Backend {
                                   Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout,
                                   Storage gradV, Layout gradVLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            AttentionKernels.backward(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(q)), qLayout, w.in(cpu(k)), kLayout, w.in(cpu(v)), vLayout, w.in(opt(mask)),
-                    maskLayout, causal, scale, w.in(cpu(out)), outLayout, w.in(cpu(lse)), lseLayout, w.out(cpu(gradQ), gradQLayout), gradQLayout, w.out(cpu(gradK), gradKLayout),
+            AttentionKernels.backward(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(q)), qLayout, w.in(cpu(k)), kLayout,
+                    w.in(cpu(v)), vLayout, w.in(opt(mask)),
+                    maskLayout, causal, scale, w.in(cpu(out)), outLayout, w.in(cpu(lse)), lseLayout,
+                    w.out(cpu(gradQ), gradQLayout), gradQLayout, w.out(cpu(gradK), gradKLayout),
                     gradKLayout, w.out(cpu(gradV), gradVLayout), gradVLayout);
         }
     }
@@ -387,7 +408,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void adaptiveAvgPool2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput, Layout gradInputLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            ResampleKernels.adaptiveAvgBackward(w.in(cpu(gradOut)), gradOutLayout, w.out(cpu(gradInput), gradInputLayout), gradInputLayout);
+            ResampleKernels.adaptiveAvgBackward(w.in(cpu(gradOut)), gradOutLayout,
+                    w.out(cpu(gradInput), gradInputLayout), gradInputLayout);
         }
     }
 
@@ -395,7 +417,8 @@ public final class CpuBackend implements Backend {
     public void adaptiveMaxPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Storage indices,
                                   Layout indicesLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            ResampleKernels.adaptiveMax(w.in(cpu(input)), inputLayout, w.out(cpu(out), outLayout), outLayout, w.in(cpu(indices)), indicesLayout);
+            ResampleKernels.adaptiveMax(w.in(cpu(input)), inputLayout, w.out(cpu(out), outLayout), outLayout,
+                    w.in(cpu(indices)), indicesLayout);
         }
     }
 
@@ -403,7 +426,8 @@ public final class CpuBackend implements Backend {
     public void upsampleBilinear2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, boolean alignCorners,
                                    double scaleH, double scaleW) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            ResampleKernels.bilinear(w.in(cpu(input)), inputLayout, w.out(cpu(out), outLayout), outLayout, alignCorners, scaleH, scaleW);
+            ResampleKernels.bilinear(w.in(cpu(input)), inputLayout, w.out(cpu(out), outLayout), outLayout,
+                    alignCorners, scaleH, scaleW);
         }
     }
 
@@ -411,7 +435,8 @@ public final class CpuBackend implements Backend {
     public void upsampleBilinear2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput,
                                            Layout gradInputLayout, boolean alignCorners, double scaleH, double scaleW) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            ResampleKernels.bilinearBackward(w.in(cpu(gradOut)), gradOutLayout, w.out(cpu(gradInput), gradInputLayout), gradInputLayout, alignCorners, scaleH,
+            ResampleKernels.bilinearBackward(w.in(cpu(gradOut)), gradOutLayout, w.out(cpu(gradInput), gradInputLayout),
+                    gradInputLayout, alignCorners, scaleH,
                     scaleW);
         }
     }
@@ -478,7 +503,8 @@ public final class CpuBackend implements Backend {
     public void rankSelect(dev.ember.backend.RankOp op, Storage src, Layout srcLayout, int dim, long k, Storage values,
                            Layout valuesLayout, Storage indices, Layout indicesLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            SortKernels.rankSelect(op, w.in(cpu(src)), srcLayout, dim, k, w.out(cpu(values), valuesLayout), valuesLayout, w.in(cpu(indices)), indicesLayout);
+            SortKernels.rankSelect(op, w.in(cpu(src)), srcLayout, dim, k, w.out(cpu(values), valuesLayout),
+                    valuesLayout, w.in(cpu(indices)), indicesLayout);
         }
     }
 
@@ -486,7 +512,8 @@ public final class CpuBackend implements Backend {
     public void scan(dev.ember.backend.ScanOp op, Storage src, Layout srcLayout, int dim, Storage dst, Layout dstLayout,
                      Storage indices, Layout indicesLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            SortKernels.scan(op, w.in(cpu(src)), srcLayout, dim, w.out(cpu(dst), dstLayout), dstLayout, w.in(opt(indices)),
+            SortKernels.scan(op, w.in(cpu(src)), srcLayout, dim, w.out(cpu(dst), dstLayout), dstLayout,
+                    w.in(opt(indices)),
                     indicesLayout);
         }
     }
@@ -495,7 +522,8 @@ public final class CpuBackend implements Backend {
     public void searchsorted(Storage sorted, Layout sortedLayout, Storage sorter, Layout sorterLayout, Storage values,
                              Layout valuesLayout, boolean right, Storage out, Layout outLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            SortKernels.searchsorted(w.in(cpu(sorted)), sortedLayout, w.in(opt(sorter)), sorterLayout, w.in(cpu(values)),
+            SortKernels.searchsorted(w.in(cpu(sorted)), sortedLayout, w.in(opt(sorter)), sorterLayout,
+                    w.in(cpu(values)),
                     valuesLayout, right, w.in(cpu(out)), outLayout);
         }
     }
@@ -511,7 +539,8 @@ public final class CpuBackend implements Backend {
     public void bincount(Storage src, Layout srcLayout, Storage weights, Layout weightsLayout, Storage out,
                          Layout outLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            SortKernels.bincount(w.in(cpu(src)), srcLayout, w.in(opt(weights)), weightsLayout, w.out(cpu(out), outLayout), outLayout);
+            SortKernels.bincount(w.in(cpu(src)), srcLayout, w.in(opt(weights)), weightsLayout,
+                    w.out(cpu(out), outLayout), outLayout);
         }
     }
 
