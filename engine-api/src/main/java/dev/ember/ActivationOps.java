@@ -50,6 +50,11 @@ final class ActivationOps {
     private static Tensor record(Tensor out, String name, Tensor x, java.util.function.BinaryOperator<Tensor> backward) {
         return ArithmeticOps.record(out, name, new Tensor[] {x}, n -> {
             SavedTensor sx = n.save(x);
+            if (x.dtype.isReducedFloatingPoint()) {
+                // float16 and bfloat16: the backward in float32 from the reduced values, rounded once, as PyTorch's
+                return g -> new Tensor[] {ReductionOps.narrowedBack(backward.apply(ReductionOps.opmath(g),
+                    ReductionOps.opmath(sx.get())), x.dtype)};
+            }
             return g -> new Tensor[] {backward.apply(g, sx.get())};
         });
     }

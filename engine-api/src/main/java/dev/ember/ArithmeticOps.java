@@ -740,7 +740,14 @@ final class ArithmeticOps {
         return record(out, fn.nodeName, new Tensor[] {a}, n -> {
             SavedTensor sx = usesInput ? n.save(a) : null;
             SavedTensor sy = usesOutput ? n.saveOutput(out) : null;
-            return g -> new Tensor[] {derivative(fn, g, sx, sy)};
+            if (a.dtype.isReducedFloatingPoint()) {
+                // float16 and bfloat16: the formula in float32 from the reduced values, rounded once (PyTorch's
+                // backward kernels, tanh_backward and the like, compute in opmath float)
+                return g -> new Tensor[] {ReductionOps.narrowedBack(derivative(fn, ReductionOps.opmath(g),
+                    sx == null ? null : () -> ReductionOps.opmath(sx.get()),
+                    sy == null ? null : () -> ReductionOps.opmath(sy.get())), a.dtype)};
+            }
+            return g -> new Tensor[] {derivative(fn, g, sx == null ? null : sx::get, sy == null ? null : sy::get)};
         });
     }
 
@@ -784,7 +791,8 @@ final class ArithmeticOps {
     }
 
     /** The derivatives.yaml formula of each function. */
-    private static Tensor derivative(Fn fn, Tensor g, SavedTensor sx, SavedTensor sy) {
+    private static Tensor derivative(Fn fn, Tensor g, java.util.function.Supplier<Tensor> sx,
+                                     java.util.function.Supplier<Tensor> sy) {
         switch (fn) {
             case NEG:
                 return g.neg();

@@ -91,15 +91,16 @@ final class ReductionOps {
     /**
      * The type PyTorch's CPU kernels compute a reduced floating type in ({@code at::opmath_type}): a float16 or bfloat16
      * tensor as a float32 copy (exact), any other as it is. Softmax, log-softmax, var/std, logsumexp, norms and mean
-     * run their forward on it and round the result once with {@link #narrowedBack}, as PyTorch's kernels accumulate.
+     * run their forward on it and round the result once with {@link #narrowedBack}, as PyTorch's kernels accumulate;
+     * backward formulas do the same (the conversions are recorded when grad mode is on, so they differentiate again).
      */
     static Tensor opmath(Tensor a) {
-        return a.dtype.isReducedFloatingPoint() ? ArithmeticOps.cast(a, DType.FLOAT32) : a;
+        return a.dtype.isReducedFloatingPoint() ? ViewOps.toType(a, DType.FLOAT32) : a; // recorded where grad is on
     }
 
     /** A float32 result of {@link #opmath} rounded once to the reduced floating type {@code t} (else as it is). */
     static Tensor narrowedBack(Tensor r, DType t) {
-        return t.isReducedFloatingPoint() && r.dtype != t ? ArithmeticOps.cast(r, t) : r;
+        return t.isReducedFloatingPoint() && r.dtype != t ? ViewOps.toType(r, t) : r;
     }
 
     static Tensor sum(Tensor a, int[] dims, boolean keepdim) {

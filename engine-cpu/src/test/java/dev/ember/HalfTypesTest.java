@@ -576,6 +576,39 @@ class HalfTypesTest {
         }
     }
 
+    private static Map<String, java.util.function.BinaryOperator<Tensor>> gradCases() {
+        Map<String, java.util.function.BinaryOperator<Tensor>> m = new LinkedHashMap<>();
+        m.put("conv2d", (a, c) -> Tensor.conv2d(a, c, null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1)
+                .mul(0.5).sum());
+        m.put("layer_norm", (a, c) -> Tensor.layerNorm(a, new int[] {5}, c.select(0, 0), c.select(0, 1), 1e-5).mul(c).sum());
+        m.put("softmax", (a, c) -> a.softmax(1).mul(c).sum());
+        m.put("log_softmax", (a, c) -> a.logSoftmax(1).mul(c).sum());
+        m.put("gelu", (a, c) -> NNFunctions.gelu(a, "none").mul(c).sum());
+        m.put("tanh", (a, c) -> a.tanh().mul(c).sum());
+        return m;
+    }
+
+    @TestFactory
+    List<DynamicTest> familyGradientsInTheType() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (DType t : HALVES) {
+            for (Map.Entry<String, java.util.function.BinaryOperator<Tensor>> e : gradCases().entrySet()) {
+                String op = e.getKey();
+                tests.add(DynamicTest.dynamicTest("grad " + op + " " + t, () -> {
+                    boolean conv = op.equals("conv2d");
+                    Tensor a = in(conv ? "img" : "x", t).requiresGrad_(true);
+                    Tensor c = in(conv ? "k" : "y", t).requiresGrad_(true);
+                    e.getValue().apply(a, c).backward();
+                    check("gradf." + op + ".0." + name(t), a.grad());
+                    if (!op.equals("layer_norm")) { // c's gradient there sums three terms in an order of PyTorch's
+                        check("gradf." + op + ".1." + name(t), c.grad());
+                    }
+                }));
+            }
+        }
+        return tests;
+    }
+
     @Test
     void bfloat16MlpForwardAndBackwardAgainstPyTorch() {
         Tensor w1 = input("mlp.in.W1").requiresGrad_(true);
