@@ -561,6 +561,30 @@ class HalfTypesTest {
         }
     }
 
+    @Test
+    void emptyTensorsAndInPlaceOnViews() {
+        for (DType t : HALVES) {
+            Tensor e = Tensor.zeros(t, 0, 3);
+            assertEquals(t, e.sum().dtype());
+            assertEquals(0f, e.sum().toFloatArray()[0]);
+            assertArrayEquals(new float[] {0, 0, 0}, e.sum(0).toFloatArray());
+            assertTrue(Float.isNaN(e.mean().toFloatArray()[0]));
+            assertArrayEquals(new int[] {0, 3}, e.add(1L).shape());
+            // an in-place op on a view: CopySlices, the number read in float for mul (PyTorch 2.x), gradients in the type
+            Tensor x = Tensor.tensor(new double[] {1, 2, 3, 4}).to(t).requiresGrad_(true);
+            Tensor y = x.clone();
+            y.narrow(0, 1, 2).mul_(0.1);
+            assertEquals("CopySlices", y.gradFn().name());
+            float tenth = HalfLoopsView.toFloat(t, t == DType.FLOAT16 ? Half.fromFloat(0.1f) : BFloat16.fromFloat(0.1f));
+            float two = HalfLoopsView.toFloat(t, t == DType.FLOAT16 ? Half.fromFloat(2 * 0.1f) : BFloat16.fromFloat(2 * 0.1f));
+            float three = HalfLoopsView.toFloat(t, t == DType.FLOAT16 ? Half.fromFloat(3 * 0.1f) : BFloat16.fromFloat(3 * 0.1f));
+            assertArrayEquals(new float[] {1, two, three, 4}, y.toFloatArray());
+            y.sum().backward();
+            assertEquals(t, x.grad().dtype());
+            assertArrayEquals(new float[] {1, tenth, tenth, 1}, x.grad().toFloatArray());
+        }
+    }
+
     // ------------------------------------------------------------------ autograd
 
     @Test
