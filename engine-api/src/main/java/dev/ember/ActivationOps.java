@@ -41,9 +41,10 @@ final class ActivationOps {
     }
 
     /** The forward, computed without recording. */
-    private static Tensor forward(java.util.function.Supplier<Tensor> f) {
+    private static Tensor forward(Tensor x, java.util.function.UnaryOperator<Tensor> f) {
         try (GradMode off = Ember.noGrad()) {
-            return f.get();
+            // float16 and bfloat16 compute in float32 and round once, as PyTorch's CPU kernels (opmath_type)
+            return ReductionOps.narrowedBack(f.apply(ReductionOps.opmath(x)), x.dtype);
         }
     }
 
@@ -51,6 +52,11 @@ final class ActivationOps {
     private static Tensor record(Tensor out, String name, Tensor x, java.util.function.BinaryOperator<Tensor> backward) {
         return ArithmeticOps.record(out, name, new Tensor[] {x}, n -> {
             SavedTensor sx = n.save(x);
+            if (x.dtype.isReducedFloatingPoint()) {
+                // float16 and bfloat16: the backward in float32 from the reduced values, rounded once, as PyTorch's
+                return g -> new Tensor[] {ReductionOps.narrowedBack(backward.apply(ReductionOps.opmath(g),
+                    ReductionOps.opmath(sx.get())), x.dtype)};
+            }
             return g -> new Tensor[] {backward.apply(g, sx.get())};
         });
     }
@@ -102,7 +108,7 @@ final class ActivationOps {
     /** {@code leaky_relu}: {@code x > 0 ? x : x * slope}; LeakyReluBackward0. */
     static Tensor leakyRelu(Tensor x, double negativeSlope) {
         checkFloating(x, "leaky_relu_cpu", "leaky_relu_cuda");
-        Tensor out = forward(() -> Tensor.where(x.gt(0L), x, x.mul(negativeSlope)));
+        Tensor out = forward(x, v -> Tensor.where(v.gt(0L), v, v.mul(negativeSlope)));
         // leaky_relu_backward: grad * (self > 0 ? 1 : negative_slope)
         return record(out, "LeakyReluBackward0", x, (g, xs) -> Tensor.where(xs.gt(0L), g, g.mul(negativeSlope)));
     }
@@ -120,7 +126,7 @@ final class ActivationOps {
                               String name) {
         checkFloating(x, "elu_cpu", "elu_cuda");
         double negcoef = alpha * scale;
-        Tensor out = forward(() -> Tensor.where(x.gt(0L), x.mul(scale), x.mul(inputScale).expm1().mul(negcoef)));
+        Tensor out = forward(x, v -> Tensor.where(v.gt(0L), v.mul(scale), v.mul(inputScale).expm1().mul(negcoef)));
         // elu_backward (is_result false): x <= 0 ? grad * input_scale * negcoef * exp(x * input_scale) : grad * scale
         return record(out, name, x, (g, xs) -> Tensor.where(xs.le(0L),
                 g.mul(xs.mul(backwardInputScale).exp().mul(backwardInputScale * negcoef)), g.mul(scale)));
@@ -147,7 +153,7 @@ final class ActivationOps {
     /** {@code silu}: {@code x * sigmoid(x)}; SiluBackward0 with silu_backward. */
     static Tensor silu(Tensor x) {
         checkFloating(x, "silu_cpu", "silu_cuda");
-        Tensor out = forward(() -> x.mul(x.sigmoid()));
+        Tensor out = forward(x, v -> v.mul(v.sigmoid()));
         // silu_backward: grad * sigmoid * (1 + x * (1 - sigmoid))
         return record(out, "SiluBackward0", x, (g, xs) -> {
             Tensor s = xs.sigmoid();
@@ -158,7 +164,7 @@ final class ActivationOps {
     /** {@code mish}: {@code x * tanh(softplus(x))}; MishBackward0 with mish_backward. */
     static Tensor mish(Tensor x) {
         checkFloating(x, "mish_cpu", "mish_cuda");
-        Tensor out = forward(() -> x.mul(x.exp().log1p().tanh()));
+        Tensor out = forward(x, v -> v.mul(v.exp().log1p().tanh()));
         // mish_backward: grad * (tanh_softplus + x * sigmoid * (1 - tanh_softplus^2))
         return record(out, "MishBackward0", x, (g, xs) -> {
             Tensor ts = xs.exp().log1p().tanh();
@@ -169,9 +175,9 @@ final class ActivationOps {
     /** {@code softplus}: {@code x * beta > threshold ? x : log1p(exp(x * beta)) / beta}; SoftplusBackward0. */
     static Tensor softplus(Tensor x, double beta, double threshold) {
         checkFloating(x, "softplus_cpu", "softplus_cuda");
-        Tensor out = forward(() -> {
-            Tensor bx = x.mul(beta);
-            return Tensor.where(bx.gt(threshold), x, bx.exp().log1p().div(beta));
+        Tensor out = forward(x, v -> {
+            Tensor bx = v.mul(beta);
+            return Tensor.where(bx.gt(threshold), v, bx.exp().log1p().div(beta));
         });
         // softplus_backward: x * beta > threshold ? grad : grad * z / (z + 1), z = exp(x * beta)
         return record(out, "SoftplusBackward0", x, (g, xs) -> {
@@ -191,14 +197,14 @@ final class ActivationOps {
         if (x.dtype == DType.BOOL) {
             throw new IllegalArgumentException("Bool inputs not supported for hardtanh");
         }
-        Tensor out = forward(() -> x.dtype.isFloatingPoint() ? x.clamp(min, max) : x.clamp((long) min, (long) max));
+        Tensor out = forward(x, v -> v.dtype.isFloatingPoint() ? v.clamp(min, max) : v.clamp((long) min, (long) max));
         return record(out, "HardtanhBackward0", x, (g, xs) -> zeroWhere(xs.le(min).logicalOr(xs.ge(max)), g));
     }
 
     /** {@code hardswish}: {@code x * relu6(x + 3) / 6}; HardswishBackward0 with hardswish_backward. */
     static Tensor hardswish(Tensor x) {
         checkFloating(x, "hardswish_cpu", "hardswish_cuda");
-        Tensor out = forward(() -> x.mul(x.add(3.0).clamp(0.0, 6.0)).div(6.0));
+        Tensor out = forward(x, v -> v.mul(v.add(3.0).clamp(0.0, 6.0)).div(6.0));
         // 2.x's hardswish_backward: x <= -3 ? 0 : x < 3 ? grad * (x / 3 + 0.5) : grad
         return record(out, "HardswishBackward0", x, (g, xs) -> zeroWhere(xs.le(-3.0),
                 Tensor.where(xs.lt(3.0), g.mul(xs.div(3.0).add(0.5)), g)));

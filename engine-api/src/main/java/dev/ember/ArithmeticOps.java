@@ -114,6 +114,11 @@ final class ArithmeticOps {
             case INT8:
             case UINT8:
                 return t.wrap(integral ? l : (long) v);
+            // float16 and bfloat16 compute in float32: the number as a float (the CPU kernel converts it to the
+            // tensor's type where PyTorch does)
+            case FLOAT16:
+            case BFLOAT16:
+                return integral ? (float) l : (float) v;
             default: return v != 0 ? 1L : 0L;
         }
     }
@@ -127,6 +132,13 @@ final class ArithmeticOps {
     static void checkScalarFits(double v, DType t) {
         if (t == DType.FLOAT32 && !Double.isInfinite(v) && (v > Float.MAX_VALUE || v < -Float.MAX_VALUE)) {
             throw new IllegalArgumentException("value cannot be converted to type float without overflow");
+        }
+        // c10's overflows<at::Half>: a finite value beyond the type's largest (65504 for float16) does not fit
+        if (t.isReducedFloatingPoint() && !Double.isInfinite(v)) {
+            double max = t == DType.FLOAT16 ? Half.MAX_VALUE : BFloat16.MAX_VALUE;
+            if (v > max || v < -max) {
+                throw new IllegalArgumentException("value cannot be converted to type " + cTypeScalarName(t) + " without overflow");
+            }
         }
         // the bounds as C++ compares them: (double) INT64_MAX rounds up to 2^63, which itself passes
         if (t == DType.INT64 && (Double.isNaN(v) || Double.isInfinite(v) || v < -0x1p63 || v > 0x1p63)) {
@@ -162,6 +174,8 @@ final class ArithmeticOps {
             case INT64: return "int64_t";
             case FLOAT32: return "float";
             case FLOAT64: return "double";
+            case FLOAT16: return "at::Half";
+            case BFLOAT16: return "at::BFloat16";
             default: return "bool";
         }
     }
@@ -726,7 +740,14 @@ final class ArithmeticOps {
         return record(out, fn.nodeName, new Tensor[] {a}, n -> {
             SavedTensor sx = usesInput ? n.save(a) : null;
             SavedTensor sy = usesOutput ? n.saveOutput(out) : null;
-            return g -> new Tensor[] {derivative(fn, g, sx, sy)};
+            if (a.dtype.isReducedFloatingPoint()) {
+                // float16 and bfloat16: the formula in float32 from the reduced values, rounded once (PyTorch's
+                // backward kernels, tanh_backward and the like, compute in opmath float)
+                return g -> new Tensor[] {ReductionOps.narrowedBack(derivative(fn, ReductionOps.opmath(g),
+                    sx == null ? null : () -> ReductionOps.opmath(sx.get()),
+                    sy == null ? null : () -> ReductionOps.opmath(sy.get())), a.dtype)};
+            }
+            return g -> new Tensor[] {derivative(fn, g, sx == null ? null : sx::get, sy == null ? null : sy::get)};
         });
     }
 
@@ -770,7 +791,8 @@ final class ArithmeticOps {
     }
 
     /** The derivatives.yaml formula of each function. */
-    private static Tensor derivative(Fn fn, Tensor g, SavedTensor sx, SavedTensor sy) {
+    private static Tensor derivative(Fn fn, Tensor g, java.util.function.Supplier<Tensor> sx,
+                                     java.util.function.Supplier<Tensor> sy) {
         switch (fn) {
             case NEG:
                 return g.neg();
@@ -963,7 +985,7 @@ final class ArithmeticOps {
 
     /** A 0-dim tensor of a's type and device holding v converted as a C cast (a double beyond float's range is inf). */
     private static Tensor scalarOf(double v, Tensor a) {
-        Object arr = a.dtype == DType.FLOAT32 ? new float[] {(float) v} : new double[] {v};
+        Object arr = Backend.scalarArray(a.dtype, a.dtype == DType.FLOAT64 ? (Number) v : (Number) (float) v);
         return Creation.fromFlat(arr, new int[0], a.dtype, a.device);
     }
 
@@ -1220,6 +1242,8 @@ final class ArithmeticOps {
             case INT16: return "short int";
             case INT8: return "signed char";
             case UINT8: return "unsigned char";
+            case FLOAT16: return "c10::Half";
+            case BFLOAT16: return "c10::BFloat16";
             default: return "bool";
         }
     }

@@ -59,6 +59,18 @@ final class Creation {
         return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
     }
 
+    /** {@link Tensor#fromHalfBits}: the bits copied into a float16 or bfloat16 storage on the CPU. */
+    static Tensor fromHalfBits(short[] bits, DType dtype, int[] shape) {
+        if (!dtype.isReducedFloatingPoint()) {
+            throw new IllegalArgumentException("fromHalfBits() expects dtype torch.float16 or torch.bfloat16, got " + dtype);
+        }
+        long n = Shapes.storageNumel(shape, dtype);
+        if (n != bits.length) {
+            throw new IllegalArgumentException("shape '" + Format.size(shape) + "' is invalid for input of size " + bits.length);
+        }
+        return fromFlat(bits, shape.clone(), dtype, Device.CPU);
+    }
+
     /** The type a Java array of this element class holds as it is: int[] int32, short[] int16, byte[] int8. */
     private static DType arrayType(Class<?> component) {
         if (component == int.class) {
@@ -154,6 +166,18 @@ final class Creation {
                     w[i] = kind[0] == 2 ? (long) dv[i] : lv[i];
                 }
                 array = narrowArray(target, w);
+                break;
+            }
+            case FLOAT16:
+            case BFLOAT16: {
+                // a double through float32 (c10::Half takes a float), an integer in one rounding to float32
+                short[] a = new short[n];
+                boolean half = target == DType.FLOAT16;
+                for (int i = 0; i < n; i++) {
+                    float f = kind[0] == 2 ? (float) dv[i] : (float) lv[i];
+                    a[i] = half ? Half.fromFloat(f) : BFloat16.fromFloat(f);
+                }
+                array = a;
                 break;
             }
             default: {

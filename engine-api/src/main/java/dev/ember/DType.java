@@ -4,8 +4,9 @@ package dev.ember;
  * Element types of a {@link Tensor}, with PyTorch's names and promotion rules.
  *
  * <p>The order of the constants is the promotion order within PyTorch's categories:
- * {@code bool < uint8, int8 < int16 < int32 < int64 < float32 < float64}, where uint8 and int8 together promote to
- * int16 (neither holds the other's values), as {@code torch.promote_types}.
+ * {@code bool < uint8, int8 < int16 < int32 < int64 < float16, bfloat16 < float32 < float64}, where uint8 and int8
+ * together promote to int16 and float16 and bfloat16 to float32 (neither holds the other's values), as
+ * {@code torch.promote_types}.
  */
 public enum DType {
     /** Booleans ({@code torch.bool}). */
@@ -20,6 +21,16 @@ public enum DType {
     INT32("torch.int32", "Int", 4),
     /** 64-bit signed integers ({@code torch.int64}, {@code torch.long}). */
     INT64("torch.int64", "Long", 8),
+    /**
+     * 16-bit IEEE half-precision floats ({@code torch.float16}, {@code torch.half}): 5 exponent bits, 10 mantissa bits,
+     * largest finite 65504. Stored in 2 bytes; the CPU computes in float32 and rounds each result once.
+     */
+    FLOAT16("torch.float16", "Half", 2),
+    /**
+     * 16-bit brain floats ({@code torch.bfloat16}): float32's 8 exponent bits and 7 mantissa bits (float32's range,
+     * about 3 significant digits). Stored in 2 bytes; the CPU computes in float32 and rounds each result once.
+     */
+    BFLOAT16("torch.bfloat16", "BFloat16", 2),
     /** 32-bit IEEE floats ({@code torch.float32}), the default floating type. */
     FLOAT32("torch.float32", "Float", 4),
     /** 64-bit IEEE floats ({@code torch.float64}). */
@@ -52,7 +63,12 @@ public enum DType {
 
     /** Whether this is a floating-point type. */
     public boolean isFloatingPoint() {
-        return this == FLOAT32 || this == FLOAT64;
+        return this == FLOAT32 || this == FLOAT64 || this == FLOAT16 || this == BFLOAT16;
+    }
+
+    /** Whether this is float16 or bfloat16, the reduced floating types PyTorch computes in float32. */
+    public boolean isReducedFloatingPoint() {
+        return this == FLOAT16 || this == BFLOAT16;
     }
 
     /** Whether this is an integer type (bool is not, as PyTorch's {@code is_integral(include_bool=False)}). */
@@ -100,12 +116,18 @@ public enum DType {
         }
     }
 
-    /** The larger of two types in promotion order (uint8 with int8 gives int16, as {@code torch.promote_types}). */
+    /**
+     * The larger of two types in promotion order (uint8 with int8 gives int16, float16 with bfloat16 float32, as
+     * {@code torch.promote_types}).
+     */
     public static DType promote(DType a, DType b) {
         Args.require(a, "promote_types", "type1", 1, "torch.dtype");
         Args.require(b, "promote_types", "type2", 2, "torch.dtype");
         if ((a == UINT8 && b == INT8) || (a == INT8 && b == UINT8)) {
             return INT16;
+        }
+        if ((a == FLOAT16 && b == BFLOAT16) || (a == BFLOAT16 && b == FLOAT16)) {
+            return FLOAT32;
         }
         return a.ordinal() >= b.ordinal() ? a : b;
     }

@@ -532,7 +532,9 @@ final class LinalgOps {
         }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = combine(self, mm(mat1, mat2), beta, alpha);
+            // float16 and bfloat16: the product and the bias added in float32 and rounded once, as PyTorch's CPU GEMM
+            out = ReductionOps.narrowedBack(combine(ReductionOps.opmath(self), mm(ReductionOps.opmath(mat1),
+                    ReductionOps.opmath(mat2)), beta, alpha), self.dtype);
         }
         int[] mat2Shape = mat2.shape;
         int[] mat2Strides = mat2.layout.strides();

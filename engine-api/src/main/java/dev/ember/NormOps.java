@@ -214,9 +214,12 @@ final class NormOps {
         return new Tensor[] {dx, dw, db};
     }
 
-    /** {@code std::numeric_limits<T>::epsilon()} of a floating type: RMS norm's default eps. */
+    /**
+     * {@code std::numeric_limits<opmath_t>::epsilon()} of a floating type: RMS norm's default eps (float32's for
+     * float16 and bfloat16, which compute in float32).
+     */
     static double machineEpsilon(DType t) {
-        return t == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+        return t == DType.FLOAT32 || t.isReducedFloatingPoint() ? Math.ulp(1.0f) : Math.ulp(1.0);
     }
 
     /**

@@ -88,6 +88,21 @@ final class ReductionOps {
         return out;
     }
 
+    /**
+     * The type PyTorch's CPU kernels compute a reduced floating type in ({@code at::opmath_type}): a float16 or bfloat16
+     * tensor as a float32 copy (exact), any other as it is. Softmax, log-softmax, var/std, logsumexp, norms and mean
+     * run their forward on it and round the result once with {@link #narrowedBack}, as PyTorch's kernels accumulate;
+     * backward formulas do the same (the conversions are recorded when grad mode is on, so they differentiate again).
+     */
+    static Tensor opmath(Tensor a) {
+        return a.dtype.isReducedFloatingPoint() ? ViewOps.toType(a, DType.FLOAT32) : a; // recorded where grad is on
+    }
+
+    /** A float32 result of {@link #opmath} rounded once to the reduced floating type {@code t} (else as it is). */
+    static Tensor narrowedBack(Tensor r, DType t) {
+        return t.isReducedFloatingPoint() && r.dtype != t ? ViewOps.toType(r, t) : r;
+    }
+
     static Tensor sum(Tensor a, int[] dims, boolean keepdim) {
         boolean[] mask = reducedMask(a.dim(), dims);
         DType t = a.dtype.isFloatingPoint() ? a.dtype : DType.INT64;
@@ -113,7 +128,9 @@ final class ReductionOps {
         }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = reduceKernel(ReduceOp.SUM, a, mask, keepdim, a.dtype).div((double) count);
+            // PyTorch 2.x's mean_out on the CPU: float16 and bfloat16 sum into float32, divide, and round once
+            DType acc = a.dtype.isReducedFloatingPoint() ? DType.FLOAT32 : a.dtype;
+            out = narrowedBack(reduceKernel(ReduceOp.SUM, a, mask, keepdim, acc).div((double) count), a.dtype);
         }
         int[] inShape = a.shape;
         int[] kept = keptShape(inShape, mask);
@@ -274,9 +291,10 @@ final class ReductionOps {
         int[] over = dims == null ? new int[0] : dims; // empty: every dimension
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            Tensor centered = a.sub(a.mean(over, true));
+            Tensor x = opmath(a);
+            Tensor centered = x.sub(x.mean(over, true));
             Tensor variance = centered.mul(centered).sum(over, keepdim).div(denom);
-            out = std ? variance.sqrt() : variance;
+            out = narrowedBack(std ? variance.sqrt() : variance, a.dtype);
         }
         boolean all = dims == null || dims.length == 0 || a.dim() == 0;
         double dof = (double) count - correction;
@@ -314,19 +332,23 @@ final class ReductionOps {
             // nothing to normalize (a dimension of size 0): an empty result, as PyTorch
             out = Creation.empty(a.shape, a.dtype, a.device);
         } else try (GradMode off = Ember.noGrad()) {
-            Tensor shifted = a.dim() == 0 ? a.sub(a) : a.sub(a.max(d, true).values());
+            Tensor x = opmath(a);
+            Tensor shifted = x.dim() == 0 ? x.sub(x) : x.sub(x.max(d, true).values());
             Tensor e = shifted.exp();
-            Tensor s = a.dim() == 0 ? e : e.sum(dd, true);
-            out = log ? shifted.sub(s.log()) : e.div(s);
+            Tensor s = x.dim() == 0 ? e : e.sum(dd, true);
+            out = narrowedBack(log ? shifted.sub(s.log()) : e.div(s), a.dtype);
         }
         return ArithmeticOps.record(out, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", new Tensor[] {a}, n -> {
             SavedTensor so = n.saveOutput(out);
             return g -> {
-                Tensor y = so.get();
+                // float16 and bfloat16 in float32, rounded once, as PyTorch's softmax_backward kernels
+                DType type = g.dtype;
+                Tensor y = opmath(so.get());
+                Tensor gf = opmath(g);
                 if (log) {
-                    return new Tensor[] {g.sub(y.exp().mul(g.sum(dd, true)))};
+                    return new Tensor[] {narrowedBack(gf.sub(y.exp().mul(gf.sum(dd, true))), type)};
                 }
-                return new Tensor[] {y.mul(g.sub(g.mul(y).sum(dd, true)))};
+                return new Tensor[] {narrowedBack(y.mul(gf.sub(gf.mul(y).sum(dd, true))), type)};
             };
         });
     }
@@ -461,20 +483,22 @@ final class ReductionOps {
      * Integers and bool give float32. LogsumexpBackward0: {@code grad * exp(self - result)}.
      */
     static Tensor logsumexp(Tensor a, int[] dims, boolean keepdim) {
-        Tensor x = a.dtype.isFloatingPoint() ? a : ArithmeticOps.cast(a, DType.FLOAT32);
+        Tensor x = a.dtype.isFloatingPoint() ? opmath(a) : ArithmeticOps.cast(a, DType.FLOAT32);
         boolean[] mask = reducedMask(a.dim(), dims);
         int[] o = over(dims);
         int[] kept = keptShape(a.shape, mask);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
+            Tensor r;
             if (x.numel() != 0) {
                 Tensor m = amax(x, dims, true, true);
                 m = zeroWhere(m.abs().eq(Double.POSITIVE_INFINITY), m);
                 Tensor s = x.sub(m).exp().sum(o, keepdim);
-                out = s.log().add(keepdim ? m : m.reshape(squeezedShape(a.shape, mask)));
+                r = s.log().add(keepdim ? m : m.reshape(squeezedShape(a.shape, mask)));
             } else {
-                out = x.exp().sum(o, keepdim).log();
+                r = x.exp().sum(o, keepdim).log();
             }
+            out = narrowedBack(r, a.dtype);
         }
         return ArithmeticOps.record(out, "LogsumexpBackward0", new Tensor[] {a}, n -> {
             SavedTensor sa = n.save(a);
@@ -520,17 +544,20 @@ final class ReductionOps {
         int[] kept = keptShape(a.shape, mask);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
+            Tensor x = opmath(a);
+            Tensor r;
             if (Double.isInfinite(ord)) {
-                out = reduceKernel(ord > 0 ? ReduceOp.MAX : ReduceOp.MIN, a.abs(), mask, keepdim, a.dtype);
+                r = reduceKernel(ord > 0 ? ReduceOp.MAX : ReduceOp.MIN, x.abs(), mask, keepdim, x.dtype);
             } else if (ord == 0) {
-                out = a.ne(0L).to(a.dtype).sum(o, keepdim);
+                r = x.ne(0L).to(x.dtype).sum(o, keepdim);
             } else if (ord == 1) {
-                out = a.abs().sum(o, keepdim);
+                r = x.abs().sum(o, keepdim);
             } else if (ord == 2) {
-                out = a.mul(a).sum(o, keepdim).sqrt();
+                r = x.mul(x).sum(o, keepdim).sqrt();
             } else {
-                out = a.abs().pow(ord).sum(o, keepdim).pow(1 / ord);
+                r = x.abs().pow(ord).sum(o, keepdim).pow(1 / ord);
             }
+            out = narrowedBack(r, a.dtype);
         }
         return ArithmeticOps.record(out, "LinalgVectorNormBackward0", new Tensor[] {a}, n -> {
             SavedTensor sa = ord == 0 ? null : n.save(a);

@@ -3654,6 +3654,40 @@ public final class Tensor implements AutoCloseable {
         return (byte[]) (dtype == DType.UINT8 ? this : to(DType.INT8)).hostArray();
     }
 
+    // ---- the reduced floating types (float16, bfloat16)
+
+    /** float16, as {@code Tensor.half()}. */
+    public Tensor toHalf() {
+        return to(DType.FLOAT16);
+    }
+
+    /** bfloat16, as {@code Tensor.bfloat16()}. */
+    public Tensor toBFloat16() {
+        return to(DType.BFLOAT16);
+    }
+
+    /**
+     * The bits of a float16 or bfloat16 tensor's elements in row-major order, as {@code t.view(torch.int16)} reads
+     * them (what safetensors' F16 and BF16 hold); see {@link Half} and {@link BFloat16} for their values.
+     */
+    public short[] toHalfBits() {
+        if (!dtype.isReducedFloatingPoint()) {
+            throw new IllegalArgumentException("toHalfBits() expects a float16 or bfloat16 tensor, got " + dtype);
+        }
+        return (short[]) hostArray();
+    }
+
+    /**
+     * A float16 or bfloat16 tensor of {@code shape} holding a copy of the given bits (row-major), as
+     * {@code torch.tensor(bits, dtype=torch.int16).view(dtype)}, on the CPU.
+     */
+    public static Tensor fromHalfBits(short[] bits, DType dtype, int... shape) {
+        Args.require(bits, "fromHalfBits", "bits", 1, "short[]");
+        Args.require(dtype, "fromHalfBits", "dtype", 2, "torch.dtype");
+        Args.require(shape, "fromHalfBits", "shape", 3, "tuple of ints");
+        return Creation.fromHalfBits(bits, dtype, shape);
+    }
+
     // ------------------------------------------------------------------ printing
 
     /** Prints as PyTorch does: {@code tensor([[1., 2.]], requires_grad=True)}. */

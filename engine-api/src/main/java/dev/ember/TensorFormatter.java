@@ -101,7 +101,9 @@ final class TensorFormatter {
                 }
             }
             // the narrow integer types print as int64 does (uint8 unsigned)
-            Object a = summary.dtype.isIntegral() ? summary.toLongArray() : summary.hostArray();
+            // float16 and bfloat16 print their exact values, widened to float32 (PyTorch 2.x's _tensor_str does self.float())
+            Object a = summary.dtype.isIntegral() ? summary.toLongArray()
+                    : summary.dtype.isReducedFloatingPoint() ? summary.toFloatArray() : summary.hostArray();
             shape = t.shapeRef();
             kept = summary.shapeRef();
             strides = dev.ember.backend.Layout.contiguousStrides(kept);

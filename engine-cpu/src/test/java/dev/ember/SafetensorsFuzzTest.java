@@ -174,7 +174,8 @@ class SafetensorsFuzzTest {
                 return null;
             }
             DType t = Map.of("F32", DType.FLOAT32, "F64", DType.FLOAT64, "I64", DType.INT64, "I32", DType.INT32, "I16",
-                    DType.INT16, "I8", DType.INT8, "U8", DType.UINT8, "BOOL", DType.BOOL).get(dtype);
+                    DType.INT16, "I8", DType.INT8, "U8", DType.UINT8, "BOOL", DType.BOOL, "F16", DType.FLOAT16, "BF16",
+                    DType.BFLOAT16).get(dtype);
             if (t == null) {
                 return null;
             }
@@ -237,6 +238,10 @@ class SafetensorsFuzzTest {
             case INT64: for (long v : t.toLongArray()) { b.putLong(v); } break;
             case INT32: for (int v : t.toIntArray()) { b.putInt(v); } break;
             case INT16: for (short v : t.toShortArray()) { b.putShort(v); } break;
+            case FLOAT16:
+            case BFLOAT16:
+                for (short v : t.toHalfBits()) { b.putShort(v); }
+                break;
             case INT8:
             case UINT8:
                 b.put(t.toByteArray());
@@ -527,6 +532,8 @@ class SafetensorsFuzzTest {
         t.put("i16", Tensor.tensor(new short[][] {{Short.MAX_VALUE, -2}, {3, 0}}));
         t.put("i8", Tensor.tensor(new byte[] {-128, 5, 127}));
         t.put("u8", Tensor.tensor(new byte[] {(byte) 255, 0, 17, (byte) 128, 9}, DType.UINT8));
+        t.put("f16", Tensor.fromHalfBits(new short[] {0x3C00, (short) 0xFC00, 0x7E00, 0x0001, 0x7BFF}, DType.FLOAT16, 5));
+        t.put("bf16", Tensor.fromHalfBits(new short[] {0x3F80, (short) 0xC2F7, 0x7FC0}, DType.BFLOAT16, 3));
         t.put("s", Tensor.scalar(2.5));
         t.put("e", Tensor.zeros(0, 2));
         t.put("q\"\u00e9\n", Tensor.ones(DType.FLOAT64, 1, 2));

@@ -91,7 +91,10 @@ public interface Backend {
     /** {@code dst = a op b}; a and b have one type, dst has it too or is bool for predicates. */
     void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout);
 
-    /** A one-element Java array of {@code dtype} holding {@code value}, for {@link #fromArray}. */
+    /**
+     * A one-element Java array of {@code dtype} holding {@code value}, for {@link #fromArray(Object, DType, int)} (a
+     * {@code short[]} of bits for float16 and bfloat16).
+     */
     static Object scalarArray(DType dtype, Number value) {
         switch (dtype) {
             case FLOAT32: return new float[] {value.floatValue()};
@@ -102,6 +105,9 @@ public interface Backend {
             case INT8:
             case UINT8:
                 return new byte[] {(byte) value.longValue()};
+            // float16 and bfloat16: the bits of the value rounded to the type (a short[] read with the dtype)
+            case FLOAT16: return new short[] {dev.ember.Half.fromFloat(value.floatValue())};
+            case BFLOAT16: return new short[] {dev.ember.BFloat16.fromFloat(value.floatValue())};
             default: return new boolean[] {value.doubleValue() != 0};
         }
     }
@@ -132,7 +138,7 @@ public interface Backend {
      */
     default void axpy(double alpha, Storage x, Layout xLayout, Storage y, Layout yLayout) {
         int device = 0; // the backends serve one device
-        try (Storage s = fromArray(scalarArray(x.dtype(), alpha), device);
+        try (Storage s = fromArray(scalarArray(x.dtype(), alpha), x.dtype(), device);
              Storage tmp = allocate(x.dtype(), yLayout.numel(), device)) {
             Layout scalar = new Layout(yLayout.shape(), new int[yLayout.rank()], 0);
             Layout dense = Layout.contiguous(yLayout.shape());

@@ -30,7 +30,8 @@ import java.util.Set;
 /**
  * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header naming each
  * tensor's dtype, shape and byte range, then the raw little-endian data), so weights move between Ember and
- * PyTorch ({@code safetensors.torch.save_file / load_file}) in both directions. F32, F64, I64, I32, I16, I8, U8 and BOOL.
+ * PyTorch ({@code safetensors.torch.save_file / load_file}) in both directions. F32, F64, F16, BF16, I64, I32, I16, I8, U8
+ * and BOOL.
  *
  * <p>{@link #load} trusts nothing in a file: it checks the header length (unsigned) against the file size and the
  * reference implementation's 100 MB limit, reads the header as strict UTF-8 JSON without recursion, checks every
@@ -45,7 +46,7 @@ public final class Safetensors {
     private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
     private static final String METADATA = "__metadata__";
     /** The valid safetensors dtypes Ember cannot hold, told apart from strings that are no dtype at all. */
-    private static final Set<String> OTHER_DTYPES = Set.of("U16", "F16", "BF16", "U32",
+    private static final Set<String> OTHER_DTYPES = Set.of("U16", "U32",
             "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "C64", "F4", "F6_E2M3", "F6_E3M2");
 
     private Safetensors() {
@@ -60,6 +61,8 @@ public final class Safetensors {
             case INT16: return "I16";
             case INT8: return "I8";
             case UINT8: return "U8";
+            case FLOAT16: return "F16";
+            case BFLOAT16: return "BF16";
             default: return "BOOL";
         }
     }
@@ -71,10 +74,12 @@ public final class Safetensors {
             case FLOAT64: return 1;
             case FLOAT32: return 2;
             case INT32: return 3;
-            case INT16: return 4;
-            case INT8: return 5;
-            case UINT8: return 6;
-            default: return 7;
+            case BFLOAT16: return 4;
+            case FLOAT16: return 5;
+            case INT16: return 6;
+            case INT8: return 7;
+            case UINT8: return 8;
+            default: return 9;
         }
     }
 
@@ -176,6 +181,9 @@ public final class Safetensors {
             case INT64: return t.toLongArray();
             case INT32: return t.toIntArray();
             case INT16: return t.toShortArray();
+            case FLOAT16:
+            case BFLOAT16:
+                return t.toHalfBits(); // the bits, written as int16 is
             case INT8:
             case UINT8:
                 return t.toByteArray(); // uint8's bytes as they are
@@ -291,7 +299,9 @@ public final class Safetensors {
             }
             for (Entry e : entries) {
                 Object array = read(ch, 8 + n + e.begin, e, file);
-                out.put(e.name, Tensor.tensor(array, e.dtype, Device.CPU).reshape(e.shape));
+                out.put(e.name, e.dtype.isReducedFloatingPoint()
+                        ? Tensor.fromHalfBits((short[]) array, e.dtype, e.shape)
+                        : Tensor.tensor(array, e.dtype, Device.CPU).reshape(e.shape));
             }
             return out;
         }
@@ -465,11 +475,13 @@ public final class Safetensors {
             case "I16": return DType.INT16;
             case "I8": return DType.INT8;
             case "U8": return DType.UINT8;
+            case "F16": return DType.FLOAT16;
+            case "BF16": return DType.BFLOAT16;
             case "BOOL": return DType.BOOL;
             default:
                 if (OTHER_DTYPES.contains(v)) {
-                    throw bad(file, tensor(name) + "dtype " + v + " is not supported by Ember (it loads F32, F64, I64, I32, I16, I8, U8 and "
-                            + "BOOL)");
+                    throw bad(file, tensor(name) + "dtype " + v + " is not supported by Ember (it loads F32, F64, F16, BF16, I64, I32, "
+                            + "I16, I8, U8 and BOOL)");
                 }
                 throw bad(file, tensor(name) + "unknown dtype " + Json.quoted(v));
         }
@@ -569,7 +581,11 @@ public final class Safetensors {
             case FLOAT64: array = new double[n]; break;
             case INT64: array = new long[n]; break;
             case INT32: array = new int[n]; break;
-            case INT16: array = new short[n]; break;
+            case INT16:
+            case FLOAT16:
+            case BFLOAT16:
+                array = new short[n]; // float16 and bfloat16 as their bits
+                break;
             case INT8:
             case UINT8:
                 array = new byte[n];
@@ -587,7 +603,11 @@ public final class Safetensors {
                 case FLOAT64: b.asDoubleBuffer().get((double[]) array, from, len); break;
                 case INT64: b.asLongBuffer().get((long[]) array, from, len); break;
                 case INT32: b.asIntBuffer().get((int[]) array, from, len); break;
-                case INT16: b.asShortBuffer().get((short[]) array, from, len); break;
+                case INT16:
+                case FLOAT16:
+                case BFLOAT16:
+                    b.asShortBuffer().get((short[]) array, from, len);
+                    break;
                 case INT8:
                 case UINT8:
                     b.get((byte[]) array, from, len);

@@ -90,11 +90,17 @@ public final class CpuBackend implements Backend {
         return new CpuStorage(t, cloneArray(array));
     }
 
-    /** A byte[] becomes a uint8 storage as it is (its bytes read as unsigned), without a conversion pass. */
+    /**
+     * A byte[] becomes a uint8 storage as it is (its bytes read as unsigned), and a short[] of bits a float16 or
+     * bfloat16 one, without a conversion pass.
+     */
     @Override
     public Storage fromArray(Object array, DType dtype, int deviceIndex) {
         if (dtype == DType.UINT8 && array instanceof byte[]) {
             return new CpuStorage(DType.UINT8, ((byte[]) array).clone());
+        }
+        if ((dtype == DType.FLOAT16 || dtype == DType.BFLOAT16) && array instanceof short[]) {
+            return new CpuStorage(dtype, ((short[]) array).clone()); // the bits of float16 or bfloat16
         }
         return Backend.super.fromArray(array, dtype, deviceIndex);
     }
@@ -173,29 +179,41 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
-        Gemm.matmul(cpu(a), aLayout, cpu(b), bLayout, cpu(dst), dstLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            Gemm.matmul(w.in(cpu(a)), aLayout, w.in(cpu(b)), bLayout, w.out(cpu(dst), dstLayout), dstLayout);
+        }
     }
 
     @Override
     public void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
                        Layout dstLayout) {
-        IndexKernels.gather(cpu(src), srcLayout, dim, cpu(index), indexLayout, cpu(dst), dstLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            IndexKernels.gather(w.in(cpu(src)), srcLayout, dim, w.in(cpu(index)), indexLayout,
+                    w.out(cpu(dst), dstLayout), dstLayout);
+        }
     }
 
     @Override
     public void scatter(dev.ember.backend.ScatterReduce reduce, boolean includeSelf, Storage dst, Layout dstLayout, int dim, Storage index,
                         Layout indexLayout, Storage src, Layout srcLayout) {
-        IndexKernels.scatter(reduce, includeSelf, cpu(dst), dstLayout, dim, cpu(index), indexLayout, cpu(src), srcLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            IndexKernels.scatter(reduce, includeSelf, w.out(cpu(dst), dstLayout), dstLayout, dim, w.in(cpu(index)),
+                    indexLayout, w.in(cpu(src)), srcLayout);
+        }
     }
 
     @Override
     public long nonzeroCount(Storage src, Layout layout) {
-        return IndexKernels.nonzeroCount(cpu(src), layout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            return IndexKernels.nonzeroCount(w.in(cpu(src)), layout);
+        }
     }
 
     @Override
     public void nonzero(Storage src, Layout layout, Storage dst, Layout dstLayout) {
-        IndexKernels.nonzero(cpu(src), layout, cpu(dst), dstLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            IndexKernels.nonzero(w.in(cpu(src)), layout, w.in(cpu(dst)), dstLayout);
+        }
     }
 
     @Override
@@ -211,20 +229,29 @@ public final class CpuBackend implements Backend {
     @Override
     public void conv2d(Storage input, Layout inputLayout, Storage weight, Layout weightLayout, Storage bias, Storage out,
                        Layout outLayout, Conv2dParams p) {
-        ConvKernels.forward(cpu(input), inputLayout, cpu(weight), weightLayout, bias == null ? null : cpu(bias), cpu(out),
-                outLayout, p);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            ConvKernels.forward(w.in(cpu(input)), inputLayout, w.in(cpu(weight)), weightLayout, w.in(opt(bias)),
+                    w.out(cpu(out), outLayout),
+                    outLayout, p);
+        }
     }
 
     @Override
     public void conv2dBackwardInput(Storage gradOut, Layout gradOutLayout, Storage weight, Layout weightLayout,
                                     Storage gradInput, Layout gradInputLayout, Conv2dParams p) {
-        ConvKernels.backwardInput(cpu(gradOut), gradOutLayout, cpu(weight), weightLayout, cpu(gradInput), gradInputLayout, p);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            ConvKernels.backwardInput(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(weight)), weightLayout,
+                    w.out(cpu(gradInput), gradInputLayout), gradInputLayout, p);
+        }
     }
 
     @Override
     public void conv2dBackwardWeight(Storage gradOut, Layout gradOutLayout, Storage input, Layout inputLayout,
                                      Storage gradWeight, Layout gradWeightLayout, Conv2dParams p) {
-        ConvKernels.backwardWeight(cpu(gradOut), gradOutLayout, cpu(input), inputLayout, cpu(gradWeight), gradWeightLayout, p);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            ConvKernels.backwardWeight(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(input)), inputLayout,
+                    w.out(cpu(gradWeight), gradWeightLayout), gradWeightLayout, p);
+        }
     }
 
     // ---- normalization (NormOps)
@@ -232,57 +259,84 @@ public final class CpuBackend implements Backend {
     @Override
     public void layerNorm(Storage x, Layout xLayout, Storage weight, Storage bias, double eps, Storage out,
                           Layout outLayout, Storage mean, Storage rstd) {
-        NormKernels.rowNorm(false, cpu(x), xLayout, opt(weight), opt(bias), eps, cpu(out), outLayout, cpu(mean), cpu(rstd));
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            NormKernels.rowNorm(false, w.in(cpu(x)), xLayout, w.in(opt(weight)), w.in(opt(bias)), eps,
+                    w.out(cpu(out), outLayout), outLayout, w.out(cpu(mean), null), w.out(cpu(rstd), null));
+        }
     }
 
     @Override
     public void layerNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage mean,
                                   Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
                                   Storage gradWeight, Storage gradBias) {
-        NormKernels.rowNormBackward(false, cpu(gradOut), gradOutLayout, cpu(x), xLayout, cpu(mean), cpu(rstd), opt(weight),
-                opt(gradInput), gradInputLayout, opt(gradWeight), opt(gradBias));
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            NormKernels.rowNormBackward(false, w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout,
+                    w.in(cpu(mean)), w.in(cpu(rstd)), w.in(opt(weight)),
+                    w.out(opt(gradInput), gradInputLayout), gradInputLayout, w.out(opt(gradWeight), null),
+                    w.out(opt(gradBias), null));
+        }
     }
 
     @Override
     public void rmsNorm(Storage x, Layout xLayout, Storage weight, double eps, Storage out, Layout outLayout,
                         Storage rstd) {
-        NormKernels.rowNorm(true, cpu(x), xLayout, opt(weight), null, eps, cpu(out), outLayout, null, cpu(rstd));
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            NormKernels.rowNorm(true, w.in(cpu(x)), xLayout, w.in(opt(weight)), null, eps, w.out(cpu(out), outLayout),
+                    outLayout, null, w.out(cpu(rstd), null));
+        }
     }
 
     @Override
     public void rmsNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage rstd,
                                 Storage weight, Storage gradInput, Layout gradInputLayout, Storage gradWeight) {
-        NormKernels.rowNormBackward(true, cpu(gradOut), gradOutLayout, cpu(x), xLayout, null, cpu(rstd), opt(weight),
-                opt(gradInput), gradInputLayout, opt(gradWeight), null);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            NormKernels.rowNormBackward(true, w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout, null,
+                    w.in(cpu(rstd)), w.in(opt(weight)),
+                    w.out(opt(gradInput), gradInputLayout), gradInputLayout, w.out(opt(gradWeight), null), null);
+        }
     }
 
     @Override
     public void groupNorm(Storage x, Layout xLayout, int groups, Storage weight, Storage bias, double eps, Storage out,
                           Layout outLayout, Storage mean, Storage rstd) {
-        NormKernels.groupNorm(cpu(x), xLayout, groups, opt(weight), opt(bias), eps, cpu(out), outLayout, cpu(mean), cpu(rstd));
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            NormKernels.groupNorm(w.in(cpu(x)), xLayout, groups, w.in(opt(weight)), w.in(opt(bias)), eps,
+                    w.out(cpu(out), outLayout), outLayout, w.out(cpu(mean), null), w.out(cpu(rstd), null));
+        }
     }
 
     @Override
     public void groupNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, int groups,
                                   Storage mean, Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
                                   Storage gradWeight, Storage gradBias) {
-        NormKernels.groupNormBackward(cpu(gradOut), gradOutLayout, cpu(x), xLayout, groups, cpu(mean), cpu(rstd),
-                opt(weight), opt(gradInput), gradInputLayout, opt(gradWeight), opt(gradBias));
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            NormKernels.groupNormBackward(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout, groups,
+                    w.in(cpu(mean)), w.in(cpu(rstd)),
+                    w.in(opt(weight)), w.out(opt(gradInput), gradInputLayout), gradInputLayout,
+                    w.out(opt(gradWeight), null), w.out(opt(gradBias), null));
+        }
     }
 
     @Override
     public void batchNorm(Storage x, Layout xLayout, Storage weight, Storage bias, boolean training, double eps,
                           Storage mean, Storage invstd, Storage unbiasedVar, Storage out, Layout outLayout) {
-        NormKernels.batchNorm(cpu(x), xLayout, opt(weight), opt(bias), training, eps, cpu(mean), cpu(invstd),
-                opt(unbiasedVar), cpu(out), outLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            NormKernels.batchNorm(w.in(cpu(x)), xLayout, w.in(opt(weight)), w.in(opt(bias)), training, eps,
+                    w.out(cpu(mean), null), w.out(cpu(invstd), null),
+                    w.out(opt(unbiasedVar), null), w.out(cpu(out), outLayout), outLayout);
+        }
     }
 
     @Override
     public void batchNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage weight,
                                   Storage mean, Storage invstd, boolean training, Storage gradInput,
                                   Layout gradInputLayout, Storage gradWeight, Storage gradBias) {
-        NormKernels.batchNormBackward(cpu(gradOut), gradOutLayout, cpu(x), xLayout, opt(weight), cpu(mean), cpu(invstd),
-                training, opt(gradInput), gradInputLayout, opt(gradWeight), opt(gradBias));
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            NormKernels.batchNormBackward(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout, w.in(opt(weight)),
+                    w.in(cpu(mean)), w.in(cpu(invstd)),
+                    training, w.out(opt(gradInput), gradInputLayout), gradInputLayout, w.out(opt(gradWeight), null),
+                    w.out(opt(gradBias), null));
+        }
     }
 
     /** {@link #cpu} of a storage that may be absent. */
@@ -292,13 +346,19 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p) {
-        PoolKernels.maxForward(cpu(input), inputLayout, cpu(out), cpu(indices), outLayout, p);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            PoolKernels.maxForward(w.in(cpu(input)), inputLayout, w.out(cpu(out), outLayout), w.in(cpu(indices)),
+                    outLayout, p);
+        }
     }
 
     @Override
     public void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout,
                                   Pool2dParams p) {
-        PoolKernels.maxBackward(cpu(gradOut), cpu(indices), outLayout, cpu(gradInput), inputLayout, p);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            PoolKernels.maxBackward(w.in(cpu(gradOut)), w.in(cpu(indices)), outLayout,
+                    w.out(cpu(gradInput), inputLayout), inputLayout, p);
+        }
     }
 
     // ---- attention (AttentionOps)
@@ -307,8 +367,11 @@ public final class CpuBackend implements Backend {
     public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
                           Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
                           Layout lseLayout) {
-        AttentionKernels.forward(cpu(q), qLayout, cpu(k), kLayout, cpu(v), vLayout, opt(mask), maskLayout, causal, scale,
-                cpu(out), outLayout, cpu(lse), lseLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            AttentionKernels.forward(w.in(cpu(q)), qLayout, w.in(cpu(k)), kLayout, w.in(cpu(v)), vLayout,
+                    w.in(opt(mask)), maskLayout, causal, scale,
+                    w.out(cpu(out), outLayout), outLayout, w.out(cpu(lse), lseLayout), lseLayout);
+        }
     }
 
     @Override
@@ -317,50 +380,72 @@ public final class CpuBackend implements Backend {
                                   boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
                                   Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout,
                                   Storage gradV, Layout gradVLayout) {
-        AttentionKernels.backward(cpu(gradOut), gradOutLayout, cpu(q), qLayout, cpu(k), kLayout, cpu(v), vLayout, opt(mask),
-                maskLayout, causal, scale, cpu(out), outLayout, cpu(lse), lseLayout, cpu(gradQ), gradQLayout, cpu(gradK),
-                gradKLayout, cpu(gradV), gradVLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            AttentionKernels.backward(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(q)), qLayout, w.in(cpu(k)), kLayout,
+                    w.in(cpu(v)), vLayout, w.in(opt(mask)),
+                    maskLayout, causal, scale, w.in(cpu(out)), outLayout, w.in(cpu(lse)), lseLayout,
+                    w.out(cpu(gradQ), gradQLayout), gradQLayout, w.out(cpu(gradK), gradKLayout),
+                    gradKLayout, w.out(cpu(gradV), gradVLayout), gradVLayout);
+        }
     }
 
     @Override
     public void avgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Pool2dParams p) {
-        PoolKernels.avgForward(cpu(input), inputLayout, cpu(out), outLayout, p);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            PoolKernels.avgForward(w.in(cpu(input)), inputLayout, w.out(cpu(out), outLayout), outLayout, p);
+        }
     }
 
     // ---- resampling (NNOps)
 
     @Override
     public void adaptiveAvgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout) {
-        ResampleKernels.adaptiveAvg(cpu(input), inputLayout, cpu(out), outLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            ResampleKernels.adaptiveAvg(w.in(cpu(input)), inputLayout, w.out(cpu(out), outLayout), outLayout);
+        }
     }
 
     @Override
     public void adaptiveAvgPool2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput, Layout gradInputLayout) {
-        ResampleKernels.adaptiveAvgBackward(cpu(gradOut), gradOutLayout, cpu(gradInput), gradInputLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            ResampleKernels.adaptiveAvgBackward(w.in(cpu(gradOut)), gradOutLayout,
+                    w.out(cpu(gradInput), gradInputLayout), gradInputLayout);
+        }
     }
 
     @Override
     public void adaptiveMaxPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Storage indices,
                                   Layout indicesLayout) {
-        ResampleKernels.adaptiveMax(cpu(input), inputLayout, cpu(out), outLayout, cpu(indices), indicesLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            ResampleKernels.adaptiveMax(w.in(cpu(input)), inputLayout, w.out(cpu(out), outLayout), outLayout,
+                    w.in(cpu(indices)), indicesLayout);
+        }
     }
 
     @Override
     public void upsampleBilinear2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, boolean alignCorners,
                                    double scaleH, double scaleW) {
-        ResampleKernels.bilinear(cpu(input), inputLayout, cpu(out), outLayout, alignCorners, scaleH, scaleW);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            ResampleKernels.bilinear(w.in(cpu(input)), inputLayout, w.out(cpu(out), outLayout), outLayout,
+                    alignCorners, scaleH, scaleW);
+        }
     }
 
     @Override
     public void upsampleBilinear2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput,
                                            Layout gradInputLayout, boolean alignCorners, double scaleH, double scaleW) {
-        ResampleKernels.bilinearBackward(cpu(gradOut), gradOutLayout, cpu(gradInput), gradInputLayout, alignCorners, scaleH,
-                scaleW);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            ResampleKernels.bilinearBackward(w.in(cpu(gradOut)), gradOutLayout, w.out(cpu(gradInput), gradInputLayout),
+                    gradInputLayout, alignCorners, scaleH,
+                    scaleW);
+        }
     }
 
     @Override
     public void avgPool2dBackward(Storage gradOut, Layout outLayout, Storage gradInput, Layout inputLayout, Pool2dParams p) {
-        PoolKernels.avgBackward(cpu(gradOut), outLayout, cpu(gradInput), inputLayout, p);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            PoolKernels.avgBackward(w.in(cpu(gradOut)), outLayout, w.out(cpu(gradInput), inputLayout), inputLayout, p);
+        }
     }
 
     // ---- decompositions (LinalgOps)
@@ -368,28 +453,33 @@ public final class CpuBackend implements Backend {
     @Override
     public void luFactor(Storage a, Layout aLayout, Storage lu, Layout luLayout, Storage pivots, Layout pivotsLayout,
                          Storage info, Layout infoLayout) {
+        HalfLoops.refuse("lu_cpu", a.dtype());
         LinalgKernels.luFactor(cpu(a), aLayout, cpu(lu), luLayout, cpu(pivots), pivotsLayout, cpu(info), infoLayout);
     }
 
     @Override
     public void luSolve(Storage lu, Layout luLayout, Storage pivots, Layout pivotsLayout, Storage b, Layout bLayout,
                         Storage x, Layout xLayout) {
+        HalfLoops.refuse("lu_solve_cpu", lu.dtype());
         LinalgKernels.luSolve(cpu(lu), luLayout, cpu(pivots), pivotsLayout, cpu(b), bLayout, cpu(x), xLayout);
     }
 
     @Override
     public void cholesky(Storage a, Layout aLayout, Storage l, Layout lLayout, Storage info, Layout infoLayout) {
+        HalfLoops.refuse("cholesky_cpu", a.dtype());
         LinalgKernels.cholesky(cpu(a), aLayout, cpu(l), lLayout, cpu(info), infoLayout);
     }
 
     @Override
     public void qr(Storage a, Layout aLayout, Storage q, Layout qLayout, Storage r, Layout rLayout) {
+        HalfLoops.refuse("geqrf_cpu", a.dtype());
         LinalgKernels.qr(cpu(a), aLayout, q == null ? null : cpu(q), qLayout, cpu(r), rLayout);
     }
 
     @Override
     public void triangularSolve(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage x, Layout xLayout,
                                 boolean upper, boolean unitriangular) {
+        HalfLoops.refuse("triangular_solve_cpu", a.dtype());
         LinalgKernels.triangularSolve(cpu(a), aLayout, cpu(b), bLayout, cpu(x), xLayout, upper, unitriangular);
     }
 
@@ -417,45 +507,63 @@ public final class CpuBackend implements Backend {
     @Override
     public void sort(Storage src, Layout srcLayout, int dim, boolean descending, Storage values, Layout valuesLayout,
                      Storage indices, Layout indicesLayout) {
-        SortKernels.sort(cpu(src), srcLayout, dim, descending, values == null ? null : cpu(values), valuesLayout,
-                cpu(indices), indicesLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            SortKernels.sort(w.in(cpu(src)), srcLayout, dim, descending, w.out(opt(values), valuesLayout), valuesLayout,
+                    w.in(cpu(indices)), indicesLayout);
+        }
     }
 
     @Override
     public void rankSelect(dev.ember.backend.RankOp op, Storage src, Layout srcLayout, int dim, long k, Storage values,
                            Layout valuesLayout, Storage indices, Layout indicesLayout) {
-        SortKernels.rankSelect(op, cpu(src), srcLayout, dim, k, cpu(values), valuesLayout, cpu(indices), indicesLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            SortKernels.rankSelect(op, w.in(cpu(src)), srcLayout, dim, k, w.out(cpu(values), valuesLayout),
+                    valuesLayout, w.in(cpu(indices)), indicesLayout);
+        }
     }
 
     @Override
     public void scan(dev.ember.backend.ScanOp op, Storage src, Layout srcLayout, int dim, Storage dst, Layout dstLayout,
                      Storage indices, Layout indicesLayout) {
-        SortKernels.scan(op, cpu(src), srcLayout, dim, cpu(dst), dstLayout, indices == null ? null : cpu(indices),
-                indicesLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            SortKernels.scan(op, w.in(cpu(src)), srcLayout, dim, w.out(cpu(dst), dstLayout), dstLayout,
+                    w.in(opt(indices)),
+                    indicesLayout);
+        }
     }
 
     @Override
     public void searchsorted(Storage sorted, Layout sortedLayout, Storage sorter, Layout sorterLayout, Storage values,
                              Layout valuesLayout, boolean right, Storage out, Layout outLayout) {
-        SortKernels.searchsorted(cpu(sorted), sortedLayout, sorter == null ? null : cpu(sorter), sorterLayout, cpu(values),
-                valuesLayout, right, cpu(out), outLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            SortKernels.searchsorted(w.in(cpu(sorted)), sortedLayout, w.in(opt(sorter)), sorterLayout,
+                    w.in(cpu(values)),
+                    valuesLayout, right, w.in(cpu(out)), outLayout);
+        }
     }
 
     @Override
     public void histc(Storage src, Layout srcLayout, int bins, double min, double max, Storage out, Layout outLayout) {
-        SortKernels.histc(cpu(src), srcLayout, bins, min, max, cpu(out), outLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            SortKernels.histc(w.in(cpu(src)), srcLayout, bins, min, max, w.out(cpu(out), outLayout), outLayout);
+        }
     }
 
     @Override
     public void bincount(Storage src, Layout srcLayout, Storage weights, Layout weightsLayout, Storage out,
                          Layout outLayout) {
-        SortKernels.bincount(cpu(src), srcLayout, weights == null ? null : cpu(weights), weightsLayout, cpu(out), outLayout);
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            SortKernels.bincount(w.in(cpu(src)), srcLayout, w.in(opt(weights)), weightsLayout,
+                    w.out(cpu(out), outLayout), outLayout);
+        }
     }
 
     @Override
     public long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
-        return SortKernels.unique(cpu(src), srcLayout, sorted, cpu(values), inverse == null ? null : cpu(inverse),
-                counts == null ? null : cpu(counts));
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            return SortKernels.unique(w.in(cpu(src)), srcLayout, sorted, w.out(cpu(values), null), w.in(opt(inverse)),
+                    w.in(opt(counts)));
+        }
     }
 
 }

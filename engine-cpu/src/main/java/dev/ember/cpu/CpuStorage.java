@@ -6,7 +6,8 @@ import dev.ember.backend.Storage;
 
 /**
  * A Java array: float[] (float32), double[] (float64), long[] (int64), int[] (int32), short[] (int16), byte[] (int8,
- * and uint8 read as unsigned: {@code b & 0xFF}) or boolean[] (bool).
+ * and uint8 read as unsigned: {@code b & 0xFF}), boolean[] (bool), or short[] holding the bits of float16 and bfloat16
+ * (read through {@link HalfLoops}: dispatch on the dtype, never on the array's class, which int16 shares).
  */
 final class CpuStorage implements Storage {
     final DType dtype;
@@ -45,7 +46,10 @@ final class CpuStorage implements Storage {
             case FLOAT64: return new double[n];
             case INT64: return new long[n];
             case INT32: return new int[n];
-            case INT16: return new short[n];
+            case INT16:
+            case FLOAT16:
+            case BFLOAT16:
+                return new short[n];
             case INT8:
             case UINT8:
                 return new byte[n];
@@ -68,6 +72,9 @@ final class CpuStorage implements Storage {
             case INT16: return ((short[]) array)[i];
             case INT8: return ((byte[]) array)[i];
             case UINT8: return ((byte[]) array)[i] & 0xFF;
+            case FLOAT16:
+            case BFLOAT16:
+                return HalfLoops.toFloat(dtype, ((short[]) array)[i]);
             default: return ((boolean[]) array)[i] ? 1 : 0;
         }
     }
@@ -82,13 +89,17 @@ final class CpuStorage implements Storage {
             case INT16: return ((short[]) array)[i];
             case INT8: return ((byte[]) array)[i];
             case UINT8: return ((byte[]) array)[i] & 0xFF;
+            case FLOAT16:
+            case BFLOAT16:
+                return (long) HalfLoops.toFloat(dtype, ((short[]) array)[i]);
             default: return ((boolean[]) array)[i] ? 1 : 0;
         }
     }
 
     /**
      * Stores a double: rounded for float32; for the integer types truncated toward zero to a long (Java's cast:
-     * saturating at the long range, NaN to 0, as CUDA's conversion) and then wrapped to the type (C's narrowing).
+     * saturating at the long range, NaN to 0, as CUDA's conversion) and then wrapped to the type (C's narrowing); for
+     * float16 and bfloat16 through float32 (as C++'s {@code static_cast<c10::Half>(double)}).
      */
     void setDouble(int i, double v) {
         switch (dtype) {
@@ -100,6 +111,10 @@ final class CpuStorage implements Storage {
             case INT8:
             case UINT8:
                 ((byte[]) array)[i] = (byte) (long) v;
+                break;
+            case FLOAT16:
+            case BFLOAT16:
+                ((short[]) array)[i] = HalfLoops.fromFloat(dtype, (float) v);
                 break;
             default: ((boolean[]) array)[i] = v != 0;
         }
@@ -116,6 +131,10 @@ final class CpuStorage implements Storage {
             case INT8:
             case UINT8:
                 ((byte[]) array)[i] = (byte) v;
+                break;
+            case FLOAT16:
+            case BFLOAT16:
+                ((short[]) array)[i] = HalfLoops.fromFloat(dtype, (float) v); // one rounding to float, then to half
                 break;
             default: ((boolean[]) array)[i] = v != 0;
         }

@@ -59,7 +59,9 @@ final class ElementwiseKernels {
                         }
                         break;
                     }
-                    case INT16: {
+                    case INT16:
+                    case FLOAT16:
+                    case BFLOAT16: {
                         short[] a = (short[]) s;
                         short[] o = (short[]) d;
                         for (int i = 0; i < n; i++) {
@@ -97,6 +99,11 @@ final class ElementwiseKernels {
                     o[off[0] + i * st[0]] = (float) a[off[1] + i * st[1]];
                 }
             }, true);
+            return;
+        }
+        if (HalfLoops.isHalf(src.dtype) || HalfLoops.isHalf(dst.dtype)) {
+            // float16 and bfloat16: through float32, as C++'s conversions of c10::Half and c10::BFloat16
+            loop.run((off, n, st) -> HalfLoops.convertRow(src, off[1], st[1], dst, off[0], st[0], n), true);
             return;
         }
         if ((src.narrow() || dst.narrow()) && dst.dtype != DType.BOOL) {
@@ -162,6 +169,15 @@ final class ElementwiseKernels {
                     }
                     break;
                 }
+                case FLOAT16:
+                case BFLOAT16: {
+                    short[] a = (short[]) dst.array;
+                    short v = HalfLoops.fromFloat(dst.dtype, (float) value); // through float, as c10::Half(double)
+                    for (int i = 0; i < n; i++) {
+                        a[o + i * s] = v;
+                    }
+                    break;
+                }
                 case INT8:
                 case UINT8: {
                     byte[] a = (byte[]) dst.array;
@@ -211,6 +227,10 @@ final class ElementwiseKernels {
             loop.run((off, n, st) -> unaryFloat(op, a, off[1], st[1], o, off[0], st[0], n), true);
             return;
         }
+        if (HalfLoops.isHalf(src.dtype)) {
+            loop.run((off, n, st) -> HalfLoops.unaryRow(op, src, off[1], st[1], dst, off[0], st[0], n), true);
+            return;
+        }
         if (src.narrow()) {
             loop.run((off, n, st) -> NarrowLoops.unaryRow(op, src, off[1], st[1], dst, off[0], st[0], n), true);
             return;
@@ -242,7 +262,7 @@ final class ElementwiseKernels {
         }, true);
     }
 
-    private static void unaryFloat(UnaryOp op, float[] a, int ao, int as, float[] o, int oo, int os, int n) {
+    static void unaryFloat(UnaryOp op, float[] a, int ao, int as, float[] o, int oo, int os, int n) {
         switch (op) {
             case NEG:
                 for (int i = 0; i < n; i++) {
@@ -490,6 +510,11 @@ final class ElementwiseKernels {
                     ys[yi] = Math.fma(a, xs[off[1] + i * st[1]], ys[yi]);
                 }
             }, true);
+        } else if (HalfLoops.isHalf(y.dtype)) {
+            // PyTorch 2.x's add for reduced types converts alpha to the tensor's type (alpha.to<scalar_t>()) and
+            // fmadds in float (Vectorized<BFloat16>'s fmadd), rounding once
+            float a = HalfLoops.toFloat(y.dtype, HalfLoops.fromFloat(y.dtype, (float) alpha));
+            loop.run((off, n, st) -> HalfLoops.axpyRow(a, x, off[1], st[1], y, off[0], st[0], n), true);
         } else {
             double[] xs = (double[]) x.array;
             double[] ys = (double[]) y.array;
@@ -511,6 +536,25 @@ final class ElementwiseKernels {
      */
     static boolean binaryScalar(BinaryOp op, CpuStorage a, Layout la, Number scalar, boolean scalarFirst,
                                 CpuStorage dst, Layout ld) {
+        if (HalfLoops.isHalf(a.dtype)) {
+            float v = scalar.floatValue();
+            StridedLoop loop = new StridedLoop(ld, la);
+            if (op.isPredicate()) {
+                // the number converted to the tensor's type first, as TensorIterator converts a CPU scalar
+                double c = HalfLoops.toFloat(a.dtype, HalfLoops.fromFloat(a.dtype, v));
+                boolean[] o = (boolean[]) dst.array;
+                loop.run((off, n, st) -> {
+                    for (int i = 0; i < n; i++) {
+                        double x = a.getDouble(off[1] + i * st[1]);
+                        o[off[0] + i * st[0]] = scalarFirst ? predicate(op, c, x) : predicate(op, x, c);
+                    }
+                }, true);
+            } else {
+                loop.run((off, n, st) -> HalfLoops.binaryScalarRow(op, a, off[1], st[1], v, scalarFirst, dst, off[0], st[0], n),
+                        true);
+            }
+            return true;
+        }
         if (a.dtype != DType.FLOAT32 || dst.dtype != DType.FLOAT32 || op.isPredicate()
                 || ld.numel() >= 2 * StridedLoop.PARALLEL_GRAIN || !la.isContiguous() || !ld.isContiguous()) {
             return false;
@@ -573,6 +617,11 @@ final class ElementwiseKernels {
                 }, true);
                 return;
             }
+            case FLOAT16:
+            case BFLOAT16:
+                loop.run((off, n, st) -> HalfLoops.binaryRow(op, a, off[1], st[1], b, off[2], st[2], dst, off[0], st[0], n),
+                        true);
+                return;
             case INT32:
             case INT16:
             case INT8:
@@ -678,7 +727,7 @@ final class ElementwiseKernels {
     /** The Vector API loops where {@code jdk.incubator.vector} is present, else null (Lucene's probe). */
     private static final FloatLoops LOOPS = MicroKernels.loadVectorClass(FloatLoops.class, "dev.ember.cpu.VectorLoops");
 
-    private static void binaryFloat(BinaryOp op, float[] x, int xo, int xs, float[] y, int yo, int ys,
+    static void binaryFloat(BinaryOp op, float[] x, int xo, int xs, float[] y, int yo, int ys,
                                     float[] o, int oo, int os, int n) {
         if (LOOPS != null && n >= 32 && os == 1 && xs == 1 && (ys == 1 ? LOOPS.binary(op, x, xo, y, yo, o, oo, n)
                 : ys == 0 && LOOPS.binaryScalar(op, x, xo, y[yo], o, oo, n))) {
@@ -1031,6 +1080,18 @@ final class ElementwiseKernels {
             float[] x = (float[]) a.array;
             float[] y = (float[]) b.array;
             float[] o = (float[]) dst.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = cond[off[1] + i * st[1]] ? x[off[2] + i * st[2]] : y[off[3] + i * st[3]];
+                }
+            }, true);
+            return;
+        }
+        if (HalfLoops.isHalf(dst.dtype) && a.dtype == dst.dtype && b.dtype == dst.dtype) {
+            // the bits as they are (NaN payloads kept)
+            short[] x = (short[]) a.array;
+            short[] y = (short[]) b.array;
+            short[] o = (short[]) dst.array;
             loop.run((off, n, st) -> {
                 for (int i = 0; i < n; i++) {
                     o[off[0] + i * st[0]] = cond[off[1] + i * st[1]] ? x[off[2] + i * st[2]] : y[off[3] + i * st[3]];

@@ -25,6 +25,10 @@ final class RandomKernels {
             double v;
             switch (kind) {
                 case UNIFORM:
+                    if (HalfLoops.isHalf(d.dtype)) {
+                        v = halfUniform(d.dtype, words[0], a, b);
+                        break;
+                    }
                     v = d.dtype == DType.FLOAT32 ? a + (b - a) * Philox.uniformFloat(words[0])
                             : a + (b - a) * Philox.uniformDouble(words[0], words[1]);
                     if (d.dtype == DType.FLOAT32 && (float) v >= b) {
@@ -51,5 +55,24 @@ final class RandomKernels {
         if (!direct) {
             ElementwiseKernels.copy(flat, Layout.contiguous(layout.shape()), d, layout);
         }
+    }
+
+    /**
+     * A uniform float16 or bfloat16 draw as PyTorch's {@code transformation::uniform_real}: the top {@code digits}
+     * random bits (11 for float16, 8 for bfloat16) as a multiple of {@code 2^-digits} in [0, 1), scaled in float and
+     * rounded once; a result that rounds up to {@code b} is moved below it (the interval is open at {@code b}).
+     */
+    private static double halfUniform(DType t, int word, double a, double b) {
+        int digits = t == DType.FLOAT16 ? 11 : 8;
+        float x = (word >>> (32 - digits)) * (1f / (1 << digits));
+        float lo = HalfLoops.toFloat(t, HalfLoops.fromFloat(t, (float) a));
+        float hi = HalfLoops.toFloat(t, HalfLoops.fromFloat(t, (float) b));
+        float r = HalfLoops.toFloat(t, HalfLoops.fromFloat(t, x * (hi - lo) + lo));
+        if (r >= hi && hi > lo) {
+            short bits = HalfLoops.fromFloat(t, hi);
+            // the largest value below hi: one step down in magnitude above zero, one step up below it
+            r = HalfLoops.toFloat(t, hi == 0 ? (short) 0x8001 : (short) (hi > 0 ? bits - 1 : bits + 1));
+        }
+        return r;
     }
 }

@@ -390,8 +390,20 @@ public final class CudaBackend implements Backend {
         synchronizeStream();
     }
 
+    /**
+     * float16 and bfloat16 have no CUDA kernels yet (issue 18): every CUDA storage is made in {@link #allocate} (or
+     * uploaded through {@link #fromArray(Object, DType, int)}), which refuse them with one clear message.
+     */
+    static void refuseHalf(DType dtype) {
+        if (dtype == DType.FLOAT16 || dtype == DType.BFLOAT16) {
+            throw new IllegalArgumentException(dtype + " tensors are not supported on CUDA yet: Ember's CUDA kernels for "
+                    + "float16 and bfloat16 do not exist yet (keep them on the CPU, or convert to torch.float32 first)");
+        }
+    }
+
     @Override
     public Storage allocate(DType dtype, long numel, int deviceIndex) {
+        refuseHalf(dtype);
         bind();
         if (numel < 0 || numel > Layout.MAX_STORAGE_ELEMENTS) {
             throw new IllegalArgumentException("CUDA tensors hold at most " + Layout.MAX_STORAGE_ELEMENTS
@@ -421,6 +433,7 @@ public final class CudaBackend implements Backend {
     /** A byte[] uploads as uint8 as it is (the same bytes as int8). */
     @Override
     public Storage fromArray(Object array, DType dtype, int deviceIndex) {
+        refuseHalf(dtype);
         Storage s = upload(array, dtype, deviceIndex);
         if (dtype != null && s.dtype() != dtype) {
             s.close();
