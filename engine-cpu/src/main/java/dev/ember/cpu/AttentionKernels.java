@@ -180,7 +180,7 @@ final class AttentionKernels {
         }
         float total = 0;
         for (int c = 0; c < n; c++) {
-            float e = (float) Math.exp(Math.fma(x[xo + c], scale, -shift));
+            float e = ElementwiseKernels.expFloat(Math.fma(x[xo + c], scale, -shift));
             x[xo + c] = e;
             total += e;
         }

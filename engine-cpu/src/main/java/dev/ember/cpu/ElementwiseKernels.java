@@ -689,7 +689,7 @@ final class ElementwiseKernels {
     // float32 GELU as PyTorch's CPU kernels compute it (GeluKernelImpl's and GeluBackwardKernelImpl's vectorized path,
     // Vectorized<float>::erf): erf by Abramowitz and Stegun's 7.1.26, sign(a) (1 - t r(t) exp(-a^2)) with
     // t = 1 / (1 + p |a|), absolute error below 1.5e-7, in float arithmetic. The vector loops compute the same formula
-    // lane-wise (their exp is the JDK's vector intrinsic, within an ulp of Math.exp), 20 to 40 times faster than erf in
+    // lane-wise (exp by expFloat's polynomial, the same bits as the scalar form), 20 to 40 times faster than erf in
     // double, which made GELU a fifth of a GPT's training step.
     static final float ERF_P = 0.3275911f;
     static final float ERF_A1 = 0.254829592f;
@@ -705,7 +705,7 @@ final class ElementwiseKernels {
         float abs = Math.abs(a);
         float t = 1f / Math.fma(ERF_P, abs, 1f);
         float r = Math.fma(Math.fma(Math.fma(Math.fma(ERF_A5, t, ERF_A4), t, ERF_A3), t, ERF_A2), t, ERF_A1);
-        float e = (float) Math.exp(-(a * a));
+        float e = expFloat(-(a * a));
         return Math.copySign(Math.fma(-e * t, r, 1f), a);
     }
 
@@ -715,8 +715,37 @@ final class ElementwiseKernels {
 
     static float geluBackwardFloat(float g, float x) {
         float cdf = 0.5f * (1f + erfApprox(x * GELU_ALPHA));
-        float pdf = GELU_PDF_F * (float) Math.exp(-0.5f * x * x);
-        return g * (cdf + x * pdf);
+        float pdf = GELU_PDF_F * expFloat(x * x * -0.5f);
+        return g * Math.fma(x, pdf, cdf); // as the vector loop, operation for operation
+    }
+
+    // exp in float for x <= 88 (softmax's shifted scores, Gaussian tails): Cephes' expf (x = n ln2 + r with
+    // |r| <= ln2 / 2, a degree-5 polynomial for e^r, times 2^n), within 2 ulps, 0 below -87.3, NaN kept. Written with
+    // exact IEEE operations only (fused multiply-adds, products, sums, bit moves) in one order, so the vector loops'
+    // lane-wise copy gives the same bits in every JIT tier: the Vector API's own EXP intrinsic and its interpreted
+    // fallback round differently, which made a training run depend on when the JIT compiled it.
+    static final float EXP_LOG2E = 1.44269504088896341f;
+    static final float EXP_LN2_HI = 0.693359375f;
+    static final float EXP_LN2_LO = -2.12194440e-4f;
+    /** 1.5 * 2^23: adding it rounds a float below 2^22 in magnitude to an integer, kept in the low bits. */
+    static final float EXP_ROUND = 12582912f;
+    static final float EXP_MIN = -87.33654f;
+    static final float[] EXP_P = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f,
+        1.6666665459e-1f, 5.0000001201e-1f};
+
+    static float expFloat(float x) {
+        float t = Math.fma(x, EXP_LOG2E, EXP_ROUND);
+        float n = t - EXP_ROUND;
+        float r = Math.fma(n, -EXP_LN2_HI, x);
+        r = Math.fma(n, -EXP_LN2_LO, r);
+        float p = EXP_P[0];
+        for (int i = 1; i < EXP_P.length; i++) {
+            p = Math.fma(p, r, EXP_P[i]);
+        }
+        float y = Math.fma(p, r * r, r) + 1f;
+        int e = Float.floatToRawIntBits(t) - Float.floatToRawIntBits(EXP_ROUND);
+        float scaled = y * Float.intBitsToFloat((e + 127) << 23);
+        return x < EXP_MIN ? 0f : scaled;
     }
 
     /** The vector loops, or null where the Vector API is absent. */

@@ -165,7 +165,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             s0 = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), s0);
             s1 = FloatVector.fromArray(S, x, xo + i + step).fma(FloatVector.fromArray(S, y, yo + i + step), s1);
         }
-        float sum = s0.add(s1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float sum = sumInOrder(s0.add(s1));
         for (; i < n; i++) {
             sum = Math.fma(x[xo + i], y[yo + i], sum);
         }
@@ -258,17 +258,46 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         int i = 0;
         FloatVector sum = FloatVector.zero(S);
         for (; i < bound; i += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, xo + i).fma(scale, -shift).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, x, xo + i).fma(scale, -shift));
             e.intoArray(x, xo + i);
             sum = sum.add(e);
         }
-        float total = sum.reduceLanes(VectorOperators.ADD);
+        float total = sumInOrder(sum);
         for (; i < n; i++) {
-            float e = (float) Math.exp(Math.fma(x[xo + i], scale, -shift));
+            float e = ElementwiseKernels.expFloat(Math.fma(x[xo + i], scale, -shift));
             x[xo + i] = e;
             total += e;
         }
         return total;
+    }
+
+    /**
+     * The lanes of {@code v} added first to last: {@code reduceLanes(ADD)} may add them in another order once compiled
+     * than interpreted, and a float sum depends on the order, so results would depend on the JIT's timing.
+     */
+    private static float sumInOrder(FloatVector v) {
+        float total = 0;
+        for (int lane = 0; lane < S.length(); lane++) {
+            total += v.lane(lane);
+        }
+        return total;
+    }
+
+    /** {@link ElementwiseKernels#expFloat} lane-wise, operation for operation (so the same bits in every JIT tier). */
+    private static FloatVector exp(FloatVector x) {
+        FloatVector t = x.fma(ElementwiseKernels.EXP_LOG2E, ElementwiseKernels.EXP_ROUND);
+        FloatVector n = t.sub(ElementwiseKernels.EXP_ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -ElementwiseKernels.EXP_LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(S, -ElementwiseKernels.EXP_LN2_LO), r);
+        float[] c = ElementwiseKernels.EXP_P;
+        FloatVector p = FloatVector.broadcast(S, c[0]);
+        for (int i = 1; i < c.length; i++) {
+            p = p.fma(r, FloatVector.broadcast(S, c[i]));
+        }
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        IntVector e = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ElementwiseKernels.EXP_ROUND));
+        FloatVector scaled = y.mul(e.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        return scaled.blend(0f, x.compare(VectorOperators.LT, ElementwiseKernels.EXP_MIN));
     }
 
     /** Abramowitz and Stegun's erf lane-wise, as {@link ElementwiseKernels#erfApprox}. */
@@ -279,7 +308,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         FloatVector r = t.fma(ElementwiseKernels.ERF_A5, ElementwiseKernels.ERF_A4).fma(t, FloatVector.broadcast(S,
                 ElementwiseKernels.ERF_A3)).fma(t, FloatVector.broadcast(S, ElementwiseKernels.ERF_A2)).fma(t,
                 FloatVector.broadcast(S, ElementwiseKernels.ERF_A1));
-        FloatVector e = a.mul(a).neg().lanewise(VectorOperators.EXP);
+        FloatVector e = exp(a.mul(a).neg());
         FloatVector y = e.mul(t).neg().fma(r, one);
         // copy the sign of a: y is positive (or NaN, which the sign does not change into a number)
         IntVector sign = a.reinterpretAsInts().and(Integer.MIN_VALUE);
@@ -307,7 +336,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         for (; i < bound; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             FloatVector cdf = erf(v.mul(ElementwiseKernels.GELU_ALPHA)).add(1f).mul(0.5f);
-            FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(ElementwiseKernels.GELU_PDF_F);
+            FloatVector pdf = exp(v.mul(v).mul(-0.5f)).mul(ElementwiseKernels.GELU_PDF_F);
             FloatVector.fromArray(S, g, go + i).mul(v.fma(pdf, cdf)).intoArray(o, oo + i);
         }
         for (; i < n; i++) {

@@ -87,4 +87,47 @@ class VectorLoopsTest {
             }
         }
     }
+
+    /**
+     * exp, GELU and its backward on the vector loops give the scalar formulas' bits (so a run's numbers do not depend on
+     * which elements fall in a vector, nor on when the JIT compiles the loops: the JDK's EXP intrinsic and its
+     * interpreted fallback round differently, which these avoid); expFloat is within 2 ulps of Math.exp on x <= 88,
+     * 0 below -87.34, NaN kept.
+     */
+    @Test
+    void expAndGeluMatchTheirScalarFormsBitForBit() {
+        VectorLoops v = new VectorLoops();
+        Random rnd = new Random(4);
+        int n = 4099;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i < 8 ? new float[] {0f, -0f, -87.3f, -87.4f, -100f, Float.NEGATIVE_INFINITY, Float.NaN, 88f}[i]
+                    : (rnd.nextFloat() * 2 - 1) * (i % 3 == 0 ? 90 : 6);
+        }
+        float[] e = x.clone();
+        float vectorSum = v.expSum(e, 0, n, 1f, 0f);
+        float scalarSum = 0;
+        for (int i = 0; i < n; i++) {
+            float want = ElementwiseKernels.expFloat(x[i]);
+            assertTrue(Float.floatToIntBits(want) == Float.floatToIntBits(e[i]), "exp(" + x[i] + ")");
+            if (x[i] <= 88f && x[i] >= -87.3f) {
+                float exact = (float) Math.exp(x[i]);
+                assertTrue(Math.abs(want - exact) <= 2 * Math.ulp(exact), "exp(" + x[i] + "): " + want + " vs " + exact);
+            }
+        }
+        assertTrue(Float.isNaN(e[6]) && e[4] == 0f && e[5] == 0f && e[3] == 0f);
+        float[] g = new float[n];
+        float[] gb = new float[n];
+        float[] grad = new float[n];
+        java.util.Arrays.fill(grad, 1.5f);
+        v.gelu(x, 0, g, 0, n);
+        v.geluBackward(grad, 0, x, 0, gb, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertTrue(Float.floatToIntBits(ElementwiseKernels.geluFloat(x[i])) == Float.floatToIntBits(g[i]),
+                    "gelu(" + x[i] + ")");
+            assertTrue(Float.floatToIntBits(ElementwiseKernels.geluBackwardFloat(1.5f, x[i])) == Float.floatToIntBits(gb[i]),
+                    "gelu_backward(" + x[i] + ")");
+        }
+        assertTrue(Float.isFinite(vectorSum) || Float.isNaN(vectorSum));
+    }
 }
