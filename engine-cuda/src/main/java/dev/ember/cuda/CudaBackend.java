@@ -1217,4 +1217,78 @@ public final class CudaBackend implements Backend {
         Geo g = new Geo(layout);
         launch("random_" + suffix(d.dtype), g.numel, g, g, kind.ordinal(), seed, offset, a, b, d.ptr);
     }
+
+    // ------------------------------------------------------------------ normalization and attention (CudaNnKernels)
+    // nn.cu's kernels for Backend's normalization and attention families; what they do not cover (see CudaNnKernels)
+    // runs Backend's default, the CPU's kernel on host copies. Group norm and batch norm use the defaults.
+
+    private final CudaNnKernels nn = new CudaNnKernels(this);
+
+    /** Launches one of nn.cu's kernels for {@link CudaNnKernels}: a 1-D grid of {@code blocks} blocks of {@code threads}. */
+    void launchNn(String kernel, int blocks, int threads, Object shape, Object... args) {
+        bind();
+        launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
+    }
+
+    @Override
+    public void layerNorm(Storage x, Layout xLayout, Storage weight, Storage bias, double eps, Storage out,
+                          Layout outLayout, Storage mean, Storage rstd) {
+        if (!nn.rowNorm(false, x, xLayout, weight, bias, eps, out, outLayout, mean, rstd)) {
+            Backend.super.layerNorm(x, xLayout, weight, bias, eps, out, outLayout, mean, rstd);
+        }
+    }
+
+    @Override
+    public void layerNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage mean,
+                                  Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
+                                  Storage gradWeight, Storage gradBias) {
+        if (!nn.rowNormBackward(false, gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
+                gradInputLayout, gradWeight, gradBias)) {
+            Backend.super.layerNormBackward(gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
+                    gradInputLayout, gradWeight, gradBias);
+        }
+    }
+
+    @Override
+    public void rmsNorm(Storage x, Layout xLayout, Storage weight, double eps, Storage out, Layout outLayout,
+                        Storage rstd) {
+        if (!nn.rowNorm(true, x, xLayout, weight, null, eps, out, outLayout, null, rstd)) {
+            Backend.super.rmsNorm(x, xLayout, weight, eps, out, outLayout, rstd);
+        }
+    }
+
+    @Override
+    public void rmsNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage rstd,
+                                Storage weight, Storage gradInput, Layout gradInputLayout, Storage gradWeight) {
+        if (!nn.rowNormBackward(true, gradOut, gradOutLayout, x, xLayout, null, rstd, weight, gradInput,
+                gradInputLayout, gradWeight, null)) {
+            Backend.super.rmsNormBackward(gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
+                    gradWeight);
+        }
+    }
+
+    @Override
+    public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
+                          Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
+                          Layout lseLayout) {
+        if (!nn.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout, lse,
+                lseLayout)) {
+            Backend.super.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout,
+                    lse, lseLayout);
+        }
+    }
+
+    @Override
+    public void attentionBackward(Storage gradOut, Layout gradOutLayout, Storage q, Layout qLayout, Storage k,
+                                  Layout kLayout, Storage v, Layout vLayout, Storage mask, Layout maskLayout,
+                                  boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
+                                  Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout,
+                                  Storage gradV, Layout gradVLayout) {
+        if (!nn.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal,
+                scale, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout)) {
+            Backend.super.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout,
+                    causal, scale, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV,
+                    gradVLayout);
+        }
+    }
 }
