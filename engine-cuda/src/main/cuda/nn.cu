@@ -541,3 +541,225 @@ extern "C" __global__ void attn_delta_f32(nnk::AttnGeo g, const float* go, const
 extern "C" __global__ void attn_delta_f64(nnk::AttnGeo g, const double* go, const double* out, double* delta) {
     nnk::attnDeltaK(g, go, out, delta);
 }
+
+// ------------------------------------------------------------------ group norm and batch norm ([N, C, L])
+//
+// As the CPU's NormKernels: statistics in double with two passes; group norm one block per (sample, group) for the
+// forward and the input gradient and one block per channel for the weight and bias gradients; batch norm one block
+// per channel. Block sums are reduced in a fixed order (no atomics).
+
+namespace nnk {
+
+// x, gradOut (or out), gradInput as [N, C, L] layouts: {strides of the three dimensions, offset} each
+struct NclGeo {
+    int n, c, l;
+    int x[4], g[4], d[4];
+};
+
+__device__ __forceinline__ i64 ncl(const int* s, int n, int c, int l) {
+    return (i64) s[3] + (i64) n * s[0] + (i64) c * s[1] + (i64) l * s[2];
+}
+
+// Group norm forward: block per item = n * groups + group, over its (C / groups) * L elements.
+template <typename T>
+__device__ void groupNormK(NclGeo g, int groups, const T* x, const T* w, const T* b, double eps, T* out, T* mean,
+                           T* rstd) {
+    __shared__ double scratch[32];
+    int per = g.c / groups;
+    i64 count = (i64) per * g.l;
+    int items = g.n * groups;
+    for (int item = blockIdx.x; item < items; item += gridDim.x) {
+        int n = item / groups;
+        int c0 = (item % groups) * per;
+        double s = 0;
+        for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+            s += (double) x[ncl(g.x, n, c0 + (int) (e / g.l), (int) (e % g.l))];
+        }
+        s = blockSum(s, scratch);
+        double mu = count == 0 ? 0.0 : s / count;
+        double ss = 0;
+        for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+            double dv = (double) x[ncl(g.x, n, c0 + (int) (e / g.l), (int) (e % g.l))] - mu;
+            ss += dv * dv;
+        }
+        ss = blockSum(ss, scratch);
+        double r = 1.0 / sqrt((count == 0 ? 0.0 : ss / count) + eps);
+        for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+            int c = c0 + (int) (e / g.l);
+            int l = (int) (e % g.l);
+            double scale = w ? r * (double) w[c] : r;
+            double shift = b ? (double) b[c] : 0.0;
+            out[ncl(g.g, n, c, l)] = (T) (((double) x[ncl(g.x, n, c, l)] - mu) * scale + shift);
+        }
+        if (threadIdx.x == 0) {
+            mean[item] = (T) mu;
+            rstd[item] = (T) r;
+        }
+    }
+}
+
+// Group norm input gradient: block per item; dx = rstd (dy w - mean(dy w) - xhat mean(dy w xhat)).
+template <typename T>
+__device__ void groupNormBackK(NclGeo g, int groups, const T* gy, const T* x, const T* mean, const T* rstd, const T* w,
+                               T* gx) {
+    __shared__ double scratch[32];
+    int per = g.c / groups;
+    i64 count = (i64) per * g.l;
+    int items = g.n * groups;
+    for (int item = blockIdx.x; item < items; item += gridDim.x) {
+        int n = item / groups;
+        int c0 = (item % groups) * per;
+        double mu = (double) mean[item];
+        double r = (double) rstd[item];
+        double s1 = 0, s2 = 0;
+        for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+            int c = c0 + (int) (e / g.l);
+            int l = (int) (e % g.l);
+            double dxhat = (double) gy[ncl(g.g, n, c, l)] * (w ? (double) w[c] : 1.0);
+            s1 += dxhat;
+            s2 += dxhat * ((double) x[ncl(g.x, n, c, l)] - mu) * r;
+        }
+        double m1 = blockSum(s1, scratch) / count;
+        double m2 = blockSum(s2, scratch) / count;
+        for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+            int c = c0 + (int) (e / g.l);
+            int l = (int) (e % g.l);
+            double xhat = ((double) x[ncl(g.x, n, c, l)] - mu) * r;
+            double dxhat = (double) gy[ncl(g.g, n, c, l)] * (w ? (double) w[c] : 1.0);
+            gx[ncl(g.d, n, c, l)] = (T) (r * (dxhat - m1 - xhat * m2));
+        }
+    }
+}
+
+// Group norm weight and bias gradients: block per channel, over its N * L elements (either output may be null).
+template <typename T>
+__device__ void groupNormParamK(NclGeo g, int groups, const T* gy, const T* x, const T* mean, const T* rstd, T* gw,
+                                T* gb) {
+    __shared__ double scratch[32];
+    int per = g.c / groups;
+    i64 count = (i64) g.n * g.l;
+    for (int c = blockIdx.x; c < g.c; c += gridDim.x) {
+        double sw = 0, sb = 0;
+        for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+            int n = (int) (e / g.l);
+            int l = (int) (e % g.l);
+            int item = n * groups + c / per;
+            double dy = (double) gy[ncl(g.g, n, c, l)];
+            sw += dy * ((double) x[ncl(g.x, n, c, l)] - (double) mean[item]) * (double) rstd[item];
+            sb += dy;
+        }
+        sw = blockSum(sw, scratch);
+        sb = blockSum(sb, scratch);
+        if (threadIdx.x == 0) {
+            if (gw) gw[c] = (T) sw;
+            if (gb) gb[c] = (T) sb;
+        }
+    }
+}
+
+// Batch norm forward: block per channel; in training the batch statistics (mean, invstd, and the unbiased variance
+// when uvar is not null) are computed and written, otherwise mean and invstd are read.
+template <typename T>
+__device__ void batchNormK(NclGeo g, const T* x, const T* w, const T* b, int training, double eps, T* mean, T* invstd,
+                           T* uvar, T* out) {
+    __shared__ double scratch[32];
+    i64 count = (i64) g.n * g.l;
+    for (int c = blockIdx.x; c < g.c; c += gridDim.x) {
+        double mu, is;
+        if (training) {
+            double s = 0;
+            for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+                s += (double) x[ncl(g.x, (int) (e / g.l), c, (int) (e % g.l))];
+            }
+            mu = blockSum(s, scratch) / count;
+            double ss = 0;
+            for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+                double dv = (double) x[ncl(g.x, (int) (e / g.l), c, (int) (e % g.l))] - mu;
+                ss += dv * dv;
+            }
+            ss = blockSum(ss, scratch);
+            is = 1.0 / sqrt(ss / count + eps);
+            if (threadIdx.x == 0) {
+                mean[c] = (T) mu;
+                invstd[c] = (T) is;
+                if (uvar) uvar[c] = (T) (ss / (count - 1));
+            }
+        } else {
+            mu = (double) mean[c];
+            is = (double) invstd[c];
+        }
+        double scale = w ? is * (double) w[c] : is;
+        double shift = b ? (double) b[c] : 0.0;
+        for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+            int n = (int) (e / g.l);
+            int l = (int) (e % g.l);
+            out[ncl(g.g, n, c, l)] = (T) (((double) x[ncl(g.x, n, c, l)] - mu) * scale + shift);
+        }
+    }
+}
+
+// Batch norm backward: block per channel; in training dx = (dy - mean(dy) - xhat mean(dy xhat)) invstd w, otherwise
+// dx = dy invstd w; dw = sum dy xhat, db = sum dy (each output may be null).
+template <typename T>
+__device__ void batchNormBackK(NclGeo g, const T* gy, const T* x, const T* w, const T* mean, const T* invstd,
+                               int training, T* gx, T* gw, T* gb) {
+    __shared__ double scratch[32];
+    i64 count = (i64) g.n * g.l;
+    for (int c = blockIdx.x; c < g.c; c += gridDim.x) {
+        double mu = (double) mean[c];
+        double is = (double) invstd[c];
+        double sdy = 0, sdyx = 0;
+        for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+            int n = (int) (e / g.l);
+            int l = (int) (e % g.l);
+            double dy = (double) gy[ncl(g.g, n, c, l)];
+            sdy += dy;
+            sdyx += dy * ((double) x[ncl(g.x, n, c, l)] - mu) * is;
+        }
+        sdy = blockSum(sdy, scratch);
+        sdyx = blockSum(sdyx, scratch);
+        if (threadIdx.x == 0) {
+            if (gw) gw[c] = (T) sdyx;
+            if (gb) gb[c] = (T) sdy;
+        }
+        if (gx) {
+            double scale = w ? is * (double) w[c] : is;
+            double m1 = training ? sdy / count : 0.0;
+            double m2 = training ? sdyx / count : 0.0;
+            for (i64 e = threadIdx.x; e < count; e += blockDim.x) {
+                int n = (int) (e / g.l);
+                int l = (int) (e % g.l);
+                double xhat = ((double) x[ncl(g.x, n, c, l)] - mu) * is;
+                gx[ncl(g.d, n, c, l)] = (T) (((double) gy[ncl(g.g, n, c, l)] - m1 - xhat * m2) * scale);
+            }
+        }
+    }
+}
+
+}  // namespace nnk
+
+#define NN_NCL(SUF, T)                                                                                                \
+    extern "C" __global__ void groupnorm_##SUF(nnk::NclGeo g, int groups, const T* x, const T* w, const T* b,         \
+                                               double eps, T* out, T* mean, T* rstd) {                                \
+        nnk::groupNormK(g, groups, x, w, b, eps, out, mean, rstd);                                                    \
+    }                                                                                                                 \
+    extern "C" __global__ void groupnorm_back_##SUF(nnk::NclGeo g, int groups, const T* gy, const T* x,               \
+                                                    const T* mean, const T* rstd, const T* w, T* gx) {                \
+        nnk::groupNormBackK(g, groups, gy, x, mean, rstd, w, gx);                                                     \
+    }                                                                                                                 \
+    extern "C" __global__ void groupnorm_param_##SUF(nnk::NclGeo g, int groups, const T* gy, const T* x,              \
+                                                     const T* mean, const T* rstd, T* gw, T* gb) {                    \
+        nnk::groupNormParamK(g, groups, gy, x, mean, rstd, gw, gb);                                                   \
+    }                                                                                                                 \
+    extern "C" __global__ void batchnorm_##SUF(nnk::NclGeo g, const T* x, const T* w, const T* b, int training,      \
+                                               double eps, T* mean, T* invstd, T* uvar, T* out) {                     \
+        nnk::batchNormK(g, x, w, b, training, eps, mean, invstd, uvar, out);                                          \
+    }                                                                                                                 \
+    extern "C" __global__ void batchnorm_back_##SUF(nnk::NclGeo g, const T* gy, const T* x, const T* w,               \
+                                                    const T* mean, const T* invstd, int training, T* gx, T* gw,       \
+                                                    T* gb) {                                                          \
+        nnk::batchNormBackK(g, gy, x, w, mean, invstd, training, gx, gw, gb);                                         \
+    }
+
+NN_NCL(f32, float)
+NN_NCL(f64, double)

@@ -1220,7 +1220,7 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ normalization and attention (CudaNnKernels)
     // nn.cu's kernels for Backend's normalization and attention families; what they do not cover (see CudaNnKernels)
-    // runs Backend's default, the CPU's kernel on host copies. Group norm and batch norm use the defaults.
+    // runs Backend's default, the CPU's kernel on host copies.
 
     private final CudaNnKernels nn = new CudaNnKernels(this);
 
@@ -1264,6 +1264,44 @@ public final class CudaBackend implements Backend {
                 gradInputLayout, gradWeight, null)) {
             Backend.super.rmsNormBackward(gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
                     gradWeight);
+        }
+    }
+
+    @Override
+    public void groupNorm(Storage x, Layout xLayout, int groups, Storage weight, Storage bias, double eps, Storage out,
+                          Layout outLayout, Storage mean, Storage rstd) {
+        if (!nn.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd)) {
+            Backend.super.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd);
+        }
+    }
+
+    @Override
+    public void groupNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, int groups,
+                                  Storage mean, Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
+                                  Storage gradWeight, Storage gradBias) {
+        if (!nn.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
+                gradInputLayout, gradWeight, gradBias)) {
+            Backend.super.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
+                    gradInputLayout, gradWeight, gradBias);
+        }
+    }
+
+    @Override
+    public void batchNorm(Storage x, Layout xLayout, Storage weight, Storage bias, boolean training, double eps,
+                          Storage mean, Storage invstd, Storage unbiasedVar, Storage out, Layout outLayout) {
+        if (!nn.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout)) {
+            Backend.super.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout);
+        }
+    }
+
+    @Override
+    public void batchNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage weight,
+                                  Storage mean, Storage invstd, boolean training, Storage gradInput,
+                                  Layout gradInputLayout, Storage gradWeight, Storage gradBias) {
+        if (!nn.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training, gradInput,
+                gradInputLayout, gradWeight, gradBias)) {
+            Backend.super.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training,
+                    gradInput, gradInputLayout, gradWeight, gradBias);
         }
     }
 

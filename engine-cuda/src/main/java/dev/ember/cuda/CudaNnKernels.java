@@ -24,6 +24,9 @@ import jcuda.driver.CUdeviceptr;
  *       their query tiles, recomputing the probabilities from the logsumexp: each gradient element is summed by the
  *       threads that own it (no atomics, deterministic). Memory beyond the operands: {@code D}, B * H * L doubles.
  *       Plain FP32 (float64 in double) arithmetic, no tensor cores.</li>
+ *   <li>Group norm and batch norm: the statistics in double with two passes as the CPU; group norm's forward and input
+ *       gradient one block per (sample, group), its weight and bias gradients one block per channel; batch norm's
+ *       forward and backward one block per channel (block sums in a fixed order, no atomics).</li>
  * </ul>
  */
 final class CudaNnKernels {
@@ -139,6 +142,98 @@ final class CudaNnKernels {
         long parts = Math.max(1, Math.min(want, (m + 7L) / 8));
         int rowsPer = (int) ((m + parts - 1) / parts);
         return new int[] {rowsPer, (m + rowsPer - 1) / rowsPer};
+    }
+
+    // ------------------------------------------------------------------ group norm and batch norm
+
+    /** The kernels' struct NclGeo: sizes, then {three strides, offset} of x, gradOut/out and gradInput ([N, C, L]). */
+    private static int[] nclGeo(Layout x, Layout g, Layout d) {
+        int[] geo = new int[3 + 3 * 4];
+        geo[0] = x.size(0);
+        geo[1] = x.size(1);
+        geo[2] = x.size(2);
+        int at = 3;
+        for (Layout l : new Layout[] {x, g, d}) {
+            if (l != null) {
+                geo[at] = l.stride(0);
+                geo[at + 1] = l.stride(1);
+                geo[at + 2] = l.stride(2);
+                geo[at + 3] = l.offset();
+            }
+            at += 4;
+        }
+        return geo;
+    }
+
+    /** Group norm of an [N, C, L] layout; false when not covered. */
+    boolean groupNorm(Storage x, Layout xLayout, int groups, Storage weight, Storage bias, double eps, Storage out,
+                      Layout outLayout, Storage mean, Storage rstd) {
+        if (!floating(x)) {
+            return false;
+        }
+        long items = (long) xLayout.size(0) * groups;
+        if (items == 0) {
+            return true;
+        }
+        cuda.launchNn("groupnorm_" + suffix(x), (int) Math.min(items, MAX_BLOCKS), THREADS, xLayout.shape(),
+                nclGeo(xLayout, outLayout, null), groups, ptr(x), ptr(weight), ptr(bias), eps, ptr(out), ptr(mean),
+                ptr(rstd));
+        return true;
+    }
+
+    /** The backward of group norm: the input gradient per (sample, group), the parameter gradients per channel. */
+    boolean groupNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, int groups, Storage mean,
+                              Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout, Storage gradWeight,
+                              Storage gradBias) {
+        if (!floating(x)) {
+            return false;
+        }
+        int[] geo = nclGeo(xLayout, gradOutLayout, gradInputLayout);
+        String sfx = suffix(x);
+        long items = (long) xLayout.size(0) * groups;
+        if (gradInput != null && items > 0) {
+            cuda.launchNn("groupnorm_back_" + sfx, (int) Math.min(items, MAX_BLOCKS), THREADS, xLayout.shape(), geo,
+                    groups, ptr(gradOut), ptr(x), ptr(mean), ptr(rstd), ptr(weight), ptr(gradInput));
+        }
+        int c = xLayout.size(1);
+        if ((gradWeight != null || gradBias != null) && c > 0) {
+            cuda.launchNn("groupnorm_param_" + sfx, Math.min(c, MAX_BLOCKS), THREADS, xLayout.shape(), geo, groups,
+                    ptr(gradOut), ptr(x), ptr(mean), ptr(rstd), ptr(gradWeight), ptr(gradBias));
+        }
+        return true;
+    }
+
+    /** Batch norm of an [N, C, L] layout, one block per channel; false when not covered. */
+    boolean batchNorm(Storage x, Layout xLayout, Storage weight, Storage bias, boolean training, double eps, Storage mean,
+                      Storage invstd, Storage unbiasedVar, Storage out, Layout outLayout) {
+        if (!floating(x)) {
+            return false;
+        }
+        int c = xLayout.size(1);
+        if (c == 0) {
+            return true;
+        }
+        cuda.launchNn("batchnorm_" + suffix(x), Math.min(c, MAX_BLOCKS), THREADS, xLayout.shape(),
+                nclGeo(xLayout, outLayout, null), ptr(x), ptr(weight), ptr(bias), training ? 1 : 0, eps, ptr(mean),
+                ptr(invstd), ptr(unbiasedVar), ptr(out));
+        return true;
+    }
+
+    /** The backward of batch norm, one block per channel; false when not covered. */
+    boolean batchNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage weight,
+                              Storage mean, Storage invstd, boolean training, Storage gradInput, Layout gradInputLayout,
+                              Storage gradWeight, Storage gradBias) {
+        if (!floating(x)) {
+            return false;
+        }
+        int c = xLayout.size(1);
+        if (c == 0) {
+            return true;
+        }
+        cuda.launchNn("batchnorm_back_" + suffix(x), Math.min(c, MAX_BLOCKS), THREADS, xLayout.shape(),
+                nclGeo(xLayout, gradOutLayout, gradInput == null ? null : gradInputLayout), ptr(gradOut), ptr(x),
+                ptr(weight), ptr(mean), ptr(invstd), training ? 1 : 0, ptr(gradInput), ptr(gradWeight), ptr(gradBias));
+        return true;
     }
 
     // ------------------------------------------------------------------ attention

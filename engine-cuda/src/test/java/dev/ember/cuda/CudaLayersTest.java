@@ -23,8 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Issue 15's layer ops on CUDA against the CPU reference, forward and backward, on odd sizes, non-contiguous and
  * expanded inputs and empty tensors: the fused activations (elementwise kernels), the norms (layer norm and RMS norm
  * on nn.cu's kernels through CudaNnKernels, float32 and float64, with and without affine parameters, rows longer than a
- * block, enough rows to split the parameter gradients, bitwise repeatable; group norm and batch norm through the
- * {@code Backend} defaults), embeddings and the composed losses.
+ * block, enough rows to split the parameter gradients, bitwise repeatable; group norm, batch norm and instance norm
+ * likewise, with the running statistics), embeddings and the composed losses.
  */
 class CudaLayersTest {
     private static final Device GPU = Device.cuda(0);
@@ -128,6 +128,44 @@ class CudaLayersTest {
         t.add(p("rms_norm expanded", a -> Functional.rmsNorm(a[0].expand(9, 17), new int[] {17}, a[1], null), r(1, 17),
                 r(17)));
         return t;
+    }
+
+    /** The group norm and batch norm kernels' paths. */
+    @TestFactory
+    List<DynamicTest> channelNormKernels() {
+        List<DynamicTest> t = new ArrayList<>();
+        t.add(p("group_norm float64 no affine", a -> Functional.groupNorm(a[0], 2, null, null, 1e-5), d(r(3, 4, 5, 6))));
+        t.add(p("group_norm one group long", a -> Functional.groupNorm(a[0], 1, a[1], a[2], 1e-5), r(2, 9, 61), r(9),
+                r(9)));
+        t.add(p("group_norm groups of one channel", a -> Functional.groupNorm(a[0], 6, a[1], a[2], 1e-5), r(4, 6, 300),
+                r(6), r(6)));
+        t.add(p("group_norm 2-D", a -> Functional.groupNorm(a[0], 3, a[1], a[2], 1e-5), r(5, 6), r(6), r(6)));
+        t.add(p("batch_norm float64", a -> Functional.batchNorm(a[0], null, null, a[1], a[2], true, 0.1, 1e-5),
+                d(r(6, 4, 33)), d(r(4)), d(r(4))));
+        t.add(p("batch_norm 2-D no affine", a -> Functional.batchNorm(a[0], null, null, null, null, true, 0.1, 1e-5),
+                r(300, 7)));
+        t.add(p("batch_norm eval float64", a -> Functional.batchNorm(a[0], a[3].detach().abs(),
+                a[3].detach().abs().add(1.0), a[1], a[2], false, 0.1, 1e-5), d(r(5, 3, 17)), d(r(3)), d(r(3)), d(r(3))));
+        t.add(p("batch_norm channels-last memory", a -> Functional.batchNorm(a[0].permute(0, 3, 1, 2), null, null, a[1],
+                a[2], true, 0.1, 1e-5), r(2, 5, 7, 3), r(3), r(3)));
+        t.add(p("instance_norm float64", a -> Functional.instanceNorm(a[0], null, null, a[1], a[2], true, 0.1, 1e-5),
+                d(r(2, 3, 9, 11)), d(r(3)), d(r(3))));
+        return t;
+    }
+
+    /** Batch norm in training updates the running statistics (the unbiased variance) as on the CPU. */
+    @Test
+    void batchNormRunningStatistics() {
+        Tensor x = r(9, 4, 13);
+        Tensor meanCpu = Tensor.zeros(4);
+        Tensor varCpu = Tensor.ones(4);
+        Tensor meanGpu = meanCpu.to(GPU);
+        Tensor varGpu = varCpu.to(GPU);
+        Tensor cpu = Functional.batchNorm(x, meanCpu, varCpu, null, null, true, 0.1, 1e-5);
+        Tensor gpu = Functional.batchNorm(x.to(GPU), meanGpu, varGpu, null, null, true, 0.1, 1e-5);
+        CudaParityTest.assertClose("batch_norm output", cpu, gpu.cpu());
+        CudaParityTest.assertClose("running_mean", meanCpu, meanGpu.cpu());
+        CudaParityTest.assertClose("running_var", varCpu, varGpu.cpu());
     }
 
     /** Layer norm's kernels sum without atomics: the same inputs give the same bits, forward and backward. */
