@@ -1222,13 +1222,18 @@ public final class CudaBackend implements Backend {
     // nn.cu's kernels for Backend's normalization and attention families; what they do not cover (see CudaNnKernels)
     // runs Backend's default, the CPU's kernel on host copies.
 
-    private final CudaNnKernels nn = new CudaNnKernels(this);
+    private final CudaNnKernels nn = new CudaNnKernels(new CudaNnKernels.Device() {
+        @Override
+        public void launchNn(String kernel, int blocks, int threads, Object shape, Object... args) {
+            bind();
+            launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
+        }
 
-    /** Launches one of nn.cu's kernels for {@link CudaNnKernels}: a 1-D grid of {@code blocks} blocks of {@code threads}. */
-    void launchNn(String kernel, int blocks, int threads, Object shape, Object... args) {
-        bind();
-        launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
-    }
+        @Override
+        public Storage allocate(DType dtype, long numel) {
+            return CudaBackend.this.allocate(dtype, numel, 0);
+        }
+    });
 
     @Override
     public void layerNorm(Storage x, Layout xLayout, Storage weight, Storage bias, double eps, Storage out,

@@ -37,9 +37,18 @@ final class CudaNnKernels {
     private static final int THREADS = 256;
     private static final int MAX_BLOCKS = 65535;
 
-    private final CudaBackend cuda;
+    /** How the kernels reach the device: {@link CudaBackend}'s launch and allocator, or a test's recorder. */
+    interface Device {
+        /** Launches {@code kernel} on a 1-D grid of {@code blocks} blocks of {@code threads} threads. */
+        void launchNn(String kernel, int blocks, int threads, Object shape, Object... args);
 
-    CudaNnKernels(CudaBackend cuda) {
+        /** A device storage of {@code numel} elements of {@code dtype}. */
+        Storage allocate(DType dtype, long numel);
+    }
+
+    private final Device cuda;
+
+    CudaNnKernels(Device cuda) {
         this.cuda = cuda;
     }
 
@@ -116,8 +125,8 @@ final class CudaNnKernels {
         int rowsPer = split[0];
         int parts = split[1];
         long partial = (long) parts * n;
-        try (Storage pw = gradWeight == null ? null : cuda.allocate(DType.FLOAT64, partial, 0);
-             Storage pb = gradBias == null ? null : cuda.allocate(DType.FLOAT64, partial, 0)) {
+        try (Storage pw = gradWeight == null ? null : cuda.allocate(DType.FLOAT64, partial);
+             Storage pb = gradBias == null ? null : cuda.allocate(DType.FLOAT64, partial)) {
             if (m > 0) {
                 int blocks = (int) Math.max(1, Math.min(MAX_BLOCKS, (partial + THREADS - 1) / THREADS));
                 cuda.launchNn("rownorm_param_partial_" + sfx, blocks, THREADS, xLayout.shape(), rms ? 1 : 0, geo, rowsPer,
@@ -347,7 +356,7 @@ final class CudaNnKernels {
         int[] geo = attnGeo(qLayout, kLayout, vLayout, outLayout, lseLayout, mask, maskLayout, causal, gradOutLayout,
                 gradQLayout, gradKLayout, gradVLayout);
         String sfx = suffix(q);
-        try (Storage delta = cuda.allocate(DType.FLOAT64, Math.max(1, rows), 0)) {
+        try (Storage delta = cuda.allocate(DType.FLOAT64, Math.max(1, rows))) {
             if (rows > 0) {
                 cuda.launchNn("attn_delta_" + sfx, (int) Math.max(1, Math.min(MAX_BLOCKS, (rows + THREADS - 1) / THREADS)),
                         THREADS, qLayout.shape(), geo, ptr(gradOut), ptr(out), ptr(delta));
