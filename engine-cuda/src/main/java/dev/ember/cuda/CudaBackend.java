@@ -1230,4 +1230,121 @@ public final class CudaBackend implements Backend {
         Geo g = new Geo(layout);
         launch("random_" + suffix(d.dtype), g.numel, g, g, kind.ordinal(), seed, offset, a, b, d.ptr);
     }
+
+    // ------------------------------------------------------------------ normalization and attention (CudaNnKernels)
+    // nn.cu's kernels for Backend's normalization and attention families; what they do not cover (see CudaNnKernels)
+    // runs Backend's default, the CPU's kernel on host copies.
+
+    private final CudaNnKernels nn = new CudaNnKernels(new CudaNnKernels.Device() {
+        @Override
+        public void launchNn(String kernel, int blocks, int threads, Object shape, Object... args) {
+            bind();
+            launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
+        }
+
+        @Override
+        public Storage allocate(DType dtype, long numel) {
+            return CudaBackend.this.allocate(dtype, numel, 0);
+        }
+    });
+
+    @Override
+    public void layerNorm(Storage x, Layout xLayout, Storage weight, Storage bias, double eps, Storage out,
+                          Layout outLayout, Storage mean, Storage rstd) {
+        if (!nn.rowNorm(false, x, xLayout, weight, bias, eps, out, outLayout, mean, rstd)) {
+            Backend.super.layerNorm(x, xLayout, weight, bias, eps, out, outLayout, mean, rstd);
+        }
+    }
+
+    @Override
+    public void layerNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage mean,
+                                  Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
+                                  Storage gradWeight, Storage gradBias) {
+        if (!nn.rowNormBackward(false, gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
+                gradInputLayout, gradWeight, gradBias)) {
+            Backend.super.layerNormBackward(gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
+                    gradInputLayout, gradWeight, gradBias);
+        }
+    }
+
+    @Override
+    public void rmsNorm(Storage x, Layout xLayout, Storage weight, double eps, Storage out, Layout outLayout,
+                        Storage rstd) {
+        if (!nn.rowNorm(true, x, xLayout, weight, null, eps, out, outLayout, null, rstd)) {
+            Backend.super.rmsNorm(x, xLayout, weight, eps, out, outLayout, rstd);
+        }
+    }
+
+    @Override
+    public void rmsNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage rstd,
+                                Storage weight, Storage gradInput, Layout gradInputLayout, Storage gradWeight) {
+        if (!nn.rowNormBackward(true, gradOut, gradOutLayout, x, xLayout, null, rstd, weight, gradInput,
+                gradInputLayout, gradWeight, null)) {
+            Backend.super.rmsNormBackward(gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
+                    gradWeight);
+        }
+    }
+
+    @Override
+    public void groupNorm(Storage x, Layout xLayout, int groups, Storage weight, Storage bias, double eps, Storage out,
+                          Layout outLayout, Storage mean, Storage rstd) {
+        if (!nn.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd)) {
+            Backend.super.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd);
+        }
+    }
+
+    @Override
+    public void groupNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, int groups,
+                                  Storage mean, Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
+                                  Storage gradWeight, Storage gradBias) {
+        if (!nn.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
+                gradInputLayout, gradWeight, gradBias)) {
+            Backend.super.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
+                    gradInputLayout, gradWeight, gradBias);
+        }
+    }
+
+    @Override
+    public void batchNorm(Storage x, Layout xLayout, Storage weight, Storage bias, boolean training, double eps,
+                          Storage mean, Storage invstd, Storage unbiasedVar, Storage out, Layout outLayout) {
+        if (!nn.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout)) {
+            Backend.super.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout);
+        }
+    }
+
+    @Override
+    public void batchNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage weight,
+                                  Storage mean, Storage invstd, boolean training, Storage gradInput,
+                                  Layout gradInputLayout, Storage gradWeight, Storage gradBias) {
+        if (!nn.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training, gradInput,
+                gradInputLayout, gradWeight, gradBias)) {
+            Backend.super.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training,
+                    gradInput, gradInputLayout, gradWeight, gradBias);
+        }
+    }
+
+    @Override
+    public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
+                          Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
+                          Layout lseLayout) {
+        if (!nn.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout, lse,
+                lseLayout)) {
+            Backend.super.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout,
+                    lse, lseLayout);
+        }
+    }
+
+    @Override
+    public void attentionBackward(Storage gradOut, Layout gradOutLayout, Storage q, Layout qLayout, Storage k,
+                                  Layout kLayout, Storage v, Layout vLayout, Storage mask, Layout maskLayout,
+                                  boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
+                                  Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout,
+                                  Storage gradV, Layout gradVLayout) {
+        if (!nn.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal,
+                scale, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout)) {
+            Backend.super.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout,
+                    causal, scale, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV,
+                    gradVLayout);
+        }
+    }
 }

@@ -21,9 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 15's layer ops on CUDA against the CPU reference, forward and backward, on odd sizes, non-contiguous and
- * expanded inputs and empty tensors: the fused activations (elementwise kernels), the norms (the normalization family,
- * which CUDA runs through the {@code Backend} defaults, the CPU's kernels on host copies, until it has kernels of its
- * own), embeddings and the composed losses.
+ * expanded inputs and empty tensors: the fused activations (elementwise kernels), the norms (layer norm and RMS norm
+ * on nn.cu's kernels through CudaNnKernels, float32 and float64, with and without affine parameters, rows longer than a
+ * block, enough rows to split the parameter gradients, bitwise repeatable; group norm, batch norm and instance norm
+ * likewise, with the running statistics), embeddings and the composed losses.
  */
 class CudaLayersTest {
     private static final Device GPU = Device.cuda(0);
@@ -87,6 +88,108 @@ class CudaLayersTest {
         t.add(p("instance_norm", a -> Functional.instanceNorm(a[0], null, null, a[1], a[2], true, 0.1, 1e-5),
                 r(3, 4, 5, 7), r(4), r(4)));
         return t;
+    }
+
+    private static Tensor d(Tensor t) {
+        return t.to(DType.FLOAT64);
+    }
+
+    /** The layer norm and RMS norm kernels' paths. */
+    @TestFactory
+    List<DynamicTest> rowNormKernels() {
+        List<DynamicTest> t = new ArrayList<>();
+        Tensor fixedW = r(33);
+        t.add(p("layer_norm float64", a -> Functional.layerNorm(a[0], new int[] {33}, a[1], a[2], 1e-5), d(r(7, 5, 33)),
+                d(r(33)), d(r(33))));
+        t.add(p("layer_norm no affine", a -> Functional.layerNorm(a[0], new int[] {3, 11}, null, null, 1e-3),
+                r(6, 3, 11)));
+        t.add(p("layer_norm weight only", a -> Functional.layerNorm(a[0], new int[] {33}, a[1], null, 1e-5), r(9, 33),
+                r(33)));
+        t.add(p("layer_norm long rows", a -> Functional.layerNorm(a[0], new int[] {1000}, a[1], a[2], 1e-5), r(5, 1000),
+                r(1000), r(1000)));
+        t.add(p("layer_norm many rows", a -> Functional.layerNorm(a[0], new int[] {24}, a[1], a[2], 1e-5), r(3001, 24),
+                r(24), r(24)));
+        t.add(p("layer_norm many rows float64", a -> Functional.layerNorm(a[0], new int[] {7}, a[1], a[2], 1e-5),
+                d(r(1501, 7)), d(r(7)), d(r(7))));
+        t.add(p("layer_norm input grad only", a -> Functional.layerNorm(a[0], new int[] {33},
+                fixedW.to(a[0].device()), null, 1e-5), r(8, 33)));
+        t.add(p("layer_norm parameter grads only", a -> Functional.layerNorm(a[0].detach(), new int[] {33}, a[1], a[2],
+                1e-5), r(8, 33), r(33), r(33)));
+        t.add(p("layer_norm transposed", a -> Functional.layerNorm(a[0].transpose(0, 1), new int[] {40}, a[1], a[2],
+                1e-5), r(40, 13), r(40), r(40)));
+        t.add(p("layer_norm one element rows", a -> Functional.layerNorm(a[0], new int[] {1}, a[1], a[2], 1e-5), r(6, 1),
+                r(1), r(1)));
+        t.add(p("rms_norm float64", a -> Functional.rmsNorm(a[0], new int[] {19}, a[1], 1e-6), d(r(11, 19)), d(r(19))));
+        t.add(p("rms_norm no weight", a -> Functional.rmsNorm(a[0], new int[] {4, 5}, null, null), r(3, 4, 5)));
+        t.add(p("rms_norm non-contiguous", a -> Functional.rmsNorm(nc(a[0]), new int[] {5, 33}, a[1], 1e-5),
+                r(7, 5, 33), r(5, 33)));
+        t.add(p("rms_norm long rows many rows", a -> Functional.rmsNorm(a[0], new int[] {700}, a[1], null), r(130, 700),
+                r(700)));
+        t.add(p("rms_norm expanded", a -> Functional.rmsNorm(a[0].expand(9, 17), new int[] {17}, a[1], null), r(1, 17),
+                r(17)));
+        return t;
+    }
+
+    /** The group norm and batch norm kernels' paths. */
+    @TestFactory
+    List<DynamicTest> channelNormKernels() {
+        List<DynamicTest> t = new ArrayList<>();
+        t.add(p("group_norm float64 no affine", a -> Functional.groupNorm(a[0], 2, null, null, 1e-5), d(r(3, 4, 5, 6))));
+        t.add(p("group_norm one group long", a -> Functional.groupNorm(a[0], 1, a[1], a[2], 1e-5), r(2, 9, 61), r(9),
+                r(9)));
+        t.add(p("group_norm groups of one channel", a -> Functional.groupNorm(a[0], 6, a[1], a[2], 1e-5), r(4, 6, 300),
+                r(6), r(6)));
+        t.add(p("group_norm 2-D", a -> Functional.groupNorm(a[0], 3, a[1], a[2], 1e-5), r(5, 6), r(6), r(6)));
+        t.add(p("batch_norm float64", a -> Functional.batchNorm(a[0], null, null, a[1], a[2], true, 0.1, 1e-5),
+                d(r(6, 4, 33)), d(r(4)), d(r(4))));
+        t.add(p("batch_norm 2-D no affine", a -> Functional.batchNorm(a[0], null, null, null, null, true, 0.1, 1e-5),
+                r(300, 7)));
+        t.add(p("batch_norm eval float64", a -> Functional.batchNorm(a[0], a[3].detach().abs(),
+                a[3].detach().abs().add(1.0), a[1], a[2], false, 0.1, 1e-5), d(r(5, 3, 17)), d(r(3)), d(r(3)), d(r(3))));
+        t.add(p("batch_norm channels-last memory", a -> Functional.batchNorm(a[0].permute(0, 3, 1, 2), null, null, a[1],
+                a[2], true, 0.1, 1e-5), r(2, 5, 7, 3), r(3), r(3)));
+        t.add(p("instance_norm float64", a -> Functional.instanceNorm(a[0], null, null, a[1], a[2], true, 0.1, 1e-5),
+                d(r(2, 3, 9, 11)), d(r(3)), d(r(3))));
+        return t;
+    }
+
+    /** Batch norm in training updates the running statistics (the unbiased variance) as on the CPU. */
+    @Test
+    void batchNormRunningStatistics() {
+        Tensor x = r(9, 4, 13);
+        Tensor meanCpu = Tensor.zeros(4);
+        Tensor varCpu = Tensor.ones(4);
+        Tensor meanGpu = meanCpu.to(GPU);
+        Tensor varGpu = varCpu.to(GPU);
+        Tensor cpu = Functional.batchNorm(x, meanCpu, varCpu, null, null, true, 0.1, 1e-5);
+        Tensor gpu = Functional.batchNorm(x.to(GPU), meanGpu, varGpu, null, null, true, 0.1, 1e-5);
+        CudaParityTest.assertClose("batch_norm output", cpu, gpu.cpu());
+        CudaParityTest.assertClose("running_mean", meanCpu, meanGpu.cpu());
+        CudaParityTest.assertClose("running_var", varCpu, varGpu.cpu());
+    }
+
+    /** Layer norm's kernels sum without atomics: the same inputs give the same bits, forward and backward. */
+    @Test
+    void layerNormIsBitwiseRepeatable() {
+        Tensor x = r(2000, 96).to(GPU);
+        Tensor w = r(96).to(GPU);
+        Tensor b = r(96).to(GPU);
+        Tensor g = r(2000, 96).to(GPU);
+        double[][] first = null;
+        for (int run = 0; run < 2; run++) {
+            Tensor[] in = {x.clone().requiresGrad_(true), w.clone().requiresGrad_(true), b.clone().requiresGrad_(true)};
+            Tensor out = Functional.layerNorm(in[0], new int[] {96}, in[1], in[2], 1e-5);
+            out.backward(g);
+            double[][] now = {out.toDoubleArray(), in[0].grad().toDoubleArray(), in[1].grad().toDoubleArray(),
+                in[2].grad().toDoubleArray()};
+            if (first == null) {
+                first = now;
+            } else {
+                for (int i = 0; i < now.length; i++) {
+                    assertArrayEquals(first[i], now[i], 0.0, "run 2, tensor " + i);
+                }
+            }
+        }
     }
 
     @TestFactory
