@@ -16,11 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * sums the windows that read it, in window order), the input gradient of a convolution likewise (col2im), and the
  * weight gradient sums per-sample (and per-part, split-K) products in a fixed order. Reductions split over several
  * blocks combine their partial results in a second pass, in order. The split counts depend on the GPU's number of
- * multiprocessors, so results can differ between GPU models, as PyTorch's do. The Backend families that CUDA does not implement
- * yet run through the host on CUDA today (the CPU's kernels on host copies, deterministic as below): gather and
- * scatter (so scatter_add, index_add, index_put and put_ with accumulate, and the backward of gather, index_select and
- * embedding), sort, kthvalue and median, cumsum and the other scans, histc, bincount, adaptive pooling, bilinear
- * interpolation, attention and the normalization layers, each with its backward. cuBLAS, where it loads, runs on one stream with its default (no atomics)
+ * multiprocessors, so results can differ between GPU models, as PyTorch's do. The normalization layers and the fused
+ * attention (nn.cu) likewise write each element from one thread and sum in an order fixed by the sizes alone. The
+ * Backend families that CUDA does not implement yet run through the host on CUDA today (the CPU's kernels on host
+ * copies, deterministic as below): gather and scatter (so scatter_add, index_add, index_put and put_ with accumulate,
+ * and the backward of gather, index_select and embedding), sort, kthvalue and median, cumsum and the other scans,
+ * histc, bincount, adaptive pooling and bilinear interpolation, each with its backward. cuBLAS, where it loads, runs on one stream with its default (no atomics)
  * mode, which its documentation says gives bitwise reproducible results on one GPU architecture, so Ember needs no
  * {@code CUBLAS_WORKSPACE_CONFIG} (PyTorch asks for it because it runs cuBLAS on several streams). Ember therefore
  * raises no determinism error today; {@link #alertNotDeterministic} is the hook a kernel without a deterministic
