@@ -24,6 +24,13 @@ import dev.ember.backend.Layout;
 final class AttentionOps {
     /** The fused path's node, PyTorch's name for {@code _scaled_dot_product_flash_attention_for_cpu}. */
     static final String FUSED_NODE = "ScaledDotProductFlashAttentionForCpuBackward0";
+    /** The fused node on CUDA: PyTorch's float32 dispatch there is its memory-efficient kernel. */
+    static final String FUSED_NODE_CUDA = "ScaledDotProductEfficientAttentionBackward0";
+
+    /** The fused op's node name on {@code device}, as PyTorch names the kernel it would choose there. */
+    static String fusedNode(Device device) {
+        return device.isCpu() ? FUSED_NODE : FUSED_NODE_CUDA;
+    }
 
     private AttentionOps() {
     }
@@ -265,7 +272,7 @@ final class AttentionOps {
                     mask == null ? null : mask.storage(), maskLayout, isCausal, sc, out.storage(), out.layout, lse.storage(),
                     lse.layout);
         }
-        return ArithmeticOps.record(out, FUSED_NODE, new Tensor[] {query, key, value}, node -> {
+        return ArithmeticOps.record(out, fusedNode(device), new Tensor[] {query, key, value}, node -> {
             SavedTensor sq = node.save(query);
             SavedTensor sk = node.save(key);
             SavedTensor sv = node.save(value);

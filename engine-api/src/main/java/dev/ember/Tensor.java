@@ -1767,7 +1767,7 @@ public final class Tensor implements AutoCloseable {
     /**
      * {@code torch.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal, scale,
      * enable_gqa)}: {@code softmax(q k^T scale + mask) v} with PyTorch 2.x's CPU semantics, fused (one node
-     * ScaledDotProductFlashAttentionForCpuBackward0) or composed as PyTorch chooses; {@code attnMask}, {@code scale} and
+     * ScaledDotProductFlashAttentionForCpuBackward0, on CUDA ScaledDotProductEfficientAttentionBackward0) or composed as PyTorch chooses; {@code attnMask}, {@code scale} and
      * {@code generator} (dropout's, default generator when null) may be null.
      */
     public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask, double dropoutP,
