@@ -313,13 +313,19 @@ __device__ void scatterMeanK(const Geo& g, typename K::T* dst, const int* counts
 extern "C" __global__ void scatter_init_##N(Geo g, int reduce, const i64* idx, K::T* d, int ds, int bound) { \
     scatterInitK<K>(g, reduce, idx, d, ds, bound); } \
 extern "C" __global__ void scatter_reduce_##N(Geo g, int reduce, const i64* idx, const K::T* s, K::T* d, int ds, \
-    int bound, int* counts, int dds) { scatterReduceK<K>(g, reduce, idx, s, d, ds, bound, counts, dds); } \
+    int bound, int* counts, int dds) { scatterReduceK<K>(g, reduce, idx, s, d, ds, bound, counts, dds); }
+#define SCATTER_MEAN(N, K) \
+extern "C" __global__ void scatter_mean_##N(Geo g, K::T* d, const int* counts, int self) { scatterMeanK<K>(g, d, counts, self); }
+// the line kernel serves only the order-dependent float reductions (CudaIndexKernels takes it for nothing else)
+#define SCATTER_LINE(N, K) \
 extern "C" __global__ void scatter_line_##N(Geo g, int reduce, int self, const i64* idx, const K::T* s, K::T* d, int ds, \
     int bound, int* counts, int dds, int len, int is, int ss) { \
-    scatterLineK<K>(g, reduce, self, idx, s, d, ds, bound, counts, dds, len, is, ss); } \
-extern "C" __global__ void scatter_mean_##N(Geo g, K::T* d, const int* counts, int self) { scatterMeanK<K>(g, d, counts, self); }
+    scatterLineK<K>(g, reduce, self, idx, s, d, ds, bound, counts, dds, len, is, ss); }
 SCATTER_KERNELS(f32, TagF32) SCATTER_KERNELS(f64, TagF64) SCATTER_KERNELS(i64, TagI64) SCATTER_KERNELS(u8, TagB)
 SCATTER_KERNELS(i32, TagI32) SCATTER_KERNELS(i16, TagI16) SCATTER_KERNELS(i8, TagI8) SCATTER_KERNELS(ui8, TagU8)
+SCATTER_MEAN(f32, TagF32) SCATTER_MEAN(f64, TagF64) SCATTER_MEAN(i64, TagI64)
+SCATTER_MEAN(i32, TagI32) SCATTER_MEAN(i16, TagI16) SCATTER_MEAN(i8, TagI8) SCATTER_MEAN(ui8, TagU8)
+SCATTER_LINE(f32, TagF32) SCATTER_LINE(f64, TagF64)
 
 // ------------------------------------------------------------------ nonzero
 // g iterates the source layout (one operand). An element is nonzero when it compares unequal to 0 in its own type (a
