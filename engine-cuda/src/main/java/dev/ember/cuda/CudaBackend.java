@@ -820,7 +820,50 @@ public final class CudaBackend implements Backend {
     // gather, scatter with every ScatterReduce, nonzeroCount/nonzero and linearIndex run index_kernels.cu through
     // CudaIndexKernels; a case it does not take (see its Javadoc) runs the SPI's default, the CPU's kernel on host copies.
 
-    private final CudaIndexKernels indexKernels = new CudaIndexKernels(this);
+    private final CudaIndexKernels indexKernels = new CudaIndexKernels(new CudaIndexKernels.Device() {
+        @Override
+        public void launch(String kernel, int n, Object shape, Object... args) {
+            bind();
+            CudaBackend.this.launch(kernel, n, shape, args);
+        }
+
+        @Override
+        public void launchGrid(String kernel, int blocks, int threads, Object shape, Object... args) {
+            bind();
+            CudaBackend.this.launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
+        }
+
+        @Override
+        public Storage allocate(DType dtype, long numel, boolean zeroed) {
+            return zeroed ? allocateZeroed(dtype, numel, 0) : CudaBackend.this.allocate(dtype, numel, 0);
+        }
+
+        @Override
+        public void fill(Storage dst, Layout layout, double value) {
+            CudaBackend.this.fill(dst, layout, value);
+        }
+
+        @Override
+        public Object toArray(Storage src, Layout layout) {
+            return CudaBackend.this.toArray(src, layout);
+        }
+
+        @Override
+        public CUdeviceptr pointer(Storage s) {
+            return cuda(s).ptr;
+        }
+
+        @Override
+        public CUdeviceptr errorWord() {
+            bind();
+            return errorWord;
+        }
+
+        @Override
+        public void deferCheck(String message) {
+            pendingCheck = message;
+        }
+    });
 
     @Override
     public void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
@@ -864,32 +907,9 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** For CudaIndexKernels: a 1-D grid-stride launch over {@code n} elements. */
-    void launchIndexKernel(String kernel, int n, Object shape, Object... args) {
-        bind();
-        launch(kernel, n, shape, args);
-    }
-
-    /** For CudaIndexKernels: {@code blocks} blocks of {@code threads} threads. */
-    void launchIndexGrid(String kernel, int blocks, int threads, Object shape, Object... args) {
-        bind();
-        launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
-    }
-
     /** For CudaIndexKernels: the kernels' name for a type. */
     static String kernelSuffix(DType t) {
         return suffix(t);
-    }
-
-    /** For CudaIndexKernels: the two int64s (flag, value) that device-side index checks write. */
-    CUdeviceptr deviceErrorWord() {
-        bind();
-        return errorWord;
-    }
-
-    /** For CudaIndexKernels: the message (one {@code %d}, the value) of a device-side check raised at the next sync. */
-    void deferIndexCheck(String message) {
-        pendingCheck = message;
     }
 
     @Override

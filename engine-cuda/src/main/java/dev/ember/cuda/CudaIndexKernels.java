@@ -48,14 +48,42 @@ final class CudaIndexKernels {
     /** A value the message format cannot otherwise print: where it lands is where the device's value goes. */
     private static final long SENTINEL = Long.MIN_VALUE + 7;
 
-    private final CudaBackend backend;
+    /**
+     * What the kernels need of the backend: CudaBackend's launches, memory and device-side check, or a test's recording
+     * stand-in (CudaIndexLaunchesTest checks every launch's arguments against the kernels' parameters without a GPU).
+     */
+    interface Device {
+        /** A 1-D grid-stride launch over {@code n} elements ({@code shape} names the work in an error). */
+        void launch(String kernel, int n, Object shape, Object... args);
 
-    CudaIndexKernels(CudaBackend backend) {
+        /** {@code blocks} blocks of {@code threads} threads. */
+        void launchGrid(String kernel, int blocks, int threads, Object shape, Object... args);
+
+        /** Device memory for {@code numel} elements, zero-filled or not. */
+        Storage allocate(DType dtype, long numel, boolean zeroed);
+
+        void fill(Storage dst, Layout layout, double value);
+
+        /** Synchronizes and reads a layout into a Java array. */
+        Object toArray(Storage src, Layout layout);
+
+        CUdeviceptr pointer(Storage s);
+
+        /** The two int64s (flag, value) that device-side index checks write. */
+        CUdeviceptr errorWord();
+
+        /** The message (one {@code %d}, the value) of a device-side check, raised at the next synchronization. */
+        void deferCheck(String message);
+    }
+
+    private final Device backend;
+
+    CudaIndexKernels(Device backend) {
         this.backend = backend;
     }
 
-    private static CUdeviceptr ptr(Storage s) {
-        return ((CudaStorage) s).ptr;
+    private CUdeviceptr ptr(Storage s) {
+        return backend.pointer(s);
     }
 
     /** The kernels' struct Geo of these layouts, or null where they have more than 8 dimensions once merged. */
@@ -90,7 +118,7 @@ final class CudaIndexKernels {
         if (g == null) {
             return false;
         }
-        backend.launchIndexKernel("gather_b" + dst.dtype().itemSize(), g.numel, shape, g, ptr(src), ptr(index), ptr(dst),
+        backend.launch("gather_b" + dst.dtype().itemSize(), g.numel, shape, g, ptr(src), ptr(index), ptr(dst),
                 srcLayout.stride(dim), srcLayout.size(dim));
         return true;
     }
@@ -123,10 +151,10 @@ final class CudaIndexKernels {
         int bound = dstLayout.size(dim);
         if (reduce == ScatterReduce.NONE) {
             // the last position of the index (row-major) that lands on an element claims it, then the winners write
-            try (Storage win = backend.allocate(DType.INT32, dense.numel(), 0)) {
-                backend.launchIndexKernel("scatter_claim_reset", g.numel, shape, g, ptr(index), ptr(win), dds, bound);
-                backend.launchIndexKernel("scatter_claim", g.numel, shape, g, ptr(index), ptr(win), dds, bound);
-                backend.launchIndexKernel("scatter_assign_b" + t.itemSize(), g.numel, shape, g, ptr(index), ptr(src),
+            try (Storage win = backend.allocate(DType.INT32, dense.numel(), false)) {
+                backend.launch("scatter_claim_reset", g.numel, shape, g, ptr(index), ptr(win), dds, bound);
+                backend.launch("scatter_claim", g.numel, shape, g, ptr(index), ptr(win), dds, bound);
+                backend.launch("scatter_assign_b" + t.itemSize(), g.numel, shape, g, ptr(index), ptr(src),
                         ptr(dst), ds, bound, ptr(win), dds);
             }
             return true;
@@ -156,22 +184,22 @@ final class CudaIndexKernels {
         if (mean && dg == null) {
             return false;
         }
-        try (Storage counts = mean ? backend.allocateZeroed(DType.INT32, dense.numel(), 0) : null) {
+        try (Storage counts = mean ? backend.allocate(DType.INT32, dense.numel(), true) : null) {
             CUdeviceptr countPtr = counts == null ? new CUdeviceptr() : ptr(counts);
             if (lines) {
-                backend.launchIndexKernel("scatter_line_" + sfx, lg.numel, shape, lg, reduce.ordinal(), includeSelf ? 1 : 0,
+                backend.launch("scatter_line_" + sfx, lg.numel, shape, lg, reduce.ordinal(), includeSelf ? 1 : 0,
                         ptr(index), ptr(src), ptr(dst), ds, bound, countPtr, dds, len, indexLayout.stride(dim),
                         from.stride(dim));
             } else {
                 if (!includeSelf) {
-                    backend.launchIndexKernel("scatter_init_" + sfx, g.numel, shape, g, reduce.ordinal(), ptr(index),
+                    backend.launch("scatter_init_" + sfx, g.numel, shape, g, reduce.ordinal(), ptr(index),
                             ptr(dst), ds, bound);
                 }
-                backend.launchIndexKernel("scatter_reduce_" + sfx, g.numel, shape, g, reduce.ordinal(), ptr(index),
+                backend.launch("scatter_reduce_" + sfx, g.numel, shape, g, reduce.ordinal(), ptr(index),
                         ptr(src), ptr(dst), ds, bound, countPtr, dds);
             }
             if (mean) {
-                backend.launchIndexKernel("scatter_mean_" + sfx, dg.numel, dstLayout.shape(), dg, ptr(dst), ptr(counts),
+                backend.launch("scatter_mean_" + sfx, dg.numel, dstLayout.shape(), dg, ptr(dst), ptr(counts),
                         includeSelf ? 1 : 0);
             }
         }
@@ -189,8 +217,8 @@ final class CudaIndexKernels {
         if (g == null) {
             return -1;
         }
-        try (Storage count = backend.allocateZeroed(DType.INT64, 1, 0)) {
-            backend.launchIndexKernel("nonzero_count_" + CudaBackend.kernelSuffix(src.dtype()), g.numel, layout.shape(), g,
+        try (Storage count = backend.allocate(DType.INT64, 1, true)) {
+            backend.launch("nonzero_count_" + CudaBackend.kernelSuffix(src.dtype()), g.numel, layout.shape(), g,
                     ptr(src), ptr(count));
             return ((long[]) backend.toArray(count, Layout.contiguous(1)))[0];
         }
@@ -211,11 +239,11 @@ final class CudaIndexKernels {
         System.arraycopy(layout.shape(), 0, nz, 1, rank);
         int tiles = (int) ((g.numel + (long) NZ_TILE - 1) / NZ_TILE);
         String sfx = CudaBackend.kernelSuffix(src.dtype());
-        try (Storage counts = backend.allocate(DType.INT32, tiles, 0);
-             Storage starts = backend.allocate(DType.INT64, tiles, 0)) {
-            backend.launchIndexGrid("nonzero_tiles_" + sfx, tiles, 256, layout.shape(), g, ptr(src), ptr(counts));
-            backend.launchIndexGrid("nonzero_scan", 1, 1024, layout.shape(), ptr(counts), tiles, ptr(starts));
-            backend.launchIndexGrid("nonzero_write_" + sfx, tiles, 256, layout.shape(), g, nz, ptr(src), ptr(starts),
+        try (Storage counts = backend.allocate(DType.INT32, tiles, false);
+             Storage starts = backend.allocate(DType.INT64, tiles, false)) {
+            backend.launchGrid("nonzero_tiles_" + sfx, tiles, 256, layout.shape(), g, ptr(src), ptr(counts));
+            backend.launchGrid("nonzero_scan", 1, 1024, layout.shape(), ptr(counts), tiles, ptr(starts));
+            backend.launchGrid("nonzero_write_" + sfx, tiles, 256, layout.shape(), g, nz, ptr(src), ptr(starts),
                     ptr(dst), dstLayout.offset(), dstLayout.stride(0), dstLayout.stride(1));
         }
         return true;
@@ -252,24 +280,24 @@ final class CudaIndexKernels {
             }
         }
         int[] shape = dstLayout.shape();
-        try (Storage bad = backend.allocate(DType.INT64, 2, 0)) {
+        try (Storage bad = backend.allocate(DType.INT64, 2, false)) {
             backend.fill(bad, Layout.contiguous(2), -1); // no offender: the key is the largest unsigned value
             for (int c = 0; c < chunks; c++) {
                 Object[] a = chunkArgs(indices, sizes, c);
-                backend.launchIndexKernel("linear_index", geos[c].numel, shape, geos[c], a[0], 3 * c, k, a[1], a[2], a[3],
+                backend.launch("linear_index", geos[c].numel, shape, geos[c], a[0], 3 * c, k, a[1], a[2], a[3],
                         a[4], a[5], a[6], c > 0 ? 1 : 0, ptr(dst), ptr(bad));
             }
             if (k == 1) {
                 // raised at the next synchronization, with the CPU's message for tensor 0
                 Object[] a = chunkArgs(indices, sizes, 0);
-                backend.launchIndexGrid("linear_index_report", 1, 32, shape, geos[0], a[0], 0, k, a[1], a[2], a[3],
-                        ptr(bad), backend.deviceErrorWord(), 1);
-                backend.deferIndexCheck(valueFormat(message, 0, sizes[0]));
+                backend.launchGrid("linear_index_report", 1, 32, shape, geos[0], a[0], 0, k, a[1], a[2], a[3],
+                        ptr(bad), backend.errorWord(), 1);
+                backend.deferCheck(valueFormat(message, 0, sizes[0]));
                 return true;
             }
             for (int c = 0; c < chunks; c++) {
                 Object[] a = chunkArgs(indices, sizes, c);
-                backend.launchIndexGrid("linear_index_report", 1, 32, shape, geos[c], a[0], 3 * c, k, a[1], a[2], a[3],
+                backend.launchGrid("linear_index_report", 1, 32, shape, geos[c], a[0], 3 * c, k, a[1], a[2], a[3],
                         ptr(bad), ptr(bad), 0);
             }
             long[] found = (long[]) backend.toArray(bad, Layout.contiguous(2));
@@ -282,7 +310,7 @@ final class CudaIndexKernels {
     }
 
     /** The count, three index pointers (unused ones repeat the first) and three sizes of launch {@code c}. */
-    private static Object[] chunkArgs(Storage[] indices, long[] sizes, int c) {
+    private Object[] chunkArgs(Storage[] indices, long[] sizes, int c) {
         int first = 3 * c;
         int count = Math.min(3, indices.length - first);
         Object[] a = new Object[7];
