@@ -14,7 +14,8 @@ import java.util.Locale;
  * The CUDA kernels of {@code Backend}'s indexing family (index_kernels.cu): gather, scatter with every
  * {@link ScatterReduce}, nonzeroCount/nonzero and linearIndex, for every dtype. Each method returns false (or -1) for a
  * case it does not take, and {@link CudaBackend} then runs the SPI's default (the CPU's kernel on host copies): an index
- * that is not int64, a rank-0 index, a layout of more than 8 dimensions once merged (16 for nonzero), and a bool mean.
+ * that is not int64, a rank-0 index, a scatter source of another shape than its index, a layout of more than 8 dimensions
+ * once merged (16 for nonzero), a bool mean, and the deterministic float scatter over a few long lines (below).
  *
  * <p>Results are the CPU's ({@code IndexKernels}), with these differences:
  * <ul>
@@ -41,7 +42,8 @@ final class CudaIndexKernels {
     private static final int NZ_MAXR = 16;
     /**
      * The deterministic float scatter runs one thread per line of the index; with fewer lines than this and lines
-     * longer than {@link #LONG_LINE} the host's kernel is faster.
+     * longer than {@link #LONG_LINE} it goes to the host's kernel instead, which should then be faster (a guess: not
+     * measured, there was no GPU when this was written).
      */
     private static final long FEW_LINES = 128;
     private static final int LONG_LINE = 1024;
