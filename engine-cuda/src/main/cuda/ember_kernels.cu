@@ -1527,3 +1527,4 @@ __device__ void avgPoolBackK(PoolGeo g, const T* gy, T* gx) {
 extern "C" __global__ void avgpool_back_f32(PoolGeo g, const float* gy, float* gx) { avgPoolBackK(g, gy, gx); }
 extern "C" __global__ void avgpool_back_f64(PoolGeo g, const double* gy, double* gx) { avgPoolBackK(g, gy, gx); }
 #include "nn.cu"
+#include "index_kernels.cu"

@@ -10,22 +10,31 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>What holds in Ember, for the same inputs on the same hardware, software and settings:
  * <ul>
- * <li>CUDA: every kernel of ember_kernels.cu writes each output element from one thread (or sums a fixed tree of
- * partial results in a fixed order), so results are bitwise the same from run to run whatever the switch says. No
- * kernel adds into memory with atomics: the gradients of max and average pooling are gathered (each input element
- * sums the windows that read it, in window order), the input gradient of a convolution likewise (col2im), and the
- * weight gradient sums per-sample (and per-part, split-K) products in a fixed order. Reductions split over several
- * blocks combine their partial results in a second pass, in order. The split counts depend on the GPU's number of
- * multiprocessors, so results can differ between GPU models, as PyTorch's do. The normalization layers and the fused
- * attention (nn.cu) likewise write each element from one thread and sum in an order fixed by the sizes alone. The
- * Backend families that CUDA does not implement yet run through the host on CUDA today (the CPU's kernels on host
- * copies, deterministic as below): gather and scatter (so scatter_add, index_add, index_put and put_ with accumulate,
- * and the backward of gather, index_select and embedding), sort, kthvalue and median, cumsum and the other scans,
- * histc, bincount, adaptive pooling and bilinear interpolation, each with its backward. cuBLAS, where it loads, runs on one stream with its default (no atomics)
- * mode, which its documentation says gives bitwise reproducible results on one GPU architecture, so Ember needs no
- * {@code CUBLAS_WORKSPACE_CONFIG} (PyTorch asks for it because it runs cuBLAS on several streams). Ember therefore
- * raises no determinism error today; {@link #alertNotDeterministic} is the hook a kernel without a deterministic
- * version must call before it runs.</li>
+ * <li>CUDA: every kernel of ember_kernels.cu but the float scatters named below writes each output element from one
+ * thread (or sums a fixed tree of partial results in a fixed order), so results are bitwise the same from run to run
+ * whatever the switch says. No other kernel adds into memory with atomics: the gradients of max and average pooling are
+ * gathered (each input element sums the windows that read it, in window order), the input gradient of a convolution
+ * likewise (col2im), and the weight gradient sums per-sample (and per-part, split-K) products in a fixed order.
+ * Reductions split over several blocks combine their partial results in a second pass, in order. The split counts
+ * depend on the GPU's number of multiprocessors, so results can differ between GPU models, as PyTorch's do. The
+ * exception, in the indexing kernels (index_kernels.cu): a scatter that sums, averages or multiplies float32 or float64
+ * values (scatter_add, scatter_reduce with "sum", "mean" or "prod", index_add, index_put and put_ with accumulate, and
+ * the backward of gather, index_select, take and embedding) adds into memory with atomics, so its last bits can change
+ * from run to run, as PyTorch's CUDA kernels' do; with the switch on it runs a deterministic kernel instead (one thread
+ * per line of the index along the scattered dimension, in the CPU's row-major order: bitwise the CPU's result; or, for
+ * a few long lines, the CPU's kernel on host copies), where PyTorch 2.x has deterministic CUDA versions of
+ * scatter_add_, index_add_, index_put_ with accumulate and scatter_reduce "sum"/"mean", and raises for "prod" and for
+ * put_ with accumulate. Integer and bool scatters (wrapping sums and products do not depend on order), amax and amin (a
+ * NaN wins, +0 beats -0 for amax and -0 beats +0 for amin), plain scatter (the last value in row-major order wins, as
+ * on the CPU), gather, nonzero and the linear index of advanced indexing are deterministic whatever the switch says.
+ * The normalization layers and the fused attention (nn.cu) write each element from one thread and sum in an order
+ * fixed by the sizes alone. The Backend families that CUDA does not implement yet run through the host on CUDA today
+ * (the CPU's kernels on host copies, deterministic as below): sort, kthvalue and median, cumsum and the other scans,
+ * histc, bincount, adaptive pooling and bilinear interpolation, each with its backward. cuBLAS, where it
+ * loads, runs on one stream with its default (no atomics) mode, which its documentation says gives bitwise reproducible
+ * results on one GPU architecture, so Ember needs no {@code CUBLAS_WORKSPACE_CONFIG} (PyTorch asks for it because it
+ * runs cuBLAS on several streams). Ember therefore raises no determinism error today; {@link #alertNotDeterministic} is
+ * the hook a kernel without a deterministic version must call before it runs.</li>
  * <li>CPU: every kernel splits its work into a number of tasks that depends only on the work's size and on the
  * worker count ({@code ember.cpu.threads}, default the number of processors), and combines the tasks' partial results in
  * task order, never in completion order, so results are bitwise the same from run to run for a given worker count.

@@ -10,6 +10,7 @@ import dev.ember.backend.Layout;
 import dev.ember.backend.Pool2dParams;
 import dev.ember.backend.RandomKind;
 import dev.ember.backend.ReduceOp;
+import dev.ember.backend.ScatterReduce;
 import dev.ember.backend.Storage;
 import dev.ember.backend.UnaryOp;
 import jcuda.Pointer;
@@ -826,6 +827,102 @@ public final class CudaBackend implements Backend {
         }
         int blocks = Math.max(1, Math.min(MAX_BLOCKS, outG.numel));
         launchGrid(kernel, blocks, 1, 1, THREADS, 1, srcLayout, outG, redG, op.ordinal(), s.ptr, d.ptr);
+    }
+
+    // ------------------------------------------------------------------ indexing (CudaIndexKernels)
+    // gather, scatter with every ScatterReduce, nonzeroCount/nonzero and linearIndex run index_kernels.cu through
+    // CudaIndexKernels; a case it does not take (see its Javadoc) runs the SPI's default, the CPU's kernel on host copies.
+
+    private final CudaIndexKernels indexKernels = new CudaIndexKernels(new CudaIndexKernels.Device() {
+        @Override
+        public void launch(String kernel, int n, Object shape, Object... args) {
+            bind();
+            CudaBackend.this.launch(kernel, n, shape, args);
+        }
+
+        @Override
+        public void launchGrid(String kernel, int blocks, int threads, Object shape, Object... args) {
+            bind();
+            CudaBackend.this.launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
+        }
+
+        @Override
+        public Storage allocate(DType dtype, long numel, boolean zeroed) {
+            return zeroed ? allocateZeroed(dtype, numel, 0) : CudaBackend.this.allocate(dtype, numel, 0);
+        }
+
+        @Override
+        public void fill(Storage dst, Layout layout, double value) {
+            CudaBackend.this.fill(dst, layout, value);
+        }
+
+        @Override
+        public Object toArray(Storage src, Layout layout) {
+            return CudaBackend.this.toArray(src, layout);
+        }
+
+        @Override
+        public CUdeviceptr pointer(Storage s) {
+            return cuda(s).ptr;
+        }
+
+        @Override
+        public CUdeviceptr errorWord() {
+            bind();
+            return errorWord;
+        }
+
+        @Override
+        public void deferCheck(String message) {
+            pendingCheck = message;
+        }
+    });
+
+    @Override
+    public void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
+                       Layout dstLayout) {
+        bind();
+        if (!indexKernels.gather(src, srcLayout, dim, index, indexLayout, dst, dstLayout)) {
+            Backend.super.gather(src, srcLayout, dim, index, indexLayout, dst, dstLayout);
+        }
+    }
+
+    @Override
+    public void scatter(ScatterReduce reduce, boolean includeSelf, Storage dst, Layout dstLayout, int dim, Storage index,
+                        Layout indexLayout, Storage src, Layout srcLayout) {
+        bind();
+        if (!indexKernels.scatter(reduce, includeSelf, dst, dstLayout, dim, index, indexLayout, src, srcLayout)) {
+            Backend.super.scatter(reduce, includeSelf, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
+        }
+    }
+
+    @Override
+    public long nonzeroCount(Storage src, Layout layout) {
+        bind();
+        long n = indexKernels.nonzeroCount(src, layout);
+        return n >= 0 ? n : Backend.super.nonzeroCount(src, layout);
+    }
+
+    @Override
+    public void nonzero(Storage src, Layout layout, Storage dst, Layout dstLayout) {
+        bind();
+        if (!indexKernels.nonzero(src, layout, dst, dstLayout)) {
+            Backend.super.nonzero(src, layout, dst, dstLayout);
+        }
+    }
+
+    @Override
+    public void linearIndex(Storage[] indices, Layout[] indexLayouts, long[] sizes, Storage dst, Layout dstLayout,
+                            String message) {
+        bind();
+        if (!indexKernels.linearIndex(indices, indexLayouts, sizes, dst, dstLayout, message)) {
+            Backend.super.linearIndex(indices, indexLayouts, sizes, dst, dstLayout, message);
+        }
+    }
+
+    /** For CudaIndexKernels: the kernels' name for a type. */
+    static String kernelSuffix(DType t) {
+        return suffix(t);
     }
 
     @Override
