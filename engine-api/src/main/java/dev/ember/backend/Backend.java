@@ -214,7 +214,8 @@ public interface Backend {
      * receive a value first forget their own ({@code scatter_reduce}'s {@code include_self=False}). index and src have
      * one shape (src may be a broadcast number: stride 0); dst has the same rank and may be larger in every dimension;
      * index is int64 with values in {@code [0, dst.size(dim))}. Values landing on one element combine in row-major order
-     * of index, so sums are deterministic; MEAN divides by the count (rounding down for int64).
+     * of index on the CPU, so its sums are deterministic (a device may add floats in any order unless
+     * {@code Ember.useDeterministicAlgorithms} is on); MEAN divides by the count (rounding down for int64).
      */
     default void scatter(ScatterReduce reduce, boolean includeSelf, Storage dst, Layout dstLayout, int dim, Storage index,
                          Layout indexLayout, Storage src, Layout srcLayout) {

@@ -119,7 +119,7 @@ class CudaDeterminismTest {
             Functional.conv2d(xi, wi, null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1).backward(gy);
             return new Tensor[] {xi.grad(), wi.grad()};
         }, x, w);
-        // the host-run families (scatter_add, index_add, embedding backward) with duplicate indices
+        // scatter sums with duplicate indices (index_add under the switch: the deterministic path)
         Tensor idx = Tensor.randint(0, 7, 4000).to(GPU);
         Tensor src = Tensor.rand(gen, DType.FLOAT32, 4000).to(GPU);
         repeatable("index_add with duplicates", t -> new Tensor[] {Tensor.zeros(7).to(GPU).indexAdd(0, t[0], t[1])},
