@@ -405,30 +405,14 @@ class SvdTest {
         return m;
     }
 
-    @SuppressWarnings("unchecked")
     @TestFactory
     List<DynamicTest> gradcheck() {
-        List<DynamicTest> t = new ArrayList<>();
-        for (Map.Entry<String, Object[]> e : differentiable().entrySet()) {
-            Object[] v = e.getValue();
-            Function<Tensor[], Tensor> f = (Function<Tensor[], Tensor>) v[0];
-            Tensor[] xs = Arrays.copyOfRange(v, 1, v.length, Tensor[].class);
-            t.add(DynamicTest.dynamicTest(e.getKey(), () -> assertTrue(Autograd.gradcheck(f, xs))));
-        }
-        return t;
+        return GradcheckCases.of(differentiable(), true, false);
     }
 
-    @SuppressWarnings("unchecked")
     @TestFactory
     List<DynamicTest> gradgradcheck() {
-        List<DynamicTest> t = new ArrayList<>();
-        for (Map.Entry<String, Object[]> e : differentiable().entrySet()) {
-            Object[] v = e.getValue();
-            Function<Tensor[], Tensor> f = (Function<Tensor[], Tensor>) v[0];
-            Tensor[] xs = Arrays.copyOfRange(v, 1, v.length, Tensor[].class);
-            t.add(DynamicTest.dynamicTest(e.getKey() + " (second order)", () -> assertTrue(Autograd.gradgradcheck(f, xs))));
-        }
-        return t;
+        return GradcheckCases.of(differentiable(), false, true);
     }
 
     // ------------------------------------------------------------------ errors
