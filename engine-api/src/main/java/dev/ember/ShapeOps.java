@@ -529,6 +529,7 @@ final class ShapeOps {
     }
 
     static Tensor trace(Tensor t) {
+        if (Autocast.on()) return Autocast.apply("trace", c -> trace(c[0]), t);
         if (t.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"trace\" not implemented for 'Bool'");
         }
