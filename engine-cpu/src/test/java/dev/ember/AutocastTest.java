@@ -475,6 +475,40 @@ class AutocastTest {
         close(x2.grad().toDoubleArray(), x.grad(), 0, 0, "x grad");
     }
 
+    private static int countNodes(Node n, String name, java.util.Set<Node> seen) {
+        if (n == null || !seen.add(n)) {
+            return 0;
+        }
+        int c = n.name().equals(name) ? 1 : 0;
+        for (Node m : n.nextFunctions()) {
+            c += countNodes(m, name, seen);
+        }
+        return c;
+    }
+
+    @Test
+    void aListedOpRunsWithAutocastOffInsideAndCastsATensorOnce() {
+        Backends2.registerFakeCuda();
+        Tensor q = Tensor.randn(2, 3, 4).to(Device.cuda(0)).requiresGrad_(true);
+        Tensor k = Tensor.randn(2, 3, 4).to(Device.cuda(0)).requiresGrad_(true);
+        Tensor v = Tensor.randn(2, 3, 4).to(Device.cuda(0)).requiresGrad_(true);
+        try (AutocastMode ac = Ember.autocast(DeviceType.CUDA, DType.BFLOAT16)) {
+            Tensor out = Functional.scaledDotProductAttention(q, k, v);
+            assertEquals(DType.BFLOAT16, out.dtype());
+            // q, k and v are cast once each; the softmax inside (float32 on CUDA's list) is not autocast again, as
+            // PyTorch's wrapper excludes the Autocast keys around the op it wraps
+            assertEquals(3, countNodes(out.gradFn(), "ToCopyBackward0", new java.util.HashSet<>()));
+            // a tensor given twice to one op is cast once
+            Tensor a = Tensor.randn(3, 3).to(Device.cuda(0)).requiresGrad_(true).mul(1.0);
+            Tensor aa = a.mm(a);
+            assertEquals(1, countNodes(aa.gradFn(), "ToCopyBackward0", new java.util.HashSet<>()));
+            // an op off the list (cross_entropy on CUDA) is composed of autocast ops: log_softmax and nll_loss in float32
+            Tensor logits = a.to(DType.BFLOAT16);
+            Tensor ce = Functional.crossEntropy(logits, Tensor.tensor(new long[] {0, 1, 2}).to(Device.cuda(0)));
+            assertEquals(DType.FLOAT32, ce.dtype());
+        }
+    }
+
     @Test
     void integerAndOffListOpsAreUntouched() {
         Tensor a = Tensor.randn(3, 3);
