@@ -557,7 +557,8 @@ final class LinalgOps {
 
     /** {@code beta * self + alpha * sum_b batch1[b] @ batch2[b]}, as {@code torch.addbmm}: one {@code AddbmmBackward0}. */
     static Tensor addbmm(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
-        if (Autocast.on()) return Autocast.apply("addbmm", t -> addbmm(t[0], t[1], t[2], beta, alpha), self, batch1, batch2);
+        if (Autocast.on()) return Autocast.apply("addbmm", t -> addbmm(t[0], t[1], t[2], beta, alpha),
+                self, batch1, batch2);
         NNOps.requireTensor(batch1, "addbmm", "batch1", 1);
         NNOps.requireTensor(batch2, "addbmm", "batch2", 2);
         ArithmeticOps.checkSameDevice(self, batch1, batch2);
@@ -608,7 +609,8 @@ final class LinalgOps {
 
     /** {@code beta * self + alpha * batch1 @ batch2} per batch, as {@code torch.baddbmm}: one {@code BaddbmmBackward0}. */
     static Tensor baddbmm(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
-        if (Autocast.on()) return Autocast.apply("baddbmm", t -> baddbmm(t[0], t[1], t[2], beta, alpha), self, batch1, batch2);
+        if (Autocast.on()) return Autocast.apply("baddbmm", t -> baddbmm(t[0], t[1], t[2], beta, alpha),
+                self, batch1, batch2);
         NNOps.requireTensor(batch1, "baddbmm", "batch1", 1);
         NNOps.requireTensor(batch2, "baddbmm", "batch2", 2);
         ArithmeticOps.checkSameDevice(self, batch1, batch2);
