@@ -509,6 +509,49 @@ class AutocastTest {
         }
     }
 
+    /**
+     * Ops on neither list keep the reduced type of their input under autocast on both device types (PyTorch runs them as
+     * they are): Ember's compositions must not pick up a listed op's cast on the way (its mean, var, norms do not sum
+     * through {@code sum}'s entry).
+     */
+    @Test
+    void offListOpsKeepTheReducedTypeOnBothDevices() {
+        Backends2.registerFakeCuda();
+        for (Device d : new Device[] {Device.CPU, Device.cuda(0)}) {
+            DType r = d.isCpu() ? DType.BFLOAT16 : DType.FLOAT16;
+            Ember.manualSeed(3);
+            Tensor x = Tensor.randn(2, 3, 4, 4).to(d).to(r);
+            Tensor m = Tensor.randn(4, 4).to(d).to(r);
+            Tensor ch = Tensor.ones(3).to(d).to(r);
+            Map<String, Supplier<Tensor>> ops = new LinkedHashMap<>();
+            ops.put("mean", () -> m.mean());
+            ops.put("var", () -> m.var());
+            ops.put("std", () -> m.std());
+            ops.put("amax", () -> m.max());
+            ops.put("relu", () -> m.relu());
+            ops.put("gelu", () -> Functional.gelu(m));
+            ops.put("silu", () -> Functional.silu(m));
+            ops.put("tanh", () -> m.tanh());
+            ops.put("sigmoid", () -> m.sigmoid());
+            ops.put("logsigmoid", () -> Functional.logsigmoid(m));
+            ops.put("sqrt", () -> m.abs().sqrt());
+            ops.put("clamp", () -> m.clamp(-0.5, 0.5));
+            ops.put("add", () -> m.add(m));
+            ops.put("dropout", () -> Functional.dropout(m, 0.5, true));
+            ops.put("batch_norm", () -> Functional.batchNorm(x, null, null, ch, ch, true, 0.1, 1e-5));
+            ops.put("rms_norm", () -> Functional.rmsNorm(m, new int[] {4}, null, null));
+            ops.put("max_pool2d", () -> Functional.maxPool2d(x, 2));
+            ops.put("avg_pool2d", () -> Functional.avgPool2d(x, 2));
+            ops.put("adaptive_avg_pool2d", () -> Functional.adaptiveAvgPool2d(x, 2));
+            ops.put("embedding", () -> Functional.embedding(Tensor.tensor(new long[] {1, 2}).to(d), m));
+            try (AutocastMode ac = Ember.autocast(DeviceType.of(d), r)) {
+                for (Map.Entry<String, Supplier<Tensor>> e : ops.entrySet()) {
+                    assertEquals(r, e.getValue().get().dtype(), d + " " + e.getKey());
+                }
+            }
+        }
+    }
+
     @Test
     void integerAndOffListOpsAreUntouched() {
         Tensor a = Tensor.randn(3, 3);
