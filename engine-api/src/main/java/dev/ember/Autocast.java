@@ -22,10 +22,12 @@ import java.util.Map;
  *
  * <p>The casts are {@code Tensor.to(dtype)}, recorded as {@code ToCopyBackward0}, so gradients flow back to the
  * original tensors in their own types. A tensor given twice to one op is cast once. As PyTorch's weight cast cache,
- * the lower-precision casts of float32 leaves that require grad (parameters), not views, are kept until the outermost
+ * the lower-precision casts of float32 leaves that require grad (parameters), not views (a detached handle, as
+ * PyTorch's {@code detach()}, is not one), are kept until the outermost
  * autocast scope of the thread closes, so a weight used by several ops is cast once per forward; unlike PyTorch's cache
  * (process-wide) Ember's is per thread, and it is not used while gradient mode is off (a cast made without history
- * would otherwise be reused where history is wanted) nor after the weight changed in place (its version counter).
+ * would otherwise be reused where history is wanted) nor after the weight changed in place (its version counter, so an
+ * optimizer step inside the scope is seen) or the copy was closed (a {@link TensorScope} per step inside the scope).
  */
 public final class Autocast {
     private static final System.Logger LOG = System.getLogger("dev.ember");
@@ -294,13 +296,14 @@ public final class Autocast {
 
     /** PyTorch's {@code cached_cast}: lower-precision casts of float32 leaf weights are kept for the scope. */
     private static Tensor cachedCast(State s, Tensor a, DType to, DType lower) {
-        boolean cacheable = to == lower && a.dtype() == DType.FLOAT32 && a.requiresGrad() && a.isLeaf() && !a.isView()
-                && s.cacheEnabled && GradMode.isEnabled() && !a.isInference();
+        boolean cacheable = to == lower && a.dtype() == DType.FLOAT32 && a.requiresGrad() && a.isLeaf()
+                && !a.differentiableView && s.cacheEnabled && GradMode.isEnabled() && !a.isInference();
         if (!cacheable) {
             return a.to(to);
         }
         Object[] hit = s.cache.get(a);
-        if (hit != null && (Integer) hit[1] == a.version() && ((Tensor) hit[0]).dtype() == to) {
+        if (hit != null && (Integer) hit[1] == a.version() && ((Tensor) hit[0]).dtype() == to
+                && !((Tensor) hit[0]).isClosed()) {
             return (Tensor) hit[0];
         }
         Tensor c = a.to(to);

@@ -552,6 +552,45 @@ class AutocastTest {
         }
     }
 
+    /**
+     * Three SGD steps of two micro-batches each (a {@link TensorScope} and an autocast scope per micro-batch), with or
+     * without one more autocast scope around the loop; the losses.
+     */
+    private static double[] threeSteps(boolean scopeAroundLoop) {
+        Ember.manualSeed(9);
+        Tensor w = Tensor.randn(3, 4).mul(0.5).detach().requiresGrad_(true);
+        Tensor x = Tensor.randn(5, 4);
+        Tensor y = Tensor.randn(5, 3);
+        SGD opt = new SGD(List.of(w), 0.1);
+        double[] losses = new double[6];
+        // a scope around the loop keeps the nesting above 0, so the weight cache lives across the micro-batches
+        try (AutocastMode outer = scopeAroundLoop ? Ember.autocast(DeviceType.CPU) : null) {
+            for (int step = 0; step < 3; step++) {
+                opt.zeroGrad();
+                for (int mb = 0; mb < 2; mb++) {
+                    try (TensorScope s = Ember.scope(); AutocastMode ac = Ember.autocast(DeviceType.CPU)) {
+                        Tensor loss = Functional.mseLoss(Functional.linear(x.narrow(0, mb, 4), w, null), y.narrow(0, mb, 4));
+                        loss.backward();
+                        losses[2 * step + mb] = loss.item();
+                    }
+                }
+                opt.step();
+            }
+        }
+        assertEquals(DType.FLOAT32, w.dtype());
+        return losses;
+    }
+
+    @Test
+    void oneScopeAroundATrainingLoopWithAStepScopeAndOptimizerSteps() {
+        // the cached bfloat16 copy of w is neither stale after a step (its version moved) nor used after the step's
+        // TensorScope closed it: the losses are those of a scope per step, whose cache starts empty each time
+        double[] around = threeSteps(true);
+        double[] perStep = threeSteps(false);
+        assertEquals(java.util.Arrays.toString(perStep), java.util.Arrays.toString(around));
+        assertTrue(around[2] < around[0] && around[4] < around[2], java.util.Arrays.toString(around));
+    }
+
     @Test
     void integerAndOffListOpsAreUntouched() {
         Tensor a = Tensor.randn(3, 3);
