@@ -49,6 +49,10 @@ w1 = torch.randn(3, 2, 3)
 wt = torch.randn(2, 3, 3, 3)
 tgt = torch.tensor([0, 1, 2, 3])
 xb = x.bfloat16()
+inp = torch.randn(2, 4)
+hx = torch.randn(2, 3)
+wih3, whh3, bb3 = torch.randn(9, 4), torch.randn(9, 3), torch.randn(9)
+wih4, whh4, bb4 = torch.randn(12, 4), torch.randn(12, 3), torch.randn(12)
 OPS = {
     'mm': lambda: torch.mm(x, y),
     'bmm': lambda: torch.bmm(b3, b3),
@@ -94,6 +98,10 @@ OPS = {
     'stack_mixed': lambda: torch.stack([xb, x]),
     'index_copy_mixed': lambda: xb.index_copy(0, torch.tensor([0]), x[:1]),
     'atan2_mixed': lambda: torch.atan2(xb, y),
+    'tensordot': lambda: torch.tensordot(x, y, dims=([1], [0])),
+    'addmv': lambda: torch.addmv(v, x, v),
+    'gru_cell': lambda: torch.gru_cell(inp, hx, wih3, whh3, bb3, bb3),
+    'lstm_cell': lambda: torch.lstm_cell(inp, (hx, hx), wih4, whh4, bb4, bb4)[0],
     'mm_f64': lambda: torch.mm(x.double(), y.double()),
     'mm_int': lambda: torch.mm(tgt.reshape(2, 2), tgt.reshape(2, 2)),
 }
@@ -111,6 +119,8 @@ CUDA_LIST = {
     'einsum': 'torch.float16', 'conv2d': 'torch.float16', 'conv1d': 'torch.float16',
     'conv_transpose2d': 'torch.float16', 'scaled_dot_product_attention': 'torch.float16',
     'dot': 'torch.float32',  # promote: two float32 inputs stay float32
+    'tensordot': 'torch.float32',  # promote, and its mm runs with autocast off inside: float32
+    'addmv': 'torch.float16', 'gru_cell': 'torch.float16', 'lstm_cell': 'torch.float16',
     'dot_f16': 'torch.float16',  # promote: two float16 inputs stay float16
     'softmax_f16': 'torch.float32', 'log_softmax_f16': 'torch.float32', 'exp_f16': 'torch.float32',
     'pow_f16': 'torch.float32', 'sum_f16': 'torch.float32', 'prod_f16': 'torch.float32',

@@ -123,6 +123,14 @@ class AutocastTest {
         m.put("index_put_mixed", () -> xr.indexPut(new Index[] {Index.of(Tensor.tensor(new long[] {0}).to(d))},
                 x.narrow(0, 0, 1), false));
         m.put("atan2_mixed", () -> xr.atan2(y));
+        Tensor inp = Tensor.randn(2, 4).to(d);
+        Tensor hx = Tensor.randn(2, 3).to(d);
+        Tensor[] g3 = {Tensor.randn(9, 4).to(d), Tensor.randn(9, 3).to(d), Tensor.randn(9).to(d)};
+        Tensor[] g4 = {Tensor.randn(12, 4).to(d), Tensor.randn(12, 3).to(d), Tensor.randn(12).to(d)};
+        m.put("tensordot", () -> Tensor.tensordot(x, y, new int[] {1}, new int[] {0}));
+        m.put("addmv", () -> v.addmv(x, v));
+        m.put("gru_cell", () -> Tensor.gruCell(inp, hx, g3[0], g3[1], g3[2], g3[2]));
+        m.put("lstm_cell", () -> Tensor.lstmCell(inp, hx, hx, g4[0], g4[1], g4[2], g4[2]).h());
         m.put("mm_f64", () -> x.to(DType.FLOAT64).mm(y.to(DType.FLOAT64)));
         m.put("mm_int", () -> tgt.reshape(2, 2).mm(tgt.reshape(2, 2)));
         return m;
@@ -142,7 +150,7 @@ class AutocastTest {
                 checked++;
             }
         }
-        assertEquals(48, checked);
+        assertEquals(52, checked);
         // outside the scope, the same ops keep their types
         assertEquals(DType.FLOAT32, ops.get("mm").get().dtype());
         assertEquals(DType.FLOAT32, ops.get("conv2d").get().dtype());
@@ -174,7 +182,7 @@ class AutocastTest {
             Tensor a = Tensor.randn(2, 2);
             assertEquals(DType.FLOAT32, a.mm(a).dtype());
         }
-        assertEquals(41, checked);
+        assertEquals(45, checked);
     }
 
     @Test
