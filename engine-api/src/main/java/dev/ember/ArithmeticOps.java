@@ -723,7 +723,8 @@ final class ArithmeticOps {
     }
 
     static Tensor unary(Tensor a, Fn fn) {
-        if (Autocast.on()) return Autocast.apply(fn.name().toLowerCase(java.util.Locale.ROOT), t -> unary(t[0], fn), a);
+        if (Autocast.on()) return Autocast.apply(fn.name().toLowerCase(java.util.Locale.ROOT),
+                t -> unary(t[0], fn), a);
         if (a.dtype == DType.BOOL) {
             checkBoolUnary(a, fn);
             if (fn == Fn.SIGN || fn == Fn.SGN) {

@@ -14,20 +14,25 @@ import java.util.Map;
  * mm(t[0], t[1]), a, b);}: when no autocast is on for this thread it costs one thread-local read. Otherwise
  * {@link #apply} picks the op's device type from its tensors (CUDA when any is on CUDA, as PyTorch's dispatch key),
  * looks the op up in that device type's list and casts its eligible tensors (floating, on that device type, not
- * float64) by the policy: lower precision (the autocast dtype), float32, or promote (the widest of them). A listed op
- * then runs with autocast off on this thread, as PyTorch's wrapper excludes the Autocast dispatch keys around its
- * redispatch (the ops it is composed of are not cast again); an op the device's list does not name runs as it is,
- * and the ops it is composed of are autocast by their own entries (as PyTorch's composite ops decompose below the
- * Autocast key: {@code cross_entropy} on CUDA is {@code log_softmax} and {@code nll_loss}, both float32).
+ * float64) by the policy: lower precision (the autocast dtype), float32, or promote (the widest of them), then calls
+ * the op again with the cast tensors. A listed op runs with autocast off on this thread, as PyTorch's wrapper excludes
+ * the Autocast dispatch keys around its redispatch (the ops it is composed of are not cast again); an op the device's
+ * list does not name runs as it is (its own entry is skipped once), and the ops it is composed of are autocast by their
+ * own entries, as PyTorch's composite ops decompose below the Autocast key ({@code cross_entropy} on CUDA is
+ * {@code log_softmax} and {@code nll_loss}, both float32). The lists are PyTorch's for the device type, so an op's
+ * policy is not written at its entry: {@code softmax} is float32 on CUDA and not listed on the CPU.
  *
  * <p>The casts are {@code Tensor.to(dtype)}, recorded as {@code ToCopyBackward0}, so gradients flow back to the
  * original tensors in their own types. A tensor given twice to one op is cast once. As PyTorch's weight cast cache,
  * the lower-precision casts of float32 leaves that require grad (parameters), not views (a detached handle, as
- * PyTorch's {@code detach()}, is not one), are kept until the outermost
- * autocast scope of the thread closes, so a weight used by several ops is cast once per forward; unlike PyTorch's cache
- * (process-wide) Ember's is per thread, and it is not used while gradient mode is off (a cast made without history
- * would otherwise be reused where history is wanted) nor after the weight changed in place (its version counter, so an
- * optimizer step inside the scope is seen) or the copy was closed (a {@link TensorScope} per step inside the scope).
+ * PyTorch's {@code detach()}, is not one), are kept until the outermost autocast scope of the thread closes, so a
+ * weight used by several ops is cast once per forward; unlike PyTorch's cache (process-wide) Ember's is per thread,
+ * and it is not used while gradient mode is off (a cast made without history would otherwise be reused where history
+ * is wanted) nor after the weight changed in place (its version counter, so an optimizer step inside the scope is
+ * seen) or the copy was closed (a {@link TensorScope} per step inside the scope).
+ *
+ * <p>Internal: {@link #on()} and {@link #apply} are public only because {@code dev.ember.nn.Functional}'s
+ * {@code linear} and losses are listed ops; users open scopes with {@link Ember#autocast}.
  */
 public final class Autocast {
     private static final System.Logger LOG = System.getLogger("dev.ember");

@@ -306,7 +306,8 @@ final class LossOps {
      */
     static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight, String reduction) {
         if (Autocast.on()) return Autocast.apply("binary_cross_entropy_with_logits",
-                t -> binaryCrossEntropyWithLogits(t[0], t[1], t[2], t[3], reduction), input, target, weight, posWeight);
+                t -> binaryCrossEntropyWithLogits(t[0], t[1], t[2], t[3], reduction),
+                input, target, weight, posWeight);
         String fn = "binary_cross_entropy_with_logits";
         NNOps.requireTensor(input, fn, "input", 1);
         NNOps.requireTensor(target, fn, "target", 2);

@@ -831,7 +831,8 @@ final class NNOps {
     static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
                                   int groups, int[] dilation) {
         if (Autocast.on()) return Autocast.apply("conv_transpose2d",
-                t -> convTranspose2d(t[0], t[1], t[2], stride, padding, outputPadding, groups, dilation), input, weight, bias);
+                t -> convTranspose2d(t[0], t[1], t[2], stride, padding, outputPadding, groups, dilation),
+                input, weight, bias);
         String op = "conv_transpose2d";
         requireTensor(input, op, "input", 1);
         requireTensor(weight, op, "weight", 2);
