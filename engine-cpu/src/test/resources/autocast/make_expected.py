@@ -93,6 +93,10 @@ OPS = {
     'margin_ranking_bf16': lambda: F.margin_ranking_loss(xb[0], y[0], torch.ones(4)),
     'cosine_embedding_bf16': lambda: F.cosine_embedding_loss(xb, y, torch.ones(4)),
     'softplus_bf16': lambda: F.softplus(xb),
+    'reflection_pad2d_bf16': lambda: F.pad(img.bfloat16(), (1, 1, 1, 1), mode='reflect'),
+    'reflection_pad1d_bf16': lambda: F.pad(s1.bfloat16(), (1, 1), mode='reflect'),
+    'replication_pad2d_bf16': lambda: F.pad(img.bfloat16(), (1, 1, 1, 1), mode='replicate'),
+    'circular_pad_bf16': lambda: F.pad(img.bfloat16(), (1, 1, 1, 1), mode='circular'),
     'cat_mixed': lambda: torch.cat([x, xb]),
     'cat_bf16': lambda: torch.cat([xb, xb]),
     'stack_mixed': lambda: torch.stack([xb, x]),
@@ -129,6 +133,7 @@ CUDA_LIST = {
     'l1_f16': 'torch.float32', 'cross_entropy_f16': 'torch.float32', 'nll_f16': 'torch.float32',
     'bce_logits_f16': 'torch.float32', 'kl_f16': 'torch.float32', 'margin_ranking_f16': 'torch.float32',
     'cosine_embedding_f16': 'torch.float32', 'softplus_f16': 'torch.float32',
+    'reflection_pad2d_f16': 'torch.float16',  # the pads are on the CPU's fp32 list only
     # trace is not on CUDA's list, but trace_cuda is `self.diagonal().sum()` (aten/src/ATen/native/cuda/
     # TriangularOps.cu), a call through the dispatcher whose sum is autocast (fp32_set_opt_dtype): float32. Inferred
     # from the source (no CUDA here); Ember's trace is the same composition.

@@ -116,6 +116,10 @@ class AutocastTest {
         m.put("margin_ranking" + r, () -> Functional.marginRankingLoss(xr.select(0, 0), y.select(0, 0), ones));
         m.put("cosine_embedding" + r, () -> Functional.cosineEmbeddingLoss(xr, y, ones));
         m.put("softplus" + r, () -> Functional.softplus(xr));
+        m.put("reflection_pad2d" + r, () -> Functional.pad(img.to(reduced), new int[] {1, 1, 1, 1}, "reflect"));
+        m.put("reflection_pad1d" + r, () -> Functional.pad(s1.to(reduced), new int[] {1, 1}, "reflect"));
+        m.put("replication_pad2d" + r, () -> Functional.pad(img.to(reduced), new int[] {1, 1, 1, 1}, "replicate"));
+        m.put("circular_pad" + r, () -> Functional.pad(img.to(reduced), new int[] {1, 1, 1, 1}, "circular"));
         m.put("cat_mixed", () -> Tensor.cat(List.of(x, xr), 0));
         m.put("cat" + r, () -> Tensor.cat(List.of(xr, xr), 0));
         m.put("stack_mixed", () -> Tensor.stack(List.of(xr, x), 0));
@@ -150,7 +154,7 @@ class AutocastTest {
                 checked++;
             }
         }
-        assertEquals(52, checked);
+        assertEquals(56, checked);
         // outside the scope, the same ops keep their types
         assertEquals(DType.FLOAT32, ops.get("mm").get().dtype());
         assertEquals(DType.FLOAT32, ops.get("conv2d").get().dtype());
@@ -182,7 +186,7 @@ class AutocastTest {
             Tensor a = Tensor.randn(2, 2);
             assertEquals(DType.FLOAT32, a.mm(a).dtype());
         }
-        assertEquals(45, checked);
+        assertEquals(46, checked);
     }
 
     @Test
