@@ -174,6 +174,7 @@ final class ActivationOps {
 
     /** {@code softplus}: {@code x * beta > threshold ? x : log1p(exp(x * beta)) / beta}; SoftplusBackward0. */
     static Tensor softplus(Tensor x, double beta, double threshold) {
+        if (Autocast.on()) return Autocast.apply("softplus", t -> softplus(t[0], beta, threshold), x);
         checkFloating(x, "softplus_cpu", "softplus_cuda");
         Tensor out = forward(x, v -> {
             Tensor bx = v.mul(beta);

@@ -411,10 +411,12 @@ final class ArithmeticOps {
     }
 
     static Tensor powScalar(Tensor a, double exponent) {
+        if (Autocast.on()) return Autocast.apply("pow", t -> powScalar(t[0], exponent), a);
         return powScalar(a, Creation.wrap(exponent));
     }
 
     static Tensor powScalar(Tensor a, long exponent) {
+        if (Autocast.on()) return Autocast.apply("pow", t -> powScalar(t[0], exponent), a);
         return powScalar(a, Creation.wrap(exponent));
     }
 
@@ -482,6 +484,7 @@ final class ArithmeticOps {
      * rules for integers (a negative exponent gives 1 for base 1, +-1 for base -1, otherwise 0; overflow wraps).
      */
     static Tensor pow(Tensor a, Tensor b) {
+        if (Autocast.on()) return Autocast.apply("pow", t -> pow(t[0], t[1]), a, b);
         DType t = resultType(a, b);
         if (t == DType.BOOL) {
             throw new IllegalArgumentException("\"pow\" not implemented for 'Bool'");
@@ -720,6 +723,8 @@ final class ArithmeticOps {
     }
 
     static Tensor unary(Tensor a, Fn fn) {
+        if (Autocast.on()) return Autocast.apply(fn.name().toLowerCase(java.util.Locale.ROOT),
+                t -> unary(t[0], fn), a);
         if (a.dtype == DType.BOOL) {
             checkBoolUnary(a, fn);
             if (fn == Fn.SIGN || fn == Fn.SGN) {
@@ -1006,6 +1011,7 @@ final class ArithmeticOps {
 
     /** atan2(a, b), Atan2Backward0: {@code grad * other / (self^2 + other^2)} and {@code grad * -self / (...)}. */
     static Tensor atan2(Tensor a, Tensor b) {
+        if (Autocast.on()) return Autocast.apply("atan2", t -> atan2(t[0], t[1]), a, b);
         DType t = floatingType(a, b);
         Tensor out = binaryKernel(BinaryOp.ATAN2, a, b, t, t);
         return record(out, "Atan2Backward0", new Tensor[] {a, b}, n -> {

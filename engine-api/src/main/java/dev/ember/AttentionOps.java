@@ -38,6 +38,9 @@ final class AttentionOps {
     /** PyTorch's {@code scaled_dot_product_attention}; {@code scale} null is {@code 1 / sqrt(E)}. */
     static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask, double dropoutP,
                                             boolean isCausal, Double scale, boolean enableGqa, Generator generator) {
+        if (Autocast.on()) return Autocast.apply("scaled_dot_product_attention",
+                t -> scaledDotProductAttention(t[0], t[1], t[2], t[3], dropoutP, isCausal, scale, enableGqa, generator),
+                query, key, value, attnMask);
         validate(query, key, value, attnMask);
         if (isCausal && attnMask != null) {
             // PyTorch's documented rule (its math path's check; its CPU kernel would apply both)

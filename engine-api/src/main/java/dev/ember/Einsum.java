@@ -39,6 +39,7 @@ final class Einsum {
     }
 
     static Tensor einsum(String equation, Tensor[] operands) {
+        if (Autocast.on()) return Autocast.apply("einsum", t -> einsum(equation, t), operands);
         if (operands.length == 0) {
             throw error("must provide at least one operand");
         }

@@ -250,4 +250,147 @@ public final class Ember {
         Args.require(options, "profile", "options", 1, "ProfilerOptions");
         return dev.ember.profiler.Profiler.open(options);
     }
+
+    // ------------------------------------------------------------------ autocast (issue 18)
+
+    /**
+     * Opens an autocast scope on this thread for a device type with its default dtype (CUDA float16, CPU bfloat16, as
+     * PyTorch's, or the dtype of an enclosing scope), as {@code torch.autocast(device_type)}: {@code try (AutocastMode ac
+     * = Ember.autocast(DeviceType.CPU)) { ... }}. See {@link AutocastMode}.
+     *
+     * @param deviceType cpu or cuda
+     * @return the open scope; closing it restores the state it found
+     * @throws IllegalArgumentException for null
+     */
+    public static AutocastMode autocast(DeviceType deviceType) {
+        return autocast(deviceType, null, true);
+    }
+
+    /**
+     * {@link #autocast(DeviceType)} with the device type as PyTorch's string, {@code "cpu"} or {@code "cuda"}.
+     *
+     * @param deviceType "cpu" or "cuda"
+     * @return the open scope
+     * @throws IllegalArgumentException for null or another string
+     */
+    public static AutocastMode autocast(String deviceType) {
+        return autocast(DeviceType.of(deviceType), null, true);
+    }
+
+    /**
+     * Opens an autocast scope with a dtype, as {@code torch.autocast(device_type, dtype)}: {@code
+     * Ember.autocast(DeviceType.CUDA, DType.BFLOAT16)}. A dtype the device type's autocast does not support (the CPU
+     * supports bfloat16 and float16) logs PyTorch's warning ("In CPU autocast, but the target dtype is not supported.
+     * Disabling autocast. ...") and opens the scope disabled, as PyTorch 2.x.
+     *
+     * @param deviceType cpu or cuda
+     * @param dtype the lower-precision type; null means the default ({@link #getAutocastDtype(DeviceType)})
+     * @return the open scope
+     * @throws IllegalArgumentException when {@code deviceType} is null
+     */
+    public static AutocastMode autocast(DeviceType deviceType, DType dtype) {
+        return autocast(deviceType, dtype, true);
+    }
+
+    /**
+     * {@link #autocast(DeviceType, DType)} with the device type as a string.
+     *
+     * @param deviceType "cpu" or "cuda"
+     * @param dtype the lower-precision type; null means the default
+     * @return the open scope
+     * @throws IllegalArgumentException for a null or unknown device type
+     */
+    public static AutocastMode autocast(String deviceType, DType dtype) {
+        return autocast(DeviceType.of(deviceType), dtype, true);
+    }
+
+    /**
+     * Opens an autocast scope, enabled or not, as {@code torch.autocast(device_type, dtype, enabled)}: a disabled scope
+     * inside an enabled one runs its ops in their own types. The weight cast cache is on (PyTorch's default).
+     *
+     * @param deviceType cpu or cuda
+     * @param dtype the lower-precision type; null means the default
+     * @param enabled whether ops are autocast inside
+     * @return the open scope
+     * @throws IllegalArgumentException when {@code deviceType} is null
+     */
+    public static AutocastMode autocast(DeviceType deviceType, DType dtype, boolean enabled) {
+        return autocast(deviceType, dtype, enabled, true);
+    }
+
+    /**
+     * {@link #autocast(DeviceType, DType, boolean)} with the device type as a string.
+     *
+     * @param deviceType "cpu" or "cuda"
+     * @param dtype the lower-precision type; null means the default
+     * @param enabled whether ops are autocast inside
+     * @return the open scope
+     * @throws IllegalArgumentException for a null or unknown device type
+     */
+    public static AutocastMode autocast(String deviceType, DType dtype, boolean enabled) {
+        return autocast(DeviceType.of(deviceType), dtype, enabled, true);
+    }
+
+    /**
+     * Opens an autocast scope, as {@code torch.autocast(device_type, dtype, enabled, cache_enabled)}.
+     *
+     * @param deviceType cpu or cuda
+     * @param dtype the lower-precision type; null means the default
+     * @param enabled whether ops are autocast inside
+     * @param cacheEnabled whether lower-precision casts of float32 weights (leaves requiring grad) are cast once and
+     *     kept until the outermost scope closes
+     * @return the open scope
+     * @throws IllegalArgumentException when {@code deviceType} is null
+     */
+    public static AutocastMode autocast(DeviceType deviceType, DType dtype, boolean enabled, boolean cacheEnabled) {
+        Args.require(deviceType, "autocast", "device_type", 1, "str");
+        return new AutocastMode(deviceType, dtype, enabled, cacheEnabled);
+    }
+
+    /**
+     * Whether autocast is on for a device type on this thread, as {@code torch.is_autocast_enabled(device_type)}.
+     *
+     * @param deviceType cpu or cuda
+     * @return true inside an enabled {@link #autocast} scope for it
+     * @throws IllegalArgumentException for null
+     */
+    public static boolean isAutocastEnabled(DeviceType deviceType) {
+        Args.require(deviceType, "is_autocast_enabled", "device_type", 1, "str");
+        return Autocast.state().enabled[deviceType.ordinal()];
+    }
+
+    /**
+     * {@link #isAutocastEnabled(DeviceType)} with the device type as a string.
+     *
+     * @param deviceType "cpu" or "cuda"
+     * @return whether autocast is on for it on this thread
+     * @throws IllegalArgumentException for a null or unknown device type
+     */
+    public static boolean isAutocastEnabled(String deviceType) {
+        return isAutocastEnabled(DeviceType.of(deviceType));
+    }
+
+    /**
+     * The autocast dtype of a device type on this thread, as {@code torch.get_autocast_dtype(device_type)}: the innermost
+     * scope's, else PyTorch's default (CUDA float16, CPU bfloat16).
+     *
+     * @param deviceType cpu or cuda
+     * @return the lower-precision type
+     * @throws IllegalArgumentException for null
+     */
+    public static DType getAutocastDtype(DeviceType deviceType) {
+        Args.require(deviceType, "get_autocast_dtype", "device_type", 1, "str");
+        return Autocast.state().dtype[deviceType.ordinal()];
+    }
+
+    /**
+     * {@link #getAutocastDtype(DeviceType)} with the device type as a string.
+     *
+     * @param deviceType "cpu" or "cuda"
+     * @return the lower-precision type
+     * @throws IllegalArgumentException for a null or unknown device type
+     */
+    public static DType getAutocastDtype(String deviceType) {
+        return getAutocastDtype(DeviceType.of(deviceType));
+    }
 }

@@ -376,6 +376,8 @@ final class IndexingOps {
     }
 
     static Tensor scatterAdd(Tensor self, int dim, Tensor index, Tensor src) {
+        if (Autocast.on()) return Autocast.apply("scatter_add", t -> scatterAdd(t[0], dim, t[1], t[2]),
+                self, index, src);
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, src);
         ArithmeticOps.checkSameDevice(self, index, src);
@@ -663,6 +665,8 @@ final class IndexingOps {
     }
 
     static Tensor indexCopy(Tensor self, int dim, Tensor index, Tensor source) {
+        if (Autocast.on()) return Autocast.apply("index_copy", t -> indexCopy(t[0], dim, t[1], t[2]),
+                self, index, source);
         int d = Shapes.wrapDim(dim, self.dim());
         checkIndexCopy(self, d, index, source);
         Tensor out = copyOf(self);
@@ -1341,6 +1345,8 @@ final class IndexingOps {
      * clone written in place.
      */
     static Tensor indexPut(Tensor self, Index[] indices, Tensor values, boolean accumulate) {
+        if (Autocast.on()) return Autocast.apply("index_put", t -> indexPut(t[0], indices, t[1], accumulate),
+                self, values);
         boolean tensors = false;
         boolean simple = true;
         for (int i = 0; i < indices.length; i++) {

@@ -157,6 +157,7 @@ final class LinalgDecompositions {
     // ------------------------------------------------------------------ inv
 
     static Tensor inv(Tensor a) {
+        if (Autocast.on()) return Autocast.apply("linalg_inv", t -> inv(t[0]), a);
         return invEx(a, null);
     }
 

@@ -69,6 +69,7 @@ final class LinalgOps {
     }
 
     static Tensor mm(Tensor a, Tensor b) {
+        if (Autocast.on()) return Autocast.apply("mm", t -> mm(t[0], t[1]), a, b);
         NNOps.requireTensor(b, "mm", "mat2", 1);
         ArithmeticOps.checkSameDevice(a, b);
         if (a.dim() != 2) {
@@ -107,6 +108,7 @@ final class LinalgOps {
     }
 
     static Tensor bmm(Tensor a, Tensor b) {
+        if (Autocast.on()) return Autocast.apply("bmm", t -> bmm(t[0], t[1]), a, b);
         NNOps.requireTensor(b, "bmm", "mat2", 1);
         ArithmeticOps.checkSameDevice(a, b);
         if (a.dim() != 3) {
@@ -140,6 +142,7 @@ final class LinalgOps {
     }
 
     static Tensor dot(Tensor a, Tensor b) {
+        if (Autocast.on()) return Autocast.apply("dot", t -> dot(t[0], t[1]), a, b);
         NNOps.requireTensor(b, "dot", "tensor", 1);
         ArithmeticOps.checkSameDevice(a, b);
         if (a.dim() != 1 || b.dim() != 1) {
@@ -185,6 +188,7 @@ final class LinalgOps {
      * the expected messages of the existing error tests follow).
      */
     static Tensor matmul(Tensor a, Tensor b) {
+        if (Autocast.on()) return Autocast.apply("matmul", t -> matmul(t[0], t[1]), a, b);
         NNOps.requireTensor(b, "matmul", "other", 1);
         int da = a.dim();
         int db = b.dim();
@@ -431,6 +435,7 @@ final class LinalgOps {
 
     /** Matrix times vector, as {@code torch.mv}: one {@code MvBackward0} node. */
     static Tensor mv(Tensor mat, Tensor vec) {
+        if (Autocast.on()) return Autocast.apply("mv", t -> mv(t[0], t[1]), mat, vec);
         NNOps.requireTensor(vec, "mv", "vec", 1);
         ArithmeticOps.checkSameDevice(mat, vec);
         int n = mat.dim() == 0 ? 1 : mat.shape[0];
@@ -450,6 +455,7 @@ final class LinalgOps {
 
     /** {@code beta * self + alpha * mat @ vec}, as {@code torch.addmv}: one {@code AddmvBackward0} node. */
     static Tensor addmv(Tensor self, Tensor mat, Tensor vec, double beta, double alpha) {
+        if (Autocast.on()) return Autocast.apply("addmv", t -> addmv(t[0], t[1], t[2], beta, alpha), self, mat, vec);
         NNOps.requireTensor(mat, "addmv", "mat", 1);
         NNOps.requireTensor(vec, "addmv", "vec", 2);
         ArithmeticOps.checkSameDevice(self, mat, vec);
@@ -508,6 +514,7 @@ final class LinalgOps {
 
     /** {@code beta * self + alpha * mat1 @ mat2}, as {@code torch.addmm}: one {@code AddmmBackward0} node. */
     static Tensor addmm(Tensor self, Tensor mat1, Tensor mat2, double beta, double alpha) {
+        if (Autocast.on()) return Autocast.apply("addmm", t -> addmm(t[0], t[1], t[2], beta, alpha), self, mat1, mat2);
         NNOps.requireTensor(mat1, "addmm", "mat1", 1);
         NNOps.requireTensor(mat2, "addmm", "mat2", 2);
         ArithmeticOps.checkSameDevice(self, mat1, mat2);
@@ -550,6 +557,8 @@ final class LinalgOps {
 
     /** {@code beta * self + alpha * sum_b batch1[b] @ batch2[b]}, as {@code torch.addbmm}: one {@code AddbmmBackward0}. */
     static Tensor addbmm(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
+        if (Autocast.on()) return Autocast.apply("addbmm", t -> addbmm(t[0], t[1], t[2], beta, alpha),
+                self, batch1, batch2);
         NNOps.requireTensor(batch1, "addbmm", "batch1", 1);
         NNOps.requireTensor(batch2, "addbmm", "batch2", 2);
         ArithmeticOps.checkSameDevice(self, batch1, batch2);
@@ -600,6 +609,8 @@ final class LinalgOps {
 
     /** {@code beta * self + alpha * batch1 @ batch2} per batch, as {@code torch.baddbmm}: one {@code BaddbmmBackward0}. */
     static Tensor baddbmm(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
+        if (Autocast.on()) return Autocast.apply("baddbmm", t -> baddbmm(t[0], t[1], t[2], beta, alpha),
+                self, batch1, batch2);
         NNOps.requireTensor(batch1, "baddbmm", "batch1", 1);
         NNOps.requireTensor(batch2, "baddbmm", "batch2", 2);
         ArithmeticOps.checkSameDevice(self, batch1, batch2);
@@ -643,6 +654,7 @@ final class LinalgOps {
      * and reshaped into one {@code mm}, whose result is reshaped (a view: {@code ViewBackward0}) to the free dimensions.
      */
     static Tensor tensordot(Tensor a, Tensor b, int[] dimsA, int[] dimsB) {
+        if (Autocast.on()) return Autocast.apply("tensordot", t -> tensordot(t[0], t[1], dimsA, dimsB), a, b);
         NNOps.requireTensor(b, "tensordot", "b", 2);
         ArithmeticOps.checkSameDevice(a, b);
         if (dimsA.length != dimsB.length) {
@@ -723,6 +735,7 @@ final class LinalgOps {
      * dimensions; one {@code LinalgCrossBackward0} node whose backward is two cross products.
      */
     static Tensor cross(Tensor a, Tensor b, int dim) {
+        if (Autocast.on()) return Autocast.apply("cross", t -> cross(t[0], t[1], dim), a, b);
         NNOps.requireTensor(b, "linalg_cross", "other", 1);
         ArithmeticOps.checkSameDevice(a, b);
         if (a.dim() != b.dim()) {

@@ -82,6 +82,8 @@ final class LossOps {
      * are not range-checked; "mean" divides by the summed weights of the other targets.
      */
     static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, String reduction, long ignoreIndex) {
+        if (Autocast.on()) return Autocast.apply("nll_loss", t -> nllLoss(t[0], t[1], t[2], reduction, ignoreIndex),
+                input, target, weight);
         NNOps.requireTensor(input, "nll_loss_nd", "input", 1);
         NNOps.requireTensor(target, "nll_loss_nd", "target", 2);
         int red = reduction(reduction);
@@ -230,6 +232,8 @@ final class LossOps {
 
     /** PyTorch's binary_cross_entropy: logs clamped at -100, a gradient finite at 0 and 1. */
     static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, String reduction) {
+        if (Autocast.on()) return Autocast.apply("binary_cross_entropy",
+                t -> binaryCrossEntropy(t[0], t[1], t[2], reduction), input, target, weight);
         NNOps.requireTensor(input, "binary_cross_entropy", "input", 1);
         NNOps.requireTensor(target, "binary_cross_entropy", "target", 2);
         int red = reduction(reduction);
@@ -301,6 +305,9 @@ final class LossOps {
      * {@code w_p = 1 + (pos_weight - 1) t}, times {@code weight}; the result has the target's type.
      */
     static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight, String reduction) {
+        if (Autocast.on()) return Autocast.apply("binary_cross_entropy_with_logits",
+                t -> binaryCrossEntropyWithLogits(t[0], t[1], t[2], t[3], reduction),
+                input, target, weight, posWeight);
         String fn = "binary_cross_entropy_with_logits";
         NNOps.requireTensor(input, fn, "input", 1);
         NNOps.requireTensor(target, fn, "target", 2);
@@ -407,6 +414,7 @@ final class LossOps {
      * (the target's gradient with the operands swapped).
      */
     static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
+        if (Autocast.on()) return Autocast.apply("mse_loss", t -> mseLoss(t[0], t[1], reduction), input, target);
         NNOps.requireTensor(input, "mse_loss", "input", 1);
         NNOps.requireTensor(target, "mse_loss", "target", 2);
         int red = reduction(reduction);
@@ -447,6 +455,8 @@ final class LossOps {
      * {@code norm * x * grad / beta} inside). Beta 0 is l1_loss in PyTorch 2.x's F.smooth_l1_loss (Functional).
      */
     static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
+        if (Autocast.on()) return Autocast.apply("smooth_l1_loss", t -> smoothL1Loss(t[0], t[1], reduction, beta),
+                input, target);
         NNOps.requireTensor(input, "smooth_l1_loss", "input", 1);
         NNOps.requireTensor(target, "smooth_l1_loss", "target", 2);
         int red = reduction(reduction);
@@ -462,6 +472,8 @@ final class LossOps {
      * HuberLossBackward0 with huber_loss_backward ({@code +-norm * grad * delta} outside, {@code norm * x * grad} inside).
      */
     static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
+        if (Autocast.on()) return Autocast.apply("huber_loss", t -> huberLoss(t[0], t[1], reduction, delta),
+                input, target);
         NNOps.requireTensor(input, "huber_loss", "input", 1);
         NNOps.requireTensor(target, "huber_loss", "target", 2);
         int red = reduction(reduction);

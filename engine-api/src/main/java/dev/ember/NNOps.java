@@ -60,6 +60,8 @@ final class NNOps {
     // ------------------------------------------------------------------ convolution
 
     static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        if (Autocast.on()) return Autocast.apply("conv2d",
+                t -> conv2d(t[0], t[1], t[2], stride, padding, dilation, groups), input, weight, bias);
         requireTensor(input, "conv2d", "input", 1);
         requireTensor(weight, "conv2d", "weight", 2);
         requireInts(stride, "conv2d", "stride", 4);
@@ -710,6 +712,8 @@ final class NNOps {
      * ConvolutionBackward0 (an unbatched input adds PyTorch's unsqueeze and squeeze). Checks in 2.x's order and words.
      */
     static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        if (Autocast.on()) return Autocast.apply("conv1d",
+                t -> conv1d(t[0], t[1], t[2], stride, padding, dilation, groups), input, weight, bias);
         requireTensor(input, "conv1d", "input", 1);
         requireTensor(weight, "conv1d", "weight", 2);
         requireInts(stride, "conv1d", "stride", 4);
@@ -826,6 +830,9 @@ final class NNOps {
      */
     static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
                                   int groups, int[] dilation) {
+        if (Autocast.on()) return Autocast.apply("conv_transpose2d",
+                t -> convTranspose2d(t[0], t[1], t[2], stride, padding, outputPadding, groups, dilation),
+                input, weight, bias);
         String op = "conv_transpose2d";
         requireTensor(input, op, "input", 1);
         requireTensor(weight, op, "weight", 2);
@@ -1248,6 +1255,8 @@ final class NNOps {
      * backward sums the gradient back with index_add (differentiable again).
      */
     static Tensor upsampleNearest(Tensor input, int[] outputSize, double[] scaleFactors, boolean exact) {
+        if (Autocast.on()) return Autocast.apply(exact ? "_upsample_nearest_exact2d" : "upsample_nearest2d",
+                t -> upsampleNearest(t[0], outputSize, scaleFactors, exact), input);
         requireTensor(input, exact ? "_upsample_nearest_exact2d" : "upsample_nearest2d", "input", 1);
         int spatial = input.dim() - 2;
         if (spatial < 1 || spatial > 3) {
@@ -1301,6 +1310,8 @@ final class NNOps {
      * kernel is itself differentiable (UpsampleBilinear2DBackwardBackward0).
      */
     static Tensor upsampleBilinear2d(Tensor input, int[] outputSize, boolean alignCorners, double[] scaleFactors) {
+        if (Autocast.on()) return Autocast.apply("upsample_bilinear2d",
+                t -> upsampleBilinear2d(t[0], outputSize, alignCorners, scaleFactors), input);
         requireTensor(input, "upsample_bilinear2d", "input", 1);
         if (input.dim() != 4) {
             throw new IllegalArgumentException("It is expected input_size equals to 4, but got size " + input.dim());

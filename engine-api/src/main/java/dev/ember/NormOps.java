@@ -185,6 +185,8 @@ final class NormOps {
     }
 
     static Tensor layerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        if (Autocast.on()) return Autocast.apply("layer_norm", t -> layerNorm(t[0], normalizedShape, t[1], t[2], eps),
+                input, weight, bias);
         return nativeLayerNorm(input, normalizedShape, weight, bias, eps).output();
     }
 
@@ -303,6 +305,8 @@ final class NormOps {
 
     /** PyTorch's {@code group_norm} (without F's size check): native_group_norm of the input, NativeGroupNormBackward0. */
     static Tensor groupNorm(Tensor input, int groups, Tensor weight, Tensor bias, double eps) {
+        if (Autocast.on()) return Autocast.apply("group_norm", t -> groupNorm(t[0], groups, t[1], t[2], eps),
+                input, weight, bias);
         if (input.dim() < 2) {
             // group_norm reads input.size(1)
             throw new IndexOutOfBoundsException("Dimension out of range (expected to be in range of [" + -Math.max(1, input.dim())

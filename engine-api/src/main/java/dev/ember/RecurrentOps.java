@@ -284,6 +284,8 @@ final class RecurrentOps {
 
     /** PyTorch's {@code torch.lstm_cell(input, (hx, cx), w_ih, w_hh, b_ih, b_hh)} of a 2-D input; the biases may be null. */
     static LstmState lstmCell(Tensor input, Tensor hx, Tensor cx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        if (Autocast.on()) return Autocast.apply("lstm_cell", t -> lstmCell(t[0], t[1], t[2], t[3], t[4], t[5], t[6]),
+                input, hx, cx, wIh, wHh, bIh, bHh);
         int hiddenSize = wHh.size(1);
         checkCellInput(input, wIh.size(1));
         checkCellWeights(wIh, wHh, 4, hiddenSize);
@@ -295,6 +297,8 @@ final class RecurrentOps {
 
     /** PyTorch's {@code torch.gru_cell(input, hx, w_ih, w_hh, b_ih, b_hh)} of a 2-D input; the biases may be null. */
     static Tensor gruCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        if (Autocast.on()) return Autocast.apply("gru_cell", t -> gruCell(t[0], t[1], t[2], t[3], t[4], t[5]),
+                input, hx, wIh, wHh, bIh, bHh);
         checkCellInput(input, wIh.size(1));
         checkCellHidden(input, hx, wHh.size(1), 0);
         checkCellWeights(wIh, wHh, 3, wHh.size(1));

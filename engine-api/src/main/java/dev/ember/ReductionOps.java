@@ -104,6 +104,7 @@ final class ReductionOps {
     }
 
     static Tensor sum(Tensor a, int[] dims, boolean keepdim) {
+        if (Autocast.on()) return Autocast.apply("sum", t -> sum(t[0], dims, keepdim), a);
         boolean[] mask = reducedMask(a.dim(), dims);
         DType t = a.dtype.isFloatingPoint() ? a.dtype : DType.INT64;
         Tensor out = reduceKernel(ReduceOp.SUM, a, mask, keepdim, t);
@@ -141,6 +142,7 @@ final class ReductionOps {
     }
 
     static Tensor prod(Tensor a) {
+        if (Autocast.on()) return Autocast.apply("prod", t -> prod(t[0]), a);
         boolean[] mask = reducedMask(a.dim(), null);
         DType t = a.dtype.isFloatingPoint() ? a.dtype : DType.INT64;
         Tensor out = reduceKernel(ReduceOp.PROD, a, mask, false, t);
@@ -321,6 +323,7 @@ final class ReductionOps {
     }
 
     static Tensor softmax(Tensor a, int dim, boolean log) {
+        if (Autocast.on()) return Autocast.apply(log ? "log_softmax" : "softmax", t -> softmax(t[0], dim, log), a);
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException((log ? "log_softmax" : "softmax") + "(): expected a floating point tensor, got "
                     + Format.scalarType(a.dtype));
@@ -406,6 +409,7 @@ final class ReductionOps {
      * Integers and bool give int64.
      */
     static Tensor prod(Tensor a, int dim, boolean keepdim) {
+        if (Autocast.on()) return Autocast.apply("prod", t -> prod(t[0], dim, keepdim), a);
         int d = Shapes.wrapDim(dim, a.dim());
         boolean[] mask = reducedMask(a.dim(), new int[] {d});
         DType t = a.dtype.isFloatingPoint() ? a.dtype : DType.INT64;
@@ -483,6 +487,7 @@ final class ReductionOps {
      * Integers and bool give float32. LogsumexpBackward0: {@code grad * exp(self - result)}.
      */
     static Tensor logsumexp(Tensor a, int[] dims, boolean keepdim) {
+        if (Autocast.on()) return Autocast.apply("logsumexp", t -> logsumexp(t[0], dims, keepdim), a);
         Tensor x = a.dtype.isFloatingPoint() ? opmath(a) : ArithmeticOps.cast(a, DType.FLOAT32);
         boolean[] mask = reducedMask(a.dim(), dims);
         int[] o = over(dims);
@@ -521,6 +526,7 @@ final class ReductionOps {
      * norm_backward (ord 0 has no gradient). {@code Tensor.norm} is this function in PyTorch 2.x.
      */
     static Tensor vectorNorm(Tensor a, double ord, int[] dims, boolean keepdim) {
+        if (Autocast.on()) return Autocast.apply("linalg_vector_norm", t -> vectorNorm(t[0], ord, dims, keepdim), a);
         checkFloating(a, "linalg.vector_norm");
         boolean[] mask = reducedMask(a.dim(), dims);
         if (ord < 0 || ord == Double.POSITIVE_INFINITY) {
@@ -616,6 +622,7 @@ final class ReductionOps {
      * (the largest and smallest singular value) as PyTorch 2.x's {@code amax(svdvals(A moved), -1)} (amin for -2).
      */
     static Tensor matrixNorm(Tensor a, double ord, int[] dims, boolean keepdim) {
+        if (Autocast.on()) return Autocast.apply("linalg_matrix_norm", t -> matrixNorm(t[0], ord, dims, keepdim), a);
         double abs = Math.abs(ord);
         if (abs != 2 && abs != 1 && abs != Double.POSITIVE_INFINITY) {
             throw new IllegalArgumentException("linalg.matrix_norm: Order " + Format.cpp(ord) + " not supported.");
@@ -641,6 +648,7 @@ final class ReductionOps {
      * 2.x: {@code svdvals(A moved).sum(-1, keepdim)}, SumBackward1).
      */
     static Tensor matrixNorm(Tensor a, String ord, int[] dims, boolean keepdim) {
+        if (Autocast.on()) return Autocast.apply("linalg_matrix_norm", t -> matrixNorm(t[0], ord, dims, keepdim), a);
         if (!"fro".equals(ord) && !"nuc".equals(ord)) {
             throw new IllegalArgumentException("linalg.matrix_norm: Order " + ord + " not supported.");
         }

@@ -529,6 +529,7 @@ final class ShapeOps {
     }
 
     static Tensor trace(Tensor t) {
+        if (Autocast.on()) return Autocast.apply("trace", c -> trace(c[0]), t);
         if (t.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"trace\" not implemented for 'Bool'");
         }
@@ -787,6 +788,8 @@ final class ShapeOps {
 
     /** reflect or replicate padding of the last pad.length/2 dimensions (reflection_padNd, replication_padNd). */
     private static Tensor edgePad(Tensor t, int[] pad, boolean reflect) {
+        if (Autocast.on()) return Autocast.apply((reflect ? "reflection_pad" : "replication_pad") + pad.length / 2 + "d",
+                c -> edgePad(c[0], pad, reflect), t);
         int k = pad.length / 2;
         int rank = t.dim();
         boolean batch = rank == k + 2;

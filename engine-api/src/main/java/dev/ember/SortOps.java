@@ -291,6 +291,7 @@ final class SortOps {
     }
 
     static Tensor cumsum(Tensor x, int dim) {
+        if (Autocast.on()) return Autocast.apply("cumsum", t -> cumsum(t[0], dim), x);
         int d = Shapes.wrapDim(dim, x.dim());
         Tensor out = scanKernel(ScanOp.CUMSUM, x, d, accumulated(x.dtype)).values();
         return ArithmeticOps.record(out, "CumsumBackward0", new Tensor[] {x}, n -> g -> {
@@ -303,6 +304,7 @@ final class SortOps {
     }
 
     static Tensor cumprod(Tensor x, int dim) {
+        if (Autocast.on()) return Autocast.apply("cumprod", t -> cumprod(t[0], dim), x);
         int d = Shapes.wrapDim(dim, x.dim());
         Tensor out = scanKernel(ScanOp.CUMPROD, x, d, accumulated(x.dtype)).values();
         return ArithmeticOps.record(out, "CumprodBackward0", new Tensor[] {x}, n -> {

@@ -391,6 +391,7 @@ final class ViewOps {
     }
 
     static Tensor stack(List<Tensor> tensors, int dim) {
+        if (Autocast.on()) return Autocast.applyList("stack", t -> stack(t, dim), tensors);
         Tensor[] ts = Args.tensors(tensors, "stack", "tensors", 1);
         if (ts.length == 0) {
             throw new IllegalArgumentException("stack expects a non-empty TensorList");
@@ -423,6 +424,7 @@ final class ViewOps {
     }
 
     static Tensor cat(List<Tensor> tensors, int dim) {
+        if (Autocast.on()) return Autocast.applyList("cat", t -> cat(t, dim), tensors);
         Tensor[] ts = Args.tensors(tensors, "cat", "tensors", 1);
         if (ts.length == 0) {
             throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");

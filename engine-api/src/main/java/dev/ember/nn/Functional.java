@@ -1,5 +1,6 @@
 package dev.ember.nn;
 
+import dev.ember.Autocast;
 import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.Format;
@@ -28,6 +29,7 @@ public final class Functional {
      * transpose, then the bias added in place ({@code AddBackward0}).
      */
     public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        if (Autocast.on()) return Autocast.apply("linear", t -> linear(t[0], t[1], t[2]), input, weight, bias);
         Checks.tensor(input, "linear", "input", 1);
         Checks.tensor(weight, "linear", "weight", 2);
         Checks.sameDevice(input, weight, bias);
@@ -341,6 +343,8 @@ public final class Functional {
      */
     public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, String reduction, long ignoreIndex,
                                       double labelSmoothing) {
+        if (Autocast.on()) return Autocast.apply("cross_entropy_loss",
+                t -> crossEntropy(t[0], t[1], t[2], reduction, ignoreIndex, labelSmoothing), input, target, weight);
         Checks.tensor(input, "cross_entropy_loss", "input", 1);
         Checks.tensor(target, "cross_entropy_loss", "target", 2);
         int red = checkReduction(reduction);
@@ -473,6 +477,7 @@ public final class Functional {
      * nodes are AbsBackward0 and MeanBackward0 (or SumBackward0).
      */
     public static Tensor l1Loss(Tensor input, Tensor target, String reduction) {
+        if (Autocast.on()) return Autocast.apply("l1_loss", t -> l1Loss(t[0], t[1], reduction), input, target);
         Checks.tensor(input, "l1_loss", "input", 1);
         Checks.tensor(target, "l1_loss", "target", 2);
         regressionShapes(input, target);
@@ -821,6 +826,8 @@ public final class Functional {
      * logs PyTorch's warning once.
      */
     public static Tensor kLDivLoss(Tensor input, Tensor target, String reduction, boolean logTarget) {
+        if (Autocast.on()) return Autocast.apply("kl_div", t -> kLDivLoss(t[0], t[1], reduction, logTarget),
+                input, target);
         Checks.tensor(input, "kl_div", "input", 1);
         Checks.tensor(target, "kl_div", "target", 2);
         String red = "batchmean".equals(reduction) ? "sum" : reduction;
@@ -853,6 +860,8 @@ public final class Functional {
      * target), with PyTorch's 1e-12 added to each squared magnitude; PyTorch composes it, and so does Ember.
      */
     public static Tensor cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target, double margin, String reduction) {
+        if (Autocast.on()) return Autocast.apply("cosine_embedding_loss",
+                t -> cosineEmbeddingLoss(t[0], t[1], t[2], margin, reduction), input1, input2, target);
         Checks.tensor(input1, "cosine_embedding_loss", "input1", 1);
         Checks.tensor(input2, "cosine_embedding_loss", "input2", 2);
         Checks.tensor(target, "cosine_embedding_loss", "target", 3);
@@ -892,6 +901,8 @@ public final class Functional {
      * rank (then broadcast). PyTorch composes it, and so does Ember.
      */
     public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target, double margin, String reduction) {
+        if (Autocast.on()) return Autocast.apply("margin_ranking_loss",
+                t -> marginRankingLoss(t[0], t[1], t[2], margin, reduction), input1, input2, target);
         Checks.tensor(input1, "margin_ranking_loss", "input1", 1);
         Checks.tensor(input2, "margin_ranking_loss", "input2", 2);
         Checks.tensor(target, "margin_ranking_loss", "target", 3);
