@@ -178,7 +178,8 @@ class NullArgumentsTest {
     void autogradScopesDevicesAndTypes() throws IllegalAccessException {
         Set<String> nullable = Set.of(
                 "Autograd.backward#1", "Autograd.grad#2", // the implicit gradient of scalar outputs
-                "Device.equals#0"); // Object.equals(null) is false
+                "Device.equals#0", // Object.equals(null) is false
+                "Ember.autocast#1"); // the device type's default autocast dtype
         for (Class<?> type : new Class<?>[] {Autograd.class, Ember.class, TensorScope.class, Device.class}) {
             assertEquals(List.of(), sweep(type, nullable, false), type.getName());
         }
