@@ -104,7 +104,10 @@ CASES = {
     'l1Loss': lambda: F.l1_loss(x, y), 'l1Loss_none': lambda: F.l1_loss(x, y, reduction='none'),
     'l1Loss_sum': lambda: F.l1_loss(x, y, reduction='sum'), 'smoothL1Loss': lambda: F.smooth_l1_loss(x, y),
     'smoothL1Loss_beta0': lambda: F.smooth_l1_loss(x, y, beta=0.0), 'huberLoss': lambda: F.huber_loss(x, y, delta=0.5),
-    'crossEntropy': lambda: F.cross_entropy(x, classes), 'F_relu': lambda: F.relu(x), 'F_sigmoid': lambda: F.sigmoid(x),
+    'crossEntropy': lambda: F.cross_entropy(x, classes),
+    'crossEntropy_prob': lambda: F.cross_entropy(x, target01),
+    'crossEntropy_prob_sum': lambda: F.cross_entropy(x, target01, reduction='sum'),
+    'crossEntropy_prob_none': lambda: F.cross_entropy(x, target01, reduction='none'), 'F_relu': lambda: F.relu(x), 'F_sigmoid': lambda: F.sigmoid(x),
     'F_tanh': lambda: F.tanh(x),
     # nodes other parts of issue 14 set
     'reshape_copy': lambda: x.t().reshape(-1), 'linear_bias': lambda: F.linear(x, m, v), 'mv': lambda: m.mv(v),

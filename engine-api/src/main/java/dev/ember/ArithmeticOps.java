@@ -385,6 +385,18 @@ final class ArithmeticOps {
         });
     }
 
+    /**
+     * {@code a / b} for a C++ Scalar {@code b}, as ATen's own code divides by a number ({@code div.Scalar}): node
+     * DivBackward1, whose only input is {@code a} ({@code grad / b}). A Java number given to {@link Tensor#div} is a
+     * Python number, wrapped as a tensor, hence DivBackward0; this is for the compositions PyTorch writes in C++.
+     */
+    static Tensor divScalar(Tensor a, double b) {
+        Tensor divisor = Creation.wrap(b);
+        DType t = floatingType(a, divisor);
+        Tensor out = binaryKernel(BinaryOp.DIV, a, divisor, t, t);
+        return record(out, "DivBackward1", new Tensor[] {a}, n -> g -> new Tensor[] {g.div(b)});
+    }
+
     /** True division (integers give float32); {@code a} may be a Java number ({@code rdiv}). */
     static Tensor div(Tensor a, Tensor b) {
         return trueDivide(a, b, "DivBackward0");

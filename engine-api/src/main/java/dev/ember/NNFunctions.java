@@ -12,6 +12,15 @@ public final class NNFunctions {
     private NNFunctions() {
     }
 
+    /**
+     * {@code x / divisor} as ATen's C++ compositions divide by a number (PyTorch's {@code div.Scalar}, node
+     * DivBackward1), for the losses PyTorch composes that way (cross entropy with class probabilities, reduction mean).
+     */
+    public static Tensor divScalar(Tensor x, double divisor) {
+        Args.require(x, "div", "self", 1, "Tensor");
+        return ArithmeticOps.divScalar(x, divisor);
+    }
+
     /** {@code torch._C._nn.gelu(x, approximate)}: "none" (erf) or "tanh"; one node, GeluBackward0. */
     public static Tensor gelu(Tensor x, String approximate) {
         Args.require(x, "gelu", "input", 1, "Tensor");

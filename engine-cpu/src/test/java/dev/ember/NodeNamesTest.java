@@ -24,8 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * LinalgVectorNormBackward0 for norm), compositions the nodes of what they compose (l1_loss: MeanBackward0, nanmean:
  * DivBackward0), and ops that record nothing (comparisons, argmax, any) no node.
  *
- * <p>Not in the table yet: cross entropy with probability targets (PyTorch 2.x records DivBackward1, Ember a
- * composition). The ops of indexing, shape, sorting and linear algebra check their nodes in their own tests
+ * <p>The ops of indexing, shape, sorting and linear algebra check their nodes in their own tests
  * (IndexingTest, ShapeOpsTest, SortOpsTest, LinalgTest, EinsumTest).
  */
 class NodeNamesTest {
@@ -226,6 +225,9 @@ class NodeNamesTest {
         c.put("smoothL1Loss_beta0", () -> Functional.smoothL1Loss(x, y, "mean", 0.0));
         c.put("huberLoss", () -> Functional.huberLoss(x, y, "mean", 0.5));
         c.put("crossEntropy", () -> Functional.crossEntropy(x, classes));
+        c.put("crossEntropy_prob", () -> Functional.crossEntropy(x, target01, null, "mean", -100, 0.0));
+        c.put("crossEntropy_prob_sum", () -> Functional.crossEntropy(x, target01, null, "sum", -100, 0.0));
+        c.put("crossEntropy_prob_none", () -> Functional.crossEntropy(x, target01, null, "none", -100, 0.0));
         c.put("F_relu", () -> Functional.relu(x));
         c.put("F_sigmoid", () -> Functional.sigmoid(x));
         c.put("F_tanh", () -> Functional.tanh(x));

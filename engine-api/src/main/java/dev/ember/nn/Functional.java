@@ -411,7 +411,8 @@ public final class Functional {
         switch (red) {
             case 0: return prod.sum(new int[] {cd}, false).neg();
             case 2: return prod.sum().neg();
-            default: return prod.sum().neg().div((double) input.numel() / c); // over the samples; 0/0 = nan when empty
+            // over the samples, divided by a C++ number as PyTorch's (DivBackward1); 0/0 = nan when empty
+            default: return NNFunctions.divScalar(prod.sum().neg(), (double) input.numel() / c);
         }
     }
 
