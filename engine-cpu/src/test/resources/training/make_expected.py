@@ -396,6 +396,10 @@ record("sched_onecycle_linear3", sched_opt("adam"),
 record("sched_onecycle_nomomentum", sched_opt("adagrad"),
        lambda o: S.OneCycleLR(o, max_lr=0.3, total_steps=20, cycle_momentum=False), steps=20)
 record("sched_linearlr", sched_opt(), lambda o: S.LinearLR(o, start_factor=0.25, end_factor=0.9, total_iters=7))
+record("sched_constantlr", sched_opt(), lambda o: S.ConstantLR(o, factor=0.4, total_iters=6))
+record("sched_polynomiallr", sched_opt(), lambda o: S.PolynomialLR(o, total_iters=9, power=2.0))
+record("sched_chained_constant", sched_opt(), lambda o: (S.ConstantLR(o, factor=0.5, total_iters=4),
+                                                         S.ExponentialLR(o, gamma=0.9)))
 record("sched_lambdalr", sched_opt(), lambda o: S.LambdaLR(o, [lambda e: 0.95 ** e, lambda e: 1.0 / (1 + e)]))
 record("sched_sequential", sched_opt(),
        lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=5), S.CosineAnnealingLR(o, T_max=20)],
@@ -510,6 +514,7 @@ err("err_load_groups", load_groups)
 err("err_load_sizes", load_sizes)
 err("err_linearlr_start", lambda: S.LinearLR(sched_opt(), start_factor=0.0))
 err("err_linearlr_end", lambda: S.LinearLR(sched_opt(), end_factor=1.5))
+err("err_constantlr_factor", lambda: S.ConstantLR(sched_opt(), factor=1.5))
 err("err_cawr_t0", lambda: S.CosineAnnealingWarmRestarts(sched_opt(), T_0=0))
 err("err_cawr_tmult", lambda: S.CosineAnnealingWarmRestarts(sched_opt(), T_0=3, T_mult=0))
 err("err_cawr_epoch", lambda: S.CosineAnnealingWarmRestarts(sched_opt(), T_0=3).step(-1.0))

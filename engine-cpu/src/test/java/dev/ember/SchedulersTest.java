@@ -7,7 +7,9 @@ import dev.ember.optim.CosineAnnealingWarmRestarts;
 import dev.ember.optim.ExponentialLR;
 import dev.ember.optim.LRScheduler;
 import dev.ember.optim.LambdaLR;
+import dev.ember.optim.ConstantLR;
 import dev.ember.optim.LinearLR;
+import dev.ember.optim.PolynomialLR;
 import dev.ember.optim.MultiStepLR;
 import dev.ember.optim.OneCycleLR;
 import dev.ember.optim.Optimizer;
@@ -88,6 +90,10 @@ class SchedulersTest {
         c.put("onecycle_nomomentum", new Case(SchedulersTest::adagrad, o -> List.of(new OneCycleLR(o, new double[] {0.3}, 20,
                 0.3, "cos", false, 0.85, 0.95, 25.0, 1e4, false)), 20, false, EACH));
         c.put("linearlr", new Case(SchedulersTest::sgd, o -> List.of(new LinearLR(o, 0.25, 0.9, 7)), 35, false, EACH));
+        c.put("constantlr", new Case(SchedulersTest::sgd, o -> List.of(new ConstantLR(o, 0.4, 6)), 35, false, EACH));
+        c.put("polynomiallr", new Case(SchedulersTest::sgd, o -> List.of(new PolynomialLR(o, 9, 2.0)), 35, false, EACH));
+        c.put("chained_constant", new Case(SchedulersTest::sgd, o -> List.of(new ConstantLR(o, 0.5, 4),
+                new ExponentialLR(o, 0.9)), 35, false, EACH));
         c.put("lambdalr", new Case(SchedulersTest::sgd, o -> List.of(new LambdaLR(o, List.of(e -> Math.pow(0.95, e),
                 e -> 1.0 / (1 + e)))), 35, false, EACH));
         c.put("sequential", new Case(SchedulersTest::sgd, o -> List.of(new SequentialLR(o, List.of(new LinearLR(o, 0.1, 1.0, 5),
@@ -202,6 +208,7 @@ class SchedulersTest {
         Map<String, Supplier<Object>> cases = new LinkedHashMap<>();
         cases.put("err_linearlr_start", () -> new LinearLR(sgd(), 0.0, 1.0, 5));
         cases.put("err_linearlr_end", () -> new LinearLR(sgd(), 1.0 / 3, 1.5, 5));
+        cases.put("err_constantlr_factor", () -> new ConstantLR(sgd(), 1.5, 5));
         cases.put("err_cawr_t0", () -> new CosineAnnealingWarmRestarts(sgd(), 0));
         cases.put("err_cawr_tmult", () -> new CosineAnnealingWarmRestarts(sgd(), 3, 0, 0));
         cases.put("err_onecycle_total", () -> new OneCycleLR(sgd(), 0.1, 0));

@@ -1,0 +1,81 @@
+package dev.ember.optim;
+
+import java.util.Map;
+
+/**
+ * Multiplies the learning rate by {@code factor} for the first {@code totalIters} epochs, then restores it, as
+ * {@code torch.optim.lr_scheduler.ConstantLR}: PyTorch 2.x's recursive form, so it composes with other schedulers.
+ */
+public final class ConstantLR extends LRScheduler {
+    private double factor;
+    private long totalIters;
+
+    /** PyTorch's defaults: a third of the rate for 5 epochs. */
+    public ConstantLR(Optimizer optimizer) {
+        this(optimizer, 1.0 / 3, 5);
+    }
+
+    /**
+     * The schedule.
+     *
+     * @throws IllegalArgumentException with PyTorch's message for a factor outside [0, 1], and for a null optimizer or
+     *     a negative {@code totalIters}
+     */
+    public ConstantLR(Optimizer optimizer, double factor, int totalIters) {
+        super(checked(optimizer, factor, totalIters));
+        this.factor = factor;
+        this.totalIters = totalIters;
+        initialStep();
+    }
+
+    private static Optimizer checked(Optimizer optimizer, double factor, long totalIters) {
+        check(factor, totalIters);
+        return optimizer;
+    }
+
+    private static void check(double factor, long totalIters) {
+        if (!(factor <= 1.0 && factor >= 0)) {
+            throw new IllegalArgumentException("Constant multiplicative factor expected to be between 0 and 1.");
+        }
+        if (totalIters < 0) {
+            throw new IllegalArgumentException("total_iters must be non-negative, got " + totalIters);
+        }
+    }
+
+    @Override
+    protected double[] getLr() {
+        if (lastEpoch == 0) {
+            return scaled(factor);
+        }
+        if (isInitial || lastEpoch != totalIters) {
+            return unchanged();
+        }
+        return scaled(1.0 / factor);
+    }
+
+    @Override
+    protected double[] closedFormLr() {
+        double[] out = baseLrs.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] = out[i] * (factor + (lastEpoch >= totalIters ? 1 - factor : 0));
+        }
+        return out;
+    }
+
+    @Override
+    void saveFields(Map<String, Object> m) {
+        m.put("factor", factor);
+        m.put("total_iters", totalIters);
+    }
+
+    @Override
+    Runnable loadFields(Map<String, ?> state) {
+        double f = number(state, "factor", factor);
+        long t = integer(state, "total_iters", totalIters);
+        check(f, t);
+        return () -> {
+            factor = f;
+            totalIters = t;
+        };
+    }
+}
