@@ -400,6 +400,7 @@ record("sched_constantlr", sched_opt(), lambda o: S.ConstantLR(o, factor=0.4, to
 record("sched_polynomiallr", sched_opt(), lambda o: S.PolynomialLR(o, total_iters=9, power=2.0))
 record("sched_chained_constant", sched_opt(), lambda o: (S.ConstantLR(o, factor=0.5, total_iters=4),
                                                          S.ExponentialLR(o, gamma=0.9)))
+record("sched_multiplicativelr", sched_opt(), lambda o: S.MultiplicativeLR(o, [lambda e: 0.95, lambda e: 1.0 - 0.01 * e]))
 record("sched_lambdalr", sched_opt(), lambda o: S.LambdaLR(o, [lambda e: 0.95 ** e, lambda e: 1.0 / (1 + e)]))
 record("sched_sequential", sched_opt(),
        lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=5), S.CosineAnnealingLR(o, T_max=20)],

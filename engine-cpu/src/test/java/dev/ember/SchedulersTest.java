@@ -9,6 +9,7 @@ import dev.ember.optim.LRScheduler;
 import dev.ember.optim.LambdaLR;
 import dev.ember.optim.ConstantLR;
 import dev.ember.optim.LinearLR;
+import dev.ember.optim.MultiplicativeLR;
 import dev.ember.optim.PolynomialLR;
 import dev.ember.optim.MultiStepLR;
 import dev.ember.optim.OneCycleLR;
@@ -94,6 +95,8 @@ class SchedulersTest {
         c.put("polynomiallr", new Case(SchedulersTest::sgd, o -> List.of(new PolynomialLR(o, 9, 2.0)), 35, false, EACH));
         c.put("chained_constant", new Case(SchedulersTest::sgd, o -> List.of(new ConstantLR(o, 0.5, 4),
                 new ExponentialLR(o, 0.9)), 35, false, EACH));
+        c.put("multiplicativelr", new Case(SchedulersTest::sgd, o -> List.of(new MultiplicativeLR(o, List.of(e -> 0.95,
+                e -> 1.0 - 0.01 * e))), 35, false, EACH));
         c.put("lambdalr", new Case(SchedulersTest::sgd, o -> List.of(new LambdaLR(o, List.of(e -> Math.pow(0.95, e),
                 e -> 1.0 / (1 + e)))), 35, false, EACH));
         c.put("sequential", new Case(SchedulersTest::sgd, o -> List.of(new SequentialLR(o, List.of(new LinearLR(o, 0.1, 1.0, 5),

@@ -434,4 +434,33 @@ public abstract class LRScheduler {
     static String repr(double v) {
         return Format.repr(v);
     }
+
+    /** The number of parameter groups of {@code optimizer}, PyTorch's error for none. */
+    static int groupsOf(Optimizer optimizer) {
+        if (optimizer == null) {
+            throw new IllegalArgumentException("NoneType is not an Optimizer");
+        }
+        return optimizer.paramGroups().size();
+    }
+
+    /**
+     * Checks the functions of LambdaLR and MultiplicativeLR: not null, and one per group when given as a list
+     * ({@code given}). Returns the optimizer.
+     */
+    static Optimizer checkedLambdas(Optimizer optimizer, java.util.List<java.util.function.LongToDoubleFunction> lambdas,
+                                    boolean given) {
+        int n = groupsOf(optimizer);
+        if (lambdas == null) {
+            throw new IllegalArgumentException("lr_lambda must not be null");
+        }
+        if (given && lambdas.size() != n) {
+            throw new IllegalArgumentException("Expected " + n + " lr_lambdas, but got " + lambdas.size());
+        }
+        for (java.util.function.LongToDoubleFunction f : new java.util.ArrayList<>(lambdas)) {
+            if (f == null) {
+                throw new IllegalArgumentException("lr_lambda must not be null");
+            }
+        }
+        return optimizer;
+    }
 }

@@ -34,32 +34,9 @@ public final class LambdaLR extends LRScheduler {
     }
 
     private LambdaLR(Optimizer optimizer, List<LongToDoubleFunction> lambdas, boolean given) {
-        super(checked(optimizer, lambdas, given));
+        super(checkedLambdas(optimizer, lambdas, given));
         this.lambdas = List.copyOf(lambdas);
         initialStep();
-    }
-
-    private static int groupsOf(Optimizer optimizer) {
-        if (optimizer == null) {
-            throw new IllegalArgumentException("NoneType is not an Optimizer");
-        }
-        return optimizer.paramGroups().size();
-    }
-
-    private static Optimizer checked(Optimizer optimizer, List<LongToDoubleFunction> lambdas, boolean given) {
-        int n = groupsOf(optimizer);
-        if (lambdas == null) {
-            throw new IllegalArgumentException("lr_lambda must not be null");
-        }
-        if (given && lambdas.size() != n) {
-            throw new IllegalArgumentException("Expected " + n + " lr_lambdas, but got " + lambdas.size());
-        }
-        for (LongToDoubleFunction f : new ArrayList<>(lambdas)) {
-            if (f == null) {
-                throw new IllegalArgumentException("lr_lambda must not be null");
-            }
-        }
-        return optimizer;
     }
 
     @Override
