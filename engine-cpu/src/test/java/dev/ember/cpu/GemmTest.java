@@ -31,9 +31,12 @@ class GemmTest {
     @Test
     void kernelsMatchTheReference() {
         Random rnd = new Random(1);
-        // k above KC (several passes over C), n above NC (several B blocks), m above MC, enough work for the task grid
+        // k above KC (several passes over C), n above NC (several B blocks), m above MC, enough work for the task grid;
+        // small outputs over a long depth (a weight gradient's shape)
         int[][] sizes = {{1, 1, 1}, {5, 3, 7}, {13, 300, 37}, {67, 129, 70}, {6, 256, 32}, {200, 17, 1},
                 {3, 40, 2100}, {250, 530, 45}, {7, 600, 300},
+                // a small output over a long depth, as a Linear layer's weight gradient
+                {37, 5000, 53}, {6, 2048, 32}, {384, 3000, 128},
                 // vector shapes (the gemv paths), one of them large enough to split over the pool
                 {1, 300, 77}, {1, 70, 1}, {90, 33, 1}, {1, 700, 3000}};
         for (MicroKernels mk : kernels()) {
@@ -71,8 +74,8 @@ class GemmTest {
     void accumulatesIntoATransposedC() {
         Random rnd = new Random(2);
         for (MicroKernels mk : kernels()) {
+          for (int k : new int[] {290, 4100}) { // 4100: many KC blocks, each accumulating into C
             int m = 37;
-            int k = 290;
             int n = 23;
             float[] a = new float[m * k];
             float[] b = new float[k * n];
@@ -92,9 +95,10 @@ class GemmTest {
                     for (int p = 0; p < k; p++) {
                         ref += (double) a[i * k + p] * b[p + j * k];
                     }
-                    assertEquals(ref, c[i + j * m], 2e-5 * k, mk.name());
+                    assertEquals(ref, c[i + j * m], 2e-5 * k, mk.name() + " k=" + k);
                 }
             }
+          }
         }
     }
 
