@@ -59,38 +59,49 @@ final class NNOps {
 
     // ------------------------------------------------------------------ convolution
 
-    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        if (Autocast.on()) return Autocast.apply("conv2d",
-                t -> conv2d(t[0], t[1], t[2], stride, padding, dilation, groups), input, weight, bias);
-        requireTensor(input, "conv2d", "input", 1);
-        requireTensor(weight, "conv2d", "weight", 2);
-        requireInts(stride, "conv2d", "stride", 4);
-        requireInts(padding, "conv2d", "padding", 5);
-        requireInts(dilation, "conv2d", "dilation", 6);
+    /**
+     * The checks conv1d and conv2d share, those of PyTorch 2.x's conv{@code N}d, batchify, _convolution and
+     * check_shape_forward in their order and words: arguments present, one device, the bias's type, the input's rank
+     * ({@code dims + 1} unbatched or {@code dims + 2} batched), the weight's rank, groups, and the lengths of stride,
+     * padding and dilation.
+     */
+    private static void checkConvArguments(String fn, int dims, Tensor input, Tensor weight, Tensor bias, int[] stride,
+                                           int[] padding, int[] dilation, int groups) {
+        requireTensor(input, fn, "input", 1);
+        requireTensor(weight, fn, "weight", 2);
+        requireInts(stride, fn, "stride", 4);
+        requireInts(padding, fn, "padding", 5);
+        requireInts(dilation, fn, "dilation", 6);
         ArithmeticOps.checkSameDevice(input, weight, bias);
-        // the checks of PyTorch 2.x's conv2d, batchify, _convolution and check_shape_forward, in their order
         if (bias != null && bias.dtype != input.dtype) {
             throw new IllegalArgumentException("Input type (" + cTypeName(input.dtype) + ") and bias type ("
                     + cTypeName(bias.dtype) + ") should be the same");
         }
-        if (input.dim() != 3 && input.dim() != 4) {
-            throw new IllegalArgumentException("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
-                    + Shapes.str(input.shape));
+        if (input.dim() != dims + 1 && input.dim() != dims + 2) {
+            throw new IllegalArgumentException("Expected " + (dims + 1) + "D (unbatched) or " + (dims + 2)
+                    + "D (batched) input to " + fn + ", but got input of size: " + Shapes.str(input.shape));
         }
-        boolean batched = input.dim() == 4;
-        int[] xs = batched ? input.shape : prepend(1, input.shape);
-        int[] ws = weight.shape;
-        int k = weight.dim();
-        if (k < 3) {
+        if (weight.dim() < 3) {
             throw new IllegalArgumentException("weight should have at least three dimensions");
         }
         if (groups <= 0) {
             throw new IllegalArgumentException("non-positive groups is not supported");
         }
-        int spatial = k - 2;
+        int spatial = weight.dim() - 2;
         expandedLength(stride, "stride", spatial);
         expandedLength(padding, "padding", spatial);
         expandedLength(dilation, "dilation", spatial);
+    }
+
+    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        if (Autocast.on()) return Autocast.apply("conv2d",
+                t -> conv2d(t[0], t[1], t[2], stride, padding, dilation, groups), input, weight, bias);
+        checkConvArguments("conv2d", 2, input, weight, bias, stride, padding, dilation, groups);
+        boolean batched = input.dim() == 4;
+        int[] xs = batched ? input.shape : prepend(1, input.shape);
+        int[] ws = weight.shape;
+        int k = weight.dim();
+        int spatial = k - 2;
         for (int i = 0; i < 2; i++) {
             if (padding[i] < 0) {
                 throw new IllegalArgumentException("negative padding is not supported");
@@ -714,34 +725,12 @@ final class NNOps {
     static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         if (Autocast.on()) return Autocast.apply("conv1d",
                 t -> conv1d(t[0], t[1], t[2], stride, padding, dilation, groups), input, weight, bias);
-        requireTensor(input, "conv1d", "input", 1);
-        requireTensor(weight, "conv1d", "weight", 2);
-        requireInts(stride, "conv1d", "stride", 4);
-        requireInts(padding, "conv1d", "padding", 5);
-        requireInts(dilation, "conv1d", "dilation", 6);
-        ArithmeticOps.checkSameDevice(input, weight, bias);
-        if (bias != null && bias.dtype != input.dtype) {
-            throw new IllegalArgumentException("Input type (" + cTypeName(input.dtype) + ") and bias type ("
-                    + cTypeName(bias.dtype) + ") should be the same");
-        }
-        if (input.dim() != 2 && input.dim() != 3) {
-            throw new IllegalArgumentException("Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
-                    + Shapes.str(input.shape));
-        }
+        checkConvArguments("conv1d", 1, input, weight, bias, stride, padding, dilation, groups);
         boolean batched = input.dim() == 3;
         int[] xs = batched ? input.shape : prepend(1, input.shape);
         int[] ws = weight.shape;
         int k = weight.dim();
-        if (k < 3) {
-            throw new IllegalArgumentException("weight should have at least three dimensions");
-        }
-        if (groups <= 0) {
-            throw new IllegalArgumentException("non-positive groups is not supported");
-        }
         int spatial = k - 2;
-        expandedLength(stride, "stride", spatial);
-        expandedLength(padding, "padding", spatial);
-        expandedLength(dilation, "dilation", spatial);
         int[] s = expanded(stride, spatial);
         int[] pad = expanded(padding, spatial);
         int[] dil = expanded(dilation, spatial);
