@@ -115,4 +115,30 @@ final class Checks {
             }
         }
     }
+
+    /**
+     * PyTorch's {@code _ConvNd} constructor checks, in its order: the kernel has {@code dims} values (after
+     * {@link #pair}ing), groups is positive and divides both channel counts. {@code given} is the kernel as the caller
+     * wrote it, for the message.
+     */
+    static void convModule(int dims, int[] kernel, int[] given, int in, int out, int groups) {
+        if (kernel.length != dims) {
+            throw new IllegalArgumentException("expected kernel_size to be a single integer value or a list of " + dims
+                    + " values to match the convolution dimensions, but got kernel_size=" + java.util.Arrays.toString(given));
+        }
+        if (groups <= 0) {
+            throw new IllegalArgumentException("groups must be a positive integer");
+        }
+        if (in % groups != 0) {
+            throw new IllegalArgumentException("in_channels must be divisible by groups");
+        }
+        if (out % groups != 0) {
+            throw new IllegalArgumentException("out_channels must be divisible by groups");
+        }
+    }
+
+    /** One value for both dimensions, as PyTorch's {@code _pair}; other lengths are kept for the caller to judge. */
+    static int[] pair(int[] v) {
+        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
+    }
 }

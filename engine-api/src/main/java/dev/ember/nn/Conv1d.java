@@ -37,19 +37,7 @@ public final class Conv1d extends Module {
         this.stride = Checks.notNull(stride, "stride").clone();
         this.padding = Checks.notNull(padding, "padding").clone();
         this.dilation = Checks.notNull(dilation, "dilation").clone();
-        if (this.kernel.length != 1) {
-            throw new IllegalArgumentException("expected kernel_size to be a single integer value or a list of 1 values to "
-                    + "match the convolution dimensions, but got kernel_size=" + Arrays.toString(kernel));
-        }
-        if (groups <= 0) {
-            throw new IllegalArgumentException("groups must be a positive integer");
-        }
-        if (in % groups != 0) {
-            throw new IllegalArgumentException("in_channels must be divisible by groups");
-        }
-        if (out % groups != 0) {
-            throw new IllegalArgumentException("out_channels must be divisible by groups");
-        }
+        Checks.convModule(1, this.kernel, kernel, in, out, groups);
         this.in = in;
         this.out = out;
         this.groups = groups;

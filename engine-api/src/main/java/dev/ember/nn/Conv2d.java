@@ -29,34 +29,17 @@ public final class Conv2d extends Module {
      * stride, padding and dilation are checked by the convolution, as in PyTorch.
      */
     public Conv2d(int in, int out, int[] kernel, int[] stride, int[] padding, int[] dilation, int groups, boolean bias) {
-        this.kernel = pair(Checks.notNull(kernel, "kernel_size"));
-        this.stride = pair(Checks.notNull(stride, "stride"));
-        this.padding = pair(Checks.notNull(padding, "padding"));
-        this.dilation = pair(Checks.notNull(dilation, "dilation"));
-        if (this.kernel.length != 2) {
-            throw new IllegalArgumentException("expected kernel_size to be a single integer value or a list of 2 values to "
-                    + "match the convolution dimensions, but got kernel_size=" + Arrays.toString(kernel));
-        }
-        if (groups <= 0) {
-            throw new IllegalArgumentException("groups must be a positive integer");
-        }
-        if (in % groups != 0) {
-            throw new IllegalArgumentException("in_channels must be divisible by groups");
-        }
-        if (out % groups != 0) {
-            throw new IllegalArgumentException("out_channels must be divisible by groups");
-        }
+        this.kernel = Checks.pair(Checks.notNull(kernel, "kernel_size"));
+        this.stride = Checks.pair(Checks.notNull(stride, "stride"));
+        this.padding = Checks.pair(Checks.notNull(padding, "padding"));
+        this.dilation = Checks.pair(Checks.notNull(dilation, "dilation"));
+        Checks.convModule(2, this.kernel, kernel, in, out, groups);
         this.in = in;
         this.out = out;
         this.groups = groups;
         this.weight = registerParameter("weight", Init.defaultWeight_(Tensor.empty(out, in / groups, this.kernel[0],
                 this.kernel[1])));
         this.bias = bias ? registerParameter("bias", Init.defaultBias_(Tensor.empty(out), weight)) : null;
-    }
-
-    /** One value for both dimensions, as PyTorch's {@code _pair}; other lengths are kept for the convolution to judge. */
-    private static int[] pair(int[] v) {
-        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
     }
 
     @Override
