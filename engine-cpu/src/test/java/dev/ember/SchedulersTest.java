@@ -212,6 +212,7 @@ class SchedulersTest {
         cases.put("err_linearlr_start", () -> new LinearLR(sgd(), 0.0, 1.0, 5));
         cases.put("err_linearlr_end", () -> new LinearLR(sgd(), 1.0 / 3, 1.5, 5));
         cases.put("err_constantlr_factor", () -> new ConstantLR(sgd(), 1.5, 5));
+        cases.put("err_multiplicativelr_count", () -> new MultiplicativeLR(sgd(), List.of(e -> 0.9)));
         cases.put("err_cawr_t0", () -> new CosineAnnealingWarmRestarts(sgd(), 0));
         cases.put("err_cawr_tmult", () -> new CosineAnnealingWarmRestarts(sgd(), 3, 0, 0));
         cases.put("err_onecycle_total", () -> new OneCycleLR(sgd(), 0.1, 0));
