@@ -47,6 +47,13 @@ class ConvFloat32Test {
             {9, 4, 9, 12, 6, 3, 2, 1, 3, 4, 2, 2, 1, 2, 0},
             {11, 3, 13, 10, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},
             {20, 3, 15, 15, 5, 3, 3, 1, 1, 0, 0, 1, 1, 1, 1},
+            // stride 1 without padding: whole-vector runs (rows narrower and wider than a vector, kernel as wide as
+            // the image, 1-pixel outputs, groups; the last sample's runs end at the array's end)
+            {3, 2, 20, 37, 5, 3, 4, 1, 1, 0, 0, 1, 1, 1, 1},
+            {7, 4, 10, 9, 6, 3, 3, 1, 1, 0, 0, 1, 1, 2, 1},
+            {6, 3, 5, 5, 4, 5, 5, 1, 1, 0, 0, 1, 1, 1, 0},
+            {5, 2, 8, 19, 3, 2, 19, 1, 1, 0, 0, 1, 1, 1, 1},
+            {13, 1, 17, 16, 2, 4, 1, 1, 1, 0, 0, 1, 1, 1, 1},
         };
         List<DynamicTest> tests = new ArrayList<>();
         for (int[] k : cases) {

@@ -85,7 +85,7 @@ final class ConvKernels {
      * The dense case (stride 1, no padding or dilation) of {@link #im2col} and {@link #col2im}: every (column-matrix
      * row, output row) pair matches a run of {@code ow} floats of the image, with no bounds to test; im2col copies it
      * into the columns, col2im adds the columns back into it. The loop bounds sit in locals (half the time of the
-     * general loop).
+     * general loop). Without the Vector API only: with it, {@link #denseColumns} and {@link #col2im} copy whole runs.
      */
     private static void denseRuns(float[] x, int xOff, Geom s, float[] col, int ld, int colOff, boolean toColumns) {
         int kh = s.kh;
@@ -102,13 +102,7 @@ final class ConvKernels {
                         int img = xOff + (ci * h + y + ki) * w + kj;
                         int cols = base + y * ow;
                         if (toColumns) {
-                            if (LOOPS != null) {
-                                LOOPS.copy(x, img, col, cols, ow);
-                            } else {
-                                System.arraycopy(x, img, col, cols, ow);
-                            }
-                        } else if (LOOPS != null) {
-                            LOOPS.addTo(col, cols, x, img, ow);
+                            System.arraycopy(x, img, col, cols, ow);
                         } else {
                             for (int xx = 0; xx < ow; xx++) {
                                 x[img + xx] += col[cols + xx];
@@ -119,6 +113,44 @@ final class ConvKernels {
             }
         }
     }
+
+    /**
+     * The dense case's column matrix of {@code nb} samples side by side (sample i from column {@code i * ohw}, rows
+     * {@code ld} floats apart), each (row, sample) pair a run of {@code oh} copies of {@code ow} floats: rows outer and
+     * samples inner, so the runs go to increasing addresses, as {@link ElementwiseKernels.FloatLoops#copyRuns} needs to
+     * copy each of LeNet's 10-float runs with one vector.
+     */
+    private static void denseColumns(float[] x, int xOff, int sampleStride, int nb, Geom s, float[] col, int ld) {
+        int kh = s.kh;
+        int kw = s.kw;
+        for (int ci = 0; ci < s.cg; ci++) {
+            for (int ki = 0; ki < kh; ki++) {
+                for (int kj = 0; kj < kw; kj++) {
+                    int row = ((ci * kh + ki) * kw + kj) * ld;
+                    int src = xOff + (ci * s.h + ki) * s.w + kj;
+                    for (int i = 0; i < nb; i++) {
+                        LOOPS.copyRuns(x, src + i * sampleStride, s.w, col, row + i * s.ohw, s.ow, s.oh, s.ow);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The columns of samples n0..n0+nb-1 (group gi) for the float GEMMs. */
+    private static void columns(float[] x, Layout li, Geom s, int n0, int nb, int gi, float[] col, int ld) {
+        int sampleStride = s.c * s.h * s.w;
+        int xOff = li.offset() + (n0 * s.c + gi * s.cg) * s.h * s.w;
+        if (LOOPS != null && dense(s.p)) {
+            denseColumns(x, xOff, sampleStride, nb, s, col, ld);
+            return;
+        }
+        for (int i = 0; i < nb; i++) {
+            im2col(x, xOff + i * sampleStride, s, col, ld, i * s.ohw);
+        }
+    }
+
+    /** Room after a column matrix for the whole-vector stores and loads of copyRuns and addRuns. */
+    private static final int SLACK = 64;
 
     /**
      * One sample's column matrix [ckk x ohw] into {@code col}, whose rows are {@code ld} floats apart, from column
@@ -199,9 +231,21 @@ final class ConvKernels {
         }
     }
 
-    /** Adds one sample's column matrix (rows {@code ld} floats apart, from column {@code colOff}) into its image. */
-    private static void col2im(float[] col, int ld, int colOff, Geom s, float[] x, int xOff) {
+    /**
+     * Adds one sample's column matrix (rows {@code ld} floats apart, from column {@code colOff}) into its image (the
+     * group's channels, zero before), whose channels end at {@code limit}: nothing at or past it is touched.
+     */
+    private static void col2im(float[] col, int ld, int colOff, Geom s, float[] x, int xOff, int limit) {
         Conv2dParams p = s.p;
+        if (dense(p) && LOOPS != null && s.kw <= SLACK) {
+            // each image row written once, from the column rows that land on it (no overlapping read-modify-writes)
+            int kk = s.kh * s.kw;
+            for (int ci = 0; ci < s.cg; ci++) {
+                LOOPS.col2imChannel(col, ci * kk * ld + colOff, ld, s.kh, s.kw, s.oh, s.ow, x, xOff + ci * s.h * s.w,
+                        s.h, s.w, limit);
+            }
+            return;
+        }
         if (dense(p)) {
             denseRuns(x, xOff, s, col, ld, colOff, false);
             return;
@@ -321,15 +365,13 @@ final class ConvKernels {
                 float[] y = (float[]) out.array;
                 float[] b = bias == null ? null : (float[]) bias.array;
                 int most = batch(s, to - from);
-                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most);
+                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most + SLACK);
                 float[] tmp = most > 1 ? Scratch.floats(Scratch.CONV_ROWS, s.og * s.ohw * most) : null;
                 for (int n0 = from; n0 < to; n0 += most) {
                     int nb = Math.min(most, to - n0);
                     int ld = nb * s.ohw;
                     for (int gi = 0; gi < s.g; gi++) {
-                        for (int i = 0; i < nb; i++) {
-                            im2col(x, li.offset() + ((n0 + i) * s.c + gi * s.cg) * s.h * s.w, s, col, ld, i * s.ohw);
-                        }
+                        columns(x, li, s, n0, nb, gi, col, ld);
                         // one sample straight into the output; several into [og x nb*ohw], then each to its place
                         float[] dst = nb == 1 ? y : tmp;
                         int dstOff = nb == 1 ? lo.offset() + (n0 * s.o + gi * s.og) * s.ohw : 0;
@@ -386,7 +428,7 @@ final class ConvKernels {
                 float[] w = (float[]) wt.array;
                 float[] dx = (float[]) gx.array;
                 int most = batch(s, to - from);
-                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most);
+                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most + 2 * SLACK);
                 float[] tmp = most > 1 ? Scratch.floats(Scratch.CONV_ROWS, s.og * s.ohw * most) : null;
                 int image = s.c * s.h * s.w;
                 for (int n0 = from; n0 < to; n0 += most) {
@@ -397,10 +439,12 @@ final class ConvKernels {
                         // col = W_g^T [ckk x og] @ dy_g [og x nb*ohw] (several samples' rows gathered side by side)
                         float[] src = nb == 1 ? dy : gatherRows(dy, lgy.offset(), s, n0, nb, gi, tmp);
                         int srcOff = nb == 1 ? lgy.offset() + (n0 * s.o + gi * s.og) * s.ohw : 0;
+                        // the columns start SLACK floats in: col2im's vector loads reach a few floats before a run
                         Gemm.sgemm(MicroKernels.get(), s.ckk, ld, s.og, w, lw.offset() + gi * s.og * s.ckk, 1, s.ckk,
-                                src, srcOff, ld, 1, col, 0, ld, 1);
+                                src, srcOff, ld, 1, col, SLACK, ld, 1);
                         for (int i = 0; i < nb; i++) {
-                            col2im(col, ld, i * s.ohw, s, dx, lgx.offset() + (n0 + i) * image + gi * s.cg * s.h * s.w);
+                            int group = lgx.offset() + (n0 + i) * image + gi * s.cg * s.h * s.w;
+                            col2im(col, ld, SLACK + i * s.ohw, s, dx, group, group + s.cg * s.h * s.w);
                         }
                     }
                 }
@@ -443,7 +487,7 @@ final class ConvKernels {
                         java.util.Arrays.fill(acc, accOff, accOff + wSize, 0f);
                     }
                     int most = batch(s, to - from);
-                    float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most);
+                    float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most + SLACK);
                     float[] tmp = most > 1 ? Scratch.floats(Scratch.CONV_ROWS, s.og * s.ohw * most) : null;
                     float[] x = (float[]) in.array;
                     float[] dy = (float[]) gy.array;
@@ -451,9 +495,7 @@ final class ConvKernels {
                         int nb = Math.min(most, to - n0);
                         int ld = nb * s.ohw;
                         for (int gi = 0; gi < s.g; gi++) {
-                            for (int i = 0; i < nb; i++) {
-                                im2col(x, li.offset() + ((n0 + i) * s.c + gi * s.cg) * s.h * s.w, s, col, ld, i * s.ohw);
-                            }
+                            columns(x, li, s, n0, nb, gi, col, ld);
                             // dW_g [og x ckk] += dy_g [og x nb*ohw] @ col^T [nb*ohw x ckk]: the samples are the depth
                             float[] src = nb == 1 ? dy : gatherRows(dy, lgy.offset(), s, n0, nb, gi, tmp);
                             int srcOff = nb == 1 ? lgy.offset() + (n0 * s.o + gi * s.og) * s.ohw : 0;
