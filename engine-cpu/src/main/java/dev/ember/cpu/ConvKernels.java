@@ -85,7 +85,7 @@ final class ConvKernels {
      * The dense case (stride 1, no padding or dilation) of {@link #im2col} and {@link #col2im}: every (column-matrix
      * row, output row) pair matches a run of {@code ow} floats of the image, with no bounds to test; im2col copies it
      * into the columns, col2im adds the columns back into it. The loop bounds sit in locals (half the time of the
-     * general loop). Without the Vector API only: with it, {@link #denseColumns} and {@link #col2im} copy whole runs.
+     * general loop). With the Vector API, {@link #denseColumns} makes the columns instead.
      */
     private static void denseRuns(float[] x, int xOff, Geom s, float[] col, int ld, int colOff, boolean toColumns) {
         int kh = s.kh;
@@ -102,7 +102,13 @@ final class ConvKernels {
                         int img = xOff + (ci * h + y + ki) * w + kj;
                         int cols = base + y * ow;
                         if (toColumns) {
-                            System.arraycopy(x, img, col, cols, ow);
+                            if (LOOPS != null) {
+                                LOOPS.copy(x, img, col, cols, ow);
+                            } else {
+                                System.arraycopy(x, img, col, cols, ow);
+                            }
+                        } else if (LOOPS != null) {
+                            LOOPS.addTo(col, cols, x, img, ow);
                         } else {
                             for (int xx = 0; xx < ow; xx++) {
                                 x[img + xx] += col[cols + xx];
@@ -149,7 +155,7 @@ final class ConvKernels {
         }
     }
 
-    /** Room after a column matrix for the whole-vector stores and loads of copyRuns and addRuns. */
+    /** Room after a column matrix for the whole-vector stores of copyRuns. */
     private static final int SLACK = 64;
 
     /**
@@ -231,21 +237,9 @@ final class ConvKernels {
         }
     }
 
-    /**
-     * Adds one sample's column matrix (rows {@code ld} floats apart, from column {@code colOff}) into its image (the
-     * group's channels, zero before), whose channels end at {@code limit}: nothing at or past it is touched.
-     */
-    private static void col2im(float[] col, int ld, int colOff, Geom s, float[] x, int xOff, int limit) {
+    /** Adds one sample's column matrix (rows {@code ld} floats apart, from column {@code colOff}) into its image. */
+    private static void col2im(float[] col, int ld, int colOff, Geom s, float[] x, int xOff) {
         Conv2dParams p = s.p;
-        if (dense(p) && LOOPS != null && s.kw <= SLACK) {
-            // each image row written once, from the column rows that land on it (no overlapping read-modify-writes)
-            int kk = s.kh * s.kw;
-            for (int ci = 0; ci < s.cg; ci++) {
-                LOOPS.col2imChannel(col, ci * kk * ld + colOff, ld, s.kh, s.kw, s.oh, s.ow, x, xOff + ci * s.h * s.w,
-                        s.h, s.w, limit);
-            }
-            return;
-        }
         if (dense(p)) {
             denseRuns(x, xOff, s, col, ld, colOff, false);
             return;
@@ -428,7 +422,7 @@ final class ConvKernels {
                 float[] w = (float[]) wt.array;
                 float[] dx = (float[]) gx.array;
                 int most = batch(s, to - from);
-                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most + 2 * SLACK);
+                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most);
                 float[] tmp = most > 1 ? Scratch.floats(Scratch.CONV_ROWS, s.og * s.ohw * most) : null;
                 int image = s.c * s.h * s.w;
                 for (int n0 = from; n0 < to; n0 += most) {
@@ -439,12 +433,10 @@ final class ConvKernels {
                         // col = W_g^T [ckk x og] @ dy_g [og x nb*ohw] (several samples' rows gathered side by side)
                         float[] src = nb == 1 ? dy : gatherRows(dy, lgy.offset(), s, n0, nb, gi, tmp);
                         int srcOff = nb == 1 ? lgy.offset() + (n0 * s.o + gi * s.og) * s.ohw : 0;
-                        // the columns start SLACK floats in: col2im's vector loads reach a few floats before a run
                         Gemm.sgemm(MicroKernels.get(), s.ckk, ld, s.og, w, lw.offset() + gi * s.og * s.ckk, 1, s.ckk,
-                                src, srcOff, ld, 1, col, SLACK, ld, 1);
+                                src, srcOff, ld, 1, col, 0, ld, 1);
                         for (int i = 0; i < nb; i++) {
-                            int group = lgx.offset() + (n0 + i) * image + gi * s.cg * s.h * s.w;
-                            col2im(col, ld, SLACK + i * s.ohw, s, dx, group, group + s.cg * s.h * s.w);
+                            col2im(col, ld, i * s.ohw, s, dx, lgx.offset() + (n0 + i) * image + gi * s.cg * s.h * s.w);
                         }
                     }
                 }

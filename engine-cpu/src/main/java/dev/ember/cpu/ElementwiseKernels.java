@@ -667,18 +667,6 @@ final class ElementwiseKernels {
          */
         void copyRuns(float[] x, int xo, int xs, float[] y, int yo, int ys, int runs, int len);
 
-        /**
-         * col2im of one channel of a stride-1 convolution without padding or dilation: image rows {@code 0..h-1}
-         * ({@code w} floats each, from {@code xo}) become the sums, over the kernel's (ki, kj), of the column rows
-         * {@code co + (ki * kw + kj) * ld} (output row {@code y} at {@code + y * ow}) that land on them, added in
-         * (ki, kj) order from +0.0 as the scalar loop adds them. It writes whole vectors: up to one vector past an
-         * image row's end (overwritten later by the next row), never at or past {@code xLimit}; it reads the column
-         * matrix up to {@code kw} floats before and one vector after each run, which the caller keeps inside the
-         * array.
-         */
-        void col2imChannel(float[] col, int co, int ld, int kh, int kw, int oh, int ow, float[] x, int xo, int h, int w,
-                           int xLimit);
-
         /** {@code o[oo:oo+n] = relu(x[xo:xo+n])}, {@code x < 0 ? 0 : x} (-0 and NaN kept); false if not handled. */
         boolean relu(float[] x, int xo, float[] o, int oo, int n);
 

@@ -231,49 +231,6 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
     }
 
-    @Override
-    public void col2imChannel(float[] col, int co, int ld, int kh, int kw, int oh, int ow, float[] x, int xo, int h,
-                              int w, int xLimit) {
-        int step = S.length();
-        int chunks = (w + step - 1) / step;
-        // lane j of chunk c takes column c*step + j - kj of an output row: inside [0, ow) it is kept (AND with all
-        // ones), elsewhere it becomes -0.0 (AND with the sign bit: -0.0 or +0.0, which add nothing to the sum, which
-        // starts at +0.0); an AND of the bits, as masks and blends ran on the Vector API's slow path here
-        int[] keep = new int[chunks * kw * step];
-        for (int c = 0; c < chunks; c++) {
-            for (int kj = 0; kj < kw; kj++) {
-                for (int j = 0; j < step; j++) {
-                    int column = c * step + j - kj;
-                    keep[(c * kw + kj) * step + j] = column >= 0 && column < ow ? -1 : Integer.MIN_VALUE;
-                }
-            }
-        }
-        FloatVector zero = FloatVector.zero(S);
-        for (int r = 0; r < h; r++) {
-            int kiFirst = Math.max(0, r - oh + 1);
-            int kiLast = Math.min(kh - 1, r);
-            for (int c = 0; c < chunks; c++) {
-                int c0 = c * step;
-                FloatVector acc = zero;
-                for (int ki = kiFirst; ki <= kiLast; ki++) {
-                    int base = co + ki * kw * ld + (r - ki) * ow + c0;
-                    for (int kj = 0; kj < kw; kj++) {
-                        IntVector v = FloatVector.fromArray(S, col, base + kj * ld - kj).reinterpretAsInts();
-                        acc = acc.add(v.and(IntVector.fromArray(IS, keep, (c * kw + kj) * step)).reinterpretAsFloats());
-                    }
-                }
-                int xi = xo + r * w + c0;
-                if (xi + step <= xLimit) {
-                    acc.intoArray(x, xi);
-                } else {
-                    for (int j = 0; j < Math.min(step, w - c0); j++) {
-                        x[xi + j] = acc.lane(j);
-                    }
-                }
-            }
-        }
-    }
-
     /**
      * {@code x < 0 ? 0 : x} lane-wise, a compare and a blend: exact for -0 and NaN (kept), where the vectorized
      * {@code Math.max(x, 0)} turns -0 into +0.

@@ -14,6 +14,12 @@ final class VectorMicroKernels extends MicroKernels {
     private static final int MR = 6;
     private static final int NR = 2 * L;
     /**
+     * Rows of the tile: 6 unless {@code -Dember.cpu.gemmRows=8}, which takes 8 where vectors hold 16 floats (AVX-512's
+     * 32 vector registers hold 16 accumulators, two B vectors and a broadcast; AVX2's 16 registers only 6 rows'
+     * 12). Eight rows divide the channel counts of convolutions (16, 64, ...) that leave a 4-row edge tile with six.
+     */
+    private static final int ROWS = Integer.getInteger("ember.cpu.gemmRows", 6) == 8 && L >= 16 ? 8 : 6;
+    /**
      * Whether packed panels take the constant-step loop in {@link #fullTile} unless told. Which loop form C2 keeps
      * fast depends on the JDK: the whole GEMM at n = 1024 and 2048 (MatmulBenchmark with each
      * {@code -Dember.cpu.gemmKernel}, two alternating runs, 2 cores) ran at 85-119 GFLOP/s with it against 68-89
@@ -27,20 +33,25 @@ final class VectorMicroKernels extends MicroKernels {
     };
 
     private final boolean packedForm;
+    private final int rows;
 
-    /** The kernel in the loop form chosen for this JVM. */
+    /** The kernel in the loop form and tile shape chosen for this JVM and machine. */
     VectorMicroKernels() {
-        this(PACKED_BY_DEFAULT);
+        this(PACKED_BY_DEFAULT, ROWS);
     }
 
-    /** The kernel with packed panels in the constant-step loop or not (tests check both). */
-    VectorMicroKernels(boolean packedForm) {
+    /** The kernel with packed panels in the constant-step loop or not, and 6 or 8 rows (tests check each). */
+    VectorMicroKernels(boolean packedForm, int rows) {
+        if (rows != 6 && rows != 8) {
+            throw new IllegalArgumentException("rows must be 6 or 8, got " + rows);
+        }
         this.packedForm = packedForm;
+        this.rows = rows;
     }
 
     @Override
     int mr() {
-        return MR;
+        return rows;
     }
 
     @Override
@@ -50,20 +61,26 @@ final class VectorMicroKernels extends MicroKernels {
 
     @Override
     String name() {
-        return "Vector API " + MR + "x" + NR + " (" + S + ", " + (packedForm ? "packed" : "strided") + " loop)";
+        return "Vector API " + rows + "x" + NR + " (" + S + ", " + (packedForm ? "packed" : "strided") + " loop)";
     }
 
     @Override
     void sgemmTile(int kc, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, float[] c, int cOff,
                    int crs, int ccs, int h, int w, boolean add, float[] scratch) {
-        boolean packed = packedForm && ars == 1 && acs == MR && brs == NR;
-        if (h == MR && w == NR && ccs == 1) {
-            fullTile(packed, kc, a, aOff, ars, acs, b, bOff, brs, c, cOff, crs, add);
-            return;
+        boolean packed = packedForm && ars == 1 && acs == rows && brs == NR;
+        boolean whole = h == rows && w == NR && ccs == 1;
+        float[] dst = whole ? c : scratch;
+        int dstOff = whole ? cOff : 0;
+        int dstRow = whole ? crs : NR;
+        // an edge or strided tile is computed whole into scratch, then the part that exists is stored
+        if (rows == 8) {
+            fullTile8(packed, kc, a, aOff, ars, acs, b, bOff, brs, dst, dstOff, dstRow, whole && add);
+        } else {
+            fullTile(packed, kc, a, aOff, ars, acs, b, bOff, brs, dst, dstOff, dstRow, whole && add);
         }
-        // edge or strided tile: compute the whole tile into scratch, then store the part that exists
-        fullTile(packed, kc, a, aOff, ars, acs, b, bOff, brs, scratch, 0, NR, false);
-        store(scratch, NR, c, cOff, crs, ccs, h, w, add);
+        if (!whole) {
+            store(scratch, NR, c, cOff, crs, ccs, h, w, add);
+        }
     }
 
     /**
@@ -180,5 +197,142 @@ final class VectorMicroKernels extends MicroKernels {
         c41.intoArray(c, r4 + L);
         c50.intoArray(c, r5);
         c51.intoArray(c, r5 + L);
+    }
+    /** {@link #fullTile} with eight rows: {@code C[8 x 2 vectors] += A B}, sixteen accumulators. */
+    private static void fullTile8(boolean packed, int kc, float[] a, int aOff, int ars, int acs, float[] b, int bOff,
+                                  int brs, float[] c, int cOff, int crs, boolean add) {
+        int r1 = cOff + crs;
+        int r2 = r1 + crs;
+        int r3 = r2 + crs;
+        int r4 = r3 + crs;
+        int r5 = r4 + crs;
+        int r6 = r5 + crs;
+        int r7 = r6 + crs;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        if (add) {
+            c00 = FloatVector.fromArray(S, c, cOff);
+            c01 = FloatVector.fromArray(S, c, cOff + L);
+            c10 = FloatVector.fromArray(S, c, r1);
+            c11 = FloatVector.fromArray(S, c, r1 + L);
+            c20 = FloatVector.fromArray(S, c, r2);
+            c21 = FloatVector.fromArray(S, c, r2 + L);
+            c30 = FloatVector.fromArray(S, c, r3);
+            c31 = FloatVector.fromArray(S, c, r3 + L);
+            c40 = FloatVector.fromArray(S, c, r4);
+            c41 = FloatVector.fromArray(S, c, r4 + L);
+            c50 = FloatVector.fromArray(S, c, r5);
+            c51 = FloatVector.fromArray(S, c, r5 + L);
+            c60 = FloatVector.fromArray(S, c, r6);
+            c61 = FloatVector.fromArray(S, c, r6 + L);
+            c70 = FloatVector.fromArray(S, c, r7);
+            c71 = FloatVector.fromArray(S, c, r7 + L);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z;
+            c01 = z;
+            c10 = z;
+            c11 = z;
+            c20 = z;
+            c21 = z;
+            c30 = z;
+            c31 = z;
+            c40 = z;
+            c41 = z;
+            c50 = z;
+            c51 = z;
+            c60 = z;
+            c61 = z;
+            c70 = z;
+            c71 = z;
+        }
+        if (packed) {
+            int bi = bOff;
+            int aEnd = aOff + kc * 8;
+            for (int ai = aOff; ai < aEnd; ai += 8, bi += NR) {
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector av;
+                av = FloatVector.broadcast(S, a[ai]);
+                c00 = av.fma(b0, c00);
+                c01 = av.fma(b1, c01);
+                av = FloatVector.broadcast(S, a[ai + 1]);
+                c10 = av.fma(b0, c10);
+                c11 = av.fma(b1, c11);
+                av = FloatVector.broadcast(S, a[ai + 2]);
+                c20 = av.fma(b0, c20);
+                c21 = av.fma(b1, c21);
+                av = FloatVector.broadcast(S, a[ai + 3]);
+                c30 = av.fma(b0, c30);
+                c31 = av.fma(b1, c31);
+                av = FloatVector.broadcast(S, a[ai + 4]);
+                c40 = av.fma(b0, c40);
+                c41 = av.fma(b1, c41);
+                av = FloatVector.broadcast(S, a[ai + 5]);
+                c50 = av.fma(b0, c50);
+                c51 = av.fma(b1, c51);
+                av = FloatVector.broadcast(S, a[ai + 6]);
+                c60 = av.fma(b0, c60);
+                c61 = av.fma(b1, c61);
+                av = FloatVector.broadcast(S, a[ai + 7]);
+                c70 = av.fma(b0, c70);
+                c71 = av.fma(b1, c71);
+            }
+        } else {
+            int a0 = aOff;
+            int a1 = a0 + ars;
+            int a2 = a1 + ars;
+            int a3 = a2 + ars;
+            int a4 = a3 + ars;
+            int a5 = a4 + ars;
+            int a6 = a5 + ars;
+            int a7 = a6 + ars;
+            int bi = bOff;
+            for (int p = 0; p < kc; p++, bi += brs) {
+                int q = p * acs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector av;
+                av = FloatVector.broadcast(S, a[a0 + q]);
+                c00 = av.fma(b0, c00);
+                c01 = av.fma(b1, c01);
+                av = FloatVector.broadcast(S, a[a1 + q]);
+                c10 = av.fma(b0, c10);
+                c11 = av.fma(b1, c11);
+                av = FloatVector.broadcast(S, a[a2 + q]);
+                c20 = av.fma(b0, c20);
+                c21 = av.fma(b1, c21);
+                av = FloatVector.broadcast(S, a[a3 + q]);
+                c30 = av.fma(b0, c30);
+                c31 = av.fma(b1, c31);
+                av = FloatVector.broadcast(S, a[a4 + q]);
+                c40 = av.fma(b0, c40);
+                c41 = av.fma(b1, c41);
+                av = FloatVector.broadcast(S, a[a5 + q]);
+                c50 = av.fma(b0, c50);
+                c51 = av.fma(b1, c51);
+                av = FloatVector.broadcast(S, a[a6 + q]);
+                c60 = av.fma(b0, c60);
+                c61 = av.fma(b1, c61);
+                av = FloatVector.broadcast(S, a[a7 + q]);
+                c70 = av.fma(b0, c70);
+                c71 = av.fma(b1, c71);
+            }
+        }
+        c00.intoArray(c, cOff);
+        c01.intoArray(c, cOff + L);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + L);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + L);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + L);
+        c40.intoArray(c, r4);
+        c41.intoArray(c, r4 + L);
+        c50.intoArray(c, r5);
+        c51.intoArray(c, r5 + L);
+        c60.intoArray(c, r6);
+        c61.intoArray(c, r6 + L);
+        c70.intoArray(c, r7);
+        c71.intoArray(c, r7 + L);
     }
 }

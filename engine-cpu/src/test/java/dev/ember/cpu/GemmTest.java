@@ -9,15 +9,17 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The GEMM micro-kernels (plain, and the Vector API one in both loop forms) against a double-precision triple loop, on sizes that are no multiple of any tile. */
+/** The GEMM micro-kernels (plain, and the Vector API one in both loop forms with 6 and 8 rows) against a double-precision triple loop, on sizes that are no multiple of any tile. */
 class GemmTest {
 
     private static List<MicroKernels> kernels() {
         List<MicroKernels> ks = new ArrayList<>();
         ks.add(new MicroKernels.Plain());
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            ks.add(new VectorMicroKernels(true));
-            ks.add(new VectorMicroKernels(false));
+            for (int rows : new int[] {6, 8}) {
+                ks.add(new VectorMicroKernels(true, rows));
+                ks.add(new VectorMicroKernels(false, rows));
+            }
         }
         return ks;
     }
@@ -25,7 +27,7 @@ class GemmTest {
     @Test
     void vectorKernelIsTestedWhereTheModuleIsPresent() {
         // surefire runs with --add-modules jdk.incubator.vector, so both kernels are checked in the build
-        assertTrue(kernels().size() == 3, "jdk.incubator.vector is not in the test JVM: " + kernels());
+        assertTrue(kernels().size() == 5, "jdk.incubator.vector is not in the test JVM: " + kernels());
     }
 
     @Test
