@@ -21,7 +21,8 @@ import jcuda.driver.CUdeviceptr;
  *       atomics and alert).</li>
  * </ul>
  * Operands are [N, C, H, W] layouts of any strides (a broadcast operand has stride 0); the kernels take the storages'
- * base pointers and the layouts' offsets.
+ * base pointers and the layouts' offsets. ResampleKernelsEmulationTest runs these launches on the host against the
+ * CPU's kernels; CudaResampleTest compares with the CPU on a GPU.
  */
 final class CudaResampleKernels {
     private static final int THREADS = 256;
