@@ -15,6 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * whatever the switch says. No other kernel adds into memory with atomics: the gradients of max and average pooling are
  * gathered (each input element sums the windows that read it, in window order), the input gradient of a convolution
  * likewise (col2im), and the weight gradient sums per-sample (and per-part, split-K) products in a fixed order.
+ * The gradients of adaptive average pooling and bilinear upsampling (resample_kernels.cu) are gathered likewise, in the
+ * CPU's order (bitwise its result), where PyTorch's CUDA kernels add with atomics and raise under the switch
+ * ("adaptive_avg_pool2d_backward_cuda", "upsample_bilinear2d_backward_out_cuda"); adaptive max pooling's gradient is a
+ * scatter_add, the exception below.
  * Reductions split over several blocks combine their partial results in a second pass, in order. The split counts
  * depend on the GPU's number of multiprocessors, so results can differ between GPU models, as PyTorch's do. The
  * exception, in the indexing kernels (index_kernels.cu): a scatter that sums, averages or multiplies float32 or float64
@@ -30,7 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The normalization layers and the fused attention (nn.cu) write each element from one thread and sum in an order
  * fixed by the sizes alone. The Backend families that CUDA does not implement yet run through the host on CUDA today
  * (the CPU's kernels on host copies, deterministic as below): sort, kthvalue and median, cumsum and the other scans,
- * histc, bincount, adaptive pooling and bilinear interpolation, each with its backward. cuBLAS, where it
+ * histc and bincount, each with its backward. cuBLAS, where it
  * loads, runs on one stream with its default (no atomics) mode, which its documentation says gives bitwise reproducible
  * results on one GPU architecture, so Ember needs no {@code CUBLAS_WORKSPACE_CONFIG} (PyTorch asks for it because it
  * runs cuBLAS on several streams). Ember therefore raises no determinism error today; {@link #alertNotDeterministic} is

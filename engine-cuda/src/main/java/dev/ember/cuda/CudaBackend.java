@@ -1302,6 +1302,55 @@ public final class CudaBackend implements Backend {
                 poolGeo(inputLayout.shape(), outLayout.shape(), p), at(cuda(gradOut), outLayout.offset()), at(gx, inputLayout.offset()));
     }
 
+    // ------------------------------------------------------------------ resampling (CudaResampleKernels)
+    // resample_kernels.cu's kernels for Backend's resampling family (adaptive pooling, bilinear upsampling, backwards
+    // gathered without atomics); a type they do not take runs Backend's default, the CPU's kernel on host copies.
+
+    private final CudaResampleKernels resample = new CudaResampleKernels((kernel, blocks, threads, shape, args) -> {
+        bind();
+        launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
+    });
+
+    @Override
+    public void adaptiveAvgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout) {
+        if (!resample.adaptiveAvgPool2d(input, inputLayout, out, outLayout)) {
+            Backend.super.adaptiveAvgPool2d(input, inputLayout, out, outLayout);
+        }
+    }
+
+    @Override
+    public void adaptiveAvgPool2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput, Layout gradInputLayout) {
+        if (!resample.adaptiveAvgPool2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout)) {
+            Backend.super.adaptiveAvgPool2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout);
+        }
+    }
+
+    @Override
+    public void adaptiveMaxPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Storage indices,
+                                  Layout indicesLayout) {
+        if (!resample.adaptiveMaxPool2d(input, inputLayout, out, outLayout, indices, indicesLayout)) {
+            Backend.super.adaptiveMaxPool2d(input, inputLayout, out, outLayout, indices, indicesLayout);
+        }
+    }
+
+    @Override
+    public void upsampleBilinear2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, boolean alignCorners,
+                                   double scaleH, double scaleW) {
+        if (!resample.upsampleBilinear2d(input, inputLayout, out, outLayout, alignCorners, scaleH, scaleW)) {
+            Backend.super.upsampleBilinear2d(input, inputLayout, out, outLayout, alignCorners, scaleH, scaleW);
+        }
+    }
+
+    @Override
+    public void upsampleBilinear2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput,
+                                           Layout gradInputLayout, boolean alignCorners, double scaleH, double scaleW) {
+        if (!resample.upsampleBilinear2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout, alignCorners,
+                scaleH, scaleW)) {
+            Backend.super.upsampleBilinear2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout, alignCorners,
+                    scaleH, scaleW);
+        }
+    }
+
     @Override
     public void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b) {
         if (kind.ordinal() > RandomKind.BERNOULLI.ordinal()) {
