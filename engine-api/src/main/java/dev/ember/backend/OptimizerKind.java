@@ -11,8 +11,8 @@ import java.util.List;
  * <p>Per element, with {@code F(x)} the scalar in the tensors' type, {@code fma} one rounding, every other operation
  * rounded to the type, {@code g} the gradient and {@code p} the parameter:
  * <ul>
- *   <li>weight decay (every kind but SGD's slots are named alike): when {@code weight_decay != 0}, with
- *       {@code decoupled} {@code p = p * F(decay_factor)}, else {@code g = fma(F(weight_decay), p, g)};</li>
+ *   <li>weight decay, first, when {@code weight_decay != 0}: with {@code decoupled} (Adam, NAdam, RAdam)
+ *       {@code p = p * F(decay_factor)}, else {@code g = fma(F(weight_decay), p, g)};</li>
  *   <li>a moving average {@code m = fma(F(1 - beta), x, m * F(beta))};</li>
  *   <li>a step {@code p = fma(-F(step), u, p)}.</li>
  * </ul>
