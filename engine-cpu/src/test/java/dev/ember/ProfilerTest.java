@@ -105,7 +105,7 @@ class ProfilerTest {
         assertEquals(5, counts.get("aten::mm"), counts.toString());
         assertEquals(1, counts.get("aten::relu"));
         assertEquals(1, counts.get("aten::threshold_backward")); // ReluBackward0
-        assertEquals(4, counts.get("aten::add_"), "SGD: p.sub_(g, lr) is one axpy kernel per parameter");
+        assertEquals(4, counts.get("aten::_fused_sgd_"), "SGD: one fused update kernel per parameter");
         assertEquals(1, counts.get("train_step"));
         assertEquals(2, counts.get("AddmmBackward0"));
         assertEquals(2, counts.get("autograd::engine::evaluate_function: AddmmBackward0"));

@@ -672,6 +672,44 @@ public interface Backend {
         }
     }
 
+    // ------------------------------------------------------------------ fused optimizer updates (dev.ember.optim)
+    //
+    // One optimizer's update of one parameter in a single pass over its elements, instead of the chain of elementwise
+    // ops (Adam's is about ten kernels and several temporaries). param, grad and every state tensor are contiguous
+    // layouts of one shape over storages of one floating type (float32 or float64); param and the state are updated
+    // in place, grad is read. The arithmetic is the chain's, operation for operation and rounded alike, so the result
+    // has the chain's bits (OptimizerKind says what each kind computes). The default runs the CPU's kernel on host
+    // copies ({@link #host()}), so every device has it.
+
+    /**
+     * Updates {@code param} and {@code state} (in {@code kind}'s order, {@link OptimizerKind#minState()} to
+     * {@link OptimizerKind#maxState()} of them) from {@code grad}, with the scalars {@code hyper} named by
+     * {@link OptimizerKind#slots()}.
+     */
+    default void optimizerUpdate(dev.ember.backend.OptimizerKind kind, double[] hyper, Storage param, Layout paramLayout,
+                                 Storage grad, Layout gradLayout, Storage[] state, Layout[] stateLayouts) {
+        Layout dense = Layout.contiguous(paramLayout.shape());
+        Storage[] hs = new Storage[state.length];
+        Layout[] hl = new Layout[state.length];
+        try (Storage hp = toHost(param, paramLayout); Storage hg = toHost(grad, gradLayout)) {
+            for (int i = 0; i < state.length; i++) {
+                hs[i] = toHost(state[i], stateLayouts[i]);
+                hl[i] = dense;
+            }
+            host().optimizerUpdate(kind, hyper, hp, dense, hg, dense, hs, hl);
+            fromHost(hp, param, paramLayout);
+            for (int i = 0; i < state.length; i++) {
+                fromHost(hs[i], state[i], stateLayouts[i]);
+            }
+        } finally {
+            for (Storage s : hs) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ attention (AttentionOps)
     //
     // Fused scaled dot product attention, as FlashAttention computes it: each query row meets the keys block by block

@@ -1,6 +1,8 @@
 package dev.ember.optim;
 
+import dev.ember.OptimizerOps;
 import dev.ember.Tensor;
+import dev.ember.backend.OptimizerKind;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,6 +86,11 @@ public final class Adagrad extends Optimizer {
                 s.put("sum", p.fullLike(group.getDouble("initial_accumulator_value")));
             }
             s.step++;
+            if (fused(p, grad, s.tensor("sum"))) {
+                OptimizerOps.update(OptimizerKind.ADAGRAD, new double[] {weightDecay, eps,
+                    lr / (1 + (s.step - 1) * lrDecay)}, p, grad, s.tensor("sum"));
+                return;
+            }
             Tensor g = grad;
             if (weightDecay != 0) {
                 g = g.add(p, weightDecay);

@@ -1,6 +1,8 @@
 package dev.ember.optim;
 
+import dev.ember.OptimizerOps;
 import dev.ember.Tensor;
+import dev.ember.backend.OptimizerKind;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,8 +115,18 @@ public final class Adam extends Optimizer {
             if (amsgrad && s.tensor("max_exp_avg_sq") == null) {
                 s.put("max_exp_avg_sq", p.zerosLike());
             }
-            Tensor g = grad;
             s.step++;
+            Tensor[] moments = amsgrad
+                    ? new Tensor[] {s.tensor("exp_avg"), s.tensor("exp_avg_sq"), s.tensor("max_exp_avg_sq")}
+                    : new Tensor[] {s.tensor("exp_avg"), s.tensor("exp_avg_sq")};
+            if (fused(p, grad, moments)) {
+                double bc1 = 1 - Math.pow(beta1, s.step);
+                double bc2 = 1 - Math.pow(beta2, s.step);
+                OptimizerOps.update(OptimizerKind.ADAM, new double[] {weightDecay, flag(decoupled), 1 - lr * weightDecay,
+                    beta1, 1 - beta1, beta2, 1 - beta2, flag(amsgrad), Math.sqrt(bc2), eps, lr / bc1}, p, grad, moments);
+                return;
+            }
+            Tensor g = grad;
             if (weightDecay != 0) {
                 if (decoupled) {
                     p.mul_(1 - lr * weightDecay);

@@ -1,6 +1,8 @@
 package dev.ember.optim;
 
+import dev.ember.OptimizerOps;
 import dev.ember.Tensor;
+import dev.ember.backend.OptimizerKind;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,6 +64,11 @@ public final class Adamax extends Optimizer {
                 s.put("exp_inf", p.zerosLike());
             }
             s.step++;
+            if (fused(p, grad, s.tensor("exp_avg"), s.tensor("exp_inf"))) {
+                OptimizerOps.update(OptimizerKind.ADAMAX, new double[] {weightDecay, beta1, 1 - beta1, beta2, eps,
+                    lr / (1 - Math.pow(beta1, s.step))}, p, grad, s.tensor("exp_avg"), s.tensor("exp_inf"));
+                return;
+            }
             Tensor g = grad;
             if (weightDecay != 0) {
                 g = g.add(p, weightDecay);

@@ -1,6 +1,8 @@
 package dev.ember.optim;
 
+import dev.ember.OptimizerOps;
 import dev.ember.Tensor;
+import dev.ember.backend.OptimizerKind;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,6 +88,18 @@ public final class NAdam extends Optimizer {
             s.step++;
             double step = s.step;
             double biasCorrection2 = 1 - Math.pow(beta2, step);
+            double mu = beta1 * (1. - 0.5 * Math.pow(0.96, step * momentumDecay));
+            double muNext = beta1 * (1. - 0.5 * Math.pow(0.96, (step + 1) * momentumDecay));
+            if (fused(p, grad, s.tensor("exp_avg"), s.tensor("exp_avg_sq"))) {
+                // PyTorch's mu_product is a float32 tensor: the product, and the factor, are rounded to float
+                float muProduct = (float) (double) s.scalars.get("mu_product") * (float) mu;
+                s.scalars.put("mu_product", (double) muProduct);
+                double muProductNext = muProduct * muNext;
+                OptimizerOps.update(OptimizerKind.NADAM, new double[] {weightDecay, flag(decoupled), 1 - lr * weightDecay,
+                    beta1, 1 - beta1, beta2, 1 - beta2, biasCorrection2, eps, lr * (1. - mu) / (1. - muProduct),
+                    lr * muNext / (1. - muProductNext)}, p, grad, s.tensor("exp_avg"), s.tensor("exp_avg_sq"));
+                return;
+            }
             Tensor g = grad;
             if (weightDecay != 0) {
                 if (decoupled) {
@@ -94,8 +108,6 @@ public final class NAdam extends Optimizer {
                     g = g.add(p, weightDecay);
                 }
             }
-            double mu = beta1 * (1. - 0.5 * Math.pow(0.96, step * momentumDecay));
-            double muNext = beta1 * (1. - 0.5 * Math.pow(0.96, (step + 1) * momentumDecay));
             // PyTorch's mu_product is a float32 tensor: the product, and the factor, are rounded to float
             float muProduct = (float) (double) s.scalars.get("mu_product") * (float) mu;
             s.scalars.put("mu_product", (double) muProduct);

@@ -5,6 +5,7 @@ import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
+import dev.ember.OptimizerOps;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
 
@@ -24,8 +25,11 @@ import java.util.function.BiConsumer;
  * per-parameter state, a learning rate that schedules change, clearing the gradients, and a state dict.
  *
  * <p>A step checks every parameter, gradient and piece of state before it updates any, so a failed step changes
- * nothing. Each optimizer follows PyTorch 2.x's single-tensor algorithm ({@code foreach=False}); the ops per parameter
- * are those PyTorch's foreach path launches per tensor list (a fused single-pass kernel is not written yet).
+ * nothing. Each optimizer follows PyTorch 2.x's single-tensor algorithm ({@code foreach=False}). Where a parameter, its
+ * gradient and its state are contiguous float32 or float64 tensors of one type on one device, the update is one fused
+ * kernel per parameter ({@link dev.ember.OptimizerOps}: one pass, no temporaries) that computes what the chain of
+ * elementwise ops computes, operation for operation, with the same bits on the CPU; anything else (the half types, a
+ * non-contiguous gradient) runs that chain of ops.
  *
  * <h2>State dict</h2>
  * {@link #stateDict()} has PyTorch's structure, as Java collections:
@@ -52,6 +56,11 @@ public abstract class Optimizer {
     private final List<ParamGroup> groups = new ArrayList<>();
     /** PyTorch's {@code optimizer.state}: one entry per parameter that has state. */
     final Map<Tensor, ParamState> state = new IdentityHashMap<>();
+    /**
+     * Whether steps may use the fused kernel ({@link #fused}); tests turn it off to run the chain of ops and compare
+     * the bits.
+     */
+    static volatile boolean fusedUpdates = true;
 
     /**
      * A parameter's state, PyTorch's {@code optimizer.state[p]}: the step count (for the optimizers that keep one),
@@ -419,6 +428,19 @@ public abstract class Optimizer {
                 }
             }
         }
+    }
+
+    /**
+     * Whether the fused kernel updates {@code p} from {@code grad} with {@code state}: fused updates on and the tensors
+     * {@link OptimizerOps#fusable}.
+     */
+    static boolean fused(Tensor p, Tensor grad, Tensor... state) {
+        return fusedUpdates && OptimizerOps.fusable(p, grad, state);
+    }
+
+    /** A flag as a fused kernel's scalar: 1 or 0. */
+    static double flag(boolean b) {
+        return b ? 1 : 0;
     }
 
     /** One parameter's update. */

@@ -1,6 +1,8 @@
 package dev.ember.optim;
 
+import dev.ember.OptimizerOps;
 import dev.ember.Tensor;
+import dev.ember.backend.OptimizerKind;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,6 +70,19 @@ public final class RAdam extends Optimizer {
             }
             s.step++;
             double step = s.step;
+            if (fused(p, grad, s.tensor("exp_avg"), s.tensor("exp_avg_sq"))) {
+                double biasCorrection1 = 1 - Math.pow(beta1, step);
+                double biasCorrection2 = 1 - Math.pow(beta2, step);
+                double rhoInf = 2 / (1 - beta2) - 1;
+                double rhoT = rhoInf - 2 * step * Math.pow(beta2, step) / biasCorrection2;
+                boolean rectified = rhoT > 5.;
+                double rect = rectified
+                        ? Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
+                OptimizerOps.update(OptimizerKind.RADAM, new double[] {weightDecay, flag(decoupled), 1 - lr * weightDecay,
+                    beta1, 1 - beta1, beta2, 1 - beta2, biasCorrection1, lr, flag(rectified), Math.sqrt(biasCorrection2),
+                    eps, rect}, p, grad, s.tensor("exp_avg"), s.tensor("exp_avg_sq"));
+                return;
+            }
             Tensor g = grad;
             if (weightDecay != 0) {
                 if (decoupled) {

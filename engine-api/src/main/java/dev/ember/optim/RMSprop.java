@@ -1,6 +1,8 @@
 package dev.ember.optim;
 
+import dev.ember.OptimizerOps;
 import dev.ember.Tensor;
+import dev.ember.backend.OptimizerKind;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -91,6 +93,19 @@ public final class RMSprop extends Optimizer {
                 s.put("grad_avg", p.zerosLike());
             }
             s.step++;
+            List<Tensor> kept = new ArrayList<>(List.of(s.tensor("square_avg")));
+            if (momentum > 0) {
+                kept.add(s.tensor("momentum_buffer"));
+            }
+            if (centered) {
+                kept.add(s.tensor("grad_avg"));
+            }
+            Tensor[] st = kept.toArray(new Tensor[0]);
+            if (fused(p, grad, st)) {
+                OptimizerOps.update(OptimizerKind.RMSPROP, new double[] {weightDecay, alpha, 1 - alpha, eps, lr, momentum,
+                    flag(centered)}, p, grad, st);
+                return;
+            }
             Tensor g = grad;
             if (weightDecay != 0) {
                 g = g.add(p, weightDecay);

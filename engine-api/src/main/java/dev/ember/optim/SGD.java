@@ -1,7 +1,9 @@
 package dev.ember.optim;
 
 import dev.ember.Format;
+import dev.ember.OptimizerOps;
 import dev.ember.Tensor;
+import dev.ember.backend.OptimizerKind;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,6 +84,18 @@ public final class SGD extends Optimizer {
             double dampening = group.getDouble("dampening");
             double weightDecay = group.getDouble("weight_decay");
             boolean nesterov = (Boolean) group.get("nesterov");
+            Tensor buffer = s.tensor("momentum_buffer");
+            boolean first = momentum != 0 && buffer == null;
+            if (fused(p, grad, momentum == 0 || first ? new Tensor[0] : new Tensor[] {buffer})) {
+                // one kernel; the first step's buffer is the gradient, which the kernel writes into it
+                if (first) {
+                    buffer = p.emptyLike();
+                    s.put("momentum_buffer", buffer);
+                }
+                OptimizerOps.update(OptimizerKind.SGD, new double[] {lr, weightDecay, momentum, 1 - dampening,
+                    flag(nesterov), flag(first)}, p, grad, momentum == 0 ? new Tensor[0] : new Tensor[] {buffer});
+                return;
+            }
             Tensor g = grad;
             if (weightDecay != 0) {
                 g = g.add(p, weightDecay);

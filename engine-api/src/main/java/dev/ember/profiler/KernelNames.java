@@ -92,6 +92,27 @@ final class KernelNames {
         return op == null ? "scan" : "aten::" + op.name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * A fused optimizer update under PyTorch's name for its fused kernel where it has one ({@code _fused_sgd_},
+     * {@code _fused_adam_} / {@code _fused_adamw_}, {@code _fused_adagrad_}); else the SPI method's name.
+     */
+    static String optimizer(dev.ember.backend.OptimizerKind kind, double[] hyper) {
+        if (kind == null) {
+            return "optimizerUpdate";
+        }
+        switch (kind) {
+            case SGD:
+                return "aten::_fused_sgd_";
+            case ADAM:
+                boolean decoupled = hyper != null && hyper.length > 1 && hyper[1] != 0;
+                return decoupled ? "aten::_fused_adamw_" : "aten::_fused_adam_";
+            case ADAGRAD:
+                return "aten::_fused_adagrad_";
+            default:
+                return "optimizerUpdate";
+        }
+    }
+
     /** The engine's name for a backward node's range, as PyTorch's ({@code AccumulateGrad} is spelled in full). */
     static String node(String nodeName) {
         return "AccumulateGrad".equals(nodeName) ? "torch::autograd::AccumulateGrad" : nodeName;

@@ -980,6 +980,26 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void optimizerUpdate(dev.ember.backend.OptimizerKind kind, double[] hyper, Storage param,
+                                Layout paramLayout, Storage grad, Layout gradLayout, Storage[] state,
+                                Layout[] stateLayouts) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.optimizerUpdate(kind, hyper, param, paramLayout, grad, gradLayout, state, stateLayouts);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.optimizer(kind, hyper), this,
+                new Object[] {param, paramLayout, grad, gradLayout, state, stateLayouts});
+        try {
+            delegate.optimizerUpdate(kind, hyper, param, paramLayout, grad, gradLayout, state, stateLayouts);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout,
                           Storage mask, Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout,
                           Storage lse, Layout lseLayout) {

@@ -361,6 +361,14 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    // ---- fused optimizer updates (dev.ember.optim)
+
+    @Override
+    public void optimizerUpdate(dev.ember.backend.OptimizerKind kind, double[] hyper, Storage param, Layout paramLayout,
+                                Storage grad, Layout gradLayout, Storage[] state, Layout[] stateLayouts) {
+        OptimizerKernels.update(kind, hyper, cpu(param), paramLayout, cpu(grad), gradLayout, state, stateLayouts);
+    }
+
     // ---- attention (AttentionOps)
 
     @Override

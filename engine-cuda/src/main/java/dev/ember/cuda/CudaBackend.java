@@ -1493,4 +1493,21 @@ public final class CudaBackend implements Backend {
                     gradVLayout);
         }
     }
+
+    // ------------------------------------------------------------------ fused optimizer updates (CudaOptimKernels)
+    // optim_kernels.cu's one launch per parameter for Backend.optimizerUpdate; what it does not take (see
+    // CudaOptimKernels) runs Backend's default, the CPU's kernel on host copies.
+
+    private final CudaOptimKernels optim = new CudaOptimKernels((kernel, blocks, threads, shape, args) -> {
+        bind();
+        launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
+    });
+
+    @Override
+    public void optimizerUpdate(dev.ember.backend.OptimizerKind kind, double[] hyper, Storage param, Layout paramLayout,
+                                Storage grad, Layout gradLayout, Storage[] state, Layout[] stateLayouts) {
+        if (!optim.update(kind, hyper, param, paramLayout, grad, gradLayout, state, stateLayouts)) {
+            Backend.super.optimizerUpdate(kind, hyper, param, paramLayout, grad, gradLayout, state, stateLayouts);
+        }
+    }
 }

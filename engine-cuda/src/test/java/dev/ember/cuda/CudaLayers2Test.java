@@ -24,9 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Issue 15's convolution, resampling and recurrent layers on CUDA against the CPU reference, forward and backward, on
  * odd sizes, non-contiguous and expanded inputs and empty batches: conv1d and conv_transpose2d (the convolution
- * kernels), adaptive pooling and bilinear upsampling (the resampling family, which CUDA runs through the
- * {@code Backend} defaults, the CPU's kernels on host copies, until it has kernels of its own), nearest upsampling and
- * pixel shuffle (index and copy kernels), and LSTM/GRU (their compositions).
+ * kernels), adaptive pooling and bilinear upsampling (resample_kernels.cu), nearest upsampling and pixel shuffle (index
+ * and copy kernels), and LSTM/GRU (their compositions).
  */
 class CudaLayers2Test {
     private static final Device GPU = Device.cuda(0);
