@@ -32,14 +32,15 @@ import java.util.function.Function;
  * <p>As in PyTorch: {@code forward} runs with grad mode off; the outputs of one call share one node named
  * {@code <ClassName>Backward} (an anonymous class is named by its binary name), recorded when grad mode is on and an
  * input requires grad; {@code backward} runs once per backward pass with the gradient of every output (zeros where
- * none flowed, and for non-differentiable outputs) and returns one gradient per input (null where none), which the
+ * none flowed, and for non-differentiable outputs; null instead after {@link Context#setMaterializeGrads
+ * ctx.setMaterializeGrads(false)}) and returns one gradient per input (null where none), which the
  * engine checks (count, shape) and sums to the input's shape; it is itself recorded when the backward pass creates a
  * graph, unless the function is {@linkplain #onceDifferentiable() once differentiable}. An input returned unchanged comes
  * back as a new view of it; an input modified in place must be {@linkplain Context#markDirty marked dirty} and returned,
  * and then carries the function's history. Saved tensors are checked for in-place changes as every saved tensor is.
  *
  * <p>Not supported: marking dirty a view while recording (PyTorch rebases its base through {@code CopySlices}; clone the
- * view first), and {@code set_materialize_grads(False)} (gradients are always materialized).
+ * view first).
  */
 public abstract class AutogradFunction {
 
@@ -199,7 +200,7 @@ public abstract class AutogradFunction {
         for (int k = 0; k < diffIndex.size(); k++) {
             all[diffIndex.get(k)] = diffGrads[k];
         }
-        for (int i = 0; i < all.length; i++) {
+        for (int i = 0; i < all.length && ctx.materializeGrads; i++) {
             if (all[i] == null) {
                 all[i] = Creation.zeros(shapes[i], types[i], devices[i]); // PyTorch's zeros_like(output)
             }
@@ -240,7 +241,7 @@ public abstract class AutogradFunction {
         if (onceDifferentiable() && graph) {
             List<Tensor> needing = new ArrayList<>();
             for (Tensor g : all) {
-                if (g.requiresGrad()) {
+                if (g != null && g.requiresGrad()) {
                     needing.add(g);
                 }
             }
@@ -282,6 +283,7 @@ public abstract class AutogradFunction {
         private Tensor[] toSave = new Tensor[0];
         private SavedTensor[] saved;
         private boolean inForward = true;
+        private boolean materializeGrads = true;
 
         Context(Tensor[] inputs) {
             needsInputGrad = new boolean[inputs.length];
@@ -337,6 +339,14 @@ public abstract class AutogradFunction {
                     nonDifferentiable.add(t);
                 }
             }
+        }
+
+        /**
+         * Whether {@link AutogradFunction#backward} gets zeros for an output no gradient reached (the default, true) or
+         * null, as {@code ctx.set_materialize_grads}; call it in forward.
+         */
+        public void setMaterializeGrads(boolean materialize) {
+            materializeGrads = materialize;
         }
 
         /** Whether input {@code i} needs a gradient, as {@code ctx.needs_input_grad[i]}. */
