@@ -25,11 +25,14 @@ final class MultiOutput {
             return null;
         }
         if (outputs.length == 1) {
-            ArithmeticOps.record(outputs[0], name, inputs, node -> {
-                Function<Tensor[], Tensor[]> f = formula.apply(node);
-                return g -> f.apply(new Tensor[] {g});
-            });
-            return outputs[0].gradFn;
+            Node.Fn[] holder = new Node.Fn[1];
+            holder[0] = new Node.Fn(name, inputs, g -> holder[0].formulaBody.apply(g));
+            // set after the node read its inputs' edges: an input marked dirty by a custom function is its output too
+            outputs[0].gradFn = holder[0];
+            outputs[0].outputNr = 0;
+            Function<Tensor[], Tensor[]> f = formula.apply(holder[0]);
+            holder[0].formulaBody = g -> f.apply(new Tensor[] {g});
+            return holder[0];
         }
         Node.MultiFn node = new Node.MultiFn(name, inputs, outputs.length);
         for (int k = 0; k < outputs.length; k++) {
