@@ -331,7 +331,10 @@ public abstract class AutogradFunction {
             }
         }
 
-        /** Marks outputs that are not differentiable (their gradients arrive as zeros), as {@code ctx.mark_non_differentiable}. */
+        /**
+         * Marks outputs that are not differentiable (their gradients arrive as zeros, or null without
+         * {@linkplain #setMaterializeGrads materialized gradients}), as {@code ctx.mark_non_differentiable}.
+         */
         public void markNonDifferentiable(Tensor... outputs) {
             Args.require(outputs, "mark_non_differentiable", "outputs", 1, "tuple of Tensors");
             for (Tensor t : outputs) {

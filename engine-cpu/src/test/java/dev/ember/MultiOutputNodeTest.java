@@ -416,17 +416,38 @@ class MultiOutputNodeTest {
         assertTrue(e.getMessage().contains("which is output 1 of LinalgQrBackward0,"), e.getMessage());
     }
 
-    @Test
-    void anomalyModeNamesTheMultiOutputNode() {
-        Tensor x = Tensor.randn(D, 4).requiresGrad_(true);
-        List<Tensor> p;
-        try (AnomalyMode on = Autograd.detectAnomaly()) {
-            p = x.split(2);
-            p.get(0).mul(Double.NaN).sum().backward(null, true);
-        } catch (IllegalStateException e) {
-            assertTrue(e.getMessage().startsWith("Function 'MulBackward0' returned nan values"), e.getMessage());
-            return;
+    /** Two outputs; its backward fails. */
+    static final class Fails extends AutogradFunction {
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... x) {
+            return new Tensor[] {x[0].mul(2), x[0].mul(3)};
         }
-        throw new AssertionError("expected the NaN check to fail");
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            throw new IllegalStateException("backward failed");
+        }
+    }
+
+    @Test
+    void anomalyModeGivesTheForwardTraceOfAMultiOutputNode() {
+        Tensor x = Tensor.randn(D, 4).requiresGrad_(true);
+        try (AnomalyMode on = Autograd.detectAnomaly()) {
+            Tensor[] out = new Fails().applyAll(x);
+            assertEquals(2, out[0].gradFn().numOutputs());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> out[1].sum().backward());
+            assertEquals("backward failed", e.getMessage());
+            assertEquals(1, e.getSuppressed().length);
+            Autograd.ForwardTrace trace = (Autograd.ForwardTrace) e.getSuppressed()[0];
+            assertEquals("FailsBackward", trace.nodeName());
+        }
+        // and the NaN check names the node that returned NaN below a multi-output node
+        try (AnomalyMode on = Autograd.detectAnomaly()) {
+            List<Tensor> p = x.mul(1.0).split(2);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> p.get(0).mul(Double.NaN).sum().backward());
+            assertTrue(e.getMessage().startsWith("Function 'MulBackward0' returned nan values in its 0th output."),
+                    e.getMessage());
+        }
     }
 }
