@@ -179,6 +179,13 @@ final class Engine {
         boolean captured = captures != null && captures.containsKey(node);
         boolean[] release = new boolean[count];
         boolean[] incomingOwned = new boolean[count];
+        // how many of the outputs' gradients share each storage (one that another output's gradient shares is not freed)
+        Map<StorageLease, Integer> leases = new IdentityHashMap<>();
+        for (Tensor g : grads) {
+            if (g != null) {
+                leases.merge(g.lease, 1, Integer::sum);
+            }
+        }
         for (int k = 0; k < count; k++) {
             Tensor g = grads[k];
             if (g == null) {
@@ -186,10 +193,7 @@ final class Engine {
             }
             List<Function<Tensor, Tensor>> hooks = node.hooks(k, false);
             boolean quiet = (hooks == null || hooks.isEmpty()) && node.retainGradTarget(k) == null;
-            boolean shared = false;
-            for (int j = 0; j < count; j++) {
-                shared |= j != k && grads[j] != null && grads[j].lease == g.lease;
-            }
+            boolean shared = leases.get(g.lease) > 1;
             incomingOwned[k] = owned.contains(g) && quiet && !shared;
             release[k] = !createGraph && incomingOwned[k] && !captured;
             if (hooks != null) {
@@ -330,7 +334,6 @@ final class Engine {
         }
     }
 
-    /** Adds {@code grad} into the buffer of output {@code nr} of {@code node}. */
     /** {@link #markOwned} for a multi-output node: a returned gradient must be apart from every incoming one. */
     private static void markOwnedMulti(Node node, Tensor[] grads, boolean[] incomingOwned, Tensor[] outs,
                                        Set<Tensor> owned) {
@@ -352,6 +355,7 @@ final class Engine {
         }
     }
 
+    /** Adds {@code grad} into the buffer of output {@code nr} of {@code node}. */
     private static void accumulate(Map<Node, Tensor> buffers, Map<Node, Tensor[]> multiBuffers, Set<Tensor> owned,
                                    Node node, int nr, Tensor grad, boolean createGraph) {
         Tensor[] slots = null;
