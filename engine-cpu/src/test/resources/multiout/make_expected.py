@@ -182,3 +182,22 @@ for materialize in (True, False):
     rows.append(("same_" + str(materialize), a0.grad_fn is a1.grad_fn))
     rows.append(("grad_" + str(materialize), rep(x.grad)))
 emit("custom", rows)
+
+# a custom Function whose first output is not differentiable (an integer tensor): the node counts every output, so the
+# differentiable one is output 1 (custom_function.cpp _wrap_outputs: set_history(var, i, ...) for output i)
+class ArgAndDouble(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.argmax(), x * 2
+
+    @staticmethod
+    def backward(ctx, gi, gv):
+        seen.append((gi is None, gv is None))
+        return gv * 2
+
+seen = []
+x = torch.randn(3, dtype=D, requires_grad=True)
+i, v = ArgAndDouble.apply(x)
+v.sum().backward()
+emit("custom_nondiff_first", [("nr", v.output_nr), ("index_grad_fn", i.grad_fn is None), ("seen", seen[0]),
+                              ("grad", rep(x.grad))])

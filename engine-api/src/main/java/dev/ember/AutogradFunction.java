@@ -151,12 +151,14 @@ public abstract class AutogradFunction {
         if (!records) {
             return outs;
         }
+        // the node has one output per output of forward, as PyTorch's (output_nr counts the non-differentiable ones);
+        // only the differentiable ones carry its history
         List<Tensor> diffOuts = new ArrayList<>();
-        List<Integer> diffIndex = new ArrayList<>();
+        Tensor[] nodeOuts = new Tensor[outs.length];
         for (int i = 0; i < outs.length; i++) {
             if (differentiable[i]) {
                 diffOuts.add(outs[i]);
-                diffIndex.add(i);
+                nodeOuts[i] = outs[i];
             }
         }
         if (diffOuts.isEmpty()) {
@@ -181,9 +183,9 @@ public abstract class AutogradFunction {
                 }
             }
             ctx.saved = saved;
-            return grads -> runBackward(ctx, grads, diffIndex, shapes, types, devices, ins);
+            return grads -> runBackward(ctx, grads, shapes, types, devices, ins);
         };
-        Node node = MultiOutput.record(nodeName(), ins, diffOuts.toArray(new Tensor[0]), formula);
+        Node node = MultiOutput.record(nodeName(), ins, nodeOuts, formula);
         if (node != null) {
             node.runsUserCode = true; // the user's backward may keep what it is given or makes (hooks do)
         }
@@ -194,12 +196,9 @@ public abstract class AutogradFunction {
     }
 
     /** The user's backward with every output's gradient, checked as PyTorch checks a custom function's result. */
-    private Tensor[] runBackward(Context ctx, Tensor[] diffGrads, List<Integer> diffIndex, int[][] shapes, DType[] types,
+    private Tensor[] runBackward(Context ctx, Tensor[] grads, int[][] shapes, DType[] types,
                                  Device[] devices, Tensor[] ins) {
-        Tensor[] all = new Tensor[shapes.length];
-        for (int k = 0; k < diffIndex.size(); k++) {
-            all[diffIndex.get(k)] = diffGrads[k];
-        }
+        Tensor[] all = grads.clone();
         for (int i = 0; i < all.length && ctx.materializeGrads; i++) {
             if (all[i] == null) {
                 all[i] = Creation.zeros(shapes[i], types[i], devices[i]); // PyTorch's zeros_like(output)

@@ -13,11 +13,12 @@ final class MultiOutput {
     }
 
     /**
-     * Records {@code outputs} as made by one node named {@code name} over {@code inputs}. {@code formula} is given the
-     * node (to save tensors into) and returns the backward function, which receives one gradient per output, in order
-     * (null for an output no gradient reached; never all null), and returns one gradient per input (null where none is
-     * needed). One output records an ordinary single-output node, whose formula always gets its gradient. Returns the
-     * node, or null when nothing is recorded (no input requires grad, or grad mode is off).
+     * Records {@code outputs} as made by one node named {@code name} over {@code inputs}; a null entry is an output the
+     * node counts but that carries no history (a custom function's non-differentiable output). {@code formula} is given
+     * the node (to save tensors into) and returns the backward function, which receives one gradient per output, in
+     * order (null for an output no gradient reached; never all null), and returns one gradient per input (null where
+     * none is needed). One output records an ordinary single-output node, whose formula always gets its gradient.
+     * Returns the node, or null when nothing is recorded (no input requires grad, or grad mode is off).
      */
     static Node record(String name, Tensor[] inputs, Tensor[] outputs,
                        Function<Node, Function<Tensor[], Tensor[]>> formula) {
@@ -36,8 +37,10 @@ final class MultiOutput {
         }
         Node.MultiFn node = new Node.MultiFn(name, inputs, outputs.length);
         for (int k = 0; k < outputs.length; k++) {
-            outputs[k].gradFn = node;
-            outputs[k].outputNr = k;
+            if (outputs[k] != null) {
+                outputs[k].gradFn = node;
+                outputs[k].outputNr = k;
+            }
         }
         node.formulaBody = formula.apply(node);
         return node;

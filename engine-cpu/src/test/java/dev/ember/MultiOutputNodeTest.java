@@ -275,6 +275,36 @@ class MultiOutputNodeTest {
         }
     }
 
+    /** forward returns (argmax, 2x): an integer output, not differentiable, then a differentiable one. */
+    static final class ArgAndDouble extends AutogradFunction {
+        final List<boolean[]> seen = new ArrayList<>();
+
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... x) {
+            return new Tensor[] {x[0].argmax(), x[0].mul(2)};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            seen.add(new boolean[] {g[0] == null, g[1] == null});
+            return new Tensor[] {g[1].mul(2)};
+        }
+    }
+
+    @Test
+    void customFunctionCountsNonDifferentiableOutputs() {
+        String key = "custom_nondiff_first";
+        ArgAndDouble f = new ArgAndDouble();
+        Tensor x = Tensor.randn(D, 3).requiresGrad_(true);
+        Tensor[] out = f.applyAll(x);
+        assertEquals(Integer.parseInt(TORCH.field(key, "nr")), out[1].outputNr());
+        assertEquals(Boolean.parseBoolean(TORCH.field(key, "index_grad_fn").toLowerCase()), out[0].gradFn() == null);
+        assertEquals(2, out[1].gradFn().numOutputs());
+        out[1].sum().backward();
+        assertEquals(TORCH.field(key, "seen"), "(" + py(f.seen.get(0)[0]) + ", " + py(f.seen.get(0)[1]) + ")");
+        close(key, key, "grad", x.grad());
+    }
+
     private static String py(boolean b) {
         return b ? "True" : "False";
     }
