@@ -201,3 +201,16 @@ i, v = ArgAndDouble.apply(x)
 v.sum().backward()
 emit("custom_nondiff_first", [("nr", v.output_nr), ("index_grad_fn", i.grad_fn is None), ("seen", seen[0]),
                               ("grad", rep(x.grad))])
+
+# linalg.qr of a wide matrix (m < n: linalg_qr_backward's second branch), only Q used / only R used
+a = torch.randn(3, 5, dtype=D)
+wq = torch.randn(3, 3, dtype=D)
+wr = torch.randn(3, 5, dtype=D)
+x = a.clone().requires_grad_(True)
+q, r = torch.linalg.qr(x)
+((q ** 2) * wq).sum().backward()
+gq = x.grad
+x = a.clone().requires_grad_(True)
+q, r = torch.linalg.qr(x)
+((r ** 2) * wr).sum().backward()
+emit("qr_wide", [("a", rep(a)), ("wq", rep(wq)), ("wr", rep(wr)), ("grad_q", rep(gq)), ("grad_r", rep(x.grad))])

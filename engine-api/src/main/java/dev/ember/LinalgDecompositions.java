@@ -547,26 +547,33 @@ final class LinalgDecompositions {
                     throw new IllegalArgumentException("The QR decomposition is not differentiable when mode='complete' and "
                             + "nrows > ncols.");
                 }
-                Tensor qq = sq.get();
-                Tensor rr = sr.get();
-                // an output no gradient reached: zeros, which give PyTorch's result (its formula is linear in both)
-                Tensor gQ = grads[0] != null ? grads[0] : Creation.zeros(qq.shape, qq.dtype, qq.device);
-                Tensor gR = grads[1] != null ? grads[1] : Creation.zeros(rr.shape, rr.dtype, rr.device);
-                return new Tensor[] {qrBackward(gQ, gR, qq, rr, m, n)};
+                return new Tensor[] {qrBackward(grads[0], grads[1], sq.get(), sr.get(), m, n)};
             };
         });
         return new QrResult(q, r);
     }
 
-    /** {@code linalg_qr_backward} of PyTorch 2.x, with both gradients given (zeros for an output none reached). */
+    /**
+     * {@code linalg_qr_backward} of PyTorch 2.x; a null gradient is PyTorch's undefined one (no gradient reached that
+     * output; not both are null), whose terms are left out as PyTorch's {@code defined()} tests do.
+     */
     private static Tensor qrBackward(Tensor gQ, Tensor gR, Tensor q, Tensor r, int m, int n) {
-        Tensor gA = gR.matmul(r.mT()).sub(q.mT().matmul(gQ));
+        Tensor gA;
+        if (gQ != null) {
+            Tensor qhgQ = q.mT().matmul(gQ);
+            gA = gR != null ? gR.matmul(r.mT()).sub(qhgQ) : qhgQ.neg();
+        } else {
+            gA = gR.matmul(r.mT());
+        }
         if (m >= n) {
             // gA = (gQ + Q syminvadj(triu(gR R^H - Q^H gQ))) R^{-H}
             Tensor t = triangle(gA, 0, false);
             Tensor sym = t.add(t.mT());
             Tensor half = halveDiagonal(sym);
-            gA = q.matmul(half).add(gQ);
+            gA = q.matmul(half);
+            if (gQ != null) {
+                gA = gA.add(gQ);
+            }
             return solveTriangular(r.mT(), gA, false, false, false);
         }
         // m < n: Q trilImInvAdjSkew(-gA) (tril(X - X^H) for a real X), solved against R's leading square block, then Q gR
@@ -576,7 +583,7 @@ final class LinalgDecompositions {
         int[] zerosShape = r.shape();
         zerosShape[zerosShape.length - 1] = n - m;
         gA = Tensor.cat(java.util.List.of(gA, Creation.zeros(zerosShape, gA.dtype, gA.device)), -1);
-        return gA.add(q.matmul(gR));
+        return gR != null ? gA.add(q.matmul(gR)) : gA;
     }
 
     /** {@code x} with its diagonal (last two dimensions) halved: {@code x * (1 - I/2)}. */

@@ -192,6 +192,18 @@ class MultiOutputNodeTest {
     }
 
     @Test
+    void wideQrWithOneOutputUnused() {
+        String key = "qr_wide";
+        Tensor a = of(key, "a", 3, 5);
+        Tensor x = a.clone().requiresGrad_(true);
+        x.linalgQr().Q().pow(2).mul(of(key, "wq", 3, 3)).sum().backward();
+        close("wide qr, only Q", key, "grad_q", x.grad());
+        x = a.clone().requiresGrad_(true);
+        x.linalgQr().R().pow(2).mul(of(key, "wr", 3, 5)).sum().backward();
+        close("wide qr, only R", key, "grad_r", x.grad());
+    }
+
+    @Test
     void svdWithOnlySUsedIsSvdvalsGradient() {
         String key = "svd_only_s";
         Tensor a = of(key, "a", 3, 5);
@@ -342,6 +354,10 @@ class MultiOutputNodeTest {
         Tensor wQ = Tensor.randn(gen, D, 4, 3);
         check(t -> t[0].linalgQr().R().pow(2).mul(wR).sum(), Tensor.randn(gen, D, 4, 3));
         check(t -> t[0].linalgQr().Q().pow(2).mul(wQ).sum(), Tensor.randn(gen, D, 4, 3));
+        Tensor wQwide = Tensor.randn(gen, D, 3, 3);
+        Tensor wRwide = Tensor.randn(gen, D, 3, 5);
+        check(t -> t[0].linalgQr().Q().pow(2).mul(wQwide).sum(), Tensor.randn(gen, D, 3, 5));
+        check(t -> t[0].linalgQr().R().pow(2).mul(wRwide).sum(), Tensor.randn(gen, D, 3, 5));
         Tensor ws = Tensor.randn(gen, D, 3);
         check(t -> t[0].linalgSvd(false).S().mul(ws).sum(), Tensor.randn(gen, D, 3, 4));
         // U used (sign-invariant: its square), S and Vh not
