@@ -279,6 +279,11 @@ public abstract class Node {
      * @param inputNr which of its outputs
      */
     public record Edge(Node function, int inputNr) {
+        /** As PyTorch prints a pair of {@code next_functions}: {@code (<AccumulateGrad>, 0)}. */
+        @Override
+        public String toString() {
+            return "(" + function + ", " + inputNr + ")";
+        }
     }
 
     /** The node that adds the gradient into a leaf's {@code grad} (PyTorch's {@code AccumulateGrad}). */

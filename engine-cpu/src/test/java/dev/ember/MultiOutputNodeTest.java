@@ -65,6 +65,11 @@ class MultiOutputNodeTest {
         Node.Edge edge = p.get(0).gradFn().nextEdges().get(0);
         assertEquals("AccumulateGrad", edge.function().name());
         assertEquals(0, edge.inputNr());
+        assertEquals("(<AccumulateGrad>, 0)", edge.toString());
+        // an edge into output 2 of the node
+        Node.Edge into = p.get(2).mul(2).gradFn().nextEdges().get(0);
+        assertSame(p.get(0).gradFn(), into.function());
+        assertEquals(2, into.inputNr());
         assertEquals(1, p.get(0).gradFn().nextFunctions().size());
         p.get(0).mul(w.select(0, 0)).sum().add(p.get(2).mul(w.select(0, 2)).sum()).backward();
         close(key, key, "grad", x.grad());
