@@ -127,18 +127,21 @@ public final class Autograd {
             }
         }
         List<Tensor> grads = makeGrads(outputs, gradOutputs, createGraph);
-        Map<Node, Tensor> captures = new IdentityHashMap<>();
+        // a captured tensor is one output of a node (a leaf's AccumulateGrad has one)
+        Map<Node, Tensor[]> captures = new IdentityHashMap<>();
         Node[] targets = new Node[inputs.size()];
+        int[] targetNrs = new int[inputs.size()];
         for (int i = 0; i < inputs.size(); i++) {
             Tensor t = inputs.get(i);
             Node fn = t.gradNode();
             targets[i] = fn != null ? fn : t.gradAccumulator();
-            captures.put(targets[i], null);
+            targetNrs[i] = fn != null ? t.outputNr : 0;
+            captures.putIfAbsent(targets[i], new Tensor[targets[i].numOutputs]);
         }
         Engine.run(outputs, grads, retainGraph || createGraph, createGraph, captures);
         List<Tensor> result = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
-            Tensor g = captures.get(targets[i]);
+            Tensor g = captures.get(targets[i])[targetNrs[i]];
             if (g == null && !allowUnused) {
                 throw new IllegalArgumentException("One of the differentiated Tensors appears to not have been used in the "
                         + "graph. Set allow_unused=True if this is the desired behavior.");

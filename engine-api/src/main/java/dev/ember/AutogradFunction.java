@@ -32,14 +32,15 @@ import java.util.function.Function;
  * <p>As in PyTorch: {@code forward} runs with grad mode off; the outputs of one call share one node named
  * {@code <ClassName>Backward} (an anonymous class is named by its binary name), recorded when grad mode is on and an
  * input requires grad; {@code backward} runs once per backward pass with the gradient of every output (zeros where
- * none flowed, and for non-differentiable outputs) and returns one gradient per input (null where none), which the
+ * none flowed, and for non-differentiable outputs; null instead after {@link Context#setMaterializeGrads
+ * ctx.setMaterializeGrads(false)}) and returns one gradient per input (null where none), which the
  * engine checks (count, shape) and sums to the input's shape; it is itself recorded when the backward pass creates a
  * graph, unless the function is {@linkplain #onceDifferentiable() once differentiable}. An input returned unchanged comes
  * back as a new view of it; an input modified in place must be {@linkplain Context#markDirty marked dirty} and returned,
  * and then carries the function's history. Saved tensors are checked for in-place changes as every saved tensor is.
  *
  * <p>Not supported: marking dirty a view while recording (PyTorch rebases its base through {@code CopySlices}; clone the
- * view first), and {@code set_materialize_grads(False)} (gradients are always materialized).
+ * view first).
  */
 public abstract class AutogradFunction {
 
@@ -150,12 +151,14 @@ public abstract class AutogradFunction {
         if (!records) {
             return outs;
         }
+        // the node has one output per output of forward, as PyTorch's (output_nr counts the non-differentiable ones);
+        // only the differentiable ones carry its history
         List<Tensor> diffOuts = new ArrayList<>();
-        List<Integer> diffIndex = new ArrayList<>();
+        Tensor[] nodeOuts = new Tensor[outs.length];
         for (int i = 0; i < outs.length; i++) {
             if (differentiable[i]) {
                 diffOuts.add(outs[i]);
-                diffIndex.add(i);
+                nodeOuts[i] = outs[i];
             }
         }
         if (diffOuts.isEmpty()) {
@@ -180,9 +183,9 @@ public abstract class AutogradFunction {
                 }
             }
             ctx.saved = saved;
-            return grads -> runBackward(ctx, grads, diffIndex, shapes, types, devices, ins);
+            return grads -> runBackward(ctx, grads, shapes, types, devices, ins);
         };
-        Node node = MultiOutput.record(nodeName(), ins, diffOuts.toArray(new Tensor[0]), formula);
+        Node node = MultiOutput.record(nodeName(), ins, nodeOuts, formula);
         if (node != null) {
             node.runsUserCode = true; // the user's backward may keep what it is given or makes (hooks do)
         }
@@ -193,13 +196,10 @@ public abstract class AutogradFunction {
     }
 
     /** The user's backward with every output's gradient, checked as PyTorch checks a custom function's result. */
-    private Tensor[] runBackward(Context ctx, Tensor[] diffGrads, List<Integer> diffIndex, int[][] shapes, DType[] types,
+    private Tensor[] runBackward(Context ctx, Tensor[] grads, int[][] shapes, DType[] types,
                                  Device[] devices, Tensor[] ins) {
-        Tensor[] all = new Tensor[shapes.length];
-        for (int k = 0; k < diffIndex.size(); k++) {
-            all[diffIndex.get(k)] = diffGrads[k];
-        }
-        for (int i = 0; i < all.length; i++) {
+        Tensor[] all = grads.clone();
+        for (int i = 0; i < all.length && ctx.materializeGrads; i++) {
             if (all[i] == null) {
                 all[i] = Creation.zeros(shapes[i], types[i], devices[i]); // PyTorch's zeros_like(output)
             }
@@ -240,7 +240,7 @@ public abstract class AutogradFunction {
         if (onceDifferentiable() && graph) {
             List<Tensor> needing = new ArrayList<>();
             for (Tensor g : all) {
-                if (g.requiresGrad()) {
+                if (g != null && g.requiresGrad()) {
                     needing.add(g);
                 }
             }
@@ -282,6 +282,7 @@ public abstract class AutogradFunction {
         private Tensor[] toSave = new Tensor[0];
         private SavedTensor[] saved;
         private boolean inForward = true;
+        private boolean materializeGrads = true;
 
         Context(Tensor[] inputs) {
             needsInputGrad = new boolean[inputs.length];
@@ -329,7 +330,10 @@ public abstract class AutogradFunction {
             }
         }
 
-        /** Marks outputs that are not differentiable (their gradients arrive as zeros), as {@code ctx.mark_non_differentiable}. */
+        /**
+         * Marks outputs that are not differentiable (their gradients arrive as zeros, or null without
+         * {@linkplain #setMaterializeGrads materialized gradients}), as {@code ctx.mark_non_differentiable}.
+         */
         public void markNonDifferentiable(Tensor... outputs) {
             Args.require(outputs, "mark_non_differentiable", "outputs", 1, "tuple of Tensors");
             for (Tensor t : outputs) {
@@ -337,6 +341,14 @@ public abstract class AutogradFunction {
                     nonDifferentiable.add(t);
                 }
             }
+        }
+
+        /**
+         * Whether {@link AutogradFunction#backward} gets zeros for an output no gradient reached (the default, true) or
+         * null, as {@code ctx.set_materialize_grads}; call it in forward.
+         */
+        public void setMaterializeGrads(boolean materialize) {
+            materializeGrads = materialize;
         }
 
         /** Whether input {@code i} needs a gradient, as {@code ctx.needs_input_grad[i]}. */

@@ -11,8 +11,10 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Runs the backward pass: orders the graph's nodes by dependencies, feeds each node the sum of the
- * gradients of its output, runs hooks, and frees saved tensors unless the graph is retained.
+ * Runs the backward pass: orders the graph's nodes by dependencies, feeds each node the sum of the gradients of each of
+ * its outputs (one buffer per node and output, as PyTorch's InputBuffer), runs hooks, and frees saved tensors unless the
+ * graph is retained. A single-output node is called with its one gradient ({@link Node#apply(Tensor)}); a multi-output
+ * node once with every output's gradient, null for an output none reached ({@link Node#applyAll}).
  */
 final class Engine {
     private Engine() {
@@ -21,11 +23,12 @@ final class Engine {
     /**
      * Backpropagates from {@code roots} with the given output gradients. With {@code captures} null,
      * gradients accumulate into leaves ({@code backward}); otherwise the gradients reaching the captured
-     * nodes are returned in that map and nothing is accumulated ({@code autograd.grad}).
+     * nodes are returned in that map, one per output of the node, and nothing is accumulated ({@code autograd.grad}).
      */
     static void run(List<Tensor> roots, List<Tensor> rootGrads, boolean retainGraph, boolean createGraph,
-                    Map<Node, Tensor> captures) {
+                    Map<Node, Tensor[]> captures) {
         Node[] rootNodes = new Node[roots.size()];
+        int[] rootNrs = new int[roots.size()];
         for (int i = 0; i < roots.size(); i++) {
             Tensor t = roots.get(i);
             if (!t.requiresGrad()) {
@@ -33,6 +36,7 @@ final class Engine {
             }
             Node fn = t.gradNode();
             rootNodes[i] = fn != null ? fn : t.gradAccumulator();
+            rootNrs[i] = fn != null ? t.outputNr : 0;
         }
 
         // Count, for every node reachable from the roots, the edges that lead into it.
@@ -62,12 +66,14 @@ final class Engine {
         Map<Node, Boolean> needed = captures == null ? null : neededForCaptures(deps.keySet(), captures);
 
         Map<Node, Tensor> buffers = new HashMap<>();
+        // the buffers of multi-output nodes: one gradient per output, null where none arrived yet
+        Map<Node, Tensor[]> multiBuffers = new HashMap<>();
         // Gradients that only this pass holds: made by a node's formula (not passed through from its own input) or
         // summed here. A leaf whose .grad is empty takes such a tensor as it is, as PyTorch's AccumulateGrad steals
         // a gradient nobody else references, instead of copying it.
         Set<Tensor> owned = Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = 0; i < rootNodes.length; i++) {
-            accumulate(buffers, owned, rootNodes[i], rootGrads.get(i), createGraph);
+            accumulate(buffers, multiBuffers, owned, rootNodes[i], rootNrs[i], rootGrads.get(i), createGraph);
         }
         PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequenceNr, a.sequenceNr));
         for (Node n : rootNodes) {
@@ -86,9 +92,14 @@ final class Engine {
                 // the profiler's "autograd::engine::evaluate_function: NAME" range (a no-op unless profiling);
                 // an exception leaves it open for the enclosing range or the profiler's close to end
                 dev.ember.profiler.RecordFunction evaluated = dev.ember.profiler.Profiler.autogradNode(node.name);
-                Tensor grad = buffers.remove(node);
                 Tensor[] inputGrads = null;
-                if (grad != null) {
+                Tensor grad = node.numOutputs == 1 ? buffers.remove(node) : null;
+                if (node.numOutputs != 1) {
+                    Tensor[] grads = multiBuffers.remove(node);
+                    if (grads != null) {
+                        inputGrads = runMulti(node, grads, owned, captures, needed, createGraph, anomaly, checkNan);
+                    }
+                } else if (grad != null) {
                     // An owned gradient dies here once the node has used it, unless a hook, retain_grad or
                     // autograd.grad could have kept it, or the node passes it on or stores it (checked below):
                     // closing it now returns its memory during the pass, as PyTorch frees it with its last reference.
@@ -104,7 +115,7 @@ final class Engine {
                         node.retainGradTarget.retainGradFrom(grad);
                     }
                     if (captures != null && captures.containsKey(node)) {
-                        captures.put(node, grad);
+                        captures.get(node)[0] = grad;
                     }
                     boolean execute = captures == null || needed.getOrDefault(node, false);
                     if (execute && node instanceof Node.AccumulateGrad) {
@@ -115,7 +126,8 @@ final class Engine {
                         // a view of an owned incoming gradient stays owned when no hook could have kept it
                         boolean incomingOwned = owned.contains(grad) && node.preHooks.isEmpty()
                                 && node.retainGradTarget == null;
-                        inputGrads = createGraph || node.runsUserCode ? run(node, grad, anomaly) : runScoped(node, grad, anomaly);
+                        inputGrads = createGraph || node.runsUserCode ? run(node, grad, null, anomaly)
+                                : runScoped(node, grad, null, anomaly);
                         validate(node, inputGrads);
                         if (checkNan) {
                             checkNan(node, inputGrads);
@@ -141,7 +153,7 @@ final class Engine {
                         continue;
                     }
                     if (inputGrads != null && inputGrads[i] != null) {
-                        accumulate(buffers, owned, m, inputGrads[i], createGraph);
+                        accumulate(buffers, multiBuffers, owned, m, node.nextNr(i), inputGrads[i], createGraph);
                     }
                     int d = deps.get(m) - 1;
                     deps.put(m, d);
@@ -156,8 +168,88 @@ final class Engine {
         }
     }
 
-    private static Tensor[] run(Node node, Tensor grad, boolean anomaly) {
-        return anomaly ? applyChecked(node, grad) : node.apply(grad);
+    /**
+     * A multi-output node's turn: each output's gradient (null where none arrived) goes through that output's hooks,
+     * retain_grad and capture, then the node runs once with all of them; owned gradients that die here are closed.
+     * Returns the inputs' gradients, or null when the node does not run ({@code autograd.grad} not needing it).
+     */
+    private static Tensor[] runMulti(Node node, Tensor[] grads, Set<Tensor> owned, Map<Node, Tensor[]> captures,
+                                     Map<Node, Boolean> needed, boolean createGraph, boolean anomaly, boolean checkNan) {
+        int count = grads.length;
+        boolean captured = captures != null && captures.containsKey(node);
+        boolean[] release = new boolean[count];
+        boolean[] incomingOwned = new boolean[count];
+        // how many of the outputs' gradients share each storage (one that another output's gradient shares is not freed)
+        Map<StorageLease, Integer> leases = new IdentityHashMap<>();
+        for (Tensor g : grads) {
+            if (g != null) {
+                leases.merge(g.lease, 1, Integer::sum);
+            }
+        }
+        for (int k = 0; k < count; k++) {
+            Tensor g = grads[k];
+            if (g == null) {
+                continue;
+            }
+            List<Function<Tensor, Tensor>> hooks = node.hooks(k, false);
+            boolean quiet = (hooks == null || hooks.isEmpty()) && node.retainGradTarget(k) == null;
+            boolean shared = leases.get(g.lease) > 1;
+            incomingOwned[k] = owned.contains(g) && quiet && !shared;
+            release[k] = !createGraph && incomingOwned[k] && !captured;
+            if (hooks != null) {
+                for (Function<Tensor, Tensor> hook : List.copyOf(hooks)) {
+                    Tensor replaced = hook.apply(g);
+                    if (replaced != null) {
+                        g = replaced;
+                    }
+                }
+            }
+            Tensor target = node.retainGradTarget(k);
+            if (target != null) {
+                target.retainGradFrom(g);
+            }
+            if (captured) {
+                captures.get(node)[k] = g;
+            }
+            grads[k] = g;
+        }
+        Tensor[] inputGrads = null;
+        if (captures == null || needed.getOrDefault(node, false)) {
+            inputGrads = createGraph || node.runsUserCode ? run(node, null, grads, anomaly)
+                    : runScoped(node, null, grads, anomaly);
+            validate(node, inputGrads);
+            if (checkNan) {
+                checkNan(node, inputGrads);
+            }
+            if (!createGraph) {
+                markOwnedMulti(node, grads, incomingOwned, inputGrads, owned);
+            }
+            for (int k = 0; k < count; k++) {
+                if (grads[k] == null) {
+                    continue;
+                }
+                for (Tensor out : inputGrads) {
+                    release[k] &= out != grads[k];
+                }
+            }
+        }
+        for (int k = 0; k < count; k++) {
+            if (grads[k] != null) {
+                owned.remove(grads[k]);
+                if (release[k]) {
+                    grads[k].close(); // views of it the node returned keep the storage until they are done
+                }
+            }
+        }
+        return inputGrads;
+    }
+
+    /** Calls the node: with its one gradient {@code grad}, or with every output's ({@code grads}, not null). */
+    private static Tensor[] run(Node node, Tensor grad, Tensor[] grads, boolean anomaly) {
+        if (anomaly) {
+            return applyChecked(node, grad, grads);
+        }
+        return grads == null ? node.apply(grad) : node.applyAll(grads);
     }
 
     /**
@@ -167,10 +259,10 @@ final class Engine {
      * step kept several gigabytes of them at block 1024). Not while a graph of the backward is being made
      * ({@code createGraph}), whose nodes save those temporaries, nor for a node that runs the user's code.
      */
-    private static Tensor[] runScoped(Node node, Tensor grad, boolean anomaly) {
+    private static Tensor[] runScoped(Node node, Tensor grad, Tensor[] grads, boolean anomaly) {
         Tensor[] out;
         try (TensorScope temporaries = new TensorScope(16, false)) {
-            out = run(node, grad, anomaly);
+            out = run(node, grad, grads, anomaly);
             if (out != null) {
                 for (Tensor t : out) {
                     if (t != null) {
@@ -186,9 +278,9 @@ final class Engine {
      * Runs a node's backward under anomaly detection: an exception it throws gets the stack of the forward call that
      * made the node as a suppressed exception (PyTorch prints it as a warning, then re-raises).
      */
-    private static Tensor[] applyChecked(Node node, Tensor grad) {
+    private static Tensor[] applyChecked(Node node, Tensor grad, Tensor[] grads) {
         try {
-            return node.apply(grad);
+            return grads == null ? node.apply(grad) : node.applyAll(grads);
         } catch (RuntimeException | Error e) {
             if (node.forwardTrace != null) {
                 e.addSuppressed(node.forwardTrace);
@@ -242,12 +334,45 @@ final class Engine {
         }
     }
 
-    private static void accumulate(Map<Node, Tensor> buffers, Set<Tensor> owned, Node node, Tensor grad,
-                                   boolean createGraph) {
-        Tensor before = buffers.get(node);
-        if (before == null) {
-            buffers.put(node, grad);
-            return;
+    /** {@link #markOwned} for a multi-output node: a returned gradient must be apart from every incoming one. */
+    private static void markOwnedMulti(Node node, Tensor[] grads, boolean[] incomingOwned, Tensor[] outs,
+                                       Set<Tensor> owned) {
+        for (int i = 0; i < outs.length; i++) {
+            Tensor g = outs[i];
+            if (g == null || node.savesStorage(g.lease)) {
+                continue;
+            }
+            boolean unique = true;
+            for (int k = 0; k < grads.length; k++) {
+                unique &= grads[k] == null || (g != grads[k] && (g.lease != grads[k].lease || incomingOwned[k]));
+            }
+            for (int j = 0; j < outs.length; j++) {
+                unique &= j == i || outs[j] == null || outs[j].lease != g.lease;
+            }
+            if (unique) {
+                owned.add(g);
+            }
+        }
+    }
+
+    /** Adds {@code grad} into the buffer of output {@code nr} of {@code node}. */
+    private static void accumulate(Map<Node, Tensor> buffers, Map<Node, Tensor[]> multiBuffers, Set<Tensor> owned,
+                                   Node node, int nr, Tensor grad, boolean createGraph) {
+        Tensor[] slots = null;
+        Tensor before;
+        if (node.numOutputs == 1) {
+            before = buffers.get(node);
+            if (before == null) {
+                buffers.put(node, grad);
+                return;
+            }
+        } else {
+            slots = multiBuffers.computeIfAbsent(node, n -> new Tensor[n.numOutputs]);
+            before = slots[nr];
+            if (before == null) {
+                slots[nr] = grad;
+                return;
+            }
         }
         Tensor sum = before.add(grad);
         // summed gradients only this pass held are dead now (with create_graph they are part of the new graph)
@@ -258,7 +383,11 @@ final class Engine {
             grad.close();
         }
         owned.add(sum);
-        buffers.put(node, sum);
+        if (slots == null) {
+            buffers.put(node, sum);
+        } else {
+            slots[nr] = sum;
+        }
     }
 
     /** Casts and sums each returned gradient to its input's type and shape, as PyTorch's validate_outputs. */
@@ -289,7 +418,7 @@ final class Engine {
     }
 
     /** Nodes from which a captured node can be reached: only these run in {@code autograd.grad}. */
-    private static Map<Node, Boolean> neededForCaptures(Iterable<Node> nodes, Map<Node, Tensor> captures) {
+    private static Map<Node, Boolean> neededForCaptures(Iterable<Node> nodes, Map<Node, Tensor[]> captures) {
         Map<Node, Boolean> memo = new IdentityHashMap<>();
         for (Node n : nodes) {
             leadsToCapture(n, captures, memo);
@@ -297,7 +426,7 @@ final class Engine {
         return memo;
     }
 
-    private static boolean leadsToCapture(Node start, Map<Node, Tensor> captures, Map<Node, Boolean> memo) {
+    private static boolean leadsToCapture(Node start, Map<Node, Tensor[]> captures, Map<Node, Boolean> memo) {
         // iterative post-order, as graphs can be deeper than the Java stack
         ArrayDeque<Node> stack = new ArrayDeque<>();
         stack.push(start);

@@ -100,7 +100,7 @@ final class InplaceOps {
         try (GradMode off = Ember.noGrad()) {
             writeBack(self, r);
         }
-        rebase(self, r.gradFn);
+        rebase(self, r.gradFn, r.outputNr);
         return self;
     }
 
@@ -166,6 +166,7 @@ final class InplaceOps {
     private static Tensor snapshot(Tensor self) {
         Tensor old = copyValues(self);
         old.gradFn = self.gradNode();
+        old.outputNr = self.outputNr;
         old.requiresGrad = self.requiresGrad;
         return old;
     }
@@ -178,15 +179,16 @@ final class InplaceOps {
     }
 
     /** Makes {@code node} the creator of {@code self} after an in-place op. */
-    private static void rebase(Tensor self, Node node) {
+    private static void rebase(Tensor self, Node node, int outputNr) {
         if (self.retainsGrad && self.gradFn != null) {
-            self.gradFn.retainGradTarget = null;
+            self.gradFn.setRetainGradTarget(self.outputNr, null);
         }
         self.gradFn = node;
+        self.outputNr = node == null ? 0 : outputNr;
         self.requiresGrad = false;
         self.trackedInplaceVersion = self.version[0];
         if (self.retainsGrad && node != null) {
-            node.retainGradTarget = self;
+            node.setRetainGradTarget(self.outputNr, self);
         }
     }
 
@@ -274,7 +276,7 @@ final class InplaceOps {
         try (GradMode off = Ember.noGrad()) {
             writeBack(self, r);
         }
-        rebase(base, node);
+        rebase(base, node, 0);
         return self;
     }
 
@@ -298,6 +300,7 @@ final class InplaceOps {
         }
         if (base.requiresGrad()) {
             view.gradFn = stridedNode(base, view.layout);
+            view.outputNr = 0;
             view.requiresGrad = false;
         }
         view.viewVersion = now;

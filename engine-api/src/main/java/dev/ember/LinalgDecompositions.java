@@ -553,15 +553,27 @@ final class LinalgDecompositions {
         return new QrResult(q, r);
     }
 
-    /** {@code linalg_qr_backward} of PyTorch 2.x, with both gradients given (zeros for an unused output). */
+    /**
+     * {@code linalg_qr_backward} of PyTorch 2.x; a null gradient is PyTorch's undefined one (no gradient reached that
+     * output; not both are null), whose terms are left out as PyTorch's {@code defined()} tests do.
+     */
     private static Tensor qrBackward(Tensor gQ, Tensor gR, Tensor q, Tensor r, int m, int n) {
-        Tensor gA = gR.matmul(r.mT()).sub(q.mT().matmul(gQ));
+        Tensor gA;
+        if (gQ != null) {
+            Tensor qhgQ = q.mT().matmul(gQ);
+            gA = gR != null ? gR.matmul(r.mT()).sub(qhgQ) : qhgQ.neg();
+        } else {
+            gA = gR.matmul(r.mT());
+        }
         if (m >= n) {
             // gA = (gQ + Q syminvadj(triu(gR R^H - Q^H gQ))) R^{-H}
             Tensor t = triangle(gA, 0, false);
             Tensor sym = t.add(t.mT());
             Tensor half = halveDiagonal(sym);
-            gA = q.matmul(half).add(gQ);
+            gA = q.matmul(half);
+            if (gQ != null) {
+                gA = gA.add(gQ);
+            }
             return solveTriangular(r.mT(), gA, false, false, false);
         }
         // m < n: Q trilImInvAdjSkew(-gA) (tril(X - X^H) for a real X), solved against R's leading square block, then Q gR
@@ -571,7 +583,7 @@ final class LinalgDecompositions {
         int[] zerosShape = r.shape();
         zerosShape[zerosShape.length - 1] = n - m;
         gA = Tensor.cat(java.util.List.of(gA, Creation.zeros(zerosShape, gA.dtype, gA.device)), -1);
-        return gA.add(q.matmul(gR));
+        return gR != null ? gA.add(q.matmul(gR)) : gA;
     }
 
     /** {@code x} with its diagonal (last two dimensions) halved: {@code x * (1 - I/2)}. */
@@ -750,32 +762,20 @@ final class LinalgDecompositions {
             SavedTensor sv = node.saveOutput(vh);
             return g -> {
                 // derivatives.yaml: full_matrices narrows U, Vh and their gradients to the first k singular vectors (the
-                // gradients of the rest are ignored, as PyTorch's documentation says)
-                Tensor gU = fullMatrices ? g[0].narrow(-1, 0, k) : g[0];
-                Tensor gVh = fullMatrices ? g[2].narrow(-2, 0, k) : g[2];
+                // gradients of the rest are ignored, as PyTorch's documentation says); null: no gradient reached it
+                Tensor gU = fullMatrices && g[0] != null ? g[0].narrow(-1, 0, k) : g[0];
+                Tensor gVh = fullMatrices && g[2] != null ? g[2].narrow(-2, 0, k) : g[2];
                 Tensor uu = fullMatrices ? su.get().narrow(-1, 0, k) : su.get();
                 Tensor vv = fullMatrices ? sv.get().narrow(-2, 0, k) : sv.get();
-                return new Tensor[] {svdBackward(defined(gU), g[1], defined(gVh), uu, ss.get(), vv)};
+                return new Tensor[] {svdBackward(gU, g[1], gVh, uu, ss.get(), vv)};
             };
         });
     }
 
     /**
-     * A gradient Ember's multi-output node materialized as zeros stands for PyTorch's undefined gradient (an output no
-     * gradient reached), which svd_backward treats apart: null for an all-zero gradient. (An explicit zero gradient is
-     * then treated as undefined too; that changes PyTorch's result only where it is NaN from 0 / 0 at repeated singular
-     * values.)
+     * PyTorch 2.x's {@code svd_backward} for real inputs (reduced U and Vh), term for term; a null gradient is PyTorch's
+     * undefined one (no gradient reached that output; not all three are null).
      */
-    private static Tensor defined(Tensor g) {
-        if (g.numel() == 0) {
-            return g;
-        }
-        try (GradMode off = Ember.noGrad()) {
-            return g.ne(0L).any() ? g : null;
-        }
-    }
-
-    /** PyTorch 2.x's {@code svd_backward} for real inputs (reduced U and Vh), term for term. */
     private static Tensor svdBackward(Tensor gU, Tensor gS, Tensor gVh, Tensor u, Tensor s, Tensor vh) {
         int m = u.size(-2);
         int n = vh.size(-1);
@@ -797,7 +797,9 @@ final class LinalgDecompositions {
         } else {
             ret = s.unsqueeze(-1).mul(vhgV.div(e));
         }
-        ret = ret.add(gS.diagEmbed());
+        if (gS != null) {
+            ret = ret.add(gS.diagEmbed());
+        }
         Tensor gA;
         if (m > n && gU != null) {
             // [U gA + (I_m - U U^H) gU S^{-1}] V^H
@@ -1045,7 +1047,7 @@ final class LinalgDecompositions {
         MultiOutput.record("LinalgEighBackward0", new Tensor[] {a}, new Tensor[] {l, v}, node -> {
             SavedTensor sl = node.saveOutput(l);
             SavedTensor sv = node.saveOutput(v);
-            return g -> new Tensor[] {eighBackward(defined(g[0]), defined(g[1]), sl.get(), sv.get())};
+            return g -> new Tensor[] {eighBackward(g[0], g[1], sl.get(), sv.get())};
         });
     }
 

@@ -7,9 +7,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * A node of the autograd graph: the backward function of one operation (PyTorch's {@code grad_fn}),
- * with edges to the nodes that produced its differentiable inputs. Every node has one output: the
- * tensor it created.
+ * A node of the autograd graph: the backward function of one operation (PyTorch's {@code grad_fn}), with edges to the
+ * nodes that produced its differentiable inputs. Most nodes have one output, the tensor their op created; an op with
+ * several differentiable outputs (split, unbind, qr, svd, eigh, a custom function) has one node with one output per
+ * tensor, as PyTorch's: an edge names the node and which of its outputs the input was (PyTorch's
+ * {@code Edge(function, input_nr)}), and the engine calls the node once with every output's gradient, null where none
+ * arrived (PyTorch's undefined gradient).
  */
 public abstract class Node {
     private static final AtomicLong SEQUENCE = new AtomicLong();
@@ -19,14 +22,25 @@ public abstract class Node {
     final String name;
     /** The node each input's gradient flows to, or null for an input that needs none. */
     final Node[] next;
+    /**
+     * Which output of {@code next[i]} input {@code i} is (PyTorch's {@code Edge.input_nr}); null while every edge goes
+     * to output 0, as single-output nodes' edges do.
+     */
+    int[] nextNr;
+    /** How many outputs this node has (1 but for multi-output nodes). */
+    final int numOutputs;
     /** Shape, type and device of each input, to validate and reduce the gradients the formula returns. */
     final int[][] inputShapes;
     final DType[] inputDTypes;
     final Device[] inputDevices;
-    /** Hooks registered on the output tensor, run in order on the incoming gradient. */
+    /** Hooks registered on the (first) output tensor, run in order on the incoming gradient. */
     final List<Function<Tensor, Tensor>> preHooks = new ArrayList<>();
-    /** The output tensor, when it asked to retain its gradient. */
+    /** The (first) output tensor, when it asked to retain its gradient. */
     Tensor retainGradTarget;
+    /** A multi-output node's hooks of outputs 1 and up (index 0 unused), made when first asked for; else null. */
+    private List<Function<Tensor, Tensor>>[] outputHooks;
+    /** A multi-output node's outputs 1 and up that retain their gradient (index 0 unused); else null. */
+    private Tensor[] retainGradTargets;
     private final List<SavedTensor> saved = new ArrayList<>();
     boolean released;
     /**
@@ -38,8 +52,13 @@ public abstract class Node {
     final Autograd.ForwardTrace forwardTrace;
 
     Node(String name, Tensor[] inputs, long sequenceNr) {
+        this(name, inputs, sequenceNr, 1);
+    }
+
+    Node(String name, Tensor[] inputs, long sequenceNr, int numOutputs) {
         this.name = name;
         this.sequenceNr = sequenceNr;
+        this.numOutputs = numOutputs;
         // AccumulateGrad (the largest sequence number) stands for a leaf: it has no forward call
         this.forwardTrace = AnomalyMode.isEnabled() && sequenceNr != Long.MAX_VALUE ? new Autograd.ForwardTrace(name) : null;
         int n = inputs.length;
@@ -57,13 +76,28 @@ public abstract class Node {
             inputDevices[i] = t.device();
             if (t.requiresGrad()) {
                 Node fn = t.gradNode();
-                next[i] = fn != null ? fn : t.gradAccumulator();
+                if (fn == null) {
+                    next[i] = t.gradAccumulator();
+                } else {
+                    next[i] = fn;
+                    if (t.outputNr != 0) {
+                        if (nextNr == null) {
+                            nextNr = new int[n];
+                        }
+                        nextNr[i] = t.outputNr;
+                    }
+                }
             }
         }
     }
 
     Node(String name, Tensor[] inputs) {
         this(name, inputs, SEQUENCE.getAndIncrement());
+    }
+
+    /** A node with {@code numOutputs} outputs. */
+    Node(String name, Tensor[] inputs, int numOutputs) {
+        this(name, inputs, SEQUENCE.getAndIncrement(), numOutputs);
     }
 
     /** PyTorch's name for this backward function, for example {@code MulBackward0}. */
@@ -74,6 +108,70 @@ public abstract class Node {
     /** The nodes this one sends gradients to, one per input; null where an input needs no gradient. */
     public List<Node> nextFunctions() {
         return Collections.unmodifiableList(java.util.Arrays.asList(next.clone()));
+    }
+
+    /**
+     * The edges this node sends gradients along, one per input, as PyTorch's {@code next_functions} pairs
+     * {@code (node, input_nr)}: the node, and which of its outputs the input was; null where an input needs no
+     * gradient.
+     */
+    public List<Edge> nextEdges() {
+        List<Edge> out = new ArrayList<>(next.length);
+        for (int i = 0; i < next.length; i++) {
+            out.add(next[i] == null ? null : new Edge(next[i], nextNr(i)));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** How many outputs this node has: one per differentiable output of its op. */
+    public int numOutputs() {
+        return numOutputs;
+    }
+
+    /** Which output of {@code next[i]} input {@code i} is. */
+    final int nextNr(int i) {
+        return nextNr == null ? 0 : nextNr[i];
+    }
+
+    /** The hooks of output {@code k}, made when {@code create}; else null where there are none. */
+    @SuppressWarnings("unchecked")
+    final List<Function<Tensor, Tensor>> hooks(int k, boolean create) {
+        if (k == 0) {
+            return preHooks;
+        }
+        if (outputHooks == null) {
+            if (!create) {
+                return null;
+            }
+            outputHooks = new List[numOutputs];
+        }
+        if (outputHooks[k] == null && create) {
+            outputHooks[k] = new ArrayList<>();
+        }
+        return outputHooks[k];
+    }
+
+    /** The tensor that retains the gradient of output {@code k}, or null. */
+    final Tensor retainGradTarget(int k) {
+        if (k == 0) {
+            return retainGradTarget;
+        }
+        return retainGradTargets == null ? null : retainGradTargets[k];
+    }
+
+    /** Sets (or with null clears) the tensor that retains the gradient of output {@code k}. */
+    final void setRetainGradTarget(int k, Tensor t) {
+        if (k == 0) {
+            retainGradTarget = t;
+            return;
+        }
+        if (retainGradTargets == null) {
+            if (t == null) {
+                return;
+            }
+            retainGradTargets = new Tensor[numOutputs];
+        }
+        retainGradTargets[k] = t;
     }
 
     /** Whether input {@code i} needs a gradient. */
@@ -118,6 +216,14 @@ public abstract class Node {
     /** Computes the gradients of the inputs from the gradient of the output; null where none is needed. */
     abstract Tensor[] apply(Tensor gradOutput);
 
+    /**
+     * A multi-output node's backward: the gradients of the inputs from one gradient per output, null for an output no
+     * gradient reached (at least one is not null). A single-output node runs {@link #apply(Tensor)}.
+     */
+    Tensor[] applyAll(Tensor[] gradOutputs) {
+        return apply(gradOutputs[0]);
+    }
+
     @Override
     public String toString() {
         return "<" + name + ">";
@@ -137,6 +243,46 @@ public abstract class Node {
         @Override
         Tensor[] apply(Tensor gradOutput) {
             return formula.apply(gradOutput);
+        }
+    }
+
+    /**
+     * A node with several outputs whose backward formula is a lambda given every output's gradient (null for an output
+     * no gradient reached).
+     */
+    static final class MultiFn extends Node {
+        /** Set after construction, as the formula may save tensors into the node. */
+        Function<Tensor[], Tensor[]> formulaBody;
+
+        MultiFn(String name, Tensor[] inputs, int numOutputs) {
+            super(name, inputs, numOutputs);
+        }
+
+        @Override
+        Tensor[] apply(Tensor gradOutput) {
+            Tensor[] grads = new Tensor[numOutputs];
+            grads[0] = gradOutput;
+            return applyAll(grads);
+        }
+
+        @Override
+        Tensor[] applyAll(Tensor[] gradOutputs) {
+            return formulaBody.apply(gradOutputs);
+        }
+    }
+
+    /**
+     * An edge of the graph, as PyTorch's {@code next_functions} pairs: the node a gradient flows to and which of its
+     * outputs ({@code input_nr}) the gradient is for.
+     *
+     * @param function the node
+     * @param inputNr which of its outputs
+     */
+    public record Edge(Node function, int inputNr) {
+        /** As PyTorch prints a pair of {@code next_functions}: {@code (<AccumulateGrad>, 0)}. */
+        @Override
+        public String toString() {
+            return "(" + function + ", " + inputNr + ")";
         }
     }
 

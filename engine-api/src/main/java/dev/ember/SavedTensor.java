@@ -9,12 +9,15 @@ final class SavedTensor {
     private final int savedVersion;
     /** The node that made the saved tensor, named in the in-place error as PyTorch does. */
     private final String creator;
+    /** Which output of that node the saved tensor is. */
+    private final int outputNr;
 
     SavedTensor(Tensor t, Node owner, boolean isOutput) {
         this.tensor = t;
         this.savedVersion = t.version();
         Node made = isOutput ? owner : t.gradNode();
         this.creator = made == null ? null : made.name();
+        this.outputNr = made == null ? 0 : t.outputNr;
     }
 
     void free() {
@@ -37,7 +40,7 @@ final class SavedTensor {
         int now = tensor.version();
         if (now != savedVersion) {
             String what = "[" + tensor.typeName() + " " + Shapes.str(tensor.shapeRef()) + "]";
-            String output = creator != null ? ", which is output 0 of " + creator + "," : "";
+            String output = creator != null ? ", which is output " + outputNr + " of " + creator + "," : "";
             throw new IllegalStateException("one of the variables needed for gradient computation has been modified "
                     + "by an inplace operation: " + what + output + " is at version " + now + "; expected version "
                     + savedVersion + " instead. Hint: the backtrace further above can help find the operation that "

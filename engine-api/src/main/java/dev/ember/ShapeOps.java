@@ -16,8 +16,10 @@ import java.util.List;
  * {@code meshgrid}, {@code repeat_interleave} with an int, {@code tensor_split}, circular padding) Ember composes the
  * same ops, so the nodes are PyTorch's.
  *
- * <p>Ops with several outputs (split, chunk, unbind) give each output its own node of PyTorch's name; Ember's nodes have
- * one output each, so their gradients are summed by the engine rather than concatenated by one node.
+ * <p>Ops with several outputs (split, chunk, unbind) record one node with one output per piece, as PyTorch's
+ * ({@code SplitBackward0}, {@code SplitWithSizesBackward0}, {@code UnbindBackward0}), whose backward puts the pieces'
+ * gradients together once (a {@code cat} or {@code stack}, zeros for a piece no gradient reached). {@code tensor_split}
+ * is PyTorch's composition of slices: one {@code SliceBackward0} per piece.
  */
 final class ShapeOps {
     private ShapeOps() {
@@ -59,13 +61,72 @@ final class ShapeOps {
 
     // ------------------------------------------------------------------ split, chunk, unbind, tensor_split
 
-    /** A view of {@code t} along {@code d} from {@code start}, {@code len} long, with its own {@code node}. */
-    private static Tensor piece(Tensor t, int d, int start, int len, String node) {
+    /** A view of {@code t} along {@code d} from {@code start}, {@code len} long (its op records the node). */
+    private static Tensor piece(Tensor t, int d, int start, int len) {
         Layout l = narrowed(t.layout, d, start, len);
-        Tensor out = ViewOps.makeView(t, l.shape(), l.strides(), l.offset());
+        return ViewOps.makeView(t, l.shape(), l.strides(), l.offset());
+    }
+
+    /** Splits {@code t} along {@code d} into views of {@code sizes}, recorded as the outputs of one node. */
+    private static List<Tensor> pieces(Tensor t, int d, int[] sizes, String node) {
+        Tensor[] out = new Tensor[sizes.length];
+        int start = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            out[i] = piece(t, d, start, sizes[i]);
+            start += sizes[i];
+        }
         int[] in = t.shape;
-        return ArithmeticOps.record(out, node, new Tensor[] {t},
-                n -> g -> new Tensor[] {ViewOps.sliceScatter(g, in, d, start, start + len, 1)});
+        MultiOutput.record(node, new Tensor[] {t}, out, n -> grads -> new Tensor[] {splitBackward(grads, sizes, d, in)});
+        return new ArrayList<>(Arrays.asList(out));
+    }
+
+    /**
+     * PyTorch's {@code split_with_sizes_backward}: the pieces' gradients concatenated along {@code d}, zeros for a piece
+     * no gradient reached (null).
+     */
+    private static Tensor splitBackward(Tensor[] grads, int[] sizes, int d, int[] in) {
+        Tensor defined = firstDefined(grads);
+        List<Tensor> all = new ArrayList<>(grads.length);
+        for (int j = 0; j < grads.length; j++) {
+            if (grads[j] != null) {
+                all.add(grads[j]);
+            } else {
+                int[] shape = in.clone();
+                shape[d] = sizes[j];
+                all.add(Creation.zeros(shape, defined.dtype, defined.device));
+            }
+        }
+        return Tensor.cat(all, d);
+    }
+
+    /**
+     * PyTorch's {@code unbind_backward}: the slices' gradients stacked along {@code d}, a broadcast zero for a slice no
+     * gradient reached (null).
+     */
+    private static Tensor unbindBackward(Tensor[] grads, int d) {
+        Tensor defined = firstDefined(grads);
+        Tensor zero = null;
+        List<Tensor> all = new ArrayList<>(grads.length);
+        for (Tensor g : grads) {
+            if (g == null) {
+                if (zero == null) {
+                    zero = Creation.zeros(new int[0], defined.dtype, defined.device).expand(defined.shape);
+                }
+                g = zero;
+            }
+            all.add(g);
+        }
+        return Tensor.stack(all, d);
+    }
+
+    /** The first gradient that is not null (a multi-output node gets at least one). */
+    private static Tensor firstDefined(Tensor[] grads) {
+        for (Tensor g : grads) {
+            if (g != null) {
+                return g;
+            }
+        }
+        throw new IllegalStateException("no gradient reached the node");
     }
 
     static List<Tensor> split(Tensor t, int splitSize, int dim) {
@@ -82,13 +143,12 @@ final class ShapeOps {
                     + size);
         }
         int count = splitSize == 0 ? 1 : Math.max((int) (((long) size + splitSize - 1) / splitSize), 1);
-        List<Tensor> out = new ArrayList<>(count);
+        int[] sizes = new int[count];
         for (int i = 0; i < count; i++) {
             int start = (int) Math.min((long) i * splitSize, size);
-            int len = i < count - 1 ? splitSize : size - start;
-            out.add(piece(t, d, start, len, "SplitBackward0"));
+            sizes[i] = i < count - 1 ? splitSize : size - start;
         }
-        return out;
+        return pieces(t, d, sizes, "SplitBackward0");
     }
 
     static List<Tensor> splitWithSizes(Tensor t, int[] sizes, int dim) {
@@ -108,13 +168,7 @@ final class ShapeOps {
             throw new IllegalArgumentException("split_with_sizes expects split_sizes to sum exactly to " + t.shape[d]
                     + " (input tensor's size at dimension " + d + "), but got split_sizes=" + Arrays.toString(sizes));
         }
-        List<Tensor> out = new ArrayList<>(sizes.length);
-        int start = 0;
-        for (int s : sizes) {
-            out.add(piece(t, d, start, s, "SplitWithSizesBackward0"));
-            start += s;
-        }
-        return out;
+        return pieces(t, d, sizes.clone(), "SplitWithSizesBackward0");
     }
 
     static List<Tensor> chunk(Tensor t, int chunks, int dim) {
@@ -139,20 +193,20 @@ final class ShapeOps {
             throw new IndexOutOfBoundsException("Dimension specified as " + dim + " but tensor has no dimensions");
         }
         int d = Shapes.wrapDim(dim, t.dim());
-        int[] in = t.shape;
-        List<Tensor> out = new ArrayList<>(t.shape[d]);
-        for (int i = 0; i < t.shape[d]; i++) {
+        Tensor[] out = new Tensor[t.shape[d]];
+        for (int i = 0; i < out.length; i++) {
             Tensor s;
             try (GradMode off = Ember.noGrad()) {
                 s = t.select(d, i);
             }
-            Tensor view = ViewOps.makeView(t, s.shape, s.layout.strides(), s.layout.offset());
+            out[i] = ViewOps.makeView(t, s.shape, s.layout.strides(), s.layout.offset());
             s.close();
-            int at = i;
-            out.add(ArithmeticOps.record(view, "UnbindBackward0", new Tensor[] {t},
-                    n -> g -> new Tensor[] {ViewOps.sliceScatter(g.unsqueeze(d), in, d, at, at + 1, 1)}));
         }
-        return out;
+        // one node for every slice, as PyTorch's (none for a dimension of size 0, which has no outputs)
+        if (out.length > 0) {
+            MultiOutput.record("UnbindBackward0", new Tensor[] {t}, out, n -> grads -> new Tensor[] {unbindBackward(grads, d)});
+        }
+        return new ArrayList<>(Arrays.asList(out));
     }
 
     /** tensor_split into {@code sections} nearly equal parts (the first size % sections one longer): slices. */

@@ -68,6 +68,8 @@ public final class Tensor implements AutoCloseable {
 
     boolean requiresGrad;
     Node gradFn;
+    /** Which output of {@link #gradFn} this tensor is (PyTorch's {@code output_nr}); 0 for single-output nodes. */
+    int outputNr;
     Tensor grad;
     Node.AccumulateGrad accumulator;
     boolean retainsGrad;
@@ -683,6 +685,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * Which output of {@link #gradFn()} this tensor is, as {@code tensor.output_nr}: 0 for a leaf and for a node with
+     * one output (the pieces of {@code unbind} are outputs 0, 1, ... of one node).
+     */
+    public int outputNr() {
+        return gradNode() == null ? 0 : outputNr;
+    }
+
+    /**
      * The gradient accumulated by backward passes: null until one reaches this leaf. For a non-leaf
      * without {@link #retainGrad()} it is null and a warning is logged once, as PyTorch does.
      */
@@ -744,7 +754,7 @@ public final class Tensor implements AutoCloseable {
             return;
         }
         retainsGrad = true;
-        fn.retainGradTarget = this;
+        fn.setRetainGradTarget(outputNr, this);
     }
 
     /** Whether this non-leaf retains its gradient. */
@@ -762,9 +772,10 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
         }
         Node fn = gradNode();
-        Node node = fn != null ? fn : gradAccumulator();
-        node.preHooks.add(hook);
-        return () -> node.preHooks.remove(hook);
+        // a hook is on one output of the node (a leaf's on its AccumulateGrad)
+        List<Function<Tensor, Tensor>> hooks = fn != null ? fn.hooks(outputNr, true) : gradAccumulator().preHooks;
+        hooks.add(hook);
+        return () -> hooks.remove(hook);
     }
 
     synchronized Node.AccumulateGrad gradAccumulator() {
@@ -843,6 +854,7 @@ public final class Tensor implements AutoCloseable {
     /** Detaches this tensor from the graph in place, making it a leaf. */
     public Tensor detach_() {
         gradFn = null;
+        outputNr = 0;
         requiresGrad = false;
         differentiableView = false; // a detached view's history no longer follows its base
         return this;
