@@ -1528,3 +1528,4 @@ extern "C" __global__ void avgpool_back_f32(PoolGeo g, const float* gy, float* g
 extern "C" __global__ void avgpool_back_f64(PoolGeo g, const double* gy, double* gx) { avgPoolBackK(g, gy, gx); }
 #include "nn.cu"
 #include "index_kernels.cu"
+#include "sort_kernels.cu"
