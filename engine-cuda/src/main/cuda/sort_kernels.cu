@@ -16,6 +16,9 @@
 //   searchsorted_*              one thread per value, PyTorch's binary search (NaN comparisons included)
 //   histc_*, histc_out_*, bincount_count
 //                               counts with 64-bit integer atomics (exact, independent of order), then converted
+//   unique_flags_k*, unique_write_b*, unique_counts_k*
+//                               unique of single-element rows: the groups of equal keys of the sorted (or consecutive)
+//                               rows, numbered by a scan of their first positions
 // Keys: an element's key is an unsigned integer that orders as the values do (the CPU's floatKey/doubleKey idea): a float
 // maps through its IEEE bits (-0.0 first made +0.0, every NaN the canonical NaN, which then sorts above +infinity), an
 // integer is offset so that its type's lowest value is 0. A key has 8 bits per byte of the type (64 for int64 and float64,
@@ -494,6 +497,58 @@ extern "C" __global__ void bincount_count(Geo g, const i64* src, int size, u64* 
         if (v >= 0 && v < size) atomicAdd(counts + v, 1ULL);
     }
 }
+
+// ------------------------------------------------------------------ grouping equal elements (unique of single-element rows)
+// From the keys and positions of the rows in order (sorted, or as they are for unique_consecutive): a group starts where
+// the key changes, and at every NaN (NaN is unequal to everything, itself included), as the CPU's rowsEqual.
+template <typename KeyT>
+__device__ __forceinline__ bool uniqueStarts(const KeyT* keys, int j, int floating, KeyT nanKey) {
+    return j == 0 || keys[j] != keys[j - 1] || (floating && keys[j] == nanKey);
+}
+// flags[j] = 1 where position j starts a group (then scanned, exclusive, in place by the radix_scan kernels)
+template <typename KeyT>
+__device__ void uniqueFlagsK(const KeyT* keys, int n, int floating, KeyT nanKey, int* flags) {
+    GRID_STRIDE(j, n) flags[j] = uniqueStarts(keys, j, floating, nanKey) ? 1 : 0;
+}
+// each group's first row into values (its element's bits: the first in order, as the CPU), each row's group into inverse
+// (by its position in src), each group's first position into counts (finished by unique_counts)
+template <typename W, typename KeyT>
+__device__ void uniqueWriteK(const KeyT* keys, const int* idx, const int* starts, int n, int floating, KeyT nanKey,
+                             const W* src, int base, int rs, W* values, i64* inverse, i64* counts) {
+    GRID_STRIDE(j, n) {
+        bool start = uniqueStarts(keys, j, floating, nanKey);
+        int g = starts[j] + (start ? 1 : 0) - 1;
+        if (start) {
+            values[g] = src[(i64) base + (i64) idx[j] * rs];
+            if (counts) counts[g] = j;
+        }
+        if (inverse) inverse[idx[j]] = g;
+    }
+}
+// each group's size (from its first position, which unique_write left in counts), and the number of groups
+template <typename KeyT>
+__device__ void uniqueCountsK(const KeyT* keys, const int* starts, int n, int floating, KeyT nanKey, i64* counts,
+                              i64* groups) {
+    GRID_STRIDE(j, n) {
+        bool start = uniqueStarts(keys, j, floating, nanKey);
+        int g = starts[j] + (start ? 1 : 0) - 1;
+        if (j == n - 1) *groups = g + 1;
+        if (counts && (j == n - 1 || uniqueStarts(keys, j + 1, floating, nanKey))) counts[g] = j + 1 - counts[g];
+    }
+}
+#define UNIQUE_KEYS(K, KEY) \
+extern "C" __global__ void unique_flags_##K(const KEY* keys, int n, int floating, KEY nanKey, int* flags) { \
+    uniqueFlagsK(keys, n, floating, nanKey, flags); } \
+extern "C" __global__ void unique_counts_##K(const KEY* keys, const int* starts, int n, int floating, KEY nanKey, \
+    i64* counts, i64* groups) { uniqueCountsK(keys, starts, n, floating, nanKey, counts, groups); }
+UNIQUE_KEYS(k32, unsigned) UNIQUE_KEYS(k64, u64)
+// the value copies by element size (1, 2 and 4 bytes have 32-bit keys, 8 bytes 64-bit ones)
+#define UNIQUE_WRITE(N, W, KEY) \
+extern "C" __global__ void unique_write_b##N(const KEY* keys, const int* idx, const int* starts, int n, int floating, \
+    KEY nanKey, const W* s, int base, int rs, W* values, i64* inverse, i64* counts) { \
+    uniqueWriteK(keys, idx, starts, n, floating, nanKey, s, base, rs, values, inverse, counts); }
+UNIQUE_WRITE(1, unsigned char, unsigned) UNIQUE_WRITE(2, unsigned short, unsigned) UNIQUE_WRITE(4, unsigned int, unsigned)
+UNIQUE_WRITE(8, unsigned long long, u64)
 
 // ------------------------------------------------------------------ the kernels of every type
 #define SORT_KERNELS(N, K, KEY) \

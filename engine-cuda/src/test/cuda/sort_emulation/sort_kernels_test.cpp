@@ -424,6 +424,59 @@ static void testBincount() {
     CHECK(e == counts, "bincount");
 }
 
+// ------------------------------------------------------------------ unique of single-element rows
+template <typename K> void testUnique(const char* name, int n, bool sorted, int mode) {
+    typedef typename K::T T;
+    typedef typename KeyOf<K>::T KeyT;
+    typedef typename IdxWord<sizeof(T)>::W W;
+    L sl = strided({n, 1}, {0, 1}, 1, 2); // rows of one element, stride 2
+    std::vector<T> src = fill<K>(sl, mode);
+    L line; line.shape = {n}; line.strides = {sl.strides[0]}; line.offset = sl.offset;
+    std::vector<KeyT> keys;
+    std::vector<int> idx;
+    if (sorted) {
+        sortLines<K>(src, line, 0, false, true, keys, idx);
+    } else {
+        keys.assign(n, 0); idx.assign(n, 0);
+        Geo g = makeGeo({line});
+        emuLaunch(2, 64, [&] { sortKeysK<K, KeyT>(g, src.data(), n, 0, keys.data(), idx.data()); });
+    }
+    KeyT nanKey = sortKeyBits<K>() == 64 ? (KeyT) 0xFFF8000000000000ULL : (KeyT) 0xFFC00000u;
+    int fl = K::fp ? 1 : 0;
+    int chunks = (n + SCAN_CHUNK - 1) / SCAN_CHUNK;
+    std::vector<int> starts(n), sums(chunks);
+    std::vector<T> values(n);
+    std::vector<i64> inverse(n, -7), counts(n, -7), groups(1, -7);
+    emuLaunch(2, 64, [&] { uniqueFlagsK<KeyT>(keys.data(), n, fl, nanKey, starts.data()); });
+    emuLaunch(std::min(2, chunks), 256, [&] { radix_scan_reduce(starts.data(), n, chunks, sums.data()); });
+    emuLaunch(1, 256, [&] { radix_scan_top(sums.data(), chunks); });
+    emuLaunch(std::min(2, chunks), 256, [&] { radix_scan_down(starts.data(), n, chunks, sums.data()); });
+    emuLaunch(2, 64, [&] { uniqueWriteK<W, KeyT>(keys.data(), idx.data(), starts.data(), n, fl, nanKey, (const W*) src.data(),
+                                                 sl.offset, sl.strides[0], (W*) values.data(), inverse.data(), counts.data()); });
+    emuLaunch(2, 64, [&] { uniqueCountsK<KeyT>(keys.data(), starts.data(), n, fl, nanKey, counts.data(), groups.data()); });
+    // the CPU's SortKernels.unique: stable order (sorted) or as they are, a new group unless equal keys and not NaN
+    std::vector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::vector<long long> ck(n);
+    for (int r = 0; r < n; r++) ck[r] = cpuKey<K>(src[at(sl, r)]);
+    if (sorted) std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return ck[a] < ck[b]; });
+    long long nanCpu = 0;
+    if constexpr (K::fp) nanCpu = cpuKey<K>((T) NAN);
+    std::vector<T> ev; std::vector<i64> einv(n), ecnt;
+    for (int j = 0; j < n; j++) {
+        int r = order[j];
+        bool starts2 = j == 0 || ck[order[j - 1]] != ck[r] || (K::fp && ck[r] == nanCpu);
+        if (starts2) { ev.push_back(src[at(sl, r)]); ecnt.push_back(0); }
+        ecnt.back()++;
+        einv[r] = (i64) ev.size() - 1;
+    }
+    int g = (int) ev.size();
+    int bad = groups[0] != g;
+    for (int i = 0; i < g && !bad; i++) if (!sameBits(ev[i], values[i]) || ecnt[i] != counts[i]) bad++;
+    if (einv != inverse) bad++;
+    CHECK(bad == 0, "unique %s n %d%s: %ld groups, expected %d", name, n, sorted ? "" : " consecutive", (long) groups[0], g);
+}
+
 // ------------------------------------------------------------------ the keys themselves
 template <typename K> void testKeysOrder(const char* name) {
     // the kernels' unsigned keys order as the CPU's signed keys, over many values (edges included)
@@ -498,6 +551,10 @@ template <typename K> void allFor(const char* name) {
     testSearchsorted<K>(name, false, false, 0);
     testSearchsorted<K>(name, false, true, 1);
     testSearchsorted<K>(name, true, true, 0);
+    testUnique<K>(name, 1, true, 0);
+    testUnique<K>(name, 37, true, 1);
+    testUnique<K>(name, 300, false, 1);
+    if (full || wide) testUnique<K>(name, T + 5, true, 0);
 }
 
 int main() {
@@ -508,6 +565,7 @@ int main() {
     testSort<TagF64>("f64", {SORT_CAP + 52}, {0}, 0, 1, 2);
     testSort<TagI8>("i8", {SORT_CAP + 52}, {0}, 0, 0, 1);
     testRank<TagF32>("f32", {2, SORT_CAP + 1}, {1, 0}, 1, 1);
+    testUnique<TagF32>("f32", 5000, true, 1);
 #else
     testRadixScan();
     allFor<TagF32>("f32");

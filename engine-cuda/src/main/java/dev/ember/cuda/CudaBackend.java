@@ -926,8 +926,8 @@ public final class CudaBackend implements Backend {
     }
 
     // ------------------------------------------------------------------ sorting and scans (CudaSortKernels)
-    // sort, rankSelect, scan, searchsorted, histc and bincount run sort_kernels.cu through CudaSortKernels; a case it does
-    // not take (see its Javadoc; unique always) runs the SPI's default, the CPU's kernel on host copies.
+    // sort, rankSelect, scan, searchsorted, histc, bincount and unique run sort_kernels.cu through CudaSortKernels; a case
+    // it does not take (see its Javadoc) runs the SPI's default, the CPU's kernel on host copies.
 
     private final CudaSortKernels sortKernels = new CudaSortKernels(new CudaSortKernels.Device() {
         @Override
@@ -950,6 +950,11 @@ public final class CudaBackend implements Backend {
         @Override
         public void copy(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
             CudaBackend.this.copy(src, srcLayout, dst, dstLayout);
+        }
+
+        @Override
+        public Object toArray(Storage src, Layout layout) {
+            return CudaBackend.this.toArray(src, layout);
         }
 
         @Override
@@ -1011,6 +1016,13 @@ public final class CudaBackend implements Backend {
         if (!sortKernels.bincount(src, srcLayout, weights, weightsLayout, out, outLayout)) {
             Backend.super.bincount(src, srcLayout, weights, weightsLayout, out, outLayout);
         }
+    }
+
+    @Override
+    public long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
+        bind();
+        long groups = sortKernels.unique(src, srcLayout, sorted, values, inverse, counts);
+        return groups >= 0 ? groups : Backend.super.unique(src, srcLayout, sorted, values, inverse, counts);
     }
 
     @Override

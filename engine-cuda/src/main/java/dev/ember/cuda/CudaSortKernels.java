@@ -9,10 +9,11 @@ import jcuda.driver.CUdeviceptr;
 
 /**
  * The CUDA kernels of {@code Backend}'s sorting-and-scans family (sort_kernels.cu): sort, rankSelect, scan, searchsorted,
- * histc and bincount without weights. Each method returns false for a case it does not take, and {@link CudaBackend}
+ * histc, bincount without weights and unique of single-element rows (torch.unique without dim, or with a dim whose
+ * slices hold one element). Each method returns false (unique: -1) for a case it does not take, and {@link CudaBackend}
  * then runs the SPI's default (the CPU's kernel on host copies): float16 and bfloat16 (which CUDA refuses anyway), a
  * layout of more than 8 dimensions once merged, more than {@code Integer.MAX_VALUE} elements, bincount with weights (a
- * float sum in the CPU's order), unique, and scans of a few long lines (below).
+ * float sum in the CPU's order), unique of rows of several elements, and scans of a few long lines (below).
  *
  * <p>Results are the CPU's ({@code SortKernels}):
  * <ul>
@@ -30,6 +31,9 @@ import jcuda.driver.CUdeviceptr;
  * parallel scan would reassociate the sums and lose the CPU's bits).</li>
  * <li>searchsorted is PyTorch's binary search, one thread per value; histc and bincount count with 64-bit integer
  * atomics, exact and independent of the order (deterministic).</li>
+ * <li>unique sorts the elements (stable: each group's value is its first element, as on the CPU, which matters only for
+ * -0.0 and 0.0), marks where the key changes (and every NaN), and numbers the groups by a scan; it synchronizes once to
+ * read the number of groups, as the SPI returns it.</li>
  * </ul>
  */
 final class CudaSortKernels {
@@ -59,6 +63,9 @@ final class CudaSortKernels {
         Storage allocate(DType dtype, long numel, boolean zeroed);
 
         void copy(Storage src, Layout srcLayout, Storage dst, Layout dstLayout);
+
+        /** Synchronizes and reads a layout into a Java array. */
+        Object toArray(Storage src, Layout layout);
 
         CUdeviceptr pointer(Storage s);
     }
@@ -371,6 +378,59 @@ final class CudaSortKernels {
             }
         }
         return new Layout(shape, strides, l.offset());
+    }
+
+    // ------------------------------------------------------------------ grouping
+
+    /** {@code Backend.unique}; -1: not taken (rows of several elements). */
+    long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
+        int n = srcLayout.size(0);
+        DType t = src.dtype();
+        if (n == 0) {
+            return 0;
+        }
+        if (srcLayout.size(1) != 1 || !takes(t)) {
+            return -1;
+        }
+        Layout line = new Layout(new int[] {n}, new int[] {srcLayout.stride(0)}, srcLayout.offset());
+        boolean wide = keyBits(t) == 64;
+        String k = wide ? "k64" : "k32";
+        Object nanKey = wide ? (Object) 0xFFF8000000000000L : (Object) 0xFFC00000;
+        int floating = t.isFloatingPoint() ? 1 : 0;
+        int[] shape = {n};
+        Sorted order;
+        if (sorted) {
+            order = sortLines(src, line, 0, false, true);
+            if (order == null) {
+                return -1;
+            }
+        } else {
+            Geo g = geo(line);
+            Storage keys = backend.allocate(wide ? DType.INT64 : DType.INT32, n, false);
+            Storage idx = backend.allocate(DType.INT32, n, false);
+            order = new Sorted(idx, keys);
+            backend.launch("sort_keys_" + CudaBackend.kernelSuffix(t), g.numel, shape, g, ptr(src), n, 0, ptr(keys),
+                    ptr(idx));
+        }
+        int chunks = (n + SCAN_CHUNK - 1) / SCAN_CHUNK;
+        try (Sorted o = order;
+             Storage starts = backend.allocate(DType.INT32, n, false);
+             Storage sums = backend.allocate(DType.INT32, chunks, false);
+             Storage groups = backend.allocate(DType.INT64, 1, false)) {
+            int chunkBlocks = Math.min(MAX_BLOCKS, chunks);
+            backend.launch("unique_flags_" + k, n, shape, ptr(o.keys), n, floating, nanKey, ptr(starts));
+            backend.launchGrid("radix_scan_reduce", chunkBlocks, THREADS, shape, ptr(starts), (long) n, chunks, ptr(sums));
+            backend.launchGrid("radix_scan_top", 1, THREADS, shape, ptr(sums), chunks);
+            backend.launchGrid("radix_scan_down", chunkBlocks, THREADS, shape, ptr(starts), (long) n, chunks, ptr(sums));
+            CUdeviceptr none = new CUdeviceptr();
+            CUdeviceptr cnt = counts == null ? none : ptr(counts);
+            backend.launch("unique_write_b" + t.itemSize(), n, shape, ptr(o.keys), ptr(o.idx), ptr(starts), n, floating,
+                    nanKey, ptr(src), srcLayout.offset(), srcLayout.stride(0), ptr(values),
+                    inverse == null ? none : ptr(inverse), cnt);
+            backend.launch("unique_counts_" + k, n, shape, ptr(o.keys), ptr(starts), n, floating, nanKey, cnt,
+                    ptr(groups));
+            return ((long[]) backend.toArray(groups, Layout.contiguous(1)))[0];
+        }
     }
 
     // ------------------------------------------------------------------ histograms and counts

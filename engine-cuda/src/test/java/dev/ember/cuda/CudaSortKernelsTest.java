@@ -253,6 +253,27 @@ class CudaSortKernelsTest {
         t.add(t("histc of 2^24 float32", x -> new Tensor[] {x.histc(100, -3, 3)}, Tensor.randn(GEN, DType.FLOAT32, 1 << 24)));
         t.add(t("bincount", x -> new Tensor[] {x.bincount(), x.bincount(20)}, Tensor.randint(0, 13, 1001)));
         t.add(t("bincount empty", x -> new Tensor[] {x.bincount(5)}, Tensor.randint(0, 13, 0)));
+        for (DType d : TYPES) {
+            t.add(t("unique " + d, x -> {
+                dev.ember.UniqueResult u = x.unique(true, true, true);
+                return new Tensor[] {u.values(), u.inverse(), u.counts()};
+            }, values(d, 31, 17).t()));
+            t.add(t("unique " + d + " of many", x -> {
+                dev.ember.UniqueResult u = x.unique(true, true, true);
+                return new Tensor[] {u.values(), u.inverse(), u.counts()};
+            }, values(d, 9001)));
+            t.add(t("uniqueConsecutive " + d, x -> {
+                dev.ember.UniqueResult u = x.uniqueConsecutive(true, true);
+                return new Tensor[] {u.values(), u.inverse(), u.counts()};
+            }, values(d, 301).sort(0, false).values()));
+        }
+        t.add(t("unique of one column (dim 0)", x -> {
+            dev.ember.UniqueResult u = x.unique(true, true, true, 0);
+            return new Tensor[] {u.values(), u.inverse(), u.counts()};
+        }, values(DType.FLOAT32, 101, 1)));
+        t.add(t("unique of rows (the host)", x -> new Tensor[] {x.unique(true, false, true, 0).values()},
+                Tensor.randint(0, 2, 40, 3)));
+        t.add(t("unique empty", x -> new Tensor[] {x.unique(true, true, true).values()}, values(DType.FLOAT32, 0)));
         Tensor weights = Tensor.rand(GEN, DType.FLOAT64, 301);
         t.add(t("bincount with weights (the host)", x -> new Tensor[] {x.bincount(weights.to(x.device()), 0)},
                 Tensor.randint(0, 13, 301)));

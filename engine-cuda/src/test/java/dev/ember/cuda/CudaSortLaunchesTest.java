@@ -123,6 +123,11 @@ class CudaSortLaunchesTest {
         }
 
         @Override
+        public Object toArray(Storage src, Layout layout) {
+            return new long[] {3};
+        }
+
+        @Override
         public CUdeviceptr pointer(Storage s) {
             assertNotNull(s);
             assertFalse(s instanceof FakeStorage && ((FakeStorage) s).closed, "a pointer to a freed buffer");
@@ -182,6 +187,16 @@ class CudaSortLaunchesTest {
             assertTrue(k.searchsorted(s(t, Layout.contiguous(37)), Layout.contiguous(37), null, null,
                     s(t, Layout.contiguous()), Layout.contiguous(), false, s(DType.INT64, Layout.contiguous()),
                     Layout.contiguous()), "searchsorted of a scalar " + t);
+            for (int n : new int[] {5, 5000}) {
+                Layout rows = new Layout(new int[] {n, 1}, new int[] {2, 1}, 1);
+                for (boolean sortedRows : new boolean[] {true, false}) {
+                    assertEquals(3, k.unique(s(t, rows), rows, sortedRows, s(t, Layout.contiguous(n)),
+                            s(DType.INT64, Layout.contiguous(n)), s(DType.INT64, Layout.contiguous(n))), "unique " + t);
+                    assertEquals(3, k.unique(s(t, rows), rows, sortedRows, s(t, Layout.contiguous(n)), null, null));
+                }
+            }
+            Layout pairs = Layout.contiguous(7, 2);
+            assertEquals(-1, k.unique(s(t, pairs), pairs, true, s(t, pairs), null, null), "unique of rows goes to the host");
             boolean floating = t == DType.FLOAT32 || t == DType.FLOAT64;
             assertEquals(floating, k.histc(s(t, shortLines), shortLines, 13, -1, 1, s(t, Layout.contiguous(13)),
                     Layout.contiguous(13)), "histc " + t);
