@@ -90,11 +90,12 @@ __device__ void sortSmallK(const Geo& g, const typename K::T* src, int ss, int n
     __shared__ int si[SORT_CAP];
     const u64 flip = desc ? sortKeyMask<K>() : 0;
     const int lpb = SORT_CAP / P;
-    for (int first = blockIdx.x * lpb; first < lines; first += gridDim.x * lpb) {
+    for (i64 first = (i64) blockIdx.x * lpb; first < lines; first += (i64) gridDim.x * lpb) {
         for (int s = threadIdx.x; s < SORT_CAP; s += blockDim.x) {
-            int line = first + s / P, j = s % P;
+            i64 line = first + s / P;
+            int j = s % P;
             if (line < lines && j < n) {
-                int off[1]; locate<1>(g, line, off);
+                int off[1]; locate<1>(g, (int) line, off);
                 sk[s] = (KeyT) (sortKey<K>(src[(i64) off[0] + (i64) j * ss]) ^ flip);
                 si[s] = j;
             } else {
@@ -122,9 +123,10 @@ __device__ void sortSmallK(const Geo& g, const typename K::T* src, int ss, int n
             }
         }
         for (int s = threadIdx.x; s < SORT_CAP; s += blockDim.x) {
-            int line = first + s / P, j = s % P;
+            i64 line = first + s / P;
+            int j = s % P;
             if (line < lines && j < n) {
-                i64 at = (i64) line * n + j;
+                i64 at = line * n + j;
                 if (keysOut) keysOut[at] = sk[s];
                 idxOut[at] = si[s];
             }
