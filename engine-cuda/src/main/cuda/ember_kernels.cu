@@ -1530,3 +1530,4 @@ extern "C" __global__ void avgpool_back_f64(PoolGeo g, const double* gy, double*
 #include "index_kernels.cu"
 #include "resample_kernels.cu"
 #include "optim_kernels.cu"
+#include "sort_kernels.cu"

@@ -925,6 +925,106 @@ public final class CudaBackend implements Backend {
         return suffix(t);
     }
 
+    // ------------------------------------------------------------------ sorting and scans (CudaSortKernels)
+    // sort, rankSelect, scan, searchsorted, histc, bincount and unique run sort_kernels.cu through CudaSortKernels; a case
+    // it does not take (see its Javadoc) runs the SPI's default, the CPU's kernel on host copies.
+
+    private final CudaSortKernels sortKernels = new CudaSortKernels(new CudaSortKernels.Device() {
+        @Override
+        public void launch(String kernel, int n, Object shape, Object... args) {
+            bind();
+            CudaBackend.this.launch(kernel, n, shape, args);
+        }
+
+        @Override
+        public void launchGrid(String kernel, int blocks, int threads, Object shape, Object... args) {
+            bind();
+            CudaBackend.this.launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
+        }
+
+        @Override
+        public Storage allocate(DType dtype, long numel, boolean zeroed) {
+            return zeroed ? allocateZeroed(dtype, numel, 0) : CudaBackend.this.allocate(dtype, numel, 0);
+        }
+
+        @Override
+        public void copy(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+            CudaBackend.this.copy(src, srcLayout, dst, dstLayout);
+        }
+
+        @Override
+        public Object toArray(Storage src, Layout layout) {
+            return CudaBackend.this.toArray(src, layout);
+        }
+
+        @Override
+        public CUdeviceptr pointer(Storage s) {
+            return cuda(s).ptr;
+        }
+    });
+
+    @Override
+    public void sort(Storage src, Layout srcLayout, int dim, boolean descending, Storage values, Layout valuesLayout,
+                     Storage indices, Layout indicesLayout) {
+        bind();
+        if (!sortKernels.sort(src, srcLayout, dim, descending, values, valuesLayout, indices, indicesLayout)) {
+            Backend.super.sort(src, srcLayout, dim, descending, values, valuesLayout, indices, indicesLayout);
+        }
+    }
+
+    @Override
+    public void rankSelect(dev.ember.backend.RankOp op, Storage src, Layout srcLayout, int dim, long k, Storage values,
+                           Layout valuesLayout, Storage indices, Layout indicesLayout) {
+        bind();
+        if (!sortKernels.rankSelect(op, src, srcLayout, dim, k, values, valuesLayout, indices, indicesLayout)) {
+            Backend.super.rankSelect(op, src, srcLayout, dim, k, values, valuesLayout, indices, indicesLayout);
+        }
+    }
+
+    @Override
+    public void scan(dev.ember.backend.ScanOp op, Storage src, Layout srcLayout, int dim, Storage dst, Layout dstLayout,
+                     Storage indices, Layout indicesLayout) {
+        bind();
+        if (!sortKernels.scan(op, src, srcLayout, dim, dst, dstLayout, indices, indicesLayout)) {
+            Backend.super.scan(op, src, srcLayout, dim, dst, dstLayout, indices, indicesLayout);
+        }
+    }
+
+    @Override
+    public void searchsorted(Storage sorted, Layout sortedLayout, Storage sorter, Layout sorterLayout, Storage values,
+                             Layout valuesLayout, boolean right, Storage out, Layout outLayout) {
+        bind();
+        if (!sortKernels.searchsorted(sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, right, out,
+                outLayout)) {
+            Backend.super.searchsorted(sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, right, out,
+                    outLayout);
+        }
+    }
+
+    @Override
+    public void histc(Storage src, Layout srcLayout, int bins, double min, double max, Storage out, Layout outLayout) {
+        bind();
+        if (!sortKernels.histc(src, srcLayout, bins, min, max, out, outLayout)) {
+            Backend.super.histc(src, srcLayout, bins, min, max, out, outLayout);
+        }
+    }
+
+    @Override
+    public void bincount(Storage src, Layout srcLayout, Storage weights, Layout weightsLayout, Storage out,
+                         Layout outLayout) {
+        bind();
+        if (!sortKernels.bincount(src, srcLayout, weights, weightsLayout, out, outLayout)) {
+            Backend.super.bincount(src, srcLayout, weights, weightsLayout, out, outLayout);
+        }
+    }
+
+    @Override
+    public long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
+        bind();
+        long groups = sortKernels.unique(src, srcLayout, sorted, values, inverse, counts);
+        return groups >= 0 ? groups : Backend.super.unique(src, srcLayout, sorted, values, inverse, counts);
+    }
+
     @Override
     public void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
         bind();

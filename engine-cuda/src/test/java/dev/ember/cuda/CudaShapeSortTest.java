@@ -14,8 +14,9 @@ import java.util.function.Function;
 
 /**
  * Shape ops, sorting and scans on CUDA against the CPU reference (forward and backward), on odd sizes, non-contiguous
- * and broadcast operands and empty tensors. The sorting-and-scans kernels run through the SPI's host defaults until
- * CUDA has its own; the shape ops are copies (flip through negative strides) and existing kernels.
+ * and broadcast operands and empty tensors. Sorting and scans run sort_kernels.cu (CudaSortKernels; unique and weighted
+ * bincount the SPI's host defaults; CudaSortKernelsTest compares them exactly); the shape ops are copies (flip through
+ * negative strides) and existing kernels.
  */
 class CudaShapeSortTest {
     @BeforeEach
