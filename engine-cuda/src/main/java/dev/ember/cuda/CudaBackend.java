@@ -149,12 +149,15 @@ public final class CudaBackend implements Backend {
         return nl > 0 ? m.substring(0, nl) : m;
     }
 
-    private static byte[] fatbinary() throws IOException {
-        try (InputStream in = CudaBackend.class.getResourceAsStream("ember_kernels.fatbin")) {
+    /** The kernels' fatbinary, shipped gzip-compressed (27 MB raw, 6 MB compressed). */
+    static byte[] fatbinary() throws IOException {
+        try (InputStream in = CudaBackend.class.getResourceAsStream("ember_kernels.fatbin.gz")) {
             if (in == null) {
-                throw new IOException("ember_kernels.fatbin is missing from the jar");
+                throw new IOException("ember_kernels.fatbin.gz is missing from the jar");
             }
-            return in.readAllBytes();
+            try (InputStream raw = new java.util.zip.GZIPInputStream(in)) {
+                return raw.readAllBytes();
+            }
         }
     }
 
