@@ -223,3 +223,18 @@ def backward_after_refused():
 
 
 case("backward_after_refused", backward_after_refused)
+
+
+def view_of_detached_alias():
+    # a view of a detached alias follows that alias: the alias (not the tensor it was detached from) is rebased
+    yy = x.mul(2)
+    yd = yy.detach()
+    v = yd.select(0, 0)
+    ww = w.detach().clone().requires_grad_(True)
+    v.mul_(ww)
+    (yd * 1.0).sum().backward()
+    # PyTorch names the node torch::autograd::CopySlices (Ember: CopySlices)
+    return yd.grad_fn.name(), yy.grad_fn.name(), vals(ww.grad), vals(yd)
+
+
+case("view_of_detached_alias", view_of_detached_alias)

@@ -171,6 +171,22 @@ class MultiOutputViewInplaceTest {
     }
 
     @Test
+    void aViewOfADetachedAliasFollowsThatAlias() {
+        Tensor y = x().mul(2);
+        Tensor yd = y.detach();
+        Tensor v = yd.select(0, 0);
+        Tensor w = w();
+        v.mul_(w);
+        yd.mul(1.0).sum().backward();
+        String expected = TORCH.value("view_of_detached_alias");
+        assertEquals(expected.substring(0, expected.indexOf('[')),
+                "('torch::autograd::" + yd.gradFn().name() + "', '" + y.gradFn().name() + "', ");
+        double[] all = PyTorchCases.numbers(expected.substring(expected.indexOf('['), expected.lastIndexOf(')')));
+        assertArrayEquals(java.util.Arrays.copyOfRange(all, 0, 4), w.grad().toDoubleArray());
+        assertArrayEquals(java.util.Arrays.copyOfRange(all, 4, all.length), yd.toDoubleArray());
+    }
+
+    @Test
     void aRefusedOpLeavesTheGraphAsItWas() {
         Tensor x = x();
         List<Tensor> p = x.mul(2).unbind(0);
