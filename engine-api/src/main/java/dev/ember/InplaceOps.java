@@ -30,18 +30,19 @@ final class InplaceOps {
             }
             if (self.differentiableView) {
                 Tensor base = self.viewBase;
-                // PyTorch's check_inplace: the view requires grad and its base is a leaf (which may itself not require
-                // grad: x = t.reshape(2, 3).requiresGrad_(true) is a leaf view of t, and its views write into x)
-                if (self.requiresGrad() && base.isLeaf()) {
+                // PyTorch's check_inplace: when autograd is involved (the view, which requires grad when its base does,
+                // or another operand), first handle_view_on_rebase (a view made in no_grad or inference mode, or by an op
+                // returning several views, may not be modified), then the view-of-a-leaf rule
+                boolean selfGrad = self.requiresGrad(); // regenerates the history first, which may refuse (indirect)
+                if ((self.noGradView || self.multiOutputView || self.inferenceView)
+                        && (selfGrad || base.requiresGrad() || ArithmeticOps.needsGrad(others.toArray(new Tensor[0])))) {
+                    throw new IllegalStateException(viewRebaseMessage(self, false));
+                }
+                // the view requires grad and its base is a leaf (which may itself not require grad:
+                // x = t.reshape(2, 3).requiresGrad_(true) is a leaf view of t, and its views write into x)
+                if (selfGrad && base.isLeaf()) {
                     throw new IllegalStateException("a view of a leaf Variable that requires grad is being used in an "
                             + "in-place operation.");
-                }
-                if (self.noGradView && (base.requiresGrad() || ArithmeticOps.needsGrad(others.toArray(new Tensor[0])))) {
-                    throw new IllegalStateException("A view was created in no_grad mode and is being modified inplace with "
-                            + "grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You "
-                            + "can clarify your code by moving both the view and the inplace either both inside the no_grad "
-                            + "block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to "
-                            + "be tracked).");
                 }
             }
         }
@@ -52,6 +53,34 @@ final class InplaceOps {
                         + "refers to a single memory location. Please clone() the tensor before performing the operation.");
             }
         }
+    }
+
+    /**
+     * PyTorch's {@code handle_view_on_rebase} message for an in-place change of {@code view} (made in no_grad or inference
+     * mode, or by an op returning several views): the change is made to the view itself, or ({@code indirect}) to its
+     * base or another view of it.
+     */
+    static String viewRebaseMessage(Tensor view, boolean indirect) {
+        String modified = indirect ? "its base or another view of its base has been" : "is being";
+        Node fn = view.gradFn;
+        String msg;
+        if (view.inferenceView || view.noGradView || fn == null) {
+            String prefix = fn != null ? "Output " + view.outputNr + " of " + fn.name() + " is a view of a view which was "
+                    + "created in" : "A view was created in";
+            msg = view.inferenceView ? prefix + " inference mode and " + modified + " modified inplace in normal mode."
+                    : prefix + " no_grad mode and " + modified + " modified inplace with grad mode enabled.";
+        } else {
+            msg = "Output " + view.outputNr + " of " + fn.name() + " is a view and " + modified + " modified inplace.";
+        }
+        if (view.multiOutputView) {
+            return msg + " This view is the output of a function that returns multiple views. Such functions do not allow "
+                    + "the output views to be modified inplace. You should replace the inplace operation by an out-of-place "
+                    + "one.";
+        }
+        String block = view.inferenceView ? "inference_mode" : "no_grad";
+        return msg + " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+                + "moving both the view and the inplace either both inside the " + block + " block (if you don't want the "
+                + "inplace to be tracked) or both outside (if you want the inplace to be tracked).";
     }
 
     /** Checks that {@code result} (computed out of place) can be written into {@code self}: shape and type. */
@@ -290,13 +319,15 @@ final class InplaceOps {
         int now = view.version[0];
         if (view.noGradView) {
             if (base.trackedInplaceVersion > view.viewVersion && base.requiresGrad()) {
-                throw new IllegalStateException("A view was created in no_grad mode and its base or another view of its base "
-                        + "has been modified inplace with grad mode enabled. Given that this use case is ambiguous and "
-                        + "error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace "
-                        + "either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside "
-                        + "(if you want the inplace to be tracked).");
+                throw new IllegalStateException(viewRebaseMessage(view, true));
             }
             return view.gradFn;
+        }
+        // PyTorch's grad_fn of a view whose storage changed: a view with history (or over a base with history) made by
+        // an op returning several views, or in inference mode, cannot regenerate it (handle_view_on_rebase, indirect),
+        // whatever mode the change was made in
+        if ((view.multiOutputView || view.inferenceView) && (view.gradFn != null || base.requiresGrad())) {
+            throw new IllegalStateException(viewRebaseMessage(view, true));
         }
         if (base.requiresGrad()) {
             view.gradFn = stridedNode(base, view.layout);

@@ -280,46 +280,49 @@ final class ReductionOps {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("std and var only support floating point and complex dtypes");
         }
-        boolean[] mask = reducedMask(a.dim(), dims);
-        long count = 1;
-        for (int i = 0; i < mask.length; i++) {
-            if (mask[i]) {
-                count *= a.shape[i];
-            }
-        }
-        double denom = Math.max(0, count - correction);
-        int[] kept = keptShape(a.shape, mask);
-        int[] inShape = a.shape;
-        int[] over = dims == null ? new int[0] : dims; // empty: every dimension
-        Tensor out;
+        Tensor out = varOrStdValue(a, dims, correction, keepdim, std);
+        return ArithmeticOps.record(out, name, new Tensor[] {a}, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor so = std ? n.saveOutput(out) : null;
+            return g -> new Tensor[] {varOrStdBackward(g, sa.get(), std ? so.get() : null, dims, correction, keepdim)};
+        });
+    }
+
+    /** The variance (or, with {@code std}, its square root) of {@code a} over dims, computed without history. */
+    private static Tensor varOrStdValue(Tensor a, int[] dims, int correction, boolean keepdim, boolean std) {
+        double denom = Math.max(0, count(a, reducedMask(a.dim(), dims)) - correction);
+        int[] over = over(dims); // empty: every dimension
         try (GradMode off = Ember.noGrad()) {
             Tensor x = opmath(a);
             Tensor centered = x.sub(x.mean(over, true));
             Tensor variance = centered.mul(centered).sum(over, keepdim).div(denom);
-            out = narrowedBack(std ? variance.sqrt() : variance, a.dtype);
+            return narrowedBack(std ? variance.sqrt() : variance, a.dtype);
         }
-        boolean all = dims == null || dims.length == 0 || a.dim() == 0;
-        double dof = (double) count - correction;
-        return ArithmeticOps.record(out, name, new Tensor[] {a}, n -> {
-            SavedTensor sa = n.save(a);
-            SavedTensor so = std ? n.saveOutput(out) : null;
-            return g -> {
-                Tensor x = sa.get();
-                Tensor gv = g;
-                if (std) {
-                    Tensor y = so.get();
-                    gv = ArithmeticOps.where(y.eq(0.0), Creation.wrap(0.0), g.div(y.mul(2.0)));
-                }
-                Tensor centered = x.sub(x.mean(over, true));
-                Tensor ge = gv.reshape(kept).expand(inShape);
-                if (all && dof <= 0) {
-                    // when n == correction, 2 / (n - correction) is infinite: NaN where self == mean, inf elsewhere
-                    return new Tensor[] {ge.mul(ArithmeticOps.where(centered.eq(0L), Creation.wrap(Double.NaN),
-                            Creation.wrap(Double.POSITIVE_INFINITY)))};
-                }
-                return new Tensor[] {ge.mul(2.0 / dof).mul(centered)}; // (2 / dof) * grad * (self - mean)
-            };
-        });
+    }
+
+    /**
+     * PyTorch's {@code var_backward} ({@code (2 / (n - correction)) * grad * (self - mean)}), or with {@code std} (the
+     * result, non-null) {@code std_backward}: {@code var_backward} of {@code grad / (2 * std)}, 0 where std is 0. Written
+     * with Tensor ops, so differentiable again.
+     */
+    private static Tensor varOrStdBackward(Tensor g, Tensor x, Tensor std, int[] dims, int correction, boolean keepdim) {
+        boolean[] mask = reducedMask(x.dim(), dims);
+        int[] kept = keptShape(x.shape, mask);
+        int[] over = over(dims);
+        boolean all = dims == null || dims.length == 0 || x.dim() == 0;
+        double dof = (double) count(x, mask) - correction;
+        Tensor gv = g;
+        if (std != null) {
+            gv = ArithmeticOps.where(std.eq(0.0), Creation.wrap(0.0), g.div(std.mul(2.0)));
+        }
+        Tensor centered = x.sub(x.mean(over, true));
+        Tensor ge = gv.reshape(kept).expand(x.shape);
+        if (all && dof <= 0) {
+            // when n == correction, 2 / (n - correction) is infinite: NaN where self == mean, inf elsewhere
+            return ge.mul(ArithmeticOps.where(centered.eq(0L), Creation.wrap(Double.NaN),
+                    Creation.wrap(Double.POSITIVE_INFINITY)));
+        }
+        return ge.mul(2.0 / dof).mul(centered); // (2 / dof) * grad * (self - mean)
     }
 
     static Tensor softmax(Tensor a, int dim, boolean log) {
@@ -453,22 +456,38 @@ final class ReductionOps {
         });
     }
 
-    /** Variance or standard deviation and mean, as {@code torch.var_mean} / {@code std_mean}. */
+    /**
+     * Variance or standard deviation and mean, as {@code torch.var_mean} / {@code std_mean}: one node with two outputs,
+     * VarMeanBackward0 / StdMeanBackward0, whose backward is PyTorch's {@code var_mean_backward} / {@code
+     * std_mean_backward}: the var (std) term and the mean term, summed, each left out when its output got no gradient.
+     */
     static Tensor[] varMean(Tensor a, int[] dims, int correction, boolean keepdim, boolean std) {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException((std ? "std_mean" : "var_mean") + " only support floating point and complex dtypes");
         }
-        String name = std ? "StdMeanBackward0" : "VarMeanBackward0";
-        Tensor v = varOrStd(a, dims, correction, keepdim, std, name);
+        Tensor v = varOrStdValue(a, dims, correction, keepdim, std);
         Tensor m;
         try (GradMode off = Ember.noGrad()) {
             m = a.mean(over(dims), keepdim);
         }
-        boolean[] mask = reducedMask(a.dim(), dims);
-        int[] kept = keptShape(a.shape, mask);
+        int[] kept = keptShape(a.shape, reducedMask(a.dim(), dims));
         int[] inShape = a.shape;
-        double count = count(a, mask);
-        ArithmeticOps.record(m, name, new Tensor[] {a}, n -> g -> new Tensor[] {g.reshape(kept).expand(inShape).div(count)});
+        double count = count(a, reducedMask(a.dim(), dims));
+        MultiOutput.record(std ? "StdMeanBackward0" : "VarMeanBackward0", new Tensor[] {a}, new Tensor[] {v, m}, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor so = std ? n.saveOutput(v) : null;
+            return g -> {
+                Tensor gx = null;
+                if (g[0] != null) {
+                    gx = varOrStdBackward(g[0], sa.get(), std ? so.get() : null, dims, correction, keepdim);
+                }
+                if (g[1] != null) {
+                    Tensor gm = g[1].reshape(kept).expand(inShape).div(count); // mean_backward
+                    gx = gx == null ? gm : gx.add(gm);
+                }
+                return new Tensor[] {gx};
+            };
+        });
         return new Tensor[] {v, m};
     }
 

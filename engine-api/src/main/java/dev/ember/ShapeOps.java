@@ -64,7 +64,7 @@ final class ShapeOps {
     /** A view of {@code t} along {@code d} from {@code start}, {@code len} long (its op records the node). */
     private static Tensor piece(Tensor t, int d, int start, int len) {
         Layout l = narrowed(t.layout, d, start, len);
-        return ViewOps.makeView(t, l.shape(), l.strides(), l.offset());
+        return ViewOps.makeView(t, l.shape(), l.strides(), l.offset(), true);
     }
 
     /** Splits {@code t} along {@code d} into views of {@code sizes}, recorded as the outputs of one node. */
@@ -199,7 +199,7 @@ final class ShapeOps {
             try (GradMode off = Ember.noGrad()) {
                 s = t.select(d, i);
             }
-            out[i] = ViewOps.makeView(t, s.shape, s.layout.strides(), s.layout.offset());
+            out[i] = ViewOps.makeView(t, s.shape, s.layout.strides(), s.layout.offset(), true);
             s.close();
         }
         // one node for every slice, as PyTorch's (none for a dimension of size 0, which has no outputs)

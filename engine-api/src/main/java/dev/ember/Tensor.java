@@ -55,6 +55,13 @@ public final class Tensor implements AutoCloseable {
     boolean differentiableView;
     /** Whether this view was made with autograd off (it may not be modified in place while autograd records). */
     boolean noGradView;
+    /**
+     * Whether this view is an output of an op returning several views, or a view of one (PyTorch's
+     * {@code CreationMeta::MULTI_OUTPUT_NODE}): it may not be modified in place while autograd records.
+     */
+    boolean multiOutputView;
+    /** Whether this view was made in inference mode, or is a view of one (PyTorch's {@code CreationMeta::INFERENCE_MODE}). */
+    boolean inferenceView;
     /** The version at which this view's history was recorded; another version means its storage changed in place. */
     int viewVersion;
     /** For a base: the version after the last in-place op whose history autograd recorded. */

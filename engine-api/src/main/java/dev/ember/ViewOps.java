@@ -18,10 +18,33 @@ final class ViewOps {
 
     /** A tensor sharing {@code t}'s storage and version counter under a new layout, with no history. */
     static Tensor makeView(Tensor t, int[] shape, int[] strides, int offset) {
+        return makeView(t, shape, strides, offset, false);
+    }
+
+    /**
+     * {@link #makeView}, for an op that returns several views of {@code t} when {@code multiOutput} (split, chunk,
+     * unbind). The view records how it was made, as PyTorch's {@code CreationMeta}: in inference mode, in no_grad mode,
+     * as one of several outputs, or plainly; a plain view of a view keeps its base's record, and a view of a view made in
+     * inference mode stays one ({@code propagate_creation_meta}). {@link InplaceOps#checkInplace} refuses the in-place
+     * ops those records forbid.
+     */
+    static Tensor makeView(Tensor t, int[] shape, int[] strides, int offset, boolean multiOutput) {
         Tensor v = new Tensor(t.lease(), new Layout(shape, strides, offset), t.device, t.backend, t.version);
-        v.viewBase = t.viewBase != null ? t.viewBase : t;
+        // the base autograd follows: the root of t's chain of differentiable views; a detached alias (detach(), a view
+        // detached in place) starts a chain of its own, as PyTorch's (whose detach() is not a differentiable view)
+        v.viewBase = t.differentiableView ? t.viewBase : t;
         v.differentiableView = true;
-        v.noGradView = !GradMode.isEnabled();
+        boolean inference = InferenceMode.isEnabled();
+        boolean noGrad = !inference && !GradMode.isEnabled();
+        boolean multi = !inference && !noGrad && multiOutput;
+        if (t.differentiableView && (t.inferenceView || (!inference && !noGrad && !multi))) {
+            inference = t.inferenceView;
+            noGrad = t.noGradView;
+            multi = t.multiOutputView;
+        }
+        v.inferenceView = inference;
+        v.noGradView = noGrad;
+        v.multiOutputView = multi;
         v.viewVersion = t.version[0];
         return v;
     }

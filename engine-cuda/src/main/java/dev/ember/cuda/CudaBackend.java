@@ -51,10 +51,15 @@ public final class CudaBackend implements Backend {
     private Cublas cublas;
     private String deviceName = "";
     private final ThreadLocal<Boolean> contextBound = ThreadLocal.withInitial(() -> false);
-    /** Two int64s the device-side checks write: a flag and the offending value. */
-    private CUdeviceptr errorWord;
-    /** The message of the device-side check in flight (checked at the next synchronization), or null. */
-    private volatile String pendingCheck;
+    /**
+     * The error words of the device-side checks: {@link PendingChecks#SLOTS} pairs of int64s (a flag and the offending
+     * value), one per check launched since the last synchronization, in launch order.
+     */
+    private CUdeviceptr errorWords;
+    /** The device-side checks in flight (checked at the next synchronization): which word is whose message. */
+    private final PendingChecks pendingChecks = new PendingChecks();
+    /** Per thread: the error word the index kernels' host last handed out, until their deferCheck names it; -1: none. */
+    private final ThreadLocal<int[]> namelessCheck = ThreadLocal.withInitial(() -> new int[] {-1});
     private PinnedStaging staging;
     private int multiprocessors = 1;
     /** Per-kernel device times, with {@code -Dember.cuda.profile=true}; null otherwise. */
@@ -105,9 +110,10 @@ public final class CudaBackend implements Backend {
                     long[] total = new long[1];
                     JCudaDriver.cuMemGetInfo(free, total);
                     allocator = new CachingAllocator(this::synchronizeStream, total[0]);
-                    errorWord = new CUdeviceptr();
-                    JCudaDriver.cuMemAlloc(errorWord, 16);
-                    JCudaDriver.cuMemsetD8(errorWord, (byte) 0, 16);
+                    long wordBytes = (long) PendingChecks.SLOTS * PendingChecks.WORD_BYTES;
+                    errorWords = new CUdeviceptr();
+                    JCudaDriver.cuMemAlloc(errorWords, wordBytes);
+                    JCudaDriver.cuMemsetD8(errorWords, (byte) 0, wordBytes);
                     staging = new PinnedStaging(stream);
                     cublas = Cublas.tryCreate(stream);
                     if (Boolean.getBoolean("ember.cuda.profile")) {
@@ -184,17 +190,35 @@ public final class CudaBackend implements Backend {
 
     private void synchronizeStream() {
         JCudaDriver.cuStreamSynchronize(stream);
-        String check = pendingCheck;
-        if (check != null) {
-            pendingCheck = null;
-            long[] err = new long[2];
-            JCudaDriver.cuMemcpyDtoH(Pointer.to(err), errorWord, 16);
-            if (err[0] != 0) {
-                JCudaDriver.cuMemsetD8(errorWord, (byte) 0, 16);
-                throw new IndexOutOfBoundsException(String.format(check, err[1])
+        int n = pendingChecks.used();
+        if (n > 0) {
+            long[] words = new long[2 * n];
+            JCudaDriver.cuMemcpyDtoH(Pointer.to(words), errorWords, (long) n * PendingChecks.WORD_BYTES);
+            String failure = pendingChecks.firstFailure(words); // the first failing check in launch order
+            if (failure != null) {
+                JCudaDriver.cuMemsetD8(errorWords, (byte) 0, (long) n * PendingChecks.WORD_BYTES);
+                throw new IndexOutOfBoundsException(failure
                         + " (found by a device-side check of an earlier op; CUDA reports it at the next synchronization)");
             }
         }
+    }
+
+    /**
+     * The error word of the next device-side check, in launch order, named {@code message} (null: named later by
+     * {@link PendingChecks#name}); when every word is in use, synchronizes first (raising a failed check's error there).
+     */
+    private int reserveCheck(String message) {
+        int slot = pendingChecks.reserve(message);
+        if (slot < 0) {
+            synchronizeStream();
+            slot = pendingChecks.reserve(message);
+        }
+        return slot;
+    }
+
+    /** The device address of error word {@code slot}. */
+    private CUdeviceptr errorWord(int slot) {
+        return errorWords.withByteOffset((long) slot * PendingChecks.WORD_BYTES);
     }
 
     static int elementSize(DType t) {
@@ -722,8 +746,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         Geo g = new Geo(layout);
-        launch("check_indices", g.numel, g, g, cuda(index).ptr, bound, errorWord);
-        pendingCheck = message;
+        launch("check_indices", g.numel, g, g, cuda(index).ptr, bound, errorWord(reserveCheck(message)));
     }
 
     @Override
@@ -869,15 +892,26 @@ public final class CudaBackend implements Backend {
             return cuda(s).ptr;
         }
 
+        /**
+         * Hands out the error word of a new check, in launch order; the {@link #deferCheck} that follows its launch (no
+         * synchronization in between) names it.
+         */
         @Override
         public CUdeviceptr errorWord() {
             bind();
-            return errorWord;
+            int slot = reserveCheck(null);
+            namelessCheck.get()[0] = slot;
+            return CudaBackend.this.errorWord(slot);
         }
 
         @Override
         public void deferCheck(String message) {
-            pendingCheck = message;
+            int[] slot = namelessCheck.get();
+            if (slot[0] < 0) {
+                throw new IllegalStateException("deferCheck without an error word handed out by errorWord()");
+            }
+            pendingChecks.name(slot[0], message);
+            slot[0] = -1;
         }
     });
 
