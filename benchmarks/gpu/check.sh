@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The whole GPU check of one lent session in one call (a session has 15 device minutes, starts included).
 #
-# Here (a machine with a JDK and Maven), from the project's root:
-#   ../shared/gpu-bundle/make-bundle.sh engine-api engine-cpu engine-cuda benchmarks
+# Here (a machine with a JDK and Maven): bash benchmarks/gpu/bundle.sh (a clean build, slimmed to fit the 64 MiB),
 # then through the device tool, with carry [".gpu-bundle"] and timeout_s 600:
 #   bash benchmarks/gpu/check.sh [quick]
 #

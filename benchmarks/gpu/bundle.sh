@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the bundle a lent GPU session carries, slim enough for the device tool's 64 MiB (working tree plus carried
+# paths), from a clean build so that no stale class or kernel binary rides along:
+#   bash benchmarks/gpu/bundle.sh        (from anywhere in the checkout; needs ../shared/gpu-bundle/make-bundle.sh)
+# It leaves out what the GPU run does not use: the benchmarks' shaded jar (run.sh puts every module jar and
+# dependency on the class path instead) and engine-cpu's test classes (engine-cuda's tests need only its main jar).
+# Then run benchmarks/gpu/check.sh through the device tool with carry [".gpu-bundle"].
+set -euo pipefail
+root=$(git rev-parse --show-toplevel)
+cd "$root"
+mvn -B -q -o clean
+bash "$root/../shared/gpu-bundle/make-bundle.sh" engine-api engine-cpu engine-cuda benchmarks
+rm -f .gpu-bundle/modules/benchmarks/benchmarks.jar
+rm -rf .gpu-bundle/modules/engine-cpu/test-classes
+bundle=$(du -sm .gpu-bundle | cut -f1)
+tree=$(( $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -n 1 | cut -f1) / 1048576 ))
+echo "bundle ${bundle} MiB + working tree ${tree} MiB = $((bundle + tree)) MiB (limit 64)"
+(( bundle + tree < 63 )) || { echo "too large for the device tool" >&2; exit 1; }
