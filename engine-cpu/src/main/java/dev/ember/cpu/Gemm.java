@@ -81,12 +81,30 @@ final class Gemm {
                 : gemv(m, k, b, bo, brs, a, ao, acs, ars, c, co, crs, accumulate))) {
             return;
         }
-        // C = A B and C^T = B^T A^T are the same product; run the orientation that wastes less of the kernel's tiles
-        // and packs less (a convolution's weight gradient, [16 x 100] x [100 x 150], runs twice as fast transposed)
-        if (cost(kernels, m, n, k, ars, acs, bcs, ccs) > cost(kernels, n, m, k, bcs, brs, ars, crs)) {
-            blocked(kernels, n, m, k, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs, accumulate);
+        // C = A B and C^T = B^T A^T are the same product; run the orientation and tile shape that waste less of the
+        // kernel's tiles and pack less (a convolution's weight gradient, [16 x 100] x [100 x 150], runs twice as fast
+        // transposed); ties keep the plain orientation and the first shape
+        MicroKernels best = kernels;
+        boolean transposed = false;
+        long least = Long.MAX_VALUE;
+        for (MicroKernels shape : kernels.shapes()) {
+            long plain = cost(shape, m, n, k, ars, acs, bcs, ccs);
+            long flipped = cost(shape, n, m, k, bcs, brs, ars, crs);
+            if (plain < least) {
+                least = plain;
+                best = shape;
+                transposed = false;
+            }
+            if (flipped < least) {
+                least = flipped;
+                best = shape;
+                transposed = true;
+            }
+        }
+        if (transposed) {
+            blocked(best, n, m, k, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs, accumulate);
         } else {
-            blocked(kernels, m, n, k, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, accumulate);
+            blocked(best, m, n, k, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, accumulate);
         }
     }
 

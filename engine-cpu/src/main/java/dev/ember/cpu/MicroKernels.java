@@ -17,6 +17,14 @@ abstract class MicroKernels {
     abstract String name();
 
     /**
+     * The tile shapes this kernel comes in, best first where the GEMM's cost model ties: the GEMM runs each product
+     * with the shape that wastes least of its tiles. One shape unless a subclass has several.
+     */
+    MicroKernels[] shapes() {
+        return new MicroKernels[] {this};
+    }
+
+    /**
      * {@code C[h x w] = (add ? C : 0) + A B} over {@code kc} steps, where A is MR rows read at
      * {@code a[aOff + r * ars + p * acs]} (a packed panel has {@code ars = 1, acs = MR}) and B is NR columns read at
      * {@code b[bOff + p * brs + j]} (packed: {@code brs = NR}). Both are always read whole (MR x NR, zero-padded by

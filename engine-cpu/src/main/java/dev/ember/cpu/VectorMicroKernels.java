@@ -14,11 +14,16 @@ final class VectorMicroKernels extends MicroKernels {
     private static final int MR = 6;
     private static final int NR = 2 * L;
     /**
-     * Rows of the tile: 6 unless {@code -Dember.cpu.gemmRows=8}, which takes 8 where vectors hold 16 floats (AVX-512's
-     * 32 vector registers hold 16 accumulators, two B vectors and a broadcast; AVX2's 16 registers only 6 rows'
-     * 12). Eight rows divide the channel counts of convolutions (16, 64, ...) that leave a 4-row edge tile with six.
+     * Rows of the tile. Where vectors hold 16 floats (AVX-512: 32 vector registers, room for 16 accumulators, two B
+     * vectors and a broadcast) the kernel comes in 8 and 6 rows and each product takes the one that wastes less of
+     * its tiles, 8 on a tie: eight rows divide the channel counts of convolutions (16, 64, ...) that leave a 4-row
+     * edge tile with six. Measured single-threaded here (AMD EPYC, AVX-512), 8 rows against 6: +9 to +20% on
+     * [16 x 150] x [150 x 500], +15% on [16 x 500] x [500 x 150], +4 to +5% on [64 x 576] x [576 x 3136] and its
+     * weight-gradient twin, level at 1024 and at [576 x 64] x [64 x 3136], but -5 to -13% on [150 x 16] x [16 x 500],
+     * whose 150 rows six divide. AVX2's 16 registers hold only the 6-row tile's 12 accumulators.
+     * {@code -Dember.cpu.gemmRows=6|8} forces one shape.
      */
-    private static final int ROWS = Integer.getInteger("ember.cpu.gemmRows", 6) == 8 && L >= 16 ? 8 : 6;
+    private static final String ROWS = System.getProperty("ember.cpu.gemmRows", "auto");
     /**
      * Whether packed panels take the constant-step loop in {@link #fullTile} unless told. Which loop form C2 keeps
      * fast depends on the JDK: the whole GEMM at n = 1024 and 2048 (MatmulBenchmark with each
@@ -34,20 +39,33 @@ final class VectorMicroKernels extends MicroKernels {
 
     private final boolean packedForm;
     private final int rows;
+    private final MicroKernels[] shapes;
 
-    /** The kernel in the loop form and tile shape chosen for this JVM and machine. */
+    /** The kernel in the loop form and tile shapes chosen for this JVM and machine. */
     VectorMicroKernels() {
-        this(PACKED_BY_DEFAULT, ROWS);
+        this(PACKED_BY_DEFAULT, ROWS.equals("8") && L >= 16 ? 8 : 6, ROWS.equals("auto") && L >= 16);
     }
 
     /** The kernel with packed panels in the constant-step loop or not, and 6 or 8 rows (tests check each). */
     VectorMicroKernels(boolean packedForm, int rows) {
+        this(packedForm, rows, false);
+    }
+
+    private VectorMicroKernels(boolean packedForm, int rows, boolean withEightRows) {
         if (rows != 6 && rows != 8) {
             throw new IllegalArgumentException("rows must be 6 or 8, got " + rows);
         }
         this.packedForm = packedForm;
         this.rows = rows;
+        this.shapes = withEightRows ? new MicroKernels[] {new VectorMicroKernels(packedForm, 8), this}
+                : new MicroKernels[] {this};
     }
+
+    @Override
+    MicroKernels[] shapes() {
+        return shapes.clone();
+    }
+
 
     @Override
     int mr() {
@@ -61,7 +79,8 @@ final class VectorMicroKernels extends MicroKernels {
 
     @Override
     String name() {
-        return "Vector API " + rows + "x" + NR + " (" + S + ", " + (packedForm ? "packed" : "strided") + " loop)";
+        return "Vector API " + (shapes.length > 1 ? "8x" + NR + " and " : "") + rows + "x" + NR + " (" + S + ", "
+                + (packedForm ? "packed" : "strided") + " loop)";
     }
 
     @Override
