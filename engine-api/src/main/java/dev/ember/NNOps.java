@@ -5,7 +5,9 @@ import dev.ember.backend.Conv2dParams;
 import dev.ember.backend.Layout;
 import dev.ember.backend.Pool2dParams;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Convolution and pooling: shape rules and PyTorch's errors, the SPI kernels that compute them, and the
@@ -222,6 +224,12 @@ final class NNOps {
             SavedTensor sx = n.needsInputGrad(1) ? n.save(x) : null;
             SavedTensor sw = n.needsInputGrad(0) ? n.save(w) : null;
             return g -> {
+                if (GradMode.gradMode()) {
+                    // create_graph: the gradients as differentiable convolutions of the saved tensors
+                    Tensor[] d = convGradsWithGraph(sx == null ? null : sx.get(), sw == null ? null : sw.get(), g,
+                            inShape, wShape, p, false);
+                    return new Tensor[] {d[0], d[1], n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null};
+                }
                 Tensor gy = g.contiguous();
                 Tensor gx = null;
                 Tensor gw = null;
@@ -239,6 +247,56 @@ final class NNOps {
                 return new Tensor[] {gx, gw, gb};
             };
         });
+    }
+
+    /**
+     * The input and weight gradients of a 2-D convolution ({@code transposed}: of a conv_transpose2d) as compositions
+     * of differentiable convolutions, for a backward that records its own graph ({@code create_graph}), so that
+     * second derivatives exist, as PyTorch's convolution double backward gives them: the input gradient is the
+     * transposed convolution of {@code gy} with the weight (for conv_transpose2d: the convolution), the weight gradient
+     * a convolution of the input by {@code gy} with the batch as the channels (stride and dilation swapped), per group.
+     * {@code x} is null when the weight needs no gradient, {@code w} when the input needs none; all 4-D.
+     */
+    private static Tensor[] convGradsWithGraph(Tensor x, Tensor w, Tensor gy, int[] xShape, int[] wShape, Conv2dParams p,
+                                               boolean transposed) {
+        int[] stride = {p.strideH(), p.strideW()};
+        int[] pad = {p.padH(), p.padW()};
+        int[] dil = {p.dilationH(), p.dilationW()};
+        int groups = p.groups();
+        Tensor gx = null;
+        Tensor gw = null;
+        if (w != null) {
+            if (transposed) {
+                gx = conv2d(gy, w, null, stride, pad, dil, groups);
+            } else {
+                // the output padding that gives back the input's size (the forward's floor dropped the rest)
+                int[] outPad = new int[2];
+                for (int i = 0; i < 2; i++) {
+                    int in = xShape[2 + i];
+                    int outSize = gy.shape[2 + i];
+                    outPad[i] = in - ((outSize - 1) * stride[i] - 2 * pad[i] + dil[i] * (wShape[2 + i] - 1) + 1);
+                }
+                gx = convTranspose2d(gy, w, null, stride, pad, outPad, groups, dil);
+            }
+        }
+        if (x != null) {
+            // conv: gw[o, c] = sum over the batch of x[:, c] correlated with gy[:, o]; conv_transpose2d: the same with
+            // the input and the output gradient in each other's places
+            Tensor in = transposed ? gy : x;
+            Tensor out = transposed ? x : gy;
+            int inGroup = in.shape[1] / groups;
+            int outGroup = out.shape[1] / groups;
+            List<Tensor> parts = new ArrayList<>(groups);
+            for (int gi = 0; gi < groups; gi++) {
+                Tensor a = in.narrow(1, gi * inGroup, inGroup).transpose(0, 1);
+                Tensor b = out.narrow(1, gi * outGroup, outGroup).transpose(0, 1);
+                Tensor r = conv2d(a, b, null, dil, pad, stride, 1).narrow(2, 0, wShape[2]).narrow(3, 0, wShape[3]);
+                parts.add(r.transpose(0, 1));
+            }
+            // per group [out channels of the group, in channels of the group, kh, kw], as both weights are laid out
+            gw = groups == 1 ? parts.get(0) : Tensor.cat(parts, 0);
+        }
+        return new Tensor[] {gx, gw};
     }
 
     /**
@@ -962,10 +1020,23 @@ final class NNOps {
         int[] inShape = input.shape;
         int[] wShape = weight.shape;
         int[] biasDims = outShape.length == 3 ? new int[] {0, 2} : new int[] {0, 2, 3};
+        // the kernels read contiguous copies made without history; a backward that records its graph needs the tensors
+        // themselves, so that second derivatives reach the input and the weight
+        Tensor xGraph = x == input ? x : input;
+        Tensor wGraph = w == weight ? w : weight;
         return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> {
             SavedTensor sx = n.needsInputGrad(1) ? n.save(x) : null;
             SavedTensor sw = n.needsInputGrad(0) ? n.save(w) : null;
+            SavedTensor sxg = n.needsInputGrad(1) && xGraph != x ? n.save(xGraph) : sx;
+            SavedTensor swg = n.needsInputGrad(0) && wGraph != w ? n.save(wGraph) : sw;
             return g -> {
+                if (GradMode.gradMode()) {
+                    Tensor xv = sxg == null ? null : sxg.get().reshape(x4);
+                    Tensor wv = swg == null ? null : swg.get().reshape(w4);
+                    Tensor[] d = convGradsWithGraph(xv, wv, g.reshape(out4), x4, w4, p, transposed);
+                    return new Tensor[] {d[0] == null ? null : d[0].reshape(inShape),
+                        d[1] == null ? null : d[1].reshape(wShape), n.needsInputGrad(2) ? g.sum(biasDims, false) : null};
+                }
                 Tensor gy = g.contiguous();
                 Layout lgy = denseAs(gy, out4);
                 Tensor gx = null;

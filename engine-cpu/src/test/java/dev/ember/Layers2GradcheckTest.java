@@ -14,8 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Float64 finite-difference gradient checks of the convolution, resampling and recurrent ops, and second-order
  * checks where PyTorch's backward is differentiable and Ember's is too: adaptive pooling, upsampling and pixel shuffle
  * (their backward ops are recorded nodes; checked squared, as a linear op's gradient does not depend on its input), the
- * recurrent compositions. The convolutions' backward runs the gradient
- * kernels directly, as conv2d's does, so they are checked to first order.
+ * recurrent compositions, and the convolutions: their backward runs the gradient kernels, but under create_graph it
+ * runs as differentiable convolutions (PyTorch's convolution double backward), checked to second order here with
+ * strides, padding, dilation, groups, output padding and the 1-D and unbatched forms.
  */
 class Layers2GradcheckTest {
     private static final Generator GEN = new Generator(1515);
@@ -52,6 +53,21 @@ class Layers2GradcheckTest {
                 ints(1), ints(0), ints(1), 1, ints(2)), r(1, 2, 3, 3), r(2, 2, 2, 2)));
         t.add(check("conv_transpose2d unbatched", x -> Functional.convTranspose2d(nc(x[0]), x[1], x[2], ints(3), ints(1),
                 ints(2), 1, ints(1)), r(3, 2, 3), r(3, 2, 2, 3), r(2)));
+        // second order: a convolution is bilinear in input and weight, so each gradient depends on the other operand
+        t.add(check2("conv2d", x -> Tensor.conv2d(x[0], x[1], x[2], ints(1), ints(0), ints(1), 1), r(2, 3, 5, 4),
+                r(2, 3, 3, 2), r(2)));
+        t.add(check2("conv2d stride, padding, dilation, groups", x -> Tensor.conv2d(x[0], x[1], x[2], ints(2, 1),
+                ints(1, 2), ints(1, 2), 2), r(2, 4, 6, 5), r(4, 2, 3, 2), r(4)));
+        t.add(check2("conv2d stride dropping the last rows, non-contiguous", x -> Tensor.conv2d(nc(x[0]), x[1], null,
+                ints(3), ints(0), ints(1), 1), r(1, 2, 7, 6), r(3, 2, 2, 2)));
+        t.add(check2("conv2d unbatched", x -> Tensor.conv2d(x[0], x[1], null, ints(1), ints(1), ints(1), 1), r(2, 4, 3),
+                r(2, 2, 3, 3)));
+        t.add(check2("conv1d", x -> Functional.conv1d(x[0], x[1], x[2], ints(2), ints(1), ints(2), 2), r(2, 4, 9),
+                r(4, 2, 3), r(4)));
+        t.add(check2("conv_transpose2d", x -> Functional.convTranspose2d(x[0], x[1], x[2], ints(2, 1), ints(1, 0),
+                ints(1, 0), 2, ints(1, 2)), r(2, 4, 3, 4), r(4, 2, 3, 2), r(4)));
+        t.add(check2("conv_transpose2d unbatched, non-contiguous", x -> Functional.convTranspose2d(nc(x[0]), x[1], x[2],
+                ints(3), ints(1), ints(2), 1, ints(1)), r(3, 2, 3), r(3, 2, 2, 3), r(2)));
         return t;
     }
 
