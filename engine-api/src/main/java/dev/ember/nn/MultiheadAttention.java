@@ -13,7 +13,9 @@ import java.util.List;
  * {@code k_proj_weight}, {@code v_proj_weight}) and {@code in_proj_bias} [3E], split into heads, attended, and projected
  * by {@code out_proj} (a {@link NonDynamicallyQuantizableLinear}); state dict keys and initialization (Xavier-uniform
  * projection weights, zero biases, {@code out_proj.weight} as a Linear's) are PyTorch's, so weights load from its
- * {@code state_dict}. {@code add_bias_kv} and {@code add_zero_attn} are not supported (always false here).
+ * {@code state_dict}. With {@code add_bias_kv} the learnt {@code bias_k} and {@code bias_v} ([1, 1, E], Xavier-normal)
+ * are appended to the projected keys and values along the sequence, and with {@code add_zero_attn} a zero key and value
+ * are appended per head after that; the masks are padded with a column that masks nothing, as PyTorch's.
  *
  * <p>The forward takes several tensors and returns an {@link Output} (the attention output and, when asked, the
  * attention weights averaged over heads or per head); {@link #apply(Tensor, Tensor, Tensor, Tensor, boolean, Tensor,
@@ -40,6 +42,11 @@ public final class MultiheadAttention extends Module {
     public final Tensor inProjBias;
     /** The output projection. */
     public final NonDynamicallyQuantizableLinear outProj;
+    /** The key bias [1, 1, E] appended to the keys, or null without {@code add_bias_kv}. */
+    public final Tensor biasK;
+    /** The value bias [1, 1, E] appended to the values, or null without {@code add_bias_kv}. */
+    public final Tensor biasV;
+    private final boolean addZeroAttn;
     private final int embedDim;
     private final int kdim;
     private final int vdim;
@@ -67,13 +74,25 @@ public final class MultiheadAttention extends Module {
     }
 
     /**
-     * Every option of PyTorch's constructor but {@code add_bias_kv} and {@code add_zero_attn}: {@code kdim} and
+     * Every option of PyTorch's constructor but {@code add_bias_kv} and {@code add_zero_attn} (false): {@code kdim} and
      * {@code vdim} null mean {@code embedDim}; {@code batchFirst} takes and returns [N, L, E] instead of [L, N, E].
      *
      * @throws IllegalArgumentException for a non-positive size, or an embedding dimension the heads do not divide
      */
     public MultiheadAttention(int embedDim, int numHeads, double dropout, boolean bias, Integer kdim, Integer vdim,
                               boolean batchFirst) {
+        this(embedDim, numHeads, dropout, bias, false, false, kdim, vdim, batchFirst);
+    }
+
+    /**
+     * Every option of PyTorch's constructor, in its order: {@code addBiasKv} adds the parameters {@code bias_k} and
+     * {@code bias_v}, {@code addZeroAttn} a zero key and value; {@code kdim} and {@code vdim} null mean
+     * {@code embedDim}; {@code batchFirst} takes and returns [N, L, E] instead of [L, N, E].
+     *
+     * @throws IllegalArgumentException for a non-positive size, or an embedding dimension the heads do not divide
+     */
+    public MultiheadAttention(int embedDim, int numHeads, double dropout, boolean bias, boolean addBiasKv,
+                              boolean addZeroAttn, Integer kdim, Integer vdim, boolean batchFirst) {
         if (embedDim <= 0 || numHeads <= 0) {
             throw new IllegalArgumentException("embed_dim and num_heads must be greater than 0, got embed_dim=" + embedDim
                     + " and num_heads=" + numHeads + " instead");
@@ -101,6 +120,14 @@ public final class MultiheadAttention extends Module {
         }
         this.inProjBias = registerParameter("in_proj_bias", bias ? Tensor.empty(3 * embedDim) : null);
         this.outProj = registerModule("out_proj", new NonDynamicallyQuantizableLinear(embedDim, embedDim, bias));
+        if (addBiasKv) {
+            this.biasK = registerParameter("bias_k", Tensor.empty(1, 1, embedDim));
+            this.biasV = registerParameter("bias_v", Tensor.empty(1, 1, embedDim));
+        } else {
+            this.biasK = null;
+            this.biasV = null;
+        }
+        this.addZeroAttn = addZeroAttn;
         // PyTorch's _reset_parameters
         if (qkvSameEmbedDim()) {
             Init.xavierUniform_(inProjWeight);
@@ -112,6 +139,12 @@ public final class MultiheadAttention extends Module {
         if (inProjBias != null) {
             Init.constant_(inProjBias, 0.0);
             Init.constant_(outProj.bias, 0.0);
+        }
+        if (biasK != null) {
+            Init.xavierNormal_(biasK);
+        }
+        if (biasV != null) {
+            Init.xavierNormal_(biasV);
         }
     }
 
@@ -137,6 +170,11 @@ public final class MultiheadAttention extends Module {
     /** Whether inputs and outputs are batch first ([N, L, E]). */
     public boolean batchFirst() {
         return batchFirst;
+    }
+
+    /** Whether a zero key and value are appended, PyTorch's {@code add_zero_attn}. */
+    public boolean addZeroAttn() {
+        return addZeroAttn;
     }
 
     /** The dropout probability on the attention weights in training. */
@@ -190,7 +228,7 @@ public final class MultiheadAttention extends Module {
         }
         Output out = attention(query, key, value, embedDim, numHeads, inProjWeight, inProjBias, dropout, outProj.weight,
                 outProj.bias, isTraining(), keyPaddingMask, needWeights, attnMask, qProjWeight, kProjWeight, vProjWeight,
-                averageAttnWeights, isCausal);
+                averageAttnWeights, isCausal, biasK, biasV, addZeroAttn);
         if (batchFirst && batched) {
             return new Output(out.output().transpose(1, 0), out.weights());
         }
@@ -288,15 +326,30 @@ public final class MultiheadAttention extends Module {
                 + "-D query tensor");
     }
 
-    /**
-     * PyTorch 2.x's {@code F.multi_head_attention_forward} without {@code bias_k}, {@code bias_v}, {@code add_zero_attn}
-     * and static keys: the packed projection when {@code inProjWeight} is not null, else the separate ones. Inputs are
-     * sequence first ([L, N, E]) or unbatched.
-     */
+    /** {@link #attention} without {@code bias_k}, {@code bias_v} and {@code add_zero_attn}. */
     static Output attention(Tensor query, Tensor key, Tensor value, int embedDimToCheck, int numHeads, Tensor inProjWeight,
                             Tensor inProjBias, double dropoutP, Tensor outProjWeight, Tensor outProjBias, boolean training,
                             Tensor keyPaddingMask, boolean needWeights, Tensor attnMask, Tensor qProjWeight,
                             Tensor kProjWeight, Tensor vProjWeight, boolean averageAttnWeights, boolean isCausal) {
+        return attention(query, key, value, embedDimToCheck, numHeads, inProjWeight, inProjBias, dropoutP, outProjWeight,
+                outProjBias, training, keyPaddingMask, needWeights, attnMask, qProjWeight, kProjWeight, vProjWeight,
+                averageAttnWeights, isCausal, null, null, false);
+    }
+
+    /**
+     * PyTorch 2.x's {@code F.multi_head_attention_forward} without static keys: the packed projection when
+     * {@code inProjWeight} is not null, else the separate ones; {@code biasK} and {@code biasV} ([1, 1, E], both or
+     * neither) appended to the projected keys and values, and with {@code addZeroAttn} a zero key and value per head.
+     * Inputs are sequence first ([L, N, E]) or unbatched.
+     */
+    static Output attention(Tensor query, Tensor key, Tensor value, int embedDimToCheck, int numHeads, Tensor inProjWeight,
+                            Tensor inProjBias, double dropoutP, Tensor outProjWeight, Tensor outProjBias, boolean training,
+                            Tensor keyPaddingMask, boolean needWeights, Tensor attnMask, Tensor qProjWeight,
+                            Tensor kProjWeight, Tensor vProjWeight, boolean averageAttnWeights, boolean isCausal,
+                            Tensor biasK, Tensor biasV, boolean addZeroAttn) {
+        if ((biasK == null) != (biasV == null)) {
+            throw new IllegalArgumentException("bias_k and bias_v must both be given or both be None");
+        }
         boolean batched = shapeCheck(query, key, value, keyPaddingMask, attnMask, numHeads);
         if (!batched) {
             // three new tensors, as PyTorch's unsqueeze: shared arguments are no longer the same object
@@ -384,10 +437,34 @@ public final class MultiheadAttention extends Module {
             }
         }
 
+        // the learnt key and value biases, along the sequence
+        if (biasK != null) {
+            k = Tensor.cat(List.of(k, biasK.repeat(1, bsz, 1)), 0);
+            v = Tensor.cat(List.of(v, biasV.repeat(1, bsz, 1)), 0);
+            if (attnMask != null) {
+                attnMask = Functional.pad(attnMask, new int[] {0, 1});
+            }
+            if (keyPaddingMask != null) {
+                keyPaddingMask = Functional.pad(keyPaddingMask, new int[] {0, 1});
+            }
+        }
+
         // heads into the batch dimension: [N * heads, L, head_dim]
         q = q.view(tgtLen, bsz * numHeads, headDim).transpose(0, 1);
         k = k.view(k.size(0), bsz * numHeads, headDim).transpose(0, 1);
         v = v.view(v.size(0), bsz * numHeads, headDim).transpose(0, 1);
+
+        // a zero key and value per head, along the sequence
+        if (addZeroAttn) {
+            k = Tensor.cat(List.of(k, Tensor.zeros(k.dtype(), bsz * numHeads, 1, headDim).to(k.device())), 1);
+            v = Tensor.cat(List.of(v, Tensor.zeros(v.dtype(), bsz * numHeads, 1, headDim).to(v.device())), 1);
+            if (attnMask != null) {
+                attnMask = Functional.pad(attnMask, new int[] {0, 1});
+            }
+            if (keyPaddingMask != null) {
+                keyPaddingMask = Functional.pad(keyPaddingMask, new int[] {0, 1});
+            }
+        }
         srcLen = k.size(1);
 
         // merge the key padding mask into the attention mask
