@@ -10,18 +10,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -155,7 +150,9 @@ class CudaIndexLaunchesTest {
 
     @Test
     void everyLaunchMatchesItsKernelsParameters() throws Exception {
-        Map<String, List<String>> kernels = kernelSignatures();
+        Path source = HostToolchain.CUDA.resolve("index_kernels.cu");
+        Assumptions.assumeTrue(Files.isRegularFile(source), "not run from the engine-cuda module directory");
+        Map<String, List<String>> kernels = HostToolchain.kernelSignatures(source, 40);
         Assumptions.assumeTrue(kernels != null, "g++ not found: cannot expand index_kernels.cu's macros here");
         Recorder r = new Recorder();
         CudaIndexKernels k = new CudaIndexKernels(r);
@@ -211,42 +208,5 @@ class CudaIndexLaunchesTest {
             used.add(name);
         }
         assertEquals(kernels.keySet(), used, "kernels of index_kernels.cu that no launch uses");
-    }
-
-    /** Each kernel of index_kernels.cu and its parameters' kinds, macros expanded by g++ -E; null without g++. */
-    private static Map<String, List<String>> kernelSignatures() throws Exception {
-        Path src = Path.of("src/main/cuda/index_kernels.cu");
-        Assumptions.assumeTrue(Files.isRegularFile(src), "not run from the engine-cuda module directory");
-        String gxx = null;
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(d, "g++").canExecute()) {
-                gxx = new File(d, "g++").getPath();
-                break;
-            }
-        }
-        if (gxx == null) {
-            return null;
-        }
-        Process p = new ProcessBuilder(gxx, "-E", "-P", "-x", "c++", "-D__global__=", src.toString())
-                .redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
-        assertEquals(0, p.exitValue(), text);
-        Map<String, List<String>> out = new TreeMap<>();
-        Matcher m = Pattern.compile("extern \"C\"\\s+void\\s+(\\w+)\\s*\\(([^)]*)\\)").matcher(text);
-        while (m.find()) {
-            List<String> kinds = new ArrayList<>();
-            for (String param : m.group(2).split(",")) {
-                String decl = param.trim();
-                String kind = decl.contains("*") ? "ptr" : decl.startsWith("Geo ") ? "Geo"
-                        : decl.startsWith("NzShape ") ? "int[17]" : decl.startsWith("int ") ? "int"
-                        : decl.startsWith("i64 ") || decl.startsWith("long long ") ? "i64"
-                        : decl.startsWith("double ") ? "double" : "?" + decl;
-                kinds.add(kind);
-            }
-            out.put(m.group(1), kinds);
-        }
-        assertTrue(out.size() > 40, "kernels found: " + out.keySet());
-        return out;
     }
 }

@@ -9,16 +9,13 @@ import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -144,9 +141,9 @@ class CudaSortLaunchesTest {
 
     @Test
     void everyLaunchMatchesItsKernelsParameters() throws Exception {
-        Map<String, List<String>> kernels = kernelSignatures("src/main/cuda/sort_kernels.cu");
+        Map<String, List<String>> kernels = kernelSignatures("sort_kernels.cu");
         Assumptions.assumeTrue(kernels != null, "g++ not found: cannot expand sort_kernels.cu's macros here");
-        Map<String, List<String>> index = kernelSignatures("src/main/cuda/index_kernels.cu");
+        Map<String, List<String>> index = kernelSignatures("index_kernels.cu");
         Recorder r = new Recorder();
         CudaSortKernels k = new CudaSortKernels(r);
         Layout shortLines = new Layout(new int[] {5, 11, 6}, new int[] {1, 30, 5}, 3);
@@ -248,41 +245,10 @@ class CudaSortLaunchesTest {
         return Integer.parseInt(m.group(1));
     }
 
-    /** Each kernel of a .cu file and its parameters' kinds, macros expanded by g++ -E; null without g++. */
+    /** The kernels of one file of src/main/cuda (see {@link HostToolchain#kernelSignatures}); null without g++. */
     private static Map<String, List<String>> kernelSignatures(String file) throws Exception {
-        Path src = Path.of(file);
+        Path src = HostToolchain.CUDA.resolve(file);
         Assumptions.assumeTrue(Files.isRegularFile(src), "not run from the engine-cuda module directory");
-        String gxx = null;
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(d, "g++").canExecute()) {
-                gxx = new File(d, "g++").getPath();
-                break;
-            }
-        }
-        if (gxx == null) {
-            return null;
-        }
-        Process p = new ProcessBuilder(gxx, "-E", "-P", "-x", "c++", "-D__global__=", src.toString())
-                .redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES));
-        assertEquals(0, p.exitValue(), text);
-        Map<String, List<String>> out = new TreeMap<>();
-        Matcher m = Pattern.compile("extern \"C\"\\s+void\\s+(\\w+)\\s*\\(([^)]*)\\)").matcher(text);
-        while (m.find()) {
-            List<String> kinds = new ArrayList<>();
-            for (String param : m.group(2).split(",")) {
-                String decl = param.trim();
-                String kind = decl.contains("*") ? "ptr" : decl.startsWith("Geo ") ? "Geo"
-                        : decl.startsWith("NzShape ") ? "int[17]"
-                        : decl.startsWith("int ") || decl.startsWith("unsigned ") ? "int"
-                        : decl.startsWith("i64 ") || decl.startsWith("u64 ") || decl.startsWith("long long ") ? "i64"
-                        : decl.startsWith("double ") ? "double" : "?" + decl;
-                kinds.add(kind);
-            }
-            out.put(m.group(1), kinds);
-        }
-        assertTrue(out.size() > 20, "kernels found in " + file + ": " + out.keySet());
-        return out;
+        return HostToolchain.kernelSignatures(src, 20);
     }
 }

@@ -9,15 +9,12 @@ import dev.ember.backend.Storage;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -213,10 +210,10 @@ class OptimKernelsEmulationTest {
     @Test
     void optimKernelsGiveTheCpuKernelsBitsOnTheHost() throws Exception {
         Path dir = Path.of("src/test/cuda/optim_emulation");
-        Path shim = Path.of("src/test/cuda/index_emulation");
-        Path cuda = Path.of("src/main/cuda");
+        Path shim = HostToolchain.SHIM;
+        Path cuda = HostToolchain.CUDA;
         Assumptions.assumeTrue(Files.isDirectory(dir), "not run from the engine-cuda module directory");
-        String gxx = find("g++");
+        String gxx = HostToolchain.find("g++");
         Assumptions.assumeTrue(gxx != null, "g++ not found on PATH: cannot run the kernels on the host here");
         Path tmp = Files.createTempDirectory("ember_optim_emulation");
         try {
@@ -225,33 +222,13 @@ class OptimKernelsEmulationTest {
             Path file = tmp.resolve("cases.txt");
             Files.writeString(file, cases + "\n" + body);
             Path exe = tmp.resolve("optim_kernels_test");
-            String built = run(List.of(gxx, "-std=c++20", "-O1", "-ffp-contract=off", "-pthread", "-w", "-I",
+            String built = HostToolchain.run(List.of(gxx, "-std=c++20", "-O1", "-ffp-contract=off", "-pthread", "-w", "-I",
                     cuda.toString(), "-I", shim.toString(), "-I", dir.toString(), "-o", exe.toString(),
                     dir.resolve("optim_kernels_test.cpp").toString()));
-            String out = run(List.of(exe.toString(), file.toString()));
+            String out = HostToolchain.run(List.of(exe.toString(), file.toString()));
             assertTrue(out.contains(cases + " cases") && out.contains(" 0 failures"), out + built);
         } finally {
-            try (var files = Files.walk(tmp)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            HostToolchain.deleteTree(tmp);
         }
-    }
-
-    /** Runs a command, which must exit with 0; returns its output. */
-    private static String run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), command.get(0) + " timed out");
-        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed:\n" + log);
-        return log;
-    }
-
-    private static String find(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(d, tool).canExecute()) {
-                return new File(d, tool).getPath();
-            }
-        }
-        return null;
     }
 }

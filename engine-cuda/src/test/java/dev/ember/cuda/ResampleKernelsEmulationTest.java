@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +20,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ResampleKernelsEmulationTest {
     private static final Path DIR = Path.of("src/test/cuda/resample_emulation");
-    private static final Path CUDA = Path.of("src/main/cuda");
+    private static final Path CUDA = HostToolchain.CUDA;
 
     private final ByteArrayOutputStream file = new ByteArrayOutputStream();
     private final Random random = new Random(15);
@@ -70,7 +68,7 @@ class ResampleKernelsEmulationTest {
     @Test
     void resampleKernelsAgreeWithTheCpuKernelsOnTheHost() throws Exception {
         Assumptions.assumeTrue(Files.isDirectory(DIR) && Files.isDirectory(CUDA), "not run from the engine-cuda module directory");
-        String gxx = find("g++");
+        String gxx = HostToolchain.find("g++");
         Assumptions.assumeTrue(gxx != null, "g++ not found on PATH: cannot run the kernels on the host here");
         for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             adaptiveCases(t);
@@ -83,25 +81,15 @@ class ResampleKernelsEmulationTest {
 
         Path tmp = Files.createTempDirectory("ember_resample_emulation");
         try {
-            // the head of ember_kernels.cu (i64 and the rest of what an included kernel file may use)
-            StringBuilder prelude = new StringBuilder();
-            for (String line : Files.readAllLines(CUDA.resolve("ember_kernels.cu"))) {
-                if (!line.startsWith("#include")) {
-                    prelude.append(line).append('\n');
-                }
-                if (line.startsWith("#define GRID_STRIDE")) {
-                    break;
-                }
-            }
-            Files.writeString(tmp.resolve("prelude.h"), prelude);
+            Files.writeString(tmp.resolve("prelude.h"), HostToolchain.prelude(false));
             Path data = tmp.resolve("cases.bin");
             ByteBuffer head = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(cases);
             Files.write(data, concat(head.array(), file.toByteArray()));
             Path exe = tmp.resolve("resample_kernels_test");
-            String built = run(List.of(gxx, "-std=c++20", "-O1", "-ffp-contract=off", "-pthread", "-w", "-I", tmp.toString(),
-                    "-I", CUDA.toString(), "-I", Path.of("src/test/cuda/index_emulation").toString(), "-I", DIR.toString(),
+            String built = HostToolchain.run(List.of(gxx, "-std=c++20", "-O1", "-ffp-contract=off", "-pthread", "-w", "-I", tmp.toString(),
+                    "-I", CUDA.toString(), "-I", HostToolchain.SHIM.toString(), "-I", DIR.toString(),
                     "-o", exe.toString(), DIR.resolve("resample_kernels_test.cpp").toString()));
-            String out = run(List.of(exe.toString(), data.toString()));
+            String out = HostToolchain.run(List.of(exe.toString(), data.toString()));
             System.out.println("resample_kernels.cu on the host: " + out.trim());
             assertTrue(out.contains(" 0 failures"), out + built);
             Matcher m = Pattern.compile("(\\d+) cases, (\\d+) launches, (\\d+) checks").matcher(out);
@@ -109,9 +97,7 @@ class ResampleKernelsEmulationTest {
             assertEquals(cases, Integer.parseInt(m.group(1)), out);
             assertTrue(Long.parseLong(m.group(3)) > 100_000, out);
         } finally {
-            try (var files = Files.walk(tmp)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            HostToolchain.deleteTree(tmp);
         }
     }
 
@@ -386,23 +372,5 @@ class ResampleKernelsEmulationTest {
         System.arraycopy(a, 0, r, 0, a.length);
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;
-    }
-
-    /** Runs a command, which must exit with status 0; returns its output. */
-    private static String run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String log = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), command.get(0) + " timed out");
-        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed:\n" + log);
-        return log;
-    }
-
-    private static String find(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(d, tool).canExecute()) {
-                return new File(d, tool).getPath();
-            }
-        }
-        return null;
     }
 }
