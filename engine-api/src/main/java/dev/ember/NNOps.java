@@ -1020,15 +1020,13 @@ final class NNOps {
         int[] inShape = input.shape;
         int[] wShape = weight.shape;
         int[] biasDims = outShape.length == 3 ? new int[] {0, 2} : new int[] {0, 2, 3};
-        // the kernels read contiguous copies made without history; a backward that records its graph needs the tensors
-        // themselves, so that second derivatives reach the input and the weight
-        Tensor xGraph = x == input ? x : input;
-        Tensor wGraph = w == weight ? w : weight;
         return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> {
             SavedTensor sx = n.needsInputGrad(1) ? n.save(x) : null;
             SavedTensor sw = n.needsInputGrad(0) ? n.save(w) : null;
-            SavedTensor sxg = n.needsInputGrad(1) && xGraph != x ? n.save(xGraph) : sx;
-            SavedTensor swg = n.needsInputGrad(0) && wGraph != w ? n.save(wGraph) : sw;
+            // the kernels read contiguous copies made without history; a backward that records its graph needs the
+            // tensors themselves, so that second derivatives reach the input and the weight
+            SavedTensor sxg = n.needsInputGrad(1) && input != x ? n.save(input) : sx;
+            SavedTensor swg = n.needsInputGrad(0) && weight != w ? n.save(weight) : sw;
             return g -> {
                 if (GradMode.gradMode()) {
                     Tensor xv = sxg == null ? null : sxg.get().reshape(x4);

@@ -102,11 +102,8 @@ final class ConvKernels {
                         int img = xOff + (ci * h + y + ki) * w + kj;
                         int cols = base + y * ow;
                         if (toColumns) {
-                            if (LOOPS != null) {
-                                LOOPS.copy(x, img, col, cols, ow);
-                            } else {
-                                System.arraycopy(x, img, col, cols, ow);
-                            }
+                            // only without the Vector API: with it, denseColumns makes the columns
+                            System.arraycopy(x, img, col, cols, ow);
                         } else if (LOOPS != null) {
                             LOOPS.addTo(col, cols, x, img, ow);
                         } else {
