@@ -213,6 +213,12 @@ class CudaAttentionTest {
         Tensor gpu = m.apply(xg, xg, xg, null, false, causal.to(GPU), true, true).output();
         assertEquals(GPU, gpu.device());
         CudaParityTest.assertClose("mha", cpu, gpu.cpu());
+        // add_bias_kv and add_zero_attn: the appended key/value rows and the padded masks on the device
+        MultiheadAttention kv = new MultiheadAttention(16, 4, 0.0, true, true, true, null, null, true);
+        Tensor kvCpu = kv.apply(x, x, x, null, false, causal, true, true).output();
+        kv.to(GPU);
+        CudaParityTest.assertClose("mha add_bias_kv add_zero_attn", kvCpu,
+                kv.apply(xg, xg, xg, null, false, causal.to(GPU), true, true).output().cpu());
         TransformerEncoderLayer layer = new TransformerEncoderLayer(16, 4, 32, 0.0, "gelu", 1e-5, true, true, true);
         Tensor lc = layer.apply(x, causal, null, true);
         layer.to(GPU);

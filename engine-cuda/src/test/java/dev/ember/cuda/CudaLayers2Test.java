@@ -48,6 +48,11 @@ class CudaLayers2Test {
         return v;
     }
 
+    /** d(sum(y^2))/dx as a differentiable tensor (create_graph), so that parity also checks its own backward. */
+    private static Tensor inputGradient(Tensor y, Tensor x) {
+        return dev.ember.Autograd.grad(List.of(y.mul(y).sum()), List.of(x), null, true).get(0);
+    }
+
     private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
         return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
@@ -65,6 +70,11 @@ class CudaLayers2Test {
                 ints(2)), r(2, 3, 9, 13), r(3, 2, 3, 3)));
         t.add(p("conv_transpose2d empty batch", a -> Functional.convTranspose2d(a[0], a[1], a[2]), r(0, 3, 4, 4), r(3, 2, 2, 2),
                 r(2)));
+        // double backward: the input gradient of a squared output, made with create_graph, differentiated again
+        t.add(p("conv2d double backward", a -> inputGradient(Tensor.conv2d(a[0], a[1], a[2], ints(2, 1), ints(1), ints(1, 2),
+                2), a[0]), r(2, 4, 9, 7), r(6, 2, 3, 3), r(6)));
+        t.add(p("conv_transpose2d double backward", a -> inputGradient(Functional.convTranspose2d(a[0], a[1], null, ints(2),
+                ints(1), ints(1), 1, ints(1)), a[0]), r(2, 3, 5, 6), r(3, 4, 3, 3)));
         return t;
     }
 
