@@ -17,7 +17,8 @@ final class VectorMicroKernels extends MicroKernels {
      * Rows of the tile. Where vectors hold 16 floats (AVX-512: 32 vector registers, room for 16 accumulators, two B
      * vectors and a broadcast) the kernel comes in 8 and 6 rows and each product takes the one that wastes less of
      * its tiles, 8 on a tie: eight rows divide the channel counts of convolutions (16, 64, ...) that leave a 4-row
-     * edge tile with six. Measured single-threaded here (AMD EPYC, AVX-512), 8 rows against 6: +9 to +20% on
+     * edge tile with six. Measured single-threaded here (AMD EPYC, AVX-512; thread CPU time of a harness not in
+     * the repository, two runs), 8 rows against 6: +9 to +20% on
      * [16 x 150] x [150 x 500], +15% on [16 x 500] x [500 x 150], +4 to +5% on [64 x 576] x [576 x 3136] and its
      * weight-gradient twin, level at 1024 and at [576 x 64] x [64 x 3136], but -5 to -13% on [150 x 16] x [16 x 500],
      * whose 150 rows six divide. AVX2's 16 registers hold only the 6-row tile's 12 accumulators.
