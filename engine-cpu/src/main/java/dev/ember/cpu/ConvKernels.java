@@ -11,7 +11,8 @@ import java.util.List;
  * Convolution lowered to the blocked GEMM: im2col turns each sample's receptive fields into a
  * [C/g*KH*KW, OH*OW] matrix, one GEMM per sample and group multiplies it by the weights, and col2im
  * scatters the input gradient back. Samples run in parallel; float64 (for gradient checks) takes the
- * same path through the double GEMM.
+ * same path through the double GEMM. Small float32 images whose channels fill whole vectors go to
+ * {@link DirectConv} instead.
  */
 final class ConvKernels {
     private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
@@ -20,7 +21,7 @@ final class ConvKernels {
     }
 
     /** Shapes of one convolution. */
-    private static final class Geom {
+    static final class Geom {
         final int n;
         final int c;
         final int h;
@@ -349,6 +350,14 @@ final class ConvKernels {
                         Conv2dParams p) {
         Geom s = new Geom(li.shape(), lw.shape(), lo.shape(), p);
         boolean f32 = in.dtype == DType.FLOAT32;
+        DirectConv direct = DirectConv.get();
+        if (f32 && direct != null && direct.applies(s)) {
+            float[] packed = direct.packForward((float[]) wt.array, lw.offset(), s);
+            float[] b = bias == null ? null : (float[]) bias.array;
+            perChunk(s.n, (from, to) -> direct.forward((float[]) in.array, li.offset(), packed, b, (float[]) out.array,
+                    lo.offset(), s, from, to));
+            return;
+        }
         perChunk(s.n, (from, to) -> {
             if (f32) {
                 float[] x = (float[]) in.array;
@@ -413,6 +422,13 @@ final class ConvKernels {
     static void backwardInput(CpuStorage gy, Layout lgy, CpuStorage wt, Layout lw, CpuStorage gx, Layout lgx, Conv2dParams p) {
         Geom s = new Geom(lgx.shape(), lw.shape(), lgy.shape(), p);
         boolean f32 = gy.dtype == DType.FLOAT32;
+        DirectConv direct = DirectConv.get();
+        if (f32 && direct != null && direct.applies(s)) {
+            float[] packed = DirectConv.packBackward((float[]) wt.array, lw.offset(), s);
+            perChunk(s.n, (from, to) -> direct.backwardInput((float[]) gy.array, lgy.offset(), packed,
+                    (float[]) gx.array, lgx.offset(), s, from, to));
+            return;
+        }
         perChunk(s.n, (from, to) -> {
             if (f32) {
                 float[] dy = (float[]) gy.array;
@@ -460,6 +476,11 @@ final class ConvKernels {
         boolean f32 = gy.dtype == DType.FLOAT32;
         int wSize = s.o * s.ckk;
         int chunks = Math.max(1, Math.min(s.n, CpuThreads.THREADS));
+        DirectConv direct = DirectConv.get();
+        if (f32 && direct != null && direct.applies(s)) {
+            directWeight(direct, gy, lgy, in, li, gw, lgw, s, chunks);
+            return;
+        }
         // each chunk of samples sums into its own buffer; the buffers are added at the end
         Object[] partial = new Object[chunks];
         List<Runnable> tasks = new ArrayList<>();
@@ -536,6 +557,30 @@ final class ConvKernels {
                 }
                 out[lgw.offset() + i] = v;
             }
+        }
+    }
+
+    /** The weight gradient through {@link DirectConv}: each chunk of samples into its own packed buffer, then summed. */
+    private static void directWeight(DirectConv direct, CpuStorage gy, Layout lgy, CpuStorage in, Layout li,
+                                     CpuStorage gw, Layout lgw, Geom s, int chunks) {
+        float[][] partial = new float[chunks][];
+        List<Runnable> tasks = new ArrayList<>();
+        for (int c = 0; c < chunks; c++) {
+            int ci = c;
+            int from = (int) ((long) s.n * c / chunks);
+            int to = (int) ((long) s.n * (c + 1) / chunks);
+            tasks.add(() -> {
+                float[] acc = new float[s.o * s.ckk];
+                direct.backwardWeight((float[]) gy.array, lgy.offset(), (float[]) in.array, li.offset(), acc, s, from,
+                        to);
+                partial[ci] = acc;
+            });
+        }
+        CpuThreads.invokeAll(tasks);
+        float[] out = (float[]) gw.array;
+        java.util.Arrays.fill(out, lgw.offset(), lgw.offset() + s.o * s.ckk, 0f);
+        for (float[] acc : partial) {
+            direct.unpackForward(acc, out, lgw.offset(), s);
         }
     }
 }

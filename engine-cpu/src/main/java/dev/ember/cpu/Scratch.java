@@ -12,8 +12,12 @@ final class Scratch {
     static final int CONV_COLUMNS = 3;
     /** A convolution's output-shaped rows of several samples side by side. */
     static final int CONV_ROWS = 4;
+    /** {@link DirectConv}'s zero-padded image or output gradient. */
+    static final int DIRECT_INPUT = 5;
+    /** {@link DirectConv}'s transposed output rows or its input gradient's padded grid. */
+    static final int DIRECT_ROWS = 6;
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[5][]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[7][]);
 
     private Scratch() {
     }

@@ -1,0 +1,102 @@
+package dev.ember.cpu;
+
+import dev.ember.backend.Conv2dParams;
+
+/**
+ * Direct float32 convolution for small images, with no column matrix: the forward pass and the weight gradient hold
+ * one vector of output channels per accumulator (oneDNN's layout: a [16 x 150] x [150 x 100] product of LeNet's second
+ * convolution is too small for the blocked GEMM to reach its rate, and im2col / col2im took a third of its time), the
+ * input gradient one vector of input columns per accumulator (a full correlation of the zero-padded output gradient
+ * with the weights). Written on the incubating Vector API ({@code VectorDirectConv}); {@link #get()} is null without
+ * it, and {@link ConvKernels} then lowers every convolution to the GEMM.
+ *
+ * <p>It takes stride 1 and dilation 1 (padding through a zero-padded copy of each image), output channels per group a
+ * multiple of the vector length, and at most {@link #MAX_PIXELS} output pixels per image: the shapes where the GEMM
+ * path was measured slow. {@code -Dember.cpu.directConv=false} turns it off.
+ */
+abstract class DirectConv {
+    /** Output pixels per image up to which the direct kernels run (LeNet's second convolution has 100). */
+    static final int MAX_PIXELS = Integer.getInteger("ember.cpu.directConvPixels", 400);
+
+    private static final DirectConv INSTANCE = Boolean.parseBoolean(System.getProperty("ember.cpu.directConv", "true"))
+            ? MicroKernels.loadVectorClass(DirectConv.class, "dev.ember.cpu.VectorDirectConv") : null;
+
+    /** The kernels, or null where the Vector API is absent or they are turned off. */
+    static DirectConv get() {
+        return INSTANCE;
+    }
+
+    /** Floats per vector: output channels per group must be a multiple of it. */
+    abstract int lanes();
+
+    /** Whether this convolution takes the direct kernels. */
+    boolean applies(ConvKernels.Geom s) {
+        Conv2dParams p = s.p;
+        return p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1
+                && s.og % lanes() == 0 && s.ohw <= MAX_PIXELS && s.ohw > 0 && s.ckk > 0;
+    }
+
+    /** Samples [from, to) of the forward pass into the contiguous output {@code y} (bias may be null). */
+    abstract void forward(float[] x, int xOff, float[] packedW, float[] bias, float[] y, int yOff, ConvKernels.Geom s,
+                          int from, int to);
+
+    /** Samples [from, to) of the input gradient into the contiguous {@code dx} (overwritten). */
+    abstract void backwardInput(float[] dy, int dyOff, float[] packedW, float[] dx, int dxOff, ConvKernels.Geom s,
+                                int from, int to);
+
+    /**
+     * Samples [from, to)'s weight gradient, added into {@code acc}, laid out as {@link #packForward} lays out the
+     * weights ([groups][og / lanes][ckk][lanes]).
+     */
+    abstract void backwardWeight(float[] dy, int dyOff, float[] x, int xOff, float[] acc, ConvKernels.Geom s,
+                                 int from, int to);
+
+    /**
+     * The weights [o][cg][kh][kw] as the forward pass reads them: per group and block of {@link #lanes()} output
+     * channels, one vector of channels per (ci, ki, kj).
+     */
+    float[] packForward(float[] w, int wOff, ConvKernels.Geom s) {
+        int l = lanes();
+        float[] out = new float[s.o * s.ckk];
+        for (int oc = 0; oc < s.o; oc++) {
+            int gi = oc / s.og;
+            int ob = (oc % s.og) / l;
+            int lane = oc % l;
+            int base = (gi * (s.og / l) + ob) * s.ckk * l + lane;
+            for (int j = 0; j < s.ckk; j++) {
+                out[base + j * l] = w[wOff + oc * s.ckk + j];
+            }
+        }
+        return out;
+    }
+
+    /** The inverse of {@link #packForward}: adds the packed gradient {@code acc} into gw [o][cg][kh][kw]. */
+    void unpackForward(float[] acc, float[] gw, int gwOff, ConvKernels.Geom s) {
+        int l = lanes();
+        for (int oc = 0; oc < s.o; oc++) {
+            int gi = oc / s.og;
+            int ob = (oc % s.og) / l;
+            int base = (gi * (s.og / l) + ob) * s.ckk * l + oc % l;
+            for (int j = 0; j < s.ckk; j++) {
+                gw[gwOff + oc * s.ckk + j] += acc[base + j * l];
+            }
+        }
+    }
+
+    /**
+     * The weights as the input gradient reads them: [groups][og][kh][kw][cg], so one (oc, ki, kj) holds every input
+     * channel of the group side by side.
+     */
+    static float[] packBackward(float[] w, int wOff, ConvKernels.Geom s) {
+        float[] out = new float[s.o * s.ckk];
+        int khw = s.kh * s.kw;
+        for (int oc = 0; oc < s.o; oc++) {
+            for (int ci = 0; ci < s.cg; ci++) {
+                for (int k = 0; k < khw; k++) {
+                    out[(oc * khw + k) * s.cg + ci] = w[wOff + (oc * s.cg + ci) * khw + k];
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,502 @@
+package dev.ember.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link DirectConv} on the incubating Vector API. Loaded only after {@link MicroKernels} has seen the module.
+ *
+ * <p>Forward: for each output row, eight output pixels at a time, eight accumulators of output channels; per (ci, ki,
+ * kj) one weight vector and eight broadcast input values. Weight gradient: eight (ci, ki, kj) at a time, eight
+ * accumulators of output channels; per output pixel one vector of the (transposed) output gradient and eight broadcast
+ * input values. Input gradient: per padded input row, one vector of columns, four (then two, then one) input channels'
+ * accumulators; per (oc, ki, kj) one vector of the zero-padded output gradient's row and the channels' broadcast
+ * weights.
+ */
+final class VectorDirectConv extends DirectConv {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final float[] ZEROS = new float[L];
+
+    @Override
+    int lanes() {
+        return L;
+    }
+
+    /** Scratch slots of this class (each kernel keeps per-thread buffers, see {@link Scratch}). */
+    private static final int PADDED = Scratch.DIRECT_INPUT;
+    private static final int TRANSPOSED = Scratch.DIRECT_ROWS;
+
+    /**
+     * The input of sample n, group gi, as the kernels read it: offset, row stride and plane stride, in {@code x} itself
+     * when there is no padding, else in a zero-padded copy in this thread's scratch (returned through {@code src}).
+     */
+    private static int[] image(float[] x, int xOff, ConvKernels.Geom s, int n, int gi, float[][] src) {
+        int ph = s.p.padH();
+        int pw = s.p.padW();
+        int base = xOff + (n * s.c + gi * s.cg) * s.h * s.w;
+        if (ph == 0 && pw == 0) {
+            src[0] = x;
+            return new int[] {base, s.w, s.h * s.w};
+        }
+        int hp = s.h + 2 * ph;
+        int wp = s.w + 2 * pw;
+        float[] buf = Scratch.floats(PADDED, s.cg * hp * wp);
+        java.util.Arrays.fill(buf, 0, s.cg * hp * wp, 0f);
+        for (int ci = 0; ci < s.cg; ci++) {
+            for (int y = 0; y < s.h; y++) {
+                System.arraycopy(x, base + (ci * s.h + y) * s.w, buf, (ci * hp + y + ph) * wp + pw, s.w);
+            }
+        }
+        src[0] = buf;
+        return new int[] {0, wp, hp * wp};
+    }
+
+    /** Copies a short run (a plain loop: arraycopy's call costs more than LeNet's rows of 10 and 14). */
+    private static void copy(float[] src, int from, float[] dst, int to, int len) {
+        if (len >= 64) {
+            System.arraycopy(src, from, dst, to, len);
+            return;
+        }
+        for (int i = 0; i < len; i++) {
+            dst[to + i] = src[from + i];
+        }
+    }
+
+    /** The offset of each (ci, ki, kj) from an output pixel's top-left input value. */
+    private static int[] offsets(ConvKernels.Geom s, int rowStride, int planeStride) {
+        int[] off = new int[s.ckk];
+        int j = 0;
+        for (int ci = 0; ci < s.cg; ci++) {
+            for (int ki = 0; ki < s.kh; ki++) {
+                for (int kj = 0; kj < s.kw; kj++) {
+                    off[j++] = ci * planeStride + ki * rowStride + kj;
+                }
+            }
+        }
+        return off;
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    @Override
+    void forward(float[] x, int xOff, float[] pw, float[] bias, float[] y, int yOff, ConvKernels.Geom s, int from,
+                 int to) {
+        int blocks = s.og / L;
+        float[] t = Scratch.floats(TRANSPOSED, s.ohw * L);
+        float[][] src = new float[1][];
+        int[] off = null;
+        int[] pix = null;
+        int offRow = -1;
+        for (int n = from; n < to; n++) {
+            for (int gi = 0; gi < s.g; gi++) {
+                int[] img = image(x, xOff, s, n, gi, src);
+                if (img[1] != offRow) {
+                    off = offsets(s, img[1], img[2]);
+                    pix = pixels(s, img[1]);
+                    offRow = img[1];
+                }
+                float[] xs = src[0];
+                for (int ob = 0; ob < blocks; ob++) {
+                    int wBase = (gi * blocks + ob) * s.ckk * L;
+                    int c0 = gi * s.og + ob * L;
+                    // the bias as an array: a vector passed into the kernels would stay boxed in their loops
+                    float[] b = bias == null ? ZEROS : bias;
+                    int bOff = bias == null ? 0 : c0;
+                    int p = 0;
+                    for (; p + 8 <= s.ohw; p += 8) {
+                        forward8(xs, img[0], pix, p, off, s.ckk, pw, wBase, b, bOff, t);
+                    }
+                    for (; p + 4 <= s.ohw; p += 4) {
+                        forward4(xs, img[0], pix, p, off, s.ckk, pw, wBase, b, bOff, t);
+                    }
+                    for (; p < s.ohw; p++) {
+                        forward1(xs, img[0] + pix[p], off, s.ckk, pw, wBase, b, bOff, t, p * L);
+                    }
+                    // [ohw][L] -> the output's L channel planes
+                    int yBase = yOff + (n * s.o + c0) * s.ohw;
+                    for (int l = 0; l < L; l++) {
+                        int dst = yBase + l * s.ohw;
+                        for (int q = 0; q < s.ohw; q++) {
+                            y[dst + q] = t[q * L + l];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Each output pixel's offset from the image's first input value. */
+    private static int[] pixels(ConvKernels.Geom s, int rowStride) {
+        int[] pix = new int[s.ohw];
+        for (int oy = 0, p = 0; oy < s.oh; oy++) {
+            for (int ox = 0; ox < s.ow; ox++, p++) {
+                pix[p] = oy * rowStride + ox;
+            }
+        }
+        return pix;
+    }
+
+    /** Output pixels p..p+7 (in any rows) of one block of output channels into t[p * L ...]. */
+    private static void forward8(float[] x, int base, int[] pix, int p, int[] off, int ckk, float[] w, int wBase,
+                                 float[] bias, int bOff, float[] t) {
+        int i0 = base + pix[p], i1 = base + pix[p + 1], i2 = base + pix[p + 2], i3 = base + pix[p + 3];
+        int i4 = base + pix[p + 4], i5 = base + pix[p + 5], i6 = base + pix[p + 6], i7 = base + pix[p + 7];
+        FloatVector b = FloatVector.fromArray(S, bias, bOff);
+        FloatVector a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+        for (int j = 0; j < ckk; j++) {
+            FloatVector wv = FloatVector.fromArray(S, w, wBase + j * L);
+            int o = off[j];
+            a0 = FloatVector.broadcast(S, x[i0 + o]).fma(wv, a0);
+            a1 = FloatVector.broadcast(S, x[i1 + o]).fma(wv, a1);
+            a2 = FloatVector.broadcast(S, x[i2 + o]).fma(wv, a2);
+            a3 = FloatVector.broadcast(S, x[i3 + o]).fma(wv, a3);
+            a4 = FloatVector.broadcast(S, x[i4 + o]).fma(wv, a4);
+            a5 = FloatVector.broadcast(S, x[i5 + o]).fma(wv, a5);
+            a6 = FloatVector.broadcast(S, x[i6 + o]).fma(wv, a6);
+            a7 = FloatVector.broadcast(S, x[i7 + o]).fma(wv, a7);
+        }
+        int tOff = p * L;
+        a0.intoArray(t, tOff);
+        a1.intoArray(t, tOff + L);
+        a2.intoArray(t, tOff + 2 * L);
+        a3.intoArray(t, tOff + 3 * L);
+        a4.intoArray(t, tOff + 4 * L);
+        a5.intoArray(t, tOff + 5 * L);
+        a6.intoArray(t, tOff + 6 * L);
+        a7.intoArray(t, tOff + 7 * L);
+    }
+
+    private static void forward4(float[] x, int base, int[] pix, int p, int[] off, int ckk, float[] w, int wBase,
+                                 float[] bias, int bOff, float[] t) {
+        int i0 = base + pix[p], i1 = base + pix[p + 1], i2 = base + pix[p + 2], i3 = base + pix[p + 3];
+        FloatVector b = FloatVector.fromArray(S, bias, bOff);
+        FloatVector a0 = b, a1 = b, a2 = b, a3 = b;
+        for (int j = 0; j < ckk; j++) {
+            FloatVector wv = FloatVector.fromArray(S, w, wBase + j * L);
+            int o = off[j];
+            a0 = FloatVector.broadcast(S, x[i0 + o]).fma(wv, a0);
+            a1 = FloatVector.broadcast(S, x[i1 + o]).fma(wv, a1);
+            a2 = FloatVector.broadcast(S, x[i2 + o]).fma(wv, a2);
+            a3 = FloatVector.broadcast(S, x[i3 + o]).fma(wv, a3);
+        }
+        int tOff = p * L;
+        a0.intoArray(t, tOff);
+        a1.intoArray(t, tOff + L);
+        a2.intoArray(t, tOff + 2 * L);
+        a3.intoArray(t, tOff + 3 * L);
+    }
+
+    private static void forward1(float[] x, int base, int[] off, int ckk, float[] w, int wBase, float[] bias,
+                                 int bOff, float[] t, int tOff) {
+        FloatVector a0 = FloatVector.fromArray(S, bias, bOff);
+        for (int j = 0; j < ckk; j++) {
+            a0 = FloatVector.broadcast(S, x[base + off[j]]).fma(FloatVector.fromArray(S, w, wBase + j * L), a0);
+        }
+        a0.intoArray(t, tOff);
+    }
+
+    // ------------------------------------------------------------------ weight gradient
+
+    @Override
+    void backwardWeight(float[] dy, int dyOff, float[] x, int xOff, float[] acc, ConvKernels.Geom s, int from,
+                        int to) {
+        int blocks = s.og / L;
+        float[] t = Scratch.floats(TRANSPOSED, s.ohw * L);
+        float[][] src = new float[1][];
+        int[] off = null;
+        int offRow = -1;
+        for (int n = from; n < to; n++) {
+            for (int gi = 0; gi < s.g; gi++) {
+                int[] img = image(x, xOff, s, n, gi, src);
+                if (img[1] != offRow) {
+                    off = offsets(s, img[1], img[2]);
+                    offRow = img[1];
+                }
+                float[] xs = src[0];
+                for (int ob = 0; ob < blocks; ob++) {
+                    int c0 = gi * s.og + ob * L;
+                    // the output gradient's L channel planes -> [ohw][L]
+                    int dyBase = dyOff + (n * s.o + c0) * s.ohw;
+                    for (int l = 0; l < L; l++) {
+                        int from2 = dyBase + l * s.ohw;
+                        for (int p = 0; p < s.ohw; p++) {
+                            t[p * L + l] = dy[from2 + p];
+                        }
+                    }
+                    int aBase = (gi * blocks + ob) * s.ckk * L;
+                    int j = 0;
+                    for (; j + 8 <= s.ckk; j += 8) {
+                        weight8(xs, img[0], img[1], off, j, s.oh, s.ow, t, acc, aBase + j * L);
+                    }
+                    for (; j < s.ckk; j++) {
+                        weight1(xs, img[0] + off[j], img[1], s.oh, s.ow, t, acc, aBase + j * L);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void weight8(float[] x, int base, int rowStride, int[] off, int j, int oh, int ow, float[] t,
+                                float[] acc, int aOff) {
+        int o0 = off[j], o1 = off[j + 1], o2 = off[j + 2], o3 = off[j + 3];
+        int o4 = off[j + 4], o5 = off[j + 5], o6 = off[j + 6], o7 = off[j + 7];
+        FloatVector a0 = FloatVector.fromArray(S, acc, aOff);
+        FloatVector a1 = FloatVector.fromArray(S, acc, aOff + L);
+        FloatVector a2 = FloatVector.fromArray(S, acc, aOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, acc, aOff + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, acc, aOff + 4 * L);
+        FloatVector a5 = FloatVector.fromArray(S, acc, aOff + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, acc, aOff + 6 * L);
+        FloatVector a7 = FloatVector.fromArray(S, acc, aOff + 7 * L);
+        // one loop over the pixels (C2 keeps the accumulators in registers through one loop, not through two)
+        int end = oh * ow * L;
+        int i = base;
+        int ox = 0;
+        int skip = rowStride - ow;
+        for (int p = 0; p < end; p += L) {
+            FloatVector d = FloatVector.fromArray(S, t, p);
+            a0 = FloatVector.broadcast(S, x[i + o0]).fma(d, a0);
+            a1 = FloatVector.broadcast(S, x[i + o1]).fma(d, a1);
+            a2 = FloatVector.broadcast(S, x[i + o2]).fma(d, a2);
+            a3 = FloatVector.broadcast(S, x[i + o3]).fma(d, a3);
+            a4 = FloatVector.broadcast(S, x[i + o4]).fma(d, a4);
+            a5 = FloatVector.broadcast(S, x[i + o5]).fma(d, a5);
+            a6 = FloatVector.broadcast(S, x[i + o6]).fma(d, a6);
+            a7 = FloatVector.broadcast(S, x[i + o7]).fma(d, a7);
+            i++;
+            if (++ox == ow) {
+                ox = 0;
+                i += skip;
+            }
+        }
+        a0.intoArray(acc, aOff);
+        a1.intoArray(acc, aOff + L);
+        a2.intoArray(acc, aOff + 2 * L);
+        a3.intoArray(acc, aOff + 3 * L);
+        a4.intoArray(acc, aOff + 4 * L);
+        a5.intoArray(acc, aOff + 5 * L);
+        a6.intoArray(acc, aOff + 6 * L);
+        a7.intoArray(acc, aOff + 7 * L);
+    }
+
+    private static void weight1(float[] x, int base, int rowStride, int oh, int ow, float[] t, float[] acc, int aOff) {
+        FloatVector a0 = FloatVector.fromArray(S, acc, aOff);
+        int end = oh * ow * L;
+        int i = base;
+        int ox = 0;
+        int skip = rowStride - ow;
+        for (int p = 0; p < end; p += L) {
+            a0 = FloatVector.broadcast(S, x[i]).fma(FloatVector.fromArray(S, t, p), a0);
+            i++;
+            if (++ox == ow) {
+                ox = 0;
+                i += skip;
+            }
+        }
+        a0.intoArray(acc, aOff);
+    }
+
+    // ------------------------------------------------------------------ input gradient
+
+    @Override
+    void backwardInput(float[] dy, int dyOff, float[] pw, float[] dx, int dxOff, ConvKernels.Geom s, int from,
+                       int to) {
+        int hp = s.h + 2 * s.p.padH();
+        int wp = s.w + 2 * s.p.padW();
+        int wpl = (wp + L - 1) / L * L;
+        int pairs = (hp + 1) / 2;
+        int plane = 2 * pairs * wpl;
+        // the output gradient of one group with kh - 1 zero rows above and kh below each channel's plane and kw - 1
+        // zeros on each side of every row, so every (row, ki, kj) the kernels read is inside, zero where no output is
+        int owp = s.ow + 2 * (s.kw - 1);
+        int ohp = s.oh + 2 * s.kh - 1;
+        int padded = s.og * ohp * owp;
+        float[] d = Scratch.floats(PADDED, padded + wpl + L);
+        float[] out = Scratch.floats(TRANSPOSED, s.cg * plane);
+        java.util.Arrays.fill(d, 0, padded + wpl + L, 0f);
+        // for each pair of rows (iy, iy + 1), the (oc, ki, kj) that reach either: where row iy's vector of d starts
+        // (before the column offset ix; row iy + 1's is one row of d further) and where the input channels' weights
+        // start (relative to the group's); the same for every sample and group
+        int pairs2 = (hp + 1) / 2;
+        int[][] rows = new int[pairs2][];
+        int[][] weights = new int[pairs2][];
+        for (int q = 0; q < pairs2; q++) {
+            int iy = 2 * q;
+            int kiLo = Math.max(0, iy - (s.oh - 1));
+            int kiHi = Math.min(s.kh - 1, iy + 1);
+            int count = s.og * Math.max(0, kiHi - kiLo + 1) * s.kw;
+            int[] r = rows[q] = new int[count];
+            int[] wt = weights[q] = new int[count];
+            int m = 0;
+            for (int oc = 0; oc < s.og; oc++) {
+                for (int ki = kiLo; ki <= kiHi; ki++) {
+                    int row = (oc * ohp + iy - ki + s.kh - 1) * owp + s.kw - 1;
+                    int wi = (oc * s.kh + ki) * s.kw * s.cg;
+                    for (int kj = 0; kj < s.kw; kj++, m++) {
+                        r[m] = row - kj;
+                        wt[m] = wi + kj * s.cg;
+                    }
+                }
+            }
+        }
+        int khw = s.kh * s.kw;
+        for (int n = from; n < to; n++) {
+            for (int gi = 0; gi < s.g; gi++) {
+                for (int oc = 0; oc < s.og; oc++) {
+                    int from2 = dyOff + (n * s.o + gi * s.og + oc) * s.ohw;
+                    for (int oy = 0; oy < s.oh; oy++) {
+                        copy(dy, from2 + oy * s.ow, d, (oc * ohp + oy + s.kh - 1) * owp + s.kw - 1, s.ow);
+                    }
+                }
+                int wBase = gi * s.og * khw * s.cg;
+                for (int iy = 0; iy < hp; iy += 2) {
+                    int[] r = rows[iy / 2];
+                    int[] wt = weights[iy / 2];
+                    int m = r.length;
+                    for (int ix = 0; ix < wp; ix += L) {
+                        int o = iy * wpl + ix;
+                        int ci = 0;
+                        for (; ci + 6 <= s.cg; ci += 6) {
+                            input6(d, pw, wBase, r, wt, m, ix, owp, ci, out, ci * plane + o, plane, wpl);
+                        }
+                        if (ci + 4 <= s.cg) {
+                            input4(d, pw, wBase, r, wt, m, ix, owp, ci, out, ci * plane + o, plane, wpl);
+                            ci += 4;
+                        }
+                        if (ci + 2 <= s.cg) {
+                            input2(d, pw, wBase, r, wt, m, ix, owp, ci, out, ci * plane + o, plane, wpl);
+                            ci += 2;
+                        }
+                        if (ci < s.cg) {
+                            input1(d, pw, wBase, r, wt, m, ix, owp, ci, out, ci * plane + o, wpl);
+                        }
+                    }
+                }
+                // the padded grid's interior is the input's gradient
+                int ph = s.p.padH();
+                int pwd = s.p.padW();
+                int dst = dxOff + (n * s.c + gi * s.cg) * s.h * s.w;
+                for (int ci = 0; ci < s.cg; ci++) {
+                    for (int y = 0; y < s.h; y++) {
+                        copy(out, ci * plane + (y + ph) * wpl + pwd, dx, dst + (ci * s.h + y) * s.w, s.w);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows iy and iy + 1, one vector of columns from ix, input channels ci..ci+5: twelve accumulators, so each vector
+     * of d (an unaligned load) feeds six FMAs.
+     */
+    private static void input6(float[] d, float[] w, int wBase, int[] rows, int[] weights, int m, int ix, int owp,
+                               int ci, float[] out, int outOff, int plane, int wpl) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+        for (int j = 0; j < m; j++) {
+            int r = rows[j] + ix;
+            FloatVector u = FloatVector.fromArray(S, d, r);
+            FloatVector v = FloatVector.fromArray(S, d, r + owp);
+            int wi = wBase + weights[j] + ci;
+            FloatVector w0 = FloatVector.broadcast(S, w[wi]);
+            a0 = w0.fma(u, a0);
+            b0 = w0.fma(v, b0);
+            FloatVector w1 = FloatVector.broadcast(S, w[wi + 1]);
+            a1 = w1.fma(u, a1);
+            b1 = w1.fma(v, b1);
+            FloatVector w2 = FloatVector.broadcast(S, w[wi + 2]);
+            a2 = w2.fma(u, a2);
+            b2 = w2.fma(v, b2);
+            FloatVector w3 = FloatVector.broadcast(S, w[wi + 3]);
+            a3 = w3.fma(u, a3);
+            b3 = w3.fma(v, b3);
+            FloatVector w4 = FloatVector.broadcast(S, w[wi + 4]);
+            a4 = w4.fma(u, a4);
+            b4 = w4.fma(v, b4);
+            FloatVector w5 = FloatVector.broadcast(S, w[wi + 5]);
+            a5 = w5.fma(u, a5);
+            b5 = w5.fma(v, b5);
+        }
+        a0.intoArray(out, outOff);
+        b0.intoArray(out, outOff + wpl);
+        a1.intoArray(out, outOff + plane);
+        b1.intoArray(out, outOff + plane + wpl);
+        a2.intoArray(out, outOff + 2 * plane);
+        b2.intoArray(out, outOff + 2 * plane + wpl);
+        a3.intoArray(out, outOff + 3 * plane);
+        b3.intoArray(out, outOff + 3 * plane + wpl);
+        a4.intoArray(out, outOff + 4 * plane);
+        b4.intoArray(out, outOff + 4 * plane + wpl);
+        a5.intoArray(out, outOff + 5 * plane);
+        b5.intoArray(out, outOff + 5 * plane + wpl);
+    }
+
+    /** Rows iy and iy + 1, one vector of columns from ix, input channels ci..ci+3: eight accumulators. */
+    private static void input4(float[] d, float[] w, int wBase, int[] rows, int[] weights, int m, int ix, int owp,
+                               int ci, float[] out, int outOff, int plane, int wpl) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int j = 0; j < m; j++) {
+            int r = rows[j] + ix;
+            FloatVector u = FloatVector.fromArray(S, d, r);
+            FloatVector v = FloatVector.fromArray(S, d, r + owp);
+            int wi = wBase + weights[j] + ci;
+            FloatVector w0 = FloatVector.broadcast(S, w[wi]);
+            a0 = w0.fma(u, a0);
+            b0 = w0.fma(v, b0);
+            FloatVector w1 = FloatVector.broadcast(S, w[wi + 1]);
+            a1 = w1.fma(u, a1);
+            b1 = w1.fma(v, b1);
+            FloatVector w2 = FloatVector.broadcast(S, w[wi + 2]);
+            a2 = w2.fma(u, a2);
+            b2 = w2.fma(v, b2);
+            FloatVector w3 = FloatVector.broadcast(S, w[wi + 3]);
+            a3 = w3.fma(u, a3);
+            b3 = w3.fma(v, b3);
+        }
+        a0.intoArray(out, outOff);
+        b0.intoArray(out, outOff + wpl);
+        a1.intoArray(out, outOff + plane);
+        b1.intoArray(out, outOff + plane + wpl);
+        a2.intoArray(out, outOff + 2 * plane);
+        b2.intoArray(out, outOff + 2 * plane + wpl);
+        a3.intoArray(out, outOff + 3 * plane);
+        b3.intoArray(out, outOff + 3 * plane + wpl);
+    }
+
+    /** Rows iy and iy + 1, one vector of columns from ix, input channels ci and ci + 1. */
+    private static void input2(float[] d, float[] w, int wBase, int[] rows, int[] weights, int m, int ix, int owp,
+                               int ci, float[] out, int outOff, int plane, int wpl) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, b0 = a0, b1 = a0;
+        for (int j = 0; j < m; j++) {
+            int r = rows[j] + ix;
+            FloatVector u = FloatVector.fromArray(S, d, r);
+            FloatVector v = FloatVector.fromArray(S, d, r + owp);
+            int wi = wBase + weights[j] + ci;
+            FloatVector w0 = FloatVector.broadcast(S, w[wi]);
+            a0 = w0.fma(u, a0);
+            b0 = w0.fma(v, b0);
+            FloatVector w1 = FloatVector.broadcast(S, w[wi + 1]);
+            a1 = w1.fma(u, a1);
+            b1 = w1.fma(v, b1);
+        }
+        a0.intoArray(out, outOff);
+        b0.intoArray(out, outOff + wpl);
+        a1.intoArray(out, outOff + plane);
+        b1.intoArray(out, outOff + plane + wpl);
+    }
+
+    /** Rows iy and iy + 1, one vector of columns from ix, input channel ci. */
+    private static void input1(float[] d, float[] w, int wBase, int[] rows, int[] weights, int m, int ix, int owp,
+                               int ci, float[] out, int outOff, int wpl) {
+        FloatVector a0 = FloatVector.zero(S), b0 = a0;
+        for (int j = 0; j < m; j++) {
+            int r = rows[j] + ix;
+            FloatVector w0 = FloatVector.broadcast(S, w[wBase + weights[j] + ci]);
+            a0 = w0.fma(FloatVector.fromArray(S, d, r), a0);
+            b0 = w0.fma(FloatVector.fromArray(S, d, r + owp), b0);
+        }
+        a0.intoArray(out, outOff);
+        b0.intoArray(out, outOff + wpl);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.Generator;
+import dev.ember.Tensor;
+import dev.ember.backend.Conv2dParams;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The direct float32 convolution (forward, input and weight gradients, bias) against the float64 path, which lowers to
+ * the GEMM (checked against PyTorch elsewhere), on the shapes the direct kernels take: padding, groups, rectangular
+ * kernels, rows wider than a vector, fewer (ci, ki, kj) than one 8-wide block, inputs at an offset.
+ */
+class DirectConvTest {
+    /** n, c, h, w, o, kh, kw, padH, padW, groups. */
+    private static final int[][] SHAPES = {
+        {5, 6, 14, 14, 16, 5, 5, 0, 0, 1},   // LeNet's second convolution
+        {3, 3, 9, 21, 32, 3, 3, 1, 1, 1},    // rows wider than 16 floats, padding
+        {2, 4, 7, 5, 32, 3, 2, 0, 1, 1},     // a rectangular kernel, padding on one axis
+        {2, 6, 8, 8, 32, 1, 1, 0, 0, 2},     // groups; 3 (ci, ki, kj) per group
+        {1, 9, 6, 6, 16, 3, 3, 2, 2, 1},     // padding wider than the kernel's half
+        {4, 1, 12, 12, 16, 5, 5, 2, 2, 1},   // one input channel
+        {3, 5, 11, 3, 48, 4, 3, 0, 0, 1},    // 48 channels: three 16-wide or six 8-wide blocks
+    };
+
+    @Test
+    void matchesTheFloat64GemmPath() {
+        DirectConv direct = DirectConv.get();
+        assertNotNull(direct, "the tests run with jdk.incubator.vector (the surefire argLine adds it)");
+        Generator g = new Generator(11);
+        for (int[] sh : SHAPES) {
+            int n = sh[0], c = sh[1], h = sh[2], w = sh[3], o = sh[4], kh = sh[5], kw = sh[6], ph = sh[7], pw = sh[8];
+            int groups = sh[9];
+            Conv2dParams p = new Conv2dParams(1, 1, ph, pw, 1, 1, groups);
+            int oh = p.outH(h, kh);
+            int ow = p.outW(w, kw);
+            ConvKernels.Geom geom = new ConvKernels.Geom(new int[] {n, c, h, w}, new int[] {o, c / groups, kh, kw},
+                    new int[] {n, o, oh, ow}, p);
+            assertTrue(direct.applies(geom), java.util.Arrays.toString(sh));
+            // an input at an offset in its storage: the second half of a larger tensor
+            Tensor x64 = Tensor.randn(g, DType.FLOAT64, 2 * n, c, h, w).narrow(0, n, n);
+            Tensor w64 = Tensor.randn(g, DType.FLOAT64, o, c / groups, kh, kw).mul(0.3);
+            Tensor b64 = Tensor.randn(g, DType.FLOAT64, o);
+            Tensor gy64 = Tensor.randn(g, DType.FLOAT64, n, o, oh, ow);
+            Tensor[] ref = run(x64, w64, b64, gy64, ph, pw, groups);
+            Tensor[] got = run(x64.to(DType.FLOAT32), w64.to(DType.FLOAT32), b64.to(DType.FLOAT32),
+                    gy64.to(DType.FLOAT32), ph, pw, groups);
+            String[] names = {"output", "input gradient", "weight gradient", "bias gradient"};
+            for (int i = 0; i < ref.length; i++) {
+                assertClose(ref[i].toDoubleArray(), got[i].toDoubleArray(),
+                        java.util.Arrays.toString(sh) + " " + names[i]);
+            }
+        }
+    }
+
+    private static Tensor[] run(Tensor x, Tensor w, Tensor b, Tensor gy, int ph, int pw, int groups) {
+        Tensor xl = x.detach().requiresGrad_(true);
+        Tensor wl = w.detach().requiresGrad_(true);
+        Tensor bl = b.detach().requiresGrad_(true);
+        Tensor y = Tensor.conv2d(xl, wl, bl, new int[] {1, 1}, new int[] {ph, pw}, new int[] {1, 1}, groups);
+        y.backward(gy);
+        return new Tensor[] {y.detach(), xl.grad(), wl.grad(), bl.grad()};
+    }
+
+    private static void assertClose(double[] expect, double[] got, String what) {
+        assertEquals(expect.length, got.length, what);
+        double scale = 0;
+        for (double v : expect) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < expect.length; i++) {
+            if (Math.abs(expect[i] - got[i]) > 1e-5 * scale + 1e-6) {
+                throw new AssertionError(what + " at " + i + ": expected " + expect[i] + " got " + got[i]);
+            }
+        }
+    }
+}
