@@ -66,7 +66,7 @@ NAMES = {
     'batchNormBackward': '"aten::native_batch_norm_backward"',
 }
 # Queries about the backend itself, and the synchronization the decorator issues: forwarded, never recorded.
-PLAIN = {'deviceType', 'isAvailable', 'unavailableReason', 'describe', 'deviceCount', 'synchronize'}
+PLAIN = {'deviceType', 'isAvailable', 'unavailableReason', 'describe', 'deviceCount', 'synchronize', 'maxPoolWindowCodes'}
 
 
 def declarations(text):

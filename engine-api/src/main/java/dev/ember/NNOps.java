@@ -428,7 +428,7 @@ final class NNOps {
 
     static Tensor.ValuesIndices maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
                                           boolean ceilMode) {
-        return maxPool2d(input, kernel, stride, padding, dilation, ceilMode, true);
+        return maxPool2d(input, kernel, stride, padding, dilation, ceilMode, true, false);
     }
 
     /**
@@ -437,26 +437,35 @@ final class NNOps {
      */
     static Tensor maxPool2dValues(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
         requireTensor(input, "max_pool2d", "input", 1);
-        return maxPool2d(input, kernel, stride, padding, dilation, ceilMode, ArithmeticOps.needsGrad(input)).values();
+        return maxPool2d(input, kernel, stride, padding, dilation, ceilMode, ArithmeticOps.needsGrad(input), true)
+                .values();
     }
 
-    /** Values and, when asked (callers ask whenever the input needs a gradient), indices; otherwise null. */
+    /**
+     * Values and, when asked (callers ask whenever the input needs a gradient), indices; otherwise null. With
+     * {@code codes} (the indices are only for the backward) a backend that takes them saves uint8 window codes.
+     */
     private static Tensor.ValuesIndices maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
-                                                  boolean ceilMode, boolean withIndices) {
+                                                  boolean ceilMode, boolean withIndices, boolean codes) {
         Pooling geometry = poolParams("max_pool2d", input, kernel, stride, padding, dilation, ceilMode, true);
         if (input.dim() == 3) {
-            Tensor.ValuesIndices r = maxPool2dKernel(input.unsqueeze(0), geometry, withIndices);
+            Tensor.ValuesIndices r = maxPool2dKernel(input.unsqueeze(0), geometry, withIndices, codes);
             return new Tensor.ValuesIndices(r.values().squeeze(0), r.indices() == null ? null : r.indices().squeeze(0));
         }
-        return maxPool2dKernel(input, geometry, withIndices);
+        return maxPool2dKernel(input, geometry, withIndices, codes);
     }
 
-    private static Tensor.ValuesIndices maxPool2dKernel(Tensor input, Pooling geometry, boolean withIndices) {
+    private static Tensor.ValuesIndices maxPool2dKernel(Tensor input, Pooling geometry, boolean withIndices,
+                                                        boolean codes) {
         Pool2dParams p = geometry.params();
         int[] outShape = {input.shape[0], input.shape[1], geometry.outH(), geometry.outW()};
         Tensor x = input.contiguous();
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
-        Tensor idx = withIndices ? Creation.empty(outShape, DType.INT64, input.device) : null;
+        // a window holds at most 255 positions for a code to name one (padding is at most half the kernel, so every
+        // window has a position inside the input)
+        boolean small = (long) p.kernelH() * p.kernelW() <= 255;
+        DType indexType = codes && small && out.backend.maxPoolWindowCodes() ? DType.UINT8 : DType.INT64;
+        Tensor idx = withIndices ? Creation.empty(outShape, indexType, input.device) : null;
         out.backend.maxPool2d(x.storage(), x.layout, out.storage(), idx == null ? null : idx.storage(), out.layout, p);
         if (idx == null) {
             return new Tensor.ValuesIndices(out, null);

@@ -436,7 +436,9 @@ public interface Backend {
     /**
      * 2-D max pooling: {@code out} and the int64 flat index (h * W + w within its plane) of each maximum in
      * {@code indices}; NaN wins, the first maximum wins ties. Padding is negative infinity. {@code indices} is null
-     * when no gradient will be taken: then only the values are written.
+     * when no gradient will be taken: then only the values are written. Where {@link #maxPoolWindowCodes()} is true,
+     * {@code indices} may instead be a uint8 storage: each maximum's position within its window,
+     * {@code ki * kernelW + kj}, which {@link #maxPool2dBackward} then reads.
      */
     void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p);
 
@@ -447,6 +449,15 @@ public interface Backend {
      */
     void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout,
                            Pool2dParams p);
+
+    /**
+     * Whether {@link #maxPool2d} and {@link #maxPool2dBackward} take uint8 window codes in place of int64 indices for
+     * the indices autograd saves (never for indices a caller asked for): an eighth of the indices' memory traffic. The
+     * default is false (int64 indices only).
+     */
+    default boolean maxPoolWindowCodes() {
+        return false;
+    }
 
     /** 2-D average pooling. */
     void avgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Pool2dParams p);

@@ -707,6 +707,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean maxPoolWindowCodes() {
+        return delegate.maxPoolWindowCodes();
+    }
+
+    @Override
     public void avgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Pool2dParams p) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {

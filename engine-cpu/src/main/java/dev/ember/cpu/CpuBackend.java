@@ -353,6 +353,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean maxPoolWindowCodes() {
+        return true;
+    }
+
+    @Override
     public void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout,
                                   Pool2dParams p) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {

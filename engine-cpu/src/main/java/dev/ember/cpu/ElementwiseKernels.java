@@ -677,7 +677,7 @@ final class ElementwiseKernels {
          * windows it wrote: it stops before a group of windows holding a NaN and leaves rows narrower than a vector
          * alone, for the scalar kernel to finish.
          */
-        int maxPool2x2Row(float[] x, int r0, int w, float[] o, int oo, long[] ind, int at, int ow);
+        int maxPool2x2Row(float[] x, int r0, int w, float[] o, int oo, long[] ind, byte[] codes, int at, int ow);
 
         /** {@code x[xo:xo+n] *= s}. */
         void scale(float[] x, int xo, int n, float s);

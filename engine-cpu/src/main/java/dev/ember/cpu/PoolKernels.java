@@ -35,7 +35,9 @@ final class PoolKernels {
         int w = is[3];
         int oh = os[2];
         int ow = os[3];
-        long[] ind = idx == null ? null : (long[]) idx.array;
+        // int64 flat indices, or uint8 codes of the position in the window (Backend.maxPoolWindowCodes)
+        long[] ind = idx == null || idx.dtype == dev.ember.DType.UINT8 ? null : (long[]) idx.array;
+        byte[] codes = idx != null && idx.dtype == dev.ember.DType.UINT8 ? (byte[]) idx.array : null;
         if (in.dtype == dev.ember.DType.FLOAT32) {
             float[] x = (float[]) in.array;
             float[] o = (float[]) out.array;
@@ -45,12 +47,12 @@ final class PoolKernels {
             perPlane(is[0] * is[1], plane -> {
                 int src = li.offset() + plane * h * w;
                 int dst = lo.offset() + plane * oh * ow;
-                if (plain2x2 && ind == null) {
+                if (plain2x2 && idx == null) {
                     maxPlane2x2Values(x, src, w, o, dst, oh, ow);
                 } else if (plain2x2) {
-                    maxPlane2x2(x, src, w, o, ind, dst, oh, ow);
+                    maxPlane2x2(x, src, w, o, ind, codes, dst, oh, ow);
                 } else {
-                    maxPlane(x, src, h, w, o, ind, dst, oh, ow, p);
+                    maxPlane(x, src, h, w, o, ind, codes, dst, oh, ow, p);
                 }
             });
             return;
@@ -64,6 +66,7 @@ final class PoolKernels {
                     int x0 = x * p.strideW() - p.padW();
                     double best = Double.NEGATIVE_INFINITY;
                     int bestAt = -1;
+                    int bestCode = 0;
                     for (int ki = 0; ki < p.kernelH(); ki++) {
                         int iy = y0 + ki * p.dilationH();
                         if (iy < 0 || iy >= h) {
@@ -78,12 +81,15 @@ final class PoolKernels {
                             if (bestAt < 0 || v > best || Double.isNaN(v) && !Double.isNaN(best)) {
                                 best = v;
                                 bestAt = iy * w + ix;
+                                bestCode = ki * p.kernelW() + kj;
                             }
                         }
                     }
                     out.setDouble(dst + y * ow + x, best);
                     if (ind != null) {
                         ind[dst + y * ow + x] = bestAt;
+                    } else if (codes != null) {
+                        codes[dst + y * ow + x] = (byte) bestCode;
                     }
                 }
             }
@@ -94,14 +100,15 @@ final class PoolKernels {
      * One float plane, any window: the first maximum wins ties and a NaN wins over numbers (the generic path's rule,
      * which the tests pin to PyTorch's gradients).
      */
-    private static void maxPlane(float[] x, int src, int h, int w, float[] o, long[] ind, int dst, int oh, int ow,
-                                 Pool2dParams p) {
+    private static void maxPlane(float[] x, int src, int h, int w, float[] o, long[] ind, byte[] codes, int dst, int oh,
+                                 int ow, Pool2dParams p) {
         for (int y = 0; y < oh; y++) {
             int y0 = y * p.strideH() - p.padH();
             for (int xo = 0; xo < ow; xo++) {
                 int x0 = xo * p.strideW() - p.padW();
                 float best = Float.NEGATIVE_INFINITY;
                 int bestAt = -1;
+                int bestCode = 0;
                 for (int ki = 0; ki < p.kernelH(); ki++) {
                     int iy = y0 + ki * p.dilationH();
                     if (iy < 0 || iy >= h) {
@@ -116,12 +123,15 @@ final class PoolKernels {
                         if (bestAt < 0 || v > best || v != v && best == best) {
                             best = v;
                             bestAt = iy * w + ix;
+                            bestCode = ki * p.kernelW() + kj;
                         }
                     }
                 }
                 o[dst + y * ow + xo] = best;
                 if (ind != null) {
                     ind[dst + y * ow + xo] = bestAt;
+                } else if (codes != null) {
+                    codes[dst + y * ow + xo] = (byte) bestCode;
                 }
             }
         }
@@ -133,13 +143,14 @@ final class PoolKernels {
      * scan's compare-and-branch mispredicted on half the windows of random data. A window holding a NaN takes the
      * general rule.
      */
-    private static void maxPlane2x2(float[] x, int src, int w, float[] o, long[] ind, int dst, int oh, int ow) {
+    private static void maxPlane2x2(float[] x, int src, int w, float[] o, long[] ind, byte[] codes, int dst, int oh,
+                                    int ow) {
         for (int y = 0; y < oh; y++) {
             int r0 = src + 2 * y * w;
             int r1 = r0 + w;
             int out = dst + y * ow;
             int base = 2 * y * w;
-            int done = LOOPS == null ? 0 : LOOPS.maxPool2x2Row(x, r0, w, o, out, ind, base, ow);
+            int done = LOOPS == null ? 0 : LOOPS.maxPool2x2Row(x, r0, w, o, out, ind, codes, base, ow);
             for (int xo = done; xo < ow; xo++) {
                 int c = 2 * xo;
                 float a = x[r0 + c];
@@ -147,7 +158,7 @@ final class PoolKernels {
                 float d = x[r1 + c];
                 float e = x[r1 + c + 1];
                 if (a != a || b != b || d != d || e != e) {
-                    maxWindowWithNaN(a, b, d, e, base + c, w, o, ind, out + xo);
+                    maxWindowWithNaN(a, b, d, e, base + c, w, o, ind, codes, out + xo);
                     continue;
                 }
                 // selections as integer arithmetic on 0/1 flags and the values' bits: the JIT compiled float
@@ -162,7 +173,12 @@ final class PoolKernels {
                 int m1 = db + s1 * (eb - db);
                 int second = Float.intBitsToFloat(m1) > Float.intBitsToFloat(m0) ? 1 : 0;
                 o[out + xo] = Float.intBitsToFloat(m0 + second * (m1 - m0));
-                ind[out + xo] = base + c + s0 + second * (w + s1 - s0);
+                if (codes != null) {
+                    // the window's positions: 0 1 / 2 3
+                    codes[out + xo] = (byte) (s0 + second * (2 + s1 - s0));
+                } else {
+                    ind[out + xo] = base + c + s0 + second * (w + s1 - s0);
+                }
             }
         }
     }
@@ -177,7 +193,7 @@ final class PoolKernels {
             int r0 = src + 2 * y * w;
             int r1 = r0 + w;
             int out = dst + y * ow;
-            int done = LOOPS == null ? 0 : LOOPS.maxPool2x2Row(x, r0, w, o, out, null, 0, ow);
+            int done = LOOPS == null ? 0 : LOOPS.maxPool2x2Row(x, r0, w, o, out, null, null, 0, ow);
             for (int xo = done; xo < ow; xo++) {
                 int c = 2 * xo;
                 float a = x[r0 + c];
@@ -196,19 +212,24 @@ final class PoolKernels {
         }
     }
 
-    private static void maxWindowWithNaN(float a, float b, float d, float e, int at0, int w, float[] o, long[] ind, int out) {
+    private static void maxWindowWithNaN(float a, float b, float d, float e, int at0, int w, float[] o, long[] ind,
+                                         byte[] codes, int out) {
         float[] v = {a, b, d, e};
         int[] at = {at0, at0 + 1, at0 + w, at0 + w + 1};
         float best = a;
-        int bestAt = at0;
+        int bestI = 0;
         for (int i = 1; i < 4; i++) {
             if (v[i] > best || v[i] != v[i] && best == best) {
                 best = v[i];
-                bestAt = at[i];
+                bestI = i;
             }
         }
         o[out] = best;
-        ind[out] = bestAt;
+        if (codes != null) {
+            codes[out] = (byte) bestI;
+        } else {
+            ind[out] = at[bestI];
+        }
     }
 
     /**
@@ -225,7 +246,7 @@ final class PoolKernels {
         int oh = os[2];
         int ow = os[3];
         int ohw = oh * ow;
-        long[] ind = (long[]) idx.array;
+        Positions at = new Positions(idx, p, w, ow);
         boolean disjoint = p.strideH() >= p.kernelH() && p.strideW() >= p.kernelW()
                 && p.dilationH() == 1 && p.dilationW() == 1;
         if (gy.dtype == dev.ember.DType.FLOAT32) {
@@ -243,10 +264,19 @@ final class PoolKernels {
                         java.util.Arrays.fill(d, dst + cleared * w, dst + bandEnd * w, 0f);
                         cleared = bandEnd;
                         int row = src + y * ow;
+                        if (at.codes != null && at.twoByTwo) {
+                            // 2x2 windows, stride 2, no padding: code c is at (2y + c / 2, 2x + c % 2)
+                            int top = dst + 2 * y * w;
+                            for (int i = 0; i < ow; i++) {
+                                int c = at.codes[row + i];
+                                d[top + (c >> 1) * w + 2 * i + (c & 1)] += g[row + i];
+                            }
+                            continue;
+                        }
                         for (int i = 0; i < ow; i++) {
-                            int at = (int) ind[row + i];
-                            if (at >= 0) {
-                                d[dst + at] += g[row + i];
+                            int k = at.of(row + i, y, i);
+                            if (k >= 0) {
+                                d[dst + k] += g[row + i];
                             }
                         }
                     }
@@ -255,9 +285,9 @@ final class PoolKernels {
                 }
                 java.util.Arrays.fill(d, dst, dst + hw, 0f);
                 for (int i = 0; i < ohw; i++) {
-                    int at = (int) ind[src + i];
-                    if (at >= 0) {
-                        d[dst + at] += g[src + i];
+                    int k = at.of(src + i, i / ow, i % ow);
+                    if (k >= 0) {
+                        d[dst + k] += g[src + i];
                     }
                 }
             });
@@ -270,12 +300,44 @@ final class PoolKernels {
                 gx.setDouble(dst + i, 0.0);
             }
             for (int i = 0; i < ohw; i++) {
-                int at = (int) ind[src + i];
-                if (at >= 0) {
-                    gx.setDouble(dst + at, gx.getDouble(dst + at) + gy.getDouble(src + i));
+                int k = at.of(src + i, i / ow, i % ow);
+                if (k >= 0) {
+                    gx.setDouble(dst + k, gx.getDouble(dst + k) + gy.getDouble(src + i));
                 }
             }
         });
+    }
+
+    /** Where each maximum lies in its plane, from int64 flat indices or from uint8 window codes. */
+    private static final class Positions {
+        final long[] ind;
+        final byte[] codes;
+        final Pool2dParams p;
+        final int w;
+        /** The 2x2, stride 2, unpadded window, whose codes the backward turns into positions inline. */
+        final boolean twoByTwo;
+
+        Positions(CpuStorage idx, Pool2dParams p, int w, int ow) {
+            boolean isCodes = idx.dtype == dev.ember.DType.UINT8;
+            this.ind = isCodes ? null : (long[]) idx.array;
+            this.codes = isCodes ? (byte[]) idx.array : null;
+            this.p = p;
+            this.w = w;
+            this.twoByTwo = p.kernelH() == 2 && p.kernelW() == 2 && p.strideH() == 2 && p.strideW() == 2
+                    && p.padH() == 0 && p.padW() == 0 && p.dilationH() == 1 && p.dilationW() == 1;
+        }
+
+        /** The flat position in its plane of the maximum stored at {@code i}, for output (y, x). */
+        int of(int i, int y, int x) {
+            if (codes == null) {
+                return (int) ind[i];
+            }
+            int c = codes[i] & 0xFF;
+            int ki = c / p.kernelW();
+            int kj = c - ki * p.kernelW();
+            return (y * p.strideH() - p.padH() + ki * p.dilationH()) * w + x * p.strideW() - p.padW()
+                    + kj * p.dilationW();
+        }
     }
 
     /** The divisor of the window at output (y, x), as PyTorch's avg_pool2d. */

@@ -18,6 +18,9 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
     private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, S.vectorShape());
+    /** Bytes, one per float lane (a quarter of the float vector's bits). */
+    private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class,
+            jdk.incubator.vector.VectorShape.forBitSize(S.length() * 8));
     /**
      * Even (odd) lanes of a vector, in both halves: with {@link #HIGH_HALF} two of them make the even (odd) lanes of
      * two vectors laid end to end. (The two-vector {@code rearrange} measured slower than the scalar kernel on
@@ -375,7 +378,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
      * last group overlaps the one before it instead of leaving a scalar tail.
      */
     @Override
-    public int maxPool2x2Row(float[] x, int r0, int w, float[] o, int oo, long[] ind, int at, int ow) {
+    public int maxPool2x2Row(float[] x, int r0, int w, float[] o, int oo, long[] ind, byte[] codes, int at, int ow) {
         int lanes = S.length();
         if (ow < lanes) {
             return 0;
@@ -404,7 +407,14 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             FloatVector bottom = bottomLeft.blend(bottomRight, right1);
             VectorMask<Float> lower = bottom.compare(VectorOperators.GT, top);
             top.blend(bottom, lower).intoArray(o, oo + xo);
-            if (ind != null) {
+            if (codes != null) {
+                // the window's positions 0 1 / 2 3, one byte each
+                IntVector zero = IntVector.zero(IS);
+                IntVector inTop = zero.add(1, right0.cast(IS));
+                IntVector inBottom = zero.add(2).add(1, right1.cast(IS));
+                inTop.blend(inBottom, lower.cast(IS)).convertShape(VectorOperators.I2B, BS, 0)
+                        .reinterpretAsBytes().intoArray(codes, oo + xo);
+            } else if (ind != null) {
                 IntVector zero = IntVector.zero(IS);
                 IntVector inTop = zero.add(1, right0.cast(IS));
                 IntVector inBottom = zero.add(w).add(1, right1.cast(IS));
