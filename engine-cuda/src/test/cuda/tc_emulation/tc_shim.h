@@ -26,6 +26,7 @@ inline unsigned __float_as_uint(float f) { unsigned u; memcpy(&u, &f, 4); return
 inline float __uint_as_float(unsigned u) { float f; memcpy(&f, &u, 4); return f; }
 inline float __fmul_rn(float a, float b) { return a * b; }
 inline float __fadd_rn(float a, float b) { return a + b; }
+inline float __ll2float_rn(long long v) { return (float) v; } // one rounding, to nearest even (SSE's cvtsi2ss)
 using std::fabs;
 
 // cvt.rna.tf32.f32: round the float32 to 10 explicit mantissa bits, to nearest with ties away from zero (adding half

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sizes, batches, transposed, padded, strided and broadcast operands and column-major outputs, and compares against a
  * float64 reference of the rounded inputs with PyTorch's bfloat16 / float16 / TF32 tolerances and a tight float32
  * accumulation bound; and checks the output roundings (float32 to bfloat16 and float16: the CPU's BFloat16.fromFloat
- * and Half.fromFloat, NaN and overflow included) on two million bit patterns. What only a GPU shows (the real
+ * and Half.fromFloat, NaN and overflow included) on two million bit patterns, and the copy_* kernels between float16 /
+ * bfloat16 and every type against the CPU's conversions (every half bit pattern). What only a GPU shows (the real
  * instructions, their timing) CudaTensorCoresTest checks where a GPU exists.
  */
 class TcKernelsEmulationTest {
@@ -31,14 +33,26 @@ class TcKernelsEmulationTest {
         Assumptions.assumeTrue(gxx != null, "g++ not found on PATH: cannot run the kernels on the host here");
         Path tmp = Files.createTempDirectory("ember_tc_emulation");
         try {
-            // the head of ember_kernels.cu, and its struct Mat (the GEMMs' operand descriptor)
+            // the head of ember_kernels.cu, its struct Mat (the GEMMs' operand descriptor) and its type tags with
+            // convertTo (the conversions the half casts reuse), up to the template line before convertK
             StringBuilder prelude = new StringBuilder(HostToolchain.prelude(false));
+            List<String> tags = new ArrayList<>();
+            boolean inTags = false;
             for (String line : Files.readAllLines(HostToolchain.CUDA.resolve("ember_kernels.cu"))) {
                 if (line.startsWith("struct Mat ")) {
                     prelude.append(line).append('\n');
                 }
+                inTags |= line.startsWith("struct TagB ");
+                if (inTags && line.startsWith("__device__ void convertK")) {
+                    tags.remove(tags.size() - 1);
+                    inTags = false;
+                } else if (inTags) {
+                    tags.add(line);
+                }
             }
+            prelude.append(String.join("\n", tags)).append('\n');
             assertTrue(prelude.indexOf("struct Mat ") >= 0, "struct Mat not found in ember_kernels.cu");
+            assertTrue(prelude.indexOf("convertTo(") >= 0, "convertTo not found in ember_kernels.cu");
             Files.writeString(tmp.resolve("prelude.h"), prelude.toString());
             Path exe = tmp.resolve("tc_kernels_test");
             String built = HostToolchain.run(List.of(gxx, "-std=c++20", "-O1", "-pthread", "-w", "-ffp-contract=off",
