@@ -22,6 +22,19 @@ for n in (1024, 4096):
     b = torch.randn(n, n, device=dev)
     ms = time_ms(lambda: a.mm(b), 10 if n >= 4096 else 50)
     print(f"matmul fp32 {n}: {ms:.3f} ms, {2.0 * n ** 3 / ms / 1e9:.1f} TFLOP/s")
+# issue 18's GEMM targets, 8192^3: TF32 (allow_tf32, as Ember's setFloat32MatmulPrecision("high")), bfloat16, float16
+big = 8192
+a = torch.randn(big, big, device=dev)
+b = torch.randn(big, big, device=dev)
+torch.backends.cuda.matmul.allow_tf32 = True
+ms = time_ms(lambda: a.mm(b), 10)
+print(f"matmul tf32 {big} (allow_tf32=True): {ms:.3f} ms, {2.0 * big ** 3 / ms / 1e9:.1f} TFLOP/s")
+torch.backends.cuda.matmul.allow_tf32 = False
+for dt, name in ((torch.bfloat16, "bf16"), (torch.float16, "fp16")):
+    ah = (torch.rand(big, big, device=dev) * 2 - 1).to(dt)
+    ms = time_ms(lambda: ah.mm(ah), 10)
+    print(f"matmul {name} {big} ({name} out): {ms:.3f} ms, {2.0 * big ** 3 / ms / 1e9:.1f} TFLOP/s")
+del a, b, ah
 rows = cols = 8192
 x = torch.randn(rows, cols, device=dev)
 y = torch.randn(rows, cols, device=dev)

@@ -14,7 +14,8 @@ import dev.ember.profiler.ProfilingBackend;
 import java.util.function.Supplier;
 
 /**
- * GPU measurements that JMH is too heavy for on a short device lease: FP32 matmul, the memory-bound
+ * GPU measurements that JMH is too heavy for on a short device lease: FP32 matmul, 8192^3 GEMMs on the tensor cores
+ * (TF32, BF16, FP16: issue 18's targets), the memory-bound
  * broadcast add against the device's own copy bandwidth, and allocator figures over a 10,000-step training
  * loop with no explicit frees. Each timing synchronizes the device before the clock stops.
  * {@code java -cp ... dev.ember.bench.CudaBench [steps]}; the PyTorch twin is benchmarks/pytorch/cuda_bench.py.
@@ -75,6 +76,39 @@ public final class CudaBench {
             double[] ms = timeBothMs(backend, n >= 4096 ? 20 : 100, () -> a.mm(b));
             System.out.printf("matmul fp32 %d: %.3f ms, %.1f TFLOP/s; without a scope %.3f ms%n", n, ms[0],
                     2.0 * n * n * n / ms[0] / 1e9, ms[1]);
+        }
+
+        // issue 18's GEMM targets, 8192^3 on the tensor cores: float32 in TF32 (setFloat32MatmulPrecision("high"), as
+        // PyTorch's allow_tf32), and bfloat16 / float16 through CudaBackend.tensorCoreGemmMs (operands made in int16
+        // storages holding the half bits: half tensors do not live on CUDA yet), output in the input type as torch's
+        CudaBackend tcBackend = (CudaBackend) backend;
+        int big = 8192;
+        double gemmFlops = 2.0 * big * big * big;
+        Ember.setFloat32MatmulPrecision("high");
+        try {
+            Tensor a = Tensor.randn(g, DType.FLOAT32, big, big).to(gpu);
+            Tensor b = Tensor.randn(g, DType.FLOAT32, big, big).to(gpu);
+            double ms = timeMs(backend, 10, () -> {
+                try (TensorScope scope = Ember.scope()) {
+                    a.mm(b);
+                    return null;
+                }
+            });
+            System.out.printf("matmul tf32 %d (precision 'high'; %s): %.3f ms, %.1f TFLOP/s%n", big,
+                    backend.describe().contains("tensor cores (sm_") ? "tensor cores" : "no tensor cores: FP32", ms,
+                    gemmFlops / ms / 1e9);
+        } finally {
+            Ember.setFloat32MatmulPrecision("highest");
+        }
+        for (DType t : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+            try {
+                double ms = tcBackend.tensorCoreGemmMs(t, t, big, 10);
+                String name = t == DType.BFLOAT16 ? "bf16" : "fp16";
+                System.out.printf("matmul %s %d (tensor cores, %s out): %.3f ms, %.1f TFLOP/s%n", name, big, name, ms,
+                        gemmFlops / ms / 1e9);
+            } catch (IllegalStateException e) {
+                System.out.println("matmul " + t + " " + big + ": " + e.getMessage());
+            }
         }
 
         int rows = 8192;

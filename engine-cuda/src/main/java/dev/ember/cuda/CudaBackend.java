@@ -347,18 +347,19 @@ public final class CudaBackend implements Backend {
             return "cuda: unavailable (" + reason + ")";
         }
         return "cuda:0 " + deviceName + ", matmul via " + (cublas != null ? "cuBLAS" : "Ember's tiled kernel ("
-                + Cublas.loadFailure() + ")") + ", " + precisionDescription();
+                + Cublas.loadFailure() + ")") + ", " + tensorCores.describe() + ", " + precisionDescription();
     }
 
     /**
      * The TF32 modes requested ({@link Ember#getFloat32MatmulPrecision()},
-     * {@link Ember#allowTf32Convolution()}) and what runs: Ember's kernels, and cuBLAS in its default math
-     * mode, compute float32 products in float32 until the tensor-core kernels land.
+     * {@link Ember#allowTf32Convolution()}) and what runs: Ember's kernels compute the float32 products TF32 is allowed
+     * for on the tensor cores (sm_80 and newer; CudaTensorCores), the others in FP32; cuBLAS, where it loads and runs
+     * a product, computes it in its default math mode (FP32).
      */
     static String precisionDescription() {
         return "float32 matmul precision '" + Ember.getFloat32MatmulPrecision() + "' requested, TF32 convolution "
-                + (Ember.allowTf32Convolution() ? "allowed" : "not allowed") + " (all float32 GEMMs and "
-                + "convolutions run in FP32 until Ember's tensor-core kernels land)";
+                + (Ember.allowTf32Convolution() ? "allowed" : "not allowed") + " (Ember's kernels on sm_80+: "
+                + CudaTensorCores.tf32Text() + "; FP32 on older GPUs and in cuBLAS)";
     }
 
     /** Whether matmul runs on cuBLAS (true) or on Ember's own tiled kernel. */
@@ -1064,6 +1065,94 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        gemm(a, aLayout, b, bLayout, dst, dstLayout, false);
+    }
+
+    // ------------------------------------------------------------------ tensor cores (CudaTensorCores, issue 18)
+    // Half GEMMs, and float32 GEMMs where TF32 is allowed (matmul precision "high"/"medium"; the convolutions' GEMMs
+    // under allowTf32Convolution), run tc_kernels.cu through CudaTensorCores; everything else the FP32 kernels below.
+
+    private final CudaTensorCores tensorCores = new CudaTensorCores(new CudaTensorCores.Device() {
+        @Override
+        public void launchTc(String kernel, int gx, int gy, int gz, int threads, Object shape, Object... args) {
+            bind();
+            launchGrid(kernel, gx, gy, gz, threads, 1, shape, args);
+        }
+
+        @Override
+        public int computeCapability() {
+            init();
+            if (!reason.isEmpty()) {
+                return 0;
+            }
+            CUdevice dev = new CUdevice();
+            JCudaDriver.cuDeviceGet(dev, 0);
+            int[] major = new int[1];
+            int[] minor = new int[1];
+            JCudaDriver.cuDeviceGetAttribute(major, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
+            JCudaDriver.cuDeviceGetAttribute(minor, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
+            return major[0] * 10 + minor[0];
+        }
+    });
+
+    /**
+     * For tests and benchmarks, until float16/bfloat16 tensors live on CUDA: C = A @ B on the tensor cores for row-major
+     * [batch, m, k] and [batch, k, n] operands of the half type {@code in} given as their bits; returns the row-major
+     * [batch, m, n] result as float[] ({@code out} FLOAT32) or as the bits of type {@code out} == {@code in} (short[]).
+     * Throws IllegalStateException where the GPU has no tensor cores (before sm_80).
+     */
+    Object tensorCoreGemm(DType in, DType out, short[] a, short[] b, int batch, int m, int k, int n) {
+        bind();
+        if (!tensorCores.available() || CudaTensorCores.kernel(in, out) == null || in == DType.FLOAT32) {
+            throw new IllegalStateException("no tensor-core GEMM for " + in + " -> " + out + " here: "
+                    + tensorCores.describe());
+        }
+        DType cType = out == DType.FLOAT32 ? DType.FLOAT32 : DType.INT16; // int16 storages carry the half bits
+        try (CudaStorage x = (CudaStorage) upload(a, DType.INT16, 0);
+             CudaStorage y = (CudaStorage) upload(b, DType.INT16, 0);
+             CudaStorage c = (CudaStorage) allocate(cType, (long) batch * m * n, 0)) {
+            tensorCores.gemm(in, out, Layout.contiguous(batch, m, k), Layout.contiguous(batch, k, n),
+                    Layout.contiguous(batch, m, n), x.ptr, y.ptr, c.ptr, false);
+            return toArray(c, Layout.contiguous(batch * m * n));
+        }
+    }
+
+    /**
+     * For benchmarks: milliseconds per n x n x n product of the half type {@code in} (FLOAT16 or BFLOAT16) on the tensor
+     * cores, the output of type {@code out} (FLOAT32 or {@code in}), over {@code reps} launches after 3 warm-up ones
+     * (operands uniform in [-1, 1), made on the host; the stream synchronized before the clock stops).
+     */
+    public double tensorCoreGemmMs(DType in, DType out, int n, int reps) {
+        bind();
+        if (!tensorCores.available() || CudaTensorCores.kernel(in, out) == null || in == DType.FLOAT32) {
+            throw new IllegalStateException("no tensor-core GEMM for " + in + " -> " + out + " here: "
+                    + tensorCores.describe());
+        }
+        short[] host = new short[n * n];
+        java.util.Random r = new java.util.Random(18);
+        for (int i = 0; i < host.length; i++) {
+            float v = r.nextFloat() * 2 - 1;
+            host[i] = in == DType.BFLOAT16 ? dev.ember.BFloat16.fromFloat(v) : dev.ember.Half.fromFloat(v);
+        }
+        Layout l = Layout.contiguous(1, n, n);
+        try (CudaStorage x = (CudaStorage) upload(host, DType.INT16, 0);
+             CudaStorage c = (CudaStorage) allocate(out == DType.FLOAT32 ? DType.FLOAT32 : DType.INT16, (long) n * n, 0)) {
+            for (int i = 0; i < 3; i++) {
+                tensorCores.gemm(in, out, l, l, l, x.ptr, x.ptr, c.ptr, false);
+            }
+            synchronizeStream();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                tensorCores.gemm(in, out, l, l, l, x.ptr, x.ptr, c.ptr, false);
+            }
+            synchronizeStream();
+            return (System.nanoTime() - t0) / 1e6 / reps;
+        }
+    }
+
+    /** C = A @ B over rank-3 layouts; {@code convolution}: one of a convolution's GEMMs (its TF32 switch applies). */
+    private void gemm(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout,
+                      boolean convolution) {
         bind();
         CudaStorage x = cuda(a);
         CudaStorage y = cuda(b);
@@ -1080,6 +1169,9 @@ public final class CudaBackend implements Backend {
             return;
         }
         if (cublas != null && !cublasDisabled && cublas.gemm(x, aLayout, y, bLayout, c, dstLayout)) {
+            return;
+        }
+        if (tensorCores.gemm(x.dtype, c.dtype, aLayout, bLayout, dstLayout, x.ptr, y.ptr, c.ptr, convolution)) {
             return;
         }
         if (x.dtype == DType.FLOAT32) {
@@ -1276,8 +1368,8 @@ public final class CudaBackend implements Backend {
                 launch("im2col_" + suffix(x.dtype), nb * d.groups * d.ckk * d.ohw, d.in, d.geo(n0, nb),
                         at(x, inputLayout.offset()), col.ptr);
                 for (int gi = 0; gi < d.groups; gi++) {
-                    matmul(weight, d.weight(weightLayout.offset(), nb, gi, false), col, d.col(nb, gi, false),
-                            out, d.output(outLayout.offset(), n0, nb, gi));
+                    gemm(weight, d.weight(weightLayout.offset(), nb, gi, false), col, d.col(nb, gi, false),
+                            out, d.output(outLayout.offset(), n0, nb, gi), true);
                 }
             }
         }
@@ -1297,8 +1389,8 @@ public final class CudaBackend implements Backend {
             for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
                 int nb = Math.min(d.chunk, d.n - n0);
                 for (int gi = 0; gi < d.groups; gi++) {
-                    matmul(weight, d.weight(weightLayout.offset(), nb, gi, true),
-                            gradOut, d.output(gradOutLayout.offset(), n0, nb, gi), col, d.col(nb, gi, false));
+                    gemm(weight, d.weight(weightLayout.offset(), nb, gi, true),
+                            gradOut, d.output(gradOutLayout.offset(), n0, nb, gi), col, d.col(nb, gi, false), true);
                 }
                 launch("col2im_" + suffix(gx.dtype), nb * d.in[1] * d.in[2] * d.in[3], d.in, d.geo(n0, nb),
                         col.ptr, at(gx, gradInputLayout.offset()));
@@ -1313,9 +1405,9 @@ public final class CudaBackend implements Backend {
         CudaStorage x = cuda(input);
         ConvDims d = new ConvDims(inputLayout, gradWeightLayout, gradOutLayout, p, x.dtype);
         int wSize = d.o * d.ckk;
-        // split-K on Ember's float32 kernels; cuBLAS, where it loads, gets the per-sample products whole
-        boolean cublasGemm = cublas != null && !cublasDisabled;
-        int splits = x.dtype == DType.FLOAT32 && !cublasGemm ? weightGradSplits(d) : 1;
+        // split-K on Ember's float32 kernels; cuBLAS, where it loads, and the TF32 kernel get the per-sample products whole
+        boolean wholeGemm = cublas != null && !cublasDisabled || tensorCores.takesFloat32(true);
+        int splits = x.dtype == DType.FLOAT32 && !wholeGemm ? weightGradSplits(d) : 1;
         try (CudaStorage col = (CudaStorage) allocate(x.dtype, d.colElements(), 0);
              CudaStorage partial = (CudaStorage) allocate(x.dtype, (long) d.n * splits * wSize, 0)) {
             for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
@@ -1330,7 +1422,7 @@ public final class CudaBackend implements Backend {
                     if (splits > 1) {
                         sgemm(cuda(gradOut), gy, col, d.col(nb, gi, true), partial, parts, splits);
                     } else {
-                        matmul(gradOut, gy, col, d.col(nb, gi, true), partial, parts);
+                        gemm(gradOut, gy, col, d.col(nb, gi, true), partial, parts, true);
                     }
                 }
             }

@@ -37,8 +37,10 @@ class CudaDeterminismTest {
 
     @Test
     void describeSaysWhichPrecisionIsRequestedAndWhatRuns() {
-        assertEquals("float32 matmul precision 'highest' requested, TF32 convolution allowed (all float32 GEMMs and "
-                + "convolutions run in FP32 until Ember's tensor-core kernels land)", CudaBackend.precisionDescription());
+        Ember.setAllowTf32Convolution(true);
+        assertEquals("float32 matmul precision 'highest' requested, TF32 convolution allowed (Ember's kernels on sm_80+: "
+                + "float32 matmul in FP32, convolution GEMMs in TF32; FP32 on older GPUs and in cuBLAS)",
+                CudaBackend.precisionDescription());
         Ember.setFloat32MatmulPrecision("high");
         Ember.setAllowTf32Convolution(false);
         assertTrue(CudaBackend.precisionDescription().startsWith("float32 matmul precision 'high' requested, TF32 "

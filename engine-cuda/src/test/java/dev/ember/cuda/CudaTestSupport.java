@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Gate for GPU tests: without a usable GPU they are skipped with the reason, unless
- * {@code -Dember.cuda.required=true}, which turns a missing GPU into a failure.
+ * {@code -Dember.cuda.required=true}, which turns a missing GPU into a failure. A GPU test runs with TF32 convolutions
+ * off ({@link Ember#setAllowTf32Convolution}), so that CUDA's float32 convolutions compare with the CPU's FP32 ones.
  */
 final class CudaTestSupport {
     private static boolean announced;
@@ -29,6 +30,9 @@ final class CudaTestSupport {
             }
             Assumptions.abort("CUDA not usable here, test skipped: " + why);
         }
+        // the parity tests compare with the CPU's FP32 arithmetic: TF32 convolutions (PyTorch's default, allowed) off;
+        // the TF32 tests (CudaTensorCoresTest) turn it on themselves
+        Ember.setAllowTf32Convolution(false);
         Backend b = Backends.find("cuda");
         return (CudaBackend) b;
     }
