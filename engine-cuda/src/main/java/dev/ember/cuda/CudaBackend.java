@@ -359,7 +359,8 @@ public final class CudaBackend implements Backend {
     static String precisionDescription() {
         return "float32 matmul precision '" + Ember.getFloat32MatmulPrecision() + "' requested, TF32 convolution "
                 + (Ember.allowTf32Convolution() ? "allowed" : "not allowed") + " (Ember's kernels on sm_80+: "
-                + CudaTensorCores.tf32Text() + "; FP32 on older GPUs and in cuBLAS)";
+                + (CudaTensorCores.enabled() ? CudaTensorCores.tf32Text()
+                : "all in FP32 while the tensor-core kernels are off") + "; FP32 on older GPUs and in cuBLAS)";
     }
 
     /** Whether matmul runs on cuBLAS (true) or on Ember's own tiled kernel. */

@@ -34,6 +34,22 @@ final class CudaTensorCores {
         int computeCapability();
     }
 
+    /**
+     * Whether the kernels run at all: off unless {@code -Dember.cuda.tensorCores=true}, because they have been checked
+     * only by the host emulation of their PTX fragments (TcKernelsEmulationTest), never on a GPU. A GPU session that
+     * passes CudaTensorCoresTest in required mode should turn this default on.
+     */
+    private static volatile boolean enabled = Boolean.getBoolean("ember.cuda.tensorCores");
+
+    /** Turns the kernels on or off (tests; the property sets the start value). */
+    static void setEnabled(boolean on) {
+        enabled = on;
+    }
+
+    static boolean enabled() {
+        return enabled;
+    }
+
     private final Device cuda;
     private volatile int capability = -1;
 
@@ -51,9 +67,12 @@ final class CudaTensorCores {
         return c;
     }
 
-    /** Whether the device has the tensor cores the kernels use ({@code mma.sync} with bf16 and tf32: sm_80+). */
+    /**
+     * Whether the kernels are {@link #enabled()} and the device has the tensor cores they use ({@code mma.sync} with
+     * bf16 and tf32: sm_80+).
+     */
     boolean available() {
-        return capability() >= 80;
+        return enabled && capability() >= 80;
     }
 
     /** Whether float32 matmul may run in TF32: {@link Ember#getFloat32MatmulPrecision()} "high" or "medium". */
@@ -125,6 +144,9 @@ final class CudaTensorCores {
 
     /** What runs, for {@code describe()}: the tensor cores and which products use them. */
     String describe() {
+        if (!enabled) {
+            return "tensor-core GEMMs off (not yet run on a GPU; -Dember.cuda.tensorCores=true turns them on)";
+        }
         int cc = capability();
         if (cc < 80) {
             return "no tensor-core GEMMs (sm_" + cc + ": Ember's mma.sync kernels need sm_80)";

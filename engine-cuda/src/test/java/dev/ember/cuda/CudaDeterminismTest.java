@@ -38,9 +38,19 @@ class CudaDeterminismTest {
     @Test
     void describeSaysWhichPrecisionIsRequestedAndWhatRuns() {
         Ember.setAllowTf32Convolution(true);
-        assertEquals("float32 matmul precision 'highest' requested, TF32 convolution allowed (Ember's kernels on sm_80+: "
-                + "float32 matmul in FP32, convolution GEMMs in TF32; FP32 on older GPUs and in cuBLAS)",
-                CudaBackend.precisionDescription());
+        boolean on = CudaTensorCores.enabled();
+        CudaTensorCores.setEnabled(true);
+        try {
+            assertEquals("float32 matmul precision 'highest' requested, TF32 convolution allowed (Ember's kernels on "
+                    + "sm_80+: float32 matmul in FP32, convolution GEMMs in TF32; FP32 on older GPUs and in cuBLAS)",
+                    CudaBackend.precisionDescription());
+            CudaTensorCores.setEnabled(false);
+            assertEquals("float32 matmul precision 'highest' requested, TF32 convolution allowed (Ember's kernels on "
+                    + "sm_80+: all in FP32 while the tensor-core kernels are off; FP32 on older GPUs and in cuBLAS)",
+                    CudaBackend.precisionDescription());
+        } finally {
+            CudaTensorCores.setEnabled(on);
+        }
         Ember.setFloat32MatmulPrecision("high");
         Ember.setAllowTf32Convolution(false);
         assertTrue(CudaBackend.precisionDescription().startsWith("float32 matmul precision 'high' requested, TF32 "

@@ -8,6 +8,7 @@ import dev.ember.Tensor;
 import dev.ember.backend.Layout;
 import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -30,12 +31,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * arithmetic on odd sizes and layouts is TcKernelsEmulationTest's.
  */
 class CudaTensorCoresTest {
+    /** The kernels are off by default until a GPU has run them: these tests turn them on. */
+    @BeforeEach
+    void enableTensorCores() {
+        CudaTensorCores.setEnabled(true);
+    }
+
+    @Test
+    void offByDefaultUntilRunOnAGpu() {
+        CudaTensorCores.setEnabled(false);
+        Recorder r = new Recorder(90);
+        CudaTensorCores tc = new CudaTensorCores(r);
+        Ember.setFloat32MatmulPrecision("high");
+        Layout a = Layout.contiguous(1, 8, 8);
+        try {
+            assertFalse(tc.available());
+            assertFalse(tc.gemm(DType.FLOAT32, DType.FLOAT32, a, a, a, P, P, P, false));
+            assertFalse(tc.gemm(DType.BFLOAT16, DType.FLOAT32, a, a, a, P, P, P, false));
+            assertTrue(r.launches.isEmpty());
+            assertEquals("tensor-core GEMMs off (not yet run on a GPU; -Dember.cuda.tensorCores=true turns them on)",
+                    tc.describe());
+        } finally {
+            Ember.setFloat32MatmulPrecision("highest");
+        }
+    }
+
     private static final Device GPU = Device.cuda(0);
 
     @AfterEach
     void restore() {
         Ember.setFloat32MatmulPrecision("highest");
         Ember.setAllowTf32Convolution(true);
+        CudaTensorCores.setEnabled(Boolean.getBoolean("ember.cuda.tensorCores"));
     }
 
     /** A device that records launches instead of running them. */
