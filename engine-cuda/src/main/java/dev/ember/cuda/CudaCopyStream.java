@@ -228,11 +228,15 @@ final class CudaCopyStream {
         return s;
     }
 
-    /** Records the next fence on the compute stream and ends the allocator's epoch with it. */
+    /**
+     * Ends the allocator's epoch, then records the next fence on the compute stream: in this order, every block
+     * released in the epoch (on any thread) had its last use queued before the fence.
+     */
     private void recordFence() {
         int next = current < 0 ? 0 : 1 - current;
+        long epoch = allocator.fence();
         JCudaDriver.cuEventRecord(fences[next], compute);
-        fenceEpoch = allocator.fence();
+        fenceEpoch = epoch;
         current = next;
     }
 
