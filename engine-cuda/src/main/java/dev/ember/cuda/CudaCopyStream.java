@@ -44,6 +44,103 @@ final class CudaCopyStream {
     private static final long MIN_BLOCK = 512;
     private static final Cleaner CLEANER = Cleaner.create();
 
+    /**
+     * The driver calls the copy stream makes: JCuda's ({@link #JCUDA}), or a simulated device in the test of the
+     * ordering (CopyStreamSimulationTest).
+     */
+    interface Driver {
+        /** A new stream that does not synchronize with the legacy default stream. */
+        void streamCreate(CUstream stream);
+
+        void eventCreate(CUevent event);
+
+        void eventRecord(CUevent event, CUstream stream);
+
+        /** Work queued on {@code stream} from now on waits for the event's latest record. */
+        void streamWaitEvent(CUstream stream, CUevent event);
+
+        /** Queues the copy of {@code bytes} from {@code srcOffset} of a page-locked block to {@code dst}. */
+        void memcpyHtoDAsync(CUdeviceptr dst, HostBlock src, long srcOffset, long bytes, CUstream stream);
+
+        /** Whether the event's latest record has completed. */
+        boolean eventQuery(CUevent event);
+
+        void eventSynchronize(CUevent event);
+
+        void streamSynchronize(CUstream stream);
+
+        /** Page-locked memory of {@code size} bytes into {@code host}, and a view of it. */
+        ByteBuffer hostAlloc(Pointer host, long size);
+
+        void hostFree(Pointer host);
+
+        void eventDestroy(CUevent event);
+    }
+
+    /** The driver's calls (the context must be current). */
+    static final Driver JCUDA = new Driver() {
+        @Override
+        public void streamCreate(CUstream stream) {
+            JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        }
+
+        @Override
+        public void eventCreate(CUevent event) {
+            JCudaDriver.cuEventCreate(event, CUevent_flags.CU_EVENT_DISABLE_TIMING);
+        }
+
+        @Override
+        public void eventRecord(CUevent event, CUstream stream) {
+            JCudaDriver.cuEventRecord(event, stream);
+        }
+
+        @Override
+        public void streamWaitEvent(CUstream stream, CUevent event) {
+            JCudaDriver.cuStreamWaitEvent(stream, event, 0);
+        }
+
+        @Override
+        public void memcpyHtoDAsync(CUdeviceptr dst, HostBlock src, long srcOffset, long bytes, CUstream stream) {
+            JCudaDriver.cuMemcpyHtoDAsync(dst, src.host.withByteOffset(srcOffset), bytes, stream);
+        }
+
+        @Override
+        public boolean eventQuery(CUevent event) {
+            try {
+                return JCudaDriver.cuEventQuery(event) == CUresult.CUDA_SUCCESS;
+            } catch (CudaException notReady) { // CUDA_ERROR_NOT_READY, raised as an exception by JCuda
+                return false;
+            }
+        }
+
+        @Override
+        public void eventSynchronize(CUevent event) {
+            JCudaDriver.cuEventSynchronize(event);
+        }
+
+        @Override
+        public void streamSynchronize(CUstream stream) {
+            JCudaDriver.cuStreamSynchronize(stream);
+        }
+
+        @Override
+        public ByteBuffer hostAlloc(Pointer host, long size) {
+            JCudaDriver.cuMemHostAlloc(host, size, 0);
+            return host.getByteBuffer(0, size);
+        }
+
+        @Override
+        public void hostFree(Pointer host) {
+            JCudaDriver.cuMemFreeHost(host);
+        }
+
+        @Override
+        public void eventDestroy(CUevent event) {
+            JCudaDriver.cuEventDestroy(event);
+        }
+    };
+
+    private final Driver driver;
     private final CUstream compute;
     private final CUstream copy = new CUstream();
     private final CachingAllocator allocator;
@@ -64,59 +161,58 @@ final class CudaCopyStream {
     private final List<HostBlock> toFree = new ArrayList<>();
 
     CudaCopyStream(CUstream compute, CachingAllocator allocator, Runnable bind) {
+        this(JCUDA, compute, allocator, bind);
+    }
+
+    CudaCopyStream(Driver driver, CUstream compute, CachingAllocator allocator, Runnable bind) {
+        this.driver = driver;
         this.compute = compute;
         this.allocator = allocator;
         this.bind = bind;
-        JCudaDriver.cuStreamCreate(copy, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        driver.streamCreate(copy);
         for (CUevent e : fences) {
-            JCudaDriver.cuEventCreate(e, CUevent_flags.CU_EVENT_DISABLE_TIMING);
+            driver.eventCreate(e);
         }
     }
 
     /** One page-locked allocation and the event of the last copy queued from it. */
     static final class HostBlock {
+        final Driver driver;
         final Pointer host = new Pointer();
         final long size;
+        /** The whole block, native order. */
+        final ByteBuffer view;
         final CUevent done = new CUevent();
         /** Whether a copy was queued since the block last went idle (guarded by the block). */
         boolean pending;
 
-        HostBlock(long size) {
+        HostBlock(Driver driver, long size) {
+            this.driver = driver;
             this.size = size;
-            JCudaDriver.cuMemHostAlloc(host, size, 0);
-            JCudaDriver.cuEventCreate(done, CUevent_flags.CU_EVENT_DISABLE_TIMING);
+            this.view = driver.hostAlloc(host, size);
+            driver.eventCreate(done);
         }
 
         /** Whether no queued copy reads the block (no wait). */
         synchronized boolean idle() {
-            if (!pending) {
-                return true;
-            }
-            int r;
-            try {
-                r = JCudaDriver.cuEventQuery(done);
-            } catch (CudaException notReady) {
-                return false;
-            }
-            if (r == CUresult.CUDA_SUCCESS) {
+            if (pending && driver.eventQuery(done)) {
                 pending = false;
-                return true;
             }
-            return false;
+            return !pending;
         }
 
         /** Waits until no queued copy reads the block. */
         synchronized void await() {
             if (pending) {
-                JCudaDriver.cuEventSynchronize(done);
+                driver.eventSynchronize(done);
                 pending = false;
             }
         }
 
         void free() {
             await();
-            JCudaDriver.cuMemFreeHost(host);
-            JCudaDriver.cuEventDestroy(done);
+            driver.hostFree(host);
+            driver.eventDestroy(done);
         }
     }
 
@@ -173,12 +269,14 @@ final class CudaCopyStream {
             }
         }
         if (b == null) {
-            b = new HostBlock(size);
+            b = new HostBlock(driver, size);
             synchronized (this) {
                 pinnedBytes += size;
             }
         }
-        return new Pinned(b, b.host.getByteBuffer(0, capacity));
+        ByteBuffer view = b.view.duplicate();
+        view.limit(capacity);
+        return new Pinned(b, view.slice());
     }
 
     /** A closed or collected buffer's block back to the cache (any thread, no driver call). */
@@ -209,11 +307,11 @@ final class CudaCopyStream {
             if (bytes > 0) {
                 HostBlock b = src.block;
                 synchronized (b) {
-                    JCudaDriver.cuStreamWaitEvent(copy, after, 0);
-                    JCudaDriver.cuMemcpyHtoDAsync(dst, src.block.host.withByteOffset(offset * size), bytes, copy);
-                    JCudaDriver.cuEventRecord(b.done, copy);
+                    driver.streamWaitEvent(copy, after);
+                    driver.memcpyHtoDAsync(dst, b, offset * size, bytes, copy);
+                    driver.eventRecord(b.done, copy);
                     b.pending = true;
-                    JCudaDriver.cuStreamWaitEvent(compute, b.done, 0);
+                    driver.streamWaitEvent(compute, b.done);
                 }
                 uploads++;
                 if (blocking) {
@@ -235,14 +333,14 @@ final class CudaCopyStream {
     private void recordFence() {
         int next = current < 0 ? 0 : 1 - current;
         long epoch = allocator.fence();
-        JCudaDriver.cuEventRecord(fences[next], compute);
+        driver.eventRecord(fences[next], compute);
         fenceEpoch = epoch;
         current = next;
     }
 
     /** Waits until every copy queued on the copy stream is done. Call with the context bound. */
     void synchronize() {
-        JCudaDriver.cuStreamSynchronize(copy);
+        driver.streamSynchronize(copy);
     }
 
     /** Uploads queued, page-locked bytes allocated, and those of them cached free: for tests and benchmarks. */
