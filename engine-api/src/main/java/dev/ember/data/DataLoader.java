@@ -58,6 +58,17 @@ import java.util.function.IntConsumer;
  * PyTorch 2.x's warning once ("'pin_memory' argument is set as true but no accelerator is found, then device pinned
  * memory won't be used."). {@link Builder#pinMemory(Device)}, Ember's own, moves batches to a device where they are
  * made (on CUDA through its page-locked staging buffers); on the CPU it is a no-op.
+ * <pre>{@code
+ * DataLoader<List<Tensor>, List<Tensor>> loader = DataLoader.builder(new TensorDataset(x, y))
+ *         .batchSize(64).shuffle(true).numWorkers(2).pinMemory(true).build();
+ * for (List<Tensor> batch : loader) {
+ *     try (TensorScope step = Ember.scope()) {
+ *         Tensor input = batch.get(0).to(cuda, true);   // queued on the copy stream; returns at once
+ *         Tensor target = batch.get(1).to(cuda, true);
+ *         ...
+ *     }
+ * }
+ * }</pre>
  *
  * @param <T> the type of a sample
  * @param <B> the type of a batch

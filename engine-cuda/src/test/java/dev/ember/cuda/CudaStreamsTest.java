@@ -73,7 +73,7 @@ class CudaStreamsTest {
         for (int k = 0; k < 5; k++) {
             // blocks of the size freed just before: the copy must not take one a queued kernel still reads
             Tensor busy = Tensor.ones(n).to(GPU);
-            Tensor s = busy.mul(3).sum();
+            Tensor s = busy.mul(3).to(DType.FLOAT64).sum();
             busy.close();
             Tensor d = p.to(GPU, true);
             Tensor r = d.add(1).sub(1).to(DType.FLOAT64).sum(); // queued right after the upload
@@ -95,7 +95,7 @@ class CudaStreamsTest {
         }
         for (int i = 0; i < ups.size(); i++) {
             Tensor u = ups.get(i);
-            assertEquals((double) i * n, u.sum().item(), 0.0, "upload " + i);
+            assertEquals((double) i * n, u.to(DType.FLOAT64).sum().item(), 0.0, "upload " + i);
         }
         // pinned tensors closed at once (their blocks go back to the host cache while copies may be in flight), and
         // uploaded tensors closed at once (their device blocks go back to the allocator while being written)
@@ -111,8 +111,8 @@ class CudaStreamsTest {
             kept.add(z);
         }
         for (int i = 0; i < 64; i++) {
-            assertEquals((double) i * n, kept.get(2 * i).sum().item(), 0.0, "upload " + i);
-            assertEquals(7.0 * n, kept.get(2 * i + 1).sum().item(), 0.0, "fill " + i);
+            assertEquals((double) i * n, kept.get(2 * i).to(DType.FLOAT64).sum().item(), 0.0, "upload " + i);
+            assertEquals(7.0 * n, kept.get(2 * i + 1).to(DType.FLOAT64).sum().item(), 0.0, "fill " + i);
         }
         long[] stats = cuda.copyStreamStats();
         assertTrue(stats[2] <= stats[1], "cached pinned bytes within the pinned bytes");
