@@ -59,7 +59,10 @@ final class PinnedMemory {
         return t.device.isCpu() && t.lease().pinned != null;
     }
 
-    /** {@code t.pin_memory()}: itself when pinned, else a contiguous pinned copy (grad_fn PinMemoryBackward0). */
+    /**
+     * {@code t.pin_memory()}: itself when pinned, else a pinned copy with t's sizes and strides over a storage of their
+     * extent, as PyTorch's {@code _pin_memory} (grad_fn PinMemoryBackward0).
+     */
     static Tensor pin(Tensor t) {
         if (!t.device.isCpu()) {
             throw new IllegalArgumentException("cannot pin '" + t.device.type().toUpperCase(java.util.Locale.ROOT)
@@ -69,7 +72,11 @@ final class PinnedMemory {
             return t;
         }
         Backend device = accelerator();
-        Tensor out = Creation.empty(t.shape, t.dtype, Device.CPU);
+        // _pin_memory's layout: the sizes and strides of self over a storage of just their extent, offset 0
+        Layout layout = new Layout(t.shape, t.layout.strides(), 0);
+        Backend cpu = Tensor.backendFor(Device.CPU);
+        Tensor out = new Tensor(cpu.allocateZeroed(t.dtype, layout.extent(), Device.CPU.index()), layout, Device.CPU, cpu,
+                new int[1]);
         PinnedBuffer buffer = null;
         try {
             if (out.numel() > 0) {

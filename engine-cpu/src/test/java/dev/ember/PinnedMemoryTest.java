@@ -82,15 +82,27 @@ class PinnedMemoryTest {
     @Test
     void layoutsAndSizes() {
         fakeCuda();
-        Tensor x = sample(DType.FLOAT32, 4, 3).t(); // non-contiguous source: a contiguous pinned copy
+        Tensor x = sample(DType.FLOAT32, 4, 3).t(); // PyTorch's _pin_memory keeps the sizes and strides
         Tensor p = x.pinMemory();
-        assertTrue(p.isContiguous());
+        assertFalse(p.isContiguous());
+        assertArrayEquals(x.stride(), p.stride());
+        assertEquals(12, p.storage().numel());
         assertArrayEquals(values(x), values(p));
+        Tensor expanded = Tensor.arange(3).toFloat().expand(4, 3).pinMemory(); // stride 0 kept: a storage of 3
+        assertArrayEquals(new int[] {0, 1}, expanded.stride());
+        assertEquals(3, expanded.storage().numel());
+        assertArrayEquals(values(Tensor.arange(3).toFloat().expand(4, 3)), values(expanded.to(CUDA, true)));
+        Tensor gaps = sample(DType.INT64, 4, 6).narrow(1, 1, 3).pinMemory(); // strides (6, 1) from offset 0: extent 21
+        assertArrayEquals(new int[] {6, 1}, gaps.stride());
+        assertEquals(21, gaps.storage().numel());
+        assertArrayEquals(values(sample(DType.INT64, 4, 6).narrow(1, 1, 3)), values(gaps.to(CUDA, true)));
         assertArrayEquals(values(x), values(p.to(CUDA, true)));
-        // views of a pinned tensor are pinned (they share its memory), a non-contiguous one uploads too
+        // views of a pinned tensor are pinned (they share its memory); contiguous or not, they upload
         assertTrue(p.t().isPinned());
+        assertTrue(p.t().isContiguous());
         assertArrayEquals(values(x.t()), values(p.t().to(CUDA, true)));
         assertArrayEquals(values(x.select(1, 2)), values(p.select(1, 2).to(CUDA, true)));
+        assertArrayEquals(values(x.select(0, 1)), values(p.select(0, 1).to(CUDA, true)));
         // pinning a pinned tensor: itself
         assertSame(p, p.pinMemory());
         // empty and 0-dim
