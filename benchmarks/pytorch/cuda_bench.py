@@ -101,6 +101,36 @@ def step():
 step_ms = time_ms(step, 200)
 print(f"LeNet training step, batch 64: {step_ms:.3f} ms, {64 / step_ms * 1e3:.0f} samples/s")
 
+# the twin of UploadOverlapBench: the step's batch uploaded from the host each step (PyTorch's non_blocking copy from
+# pinned memory runs on the current stream; Ember's on a copy stream)
+for batch in (64, 1024):
+    host = [torch.randn(batch, 1, 28, 28) for _ in range(8)]
+    pinned = [h.pin_memory() for h in host]
+    res_x = host[0].to(dev)
+    uy = torch.randint(0, 10, (batch,), device=dev)
+    k = [0]
+    def train(x):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(x), uy).backward()
+        opt.step()
+    def nxt(xs):
+        k[0] += 1
+        return xs[k[0] % 8]
+    def sync_step():
+        x = nxt(host).to(dev)
+        torch.cuda.synchronize()
+        train(x)
+    res_ms = time_ms(lambda: train(res_x), 200)
+    sync_ms = time_ms(sync_step, 200)
+    plain_ms = time_ms(lambda: train(nxt(host).to(dev)), 200)
+    async_ms = time_ms(lambda: train(nxt(pinned).to(dev, non_blocking=True)), 200)
+    up_ms = time_ms(lambda: nxt(host).to(dev), 200)
+    async_up_ms = time_ms(lambda: nxt(pinned).to(dev, non_blocking=True), 200)
+    mib = batch * 28 * 28 * 4 / 1048576
+    print(f"upload overlap, LeNet step batch {batch} ({mib:.2f} MiB input): resident {res_ms:.3f} ms, sync upload "
+          f"{sync_ms:.3f} ms, to(gpu) {plain_ms:.3f} ms, pinned to(gpu, non_blocking) {async_ms:.3f} ms; uploads alone: "
+          f"to(gpu) {up_ms:.3f} ms, pinned async {async_up_ms:.3f} ms ({batch * 28 * 28 * 4 / async_up_ms / 1e6:.1f} GB/s)")
+
 # autograd overhead on the GPU: every op is a kernel launch on a one-element tensor, so this is the host's cost per op
 # (AutogradBenchmark with -p backend=cuda on Ember's side)
 def chain():

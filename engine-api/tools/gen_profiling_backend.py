@@ -64,6 +64,9 @@ NAMES = {
     'groupNormBackward': '"aten::native_group_norm_backward"',
     'batchNorm': '"aten::native_batch_norm"',
     'batchNormBackward': '"aten::native_batch_norm_backward"',
+    'allocatePinned': '"aten::_pin_memory"',
+    'writePinned': '"aten::copy_"',
+    'fromPinned': '"aten::_to_copy"',
 }
 # Queries about the backend itself, and the synchronization the decorator issues: forwarded, never recorded.
 PLAIN = {'deviceType', 'isAvailable', 'unavailableReason', 'describe', 'deviceCount', 'synchronize', 'maxPoolWindowCodes'}
@@ -162,6 +165,7 @@ import dev.ember.backend.Backend;
 import dev.ember.backend.BinaryOp;
 import dev.ember.backend.Conv2dParams;
 import dev.ember.backend.Layout;
+import dev.ember.backend.PinnedBuffer;
 import dev.ember.backend.Pool2dParams;
 import dev.ember.backend.RandomKind;
 import dev.ember.backend.RankOp;

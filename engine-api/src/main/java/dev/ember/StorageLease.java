@@ -34,6 +34,8 @@ final class StorageLease {
     final boolean inference = InferenceMode.isEnabled();
     /** Updated atomically through OPEN (views of one storage may be made and closed on several threads). */
     private int open;
+    /** A pinned CPU storage's host buffer ({@link PinnedMemory}), closed with the storage; null when not pinned. */
+    volatile PinnedMemory.Pin pinned;
 
     /** A lease held once, by the tensor that made the storage. */
     StorageLease(Storage storage) {
@@ -55,6 +57,10 @@ final class StorageLease {
                 LIVE.decrement();
             }
             storage.close();
+            PinnedMemory.Pin p = pinned;
+            if (p != null) {
+                p.buffer.close();
+            }
         }
     }
 

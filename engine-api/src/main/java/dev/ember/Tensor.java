@@ -3124,6 +3124,29 @@ public final class Tensor implements AutoCloseable {
         return to(Device.of(device));
     }
 
+    /**
+     * This tensor on a device, as {@code to(device, non_blocking=nonBlocking)}: from a pinned CPU tensor with
+     * {@code nonBlocking} the copy is queued and this returns at once (see {@link #pinMemory()}); otherwise
+     * {@link #to(Device)}.
+     */
+    public Tensor to(Device device, boolean nonBlocking) {
+        Args.require(device, "to", "device", 1, "torch.device");
+        return PinnedMemory.to(this, device, nonBlocking);
+    }
+
+    /**
+     * A copy of this CPU tensor in pinned memory ({@code pin_memory}; itself when already pinned), from which
+     * {@code to(cuda, true)} uploads without the host waiting.
+     */
+    public Tensor pinMemory() {
+        return PinnedMemory.pin(this);
+    }
+
+    /** Whether this is a CPU tensor in pinned memory ({@code is_pinned}; false without an accelerator). */
+    public boolean isPinned() {
+        return PinnedMemory.isPinned(this);
+    }
+
     /** On the CPU. */
     public Tensor cpu() {
         return to(Device.CPU);

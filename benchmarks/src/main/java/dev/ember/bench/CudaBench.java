@@ -189,6 +189,7 @@ public final class CudaBench {
         });
         System.out.printf("LeNet training step, batch 64, each step in Ember.scope(): %.3f ms, %.0f samples/s%n",
                 scopedStepMs, 64 / scopedStepMs * 1e3);
+        UploadOverlapBench.run(200); // the next batch's upload: synchronous, to(gpu), pinned to(gpu, true)
 
         // a training loop with no explicit frees: the allocator's collections must keep it flat; then the same loop
         // with each step in a scope, which frees everything a step made when it ends

@@ -1001,6 +1001,41 @@ public interface Backend {
         }
     }
 
+    // ------------------------------------------------------------------ pinned memory (Tensor.pinMemory, to(device, nonBlocking))
+    //
+    // A pinned CPU tensor keeps its Java array (the CPU kernels compute on it) and, beside it, a host buffer of the
+    // device backend holding the same bytes (page-locked memory on CUDA), from which a non_blocking upload is queued
+    // without the host waiting. The CPU fills the buffer (writePinned); the device allocates it and uploads from it.
+
+    /**
+     * A host buffer of {@code bytes} from which {@link #fromPinned} copies to this backend's devices: page-locked memory
+     * on CUDA. This default, for a device backend that cannot lock pages, is a plain heap buffer.
+     */
+    default PinnedBuffer allocatePinned(long bytes) {
+        return new PinnedBuffer(bytes);
+    }
+
+    /**
+     * Writes the elements of a layout over a storage of this (host) backend, row-major, at the start of {@code dst}.
+     * This default goes through {@link #toArray}; the CPU writes straight from its array.
+     */
+    default void writePinned(Storage src, Layout layout, PinnedBuffer dst) {
+        Object a = toArray(src, layout);
+        dst.write(a, 0, java.lang.reflect.Array.getLength(a));
+    }
+
+    /**
+     * A new storage of this device holding {@code numel} elements of {@code dtype} read from {@code src} (made by
+     * {@link #allocatePinned}) from element {@code offset}. With {@code nonBlocking} a device queues the copy and
+     * returns at once (work queued afterwards on the device sees the data; the buffer is not reused before the copy
+     * is done); without it the copy is done when this returns. This default reads the buffer into a Java array and
+     * uploads it with {@link #fromArray(Object, DType, int)}.
+     */
+    default Storage fromPinned(PinnedBuffer src, DType dtype, long offset, long numel, boolean nonBlocking,
+                               int deviceIndex) {
+        return fromArray(src.read(dtype, offset, Math.toIntExact(numel)), dtype, deviceIndex);
+    }
+
     // ------------------------------------------------------------------ kernels run on the host
 
     /**

@@ -51,11 +51,24 @@ import java.util.function.IntConsumer;
  * {@link TensorScope#handOver handed over} to the thread that takes the batch, so they belong to the training step's
  * {@link TensorScope}, whether the step opens it before or after taking the batch.
  *
- * <p><b>Pinned memory</b> ({@link Builder#pinMemory(Device)}): batches arrive on the given device. On CUDA the host
- * data goes through Ember's page-locked staging buffers and the host-to-device copy is queued without the host
- * waiting; with workers, this happens on the worker threads, so the next batches move while the step computes. On the
- * CPU (no GPU) it is a no-op: batches stay where they are, as PyTorch ignores {@code pin_memory} without an
- * accelerator.
+ * <p><b>Pinned memory</b> ({@link Builder#pinMemory(boolean)}, PyTorch's {@code pin_memory=True}): every tensor of a
+ * batch is {@link Tensor#pinMemory() pinned} where the batch is made (on the worker threads when there are some, as
+ * PyTorch's pin-memory thread), so that {@code batch.to(cuda, true)} in the training loop queues the upload and returns
+ * at once, and the copy runs while the step computes. Without an accelerator nothing is pinned and the iterator logs
+ * PyTorch 2.x's warning once ("'pin_memory' argument is set as true but no accelerator is found, then device pinned
+ * memory won't be used."). {@link Builder#pinMemory(Device)}, Ember's own, moves batches to a device where they are
+ * made (on CUDA through its page-locked staging buffers); on the CPU it is a no-op.
+ * <pre>{@code
+ * DataLoader<List<Tensor>, List<Tensor>> loader = DataLoader.builder(new TensorDataset(x, y))
+ *         .batchSize(64).shuffle(true).numWorkers(2).pinMemory(true).build();
+ * for (List<Tensor> batch : loader) {
+ *     try (TensorScope step = Ember.scope()) {
+ *         Tensor input = batch.get(0).to(cuda, true);   // queued on the copy stream; returns at once
+ *         Tensor target = batch.get(1).to(cuda, true);
+ *         ...
+ *     }
+ * }
+ * }</pre>
  *
  * @param <T> the type of a sample
  * @param <B> the type of a batch
@@ -91,6 +104,8 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
     final int prefetchFactor;
     final Generator generator;
     final Device pinDevice;
+    /** {@code pin_memory}: pin the batches' tensors where they are made (when an accelerator is here). */
+    final boolean pinMemory;
     final double timeout;
     final IntConsumer workerInitFn;
     private final Set<DataLoaderIterator<B>> open = Collections.newSetFromMap(new WeakHashMap<>());
@@ -117,6 +132,7 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
         this.timeout = b.timeout;
         this.generator = b.generator;
         this.pinDevice = b.pinDevice;
+        this.pinMemory = b.pinMemory;
         this.workerInitFn = b.workerInitFn;
         this.collate = b.collate;
         this.sameKind = b.collate == null && b.finish == null;
@@ -358,6 +374,7 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
         private Function<? super List<T>, ?> collate;
         private Function<Object, B> finish;
         private Device pinDevice;
+        private boolean pinMemory;
         private double timeout;
         private IntConsumer workerInitFn;
 
@@ -429,6 +446,16 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
          */
         public Builder<T, B> pinMemory(Device device) {
             this.pinDevice = device;
+            return this;
+        }
+
+        /**
+         * PyTorch's {@code pin_memory}: the batches' tensors are {@link Tensor#pinMemory() pinned} where the batches are
+         * made (the worker threads when there are some), for {@code batch.to(cuda, true)}; without an accelerator,
+         * ignored with PyTorch's warning, logged once.
+         */
+        public Builder<T, B> pinMemory(boolean pinMemory) {
+            this.pinMemory = pinMemory;
             return this;
         }
 

@@ -119,6 +119,9 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
         this.loader = loader;
         this.batched = loader.dataset != null ? loader.batchSampler != null : loader.batchSize != null;
         TensorScope.handOver(); // an iteration begins: a scope opened from now on may be a training step's
+        if (loader.pinMemory && !acceleratorAvailable()) {
+            warnNoAccelerator();
+        }
         // as PyTorch's iterator: the workers' base seed first, then the sampler's order (drawn at its first index)
         Generator g = loader.generator != null ? loader.generator : Ember.defaultGenerator();
         long baseSeed = Samplers.seed(g);
@@ -262,12 +265,44 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
                     + " batch of samples of type " + first.getClass().getName() + ", which a DataLoader<T, T> does not hold: "
                     + "give the builder a collate function (.collate(Collate::defaultCollate) for Object batches)");
         }
+        if (loader.pinMemory && acceleratorAvailable()) {
+            // PyTorch's pin_memory(data): every tensor (a device tensor fails with pin_memory's error); the collated
+            // tensors the pinned copies replace are the loader's own: closed now rather than by the garbage collector
+            Object collated = batch;
+            batch = Collate.mapTensors(batch, Tensor::pinMemory);
+            java.util.Set<Tensor> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            Collate.tensors(batch, kept);
+            for (Tensor t : Collate.made(collated, samples)) {
+                if (!kept.contains(t)) {
+                    t.close();
+                }
+            }
+        }
         if (loader.pinDevice != null) {
-            batch = Collate.mapTensors(batch, t -> t.to(loader.pinDevice));
+            batch = Collate.mapTensors(batch, t -> loader.pinMemory ? t.to(loader.pinDevice, true) : t.to(loader.pinDevice));
         }
         Tensor[] made = Collate.made(batch, samples);
         return new Result(loader.finish.apply(batch), made, null, worker, false);
     }
+
+    private static volatile boolean warnedNoAccelerator;
+
+    /** {@code torch.accelerator.is_available()}: a usable CUDA backend is installed (what pins host memory). */
+    static boolean acceleratorAvailable() {
+        dev.ember.backend.Backend b = dev.ember.backend.Backends.find("cuda");
+        return b != null && b.isAvailable() && b.deviceCount() > 0;
+    }
+
+    /** PyTorch 2.x's warning (torch/utils/data/dataloader.py, _BaseDataLoaderIter), once per process. */
+    private static void warnNoAccelerator() {
+        if (!warnedNoAccelerator) {
+            warnedNoAccelerator = true;
+            System.getLogger("dev.ember").log(System.Logger.Level.WARNING, NO_ACCELERATOR);
+        }
+    }
+
+    static final String NO_ACCELERATOR = "'pin_memory' argument is set as true but no accelerator is found, "
+            + "then device pinned memory won't be used.";
 
     // ---- the caller's side
 

@@ -5,6 +5,7 @@ import dev.ember.backend.Backend;
 import dev.ember.backend.BinaryOp;
 import dev.ember.backend.Conv2dParams;
 import dev.ember.backend.Layout;
+import dev.ember.backend.PinnedBuffer;
 import dev.ember.backend.Pool2dParams;
 import dev.ember.backend.RandomKind;
 import dev.ember.backend.RankOp;
@@ -1218,6 +1219,61 @@ public final class ProfilingBackend implements Backend {
             throw e;
         }
         profiler.exitKernel(kernelRange);
+    }
+
+    @Override
+    public PinnedBuffer allocatePinned(long bytes) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            return delegate.allocatePinned(bytes);
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::_pin_memory", this, new Object[] {});
+        PinnedBuffer result;
+        try {
+            result = delegate.allocatePinned(bytes);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+        return result;
+    }
+
+    @Override
+    public void writePinned(Storage src, Layout layout, PinnedBuffer dst) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.writePinned(src, layout, dst);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::copy_", this, new Object[] {src, layout});
+        try {
+            delegate.writePinned(src, layout, dst);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
+    public Storage fromPinned(PinnedBuffer src, DType dtype, long offset, long numel, boolean nonBlocking,
+                              int deviceIndex) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            return delegate.fromPinned(src, dtype, offset, numel, nonBlocking, deviceIndex);
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::_to_copy", this, new Object[] {});
+        Storage result;
+        try {
+            result = delegate.fromPinned(src, dtype, offset, numel, nonBlocking, deviceIndex);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.allocated(kernelRange, result);
+        profiler.exitKernel(kernelRange);
+        return result;
     }
 
     @Override

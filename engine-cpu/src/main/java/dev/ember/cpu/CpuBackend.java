@@ -579,4 +579,13 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    // ---- pinned memory (Tensor.pinMemory): the bytes of a contiguous layout straight from the array
+    @Override
+    public void writePinned(Storage src, Layout layout, dev.ember.backend.PinnedBuffer dst) {
+        if (layout.isContiguous()) {
+            dst.write(cpu(src).array, layout.offset(), layout.numelInt());
+        } else {
+            Backend.super.writePinned(src, layout, dst);
+        }
+    }
 }

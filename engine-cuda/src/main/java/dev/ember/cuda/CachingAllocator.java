@@ -18,8 +18,15 @@ import java.util.TreeMap;
  * are carved from 2 MiB segments and medium ones (under 10 MiB) from 20 MiB segments, so that a cache miss (a size
  * not seen yet, or tensors dropped without close() whose Cleaners have not run) costs a cuMemAlloc only once per
  * segment: on an H100 a cuMemAlloc took tens of microseconds, longer than the kernel launch it precedes. Larger
- * requests get a segment of their own. Blocks are reused in stream order (one stream per device), so a block freed
- * while a kernel still reads it is only handed to work queued after that kernel.
+ * requests get a segment of their own. Blocks are reused in stream order (one compute stream per device), so a block
+ * freed while a kernel still reads it is only handed to work queued after that kernel.
+ *
+ * <p><b>The copy stream</b> ({@link CudaCopyStream}) writes uploads outside that order, so it takes only blocks whose
+ * last use is known to be behind a fence it waits for: every release is stamped with the current epoch, {@link #fence()}
+ * (called as a fence event is recorded on the compute stream) ends an epoch, and {@link #allocate(long, long)} with
+ * that fence's number takes only blocks released before it (or never used). The other hazard, a block freed while an
+ * upload into it is in flight, needs nothing here: the compute stream waits for each upload's event as it is queued,
+ * so work queued later (any later user of the block, on either stream) comes after the copy.
  */
 final class CachingAllocator {
     /** Requests round up to this granularity below 1 MiB ... */
@@ -78,6 +85,8 @@ final class CachingAllocator {
         final CUdeviceptr ptr;
         final long size;
         final Segment segment;
+        /** The epoch of its last release ({@link #fence()}); a block only ever cached after a release. */
+        long releasedIn;
 
         Block(CUdeviceptr ptr, long size, Segment segment) {
             this.ptr = ptr;
@@ -121,6 +130,8 @@ final class CachingAllocator {
     private long lowWater;
 
     private long collections;
+    /** The current epoch: releases are stamped with it; {@link #fence()} ends it. */
+    private long epoch;
 
     CachingAllocator(Runnable synchronize, long deviceBytes) {
         this(synchronize, deviceBytes, DRIVER, System::gc);
@@ -142,11 +153,28 @@ final class CachingAllocator {
 
     /** A block of at least {@code bytes}; its rounded size is {@link #round(long)}. */
     CUdeviceptr allocate(long bytes) {
+        return allocate(bytes, Long.MAX_VALUE);
+    }
+
+    /**
+     * Ends the current epoch and returns its number: blocks released before this call have numbers at most the one
+     * returned. Call it as a fence event is recorded on the compute stream (work queued before the fence includes every
+     * use of those blocks).
+     */
+    synchronized long fence() {
+        return epoch++;
+    }
+
+    /**
+     * A block of at least {@code bytes} that was released in an epoch at most {@code releasedBy} (a {@link #fence()}'s
+     * number), or a block never used: one the copy stream may write once it waits for that fence.
+     */
+    CUdeviceptr allocate(long bytes, long releasedBy) {
         long size = round(bytes);
         boolean collect;
         long cacheFreed = 0;
         synchronized (this) {
-            CUdeviceptr p = fromCache(size);
+            CUdeviceptr p = fromCache(size, releasedBy);
             if (p != null) {
                 return p;
             }
@@ -164,7 +192,7 @@ final class CachingAllocator {
             synchronized (this) {
                 collections++;
                 lowWater = inUse;
-                CUdeviceptr p = fromCache(size);
+                CUdeviceptr p = fromCache(size, releasedBy);
                 if (p == null && reserved + size > softLimit && reserved > inUse) {
                     cacheFreed = emptyCache(); // blocks of other sizes: give them back rather than grow past the limit
                 }
@@ -180,7 +208,7 @@ final class CachingAllocator {
         // only a collection triggers: collect (outside the lock, which the Cleaner thread needs), then retry.
         collectGarbage(size);
         synchronized (this) {
-            CUdeviceptr p = fromCache(size);
+            CUdeviceptr p = fromCache(size, releasedBy);
             if (p != null) {
                 return p;
             }
@@ -243,10 +271,24 @@ final class CachingAllocator {
         return b.ptr;
     }
 
-    private CUdeviceptr fromCache(long size) {
+    private CUdeviceptr fromCache(long size, long releasedBy) {
         ArrayDeque<Block> list = free.get(size);
-        Block b = list == null ? null : list.poll();
-        return b == null ? null : take(b);
+        if (list == null) {
+            return null;
+        }
+        if (releasedBy == Long.MAX_VALUE) {
+            Block b = list.poll();
+            return b == null ? null : take(b);
+        }
+        // the oldest releases are at the tail (release pushes at the head)
+        for (Iterator<Block> it = list.descendingIterator(); it.hasNext(); ) {
+            Block b = it.next();
+            if (b.releasedIn <= releasedBy) {
+                it.remove();
+                return take(b);
+            }
+        }
+        return null;
     }
 
     /** Runs a collection and gives the Cleaner a moment to return blocks, until one of the size is free. */
@@ -280,6 +322,7 @@ final class CachingAllocator {
         inUse -= b.size;
         lowWater = Math.min(lowWater, inUse);
         b.segment.outstanding--;
+        b.releasedIn = epoch;
         free.computeIfAbsent(b.size, k -> new ArrayDeque<>()).push(b);
     }
 

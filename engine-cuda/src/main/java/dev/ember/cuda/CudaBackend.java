@@ -540,6 +540,51 @@ public final class CudaBackend implements Backend {
         return s;
     }
 
+    // ---- pinned memory and the copy stream (Tensor.pinMemory, to(cuda, nonBlocking)): see CudaCopyStream
+    private volatile CudaCopyStream copyStream;
+
+    /** The copy stream, made at its first use (the context bound). */
+    private CudaCopyStream copies() {
+        bind();
+        CudaCopyStream c = copyStream;
+        if (c == null) {
+            synchronized (initLock) {
+                c = copyStream;
+                if (c == null) {
+                    c = new CudaCopyStream(stream, allocator, this::bind);
+                    copyStream = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    /** Page-locked host memory ({@code cuMemHostAlloc}, cached), which {@link #fromPinned} uploads from. */
+    @Override
+    public dev.ember.backend.PinnedBuffer allocatePinned(long bytes) {
+        return copies().allocatePinned(bytes);
+    }
+
+    /** {@code cuMemcpyHtoDAsync} on the copy stream, ordered before later compute work by an event. */
+    @Override
+    public Storage fromPinned(dev.ember.backend.PinnedBuffer src, DType dtype, long offset, long numel,
+                              boolean nonBlocking, int deviceIndex) {
+        refuseHalf(dtype);
+        if (!(src instanceof CudaCopyStream.Pinned)) {
+            return Backend.super.fromPinned(src, dtype, offset, numel, nonBlocking, deviceIndex);
+        }
+        if (numel < 0 || numel > Layout.MAX_STORAGE_ELEMENTS) {
+            throw new IllegalArgumentException("CUDA tensors hold at most " + Layout.MAX_STORAGE_ELEMENTS
+                    + " elements, asked for " + numel);
+        }
+        return copies().upload((CudaCopyStream.Pinned) src, dtype, offset, numel, deviceIndex, !nonBlocking);
+    }
+
+    /** Uploads queued on the copy stream, page-locked bytes allocated, and those cached free. */
+    public long[] copyStreamStats() {
+        return copies().stats();
+    }
+
     @Override
     public Object toArray(Storage src, Layout layout) {
         bind();

@@ -193,4 +193,78 @@ class CachingAllocatorTest {
                 + "cached and has been freed for a retry, which failed too", e.getMessage());
         d.allocator.release(a);
     }
+
+    // ---- the copy stream's blocks (CudaCopyStream): only those released before the fence the copy waits for
+
+    @Test
+    void theCopyStreamTakesOnlyBlocksReleasedBeforeItsFence() {
+        FakeDevice d = device(1024 * MIB, 64 * MIB);
+        CachingAllocator a = d.allocator;
+        CUdeviceptr first = a.allocate(4096);
+        a.release(first);
+        long f0 = a.fence();
+        CUdeviceptr second = a.allocate(8192); // another size: first stays cached
+        CUdeviceptr again = a.allocate(4096);
+        assertTrue(again == first, "an ordinary allocation takes the cached block");
+        a.release(again);
+        a.release(second);
+        CUdeviceptr late = a.allocate(4096); // released after f0 below
+        CUdeviceptr other = a.allocate(4096);
+        a.release(other);
+        a.release(late);
+        // first was released again after f0: not before it
+        CUdeviceptr p = a.allocate(4096, f0);
+        assertTrue(p != first && p != late && p != other, "no block released after the fence");
+        long f1 = a.fence();
+        CUdeviceptr q = a.allocate(4096, f1);
+        assertTrue(q == other || q == late || q == first, "a block released before the fence is reused");
+        // the oldest release first, the newest left to ordinary allocations (which take the newest)
+        CUdeviceptr r = a.allocate(4096);
+        assertTrue(r != q);
+        a.release(p);
+        a.release(q);
+        a.release(r);
+    }
+
+    @Test
+    void aTrainingLoopWithUploadsReachesASteadyState() {
+        FakeDevice d = device(1024 * MIB, 64 * MIB);
+        CachingAllocator a = d.allocator;
+        java.util.Map<CUdeviceptr, Long> releasedIn = new java.util.IdentityHashMap<>();
+        long epoch = 0;
+        long fence = -1;
+        CUdeviceptr batch = null;
+        long allocsAfterWarmup = -1;
+        for (int step = 0; step < 200; step++) {
+            // upload: wait for the previous fence, take a block released before it, record the next fence
+            long waitFor = fence < 0 ? a.fence() : fence;
+            if (fence < 0) {
+                epoch++;
+            }
+            CUdeviceptr x = a.allocate(200_000, waitFor);
+            Long last = releasedIn.get(x);
+            assertTrue(last == null || last <= waitFor, "step " + step + ": a block released in epoch " + last
+                    + " handed to a copy that waits for fence " + waitFor);
+            fence = a.fence();
+            epoch++;
+            // the step's tensors, and the previous batch closed by the step's scope
+            List<CUdeviceptr> temps = new ArrayList<>();
+            for (int k = 0; k < 5; k++) {
+                temps.add(a.allocate(200_000));
+            }
+            for (CUdeviceptr t : temps) {
+                a.release(t);
+                releasedIn.put(t, epoch);
+            }
+            if (batch != null) {
+                a.release(batch);
+                releasedIn.put(batch, epoch);
+            }
+            batch = x;
+            if (step == 10) {
+                allocsAfterWarmup = a.deviceAllocations();
+            }
+        }
+        assertEquals(allocsAfterWarmup, a.deviceAllocations(), "no device allocation in the steady state");
+    }
 }
