@@ -29,8 +29,9 @@ import java.util.Map;
 
 /**
  * The CUDA backend: JCuda's driver API on device 0's primary context, one stream, kernels from the
- * shipped fatbinary, a caching allocator, and cuBLAS for matmul where {@code libcublas.so.12} loads
- * (Ember's own tiled kernel otherwise). Every failure to start (no JCuda natives, no driver, no device,
+ * shipped fatbinary, a caching allocator, and cuBLAS for matmul where {@code libcublas.so.12} (JCublas) or
+ * {@code libcublas.so.13} (JavaCPP's CUDA presets) loads (Ember's own tiled kernel otherwise, and with
+ * {@code -Dember.cuda.vendor=false}). Every failure to start (no JCuda natives, no driver, no device,
  * a driver too old for the kernels) is caught and reported by {@link #unavailableReason()}.
  */
 public final class CudaBackend implements Backend {
@@ -48,7 +49,7 @@ public final class CudaBackend implements Backend {
     private CUmodule module;
     private final Map<String, CUfunction> functions = new HashMap<>();
     private CachingAllocator allocator;
-    private Cublas cublas;
+    private VendorGemm cublas;
     private String deviceName = "";
     private final ThreadLocal<Boolean> contextBound = ThreadLocal.withInitial(() -> false);
     /**
@@ -115,7 +116,8 @@ public final class CudaBackend implements Backend {
                     JCudaDriver.cuMemAlloc(errorWords, wordBytes);
                     JCudaDriver.cuMemsetD8(errorWords, (byte) 0, wordBytes);
                     staging = new PinnedStaging(stream);
-                    cublas = Cublas.tryCreate(stream);
+                    // matmul's vendor path: cuBLAS 12 (JCublas), else cuBLAS 13 (JavaCPP), unless -Dember.cuda.vendor=false
+                    cublas = VendorGemm.select(stream);
                     if (Boolean.getBoolean("ember.cuda.profile")) {
                         profiler = new KernelProfiler(stream);
                     }
@@ -346,8 +348,8 @@ public final class CudaBackend implements Backend {
         if (!reason.isEmpty()) {
             return "cuda: unavailable (" + reason + ")";
         }
-        return "cuda:0 " + deviceName + ", matmul via " + (cublas != null ? "cuBLAS" : "Ember's tiled kernel ("
-                + Cublas.loadFailure() + ")") + ", " + precisionDescription();
+        return "cuda:0 " + deviceName + ", matmul via " + (cublas != null ? cublas.describe() : "Ember's tiled kernel ("
+                + VendorGemm.failure() + ")") + ", " + precisionDescription();
     }
 
     /**
