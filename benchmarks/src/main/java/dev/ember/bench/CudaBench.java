@@ -76,6 +76,7 @@ public final class CudaBench {
             System.out.printf("matmul fp32 %d: %.3f ms, %.1f TFLOP/s; without a scope %.3f ms%n", n, ms[0],
                     2.0 * n * n * n / ms[0] / 1e9, ms[1]);
         }
+        vendorGemmRow(backend, g);
 
         int rows = 8192;
         int cols = 8192;
@@ -164,6 +165,41 @@ public final class CudaBench {
         // the same with 64 times wider activations (4 MiB a step): the garbage reaches the allocator's growth
         // allowance within the loop, so its collections show
         memoryLoop(cuda, g, steps, 4096, false);
+    }
+
+    /**
+     * Both matmul paths on one FP32 product, 4096^3: the vendor library that loaded (cuBLAS 12 or 13, see describe())
+     * and Ember's own kernel ({@code setUseCublas(false)}), then the vendor library under TF32 (precision "high").
+     */
+    private static void vendorGemmRow(Backend backend, Generator g) {
+        CudaBackend cuda = (CudaBackend) backend;
+        if (!cuda.usesCublas()) {
+            System.out.println("matmul paths: no vendor GEMM loaded, Ember's kernel only (describe() says why)");
+            return;
+        }
+        int n = 4096;
+        double flop = 2.0 * n * n * n;
+        Tensor a = Tensor.randn(g, DType.FLOAT32, n, n).to(Device.cuda(0));
+        Tensor b = Tensor.randn(g, DType.FLOAT32, n, n).to(Device.cuda(0));
+        String precision = Ember.getFloat32MatmulPrecision();
+        double vendor;
+        double own;
+        double tf32;
+        try {
+            Ember.setFloat32MatmulPrecision("highest");
+            vendor = timeBothMs(backend, 20, () -> a.mm(b))[0];
+            cuda.setUseCublas(false);
+            own = timeBothMs(backend, 20, () -> a.mm(b))[0];
+            cuda.setUseCublas(true);
+            Ember.setFloat32MatmulPrecision("high");
+            tf32 = timeBothMs(backend, 20, () -> a.mm(b))[0];
+        } finally {
+            cuda.setUseCublas(true);
+            Ember.setFloat32MatmulPrecision(precision);
+        }
+        System.out.printf("matmul fp32 %d, both paths: vendor library %.3f ms (%.1f TFLOP/s), Ember's kernel %.3f ms "
+                + "(%.1f TFLOP/s); vendor library under TF32 ('high') %.3f ms (%.1f TFLOP/s)%n", n, vendor,
+                flop / vendor / 1e9, own, flop / own / 1e9, tf32, flop / tf32 / 1e9);
     }
 
     private static void memoryLoop(CudaBackend cuda, Generator g, int steps, int width, boolean scoped) {
