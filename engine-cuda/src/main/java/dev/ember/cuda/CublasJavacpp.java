@@ -21,9 +21,13 @@ import java.util.stream.Collectors;
 /**
  * Matmul through cuBLAS 13 ({@code libcublas.so.13}) by JavaCPP's CUDA presets ({@code org.bytedeco:cuda}), for
  * machines with CUDA 13 only, where JCublas 12.6 cannot load. The presets' JNI libraries come from their natives jar;
- * the CUDA libraries themselves from the directories {@link CudaLibraries} lists, handed to JavaCPP's loader as
- * {@code org.bytedeco.javacpp.platform.preloadpath} (appended to any value the user set). Loading is tried once per
- * process and never throws: any failure becomes one reason line ({@link #loadFailure()}).
+ * the CUDA libraries themselves from the directories {@link CudaLibraries} lists, handed to JavaCPP's loader (which
+ * reads them when it first loads anything): those of {@code -Dember.cuda.libraryPath} as
+ * {@code org.bytedeco.javacpp.platform.linkpath}, which it searches first, ahead of the presets' own places
+ * ({@code /usr/local/cuda/lib64}, ...), the standard places as {@code org.bytedeco.javacpp.platform.preloadpath},
+ * searched after those (both added to any value the user set). JavaCPP leaves the driver, {@code libcuda.so.1}, to the
+ * system's dynamic linker, as JCuda does. Loading is tried once per process and never throws: any failure becomes one
+ * reason line ({@link #loadFailure()}).
  *
  * <p>It shares Ember's CUDA state: the cuBLAS handle is created with Ember's context current (the device's primary
  * context, which the CUDA runtime under cuBLAS adopts), bound to Ember's stream (the driver's {@code CUstream}
@@ -33,8 +37,10 @@ import java.util.stream.Collectors;
  * float16 with float32 accumulation and a result of the input type. Layouts map as {@link GemmPlan} says.
  */
 final class CublasJavacpp implements VendorGemm {
-    /** JavaCPP's system property for extra library directories (its "platform.preloadpath"). */
+    /** JavaCPP's system property for extra library directories, searched after the presets' own link paths. */
     static final String PRELOAD_PATH = "org.bytedeco.javacpp.platform.preloadpath";
+    /** JavaCPP's system property for link paths, searched first (before the presets' /usr/local/cuda/lib64, ...). */
+    static final String LINK_PATH = "org.bytedeco.javacpp.platform.linkpath";
 
     private static final Object LOCK = new Object();
     /** Empty once the presets loaded, the reason otherwise; null before the first attempt. */
@@ -63,11 +69,11 @@ final class CublasJavacpp implements VendorGemm {
                 List<Path> dirs = List.of();
                 try {
                     dirs = CudaLibraries.directories();
-                    String ours = dirs.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
-                    String theirs = System.getProperty(PRELOAD_PATH, "");
-                    if (!ours.isEmpty()) {
-                        System.setProperty(PRELOAD_PATH, theirs.isEmpty() ? ours : theirs + File.pathSeparator + ours);
-                    }
+                    // the property's directories before the presets' own (/usr/local/cuda/lib64, ...), the standard
+                    // places after them
+                    List<Path> first = CudaLibraries.propertyDirectories(System.getProperty(CudaLibraries.PROPERTY, ""));
+                    append(LINK_PATH, first, true);
+                    append(PRELOAD_PATH, dirs.stream().filter(d -> !first.contains(d)).collect(Collectors.toList()), false);
                     Loader.load(cublas.class);
                     loadResult = "";
                 } catch (Throwable t) {
@@ -75,6 +81,16 @@ final class CublasJavacpp implements VendorGemm {
                 }
             }
             return loadResult;
+        }
+    }
+
+    /** Adds directories to one of JavaCPP's path properties, before or after what it holds. */
+    private static void append(String property, List<Path> dirs, boolean before) {
+        String ours = dirs.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
+        String theirs = System.getProperty(property, "");
+        if (!ours.isEmpty()) {
+            System.setProperty(property, theirs.isEmpty() ? ours
+                    : before ? ours + File.pathSeparator + theirs : theirs + File.pathSeparator + ours);
         }
     }
 

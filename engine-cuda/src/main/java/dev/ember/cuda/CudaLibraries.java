@@ -96,6 +96,13 @@ final class CudaLibraries {
         return out.stream().map(Path::normalize).filter(Files::isDirectory).distinct().collect(Collectors.toList());
     }
 
+    /** The existing directories a value of {@link #PROPERTY} names, in its order, each once. */
+    static List<Path> propertyDirectories(String property) {
+        Set<Path> out = new LinkedHashSet<>();
+        addPathList(out, property);
+        return out.stream().map(Path::normalize).filter(Files::isDirectory).distinct().collect(Collectors.toList());
+    }
+
     /** The first directory holding {@code name}, or null. */
     static Path find(List<Path> dirs, String name) {
         for (Path d : dirs) {

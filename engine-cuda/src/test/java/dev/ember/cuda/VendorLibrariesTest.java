@@ -61,6 +61,7 @@ class VendorLibrariesTest {
 
         assertEquals(List.of(mine, ld, cuda130, cuda130Targets, cuda, system, local, conda, venvRuntime, venvCu13, user),
                 dirs);
+        assertEquals(List.of(mine), CudaLibraries.propertyDirectories(mine + ":" + root.resolve("absent") + ":" + mine));
     }
 
     @Test
