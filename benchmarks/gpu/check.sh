@@ -49,6 +49,11 @@ step() { # name limit-seconds command...
 
 step info 60 bash "$run" info
 step describe 60 bash "$run" java dev.ember.bench.CudaDescribe
+# a JVM that died loading a vendor library (no "cuda" line) must not take the tests with it: rerun them without
+if ! grep -q '^cuda' "$out/describe.txt" 2>/dev/null; then
+  echo "== describe died: the next steps run with -Dember.cuda.vendor=false (Ember's own kernels only)"
+  export JAVA_OPTS="$JAVA_OPTS -Dember.cuda.vendor=false"
+fi
 step cuda-tests 330 env JAVA_OPTS="$JAVA_OPTS -Dember.cuda.required=true" bash "$run" test engine-cuda \
   --reports-dir="$out/junit" --details=summary --disable-banner
 if [[ ${1:-} != quick ]]; then
