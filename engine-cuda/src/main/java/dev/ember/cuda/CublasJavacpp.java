@@ -68,12 +68,7 @@ final class CublasJavacpp implements VendorGemm {
             if (loadResult == null) {
                 List<Path> dirs = List.of();
                 try {
-                    dirs = CudaLibraries.directories();
-                    // the property's directories before the presets' own (/usr/local/cuda/lib64, ...), the standard
-                    // places after them
-                    List<Path> first = CudaLibraries.propertyDirectories(System.getProperty(CudaLibraries.PROPERTY, ""));
-                    append(LINK_PATH, first, true);
-                    append(PRELOAD_PATH, dirs.stream().filter(d -> !first.contains(d)).collect(Collectors.toList()), false);
+                    dirs = searchPaths();
                     Loader.load(cublas.class);
                     loadResult = "";
                 } catch (Throwable t) {
@@ -81,6 +76,26 @@ final class CublasJavacpp implements VendorGemm {
                 }
             }
             return loadResult;
+        }
+    }
+
+    private static List<Path> searchPaths;
+
+    /**
+     * Hands the library directories to JavaCPP's loader, once per process (it reads them when it first loads
+     * anything): the property's before the presets' own places ({@code /usr/local/cuda/lib64}, ...), the standard
+     * places after them. Returns every directory, for the reason line.
+     */
+    static List<Path> searchPaths() {
+        synchronized (LOCK) {
+            if (searchPaths == null) {
+                List<Path> dirs = CudaLibraries.directories();
+                List<Path> first = CudaLibraries.propertyDirectories(System.getProperty(CudaLibraries.PROPERTY, ""));
+                append(LINK_PATH, first, true);
+                append(PRELOAD_PATH, dirs.stream().filter(d -> !first.contains(d)).collect(Collectors.toList()), false);
+                searchPaths = dirs;
+            }
+            return searchPaths;
         }
     }
 
@@ -190,9 +205,9 @@ final class CublasJavacpp implements VendorGemm {
         return true;
     }
 
-    /** The device address of a storage's element at the layout's offset, as a JavaCPP pointer. */
-    private static Pointer at(CudaStorage s, Layout l) {
-        return new Address(NativeAddresses.of(s.ptr) + (long) l.offset() * s.dtype.itemSize());
+    /** The device address of a storage's element at the layout's offset (null: 0), as a JavaCPP pointer. */
+    static Pointer at(CudaStorage s, Layout l) {
+        return new Address(NativeAddresses.of(s.ptr) + (l == null ? 0 : (long) l.offset() * s.dtype.itemSize()));
     }
 
     private static void check(int status, String call) {
@@ -208,7 +223,7 @@ final class CublasJavacpp implements VendorGemm {
     }
 
     /** A JavaCPP pointer to a raw address (device memory or a driver handle): nothing is allocated or freed. */
-    private static final class Address extends Pointer {
+    static final class Address extends Pointer {
         Address(long address) {
             this.address = address;
         }

@@ -349,7 +349,9 @@ public final class CudaBackend implements Backend {
             return "cuda: unavailable (" + reason + ")";
         }
         return "cuda:0 " + deviceName + ", matmul via " + (cublas != null ? cublas.describe() : "Ember's tiled kernel ("
-                + VendorGemm.failure() + ")") + ", " + precisionDescription();
+                + VendorGemm.failure() + ")") + ", convolution via " + (cudnn() != null ? cudnn.describe()
+                : "Ember's im2col kernels" + (cudnnTried ? " (" + VendorConv.failure() + ")" : "")) + ", "
+                + precisionDescription();
     }
 
     /**
@@ -376,6 +378,37 @@ public final class CudaBackend implements Backend {
     }
 
     private volatile boolean cublasDisabled;
+
+    // ---- cuDNN for convolution (CudnnJavacpp through VendorConv): opt-in, -Dember.cuda.cudnn=true or setUseCudnn(true)
+    private volatile Boolean cudnnWanted; // null: as -Dember.cuda.cudnn says
+    private VendorConv cudnn;
+    private boolean cudnnTried;
+
+    /** Turns convolution through cuDNN 9 on (loaded on first use, where it loads) or off. Off by default. */
+    public void setUseCudnn(boolean use) {
+        cudnnWanted = use;
+    }
+
+    /** Whether convolution runs on cuDNN now (loading it if it is wanted and was not tried yet). */
+    public boolean usesCudnn() {
+        bind();
+        return cudnn() != null;
+    }
+
+    /** cuDNN when wanted and loadable, else null (Ember's im2col kernels). */
+    private VendorConv cudnn() {
+        Boolean wanted = cudnnWanted;
+        if (!(wanted != null ? wanted : Boolean.getBoolean(VendorConv.PROPERTY))) {
+            return null;
+        }
+        synchronized (initLock) {
+            if (!cudnnTried) {
+                cudnnTried = true;
+                cudnn = VendorConv.select(stream, bytes -> (CudaStorage) allocate(DType.UINT8, bytes, 0));
+            }
+            return cudnn;
+        }
+    }
 
     /**
      * Bytes held by tensors not yet closed or collected, bytes cached for reuse, peak bytes in use, cuMemAlloc
@@ -1271,6 +1304,10 @@ public final class CudaBackend implements Backend {
                        Layout outLayout, Conv2dParams p) {
         bind();
         CudaStorage x = cuda(input);
+        if (cudnn() != null && cudnn.forward(x, inputLayout, cuda(weight), weightLayout, bias == null ? null : cuda(bias),
+                cuda(out), outLayout, p)) {
+            return;
+        }
         ConvDims d = new ConvDims(inputLayout, weightLayout, outLayout, p, x.dtype);
         try (CudaStorage col = (CudaStorage) allocate(x.dtype, d.colElements(), 0)) {
             for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
@@ -1294,6 +1331,10 @@ public final class CudaBackend implements Backend {
                                     Storage gradInput, Layout gradInputLayout, Conv2dParams p) {
         bind();
         CudaStorage gx = cuda(gradInput);
+        if (cudnn() != null && cudnn.backwardInput(cuda(gradOut), gradOutLayout, cuda(weight), weightLayout, gx,
+                gradInputLayout, p)) {
+            return;
+        }
         ConvDims d = new ConvDims(gradInputLayout, weightLayout, gradOutLayout, p, gx.dtype);
         try (CudaStorage col = (CudaStorage) allocate(gx.dtype, d.colElements(), 0)) {
             for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
@@ -1313,6 +1354,10 @@ public final class CudaBackend implements Backend {
                                      Storage gradWeight, Layout gradWeightLayout, Conv2dParams p) {
         bind();
         CudaStorage x = cuda(input);
+        if (cudnn() != null && cudnn.backwardWeight(cuda(gradOut), gradOutLayout, x, inputLayout, cuda(gradWeight),
+                gradWeightLayout, p)) {
+            return;
+        }
         ConvDims d = new ConvDims(inputLayout, gradWeightLayout, gradOutLayout, p, x.dtype);
         int wSize = d.o * d.ckk;
         // split-K on Ember's float32 kernels; cuBLAS, where it loads, gets the per-sample products whole

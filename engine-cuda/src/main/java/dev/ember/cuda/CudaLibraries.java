@@ -144,11 +144,16 @@ final class CudaLibraries {
      * {@code dirs}, where {@link #CUBLAS} was found or how many directories were searched.
      */
     static String reason(Throwable t, List<Path> dirs) {
+        return reason(t, dirs, CUBLAS);
+    }
+
+    /** {@link #reason(Throwable, List)} for another library than {@link #CUBLAS}. */
+    static String reason(Throwable t, List<Path> dirs, String library) {
         String why = cause(t);
         if (dirs != null) {
-            Path at = find(dirs, CUBLAS);
-            why += at != null ? " (" + CUBLAS + " is in " + at + ")"
-                    : " (no " + CUBLAS + " in the " + dirs.size() + " directories searched: -D" + PROPERTY
+            Path at = find(dirs, library);
+            why += at != null ? " (" + library + " is in " + at + ")"
+                    : " (no " + library + " in the " + dirs.size() + " directories searched: -D" + PROPERTY
                     + ", LD_LIBRARY_PATH, /usr/local/cuda*, python's nvidia/*/lib)";
         }
         return why.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
