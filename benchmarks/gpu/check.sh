@@ -49,8 +49,9 @@ step() { # name limit-seconds command...
 
 step info 60 bash "$run" info
 step describe 60 bash "$run" java dev.ember.bench.CudaDescribe
-# a JVM that died loading a vendor library (no "cuda" line) must not take the tests with it: rerun them without
-if ! grep -q '^cuda' "$out/describe.txt" 2>/dev/null; then
+# a JVM that died loading a vendor library (cuBLAS, or cuDNN, which describe asks for last) must not take the tests
+# with it: they run without vendor libraries then
+if ! grep -qE '^(cuda: unavailable|with cuDNN asked for: )' "$out/describe.txt" 2>/dev/null; then
   echo "== describe died: the next steps run with -Dember.cuda.vendor=false (Ember's own kernels only)"
   export JAVA_OPTS="$JAVA_OPTS -Dember.cuda.vendor=false"
 fi
@@ -66,6 +67,6 @@ fi
 
 echo "== summary"
 printf '%s\n' "${summary[@]}"
-head -n 2 "$out/describe.txt" 2>/dev/null
+head -n 3 "$out/describe.txt" 2>/dev/null
 grep -hE 'tests (found|successful|failed|skipped|aborted)' "$out/cuda-tests.txt" 2>/dev/null
 sed -n '/^Failures (/,/^Test run finished/p' "$out/cuda-tests.txt" 2>/dev/null | grep -E 'JUnit Jupiter:|=>' | head -60
