@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # Builds the bundle a lent GPU session carries, slim enough for the device tool's 64 MiB (working tree plus carried
 # paths), from a clean build so that no stale class or kernel binary rides along:
-#   bash benchmarks/gpu/bundle.sh        (from anywhere in the checkout; needs ../shared/gpu-bundle/make-bundle.sh)
+#   bash benchmarks/gpu/bundle.sh        (from anywhere in the checkout; needs ../shared/gpu-bundle/make-bundle.sh,
+#                                         or the script named by $EMBER_MAKE_BUNDLE)
 # It leaves out what the GPU run does not use: the benchmarks' shaded jar (run.sh puts every module jar and
-# dependency on the class path instead) and engine-cpu's test classes (engine-cuda's tests need only its main jar).
+# dependency on the class path instead), engine-cpu's test classes (engine-cuda's tests need only its main jar) and
+# the JNI libraries of JavaCPP's CUDA presets that Ember does not load.
 # Then run benchmarks/gpu/check.sh through the device tool with carry [".gpu-bundle"].
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 cd "$root"
 mvn -B -q -o clean
-bash "$root/../shared/gpu-bundle/make-bundle.sh" engine-api engine-cpu engine-cuda benchmarks
+bash "${EMBER_MAKE_BUNDLE:-$root/../shared/gpu-bundle/make-bundle.sh}" engine-api engine-cpu engine-cuda benchmarks
 rm -f .gpu-bundle/modules/benchmarks/benchmarks.jar
 rm -rf .gpu-bundle/modules/engine-cpu/test-classes
+# JavaCPP's CUDA natives jar holds a JNI library per CUDA library (NPP, nvJPEG, cuFFT, ...: 5 MB); Ember loads the
+# runtime's and cuBLAS's (and cuDNN's, for convolution): keep those three
+for j in .gpu-bundle/lib/cuda-*-linux-x86_64.jar; do
+  [[ -f $j ]] || continue
+  mapfile -t unused < <(unzip -Z1 "$j" | grep '\.so$' | grep -vE '/libjni(cudart|cublas|cudnn)\.so$')
+  (( ${#unused[@]} == 0 )) || zip -q -d "$j" "${unused[@]}"
+done
 bundle=$(du -sm .gpu-bundle | cut -f1)
 tree=$(( $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -n 1 | cut -f1) / 1048576 ))
 echo "bundle ${bundle} MiB + working tree ${tree} MiB = $((bundle + tree)) MiB (limit 64)"

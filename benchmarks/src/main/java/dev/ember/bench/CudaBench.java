@@ -77,6 +77,7 @@ public final class CudaBench {
             System.out.printf("matmul fp32 %d: %.3f ms, %.1f TFLOP/s; without a scope %.3f ms%n", n, ms[0],
                     2.0 * n * n * n / ms[0] / 1e9, ms[1]);
         }
+        vendorGemmRow(backend, g);
 
         // issue 18's GEMM targets, 8192^3 on the tensor cores: float32 in TF32 (setFloat32MatmulPrecision("high"), as
         // PyTorch's allow_tf32), and bfloat16 / float16 through CudaBackend.tensorCoreGemmMs (operands made in int16
@@ -144,6 +145,7 @@ public final class CudaBench {
         double convFlops = 3 * 2.0 * 32 * 64 * 56 * 56 * 64 * 9;
         System.out.printf("conv2d fwd+bwd N=32 64->64 56x56 k3 p1: %.3f ms, %.1f TFLOP/s; without a scope %.3f ms%n",
                 convMs[0], convFlops / convMs[0] / 1e9, convMs[1]);
+        cudnnConvRow(backend, cx, cw, cb, convFlops);
 
         // max pooling 2x2 forward + backward, N=64, C=64, 56x56
         Tensor px = Tensor.randn(g, DType.FLOAT32, 64, 64, 56, 56).to(gpu).requiresGrad_(true);
@@ -199,6 +201,68 @@ public final class CudaBench {
         // the same with 64 times wider activations (4 MiB a step): the garbage reaches the allocator's growth
         // allowance within the loop, so its collections show
         memoryLoop(cuda, g, steps, 4096, false);
+    }
+
+    /**
+     * Both matmul paths on one FP32 product, 4096^3: the vendor library that loaded (cuBLAS 12 or 13, see describe())
+     * and Ember's own kernel ({@code setUseCublas(false)}), then the vendor library under TF32 (precision "high").
+     */
+    private static void vendorGemmRow(Backend backend, Generator g) {
+        CudaBackend cuda = (CudaBackend) backend;
+        if (!cuda.usesCublas()) {
+            System.out.println("matmul paths: no vendor GEMM loaded, Ember's kernel only (describe() says why)");
+            return;
+        }
+        int n = 4096;
+        double flop = 2.0 * n * n * n;
+        Tensor a = Tensor.randn(g, DType.FLOAT32, n, n).to(Device.cuda(0));
+        Tensor b = Tensor.randn(g, DType.FLOAT32, n, n).to(Device.cuda(0));
+        String precision = Ember.getFloat32MatmulPrecision();
+        double vendor;
+        double own;
+        double tf32;
+        try {
+            Ember.setFloat32MatmulPrecision("highest");
+            vendor = timeBothMs(backend, 20, () -> a.mm(b))[0];
+            cuda.setUseCublas(false);
+            own = timeBothMs(backend, 20, () -> a.mm(b))[0];
+            cuda.setUseCublas(true);
+            Ember.setFloat32MatmulPrecision("high");
+            tf32 = timeBothMs(backend, 20, () -> a.mm(b))[0];
+        } finally {
+            cuda.setUseCublas(true);
+            Ember.setFloat32MatmulPrecision(precision);
+        }
+        System.out.printf("matmul fp32 %d, both paths: vendor library %.3f ms (%.1f TFLOP/s), Ember's kernel %.3f ms "
+                + "(%.1f TFLOP/s); vendor library under TF32 ('high') %.3f ms (%.1f TFLOP/s)%n", n, vendor,
+                flop / vendor / 1e9, own, flop / own / 1e9, tf32, flop / tf32 / 1e9);
+    }
+
+    /** The same convolution forward + backward through cuDNN (opt-in), TF32 allowed (PyTorch's default) and not. */
+    private static void cudnnConvRow(Backend backend, Tensor cx, Tensor cw, Tensor cb, double flop) {
+        CudaBackend cuda = (CudaBackend) backend;
+        cuda.setUseCudnn(true);
+        boolean tf32 = Ember.allowTf32Convolution();
+        try {
+            if (!cuda.usesCudnn()) {
+                System.out.println("conv2d through cuDNN: not loaded (" + cuda.describe() + ")");
+                return;
+            }
+            Supplier<Tensor> step = () -> {
+                Tensor out = Tensor.conv2d(cx, cw, cb, new int[] {1}, new int[] {1}, new int[] {1}, 1);
+                out.sum().backward();
+                return out;
+            };
+            Ember.setAllowTf32Convolution(true);
+            double tf32Ms = timeBothMs(backend, 20, step)[0];
+            Ember.setAllowTf32Convolution(false);
+            double fp32Ms = timeBothMs(backend, 20, step)[0];
+            System.out.printf("conv2d fwd+bwd N=32 64->64 56x56 k3 p1 through cuDNN: TF32 allowed %.3f ms (%.1f TFLOP/s), "
+                    + "FP32 %.3f ms (%.1f TFLOP/s)%n", tf32Ms, flop / tf32Ms / 1e9, fp32Ms, flop / fp32Ms / 1e9);
+        } finally {
+            cuda.setUseCudnn(false);
+            Ember.setAllowTf32Convolution(tf32);
+        }
     }
 
     private static void memoryLoop(CudaBackend cuda, Generator g, int steps, int width, boolean scoped) {

@@ -29,8 +29,9 @@ import java.util.Map;
 
 /**
  * The CUDA backend: JCuda's driver API on device 0's primary context, one stream, kernels from the
- * shipped fatbinary, a caching allocator, and cuBLAS for matmul where {@code libcublas.so.12} loads
- * (Ember's own tiled kernel otherwise). Every failure to start (no JCuda natives, no driver, no device,
+ * shipped fatbinary, a caching allocator, and cuBLAS for matmul where {@code libcublas.so.12} (JCublas) or
+ * {@code libcublas.so.13} (JavaCPP's CUDA presets) loads (Ember's own tiled kernel otherwise, and with
+ * {@code -Dember.cuda.vendor=false}). Every failure to start (no JCuda natives, no driver, no device,
  * a driver too old for the kernels) is caught and reported by {@link #unavailableReason()}.
  */
 public final class CudaBackend implements Backend {
@@ -48,7 +49,7 @@ public final class CudaBackend implements Backend {
     private CUmodule module;
     private final Map<String, CUfunction> functions = new HashMap<>();
     private CachingAllocator allocator;
-    private Cublas cublas;
+    private VendorGemm cublas;
     private String deviceName = "";
     private final ThreadLocal<Boolean> contextBound = ThreadLocal.withInitial(() -> false);
     /**
@@ -115,7 +116,8 @@ public final class CudaBackend implements Backend {
                     JCudaDriver.cuMemAlloc(errorWords, wordBytes);
                     JCudaDriver.cuMemsetD8(errorWords, (byte) 0, wordBytes);
                     staging = new PinnedStaging(stream);
-                    cublas = Cublas.tryCreate(stream);
+                    // matmul's vendor path: cuBLAS 12 (JCublas), else cuBLAS 13 (JavaCPP), unless -Dember.cuda.vendor=false
+                    cublas = VendorGemm.select(stream);
                     if (Boolean.getBoolean("ember.cuda.profile")) {
                         profiler = new KernelProfiler(stream);
                     }
@@ -346,21 +348,25 @@ public final class CudaBackend implements Backend {
         if (!reason.isEmpty()) {
             return "cuda: unavailable (" + reason + ")";
         }
-        return "cuda:0 " + deviceName + ", matmul via " + (cublas != null ? "cuBLAS" : "Ember's tiled kernel ("
-                + Cublas.loadFailure() + ")") + ", " + tensorCores.describe() + ", " + precisionDescription();
+        return "cuda:0 " + deviceName + ", matmul via " + (cublas != null ? cublas.describe() : "Ember's tiled kernel ("
+                + VendorGemm.failure() + ")") + ", convolution via " + (cudnn() != null ? cudnn.describe()
+                : "Ember's im2col kernels" + (cudnnTried ? " (" + VendorConv.failure() + ")" : "")) + ", "
+                + tensorCores.describe() + ", " + precisionDescription();
     }
 
     /**
      * The TF32 modes requested ({@link Ember#getFloat32MatmulPrecision()},
      * {@link Ember#allowTf32Convolution()}) and what runs: Ember's kernels compute the float32 products TF32 is allowed
-     * for on the tensor cores (sm_80 and newer; CudaTensorCores), the others in FP32; cuBLAS, where it loads and runs
-     * a product, computes it in its default math mode (FP32).
+     * for on the tensor cores (sm_80 and newer; CudaTensorCores, while enabled), the others in FP32; cuBLAS 13 (JavaCPP),
+     * where it loads, computes in TF32 under the matmul precision "high"/"medium" (convolutions' GEMMs included), cuBLAS
+     * 12 (JCublas) in FP32; cuDNN, when turned on, follows the convolution switch.
      */
     static String precisionDescription() {
         return "float32 matmul precision '" + Ember.getFloat32MatmulPrecision() + "' requested, TF32 convolution "
                 + (Ember.allowTf32Convolution() ? "allowed" : "not allowed") + " (Ember's kernels on sm_80+: "
                 + (CudaTensorCores.enabled() ? CudaTensorCores.tf32Text()
-                : "all in FP32 while the tensor-core kernels are off") + "; FP32 on older GPUs and in cuBLAS)";
+                : "all in FP32 while the tensor-core kernels are off") + "; FP32 on older GPUs; cuBLAS 13 follows the "
+                + "matmul precision, cuBLAS 12 computes in FP32)";
     }
 
     /** Whether matmul runs on cuBLAS (true) or on Ember's own tiled kernel. */
@@ -376,6 +382,37 @@ public final class CudaBackend implements Backend {
     }
 
     private volatile boolean cublasDisabled;
+
+    // ---- cuDNN for convolution (CudnnJavacpp through VendorConv): opt-in, -Dember.cuda.cudnn=true or setUseCudnn(true)
+    private volatile Boolean cudnnWanted; // null: as -Dember.cuda.cudnn says
+    private VendorConv cudnn;
+    private boolean cudnnTried;
+
+    /** Turns convolution through cuDNN 9 on (loaded on first use, where it loads) or off. Off by default. */
+    public void setUseCudnn(boolean use) {
+        cudnnWanted = use;
+    }
+
+    /** Whether convolution runs on cuDNN now (loading it if it is wanted and was not tried yet). */
+    public boolean usesCudnn() {
+        bind();
+        return cudnn() != null;
+    }
+
+    /** cuDNN when wanted and loadable, else null (Ember's im2col kernels). */
+    private VendorConv cudnn() {
+        Boolean wanted = cudnnWanted;
+        if (!(wanted != null ? wanted : Boolean.getBoolean(VendorConv.PROPERTY))) {
+            return null;
+        }
+        synchronized (initLock) {
+            if (!cudnnTried) {
+                cudnnTried = true;
+                cudnn = VendorConv.select(stream, bytes -> (CudaStorage) allocate(DType.UINT8, bytes, 0));
+            }
+            return cudnn;
+        }
+    }
 
     /**
      * Bytes held by tensors not yet closed or collected, bytes cached for reuse, peak bytes in use, cuMemAlloc
@@ -1407,6 +1444,10 @@ public final class CudaBackend implements Backend {
                        Layout outLayout, Conv2dParams p) {
         bind();
         CudaStorage x = cuda(input);
+        if (cudnn() != null && cudnn.forward(x, inputLayout, cuda(weight), weightLayout, bias == null ? null : cuda(bias),
+                cuda(out), outLayout, p)) {
+            return;
+        }
         ConvDims d = new ConvDims(inputLayout, weightLayout, outLayout, p, x.dtype);
         try (CudaStorage col = (CudaStorage) allocate(x.dtype, d.colElements(), 0)) {
             for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
@@ -1430,6 +1471,10 @@ public final class CudaBackend implements Backend {
                                     Storage gradInput, Layout gradInputLayout, Conv2dParams p) {
         bind();
         CudaStorage gx = cuda(gradInput);
+        if (cudnn() != null && cudnn.backwardInput(cuda(gradOut), gradOutLayout, cuda(weight), weightLayout, gx,
+                gradInputLayout, p)) {
+            return;
+        }
         ConvDims d = new ConvDims(gradInputLayout, weightLayout, gradOutLayout, p, gx.dtype);
         try (CudaStorage col = (CudaStorage) allocate(gx.dtype, d.colElements(), 0)) {
             for (int n0 = 0; n0 < d.n; n0 += d.chunk) {
@@ -1449,6 +1494,10 @@ public final class CudaBackend implements Backend {
                                      Storage gradWeight, Layout gradWeightLayout, Conv2dParams p) {
         bind();
         CudaStorage x = cuda(input);
+        if (cudnn() != null && cudnn.backwardWeight(cuda(gradOut), gradOutLayout, x, inputLayout, cuda(gradWeight),
+                gradWeightLayout, p)) {
+            return;
+        }
         ConvDims d = new ConvDims(inputLayout, gradWeightLayout, gradOutLayout, p, x.dtype);
         int wSize = d.o * d.ckk;
         // split-K on Ember's float32 kernels; cuBLAS, where it loads, and the TF32 kernel get the per-sample products whole
