@@ -58,7 +58,8 @@ fi
 step cuda-tests 330 env JAVA_OPTS="$JAVA_OPTS -Dember.cuda.required=true" bash "$run" test engine-cuda \
   --reports-dir="$out/junit" --details=summary --disable-banner
 if [[ ${1:-} != quick ]]; then
-  step cuda-bench 90 bash "$run" java dev.ember.bench.CudaBench 2000
+  # the tensor-core kernels are off by default until verified: the benchmark rows of issue 18 time them
+  step cuda-bench 90 env JAVA_OPTS="$JAVA_OPTS -Dember.cuda.tensorCores=true" bash "$run" java dev.ember.bench.CudaBench 2000
   step pytorch-twin 90 python3 benchmarks/pytorch/cuda_bench.py
   step jmh-cuda 150 bash "$run" java org.openjdk.jmh.Main \
     'MatmulBenchmark|ConvBenchmark|MemoryBoundBenchmark|AttentionBenchmark' \
