@@ -1531,3 +1531,4 @@ extern "C" __global__ void avgpool_back_f64(PoolGeo g, const double* gy, double*
 #include "resample_kernels.cu"
 #include "optim_kernels.cu"
 #include "sort_kernels.cu"
+#include "gaps_kernels.cu"
