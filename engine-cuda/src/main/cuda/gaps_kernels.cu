@@ -5,6 +5,7 @@
 //                           run sequentially, the block scans the runs' aggregates, each thread refolds its run from its
 //                           exclusive prefix, and a carry goes from tile to tile).
 //   bincount_weights_*      bincount with float32 or float64 weights: float atomics into a dense zeroed buffer.
+//   udim_*                  unique of rows of several elements (torch.unique with dim): see its section.
 // Rounding: integer sums and products wrap in 64 bits and cummax/cummin compare, so those are the CPU's results bit for
 // bit (the combine of two runs is associative: a NaN takes over, ties take the later element). Floating cumsum and
 // cumprod accumulate in double as the CPU, but in another association: (carry + (scan of the runs before)) + the run's
@@ -192,3 +193,66 @@ extern "C" __global__ void bincount_weights_f32(Geo g, const i64* src, const flo
 extern "C" __global__ void bincount_weights_f64(Geo g, const i64* src, const double* w, int size, double* sums) {
     bincountWeightsK(g, src, w, size, sums);
 }
+
+// ------------------------------------------------------------------ unique of rows (torch.unique with dim)
+// Backend.unique of an [n, m] layout (rows of m > 1 elements; m == 1 is sort_kernels.cu's unique): CudaGapsKernels puts
+// the rows in order with m passes of the stable sort (sort_kernels.cu's sortLines), from the last column to the first,
+// each over one column gathered in the current order (gather_b*) and composed into the order (udim_compose): a stable
+// lexicographic order, as the CPU's merge sort of rows (equal rows keep their order). Then a group starts where a row
+// differs from the previous one in order, or holds a NaN (the CPU's rowsEqual: equal keys, none NaN), the flags are
+// scanned, and each group's first row, each row's group and each group's size are written. unique_consecutive keeps
+// the rows' own order.
+extern "C" __global__ void udim_iota(int n, i64* perm) {
+    GRID_STRIDE(i, n) perm[i] = i;
+}
+extern "C" __global__ void udim_compose(const i64* perm, const int* idx, int n, i64* out) {
+    GRID_STRIDE(i, n) out[i] = perm[idx[i]];
+}
+template <typename K>
+__device__ bool udimRowsEqual(const typename K::T* src, int base, int rs, int cs, int m, i64 a, i64 b) {
+    for (int c = 0; c < m; c++) {
+        typename K::T x = src[(i64) base + a * rs + (i64) c * cs];
+        typename K::T y = src[(i64) base + b * rs + (i64) c * cs];
+        if (sortKey<K>(x) != sortKey<K>(y)) return false;
+        if constexpr (K::fp) {
+            if (x != x) return false;
+        }
+    }
+    return true;
+}
+// flags[j] = 1 where position j of the order starts a group
+template <typename K>
+__device__ void udimFlagsK(const typename K::T* src, int base, int rs, int cs, int m, int n, const i64* perm, int* flags) {
+    GRID_STRIDE(j, n) flags[j] = j == 0 || !udimRowsEqual<K>(src, base, rs, cs, m, perm[j - 1], perm[j]) ? 1 : 0;
+}
+// starts: the exclusive scan of flags. Each group's first row into the dense values (group * m + c), each row's group
+// into inverse (by the row's index), each group's first position into counts (finished by udim_counts)
+template <typename K>
+__device__ void udimWriteK(const typename K::T* src, int base, int rs, int cs, int m, int n, const i64* perm,
+                           const int* flags, const int* starts, typename K::T* values, i64* inverse, i64* counts) {
+    GRID_STRIDE(j, n) {
+        int g = starts[j] + flags[j] - 1;
+        i64 r = perm[j];
+        if (flags[j]) {
+            for (int c = 0; c < m; c++) values[(i64) g * m + c] = src[(i64) base + r * rs + (i64) c * cs];
+            if (counts) counts[g] = j;
+        }
+        if (inverse) inverse[r] = g;
+    }
+}
+// each group's size (from its first position, which udim_write left in counts), and the number of groups
+extern "C" __global__ void udim_counts(const int* flags, const int* starts, int n, i64* counts, i64* groups) {
+    GRID_STRIDE(j, n) {
+        int g = starts[j] + flags[j] - 1;
+        if (j == n - 1) *groups = g + 1;
+        if (counts && (j == n - 1 || flags[j + 1])) counts[g] = j + 1 - counts[g];
+    }
+}
+#define UDIM_KERNELS(N, K) \
+extern "C" __global__ void udim_flags_##N(const K::T* s, int base, int rs, int cs, int m, int n, const i64* perm, \
+    int* flags) { udimFlagsK<K>(s, base, rs, cs, m, n, perm, flags); } \
+extern "C" __global__ void udim_write_##N(const K::T* s, int base, int rs, int cs, int m, int n, const i64* perm, \
+    const int* flags, const int* starts, K::T* values, i64* inverse, i64* counts) { \
+    udimWriteK<K>(s, base, rs, cs, m, n, perm, flags, starts, values, inverse, counts); }
+UDIM_KERNELS(f32, TagF32) UDIM_KERNELS(f64, TagF64) UDIM_KERNELS(i64, TagI64) UDIM_KERNELS(i32, TagI32)
+UDIM_KERNELS(i16, TagI16) UDIM_KERNELS(i8, TagI8) UDIM_KERNELS(ui8, TagU8) UDIM_KERNELS(u8, TagB)

@@ -1,8 +1,8 @@
-// gaps_kernels.cu on the host, against the CPU backend's algorithms (SortKernels.java's scan and bincount) written out
-// below: the block-level scan of long lines (every ScanOp, every dtype, strided layouts with offsets, both dimensions,
-// NaN, infinities, -0.0, lines shorter than, equal to and longer than a tile) and bincount with weights. Built and run by
-// GapsKernelsEmulationTest with g++ -std=c++20 (index_emulation/cuda_shim.h and sort_emulation/sort_shim.h emulate the
-// CUDA features the kernels use; prelude.h is the head of ember_kernels.cu). Integer scans and cummax/cummin must give
+// gaps_kernels.cu on the host, against the CPU backend's algorithms (SortKernels.java's scan, bincount and unique)
+// written out below: the block-level scan of long lines (every ScanOp, every dtype, strided layouts with offsets, both
+// dimensions, NaN, infinities, -0.0, lines shorter than, equal to and longer than a tile), bincount with weights and
+// unique of rows (sorted and consecutive, every dtype, duplicates, NaN). Built and run by GapsKernelsEmulationTest with
+// g++ -std=c++20 (index_emulation/cuda_shim.h and sort_emulation/sort_shim.h emulate the CUDA features the kernels use; prelude.h is the head of ember_kernels.cu). Integer scans and cummax/cummin must give
 // the CPU's values bit for bit; floating sums and logcumsumexp, which the kernel reassociates, within a tolerance (and
 // bit for bit on integer-valued data, where no sum rounds); products of small integers (exact) bit for bit.
 #include "cuda_shim.h"
@@ -231,6 +231,96 @@ template <typename T> void testBincountWeights(const char* name, int mode) {
     CHECK(bad == 0, "bincount weights %s mode %d: %d bins differ", name, mode, bad);
 }
 
+// ------------------------------------------------------------------ unique of rows, launched as CudaGapsKernels.uniqueRows
+// The column sorts are sort_kernels.cu's sortLines (emulated by SortKernelsEmulationTest against the CPU's order) and the
+// flag scan its radix_scan kernels: here a host stable sort by the same keys and a host exclusive scan stand in for them.
+// The reference is SortKernels.unique: a stable sort of the rows by their keys, lexicographically, then groups of
+// equal rows (equal keys, no NaN), each group's value its first row in that order.
+template <typename K> void testUniqueRows(const char* name, int n, int m, bool sorted, int mode, bool transposed) {
+    typedef typename K::T T;
+    L sl = transposed ? strided({n, m}, {1, 0}, 1, 3) : strided({n, m}, {0, 1}, 2, 5);
+    std::vector<T> src = fill<K>(sl, mode);
+    int rs = sl.strides[0], cs = sl.strides[1], base = sl.offset;
+    auto at2 = [&](long r, int c) -> T& { return src[base + r * rs + (long) c * cs]; };
+    if (n >= 6) {
+        // duplicate rows: row 2 a copy of row 0, row 5 of row 4 with -0.0 and 0.0 swapped (equal rows)
+        for (int c = 0; c < m; c++) at2(2, c) = at2(0, c);
+        if constexpr (K::fp) {
+            at2(0, 0) = (T) NAN; // rows 0 and 2 now hold a NaN: equal bits, but never one group (NaN != NaN)
+            at2(2, 0) = (T) NAN;
+            at2(4, m - 1) = (T) -0.0;
+        }
+        for (int c = 0; c < m; c++) at2(5, c) = at2(4, c);
+        if constexpr (K::fp) at2(5, m - 1) = (T) 0.0;
+    }
+    auto key = [&](long r, int c) { return sortKey<K>(src[base + r * rs + (long) c * cs]); };
+    std::vector<i64> perm(n), next(n);
+    emuLaunch(1, 64, [&] { udim_iota(n, perm.data()); });
+    if (sorted) {
+        L line = contiguous({n});
+        for (int c = m - 1; c >= 0; c--) {
+            std::vector<T> col(n);
+            L pinnedCol; pinnedCol.shape = {n}; pinnedCol.strides = {0}; pinnedCol.offset = base + c * cs;
+            Geo g = makeGeo({line, line, pinnedCol});
+            emuLaunch(2, 64, [&] { gatherK<T>(g, src.data(), perm.data(), col.data(), rs, n); });
+            std::vector<int> idx(n);
+            for (int i = 0; i < n; i++) idx[i] = i;
+            std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) { return sortKey<K>(col[a]) < sortKey<K>(col[b]); });
+            emuLaunch(2, 64, [&] { udim_compose(perm.data(), idx.data(), n, next.data()); });
+            perm.swap(next);
+        }
+    }
+    std::vector<int> flags(n), starts(n);
+    emuLaunch(2, 64, [&] { udimFlagsK<K>(src.data(), base, rs, cs, m, n, perm.data(), flags.data()); });
+    for (int j = 0, acc = 0; j < n; j++) { starts[j] = acc; acc += flags[j]; }
+    std::vector<T> values((size_t) n * m);
+    std::vector<i64> inverse(n, -7), counts(n, -7), groups(1, -7);
+    emuLaunch(2, 64, [&] { udimWriteK<K>(src.data(), base, rs, cs, m, n, perm.data(), flags.data(), starts.data(),
+                                         values.data(), inverse.data(), counts.data()); });
+    emuLaunch(2, 64, [&] { udim_counts(flags.data(), starts.data(), n, counts.data(), groups.data()); });
+    // the CPU's algorithm
+    std::vector<int> order(n);
+    for (int i = 0; i < n; i++) order[i] = i;
+    if (sorted) {
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+            for (int c = 0; c < m; c++) { if (key(a, c) != key(b, c)) return key(a, c) < key(b, c); }
+            return false; });
+    }
+    auto equal = [&](int a, int b) {
+        for (int c = 0; c < m; c++) {
+            T x = src[base + (long) a * rs + (long) c * cs];
+            if (key(a, c) != key(b, c)) return false;
+            if constexpr (K::fp) { if (x != x) return false; }
+        }
+        return true;
+    };
+    int g = 0, bad = 0;
+    std::vector<i64> wantCounts;
+    for (int j = 0; j < n; j++) {
+        int r = order[j];
+        if (j == 0 || !equal(order[j - 1], r)) {
+            for (int c = 0; c < m; c++) if (!sameBits(values[(size_t) g * m + c], src[base + (long) r * rs + (long) c * cs])) bad++;
+            g++;
+            wantCounts.push_back(0);
+        }
+        wantCounts.back()++;
+        if (inverse[r] != g - 1) bad++;
+    }
+    CHECK(groups[0] == g, "unique rows %s n %d m %d sorted %d: %lld groups, want %d", name, n, m, sorted, groups[0], g);
+    for (int i = 0; i < g && i < n; i++) if (counts[i] != wantCounts[i]) bad++;
+    CHECK(bad == 0, "unique rows %s n %d m %d sorted %d mode %d: %d values, groups or counts differ", name, n, m, sorted, mode, bad);
+}
+
+template <typename K> void uniqueFor(const char* name) {
+    for (bool sorted : {true, false}) {
+        for (int mode : {0, 1}) {
+            testUniqueRows<K>(name, 1, 3, sorted, mode, false);
+            testUniqueRows<K>(name, 40, 2, sorted, mode, false);
+            testUniqueRows<K>(name, 57, 3, sorted, mode, true);
+        }
+    }
+}
+
 int main() {
 #ifdef PRODUCTION_SIZES
     // the shipped LSCAN_ITEMS with the 1024 threads CudaGapsKernels launches: lines over three tiles
@@ -250,6 +340,14 @@ int main() {
     testBincountWeights<float>("f32", 1);
     testBincountWeights<double>("f64", 0);
     testBincountWeights<double>("f64", 1);
+    uniqueFor<TagF32>("f32");
+    uniqueFor<TagF64>("f64");
+    uniqueFor<TagI64>("i64");
+    uniqueFor<TagI32>("i32");
+    uniqueFor<TagI16>("i16");
+    uniqueFor<TagI8>("i8");
+    uniqueFor<TagU8>("ui8");
+    uniqueFor<TagB>("bool");
 #endif
     printf("%d checks, %d failures\n", checks, fails);
     return fails != 0;

@@ -22,6 +22,11 @@ import jcuda.driver.CUdeviceptr;
  * into a zeroed buffer, so a bin's last bits can change from run to run; it calls
  * {@link Determinism#alertNotDeterministic} with PyTorch's name, "_bincount_cuda", first, as PyTorch's CUDA kernel
  * does.</li>
+ * <li>{@link #uniqueRows}: unique of rows of several elements (torch.unique with dim): the rows put in order by one stable
+ * sort per column, last column first ({@link CudaSortKernels#sortLines} over the column gathered in the current order),
+ * which is the CPU's stable lexicographic order; then the groups as the CPU's (a row equal to the previous one, none of
+ * its elements NaN, joins its group; the group's value is its first row in that order). Exact; it synchronizes once to
+ * read the number of groups.</li>
  * </ul>
  * GapsKernelsEmulationTest runs these kernels on the host against the CPU's algorithms; CudaGapsTest compares with the
  * CPU on a GPU.
@@ -31,10 +36,14 @@ final class CudaGapsKernels {
     static final int THREADS = 1024;
     private static final int MAX_BLOCKS = 65535;
 
-    private final CudaSortKernels.Device backend;
+    private static final int SCAN_CHUNK = 256 * 16;
 
-    CudaGapsKernels(CudaSortKernels.Device backend) {
+    private final CudaSortKernels.Device backend;
+    private final CudaSortKernels sort;
+
+    CudaGapsKernels(CudaSortKernels.Device backend, CudaSortKernels sort) {
         this.backend = backend;
+        this.sort = sort;
     }
 
     private CUdeviceptr ptr(Storage s) {
@@ -96,5 +105,72 @@ final class CudaGapsKernels {
             backend.copy(sums, Layout.contiguous(size), out, outLayout);
         }
         return true;
+    }
+
+    /**
+     * {@code Backend.unique} of the rows of an [n, m] layout, m at least 2 ({@code sorted} false: unique_consecutive's
+     * order); -1: not taken (a type the sort kernels do not take, a layout they do not).
+     */
+    long uniqueRows(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
+        int n = srcLayout.size(0);
+        int m = srcLayout.size(1);
+        DType t = src.dtype();
+        if (n == 0) {
+            return 0;
+        }
+        if (m == 0 || t == DType.FLOAT16 || t == DType.BFLOAT16) {
+            return -1;
+        }
+        String sfx = CudaBackend.kernelSuffix(t);
+        int rs = srcLayout.stride(0);
+        int cs = srcLayout.stride(1);
+        int base = srcLayout.offset();
+        int[] shape = srcLayout.shape();
+        Layout line = Layout.contiguous(n);
+        Storage perm = backend.allocate(DType.INT64, n, false);
+        try {
+            backend.launch("udim_iota", n, shape, n, ptr(perm));
+            if (sorted) {
+                try (Storage col = backend.allocate(t, n, false)) {
+                    for (int c = m - 1; c >= 0; c--) {
+                        // column c of the rows in the current order, then its stable order composed into the order
+                        Geo g = new Geo(line, line, new Layout(new int[] {n}, new int[] {0}, base + c * cs));
+                        backend.launch("gather_b" + t.itemSize(), n, shape, g, ptr(src), ptr(perm), ptr(col), rs, n);
+                        Storage next = backend.allocate(DType.INT64, n, false);
+                        try (CudaSortKernels.Sorted o = sort.sortLines(col, line, 0, false, false)) {
+                            if (o == null) {
+                                throw new IllegalStateException("sortLines refused a contiguous line of " + n);
+                            }
+                            backend.launch("udim_compose", n, shape, ptr(perm), ptr(o.idx), n, ptr(next));
+                        } catch (RuntimeException e) {
+                            next.close();
+                            throw e;
+                        }
+                        perm.close();
+                        perm = next;
+                    }
+                }
+            }
+            int chunks = (n + SCAN_CHUNK - 1) / SCAN_CHUNK;
+            int chunkBlocks = Math.min(MAX_BLOCKS, chunks);
+            try (Storage flags = backend.allocate(DType.INT32, n, false);
+                 Storage starts = backend.allocate(DType.INT32, n, false);
+                 Storage sums = backend.allocate(DType.INT32, chunks, false);
+                 Storage groups = backend.allocate(DType.INT64, 1, false)) {
+                backend.launch("udim_flags_" + sfx, n, shape, ptr(src), base, rs, cs, m, n, ptr(perm), ptr(flags));
+                backend.copy(flags, line, starts, line);
+                backend.launchGrid("radix_scan_reduce", chunkBlocks, 256, shape, ptr(starts), (long) n, chunks, ptr(sums));
+                backend.launchGrid("radix_scan_top", 1, 256, shape, ptr(sums), chunks);
+                backend.launchGrid("radix_scan_down", chunkBlocks, 256, shape, ptr(starts), (long) n, chunks, ptr(sums));
+                CUdeviceptr none = new CUdeviceptr();
+                CUdeviceptr cnt = counts == null ? none : ptr(counts);
+                backend.launch("udim_write_" + sfx, n, shape, ptr(src), base, rs, cs, m, n, ptr(perm), ptr(flags),
+                        ptr(starts), ptr(values), inverse == null ? none : ptr(inverse), cnt);
+                backend.launch("udim_counts", n, shape, ptr(flags), ptr(starts), n, cnt, ptr(groups));
+                return ((long[]) backend.toArray(groups, Layout.contiguous(1)))[0];
+            }
+        } finally {
+            perm.close();
+        }
     }
 }

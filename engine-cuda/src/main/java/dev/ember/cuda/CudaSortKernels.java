@@ -10,10 +10,10 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA kernels of {@code Backend}'s sorting-and-scans family (sort_kernels.cu): sort, rankSelect, scan, searchsorted,
  * histc, bincount and unique of single-element rows (torch.unique without dim, or with a dim whose slices hold one
- * element); scans of a few long lines and bincount with weights run {@link CudaGapsKernels}' kernels (gaps_kernels.cu).
- * Each method returns false (unique: -1) for a case it does not take, and {@link CudaBackend} then runs the SPI's
- * default (the CPU's kernel on host copies): float16 and bfloat16 (which CUDA refuses anyway), a layout of more than 8
- * dimensions once merged, more than {@code Integer.MAX_VALUE} elements, and unique of rows of several elements.
+ * element); scans of a few long lines, bincount with weights and unique of rows of several elements run
+ * {@link CudaGapsKernels}' kernels (gaps_kernels.cu). Each method returns false (unique: -1) for a case it does not take,
+ * and {@link CudaBackend} then runs the SPI's default (the CPU's kernel on host copies): float16 and bfloat16 (which CUDA
+ * refuses anyway), a layout of more than 8 dimensions once merged, more than {@code Integer.MAX_VALUE} elements.
  *
  * <p>Results are the CPU's ({@code SortKernels}):
  * <ul>
@@ -77,7 +77,7 @@ final class CudaSortKernels {
 
     CudaSortKernels(Device backend) {
         this.backend = backend;
-        this.gaps = new CudaGapsKernels(backend);
+        this.gaps = new CudaGapsKernels(backend, this);
     }
 
     private CUdeviceptr ptr(Storage s) {
@@ -386,15 +386,18 @@ final class CudaSortKernels {
 
     // ------------------------------------------------------------------ grouping
 
-    /** {@code Backend.unique}; -1: not taken (rows of several elements). */
+    /** {@code Backend.unique}; -1: not taken. */
     long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
         int n = srcLayout.size(0);
         DType t = src.dtype();
         if (n == 0) {
             return 0;
         }
-        if (srcLayout.size(1) != 1 || !takes(t)) {
+        if (!takes(t)) {
             return -1;
+        }
+        if (srcLayout.size(1) != 1) {
+            return gaps.uniqueRows(src, srcLayout, sorted, values, inverse, counts);
         }
         Layout line = new Layout(new int[] {n}, new int[] {srcLayout.stride(0)}, srcLayout.offset());
         boolean wide = keyBits(t) == 64;

@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * integer scans and cummax/cummin exactly, floating cumsum, cumprod and logcumsumexp within a tolerance, since the
  * kernel reassociates the CPU's left-to-right double sums), non-contiguous and along either dimension, and bincount with
  * float32 and float64 weights (float atomics: within a tolerance; "_bincount_cuda" alerts under deterministic
- * algorithms, as PyTorch's). Requires a GPU (skips otherwise).
+ * algorithms, as PyTorch's), and unique / unique_consecutive with a dim of rows of several elements (exactly). Requires a
+ * GPU (skips otherwise).
  */
 class CudaGapsTest {
     private static final Device GPU = Device.cuda(0);
@@ -89,6 +90,45 @@ class CudaGapsTest {
         }
         t.add(exact("bincount with int64 weights (as float64)", v -> new Tensor[] {v.bincount(
                 Tensor.randint(0, 3, 301).to(v.device()), 0)}, Tensor.randint(0, 5, 301)));
+        return t;
+    }
+
+    /** Values in {-1, 0, 1} (bool: false, true; uint8: 255 for -1), floats with a NaN and a -0.0 now and then. */
+    private static Tensor fewValues(DType d, int rows, int cols) {
+        double[] v = Tensor.randint(-1, 2, rows * cols).toDoubleArray();
+        if (d.isFloatingPoint()) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = i % 37 == 5 ? Double.NaN : i % 41 == 3 ? -0.0 : v[i];
+            }
+        }
+        Tensor t = Tensor.tensor(v).reshape(rows, cols);
+        return d == DType.BOOL ? t.ne(0L) : t.to(d);
+    }
+
+    @TestFactory
+    List<DynamicTest> uniqueOfRows() {
+        List<DynamicTest> t = new ArrayList<>();
+        for (DType d : TYPES) {
+            // few distinct values: many equal rows (and, for floats, NaN, -0.0 and 0.0); non-contiguous and strided
+            Tensor few = fewValues(d, 301, 3).narrow(0, 1, 300).t().contiguous().t();
+            Tensor small = fewValues(d, 4, 5000);
+            for (int dim = 0; dim < 2; dim++) {
+                int k = dim;
+                t.add(exact("unique dim " + k + " " + d, x -> {
+                    dev.ember.UniqueResult u = x.unique(true, true, true, k);
+                    return new Tensor[] {u.values(), u.inverse(), u.counts()};
+                }, few));
+                t.add(exact("unique_consecutive dim " + k + " " + d, x -> {
+                    dev.ember.UniqueResult u = x.uniqueConsecutive(true, true, k);
+                    return new Tensor[] {u.values(), u.inverse(), u.counts()};
+                }, few));
+            }
+            // 5000 columns of 4 rows, along dim 1: the per-column sorts take the radix path (lines past SORT_CAP)
+            t.add(exact("unique dim 1 of 5000 columns " + d, x -> {
+                dev.ember.UniqueResult u = x.unique(true, true, true, 1);
+                return new Tensor[] {u.values(), u.inverse(), u.counts()};
+            }, small));
+        }
         return t;
     }
 

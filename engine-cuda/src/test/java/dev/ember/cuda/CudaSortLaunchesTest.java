@@ -196,7 +196,15 @@ class CudaSortLaunchesTest {
                 }
             }
             Layout pairs = Layout.contiguous(7, 2);
-            assertEquals(-1, k.unique(s(t, pairs), pairs, true, s(t, pairs), null, null), "unique of rows goes to the host");
+            // rows of several elements: gaps_kernels.cu's per-column sorts (sorted) or the rows' own order (consecutive)
+            Layout rowsOf2 = new Layout(new int[] {7, 2}, new int[] {1, 9}, 2);
+            for (boolean sortedRows : new boolean[] {true, false}) {
+                assertEquals(3, k.unique(s(t, rowsOf2), rowsOf2, sortedRows, s(t, pairs), s(DType.INT64,
+                        Layout.contiguous(7)), s(DType.INT64, Layout.contiguous(7))), "unique of rows " + t);
+                assertEquals(3, k.unique(s(t, pairs), pairs, sortedRows, s(t, pairs), null, null), "unique of rows " + t);
+            }
+            Layout longRows = Layout.contiguous(5000, 3);
+            assertEquals(3, k.unique(s(t, longRows), longRows, true, s(t, longRows), null, null), "unique of 5000 rows " + t);
             boolean floating = t == DType.FLOAT32 || t == DType.FLOAT64;
             assertEquals(floating, k.histc(s(t, shortLines), shortLines, 13, -1, 1, s(t, Layout.contiguous(13)),
                     Layout.contiguous(13)), "histc " + t);
