@@ -21,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * integer scans and cummax/cummin exactly, floating cumsum, cumprod and logcumsumexp within a tolerance, since the
  * kernel reassociates the CPU's left-to-right double sums), non-contiguous and along either dimension, and bincount with
  * float32 and float64 weights (float atomics: within a tolerance; "_bincount_cuda" alerts under deterministic
- * algorithms, as PyTorch's), and unique / unique_consecutive with a dim of rows of several elements (exactly). Requires a
- * GPU (skips otherwise).
+ * algorithms, as PyTorch's), unique / unique_consecutive with a dim of rows of several elements (exactly), and int32
+ * indices of gather and scatter (index_select, index_add), which CudaBackend widens to int64 on the device.
+ * Requires a GPU (skips otherwise).
  */
 class CudaGapsTest {
     private static final Device GPU = Device.cuda(0);
@@ -129,6 +130,29 @@ class CudaGapsTest {
                 return new Tensor[] {u.values(), u.inverse(), u.counts()};
             }, small));
         }
+        return t;
+    }
+
+    /** int32 indices (index_select and its backward, index_add): widened to int64 on the device. */
+    @TestFactory
+    List<DynamicTest> int32Indices() {
+        List<DynamicTest> t = new ArrayList<>();
+        Tensor idx = Tensor.randint(0, 50, 33).to(DType.INT32);
+        Tensor w = Tensor.randn(GEN, DType.FLOAT32, 50, 7);
+        t.add(DynamicTest.dynamicTest("index_select with an int32 index", () -> CudaParityTest.parity(
+                "index_select int32", x -> x[0].indexSelect(0, idx.to(x[0].device())), w)));
+        t.add(DynamicTest.dynamicTest("index_select dim 1 with an int32 index", () -> CudaParityTest.parity(
+                "index_select dim 1 int32", x -> x[0].indexSelect(1, Tensor.randint(0, 7, 5).to(DType.INT32)
+                        .to(x[0].device())), w.t())));
+        Tensor src = Tensor.randn(GEN, DType.FLOAT64, 33, 7);
+        t.add(exact("index_add with an int32 index (deterministic)", x -> {
+            dev.ember.Ember.useDeterministicAlgorithms(true);
+            try {
+                return new Tensor[] {x.indexAdd(0, idx.to(x.device()), src.to(x.device()))};
+            } finally {
+                dev.ember.Ember.useDeterministicAlgorithms(false);
+            }
+        }, Tensor.randn(GEN, DType.FLOAT64, 50, 7)));
         return t;
     }
 
