@@ -1532,3 +1532,4 @@ extern "C" __global__ void avgpool_back_f64(PoolGeo g, const double* gy, double*
 #include "optim_kernels.cu"
 #include "sort_kernels.cu"
 #include "tc_kernels.cu"
+#include "gaps_kernels.cu"

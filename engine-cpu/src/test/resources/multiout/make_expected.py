@@ -20,7 +20,7 @@
 #   retain_grad in torch/csrc/autograd/variable.cpp); 1.13's hook clones the undefined gradient and fails ("Expected a
 #   proper Tensor but got None"), so that case is not run here and the test checks 2.x's None. PyTorch calls a Python
 #   tensor hook with None for such an output (1.13 and 2.x: PyFunctionTensorPreHook wraps the undefined gradient);
-#   Ember runs a tensor's hooks only on a gradient that reached it (its hooks return null to mean "unchanged").
+#   so does Ember, with null (hooksnograd/make_expected.py has the cases).
 import torch
 
 torch.manual_seed(14)

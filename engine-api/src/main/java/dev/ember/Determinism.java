@@ -32,13 +32,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * NaN wins, +0 beats -0 for amax and -0 beats +0 for amin), plain scatter (the last value in row-major order wins, as
  * on the CPU), gather, nonzero and the linear index of advanced indexing are deterministic whatever the switch says.
  * The normalization layers and the fused attention (nn.cu) write each element from one thread and sum in an order
- * fixed by the sizes alone. The Backend families that CUDA does not implement yet run through the host on CUDA today
- * (the CPU's kernels on host copies, deterministic as below): sort, kthvalue and median, cumsum and the other scans,
- * histc and bincount, each with its backward. cuBLAS, where it
+ * fixed by the sizes alone. Sorting, rank selection, the scans (gaps_kernels.cu's block-level scan of a few long lines
+ * included: its association depends only on the line's length) and histc and bincount without weights (64-bit integer
+ * atomics) are deterministic; bincount with float weights adds with float atomics and alerts "_bincount_cuda", as
+ * PyTorch's CUDA kernel does. What CUDA does not implement runs through the host (the CPU's kernels on host copies,
+ * deterministic as below). cuBLAS, where it
  * loads, runs on one stream with its default (no atomics) mode, which its documentation says gives bitwise reproducible
  * results on one GPU architecture, so Ember needs no {@code CUBLAS_WORKSPACE_CONFIG} (PyTorch asks for it because it
- * runs cuBLAS on several streams). Ember therefore raises no determinism error today; {@link #alertNotDeterministic} is
- * the hook a kernel without a deterministic version must call before it runs.</li>
+ * runs cuBLAS on several streams). {@link #alertNotDeterministic} is the hook a kernel without a deterministic version
+ * must call before it runs (weighted bincount is the one that calls it today).</li>
  * <li>CPU: every kernel splits its work into a number of tasks that depends only on the work's size and on the
  * worker count ({@code ember.cpu.threads}, default the number of processors), and combines the tasks' partial results in
  * task order, never in completion order, so results are bitwise the same from run to run for a given worker count.

@@ -98,8 +98,14 @@ final class Engine {
                     Tensor[] grads = multiBuffers.remove(node);
                     if (grads != null) {
                         inputGrads = runMulti(node, grads, owned, captures, needed, createGraph, anomaly, checkNan);
+                    } else {
+                        callHooks(node, new Tensor[node.numOutputs]);
                     }
-                } else if (grad != null) {
+                } else if (grad == null) {
+                    // reached, but no gradient came (an edge brought none): PyTorch runs the node with an undefined
+                    // gradient, which calls its tensor hooks with None (a leaf's too in 2.x) and computes nothing
+                    callHooks(node, new Tensor[1]);
+                } else {
                     // An owned gradient dies here once the node has used it, unless a hook, retain_grad or
                     // autograd.grad could have kept it, or the node passes it on or stores it (checked below):
                     // closing it now returns its memory during the pass, as PyTorch frees it with its last reference.
@@ -169,8 +175,33 @@ final class Engine {
     }
 
     /**
-     * A multi-output node's turn: each output's gradient (null where none arrived) goes through that output's hooks,
-     * retain_grad and capture, then the node runs once with all of them; owned gradients that die here are closed.
+     * The tensor hooks of a node's outputs on their gradients ({@code grads[k]}, replaced in place by what a hook returns),
+     * output by output in {@link Node#hookedOutputs()}'s order. An output no gradient reached calls its hooks with null,
+     * as PyTorch calls a tensor hook with None there (PyFunctionTensorPreHook wraps the undefined gradient); a hook may
+     * then return null only ("can't replace a None gradient with a non-None value", as PyTorch's check_single_result).
+     */
+    private static void callHooks(Node node, Tensor[] grads) {
+        for (int k : node.hookedOutputs()) {
+            List<Function<Tensor, Tensor>> hooks = node.hooks(k, false);
+            if (hooks == null || hooks.isEmpty()) {
+                continue;
+            }
+            for (Function<Tensor, Tensor> hook : List.copyOf(hooks)) {
+                Tensor replaced = hook.apply(grads[k]);
+                if (replaced != null) {
+                    if (grads[k] == null) {
+                        throw new IllegalStateException("can't replace a None gradient with a non-None value");
+                    }
+                    grads[k] = replaced;
+                }
+            }
+        }
+    }
+
+    /**
+     * A multi-output node's turn: the outputs' hooks ({@link #callHooks}: an output none reached calls its hooks with
+     * null), then each output's retain_grad and capture where a gradient came (2.x's retain_grad hook skips an undefined
+     * one), then the node runs once with all of them; owned gradients that die here are closed.
      * Returns the inputs' gradients, or null when the node does not run ({@code autograd.grad} not needing it).
      */
     private static Tensor[] runMulti(Node node, Tensor[] grads, Set<Tensor> owned, Map<Node, Tensor[]> captures,
@@ -196,13 +227,12 @@ final class Engine {
             boolean shared = leases.get(g.lease) > 1;
             incomingOwned[k] = owned.contains(g) && quiet && !shared;
             release[k] = !createGraph && incomingOwned[k] && !captured;
-            if (hooks != null) {
-                for (Function<Tensor, Tensor> hook : List.copyOf(hooks)) {
-                    Tensor replaced = hook.apply(g);
-                    if (replaced != null) {
-                        g = replaced;
-                    }
-                }
+        }
+        callHooks(node, grads);
+        for (int k = 0; k < count; k++) {
+            Tensor g = grads[k];
+            if (g == null) {
+                continue;
             }
             Tensor target = node.retainGradTarget(k);
             if (target != null) {

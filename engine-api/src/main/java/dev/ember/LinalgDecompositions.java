@@ -341,11 +341,11 @@ final class LinalgDecompositions {
     }
 
     /**
-     * {@code linalg_det_backward}: {@code (grad * det) A^{-T}}. Without grad mode (a first derivative) it is one solve
-     * with A's LU, whose zero pivots are replaced by epsilon, so a singular A gets the gradient {@code grad * det = 0}
-     * times a finite matrix, as PyTorch's. With grad mode (create_graph), a differentiable {@code linalg.solve(A^T, d)};
-     * PyTorch differentiates a singular A through an SVD there, which Ember does not have: a singular A then takes the
-     * first-order formula, not differentiable further.
+     * PyTorch 2.x's {@code linalg_det_backward}: {@code (grad * det) A^{-T}}. Without grad mode (a first derivative) it
+     * is one solve with A's LU, whose zero pivots are replaced by epsilon, so a singular A gets the gradient
+     * {@code grad * det = 0} times a finite matrix, as PyTorch's. With grad mode (create_graph) it is differentiable:
+     * {@code linalg.solve(A^T, d)} for the matrices with {@code |det| >= 100 eps}, and for the others (singular or
+     * nearly) the adjugate through an SVD ({@link #detBackwardSingular}), PyTorch's masked_fmap choice per batch element.
      */
     private static Tensor detBackward(Tensor g, Tensor det, Tensor a) {
         int n = a.size(-1);
@@ -353,26 +353,57 @@ final class LinalgDecompositions {
             return a.zerosLike();
         }
         Tensor d = g.mul(det).unsqueeze(-1).unsqueeze(-1).mul(eye(n, a.dtype, a.device));
-        boolean singular;
-        try (GradMode off = Ember.noGrad()) {
-            singular = anyTrue(det.eq(0.0));
-        }
-        if (!GradMode.isEnabled() || singular) {
+        if (!GradMode.isEnabled()) {
             try (GradMode off = Ember.noGrad()) {
                 return solvePerturbed(a.mT(), d);
             }
         }
-        return solveAnyBatch(a.mT(), d);
-    }
-
-    private static boolean anyTrue(Tensor mask) {
-        for (boolean b : mask.toBooleanArray()) {
-            if (b) {
-                return true;
+        double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+        Tensor mask;
+        boolean any = false;
+        boolean all = true;
+        try (GradMode off = Ember.noGrad()) {
+            mask = det.abs().lt(100 * eps);
+            for (boolean b : mask.toBooleanArray()) {
+                any |= b;
+                all &= b;
             }
         }
-        return false;
+        if (!any) {
+            return solveAnyBatch(a.mT(), d);
+        }
+        if (all) {
+            return detBackwardSingular(a, g);
+        }
+        Index[] singular = {Index.of(mask)};
+        Index[] regular = {Index.of(mask.logicalNot())};
+        Tensor gs = detBackwardSingular(a.index(singular), g.index(singular));
+        Tensor gr = solveAnyBatch(a.index(regular).mT(), d.index(regular));
+        return a.detach().zerosLike().indexPut(singular, gs, false).indexPut(regular, gr, false);
     }
+
+    /**
+     * The gradient of det at a singular (or nearly singular) A, differentiable: with {@code A = U S V^H},
+     * {@code U diag(D) V^H} where {@code D_i = grad det(U) det(V^H) prod_{j != i} S_j} (the adjugate's transpose; PyTorch
+     * computes the products of the other singular values with prod_safe_zeros_backward's exclusive cumulative products,
+     * Ember with a product over each row of S with its own entry replaced by 1: the same values, another rounding).
+     */
+    private static Tensor detBackwardSingular(Tensor a, Tensor g) {
+        SvdResult usv = svd(a, false);
+        Tensor u = usv.U();
+        Tensor s = usv.S();
+        Tensor vh = usv.Vh();
+        int n = s.size(-1);
+        Tensor alpha = det(u).mul(det(vh)).mul(g).unsqueeze(-1);
+        Tensor dd = alpha;
+        if (n > 1) {
+            Tensor others = ArithmeticOps.where(eye(n, DType.BOOL, a.device), Creation.wrap(1.0),
+                    s.unsqueeze(-2).expand(withMatrix(batchShape(a), n, n)));
+            dd = alpha.mul(others.prod(-1, false));
+        }
+        return u.mul(dd.unsqueeze(-2)).matmul(vh);
+    }
+
 
     static SlogdetResult slogdet(Tensor a) {
         checkSquare(a, "linalg.slogdet", "A");

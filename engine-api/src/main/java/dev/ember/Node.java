@@ -41,6 +41,11 @@ public abstract class Node {
     private List<Function<Tensor, Tensor>>[] outputHooks;
     /** A multi-output node's outputs 1 and up that retain their gradient (index 0 unused); else null. */
     private Tensor[] retainGradTargets;
+    /**
+     * A multi-output node's outputs that have had a hook, in the order of each one's first registration (PyTorch
+     * registers one tensor pre-hook per tensor, when its first hook comes, and runs them in that order); else null.
+     */
+    private int[] hookOrder;
     private final List<SavedTensor> saved = new ArrayList<>();
     boolean released;
     /**
@@ -133,9 +138,12 @@ public abstract class Node {
         return nextNr == null ? 0 : nextNr[i];
     }
 
-    /** The hooks of output {@code k}, made when {@code create}; else null where there are none. */
+    /** The hooks of output {@code k}, made when {@code create} (registering a hook); else null where there are none. */
     @SuppressWarnings("unchecked")
     final List<Function<Tensor, Tensor>> hooks(int k, boolean create) {
+        if (create && numOutputs > 1) {
+            noteHooked(k);
+        }
         if (k == 0) {
             return preHooks;
         }
@@ -149,6 +157,25 @@ public abstract class Node {
             outputHooks[k] = new ArrayList<>();
         }
         return outputHooks[k];
+    }
+
+    private void noteHooked(int k) {
+        int n = hookOrder == null ? 0 : hookOrder.length;
+        for (int i = 0; i < n; i++) {
+            if (hookOrder[i] == k) {
+                return;
+            }
+        }
+        hookOrder = hookOrder == null ? new int[1] : java.util.Arrays.copyOf(hookOrder, n + 1);
+        hookOrder[n] = k;
+    }
+
+    /** The outputs whose hooks run, in PyTorch's order: output 0 of a single-output node, else {@link #hookOrder}. */
+    final int[] hookedOutputs() {
+        if (numOutputs == 1) {
+            return new int[] {0};
+        }
+        return hookOrder == null ? new int[0] : hookOrder;
     }
 
     /** The tensor that retains the gradient of output {@code k}, or null. */

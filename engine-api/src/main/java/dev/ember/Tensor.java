@@ -771,7 +771,9 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Registers a hook called with this tensor's gradient each time one is computed. The hook may return a
-     * replacement gradient, or null to keep it. Returns a handle that removes the hook.
+     * replacement gradient, or null to keep it. Returns a handle that removes the hook. When the backward pass reaches
+     * this tensor's node but no gradient reached this tensor (a sibling output of a multi-output node got one, or the
+     * op after it gave none), the hook is called with null, as PyTorch calls it with None, and must return null.
      */
     public RemovableHandle registerHook(Function<Tensor, Tensor> hook) {
         Args.require(hook, "register_hook", "hook", 1, "Callable");

@@ -153,7 +153,9 @@ class MultiOutputNodeTest {
         close(key, key, "p1grad", p.get(1).grad());
         assertEquals("None", TORCH.field(key, "p2grad"));
         assertNull(p.get(2).grad(), "no gradient reached output 2: retain_grad leaves it None (PyTorch 2.x)");
-        assertTrue(seen.isEmpty(), "output 2's hook runs only on a gradient that reached it");
+        // no gradient reached output 2: its hook is called with null, as PyTorch calls it with None (HooksWithoutGradientTest)
+        assertEquals(1, seen.size());
+        assertNull(seen.get(0));
         assertNull(p.get(0).grad());
     }
 

@@ -941,7 +941,8 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ indexing (CudaIndexKernels)
     // gather, scatter with every ScatterReduce, nonzeroCount/nonzero and linearIndex run index_kernels.cu through
-    // CudaIndexKernels; a case it does not take (see its Javadoc) runs the SPI's default, the CPU's kernel on host copies.
+    // CudaIndexKernels (a narrow integer index of gather and scatter widened to int64 first); a case it does not take
+    // (see its Javadoc) runs the SPI's default, the CPU's kernel on host copies.
 
     private final CudaIndexKernels indexKernels = new CudaIndexKernels(new CudaIndexKernels.Device() {
         @Override
@@ -999,10 +1000,30 @@ public final class CudaBackend implements Backend {
         }
     });
 
+    /**
+     * A narrow integer index (int32 from index_select, index_add, embedding...) widened element for element into a new
+     * int64 storage of the same size, which the same layouts read: the index kernels take int64 indices, and a broadcast
+     * index layout stays unmaterialized.
+     */
+    private CudaStorage widenIndex(Storage index) {
+        int n = Math.toIntExact(index.numel());
+        CudaStorage w = (CudaStorage) allocate(DType.INT64, n, 0);
+        if (n > 0) {
+            copy(index, Layout.contiguous(n), w, Layout.contiguous(n));
+        }
+        return w;
+    }
+
     @Override
     public void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
                        Layout dstLayout) {
         bind();
+        if (narrow(index.dtype())) {
+            try (CudaStorage w = widenIndex(index)) {
+                gather(src, srcLayout, dim, w, indexLayout, dst, dstLayout);
+            }
+            return;
+        }
         if (!indexKernels.gather(src, srcLayout, dim, index, indexLayout, dst, dstLayout)) {
             Backend.super.gather(src, srcLayout, dim, index, indexLayout, dst, dstLayout);
         }
@@ -1012,6 +1033,12 @@ public final class CudaBackend implements Backend {
     public void scatter(ScatterReduce reduce, boolean includeSelf, Storage dst, Layout dstLayout, int dim, Storage index,
                         Layout indexLayout, Storage src, Layout srcLayout) {
         bind();
+        if (narrow(index.dtype())) {
+            try (CudaStorage w = widenIndex(index)) {
+                scatter(reduce, includeSelf, dst, dstLayout, dim, w, indexLayout, src, srcLayout);
+            }
+            return;
+        }
         if (!indexKernels.scatter(reduce, includeSelf, dst, dstLayout, dim, index, indexLayout, src, srcLayout)) {
             Backend.super.scatter(reduce, includeSelf, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
         }

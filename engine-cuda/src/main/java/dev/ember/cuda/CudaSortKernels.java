@@ -9,11 +9,11 @@ import jcuda.driver.CUdeviceptr;
 
 /**
  * The CUDA kernels of {@code Backend}'s sorting-and-scans family (sort_kernels.cu): sort, rankSelect, scan, searchsorted,
- * histc, bincount without weights and unique of single-element rows (torch.unique without dim, or with a dim whose
- * slices hold one element). Each method returns false (unique: -1) for a case it does not take, and {@link CudaBackend}
- * then runs the SPI's default (the CPU's kernel on host copies): float16 and bfloat16 (which CUDA refuses anyway), a
- * layout of more than 8 dimensions once merged, more than {@code Integer.MAX_VALUE} elements, bincount with weights (a
- * float sum in the CPU's order), unique of rows of several elements, and scans of a few long lines (below).
+ * histc, bincount and unique of single-element rows (torch.unique without dim, or with a dim whose slices hold one
+ * element); scans of a few long lines, bincount with weights and unique of rows of several elements run
+ * {@link CudaGapsKernels}' kernels (gaps_kernels.cu). Each method returns false (unique: -1) for a case it does not take,
+ * and {@link CudaBackend} then runs the SPI's default (the CPU's kernel on host copies): float16 and bfloat16 (which CUDA
+ * refuses anyway), a layout of more than 8 dimensions once merged, more than {@code Integer.MAX_VALUE} elements.
  *
  * <p>Results are the CPU's ({@code SortKernels}):
  * <ul>
@@ -26,11 +26,12 @@ import jcuda.driver.CUdeviceptr;
  * <li>rankSelect sorts each line ascending and picks, as the CPU, from the sorted keys and positions.</li>
  * <li>scan runs one thread per line in the CPU's order and types (double for floating sums and products, wrapping int64
  * for integers): the CPU's values bit for bit, except logcumsumexp, whose exp and log1p are the device's (within an ulp
- * or two of Java's). With fewer than {@link #FEW_LINES} lines longer than {@link #LONG_LINE} the scan goes to the host
- * instead: a handful of GPU threads walking long lines one element at a time would be slower than the round trip (a
- * parallel scan would reassociate the sums and lose the CPU's bits).</li>
+ * or two of Java's). With fewer than {@link #FEW_LINES} lines longer than {@link #LONG_LINE} (a handful of GPU threads
+ * walking long lines one element at a time) the scan runs {@link CudaGapsKernels#scanLong} instead, a block-level
+ * parallel scan per line, whose floating sums are reassociated (see there).</li>
  * <li>searchsorted is PyTorch's binary search, one thread per value; histc and bincount count with 64-bit integer
- * atomics, exact and independent of the order (deterministic).</li>
+ * atomics, exact and independent of the order (deterministic); bincount with weights adds with float atomics
+ * ({@link CudaGapsKernels#bincountWeighted}).</li>
  * <li>unique sorts the elements (stable: each group's value is its first element, as on the CPU, which matters only for
  * -0.0 and 0.0), marks where the key changes (and every NaN), and numbers the groups by a scan; it synchronizes once to
  * read the number of groups, as the SPI returns it.</li>
@@ -71,9 +72,12 @@ final class CudaSortKernels {
     }
 
     private final Device backend;
+    /** The few-long-line scans and weighted bincount (gaps_kernels.cu). */
+    private final CudaGapsKernels gaps;
 
     CudaSortKernels(Device backend) {
         this.backend = backend;
+        this.gaps = new CudaGapsKernels(backend, this);
     }
 
     private CUdeviceptr ptr(Storage s) {
@@ -320,7 +324,7 @@ final class CudaSortKernels {
         int n = srcLayout.size(dim);
         long lines = srcLayout.numel() / n;
         if (lines < FEW_LINES && n > LONG_LINE) {
-            return false;
+            return gaps.scanLong(op, src, srcLayout, dim, dst, dstLayout, indices, indicesLayout);
         }
         Layout third = indices == null ? outer(dstLayout, dim) : outer(indicesLayout, dim);
         Geo g = geo(outer(dstLayout, dim), outer(srcLayout, dim), third);
@@ -382,15 +386,18 @@ final class CudaSortKernels {
 
     // ------------------------------------------------------------------ grouping
 
-    /** {@code Backend.unique}; -1: not taken (rows of several elements). */
+    /** {@code Backend.unique}; -1: not taken. */
     long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
         int n = srcLayout.size(0);
         DType t = src.dtype();
         if (n == 0) {
             return 0;
         }
-        if (srcLayout.size(1) != 1 || !takes(t)) {
+        if (!takes(t)) {
             return -1;
+        }
+        if (srcLayout.size(1) != 1) {
+            return gaps.uniqueRows(src, srcLayout, sorted, values, inverse, counts);
         }
         Layout line = new Layout(new int[] {n}, new int[] {srcLayout.stride(0)}, srcLayout.offset());
         boolean wide = keyBits(t) == 64;
@@ -456,10 +463,13 @@ final class CudaSortKernels {
         return true;
     }
 
-    /** {@code Backend.bincount}; false: not taken (weights: summed in the CPU's order on the host). */
+    /** {@code Backend.bincount}; false: not taken. */
     boolean bincount(Storage src, Layout srcLayout, Storage weights, Layout weightsLayout, Storage out,
                      Layout outLayout) {
-        if (weights != null || src.dtype() != DType.INT64 || out.dtype() != DType.INT64) {
+        if (weights != null) {
+            return gaps.bincountWeighted(src, srcLayout, weights, weightsLayout, out, outLayout);
+        }
+        if (src.dtype() != DType.INT64 || out.dtype() != DType.INT64) {
             return false;
         }
         int size = outLayout.size(0);

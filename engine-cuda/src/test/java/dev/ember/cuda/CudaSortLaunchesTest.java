@@ -26,8 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Without a GPU: every launch CudaSortKernels makes (each op, dtype, direction and path) names a kernel of
- * sort_kernels.cu (or index_kernels.cu's gather) and passes arguments of the kinds of its parameters, in order, and every
- * kernel of sort_kernels.cu is launched by some case; the sizes CudaSortKernels assumes are the ones the kernels are
+ * sort_kernels.cu (or index_kernels.cu's gather, or gaps_kernels.cu's long scans and weighted bincount) and passes
+ * arguments of the kinds of its parameters, in order, and every kernel of sort_kernels.cu and gaps_kernels.cu is launched
+ * by some case; the sizes CudaSortKernels assumes are the ones the kernels are
  * built with. The kernels' signatures come from the source, macros expanded by g++'s preprocessor (skipped where g++ is
  * missing). A recording stand-in replaces the device.
  */
@@ -102,7 +103,8 @@ class CudaSortLaunchesTest {
 
         @Override
         public void launchGrid(String kernel, int blocks, int threads, Object shape, Object... args) {
-            assertTrue(blocks > 0 && blocks <= 65535 && threads == 256, kernel + " " + blocks + "x" + threads);
+            int want = kernel.startsWith("scan_long_") ? CudaGapsKernels.THREADS : 256;
+            assertTrue(blocks > 0 && blocks <= 65535 && threads == want, kernel + " " + blocks + "x" + threads);
             record(kernel, args);
         }
 
@@ -144,6 +146,7 @@ class CudaSortLaunchesTest {
         Map<String, List<String>> kernels = kernelSignatures("sort_kernels.cu");
         Assumptions.assumeTrue(kernels != null, "g++ not found: cannot expand sort_kernels.cu's macros here");
         Map<String, List<String>> index = kernelSignatures("index_kernels.cu");
+        Map<String, List<String>> gaps = HostToolchain.kernelSignatures(HostToolchain.CUDA.resolve("gaps_kernels.cu"), 5);
         Recorder r = new Recorder();
         CudaSortKernels k = new CudaSortKernels(r);
         Layout shortLines = new Layout(new int[] {5, 11, 6}, new int[] {1, 30, 5}, 3);
@@ -169,8 +172,8 @@ class CudaSortLaunchesTest {
                         continue;
                     }
                     boolean indexed = op == ScanOp.CUMMAX || op == ScanOp.CUMMIN;
-                    // three lines of 5000: a scan of a few long lines goes to the host
-                    assertEquals(src == shortLines, k.scan(op, s(t, src), src, dim, s(t, out), out,
+                    // three lines of 5000: a scan of a few long lines runs gaps_kernels.cu's block scan
+                    assertTrue(k.scan(op, s(t, src), src, dim, s(t, out), out,
                             indexed ? s(DType.INT64, out) : null, indexed ? out : null), op + " " + t);
                 }
             }
@@ -193,7 +196,15 @@ class CudaSortLaunchesTest {
                 }
             }
             Layout pairs = Layout.contiguous(7, 2);
-            assertEquals(-1, k.unique(s(t, pairs), pairs, true, s(t, pairs), null, null), "unique of rows goes to the host");
+            // rows of several elements: gaps_kernels.cu's per-column sorts (sorted) or the rows' own order (consecutive)
+            Layout rowsOf2 = new Layout(new int[] {7, 2}, new int[] {1, 9}, 2);
+            for (boolean sortedRows : new boolean[] {true, false}) {
+                assertEquals(3, k.unique(s(t, rowsOf2), rowsOf2, sortedRows, s(t, pairs), s(DType.INT64,
+                        Layout.contiguous(7)), s(DType.INT64, Layout.contiguous(7))), "unique of rows " + t);
+                assertEquals(3, k.unique(s(t, pairs), pairs, sortedRows, s(t, pairs), null, null), "unique of rows " + t);
+            }
+            Layout longRows = Layout.contiguous(5000, 3);
+            assertEquals(3, k.unique(s(t, longRows), longRows, true, s(t, longRows), null, null), "unique of 5000 rows " + t);
             boolean floating = t == DType.FLOAT32 || t == DType.FLOAT64;
             assertEquals(floating, k.histc(s(t, shortLines), shortLines, 13, -1, 1, s(t, Layout.contiguous(13)),
                     Layout.contiguous(13)), "histc " + t);
@@ -201,12 +212,14 @@ class CudaSortLaunchesTest {
         Layout counts = Layout.contiguous(9);
         assertTrue(k.bincount(s(DType.INT64, Layout.contiguous(100)), Layout.contiguous(100), null, null,
                 s(DType.INT64, counts), counts));
-        assertFalse(k.bincount(s(DType.INT64, Layout.contiguous(100)), Layout.contiguous(100),
-                s(DType.FLOAT32, Layout.contiguous(100)), Layout.contiguous(100), s(DType.FLOAT32, counts), counts),
-                "bincount with weights goes to the host");
-        // a scan of a few long lines goes to the host; empty tensors launch nothing
+        for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            Layout w = new Layout(new int[] {100}, new int[] {2}, 1);
+            assertTrue(k.bincount(s(DType.INT64, Layout.contiguous(100)), Layout.contiguous(100), s(t, w), w,
+                    s(t, counts), counts), "bincount with " + t + " weights");
+        }
+        // a scan of a few long lines runs gaps_kernels.cu's block scan; empty tensors launch nothing
         Layout few = Layout.contiguous(2, CudaSortKernels.LONG_LINE + 1);
-        assertFalse(k.scan(ScanOp.CUMSUM, s(DType.FLOAT32, few), few, 1, s(DType.FLOAT32, few), few, null, null));
+        assertTrue(k.scan(ScanOp.CUMSUM, s(DType.FLOAT32, few), few, 1, s(DType.FLOAT32, few), few, null, null));
         int before = r.launches.size();
         Layout empty = Layout.contiguous(0, 5);
         assertTrue(k.sort(s(DType.FLOAT32, empty), empty, 1, false, s(DType.FLOAT32, empty), empty,
@@ -219,13 +232,16 @@ class CudaSortLaunchesTest {
         TreeSet<String> used = new TreeSet<>();
         for (String launch : r.launches) {
             String name = launch.substring(0, launch.indexOf('('));
-            List<String> params = name.startsWith("gather_") ? index.get(name) : kernels.get(name);
-            assertNotNull(params, "no kernel " + name + " in sort_kernels.cu");
+            List<String> params = name.startsWith("gather_") ? index.get(name)
+                    : gaps.containsKey(name) ? gaps.get(name) : kernels.get(name);
+            assertNotNull(params, "no kernel " + name + " in sort_kernels.cu or gaps_kernels.cu");
             assertEquals(name + "(" + String.join(", ", params) + ")", launch);
             used.add(name);
         }
         used.removeIf(n -> n.startsWith("gather_"));
-        assertEquals(kernels.keySet(), used, "kernels of sort_kernels.cu that no launch uses");
+        TreeSet<String> all = new TreeSet<>(kernels.keySet());
+        all.addAll(gaps.keySet());
+        assertEquals(all, used, "kernels of sort_kernels.cu and gaps_kernels.cu that no launch uses");
     }
 
     @Test
@@ -237,6 +253,8 @@ class CudaSortLaunchesTest {
         assertEquals(2048, define(text, "RADIX_TILE"));
         assertEquals(16, define(text, "SCAN_ITEMS"));
         assertEquals(256, define(text, "SORT_THREADS"));
+        assertEquals(CudaGapsKernels.THREADS, define(Files.readString(Path.of("src/main/cuda/gaps_kernels.cu")),
+                "LSCAN_MAX_THREADS"));
     }
 
     private static int define(String text, String name) {
