@@ -319,6 +319,22 @@ final class ConvKernels {
         void run(int from, int to);
     }
 
+    /** Runs {@code body(chunk, from, to)} for {@code chunks} even chunks of {@code n} samples on the worker pool. */
+    private static void chunked(int n, int chunks, ChunkRange body) {
+        List<Runnable> tasks = new ArrayList<>();
+        for (int c = 0; c < chunks; c++) {
+            int ci = c;
+            int from = (int) ((long) n * c / chunks);
+            int to = (int) ((long) n * (c + 1) / chunks);
+            tasks.add(() -> body.run(ci, from, to));
+        }
+        CpuThreads.invokeAll(tasks);
+    }
+
+    private interface ChunkRange {
+        void run(int chunk, int from, int to);
+    }
+
     /** Columns (output pixels) a batch of samples gathers into one GEMM, at most. */
     static final int BATCH_COLUMNS = Integer.getInteger("ember.cpu.convBatchColumns", 512);
 
@@ -483,59 +499,52 @@ final class ConvKernels {
         }
         // each chunk of samples sums into its own buffer; the buffers are added at the end
         Object[] partial = new Object[chunks];
-        List<Runnable> tasks = new ArrayList<>();
-        for (int c = 0; c < chunks; c++) {
-            int ci = c;
-            int from = (int) ((long) s.n * c / chunks);
-            int to = (int) ((long) s.n * (c + 1) / chunks);
-            tasks.add(() -> {
-                if (f32) {
-                    // one chunk sums straight into the output
-                    float[] acc = chunks == 1 ? (float[]) gw.array : new float[wSize];
-                    int accOff = chunks == 1 ? lgw.offset() : 0;
-                    if (chunks == 1) {
-                        java.util.Arrays.fill(acc, accOff, accOff + wSize, 0f);
-                    }
-                    int most = batch(s, to - from);
-                    float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most + SLACK);
-                    float[] tmp = most > 1 ? Scratch.floats(Scratch.CONV_ROWS, s.og * s.ohw * most) : null;
-                    float[] x = (float[]) in.array;
-                    float[] dy = (float[]) gy.array;
-                    for (int n0 = from; n0 < to; n0 += most) {
-                        int nb = Math.min(most, to - n0);
-                        int ld = nb * s.ohw;
-                        for (int gi = 0; gi < s.g; gi++) {
-                            columns(x, li, s, n0, nb, gi, col, ld);
-                            // dW_g [og x ckk] += dy_g [og x nb*ohw] @ col^T [nb*ohw x ckk]: the samples are the depth
-                            float[] src = nb == 1 ? dy : gatherRows(dy, lgy.offset(), s, n0, nb, gi, tmp);
-                            int srcOff = nb == 1 ? lgy.offset() + (n0 * s.o + gi * s.og) * s.ohw : 0;
-                            Gemm.sgemm(MicroKernels.get(), s.og, s.ckk, ld, src, srcOff, ld, 1, col, 0, 1, ld, acc,
-                                    accOff + gi * s.og * s.ckk, s.ckk, 1, true);
-                        }
-                    }
-                    partial[ci] = acc;
-                } else {
-                    double[] acc = new double[wSize];
-                    double[] tmp = new double[s.og * s.ckk];
-                    double[] col = new double[s.ckk * s.ohw];
-                    double[] x = (double[]) in.array;
-                    double[] dy = (double[]) gy.array;
-                    for (int n = from; n < to; n++) {
-                        for (int gi = 0; gi < s.g; gi++) {
-                            im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
-                            Gemm.dgemm(s.og, s.ckk, s.ohw, dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw,
-                                    s.ohw, 1, col, 0, 1, s.ohw, tmp, 0, s.ckk, 1);
-                            int base = gi * s.og * s.ckk;
-                            for (int i = 0; i < tmp.length; i++) {
-                                acc[base + i] += tmp[i];
-                            }
-                        }
-                    }
-                    partial[ci] = acc;
+        chunked(s.n, chunks, (ci, from, to) -> {
+            if (f32) {
+                // one chunk sums straight into the output
+                float[] acc = chunks == 1 ? (float[]) gw.array : new float[wSize];
+                int accOff = chunks == 1 ? lgw.offset() : 0;
+                if (chunks == 1) {
+                    java.util.Arrays.fill(acc, accOff, accOff + wSize, 0f);
                 }
-            });
-        }
-        CpuThreads.invokeAll(tasks);
+                int most = batch(s, to - from);
+                float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most + SLACK);
+                float[] tmp = most > 1 ? Scratch.floats(Scratch.CONV_ROWS, s.og * s.ohw * most) : null;
+                float[] x = (float[]) in.array;
+                float[] dy = (float[]) gy.array;
+                for (int n0 = from; n0 < to; n0 += most) {
+                    int nb = Math.min(most, to - n0);
+                    int ld = nb * s.ohw;
+                    for (int gi = 0; gi < s.g; gi++) {
+                        columns(x, li, s, n0, nb, gi, col, ld);
+                        // dW_g [og x ckk] += dy_g [og x nb*ohw] @ col^T [nb*ohw x ckk]: the samples are the depth
+                        float[] src = nb == 1 ? dy : gatherRows(dy, lgy.offset(), s, n0, nb, gi, tmp);
+                        int srcOff = nb == 1 ? lgy.offset() + (n0 * s.o + gi * s.og) * s.ohw : 0;
+                        Gemm.sgemm(MicroKernels.get(), s.og, s.ckk, ld, src, srcOff, ld, 1, col, 0, 1, ld, acc,
+                                accOff + gi * s.og * s.ckk, s.ckk, 1, true);
+                    }
+                }
+                partial[ci] = acc;
+            } else {
+                double[] acc = new double[wSize];
+                double[] tmp = new double[s.og * s.ckk];
+                double[] col = new double[s.ckk * s.ohw];
+                double[] x = (double[]) in.array;
+                double[] dy = (double[]) gy.array;
+                for (int n = from; n < to; n++) {
+                    for (int gi = 0; gi < s.g; gi++) {
+                        im2col(x, li.offset() + (n * s.c + gi * s.cg) * s.h * s.w, s, col);
+                        Gemm.dgemm(s.og, s.ckk, s.ohw, dy, lgy.offset() + (n * s.o + gi * s.og) * s.ohw,
+                                s.ohw, 1, col, 0, 1, s.ohw, tmp, 0, s.ckk, 1);
+                        int base = gi * s.og * s.ckk;
+                        for (int i = 0; i < tmp.length; i++) {
+                            acc[base + i] += tmp[i];
+                        }
+                    }
+                }
+                partial[ci] = acc;
+            }
+        });
         if (f32 && chunks == 1) {
             return;
         }
@@ -564,19 +573,11 @@ final class ConvKernels {
     private static void directWeight(DirectConv direct, CpuStorage gy, Layout lgy, CpuStorage in, Layout li,
                                      CpuStorage gw, Layout lgw, Geom s, int chunks) {
         float[][] partial = new float[chunks][];
-        List<Runnable> tasks = new ArrayList<>();
-        for (int c = 0; c < chunks; c++) {
-            int ci = c;
-            int from = (int) ((long) s.n * c / chunks);
-            int to = (int) ((long) s.n * (c + 1) / chunks);
-            tasks.add(() -> {
-                float[] acc = new float[s.o * s.ckk];
-                direct.backwardWeight((float[]) gy.array, lgy.offset(), (float[]) in.array, li.offset(), acc, s, from,
-                        to);
-                partial[ci] = acc;
-            });
-        }
-        CpuThreads.invokeAll(tasks);
+        chunked(s.n, chunks, (ci, from, to) -> {
+            float[] acc = new float[s.o * s.ckk];
+            direct.backwardWeight((float[]) gy.array, lgy.offset(), (float[]) in.array, li.offset(), acc, s, from, to);
+            partial[ci] = acc;
+        });
         float[] out = (float[]) gw.array;
         java.util.Arrays.fill(out, lgw.offset(), lgw.offset() + s.o * s.ckk, 0f);
         for (float[] acc : partial) {
