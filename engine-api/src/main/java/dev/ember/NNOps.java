@@ -525,7 +525,7 @@ final class NNOps {
 
     /** PyTorch's checkScalarTypes for an index argument of the embedding ops. */
     private static void checkIndexType(Tensor t, String name, String op) {
-        if (t.dtype != DType.INT64) {
+        if (t.dtype != DType.INT64 && t.dtype != DType.INT32) {
             throw new IllegalArgumentException("Expected tensor for argument #1 '" + name + "' to have one of the following "
                     + "scalar types: Long, Int; but got " + t.typeName() + " instead (while checking arguments for " + op + ")");
         }
@@ -584,7 +584,8 @@ final class NNOps {
             return weight;
         }
         try (GradMode off = Ember.noGrad()) {
-            Tensor uniq = indices.reshape(-1).unique();
+            // int64 for index_copy_, which takes no other index type (the indices may be int32)
+            Tensor uniq = ArithmeticOps.cast(indices.reshape(-1).unique(), DType.INT64);
             Tensor rows = IndexingOps.indexSelect(weight, 0, uniq);
             // the norm in the weight's type, read as a double, and the scale computed in double, as PyTorch's loop
             Tensor norms = ArithmeticOps.cast(rows.vectorNorm(normType, new int[] {1}, true), DType.FLOAT64);
