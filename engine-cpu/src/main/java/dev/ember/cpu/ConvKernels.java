@@ -367,7 +367,7 @@ final class ConvKernels {
         Geom s = new Geom(li.shape(), lw.shape(), lo.shape(), p);
         boolean f32 = in.dtype == DType.FLOAT32;
         DirectConv direct = DirectConv.get();
-        if (f32 && direct != null && direct.applies(s)) {
+        if (f32 && direct != null && direct.appliesForward(s)) {
             float[] packed = direct.packForward((float[]) wt.array, lw.offset(), s);
             float[] b = bias == null ? null : (float[]) bias.array;
             perChunk(s.n, (from, to) -> direct.forward((float[]) in.array, li.offset(), packed, b, (float[]) out.array,
@@ -493,7 +493,7 @@ final class ConvKernels {
         int wSize = s.o * s.ckk;
         int chunks = Math.max(1, Math.min(s.n, CpuThreads.THREADS));
         DirectConv direct = DirectConv.get();
-        if (f32 && direct != null && direct.applies(s)) {
+        if (f32 && direct != null && direct.appliesForward(s)) {
             directWeight(direct, gy, lgy, in, li, gw, lgw, s, chunks);
             return;
         }

@@ -16,7 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorDirectConv extends DirectConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final float[] ZEROS = new float[L];
+    private static final float[] ZEROS = new float[2 * L];
+    /** Whether the forward pass takes two blocks of output channels at a time where there are two. */
+    private static final boolean PAIRED = Boolean.parseBoolean(System.getProperty("ember.cpu.directConvPairs", "true"));
 
     @Override
     int lanes() {
@@ -83,7 +85,7 @@ final class VectorDirectConv extends DirectConv {
     void forward(float[] x, int xOff, float[] pw, float[] bias, float[] y, int yOff, ConvKernels.Geom s, int from,
                  int to) {
         int blocks = s.og / L;
-        float[] t = Scratch.floats(TRANSPOSED, s.ohw * L);
+        float[] t = Scratch.floats(TRANSPOSED, 2 * s.ohw * L);
         float[][] src = new float[1][];
         int[] off = null;
         int[] pix = null;
@@ -97,28 +99,43 @@ final class VectorDirectConv extends DirectConv {
                     offRow = img[1];
                 }
                 float[] xs = src[0];
-                for (int ob = 0; ob < blocks; ob++) {
+                // the bias as an array: a vector passed into the kernels would stay boxed in their loops
+                float[] b = bias == null ? ZEROS : bias;
+                for (int ob = 0; ob < blocks; ob += PAIRED && ob + 1 < blocks ? 2 : 1) {
                     int wBase = (gi * blocks + ob) * s.ckk * L;
                     int c0 = gi * s.og + ob * L;
-                    // the bias as an array: a vector passed into the kernels would stay boxed in their loops
-                    float[] b = bias == null ? ZEROS : bias;
                     int bOff = bias == null ? 0 : c0;
                     int p = 0;
-                    for (; p + 8 <= s.ohw; p += 8) {
-                        forward8(xs, img[0], pix, p, off, s.ckk, pw, wBase, b, bOff, t);
+                    int pair = PAIRED && ob + 1 < blocks ? 2 : 1;
+                    if (pair == 2) {
+                        // two blocks of channels: each input value feeds two vectors (12 FMAs per 8 loads)
+                        int bOff2 = bias == null ? 0 : c0 + L;
+                        for (; p + 6 <= s.ohw; p += 6) {
+                            forward2x6(xs, img[0], pix, p, off, s.ckk, pw, wBase, b, bOff, bOff2, t, s.ohw * L);
+                        }
                     }
-                    for (; p + 4 <= s.ohw; p += 4) {
-                        forward4(xs, img[0], pix, p, off, s.ckk, pw, wBase, b, bOff, t);
+                    for (int k = 0; k < pair; k++) {
+                        int wb = wBase + k * s.ckk * L;
+                        int bo = bias == null ? 0 : c0 + k * L;
+                        int tBase = k * s.ohw * L;
+                        int q = p;
+                        for (; q + 8 <= s.ohw; q += 8) {
+                            forward8(xs, img[0], pix, q, off, s.ckk, pw, wb, b, bo, t, tBase);
+                        }
+                        for (; q + 4 <= s.ohw; q += 4) {
+                            forward4(xs, img[0], pix, q, off, s.ckk, pw, wb, b, bo, t, tBase);
+                        }
+                        for (; q < s.ohw; q++) {
+                            forward1(xs, img[0] + pix[q], off, s.ckk, pw, wb, b, bo, t, tBase + q * L);
+                        }
                     }
-                    for (; p < s.ohw; p++) {
-                        forward1(xs, img[0] + pix[p], off, s.ckk, pw, wBase, b, bOff, t, p * L);
-                    }
-                    // [ohw][L] -> the output's L channel planes
+                    // [ohw][L] per block -> the output's channel planes
                     int yBase = yOff + (n * s.o + c0) * s.ohw;
-                    for (int l = 0; l < L; l++) {
+                    for (int l = 0; l < pair * L; l++) {
                         int dst = yBase + l * s.ohw;
+                        int src2 = (l / L) * s.ohw * L + l % L;
                         for (int q = 0; q < s.ohw; q++) {
-                            y[dst + q] = t[q * L + l];
+                            y[dst + q] = t[src2 + q * L];
                         }
                     }
                 }
@@ -139,7 +156,7 @@ final class VectorDirectConv extends DirectConv {
 
     /** Output pixels p..p+7 (in any rows) of one block of output channels into t[p * L ...]. */
     private static void forward8(float[] x, int base, int[] pix, int p, int[] off, int ckk, float[] w, int wBase,
-                                 float[] bias, int bOff, float[] t) {
+                                 float[] bias, int bOff, float[] t, int tBase) {
         int i0 = base + pix[p], i1 = base + pix[p + 1], i2 = base + pix[p + 2], i3 = base + pix[p + 3];
         int i4 = base + pix[p + 4], i5 = base + pix[p + 5], i6 = base + pix[p + 6], i7 = base + pix[p + 7];
         FloatVector b = FloatVector.fromArray(S, bias, bOff);
@@ -156,7 +173,7 @@ final class VectorDirectConv extends DirectConv {
             a6 = FloatVector.broadcast(S, x[i6 + o]).fma(wv, a6);
             a7 = FloatVector.broadcast(S, x[i7 + o]).fma(wv, a7);
         }
-        int tOff = p * L;
+        int tOff = tBase + p * L;
         a0.intoArray(t, tOff);
         a1.intoArray(t, tOff + L);
         a2.intoArray(t, tOff + 2 * L);
@@ -167,8 +184,60 @@ final class VectorDirectConv extends DirectConv {
         a7.intoArray(t, tOff + 7 * L);
     }
 
+    /**
+     * Output pixels p..p+5 of two blocks of output channels (weights from wBase and wBase + ckk * L) into t[p * L ...]
+     * and t[second + p * L ...]: twelve accumulators, each broadcast input value used twice.
+     */
+    private static void forward2x6(float[] x, int base, int[] pix, int p, int[] off, int ckk, float[] w, int wBase,
+                                   float[] bias, int bOff, int bOff2, float[] t, int second) {
+        int i0 = base + pix[p], i1 = base + pix[p + 1], i2 = base + pix[p + 2];
+        int i3 = base + pix[p + 3], i4 = base + pix[p + 4], i5 = base + pix[p + 5];
+        int w2 = wBase + ckk * L;
+        FloatVector b = FloatVector.fromArray(S, bias, bOff);
+        FloatVector c = FloatVector.fromArray(S, bias, bOff2);
+        FloatVector a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b;
+        FloatVector c0 = c, c1 = c, c2 = c, c3 = c, c4 = c, c5 = c;
+        for (int j = 0; j < ckk; j++) {
+            FloatVector u = FloatVector.fromArray(S, w, wBase + j * L);
+            FloatVector v = FloatVector.fromArray(S, w, w2 + j * L);
+            int o = off[j];
+            FloatVector x0 = FloatVector.broadcast(S, x[i0 + o]);
+            a0 = x0.fma(u, a0);
+            c0 = x0.fma(v, c0);
+            FloatVector x1 = FloatVector.broadcast(S, x[i1 + o]);
+            a1 = x1.fma(u, a1);
+            c1 = x1.fma(v, c1);
+            FloatVector x2 = FloatVector.broadcast(S, x[i2 + o]);
+            a2 = x2.fma(u, a2);
+            c2 = x2.fma(v, c2);
+            FloatVector x3 = FloatVector.broadcast(S, x[i3 + o]);
+            a3 = x3.fma(u, a3);
+            c3 = x3.fma(v, c3);
+            FloatVector x4 = FloatVector.broadcast(S, x[i4 + o]);
+            a4 = x4.fma(u, a4);
+            c4 = x4.fma(v, c4);
+            FloatVector x5 = FloatVector.broadcast(S, x[i5 + o]);
+            a5 = x5.fma(u, a5);
+            c5 = x5.fma(v, c5);
+        }
+        int tOff = p * L;
+        a0.intoArray(t, tOff);
+        a1.intoArray(t, tOff + L);
+        a2.intoArray(t, tOff + 2 * L);
+        a3.intoArray(t, tOff + 3 * L);
+        a4.intoArray(t, tOff + 4 * L);
+        a5.intoArray(t, tOff + 5 * L);
+        int tOff2 = second + p * L;
+        c0.intoArray(t, tOff2);
+        c1.intoArray(t, tOff2 + L);
+        c2.intoArray(t, tOff2 + 2 * L);
+        c3.intoArray(t, tOff2 + 3 * L);
+        c4.intoArray(t, tOff2 + 4 * L);
+        c5.intoArray(t, tOff2 + 5 * L);
+    }
+
     private static void forward4(float[] x, int base, int[] pix, int p, int[] off, int ckk, float[] w, int wBase,
-                                 float[] bias, int bOff, float[] t) {
+                                 float[] bias, int bOff, float[] t, int tBase) {
         int i0 = base + pix[p], i1 = base + pix[p + 1], i2 = base + pix[p + 2], i3 = base + pix[p + 3];
         FloatVector b = FloatVector.fromArray(S, bias, bOff);
         FloatVector a0 = b, a1 = b, a2 = b, a3 = b;
@@ -180,7 +249,7 @@ final class VectorDirectConv extends DirectConv {
             a2 = FloatVector.broadcast(S, x[i2 + o]).fma(wv, a2);
             a3 = FloatVector.broadcast(S, x[i3 + o]).fma(wv, a3);
         }
-        int tOff = p * L;
+        int tOff = tBase + p * L;
         a0.intoArray(t, tOff);
         a1.intoArray(t, tOff + L);
         a2.intoArray(t, tOff + 2 * L);

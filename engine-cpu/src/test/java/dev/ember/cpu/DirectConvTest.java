@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The direct float32 convolution (forward, input and weight gradients, bias) against the float64 path, which lowers to
  * the GEMM (checked against PyTorch elsewhere), on the shapes the direct kernels take: padding, groups, rectangular
- * kernels, rows wider than a vector, fewer (ci, ki, kj) than one 8-wide block, inputs at an offset.
+ * kernels, rows wider than a vector, fewer (ci, ki, kj) than one 8-wide block, inputs at an offset, two blocks of
+ * output channels at a time, an image past the input gradient's pixel limit.
  */
 class DirectConvTest {
     /** n, c, h, w, o, kh, kw, padH, padW, groups. */
@@ -25,6 +26,7 @@ class DirectConvTest {
         {1, 9, 6, 6, 16, 3, 3, 2, 2, 1},     // padding wider than the kernel's half
         {4, 1, 12, 12, 16, 5, 5, 2, 2, 1},   // one input channel
         {3, 5, 11, 3, 48, 4, 3, 0, 0, 1},    // 48 channels: three 16-wide or six 8-wide blocks
+        {2, 5, 24, 23, 32, 3, 3, 1, 1, 1},   // 552 output pixels: direct forward and weight gradient only
     };
 
     @Test
@@ -40,7 +42,8 @@ class DirectConvTest {
             int ow = p.outW(w, kw);
             ConvKernels.Geom geom = new ConvKernels.Geom(new int[] {n, c, h, w}, new int[] {o, c / groups, kh, kw},
                     new int[] {n, o, oh, ow}, p);
-            assertTrue(direct.applies(geom), java.util.Arrays.toString(sh));
+            assertTrue(direct.appliesForward(geom), java.util.Arrays.toString(sh));
+            assertEquals(oh * ow <= DirectConv.MAX_PIXELS, direct.applies(geom), java.util.Arrays.toString(sh));
             // an input at an offset in its storage: the second half of a larger tensor
             Tensor x64 = Tensor.randn(g, DType.FLOAT64, 2 * n, c, h, w).narrow(0, n, n);
             Tensor w64 = Tensor.randn(g, DType.FLOAT64, o, c / groups, kh, kw).mul(0.3);
