@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # Issue 17's CPU targets, Ember and PyTorch side by side in one run on this machine:
-#   bash benchmarks/cpu-targets.sh [JAR] [--quick]
+#   bash benchmarks/cpu-targets.sh [JAR] [--quick] [--avx2]
 # JAR defaults to benchmarks/target/benchmarks.jar (build it first: mvn -B -q -DskipTests package). It prints the
 # machine, then runs one after the other: Ember's JMH rows of the targets (matmul 1024/2048, conv2d fwd+bwd on the
 # three shapes, copy and max pooling scoped and unscoped, the LeNet step at batch 64 and 1024), PyTorch's twin of the
 # same rows (benchmarks/pytorch/cpu_bench.py --threads 2), and, unless --quick, one epoch of the main job against its
 # twin (TrainLeNet and benchmarks/pytorch/train_lenet.py). Needs /usr/bin/python3 with torch (Debian: python3-torch).
+# --avx2 restricts both sides to AVX2 on an AVX-512 machine, the AVX2 kind's code paths on this hardware (not an AVX2
+# machine's speed): the JVM with -XX:UseAVX=2 (8-float vectors), PyTorch with ATEN_CPU_CAPABILITY=avx2,
+# ONEDNN_MAX_CPU_ISA=AVX2 and OPENBLAS_CORETYPE=Haswell.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=benchmarks/target/benchmarks.jar
 quick=0
+jvm=--add-modules=jdk.incubator.vector
 for a in "$@"; do
   case $a in
     --quick) quick=1 ;;
+    --avx2)
+      jvm="$jvm -XX:UseAVX=2"
+      export ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell
+      echo "== restricted to AVX2: JVM -XX:UseAVX=2; PyTorch ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell" ;;
     *) jar=$a ;;
   esac
 done
@@ -22,13 +30,13 @@ java -version 2>&1 | head -1
 /usr/bin/python3 -c 'import torch; print("torch", torch.__version__)'
 echo "== Ember (JMH: 2 warm-up and 3 measured iterations of 1 s, one fork)"
 java -jar "$jar" 'MatmulBenchmark|ConvBenchmark.forwardBackward|MemoryBoundBenchmark.(copy|maxPool.*)|TrainingBenchmark.leNetStep$' \
-  -p n=1024,2048 -p batch=64,1024 -wi 2 -w 1 -i 3 -r 1 -f 1 -jvmArgsAppend --add-modules=jdk.incubator.vector 2>&1 \
+  -p n=1024,2048 -p batch=64,1024 -wi 2 -w 1 -i 3 -r 1 -f 1 -jvmArgsAppend "$jvm" 2>&1 \
   | grep -E '^(Benchmark|Matmul|Conv|Memory|Training)'
 echo "== PyTorch (benchmarks/pytorch/cpu_bench.py --threads 2)"
 /usr/bin/python3 benchmarks/pytorch/cpu_bench.py --threads 2 | grep -vE 'matmul (64|256)|broadcast|autograd|note 001|batch 1 ' || true
 if [[ $quick == 0 ]]; then
   echo "== main job, one epoch: Ember TrainLeNet"
-  java --add-modules jdk.incubator.vector -cp "$jar" dev.ember.bench.TrainLeNet --epochs 1 --device cpu 2>&1 \
+  java $jvm -cp "$jar" dev.ember.bench.TrainLeNet --epochs 1 --device cpu 2>&1 \
     | grep -E '^epoch [0-9]+:'
   echo "== main job, one epoch: PyTorch benchmarks/pytorch/train_lenet.py"
   /usr/bin/python3 benchmarks/pytorch/train_lenet.py --epochs 1 | grep -E '^epoch [0-9]+:'
