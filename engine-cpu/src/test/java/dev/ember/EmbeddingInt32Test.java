@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Embedding, its max_norm renorm and embedding_bag take int32 indices and offsets as PyTorch does (torch 1.13:
@@ -51,6 +52,15 @@ class EmbeddingInt32Test {
         y.backward(y.onesLike());
         close(PyTorchCases.numbers(CASES.field("bag", "value")), y, "value");
         close(PyTorchCases.numbers(CASES.field("bag", "grad")), x.grad(), "grad");
+    }
+
+    @Test
+    void gradchecksWithInt32Indices() {
+        Tensor idx = ints(DType.INT32, 0, 2, 4, 2, 1).reshape(5);
+        // (padding_idx and scale_grad_by_freq change the gradient on purpose: gradcheck takes the plain embedding)
+        assertTrue(Autograd.gradcheck(a -> Functional.embedding(idx.reshape(5, 1), a[0]), weight().requiresGrad_(true)));
+        assertTrue(Autograd.gradcheck(a -> Functional.embeddingBag(idx, a[0], ints(DType.INT32, 0, 2), "mean"),
+                weight().requiresGrad_(true)));
     }
 
     @Test

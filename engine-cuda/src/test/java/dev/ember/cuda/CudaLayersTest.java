@@ -204,6 +204,11 @@ class CudaLayersTest {
             t.add(p("embedding_bag " + mode, a -> Functional.embeddingBag(a[1], a[0], a[2], mode), w,
                     l(4, 4, 9, 0, 77, 3, 5), l(0, 2, 2, 6)));
         }
+        // int32 indices and offsets, as PyTorch takes them (EmbeddingInt32Test has the CPU's values)
+        t.add(p("embedding int32 indices", a -> Functional.embedding(a[1], a[0], 3L, null, 2.0, true), w,
+                l(3, 3, 5, 100, 3).to(DType.INT32)));
+        t.add(p("embedding_bag int32 mean", a -> Functional.embeddingBag(a[1], a[0], a[2], "mean"), w,
+                l(4, 4, 9, 0, 77, 3, 5).to(DType.INT32), l(0, 2, 2, 6).to(DType.INT32)));
         t.add(p("kl_div", a -> Functional.kLDivLoss(a[0].logSoftmax(1), a[1].softmax(1), "batchmean", false), r(6, 11),
                 r(6, 11)));
         t.add(p("cosine_embedding_loss", a -> Functional.cosineEmbeddingLoss(a[0], a[1], a[2], 0.1, "mean"), r(7, 5), r(7, 5),
