@@ -194,8 +194,7 @@ final class CudnnJavacpp implements VendorConv {
             int algo = -1;
             for (int i = 0; i < count[0] && algo < 0; i++) {
                 cudnnConvolutionFwdAlgoPerf_t c = perf.getPointer(i);
-                if (c.status() == cudnn.CUDNN_STATUS_SUCCESS && c.memory() <= MAX_WORKSPACE
-                        && (!Determinism.isEnabled() || c.determinism() == cudnn.CUDNN_DETERMINISTIC)) {
+                if (usable(c.status(), c.memory(), c.determinism())) {
                     algo = c.algo();
                 }
             }
@@ -205,14 +204,11 @@ final class CudnnJavacpp implements VendorConv {
             SizeTPointer bytes = new SizeTPointer(1);
             check(cudnn.cudnnGetConvolutionForwardWorkspaceSize(handle, d.x, d.w, d.conv, d.y, algo, bytes),
                     "cudnnGetConvolutionForwardWorkspaceSize");
-            try (CudaStorage ws = workspace(bytes.get())) {
-                int status = cudnn.cudnnConvolutionForward(handle, d.one, d.x, CublasJavacpp.at(x, xl), d.w,
-                        CublasJavacpp.at(w, wl), d.conv, algo, ws == null ? null : CublasJavacpp.at(ws, null),
-                        bytes.get(), d.zero, d.y, CublasJavacpp.at(y, yl));
-                if (status == cudnn.CUDNN_STATUS_NOT_SUPPORTED) {
-                    return false;
-                }
-                check(status, "cudnnConvolutionForward");
+            int chosen = algo;
+            if (!withWorkspace(bytes.get(), "cudnnConvolutionForward", ws -> cudnn.cudnnConvolutionForward(
+                    handle, d.one, d.x, CublasJavacpp.at(x, xl), d.w, CublasJavacpp.at(w, wl), d.conv, chosen, ws,
+                    bytes.get(), d.zero, d.y, CublasJavacpp.at(y, yl)))) {
+                return false;
             }
             if (bias != null) {
                 cudnnTensorStruct b = new cudnnTensorStruct();
@@ -246,8 +242,7 @@ final class CudnnJavacpp implements VendorConv {
             int algo = -1;
             for (int i = 0; i < count[0] && algo < 0; i++) {
                 cudnnConvolutionBwdDataAlgoPerf_t c = perf.getPointer(i);
-                if (c.status() == cudnn.CUDNN_STATUS_SUCCESS && c.memory() <= MAX_WORKSPACE
-                        && (!Determinism.isEnabled() || c.determinism() == cudnn.CUDNN_DETERMINISTIC)) {
+                if (usable(c.status(), c.memory(), c.determinism())) {
                     algo = c.algo();
                 }
             }
@@ -257,14 +252,11 @@ final class CudnnJavacpp implements VendorConv {
             SizeTPointer bytes = new SizeTPointer(1);
             check(cudnn.cudnnGetConvolutionBackwardDataWorkspaceSize(handle, d.w, d.y, d.conv, d.x, algo, bytes),
                     "cudnnGetConvolutionBackwardDataWorkspaceSize");
-            try (CudaStorage ws = workspace(bytes.get())) {
-                int status = cudnn.cudnnConvolutionBackwardData(handle, d.one, d.w, CublasJavacpp.at(w, wl), d.y,
-                        CublasJavacpp.at(dy, dyl), d.conv, algo, ws == null ? null : CublasJavacpp.at(ws, null),
-                        bytes.get(), d.zero, d.x, CublasJavacpp.at(dx, dxl));
-                if (status == cudnn.CUDNN_STATUS_NOT_SUPPORTED) {
-                    return false;
-                }
-                check(status, "cudnnConvolutionBackwardData");
+            int chosen = algo;
+            if (!withWorkspace(bytes.get(), "cudnnConvolutionBackwardData", ws -> cudnn.cudnnConvolutionBackwardData(
+                    handle, d.one, d.w, CublasJavacpp.at(w, wl), d.y, CublasJavacpp.at(dy, dyl), d.conv, chosen, ws,
+                    bytes.get(), d.zero, d.x, CublasJavacpp.at(dx, dxl)))) {
+                return false;
             }
             return true;
         }
@@ -286,8 +278,7 @@ final class CudnnJavacpp implements VendorConv {
             int algo = -1;
             for (int i = 0; i < count[0] && algo < 0; i++) {
                 cudnnConvolutionBwdFilterAlgoPerf_t c = perf.getPointer(i);
-                if (c.status() == cudnn.CUDNN_STATUS_SUCCESS && c.memory() <= MAX_WORKSPACE
-                        && (!Determinism.isEnabled() || c.determinism() == cudnn.CUDNN_DETERMINISTIC)) {
+                if (usable(c.status(), c.memory(), c.determinism())) {
                     algo = c.algo();
                 }
             }
@@ -297,20 +288,39 @@ final class CudnnJavacpp implements VendorConv {
             SizeTPointer bytes = new SizeTPointer(1);
             check(cudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, d.x, d.y, d.conv, d.w, algo, bytes),
                     "cudnnGetConvolutionBackwardFilterWorkspaceSize");
-            try (CudaStorage ws = workspace(bytes.get())) {
-                int status = cudnn.cudnnConvolutionBackwardFilter(handle, d.one, d.x, CublasJavacpp.at(x, xl), d.y,
-                        CublasJavacpp.at(dy, dyl), d.conv, algo, ws == null ? null : CublasJavacpp.at(ws, null),
-                        bytes.get(), d.zero, d.w, CublasJavacpp.at(dw, dwl));
-                if (status == cudnn.CUDNN_STATUS_NOT_SUPPORTED) {
-                    return false;
-                }
-                check(status, "cudnnConvolutionBackwardFilter");
+            int chosen = algo;
+            if (!withWorkspace(bytes.get(), "cudnnConvolutionBackwardFilter", ws -> cudnn.cudnnConvolutionBackwardFilter(
+                    handle, d.one, d.x, CublasJavacpp.at(x, xl), d.y, CublasJavacpp.at(dy, dyl), d.conv, chosen, ws,
+                    bytes.get(), d.zero, d.w, CublasJavacpp.at(dw, dwl)))) {
+                return false;
             }
             return true;
         }
     }
 
     /** A workspace of {@code bytes} from Ember's allocator, or null for none. */
+    /** Whether an algorithm the heuristics offer can run: it succeeded, fits the workspace bound, and is
+     * deterministic when {@link Determinism} asks for it. */
+    private static boolean usable(int status, long memory, int determinism) {
+        return status == cudnn.CUDNN_STATUS_SUCCESS && memory <= MAX_WORKSPACE
+                && (!Determinism.isEnabled() || determinism == cudnn.CUDNN_DETERMINISTIC);
+    }
+
+    /**
+     * Runs one cuDNN call with a workspace of {@code bytes} (null for none), returned to the allocator after it;
+     * false (nothing written) when cuDNN answers NOT_SUPPORTED, any other failure thrown as {@link #check} does.
+     */
+    private boolean withWorkspace(long bytes, String name, java.util.function.Function<Pointer, Integer> call) {
+        try (CudaStorage ws = workspace(bytes)) {
+            int status = call.apply(ws == null ? null : CublasJavacpp.at(ws, null));
+            if (status == cudnn.CUDNN_STATUS_NOT_SUPPORTED) {
+                return false;
+            }
+            check(status, name);
+        }
+        return true;
+    }
+
     private CudaStorage workspace(long bytes) {
         return bytes <= 0 ? null : workspaces.apply(bytes);
     }
