@@ -113,9 +113,12 @@ printf '%s\n' "${summary[@]}"
 head -n 3 "$out/describe.txt" 2>/dev/null
 grep -hE 'tests (found|successful|failed|skipped|aborted)' "$out/cuda-tests.txt" 2>/dev/null
 sed -n '/^Failures (/,/^Test run finished/p' "$out/cuda-tests.txt" 2>/dev/null | grep -E 'JUnit Jupiter:|=>' | head -60
-for g in gpt-pytorch gpt-ember; do # the device line, tokens/s and val loss of each GPT run (its last log line if stopped)
+# each GPT run: its device line, its last log line (the tokens/s of the last 25 steps, past the warm-up), the run's
+# tokens/s (all steps) and val loss, or, when it stopped early, its last evaluation
+for g in gpt-pytorch gpt-ember; do
   [[ -f $out/$g.txt ]] || continue
   echo "$g: $(grep -m 1 '^device: ' "$out/$g.txt")"
+  grep -E '^step [0-9]+: loss ' "$out/$g.txt" | tail -n 1 | sed "s/^/$g: /"
   grep -E '^(trained |val loss: )' "$out/$g.txt" | sed "s/^/$g: /"
-  grep -q '^trained ' "$out/$g.txt" || grep -E '^step [0-9]+: (loss|train loss) ' "$out/$g.txt" | tail -n 2 | sed "s/^/$g (stopped): /"
+  grep -q '^val loss: ' "$out/$g.txt" || grep -E '^step [0-9]+: train loss ' "$out/$g.txt" | tail -n 1 | sed "s/^/$g (stopped): /"
 done
