@@ -5,7 +5,8 @@
 #                                         or the script named by $EMBER_MAKE_BUNDLE)
 # It leaves out what the GPU run does not use: the benchmarks' shaded jar (run.sh puts every module jar and
 # dependency on the class path instead), engine-cpu's test classes (engine-cuda's tests need only its main jar) and
-# the JNI libraries of JavaCPP's CUDA presets that Ember does not load.
+# the JNI libraries of JavaCPP's CUDA presets that Ember does not load. It adds the fortunes text (2.5 MB) that
+# check.sh's GPT step trains on.
 # Then run benchmarks/gpu/check.sh through the device tool with carry [".gpu-bundle"].
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
@@ -21,6 +22,15 @@ for j in .gpu-bundle/lib/cuda-*-linux-x86_64.jar; do
   mapfile -t unused < <(unzip -Z1 "$j" | grep '\.so$' | grep -vE '/libjni(cudart|cublas|cudnn)\.so$')
   (( ${#unused[@]} == 0 )) || zip -q -d "$j" "${unused[@]}"
 done
+# the text of check.sh's GPT step (the GPU machine may lack Debian's fortunes): the files TrainGPT reads, plain files
+# only (no .dat indexes, no .u8 links), at their paths under the directory
+rm -rf .gpu-bundle/fortunes
+if [[ -d /usr/share/games/fortunes ]]; then
+  mkdir -p .gpu-bundle/fortunes
+  (cd /usr/share/games/fortunes && find . -type f ! -name '*.dat' -exec cp --parents {} "$root/.gpu-bundle/fortunes/" \;)
+else
+  echo "no /usr/share/games/fortunes here (apt-get install -y fortunes): check.sh's GPT step needs it there" >&2
+fi
 bundle=$(du -sm .gpu-bundle | cut -f1)
 tree=$(( $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -n 1 | cut -f1) / 1048576 ))
 echo "bundle ${bundle} MiB + working tree ${tree} MiB = $((bundle + tree)) MiB (limit 64)"

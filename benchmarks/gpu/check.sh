@@ -3,21 +3,36 @@
 #
 # Here (a machine with a JDK and Maven): bash benchmarks/gpu/bundle.sh (a clean build, slimmed to fit the 64 MiB),
 # then through the device tool, with carry [".gpu-bundle"] and timeout_s 600:
-#   bash benchmarks/gpu/check.sh [quick]
+#   bash benchmarks/gpu/check.sh [quick|gpt]
 #
 # It runs, each step under its own time limit so that a hang cannot eat the lease, and prints a short summary last:
 #   1. the GPU, driver and CUDA libraries the bundle finds, and Ember's describe() (which matmul path runs: cuBLAS 13
 #      through JavaCPP with the pip wheels' libcublas.so.13 on the H200, or Ember's own kernel and why);
 #   2. engine-cuda's tests in required mode (a missing GPU fails them), JUnit XML under $OUT/junit;
 #   3. Ember's CUDA benchmarks (CudaBench, then the JMH suite with -p backend=cuda) and the PyTorch twin
-#      (benchmarks/pytorch/cuda_bench.py), skipped with "quick".
+#      (benchmarks/pytorch/cuda_bench.py), skipped with "quick";
+#   4. the GPT (issues 15 and 18): nanoGPT's shakespeare_char sizes under bf16 autocast on CUDA, the first $GPT_STEPS
+#      (300) steps of the 5,000-step schedule, evaluated at step 0 and at the end over 20 batches a split: PyTorch's
+#      twin (benchmarks/pytorch/train_gpt.py, fused attention where the torch has it), then Ember's TrainGPT; skipped
+#      with "quick"; "gpt" runs only 1 and 4. Time: nanoGPT's run is about 15 ms a step on an A100 (compiled); eager
+#      PyTorch on the H200 some 15 to 25 ms, so 300 steps are 5 to 8 s plus ~20 s of start, data and evaluation; Ember
+#      at 3x that is ~40 s. The summary has each run's tokens/s and val loss (or, when stopped, its last log line).
 # Every step's full output goes to $OUT/<step>.txt; the tail of each is printed. Paste the summary into the note.
+#
+# The whole script keeps within $CHECK_BUDGET_S (570 s) of the device call's 600: a step's limit is cut to the time
+# left before that deadline less the time held for the GPT steps after it (100 s: 40 for PyTorch's, 60 for Ember's),
+# and a step with under 20 s left is skipped and says so. (The per-step limits add up to more than the budget, so
+# when the tests run long the benchmarks get what is left; the GPT keeps its 100 s.)
 set -uo pipefail
 out=${OUT:-/tmp/ember-gpu-check}
 mkdir -p "$out"
 run=.gpu-bundle/run.sh
 [[ -f $run ]] || { echo "no .gpu-bundle here: build it with ../shared/gpu-bundle/make-bundle.sh and carry it" >&2; exit 2; }
 summary=()
+mode=${1:-full}
+[[ $mode == full || $mode == quick || $mode == gpt ]] || { echo "usage: check.sh [quick|gpt]" >&2; exit 2; }
+deadline=$((SECONDS + ${CHECK_BUDGET_S:-570}))
+hold=0 # seconds kept for the steps after the next one
 
 # cuBLAS 13 for Ember's JavaCPP path: the library folders of the nvidia-* pip wheels PyTorch uses (nvidia/cu13/lib,
 # nvidia/*/lib), found here at run time, for every Java step (Ember also looks in LD_LIBRARY_PATH, /usr/local/cuda* and
@@ -38,6 +53,13 @@ echo "== -Dember.cuda.libraryPath: ${#wheel_dirs[@]} wheel folders, libcublas.so
 step() { # name limit-seconds command...
   local name=$1 limit=$2
   shift 2
+  local left=$((deadline - SECONDS - hold - 10)) # 10: timeout's --kill-after
+  if (( left < 20 )); then
+    echo "== $name: skipped, ${left}s left before the deadline"
+    summary+=("$name: skipped (no time left)")
+    return 0
+  fi
+  (( limit > left )) && limit=$left
   echo "== $name ($(date +%T), limit ${limit}s)"
   local t0=$SECONDS
   timeout --kill-after=10 "$limit" "$@" >"$out/$name.txt" 2>&1
@@ -47,6 +69,7 @@ step() { # name limit-seconds command...
   return 0
 }
 
+[[ $mode != quick ]] && hold=100
 step info 60 bash "$run" info
 step describe 60 bash "$run" java dev.ember.bench.CudaDescribe
 # a JVM that died loading a vendor library (cuBLAS, or cuDNN, which describe asks for last) must not take the tests
@@ -55,9 +78,11 @@ if ! grep -qE '^(cuda: unavailable|with cuDNN asked for: )' "$out/describe.txt" 
   echo "== describe died: the next steps run with -Dember.cuda.vendor=false (Ember's own kernels only)"
   export JAVA_OPTS="$JAVA_OPTS -Dember.cuda.vendor=false"
 fi
-step cuda-tests 330 env JAVA_OPTS="$JAVA_OPTS -Dember.cuda.required=true" bash "$run" test engine-cuda \
-  --reports-dir="$out/junit" --details=summary --disable-banner
-if [[ ${1:-} != quick ]]; then
+if [[ $mode != gpt ]]; then
+  step cuda-tests 330 env JAVA_OPTS="$JAVA_OPTS -Dember.cuda.required=true" bash "$run" test engine-cuda \
+    --reports-dir="$out/junit" --details=summary --disable-banner
+fi
+if [[ $mode == full ]]; then
   # the tensor-core kernels are off by default until verified: the benchmark rows of issue 18 time them
   step cuda-bench 90 env JAVA_OPTS="$JAVA_OPTS -Dember.cuda.tensorCores=true" bash "$run" java dev.ember.bench.CudaBench 2000
   step pytorch-twin 90 python3 benchmarks/pytorch/cuda_bench.py
@@ -65,9 +90,35 @@ if [[ ${1:-} != quick ]]; then
     'MatmulBenchmark|ConvBenchmark|MemoryBoundBenchmark|AttentionBenchmark' \
     -p backend=cuda -p n=1024,4096 -wi 2 -w 1 -i 3 -r 1 -f 1
 fi
+if [[ $mode != quick ]]; then
+  # the fortunes text: the bundle's copy (bundle.sh), else the machine's own
+  gpt_data=.gpu-bundle/fortunes
+  [[ -d $gpt_data ]] || gpt_data=/usr/share/games/fortunes
+  gpt_steps=${GPT_STEPS:-300}
+  gpt_args=(--device cuda --preset shakespeare_char --autocast bf16 --steps "$gpt_steps" --eval-every "$gpt_steps"
+            --eval-iters 20 --log-every 25 --sample-chars 200 --data "$gpt_data")
+  if [[ -d $gpt_data ]]; then
+    hold=60
+    step gpt-pytorch 75 python3 -u benchmarks/pytorch/train_gpt.py "${gpt_args[@]}"
+    hold=0
+    step gpt-ember 120 bash "$run" java dev.ember.bench.TrainGPT "${gpt_args[@]}"
+  else
+    echo "== gpt: skipped, no fortunes text (.gpu-bundle/fortunes or /usr/share/games/fortunes)"
+    summary+=("gpt: skipped (no fortunes text)")
+  fi
+fi
 
 echo "== summary"
 printf '%s\n' "${summary[@]}"
 head -n 3 "$out/describe.txt" 2>/dev/null
 grep -hE 'tests (found|successful|failed|skipped|aborted)' "$out/cuda-tests.txt" 2>/dev/null
 sed -n '/^Failures (/,/^Test run finished/p' "$out/cuda-tests.txt" 2>/dev/null | grep -E 'JUnit Jupiter:|=>' | head -60
+# each GPT run: its device line, its last log line (the tokens/s of the last 25 steps, past the warm-up), the run's
+# tokens/s (all steps) and val loss, or, when it stopped early, its last evaluation
+for g in gpt-pytorch gpt-ember; do
+  [[ -f $out/$g.txt ]] || continue
+  echo "$g: $(grep -m 1 '^device: ' "$out/$g.txt")"
+  grep -E '^step [0-9]+: loss ' "$out/$g.txt" | tail -n 1 | sed "s/^/$g: /"
+  grep -E '^(trained |val loss: )' "$out/$g.txt" | sed "s/^/$g: /"
+  grep -q '^val loss: ' "$out/$g.txt" || grep -E '^step [0-9]+: train loss ' "$out/$g.txt" | tail -n 1 | sed "s/^/$g (stopped): /"
+done

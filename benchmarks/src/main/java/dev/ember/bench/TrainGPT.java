@@ -1,13 +1,16 @@
 package dev.ember.bench;
 
+import dev.ember.AutocastMode;
 import dev.ember.DType;
 import dev.ember.Device;
+import dev.ember.DeviceType;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
+import dev.ember.amp.GradScaler;
 import dev.ember.backend.Backends;
 import dev.ember.nn.Dropout;
 import dev.ember.nn.Embedding;
@@ -44,11 +47,15 @@ import java.util.stream.Stream;
  *     [--device auto] [--steps 2000] [--eval-every 200] [--eval-iters 20] [--layers 4] [--heads 4] [--embd 128]
  *     [--block 128] [--batch-size 32] [--dropout 0.0] [--lr 1e-3] [--warmup 100] [--seed 1337] [--save FILE]
  *     [--resume FILE] [--plot FILE.png] [--sample-chars 500] [--temperature 0.8] [--top-k 40]
- *     [--data /usr/share/games/fortunes]
+ *     [--data /usr/share/games/fortunes] [--autocast bf16|fp16|off] [--preset shakespeare_char]
  * </pre>
  * Extra options: {@code --weight-decay 0.1}, {@code --decay-steps N} (nanoGPT's {@code lr_decay_iters}, default
  * {@code --steps}), {@code --log-every 50}, {@code --attention fused|manual} (nanoGPT's {@code flash} switch: the
- * fused {@code scaled_dot_product_attention} or its manual composition, which materializes the score matrices).
+ * fused {@code scaled_dot_product_attention} or its manual composition, which materializes the score matrices),
+ * {@code --beta2 0.95} (AdamW's second beta). {@code --preset shakespeare_char} starts from nanoGPT's
+ * {@code config/train_shakespeare_char.py} (6 layers, 6 heads, 384 embedding, block 256, batch 64, dropout 0.2, lr 1e-3,
+ * 5,000 steps decaying to step 5,000, beta2 0.99, warmup 100, an evaluation every 250 steps over 200 batches, a log
+ * line every 10 steps); the options given override it, wherever the preset stands on the command line.
  *
  * <p><b>Data</b> ({@link CharData}): every regular file under {@code --data}, recursively, whose name does not end in
  * {@code .dat} (the {@code strfile} indexes) and that is not a symbolic link (Debian's {@code *.u8} links point at the
@@ -65,13 +72,22 @@ import java.util.stream.Stream;
  * {@code train.py} default {@code bias=False}). nanoGPT's init: every Linear weight and both embeddings normal(0,
  * 0.02), the two {@code c_proj} weights of each block normal(0, 0.02 / sqrt(2 layers)).
  *
- * <p><b>Training</b>: AdamW, betas (0.9, 0.95), eps 1e-8, weight decay 0.1 on the parameters of two or more dimensions
+ * <p><b>Training</b>: AdamW, betas (0.9, {@code beta2}), eps 1e-8, weight decay 0.1 on the parameters of two or more dimensions
  * (the embeddings and Linear weights) and none on the others (the LayerNorm weights), as nanoGPT's
  * {@code configure_optimizers}; nanoGPT's {@code get_lr}: a linear warmup to {@code lr} over {@code warmup} steps, then
  * cosine decay to {@code lr / 10} at {@code decay-steps} (a {@link LambdaLR}, so it is in the checkpoint); gradients
  * clipped to norm 1.0; each step in a {@link TensorScope}. The default dropout is 0: the fused CPU attention has no
  * dropout (PyTorch's CPU flash kernel neither; a dropout above 0 makes the attention the composition), and the PyTorch
  * twin ({@code benchmarks/pytorch/train_gpt.py}) uses the same.
+ *
+ * <p><b>Precision</b> ({@code --autocast}, default off: float32): as nanoGPT's {@code train.py}, the forward and the
+ * loss of every step, evaluation and sample run inside {@code Ember.autocast(device type, bfloat16 or float16)}
+ * (nanoGPT's {@code ctx}; the weights stay float32, the matmuls and the attention run in the lower type, the losses in
+ * float32, by autocast's lists), and float16 uses a {@link GradScaler} (nanoGPT's {@code GradScaler(enabled=(dtype ==
+ * 'float16'))}, PyTorch's defaults): the scaled loss's backward, {@code unscale_} before the clipping, {@code step}
+ * (skipped when a gradient is inf or NaN) and {@code update}. Unlike nanoGPT (a {@code nullcontext} on the CPU) it
+ * autocasts on the CPU too, where PyTorch 2.x's CPU autocast takes both types. The precision is in the log lines and
+ * the summary; the scaler's state is not in a checkpoint (a resumed fp16 run starts again at a scale of 2^16).
  *
  * <p><b>Evaluation</b> (before the first step, every {@code eval-every} steps and after the last): the mean loss over
  * {@code eval-iters} batches of each split in eval mode, the batches drawn from a generator seeded with
@@ -143,19 +159,33 @@ public final class TrainGPT {
         public Path data = Path.of("/usr/share/games/fortunes");
         /** {@code --attention}: fused or manual. */
         public String attention = "fused";
+        /** {@code --beta2}: AdamW's second beta (nanoGPT's {@code beta2}; its {@code shakespeare_char} config: 0.99). */
+        public double beta2 = 0.95;
+        /** {@code --autocast}: bf16, fp16 or off (float32). */
+        public String autocast = "off";
+        /** {@code --preset}: the preset applied before the other options, or null. */
+        public String preset;
 
         static final String USAGE = "options: --device auto|cpu|cuda[:N] --steps N --eval-every N --eval-iters N "
                 + "--log-every N --layers N --heads N --embd N --block N --batch-size N --dropout P --lr X --weight-decay X "
                 + "--warmup N --decay-steps N --seed N --save FILE --resume FILE --plot FILE.png --sample-chars N "
-                + "--temperature T --top-k K --data DIR --attention fused|manual";
+                + "--temperature T --top-k K --data DIR --attention fused|manual --beta2 X --autocast bf16|fp16|off "
+                + "--preset shakespeare_char";
 
         /**
-         * Parses a command line.
+         * Parses a command line. A {@code --preset} applies first, wherever it stands, and the other options override
+         * it.
          *
-         * @throws IllegalArgumentException for an unknown option, a missing or malformed value, or a value out of range
+         * @throws IllegalArgumentException for an unknown option or preset, a missing or malformed value, or a value
+         *     out of range
          */
         public static Options parse(String... args) {
             Options o = new Options();
+            for (int i = 0; i + 1 < args.length; i += 2) { // names stand at even positions, as the loop below reads them
+                if (args[i].equals("--preset")) {
+                    o.preset(args[i + 1]);
+                }
+            }
             for (int i = 0; i < args.length; i++) {
                 String name = args[i];
                 if (i + 1 >= args.length) {
@@ -188,6 +218,9 @@ public final class TrainGPT {
                         case "--top-k": o.topK = Integer.parseInt(v); break;
                         case "--data": o.data = Path.of(v); break;
                         case "--attention": o.attention = v; break;
+                        case "--beta2": o.beta2 = Double.parseDouble(v); break;
+                        case "--autocast": o.autocast = v; break;
+                        case "--preset": break; // applied above
                         default: throw new IllegalArgumentException("unknown option " + name);
                     }
                 } catch (NumberFormatException e) {
@@ -196,6 +229,40 @@ public final class TrainGPT {
             }
             o.check();
             return o;
+        }
+
+        /**
+         * Sets the sizes and hyperparameters of a preset. {@code shakespeare_char}: nanoGPT's
+         * {@code config/train_shakespeare_char.py} (6 layers, 6 heads, 384 embedding, block 256, batch 64, dropout 0.2,
+         * lr 1e-3, 5,000 steps with the cosine decay ending at step 5,000 ({@code max_iters}, {@code lr_decay_iters}),
+         * beta2 0.99, warmup 100, an evaluation every 250 steps over 200 batches, a log line every 10 steps); its
+         * {@code min_lr} 1e-4 is the tenth of the lr that this program's schedule always ends at. nanoGPT's
+         * {@code train.py} defaults give the rest (weight decay 0.1, beta1 0.9, clip 1.0, no biases), as here.
+         */
+        private void preset(String name) {
+            if (!name.equals("shakespeare_char")) {
+                throw new IllegalArgumentException("--preset must be shakespeare_char, got " + name);
+            }
+            preset = name;
+            layers = 6;
+            heads = 6;
+            embd = 384;
+            block = 256;
+            batchSize = 64;
+            dropout = 0.2;
+            lr = 1e-3;
+            steps = 5000;
+            decaySteps = 5000L;
+            beta2 = 0.99;
+            warmup = 100;
+            evalEvery = 250;
+            evalIters = 200;
+            logEvery = 10;
+        }
+
+        /** The autocast dtype: null for off. */
+        public DType autocastDtype() {
+            return autocast.equals("bf16") ? DType.BFLOAT16 : autocast.equals("fp16") ? DType.FLOAT16 : null;
         }
 
         private static boolean known(String name) {
@@ -232,6 +299,12 @@ public final class TrainGPT {
             }
             if (!attention.equals("fused") && !attention.equals("manual")) {
                 throw new IllegalArgumentException("--attention must be fused or manual, got " + attention);
+            }
+            if (!(beta2 >= 0 && beta2 < 1)) {
+                throw new IllegalArgumentException("--beta2 must be in [0, 1), got " + beta2);
+            }
+            if (!autocast.equals("bf16") && !autocast.equals("fp16") && !autocast.equals("off")) {
+                throw new IllegalArgumentException("--autocast must be bf16, fp16 or off, got " + autocast);
             }
         }
 
@@ -519,8 +592,33 @@ public final class TrainGPT {
 
     // ------------------------------------------------------------------ training
 
-    /** What a run ends with. */
-    public record Result(long steps, double trainLoss, double valLoss, double tokensPerSecond, String sample) {
+    /**
+     * What a run ends with.
+     *
+     * @param steps the step reached
+     * @param trainLoss the last evaluation's training loss
+     * @param valLoss the last evaluation's validation loss
+     * @param tokensPerSecond the training tokens per second of this run
+     * @param sample the generated text
+     * @param skippedSteps the steps whose optimizer step the GradScaler skipped (inf/NaN gradients; fp16 only)
+     */
+    public record Result(long steps, double trainLoss, double valLoss, double tokensPerSecond, String sample,
+                         long skippedSteps) {
+    }
+
+    /** The precision of a run in words: {@code autocast bf16}, {@code autocast fp16} or {@code float32}. */
+    static String precision(Options o) {
+        return o.autocastDtype() == null ? "float32" : "autocast " + o.autocast;
+    }
+
+    /**
+     * nanoGPT's {@code ctx}: an autocast scope for the device's type with {@code --autocast}'s dtype, or null (nothing
+     * to close) when it is off. Unlike nanoGPT's {@code train.py} (a {@code nullcontext} on the CPU) it autocasts on
+     * the CPU as well.
+     */
+    static AutocastMode autocast(Options o, DeviceType deviceType) {
+        DType dtype = o.autocastDtype();
+        return dtype == null ? null : Ember.autocast(deviceType, dtype);
     }
 
     /** nanoGPT's {@code get_lr} as a factor of {@code lr}: linear warmup, cosine decay to a tenth, then flat. */
@@ -573,6 +671,9 @@ public final class TrainGPT {
         Ember.manualSeed(o.seed);
         GPT model = new GPT(o, data.vocabSize());
         model.to(device);
+        if (o.preset != null) {
+            System.out.println("preset " + o.preset + " (nanoGPT's config/train_" + o.preset + ".py), then the options given");
+        }
         System.out.printf(Locale.ROOT, "model: %d layers, %d heads, %d embedding, block %d, %s attention, dropout %s: "
                         + "%.2fM parameters%n", o.layers, o.heads, o.embd, o.block, o.attention, Format.repr(o.dropout),
                 model.numParams() / 1e6);
@@ -581,9 +682,13 @@ public final class TrainGPT {
         for (Tensor p : model.parameters()) {
             (p.dim() >= 2 ? decay : noDecay).add(p);
         }
-        Adam opt = Adam.adamW(decay, o.lr, 0.9, 0.95, 1e-8, o.weightDecay);
+        Adam opt = Adam.adamW(decay, o.lr, 0.9, o.beta2, 1e-8, o.weightDecay);
         opt.addParamGroup(noDecay, Map.of("weight_decay", 0.0));
         LambdaLR sched = new LambdaLR(opt, it -> lrFactor(it, o));
+        DeviceType deviceType = DeviceType.of(device);
+        boolean fp16 = o.autocastDtype() == DType.FLOAT16;
+        // nanoGPT: GradScaler(enabled=(dtype == 'float16')); PyTorch's defaults (2^16, growth 2, backoff 0.5, 2000)
+        GradScaler scaler = new GradScaler(deviceType.toString(), 65536.0, 2.0, 0.5, 2000, fp16);
         long step = 0;
         if (o.resume != null) {
             step = Checkpoint.load(o.resume, model, opt, sched);
@@ -592,22 +697,23 @@ public final class TrainGPT {
         long startStep = step;
         int tokensPerStep = o.batchSize * o.block;
         System.out.printf(Locale.ROOT, "training to step %d: batch %d x block %d = %d tokens a step, lr %s (warmup %d, "
-                        + "cosine to %s at step %d), AdamW betas (0.9, 0.95), weight decay %s, clip 1.0%n", o.steps,
+                        + "cosine to %s at step %d), AdamW betas (0.9, %s), weight decay %s, clip 1.0, %s%s%n", o.steps,
                 o.batchSize, o.block, tokensPerStep, Format.repr(o.lr), o.warmup, Format.repr(o.lr / 10), o.decaySteps(),
-                Format.repr(o.weightDecay));
+                Format.repr(o.beta2), Format.repr(o.weightDecay), precision(o), fp16 ? " with a GradScaler" : "");
 
         RunPlot plot = new RunPlot(String.format(Locale.ROOT, "TrainGPT: %d layers, %d heads, %d embedding, block %d, batch "
-                + "%d on %s (%s)", o.layers, o.heads, o.embd, o.block, o.batchSize, device, o.data), "step");
+                + "%d on %s, %s (%s)", o.layers, o.heads, o.embd, o.block, o.batchSize, device, precision(o), o.data), "step");
         plot.panel("loss").panel("tokens/s");
         Tensor windowLoss = TensorScope.escape(Tensor.zeros(DType.FLOAT32, 1).to(device));
         long windowSteps = 0;
         long windowNanos = 0;
         long trainNanos = 0;
         long trainSteps = 0;
+        long skipped = 0;
         double[] losses = {Double.NaN, Double.NaN};
         while (true) {
             if (step % o.evalEvery == 0 || step == o.steps) {
-                losses = estimateLoss(model, data, o, device);
+                losses = estimateLoss(model, data, o, deviceType);
                 System.out.printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f%n", step, losses[0], losses[1]);
                 plot.add("loss", "train (" + o.evalIters + " batches)", step, losses[0]);
                 plot.add("loss", "val (" + o.evalIters + " batches)", step, losses[1]);
@@ -624,11 +730,20 @@ public final class TrainGPT {
             long t0 = System.nanoTime();
             try (TensorScope scope = Ember.scope()) {
                 Tensor[] xy = CharData.batch(data.train, o.batchSize, o.block, null);
-                Tensor logits = model.apply(xy[0]);
-                Tensor loss = Functional.crossEntropy(logits.view(-1, data.vocabSize()), xy[1].view(-1));
-                loss.backward();
+                Tensor loss;
+                try (AutocastMode ac = autocast(o, deviceType)) { // nanoGPT's `with ctx:` around forward and loss
+                    Tensor logits = model.apply(xy[0]);
+                    loss = Functional.crossEntropy(logits.view(-1, data.vocabSize()), xy[1].view(-1));
+                }
+                // nanoGPT's step: scale, backward, unscale_ before clipping, step (skipped on inf/NaN), update; all but
+                // backward do nothing or only step when the scaler is disabled (bf16 and float32)
+                scaler.scale(loss).backward();
+                scaler.unscale_(opt);
                 ClipGrad.clipGradNorm_(model.parameters(), 1.0);
-                opt.step();
+                if (!scaler.step(opt)) {
+                    skipped++;
+                }
+                scaler.update();
                 opt.zeroGrad();
                 sched.step();
                 windowLoss.add_(loss.detach());
@@ -643,8 +758,10 @@ public final class TrainGPT {
             trainSteps++;
             if (log) {
                 double tps = windowSteps * (double) tokensPerStep / (windowNanos / 1e9);
-                System.out.printf(Locale.ROOT, "step %d: loss %.4f, lr %.3e, %.0f tokens/s%n", step, windowMean,
-                        opt.paramGroups().get(0).lr(), tps);
+                System.out.printf(Locale.ROOT, "step %d: loss %.4f, lr %.3e, %.0f tokens/s, %s%s%n", step, windowMean,
+                        opt.paramGroups().get(0).lr(), tps, precision(o),
+                        fp16 ? String.format(Locale.ROOT, " (loss scale %s, %d steps skipped)",
+                                Format.repr(scaler.getScale()), skipped) : "");
                 plot.add("loss", "train (mean since the last line)", step, windowMean);
                 plot.add("tokens/s", "training", step, tps);
                 windowLoss.zero_();
@@ -657,20 +774,23 @@ public final class TrainGPT {
             System.out.println("saved a checkpoint at step " + step + " to " + o.save);
         }
         double tokensPerSecond = trainSteps == 0 ? Double.NaN : trainSteps * (double) tokensPerStep / (trainNanos / 1e9);
-        System.out.printf(Locale.ROOT, "trained %d steps in %.1f s: %.0f tokens/s%n", trainSteps, trainNanos / 1e9,
-                tokensPerSecond);
+        System.out.printf(Locale.ROOT, "trained %d steps in %.1f s: %.0f tokens/s, %s%s%n", trainSteps, trainNanos / 1e9,
+                tokensPerSecond, precision(o), fp16 ? " (" + skipped + " steps skipped by the GradScaler)" : "");
         System.out.printf(Locale.ROOT, "val loss: %.4f%n", losses[1]);
-        String sample = sample(model, data, o, device);
+        String sample = sample(model, data, o, device, deviceType);
         System.out.printf(Locale.ROOT, "sample (%d characters, temperature %s, top-k %d):%n%s%n", o.sampleChars,
                 Format.repr(o.temperature), o.topK, sample);
         if (o.plot != null) {
             TrainLeNet.writePlot(plot, o.plot);
         }
-        return new Result(step, losses[0], losses[1], tokensPerSecond, sample);
+        return new Result(step, losses[0], losses[1], tokensPerSecond, sample, skipped);
     }
 
-    /** nanoGPT's {@code estimate_loss}: the mean loss of {@code evalIters} batches of each split, in eval mode. */
-    static double[] estimateLoss(GPT model, CharData data, Options o, Device device) {
+    /**
+     * nanoGPT's {@code estimate_loss}: the mean loss of {@code evalIters} batches of each split, in eval mode, the
+     * forward and loss under {@code --autocast} as nanoGPT's.
+     */
+    static double[] estimateLoss(GPT model, CharData data, Options o, DeviceType deviceType) {
         Generator g = new Generator(o.seed + 1);
         double[] out = new double[2];
         model.eval();
@@ -679,7 +799,7 @@ public final class TrainGPT {
             for (int s = 0; s < 2; s++) {
                 double sum = 0;
                 for (int i = 0; i < o.evalIters; i++) {
-                    try (TensorScope scope = Ember.scope()) { // one batch's activations at a time
+                    try (TensorScope scope = Ember.scope(); AutocastMode ac = autocast(o, deviceType)) { // one batch at a time
                         Tensor[] xy = CharData.batch(splits[s], o.batchSize, o.block, g);
                         Tensor logits = model.apply(xy[0]);
                         sum += Functional.crossEntropy(logits.view(-1, data.vocabSize()), xy[1].view(-1)).item();
@@ -695,9 +815,10 @@ public final class TrainGPT {
 
     /**
      * nanoGPT's {@code generate} from a newline: the last {@code block} tokens in, the last position's logits divided by
-     * the temperature, all but the top-k set to -inf, one token drawn from the softmax.
+     * the temperature, all but the top-k set to -inf, one token drawn from the softmax; the model under
+     * {@code --autocast} as nanoGPT's {@code sample.py}.
      */
-    static String sample(GPT model, CharData data, Options o, Device device) {
+    static String sample(GPT model, CharData data, Options o, Device device, DeviceType deviceType) {
         Generator g = new Generator(o.seed);
         List<Integer> tokens = new ArrayList<>();
         int start = data.encode('\n');
@@ -706,7 +827,7 @@ public final class TrainGPT {
         model.eval();
         try (GradMode off = Ember.noGrad()) {
             for (int i = 0; i < o.sampleChars; i++) {
-                try (TensorScope scope = Ember.scope()) {
+                try (TensorScope scope = Ember.scope(); AutocastMode ac = autocast(o, deviceType)) {
                     int from = Math.max(0, tokens.size() - o.block);
                     long[] ctx = new long[tokens.size() - from];
                     for (int j = 0; j < ctx.length; j++) {
