@@ -211,3 +211,238 @@ TCATTN_FWD(bf16, TcAttnBf16, 64, 64)
 TCATTN_FWD(bf16, TcAttnBf16, 128, 32)
 TCATTN_FWD(f16, TcAttnF16, 64, 64)
 TCATTN_FWD(f16, TcAttnF16, 128, 32)
+
+// ------------------------------------------------------------------ the backward
+//   tcattn_bwd_prep_{bf16,f16}       per query row: delta = sum_d dO O (float32, from the half dO and the saved half
+//                                    output, as FlashAttention's dot_do_o), and the row of the float32 dQ accumulator
+//                                    zeroed; one thread per row (B H L of them), grid-stride
+//   tcattn_bwd_{bf16,f16}_d{64,128}  FlashAttention-2's backward: a block takes BC = 64 keys of one (batch, key/value
+//                                    head), 4 warps of 16 keys each, with K and V in registers as A fragments, and meets
+//                                    every query head of its group and every query tile (BR = 32 rows for d64, 16 for
+//                                    d128; causal tiles wholly before the block's first key skipped). Per tile, on the
+//                                    tensor cores with float32 accumulators: S^T = K Q^T, P^T = exp(scale S^T + mask -
+//                                    lse) (recomputed from the float32 logsumexp; 0 where masked, past L or S, or above
+//                                    the causal diagonal), dP^T = V dO^T, dS^T = P^T (dP^T - delta); dV += P^T dO and
+//                                    dK += dS^T Q with P and dS rounded to the inputs' type in the A fragments (as
+//                                    FlashAttention does); dS goes through shared memory for dQ += dS K, added to the
+//                                    float32 accumulator [B, H, L, E] (contiguous) with atomicAdd: the order of the
+//                                    additions from the key blocks depends on timing, so dQ is not deterministic
+//                                    (CudaAttentionTc alerts through Determinism, as PyTorch's flash backward does).
+//                                    dK (times scale) and dV are written once, rounded to the inputs' type.
+//   tcattn_bwd_dq_{bf16,f16}         dQ = scale * accumulator, rounded once to the inputs' type, through gq's layout
+// Shared memory: Q and dO of the tile both ways ([row][d] for the B fragments of K Q^T and V dO^T, [d][row] for those of
+// P^T dO and dS^T Q), dS [row][key], and one buffer that stages K and V into registers and then holds K^T [d][key].
+
+// the A fragment of rows r, r + 8 and columns k0 .. k0 + 15 of a row-major [rows][ld] tile
+__device__ __forceinline__ void tcAttnFragA(const u16* t, int ld, int r, int k0, int tig, unsigned* a) {
+    a[0] = *reinterpret_cast<const unsigned*>(&t[r * ld + k0 + 2 * tig]);
+    a[1] = *reinterpret_cast<const unsigned*>(&t[(r + 8) * ld + k0 + 2 * tig]);
+    a[2] = *reinterpret_cast<const unsigned*>(&t[r * ld + k0 + 2 * tig + 8]);
+    a[3] = *reinterpret_cast<const unsigned*>(&t[(r + 8) * ld + k0 + 2 * tig + 8]);
+}
+
+template <class K>
+__device__ void tcAttnPrepK(const TcAttnGeo& g, const u16* go, const u16* out, float* delta, float* dqacc) {
+    const i64 rows = (i64) g.B * g.H * g.L;
+    for (i64 r = blockIdx.x * (i64) blockDim.x + threadIdx.x; r < rows; r += (i64) gridDim.x * blockDim.x) {
+        const int i = (int) (r % g.L), h = (int) ((r / g.L) % g.H), b = (int) (r / ((i64) g.L * g.H));
+        const i64 gb = tcAttnAt(g.go, b, h, i), ob = tcAttnAt(g.o, b, h, i);
+        float s = 0.f;
+        for (int d = 0; d < g.Ev; d++) s += K::toF(go[gb + (i64) d * g.go[3]]) * K::toF(out[ob + (i64) d * g.o[3]]);
+        delta[r] = s;
+        for (int d = 0; d < g.E; d++) dqacc[r * g.E + d] = 0.f;
+    }
+}
+
+template <class K>
+__device__ void tcAttnDqK(const TcAttnGeo& g, float scale, const float* dqacc, u16* gq) {
+    const i64 n = (i64) g.B * g.H * g.L * g.E;
+    for (i64 x = blockIdx.x * (i64) blockDim.x + threadIdx.x; x < n; x += (i64) gridDim.x * blockDim.x) {
+        const int d = (int) (x % g.E);
+        const i64 r = x / g.E;
+        const int i = (int) (r % g.L), h = (int) ((r / g.L) % g.H), b = (int) (r / ((i64) g.L * g.H));
+        gq[tcAttnAt(g.gq, b, h, i) + (i64) d * g.gq[3]] = K::out(dqacc[x] * scale);
+    }
+}
+
+template <class K, int D, int BR>
+__device__ void tcAttnBwdK(const TcAttnGeo& g, double scaleD, const u16* go, const u16* q, const u16* k, const u16* v,
+                           const void* mask, const float* lse, const float* delta, float* dqacc, u16* gk, u16* gv) {
+    constexpr int BC = 64, NT = 128, LD = D + 8, LR = BR + 8, LC = BC + 8;
+    constexpr int BUF = (BC * LD > D * LC) ? BC * LD : D * LC;
+    const float scale = (float) scaleD;
+    __shared__ __align__(16) u16 Qs[BR][LD];
+    __shared__ __align__(16) u16 dOs[BR][LD];
+    __shared__ __align__(16) u16 Qt[D][LR];
+    __shared__ __align__(16) u16 dOt[D][LR];
+    __shared__ __align__(16) u16 dSs[BR][LC];
+    __shared__ __align__(16) u16 buf[BUF];
+    __shared__ float lseS[BR], deltaS[BR];
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int gid = lane >> 2, tig = lane & 3;
+    const int j0 = blockIdx.x * BC, hk = blockIdx.y, b = blockIdx.z;
+    const i64 kb = tcAttnAt(g.k, b, hk, 0), vb = tcAttnAt(g.v, b, hk, 0);
+    const int kr = warp * 16 + gid; // this lane's keys in the block: kr and kr + 8
+    // K, then V, into registers as A fragments ([key][d], pairs of consecutive d)
+    unsigned kA[D / 16][4], vA[D / 16][4];
+    for (int e = tid; e < BC * D; e += NT) {
+        const int c = e / D, d = e % D, j = j0 + c;
+        buf[c * LD + d] = (j < g.S && d < g.E) ? k[kb + (i64) j * g.k[2] + (i64) d * g.k[3]] : (u16) 0;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < D / 16; kk++) tcAttnFragA(buf, LD, kr, kk * 16, tig, kA[kk]);
+    __syncthreads();
+    for (int e = tid; e < BC * D; e += NT) {
+        const int c = e / D, d = e % D, j = j0 + c;
+        buf[c * LD + d] = (j < g.S && d < g.Ev) ? v[vb + (i64) j * g.v[2] + (i64) d * g.v[3]] : (u16) 0;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int kk = 0; kk < D / 16; kk++) tcAttnFragA(buf, LD, kr, kk * 16, tig, vA[kk]);
+    // then K^T ([d][key], pairs of consecutive keys) for dQ += dS K
+    __syncthreads();
+    for (int e = tid; e < BC * D; e += NT) {
+        const int c = e % BC, d = e / BC, j = j0 + c;
+        buf[d * LC + c] = (j < g.S && d < g.E) ? k[kb + (i64) j * g.k[2] + (i64) d * g.k[3]] : (u16) 0;
+    }
+    float dk[D / 8][4], dv[D / 8][4];
+#pragma unroll
+    for (int dt = 0; dt < D / 8; dt++)
+#pragma unroll
+        for (int c = 0; c < 4; c++) { dk[dt][c] = 0.f; dv[dt][c] = 0.f; }
+    const int iStart = g.causal ? (j0 / BR) * BR : 0; // causal: rows before the block's first key see none of its keys
+    for (int h = hk * g.group; h < (hk + 1) * g.group; h++) {
+        const i64 qb = tcAttnAt(g.q, b, h, 0), gb = tcAttnAt(g.go, b, h, 0);
+        for (int i0 = iStart; i0 < g.L; i0 += BR) {
+            __syncthreads(); // the previous tile's shared data is no longer read
+            for (int e = tid; e < BR * D; e += NT) {
+                const int r = e / D, d = e % D, i = i0 + r;
+                const u16 qv = (i < g.L && d < g.E) ? q[qb + (i64) i * g.q[2] + (i64) d * g.q[3]] : (u16) 0;
+                const u16 gv0 = (i < g.L && d < g.Ev) ? go[gb + (i64) i * g.go[2] + (i64) d * g.go[3]] : (u16) 0;
+                Qs[r][d] = qv;
+                Qt[d][r] = qv;
+                dOs[r][d] = gv0;
+                dOt[d][r] = gv0;
+            }
+            for (int r = tid; r < BR; r += NT) {
+                const int i = i0 + r;
+                const i64 row = ((i64) b * g.H + h) * g.L + i;
+                lseS[r] = i < g.L ? lse[(i64) g.lse[3] + (i64) b * g.lse[0] + (i64) h * g.lse[1] + (i64) i * g.lse[2]] : 0.f;
+                deltaS[r] = i < g.L ? delta[row] : 0.f;
+            }
+            __syncthreads();
+            // S^T = K Q^T and dP^T = V dO^T: 16 keys x BR rows per warp
+            float st[BR / 8][4], dp[BR / 8][4];
+#pragma unroll
+            for (int nt = 0; nt < BR / 8; nt++)
+#pragma unroll
+                for (int c = 0; c < 4; c++) { st[nt][c] = 0.f; dp[nt][c] = 0.f; }
+#pragma unroll
+            for (int kk = 0; kk < D / 16; kk++)
+#pragma unroll
+                for (int nt = 0; nt < BR / 8; nt++) {
+                    unsigned bq[2], bo[2];
+                    bq[0] = *reinterpret_cast<const unsigned*>(&Qs[nt * 8 + gid][kk * 16 + 2 * tig]);
+                    bq[1] = *reinterpret_cast<const unsigned*>(&Qs[nt * 8 + gid][kk * 16 + 2 * tig + 8]);
+                    bo[0] = *reinterpret_cast<const unsigned*>(&dOs[nt * 8 + gid][kk * 16 + 2 * tig]);
+                    bo[1] = *reinterpret_cast<const unsigned*>(&dOs[nt * 8 + gid][kk * 16 + 2 * tig + 8]);
+                    K::mma(st[nt], kA[kk], bq);
+                    K::mma(dp[nt], vA[kk], bo);
+                }
+            // P^T and dS^T in place (st holds P, dp holds dS); dS also to shared memory as [row][key]
+#pragma unroll
+            for (int nt = 0; nt < BR / 8; nt++)
+#pragma unroll
+                for (int c = 0; c < 4; c++) {
+                    const int key = kr + (c >= 2 ? 8 : 0), j = j0 + key;
+                    const int r = nt * 8 + 2 * tig + (c & 1), i = i0 + r;
+                    float p = 0.f;
+                    if (i < g.L && j < g.S && !(g.causal && j > i)) {
+                        float x = st[nt][c] * scale;
+                        if (g.maskType != 0) x += tcAttnMask<K>(g, mask, b, h, i, j);
+                        p = expf(x - lseS[r]);
+                    }
+                    st[nt][c] = p;
+                    dp[nt][c] = p * (dp[nt][c] - deltaS[r]);
+                    dSs[r][key] = K::out(dp[nt][c]);
+                }
+            // dV += P^T dO and dK += dS^T Q (A: P^T / dS^T over 16 rows, rounded to the type)
+#pragma unroll
+            for (int kc = 0; kc < BR / 16; kc++) {
+                unsigned pa[4], sa[4];
+                pa[0] = tcAttnPack(K::out(st[2 * kc][0]), K::out(st[2 * kc][1]));
+                pa[1] = tcAttnPack(K::out(st[2 * kc][2]), K::out(st[2 * kc][3]));
+                pa[2] = tcAttnPack(K::out(st[2 * kc + 1][0]), K::out(st[2 * kc + 1][1]));
+                pa[3] = tcAttnPack(K::out(st[2 * kc + 1][2]), K::out(st[2 * kc + 1][3]));
+                sa[0] = tcAttnPack(K::out(dp[2 * kc][0]), K::out(dp[2 * kc][1]));
+                sa[1] = tcAttnPack(K::out(dp[2 * kc][2]), K::out(dp[2 * kc][3]));
+                sa[2] = tcAttnPack(K::out(dp[2 * kc + 1][0]), K::out(dp[2 * kc + 1][1]));
+                sa[3] = tcAttnPack(K::out(dp[2 * kc + 1][2]), K::out(dp[2 * kc + 1][3]));
+#pragma unroll
+                for (int dt = 0; dt < D / 8; dt++) {
+                    unsigned bo[2], bq[2];
+                    bo[0] = *reinterpret_cast<const unsigned*>(&dOt[dt * 8 + gid][kc * 16 + 2 * tig]);
+                    bo[1] = *reinterpret_cast<const unsigned*>(&dOt[dt * 8 + gid][kc * 16 + 2 * tig + 8]);
+                    bq[0] = *reinterpret_cast<const unsigned*>(&Qt[dt * 8 + gid][kc * 16 + 2 * tig]);
+                    bq[1] = *reinterpret_cast<const unsigned*>(&Qt[dt * 8 + gid][kc * 16 + 2 * tig + 8]);
+                    K::mma(dv[dt], pa, bo);
+                    K::mma(dk[dt], sa, bq);
+                }
+            }
+            __syncthreads(); // dS is in shared memory
+            // dQ += dS K: (BR / 16) x (D / 8) output tiles shared among the 4 warps, k over the block's 64 keys
+            for (int t = warp; t < (BR / 16) * (D / 8); t += 4) {
+                const int rg = t / (D / 8), ct = t % (D / 8);
+                float acc[4] = {0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+                for (int kc = 0; kc < BC / 16; kc++) {
+                    unsigned a[4], bk[2];
+                    a[0] = *reinterpret_cast<const unsigned*>(&dSs[rg * 16 + gid][kc * 16 + 2 * tig]);
+                    a[1] = *reinterpret_cast<const unsigned*>(&dSs[rg * 16 + gid + 8][kc * 16 + 2 * tig]);
+                    a[2] = *reinterpret_cast<const unsigned*>(&dSs[rg * 16 + gid][kc * 16 + 2 * tig + 8]);
+                    a[3] = *reinterpret_cast<const unsigned*>(&dSs[rg * 16 + gid + 8][kc * 16 + 2 * tig + 8]);
+                    bk[0] = *reinterpret_cast<const unsigned*>(&buf[(ct * 8 + gid) * LC + kc * 16 + 2 * tig]);
+                    bk[1] = *reinterpret_cast<const unsigned*>(&buf[(ct * 8 + gid) * LC + kc * 16 + 2 * tig + 8]);
+                    K::mma(acc, a, bk);
+                }
+#pragma unroll
+                for (int c = 0; c < 4; c++) {
+                    const int i = i0 + rg * 16 + gid + (c >= 2 ? 8 : 0), d = ct * 8 + 2 * tig + (c & 1);
+                    if (i < g.L && d < g.E) atomicAdd(&dqacc[(((i64) b * g.H + h) * g.L + i) * g.E + d], acc[c]);
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+        const int j = j0 + kr + 8 * r;
+        if (j >= g.S) continue;
+        const i64 kbo = tcAttnAt(g.gk, b, hk, j), vbo = tcAttnAt(g.gv, b, hk, j);
+#pragma unroll
+        for (int dt = 0; dt < D / 8; dt++)
+#pragma unroll
+            for (int c = 0; c < 2; c++) {
+                const int d = dt * 8 + 2 * tig + c;
+                if (d < g.E) gk[kbo + (i64) d * g.gk[3]] = K::out(dk[dt][2 * r + c] * scale);
+                if (d < g.Ev) gv[vbo + (i64) d * g.gv[3]] = K::out(dv[dt][2 * r + c]);
+            }
+    }
+}
+
+#define TCATTN_BWD_T(SUF, KIND) \
+extern "C" __global__ void tcattn_bwd_prep_##SUF(TcAttnGeo g, const u16* go, const u16* out, float* delta, \
+        float* dqacc) { tcAttnPrepK<KIND>(g, go, out, delta, dqacc); } \
+extern "C" __global__ void tcattn_bwd_dq_##SUF(TcAttnGeo g, double scale, const float* dqacc, u16* gq) { \
+    tcAttnDqK<KIND>(g, (float) scale, dqacc, gq); }
+#define TCATTN_BWD(SUF, KIND, D, BR) \
+extern "C" __global__ void __launch_bounds__(128) tcattn_bwd_##SUF##_d##D(TcAttnGeo g, double scale, const u16* go, \
+        const u16* q, const u16* k, const u16* v, const void* mask, const float* lse, const float* delta, \
+        float* dqacc, u16* gk, u16* gv) { \
+    tcAttnBwdK<KIND, D, BR>(g, scale, go, q, k, v, mask, lse, delta, dqacc, gk, gv); }
+TCATTN_BWD_T(bf16, TcAttnBf16)
+TCATTN_BWD_T(f16, TcAttnF16)
+TCATTN_BWD(bf16, TcAttnBf16, 64, 32)
+TCATTN_BWD(bf16, TcAttnBf16, 128, 16)
+TCATTN_BWD(f16, TcAttnF16, 64, 32)
+TCATTN_BWD(f16, TcAttnF16, 128, 16)

@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The tensor-core attention for float16 and bfloat16 (CudaAttentionTc, attn_tc_kernels.cu). Without a GPU: the kernel
  * each head dimension and type selects, the launch geometry and the struct TcAttnGeo arguments (a recording launcher),
+ * the backward's three launches and two scratch storages, its refusal under deterministic algorithms (warn-only runs),
  * the refusals (tensor cores unavailable, other types, a float64 mask, a float16 logsumexp, head dimensions over 128,
  * grids past the limits), and that the kernels' C signatures match the Java arguments (g++ -E). With a GPU (skipped
  * here, and until CUDA has half tensors): the fused op of half inputs on CUDA against the CPU's, values and gradients,
@@ -37,10 +38,66 @@ class CudaAttentionHalfTest {
     private static final class Recorder implements CudaAttentionTc.Launcher {
         final List<Object[]> launches = new ArrayList<>();
 
+        final List<Object[]> allocations = new ArrayList<>();
+
         @Override
         public void launchTc(String kernel, int gx, int gy, int gz, int threads, Object shape, Object... args) {
             launches.add(new Object[] {kernel, gx, gy, gz, threads, args});
         }
+
+        @Override
+        public dev.ember.backend.Storage allocate(DType dtype, long numel) {
+            allocations.add(new Object[] {dtype, numel});
+            return null;
+        }
+    }
+
+    private static boolean bwd(Recorder r, DType t, Layout q, Layout k, Layout v, boolean causal) {
+        Layout o = Layout.contiguous(q.size(0), q.size(1), q.size(2), v.size(3));
+        Layout l = Layout.contiguous(q.size(0), q.size(1), q.size(2));
+        return CudaAttentionTc.backward(r, t, t, t, null, DType.FLOAT32, o, q, k, v, null, causal, 0.5, o, l, q, k, v, P,
+                P, P, P, P, P, P, P, P, P);
+    }
+
+    @Test
+    void backwardLaunchesAndDeterminism() {
+        Recorder r = new Recorder();
+        Layout q = Layout.contiguous(2, 6, 130, 100);
+        Layout k = Layout.contiguous(2, 3, 70, 100);
+        assertTrue(bwd(r, DType.FLOAT16, q, k, k, true));
+        assertEquals(3, r.launches.size());
+        assertEquals("tcattn_bwd_prep_f16", r.launches.get(0)[0]);
+        assertArrayEquals(new Object[] {7, 1, 1, 256}, Arrays.copyOfRange(r.launches.get(0), 1, 5)); // 1560 rows
+        assertEquals("tcattn_bwd_f16_d128", r.launches.get(1)[0]);
+        assertArrayEquals(new Object[] {2, 3, 2, 128}, Arrays.copyOfRange(r.launches.get(1), 1, 5)); // ceil(70/64), Hk, B
+        assertEquals(12, ((Object[]) r.launches.get(1)[5]).length);
+        assertEquals("tcattn_bwd_dq_f16", r.launches.get(2)[0]);
+        assertArrayEquals(new Object[] {610, 1, 1, 256}, Arrays.copyOfRange(r.launches.get(2), 1, 5)); // 156000 / 256
+        int[] g = (int[]) ((Object[]) r.launches.get(1)[5])[0];
+        assertArrayEquals(new int[] {6 * 130 * 100, 130 * 100, 100, 1, 0}, Arrays.copyOfRange(g, 44, 49)); // gq
+        assertArrayEquals(new Object[] {DType.FLOAT32, 1560L}, r.allocations.get(0));
+        assertArrayEquals(new Object[] {DType.FLOAT32, 156000L}, r.allocations.get(1));
+        // deterministic algorithms: not used (the caller's deterministic path runs); warn-only: used
+        r.launches.clear();
+        dev.ember.Ember.useDeterministicAlgorithms(true);
+        try {
+            assertFalse(bwd(r, DType.BFLOAT16, q, k, k, false));
+            assertTrue(r.launches.isEmpty());
+        } finally {
+            dev.ember.Ember.useDeterministicAlgorithms(false);
+        }
+        dev.ember.Ember.useDeterministicAlgorithms(true, true);
+        try {
+            assertTrue(bwd(r, DType.BFLOAT16, q, k, k, false));
+            assertEquals("tcattn_bwd_bf16_d128", r.launches.get(1)[0]);
+        } finally {
+            dev.ember.Ember.useDeterministicAlgorithms(false);
+        }
+        r.launches.clear();
+        assertFalse(bwd(r, DType.FLOAT32, q, k, k, false));
+        assertFalse(bwd(r, DType.FLOAT16, Layout.contiguous(1, 2, 4, 130), Layout.contiguous(1, 2, 4, 130),
+                Layout.contiguous(1, 2, 4, 130), false));
+        assertTrue(r.launches.isEmpty());
     }
 
     private static boolean fwd(Recorder r, DType t, DType mask, DType lse, Layout q, Layout k, Layout v, Layout m,
@@ -102,7 +159,7 @@ class CudaAttentionHalfTest {
         // the tensor cores off (or older than sm_80): nothing, before any operand is looked at
         assertFalse(CudaAttentionTc.attention(r, false, null, q, null, q, null, q, null, null, false, 1, null, q, null,
                 null));
-        assertFalse(CudaAttentionTc.attentionBackward(r, true, null, q, null, q, null, q, null, q, null, null, false, 1,
+        assertFalse(CudaAttentionTc.attentionBackward(r, false, null, q, null, q, null, q, null, q, null, null, false, 1,
                 null, q, null, null, null, q, null, q, null, q));
         assertTrue(r.launches.isEmpty());
         assertEquals(64, CudaAttentionTc.instance(5, 64));
@@ -148,7 +205,11 @@ class CudaAttentionHalfTest {
                 List<String> kinds = sig.get("tcattn_fwd_" + t + "_d" + d);
                 assertEquals(List.of("?TcAttnGeo g", "double", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr"), kinds,
                         t + " d" + d);
+                assertEquals(List.of("?TcAttnGeo g", "double", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr",
+                        "ptr", "ptr"), sig.get("tcattn_bwd_" + t + "_d" + d), t + " d" + d);
             }
+            assertEquals(List.of("?TcAttnGeo g", "ptr", "ptr", "ptr", "ptr"), sig.get("tcattn_bwd_prep_" + t));
+            assertEquals(List.of("?TcAttnGeo g", "double", "ptr", "ptr"), sig.get("tcattn_bwd_dq_" + t));
         }
     }
 

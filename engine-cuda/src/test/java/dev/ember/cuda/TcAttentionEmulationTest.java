@@ -15,16 +15,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * attn_tc_kernels.cu (the tensor-core attention forward) run on the host, where g++ is installed:
+ * attn_tc_kernels.cu (the tensor-core attention, forward and backward) run on the host, where g++ is installed:
  * src/test/cuda/attn_tc_emulation compiles the four kernels with index_emulation's shim (a block's threads as threads,
  * {@code __syncthreads} a barrier), tc_emulation/tc_shim.h (the {@code mma.sync} wrappers as warp collectives whose
  * lane-to-element maps come from the PTX ISA's fragment tables, independently of the kernels) and its own attn_shim.h
  * ({@code __shfl_xor_sync} on float). It launches them as CudaAttentionTc does on bfloat16 and float16, both head
  * dimension instances, causal, masked (float32, boolean and additive half masks, fully masked rows), grouped-query,
- * odd L and S and non-contiguous cases, against a float64 reference: PyTorch's SDPA test criterion (the error at most
- * 4 times that of the math path run in the low-precision type) and a tight per-element bound. Then deliberate bugs
- * (no rescale of the output, no rescale of the row sum, a wrong P fragment, an off-by-one causal diagonal, a row
- * maximum not reduced over the quad), each a one-line change of a copy of the kernel source, must each fail it.
+ * odd L and S and non-contiguous cases, against a float64 reference: the forward with PyTorch's SDPA test criterion
+ * (the error at most 4 times that of the math path run in the low-precision type) and a tight per-element bound, the
+ * backward (dQ, dK, dV from the forward's own output and logsumexp) with a per-element bound from its roundings. Then
+ * deliberate bugs (no rescale of the output, no rescale of the row sum, a wrong P fragment, an off-by-one causal
+ * diagonal, a row maximum not reduced over the quad; in the backward dS without delta, dK not scaled, a wrong dS
+ * fragment, a causal query tile skipped), each a one-line change of a copy of the kernel source, must each fail it.
  */
 class TcAttentionEmulationTest {
     private static final Path DIR = Path.of("src/test/cuda/attn_tc_emulation");
@@ -42,6 +44,15 @@ class TcAttentionEmulationTest {
             "pa[2] = tcAttnPack(K::out(s[2 * kc][0]), K::out(s[2 * kc][1]));"});
         BUGS.put("causal diagonal off by one", new String[] {"(g.causal && j > row)", "(g.causal && j >= row)"});
         BUGS.put("row maximum not reduced over the quad", new String[] {"mn[r] = tcQuadMax(mn[r]);", ""});
+        BUGS.put("backward: dS without delta", new String[] {"dp[nt][c] = p * (dp[nt][c] - deltaS[r]);",
+            "dp[nt][c] = p * dp[nt][c];"});
+        BUGS.put("backward: dK not scaled", new String[] {"K::out(dk[dt][2 * r + c] * scale)",
+            "K::out(dk[dt][2 * r + c])"});
+        BUGS.put("backward: wrong dS fragment for dQ", new String[] {
+            "a[1] = *reinterpret_cast<const unsigned*>(&dSs[rg * 16 + gid + 8][kc * 16 + 2 * tig]);",
+            "a[1] = *reinterpret_cast<const unsigned*>(&dSs[rg * 16 + gid][kc * 16 + 2 * tig]);"});
+        BUGS.put("backward: causal query tiles skipped one too many", new String[] {"(j0 / BR) * BR",
+            "(j0 / BR + 1) * BR"});
     }
 
     /** The head of ember_kernels.cu, its struct Mat and its type tags with convertTo (what tc_kernels.cu needs). */
@@ -91,7 +102,7 @@ class TcAttentionEmulationTest {
             Files.writeString(tmp.resolve("prelude.h"), prelude());
             String out = HostToolchain.run(List.of(build(gxx, tmp, null, "attn_tc_test").toString()));
             assertTrue(out.contains(" 0 failures"), out);
-            assertTrue(out.contains("72 checks"), out); // every case ran
+            assertTrue(out.contains("180 checks"), out); // every case ran, forward and backward
             String source = Files.readString(HostToolchain.CUDA.resolve("attn_tc_kernels.cu"));
             int i = 0;
             for (Map.Entry<String, String[]> bug : BUGS.entrySet()) {
