@@ -9,7 +9,9 @@ import dev.ember.backend.Layout;
  *   <li>the fused kernel, PyTorch's {@code _scaled_dot_product_flash_attention_for_cpu}: FlashAttention's blocked online
  *       softmax (the backend's attention family), never more than a tile of the score matrix per thread, one node
  *       ScaledDotProductFlashAttentionForCpuBackward0 whose backward recomputes the probabilities from the saved
- *       logsumexp. Taken, as PyTorch takes it, for 4-D float inputs of equal batch sizes and head dimensions, equal head
+ *       logsumexp (on CUDA PyTorch's flash or memory-efficient kernel and its node, see {@link #fusedNode}). Taken, as
+ *       PyTorch takes it, for 4-D floating inputs (float16 and bfloat16 included: float32 accumulation, a float32
+ *       logsumexp, results rounded once) of equal batch sizes and head dimensions, equal head
  *       counts (or grouped-query heads with {@code enableGqa}), no dropout, non-empty sequences, rows of stride 1 and a
  *       mask (if any) that does not require grad and is 2-D or 4-D with broadcastable sizes;</li>
  *   <li>the composition, PyTorch's {@code _scaled_dot_product_attention_math}, otherwise: {@code q * sqrt(scale)}
@@ -24,12 +26,37 @@ import dev.ember.backend.Layout;
 final class AttentionOps {
     /** The fused path's node, PyTorch's name for {@code _scaled_dot_product_flash_attention_for_cpu}. */
     static final String FUSED_NODE = "ScaledDotProductFlashAttentionForCpuBackward0";
-    /** The fused node on CUDA: PyTorch's float32 dispatch there is its memory-efficient kernel. */
+    /**
+     * The fused node on CUDA for float32 and float64, and for float16/bfloat16 with a mask (or causal with L != S): PyTorch's
+     * memory-efficient kernel.
+     */
     static final String FUSED_NODE_CUDA = "ScaledDotProductEfficientAttentionBackward0";
+    /**
+     * The fused node on CUDA for float16/bfloat16 without a mask: PyTorch's flash attention ({@code can_use_flash_attention}:
+     * half types only, {@code check_for_attn_mask}, {@code check_flash_causal_non_square_seqlens}).
+     */
+    static final String FUSED_NODE_CUDA_FLASH = "ScaledDotProductFlashAttentionBackward0";
 
-    /** The fused op's node name on {@code device}, as PyTorch names the kernel it would choose there. */
-    static String fusedNode(Device device) {
-        return device.isCpu() ? FUSED_NODE : FUSED_NODE_CUDA;
+    /**
+     * The fused op's node name, as PyTorch names the kernel it would choose for these inputs: on the CPU
+     * {@code _scaled_dot_product_flash_attention_for_cpu} (every floating type); on CUDA flash attention for float16 and
+     * bfloat16 without a mask and not causal with {@code L != S} (FlashAttention-2 aligns a non-square causal mask to the
+     * bottom right, so PyTorch refuses it there), the memory-efficient kernel otherwise.
+     */
+    static String fusedNode(Tensor query, Tensor key, Tensor mask, boolean isCausal) {
+        if (query.device.isCpu()) {
+            return FUSED_NODE;
+        }
+        return flashOnCuda(query, key, mask, isCausal) ? FUSED_NODE_CUDA_FLASH : FUSED_NODE_CUDA;
+    }
+
+    /** Whether PyTorch's CUDA dispatch would take flash attention (not the memory-efficient kernel) for fused inputs. */
+    private static boolean flashOnCuda(Tensor query, Tensor key, Tensor mask, boolean isCausal) {
+        return isHalf(query.dtype) && mask == null && !(isCausal && query.shape[2] != key.shape[2]);
+    }
+
+    private static boolean isHalf(DType t) {
+        return t == DType.FLOAT16 || t == DType.BFLOAT16;
     }
 
     private AttentionOps() {
@@ -47,7 +74,7 @@ final class AttentionOps {
             throw new IllegalArgumentException(CAUSAL_WITH_MASK);
         }
         Tensor mask = convertBooleanMask(attnMask, query.dtype);
-        if (useFused(query, key, value, attnMask, dropoutP, enableGqa)) {
+        if (useFused(query, key, value, attnMask, dropoutP, isCausal, enableGqa)) {
             return fused(query, key, value, mask, isCausal, scale);
         }
         return math(query, key, value, mask, dropoutP, isCausal, scale, enableGqa, generator)[0];
@@ -119,10 +146,19 @@ final class AttentionOps {
      * Whether PyTorch's CPU dispatcher takes its fused kernel ({@code use_flash_attention_cpp}): no dropout; 4-D query,
      * key and value of one batch size; equal head counts, or with {@code enableGqa} key and value heads that divide the
      * query's; a mask that does not require grad, whose last two sizes are L or 1 and S or 1, 2-D or 4-D (batch B or 1,
-     * heads H or 1); equal head dimensions; L and S non-zero; last dimensions of stride 1; float32 or float64. Ember also
-     * sends a head dimension of 0 to the composition (the kernel's scale would be infinite).
+     * heads H or 1); equal head dimensions; L and S non-zero; last dimensions of stride 1; float32, float64, float16 or
+     * bfloat16 (the CPU kernel takes the half types with float32 accumulation). Ember also sends a head dimension of 0 to
+     * the composition (the kernel's scale would be infinite). On CUDA, half inputs with grouped-query heads take the
+     * composition where flash attention does not apply (a mask, or causal with L != S), as PyTorch's memory-efficient
+     * kernel has no grouped-query attention.
      */
     static boolean useFused(Tensor q, Tensor k, Tensor v, Tensor mask, double dropoutP, boolean enableGqa) {
+        return useFused(q, k, v, mask, dropoutP, false, enableGqa);
+    }
+
+    /** {@link #useFused(Tensor, Tensor, Tensor, Tensor, double, boolean)} knowing {@code isCausal} (CUDA's half rule). */
+    static boolean useFused(Tensor q, Tensor k, Tensor v, Tensor mask, double dropoutP, boolean isCausal,
+                            boolean enableGqa) {
         if (dropoutP > 0 || q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {
             return false;
         }
@@ -160,6 +196,9 @@ final class AttentionOps {
         }
         if (q.layout.stride(3) != 1 || k.layout.stride(3) != 1 || v.layout.stride(3) != 1) {
             return false;
+        }
+        if (isHalf(q.dtype)) {
+            return q.device.isCpu() || k.shape[1] == h || flashOnCuda(q, k, mask, isCausal);
         }
         return q.dtype == DType.FLOAT32 || q.dtype == DType.FLOAT64;
     }
@@ -253,7 +292,8 @@ final class AttentionOps {
     /**
      * PyTorch's {@code _scaled_dot_product_flash_attention_for_cpu} on inputs {@link #useFused} accepts, with an additive
      * (or null) mask: the backend's attention kernel, one node. The output is laid out as PyTorch's ([B, L, H, E] in
-     * memory, seen as [B, H, L, E]).
+     * memory, seen as [B, H, L, E]). For float16 and bfloat16 inputs the logsumexp is float32 (PyTorch's
+     * {@code accumulate_dtype}) and the output and gradients are of the input type, each rounded once.
      */
     static Tensor fused(Tensor query, Tensor key, Tensor value, Tensor mask, boolean isCausal, Double scale) {
         int b = query.shape[0];
@@ -267,7 +307,7 @@ final class AttentionOps {
         Tensor store = Creation.empty(new int[] {b, l, h, ev}, t, device);
         Tensor out = new Tensor(store.lease(), new Layout(new int[] {b, h, l, ev}, new int[] {l * h * ev, ev, h * ev, 1}, 0),
                 device, store.backend, new int[1]);
-        Tensor lse = Creation.empty(new int[] {b, h, l}, t, device);
+        Tensor lse = Creation.empty(new int[] {b, h, l}, isHalf(t) ? DType.FLOAT32 : t, device);
         int[] full = {b, h, l, s};
         Layout maskLayout = mask == null ? null : ArithmeticOps.expandedLayout(mask, full);
         if (out.numel() > 0 || lse.numel() > 0) {
@@ -275,7 +315,7 @@ final class AttentionOps {
                     mask == null ? null : mask.storage(), maskLayout, isCausal, sc, out.storage(), out.layout, lse.storage(),
                     lse.layout);
         }
-        return ArithmeticOps.record(out, fusedNode(device), new Tensor[] {query, key, value}, node -> {
+        return ArithmeticOps.record(out, fusedNode(query, key, mask, isCausal), new Tensor[] {query, key, value}, node -> {
             SavedTensor sq = node.save(query);
             SavedTensor sk = node.save(key);
             SavedTensor sv = node.save(value);

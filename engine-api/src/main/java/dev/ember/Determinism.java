@@ -35,7 +35,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * fixed by the sizes alone. Sorting, rank selection, the scans (gaps_kernels.cu's block-level scan of a few long lines
  * included: its association depends only on the line's length) and histc and bincount without weights (64-bit integer
  * atomics) are deterministic; bincount with float weights adds with float atomics and alerts "_bincount_cuda", as
- * PyTorch's CUDA kernel does. What CUDA does not implement runs through the host (the CPU's kernels on host copies,
+ * PyTorch's CUDA kernel does. The tensor-core attention backward for float16/bfloat16 (attn_tc_kernels.cu, when
+ * enabled) adds dQ with float atomics: with the switch on it is not used (the deterministic host path runs instead, as
+ * PyTorch's flash backward takes its deterministic path), and in warn-only mode it alerts "_flash_attention_backward"
+ * and runs. What CUDA does not implement runs through the host (the CPU's kernels on host copies,
  * deterministic as below). cuBLAS, where it
  * loads, runs on one stream with its default (no atomics) mode, which its documentation says gives bitwise reproducible
  * results on one GPU architecture, so Ember needs no {@code CUBLAS_WORKSPACE_CONFIG} (PyTorch asks for it because it

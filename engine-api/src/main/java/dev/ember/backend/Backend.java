@@ -727,15 +727,19 @@ public interface Backend {
     // with an online softmax (a running maximum and sum), so no more than a tile of the score matrix exists at a time;
     // the backward recomputes the probabilities of each tile from the row's saved logsumexp. q is [B, H, L, E], k
     // [B, Hk, S, E] and v [B, Hk, S, Ev], with H a multiple of Hk (query head h reads key and value head h / (H / Hk):
-    // grouped-query attention), all float32 or all float64, any strides; L and S are at least 1. The score of query i
-    // and key j is scale * q_i . k_j, plus mask[b, h, i, j] when mask is not null (an additive float32 or float64
-    // layout of shape [B, H, L, S], broadcast strides allowed), and -inf for j > i when causal. A row whose every score
-    // is -inf has output 0 and logsumexp 0. Each default runs the CPU's kernel on host copies ({@link #host()}), so
+    // grouped-query attention), all float32, all float64, all float16 or all bfloat16, any strides; L and S are at
+    // least 1. The score of query i and key j is scale * q_i . k_j, plus mask[b, h, i, j] when mask is not null (an
+    // additive layout of shape [B, H, L, S], float32 or of q's type, broadcast strides allowed), and -inf for j > i when
+    // causal. A row whose every score is -inf has output 0 and logsumexp 0. For float16 and bfloat16 (PyTorch's
+    // _scaled_dot_product_flash_attention_for_cpu, and its CUDA flash and memory-efficient kernels) the arithmetic is
+    // float32 (scores, softmax statistics, accumulators), the logsumexp is float32, and out and the gradients are of
+    // q's type, each rounded once; a kernel may round the probabilities to q's type before the P V product (as
+    // FlashAttention and PyTorch's kernels do). Each default runs the CPU's kernel on host copies ({@link #host()}), so
     // every device has them.
 
     /**
      * The attention output {@code out} ([B, H, L, Ev], written through its layout) and each row's logsumexp of its
-     * scores {@code lse} ([B, H, L], q's type, written through its layout).
+     * scores {@code lse} ([B, H, L], q's type, float32 for float16 and bfloat16 q, written through its layout).
      */
     default void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
                            Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,

@@ -375,6 +375,9 @@ public final class CpuBackend implements Backend {
     }
 
     // ---- attention (AttentionOps)
+    // float16/bfloat16 (PyTorch's _scaled_dot_product_flash_attention_for_cpu for the half types): q, k, v, the mask,
+    // the output gradient and the saved output are widened once, the float32 kernel runs, out and the gradients are
+    // rounded once; the logsumexp is float32 already (AttentionOps allocates it so) and passes through untouched.
 
     @Override
     public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
