@@ -435,6 +435,40 @@ final class ConvKernels {
 
     // ------------------------------------------------------------------ backward
 
+    /**
+     * The input gradient of a stride-1, dilation-1 convolution as a forward convolution: of the output gradient
+     * [n, o, oh, ow], zero-padded by kernel - 1 - padding, with {@link #flipTransposed} weights [c, og, kh, kw], giving
+     * [n, c, h, w]; null where the padding exceeds kernel - 1 (that forward would crop).
+     */
+    static Geom transposed(Geom s) {
+        Conv2dParams p = s.p;
+        if (p.strideH() != 1 || p.strideW() != 1 || p.dilationH() != 1 || p.dilationW() != 1 || p.padH() > s.kh - 1
+                || p.padW() > s.kw - 1) {
+            return null;
+        }
+        return new Geom(new int[] {s.n, s.o, s.oh, s.ow}, new int[] {s.c, s.og, s.kh, s.kw},
+                new int[] {s.n, s.c, s.h, s.w}, new Conv2dParams(1, 1, s.kh - 1 - p.padH(), s.kw - 1 - p.padW(), 1, 1,
+                        s.g));
+    }
+
+    /** The weights [o][cg][kh][kw] as {@link #transposed}'s convolution reads them: [c][og][kh][kw], flipped in space. */
+    static float[] flipTransposed(float[] w, int wOff, Geom s) {
+        int khw = s.kh * s.kw;
+        float[] out = new float[s.o * s.ckk];
+        for (int gi = 0; gi < s.g; gi++) {
+            for (int cl = 0; cl < s.cg; cl++) {
+                for (int ol = 0; ol < s.og; ol++) {
+                    int src = wOff + ((gi * s.og + ol) * s.cg + cl) * khw + khw - 1;
+                    int dst = ((gi * s.cg + cl) * s.og + ol) * khw;
+                    for (int k = 0; k < khw; k++) {
+                        out[dst + k] = w[src - k];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     static void backwardInput(CpuStorage gy, Layout lgy, CpuStorage wt, Layout lw, CpuStorage gx, Layout lgx, Conv2dParams p) {
         Geom s = new Geom(lgx.shape(), lw.shape(), lgy.shape(), p);
         boolean f32 = gy.dtype == DType.FLOAT32;
@@ -443,6 +477,15 @@ final class ConvKernels {
             float[] packed = DirectConv.packBackward((float[]) wt.array, lw.offset(), s);
             perChunk(s.n, (from, to) -> direct.backwardInput((float[]) gy.array, lgy.offset(), packed,
                     (float[]) gx.array, lgx.offset(), s, from, to));
+            return;
+        }
+        Geom t = transposed(s);
+        if (f32 && direct != null && t != null && direct.appliesForward(t)) {
+            // larger images: the forward kernels on the output gradient, zero-padded by k - 1 - p, with the weights
+            // flipped and their channel axes swapped (no column matrix, no col2im)
+            float[] packed = direct.packForward(flipTransposed((float[]) wt.array, lw.offset(), s), 0, t);
+            perChunk(s.n, (from, to) -> direct.forward((float[]) gy.array, lgy.offset(), packed, null,
+                    (float[]) gx.array, lgx.offset(), t, from, to));
             return;
         }
         perChunk(s.n, (from, to) -> {

@@ -13,7 +13,12 @@ import dev.ember.backend.Conv2dParams;
  * <p>It takes stride 1 and dilation 1 (padding through a zero-padded copy of each image), output channels per group a
  * multiple of the vector length, and at most {@link #MAX_PIXELS} output pixels per image; the forward pass and the
  * weight gradient also larger images with a spatial kernel and two or more vectors of output channels: the shapes
- * where the GEMM path was measured slower. {@code -Dember.cpu.directConv=false} turns it off.
+ * where the GEMM path was measured slower. On those larger images the input gradient, where the input channels per
+ * group are whole vectors, is the forward pass of the flipped weights over the output gradient padded by kernel - 1 -
+ * padding ({@link ConvKernels#transposed}). Kernels 3 and 5 wide take the forward pass's row kernels (eight pixels of
+ * one output row a step, each input value loaded once per kernel row; {@code -Dember.cpu.directConvRows=false} turns
+ * them off); with AVX-512's 32 registers the weight gradient takes two vectors of output channels a step
+ * ({@code -Dember.cpu.directConvWeightPairs=false}). {@code -Dember.cpu.directConv=false} turns it all off.
  */
 abstract class DirectConv {
     /** Output pixels per image up to which every direct kernel runs (LeNet's second convolution has 100). */

@@ -19,6 +19,16 @@ final class VectorDirectConv extends DirectConv {
     private static final float[] ZEROS = new float[2 * L];
     /** Whether the forward pass takes two blocks of output channels at a time where there are two. */
     private static final boolean PAIRED = Boolean.parseBoolean(System.getProperty("ember.cpu.directConvPairs", "true"));
+    /** Whether the forward pass takes the row kernels for kernels 3 and 5 wide ({@link #rowKernel}). */
+    private static final boolean ROWS = Boolean.parseBoolean(System.getProperty("ember.cpu.directConvRows", "true"));
+    /**
+     * Whether the 3-wide row kernel takes two blocks of output channels at once: 16 accumulators and six weight
+     * vectors need the 32 vector registers of AVX-512 (a 512-bit species here), not AVX2's 16.
+     */
+    private static final boolean ROW_PAIRS = L >= 16;
+    /** Whether the weight gradient takes two blocks of output channels at once (16 accumulators): as ROW_PAIRS. */
+    private static final boolean WEIGHT_PAIRS = L >= 16
+            && Boolean.parseBoolean(System.getProperty("ember.cpu.directConvWeightPairs", "true"));
 
     @Override
     int lanes() {
@@ -89,13 +99,18 @@ final class VectorDirectConv extends DirectConv {
         float[][] src = new float[1][];
         int[] off = null;
         int[] pix = null;
+        int[] rowOff = null;
         int offRow = -1;
+        int[] order = order(s);
+        int runs = rowKernel(s) ? s.oh * (s.ow / 8) : 0;
+        int rows = s.cg * s.kh;
         for (int n = from; n < to; n++) {
             for (int gi = 0; gi < s.g; gi++) {
                 int[] img = image(x, xOff, s, n, gi, src);
                 if (img[1] != offRow) {
                     off = offsets(s, img[1], img[2]);
-                    pix = pixels(s, img[1]);
+                    pix = pixels(s, img[1], order);
+                    rowOff = rowOffsets(s, img[1], img[2]);
                     offRow = img[1];
                 }
                 float[] xs = src[0];
@@ -105,11 +120,29 @@ final class VectorDirectConv extends DirectConv {
                     int wBase = (gi * blocks + ob) * s.ckk * L;
                     int c0 = gi * s.og + ob * L;
                     int bOff = bias == null ? 0 : c0;
-                    int p = 0;
                     int pair = PAIRED && ob + 1 < blocks ? 2 : 1;
+                    int bOff2 = bias == null ? 0 : c0 + L;
+                    // runs of eight pixels of one output row: each input value loaded once per row of the kernel
+                    for (int r = 0; r < runs; r++) {
+                        int i0 = img[0] + pix[8 * r];
+                        int tOff = 8 * r * L;
+                        if (s.kw == 3 && pair == 2 && ROW_PAIRS) {
+                            row3x2(xs, i0, rowOff, rows, pw, wBase, b, bOff, bOff2, t, tOff, s.ohw * L);
+                            continue;
+                        }
+                        for (int k = 0; k < pair; k++) {
+                            int wb = wBase + k * s.ckk * L;
+                            int bo = bias == null ? 0 : c0 + k * L;
+                            if (s.kw == 3) {
+                                row3(xs, i0, rowOff, rows, pw, wb, b, bo, t, k * s.ohw * L + tOff);
+                            } else {
+                                row5(xs, i0, rowOff, rows, pw, wb, b, bo, t, k * s.ohw * L + tOff);
+                            }
+                        }
+                    }
+                    int p = 8 * runs;
                     if (pair == 2) {
                         // two blocks of channels: each input value feeds two vectors (12 FMAs per 8 loads)
-                        int bOff2 = bias == null ? 0 : c0 + L;
                         for (; p + 6 <= s.ohw; p += 6) {
                             forward2x6(xs, img[0], pix, p, off, s.ckk, pw, wBase, b, bOff, bOff2, t, s.ohw * L);
                         }
@@ -129,13 +162,13 @@ final class VectorDirectConv extends DirectConv {
                             forward1(xs, img[0] + pix[q], off, s.ckk, pw, wb, b, bo, t, tBase + q * L);
                         }
                     }
-                    // [ohw][L] per block -> the output's channel planes
+                    // [ohw][L] per block, pixels in the order of order[] -> the output's channel planes
                     int yBase = yOff + (n * s.o + c0) * s.ohw;
                     for (int l = 0; l < pair * L; l++) {
                         int dst = yBase + l * s.ohw;
                         int src2 = (l / L) * s.ohw * L + l % L;
                         for (int q = 0; q < s.ohw; q++) {
-                            y[dst + q] = t[src2 + q * L];
+                            y[dst + order[q]] = t[src2 + q * L];
                         }
                     }
                 }
@@ -143,13 +176,53 @@ final class VectorDirectConv extends DirectConv {
         }
     }
 
-    /** Each output pixel's offset from the image's first input value. */
-    private static int[] pixels(ConvKernels.Geom s, int rowStride) {
-        int[] pix = new int[s.ohw];
-        for (int oy = 0, p = 0; oy < s.oh; oy++) {
-            for (int ox = 0; ox < s.ow; ox++, p++) {
-                pix[p] = oy * rowStride + ox;
+    /**
+     * Whether the forward pass takes the row kernels: a kernel 3 or 5 wide and output rows of at least eight pixels.
+     * They add the same products in the same order as the pixel kernels (each output's (ci, ki, kj) in turn), so the
+     * results are the same bits; they load each input value once per row of the kernel instead of once per product.
+     */
+    private static boolean rowKernel(ConvKernels.Geom s) {
+        return ROWS && (s.kw == 3 || s.kw == 5) && s.ow >= 8;
+    }
+
+    /**
+     * The order the forward pass computes the output pixels in (as indices oy * ow + ox): with the row kernels, the
+     * runs of eight pixels of every row first, then every row's last ow % 8 pixels (which the pixel kernels take, from
+     * any rows); else row by row.
+     */
+    private static int[] order(ConvKernels.Geom s) {
+        int[] order = new int[s.ohw];
+        int runs = rowKernel(s) ? s.ow / 8 * 8 : 0;
+        int k = 0;
+        for (int oy = 0; oy < s.oh; oy++) {
+            for (int ox = 0; ox < runs; ox++) {
+                order[k++] = oy * s.ow + ox;
             }
+        }
+        for (int oy = 0; oy < s.oh; oy++) {
+            for (int ox = runs; ox < s.ow; ox++) {
+                order[k++] = oy * s.ow + ox;
+            }
+        }
+        return order;
+    }
+
+    /** The offset of each (ci, ki) row of the kernel from an output pixel's top-left input value. */
+    private static int[] rowOffsets(ConvKernels.Geom s, int rowStride, int planeStride) {
+        int[] off = new int[s.cg * s.kh];
+        for (int ci = 0, j = 0; ci < s.cg; ci++) {
+            for (int ki = 0; ki < s.kh; ki++) {
+                off[j++] = ci * planeStride + ki * rowStride;
+            }
+        }
+        return off;
+    }
+
+    /** Each output pixel's offset from the image's first input value, in the order of {@code order}. */
+    private static int[] pixels(ConvKernels.Geom s, int rowStride, int[] order) {
+        int[] pix = new int[s.ohw];
+        for (int q = 0; q < s.ohw; q++) {
+            pix[q] = order[q] / s.ow * rowStride + order[q] % s.ow;
         }
         return pix;
     }
@@ -265,13 +338,248 @@ final class VectorDirectConv extends DirectConv {
         a0.intoArray(t, tOff);
     }
 
+    /**
+     * Eight pixels of one output row (the first at input offset {@code i0}) of one block of output channels, for a
+     * kernel 5 wide: per (ci, ki), five weight vectors and twelve input values make forty FMAs. Output k adds input
+     * k + kj times weight kj for kj = 0..4 in turn, the pixel kernels' order.
+     */
+    private static void row5(float[] x, int i0, int[] rowOff, int rows, float[] w, int wBase, float[] bias, int bOff,
+                             float[] t, int tOff) {
+        FloatVector b = FloatVector.fromArray(S, bias, bOff);
+        FloatVector a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+        for (int r = 0; r < rows; r++) {
+            int o = i0 + rowOff[r];
+            int wr = wBase + r * 5 * L;
+            FloatVector w0 = FloatVector.fromArray(S, w, wr);
+            FloatVector w1 = FloatVector.fromArray(S, w, wr + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, wr + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, w, wr + 3 * L);
+            FloatVector w4 = FloatVector.fromArray(S, w, wr + 4 * L);
+            FloatVector v = FloatVector.broadcast(S, x[o]);
+            a0 = v.fma(w0, a0);
+            v = FloatVector.broadcast(S, x[o + 1]);
+            a0 = v.fma(w1, a0);
+            a1 = v.fma(w0, a1);
+            v = FloatVector.broadcast(S, x[o + 2]);
+            a0 = v.fma(w2, a0);
+            a1 = v.fma(w1, a1);
+            a2 = v.fma(w0, a2);
+            v = FloatVector.broadcast(S, x[o + 3]);
+            a0 = v.fma(w3, a0);
+            a1 = v.fma(w2, a1);
+            a2 = v.fma(w1, a2);
+            a3 = v.fma(w0, a3);
+            v = FloatVector.broadcast(S, x[o + 4]);
+            a0 = v.fma(w4, a0);
+            a1 = v.fma(w3, a1);
+            a2 = v.fma(w2, a2);
+            a3 = v.fma(w1, a3);
+            a4 = v.fma(w0, a4);
+            v = FloatVector.broadcast(S, x[o + 5]);
+            a1 = v.fma(w4, a1);
+            a2 = v.fma(w3, a2);
+            a3 = v.fma(w2, a3);
+            a4 = v.fma(w1, a4);
+            a5 = v.fma(w0, a5);
+            v = FloatVector.broadcast(S, x[o + 6]);
+            a2 = v.fma(w4, a2);
+            a3 = v.fma(w3, a3);
+            a4 = v.fma(w2, a4);
+            a5 = v.fma(w1, a5);
+            a6 = v.fma(w0, a6);
+            v = FloatVector.broadcast(S, x[o + 7]);
+            a3 = v.fma(w4, a3);
+            a4 = v.fma(w3, a4);
+            a5 = v.fma(w2, a5);
+            a6 = v.fma(w1, a6);
+            a7 = v.fma(w0, a7);
+            v = FloatVector.broadcast(S, x[o + 8]);
+            a4 = v.fma(w4, a4);
+            a5 = v.fma(w3, a5);
+            a6 = v.fma(w2, a6);
+            a7 = v.fma(w1, a7);
+            v = FloatVector.broadcast(S, x[o + 9]);
+            a5 = v.fma(w4, a5);
+            a6 = v.fma(w3, a6);
+            a7 = v.fma(w2, a7);
+            v = FloatVector.broadcast(S, x[o + 10]);
+            a6 = v.fma(w4, a6);
+            a7 = v.fma(w3, a7);
+            v = FloatVector.broadcast(S, x[o + 11]);
+            a7 = v.fma(w4, a7);
+        }
+        a0.intoArray(t, tOff);
+        a1.intoArray(t, tOff + L);
+        a2.intoArray(t, tOff + 2 * L);
+        a3.intoArray(t, tOff + 3 * L);
+        a4.intoArray(t, tOff + 4 * L);
+        a5.intoArray(t, tOff + 5 * L);
+        a6.intoArray(t, tOff + 6 * L);
+        a7.intoArray(t, tOff + 7 * L);
+    }
+
+    /** As {@link #row5} for a kernel 3 wide: three weight vectors and ten input values make 24 FMAs per (ci, ki). */
+    private static void row3(float[] x, int i0, int[] rowOff, int rows, float[] w, int wBase, float[] bias, int bOff,
+                             float[] t, int tOff) {
+        FloatVector b = FloatVector.fromArray(S, bias, bOff);
+        FloatVector a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+        for (int r = 0; r < rows; r++) {
+            int o = i0 + rowOff[r];
+            int wr = wBase + r * 3 * L;
+            FloatVector w0 = FloatVector.fromArray(S, w, wr);
+            FloatVector w1 = FloatVector.fromArray(S, w, wr + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, wr + 2 * L);
+            FloatVector v = FloatVector.broadcast(S, x[o]);
+            a0 = v.fma(w0, a0);
+            v = FloatVector.broadcast(S, x[o + 1]);
+            a0 = v.fma(w1, a0);
+            a1 = v.fma(w0, a1);
+            v = FloatVector.broadcast(S, x[o + 2]);
+            a0 = v.fma(w2, a0);
+            a1 = v.fma(w1, a1);
+            a2 = v.fma(w0, a2);
+            v = FloatVector.broadcast(S, x[o + 3]);
+            a1 = v.fma(w2, a1);
+            a2 = v.fma(w1, a2);
+            a3 = v.fma(w0, a3);
+            v = FloatVector.broadcast(S, x[o + 4]);
+            a2 = v.fma(w2, a2);
+            a3 = v.fma(w1, a3);
+            a4 = v.fma(w0, a4);
+            v = FloatVector.broadcast(S, x[o + 5]);
+            a3 = v.fma(w2, a3);
+            a4 = v.fma(w1, a4);
+            a5 = v.fma(w0, a5);
+            v = FloatVector.broadcast(S, x[o + 6]);
+            a4 = v.fma(w2, a4);
+            a5 = v.fma(w1, a5);
+            a6 = v.fma(w0, a6);
+            v = FloatVector.broadcast(S, x[o + 7]);
+            a5 = v.fma(w2, a5);
+            a6 = v.fma(w1, a6);
+            a7 = v.fma(w0, a7);
+            v = FloatVector.broadcast(S, x[o + 8]);
+            a6 = v.fma(w2, a6);
+            a7 = v.fma(w1, a7);
+            v = FloatVector.broadcast(S, x[o + 9]);
+            a7 = v.fma(w2, a7);
+        }
+        a0.intoArray(t, tOff);
+        a1.intoArray(t, tOff + L);
+        a2.intoArray(t, tOff + 2 * L);
+        a3.intoArray(t, tOff + 3 * L);
+        a4.intoArray(t, tOff + 4 * L);
+        a5.intoArray(t, tOff + 5 * L);
+        a6.intoArray(t, tOff + 6 * L);
+        a7.intoArray(t, tOff + 7 * L);
+    }
+
+    /**
+     * As {@link #row3} for two blocks of output channels (the second block's packed weights follow the first's, its
+     * outputs go {@code second} after the first's): 16 accumulators and six weight vectors, 48 FMAs per ten input
+     * values. Only where the machine has 32 vector registers ({@link #ROW_PAIRS}).
+     */
+    private static void row3x2(float[] x, int i0, int[] rowOff, int rows, float[] w, int wBase, float[] bias,
+                               int bOff, int bOff2, float[] t, int tOff, int second) {
+        int next = rows * 3 * L;
+        FloatVector b = FloatVector.fromArray(S, bias, bOff);
+        FloatVector c = FloatVector.fromArray(S, bias, bOff2);
+        FloatVector a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+        FloatVector c0 = c, c1 = c, c2 = c, c3 = c, c4 = c, c5 = c, c6 = c, c7 = c;
+        for (int r = 0; r < rows; r++) {
+            int o = i0 + rowOff[r];
+            int wr = wBase + r * 3 * L;
+            FloatVector w0 = FloatVector.fromArray(S, w, wr);
+            FloatVector w1 = FloatVector.fromArray(S, w, wr + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, wr + 2 * L);
+            FloatVector u0 = FloatVector.fromArray(S, w, wr + next);
+            FloatVector u1 = FloatVector.fromArray(S, w, wr + next + L);
+            FloatVector u2 = FloatVector.fromArray(S, w, wr + next + 2 * L);
+            FloatVector v = FloatVector.broadcast(S, x[o]);
+            a0 = v.fma(w0, a0);
+            c0 = v.fma(u0, c0);
+            v = FloatVector.broadcast(S, x[o + 1]);
+            a0 = v.fma(w1, a0);
+            c0 = v.fma(u1, c0);
+            a1 = v.fma(w0, a1);
+            c1 = v.fma(u0, c1);
+            v = FloatVector.broadcast(S, x[o + 2]);
+            a0 = v.fma(w2, a0);
+            c0 = v.fma(u2, c0);
+            a1 = v.fma(w1, a1);
+            c1 = v.fma(u1, c1);
+            a2 = v.fma(w0, a2);
+            c2 = v.fma(u0, c2);
+            v = FloatVector.broadcast(S, x[o + 3]);
+            a1 = v.fma(w2, a1);
+            c1 = v.fma(u2, c1);
+            a2 = v.fma(w1, a2);
+            c2 = v.fma(u1, c2);
+            a3 = v.fma(w0, a3);
+            c3 = v.fma(u0, c3);
+            v = FloatVector.broadcast(S, x[o + 4]);
+            a2 = v.fma(w2, a2);
+            c2 = v.fma(u2, c2);
+            a3 = v.fma(w1, a3);
+            c3 = v.fma(u1, c3);
+            a4 = v.fma(w0, a4);
+            c4 = v.fma(u0, c4);
+            v = FloatVector.broadcast(S, x[o + 5]);
+            a3 = v.fma(w2, a3);
+            c3 = v.fma(u2, c3);
+            a4 = v.fma(w1, a4);
+            c4 = v.fma(u1, c4);
+            a5 = v.fma(w0, a5);
+            c5 = v.fma(u0, c5);
+            v = FloatVector.broadcast(S, x[o + 6]);
+            a4 = v.fma(w2, a4);
+            c4 = v.fma(u2, c4);
+            a5 = v.fma(w1, a5);
+            c5 = v.fma(u1, c5);
+            a6 = v.fma(w0, a6);
+            c6 = v.fma(u0, c6);
+            v = FloatVector.broadcast(S, x[o + 7]);
+            a5 = v.fma(w2, a5);
+            c5 = v.fma(u2, c5);
+            a6 = v.fma(w1, a6);
+            c6 = v.fma(u1, c6);
+            a7 = v.fma(w0, a7);
+            c7 = v.fma(u0, c7);
+            v = FloatVector.broadcast(S, x[o + 8]);
+            a6 = v.fma(w2, a6);
+            c6 = v.fma(u2, c6);
+            a7 = v.fma(w1, a7);
+            c7 = v.fma(u1, c7);
+            v = FloatVector.broadcast(S, x[o + 9]);
+            a7 = v.fma(w2, a7);
+            c7 = v.fma(u2, c7);
+        }
+        a0.intoArray(t, tOff);
+        a1.intoArray(t, tOff + L);
+        a2.intoArray(t, tOff + 2 * L);
+        a3.intoArray(t, tOff + 3 * L);
+        a4.intoArray(t, tOff + 4 * L);
+        a5.intoArray(t, tOff + 5 * L);
+        a6.intoArray(t, tOff + 6 * L);
+        a7.intoArray(t, tOff + 7 * L);
+        int t2 = second + tOff;
+        c0.intoArray(t, t2);
+        c1.intoArray(t, t2 + L);
+        c2.intoArray(t, t2 + 2 * L);
+        c3.intoArray(t, t2 + 3 * L);
+        c4.intoArray(t, t2 + 4 * L);
+        c5.intoArray(t, t2 + 5 * L);
+        c6.intoArray(t, t2 + 6 * L);
+        c7.intoArray(t, t2 + 7 * L);
+    }
+
     // ------------------------------------------------------------------ weight gradient
 
     @Override
     void backwardWeight(float[] dy, int dyOff, float[] x, int xOff, float[] acc, ConvKernels.Geom s, int from,
                         int to) {
         int blocks = s.og / L;
-        float[] t = Scratch.floats(TRANSPOSED, s.ohw * L);
+        float[] t = Scratch.floats(TRANSPOSED, 2 * s.ohw * L);
         float[][] src = new float[1][];
         int[] off = null;
         int offRow = -1;
@@ -283,23 +591,36 @@ final class VectorDirectConv extends DirectConv {
                     offRow = img[1];
                 }
                 float[] xs = src[0];
-                for (int ob = 0; ob < blocks; ob++) {
+                for (int ob = 0; ob < blocks; ob += WEIGHT_PAIRS && ob + 1 < blocks ? 2 : 1) {
+                    int pair = WEIGHT_PAIRS && ob + 1 < blocks ? 2 : 1;
                     int c0 = gi * s.og + ob * L;
-                    // the output gradient's L channel planes -> [ohw][L]
+                    // the output gradient's L (or 2L) channel planes -> [ohw][L] per block
                     int dyBase = dyOff + (n * s.o + c0) * s.ohw;
-                    for (int l = 0; l < L; l++) {
+                    for (int l = 0; l < pair * L; l++) {
                         int from2 = dyBase + l * s.ohw;
+                        int tl = (l / L) * s.ohw * L + l % L;
                         for (int p = 0; p < s.ohw; p++) {
-                            t[p * L + l] = dy[from2 + p];
+                            t[tl + p * L] = dy[from2 + p];
                         }
                     }
                     int aBase = (gi * blocks + ob) * s.ckk * L;
                     int j = 0;
-                    for (; j + 8 <= s.ckk; j += 8) {
-                        weight8(xs, img[0], img[1], off, j, s.oh, s.ow, t, acc, aBase + j * L);
+                    if (pair == 2) {
+                        // two blocks: each input value loaded feeds two FMAs (16 per 10 loads)
+                        for (; j + 8 <= s.ckk; j += 8) {
+                            weight8x2(xs, img[0], img[1], off, j, s.oh, s.ow, t, s.ohw * L, acc, aBase + j * L,
+                                    s.ckk * L);
+                        }
                     }
-                    for (; j < s.ckk; j++) {
-                        weight1(xs, img[0] + off[j], img[1], s.oh, s.ow, t, acc, aBase + j * L);
+                    for (int k = 0; k < pair; k++) {
+                        int ab = aBase + k * s.ckk * L;
+                        int tb = k * s.ohw * L;
+                        for (int q = j; q + 8 <= s.ckk; q += 8) {
+                            weight8(xs, img[0], img[1], off, q, s.oh, s.ow, t, tb, acc, ab + q * L);
+                        }
+                        for (int q = j + (s.ckk - j) / 8 * 8; q < s.ckk; q++) {
+                            weight1(xs, img[0] + off[q], img[1], s.oh, s.ow, t, tb, acc, ab + q * L);
+                        }
                     }
                 }
             }
@@ -307,7 +628,7 @@ final class VectorDirectConv extends DirectConv {
     }
 
     private static void weight8(float[] x, int base, int rowStride, int[] off, int j, int oh, int ow, float[] t,
-                                float[] acc, int aOff) {
+                                int tBase, float[] acc, int aOff) {
         int o0 = off[j], o1 = off[j + 1], o2 = off[j + 2], o3 = off[j + 3];
         int o4 = off[j + 4], o5 = off[j + 5], o6 = off[j + 6], o7 = off[j + 7];
         FloatVector a0 = FloatVector.fromArray(S, acc, aOff);
@@ -319,11 +640,11 @@ final class VectorDirectConv extends DirectConv {
         FloatVector a6 = FloatVector.fromArray(S, acc, aOff + 6 * L);
         FloatVector a7 = FloatVector.fromArray(S, acc, aOff + 7 * L);
         // one loop over the pixels (C2 keeps the accumulators in registers through one loop, not through two)
-        int end = oh * ow * L;
+        int end = tBase + oh * ow * L;
         int i = base;
         int ox = 0;
         int skip = rowStride - ow;
-        for (int p = 0; p < end; p += L) {
+        for (int p = tBase; p < end; p += L) {
             FloatVector d = FloatVector.fromArray(S, t, p);
             a0 = FloatVector.broadcast(S, x[i + o0]).fma(d, a0);
             a1 = FloatVector.broadcast(S, x[i + o1]).fma(d, a1);
@@ -349,13 +670,95 @@ final class VectorDirectConv extends DirectConv {
         a7.intoArray(acc, aOff + 7 * L);
     }
 
-    private static void weight1(float[] x, int base, int rowStride, int oh, int ow, float[] t, float[] acc, int aOff) {
+    /**
+     * As {@link #weight8} for two blocks of output channels (the second's output gradient {@code second} after the
+     * first's in t, its accumulators {@code next} after the first's): 16 accumulators, each broadcast input value used
+     * twice. Only where the machine has 32 vector registers ({@link #WEIGHT_PAIRS}).
+     */
+    private static void weight8x2(float[] x, int base, int rowStride, int[] off, int j, int oh, int ow, float[] t,
+                                  int second, float[] acc, int aOff, int next) {
+        int o0 = off[j], o1 = off[j + 1], o2 = off[j + 2], o3 = off[j + 3];
+        int o4 = off[j + 4], o5 = off[j + 5], o6 = off[j + 6], o7 = off[j + 7];
+        int cOff = aOff + next;
         FloatVector a0 = FloatVector.fromArray(S, acc, aOff);
+        FloatVector a1 = FloatVector.fromArray(S, acc, aOff + L);
+        FloatVector a2 = FloatVector.fromArray(S, acc, aOff + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, acc, aOff + 3 * L);
+        FloatVector a4 = FloatVector.fromArray(S, acc, aOff + 4 * L);
+        FloatVector a5 = FloatVector.fromArray(S, acc, aOff + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, acc, aOff + 6 * L);
+        FloatVector a7 = FloatVector.fromArray(S, acc, aOff + 7 * L);
+        FloatVector c0 = FloatVector.fromArray(S, acc, cOff);
+        FloatVector c1 = FloatVector.fromArray(S, acc, cOff + L);
+        FloatVector c2 = FloatVector.fromArray(S, acc, cOff + 2 * L);
+        FloatVector c3 = FloatVector.fromArray(S, acc, cOff + 3 * L);
+        FloatVector c4 = FloatVector.fromArray(S, acc, cOff + 4 * L);
+        FloatVector c5 = FloatVector.fromArray(S, acc, cOff + 5 * L);
+        FloatVector c6 = FloatVector.fromArray(S, acc, cOff + 6 * L);
+        FloatVector c7 = FloatVector.fromArray(S, acc, cOff + 7 * L);
         int end = oh * ow * L;
         int i = base;
         int ox = 0;
         int skip = rowStride - ow;
         for (int p = 0; p < end; p += L) {
+            FloatVector d = FloatVector.fromArray(S, t, p);
+            FloatVector e = FloatVector.fromArray(S, t, second + p);
+            FloatVector x0 = FloatVector.broadcast(S, x[i + o0]);
+            a0 = x0.fma(d, a0);
+            c0 = x0.fma(e, c0);
+            FloatVector x1 = FloatVector.broadcast(S, x[i + o1]);
+            a1 = x1.fma(d, a1);
+            c1 = x1.fma(e, c1);
+            FloatVector x2 = FloatVector.broadcast(S, x[i + o2]);
+            a2 = x2.fma(d, a2);
+            c2 = x2.fma(e, c2);
+            FloatVector x3 = FloatVector.broadcast(S, x[i + o3]);
+            a3 = x3.fma(d, a3);
+            c3 = x3.fma(e, c3);
+            FloatVector x4 = FloatVector.broadcast(S, x[i + o4]);
+            a4 = x4.fma(d, a4);
+            c4 = x4.fma(e, c4);
+            FloatVector x5 = FloatVector.broadcast(S, x[i + o5]);
+            a5 = x5.fma(d, a5);
+            c5 = x5.fma(e, c5);
+            FloatVector x6 = FloatVector.broadcast(S, x[i + o6]);
+            a6 = x6.fma(d, a6);
+            c6 = x6.fma(e, c6);
+            FloatVector x7 = FloatVector.broadcast(S, x[i + o7]);
+            a7 = x7.fma(d, a7);
+            c7 = x7.fma(e, c7);
+            i++;
+            if (++ox == ow) {
+                ox = 0;
+                i += skip;
+            }
+        }
+        a0.intoArray(acc, aOff);
+        a1.intoArray(acc, aOff + L);
+        a2.intoArray(acc, aOff + 2 * L);
+        a3.intoArray(acc, aOff + 3 * L);
+        a4.intoArray(acc, aOff + 4 * L);
+        a5.intoArray(acc, aOff + 5 * L);
+        a6.intoArray(acc, aOff + 6 * L);
+        a7.intoArray(acc, aOff + 7 * L);
+        c0.intoArray(acc, cOff);
+        c1.intoArray(acc, cOff + L);
+        c2.intoArray(acc, cOff + 2 * L);
+        c3.intoArray(acc, cOff + 3 * L);
+        c4.intoArray(acc, cOff + 4 * L);
+        c5.intoArray(acc, cOff + 5 * L);
+        c6.intoArray(acc, cOff + 6 * L);
+        c7.intoArray(acc, cOff + 7 * L);
+    }
+
+    private static void weight1(float[] x, int base, int rowStride, int oh, int ow, float[] t, int tBase, float[] acc,
+                                int aOff) {
+        FloatVector a0 = FloatVector.fromArray(S, acc, aOff);
+        int end = tBase + oh * ow * L;
+        int i = base;
+        int ox = 0;
+        int skip = rowStride - ow;
+        for (int p = tBase; p < end; p += L) {
             a0 = FloatVector.broadcast(S, x[i]).fma(FloatVector.fromArray(S, t, p), a0);
             i++;
             if (++ox == ow) {
