@@ -1402,7 +1402,7 @@ public final class CudaBackend implements Backend {
     });
 
     /**
-     * For tests and benchmarks, until float16/bfloat16 tensors live on CUDA: C = A @ B on the tensor cores for row-major
+     * For tests and benchmarks (half tensors use the same kernels through matmul): C = A @ B on the tensor cores for row-major
      * [batch, m, k] and [batch, k, n] operands of the half type {@code in} given as their bits; returns the row-major
      * [batch, m, n] result as float[] ({@code out} FLOAT32) or as the bits of type {@code out} == {@code in} (short[]).
      * Throws IllegalStateException where the GPU has no tensor cores (before sm_80).
