@@ -237,6 +237,8 @@ public final class CudaBackend implements Backend {
             case INT16: return "i16";
             case INT8: return "i8";
             case UINT8: return "ui8";
+            case FLOAT16: return "f16";
+            case BFLOAT16: return "bf16";
             default: return "u8";
         }
     }
@@ -457,20 +459,33 @@ public final class CudaBackend implements Backend {
         synchronizeStream();
     }
 
-    /**
-     * float16 and bfloat16 have no CUDA kernels yet (issue 18): every CUDA storage is made in {@link #allocate} (or
-     * uploaded through {@link #fromArray(Object, DType, int)}), which refuse them with one clear message.
-     */
-    static void refuseHalf(DType dtype) {
-        if (dtype == DType.FLOAT16 || dtype == DType.BFLOAT16) {
-            throw new IllegalArgumentException(dtype + " tensors are not supported on CUDA yet: Ember's CUDA kernels for "
-                    + "float16 and bfloat16 do not exist yet (keep them on the CPU, or convert to torch.float32 first)");
+    // ------------------------------------------------------------------ float16 and bfloat16 (CudaHalf, issue 18)
+    // A half storage holds the bits (2 bytes an element); half_kernels.cu converts between them and every type, fills
+    // and selects (where), and has native unary, binary, number and comparison kernels (the float32 kernels' functions
+    // between a widening load and one rounding). Every other kernel takes half operands through CudaHalf.Widened:
+    // float32 copies made on the device, the float32 kernel, the outputs rounded back once (the CPU backend's
+    // HalfLoops.Widened, the same values); matmul of half operands runs on cuBLAS 13 or the tensor cores where they take
+    // it (see halfGemm).
+
+    private final CudaHalf.Device halfDevice = new CudaHalf.Device() {
+        @Override
+        public Storage allocate(DType dtype, long numel) {
+            return CudaBackend.this.allocate(dtype, numel, 0);
         }
+
+        @Override
+        public void copy(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+            CudaBackend.this.copy(src, srcLayout, dst, dstLayout);
+        }
+    };
+
+    /** A new widened scope for a kernel call with float16 or bfloat16 operands. */
+    private CudaHalf.Widened widened() {
+        return new CudaHalf.Widened(halfDevice);
     }
 
     @Override
     public Storage allocate(DType dtype, long numel, int deviceIndex) {
-        refuseHalf(dtype);
         bind();
         if (numel < 0 || numel > Layout.MAX_STORAGE_ELEMENTS) {
             throw new IllegalArgumentException("CUDA tensors hold at most " + Layout.MAX_STORAGE_ELEMENTS
@@ -497,10 +512,12 @@ public final class CudaBackend implements Backend {
         return fromArray(array, null, deviceIndex);
     }
 
-    /** A byte[] uploads as uint8 as it is (the same bytes as int8). */
+    /**
+     * A byte[] uploads as uint8 as it is (the same bytes as int8), and a short[] of bits as float16 or bfloat16 (as the
+     * CPU backend: no conversion pass).
+     */
     @Override
     public Storage fromArray(Object array, DType dtype, int deviceIndex) {
-        refuseHalf(dtype);
         Storage s = upload(array, dtype, deviceIndex);
         if (dtype != null && s.dtype() != dtype) {
             s.close();
@@ -531,7 +548,7 @@ public final class CudaBackend implements Backend {
             n = ((int[]) array).length;
             host = Pointer.to((int[]) array);
         } else if (array instanceof short[]) {
-            t = DType.INT16;
+            t = CudaHalf.isHalf(asType) ? asType : DType.INT16; // float16 and bfloat16: the bits, as int16's bytes
             n = ((short[]) array).length;
             host = Pointer.to((short[]) array);
         } else if (array instanceof byte[]) {
@@ -556,11 +573,12 @@ public final class CudaBackend implements Backend {
             // parameter, so nothing waits, where a copy from pageable memory would synchronize the stream
             double v = t == DType.FLOAT32 ? ((float[]) array)[0] : t == DType.FLOAT64 ? ((double[]) array)[0]
                     : t == DType.INT64 ? ((long[]) array)[0] : t == DType.INT32 ? ((int[]) array)[0]
-                    : t == DType.INT16 ? ((short[]) array)[0] : t == DType.INT8 ? ((byte[]) array)[0]
+                    : t == DType.INT16 || CudaHalf.isHalf(t) ? ((short[]) array)[0] : t == DType.INT8 ? ((byte[]) array)[0]
                     : t == DType.UINT8 ? ((byte[]) array)[0] & 0xFF : ((boolean[]) array)[0] ? 1 : 0;
             long lv = t == DType.INT64 ? ((long[]) array)[0] : (long) v;
             Geo g = new Geo(Layout.contiguous(1));
-            launch("fill_" + suffix(t), 1, "[1]", g, v, lv, s.ptr);
+            // a half's bits are stored as they are by the int16 fill (a NaN's payload kept, as the CPU's array)
+            launch(CudaHalf.isHalf(t) ? "fill_i16" : "fill_" + suffix(t), 1, "[1]", g, v, lv, s.ptr);
             return s;
         }
         if (n > 0) {
@@ -606,7 +624,6 @@ public final class CudaBackend implements Backend {
     @Override
     public Storage fromPinned(dev.ember.backend.PinnedBuffer src, DType dtype, long offset, long numel,
                               boolean nonBlocking, int deviceIndex) {
-        refuseHalf(dtype);
         if (!(src instanceof CudaCopyStream.Pinned)) {
             return Backend.super.fromPinned(src, dtype, offset, numel, nonBlocking, deviceIndex);
         }
@@ -678,8 +695,10 @@ public final class CudaBackend implements Backend {
                 }
                 return out;
             }
-            case INT16: {
-                short[] out = new short[n];
+            case INT16:
+            case FLOAT16:
+            case BFLOAT16: {
+                short[] out = new short[n]; // float16 and bfloat16: the bits
                 if (n > 0) {
                     JCudaDriver.cuMemcpyDtoH(Pointer.to(out), at, bytes);
                 }
@@ -721,7 +740,9 @@ public final class CudaBackend implements Backend {
             return;
         }
         Geo g = new Geo(dstLayout, srcLayout);
-        launch("copy_" + suffix(s.dtype) + "_" + suffix(d.dtype), g.numel, g, g, s.ptr, d.ptr);
+        // a half type on either side: half_kernels.cu's conversions (the CPU's bits; a half type to itself: its bits)
+        String kernel = CudaHalf.any(s, d) ? "hcopy_" : "copy_";
+        launch(kernel + suffix(s.dtype) + "_" + suffix(d.dtype), g.numel, g, g, s.ptr, d.ptr);
     }
 
     @Override
@@ -735,6 +756,20 @@ public final class CudaBackend implements Backend {
     @Override
     public void unary(UnaryOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
         bind();
+        if (CudaHalf.any(src, dst)) {
+            DType t = src.dtype();
+            if (CudaHalf.isHalf(t) && (dst.dtype() == t || op.isPredicate() && dst.dtype() == DType.BOOL)) {
+                // half_kernels.cu: the float32 kernel's function between a widening load and one rounding
+                Geo g = new Geo(dstLayout, srcLayout);
+                String kernel = op.isPredicate() ? "hunary_pred_" : "hunary" + family(op, DType.FLOAT32);
+                launch(kernel + suffix(t), g.numel, g, g, op.ordinal(), cuda(src).ptr, cuda(dst).ptr);
+                return;
+            }
+            try (CudaHalf.Widened w = widened()) {
+                unary(op, w.in(src), srcLayout, w.out(dst, dstLayout), dstLayout);
+            }
+            return;
+        }
         CudaStorage s = cuda(src);
         CudaStorage d = cuda(dst);
         if (narrow(s.dtype)) {
@@ -761,6 +796,19 @@ public final class CudaBackend implements Backend {
     @Override
     public void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
         bind();
+        if (CudaHalf.any(a, b, dst)) {
+            DType t = a.dtype();
+            if (CudaHalf.isHalf(t) && b.dtype() == t && (dst.dtype() == t || op.isPredicate() && dst.dtype() == DType.BOOL)) {
+                Geo g = new Geo(dstLayout, aLayout, bLayout);
+                String kernel = op.isPredicate() ? "hcompare_" : "hbinary" + family(op, DType.FLOAT32);
+                launch(kernel + suffix(t), g.numel, g, g, op.ordinal(), cuda(a).ptr, cuda(b).ptr, cuda(dst).ptr);
+                return;
+            }
+            try (CudaHalf.Widened w = widened()) {
+                binary(op, w.in(a), aLayout, w.in(b), bLayout, w.out(dst, dstLayout), dstLayout);
+            }
+            return;
+        }
         CudaStorage x = cuda(a);
         if (narrow(x.dtype)) {
             try (CudaStorage wa = widen(x, aLayout); CudaStorage wb = widen(cuda(b), bLayout)) {
@@ -799,6 +847,22 @@ public final class CudaBackend implements Backend {
                              Layout dstLayout) {
         bind();
         CudaStorage x = cuda(a);
+        if (CudaHalf.isHalf(x.dtype)) {
+            // the number as PyTorch's reduced-type kernels see it, then the float32 kernel on widened copies
+            Float v = CudaHalf.scalar(op, x.dtype, scalar, scalarFirst);
+            DType d = dst.dtype();
+            if (d == x.dtype || op.isPredicate() && d == DType.BOOL) {
+                Geo g = new Geo(dstLayout, aLayout);
+                String kernel = op.isPredicate() ? "hcompare_scalar_" : "hbinary" + family(op, DType.FLOAT32) + "scalar_";
+                launch(kernel + suffix(x.dtype), g.numel, g, g, op.ordinal(), x.ptr, (double) v, 0L, scalarFirst ? 1 : 0,
+                        cuda(dst).ptr);
+                return;
+            }
+            try (CudaHalf.Widened w = widened()) {
+                binaryScalar(op, w.in(a), aLayout, v, scalarFirst, w.out(dst, dstLayout), dstLayout);
+            }
+            return;
+        }
         if (narrow(x.dtype)) {
             try (CudaStorage wa = widen(x, aLayout)) {
                 Layout dense = Layout.contiguous(dstLayout.shape());
@@ -836,6 +900,14 @@ public final class CudaBackend implements Backend {
     @Override
     public void axpy(double alpha, Storage x, Layout xLayout, Storage y, Layout yLayout) {
         bind();
+        if (CudaHalf.any(x, y)) {
+            // alpha in y's type (HalfLoops.axpy), one float fused multiply-add, rounded once
+            double a = CudaHalf.isHalf(y.dtype()) ? CudaHalf.alpha(y.dtype(), alpha) : alpha;
+            try (CudaHalf.Widened w = widened()) {
+                axpy(a, w.in(x), xLayout, w.out(y, yLayout), yLayout);
+            }
+            return;
+        }
         CudaStorage ys = cuda(y);
         Geo g = new Geo(yLayout, xLayout);
         launch("axpy_" + suffix(ys.dtype), g.numel, g, g, alpha, cuda(x).ptr, ys.ptr);
@@ -845,6 +917,18 @@ public final class CudaBackend implements Backend {
     public void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout,
                       Storage dst, Layout dstLayout) {
         bind();
+        if (CudaHalf.any(a, b, dst)) {
+            if (a.dtype() == dst.dtype() && b.dtype() == dst.dtype()) {
+                // the bits as they are (NaN payloads kept), as the CPU backend
+                Geo g = new Geo(dstLayout, condLayout, aLayout, bLayout);
+                launch("where_h16", g.numel, g, g, cuda(cond).ptr, cuda(a).ptr, cuda(b).ptr, cuda(dst).ptr);
+                return;
+            }
+            try (CudaHalf.Widened w = widened()) {
+                where(cond, condLayout, w.in(a), aLayout, w.in(b), bLayout, w.out(dst, dstLayout), dstLayout);
+            }
+            return;
+        }
         if (narrow(cuda(dst).dtype)) {
             Layout dense = Layout.contiguous(dstLayout.shape());
             try (CudaStorage wa = widen(cuda(a), aLayout); CudaStorage wb = widen(cuda(b), bLayout)) {
@@ -862,6 +946,13 @@ public final class CudaBackend implements Backend {
     @Override
     public void reduce(ReduceOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
         bind();
+        if (CudaHalf.any(src, dst)) {
+            // the float32 kernels accumulate in double, as the CPU's reduction of every floating type; one rounding
+            try (CudaHalf.Widened w = widened()) {
+                reduce(op, w.in(src), srcLayout, w.out(dst, dstLayout), dstLayout);
+            }
+            return;
+        }
         CudaStorage s = cuda(src);
         CudaStorage d = cuda(dst);
         if (narrow(s.dtype)) {
@@ -1017,6 +1108,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
                        Layout dstLayout) {
+        if (CudaHalf.any(src, dst)) {
+            try (CudaHalf.Widened w = widened()) {
+                gather(w.in(src), srcLayout, dim, index, indexLayout, w.out(dst, dstLayout), dstLayout);
+            }
+            return;
+        }
         bind();
         if (narrow(index.dtype())) {
             try (CudaStorage w = widenIndex(index)) {
@@ -1032,6 +1129,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void scatter(ScatterReduce reduce, boolean includeSelf, Storage dst, Layout dstLayout, int dim, Storage index,
                         Layout indexLayout, Storage src, Layout srcLayout) {
+        if (CudaHalf.any(src, dst)) {
+            try (CudaHalf.Widened w = widened()) {
+                scatter(reduce, includeSelf, w.out(dst, dstLayout), dstLayout, dim, index, indexLayout, w.in(src), srcLayout);
+            }
+            return;
+        }
         bind();
         if (narrow(index.dtype())) {
             try (CudaStorage w = widenIndex(index)) {
@@ -1046,6 +1149,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public long nonzeroCount(Storage src, Layout layout) {
+        if (CudaHalf.any(src)) {
+            try (CudaHalf.Widened w = widened()) {
+                return nonzeroCount(w.in(src), layout);
+            }
+        }
         bind();
         long n = indexKernels.nonzeroCount(src, layout);
         return n >= 0 ? n : Backend.super.nonzeroCount(src, layout);
@@ -1053,6 +1161,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void nonzero(Storage src, Layout layout, Storage dst, Layout dstLayout) {
+        if (CudaHalf.any(src)) {
+            try (CudaHalf.Widened w = widened()) {
+                nonzero(w.in(src), layout, dst, dstLayout);
+            }
+            return;
+        }
         bind();
         if (!indexKernels.nonzero(src, layout, dst, dstLayout)) {
             Backend.super.nonzero(src, layout, dst, dstLayout);
@@ -1114,6 +1228,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void sort(Storage src, Layout srcLayout, int dim, boolean descending, Storage values, Layout valuesLayout,
                      Storage indices, Layout indicesLayout) {
+        if (CudaHalf.any(src, values)) {
+            try (CudaHalf.Widened w = widened()) {
+                sort(w.in(src), srcLayout, dim, descending, w.out(values, valuesLayout), valuesLayout, indices, indicesLayout);
+            }
+            return;
+        }
         bind();
         if (!sortKernels.sort(src, srcLayout, dim, descending, values, valuesLayout, indices, indicesLayout)) {
             Backend.super.sort(src, srcLayout, dim, descending, values, valuesLayout, indices, indicesLayout);
@@ -1123,6 +1243,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void rankSelect(dev.ember.backend.RankOp op, Storage src, Layout srcLayout, int dim, long k, Storage values,
                            Layout valuesLayout, Storage indices, Layout indicesLayout) {
+        if (CudaHalf.any(src, values)) {
+            try (CudaHalf.Widened w = widened()) {
+                rankSelect(op, w.in(src), srcLayout, dim, k, w.out(values, valuesLayout), valuesLayout, indices, indicesLayout);
+            }
+            return;
+        }
         bind();
         if (!sortKernels.rankSelect(op, src, srcLayout, dim, k, values, valuesLayout, indices, indicesLayout)) {
             Backend.super.rankSelect(op, src, srcLayout, dim, k, values, valuesLayout, indices, indicesLayout);
@@ -1132,6 +1258,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void scan(dev.ember.backend.ScanOp op, Storage src, Layout srcLayout, int dim, Storage dst, Layout dstLayout,
                      Storage indices, Layout indicesLayout) {
+        if (CudaHalf.any(src, dst)) {
+            try (CudaHalf.Widened w = widened()) {
+                scan(op, w.in(src), srcLayout, dim, w.out(dst, dstLayout), dstLayout, indices, indicesLayout);
+            }
+            return;
+        }
         bind();
         if (!sortKernels.scan(op, src, srcLayout, dim, dst, dstLayout, indices, indicesLayout)) {
             Backend.super.scan(op, src, srcLayout, dim, dst, dstLayout, indices, indicesLayout);
@@ -1141,6 +1273,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void searchsorted(Storage sorted, Layout sortedLayout, Storage sorter, Layout sorterLayout, Storage values,
                              Layout valuesLayout, boolean right, Storage out, Layout outLayout) {
+        if (CudaHalf.any(sorted, values)) {
+            try (CudaHalf.Widened w = widened()) {
+                searchsorted(w.in(sorted), sortedLayout, sorter, sorterLayout, w.in(values), valuesLayout, right, out, outLayout);
+            }
+            return;
+        }
         bind();
         if (!sortKernels.searchsorted(sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, right, out,
                 outLayout)) {
@@ -1151,6 +1289,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void histc(Storage src, Layout srcLayout, int bins, double min, double max, Storage out, Layout outLayout) {
+        if (CudaHalf.any(src, out)) {
+            try (CudaHalf.Widened w = widened()) {
+                histc(w.in(src), srcLayout, bins, min, max, w.out(out, outLayout), outLayout);
+            }
+            return;
+        }
         bind();
         if (!sortKernels.histc(src, srcLayout, bins, min, max, out, outLayout)) {
             Backend.super.histc(src, srcLayout, bins, min, max, out, outLayout);
@@ -1160,6 +1304,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void bincount(Storage src, Layout srcLayout, Storage weights, Layout weightsLayout, Storage out,
                          Layout outLayout) {
+        if (CudaHalf.any(weights, out)) {
+            try (CudaHalf.Widened w = widened()) {
+                bincount(src, srcLayout, w.in(weights), weightsLayout, w.out(out, outLayout), outLayout);
+            }
+            return;
+        }
         bind();
         if (!sortKernels.bincount(src, srcLayout, weights, weightsLayout, out, outLayout)) {
             Backend.super.bincount(src, srcLayout, weights, weightsLayout, out, outLayout);
@@ -1168,6 +1318,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
+        if (CudaHalf.any(src, values)) {
+            try (CudaHalf.Widened w = widened()) {
+                return unique(w.in(src), srcLayout, sorted, w.out(values, null), inverse, counts);
+            }
+        }
         bind();
         long groups = sortKernels.unique(src, srcLayout, sorted, values, inverse, counts);
         return groups >= 0 ? groups : Backend.super.unique(src, srcLayout, sorted, values, inverse, counts);
@@ -1175,7 +1330,48 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        if (CudaHalf.any(a, b, dst)) {
+            if (halfGemm(a, aLayout, b, bLayout, dst, dstLayout)) {
+                return;
+            }
+            try (CudaHalf.Widened w = widened()) {
+                gemm(w.in(a), aLayout, w.in(b), bLayout, w.out(dst, dstLayout), dstLayout, false);
+            }
+            return;
+        }
         gemm(a, aLayout, b, bLayout, dst, dstLayout, false);
+    }
+
+    /**
+     * A product of float16 or bfloat16 operands, all three of one type, on cuBLAS 13 (float32 accumulation:
+     * CUBLAS_COMPUTE_32F) or on Ember's tensor-core kernels (float32 accumulation, one rounding of each result), as
+     * PyTorch runs its half GEMMs (always: this is no TF32 question); false where neither takes it, and the caller widens
+     * to the float32 kernels (the CPU's arithmetic). The sums run in another order than the CPU's, so the results are
+     * within a GEMM's tolerance of the CPU's rather than its bits.
+     */
+    private boolean halfGemm(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        bind();
+        CudaStorage x = cuda(a);
+        CudaStorage y = cuda(b);
+        CudaStorage c = cuda(dst);
+        if (x.dtype != y.dtype || x.dtype != c.dtype) {
+            return false;
+        }
+        int batch = aLayout.size(0);
+        int m = aLayout.size(1);
+        int k = aLayout.size(2);
+        int n = bLayout.size(2);
+        if (m == 0 || n == 0 || batch == 0) {
+            return true;
+        }
+        if (k == 0) {
+            fill(dst, dstLayout, 0);
+            return true;
+        }
+        if (cublas != null && !cublasDisabled && cublas.gemm(x, aLayout, y, bLayout, c, dstLayout)) {
+            return true;
+        }
+        return tensorCores.gemm(x.dtype, c.dtype, aLayout, bLayout, dstLayout, x.ptr, y.ptr, c.ptr, false);
     }
 
     // ------------------------------------------------------------------ tensor cores (CudaTensorCores, issue 18)
@@ -1206,7 +1402,7 @@ public final class CudaBackend implements Backend {
     });
 
     /**
-     * For tests and benchmarks, until float16/bfloat16 tensors live on CUDA: C = A @ B on the tensor cores for row-major
+     * For tests and benchmarks (half tensors use the same kernels through matmul): C = A @ B on the tensor cores for row-major
      * [batch, m, k] and [batch, k, n] operands of the half type {@code in} given as their bits; returns the row-major
      * [batch, m, n] result as float[] ({@code out} FLOAT32) or as the bits of type {@code out} == {@code in} (short[]).
      * Throws IllegalStateException where the GPU has no tensor cores (before sm_80).
@@ -1469,6 +1665,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void conv2d(Storage input, Layout inputLayout, Storage weight, Layout weightLayout, Storage bias, Storage out,
                        Layout outLayout, Conv2dParams p) {
+        if (CudaHalf.any(input, weight, bias, out)) {
+            try (CudaHalf.Widened w = widened()) {
+                conv2d(w.in(input), inputLayout, w.in(weight), weightLayout, w.in(bias), w.out(out, outLayout), outLayout, p);
+            }
+            return;
+        }
         bind();
         CudaStorage x = cuda(input);
         if (cudnn() != null && cudnn.forward(x, inputLayout, cuda(weight), weightLayout, bias == null ? null : cuda(bias),
@@ -1496,6 +1698,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void conv2dBackwardInput(Storage gradOut, Layout gradOutLayout, Storage weight, Layout weightLayout,
                                     Storage gradInput, Layout gradInputLayout, Conv2dParams p) {
+        if (CudaHalf.any(gradOut, weight, gradInput)) {
+            try (CudaHalf.Widened w = widened()) {
+                conv2dBackwardInput(w.in(gradOut), gradOutLayout, w.in(weight), weightLayout, w.out(gradInput, gradInputLayout), gradInputLayout, p);
+            }
+            return;
+        }
         bind();
         CudaStorage gx = cuda(gradInput);
         if (cudnn() != null && cudnn.backwardInput(cuda(gradOut), gradOutLayout, cuda(weight), weightLayout, gx,
@@ -1519,6 +1727,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void conv2dBackwardWeight(Storage gradOut, Layout gradOutLayout, Storage input, Layout inputLayout,
                                      Storage gradWeight, Layout gradWeightLayout, Conv2dParams p) {
+        if (CudaHalf.any(gradOut, input, gradWeight)) {
+            try (CudaHalf.Widened w = widened()) {
+                conv2dBackwardWeight(w.in(gradOut), gradOutLayout, w.in(input), inputLayout, w.out(gradWeight, gradWeightLayout), gradWeightLayout, p);
+            }
+            return;
+        }
         bind();
         CudaStorage x = cuda(input);
         if (cudnn() != null && cudnn.backwardWeight(cuda(gradOut), gradOutLayout, x, inputLayout, cuda(gradWeight),
@@ -1614,6 +1828,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void maxPool2d(Storage input, Layout inputLayout, Storage out, Storage indices, Layout outLayout, Pool2dParams p) {
+        if (CudaHalf.any(input, out)) {
+            try (CudaHalf.Widened w = widened()) {
+                maxPool2d(w.in(input), inputLayout, w.out(out, outLayout), indices, outLayout, p);
+            }
+            return;
+        }
         bind();
         CudaStorage x = cuda(input);
         // values only (indices == null): the kernel gets a null pointer and writes no indices
@@ -1626,6 +1846,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout,
                                   Pool2dParams p) {
+        if (CudaHalf.any(gradOut, gradInput)) {
+            try (CudaHalf.Widened w = widened()) {
+                maxPool2dBackward(w.in(gradOut), indices, outLayout, w.out(gradInput, inputLayout), inputLayout, p);
+            }
+            return;
+        }
         bind();
         CudaStorage gx = cuda(gradInput);
         // one thread per input element gathers the gradients of the windows whose maximum it is (deterministic, no
@@ -1637,6 +1863,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void avgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Pool2dParams p) {
+        if (CudaHalf.any(input, out)) {
+            try (CudaHalf.Widened w = widened()) {
+                avgPool2d(w.in(input), inputLayout, w.out(out, outLayout), outLayout, p);
+            }
+            return;
+        }
         bind();
         CudaStorage x = cuda(input);
         launch("avgpool_" + suffix(x.dtype), outLayout.numelInt(), inputLayout.shape(),
@@ -1645,6 +1877,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void avgPool2dBackward(Storage gradOut, Layout outLayout, Storage gradInput, Layout inputLayout, Pool2dParams p) {
+        if (CudaHalf.any(gradOut, gradInput)) {
+            try (CudaHalf.Widened w = widened()) {
+                avgPool2dBackward(w.in(gradOut), outLayout, w.out(gradInput, inputLayout), inputLayout, p);
+            }
+            return;
+        }
         bind();
         CudaStorage gx = cuda(gradInput);
         // one thread per input element sums its windows' shares in the CPU's order (deterministic, bitwise the CPU's
@@ -1664,6 +1902,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void adaptiveAvgPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout) {
+        if (CudaHalf.any(input, out)) {
+            try (CudaHalf.Widened w = widened()) {
+                adaptiveAvgPool2d(w.in(input), inputLayout, w.out(out, outLayout), outLayout);
+            }
+            return;
+        }
         if (!resample.adaptiveAvgPool2d(input, inputLayout, out, outLayout)) {
             Backend.super.adaptiveAvgPool2d(input, inputLayout, out, outLayout);
         }
@@ -1671,6 +1915,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void adaptiveAvgPool2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput, Layout gradInputLayout) {
+        if (CudaHalf.any(gradOut, gradInput)) {
+            try (CudaHalf.Widened w = widened()) {
+                adaptiveAvgPool2dBackward(w.in(gradOut), gradOutLayout, w.out(gradInput, gradInputLayout), gradInputLayout);
+            }
+            return;
+        }
         if (!resample.adaptiveAvgPool2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout)) {
             Backend.super.adaptiveAvgPool2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout);
         }
@@ -1679,6 +1929,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void adaptiveMaxPool2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, Storage indices,
                                   Layout indicesLayout) {
+        if (CudaHalf.any(input, out)) {
+            try (CudaHalf.Widened w = widened()) {
+                adaptiveMaxPool2d(w.in(input), inputLayout, w.out(out, outLayout), outLayout, indices, indicesLayout);
+            }
+            return;
+        }
         if (!resample.adaptiveMaxPool2d(input, inputLayout, out, outLayout, indices, indicesLayout)) {
             Backend.super.adaptiveMaxPool2d(input, inputLayout, out, outLayout, indices, indicesLayout);
         }
@@ -1687,6 +1943,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void upsampleBilinear2d(Storage input, Layout inputLayout, Storage out, Layout outLayout, boolean alignCorners,
                                    double scaleH, double scaleW) {
+        if (CudaHalf.any(input, out)) {
+            try (CudaHalf.Widened w = widened()) {
+                upsampleBilinear2d(w.in(input), inputLayout, w.out(out, outLayout), outLayout, alignCorners, scaleH, scaleW);
+            }
+            return;
+        }
         if (!resample.upsampleBilinear2d(input, inputLayout, out, outLayout, alignCorners, scaleH, scaleW)) {
             Backend.super.upsampleBilinear2d(input, inputLayout, out, outLayout, alignCorners, scaleH, scaleW);
         }
@@ -1695,6 +1957,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void upsampleBilinear2dBackward(Storage gradOut, Layout gradOutLayout, Storage gradInput,
                                            Layout gradInputLayout, boolean alignCorners, double scaleH, double scaleW) {
+        if (CudaHalf.any(gradOut, gradInput)) {
+            try (CudaHalf.Widened w = widened()) {
+                upsampleBilinear2dBackward(w.in(gradOut), gradOutLayout, w.out(gradInput, gradInputLayout), gradInputLayout, alignCorners, scaleH, scaleW);
+            }
+            return;
+        }
         if (!resample.upsampleBilinear2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout, alignCorners,
                 scaleH, scaleW)) {
             Backend.super.upsampleBilinear2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout, alignCorners,
@@ -1704,7 +1972,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void random(RandomKind kind, Storage dst, Layout layout, long seed, long offset, double a, double b) {
-        if (kind.ordinal() > RandomKind.BERNOULLI.ordinal()) {
+        // float16 and bfloat16 too: the CPU's kernel has their rounding rules (a uniform sample kept below its bound)
+        if (kind.ordinal() > RandomKind.BERNOULLI.ordinal() || CudaHalf.isHalf(dst.dtype())) {
             // a kind ember_kernels.cu does not draw (its kernel would take it for another): the CPU's kernel draws the
             // same numbers (counter offset + i for element i, row-major) on the host, copied into place
             try (Storage host = Backend.host().allocate(dst.dtype(), layout.numel(), 0)) {
@@ -1748,6 +2017,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void layerNorm(Storage x, Layout xLayout, Storage weight, Storage bias, double eps, Storage out,
                           Layout outLayout, Storage mean, Storage rstd) {
+        if (CudaHalf.any(x, weight, bias, out, mean, rstd)) {
+            try (CudaHalf.Widened w = widened()) {
+                layerNorm(w.in(x), xLayout, w.in(weight), w.in(bias), eps, w.out(out, outLayout), outLayout, w.out(mean, null), w.out(rstd, null));
+            }
+            return;
+        }
         if (!nn.rowNorm(false, x, xLayout, weight, bias, eps, out, outLayout, mean, rstd)) {
             Backend.super.layerNorm(x, xLayout, weight, bias, eps, out, outLayout, mean, rstd);
         }
@@ -1757,6 +2032,12 @@ public final class CudaBackend implements Backend {
     public void layerNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage mean,
                                   Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
                                   Storage gradWeight, Storage gradBias) {
+        if (CudaHalf.any(gradOut, x, mean, rstd, weight, gradInput, gradWeight, gradBias)) {
+            try (CudaHalf.Widened w = widened()) {
+                layerNormBackward(w.in(gradOut), gradOutLayout, w.in(x), xLayout, w.in(mean), w.in(rstd), w.in(weight), w.out(gradInput, gradInputLayout), gradInputLayout, w.out(gradWeight, null), w.out(gradBias, null));
+            }
+            return;
+        }
         if (!nn.rowNormBackward(false, gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
                 gradInputLayout, gradWeight, gradBias)) {
             Backend.super.layerNormBackward(gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
@@ -1767,6 +2048,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void rmsNorm(Storage x, Layout xLayout, Storage weight, double eps, Storage out, Layout outLayout,
                         Storage rstd) {
+        if (CudaHalf.any(x, weight, out, rstd)) {
+            try (CudaHalf.Widened w = widened()) {
+                rmsNorm(w.in(x), xLayout, w.in(weight), eps, w.out(out, outLayout), outLayout, w.out(rstd, null));
+            }
+            return;
+        }
         if (!nn.rowNorm(true, x, xLayout, weight, null, eps, out, outLayout, null, rstd)) {
             Backend.super.rmsNorm(x, xLayout, weight, eps, out, outLayout, rstd);
         }
@@ -1775,6 +2062,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void rmsNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage rstd,
                                 Storage weight, Storage gradInput, Layout gradInputLayout, Storage gradWeight) {
+        if (CudaHalf.any(gradOut, x, rstd, weight, gradInput, gradWeight)) {
+            try (CudaHalf.Widened w = widened()) {
+                rmsNormBackward(w.in(gradOut), gradOutLayout, w.in(x), xLayout, w.in(rstd), w.in(weight), w.out(gradInput, gradInputLayout), gradInputLayout, w.out(gradWeight, null));
+            }
+            return;
+        }
         if (!nn.rowNormBackward(true, gradOut, gradOutLayout, x, xLayout, null, rstd, weight, gradInput,
                 gradInputLayout, gradWeight, null)) {
             Backend.super.rmsNormBackward(gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
@@ -1785,6 +2078,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void groupNorm(Storage x, Layout xLayout, int groups, Storage weight, Storage bias, double eps, Storage out,
                           Layout outLayout, Storage mean, Storage rstd) {
+        if (CudaHalf.any(x, weight, bias, out, mean, rstd)) {
+            try (CudaHalf.Widened w = widened()) {
+                groupNorm(w.in(x), xLayout, groups, w.in(weight), w.in(bias), eps, w.out(out, outLayout), outLayout, w.out(mean, null), w.out(rstd, null));
+            }
+            return;
+        }
         if (!nn.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd)) {
             Backend.super.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd);
         }
@@ -1794,6 +2093,12 @@ public final class CudaBackend implements Backend {
     public void groupNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, int groups,
                                   Storage mean, Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
                                   Storage gradWeight, Storage gradBias) {
+        if (CudaHalf.any(gradOut, x, mean, rstd, weight, gradInput, gradWeight, gradBias)) {
+            try (CudaHalf.Widened w = widened()) {
+                groupNormBackward(w.in(gradOut), gradOutLayout, w.in(x), xLayout, groups, w.in(mean), w.in(rstd), w.in(weight), w.out(gradInput, gradInputLayout), gradInputLayout, w.out(gradWeight, null), w.out(gradBias, null));
+            }
+            return;
+        }
         if (!nn.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
                 gradInputLayout, gradWeight, gradBias)) {
             Backend.super.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
@@ -1804,6 +2109,12 @@ public final class CudaBackend implements Backend {
     @Override
     public void batchNorm(Storage x, Layout xLayout, Storage weight, Storage bias, boolean training, double eps,
                           Storage mean, Storage invstd, Storage unbiasedVar, Storage out, Layout outLayout) {
+        if (CudaHalf.any(x, weight, bias, mean, invstd, unbiasedVar, out)) {
+            try (CudaHalf.Widened w = widened()) {
+                batchNorm(w.in(x), xLayout, w.in(weight), w.in(bias), training, eps, w.out(mean, null), w.out(invstd, null), w.out(unbiasedVar, null), w.out(out, outLayout), outLayout);
+            }
+            return;
+        }
         if (!nn.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout)) {
             Backend.super.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout);
         }
@@ -1813,6 +2124,12 @@ public final class CudaBackend implements Backend {
     public void batchNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage weight,
                                   Storage mean, Storage invstd, boolean training, Storage gradInput,
                                   Layout gradInputLayout, Storage gradWeight, Storage gradBias) {
+        if (CudaHalf.any(gradOut, x, weight, mean, invstd, gradInput, gradWeight, gradBias)) {
+            try (CudaHalf.Widened w = widened()) {
+                batchNormBackward(w.in(gradOut), gradOutLayout, w.in(x), xLayout, w.in(weight), w.in(mean), w.in(invstd), training, w.out(gradInput, gradInputLayout), gradInputLayout, w.out(gradWeight, null), w.out(gradBias, null));
+            }
+            return;
+        }
         if (!nn.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training, gradInput,
                 gradInputLayout, gradWeight, gradBias)) {
             Backend.super.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training,
@@ -1824,6 +2141,12 @@ public final class CudaBackend implements Backend {
     public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
                           Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
                           Layout lseLayout) {
+        if (CudaHalf.any(q, k, v, mask, out, lse)) {
+            try (CudaHalf.Widened w = widened()) {
+                attention(w.in(q), qLayout, w.in(k), kLayout, w.in(v), vLayout, w.in(mask), maskLayout, causal, scale, w.out(out, outLayout), outLayout, w.out(lse, lseLayout), lseLayout);
+            }
+            return;
+        }
         if (!nn.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout, lse,
                 lseLayout)) {
             Backend.super.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout,
@@ -1837,6 +2160,12 @@ public final class CudaBackend implements Backend {
                                   boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
                                   Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout,
                                   Storage gradV, Layout gradVLayout) {
+        if (CudaHalf.any(gradOut, q, k, v, mask, out, lse, gradQ, gradK, gradV)) {
+            try (CudaHalf.Widened w = widened()) {
+                attentionBackward(w.in(gradOut), gradOutLayout, w.in(q), qLayout, w.in(k), kLayout, w.in(v), vLayout, w.in(mask), maskLayout, causal, scale, w.in(out), outLayout, w.in(lse), lseLayout, w.out(gradQ, gradQLayout), gradQLayout, w.out(gradK, gradKLayout), gradKLayout, w.out(gradV, gradVLayout), gradVLayout);
+            }
+            return;
+        }
         if (!nn.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal,
                 scale, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout)) {
             Backend.super.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout,
