@@ -261,14 +261,9 @@ TCGEMM(f16_f32, TcF16, u16, float)
 TCGEMM(f16_f16, TcF16, u16, u16)
 TCGEMM(tf32_f32, TcTf32, float, float)
 
-// ------------------------------------------------------------------ float16 / bfloat16 conversions (issue 18)
-// copy_<src>_<dst> for every pair with f16 (float16) or bf16 (bfloat16) on one side, in the CPU backend's semantics
-// (CpuStorage / HalfLoops: through float32, as C++'s conversions of c10::Half and c10::BFloat16): a half widens to
-// float32 exactly (a float16 NaN keeps its payload, quieted: Half.toFloat), then goes to the destination as a float32
-// would (convertTo<TagF32, ...>: bool as != 0, an integer through int64, truncated toward zero, saturating, NaN to 0, then
-// wrapped); a value of another type becomes float32 first (int64 in one rounding, float64 rounded to nearest even) and
-// is then rounded once to the half type (tcToF16 / tcToBf16). Not yet launched from Java: CUDA refuses half tensors
-// until the other ops take them (CudaBackend.refuseHalf); these are the casts that path will use.
+// ------------------------------------------------------------------ float16 / bfloat16 to float32 (exact)
+// The widening the attention kernels use (attn_tc_kernels.cu); the conversion kernels of every type pair are
+// half_kernels.cu's hcopy_*.
 
 // float16 bits -> float32, as Half.toFloat
 __device__ __forceinline__ float tcF16ToFloat(u16 h) {
@@ -283,39 +278,3 @@ __device__ __forceinline__ float tcF16ToFloat(u16 h) {
 // bfloat16 bits -> float32, exactly
 __device__ __forceinline__ float tcBf16ToFloat(u16 h) { return __uint_as_float((unsigned) h << 16); }
 
-struct TagF16 { typedef u16 T; };
-struct TagBf16 { typedef u16 T; };
-template <typename K> struct TcHalf;
-template <> struct TcHalf<TagF16> {
-    static __device__ __forceinline__ float toF(u16 h) { return tcF16ToFloat(h); }
-    static __device__ __forceinline__ u16 fromF(float f) { return tcToF16(f); }
-};
-template <> struct TcHalf<TagBf16> {
-    static __device__ __forceinline__ float toF(u16 h) { return tcBf16ToFloat(h); }
-    static __device__ __forceinline__ u16 fromF(float f) { return tcToBf16(f); }
-};
-template <typename SK, typename DK>
-__device__ void tcHalfFromK(const Geo& g, const typename SK::T* s, u16* d) { // any type -> half
-    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); d[off[0]] = TcHalf<DK>::fromF(convertTo<SK, TagF32>(s[off[1]])); }
-}
-template <typename SK, typename DK>
-__device__ void tcHalfToK(const Geo& g, const u16* s, typename DK::T* d) { // half -> any other type
-    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); d[off[0]] = convertTo<TagF32, DK>(TcHalf<SK>::toF(s[off[1]])); }
-}
-template <typename SK, typename DK>
-__device__ void tcHalfHalfK(const Geo& g, const u16* s, u16* d) { // half -> half (the same type: the bits as they are)
-    GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); d[off[0]] = TcHalf<DK>::fromF(TcHalf<SK>::toF(s[off[1]])); }
-}
-#define TC_FROM(SN, SK, DN, DK) extern "C" __global__ void copy_##SN##_##DN(Geo g, const SK::T* s, u16* d) { tcHalfFromK<SK, DK>(g, s, d); }
-#define TC_TO(SN, SK, DN, DK) extern "C" __global__ void copy_##SN##_##DN(Geo g, const u16* s, DK::T* d) { tcHalfToK<SK, DK>(g, s, d); }
-#define TC_HALF(HN, HK) \
-    TC_FROM(u8, TagB, HN, HK) TC_FROM(ui8, TagU8, HN, HK) TC_FROM(i8, TagI8, HN, HK) TC_FROM(i16, TagI16, HN, HK) \
-    TC_FROM(i32, TagI32, HN, HK) TC_FROM(i64, TagI64, HN, HK) TC_FROM(f32, TagF32, HN, HK) TC_FROM(f64, TagF64, HN, HK) \
-    TC_TO(HN, HK, u8, TagB) TC_TO(HN, HK, ui8, TagU8) TC_TO(HN, HK, i8, TagI8) TC_TO(HN, HK, i16, TagI16) \
-    TC_TO(HN, HK, i32, TagI32) TC_TO(HN, HK, i64, TagI64) TC_TO(HN, HK, f32, TagF32) TC_TO(HN, HK, f64, TagF64)
-TC_HALF(f16, TagF16)
-TC_HALF(bf16, TagBf16)
-extern "C" __global__ void copy_f16_f16(Geo g, const u16* s, u16* d) { GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); d[off[0]] = s[off[1]]; } }
-extern "C" __global__ void copy_bf16_bf16(Geo g, const u16* s, u16* d) { GRID_STRIDE(i, g.numel) { int off[2]; locate<2>(g, i, off); d[off[0]] = s[off[1]]; } }
-extern "C" __global__ void copy_f16_bf16(Geo g, const u16* s, u16* d) { tcHalfHalfK<TagF16, TagBf16>(g, s, d); }
-extern "C" __global__ void copy_bf16_f16(Geo g, const u16* s, u16* d) { tcHalfHalfK<TagBf16, TagF16>(g, s, d); }

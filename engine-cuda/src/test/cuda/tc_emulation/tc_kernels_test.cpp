@@ -9,11 +9,8 @@
 //   a tight one: float32 accumulation, |d - ref| <= (k / KS + 2) 2^-23 sum|a b| plus half an ulp of the output type
 //     (2^-8 |ref| bfloat16, 2^-11 |ref| float16 and 2^-25 for its subnormals), which a wrong fragment map breaks.
 // And the output roundings tcToBf16 / tcToF16 against references written here (nearest by exact comparison; g++'s
-// _Float16), NaN and overflow included: the CPU backend's BFloat16.fromFloat / Half.fromFloat results; and the copy_*
-// conversion kernels between float16 / bfloat16 and every type against the CPU's semantics written out below (through
-// float32; to integers truncated, saturating, NaN to 0, then wrapped). A float that is NaN or outside int64's range is
-// not sent to an integer type here: on the GPU the conversion (cvt.rzi) saturates and maps NaN to 0, which the host's
-// cast (x86 cvttsd2si) does not emulate.
+// _Float16), NaN and overflow included: the CPU backend's BFloat16.fromFloat / Half.fromFloat results. (The conversion
+// kernels between the half types and every type are half_kernels.cu's, tested by HalfKernelsEmulationTest.)
 #include "cuda_shim.h"
 #include "tc_shim.h"
 #include "prelude.h"
@@ -167,128 +164,9 @@ static void conversions() {
 }
 
 
-// ------------------------------------------------------------------ conversions between half types and every type
-static float refF16ToFloat(u16 h) { // Half.toFloat
-    unsigned s = (h & 0x8000u) << 16, e = (h >> 10) & 31, m = h & 1023;
-    if (e == 31) return __uint_as_float(s | 0x7F800000u | (m << 13) | (m ? 0x400000u : 0));
-    double v = e == 0 ? m * std::pow(2.0, -24) : (m + 1024) * std::pow(2.0, (int) e - 25);
-    return (float) (s ? -v : v);
-}
-static long long javaLong(double v) { // Java's (long) cast
-    if (v != v) return 0;
-    if (v >= 9223372036854775807.0) return LLONG_MAX;
-    if (v <= -9223372036854775808.0) return LLONG_MIN;
-    return (long long) v;
-}
-template <typename T> static T fromFloatRef(float f) { // a float32 stored into T, as CpuStorage.setDouble
-    if constexpr (std::is_same<T, float>::value) return f;
-    else if constexpr (std::is_same<T, double>::value) return (double) f;
-    else return (T) javaLong(f);
-}
-static Geo lineGeo(int n, int dstStride) {
-    Geo g; memset(&g, 0, sizeof g);
-    g.ndim = 1; g.numel = n; g.contig = dstStride == 1; g.shape[0] = n; g.stride[0][0] = dstStride; g.stride[1][0] = 1;
-    return g;
-}
-// src values of each type, every one finite and inside int64's range where `toInt` (see the file's head)
-template <typename T> static std::vector<T> values(bool toInt) {
-    std::vector<T> v;
-    if constexpr (std::is_floating_point<T>::value) {
-        for (double x : {0.0, -0.0, 1.0, -1.5, 2.5, 3.5, 65504.0, 65520.0, 1e-8, 6e-8, 3e-8, 1e10, -7e18, 1.00048828125,
-                         (double) 0x1.002p0f, 255.9, -128.5, 40000.0, -40000.0, 3e38})
-            v.push_back((T) x);
-        if (!toInt) for (double x : {(double) INFINITY, (double) -INFINITY, (double) NAN, 1e300}) v.push_back((T) x);
-        for (int i = 0; i < 3000; i++) {
-            double x = std::ldexp((double) (rng() % 1000000) - 500000, (int) (rng() % 60) - 40);
-            v.push_back((T) x);
-        }
-    } else if constexpr (sizeof(T) == 1 && std::is_same<T, unsigned char>::value) {
-        for (int i = 0; i < 256; i++) v.push_back((T) i);
-    } else {
-        for (long long x : {0LL, 1LL, -1LL, 2049LL, 16777217LL, 9007199254740993LL, LLONG_MAX, LLONG_MIN, 65519LL, 65520LL})
-            v.push_back((T) x);
-        for (int i = 0; i < 3000; i++) v.push_back((T) (long long) (rng() >> (rng() % 64)));
-    }
-    return v;
-}
-static std::vector<u16> halfValues(bool bf, bool toInt) {
-    std::vector<u16> v;
-    for (unsigned h = 0; h < 65536; h++) {
-        float f = bf ? decBf16((u16) h) : refF16ToFloat((u16) h);
-        if (toInt && (f != f || std::fabs((double) f) >= 9.2e18)) continue;
-        v.push_back((u16) h);
-    }
-    return v;
-}
-template <typename D> static bool sameBits(D a, D b) { return memcmp(&a, &b, sizeof(D)) == 0; }
-
-// src type S (kernel `name` from `half` bf?) to half: kernel k
-template <typename S> static void toHalf(const char* name, bool bf, void (*k)(Geo, const S*, u16*)) {
-    std::vector<S> src = values<S>(false);
-    int n = src.size();
-    std::vector<u16> dst(2 * n, 0x5555);
-    Geo g = lineGeo(n, 2);
-    tcLaunch(3, 1, 1, 64, [&] { k(g, src.data(), dst.data()); });
-    for (int i = 0; i < n; i++) {
-        float f;
-        if constexpr (std::is_same<S, unsigned char>::value) f = (float) src[i];
-        else f = (float) src[i]; // int64 in one rounding (cvtsi2ss), float64 to nearest
-        u16 want = bf ? refBf16(f) : refF16(f);
-        CHECK(dst[2 * i] == want && dst[2 * i + 1] == 0x5555, "%s [%d]: %04x want %04x", name, i, dst[2 * i], want);
-    }
-}
-template <typename D> static void fromHalf(const char* name, bool bf, bool boolean, void (*k)(Geo, const u16*, D*)) {
-    bool toInt = !std::is_floating_point<D>::value && !boolean;
-    std::vector<u16> src = halfValues(bf, toInt);
-    int n = src.size();
-    std::vector<D> dst(n);
-    Geo g = lineGeo(n, 1);
-    tcLaunch(3, 1, 1, 64, [&] { k(g, src.data(), dst.data()); });
-    int bad = 0;
-    for (int i = 0; i < n; i++) {
-        float f = bf ? decBf16(src[i]) : refF16ToFloat(src[i]);
-        D want = boolean ? (D) (f != 0) : fromFloatRef<D>(f);
-        if (!sameBits(dst[i], want) && bad++ < 3) CHECK(false, "%s [%04x]: got %.9g want %.9g", name, src[i], (double) dst[i], (double) want);
-        else checks++;
-    }
-}
-static void halfToHalf() {
-    for (int bf = 0; bf < 2; bf++) {
-        std::vector<u16> src;
-        for (unsigned h = 0; h < 65536; h++) src.push_back((u16) h);
-        int n = src.size();
-        std::vector<u16> d1(n), d2(n);
-        Geo g = lineGeo(n, 1);
-        tcLaunch(3, 1, 1, 64, [&] {
-            if (bf) { copy_bf16_f16(g, src.data(), d1.data()); copy_bf16_bf16(g, src.data(), d2.data()); }
-            else { copy_f16_bf16(g, src.data(), d1.data()); copy_f16_f16(g, src.data(), d2.data()); }
-        });
-        for (int i = 0; i < n; i++) {
-            float f = bf ? decBf16(src[i]) : refF16ToFloat(src[i]);
-            u16 want = bf ? refF16(f) : refBf16(f);
-            CHECK(d1[i] == want, "%s [%04x]: %04x want %04x", bf ? "bf16->f16" : "f16->bf16", src[i], d1[i], want);
-            CHECK(d2[i] == src[i], "same-type copy [%04x]", src[i]);
-        }
-    }
-}
-#define HALF_CASES(HN, BF) \
-    toHalf<unsigned char>("u8->" #HN, BF, copy_u8_##HN); toHalf<unsigned char>("ui8->" #HN, BF, copy_ui8_##HN); \
-    toHalf<signed char>("i8->" #HN, BF, copy_i8_##HN); toHalf<short>("i16->" #HN, BF, copy_i16_##HN); \
-    toHalf<int>("i32->" #HN, BF, copy_i32_##HN); toHalf<long long>("i64->" #HN, BF, copy_i64_##HN); \
-    toHalf<float>("f32->" #HN, BF, copy_f32_##HN); toHalf<double>("f64->" #HN, BF, copy_f64_##HN); \
-    fromHalf<unsigned char>(#HN "->u8", BF, true, copy_##HN##_u8); fromHalf<unsigned char>(#HN "->ui8", BF, false, copy_##HN##_ui8); \
-    fromHalf<signed char>(#HN "->i8", BF, false, copy_##HN##_i8); fromHalf<short>(#HN "->i16", BF, false, copy_##HN##_i16); \
-    fromHalf<int>(#HN "->i32", BF, false, copy_##HN##_i32); fromHalf<long long>(#HN "->i64", BF, false, copy_##HN##_i64); \
-    fromHalf<float>(#HN "->f32", BF, false, copy_##HN##_f32); fromHalf<double>(#HN "->f64", BF, false, copy_##HN##_f64);
-static void halfConversions() {
-    HALF_CASES(f16, false)
-    HALF_CASES(bf16, true)
-    halfToHalf();
-}
 
 int main(int argc, char** argv) {
     conversions();
-    halfConversions();
     struct S { int batch, m, n, k; Form fa, fb; bool colC; };
     std::vector<S> cases = {
         {1, 1, 1, 1, ROW, ROW, false},

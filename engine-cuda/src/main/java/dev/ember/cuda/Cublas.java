@@ -41,9 +41,9 @@ final class Cublas implements VendorGemm {
         return loadFailure;
     }
 
-    /** {@code C = A B} batched; false when the layouts need Ember's kernel instead. */
+    /** {@code C = A B} batched, in FP32 whatever {@code tf32} says; false when the layouts need Ember's kernel. */
     @Override
-    public boolean gemm(CudaStorage a, Layout la, CudaStorage b, Layout lb, CudaStorage c, Layout lc) {
+    public boolean gemm(CudaStorage a, Layout la, CudaStorage b, Layout lb, CudaStorage c, Layout lc, boolean tf32) {
         GemmPlan p = a.dtype == DType.FLOAT32 || a.dtype == DType.FLOAT64 ? GemmPlan.of(la, lb, lc) : null;
         if (p == null) {
             return false;

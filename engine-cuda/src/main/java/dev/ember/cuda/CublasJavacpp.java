@@ -31,9 +31,11 @@ import java.util.stream.Collectors;
  *
  * <p>It shares Ember's CUDA state: the cuBLAS handle is created with Ember's context current (the device's primary
  * context, which the CUDA runtime under cuBLAS adopts), bound to Ember's stream (the driver's {@code CUstream}
- * handle passed by address), and reads and writes Ember's device memory by address. Float32 runs in true FP32
- * ({@code CUBLAS_COMPUTE_32F}) when {@link Ember#getFloat32MatmulPrecision()} is "highest" and in TF32
- * ({@code CUBLAS_COMPUTE_32F_FAST_TF32}) for "high" and "medium", as PyTorch does; float64 in FP64; bfloat16 and
+ * handle passed by address), and reads and writes Ember's device memory by address. Float32 runs in TF32
+ * ({@code CUBLAS_COMPUTE_32F_FAST_TF32}) where the caller allows it (a matmul under
+ * {@link Ember#getFloat32MatmulPrecision()} "high" or "medium", a convolution's GEMM under
+ * {@link Ember#allowTf32Convolution()}, as PyTorch does) and in true FP32 ({@code CUBLAS_COMPUTE_32F}) otherwise;
+ * float64 in FP64; bfloat16 and
  * float16 with float32 accumulation and a result of the input type. Layouts map as {@link GemmPlan} says.
  */
 final class CublasJavacpp implements VendorGemm {
@@ -154,7 +156,7 @@ final class CublasJavacpp implements VendorGemm {
     }
 
     @Override
-    public boolean gemm(CudaStorage a, Layout la, CudaStorage b, Layout lb, CudaStorage c, Layout lc) {
+    public boolean gemm(CudaStorage a, Layout la, CudaStorage b, Layout lb, CudaStorage c, Layout lc, boolean tf32) {
         if (b.dtype != a.dtype || c.dtype != a.dtype) {
             return false;
         }
@@ -165,8 +167,7 @@ final class CublasJavacpp implements VendorGemm {
         switch (a.dtype) {
             case FLOAT32:
                 type = cudart.CUDA_R_32F;
-                compute = "highest".equals(Ember.getFloat32MatmulPrecision()) ? cublas.CUBLAS_COMPUTE_32F
-                        : cublas.CUBLAS_COMPUTE_32F_FAST_TF32;
+                compute = tf32 ? cublas.CUBLAS_COMPUTE_32F_FAST_TF32 : cublas.CUBLAS_COMPUTE_32F;
                 alpha = oneF;
                 beta = zeroF;
                 break;

@@ -360,15 +360,16 @@ public final class CudaBackend implements Backend {
      * The TF32 modes requested ({@link Ember#getFloat32MatmulPrecision()},
      * {@link Ember#allowTf32Convolution()}) and what runs: Ember's kernels compute the float32 products TF32 is allowed
      * for on the tensor cores (sm_80 and newer; CudaTensorCores, while enabled), the others in FP32; cuBLAS 13 (JavaCPP),
-     * where it loads, computes in TF32 under the matmul precision "high"/"medium" (convolutions' GEMMs included), cuBLAS
-     * 12 (JCublas) in FP32; cuDNN, when turned on, follows the convolution switch.
+     * where it loads, computes a matmul in TF32 under the matmul precision "high"/"medium" and a convolution's GEMMs
+     * under the convolution switch, cuBLAS 12 (JCublas) in FP32; cuDNN, when turned on, follows the convolution switch.
      */
     static String precisionDescription() {
         return "float32 matmul precision '" + Ember.getFloat32MatmulPrecision() + "' requested, TF32 convolution "
                 + (Ember.allowTf32Convolution() ? "allowed" : "not allowed") + " (Ember's kernels on sm_80+: "
                 + (CudaTensorCores.enabled() ? CudaTensorCores.tf32Text()
                 : "all in FP32 while the tensor-core kernels are off") + "; FP32 on older GPUs; cuBLAS 13 follows the "
-                + "matmul precision, cuBLAS 12 computes in FP32)";
+                + "matmul precision for matmuls and the convolution switch for convolutions' GEMMs, cuBLAS 12 computes in "
+                + "FP32)";
     }
 
     /** Whether matmul runs on cuBLAS (true) or on Ember's own tiled kernel. */
@@ -1368,7 +1369,7 @@ public final class CudaBackend implements Backend {
             fill(dst, dstLayout, 0);
             return true;
         }
-        if (cublas != null && !cublasDisabled && cublas.gemm(x, aLayout, y, bLayout, c, dstLayout)) {
+        if (cublas != null && !cublasDisabled && cublas.gemm(x, aLayout, y, bLayout, c, dstLayout, matmulTf32())) {
             return true;
         }
         return tensorCores.gemm(x.dtype, c.dtype, aLayout, bLayout, dstLayout, x.ptr, y.ptr, c.ptr, false);
@@ -1456,6 +1457,11 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** Whether a matmul's float32 products may compute in TF32: the matmul precision "high" or "medium". */
+    private static boolean matmulTf32() {
+        return !"highest".equals(Ember.getFloat32MatmulPrecision());
+    }
+
     /** C = A @ B over rank-3 layouts; {@code convolution}: one of a convolution's GEMMs (its TF32 switch applies). */
     private void gemm(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout,
                       boolean convolution) {
@@ -1474,7 +1480,8 @@ public final class CudaBackend implements Backend {
             fill(dst, dstLayout, 0);
             return;
         }
-        if (cublas != null && !cublasDisabled && cublas.gemm(x, aLayout, y, bLayout, c, dstLayout)) {
+        boolean tf32 = convolution ? Ember.allowTf32Convolution() : matmulTf32();
+        if (cublas != null && !cublasDisabled && cublas.gemm(x, aLayout, y, bLayout, c, dstLayout, tf32)) {
             return;
         }
         if (tensorCores.gemm(x.dtype, c.dtype, aLayout, bLayout, dstLayout, x.ptr, y.ptr, c.ptr, convolution)) {
@@ -2137,13 +2144,33 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** Launches and temporaries of the tensor-core attention kernels (CudaAttentionTc). */
+    private final CudaAttentionTc.Launcher attnTc = new CudaAttentionTc.Launcher() {
+        @Override
+        public void launchTc(String kernel, int gx, int gy, int gz, int threads, Object shape, Object... args) {
+            bind();
+            launchGrid(kernel, gx, gy, gz, threads, 1, shape, args);
+        }
+
+        @Override
+        public Storage allocate(DType dtype, long numel) {
+            return CudaBackend.this.allocate(dtype, numel, 0);
+        }
+    };
+
     @Override
     public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
                           Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
                           Layout lseLayout) {
+        // float16 / bfloat16 on the tensor cores where they are on and the shape fits (attn_tc_kernels.cu)
+        if (CudaAttentionTc.attention(attnTc, tensorCores.available(), q, qLayout, k, kLayout, v, vLayout, mask,
+                maskLayout, causal, scale, out, outLayout, lse, lseLayout)) {
+            return;
+        }
         if (CudaHalf.any(q, k, v, mask, out, lse)) {
             try (CudaHalf.Widened w = widened()) {
-                attention(w.in(q), qLayout, w.in(k), kLayout, w.in(v), vLayout, w.in(mask), maskLayout, causal, scale, w.out(out, outLayout), outLayout, w.out(lse, lseLayout), lseLayout);
+                attention(w.in(q), qLayout, w.in(k), kLayout, w.in(v), vLayout, w.in(mask), maskLayout, causal, scale,
+                        w.out(out, outLayout), outLayout, w.out(lse, lseLayout), lseLayout);
             }
             return;
         }
@@ -2160,9 +2187,17 @@ public final class CudaBackend implements Backend {
                                   boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
                                   Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout,
                                   Storage gradV, Layout gradVLayout) {
+        if (CudaAttentionTc.attentionBackward(attnTc, tensorCores.available(), gradOut, gradOutLayout, q, qLayout, k,
+                kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout, lse, lseLayout, gradQ,
+                gradQLayout, gradK, gradKLayout, gradV, gradVLayout)) {
+            return;
+        }
         if (CudaHalf.any(gradOut, q, k, v, mask, out, lse, gradQ, gradK, gradV)) {
             try (CudaHalf.Widened w = widened()) {
-                attentionBackward(w.in(gradOut), gradOutLayout, w.in(q), qLayout, w.in(k), kLayout, w.in(v), vLayout, w.in(mask), maskLayout, causal, scale, w.in(out), outLayout, w.in(lse), lseLayout, w.out(gradQ, gradQLayout), gradQLayout, w.out(gradK, gradKLayout), gradKLayout, w.out(gradV, gradVLayout), gradVLayout);
+                attentionBackward(w.in(gradOut), gradOutLayout, w.in(q), qLayout, w.in(k), kLayout, w.in(v), vLayout,
+                        w.in(mask), maskLayout, causal, scale, w.in(out), outLayout, w.in(lse), lseLayout,
+                        w.out(gradQ, gradQLayout), gradQLayout, w.out(gradK, gradKLayout), gradKLayout,
+                        w.out(gradV, gradVLayout), gradVLayout);
             }
             return;
         }

@@ -15,9 +15,11 @@ interface VendorGemm {
 
     /**
      * {@code C = A B} over rank-3 {@code [batch, rows, cols]} layouts (k > 0), on the backend's stream; false when
-     * the dtype or the layouts need Ember's kernel instead (nothing was written then).
+     * the dtype or the layouts need Ember's kernel instead (nothing was written then). {@code tf32}: float32 products
+     * may compute in TF32 (the matmul precision "high"/"medium" for a matmul, {@code allowTf32Convolution} for one of
+     * a convolution's GEMMs); a library that only computes in FP32 ignores it.
      */
-    boolean gemm(CudaStorage a, Layout la, CudaStorage b, Layout lb, CudaStorage c, Layout lc);
+    boolean gemm(CudaStorage a, Layout la, CudaStorage b, Layout lb, CudaStorage c, Layout lc, boolean tf32);
 
     /** Which library runs, for {@code describe()}: e.g. "cuBLAS 13 (JavaCPP)". */
     String describe();

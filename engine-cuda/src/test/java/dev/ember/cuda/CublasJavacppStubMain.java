@@ -36,13 +36,18 @@ public final class CublasJavacppStubMain {
     }
 
     private static void gemm(VendorGemm v, String name, DType ta, DType tc, int m, int[] aStrides, int aOffset) {
+        gemm(v, name, ta, tc, m, aStrides, aOffset, !"highest".equals(Ember.getFloat32MatmulPrecision()));
+    }
+
+    private static void gemm(VendorGemm v, String name, DType ta, DType tc, int m, int[] aStrides, int aOffset,
+                             boolean tf32) {
         String result;
         try {
             int k = 4;
             int n = 5;
             result = String.valueOf(v.gemm(storage(ta, 0x10000), l(new int[] {2, m, k}, aStrides, aOffset),
                     storage(ta, 0x20000), l(new int[] {2, k, n}, new int[] {k * n, n, 1}, 0),
-                    storage(tc, 0x30000), l(new int[] {2, m, n}, new int[] {m * n, n, 1}, 3)));
+                    storage(tc, 0x30000), l(new int[] {2, m, n}, new int[] {m * n, n, 1}, 3), tf32));
         } catch (Throwable t) {
             result = t.getClass().getSimpleName() + ": " + t.getMessage();
         }
@@ -75,5 +80,10 @@ public final class CublasJavacppStubMain {
         gemm(v, "A without a unit stride", DType.FLOAT32, DType.FLOAT32, 3, new int[] {24, 8, 2}, 0);
         gemm(v, "not supported", DType.FLOAT32, DType.FLOAT32, 13, new int[] {52, 4, 1}, 0);
         gemm(v, "execution failed", DType.FLOAT32, DType.FLOAT32, 14, new int[] {56, 4, 1}, 0);
+        // a convolution's GEMM: TF32 as its own switch says, whatever the matmul precision
+        gemm(v, "convolution GEMM, TF32 allowed, precision highest", DType.FLOAT32, DType.FLOAT32, 3, dense, 7, true);
+        Ember.setFloat32MatmulPrecision("high");
+        gemm(v, "convolution GEMM, TF32 not allowed, precision high", DType.FLOAT32, DType.FLOAT32, 3, dense, 7, false);
+        Ember.setFloat32MatmulPrecision("highest");
     }
 }

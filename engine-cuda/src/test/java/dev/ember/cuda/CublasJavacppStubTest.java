@@ -145,7 +145,9 @@ class CublasJavacppStubTest {
                 "case A without a unit stride: false",
                 "case not supported: false",
                 "case execution failed: IllegalStateException: cuBLAS 13: cublasGemmStridedBatchedEx failed: "
-                        + "CUBLAS_STATUS_EXECUTION_FAILED (13)"), lines, out);
+                        + "CUBLAS_STATUS_EXECUTION_FAILED (13)",
+                "case convolution GEMM, TF32 allowed, precision highest: true",
+                "case convolution GEMM, TF32 not allowed, precision high: true"), lines, out);
 
         // cuBLAS computes C^T = B^T A^T: its A is Ember's B (0x20000, ld 5), its B is Ember's A (at 0x10000 plus the
         // offset 7 elements), C at 0x30000 plus 3 elements; CUDA_R_32F 0, 64F 1, 16F 2, 16BF 14; compute 32F 68,
@@ -169,7 +171,9 @@ class CublasJavacppStubTest {
                 "gemm ta=0 tb=0 m=5 n=13 k=4 alpha=1 A=0x20000 at=0 lda=5 sA=20 B=0x10000 bt=0 ldb=4 sB=52 beta=0 "
                         + "C=0x3000c ct=0 ldc=5 sC=65 batch=2 compute=68 algo=-1",
                 "gemm ta=0 tb=0 m=5 n=14 k=4 alpha=1 A=0x20000 at=0 lda=5 sA=20 B=0x10000 bt=0 ldb=4 sB=56 beta=0 "
-                        + "C=0x3000c ct=0 ldc=5 sC=70 batch=2 compute=68 algo=-1"),
+                        + "C=0x3000c ct=0 ldc=5 sC=70 batch=2 compute=68 algo=-1",
+                String.format(f32, 77),
+                String.format(f32, 68)),
                 Files.readAllLines(log), out);
     }
 

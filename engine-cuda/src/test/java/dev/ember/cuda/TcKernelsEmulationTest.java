@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sizes, batches, transposed, padded, strided and broadcast operands and column-major outputs, and compares against a
  * float64 reference of the rounded inputs with PyTorch's bfloat16 / float16 / TF32 tolerances and a tight float32
  * accumulation bound; and checks the output roundings (float32 to bfloat16 and float16: the CPU's BFloat16.fromFloat
- * and Half.fromFloat, NaN and overflow included) on two million bit patterns, and the copy_* kernels between float16 /
- * bfloat16 and every type against the CPU's conversions (every half bit pattern). What only a GPU shows (the real
+ * and Half.fromFloat, NaN and overflow included) on two million bit patterns (the conversion kernels between the half
+ * types and every type are half_kernels.cu's: HalfKernelsEmulationTest). What only a GPU shows (the real
  * instructions, their timing) CudaTensorCoresTest checks where a GPU exists.
  */
 class TcKernelsEmulationTest {
