@@ -1533,3 +1533,4 @@ extern "C" __global__ void avgpool_back_f64(PoolGeo g, const double* gy, double*
 #include "sort_kernels.cu"
 #include "tc_kernels.cu"
 #include "gaps_kernels.cu"
+#include "linalg_kernels.cu"
