@@ -17,6 +17,15 @@
 //                           row j's finished entries, in column order; a non-positive one (a NaN goes on) is stored,
 //                           info = j + 1 and the factorization stops, the columns after it keeping A's lower triangle;
 //                           zeros above the diagonal
+//   la_qr_{f32,f64}         geqrf then orgqr: Householder reflectors column after column (larfg's beta and tau, the
+//                           column's norm scaled by its largest magnitude and summed in double in row order by one
+//                           thread; a NaN below the diagonal leaves the column as it is, as the CPU), each applied to the
+//                           trailing columns one column per thread (its dot product in row order); R from the work
+//                           matrix, Q from the identity by the reflectors in reverse. The one difference from the CPU:
+//                           hypot is laHypot below (the CPU's is Java's, fdlibm's algorithm), both within about an ulp
+//                           of the exact value, so beta can differ in its last bit (float64; float32 rounds it to float,
+//                           which hides it) and Q and R by a few ulps. The work matrix (column-major, m x n) and the
+//                           taus live in a workspace.
 // Solves: a lower solve runs by columns of L (step m: row m final, divided by its diagonal, then subtracted from the rows
 // below), which is exactly the CPU's row-by-row order for each element (row i's subtractions in increasing m, then its
 // division), with rows and right-hand sides across the block; an upper solve needs, for the CPU's order (row i's
@@ -42,6 +51,8 @@ __device__ __forceinline__ i64 laAt(const LaMat& m, int b, int i, int j) {
 
 __device__ __forceinline__ float laMul(float a, float b) { return __fmul_rn(a, b); }
 __device__ __forceinline__ double laMul(double a, double b) { return __dmul_rn(a, b); }
+__device__ __forceinline__ float laAdd(float a, float b) { return __fadd_rn(a, b); }
+__device__ __forceinline__ double laAdd(double a, double b) { return __dadd_rn(a, b); }
 __device__ __forceinline__ float laSub(float a, float b) { return __fsub_rn(a, b); }
 __device__ __forceinline__ double laSub(double a, double b) { return __dsub_rn(a, b); }
 __device__ __forceinline__ float laDiv(float a, float b) { return __fdiv_rn(a, b); }
@@ -51,6 +62,24 @@ __device__ __forceinline__ double laSqrt(double a) { return __dsqrt_rn(a); }
 // the smallest normal number (LAPACK's sfmin for getrf2's choice between a reciprocal and a division)
 __device__ __forceinline__ float laTiny(float) { return 1.17549435e-38f; }
 __device__ __forceinline__ double laTiny(double) { return 2.2250738585072014e-308; }
+
+// hypot(x, y) as Java's (an infinity gives +inf, then a NaN gives NaN) computed from correctly rounded operations only, so
+// that the device and the host emulation agree bit for bit: both scaled exactly by a power of two to the larger's
+// binade, sqrt(a a + b b), scaled back. Within about an ulp of the exact value, as Java's (fdlibm's), which it may
+// differ from in the last bit.
+__device__ __forceinline__ double laHypot(double x, double y) {
+    x = fabs(x);
+    y = fabs(y);
+    if (x == __longlong_as_double(0x7ff0000000000000LL) || y == __longlong_as_double(0x7ff0000000000000LL))
+        return __longlong_as_double(0x7ff0000000000000LL);
+    if (x != x || y != y) return x + y;
+    double big = x > y ? x : y, small = x > y ? y : x;
+    if (big == 0) return 0;
+    int e;
+    frexp(big, &e);
+    double a = ldexp(big, -e), b = ldexp(small, -e);
+    return ldexp(__dsqrt_rn(__dadd_rn(__dmul_rn(a, a), __dmul_rn(b, b))), e);
+}
 
 // Whether candidate (v1, i1) beats (v2, i2) as a pivot: a NaN first (the lower row among NaNs), then the larger
 // magnitude, then the lower row. A total order, so any reduction order picks the CPU's sequential choice.
@@ -275,6 +304,99 @@ __device__ void choleskyK(const LaGeo& g, const T* a, T* l, i64* info) {
     }
 }
 
+// Householder QR of a [B, m, n] (g.n = m, g.k = n; operands a, q [B, m, rows] (null when !wantQ), r [B, rows, n]); ws
+// holds, per matrix, the column-major work matrix (m x n) and then the k = min(m, n) taus.
+template <typename T>
+__device__ void qrK(const LaGeo& g, int rows, int wantQ, const T* a, T* q, T* r, T* ws) {
+    __shared__ int skip;
+    __shared__ double sBeta, sInv;
+    const LaMat &ma = g.m[0], &mq = g.m[1], &mr = g.m[2];
+    const int m = g.n, n = g.k, k = m < n ? m : n, t = threadIdx.x, nt = blockDim.x;
+    for (int b = blockIdx.x; b < g.batch; b += gridDim.x) {
+        T* w = ws + (i64) b * ((i64) m * n + k);
+        T* tau = w + (i64) m * n;
+        for (i64 e = t; e < (i64) m * n; e += nt) {
+            int i = (int) (e % m), j = (int) (e / m);
+            w[e] = a[laAt(ma, b, i, j)];
+        }
+        __syncthreads();
+        for (int j = 0; j < k; j++) {
+            T* v = w + (i64) j * m; // column j: alpha at j, the reflector's tail below
+            if (t == 0) {
+                double alpha = (double) v[j], scale = 0, xnorm = 0;
+                for (int i = j + 1; i < m; i++) {
+                    double x = fabs((double) v[i]);
+                    scale = (x != x || scale != scale) ? x + scale : (x > scale ? x : scale); // a NaN stays (Math.max)
+                }
+                if (scale > 0) {
+                    double ss = 0;
+                    for (int i = j + 1; i < m; i++) {
+                        double x = __ddiv_rn((double) v[i], scale);
+                        ss = __dadd_rn(ss, __dmul_rn(x, x));
+                    }
+                    xnorm = (double) (T) __dmul_rn(scale, __dsqrt_rn(ss));
+                }
+                if (xnorm == 0) {
+                    tau[j] = 0; // H = I: the column is already reduced (larfg)
+                    skip = 1;
+                } else {
+                    T beta = (T) -copysign((double) (T) laHypot(alpha, xnorm), alpha);
+                    T al = v[j];
+                    tau[j] = laDiv(laSub(beta, al), beta);
+                    sBeta = (double) beta;
+                    sInv = (double) laDiv((T) 1, laSub(al, beta));
+                    skip = 0;
+                }
+            }
+            __syncthreads();
+            if (!skip) {
+                const T inv = (T) sInv;
+                for (int i = j + 1 + t; i < m; i += nt) v[i] = laMul(v[i], inv);
+                __syncthreads();
+                if (t == 0) v[j] = (T) sBeta;
+                const T tj = tau[j];
+                // H = I - tau v v^T (v = [1, the tail]) on each trailing column, one thread per column
+                for (int c = j + 1 + t; c < n; c += nt) {
+                    T* col = w + (i64) c * m;
+                    T dot = col[j];
+                    for (int i = j + 1; i < m; i++) dot = laAdd(dot, laMul(v[i], col[i]));
+                    T f = laMul(tj, dot);
+                    col[j] = laSub(col[j], f);
+                    for (int i = j + 1; i < m; i++) col[i] = laSub(col[i], laMul(f, v[i]));
+                }
+            }
+            __syncthreads(); // every thread is past skip, sBeta and sInv before thread 0 writes them again
+        }
+        // R: the work matrix on and above the diagonal (rows below k are zero)
+        for (i64 e = t; e < (i64) rows * n; e += nt) {
+            int i = (int) (e / n), j = (int) (e % n);
+            r[laAt(mr, b, i, j)] = i <= j && i < k ? w[(i64) j * m + i] : (T) 0;
+        }
+        if (wantQ) {
+            // orgqr: the identity's first rows columns, then H_{k-1} ... H_0 applied, one thread per column of Q
+            for (int c = t; c < rows; c += nt) {
+                for (int i = 0; i < m; i++) q[laAt(mq, b, i, c)] = i == c ? (T) 1 : (T) 0;
+                for (int j = k - 1; j >= 0; j--) {
+                    const T tj = tau[j];
+                    if (tj == 0) continue;
+                    const T* v = w + (i64) j * m;
+                    T dot = q[laAt(mq, b, j, c)];
+                    for (int i = j + 1; i < m; i++) dot = laAdd(dot, laMul(v[i], q[laAt(mq, b, i, c)]));
+                    if (dot == 0) continue;
+                    T f = laMul(tj, dot);
+                    i64 pj = laAt(mq, b, j, c);
+                    q[pj] = laSub(q[pj], f);
+                    for (int i = j + 1; i < m; i++) {
+                        i64 pi = laAt(mq, b, i, c);
+                        q[pi] = laSub(q[pi], laMul(f, v[i]));
+                    }
+                }
+            }
+        }
+        __syncthreads();
+    }
+}
+
 extern "C" __global__ void la_lu_factor_f32(LaGeo g, const float* a, float* lu, i64* piv, i64* info) { luFactorK(g, a, lu, piv, info); }
 extern "C" __global__ void la_lu_factor_f64(LaGeo g, const double* a, double* lu, i64* piv, i64* info) { luFactorK(g, a, lu, piv, info); }
 extern "C" __global__ void la_lu_solve_f32(LaGeo g, const float* lu, const i64* piv, const float* b, float* x) { luSolveK(g, lu, piv, b, x); }
@@ -283,3 +405,5 @@ extern "C" __global__ void la_tri_solve_f32(LaGeo g, int upper, int unit, const 
 extern "C" __global__ void la_tri_solve_f64(LaGeo g, int upper, int unit, const double* a, const double* b, double* x) { triSolveK(g, upper, unit, a, b, x); }
 extern "C" __global__ void la_cholesky_f32(LaGeo g, const float* a, float* l, i64* info) { choleskyK(g, a, l, info); }
 extern "C" __global__ void la_cholesky_f64(LaGeo g, const double* a, double* l, i64* info) { choleskyK(g, a, l, info); }
+extern "C" __global__ void la_qr_f32(LaGeo g, int rows, int wantQ, const float* a, float* q, float* r, float* ws) { qrK(g, rows, wantQ, a, q, r, ws); }
+extern "C" __global__ void la_qr_f64(LaGeo g, int rows, int wantQ, const double* a, double* q, double* r, double* ws) { qrK(g, rows, wantQ, a, q, r, ws); }

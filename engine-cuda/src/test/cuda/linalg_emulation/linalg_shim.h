@@ -4,6 +4,8 @@
 #include <cmath>
 inline float __fmul_rn(float a, float b) { return a * b; }
 inline double __dmul_rn(double a, double b) { return a * b; }
+inline float __fadd_rn(float a, float b) { return a + b; }
+inline double __dadd_rn(double a, double b) { return a + b; }
 inline float __fsub_rn(float a, float b) { return a - b; }
 inline double __dsub_rn(double a, double b) { return a - b; }
 inline float __fdiv_rn(float a, float b) { return a / b; }

@@ -1729,12 +1729,21 @@ public final class CudaBackend implements Backend {
     }
 
     // ------------------------------------------------------------------ decompositions (CudaLinalgKernels)
-    // linalg_kernels.cu's kernels for luFactor, luSolve, triangularSolve and cholesky (float32, float64: the CPU's
-    // results bit for bit); another type, and qr, svd and eigh, run Backend's default, the CPU's kernel on host copies.
+    // linalg_kernels.cu's kernels for luFactor, luSolve, triangularSolve, cholesky (float32, float64: the CPU's results
+    // bit for bit) and qr (within a few ulps: see CudaLinalgKernels); another type, and svd and eigh, run Backend's
+    // default, the CPU's kernel on host copies.
 
-    private final CudaLinalgKernels linalg = new CudaLinalgKernels((kernel, blocks, threads, shape, args) -> {
-        bind();
-        launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
+    private final CudaLinalgKernels linalg = new CudaLinalgKernels(new CudaLinalgKernels.Device() {
+        @Override
+        public void launch(String kernel, int blocks, int threads, Object shape, Object... args) {
+            bind();
+            launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
+        }
+
+        @Override
+        public Storage allocate(DType dtype, long numel) {
+            return CudaBackend.this.allocate(dtype, numel, 0);
+        }
     });
 
     @Override
@@ -1765,6 +1774,13 @@ public final class CudaBackend implements Backend {
     public void cholesky(Storage a, Layout aLayout, Storage l, Layout lLayout, Storage info, Layout infoLayout) {
         if (!linalg.cholesky(a, aLayout, l, lLayout, info, infoLayout)) {
             Backend.super.cholesky(a, aLayout, l, lLayout, info, infoLayout);
+        }
+    }
+
+    @Override
+    public void qr(Storage a, Layout aLayout, Storage q, Layout qLayout, Storage r, Layout rLayout) {
+        if (!linalg.qr(a, aLayout, q, qLayout, r, rLayout)) {
+            Backend.super.qr(a, aLayout, q, qLayout, r, rLayout);
         }
     }
 

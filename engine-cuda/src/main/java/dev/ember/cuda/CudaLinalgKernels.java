@@ -7,8 +7,9 @@ import jcuda.driver.CUdeviceptr;
 
 /**
  * The CUDA backend's kernels for {@code Backend}'s "decompositions (LinalgOps)" family (linalg_kernels.cu):
- * {@code luFactor} (getrf, partial pivoting), {@code luSolve} (getrs), {@code triangularSolve} (trsm, left side) and
- * {@code cholesky} (potrf, lower), float32 and float64, operands of any strides. They mirror the CPU's LinalgKernels
+ * {@code luFactor} (getrf, partial pivoting), {@code luSolve} (getrs), {@code triangularSolve} (trsm, left side),
+ * {@code cholesky} (potrf, lower) and {@code qr} (below), float32 and float64, operands of any strides. The first four
+ * mirror the CPU's LinalgKernels
  * (LAPACK's reference algorithms) operation for operation, so results, pivots and info codes are the CPU's bit for bit:
  * the same pivot on ties (the first row of largest magnitude; a NaN wins), info k + 1 for the first exactly zero pivot
  * of getrf (the factorization goes on) and j + 1 for the first non-positive pivot of potrf (it stops there).
@@ -22,7 +23,17 @@ import jcuda.driver.CUdeviceptr;
  * {@code getrf} (org.bytedeco.cuda.global.cusolver through JavaCPP, a dependency already; PyTorch uses cuSOLVER or
  * MAGMA) takes milliseconds: the fast path left for a session with a GPU. Each method returns false for what its
  * kernels do not take (another type, pivots or info not int64), and {@link CudaBackend} then runs {@code Backend}'s
- * default, the CPU's kernel on host copies; so do {@code qr}, {@code svd} and {@code eigh}.
+ * default, the CPU's kernel on host copies; so do {@code svd} and {@code eigh}.
+ *
+ * <p>{@code qr} (geqrf then orgqr, Householder with larfg's signs) mirrors the CPU's the same way except for one
+ * function: hypot is the kernel's own (from correctly rounded operations, so the device and the host emulation agree)
+ * where the CPU's is Java's (fdlibm's algorithm), both within about an ulp, so a reflector's beta can differ in its last
+ * bit: float32 (which rounds hypot's double result to float) came out bit for bit the CPU's in every emulated case,
+ * float64 within 1.3e-15 relative (a few ulps). On a rank-deficient matrix whose reduction leaves rounding residue that
+ * last bit can decide between an exact zero column and a residue one, and Q's columns past the rank then differ
+ * entirely (both are valid bases). Its work matrix and taus live in a workspace of B (m n + min(m, n)) elements; the
+ * reflectors run one thread per trailing column (their dot products in the CPU's row order), so a tall-skinny matrix
+ * uses few threads.
  *
  * <p>LinalgKernelsEmulationTest replays these launches on the host against the CPU's kernels; CudaLinalgKernelsTest
  * compares with the CPU on a GPU. None of it has run on a GPU yet.
@@ -36,6 +47,9 @@ final class CudaLinalgKernels {
     interface Device {
         /** Launches {@code kernel} on a 1-D grid of {@code blocks} blocks of {@code threads} threads. */
         void launch(String kernel, int blocks, int threads, Object shape, Object... args);
+
+        /** A device storage of {@code numel} elements (contents undefined), for a workspace. */
+        Storage allocate(DType dtype, long numel);
     }
 
     private final Device cuda;
@@ -133,6 +147,28 @@ final class CudaLinalgKernels {
         cuda.launch("la_tri_solve_" + suffix(a), blocks(batch), threads((long) n * k / 2), aLayout.shape(),
                 geo(batch, n, k, aLayout, bLayout, xLayout), upper ? 1 : 0, unitriangular ? 1 : 0, ptr(a), ptr(b),
                 ptr(x));
+        return true;
+    }
+
+    /** {@code Backend.qr}; false: not taken. */
+    boolean qr(Storage a, Layout aLayout, Storage q, Layout qLayout, Storage r, Layout rLayout) {
+        if (!floating(a) || r.dtype() != a.dtype() || (q != null && q.dtype() != a.dtype())) {
+            return false;
+        }
+        int batch = aLayout.size(0);
+        int m = aLayout.size(1);
+        int n = aLayout.size(2);
+        int k = Math.min(m, n);
+        int rows = rLayout.size(1);
+        if (batch == 0) {
+            return true;
+        }
+        long work = (long) batch * ((long) m * n + k);
+        try (Storage ws = cuda.allocate(a.dtype(), Math.max(1, work))) {
+            cuda.launch("la_qr_" + suffix(a), blocks(batch), threads(Math.max(n, rows)), aLayout.shape(),
+                    geo(batch, m, n, aLayout, q == null ? rLayout : qLayout, rLayout), rows, q == null ? 0 : 1, ptr(a),
+                    q == null ? new CUdeviceptr() : ptr(q), ptr(r), ptr(ws));
+        }
         return true;
     }
 

@@ -25,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The CUDA linear algebra kernels (linalg_kernels.cu through CudaLinalgKernels) against the CPU: the SPI's luFactor,
  * luSolve, triangularSolve and cholesky called directly on both backends, whose results (factors, pivots, info codes)
- * must agree bit for bit (the kernels mirror the CPU's operations); and the ops built on them (inv, solve, det, slogdet,
- * cholesky, lstsq's triangular solves, and the backward formulas, which solve with the same factors) on batched,
+ * must agree bit for bit (the kernels mirror the CPU's operations), and qr (float32 bit for bit, float64 within 1e-14:
+ * its hypot differs); and the ops built on them (inv, solve, det, slogdet, cholesky, qr, lstsq, and the backward
+ * formulas, which solve with the same factors or triangles) on batched,
  * odd-sized, non-contiguous, broadcast and singular inputs, forward and backward, with the CPU's LinAlgError messages.
  * Skipped without a usable GPU: none of it has run on a GPU yet.
  */
@@ -83,6 +84,16 @@ class CudaLinalgKernelsTest {
             t.add(p("cholesky batched " + d, x -> spd(x[0]).linalgCholesky(), r(d, 3, 7, 7)));
             t.add(p("cholesky upper " + d, x -> spd(x[0]).linalgCholesky(true), r(d, 5, 5)));
             t.add(p("cholesky odd " + d, x -> spd(x[0]).linalgCholesky(), r(d, 2, 2, 13, 13)));
+            t.add(p("qr reduced tall " + d, x -> {
+                dev.ember.QrResult q = x[0].linalgQr();
+                return q.Q().sum().add(q.R().mul(q.R()).sum());
+            }, r(d, 2, 9, 5)));
+            t.add(p("qr complete wide " + d, x -> {
+                dev.ember.QrResult q = x[0].linalgQr("complete");
+                return q.Q().mul(q.Q()).sum().add(q.R().sum());
+            }, r(d, 3, 4, 7)));
+            t.add(p("qr r non-contiguous " + d, x -> x[0].mT().linalgQr("r").R(), r(d, 6, 8)));
+            t.add(p("qr square odd " + d, x -> x[0].linalgQr().Q(), r(d, 13, 13)));
             t.add(p("lstsq tall " + d, x -> x[0].linalgLstsq(x[1]), r(d, 11, 4), r(d, 11, 3)));
             t.add(p("lstsq wide " + d, x -> x[0].linalgLstsq(x[1]), r(d, 3, 8), r(d, 3)));
         }
@@ -165,12 +176,38 @@ class CudaLinalgKernelsTest {
         }
     }
 
+    @Test
+    void qrIsTheCpusWithinAFewUlps() {
+        for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            for (int[] z : new int[][] {{1, 1}, {9, 4}, {4, 9}, {12, 12}, {60, 25}}) {
+                int m = z[0];
+                int n = z[1];
+                int k = Math.min(m, n);
+                Layout la = new Layout(new int[] {3, m, n}, new int[] {m * n, 1, m}, 0);
+                for (int rows : new int[] {k, m}) {
+                    Layout lq = Layout.contiguous(3, m, rows);
+                    Layout lr = Layout.contiguous(3, rows, n);
+                    compare(t + " qr " + m + "x" + n + " rows " + rows, new Layout[] {la, lq, lr},
+                            new DType[] {t, t, t}, new int[] {0, -1, -1}, (b, s) -> b.qr(s[0], la, s[1], lq, s[2], lr),
+                            t == DType.FLOAT32 ? 0 : 1e-14);
+                }
+            }
+        }
+    }
+
+    private void compare(String name, Layout[] layouts, DType[] types, int[] kinds, BiConsumer<Backend, Storage[]> op) {
+        compare(name, layouts, types, kinds, op, 0);
+    }
+
     /**
      * Runs {@code op} on the CPU and on CUDA over storages of the same contents ({@code kinds}: 0 random, 1 small
      * integers (ties), 2 random with a zero column, 3 random symmetric with a dominant diagonal, -1 a marker) and
-     * compares every storage bit for bit (any NaN equals any NaN).
+     * compares every storage bit for bit (any NaN equals any NaN), or within {@code tol} relative to the larger of 1 and
+     * the CPU's value when {@code tol} is not 0 (QR's float64: its hypot differs from the CPU's in the last bit now and
+     * then).
      */
-    private void compare(String name, Layout[] layouts, DType[] types, int[] kinds, BiConsumer<Backend, Storage[]> op) {
+    private void compare(String name, Layout[] layouts, DType[] types, int[] kinds, BiConsumer<Backend, Storage[]> op,
+                         double tol) {
         int k = layouts.length;
         Storage[] cpu = new Storage[k];
         Storage[] gpu = new Storage[k];
@@ -193,7 +230,10 @@ class CudaLinalgKernelsTest {
                     Object y = java.lang.reflect.Array.get(got, e);
                     boolean nan = x instanceof Number && Double.isNaN(((Number) x).doubleValue())
                             && Double.isNaN(((Number) y).doubleValue());
-                    assertTrue(nan || x.equals(y), name + ": storage " + i + " element " + e + ": CPU " + x + ", CUDA " + y);
+                    boolean near = tol > 0 && x instanceof Number && Math.abs(((Number) x).doubleValue()
+                            - ((Number) y).doubleValue()) <= tol * Math.max(1, Math.abs(((Number) x).doubleValue()));
+                    assertTrue(nan || near || x.equals(y), name + ": storage " + i + " element " + e + ": CPU " + x
+                            + ", CUDA " + y);
                 }
             }
         } finally {

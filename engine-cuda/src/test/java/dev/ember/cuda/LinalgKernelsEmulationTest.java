@@ -39,7 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * singular in several ways, NaN and infinities, pivots below the smallest normal, an ill-conditioned Hilbert matrix,
  * sizes 0 to 40, batches, non-contiguous and broadcast operands), LU solves after the kernel's own factorization
  * (one to nine right-hand sides, singular factors), triangular solves (upper, lower, unit, with NaN in what must not be
- * read) and Cholesky (positive-definite, indefinite, NaN, the upper triangle through a transposed layout). Then the
+ * read), Cholesky (positive-definite, indefinite, NaN, the upper triangle through a transposed layout) and QR (reduced,
+ * complete and R only, tall, wide and square, singular with exact zero columns, NaN and infinities; compared within a
+ * few ulps, as its hypot differs from the CPU's: float32 has come out bit for bit, float64 within 1.3e-15). Then the
  * same cases against a copy of the .cu whose pivot search takes the last row of largest magnitude instead of the first:
  * it must fail. It runs the kernels' code without a GPU; what only a GPU shows, CudaLinalgKernelsTest checks where a GPU
  * exists.
@@ -70,8 +72,21 @@ class LinalgKernelsEmulationTest {
 
     /** The launches of the case being recorded. */
     private final List<Object[]> launches = new ArrayList<>();
-    private final CudaLinalgKernels kernels = new CudaLinalgKernels((kernel, blocks, threads, shape, args) ->
-            launches.add(new Object[] {kernel, blocks, threads, args}));
+    /** The workspaces the kernels of the case being recorded allocated. */
+    private final List<CudaStorage> scratch = new ArrayList<>();
+    private final CudaLinalgKernels kernels = new CudaLinalgKernels(new CudaLinalgKernels.Device() {
+        @Override
+        public void launch(String kernel, int blocks, int threads, Object shape, Object... args) {
+            launches.add(new Object[] {kernel, blocks, threads, args});
+        }
+
+        @Override
+        public Storage allocate(DType dtype, long numel) {
+            CudaStorage s = fake(dtype, numel);
+            scratch.add(s);
+            return s;
+        }
+    });
 
     @Test
     void linalgKernelsAgreeWithTheCpuKernelsOnTheHost() throws Exception {
@@ -83,6 +98,7 @@ class LinalgKernelsEmulationTest {
             solveCases(t);
             triangularCases(t);
             choleskyCases(t);
+            qrCases(t);
         }
         Layout sq = Layout.contiguous(1, 2, 2);
         Layout vec = Layout.contiguous(1, 2);
@@ -448,6 +464,47 @@ class LinalgKernelsEmulationTest {
                 s -> Backend.host().cholesky(s[0], la, s[1], ll, s[2], li));
     }
 
+    private void qrCases(DType t) {
+        int[][] sizes = {{1, 1}, {5, 3}, {3, 5}, {6, 6}, {17, 4}, {4, 17}, {33, 20}};
+        for (int[] z : sizes) {
+            int m = z[0];
+            int n = z[1];
+            int k = Math.min(m, n);
+            qr("qr reduced " + t + " " + m + "x" + n, t, Kind.RANDOM, 3, m, n, k, true, Layout.contiguous(3, m, n));
+            qr("qr complete " + t + " " + m + "x" + n, t, Kind.RANDOM, 2, m, n, m, true, Layout.contiguous(2, m, n));
+            qr("qr r only " + t + " " + m + "x" + n, t, Kind.RANDOM, 2, m, n, k, false, Layout.contiguous(2, m, n));
+        }
+        qr("qr non-contiguous " + t, t, Kind.RANDOM, 3, 7, 5, 5, true, transposed(3, 7, 5, 1, 2));
+        qr("qr broadcast batch " + t, t, Kind.RANDOM, 3, 6, 4, 4, true,
+                new Layout(new int[] {3, 6, 4}, new int[] {0, 4, 1}, 1));
+        // reduced columns (tau 0), a zero matrix, rank deficiency, small integers, NaN and infinities
+        qr("qr singular " + t, t, Kind.SINGULAR, 5, 6, 6, 6, true, Layout.contiguous(5, 6, 6));
+        qr("qr ties " + t, t, Kind.TIES, 4, 7, 5, 7, true, Layout.contiguous(4, 7, 5));
+        qr("qr NaN and infinities " + t, t, Kind.NAN_INF, 6, 5, 4, 4, true, Layout.contiguous(6, 5, 4));
+        qr("qr 1x1 " + t, t, Kind.HILBERT, 1, 1, 1, 1, true, Layout.contiguous(1, 1, 1));
+    }
+
+    /** A QR decomposition: R [B, rows, n] and, when {@code wantQ}, Q [B, m, rows] (both padded, from offsets). */
+    private void qr(String name, DType t, Kind kind, int batch, int m, int n, int rows, boolean wantQ, Layout layout) {
+        double[][][] a = matrices(kind, batch, m, n);
+        if (kind == Kind.SINGULAR) {
+            // the singular matrices whose reduction gives exact zeros (a zero column, all zeros, a zero first column):
+            // where it leaves rounding residue instead (equal rows, rank one), a last-bit difference in hypot decides
+            // between an exact zero column and a residue one, and Q's columns past the rank then differ entirely
+            a = new double[][][] {a[0], a[2], a[4]};
+        }
+        int b = a.length;
+        Layout la = kind == Kind.SINGULAR ? Layout.contiguous(b, m, n) : layout;
+        Layout lq = padded(b, m, rows, 1, 2);
+        Layout lr = transposed(b, rows, n, 1, 1);
+        Object[] init = wantQ ? new Object[] {storage(t, la, a, 7.25), marker(t, lq), marker(t, lr)}
+                : new Object[] {storage(t, la, a, 7.25), marker(t, lr)};
+        Layout[] layouts = wantQ ? new Layout[] {la, lq, lr} : new Layout[] {la, lr};
+        run(name, layouts, init,
+                s -> assertTrue(kernels.qr(s[0], la, wantQ ? s[1] : null, lq, s[wantQ ? 2 : 1], lr)),
+                s -> Backend.host().qr(s[0], la, wantQ ? s[1] : null, lq, s[wantQ ? 2 : 1], lr));
+    }
+
     // ------------------------------------------------------------------ one case
 
     /**
@@ -469,13 +526,20 @@ class LinalgKernelsEmulationTest {
             host[i] = Backend.host().fromArray(copyOf(init[i]), type, 0);
         }
         launches.clear();
+        scratch.clear();
         cuda.accept(dev);
         cpu.accept(host);
         cases++;
         str(name);
         putInt(k);
+        putInt(scratch.size());
         for (int i = 0; i < k; i++) {
             array(init[i]);
+        }
+        for (CudaStorage w : scratch) {
+            // a workspace: its contents start undefined (here a marker) and are not compared
+            ids.put(w.ptr, ids.size());
+            array(array(w.dtype(), filled(Math.toIntExact(w.numel()), -999.5)));
         }
         putInt(launches.size());
         for (Object[] l : launches) {
@@ -496,9 +560,14 @@ class LinalgKernelsEmulationTest {
                     }
                 } else if (a instanceof CUdeviceptr) {
                     Integer id = ids.get(a);
-                    assertTrue(id != null, name + ": a pointer to no storage of the case");
-                    file.write('P');
-                    putInt(id);
+                    if (id == null) {
+                        // not a storage of the case: it must be a null pointer
+                        assertEquals(new CUdeviceptr().toString(), a.toString(), name + ": a pointer to no storage");
+                        file.write('N');
+                    } else {
+                        file.write('P');
+                        putInt(id);
+                    }
                 } else {
                     throw new AssertionError(name + ": argument " + a);
                 }
@@ -509,6 +578,12 @@ class LinalgKernelsEmulationTest {
             host[i].close();
             dev[i].close();
         }
+    }
+
+    private static double[] filled(int n, double v) {
+        double[] a = new double[n];
+        java.util.Arrays.fill(a, v);
+        return a;
     }
 
     private CudaStorage fake(DType dtype, long numel) {
