@@ -9,9 +9,8 @@ import jcuda.driver.CUdeviceptr;
  * The CUDA backend's kernels for {@code Backend}'s "decompositions (LinalgOps)" family (linalg_kernels.cu):
  * {@code luFactor} (getrf, partial pivoting), {@code luSolve} (getrs), {@code triangularSolve} (trsm, left side),
  * {@code cholesky} (potrf, lower) and {@code qr} (below), float32 and float64, operands of any strides. The first four
- * mirror the CPU's LinalgKernels
- * (LAPACK's reference algorithms) operation for operation, so results, pivots and info codes are the CPU's bit for bit:
- * the same pivot on ties (the first row of largest magnitude; a NaN wins), info k + 1 for the first exactly zero pivot
+ * mirror the CPU's LinalgKernels (LAPACK's reference algorithms) operation for operation, so results, pivots and info
+ * codes are the CPU's bit for bit: the same pivot on ties (the first row of largest magnitude; a NaN wins), info k + 1 for the first exactly zero pivot
  * of getrf (the factorization goes on) and j + 1 for the first non-positive pivot of potrf (it stops there).
  *
  * <p>One block per matrix of the batch (a grid-stride loop over it), working in the output's memory: the
