@@ -92,7 +92,8 @@ class CudaLinalgKernelsTest {
                 dev.ember.QrResult q = x[0].linalgQr("complete");
                 return q.Q().mul(q.Q()).sum().add(q.R().sum());
             }, r(d, 3, 4, 7)));
-            t.add(p("qr r non-contiguous " + d, x -> x[0].mT().linalgQr("r").R(), r(d, 6, 8)));
+            // mode 'r' has no derivative (PyTorch raises in backward): forward only
+            t.add(p("qr r non-contiguous " + d, x -> x[0].detach().mT().linalgQr("r").R(), r(d, 6, 8)));
             t.add(p("qr square odd " + d, x -> x[0].linalgQr().Q(), r(d, 13, 13)));
             t.add(p("lstsq tall " + d, x -> x[0].linalgLstsq(x[1]), r(d, 11, 4), r(d, 11, 3)));
             t.add(p("lstsq wide " + d, x -> x[0].linalgLstsq(x[1]), r(d, 3, 8), r(d, 3)));
