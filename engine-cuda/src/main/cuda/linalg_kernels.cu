@@ -26,6 +26,13 @@
 //                           of the exact value, so beta can differ in its last bit (float64; float32 rounds it to float,
 //                           which hides it) and Q and R by a few ulps. The work matrix (column-major, m x n) and the
 //                           taus live in a workspace.
+//   la_eigh_{f32,f64}       syevd's results by the CPU's cyclic Jacobi, in double for both types (as the CPU): the
+//                           triangle read mirrored, a non-finite element making every output NaN, the matrix scaled by a
+//                           power of two (Java's getExponent), rotations pair after pair in the CPU's order (each pair's
+//                           scalars by one thread, the rows and the vectors' rows across the block), sweeps until none
+//                           rotates, eigenvalues sorted ascending (stable, one thread). Its hypot is laHypot too, so a
+//                           rotation can differ from the CPU's in the last bit: values and vectors within a few ulps of
+//                           the CPU's (vectors of equal eigenvalues are not unique).
 // Solves: a lower solve runs by columns of L (step m: row m final, divided by its diagonal, then subtracted from the rows
 // below), which is exactly the CPU's row-by-row order for each element (row i's subtractions in increasing m, then its
 // division), with rows and right-hand sides across the block; an upper solve needs, for the CPU's order (row i's
@@ -397,6 +404,131 @@ __device__ void qrK(const LaGeo& g, int rows, int wantQ, const T* a, T* q, T* r,
     }
 }
 
+// Java's Math.getExponent: the unbiased exponent field (-1023 for zero and subnormals)
+__device__ __forceinline__ int laExponent(double x) {
+    return (int) ((__double_as_longlong(x) >> 52) & 0x7ff) - 1023;
+}
+
+// Eigenvalues (ascending, w [B, n]) and, when wantV, eigenvectors (the columns of v [B, n, n]) of the symmetric matrices
+// given by a's lower triangle (upper when upper); ws holds per matrix the double work matrix and, when wantV, the
+// rotations' product (row-major n x n each), then room for the order (n doubles). g: batch, n; operands a, w ([B, n]),
+// v.
+template <typename T>
+__device__ void eighK(const LaGeo& g, int upper, int wantV, const T* a, T* w, T* v, double* ws) {
+    __shared__ int go, rot, bad;
+    __shared__ double sc, ss;
+    const LaMat &ma = g.m[0], &mw = g.m[1], &mv = g.m[2];
+    const int n = g.n, t = threadIdx.x, nt = blockDim.x;
+    const double eps = 2.220446049250313e-16, tiny = 2.2250738585072014e-308;
+    for (int b = blockIdx.x; b < g.batch; b += gridDim.x) {
+        double* m = ws + (i64) b * ((i64) n * n * (wantV ? 2 : 1) + n);
+        double* vec = m + (i64) n * n;
+        int* ord = (int*) (m + (i64) n * n * (wantV ? 2 : 1)); // n ints in the matrix's last n doubles
+        // the triangle read, mirrored
+        for (i64 e = t; e < (i64) n * n; e += nt) {
+            int i = (int) (e / n), j = (int) (e % n);
+            int hi = i > j ? i : j, lo = i > j ? j : i;
+            m[e] = (double) (upper ? a[laAt(ma, b, lo, hi)] : a[laAt(ma, b, hi, lo)]);
+            if (wantV) vec[e] = i == j ? 1 : 0;
+        }
+        if (t == 0) bad = 0;
+        __syncthreads();
+        if (t == 0) {
+            double amax = 0;
+            for (i64 e = 0; e < (i64) n * n; e++) {
+                double x = m[e];
+                if (x - x != 0) bad = 1; // NaN or an infinity
+                x = fabs(x);
+                amax = x > amax ? x : amax;
+            }
+            // a power of two: exact, and a denormal largest element is scaled up without overflow
+            sc = amax > 0 ? ldexp(1.0, -laExponent(amax)) : 1;
+        }
+        __syncthreads();
+        if (bad) {
+            for (int i = t; i < n; i += nt) w[laAt(mw, b, i, 0)] = (T) __longlong_as_double(0x7ff8000000000000LL);
+            if (wantV)
+                for (i64 e = t; e < (i64) n * n; e += nt)
+                    v[laAt(mv, b, (int) (e / n), (int) (e % n))] = (T) __longlong_as_double(0x7ff8000000000000LL);
+            __syncthreads();
+            continue;
+        }
+        const double up = sc;
+        for (i64 e = t; e < (i64) n * n; e += nt) m[e] = __dmul_rn(m[e], up);
+        __syncthreads();
+        for (int sweep = 0; sweep < 60; sweep++) {
+            if (t == 0) rot = 0;
+            __syncthreads();
+            for (int p = 0; p < n - 1; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    if (t == 0) {
+                        double apq = m[(i64) p * n + q], app = m[(i64) p * n + p], aqq = m[(i64) q * n + q];
+                        go = !(apq == 0 || fabs(apq) <= __dmul_rn(eps, __dsqrt_rn(__dmul_rn(fabs(app), fabs(aqq))))
+                               || fabs(apq) < tiny);
+                        if (go) {
+                            rot = 1;
+                            double theta = __ddiv_rn(__dsub_rn(aqq, app), __dmul_rn(2.0, apq));
+                            double tt = __ddiv_rn(copysign(1.0, theta), __dadd_rn(fabs(theta), laHypot(1.0, theta)));
+                            double c = __ddiv_rn(1.0, __dsqrt_rn(__dadd_rn(1.0, __dmul_rn(tt, tt))));
+                            sc = c;
+                            ss = __dmul_rn(tt, c);
+                            m[(i64) p * n + p] = __dsub_rn(app, __dmul_rn(tt, apq));
+                            m[(i64) q * n + q] = __dadd_rn(aqq, __dmul_rn(tt, apq));
+                            m[(i64) p * n + q] = 0;
+                            m[(i64) q * n + p] = 0;
+                        }
+                    }
+                    __syncthreads();
+                    if (go) {
+                        const double c = sc, sn = ss;
+                        for (int r = t; r < n; r += nt) {
+                            if (r != p && r != q) {
+                                double arp = m[(i64) r * n + p], arq = m[(i64) r * n + q];
+                                double np = __dsub_rn(__dmul_rn(c, arp), __dmul_rn(sn, arq));
+                                double nq = __dadd_rn(__dmul_rn(sn, arp), __dmul_rn(c, arq));
+                                m[(i64) r * n + p] = np;
+                                m[(i64) p * n + r] = np;
+                                m[(i64) r * n + q] = nq;
+                                m[(i64) q * n + r] = nq;
+                            }
+                            if (wantV) {
+                                double vp = vec[(i64) r * n + p], vq = vec[(i64) r * n + q];
+                                vec[(i64) r * n + p] = __dsub_rn(__dmul_rn(c, vp), __dmul_rn(sn, vq));
+                                vec[(i64) r * n + q] = __dadd_rn(__dmul_rn(sn, vp), __dmul_rn(c, vq));
+                            }
+                        }
+                    }
+                    __syncthreads();
+                }
+            }
+            const bool again = rot != 0;
+            __syncthreads();
+            if (!again) break;
+        }
+        // ascending, ties in diagonal order (a stable insertion sort on one thread, as the CPU's)
+        if (t == 0) {
+            for (int i = 0; i < n; i++) ord[i] = i;
+            for (int i = 1; i < n; i++) {
+                int c = ord[i], k = i - 1;
+                double dc = m[(i64) c * n + c];
+                while (k >= 0 && m[(i64) ord[k] * n + ord[k]] > dc) {
+                    ord[k + 1] = ord[k];
+                    k--;
+                }
+                ord[k + 1] = c;
+            }
+        }
+        __syncthreads();
+        for (int i = t; i < n; i += nt) w[laAt(mw, b, i, 0)] = (T) __ddiv_rn(m[(i64) ord[i] * n + ord[i]], up);
+        if (wantV)
+            for (i64 e = t; e < (i64) n * n; e += nt) {
+                int i = (int) (e / n), j = (int) (e % n);
+                v[laAt(mv, b, i, j)] = (T) vec[(i64) i * n + ord[j]];
+            }
+        __syncthreads();
+    }
+}
+
 extern "C" __global__ void la_lu_factor_f32(LaGeo g, const float* a, float* lu, i64* piv, i64* info) { luFactorK(g, a, lu, piv, info); }
 extern "C" __global__ void la_lu_factor_f64(LaGeo g, const double* a, double* lu, i64* piv, i64* info) { luFactorK(g, a, lu, piv, info); }
 extern "C" __global__ void la_lu_solve_f32(LaGeo g, const float* lu, const i64* piv, const float* b, float* x) { luSolveK(g, lu, piv, b, x); }
@@ -407,3 +539,5 @@ extern "C" __global__ void la_cholesky_f32(LaGeo g, const float* a, float* l, i6
 extern "C" __global__ void la_cholesky_f64(LaGeo g, const double* a, double* l, i64* info) { choleskyK(g, a, l, info); }
 extern "C" __global__ void la_qr_f32(LaGeo g, int rows, int wantQ, const float* a, float* q, float* r, float* ws) { qrK(g, rows, wantQ, a, q, r, ws); }
 extern "C" __global__ void la_qr_f64(LaGeo g, int rows, int wantQ, const double* a, double* q, double* r, double* ws) { qrK(g, rows, wantQ, a, q, r, ws); }
+extern "C" __global__ void la_eigh_f32(LaGeo g, int upper, int wantV, const float* a, float* w, float* v, double* ws) { eighK(g, upper, wantV, a, w, v, ws); }
+extern "C" __global__ void la_eigh_f64(LaGeo g, int upper, int wantV, const double* a, double* w, double* v, double* ws) { eighK(g, upper, wantV, a, w, v, ws); }

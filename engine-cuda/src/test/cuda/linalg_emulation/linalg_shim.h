@@ -13,3 +13,4 @@ inline double __ddiv_rn(double a, double b) { return a / b; }
 inline float __fsqrt_rn(float a) { return std::sqrt(a); }
 inline double __dsqrt_rn(double a) { return std::sqrt(a); }
 using std::fabs;
+inline long long __double_as_longlong(double d) { long long v; memcpy(&v, &d, 8); return v; }

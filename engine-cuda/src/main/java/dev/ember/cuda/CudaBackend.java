@@ -1730,8 +1730,8 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ decompositions (CudaLinalgKernels)
     // linalg_kernels.cu's kernels for luFactor, luSolve, triangularSolve, cholesky (float32, float64: the CPU's results
-    // bit for bit) and qr (within a few ulps: see CudaLinalgKernels); another type, and svd and eigh, run Backend's
-    // default, the CPU's kernel on host copies.
+    // bit for bit), qr and eigh (within a few ulps: see CudaLinalgKernels); another type, and svd, run Backend's default,
+    // the CPU's kernel on host copies.
 
     private final CudaLinalgKernels linalg = new CudaLinalgKernels(new CudaLinalgKernels.Device() {
         @Override
@@ -1781,6 +1781,13 @@ public final class CudaBackend implements Backend {
     public void qr(Storage a, Layout aLayout, Storage q, Layout qLayout, Storage r, Layout rLayout) {
         if (!linalg.qr(a, aLayout, q, qLayout, r, rLayout)) {
             Backend.super.qr(a, aLayout, q, qLayout, r, rLayout);
+        }
+    }
+
+    @Override
+    public void eigh(Storage a, Layout aLayout, boolean upper, Storage w, Layout wLayout, Storage v, Layout vLayout) {
+        if (!linalg.eigh(a, aLayout, upper, w, wLayout, v, vLayout)) {
+            Backend.super.eigh(a, aLayout, upper, w, wLayout, v, vLayout);
         }
     }
 

@@ -8,7 +8,8 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's kernels for {@code Backend}'s "decompositions (LinalgOps)" family (linalg_kernels.cu):
  * {@code luFactor} (getrf, partial pivoting), {@code luSolve} (getrs), {@code triangularSolve} (trsm, left side),
- * {@code cholesky} (potrf, lower) and {@code qr} (below), float32 and float64, operands of any strides. The first four
+ * {@code cholesky} (potrf, lower), {@code qr} and {@code eigh} (below), float32 and float64, operands of any strides.
+ * The first four
  * mirror the CPU's LinalgKernels (LAPACK's reference algorithms) operation for operation, so results, pivots and info
  * codes are the CPU's bit for bit: the same pivot on ties (the first row of largest magnitude; a NaN wins), info k + 1 for the first exactly zero pivot
  * of getrf (the factorization goes on) and j + 1 for the first non-positive pivot of potrf (it stops there).
@@ -22,7 +23,7 @@ import jcuda.driver.CUdeviceptr;
  * {@code getrf} (org.bytedeco.cuda.global.cusolver through JavaCPP, a dependency already; PyTorch uses cuSOLVER or
  * MAGMA) takes milliseconds: the fast path left for a session with a GPU. Each method returns false for what its
  * kernels do not take (another type, pivots or info not int64), and {@link CudaBackend} then runs {@code Backend}'s
- * default, the CPU's kernel on host copies; so do {@code svd} and {@code eigh}.
+ * default, the CPU's kernel on host copies; so does {@code svd}.
  *
  * <p>{@code qr} (geqrf then orgqr, Householder with larfg's signs) mirrors the CPU's the same way except for one
  * function: hypot is the kernel's own (from correctly rounded operations, so the device and the host emulation agree)
@@ -33,6 +34,14 @@ import jcuda.driver.CUdeviceptr;
  * entirely (both are valid bases). Its work matrix and taus live in a workspace of B (m n + min(m, n)) elements; the
  * reflectors run one thread per trailing column (their dot products in the CPU's row order), so a tall-skinny matrix
  * uses few threads.
+ *
+ * <p>{@code eigh} runs the CPU's cyclic Jacobi (in double for both types, as the CPU): each rotation's scalars on one
+ * thread, its rows and the vectors' rows across the block, two barriers per pair of a sweep, so it is slow for large n
+ * (about 10 sweeps of n^2 / 2 rotations, each an estimated microsecond or two of dependent loads and barriers: seconds
+ * at n = 500, not measured; cuSOLVER's {@code syevd} is the fast path). Its hypot is the kernel's too, so a rotation can differ from the CPU's in the last
+ * bit: float32 came out bit for bit in every emulated case, float64 values and vectors within 5.5e-15 of the CPU's,
+ * except the vectors of nearly equal eigenvalues, which are determined only to eps over the gap (any two
+ * implementations differ there). Its work matrix, the rotations' product and the order live in a float64 workspace.
  *
  * <p>LinalgKernelsEmulationTest replays these launches on the host against the CPU's kernels; CudaLinalgKernelsTest
  * compares with the CPU on a GPU. None of it has run on a GPU yet.
@@ -167,6 +176,25 @@ final class CudaLinalgKernels {
             cuda.launch("la_qr_" + suffix(a), blocks(batch), threads(Math.max(n, rows)), aLayout.shape(),
                     geo(batch, m, n, aLayout, q == null ? rLayout : qLayout, rLayout), rows, q == null ? 0 : 1, ptr(a),
                     q == null ? new CUdeviceptr() : ptr(q), ptr(r), ptr(ws));
+        }
+        return true;
+    }
+
+    /** {@code Backend.eigh}; false: not taken. */
+    boolean eigh(Storage a, Layout aLayout, boolean upper, Storage w, Layout wLayout, Storage v, Layout vLayout) {
+        if (!floating(a) || w.dtype() != a.dtype() || (v != null && v.dtype() != a.dtype())) {
+            return false;
+        }
+        int batch = aLayout.size(0);
+        int n = aLayout.size(1);
+        if (batch == 0 || n == 0) {
+            return true;
+        }
+        long work = (long) batch * ((long) n * n * (v == null ? 1 : 2) + n);
+        try (Storage ws = cuda.allocate(DType.FLOAT64, work)) {
+            cuda.launch("la_eigh_" + suffix(a), blocks(batch), threads(n), aLayout.shape(),
+                    geo(batch, n, 0, aLayout, wLayout, v == null ? aLayout : vLayout), upper ? 1 : 0, v == null ? 0 : 1,
+                    ptr(a), ptr(w), v == null ? new CUdeviceptr() : ptr(v), ptr(ws));
         }
         return true;
     }

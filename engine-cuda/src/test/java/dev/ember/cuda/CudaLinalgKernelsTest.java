@@ -25,9 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The CUDA linear algebra kernels (linalg_kernels.cu through CudaLinalgKernels) against the CPU: the SPI's luFactor,
  * luSolve, triangularSolve and cholesky called directly on both backends, whose results (factors, pivots, info codes)
- * must agree bit for bit (the kernels mirror the CPU's operations), and qr (float32 bit for bit, float64 within 1e-14:
- * its hypot differs); and the ops built on them (inv, solve, det, slogdet, cholesky, qr, lstsq, and the backward
- * formulas, which solve with the same factors or triangles) on batched,
+ * must agree bit for bit (the kernels mirror the CPU's operations), and qr and eigh within a few ulps (their hypot
+ * differs from the CPU's: 1e-6 relative for float32, which the emulation found bit for bit, 1e-14 for QR's float64 and
+ * 1e-12 for eigh's, whose vectors depend on the eigenvalues' gaps); and the ops built on them (inv, solve, det, slogdet,
+ * cholesky, qr, eigh, lstsq, and the backward formulas, which solve with the same factors or triangles) on batched,
  * odd-sized, non-contiguous, broadcast and singular inputs, forward and backward, with the CPU's LinAlgError messages.
  * Skipped without a usable GPU: none of it has run on a GPU yet.
  */
@@ -95,6 +96,11 @@ class CudaLinalgKernelsTest {
             // mode 'r' has no derivative (PyTorch raises in backward): forward only
             t.add(p("qr r non-contiguous " + d, x -> x[0].detach().mT().linalgQr("r").R(), r(d, 6, 8)));
             t.add(p("qr square odd " + d, x -> x[0].linalgQr().Q(), r(d, 13, 13)));
+            t.add(p("eigh batched " + d, x -> {
+                dev.ember.EighResult e = x[0].add(x[0].mT()).linalgEigh();
+                return e.eigenvalues().sum().add(e.eigenvectors().mul(e.eigenvectors()).sum());
+            }, r(d, 3, 6, 6)));
+            t.add(p("eigvalsh upper odd " + d, x -> x[0].linalgEigvalsh("U"), r(d, 2, 13, 13)));
             t.add(p("lstsq tall " + d, x -> x[0].linalgLstsq(x[1]), r(d, 11, 4), r(d, 11, 3)));
             t.add(p("lstsq wide " + d, x -> x[0].linalgLstsq(x[1]), r(d, 3, 8), r(d, 3)));
         }
@@ -190,7 +196,23 @@ class CudaLinalgKernelsTest {
                     Layout lr = Layout.contiguous(3, rows, n);
                     compare(t + " qr " + m + "x" + n + " rows " + rows, new Layout[] {la, lq, lr},
                             new DType[] {t, t, t}, new int[] {0, -1, -1}, (b, s) -> b.qr(s[0], la, s[1], lq, s[2], lr),
-                            t == DType.FLOAT32 ? 0 : 1e-14);
+                            t == DType.FLOAT32 ? 1e-6 : 1e-14);
+                }
+            }
+        }
+    }
+
+    @Test
+    void eighIsTheCpusWithinAFewUlps() {
+        for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            for (int n : new int[] {1, 4, 11, 30}) {
+                Layout la = Layout.contiguous(2, n, n);
+                Layout lw = Layout.contiguous(2, n);
+                Layout lv = new Layout(new int[] {2, n, n}, new int[] {n * n, 1, n}, 0);
+                for (boolean upper : new boolean[] {false, true}) {
+                    compare(t + " eigh n " + n + " upper " + upper, new Layout[] {la, lw, lv}, new DType[] {t, t, t},
+                            new int[] {0, -1, -1}, (b, s) -> b.eigh(s[0], la, upper, s[1], lw, s[2], lv),
+                            t == DType.FLOAT32 ? 1e-6 : 1e-12);
                 }
             }
         }

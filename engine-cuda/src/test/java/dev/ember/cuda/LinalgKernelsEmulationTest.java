@@ -41,7 +41,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (one to nine right-hand sides, singular factors), triangular solves (upper, lower, unit, with NaN in what must not be
  * read), Cholesky (positive-definite, indefinite, NaN, the upper triangle through a transposed layout) and QR (reduced,
  * complete and R only, tall, wide and square, singular with exact zero columns, NaN and infinities; compared within a
- * few ulps, as its hypot differs from the CPU's: float32 has come out bit for bit, float64 within 1.3e-15). Then the
+ * few ulps, as its hypot differs from the CPU's: float32 has come out bit for bit, float64 within 1.3e-15) and eigh
+ * (both triangles, values only, sizes 1 to 25, NaN in the triangle not read, non-finite inputs, ties, singular, tiny,
+ * Hilbert's values; within a few ulps too: float32 bit for bit, float64 within 5.5e-15). Then the
  * same cases against a copy of the .cu whose pivot search takes the last row of largest magnitude instead of the first:
  * it must fail. It runs the kernels' code without a GPU; what only a GPU shows, CudaLinalgKernelsTest checks where a GPU
  * exists.
@@ -99,6 +101,7 @@ class LinalgKernelsEmulationTest {
             triangularCases(t);
             choleskyCases(t);
             qrCases(t);
+            eighCases(t);
         }
         Layout sq = Layout.contiguous(1, 2, 2);
         Layout vec = Layout.contiguous(1, 2);
@@ -503,6 +506,58 @@ class LinalgKernelsEmulationTest {
         run(name, layouts, init,
                 s -> assertTrue(kernels.qr(s[0], la, wantQ ? s[1] : null, lq, s[wantQ ? 2 : 1], lr)),
                 s -> Backend.host().qr(s[0], la, wantQ ? s[1] : null, lq, s[wantQ ? 2 : 1], lr));
+    }
+
+    private void eighCases(DType t) {
+        for (int n : new int[] {1, 2, 5, 12, 25}) {
+            for (boolean upper : new boolean[] {false, true}) {
+                eigh("eigh " + t + " n " + n + (upper ? " upper" : " lower"), t, Kind.RANDOM, 2, n, upper, true,
+                        Layout.contiguous(2, n, n));
+            }
+            eigh("eigh values only " + t + " n " + n, t, Kind.RANDOM, 2, n, false, false, Layout.contiguous(2, n, n));
+        }
+        eigh("eigh non-contiguous " + t, t, Kind.RANDOM, 3, 7, true, true, transposed(3, 7, 7, 1, 2));
+        eigh("eigh broadcast batch " + t, t, Kind.RANDOM, 3, 6, false, true,
+                new Layout(new int[] {3, 6, 6}, new int[] {0, 6, 1}, 1));
+        // NaN and infinities (every output NaN), small integers, zeros and rank one, tiny (scaled up), Hilbert
+        eigh("eigh NaN and infinities " + t, t, Kind.NAN_INF, 6, 5, false, true, Layout.contiguous(6, 5, 5));
+        eigh("eigh ties " + t, t, Kind.TIES, 3, 6, false, true, Layout.contiguous(3, 6, 6));
+        eigh("eigh singular " + t, t, Kind.SINGULAR, 5, 5, true, true, Layout.contiguous(5, 5, 5));
+        eigh("eigh tiny " + t, t, Kind.TINY, 2, 4, false, true, Layout.contiguous(2, 4, 4));
+        // values only: its smallest eigenvalues are 1e-10 apart, so its vectors are determined only to about 1e-6 (eps
+        // over the gap), and a last-bit difference in a rotation moves them by 1e-10
+        eigh("eigh Hilbert " + t, t, Kind.HILBERT, 1, 8, false, false, Layout.contiguous(1, 8, 8));
+    }
+
+    /** Symmetric eigenvalues (and vectors when {@code wantV}) from one triangle; the other holds NaN. */
+    private void eigh(String name, DType t, Kind kind, int batch, int n, boolean upper, boolean wantV, Layout la) {
+        double[][][] m = matrices(kind, batch, n, n);
+        for (double[][] x : m) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    if (i != j && (j > i) != upper) {
+                        x[i][j] = Double.NaN; // the triangle not read
+                    }
+                }
+            }
+        }
+        if (kind == Kind.TINY && t == DType.FLOAT64) {
+            for (double[][] x : m) {
+                for (double[] row : x) {
+                    for (int j = 0; j < n; j++) {
+                        row[j] *= 1e-270;
+                    }
+                }
+            }
+        }
+        Layout lw = new Layout(new int[] {batch, n}, new int[] {n + 1, 1}, 1);
+        Layout lv = padded(batch, n, n, 1, 2);
+        Object[] init = wantV ? new Object[] {storage(t, la, m, Double.NaN), marker(t, lw), marker(t, lv)}
+                : new Object[] {storage(t, la, m, Double.NaN), marker(t, lw)};
+        Layout[] layouts = wantV ? new Layout[] {la, lw, lv} : new Layout[] {la, lw};
+        run(name, layouts, init,
+                s -> assertTrue(kernels.eigh(s[0], la, upper, s[1], lw, wantV ? s[2] : null, lv)),
+                s -> Backend.host().eigh(s[0], la, upper, s[1], lw, wantV ? s[2] : null, lv));
     }
 
     // ------------------------------------------------------------------ one case
