@@ -1535,3 +1535,4 @@ extern "C" __global__ void avgpool_back_f64(PoolGeo g, const double* gy, double*
 #include "gaps_kernels.cu"
 #include "attn_tc_kernels.cu"
 #include "half_kernels.cu"
+#include "linalg_kernels.cu"

@@ -2004,6 +2004,69 @@ public final class CudaBackend implements Backend {
         launch("random_" + suffix(d.dtype), g.numel, g, g, kind.ordinal(), seed, offset, a, b, d.ptr);
     }
 
+    // ------------------------------------------------------------------ decompositions (CudaLinalgKernels)
+    // linalg_kernels.cu's kernels for luFactor, luSolve, triangularSolve, cholesky (float32, float64: the CPU's results
+    // bit for bit), qr and eigh (within a few ulps: see CudaLinalgKernels); another type, and svd, run Backend's default,
+    // the CPU's kernel on host copies.
+
+    private final CudaLinalgKernels linalg = new CudaLinalgKernels(new CudaLinalgKernels.Device() {
+        @Override
+        public void launch(String kernel, int blocks, int threads, Object shape, Object... args) {
+            bind();
+            launchGrid(kernel, blocks, 1, 1, threads, 1, shape, args);
+        }
+
+        @Override
+        public Storage allocate(DType dtype, long numel) {
+            return CudaBackend.this.allocate(dtype, numel, 0);
+        }
+    });
+
+    @Override
+    public void luFactor(Storage a, Layout aLayout, Storage lu, Layout luLayout, Storage pivots, Layout pivotsLayout,
+                         Storage info, Layout infoLayout) {
+        if (!linalg.luFactor(a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout)) {
+            Backend.super.luFactor(a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout);
+        }
+    }
+
+    @Override
+    public void luSolve(Storage lu, Layout luLayout, Storage pivots, Layout pivotsLayout, Storage b, Layout bLayout,
+                        Storage x, Layout xLayout) {
+        if (!linalg.luSolve(lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout)) {
+            Backend.super.luSolve(lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout);
+        }
+    }
+
+    @Override
+    public void triangularSolve(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage x, Layout xLayout,
+                                boolean upper, boolean unitriangular) {
+        if (!linalg.triangularSolve(a, aLayout, b, bLayout, x, xLayout, upper, unitriangular)) {
+            Backend.super.triangularSolve(a, aLayout, b, bLayout, x, xLayout, upper, unitriangular);
+        }
+    }
+
+    @Override
+    public void cholesky(Storage a, Layout aLayout, Storage l, Layout lLayout, Storage info, Layout infoLayout) {
+        if (!linalg.cholesky(a, aLayout, l, lLayout, info, infoLayout)) {
+            Backend.super.cholesky(a, aLayout, l, lLayout, info, infoLayout);
+        }
+    }
+
+    @Override
+    public void qr(Storage a, Layout aLayout, Storage q, Layout qLayout, Storage r, Layout rLayout) {
+        if (!linalg.qr(a, aLayout, q, qLayout, r, rLayout)) {
+            Backend.super.qr(a, aLayout, q, qLayout, r, rLayout);
+        }
+    }
+
+    @Override
+    public void eigh(Storage a, Layout aLayout, boolean upper, Storage w, Layout wLayout, Storage v, Layout vLayout) {
+        if (!linalg.eigh(a, aLayout, upper, w, wLayout, v, vLayout)) {
+            Backend.super.eigh(a, aLayout, upper, w, wLayout, v, vLayout);
+        }
+    }
+
     // ------------------------------------------------------------------ normalization and attention (CudaNnKernels)
     // nn.cu's kernels for Backend's normalization and attention families; what they do not cover (see CudaNnKernels)
     // runs Backend's default, the CPU's kernel on host copies.

@@ -19,10 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The linear algebra and random ops of issue 14 on CUDA against the CPU: the products (mv, addmm, addmv, addbmm,
- * baddbmm, tensordot, cross, einsum, matmul's paths), the decompositions (which CUDA runs through the SPI's host
- * defaults: the CPU kernels on host copies) on odd sizes, batches, non-contiguous and broadcast operands and empty
- * tensors, forward and backward; and the random draws, which must be the same numbers on both devices for one seed
- * (the kinds ember_kernels.cu lacks are drawn on the host). Skipped without a usable GPU.
+ * baddbmm, tensordot, cross, einsum, matmul's paths), the decompositions (LU, solves, Cholesky, QR and eigh run
+ * linalg_kernels.cu, see CudaLinalgKernelsTest; svd the SPI's host default) on odd sizes, batches,
+ * non-contiguous and broadcast operands and empty tensors, forward and backward; and the random draws, which must be
+ * the same numbers on both devices for one seed (the kinds ember_kernels.cu lacks are drawn on the host). Skipped
+ * without a usable GPU.
  */
 class CudaLinalgTest {
     private static final Device GPU = Device.cuda(0);
