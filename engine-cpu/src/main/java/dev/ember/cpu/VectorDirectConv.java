@@ -22,8 +22,9 @@ final class VectorDirectConv extends DirectConv {
     /** Whether the forward pass takes the row kernels for kernels 3 and 5 wide ({@link #rowKernel}). */
     private static final boolean ROWS = Boolean.parseBoolean(System.getProperty("ember.cpu.directConvRows", "true"));
     /**
-     * Whether the 3-wide row kernel takes two blocks of output channels at once: 16 accumulators and six weight
-     * vectors need the 32 vector registers of AVX-512 (a 512-bit species here), not AVX2's 16.
+     * Whether the machine has 32 vector registers (AVX-512: a 512-bit species here), not AVX2's 16: the 3-wide row
+     * kernel then takes two blocks of output channels at once (16 accumulators and six weight vectors), and the 5-wide
+     * row kernel runs at all.
      */
     private static final boolean ROW_PAIRS = L >= 16;
     /** Whether the weight gradient takes two blocks of output channels at once (16 accumulators): as ROW_PAIRS. */
@@ -177,12 +178,14 @@ final class VectorDirectConv extends DirectConv {
     }
 
     /**
-     * Whether the forward pass takes the row kernels: a kernel 3 or 5 wide and output rows of at least eight pixels.
+     * Whether the forward pass takes the row kernels: a kernel 3 wide, or 5 wide where the machine has 32 vector
+     * registers (on AVX2's 16 the 5-wide kernel's 14 live vectors spilled: LeNet's conv2 forward took 0.94-0.96 ms on
+     * one thread against the pixel kernels' 0.48-0.51), and output rows of at least eight pixels.
      * They add the same products in the same order as the pixel kernels (each output's (ci, ki, kj) in turn), so the
      * results are the same bits; they load each input value once per row of the kernel instead of once per product.
      */
     private static boolean rowKernel(ConvKernels.Geom s) {
-        return ROWS && (s.kw == 3 || s.kw == 5) && s.ow >= 8;
+        return ROWS && (s.kw == 3 || s.kw == 5 && ROW_PAIRS) && s.ow >= 8;
     }
 
     /**
