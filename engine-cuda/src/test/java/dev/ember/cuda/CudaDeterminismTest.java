@@ -43,12 +43,14 @@ class CudaDeterminismTest {
         try {
             assertEquals("float32 matmul precision 'highest' requested, TF32 convolution allowed (Ember's kernels on "
                     + "sm_80+: float32 matmul in FP32, convolution GEMMs in TF32; FP32 on older GPUs; "
-                    + "cuBLAS 13 follows the matmul precision, cuBLAS 12 computes in FP32)",
+                    + "cuBLAS 13 follows the matmul precision for matmuls and the convolution switch for "
+                    + "convolutions' GEMMs, cuBLAS 12 computes in FP32)",
                     CudaBackend.precisionDescription());
             CudaTensorCores.setEnabled(false);
             assertEquals("float32 matmul precision 'highest' requested, TF32 convolution allowed (Ember's kernels on "
                     + "sm_80+: all in FP32 while the tensor-core kernels are off; FP32 on older GPUs; "
-                    + "cuBLAS 13 follows the matmul precision, cuBLAS 12 computes in FP32)",
+                    + "cuBLAS 13 follows the matmul precision for matmuls and the convolution switch for "
+                    + "convolutions' GEMMs, cuBLAS 12 computes in FP32)",
                     CudaBackend.precisionDescription());
         } finally {
             CudaTensorCores.setEnabled(on);

@@ -199,7 +199,8 @@ class CudaTensorCoresTest {
         Ember.setAllowTf32Convolution(false);
         assertEquals("float32 matmul precision 'medium' requested, TF32 convolution not allowed (Ember's kernels on "
                 + "sm_80+: float32 matmul in TF32, convolution GEMMs in FP32; FP32 on older GPUs; "
-                    + "cuBLAS 13 follows the matmul precision, cuBLAS 12 computes in FP32)",
+                    + "cuBLAS 13 follows the matmul precision for matmuls and the convolution switch for "
+                    + "convolutions' GEMMs, cuBLAS 12 computes in FP32)",
                 CudaBackend.precisionDescription());
         Ember.setFloat32MatmulPrecision("highest");
         assertTrue(CudaBackend.precisionDescription().contains("float32 matmul and convolution GEMMs in FP32"));
