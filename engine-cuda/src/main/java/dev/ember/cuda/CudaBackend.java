@@ -28,8 +28,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The CUDA backend: JCuda's driver API on device 0's primary context, one stream, kernels from the
- * shipped fatbinary, a caching allocator, and cuBLAS for matmul where {@code libcublas.so.12} (JCublas) or
+ * The CUDA backend: JCuda's driver API on device 0's primary context, one compute stream (and a copy stream for
+ * non-blocking uploads from pinned memory, {@link CudaCopyStream}), kernels from the shipped fatbinary (float16 and
+ * bfloat16 through {@link CudaHalf}), a caching allocator, and cuBLAS for matmul where {@code libcublas.so.12} (JCublas) or
  * {@code libcublas.so.13} (JavaCPP's CUDA presets) loads (Ember's own tiled kernel otherwise, and with
  * {@code -Dember.cuda.vendor=false}). Every failure to start (no JCuda natives, no driver, no device,
  * a driver too old for the kernels) is caught and reported by {@link #unavailableReason()}.
