@@ -16,11 +16,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,18 +47,8 @@ class TrainGPTAutocastTest {
 
     @BeforeAll
     static void generatedText() throws IOException {
-        text = dir.resolve("text");
-        Files.createDirectories(text);
-        String[] words = "the quick brown fox jumps over a lazy dog while seven wizards quietly hex jolly bakers".split(" ");
-        Random r = new Random(0);
-        StringBuilder s = new StringBuilder();
-        for (int line = 0; line < 300; line++) {
-            for (int w = 0; w < 8; w++) {
-                s.append(w == 0 ? "" : " ").append(words[r.nextInt(words.length)]);
-            }
-            s.append('\n');
-        }
-        Files.writeString(text.resolve("words.txt"), s.toString());
+        text = TrainGPTTest.words(dir, "the quick brown fox jumps over a lazy dog while seven wizards quietly hex jolly "
+                + "bakers", 0);
     }
 
     /** 2 layers, 2 heads, 32 embedding, block 16, batch 4, 20 steps, evaluated at 0 and 20. */

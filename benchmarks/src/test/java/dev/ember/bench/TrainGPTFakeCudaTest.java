@@ -22,11 +22,9 @@ import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,18 +48,8 @@ class TrainGPTFakeCudaTest {
 
     @BeforeAll
     static void generatedText() throws IOException {
-        text = dir.resolve("text");
-        Files.createDirectories(text);
-        String[] words = "pack my box with five dozen liquor jugs and then sphinx of black quartz judge my vow".split(" ");
-        Random r = new Random(1);
-        StringBuilder s = new StringBuilder();
-        for (int line = 0; line < 300; line++) {
-            for (int w = 0; w < 8; w++) {
-                s.append(w == 0 ? "" : " ").append(words[r.nextInt(words.length)]);
-            }
-            s.append('\n');
-        }
-        Files.writeString(text.resolve("words.txt"), s.toString());
+        text = TrainGPTTest.words(dir, "pack my box with five dozen liquor jugs and then sphinx of black quartz judge "
+                + "my vow", 1);
     }
 
     @BeforeEach

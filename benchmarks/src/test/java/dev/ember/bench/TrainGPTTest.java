@@ -37,10 +37,16 @@ class TrainGPTTest {
 
     @BeforeAll
     static void generatedText() throws IOException {
-        text = dir.resolve("text");
-        Files.createDirectories(text);
-        String[] words = "the quick brown fox jumps over a lazy dog while seven wizards quietly hex jolly bakers".split(" ");
-        Random r = new Random(0);
+        text = words(dir, "the quick brown fox jumps over a lazy dog while seven wizards quietly hex jolly bakers",
+                0);
+    }
+
+    /** A folder under {@code dir} holding one file of 300 lines of eight words drawn from {@code vocabulary}. */
+    static Path words(Path dir, String vocabulary, long seed) throws IOException {
+        Path folder = dir.resolve("text");
+        Files.createDirectories(folder);
+        String[] words = vocabulary.split(" ");
+        Random r = new Random(seed);
         StringBuilder s = new StringBuilder();
         for (int line = 0; line < 300; line++) {
             for (int w = 0; w < 8; w++) {
@@ -48,7 +54,8 @@ class TrainGPTTest {
             }
             s.append('\n');
         }
-        Files.writeString(text.resolve("words.txt"), s.toString());
+        Files.writeString(folder.resolve("words.txt"), s.toString());
+        return folder;
     }
 
     /** The tiny size: 2 layers, 2 heads, 32 embedding, block 16, batch 4, the schedule 20 steps long. */

@@ -9,10 +9,6 @@ import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +51,7 @@ class LinalgKernelsEmulationTest {
     private static final String TIE_RULE = "    return i1 < i2;\n";
     private static final String TIE_MUTATION = "    return i1 > i2;\n";
 
-    private final ByteArrayOutputStream file = new ByteArrayOutputStream();
+    private final RecordFile file = new RecordFile();
     private final Random random = new Random(14);
     private int cases;
     private long nextAddress = 1 << 20;
@@ -118,8 +114,7 @@ class LinalgKernelsEmulationTest {
         try {
             Files.writeString(tmp.resolve("prelude.h"), HostToolchain.prelude(false));
             Path data = tmp.resolve("cases.bin");
-            ByteBuffer head = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(cases);
-            Files.write(data, concat(head.array(), file.toByteArray()));
+            Files.write(data, file.withCount(cases));
             Path exe = tmp.resolve("linalg_kernels_test");
             String built = HostToolchain.run(build(gxx, tmp, CUDA, exe));
             String out = HostToolchain.run(List.of(exe.toString(), data.toString()));
@@ -578,40 +573,40 @@ class LinalgKernelsEmulationTest {
             int n = extent(layouts[i]);
             dev[i] = fake(type, n);
             ids.put(((CudaStorage) dev[i]).ptr, i);
-            host[i] = Backend.host().fromArray(copyOf(init[i]), type, 0);
+            host[i] = Backend.host().fromArray(RecordFile.copyOf(init[i]), type, 0);
         }
         launches.clear();
         scratch.clear();
         cuda.accept(dev);
         cpu.accept(host);
         cases++;
-        str(name);
-        putInt(k);
-        putInt(scratch.size());
+        file.str(name);
+        file.putInt(k);
+        file.putInt(scratch.size());
         for (int i = 0; i < k; i++) {
-            array(init[i]);
+            file.array(init[i]);
         }
         for (CudaStorage w : scratch) {
             // a workspace: its contents start undefined (here a marker) and are not compared
             ids.put(w.ptr, ids.size());
-            array(array(w.dtype(), filled(Math.toIntExact(w.numel()), -999.5)));
+            file.array(array(w.dtype(), filled(Math.toIntExact(w.numel()), -999.5)));
         }
-        putInt(launches.size());
+        file.putInt(launches.size());
         for (Object[] l : launches) {
-            str((String) l[0]);
-            putInt((Integer) l[1]);
-            putInt((Integer) l[2]);
+            file.str((String) l[0]);
+            file.putInt((Integer) l[1]);
+            file.putInt((Integer) l[2]);
             Object[] args = (Object[]) l[3];
-            putInt(args.length);
+            file.putInt(args.length);
             for (Object a : args) {
                 if (a instanceof Integer) {
                     file.write('I');
-                    putInt((Integer) a);
+                    file.putInt((Integer) a);
                 } else if (a instanceof int[]) {
                     file.write('S');
-                    putInt(((int[]) a).length);
+                    file.putInt(((int[]) a).length);
                     for (int v : (int[]) a) {
-                        putInt(v);
+                        file.putInt(v);
                     }
                 } else if (a instanceof CUdeviceptr) {
                     Integer id = ids.get(a);
@@ -621,7 +616,7 @@ class LinalgKernelsEmulationTest {
                         file.write('N');
                     } else {
                         file.write('P');
-                        putInt(id);
+                        file.putInt(id);
                     }
                 } else {
                     throw new AssertionError(name + ": argument " + a);
@@ -629,7 +624,7 @@ class LinalgKernelsEmulationTest {
             }
         }
         for (int i = 0; i < k; i++) {
-            array(Backend.host().toArray(host[i], Layout.contiguous(extent(layouts[i]))));
+            file.array(Backend.host().toArray(host[i], Layout.contiguous(extent(layouts[i]))));
             host[i].close();
             dev[i].close();
         }
@@ -656,59 +651,5 @@ class LinalgKernelsEmulationTest {
             m += (long) (l.size(d) - 1) * l.stride(d);
         }
         return (int) m + 1;
-    }
-
-    private static Object copyOf(Object a) {
-        if (a instanceof float[]) {
-            return ((float[]) a).clone();
-        }
-        if (a instanceof double[]) {
-            return ((double[]) a).clone();
-        }
-        return ((long[]) a).clone();
-    }
-
-    // ------------------------------------------------------------------ the file (little-endian)
-
-    private void putInt(int v) {
-        file.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
-    }
-
-    private void str(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        putInt(b.length);
-        file.writeBytes(b);
-    }
-
-    /** A storage's contents: its kind (0 float32, 1 float64, 2 int64), its length, its elements. */
-    private void array(Object a) {
-        ByteBuffer b;
-        if (a instanceof float[]) {
-            float[] f = (float[]) a;
-            b = ByteBuffer.allocate(8 + 4 * f.length).order(ByteOrder.LITTLE_ENDIAN).putInt(0).putInt(f.length);
-            for (float v : f) {
-                b.putFloat(v);
-            }
-        } else if (a instanceof double[]) {
-            double[] d = (double[]) a;
-            b = ByteBuffer.allocate(8 + 8 * d.length).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(d.length);
-            for (double v : d) {
-                b.putDouble(v);
-            }
-        } else {
-            long[] l = (long[]) a;
-            b = ByteBuffer.allocate(8 + 8 * l.length).order(ByteOrder.LITTLE_ENDIAN).putInt(2).putInt(l.length);
-            for (long v : l) {
-                b.putLong(v);
-            }
-        }
-        file.writeBytes(b.array());
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] r = new byte[a.length + b.length];
-        System.arraycopy(a, 0, r, 0, a.length);
-        System.arraycopy(b, 0, r, a.length, b.length);
-        return r;
     }
 }

@@ -9,10 +9,6 @@ import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +37,7 @@ class ResampleKernelsEmulationTest {
     private static final Path DIR = Path.of("src/test/cuda/resample_emulation");
     private static final Path CUDA = HostToolchain.CUDA;
 
-    private final ByteArrayOutputStream file = new ByteArrayOutputStream();
+    private final RecordFile file = new RecordFile();
     private final Random random = new Random(15);
     private int cases;
     private long nextAddress = 1 << 20;
@@ -83,8 +79,7 @@ class ResampleKernelsEmulationTest {
         try {
             Files.writeString(tmp.resolve("prelude.h"), HostToolchain.prelude(false));
             Path data = tmp.resolve("cases.bin");
-            ByteBuffer head = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(cases);
-            Files.write(data, concat(head.array(), file.toByteArray()));
+            Files.write(data, file.withCount(cases));
             Path exe = tmp.resolve("resample_kernels_test");
             String built = HostToolchain.run(List.of(gxx, "-std=c++20", "-O1", "-ffp-contract=off", "-pthread", "-w", "-I", tmp.toString(),
                     "-I", CUDA.toString(), "-I", HostToolchain.SHIM.toString(), "-I", DIR.toString(),
@@ -228,49 +223,49 @@ class ResampleKernelsEmulationTest {
             init[i] = fill(types[i], n, values[i]);
             dev[i] = fake(types[i], n);
             ids.put(((CudaStorage) dev[i]).ptr, i);
-            host[i] = Backend.host().fromArray(copyOf(init[i]), types[i], 0);
+            host[i] = Backend.host().fromArray(RecordFile.copyOf(init[i]), types[i], 0);
         }
         launches.clear();
         cuda.accept(dev);
         cpu.accept(host);
         cases++;
-        str(name);
-        putInt(k);
+        file.str(name);
+        file.putInt(k);
         for (int i = 0; i < k; i++) {
-            array(init[i]);
+            file.array(init[i]);
         }
-        putInt(launches.size());
+        file.putInt(launches.size());
         for (Object[] l : launches) {
-            str((String) l[0]);
-            putInt((Integer) l[1]);
-            putInt((Integer) l[2]);
+            file.str((String) l[0]);
+            file.putInt((Integer) l[1]);
+            file.putInt((Integer) l[2]);
             Object[] args = (Object[]) l[3];
-            putInt(args.length);
+            file.putInt(args.length);
             for (Object a : args) {
                 if (a instanceof Integer) {
                     file.write('I');
-                    putInt((Integer) a);
+                    file.putInt((Integer) a);
                 } else if (a instanceof Double) {
                     file.write('D');
-                    file.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble((Double) a).array());
+                    file.putDouble((Double) a);
                 } else if (a instanceof int[]) {
                     file.write('S');
-                    putInt(((int[]) a).length);
+                    file.putInt(((int[]) a).length);
                     for (int v : (int[]) a) {
-                        putInt(v);
+                        file.putInt(v);
                     }
                 } else if (a instanceof CUdeviceptr) {
                     Integer id = ids.get(a);
                     assertTrue(id != null, name + ": a pointer to no storage of the case");
                     file.write('P');
-                    putInt(id);
+                    file.putInt(id);
                 } else {
                     throw new AssertionError(name + ": argument " + a);
                 }
             }
         }
         for (int i = 0; i < k; i++) {
-            array(Backend.host().toArray(host[i], Layout.contiguous(extent(layouts[i]))));
+            file.array(Backend.host().toArray(host[i], Layout.contiguous(extent(layouts[i]))));
             host[i].close();
             dev[i].close();
         }
@@ -318,59 +313,5 @@ class ResampleKernelsEmulationTest {
             return a;
         }
         return v;
-    }
-
-    private static Object copyOf(Object a) {
-        if (a instanceof float[]) {
-            return ((float[]) a).clone();
-        }
-        if (a instanceof double[]) {
-            return ((double[]) a).clone();
-        }
-        return ((long[]) a).clone();
-    }
-
-    // ------------------------------------------------------------------ the file (little-endian)
-
-    private void putInt(int v) {
-        file.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
-    }
-
-    private void str(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        putInt(b.length);
-        file.writeBytes(b);
-    }
-
-    /** A storage's contents: its kind (0 float32, 1 float64, 2 int64), its length, its elements. */
-    private void array(Object a) {
-        ByteBuffer b;
-        if (a instanceof float[]) {
-            float[] f = (float[]) a;
-            b = ByteBuffer.allocate(8 + 4 * f.length).order(ByteOrder.LITTLE_ENDIAN).putInt(0).putInt(f.length);
-            for (float v : f) {
-                b.putFloat(v);
-            }
-        } else if (a instanceof double[]) {
-            double[] d = (double[]) a;
-            b = ByteBuffer.allocate(8 + 8 * d.length).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(d.length);
-            for (double v : d) {
-                b.putDouble(v);
-            }
-        } else {
-            long[] l = (long[]) a;
-            b = ByteBuffer.allocate(8 + 8 * l.length).order(ByteOrder.LITTLE_ENDIAN).putInt(2).putInt(l.length);
-            for (long v : l) {
-                b.putLong(v);
-            }
-        }
-        file.writeBytes(b.array());
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] r = new byte[a.length + b.length];
-        System.arraycopy(a, 0, r, 0, a.length);
-        System.arraycopy(b, 0, r, a.length, b.length);
-        return r;
     }
 }
