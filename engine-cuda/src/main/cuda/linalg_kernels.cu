@@ -33,6 +33,15 @@
 //                           rotates, eigenvalues sorted ascending (stable, one thread). Its hypot is laHypot too, so a
 //                           rotation can differ from the CPU's in the last bit: values and vectors within a few ulps of
 //                           the CPU's (vectors of equal eigenvalues are not unique).
+//   la_svd_{f32,f64}        gesdd's results by the CPU's one-sided (Hestenes) Jacobi, in double for both types (as the
+//                           CPU): the work matrix A (A^T when wide, column-major), a NaN giving info -4 and NaN
+//                           outputs, an infinity NaN outputs (info 0), scaled by a power of two, pairs of columns
+//                           rotated in the CPU's order (each pair's sums in row order and its rotation by one thread, the
+//                           rows and the rotations' product across the block), sweeps until none rotates, the column
+//                           norms (one thread per column, row order) sorted descending (stable, one thread); the left
+//                           vectors are the columns over their norms, completed where values are zero or the full factor
+//                           wants more by geqrf then orgqr of them (laHouseQ, the CPU's householder and formQ in
+//                           double). hypot is laHypot: within a few ulps of the CPU's, as eigh.
 // Solves: a lower solve runs by columns of L (step m: row m final, divided by its diagonal, then subtracted from the rows
 // below), which is exactly the CPU's row-by-row order for each element (row i's subtractions in increasing m, then its
 // division), with rows and right-hand sides across the block; an upper solve needs, for the CPU's order (row i's
@@ -529,6 +538,256 @@ __device__ void eighK(const LaGeo& g, int upper, int wantV, const T* a, T* w, T*
     }
 }
 
+// geqrf then orgqr on a column-major double m x n matrix h (m >= n) across the block, as the CPU's householder and formQ
+// (f32 false): the reflectors' scalars on one thread, larfg's beta through laHypot; qw (m x cols) receives the first
+// cols columns of H_0 ... H_{n-1}, one thread per column. Starts and ends with every thread past a barrier.
+__device__ void laHouseQ(double* h, int m, int n, double* tau, double* qw, int cols) {
+    __shared__ int hSkip;
+    __shared__ double hBeta, hInv;
+    const int t = threadIdx.x, nt = blockDim.x;
+    for (int j = 0; j < n; j++) {
+        double* v = h + (i64) j * m;
+        if (t == 0) {
+            double alpha = v[j], scale = 0, xnorm = 0;
+            for (int i = j + 1; i < m; i++) {
+                double x = fabs(v[i]);
+                scale = (x != x || scale != scale) ? x + scale : (x > scale ? x : scale);
+            }
+            if (scale > 0) {
+                double ss = 0;
+                for (int i = j + 1; i < m; i++) {
+                    double x = __ddiv_rn(v[i], scale);
+                    ss = __dadd_rn(ss, __dmul_rn(x, x));
+                }
+                xnorm = __dmul_rn(scale, __dsqrt_rn(ss));
+            }
+            if (xnorm == 0) {
+                tau[j] = 0;
+                hSkip = 1;
+            } else {
+                double beta = -copysign(laHypot(alpha, xnorm), alpha);
+                tau[j] = __ddiv_rn(__dsub_rn(beta, alpha), beta);
+                hBeta = beta;
+                hInv = __ddiv_rn(1.0, __dsub_rn(alpha, beta));
+                hSkip = 0;
+            }
+        }
+        __syncthreads();
+        if (!hSkip) {
+            const double inv = hInv;
+            for (int i = j + 1 + t; i < m; i += nt) v[i] = __dmul_rn(v[i], inv);
+            __syncthreads();
+            if (t == 0) v[j] = hBeta;
+            const double tj = tau[j];
+            for (int c = j + 1 + t; c < n; c += nt) {
+                double* col = h + (i64) c * m;
+                double dot = col[j];
+                for (int i = j + 1; i < m; i++) dot = __dadd_rn(dot, __dmul_rn(v[i], col[i]));
+                double f = __dmul_rn(tj, dot);
+                col[j] = __dsub_rn(col[j], f);
+                for (int i = j + 1; i < m; i++) col[i] = __dsub_rn(col[i], __dmul_rn(f, v[i]));
+            }
+        }
+        __syncthreads();
+    }
+    for (int c = t; c < cols; c += nt) {
+        double* q = qw + (i64) c * m;
+        for (int i = 0; i < m; i++) q[i] = i == c ? 1 : 0;
+        for (int j = n - 1; j >= 0; j--) {
+            const double tj = tau[j];
+            if (tj == 0) continue;
+            const double* v = h + (i64) j * m;
+            double dot = q[j];
+            for (int i = j + 1; i < m; i++) dot = __dadd_rn(dot, __dmul_rn(v[i], q[i]));
+            if (dot == 0) continue;
+            double f = __dmul_rn(tj, dot);
+            q[j] = __dsub_rn(q[j], f);
+            for (int i = j + 1; i < m; i++) q[i] = __dsub_rn(q[i], __dmul_rn(f, v[i]));
+        }
+    }
+    __syncthreads();
+}
+
+// The doubles of svd's workspace per matrix (rows = max(m, n), cols = min(m, n)): the work matrix, the norms, the order,
+// and with the vectors the rotations' product, the left vectors, the taus, orgqr's output and geqrf's copy.
+__device__ __forceinline__ i64 laSvdWork(int rows, int cols, int lcols, int wantV) {
+    return (i64) rows * cols + 2 * (i64) cols
+           + (wantV ? (i64) cols * cols + 2 * (i64) rows * lcols + cols + (i64) rows * cols : 0);
+}
+
+// Singular values (descending, s [B, k]) and, when wantV, vectors (u [B, m, ucols], vh [B, vrows, n]) of a [B, m, n]
+// (g.n = m, g.k = n) by the CPU's one-sided Jacobi in double for both types: the work matrix is A (tall) or A^T (wide),
+// column-major rows x cols; lcols the left vectors' columns of the work matrix (u's columns when tall, vh's rows when
+// wide); info [B] at infoOff + b infoStride: 0, or -4 for a NaN (every output NaN; an infinity without NaN too, info 0).
+template <typename T>
+__device__ void svdK(const LaGeo& g, int lcols, int wantV, int infoStride, int infoOff, const T* a, T* u, T* s, T* vh,
+                     i64* info, double* ws) {
+    __shared__ int bad, go, rot, rank;
+    __shared__ double sUp, sC, sS;
+    const LaMat &ma = g.m[0], &mu = g.m[1], &ms = g.m[2], &mvh = g.m[3];
+    const int m = g.n, n = g.k, t = threadIdx.x, nt = blockDim.x;
+    const bool wide = m < n;
+    const int rows = wide ? n : m, cols = wide ? m : n;
+    const double nanV = __longlong_as_double(0x7ff8000000000000LL);
+    const i64 per = laSvdWork(rows, cols, lcols, wantV);
+    for (int b = blockIdx.x; b < g.batch; b += gridDim.x) {
+        double* w = ws + (i64) b * per;
+        double* norms = w + (i64) rows * cols;
+        int* ord = (int*) (norms + cols); // cols ints in cols doubles
+        double* v = norms + 2 * (i64) cols;
+        double* left = v + (i64) cols * cols;
+        double* tau = left + (i64) rows * lcols;
+        double* qw = tau + cols;
+        double* h = qw + (i64) rows * lcols;
+        for (i64 e = t; e < (i64) m * n; e += nt) {
+            int i = (int) (e / n), j = (int) (e % n);
+            w[wide ? (i64) i * rows + j : (i64) j * rows + i] = (double) a[laAt(ma, b, i, j)];
+        }
+        if (wantV)
+            for (i64 e = t; e < (i64) cols * cols; e += nt) v[e] = e / cols == e % cols ? 1 : 0;
+        for (int i = t; i < cols; i += nt) ord[i] = i;
+        __syncthreads();
+        if (t == 0) {
+            double amax = 0;
+            int nan = 0;
+            for (i64 e = 0; e < (i64) rows * cols; e++) {
+                double x = w[e];
+                if (x != x) nan = 1;
+                x = fabs(x);
+                amax = (x != x || amax != amax) ? x + amax : (x > amax ? x : amax);
+            }
+            bad = nan ? 2 : amax == __longlong_as_double(0x7ff0000000000000LL) ? 1 : 0;
+            sUp = amax > 0 ? ldexp(1.0, -laExponent(amax)) : 0;
+            info[(i64) infoOff + (i64) b * infoStride] = nan ? -4 : 0;
+        }
+        __syncthreads();
+        if (bad) {
+            for (int j = t; j < cols; j += nt) s[laAt(ms, b, j, 0)] = (T) nanV;
+            if (wantV) {
+                const int ur = m, uc = wide ? cols : lcols, vr = wide ? lcols : cols;
+                for (i64 e = t; e < (i64) ur * uc; e += nt) u[laAt(mu, b, (int) (e / uc), (int) (e % uc))] = (T) nanV;
+                for (i64 e = t; e < (i64) vr * n; e += nt) vh[laAt(mvh, b, (int) (e / n), (int) (e % n))] = (T) nanV;
+            }
+            __syncthreads();
+            continue;
+        }
+        const double up = sUp;
+        if (up > 0) {
+            for (i64 e = t; e < (i64) rows * cols; e += nt) w[e] = __dmul_rn(w[e], up);
+            __syncthreads();
+            const double tol = __dmul_rn(__dsqrt_rn((double) rows), 2.220446049250313e-16);
+            for (int sweep = 0; sweep < 60; sweep++) {
+                if (t == 0) rot = 0;
+                __syncthreads();
+                for (int p = 0; p < cols - 1; p++) {
+                    double* cp = w + (i64) p * rows;
+                    for (int q = p + 1; q < cols; q++) {
+                        double* cq = w + (i64) q * rows;
+                        if (t == 0) {
+                            double alpha = 0, beta = 0, gamma = 0;
+                            for (int i = 0; i < rows; i++) {
+                                double x = cp[i], y = cq[i];
+                                alpha = __dadd_rn(alpha, __dmul_rn(x, x));
+                                beta = __dadd_rn(beta, __dmul_rn(y, y));
+                                gamma = __dadd_rn(gamma, __dmul_rn(x, y));
+                            }
+                            go = !(gamma == 0
+                                   || fabs(gamma) <= __dmul_rn(__dmul_rn(tol, __dsqrt_rn(alpha)), __dsqrt_rn(beta)));
+                            if (go) {
+                                rot = 1;
+                                double zeta = __ddiv_rn(__dsub_rn(beta, alpha), __dmul_rn(2.0, gamma));
+                                double tt = __ddiv_rn(copysign(1.0, zeta), __dadd_rn(fabs(zeta), laHypot(1.0, zeta)));
+                                double c = __ddiv_rn(1.0, __dsqrt_rn(__dadd_rn(1.0, __dmul_rn(tt, tt))));
+                                sC = c;
+                                sS = __dmul_rn(c, tt);
+                            }
+                        }
+                        __syncthreads();
+                        if (go) {
+                            const double c = sC, sn = sS;
+                            for (int i = t; i < rows; i += nt) {
+                                double x = cp[i], y = cq[i];
+                                cp[i] = __dsub_rn(__dmul_rn(c, x), __dmul_rn(sn, y));
+                                cq[i] = __dadd_rn(__dmul_rn(sn, x), __dmul_rn(c, y));
+                            }
+                            if (wantV) {
+                                double *vp = v + (i64) p * cols, *vq = v + (i64) q * cols;
+                                for (int i = t; i < cols; i += nt) {
+                                    double x = vp[i], y = vq[i];
+                                    vp[i] = __dsub_rn(__dmul_rn(c, x), __dmul_rn(sn, y));
+                                    vq[i] = __dadd_rn(__dmul_rn(sn, x), __dmul_rn(c, y));
+                                }
+                            }
+                        }
+                        __syncthreads();
+                    }
+                }
+                const bool again = rot != 0;
+                __syncthreads();
+                if (!again) break;
+            }
+        }
+        // the column norms (each in row order, one thread per column), sorted descending (stable, one thread)
+        for (int j = t; j < cols; j += nt) {
+            const double* cj = w + (i64) j * rows;
+            double ss = 0;
+            for (int i = 0; i < rows; i++) ss = __dadd_rn(ss, __dmul_rn(cj[i], cj[i]));
+            norms[j] = up > 0 ? __dsqrt_rn(ss) : 0;
+        }
+        __syncthreads();
+        if (t == 0) {
+            for (int i = 1; i < cols; i++) {
+                int c = ord[i], k = i - 1;
+                while (k >= 0 && norms[ord[k]] < norms[c]) {
+                    ord[k + 1] = ord[k];
+                    k--;
+                }
+                ord[k + 1] = c;
+            }
+            int r = 0;
+            while (r < cols && norms[ord[r]] > 1e-290) r++;
+            rank = r;
+        }
+        __syncthreads();
+        for (int j = t; j < cols; j += nt) s[laAt(ms, b, j, 0)] = (T) (up > 0 ? __ddiv_rn(norms[ord[j]], up) : 0);
+        if (wantV) {
+            const int r = rank;
+            // the left vectors: w's columns in order over their norms, completed by Householder QR of them
+            for (i64 e = t; e < (i64) rows * lcols; e += nt) {
+                int j = (int) (e / rows), i = (int) (e % rows);
+                left[e] = j < r ? __ddiv_rn(w[(i64) ord[j] * rows + i], norms[ord[j]]) : 0;
+                if (j < r) h[e] = left[e];
+            }
+            __syncthreads();
+            if (r < lcols) {
+                laHouseQ(h, rows, r, tau, qw, lcols);
+                for (i64 e = (i64) r * rows + t; e < (i64) rows * lcols; e += nt) left[e] = qw[e];
+                __syncthreads();
+            }
+            if (!wide) {
+                for (i64 e = t; e < (i64) m * lcols; e += nt) {
+                    int i = (int) (e / lcols), j = (int) (e % lcols);
+                    u[laAt(mu, b, i, j)] = (T) left[(i64) j * rows + i];
+                }
+                for (i64 e = t; e < (i64) cols * n; e += nt) {
+                    int i = (int) (e / n), j = (int) (e % n);
+                    vh[laAt(mvh, b, i, j)] = (T) v[(i64) ord[i] * cols + j];
+                }
+            } else {
+                for (i64 e = t; e < (i64) m * cols; e += nt) {
+                    int i = (int) (e / cols), j = (int) (e % cols);
+                    u[laAt(mu, b, i, j)] = (T) v[(i64) ord[j] * cols + i];
+                }
+                for (i64 e = t; e < (i64) lcols * n; e += nt) {
+                    int i = (int) (e / n), j = (int) (e % n);
+                    vh[laAt(mvh, b, i, j)] = (T) left[(i64) i * rows + j];
+                }
+            }
+        }
+        __syncthreads();
+    }
+}
+
 extern "C" __global__ void la_lu_factor_f32(LaGeo g, const float* a, float* lu, i64* piv, i64* info) { luFactorK(g, a, lu, piv, info); }
 extern "C" __global__ void la_lu_factor_f64(LaGeo g, const double* a, double* lu, i64* piv, i64* info) { luFactorK(g, a, lu, piv, info); }
 extern "C" __global__ void la_lu_solve_f32(LaGeo g, const float* lu, const i64* piv, const float* b, float* x) { luSolveK(g, lu, piv, b, x); }
@@ -541,3 +800,5 @@ extern "C" __global__ void la_qr_f32(LaGeo g, int rows, int wantQ, const float* 
 extern "C" __global__ void la_qr_f64(LaGeo g, int rows, int wantQ, const double* a, double* q, double* r, double* ws) { qrK(g, rows, wantQ, a, q, r, ws); }
 extern "C" __global__ void la_eigh_f32(LaGeo g, int upper, int wantV, const float* a, float* w, float* v, double* ws) { eighK(g, upper, wantV, a, w, v, ws); }
 extern "C" __global__ void la_eigh_f64(LaGeo g, int upper, int wantV, const double* a, double* w, double* v, double* ws) { eighK(g, upper, wantV, a, w, v, ws); }
+extern "C" __global__ void la_svd_f32(LaGeo g, int lcols, int wantV, int infoStride, int infoOff, const float* a, float* u, float* s, float* vh, i64* info, double* ws) { svdK(g, lcols, wantV, infoStride, infoOff, a, u, s, vh, info, ws); }
+extern "C" __global__ void la_svd_f64(LaGeo g, int lcols, int wantV, int infoStride, int infoOff, const double* a, double* u, double* s, double* vh, i64* info, double* ws) { svdK(g, lcols, wantV, infoStride, infoOff, a, u, s, vh, info, ws); }

@@ -3,7 +3,7 @@
 // CPU backend (LinalgKernels.java) ran the same op, and this program replays each launch with a block's threads as
 // threads (cuda_shim.h: __syncthreads a barrier, __shared__ one copy per block) and compares every storage with the
 // CPU's bit for bit (any NaN equals any NaN): the factors, the pivots, the info codes and every element the op must not
-// write. QR and eigh alone are compared within a few ulps (2e-6 relative for float32, 1e-14 for float64, relative to the
+// write. QR, eigh and svd alone are compared within a few ulps (2e-6 relative for float32, 1e-14 for float64, relative to the
 // larger of 1 and the CPU's value): their hypot is the kernel's own where the CPU's is fdlibm's; it prints how many
 // elements were not bit for bit the CPU's and the largest difference. Workspaces the kernels get are buffers of their own, not
 // compared. Each case runs three times from its initial contents: with the recorded block size, with one thread (every
@@ -59,6 +59,7 @@ static bool signature(const std::string& name, std::string& tags, std::vector<in
     if (base == "la_cholesky") { tags = "SPPP"; kinds = {t, t, 2}; return true; }
     if (base == "la_qr") { tags = "SIIPPPP"; kinds = {t, t, t, t}; return true; }
     if (base == "la_eigh") { tags = "SIIPPPP"; kinds = {t, t, t, 1}; return true; }
+    if (base == "la_svd") { tags = "SIIIIPPPPPP"; kinds = {t, t, t, t, 2, 1}; return true; }
     return false;
 }
 
@@ -77,7 +78,8 @@ static bool valid(const Launch& l, const std::vector<Buf>& bufs) {
         const Arg& a = l.args[i];
         // N: a null pointer, only for qr's Q when it is not wanted
         bool nullQ = a.tag == 'N' && tags[i] == 'P' && l.args[2].i == 0
-                     && ((name.rfind("la_qr", 0) == 0 && p == 1) || (name.rfind("la_eigh", 0) == 0 && p == 2));
+                     && ((name.rfind("la_qr", 0) == 0 && p == 1) || (name.rfind("la_eigh", 0) == 0 && p == 2)
+                         || (name.rfind("la_svd", 0) == 0 && (p == 1 || p == 3)));
         CHECK(a.tag == tags[i] || nullQ, "%s: argument %zu is %c, the parameter %c", name.c_str(), i, a.tag, tags[i]);
         ok &= a.tag == tags[i] || nullQ;
         if (nullQ) p++;
@@ -116,6 +118,8 @@ static void run(const Launch& l, int threads, std::vector<Buf>& bufs) {
     else if (name == "la_qr_f32") emuLaunch(blocks, threads, [&] { la_qr_f32(g, l.args[1].i, l.args[2].i, (const float*) ptr[0], (float*) ptr[1], (float*) ptr[2], (float*) ptr[3]); });
     else if (name == "la_eigh_f32") emuLaunch(blocks, threads, [&] { la_eigh_f32(g, l.args[1].i, l.args[2].i, (const float*) ptr[0], (float*) ptr[1], (float*) ptr[2], (double*) ptr[3]); });
     else if (name == "la_eigh_f64") emuLaunch(blocks, threads, [&] { la_eigh_f64(g, l.args[1].i, l.args[2].i, (const double*) ptr[0], (double*) ptr[1], (double*) ptr[2], (double*) ptr[3]); });
+    else if (name == "la_svd_f32") emuLaunch(blocks, threads, [&] { la_svd_f32(g, l.args[1].i, l.args[2].i, l.args[3].i, l.args[4].i, (const float*) ptr[0], (float*) ptr[1], (float*) ptr[2], (float*) ptr[3], (i64*) ptr[4], (double*) ptr[5]); });
+    else if (name == "la_svd_f64") emuLaunch(blocks, threads, [&] { la_svd_f64(g, l.args[1].i, l.args[2].i, l.args[3].i, l.args[4].i, (const double*) ptr[0], (double*) ptr[1], (double*) ptr[2], (double*) ptr[3], (i64*) ptr[4], (double*) ptr[5]); });
     else if (name == "la_qr_f64") emuLaunch(blocks, threads, [&] { la_qr_f64(g, l.args[1].i, l.args[2].i, (const double*) ptr[0], (double*) ptr[1], (double*) ptr[2], (double*) ptr[3]); });
 }
 
@@ -179,7 +183,7 @@ int main(int argc, char** argv) {
         launches += nl;
         if (!ok) continue;
         std::string name = current;
-        bool qr = name.rfind("qr ", 0) == 0 || name.rfind("eigh ", 0) == 0; // within a few ulps
+        bool qr = name.rfind("qr ", 0) == 0 || name.rfind("eigh ", 0) == 0 || name.rfind("svd ", 0) == 0; // within a few ulps
         if (qr) qrElements[init[0].kind] += 3L * [&] { long c = 0; for (int i = 0; i < k; i++) c += want[i].n; return c; }();
         for (int variant = 0; variant < 3; variant++) {
             std::vector<Buf> bufs = init;
@@ -212,7 +216,7 @@ int main(int argc, char** argv) {
         }
         current = name;
     }
-    printf("qr and eigh: float32 %ld of %ld elements, float64 %ld of %ld, not bit for bit the CPU's; the largest difference %.3g, %.3g\n",
+    printf("qr, eigh and svd: float32 %ld of %ld elements, float64 %ld of %ld, not bit for bit the CPU's; the largest difference %.3g, %.3g\n",
            qrDiffer[0], qrElements[0], qrDiffer[1], qrElements[1], qrWorst[0], qrWorst[1]);
     printf("%d cases, %ld launches, %ld replays, %ld checks, %d failures\n", cases, launches, replays, checks, fails);
     return fails == 0 ? 0 : 1;

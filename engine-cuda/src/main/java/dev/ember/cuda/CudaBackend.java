@@ -2007,7 +2007,7 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ decompositions (CudaLinalgKernels)
     // linalg_kernels.cu's kernels for luFactor, luSolve, triangularSolve, cholesky (float32, float64: the CPU's results
-    // bit for bit), qr and eigh (within a few ulps: see CudaLinalgKernels); another type, and svd, run Backend's default,
+    // bit for bit), qr, eigh and svd (within a few ulps: see CudaLinalgKernels); another type runs Backend's default,
     // the CPU's kernel on host copies.
 
     private final CudaLinalgKernels linalg = new CudaLinalgKernels(new CudaLinalgKernels.Device() {
@@ -2065,6 +2065,14 @@ public final class CudaBackend implements Backend {
     public void eigh(Storage a, Layout aLayout, boolean upper, Storage w, Layout wLayout, Storage v, Layout vLayout) {
         if (!linalg.eigh(a, aLayout, upper, w, wLayout, v, vLayout)) {
             Backend.super.eigh(a, aLayout, upper, w, wLayout, v, vLayout);
+        }
+    }
+
+    @Override
+    public void svd(Storage a, Layout aLayout, Storage u, Layout uLayout, Storage s, Layout sLayout, Storage vh,
+                    Layout vhLayout, Storage info, Layout infoLayout) {
+        if (!linalg.svd(a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout)) {
+            Backend.super.svd(a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout);
         }
     }
 

@@ -8,7 +8,8 @@ import jcuda.driver.CUdeviceptr;
 /**
  * The CUDA backend's kernels for {@code Backend}'s "decompositions (LinalgOps)" family (linalg_kernels.cu):
  * {@code luFactor} (getrf, partial pivoting), {@code luSolve} (getrs), {@code triangularSolve} (trsm, left side),
- * {@code cholesky} (potrf, lower), {@code qr} and {@code eigh} (below), float32 and float64, operands of any strides.
+ * {@code cholesky} (potrf, lower), {@code qr}, {@code eigh} and {@code svd} (below), float32 and float64, operands of any
+ * strides.
  * The first four
  * mirror the CPU's LinalgKernels (LAPACK's reference algorithms) operation for operation, so results, pivots and info
  * codes are the CPU's bit for bit: the same pivot on ties (the first row of largest magnitude; a NaN wins), info k + 1 for the first exactly zero pivot
@@ -23,7 +24,7 @@ import jcuda.driver.CUdeviceptr;
  * {@code getrf} (org.bytedeco.cuda.global.cusolver through JavaCPP, a dependency already; PyTorch uses cuSOLVER or
  * MAGMA) takes milliseconds: the fast path left for a session with a GPU. Each method returns false for what its
  * kernels do not take (another type, pivots or info not int64), and {@link CudaBackend} then runs {@code Backend}'s
- * default, the CPU's kernel on host copies; so does {@code svd}.
+ * default, the CPU's kernel on host copies.
  *
  * <p>{@code qr} (geqrf then orgqr, Householder with larfg's signs) mirrors the CPU's the same way except for one
  * function: hypot is the kernel's own (from correctly rounded operations, so the device and the host emulation agree)
@@ -42,6 +43,16 @@ import jcuda.driver.CUdeviceptr;
  * bit: float32 came out bit for bit in every emulated case, float64 values and vectors within 5.5e-15 of the CPU's,
  * except the vectors of nearly equal eigenvalues, which are determined only to eps over the gap (any two
  * implementations differ there). Its work matrix, the rotations' product and the order live in a float64 workspace.
+ *
+ * <p>{@code svd} runs the CPU's one-sided (Hestenes) Jacobi in double for both types: the work matrix A (or A^T when
+ * wide) scaled by a power of two, pairs of columns rotated in the CPU's order (each pair's three sums in row order and
+ * its rotation on one thread, the rows and the rotations' product across the block), sweeps until none rotates, the
+ * column norms sorted descending (stable), the left vectors the columns over their norms completed by the CPU's
+ * Householder QR (geqrf then orgqr) where values are zero or the full factor wants more columns; info -4 and NaN
+ * outputs for a NaN, NaN outputs for an infinity. Its hypot is the kernel's too: float32 came out bit for bit in every
+ * emulated case, float64 within 5.5e-15 of the CPU's. Like eigh it is serial within a pair (one thread sums each pair's
+ * rows): slow for large matrices; cuSOLVER's {@code gesvdj} is the fast path. Its work lives in a float64 workspace of
+ * B (rows cols + 2 cols), plus B (cols^2 + 2 rows lcols + cols + rows cols) with the vectors.
  *
  * <p>LinalgKernelsEmulationTest replays these launches on the host against the CPU's kernels; CudaLinalgKernelsTest
  * compares with the CPU on a GPU. None of it has run on a GPU yet.
@@ -195,6 +206,37 @@ final class CudaLinalgKernels {
             cuda.launch("la_eigh_" + suffix(a), blocks(batch), threads(n), aLayout.shape(),
                     geo(batch, n, 0, aLayout, wLayout, v == null ? aLayout : vLayout), upper ? 1 : 0, v == null ? 0 : 1,
                     ptr(a), ptr(w), v == null ? new CUdeviceptr() : ptr(v), ptr(ws));
+        }
+        return true;
+    }
+
+    /** {@code Backend.svd}; false: not taken. */
+    boolean svd(Storage a, Layout aLayout, Storage u, Layout uLayout, Storage s, Layout sLayout, Storage vh,
+                Layout vhLayout, Storage info, Layout infoLayout) {
+        boolean vectors = u != null;
+        if (!floating(a) || s.dtype() != a.dtype() || info.dtype() != DType.INT64 || vectors != (vh != null)
+                || (vectors && (u.dtype() != a.dtype() || vh.dtype() != a.dtype()))) {
+            return false;
+        }
+        int batch = aLayout.size(0);
+        int m = aLayout.size(1);
+        int n = aLayout.size(2);
+        if (batch == 0) {
+            return true;
+        }
+        boolean wide = m < n;
+        int rows = Math.max(m, n);
+        int cols = Math.min(m, n);
+        int lcols = !vectors ? 0 : wide ? vhLayout.size(1) : uLayout.size(2);
+        // linalg_kernels.cu's laSvdWork, per matrix
+        long per = (long) rows * cols + 2L * cols
+                + (vectors ? (long) cols * cols + 2L * rows * lcols + cols + (long) rows * cols : 0);
+        try (Storage ws = cuda.allocate(DType.FLOAT64, Math.max(1, batch * per))) {
+            cuda.launch("la_svd_" + suffix(a), blocks(batch), threads(rows), aLayout.shape(),
+                    geo(batch, m, n, aLayout, vectors ? uLayout : sLayout, sLayout, vectors ? vhLayout : sLayout),
+                    lcols, vectors ? 1 : 0, infoLayout.stride(0), infoLayout.offset(), ptr(a),
+                    vectors ? ptr(u) : new CUdeviceptr(), ptr(s), vectors ? ptr(vh) : new CUdeviceptr(), ptr(info),
+                    ptr(ws));
         }
         return true;
     }

@@ -25,10 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The CUDA linear algebra kernels (linalg_kernels.cu through CudaLinalgKernels) against the CPU: the SPI's luFactor,
  * luSolve, triangularSolve and cholesky called directly on both backends, whose results (factors, pivots, info codes)
- * must agree bit for bit (the kernels mirror the CPU's operations), and qr and eigh within a few ulps (their hypot
+ * must agree bit for bit (the kernels mirror the CPU's operations), and qr, eigh and svd within a few ulps (their hypot
  * differs from the CPU's: 1e-6 relative for float32, which the emulation found bit for bit, 1e-14 for QR's float64 and
- * 1e-12 for eigh's, whose vectors depend on the eigenvalues' gaps); and the ops built on them (inv, solve, det, slogdet,
- * cholesky, qr, eigh, lstsq, and the backward formulas, which solve with the same factors or triangles) on batched,
+ * 1e-12 for eigh's and svd's, whose vectors depend on the values' gaps); and the ops built on them (inv, solve, det,
+ * slogdet, cholesky, qr, eigh, svd, svdvals, lstsq, and the backward formulas, which solve with the same factors or triangles) on batched,
  * odd-sized, non-contiguous, broadcast and singular inputs, forward and backward, with the CPU's LinAlgError messages.
  * Skipped without a usable GPU: none of it has run on a GPU yet.
  */
@@ -101,6 +101,16 @@ class CudaLinalgKernelsTest {
                 return e.eigenvalues().sum().add(e.eigenvectors().mul(e.eigenvectors()).sum());
             }, r(d, 3, 6, 6)));
             t.add(p("eigvalsh upper odd " + d, x -> x[0].linalgEigvalsh("U"), r(d, 2, 13, 13)));
+            // svd: the values, and functions of the vectors their signs do not change (U diag(S) Vh, squares)
+            t.add(p("svd reduced tall " + d, x -> {
+                dev.ember.SvdResult r = x[0].linalgSvd(false);
+                return r.U().mul(r.S().unsqueeze(-2)).matmul(r.Vh()).add(r.S().sum());
+            }, r(d, 2, 9, 5)));
+            t.add(p("svd full wide non-contiguous " + d, x -> {
+                dev.ember.SvdResult r = x[0].detach().mT().linalgSvd(true);
+                return r.U().mul(r.U()).sum().add(r.Vh().mul(r.Vh()).sum()).add(r.S().sum());
+            }, r(d, 3, 8, 4)));
+            t.add(p("svdvals batched odd " + d, x -> x[0].linalgSvdvals(), r(d, 2, 13, 11)));
             t.add(p("lstsq tall " + d, x -> x[0].linalgLstsq(x[1]), r(d, 11, 4), r(d, 11, 3)));
             t.add(p("lstsq wide " + d, x -> x[0].linalgLstsq(x[1]), r(d, 3, 8), r(d, 3)));
         }
@@ -212,6 +222,36 @@ class CudaLinalgKernelsTest {
                 for (boolean upper : new boolean[] {false, true}) {
                     compare(t + " eigh n " + n + " upper " + upper, new Layout[] {la, lw, lv}, new DType[] {t, t, t},
                             new int[] {0, -1, -1}, (b, s) -> b.eigh(s[0], la, upper, s[1], lw, s[2], lv),
+                            t == DType.FLOAT32 ? 1e-6 : 1e-12);
+                }
+            }
+        }
+    }
+
+    @Test
+    void svdIsTheCpusWithinAFewUlps() {
+        for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            for (int[] z : new int[][] {{1, 1}, {9, 4}, {4, 9}, {12, 12}, {40, 25}}) {
+                int m = z[0];
+                int n = z[1];
+                int k = Math.min(m, n);
+                Layout la = new Layout(new int[] {3, m, n}, new int[] {m * n, 1, m}, 0);
+                Layout ls = Layout.contiguous(3, k);
+                Layout li = Layout.contiguous(3);
+                for (int kind : m == n ? new int[] {0, 2} : new int[] {0}) { // 2 (a zero column) for square only
+                    for (boolean full : new boolean[] {false, true}) {
+                        Layout lu = Layout.contiguous(3, m, full ? m : k);
+                        Layout lvh = new Layout(new int[] {3, full ? n : k, n}, new int[] {(full ? n : k) * n, 1,
+                                full ? n : k}, 0);
+                        compare(t + " svd " + m + "x" + n + " kind " + kind + " full " + full,
+                                new Layout[] {la, lu, ls, lvh, li}, new DType[] {t, t, t, t, DType.INT64},
+                                new int[] {kind, -1, -1, -1, -1},
+                                (b, s) -> b.svd(s[0], la, s[1], lu, s[2], ls, s[3], lvh, s[4], li),
+                                t == DType.FLOAT32 ? 1e-6 : 1e-12);
+                    }
+                    compare(t + " svd values " + m + "x" + n + " kind " + kind, new Layout[] {la, ls, li},
+                            new DType[] {t, t, DType.INT64}, new int[] {kind, -1, -1},
+                            (b, s) -> b.svd(s[0], la, null, null, s[1], ls, null, null, s[2], li),
                             t == DType.FLOAT32 ? 1e-6 : 1e-12);
                 }
             }

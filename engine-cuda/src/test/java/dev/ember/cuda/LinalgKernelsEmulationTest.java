@@ -39,7 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * complete and R only, tall, wide and square, singular with exact zero columns, NaN and infinities; compared within a
  * few ulps, as its hypot differs from the CPU's: float32 has come out bit for bit, float64 within 1.3e-15) and eigh
  * (both triangles, values only, sizes 1 to 25, NaN in the triangle not read, non-finite inputs, ties, singular, tiny,
- * Hilbert's values; within a few ulps too: float32 bit for bit, float64 within 5.5e-15). Then the
+ * Hilbert's values; within a few ulps too: float32 bit for bit, float64 within 5.5e-15) and svd (reduced, full and
+ * values only, tall, wide and square, non-contiguous, broadcast batch, rank-deficient with exact zeros, small integers,
+ * NaN (info -4) and infinities, tiny, Hilbert's values, empty matrices and an empty batch; within a few ulps as eigh,
+ * recorded after the other cases so that their random matrices are the ones they always had). Then the
  * same cases against a copy of the .cu whose pivot search takes the last row of largest magnitude instead of the first:
  * it must fail. It runs the kernels' code without a GPU; what only a GPU shows, CudaLinalgKernelsTest checks where a GPU
  * exists.
@@ -99,6 +102,9 @@ class LinalgKernelsEmulationTest {
             qrCases(t);
             eighCases(t);
         }
+        for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            svdCases(t); // after the others: their random matrices stay the ones they were tuned on
+        }
         Layout sq = Layout.contiguous(1, 2, 2);
         Layout vec = Layout.contiguous(1, 2);
         Layout one = Layout.contiguous(1);
@@ -109,6 +115,8 @@ class LinalgKernelsEmulationTest {
         assertFalse(kernels.luSolve(fake(DType.FLOAT32, 4), sq, fake(DType.INT32, 2), vec, fake(DType.FLOAT32, 2),
                 Layout.contiguous(1, 2, 1), fake(DType.FLOAT32, 2), Layout.contiguous(1, 2, 1)),
                 "int32 pivots are left to the host default");
+        assertFalse(kernels.svd(fake(DType.INT64, 4), sq, fake(DType.INT64, 4), sq, fake(DType.INT64, 2), vec,
+                fake(DType.INT64, 4), sq, fake(DType.INT64, 1), one), "an int64 svd is left to the host default");
 
         Path tmp = Files.createTempDirectory("ember_linalg_emulation");
         try {
@@ -553,6 +561,82 @@ class LinalgKernelsEmulationTest {
         run(name, layouts, init,
                 s -> assertTrue(kernels.eigh(s[0], la, upper, s[1], lw, wantV ? s[2] : null, lv)),
                 s -> Backend.host().eigh(s[0], la, upper, s[1], lw, wantV ? s[2] : null, lv));
+    }
+
+    private void svdCases(DType t) {
+        int[][] sizes = {{1, 1}, {5, 3}, {3, 5}, {6, 6}, {17, 4}, {4, 17}, {20, 13}};
+        for (int[] z : sizes) {
+            int m = z[0];
+            int n = z[1];
+            int k = Math.min(m, n);
+            svd("svd reduced " + t + " " + m + "x" + n, t, Kind.RANDOM, 3, m, n, k, true, Layout.contiguous(3, m, n));
+            svd("svd full " + t + " " + m + "x" + n, t, Kind.RANDOM, 2, m, n, -1, true, Layout.contiguous(2, m, n));
+            svd("svd values only " + t + " " + m + "x" + n, t, Kind.RANDOM, 2, m, n, k, false,
+                    Layout.contiguous(2, m, n));
+        }
+        svd("svd non-contiguous " + t, t, Kind.RANDOM, 3, 7, 5, -1, true, transposed(3, 7, 5, 1, 2));
+        svd("svd non-contiguous wide " + t, t, Kind.RANDOM, 2, 4, 6, 4, true, transposed(2, 4, 6, 2, 1));
+        svd("svd broadcast batch " + t, t, Kind.RANDOM, 3, 6, 4, 4, true,
+                new Layout(new int[] {3, 6, 4}, new int[] {0, 4, 1}, 1));
+        // rank-deficient with exact zeros (a zero column, all zeros, a zero first column: the left vectors completed by
+        // Householder QR), tall and wide; small integers; NaN (info -4) and infinities; tiny (scaled up); empty
+        svd("svd rank-deficient " + t, t, Kind.SINGULAR, 5, 6, 6, -1, true, Layout.contiguous(5, 6, 6));
+        svd("svd rank-deficient tall " + t, t, Kind.SINGULAR, 5, 8, 5, -1, true, Layout.contiguous(5, 8, 5));
+        svd("svd rank-deficient wide " + t, t, Kind.SINGULAR, 5, 4, 7, -1, true, Layout.contiguous(5, 4, 7));
+        svd("svd rank-deficient reduced " + t, t, Kind.SINGULAR, 5, 7, 5, 5, true, Layout.contiguous(5, 7, 5));
+        svd("svd ties " + t, t, Kind.TIES, 4, 7, 5, 5, true, Layout.contiguous(4, 7, 5));
+        svd("svd NaN and infinities " + t, t, Kind.NAN_INF, 6, 5, 4, -1, true, Layout.contiguous(6, 5, 4));
+        svd("svd NaN and infinities values only " + t, t, Kind.NAN_INF, 6, 4, 5, 4, false, Layout.contiguous(6, 4, 5));
+        svd("svd tiny " + t, t, Kind.TINY, 2, 5, 4, 4, true, Layout.contiguous(2, 5, 4));
+        svd("svd Hilbert values " + t, t, Kind.HILBERT, 1, 8, 8, 8, false, Layout.contiguous(1, 8, 8));
+        svd("svd empty tall full " + t, t, Kind.RANDOM, 2, 3, 0, -1, true, Layout.contiguous(2, 3, 0));
+        svd("svd empty wide full " + t, t, Kind.RANDOM, 2, 0, 4, -1, true, Layout.contiguous(2, 0, 4));
+        svd("svd empty reduced " + t, t, Kind.RANDOM, 2, 3, 0, 0, true, Layout.contiguous(2, 3, 0));
+        svd("svd empty batch " + t, t, Kind.RANDOM, 0, 3, 2, 2, true, Layout.contiguous(0, 3, 2));
+    }
+
+    /**
+     * A singular value decomposition: s [B, k], info [B] and, when {@code wantV}, u [B, m, kk] and vh [B, kk', n] (kk = k
+     * reduced, or m and n full when {@code k} is -1), all padded or strided, from offsets.
+     */
+    private void svd(String name, DType t, Kind kind, int batch, int m, int n, int k, boolean wantV, Layout la) {
+        double[][][] a = matrices(kind, batch, m, n);
+        if (kind == Kind.SINGULAR) {
+            // exact zeros (a zero column, all zeros, a zero first column): where the rotations leave rounding residue
+            // (equal rows, rank one) that residue's direction is noise and its left vector differs entirely
+            a = new double[][][] {a[0], a[2], a[4]};
+        }
+        if (kind == Kind.TINY && t == DType.FLOAT64) {
+            for (double[][] x : a) {
+                for (double[] row : x) {
+                    for (int j = 0; j < n; j++) {
+                        row[j] *= 1e-270;
+                    }
+                }
+            }
+        }
+        int b = a.length;
+        int kk = Math.min(m, n);
+        Layout l = kind == Kind.SINGULAR ? Layout.contiguous(b, m, n) : la;
+        Layout ls = new Layout(new int[] {b, kk}, new int[] {kk + 1, 1}, 1);
+        Layout lu = padded(b, m, k < 0 ? m : kk, 1, 2);
+        Layout lvh = transposed(b, k < 0 ? n : kk, n, 1, 1);
+        Layout li = new Layout(new int[] {b}, new int[] {2}, 1);
+        Object[] init = wantV
+                ? new Object[] {storage(t, l, a, 7.25), marker(t, lu), marker(t, ls), marker(t, lvh),
+                        marker(DType.INT64, li)}
+                : new Object[] {storage(t, l, a, 7.25), marker(t, ls), marker(DType.INT64, li)};
+        Layout[] layouts = wantV ? new Layout[] {l, lu, ls, lvh, li} : new Layout[] {l, ls, li};
+        run(name, layouts, init,
+                s -> assertTrue(wantV ? kernels.svd(s[0], l, s[1], lu, s[2], ls, s[3], lvh, s[4], li)
+                        : kernels.svd(s[0], l, null, null, s[1], ls, null, null, s[2], li)),
+                s -> {
+                    if (wantV) {
+                        Backend.host().svd(s[0], l, s[1], lu, s[2], ls, s[3], lvh, s[4], li);
+                    } else {
+                        Backend.host().svd(s[0], l, null, null, s[1], ls, null, null, s[2], li);
+                    }
+                });
     }
 
     // ------------------------------------------------------------------ one case
