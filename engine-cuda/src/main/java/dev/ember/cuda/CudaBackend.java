@@ -467,7 +467,7 @@ public final class CudaBackend implements Backend {
     // between a widening load and one rounding). Every other kernel takes half operands through CudaHalf.Widened:
     // float32 copies made on the device, the float32 kernel, the outputs rounded back once (the CPU backend's
     // HalfLoops.Widened, the same values); matmul of half operands runs on cuBLAS 13 or the tensor cores where they take
-    // it (see halfGemm).
+    // it (see gemm).
 
     private final CudaHalf.Device halfDevice = new CudaHalf.Device() {
         @Override
@@ -1332,48 +1332,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
-        if (CudaHalf.any(a, b, dst)) {
-            if (halfGemm(a, aLayout, b, bLayout, dst, dstLayout)) {
-                return;
-            }
-            try (CudaHalf.Widened w = widened()) {
-                gemm(w.in(a), aLayout, w.in(b), bLayout, w.out(dst, dstLayout), dstLayout, false);
-            }
-            return;
-        }
         gemm(a, aLayout, b, bLayout, dst, dstLayout, false);
-    }
-
-    /**
-     * A product of float16 or bfloat16 operands, all three of one type, on cuBLAS 13 (float32 accumulation:
-     * CUBLAS_COMPUTE_32F) or on Ember's tensor-core kernels (float32 accumulation, one rounding of each result), as
-     * PyTorch runs its half GEMMs (always: this is no TF32 question); false where neither takes it, and the caller widens
-     * to the float32 kernels (the CPU's arithmetic). The sums run in another order than the CPU's, so the results are
-     * within a GEMM's tolerance of the CPU's rather than its bits.
-     */
-    private boolean halfGemm(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
-        bind();
-        CudaStorage x = cuda(a);
-        CudaStorage y = cuda(b);
-        CudaStorage c = cuda(dst);
-        if (x.dtype != y.dtype || x.dtype != c.dtype) {
-            return false;
-        }
-        int batch = aLayout.size(0);
-        int m = aLayout.size(1);
-        int k = aLayout.size(2);
-        int n = bLayout.size(2);
-        if (m == 0 || n == 0 || batch == 0) {
-            return true;
-        }
-        if (k == 0) {
-            fill(dst, dstLayout, 0);
-            return true;
-        }
-        if (cublas != null && !cublasDisabled && cublas.gemm(x, aLayout, y, bLayout, c, dstLayout, matmulTf32())) {
-            return true;
-        }
-        return tensorCores.gemm(x.dtype, c.dtype, aLayout, bLayout, dstLayout, x.ptr, y.ptr, c.ptr, false);
     }
 
     // ------------------------------------------------------------------ tensor cores (CudaTensorCores, issue 18)
@@ -1463,7 +1422,14 @@ public final class CudaBackend implements Backend {
         return !"highest".equals(Ember.getFloat32MatmulPrecision());
     }
 
-    /** C = A @ B over rank-3 layouts; {@code convolution}: one of a convolution's GEMMs (its TF32 switch applies). */
+    /**
+     * C = A @ B over rank-3 layouts; {@code convolution}: one of a convolution's GEMMs (its TF32 switch applies).
+     * Operands of one half type (float16 or bfloat16) run on cuBLAS 13 (float32 accumulation) or Ember's tensor-core
+     * kernels (float32 accumulation, one rounding of each result), as PyTorch runs its half GEMMs (always: this is no
+     * TF32 question; the sums run in another order than the CPU's, so the results are within a GEMM's tolerance of
+     * the CPU's rather than its bits); where neither takes them, or the types differ, the float32 kernels run on widened
+     * copies (the CPU's arithmetic).
+     */
     private void gemm(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout,
                       boolean convolution) {
         bind();
@@ -1481,11 +1447,20 @@ public final class CudaBackend implements Backend {
             fill(dst, dstLayout, 0);
             return;
         }
-        boolean tf32 = convolution ? Ember.allowTf32Convolution() : matmulTf32();
-        if (cublas != null && !cublasDisabled && cublas.gemm(x, aLayout, y, bLayout, c, dstLayout, tf32)) {
-            return;
+        boolean half = CudaHalf.any(x, y, c);
+        if (!half || x.dtype == y.dtype && x.dtype == c.dtype) {
+            boolean tf32 = convolution ? Ember.allowTf32Convolution() : matmulTf32();
+            if (cublas != null && !cublasDisabled && cublas.gemm(x, aLayout, y, bLayout, c, dstLayout, tf32)) {
+                return;
+            }
+            if (tensorCores.gemm(x.dtype, c.dtype, aLayout, bLayout, dstLayout, x.ptr, y.ptr, c.ptr, convolution)) {
+                return;
+            }
         }
-        if (tensorCores.gemm(x.dtype, c.dtype, aLayout, bLayout, dstLayout, x.ptr, y.ptr, c.ptr, convolution)) {
+        if (half) {
+            try (CudaHalf.Widened w = widened()) {
+                gemm(w.in(a), aLayout, w.in(b), bLayout, w.out(dst, dstLayout), dstLayout, convolution);
+            }
             return;
         }
         if (x.dtype == DType.FLOAT32) {
