@@ -12,8 +12,8 @@
 // saturating, NaN to 0: Java's cast) and is then wrapped; to bool as != 0 (NaN is true).
 // A half type to itself copies the bits (NaN payloads kept), as the CPU's copy of one type; float16 <-> bfloat16 goes
 // through float32. The conversion kernels are named hcopy_<src>_<dst> (CudaBackend.copy launches them for every pair
-// with a half type on one side): tc_kernels.cu has copy_<src>_<dst> kernels for the same pairs from the tensor-core
-// work (written to the same rules, checked by TcKernelsEmulationTest), which are no longer launched.
+// with a half type on one side). tc_kernels.cu has its own float <-> half roundings for the tensor-core kernels
+// (tcToF16, tcToBf16, tcF16ToFloat, tcBf16ToFloat), to the same rules and checked by its own emulation test.
 // Uses only the head of ember_kernels.cu (Geo, locate, GRID_STRIDE, i64, u8); the bit casts are CUDA's
 // __float_as_uint/__uint_as_float (half_shim.h defines them on the host).
 

@@ -62,36 +62,10 @@ final class CudaAttentionTc {
         return t == DType.BFLOAT16 ? "bf16" : t == DType.FLOAT16 ? "f16" : null;
     }
 
-    private static int[] l5(Layout l) {
-        return l == null ? new int[5] : new int[] {l.stride(0), l.stride(1), l.stride(2), l.stride(3), l.offset()};
-    }
-
-    /** The kernels' struct TcAttnGeo (ints only, in its order); maskType 0 none, 1 float32, 2 the inputs' type. */
+    /** The kernels' struct TcAttnGeo (nn.cu's AttnGeo field for field); maskType 0 none, 1 float32, 2 the half type. */
     static int[] geo(Layout q, Layout k, Layout v, Layout o, Layout lse, Layout m, int maskType, boolean causal,
                      Layout go, Layout gq, Layout gk, Layout gv) {
-        int[] g = new int[8 + 4 * 5 + 4 + 5 + 2 + 4 * 5];
-        int h = q.size(1);
-        int hk = k.size(1);
-        int[] head = {q.size(0), h, hk, q.size(2), k.size(2), q.size(3), v.size(3), h / hk};
-        System.arraycopy(head, 0, g, 0, 8);
-        int at = 8;
-        for (Layout l : new Layout[] {q, k, v, o}) {
-            System.arraycopy(l5(l), 0, g, at, 5);
-            at += 5;
-        }
-        g[at++] = lse.stride(0);
-        g[at++] = lse.stride(1);
-        g[at++] = lse.stride(2);
-        g[at++] = lse.offset();
-        System.arraycopy(l5(maskType == 0 ? null : m), 0, g, at, 5);
-        at += 5;
-        g[at++] = maskType;
-        g[at++] = causal ? 1 : 0;
-        for (Layout l : new Layout[] {go, gq, gk, gv}) {
-            System.arraycopy(l5(l), 0, g, at, 5);
-            at += 5;
-        }
-        return g;
+        return CudaNnKernels.attnGeo(q, k, v, o, lse, m, maskType, causal, go, gq, gk, gv);
     }
 
     private static CUdeviceptr ptr(Storage s) {

@@ -267,9 +267,17 @@ final class CudaNnKernels {
         return l == null ? new int[5] : new int[] {l.stride(0), l.stride(1), l.stride(2), l.stride(3), l.offset()};
     }
 
-    /** The kernels' struct AttnGeo (ints only, in its order). */
-    private static int[] attnGeo(Layout q, Layout k, Layout v, Layout o, Layout lse, Storage mask, Layout m,
-                                 boolean causal, Layout go, Layout gq, Layout gk, Layout gv) {
+    /** nn.cu's code of the mask's type: 0 none, 1 float32, 2 float64. */
+    private static int maskType(Storage mask) {
+        return mask == null ? 0 : mask.dtype() == DType.FLOAT32 ? 1 : 2;
+    }
+
+    /**
+     * The kernels' struct AttnGeo (ints only, in its order), which attn_tc_kernels.cu's TcAttnGeo repeats field for
+     * field; {@code maskType} 0 for no mask, else the kernel family's code of the mask's type.
+     */
+    static int[] attnGeo(Layout q, Layout k, Layout v, Layout o, Layout lse, Layout m, int maskType, boolean causal,
+                         Layout go, Layout gq, Layout gk, Layout gv) {
         int[] g = new int[8 + 4 * 5 + 4 + 5 + 2 + 4 * 5];
         int h = q.size(1);
         int hk = k.size(1);
@@ -284,9 +292,9 @@ final class CudaNnKernels {
         g[at++] = lse.stride(1);
         g[at++] = lse.stride(2);
         g[at++] = lse.offset();
-        System.arraycopy(l5(mask == null ? null : m), 0, g, at, 5);
+        System.arraycopy(l5(maskType == 0 ? null : m), 0, g, at, 5);
         at += 5;
-        g[at++] = mask == null ? 0 : mask.dtype() == DType.FLOAT32 ? 1 : 2;
+        g[at++] = maskType;
         g[at++] = causal ? 1 : 0;
         for (Layout l : new Layout[] {go, gq, gk, gv}) {
             System.arraycopy(l5(l), 0, g, at, 5);
@@ -323,8 +331,8 @@ final class CudaNnKernels {
         if (blocks == 0 || kLayout.size(2) == 0) {
             return blocks == 0;
         }
-        int[] geo = attnGeo(qLayout, kLayout, vLayout, outLayout, lseLayout, mask, maskLayout, causal, null, null, null,
-                null);
+        int[] geo = attnGeo(qLayout, kLayout, vLayout, outLayout, lseLayout, maskLayout, maskType(mask), causal, null,
+                null, null, null);
         cuda.launchNn("attn_fwd_" + suffix(q) + "_d" + dmax, blocks, ATTN_THREADS, qLayout.shape(), geo, scale, ptr(q),
                 ptr(k), ptr(v), ptr(mask), ptr(out), ptr(lse));
         return true;
@@ -353,8 +361,8 @@ final class CudaNnKernels {
         if (l == 0 || s == 0) {
             return false; // the SPI promises L, S >= 1; the default writes whatever gradients such a call has
         }
-        int[] geo = attnGeo(qLayout, kLayout, vLayout, outLayout, lseLayout, mask, maskLayout, causal, gradOutLayout,
-                gradQLayout, gradKLayout, gradVLayout);
+        int[] geo = attnGeo(qLayout, kLayout, vLayout, outLayout, lseLayout, maskLayout, maskType(mask), causal,
+                gradOutLayout, gradQLayout, gradKLayout, gradVLayout);
         String sfx = suffix(q);
         try (Storage delta = cuda.allocate(DType.FLOAT64, Math.max(1, rows))) {
             if (rows > 0) {
