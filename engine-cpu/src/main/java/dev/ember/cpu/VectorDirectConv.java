@@ -37,6 +37,11 @@ final class VectorDirectConv extends DirectConv {
     }
 
     /** Scratch slots of this class (each kernel keeps per-thread buffers, see {@link Scratch}). */
+    /** Gathered output transposition ({@code -Dember.cpu.directConvGather=false} turns it off). */
+    private static final boolean GATHER = Boolean.parseBoolean(System.getProperty("ember.cpu.directConvGather", "true"));
+    /** The gather's index map: lane k reads k * L floats on. */
+    private static final boolean GATHER_V = Boolean.parseBoolean(System.getProperty("gv", "true"));
+    private static final int[] STRIDE_L = java.util.stream.IntStream.range(0, L).map(k -> k * L).toArray();
     private static final int PADDED = Scratch.DIRECT_INPUT;
     private static final int TRANSPOSED = Scratch.DIRECT_ROWS;
 
@@ -55,11 +60,19 @@ final class VectorDirectConv extends DirectConv {
         int hp = s.h + 2 * ph;
         int wp = s.w + 2 * pw;
         float[] buf = Scratch.floats(PADDED, s.cg * hp * wp);
-        java.util.Arrays.fill(buf, 0, s.cg * hp * wp, 0f);
+        // every value written once: the padding rows, then each row's left padding, values and right padding
         for (int ci = 0; ci < s.cg; ci++) {
+            int plane = ci * hp * wp;
+            java.util.Arrays.fill(buf, plane, plane + ph * wp, 0f);
             for (int y = 0; y < s.h; y++) {
-                System.arraycopy(x, base + (ci * s.h + y) * s.w, buf, (ci * hp + y + ph) * wp + pw, s.w);
+                int row = plane + (y + ph) * wp;
+                for (int k = 0; k < pw; k++) {
+                    buf[row + k] = 0f;
+                    buf[row + pw + s.w + k] = 0f;
+                }
+                System.arraycopy(x, base + (ci * s.h + y) * s.w, buf, row + pw, s.w);
             }
+            java.util.Arrays.fill(buf, plane + (ph + s.h) * wp, plane + hp * wp, 0f);
         }
         src[0] = buf;
         return new int[] {0, wp, hp * wp};
@@ -103,6 +116,7 @@ final class VectorDirectConv extends DirectConv {
         int[] rowOff = null;
         int offRow = -1;
         int[] order = order(s);
+        boolean[] runsOf = GATHER ? contiguousRuns(order) : null;
         int runs = rowKernel(s) ? s.oh * (s.ow / 8) : 0;
         int rows = s.cg * s.kh;
         for (int n = from; n < to; n++) {
@@ -165,13 +179,7 @@ final class VectorDirectConv extends DirectConv {
                     }
                     // [ohw][L] per block, pixels in the order of order[] -> the output's channel planes
                     int yBase = yOff + (n * s.o + c0) * s.ohw;
-                    for (int l = 0; l < pair * L; l++) {
-                        int dst = yBase + l * s.ohw;
-                        int src2 = (l / L) * s.ohw * L + l % L;
-                        for (int q = 0; q < s.ohw; q++) {
-                            y[dst + order[q]] = t[src2 + q * L];
-                        }
-                    }
+                    transpose(t, s.ohw, pair, y, yBase, order, runsOf);
                 }
             }
         }
@@ -208,6 +216,52 @@ final class VectorDirectConv extends DirectConv {
             }
         }
         return order;
+    }
+
+    /**
+     * Whether each whole vector's worth of positions of {@code order} (q = i * L ... i * L + L - 1) names L consecutive
+     * pixels: those the output transposition moves with one gather and one contiguous store.
+     */
+    private static boolean[] contiguousRuns(int[] order) {
+        boolean[] runs = new boolean[order.length / L];
+        for (int i = 0; i < runs.length; i++) {
+            boolean c = true;
+            for (int k = 1; k < L && c; k++) {
+                c = order[i * L + k] == order[i * L] + k;
+            }
+            runs[i] = c;
+        }
+        return runs;
+    }
+
+    /**
+     * The [ohw][L] tiles of {@code pair} blocks of output channels in {@code t} into their channel planes from
+     * {@code yBase}: {@code y[yBase + c * ohw + order[q]] = t[(c / L) * ohw * L + q * L + c % L]}, L pixels at a time so
+     * the tile's part stays in the first-level cache while every channel takes it (one gather and one contiguous store
+     * where the L pixels are consecutive in the output: every run of the row kernels on rows a multiple of L wide).
+     */
+    private static void transpose(float[] t, int ohw, int pair, float[] y, int yBase, int[] order, boolean[] runs) {
+        int q = 0;
+        for (int i = 0; runs != null && i < runs.length; i++, q += L) {
+            for (int c = 0; c < pair * L; c++) {
+                int src = (c / L) * ohw * L + c % L;
+                int dst = yBase + c * ohw;
+                if (runs[i] && GATHER_V) {
+                    FloatVector.fromArray(S, t, src + q * L, STRIDE_L, 0).intoArray(y, dst + order[q]);
+                } else {
+                    for (int k = q; k < q + L; k++) {
+                        y[dst + order[k]] = t[src + k * L];
+                    }
+                }
+            }
+        }
+        for (int c = 0; c < pair * L; c++) {
+            int src = (c / L) * ohw * L + c % L;
+            int dst = yBase + c * ohw;
+            for (int k = q; k < ohw; k++) {
+                y[dst + order[k]] = t[src + k * L];
+            }
+        }
     }
 
     /** The offset of each (ci, ki) row of the kernel from an output pixel's top-left input value. */
@@ -586,6 +640,8 @@ final class VectorDirectConv extends DirectConv {
         float[][] src = new float[1][];
         int[] off = null;
         int offRow = -1;
+        // the gather's index map: lane l reads channel l's plane
+        int[] planes = GATHER ? java.util.stream.IntStream.range(0, L).map(l -> l * s.ohw).toArray() : null;
         for (int n = from; n < to; n++) {
             for (int gi = 0; gi < s.g; gi++) {
                 int[] img = image(x, xOff, s, n, gi, src);
@@ -599,11 +655,23 @@ final class VectorDirectConv extends DirectConv {
                     int c0 = gi * s.og + ob * L;
                     // the output gradient's L (or 2L) channel planes -> [ohw][L] per block
                     int dyBase = dyOff + (n * s.o + c0) * s.ohw;
-                    for (int l = 0; l < pair * L; l++) {
-                        int from2 = dyBase + l * s.ohw;
-                        int tl = (l / L) * s.ohw * L + l % L;
-                        for (int p = 0; p < s.ohw; p++) {
-                            t[tl + p * L] = dy[from2 + p];
+                    if (planes != null) {
+                        // a gather of the L channels' values at each pixel (their L lines stay in the first-level
+                        // cache for L pixels), one contiguous store
+                        for (int k = 0; k < pair; k++) {
+                            int db = dyBase + k * L * s.ohw;
+                            int tb = k * s.ohw * L;
+                            for (int p = 0; p < s.ohw; p++) {
+                                FloatVector.fromArray(S, dy, db + p, planes, 0).intoArray(t, tb + p * L);
+                            }
+                        }
+                    } else {
+                        for (int l = 0; l < pair * L; l++) {
+                            int from2 = dyBase + l * s.ohw;
+                            int tl = (l / L) * s.ohw * L + l % L;
+                            for (int p = 0; p < s.ohw; p++) {
+                                t[tl + p * L] = dy[from2 + p];
+                            }
                         }
                     }
                     int aBase = (gi * blocks + ob) * s.ckk * L;
