@@ -45,8 +45,9 @@ final class VectorDirectConv extends DirectConv {
     /**
      * The (ci, ki) rows of the 3-wide paired row kernel per pass over an image: as many as keep their weights (two
      * blocks of three vectors a row) in half the first-level data cache ({@code -Dember.cpu.directConvRowBlock}).
+     * Not final so that a test can make every convolution take several blocks.
      */
-    static int ROW_BLOCK = Math.max(1, Integer.getInteger("ember.cpu.directConvRowBlock",
+    static volatile int rowBlock = Math.max(1, Integer.getInteger("ember.cpu.directConvRowBlock",
             CacheSizes.l1Data() / 2 / (2 * 3 * L * Float.BYTES)));
     private static final int PADDED = Scratch.DIRECT_INPUT;
     private static final int TRANSPOSED = Scratch.DIRECT_ROWS;
@@ -149,8 +150,9 @@ final class VectorDirectConv extends DirectConv {
                         // the (ci, ki) rows in blocks whose weights stay in the first-level cache while every run of
                         // the image takes them; the partial sums wait in t between blocks (the same sums in the same
                         // order: the same bits)
-                        for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
-                            int r1 = Math.min(rows, r0 + ROW_BLOCK);
+                        int block = rowBlock;
+                        for (int r0 = 0; r0 < rows; r0 += block) {
+                            int r1 = Math.min(rows, r0 + block);
                             for (int r = 0; r < runs; r++) {
                                 row3x2(xs, img[0] + pix[8 * r], rowOff, r0, r1, pw, wBase, b, bOff, bOff2, t, 8 * r * L,
                                         s.ohw * L);
