@@ -36,11 +36,9 @@ final class VectorDirectConv extends DirectConv {
         return L;
     }
 
-    /** Scratch slots of this class (each kernel keeps per-thread buffers, see {@link Scratch}). */
     /** Gathered output transposition ({@code -Dember.cpu.directConvGather=false} turns it off). */
     private static final boolean GATHER = Boolean.parseBoolean(System.getProperty("ember.cpu.directConvGather", "true"));
     /** The gather's index map: lane k reads k * L floats on. */
-    private static final boolean GATHER_V = Boolean.parseBoolean(System.getProperty("gv", "true"));
     private static final int[] STRIDE_L = java.util.stream.IntStream.range(0, L).map(k -> k * L).toArray();
     /**
      * The (ci, ki) rows of the 3-wide paired row kernel per pass over an image: as many as keep their weights (two
@@ -49,6 +47,7 @@ final class VectorDirectConv extends DirectConv {
      */
     static volatile int rowBlock = Math.max(1, Integer.getInteger("ember.cpu.directConvRowBlock",
             CacheSizes.l1Data() / 2 / (2 * 3 * L * Float.BYTES)));
+    /** Scratch slots of this class (each kernel keeps per-thread buffers, see {@link Scratch}). */
     private static final int PADDED = Scratch.DIRECT_INPUT;
     private static final int TRANSPOSED = Scratch.DIRECT_ROWS;
 
@@ -263,7 +262,7 @@ final class VectorDirectConv extends DirectConv {
             for (int c = 0; c < pair * L; c++) {
                 int src = (c / L) * ohw * L + c % L;
                 int dst = yBase + c * ohw;
-                if (runs[i] && GATHER_V) {
+                if (runs[i]) {
                     FloatVector.fromArray(S, t, src + q * L, STRIDE_L, 0).intoArray(y, dst + order[q]);
                 } else {
                     for (int k = q; k < q + L; k++) {
