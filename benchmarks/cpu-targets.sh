@@ -28,6 +28,16 @@ echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), 
   "$(grep -o 'avx512[a-z]*' /proc/cpuinfo | sort -u | tr '\n' ' ')$(grep -qw avx2 /proc/cpuinfo && echo avx2)"
 java -version 2>&1 | head -1
 /usr/bin/python3 -c 'import torch; print("torch", torch.__version__)'
+# OpenBLAS (PyTorch's GEMM here) picks its kernels from the CPU model; a model newer than the library (Debian's 0.3.21
+# on a 5th-generation Xeon, model 207) falls back to its Prescott kernels (SSE3, a quarter of the AVX-512 rate), which
+# would make a baseline no user of a current OpenBLAS sees: give it the AVX-512 kernels and say so.
+core=$(OPENBLAS_VERBOSE=2 /usr/bin/python3 -c 'import torch; torch.ones(64, 64) @ torch.ones(64, 64)' 2>&1 | sed -n 's/^Core: //p' | head -1)
+if [[ -z ${OPENBLAS_CORETYPE:-} && $core == Prescott ]] && grep -qw avx512f /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=SkylakeX
+  echo "== OpenBLAS chose its Prescott kernels on this AVX-512 CPU; PyTorch runs with OPENBLAS_CORETYPE=SkylakeX"
+else
+  echo "== OpenBLAS kernels: ${core:-unknown}${OPENBLAS_CORETYPE:+ (OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE)}"
+fi
 echo "== Ember (JMH: 2 warm-up and 3 measured iterations of 1 s, one fork)"
 java -jar "$jar" 'MatmulBenchmark|ConvBenchmark.forwardBackward|MemoryBoundBenchmark.(copy|maxPool.*)|TrainingBenchmark.leNetStep$' \
   -p n=1024,2048 -p batch=64,1024 -wi 2 -w 1 -i 3 -r 1 -f 1 -jvmArgsAppend "$jvm" 2>&1 \

@@ -36,6 +36,17 @@ final class VectorDirectConv extends DirectConv {
         return L;
     }
 
+    /** Gathered output transposition ({@code -Dember.cpu.directConvGather=false} turns it off). */
+    private static final boolean GATHER = Boolean.parseBoolean(System.getProperty("ember.cpu.directConvGather", "true"));
+    /** The gather's index map: lane k reads k * L floats on. */
+    private static final int[] STRIDE_L = java.util.stream.IntStream.range(0, L).map(k -> k * L).toArray();
+    /**
+     * The (ci, ki) rows of the 3-wide paired row kernel per pass over an image: as many as keep their weights (two
+     * blocks of three vectors a row) in half the first-level data cache ({@code -Dember.cpu.directConvRowBlock}).
+     * Not final so that a test can make every convolution take several blocks.
+     */
+    static volatile int rowBlock = Math.max(1, Integer.getInteger("ember.cpu.directConvRowBlock",
+            CacheSizes.l1Data() / 2 / (2 * 3 * L * Float.BYTES)));
     /** Scratch slots of this class (each kernel keeps per-thread buffers, see {@link Scratch}). */
     private static final int PADDED = Scratch.DIRECT_INPUT;
     private static final int TRANSPOSED = Scratch.DIRECT_ROWS;
@@ -55,11 +66,19 @@ final class VectorDirectConv extends DirectConv {
         int hp = s.h + 2 * ph;
         int wp = s.w + 2 * pw;
         float[] buf = Scratch.floats(PADDED, s.cg * hp * wp);
-        java.util.Arrays.fill(buf, 0, s.cg * hp * wp, 0f);
+        // every value written once: the padding rows, then each row's left padding, values and right padding
         for (int ci = 0; ci < s.cg; ci++) {
+            int plane = ci * hp * wp;
+            java.util.Arrays.fill(buf, plane, plane + ph * wp, 0f);
             for (int y = 0; y < s.h; y++) {
-                System.arraycopy(x, base + (ci * s.h + y) * s.w, buf, (ci * hp + y + ph) * wp + pw, s.w);
+                int row = plane + (y + ph) * wp;
+                for (int k = 0; k < pw; k++) {
+                    buf[row + k] = 0f;
+                    buf[row + pw + s.w + k] = 0f;
+                }
+                System.arraycopy(x, base + (ci * s.h + y) * s.w, buf, row + pw, s.w);
             }
+            java.util.Arrays.fill(buf, plane + (ph + s.h) * wp, plane + hp * wp, 0f);
         }
         src[0] = buf;
         return new int[] {0, wp, hp * wp};
@@ -103,6 +122,7 @@ final class VectorDirectConv extends DirectConv {
         int[] rowOff = null;
         int offRow = -1;
         int[] order = order(s);
+        boolean[] runsOf = GATHER ? contiguousRuns(order) : null;
         int runs = rowKernel(s) ? s.oh * (s.ow / 8) : 0;
         int rows = s.cg * s.kh;
         for (int n = from; n < to; n++) {
@@ -124,13 +144,23 @@ final class VectorDirectConv extends DirectConv {
                     int pair = PAIRED && ob + 1 < blocks ? 2 : 1;
                     int bOff2 = bias == null ? 0 : c0 + L;
                     // runs of eight pixels of one output row: each input value loaded once per row of the kernel
-                    for (int r = 0; r < runs; r++) {
+                    boolean rowPair = s.kw == 3 && pair == 2 && ROW_PAIRS;
+                    if (rowPair) {
+                        // the (ci, ki) rows in blocks whose weights stay in the first-level cache while every run of
+                        // the image takes them; the partial sums wait in t between blocks (the same sums in the same
+                        // order: the same bits)
+                        int block = rowBlock;
+                        for (int r0 = 0; r0 < rows; r0 += block) {
+                            int r1 = Math.min(rows, r0 + block);
+                            for (int r = 0; r < runs; r++) {
+                                row3x2(xs, img[0] + pix[8 * r], rowOff, r0, r1, pw, wBase, b, bOff, bOff2, t, 8 * r * L,
+                                        s.ohw * L);
+                            }
+                        }
+                    }
+                    for (int r = 0; r < runs && !rowPair; r++) {
                         int i0 = img[0] + pix[8 * r];
                         int tOff = 8 * r * L;
-                        if (s.kw == 3 && pair == 2 && ROW_PAIRS) {
-                            row3x2(xs, i0, rowOff, rows, pw, wBase, b, bOff, bOff2, t, tOff, s.ohw * L);
-                            continue;
-                        }
                         for (int k = 0; k < pair; k++) {
                             int wb = wBase + k * s.ckk * L;
                             int bo = bias == null ? 0 : c0 + k * L;
@@ -165,13 +195,7 @@ final class VectorDirectConv extends DirectConv {
                     }
                     // [ohw][L] per block, pixels in the order of order[] -> the output's channel planes
                     int yBase = yOff + (n * s.o + c0) * s.ohw;
-                    for (int l = 0; l < pair * L; l++) {
-                        int dst = yBase + l * s.ohw;
-                        int src2 = (l / L) * s.ohw * L + l % L;
-                        for (int q = 0; q < s.ohw; q++) {
-                            y[dst + order[q]] = t[src2 + q * L];
-                        }
-                    }
+                    transpose(t, s.ohw, pair, y, yBase, order, runsOf);
                 }
             }
         }
@@ -208,6 +232,52 @@ final class VectorDirectConv extends DirectConv {
             }
         }
         return order;
+    }
+
+    /**
+     * Whether each whole vector's worth of positions of {@code order} (q = i * L ... i * L + L - 1) names L consecutive
+     * pixels: those the output transposition moves with one gather and one contiguous store.
+     */
+    private static boolean[] contiguousRuns(int[] order) {
+        boolean[] runs = new boolean[order.length / L];
+        for (int i = 0; i < runs.length; i++) {
+            boolean c = true;
+            for (int k = 1; k < L && c; k++) {
+                c = order[i * L + k] == order[i * L] + k;
+            }
+            runs[i] = c;
+        }
+        return runs;
+    }
+
+    /**
+     * The [ohw][L] tiles of {@code pair} blocks of output channels in {@code t} into their channel planes from
+     * {@code yBase}: {@code y[yBase + c * ohw + order[q]] = t[(c / L) * ohw * L + q * L + c % L]}, L pixels at a time so
+     * the tile's part stays in the first-level cache while every channel takes it (one gather and one contiguous store
+     * where the L pixels are consecutive in the output: every run of the row kernels on rows a multiple of L wide).
+     */
+    private static void transpose(float[] t, int ohw, int pair, float[] y, int yBase, int[] order, boolean[] runs) {
+        int q = 0;
+        for (int i = 0; runs != null && i < runs.length; i++, q += L) {
+            for (int c = 0; c < pair * L; c++) {
+                int src = (c / L) * ohw * L + c % L;
+                int dst = yBase + c * ohw;
+                if (runs[i]) {
+                    FloatVector.fromArray(S, t, src + q * L, STRIDE_L, 0).intoArray(y, dst + order[q]);
+                } else {
+                    for (int k = q; k < q + L; k++) {
+                        y[dst + order[k]] = t[src + k * L];
+                    }
+                }
+            }
+        }
+        for (int c = 0; c < pair * L; c++) {
+            int src = (c / L) * ohw * L + c % L;
+            int dst = yBase + c * ohw;
+            for (int k = q; k < ohw; k++) {
+                y[dst + order[k]] = t[src + k * L];
+            }
+        }
     }
 
     /** The offset of each (ci, ki) row of the kernel from an output pixel's top-left input value. */
@@ -482,14 +552,36 @@ final class VectorDirectConv extends DirectConv {
      * outputs go {@code second} after the first's): 16 accumulators and six weight vectors, 48 FMAs per ten input
      * values. Only where the machine has 32 vector registers ({@link #ROW_PAIRS}).
      */
-    private static void row3x2(float[] x, int i0, int[] rowOff, int rows, float[] w, int wBase, float[] bias,
+    private static void row3x2(float[] x, int i0, int[] rowOff, int r0, int r1, float[] w, int wBase, float[] bias,
                                int bOff, int bOff2, float[] t, int tOff, int second) {
-        int next = rows * 3 * L;
-        FloatVector b = FloatVector.fromArray(S, bias, bOff);
-        FloatVector c = FloatVector.fromArray(S, bias, bOff2);
-        FloatVector a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
-        FloatVector c0 = c, c1 = c, c2 = c, c3 = c, c4 = c, c5 = c, c6 = c, c7 = c;
-        for (int r = 0; r < rows; r++) {
+        int next = rowOff.length * 3 * L;
+        int t2 = second + tOff;
+        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, c0, c1, c2, c3, c4, c5, c6, c7;
+        if (r0 == 0) {
+            FloatVector b = FloatVector.fromArray(S, bias, bOff);
+            FloatVector c = FloatVector.fromArray(S, bias, bOff2);
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
+            c0 = c; c1 = c; c2 = c; c3 = c; c4 = c; c5 = c; c6 = c; c7 = c;
+        } else {
+            // a later block of rows: the partial sums the previous block left in t
+            a0 = FloatVector.fromArray(S, t, tOff);
+            a1 = FloatVector.fromArray(S, t, tOff + L);
+            a2 = FloatVector.fromArray(S, t, tOff + 2 * L);
+            a3 = FloatVector.fromArray(S, t, tOff + 3 * L);
+            a4 = FloatVector.fromArray(S, t, tOff + 4 * L);
+            a5 = FloatVector.fromArray(S, t, tOff + 5 * L);
+            a6 = FloatVector.fromArray(S, t, tOff + 6 * L);
+            a7 = FloatVector.fromArray(S, t, tOff + 7 * L);
+            c0 = FloatVector.fromArray(S, t, t2);
+            c1 = FloatVector.fromArray(S, t, t2 + L);
+            c2 = FloatVector.fromArray(S, t, t2 + 2 * L);
+            c3 = FloatVector.fromArray(S, t, t2 + 3 * L);
+            c4 = FloatVector.fromArray(S, t, t2 + 4 * L);
+            c5 = FloatVector.fromArray(S, t, t2 + 5 * L);
+            c6 = FloatVector.fromArray(S, t, t2 + 6 * L);
+            c7 = FloatVector.fromArray(S, t, t2 + 7 * L);
+        }
+        for (int r = r0; r < r1; r++) {
             int o = i0 + rowOff[r];
             int wr = wBase + r * 3 * L;
             FloatVector w0 = FloatVector.fromArray(S, w, wr);
@@ -565,7 +657,6 @@ final class VectorDirectConv extends DirectConv {
         a5.intoArray(t, tOff + 5 * L);
         a6.intoArray(t, tOff + 6 * L);
         a7.intoArray(t, tOff + 7 * L);
-        int t2 = second + tOff;
         c0.intoArray(t, t2);
         c1.intoArray(t, t2 + L);
         c2.intoArray(t, t2 + 2 * L);
@@ -586,6 +677,8 @@ final class VectorDirectConv extends DirectConv {
         float[][] src = new float[1][];
         int[] off = null;
         int offRow = -1;
+        // the gather's index map: lane l reads channel l's plane
+        int[] planes = GATHER ? java.util.stream.IntStream.range(0, L).map(l -> l * s.ohw).toArray() : null;
         for (int n = from; n < to; n++) {
             for (int gi = 0; gi < s.g; gi++) {
                 int[] img = image(x, xOff, s, n, gi, src);
@@ -599,11 +692,23 @@ final class VectorDirectConv extends DirectConv {
                     int c0 = gi * s.og + ob * L;
                     // the output gradient's L (or 2L) channel planes -> [ohw][L] per block
                     int dyBase = dyOff + (n * s.o + c0) * s.ohw;
-                    for (int l = 0; l < pair * L; l++) {
-                        int from2 = dyBase + l * s.ohw;
-                        int tl = (l / L) * s.ohw * L + l % L;
-                        for (int p = 0; p < s.ohw; p++) {
-                            t[tl + p * L] = dy[from2 + p];
+                    if (planes != null) {
+                        // a gather of the L channels' values at each pixel (their L lines stay in the first-level
+                        // cache for L pixels), one contiguous store
+                        for (int k = 0; k < pair; k++) {
+                            int db = dyBase + k * L * s.ohw;
+                            int tb = k * s.ohw * L;
+                            for (int p = 0; p < s.ohw; p++) {
+                                FloatVector.fromArray(S, dy, db + p, planes, 0).intoArray(t, tb + p * L);
+                            }
+                        }
+                    } else {
+                        for (int l = 0; l < pair * L; l++) {
+                            int from2 = dyBase + l * s.ohw;
+                            int tl = (l / L) * s.ohw * L + l % L;
+                            for (int p = 0; p < s.ohw; p++) {
+                                t[tl + p * L] = dy[from2 + p];
+                            }
                         }
                     }
                     int aBase = (gi * blocks + ob) * s.ckk * L;
