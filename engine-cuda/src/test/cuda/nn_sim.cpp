@@ -116,31 +116,31 @@ void attnCase(const char* name, int B, int H, int Hk, int L, int S, int E, int E
     double* pd = delta.data();
     if constexpr (sizeof(T) == 4) {
         if constexpr (DMAX == 64) {
-            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f32_d64(g, scale, pq, pk, pv, mask, po, pl); });
+            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f32_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pq, pk, pv, mask, po, pl); });
         } else {
-            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f32_d128(g, scale, pq, pk, pv, mask, po, pl); });
+            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f32_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pq, pk, pv, mask, po, pl); });
         }
         launch(3, 256, [=] { attn_delta_f32(g, pgo, po, pd); });
         if constexpr (DMAX == 64) {
-            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f32_d64(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgq); });
-            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f32_d64(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
+            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f32_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgq); });
+            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f32_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
         } else {
-            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f32_d128(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgq); });
-            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f32_d128(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
+            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f32_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgq); });
+            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f32_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
         }
     } else {
         if constexpr (DMAX == 64) {
-            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f64_d64(g, scale, pq, pk, pv, mask, po, pl); });
+            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f64_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pq, pk, pv, mask, po, pl); });
         } else {
-            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f64_d128(g, scale, pq, pk, pv, mask, po, pl); });
+            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f64_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pq, pk, pv, mask, po, pl); });
         }
         launch(3, 256, [=] { attn_delta_f64(g, pgo, po, pd); });
         if constexpr (DMAX == 64) {
-            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f64_d64(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgq); });
-            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f64_d64(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
+            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f64_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgq); });
+            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f64_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
         } else {
-            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f64_d128(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgq); });
-            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f64_d128(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
+            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f64_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgq); });
+            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f64_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
         }
     }
     double tol = sizeof(T) == 4 ? 2e-4 : 1e-10;
