@@ -4,6 +4,7 @@
 // formulas (layer/RMS norm, group norm, batch norm, attention forward, logsumexp and gradients, with masks, causal,
 // grouped heads, fully masked rows, E != Ev, non-contiguous layouts, sizes off the tiles, grid-stride over rows).
 // It checks indexing, tiling, the online softmax, barriers and reductions; not timing, not the real shuffle hardware.
+// The attention kernels run without dropout here (dropKind 0); attn_dropout_emulation/ checks them with dropout.
 //   g++ -O1 -std=c++20 -pthread -w -o /tmp/nn_sim engine-cuda/src/test/cuda/nn_sim.cpp && /tmp/nn_sim
 #include "nn_sim.h"
 #include "../../main/cuda/nn.cu"

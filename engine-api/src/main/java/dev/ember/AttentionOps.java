@@ -14,7 +14,10 @@ import dev.ember.backend.RandomKind;
  *       PyTorch takes it, for 4-D floating inputs (float16 and bfloat16 included: float32 accumulation, a float32
  *       logsumexp, results rounded once) of equal batch sizes and head dimensions, equal head
  *       counts (or grouped-query heads with {@code enableGqa}), no dropout, non-empty sequences, rows of stride 1 and a
- *       mask (if any) that does not require grad and is 2-D or 4-D with broadcastable sizes;</li>
+ *       mask (if any) that does not require grad and is 2-D or 4-D with broadcastable sizes. On CUDA dropout in (0, 1)
+ *       is no obstacle: as PyTorch's CUDA kernels, the fused kernel drops inside (Philox, the backward regenerating the
+ *       mask), the same elements the composition would drop from the same generator state
+ *       ({@link dev.ember.backend.AttentionDropout});</li>
  *   <li>the composition, PyTorch's {@code _scaled_dot_product_attention_math}, otherwise: {@code q * sqrt(scale)}
  *       (MulBackward0), {@code matmul} with the scaled transposed keys, the mask added in place (AddBackward0),
  *       {@code _safe_softmax} (SafeSoftmaxBackward0), dropout, {@code matmul} with the values. It is also the reference
@@ -170,7 +173,8 @@ final class AttentionOps {
      * bfloat16 (the CPU kernel takes the half types with float32 accumulation). Ember also sends a head dimension of 0 to
      * the composition (the kernel's scale would be infinite). On CUDA, half inputs with grouped-query heads take the
      * composition where flash attention does not apply (a mask, or causal with L != S), as PyTorch's memory-efficient
-     * kernel has no grouped-query attention.
+     * kernel has no grouped-query attention. (On CUDA, {@link #scaledDotProductAttention} asks with dropout 0 for a
+     * dropout in (0, 1), which the CUDA kernels take.)
      */
     static boolean useFused(Tensor q, Tensor k, Tensor v, Tensor mask, double dropoutP, boolean enableGqa) {
         return useFused(q, k, v, mask, dropoutP, false, enableGqa);
