@@ -202,25 +202,6 @@ extern "C" __global__ void nn_column_total_f64(int parts, int n, const double* p
 
 namespace nnk {
 
-// The dropout factor of weight number idx: dropScale when kept, 0 when dropped. kind: the weights' type, 1 float32
-// (24 bits), 2 float64 (53 bits), 3 float16 (11 bits), 4 bfloat16 (8 bits), each uniform as random_* draws it.
-__device__ __forceinline__ double attnDropFactor(int kind, double thr, double dropScale, unsigned long long seed,
-                                                 unsigned long long counter) {
-    unsigned int w[4];
-    philox(seed, counter, w);
-    double u;
-    if (kind == 1) {
-        u = (double) ((float) (w[0] >> 8) * 5.9604644775390625e-8f);
-    } else if (kind == 2) {
-        u = (double) ((((unsigned long long) w[0]) << 21) ^ (((unsigned long long) w[1]) >> 11)) * 1.1102230246251565e-16;
-    } else if (kind == 3) {
-        u = (double) (w[0] >> 21) * 4.8828125e-4;
-    } else {
-        u = (double) (w[0] >> 24) * 3.90625e-3;
-    }
-    return u >= thr ? dropScale : 0.0;
-}
-
 struct AttnGeo {
     int B, H, Hk, L, S, E, Ev, group;
     int q[5], k[5], v[5], o[5];   // strides of dims 0..3, then the offset

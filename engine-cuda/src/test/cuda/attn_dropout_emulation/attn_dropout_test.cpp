@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
             in >> kind >> thr >> dscale >> seed >> offset >> n;
             for (long i = 0; i < n; i++) {
                 double e = readNum(in);
-                check("factor kind " + std::to_string(kind), e, nnk::attnDropFactor(kind, thr, dscale, seed, offset + i), 0, i);
+                check("factor kind " + std::to_string(kind), e, attnDropFactor(kind, thr, dscale, seed, offset + i), 0, i);
             }
             continue;
         }

@@ -387,8 +387,8 @@ final class AttentionOps {
                     if (q.numel() > 0 || k.numel() > 0 || v.numel() > 0) {
                         g.backend.attentionBackward(go.storage(), go.layout, q.storage(), q.layout, k.storage(), k.layout,
                                 v.storage(), v.layout, m == null ? null : m.storage(), maskLayout, isCausal, sc, p,
-                                dropSeed, dropOffset, o.storage(), o.layout, sl.get().storage(), sl.get().layout, dq.storage(), dq.layout,
-                                dk.storage(), dk.layout, dv.storage(), dv.layout);
+                                dropSeed, dropOffset, o.storage(), o.layout, sl.get().storage(), sl.get().layout,
+                                dq.storage(), dq.layout, dk.storage(), dk.layout, dv.storage(), dv.layout);
                     }
                     grads = new Tensor[] {dq, dk, dv};
                 }

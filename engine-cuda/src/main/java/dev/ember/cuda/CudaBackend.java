@@ -2205,19 +2205,19 @@ public final class CudaBackend implements Backend {
         }
     };
 
-    // Dropout: nn.cu's float32/float64 kernels draw the mask inside (for float16/bfloat16 inputs widened to float32,
-    // with the half types' uniform: the mask is that of the query's own type); the tensor-core kernels have no dropout
-    // yet, so a call with dropout skips them; what nn.cu does not take runs Backend's default on the original storages
-    // (the CPU's kernel, which drops the same elements). Dropout is never ignored.
+    // Dropout: every kernel draws the mask inside: the tensor-core ones for float16/bfloat16, nn.cu's float32/float64
+    // ones (for half inputs widened to float32 still with the half types' uniform: the mask is that of the query's own
+    // type); what they do not take runs Backend's default on the original storages (the CPU's kernel, which drops the
+    // same elements). Dropout is never ignored.
 
     @Override
     public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
                           Layout maskLayout, boolean causal, double scale, double dropoutP, long dropoutSeed,
                           long dropoutOffset, Storage out, Layout outLayout, Storage lse, Layout lseLayout) {
         boolean drop = dropoutP > 0;
-        // float16 / bfloat16 on the tensor cores where they are on and the shape fits (attn_tc_kernels.cu), no dropout
-        if (!drop && CudaAttentionTc.attention(attnTc, tensorCores.available(), q, qLayout, k, kLayout, v, vLayout, mask,
-                maskLayout, causal, scale, out, outLayout, lse, lseLayout)) {
+        // float16 / bfloat16 on the tensor cores where they are on and the shape fits (attn_tc_kernels.cu)
+        if (CudaAttentionTc.attention(attnTc, tensorCores.available(), q, qLayout, k, kLayout, v, vLayout, mask,
+                maskLayout, causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout)) {
             return;
         }
         Object[] dropArgs = CudaNnKernels.dropArgs(q.dtype(), dropoutP, dropoutSeed, dropoutOffset);
@@ -2257,9 +2257,9 @@ public final class CudaBackend implements Backend {
                                   Layout gradQLayout, Storage gradK, Layout gradKLayout, Storage gradV,
                                   Layout gradVLayout) {
         boolean drop = dropoutP > 0;
-        if (!drop && CudaAttentionTc.attentionBackward(attnTc, tensorCores.available(), gradOut, gradOutLayout, q,
-                qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout, lse, lseLayout, gradQ,
-                gradQLayout, gradK, gradKLayout, gradV, gradVLayout)) {
+        if (CudaAttentionTc.attentionBackward(attnTc, tensorCores.available(), gradOut, gradOutLayout, q, qLayout, k,
+                kLayout, v, vLayout, mask, maskLayout, causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout,
+                lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout)) {
             return;
         }
         Object[] dropArgs = CudaNnKernels.dropArgs(q.dtype(), dropoutP, dropoutSeed, dropoutOffset);

@@ -19,8 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Attention dropout on the GPU (skipped without one): on CUDA {@code scaledDotProductAttention} with dropout takes the
- * fused kernel (nn.cu's float32/float64 kernels with the mask drawn inside; float16/bfloat16 widened to them with the
- * half types' mask; the host default past a head dimension of 128) under PyTorch's CUDA node, and drops exactly what
+ * fused kernel (nn.cu's float32/float64 kernels with the mask drawn inside; float16/bfloat16 on the tensor-core
+ * kernels where they are on, else widened to nn.cu's with the half types' mask; the host default past a head dimension
+ * of 128) under PyTorch's CUDA node, and drops exactly what
  * the CPU's composition drops from the same generator state: outputs and the gradients of query, key and value agree
  * (float64 to 1e-10, float32 to 1e-5, the half types to 3e-2), the generators end in the same state; with masks,
  * causal, grouped-query heads, L != S, sizes off the tiles; the mask read back through an identity value matrix is the
@@ -102,6 +103,25 @@ class CudaAttentionDropoutTest {
             t.add(DynamicTest.dynamicTest("gqa " + d, () -> parity("gqa " + d, q, k, k.mul(0.5), null, 0.4, false, true)));
         }
         return t;
+    }
+
+    /** The half types on the tensor-core kernels (switched on for the test; sm_80+), against the CPU composition. */
+    @Test
+    void tensorCoreKernelsDropWhatTheCompositionDrops() {
+        boolean was = CudaTensorCores.enabled();
+        CudaTensorCores.setEnabled(true);
+        try {
+            for (DType d : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
+                Tensor q = r(d, 2, 4, 100, 64);
+                Tensor k = r(d, 2, 4, 130, 64);
+                parity("tensor cores p 0.2 " + d, q, k, k.mul(0.5), null, 0.2, false, false);
+                parity("tensor cores p 0.4 causal " + d, q, k, k.mul(0.5), null, 0.4, true, false);
+                parity("tensor cores p 0.3 key padding " + d, q, k, k.mul(0.5),
+                        Tensor.rand(GEN, DType.FLOAT64, 2, 1, 1, 130).ge(0.2), 0.3, false, false);
+            }
+        } finally {
+            CudaTensorCores.setEnabled(was);
+        }
     }
 
     @Test

@@ -38,7 +38,7 @@ class NnAttentionDropoutEmulationTest {
     private static final Path DIR = Path.of("src/test/cuda/attn_dropout_emulation");
     private static final Path NN_SIM = Path.of("src/test/cuda");
 
-    /** The one-line bugs: what to replace in nn.cu, and with what. */
+    /** The one-line bugs: what to replace in nn.cu (or, with a third element, in that file), and with what. */
     static final Map<String, String[]> BUGS = new LinkedHashMap<>();
 
     static {
@@ -49,7 +49,7 @@ class NnAttentionDropoutEmulationTest {
         BUGS.put("backward: dS of dQ without the mask", new String[] {"                    pa *= (T) attnDropFactor(",
             "                    pa *= (T) 1 + 0 * attnDropFactor("});
         BUGS.put("float32 uniform off by one bit", new String[] {"u = (double) ((float) (w[0] >> 8) * 5.9604644775390625e-8f);",
-            "u = (double) ((float) (w[0] >> 9) * 5.9604644775390625e-8f);"});
+            "u = (double) ((float) (w[0] >> 9) * 5.9604644775390625e-8f);", "philox.cuh"});
         BUGS.put("weight index without its row", new String[] {
             "unsigned long long base = dropOffset + (((unsigned long long) b * g.H + h) * g.L + i) * g.S + n0;",
             "unsigned long long base = dropOffset + (((unsigned long long) b * g.H + h) * g.L) * g.S + n0;"});
@@ -79,9 +79,38 @@ class NnAttentionDropoutEmulationTest {
         double[] a = new double[n];
         for (int i = 0; i < n; i++) {
             double x = (random.nextDouble() * 2 - 1) * range;
-            a[i] = t == DType.FLOAT32 ? (float) x : x;
+            a[i] = t == DType.FLOAT64 ? x : t == DType.FLOAT32 ? (float) x : t == DType.FLOAT16
+                    ? dev.ember.Half.toFloat(dev.ember.Half.fromFloat((float) x))
+                    : dev.ember.BFloat16.toFloat(dev.ember.BFloat16.fromFloat((float) x));
         }
         return a;
+    }
+
+    /** A host storage of type {@code t} holding {@code a} (exact in {@code t}); the half types through float32. */
+    private static Storage hostStorage(DType t, double[] a) {
+        Backend host = Backend.host();
+        if (t == DType.FLOAT32 || t == DType.FLOAT64) {
+            return host.fromArray(array(t, a), 0);
+        }
+        Layout all = Layout.contiguous(a.length);
+        try (Storage f = host.fromArray(array(DType.FLOAT32, a), 0)) {
+            Storage h = host.allocate(t, a.length, 0);
+            host.copy(f, all, h, all);
+            return h;
+        }
+    }
+
+    /** A host storage's elements as doubles (the half types through float32). */
+    private static double[] read(Storage s, Layout l) {
+        Backend host = Backend.host();
+        if (s.dtype() == DType.FLOAT32 || s.dtype() == DType.FLOAT64) {
+            return doubles(host.toArray(s, l));
+        }
+        Layout all = Layout.contiguous((int) l.numel());
+        try (Storage f = host.allocate(DType.FLOAT32, l.numel(), 0)) {
+            host.copy(s, l, f, all);
+            return doubles(host.toArray(f, all));
+        }
     }
 
     private static Object array(DType t, double[] a) {
@@ -129,24 +158,26 @@ class NnAttentionDropoutEmulationTest {
         Layout ll = Layout.contiguous(b, h, l);
         Layout lm = new Layout(new int[] {b, h, l, s}, new int[] {0, 0, s, 1}, 0);
         double[][] results = new double[5][];
-        try (Storage sq = host.fromArray(array(t, q), 0); Storage sk = host.fromArray(array(t, k), 0);
-             Storage sv = host.fromArray(array(t, v), 0); Storage sgo = host.fromArray(array(t, go), 0);
-             Storage sm = m == null ? null : host.fromArray(array(maskType, m), 0);
-             Storage so = host.allocate(t, lo.numel(), 0); Storage sl = host.allocate(t, ll.numel(), 0);
+        boolean half = t == DType.FLOAT16 || t == DType.BFLOAT16;
+        try (Storage sq = hostStorage(t, q); Storage sk = hostStorage(t, k); Storage sv = hostStorage(t, v);
+             Storage sgo = hostStorage(t, go); Storage sm = m == null ? null : hostStorage(maskType, m);
+             Storage so = host.allocate(t, lo.numel(), 0);
+             Storage sl = host.allocate(half ? DType.FLOAT32 : t, ll.numel(), 0);
              Storage sgq = host.allocate(t, lq.numel(), 0); Storage sgk = host.allocate(t, lk.numel(), 0);
              Storage sgv = host.allocate(t, lv.numel(), 0)) {
             host.attention(sq, lq, sk, lk, sv, lv, sm, lm, causal, scale, p, seed, offset, so, lo, sl, ll);
             host.attentionBackward(sgo, lo, sq, lq, sk, lk, sv, lv, sm, lm, causal, scale, p, seed, offset, so, lo, sl, ll,
                     sgq, lq, sgk, lk, sgv, lv);
-            results[0] = doubles(host.toArray(so, lo));
-            results[1] = doubles(host.toArray(sl, ll));
-            results[2] = doubles(host.toArray(sgq, lq));
-            results[3] = doubles(host.toArray(sgk, lk));
-            results[4] = doubles(host.toArray(sgv, lv));
+            results[0] = read(so, lo);
+            results[1] = read(sl, ll);
+            results[2] = read(sgq, lq);
+            results[3] = read(sgk, lk);
+            results[4] = read(sgv, lv);
         }
         Object[] drop = CudaNnKernels.dropArgs(t, p, seed, offset);
-        assertEquals(t == DType.FLOAT32 ? 1 : 2, drop[4], name);
-        sb.append(name.replace(' ', '_')).append(' ').append(t == DType.FLOAT32 ? 4 : 8);
+        assertEquals(AttentionDropout.kind(t), drop[4], name);
+        int tag = t == DType.FLOAT32 ? 4 : t == DType.FLOAT64 ? 8 : t == DType.FLOAT16 ? 2 : 3;
+        sb.append(name.replace(' ', '_')).append(' ').append(tag);
         for (int x : new int[] {b, h, hk, l, s, e, ev, causal ? 1 : 0, maskType == null ? 0
                 : maskType == DType.FLOAT32 ? 1 : 2}) {
             sb.append(' ').append(x);
@@ -208,6 +239,81 @@ class NnAttentionDropoutEmulationTest {
         return sb.toString();
     }
 
+    /** float16 and bfloat16 cases for the tensor-core kernels (a float32 mask or none: their mask types). */
+    private String halfCases() {
+        StringBuilder sb = new StringBuilder();
+        for (DType t : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
+            String n = " " + t;
+            attnCase(sb, "small" + n, t, 2, 3, 3, 5, 7, 16, 16, false, null, 0.2, 99, 17);
+            attnCase(sb, "tiles crossed" + n, t, 1, 2, 2, 70, 130, 32, 32, false, null, 0.5, 123_456_789_012L, 3);
+            attnCase(sb, "causal L > S" + n, t, 1, 1, 1, 80, 67, 16, 16, true, null, 0.3, 5, 1L << 33);
+            attnCase(sb, "float32 mask, masked row, gqa" + n, t, 1, 4, 2, 20, 35, 8, 8, false, DType.FLOAT32, 0.25, 7,
+                    11);
+            attnCase(sb, "head dim 100 (d128)" + n, t, 1, 1, 1, 20, 40, 100, 72, true, null, 0.9, 10, 0);
+        }
+        return sb.toString();
+    }
+
+    /** The tensor-core bugs: what to replace in attn_tc_kernels.cu, and with what. */
+    static final Map<String, String[]> TC_BUGS = new LinkedHashMap<>();
+
+    static {
+        TC_BUGS.put("forward: probabilities not dropped", new String[] {"s[nt][c] *= (float) attnDropFactor(",
+            "s[nt][c] *= 1.f + 0.f * (float) attnDropFactor("});
+        TC_BUGS.put("backward: dV from the undropped probabilities", new String[] {"st[nt][c] = p * f;",
+            "st[nt][c] = p;"});
+        TC_BUGS.put("backward: dS without the mask", new String[] {"dp[nt][c] *= f;", "dp[nt][c] *= 1.f;"});
+    }
+
+    private static Path buildTc(String gxx, Path tmp, Path kernelDir, String name) throws Exception {
+        Path exe = tmp.resolve(name);
+        List<String> cmd = new ArrayList<>(List.of(gxx, "-std=c++20", "-O1", "-pthread", "-w", "-ffp-contract=off"));
+        if (kernelDir != null) {
+            cmd.addAll(List.of("-I", kernelDir.toString()));
+        }
+        Path tc = Path.of("src/test/cuda/attn_tc_emulation");
+        cmd.addAll(List.of("-I", tmp.toString(), "-I", HostToolchain.CUDA.toString(), "-I", HostToolchain.SHIM.toString(),
+                "-I", "src/test/cuda/tc_emulation", "-I", tc.toString(), "-o", exe.toString(),
+                tc.resolve("attn_tc_dropout_test.cpp").toString()));
+        HostToolchain.run(cmd);
+        return exe;
+    }
+
+    /**
+     * attn_tc_kernels.cu's float16/bfloat16 kernels with dropout against the CPU's kernel on the same half inputs (see
+     * attn_tc_emulation/attn_tc_dropout_test.cpp), then three one-line bugs, each of which must fail it.
+     */
+    @Test
+    void tensorCoreDropoutAgreesWithTheCpuKernelAndCatchesBugs() throws Exception {
+        Path dir = Path.of("src/test/cuda/attn_tc_emulation");
+        Assumptions.assumeTrue(Files.isDirectory(dir), "not run from the engine-cuda module directory");
+        String gxx = HostToolchain.find("g++");
+        Assumptions.assumeTrue(gxx != null, "g++ not found on PATH: cannot run the kernels on the host here");
+        Path tmp = Files.createTempDirectory("ember_tc_dropout_emulation");
+        try {
+            Files.writeString(tmp.resolve("prelude.h"), TcAttentionEmulationTest.prelude());
+            Path file = tmp.resolve("cases.txt");
+            Files.writeString(file, halfCases());
+            String out = HostToolchain.run(List.of(buildTc(gxx, tmp, null, "tc_dropout").toString(), file.toString()));
+            assertTrue(out.contains(" 0 failures"), out);
+            assertTrue(out.contains(cases + " cases, "), out);
+            String source = Files.readString(HostToolchain.CUDA.resolve("attn_tc_kernels.cu"));
+            int i = 0;
+            for (Map.Entry<String, String[]> bug : TC_BUGS.entrySet()) {
+                String[] change = bug.getValue();
+                assertTrue(source.contains(change[0]), bug.getKey() + ": the line is gone from the kernel");
+                assertEquals(source.indexOf(change[0]), source.lastIndexOf(change[0]), bug.getKey() + ": not one place");
+                Path bugDir = Files.createDirectories(tmp.resolve("bug" + i++));
+                Files.writeString(bugDir.resolve("attn_tc_kernels.cu"), source.replace(change[0], change[1]));
+                String bad = HostToolchain.run(List.of(buildTc(gxx, tmp, bugDir, "bug").toString(), file.toString()));
+                assertTrue(bad.contains(" failures"), bad);
+                assertFalse(bad.contains(" 0 failures"), bug.getKey() + " was not caught:\n" + bad);
+            }
+        } finally {
+            HostToolchain.deleteTree(tmp);
+        }
+    }
+
     private static Path build(String gxx, Path tmp, Path kernelDir, String name) throws Exception {
         Path exe = tmp.resolve(name);
         List<String> cmd = new ArrayList<>(List.of(gxx, "-std=c++20", "-O1", "-pthread", "-w", "-ffp-contract=off"));
@@ -233,14 +339,19 @@ class NnAttentionDropoutEmulationTest {
                     file.toString()));
             assertTrue(out.contains(" 0 failures"), out);
             assertTrue(out.contains(cases + " cases, "), out); // every case ran
-            String source = Files.readString(HostToolchain.CUDA.resolve("nn.cu"));
             int i = 0;
             for (Map.Entry<String, String[]> bug : BUGS.entrySet()) {
                 String[] change = bug.getValue();
+                String file0 = change.length > 2 ? change[2] : "nn.cu";
+                String source = Files.readString(HostToolchain.CUDA.resolve(file0));
                 assertTrue(source.contains(change[0]), bug.getKey() + ": the line is gone from the kernel");
                 assertEquals(source.indexOf(change[0]), source.lastIndexOf(change[0]), bug.getKey() + ": not one place");
                 Path dir = Files.createDirectories(tmp.resolve("bug" + i++));
-                Files.writeString(dir.resolve("nn.cu"), source.replace(change[0], change[1]));
+                // both files beside each other, so that nn.cu's #include "philox.cuh" finds the copy
+                for (String f : new String[] {"nn.cu", "philox.cuh"}) {
+                    Files.copy(HostToolchain.CUDA.resolve(f), dir.resolve(f));
+                }
+                Files.writeString(dir.resolve(file0), source.replace(change[0], change[1]));
                 String bad = HostToolchain.run(List.of(build(gxx, tmp, dir, "bug").toString(), file.toString()));
                 assertTrue(bad.contains(" failures"), bad);
                 assertFalse(bad.contains(" 0 failures"), bug.getKey() + " was not caught:\n" + bad);
