@@ -22,6 +22,12 @@
 // (tiles 2c and 2c+1) is {row g, keys 2tig, 2tig+1}, {row g+8, same}, {row g, keys 2tig+8, 2tig+9}, {row g+8, same}: the
 // accumulators of tiles 2c and 2c+1 in that order, so P never leaves the registers. K is staged [key][d] (B of Q K^T
 // pairs consecutive d), V transposed [d][key] (B of P V pairs consecutive keys).
+//
+// Dropout (dropKind != 0, as nn.cu's kernels and Backend's contract: philox.cuh's attnDropFactor of weight
+// ((b * H + h) * L + i) * S + j, kind 3 float16 or 4 bfloat16): the forward multiplies each float32 probability by its
+// factor after the row sums (the logsumexp stays that of the undropped probabilities) and before it is rounded into the
+// A fragments of P V; the backward takes P M' for dV and dP M' for dS = P (dP M' - delta), delta = rowsum(dO O) of the
+// dropped output. (attnDropFactor comes from philox.cuh, which ember_kernels.cu includes before this file.)
 
 struct TcAttnGeo {
     int B, H, Hk, L, S, E, Ev, group;
@@ -84,8 +90,9 @@ __device__ __forceinline__ void tcAttnScores(const TcAttnGeo& g, float scale, co
 }
 
 template <class K, int D, int BC>
-__device__ void tcAttnFwdK(const TcAttnGeo& g, double scaleD, const u16* q, const u16* k, const u16* v, const void* mask,
-                           u16* out, float* lse) {
+__device__ void tcAttnFwdK(const TcAttnGeo& g, double scaleD, double dropThr, double dropScale,
+                           unsigned long long dropSeed, unsigned long long dropOffset, int dropKind, const u16* q,
+                           const u16* k, const u16* v, const void* mask, u16* out, float* lse) {
     constexpr int BR = 64, NT = 128, LDS = D + 8, LDV = BC + 8;
     const float scale = (float) scaleD;
     __shared__ __align__(16) u16 Qs[BR][LDS];
@@ -162,6 +169,18 @@ __device__ void tcAttnFwdK(const TcAttnGeo& g, double scaleD, const u16* q, cons
             }
 #pragma unroll
         for (int r = 0; r < 2; r++) lr[r] = lr[r] * corr[r] + tcQuadSum(ls[r]);
+        if (dropKind) { // the sums above are of the undropped probabilities; P V takes the dropped ones
+#pragma unroll
+            for (int nt = 0; nt < BC / 8; nt++)
+#pragma unroll
+                for (int c = 0; c < 4; c++) {
+                    const int row = rowA + 8 * (c >> 1), j = j0 + nt * 8 + 2 * tig + (c & 1);
+                    if (row < g.L && j < g.S && s[nt][c] != 0.f) {
+                        s[nt][c] *= (float) attnDropFactor(dropKind, dropThr, dropScale, dropSeed,
+                                dropOffset + (((unsigned long long) b * g.H + h) * g.L + row) * g.S + j);
+                    }
+                }
+        }
 #pragma unroll
         for (int dt = 0; dt < D / 8; dt++)
 #pragma unroll
@@ -204,9 +223,10 @@ __device__ void tcAttnFwdK(const TcAttnGeo& g, double scaleD, const u16* q, cons
 }
 
 #define TCATTN_FWD(SUF, KIND, D, BC) \
-extern "C" __global__ void __launch_bounds__(128) tcattn_fwd_##SUF##_d##D(TcAttnGeo g, double scale, const u16* q, \
+extern "C" __global__ void __launch_bounds__(128) tcattn_fwd_##SUF##_d##D(TcAttnGeo g, double scale, double dropThr, \
+        double dropScale, unsigned long long dropSeed, unsigned long long dropOffset, int dropKind, const u16* q, \
         const u16* k, const u16* v, const void* mask, u16* out, float* lse) { \
-    tcAttnFwdK<KIND, D, BC>(g, scale, q, k, v, mask, out, lse); }
+    tcAttnFwdK<KIND, D, BC>(g, scale, dropThr, dropScale, dropSeed, dropOffset, dropKind, q, k, v, mask, out, lse); }
 TCATTN_FWD(bf16, TcAttnBf16, 64, 64)
 TCATTN_FWD(bf16, TcAttnBf16, 128, 32)
 TCATTN_FWD(f16, TcAttnF16, 64, 64)
@@ -266,8 +286,10 @@ __device__ void tcAttnDqK(const TcAttnGeo& g, float scale, const float* dqacc, u
 }
 
 template <class K, int D, int BR>
-__device__ void tcAttnBwdK(const TcAttnGeo& g, double scaleD, const u16* go, const u16* q, const u16* k, const u16* v,
-                           const void* mask, const float* lse, const float* delta, float* dqacc, u16* gk, u16* gv) {
+__device__ void tcAttnBwdK(const TcAttnGeo& g, double scaleD, double dropThr, double dropScale,
+                           unsigned long long dropSeed, unsigned long long dropOffset, int dropKind, const u16* go,
+                           const u16* q, const u16* k, const u16* v, const void* mask, const float* lse,
+                           const float* delta, float* dqacc, u16* gk, u16* gv) {
     constexpr int BC = 64, NT = 128, LD = D + 8, LR = BR + 8, LC = BC + 8;
     constexpr int BUF = (BC * LD > D * LC) ? BC * LD : D * LC;
     const float scale = (float) scaleD;
@@ -357,13 +379,18 @@ __device__ void tcAttnBwdK(const TcAttnGeo& g, double scaleD, const u16* go, con
                 for (int c = 0; c < 4; c++) {
                     const int key = kr + (c >= 2 ? 8 : 0), j = j0 + key;
                     const int r = nt * 8 + 2 * tig + (c & 1), i = i0 + r;
-                    float p = 0.f;
+                    float p = 0.f, f = 1.f;
                     if (i < g.L && j < g.S && !(g.causal && j > i)) {
                         float x = st[nt][c] * scale;
                         if (g.maskType != 0) x += tcAttnMask<K>(g, mask, b, h, i, j);
                         p = expf(x - lseS[r]);
+                        if (dropKind) {
+                            f = (float) attnDropFactor(dropKind, dropThr, dropScale, dropSeed,
+                                    dropOffset + (((unsigned long long) b * g.H + h) * g.L + i) * g.S + j);
+                        }
                     }
-                    st[nt][c] = p;
+                    st[nt][c] = p * f;  // P M' for dV (P without dropout)
+                    dp[nt][c] *= f;     // dP M'
                     dp[nt][c] = p * (dp[nt][c] - deltaS[r]);
                     dSs[r][key] = K::out(dp[nt][c]);
                 }
@@ -436,10 +463,12 @@ extern "C" __global__ void tcattn_bwd_prep_##SUF(TcAttnGeo g, const u16* go, con
 extern "C" __global__ void tcattn_bwd_dq_##SUF(TcAttnGeo g, double scale, const float* dqacc, u16* gq) { \
     tcAttnDqK<KIND>(g, (float) scale, dqacc, gq); }
 #define TCATTN_BWD(SUF, KIND, D, BR) \
-extern "C" __global__ void __launch_bounds__(128) tcattn_bwd_##SUF##_d##D(TcAttnGeo g, double scale, const u16* go, \
+extern "C" __global__ void __launch_bounds__(128) tcattn_bwd_##SUF##_d##D(TcAttnGeo g, double scale, double dropThr, \
+        double dropScale, unsigned long long dropSeed, unsigned long long dropOffset, int dropKind, const u16* go, \
         const u16* q, const u16* k, const u16* v, const void* mask, const float* lse, const float* delta, \
         float* dqacc, u16* gk, u16* gv) { \
-    tcAttnBwdK<KIND, D, BR>(g, scale, go, q, k, v, mask, lse, delta, dqacc, gk, gv); }
+    tcAttnBwdK<KIND, D, BR>(g, scale, dropThr, dropScale, dropSeed, dropOffset, dropKind, go, q, k, v, mask, lse, delta, \
+                            dqacc, gk, gv); }
 TCATTN_BWD_T(bf16, TcAttnBf16)
 TCATTN_BWD_T(f16, TcAttnF16)
 TCATTN_BWD(bf16, TcAttnBf16, 64, 32)

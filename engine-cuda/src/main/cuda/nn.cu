@@ -5,6 +5,8 @@
 //
 // Layouts arrive as strides and offsets (elements) in small int structs; offsets are computed in 64 bits.
 
+#include "philox.cuh"
+
 namespace nnk {
 
 template <typename T> __device__ __forceinline__ T negInf() { return (T) -INFINITY; }
@@ -190,6 +192,13 @@ extern "C" __global__ void nn_column_total_f64(int parts, int n, const double* p
 // the head dimensions d = lane + p * TPR (p < DMAX / TPR) of that row in registers; dot products are finished by
 // shuffles among the TPR lanes. Tiles of the other operand (BK rows of DMAX) live in shared memory. Accumulators are
 // T: float for float32 (plain FP32 arithmetic, as the CPU's float tiles), double for float64.
+//
+// Dropout (dropKind != 0; Backend's attention contract, dev.ember.backend.AttentionDropout): weight (b, h, i, j) of the
+// [B, H, L, S] attention weights is kept iff the uniform of the weights' type drawn from philox(dropSeed, dropOffset +
+// ((b * H + h) * L + i) * S + j) is at least dropThr (p rounded to that type), and a kept probability is multiplied by
+// dropScale (1 / (1 - p)), a dropped one by 0: in the forward before the P V product (the running sum and logsumexp
+// stay those of the undropped probabilities), in the backward dV += P M' dO and dS = P (dP M' - D), with D = rowsum(dO O)
+// of the dropped output. The mask is regenerated where it is needed, never stored.
 
 namespace nnk {
 
@@ -224,8 +233,9 @@ __device__ __forceinline__ A laneSum(A v) {
 // online softmax (running maximum and sum per row, the output rescaled when the maximum grows), writing the output
 // and each row's logsumexp. Memory is linear in the sequence lengths.
 template <typename T, int DMAX, int TPR, int BK>
-__device__ void attnFwdK(const AttnGeo& g, double scaleD, const T* q, const T* k, const T* v, const void* mask, T* out,
-                         T* lse) {
+__device__ void attnFwdK(const AttnGeo& g, double scaleD, double dropThr, double dropScale, unsigned long long dropSeed,
+                         unsigned long long dropOffset, int dropKind, const T* q, const T* k, const T* v, const void* mask,
+                         T* out, T* lse) {
     constexpr int BR = 128 / TPR;
     constexpr int PER = DMAX / TPR;
     __shared__ T Ks[BK][DMAX];
@@ -295,6 +305,13 @@ __device__ void attnFwdK(const AttnGeo& g, double scaleD, const T* q, const T* k
             T alpha = nnExp(mx - m);
             sum = sum * alpha + total;
             mx = m;
+            if (dropKind) {
+                unsigned long long base = dropOffset + (((unsigned long long) b * g.H + h) * g.L + i) * g.S + n0;
+#pragma unroll
+                for (int jj = 0; jj < BK; jj++) {
+                    if (s[jj] != (T) 0) s[jj] *= (T) attnDropFactor(dropKind, dropThr, dropScale, dropSeed, base + jj);
+                }
+            }
 #pragma unroll
             for (int p = 0; p < PER; p++) {
                 T acc = o[p] * alpha;
@@ -345,8 +362,10 @@ __device__ __forceinline__ T lseAt(const AttnGeo& g, const T* lse, int b, int h,
 // P = exp(S - lse) recomputed, dS = P (dO V^T - D), dQ = scale dS K. Each row's gradient is summed by its own
 // threads in key order (no atomics).
 template <typename T, int DMAX, int TPR, int BK>
-__device__ void attnBwdDqK(const AttnGeo& g, double scaleD, const T* go, const T* q, const T* k, const T* v,
-                           const void* mask, const T* lse, const double* delta, T* gq) {
+__device__ void attnBwdDqK(const AttnGeo& g, double scaleD, double dropThr, double dropScale,
+                           unsigned long long dropSeed, unsigned long long dropOffset, int dropKind, const T* go,
+                           const T* q, const T* k, const T* v, const void* mask, const T* lse, const double* delta,
+                           T* gq) {
     constexpr int BR = 128 / TPR;
     constexpr int PER = DMAX / TPR;
     __shared__ T Ks[BK][DMAX];
@@ -403,6 +422,10 @@ __device__ void attnBwdDqK(const AttnGeo& g, double scaleD, const T* go, const T
                 T x = g.causal && j > i ? negInf<T>() : sa * scale;
                 if (g.maskType) x += maskAt<T>(g, mask, mo + (i64) j * g.m[3]);
                 pr = nnExp(x - lrow);
+                if (dropKind) {
+                    pa *= (T) attnDropFactor(dropKind, dropThr, dropScale, dropSeed,
+                                             dropOffset + (((unsigned long long) b * g.H + h) * g.L + i) * g.S + j);
+                }
             }
             T dsv = pr * (pa - drow);
 #pragma unroll
@@ -423,8 +446,10 @@ __device__ void attnBwdDqK(const AttnGeo& g, double scaleD, const T* go, const T
 // reads it and its query rows, BQ at a time (from the block's first key on when causal): dV += P^T dO,
 // dK += scale dS^T Q. A key's gradients are summed by its own threads in (head, row) order (no atomics).
 template <typename T, int DMAX, int TPR, int BQ>
-__device__ void attnBwdDkvK(const AttnGeo& g, double scaleD, const T* go, const T* q, const T* k, const T* v,
-                            const void* mask, const T* lse, const double* delta, T* gk, T* gv) {
+__device__ void attnBwdDkvK(const AttnGeo& g, double scaleD, double dropThr, double dropScale,
+                            unsigned long long dropSeed, unsigned long long dropOffset, int dropKind, const T* go,
+                            const T* q, const T* k, const T* v, const void* mask, const T* lse, const double* delta,
+                            T* gk, T* gv) {
     constexpr int BR = 128 / TPR;
     constexpr int PER = DMAX / TPR;
     __shared__ T Qs[BQ][DMAX];
@@ -482,16 +507,23 @@ __device__ void attnBwdDkvK(const AttnGeo& g, double scaleD, const T* go, const 
                 sa = laneSum<T, TPR>(sa);
                 pa = laneSum<T, TPR>(pa);
                 int i = m0 + ii;
-                T pr = 0;
+                T pr = 0, pd = 0;
                 if (colOk && i < g.L) {
                     T x = g.causal && j > i ? negInf<T>() : sa * scale;
                     if (g.maskType) x += maskAt<T>(g, mask, at4(g.m, b, h, i) + (i64) j * g.m[3]);
                     pr = nnExp(x - Ls[ii]);
+                    pd = pr;
+                    if (dropKind) {
+                        T f = (T) attnDropFactor(dropKind, dropThr, dropScale, dropSeed,
+                                                 dropOffset + (((unsigned long long) b * g.H + h) * g.L + i) * g.S + j);
+                        pd = pr * f;
+                        pa *= f;
+                    }
                 }
                 T dsv = pr * (pa - Ds[ii]);
 #pragma unroll
                 for (int p = 0; p < PER; p++) {
-                    dv[p] += pr * Os[ii][lane + p * TPR];
+                    dv[p] += pd * Os[ii][lane + p * TPR];
                     dk[p] += dsv * Qs[ii][lane + p * TPR];
                 }
             }
@@ -516,18 +548,24 @@ __device__ void attnBwdDkvK(const AttnGeo& g, double scaleD, const T* go, const 
 // (fewer registers); float64 rows 8.
 #define NN_ATTN(SUF, T, DMAX, TPR_F, TPR_B, BT)                                                                        \
     extern "C" __global__ void __launch_bounds__(128) attn_fwd_##SUF##_d##DMAX(nnk::AttnGeo g, double scale,            \
+            double dropThr, double dropScale, unsigned long long dropSeed, unsigned long long dropOffset, int dropKind, \
             const T* q, const T* k, const T* v, const void* mask, T* out, T* lse) {                                   \
-        nnk::attnFwdK<T, DMAX, TPR_F, BT>(g, scale, q, k, v, mask, out, lse);                                         \
+        nnk::attnFwdK<T, DMAX, TPR_F, BT>(g, scale, dropThr, dropScale, dropSeed, dropOffset, dropKind, q, k, v, mask, \
+                                          out, lse);                                                                  \
     }                                                                                                                 \
     extern "C" __global__ void __launch_bounds__(128) attn_bwd_dq_##SUF##_d##DMAX(nnk::AttnGeo g, double scale,         \
+            double dropThr, double dropScale, unsigned long long dropSeed, unsigned long long dropOffset, int dropKind, \
             const T* go, const T* q, const T* k, const T* v, const void* mask, const T* lse, const double* delta,     \
             T* gq) {                                                                                                  \
-        nnk::attnBwdDqK<T, DMAX, TPR_B, BT>(g, scale, go, q, k, v, mask, lse, delta, gq);                             \
+        nnk::attnBwdDqK<T, DMAX, TPR_B, BT>(g, scale, dropThr, dropScale, dropSeed, dropOffset, dropKind, go, q, k, v, \
+                                            mask, lse, delta, gq);                                                    \
     }                                                                                                                 \
     extern "C" __global__ void __launch_bounds__(128) attn_bwd_dkv_##SUF##_d##DMAX(nnk::AttnGeo g, double scale,        \
+            double dropThr, double dropScale, unsigned long long dropSeed, unsigned long long dropOffset, int dropKind, \
             const T* go, const T* q, const T* k, const T* v, const void* mask, const T* lse, const double* delta,     \
             T* gk, T* gv) {                                                                                           \
-        nnk::attnBwdDkvK<T, DMAX, TPR_B, BT>(g, scale, go, q, k, v, mask, lse, delta, gk, gv);                        \
+        nnk::attnBwdDkvK<T, DMAX, TPR_B, BT>(g, scale, dropThr, dropScale, dropSeed, dropOffset, dropKind, go, q, k,  \
+                                             v, mask, lse, delta, gk, gv);                                            \
     }
 
 NN_ATTN(f32, float, 64, 4, 4, 32)

@@ -4,6 +4,7 @@
 // formulas (layer/RMS norm, group norm, batch norm, attention forward, logsumexp and gradients, with masks, causal,
 // grouped heads, fully masked rows, E != Ev, non-contiguous layouts, sizes off the tiles, grid-stride over rows).
 // It checks indexing, tiling, the online softmax, barriers and reductions; not timing, not the real shuffle hardware.
+// The attention kernels run without dropout here (dropKind 0); attn_dropout_emulation/ checks them with dropout.
 //   g++ -O1 -std=c++20 -pthread -w -o /tmp/nn_sim engine-cuda/src/test/cuda/nn_sim.cpp && /tmp/nn_sim
 #include "nn_sim.h"
 #include "../../main/cuda/nn.cu"
@@ -116,31 +117,31 @@ void attnCase(const char* name, int B, int H, int Hk, int L, int S, int E, int E
     double* pd = delta.data();
     if constexpr (sizeof(T) == 4) {
         if constexpr (DMAX == 64) {
-            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f32_d64(g, scale, pq, pk, pv, mask, po, pl); });
+            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f32_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pq, pk, pv, mask, po, pl); });
         } else {
-            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f32_d128(g, scale, pq, pk, pv, mask, po, pl); });
+            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f32_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pq, pk, pv, mask, po, pl); });
         }
         launch(3, 256, [=] { attn_delta_f32(g, pgo, po, pd); });
         if constexpr (DMAX == 64) {
-            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f32_d64(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgq); });
-            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f32_d64(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
+            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f32_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgq); });
+            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f32_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
         } else {
-            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f32_d128(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgq); });
-            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f32_d128(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
+            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f32_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgq); });
+            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f32_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
         }
     } else {
         if constexpr (DMAX == 64) {
-            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f64_d64(g, scale, pq, pk, pv, mask, po, pl); });
+            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f64_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pq, pk, pv, mask, po, pl); });
         } else {
-            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f64_d128(g, scale, pq, pk, pv, mask, po, pl); });
+            launch(B * H * ((L + brF - 1) / brF), 128, [=] { attn_fwd_f64_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pq, pk, pv, mask, po, pl); });
         }
         launch(3, 256, [=] { attn_delta_f64(g, pgo, po, pd); });
         if constexpr (DMAX == 64) {
-            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f64_d64(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgq); });
-            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f64_d64(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
+            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f64_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgq); });
+            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f64_d64(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
         } else {
-            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f64_d128(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgq); });
-            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f64_d128(g, scale, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
+            launch(B * H * ((L + brB - 1) / brB), 128, [=] { attn_bwd_dq_f64_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgq); });
+            launch(B * Hk * ((S + brB - 1) / brB), 128, [=] { attn_bwd_dkv_f64_d128(g, scale, 0.0, 1.0, 0ULL, 0ULL, 0, pgo, pq, pk, pv, mask, pl, pd, pgk, pgv); });
         }
     }
     double tol = sizeof(T) == 4 ? 2e-4 : 1e-10;

@@ -21,6 +21,7 @@
 #include "attn_shim.h"
 #include "prelude.h"
 #include "tc_kernels.cu"
+#include "philox.cuh"
 #include "attn_tc_kernels.cu"
 #include <random>
 #include <vector>
@@ -102,10 +103,10 @@ static void backward(const Case& c, int D, const T4& Q, const T4& K, const T4& V
         else tcattn_bwd_prep_f16(g, go.data(), out.data(), delta.data(), dqacc.data());
     });
     tcLaunch((c.S + 63) / 64, c.Hk, c.B, 128, [&] {
-        if (bf && D == 64) tcattn_bwd_bf16_d64(g, c.scale, go.data(), q.data(), k.data(), v.data(), mp, lse.data(), delta.data(), dqacc.data(), gk.data(), gv.data());
-        else if (bf) tcattn_bwd_bf16_d128(g, c.scale, go.data(), q.data(), k.data(), v.data(), mp, lse.data(), delta.data(), dqacc.data(), gk.data(), gv.data());
-        else if (D == 64) tcattn_bwd_f16_d64(g, c.scale, go.data(), q.data(), k.data(), v.data(), mp, lse.data(), delta.data(), dqacc.data(), gk.data(), gv.data());
-        else tcattn_bwd_f16_d128(g, c.scale, go.data(), q.data(), k.data(), v.data(), mp, lse.data(), delta.data(), dqacc.data(), gk.data(), gv.data());
+        if (bf && D == 64) tcattn_bwd_bf16_d64(g, c.scale, 0.0, 1.0, 0ULL, 0ULL, 0, go.data(), q.data(), k.data(), v.data(), mp, lse.data(), delta.data(), dqacc.data(), gk.data(), gv.data());
+        else if (bf) tcattn_bwd_bf16_d128(g, c.scale, 0.0, 1.0, 0ULL, 0ULL, 0, go.data(), q.data(), k.data(), v.data(), mp, lse.data(), delta.data(), dqacc.data(), gk.data(), gv.data());
+        else if (D == 64) tcattn_bwd_f16_d64(g, c.scale, 0.0, 1.0, 0ULL, 0ULL, 0, go.data(), q.data(), k.data(), v.data(), mp, lse.data(), delta.data(), dqacc.data(), gk.data(), gv.data());
+        else tcattn_bwd_f16_d128(g, c.scale, 0.0, 1.0, 0ULL, 0ULL, 0, go.data(), q.data(), k.data(), v.data(), mp, lse.data(), delta.data(), dqacc.data(), gk.data(), gv.data());
     });
     tcLaunch(3, 1, 1, 64, [&] {
         if (bf) tcattn_bwd_dq_bf16(g, c.scale, dqacc.data(), gq.data());
@@ -251,10 +252,10 @@ static void run(const Case& c) {
     const void* mp = c.mask == 0 ? nullptr : c.mask == 1 ? (const void*) mf.data() : (const void*) mh.data();
     unsigned gx = (c.L + 63) / 64;
     tcLaunch(gx, c.H, c.B, 128, [&] {
-        if (bf && D == 64) tcattn_fwd_bf16_d64(g, c.scale, q.data(), k.data(), v.data(), mp, out.data(), lse.data());
-        else if (bf) tcattn_fwd_bf16_d128(g, c.scale, q.data(), k.data(), v.data(), mp, out.data(), lse.data());
-        else if (D == 64) tcattn_fwd_f16_d64(g, c.scale, q.data(), k.data(), v.data(), mp, out.data(), lse.data());
-        else tcattn_fwd_f16_d128(g, c.scale, q.data(), k.data(), v.data(), mp, out.data(), lse.data());
+        if (bf && D == 64) tcattn_fwd_bf16_d64(g, c.scale, 0.0, 1.0, 0ULL, 0ULL, 0, q.data(), k.data(), v.data(), mp, out.data(), lse.data());
+        else if (bf) tcattn_fwd_bf16_d128(g, c.scale, 0.0, 1.0, 0ULL, 0ULL, 0, q.data(), k.data(), v.data(), mp, out.data(), lse.data());
+        else if (D == 64) tcattn_fwd_f16_d64(g, c.scale, 0.0, 1.0, 0ULL, 0ULL, 0, q.data(), k.data(), v.data(), mp, out.data(), lse.data());
+        else tcattn_fwd_f16_d128(g, c.scale, 0.0, 1.0, 0ULL, 0ULL, 0, q.data(), k.data(), v.data(), mp, out.data(), lse.data());
     });
     char name[200];
     snprintf(name, sizeof name, "%s B%d H%d Hk%d L%d S%d E%d Ev%d%s mask%d %s", bf ? "bf16" : "f16", c.B, c.H, c.Hk, c.L,

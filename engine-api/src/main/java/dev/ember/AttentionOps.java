@@ -1,6 +1,7 @@
 package dev.ember;
 
 import dev.ember.backend.Layout;
+import dev.ember.backend.RandomKind;
 
 /**
  * PyTorch 2.x's {@code scaled_dot_product_attention} with its two CPU implementations behind one op, chosen as PyTorch's
@@ -13,7 +14,10 @@ import dev.ember.backend.Layout;
  *       PyTorch takes it, for 4-D floating inputs (float16 and bfloat16 included: float32 accumulation, a float32
  *       logsumexp, results rounded once) of equal batch sizes and head dimensions, equal head
  *       counts (or grouped-query heads with {@code enableGqa}), no dropout, non-empty sequences, rows of stride 1 and a
- *       mask (if any) that does not require grad and is 2-D or 4-D with broadcastable sizes;</li>
+ *       mask (if any) that does not require grad and is 2-D or 4-D with broadcastable sizes. On CUDA dropout in (0, 1)
+ *       is no obstacle: as PyTorch's CUDA kernels, the fused kernel drops inside (Philox, the backward regenerating the
+ *       mask), the same elements the composition would drop from the same generator state
+ *       ({@link dev.ember.backend.AttentionDropout});</li>
  *   <li>the composition, PyTorch's {@code _scaled_dot_product_attention_math}, otherwise: {@code q * sqrt(scale)}
  *       (MulBackward0), {@code matmul} with the scaled transposed keys, the mask added in place (AddBackward0),
  *       {@code _safe_softmax} (SafeSoftmaxBackward0), dropout, {@code matmul} with the values. It is also the reference
@@ -68,13 +72,32 @@ final class AttentionOps {
         if (Autocast.on()) return Autocast.apply("scaled_dot_product_attention",
                 t -> scaledDotProductAttention(t[0], t[1], t[2], t[3], dropoutP, isCausal, scale, enableGqa, generator),
                 query, key, value, attnMask);
+        return sdpa(query, key, value, attnMask, dropoutP, isCausal, scale, enableGqa, generator, !query.device.isCpu());
+    }
+
+    /**
+     * {@link #scaledDotProductAttention} with the CUDA rule for dropout on any device: dropout in (0, 1) runs inside the
+     * fused kernel where the inputs are otherwise fused. For tests, which so run the CPU's kernel with dropout end to
+     * end (PyTorch's CPU dispatch, which Ember follows on the CPU, sends dropout to the composition).
+     */
+    static Tensor fusedForTest(Tensor query, Tensor key, Tensor value, Tensor attnMask, double dropoutP,
+                               boolean isCausal, Double scale, boolean enableGqa, Generator generator) {
+        return sdpa(query, key, value, attnMask, dropoutP, isCausal, scale, enableGqa, generator, true);
+    }
+
+    private static Tensor sdpa(Tensor query, Tensor key, Tensor value, Tensor attnMask, double dropoutP, boolean isCausal,
+                               Double scale, boolean enableGqa, Generator generator, boolean dropoutInKernel) {
         validate(query, key, value, attnMask);
         if (isCausal && attnMask != null) {
             // PyTorch's documented rule (its math path's check; its CPU kernel would apply both)
             throw new IllegalArgumentException(CAUSAL_WITH_MASK);
         }
         Tensor mask = convertBooleanMask(attnMask, query.dtype);
-        if (useFused(query, key, value, attnMask, dropoutP, isCausal, enableGqa)) {
+        if (dropoutInKernel && dropoutP > 0 && dropoutP < 1) {
+            if (useFused(query, key, value, attnMask, 0, isCausal, enableGqa)) {
+                return fused(query, key, value, mask, isCausal, scale, dropoutP, generator);
+            }
+        } else if (useFused(query, key, value, attnMask, dropoutP, isCausal, enableGqa)) {
             return fused(query, key, value, mask, isCausal, scale);
         }
         return math(query, key, value, mask, dropoutP, isCausal, scale, enableGqa, generator)[0];
@@ -150,7 +173,8 @@ final class AttentionOps {
      * bfloat16 (the CPU kernel takes the half types with float32 accumulation). Ember also sends a head dimension of 0 to
      * the composition (the kernel's scale would be infinite). On CUDA, half inputs with grouped-query heads take the
      * composition where flash attention does not apply (a mask, or causal with L != S), as PyTorch's memory-efficient
-     * kernel has no grouped-query attention.
+     * kernel has no grouped-query attention. (On CUDA, {@link #scaledDotProductAttention} asks with dropout 0 for a
+     * dropout in (0, 1), which the CUDA kernels take.)
      */
     static boolean useFused(Tensor q, Tensor k, Tensor v, Tensor mask, double dropoutP, boolean enableGqa) {
         return useFused(q, k, v, mask, dropoutP, false, enableGqa);
@@ -296,6 +320,19 @@ final class AttentionOps {
      * {@code accumulate_dtype}) and the output and gradients are of the input type, each rounded once.
      */
     static Tensor fused(Tensor query, Tensor key, Tensor value, Tensor mask, boolean isCausal, Double scale) {
+        return fused(query, key, value, mask, isCausal, scale, 0, null);
+    }
+
+    /**
+     * {@link #fused(Tensor, Tensor, Tensor, Tensor, boolean, Double)} with dropout of probability {@code dropoutP} (0:
+     * none, else in (0, 1)) on the probabilities inside the kernel, as PyTorch's CUDA flash and memory-efficient
+     * kernels: the mask is drawn from {@code generator} (null: the default one), which advances by B * H * L * S as
+     * the composition's {@code dropout} advances it, and element {@code ((b * H + h) * L + i) * S + j} is dropped iff
+     * the composition's would be ({@link dev.ember.backend.AttentionDropout}); the node keeps the seed and offset, and
+     * the backward regenerates the same mask.
+     */
+    static Tensor fused(Tensor query, Tensor key, Tensor value, Tensor mask, boolean isCausal, Double scale,
+                        double dropoutP, Generator generator) {
         int b = query.shape[0];
         int h = query.shape[1];
         int l = query.shape[2];
@@ -310,10 +347,21 @@ final class AttentionOps {
         Tensor lse = Creation.empty(new int[] {b, h, l}, isHalf(t) ? DType.FLOAT32 : t, device);
         int[] full = {b, h, l, s};
         Layout maskLayout = mask == null ? null : ArithmeticOps.expandedLayout(mask, full);
+        long weights = (long) b * h * l * s;
+        double p = weights > 0 ? dropoutP : 0; // the composition draws nothing for empty weights
+        long seed = 0;
+        long offset = 0;
+        if (p > 0) {
+            Generator g = generator == null ? Generator.DEFAULT : generator;
+            seed = g.initialSeed();
+            offset = g.advance(weights);
+        }
+        long dropSeed = seed;
+        long dropOffset = offset;
         if (out.numel() > 0 || lse.numel() > 0) {
             query.backend.attention(query.storage(), query.layout, key.storage(), key.layout, value.storage(), value.layout,
-                    mask == null ? null : mask.storage(), maskLayout, isCausal, sc, out.storage(), out.layout, lse.storage(),
-                    lse.layout);
+                    mask == null ? null : mask.storage(), maskLayout, isCausal, sc, p, dropSeed, dropOffset, out.storage(),
+                    out.layout, lse.storage(), lse.layout);
         }
         return ArithmeticOps.record(out, fusedNode(query, key, mask, isCausal), new Tensor[] {query, key, value}, node -> {
             SavedTensor sq = node.save(query);
@@ -329,7 +377,7 @@ final class AttentionOps {
                 Tensor m = sm == null ? null : sm.get();
                 Tensor[] grads;
                 if (GradMode.isEnabled()) {
-                    grads = fusedComposite(g, q, k, v, m, isCausal, sc);
+                    grads = fusedComposite(g, q, k, v, m, isCausal, sc, p, dropSeed, dropOffset);
                 } else {
                     Tensor go = g.contiguous(); // as PyTorch's kernel: no broadcast (stride 0) gradient reaches the GEMMs
                     Tensor o = so.get();
@@ -338,9 +386,9 @@ final class AttentionOps {
                     Tensor dv = Creation.empty(v.shape, g.dtype, g.device);
                     if (q.numel() > 0 || k.numel() > 0 || v.numel() > 0) {
                         g.backend.attentionBackward(go.storage(), go.layout, q.storage(), q.layout, k.storage(), k.layout,
-                                v.storage(), v.layout, m == null ? null : m.storage(), maskLayout, isCausal, sc,
-                                o.storage(), o.layout, sl.get().storage(), sl.get().layout, dq.storage(), dq.layout,
-                                dk.storage(), dk.layout, dv.storage(), dv.layout);
+                                v.storage(), v.layout, m == null ? null : m.storage(), maskLayout, isCausal, sc, p,
+                                dropSeed, dropOffset, o.storage(), o.layout, sl.get().storage(), sl.get().layout,
+                                dq.storage(), dq.layout, dk.storage(), dk.layout, dv.storage(), dv.layout);
                     }
                     grads = new Tensor[] {dq, dk, dv};
                 }
@@ -358,10 +406,12 @@ final class AttentionOps {
      * The fused node's gradients in Tensor ops, for a backward that is itself recorded ({@code create_graph}): the
      * probabilities recomputed whole, then {@code dV = P^T dO}, {@code dS = P (dO V^T - rowsum(P dO V^T))},
      * {@code dQ = scale dS K}, {@code dK = scale dS^T Q} (summed over the query heads of a grouped key/value head), so
-     * that they can be differentiated again. PyTorch's kernel backward has no derivative; these are its values.
+     * that they can be differentiated again. PyTorch's kernel backward has no derivative; these are its values. With
+     * dropout the keep mask is materialized from the forward's seed and offset as the composition draws it, and
+     * {@code dV = (P M')^T dO}, {@code dP = dO V^T M'} for {@code M' = M / (1 - p)}.
      */
     private static Tensor[] fusedComposite(Tensor g, Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal,
-                                           double scale) {
+                                           double scale, double dropoutP, long seed, long offset) {
         int group = q.shape[1] / k.shape[1];
         Tensor kk = group == 1 ? k : k.repeatInterleave(group, 1);
         Tensor vv = group == 1 ? v : v.repeatInterleave(group, 1);
@@ -373,8 +423,22 @@ final class AttentionOps {
             scores = scores.add(convertBooleanMask(causalMask(q.shape[2], k.shape[2], q.device), q.dtype));
         }
         Tensor p = safeSoftmax(scores, -1);
-        Tensor dv = p.transpose(-2, -1).matmul(g);
+        Tensor dv;
         Tensor dp = g.matmul(vv.transpose(-2, -1));
+        if (dropoutP > 0) {
+            Tensor keep;
+            try (GradMode off = Ember.noGrad()) {
+                Generator at = new Generator(seed);
+                at.advance(offset);
+                keep = ArithmeticOps.cast(Creation.random(RandomKind.UNIFORM, p.shape, p.dtype, 0, 1, at, p.device)
+                        .ge(dropoutP), p.dtype);
+            }
+            double keepScale = 1 / (1 - dropoutP);
+            dv = p.mul(keep).mul(keepScale).transpose(-2, -1).matmul(g);
+            dp = dp.mul(keep).mul(keepScale);
+        } else {
+            dv = p.transpose(-2, -1).matmul(g);
+        }
         Tensor ds = p.mul(dp.sub(dp.mul(p).sum(new int[] {-1}, true)));
         Tensor dq = ds.matmul(kk).mul(scale);
         Tensor dk = ds.transpose(-2, -1).matmul(q).mul(scale);

@@ -1789,7 +1789,10 @@ public final class Tensor implements AutoCloseable {
      * {@code torch.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal, scale,
      * enable_gqa)}: {@code softmax(q k^T scale + mask) v} with PyTorch 2.x's CPU semantics, fused (one node
      * ScaledDotProductFlashAttentionForCpuBackward0, on CUDA ScaledDotProductEfficientAttentionBackward0) or composed as PyTorch chooses; {@code attnMask}, {@code scale} and
-     * {@code generator} (dropout's, default generator when null) may be null.
+     * {@code generator} (dropout's, default generator when null) may be null. Dropout ({@code 0 < dropoutP < 1}) takes
+     * the composition on the CPU, as PyTorch's CPU dispatch; on CUDA it runs inside the fused kernel (as PyTorch's flash
+     * and memory-efficient kernels), the mask regenerated in the backward rather than stored, and it draws the same
+     * elements as the composition from the same generator state (which it advances alike, by B * H * L * S).
      */
     public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask, double dropoutP,
                                                    boolean isCausal, Double scale, boolean enableGqa, Generator generator) {

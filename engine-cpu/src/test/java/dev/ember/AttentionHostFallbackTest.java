@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The attention family's {@code Backend} defaults, which run the CPU's kernels on host copies (what CUDA runs until it
  * has attention kernels of its own): the fused op on a fake device whose attention methods are those defaults gives the
  * CPU's outputs and gradients, with broadcast masks (copied to the host without their broadcast), causal masks, grouped
- * heads, non-contiguous inputs, float32 and float64; and the attention modules run there.
+ * heads, non-contiguous inputs, float32 and float64; dropout there runs inside the fused kernel and drops what the
+ * CPU's composition drops; and the attention modules run there.
  */
 class AttentionHostFallbackTest {
     private static final Device FAKE = Device.cuda(0);
@@ -91,6 +92,65 @@ class AttentionHostFallbackTest {
                     true, null), r(d, 1, 4, 9, 5), r(d, 1, 2, 11, 5), r(d, 1, 2, 11, 5)));
         }
         return t;
+    }
+
+    /**
+     * Dropout on the (fake) CUDA device runs inside the fused kernel (here Backend's host defaults, the CPU's kernel
+     * with the dropout arguments), under PyTorch's CUDA node, and drops what the CPU's composition drops from the same
+     * generator state: the same outputs, gradients and generator state after.
+     */
+    @TestFactory
+    List<DynamicTest> dropoutOnTheDeviceRunsInTheFusedKernel() {
+        List<DynamicTest> t = new ArrayList<>();
+        for (DType d : new DType[] {DType.FLOAT64, DType.FLOAT32, DType.FLOAT16}) {
+            Tensor q = r(d, 2, 4, 33, 8);
+            Tensor k = r(d, 2, 4, 47, 8);
+            Tensor kg = r(d, 2, 2, 47, 8);
+            Tensor padding = Tensor.rand(GEN, DType.FLOAT64, 2, 1, 1, 47).ge(0.2);
+            Object[][] cases = {
+                {"p 0.2", null, false, false, q, k}, {"p 0.5 causal", null, true, false, q, k},
+                {"p 0.3 key padding mask", padding, false, false, q, k}, {"p 0.4 gqa", null, false, true, q, kg}};
+            double[] ps = {0.2, 0.5, 0.3, 0.4};
+            for (int c = 0; c < cases.length; c++) {
+                Object[] cs = cases[c];
+                double p = ps[c];
+                String name = cs[0] + " " + d;
+                if (d == DType.FLOAT16 && (cs[1] != null)) {
+                    continue; // a masked half call is the memory-efficient kernel on CUDA: covered by the float types
+                }
+                t.add(DynamicTest.dynamicTest(name, () -> dropoutParity(name, (Tensor) cs[4], (Tensor) cs[5],
+                        (Tensor) cs[1], p, (boolean) cs[2], (boolean) cs[3])));
+            }
+        }
+        return t;
+    }
+
+    private static void dropoutParity(String name, Tensor q0, Tensor k0, Tensor mask, double p, boolean causal,
+                                      boolean gqa) {
+        Tensor[] a = {q0.detach().clone().requiresGrad_(true), k0.detach().clone().requiresGrad_(true),
+            k0.mul(0.5).detach().requiresGrad_(true)};
+        Tensor[] d = {a[0].detach().to(FAKE).requiresGrad_(true), a[1].detach().to(FAKE).requiresGrad_(true),
+            a[2].detach().to(FAKE).requiresGrad_(true)};
+        Generator ga = new Generator(21);
+        Generator gd = new Generator(21);
+        Tensor outA = Tensor.scaledDotProductAttention(a[0], a[1], a[2], mask, p, causal, null, gqa, ga);
+        Tensor outD = Tensor.scaledDotProductAttention(d[0], d[1], d[2], mask == null ? null : mask.to(FAKE), p, causal,
+                null, gqa, gd);
+        assertEquals(true, AttentionTest.nodes(outA).contains("NativeDropoutBackward0"), name);
+        // flash attention for half inputs without a mask and not causal with L != S, the memory-efficient kernel else
+        boolean flash = q0.dtype() == DType.FLOAT16 && mask == null && !(causal && q0.size(2) != k0.size(2));
+        String node = flash ? AttentionOps.FUSED_NODE_CUDA_FLASH : AttentionOps.FUSED_NODE_CUDA;
+        assertEquals(node, outD.gradFn().name(), name);
+        assertArrayEquals(ga.getState().toByteArray(), gd.getState().toByteArray(), name + ": generator state");
+        double tol = q0.dtype() == DType.FLOAT64 ? 1e-10 : q0.dtype() == DType.FLOAT32 ? 1e-5 : 3e-2;
+        AttentionFusedTest.close(name + " forward", outA, outD.cpu(), tol);
+        Tensor g = r(outA.dtype(), outA.shape());
+        outA.backward(g);
+        outD.backward(g.to(FAKE));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(FAKE, d[i].grad().device(), name);
+            AttentionFusedTest.close(name + " grad of input " + i, a[i].grad(), d[i].grad().cpu(), tol);
+        }
     }
 
     @Test

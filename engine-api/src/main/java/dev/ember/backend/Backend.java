@@ -734,16 +734,23 @@ public interface Backend {
     // _scaled_dot_product_flash_attention_for_cpu, and its CUDA flash and memory-efficient kernels) the arithmetic is
     // float32 (scores, softmax statistics, accumulators), the logsumexp is float32, and out and the gradients are of
     // q's type, each rounded once; a kernel may round the probabilities to q's type before the P V product (as
-    // FlashAttention and PyTorch's kernels do). Each default runs the CPU's kernel on host copies ({@link #host()}), so
-    // every device has them.
+    // FlashAttention and PyTorch's kernels do). Dropout (dropoutP > 0; 0 means none) applies to the probabilities P after
+    // the softmax, as FlashAttention's: out = (P o M / (1 - p)) V with the keep mask M of {@link AttentionDropout}
+    // (element ((b * H + h) * L + i) * S + j kept iff the Philox draw at counter dropoutOffset + that index under key
+    // dropoutSeed, a uniform of q's type, is at least p), the logsumexp that of the undropped scores; the backward
+    // regenerates the mask from the same seed and offset (no mask is stored) and, with O the dropped output,
+    // dV = (P o M')^T dO, dP = (dO V^T) o M', dS = P o (dP - rowsum(dO o O)) for M' = M / (1 - p). Each default runs
+    // the CPU's kernel on host copies ({@link #host()}), so every device has them.
 
     /**
      * The attention output {@code out} ([B, H, L, Ev], written through its layout) and each row's logsumexp of its
-     * scores {@code lse} ([B, H, L], q's type, float32 for float16 and bfloat16 q, written through its layout).
+     * scores {@code lse} ([B, H, L], q's type, float32 for float16 and bfloat16 q, written through its layout), with
+     * dropout of probability {@code dropoutP} (0: none) drawn from Philox key {@code dropoutSeed} and counters from
+     * {@code dropoutOffset} (see {@link AttentionDropout}).
      */
     default void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
-                           Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
-                           Layout lseLayout) {
+                           Layout maskLayout, boolean causal, double scale, double dropoutP, long dropoutSeed,
+                           long dropoutOffset, Storage out, Layout outLayout, Storage lse, Layout lseLayout) {
         Layout dq = Layout.contiguous(qLayout.shape());
         Layout dk = Layout.contiguous(kLayout.shape());
         Layout dv = Layout.contiguous(vLayout.shape());
@@ -753,8 +760,8 @@ public interface Backend {
              Storage hm = mask == null ? null : toHost(mask, unbroadcast(maskLayout));
              Storage ho = host().allocate(out.dtype(), dout.numel(), 0);
              Storage hl = host().allocate(lse.dtype(), dlse.numel(), 0)) {
-            host().attention(hq, dq, hk, dk, hv, dv, hm, mask == null ? null : rebroadcast(maskLayout), causal, scale, ho,
-                    dout, hl, dlse);
+            host().attention(hq, dq, hk, dk, hv, dv, hm, mask == null ? null : rebroadcast(maskLayout), causal, scale,
+                    dropoutP, dropoutSeed, dropoutOffset, ho, dout, hl, dlse);
             fromHost(ho, out, outLayout);
             fromHost(hl, lse, lseLayout);
         }
@@ -762,12 +769,13 @@ public interface Backend {
 
     /**
      * The gradients of {@link #attention} for the output gradient {@code gradOut} ([B, H, L, Ev]), from the inputs, the
-     * output and the logsumexp the forward wrote: {@code gradQ}, {@code gradK}, {@code gradV}, of q's, k's and v's
-     * shapes, each overwritten through its layout.
+     * output and the logsumexp the forward wrote (with the forward's dropout arguments, whose mask it regenerates):
+     * {@code gradQ}, {@code gradK}, {@code gradV}, of q's, k's and v's shapes, each overwritten through its layout.
      */
     default void attentionBackward(Storage gradOut, Layout gradOutLayout, Storage q, Layout qLayout, Storage k,
                                    Layout kLayout, Storage v, Layout vLayout, Storage mask, Layout maskLayout,
-                                   boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
+                                   boolean causal, double scale, double dropoutP, long dropoutSeed, long dropoutOffset,
+                                   Storage out, Layout outLayout, Storage lse,
                                    Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout,
                                    Storage gradV, Layout gradVLayout) {
         Layout dq = Layout.contiguous(qLayout.shape());
@@ -782,7 +790,7 @@ public interface Backend {
              Storage hgk = host().allocate(gradK.dtype(), dk.numel(), 0);
              Storage hgv = host().allocate(gradV.dtype(), dv.numel(), 0)) {
             host().attentionBackward(hg, dout, hq, dq, hk, dk, hv, dv, hm, mask == null ? null : rebroadcast(maskLayout),
-                    causal, scale, ho, dout, hl, dlse, hgq, dq, hgk, dk, hgv, dv);
+                    causal, scale, dropoutP, dropoutSeed, dropoutOffset, ho, dout, hl, dlse, hgq, dq, hgk, dk, hgv, dv);
             fromHost(hgq, gradQ, gradQLayout);
             fromHost(hgk, gradK, gradKLayout);
             fromHost(hgv, gradV, gradVLayout);

@@ -1203,7 +1203,8 @@ public final class Functional {
     /**
      * {@code F.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal, scale)}: a boolean
      * {@code attnMask} (true: takes part) or a float one (added to the scores), broadcast to [..., L, S], or null;
-     * dropout with probability {@code dropoutP} on the attention weights (always, as PyTorch's: pass 0 outside training);
+     * dropout with probability {@code dropoutP} on the attention weights (always, as PyTorch's: pass 0 outside training;
+     * on CUDA inside the fused kernel, dropping the elements the composition would drop from the same generator state);
      * {@code isCausal} masks key j for query i when {@code j > i} (aligned top-left when L and S differ; not with a mask);
      * {@code scale} null is {@code 1 / sqrt(E)}. A query row whose every key is masked gives zeros (PyTorch 2.5+).
      */

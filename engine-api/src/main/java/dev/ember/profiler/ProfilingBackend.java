@@ -1007,19 +1007,20 @@ public final class ProfilingBackend implements Backend {
 
     @Override
     public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout,
-                          Storage mask, Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout,
-                          Storage lse, Layout lseLayout) {
+                          Storage mask, Layout maskLayout, boolean causal, double scale, double dropoutP,
+                          long dropoutSeed, long dropoutOffset, Storage out, Layout outLayout, Storage lse,
+                          Layout lseLayout) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
-            delegate.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout, lse,
-                    lseLayout);
+            delegate.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, dropoutP,
+                    dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout);
             return;
         }
         Profiler.Range kernelRange = profiler.enterKernel("attention", this,
                 new Object[] {q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, out, outLayout, lse, lseLayout});
         try {
-            delegate.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout, lse,
-                    lseLayout);
+            delegate.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, dropoutP,
+                    dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout);
         } catch (RuntimeException | Error e) {
             profiler.failKernel(kernelRange);
             throw e;
@@ -1030,14 +1031,15 @@ public final class ProfilingBackend implements Backend {
     @Override
     public void attentionBackward(Storage gradOut, Layout gradOutLayout, Storage q, Layout qLayout, Storage k,
                                   Layout kLayout, Storage v, Layout vLayout, Storage mask, Layout maskLayout,
-                                  boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
-                                  Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK,
-                                  Layout gradKLayout, Storage gradV, Layout gradVLayout) {
+                                  boolean causal, double scale, double dropoutP, long dropoutSeed, long dropoutOffset,
+                                  Storage out, Layout outLayout, Storage lse, Layout lseLayout, Storage gradQ,
+                                  Layout gradQLayout, Storage gradK, Layout gradKLayout, Storage gradV,
+                                  Layout gradVLayout) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout,
-                    causal, scale, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV,
-                    gradVLayout);
+                    causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout, gradQ,
+                    gradQLayout, gradK, gradKLayout, gradV, gradVLayout);
             return;
         }
         Profiler.Range kernelRange = profiler.enterKernel("attentionBackward", this,
@@ -1045,8 +1047,8 @@ public final class ProfilingBackend implements Backend {
                         outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout});
         try {
             delegate.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout,
-                    causal, scale, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV,
-                    gradVLayout);
+                    causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout, gradQ,
+                    gradQLayout, gradK, gradKLayout, gradV, gradVLayout);
         } catch (RuntimeException | Error e) {
             profiler.failKernel(kernelRange);
             throw e;

@@ -1,6 +1,7 @@
 package dev.ember.cpu;
 
 import dev.ember.DType;
+import dev.ember.backend.AttentionDropout;
 import dev.ember.backend.Layout;
 
 import java.util.ArrayList;
@@ -19,6 +20,11 @@ import java.util.List;
  * {@code dQ += dS K}, {@code dK += dS^T Q}: the key and value gradients of a head live in the task (linear in the
  * sequence length), so no two tasks write the same element and the results do not depend on thread timing.
  *
+ * <p>Dropout ({@link Dropout}) multiplies each tile's probabilities by the keep factors of {@link AttentionDropout}
+ * regenerated from Philox for the tile's elements (no mask is stored): the forward before the {@code P V} product (the
+ * running sum and logsumexp stay those of the undropped probabilities), the backward in {@code dV += (P M')^T dO} and
+ * {@code dS = P (dP M' - D)}, where {@code D = rowsum(dO O)} of the dropped output.
+ *
  * <p>Softmax statistics are kept in double. Float32 tiles and accumulators are float (as PyTorch's CPU kernel keeps
  * them), float64 ones double. Operands may have any strides; the mask may be broadcast (stride 0).
  */
@@ -29,6 +35,40 @@ final class AttentionKernels {
     static final int KV_BLOCK = 256;
 
     private AttentionKernels() {
+    }
+
+    /**
+     * The dropout of one call: the keep factors of {@link AttentionDropout} for the attention weights of type
+     * {@code type} (the query's, before any widening), or {@link #NONE}.
+     */
+    static final class Dropout {
+        /** No dropout. */
+        static final Dropout NONE = new Dropout(DType.FLOAT32, 0, 0, 0);
+        final boolean on;
+        final DType type;
+        final double threshold;
+        final double scale;
+        final long seed;
+        final long offset;
+
+        private Dropout(DType type, double p, long seed, long offset) {
+            this.on = p > 0;
+            this.type = type;
+            this.threshold = AttentionDropout.threshold(type, p);
+            this.scale = AttentionDropout.scale(type, p);
+            this.seed = seed;
+            this.offset = offset;
+        }
+
+        /** The dropout of probability {@code p} (0: none) for weights of type {@code type}. */
+        static Dropout of(DType type, double p, long seed, long offset) {
+            return p > 0 ? new Dropout(type, p, seed, offset) : NONE;
+        }
+
+        /** The factor of weight {@code idx}: the scale when kept, 0 when dropped. */
+        double factor(long idx, int[] words) {
+            return AttentionDropout.factor(type, seed, offset, idx, threshold, scale, words);
+        }
     }
 
     /** The sizes and strides of one call, read once from the layouts ([B, H, L, E] and so on). */
@@ -49,8 +89,11 @@ final class AttentionKernels {
         final boolean causal;
         final float[] maskF;
         final double[] maskD;
+        final Dropout drop;
 
-        Geometry(Layout ql, Layout kl, Layout vl, CpuStorage mask, Layout ml, boolean causal, double scale) {
+        Geometry(Layout ql, Layout kl, Layout vl, CpuStorage mask, Layout ml, boolean causal, double scale,
+                 Dropout drop) {
+            this.drop = drop;
             this.batch = ql.size(0);
             this.heads = ql.size(1);
             this.kvHeads = kl.size(1);
@@ -67,6 +110,50 @@ final class AttentionKernels {
             this.causal = causal;
             this.maskF = mask != null && mask.dtype == DType.FLOAT32 ? (float[]) mask.array : null;
             this.maskD = mask != null && mask.dtype == DType.FLOAT64 ? (double[]) mask.array : null;
+        }
+
+        /** The index of weight (b, h, i, 0) in the [B, H, L, S] attention weights (the dropout mask's numbering). */
+        long weightRow(int b, int h, int i) {
+            return (((long) b * heads + h) * l + i) * s;
+        }
+
+        /**
+         * Dropout of row {@code i} (head {@code h}, batch {@code b}) of a float tile of probabilities {@code x[xo ..
+         * xo + n)} for keys from {@code n0}: each multiplied by its keep factor (zeros stay zeros: no draw needed).
+         */
+        void dropRow(float[] x, int xo, int n, int b, int h, int i, int n0, int[] words) {
+            long base = weightRow(b, h, i) + n0;
+            for (int c = 0; c < n; c++) {
+                if (x[xo + c] != 0) {
+                    x[xo + c] *= (float) drop.factor(base + c, words);
+                }
+            }
+        }
+
+        /** {@link #dropRow(float[], int, int, int, int, int, int, int[])} for a double tile. */
+        void dropRow(double[] x, int xo, int n, int b, int h, int i, int n0, int[] words) {
+            long base = weightRow(b, h, i) + n0;
+            for (int c = 0; c < n; c++) {
+                if (x[xo + c] != 0) {
+                    x[xo + c] *= drop.factor(base + c, words);
+                }
+            }
+        }
+
+        /** The keep factors of row {@code i}'s keys {@code n0 .. n0 + n} into {@code f[fo ..]}, as floats. */
+        void factors(float[] f, int fo, int n, int b, int h, int i, int n0, int[] words) {
+            long base = weightRow(b, h, i) + n0;
+            for (int c = 0; c < n; c++) {
+                f[fo + c] = (float) drop.factor(base + c, words);
+            }
+        }
+
+        /** {@link #factors(float[], int, int, int, int, int, int, int[])} as doubles. */
+        void factors(double[] f, int fo, int n, int b, int h, int i, int n0, int[] words) {
+            long base = weightRow(b, h, i) + n0;
+            for (int c = 0; c < n; c++) {
+                f[fo + c] = drop.factor(base + c, words);
+            }
         }
 
         /** Offset of row {@code i} of head {@code h} of batch {@code b} in a [B, H, rows, cols] layout. */
@@ -265,8 +352,9 @@ final class AttentionKernels {
 
     /** The forward: {@code out} ([B, H, L, Ev]) and {@code lse} ([B, H, L]); see the class comment. */
     static void forward(CpuStorage q, Layout ql, CpuStorage k, Layout kl, CpuStorage v, Layout vl, CpuStorage mask,
-                        Layout ml, boolean causal, double scale, CpuStorage out, Layout ol, CpuStorage lse, Layout ll) {
-        Geometry g = new Geometry(ql, kl, vl, mask, ml, causal, scale);
+                        Layout ml, boolean causal, double scale, Dropout drop, CpuStorage out, Layout ol, CpuStorage lse,
+                        Layout ll) {
+        Geometry g = new Geometry(ql, kl, vl, mask, ml, causal, scale, drop);
         int blocks = (g.l + Q_BLOCK - 1) / Q_BLOCK;
         int units = g.batch * g.heads * blocks;
         if (units == 0) {
@@ -284,16 +372,17 @@ final class AttentionKernels {
             float[] of = single ? new float[qb * g.ev] : null;
             double[] sd = single ? null : new double[qb * kb];
             double[] od = single ? null : new double[qb * g.ev];
+            int[] words = new int[4];
             for (int u = from; u < to; u++) {
                 int blk = u % blocks;
                 int h = (u / blocks) % g.heads;
                 int b = u / blocks / g.heads;
                 if (single) {
                     forwardFloat(g, b, h, blk * Q_BLOCK, (float[]) q.array, (float[]) k.array, (float[]) v.array,
-                            (float[]) out.array, ol, lse, ll, max, sum, row, sf, of);
+                            (float[]) out.array, ol, lse, ll, max, sum, row, sf, of, words);
                 } else {
                     forwardDouble(g, b, h, blk * Q_BLOCK, (double[]) q.array, (double[]) k.array, (double[]) v.array,
-                            (double[]) out.array, ol, lse, ll, max, sum, sd, od);
+                            (double[]) out.array, ol, lse, ll, max, sum, sd, od, words);
                 }
             }
         });
@@ -301,7 +390,7 @@ final class AttentionKernels {
 
     private static void forwardFloat(Geometry g, int b, int h, int m0, float[] q, float[] k, float[] v, float[] out,
                                      Layout ol, CpuStorage lse, Layout ll, double[] max, double[] sum, double[] row,
-                                     float[] s, float[] o) {
+                                     float[] s, float[] o, int[] words) {
         int qbs = Math.min(Q_BLOCK, g.l - m0);
         int hk = h / g.group;
         Arrays.fill(max, 0, qbs, Double.NEGATIVE_INFINITY);
@@ -330,6 +419,9 @@ final class AttentionKernels {
                         s[so + c] = (float) row[c];
                     }
                 }
+                if (g.drop.on) {
+                    g.dropRow(s, so, kbs, b, h, m0 + r, n0, words);
+                }
                 if (n0 > 0 && alpha != 1) {
                     float fa = (float) alpha;
                     for (int c = 0, oo = r * g.ev; c < g.ev; c++) {
@@ -354,7 +446,7 @@ final class AttentionKernels {
 
     private static void forwardDouble(Geometry g, int b, int h, int m0, double[] q, double[] k, double[] v,
                                       double[] out, Layout ol, CpuStorage lse, Layout ll, double[] max, double[] sum,
-                                      double[] s, double[] o) {
+                                      double[] s, double[] o, int[] words) {
         int qbs = Math.min(Q_BLOCK, g.l - m0);
         int hk = h / g.group;
         Arrays.fill(max, 0, qbs, Double.NEGATIVE_INFINITY);
@@ -370,6 +462,9 @@ final class AttentionKernels {
             for (int r = 0; r < qbs; r++) {
                 g.scores(s, r * kbs, kbs, b, h, m0 + r, n0);
                 double alpha = onlineRow(s, r * kbs, kbs, max, sum, r);
+                if (g.drop.on) {
+                    g.dropRow(s, r * kbs, kbs, b, h, m0 + r, n0, words);
+                }
                 if (n0 > 0 && alpha != 1) {
                     for (int c = 0, oo = r * g.ev; c < g.ev; c++) {
                         o[oo + c] *= alpha;
@@ -393,10 +488,10 @@ final class AttentionKernels {
 
     /** The backward: {@code gq}, {@code gk}, {@code gv} overwritten through their layouts; see the class comment. */
     static void backward(CpuStorage go, Layout gol, CpuStorage q, Layout ql, CpuStorage k, Layout kl, CpuStorage v,
-                         Layout vl, CpuStorage mask, Layout ml, boolean causal, double scale, CpuStorage out, Layout ol,
-                         CpuStorage lse, Layout ll, CpuStorage gq, Layout gql, CpuStorage gk, Layout gkl, CpuStorage gv,
-                         Layout gvl) {
-        Geometry g = new Geometry(ql, kl, vl, mask, ml, causal, scale);
+                         Layout vl, CpuStorage mask, Layout ml, boolean causal, double scale, Dropout drop,
+                         CpuStorage out, Layout ol, CpuStorage lse, Layout ll, CpuStorage gq, Layout gql, CpuStorage gk,
+                         Layout gkl, CpuStorage gv, Layout gvl) {
+        Geometry g = new Geometry(ql, kl, vl, mask, ml, causal, scale, drop);
         int units = g.batch * g.kvHeads;
         if (units == 0) {
             return;
@@ -414,6 +509,10 @@ final class AttentionKernels {
             Object dq = single ? new float[qb * g.e] : new double[qb * g.e];
             Object dk = single ? new float[g.s * g.e] : new double[g.s * g.e];
             Object dv = single ? new float[g.s * g.ev] : new double[g.s * g.ev];
+            // with dropout: the tile's keep factors M' and the dropped probabilities P M'
+            Object fm = !drop.on ? null : single ? new float[qb * kb] : new double[qb * kb];
+            Object pd = !drop.on ? null : single ? new float[qb * kb] : new double[qb * kb];
+            int[] words = new int[4];
             for (int u = from; u < to; u++) {
                 int hk = u % g.kvHeads;
                 int b = u / g.kvHeads;
@@ -436,11 +535,11 @@ final class AttentionKernels {
                         if (single) {
                             backwardFloat(g, b, h, m0, qbs, (float[]) go.array, gol, (float[]) q.array, (float[]) k.array,
                                     (float[]) v.array, d, lrow, row, (float[]) p, (float[]) dp, (float[]) dq, (float[]) dk,
-                                    (float[]) dv);
+                                    (float[]) dv, (float[]) fm, (float[]) pd, words);
                         } else {
                             backwardDouble(g, b, h, m0, qbs, (double[]) go.array, gol, (double[]) q.array,
                                     (double[]) k.array, (double[]) v.array, d, lrow, (double[]) p, (double[]) dp,
-                                    (double[]) dq, (double[]) dk, (double[]) dv);
+                                    (double[]) dq, (double[]) dk, (double[]) dv, (double[]) fm, (double[]) pd, words);
                         }
                         // dQ = scale dS K, for this block's rows
                         for (int r = 0; r < qbs; r++) {
@@ -494,7 +593,7 @@ final class AttentionKernels {
      */
     private static void backwardFloat(Geometry g, int b, int h, int m0, int qbs, float[] go, Layout gol, float[] q,
                                       float[] k, float[] v, double[] d, double[] lse, double[] row, float[] p, float[] dp,
-                                      float[] dq, float[] dk, float[] dv) {
+                                      float[] dq, float[] dk, float[] dv, float[] fm, float[] pd, int[] words) {
         int hk = h / g.group;
         int qo = Geometry.row(g.ql, b, h, m0);
         int goo = Geometry.row(gol, b, h, m0);
@@ -522,15 +621,31 @@ final class AttentionKernels {
                     p[po + c] = (float) row[c];
                 }
             }
-            // dV += P^T dO
-            sgemm(kbs, g.ev, qbs, p, 0, 1, kbs, go, goo, gol.stride(2), gol.stride(3), dv, n0 * g.ev, g.ev, 1, true);
-            // dP = dO V^T, then dS = P (dP - D)
+            float[] pv = p;
+            if (g.drop.on) {
+                for (int r = 0; r < qbs; r++) {
+                    g.factors(fm, r * kbs, kbs, b, h, m0 + r, n0, words);
+                }
+                for (int o = 0; o < qbs * kbs; o++) {
+                    pd[o] = p[o] * fm[o];
+                }
+                pv = pd;
+            }
+            // dV += P^T dO (P M' with dropout)
+            sgemm(kbs, g.ev, qbs, pv, 0, 1, kbs, go, goo, gol.stride(2), gol.stride(3), dv, n0 * g.ev, g.ev, 1, true);
+            // dP = dO V^T (times M' with dropout), then dS = P (dP - D)
             sgemm(qbs, kbs, g.ev, go, goo, gol.stride(2), gol.stride(3), v, vo, g.vl.stride(3), g.vl.stride(2), dp, 0, kbs,
                     1, false);
             for (int r = 0; r < qbs; r++) {
                 float dr = (float) d[r];
-                for (int c = 0, o = r * kbs; c < kbs; c++) {
-                    dp[o + c] = p[o + c] * (dp[o + c] - dr);
+                if (g.drop.on) {
+                    for (int c = 0, o = r * kbs; c < kbs; c++) {
+                        dp[o + c] = p[o + c] * (dp[o + c] * fm[o + c] - dr);
+                    }
+                } else {
+                    for (int c = 0, o = r * kbs; c < kbs; c++) {
+                        dp[o + c] = p[o + c] * (dp[o + c] - dr);
+                    }
                 }
             }
             // dQ (+)= dS K and dK += dS^T Q
@@ -541,7 +656,8 @@ final class AttentionKernels {
 
     private static void backwardDouble(Geometry g, int b, int h, int m0, int qbs, double[] go, Layout gol, double[] q,
                                        double[] k, double[] v, double[] d, double[] lse, double[] p, double[] dp,
-                                       double[] dq, double[] dk, double[] dv) {
+                                       double[] dq, double[] dk, double[] dv, double[] fm, double[] pd,
+                                       int[] words) {
         int hk = h / g.group;
         int qo = Geometry.row(g.ql, b, h, m0);
         int goo = Geometry.row(gol, b, h, m0);
@@ -556,13 +672,29 @@ final class AttentionKernels {
                 g.scores(p, r * kbs, kbs, b, h, m0 + r, n0);
                 probabilities(p, r * kbs, kbs, lse[r]);
             }
-            dgemm(kbs, g.ev, qbs, p, 0, 1, kbs, go, goo, gol.stride(2), gol.stride(3), dv, n0 * g.ev, g.ev, 1, true);
+            double[] pv = p;
+            if (g.drop.on) {
+                for (int r = 0; r < qbs; r++) {
+                    g.factors(fm, r * kbs, kbs, b, h, m0 + r, n0, words);
+                }
+                for (int o = 0; o < qbs * kbs; o++) {
+                    pd[o] = p[o] * fm[o];
+                }
+                pv = pd;
+            }
+            dgemm(kbs, g.ev, qbs, pv, 0, 1, kbs, go, goo, gol.stride(2), gol.stride(3), dv, n0 * g.ev, g.ev, 1, true);
             dgemm(qbs, kbs, g.ev, go, goo, gol.stride(2), gol.stride(3), v, vo, g.vl.stride(3), g.vl.stride(2), dp, 0, kbs,
                     1, false);
             for (int r = 0; r < qbs; r++) {
                 double dr = d[r];
-                for (int c = 0, o = r * kbs; c < kbs; c++) {
-                    dp[o + c] = p[o + c] * (dp[o + c] - dr);
+                if (g.drop.on) {
+                    for (int c = 0, o = r * kbs; c < kbs; c++) {
+                        dp[o + c] = p[o + c] * (dp[o + c] * fm[o + c] - dr);
+                    }
+                } else {
+                    for (int c = 0, o = r * kbs; c < kbs; c++) {
+                        dp[o + c] = p[o + c] * (dp[o + c] - dr);
+                    }
                 }
             }
             dgemm(qbs, g.e, kbs, dp, 0, kbs, 1, k, ko, g.kl.stride(2), g.kl.stride(3), dq, 0, g.e, 1, n0 > 0);

@@ -377,15 +377,17 @@ public final class CpuBackend implements Backend {
     // ---- attention (AttentionOps)
     // float16/bfloat16 (PyTorch's _scaled_dot_product_flash_attention_for_cpu for the half types): q, k, v, the mask,
     // the output gradient and the saved output are widened once, the float32 kernel runs, out and the gradients are
-    // rounded once; the logsumexp is float32 already (AttentionOps allocates it so) and passes through untouched.
+    // rounded once; the logsumexp is float32 already (AttentionOps allocates it so) and passes through untouched. The
+    // dropout mask is drawn for q's own type (a half uniform for the half types), before the widening.
 
     @Override
     public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
-                          Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
-                          Layout lseLayout) {
+                          Layout maskLayout, boolean causal, double scale, double dropoutP, long dropoutSeed,
+                          long dropoutOffset, Storage out, Layout outLayout, Storage lse, Layout lseLayout) {
+        AttentionKernels.Dropout drop = AttentionKernels.Dropout.of(q.dtype(), dropoutP, dropoutSeed, dropoutOffset);
         try (HalfLoops.Widened w = HalfLoops.widened()) {
             AttentionKernels.forward(w.in(cpu(q)), qLayout, w.in(cpu(k)), kLayout, w.in(cpu(v)), vLayout,
-                    w.in(opt(mask)), maskLayout, causal, scale,
+                    w.in(opt(mask)), maskLayout, causal, scale, drop,
                     w.out(cpu(out), outLayout), outLayout, w.out(cpu(lse), lseLayout), lseLayout);
         }
     }
@@ -393,13 +395,15 @@ public final class CpuBackend implements Backend {
     @Override
     public void attentionBackward(Storage gradOut, Layout gradOutLayout, Storage q, Layout qLayout, Storage k,
                                   Layout kLayout, Storage v, Layout vLayout, Storage mask, Layout maskLayout,
-                                  boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
+                                  boolean causal, double scale, double dropoutP, long dropoutSeed, long dropoutOffset,
+                                  Storage out, Layout outLayout, Storage lse,
                                   Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout,
                                   Storage gradV, Layout gradVLayout) {
+        AttentionKernels.Dropout drop = AttentionKernels.Dropout.of(q.dtype(), dropoutP, dropoutSeed, dropoutOffset);
         try (HalfLoops.Widened w = HalfLoops.widened()) {
             AttentionKernels.backward(w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(q)), qLayout, w.in(cpu(k)), kLayout,
                     w.in(cpu(v)), vLayout, w.in(opt(mask)),
-                    maskLayout, causal, scale, w.in(cpu(out)), outLayout, w.in(cpu(lse)), lseLayout,
+                    maskLayout, causal, scale, drop, w.in(cpu(out)), outLayout, w.in(cpu(lse)), lseLayout,
                     w.out(cpu(gradQ), gradQLayout), gradQLayout, w.out(cpu(gradK), gradKLayout),
                     gradKLayout, w.out(cpu(gradV), gradVLayout), gradVLayout);
         }

@@ -19,6 +19,7 @@ import jcuda.driver.CUdeviceptr;
  * of another type, a head dimension over 128, a grid past the limits): the caller then runs its other path. The backward
  * ({@link #attentionBackward}) is FlashAttention-2's: each block owns 64 keys (dK, dV in registers, written once) and
  * recomputes P from the logsumexp; dQ is added into a float32 accumulator with atomics (not deterministic: see there).
+ * Dropout (Backend's dropout arguments) runs inside both, the mask of the inputs' half type regenerated from Philox.
  *
  * <p>Never run on a GPU: checked by TcAttentionEmulationTest (the .cu on the host, the mma as a warp collective) and
  * CudaAttentionHalfTest's launch records; its GPU parity cases skip without a GPU.
@@ -79,12 +80,25 @@ final class CudaAttentionTc {
     static boolean attention(Launcher device, boolean available, Storage q, Layout qLayout, Storage k, Layout kLayout,
                              Storage v, Layout vLayout, Storage mask, Layout maskLayout, boolean causal, double scale,
                              Storage out, Layout outLayout, Storage lse, Layout lseLayout) {
+        return attention(device, available, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, 0, 0, 0,
+                out, outLayout, lse, lseLayout);
+    }
+
+    /**
+     * {@link #attention(Launcher, boolean, Storage, Layout, Storage, Layout, Storage, Layout, Storage, Layout, boolean,
+     * double, Storage, Layout, Storage, Layout)} with dropout (Backend's arguments; the mask of the inputs' half type).
+     */
+    static boolean attention(Launcher device, boolean available, Storage q, Layout qLayout, Storage k, Layout kLayout,
+                             Storage v, Layout vLayout, Storage mask, Layout maskLayout, boolean causal, double scale,
+                             double dropoutP, long dropoutSeed, long dropoutOffset, Storage out, Layout outLayout,
+                             Storage lse, Layout lseLayout) {
         if (!available) {
             return false;
         }
         return forward(device, q.dtype(), k.dtype(), v.dtype(), mask == null ? null : mask.dtype(), out.dtype(),
-                lse.dtype(), qLayout, kLayout, vLayout, maskLayout, causal, scale, outLayout, lseLayout, ptr(q), ptr(k),
-                ptr(v), ptr(mask), ptr(out), ptr(lse));
+                lse.dtype(), qLayout, kLayout, vLayout, maskLayout, causal, scale,
+                CudaNnKernels.dropArgs(q.dtype(), dropoutP, dropoutSeed, dropoutOffset), outLayout, lseLayout, ptr(q),
+                ptr(k), ptr(v), ptr(mask), ptr(out), ptr(lse));
     }
 
     /** The forward's choice and launch from the operands' types and layouts (the recorder tests call it directly). */
@@ -92,6 +106,15 @@ final class CudaAttentionTc {
                            Layout qLayout, Layout kLayout, Layout vLayout, Layout maskLayout, boolean causal,
                            double scale, Layout outLayout, Layout lseLayout, CUdeviceptr pq, CUdeviceptr pk,
                            CUdeviceptr pv, CUdeviceptr pm, CUdeviceptr po, CUdeviceptr pl) {
+        return forward(device, qt, kt, vt, maskType, outType, lseType, qLayout, kLayout, vLayout, maskLayout, causal, scale,
+                CudaNnKernels.dropArgs(qt, 0, 0, 0), outLayout, lseLayout, pq, pk, pv, pm, po, pl);
+    }
+
+    /** {@link #forward} with the dropout arguments of {@link CudaNnKernels#dropArgs} (the kernels' five). */
+    static boolean forward(Launcher device, DType qt, DType kt, DType vt, DType maskType, DType outType, DType lseType,
+                           Layout qLayout, Layout kLayout, Layout vLayout, Layout maskLayout, boolean causal,
+                           double scale, Object[] drop, Layout outLayout, Layout lseLayout, CUdeviceptr pq,
+                           CUdeviceptr pk, CUdeviceptr pv, CUdeviceptr pm, CUdeviceptr po, CUdeviceptr pl) {
         String sfx = suffix(qt);
         if (sfx == null || kt != qt || vt != qt || outType != qt || lseType != DType.FLOAT32) {
             return false;
@@ -111,8 +134,8 @@ final class CudaAttentionTc {
         }
         int gx = (l + ROWS - 1) / ROWS;
         int[] g = geo(qLayout, kLayout, vLayout, outLayout, lseLayout, maskLayout, mt, causal, null, null, null, null);
-        device.launchTc("tcattn_fwd_" + sfx + "_d" + d, gx, h, b, THREADS, qLayout.shape(), g, scale, pq, pk, pv, pm, po,
-                pl);
+        device.launchTc("tcattn_fwd_" + sfx + "_d" + d, gx, h, b, THREADS, qLayout.shape(), g, scale, drop[0], drop[1],
+                drop[2], drop[3], drop[4], pq, pk, pv, pm, po, pl);
         return true;
     }
 
@@ -130,6 +153,18 @@ final class CudaAttentionTc {
                                      Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout,
                                      Storage lse, Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK,
                                      Layout gradKLayout, Storage gradV, Layout gradVLayout) {
+        return attentionBackward(device, available, gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask,
+                maskLayout, causal, scale, 0, 0, 0, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK,
+                gradKLayout, gradV, gradVLayout);
+    }
+
+    /** {@link #attentionBackward} with the forward's dropout (Backend's arguments). */
+    static boolean attentionBackward(Launcher device, boolean available, Storage gradOut, Layout gradOutLayout, Storage q,
+                                     Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
+                                     Layout maskLayout, boolean causal, double scale, double dropoutP, long dropoutSeed,
+                                     long dropoutOffset, Storage out, Layout outLayout, Storage lse, Layout lseLayout,
+                                     Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout, Storage gradV,
+                                     Layout gradVLayout) {
         if (!available) {
             return false;
         }
@@ -140,8 +175,9 @@ final class CudaAttentionTc {
             }
         }
         return backward(device, t, k.dtype(), v.dtype(), mask == null ? null : mask.dtype(), lse.dtype(), gradOutLayout,
-                qLayout, kLayout, vLayout, maskLayout, causal, scale, outLayout, lseLayout, gradQLayout, gradKLayout,
-                gradVLayout, ptr(gradOut), ptr(q), ptr(k), ptr(v), ptr(mask), ptr(out), ptr(lse), ptr(gradQ), ptr(gradK),
+                qLayout, kLayout, vLayout, maskLayout, causal, scale,
+                CudaNnKernels.dropArgs(t, dropoutP, dropoutSeed, dropoutOffset), outLayout, lseLayout, gradQLayout,
+                gradKLayout, gradVLayout, ptr(gradOut), ptr(q), ptr(k), ptr(v), ptr(mask), ptr(out), ptr(lse), ptr(gradQ), ptr(gradK),
                 ptr(gradV));
     }
 
@@ -152,6 +188,18 @@ final class CudaAttentionTc {
                             Layout gradKLayout, Layout gradVLayout, CUdeviceptr pgo, CUdeviceptr pq, CUdeviceptr pk,
                             CUdeviceptr pv, CUdeviceptr pm, CUdeviceptr po, CUdeviceptr pl, CUdeviceptr pgq,
                             CUdeviceptr pgk, CUdeviceptr pgv) {
+        return backward(device, qt, kt, vt, maskType, lseType, gradOutLayout, qLayout, kLayout, vLayout, maskLayout, causal,
+                scale, CudaNnKernels.dropArgs(qt, 0, 0, 0), outLayout, lseLayout, gradQLayout, gradKLayout, gradVLayout,
+                pgo, pq, pk, pv, pm, po, pl, pgq, pgk, pgv);
+    }
+
+    /** {@link #backward} with the forward's dropout arguments ({@link CudaNnKernels#dropArgs}). */
+    static boolean backward(Launcher device, DType qt, DType kt, DType vt, DType maskType, DType lseType,
+                            Layout gradOutLayout, Layout qLayout, Layout kLayout, Layout vLayout, Layout maskLayout,
+                            boolean causal, double scale, Object[] drop, Layout outLayout, Layout lseLayout,
+                            Layout gradQLayout, Layout gradKLayout, Layout gradVLayout, CUdeviceptr pgo, CUdeviceptr pq,
+                            CUdeviceptr pk, CUdeviceptr pv, CUdeviceptr pm, CUdeviceptr po, CUdeviceptr pl,
+                            CUdeviceptr pgq, CUdeviceptr pgk, CUdeviceptr pgv) {
         String sfx = suffix(qt);
         if (sfx == null || kt != qt || vt != qt || lseType != DType.FLOAT32) {
             return false;
@@ -182,8 +230,8 @@ final class CudaAttentionTc {
             CUdeviceptr pa = ptr(acc);
             int[] shape = qLayout.shape();
             device.launchTc("tcattn_bwd_prep_" + sfx, rowBlocks(rows), 1, 1, ROW_THREADS, shape, g, pgo, po, pd, pa);
-            device.launchTc("tcattn_bwd_" + sfx + "_d" + d, (s + ROWS - 1) / ROWS, hk, b, THREADS, shape, g, scale, pgo,
-                    pq, pk, pv, pm, pl, pd, pa, pgk, pgv);
+            device.launchTc("tcattn_bwd_" + sfx + "_d" + d, (s + ROWS - 1) / ROWS, hk, b, THREADS, shape, g, scale,
+                    drop[0], drop[1], drop[2], drop[3], drop[4], pgo, pq, pk, pv, pm, pl, pd, pa, pgk, pgv);
             device.launchTc("tcattn_bwd_dq_" + sfx, rowBlocks(rows * e), 1, 1, ROW_THREADS, shape, g, scale, pa, pgq);
         }
         return true;

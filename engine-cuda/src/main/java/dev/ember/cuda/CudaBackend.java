@@ -2205,54 +2205,98 @@ public final class CudaBackend implements Backend {
         }
     };
 
+    // Dropout: every kernel draws the mask inside: the tensor-core ones for float16/bfloat16, nn.cu's float32/float64
+    // ones (for half inputs widened to float32 still with the half types' uniform: the mask is that of the query's own
+    // type); what they do not take runs Backend's default on the original storages (the CPU's kernel, which drops the
+    // same elements). Dropout is never ignored.
+
     @Override
     public void attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
-                          Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
-                          Layout lseLayout) {
+                          Layout maskLayout, boolean causal, double scale, double dropoutP, long dropoutSeed,
+                          long dropoutOffset, Storage out, Layout outLayout, Storage lse, Layout lseLayout) {
+        boolean drop = dropoutP > 0;
         // float16 / bfloat16 on the tensor cores where they are on and the shape fits (attn_tc_kernels.cu)
         if (CudaAttentionTc.attention(attnTc, tensorCores.available(), q, qLayout, k, kLayout, v, vLayout, mask,
-                maskLayout, causal, scale, out, outLayout, lse, lseLayout)) {
+                maskLayout, causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout)) {
             return;
         }
+        Object[] dropArgs = CudaNnKernels.dropArgs(q.dtype(), dropoutP, dropoutSeed, dropoutOffset);
         if (CudaHalf.any(q, k, v, mask, out, lse)) {
+            if (drop && !CudaNnKernels.headDimsCovered(qLayout, vLayout)) {
+                Backend.super.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, dropoutP,
+                        dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout);
+                return;
+            }
             try (CudaHalf.Widened w = widened()) {
-                attention(w.in(q), qLayout, w.in(k), kLayout, w.in(v), vLayout, w.in(mask), maskLayout, causal, scale,
-                        w.out(out, outLayout), outLayout, w.out(lse, lseLayout), lseLayout);
+                Storage wq = w.in(q);
+                Storage wk = w.in(k);
+                Storage wv = w.in(v);
+                Storage wm = w.in(mask);
+                Storage wo = w.out(out, outLayout);
+                Storage wl = w.out(lse, lseLayout);
+                if (!nn.attention(wq, qLayout, wk, kLayout, wv, vLayout, wm, maskLayout, causal, scale, dropArgs, wo,
+                        outLayout, wl, lseLayout)) {
+                    Backend.super.attention(wq, qLayout, wk, kLayout, wv, vLayout, wm, maskLayout, causal, scale, 0, 0, 0,
+                            wo, outLayout, wl, lseLayout); // no dropout here (checked above)
+                }
             }
             return;
         }
-        if (!nn.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout, lse,
-                lseLayout)) {
-            Backend.super.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout,
-                    lse, lseLayout);
+        if (!nn.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, dropArgs, out, outLayout,
+                lse, lseLayout)) {
+            Backend.super.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, dropoutP,
+                    dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout);
         }
     }
 
     @Override
     public void attentionBackward(Storage gradOut, Layout gradOutLayout, Storage q, Layout qLayout, Storage k,
                                   Layout kLayout, Storage v, Layout vLayout, Storage mask, Layout maskLayout,
-                                  boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
-                                  Layout lseLayout, Storage gradQ, Layout gradQLayout, Storage gradK, Layout gradKLayout,
-                                  Storage gradV, Layout gradVLayout) {
+                                  boolean causal, double scale, double dropoutP, long dropoutSeed, long dropoutOffset,
+                                  Storage out, Layout outLayout, Storage lse, Layout lseLayout, Storage gradQ,
+                                  Layout gradQLayout, Storage gradK, Layout gradKLayout, Storage gradV,
+                                  Layout gradVLayout) {
+        boolean drop = dropoutP > 0;
         if (CudaAttentionTc.attentionBackward(attnTc, tensorCores.available(), gradOut, gradOutLayout, q, qLayout, k,
-                kLayout, v, vLayout, mask, maskLayout, causal, scale, out, outLayout, lse, lseLayout, gradQ,
-                gradQLayout, gradK, gradKLayout, gradV, gradVLayout)) {
+                kLayout, v, vLayout, mask, maskLayout, causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout,
+                lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout)) {
             return;
         }
+        Object[] dropArgs = CudaNnKernels.dropArgs(q.dtype(), dropoutP, dropoutSeed, dropoutOffset);
         if (CudaHalf.any(gradOut, q, k, v, mask, out, lse, gradQ, gradK, gradV)) {
+            if (drop && !CudaNnKernels.headDimsCovered(qLayout, vLayout)) {
+                Backend.super.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask,
+                        maskLayout, causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout,
+                        gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout);
+                return;
+            }
             try (CudaHalf.Widened w = widened()) {
-                attentionBackward(w.in(gradOut), gradOutLayout, w.in(q), qLayout, w.in(k), kLayout, w.in(v), vLayout,
-                        w.in(mask), maskLayout, causal, scale, w.in(out), outLayout, w.in(lse), lseLayout,
-                        w.out(gradQ, gradQLayout), gradQLayout, w.out(gradK, gradKLayout), gradKLayout,
-                        w.out(gradV, gradVLayout), gradVLayout);
+                Storage wg = w.in(gradOut);
+                Storage wq = w.in(q);
+                Storage wk = w.in(k);
+                Storage wv = w.in(v);
+                Storage wm = w.in(mask);
+                Storage wo = w.in(out);
+                Storage wl = w.in(lse);
+                Storage wgq = w.out(gradQ, gradQLayout);
+                Storage wgk = w.out(gradK, gradKLayout);
+                Storage wgv = w.out(gradV, gradVLayout);
+                if (!nn.attentionBackward(wg, gradOutLayout, wq, qLayout, wk, kLayout, wv, vLayout, wm, maskLayout,
+                        causal, scale, dropArgs, wo, outLayout, wl, lseLayout, wgq, gradQLayout, wgk, gradKLayout, wgv,
+                        gradVLayout)) {
+                    Backend.super.attentionBackward(wg, gradOutLayout, wq, qLayout, wk, kLayout, wv, vLayout, wm,
+                            maskLayout, causal, scale, 0, 0, 0, wo, outLayout, wl, lseLayout, wgq, gradQLayout, wgk,
+                            gradKLayout, wgv, gradVLayout); // no dropout here (checked above)
+                }
             }
             return;
         }
         if (!nn.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal,
-                scale, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout)) {
+                scale, dropArgs, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV,
+                gradVLayout)) {
             Backend.super.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout,
-                    causal, scale, out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV,
-                    gradVLayout);
+                    causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout, gradQ,
+                    gradQLayout, gradK, gradKLayout, gradV, gradVLayout);
         }
     }
 

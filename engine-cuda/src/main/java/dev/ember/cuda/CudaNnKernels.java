@@ -1,6 +1,7 @@
 package dev.ember.cuda;
 
 import dev.ember.DType;
+import dev.ember.backend.AttentionDropout;
 import dev.ember.backend.Layout;
 import dev.ember.backend.Storage;
 import jcuda.driver.CUdeviceptr;
@@ -23,7 +24,8 @@ import jcuda.driver.CUdeviceptr;
  *       over the key tiles, and dK and dV with a block per key tile looping over the query heads that read it and
  *       their query tiles, recomputing the probabilities from the logsumexp: each gradient element is summed by the
  *       threads that own it (no atomics, deterministic). Memory beyond the operands: {@code D}, B * H * L doubles.
- *       Plain FP32 (float64 in double) arithmetic, no tensor cores.</li>
+ *       Plain FP32 (float64 in double) arithmetic, no tensor cores. Dropout runs inside the three kernels: the keep
+ *       mask ({@link AttentionDropout}) is regenerated from Philox where each kernel needs it, never stored.</li>
  *   <li>Group norm and batch norm: the statistics in double with two passes as the CPU; group norm's forward and input
  *       gradient one block per (sample, group), its weight and bias gradients one block per channel; batch norm's
  *       forward and backward one block per channel (block sums in a fixed order, no atomics).</li>
@@ -315,10 +317,35 @@ final class CudaNnKernels {
         return b > Integer.MAX_VALUE ? -1 : (int) b;
     }
 
-    /** The fused attention forward; false when not covered. */
+    /**
+     * The dropout arguments of the attention kernels ({@code dropThr, dropScale, dropSeed, dropOffset, dropKind}) for
+     * probability {@code p} (0: none, kind 0) on weights of type {@code weights} (the query's type before any widening).
+     */
+    static Object[] dropArgs(DType weights, double p, long seed, long offset) {
+        if (!(p > 0)) {
+            return new Object[] {0.0, 1.0, 0L, 0L, 0};
+        }
+        return new Object[] {AttentionDropout.threshold(weights, p), AttentionDropout.scale(weights, p), seed, offset,
+            AttentionDropout.kind(weights)};
+    }
+
+    /** Whether the kernels' head dimension instances take these layouts (the other conditions are the types). */
+    static boolean headDimsCovered(Layout qLayout, Layout vLayout) {
+        return headDimInstance(qLayout.size(3), vLayout.size(3)) != 0;
+    }
+
+    /** The fused attention forward without dropout; false when not covered. */
     boolean attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
                       Layout maskLayout, boolean causal, double scale, Storage out, Layout outLayout, Storage lse,
                       Layout lseLayout) {
+        return attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, dropArgs(q.dtype(), 0, 0, 0),
+                out, outLayout, lse, lseLayout);
+    }
+
+    /** The fused attention forward with the dropout arguments of {@link #dropArgs}; false when not covered. */
+    boolean attention(Storage q, Layout qLayout, Storage k, Layout kLayout, Storage v, Layout vLayout, Storage mask,
+                      Layout maskLayout, boolean causal, double scale, Object[] drop, Storage out, Layout outLayout,
+                      Storage lse, Layout lseLayout) {
         if (!covered(q, qLayout, vLayout, mask)) {
             return false;
         }
@@ -333,15 +360,25 @@ final class CudaNnKernels {
         }
         int[] geo = attnGeo(qLayout, kLayout, vLayout, outLayout, lseLayout, maskLayout, maskType(mask), causal, null,
                 null, null, null);
-        cuda.launchNn("attn_fwd_" + suffix(q) + "_d" + dmax, blocks, ATTN_THREADS, qLayout.shape(), geo, scale, ptr(q),
-                ptr(k), ptr(v), ptr(mask), ptr(out), ptr(lse));
+        cuda.launchNn("attn_fwd_" + suffix(q) + "_d" + dmax, blocks, ATTN_THREADS, qLayout.shape(), geo, scale, drop[0],
+                drop[1], drop[2], drop[3], drop[4], ptr(q), ptr(k), ptr(v), ptr(mask), ptr(out), ptr(lse));
         return true;
     }
 
-    /** The fused attention backward; false when not covered. */
+    /** The fused attention backward without dropout; false when not covered. */
     boolean attentionBackward(Storage gradOut, Layout gradOutLayout, Storage q, Layout qLayout, Storage k, Layout kLayout,
                               Storage v, Layout vLayout, Storage mask, Layout maskLayout, boolean causal, double scale,
                               Storage out, Layout outLayout, Storage lse, Layout lseLayout, Storage gradQ,
+                              Layout gradQLayout, Storage gradK, Layout gradKLayout, Storage gradV, Layout gradVLayout) {
+        return attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal,
+                scale, dropArgs(q.dtype(), 0, 0, 0), out, outLayout, lse, lseLayout, gradQ, gradQLayout, gradK,
+                gradKLayout, gradV, gradVLayout);
+    }
+
+    /** The fused attention backward with the forward's dropout arguments ({@link #dropArgs}); false when not covered. */
+    boolean attentionBackward(Storage gradOut, Layout gradOutLayout, Storage q, Layout qLayout, Storage k, Layout kLayout,
+                              Storage v, Layout vLayout, Storage mask, Layout maskLayout, boolean causal, double scale,
+                              Object[] drop, Storage out, Layout outLayout, Storage lse, Layout lseLayout, Storage gradQ,
                               Layout gradQLayout, Storage gradK, Layout gradKLayout, Storage gradV, Layout gradVLayout) {
         if (!covered(q, qLayout, vLayout, mask)) {
             return false;
@@ -371,11 +408,11 @@ final class CudaNnKernels {
             }
             if (dqBlocks > 0) {
                 cuda.launchNn("attn_bwd_dq_" + sfx + "_d" + dmax, dqBlocks, ATTN_THREADS, qLayout.shape(), geo, scale,
-                        ptr(gradOut), ptr(q), ptr(k), ptr(v), ptr(mask), ptr(lse), ptr(delta), ptr(gradQ));
+                        drop[0], drop[1], drop[2], drop[3], drop[4], ptr(gradOut), ptr(q), ptr(k), ptr(v), ptr(mask), ptr(lse), ptr(delta), ptr(gradQ));
             }
             if (dkvBlocks > 0) {
                 cuda.launchNn("attn_bwd_dkv_" + sfx + "_d" + dmax, dkvBlocks, ATTN_THREADS, kLayout.shape(), geo, scale,
-                        ptr(gradOut), ptr(q), ptr(k), ptr(v), ptr(mask), ptr(lse), ptr(delta), ptr(gradK), ptr(gradV));
+                        drop[0], drop[1], drop[2], drop[3], drop[4], ptr(gradOut), ptr(q), ptr(k), ptr(v), ptr(mask), ptr(lse), ptr(delta), ptr(gradK), ptr(gradV));
             }
         }
         return true;

@@ -70,7 +70,7 @@ class CudaAttentionHalfTest {
         assertArrayEquals(new Object[] {7, 1, 1, 256}, Arrays.copyOfRange(r.launches.get(0), 1, 5)); // 1560 rows
         assertEquals("tcattn_bwd_f16_d128", r.launches.get(1)[0]);
         assertArrayEquals(new Object[] {2, 3, 2, 128}, Arrays.copyOfRange(r.launches.get(1), 1, 5)); // ceil(70/64), Hk, B
-        assertEquals(12, ((Object[]) r.launches.get(1)[5]).length);
+        assertEquals(17, ((Object[]) r.launches.get(1)[5]).length);
         assertEquals("tcattn_bwd_dq_f16", r.launches.get(2)[0]);
         assertArrayEquals(new Object[] {610, 1, 1, 256}, Arrays.copyOfRange(r.launches.get(2), 1, 5)); // 156000 / 256
         int[] g = (int[]) ((Object[]) r.launches.get(1)[5])[0];
@@ -124,7 +124,18 @@ class CudaAttentionHalfTest {
         assertEquals(0, g[8 + 20 + 4 + 5]); // no mask
         assertEquals(1, g[8 + 20 + 4 + 5 + 1]); // causal
         assertEquals(0.125, args[1]);
-        assertEquals(8, args.length);
+        assertEquals(List.of(0.0, 1.0, 0L, 0L, 0), Arrays.asList(args).subList(2, 7)); // no dropout
+        assertEquals(13, args.length);
+        // with dropout: the half type's threshold (0.3 as bfloat16), 1 / (1 - p) as a float, seed, offset, kind 4
+        Layout o0 = Layout.contiguous(2, 6, 130, 64);
+        Layout l0 = Layout.contiguous(2, 6, 130);
+        assertTrue(CudaAttentionTc.forward(r, DType.BFLOAT16, DType.BFLOAT16, DType.BFLOAT16, null, DType.BFLOAT16,
+                DType.FLOAT32, q, k, k, null, true, 0.125, CudaNnKernels.dropArgs(DType.BFLOAT16, 0.3, 9L, 1L << 35), o0,
+                l0, P, P, P, P, P, P));
+        Object[] dropped = (Object[]) r.launches.get(1)[5];
+        assertEquals(List.of((double) dev.ember.BFloat16.toFloat(dev.ember.BFloat16.fromFloat(0.3f)),
+                (double) (float) (1 / 0.7), 9L, 1L << 35, 4), Arrays.asList(dropped).subList(2, 7));
+        r.launches.remove(1);
         // float16, head dimension 65..128, a float32 mask and one of the inputs' type
         Layout q2 = Layout.contiguous(1, 2, 5, 100);
         Layout v2 = Layout.contiguous(1, 2, 9, 128);
@@ -203,10 +214,12 @@ class CudaAttentionHalfTest {
         for (String t : new String[] {"bf16", "f16"}) {
             for (int d : new int[] {64, 128}) {
                 List<String> kinds = sig.get("tcattn_fwd_" + t + "_d" + d);
-                assertEquals(List.of("?TcAttnGeo g", "double", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr"), kinds,
+                // g, scale, the dropout (threshold, scale, seed, offset, kind), then the pointers
+                assertEquals(List.of("?TcAttnGeo g", "double", "double", "double", "i64", "i64", "int", "ptr", "ptr",
+                        "ptr", "ptr", "ptr", "ptr"), kinds, t + " d" + d);
+                assertEquals(List.of("?TcAttnGeo g", "double", "double", "double", "i64", "i64", "int", "ptr", "ptr",
+                        "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr"), sig.get("tcattn_bwd_" + t + "_d" + d),
                         t + " d" + d);
-                assertEquals(List.of("?TcAttnGeo g", "double", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr", "ptr",
-                        "ptr", "ptr"), sig.get("tcattn_bwd_" + t + "_d" + d), t + " d" + d);
             }
             assertEquals(List.of("?TcAttnGeo g", "ptr", "ptr", "ptr", "ptr"), sig.get("tcattn_bwd_prep_" + t));
             assertEquals(List.of("?TcAttnGeo g", "double", "ptr", "ptr"), sig.get("tcattn_bwd_dq_" + t));

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Without a GPU: every launch {@link CudaNnKernels} makes agrees with the kernel it names in nn.cu. The kernels'
  * signatures are read from the source (its function-like macros expanded), the launches recorded by a fake device, and
- * each argument checked against its parameter: an int for {@code int}, a double for {@code double}, an int array of the
+ * each argument checked against its parameter: an int for {@code int}, a double for {@code double}, a long for
+ * {@code unsigned long long}, an int array of the
  * struct's size for a struct, a device pointer of the parameter's element type for a pointer; the block size a
  * multiple of 32, and the one {@code __launch_bounds__} names where a kernel declares it.
  */
@@ -136,6 +137,8 @@ class CudaNnKernelsAbiTest {
                     params.add(new Param("pointer", 0, type.replace("const", "").replace("*", "").trim()));
                 } else if (type.equals("int") || type.equals("double")) {
                     params.add(new Param(type, 0, null));
+                } else if (type.equals("unsigned long long")) {
+                    params.add(new Param("long", 0, null));
                 } else {
                     String struct = type.replace("nnk::", "");
                     assertNotNull(structs.get(struct), "struct " + struct);
@@ -174,6 +177,9 @@ class CudaNnKernelsAbiTest {
                         break;
                     case "double":
                         assertTrue(a instanceof Double, where + " is a double: " + a);
+                        break;
+                    case "long":
+                        assertTrue(a instanceof Long, where + " is a long: " + a);
                         break;
                     case "struct":
                         assertTrue(a instanceof int[], where + " is a struct of ints");
@@ -276,6 +282,20 @@ class CudaNnKernelsAbiTest {
                             storage(t, o.numel()), o, storage(t, lse.numel()), lse, storage(t, q.numel()), q,
                             storage(t, k.numel()), k, storage(t, k.numel()), k));
                     String d = e <= 64 ? "_d64" : "_d128";
+                    assertEquals(List.of("attn_fwd_" + sfx(t) + d, "attn_delta_" + sfx(t), "attn_bwd_dq_" + sfx(t) + d,
+                            "attn_bwd_dkv_" + sfx(t) + d), checkLaunches());
+                    // with dropout: the same kernels, the dropout arguments (threshold, scale, seed, offset, kind)
+                    Object[] drop = CudaNnKernels.dropArgs(t, 0.3, -5L, 1L << 40);
+                    assertTrue(nn.attention(storage(t, q.numel()), q, storage(t, k.numel()), k, storage(t, k.numel()), k,
+                            mask, m, true, 0.125, drop, storage(t, o.numel()), o, storage(t, lse.numel()), lse));
+                    assertEquals(List.of(0.125, drop[0], drop[1], -5L, 1L << 40, t == DType.FLOAT32 ? 1 : 2),
+                            java.util.Arrays.asList(launches.get(0).args()).subList(1, 7));
+                    assertTrue(nn.attentionBackward(storage(t, o.numel()), q, storage(t, q.numel()), q,
+                            storage(t, k.numel()), k, storage(t, k.numel()), k, mask, m, true, 0.125, drop,
+                            storage(t, o.numel()), o, storage(t, lse.numel()), lse, storage(t, q.numel()), q,
+                            storage(t, k.numel()), k, storage(t, k.numel()), k));
+                    assertEquals(List.of(0.125, drop[0], drop[1], -5L, 1L << 40, t == DType.FLOAT32 ? 1 : 2),
+                            java.util.Arrays.asList(launches.get(3).args()).subList(1, 7));
                     assertEquals(List.of("attn_fwd_" + sfx(t) + d, "attn_delta_" + sfx(t), "attn_bwd_dq_" + sfx(t) + d,
                             "attn_bwd_dkv_" + sfx(t) + d), checkLaunches());
                 }

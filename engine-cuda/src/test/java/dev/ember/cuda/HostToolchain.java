@@ -94,6 +94,7 @@ final class HostToolchain {
                 String decl = param.trim();
                 String kind = decl.contains("*") ? "ptr" : decl.startsWith("Geo ") ? "Geo"
                         : decl.startsWith("NzShape ") ? "int[17]"
+                        : decl.startsWith("unsigned long long ") ? "i64"
                         : decl.startsWith("int ") || decl.startsWith("unsigned ") ? "int"
                         : decl.startsWith("i64 ") || decl.startsWith("u64 ") || decl.startsWith("long long ") ? "i64"
                         : decl.startsWith("double ") ? "double" : "?" + decl;

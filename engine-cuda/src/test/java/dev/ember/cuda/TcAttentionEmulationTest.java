@@ -56,7 +56,7 @@ class TcAttentionEmulationTest {
     }
 
     /** The head of ember_kernels.cu, its struct Mat and its type tags with convertTo (what tc_kernels.cu needs). */
-    private static String prelude() throws Exception {
+    static String prelude() throws Exception {
         StringBuilder prelude = new StringBuilder(HostToolchain.prelude(false));
         List<String> tags = new ArrayList<>();
         boolean inTags = false;
