@@ -18,9 +18,7 @@ import dev.ember.backend.Conv2dParams;
  * padding ({@link ConvKernels#transposed}). Kernels 3 and 5 wide take the forward pass's row kernels (eight pixels of
  * one output row a step, each input value loaded once per kernel row; {@code -Dember.cpu.directConvRows=false} turns
  * them off); with AVX-512's 32 registers the weight gradient takes two vectors of output channels a step
- * ({@code -Dember.cpu.directConvWeightPairs=false}). The 3-wide kernel on two blocks takes the (ci, ki) rows in blocks
- * whose weights fit half the machine's first-level data cache ({@link CacheSizes}; {@code -Dember.cpu.directConvRowBlock}
- * sets the count), and the tiles move to and from the channel planes by gathers ({@code
+ * ({@code -Dember.cpu.directConvWeightPairs=false}). The tiles move to and from the channel planes by gathers ({@code
  * -Dember.cpu.directConvGather=false} for element loops). {@code -Dember.cpu.directConv=false} turns it all off.
  */
 abstract class DirectConv {

@@ -40,13 +40,6 @@ final class VectorDirectConv extends DirectConv {
     private static final boolean GATHER = Boolean.parseBoolean(System.getProperty("ember.cpu.directConvGather", "true"));
     /** The gather's index map: lane k reads k * L floats on. */
     private static final int[] STRIDE_L = java.util.stream.IntStream.range(0, L).map(k -> k * L).toArray();
-    /**
-     * The (ci, ki) rows of the 3-wide paired row kernel per pass over an image: as many as keep their weights (two
-     * blocks of three vectors a row) in half the first-level data cache ({@code -Dember.cpu.directConvRowBlock}).
-     * Not final so that a test can make every convolution take several blocks.
-     */
-    static volatile int rowBlock = Math.max(1, Integer.getInteger("ember.cpu.directConvRowBlock",
-            CacheSizes.l1Data() / 2 / (2 * 3 * L * Float.BYTES)));
     /** Scratch slots of this class (each kernel keeps per-thread buffers, see {@link Scratch}). */
     private static final int PADDED = Scratch.DIRECT_INPUT;
     private static final int TRANSPOSED = Scratch.DIRECT_ROWS;
@@ -144,23 +137,13 @@ final class VectorDirectConv extends DirectConv {
                     int pair = PAIRED && ob + 1 < blocks ? 2 : 1;
                     int bOff2 = bias == null ? 0 : c0 + L;
                     // runs of eight pixels of one output row: each input value loaded once per row of the kernel
-                    boolean rowPair = s.kw == 3 && pair == 2 && ROW_PAIRS;
-                    if (rowPair) {
-                        // the (ci, ki) rows in blocks whose weights stay in the first-level cache while every run of
-                        // the image takes them; the partial sums wait in t between blocks (the same sums in the same
-                        // order: the same bits)
-                        int block = rowBlock;
-                        for (int r0 = 0; r0 < rows; r0 += block) {
-                            int r1 = Math.min(rows, r0 + block);
-                            for (int r = 0; r < runs; r++) {
-                                row3x2(xs, img[0] + pix[8 * r], rowOff, r0, r1, pw, wBase, b, bOff, bOff2, t, 8 * r * L,
-                                        s.ohw * L);
-                            }
-                        }
-                    }
-                    for (int r = 0; r < runs && !rowPair; r++) {
+                    for (int r = 0; r < runs; r++) {
                         int i0 = img[0] + pix[8 * r];
                         int tOff = 8 * r * L;
+                        if (s.kw == 3 && pair == 2 && ROW_PAIRS) {
+                            row3x2(xs, i0, rowOff, rows, pw, wBase, b, bOff, bOff2, t, tOff, s.ohw * L);
+                            continue;
+                        }
                         for (int k = 0; k < pair; k++) {
                             int wb = wBase + k * s.ckk * L;
                             int bo = bias == null ? 0 : c0 + k * L;
@@ -552,36 +535,14 @@ final class VectorDirectConv extends DirectConv {
      * outputs go {@code second} after the first's): 16 accumulators and six weight vectors, 48 FMAs per ten input
      * values. Only where the machine has 32 vector registers ({@link #ROW_PAIRS}).
      */
-    private static void row3x2(float[] x, int i0, int[] rowOff, int r0, int r1, float[] w, int wBase, float[] bias,
+    private static void row3x2(float[] x, int i0, int[] rowOff, int rows, float[] w, int wBase, float[] bias,
                                int bOff, int bOff2, float[] t, int tOff, int second) {
-        int next = rowOff.length * 3 * L;
-        int t2 = second + tOff;
-        FloatVector a0, a1, a2, a3, a4, a5, a6, a7, c0, c1, c2, c3, c4, c5, c6, c7;
-        if (r0 == 0) {
-            FloatVector b = FloatVector.fromArray(S, bias, bOff);
-            FloatVector c = FloatVector.fromArray(S, bias, bOff2);
-            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
-            c0 = c; c1 = c; c2 = c; c3 = c; c4 = c; c5 = c; c6 = c; c7 = c;
-        } else {
-            // a later block of rows: the partial sums the previous block left in t
-            a0 = FloatVector.fromArray(S, t, tOff);
-            a1 = FloatVector.fromArray(S, t, tOff + L);
-            a2 = FloatVector.fromArray(S, t, tOff + 2 * L);
-            a3 = FloatVector.fromArray(S, t, tOff + 3 * L);
-            a4 = FloatVector.fromArray(S, t, tOff + 4 * L);
-            a5 = FloatVector.fromArray(S, t, tOff + 5 * L);
-            a6 = FloatVector.fromArray(S, t, tOff + 6 * L);
-            a7 = FloatVector.fromArray(S, t, tOff + 7 * L);
-            c0 = FloatVector.fromArray(S, t, t2);
-            c1 = FloatVector.fromArray(S, t, t2 + L);
-            c2 = FloatVector.fromArray(S, t, t2 + 2 * L);
-            c3 = FloatVector.fromArray(S, t, t2 + 3 * L);
-            c4 = FloatVector.fromArray(S, t, t2 + 4 * L);
-            c5 = FloatVector.fromArray(S, t, t2 + 5 * L);
-            c6 = FloatVector.fromArray(S, t, t2 + 6 * L);
-            c7 = FloatVector.fromArray(S, t, t2 + 7 * L);
-        }
-        for (int r = r0; r < r1; r++) {
+        int next = rows * 3 * L;
+        FloatVector b = FloatVector.fromArray(S, bias, bOff);
+        FloatVector c = FloatVector.fromArray(S, bias, bOff2);
+        FloatVector a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b;
+        FloatVector c0 = c, c1 = c, c2 = c, c3 = c, c4 = c, c5 = c, c6 = c, c7 = c;
+        for (int r = 0; r < rows; r++) {
             int o = i0 + rowOff[r];
             int wr = wBase + r * 3 * L;
             FloatVector w0 = FloatVector.fromArray(S, w, wr);
@@ -657,6 +618,7 @@ final class VectorDirectConv extends DirectConv {
         a5.intoArray(t, tOff + 5 * L);
         a6.intoArray(t, tOff + 6 * L);
         a7.intoArray(t, tOff + 7 * L);
+        int t2 = second + tOff;
         c0.intoArray(t, t2);
         c1.intoArray(t, t2 + L);
         c2.intoArray(t, t2 + 2 * L);
