@@ -12,16 +12,44 @@ import java.util.List;
  * micro-kernel of the active {@link MicroKernels} implementation. Packing buffers are per thread and reused.
  */
 final class Gemm {
-    static final int KC = 256;
     static final int NC = 2048;
-    /** MC = MR x this: a 120 x 256 float block of A (120 KiB with MR 6) stays in a core's L2. */
+    /** MC = MR x this: 160 rows of A with the 8-row tile, 120 with the 6-row one. */
     static final int MC_PANELS = 20;
+    /**
+     * The share of a core's L2 that the packed MC x KC block of A and one KC x NR panel of B may fill, which sets
+     * KC. A tile's C rows come from L3 or memory (Java has no prefetch instruction to fetch them early, as BLIS's
+     * kernels do), so each tile pays a fixed cost that the longest KC amortizes best; B's panel then streams from
+     * L2 beside A's. Measured single-threaded on the Intel Xeon (L2 2 MiB, n = 2048, best three of six reps): KC
+     * 256 ran at 122-143 GFLOP/s, 768 at 151-154, 1024 at 152-160 (A and B filling 37% of L2), 1536 at 138-142
+     * (55%), 2048 at 130-137. {@code -Dember.cpu.gemmKc=N} fixes the largest KC instead.
+     */
+    static final double L2_SHARE = 0.4;
+    private static final int KC_FIXED = Integer.getInteger("ember.cpu.gemmKc", 0);
     /** Operand panels used by more than this many tiles are packed; fewer are read where they lie. */
     static final int PACK_REUSE = 4;
     /** Below this many multiply-adds a GEMM block runs on the calling thread. */
     static final long PARALLEL_WORK = 1L << 17;
 
     private Gemm() {
+    }
+
+    /**
+     * The largest KC for a tile of {@code mr x nr}: the A block (MC x KC) and a B panel (KC x NR) in
+     * {@link #L2_SHARE} of the L2, a multiple of 64 between 128 and 2048 (256 on a 512 KiB L2, 1024 on a 2 MiB one).
+     */
+    static int kcMax(int mr, int nr) {
+        if (KC_FIXED > 0) {
+            return KC_FIXED;
+        }
+        long kc = (long) (CacheSizes.l2() * L2_SHARE) / (4L * (mr * MC_PANELS + nr));
+        return (int) Math.max(128, Math.min(2048, kc / 64 * 64));
+    }
+
+    /** KC for a product of depth {@code k}: k split into the fewest blocks of at most {@link #kcMax}, evened out. */
+    static int kc(int k, int mr, int nr) {
+        int max = kcMax(mr, nr);
+        int blocks = (k + max - 1) / max;
+        return Math.min(max, MicroKernels.roundUp((k + blocks - 1) / blocks, 8));
     }
 
     static void matmul(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage c, Layout lc) {
@@ -190,7 +218,8 @@ final class Gemm {
             cost += 16L * k * m;
         }
         if (ccs != 1) {
-            cost += 16L * m * n * ((k + KC - 1) / KC);
+            int kc = kc(k, mr, nr);
+            cost += 16L * m * n * ((k + kc - 1) / kc);
         }
         return cost;
     }
@@ -213,19 +242,20 @@ final class Gemm {
         int mr = kernels.mr();
         int nr = kernels.nr();
         int mc = mr * MC_PANELS;
+        int kcb = kc(k, mr, nr);
         int rowPanels = (m + mr - 1) / mr;
         // Packing pays off when a panel is reused many times; a B row-major in memory feeds the kernel as it is when
         // C has few row panels (a small-M product such as a convolution's per-sample GEMM), likewise A when C has few
         // column panels. Panels cut by the edge of C are always packed (zero-padded to the full tile).
         boolean packAllB = bcs != 1 || rowPanels > PACK_REUSE;
-        float[] bp = Scratch.floats(Scratch.GEMM_B, KC * MicroKernels.roundUp(packAllB ? Math.min(NC, n) : nr, nr));
+        float[] bp = Scratch.floats(Scratch.GEMM_B, kcb * MicroKernels.roundUp(packAllB ? Math.min(NC, n) : nr, nr));
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int colPanels = (nc + nr - 1) / nr;
             boolean packAllA = (ars != 1 && acs != 1) || colPanels > PACK_REUSE;
             int fullColPanels = nc / nr;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += kcb) {
+                int kc = Math.min(kcb, k - pc);
                 boolean add = accumulate || pc > 0;
                 if (packAllB) {
                     packB(b, bo, brs, bcs, pc, kc, jc, nc, nr, 0, colPanels, bp);

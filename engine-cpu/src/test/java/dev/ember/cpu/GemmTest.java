@@ -107,6 +107,28 @@ class GemmTest {
     }
 
     @Test
+    void depthBlocksFollowTheL2AndSplitTheDepthEvenly() {
+        for (int[] tile : new int[][] {{6, 32}, {8, 32}, {6, 16}}) {
+            int mr = tile[0];
+            int nr = tile[1];
+            int max = Gemm.kcMax(mr, nr);
+            assertTrue(max >= 128 && max <= 2048 && max % 64 == 0, "KC " + max);
+            // the packed A block and one B panel fit the share of L2 they are given (unless KC is at its floor)
+            assertTrue(max == 128 || 4L * max * (mr * Gemm.MC_PANELS + nr) <= CacheSizes.l2() * Gemm.L2_SHARE,
+                    "KC " + max + " for L2 " + CacheSizes.l2());
+            for (int k : new int[] {1, 7, 128, max, max + 1, 2 * max, 2 * max + 3, 5 * max - 1, 100_000}) {
+                int kc = Gemm.kc(k, mr, nr);
+                int blocks = (k + kc - 1) / kc;
+                assertTrue(kc <= max, k + ": " + kc);
+                assertEquals((k + max - 1) / max, blocks, k + ": the fewest blocks, " + kc);
+                // evened out: the last block is no shorter than the others by more than the rounding to 8
+                int last = k - (blocks - 1) * kc;
+                assertTrue(last > 0 && (blocks == 1 || kc - last < 8 * blocks), k + ": " + kc + " / last " + last);
+            }
+        }
+    }
+
+    @Test
     void vectorTimesColumnMajorMatrixIsDotProducts() {
         // x [1 x k] @ W^T, W [n x k] row-major: a Linear layer at batch 1 (the dot-product path), with and without
         // accumulation, and a product big enough to be split over the pool
