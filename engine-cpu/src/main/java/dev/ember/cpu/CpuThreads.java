@@ -101,6 +101,14 @@ final class CpuThreads {
         }
     }
 
+    /**
+     * Whether a job is running now: a kernel called inside a task (or while another thread's job runs) would run its
+     * own tasks on its thread alone, so it should not split work it cannot share.
+     */
+    static boolean busy() {
+        return BUSY.get();
+    }
+
     /** Runs the tasks in parallel and waits for all of them; the first failure is rethrown. */
     static void invokeAll(List<? extends Runnable> tasks) {
         if (tasks.size() == 1 || THREADS < 2 || !BUSY.compareAndSet(false, true)) {

@@ -17,13 +17,20 @@ final class Gemm {
     static final int MC_PANELS = 20;
     /**
      * The share of a core's L2 that the packed MC x KC block of A and one KC x NR panel of B may fill, which sets
-     * KC. A tile's C rows come from L3 or memory (Java has no prefetch instruction to fetch them early, as BLIS's
-     * kernels do), so each tile pays a fixed cost that the longest KC amortizes best; B's panel then streams from
-     * L2 beside A's. Measured single-threaded on the Intel Xeon (L2 2 MiB, n = 2048, best three of six reps): KC
-     * 256 ran at 122-143 GFLOP/s, 768 at 151-154, 1024 at 152-160 (A and B filling 37% of L2), 1536 at 138-142
-     * (55%), 2048 at 130-137. {@code -Dember.cpu.gemmKc=N} fixes the largest KC instead.
+     * KC when C is too large to stay in L2 between k blocks. Then each tile's C rows come from L3 or memory (Java has
+     * no prefetch instruction to fetch them early, as BLIS's kernels do), a fixed cost per tile that the longest KC
+     * amortizes best, and B's panel streams from L2 beside A's. Measured single-threaded on the Intel Xeon (L2 2 MiB,
+     * n = 2048, best three of six reps): KC 256 ran at 122-143 GFLOP/s, 768 at 151-154, 1024 at 152-160 (A and B
+     * filling 37% of L2), 1536 at 138-142 (55%), 2048 at 130-137.
      */
     static final double L2_SHARE = 0.4;
+    /**
+     * The share of L1 that one KC x NR panel of B may fill when C stays in L2 (BLIS's rule): there the tiles' C rows
+     * are close and a longer KC only crowds L2. A Linear layer's weight gradient ([512 x 4096] x [4096 x 128], A
+     * packed), KC alternated with 1024 in one JVM on the Intel Xeon: 104 / 98 against 87 / 84 GFLOP/s.
+     * {@code -Dember.cpu.gemmKc=N} fixes the largest KC for every product instead.
+     */
+    static final double L1_SHARE = 0.75;
     private static final int KC_FIXED = Integer.getInteger("ember.cpu.gemmKc", 0);
     /** Operand panels used by more than this many tiles are packed; fewer are read where they lie. */
     static final int PACK_REUSE = 4;
@@ -34,8 +41,9 @@ final class Gemm {
     }
 
     /**
-     * The largest KC for a tile of {@code mr x nr}: the A block (MC x KC) and a B panel (KC x NR) in
-     * {@link #L2_SHARE} of the L2, a multiple of 64 between 128 and 2048 (256 on a 512 KiB L2, 1024 on a 2 MiB one).
+     * The largest KC for a tile of {@code mr x nr} when C does not stay in L2: the A block (MC x KC) and a B panel
+     * (KC x NR) in {@link #L2_SHARE} of the L2, a multiple of 64 between 128 and 2048 (256 on a 512 KiB L2, 1024 on a
+     * 2 MiB one).
      */
     static int kcMax(int mr, int nr) {
         if (KC_FIXED > 0) {
@@ -45,9 +53,26 @@ final class Gemm {
         return (int) Math.max(128, Math.min(2048, kc / 64 * 64));
     }
 
-    /** KC for a product of depth {@code k}: k split into the fewest blocks of at most {@link #kcMax}, evened out. */
-    static int kc(int k, int mr, int nr) {
-        int max = kcMax(mr, nr);
+    /** The largest KC when C stays in L2: a B panel in {@link #L1_SHARE} of L1 (256 on 48 KiB, 192 on 32 KiB). */
+    static int kcL1(int nr) {
+        if (KC_FIXED > 0) {
+            return KC_FIXED;
+        }
+        long kc = (long) (CacheSizes.l1Data() * L1_SHARE) / (4L * nr);
+        return (int) Math.max(64, Math.min(2048, kc / 64 * 64));
+    }
+
+    /** Whether an {@code m x n} C stays in (half of) L2 between k blocks. */
+    static boolean cFitsL2(int m, int n) {
+        return 4L * m * n <= CacheSizes.l2() / 2;
+    }
+
+    /**
+     * KC for an {@code m x n} product of depth {@code k}: k split into the fewest blocks of at most {@link #kcL1} or
+     * {@link #kcMax} (as C stays in L2 or not), evened out.
+     */
+    static int kc(int m, int n, int k, int mr, int nr) {
+        int max = cFitsL2(m, n) ? kcL1(nr) : kcMax(mr, nr);
         int blocks = (k + max - 1) / max;
         return Math.min(max, MicroKernels.roundUp((k + blocks - 1) / blocks, 8));
     }
@@ -214,11 +239,11 @@ final class Gemm {
         if (bcs != 1 || rowPanels > PACK_REUSE) {
             cost += 16L * k * n;
         }
-        if ((ars != 1 && acs != 1) || colPanels > PACK_REUSE) {
+        if (acs != 1 || colPanels > PACK_REUSE) {
             cost += 16L * k * m;
         }
         if (ccs != 1) {
-            int kc = kc(k, mr, nr);
+            int kc = kc(m, Math.min(n, NC), k, mr, nr);
             cost += 16L * m * n * ((k + kc - 1) / kc);
         }
         return cost;
@@ -239,10 +264,14 @@ final class Gemm {
             }
             return;
         }
+        if (splitsDepth(m, n, k)) {
+            splitDepth(kernels, m, n, k, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, accumulate);
+            return;
+        }
         int mr = kernels.mr();
         int nr = kernels.nr();
         int mc = mr * MC_PANELS;
-        int kcb = kc(k, mr, nr);
+        int kcb = kc(m, Math.min(n, NC), k, mr, nr);
         int rowPanels = (m + mr - 1) / mr;
         // Packing pays off when a panel is reused many times; a B row-major in memory feeds the kernel as it is when
         // C has few row panels (a small-M product such as a convolution's per-sample GEMM), likewise A when C has few
@@ -252,7 +281,11 @@ final class Gemm {
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int colPanels = (nc + nr - 1) / nr;
-            boolean packAllA = (ars != 1 && acs != 1) || colPanels > PACK_REUSE;
+            // A is read in place only by rows (acs 1, each row a stream); a column-stored A (a transposed operand, as in
+            // a Linear layer's weight gradient) is packed: read in place, each k step strides a whole column, which ran
+            // at 47-61 GFLOP/s against 78-104 packed on the Intel Xeon ([128 x 4096] x [4096 x 512] and
+            // [512 x 4096] x [4096 x 128], A transposed, alternated in one JVM, five and three JVMs)
+            boolean packAllA = acs != 1 || colPanels > PACK_REUSE;
             int fullColPanels = nc / nr;
             for (int pc = 0; pc < k; pc += kcb) {
                 int kc = Math.min(kcb, k - pc);
@@ -324,6 +357,62 @@ final class Gemm {
     }
 
     /**
+     * Whether the depth is split between the threads instead of C's rows and columns: a small C (it stays in L2)
+     * over a long depth, as a Linear layer's weight gradient ([out x tokens] x [tokens x in]). Split by rows, such a
+     * product's threads met at two barriers per k block and read each other's halves of the packed B block: on the
+     * Intel Xeon, two threads ran the GPT's weight gradients at 120-131 GFLOP/s, what one thread reaches alone.
+     */
+    static boolean splitsDepth(int m, int n, int k) {
+        return CpuThreads.THREADS >= 2 && k >= 4L * Math.max(m, n) && k >= 512 && cFitsL2(m, n)
+                && (long) m * n * k >= 64 * PARALLEL_WORK && !CpuThreads.busy();
+    }
+
+    /**
+     * {@code C (+)= A B} with the depth cut into one range per thread: the first range accumulates into C itself, each
+     * other one multiplies into its thread's scratch, and the partial products are added to C in range order after the
+     * join (so the sum is the same whichever thread ran which range).
+     */
+    private static void splitDepth(MicroKernels kernels, int m, int n, int k, float[] a, int ao, int ars, int acs,
+                                   float[] b, int bo, int brs, int bcs, float[] c, int co, int crs, int ccs,
+                                   boolean accumulate) {
+        int parts = (int) Math.min(CpuThreads.THREADS, k / 256);
+        // the partial products live in the calling thread's scratch, which no other job can touch
+        float[] partials = Scratch.floats(Scratch.GEMM_PARTIAL, (parts - 1) * m * n);
+        List<Runnable> tasks = new ArrayList<>(parts);
+        for (int t = 0; t < parts; t++) {
+            int from = (int) ((long) k * t / parts);
+            int to = (int) ((long) k * (t + 1) / parts);
+            int pOff = (t - 1) * m * n;
+            tasks.add(() -> {
+                int aOff = ao + from * acs;
+                int bOff = bo + from * brs;
+                if (pOff < 0) {
+                    blocked(kernels, m, n, to - from, a, aOff, ars, acs, b, bOff, brs, bcs, c, co, crs, ccs, accumulate);
+                } else {
+                    blocked(kernels, m, n, to - from, a, aOff, ars, acs, b, bOff, brs, bcs, partials, pOff, n, 1, false);
+                }
+            });
+        }
+        CpuThreads.invokeAll(tasks);
+        for (int t = 1; t < parts; t++) {
+            float[] p = partials;
+            for (int i = 0; i < m; i++) {
+                int cRow = co + i * crs;
+                int pRow = (t - 1) * m * n + i * n;
+                if (ccs == 1) {
+                    for (int j = 0; j < n; j++) {
+                        c[cRow + j] += p[pRow + j];
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        c[cRow + j * ccs] += p[pRow + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Packs rows {@code [ic + from, ic + mc)} of {@code A[., pc:pc+kc]} into MR-high row panels, k-major inside a
      * panel (zero-padded rows); row {@code ic + i} lands in the panel at {@code ap[i * kc]}.
      */
@@ -343,12 +432,27 @@ final class Gemm {
                         ap[dst + p * mr] = a[src + p];
                     }
                 }
-            } else {
+            } else if (ars != 1) {
                 for (int p = 0; p < kc; p++) {
                     int src = rowBase + p * acs;
                     int dst = base + p * mr;
                     for (int r = 0; r < h; r++) {
                         ap[dst + r] = a[src + r * ars];
+                    }
+                }
+            }
+        }
+        if (ars == 1 && acs != 1) {
+            // A stored by columns (a transposed operand): read each of its columns once, front to back, and deal it
+            // out to the panels. Panel by panel, each k step read mr floats a column apart, a stride the hardware
+            // prefetchers do not follow across pages: cold operands (a weight gradient's) then cost a miss a step.
+            for (int p = 0; p < kc; p++) {
+                int src = ao + ic * ars + (pc + p) * acs;
+                for (int ip = from; ip < mc; ip += mr) {
+                    int h = Math.min(mr, mc - ip);
+                    int dst = ip * kc + p * mr;
+                    for (int r = 0; r < h; r++) {
+                        ap[dst + r] = a[src + ip + r];
                     }
                 }
             }
@@ -368,6 +472,23 @@ final class Gemm {
             int from = first + panels * t / parts;
             int to = first + panels * (t + 1) / parts;
             tasks.add(() -> {
+                if (bcs == 1) {
+                    // row by row across the panels, so each row of B is read front to back once (panel by panel, a
+                    // cold B cost a miss every nr floats)
+                    for (int p = 0; p < kc; p++) {
+                        int src = bo + (pc + p) * brs + jc;
+                        for (int panel = from; panel < to; panel++) {
+                            int jp = panel * nr;
+                            int w = Math.min(nr, nc - jp);
+                            int dst = (panel - first) * nr * kc + p * nr;
+                            System.arraycopy(b, src + jp, bp, dst, w);
+                            if (w < nr) {
+                                java.util.Arrays.fill(bp, dst + w, dst + nr, 0f);
+                            }
+                        }
+                    }
+                    return;
+                }
                 for (int panel = from; panel < to; panel++) {
                     int jp = panel * nr;
                     int w = Math.min(nr, nc - jp);
@@ -378,18 +499,12 @@ final class Gemm {
                             java.util.Arrays.fill(bp, base + p * nr + w, base + (p + 1) * nr, 0f);
                         }
                     }
-                    if (bcs == 1) {
+                    // B stored by columns (a transposed operand): walk each column contiguously
+                    for (int j = 0; j < w; j++) {
+                        int src = src0 + j * bcs;
+                        int dst = base + j;
                         for (int p = 0; p < kc; p++) {
-                            System.arraycopy(b, src0 + p * brs, bp, base + p * nr, w);
-                        }
-                    } else {
-                        // B stored by columns (a transposed operand): walk each column contiguously
-                        for (int j = 0; j < w; j++) {
-                            int src = src0 + j * bcs;
-                            int dst = base + j;
-                            for (int p = 0; p < kc; p++) {
-                                bp[dst + p * nr] = b[src + p * brs];
-                            }
+                            bp[dst + p * nr] = b[src + p * brs];
                         }
                     }
                 }

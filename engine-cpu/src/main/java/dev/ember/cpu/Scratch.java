@@ -17,7 +17,10 @@ final class Scratch {
     /** {@link DirectConv}'s transposed output rows or its input gradient's padded grid. */
     static final int DIRECT_ROWS = 6;
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[7][]);
+    /** A GEMM's partial product over part of the depth, summed into C afterwards. */
+    static final int GEMM_PARTIAL = 7;
+
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[8][]);
 
     private Scratch() {
     }

@@ -107,23 +107,80 @@ class GemmTest {
     }
 
     @Test
-    void depthBlocksFollowTheL2AndSplitTheDepthEvenly() {
+    void depthSplitBetweenThreadsAccumulatesEveryRange() {
+        // a weight gradient's shape (small C, long depth), A stored by columns; C row-major and column-major, with and
+        // without accumulation, and run again inside a pool task (where it must not split)
+        int m = 40;
+        int n = 72;
+        int k = 3001;
+        assertEquals(CpuThreads.THREADS >= 2, Gemm.splitsDepth(m, n, k), "this product splits its depth on 2+ threads");
+        Random rnd = new Random(7);
+        float[] a = new float[k * m];
+        float[] b = new float[k * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = rnd.nextFloat() - 0.5f;
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = rnd.nextFloat() - 0.5f;
+        }
+        for (MicroKernels mk : kernels()) {
+            for (boolean columnMajorC : new boolean[] {false, true}) {
+                for (boolean acc : new boolean[] {false, true}) {
+                    int crs = columnMajorC ? 1 : n;
+                    int ccs = columnMajorC ? m : 1;
+                    float[] c = new float[m * n + 3];
+                    java.util.Arrays.fill(c, 0.5f);
+                    Gemm.sgemm(mk, m, n, k, a, 0, 1, m, b, 0, n, 1, c, 3, crs, ccs, acc);
+                    float[] again = new float[m * n + 3];
+                    java.util.Arrays.fill(again, 0.5f);
+                    CpuThreads.invokeAll(List.of(() -> Gemm.sgemm(mk, m, n, k, a, 0, 1, m, b, 0, n, 1, again, 3, crs, ccs, acc),
+                            () -> { }));
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double ref = acc ? 0.5 : 0;
+                            for (int p = 0; p < k; p++) {
+                                ref += (double) a[p * m + i] * b[p * n + j];
+                            }
+                            String where = mk.name() + " C " + (columnMajorC ? "column" : "row") + "-major, acc " + acc;
+                            assertEquals(ref, c[3 + i * crs + j * ccs], 2e-5 * k, where);
+                            assertEquals(ref, again[3 + i * crs + j * ccs], 2e-5 * k, where + ", nested");
+                        }
+                    }
+                    assertEquals(0.5f, c[0], "writes stay inside C");
+                    assertEquals(0.5f, c[2], "writes stay inside C");
+                }
+            }
+        }
+    }
+
+    @Test
+    void depthBlocksFollowTheCachesAndSplitTheDepthEvenly() {
         for (int[] tile : new int[][] {{6, 32}, {8, 32}, {6, 16}}) {
             int mr = tile[0];
             int nr = tile[1];
-            int max = Gemm.kcMax(mr, nr);
-            assertTrue(max >= 128 && max <= 2048 && max % 64 == 0, "KC " + max);
-            // the packed A block and one B panel fit the share of L2 they are given (unless KC is at its floor)
-            assertTrue(max == 128 || 4L * max * (mr * Gemm.MC_PANELS + nr) <= CacheSizes.l2() * Gemm.L2_SHARE,
-                    "KC " + max + " for L2 " + CacheSizes.l2());
-            for (int k : new int[] {1, 7, 128, max, max + 1, 2 * max, 2 * max + 3, 5 * max - 1, 100_000}) {
-                int kc = Gemm.kc(k, mr, nr);
-                int blocks = (k + kc - 1) / kc;
-                assertTrue(kc <= max, k + ": " + kc);
-                assertEquals((k + max - 1) / max, blocks, k + ": the fewest blocks, " + kc);
-                // evened out: the last block is no shorter than the others by more than the rounding to 8
-                int last = k - (blocks - 1) * kc;
-                assertTrue(last > 0 && (blocks == 1 || kc - last < 8 * blocks), k + ": " + kc + " / last " + last);
+            int large = Gemm.kcMax(mr, nr);
+            int small = Gemm.kcL1(nr);
+            assertTrue(large >= 128 && large <= 2048 && large % 64 == 0, "KC " + large);
+            assertTrue(small >= 64 && small <= 2048 && small % 64 == 0, "KC " + small);
+            // the packed A block and one B panel fit their share of L2, one B panel its share of L1 (or KC is at its floor)
+            assertTrue(large == 128 || 4L * large * (mr * Gemm.MC_PANELS + nr) <= CacheSizes.l2() * Gemm.L2_SHARE,
+                    "KC " + large + " for L2 " + CacheSizes.l2());
+            assertTrue(small == 64 || 4L * small * nr <= CacheSizes.l1Data() * Gemm.L1_SHARE,
+                    "KC " + small + " for L1 " + CacheSizes.l1Data());
+            // a C that stays in L2 takes the L1 rule, a larger one the L2 rule
+            int side = (int) Math.sqrt(CacheSizes.l2() / 8.0);
+            assertTrue(Gemm.cFitsL2(side, side) && !Gemm.cFitsL2(4 * side, 4 * side), "C " + side);
+            for (int[] mn : new int[][] {{side, side}, {4 * side, 4 * side}}) {
+                int max = Gemm.cFitsL2(mn[0], mn[1]) ? small : large;
+                for (int k : new int[] {1, 7, 128, max, max + 1, 2 * max, 2 * max + 3, 5 * max - 1, 100_000}) {
+                    int kc = Gemm.kc(mn[0], mn[1], k, mr, nr);
+                    int blocks = (k + kc - 1) / kc;
+                    assertTrue(kc <= max, k + ": " + kc);
+                    assertEquals((k + max - 1) / max, blocks, k + ": the fewest blocks, " + kc);
+                    // evened out: the last block is no shorter than the others by more than the rounding to 8
+                    int last = k - (blocks - 1) * kc;
+                    assertTrue(last > 0 && (blocks == 1 || kc - last < 8 * blocks), k + ": " + kc + " / last " + last);
+                }
             }
         }
     }
