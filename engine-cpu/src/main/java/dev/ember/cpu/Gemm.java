@@ -73,8 +73,8 @@ final class Gemm {
      */
     static int kc(int m, int n, int k, int mr, int nr) {
         int max = cFitsL2(m, n) ? kcL1(nr) : kcMax(mr, nr);
-        int blocks = (k + max - 1) / max;
-        return Math.min(max, MicroKernels.roundUp((k + blocks - 1) / blocks, 8));
+        int blocks = Math.max(1, (k + max - 1) / max);
+        return Math.min(max, Math.max(8, MicroKernels.roundUp((k + blocks - 1) / blocks, 8)));
     }
 
     static void matmul(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage c, Layout lc) {

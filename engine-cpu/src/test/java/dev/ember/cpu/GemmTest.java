@@ -172,6 +172,7 @@ class GemmTest {
             assertTrue(Gemm.cFitsL2(side, side) && !Gemm.cFitsL2(4 * side, 4 * side), "C " + side);
             for (int[] mn : new int[][] {{side, side}, {4 * side, 4 * side}}) {
                 int max = Gemm.cFitsL2(mn[0], mn[1]) ? small : large;
+                assertTrue(Gemm.kc(mn[0], mn[1], 0, mr, nr) > 0, "an empty depth still has a block length");
                 for (int k : new int[] {1, 7, 128, max, max + 1, 2 * max, 2 * max + 3, 5 * max - 1, 100_000}) {
                     int kc = Gemm.kc(mn[0], mn[1], k, mr, nr);
                     int blocks = (k + kc - 1) / kc;
