@@ -239,7 +239,7 @@ final class Gemm {
         if (bcs != 1 || rowPanels > PACK_REUSE) {
             cost += 16L * k * n;
         }
-        if (acs != 1 || colPanels > PACK_REUSE) {
+        if (packsA(ars, acs, colPanels)) {
             cost += 16L * k * m;
         }
         if (ccs != 1) {
@@ -247,6 +247,18 @@ final class Gemm {
             cost += 16L * m * n * ((k + kc - 1) / kc);
         }
         return cost;
+    }
+
+    /**
+     * Whether A is packed for a product with {@code colPanels} column panels of C: when many panels reuse it, and when
+     * it is stored by columns (a transposed operand, as in a Linear layer's weight gradient) and more than one panel
+     * reads it. Read in place, a column-stored A's k steps each stride a whole column: [128 x 4096] x [4096 x 512] and
+     * [512 x 4096] x [4096 x 128] ran at 47-61 GFLOP/s against 78-104 packed on the Intel Xeon (one thread, alternated
+     * in one JVM, five and three JVMs). Read by one panel only (the attention's dV += P^T dO, [128 x 64] x [64 x 32]),
+     * packing is a copy more: 7.2 against 10.6-11.7 us a call.
+     */
+    static boolean packsA(int ars, int acs, long colPanels) {
+        return colPanels > PACK_REUSE || (acs != 1 && (ars != 1 || colPanels > 1));
     }
 
     private static void blocked(MicroKernels kernels, int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo,
@@ -281,11 +293,7 @@ final class Gemm {
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int colPanels = (nc + nr - 1) / nr;
-            // A is read in place only by rows (acs 1, each row a stream); a column-stored A (a transposed operand, as in
-            // a Linear layer's weight gradient) is packed: read in place, each k step strides a whole column, which ran
-            // at 47-61 GFLOP/s against 78-104 packed on the Intel Xeon ([128 x 4096] x [4096 x 512] and
-            // [512 x 4096] x [4096 x 128], A transposed, alternated in one JVM, five and three JVMs)
-            boolean packAllA = acs != 1 || colPanels > PACK_REUSE;
+            boolean packAllA = packsA(ars, acs, colPanels);
             int fullColPanels = nc / nr;
             for (int pc = 0; pc < k; pc += kcb) {
                 int kc = Math.min(kcb, k - pc);
