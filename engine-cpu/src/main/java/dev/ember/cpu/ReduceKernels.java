@@ -23,8 +23,24 @@ final class ReduceKernels {
         }
         int[] keptDims = IntStream.range(0, rank).filter(i -> !reduced[i]).toArray();
         int[] redDims = IntStream.range(0, rank).filter(i -> reduced[i]).toArray();
-        int[] redShape = IntStream.of(redDims).map(i -> shape[i]).toArray();
-        int[] redStrides = IntStream.of(redDims).map(ls::stride).toArray();
+        int[] rShape = IntStream.of(redDims).map(i -> shape[i]).toArray();
+        int[] rStrides = IntStream.of(redDims).map(ls::stride).toArray();
+        // reduced dims that lie in memory as one run (a convolution's bias gradient sums [N, C, H, W] over N, H and
+        // W: H and W are one run of H * W) become one, so the inner loop is long; the flattened order, and so the
+        // positions ARGMAX and ARGMIN report, stay the same
+        int merged = 0;
+        for (int d = 0; d < rShape.length; d++) {
+            if (merged > 0 && rStrides[merged - 1] == (long) rStrides[d] * rShape[d]) {
+                rShape[merged - 1] *= rShape[d];
+                rStrides[merged - 1] = rStrides[d];
+            } else {
+                rShape[merged] = rShape[d];
+                rStrides[merged] = rStrides[d];
+                merged++;
+            }
+        }
+        int[] redShape = java.util.Arrays.copyOf(rShape, merged);
+        int[] redStrides = java.util.Arrays.copyOf(rStrides, merged);
         int redCount = 1;
         for (int s : redShape) {
             redCount *= s;
@@ -64,11 +80,36 @@ final class ReduceKernels {
         int innerSize = n == 0 ? 1 : redShape[n - 1];
         for (int done = 0; done < count; done += innerSize) {
             if (fsrc != null && op == ReduceOp.SUM) {
-                double s = 0;
-                for (int i = 0; i < innerSize; i++) {
-                    s += fsrc[off + i * innerStride];
+                // four chains of double adds, so the loop is not bound by one add's latency (a float has 24 bits, a
+                // double 53: the order of the sums costs nothing a float32 result can show but its last rounding)
+                double s0 = 0;
+                double s1 = 0;
+                double s2 = 0;
+                double s3 = 0;
+                int i = 0;
+                if (innerStride == 1) {
+                    // the contiguous run in the form C2 range-checks once
+                    int end = off + innerSize;
+                    int at = off;
+                    for (; at + 3 < end; at += 4) {
+                        s0 += fsrc[at];
+                        s1 += fsrc[at + 1];
+                        s2 += fsrc[at + 2];
+                        s3 += fsrc[at + 3];
+                    }
+                    i = at - off;
                 }
-                acc += s;
+                for (; i + 3 < innerSize; i += 4) {
+                    int at = off + i * innerStride;
+                    s0 += fsrc[at];
+                    s1 += fsrc[at + innerStride];
+                    s2 += fsrc[at + 2 * innerStride];
+                    s3 += fsrc[at + 3 * innerStride];
+                }
+                for (; i < innerSize; i++) {
+                    s0 += fsrc[off + i * innerStride];
+                }
+                acc += (s0 + s1) + (s2 + s3);
             } else {
                 for (int i = 0; i < innerSize; i++) {
                     int at = off + i * innerStride;
