@@ -652,6 +652,13 @@ final class ElementwiseKernels {
 
         float dot(float[] x, int xo, float[] y, int yo, int n);
 
+        /**
+         * The eight dot products of two rows of A ({@code a[a0 + p]}, {@code a[a1 + p]}) with four columns of B
+         * ({@code b[bj + p]}), p below n, into {@code out[0..8)} row by row: six loads feed eight multiply-adds, where
+         * a lone dot product loads two for one.
+         */
+        void dots2x4(float[] a, int a0, int a1, float[] b, int b0, int b1, int b2, int b3, int n, float[] out);
+
         /** {@code y[yo:yo+n] = x[xo:xo+n]} for short runs, where arraycopy's call costs more than the copy. */
         void copy(float[] x, int xo, float[] y, int yo, int n);
 

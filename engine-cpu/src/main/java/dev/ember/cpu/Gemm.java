@@ -134,6 +134,10 @@ final class Gemm {
                 : gemv(m, k, b, bo, brs, a, ao, acs, ars, c, co, crs, accumulate))) {
             return;
         }
+        if (dotsApply(m, n, k, acs, brs)) {
+            dots(m, n, k, a, ao, ars, b, bo, bcs, c, co, crs, ccs, accumulate);
+            return;
+        }
         // C = A B and C^T = B^T A^T are the same product; run the orientation and tile shape that waste less of the
         // kernel's tiles and pack less (a convolution's weight gradient, [16 x 100] x [100 x 150], runs twice as fast
         // transposed); ties keep the plain orientation and the first shape
@@ -158,6 +162,54 @@ final class Gemm {
             blocked(best, n, m, k, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs, accumulate);
         } else {
             blocked(best, m, n, k, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, accumulate);
+        }
+    }
+
+    /** Most outputs a product may have to be computed as dot products ({@link #dots}). */
+    static final int DOT_OUTPUTS = 512;
+
+    /**
+     * Whether {@code C = A B} runs as dot products: A's rows and B's columns both contiguous along the depth, few
+     * outputs, a long depth (a convolution's weight gradient through its column matrix, {@code dW [og x ckk] += dy
+     * [og x samples*pixels] col^T}: LeNet's first layer is [6 x 36,864] x [36,864 x 25]). The tile kernel would pad
+     * the 150 outputs to 256 and pack 32-wide panels of B for every 150 multiply-adds of a depth step.
+     */
+    static boolean dotsApply(int m, int n, int k, int acs, int brs) {
+        // one thread computes them: taken where the call could not use the pool anyway (inside a task: the convolution
+        // splits its samples over the threads) or where the work is small
+        return acs == 1 && brs == 1 && (long) m * n <= DOT_OUTPUTS && k >= 256 && ElementwiseKernels.loops() != null
+                && (CpuThreads.THREADS < 2 || CpuThreads.busy() || (long) m * n * k < 64 * PARALLEL_WORK);
+    }
+
+    /** {@code C (+)= A B} as dot products of A's rows with B's columns, two rows by four columns at a time. */
+    private static void dots(int m, int n, int k, float[] a, int ao, int ars, float[] b, int bo, int bcs,
+                             float[] c, int co, int crs, int ccs, boolean accumulate) {
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+        float[] out = new float[8];
+        int m2 = m / 2 * 2;
+        int n4 = n / 4 * 4;
+        for (int i = 0; i < m; i += 2) {
+            int a0 = ao + i * ars;
+            for (int j = 0; j < n; j += 4) {
+                if (i < m2 && j < n4) {
+                    loops.dots2x4(a, a0, a0 + ars, b, bo + j * bcs, bo + (j + 1) * bcs, bo + (j + 2) * bcs,
+                            bo + (j + 3) * bcs, k, out);
+                    for (int r = 0; r < 2; r++) {
+                        for (int q = 0; q < 4; q++) {
+                            int at = co + (i + r) * crs + (j + q) * ccs;
+                            c[at] = accumulate ? c[at] + out[r * 4 + q] : out[r * 4 + q];
+                        }
+                    }
+                } else {
+                    for (int r = i; r < Math.min(m, i + 2); r++) {
+                        for (int q = j; q < Math.min(n, j + 4); q++) {
+                            float sum = loops.dot(a, ao + r * ars, b, bo + q * bcs, k);
+                            int at = co + r * crs + q * ccs;
+                            c[at] = accumulate ? c[at] + sum : sum;
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -176,6 +176,57 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void dots2x4(float[] a, int a0, int a1, float[] b, int b0, int b1, int b2, int b3, int n, float[] out) {
+        int step = S.length();
+        int bound = S.loopBound(n);
+        FloatVector s00 = FloatVector.zero(S);
+        FloatVector s01 = s00;
+        FloatVector s02 = s00;
+        FloatVector s03 = s00;
+        FloatVector s10 = s00;
+        FloatVector s11 = s00;
+        FloatVector s12 = s00;
+        FloatVector s13 = s00;
+        int p = 0;
+        for (; p < bound; p += step) {
+            FloatVector x0 = FloatVector.fromArray(S, a, a0 + p);
+            FloatVector x1 = FloatVector.fromArray(S, a, a1 + p);
+            FloatVector y = FloatVector.fromArray(S, b, b0 + p);
+            s00 = x0.fma(y, s00);
+            s10 = x1.fma(y, s10);
+            y = FloatVector.fromArray(S, b, b1 + p);
+            s01 = x0.fma(y, s01);
+            s11 = x1.fma(y, s11);
+            y = FloatVector.fromArray(S, b, b2 + p);
+            s02 = x0.fma(y, s02);
+            s12 = x1.fma(y, s12);
+            y = FloatVector.fromArray(S, b, b3 + p);
+            s03 = x0.fma(y, s03);
+            s13 = x1.fma(y, s13);
+        }
+        out[0] = sumInOrder(s00);
+        out[1] = sumInOrder(s01);
+        out[2] = sumInOrder(s02);
+        out[3] = sumInOrder(s03);
+        out[4] = sumInOrder(s10);
+        out[5] = sumInOrder(s11);
+        out[6] = sumInOrder(s12);
+        out[7] = sumInOrder(s13);
+        for (; p < n; p++) {
+            float x0 = a[a0 + p];
+            float x1 = a[a1 + p];
+            out[0] = Math.fma(x0, b[b0 + p], out[0]);
+            out[1] = Math.fma(x0, b[b1 + p], out[1]);
+            out[2] = Math.fma(x0, b[b2 + p], out[2]);
+            out[3] = Math.fma(x0, b[b3 + p], out[3]);
+            out[4] = Math.fma(x1, b[b0 + p], out[4]);
+            out[5] = Math.fma(x1, b[b1 + p], out[5]);
+            out[6] = Math.fma(x1, b[b2 + p], out[6]);
+            out[7] = Math.fma(x1, b[b3 + p], out[7]);
+        }
+    }
+
+    @Override
     public void copy(float[] x, int xo, float[] y, int yo, int n) {
         int step = S.length();
         if (n >= step) {

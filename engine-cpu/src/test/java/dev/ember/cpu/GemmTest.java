@@ -154,6 +154,49 @@ class GemmTest {
     }
 
     @Test
+    void fewOutputsOverALongDepthAreDotProducts() {
+        // A's rows and B's columns contiguous along the depth (a convolution's weight gradient through its column
+        // matrix), odd output counts (the 2 x 4 blocks' edges), a depth that is no multiple of a vector, C row- and
+        // column-major, with and without accumulation
+        Random rnd = new Random(9);
+        for (int[] s : new int[][] {{6, 1001, 25}, {7, 300, 9}, {1, 256, 3}, {16, 777, 32}}) {
+            int m = s[0];
+            int k = s[1];
+            int n = s[2];
+            assertTrue(Gemm.dotsApply(m, n, k, 1, 1) == (ElementwiseKernels.loops() != null), "dot products apply");
+            float[] a = new float[m * k];
+            float[] b = new float[n * k];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = rnd.nextFloat() - 0.5f;
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = rnd.nextFloat() - 0.5f;
+            }
+            for (boolean columnMajorC : new boolean[] {false, true}) {
+                for (boolean acc : new boolean[] {false, true}) {
+                    int crs = columnMajorC ? 1 : n;
+                    int ccs = columnMajorC ? m : 1;
+                    float[] c = new float[m * n + 2];
+                    java.util.Arrays.fill(c, 0.25f);
+                    Gemm.sgemm(MicroKernels.get(), m, n, k, a, 0, k, 1, b, 0, 1, k, c, 1, crs, ccs, acc);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            double ref = acc ? 0.25 : 0;
+                            for (int p = 0; p < k; p++) {
+                                ref += (double) a[i * k + p] * b[j * k + p];
+                            }
+                            assertEquals(ref, c[1 + i * crs + j * ccs], 2e-5 * k,
+                                    m + "x" + k + "x" + n + " at " + i + "," + j + " acc " + acc);
+                        }
+                    }
+                    assertEquals(0.25f, c[0], "writes stay inside C");
+                    assertEquals(0.25f, c[m * n + 1], "writes stay inside C");
+                }
+            }
+        }
+    }
+
+    @Test
     void depthBlocksFollowTheCachesAndSplitTheDepthEvenly() {
         for (int[] tile : new int[][] {{6, 32}, {8, 32}, {6, 16}}) {
             int mr = tile[0];
