@@ -32,6 +32,10 @@ final class Gemm {
      */
     static final double L1_SHARE = 0.75;
     private static final int KC_FIXED = Integer.getInteger("ember.cpu.gemmKc", 0);
+    /** {@code -Dember.cpu.gemmSplitDepth=false} turns off {@link #splitsDepth} (to compare). */
+    private static final boolean SPLIT_DEPTH = !"false".equals(System.getProperty("ember.cpu.gemmSplitDepth"));
+    /** {@code -Dember.cpu.gemmPackColumnA=false} reads column-stored A in place again (to compare). */
+    private static final boolean PACK_COLUMN_A = !"false".equals(System.getProperty("ember.cpu.gemmPackColumnA"));
     /** Operand panels used by more than this many tiles are packed; fewer are read where they lie. */
     static final int PACK_REUSE = 4;
     /** Below this many multiply-adds a GEMM block runs on the calling thread. */
@@ -310,7 +314,7 @@ final class Gemm {
      * packing is a copy more: 7.2 against 10.6-11.7 us a call.
      */
     static boolean packsA(int ars, int acs, long colPanels) {
-        return colPanels > PACK_REUSE || (acs != 1 && (ars != 1 || colPanels > 1));
+        return colPanels > PACK_REUSE || (acs != 1 && (ars != 1 || (PACK_COLUMN_A && colPanels > 1)));
     }
 
     private static void blocked(MicroKernels kernels, int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo,
@@ -423,7 +427,7 @@ final class Gemm {
      * Intel Xeon, two threads ran the GPT's weight gradients at 120-131 GFLOP/s, what one thread reaches alone.
      */
     static boolean splitsDepth(int m, int n, int k) {
-        return CpuThreads.THREADS >= 2 && k >= 4L * Math.max(m, n) && k >= 512 && cFitsL2(m, n)
+        return SPLIT_DEPTH && CpuThreads.THREADS >= 2 && k >= 4L * Math.max(m, n) && k >= 512 && cFitsL2(m, n)
                 && (long) m * n * k >= 64 * PARALLEL_WORK && !CpuThreads.busy();
     }
 
