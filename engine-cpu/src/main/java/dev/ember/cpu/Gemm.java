@@ -32,10 +32,15 @@ final class Gemm {
      */
     static final double L1_SHARE = 0.75;
     private static final int KC_FIXED = Integer.getInteger("ember.cpu.gemmKc", 0);
+    /**
+     * What storing one element of C costs in the cost model (in multiply-adds) when C's columns are strided, for each
+     * k block: C^T = B^T A^T writes a row-major C by columns through the tile's scratch. At 16 a Linear layer's
+     * weight gradient ([128 x 4096] x [4096 x 512]) took that orientation and ran at 146-150 GFLOP/s; at 64 it keeps
+     * C's rows and runs at 173-186 (two threads, GemmShapes, three rounds). {@code -Dember.cpu.gemmStoreCost=N}.
+     */
+    private static final int STORE_COST = Integer.getInteger("ember.cpu.gemmStoreCost", 64);
     /** {@code -Dember.cpu.gemmSplitDepth=false} turns off {@link #splitsDepth} (to compare). */
     private static final boolean SPLIT_DEPTH = !"false".equals(System.getProperty("ember.cpu.gemmSplitDepth"));
-    /** {@code -Dember.cpu.gemmPackColumnA=false} reads column-stored A in place again (to compare). */
-    private static final boolean PACK_COLUMN_A = !"false".equals(System.getProperty("ember.cpu.gemmPackColumnA"));
     /** Operand panels used by more than this many tiles are packed; fewer are read where they lie. */
     static final int PACK_REUSE = 4;
     /** Below this many multiply-adds a GEMM block runs on the calling thread. */
@@ -300,21 +305,20 @@ final class Gemm {
         }
         if (ccs != 1) {
             int kc = kc(m, Math.min(n, NC), k, mr, nr);
-            cost += 16L * m * n * ((k + kc - 1) / kc);
+            cost += (long) STORE_COST * m * n * ((k + kc - 1) / kc);
         }
         return cost;
     }
 
     /**
-     * Whether A is packed for a product with {@code colPanels} column panels of C: when many panels reuse it, and when
-     * it is stored by columns (a transposed operand, as in a Linear layer's weight gradient) and more than one panel
-     * reads it. Read in place, a column-stored A's k steps each stride a whole column: [128 x 4096] x [4096 x 512] and
-     * [512 x 4096] x [4096 x 128] ran at 47-61 GFLOP/s against 78-104 packed on the Intel Xeon (one thread, alternated
-     * in one JVM, five and three JVMs). Read by one panel only (the attention's dV += P^T dO, [128 x 64] x [64 x 32]),
-     * packing is a copy more: 7.2 against 10.6-11.7 us a call.
+     * Whether A is packed for a product with {@code colPanels} column panels of C: when many panels reuse it, or when
+     * neither its rows nor its columns are contiguous. A column-stored A (a transposed operand, as in a Linear layer's
+     * weight gradient) read by four panels or fewer stays in place: packing it as well ran the GPT's weight gradients
+     * at 160-173 / 168-174 GFLOP/s (qkv / fc) against 200-209 / 206-212 in place (two threads, GemmShapes, three
+     * rounds, the depth split on in both).
      */
     static boolean packsA(int ars, int acs, long colPanels) {
-        return colPanels > PACK_REUSE || (acs != 1 && (ars != 1 || (PACK_COLUMN_A && colPanels > 1)));
+        return colPanels > PACK_REUSE || (acs != 1 && ars != 1);
     }
 
     private static void blocked(MicroKernels kernels, int m, int n, int k, float[] a, int ao, int ars, int acs, float[] b, int bo,
