@@ -93,7 +93,15 @@ class AttentionFusedTest {
 
     /** A boolean [rows, cols] mask with about a quarter false, some rows entirely false when {@code emptyRows}. */
     private static Tensor boolMask(boolean emptyRows, int... shape) {
-        Tensor m = Tensor.rand(GEN, DType.FLOAT64, shape).ge(0.25);
+        return boolMask(GEN, emptyRows, shape);
+    }
+
+    /**
+     * A boolean mask drawn from {@code gen}: about a quarter false, and rows 0 and 3 (where they exist) entirely false
+     * when {@code emptyRows} (shared with {@link AttentionDropoutTest}, each class drawing from its own generator).
+     */
+    static Tensor boolMask(Generator gen, boolean emptyRows, int... shape) {
+        Tensor m = Tensor.rand(gen, DType.FLOAT64, shape).ge(0.25);
         if (emptyRows) {
             m = m.clone();
             m.select(-2, 0).fill_(0.0);
