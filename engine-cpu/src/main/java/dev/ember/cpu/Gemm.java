@@ -55,18 +55,12 @@ final class Gemm {
      * 2 MiB one).
      */
     static int kcMax(int mr, int nr) {
-        if (KC_FIXED > 0) {
-            return KC_FIXED;
-        }
         long kc = (long) (CacheSizes.l2() * L2_SHARE) / (4L * (mr * MC_PANELS + nr));
         return (int) Math.max(128, Math.min(2048, kc / 64 * 64));
     }
 
     /** The largest KC when C stays in L2: a B panel in {@link #L1_SHARE} of L1 (256 on 48 KiB, 192 on 32 KiB). */
     static int kcL1(int nr) {
-        if (KC_FIXED > 0) {
-            return KC_FIXED;
-        }
         long kc = (long) (CacheSizes.l1Data() * L1_SHARE) / (4L * nr);
         return (int) Math.max(64, Math.min(2048, kc / 64 * 64));
     }
@@ -78,10 +72,10 @@ final class Gemm {
 
     /**
      * KC for an {@code m x n} product of depth {@code k}: k split into the fewest blocks of at most {@link #kcL1} or
-     * {@link #kcMax} (as C stays in L2 or not), evened out.
+     * {@link #kcMax} (as C stays in L2 or not; {@code -Dember.cpu.gemmKc} fixes the bound), evened out.
      */
     static int kc(int m, int n, int k, int mr, int nr) {
-        int max = cFitsL2(m, n) ? kcL1(nr) : kcMax(mr, nr);
+        int max = KC_FIXED > 0 ? KC_FIXED : cFitsL2(m, n) ? kcL1(nr) : kcMax(mr, nr);
         int blocks = Math.max(1, (k + max - 1) / max);
         return Math.min(max, Math.max(8, MicroKernels.roundUp((k + blocks - 1) / blocks, 8)));
     }
@@ -462,18 +456,16 @@ final class Gemm {
             });
         }
         CpuThreads.invokeAll(tasks);
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
         for (int t = 1; t < parts; t++) {
-            float[] p = partials;
             for (int i = 0; i < m; i++) {
                 int cRow = co + i * crs;
                 int pRow = (t - 1) * m * n + i * n;
-                if (ccs == 1) {
-                    for (int j = 0; j < n; j++) {
-                        c[cRow + j] += p[pRow + j];
-                    }
+                if (ccs == 1 && loops != null) {
+                    loops.addTo(partials, pRow, c, cRow, n);
                 } else {
                     for (int j = 0; j < n; j++) {
-                        c[cRow + j * ccs] += p[pRow + j];
+                        c[cRow + j * ccs] += partials[pRow + j];
                     }
                 }
             }
