@@ -81,14 +81,8 @@ class GemmTest {
           for (int k : new int[] {290, 4100}) { // 4100: many KC blocks, each accumulating into C
             int m = 37;
             int n = 23;
-            float[] a = new float[m * k];
-            float[] b = new float[k * n];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = rnd.nextFloat() - 0.5f;
-            }
-            for (int i = 0; i < b.length; i++) {
-                b[i] = rnd.nextFloat() - 0.5f;
-            }
+            float[] a = centred(rnd, m * k);
+            float[] b = centred(rnd, k * n);
             // C stored column-major (ccs = m), starting from 1: C = 1 + A B
             float[] c = new float[m * n];
             java.util.Arrays.fill(c, 1f);
@@ -106,6 +100,15 @@ class GemmTest {
         }
     }
 
+    /** {@code n} uniform values in [-0.5, 0.5), drawn in order. */
+    private static float[] centred(Random rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = rnd.nextFloat() - 0.5f;
+        }
+        return x;
+    }
+
     @Test
     void depthSplitBetweenThreadsAccumulatesEveryRange() {
         // a weight gradient's shape (small C, long depth), A stored by columns; C row-major and column-major, with and
@@ -115,14 +118,8 @@ class GemmTest {
         int k = 3001;
         assertEquals(CpuThreads.THREADS >= 2, Gemm.splitsDepth(m, n, k), "this product splits its depth on 2+ threads");
         Random rnd = new Random(7);
-        float[] a = new float[k * m];
-        float[] b = new float[k * n];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = rnd.nextFloat() - 0.5f;
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = rnd.nextFloat() - 0.5f;
-        }
+        float[] a = centred(rnd, k * m);
+        float[] b = centred(rnd, k * n);
         for (MicroKernels mk : kernels()) {
             for (boolean columnMajorC : new boolean[] {false, true}) {
                 for (boolean acc : new boolean[] {false, true}) {
@@ -164,14 +161,8 @@ class GemmTest {
             int k = s[1];
             int n = s[2];
             assertTrue(Gemm.dotsApply(m, n, k, 1, 1) == (ElementwiseKernels.loops() != null), "dot products apply");
-            float[] a = new float[m * k];
-            float[] b = new float[n * k];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = rnd.nextFloat() - 0.5f;
-            }
-            for (int i = 0; i < b.length; i++) {
-                b[i] = rnd.nextFloat() - 0.5f;
-            }
+            float[] a = centred(rnd, m * k);
+            float[] b = centred(rnd, n * k);
             for (boolean columnMajorC : new boolean[] {false, true}) {
                 for (boolean acc : new boolean[] {false, true}) {
                     int crs = columnMajorC ? 1 : n;
@@ -238,14 +229,8 @@ class GemmTest {
             for (int[] s : new int[][] {{37, 5}, {400, 120}, {2000, 600}}) {
                 int k = s[0];
                 int n = s[1];
-                float[] x = new float[k];
-                float[] w = new float[n * k];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = rnd.nextFloat() - 0.5f;
-                }
-                for (int i = 0; i < w.length; i++) {
-                    w[i] = rnd.nextFloat() - 0.5f;
-                }
+                float[] x = centred(rnd, k);
+                float[] w = centred(rnd, n * k);
                 for (boolean acc : new boolean[] {false, true}) {
                     float[] c = new float[n];
                     java.util.Arrays.fill(c, 2f);
