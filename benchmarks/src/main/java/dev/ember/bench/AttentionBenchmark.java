@@ -52,8 +52,8 @@ public class AttentionBenchmark {
     @Param({"cpu"})
     public String backend;
 
-    /** Batch, heads, sequence length. */
-    @Param({"32,4,128", "4,4,1024"})
+    /** Batch x heads x sequence length ({@code x}, not commas: JMH's {@code -p} splits its values at commas). */
+    @Param({"32x4x128", "4x4x1024"})
     public String shape;
 
     private Tensor q;
@@ -65,7 +65,7 @@ public class AttentionBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         device = BenchSupport.device(backend);
-        String[] s = shape.split(",");
+        String[] s = shape.split("x");
         int[] dims = {Integer.parseInt(s[0]), Integer.parseInt(s[1]), Integer.parseInt(s[2]), 32};
         Generator g = new Generator(1);
         q = Tensor.randn(g, DType.FLOAT32, dims).to(device).requiresGrad_(true);
