@@ -49,6 +49,8 @@ x, row = torch.randn(4096, 4096), torch.randn(4096)
 copy_target = torch.zeros(4096, 4096)
 bench("copy 64 MiB (memory bandwidth)", lambda: copy_target.copy_(x), 2 * 4096 * 4096 * 4, "GB/s")
 bench("broadcast add [4096,4096]+[4096]", lambda: x + row, 2 * 4096 * 4096 * 4, "GB/s")
+bench("exp [4096,4096]", lambda: x.exp(), 2 * 4096 * 4096 * 4, "GB/s")
+bench("sigmoid [4096,4096]", lambda: x.sigmoid(), 2 * 4096 * 4096 * 4, "GB/s")
 pin = torch.randn(64, 64, 56, 56, requires_grad=True)
 pgrad = torch.ones(64, 64, 28, 28)
 pool_in, pool_out, pool_ind = 64 * 64 * 56 * 56 * 4, 64 * 64 * 28 * 28 * 4, 64 * 64 * 28 * 28 * 8

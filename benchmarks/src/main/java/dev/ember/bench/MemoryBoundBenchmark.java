@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  * 2 x 64 MiB (read x, write out);
  * max pooling 2x2 of [64, 64, 56, 56] reads 51.4 MB and writes 12.8 MB of values (the input needs no gradient,
  * so no indices); with the backward, the forward also writes 25.7 MB of int64 indices and the backward reads
- * 12.8 + 25.7 MB and writes 51.4 MB. {@code exp} and {@code erf} of the [4096, 4096] float32 tensor (read and write
- * 64 MiB; erf is GELU's forward, exp its backward) and {@code geluForwardBackward} of a GPT's MLP activation
+ * 12.8 + 25.7 MB and writes 51.4 MB. {@code exp}, {@code sigmoid} and {@code erf} of the [4096, 4096] float32 tensor
+ * (read and write 64 MiB; erf is GELU's forward, exp its backward) and {@code geluForwardBackward} of a GPT's MLP activation
  * [32, 128, 512] show what the transcendental functions cost next to the copy.
  */
 @State(Scope.Benchmark)
@@ -122,6 +122,13 @@ public class MemoryBoundBenchmark {
     @Benchmark
     public Tensor exp() {
         Tensor y = x.exp();
+        BenchSupport.sync(device);
+        return y;
+    }
+
+    @Benchmark
+    public Tensor sigmoid() {
+        Tensor y = x.sigmoid();
         BenchSupport.sync(device);
         return y;
     }

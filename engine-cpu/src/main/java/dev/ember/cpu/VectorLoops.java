@@ -1,10 +1,12 @@
 package dev.ember.cpu;
 
 import dev.ember.backend.BinaryOp;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -17,6 +19,10 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorLoops implements ElementwiseKernels.FloatLoops {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
+    /** Doubles in a full vector, and the floats that widen into them (half a vector). */
+    private static final VectorSpecies<Double> DS = VectorSpecies.of(double.class, S.vectorShape());
+    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(S.vectorBitSize() / 2));
     private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, S.vectorShape());
     /** Bytes, one per float lane (a quarter of the float vector's bits). */
     private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class,
@@ -395,6 +401,66 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         // copy the sign of a: y is positive (or NaN, which the sign does not change into a number)
         IntVector sign = a.reinterpretAsInts().and(Integer.MIN_VALUE);
         return y.reinterpretAsInts().or(sign).reinterpretAsFloats();
+    }
+
+    /** {@link ElementwiseKernels#expRounded} lane-wise on doubles, operation for operation. */
+    private static DoubleVector expRounded(DoubleVector x) {
+        DoubleVector d = x.max(ElementwiseKernels.EXPD_MIN).min(ElementwiseKernels.EXPD_MAX);
+        DoubleVector t = d.fma(ElementwiseKernels.EXPD_LOG2E, ElementwiseKernels.EXPD_ROUND);
+        DoubleVector n = t.sub(ElementwiseKernels.EXPD_ROUND);
+        DoubleVector r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_HI), d);
+        r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_LO), r);
+        LongVector e = t.reinterpretAsLongs().sub(Double.doubleToRawLongBits(ElementwiseKernels.EXPD_ROUND));
+        return expPolynomial(r).mul(e.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles());
+    }
+
+    /**
+     * e^r by {@link ElementwiseKernels#EXPD_P}, highest power first. Its own method because C2 inlines no method of
+     * more than 325 bytes of bytecode (FreqInlineSize), and a vector helper left as a call runs the Vector API's Java
+     * fallback (VectorHelpersInlineTest); written out, because a loop carrying a vector does too.
+     */
+    private static DoubleVector expPolynomial(DoubleVector r) {
+        double[] c = ElementwiseKernels.EXPD_P;
+        return DoubleVector.broadcast(DS, c[13]).fma(r, DoubleVector.broadcast(DS, c[12]))
+                .fma(r, DoubleVector.broadcast(DS, c[11])).fma(r, DoubleVector.broadcast(DS, c[10]))
+                .fma(r, DoubleVector.broadcast(DS, c[9])).fma(r, DoubleVector.broadcast(DS, c[8]))
+                .fma(r, DoubleVector.broadcast(DS, c[7])).fma(r, DoubleVector.broadcast(DS, c[6]))
+                .fma(r, DoubleVector.broadcast(DS, c[5])).fma(r, DoubleVector.broadcast(DS, c[4]))
+                .fma(r, DoubleVector.broadcast(DS, c[3])).fma(r, DoubleVector.broadcast(DS, c[2]))
+                .fma(r, DoubleVector.broadcast(DS, c[1])).fma(r, DoubleVector.broadcast(DS, c[0]));
+    }
+
+    /** Half a vector of floats from {@code x[i]} widened to doubles, e^x rounded back to floats. */
+    private static FloatVector expRounded(float[] x, int i) {
+        DoubleVector d = (DoubleVector) FloatVector.fromArray(HALF, x, i).convertShape(VectorOperators.F2D, DS, 0);
+        return (FloatVector) expRounded(d).convertShape(VectorOperators.D2F, HALF, 0);
+    }
+
+    @Override
+    public void exp(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = HALF.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += HALF.length()) {
+            expRounded(x, xo + i).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = ElementwiseKernels.expRounded(x[xo + i]);
+        }
+    }
+
+    @Override
+    public void sigmoid(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = HALF.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += HALF.length()) {
+            FloatVector v = FloatVector.fromArray(HALF, x, xo + i);
+            DoubleVector d = (DoubleVector) v.neg().convertShape(VectorOperators.F2D, DS, 0);
+            FloatVector e = (FloatVector) expRounded(d).convertShape(VectorOperators.D2F, HALF, 0);
+            FloatVector.broadcast(HALF, 1f).div(e.add(1f)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = ElementwiseKernels.sigmoidFloat(x[xo + i]);
+        }
     }
 
     @Override
