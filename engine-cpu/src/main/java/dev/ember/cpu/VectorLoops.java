@@ -436,6 +436,48 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return (FloatVector) expRounded(d).convertShape(VectorOperators.D2F, HALF, 0);
     }
 
+    /** {@link ElementwiseKernels#tanhRounded} lane-wise on doubles, given y = min(2|x|, 80). */
+    private static DoubleVector tanhOfHalf(DoubleVector y) {
+        DoubleVector t = y.fma(ElementwiseKernels.EXPD_LOG2E, ElementwiseKernels.EXPD_ROUND);
+        DoubleVector n = t.sub(ElementwiseKernels.EXPD_ROUND);
+        DoubleVector r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_HI), y);
+        r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_LO), r);
+        LongVector e = t.reinterpretAsLongs().sub(Double.doubleToRawLongBits(ElementwiseKernels.EXPD_ROUND));
+        DoubleVector scale = e.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+        DoubleVector m = scale.fma(r.mul(expm1Polynomial(r)), scale.sub(1));
+        return m.div(m.add(2));
+    }
+
+    /** (e^r - 1) / r by {@link ElementwiseKernels#EXPD_P}'s 1 / k!, k = 14 down to 1 (see expPolynomial). */
+    private static DoubleVector expm1Polynomial(DoubleVector r) {
+        double[] c = ElementwiseKernels.EXPD_P;
+        return DoubleVector.broadcast(DS, c[14]).fma(r, DoubleVector.broadcast(DS, c[13]))
+                .fma(r, DoubleVector.broadcast(DS, c[12])).fma(r, DoubleVector.broadcast(DS, c[11]))
+                .fma(r, DoubleVector.broadcast(DS, c[10])).fma(r, DoubleVector.broadcast(DS, c[9]))
+                .fma(r, DoubleVector.broadcast(DS, c[8])).fma(r, DoubleVector.broadcast(DS, c[7]))
+                .fma(r, DoubleVector.broadcast(DS, c[6])).fma(r, DoubleVector.broadcast(DS, c[5]))
+                .fma(r, DoubleVector.broadcast(DS, c[4])).fma(r, DoubleVector.broadcast(DS, c[3]))
+                .fma(r, DoubleVector.broadcast(DS, c[2])).fma(r, DoubleVector.broadcast(DS, c[1]));
+    }
+
+    @Override
+    public void tanh(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = HALF.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += HALF.length()) {
+            FloatVector v = FloatVector.fromArray(HALF, x, xo + i);
+            DoubleVector y = ((DoubleVector) v.abs().convertShape(VectorOperators.F2D, DS, 0)).mul(2.0)
+                    .min(ElementwiseKernels.TANH_MAX_2X);
+            FloatVector t = (FloatVector) tanhOfHalf(y).convertShape(VectorOperators.D2F, HALF, 0);
+            // the sign of x: t is positive or NaN
+            t.reinterpretAsInts().or(v.reinterpretAsInts().and(Integer.MIN_VALUE)).reinterpretAsFloats()
+                    .intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = ElementwiseKernels.tanhRounded(x[xo + i]);
+        }
+    }
+
     @Override
     public void exp(float[] x, int xo, float[] o, int oo, int n) {
         int bound = HALF.loopBound(n);

@@ -9,15 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * float32 exp and sigmoid through {@link ElementwiseKernels#expRounded}: the float nearest e^x, the same bits as
- * {@code (float) Math.exp(x)} (what the CPU backend computed before), and the vector loops the same bits as the scalar
- * form, interpreted and compiled.
+ * float32 exp, sigmoid and tanh through {@link ElementwiseKernels#expRounded} and
+ * {@link ElementwiseKernels#tanhRounded}: the float nearest the result, the same bits as {@code (float) Math.exp(x)}
+ * and {@code (float) Math.tanh(x)} (what the CPU backend computed before), and the vector loops the same bits as the
+ * scalar forms, interpreted and compiled.
  */
 class ExpRoundedTest {
     private static final float[] EDGES = {0f, -0f, 1f, -1f, Float.MIN_VALUE, -Float.MIN_VALUE, 1e-30f, -1e-30f,
         88.72283f, 88.72284f, 89f, -87.33654f, -87.33655f, -103.97207f, -103.97208f, -103.9721f, -104f, -110f, 100f,
         -150f, 1e30f, -1e30f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
-        Float.NaN, Float.intBitsToFloat(0x7fc00001), 0.5f * (float) Math.log(2), (float) Math.log(2)};
+        Float.NaN, Float.intBitsToFloat(0x7fc00001), 0.5f * (float) Math.log(2), (float) Math.log(2), 0.17328679f,
+        -0.17328679f, 9.01f, -9.011f, 20f, 40f, 41f, -45f, 1e-20f, -3e-39f, 0.55f, 0.34657359f};
 
     private static void assertSameBits(float want, float got, String what) {
         if (Float.floatToIntBits(want) != Float.floatToIntBits(got)) {
@@ -54,6 +56,31 @@ class ExpRoundedTest {
     }
 
     @Test
+    void tanhIsTheNearestFloat() {
+        Random rnd = new Random(19);
+        for (float x : EDGES) {
+            assertSameBits((float) Math.tanh(x), ElementwiseKernels.tanhRounded(x), "tanh(" + x + ")");
+        }
+        for (int i = 0; i < 4_000_000; i++) {
+            float x = i % 4 == 0 ? (float) (rnd.nextDouble() * 24 - 12)
+                    : i % 4 == 1 ? (float) (rnd.nextGaussian() * 0.5)
+                    : Float.intBitsToFloat(rnd.nextInt() & 0x7fffffff) * (rnd.nextBoolean() ? 1 : -1);
+            float want = (float) Math.tanh(x);
+            float got = ElementwiseKernels.tanhRounded(x);
+            if (Float.floatToIntBits(want) != Float.floatToIntBits(got)) {
+                assertSameBits(want, got, "tanh(" + x + ")");
+            }
+        }
+        // around the reduction's steps: 2|x| at each multiple of ln2 / 2
+        for (int k = 1; k < 120; k++) {
+            float x = (float) (k * Math.log(2) / 4);
+            for (float y : new float[] {Math.nextDown(x), x, Math.nextUp(x), -x}) {
+                assertSameBits((float) Math.tanh(y), ElementwiseKernels.tanhRounded(y), "tanh(" + y + ")");
+            }
+        }
+    }
+
+    @Test
     void sigmoidIsOneOverOnePlusExpInFloat() {
         for (float x : EDGES) {
             assertSameBits(1f / (1f + (float) Math.exp(-x)), ElementwiseKernels.sigmoidFloat(x), "sigmoid(" + x + ")");
@@ -78,9 +105,11 @@ class ExpRoundedTest {
         }
         float[] wantExp = new float[n];
         float[] wantSigmoid = new float[n];
+        float[] wantTanh = new float[n];
         for (int i = 0; i < n; i++) {
             wantExp[i] = ElementwiseKernels.expRounded(x[3 + i]);
             wantSigmoid[i] = ElementwiseKernels.sigmoidFloat(x[3 + i]);
+            wantTanh[i] = ElementwiseKernels.tanhRounded(x[3 + i]);
         }
         float[] out = new float[n + 1];
         for (int round = 0; round < 300; round++) {
@@ -95,6 +124,12 @@ class ExpRoundedTest {
             for (int i = 0; i < len; i++) {
                 if (Float.floatToIntBits(out[1 + i]) != Float.floatToIntBits(wantSigmoid[i])) {
                     assertSameBits(wantSigmoid[i], out[1 + i], "round " + round + " sigmoid(" + x[3 + i] + ")");
+                }
+            }
+            v.tanh(x, 3, out, 1, len);
+            for (int i = 0; i < len; i++) {
+                if (Float.floatToIntBits(out[1 + i]) != Float.floatToIntBits(wantTanh[i])) {
+                    assertSameBits(wantTanh[i], out[1 + i], "round " + round + " tanh(" + x[3 + i] + ")");
                 }
             }
         }
