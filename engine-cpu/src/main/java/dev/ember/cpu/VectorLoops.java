@@ -6,7 +6,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -19,10 +18,13 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorLoops implements ElementwiseKernels.FloatLoops {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
-    /** Doubles in a full vector, and the floats that widen into them (half a vector). */
+    /**
+     * Doubles in a full vector: a float vector widens into two of them, its lower half directly and its upper half
+     * after {@link #SWAP_HALVES}. No other float species is used on purpose: on JDK 17, a second float vector class
+     * (a half-width species) seen by the Vector API's shared methods made C2 compile this package's other kernels
+     * with inexact vector types, boxing every vector (the LeNet job's first epoch 1.5-2x slower, see RESULTS.md).
+     */
     private static final VectorSpecies<Double> DS = VectorSpecies.of(double.class, S.vectorShape());
-    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
-            VectorShape.forBitSize(S.vectorBitSize() / 2));
     private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, S.vectorShape());
     /** Bytes, one per float lane (a quarter of the float vector's bits). */
     private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class,
@@ -35,6 +37,8 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i % S.length());
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % S.length());
     private static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(S, -1L << (S.length() / 2));
+    /** Lane i takes lane i + L/2 (mod L): the two halves of a float vector exchanged. */
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(S, i -> (i + S.length() / 2) % S.length());
     private static final IntVector EVEN_OFFSETS = IntVector.zero(IS).addIndex(2);
 
     @Override
@@ -403,104 +407,139 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return y.reinterpretAsInts().or(sign).reinterpretAsFloats();
     }
 
-    /** {@link ElementwiseKernels#expRounded} lane-wise on doubles, operation for operation. */
-    private static DoubleVector expRounded(DoubleVector x) {
-        DoubleVector d = x.max(ElementwiseKernels.EXPD_MIN).min(ElementwiseKernels.EXPD_MAX);
-        DoubleVector t = d.fma(ElementwiseKernels.EXPD_LOG2E, ElementwiseKernels.EXPD_ROUND);
-        DoubleVector n = t.sub(ElementwiseKernels.EXPD_ROUND);
-        DoubleVector r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_HI), d);
-        r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_LO), r);
-        LongVector e = t.reinterpretAsLongs().sub(Double.doubleToRawLongBits(ElementwiseKernels.EXPD_ROUND));
-        return expPolynomial(r).mul(e.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles());
+    /*
+     * exp, sigmoid and tanh compute in double and round once to float (the scalar forms' bits), over blocks of
+     * widened values in passes: widen, the function on doubles, round back. Each pass is a loop over arrays, so a pass
+     * C2 does not inline is a plain call; within a pass every vector operation is written out (the Vector API's own
+     * methods are force-inlined past C2's NodeCountInliningCutoff, a helper of ours is not, and a vector helper left
+     * as a call runs the Java fallback). The two function passes are over 325 bytes of bytecode, so C2 compiles each
+     * on its own rather than into a caller whose inlining budget it could exhaust.
+     */
+
+    /** Floats per block of the widened passes: their doubles (4 KiB) stay in the first-level cache. */
+    private static final int WIDE_BLOCK = 512;
+    private static final ThreadLocal<double[]> WIDE = ThreadLocal.withInitial(() -> new double[WIDE_BLOCK]);
+
+    /** {@code x[xo..xo+m)} as doubles in {@code d[0..m)}; m is a multiple of the float vector's length. */
+    private static void widen(float[] x, int xo, double[] d, int m) {
+        for (int i = 0; i < m; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0)).intoArray(d, i);
+            ((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .intoArray(d, i + DS.length());
+        }
+    }
+
+    /** {@code d[0..m)} rounded to floats into {@code o[oo..oo+m)}. */
+    private static void narrow(double[] d, float[] o, int oo, int m) {
+        for (int i = 0; i < m; i += S.length()) {
+            FloatVector low = (FloatVector) DoubleVector.fromArray(DS, d, i).convertShape(VectorOperators.D2F, S, 0);
+            FloatVector high = (FloatVector) DoubleVector.fromArray(DS, d, i + DS.length())
+                    .convertShape(VectorOperators.D2F, S, 0);
+            low.blend(high.rearrange(SWAP_HALVES), HIGH_HALF).intoArray(o, oo + i);
+        }
     }
 
     /**
-     * e^r by {@link ElementwiseKernels#EXPD_P}, highest power first. Its own method because C2 inlines no method of
-     * more than 325 bytes of bytecode (FreqInlineSize), and a vector helper left as a call runs the Vector API's Java
-     * fallback (VectorHelpersInlineTest); written out, because a loop carrying a vector does too.
+     * {@code d[i] = e^(sign * d[i])} for i below m, as {@link ElementwiseKernels#expRounded} computes it before its
+     * rounding, operation for operation: the reduction by ln 2 and the Taylor polynomial to degree 13.
      */
-    private static DoubleVector expPolynomial(DoubleVector r) {
+    private static void expDoubles(double[] d, int m, double sign) {
         double[] c = ElementwiseKernels.EXPD_P;
-        return DoubleVector.broadcast(DS, c[13]).fma(r, DoubleVector.broadcast(DS, c[12]))
-                .fma(r, DoubleVector.broadcast(DS, c[11])).fma(r, DoubleVector.broadcast(DS, c[10]))
-                .fma(r, DoubleVector.broadcast(DS, c[9])).fma(r, DoubleVector.broadcast(DS, c[8]))
-                .fma(r, DoubleVector.broadcast(DS, c[7])).fma(r, DoubleVector.broadcast(DS, c[6]))
-                .fma(r, DoubleVector.broadcast(DS, c[5])).fma(r, DoubleVector.broadcast(DS, c[4]))
-                .fma(r, DoubleVector.broadcast(DS, c[3])).fma(r, DoubleVector.broadcast(DS, c[2]))
-                .fma(r, DoubleVector.broadcast(DS, c[1])).fma(r, DoubleVector.broadcast(DS, c[0]));
+        for (int i = 0; i < m; i += DS.length()) {
+            DoubleVector x = DoubleVector.fromArray(DS, d, i).mul(sign)
+                    .max(ElementwiseKernels.EXPD_MIN).min(ElementwiseKernels.EXPD_MAX);
+            DoubleVector t = x.fma(ElementwiseKernels.EXPD_LOG2E, ElementwiseKernels.EXPD_ROUND);
+            DoubleVector n = t.sub(ElementwiseKernels.EXPD_ROUND);
+            DoubleVector r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_HI), x);
+            r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_LO), r);
+            LongVector e = t.reinterpretAsLongs().sub(Double.doubleToRawLongBits(ElementwiseKernels.EXPD_ROUND));
+            DoubleVector p = DoubleVector.broadcast(DS, c[13]).fma(r, DoubleVector.broadcast(DS, c[12]))
+                    .fma(r, DoubleVector.broadcast(DS, c[11])).fma(r, DoubleVector.broadcast(DS, c[10]))
+                    .fma(r, DoubleVector.broadcast(DS, c[9])).fma(r, DoubleVector.broadcast(DS, c[8]))
+                    .fma(r, DoubleVector.broadcast(DS, c[7])).fma(r, DoubleVector.broadcast(DS, c[6]))
+                    .fma(r, DoubleVector.broadcast(DS, c[5])).fma(r, DoubleVector.broadcast(DS, c[4]))
+                    .fma(r, DoubleVector.broadcast(DS, c[3])).fma(r, DoubleVector.broadcast(DS, c[2]))
+                    .fma(r, DoubleVector.broadcast(DS, c[1])).fma(r, DoubleVector.broadcast(DS, c[0]));
+            p.mul(e.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles()).intoArray(d, i);
+        }
     }
 
-    /** Half a vector of floats from {@code x[i]} widened to doubles, e^x rounded back to floats. */
-    private static FloatVector expRounded(float[] x, int i) {
-        DoubleVector d = (DoubleVector) FloatVector.fromArray(HALF, x, i).convertShape(VectorOperators.F2D, DS, 0);
-        return (FloatVector) expRounded(d).convertShape(VectorOperators.D2F, HALF, 0);
-    }
-
-    /** {@link ElementwiseKernels#tanhRounded} lane-wise on doubles, given y = min(2|x|, 80). */
-    private static DoubleVector tanhOfHalf(DoubleVector y) {
-        DoubleVector t = y.fma(ElementwiseKernels.EXPD_LOG2E, ElementwiseKernels.EXPD_ROUND);
-        DoubleVector n = t.sub(ElementwiseKernels.EXPD_ROUND);
-        DoubleVector r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_HI), y);
-        r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_LO), r);
-        LongVector e = t.reinterpretAsLongs().sub(Double.doubleToRawLongBits(ElementwiseKernels.EXPD_ROUND));
-        DoubleVector scale = e.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-        DoubleVector m = scale.fma(r.mul(expm1Polynomial(r)), scale.sub(1));
-        return m.div(m.add(2));
-    }
-
-    /** (e^r - 1) / r by {@link ElementwiseKernels#EXPD_P}'s 1 / k!, k = 14 down to 1 (see expPolynomial). */
-    private static DoubleVector expm1Polynomial(DoubleVector r) {
+    /**
+     * {@code d[i] = tanh(d[i])} for i below m, as {@link ElementwiseKernels#tanhRounded} computes it before its
+     * rounding: with y = min(2|x|, 80) and m = e^y - 1 by the same reduction and (e^r - 1) / r to degree 14,
+     * m / (m + 2), the sign of x copied (the result is positive or NaN).
+     */
+    private static void tanhDoubles(double[] d, int m) {
         double[] c = ElementwiseKernels.EXPD_P;
-        return DoubleVector.broadcast(DS, c[14]).fma(r, DoubleVector.broadcast(DS, c[13]))
-                .fma(r, DoubleVector.broadcast(DS, c[12])).fma(r, DoubleVector.broadcast(DS, c[11]))
-                .fma(r, DoubleVector.broadcast(DS, c[10])).fma(r, DoubleVector.broadcast(DS, c[9]))
-                .fma(r, DoubleVector.broadcast(DS, c[8])).fma(r, DoubleVector.broadcast(DS, c[7]))
-                .fma(r, DoubleVector.broadcast(DS, c[6])).fma(r, DoubleVector.broadcast(DS, c[5]))
-                .fma(r, DoubleVector.broadcast(DS, c[4])).fma(r, DoubleVector.broadcast(DS, c[3]))
-                .fma(r, DoubleVector.broadcast(DS, c[2])).fma(r, DoubleVector.broadcast(DS, c[1]));
+        for (int i = 0; i < m; i += DS.length()) {
+            DoubleVector x = DoubleVector.fromArray(DS, d, i);
+            DoubleVector y = x.abs().mul(2.0).min(ElementwiseKernels.TANH_MAX_2X);
+            DoubleVector t = y.fma(ElementwiseKernels.EXPD_LOG2E, ElementwiseKernels.EXPD_ROUND);
+            DoubleVector n = t.sub(ElementwiseKernels.EXPD_ROUND);
+            DoubleVector r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_HI), y);
+            r = n.fma(DoubleVector.broadcast(DS, -ElementwiseKernels.EXPD_LN2_LO), r);
+            LongVector e = t.reinterpretAsLongs().sub(Double.doubleToRawLongBits(ElementwiseKernels.EXPD_ROUND));
+            DoubleVector scale = e.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+            DoubleVector p = DoubleVector.broadcast(DS, c[14]).fma(r, DoubleVector.broadcast(DS, c[13]))
+                    .fma(r, DoubleVector.broadcast(DS, c[12])).fma(r, DoubleVector.broadcast(DS, c[11]))
+                    .fma(r, DoubleVector.broadcast(DS, c[10])).fma(r, DoubleVector.broadcast(DS, c[9]))
+                    .fma(r, DoubleVector.broadcast(DS, c[8])).fma(r, DoubleVector.broadcast(DS, c[7]))
+                    .fma(r, DoubleVector.broadcast(DS, c[6])).fma(r, DoubleVector.broadcast(DS, c[5]))
+                    .fma(r, DoubleVector.broadcast(DS, c[4])).fma(r, DoubleVector.broadcast(DS, c[3]))
+                    .fma(r, DoubleVector.broadcast(DS, c[2])).fma(r, DoubleVector.broadcast(DS, c[1]));
+            DoubleVector em1 = scale.fma(r.mul(p), scale.sub(1));
+            LongVector sign = x.reinterpretAsLongs().and(Long.MIN_VALUE);
+            em1.div(em1.add(2)).reinterpretAsLongs().or(sign).reinterpretAsDoubles().intoArray(d, i);
+        }
     }
 
     @Override
     public void tanh(float[] x, int xo, float[] o, int oo, int n) {
-        int bound = HALF.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += HALF.length()) {
-            FloatVector v = FloatVector.fromArray(HALF, x, xo + i);
-            DoubleVector y = ((DoubleVector) v.abs().convertShape(VectorOperators.F2D, DS, 0)).mul(2.0)
-                    .min(ElementwiseKernels.TANH_MAX_2X);
-            FloatVector t = (FloatVector) tanhOfHalf(y).convertShape(VectorOperators.D2F, HALF, 0);
-            // the sign of x: t is positive or NaN
-            t.reinterpretAsInts().or(v.reinterpretAsInts().and(Integer.MIN_VALUE)).reinterpretAsFloats()
-                    .intoArray(o, oo + i);
+        int bound = S.loopBound(n);
+        double[] d = bound > 0 ? WIDE.get() : null;
+        for (int b = 0; b < bound; b += WIDE_BLOCK) {
+            int m = Math.min(WIDE_BLOCK, bound - b);
+            widen(x, xo + b, d, m);
+            tanhDoubles(d, m);
+            narrow(d, o, oo + b, m);
         }
-        for (; i < n; i++) {
+        for (int i = bound; i < n; i++) {
             o[oo + i] = ElementwiseKernels.tanhRounded(x[xo + i]);
         }
     }
 
     @Override
     public void exp(float[] x, int xo, float[] o, int oo, int n) {
-        int bound = HALF.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += HALF.length()) {
-            expRounded(x, xo + i).intoArray(o, oo + i);
+        int bound = S.loopBound(n);
+        double[] d = bound > 0 ? WIDE.get() : null;
+        for (int b = 0; b < bound; b += WIDE_BLOCK) {
+            int m = Math.min(WIDE_BLOCK, bound - b);
+            widen(x, xo + b, d, m);
+            expDoubles(d, m, 1.0);
+            narrow(d, o, oo + b, m);
         }
-        for (; i < n; i++) {
+        for (int i = bound; i < n; i++) {
             o[oo + i] = ElementwiseKernels.expRounded(x[xo + i]);
         }
     }
 
     @Override
     public void sigmoid(float[] x, int xo, float[] o, int oo, int n) {
-        int bound = HALF.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += HALF.length()) {
-            FloatVector v = FloatVector.fromArray(HALF, x, xo + i);
-            DoubleVector d = (DoubleVector) v.neg().convertShape(VectorOperators.F2D, DS, 0);
-            FloatVector e = (FloatVector) expRounded(d).convertShape(VectorOperators.D2F, HALF, 0);
-            FloatVector.broadcast(HALF, 1f).div(e.add(1f)).intoArray(o, oo + i);
+        int bound = S.loopBound(n);
+        double[] d = bound > 0 ? WIDE.get() : null;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int b = 0; b < bound; b += WIDE_BLOCK) {
+            int m = Math.min(WIDE_BLOCK, bound - b);
+            widen(x, xo + b, d, m);
+            expDoubles(d, m, -1.0);
+            narrow(d, o, oo + b, m);
+            // 1 / (1 + e^-x) in float, as the scalar form
+            for (int i = 0; i < m; i += S.length()) {
+                one.div(FloatVector.fromArray(S, o, oo + b + i).add(1f)).intoArray(o, oo + b + i);
+            }
         }
-        for (; i < n; i++) {
+        for (int i = bound; i < n; i++) {
             o[oo + i] = ElementwiseKernels.sigmoidFloat(x[xo + i]);
         }
     }

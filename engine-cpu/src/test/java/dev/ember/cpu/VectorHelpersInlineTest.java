@@ -41,8 +41,8 @@ class VectorHelpersInlineTest {
                         + "): split it, or its vectors run the Java fallback");
             }
         }
-        // exp, erf, expRounded (two), expPolynomial at least: the check is not vacuous
-        assertTrue(checked >= 5, "only " + checked + " vector helpers found");
+        // select, sumInOrder, exp and erf at least: the check is not vacuous
+        assertTrue(checked >= 4, "only " + checked + " vector helpers found");
     }
 
     /** The methods of a class in this package, from its class file (JVMS chapter 4). */
