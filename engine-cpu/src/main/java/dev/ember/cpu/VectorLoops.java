@@ -22,7 +22,8 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
      * Doubles in a full vector: a float vector widens into two of them, its lower half directly and its upper half
      * after {@link #SWAP_HALVES}. No other float species is used on purpose: on JDK 17, a second float vector class
      * (a half-width species) seen by the Vector API's shared methods made C2 compile this package's other kernels
-     * with inexact vector types, boxing every vector (the LeNet job's first epoch 1.5-2x slower, see RESULTS.md).
+     * with inexact vector types, boxing every vector (the LeNet job's first epoch about 2x slower: RESULTS.md, session
+     * 15). VectorHelpersInlineTest checks that this package's vector kernels hold one float species.
      */
     private static final VectorSpecies<Double> DS = VectorSpecies.of(double.class, S.vectorShape());
     private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, S.vectorShape());
@@ -494,16 +495,40 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
     }
 
-    @Override
-    public void tanh(float[] x, int xo, float[] o, int oo, int n) {
-        int bound = S.loopBound(n);
-        double[] d = bound > 0 ? WIDE.get() : null;
+    /** The functions of {@link #widened}. */
+    private static final int EXP = 0;
+    private static final int SIGMOID = 1;
+    private static final int TANH = 2;
+
+    /** {@code o[oo + i] = fn(x[xo + i])} for i below {@code bound}, a multiple of the float vector's length. */
+    private static void widened(int fn, float[] x, int xo, float[] o, int oo, int bound) {
+        if (bound == 0) {
+            return; // rows shorter than a vector (a 10-class softmax) run the scalar form alone
+        }
+        double[] d = WIDE.get();
         for (int b = 0; b < bound; b += WIDE_BLOCK) {
             int m = Math.min(WIDE_BLOCK, bound - b);
             widen(x, xo + b, d, m);
-            tanhDoubles(d, m);
+            if (fn == TANH) {
+                tanhDoubles(d, m);
+            } else {
+                expDoubles(d, m, fn == SIGMOID ? -1.0 : 1.0);
+            }
             narrow(d, o, oo + b, m);
+            if (fn == SIGMOID) {
+                // 1 / (1 + e^-x) in float, as the scalar form
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (int i = 0; i < m; i += S.length()) {
+                    one.div(FloatVector.fromArray(S, o, oo + b + i).add(1f)).intoArray(o, oo + b + i);
+                }
+            }
         }
+    }
+
+    @Override
+    public void tanh(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        widened(TANH, x, xo, o, oo, bound);
         for (int i = bound; i < n; i++) {
             o[oo + i] = ElementwiseKernels.tanhRounded(x[xo + i]);
         }
@@ -512,13 +537,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     @Override
     public void exp(float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
-        double[] d = bound > 0 ? WIDE.get() : null;
-        for (int b = 0; b < bound; b += WIDE_BLOCK) {
-            int m = Math.min(WIDE_BLOCK, bound - b);
-            widen(x, xo + b, d, m);
-            expDoubles(d, m, 1.0);
-            narrow(d, o, oo + b, m);
-        }
+        widened(EXP, x, xo, o, oo, bound);
         for (int i = bound; i < n; i++) {
             o[oo + i] = ElementwiseKernels.expRounded(x[xo + i]);
         }
@@ -527,18 +546,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     @Override
     public void sigmoid(float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
-        double[] d = bound > 0 ? WIDE.get() : null;
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        for (int b = 0; b < bound; b += WIDE_BLOCK) {
-            int m = Math.min(WIDE_BLOCK, bound - b);
-            widen(x, xo + b, d, m);
-            expDoubles(d, m, -1.0);
-            narrow(d, o, oo + b, m);
-            // 1 / (1 + e^-x) in float, as the scalar form
-            for (int i = 0; i < m; i += S.length()) {
-                one.div(FloatVector.fromArray(S, o, oo + b + i).add(1f)).intoArray(o, oo + b + i);
-            }
-        }
+        widened(SIGMOID, x, xo, o, oo, bound);
         for (int i = bound; i < n; i++) {
             o[oo + i] = ElementwiseKernels.sigmoidFloat(x[xo + i]);
         }

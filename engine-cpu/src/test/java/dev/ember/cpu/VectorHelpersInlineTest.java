@@ -5,9 +5,12 @@ import org.junit.jupiter.api.Test;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +46,32 @@ class VectorHelpersInlineTest {
         }
         // select, sumInOrder, exp and erf at least: the check is not vacuous
         assertTrue(checked >= 4, "only " + checked + " vector helpers found");
+    }
+
+    /**
+     * The kernels hold one float species, the preferred one: on JDK 17 a second float vector class (a half-width
+     * species) seen by the Vector API's shared methods made C2 compile the other kernels with inexact vector types,
+     * boxing every vector (LeNet's first epoch about 2x slower, the GPT's CPU run 12x; RESULTS.md, session 15).
+     */
+    @Test
+    void oneFloatSpecies() throws ReflectiveOperationException {
+        int found = 0;
+        for (String kernel : new String[] {"VectorLoops", "VectorMicroKernels", "VectorDirectConv"}) {
+            for (Field f : Class.forName("dev.ember.cpu." + kernel).getDeclaredFields()) {
+                if (!Modifier.isStatic(f.getModifiers())
+                        || !jdk.incubator.vector.VectorSpecies.class.isAssignableFrom(f.getType())) {
+                    continue;
+                }
+                f.setAccessible(true);
+                jdk.incubator.vector.VectorSpecies<?> species = (jdk.incubator.vector.VectorSpecies<?>) f.get(null);
+                if (species.elementType() == float.class) {
+                    found++;
+                    assertEquals(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, species,
+                            kernel + "." + f.getName() + " is a second float species");
+                }
+            }
+        }
+        assertTrue(found >= 3, "only " + found + " float species fields found");
     }
 
     /** The methods of a class in this package, from its class file (JVMS chapter 4). */
