@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 17's CPU targets, Ember and PyTorch side by side in one run on this machine:
-#   bash benchmarks/cpu-targets.sh [JAR] [--quick] [--avx2]
+#   bash benchmarks/cpu-targets.sh [JAR] [--quick] [--avx2] [--default-trap-limit]
 # JAR defaults to benchmarks/target/benchmarks.jar (build it first: mvn -B -q -DskipTests package). It prints the
 # machine, then runs one after the other: Ember's JMH rows of the targets (matmul 1024/2048, conv2d fwd+bwd on the
 # three shapes, copy and max pooling scoped and unscoped, the LeNet step at batch 64 and 1024), PyTorch's twin of the
@@ -8,15 +8,17 @@
 # twin (TrainLeNet and benchmarks/pytorch/train_lenet.py). Needs /usr/bin/python3 with torch (Debian: python3-torch).
 # --avx2 restricts both sides to AVX2 on an AVX-512 machine, the AVX2 kind's code paths on this hardware (not an AVX2
 # machine's speed): the JVM with -XX:UseAVX=2 (8-float vectors), PyTorch with ATEN_CPU_CAPABILITY=avx2,
-# ONEDNN_MAX_CPU_ISA=AVX2 and OPENBLAS_CORETYPE=Haswell.
+# ONEDNN_MAX_CPU_ISA=AVX2 and OPENBLAS_CORETYPE=Haswell. Ember's JVM runs with -XX:PerMethodTrapLimit=100000, as the
+# README's "JVM options" recommend on JDK 17; --default-trap-limit leaves the JVM's default (100) to show the difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=benchmarks/target/benchmarks.jar
 quick=0
-jvm=--add-modules=jdk.incubator.vector
+jvm="--add-modules=jdk.incubator.vector -XX:PerMethodTrapLimit=100000"
 for a in "$@"; do
   case $a in
     --quick) quick=1 ;;
+    --default-trap-limit) jvm=${jvm/ -XX:PerMethodTrapLimit=100000/}; echo "== the JVM's default PerMethodTrapLimit" ;;
     --avx2)
       jvm="$jvm -XX:UseAVX=2"
       export ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2 OPENBLAS_CORETYPE=Haswell
