@@ -40,9 +40,11 @@ if [[ -z ${OPENBLAS_CORETYPE:-} && $core == Prescott ]] && grep -qw avx512f /pro
 else
   echo "== OpenBLAS kernels: ${core:-unknown}${OPENBLAS_CORETYPE:+ (OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE)}"
 fi
-echo "== Ember (JMH: 2 warm-up and 3 measured iterations of 1 s, one fork)"
+# Ten warm-up iterations: the LeNet step takes 10-12 s of JIT compilation to reach its steady state on a 2-core machine
+# (JMH -wi 0 -i 15: 3,161 ms, 146, 30, 12.5, 7.7 ... 4.3 ms), which two iterations left inside the measurement.
+echo "== Ember (JMH: 10 warm-up and 3 measured iterations of 1 s, one fork)"
 java -jar "$jar" 'MatmulBenchmark|ConvBenchmark.forwardBackward|MemoryBoundBenchmark.(copy|maxPool.*)|TrainingBenchmark.leNetStep$' \
-  -p n=1024,2048 -p batch=64,1024 -wi 2 -w 1 -i 3 -r 1 -f 1 -jvmArgsAppend "$jvm" 2>&1 \
+  -p n=1024,2048 -p batch=64,1024 -wi 10 -w 1 -i 3 -r 1 -f 1 -jvmArgsAppend "$jvm" 2>&1 \
   | grep -E '^(Benchmark|Matmul|Conv|Memory|Training)'
 echo "== PyTorch (benchmarks/pytorch/cpu_bench.py --threads 2)"
 /usr/bin/python3 benchmarks/pytorch/cpu_bench.py --threads 2 | grep -vE 'matmul (64|256)|broadcast|autograd|note 001|batch 1 ' || true
