@@ -9,12 +9,10 @@ import dev.ember.backend.Backends;
 final class BenchSupport {
     /**
      * The JVM flag every benchmark fork runs with besides {@code --add-modules jdk.incubator.vector}, as the README
-     * tells users on JDK 17. C2 there adds up the deoptimization counts of every inlined copy of a method, and the
-     * Vector API's shared {@code VectorOperators.opCode} and {@code ImplCache.find} carry a few from their own
-     * warm-up compiles: past 25 inlined operations a kernel reaches the default per-method limit of 100, C2 stops
-     * speculating on types, and the store and FMA intrinsics that need an exact vector class become calls that box
-     * every vector. Whether that happens depends on what warm-up recorded, so one run in two was 1.4x slower in its
-     * steady state (README, "JVM options"). JDK 25 keeps its intrinsics without the flag; it is harmless there.
+     * recommends on JDK 17: C2 there adds up the deoptimization counts of every inlined copy of a method, and past the
+     * default per-method limit of 100 a kernel's vector stores and FMAs become calls that box every vector. Ember's
+     * {@code VectorProfiles} keeps the Vector API's shared operator code from collecting such counts; the flag removes
+     * the limit itself. Harmless on JDK 25, which keeps its intrinsics either way.
      */
     static final String TRAP_LIMIT = "-XX:PerMethodTrapLimit=100000";
 

@@ -104,9 +104,7 @@ abstract class MicroKernels {
             return null;
         }
         try {
-            T kernels = type.cast(Class.forName(className).getDeclaredConstructor().newInstance());
-            warnTrapLimit();
-            return kernels;
+            return type.cast(Class.forName(className).getDeclaredConstructor().newInstance());
         } catch (ReflectiveOperationException | LinkageError e) {
             LOG.log(System.Logger.Level.WARNING, "ember cpu: Vector API present but unusable, using plain Java: " + e);
             return null;
@@ -131,51 +129,6 @@ abstract class MicroKernels {
     private static void warnNoVectorModule() {
         if (WARNED.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.WARNING, NO_VECTOR_WARNING);
-        }
-    }
-
-    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_TRAPS = new java.util.concurrent.atomic.AtomicBoolean();
-
-    /**
-     * The warning for a JDK older than 25 whose C2 keeps its default {@code PerMethodTrapLimit} (100), or null where
-     * none is due. JDK 17's C2 adds up the deoptimization counts of every inlined copy of a method; the Vector API's
-     * shared {@code VectorOperators.opCode} and {@code ImplCache.find} pick up a few from the JVM's own warm-up
-     * compiles, so a kernel inlining more than about 25 vector operations reaches the limit, C2 stops speculating on
-     * types there, and the intrinsics that need an exact vector class become calls that allocate every vector: most
-     * runs of the main job stayed 1.3-1.9x slower to their end. JDK 25 kept its intrinsics with the limit at 0; JDKs
-     * between were not measured, so they are told too.
-     *
-     * @param feature the JDK's feature release ({@code Runtime.version().feature()})
-     * @param limit the JVM's {@code PerMethodTrapLimit}, or a negative value where it could not be read
-     */
-    static String trapLimitWarning(int feature, long limit) {
-        if (feature >= 25 || limit < 0 || limit >= 1000) {
-            return null;
-        }
-        return "ember cpu: on JDK " + feature + " add -XX:PerMethodTrapLimit=100000 to the JVM's options: with its "
-                + "default (" + limit + ") C2 may compile the Vector API kernels with calls that allocate every vector, "
-                + "and most runs of a training loop then stay 1.3-1.9x slower to their end (measured on JDK 17; "
-                + "JDK 25 does not need the flag). See the README, \"On JDK 17\".";
-    }
-
-    /** Logs {@link #trapLimitWarning} once per JVM where it applies (HotSpot only; other JVMs are not told). */
-    private static void warnTrapLimit() {
-        if (!WARNED_TRAPS.compareAndSet(false, true)) {
-            return;
-        }
-        long limit = -1;
-        try {
-            com.sun.management.HotSpotDiagnosticMXBean hotspot = java.lang.management.ManagementFactory
-                    .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-            if (hotspot != null) {
-                limit = Long.parseLong(hotspot.getVMOption("PerMethodTrapLimit").getValue());
-            }
-        } catch (RuntimeException | LinkageError e) {
-            // not HotSpot, no jdk.management module, or no such flag: nothing to advise
-        }
-        String warning = trapLimitWarning(Runtime.version().feature(), limit);
-        if (warning != null) {
-            LOG.log(System.Logger.Level.WARNING, warning);
         }
     }
 

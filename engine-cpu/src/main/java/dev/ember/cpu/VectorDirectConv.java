@@ -15,6 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorDirectConv extends DirectConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    static {
+        VectorProfiles.seedOnce();
+    }
     private static final int L = S.length();
     private static final float[] ZEROS = new float[2 * L];
     /** Whether the forward pass takes two blocks of output channels at a time where there are two. */

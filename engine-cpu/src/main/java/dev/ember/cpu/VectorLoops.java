@@ -17,6 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorLoops implements ElementwiseKernels.FloatLoops {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    static {
+        VectorProfiles.seedOnce();
+    }
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
     /**
      * Doubles in a full vector: a float vector widens into two of them, its lower half directly and its upper half

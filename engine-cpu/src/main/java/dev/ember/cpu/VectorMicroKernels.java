@@ -10,6 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorMicroKernels extends MicroKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    static {
+        VectorProfiles.seedOnce();
+    }
     private static final int L = S.length();
     private static final int MR = 6;
     private static final int NR = 2 * L;

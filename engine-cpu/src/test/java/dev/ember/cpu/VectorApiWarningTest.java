@@ -11,14 +11,12 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A JVM without {@code --add-modules jdk.incubator.vector} says so once, at the first CPU kernel, naming the flag and
  * where it goes; with the flag, or with {@code -Dember.cpu.noVector=true} (plain loops chosen on purpose), it says
- * nothing. On a JDK older than 25 with C2's default {@code PerMethodTrapLimit}, one more warning names
- * {@code -XX:PerMethodTrapLimit=100000}. {@link VectorWarningMain} runs in a child JVM.
+ * nothing. {@link VectorWarningMain} runs in a child JVM.
  */
 class VectorApiWarningTest {
 
@@ -61,23 +59,5 @@ class VectorApiWarningTest {
     void withTheModuleOrPlainLoopsChosenNothingIsSaid() throws IOException, InterruptedException {
         assertFalse(run("--add-modules", "jdk.incubator.vector").contains("without the Vector API"));
         assertFalse(run("-Dember.cpu.noVector=true").contains("without the Vector API"));
-    }
-
-    @Test
-    void theTrapLimitWarningIsDueBeforeJdk25WithTheDefaultLimitOnly() {
-        String w = MicroKernels.trapLimitWarning(17, 100);
-        assertTrue(w.contains("on JDK 17 add -XX:PerMethodTrapLimit=100000"), w);
-        assertTrue(w.contains("default (100)"), w);
-        assertNull(MicroKernels.trapLimitWarning(25, 100));
-        assertNull(MicroKernels.trapLimitWarning(17, 100000));
-        assertNull(MicroKernels.trapLimitWarning(17, -1));
-    }
-
-    @Test
-    void aJvmWithTheDefaultTrapLimitIsToldOnceAndOneWithTheFlagIsNot() throws IOException, InterruptedException {
-        String flag = "-XX:PerMethodTrapLimit=100000";
-        String told = run("--add-modules", "jdk.incubator.vector");
-        assertEquals(Runtime.version().feature() < 25 ? 1 : 0, count(told, flag), told);
-        assertEquals(0, count(run("--add-modules", "jdk.incubator.vector", flag), flag + " to the JVM"));
     }
 }

@@ -33,7 +33,7 @@ class VectorHelpersInlineTest {
     @Test
     void vectorHelpersFitC2sInliningLimit() throws IOException {
         int checked = 0;
-        for (String kernel : new String[] {"VectorLoops", "VectorMicroKernels", "VectorDirectConv"}) {
+        for (String kernel : new String[] {"VectorLoops", "VectorMicroKernels", "VectorDirectConv", "VectorProfiles"}) {
             for (Method m : methods(kernel)) {
                 if (!m.descriptor.contains("Ljdk/incubator/vector/")) {
                     continue;
@@ -56,7 +56,7 @@ class VectorHelpersInlineTest {
     @Test
     void oneFloatSpecies() throws ReflectiveOperationException {
         int found = 0;
-        for (String kernel : new String[] {"VectorLoops", "VectorMicroKernels", "VectorDirectConv"}) {
+        for (String kernel : new String[] {"VectorLoops", "VectorMicroKernels", "VectorDirectConv", "VectorProfiles"}) {
             for (Field f : Class.forName("dev.ember.cpu." + kernel).getDeclaredFields()) {
                 if (!Modifier.isStatic(f.getModifiers())
                         || !jdk.incubator.vector.VectorSpecies.class.isAssignableFrom(f.getType())) {
@@ -71,7 +71,7 @@ class VectorHelpersInlineTest {
                 }
             }
         }
-        assertTrue(found >= 3, "only " + found + " float species fields found");
+        assertTrue(found >= 4, "only " + found + " float species fields found");
     }
 
     /** The methods of a class in this package, from its class file (JVMS chapter 4). */
