@@ -9,7 +9,7 @@
 # --avx2 restricts both sides to AVX2 on an AVX-512 machine, the AVX2 kind's code paths on this hardware (not an AVX2
 # machine's speed): the JVM with -XX:UseAVX=2 (8-float vectors), PyTorch with ATEN_CPU_CAPABILITY=avx2,
 # ONEDNN_MAX_CPU_ISA=AVX2 and OPENBLAS_CORETYPE=Haswell. Ember's JVM runs with -XX:PerMethodTrapLimit=100000, as the
-# README's "JVM options" recommend on JDK 17; --default-trap-limit leaves the JVM's default (100) to show the difference.
+# README recommends on JDK 17 ("On JDK 17, add ..."); --default-trap-limit leaves the JVM's default (100) out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=benchmarks/target/benchmarks.jar
