@@ -11,6 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorMicroKernels extends MicroKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
+    // before this class's first kernel runs: keeps JDK 17's C2 from dropping the kernels' intrinsics (VectorProfiles)
     static {
         VectorProfiles.seedOnce();
     }
