@@ -23,11 +23,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
 
-/** One LeNet training step (forward, cross entropy, backward, SGD with momentum). samples/s = batch / time. */
+/**
+ * One LeNet training step (forward, cross entropy, backward, SGD with momentum). samples/s = batch / time. Six warm-up
+ * iterations of 2 s: on a 2-core machine the step reaches its steady state only after 10-12 s of JIT compilation
+ * (AMD EPYC Zen 5, {@code -wi 0 -i 15 -r 1}: 3,161, 146, 30, 12.5, 7.7 ... 4.3 ms), which three left in the measurement.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 6, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", BenchSupport.TRAP_LIMIT})
 public class TrainingBenchmark {
