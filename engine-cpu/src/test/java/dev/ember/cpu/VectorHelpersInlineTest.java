@@ -26,6 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VectorHelpersInlineTest {
     private static final int FREQ_INLINE_SIZE = 325;
 
+    /** The classes written on the Vector API, which both checks read. */
+    private static final String[] VECTOR_CLASSES =
+            {"VectorLoops", "VectorMicroKernels", "VectorDirectConv", "VectorProfiles"};
+
     /** A method's name, descriptor and bytecode length. */
     private record Method(String name, String descriptor, int codeLength) {
     }
@@ -33,7 +37,7 @@ class VectorHelpersInlineTest {
     @Test
     void vectorHelpersFitC2sInliningLimit() throws IOException {
         int checked = 0;
-        for (String kernel : new String[] {"VectorLoops", "VectorMicroKernels", "VectorDirectConv", "VectorProfiles"}) {
+        for (String kernel : VECTOR_CLASSES) {
             for (Method m : methods(kernel)) {
                 if (!m.descriptor.contains("Ljdk/incubator/vector/")) {
                     continue;
@@ -56,7 +60,7 @@ class VectorHelpersInlineTest {
     @Test
     void oneFloatSpecies() throws ReflectiveOperationException {
         int found = 0;
-        for (String kernel : new String[] {"VectorLoops", "VectorMicroKernels", "VectorDirectConv", "VectorProfiles"}) {
+        for (String kernel : VECTOR_CLASSES) {
             for (Field f : Class.forName("dev.ember.cpu." + kernel).getDeclaredFields()) {
                 if (!Modifier.isStatic(f.getModifiers())
                         || !jdk.incubator.vector.VectorSpecies.class.isAssignableFrom(f.getType())) {
