@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * 17's C2 adds those counts up over every inlined copy of a method in a compilation: a kernel with 25 or more vector
  * operations passes the per-method limit of 100, C2 stops speculating on types in the whole kernel, and its stores and
  * FMAs, which need an exact vector class, become calls that allocate every vector. In 14 of 21 runs of the main job
- * (AMD EPYC Zen 5, 2 cores) that left the GEMM tile and a convolution row kernel allocating to the end of the run,
- * 1.3-1.9x slower. Seen once each, unary, binary, associative and ternary operators leave these profiles polymorphic,
+ * (AMD EPYC Zen 5, 2 cores) that left the GEMM tile and a convolution row kernel allocating to the end of the run
+ * (second epoch 4.5-7.0 s against 3.0-4.2 s). Seen once each, unary, binary, associative and ternary operators leave these profiles polymorphic,
  * and C2 then compiles them without a speculation to trap on. ({@code -XX:PerMethodTrapLimit=100000} avoids the limit
  * itself; JDK 25 keeps its intrinsics either way.)
  *
@@ -28,7 +28,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class VectorProfiles {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final AtomicBoolean SEEDED = new AtomicBoolean();
-    /** Enough calls for the JIT's first compilation of the operator code to profile the mix (about 40 ms). */
+    /**
+     * Enough calls for the JIT's first compilation of the operator code to profile the mix (the first call, the Vector
+     * API's start-up included, took 101-150 ms in a harness; 61 ms with 3,000 rounds).
+     */
     private static final int ROUNDS = 20_000;
     /** Keeps the result observable, so the loop is not dead code. */
     static volatile float sink;
