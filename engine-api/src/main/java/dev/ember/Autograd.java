@@ -193,7 +193,9 @@ public final class Autograd {
     /**
      * Compares analytical gradients with central finite differences, as {@code torch.autograd.gradcheck}:
      * inputs that require grad must be float64; for every output element and input element,
-     * {@code |analytical - numerical| <= atol + rtol * |numerical|}.
+     * {@code |analytical - numerical| <= atol + rtol * |numerical|}. The analytical side runs the backward once per
+     * output element, with a one-hot output gradient given as a view that starts past its storage's first element,
+     * contiguous and strided in turn, so a backward that ignores its gradient's layout fails too.
      *
      * @throws GradcheckError describing the first mismatch
      * @return true when every gradient matches
@@ -236,9 +238,7 @@ public final class Autograd {
             }
             for (int k = 0; k < outN; k++) {
                 Tensor o = fn.apply(inputs);
-                double[] onehot = new double[outN];
-                onehot[k] = 1;
-                Tensor go = Tensor.tensor(onehot, o.dtype(), o.device()).reshape(o.shape());
+                Tensor go = oneHotView(outN, k, o);
                 if (!o.requiresGrad()) {
                     throw new GradcheckError("output does not require grad, but input " + ii + " does");
                 }
@@ -255,6 +255,25 @@ public final class Autograd {
             }
         }
         return true;
+    }
+
+    /**
+     * The output gradient that is 1 at flat element {@code k} and 0 elsewhere, shaped as {@code o}, as a view that
+     * starts one element into its storage: contiguous for even {@code k}, every second element of the storage for
+     * odd {@code k}. A backward that reads its gradient's storage without the gradient's layout (its offset, or its
+     * strides) gets a wrong Jacobian column and fails the check.
+     */
+    private static Tensor oneHotView(int n, int k, Tensor o) {
+        double[] storage = new double[2 * n + 1];
+        Tensor view;
+        if (k % 2 == 0) {
+            storage[1 + k] = 1;
+            view = Tensor.tensor(storage, o.dtype(), o.device()).narrow(0, 1, n);
+        } else {
+            storage[1 + 2 * k] = 1;
+            view = Tensor.tensor(storage, o.dtype(), o.device()).narrow(0, 1, 2 * n).view(n, 2).select(1, 0);
+        }
+        return view.view(o.shape());
     }
 
     /** {@link #gradcheck} with PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3. */

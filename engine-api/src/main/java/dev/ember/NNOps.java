@@ -202,20 +202,24 @@ final class NNOps {
      * The bias as the convolution kernels take it: a storage whose first elements are the bias (the SPI passes no layout
      * for it), so a view at an offset or with a stride is copied first, without recording history.
      */
-    private static Tensor kernelBias(Tensor bias) {
-        if (bias == null) {
+    /**
+     * {@code t} contiguous and at the start of its storage (itself when it is already), for a kernel that reads it
+     * without a layout of its own; null stays null.
+     */
+    private static Tensor denseAtStart(Tensor t) {
+        if (t == null) {
             return null;
         }
         try (GradMode off = Ember.noGrad()) {
-            Tensor b = bias.contiguous();
-            return b.layout.offset() == 0 ? b : b.clone();
+            Tensor c = t.contiguous();
+            return c.layout.offset() == 0 ? c : c.clone();
         }
     }
 
     private static Tensor convKernel(Tensor input, Tensor weight, Tensor bias, int[] outShape, Conv2dParams p) {
         Tensor x = input.contiguous();
         Tensor w = weight.contiguous();
-        Tensor b = kernelBias(bias);
+        Tensor b = denseAtStart(bias);
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
         out.backend.conv2d(x.storage(), x.layout, w.storage(), w.layout, b == null ? null : b.storage(), out.storage(), out.layout, p);
         int[] inShape = input.shape;
@@ -474,7 +478,9 @@ final class NNOps {
         ArithmeticOps.record(out, "MaxPool2DWithIndicesBackward0", new Tensor[] {input}, n -> {
             SavedTensor si = n.save(idx);
             return g -> {
-                Tensor gy = g.contiguous();
+                // the kernel reads the gradient at the indices' layout (offset 0): a gradient that is a view further
+                // into its storage (a slice of cat's gradient, say) is copied to the start of one of its own
+                Tensor gy = denseAtStart(g);
                 Tensor ind = si.get();
                 Tensor gx = Creation.empty(inShape, gy.dtype, gy.device);
                 gy.backend.maxPool2dBackward(gy.storage(), ind.storage(), ind.layout, gx.storage(), gx.layout, p);
@@ -1010,7 +1016,7 @@ final class NNOps {
         try (GradMode off = Ember.noGrad()) {
             x = input.contiguous();
             w = weight.contiguous();
-            b = kernelBias(bias);
+            b = denseAtStart(bias);
         }
         Layout lx = denseAs(x, x4);
         Layout lw = denseAs(w, w4);

@@ -445,7 +445,8 @@ public interface Backend {
     /**
      * Writes the whole of {@code gradInput}: {@code gradOut} summed at the recorded maxima (windows may overlap),
      * zero everywhere else. {@code gradInput} arrives uninitialized, so a kernel for windows that do not overlap
-     * can write each window once instead of zero-filling the input first and scattering into it.
+     * can write each window once instead of zero-filling the input first and scattering into it. {@code gradOut} and
+     * {@code indices} are both contiguous and read at {@code outLayout}.
      */
     void maxPool2dBackward(Storage gradOut, Storage indices, Layout outLayout, Storage gradInput, Layout inputLayout,
                            Pool2dParams p);
