@@ -37,7 +37,7 @@ public final class OptimizerOps {
         if (GradMode.isEnabled() && (param.requiresGrad() || grad.requiresGrad())) {
             return false;
         }
-        if (!like(grad, param) || param.isInference()) {
+        if (!param.isContiguous() || !like(grad, param) || param.isInference()) {
             return false;
         }
         Storage ps = param.storage();
