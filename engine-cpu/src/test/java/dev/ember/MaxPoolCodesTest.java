@@ -9,13 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Max pooling's backward from the uint8 window codes the CPU saves when only autograd needs the maxima
  * ({@code maxPool2d}) gives the same bits as the backward from the int64 indices a caller asks for
  * ({@code maxPool2dWithIndices}), whose gradients PoolFloat32Test and the gradchecks pin to PyTorch: every window shape
- * (the 2x2 fast path, overlapping, padded, dilated, ceil mode, windows of 255 and 256 positions), NaN and tied maxima,
+ * (the 2x2 fast path with rows wider than a vector and an odd width, overlapping, padded, dilated, ceil mode, windows
+ * of 255 and 256 positions), NaN and tied maxima, gradients of -0,
  * float32 and float64, batched and unbatched inputs.
  */
 class MaxPoolCodesTest {
     /** kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, ceil (0/1), H, W. */
     private static final int[][] CASES = {
         {2, 2, 2, 2, 0, 0, 1, 1, 0, 12, 40},
+        {2, 2, 2, 2, 0, 0, 1, 1, 0, 5, 37},
+        {2, 2, 2, 2, 0, 0, 1, 1, 1, 5, 37},
         {2, 2, 2, 2, 0, 0, 1, 1, 0, 7, 9},
         {2, 2, 2, 2, 0, 0, 1, 1, 1, 7, 9},
         {3, 3, 1, 1, 1, 1, 1, 1, 0, 6, 7},
@@ -50,7 +53,12 @@ class MaxPoolCodesTest {
                     boolean ceil = c[8] == 1;
                     Tensor a = x.detach().requiresGrad_(true);
                     Tensor ya = Tensor.maxPool2d(a, k, s, p, d, ceil);
-                    Tensor gy = Tensor.randn(g, dtype, ya.shape());
+                    // some gradients -0: both backwards sum into zeros, so they come out +0 (as PyTorch's do)
+                    double[] gv = Tensor.randn(g, dtype, ya.shape()).toDoubleArray();
+                    for (int i = 0; i < gv.length; i += 5) {
+                        gv[i] = -0.0;
+                    }
+                    Tensor gy = Tensor.tensor(gv, dtype, Device.CPU).reshape(ya.shape());
                     ya.backward(gy);
                     Tensor b = x.detach().requiresGrad_(true);
                     Tensor yb = Tensor.maxPool2dWithIndices(b, k, s, p, d, ceil).values();

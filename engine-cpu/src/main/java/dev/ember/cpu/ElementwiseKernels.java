@@ -707,6 +707,15 @@ final class ElementwiseKernels {
          */
         int maxPool2x2Row(float[] x, int r0, int w, float[] o, int oo, long[] ind, byte[] codes, int at, int ow);
 
+        /**
+         * The input gradient under one row of 2x2, stride 2 max pooling, from the window codes (0 1 / 2 3) the forward
+         * saved: columns {@code [0, 2 * ow)} of input rows {@code top} and {@code top + w} of {@code d} written whole,
+         * each window's gradient {@code g[go + i]} (plus zero, as PyTorch's sum into a zeroed input gradient: -0
+         * becomes +0) at its code's position and zero at its other three. False, writing nothing, for rows narrower
+         * than a vector.
+         */
+        boolean maxPool2x2RowBackward(float[] g, int go, byte[] codes, float[] d, int top, int w, int ow);
+
         /** {@code x[xo:xo+n] *= s}. */
         void scale(float[] x, int xo, int n, float s);
 

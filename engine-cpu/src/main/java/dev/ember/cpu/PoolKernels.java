@@ -252,6 +252,8 @@ final class PoolKernels {
         if (gy.dtype == dev.ember.DType.FLOAT32) {
             float[] g = (float[]) gy.array;
             float[] d = (float[]) gx.array;
+            // 2x2 windows inside the input: the vector loops write both input rows of a window row whole
+            boolean rowPairs = LOOPS != null && at.codes != null && at.twoByTwo && 2 * oh <= h && 2 * ow <= w;
             perPlane(is[0] * is[1], plane -> {
                 int dst = li.offset() + plane * hw;
                 int src = lo.offset() + plane * ohw;
@@ -260,6 +262,15 @@ final class PoolKernels {
                     // forward with y without overlapping: clear each band of rows just before its scatter
                     int cleared = 0;
                     for (int y = 0; y < oh; y++) {
+                        if (rowPairs && LOOPS.maxPool2x2RowBackward(g, src + y * ow, at.codes, d, dst + 2 * y * w, w, ow)) {
+                            // rows 2y and 2y + 1 written but for an odd width's last column (cleared is 2y here)
+                            for (int c = 2 * ow; c < w; c++) {
+                                d[dst + 2 * y * w + c] = 0f;
+                                d[dst + (2 * y + 1) * w + c] = 0f;
+                            }
+                            cleared = 2 * y + 2;
+                            continue;
+                        }
                         int bandEnd = Math.min(h, Math.max(cleared, y * p.strideH() - p.padH() + p.kernelH()));
                         java.util.Arrays.fill(d, dst + cleared * w, dst + bandEnd * w, 0f);
                         cleared = bandEnd;

@@ -1,6 +1,7 @@
 package dev.ember.cpu;
 
 import dev.ember.backend.BinaryOp;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -46,6 +47,12 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     /** Lane i takes lane i + L/2 (mod L): the two halves of a float vector exchanged. */
     private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(S, i -> (i + S.length() / 2) % S.length());
     private static final IntVector EVEN_OFFSETS = IntVector.zero(IS).addIndex(2);
+    /** Lane i takes lane i / 2 (of the lower half) or L / 2 + i / 2 (of the upper half): each lane doubled in place. */
+    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(S, i -> i / 2);
+    private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, i -> S.length() / 2 + i / 2);
+    /** Lane i: i % 2, the window code of the top-row position in lane i's column; 2 more in the bottom row. */
+    private static final FloatVector TOP_CODES = FloatVector.fromArray(S, columnParities(), 0);
+    private static final FloatVector BOTTOM_CODES = TOP_CODES.add(2f);
 
     @Override
     public boolean binary(BinaryOp op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
@@ -641,5 +648,45 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             }
         }
         return ow;
+    }
+
+    /**
+     * A vector's width of windows at a time: their gradients and codes are each doubled in place ({@link #ZIP_LOW},
+     * {@link #ZIP_HIGH}) to line up with the two input columns under each window, and every input position takes the
+     * gradient where the window's code names it, zero elsewhere. A row's last group overlaps the one before it.
+     */
+    @Override
+    public boolean maxPool2x2RowBackward(float[] g, int go, byte[] codes, float[] d, int top, int w, int ow) {
+        int lanes = S.length();
+        if (ow < lanes) {
+            return false;
+        }
+        int bottom = top + w;
+        FloatVector zero = FloatVector.zero(S);
+        for (int xo = 0; xo < ow; xo += lanes) {
+            if (xo > ow - lanes) {
+                xo = ow - lanes;
+            }
+            FloatVector gv = FloatVector.fromArray(S, g, go + xo).add(0f);
+            FloatVector cv = (FloatVector) ByteVector.fromArray(BS, codes, go + xo).convertShape(VectorOperators.B2F, S, 0);
+            int c = 2 * xo;
+            FloatVector gl = gv.rearrange(ZIP_LOW);
+            FloatVector cl = cv.rearrange(ZIP_LOW);
+            zero.blend(gl, cl.compare(VectorOperators.EQ, TOP_CODES)).intoArray(d, top + c);
+            zero.blend(gl, cl.compare(VectorOperators.EQ, BOTTOM_CODES)).intoArray(d, bottom + c);
+            FloatVector gh = gv.rearrange(ZIP_HIGH);
+            FloatVector ch = cv.rearrange(ZIP_HIGH);
+            zero.blend(gh, ch.compare(VectorOperators.EQ, TOP_CODES)).intoArray(d, top + c + lanes);
+            zero.blend(gh, ch.compare(VectorOperators.EQ, BOTTOM_CODES)).intoArray(d, bottom + c + lanes);
+        }
+        return true;
+    }
+
+    private static float[] columnParities() {
+        float[] p = new float[S.length()];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = i % 2;
+        }
+        return p;
     }
 }
