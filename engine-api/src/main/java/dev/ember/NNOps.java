@@ -175,9 +175,10 @@ final class NNOps {
         }
         int oh = toInt((padded[0] - kernel[0]) / stride[0] + 1, "conv2d's output");
         int ow = toInt((padded[1] - kernel[1]) / stride[1] + 1, "conv2d's output");
-        int[] outShape = {xs[0], ws[0], oh, ow};
+        // zero input channels give zero output channels (PyTorch's ConvBackend::Empty), whatever the weight's count
+        int[] outShape = {xs[0], xs[1] == 0 ? 0 : ws[0], oh, ow};
         Tensor x = batched ? input : input.unsqueeze(0);
-        Tensor out = empty ? emptyConv(x, weight, bias, outShape)
+        Tensor out = empty ? emptyConvolution(x, weight, bias, outShape)
                 : convKernel(x, weight, bias, outShape, new Conv2dParams(stride[0], stride[1], padding[0], padding[1],
                         dilation[0], dilation[1], groups));
         return batched ? out : out.squeeze(0);
@@ -301,25 +302,6 @@ final class NNOps {
             gw = groups == 1 ? parts.get(0) : Tensor.cat(parts, 0);
         }
         return new Tensor[] {gx, gw};
-    }
-
-    /**
-     * A convolution over an empty batch or zero input channels, without a kernel: every output element is the bias
-     * (zero without one), and the input and the weight get zero gradients.
-     */
-    private static Tensor emptyConv(Tensor input, Tensor weight, Tensor bias, int[] outShape) {
-        Tensor out = Creation.zeros(outShape, input.dtype, input.device);
-        if (bias != null) {
-            try (GradMode off = Ember.noGrad()) {
-                out = out.add(bias.reshape(1, outShape[1], 1, 1));
-            }
-        }
-        int[] inShape = input.shape;
-        int[] wShape = weight.shape;
-        return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> g -> new Tensor[] {
-            n.needsInputGrad(0) ? Creation.zeros(inShape, g.dtype, g.device) : null,
-            n.needsInputGrad(1) ? Creation.zeros(wShape, g.dtype, g.device) : null,
-            n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null});
     }
 
     // ------------------------------------------------------------------ pooling
@@ -562,7 +544,8 @@ final class NNOps {
             SavedTensor si = node.save(indices);
             return g -> {
                 Tensor idx = si.get().reshape(-1);
-                Tensor rowsGrad = g.reshape(-1, d);
+                // the row count spelled out: reshape(-1, 0) is ambiguous for an embedding dimension of 0
+                Tensor rowsGrad = g.reshape(Math.toIntExact(idx.numel()), d);
                 if (paddingIdx >= 0) {
                     rowsGrad = Tensor.where(idx.ne(paddingIdx).unsqueeze(1), rowsGrad, 0.0);
                 }
@@ -858,7 +841,7 @@ final class NNOps {
         toInt(padded, "conv1d's padded input");
         toInt(kernel, "conv1d's dilated kernel");
         int ol = toInt((padded - kernel) / s[0] + 1, "conv1d's output");
-        int[] outShape = {xs[0], ws[0], ol};
+        int[] outShape = {xs[0], xs[1] == 0 ? 0 : ws[0], ol}; // zero input channels: zero output channels, as conv2d
         Tensor x = batched ? input : input.unsqueeze(0);
         Tensor out;
         if (empty) {
@@ -1085,25 +1068,30 @@ final class NNOps {
 
     /**
      * A convolution over an empty batch or zero input channels (PyTorch's ConvBackend::Empty): the bias, or zeros, in
-     * the output's shape, with zero gradients for the input and the weight; one node, ConvolutionBackward0.
+     * the output's shape (which the caller gives zero channels for zero input channels, as PyTorch does), with zero
+     * gradients for the input and the weight, and for the bias the output gradient's sum, zeros when the output has
+     * no channels; one node, ConvolutionBackward0.
      */
     private static Tensor emptyConvolution(Tensor input, Tensor weight, Tensor bias, int[] outShape) {
         Tensor out = Creation.zeros(outShape, input.dtype, input.device);
         int[] biasView = new int[outShape.length];
         Arrays.fill(biasView, 1);
         biasView[1] = outShape[1];
-        if (bias != null) {
+        boolean biasReachesOut = bias != null && outShape[1] == bias.numel();
+        if (biasReachesOut) {
             try (GradMode off = Ember.noGrad()) {
                 out.add_(bias.reshape(biasView));
             }
         }
         int[] inShape = input.shape;
         int[] wShape = weight.shape;
+        int[] bShape = bias == null ? null : bias.shape;
         int[] biasDims = outShape.length == 3 ? new int[] {0, 2} : new int[] {0, 2, 3};
         return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? Creation.zeros(inShape, g.dtype, g.device) : null,
             n.needsInputGrad(1) ? Creation.zeros(wShape, g.dtype, g.device) : null,
-            n.needsInputGrad(2) ? g.sum(biasDims, false) : null});
+            !n.needsInputGrad(2) ? null
+                    : biasReachesOut ? g.sum(biasDims, false) : Creation.zeros(bShape, g.dtype, g.device)});
     }
 
     // ------------------------------------------------------------------ adaptive pooling

@@ -442,6 +442,10 @@ final class ReductionOps {
      */
     static Tensor amax(Tensor a, int[] dims, boolean keepdim, boolean max) {
         boolean[] mask = reducedMask(a.dim(), dims);
+        if ((dims == null || dims.length == 0) && a.numel() == 0) {
+            throw new IllegalArgumentException((max ? "amax" : "amin") + "(): Expected reduction dim to be specified for "
+                    + "input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
+        }
         checkNonEmpty(max ? "amax" : "amin", a, mask);
         Tensor out = reduceKernel(max ? ReduceOp.MAX : ReduceOp.MIN, a, mask, keepdim, a.dtype);
         int[] kept = keptShape(a.shape, mask);

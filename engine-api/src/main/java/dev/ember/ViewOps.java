@@ -495,10 +495,12 @@ final class ViewOps {
         int at = 0;
         int[] starts = new int[ts.length];
         int[] lengths = new int[ts.length];
+        boolean[] skipped = new boolean[ts.length];
         for (int k = 0; k < ts.length; k++) {
             Tensor t = ts[k];
             starts[k] = at;
             if (t.dim() == 1 && t.shape[0] == 0 && t != ref) {
+                skipped[k] = true;
                 continue;
             }
             lengths[k] = t.shape[d];
@@ -513,7 +515,8 @@ final class ViewOps {
             Tensor[] grads = new Tensor[ts.length];
             for (int k = 0; k < ts.length; k++) {
                 if (n.needsInputGrad(k)) {
-                    grads[k] = g.narrow(d, starts[k], lengths[k]);
+                    // a skipped legacy empty [0] gets a gradient of its own shape, as PyTorch's cat_tensors_backward
+                    grads[k] = skipped[k] ? Creation.zeros(new int[] {0}, g.dtype, g.device) : g.narrow(d, starts[k], lengths[k]);
                 }
             }
             return grads;
