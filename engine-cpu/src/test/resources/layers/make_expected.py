@@ -299,6 +299,10 @@ err("emb_err_range", lambda: F.embedding(torch.tensor([5]), torch.randn(5, 3)))
 err("emb_err_negative", lambda: F.embedding(torch.tensor([-1]), torch.randn(5, 3)))
 err("emb_err_padding", lambda: F.embedding(torch.tensor([1]), torch.randn(5, 3), padding_idx=5))
 err("emb_err_padding_neg", lambda: F.embedding(torch.tensor([1]), torch.randn(5, 3), padding_idx=-6))
+# with max_norm, embedding_renorm_ runs first and select() rejects the index (PyTorch has renormed row 0 by then; Ember
+# checks first and writes nothing); a negative index it accepts fails the lookup after it
+err("emb_err_range_max_norm", lambda: F.embedding(torch.tensor([0, 5]), torch.ones(5, 3), max_norm=0.1))
+err("emb_err_negative_max_norm", lambda: F.embedding(torch.tensor([-1, 2]), torch.ones(5, 3), max_norm=0.1))
 err("emb_err_weight_1d", lambda: torch.embedding(torch.randn(5), torch.tensor([1])))
 
 bag_in = torch.tensor([2, 0, 4, 4, 1, 6, 3, 2])

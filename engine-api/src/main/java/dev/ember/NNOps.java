@@ -575,6 +575,19 @@ final class NNOps {
         try (GradMode off = Ember.noGrad()) {
             // int64 for index_copy_, which takes no other index type (the indices may be int32)
             Tensor uniq = ArithmeticOps.cast(indices.reshape(-1).unique(), DType.INT64);
+            // PyTorch takes the rows in sorted order with select(), which wraps negative indices and stops at the first
+            // one out of range (having renormed the rows before it; nothing is written here): its message, its wrap
+            long[] sorted = uniq.toLongArray();
+            int n = weight.shape[0];
+            for (long i : sorted) {
+                if (i < -n || i >= n) {
+                    throw new IndexOutOfBoundsException("select(): index " + i + " out of range for tensor of size "
+                            + Shapes.str(weight.shape) + " at dimension 0");
+                }
+            }
+            if (sorted[0] < 0) {
+                uniq = Tensor.where(uniq.lt(0L), uniq.add(n), uniq).unique();
+            }
             Tensor rows = IndexingOps.indexSelect(weight, 0, uniq);
             // the norm in the weight's type, read as a double, and the scale computed in double, as PyTorch's loop
             Tensor norms = ArithmeticOps.cast(rows.vectorNorm(normType, new int[] {1}, true), DType.FLOAT64);

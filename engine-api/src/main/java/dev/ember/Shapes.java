@@ -18,7 +18,8 @@ final class Shapes {
     static int[] broadcast(int[] a, int[] b) {
         int n = Math.max(a.length, b.length);
         int[] out = new int[n];
-        for (int i = 0; i < n; i++) {
+        // from the last dimension, as PyTorch's infer_size: the error names the last mismatch
+        for (int i = n - 1; i >= 0; i--) {
             int ia = a.length - n + i;
             int ib = b.length - n + i;
             int da = ia >= 0 ? a[ia] : 1;

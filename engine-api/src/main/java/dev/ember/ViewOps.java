@@ -280,7 +280,8 @@ final class ViewOps {
         int lead = sizes.length - t.dim();
         int[] shape = new int[sizes.length];
         int[] strides = new int[sizes.length];
-        for (int i = 0; i < sizes.length; i++) {
+        // from the last dimension, as PyTorch's inferExpandGeometry: an error names the last bad size
+        for (int i = sizes.length - 1; i >= 0; i--) {
             int want = sizes[i];
             if (i < lead) {
                 if (want < 0) {

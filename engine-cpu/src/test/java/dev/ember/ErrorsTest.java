@@ -37,6 +37,24 @@ class ErrorsTest {
         fails("output with shape [3] doesn't match the broadcast shape [2, 3]", () -> c.mul_(a), c, a);
     }
 
+    /**
+     * With several bad dimensions, PyTorch's infer_size and expand check from the last one and name it (messages from
+     * PyTorch 1.13: {@code torch.zeros(2,3) + torch.zeros(4,5)}, {@code F.mse_loss(torch.zeros(2,3), torch.zeros(3,2))},
+     * {@code torch.zeros(2,3).expand(4,5)}, {@code torch.zeros(3).expand(-1,4)}).
+     */
+    @Test
+    void severalMismatchesNameTheLast() {
+        Tensor a = Tensor.ones(2, 3);
+        fails("The size of tensor a (3) must match the size of tensor b (5) at non-singleton dimension 1",
+                () -> a.add(Tensor.ones(4, 5)), a);
+        fails("The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1",
+                () -> dev.ember.nn.Functional.mseLoss(a, Tensor.ones(3, 2)), a);
+        fails("The expanded size of the tensor (5) must match the existing size (3) at non-singleton dimension 1.  "
+                + "Target sizes: [4, 5].  Tensor sizes: [2, 3]", () -> a.expand(4, 5), a);
+        fails("The expanded size of the tensor (4) must match the existing size (3) at non-singleton dimension 1.  "
+                + "Target sizes: [-1, 4].  Tensor sizes: [3]", () -> Tensor.ones(3).expand(-1, 4));
+    }
+
     @Test
     void matmulShapes() {
         Tensor a = Tensor.ones(2, 3);

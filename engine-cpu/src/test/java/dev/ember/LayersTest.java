@@ -469,8 +469,11 @@ class LayersTest {
         fails("emb_err_padding", () -> Functional.embedding(Tensor.tensor(new long[] {1}), w, 5L, null, 2.0, false), w);
         fails("emb_err_padding_neg", () -> Functional.embedding(Tensor.tensor(new long[] {1}), w, -6L, null, 2.0, false), w);
         fails("emb_err_weight_1d", () -> Tensor.embedding(Tensor.randn(5), Tensor.tensor(new long[] {1}), -1, false));
-        // max_norm with an index out of range changes no row
-        fails("emb_err_range", () -> Functional.embedding(Tensor.tensor(new long[] {0, 5}), w, null, 0.1, 2.0, false), w);
+        // max_norm with an index out of range changes no row (PyTorch renorms row 0, then select() fails), nor with a
+        // negative one, which PyTorch's renorm takes and its lookup refuses
+        fails("emb_err_range_max_norm", () -> Functional.embedding(Tensor.tensor(new long[] {0, 5}), w, null, 0.1, 2.0, false), w);
+        fails("emb_err_negative_max_norm", () -> Functional.embedding(Tensor.tensor(new long[] {-1, 2}), w, null, 0.1, 2.0,
+                false), w);
     }
 
     @TestFactory

@@ -726,9 +726,27 @@ public final class Functional {
         Checks.tensor(weight, "embedding", "weight", 2);
         Long p = weight.dim() < 1 ? paddingIdx : paddingIndex(paddingIdx, weight.size(0));
         if (maxNorm != null) {
-            Tensor.embeddingRenorm_(weight, input.contiguous(), maxNorm, normType);
+            renormBeforeLookup(input.contiguous(), weight, maxNorm, normType);
         }
         return Tensor.embedding(weight, input, p == null ? -1 : p, scaleGradByFreq);
+    }
+
+    /**
+     * {@code embedding_renorm_} before a lookup, with the lookup's index check first, so that a failing call writes
+     * nothing: PyTorch renorms in sorted order and stops at the first index select() rejects (that message comes from
+     * {@code embeddingRenorm_}, which checks before it writes); indices it accepts but the lookup does not (negative
+     * ones) fail the lookup only after PyTorch has renormed their rows, here before.
+     */
+    private static void renormBeforeLookup(Tensor indices, Tensor weight, double maxNorm, double normType) {
+        if (indices.numel() > 0 && weight.dim() == 2) {
+            long lo = (long) indices.min().item();
+            long hi = (long) indices.max().item();
+            long rows = weight.size(0);
+            if (lo < 0 && lo >= -rows && hi < rows) {
+                throw new IndexOutOfBoundsException("index out of range in self");
+            }
+        }
+        Tensor.embeddingRenorm_(weight, indices, maxNorm, normType);
     }
 
     /** {@code F.embedding(input, weight)}: no padding row, no max norm. */
@@ -794,7 +812,7 @@ public final class Functional {
         }
         Long p = paddingIndex(paddingIdx, weight.size(0));
         if (maxNorm != null) {
-            Tensor.embeddingRenorm_(weight, in, maxNorm, normType);
+            renormBeforeLookup(in, weight, maxNorm, normType);
         }
         if (psw != null && modeEnum != 0) {
             throw new UnsupportedOperationException("embedding_bag: per_sample_weights was not None. per_sample_weights is "
