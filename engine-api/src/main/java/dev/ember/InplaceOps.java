@@ -352,7 +352,16 @@ final class InplaceOps {
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             Tensor buffer = Creation.zeros(new int[] {extent(viewGeom, baseGeom)}, g.dtype, g.device);
-            g.backend.copy(g.storage(), g.layout, buffer.storage(), viewGeom);
+            if (mayOverlap(viewGeom)) {
+                // several view elements on one storage element (an expanded view): their gradients add up there, as
+                // PyTorch's as_strided_backward sums them, instead of the last one written winning
+                Tensor where = Creation.empty(viewGeom.shape(), DType.INT64, g.device);
+                Tensor positions = Creation.arange(0, buffer.numel(), 1, DType.INT64).to(g.device);
+                g.backend.copy(positions.storage(), viewGeom, where.storage(), where.layout);
+                IndexingOps.indexAdd_(buffer, 0, where.reshape(-1), g.reshape(-1), 1.0);
+            } else {
+                g.backend.copy(g.storage(), g.layout, buffer.storage(), viewGeom);
+            }
             out = Creation.empty(baseGeom.shape(), g.dtype, g.device);
             g.backend.copy(buffer.storage(), baseGeom, out.storage(), out.layout);
             buffer.close();
@@ -385,6 +394,36 @@ final class InplaceOps {
             buffer.close();
             return mask;
         }
+    }
+
+    /**
+     * Whether two elements of a layout may share a storage element: a stride of 0 over a dimension of more than one,
+     * or dimensions whose strides, smallest first, do not each step past all the smaller ones' span (PyTorch's
+     * maybe-overlapping-memory test).
+     */
+    static boolean mayOverlap(Layout l) {
+        int[] shape = l.shape();
+        int[] strides = l.strides();
+        Integer[] order = new Integer[shape.length];
+        int n = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] > 1) {
+                if (strides[d] == 0) {
+                    return true;
+                }
+                order[n++] = d;
+            }
+        }
+        Integer[] dims = java.util.Arrays.copyOf(order, n);
+        java.util.Arrays.sort(dims, (a, b) -> Integer.compare(Math.abs(strides[a]), Math.abs(strides[b])));
+        long span = 0;
+        for (int d : dims) {
+            if (Math.abs((long) strides[d]) <= span) {
+                return true;
+            }
+            span += (long) (shape[d] - 1) * Math.abs(strides[d]);
+        }
+        return false;
     }
 
     /** Storage elements both layouts can address (both lie inside the base's storage, which fits an int). */

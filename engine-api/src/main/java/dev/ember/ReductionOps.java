@@ -230,18 +230,22 @@ final class ReductionOps {
         Tensor indices = reduceKernel(max ? ReduceOp.ARGMAX : ReduceOp.ARGMIN, a, mask, keepdim, DType.INT64);
         int[] inShape = a.shape;
         int size = a.dim() == 0 ? 1 : a.shape[d];
-        Tensor idx = indices;
-        ArithmeticOps.record(values, max ? "MaxBackward0" : "MinBackward0", new Tensor[] {a}, n -> g -> {
-            Tensor gi = keepdim || a.dim() == 0 ? g : g.unsqueeze(d);
-            Tensor ii = keepdim || a.dim() == 0 ? idx : idx.unsqueeze(d);
-            int[] rshape = new int[inShape.length];
-            Arrays.fill(rshape, 1);
-            if (rshape.length > 0) {
-                rshape[d] = size;
-            }
-            Tensor positions = Tensor.arange(size).to(g.device()).reshape(rshape);
-            Tensor hit = positions.eq(ii);
-            return new Tensor[] {ArithmeticOps.where(hit, gi, Creation.wrap(0.0)).expand(inShape)};
+        ArithmeticOps.record(values, max ? "MaxBackward0" : "MinBackward0", new Tensor[] {a}, n -> {
+            // the indices are saved, as PyTorch's: changed in place, they fail the backward instead of misrouting it
+            SavedTensor si = n.save(indices);
+            return g -> {
+                Tensor idx = si.get();
+                Tensor gi = keepdim || a.dim() == 0 ? g : g.unsqueeze(d);
+                Tensor ii = keepdim || a.dim() == 0 ? idx : idx.unsqueeze(d);
+                int[] rshape = new int[inShape.length];
+                Arrays.fill(rshape, 1);
+                if (rshape.length > 0) {
+                    rshape[d] = size;
+                }
+                Tensor positions = Tensor.arange(size).to(g.device()).reshape(rshape);
+                Tensor hit = positions.eq(ii);
+                return new Tensor[] {ArithmeticOps.where(hit, gi, Creation.wrap(0.0)).expand(inShape)};
+            };
         });
         return new Tensor.ValuesIndices(values, indices);
     }

@@ -7,17 +7,16 @@ package dev.ember;
 final class SavedTensor {
     private Tensor tensor;
     private final int savedVersion;
-    /** The node that made the saved tensor, named in the in-place error as PyTorch does. */
-    private final String creator;
-    /** Which output of that node the saved tensor is. */
+    /** For a node's own output, the node, named in the in-place error as PyTorch does; null for another tensor. */
+    private final String owner;
+    /** Which output of its node the saved output is. */
     private final int outputNr;
 
     SavedTensor(Tensor t, Node owner, boolean isOutput) {
         this.tensor = t;
         this.savedVersion = t.version();
-        Node made = isOutput ? owner : t.gradNode();
-        this.creator = made == null ? null : made.name();
-        this.outputNr = made == null ? 0 : t.outputNr;
+        this.owner = isOutput ? owner.name() : null;
+        this.outputNr = t.outputNr;
     }
 
     void free() {
@@ -40,12 +39,27 @@ final class SavedTensor {
         int now = tensor.version();
         if (now != savedVersion) {
             String what = "[" + tensor.typeName() + " " + Shapes.str(tensor.shapeRef()) + "]";
-            String output = creator != null ? ", which is output " + outputNr + " of " + creator + "," : "";
+            String output = owner != null ? ", which is output " + outputNr + " of " + owner + "," : madeBy(tensor);
             throw new IllegalStateException("one of the variables needed for gradient computation has been modified "
                     + "by an inplace operation: " + what + output + " is at version " + now + "; expected version "
                     + savedVersion + " instead. Hint: the backtrace further above can help find the operation that "
                     + "modified it; clone() the tensor before changing it in place.");
         }
         return tensor;
+    }
+
+    /**
+     * The in-place error's words for a saved input: the node that made it now, as PyTorch names its grad_fn when the
+     * error is raised (the in-place op's node after a change under grad mode; AsStridedBackward0 for a view whose
+     * storage changed); nothing for a leaf.
+     */
+    private static String madeBy(Tensor t) {
+        Node now;
+        try {
+            now = t.gradNode();
+        } catch (IllegalStateException e) {
+            now = t.gradFn; // a view whose history cannot be regenerated: the one it was made with
+        }
+        return now == null ? "" : ", which is output " + t.outputNr + " of " + now.name() + ",";
     }
 }

@@ -633,7 +633,15 @@ public final class Tensor implements AutoCloseable {
         return viewBase != null;
     }
 
+    /**
+     * The tensor's type as PyTorch's messages print it: {@code torch.FloatTensor}, {@code torch.cuda.LongTensor}; bool
+     * and bfloat16 as the C++ names {@code CPUBoolType}, {@code CUDABFloat16Type}, which PyTorch's Python layer has no
+     * legacy name to translate into.
+     */
     String typeName() {
+        if (dtype == DType.BOOL || dtype == DType.BFLOAT16) {
+            return (device.isCpu() ? "CPU" : "CUDA") + dtype.legacyTypeName().replace("Tensor", "") + "Type";
+        }
         return (device.isCpu() ? "torch." : "torch.cuda.") + dtype.legacyTypeName();
     }
 

@@ -136,8 +136,10 @@ class ErrorsTest {
         Tensor d = c.mul(b);
         c.mul_(2.0); // c was saved by SigmoidBackward0 (its output) and by MulBackward0
         Throwable e = assertThrows(IllegalStateException.class, () -> d.sum().backward());
+        // d's MulBackward0 reads c first, an input to it: PyTorch (1.13 printed this) names c's grad_fn at the time
+        // of the error, the MulBackward0 of the mul_
         assertTrue(e.getMessage().startsWith("one of the variables needed for gradient computation has been modified by an "
-                + "inplace operation: [torch.FloatTensor [2]], which is output 0 of SigmoidBackward0, is at version 1; "
+                + "inplace operation: [torch.FloatTensor [2]], which is output 0 of MulBackward0, is at version 1; "
                 + "expected version 0 instead."), e.getMessage());
     }
 
