@@ -466,10 +466,44 @@ final class NNOps {
                 Tensor ind = si.get();
                 Tensor gx = Creation.empty(inShape, gy.dtype, gy.device);
                 gy.backend.maxPool2dBackward(gy.storage(), ind.storage(), ind.layout, gx.storage(), gx.layout, p);
-                return new Tensor[] {gx};
+                return new Tensor[] {maxPoolGradWithGraph(gx, g, ind, inShape[3], p)};
             };
         });
         return new Tensor.ValuesIndices(out, idx);
+    }
+
+    /**
+     * Under create_graph, max pooling's input gradient as PyTorch's MaxPool2DWithIndicesBackwardBackward0: its
+     * gradient with respect to the output gradient reads the input-shaped gradient back at each window's maximum
+     * (max_pool_double_backward), a differentiable gather; nothing is recorded otherwise.
+     */
+    private static Tensor maxPoolGradWithGraph(Tensor gx, Tensor g, Tensor ind, int w, Pool2dParams p) {
+        return ArithmeticOps.record(gx, "MaxPool2DWithIndicesBackwardBackward0", new Tensor[] {g}, n -> {
+            SavedTensor si = n.save(ind);
+            return gg -> {
+                Tensor at = si.get();
+                return new Tensor[] {gg.flatten(2, -1).gather(2, flatPositions(at, w, p)).view(at.shape)};
+            };
+        });
+    }
+
+    /**
+     * Each window maximum's flat position in its plane ({@code h * W + w}), [N, C, outH * outW]: int64 indices as they
+     * are, uint8 window codes ({@code ki * kernelW + kj}) turned back into positions.
+     */
+    private static Tensor flatPositions(Tensor ind, int w, Pool2dParams p) {
+        Tensor pos = ind;
+        if (ind.dtype != DType.INT64) {
+            Tensor code = ArithmeticOps.cast(ind, DType.INT64);
+            Tensor ki = code.floorDivide((long) p.kernelW());
+            Tensor kj = code.sub(ki.mul((long) p.kernelW()));
+            Tensor y = Tensor.arange(ind.shape[2]).to(ind.device).view(ind.shape[2], 1);
+            Tensor x = Tensor.arange(ind.shape[3]).to(ind.device).view(1, ind.shape[3]);
+            Tensor row = y.mul((long) p.strideH()).sub((long) p.padH()).add(ki.mul((long) p.dilationH()));
+            Tensor col = x.mul((long) p.strideW()).sub((long) p.padW()).add(kj.mul((long) p.dilationW()));
+            pos = row.mul((long) w).add(col);
+        }
+        return pos.flatten(2, -1);
     }
 
     static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
@@ -491,7 +525,9 @@ final class NNOps {
             Tensor gy = g.contiguous();
             Tensor gx = Creation.empty(inShape, gy.dtype, gy.device);
             gy.backend.avgPool2dBackward(gy.storage(), gy.layout, gx.storage(), gx.layout, p);
-            return new Tensor[] {gx};
+            // under create_graph, PyTorch's AvgPool2DBackwardBackward0: its gradient is the pooling itself
+            return new Tensor[] {ArithmeticOps.record(gx, "AvgPool2DBackwardBackward0", new Tensor[] {g},
+                    m -> gg -> new Tensor[] {avgPool2dKernel(gg, geometry)})};
         });
     }
 
