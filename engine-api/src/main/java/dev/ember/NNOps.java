@@ -200,12 +200,9 @@ final class NNOps {
     }
 
     /**
-     * The bias as the convolution kernels take it: a storage whose first elements are the bias (the SPI passes no layout
-     * for it), so a view at an offset or with a stride is copied first, without recording history.
-     */
-    /**
-     * {@code t} contiguous and at the start of its storage (itself when it is already), for a kernel that reads it
-     * without a layout of its own; null stays null.
+     * {@code t} contiguous and at the start of its storage (itself when it is already), copied without recording
+     * history, for a kernel that reads it without a layout of its own (the convolution's bias, max pooling's output
+     * gradient beside its indices); null stays null.
      */
     private static Tensor denseAtStart(Tensor t) {
         if (t == null) {
