@@ -21,8 +21,20 @@ final class InplaceOps {
     private InplaceOps() {
     }
 
+    /** PyTorch's error for writing into a tensor whose elements share memory. */
+    private static final String SELF_OVERLAP = "unsupported operation: more than one element of the written-to tensor "
+            + "refers to a single memory location. Please clone() the tensor before performing the operation.";
+
     /** Checks PyTorch's rules for writing into {@code self} in place, before anything is written. */
     static void checkInplace(Tensor self, List<Tensor> others) {
+        checkInplace(self, others, true);
+    }
+
+    /**
+     * {@link #checkInplace(Tensor, List)}; without {@code refuseSelfOverlap} a tensor whose elements share memory (an
+     * expanded one) may be written, as PyTorch's fill_ and zero_ allow: every element gets the same value.
+     */
+    static void checkInplace(Tensor self, List<Tensor> others, boolean refuseSelfOverlap) {
         InferenceMode.checkInplace(self);
         if (GradMode.isEnabled()) {
             if (self.isLeaf() && self.requiresGrad) {
@@ -47,10 +59,9 @@ final class InplaceOps {
             }
         }
         int[] st = self.layout.strides();
-        for (int i = 0; i < st.length; i++) {
+        for (int i = 0; refuseSelfOverlap && i < st.length; i++) {
             if (st[i] == 0 && self.shape[i] > 1) {
-                throw new IllegalArgumentException("unsupported operation: more than one element of the written-to tensor "
-                        + "refers to a single memory location. Please clone() the tensor before performing the operation.");
+                throw new IllegalArgumentException(SELF_OVERLAP);
             }
         }
     }
@@ -85,19 +96,33 @@ final class InplaceOps {
 
     /** Checks that {@code result} (computed out of place) can be written into {@code self}: shape and type. */
     private static void checkWriteBack(Tensor self, Tensor result) {
+        checkWriteBack(self, result, false);
+    }
+
+    /**
+     * {@link #checkWriteBack(Tensor, Tensor)}; with {@code cppTypeName} the type error names {@code self}'s type as C++
+     * does ({@code long int}), as PyTorch's clamp_ does (its own check prints the TypeMeta; the shared one the scalar
+     * type, {@code Long}).
+     */
+    private static void checkWriteBack(Tensor self, Tensor result, boolean cppTypeName) {
         if (!Arrays.equals(result.shape, self.shape)) {
             throw new IllegalArgumentException("output with shape " + Shapes.str(self.shape)
                     + " doesn't match the broadcast shape " + Shapes.str(result.shape));
         }
         if (!ArithmeticOps.canCast(result.dtype, self.dtype)) {
             throw new IllegalArgumentException("result type " + Format.scalarType(result.dtype)
-                    + " can't be cast to the desired output type " + Format.scalarType(self.dtype));
+                    + " can't be cast to the desired output type "
+                    + (cppTypeName ? ArithmeticOps.cTypeName(self.dtype) : Format.scalarType(self.dtype)));
         }
     }
 
     /** Writes {@code result} (computed out of place) into {@code self}, checking shape and type. */
     private static void writeBack(Tensor self, Tensor result) {
-        checkWriteBack(self, result);
+        writeBack(self, result, false);
+    }
+
+    private static void writeBack(Tensor self, Tensor result, boolean cppTypeName) {
+        checkWriteBack(self, result, cppTypeName);
         self.backend.copy(result.storage(), result.layout, self.storage(), self.layout);
         self.bumpVersion();
     }
@@ -112,22 +137,33 @@ final class InplaceOps {
      * when autograd records), writes the result into {@code self} and rebases the history.
      */
     static Tensor inplace(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op) {
+        return inplace(self, others, op, false);
+    }
+
+    /** {@link #inplace(Tensor, List, Function)}; {@code cppTypeName} as {@link #checkWriteBack(Tensor, Tensor, boolean)}. */
+    static Tensor inplace(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op, boolean cppTypeName) {
         checkInplace(self, others);
+        return inplaceChecked(self, others, op, cppTypeName);
+    }
+
+    /** {@link #inplace(Tensor, List, Function, boolean)} once {@link #checkInplace} has passed. */
+    private static Tensor inplaceChecked(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op,
+                                         boolean cppTypeName) {
         if (!records(self, others)) {
             Tensor r;
             try (GradMode off = Ember.noGrad()) {
                 r = op.apply(self);
             }
-            writeBack(self, r);
+            writeBack(self, r, cppTypeName);
             return self;
         }
         if (self.differentiableView) {
-            return copySlices(self, op);
+            return copySlices(self, op, cppTypeName);
         }
         Tensor old = snapshot(self);
         Tensor r = op.apply(old);
         try (GradMode off = Ember.noGrad()) {
-            writeBack(self, r);
+            writeBack(self, r, cppTypeName);
         }
         rebase(self, r.gradFn, r.outputNr);
         return self;
@@ -233,11 +269,13 @@ final class InplaceOps {
 
     private static Tensor fill_(Tensor self, double value, String node) {
         ArithmeticOps.checkScalarFits(value, self.dtype);
-        checkInplace(self, List.of());
+        // an expanded tensor may be filled (one value for the elements sharing memory), as PyTorch's fill_; recorded,
+        // its CopySlices refuses the backward, as PyTorch's does
+        checkInplace(self, List.of(), false);
         if (records(self, List.of())) {
             // the old values get no gradient; PyTorch's fill_ and zero_ backward is zeros
-            return inplace(self, List.of(), old -> ArithmeticOps.record(old.detach().fullLike(value), node,
-                    new Tensor[] {old}, n -> g -> new Tensor[] {g.zerosLike()}));
+            return inplaceChecked(self, List.of(), old -> ArithmeticOps.record(old.detach().fullLike(value), node,
+                    new Tensor[] {old}, n -> g -> new Tensor[] {g.zerosLike()}), false);
         }
         self.backend.fill(self.storage(), self.layout, value);
         self.bumpVersion();
@@ -287,7 +325,7 @@ final class InplaceOps {
      * the base's old history, the result is written into the view, and the base is rebased onto
      * {@code CopySlices(old base, result)}.
      */
-    private static Tensor copySlices(Tensor self, Function<Tensor, Tensor> op) {
+    private static Tensor copySlices(Tensor self, Function<Tensor, Tensor> op, boolean cppTypeName) {
         Tensor base = self.viewBase;
         Layout viewGeom = self.layout;
         Layout baseGeom = base.layout;
@@ -296,9 +334,15 @@ final class InplaceOps {
             old.gradFn = stridedNode(base, viewGeom);
         }
         Tensor r = op.apply(old);
-        checkWriteBack(self, r);
+        checkWriteBack(self, r, cppTypeName);
         // made before the base is rebased, so its first edge is the base's old history
+        boolean overlapping = mayOverlap(viewGeom);
         Node node = new Node.Fn("CopySlices", new Tensor[] {base, r}, g -> {
+            if (overlapping) {
+                // a view whose elements share memory (fill_ of an expanded view): PyTorch's CopySlices writes the
+                // gradient through it and refuses, as every other in-place op refuses at the write
+                throw new IllegalArgumentException(SELF_OVERLAP);
+            }
             Tensor inside = viewMask(g, viewGeom, baseGeom);
             return new Tensor[] {ArithmeticOps.where(inside, Creation.wrap(0.0), g), gather(g, baseGeom, viewGeom)};
         });

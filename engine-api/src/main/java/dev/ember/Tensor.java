@@ -1772,7 +1772,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Clamps in place. */
     public Tensor clamp_(double min, double max) {
-        return InplaceOps.inplace(this, List.of(), t -> t.clamp(min, max));
+        return InplaceOps.inplace(this, List.of(), t -> t.clamp(min, max), true);
     }
 
     /** Sets every element to zero. */
