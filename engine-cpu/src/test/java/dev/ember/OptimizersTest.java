@@ -249,8 +249,8 @@ class OptimizersTest {
         List<?> groups = (List<?>) sd.get("param_groups");
         Map<?, ?> g0 = (Map<?, ?>) groups.get(0);
         Map<?, ?> g1 = (Map<?, ?>) groups.get(1);
-        assertEquals(List.of("lr", "betas", "eps", "weight_decay", "amsgrad", "decoupled_weight_decay", "params"),
-                new ArrayList<>(g0.keySet()));
+        assertEquals(List.of("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "foreach", "capturable",
+                "differentiable", "fused", "decoupled_weight_decay", "params"), new ArrayList<>(g0.keySet()));
         assertEquals(List.of(0), g0.get("params"));
         assertEquals(List.of(1), g1.get("params"));
         assertEquals(List.of(0.85, 0.99), g0.get("betas"));
@@ -314,10 +314,11 @@ class OptimizersTest {
     void optimizersPrintAsPyTorch() {
         Optimizer opt = Adam.adam(List.of(Tensor.zeros(1).requiresGrad_(true)), 0.001);
         opt.addParamGroup(List.of(Tensor.zeros(1).requiresGrad_(true)), Map.of("lr", 0.1));
-        assertEquals("Adam (\nParameter Group 0\n    amsgrad: False\n    betas: (0.9, 0.999)\n    decoupled_weight_decay: False\n"
-                + "    eps: 1e-08\n    lr: 0.001\n    weight_decay: 0.0\n\nParameter Group 1\n    amsgrad: False\n"
-                + "    betas: (0.9, 0.999)\n    decoupled_weight_decay: False\n    eps: 1e-08\n    lr: 0.1\n"
-                + "    weight_decay: 0.0\n)", opt.toString());
+        String group = "    amsgrad: False\n    betas: (0.9, 0.999)\n    capturable: False\n    decoupled_weight_decay: False\n"
+                + "    differentiable: False\n    eps: 1e-08\n    foreach: None\n    fused: None\n    lr: %s\n"
+                + "    maximize: False\n    weight_decay: 0.0\n";
+        assertEquals("Adam (\nParameter Group 0\n" + String.format(group, "0.001") + "\nParameter Group 1\n"
+                + String.format(group, "0.1") + ")", opt.toString());
     }
 
     @Test
@@ -503,19 +504,30 @@ class OptimizersTest {
                 () -> new NAdam(List.of(), 0.1)).getMessage());
     }
 
+    /** {@code options} with PyTorch 2.x's flags at their defaults (foreach and fused None, the others False). */
+    private static Map<String, Object> flags(Map<String, Object> options, String... keys) {
+        Map<String, Object> m = new java.util.HashMap<>(options);
+        for (String k : keys) {
+            m.put(k, k.equals("foreach") || k.equals("fused") ? null : Boolean.FALSE);
+        }
+        return m;
+    }
+
     @Test
     void defaultsArePyTorchs() {
         List<Tensor> q = List.of(Tensor.zeros(2).requiresGrad_(true));
-        assertEquals(Map.of("lr", 0.01, "momentum", 0.0, "alpha", 0.99, "eps", 1e-8, "centered", false, "weight_decay", 0.0),
-                new RMSprop(q, 0.01).defaults());
-        assertEquals(Map.of("lr", 0.01, "lr_decay", 0.0, "eps", 1e-10, "weight_decay", 0.0, "initial_accumulator_value", 0.0),
-                new Adagrad(q, 0.01).defaults());
-        assertEquals(Map.of("lr", 0.002, "betas", List.of(0.9, 0.999), "eps", 1e-8, "weight_decay", 0.0),
-                new Adamax(q, 0.002).defaults());
-        assertEquals(Map.of("lr", 0.002, "betas", List.of(0.9, 0.999), "eps", 1e-8, "weight_decay", 0.0,
-                "momentum_decay", 0.004, "decoupled_weight_decay", false), new NAdam(q, 0.002).defaults());
-        assertEquals(Map.of("lr", 0.001, "betas", List.of(0.9, 0.999), "eps", 1e-8, "weight_decay", 0.0,
-                "decoupled_weight_decay", false), new RAdam(q, 0.001).defaults());
+        assertEquals(flags(Map.of("lr", 0.01, "momentum", 0.0, "alpha", 0.99, "eps", 1e-8, "centered", false,
+                "weight_decay", 0.0), "capturable", "foreach", "maximize", "differentiable"), new RMSprop(q, 0.01).defaults());
+        assertEquals(flags(Map.of("lr", 0.01, "lr_decay", 0.0, "eps", 1e-10, "weight_decay", 0.0, "initial_accumulator_value",
+                0.0), "foreach", "maximize", "differentiable", "fused"), new Adagrad(q, 0.01).defaults());
+        assertEquals(flags(Map.of("lr", 0.002, "betas", List.of(0.9, 0.999), "eps", 1e-8, "weight_decay", 0.0),
+                "foreach", "maximize", "differentiable", "capturable"), new Adamax(q, 0.002).defaults());
+        assertEquals(flags(Map.of("lr", 0.002, "betas", List.of(0.9, 0.999), "eps", 1e-8, "weight_decay", 0.0,
+                "momentum_decay", 0.004, "decoupled_weight_decay", false), "maximize", "foreach", "capturable",
+                "differentiable"), new NAdam(q, 0.002).defaults());
+        assertEquals(flags(Map.of("lr", 0.001, "betas", List.of(0.9, 0.999), "eps", 1e-8, "weight_decay", 0.0,
+                "decoupled_weight_decay", false), "maximize", "foreach", "capturable", "differentiable"),
+                new RAdam(q, 0.001).defaults());
         assertEquals(0.01, Adam.adamW(q, 0.001).paramGroups().get(0).getDouble("weight_decay"));
     }
 

@@ -43,6 +43,7 @@ public final class Adagrad extends Optimizer {
         for (String k : new String[] {"lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"}) {
             check(k, d.get(k));
         }
+        pytorchFlags(d, "foreach", "maximize", "differentiable", "fused");
         return d;
     }
 

@@ -72,12 +72,13 @@ public final class Adam extends Optimizer {
         d.put("eps", eps);
         d.put("weight_decay", weightDecay);
         d.put("amsgrad", amsgrad);
-        d.put("decoupled_weight_decay", decoupled);
         // PyTorch's order of checks: lr, eps, betas, weight decay
         check("lr", lr);
         check("eps", eps);
         check("betas", d.get("betas"));
         check("weight_decay", weightDecay);
+        pytorchFlags(d, "maximize", "foreach", "capturable", "differentiable", "fused");
+        d.put("decoupled_weight_decay", decoupled); // last, as PyTorch 2.7's Adam defaults
         return d;
     }
 

@@ -41,6 +41,7 @@ public final class Adamax extends Optimizer {
         for (String k : new String[] {"lr", "eps", "betas", "weight_decay"}) {
             checkCommon(k, d.get(k));
         }
+        pytorchFlags(d, "foreach", "maximize", "differentiable", "capturable");
         return d;
     }
 

@@ -47,6 +47,7 @@ public final class NAdam extends Optimizer {
         for (String k : new String[] {"lr", "eps", "betas", "weight_decay", "momentum_decay"}) {
             check(k, d.get(k));
         }
+        pytorchFlags(d, "maximize", "foreach", "capturable", "differentiable");
         return d;
     }
 

@@ -31,6 +31,12 @@ import java.util.function.BiConsumer;
  * elementwise ops computes, operation for operation, with the same bits on the CPU; anything else (the half types, a
  * non-contiguous gradient) runs that chain of ops.
  *
+ * <p>Every group carries PyTorch 2.x's flags at their defaults too: {@code maximize} (false; set it,
+ * {@code group.set("maximize", true)}, and the step follows the gradient, as PyTorch's), {@code foreach} and
+ * {@code fused} (null; accepted and ignored: the implementation is Ember's choice), {@code capturable} (false; accepted
+ * and ignored) and {@code differentiable} (false; true is refused), so state dicts move between Ember and PyTorch with
+ * the same keys.
+ *
  * <h2>State dict</h2>
  * {@link #stateDict()} has PyTorch's structure, as Java collections:
  * <pre>
@@ -142,9 +148,33 @@ public abstract class Optimizer {
         }
     }
 
+    /**
+     * Adds PyTorch 2.x's flags to an optimizer's defaults, in the given order, with PyTorch's defaults:
+     * {@code maximize} (false: Ember honours it, stepping along the gradient), {@code foreach} and {@code fused}
+     * (null; Ember's own implementation choice, accepted and ignored), {@code capturable} (false; CUDA graphs, accepted
+     * and ignored) and {@code differentiable} (false; true is refused).
+     */
+    static void pytorchFlags(Map<String, Object> d, String... keys) {
+        for (String k : keys) {
+            d.put(k, k.equals("foreach") || k.equals("fused") ? null : Boolean.FALSE);
+        }
+    }
+
     /** The checks every optimizer's options share: lr, eps, weight decay and betas where they exist. */
     static void checkCommon(String name, Object value) {
         switch (name) {
+            case "differentiable":
+                if (Boolean.TRUE.equals(value)) {
+                    throw new IllegalArgumentException("differentiable=True is not supported: Ember's optimizer steps are "
+                            + "not recorded by autograd");
+                }
+                break;
+            case "foreach":
+            case "fused":
+                if (value != null && !(value instanceof Boolean)) {
+                    throw new IllegalArgumentException("option '" + name + "' must be a boolean or null, got " + describe(value));
+                }
+                break;
             case "lr":
                 checkLr((Double) value);
                 break;
@@ -420,7 +450,9 @@ public abstract class Optimizer {
                         if (fresh) {
                             s = new ParamState();
                         }
-                        update.apply(g, p, p.grad(), s, fresh);
+                        // maximize: the step follows the gradient, as PyTorch's grad = -grad before everything else
+                        Tensor grad = g.has("maximize") && Boolean.TRUE.equals(g.get("maximize")) ? p.grad().neg() : p.grad();
+                        update.apply(g, p, grad, s, fresh);
                         if (fresh && (countsSteps() || !s.tensors.isEmpty())) {
                             state.put(p, s);
                         }

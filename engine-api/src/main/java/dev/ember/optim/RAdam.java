@@ -45,6 +45,7 @@ public final class RAdam extends Optimizer {
         for (String k : new String[] {"lr", "eps", "betas", "weight_decay"}) {
             checkCommon(k, d.get(k));
         }
+        pytorchFlags(d, "maximize", "foreach", "capturable", "differentiable");
         return d;
     }
 

@@ -47,6 +47,7 @@ public final class RMSprop extends Optimizer {
         for (String k : new String[] {"lr", "eps", "momentum", "weight_decay", "alpha"}) {
             check(k, d.get(k));
         }
+        pytorchFlags(d, "capturable", "foreach", "maximize", "differentiable");
         return d;
     }
 

@@ -47,6 +47,7 @@ public final class SGD extends Optimizer {
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         }
+        pytorchFlags(d, "maximize", "foreach", "differentiable", "fused");
         return d;
     }
 
