@@ -1452,6 +1452,153 @@ final class NNOps {
                 n -> gg -> new Tensor[] {bilinearKernel(gg, oh, ow, alignCorners, sh, sw)});
     }
 
+    /**
+     * {@code upsample_bicubic2d(input, output_size, align_corners, scale_factors)} of a 4-D floating input: PyTorch's
+     * separable cubic convolution (A = -0.75; four taps an axis, their indices clamped to the input), the width first
+     * and then the height, summed tap by tap in PyTorch's order and in its precision (float for float32 and the half
+     * types, whose result is rounded once). One node UpsampleBicubic2DBackward0, whose backward is the taps' transpose
+     * (index_add) and differentiable in turn (UpsampleBicubic2DBackwardBackward0).
+     */
+    static Tensor upsampleBicubic2d(Tensor input, int[] outputSize, boolean alignCorners, double[] scaleFactors) {
+        if (Autocast.on()) return Autocast.apply("upsample_bicubic2d",
+                t -> upsampleBicubic2d(t[0], outputSize, alignCorners, scaleFactors), input);
+        requireTensor(input, "upsample_bicubic2d", "input", 1);
+        if (input.dim() != 4) {
+            throw new IllegalArgumentException("It is expected input_size equals to 4, but got size " + input.dim());
+        }
+        int[] out = upsampleSize(input, outputSize, scaleFactors);
+        checkUpsample(input, out, 2);
+        if (!input.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(notImplemented("compute_indices_weights_cubic", input.dtype));
+        }
+        CubicTaps h = new CubicTaps(input.shape[2], out[0], alignCorners, scaleFactors == null ? 0 : scaleFactors[0],
+                input.dtype, input.device);
+        CubicTaps w = new CubicTaps(input.shape[3], out[1], alignCorners, scaleFactors == null ? 0 : scaleFactors[1],
+                input.dtype, input.device);
+        return bicubic(input, h, w);
+    }
+
+    /**
+     * One axis of bicubic interpolation, PyTorch's {@code compute_indices_weights_cubic}: for each output index the
+     * four input indices {@code floor(x) - 1 .. floor(x) + 2} clamped to the axis and their cubic-convolution weights,
+     * {@code x} the source coordinate ({@code area_pixel_compute_source_index}, unclamped for cubic), computed in float
+     * for float32 and the half types (rounded to the input's type, as PyTorch stores them) and in double for float64.
+     */
+    private static final class CubicTaps {
+        private static final double A = -0.75;
+        final Tensor[] index = new Tensor[4];
+        /** The weights in the type the sums run in: float32 for the half types, else the input's. */
+        final Tensor[] weight = new Tensor[4];
+        final int size;
+
+        CubicTaps(int in, int out, boolean alignCorners, double scale, DType dtype, Device device) {
+            this.size = in;
+            boolean single = dtype != DType.FLOAT64;
+            long[][] idx = new long[4][out];
+            double[][] wts = new double[4][out];
+            double ratio;
+            if (alignCorners) {
+                ratio = out <= 1 ? 0 : single ? (float) (in - 1) / (out - 1) : (double) (in - 1) / (out - 1);
+            } else if (scale > 0) {
+                ratio = single ? (float) (1.0 / scale) : 1.0 / scale;
+            } else {
+                ratio = single ? (float) in / out : (double) in / out;
+            }
+            for (int o = 0; o < out; o++) {
+                double real;
+                if (single) {
+                    float r = (float) ratio;
+                    real = alignCorners ? r * o : r * (o + 0.5f) - 0.5f;
+                } else {
+                    real = alignCorners ? ratio * o : ratio * (o + 0.5) - 0.5;
+                }
+                long i0 = Math.min((long) Math.floor(real), in - 1);
+                double t = Math.min(Math.max(single ? (float) (real - i0) : real - i0, 0), 1);
+                double[] c = single ? coefficientsFloat((float) t) : coefficients(t);
+                for (int j = 0; j < 4; j++) {
+                    idx[j][o] = Math.max(Math.min(i0 - 1 + j, in - 1), 0);
+                    wts[j][o] = c[j];
+                }
+            }
+            DType stored = dtype;
+            DType compute = dtype.isReducedFloatingPoint() ? DType.FLOAT32 : dtype;
+            for (int j = 0; j < 4; j++) {
+                index[j] = Tensor.tensor(idx[j]).to(device);
+                weight[j] = ArithmeticOps.cast(Tensor.tensor(wts[j], stored, device), compute);
+            }
+        }
+
+        /** get_cubic_upsample_coefficients in double. */
+        private static double[] coefficients(double t) {
+            double x2 = 1.0 - t;
+            return new double[] {conv2(t + 1.0), conv1(t), conv1(x2), conv2(x2 + 1.0)};
+        }
+
+        private static double conv1(double x) {
+            return ((A + 2) * x - (A + 3)) * x * x + 1;
+        }
+
+        private static double conv2(double x) {
+            return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
+        }
+
+        /** get_cubic_upsample_coefficients in float, as PyTorch's opmath for float32. */
+        private static double[] coefficientsFloat(float t) {
+            float x2 = 1.0f - t;
+            return new double[] {conv2f(t + 1.0f), conv1f(t), conv1f(x2), conv2f(x2 + 1.0f)};
+        }
+
+        private static float conv1f(float x) {
+            float a = (float) A;
+            return ((a + 2) * x - (a + 3)) * x * x + 1;
+        }
+
+        private static float conv2f(float x) {
+            float a = (float) A;
+            return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+        }
+    }
+
+    private static Tensor bicubic(Tensor input, CubicTaps h, CubicTaps w) {
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor x = input.dtype.isReducedFloatingPoint() ? ArithmeticOps.cast(input, DType.FLOAT32) : input;
+            Tensor rows = null;
+            for (int j = 0; j < 4; j++) {
+                Tensor t = x.indexSelect(3, w.index[j]).mul(w.weight[j]);
+                rows = rows == null ? t : rows.add(t);
+            }
+            Tensor sum = null;
+            for (int k = 0; k < 4; k++) {
+                Tensor t = rows.indexSelect(2, h.index[k]).mul(h.weight[k].unsqueeze(1));
+                sum = sum == null ? t : sum.add(t);
+            }
+            out = ArithmeticOps.cast(sum, input.dtype);
+        }
+        return ArithmeticOps.record(out, "UpsampleBicubic2DBackward0", new Tensor[] {input},
+                n -> g -> new Tensor[] {bicubicBackward(g, h, w)});
+    }
+
+    /** {@code upsample_bicubic2d_backward}: each output gradient spread over its sixteen taps, summed per input element. */
+    private static Tensor bicubicBackward(Tensor g, CubicTaps h, CubicTaps w) {
+        Tensor gx;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor gy = g.dtype.isReducedFloatingPoint() ? ArithmeticOps.cast(g, DType.FLOAT32) : g;
+            int[] s = gy.shape;
+            Tensor rows = Creation.zeros(new int[] {s[0], s[1], h.size, s[3]}, gy.dtype, gy.device);
+            for (int k = 0; k < 4; k++) {
+                rows = rows.indexAdd(2, h.index[k], gy.mul(h.weight[k].unsqueeze(1)));
+            }
+            Tensor sum = Creation.zeros(new int[] {s[0], s[1], h.size, w.size}, gy.dtype, gy.device);
+            for (int j = 0; j < 4; j++) {
+                sum = sum.indexAdd(3, w.index[j], rows.mul(w.weight[j]));
+            }
+            gx = ArithmeticOps.cast(sum, g.dtype);
+        }
+        return ArithmeticOps.record(gx, "UpsampleBicubic2DBackwardBackward0", new Tensor[] {g},
+                n -> gg -> new Tensor[] {bicubic(gg, h, w)});
+    }
+
     // ------------------------------------------------------------------ pixel shuffle
 
     /**

@@ -65,4 +65,14 @@ public final class ResampleFunctions {
         Args.require(input, "upsample_bilinear2d", "input", 1, "Tensor");
         return NNOps.upsampleBilinear2d(input, outputSize, alignCorners, scaleFactors);
     }
+
+    /**
+     * {@code torch._C._nn.upsample_bicubic2d(input, output_size, align_corners, scale_factors)} of a 4-D floating
+     * input, by output size or by scale factors (exactly one given, the other null); one node
+     * UpsampleBicubic2DBackward0.
+     */
+    public static Tensor upsampleBicubic2d(Tensor input, int[] outputSize, boolean alignCorners, double[] scaleFactors) {
+        Args.require(input, "upsample_bicubic2d", "input", 1, "Tensor");
+        return NNOps.upsampleBicubic2d(input, outputSize, alignCorners, scaleFactors);
+    }
 }

@@ -95,6 +95,12 @@ class Layers2GradcheckTest {
                 Functional.interpolate(nc(x[0]), ints(2, 3), null, "bilinear", true, null), r(1, 2, 5, 4)});
         cases.add(new Object[] {"bilinear scale factor", (Function<Tensor[], Tensor>) x -> Functional.interpolate(x[0], null,
                 new double[] {1.5, 2.3}, "bilinear", null, null), r(1, 1, 3, 3)});
+        cases.add(new Object[] {"bicubic", (Function<Tensor[], Tensor>) x -> Functional.interpolate(x[0], ints(5, 7),
+                "bicubic"), r(2, 2, 3, 4)});
+        cases.add(new Object[] {"bicubic align_corners, downsampling", (Function<Tensor[], Tensor>) x ->
+                Functional.interpolate(nc(x[0]), ints(2, 3), null, "bicubic", true, null), r(1, 2, 5, 4)});
+        cases.add(new Object[] {"bicubic scale factor", (Function<Tensor[], Tensor>) x -> Functional.interpolate(x[0], null,
+                new double[] {1.5, 2.3}, "bicubic", null, null), r(1, 1, 3, 3)});
         cases.add(new Object[] {"pixel_shuffle", (Function<Tensor[], Tensor>) x -> Functional.pixelShuffle(x[0], 2),
                 r(2, 8, 2, 3)});
         cases.add(new Object[] {"pixel_unshuffle", (Function<Tensor[], Tensor>) x -> Functional.pixelUnshuffle(nc(x[0]), 2),

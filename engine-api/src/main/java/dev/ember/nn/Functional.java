@@ -1084,11 +1084,12 @@ public final class Functional {
      * {@code F.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)}, with PyTorch's
      * argument handling: exactly one of {@code size} and {@code scaleFactor} (the other null), each one value for every
      * spatial dimension or one per dimension; {@code mode} {@code "nearest"} (3-D to 5-D input), {@code "nearest-exact"}
-     * (3-D to 5-D), {@code "bilinear"} (4-D; {@code alignCorners} may be set, null means false) or {@code "area"}
+     * (3-D to 5-D), {@code "bilinear"} and {@code "bicubic"} (4-D; {@code alignCorners} may be set, null means false) or
+     * {@code "area"}
      * (4-D: adaptive average pooling); {@code alignCorners} and {@code recomputeScaleFactor} may be null (PyTorch's
      * None). With {@code recomputeScaleFactor} true the output size is {@code floor(in * scale)} and the kernel uses
      * {@code in / out} as its scale; otherwise a scale factor given is the kernel's scale. PyTorch's modes
-     * {@code linear}, {@code bicubic} and {@code trilinear} are not implemented.
+     * {@code linear} and {@code trilinear} are not implemented.
      *
      * @throws UnsupportedOperationException where PyTorch raises NotImplementedError (a mode and rank that do not fit)
      */
@@ -1170,12 +1171,15 @@ public final class Functional {
         if (mode.equals("bilinear") && rank == 4) {
             return dev.ember.ResampleFunctions.upsampleBilinear2d(input, outputSize, align, scales);
         }
-        if (mode.equals("bilinear") && (rank == 3 || rank == 5)) {
-            throw new UnsupportedOperationException("Got " + rank + "D input, but bilinear mode needs 4D input");
+        if (mode.equals("bicubic") && rank == 4) {
+            return dev.ember.ResampleFunctions.upsampleBicubic2d(input, outputSize, align, scales);
+        }
+        if ((mode.equals("bilinear") || mode.equals("bicubic")) && (rank == 3 || rank == 5)) {
+            throw new UnsupportedOperationException("Got " + rank + "D input, but " + mode + " mode needs 4D input");
         }
         if (mode.equals("linear") || mode.equals("bicubic") || mode.equals("trilinear") || mode.equals("area")) {
             throw new UnsupportedOperationException("interpolate: mode '" + mode + "' on a " + rank + "D input is not "
-                    + "implemented in Ember (nearest, nearest-exact, bilinear and 4-D area are)");
+                    + "implemented in Ember (nearest, nearest-exact, bilinear, bicubic and 4-D area are)");
         }
         throw new UnsupportedOperationException("Input Error: Only 3D, 4D and 5D input Tensors supported (got " + rank + "D) for "
                 + "the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got " + mode + ")");
