@@ -130,9 +130,14 @@ final class TensorFormatter {
             }
         }
 
-        /** Where index {@code i} of dimension {@code dim} (an edge item when summarized) sits in the values. */
+        /**
+         * Where index {@code i} of dimension {@code dim} (an edge item when summarized) sits in the values: a cut
+         * dimension keeps its first and last {@code EDGEITEMS}, so index {@code i >= EDGEITEMS} is a trailing one
+         * (for a dimension of 7 or 8, index 4 is trailing though below the 6 kept).
+         */
         int offset(int dim, int i) {
-            return (i < kept[dim] ? i : i - (shape[dim] - kept[dim])) * strides[dim];
+            boolean cut = kept[dim] < shape[dim];
+            return (cut && i >= EDGEITEMS ? i - (shape[dim] - kept[dim]) : i) * strides[dim];
         }
 
         String plain(int i) {
