@@ -1305,14 +1305,27 @@ final class IndexingOps {
         }
         Sliced s = applySlicing(self, indices);
         Tensor view = s.view;
+        if (!accumulate) {
+            // x[...] = v: PyTorch's setitem views the value without its leading size-1 dimensions (slicePrefix1sSize)
+            values = dropLeadingOnes(values);
+        }
         if (s.tensors.isEmpty()) {
-            // only ints, slices, None and ellipsis: the values go into a view (CopySlices when it records)
+            // only ints, slices, None and ellipsis: the values go into a view (CopySlices when it records), as PyTorch's
+            // copy_to: copy_ of the same shape, fill_ of a 0-dim CPU value, else copy_ of the value broadcast
             if (accumulate) {
                 view.add_(values);
+            } else if (!Arrays.equals(values.shape, view.shape) && values.dim() == 0 && values.device.isCpu()) {
+                InplaceOps.fillTensor_(view, values);
             } else {
                 view.copy_(values);
             }
             return self;
+        }
+        if (!accumulate && values.numel() == 1 && values.device.isCpu() && s.tensors.size() == 1
+                && (s.tensors.get(0).dtype == DType.BOOL || s.tensors.get(0).dtype == DType.UINT8)) {
+            // one mask and a one-element value: PyTorch's index_put_ writes it with masked_fill_(mask, value.item()),
+            // which converts the value to any type (the dtype check below is for the other forms)
+            values = ArithmeticOps.cast(values, view.dtype);
         }
         Tensor v = values;
         if (!v.device.equals(view.device) && v.dim() == 0 && v.device.isCpu()) {
@@ -1337,6 +1350,15 @@ final class IndexingOps {
         };
         inplace(view, List.of(value), old -> indexPutTensors(old, perDim, value, accumulate), direct);
         return self;
+    }
+
+    /** {@code v} viewed without its leading dimensions of size 1 (PyTorch's slicePrefix1sSize); itself without any. */
+    private static Tensor dropLeadingOnes(Tensor v) {
+        int k = 0;
+        while (k < v.dim() && v.shape[k] == 1) {
+            k++;
+        }
+        return k == 0 ? v : v.view(Arrays.copyOfRange(v.shape, k, v.dim()));
     }
 
     /**

@@ -257,6 +257,36 @@ final class InplaceOps {
         }
     }
 
+    /**
+     * {@code fill_(value)} with a 0-dim tensor value ({@code fill_.Tensor}): every element becomes the value, converted;
+     * one node FillBackward3, which gives the tensor no gradient and the value the sum of the gradient.
+     */
+    static Tensor fillTensor_(Tensor self, Tensor value) {
+        if (value.dim() != 0) {
+            throw new IllegalArgumentException("fill_ only supports 0-dimension value tensor but got tensor with "
+                    + value.dim() + " dimensions.");
+        }
+        checkInplace(self, List.of(value), false);
+        DType valueType = value.dtype;
+        int[] shape = self.shape;
+        if (records(self, List.of(value))) {
+            return inplaceChecked(self, List.of(value), old -> {
+                Tensor filled;
+                try (GradMode off = Ember.noGrad()) {
+                    filled = value.detach().to(self.device).to(self.dtype).expand(shape).clone();
+                }
+                return ArithmeticOps.record(filled, "FillBackward3", new Tensor[] {old, value},
+                        n -> g -> new Tensor[] {g.zerosLike(), ArithmeticOps.cast(g.sum(), valueType)});
+            }, false);
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor v = value.to(self.device).to(self.dtype).expand(shape);
+            self.backend.copy(v.storage(), v.layout, self.storage(), self.layout);
+        }
+        self.bumpVersion();
+        return self;
+    }
+
     /** {@code fill_(value)}, whose node PyTorch names FillBackward2 ({@code fill_.Scalar}). */
     static Tensor fill_(Tensor self, double value) {
         return fill_(self, value, "FillBackward2");

@@ -1785,6 +1785,17 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.fill_(this, value);
     }
 
+    /**
+     * Sets every element to the value of the 0-dim tensor {@code value}, converted, as {@code torch.Tensor.fill_(Tensor)}:
+     * one node FillBackward3, the value's gradient the sum of this tensor's.
+     *
+     * @throws IllegalArgumentException for a value that is not 0-dim, with PyTorch's message
+     */
+    public Tensor fill_(Tensor value) {
+        Args.require(value, "fill_", "value", 1, "Tensor");
+        return InplaceOps.fillTensor_(this, value);
+    }
+
     /** Copies {@code src} (broadcast, converted) into this tensor. */
     public Tensor copy_(Tensor src) {
         Args.require(src, "copy_", "src", 1, "Tensor");
