@@ -19,10 +19,17 @@ final class LossOps {
     static final int MEAN = 1;
     static final int SUM = 2;
 
-    /** PyTorch's {@code _Reduction.get_enum}. */
+    private static final System.Logger LOG = System.getLogger("dev.ember");
+    private static volatile boolean warnedElementwiseMean;
+
+    /** PyTorch's {@code _Reduction.get_enum}: {@code elementwise_mean}, deprecated, is {@code mean} with a warning. */
     static int reduction(String reduction) {
         if ("none".equals(reduction)) {
             return NONE;
+        }
+        if ("elementwise_mean".equals(reduction)) {
+            warnElementwiseMean();
+            return MEAN;
         }
         if ("mean".equals(reduction)) {
             return MEAN;
@@ -31,6 +38,15 @@ final class LossOps {
             return SUM;
         }
         throw new IllegalArgumentException(reduction + " is not a valid value for reduction");
+    }
+
+    /** PyTorch's warning for {@code reduction='elementwise_mean'}, once. */
+    private static void warnElementwiseMean() {
+        if (!warnedElementwiseMean) {
+            warnedElementwiseMean = true;
+            LOG.log(System.Logger.Level.WARNING, "reduction='elementwise_mean' is deprecated, please use reduction='mean' "
+                    + "instead.");
+        }
     }
 
     private static Tensor reduce(Tensor loss, int reduction) {
@@ -254,6 +270,10 @@ final class LossOps {
             // nan fails too, as in PyTorch's kernel; on a GPU this reads one value back
             if (input.numel() > 0 && !ReductionOps.allTrue(input.ge(0.0).logicalAnd(input.le(1.0)))) {
                 throw new IllegalArgumentException("all elements of input should be between 0 and 1");
+            }
+            // PyTorch 2.x's kernel checks the target too (1.13 did not)
+            if (target.numel() > 0 && !ReductionOps.allTrue(target.ge(0.0).logicalAnd(target.le(1.0)))) {
+                throw new IllegalArgumentException("all elements of target should be between 0 and 1");
             }
         }
         if (weightShape != null) {

@@ -250,10 +250,20 @@ public final class Functional {
 
     // ------------------------------------------------------------------ losses
 
+    private static volatile boolean warnedElementwiseMean;
+
     private static int checkReduction(String reduction) {
         switch (reduction == null ? "" : reduction) {
             case "none": return 0;
             case "mean": return 1;
+            case "elementwise_mean":
+                // deprecated in PyTorch, which maps it to mean with a warning (once here)
+                if (!warnedElementwiseMean) {
+                    warnedElementwiseMean = true;
+                    LOG.log(System.Logger.Level.WARNING, "reduction='elementwise_mean' is deprecated, please use "
+                            + "reduction='mean' instead.");
+                }
+                return 1;
             case "sum": return 2;
             default: throw new IllegalArgumentException(reduction + " is not a valid value for reduction");
         }
@@ -411,8 +421,10 @@ public final class Functional {
         switch (red) {
             case 0: return prod.sum(new int[] {cd}, false).neg();
             case 2: return prod.sum().neg();
-            // over the samples, divided by a C++ number as PyTorch's (DivBackward1); 0/0 = nan when empty
-            default: return NNFunctions.divScalar(prod.sum().neg(), (double) input.numel() / c);
+            // over the samples, divided by a C++ number as PyTorch's (DivBackward1); an empty batch is PyTorch's
+            // -(sum.fill_(nan)): nan, NegBackward0
+            default: return input.numel() == 0 ? prod.sum().fill_(Double.NaN).neg()
+                    : NNFunctions.divScalar(prod.sum().neg(), (double) input.numel() / c);
         }
     }
 
@@ -897,7 +909,7 @@ public final class Functional {
             throw new IllegalArgumentException("0D target tensor expects 1D input tensors, but found inputs with sizes "
                     + Arrays.toString(input1.shape()) + " and " + Arrays.toString(input2.shape()) + ".");
         }
-        final double epsilon = 1e-12;
+        final double epsilon = 1e-12f; // PyTorch's constexpr float EPSILON, also for double inputs
         Tensor prodSum = input1.mul(input2).sum(td);
         Tensor mag1 = input1.mul(input1).sum(td).add(epsilon);
         Tensor mag2 = input2.mul(input2).sum(td).add(epsilon);
