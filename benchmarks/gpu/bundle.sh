@@ -22,6 +22,23 @@ for j in .gpu-bundle/lib/cuda-*-linux-x86_64.jar; do
   mapfile -t unused < <(unzip -Z1 "$j" | grep '\.so$' | grep -vE '/libjni(cudart|cublas|cudnn)\.so$')
   (( ${#unused[@]} == 0 )) || zip -q -d "$j" "${unused[@]}"
 done
+# JCuda's natives jar carries the JNI libraries of NVRTC and the PTX compiler too (24 MB unpacked), which Ember never
+# loads: keep the driver's and the runtime's
+for j in .gpu-bundle/lib/jcuda-natives-*-linux-x86_64.jar; do
+  [[ -f $j ]] || continue
+  mapfile -t unused < <(unzip -Z1 "$j" | grep '\.so$' | grep -vE '/libJCuda(Driver|Runtime)-[^/]*\.so$')
+  (( ${#unused[@]} == 0 )) || zip -q -d "$j" "${unused[@]}"
+done
+# the kernels' fatbin (10 MB) is in the working tree the device tool copies already: the bundle's engine-cuda jar drops
+# its copy and a manifest-only jar beside it puts the tree's resources directory on the class path (Class-Path is
+# resolved against the jar's own place, .gpu-bundle/modules/engine-cuda/, three levels below the repository root)
+cuda_jar=$(ls .gpu-bundle/modules/engine-cuda/engine-cuda-*.jar | head -n 1)
+zip -q -d "$cuda_jar" 'dev/ember/cuda/ember_kernels.fatbin.gz'
+manifest=$(mktemp)
+printf 'Manifest-Version: 1.0\nClass-Path: ../../../engine-cuda/src/main/resources/\n' > "$manifest"
+rm -f .gpu-bundle/modules/engine-cuda/kernels-from-tree.jar
+jar cfm .gpu-bundle/modules/engine-cuda/kernels-from-tree.jar "$manifest"
+rm -f "$manifest"
 # the text of check.sh's GPT step (the GPU machine may lack Debian's fortunes): the files TrainGPT reads, plain files
 # only (no .dat indexes, no .u8 links), at their paths under the directory
 rm -rf .gpu-bundle/fortunes
