@@ -165,6 +165,11 @@ final class ReductionOps {
         if (allTrue(x.ne(0L))) {
             return g.mul(prod.div(x));
         }
+        // two zeros or more make every partial product zero: PyTorch returns zeros outright (outside create_graph),
+        // where the exclusive products would meet an infinity elsewhere and give NaN
+        if (!GradMode.gradMode() && x.eq(0L).sum().item() > 1) {
+            return Creation.zeros(x.shapeRef(), g.dtype, g.device);
+        }
         return prodSafeZerosBackward(g, x.reshape(-1), 0).reshape(x.shapeRef());
     }
 
@@ -252,6 +257,9 @@ final class ReductionOps {
 
     /** The flat index of the largest (smallest) element. */
     static Tensor argmaxAll(Tensor a, boolean max) {
+        if (a.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("\"" + (max ? "argmax" : "argmin") + "_cpu\" not implemented for 'Bool'");
+        }
         if (a.numel() == 0) {
             throw new IndexOutOfBoundsException((max ? "argmax" : "argmin") + "(): Expected reduction dim to be specified for "
                     + "input.numel() == 0.");
@@ -260,6 +268,9 @@ final class ReductionOps {
     }
 
     static Tensor argmax(Tensor a, int dim, boolean keepdim, boolean max) {
+        if (a.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("\"" + (max ? "argmax" : "argmin") + "_cpu\" not implemented for 'Bool'");
+        }
         int d = Shapes.wrapDim(dim, a.dim());
         boolean[] mask = reducedMask(a.dim(), new int[] {d});
         return reduceKernel(max ? ReduceOp.ARGMAX : ReduceOp.ARGMIN, a, mask, keepdim, DType.INT64);

@@ -224,11 +224,11 @@ final class SortOps {
 
     /** median or nanmedian along a dimension (MedianBackward1, NanmedianBackward1). */
     static Tensor.ValuesIndices median(Tensor x, int dim, boolean keepdim, boolean ignoreNaN) {
-        String op = ignoreNaN ? "nanmedian" : "median";
+        // PyTorch's nanmedian runs median's code, whose messages name median
         int d = Shapes.wrapDim(dim, x.dim());
-        checkNonEmpty(x, d, op + "()");
+        checkNonEmpty(x, d, "median()");
         if (x.dtype == DType.BOOL) {
-            throw notImplemented(op + "_out", x.dtype);
+            throw notImplemented("median_out", x.dtype);
         }
         return byRank(ignoreNaN ? RankOp.NANMEDIAN : RankOp.MEDIAN, x, d, 0, keepdim,
                 ignoreNaN ? "NanmedianBackward1" : "MedianBackward1");
@@ -237,7 +237,7 @@ final class SortOps {
     /** median or nanmedian of all elements (MedianBackward0, NanmedianBackward0): NaN for an empty tensor. */
     static Tensor medianAll(Tensor x, boolean ignoreNaN) {
         if (x.dtype == DType.BOOL) {
-            throw notImplemented(ignoreNaN ? "nanmedian_cpu" : "median_cpu", x.dtype);
+            throw notImplemented("median_cpu", x.dtype);
         }
         Tensor out;
         if (x.numel() == 0) {
