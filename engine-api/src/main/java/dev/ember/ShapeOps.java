@@ -384,6 +384,10 @@ final class ShapeOps {
         }
         int[] wrapped = new int[dims.length];
         for (int i = 0; i < dims.length; i++) {
+            if (t.dim() == 0) {
+                // roll wraps its dims without treating a 0-dim tensor as 1-dim (wrap_scalar false)
+                throw new IndexOutOfBoundsException("Dimension specified as " + dims[i] + " but tensor has no dimensions");
+            }
             wrapped[i] = Shapes.wrapDim(dims[i], t.dim());
         }
         Tensor out;

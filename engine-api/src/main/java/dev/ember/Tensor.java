@@ -2777,7 +2777,7 @@ public final class Tensor implements AutoCloseable {
     /** Broadcasts to a larger shape without copying; -1 keeps a size. */
     public Tensor expand(int... sizes) {
         Args.require(sizes, "expand", "sizes", 1, "tuple of ints");
-        return ViewOps.expand(this, sizes);
+        return ViewOps.expandPublic(this, sizes);
     }
 
     /** Broadcasts to {@code other}'s shape. */
@@ -3442,7 +3442,7 @@ public final class Tensor implements AutoCloseable {
     /** This tensor broadcast to a shape (a view), as {@code torch.broadcast_to}. */
     public Tensor broadcastTo(int... shape) {
         Args.require(shape, "broadcast_to", "size", 1, "tuple of ints");
-        return ViewOps.expand(this, shape);
+        return ViewOps.expandPublic(this, shape);
     }
 
     /** The tensors broadcast to their common shape (views), as {@code torch.broadcast_tensors}. */

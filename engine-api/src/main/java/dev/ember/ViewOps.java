@@ -148,11 +148,12 @@ final class ViewOps {
     }
 
     static Tensor flatten(Tensor t, int start, int end) {
+        // the dims are checked first, a 0-dim tensor's against [-1, 0], as PyTorch 2.x
+        int s = Shapes.wrapDim(start, t.dim());
+        int e = Shapes.wrapDim(end, t.dim());
         if (t.dim() == 0) {
             return reshape(t, new int[] {1});
         }
-        int s = Shapes.wrapDim(start, t.dim());
-        int e = Shapes.wrapDim(end, t.dim());
         if (s > e) {
             throw new IllegalArgumentException("flatten() has invalid args: start_dim cannot come after end_dim");
         }
@@ -289,7 +290,10 @@ final class ViewOps {
                             + "leading, non-existing dimension " + i);
                 }
                 shape[i] = want;
-                strides[i] = 0;
+                // a new dimension of size 1 takes the stride PyTorch's inferExpandGeometry gives it (the next one's
+                // size times its stride); of any other size, 0
+                long next = i + 1 < sizes.length ? (long) shape[i + 1] * strides[i + 1] : 1;
+                strides[i] = want == 1 && next <= Integer.MAX_VALUE ? (int) next : 0;
                 continue;
             }
             int have = t.shape[i - lead];
@@ -311,6 +315,19 @@ final class ViewOps {
         if (Arrays.equals(shape, t.shape)) {
             return t;
         }
+        return expandView(t, shape, strides);
+    }
+
+    /**
+     * {@code expand} as the public API's: a new view with its ExpandBackward0 node even to the tensor's own shape, as
+     * PyTorch's (the internal {@link #expand} hands a tensor of that shape back itself).
+     */
+    static Tensor expandPublic(Tensor t, int[] sizes) {
+        Tensor e = expand(t, sizes);
+        return e != t ? e : expandView(t, t.shape.clone(), t.layout.strides());
+    }
+
+    private static Tensor expandView(Tensor t, int[] shape, int[] strides) {
         Tensor out = makeView(t, shape, strides, t.layout.offset());
         int[] in = t.shape;
         return ArithmeticOps.record(out, "ExpandBackward0", new Tensor[] {t},
@@ -361,8 +378,10 @@ final class ViewOps {
         int[] strides = t.layout.strides();
         shape[d] = len;
         int offset = t.layout.offset() + (len == 0 ? 0 : first * strides[d]);
-        // the step multiplies the stride only where a second element exists, so an int stride cannot overflow
-        strides[d] = len > 1 ? Math.multiplyExact(strides[d], step) : strides[d];
+        // the step multiplies the stride, as PyTorch's; with one element or none, only where the product fits an int
+        // (no second element is ever addressed through it)
+        long stepped = (long) strides[d] * step;
+        strides[d] = len > 1 ? Math.toIntExact(stepped) : stepped == (int) stepped ? (int) stepped : strides[d];
         Tensor out = makeView(t, shape, strides, offset);
         int[] in = t.shape;
         return ArithmeticOps.record(out, "SliceBackward0", new Tensor[] {t},

@@ -134,8 +134,16 @@ public final class Layout {
         return (int) numel;
     }
 
-    /** Whether the elements are laid out row-major without gaps (size-1 dimensions may have any stride). */
+    /**
+     * Whether the elements are laid out row-major without gaps (size-1 dimensions may have any stride; an empty layout
+     * is contiguous, as PyTorch's).
+     */
     public boolean isContiguous() {
+        for (int s : shape) {
+            if (s == 0) {
+                return true; // no element to place, as PyTorch's is_contiguous of an empty tensor
+            }
+        }
         long expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] == 1) {
