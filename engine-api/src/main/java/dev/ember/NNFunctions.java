@@ -21,6 +21,20 @@ public final class NNFunctions {
         return ArithmeticOps.divScalar(x, divisor);
     }
 
+    /**
+     * PyTorch's {@code _Reduction.get_enum}: "none" 0, "mean" 1 (also the deprecated "elementwise_mean", with PyTorch's
+     * warning once), "sum" 2; anything else its error. The losses of {@link dev.ember.nn.Functional} and of this package
+     * read the same names through it.
+     */
+    public static int reduction(String reduction) {
+        return LossOps.reduction(reduction);
+    }
+
+    /** PyTorch's {@code infer_size} of two shapes, or its error naming the last mismatched dimension. */
+    public static int[] inferSize(int[] a, int[] b) {
+        return Shapes.broadcast(a, b);
+    }
+
     /** {@code torch._C._nn.gelu(x, approximate)}: "none" (erf) or "tanh"; one node, GeluBackward0. */
     public static Tensor gelu(Tensor x, String approximate) {
         Args.require(x, "gelu", "input", 1, "Tensor");

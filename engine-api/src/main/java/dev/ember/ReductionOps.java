@@ -162,12 +162,13 @@ final class ReductionOps {
         if (x.dim() == 0) {
             return g;
         }
-        if (allTrue(x.ne(0L))) {
+        double zeros = x.eq(0L).sum().item();
+        if (zeros == 0) {
             return g.mul(prod.div(x));
         }
         // two zeros or more make every partial product zero: PyTorch returns zeros outright (outside create_graph),
         // where the exclusive products would meet an infinity elsewhere and give NaN
-        if (!GradMode.gradMode() && x.eq(0L).sum().item() > 1) {
+        if (!GradMode.gradMode() && zeros > 1) {
             return Creation.zeros(x.shapeRef(), g.dtype, g.device);
         }
         return prodSafeZerosBackward(g, x.reshape(-1), 0).reshape(x.shapeRef());

@@ -46,33 +46,7 @@ class AttentionTest {
 
     /** A tensor line {@code dtype [shape] : values}. */
     static Tensor parse(String f) {
-        int colon = f.indexOf(" :");
-        String head = f.substring(0, colon);
-        String body = colon + 2 < f.length() ? f.substring(colon + 2) : "";
-        String dtype = head.substring(0, head.indexOf(' '));
-        String shapeText = head.substring(head.indexOf('[') + 1, head.indexOf(']'));
-        int[] shape = shapeText.isBlank() ? new int[0]
-                : Arrays.stream(shapeText.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
-        double[] v = PyTorchCases.numbers(body);
-        switch (dtype) {
-            case "int64": {
-                long[] l = new long[v.length];
-                for (int i = 0; i < l.length; i++) {
-                    l[i] = (long) v[i];
-                }
-                return Tensor.tensor(l, DType.INT64, Device.CPU).reshape(shape);
-            }
-            case "bool": {
-                boolean[] b = new boolean[v.length];
-                for (int i = 0; i < b.length; i++) {
-                    b[i] = v[i] != 0;
-                }
-                return Tensor.tensor(b, DType.BOOL, Device.CPU).reshape(shape);
-            }
-            default:
-                return Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64)
-                        .reshape(shape);
-        }
+        return PyTorchCases.tensor(f);
     }
 
     private static final Map<String, List<String>> LINES = new LinkedHashMap<>();

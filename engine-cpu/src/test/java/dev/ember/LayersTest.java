@@ -30,34 +30,7 @@ class LayersTest {
 
     /** A tensor of a case, from its line {@code name dtype [shape] : values}. */
     static Tensor tensor(String key, String name) {
-        String f = TORCH.field(key, name);
-        int colon = f.indexOf(" : ");
-        String head = colon < 0 ? f.substring(0, f.length() - 2) : f.substring(0, colon);
-        String body = colon < 0 ? "" : f.substring(colon + 3);
-        String dtype = head.substring(0, head.indexOf(' '));
-        String shapeText = head.substring(head.indexOf('[') + 1, head.indexOf(']'));
-        int[] shape = shapeText.isBlank() ? new int[0]
-                : Arrays.stream(shapeText.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
-        double[] v = PyTorchCases.numbers(body);
-        switch (dtype) {
-            case "int64": {
-                long[] l = new long[v.length];
-                for (int i = 0; i < l.length; i++) {
-                    l[i] = (long) v[i];
-                }
-                return Tensor.tensor(l, DType.INT64, Device.CPU).reshape(shape);
-            }
-            case "bool": {
-                boolean[] b = new boolean[v.length];
-                for (int i = 0; i < b.length; i++) {
-                    b[i] = v[i] != 0;
-                }
-                return Tensor.tensor(b, DType.BOOL, Device.CPU).reshape(shape);
-            }
-            default:
-                return Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64)
-                        .reshape(shape);
-        }
+        return PyTorchCases.tensor(TORCH.field(key, name));
     }
 
     static boolean has(String key, String name) {

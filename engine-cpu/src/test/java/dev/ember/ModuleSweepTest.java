@@ -421,32 +421,8 @@ class ModuleSweepTest {
     }
 
     private static Tensor parse(String f, boolean grad) {
-        String dtype = f.substring(0, f.indexOf(' '));
-        int[] shape = shapeOf(f);
-        double[] v = valuesOf(f);
-        switch (dtype) {
-            case "int64": {
-                long[] l = new long[v.length];
-                for (int i = 0; i < l.length; i++) {
-                    l[i] = (long) v[i];
-                }
-                return Tensor.tensor(l, DType.INT64, Device.CPU).reshape(shape);
-            }
-            case "bool": {
-                boolean[] b = new boolean[v.length];
-                for (int i = 0; i < b.length; i++) {
-                    b[i] = v[i] != 0;
-                }
-                return Tensor.tensor(b, DType.BOOL, Device.CPU).reshape(shape);
-            }
-            default: {
-                Tensor t = Tensor.tensor(v, DType.FLOAT64, Device.CPU).reshape(shape);
-                if (dtype.equals("float32")) {
-                    t = t.to(DType.FLOAT32);
-                }
-                return grad ? t.requiresGrad_(true) : t;
-            }
-        }
+        Tensor t = PyTorchCases.tensor(f);
+        return grad ? t.requiresGrad_(true) : t;
     }
 
     static double fill(String name, int i) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -89,6 +90,39 @@ final class PyTorchCases {
             }
         }
         throw new IllegalStateException("case " + key + " has no " + name);
+    }
+
+    /**
+     * A tensor line {@code dtype [shape] : values} (the values Python's repr, flattened; none after the colon, or no
+     * colon, for an empty tensor) as a CPU tensor of dtype float64, float32, int64 or bool.
+     */
+    static Tensor tensor(String line) {
+        String dtype = line.substring(0, line.indexOf(' '));
+        int close = line.indexOf(']');
+        String shapeText = line.substring(line.indexOf('[') + 1, close);
+        int[] shape = shapeText.isBlank() ? new int[0]
+                : Arrays.stream(shapeText.split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+        int colon = line.indexOf(':', close);
+        double[] v = colon < 0 ? new double[0] : numbers(line.substring(colon + 1));
+        switch (dtype) {
+            case "int64": {
+                long[] l = new long[v.length];
+                for (int i = 0; i < l.length; i++) {
+                    l[i] = (long) v[i];
+                }
+                return Tensor.tensor(l, DType.INT64, Device.CPU).reshape(shape);
+            }
+            case "bool": {
+                boolean[] b = new boolean[v.length];
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = v[i] != 0;
+                }
+                return Tensor.tensor(b, DType.BOOL, Device.CPU).reshape(shape);
+            }
+            default:
+                return Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64)
+                        .reshape(shape);
+        }
     }
 
     /** Python's repr of a number or a (nested) list of numbers, flattened. */

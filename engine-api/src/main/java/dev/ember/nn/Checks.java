@@ -77,25 +77,6 @@ final class Checks {
         }
     }
 
-    /** The broadcast of two shapes, or PyTorch's error. */
-    static int[] broadcast(int[] a, int[] b) {
-        int n = Math.max(a.length, b.length);
-        int[] out = new int[n];
-        // from the last dimension, as PyTorch's infer_size: the error names the last mismatch
-        for (int i = n - 1; i >= 0; i--) {
-            int ia = a.length - n + i;
-            int ib = b.length - n + i;
-            int da = ia >= 0 ? a[ia] : 1;
-            int db = ib >= 0 ? b[ib] : 1;
-            if (da != db && da != 1 && db != 1) {
-                throw new IllegalArgumentException("The size of tensor a (" + da + ") must match the size of tensor b (" + db
-                        + ") at non-singleton dimension " + i);
-            }
-            out[i] = da == 1 ? db : da;
-        }
-        return out;
-    }
-
     /** PyTorch's expand check of {@code shape} against sizes computed in long. */
     static void expandable(Tensor t, long[] target) {
         int[] shape = t.shape();

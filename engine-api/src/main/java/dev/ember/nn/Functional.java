@@ -250,23 +250,8 @@ public final class Functional {
 
     // ------------------------------------------------------------------ losses
 
-    private static volatile boolean warnedElementwiseMean;
-
     private static int checkReduction(String reduction) {
-        switch (reduction == null ? "" : reduction) {
-            case "none": return 0;
-            case "mean": return 1;
-            case "elementwise_mean":
-                // deprecated in PyTorch, which maps it to mean with a warning (once here)
-                if (!warnedElementwiseMean) {
-                    warnedElementwiseMean = true;
-                    LOG.log(System.Logger.Level.WARNING, "reduction='elementwise_mean' is deprecated, please use "
-                            + "reduction='mean' instead.");
-                }
-                return 1;
-            case "sum": return 2;
-            default: throw new IllegalArgumentException(reduction + " is not a valid value for reduction");
-        }
+        return dev.ember.NNFunctions.reduction(reduction);
     }
 
     private static Tensor reduce(Tensor loss, int reduction) {
@@ -469,7 +454,7 @@ public final class Functional {
      */
     private static void regressionShapes(Tensor input, Tensor target) {
         if (!Arrays.equals(input.shape(), target.shape())) {
-            Checks.broadcast(input.shape(), target.shape());
+            dev.ember.NNFunctions.inferSize(input.shape(), target.shape());
             if (!warnedRegressionBroadcast) {
                 warnedRegressionBroadcast = true;
                 LOG.log(System.Logger.Level.WARNING, "Using a target size (" + Format.size(target.shape()) + ") that is "
