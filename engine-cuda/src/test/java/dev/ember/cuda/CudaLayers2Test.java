@@ -97,6 +97,11 @@ class CudaLayers2Test {
         t.add(p("bilinear scale", a -> Functional.interpolate(a[0], null, new double[] {1.5, 0.7}, "bilinear", null, null),
                 r(2, 3, 8, 9)));
         t.add(p("bilinear empty batch", a -> Functional.interpolate(a[0], ints(4), "bilinear"), r(0, 3, 5, 5)));
+        t.add(p("bicubic", a -> Functional.interpolate(a[0], ints(19, 23), "bicubic"), r(3, 4, 9, 7)));
+        t.add(p("bicubic align_corners non-contiguous, downsampling", a -> Functional.interpolate(nc(a[0]), ints(5, 6), null,
+                "bicubic", true, null), r(2, 3, 11, 13)));
+        t.add(p("bicubic scale", a -> Functional.interpolate(a[0], null, new double[] {1.5, 0.7}, "bicubic", null, null),
+                r(2, 3, 8, 9)));
         t.add(p("pixel_shuffle", a -> Functional.pixelShuffle(nc(a[0]), 3), r(2, 18, 5, 7)));
         t.add(p("pixel_unshuffle", a -> Functional.pixelUnshuffle(a[0], 2), r(2, 3, 10, 6)));
         return t;
