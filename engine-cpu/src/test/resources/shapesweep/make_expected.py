@@ -87,7 +87,17 @@ NAME_2X = {
 
 def squeeze_list(t, dims):
     n = t.dim()
-    nd = sorted({d % n if n > 0 else d % 1 for d in dims}, reverse=True)
+    lo, hi = (-n, n - 1) if n > 0 else (-1, 0)  # maybe_wrap_dim(wrap_scalar=true)
+    for d in dims:
+        if d < lo or d > hi:
+            raise IndexError("Dimension out of range (expected to be in range of [%d, %d], but got %d)" % (lo, hi, d))
+    wrapped = [d % n if n > 0 else 0 for d in dims]
+    for k, d in enumerate(wrapped):
+        if d in wrapped[:k]:
+            raise RuntimeError("dim %d appears multiple times in the list of dims" % d)  # 2.x: dim_list_to_bitset
+    nd = sorted(set(wrapped), reverse=True)
+    if not nd:
+        return t.view(t.shape)  # 2.x: squeeze(()) is still a new view with its SqueezeBackward2 node
     for d in nd:
         t = t.squeeze(d)
     return t
@@ -146,6 +156,12 @@ OPS = {
     "trace": lambda t, a: t.trace(),
     "unfold": lambda t, a: t.unfold(a[0], a[1], a[2]),
     "asStrided": lambda t, a: t.as_strided(a[0], a[1], a[2]),
+    "swapdims": lambda t, a: t.swapdims(a[0], a[1]),
+    "rowStack": lambda t, a: torch.row_stack([t, t * 2]),
+    "columnStack": lambda t, a: torch.column_stack([t, t * 2]),
+    "atleast1d": lambda t, a: torch.atleast_1d(t),
+    "atleast2d": lambda t, a: torch.atleast_2d(t),
+    "atleast3d": lambda t, a: torch.atleast_3d(t),
     "contiguous": lambda t, a: t.contiguous(),
     "clone": lambda t, a: t.clone(),
     "pad": lambda t, a: torch.nn.functional.pad(t, a[0], mode=a[1], value=a[2]) if a[1] == "constant"
@@ -271,6 +287,24 @@ add("c4 p4", "pad", [[1, 1, 1, 0], "reflect", 0.0], [[1, 0, 2, 1], "replicate", 
 add("c1 s1", "meshgrid", ["ij"], ["xy"])
 add("c1", "meshgrid3", ["ij"], ["xy"])
 
+# added in session 18 (appended, so the numbers above stay): aliases, the other stacks, atleast_Nd, more unfold and
+# as_strided geometry (0-dim, empty, overlapping windows and outputs, an expanded input whose gradient PyTorch's
+# as_strided_backward shares out) and their errors
+add("c3 t3", "swapdims", [0, 2], [-1, 1])
+add("c3 c1 z", "rowStack")
+add("c1 z c2 t2 c3", "columnStack")
+add("z c1 c2 c3", "atleast1d")
+add("z c1 c2 c3", "atleast2d")
+add("z c1 c2 t2 c3", "atleast3d")
+add("q4 z", "squeezeL", [[1, 1]], [[1, -3]], [[]], [[4]], [[-5, 1]])
+add("z", "squeezeL", [[0]], [[-1]], [[1]])
+add("z", "unfold", [0, 1, 1], [-1, 1, 5], [0, 0, 1], [0, 2, 1], [1, 1, 1])
+add("c3 s2 e2", "unfold", [1, 0, 1], [1, 2, 3], [1, 1, 1], [-1, -1, 1], [1, 2, 0])
+add("em", "unfold", [1, 0, 2], [2, 3, 1])
+add("c2 t2 s2", "asStrided", [[3, 3], [1, 1], 0], [[2, 2], [0, 1], 2], [[4, 2], [2, 1], 1], [[0, 3], [1, 1], 11])
+add("e2", "asStrided", [[3, 2], [1, 1], 0], [[2], [1], 1])
+add("c2", "asStrided", [[3, 3], [4, 1], 5], [[2], [-1], 0], [[2, 2], [1], 0], [[2], [1], -1], [[-1], [1], 0])
+
 
 def fmt(v):
     if isinstance(v, list):
@@ -295,6 +329,8 @@ def run(inp, op, args):
         if op == "narrow" and msg.startswith("Dimension out of range"):
             n = t.shape[args[0]]
             msg = "start out of range (expected to be in range of [%d, %d], but got %d)" % (-n, n, args[1])
+        if op == "unfold" and args[1] < 0:
+            msg = "size is %d but must be >= 0" % args[1]  # 2.x checks the size's sign first
         if op in ("tril", "triu") and t.dim() < 2:
             msg = "%s: input tensor must have at least 2 dimensions" % op
         if msg == "repeats must have the same size as input along dim":  # 2.x adds the sizes
@@ -306,7 +342,7 @@ def run(inp, op, args):
     names = []
     for i, o in enumerate(outs):
         fn = o.grad_fn.name() if o.grad_fn is not None else "None"
-        if op == "squeezeL" and fn.startswith("SqueezeBackward"):
+        if op == "squeezeL" and o.grad_fn is not None:
             fn = "SqueezeBackward2"  # 2.x: squeeze.dims
         if fn == "ReshapeAliasBackward0":
             fn = "ViewBackward0"  # 2.x: reshape records a view, _reshape_alias is gone from autograd

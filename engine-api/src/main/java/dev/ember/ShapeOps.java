@@ -416,6 +416,58 @@ final class ShapeOps {
         return ArithmeticOps.record(out, "RollBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.roll(back, ds)});
     }
 
+    /**
+     * {@code atleast_1d} / {@code atleast_2d} / {@code atleast_3d}: the tensor itself when it has at least {@code n}
+     * dimensions, otherwise PyTorch's reshape of a 0-dim tensor and its unsqueezes of a 1-D (and, for 3-D, 2-D) one.
+     */
+    static Tensor atleast(Tensor t, int n) {
+        switch (t.dim()) {
+            case 0:
+                return n == 1 ? t.reshape(1) : n == 2 ? t.reshape(1, 1) : t.reshape(1, 1, 1);
+            case 1:
+                return n == 1 ? t : n == 2 ? t.unsqueeze(0) : t.unsqueeze(0).unsqueeze(-1);
+            case 2:
+                return n == 3 ? t.unsqueeze(-1) : t;
+            default:
+                return t;
+        }
+    }
+
+    /**
+     * {@code hstack}, {@code vstack}, {@code dstack}, {@code column_stack}: PyTorch's compositions of {@code atleast_Nd}
+     * and {@code cat} (so the node is {@code CatBackward0}, and mismatched shapes give cat's messages).
+     */
+    static Tensor stackAlong(List<Tensor> tensors, String op) {
+        if (tensors.isEmpty()) {
+            throw new IllegalArgumentException(op + " expects a non-empty TensorList");
+        }
+        List<Tensor> parts = new ArrayList<>(tensors.size());
+        switch (op) {
+            case "hstack":
+                for (Tensor t : tensors) {
+                    parts.add(atleast(t, 1));
+                }
+                return Tensor.cat(parts, parts.get(0).dim() == 1 ? 0 : 1);
+            case "vstack":
+                for (Tensor t : tensors) {
+                    parts.add(atleast(t, 2));
+                }
+                return Tensor.cat(parts, 0);
+            case "dstack":
+                for (Tensor t : tensors) {
+                    parts.add(atleast(t, 3));
+                }
+                return Tensor.cat(parts, 2);
+            case "column_stack":
+                for (Tensor t : tensors) {
+                    parts.add(t.dim() <= 1 ? t.reshape(Math.toIntExact(t.numel()), 1) : t);
+                }
+                return stackAlong(parts, "hstack");
+            default:
+                throw new IllegalStateException(op);
+        }
+    }
+
     /** A rolled copy along one dimension: two copies of slices. */
     private static Tensor rollDim(Tensor t, int shift, int d) {
         Tensor out = Creation.empty(t.shape, t.dtype, t.device);

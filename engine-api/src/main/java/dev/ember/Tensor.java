@@ -2727,6 +2727,16 @@ public final class Tensor implements AutoCloseable {
         return ViewOps.transpose(this, dim0, dim1, "TransposeBackward0");
     }
 
+    /** {@code torch.swapaxes}: the same as {@link #transpose} ({@code TransposeBackward0}). */
+    public Tensor swapaxes(int axis0, int axis1) {
+        return transpose(axis0, axis1);
+    }
+
+    /** {@code torch.swapdims}: the same as {@link #transpose} ({@code TransposeBackward0}). */
+    public Tensor swapdims(int dim0, int dim1) {
+        return transpose(dim0, dim1);
+    }
+
     /** Transpose of a tensor of at most 2 dimensions (a view). */
     public Tensor t() {
         if (shape.length > 2) {
@@ -2767,6 +2777,15 @@ public final class Tensor implements AutoCloseable {
     /** Removes a dimension if its size is 1 (a view). */
     public Tensor squeeze(int dim) {
         return ViewOps.squeeze(this, dim);
+    }
+
+    /**
+     * Removes each listed dimension whose size is 1 (a view), as PyTorch 2.x's {@code squeeze(dims)}: the others stay,
+     * and a dimension listed twice is an error ({@code SqueezeBackward2}).
+     */
+    public Tensor squeeze(int... dims) {
+        Args.require(dims, "squeeze", "dim", 1, "tuple of ints");
+        return ViewOps.squeezeDims(this, dims);
     }
 
     /** Inserts a size-1 dimension (a view). */
@@ -3351,6 +3370,102 @@ public final class Tensor implements AutoCloseable {
         Args.require(source, "movedim", "source", 1, "tuple of ints");
         Args.require(destination, "movedim", "destination", 2, "tuple of ints");
         return ShapeOps.movedim(this, source, destination);
+    }
+
+    /** {@code torch.moveaxis}: the same as {@link #movedim(int, int)}. */
+    public Tensor moveaxis(int source, int destination) {
+        return movedim(source, destination);
+    }
+
+    /** {@code torch.moveaxis}: the same as {@link #movedim(int[], int[])}. */
+    public Tensor moveaxis(int[] source, int[] destination) {
+        return movedim(source, destination);
+    }
+
+    /**
+     * Every window of {@code size} elements along {@code dimension}, {@code step} apart, as a new last dimension: a view,
+     * as {@code Tensor.unfold} ({@code UnfoldBackward0}; overlapping windows add their gradients). Not to be confused
+     * with {@code nn.functional.unfold}, the sliding blocks of a convolution.
+     *
+     * @throws IllegalArgumentException with PyTorch's words when {@code size} is negative or larger than the dimension,
+     *         or {@code step} is not positive
+     */
+    public Tensor unfold(int dimension, int size, int step) {
+        return ViewOps.unfold(this, dimension, size, step);
+    }
+
+    /**
+     * A view of this tensor's storage with the given sizes and strides, starting where this tensor starts, as
+     * {@code torch.as_strided} ({@code AsStridedBackward0}).
+     */
+    public Tensor asStrided(int[] size, int[] stride) {
+        return asStrided(size, stride, storageOffset());
+    }
+
+    /**
+     * A view of this tensor's storage with the given sizes, strides and storage offset, as {@code torch.as_strided}
+     * ({@code AsStridedBackward0}; elements the view reaches through several indices add their gradients, and where this
+     * tensor's own elements share storage the gradient is shared between them, as PyTorch's
+     * {@code as_strided_backward}).
+     *
+     * @throws IllegalArgumentException with PyTorch's words when the ranks differ, a stride is negative, or the view
+     *         reaches past the storage
+     */
+    public Tensor asStrided(int[] size, int[] stride, int storageOffset) {
+        Args.require(size, "as_strided", "size", 1, "tuple of ints");
+        Args.require(stride, "as_strided", "stride", 2, "tuple of ints");
+        return ViewOps.asStrided(this, size, stride, storageOffset);
+    }
+
+    /** The tensor with at least one dimension ({@code torch.atleast_1d}): a 0-dim tensor becomes shape {@code [1]}. */
+    public Tensor atleast1d() {
+        return ShapeOps.atleast(this, 1);
+    }
+
+    /** The tensor with at least two dimensions ({@code torch.atleast_2d}): 1-D {@code [n]} becomes {@code [1, n]}. */
+    public Tensor atleast2d() {
+        return ShapeOps.atleast(this, 2);
+    }
+
+    /**
+     * The tensor with at least three dimensions ({@code torch.atleast_3d}): 1-D {@code [n]} becomes {@code [1, n, 1]},
+     * 2-D {@code [m, n]} becomes {@code [m, n, 1]}.
+     */
+    public Tensor atleast3d() {
+        return ShapeOps.atleast(this, 3);
+    }
+
+    /** Concatenates column-wise ({@code torch.hstack}): along dimension 1, or 0 for 1-D tensors. */
+    public static Tensor hstack(List<Tensor> tensors) {
+        Args.require(tensors, "hstack", "tensors", 1, "tuple of Tensors");
+        return ShapeOps.stackAlong(tensors, "hstack");
+    }
+
+    /** Concatenates row-wise ({@code torch.vstack}): along dimension 0 of each tensor made at least 2-D. */
+    public static Tensor vstack(List<Tensor> tensors) {
+        Args.require(tensors, "vstack", "tensors", 1, "tuple of Tensors");
+        return ShapeOps.stackAlong(tensors, "vstack");
+    }
+
+    /** {@code torch.row_stack}: the same as {@link #vstack}. */
+    public static Tensor rowStack(List<Tensor> tensors) {
+        Args.require(tensors, "row_stack", "tensors", 1, "tuple of Tensors");
+        return ShapeOps.stackAlong(tensors, "vstack");
+    }
+
+    /** Concatenates depth-wise ({@code torch.dstack}): along dimension 2 of each tensor made at least 3-D. */
+    public static Tensor dstack(List<Tensor> tensors) {
+        Args.require(tensors, "dstack", "tensors", 1, "tuple of Tensors");
+        return ShapeOps.stackAlong(tensors, "dstack");
+    }
+
+    /**
+     * Stacks as columns ({@code torch.column_stack}): 0-dim and 1-D tensors become columns {@code [n, 1]}, then
+     * {@link #hstack}.
+     */
+    public static Tensor columnStack(List<Tensor> tensors) {
+        Args.require(tensors, "column_stack", "tensors", 1, "tuple of Tensors");
+        return ShapeOps.stackAlong(tensors, "column_stack");
     }
 
     /** Dimension {@code dim} expanded into {@code sizes} (one may be -1), as {@code torch.unflatten} (a view). */

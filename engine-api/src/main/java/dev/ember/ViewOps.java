@@ -254,6 +254,193 @@ final class ViewOps {
                 n -> g -> new Tensor[] {g.reshape(in)});
     }
 
+    /**
+     * {@code squeeze(dims)}, PyTorch 2.x's {@code squeeze.dims}: each listed dimension removed where its size is 1, the
+     * others kept ({@code SqueezeBackward2}); a dimension listed twice is PyTorch's error.
+     */
+    static Tensor squeezeDims(Tensor t, int[] dims) {
+        int rank = t.dim();
+        boolean[] listed = new boolean[Math.max(rank, 1)];
+        for (int dim : dims) {
+            int d = Shapes.wrapDim(dim, rank);
+            if (listed[d]) {
+                throw new IllegalArgumentException("dim " + d + " appears multiple times in the list of dims");
+            }
+            listed[d] = true;
+        }
+        List<Integer> keep = new ArrayList<>();
+        for (int i = 0; i < rank; i++) {
+            if (!(listed[i] && t.shape[i] == 1)) {
+                keep.add(i);
+            }
+        }
+        int[] shape = keep.stream().mapToInt(i -> t.shape[i]).toArray();
+        int[] strides = keep.stream().mapToInt(i -> t.layout.stride(i)).toArray();
+        Tensor out = makeView(t, shape, strides, t.layout.offset());
+        int[] in = t.shape;
+        return ArithmeticOps.record(out, "SqueezeBackward2", new Tensor[] {t}, n -> g -> new Tensor[] {g.reshape(in)});
+    }
+
+    /**
+     * {@code unfold(dimension, size, step)}: every window of {@code size} elements along {@code dimension}, {@code step}
+     * apart, as a new last dimension of a view ({@code UnfoldBackward0}); PyTorch's checks in its order. The backward
+     * adds each window's gradient back at the positions it was read from (an {@code index_add}, so overlapping windows
+     * sum and the backward is itself differentiable).
+     */
+    static Tensor unfold(Tensor t, int dimension, int size, int step) {
+        int rank = t.dim();
+        int d = Shapes.wrapDim(dimension, rank);
+        int maxSize = rank == 0 ? 1 : t.shape[d];
+        if (size < 0) {
+            throw new IllegalArgumentException("size is " + size + " but must be >= 0");
+        }
+        if (size > maxSize) {
+            throw new IllegalArgumentException("maximum size for tensor at dimension " + d + " is " + maxSize
+                    + " but size is " + size);
+        }
+        if (step <= 0) {
+            throw new IllegalArgumentException("step is " + step + " but must be > 0");
+        }
+        int[] shape = Arrays.copyOf(t.shape, rank + 1);
+        int[] strides = Arrays.copyOf(t.layout.strides(), rank + 1);
+        shape[rank] = size;
+        strides[rank] = rank == 0 ? 1 : t.layout.stride(d);
+        int windows = 0;
+        if (rank > 0) {
+            windows = (t.shape[d] - size) / step + 1;
+            shape[d] = windows;
+            strides[d] = (int) Math.min((long) step * t.layout.stride(d), Integer.MAX_VALUE);
+            if (windows > 1) {
+                strides[d] = Math.multiplyExact(step, t.layout.stride(d));
+            }
+        }
+        Tensor out = makeView(t, shape, strides, t.layout.offset());
+        int[] in = t.shape;
+        int nWindows = windows;
+        return ArithmeticOps.record(out, "UnfoldBackward0", new Tensor[] {t},
+                n -> g -> new Tensor[] {unfoldBackward(g, in, d, size, step, nWindows)});
+    }
+
+    /** PyTorch's {@code unfold_backward}: the windows' gradients added back where each element was read. */
+    private static Tensor unfoldBackward(Tensor g, int[] in, int d, int size, int step, int windows) {
+        int rank = in.length;
+        if (rank == 0) {
+            return g.sum().reshape(in);
+        }
+        // [..., windows, ..., size] -> [..., windows * size, ...], each element beside the input index it came from
+        Tensor flat = g.movedim(rank, d + 1).flatten(d, d + 1);
+        long[] index = new long[Math.multiplyExact(windows, size)];
+        for (int w = 0; w < windows; w++) {
+            for (int k = 0; k < size; k++) {
+                index[w * size + k] = (long) w * step + k;
+            }
+        }
+        Tensor zeros = Creation.zeros(in, g.dtype, g.device);
+        return zeros.indexAdd(d, Tensor.tensor(index).to(g.device), flat);
+    }
+
+    /**
+     * {@code as_strided(size, stride, storageOffset)}: a view of {@code t}'s storage under any layout that stays inside
+     * it ({@code AsStridedBackward0}); PyTorch's checks ({@code setStrided}) in its order. The backward is PyTorch's
+     * {@code as_strided_backward}: the gradient added into a buffer over the storage the two layouts span, read back
+     * through the input's layout, divided where the input's own elements share storage.
+     */
+    static Tensor asStrided(Tensor t, int[] size, int[] stride, int storageOffset) {
+        if (size.length != stride.length) {
+            throw new IllegalArgumentException("mismatch in length of strides and shape");
+        }
+        for (int s : stride) {
+            if (s < 0) {
+                throw new IllegalArgumentException("as_strided: Negative strides are not supported at the moment, got "
+                        + "strides: " + Shapes.str(stride));
+            }
+        }
+        long need = storageOffset + 1L;
+        boolean empty = false;
+        for (int i = 0; i < size.length; i++) {
+            if (size[i] < 0) {
+                throw new IllegalArgumentException("Storage size calculation overflowed with sizes=" + Shapes.str(size)
+                        + " and strides=" + Shapes.str(stride));
+            }
+            empty |= size[i] == 0;
+            need += (size[i] - 1L) * stride[i];
+        }
+        long item = t.dtype.itemSize();
+        long have = t.storage().numel();
+        if (!empty && need > have) {
+            throw new IllegalArgumentException("setStorage: sizes " + Shapes.str(size) + ", strides " + Shapes.str(stride)
+                    + ", storage offset " + storageOffset + ", and itemsize " + item + " requiring a storage size of "
+                    + need * item + " are out of bounds for storage of size " + have * item);
+        }
+        if (storageOffset < 0) {
+            throw new IllegalArgumentException("Tensor: invalid storage offset " + storageOffset);
+        }
+        Tensor out = makeView(t, size, stride, storageOffset);
+        Layout from = t.layout;
+        Layout to = new Layout(size, stride, storageOffset);
+        return ArithmeticOps.record(out, "AsStridedBackward0", new Tensor[] {t},
+                n -> g -> new Tensor[] {asStridedBackward(g, from, to)});
+    }
+
+    /** The storage index of every element of a layout, in row-major order of its shape. */
+    private static long[] positions(Layout l) {
+        long[] pos = new long[Math.toIntExact(l.numel())];
+        int rank = l.rank();
+        int[] idx = new int[rank];
+        long p = l.offset();
+        for (int e = 0; e < pos.length; e++) {
+            pos[e] = p;
+            for (int k = rank - 1; k >= 0; k--) {
+                if (++idx[k] < l.size(k)) {
+                    p += l.stride(k);
+                    break;
+                }
+                p -= (long) (idx[k] - 1) * l.stride(k);
+                idx[k] = 0;
+            }
+        }
+        return pos;
+    }
+
+    private static Tensor asStridedBackward(Tensor g, Layout input, Layout output) {
+        long[] in = positions(input);
+        long[] out = positions(output);
+        long base = Long.MAX_VALUE;
+        long top = Long.MIN_VALUE;
+        for (long[] ps : new long[][] {in, out}) {
+            for (long p : ps) {
+                base = Math.min(base, p);
+                top = Math.max(top, p);
+            }
+        }
+        if (in.length == 0 || out.length == 0) {
+            return Creation.zeros(input.shape(), g.dtype, g.device);
+        }
+        int span = Math.toIntExact(top - base + 1);
+        int[] shared = new int[span];
+        boolean overlap = false;
+        for (int e = 0; e < in.length; e++) {
+            in[e] -= base;
+            overlap |= ++shared[(int) in[e]] > 1;
+        }
+        for (int e = 0; e < out.length; e++) {
+            out[e] -= base;
+        }
+        Tensor inIndex = Tensor.tensor(in).to(g.device);
+        Tensor storage = Creation.zeros(new int[] {span}, g.dtype, g.device)
+                .indexAdd(0, Tensor.tensor(out).to(g.device), g.reshape(-1));
+        Tensor grad = storage.indexSelect(0, inIndex);
+        if (overlap) {
+            // each input element's share of the storage element it aliases
+            double[] count = new double[in.length];
+            for (int e = 0; e < in.length; e++) {
+                count[e] = shared[(int) in[e]];
+            }
+            grad = grad.div(Tensor.tensor(count).to(g.dtype).to(g.device));
+        }
+        return grad.reshape(input.shape());
+    }
+
     static Tensor unsqueeze(Tensor t, int dim) {
         int d = Shapes.wrapDim(dim, t.dim() + 1);
         int[] shape = new int[t.dim() + 1];

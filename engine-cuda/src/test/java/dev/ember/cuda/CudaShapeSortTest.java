@@ -105,6 +105,16 @@ class CudaShapeSortTest {
         t.add(p("pad replicate 3d", x -> Functional.pad(x[0], new int[] {1, 2, 3, 0, 1, 1}, "replicate"), r(1, 2, 3, 5, 7)));
         t.add(p("pad circular", x -> Functional.pad(x[0], new int[] {2, 3, -1, 2}, "circular"), r(2, 3, 5, 7)));
         t.add(p("reshape that copies", x -> x[0].t().reshape(-1).mul(2.0), r(13, 7)));
+        // session 18's views and stacks (their backward is an index_add on the device)
+        t.add(p("unfold overlapping", x -> x[0].unfold(1, 5, 2).mul(x[0].unfold(1, 5, 2)), r(3, 17, 4)));
+        t.add(p("unfold transposed", x -> x[0].t().unfold(0, 3, 4).mul(2.0), r(7, 13)));
+        t.add(p("asStrided overlapping", x -> x[0].asStrided(new int[] {9, 4}, new int[] {3, 1}, 2).mul(2.0), r(5, 7)));
+        t.add(p("asStrided of an expanded input", x -> x[0].expand(5, 6).asStrided(new int[] {3, 3}, new int[] {1, 1}, 1)
+                .mul(x[0].expand(5, 6).asStrided(new int[] {3, 3}, new int[] {1, 1}, 1)), r(5, 1)));
+        t.add(p("hstack vstack dstack", x -> Tensor.hstack(List.of(x[0], x[1])).sum().add(Tensor.vstack(List.of(x[0], x[1]))
+                .mul(2.0).sum()).add(Tensor.dstack(List.of(x[0], x[1])).mul(3.0).sum()), r(3, 5), r(3, 5)));
+        t.add(p("columnStack", x -> Tensor.columnStack(List.of(x[0], x[1])), r(7), r(7, 3)));
+        t.add(p("squeeze dims", x -> x[0].squeeze(1, 3).mul(2.0), r(5, 1, 3, 1)));
         return t;
     }
 }
