@@ -78,6 +78,13 @@ def diag2(t, k):
     raise RuntimeError("diag(): Supports 1D or 2D tensors. Got %dD" % t.dim())
 
 
+def diff2x(t, n, dim, **kw):
+    # 2.x's diff_check refuses a negative order after the rank check (1.13 returned the input unchanged)
+    if t.dim() >= 1 and n < 0:
+        raise RuntimeError("order must be non-negative but got %d" % n)
+    return t.diff(n, dim, **kw)
+
+
 # grad_fn names that 2.x gives where 1.13 differs (op -> name); see the notes at the top
 NAME_2X = {
     "repeatInterleave": "ViewBackward0",  # 2.x: unsqueeze/expand/clone/flatten, no longer index_select
@@ -162,6 +169,17 @@ OPS = {
     "atleast1d": lambda t, a: torch.atleast_1d(t),
     "atleast2d": lambda t, a: torch.atleast_2d(t),
     "atleast3d": lambda t, a: torch.atleast_3d(t),
+    "rot90": lambda t, a: t.rot90(a[0], a[1]),
+    "fliplr": lambda t, a: t.fliplr(),
+    "flipud": lambda t, a: t.flipud(),
+    "diff": lambda t, a: diff2x(t, a[0], a[1]),
+    "diffPA": lambda t, a: diff2x(t, a[0], a[1], prepend=t.narrow(a[1], 0, 1) * 3, append=t.narrow(a[1], 0, 2) * 5),
+    "diffBad": lambda t, a: t.diff(1, a[0], prepend=torch.zeros(a[1], dtype=D)),
+    "blockDiag": lambda t, a: torch.block_diag(t, t.reshape(-1)[:2] * 2, t.reshape(-1)[0] * 3),
+    "cartesianProd": lambda t, a: torch.cartesian_prod(t, t[:2] * 2) if a else torch.cartesian_prod(t),
+    "combinations": lambda t, a: torch.combinations(t, a[0], a[1] == 1),
+    "triuIndices": lambda t, a: torch.triu_indices(a[0], a[1], a[2]),
+    "trilIndices": lambda t, a: torch.tril_indices(a[0], a[1], a[2]),
     "contiguous": lambda t, a: t.contiguous(),
     "clone": lambda t, a: t.clone(),
     "pad": lambda t, a: torch.nn.functional.pad(t, a[0], mode=a[1], value=a[2]) if a[1] == "constant"
@@ -305,6 +323,26 @@ add("c2 t2 s2", "asStrided", [[3, 3], [1, 1], 0], [[2, 2], [0, 1], 2], [[4, 2], 
 add("e2", "asStrided", [[3, 2], [1, 1], 0], [[2], [1], 1])
 add("c2", "asStrided", [[3, 3], [4, 1], 5], [[2], [-1], 0], [[2, 2], [1], 0], [[2], [1], -1], [[-1], [1], 0])
 
+# session 18 (appended): rot90, fliplr/flipud, diff (prepend/append, n past the size, n = 0), block_diag (0-D, 1-D,
+# 2-D blocks), cartesian_prod, combinations, triu/tril_indices
+add("c2 t2 s2 c3 p3", "rot90", [1, [0, 1]], [2, [0, 1]], [3, [0, 1]], [-1, [1, 0]], [0, [0, 1]], [5, [-1, 0]])
+add("c3", "rot90", [1, [0, 2]], [1, [2, 0]], [1, [0, 0]], [1, [0, 3]], [1, [0, 1, 2]], [1, [-4, 0]])
+add("c1", "rot90", [1, [0, 1]])
+add("c2 c1 z", "fliplr")
+add("c2 c1 z", "flipud")
+add("c2 t2 s2 c1 e2", "diff", [1, -1], [2, 1], [1, 0], [3, 0], [5, 1], [0, 1], [-1, 0])
+add("z", "diff", [1, 0])
+add("c2 t2", "diffPA", [1, 0], [2, 1], [0, 1], [1, -1])
+add("c2", "diffBad", [0, [1, 3]], [1, [3, 1, 1]], [0, [1, 4]])
+add("c2 t2 c1 z", "blockDiag")
+add("c3", "blockDiag")
+add("c1 s1", "cartesianProd", [1], [])
+add("c2", "cartesianProd", [1])
+add("c1 s1", "combinations", [2, 0], [2, 1], [3, 0], [1, 0], [0, 0], [6, 0], [-1, 0])
+add("c2", "combinations", [2, 0])
+add("z", "triuIndices", [3, 4, 0], [4, 3, 1], [3, 3, -5], [3, 3, 7], [0, 3, 0], [-1, 3, 0], [3, -2, 0])
+add("z", "trilIndices", [3, 4, 0], [4, 3, -1], [3, 3, 5], [2, 0, 0], [-1, 3, 0])
+
 
 def fmt(v):
     if isinstance(v, list):
@@ -342,6 +380,8 @@ def run(inp, op, args):
     names = []
     for i, o in enumerate(outs):
         fn = o.grad_fn.name() if o.grad_fn is not None else "None"
+        if fn == "torch::autograd::CopyBackwards":
+            fn = "CopyBackwards"  # the name Ember prints, without PyTorch's C++ namespace (as CopySlices above)
         if op == "squeezeL" and o.grad_fn is not None:
             fn = "SqueezeBackward2"  # 2.x: squeeze.dims
         if fn == "ReshapeAliasBackward0":

@@ -21,6 +21,17 @@ final class Creation {
         return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
     }
 
+    /**
+     * A new tensor over its own storage with dense {@code strides} (a permutation of some shape's row-major strides, as
+     * {@link ShapeOps#preservedStrides} makes), contents unspecified.
+     */
+    static Tensor emptyStrided(int[] shape, int[] strides, DType dtype, Device device) {
+        long numel = Shapes.storageNumel(shape, dtype);
+        Backend backend = Tensor.backendFor(device);
+        Storage s = backend.allocate(dtype, numel, device.index());
+        return new Tensor(s, new Layout(shape, strides, 0), device, backend, new int[1]);
+    }
+
     /** A contiguous tensor of zeros (no fill pass where the backend's fresh memory is zero). */
     static Tensor zeros(int[] shape, DType dtype, Device device) {
         long numel = Shapes.storageNumel(shape, dtype);

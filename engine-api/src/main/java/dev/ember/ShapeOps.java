@@ -34,6 +34,74 @@ final class ShapeOps {
         return new Layout(shape, l.strides(), len == 0 ? l.offset() : l.offset() + start * l.stride(d));
     }
 
+    /**
+     * The strides of PyTorch's {@code empty_like(t)} ({@code preserve_format}): {@code t}'s own where they are
+     * non-overlapping and dense, otherwise dense strides in the same order ({@code infer_dense_strides}: dimensions
+     * sorted by stride, a stride of 0 left where it is, equal strides with the larger size outside).
+     */
+    static int[] preservedStrides(int[] sizes, int[] strides) {
+        int n = sizes.length;
+        if (nonOverlappingAndDense(sizes, strides)) {
+            return strides.clone();
+        }
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) {
+            perm[i] = n - 1 - i;
+        }
+        for (int i = 1; i < n; i++) {
+            int d1 = i;
+            for (int d0 = i - 1; d0 >= 0; d0--) {
+                int a = perm[d0];
+                int b = perm[d1];
+                int cmp = strides[a] == 0 || strides[b] == 0 ? 0 : strides[a] < strides[b] ? -1
+                        : strides[a] > strides[b] ? 1 : sizes[a] > sizes[b] ? 1 : 0;
+                if (cmp > 0) {
+                    perm[d0] = b;
+                    perm[d1] = a;
+                    d1 = d0;
+                } else if (cmp < 0) {
+                    break;
+                }
+            }
+        }
+        int[] out = new int[n];
+        long stride = 1;
+        for (int i = 0; i < n; i++) {
+            out[perm[i]] = (int) Math.min(stride, Integer.MAX_VALUE);
+            if (sizes[perm[i]] > 1) {
+                stride *= sizes[perm[i]];
+            }
+        }
+        return out;
+    }
+
+    /** PyTorch's {@code is_non_overlapping_and_dense}: the strides are a permutation of a dense layout's. */
+    private static boolean nonOverlappingAndDense(int[] sizes, int[] strides) {
+        int n = sizes.length;
+        if (n == 1) {
+            return sizes[0] < 2 || strides[0] == 1;
+        }
+        Integer[] perm = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            perm[i] = i;
+        }
+        // size-1 (and empty) dimensions last, the others by increasing stride
+        Arrays.sort(perm, (a, b) -> sizes[a] < 2 ? (sizes[b] < 2 ? 0 : 1) : sizes[b] < 2 ? -1
+                : Integer.compare(strides[a], strides[b]));
+        long require = 1;
+        for (int i = 0; i < n; i++) {
+            int size = sizes[perm[i]];
+            if (size < 2) {
+                return true;
+            }
+            if (strides[perm[i]] != require) {
+                return false;
+            }
+            require *= size;
+        }
+        return true;
+    }
+
     /** The same elements in reverse order along {@code d}: a negative stride. */
     private static Layout flipped(Layout l, int d) {
         int[] strides = l.strides();
@@ -365,7 +433,8 @@ final class ShapeOps {
                 src = flipped(src, d);
             }
         }
-        Tensor out = Creation.empty(t.shape, t.dtype, t.device);
+        // PyTorch's flip writes into empty_like(self): the input's memory order kept
+        Tensor out = Creation.emptyStrided(t.shape, preservedStrides(t.shape, t.layout.strides()), t.dtype, t.device);
         copy(t, src, out, out.layout);
         int[] ds = dims.clone();
         return ArithmeticOps.record(out, "FlipBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.flip(ds)});
@@ -414,6 +483,240 @@ final class ShapeOps {
         }
         int[] ds = dims.clone();
         return ArithmeticOps.record(out, "RollBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.roll(back, ds)});
+    }
+
+    /**
+     * {@code rot90(k, dims)}: PyTorch's checks in its order, then its flips and transpose (a quarter turn is a flipped
+     * copy, transposed: the result's strides are PyTorch's); one node {@code Rot90Backward0} whose backward turns the
+     * gradient back, {@code grad.rot90(-k, dims)}.
+     */
+    static Tensor rot90(Tensor t, int k, int[] dims) {
+        int rank = t.dim();
+        if (dims.length != 2) {
+            throw new IllegalArgumentException("expected total rotation dims == 2, but got dims = " + dims.length);
+        }
+        if (rank < 2) {
+            throw new IllegalArgumentException("expected total dims >= 2, but got total dims = " + rank);
+        }
+        if (dims[0] == dims[1] || Math.abs((long) dims[0] - dims[1]) == rank) {
+            throw new IllegalArgumentException("expected rotation dims to be different, but got dim0 = " + dims[0]
+                    + " and dim1 = " + dims[1]);
+        }
+        for (int i = 0; i < 2; i++) {
+            if (dims[i] >= rank || dims[i] < -rank) {
+                throw new IllegalArgumentException("Rotation dim" + i + " out of range, dim" + i + " = " + dims[i]);
+            }
+        }
+        int turns = ((k % 4) + 4) % 4;
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            switch (turns) {
+                case 1:
+                    out = t.flip(dims[1]).transpose(dims[0], dims[1]).detach();
+                    break;
+                case 2:
+                    out = t.flip(dims);
+                    break;
+                case 3:
+                    out = t.flip(dims[0]).transpose(dims[0], dims[1]).detach();
+                    break;
+                default:
+                    out = t.contiguous() == t ? t.clone() : t.contiguous();
+                    break;
+            }
+        }
+        int[] d = dims.clone();
+        return ArithmeticOps.record(out, "Rot90Backward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.rot90(-k, d)});
+    }
+
+    /** {@code fliplr} ({@code flip(1)}, at least 2-D) and {@code flipud} ({@code flip(0)}, at least 1-D). */
+    static Tensor flipSide(Tensor t, int dim) {
+        if (t.dim() < dim + 1) {
+            throw new IllegalArgumentException("Input must be >= " + (dim + 1) + "-d.");
+        }
+        return t.flip(dim);
+    }
+
+    /**
+     * {@code diff(n, dim, prepend, append)}: PyTorch's checks, {@code cat(prepend, input, append)}, then {@code n}
+     * differences of neighbours ({@code narrow(1) - narrow(0)}, {@code logical_xor} for bool), {@code n} capped at the
+     * dimension's size; {@code n = 0} is a copy of the input, without prepend or append, as PyTorch's.
+     */
+    static Tensor diff(Tensor t, int n, int dim, Tensor prepend, Tensor append) {
+        if (t.dim() < 1) {
+            throw new IllegalArgumentException("diff expects input to be at least one-dimensional");
+        }
+        if (n < 0) {
+            throw new IllegalArgumentException("order must be non-negative but got " + n);
+        }
+        for (Tensor other : new Tensor[] {prepend, append}) {
+            if (other == null) {
+                continue;
+            }
+            int d = Shapes.wrapDim(dim, t.dim());
+            if (other.dim() != t.dim()) {
+                throw new IllegalArgumentException("diff expects prepend or append to be the same dimension as input");
+            }
+            for (int i = 0; i < other.dim(); i++) {
+                if (i != d && other.shape[i] != t.shape[i]) {
+                    throw new IllegalArgumentException("diff expects the shape of tensor to prepend or append to match that "
+                            + "of input except along the differencing dimension; input.size(" + i + ") = " + t.shape[i]
+                            + ", but got tensor.size(" + i + ") = " + other.shape[i]);
+                }
+            }
+        }
+        if (n == 0) {
+            return t.zerosLike().copy_(t);
+        }
+        Tensor result = t;
+        if (prepend != null || append != null) {
+            List<Tensor> parts = new ArrayList<>(3);
+            if (prepend != null) {
+                parts.add(prepend);
+            }
+            parts.add(t);
+            if (append != null) {
+                parts.add(append);
+            }
+            result = Tensor.cat(parts, dim);
+        }
+        int d = Shapes.wrapDim(dim, result.dim());
+        int len = result.shape[d] - 1;
+        int steps = Math.min(n, result.shape[d]);
+        for (int i = 0; i < steps; i++, len--) {
+            Tensor hi = result.narrow(d, 1, len);
+            Tensor lo = result.narrow(d, 0, len);
+            result = result.dtype == DType.BOOL ? hi.logicalXor(lo) : hi.sub(lo);
+        }
+        return result;
+    }
+
+    /**
+     * {@code triu_indices} / {@code tril_indices}: the coordinates {@code [2, N]} (int64, row-major order) of the
+     * elements of a {@code row x col} matrix on or above ({@code upper}) or on or below the {@code offset}-th diagonal.
+     */
+    static Tensor triangleIndices(int row, int col, int offset, boolean upper, Device device) {
+        if (row < 0) {
+            throw new IllegalArgumentException("row must be non-negative, got" + row);
+        }
+        if (col < 0) {
+            throw new IllegalArgumentException("col must be non-negative, got" + col);
+        }
+        long count = 0;
+        for (int i = 0; i < row; i++) {
+            long from = upper ? Math.max(0L, (long) i + offset) : 0;
+            long to = upper ? col : Math.min((long) col, (long) i + offset + 1);
+            count += Math.max(0, to - from);
+        }
+        int n = Math.toIntExact(count);
+        long[] coords = new long[Math.multiplyExact(2, n)];
+        int e = 0;
+        for (int i = 0; i < row; i++) {
+            long from = upper ? Math.max(0L, (long) i + offset) : 0;
+            long to = upper ? col : Math.min((long) col, (long) i + offset + 1);
+            for (long j = from; j < to; j++, e++) {
+                coords[e] = i;
+                coords[n + e] = j;
+            }
+        }
+        return Tensor.tensor(coords).reshape(2, n).to(device);
+    }
+
+    /**
+     * {@code block_diag}: the tensors (0-D as 1x1, 1-D as one row) on the diagonal of a zero matrix of their promoted
+     * type; one node {@code BlockDiagBackward0} whose backward hands each input its block of the gradient.
+     */
+    static Tensor blockDiag(List<Tensor> tensors) {
+        if (tensors.isEmpty()) {
+            return Tensor.zeros(1, 0);
+        }
+        Device device = tensors.get(0).device;
+        long rows = 0;
+        long cols = 0;
+        int[][] blocks = new int[tensors.size()][];
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            if (!t.device.equals(device)) {
+                throw new IllegalArgumentException("torch.block_diag: input tensors must all be on the same device. Input 0 "
+                        + "is on device " + device + " and input " + i + " is on device " + t.device);
+            }
+            if (t.dim() > 2) {
+                throw new IllegalArgumentException("torch.block_diag: Input tensors must have 2 or fewer dimensions. Input "
+                        + i + " has " + t.dim() + " dimensions");
+            }
+            blocks[i] = t.dim() == 2 ? new int[] {t.shape[0], t.shape[1]} : new int[] {1, t.dim() == 1 ? t.shape[0] : 1};
+            rows += blocks[i][0];
+            cols += blocks[i][1];
+        }
+        Tensor[] inputs = tensors.toArray(new Tensor[0]);
+        Tensor out = Creation.zeros(new int[] {Math.toIntExact(rows), Math.toIntExact(cols)},
+                ArithmeticOps.resultType(inputs), device);
+        try (GradMode off = Ember.noGrad()) {
+            int r = 0;
+            int c = 0;
+            for (int i = 0; i < inputs.length; i++) {
+                out.narrow(0, r, blocks[i][0]).narrow(1, c, blocks[i][1]).copy_(inputs[i].expand(blocks[i]));
+                r += blocks[i][0];
+                c += blocks[i][1];
+            }
+        }
+        return ArithmeticOps.record(out, "BlockDiagBackward0", inputs, n -> g -> {
+            Tensor[] grads = new Tensor[inputs.length];
+            int r = 0;
+            int c = 0;
+            for (int i = 0; i < inputs.length; i++) {
+                Tensor block = g.narrow(0, r, blocks[i][0]).narrow(1, c, blocks[i][1]);
+                grads[i] = ArithmeticOps.cast(block.reshape(inputs[i].shape), inputs[i].dtype);
+                r += blocks[i][0];
+                c += blocks[i][1];
+            }
+            return grads;
+        });
+    }
+
+    /** Checks that each tensor is 1-D, PyTorch's {@code cartesian_prod} and {@code combinations} message. */
+    private static void require1d(Tensor t) {
+        if (t.dim() != 1) {
+            throw new IllegalArgumentException("Expect a 1D vector, but got shape " + Shapes.str(t.shape));
+        }
+    }
+
+    /** {@code cartesian_prod}: PyTorch's composition, {@code stack} of the flattened {@code meshgrid(indexing="ij")}. */
+    static Tensor cartesianProd(List<Tensor> tensors) {
+        for (Tensor t : tensors) {
+            require1d(t);
+        }
+        if (tensors.size() == 1) {
+            return tensors.get(0);
+        }
+        List<Tensor> grids = new ArrayList<>(Tensor.meshgrid(tensors, "ij"));
+        grids.replaceAll(Tensor::flatten);
+        return Tensor.stack(grids, 1);
+    }
+
+    /**
+     * {@code combinations(r, with_replacement)}: PyTorch's composition, the {@code r}-fold {@code meshgrid} masked to
+     * strictly (or, with replacement, weakly) increasing indices, then stacked.
+     */
+    static Tensor combinations(Tensor t, int r, boolean withReplacement) {
+        require1d(t);
+        if (r < 0) {
+            throw new IllegalArgumentException("Expect a non-negative number, but got " + r);
+        }
+        if (r == 0) {
+            return Creation.empty(new int[] {0}, t.dtype, t.device);
+        }
+        List<Tensor> copies = java.util.Collections.nCopies(r, t);
+        List<Tensor> grids = new ArrayList<>(Tensor.meshgrid(copies, "ij"));
+        Tensor range = Tensor.arange(0, t.shape[0], 1, DType.INT64).to(t.device);
+        List<Tensor> index = Tensor.meshgrid(java.util.Collections.nCopies(r, range), "ij");
+        Tensor mask = Tensor.full(DType.BOOL, 1.0, index.get(0).shape).to(t.device);
+        for (int i = 0; i + 1 < r; i++) {
+            mask = mask.logicalAnd(withReplacement ? index.get(i).le(index.get(i + 1)) : index.get(i).lt(index.get(i + 1)));
+        }
+        Tensor m = mask;
+        grids.replaceAll(g -> g.maskedSelect(m));
+        return Tensor.stack(grids, 1);
     }
 
     /**

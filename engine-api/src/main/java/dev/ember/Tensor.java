@@ -3417,6 +3417,83 @@ public final class Tensor implements AutoCloseable {
         return ViewOps.asStrided(this, size, stride, storageOffset);
     }
 
+    /**
+     * Rotated by 90 degrees {@code k} times in the plane of {@code dims} (from the first towards the second), as
+     * {@code torch.rot90} ({@code Rot90Backward0}).
+     */
+    public Tensor rot90(int k, int... dims) {
+        Args.require(dims, "rot90", "dims", 2, "tuple of ints");
+        return ShapeOps.rot90(this, k, dims);
+    }
+
+    /** Rotated by 90 degrees once in the plane of dimensions 0 and 1, as {@code torch.rot90(x)}. */
+    public Tensor rot90() {
+        return rot90(1, 0, 1);
+    }
+
+    /** Flipped left to right ({@code torch.fliplr}: dimension 1 reversed; at least 2-D). */
+    public Tensor fliplr() {
+        return ShapeOps.flipSide(this, 1);
+    }
+
+    /** Flipped upside down ({@code torch.flipud}: dimension 0 reversed; at least 1-D). */
+    public Tensor flipud() {
+        return ShapeOps.flipSide(this, 0);
+    }
+
+    /** The first difference along the last dimension, as {@code torch.diff(x)}. */
+    public Tensor diff() {
+        return diff(1, -1, null, null);
+    }
+
+    /**
+     * The {@code n}-th forward difference along {@code dim} ({@code out[i] = in[i + 1] - in[i]}, applied {@code n} times;
+     * logical xor for bool), with {@code prepend} and {@code append} (either may be null) concatenated first, as
+     * {@code torch.diff}.
+     */
+    public Tensor diff(int n, int dim, Tensor prepend, Tensor append) {
+        return ShapeOps.diff(this, n, dim, prepend, append);
+    }
+
+    /**
+     * The coordinates of the upper triangle of a {@code row x col} matrix, from the {@code offset}-th diagonal, as a
+     * {@code [2, N]} int64 tensor in row-major order ({@code torch.triu_indices}).
+     */
+    public static Tensor triuIndices(int row, int col, int offset) {
+        return ShapeOps.triangleIndices(row, col, offset, true, Device.CPU);
+    }
+
+    /**
+     * The coordinates of the lower triangle of a {@code row x col} matrix, up to the {@code offset}-th diagonal, as a
+     * {@code [2, N]} int64 tensor in row-major order ({@code torch.tril_indices}).
+     */
+    public static Tensor trilIndices(int row, int col, int offset) {
+        return ShapeOps.triangleIndices(row, col, offset, false, Device.CPU);
+    }
+
+    /**
+     * The tensors (at most 2-D; a 0-D one as 1x1, a 1-D one as a row) along the diagonal of a zero matrix of their
+     * promoted type, as {@code torch.block_diag} ({@code BlockDiagBackward0}); no tensors give shape {@code [1, 0]}.
+     */
+    public static Tensor blockDiag(List<Tensor> tensors) {
+        Args.require(tensors, "block_diag", "tensors", 1, "tuple of Tensors");
+        return ShapeOps.blockDiag(tensors);
+    }
+
+    /** Every tuple of one element from each 1-D tensor, as rows ({@code torch.cartesian_prod}). */
+    public static Tensor cartesianProd(List<Tensor> tensors) {
+        Args.require(tensors, "cartesian_prod", "tensors", 1, "tuple of Tensors");
+        return ShapeOps.cartesianProd(tensors);
+    }
+
+    /**
+     * Every combination of {@code r} elements of this 1-D tensor in order, as rows ({@code torch.combinations}); with
+     * replacement an element may repeat.
+     */
+    public Tensor combinations(int r, boolean withReplacement) {
+        return ShapeOps.combinations(this, r, withReplacement);
+    }
+
     /** The tensor with at least one dimension ({@code torch.atleast_1d}): a 0-dim tensor becomes shape {@code [1]}. */
     public Tensor atleast1d() {
         return ShapeOps.atleast(this, 1);

@@ -202,6 +202,22 @@ class ShapeSweepTest {
             case "atleast1d": return t.atleast1d();
             case "atleast2d": return t.atleast2d();
             case "atleast3d": return t.atleast3d();
+            case "rot90": return t.rot90(i(a, 0), l(a, 1));
+            case "fliplr": return t.fliplr();
+            case "flipud": return t.flipud();
+            case "diff": return t.diff(i(a, 0), i(a, 1), null, null);
+            case "diffPA":
+                return t.diff(i(a, 0), i(a, 1), t.narrow(i(a, 1), 0, 1).mul(3.0), t.narrow(i(a, 1), 0, 2).mul(5.0));
+            case "diffBad": return t.diff(1, i(a, 0), Tensor.zeros(D, l(a, 1)), null);
+            case "blockDiag":
+                return Tensor.blockDiag(List.of(t, t.reshape(-1).slice(0, 0, 2, 1).mul(2.0), t.reshape(-1).select(0, 0)
+                        .mul(3.0)));
+            case "cartesianProd":
+                return a.length == 0 ? Tensor.cartesianProd(List.of(t))
+                        : Tensor.cartesianProd(List.of(t, t.slice(0, 0, 2, 1).mul(2.0)));
+            case "combinations": return t.combinations(i(a, 0), i(a, 1) == 1);
+            case "triuIndices": return Tensor.triuIndices(i(a, 0), i(a, 1), i(a, 2));
+            case "trilIndices": return Tensor.trilIndices(i(a, 0), i(a, 1), i(a, 2));
             case "unfold": return t.unfold(i(a, 0), i(a, 1), i(a, 2));
             case "asStrided": return t.asStrided(l(a, 0), l(a, 1), i(a, 2));
             default: throw new IllegalArgumentException("unknown op " + op);
@@ -363,7 +379,7 @@ class ShapeSweepTest {
             }
             boolean strideOk = field(wo, "stride").equals(field(go, "stride"));
             boolean offOk = field(wo, "off").equals(field(go, "off"));
-            // two known differences, neither reaching a value: Ember's copies (clone, flip, a negative pad) are
+            // two known differences, neither reaching a value: Ember's copies (clone, a negative pad) are
             // row-major where PyTorch's empty_like keeps a permuted input's memory order, and an empty view's storage
             // offset is where Ember's slicing leaves it, not PyTorch's start * stride (no element is ever read there)
             boolean copy = !wview.equals("1") && !wview.equals("-");

@@ -73,4 +73,42 @@ class ShapeViewsChecksTest {
         Tensor q = r(9, 2, 1, 3, 1);
         assertTrue(Autograd.gradgradcheck(t -> sq(t[0].squeeze(1, 3)), q));
     }
+
+    @Test
+    void rotationsDifferencesAndBlocksGradcheck() {
+        Tensor x = r(11, 3, 4, 2);
+        for (int k = -1; k <= 4; k++) {
+            int turns = k;
+            assertTrue(Autograd.gradcheck(t -> t[0].rot90(turns, 2, 0), x));
+        }
+        assertTrue(Autograd.gradgradcheck(t -> sq(t[0].rot90(1, 0, 1)), x));
+        Tensor p = r(12, 3, 1, 2);
+        assertTrue(Autograd.gradcheck(t -> t[0].diff(2, 1, t[1], t[1].mul(2.0)), x, p));
+        assertTrue(Autograd.gradgradcheck(t -> sq(t[0].diff(1, -1, null, null)), x));
+        Tensor m = r(13, 2, 3);
+        Tensor v = r(14, 4);
+        Tensor s = r(15);
+        assertTrue(Autograd.gradcheck(t -> Tensor.blockDiag(List.of(t[0], t[1], t[2])), m, v, s.reshape()));
+        assertTrue(Autograd.gradgradcheck(t -> sq(Tensor.blockDiag(List.of(t[0], t[1]))), m, v));
+        assertTrue(Autograd.gradcheck(t -> Tensor.cartesianProd(List.of(t[0], t[1])), v, r(16, 3)));
+        assertTrue(Autograd.gradcheck(t -> t[0].combinations(3, true), v));
+    }
+
+    @Test
+    void newOpsKeepEveryTensorOnABadArgument() {
+        Tensor x = Tensor.arange(0, 6, 1, DType.FLOAT64).reshape(2, 3);
+        int version = x.version();
+        for (Runnable bad : List.<Runnable>of(() -> x.rot90(1, 0, 0), () -> x.diff(-1, 0, null, null),
+                () -> x.diff(1, 0, Tensor.zeros(DType.FLOAT64, 1, 2), null), () -> x.unfold(1, 4, 1),
+                () -> x.asStrided(new int[] {3, 3}, new int[] {3, 1}, 0), () -> x.squeeze(0, 0),
+                () -> Tensor.blockDiag(List.of(x, x.reshape(1, 2, 3))), () -> x.combinations(2, false))) {
+            try {
+                bad.run();
+                throw new AssertionError("no error");
+            } catch (IllegalArgumentException | IndexOutOfBoundsException expected) {
+                assertArrayEquals(new double[] {0, 1, 2, 3, 4, 5}, x.toDoubleArray());
+                assertEquals(version, x.version());
+            }
+        }
+    }
 }

@@ -115,6 +115,13 @@ class CudaShapeSortTest {
                 .mul(2.0).sum()).add(Tensor.dstack(List.of(x[0], x[1])).mul(3.0).sum()), r(3, 5), r(3, 5)));
         t.add(p("columnStack", x -> Tensor.columnStack(List.of(x[0], x[1])), r(7), r(7, 3)));
         t.add(p("squeeze dims", x -> x[0].squeeze(1, 3).mul(2.0), r(5, 1, 3, 1)));
+        t.add(p("rot90", x -> x[0].rot90(1, 0, 2).mul(x[0].rot90(1, 0, 2)), r(5, 3, 7)));
+        t.add(p("rot90 transposed", x -> x[0].t().rot90(3, 0, 1).mul(2.0), r(9, 4)));
+        t.add(p("diff with prepend", x -> x[0].diff(2, 1, x[1], null).mul(3.0), r(4, 9), r(4, 2)));
+        t.add(p("blockDiag", x -> Tensor.blockDiag(List.of(x[0], x[1], x[2].sum())).mul(2.0), r(3, 5), r(7), r(2)));
+        t.add(p("cartesianProd", x -> Tensor.cartesianProd(List.of(x[0], x[1])).mul(2.0), r(5), r(3)));
+        t.add(p("combinations", x -> x[0].combinations(2, false).mul(2.0), r(7)));
+        t.add(p("triuIndices", x -> Tensor.triuIndices(5, 7, -1).to(x[0].device()).toFloat().add(x[0]), r(1)));
         return t;
     }
 }
