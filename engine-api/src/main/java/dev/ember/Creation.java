@@ -364,6 +364,42 @@ final class Creation {
         return fromFlat(v, new int[] {steps}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
     }
 
+    /**
+     * {@code logspace(start, end, steps, base, dtype)}: {@code base} raised to {@code steps} evenly spaced exponents, as
+     * PyTorch's CPU kernel computes them (the exponents symmetric from both ends, in float for float32 and in double
+     * otherwise, each power rounded once; float16 and bfloat16 go through double, where PyTorch rounds each step to the
+     * half type, so they may differ from PyTorch's in the last place).
+     */
+    static Tensor logspace(double start, double end, int steps, double base, DType dtype) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("number of steps must be non-negative");
+        }
+        Shapes.storageNumel(new int[] {steps}, DType.FLOAT64);
+        double[] v = new double[steps];
+        int half = steps / 2;
+        if (steps == 1) {
+            v[0] = Math.pow(base, start); // PyTorch fills one step with pow(base, start), in double
+        } else if (dtype == DType.FLOAT32) {
+            float s = (float) start;
+            float e = (float) end;
+            float b = (float) base;
+            float step = (e - s) / (float) (steps - 1);
+            for (int i = 0; i < steps; i++) {
+                float x = i < half ? s + step * (float) i : e - step * (float) (steps - i - 1);
+                v[i] = (float) Math.pow(b, x);
+            }
+        } else {
+            double s = dtype.isFloatingPoint() ? start : (long) start;
+            double e = dtype.isFloatingPoint() ? end : (long) end;
+            double b = dtype.isFloatingPoint() ? base : (long) base;
+            double step = (e - s) / (steps - 1);
+            for (int i = 0; i < steps; i++) {
+                v[i] = Math.pow(b, i < half ? s + step * i : e - step * (steps - i - 1));
+            }
+        }
+        return fromFlat(v, new int[] {steps}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
+    }
+
     static Tensor eye(int n, int m, DType dtype) {
         if (n < 0) {
             throw new IllegalArgumentException("n must be greater or equal to 0, got " + n);

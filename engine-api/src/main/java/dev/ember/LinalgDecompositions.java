@@ -405,6 +405,54 @@ final class LinalgDecompositions {
     }
 
 
+    /**
+     * {@code logdet}: PyTorch 2.x's composition over {@code linalg_slogdet}, {@code where(sign == -1, nan, logabsdet)}
+     * ({@code WhereBackward0}): NaN for a negative determinant, -inf for a singular matrix.
+     */
+    static Tensor logdet(Tensor a) {
+        checkSquare(a, "logdet", "A");
+        checkFloating(a, "logdet");
+        SlogdetResult r = slogdet(a);
+        return Tensor.where(r.sign().eq(-1.0), Creation.wrap(Double.NaN), r.logabsdet());
+    }
+
+    /**
+     * {@code linalg.matrix_power}: PyTorch's composition: {@code n = 0} the identity copied into a clone (so the result
+     * is in the graph), 1 a clone, -1 the inverse, negative powers through the inverse, 2 and 3 direct products, larger
+     * ones by binary decomposition (the same products in the same order, so the same rounding).
+     */
+    static Tensor matrixPower(Tensor a, int n) {
+        checkSquare(a, "linalg.matrix_power", "A");
+        if (n == 0) {
+            return a.clone().copy_(Tensor.eye(a.size(-2), a.size(-2), a.dtype).to(a.device));
+        }
+        if (n == 1) {
+            return a.clone();
+        }
+        if (n == -1) {
+            return inv(a);
+        }
+        Tensor base = n < 0 ? inv(a) : a;
+        long k = Math.abs((long) n);
+        if (k == 2) {
+            return base.matmul(base);
+        }
+        if (k == 3) {
+            return base.matmul(base).matmul(base);
+        }
+        Tensor z = null;
+        Tensor result = null;
+        while (k > 0) {
+            long bit = k % 2;
+            k /= 2;
+            z = z == null ? base : z.matmul(z);
+            if (bit == 1) {
+                result = result == null ? z : result.matmul(z);
+            }
+        }
+        return result;
+    }
+
     static SlogdetResult slogdet(Tensor a) {
         checkSquare(a, "linalg.slogdet", "A");
         checkFloating(a, "linalg.slogdet");

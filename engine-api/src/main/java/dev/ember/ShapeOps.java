@@ -521,7 +521,7 @@ final class ShapeOps {
                     out = t.flip(dims[0]).transpose(dims[0], dims[1]).detach();
                     break;
                 default:
-                    out = t.contiguous() == t ? t.clone() : t.contiguous();
+                    out = t.clone();
                     break;
             }
         }

@@ -655,4 +655,34 @@ final class SortOps {
                 out.storage(), out.layout);
         return out;
     }
+    /**
+     * {@code isin(elements, test_elements, assume_unique, invert)}: whether each element equals some test element, both
+     * compared in their promoted type; never differentiable. Few test elements are compared one by one (PyTorch's
+     * default path for them); many are sorted once and each element looked up by binary search.
+     */
+    static Tensor isin(Tensor elements, Tensor test, boolean invert) {
+        DType common = ArithmeticOps.resultType(elements, test);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor e = ArithmeticOps.cast(elements, common);
+            Tensor t = ArithmeticOps.cast(test, common).reshape(-1).to(elements.device);
+            long n = t.numel();
+            if (n == 0 || e.numel() == 0) {
+                out = Tensor.zeros(DType.BOOL, elements.shape()).to(elements.device);
+            } else if (n < 10 * Math.pow(e.numel(), 0.145)) {
+                out = e.eq(t.select(0, 0));
+                for (int i = 1; i < n; i++) {
+                    out = out.logicalOr(e.eq(t.select(0, i)));
+                }
+            } else {
+                Tensor sorted = t.sort().values();
+                Tensor at = Tensor.searchsorted(sorted, e.contiguous()).clamp(0L, n - 1);
+                out = sorted.take(at).eq(e);
+            }
+            if (invert) {
+                out = out.logicalNot();
+            }
+        }
+        return out;
+    }
 }

@@ -213,6 +213,20 @@ public final class Tensor implements AutoCloseable {
         return Creation.linspace(start, end, steps, DType.FLOAT32);
     }
 
+    /** {@code steps} float32 powers of 10 with evenly spaced exponents from {@code start} to {@code end} inclusive. */
+    public static Tensor logspace(double start, double end, int steps) {
+        return Creation.logspace(start, end, steps, 10.0, DType.FLOAT32);
+    }
+
+    /**
+     * {@code steps} powers of {@code base} with evenly spaced exponents from {@code start} to {@code end} inclusive, as
+     * {@code torch.logspace}.
+     */
+    public static Tensor logspace(double start, double end, int steps, double base, DType dtype) {
+        Args.require(dtype, "logspace", "dtype", 5, "torch.dtype");
+        return Creation.logspace(start, end, steps, base, dtype);
+    }
+
     /** The n-by-n float32 identity. */
     public static Tensor eye(int n) {
         return eye(n, n, DType.FLOAT32);
@@ -2270,6 +2284,48 @@ public final class Tensor implements AutoCloseable {
         return LinalgDecompositions.det(this);
     }
 
+    /**
+     * The log of the determinant, as {@code torch.logdet}: NaN where the determinant is negative, -inf where it is
+     * zero.
+     */
+    public Tensor logdet() {
+        return LinalgDecompositions.logdet(this);
+    }
+
+    /**
+     * The {@code n}-th power of a (batch of) square matrix, as {@code torch.linalg.matrix_power}: the identity for 0,
+     * powers of the inverse for negative {@code n} (which needs a floating type).
+     */
+    public Tensor linalgMatrixPower(int n) {
+        return LinalgDecompositions.matrixPower(this, n);
+    }
+
+    /** The {@code n}-th matrix power, as {@code Tensor.matrix_power} (an alias of {@link #linalgMatrixPower}). */
+    public Tensor matrixPower(int n) {
+        return LinalgDecompositions.matrixPower(this, n);
+    }
+
+    /**
+     * The covariance matrix of the variables in the rows (observations in the columns; 1-D: one variable), as
+     * {@code torch.cov(input)} with {@code correction = 1}.
+     */
+    public Tensor cov() {
+        return CorrelationOps.cov(this, 1, null, null);
+    }
+
+    /**
+     * The covariance matrix, as {@code torch.cov(input, correction, fweights, aweights)}: {@code fweights} (integer
+     * frequencies) and {@code aweights} (floating observation weights) may be null.
+     */
+    public Tensor cov(int correction, Tensor fweights, Tensor aweights) {
+        return CorrelationOps.cov(this, correction, fweights, aweights);
+    }
+
+    /** The Pearson correlation coefficients of the variables in the rows, clipped to [-1, 1], as {@code torch.corrcoef}. */
+    public Tensor corrcoef() {
+        return CorrelationOps.corrcoef(this);
+    }
+
     /** The sign and the log of the absolute value of the determinant, as {@code torch.linalg.slogdet}. */
     public SlogdetResult linalgSlogdet() {
         return LinalgDecompositions.slogdet(this);
@@ -3155,6 +3211,48 @@ public final class Tensor implements AutoCloseable {
         return ViewOps.toType(this, dtype);
     }
 
+    /** This tensor converted to {@code other}'s type, as {@code Tensor.type_as} (itself when the types match). */
+    public Tensor typeAs(Tensor other) {
+        Args.require(other, "type_as", "other", 1, "Tensor");
+        return to(other.dtype);
+    }
+
+    /**
+     * A new tensor of zeros with this tensor's type and device, as {@code Tensor.new_zeros} (it never requires grad).
+     */
+    public Tensor newZeros(int... size) {
+        Args.require(size, "new_zeros", "size", 1, "tuple of ints");
+        return Creation.zeros(Shapes.checkSizes(size), dtype, device);
+    }
+
+    /** A new tensor of ones with this tensor's type and device, as {@code Tensor.new_ones}. */
+    public Tensor newOnes(int... size) {
+        return newFull(size, 1.0);
+    }
+
+    /** A new tensor filled with {@code value}, with this tensor's type and device, as {@code Tensor.new_full}. */
+    public Tensor newFull(int[] size, double value) {
+        Args.require(size, "new_full", "size", 1, "tuple of ints");
+        ArithmeticOps.checkScalarFits(value, dtype);
+        Tensor t = Creation.empty(Shapes.checkSizes(size), dtype, device);
+        t.backend.fill(t.storage(), t.layout, value);
+        return t;
+    }
+
+    /** A new uninitialized tensor with this tensor's type and device, as {@code Tensor.new_empty}. */
+    public Tensor newEmpty(int... size) {
+        Args.require(size, "new_empty", "size", 1, "tuple of ints");
+        return Creation.empty(Shapes.checkSizes(size), dtype, device);
+    }
+
+    /**
+     * A new tensor holding Java data (numbers, arrays, nested arrays) with this tensor's type and device, as
+     * {@code Tensor.new_tensor}.
+     */
+    public Tensor newTensor(Object data) {
+        return Creation.fromData(data, dtype, device);
+    }
+
     /** This tensor on a device (itself when it is already there). */
     public Tensor to(Device device) {
         Args.require(device, "to", "device", 1, "torch.device");
@@ -3800,6 +3898,20 @@ public final class Tensor implements AutoCloseable {
     /** {@code log(cumsum(exp(x)))} along a dimension, computed stably, as {@code torch.logcumsumexp}. */
     public Tensor logcumsumexp(int dim) {
         return SortOps.logcumsumexp(this, dim);
+    }
+
+    /**
+     * Whether each element equals some element of {@code testElements} (compared in their promoted type), as
+     * {@code torch.isin}; with {@code invert}, whether it equals none. A bool tensor of this tensor's shape.
+     */
+    public Tensor isin(Tensor testElements, boolean invert) {
+        Args.require(testElements, "isin", "test_elements", 1, "Tensor");
+        return SortOps.isin(this, testElements, invert);
+    }
+
+    /** Whether each element equals some element of {@code testElements}, as {@code torch.isin(elements, test_elements)}. */
+    public Tensor isin(Tensor testElements) {
+        return isin(testElements, false);
     }
 
     /** Where each value would be inserted into the sorted last dimension (left side), as {@code torch.searchsorted}. */

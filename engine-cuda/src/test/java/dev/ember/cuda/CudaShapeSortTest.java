@@ -122,6 +122,14 @@ class CudaShapeSortTest {
         t.add(p("cartesianProd", x -> Tensor.cartesianProd(List.of(x[0], x[1])).mul(2.0), r(5), r(3)));
         t.add(p("combinations", x -> x[0].combinations(2, false).mul(2.0), r(7)));
         t.add(p("triuIndices", x -> Tensor.triuIndices(5, 7, -1).to(x[0].device()).toFloat().add(x[0]), r(1)));
+        t.add(p("cov weighted", x -> x[0].cov(1, Tensor.tensor(new long[] {1, 2, 1, 3, 1, 2, 1}).to(x[0].device()),
+                x[1].abs().add(0.5)), r(4, 7), r(7)));
+        t.add(p("corrcoef", x -> x[0].corrcoef(), r(5, 9)));
+        t.add(p("matrixPower", x -> x[0].mul(0.25).add(Tensor.eye(5, 5, DType.FLOAT32).to(x[0].device()).mul(2.0))
+                .linalgMatrixPower(-3), r(2, 5, 5)));
+        t.add(p("logdet", x -> x[0].mul(0.25).add(Tensor.eye(4, 4, DType.FLOAT32).to(x[0].device()).mul(2.0)).logdet(),
+                r(3, 4, 4)));
+        t.add(p("isin", x -> x[0].round().isin(x[1].round()).toFloat().add(x[0]), r(9, 13), r(40)));
         return t;
     }
 }
