@@ -75,4 +75,22 @@ public final class ResampleFunctions {
         Args.require(input, "upsample_bicubic2d", "input", 1, "Tensor");
         return NNOps.upsampleBicubic2d(input, outputSize, alignCorners, scaleFactors);
     }
+    /**
+     * {@code torch.grid_sampler} for 4-D input, as {@code F.grid_sample} calls it: modes "bilinear" and "nearest",
+     * padding "zeros", "border" and "reflection"; one node GridSampler2DBackward0.
+     */
+    public static Tensor gridSample(Tensor input, Tensor grid, String mode, String paddingMode, boolean alignCorners) {
+        Args.require(input, "grid_sampler", "input", 1, "Tensor");
+        Args.require(grid, "grid_sampler", "grid", 2, "Tensor");
+        Args.require(mode, "grid_sample", "mode", 3, "str");
+        Args.require(paddingMode, "grid_sample", "padding_mode", 4, "str");
+        return GridSampleOps.gridSample(input, grid, mode, paddingMode, alignCorners);
+    }
+
+    /** {@code torch.affine_grid_generator} for 2-D, as {@code F.affine_grid} calls it; one node AffineGridGeneratorBackward0. */
+    public static Tensor affineGrid(Tensor theta, int[] size, boolean alignCorners) {
+        Args.require(theta, "affine_grid", "theta", 1, "Tensor");
+        Args.require(size, "affine_grid", "size", 2, "tuple of ints");
+        return GridSampleOps.affineGrid(theta, size, alignCorners);
+    }
 }

@@ -3,43 +3,19 @@ package dev.ember;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code cov}, {@code corrcoef}, {@code logdet}, {@code linalg.matrix_power}, {@code isin}, {@code logspace},
  * {@code type_as} and the {@code new_*} factories against PyTorch ({@code tensorutils/make_expected.py}): the inputs
- * are read from the expected file, and each case compares the result's type, shape and values, its node, and the
- * gradients of {@code sum(out * w)}, or PyTorch's error message (with every input unchanged).
+ * are read from the expected file ({@link ReferenceCases}), and each case compares the result's type, shape and values,
+ * its node, and the gradients of {@code sum(out * w)}, or PyTorch's error message (with every input unchanged).
  */
 class TensorUtilsTest {
-    private static Map<String, List<String>> cases() throws IOException {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        try (InputStream in = TensorUtilsTest.class.getResourceAsStream("/tensorutils/expected.txt")) {
-            List<String> body = null;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("=== ")) {
-                    body = new ArrayList<>();
-                    out.put(line.substring(4), body);
-                } else if (!line.isBlank()) {
-                    body.add(line);
-                }
-            }
-        }
-        return out;
-    }
-
     private static Function<Tensor[], Tensor> op(String name) {
         if (name.startsWith("matrix_power ")) {
             String[] w = name.split(" ");
@@ -83,82 +59,9 @@ class TensorUtilsTest {
         }
     }
 
-    private static String field(List<String> body, String name) {
-        for (String l : body) {
-            if (l.startsWith(name + " ")) {
-                return l.substring(name.length() + 1);
-            }
-        }
-        return null;
-    }
-
-    private static String dtypeName(DType t) {
-        return t.toString().replace("torch.", "");
-    }
-
-    /** Values equal, NaN where NaN; float64 to 1e-12 relative, float32 to 2e-6 (PyTorch's vectorized sums differ). */
-    private static void assertClose(String what, Tensor expected, Tensor got) {
-        assertEquals(dtypeName(expected.dtype()), dtypeName(got.dtype()), what + " dtype");
-        assertArrayEquals(expected.shape(), got.shape(), what + " shape");
-        double[] e = expected.toDoubleArray();
-        double[] g = got.toDoubleArray();
-        double rel = got.dtype() == DType.FLOAT32 ? 2e-6 : 1e-12;
-        for (int i = 0; i < e.length; i++) {
-            boolean ok = Double.isNaN(e[i]) ? Double.isNaN(g[i])
-                    : e[i] == g[i] || Math.abs(e[i] - g[i]) <= rel * Math.max(1, Math.abs(e[i]));
-            assertTrue(ok, what + "[" + i + "]: PyTorch " + e[i] + ", Ember " + g[i]);
-        }
-    }
-
-    private static Tensor weights(int[] shape, DType dtype) {
-        long n = Tensor.zeros(DType.FLOAT64, shape).numel();
-        double[] w = new double[(int) n];
-        for (int k = 0; k < w.length; k++) {
-            w[k] = 1 + 0.5 * ((3 * k) % 11);
-        }
-        return Tensor.tensor(w, DType.FLOAT64, Device.CPU).reshape(shape).to(dtype);
-    }
-
     @TestFactory
-    List<DynamicTest> againstPyTorch() throws IOException {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Map.Entry<String, List<String>> c : cases().entrySet()) {
-            String name = c.getKey();
-            List<String> body = c.getValue();
-            tests.add(DynamicTest.dynamicTest(name, () -> {
-                List<Tensor> ins = new ArrayList<>();
-                for (int i = 0; field(body, "in" + i) != null; i++) {
-                    Tensor t = PyTorchCases.tensor(field(body, "in" + i));
-                    ins.add(t.dtype().isFloatingPoint() ? t.requiresGrad_(true) : t);
-                }
-                Tensor[] a = ins.toArray(new Tensor[0]);
-                String error = field(body, "error");
-                if (error != null) {
-                    double[][] before = ins.stream().map(Tensor::toDoubleArray).toArray(double[][]::new);
-                    Throwable e = assertThrows(RuntimeException.class, () -> op(name).apply(a));
-                    assertEquals(error.substring(error.indexOf(' ') + 1), e.getMessage());
-                    for (int i = 0; i < a.length; i++) {
-                        assertArrayEquals(before[i], a[i].toDoubleArray(), "input " + i + " changed");
-                    }
-                    return;
-                }
-                Tensor out = op(name).apply(a);
-                assertClose("out", PyTorchCases.tensor(field(body, "out")), out);
-                assertEquals(field(body, "fn"), out.gradFn() == null ? "None" : out.gradFn().name());
-                if (out.requiresGrad()) {
-                    out.mul(weights(out.shape(), out.dtype())).sum().backward();
-                    for (int i = 0; i < a.length; i++) {
-                        String g = field(body, "grad" + i);
-                        if ("none".equals(g)) {
-                            assertEquals(null, a[i].grad(), "grad" + i);
-                        } else if (g != null) {
-                            assertClose("grad" + i, PyTorchCases.tensor(g), a[i].grad());
-                        }
-                    }
-                }
-            }));
-        }
-        return tests;
+    List<DynamicTest> againstPyTorch() {
+        return ReferenceCases.tests("/tensorutils/expected.txt", TensorUtilsTest::op, 2e-6);
     }
 
     @TestFactory

@@ -6,6 +6,7 @@ import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.NNFunctions;
+import dev.ember.ResampleFunctions;
 import dev.ember.Tensor;
 
 import java.util.Arrays;
@@ -1075,6 +1076,24 @@ public final class Functional {
             s.append(i > 0 ? ", " : "").append(Format.repr(v[i]));
         }
         return s.append(']').toString();
+    }
+
+    /**
+     * Samples {@code input} {@code [N, C, H, W]} at the normalized positions of {@code grid} {@code [N, Ho, Wo, 2]} (x, y
+     * in [-1, 1]), as {@code F.grid_sample}: {@code mode} "bilinear" or "nearest" ("bicubic" is refused), padding
+     * "zeros", "border" or "reflection"; {@code alignCorners} puts -1 and 1 at the corner pixels' centres (otherwise at
+     * their outer edges). Gradients reach the input and (bilinear) the grid; one node {@code GridSampler2DBackward0}.
+     */
+    public static Tensor gridSample(Tensor input, Tensor grid, String mode, String paddingMode, boolean alignCorners) {
+        return ResampleFunctions.gridSample(input, grid, mode, paddingMode, alignCorners);
+    }
+
+    /**
+     * The sampling grid {@code [N, H, W, 2]} of the affine maps {@code theta} {@code [N, 2, 3]} over an output of
+     * {@code size} {@code [N, C, H, W]}, as {@code F.affine_grid} (2-D); one node {@code AffineGridGeneratorBackward0}.
+     */
+    public static Tensor affineGrid(Tensor theta, int[] size, boolean alignCorners) {
+        return ResampleFunctions.affineGrid(theta, size, alignCorners);
     }
 
     /**

@@ -97,6 +97,15 @@ class CudaLayers2Test {
         t.add(p("bilinear scale", a -> Functional.interpolate(a[0], null, new double[] {1.5, 0.7}, "bilinear", null, null),
                 r(2, 3, 8, 9)));
         t.add(p("bilinear empty batch", a -> Functional.interpolate(a[0], ints(4), "bilinear"), r(0, 3, 5, 5)));
+        // grid_sample and affine_grid (gathers and scatter-adds on the device)
+        for (String padding : new String[] {"zeros", "border", "reflection"}) {
+            t.add(p("grid_sample bilinear " + padding, a -> Functional.gridSample(a[0], a[1].mul(0.7), "bilinear", padding,
+                    false), r(2, 3, 9, 11), r(2, 5, 7, 2)));
+            t.add(p("grid_sample nearest " + padding + " align_corners", a -> Functional.gridSample(nc(a[0]), a[1].mul(0.7),
+                    "nearest", padding, true), r(2, 3, 9, 11), r(2, 5, 7, 2)));
+        }
+        t.add(p("affine_grid then grid_sample", a -> Functional.gridSample(a[1], Functional.affineGrid(a[0].mul(0.5),
+                ints(2, 3, 8, 10), false), "bilinear", "zeros", false), r(2, 2, 3), r(2, 3, 9, 11)));
         t.add(p("bicubic", a -> Functional.interpolate(a[0], ints(19, 23), "bicubic"), r(3, 4, 9, 7)));
         t.add(p("bicubic align_corners non-contiguous, downsampling", a -> Functional.interpolate(nc(a[0]), ints(5, 6), null,
                 "bicubic", true, null), r(2, 3, 11, 13)));

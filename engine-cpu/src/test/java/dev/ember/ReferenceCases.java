@@ -1,0 +1,131 @@
+package dev.ember;
+
+import org.junit.jupiter.api.DynamicTest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Cases a PyTorch script wrote with their inputs (as {@code tensorutils/make_expected.py} and
+ * {@code gridsample/make_expected.py} do): {@code === name}, then {@code in<i> dtype [shape] : values} (floating inputs
+ * require grad), and either {@code out ...}, {@code fn <node>} and {@code grad<i> ...} (the gradients of
+ * {@code sum(out * w)}, {@code w[k] = 1 + 0.5 ((3k) mod 11)}; {@code none} where none reached the input), or
+ * {@code error <Type> <message>}. Each case becomes a test that runs Ember's op on the same inputs and compares the
+ * result's type, shape and values (NaN where NaN; float64 to 1e-12 relative, float32 to {@code float32Tolerance}), the
+ * node, the gradients, or the message with every input unchanged.
+ */
+final class ReferenceCases {
+    private ReferenceCases() {
+    }
+
+    static Map<String, List<String>> read(String resource) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        try (InputStream in = ReferenceCases.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource " + resource);
+            }
+            List<String> body = null;
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.startsWith("=== ")) {
+                    body = new ArrayList<>();
+                    out.put(line.substring(4), body);
+                } else if (!line.isBlank()) {
+                    body.add(line);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private static String field(List<String> body, String name) {
+        for (String l : body) {
+            if (l.startsWith(name + " ")) {
+                return l.substring(name.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    private static void assertClose(String what, Tensor expected, Tensor got, double float32Tolerance) {
+        assertEquals(expected.dtype(), got.dtype(), what + " dtype");
+        assertArrayEquals(expected.shape(), got.shape(), what + " shape");
+        double[] e = expected.toDoubleArray();
+        double[] g = got.toDoubleArray();
+        double rel = got.dtype() == DType.FLOAT32 ? float32Tolerance : 1e-12;
+        for (int i = 0; i < e.length; i++) {
+            boolean ok = Double.isNaN(e[i]) ? Double.isNaN(g[i])
+                    : e[i] == g[i] || Math.abs(e[i] - g[i]) <= rel * Math.max(1, Math.abs(e[i]));
+            assertTrue(ok, what + "[" + i + "]: PyTorch " + e[i] + ", Ember " + g[i]);
+        }
+    }
+
+    private static Tensor weights(int[] shape, DType dtype) {
+        long n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        double[] w = new double[(int) n];
+        for (int k = 0; k < w.length; k++) {
+            w[k] = 1 + 0.5 * ((3 * k) % 11);
+        }
+        return Tensor.tensor(w, DType.FLOAT64, Device.CPU).reshape(shape).to(dtype);
+    }
+
+    /** One test per case of {@code resource}; {@code ops} maps a case name to the Ember call. */
+    static List<DynamicTest> tests(String resource, Function<String, Function<Tensor[], Tensor>> ops, double float32Tolerance) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Map.Entry<String, List<String>> c : read(resource).entrySet()) {
+            String name = c.getKey();
+            List<String> body = c.getValue();
+            tests.add(DynamicTest.dynamicTest(name, () -> run(name, body, ops.apply(name), float32Tolerance)));
+        }
+        return tests;
+    }
+
+    private static void run(String name, List<String> body, Function<Tensor[], Tensor> op, double float32Tolerance) {
+        List<Tensor> ins = new ArrayList<>();
+        for (int i = 0; field(body, "in" + i) != null; i++) {
+            Tensor t = PyTorchCases.tensor(field(body, "in" + i));
+            ins.add(t.dtype().isFloatingPoint() ? t.requiresGrad_(true) : t);
+        }
+        Tensor[] a = ins.toArray(new Tensor[0]);
+        String error = field(body, "error");
+        if (error != null) {
+            double[][] before = ins.stream().map(Tensor::toDoubleArray).toArray(double[][]::new);
+            Throwable e = assertThrows(RuntimeException.class, () -> op.apply(a));
+            assertEquals(error.substring(error.indexOf(' ') + 1), e.getMessage());
+            for (int i = 0; i < a.length; i++) {
+                assertArrayEquals(before[i], a[i].toDoubleArray(), "input " + i + " changed");
+            }
+            return;
+        }
+        Tensor out = op.apply(a);
+        assertClose("out", PyTorchCases.tensor(field(body, "out")), out, float32Tolerance);
+        assertEquals(field(body, "fn"), out.gradFn() == null ? "None" : out.gradFn().name());
+        if (out.requiresGrad()) {
+            out.mul(weights(out.shape(), out.dtype())).sum().backward();
+            for (int i = 0; i < a.length; i++) {
+                String g = field(body, "grad" + i);
+                if ("none".equals(g)) {
+                    assertEquals(null, a[i].grad(), "grad" + i);
+                } else if (g != null) {
+                    assertClose("grad" + i, PyTorchCases.tensor(g), a[i].grad(), float32Tolerance);
+                }
+            }
+        }
+    }
+}
