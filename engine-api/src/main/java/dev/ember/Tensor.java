@@ -2522,6 +2522,51 @@ public final class Tensor implements AutoCloseable {
         return RecurrentOps.gruCell(input, hx, wIh, wHh, bIh, bHh);
     }
 
+    /**
+     * {@code torch.rnn_tanh(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)}: a
+     * multi-layer Elman RNN with {@code tanh} over a 3-D input, as PyTorch's CPU composes it (StackBackward0,
+     * CatBackward0 when bidirectional, TransposeBackward1 batch first); {@code params} holds, per layer and direction,
+     * {@code w_ih, w_hh[, b_ih, b_hh]}; the result's {@code c} is null.
+     */
+    public static RnnOutput rnnTanh(Tensor input, Tensor hx, List<Tensor> params, boolean hasBiases, int numLayers,
+                                    double dropout, boolean train, boolean bidirectional, boolean batchFirst) {
+        Args.require(input, "rnn_tanh", "input", 1, "Tensor");
+        Args.require(hx, "rnn_tanh", "hx", 2, "Tensor");
+        Tensor[] ps = Args.tensors(params, "rnn_tanh", "params", 3);
+        return RecurrentOps.rnn(true, input, hx, ps, hasBiases, numLayers, dropout, train, bidirectional, batchFirst);
+    }
+
+    /** {@code torch.rnn_relu(...)}: {@link #rnnTanh} with {@code relu} in place of {@code tanh}. */
+    public static RnnOutput rnnRelu(Tensor input, Tensor hx, List<Tensor> params, boolean hasBiases, int numLayers,
+                                    double dropout, boolean train, boolean bidirectional, boolean batchFirst) {
+        Args.require(input, "rnn_relu", "input", 1, "Tensor");
+        Args.require(hx, "rnn_relu", "hx", 2, "Tensor");
+        Tensor[] ps = Args.tensors(params, "rnn_relu", "params", 3);
+        return RecurrentOps.rnn(false, input, hx, ps, hasBiases, numLayers, dropout, train, bidirectional, batchFirst);
+    }
+
+    /**
+     * {@code torch.rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih, b_hh)}: one step {@code tanh(linear(hx, w_hh, b_hh) +
+     * linear(input, w_ih, b_ih))} of an {@code [N, I]} input; the biases may be null. The new state's node is
+     * TanhBackward0.
+     */
+    public static Tensor rnnTanhCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        Args.require(input, "rnn_tanh_cell", "input", 1, "Tensor");
+        Args.require(hx, "rnn_tanh_cell", "hx", 2, "Tensor");
+        Args.require(wIh, "rnn_tanh_cell", "w_ih", 3, "Tensor");
+        Args.require(wHh, "rnn_tanh_cell", "w_hh", 4, "Tensor");
+        return RecurrentOps.rnnCell(true, input, hx, wIh, wHh, bIh, bHh);
+    }
+
+    /** {@code torch.rnn_relu_cell(...)}: {@link #rnnTanhCell} with {@code relu} (ReluBackward0). */
+    public static Tensor rnnReluCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        Args.require(input, "rnn_relu_cell", "input", 1, "Tensor");
+        Args.require(hx, "rnn_relu_cell", "hx", 2, "Tensor");
+        Args.require(wIh, "rnn_relu_cell", "w_ih", 3, "Tensor");
+        Args.require(wHh, "rnn_relu_cell", "w_hh", 4, "Tensor");
+        return RecurrentOps.rnnCell(false, input, hx, wIh, wHh, bIh, bHh);
+    }
+
     // ------------------------------------------------------------------ losses with their own backward node
 
     /**
