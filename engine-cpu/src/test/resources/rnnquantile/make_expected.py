@@ -20,6 +20,13 @@
 #   to be 1D or 2D, got {hx.dim()}D instead" (ValueError; 1.13 asserts).
 # - A dtype mismatch in a cell reaches addmm, whose 2.x message is ADDMM_META's "mat1 and mat2 must have the same
 #   dtype, but got Double and Float" (1.13: "mat1 and mat2 must have the same dtype").
+# - quantile's composition (aten/src/ATen/native/Sorting.cpp quantile_compute) records in 2.x: flatten of a contiguous
+#   input as ViewBackward0 (1.13: ReshapeAliasBackward0, no longer recorded in 2.x), and its final squeeze_(-1) as
+#   SqueezeBackward4 (2.x numbers squeeze, squeeze.dim, squeeze.dims, squeeze_, squeeze_.dim: the in-place one-dim
+#   squeeze is the fifth; 1.13, without squeeze.dims, says SqueezeBackward3). Function node_2x maps them.
+# - aminmax is differentiable in 2.x (derivatives.yaml: AminmaxBackward0, each output's gradient shared among the
+#   elements equal to it, amin's and amax's scale_grad_by_count, the two added); 1.13 has no derivative
+#   (NotImplemented). The expected gradients are made here with amin and amax's own backward, the node is 2.x's name.
 import math
 import torch
 import torch.nn as nn
@@ -188,3 +195,163 @@ for k, m in MODULES.items():
     head("module_" + k)
     line("repr", repr(m).replace("\n", "\\n"))
     line("keys", " ".join(f"{n}:{'x'.join(str(s) for s in t.shape)}" for n, t in m.state_dict().items()))
+
+
+# ---------------------------------------------------------------- quantile, nanquantile, aminmax, msort, dtype=
+def node_2x(name):
+    return {"ReshapeAliasBackward0": "ViewBackward0", "SqueezeBackward3": "SqueezeBackward4"}.get(name, name)
+
+
+def chain_2x(t):
+    return " ".join(node_2x(n) for n in chain(t).split(" ")) if t.grad_fn is not None else "None"
+
+
+def case(key, fn, inputs, grad=True, node=None):
+    """inputs: name -> tensor (floating ones named in grad=True/list take gradients); fn(**leaves) returns a tensor or a
+    tuple of tensors."""
+    head(key)
+    line("inputs", " ".join(inputs))
+    leaves = {}
+    for k, v in inputs.items():
+        line(k, fmt(v))
+        req = v.dtype.is_floating_point and (grad is True or (isinstance(grad, (list, tuple)) and k in grad))
+        leaves[k] = v.clone().requires_grad_(req)
+    res = fn(**leaves)
+    outs = list(res) if isinstance(res, tuple) else [res]
+    for k, o in enumerate(outs):
+        s = "" if k == 0 else str(k)
+        line("out" + s, fmt(o))
+        if o.requires_grad:
+            line("node" + s, node[k] if node else node_2x(type(o.grad_fn).__name__))
+            if not node:
+                line("chain" + s, chain_2x(o))
+    backward(outs, {k: v for k, v in leaves.items() if v.requires_grad})
+
+
+def qt(*v, dtype=D):
+    return torch.tensor(v, dtype=dtype)
+
+
+X = torch.tensor([[0.5, -1.0, 2.0, 0.5, 3.0], [1.0, 1.0, 1.0, -2.0, 0.25], [4.0, -3.0, 0.0, 2.5, -0.5]], dtype=D)
+XN = torch.tensor([[0.5, float("nan"), 2.0, -1.0, 3.0], [1.0, 1.0, 1.0, -2.0, 0.25],
+                   [float("nan"), float("nan"), float("nan"), float("nan"), float("nan")]], dtype=D)
+MODES = ["linear", "lower", "higher", "midpoint", "nearest"]
+for mode in MODES:
+    case(f"q_{mode}_all", lambda x: torch.quantile(x, 0.3, interpolation=mode), {"x": X})
+    case(f"q_{mode}_all_vec", lambda x: torch.quantile(x, qt(0.0, 0.25, 0.5, 0.9, 1.0), interpolation=mode), {"x": X})
+    case(f"q_{mode}_dim1", lambda x: torch.quantile(x, 0.4, dim=1, interpolation=mode), {"x": X})
+    case(f"q_{mode}_dim0_keep_vec", lambda x: torch.quantile(x, qt(0.1, 0.5, 0.75), dim=0, keepdim=True,
+                                                             interpolation=mode), {"x": X})
+    case(f"q_{mode}_dim-1_vec", lambda x: torch.quantile(x, qt(0.125, 0.625), dim=-1, interpolation=mode), {"x": X})
+    case(f"q_{mode}_all_keep", lambda x: torch.quantile(x, 0.5, keepdim=True, interpolation=mode), {"x": X})
+    case(f"q_{mode}_nan", lambda x: torch.quantile(x, qt(0.2, 0.8), dim=1, interpolation=mode), {"x": XN})
+    case(f"nq_{mode}_nan", lambda x: torch.nanquantile(x, qt(0.2, 0.8), dim=1, interpolation=mode), {"x": XN})
+    case(f"nq_{mode}_nan_all", lambda x: torch.nanquantile(x, 0.35, interpolation=mode), {"x": XN})
+    case(f"q_{mode}_float32", lambda x: torch.quantile(x, qt(0.3, 0.7, dtype=torch.float32), dim=0,
+                                                       interpolation=mode), {"x": r(4, 3, dtype=torch.float32)})
+case("q_3d_middle", lambda x: torch.quantile(x, qt(0.2, 0.5, 0.9), dim=1), {"x": r(2, 5, 3)})
+case("q_3d_middle_keep", lambda x: torch.quantile(x, 0.6, dim=1, keepdim=True, interpolation="midpoint"), {"x": r(2, 5, 3)})
+case("q_1d", lambda x: torch.quantile(x, 0.5), {"x": r(6)})
+case("q_1d_dim0", lambda x: torch.quantile(x, qt(0.5, 0.1), dim=0, keepdim=True), {"x": r(7)})
+case("q_0d", lambda x: torch.quantile(x, 0.3), {"x": torch.tensor(1.5, dtype=D)})
+case("q_0d_dim", lambda x: torch.quantile(x, qt(0.3, 0.9), dim=0, keepdim=True), {"x": torch.tensor(1.5, dtype=D)})
+case("q_0d_keep", lambda x: torch.quantile(x, 0.3, dim=0, keepdim=True), {"x": torch.tensor(-2.5, dtype=D)})
+case("q_grad_q", lambda x, q: torch.quantile(x, q, dim=1), {"x": r(3, 6), "q": qt(0.1, 0.45, 0.8)})
+case("nq_grad_q", lambda x, q: torch.nanquantile(x, q, dim=1), {"x": XN, "q": qt(0.3, 0.65)})
+case("q_grad_q_all", lambda x, q: torch.quantile(x, q), {"x": r(3, 5), "q": qt(0.23, 0.71)})
+case("q_q0d_tensor", lambda x, q: torch.quantile(x, q, dim=0), {"x": r(5, 2), "q": torch.tensor(0.7, dtype=D)})
+
+err("q_err_range", lambda: torch.quantile(X, 1.5))
+err("q_err_range_neg", lambda: torch.quantile(X, -0.25))
+err("q_err_nan", lambda: torch.quantile(X, float("nan")))
+err("q_err_interp", lambda: torch.quantile(X, 0.3, interpolation="cubic"))
+err("q_err_empty", lambda: torch.quantile(torch.zeros(0, 3, dtype=D), 0.5))
+err("q_err_long", lambda: torch.quantile(torch.arange(4), 0.5))
+err("q_err_long_tensor_q", lambda: torch.quantile(torch.arange(4), torch.tensor([0.5])))
+err("q_err_q2d", lambda: torch.quantile(X, qt(0.5).reshape(1, 1)))
+err("q_err_q_dtype", lambda: torch.quantile(X, torch.tensor([0.5], dtype=torch.float32)))
+err("q_err_q_values", lambda: torch.quantile(X, qt(0.5, 1.25)))
+err("q_err_dim", lambda: torch.quantile(X, 0.5, dim=2))
+err("nq_err_range", lambda: torch.nanquantile(X, 2.0))
+err("nq_err_interp", lambda: torch.nanquantile(X, 0.5, interpolation="Linear"))
+
+# aminmax: gradients from amin's and amax's backward (2.x's AminmaxBackward0 adds them)
+AM = torch.tensor([[0.5, -1.0, 2.0, -1.0], [3.0, 3.0, 1.0, 0.0], [2.0, 2.0, 2.0, 2.0]], dtype=D)
+
+
+def aminmax_case(key, x, **kw):
+    head(key)
+    line("inputs", "x")
+    line("x", fmt(x))
+    res = torch.aminmax(x, **kw)
+    line("out", fmt(res.min))
+    line("out1", fmt(res.max))
+    if not x.dtype.is_floating_point:
+        return
+    line("node", "AminmaxBackward0")
+    line("node1", "AminmaxBackward0")
+    g0 = r(*res.min.shape, dtype=x.dtype)
+    g1 = r(*res.max.shape, dtype=x.dtype)
+    line("gout", fmt(g0))
+    line("gout1", fmt(g1))
+    xs = x.clone().requires_grad_(True)
+    dims = () if kw.get("dim") is None else (kw["dim"],)
+    keep = kw.get("keepdim", False)
+    mn = torch.amin(xs, dim=dims, keepdim=keep) if dims else torch.amin(xs)
+    mx = torch.amax(xs, dim=dims, keepdim=keep) if dims else torch.amax(xs)
+    if not dims and keep:
+        mn = mn.reshape(res.min.shape)
+        mx = mx.reshape(res.max.shape)
+    ((mn * g0).sum() + (mx * g1).sum()).backward()
+    line("grad_x", fmt(xs.grad))
+
+
+aminmax_case("aminmax_all", AM)
+aminmax_case("aminmax_all_keep", AM, keepdim=True)
+aminmax_case("aminmax_dim1", AM, dim=1)
+aminmax_case("aminmax_dim0_keep", AM, dim=0, keepdim=True)
+aminmax_case("aminmax_nan", torch.tensor([[1.0, float("nan"), 0.5], [2.0, -1.0, 2.0]], dtype=D), dim=1)
+aminmax_case("aminmax_float32", r(4, 5, dtype=torch.float32), dim=-1)
+aminmax_case("aminmax_0d", torch.tensor(2.5, dtype=D), dim=0)
+aminmax_case("aminmax_long", torch.tensor([[3, -1, 7], [0, 0, 2]]), dim=1)
+aminmax_case("aminmax_empty_dim", torch.zeros(0, 3, dtype=D), dim=1)
+err("aminmax_err_empty", lambda: torch.aminmax(torch.zeros(0, 3)))
+err("aminmax_err_empty_dim", lambda: torch.aminmax(torch.zeros(0, 3), dim=0))
+err("aminmax_err_dim", lambda: torch.aminmax(torch.zeros(2, 3), dim=2))
+
+case("msort", lambda x: torch.msort(x), {"x": X})
+case("msort_1d", lambda x: torch.msort(x), {"x": r(5)})
+case("msort_3d_float32", lambda x: torch.msort(x), {"x": r(4, 2, 3, dtype=torch.float32)})
+
+# the dtype argument: reductions cast inside the op (one node), softmax converts first (ToCopyBackward0)
+F32 = torch.float32
+XF = r(3, 4, dtype=F32)
+case("sum_dtype", lambda x: x.sum(dtype=D), {"x": XF})
+case("sum_dim_dtype", lambda x: x.sum(dim=(0,), keepdim=True, dtype=D), {"x": XF})
+case("mean_dtype", lambda x: x.mean(dtype=D), {"x": XF})
+case("mean_dim_dtype", lambda x: x.mean(dim=(1,), keepdim=False, dtype=D), {"x": XF})
+case("mean_dim_dtype_f32", lambda x: x.mean(dim=(0, 1), keepdim=True, dtype=F32), {"x": r(3, 4)})
+case("prod_dtype", lambda x: x.prod(dtype=D), {"x": XF})
+case("prod_dim_dtype", lambda x: x.prod(1, keepdim=True, dtype=D), {"x": XF})
+case("prod_dim_dtype_zero", lambda x: x.prod(0, dtype=D), {"x": torch.tensor([[1.5, 0.0], [2.0, -1.0]], dtype=F32)})
+case("cumsum_dtype", lambda x: x.cumsum(1, dtype=D), {"x": XF})
+case("cumprod_dtype", lambda x: x.cumprod(0, dtype=D), {"x": XF})
+# (cumprod with dtype over zeros is not here: 1.13's backward fails, "masked_scatter: expected self and source to have
+# same dtypes")
+case("softmax_dtype", lambda x: x.softmax(1, dtype=D), {"x": XF})
+case("log_softmax_dtype", lambda x: x.log_softmax(0, dtype=D), {"x": XF})
+case("softmax_dtype_same", lambda x: x.softmax(-1, dtype=F32), {"x": XF})
+case("log_softmax_dtype_down", lambda x: x.log_softmax(1, dtype=F32), {"x": r(2, 5)})
+XI = torch.tensor([[1, 2, 3], [4, 5, -6]])
+case("sum_long_dtype", lambda x: x.sum(dtype=F32), {"x": XI})
+case("mean_long_dtype", lambda x: x.mean(dtype=D), {"x": XI})
+case("mean_long_dim_dtype", lambda x: x.mean(dim=(1,), keepdim=True, dtype=F32), {"x": XI})
+case("prod_long_dtype", lambda x: x.prod(dtype=D), {"x": XI})
+case("prod_long_dim_dtype", lambda x: x.prod(0, dtype=F32), {"x": XI})
+case("cumsum_long_dtype", lambda x: x.cumsum(1, dtype=D), {"x": XI})
+case("cumprod_long_dtype", lambda x: x.cumprod(0, dtype=F32), {"x": XI})
+case("softmax_long_dtype", lambda x: x.softmax(1, dtype=F32), {"x": XI})
+case("cumsum_float_to_long", lambda x: x.cumsum(0, dtype=torch.int64), {"x": torch.tensor([1.5, 2.7, -3.2], dtype=D)},
+     grad=False)
+err("mean_err_long_dtype", lambda: XI.mean(dtype=torch.int64))
+err("mean_err_float_long_dtype", lambda: X.mean(dtype=torch.int64))

@@ -28,7 +28,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (tanh and relu) with PyTorch's weights loaded through their state dicts (outputs, final states, their nodes and node
  * chains, the gradients of the input, the initial state and every parameter, on contiguous and non-contiguous inputs),
  * their checks and messages, printouts and state-dict keys, initialization bounds, and gradcheck/gradgradcheck of the
- * cell and the network.
+ * cell and the network; {@code quantile}/{@code nanquantile} in every interpolation (number and tensor q, with and
+ * without a dim, keepdim, NaN, 0-dim and 1-D inputs, q's own gradient), {@code aminmax}, {@code msort} and the dtype
+ * argument of sum, mean, prod, cumsum, cumprod, softmax and log_softmax (values, nodes, node chains, gradients, errors),
+ * with gradcheck/gradgradcheck.
  */
 class RnnQuantileTest {
     static final PyTorchCases TORCH = new PyTorchCases("/rnnquantile/expected.txt");
@@ -67,10 +70,15 @@ class RnnQuantileTest {
     }
 
     static void assertClose(String what, Tensor expected, Tensor actual) {
+        assertClose(what, expected, actual, expected.dtype() == DType.FLOAT32);
+    }
+
+    /** Elementwise closeness: to 2e-5 where float32 arithmetic made the value, else to 1e-9; NaN matches NaN. */
+    static void assertClose(String what, Tensor expected, Tensor actual, boolean float32) {
         assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
         assertEquals(expected.dtype(), actual.dtype(), what + " dtype");
-        double tol = expected.dtype() == DType.FLOAT32 ? 2e-5 : 1e-9;
-        double atol = expected.dtype().isFloatingPoint() ? tol / (expected.dtype() == DType.FLOAT32 ? 1 : 10) : 0;
+        double tol = float32 ? 2e-5 : 1e-9;
+        double atol = expected.dtype().isFloatingPoint() ? tol / (float32 ? 1 : 10) : 0;
         double[] e = expected.toDoubleArray();
         double[] a = actual.toDoubleArray();
         for (int i = 0; i < e.length; i++) {
@@ -107,6 +115,10 @@ class RnnQuantileTest {
 
     /** Outputs, their nodes and chains, and the gradients of the leaves, compared with a case's. */
     static void checkOutputs(String key, String label, Tensor[] outs, Map<String, Tensor> leaves) {
+        checkOutputs(key, label, outs, leaves, true);
+    }
+
+    static void checkOutputs(String key, String label, Tensor[] outs, Map<String, Tensor> leaves, boolean chains) {
         List<Tensor> gradOuts = new ArrayList<>();
         List<Tensor> gouts = new ArrayList<>();
         for (int k = 0; k < outs.length; k++) {
@@ -116,7 +128,7 @@ class RnnQuantileTest {
                 assertEquals(TORCH.field(key, "node" + s), outs[k].gradFn() == null ? "None" : outs[k].gradFn().name(),
                         label + " node" + s);
             }
-            if (has(key, "chain" + s)) {
+            if (chains && has(key, "chain" + s)) {
                 assertEquals(TORCH.field(key, "chain" + s), chain(outs[k]), label + " chain" + s);
             }
             if (has(key, "gout" + s)) {
@@ -128,11 +140,17 @@ class RnnQuantileTest {
             return;
         }
         Autograd.backward(gradOuts, gouts, false, false);
+        // a float32 output's gradient is float32 arithmetic whatever the input's type
+        boolean float32 = false;
+        for (Tensor o : gradOuts) {
+            float32 |= o.dtype() == DType.FLOAT32;
+        }
         for (Map.Entry<String, Tensor> e : leaves.entrySet()) {
             String g = "grad_" + e.getKey();
             if (has(key, g)) {
                 assertTrue(e.getValue().grad() != null, label + " " + g + " missing");
-                assertClose(label + " " + g, tensor(key, g), e.getValue().grad());
+                assertClose(label + " " + g, tensor(key, g), e.getValue().grad(),
+                        float32 || e.getValue().dtype() == DType.FLOAT32);
             } else if (e.getValue().dtype().isFloatingPoint()) {
                 Tensor grad = e.getValue().grad();
                 assertTrue(grad == null || grad.abs().sum().item() == 0, label + " " + g + " should be absent");
@@ -320,5 +338,185 @@ class RnnQuantileTest {
                 DynamicTest.dynamicTest("rnn_tanh_cell", () -> assertTrue(Autograd.gradcheck(tanhCell, cin))),
                 DynamicTest.dynamicTest("rnn_tanh_cell (second order)", () -> assertTrue(Autograd.gradgradcheck(tanhCell, cin))),
                 DynamicTest.dynamicTest("rnn_relu_cell", () -> assertTrue(Autograd.gradcheck(reluCell, cin))));
+    }
+
+    // ------------------------------------------------------------------ quantile, nanquantile, aminmax, msort, dtype=
+
+    /** One case's computation from its named inputs; returns its outputs in the script's order. */
+    interface Op {
+        Tensor[] apply(Map<String, Tensor> in);
+    }
+
+    /**
+     * Runs a case: outputs, their nodes (and, on contiguous inputs, their chains), and the gradients of every floating
+     * input the script gave one, compared with PyTorch's; again on non-contiguous copies of the floating inputs.
+     */
+    static void run(String key, Op op) {
+        for (int pass = 0; pass < 2; pass++) {
+            Map<String, Tensor> leaves = named(key, "inputs");
+            Map<String, Tensor> used = new LinkedHashMap<>();
+            for (Map.Entry<String, Tensor> en : leaves.entrySet()) {
+                Tensor t = en.getValue();
+                boolean grad = has(key, "grad_" + en.getKey());
+                if (grad) {
+                    t.requiresGrad_(true);
+                }
+                used.put(en.getKey(), pass == 1 && t.dtype().isFloatingPoint() ? nonContiguous(t) : t);
+            }
+            String label = key + (pass == 1 ? " (non-contiguous)" : "");
+            Tensor[] outs = op.apply(used);
+            // the chain below the op's own node follows the input's layout (flatten copies a non-contiguous input):
+            // compared on the contiguous pass
+            checkOutputs(key, label, outs, leaves, pass == 0);
+        }
+    }
+
+    private static DynamicTest c(String key, Op op) {
+        return DynamicTest.dynamicTest(key, () -> run(key, op));
+    }
+
+    @TestFactory
+    List<DynamicTest> quantileAgainstPyTorch() {
+        List<DynamicTest> t = new ArrayList<>();
+        for (String mode : new String[] {"linear", "lower", "higher", "midpoint", "nearest"}) {
+            t.add(c("q_" + mode + "_all", in -> new Tensor[] {in.get("x").quantile(0.3, null, false, mode)}));
+            t.add(c("q_" + mode + "_all_vec", in -> new Tensor[] {in.get("x").quantile(q(0.0, 0.25, 0.5, 0.9, 1.0), null, false,
+                    mode)}));
+            t.add(c("q_" + mode + "_dim1", in -> new Tensor[] {in.get("x").quantile(0.4, 1, false, mode)}));
+            t.add(c("q_" + mode + "_dim0_keep_vec", in -> new Tensor[] {in.get("x").quantile(q(0.1, 0.5, 0.75), 0, true,
+                    mode)}));
+            t.add(c("q_" + mode + "_dim-1_vec", in -> new Tensor[] {in.get("x").quantile(q(0.125, 0.625), -1, false, mode)}));
+            t.add(c("q_" + mode + "_all_keep", in -> new Tensor[] {in.get("x").quantile(0.5, null, true, mode)}));
+            t.add(c("q_" + mode + "_nan", in -> new Tensor[] {in.get("x").quantile(q(0.2, 0.8), 1, false, mode)}));
+            t.add(c("nq_" + mode + "_nan", in -> new Tensor[] {in.get("x").nanquantile(q(0.2, 0.8), 1, false, mode)}));
+            t.add(c("nq_" + mode + "_nan_all", in -> new Tensor[] {in.get("x").nanquantile(0.35, null, false, mode)}));
+            t.add(c("q_" + mode + "_float32", in -> new Tensor[] {in.get("x").quantile(q(0.3, 0.7).to(DType.FLOAT32), 0, false,
+                    mode)}));
+        }
+        t.add(c("q_3d_middle", in -> new Tensor[] {in.get("x").quantile(q(0.2, 0.5, 0.9), 1, false, "linear")}));
+        t.add(c("q_3d_middle_keep", in -> new Tensor[] {in.get("x").quantile(0.6, 1, true, "midpoint")}));
+        t.add(c("q_1d", in -> new Tensor[] {in.get("x").quantile(0.5)}));
+        t.add(c("q_1d_dim0", in -> new Tensor[] {in.get("x").quantile(q(0.5, 0.1), 0, true, "linear")}));
+        t.add(c("q_0d", in -> new Tensor[] {in.get("x").quantile(0.3)}));
+        t.add(c("q_0d_dim", in -> new Tensor[] {in.get("x").quantile(q(0.3, 0.9), 0, true, "linear")}));
+        t.add(c("q_0d_keep", in -> new Tensor[] {in.get("x").quantile(0.3, 0, true, "linear")}));
+        t.add(c("q_grad_q", in -> new Tensor[] {in.get("x").quantile(in.get("q"), 1, false, "linear")}));
+        t.add(c("nq_grad_q", in -> new Tensor[] {in.get("x").nanquantile(in.get("q"), 1, false, "linear")}));
+        t.add(c("q_grad_q_all", in -> new Tensor[] {in.get("x").quantile(in.get("q"))}));
+        t.add(c("q_q0d_tensor", in -> new Tensor[] {in.get("x").quantile(in.get("q"), 0, false, "linear")}));
+        return t;
+    }
+
+    private static Tensor q(double... v) {
+        return Tensor.tensor(v, DType.FLOAT64, Device.CPU);
+    }
+
+    @TestFactory
+    List<DynamicTest> quantileErrors() {
+        Tensor x = tensor("q_linear_all", "x");
+        List<DynamicTest> t = new ArrayList<>();
+        t.add(e("q_err_range", () -> x.quantile(1.5), x));
+        t.add(e("q_err_range_neg", () -> x.quantile(-0.25), x));
+        t.add(e("q_err_nan", () -> x.quantile(Double.NaN), x));
+        t.add(e("q_err_interp", () -> x.quantile(0.3, null, false, "cubic"), x));
+        t.add(e("q_err_empty", () -> Tensor.zeros(DType.FLOAT64, 0, 3).quantile(0.5)));
+        t.add(e("q_err_long", () -> Tensor.arange(4).quantile(0.5)));
+        t.add(e("q_err_long_tensor_q", () -> Tensor.arange(4).quantile(q(0.5).to(DType.FLOAT32))));
+        t.add(e("q_err_q2d", () -> x.quantile(q(0.5).reshape(1, 1)), x));
+        t.add(e("q_err_q_dtype", () -> x.quantile(q(0.5).to(DType.FLOAT32)), x));
+        t.add(e("q_err_q_values", () -> x.quantile(q(0.5, 1.25)), x));
+        t.add(e("q_err_dim", () -> x.quantile(0.5, 2, false, "linear"), x));
+        t.add(e("nq_err_range", () -> x.nanquantile(2.0), x));
+        t.add(e("nq_err_interp", () -> x.nanquantile(0.5, null, false, "Linear"), x));
+        t.add(e("aminmax_err_empty", () -> Tensor.zeros(DType.FLOAT32, 0, 3).aminmax()));
+        t.add(e("aminmax_err_empty_dim", () -> Tensor.zeros(DType.FLOAT32, 0, 3).aminmax(0, false)));
+        t.add(e("aminmax_err_dim", () -> Tensor.zeros(DType.FLOAT32, 2, 3).aminmax(2, false)));
+        Tensor xi = tensor("mean_long_dtype", "x");
+        t.add(e("mean_err_long_dtype", () -> xi.mean(DType.INT64)));
+        t.add(e("mean_err_float_long_dtype", () -> x.mean(DType.INT64), x));
+        return t;
+    }
+
+    private static Tensor[] mm(Tensor.MinMax r) {
+        return new Tensor[] {r.min(), r.max()};
+    }
+
+    @TestFactory
+    List<DynamicTest> aminmaxMsortAndDtypeAgainstPyTorch() {
+        List<DynamicTest> t = new ArrayList<>();
+        t.add(c("aminmax_all", in -> mm(in.get("x").aminmax())));
+        t.add(c("aminmax_all_keep", in -> mm(in.get("x").aminmax(null, true))));
+        t.add(c("aminmax_dim1", in -> mm(in.get("x").aminmax(1, false))));
+        t.add(c("aminmax_dim0_keep", in -> mm(in.get("x").aminmax(0, true))));
+        t.add(c("aminmax_nan", in -> mm(in.get("x").aminmax(1, false))));
+        t.add(c("aminmax_float32", in -> mm(in.get("x").aminmax(-1, false))));
+        t.add(c("aminmax_0d", in -> mm(in.get("x").aminmax(0, false))));
+        t.add(c("aminmax_long", in -> mm(in.get("x").aminmax(1, false))));
+        t.add(c("aminmax_empty_dim", in -> mm(in.get("x").aminmax(1, false))));
+        t.add(c("msort", in -> new Tensor[] {in.get("x").msort()}));
+        t.add(c("msort_1d", in -> new Tensor[] {in.get("x").msort()}));
+        t.add(c("msort_3d_float32", in -> new Tensor[] {in.get("x").msort()}));
+        DType d = DType.FLOAT64;
+        DType f = DType.FLOAT32;
+        t.add(c("sum_dtype", in -> new Tensor[] {in.get("x").sum(d)}));
+        t.add(c("sum_dim_dtype", in -> new Tensor[] {in.get("x").sum(new int[] {0}, true, d)}));
+        t.add(c("mean_dtype", in -> new Tensor[] {in.get("x").mean(d)}));
+        t.add(c("mean_dim_dtype", in -> new Tensor[] {in.get("x").mean(new int[] {1}, false, d)}));
+        t.add(c("mean_dim_dtype_f32", in -> new Tensor[] {in.get("x").mean(new int[] {0, 1}, true, f)}));
+        t.add(c("prod_dtype", in -> new Tensor[] {in.get("x").prod(d)}));
+        t.add(c("prod_dim_dtype", in -> new Tensor[] {in.get("x").prod(1, true, d)}));
+        t.add(c("prod_dim_dtype_zero", in -> new Tensor[] {in.get("x").prod(0, false, d)}));
+        t.add(c("cumsum_dtype", in -> new Tensor[] {in.get("x").cumsum(1, d)}));
+        t.add(c("cumprod_dtype", in -> new Tensor[] {in.get("x").cumprod(0, d)}));
+        t.add(c("softmax_dtype", in -> new Tensor[] {in.get("x").softmax(1, d)}));
+        t.add(c("log_softmax_dtype", in -> new Tensor[] {in.get("x").logSoftmax(0, d)}));
+        t.add(c("softmax_dtype_same", in -> new Tensor[] {in.get("x").softmax(-1, f)}));
+        t.add(c("log_softmax_dtype_down", in -> new Tensor[] {in.get("x").logSoftmax(1, f)}));
+        t.add(c("sum_long_dtype", in -> new Tensor[] {in.get("x").sum(f)}));
+        t.add(c("mean_long_dtype", in -> new Tensor[] {in.get("x").mean(d)}));
+        t.add(c("mean_long_dim_dtype", in -> new Tensor[] {in.get("x").mean(new int[] {1}, true, f)}));
+        t.add(c("prod_long_dtype", in -> new Tensor[] {in.get("x").prod(d)}));
+        t.add(c("prod_long_dim_dtype", in -> new Tensor[] {in.get("x").prod(0, false, f)}));
+        t.add(c("cumsum_long_dtype", in -> new Tensor[] {in.get("x").cumsum(1, d)}));
+        t.add(c("cumprod_long_dtype", in -> new Tensor[] {in.get("x").cumprod(0, f)}));
+        t.add(c("softmax_long_dtype", in -> new Tensor[] {in.get("x").softmax(1, f)}));
+        t.add(c("cumsum_float_to_long", in -> new Tensor[] {in.get("x").cumsum(0, DType.INT64)}));
+        return t;
+    }
+
+    @TestFactory
+    List<DynamicTest> reductionGradcheck() {
+        Tensor x = Tensor.randn(DType.FLOAT64, 3, 7).requiresGrad_(true);
+        Tensor x32 = Tensor.randn(DType.FLOAT32, 3, 4).requiresGrad_(true);
+        List<DynamicTest> t = new ArrayList<>();
+        // quantile, aminmax and msort pick values: their gradients do not depend on x (no second order)
+        for (String mode : new String[] {"linear", "lower", "higher", "midpoint", "nearest"}) {
+            Function<Tensor[], Tensor> f = a -> a[0].quantile(q(0.1, 0.4, 0.85), 1, false, mode);
+            t.add(DynamicTest.dynamicTest("quantile " + mode, () -> assertTrue(Autograd.gradcheck(f, x))));
+        }
+        Tensor qv = q(0.23, 0.71).requiresGrad_(true); // ranks off the integers, where the weights' gradient has a kink
+        Function<Tensor[], Tensor> fq = a -> a[0].quantile(a[1], null, false, "linear");
+        t.add(DynamicTest.dynamicTest("quantile in x and q", () -> assertTrue(Autograd.gradcheck(fq, x, qv))));
+        Function<Tensor[], Tensor> fnq = a -> a[0].nanquantile(0.6, 0, true, "linear");
+        t.add(DynamicTest.dynamicTest("nanquantile", () -> assertTrue(Autograd.gradcheck(fnq, x))));
+        Function<Tensor[], Tensor> famm = a -> {
+            Tensor.MinMax r = a[0].aminmax(1, true);
+            return r.min().mul(2).add(r.max());
+        };
+        t.add(DynamicTest.dynamicTest("aminmax", () -> assertTrue(Autograd.gradcheck(famm, x))));
+        t.add(DynamicTest.dynamicTest("msort", () -> assertTrue(Autograd.gradcheck(a -> a[0].msort(), x))));
+        Function<Tensor[], Tensor> fd = a -> Tensor.cat(List.of(a[0].mean(new int[] {1}, false, DType.FLOAT64),
+                a[0].prod(1, false, DType.FLOAT64), a[0].cumsum(1, DType.FLOAT64).reshape(-1),
+                a[0].cumprod(0, DType.FLOAT64).reshape(-1), a[0].softmax(0, DType.FLOAT64).reshape(-1),
+                a[0].logSoftmax(1, DType.FLOAT64).reshape(-1), a[0].prod(DType.FLOAT64).reshape(1)), 0);
+        Tensor x64 = Tensor.randn(DType.FLOAT64, 3, 4).requiresGrad_(true);
+        t.add(DynamicTest.dynamicTest("dtype reductions", () -> assertTrue(Autograd.gradcheck(fd, x64))));
+        t.add(DynamicTest.dynamicTest("dtype reductions (second order)", () -> assertTrue(Autograd.gradgradcheck(fd, x64))));
+        // float32 in, float64 out: the gradient comes back in float32 (the engine casts it to the input's type)
+        t.add(DynamicTest.dynamicTest("dtype gradient type", () -> {
+            x32.cumprod(1, DType.FLOAT64).sum().backward();
+            assertEquals(DType.FLOAT32, x32.grad().dtype());
+        }));
+        return t;
     }
 }

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Session 18's recurrent modules and reductions on CUDA against the CPU reference, forward and backward: rnn_tanh and
  * rnn_relu (networks and cells; compositions of existing ops) on odd sizes, batch first, bidirectional and
- * non-contiguous inputs, and nn.RNN / nn.RNNCell moved to the device.
+ * non-contiguous inputs, and nn.RNN / nn.RNNCell moved to the device; quantile and nanquantile in every interpolation
+ * (sort, gather and lerp on the device), aminmax, msort and the dtype argument of the reductions, scans and softmax.
  */
 class CudaRnnQuantileTest {
     private static final Device GPU = Device.cuda(0);
@@ -78,5 +79,38 @@ class CudaRnnQuantileTest {
         assertArrayEquals(a.output().toDoubleArray(), c.output().cpu().toDoubleArray(), 1e-4);
         assertArrayEquals(a.h().toDoubleArray(), c.h().cpu().toDoubleArray(), 1e-4);
         assertArrayEquals(b.toDoubleArray(), cell.forward(x.to(GPU).select(1, 0), null).cpu().toDoubleArray(), 1e-4);
+    }
+
+    private static Tensor q(double... v) {
+        return Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(DType.FLOAT32);
+    }
+
+    @TestFactory
+    List<DynamicTest> reductions() {
+        List<DynamicTest> t = new ArrayList<>();
+        for (String mode : new String[] {"linear", "lower", "higher", "midpoint", "nearest"}) {
+            t.add(p("quantile " + mode, a -> a[0].quantile(a[1].to(a[0].device()), 1, false, mode), r(5, 37),
+                    q(0.0, 0.3, 0.55, 1.0)));
+            t.add(p("quantile " + mode + " all, keepdim", a -> a[0].quantile(0.4, null, true, mode), nc(r(9, 7))));
+            t.add(p("nanquantile " + mode, a -> {
+                Tensor x = a[0].maskedFill(a[0].gt(0.5), Double.NaN);
+                return a[0].add(x.nanquantile(0.6, 0, true, mode).nanToNum(0.0, null, null));
+            }, r(11, 4)));
+        }
+        t.add(p("quantile middle dim", a -> a[0].quantile(q(0.25, 0.8).to(a[0].device()), 1, true, "linear"), r(3, 8, 5)));
+        t.add(p("aminmax", a -> {
+            Tensor.MinMax m = a[0].aminmax(1, true);
+            return Tensor.cat(List.of(m.min(), m.max().mul(2.0)), 1);
+        }, r(6, 13)));
+        t.add(p("aminmax all", a -> {
+            Tensor.MinMax m = nc(a[0]).aminmax();
+            return m.min().sub(m.max());
+        }, r(7, 5)));
+        t.add(p("msort", a -> a[0].msort(), r(9, 4, 3)));
+        t.add(p("dtype reductions", a -> Tensor.cat(List.of(a[0].mean(new int[] {1}, false, DType.FLOAT64),
+                a[0].prod(1, false, DType.FLOAT64), a[0].cumsum(1, DType.FLOAT64).reshape(-1),
+                a[0].cumprod(0, DType.FLOAT64).reshape(-1), a[0].softmax(0, DType.FLOAT64).reshape(-1),
+                a[0].logSoftmax(1, DType.FLOAT64).reshape(-1), a[0].sum(DType.FLOAT64).reshape(1)), 0).to(DType.FLOAT32), r(4, 6)));
+        return t;
     }
 }
