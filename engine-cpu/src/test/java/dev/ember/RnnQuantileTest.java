@@ -481,6 +481,15 @@ class RnnQuantileTest {
         t.add(c("cumprod_long_dtype", in -> new Tensor[] {in.get("x").cumprod(0, f)}));
         t.add(c("softmax_long_dtype", in -> new Tensor[] {in.get("x").softmax(1, f)}));
         t.add(c("cumsum_float_to_long", in -> new Tensor[] {in.get("x").cumsum(0, DType.INT64)}));
+        t.add(c("empty_mean_dtype", in -> new Tensor[] {in.get("x").mean(d)}));
+        t.add(c("empty_mean_dim_dtype", in -> new Tensor[] {in.get("x").mean(new int[] {0}, false, d)}));
+        t.add(c("empty_prod_dtype", in -> new Tensor[] {in.get("x").prod(d)}));
+        t.add(c("empty_prod_dim_dtype", in -> new Tensor[] {in.get("x").prod(0, false, d)}));
+        t.add(c("empty_cumsum_dtype", in -> new Tensor[] {in.get("x").cumsum(0, d)}));
+        t.add(c("empty_cumprod_dtype", in -> new Tensor[] {in.get("x").cumprod(1, d)}));
+        t.add(c("empty_softmax_dtype", in -> new Tensor[] {in.get("x").softmax(0, d)}));
+        t.add(c("empty_log_softmax_dtype", in -> new Tensor[] {in.get("x").logSoftmax(1, d)}));
+        t.add(c("empty_msort", in -> new Tensor[] {in.get("x").msort()}));
         return t;
     }
 
