@@ -470,6 +470,8 @@ class RnnQuantileTest {
         t.add(c("cumprod_dtype", in -> new Tensor[] {in.get("x").cumprod(0, d)}));
         t.add(c("softmax_dtype", in -> new Tensor[] {in.get("x").softmax(1, d)}));
         t.add(c("log_softmax_dtype", in -> new Tensor[] {in.get("x").logSoftmax(0, d)}));
+        t.add(c("softmax_dtype", in -> new Tensor[] {dev.ember.nn.Functional.softmax(in.get("x"), 1, d)}));
+        t.add(c("log_softmax_dtype", in -> new Tensor[] {dev.ember.nn.Functional.logSoftmax(in.get("x"), 0, d)}));
         t.add(c("softmax_dtype_same", in -> new Tensor[] {in.get("x").softmax(-1, f)}));
         t.add(c("log_softmax_dtype_down", in -> new Tensor[] {in.get("x").logSoftmax(1, f)}));
         t.add(c("sum_long_dtype", in -> new Tensor[] {in.get("x").sum(f)}));
