@@ -223,6 +223,32 @@ public final class Ember {
         return Precision.tf32Convolution();
     }
 
+    // ------------------------------------------------------------------ print options (session 18)
+
+    /**
+     * Sets how tensors print, for the whole process, as {@code torch.set_printoptions(precision, threshold, edgeitems,
+     * linewidth, profile, sci_mode)}: {@code Ember.setPrintOptions(PrintOptions.builder().precision(2).sciMode(true))}.
+     * Only the options named change, except sci mode, which is reset to "per tensor" unless named (as PyTorch's);
+     * a profile ({@code "default"}, {@code "short"}, {@code "full"}) applies first. {@code
+     * Ember.setPrintOptions(PrintOptions.builder().profile("default"))} restores the defaults.
+     *
+     * @param options the options to change
+     * @throws IllegalArgumentException for null
+     */
+    public static void setPrintOptions(PrintOptions.Builder options) {
+        Args.require(options, "set_printoptions", "options", 1, "PrintOptions.Builder");
+        PrintOptions.set(options);
+    }
+
+    /**
+     * The print options in force, as {@code torch._tensor_str.PRINT_OPTS}.
+     *
+     * @return the current options ({@link PrintOptions#DEFAULT} until changed)
+     */
+    public static PrintOptions getPrintOptions() {
+        return PrintOptions.current();
+    }
+
     // ------------------------------------------------------------------ profiler (issue 16)
 
     /**

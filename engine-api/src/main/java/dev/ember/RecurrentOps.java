@@ -70,6 +70,17 @@ final class RecurrentOps {
         return new Tensor[] {hidden[0].sub(newgate).mul(inputgate).add(newgate)};
     };
 
+    /**
+     * PyTorch's {@code SimpleCell<tanh_f>} ({@code rnn_tanh} and {@code rnn_tanh_cell}):
+     * {@code h' = tanh(linear_hh(h) + linear_ih(x))} (TanhBackward0 over AddBackward0).
+     */
+    private static final Cell RNN_TANH = (input, hidden, p, precomputed) ->
+            new Tensor[] {p.linearHh(hidden[0]).add(precomputed ? input : p.linearIh(input)).tanh()};
+
+    /** PyTorch's {@code SimpleCell<relu_f>}: {@code h' = relu(linear_hh(h) + linear_ih(x))} (ReluBackward0). */
+    private static final Cell RNN_RELU = (input, hidden, p, precomputed) ->
+            new Tensor[] {p.linearHh(hidden[0]).add(precomputed ? input : p.linearIh(input)).relu()};
+
     /** PyTorch's {@code gather_params}: the flat weight list in groups of 2 to 5 per layer and direction. */
     private static List<CellParams> gatherParams(Tensor[] params, boolean hasBiases, boolean hasProjections) {
         int per = (hasBiases ? 4 : 2) + (hasProjections ? 1 : 0);
@@ -233,6 +244,23 @@ final class RecurrentOps {
      */
     static RnnOutput gru(Tensor input, Tensor hx, Tensor[] params, boolean hasBiases, int numLayers, double dropout,
                          boolean train, boolean bidirectional, boolean batchFirst) {
+        return oneHidden(GRU, input, hx, params, hasBiases, numLayers, dropout, train, bidirectional, batchFirst);
+    }
+
+    /**
+     * PyTorch's {@code torch.rnn_tanh} / {@code torch.rnn_relu} (as {@code tanh} is true or false): the same
+     * {@code ONE_HIDDEN_RNN} as {@link #gru} with a {@code SimpleCell}; {@code params} per layer and direction
+     * {@code w_ih, w_hh[, b_ih, b_hh]}.
+     */
+    static RnnOutput rnn(boolean tanh, Tensor input, Tensor hx, Tensor[] params, boolean hasBiases, int numLayers,
+                         double dropout, boolean train, boolean bidirectional, boolean batchFirst) {
+        return oneHidden(tanh ? RNN_TANH : RNN_RELU, input, hx, params, hasBiases, numLayers, dropout, train, bidirectional,
+                batchFirst);
+    }
+
+    /** PyTorch's {@code ONE_HIDDEN_RNN} on the CPU (GRU, RNN_TANH, RNN_RELU): batch first, transposed back in place. */
+    private static RnnOutput oneHidden(Cell cell, Tensor input, Tensor hx, Tensor[] params, boolean hasBiases, int numLayers,
+                                       double dropout, boolean train, boolean bidirectional, boolean batchFirst) {
         checkDevices(input, new Tensor[] {hx}, params);
         checkInput(input);
         Tensor x = batchFirst ? input.transpose(0, 1) : input;
@@ -241,7 +269,7 @@ final class RecurrentOps {
         for (Tensor h : hx.unbind(0)) {
             hiddens.add(new Tensor[] {h});
         }
-        LayerOutput r = layers(GRU, x, hiddens, cells, numLayers, dropout, train, bidirectional);
+        LayerOutput r = layers(cell, x, hiddens, cells, numLayers, dropout, train, bidirectional);
         List<Tensor> hy = new ArrayList<>();
         for (Tensor[] h : r.finalHidden()) {
             hy.add(h[0]);
@@ -303,5 +331,17 @@ final class RecurrentOps {
         checkCellHidden(input, hx, wHh.size(1), 0);
         checkCellWeights(wIh, wHh, 3, wHh.size(1));
         return GRU.step(input, new Tensor[] {hx}, new CellParams(wIh, wHh, bIh, bHh, null), false)[0];
+    }
+
+    /**
+     * PyTorch's {@code torch.rnn_tanh_cell} / {@code torch.rnn_relu_cell(input, hx, w_ih, w_hh, b_ih, b_hh)} of a 2-D
+     * input (as {@code tanh} is true or false); the biases may be null.
+     */
+    static Tensor rnnCell(boolean tanh, Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        if (Autocast.on()) return Autocast.apply(tanh ? "rnn_tanh_cell" : "rnn_relu_cell",
+                t -> rnnCell(tanh, t[0], t[1], t[2], t[3], t[4], t[5]), input, hx, wIh, wHh, bIh, bHh);
+        checkCellInput(input, wIh.size(1));
+        checkCellHidden(input, hx, wHh.size(1), 0);
+        return (tanh ? RNN_TANH : RNN_RELU).step(input, new Tensor[] {hx}, new CellParams(wIh, wHh, bIh, bHh, null), false)[0];
     }
 }

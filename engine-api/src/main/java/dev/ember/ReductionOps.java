@@ -784,4 +784,116 @@ final class ReductionOps {
         return ArithmeticOps.record(out, dims == null ? "SumBackward0" : "SumBackward1", new Tensor[] {a}, n -> g -> new Tensor[] {
             g.reshape(kept).expand(inShape)});
     }
+
+    // ------------------------------------------------------------------ session 18: aminmax, the dtype argument
+
+    /**
+     * {@code torch.aminmax(input, dim=None, keepdim=False)}: the smallest and largest values (over everything, or along
+     * {@code dim}), NaN propagating; one node AminmaxBackward0 with two outputs, each gradient shared evenly among the
+     * elements equal to its result (amin's and amax's {@code scale_grad_by_count}), the two added.
+     */
+    static Tensor[] aminmax(Tensor a, Integer dim, boolean keepdim) {
+        int[] dims;
+        if (dim != null) {
+            int d = Shapes.wrapDim(dim, a.dim());
+            if (a.dim() > 0 && a.shape[d] == 0) {
+                throw new IndexOutOfBoundsException("aminmax: Expected reduction dim " + d + " to have non-zero size.");
+            }
+            dims = new int[] {d};
+        } else {
+            if (a.numel() == 0) {
+                throw new IllegalArgumentException("aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                        + "has no identity.");
+            }
+            dims = null;
+        }
+        boolean[] mask = reducedMask(a.dim(), dims);
+        Tensor mn = reduceKernel(ReduceOp.MIN, a, mask, keepdim, a.dtype);
+        Tensor mx = reduceKernel(ReduceOp.MAX, a, mask, keepdim, a.dtype);
+        int[] kept = keptShape(a.shape, mask);
+        int[] o = over(dims);
+        MultiOutput.record("AminmaxBackward0", new Tensor[] {a}, new Tensor[] {mn, mx}, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor smn = n.saveOutput(mn);
+            SavedTensor smx = n.saveOutput(mx);
+            return g -> {
+                Tensor gx = null;
+                for (int k = 0; k < 2; k++) {
+                    if (g[k] == null) {
+                        continue;
+                    }
+                    Tensor hit = restore((k == 0 ? smn : smx).get(), kept).eq(sa.get());
+                    Tensor part = restore(g[k], kept).div(hit.sum(o, true)).mul(hit);
+                    gx = gx == null ? part : gx.add(part);
+                }
+                return new Tensor[] {gx};
+            };
+        });
+        return new Tensor[] {mn, mx};
+    }
+
+    /**
+     * {@code torch.mean(input, dims, keepdim, dtype=...)}: the input cast to {@code dtype} inside the op (no
+     * ToCopyBackward0), MeanBackward0 (all) or MeanBackward1; {@code dtype} must be floating.
+     */
+    static Tensor mean(Tensor a, int[] dims, boolean keepdim, DType dtype) {
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("mean(): could not infer output dtype. Optional dtype must be either a floating "
+                    + "point or complex dtype. Got: " + Format.scalarType(dtype));
+        }
+        boolean[] mask = reducedMask(a.dim(), dims);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = mean(ArithmeticOps.cast(a, dtype), dims, keepdim);
+        }
+        int[] inShape = a.shape;
+        int[] kept = keptShape(inShape, mask);
+        double n = count(a, mask);
+        String name = dims == null ? "MeanBackward0" : "MeanBackward1";
+        return ArithmeticOps.record(out, name, new Tensor[] {a}, node -> g -> new Tensor[] {
+            g.reshape(kept).expand(inShape).div(n)});
+    }
+
+    /**
+     * {@code torch.prod(input, dtype=...)} (dim null) or {@code torch.prod(input, dim, keepdim, dtype=...)}: the input
+     * cast to {@code dtype} inside the op; ProdBackward0 / ProdBackward1 with {@code prod_backward(grad,
+     * self.to(grad.scalar_type()), result)}.
+     */
+    static Tensor prod(Tensor a, Integer dim, boolean keepdim, DType dtype) {
+        Tensor out;
+        Tensor ac = ArithmeticOps.cast(a, dtype);
+        int d = dim == null ? 0 : Shapes.wrapDim(dim, a.dim());
+        try (GradMode off = Ember.noGrad()) {
+            out = dim == null ? prod(ac) : prod(ac, d, keepdim);
+        }
+        boolean[] mask = reducedMask(a.dim(), dim == null ? null : new int[] {d});
+        int[] kept = keptShape(a.shape, mask);
+        boolean scalar = a.dim() == 0;
+        return ArithmeticOps.record(out, dim == null ? "ProdBackward0" : "ProdBackward1", new Tensor[] {a}, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor so = n.saveOutput(out);
+            return g -> {
+                Tensor x = ViewOps.toType(sa.get(), g.dtype);
+                if (dim == null) {
+                    return new Tensor[] {prodBackward(g, x, so.get())};
+                }
+                if (scalar) {
+                    return new Tensor[] {g};
+                }
+                Tensor gk = restore(g, kept);
+                if (allTrue(x.ne(0L))) {
+                    return new Tensor[] {gk.mul(restore(so.get(), kept).div(x))};
+                }
+                return new Tensor[] {prodSafeZerosBackward(gk, x, d)};
+            };
+        });
+    }
+
+    /**
+     * {@code softmax} / {@code log_softmax} with {@code dtype}: as PyTorch's {@code softmax(input, dim, dtype)}, the input
+     * converted first ({@code input.toType(dtype)}, ToCopyBackward0 where the type changes), then the op.
+     */
+    static Tensor softmax(Tensor a, int dim, boolean log, DType dtype) {
+        return softmax(ViewOps.toType(a, dtype), dim, log);
+    }
 }

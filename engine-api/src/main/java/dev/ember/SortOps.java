@@ -685,4 +685,44 @@ final class SortOps {
         }
         return out;
     }
+
+    // ------------------------------------------------------------------ session 18: the dtype argument of the scans
+
+    /**
+     * {@code torch.cumsum(input, dim, dtype=...)}: the input cast to {@code dtype} inside the op (no ToCopyBackward0);
+     * CumsumBackward0 with {@code cumsum_backward(grad.to(self.scalar_type()), dim)}.
+     */
+    static Tensor cumsum(Tensor x, int dim, DType dtype) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = cumsum(ArithmeticOps.cast(x, dtype), d);
+        }
+        DType self = x.dtype;
+        return ArithmeticOps.record(out, "CumsumBackward0", new Tensor[] {x}, n -> grad -> {
+            Tensor g = ViewOps.toType(grad, self);
+            if (g.numel() <= 1 || sizeAt(g, d) == 1) {
+                return new Tensor[] {g};
+            }
+            return new Tensor[] {reversedCumsum(g, d)};
+        });
+    }
+
+    /**
+     * {@code torch.cumprod(input, dim, dtype=...)}: the input cast to {@code dtype} inside the op; CumprodBackward0 with
+     * {@code cumprod_backward(grad.to(self.scalar_type()), self, dim, result)}.
+     */
+    static Tensor cumprod(Tensor x, int dim, DType dtype) {
+        int d = Shapes.wrapDim(dim, x.dim());
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = cumprod(ArithmeticOps.cast(x, dtype), d);
+        }
+        DType self = x.dtype;
+        return ArithmeticOps.record(out, "CumprodBackward0", new Tensor[] {x}, n -> {
+            SavedTensor sx = n.save(x);
+            SavedTensor so = n.saveOutput(out);
+            return g -> new Tensor[] {cumprodBackward(ViewOps.toType(g, self), sx.get(), d, so.get())};
+        });
+    }
 }

@@ -1966,6 +1966,139 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.sum(this, null, false, dtype);
     }
 
+    // ---- session 18: quantiles, aminmax, msort, the dtype argument of the reductions and scans
+
+    /** The {@code q}-th quantile of all elements with linear interpolation, as {@code torch.quantile(input, q)}. */
+    public Tensor quantile(double q) {
+        return QuantileOps.quantile(this, q, null, false, "linear", false);
+    }
+
+    /**
+     * {@code torch.quantile(input, q, dim, keepdim, interpolation)}: {@code dim} null for all elements (flattened);
+     * {@code interpolation} one of {@code linear}, {@code lower}, {@code higher}, {@code midpoint}, {@code nearest}. A
+     * NaN among the values gives NaN. Float32 and float64 only; {@code q} in [0, 1]. Composed as PyTorch's (sort,
+     * gather, lerp), so the gradient flows to the values the result was taken from.
+     */
+    public Tensor quantile(double q, Integer dim, boolean keepdim, String interpolation) {
+        Args.require(interpolation, "quantile", "interpolation", 4, "str");
+        return QuantileOps.quantile(this, q, dim, keepdim, interpolation, false);
+    }
+
+    /** The quantiles {@code q} (0-dim or 1-D, this tensor's type) of all elements, linear, as {@code torch.quantile}. */
+    public Tensor quantile(Tensor q) {
+        Args.require(q, "quantile", "q", 1, "Tensor");
+        return QuantileOps.quantile(this, q, null, false, "linear", false);
+    }
+
+    /**
+     * {@code torch.quantile(input, q, dim, keepdim, interpolation)} for a tensor {@code q}: a 1-D {@code q} puts its
+     * dimension first in the result.
+     */
+    public Tensor quantile(Tensor q, Integer dim, boolean keepdim, String interpolation) {
+        Args.require(q, "quantile", "q", 1, "Tensor");
+        Args.require(interpolation, "quantile", "interpolation", 4, "str");
+        return QuantileOps.quantile(this, q, dim, keepdim, interpolation, false);
+    }
+
+    /** {@link #quantile(double)} ignoring NaN, as {@code torch.nanquantile} (all NaN gives NaN). */
+    public Tensor nanquantile(double q) {
+        return QuantileOps.quantile(this, q, null, false, "linear", true);
+    }
+
+    /** {@link #quantile(double, Integer, boolean, String)} ignoring NaN, as {@code torch.nanquantile}. */
+    public Tensor nanquantile(double q, Integer dim, boolean keepdim, String interpolation) {
+        Args.require(interpolation, "nanquantile", "interpolation", 4, "str");
+        return QuantileOps.quantile(this, q, dim, keepdim, interpolation, true);
+    }
+
+    /** {@link #quantile(Tensor)} ignoring NaN, as {@code torch.nanquantile}. */
+    public Tensor nanquantile(Tensor q) {
+        Args.require(q, "nanquantile", "q", 1, "Tensor");
+        return QuantileOps.quantile(this, q, null, false, "linear", true);
+    }
+
+    /** {@link #quantile(Tensor, Integer, boolean, String)} ignoring NaN, as {@code torch.nanquantile}. */
+    public Tensor nanquantile(Tensor q, Integer dim, boolean keepdim, String interpolation) {
+        Args.require(q, "nanquantile", "q", 1, "Tensor");
+        Args.require(interpolation, "nanquantile", "interpolation", 4, "str");
+        return QuantileOps.quantile(this, q, dim, keepdim, interpolation, true);
+    }
+
+    /** The smallest and largest values, as returned by {@link #aminmax}. */
+    public record MinMax(Tensor min, Tensor max) {
+    }
+
+    /** The smallest and largest elements, as {@code torch.aminmax(input)} (NaN propagates; node AminmaxBackward0). */
+    public MinMax aminmax() {
+        Tensor[] r = ReductionOps.aminmax(this, null, false);
+        return new MinMax(r[0], r[1]);
+    }
+
+    /**
+     * {@code torch.aminmax(input, dim=dim, keepdim=keepdim)}: {@code dim} null for all elements (then {@code keepdim}
+     * keeps every dimension as size 1); ties share the gradient, as amin's and amax's.
+     */
+    public MinMax aminmax(Integer dim, boolean keepdim) {
+        Tensor[] r = ReductionOps.aminmax(this, dim, keepdim);
+        return new MinMax(r[0], r[1]);
+    }
+
+    /** Sorted along the first dimension, as {@code torch.msort} ({@code sort(dim=0).values}, SortBackward0). */
+    public Tensor msort() {
+        return QuantileOps.msort(this);
+    }
+
+    /** Mean of all elements computed in {@code dtype} (floating), as {@code torch.mean(input, dtype=...)}. */
+    public Tensor mean(DType dtype) {
+        Args.require(dtype, "mean", "dtype", 1, "torch.dtype");
+        return ReductionOps.mean(this, null, false, dtype);
+    }
+
+    /** Mean over dimensions computed in {@code dtype} (floating), as {@code torch.mean(input, dims, keepdim, dtype=...)}. */
+    public Tensor mean(int[] dims, boolean keepdim, DType dtype) {
+        Args.require(dtype, "mean", "dtype", 3, "torch.dtype");
+        return ReductionOps.mean(this, dims, keepdim, dtype);
+    }
+
+    /** Product of all elements computed in {@code dtype}, as {@code torch.prod(input, dtype=...)}. */
+    public Tensor prod(DType dtype) {
+        Args.require(dtype, "prod", "dtype", 1, "torch.dtype");
+        return ReductionOps.prod(this, null, false, dtype);
+    }
+
+    /** Product over one dimension computed in {@code dtype}, as {@code torch.prod(input, dim, keepdim, dtype=...)}. */
+    public Tensor prod(int dim, boolean keepdim, DType dtype) {
+        Args.require(dtype, "prod", "dtype", 3, "torch.dtype");
+        return ReductionOps.prod(this, dim, keepdim, dtype);
+    }
+
+    /** Cumulative sum computed in {@code dtype}, as {@code torch.cumsum(input, dim, dtype=...)}. */
+    public Tensor cumsum(int dim, DType dtype) {
+        Args.require(dtype, "cumsum", "dtype", 2, "torch.dtype");
+        return SortOps.cumsum(this, dim, dtype);
+    }
+
+    /** Cumulative product computed in {@code dtype}, as {@code torch.cumprod(input, dim, dtype=...)}. */
+    public Tensor cumprod(int dim, DType dtype) {
+        Args.require(dtype, "cumprod", "dtype", 2, "torch.dtype");
+        return SortOps.cumprod(this, dim, dtype);
+    }
+
+    /**
+     * Softmax of this tensor converted to {@code dtype} first, as {@code torch.softmax(input, dim, dtype=...)}
+     * (SoftmaxBackward0 over ToCopyBackward0 where the type changes).
+     */
+    public Tensor softmax(int dim, DType dtype) {
+        Args.require(dtype, "softmax", "dtype", 2, "torch.dtype");
+        return ReductionOps.softmax(this, dim, false, dtype);
+    }
+
+    /** Log-softmax of this tensor converted to {@code dtype} first, as {@code torch.log_softmax(input, dim, dtype=...)}. */
+    public Tensor logSoftmax(int dim, DType dtype) {
+        Args.require(dtype, "log_softmax", "dtype", 2, "torch.dtype");
+        return ReductionOps.softmax(this, dim, true, dtype);
+    }
+
     /** Largest values over dimensions (null or empty: all), as {@code torch.amax}; ties share the gradient. */
     public Tensor amax(int[] dims, boolean keepdim) {
         return ReductionOps.amax(this, dims, keepdim, true);
@@ -2576,6 +2709,51 @@ public final class Tensor implements AutoCloseable {
         Args.require(wIh, "gru_cell", "w_ih", 3, "Tensor");
         Args.require(wHh, "gru_cell", "w_hh", 4, "Tensor");
         return RecurrentOps.gruCell(input, hx, wIh, wHh, bIh, bHh);
+    }
+
+    /**
+     * {@code torch.rnn_tanh(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)}: a
+     * multi-layer Elman RNN with {@code tanh} over a 3-D input, as PyTorch's CPU composes it (StackBackward0,
+     * CatBackward0 when bidirectional, TransposeBackward1 batch first); {@code params} holds, per layer and direction,
+     * {@code w_ih, w_hh[, b_ih, b_hh]}; the result's {@code c} is null.
+     */
+    public static RnnOutput rnnTanh(Tensor input, Tensor hx, List<Tensor> params, boolean hasBiases, int numLayers,
+                                    double dropout, boolean train, boolean bidirectional, boolean batchFirst) {
+        Args.require(input, "rnn_tanh", "input", 1, "Tensor");
+        Args.require(hx, "rnn_tanh", "hx", 2, "Tensor");
+        Tensor[] ps = Args.tensors(params, "rnn_tanh", "params", 3);
+        return RecurrentOps.rnn(true, input, hx, ps, hasBiases, numLayers, dropout, train, bidirectional, batchFirst);
+    }
+
+    /** {@code torch.rnn_relu(...)}: {@link #rnnTanh} with {@code relu} in place of {@code tanh}. */
+    public static RnnOutput rnnRelu(Tensor input, Tensor hx, List<Tensor> params, boolean hasBiases, int numLayers,
+                                    double dropout, boolean train, boolean bidirectional, boolean batchFirst) {
+        Args.require(input, "rnn_relu", "input", 1, "Tensor");
+        Args.require(hx, "rnn_relu", "hx", 2, "Tensor");
+        Tensor[] ps = Args.tensors(params, "rnn_relu", "params", 3);
+        return RecurrentOps.rnn(false, input, hx, ps, hasBiases, numLayers, dropout, train, bidirectional, batchFirst);
+    }
+
+    /**
+     * {@code torch.rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih, b_hh)}: one step {@code tanh(linear(hx, w_hh, b_hh) +
+     * linear(input, w_ih, b_ih))} of an {@code [N, I]} input; the biases may be null. The new state's node is
+     * TanhBackward0.
+     */
+    public static Tensor rnnTanhCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        Args.require(input, "rnn_tanh_cell", "input", 1, "Tensor");
+        Args.require(hx, "rnn_tanh_cell", "hx", 2, "Tensor");
+        Args.require(wIh, "rnn_tanh_cell", "w_ih", 3, "Tensor");
+        Args.require(wHh, "rnn_tanh_cell", "w_hh", 4, "Tensor");
+        return RecurrentOps.rnnCell(true, input, hx, wIh, wHh, bIh, bHh);
+    }
+
+    /** {@code torch.rnn_relu_cell(...)}: {@link #rnnTanhCell} with {@code relu} (ReluBackward0). */
+    public static Tensor rnnReluCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        Args.require(input, "rnn_relu_cell", "input", 1, "Tensor");
+        Args.require(hx, "rnn_relu_cell", "hx", 2, "Tensor");
+        Args.require(wIh, "rnn_relu_cell", "w_ih", 3, "Tensor");
+        Args.require(wHh, "rnn_relu_cell", "w_hh", 4, "Tensor");
+        return RecurrentOps.rnnCell(false, input, hx, wIh, wHh, bIh, bHh);
     }
 
     // ------------------------------------------------------------------ losses with their own backward node

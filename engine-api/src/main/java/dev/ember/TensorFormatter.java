@@ -7,20 +7,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Prints tensors exactly as PyTorch's {@code torch._tensor_str} does with its default print options:
- * precision 4, line width 80, summarization above 1000 elements with 3 edge items, the same choice of
- * integer, fixed or scientific notation, and the same suffixes.
+ * Prints tensors exactly as PyTorch 2.x's {@code torch._tensor_str} does under the print options in force
+ * ({@link PrintOptions}; by default precision 4, line width 80, summarization above 1000 elements with 3 edge items):
+ * the same choice of integer, fixed or scientific notation, and the same suffixes. One printout reads the options once.
  */
 final class TensorFormatter {
-    private static final int PRECISION = 4;
-    private static final int LINEWIDTH = 80;
-    private static final int THRESHOLD = 1000;
-    private static final int EDGEITEMS = 3;
-
     private TensorFormatter() {
     }
 
     static String format(Tensor t) {
+        PrintOptions o = PrintOptions.current();
         String prefix = "tensor(";
         int indent = prefix.length();
         List<String> suffixes = new ArrayList<>();
@@ -46,7 +42,7 @@ final class TensorFormatter {
             if (t.dtype != DType.FLOAT32 && t.dtype != DType.INT64 && t.dtype != DType.BOOL) {
                 suffixes.add("dtype=" + t.dtype.torchName());
             }
-            body = tensorStr(t, indent);
+            body = tensorStr(t, indent, o);
         }
         Node fn = t.gradNode();
         if (fn != null) {
@@ -54,15 +50,15 @@ final class TensorFormatter {
         } else if (t.requiresGrad) {
             suffixes.add("requires_grad=True");
         }
-        String s = addSuffixes(prefix + body, suffixes, indent);
+        String s = addSuffixes(prefix + body, suffixes, indent, o.linewidth());
         return t.isParameter ? "Parameter containing:\n" + s : s;
     }
 
-    private static String addSuffixes(String tensorStr, List<String> suffixes, int indent) {
+    private static String addSuffixes(String tensorStr, List<String> suffixes, int indent, int linewidth) {
         StringBuilder out = new StringBuilder(tensorStr);
         int lastLineLen = tensorStr.length() - tensorStr.lastIndexOf('\n') + 1;
         for (String suffix : suffixes) {
-            if (lastLineLen + suffix.length() + 2 > LINEWIDTH) {
+            if (lastLineLen + suffix.length() + 2 > linewidth) {
                 out.append(",\n").append(" ".repeat(indent)).append(suffix);
                 lastLineLen = indent + suffix.length();
             } else {
@@ -82,20 +78,25 @@ final class TensorFormatter {
         final int[] shape;
         final int[] kept;
         final int[] strides;
+        /** The edge items of a summarized dimension. */
+        final int edge;
 
         /**
          * The values printed: all of them, or with {@code summarize} only the edge items of each long dimension
          * (PyTorch's {@code get_summarized_data}), so a broadcast view of billions of elements prints from a few.
          */
-        Values(Tensor t, boolean summarize) {
+        Values(Tensor t, boolean summarize, int edge) {
+            this.edge = edge;
             Tensor summary = t;
-            if (summarize) {
+            if (summarize && edge == 0 && t.dim() > 1) {
+                // 2.x's get_summarized_data without edge items: nothing (a vector keeps its values: self[-0:] is all)
+                summary = t.reshape(-1).narrow(0, 0, 0).reshape(new int[t.dim()]);
+            } else if (summarize && edge > 0) {
                 try (GradMode off = Ember.noGrad()) {
                     for (int d = 0; d < t.dim(); d++) {
                         int n = summary.shapeRef()[d];
-                        if (n > 2 * EDGEITEMS) {
-                            summary = ViewOps.cat(List.of(summary.narrow(d, 0, EDGEITEMS),
-                                    summary.narrow(d, n - EDGEITEMS, EDGEITEMS)), d);
+                        if (n > 2 * edge) {
+                            summary = ViewOps.cat(List.of(summary.narrow(d, 0, edge), summary.narrow(d, n - edge, edge)), d);
                         }
                     }
                 }
@@ -132,12 +133,12 @@ final class TensorFormatter {
 
         /**
          * Where index {@code i} of dimension {@code dim} (an edge item when summarized) sits in the values: a cut
-         * dimension keeps its first and last {@code EDGEITEMS}, so index {@code i >= EDGEITEMS} is a trailing one
+         * dimension keeps its first and last {@code edge}, so index {@code i >= edge} is a trailing one
          * (for a dimension of 7 or 8, index 4 is trailing though below the 6 kept).
          */
         int offset(int dim, int i) {
             boolean cut = kept[dim] < shape[dim];
-            return (cut && i >= EDGEITEMS ? i - (shape[dim] - kept[dim]) : i) * strides[dim];
+            return (cut && i >= edge ? i - (shape[dim] - kept[dim]) : i) * strides[dim];
         }
 
         String plain(int i) {
@@ -145,13 +146,15 @@ final class TensorFormatter {
         }
     }
 
-    private static String tensorStr(Tensor t, int indent) {
-        boolean summarize = t.numel() > THRESHOLD;
-        Values v = new Values(t, summarize);
+    private static String tensorStr(Tensor t, int indent, PrintOptions o) {
+        boolean summarize = t.numel() > o.threshold();
+        Values v = new Values(t, summarize, o.edgeitems());
         List<Integer> shown = new ArrayList<>();
-        collect(v, 0, 0, summarize, shown);
-        Formatter f = new Formatter(v, shown);
-        return strWithFormatter(v, 0, 0, indent, summarize, f);
+        if (!(summarize && o.edgeitems() == 0 && t.dim() > 1)) {
+            collect(v, 0, 0, summarize && o.edgeitems() > 0, shown);
+        }
+        Formatter f = new Formatter(v, shown, o);
+        return strWithFormatter(v, 0, 0, indent, summarize, f, o);
     }
 
     /** Indices of the elements the printout shows (all, or the summarized edges). */
@@ -162,26 +165,31 @@ final class TensorFormatter {
         }
         int n = v.shape[dim];
         for (int i = 0; i < n; i++) {
-            if (summarize && n > 2 * EDGEITEMS && i >= EDGEITEMS && i < n - EDGEITEMS) {
+            if (summarize && n > 2 * v.edge && i >= v.edge && i < n - v.edge) {
                 continue;
             }
             collect(v, dim + 1, base + v.offset(dim, i), summarize, out);
         }
     }
 
-    private static String strWithFormatter(Values v, int dim, int base, int indent, boolean summarize, Formatter f) {
+    private static String strWithFormatter(Values v, int dim, int base, int indent, boolean summarize, Formatter f,
+                                           PrintOptions o) {
         int rank = v.shape.length;
         if (rank == 0) {
             return f.format(v, base);
         }
         int n = v.shape[dim];
+        int edge = o.edgeitems();
+        if (summarize && edge == 0) {
+            return "[...]"; // 2.x's _vector_str, and a higher dimension whose slices are all cut
+        }
         if (dim == rank - 1) {
             int elementLength = f.maxWidth + 2;
-            int perLine = Math.max(1, (LINEWIDTH - indent) / elementLength);
+            int perLine = (int) Math.max(1, Math.floor((o.linewidth() - indent) / (double) elementLength));
             List<String> data = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                if (summarize && n > 2 * EDGEITEMS && i >= EDGEITEMS && i < n - EDGEITEMS) {
-                    if (i == EDGEITEMS) {
+                if (summarize && n > 2 * edge && i >= edge && i < n - edge) {
+                    if (i == edge) {
                         data.add(" ...");
                     }
                     continue;
@@ -196,13 +204,13 @@ final class TensorFormatter {
         }
         List<String> slices = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            if (summarize && n > 2 * EDGEITEMS && i >= EDGEITEMS && i < n - EDGEITEMS) {
-                if (i == EDGEITEMS) {
+            if (summarize && n > 2 * edge && i >= edge && i < n - edge) {
+                if (i == edge) {
                     slices.add("...");
                 }
                 continue;
             }
-            slices.add(strWithFormatter(v, dim + 1, base + v.offset(dim, i), indent + 1, summarize, f));
+            slices.add(strWithFormatter(v, dim + 1, base + v.offset(dim, i), indent + 1, summarize, f, o));
         }
         int remaining = rank - dim;
         return "[" + String.join("," + "\n".repeat(remaining - 1) + " ".repeat(indent + 1), slices) + "]";
@@ -210,12 +218,21 @@ final class TensorFormatter {
 
     /** PyTorch's {@code _Formatter}: chooses integer, fixed or scientific notation and the column width. */
     private static final class Formatter {
-        final boolean floating;
+        boolean floating;
         boolean intMode = true;
         boolean sciMode;
         int maxWidth = 1;
+        final int precision;
 
-        Formatter(Values v, List<Integer> shown) {
+        Formatter(Values v, List<Integer> shown, PrintOptions o) {
+            precision = o.precision();
+            choose(v, shown);
+            if (floating && o.sciMode() != null) {
+                sciMode = o.sciMode(); // set_printoptions(sci_mode=...) overrides the choice, not the width
+            }
+        }
+
+        private void choose(Values v, List<Integer> shown) {
             floating = v.doubles != null;
             if (!floating) {
                 for (int i : shown) {
@@ -246,7 +263,7 @@ final class TensorFormatter {
                 if (max / min > 1000. || max > 1.e8) {
                     sciMode = true;
                     for (double d : vals) {
-                        maxWidth = Math.max(maxWidth, sci(d).length());
+                        maxWidth = Math.max(maxWidth, sci(d, precision).length());
                     }
                 } else {
                     for (double d : vals) {
@@ -256,11 +273,11 @@ final class TensorFormatter {
             } else if (max / min > 1000. || max > 1.e8 || min < 1.e-4) {
                 sciMode = true;
                 for (double d : vals) {
-                    maxWidth = Math.max(maxWidth, sci(d).length());
+                    maxWidth = Math.max(maxWidth, sci(d, precision).length());
                 }
             } else {
                 for (double d : vals) {
-                    maxWidth = Math.max(maxWidth, fixed(d, PRECISION).length());
+                    maxWidth = Math.max(maxWidth, fixed(d, precision).length());
                 }
             }
         }
@@ -270,14 +287,14 @@ final class TensorFormatter {
             if (floating) {
                 double d = v.doubles[i];
                 if (sciMode) {
-                    ret = sci(d);
+                    ret = sci(d, precision);
                 } else if (intMode) {
                     ret = fixed(d, 0);
                     if (Double.isFinite(d)) {
                         ret += ".";
                     }
                 } else {
-                    ret = fixed(d, PRECISION);
+                    ret = fixed(d, precision);
                 }
             } else {
                 ret = v.plain(i);
@@ -302,8 +319,8 @@ final class TensorFormatter {
         return s;
     }
 
-    /** Python's {@code '{:.4e}'.format(d)}. */
-    static String sci(double d) {
+    /** Python's {@code '{:.Ne}'.format(d)} for {@code N = precision}. */
+    static String sci(double d, int precision) {
         if (Double.isNaN(d)) {
             return "nan";
         }
@@ -314,15 +331,16 @@ final class TensorFormatter {
         String digits;
         int exponent;
         if (d == 0) {
-            digits = "0".repeat(PRECISION + 1);
+            digits = "0".repeat(precision + 1);
             exponent = 0;
         } else {
-            BigDecimal bd = new BigDecimal(Math.abs(d)).round(new MathContext(PRECISION + 1, RoundingMode.HALF_EVEN));
+            BigDecimal bd = new BigDecimal(Math.abs(d)).round(new MathContext(precision + 1, RoundingMode.HALF_EVEN));
             String u = bd.unscaledValue().toString();
             exponent = u.length() - 1 - bd.scale();
-            digits = (u + "0".repeat(PRECISION + 1)).substring(0, PRECISION + 1);
+            digits = (u + "0".repeat(precision + 1)).substring(0, precision + 1);
         }
         String exp = String.format("%02d", Math.abs(exponent));
-        return (negative ? "-" : "") + digits.charAt(0) + "." + digits.substring(1) + "e" + (exponent < 0 ? "-" : "+") + exp;
+        return (negative ? "-" : "") + digits.charAt(0) + (precision > 0 ? "." + digits.substring(1) : "") + "e"
+                + (exponent < 0 ? "-" : "+") + exp;
     }
 }

@@ -620,6 +620,21 @@ public final class Functional {
         return x.logSoftmax(dim);
     }
 
+    /**
+     * {@code F.softmax(x, dim, dtype=dtype)}: {@code x} converted to {@code dtype} first (ToCopyBackward0 where the type
+     * changes), then SoftmaxBackward0.
+     */
+    public static Tensor softmax(Tensor x, int dim, DType dtype) {
+        Checks.tensor(x, "softmax", "input", 1);
+        return x.softmax(dim, dtype);
+    }
+
+    /** {@code F.log_softmax(x, dim, dtype=dtype)}: {@code x} converted to {@code dtype} first, then LogSoftmaxBackward0. */
+    public static Tensor logSoftmax(Tensor x, int dim, DType dtype) {
+        Checks.tensor(x, "log_softmax", "input", 1);
+        return x.logSoftmax(dim, dtype);
+    }
+
     // ------------------------------------------------------------------ issue 15: normalization
 
     /**

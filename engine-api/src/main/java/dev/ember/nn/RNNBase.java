@@ -9,7 +9,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The base of {@link LSTM} and {@link GRU}, as {@code torch.nn.RNNBase}: PyTorch's parameters, their names
+ * The base of {@link LSTM}, {@link GRU} and {@link RNN}, as {@code torch.nn.RNNBase}: PyTorch's parameters, their names
  * ({@code weight_ih_l0}, {@code weight_hh_l0}, {@code bias_ih_l0}, {@code bias_hh_l0}, {@code weight_hr_l0} with a
  * projection, {@code *_reverse} for the second direction, layer by layer), shapes and order, so a state dict loads from
  * PyTorch's; every parameter initialized from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)); PyTorch's constructor
@@ -62,7 +62,7 @@ public abstract class RNNBase extends Module {
         this.dropout = dropout;
         this.bidirectional = bidirectional;
         this.projSize = projSize;
-        int gateSize = (mode.equals("LSTM") ? 4 : 3) * hiddenSize;
+        int gateSize = (mode.equals("LSTM") ? 4 : mode.equals("GRU") ? 3 : 1) * hiddenSize;
         int directions = bidirectional ? 2 : 1;
         int realHidden = projSize > 0 ? projSize : hiddenSize;
         for (int layer = 0; layer < numLayers; layer++) {

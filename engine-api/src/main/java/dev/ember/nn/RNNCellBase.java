@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /**
- * The base of {@link LSTMCell} and {@link GRUCell}, as {@code torch.nn.RNNCellBase}: {@code weight_ih}
+ * The base of {@link LSTMCell}, {@link GRUCell} and {@link RNNCell}, as {@code torch.nn.RNNCellBase}: {@code weight_ih}
  * {@code [gates * hidden_size, input_size]}, {@code weight_hh} {@code [gates * hidden_size, hidden_size]},
  * {@code bias_ih}, {@code bias_hh} {@code [gates * hidden_size]} (absent without bias), all from
  * U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)); PyTorch's printout.

@@ -1,0 +1,108 @@
+package dev.ember.nn;
+
+import dev.ember.RnnOutput;
+import dev.ember.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * {@code torch.nn.RNN}: a multi-layer Elman recurrent network, {@code h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T +
+ * b_hh)} ({@code relu} in place of {@code tanh} with {@code nonlinearity="relu"}), with PyTorch's options
+ * ({@code num_layers}, {@code nonlinearity}, {@code bias}, {@code batch_first}, {@code dropout} between layers in
+ * training, {@code bidirectional}), parameter names, shapes and initialization ({@link RNNBase}, one gate). The input is
+ * {@code [T, N, input_size]} ({@code [N, T, input_size]} batch first) or unbatched {@code [T, input_size]}; the initial
+ * state {@code [D * num_layers, N, hidden_size]}, zeros when null. Computed as PyTorch's CPU computes it
+ * ({@link Tensor#rnnTanh}, {@link Tensor#rnnRelu}); the result's {@code c()} is null.
+ */
+public final class RNN extends RNNBase {
+    private final String nonlinearity;
+
+    /** One layer of {@code tanh}, with biases, sequence first. */
+    public RNN(int inputSize, int hiddenSize) {
+        this(inputSize, hiddenSize, 1, "tanh", true, false, 0, false);
+    }
+
+    /** {@code numLayers} layers of {@code tanh}, with biases, sequence first. */
+    public RNN(int inputSize, int hiddenSize, int numLayers) {
+        this(inputSize, hiddenSize, numLayers, "tanh", true, false, 0, false);
+    }
+
+    /**
+     * Every option of PyTorch's constructor, in its order; {@code nonlinearity} is {@code "tanh"} or {@code "relu"}
+     * (else PyTorch's ValueError).
+     */
+    public RNN(int inputSize, int hiddenSize, int numLayers, String nonlinearity, boolean bias, boolean batchFirst,
+               double dropout, boolean bidirectional) {
+        super(mode(nonlinearity), inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, 0);
+        this.nonlinearity = nonlinearity;
+    }
+
+    /** PyTorch's {@code RNN.__init__}: the mode from the nonlinearity, checked before anything else. */
+    private static String mode(String nonlinearity) {
+        if ("tanh".equals(nonlinearity)) {
+            return "RNN_TANH";
+        }
+        if ("relu".equals(nonlinearity)) {
+            return "RNN_RELU";
+        }
+        throw new IllegalArgumentException("Unknown nonlinearity '" + nonlinearity + "'. Select from 'tanh' or 'relu'.");
+    }
+
+    /** The nonlinearity, {@code "tanh"} or {@code "relu"}. */
+    public String nonlinearity() {
+        return nonlinearity;
+    }
+
+    /** The output sequence of {@link #forward(Tensor, Tensor)} from a zero state. */
+    @Override
+    public Tensor forward(Tensor input) {
+        return forward(input, null).output();
+    }
+
+    /**
+     * The output sequence and the final state from {@code hx} (null for zeros), as PyTorch's {@code RNN.forward}, with
+     * its checks and messages.
+     */
+    public RnnOutput forward(Tensor input, Tensor hx) {
+        boolean tanh = nonlinearity.equals("tanh");
+        Checks.tensor(input, tanh ? "rnn_tanh" : "rnn_relu", "input", 1);
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException("RNN: Expected input to be 2D or 3D, got " + input.dim() + "D tensor instead");
+        }
+        boolean batched = input.dim() == 3;
+        int batchDim = batchDim();
+        Tensor x = input;
+        Tensor h = hx;
+        if (!batched) {
+            x = input.unsqueeze(batchDim);
+            if (h != null) {
+                if (h.dim() != 2) {
+                    throw new IllegalArgumentException("For unbatched 2-D input, hx should also be 2-D but got " + h.dim()
+                            + "-D tensor");
+                }
+                h = h.unsqueeze(1);
+            }
+        } else if (h != null && h.dim() != 3) {
+            throw new IllegalArgumentException("For batched 3-D input, hx should also be 3-D but got " + h.dim() + "-D tensor");
+        }
+        if (h == null) {
+            int maxBatch = batchFirst ? x.size(0) : x.size(1);
+            h = Tensor.zeros(x.dtype(), numLayers * directions(), maxBatch, hiddenSize).to(x.device());
+        }
+        checkInput(x);
+        checkHiddenSize(h, expectedHiddenSize(x, hiddenSize), "hidden");
+        RnnOutput r = tanh
+                ? Tensor.rnnTanh(x, h, flatWeights(), bias, numLayers, dropout, isTraining(), bidirectional, batchFirst)
+                : Tensor.rnnRelu(x, h, flatWeights(), bias, numLayers, dropout, isTraining(), bidirectional, batchFirst);
+        if (!batched) {
+            return new RnnOutput(r.output().squeeze(batchDim), r.h().squeeze(1), null);
+        }
+        return r;
+    }
+
+    /** {@link #forward(Tensor, Tensor)} called with this module's hooks, as {@code rnn(input, hx)}. */
+    public RnnOutput apply(Tensor input, Tensor hx) {
+        return call(Arrays.asList(input, hx), a -> forward(a.get(0), a.get(1)), r -> Arrays.asList(r.output(), r.h()),
+                t -> new RnnOutput(t.get(0), t.get(1), null));
+    }
+}
