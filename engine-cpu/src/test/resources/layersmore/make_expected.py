@@ -11,6 +11,11 @@
 #   node ReshapeAliasBackward0): node_2x below.
 # - one_hot's dtype check (aten/src/ATen/native/Onehot.cpp, 2.x): "one_hot is only applicable to index tensor of type
 #   LongTensor." (1.13: "one_hot is only applicable to index tensor.").
+# - bilinear (aten/src/ATen/native/Linear.cpp, 2.x) first checks "All tensors must have the same dtype, got input1: ",
+#   input1.dtype(), ", input2: ", ..., ", weight: ", ... (and ", bias: ", ... when there is a bias), the TypeMeta names
+#   (float, double); 1.13 reached _trilinear's "expected scalar type ..." and promoted a bias of another type.
+# - max_unpool2d's invalid index (aten/src/ATen/native/cpu/MaxUnpoolKernel.cpp, 2.x) closes the parenthesis:
+#   "Found an invalid max index: 30 (output volumes are of size 2x4)" (1.13 left it open): added below.
 # - nn.Conv*d's error messages print a Python set, whose order depends on string hashing; they are written here in the
 #   order of the set literal in torch/nn/modules/conv.py ({'same', 'valid'} and
 #   {'zeros', 'reflect', 'replicate', 'circular'}).
@@ -23,6 +28,10 @@ torch.manual_seed(0)
 D = torch.float64
 
 ERR_2X = {
+    "bil_err_type1": ("RuntimeError", "All tensors must have the same dtype, got input1: double, input2: float, weight: float"),
+    "bil_err_typew": ("RuntimeError", "All tensors must have the same dtype, got input1: float, input2: float, weight: double"),
+    "bil_err_type_bias": ("RuntimeError",
+                          "All tensors must have the same dtype, got input1: float, input2: float, weight: float, bias: double"),
     "oh_err_int": ("RuntimeError", "one_hot is only applicable to index tensor of type LongTensor."),
     "oh_err_float": ("RuntimeError", "one_hot is only applicable to index tensor of type LongTensor."),
 }
@@ -62,7 +71,10 @@ def err(key, fn):
     try:
         fn()
     except Exception as e:  # noqa: BLE001
-        print("error " + type(e).__name__ + " " + canon_sets(str(e)).replace("\n", "\\n"))
+        msg = canon_sets(str(e))
+        if msg.startswith("Found an invalid max index") and not msg.endswith(")"):
+            msg += ")"  # 2.x
+        print("error " + type(e).__name__ + " " + msg.replace("\n", "\\n"))
         return
     print("value ok")
 
@@ -163,6 +175,8 @@ err("fold_err_small_output", lambda: col2im(c3, (1, 6), 2))
 err("fold_err_zero_channels", lambda: col2im(torch.randn(2, 0, 20), (5, 6), 2))
 err("fold_err_long", lambda: col2im(c3.long(), (5, 6), 2))
 err("fold_err_len", lambda: col2im(c3, (5, 6, 1), 2))
+err("fold_err_negative_blocks", lambda: col2im(torch.randn(1, 9, 1), (1, 1), 3))
+err("fold_err_output_zero", lambda: col2im(torch.randn(1, 4, 6), (0, 5), 2, 1, 1))
 err("fold_err_invalid_blocks", lambda: col2im(torch.randn(1, 4, 0), (1, 1), 2))
 
 # ---------------------------------------------------------------- bilinear
@@ -184,6 +198,9 @@ err("bil_err_in2", lambda: F.bilinear(torch.randn(5, 3), torch.randn(5, 5), W))
 err("bil_err_bias", lambda: F.bilinear(torch.randn(5, 3), torch.randn(5, 4), W, torch.randn(3)))
 err("bil_err_type1", lambda: F.bilinear(torch.randn(5, 3).double(), torch.randn(5, 4), W))
 err("bil_err_typew", lambda: F.bilinear(torch.randn(5, 3), torch.randn(5, 4), W.double()))
+err("bil_err_type_bias", lambda: F.bilinear(torch.randn(5, 3), torch.randn(5, 4), W, torch.randn(2).double()))
+case("bilinear_int64", lambda a, b, w: F.bilinear(a, b, w), {"a": torch.randint(-3, 4, (2, 3)), "b": torch.randint(-3, 4, (2, 4)),
+                                                             "w": torch.randint(-3, 4, (2, 3, 4))}, grad=False)
 err("bil_err_w2d", lambda: F.bilinear(torch.randn(5, 3), torch.randn(5, 4), torch.randn(2, 3)))
 err("bil_err_0dim", lambda: F.bilinear(torch.tensor(1.), torch.tensor(2.), W))
 torch.manual_seed(1)

@@ -218,7 +218,11 @@ public final class NNOps2 {
         }
         if (bh < 1 || bw < 1) {
             throw new IllegalArgumentException(given + ", calculated shape of the array of sliding blocks as (" + bh + ", "
-                    + bw + "), which is invalid.");
+                    + bw + "), which is too small (non-positive)");
+        }
+        if (o[0] < 1 || o[1] < 1) {
+            throw new IllegalArgumentException("Expected output spatial size to be positive, but got: output_size=" + pair(o)
+                    + ".");
         }
         checkFloating(input, "col2im_out_cpu", "col2im_out_cuda");
         Tensor out;
@@ -249,10 +253,16 @@ public final class NNOps2 {
     // ------------------------------------------------------------------ bilinear (_trilinear)
 
     /**
-     * PyTorch 2.x's {@code bilinear} (Linear.cpp): its checks, the inputs flattened to rows, {@code _trilinear} (one
+     * PyTorch 2.x's {@code bilinear} (Linear.cpp): its checks (one dtype for all tensors first), the inputs flattened to rows, {@code _trilinear} (one
      * node, TrilinearBackward0), the output shape restored, then {@code + bias} (AddBackward0).
      */
     public static Tensor bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor bias) {
+        if (input1.dtype != input2.dtype || input1.dtype != weight.dtype || (bias != null && input1.dtype != bias.dtype)) {
+            throw new IllegalArgumentException("All tensors must have the same dtype, got input1: "
+                    + ArithmeticOps.cTypeName(input1.dtype) + ", input2: " + ArithmeticOps.cTypeName(input2.dtype)
+                    + ", weight: " + ArithmeticOps.cTypeName(weight.dtype)
+                    + (bias == null ? "" : ", bias: " + ArithmeticOps.cTypeName(bias.dtype)));
+        }
         if (input1.dim() != input2.dim()) {
             throw new IllegalArgumentException("bilinear(): input dimensions do not match: got " + input1.dim() + " and "
                     + input2.dim());
@@ -276,12 +286,6 @@ public final class NNOps2 {
         if (bias != null && bias.size(0) != weight.size(0)) {
             throw new IllegalArgumentException("bilinear(): bias size does not match weight size: got " + bias.size(0)
                     + " but expected " + weight.size(0));
-        }
-        for (Tensor t : new Tensor[] {weight, input2}) {
-            if (t.dtype != input1.dtype) {
-                throw new IllegalArgumentException("expected scalar type " + Format.scalarType(input1.dtype)
-                        + " but found " + Format.scalarType(t.dtype));
-            }
         }
         int[] outShape = Arrays.copyOf(input1.shape(), input1.dim());
         outShape[outShape.length - 1] = weight.size(0);
@@ -344,8 +348,12 @@ public final class NNOps2 {
         int oh = outputSize[0];
         int ow = outputSize[1];
         long plane = (long) oh * ow;
-        if (oh < 0 || ow < 0 || plane > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("max_unpool2d: invalid output_size " + Arrays.toString(outputSize));
+        if (oh < 0 || ow < 0) {
+            throw new IllegalArgumentException("max_unpooling2d(): output_size must contain non-negative spatial dimensions, "
+                    + "but got output_size=(" + oh + ", " + ow + ")");
+        }
+        if (plane > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("max_unpool2d: output_size " + Arrays.toString(outputSize) + " is too large");
         }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
@@ -361,8 +369,9 @@ public final class NNOps2 {
                     Tensor positions = Tensor.arange(bad.numel()).to(bad.device()).mul(bad.to(DType.INT64));
                     long last = (long) positions.max().item();
                     long value = (long) idx.flatten().get((int) last).item();
+                    // PyTorch 2.x closes the parenthesis (1.13 did not)
                     throw new IllegalArgumentException("Found an invalid max index: " + value + " (output volumes are of size "
-                            + oh + "x" + ow);
+                            + oh + "x" + ow + ")");
                 }
             }
             int[] outFlat = flatShape.clone();

@@ -191,6 +191,7 @@ class LayersMoreTest {
         for (String k : new String[] {"bilinear", "bilinear_3d", "bilinear_1d", "bilinear_empty", "bilinear_float32"}) {
             t.add(t(k, in -> one(Functional.bilinear(in.get("a"), in.get("b"), in.get("w"), in.get("bias")))));
         }
+        t.add(t("bilinear_int64", in -> one(Functional.bilinear(in.get("a"), in.get("b"), in.get("w"), null))));
         t.add(t("bilinear_nobias", in -> one(Functional.bilinear(in.get("a"), in.get("b"), in.get("w"), null))));
         t.add(t("mp_indices", in -> {
             Tensor.ValuesIndices r = new MaxPool2d(ints(2), null, ints(0), ints(1), true, false).forwardWithIndices(in.get("x"));
@@ -345,6 +346,9 @@ class LayersMoreTest {
         t.add(fails("fold_err_zero_channels", () -> Functional.fold(randn(2, 0, 20), ints(5, 6), ints(2))));
         t.add(fails("fold_err_long", () -> Functional.fold(c3.to(DType.INT64), ints(5, 6), ints(2))));
         t.add(fails("fold_err_len", () -> Functional.fold(c3, ints(5, 6, 1), ints(2)), c3));
+        t.add(fails("fold_err_negative_blocks", () -> Functional.fold(randn(1, 9, 1), ints(1, 1), ints(3))));
+        t.add(fails("fold_err_output_zero", () -> Functional.fold(randn(1, 4, 6), ints(0, 5), ints(2), ints(1), ints(1),
+                ints(1))));
         t.add(fails("fold_err_invalid_blocks", () -> Functional.fold(randn(1, 4, 0), ints(1, 1), ints(2))));
 
         Tensor w = randn(2, 3, 4);
@@ -355,6 +359,7 @@ class LayersMoreTest {
         t.add(fails("bil_err_bias", () -> Functional.bilinear(randn(5, 3), randn(5, 4), w, randn(3)), w));
         t.add(fails("bil_err_type1", () -> Functional.bilinear(randn(5, 3).to(DType.FLOAT64), randn(5, 4), w, null), w));
         t.add(fails("bil_err_typew", () -> Functional.bilinear(randn(5, 3), randn(5, 4), w.to(DType.FLOAT64), null), w));
+        t.add(fails("bil_err_type_bias", () -> Functional.bilinear(randn(5, 3), randn(5, 4), w, randn(2).to(DType.FLOAT64)), w));
         t.add(fails("bil_err_w2d", () -> Functional.bilinear(randn(5, 3), randn(5, 4), randn(2, 3), null)));
         t.add(fails("bil_err_0dim", () -> Functional.bilinear(Tensor.scalar(1.0).to(DType.FLOAT32), Tensor.scalar(2.0).to(DType.FLOAT32), w, null), w));
 
