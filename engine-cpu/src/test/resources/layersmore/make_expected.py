@@ -268,6 +268,22 @@ value("node_d1_unbatched", type(F.dropout1d(torch.randn(3, 4, requires_grad=True
 value("node_ad", type(F.alpha_dropout(x, 0.5, True).grad_fn).__name__)
 value("node_fad", type(F.feature_alpha_dropout(x, 0.5, True).grad_fn).__name__)
 
+import warnings
+
+
+def warned(key, fn):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        fn()
+    value(key, " || ".join(str(x.message) for x in w) or "(none)")
+
+
+warned("warn_d2_2d", lambda: F.dropout2d(torch.randn(3, 4), 0.5, False))
+warned("warn_d2_3d", lambda: F.dropout2d(torch.randn(2, 3, 4), 0.5, False))
+warned("warn_d2_4d", lambda: F.dropout2d(torch.randn(2, 3, 4, 5), 0.5, False))
+warned("warn_d3_3d", lambda: F.dropout3d(torch.randn(2, 3, 4), 0.5, False))
+warned("warn_d3_5d", lambda: F.dropout3d(torch.randn(1, 2, 3, 4, 5), 0.5, False))
+
 # ---------------------------------------------------------------- unflatten
 case("unflatten", lambda x: nn.Unflatten(1, (2, 3))(x), {"x": r(4, 6)})
 case("unflatten_infer", lambda x: nn.Unflatten(-1, (2, -1))(x), {"x": r(2, 3, 8)})

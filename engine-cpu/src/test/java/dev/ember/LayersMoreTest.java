@@ -445,6 +445,42 @@ class LayersMoreTest {
         assertEquals(TORCH.value("node_fad"), Functional.featureAlphaDropout(x, 0.5, true).gradFn().name());
     }
 
+    /** What {@code body} logs through the engine's loggers (PyTorch's UserWarnings), joined as the script joins them. */
+    private static String logged(Runnable body) {
+        List<String> out = new ArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.ember");
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                out.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(h);
+        try {
+            body.run();
+        } finally {
+            jul.removeHandler(h);
+        }
+        return out.isEmpty() ? "(none)" : String.join(" || ", out);
+    }
+
+    @Test
+    void dropoutWarnings() {
+        assertEquals(TORCH.value("warn_d2_2d"), logged(() -> Functional.dropout2d(randn(3, 4), 0.5, false)));
+        assertEquals(TORCH.value("warn_d2_3d"), logged(() -> Functional.dropout2d(randn(2, 3, 4), 0.5, false)));
+        assertEquals(TORCH.value("warn_d2_4d"), logged(() -> Functional.dropout2d(randn(2, 3, 4, 5), 0.5, false)));
+        assertEquals(TORCH.value("warn_d3_3d"), logged(() -> Functional.dropout3d(randn(2, 3, 4), 0.5, false)));
+        assertEquals(TORCH.value("warn_d3_5d"), logged(() -> Functional.dropout3d(randn(1, 2, 3, 4, 5), 0.5, false)));
+    }
+
     // ------------------------------------------------------------------ properties
 
     /** Every channel (first two dimensions) is either all zero or exactly the input scaled by 1/(1-p). */
