@@ -313,6 +313,15 @@ for mode in ("zeros", "reflect", "replicate", "circular"):
 case("c2_reflect_float32", lambda x, w: F.conv2d(F.pad(x, [2, 2, 1, 1], mode="reflect"), w),
      {"x": r(1, 2, 4, 5, dtype=torch.float32), "w": r(3, 2, 3, 3, dtype=torch.float32)})
 value("c2_keys", " ".join(nn.Conv2d(2, 3, 3, padding="same", padding_mode="reflect").state_dict().keys()))
+torch.manual_seed(9)
+mv = nn.Conv2d(2, 3, 3, padding="valid", stride=(2, 1)).double()
+case("c2_valid_strided", lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding="valid"),
+     {"x": r(1, 2, 7, 6), "w": mv.weight.detach(), "b": mv.bias.detach()})
+value("c2_valid_strided_module", repr(mv))
+err("f_c2_err_same_stride", lambda: F.conv2d(torch.randn(1, 2, 5, 5), torch.randn(3, 2, 3, 3), padding="same", stride=2))
+err("f_c2_err_same_stride_len", lambda: F.conv2d(torch.randn(1, 2, 5, 5), torch.randn(3, 2, 3, 3), padding="same",
+                                                 stride=(1, 1, 1)))
+case("f_c2_same_stride1", lambda x, w: F.conv2d(x, w, padding="same", stride=(1, 1)), {"x": r(1, 2, 4, 5), "w": r(3, 2, 2, 3)})
 err("c2_err_same_stride", lambda: nn.Conv2d(2, 3, 3, padding="same", stride=2))
 err("c2_err_pad_string", lambda: nn.Conv2d(2, 3, 3, padding="foo"))
 err("c2_err_mode", lambda: nn.Conv2d(2, 3, 3, padding_mode="foo"))

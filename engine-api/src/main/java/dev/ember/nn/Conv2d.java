@@ -127,7 +127,7 @@ public final class Conv2d extends Module {
             return Tensor.conv2d(Functional.pad(x, reversedPadding, paddingMode), weight, bias, stride, new int[] {0}, dilation, groups);
         }
         if (paddingString != null) {
-            return Functional.conv2d(x, weight, bias, paddingString, dilation, groups);
+            return Functional.conv2d(x, weight, bias, stride, paddingString, dilation, groups);
         }
         return Tensor.conv2d(x, weight, bias, stride, padding, dilation, groups);
     }

@@ -85,8 +85,18 @@ public final class Functional {
      * padding puts the extra row and column at the bottom and right, as PyTorch).
      */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, String padding, int[] dilation, int groups) {
+        return conv2d(input, weight, bias, new int[] {1}, padding, dilation, groups);
+    }
+
+    /**
+     * {@code F.conv2d(input, weight, bias, stride, padding, dilation, groups)} with {@code "valid"} or {@code "same"}
+     * padding; "same" refuses a stride other than 1, with PyTorch's message.
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
+                                int groups) {
         Checks.tensor(input, "conv2d", "input", 1);
         Checks.tensor(weight, "conv2d", "weight", 2);
+        Checks.ints(stride, "conv2d", "stride", 4);
         if (padding == null) {
             throw new IllegalArgumentException("conv2d(): argument 'padding' (position 5) must be str, not null");
         }
@@ -96,7 +106,7 @@ public final class Functional {
                     + Arrays.toString(input.shape()));
         }
         if (padding.equals("valid")) {
-            return Tensor.conv2d(input, weight, bias, new int[] {1}, new int[] {0}, dilation, groups);
+            return Tensor.conv2d(input, weight, bias, stride, new int[] {0}, dilation, groups);
         }
         if (!padding.equals("same")) {
             throw new IllegalArgumentException("Invalid padding string: '" + padding + "'");
@@ -114,8 +124,16 @@ public final class Functional {
                     + "-dimensional weight" + Arrays.toString(weight.shape()) + ", but got 4-dimensional input of size "
                     + Arrays.toString(batched) + " instead");
         }
+        if (stride.length != 1 && stride.length != 2) {
+            throw new IllegalArgumentException("stride cannot broadcast to 2 dimensions");
+        }
         if (dilation.length != 1 && dilation.length != 2) {
             throw new IllegalArgumentException("dilation cannot broadcast to 2 dimensions");
+        }
+        for (int v : stride) {
+            if (v != 1) {
+                throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
+            }
         }
         int[] d = dilation.length == 1 ? new int[] {dilation[0], dilation[0]} : dilation;
         long totalH = (long) d[0] * (weight.size(2) - 1);
