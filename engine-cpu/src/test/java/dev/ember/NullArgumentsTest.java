@@ -209,7 +209,8 @@ class NullArgumentsTest {
                 "Functional.groupNorm#2", "Functional.groupNorm#3", "Functional.instanceNorm#1", "Functional.instanceNorm#2",
                 "Functional.instanceNorm#3", "Functional.instanceNorm#4", "Functional.embedding#2", "Functional.embedding#3",
                 "Functional.embeddingBag#2", "Functional.embeddingBag#3", "Functional.embeddingBag#7",
-                "Functional.embeddingBag#9");
+                "Functional.embeddingBag#9",
+                "Functional.bilinear#3", "Functional.maxUnpool2d#3", "Functional.maxUnpool2d#5"); // no bias, default stride and size
         assertEquals(List.of(), sweep(dev.ember.nn.Functional.class, nullable));
     }
 

@@ -86,8 +86,18 @@ public final class Functional {
      * padding puts the extra row and column at the bottom and right, as PyTorch).
      */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, String padding, int[] dilation, int groups) {
+        return conv2d(input, weight, bias, new int[] {1}, padding, dilation, groups);
+    }
+
+    /**
+     * {@code F.conv2d(input, weight, bias, stride, padding, dilation, groups)} with {@code "valid"} or {@code "same"}
+     * padding; "same" refuses a stride other than 1, with PyTorch's message.
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
+                                int groups) {
         Checks.tensor(input, "conv2d", "input", 1);
         Checks.tensor(weight, "conv2d", "weight", 2);
+        Checks.ints(stride, "conv2d", "stride", 4);
         if (padding == null) {
             throw new IllegalArgumentException("conv2d(): argument 'padding' (position 5) must be str, not null");
         }
@@ -97,7 +107,7 @@ public final class Functional {
                     + Arrays.toString(input.shape()));
         }
         if (padding.equals("valid")) {
-            return Tensor.conv2d(input, weight, bias, new int[] {1}, new int[] {0}, dilation, groups);
+            return Tensor.conv2d(input, weight, bias, stride, new int[] {0}, dilation, groups);
         }
         if (!padding.equals("same")) {
             throw new IllegalArgumentException("Invalid padding string: '" + padding + "'");
@@ -115,8 +125,16 @@ public final class Functional {
                     + "-dimensional weight" + Arrays.toString(weight.shape()) + ", but got 4-dimensional input of size "
                     + Arrays.toString(batched) + " instead");
         }
+        if (stride.length != 1 && stride.length != 2) {
+            throw new IllegalArgumentException("stride cannot broadcast to 2 dimensions");
+        }
         if (dilation.length != 1 && dilation.length != 2) {
             throw new IllegalArgumentException("dilation cannot broadcast to 2 dimensions");
+        }
+        for (int v : stride) {
+            if (v != 1) {
+                throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
+            }
         }
         int[] d = dilation.length == 1 ? new int[] {dilation[0], dilation[0]} : dilation;
         long totalH = (long) d[0] * (weight.size(2) - 1);
@@ -1303,5 +1321,209 @@ public final class Functional {
         return MultiheadAttention.attention(query, key, value, embedDimToCheck, numHeads, inProjWeight, inProjBias,
                 dropoutP, outProjWeight, outProjBias, training, keyPaddingMask, needWeights, attnMask, qProjWeight,
                 kProjWeight, vProjWeight, averageAttnWeights, isCausal);
+    }
+
+    // ------------------------------------------------------------------ one_hot, unfold / fold, bilinear, max_unpool2d, channel-wise dropout
+
+    /** {@code F.one_hot(tensor)}: the number of classes is the largest value plus one. */
+    public static Tensor oneHot(Tensor tensor) {
+        return oneHot(tensor, -1);
+    }
+
+    /**
+     * {@code F.one_hot(tensor, num_classes)}: an int64 tensor of the input's shape plus a last dimension of
+     * {@code numClasses} (-1: the largest value plus one), 1 at each value and 0 elsewhere; no gradient. The input must
+     * be int64, its values in {@code [0, numClasses)}; PyTorch's messages otherwise.
+     */
+    public static Tensor oneHot(Tensor tensor, long numClasses) {
+        Checks.tensor(tensor, "one_hot", "input", 1);
+        return dev.ember.NNOps2.oneHot(tensor, numClasses);
+    }
+
+    /** {@code F.unfold(input, kernel_size)}: dilation 1, no padding, stride 1. */
+    public static Tensor unfold(Tensor input, int[] kernelSize) {
+        return unfold(input, kernelSize, new int[] {1}, new int[] {0}, new int[] {1});
+    }
+
+    /**
+     * {@code F.unfold(input, kernel_size, dilation, padding, stride)} (im2col): the sliding blocks of an
+     * {@code [N, C, H, W]} (or {@code [C, H, W]}) input as columns, {@code [N, C * kh * kw, L]}; each argument one int or
+     * a pair. One node, Im2ColBackward0, whose backward is {@link #fold}.
+     */
+    public static Tensor unfold(Tensor input, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+        Checks.tensor(input, "im2col", "input", 1);
+        return dev.ember.NNOps2.im2col(input, kernelSize, dilation, padding, stride);
+    }
+
+    /** {@code F.fold(input, output_size, kernel_size)}: dilation 1, no padding, stride 1. */
+    public static Tensor fold(Tensor input, int[] outputSize, int[] kernelSize) {
+        return fold(input, outputSize, kernelSize, new int[] {1}, new int[] {0}, new int[] {1});
+    }
+
+    /**
+     * {@code F.fold(input, output_size, kernel_size, dilation, padding, stride)} (col2im): sums the columns of an
+     * {@code [N, C * kh * kw, L]} (or {@code [C * kh * kw, L]}) input into an {@code [N, C, H, W]} output; each argument
+     * one int or a pair. One node, Col2ImBackward0, whose backward is {@link #unfold}.
+     */
+    public static Tensor fold(Tensor input, int[] outputSize, int[] kernelSize, int[] dilation, int[] padding, int[] stride) {
+        Checks.tensor(input, "col2im", "input", 1);
+        return dev.ember.NNOps2.col2im(input, outputSize, kernelSize, dilation, padding, stride);
+    }
+
+    /**
+     * {@code F.bilinear(input1, input2, weight, bias)}: {@code y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] +
+     * b[o]}; {@code bias} may be null. PyTorch 2.x's nodes: TrilinearBackward0 over the inputs flattened to rows, a
+     * ViewBackward0 to the output's shape, then AddBackward0 for the bias.
+     */
+    public static Tensor bilinear(Tensor input1, Tensor input2, Tensor weight, Tensor bias) {
+        Checks.tensor(input1, "bilinear", "input1", 1);
+        Checks.tensor(input2, "bilinear", "input2", 2);
+        Checks.tensor(weight, "bilinear", "weight", 3);
+        return dev.ember.NNOps2.bilinear(input1, input2, weight, bias);
+    }
+
+    /**
+     * {@code F.max_unpool2d(input, indices, kernel_size, stride, padding, output_size)}: the inverse of max pooling with
+     * indices, each value written at its index in a zero output plane. {@code stride} null or empty means the kernel
+     * size; {@code outputSize} null means {@code (in - 1) * stride + kernel - 2 * padding}, otherwise 2 sizes (or 4,
+     * whose last 2 are used) each within one stride of that. One node, MaxUnpool2DBackward0.
+     */
+    public static Tensor maxUnpool2d(Tensor input, Tensor indices, int[] kernelSize, int[] stride, int[] padding,
+                                     int[] outputSize) {
+        Checks.tensor(input, "max_unpool2d", "input", 1);
+        Checks.tensor(indices, "max_unpool2d", "indices", 2);
+        int[] k = pairOf(Checks.notNull(kernelSize, "kernel_size"));
+        int[] s = stride == null || stride.length == 0 ? k : pairOf(stride);
+        int[] p = pairOf(Checks.notNull(padding, "padding"));
+        return dev.ember.NNOps2.maxUnpool2d(input, indices, unpoolOutputSize(input, k, s, p, outputSize));
+    }
+
+    /** Python's {@code _pair}: one int twice, otherwise the values as given. */
+    private static int[] pairOf(int[] v) {
+        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
+    }
+
+    /** PyTorch's {@code _unpool_output_size}. */
+    private static int[] unpoolOutputSize(Tensor input, int[] k, int[] s, int[] p, int[] outputSize) {
+        int n = k.length;
+        long[] def = new long[n];
+        for (int d = 0; d < n; d++) {
+            if (input.dim() - n + d < 0 || d >= s.length || d >= p.length) {
+                throw new IndexOutOfBoundsException("tuple index out of range");
+            }
+            def[d] = ((long) input.size(input.dim() - n + d) - 1) * s[d] + k[d] - 2L * p[d];
+        }
+        int[] ret = new int[n];
+        if (outputSize == null) {
+            for (int d = 0; d < n; d++) {
+                ret[d] = (int) def[d];
+            }
+            return ret;
+        }
+        int[] o = outputSize.length == n + 2 ? Arrays.copyOfRange(outputSize, 2, outputSize.length) : outputSize.clone();
+        if (o.length != n) {
+            throw new IllegalArgumentException("output_size should be a sequence containing " + n + " or " + (n + 2)
+                    + " elements, but it has a length of '" + o.length + "'");
+        }
+        for (int d = 0; d < n; d++) {
+            long min = def[d] - s[d];
+            long max = def[d] + s[d];
+            if (!(min < o[d] && o[d] < max)) {
+                StringBuilder t = new StringBuilder("(");
+                for (int i = 0; i < o.length; i++) {
+                    t.append(i == 0 ? "" : ", ").append(o[i]);
+                }
+                t.append(o.length == 1 ? ",)" : ")");
+                throw new IllegalArgumentException("invalid output_size \"" + t + "\" (dim " + d + " must be between " + min
+                        + " and " + max + ")");
+            }
+        }
+        return o;
+    }
+
+    private static final String DROPOUT2D_3D_INPUT = "dropout2d: Received a 3D input to dropout2d and assuming that "
+            + "channel-wise 1D dropout behavior is desired - input is interpreted as shape (N, C, L), where C is the channel "
+            + "dim. This behavior will change in a future release to interpret the input as one without a batch dimension, "
+            + "i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d "
+            + "instead.";
+
+    /**
+     * {@code F.dropout1d(input, p, training)}: zeroes whole channels ({@code [N, C, L]} or unbatched {@code [C, L]}) with
+     * probability {@code p} and scales the rest by {@code 1/(1-p)} in training (MulBackward0); the input itself
+     * otherwise.
+     */
+    public static Tensor dropout1d(Tensor input, double p, boolean training) {
+        Checks.tensor(input, "dropout1d", "input", 1);
+        Checks.probability(p);
+        int d = input.dim();
+        if (d != 2 && d != 3) {
+            throw new IllegalArgumentException("dropout1d: Expected 2D or 3D input, but received a " + d + "D input. Note that "
+                    + "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel "
+                    + "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).");
+        }
+        return featureDropoutUnbatched(input, p, training, d == 3);
+    }
+
+    /**
+     * {@code F.dropout2d(input, p, training)}: channel-wise dropout of {@code [N, C, H, W]}; as PyTorch, a 3-D input is
+     * taken as {@code [N, C, L]} (with its warning) and other ranks warn that they are deprecated.
+     */
+    public static Tensor dropout2d(Tensor input, double p, boolean training) {
+        Checks.tensor(input, "dropout2d", "input", 1);
+        Checks.probability(p);
+        int d = input.dim();
+        if (d != 3 && d != 4) {
+            dev.ember.NNOps2.warn(deprecatedRank("dropout2d", d, 2, "3D or 4D"));
+        }
+        if (d == 3) {
+            dev.ember.NNOps2.warn(DROPOUT2D_3D_INPUT);
+        }
+        return dev.ember.NNOps2.dropoutImpl(input, p, training, true, false);
+    }
+
+    /**
+     * {@code F.dropout3d(input, p, training)}: channel-wise dropout of {@code [N, C, D, H, W]} or unbatched
+     * {@code [C, D, H, W]}; other ranks warn that they are deprecated, as PyTorch.
+     */
+    public static Tensor dropout3d(Tensor input, double p, boolean training) {
+        Checks.tensor(input, "dropout3d", "input", 1);
+        Checks.probability(p);
+        int d = input.dim();
+        if (d != 4 && d != 5) {
+            dev.ember.NNOps2.warn(deprecatedRank("dropout3d", d, 3, "4D or 5D"));
+        }
+        return featureDropoutUnbatched(input, p, training, d == 5);
+    }
+
+    private static String deprecatedRank(String name, int d, int spatial, String ranks) {
+        return name + ": Received a " + d + "-D input to " + name + ", which is deprecated and will result in an error in a "
+                + "future release. To retain the behavior and silence this warning, please use dropout instead. Note that "
+                + name + " exists to provide channel-wise dropout on inputs with " + spatial + " spatial dimensions, a "
+                + "channel dimension, and an optional batch dimension (i.e. " + ranks + " inputs).";
+    }
+
+    private static Tensor featureDropoutUnbatched(Tensor input, double p, boolean training, boolean batched) {
+        if (batched) {
+            return dev.ember.NNOps2.dropoutImpl(input, p, training, true, false);
+        }
+        Tensor out = dev.ember.NNOps2.dropoutImpl(input.unsqueeze(0), p, training, true, false);
+        return out.squeeze(0);
+    }
+
+    /**
+     * {@code F.alpha_dropout(input, p, training)}: in training, keeps SELU's mean and variance: dropped elements take
+     * {@code -alpha'} and the result is scaled and shifted (MulBackward0 then AddBackward0); the input itself otherwise.
+     */
+    public static Tensor alphaDropout(Tensor input, double p, boolean training) {
+        Checks.tensor(input, "alpha_dropout", "input", 1);
+        Checks.probability(p);
+        return dev.ember.NNOps2.dropoutImpl(input, p, training, false, true);
+    }
+
+    /** {@code F.feature_alpha_dropout(input, p, training)}: alpha dropout of whole channels (dimension 1). */
+    public static Tensor featureAlphaDropout(Tensor input, double p, boolean training) {
+        Checks.tensor(input, "feature_alpha_dropout", "input", 1);
+        Checks.probability(p);
+        return dev.ember.NNOps2.dropoutImpl(input, p, training, true, true);
     }
 }

@@ -9,6 +9,7 @@ public final class MaxPool2d extends Module {
     private final int[] padding;
     private final int[] dilation;
     private final boolean ceilMode;
+    private final boolean returnIndices;
 
     /** Square window; stride = window; no padding. */
     public MaxPool2d(int kernel) {
@@ -20,6 +21,16 @@ public final class MaxPool2d extends Module {
      * values are checked by the pooling, as in PyTorch.
      */
     public MaxPool2d(int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        this(kernel, stride, padding, dilation, false, ceilMode);
+    }
+
+    /**
+     * Every option, {@code return_indices} included. A layer made with {@code returnIndices} still gives the values from
+     * {@link #forward(Tensor)} (so it fits in a {@link Sequential}); {@link #forwardWithIndices(Tensor)} gives both, as
+     * PyTorch's forward gives its (values, indices) pair.
+     */
+    public MaxPool2d(int[] kernel, int[] stride, int[] padding, int[] dilation, boolean returnIndices, boolean ceilMode) {
+        this.returnIndices = returnIndices;
         this.kernel = Checks.notNull(kernel, "kernel_size").clone();
         this.stride = stride == null || stride.length == 0 ? this.kernel.clone() : stride.clone();
         this.padding = Checks.notNull(padding, "padding").clone();
@@ -34,6 +45,29 @@ public final class MaxPool2d extends Module {
             throw new IllegalArgumentException(this + ": expected 3D or 4D input, got shape " + java.util.Arrays.toString(input.shape()));
         }
         return Tensor.maxPool2d(input, kernel, stride, padding, dilation, ceilMode);
+    }
+
+    /**
+     * The values and the flat index of each maximum within its input plane ({@code F.max_pool2d(...,
+     * return_indices=True)}, one node MaxPool2DWithIndicesBackward0); the indices feed {@link MaxUnpool2d}.
+     */
+    public Tensor.ValuesIndices forwardWithIndices(Tensor input) {
+        Checks.tensor(input, "max_pool2d", "input", 1);
+        if (input.dim() != 3 && input.dim() != 4) {
+            throw new IllegalArgumentException(this + ": expected 3D or 4D input, got shape " + java.util.Arrays.toString(input.shape()));
+        }
+        return Tensor.maxPool2dWithIndices(input, kernel, stride, padding, dilation, ceilMode);
+    }
+
+    /** {@link #forwardWithIndices(Tensor)} called with this module's hooks, which see {@code [values, indices]}. */
+    public Tensor.ValuesIndices applyWithIndices(Tensor input) {
+        return call(java.util.Collections.singletonList(input), in -> forwardWithIndices(in.get(0)),
+                r -> java.util.List.of(r.values(), r.indices()), l -> new Tensor.ValuesIndices(l.get(0), l.get(1)));
+    }
+
+    /** Whether the layer was made with {@code return_indices} (PyTorch's forward then returns the indices too). */
+    public boolean returnIndices() {
+        return returnIndices;
     }
 
     /** PyTorch's extra_repr, each value as given (one int, or a tuple). */

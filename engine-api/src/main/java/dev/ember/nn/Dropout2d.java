@@ -1,0 +1,34 @@
+package dev.ember.nn;
+
+import dev.ember.Format;
+import dev.ember.Tensor;
+
+/** {@code torch.nn.Dropout2d}: channel-wise dropout of {@code [N, C, H, W]}, {@link Functional#dropout2d}; active in training mode only. */
+public final class Dropout2d extends Module {
+    private final double p;
+
+    /** Drops with probability 0.5. */
+    public Dropout2d() {
+        this(0.5);
+    }
+
+    /**
+     * Drops with probability {@code p}.
+     *
+     * @throws IllegalArgumentException unless {@code p} is in [0, 1], with PyTorch's message
+     */
+    public Dropout2d(double p) {
+        Checks.probability(p);
+        this.p = p;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.dropout2d(input, p, isTraining());
+    }
+
+    @Override
+    public String extraRepr() {
+        return "p=" + Format.repr(p) + ", inplace=False";
+    }
+}
