@@ -143,6 +143,29 @@ for dt, tag in ((torch.float64, "f64"), (torch.float32, "f32")):
                       ("relu6_ip", lambda y: F.relu6(y, True), r(3, 4) * 4)):
         inplace_case("ip_" + nm + "_" + tag, fn, x)
 
+# bfloat16 (printed as float32; the reference for Ember's float32 computation rounded once, within a bfloat16 ulp)
+def case_bf16(key, fn, inputs):
+    print("=== " + key)
+    xs = [x.to(torch.bfloat16).requires_grad_(True) for x in inputs]
+    out = fn(*xs)
+    g = torch.randn(out.shape).to(torch.bfloat16)
+    out.backward(g)
+    for i, x in enumerate(xs):
+        print(f"in{i}", fmt(x.detach().float()))
+    print("out", fmt(out.detach().float()))
+    print("gout", fmt(g.float()))
+    for i, x in enumerate(xs):
+        print(f"grad{i}", fmt(x.grad.float()))
+    print("chain", chain(out))
+
+
+for nm, fn, ins in (("prelu_c3", F.prelu, [torch.randn(2, 3, 4), torch.rand(3)]), ("glu_d1", lambda x: F.glu(x, 1), [torch.randn(2, 4, 3)]),
+                    ("hardsigmoid", F.hardsigmoid, [torch.randn(3, 5) * 3]), ("hardshrink", F.hardshrink, [torch.randn(3, 5)]),
+                    ("softshrink", F.softshrink, [torch.randn(3, 5)]), ("threshold", lambda x: F.threshold(x, 0.25, 20.0), [torch.randn(3, 5)]),
+                    ("rrelu_eval", F.rrelu, [torch.randn(3, 5)]), ("softsign", F.softsign, [torch.randn(3, 5)]),
+                    ("tanhshrink", F.tanhshrink, [torch.randn(3, 5)]), ("softmin_d1", lambda x: F.softmin(x, 1), [torch.randn(3, 4)])):
+    case_bf16(nm + "_bf16", fn, ins)
+
 # in place on a view of a non-leaf: the base's history becomes CopySlices
 print("=== ip_view_relu_")
 x = torch.randn(3, 4, dtype=torch.float64)

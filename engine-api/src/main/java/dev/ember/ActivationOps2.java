@@ -89,8 +89,9 @@ final class ActivationOps2 {
                 Tensor pos = xs.gt(0L);
                 Tensor gx = inOpmath(type, () -> Tensor.where(pos, ReductionOps.opmath(g),
                         ReductionOps.opmath(g).mul(ReductionOps.opmath(ws))));
-                Tensor gw = inOpmath(type, () -> ReductionOps.sumTo(ActivationOps.zeroWhere(pos,
-                        ReductionOps.opmath(xs).mul(ReductionOps.opmath(g))), wShape));
+                // each element's weight gradient rounded to the type (the kernel's second output), then summed
+                Tensor gw = ReductionOps.sumTo(inOpmath(type, () -> ActivationOps.zeroWhere(pos,
+                        ReductionOps.opmath(xs).mul(ReductionOps.opmath(g)))), wShape);
                 return new Tensor[] {gx, gw};
             };
         });
@@ -110,11 +111,16 @@ final class ActivationOps2 {
         }
         ActivationOps.checkFloating(x, "glu_cpu", "glu_cuda");
         int half = size / 2;
+        DType type = x.dtype;
         Tensor out = ActivationOps.forward(x, v -> v.narrow(d, 0, half).mul(v.narrow(d, half, half).sigmoid()));
-        // glu_backward: (g sigmoid(b), g a sigmoid(b) (1 - sigmoid(b))), concatenated along dim
+        // glu_backward: (g sigmoid(b), g a sigmoid(b) (1 - sigmoid(b))), concatenated along dim; sigmoid(b) is first
+        // written into the gradient tensor, so for float16 and bfloat16 it is rounded to the type before the products
         return ActivationOps.record(out, "GluBackward0", x, (g, xs) -> {
             Tensor a = xs.narrow(d, 0, half);
             Tensor s = xs.narrow(d, half, half).sigmoid();
+            if (type.isReducedFloatingPoint()) {
+                s = ReductionOps.opmath(ReductionOps.narrowedBack(s, type));
+            }
             Tensor ga = g.mul(s);
             return Tensor.cat(List.of(ga, ga.mul(a).mul(s.rsub(1.0))), d);
         });

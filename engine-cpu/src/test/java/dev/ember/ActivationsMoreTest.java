@@ -200,6 +200,44 @@ class ActivationsMoreTest {
         }
     }
 
+    /** bfloat16: computed in float32 and rounded once, as PyTorch's CPU kernels; within a bfloat16 ulp of PyTorch's. */
+    @TestFactory
+    List<DynamicTest> bfloat16MatchesPyTorch() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : new String[] {"prelu_c3", "glu_d1", "hardsigmoid", "hardshrink", "softshrink", "threshold",
+            "rrelu_eval", "softsign", "tanhshrink", "softmin_d1"}) {
+            String key = name + "_bf16";
+            Function<Tensor[], Tensor> fn = ops().get(name);
+            tests.add(DynamicTest.dynamicTest(key, () -> {
+                List<Tensor> ins = new ArrayList<>();
+                for (int i = 0; has(key, "in" + i); i++) {
+                    ins.add(tensor(key, "in" + i).to(DType.BFLOAT16).requiresGrad_(true));
+                }
+                Tensor[] xs = ins.toArray(new Tensor[0]);
+                Tensor out = fn.apply(xs);
+                assertEquals(DType.BFLOAT16, out.dtype());
+                closeBf16(key + " out", tensor(key, "out"), out);
+                assertEquals(field(key, "chain"), chain(out), key + " chain");
+                out.backward(tensor(key, "gout").to(DType.BFLOAT16));
+                for (int i = 0; i < xs.length; i++) {
+                    assertEquals(DType.BFLOAT16, xs[i].grad().dtype());
+                    closeBf16(key + " grad" + i, tensor(key, "grad" + i), xs[i].grad());
+                }
+            }));
+        }
+        return tests;
+    }
+
+    private static void closeBf16(String what, Tensor want, Tensor got) {
+        assertArrayEquals(want.shape(), got.shape(), what + " shape");
+        double[] w = want.toDoubleArray();
+        double[] g = got.to(DType.FLOAT32).toDoubleArray();
+        for (int i = 0; i < g.length; i++) {
+            // one bfloat16 ulp (8 significant bits): PyTorch 1.13 rounds some intermediate steps to bfloat16
+            assertEquals(w[i], g[i], Math.max(1e-6, Math.abs(w[i]) * (1.0 / 128)), what + "[" + i + "]");
+        }
+    }
+
     @TestFactory
     List<DynamicTest> inPlaceMatchPyTorch() {
         List<DynamicTest> tests = new ArrayList<>();
