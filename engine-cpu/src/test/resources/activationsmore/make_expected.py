@@ -121,6 +121,8 @@ for dt, tag in ((torch.float64, "f64"), (torch.float32, "f32")):
         case(nm + "_special_" + tag, fn, [special(dt)])
     case("softmin_d1_" + tag, lambda x: F.softmin(x, 1), [r(3, 4)])
     case("softmin_d0_" + tag, lambda x: F.softmin(x, 0), [r(3, 4)])
+    case("softmin_none_" + tag, nn.Softmin(), [r(3, 4)])  # the implicit dim (1 for 2 dimensions), with a warning
+    case("softmin_none3_" + tag, nn.Softmin(), [r(2, 3, 2)])  # 0 for 3 dimensions
     case("softmax2d_3d_" + tag, nn.Softmax2d(), [r(3, 2, 2)])
     case("softmax2d_4d_" + tag, nn.Softmax2d(), [r(2, 3, 2, 2)])
     # in place on a non-leaf: the values, the gradient through the rebased history, the node
@@ -221,6 +223,13 @@ for k, n in (("err_softmax2d_2d", 2), ("err_softmax2d_5d", 5)):
 err("err_leaf_relu_", lambda: torch.randn(2, requires_grad=True).relu_())
 err("err_leaf_threshold_", lambda: F.threshold_(torch.randn(2, requires_grad=True), 0.0, 1.0))
 err("err_leaf_leaky_relu_", lambda: F.leaky_relu_(torch.randn(2, requires_grad=True)))
+def saved_then_changed():
+    y = torch.randn(3, 4, requires_grad=True).sigmoid()
+    y.relu_()  # sigmoid saved its result, which relu_ changes
+    y.sum().backward()
+
+
+err("err_saved_result_changed", saved_then_changed)
 err("err_leaky_relu__neg_backward", lambda: F.leaky_relu_(torch.randn(3, requires_grad=True) * 1, -0.2).sum().backward())
 err("err_elu__neg_backward", lambda: F.elu_(torch.randn(3, requires_grad=True) * 1, -0.2).sum().backward())
 for nm, fn in (("hardsigmoid", F.hardsigmoid), ("hardshrink", F.hardshrink), ("softshrink", F.softshrink),
