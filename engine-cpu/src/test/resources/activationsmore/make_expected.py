@@ -230,6 +230,21 @@ def saved_then_changed():
 
 
 err("err_saved_result_changed", saved_then_changed)
+
+
+def changed_after(op):
+    # the in-place op saved its result, self; a later change of self is caught at the backward
+    def run():
+        y = torch.randn(3, requires_grad=True) * 1
+        op(y)
+        y.mul_(2)
+        y.sum().backward()
+    return run
+
+
+for nm, op in (("exp_", lambda y: y.exp_()), ("relu_", lambda y: y.relu_()), ("sigmoid_", lambda y: y.sigmoid_()),
+               ("leaky_relu_", lambda y: F.leaky_relu_(y, 0.2)), ("elu_", F.elu_)):
+    err("err_changed_after_" + nm, changed_after(op))
 err("err_leaky_relu__neg_backward", lambda: F.leaky_relu_(torch.randn(3, requires_grad=True) * 1, -0.2).sum().backward())
 err("err_elu__neg_backward", lambda: F.elu_(torch.randn(3, requires_grad=True) * 1, -0.2).sum().backward())
 for nm, fn in (("hardsigmoid", F.hardsigmoid), ("hardshrink", F.hardshrink), ("softshrink", F.softshrink),

@@ -239,7 +239,7 @@ final class ActivationOps2 {
     private static Tensor recordOnResult(Tensor out, String name, Tensor old,
                                          java.util.function.BinaryOperator<Tensor> backward) {
         return ArithmeticOps.record(out, name, new Tensor[] {old}, n -> {
-            SavedTensor so = n.save(out);
+            SavedTensor so = n.saveOutput(out);
             return g -> new Tensor[] {backward.apply(g, so.get())};
         });
     }

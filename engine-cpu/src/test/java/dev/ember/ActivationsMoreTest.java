@@ -343,6 +343,24 @@ class ActivationsMoreTest {
         String want = CASES.error("err_saved_result_changed");
         assertEquals(want.substring(0, want.indexOf(" Hint:")),
                 changed.getMessage().substring(0, changed.getMessage().indexOf(" Hint:")));
+        // an in-place op that saved its result saved self: changing self again is caught at the backward
+        Map<String, UnaryOperator<Tensor>> savers = new LinkedHashMap<>();
+        savers.put("exp_", Tensor::exp_);
+        savers.put("relu_", Tensor::relu_);
+        savers.put("sigmoid_", Tensor::sigmoid_);
+        savers.put("leaky_relu_", y -> Functional.leakyRelu_(y, 0.2));
+        savers.put("elu_", y -> Functional.elu_(y, 1.0));
+        for (Map.Entry<String, UnaryOperator<Tensor>> e : savers.entrySet()) {
+            Throwable t = assertThrows(IllegalStateException.class, () -> {
+                Tensor y = Tensor.randn(3).requiresGrad_(true).mul(1L);
+                e.getValue().apply(y);
+                y.mul_(2.0);
+                y.sum().backward();
+            }, e.getKey());
+            String w = CASES.error("err_changed_after_" + e.getKey());
+            assertEquals(w.substring(0, w.indexOf(" Hint:")), t.getMessage().substring(0, t.getMessage().indexOf(" Hint:")),
+                    e.getKey());
+        }
         fails("err_leaky_relu__neg_backward", () -> Functional.leakyRelu_(Tensor.randn(3).requiresGrad_(true).mul(1L), -0.2)
                 .sum().backward());
         fails("err_elu__neg_backward", () -> Functional.elu_(Tensor.randn(3).requiresGrad_(true).mul(1L), -0.2)
