@@ -180,12 +180,27 @@ public final class NNFunctions {
         return InplaceOps.inplace(x, java.util.List.of(), t -> ActivationOps.hardtanh(t, minVal, maxVal));
     }
 
-    /**
-     * The in-place form of an activation whose node is the out-of-place one's (hardsigmoid_, hardswish_, silu_, mish_:
-     * PyTorch saves the original input), as {@code F.hardsigmoid(x, inplace=True)}.
-     */
-    public static Tensor inplace(Tensor x, java.util.function.UnaryOperator<Tensor> op) {
-        Args.require(x, "inplace", "input", 1, "Tensor");
-        return InplaceOps.inplace(x, java.util.List.of(), op);
+    /** {@code torch._C._nn.hardsigmoid_(x)}: in place, the node stays HardsigmoidBackward0 (on the original input). */
+    public static Tensor hardsigmoid_(Tensor x) {
+        Args.require(x, "hardsigmoid_", "input", 1, "Tensor");
+        return InplaceOps.inplace(x, java.util.List.of(), ActivationOps2::hardsigmoid);
+    }
+
+    /** {@code torch._C._nn.hardswish_(x)}: in place, the node stays HardswishBackward0 (on the original input). */
+    public static Tensor hardswish_(Tensor x) {
+        Args.require(x, "hardswish_", "input", 1, "Tensor");
+        return InplaceOps.inplace(x, java.util.List.of(), ActivationOps::hardswish);
+    }
+
+    /** {@code torch._C._nn.silu_(x)}: in place, the node stays SiluBackward0 (on the original input). */
+    public static Tensor silu_(Tensor x) {
+        Args.require(x, "silu_", "input", 1, "Tensor");
+        return InplaceOps.inplace(x, java.util.List.of(), ActivationOps::silu);
+    }
+
+    /** {@code torch._C._nn.mish_(x)}: in place, the node stays MishBackward0 (on the original input). */
+    public static Tensor mish_(Tensor x) {
+        Args.require(x, "mish_", "input", 1, "Tensor");
+        return InplaceOps.inplace(x, java.util.List.of(), ActivationOps::mish);
     }
 }

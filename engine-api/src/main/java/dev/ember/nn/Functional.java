@@ -654,7 +654,7 @@ public final class Functional {
     /** {@code F.hardsigmoid(x, inplace)}: in place, the node stays HardsigmoidBackward0. */
     public static Tensor hardsigmoid(Tensor x, boolean inplace) {
         Checks.tensor(x, "hardsigmoid", "input", 1);
-        return inplace ? NNFunctions.inplace(x, NNFunctions::hardsigmoid) : NNFunctions.hardsigmoid(x);
+        return inplace ? NNFunctions.hardsigmoid_(x) : NNFunctions.hardsigmoid(x);
     }
 
     /** {@code F.hardshrink(x, lambd)}: {@code -lambd <= x <= lambd ? 0 : x}; one node HardshrinkBackward0. */
@@ -819,19 +819,19 @@ public final class Functional {
     /** {@code F.hardswish(x, inplace)}: in place, the node stays HardswishBackward0. */
     public static Tensor hardswish(Tensor x, boolean inplace) {
         Checks.tensor(x, "hardswish", "input", 1);
-        return inplace ? NNFunctions.inplace(x, NNFunctions::hardswish) : NNFunctions.hardswish(x);
+        return inplace ? NNFunctions.hardswish_(x) : NNFunctions.hardswish(x);
     }
 
     /** {@code F.silu(x, inplace)}: in place, the node stays SiluBackward0. */
     public static Tensor silu(Tensor x, boolean inplace) {
         Checks.tensor(x, "silu", "input", 1);
-        return inplace ? NNFunctions.inplace(x, NNFunctions::silu) : NNFunctions.silu(x);
+        return inplace ? NNFunctions.silu_(x) : NNFunctions.silu(x);
     }
 
     /** {@code F.mish(x, inplace)}: in place, the node stays MishBackward0. */
     public static Tensor mish(Tensor x, boolean inplace) {
         Checks.tensor(x, "mish", "input", 1);
-        return inplace ? NNFunctions.inplace(x, NNFunctions::mish) : NNFunctions.mish(x);
+        return inplace ? NNFunctions.mish_(x) : NNFunctions.mish(x);
     }
 
     // ------------------------------------------------------------------ issue 15: normalization
