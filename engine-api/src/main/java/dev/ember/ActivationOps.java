@@ -28,7 +28,7 @@ final class ActivationOps {
     static final double SELU_SCALE = 1.0507009873554804934193349852946;
 
     /** PyTorch's dispatch error for a floating-only activation: {@code "silu_cpu" not implemented for 'Long'}. */
-    private static void checkFloating(Tensor x, String cpuKernel, String cudaKernel) {
+    static void checkFloating(Tensor x, String cpuKernel, String cudaKernel) {
         if (!x.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("\"" + (x.device.isCpu() ? cpuKernel : cudaKernel) + "\" not implemented for '"
                     + Format.scalarType(x.dtype) + "'");
@@ -36,12 +36,12 @@ final class ActivationOps {
     }
 
     /** {@code where(cond, 0, g)}: the exact zero PyTorch's formulas write where no gradient flows (also for NaN g). */
-    private static Tensor zeroWhere(Tensor cond, Tensor g) {
+    static Tensor zeroWhere(Tensor cond, Tensor g) {
         return ArithmeticOps.where(cond, Creation.wrap(0.0), g);
     }
 
     /** The forward, computed without recording. */
-    private static Tensor forward(Tensor x, java.util.function.UnaryOperator<Tensor> f) {
+    static Tensor forward(Tensor x, java.util.function.UnaryOperator<Tensor> f) {
         try (GradMode off = Ember.noGrad()) {
             // float16 and bfloat16 compute in float32 and round once, as PyTorch's CPU kernels (opmath_type)
             return ReductionOps.narrowedBack(f.apply(ReductionOps.opmath(x)), x.dtype);
@@ -49,7 +49,7 @@ final class ActivationOps {
     }
 
     /** Records one node over {@code x} whose backward maps (grad, saved x) to the input's gradient. */
-    private static Tensor record(Tensor out, String name, Tensor x, java.util.function.BinaryOperator<Tensor> backward) {
+    static Tensor record(Tensor out, String name, Tensor x, java.util.function.BinaryOperator<Tensor> backward) {
         return ArithmeticOps.record(out, name, new Tensor[] {x}, n -> {
             SavedTensor sx = n.save(x);
             if (x.dtype.isReducedFloatingPoint()) {

@@ -166,6 +166,11 @@ final class InplaceOps {
             writeBack(self, r, cppTypeName);
         }
         rebase(self, r.gradFn, r.outputNr);
+        if (r.gradFn != null && r != old) {
+            // a node that saved its result (relu, exp, sigmoid, leaky_relu_'s ...Backward1) now holds self, as PyTorch's
+            // in-place op saves self: changing self again before the backward is the saved-tensor error
+            r.gradFn.retargetSavedOutput(r, self);
+        }
         return self;
     }
 

@@ -86,4 +86,121 @@ public final class NNFunctions {
         Args.require(x, "hardswish", "input", 1, "Tensor");
         return ActivationOps.hardswish(x);
     }
+
+    // ------------------------------------------------------------------ session 18: more activations
+
+    /** {@code torch.prelu(x, weight)}: PyTorch 2.x's checks, the weight viewed over dimension 1, PreluKernelBackward0. */
+    public static Tensor prelu(Tensor x, Tensor weight) {
+        Args.require(x, "prelu", "input", 1, "Tensor");
+        Args.require(weight, "prelu", "weight", 2, "Tensor");
+        return ActivationOps2.prelu(x, weight);
+    }
+
+    /** {@code torch._C._nn.glu(x, dim)}: {@code a * sigmoid(b)} of the halves along dim; one node, GluBackward0. */
+    public static Tensor glu(Tensor x, int dim) {
+        Args.require(x, "glu", "input", 1, "Tensor");
+        return ActivationOps2.glu(x, dim);
+    }
+
+    /** {@code torch._C._nn.hardsigmoid(x)}: {@code relu6(x + 3) / 6}; one node, HardsigmoidBackward0. */
+    public static Tensor hardsigmoid(Tensor x) {
+        Args.require(x, "hardsigmoid", "input", 1, "Tensor");
+        return ActivationOps2.hardsigmoid(x);
+    }
+
+    /** {@code torch.hardshrink(x, lambd)}: one node, HardshrinkBackward0. */
+    public static Tensor hardshrink(Tensor x, double lambd) {
+        Args.require(x, "hardshrink", "input", 1, "Tensor");
+        return ActivationOps2.hardshrink(x, lambd);
+    }
+
+    /** {@code torch._C._nn.softshrink(x, lambd)}: one node, SoftshrinkBackward0; lambd must not be negative. */
+    public static Tensor softshrink(Tensor x, double lambd) {
+        Args.require(x, "softshrink", "input", 1, "Tensor");
+        return ActivationOps2.softshrink(x, lambd);
+    }
+
+    /** {@code torch.threshold(x, threshold, value)}: {@code x <= threshold ? value : x}; one node, ThresholdBackward0. */
+    public static Tensor threshold(Tensor x, double threshold, double value) {
+        Args.require(x, "threshold", "input", 1, "Tensor");
+        return ActivationOps2.threshold(x, threshold, value);
+    }
+
+    /** {@code torch.threshold_(x, threshold, value)}: in place, ThresholdBackward1 (its backward reads the result). */
+    public static Tensor threshold_(Tensor x, double threshold, double value) {
+        Args.require(x, "threshold_", "input", 1, "Tensor");
+        return ActivationOps2.threshold_(x, threshold, value);
+    }
+
+    /**
+     * {@code torch.rrelu(x, lower, upper, training, generator)}: one node, RreluWithNoiseBackward0; in training the
+     * negative elements' slopes come from {@code generator} (null: the default one).
+     */
+    public static Tensor rrelu(Tensor x, double lower, double upper, boolean training, Generator generator) {
+        Args.require(x, "rrelu", "input", 1, "Tensor");
+        return ActivationOps2.rrelu(x, lower, upper, training, generator);
+    }
+
+    /** {@code torch.rrelu_(...)}: in place, RreluWithNoiseBackward1. */
+    public static Tensor rrelu_(Tensor x, double lower, double upper, boolean training, Generator generator) {
+        Args.require(x, "rrelu_", "input", 1, "Tensor");
+        return ActivationOps2.rrelu_(x, lower, upper, training, generator);
+    }
+
+    /** {@code torch._C._nn.leaky_relu_(x, slope)}: in place, LeakyReluBackward1 (its backward reads the result). */
+    public static Tensor leakyRelu_(Tensor x, double negativeSlope) {
+        Args.require(x, "leaky_relu_", "input", 1, "Tensor");
+        return ActivationOps2.leakyRelu_(x, negativeSlope);
+    }
+
+    /** {@code torch._C._nn.elu_(x, alpha)}: in place, EluBackward1 (its backward reads the result). */
+    public static Tensor elu_(Tensor x, double alpha) {
+        Args.require(x, "elu_", "input", 1, "Tensor");
+        return ActivationOps2.elu_(x, alpha, 1.0, 1.0, 1.0, "EluBackward1");
+    }
+
+    /** {@code torch.selu_(x)}: elu_ with SELU's constants, EluBackward1. */
+    public static Tensor selu_(Tensor x) {
+        Args.require(x, "selu_", "input", 1, "Tensor");
+        return ActivationOps2.elu_(x, ActivationOps.SELU_ALPHA, ActivationOps.SELU_SCALE, 1.0, 1.0, "EluBackward1");
+    }
+
+    /** {@code torch.celu_(x, alpha)}: elu_ with input scale {@code 1 / alpha}, CeluBackward1. */
+    public static Tensor celu_(Tensor x, double alpha) {
+        Args.require(x, "celu_", "input", 1, "Tensor");
+        if (alpha == 0) {
+            throw new IllegalArgumentException("ZeroDivisionError: alpha cannot be 0 for CELU");
+        }
+        return ActivationOps2.elu_(x, alpha, 1.0, 1.0 / alpha, 1.0 / (float) alpha, "CeluBackward1");
+    }
+
+    /** {@code torch._C._nn.hardtanh_(x, min, max)}: in place, HardtanhBackward0 (PyTorch's node for hardtanh_). */
+    public static Tensor hardtanh_(Tensor x, double minVal, double maxVal) {
+        Args.require(x, "hardtanh_", "input", 1, "Tensor");
+        return InplaceOps.inplace(x, java.util.List.of(), t -> ActivationOps.hardtanh(t, minVal, maxVal));
+    }
+
+    /** {@code torch._C._nn.hardsigmoid_(x)}: in place, the node stays HardsigmoidBackward0 (on the original input). */
+    public static Tensor hardsigmoid_(Tensor x) {
+        Args.require(x, "hardsigmoid_", "input", 1, "Tensor");
+        return InplaceOps.inplace(x, java.util.List.of(), ActivationOps2::hardsigmoid);
+    }
+
+    /** {@code torch._C._nn.hardswish_(x)}: in place, the node stays HardswishBackward0 (on the original input). */
+    public static Tensor hardswish_(Tensor x) {
+        Args.require(x, "hardswish_", "input", 1, "Tensor");
+        return InplaceOps.inplace(x, java.util.List.of(), ActivationOps::hardswish);
+    }
+
+    /** {@code torch._C._nn.silu_(x)}: in place, the node stays SiluBackward0 (on the original input). */
+    public static Tensor silu_(Tensor x) {
+        Args.require(x, "silu_", "input", 1, "Tensor");
+        return InplaceOps.inplace(x, java.util.List.of(), ActivationOps::silu);
+    }
+
+    /** {@code torch._C._nn.mish_(x)}: in place, the node stays MishBackward0 (on the original input). */
+    public static Tensor mish_(Tensor x) {
+        Args.require(x, "mish_", "input", 1, "Tensor");
+        return InplaceOps.inplace(x, java.util.List.of(), ActivationOps::mish);
+    }
 }

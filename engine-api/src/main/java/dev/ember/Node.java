@@ -222,6 +222,13 @@ public abstract class Node {
         return s;
     }
 
+    /** Saved outputs {@code from} become {@code to}, the tensor an in-place op wrote them into. */
+    final void retargetSavedOutput(Tensor from, Tensor to) {
+        for (SavedTensor s : saved) {
+            s.retargetOutput(from, to);
+        }
+    }
+
     /** Whether one of this node's saved tensors lives in the storage of {@code lease}. */
     final boolean savesStorage(StorageLease lease) {
         for (SavedTensor s : saved) {

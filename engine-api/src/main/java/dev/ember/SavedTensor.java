@@ -6,7 +6,7 @@ package dev.ember;
  */
 final class SavedTensor {
     private Tensor tensor;
-    private final int savedVersion;
+    private int savedVersion;
     /** For a node's own output, the node, named in the in-place error as PyTorch does; null for another tensor. */
     private final String owner;
     /** Which output of its node the saved output is. */
@@ -21,6 +21,17 @@ final class SavedTensor {
 
     void free() {
         tensor = null;
+    }
+
+    /**
+     * A saved output {@code from} that an in-place op wrote into {@code to}: the saved tensor becomes {@code to} at its
+     * current version, as PyTorch's in-place op saves its result, self, so that a later change of it is caught.
+     */
+    void retargetOutput(Tensor from, Tensor to) {
+        if (owner != null && tensor == from) {
+            tensor = to;
+            savedVersion = to.version();
+        }
     }
 
     /** Whether the saved tensor (still held) lives in the storage of {@code lease}. */

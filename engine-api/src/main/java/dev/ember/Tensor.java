@@ -1816,6 +1816,61 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.copy_(this, src);
     }
 
+    // ------------------------------------------------------------------ in-place activations and unary ops (session 18)
+
+    /**
+     * {@code max(this, 0)} in place, as {@code torch.Tensor.relu_}: recorded as ReluBackward0 (PyTorch's node for
+     * relu_); refuses a leaf that requires grad and a bool tensor, with PyTorch's messages.
+     */
+    public Tensor relu_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::relu);
+    }
+
+    /** {@code sigmoid} in place (SigmoidBackward0); an integer tensor is refused (its result would be floating). */
+    public Tensor sigmoid_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::sigmoid);
+    }
+
+    /** {@code tanh} in place (TanhBackward0); an integer tensor is refused (its result would be floating). */
+    public Tensor tanh_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::tanh);
+    }
+
+    /** {@code exp} in place (ExpBackward0); an integer tensor is refused (its result would be floating). */
+    public Tensor exp_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::exp);
+    }
+
+    /** {@code -this} in place (NegBackward0); a bool tensor is refused, as PyTorch's neg_. */
+    public Tensor neg_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::neg);
+    }
+
+    /** {@code |this|} in place (AbsBackward0). */
+    public Tensor abs_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::abs);
+    }
+
+    /** Square root in place (SqrtBackward0); an integer tensor is refused (its result would be floating). */
+    public Tensor sqrt_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::sqrt);
+    }
+
+    /** Natural logarithm in place (LogBackward0); an integer tensor is refused (its result would be floating). */
+    public Tensor log_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::log);
+    }
+
+    /** {@code max(this, min)} in place, as {@code torch.Tensor.clamp_min_} (ClampMinBackward0). */
+    public Tensor clampMin_(double min) {
+        return InplaceOps.inplace(this, List.of(), t -> t.clampMin(min), true);
+    }
+
+    /** {@code min(this, max)} in place, as {@code torch.Tensor.clamp_max_} (ClampMaxBackward0). */
+    public Tensor clampMax_(double max) {
+        return InplaceOps.inplace(this, List.of(), t -> t.clampMax(max), true);
+    }
+
     // ------------------------------------------------------------------ attention (issue 15)
 
     /**

@@ -6,6 +6,7 @@ import dev.ember.Tensor;
 /** {@code torch.nn.ELU}: {@code x > 0 ? x : alpha (exp(x) - 1)}, one node EluBackward0. */
 public final class ELU extends Module {
     private final double alpha;
+    private final boolean inplace;
 
     /** Alpha 1, as PyTorch's default. */
     public ELU() {
@@ -14,16 +15,22 @@ public final class ELU extends Module {
 
     /** The given alpha. */
     public ELU(double alpha) {
+        this(alpha, false);
+    }
+
+    /** The given alpha, in place when {@code inplace} (EluBackward1). */
+    public ELU(double alpha, boolean inplace) {
         this.alpha = alpha;
+        this.inplace = inplace;
     }
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.elu(input, alpha);
+        return Functional.elu(input, alpha, inplace);
     }
 
     @Override
     public String extraRepr() {
-        return "alpha=" + Format.repr(alpha);
+        return "alpha=" + Format.repr(alpha) + (inplace ? ", inplace=True" : "");
     }
 }

@@ -653,6 +653,221 @@ public final class Functional {
         return x.logSoftmax(dim, dtype);
     }
 
+    // ------------------------------------------------------------------ session 18: more activations, in-place forms
+
+    /**
+     * {@code F.prelu(input, weight)}: {@code x > 0 ? x : weight * x}, the weight (one value, or one per channel of
+     * dimension 1) viewed over the input, one node PreluKernelBackward0 (PyTorch 2.x's {@code _prelu_kernel}).
+     *
+     * @throws IllegalArgumentException for a weight of another type, of more than one dimension or whose size is not the
+     *     channel count, with PyTorch 2.x's messages
+     */
+    public static Tensor prelu(Tensor input, Tensor weight) {
+        Checks.tensor(input, "prelu", "input", 1);
+        Checks.tensor(weight, "prelu", "weight", 2);
+        return NNFunctions.prelu(input, weight);
+    }
+
+    /** {@code F.glu(input, dim)}: {@code a * sigmoid(b)} of the two halves along {@code dim}; one node GluBackward0. */
+    public static Tensor glu(Tensor input, int dim) {
+        Checks.tensor(input, "glu", "input", 1);
+        return NNFunctions.glu(input, dim);
+    }
+
+    /** {@code F.glu(input)} along the last dimension. */
+    public static Tensor glu(Tensor input) {
+        return glu(input, -1);
+    }
+
+    /** {@code F.hardsigmoid(x)}: {@code relu6(x + 3) / 6}; one node HardsigmoidBackward0. */
+    public static Tensor hardsigmoid(Tensor x) {
+        Checks.tensor(x, "hardsigmoid", "input", 1);
+        return NNFunctions.hardsigmoid(x);
+    }
+
+    /** {@code F.hardsigmoid(x, inplace)}: in place, the node stays HardsigmoidBackward0. */
+    public static Tensor hardsigmoid(Tensor x, boolean inplace) {
+        Checks.tensor(x, "hardsigmoid", "input", 1);
+        return inplace ? NNFunctions.hardsigmoid_(x) : NNFunctions.hardsigmoid(x);
+    }
+
+    /** {@code F.hardshrink(x, lambd)}: {@code -lambd <= x <= lambd ? 0 : x}; one node HardshrinkBackward0. */
+    public static Tensor hardshrink(Tensor x, double lambd) {
+        Checks.tensor(x, "hardshrink", "input", 1);
+        return NNFunctions.hardshrink(x, lambd);
+    }
+
+    /** {@code F.hardshrink(x)} with lambd 0.5. */
+    public static Tensor hardshrink(Tensor x) {
+        return hardshrink(x, 0.5);
+    }
+
+    /**
+     * {@code F.softshrink(x, lambd)}: {@code x - lambd} above lambd, {@code x + lambd} below -lambd, else 0; one node
+     * SoftshrinkBackward0.
+     *
+     * @throws IllegalArgumentException for a negative lambd, with PyTorch's message
+     */
+    public static Tensor softshrink(Tensor x, double lambd) {
+        Checks.tensor(x, "softshrink", "input", 1);
+        return NNFunctions.softshrink(x, lambd);
+    }
+
+    /** {@code F.softshrink(x)} with lambd 0.5. */
+    public static Tensor softshrink(Tensor x) {
+        return softshrink(x, 0.5);
+    }
+
+    /** {@code F.threshold(x, threshold, value)}: {@code x <= threshold ? value : x}; one node ThresholdBackward0. */
+    public static Tensor threshold(Tensor x, double threshold, double value) {
+        Checks.tensor(x, "threshold", "input", 1);
+        return NNFunctions.threshold(x, threshold, value);
+    }
+
+    /** {@code F.threshold(x, threshold, value, inplace)}. */
+    public static Tensor threshold(Tensor x, double threshold, double value, boolean inplace) {
+        return inplace ? threshold_(x, threshold, value) : threshold(x, threshold, value);
+    }
+
+    /**
+     * {@code F.threshold_(x, threshold, value)}: in place, one node ThresholdBackward1, whose backward (PyTorch's) reads
+     * the result: {@code result <= threshold ? 0 : grad}.
+     */
+    public static Tensor threshold_(Tensor x, double threshold, double value) {
+        Checks.tensor(x, "threshold_", "input", 1);
+        return NNFunctions.threshold_(x, threshold, value);
+    }
+
+    /** {@code F.softsign(x)}: PyTorch's composition {@code x / (|x| + 1)} (DivBackward0, AddBackward0, AbsBackward0). */
+    public static Tensor softsign(Tensor x) {
+        Checks.tensor(x, "softsign", "input", 1);
+        return x.div(x.abs().add(1L));
+    }
+
+    /** {@code F.tanhshrink(x)}: PyTorch's composition {@code x - tanh(x)} (SubBackward0, TanhBackward0). */
+    public static Tensor tanhshrink(Tensor x) {
+        Checks.tensor(x, "tanhshrink", "input", 1);
+        return x.sub(x.tanh());
+    }
+
+    /** {@code F.softmin(x, dim)}: PyTorch's composition {@code softmax(-x, dim)} (SoftmaxBackward0, NegBackward0). */
+    public static Tensor softmin(Tensor x, int dim) {
+        Checks.tensor(x, "softmin", "input", 1);
+        return x.neg().softmax(dim);
+    }
+
+    /**
+     * {@code F.rrelu(x, lower, upper, training)}: in training each element {@code x <= 0} is multiplied by a slope drawn
+     * uniformly from [lower, upper] (the default generator), otherwise leaky_relu with slope {@code (lower + upper) /
+     * 2}; one node RreluWithNoiseBackward0.
+     *
+     * @throws IllegalArgumentException when {@code lower > upper}, with PyTorch's message
+     */
+    public static Tensor rrelu(Tensor x, double lower, double upper, boolean training) {
+        return rrelu(x, lower, upper, training, null);
+    }
+
+    /** {@link #rrelu(Tensor, double, double, boolean)} drawing the slopes from {@code generator} (null: the default). */
+    public static Tensor rrelu(Tensor x, double lower, double upper, boolean training, dev.ember.Generator generator) {
+        Checks.tensor(x, "rrelu", "input", 1);
+        return NNFunctions.rrelu(x, lower, upper, training, generator);
+    }
+
+    /** {@code F.rrelu(x)}: lower 1/8, upper 1/3, not training. */
+    public static Tensor rrelu(Tensor x) {
+        return rrelu(x, 1.0 / 8, 1.0 / 3, false);
+    }
+
+    /** {@code F.rrelu_(x, lower, upper, training)}: in place, one node RreluWithNoiseBackward1. */
+    public static Tensor rrelu_(Tensor x, double lower, double upper, boolean training) {
+        return rrelu_(x, lower, upper, training, null);
+    }
+
+    /** {@link #rrelu_(Tensor, double, double, boolean)} drawing the slopes from {@code generator}. */
+    public static Tensor rrelu_(Tensor x, double lower, double upper, boolean training, dev.ember.Generator generator) {
+        Checks.tensor(x, "rrelu_", "input", 1);
+        return NNFunctions.rrelu_(x, lower, upper, training, generator);
+    }
+
+    /** {@code F.relu_(x)}: in place, ReluBackward0. */
+    public static Tensor relu_(Tensor x) {
+        Checks.tensor(x, "relu_", "input", 1);
+        return x.relu_();
+    }
+
+    /** {@code F.relu(x, inplace)}. */
+    public static Tensor relu(Tensor x, boolean inplace) {
+        return inplace ? relu_(x) : relu(x);
+    }
+
+    /** {@code F.leaky_relu_(x, negative_slope)}: in place, LeakyReluBackward1 (a negative slope fails its backward). */
+    public static Tensor leakyRelu_(Tensor x, double negativeSlope) {
+        Checks.tensor(x, "leaky_relu_", "input", 1);
+        return NNFunctions.leakyRelu_(x, negativeSlope);
+    }
+
+    /** {@code F.leaky_relu(x, negative_slope, inplace)}. */
+    public static Tensor leakyRelu(Tensor x, double negativeSlope, boolean inplace) {
+        return inplace ? leakyRelu_(x, negativeSlope) : leakyRelu(x, negativeSlope);
+    }
+
+    /** {@code F.elu_(x, alpha)}: in place, EluBackward1 (a negative alpha fails its backward). */
+    public static Tensor elu_(Tensor x, double alpha) {
+        Checks.tensor(x, "elu_", "input", 1);
+        return NNFunctions.elu_(x, alpha);
+    }
+
+    /** {@code F.elu(x, alpha, inplace)}. */
+    public static Tensor elu(Tensor x, double alpha, boolean inplace) {
+        return inplace ? elu_(x, alpha) : elu(x, alpha);
+    }
+
+    /** {@code F.selu_(x)}: in place, EluBackward1. */
+    public static Tensor selu_(Tensor x) {
+        Checks.tensor(x, "selu_", "input", 1);
+        return NNFunctions.selu_(x);
+    }
+
+    /** {@code F.celu_(x, alpha)}: in place, CeluBackward1. */
+    public static Tensor celu_(Tensor x, double alpha) {
+        Checks.tensor(x, "celu_", "input", 1);
+        return NNFunctions.celu_(x, alpha);
+    }
+
+    /** {@code F.hardtanh_(x, min_val, max_val)}: in place, HardtanhBackward0. */
+    public static Tensor hardtanh_(Tensor x, double minVal, double maxVal) {
+        Checks.tensor(x, "hardtanh_", "input", 1);
+        return NNFunctions.hardtanh_(x, minVal, maxVal);
+    }
+
+    /** {@code F.hardtanh(x, min_val, max_val, inplace)}. */
+    public static Tensor hardtanh(Tensor x, double minVal, double maxVal, boolean inplace) {
+        return inplace ? hardtanh_(x, minVal, maxVal) : hardtanh(x, minVal, maxVal);
+    }
+
+    /** {@code F.relu6(x, inplace)}: {@code hardtanh(x, 0, 6)}, in place when asked. */
+    public static Tensor relu6(Tensor x, boolean inplace) {
+        return inplace ? hardtanh_(x, 0.0, 6.0) : relu6(x);
+    }
+
+    /** {@code F.hardswish(x, inplace)}: in place, the node stays HardswishBackward0. */
+    public static Tensor hardswish(Tensor x, boolean inplace) {
+        Checks.tensor(x, "hardswish", "input", 1);
+        return inplace ? NNFunctions.hardswish_(x) : NNFunctions.hardswish(x);
+    }
+
+    /** {@code F.silu(x, inplace)}: in place, the node stays SiluBackward0. */
+    public static Tensor silu(Tensor x, boolean inplace) {
+        Checks.tensor(x, "silu", "input", 1);
+        return inplace ? NNFunctions.silu_(x) : NNFunctions.silu(x);
+    }
+
+    /** {@code F.mish(x, inplace)}: in place, the node stays MishBackward0. */
+    public static Tensor mish(Tensor x, boolean inplace) {
+        Checks.tensor(x, "mish", "input", 1);
+        return inplace ? NNFunctions.mish_(x) : NNFunctions.mish(x);
+    }
+
     // ------------------------------------------------------------------ issue 15: normalization
 
     /**

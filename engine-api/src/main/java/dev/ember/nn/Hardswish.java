@@ -4,12 +4,20 @@ import dev.ember.Tensor;
 
 /** {@code torch.nn.Hardswish}: {@code x relu6(x + 3) / 6}, one node HardswishBackward0. */
 public final class Hardswish extends Module {
+    private final boolean inplace;
+
     /** The layer; it has no parameters. */
     public Hardswish() {
+        this(false);
+    }
+
+    /** In place when {@code inplace}, as PyTorch's {@code inplace=True}. */
+    public Hardswish(boolean inplace) {
+        this.inplace = inplace;
     }
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.hardswish(input);
+        return Functional.hardswish(input, inplace);
     }
 }

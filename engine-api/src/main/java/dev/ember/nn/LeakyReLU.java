@@ -6,6 +6,7 @@ import dev.ember.Tensor;
 /** {@code torch.nn.LeakyReLU}: {@code x > 0 ? x : negativeSlope * x}, one node LeakyReluBackward0. */
 public final class LeakyReLU extends Module {
     private final double negativeSlope;
+    private final boolean inplace;
 
     /** Negative slope 0.01, as PyTorch's default. */
     public LeakyReLU() {
@@ -14,16 +15,22 @@ public final class LeakyReLU extends Module {
 
     /** The given negative slope. */
     public LeakyReLU(double negativeSlope) {
+        this(negativeSlope, false);
+    }
+
+    /** The given negative slope, in place when {@code inplace} (LeakyReluBackward1). */
+    public LeakyReLU(double negativeSlope, boolean inplace) {
         this.negativeSlope = negativeSlope;
+        this.inplace = inplace;
     }
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.leakyRelu(input, negativeSlope);
+        return Functional.leakyRelu(input, negativeSlope, inplace);
     }
 
     @Override
     public String extraRepr() {
-        return "negative_slope=" + Format.repr(negativeSlope);
+        return "negative_slope=" + Format.repr(negativeSlope) + (inplace ? ", inplace=True" : "");
     }
 }

@@ -1,0 +1,43 @@
+package dev.ember.nn;
+
+import dev.ember.Tensor;
+
+/**
+ * {@code torch.nn.PReLU}: {@code x > 0 ? x : weight * x} with a learned slope, one value or one per channel of
+ * dimension 1; one node PreluKernelBackward0. The parameter is {@code weight}, initialized to {@code init}.
+ */
+public final class PReLU extends Module {
+    /** The slopes, {@code [numParameters]}. */
+    public final Tensor weight;
+    private final int numParameters;
+
+    /** One slope, 0.25, as PyTorch's default. */
+    public PReLU() {
+        this(1, 0.25);
+    }
+
+    /** {@code numParameters} slopes, 0.25 each. */
+    public PReLU(int numParameters) {
+        this(numParameters, 0.25);
+    }
+
+    /**
+     * {@code numParameters} slopes, each {@code init}.
+     *
+     * @throws IllegalArgumentException for a negative count, with PyTorch's message
+     */
+    public PReLU(int numParameters, double init) {
+        this.numParameters = numParameters;
+        this.weight = registerParameter("weight", Init.constant_(Tensor.empty(numParameters), init));
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.prelu(input, weight);
+    }
+
+    @Override
+    public String extraRepr() {
+        return "num_parameters=" + numParameters;
+    }
+}
