@@ -247,6 +247,13 @@ for dt, dn in ((torch.float64, "f64"), (torch.float32, "f32")):
     case(f"cdist/2d/{k}", "cdist", [r(3, 2), r(4, 2)], [0, 1])
     case(f"cdist/batch/{k}", "cdist", [r(2, 1, 3, 2), r(4, 2, 2)], [0, 1], p="1.0")
     case(f"cdist/empty/{k}", "cdist", [r(0, 3), r(2, 3)], [0, 1])
+    # p 2 with more than 25 rows: the matrix-product path (_euclidean_dist), with and without a batch
+    big = r(30, 3)
+    big2 = r(4, 3)
+    big2[2] = big[7]
+    case(f"cdist/mm/{k}", "cdist", [big, big2], [0, 1])
+    case(f"cdist/mmbatch/{k}", "cdist", [r(2, 1, 27, 3), r(3, 4, 3)], [0, 1])
+    case(f"cdist/mmp1/{k}", "cdist", [big, big2], [0, 1], p="1.0")
     case(f"cdist/c0/{k}", "cdist", [r(2, 0), r(3, 0)], [0, 1])
 
 # ---------------------------------------------------------------- errors (messages as PyTorch 1.13 and 2.x agree)

@@ -116,9 +116,12 @@ final class DistanceOps {
     }
 
     /**
-     * PyTorch's {@code _cdist_forward}: {@code [*, r1, r2]} distances between the rows of {@code x1 [*, r1, c]} and
-     * {@code x2 [*, r2, c]} (batch dimensions broadcast), {@code (sum |x1_i - x2_j|^p)^(1/p)}; p 0 counts the unequal
-     * entries, inf takes the largest. One node CdistBackward0 with {@code _cdist_backward}'s formula for each input.
+     * PyTorch's {@code cdist} in its default compute mode: {@code [*, r1, r2]} distances between the rows of
+     * {@code x1 [*, r1, c]} and {@code x2 [*, r2, c]} (batch dimensions broadcast), {@code (sum |x1_i - x2_j|^p)^(1/p)};
+     * p 0 counts the unequal entries, inf takes the largest. Up to 25 rows on each side, any p other than 2, or an empty
+     * input: {@code _cdist_forward}, one node CdistBackward0 with {@code _cdist_backward}'s formula for each input. For p 2
+     * with more rows: PyTorch's matrix-product path, {@code _euclidean_dist} (EuclideanDistBackward0) viewed as the
+     * output (ViewBackward0), over expanded contiguous {@code [B, r, c]} views of the inputs for a batch of more than one.
      */
     static Tensor cdist(Tensor x1, Tensor x2, double p) {
         if (Autocast.on()) return Autocast.apply("cdist", t -> cdist(t[0], t[1], p), x1, x2);
@@ -156,6 +159,27 @@ final class DistanceOps {
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = r1;
         outShape[batch.length + 1] = r2;
+        if (p == 2 && (r1 > 25 || r2 > 25) && x1.numel() > 0 && x2.numel() > 0) {
+            // PyTorch's cdist_impl for compute mode 0: _euclidean_dist (a matrix product) of the inputs, or of their
+            // expanded, contiguous [B, r, c] views when the batch has more than one element; then viewed as the output
+            long b = 1;
+            for (int s : batch) {
+                b *= s;
+            }
+            Tensor dist;
+            if (b == 1) {
+                dist = euclideanDist(x1, x2);
+            } else {
+                int[] e1 = Arrays.copyOf(batch, batch.length + 2);
+                e1[batch.length] = r1;
+                e1[batch.length + 1] = c1;
+                int[] e2 = e1.clone();
+                e2[batch.length] = r2;
+                dist = euclideanDist(x1.expand(e1).contiguous().view((int) b, r1, c1),
+                        x2.expand(e2).contiguous().view((int) b, r2, c1));
+            }
+            return dist.view(outShape);
+        }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             Tensor diff = x1.unsqueeze(-2).sub(x2.unsqueeze(-3)); // [*, r1, r2, c]
@@ -187,6 +211,37 @@ final class DistanceOps {
                     gb = ReductionOps.sumTo(cdistBackward(g.mT(), d, dist.mT(), p).sum(new int[] {-2}, false), s2);
                 }
                 return new Tensor[] {ga, gb};
+            };
+        });
+    }
+
+    /**
+     * PyTorch's {@code _euclidean_dist}: {@code sqrt(max(0, [-2 x1, |x1|^2, 1] @ [x2, 1, |x2|^2]^T))}, one node
+     * EuclideanDistBackward0 with {@code _euclidean_dist_backward}: {@code r = grad / dist} (0 where the distance is 0),
+     * {@code x1 * sum(r, -1) - r @ x2} and {@code x2 * sum(r, -2) - r^T @ x1}.
+     */
+    private static Tensor euclideanDist(Tensor x1, Tensor x2) {
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor n1 = x1.pow(2L).sum(new int[] {-1}, true);
+            Tensor n2 = x2.pow(2L).sum(new int[] {-1}, true);
+            Tensor a = Tensor.cat(java.util.List.of(x1.mul(-2.0), n1, n1.onesLike()), -1);
+            Tensor b = Tensor.cat(java.util.List.of(x2, n2.onesLike(), n2), -1);
+            out = a.matmul(b.mT()).clampMin(0.0).sqrt();
+        }
+        return ArithmeticOps.record(out, "EuclideanDistBackward0", new Tensor[] {x1, x2}, n -> {
+            SavedTensor sa = n.save(x1);
+            SavedTensor sb = n.save(x2);
+            SavedTensor so = n.saveOutput(out);
+            return g -> {
+                Tensor a = sa.get();
+                Tensor b = sb.get();
+                Tensor res = so.get();
+                Tensor ratio = zeroWhere(res.eq(0.0), g.div(res));
+                return new Tensor[] {
+                    n.needsInputGrad(0) ? a.mul(ratio.sum(new int[] {-1}, true)).sub(ratio.matmul(b)) : null,
+                    n.needsInputGrad(1) ? b.mul(ratio.sum(new int[] {-2}, false).unsqueeze(-1)).sub(ratio.mT().matmul(a))
+                        : null};
             };
         });
     }

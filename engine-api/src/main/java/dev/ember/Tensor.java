@@ -2174,11 +2174,11 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@code torch.cdist(this, x2, p)}: the p-distances {@code [*, r1, r2]} between the rows of this {@code [*, r1, c]}
-     * and {@code x2 [*, r2, c]}, batch dimensions broadcast; one node CdistBackward0. Ember always computes PyTorch's
-     * direct {@code _cdist_forward} (what PyTorch's default compute mode runs for up to 25 rows on each side, or any p
-     * other than 2); for p 2 with more than 25 rows PyTorch instead takes its matrix-product path
-     * ({@code _euclidean_dist}, nodes EuclideanDistBackward0 and ViewBackward0), whose values differ from these by
-     * rounding only.
+     * and {@code x2 [*, r2, c]}, batch dimensions broadcast, as PyTorch's default compute mode: for up to 25 rows on
+     * each side, any p other than 2, or an empty input, the direct {@code _cdist_forward} (one node CdistBackward0); for
+     * p 2 with more than 25 rows on a side, PyTorch's matrix-product path {@code _euclidean_dist}
+     * ({@code sqrt(max(0, |x1|^2 - 2 x1 x2^T + |x2|^2))}, nodes EuclideanDistBackward0 then ViewBackward0), whose
+     * rounding differs from the direct one's.
      */
     public Tensor cdist(Tensor x2, double p) {
         return DistanceOps.cdist(this, x2, p);

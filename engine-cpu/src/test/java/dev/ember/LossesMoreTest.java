@@ -422,6 +422,10 @@ class LossesMoreTest {
             new Tensor[] {d(4, 5)}, true});
         fs.put("cdist p2", new Object[] {(Function<Tensor[], Tensor>) a -> Functional.cdist(a[0], a[1]),
             new Tensor[] {d(2, 3, 4), d(5, 4)}, false});
+        fs.put("cdist p2 matrix product", new Object[] {(Function<Tensor[], Tensor>) a -> Functional.cdist(a[0], a[1]),
+            new Tensor[] {d(27, 3), d(4, 3)}, true});
+        fs.put("cdist p2 matrix product batch", new Object[] {(Function<Tensor[], Tensor>) a -> Functional.cdist(a[0], a[1]),
+            new Tensor[] {d(2, 1, 26, 2), d(3, 4, 2)}, true});
         fs.put("cdist p1", new Object[] {(Function<Tensor[], Tensor>) a -> Functional.cdist(a[0], a[1], 1.0),
             new Tensor[] {d(3, 4), d(5, 4)}, false});
         fs.put("cdist p3", new Object[] {(Function<Tensor[], Tensor>) a -> Functional.cdist(a[0], a[1], 3.0),
