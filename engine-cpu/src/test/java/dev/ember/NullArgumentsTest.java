@@ -206,7 +206,8 @@ class NullArgumentsTest {
                 "Functional.groupNorm#2", "Functional.groupNorm#3", "Functional.instanceNorm#1", "Functional.instanceNorm#2",
                 "Functional.instanceNorm#3", "Functional.instanceNorm#4", "Functional.embedding#2", "Functional.embedding#3",
                 "Functional.embeddingBag#2", "Functional.embeddingBag#3", "Functional.embeddingBag#7",
-                "Functional.embeddingBag#9");
+                "Functional.embeddingBag#9",
+                "Functional.multilabelSoftMarginLoss#2", "Functional.multiMarginLoss#4"); // no class weight
         assertEquals(List.of(), sweep(dev.ember.nn.Functional.class, nullable));
     }
 
