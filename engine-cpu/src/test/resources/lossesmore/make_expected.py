@@ -50,6 +50,11 @@ def chain(t, depth=8):
 # ---------------------------------------------------------------- PyTorch 2.x transcriptions
 
 def cosine_similarity_2x(x1, x2, dim=1, eps=1e-8):
+    common = torch.result_type(x1, x2)
+    if not common.is_floating_point:
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is {str(common)[6:].title()}")
+    x1 = x1 if x1.is_floating_point() else x1.to(common)
+    x2 = x2 if x2.is_floating_point() else x2.to(common)
     if x1.shape != x2.shape:
         s = torch.broadcast_shapes(x1.shape, x2.shape)
         x1 = x1.expand(s)
@@ -263,6 +268,11 @@ for dt, dn in ((torch.float64, "f64"), (torch.float32, "f32")):
     case(f"cdist/mmbatch/{k}", "cdist", [r(2, 1, 27, 3), r(3, 4, 3)], [0, 1])
     case(f"cdist/mmp1/{k}", "cdist", [big, big2], [0, 1], p="1.0")
     case(f"cdist/c0/{k}", "cdist", [r(2, 0), r(3, 0)], [0, 1])
+
+# integer inputs: PyTorch's promotion (x1 - x2 + eps and exp are floating)
+case("pairwise/long", "pairwise", [torch.tensor([[1, 2, 3], [4, 0, -2]]), torch.tensor([[0, 2, 5], [1, 1, 1]])], [])
+case("poisson/long", "poisson", [torch.tensor([[1, 2, 0]]), torch.tensor([[0, 3, 1]])], [])
+case("cosine/intfloat", "cosine", [torch.tensor([[1, 2, 3]]), torch.tensor([[0.5, 2.0, -1.0]])], [])
 
 # ---------------------------------------------------------------- errors (messages as PyTorch 1.13 and 2.x agree)
 f = torch.float32
