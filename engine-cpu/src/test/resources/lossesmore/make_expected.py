@@ -282,6 +282,8 @@ errs = [
     ("softmargin/bigtarget", "softmargin", [torch.ones(3), torch.ones(2, 3)], {}),
     ("softmargin/reduction", "softmargin", [torch.ones(3), torch.ones(3)], {"reduction": "bad"}),
     ("mlsm/reduction", "mlsm", [torch.ones(2, 3), torch.ones(2, 3)], {"reduction": "bad"}),
+    ("mlsm/long", "mlsm", [torch.ones(2, 3, dtype=L), torch.ones(2, 3, dtype=L)], {}),
+    ("hinge/long", "hinge", [torch.ones(3, dtype=L), torch.ones(3, dtype=L)], {}),
     ("mlsm/0d", "mlsm", [torch.tensor(0.3), torch.tensor(1.0)], {"reduction": "none"}),
     ("mm/emptyC", "mm", [torch.ones(2, 0), torch.ones(2, dtype=L)], {}),
     ("mm/3d", "mm", [torch.ones(2, 3, 4), torch.ones(2, dtype=L)], {}),

@@ -291,7 +291,7 @@ final class LossOps2 {
         Shapes.broadcast(target.shape, input.shape); // where(target != 1, ...) names the target's size first
         Tensor zeros = input.zerosLike();
         // C++'s margin - self: empty_like(self).fill_(margin).sub_(self), SubBackward0
-        Tensor marginClamp = input.fullLike(margin).sub(input).clampMin(0.0);
+        Tensor marginClamp = input.fullLike(margin).sub(input).clampMin(0L); // clamp_min_(0): an int, no promotion
         Tensor outputMargin = Tensor.where(target.ne(1L), marginClamp, zeros);
         Tensor outputSelf = Tensor.where(target.ne(-1L), input, zeros);
         return reduce(outputMargin.add(outputSelf), red);
