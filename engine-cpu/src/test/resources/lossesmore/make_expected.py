@@ -345,6 +345,15 @@ try:
 except Exception as e:
     print("error", type(e).__name__, e)
 
+# autocast on the CPU in bfloat16: these losses and cdist run in float32 (PyTorch's fp32 list, the same in 2.x)
+print("=== autocast")
+xb = torch.randn(3, 4).bfloat16()
+with torch.autocast("cpu", dtype=torch.bfloat16):
+    outs = [F.soft_margin_loss(xb, xb.sign()), F.multi_margin_loss(xb, torch.tensor([0, 1, 2])), torch.cdist(xb, xb),
+            F.triplet_margin_loss(xb, xb, xb), F.hinge_embedding_loss(xb, xb.sign()), F.poisson_nll_loss(xb, xb.abs()),
+            F.multilabel_margin_loss(xb, torch.tensor([[0, -1, 0, 0]] * 3))]
+print("dtypes", ",".join(str(o.dtype) for o in outs))
+
 # module printouts and state dict keys
 mods = {
     "SoftMarginLoss": nn.SoftMarginLoss(), "MultiLabelSoftMarginLoss": nn.MultiLabelSoftMarginLoss(weight=torch.ones(3)),
