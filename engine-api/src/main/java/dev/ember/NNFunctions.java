@@ -35,6 +35,27 @@ public final class NNFunctions {
         return Shapes.broadcast(a, b);
     }
 
+    /**
+     * {@code torch._C._nn.soft_margin_loss}: {@code log(1 + exp(-target * input))}, reduced; one node
+     * SoftMarginLossBackward0.
+     */
+    public static Tensor softMarginLoss(Tensor input, Tensor target, String reduction) {
+        return LossOps2.softMarginLoss(input, target, reduction);
+    }
+
+    /**
+     * {@code torch._C._nn.multi_margin_loss} (p 1 or 2, weight null or one per class); one node
+     * MultiMarginLossBackward0.
+     */
+    public static Tensor multiMarginLoss(Tensor input, Tensor target, int p, double margin, Tensor weight, String reduction) {
+        return LossOps2.multiMarginLoss(input, target, p, margin, weight, reduction);
+    }
+
+    /** {@code torch._C._nn.multilabel_margin_loss} (targets padded with -1); one node MultilabelMarginLossBackward0. */
+    public static Tensor multilabelMarginLoss(Tensor input, Tensor target, String reduction) {
+        return LossOps2.multilabelMarginLoss(input, target, reduction);
+    }
+
     /** {@code torch._C._nn.gelu(x, approximate)}: "none" (erf) or "tanh"; one node, GeluBackward0. */
     public static Tensor gelu(Tensor x, String approximate) {
         Args.require(x, "gelu", "input", 1, "Tensor");

@@ -2330,6 +2330,62 @@ public final class Tensor implements AutoCloseable {
         return LossOps.huberLoss(input, target, reduction, delta);
     }
 
+    // ------------------------------------------------------------------ margin and likelihood losses, distances
+
+    /**
+     * {@code torch.hinge_embedding_loss}: {@code where(target != 1, max(0, margin - x), 0) + where(target != -1, x, 0)},
+     * reduced; PyTorch's composition and nodes.
+     */
+    public static Tensor hingeEmbeddingLoss(Tensor input, Tensor target, double margin, String reduction) {
+        return LossOps2.hingeEmbeddingLoss(input, target, margin, reduction);
+    }
+
+    /**
+     * {@code torch.triplet_margin_loss}: {@code max(0, margin + d(a, p) - d(a, n))} over pairwise p-distances (with
+     * {@code swap}, {@code d(a, n)} is the smaller of it and {@code d(p, n)}), reduced; PyTorch's composition and nodes.
+     */
+    public static Tensor tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, double margin, double p,
+                                           double eps, boolean swap, String reduction) {
+        return LossOps2.tripletMarginLoss(anchor, positive, negative, margin, p, eps, swap, reduction);
+    }
+
+    /**
+     * {@code torch.poisson_nll_loss}: {@code exp(x) - t x} ({@code logInput}) or {@code x - t log(x + eps)}, plus the
+     * Stirling term for targets above 1 when {@code full}; reduced, PyTorch's composition and nodes.
+     */
+    public static Tensor poissonNllLoss(Tensor input, Tensor target, boolean logInput, boolean full, double eps,
+                                        String reduction) {
+        return LossOps2.poissonNllLoss(input, target, logInput, full, eps, reduction);
+    }
+
+    /**
+     * {@code torch.pairwise_distance(x1, x2, p, eps, keepdim)}: the p-norm of {@code x1 - x2 + eps} over the last
+     * dimension (SubBackward0, AddBackward1, NormBackward1).
+     */
+    public static Tensor pairwiseDistance(Tensor x1, Tensor x2, double p, double eps, boolean keepdim) {
+        return DistanceOps.pairwiseDistance(x1, x2, p, eps, keepdim);
+    }
+
+    /**
+     * {@code torch.cosine_similarity(x1, x2, dim, eps)} as PyTorch 2.x computes it: each input divided by its 2-norm
+     * over {@code dim} clamped at {@code eps}, multiplied and summed over {@code dim}.
+     */
+    public static Tensor cosineSimilarity(Tensor x1, Tensor x2, int dim, double eps) {
+        return DistanceOps.cosineSimilarity(x1, x2, dim, eps);
+    }
+
+    /**
+     * {@code torch.cdist(this, x2, p)}: the p-distances {@code [*, r1, r2]} between the rows of this {@code [*, r1, c]}
+     * and {@code x2 [*, r2, c]}, batch dimensions broadcast, as PyTorch's default compute mode: for up to 25 rows on
+     * each side, any p other than 2, or an empty input, the direct {@code _cdist_forward} (one node CdistBackward0); for
+     * p 2 with more than 25 rows on a side, PyTorch's matrix-product path {@code _euclidean_dist}
+     * ({@code sqrt(max(0, |x1|^2 - 2 x1 x2^T + |x2|^2))}, nodes EuclideanDistBackward0 then ViewBackward0), whose
+     * rounding differs from the direct one's.
+     */
+    public Tensor cdist(Tensor x2, double p) {
+        return DistanceOps.cdist(this, x2, p);
+    }
+
     // ------------------------------------------------------------------ linear algebra
 
     /** Matrix product of two 2-D tensors. */

@@ -48,7 +48,9 @@ class NullArgumentsTest {
             "Tensor.embeddingBag#5",
             // session 18: cells without biases; quantiles and aminmax over every element
             "Tensor.rnnTanhCell#4", "Tensor.rnnTanhCell#5", "Tensor.rnnReluCell#4", "Tensor.rnnReluCell#5",
-            "Tensor.quantile#1", "Tensor.nanquantile#1", "Tensor.aminmax#0");
+            "Tensor.quantile#1", "Tensor.nanquantile#1", "Tensor.aminmax#0",
+            "Tensor.diff#2", "Tensor.diff#3", // no prepend, no append
+            "Tensor.cov#1", "Tensor.cov#2"); // no frequency weights, no analytic weights
 
     private static Object sample(Class<?> p) {
         if (p == Tensor.class) {
@@ -210,7 +212,9 @@ class NullArgumentsTest {
                 "Functional.instanceNorm#3", "Functional.instanceNorm#4", "Functional.embedding#2", "Functional.embedding#3",
                 "Functional.embeddingBag#2", "Functional.embeddingBag#3", "Functional.embeddingBag#7",
                 "Functional.embeddingBag#9",
-                "Functional.bilinear#3", "Functional.maxUnpool2d#3", "Functional.maxUnpool2d#5"); // no bias, default stride and size
+                "Functional.bilinear#3", "Functional.maxUnpool2d#3", "Functional.maxUnpool2d#5", // no bias, default stride and size
+                "Functional.multilabelSoftMarginLoss#2", "Functional.multiMarginLoss#4", // no class weight
+                "Functional.rrelu#4", "Functional.rrelu_#4"); // the default generator
         assertEquals(List.of(), sweep(dev.ember.nn.Functional.class, nullable));
     }
 

@@ -544,6 +544,264 @@ public final class Functional {
         return huberLoss(input, target, "mean", 1.0);
     }
 
+    // ------------------------------------------------------------------ margin and likelihood losses, distances
+
+    /**
+     * {@code F.soft_margin_loss}: {@code log(1 + exp(-target * input))} (the target broadcast into the input's shape),
+     * reduced; one node SoftMarginLossBackward0 (the target takes no gradient, as in PyTorch).
+     */
+    public static Tensor softMarginLoss(Tensor input, Tensor target, String reduction) {
+        return NNFunctions.softMarginLoss(input, target, reduction);
+    }
+
+    /** {@code F.soft_margin_loss}, averaged. */
+    public static Tensor softMarginLoss(Tensor input, Tensor target) {
+        return softMarginLoss(input, target, "mean");
+    }
+
+    /**
+     * {@code F.multilabel_soft_margin_loss}, PyTorch's Python composition: {@code -(t logsigmoid(x) + (1 - t)
+     * logsigmoid(-x))} times {@code weight} (may be null), summed over the last (class) dimension and divided by its
+     * size, then reduced ("none" keeps one loss per sample). A reduction other than "none", "mean" or "sum" is refused
+     * with PyTorch's "... is not valid".
+     */
+    public static Tensor multilabelSoftMarginLoss(Tensor input, Tensor target, Tensor weight, String reduction) {
+        Checks.tensor(input, "multilabel_soft_margin_loss", "input", 1);
+        Checks.tensor(target, "multilabel_soft_margin_loss", "target", 2);
+        if (input.dim() == 0) {
+            throw new IndexOutOfBoundsException("Dimension specified as -1 but tensor has no dimensions");
+        }
+        if (!"none".equals(reduction) && !"mean".equals(reduction) && !"sum".equals(reduction)) {
+            throw new IllegalArgumentException(reduction + " is not valid");
+        }
+        Tensor loss = target.mul(input.logSigmoid()).add(target.rsub(1.0).mul(input.neg().logSigmoid())).neg();
+        if (weight != null) {
+            loss = loss.mul(weight);
+        }
+        int classDim = input.dim() - 1;
+        int c = input.shape()[classDim];
+        loss = loss.sum(new int[] {classDim}, false).div((double) c);
+        switch (reduction) {
+            case "none": return loss;
+            case "mean": return loss.mean();
+            default: return loss.sum();
+        }
+    }
+
+    /** {@code F.multilabel_soft_margin_loss}, unweighted and averaged. */
+    public static Tensor multilabelSoftMarginLoss(Tensor input, Tensor target) {
+        return multilabelSoftMarginLoss(input, target, null, "mean");
+    }
+
+    /**
+     * {@code F.multi_margin_loss}: for an {@code [N, C]} (or {@code [C]}) input and class indices,
+     * {@code sum_{i != y} w[y] max(0, margin - x[y] + x[i])^p / C} per sample (p 1 or 2; {@code weight} null or one per
+     * class), reduced; one node MultiMarginLossBackward0. Targets outside {@code [0, C)} are refused ("target out of
+     * range").
+     */
+    public static Tensor multiMarginLoss(Tensor input, Tensor target, int p, double margin, Tensor weight, String reduction) {
+        return NNFunctions.multiMarginLoss(input, target, p, margin, weight, reduction);
+    }
+
+    /** {@code F.multi_margin_loss} with p 1, margin 1, unweighted, averaged. */
+    public static Tensor multiMarginLoss(Tensor input, Tensor target) {
+        return multiMarginLoss(input, target, 1, 1.0, null, "mean");
+    }
+
+    /**
+     * {@code F.multilabel_margin_loss}: each sample's target classes are its target row's entries before the first -1;
+     * {@code sum_{j target, i not} max(0, 1 - (x[j] - x[i])) / C}, reduced; one node MultilabelMarginLossBackward0.
+     */
+    public static Tensor multilabelMarginLoss(Tensor input, Tensor target, String reduction) {
+        return NNFunctions.multilabelMarginLoss(input, target, reduction);
+    }
+
+    /** {@code F.multilabel_margin_loss}, averaged. */
+    public static Tensor multilabelMarginLoss(Tensor input, Tensor target) {
+        return multilabelMarginLoss(input, target, "mean");
+    }
+
+    /**
+     * {@code F.hinge_embedding_loss}: {@code x} where the target is 1, {@code max(0, margin - x)} where it is -1 (both
+     * for other values), reduced; PyTorch's composition and nodes.
+     */
+    public static Tensor hingeEmbeddingLoss(Tensor input, Tensor target, double margin, String reduction) {
+        return Tensor.hingeEmbeddingLoss(input, target, margin, reduction);
+    }
+
+    /** {@code F.hinge_embedding_loss} with margin 1, averaged. */
+    public static Tensor hingeEmbeddingLoss(Tensor input, Tensor target) {
+        return hingeEmbeddingLoss(input, target, 1.0, "mean");
+    }
+
+    /**
+     * {@code F.triplet_margin_loss}: {@code max(0, margin + d(a, p) - d(a, n))} with {@link #pairwiseDistance} of
+     * order {@code p} and {@code eps} (with {@code swap}, {@code d(a, n)} is the smaller of it and {@code d(p, n)}),
+     * reduced; PyTorch's composition and nodes.
+     */
+    public static Tensor tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, double margin, double p,
+                                           double eps, boolean swap, String reduction) {
+        return Tensor.tripletMarginLoss(anchor, positive, negative, margin, p, eps, swap, reduction);
+    }
+
+    /** {@code F.triplet_margin_loss} with margin 1, p 2, eps 1e-6, no swap, averaged. */
+    public static Tensor tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative) {
+        return tripletMarginLoss(anchor, positive, negative, 1.0, 2.0, 1e-6, false, "mean");
+    }
+
+    /**
+     * {@code F.poisson_nll_loss}: {@code exp(x) - t x} ({@code logInput}) or {@code x - t log(x + eps)}, plus the
+     * Stirling term {@code t log t - t + log(2 pi t) / 2} for targets above 1 when {@code full}; reduced. A reduction
+     * other than "none", "mean" or "sum" is refused with PyTorch's "... is not valid".
+     */
+    public static Tensor poissonNllLoss(Tensor input, Tensor target, boolean logInput, boolean full, double eps,
+                                        String reduction) {
+        Checks.tensor(input, "poisson_nll_loss", "input", 1);
+        Checks.tensor(target, "poisson_nll_loss", "target", 2);
+        if (!"none".equals(reduction) && !"mean".equals(reduction) && !"sum".equals(reduction)) {
+            throw new IllegalArgumentException(reduction + " is not valid");
+        }
+        return Tensor.poissonNllLoss(input, target, logInput, full, eps, reduction);
+    }
+
+    /** {@code F.poisson_nll_loss} of a log input, without the Stirling term, eps 1e-8, averaged. */
+    public static Tensor poissonNllLoss(Tensor input, Tensor target) {
+        return poissonNllLoss(input, target, true, false, 1e-8, "mean");
+    }
+
+    /**
+     * {@code F.gaussian_nll_loss} as PyTorch 2.x's Python: {@code (log(max(var, eps)) + (input - target)^2 /
+     * max(var, eps)) / 2} (plus {@code log(2 pi) / 2} when {@code full}), reduced. {@code var} has the input's shape, or
+     * lacks its last dimension (then unsqueezed), or differs from it in one dimension where it has size 1. Its checks,
+     * in PyTorch 2.x's order: "var has negative entry/entries", "var is of incorrect size", then the reduction ("... is
+     * not valid"). The variance is clamped without recording, so its gradient passes where it was clamped.
+     */
+    public static Tensor gaussianNllLoss(Tensor input, Tensor target, Tensor var, boolean full, double eps, String reduction) {
+        Checks.tensor(input, "gaussian_nll_loss", "input", 1);
+        Checks.tensor(target, "gaussian_nll_loss", "target", 2);
+        Checks.tensor(var, "gaussian_nll_loss", "var", 3);
+        if (var.numel() > 0) {
+            boolean negative;
+            try (GradMode off = Ember.noGrad()) {
+                negative = var.lt(0.0).sum().item() != 0;
+            }
+            if (negative) {
+                throw new IllegalArgumentException("var has negative entry/entries");
+            }
+        }
+        return gaussianNll(input, target, var, full, eps, reduction);
+    }
+
+    /** {@code F.gaussian_nll_loss} with one variance for every element ({@code var * ones_like(input)}). */
+    public static Tensor gaussianNllLoss(Tensor input, Tensor target, double var, boolean full, double eps, String reduction) {
+        Checks.tensor(input, "gaussian_nll_loss", "input", 1);
+        Checks.tensor(target, "gaussian_nll_loss", "target", 2);
+        if (var < 0) {
+            throw new IllegalArgumentException("var has negative entry/entries");
+        }
+        return gaussianNll(input, target, input.onesLike().mul(var), full, eps, reduction);
+    }
+
+    /** {@code F.gaussian_nll_loss} without the constant, eps 1e-6, averaged. */
+    public static Tensor gaussianNllLoss(Tensor input, Tensor target, Tensor var) {
+        return gaussianNllLoss(input, target, var, false, 1e-6, "mean");
+    }
+
+    private static Tensor gaussianNll(Tensor input, Tensor target, Tensor var, boolean full, double eps, String reduction) {
+        int[] is = input.shape();
+        int[] vs = var.shape();
+        if (!Arrays.equals(vs, is)) {
+            if (is.length >= 1 && Arrays.equals(Arrays.copyOf(is, is.length - 1), vs)) {
+                var = var.unsqueeze(-1);
+            } else {
+                long mismatched = 0;
+                if (is.length == vs.length) {
+                    for (int i = 0; i < is.length; i++) {
+                        if (is[i] != vs[i]) {
+                            mismatched += vs[i];
+                        }
+                    }
+                }
+                if (is.length != vs.length || mismatched != 1) {
+                    throw new IllegalArgumentException("var is of incorrect size");
+                }
+            }
+        }
+        if (!"none".equals(reduction) && !"mean".equals(reduction) && !"sum".equals(reduction)) {
+            throw new IllegalArgumentException(reduction + " is not valid");
+        }
+        var = var.clone();
+        try (GradMode off = Ember.noGrad()) {
+            var.clamp_(eps, Double.POSITIVE_INFINITY);
+        }
+        Tensor d = input.sub(target);
+        Tensor loss = var.log().add(d.pow(2.0).div(var)).mul(0.5);
+        if (full) {
+            loss = loss.add(0.5 * Math.log(2 * Math.PI));
+        }
+        switch (reduction) {
+            case "mean": return loss.mean();
+            case "sum": return loss.sum();
+            default: return loss;
+        }
+    }
+
+    /**
+     * {@code F.pairwise_distance(x1, x2, p, eps, keepdim)}: the p-norm of {@code x1 - x2 + eps} over the last dimension
+     * (broadcast); nodes SubBackward0, AddBackward1, NormBackward1 as PyTorch 2.x's.
+     */
+    public static Tensor pairwiseDistance(Tensor x1, Tensor x2, double p, double eps, boolean keepdim) {
+        return Tensor.pairwiseDistance(x1, x2, p, eps, keepdim);
+    }
+
+    /** {@code F.pairwise_distance(x1, x2)}: p 2, eps 1e-6, no kept dimension. */
+    public static Tensor pairwiseDistance(Tensor x1, Tensor x2) {
+        return pairwiseDistance(x1, x2, 2.0, 1e-6, false);
+    }
+
+    /**
+     * {@code F.cosine_similarity(x1, x2, dim, eps)} with PyTorch 2.x's formula: {@code sum(x1 / max(|x1|, eps) * x2 /
+     * max(|x2|, eps))} over {@code dim} (inputs broadcast; the norms clamped without recording).
+     */
+    public static Tensor cosineSimilarity(Tensor x1, Tensor x2, int dim, double eps) {
+        return Tensor.cosineSimilarity(x1, x2, dim, eps);
+    }
+
+    /** {@code F.cosine_similarity(x1, x2)}: dim 1, eps 1e-8. */
+    public static Tensor cosineSimilarity(Tensor x1, Tensor x2) {
+        return cosineSimilarity(x1, x2, 1, 1e-8);
+    }
+
+    /**
+     * {@code F.normalize(input, p, dim, eps)}: {@code input / max(|input|_p, eps)} over {@code dim}, as PyTorch 2.x's
+     * {@code input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)} (DivBackward0, ExpandBackward0,
+     * ClampMinBackward0, LinalgVectorNormBackward0).
+     */
+    public static Tensor normalize(Tensor input, double p, int dim, double eps) {
+        Checks.tensor(input, "normalize", "input", 1);
+        Tensor denom = input.norm(p, new int[] {dim}, true).clampMin(eps).expandAs(input);
+        return input.div(denom);
+    }
+
+    /** {@code F.normalize(input)}: p 2 over dimension 1, eps 1e-12. */
+    public static Tensor normalize(Tensor input) {
+        return normalize(input, 2.0, 1, 1e-12);
+    }
+
+    /**
+     * {@code torch.cdist(x1, x2, p)}: the p-distances between the rows of {@code x1 [*, r1, c]} and {@code x2 [*, r2,
+     * c]}; see {@link Tensor#cdist} for the path it takes.
+     */
+    public static Tensor cdist(Tensor x1, Tensor x2, double p) {
+        Checks.tensor(x1, "cdist", "x1", 1);
+        return x1.cdist(x2, p);
+    }
+
+    /** {@code torch.cdist(x1, x2)} with p 2. */
+    public static Tensor cdist(Tensor x1, Tensor x2) {
+        return cdist(x1, x2, 2.0);
+    }
+
     // ------------------------------------------------------------------ issue 15: activations
 
     /** {@code F.leaky_relu(x, negative_slope)}: one node, LeakyReluBackward0. */
