@@ -6,6 +6,7 @@
 # transpose of that tensor, "gN" when it requires grad), then "dtype", "shape", "values" (flat), "node", and
 # "gradN" (the gradient of input N for an upstream gradient of 0.5, 1, 1.5, ... over the output); or
 # "error <Type> <message>".
+# nextafter's inputs take no gradient here (its backward fails; MathMoreTest checks that message).
 # Versions: the node names are 2.x's, which 1.13 shares for these ops. multigammaln's check that every element exceeds
 # (p-1)/2 is 2.x's (1.13 returns inf instead); MathMoreTest checks its message, taken from 2.x's UnaryOps.cpp.
 import math
@@ -98,6 +99,8 @@ UNARY = {
     'expit': torch.special.expit,
     'gammaln': torch.special.gammaln,
     'psi': torch.special.psi,
+    'erfcx': torch.special.erfcx,
+    'log_ndtr': torch.special.log_ndtr,
 }
 
 BESSEL_EDGE = [0.0, -0.0, 1e-20, 1e-8, 0.5, -1.5, 7.99, 8.0, 8.01, -8.5, 20.0, -50.0, 100.0, 700.0, 713.0, inf, -inf, nan]
@@ -122,13 +125,15 @@ EDGES = {
     'expit': [0.0, -3.0, 40.0],
     'gammaln': [0.5, 2.5, 10.0],
     'psi': [0.5, 2.5, 10.0],
+    'erfcx': [0.0, -0.0, 1e-20, 0.5, -0.5, 3.9, 4.0, 12.0, 49.9, 50.0, 51.0, 1e8, -6.0, -6.2, -26.0, -27.0, 1e300, inf, -inf, nan],
+    'log_ndtr': [0.0, -0.5, -1.0, -1.0001, -3.0, -10.0, -40.0, -1e10, 2.0, 10.0, 40.0, inf, -inf, nan],
 }
 # smooth interior ranges for the float32, transposed and integer cases
 RANGES = {
     'sinc': (-2.6, 2.6), 'logit': (0.05, 0.95), 'logit_eps0.2': (0.05, 0.95), 'logit_epsneg': (0.05, 0.95),
     'entr': (0.05, 3.0), 'i0': (-12.0, 12.0), 'i0e': (-12.0, 12.0), 'i1': (-12.0, 12.0), 'i1e': (-12.0, 12.0),
     'ndtr': (-3.0, 3.0), 'ndtri': (0.01, 0.99), 'mvlgamma1': (0.5, 6.0), 'mvlgamma3': (1.5, 6.0),
-    'deg2rad': (-200.0, 200.0), 'rad2deg': (-4.0, 4.0),
+    'deg2rad': (-200.0, 200.0), 'rad2deg': (-4.0, 4.0), 'erfcx': (-5.0, 20.0), 'log_ndtr': (-6.0, 3.0),
 }
 
 for name, f in UNARY.items():
@@ -142,7 +147,7 @@ for name, f in UNARY.items():
         emit(name + '|empty', f, torch.zeros(0, 3, dtype=torch.float64))
         emit(name + '|scalar', f, t64((lo + hi) / 2 + 0.125))
 for name in ['sinc', 'logit', 'entr', 'i0', 'i0e', 'i1', 'i1e', 'ndtr', 'ndtri', 'deg2rad', 'rad2deg', 'float_power_s',
-             'mvlgamma3', 'expit']:
+             'mvlgamma3', 'expit', 'erfcx', 'log_ndtr']:
     emit(name + '|int64', UNARY[name], torch.tensor([0, 1, 2, -3, 5]) if name != 'mvlgamma3' else torch.tensor([2, 3, 7]))
 for name in ['sinc', 'logit', 'i0', 'deg2rad', 'rad2deg', 'entr']:
     emit(name + '|bool', UNARY[name], torch.tensor([True, False, True]))
@@ -158,6 +163,8 @@ BINARY = {
     'heaviside': torch.heaviside,
     'float_power': torch.float_power,
     'true_divide': torch.true_divide,
+    'ldexp': torch.ldexp,
+    'nextafter': torch.nextafter,
 }
 xl_a = [0.0, 0.0, 0.0, 0.0, 1.0, 2.0, -1.5, nan, 0.5, 3.0]
 xl_b = [0.0, -1.0, nan, -2.0, -1.0, 0.5, 3.0, 1.0, inf, -0.5]
@@ -198,6 +205,17 @@ emit('float_power|f32', BINARY['float_power'], ramp([3, 4], 1, 0.5, 3.0, torch.f
 emit('float_power|int64', BINARY['float_power'], torch.tensor([1, 2, 3]), torch.tensor([2, -1, 3]))
 emit('true_divide|f64', BINARY['true_divide'], ramp([3, 4], 1, -3.0, 3.0), ramp([4], 2, 0.5, 3.0))
 emit('true_divide|int64', BINARY['true_divide'], torch.tensor([1, 2, 7]), torch.tensor([2, 4, 3]))
+
+emit('ldexp|f64int', BINARY['ldexp'], t64([1.5, -0.75, 0.0, inf, nan]), torch.tensor([2, -3, 5, 1, 1]))
+emit('ldexp|f32', BINARY['ldexp'], ramp([3, 4], 1, -2.0, 2.0, torch.float32), ramp([4], 2, -3.0, 3.0, torch.float32))
+emit('ldexp|int64', BINARY['ldexp'], torch.tensor([1, 2, -3]), torch.tensor([2, 0, 3]))
+na = [0.0, -0.0, 1.0, 1.0, -1.0, 1e308, 5e-324, inf, nan, 2.0]
+nb = [1.0, -1.0, 2.0, 0.0, -inf, inf, 0.0, 0.0, 1.0, 2.0]
+emit('nextafter|f64', BINARY['nextafter'], t64(na), t64(nb), grad=False)
+emit('nextafter|f32', BINARY['nextafter'], t64(na).float(), t64(nb).float(), grad=False)
+emit('nextafter|bcast', BINARY['nextafter'], ramp([3, 1], 1, -2.0, 2.0, torch.float32), t64([0.0, 5.0]), grad=False)
+emit('nextafter|int64', BINARY['nextafter'], torch.tensor([1, 2]), torch.tensor([3, 4]))
+emit('nextafter|bool', BINARY['nextafter'], torch.tensor([True]), torch.tensor([False]))
 
 # addcmul / addcdiv and their in-place forms
 TERNARY = {

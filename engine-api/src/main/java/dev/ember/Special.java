@@ -4,8 +4,8 @@ package dev.ember;
  * The functions of {@code torch.special}, under PyTorch's names in camelCase. Most are aliases of {@link Tensor} methods
  * and record the same nodes PyTorch's aliases do ({@code expit} is sigmoid's SigmoidBackward0, {@code gammaln} lgamma's
  * LgammaBackward0, {@code psi} digamma's); the others are their own ops with PyTorch's nodes (i0e, i1, i1e, ndtri,
- * entr, xlog1py, multigammaln) or PyTorch's compositions (ndtr). The Bessel functions and ndtri evaluate PyTorch's
- * Cephes series on the host, so a CUDA tensor is copied through the host for them.
+ * entr, xlog1py, multigammaln, erfcx, log_ndtr) or PyTorch's compositions (ndtr). The Bessel functions, ndtri and
+ * erfcx evaluate PyTorch's series on the host, so a CUDA tensor is copied through the host for them.
  */
 public final class Special {
     private Special() {
@@ -41,6 +41,16 @@ public final class Special {
     /** The inverse of {@link #ndtr} (PyTorch's Cephes algorithm; -inf at 0, inf at 1, NaN outside), as {@code torch.special.ndtri}. */
     public static Tensor ndtri(Tensor input) {
         return SpecialOps.ndtri(req(input, "special_ndtri"));
+    }
+
+    /** {@code exp(x^2) erfc(x)} (PyTorch's algorithm), as {@code torch.special.erfcx}. */
+    public static Tensor erfcx(Tensor input) {
+        return SpecialOps.erfcx(req(input, "special_erfcx"));
+    }
+
+    /** {@code log(ndtr(x))}, accurate far into the lower tail, as {@code torch.special.log_ndtr}. */
+    public static Tensor logNdtr(Tensor input) {
+        return SpecialOps.logNdtr(req(input, "special_log_ndtr"));
     }
 
     /** {@code -x log x} (0 at 0, -inf below), as {@code torch.special.entr}. */

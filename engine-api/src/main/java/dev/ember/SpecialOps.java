@@ -6,12 +6,13 @@ import java.util.function.Supplier;
 
 /**
  * More pointwise math, {@code torch.special} among it: sinc, logit, xlog1py, logaddexp(2), the modified Bessel
- * functions i0, i0e, i1, i1e, ndtr, ndtri, entr, multigammaln, heaviside, addcmul and addcdiv, deg2rad and rad2deg.
- * Each records PyTorch's node with its derivatives.yaml formula in Tensor ops (so double backward works). Forwards are
- * PyTorch's kernels written step by step in existing elementwise ops under no-grad, so they run on every backend; the
- * Cephes series (i0, i0e, i1, i1e, ndtri) are evaluated on the host, element by element, in the tensor's own precision
- * (float32 in float arithmetic with PyTorch's float coefficient tables), and a CUDA tensor is copied through the host
- * for them.
+ * functions i0, i0e, i1, i1e, ndtr, ndtri, erfcx, log_ndtr, entr, multigammaln, heaviside, addcmul and addcdiv,
+ * deg2rad and rad2deg, ldexp, nextafter. Each records PyTorch's node with its derivatives.yaml formula in Tensor ops (so
+ * double backward works). Forwards are PyTorch's kernels written step by step in existing elementwise ops under
+ * no-grad, so they run on every backend; the series PyTorch evaluates per element (the Cephes i0, i0e, i1, i1e and
+ * ndtri, in {@link Cephes}; erfcx, in {@link Erfcx}) and nextafter are computed on the host, element by element, in the
+ * tensor's own precision (float32 in float arithmetic with PyTorch's float tables where it has them; erfcx in double,
+ * rounded once), and a CUDA tensor is copied through the host for them.
  */
 final class SpecialOps {
     private SpecialOps() {
@@ -468,6 +469,82 @@ final class SpecialOps {
                 Tensor y = so.get();
                 return new Tensor[] {g.mul(Math.sqrt(2 * Math.PI)).mul(y.square().div(2L).exp())};
             };
+        });
+    }
+
+    /** special.erfcx, {@code exp(x^2) erfc(x)} (PyTorch's algorithm, {@link Erfcx}), SpecialErfcxBackward0. */
+    static Tensor erfcx(Tensor a) {
+        Tensor out = hostMap(a, Erfcx::erfcx, x -> (float) Erfcx.erfcx(x));
+        return record1(out, "SpecialErfcxBackward0", a, n -> {
+            SavedTensor sx = n.save(a);
+            SavedTensor so = n.saveOutput(out);
+            // (2.0 * self * result - 2.0 / sqrt(M_PI)) * grad
+            return g -> new Tensor[] {sx.get().mul(2.0).mul(so.get()).sub(2.0 / Math.sqrt(Math.PI)).mul(g)};
+        });
+    }
+
+    /**
+     * special.log_ndtr, PyTorch's calc_log_ndtr: with {@code t = x / sqrt 2}, {@code log(erfcx(-t) / 2) - t^2} below
+     * -1, else {@code log1p(-erfc(t) / 2)}. SpecialLogNdtrBackward0
+     * ({@code grad / sqrt(2 pi) * exp(-(result + x^2 / 2))}).
+     */
+    static Tensor logNdtr(Tensor a) {
+        DType t = floatType(a);
+        Tensor out = noGrad(() -> {
+            Tensor x = ArithmeticOps.cast(a, t);
+            Tensor tt = x.mul(0.70710678118654752440);
+            Tensor low = hostMap(tt.neg(), Erfcx::erfcx, v -> (float) Erfcx.erfcx(v)).div(2L).log().sub(tt.mul(tt));
+            Tensor high = tt.erfc().neg().div(2L).log1p();
+            return Tensor.where(x.lt(-1L), low, high).to(t);
+        });
+        return record1(out, "SpecialLogNdtrBackward0", a, n -> {
+            SavedTensor sx = n.save(a);
+            SavedTensor so = n.saveOutput(out);
+            return g -> {
+                Tensor x = sx.get();
+                return new Tensor[] {g.div(Math.sqrt(2 * Math.PI)).mul(so.get().add(x.pow(2L).div(2L)).neg().exp())};
+            };
+        });
+    }
+
+    // ------------------------------------------------------------------ ldexp, nextafter
+
+    /** ldexp, PyTorch's composition {@code self * pow(2, other)} (MulBackward0; integers give float32). */
+    static Tensor ldexp(Tensor a, Tensor other) {
+        return a.mul(ArithmeticOps.pow(Creation.wrap(2.0), other));
+    }
+
+    /**
+     * nextafter: the next representable value after {@code a} towards {@code b} (C's nextafter), in the promoted
+     * type, float32 and float64 (computed on the host; a CUDA tensor goes through it). NextafterBackward0, whose
+     * backward fails as PyTorch's.
+     */
+    static Tensor nextafter(Tensor a, Tensor b) {
+        Device device = ArithmeticOps.checkSameDevice(a, b);
+        DType t = ArithmeticOps.resultType(a, b);
+        if (t != DType.FLOAT32 && t != DType.FLOAT64) {
+            throw ArithmeticOps.notImplemented("nextafter", device, t);
+        }
+        int[] shape = Shapes.broadcast(a.shape, b.shape);
+        double[] x = noGrad(() -> ArithmeticOps.cast(a, t).expand(shape)).toDoubleArray();
+        double[] y = noGrad(() -> ArithmeticOps.cast(b, t).expand(shape)).toDoubleArray();
+        Object r;
+        if (t == DType.FLOAT64) {
+            double[] d = new double[x.length];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = Math.nextAfter(x[i], y[i]);
+            }
+            r = d;
+        } else {
+            float[] f = new float[x.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = Math.nextAfter((float) x[i], y[i]);
+            }
+            r = f;
+        }
+        Tensor out = Creation.fromFlat(r, shape.clone(), t, device);
+        return ArithmeticOps.record(out, "NextafterBackward0", new Tensor[] {a, b}, n -> g -> {
+            throw new IllegalStateException("the derivative for 'nextafter' is not implemented.");
         });
     }
 }

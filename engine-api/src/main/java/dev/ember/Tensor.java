@@ -1724,6 +1724,21 @@ public final class Tensor implements AutoCloseable {
         return SpecialOps.positive(this);
     }
 
+    /** {@code this * 2^other}, as {@code torch.ldexp} (PyTorch's composition {@code self * pow(2, other)}). */
+    public Tensor ldexp(Tensor other) {
+        Args.require(other, "ldexp", "other", 1, "Tensor");
+        return SpecialOps.ldexp(this, other);
+    }
+
+    /**
+     * The next representable value after this towards {@code other}, as {@code torch.nextafter} (float32 and float64;
+     * computed on the host, so a CUDA tensor is copied through it; not differentiable, as PyTorch's).
+     */
+    public Tensor nextafter(Tensor other) {
+        Args.require(other, "nextafter", "other", 1, "Tensor");
+        return SpecialOps.nextafter(this, other);
+    }
+
     /** Squares in place, as {@code Tensor.square_} ({@code pow_(2)}: node PowBackward0). */
     public Tensor square_() {
         return InplaceOps.inplace(this, List.of(), t -> t.pow(2L));

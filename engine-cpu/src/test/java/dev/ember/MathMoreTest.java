@@ -62,6 +62,10 @@ class MathMoreTest {
         OPS.put("expit", x -> Special.expit(x[0]));
         OPS.put("gammaln", x -> Special.gammaln(x[0]));
         OPS.put("psi", x -> Special.psi(x[0]));
+        OPS.put("erfcx", x -> Special.erfcx(x[0]));
+        OPS.put("log_ndtr", x -> Special.logNdtr(x[0]));
+        OPS.put("ldexp", x -> x[0].ldexp(x[1]));
+        OPS.put("nextafter", x -> x[0].nextafter(x[1]));
         OPS.put("xlog1py", x -> Special.xlog1py(x[0], x[1]));
         OPS.put("xlog1py_s", x -> Special.xlog1py(2.5, x[0]));
         OPS.put("xlog1py_o", x -> x[0].xlog1py(2.0));
@@ -225,6 +229,16 @@ class MathMoreTest {
     }
 
     @Test
+    void nextafterBackwardFailsAsPyTorch() {
+        Tensor x = Tensor.tensor(new double[] {1, 2}, DType.FLOAT64).requiresGrad_(true);
+        Tensor y = x.nextafter(Tensor.tensor(new double[] {3, 0}, DType.FLOAT64));
+        assertEquals("NextafterBackward0", y.gradFn().name());
+        // PyTorch: NotImplementedError "the derivative for 'nextafter' is not implemented."
+        assertEquals("the derivative for 'nextafter' is not implemented.",
+                assertThrows(IllegalStateException.class, () -> y.sum().backward()).getMessage());
+    }
+
+    @Test
     void multigammalnRefusesSmallElements() {
         // PyTorch 2.x's mvlgamma_check (aten/src/ATen/native/UnaryOps.cpp); 1.13 returned inf here
         Tensor x = Tensor.tensor(new double[] {0.5, 3.0}, DType.FLOAT64);
@@ -341,6 +355,9 @@ class MathMoreTest {
                 check("i1e", x -> Special.i1e(x[0]), leaf(-10, 10, 16, 6)),
                 check("ndtr", x -> Special.ndtr(x[0]), leaf(-3, 3, 17, 5)),
                 check("ndtri", x -> Special.ndtri(x[0]), leaf(0.05, 0.95, 18, 5)),
+                check("erfcx", x -> Special.erfcx(x[0]), leaf(-1.5, 8, 30, 6)),
+                check("log_ndtr", x -> Special.logNdtr(x[0]), leaf(-5, 3, 31, 6)),
+                check("ldexp", x -> x[0].ldexp(x[1]), leaf(-2, 2, 32, 4), leaf(-2, 2, 33, 4)),
                 check("multigammaln", x -> Special.multigammaln(x[0], 3), leaf(1.5, 6, 19, 4)),
                 check("addcmul", x -> x[0].addcmul(x[1], x[2], -1.5), leaf(-2, 2, 20, 3, 1), leaf(-2, 2, 21, 4),
                         leaf(-2, 2, 22, 3, 4)),

@@ -19,8 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * SpecialOps on CUDA against the CPU, forward and backward (and double backward through create_graph): the
- * compositions (sinc, logit, xlog1py, logaddexp(2), entr, ndtr, multigammaln, addcmul/addcdiv, deg2rad) run on the
- * device's kernels; the Cephes series (i0, i0e, i1, i1e, ndtri) go through the host and come back to the device.
+ * compositions (sinc, logit, xlog1py, logaddexp(2), entr, ndtr, log_ndtr, multigammaln, addcmul/addcdiv, deg2rad,
+ * ldexp) run on the device's kernels; the series (i0, i0e, i1, i1e, ndtri, erfcx) and nextafter go through the host and
+ * come back to the device.
  */
 class CudaMathMoreTest {
     private static final Device GPU = Device.cuda(0);
@@ -65,6 +66,10 @@ class CudaMathMoreTest {
         t.add(p("i1e", a -> Special.i1e(nc(a[0]).mul(5.0)), r(3, 4)));
         t.add(p("ndtr", a -> Special.ndtr(a[0]), r(7)));
         t.add(p("ndtri", a -> Special.ndtri(a[0].sigmoid()), r(7)));
+        t.add(p("erfcx", a -> Special.erfcx(a[0].mul(3.0)), r(9)));
+        t.add(p("log_ndtr", a -> Special.logNdtr(a[0].mul(3.0)), r(9)));
+        t.add(p("ldexp", a -> a[0].ldexp(a[1]), r(3, 1), r(4)));
+        t.add(p("nextafter", a -> a[0].detach().nextafter(a[1].detach()), r(3, 1), r(4)));
         t.add(p("multigammaln", a -> Special.multigammaln(a[0].abs().add(1.5), 3), r(2, 3)));
         t.add(p("addcmul", a -> a[0].addcmul(a[1], a[2], -1.5), r(3, 1), r(4), r(3, 4)));
         t.add(p("addcdiv", a -> a[0].addcdiv(a[1], a[2].abs().add(0.5), 0.5), r(3, 1), r(4), r(3, 4)));
