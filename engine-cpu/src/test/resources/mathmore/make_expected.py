@@ -5,7 +5,7 @@
 # Each case is "=== key" (key = op|variant) with its inputs "inN dtype [shape] : values" ("tN" when input N is the
 # transpose of that tensor, "gN" when it requires grad), then "dtype", "shape", "values" (flat), "node", and
 # "gradN" (the gradient of input N for an upstream gradient of 0.5, 1, 1.5, ... over the output); or
-# "error <Type> <message>".
+# "error <Type> <message>"; frexp's cases add "exponent" and "exponent_dtype" (its second output).
 # nextafter's inputs take no gradient here (its backward fails; MathMoreTest checks that message).
 # Versions: the node names are 2.x's, which 1.13 shares for these ops. multigammaln's check that every element exceeds
 # (p-1)/2 is 2.x's (1.13 returns inf instead); MathMoreTest checks its message, taken from 2.x's UnaryOps.cpp.
@@ -240,6 +240,19 @@ emit('addcmul|bool', TERNARY['addcmul'], torch.tensor([True]), torch.tensor([Tru
 emit('addcdiv|int64', TERNARY['addcdiv'], torch.tensor([1.0]), torch.tensor([3, 4]), torch.tensor([5, 6]))
 emit('addcdiv|int64self', TERNARY['addcdiv'], torch.tensor([1, 2]), torch.tensor([3, 4]), t64([5.0, 6.0]))
 emit('addcmul_|intoint', TERNARY['addcmul_'], torch.tensor([1, 2]), t64([3.0, 4.0]), t64([5.0, 6.0]))
+
+# frexp: "values" and the gradient are the mantissa's, "exponent" the int32 exponent
+def frexp_case(key, x, grad=True):
+    emit(key, lambda t: torch.frexp(t)[0], x, grad=grad)
+    print('exponent ' + fmt_vals(torch.frexp(x)[1]))
+    print('exponent_dtype ' + str(torch.frexp(x)[1].dtype).replace('torch.', ''))
+
+
+fr = [0.0, -0.0, 1.0, -3.5, 0.75, 1e-310, 5e-324, 1e300, -1.7976931348623157e308, inf, -inf, nan]
+frexp_case('frexp|f64', t64(fr))
+frexp_case('frexp|f32', t64([0.0, -0.0, 1.0, -3.5, 0.75, 1e-40, 1e-45, 3e38, inf, -inf, nan]).float())
+frexp_case('frexp|t64', ramp([4, 3], 1, -40.0, 40.0))
+emit('frexp|int64', lambda t: torch.frexp(t)[0], torch.tensor([1, 2]))
 
 # errors of the unary ops
 emit('positive|boolerr', UNARY['positive'], torch.tensor([True, False]))

@@ -547,4 +547,58 @@ final class SpecialOps {
             throw new IllegalStateException("the derivative for 'nextafter' is not implemented.");
         });
     }
+
+    // ------------------------------------------------------------------ frexp
+
+    /**
+     * frexp, C's {@code std::frexp} per element on the host (a CUDA tensor goes through it): the
+     * mantissa, magnitude in [0.5, 1), and the int32 exponent (0 for 0, infinities and NaN, which are their own
+     * mantissa). The mantissa records FrexpBackward0 ({@code grad / exponent.exp2()}).
+     */
+    static FrexpResult frexp(Tensor a) {
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("torch.frexp() only supports floating-point dtypes");
+        }
+        double[] v = a.detach().toDoubleArray();
+        int[] e = new int[v.length];
+        Object m;
+        if (a.dtype == DType.FLOAT64) {
+            double[] d = new double[v.length];
+            for (int i = 0; i < v.length; i++) {
+                double x = v[i];
+                if (x == 0 || Double.isNaN(x) || Double.isInfinite(x)) {
+                    d[i] = x;
+                    continue;
+                }
+                int k = Math.getExponent(x) == Double.MIN_EXPONENT - 1 ? Math.getExponent(x * 0x1p54) - 54 : Math.getExponent(x);
+                e[i] = k + 1;
+                d[i] = Math.scalb(x, -(k + 1));
+            }
+            m = d;
+        } else {
+            float[] f = new float[v.length];
+            for (int i = 0; i < v.length; i++) {
+                float x = (float) v[i];
+                if (x == 0 || Float.isNaN(x) || Float.isInfinite(x)) {
+                    f[i] = x;
+                    continue;
+                }
+                int k = Math.getExponent(x) == Float.MIN_EXPONENT - 1 ? Math.getExponent(x * 0x1p25f) - 25 : Math.getExponent(x);
+                e[i] = k + 1;
+                f[i] = Math.scalb(x, -(k + 1));
+            }
+            m = f;
+        }
+        // float16 and bfloat16 through float32: their mantissas are exact in their own type
+        Tensor mantissa = Creation.fromFlat(m, a.shape.clone(), a.dtype == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32, a.device);
+        if (mantissa.dtype != a.dtype) {
+            mantissa = ArithmeticOps.cast(mantissa, a.dtype);
+        }
+        Tensor exponent = Creation.fromFlat(e, a.shape.clone(), DType.INT32, a.device);
+        record1(mantissa, "FrexpBackward0", a, n -> {
+            SavedTensor se = n.save(exponent);
+            return g -> new Tensor[] {g.div(se.get().exp2())};
+        });
+        return new FrexpResult(mantissa, exponent);
+    }
 }

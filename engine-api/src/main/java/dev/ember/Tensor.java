@@ -1739,6 +1739,14 @@ public final class Tensor implements AutoCloseable {
         return SpecialOps.nextafter(this, other);
     }
 
+    /**
+     * The mantissa (magnitude in [0.5, 1)) and the int32 exponent with {@code this = mantissa * 2^exponent}, as
+     * {@code torch.frexp} (floating types; computed on the host, so a CUDA tensor is copied through it).
+     */
+    public FrexpResult frexp() {
+        return SpecialOps.frexp(this);
+    }
+
     /** Squares in place, as {@code Tensor.square_} ({@code pow_(2)}: node PowBackward0). */
     public Tensor square_() {
         return InplaceOps.inplace(this, List.of(), t -> t.pow(2L));

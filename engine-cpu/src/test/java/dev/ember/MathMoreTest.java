@@ -65,6 +65,7 @@ class MathMoreTest {
         OPS.put("erfcx", x -> Special.erfcx(x[0]));
         OPS.put("log_ndtr", x -> Special.logNdtr(x[0]));
         OPS.put("ldexp", x -> x[0].ldexp(x[1]));
+        OPS.put("frexp", x -> x[0].frexp().mantissa());
         OPS.put("nextafter", x -> x[0].nextafter(x[1]));
         OPS.put("xlog1py", x -> Special.xlog1py(x[0], x[1]));
         OPS.put("xlog1py_s", x -> Special.xlog1py(2.5, x[0]));
@@ -173,6 +174,11 @@ class MathMoreTest {
             assertEquals(f.get("node"), out.gradFn() == null ? null : out.gradFn().name(), "node");
         } else {
             assertNull(out.gradFn(), "node");
+        }
+        if (f.containsKey("exponent")) {
+            Tensor e = x[0].frexp().exponent();
+            assertEquals(dtype(f.get("exponent_dtype")), e.dtype(), "exponent dtype");
+            close("exponent", PyTorchCases.numbers(f.get("exponent")), e, e.dtype(), false);
         }
         boolean anyGrad = false;
         for (int i = 0; i < x.length; i++) {
@@ -357,6 +363,7 @@ class MathMoreTest {
                 check("ndtri", x -> Special.ndtri(x[0]), leaf(0.05, 0.95, 18, 5)),
                 check("erfcx", x -> Special.erfcx(x[0]), leaf(-1.5, 8, 30, 6)),
                 check("log_ndtr", x -> Special.logNdtr(x[0]), leaf(-5, 3, 31, 6)),
+                check("frexp", false, x -> x[0].frexp().mantissa(), leaf(-40, 40, 34, 5)),
                 check("ldexp", x -> x[0].ldexp(x[1]), leaf(-2, 2, 32, 4), leaf(-2, 2, 33, 4)),
                 check("multigammaln", x -> Special.multigammaln(x[0], 3), leaf(1.5, 6, 19, 4)),
                 check("addcmul", x -> x[0].addcmul(x[1], x[2], -1.5), leaf(-2, 2, 20, 3, 1), leaf(-2, 2, 21, 4),

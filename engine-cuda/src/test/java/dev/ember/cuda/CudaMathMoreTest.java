@@ -70,6 +70,7 @@ class CudaMathMoreTest {
         t.add(p("log_ndtr", a -> Special.logNdtr(a[0].mul(3.0)), r(9)));
         t.add(p("ldexp", a -> a[0].ldexp(a[1]), r(3, 1), r(4)));
         t.add(p("nextafter", a -> a[0].detach().nextafter(a[1].detach()), r(3, 1), r(4)));
+        t.add(p("frexp", a -> a[0].mul(100.0).frexp().mantissa(), r(8)));
         t.add(p("multigammaln", a -> Special.multigammaln(a[0].abs().add(1.5), 3), r(2, 3)));
         t.add(p("addcmul", a -> a[0].addcmul(a[1], a[2], -1.5), r(3, 1), r(4), r(3, 4)));
         t.add(p("addcdiv", a -> a[0].addcdiv(a[1], a[2].abs().add(0.5), 0.5), r(3, 1), r(4), r(3, 4)));
@@ -91,5 +92,7 @@ class CudaMathMoreTest {
         Tensor ok = s.addcmul(s, s, 2.0);
         assertEquals(GPU, ok.device());
         assertEquals(GPU, Special.i0(s).device());
+        assertEquals(GPU, s.frexp().exponent().device());
+        assertEquals(DType.INT32, s.frexp().exponent().dtype());
     }
 }
