@@ -23,6 +23,11 @@ final class SpecialOps {
         return a.dtype.isFloatingPoint() ? a.dtype : DType.FLOAT32;
     }
 
+    /** The type a kernel computes in: float16 and bfloat16 in float32, rounded once at the end (PyTorch's opmath). */
+    private static DType opmath(DType t) {
+        return t.isReducedFloatingPoint() ? DType.FLOAT32 : t;
+    }
+
     private static Tensor noGrad(Supplier<Tensor> f) {
         try (GradMode off = Ember.noGrad()) {
             return f.get();
@@ -58,7 +63,7 @@ final class SpecialOps {
     static Tensor sinc(Tensor a) {
         DType t = floatType(a);
         Tensor out = noGrad(() -> {
-            Tensor x = ArithmeticOps.cast(a, t);
+            Tensor x = ArithmeticOps.cast(a, opmath(t));
             Tensor p = x.mul(Math.PI);
             return Tensor.where(x.eq(0L), Creation.wrap(1.0), p.sin().div(p)).to(t);
         });
@@ -86,11 +91,11 @@ final class SpecialOps {
     static Tensor logit(Tensor a, Double eps) {
         DType t = floatType(a);
         Tensor out = noGrad(() -> {
-            Tensor x = ArithmeticOps.cast(a, t);
+            Tensor x = ArithmeticOps.cast(a, opmath(t));
             if (eps != null && eps >= 0) {
-                x = x.clamp(inType(eps, t), inType(1 - eps, t, eps));
+                x = x.clamp(inType(eps, opmath(t)), inType(1 - eps, opmath(t), eps));
             }
-            return x.div(x.rsub(1L)).log();
+            return x.div(x.rsub(1L)).log().to(t);
         });
         return record1(out, "LogitBackward0", a, n -> {
             SavedTensor sx = n.save(a);
@@ -130,7 +135,7 @@ final class SpecialOps {
     static Tensor entr(Tensor a) {
         DType t = floatType(a);
         Tensor out = noGrad(() -> {
-            Tensor x = ArithmeticOps.cast(a, t);
+            Tensor x = ArithmeticOps.cast(a, opmath(t));
             Tensor v = x.neg().mul(x.log());
             Tensor r = Tensor.where(x.gt(0L), v, Tensor.where(x.eq(0L), Creation.wrap(0.0),
                     Creation.wrap(Double.NEGATIVE_INFINITY)));
@@ -153,8 +158,8 @@ final class SpecialOps {
         DType t = ArithmeticOps.resultType(a, b);
         DType ft = t.isFloatingPoint() ? t : DType.FLOAT32;
         Tensor out = noGrad(() -> {
-            Tensor x = ArithmeticOps.castOnDevice(a, ft, device);
-            Tensor y = ArithmeticOps.castOnDevice(b, ft, device);
+            Tensor x = ArithmeticOps.castOnDevice(a, opmath(ft), device);
+            Tensor y = ArithmeticOps.castOnDevice(b, opmath(ft), device);
             Tensor v = x.mul(y.log1p());
             return Tensor.where(x.eq(0L).logicalAnd(y.isnan().logicalNot()), Creation.wrap(0.0), v).to(ft);
         });
@@ -202,8 +207,8 @@ final class SpecialOps {
         }
         Shapes.broadcast(a.shape, b.shape);
         Tensor out = noGrad(() -> {
-            Tensor x = ArithmeticOps.castOnDevice(a, t, device);
-            Tensor y = ArithmeticOps.castOnDevice(b, t, device);
+            Tensor x = ArithmeticOps.castOnDevice(a, opmath(t), device);
+            Tensor y = ArithmeticOps.castOnDevice(b, opmath(t), device);
             Tensor m = x.maximum(y);
             Tensor e = x.sub(y).abs().neg();
             Tensor r = two ? m.add(e.exp2().log1p().mul(1.0 / Math.log(2.0))) : m.add(e.exp().log1p());
@@ -272,11 +277,11 @@ final class SpecialOps {
         }
         Shapes.broadcast(Shapes.broadcast(self.shape, t1.shape), t2.shape);
         Tensor out = noGrad(() -> {
-            Tensor a = ArithmeticOps.cast(t1, t);
-            Tensor b = ArithmeticOps.cast(t2, t);
+            Tensor a = ArithmeticOps.cast(t1, opmath(t));
+            Tensor b = ArithmeticOps.cast(t2, opmath(t));
             Tensor scaled = t.isFloatingPoint() ? a.mul(value) : a.mul((long) value);
             Tensor r = mul ? scaled.mul(b) : scaled.div(b);
-            return ArithmeticOps.cast(self, t).add(r).to(t);
+            return ArithmeticOps.cast(self, opmath(t)).add(r).to(t);
         });
         return ArithmeticOps.record(out, mul ? "AddcmulBackward0" : "AddcdivBackward0", new Tensor[] {self, t1, t2}, n -> {
             SavedTensor s1 = n.needsInputGrad(2) || !mul ? n.save(t1) : null;
@@ -314,7 +319,7 @@ final class SpecialOps {
     static Tensor angleConvert(Tensor a, boolean toRadians) {
         double c = toRadians ? Math.PI / 180 : 180 / Math.PI;
         DType t = floatType(a);
-        Tensor out = noGrad(() -> ArithmeticOps.cast(a, t).mul(c));
+        Tensor out = noGrad(() -> ArithmeticOps.cast(ArithmeticOps.cast(a, opmath(t)).mul(c), t));
         return record1(out, toRadians ? "Deg2RadBackward0" : "Rad2DegBackward0", a, n -> g -> new Tensor[] {g.mul(c)});
     }
 

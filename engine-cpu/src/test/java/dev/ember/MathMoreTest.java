@@ -255,6 +255,33 @@ class MathMoreTest {
                         Tensor.tensor(new double[] {Double.NaN}, DType.FLOAT64), 1)).getMessage());
     }
 
+    /**
+     * float16 and bfloat16 compute in float32 and round once, as PyTorch 2.x's opmath kernels (1.13 lacked most of these
+     * for float16 and computed bfloat16 step by step, so its values are not the reference here).
+     */
+    @Test
+    void reducedTypesComputeInFloat32AndRoundOnce() {
+        double[] xv = {0.3, -1.7, 2.55, 0.9, 0.0};
+        double[] yv = {0.45, 0.2, -0.35, 1.3, 0.7};
+        List<Function<Tensor[], Tensor>> ops = List.of(x -> x[0].sinc(), x -> x[0].abs().div(3L).logit(0.1),
+                x -> Special.entr(x[0]), x -> x[0].xlog1py(x[1].abs()), x -> x[0].logaddexp(x[1]), x -> x[0].logaddexp2(x[1]),
+                x -> x[0].i0(), x -> Special.i1e(x[0]), x -> x[0].addcmul(x[0], x[1], 0.3), x -> x[0].addcdiv(x[0], x[1], 0.3),
+                x -> x[0].mul(50L).deg2rad(), x -> Special.ndtri(x[0].abs().div(3L)));
+        for (DType t : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
+            Tensor x = Tensor.tensor(xv, DType.FLOAT64).to(t);
+            Tensor y = Tensor.tensor(yv, DType.FLOAT64).to(t);
+            for (int i = 0; i < ops.size(); i++) {
+                Tensor got = ops.get(i).apply(new Tensor[] {x, y});
+                Tensor want = ops.get(i).apply(new Tensor[] {x.to(DType.FLOAT32), y.to(DType.FLOAT32)}).to(t);
+                assertEquals(t, got.dtype(), t + " op " + i);
+                // the scaled inputs (abs().div(3), mul(50)) round in the reduced type first, as PyTorch's would
+                if (i != 1 && i != 10 && i != 11) {
+                    assertArrayEquals(want.toDoubleArray(), got.toDoubleArray(), 0.0, t + " op " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void positiveIsTheTensorItself() {
         Tensor x = Tensor.tensor(new double[] {1, -2}, DType.FLOAT64);
