@@ -1577,6 +1577,195 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.xlogy(Creation.wrap(self), other);
     }
 
+    // ------------------------------------------------------------------ more pointwise math (SpecialOps)
+
+    /** {@code sin(pi x) / (pi x)}, 1 at 0, as {@code torch.sinc} (integers give float32). */
+    public Tensor sinc() {
+        return SpecialOps.sinc(this);
+    }
+
+    /** {@code log(x / (1 - x))}, as {@code torch.logit} without eps (inf at 1, NaN outside [0, 1]). */
+    public Tensor logit() {
+        return SpecialOps.logit(this, null);
+    }
+
+    /**
+     * {@code log(x / (1 - x))} of this clamped to {@code [eps, 1 - eps]}, as {@code torch.logit(x, eps)} (a negative
+     * eps clamps nothing); the gradient is 0 outside that range.
+     */
+    public Tensor logit(double eps) {
+        return SpecialOps.logit(this, eps);
+    }
+
+    /** {@code this * log1p(other)}, 0 where this is 0 (NaN where other is NaN), as {@code torch.special.xlog1py}. */
+    public Tensor xlog1py(Tensor other) {
+        Args.require(other, "xlog1py", "other", 1, "Tensor");
+        return SpecialOps.xlog1py(this, other);
+    }
+
+    /** {@code this * log1p(other)} for a Java number {@code other}. */
+    public Tensor xlog1py(double other) {
+        return SpecialOps.xlog1py(this, Creation.wrap(other));
+    }
+
+    /** {@code self * log1p(other)} for a Java number {@code self}, as {@code torch.special.xlog1py(self, other)}. */
+    public static Tensor xlog1py(double self, Tensor other) {
+        Args.require(other, "xlog1py", "other", 2, "Tensor");
+        return SpecialOps.xlog1py(Creation.wrap(self), other);
+    }
+
+    /** {@code log(exp(this) + exp(other))} without overflow, floating types, as {@code torch.logaddexp}. */
+    public Tensor logaddexp(Tensor other) {
+        Args.require(other, "logaddexp", "other", 1, "Tensor");
+        return SpecialOps.logaddexp(this, other, false);
+    }
+
+    /** {@code log2(2^this + 2^other)} without overflow, floating types, as {@code torch.logaddexp2}. */
+    public Tensor logaddexp2(Tensor other) {
+        Args.require(other, "logaddexp2", "other", 1, "Tensor");
+        return SpecialOps.logaddexp(this, other, true);
+    }
+
+    /**
+     * The modified Bessel function of the first kind of order 0, as {@code torch.i0} (PyTorch's Cephes series; a CUDA
+     * tensor is computed through the host).
+     */
+    public Tensor i0() {
+        return SpecialOps.i0(this);
+    }
+
+    /**
+     * {@code values} where this is 0, else {@code this > 0}, as {@code torch.heaviside} (both of one type; not
+     * differentiable: the backward of an input that requires grad fails, as PyTorch's).
+     */
+    public Tensor heaviside(Tensor values) {
+        Args.require(values, "heaviside", "values", 1, "Tensor");
+        return SpecialOps.heaviside(this, values);
+    }
+
+    /** {@code this + tensor1 * tensor2}, broadcasting, as {@code torch.addcmul}. */
+    public Tensor addcmul(Tensor tensor1, Tensor tensor2) {
+        return addcmul(tensor1, tensor2, 1);
+    }
+
+    /** {@code this + value * tensor1 * tensor2}, broadcasting, as {@code torch.addcmul(..., value=value)}. */
+    public Tensor addcmul(Tensor tensor1, Tensor tensor2, double value) {
+        Args.require(tensor1, "addcmul", "tensor1", 1, "Tensor");
+        Args.require(tensor2, "addcmul", "tensor2", 2, "Tensor");
+        return SpecialOps.addcOp(this, tensor1, tensor2, value, true);
+    }
+
+    /** {@link #addcmul(Tensor, Tensor, double)} in place. */
+    public Tensor addcmul_(Tensor tensor1, Tensor tensor2, double value) {
+        Args.require(tensor1, "addcmul_", "tensor1", 1, "Tensor");
+        Args.require(tensor2, "addcmul_", "tensor2", 2, "Tensor");
+        return SpecialOps.addcOp_(this, tensor1, tensor2, value, true);
+    }
+
+    /** {@code this + tensor1 / tensor2}, broadcasting, as {@code torch.addcdiv} (two integer divisors are an error). */
+    public Tensor addcdiv(Tensor tensor1, Tensor tensor2) {
+        return addcdiv(tensor1, tensor2, 1);
+    }
+
+    /** {@code this + value * tensor1 / tensor2}, broadcasting, as {@code torch.addcdiv(..., value=value)}. */
+    public Tensor addcdiv(Tensor tensor1, Tensor tensor2, double value) {
+        Args.require(tensor1, "addcdiv", "tensor1", 1, "Tensor");
+        Args.require(tensor2, "addcdiv", "tensor2", 2, "Tensor");
+        return SpecialOps.addcOp(this, tensor1, tensor2, value, false);
+    }
+
+    /** {@link #addcdiv(Tensor, Tensor, double)} in place. */
+    public Tensor addcdiv_(Tensor tensor1, Tensor tensor2, double value) {
+        Args.require(tensor1, "addcdiv_", "tensor1", 1, "Tensor");
+        Args.require(tensor2, "addcdiv_", "tensor2", 2, "Tensor");
+        return SpecialOps.addcOp_(this, tensor1, tensor2, value, false);
+    }
+
+    /** Degrees to radians, {@code this * (pi / 180)}, as {@code torch.deg2rad} (integers and bool give float32). */
+    public Tensor deg2rad() {
+        return SpecialOps.angleConvert(this, true);
+    }
+
+    /** Radians to degrees, {@code this * (180 / pi)}, as {@code torch.rad2deg} (integers and bool give float32). */
+    public Tensor rad2deg() {
+        return SpecialOps.angleConvert(this, false);
+    }
+
+    /** {@code this ** exponent} in float64, as {@code torch.float_power} (both converted to float64 first). */
+    public Tensor floatPower(Tensor exponent) {
+        Args.require(exponent, "float_power", "exponent", 1, "Tensor");
+        return to(DType.FLOAT64).pow(exponent.to(DType.FLOAT64));
+    }
+
+    /** {@code this ** exponent} in float64, as {@code torch.float_power} with a number exponent. */
+    public Tensor floatPower(double exponent) {
+        return to(DType.FLOAT64).pow(exponent);
+    }
+
+    /** True division, an alias of {@link #div(Tensor)}, as {@code torch.true_divide}. */
+    public Tensor trueDivide(Tensor other) {
+        Args.require(other, "true_divide", "other", 1, "Tensor");
+        return div(other);
+    }
+
+    /** True division by a Java number, an alias of {@link #div(double)}. */
+    public Tensor trueDivide(double other) {
+        return div(other);
+    }
+
+    /** An alias of {@link #clamp(double, double)}, as {@code torch.clip}. */
+    public Tensor clip(double min, double max) {
+        return clamp(min, max);
+    }
+
+    /** An alias of {@link #clamp(long, long)}, as {@code torch.clip} with integral bounds. */
+    public Tensor clip(long min, long max) {
+        return clamp(min, max);
+    }
+
+    /** An alias of {@link #trunc}, as {@code torch.fix}. */
+    public Tensor fix() {
+        return trunc();
+    }
+
+    /** An alias of {@link #neg}, as {@code torch.negative}. */
+    public Tensor negative() {
+        return neg();
+    }
+
+    /** This tensor itself, as {@code torch.positive} (refused for bool, with PyTorch's message). */
+    public Tensor positive() {
+        return SpecialOps.positive(this);
+    }
+
+    /** {@code this * 2^other}, as {@code torch.ldexp} (PyTorch's composition {@code self * pow(2, other)}). */
+    public Tensor ldexp(Tensor other) {
+        Args.require(other, "ldexp", "other", 1, "Tensor");
+        return SpecialOps.ldexp(this, other);
+    }
+
+    /**
+     * The next representable value after this towards {@code other}, as {@code torch.nextafter} (float32 and float64;
+     * computed on the host, so a CUDA tensor is copied through it; not differentiable, as PyTorch's).
+     */
+    public Tensor nextafter(Tensor other) {
+        Args.require(other, "nextafter", "other", 1, "Tensor");
+        return SpecialOps.nextafter(this, other);
+    }
+
+    /**
+     * The mantissa (magnitude in [0.5, 1)) and the int32 exponent with {@code this = mantissa * 2^exponent}, as
+     * {@code torch.frexp} (floating types; computed on the host, so a CUDA tensor is copied through it).
+     */
+    public FrexpResult frexp() {
+        return SpecialOps.frexp(this);
+    }
+
+    /** Squares in place, as {@code Tensor.square_} ({@code pow_(2)}: node PowBackward0). */
+    public Tensor square_() {
+        return InplaceOps.inplace(this, List.of(), t -> t.pow(2L));
+    }
+
     /** {@code self + weight * (end - self)}, as {@code torch.lerp} with a number weight (floating types, one type). */
     public Tensor lerp(Tensor end, double weight) {
         Args.require(end, "lerp", "end", 1, "Tensor");
