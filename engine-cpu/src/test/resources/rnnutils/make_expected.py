@@ -278,5 +278,36 @@ for sort in (True, False):
 seqs = [s.clone() for s in (A, B, C)]
 err('packseq.unsorted', lambda: rnn.pack_sequence(seqs))
 
+# ---------------------------------------------------------------- convert_parameters, get_submodule/parameter/buffer
+torch.manual_seed(0)
+M = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3))
+case('model')
+for k, v in M.state_dict().items():
+    if v.dtype.is_floating_point:
+        t(k, v)
+vec = torch.nn.utils.parameters_to_vector(M.parameters())
+case('p2v')
+t('vec', vec)
+node(vec)
+new = torch.arange(vec.numel(), dtype=torch.float32) / 4
+torch.nn.utils.vector_to_parameters(new, M.parameters())
+case('v2p')
+for k, v in M.named_parameters():
+    t(k, v)
+err('v2p.short', lambda: torch.nn.utils.vector_to_parameters(torch.zeros(3), M.parameters()))
+case('v2p.long')
+torch.nn.utils.vector_to_parameters(torch.arange(100, dtype=torch.float32), M.parameters())
+for k, v in M.named_parameters():
+    t(k, v)
+for target in ['0.weight', '1.running_mean', '2', '0.foo', '0.weight.x', 'foo.bar', '', '1']:
+    for f in ('get_submodule', 'get_parameter', 'get_buffer'):
+        key = '%s.%s' % (f, target)
+        case(key)
+        try:
+            r = getattr(M, f)(target)
+            out.append('value ' + type(r).__name__)
+        except AttributeError as e:
+            out.append('error AttributeError ' + str(e))
+
 with open(__file__.replace('make_expected.py', 'expected.txt'), 'w') as f:
     f.write('\n'.join(out) + '\n')
