@@ -193,6 +193,15 @@ for name, fn in (('hvp', AF.hvp), ('vhp', AF.vhp)):
     flag('requires_grad', p.requires_grad)
     t('grad', torch.autograd.grad((p * p).sum(), xr)[0])
 
+# edge cases: a non-contiguous input, a 0-dim input and output, an empty input, an empty output
+case('jac.f1.transposed')
+t('jac', AF.jacobian(F1, X.t()))
+case('hess.scalar')
+t('hess', AF.hessian(lambda x: x.exp() * x.sin(), torch.tensor(0.7, dtype=torch.float64)))
+case('jac.emptyInput')
+t('jac', AF.jacobian(lambda x: x.sum(), torch.zeros(0, dtype=torch.float64)))
+err('jac.emptyOutput', lambda: AF.jacobian(lambda x: x.exp(), torch.zeros(0, dtype=torch.float64)))
+
 # ---------------------------------------------------------------- rnn utils
 A = torch.tensor([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], dtype=torch.float64)
 B = torch.tensor([[0.7, 0.8]], dtype=torch.float64)

@@ -216,6 +216,19 @@ class AutogradFunctionalTest {
     }
 
     @Test
+    void nonContiguousZeroDimAndEmpty() {
+        Tensor xt = x().transpose(0, 1);
+        check("jac.f1.transposed", "jac", AutogradFunctional.jacobian(F1, xt));
+        Tensor s = Tensor.tensor(new double[] {0.7}, DType.FLOAT64).reshape();
+        check("hess.scalar", "hess", AutogradFunctional.hessian(x -> x.exp().mul(x.sin()), s));
+        Tensor empty = Tensor.zeros(DType.FLOAT64, 0);
+        check("jac.emptyInput", "jac", AutogradFunctional.jacobian(x -> x.sum(), empty));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AutogradFunctional.jacobian(x -> x.exp(), empty));
+        assertEquals(TORCH.error("jac.emptyOutput"), e.getMessage());
+    }
+
+    @Test
     void argumentsAreNotChanged() {
         Tensor x = x();
         AutogradFunctional.jacobian(F1, x);
