@@ -238,6 +238,11 @@ for side in ('right', 'left'):
             gs = torch.autograd.grad((p * w).sum(), seqs)
             for k, g in enumerate(gs):
                 t('g%d' % k, g)
+case('pad.zeroLength')
+t('out', rnn.pad_sequence([A, torch.zeros(0, 2, dtype=torch.float64)], padding_value=3.0))
+err('pad.mismatch', lambda: rnn.pad_sequence([A, torch.ones(1, 3, dtype=torch.float64)]))
+err('pad.zeroDim', lambda: rnn.pad_sequence([torch.tensor(1.0), A]))
+err('pack.oneDim', lambda: rnn.pack_padded_sequence(torch.ones(3), torch.tensor([3])))
 err('pad.empty', lambda: rnn.pad_sequence([]))
 case('pad.badside')
 out.append('error RuntimeError Expected padding_side to be one of left or right, but got middle.')

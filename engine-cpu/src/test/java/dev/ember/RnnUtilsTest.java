@@ -162,6 +162,17 @@ class RnnUtilsTest {
     }
 
     @Test
+    void zeroLengthSequencesAndShapeErrors() {
+        check("pad.zeroLength", "out", Rnn.padSequence(List.of(seq("a"), Tensor.zeros(DType.FLOAT64, 0, 2)), false, 3.0));
+        error("pad.mismatch", () -> Rnn.padSequence(List.of(seq("a"), Tensor.ones(DType.FLOAT64, 1, 3))));
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+                () -> Rnn.padSequence(List.of(Tensor.tensor(new double[] {1}, DType.FLOAT64).reshape(), seq("a"))));
+        assertEquals(TORCH.error("pad.zeroDim"), e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class, () -> Rnn.packPaddedSequence(Tensor.ones(3), new long[] {3}));
+        assertEquals(TORCH.error("pack.oneDim"), e.getMessage());
+    }
+
+    @Test
     void gradchecks() {
         assertTrue(Autograd.gradcheck(xs -> Rnn.packPaddedSequence(xs[0], new long[] {1, 3, 2}, true, false).data(),
                 padded().requiresGrad_(true)));
