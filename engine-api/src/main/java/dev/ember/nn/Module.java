@@ -794,4 +794,79 @@ public abstract class Module {
         }
         return sb.append(')').toString();
     }
+
+    // ------------------------------------------------------------------ lookup by dotted name
+
+    /**
+     * The submodule at a dotted path ({@code "encoder.layers.0"}; {@code ""} is this module), as PyTorch's
+     * {@code get_submodule}. Attributes here are the registered parameters, buffers and submodules.
+     *
+     * @throws IllegalArgumentException with PyTorch's {@code AttributeError} message: {@code Linear has no attribute
+     *     `foo`}, or {@code `weight` is not an nn.Module}
+     */
+    public Module getSubmodule(String target) {
+        if (target == null) {
+            throw new IllegalArgumentException("get_submodule(): argument 'target' must be str, not NoneType");
+        }
+        if (target.isEmpty()) {
+            return this;
+        }
+        Module mod = this;
+        for (String item : target.split("\\.", -1)) {
+            boolean child = mod.children.containsKey(item);
+            if (!child && !mod.parameters.containsKey(item) && !mod.buffers.containsKey(item)) {
+                throw new IllegalArgumentException(mod.moduleName() + " has no attribute `" + item + "`");
+            }
+            if (!child || mod.children.get(item) == null) {
+                throw new IllegalArgumentException("`" + item + "` is not an nn.Module");
+            }
+            mod = mod.children.get(item);
+        }
+        return mod;
+    }
+
+    /**
+     * The parameter at a dotted path ({@code "0.weight"}), as PyTorch's {@code get_parameter}.
+     *
+     * @throws IllegalArgumentException with PyTorch's {@code AttributeError} message ({@code `running_mean` is not an
+     *     nn.Parameter} for a buffer or an absent parameter)
+     */
+    public Tensor getParameter(String target) {
+        if (target == null) {
+            throw new IllegalArgumentException("get_parameter(): argument 'target' must be str, not NoneType");
+        }
+        int dot = target.lastIndexOf('.');
+        Module mod = getSubmodule(dot < 0 ? "" : target.substring(0, dot));
+        String name = target.substring(dot + 1);
+        if (!mod.parameters.containsKey(name) && !mod.buffers.containsKey(name) && !mod.children.containsKey(name)) {
+            throw new IllegalArgumentException(mod.moduleName() + " has no attribute `" + name + "`");
+        }
+        Tensor p = mod.parameters.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("`" + name + "` is not an nn.Parameter");
+        }
+        return p;
+    }
+
+    /**
+     * The buffer at a dotted path ({@code "bn.running_mean"}), as PyTorch's {@code get_buffer} (an absent buffer
+     * registered as null is returned as null, as PyTorch returns None).
+     *
+     * @throws IllegalArgumentException with PyTorch's {@code AttributeError} message ({@code `weight` is not a buffer})
+     */
+    public Tensor getBuffer(String target) {
+        if (target == null) {
+            throw new IllegalArgumentException("get_buffer(): argument 'target' must be str, not NoneType");
+        }
+        int dot = target.lastIndexOf('.');
+        Module mod = getSubmodule(dot < 0 ? "" : target.substring(0, dot));
+        String name = target.substring(dot + 1);
+        if (!mod.parameters.containsKey(name) && !mod.buffers.containsKey(name) && !mod.children.containsKey(name)) {
+            throw new IllegalArgumentException(mod.moduleName() + " has no attribute `" + name + "`");
+        }
+        if (!mod.buffers.containsKey(name)) {
+            throw new IllegalArgumentException("`" + name + "` is not a buffer");
+        }
+        return mod.buffers.get(name);
+    }
 }
