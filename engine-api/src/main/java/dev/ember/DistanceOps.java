@@ -50,35 +50,13 @@ final class DistanceOps {
                 }
                 Tensor gk = keepdim || scalar ? g : g.unsqueeze(dim);
                 Tensor nk = so == null ? null : keepdim || scalar ? so.get() : so.get().unsqueeze(dim);
-                return new Tensor[] {normBackward(gk, xv, nk, p, dims)};
+                return new Tensor[] {ReductionOps.normBackward(gk, xv, nk, p, dims)};
             };
         });
     }
 
     private static Tensor zeroWhere(Tensor cond, Tensor g) {
         return Tensor.where(cond, Creation.wrap(0.0), g);
-    }
-
-    /** PyTorch 2.x's norm_backward (the gradient and the norm with the reduced dimension kept). */
-    private static Tensor normBackward(Tensor g, Tensor x, Tensor norm, double p, int[] dims) {
-        if (p == 1) {
-            return x.sgn().mul(g);
-        }
-        if (p == 2) {
-            return g.mul(zeroWhere(norm.eq(0L), x.div(norm)));
-        }
-        if (Double.isInfinite(p)) {
-            Tensor xa = x.abs();
-            Tensor hit = xa.eq(norm).logicalOr(xa.isnan());
-            return x.sgn().mul(g.div(hit.sum(dims, true)).mul(hit));
-        }
-        if (p < 1) {
-            Tensor scaled = x.sgn().mul(zeroWhere(x.eq(0L), x.abs().pow(p - 1)));
-            return scaled.mul(g).mul(norm.pow(1 - p));
-        }
-        Tensor scaled = p < 2 ? x.sgn().mul(x.abs().pow(p - 1)) : x.mul(x.abs().pow(p - 2));
-        Tensor scale = zeroWhere(norm.eq(0L), g.div(norm.pow(p - 1)));
-        return scaled.mul(scale);
     }
 
     /**

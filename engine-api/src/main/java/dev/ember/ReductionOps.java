@@ -613,7 +613,7 @@ final class ReductionOps {
     }
 
     /** PyTorch 2.x's norm_backward, term for term (g and the norm with their reduced dims restored). */
-    private static Tensor normBackward(Tensor g, Tensor x, Tensor norm, double p, int[] dims) {
+    static Tensor normBackward(Tensor g, Tensor x, Tensor norm, double p, int[] dims) {
         if (p == 1) {
             return x.sgn().mul(g);
         }

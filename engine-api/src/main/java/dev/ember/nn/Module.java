@@ -806,7 +806,7 @@ public abstract class Module {
      */
     public Module getSubmodule(String target) {
         if (target == null) {
-            throw new IllegalArgumentException("get_submodule(): argument 'target' must be str, not NoneType");
+            throw new IllegalArgumentException("get_submodule(): argument 'target' (position 1) must be str, not null");
         }
         if (target.isEmpty()) {
             return this;
@@ -833,7 +833,7 @@ public abstract class Module {
      */
     public Tensor getParameter(String target) {
         if (target == null) {
-            throw new IllegalArgumentException("get_parameter(): argument 'target' must be str, not NoneType");
+            throw new IllegalArgumentException("get_parameter(): argument 'target' (position 1) must be str, not null");
         }
         int dot = target.lastIndexOf('.');
         Module mod = getSubmodule(dot < 0 ? "" : target.substring(0, dot));
@@ -856,7 +856,7 @@ public abstract class Module {
      */
     public Tensor getBuffer(String target) {
         if (target == null) {
-            throw new IllegalArgumentException("get_buffer(): argument 'target' must be str, not NoneType");
+            throw new IllegalArgumentException("get_buffer(): argument 'target' (position 1) must be str, not null");
         }
         int dot = target.lastIndexOf('.');
         Module mod = getSubmodule(dot < 0 ? "" : target.substring(0, dot));
