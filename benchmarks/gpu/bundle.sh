@@ -49,6 +49,23 @@ else
   echo "no /usr/share/games/fortunes here (apt-get install -y fortunes): check.sh's GPT step needs it there" >&2
 fi
 bundle=$(du -sm .gpu-bundle | cut -f1)
-tree=$(( $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -n 1 | cut -f1) / 1048576 ))
+# what the device tool copies: the files in the working tree (tracked or untracked, not ignored)
+tree_bytes() { git ls-files -z --cached --others --exclude-standard | xargs -0 du -cb 2>/dev/null | tail -n 1 | cut -f1; }
+tree=$(( $(tree_bytes) / 1048576 ))
 echo "bundle ${bundle} MiB + working tree ${tree} MiB = $((bundle + tree)) MiB (limit 64)"
-(( bundle + tree < 63 )) || { echo "too large for the device tool" >&2; exit 1; }
+if (( bundle + tree >= 63 )); then
+  # engine-cpu's test resources (PyTorch's expected values, ~20 MB) are not read on the device (check.sh runs
+  # engine-cuda's tests and the benchmarks): with EMBER_SLIM_TREE=1 they move out of the working tree for the run
+  stash="$root/../ember-cpu-test-resources"
+  if [[ ${EMBER_SLIM_TREE:-0} == 1 ]]; then
+    rm -rf "$stash" && mv engine-cpu/src/test/resources "$stash"
+    tree=$(( $(tree_bytes) / 1048576 ))
+    echo "moved engine-cpu/src/test/resources to $stash (put it back after the run: mv $stash engine-cpu/src/test/resources);" \
+      "now ${bundle} + ${tree} = $((bundle + tree)) MiB"
+  else
+    echo "too large for the device tool; rerun with EMBER_SLIM_TREE=1 to move engine-cpu's test resources out of the" \
+      "working tree for the run" >&2
+    exit 1
+  fi
+  (( bundle + tree < 63 )) || { echo "still too large for the device tool" >&2; exit 1; }
+fi
