@@ -257,6 +257,49 @@ class PackedRnnTest {
                 DynamicTest.dynamicTest("gru (second order)", () -> assertTrue(Autograd.gradgradcheck(gruFn, gruIn))));
     }
 
+    /**
+     * {@code apply(packed, hx)} runs the hooks with the PackedSequence spread into its tensors (PyTorch's named tuple):
+     * six inputs and six outputs, a forward hook's replacement returned, a full backward hook given the gradients of the
+     * data and the states at their places.
+     */
+    @Test
+    void hooksSeeThePackedTensors() {
+        LSTM lstm = new LSTM(2, 3);
+        lstm.to(DType.FLOAT64);
+        Tensor x = Tensor.randn(4, 3, 2).to(DType.FLOAT64).requiresGrad_(true);
+        Tensor h0 = Tensor.randn(1, 3, 3).to(DType.FLOAT64).requiresGrad_(true);
+        Tensor c0 = Tensor.randn(1, 3, 3).to(DType.FLOAT64);
+        PackedSequence p = Rnn.packPaddedSequence(x, new long[] {2, 4, 1}, false, false);
+        PackedRnnOutput plain = lstm.forward(p, new LstmState(h0, c0));
+        List<Integer> sizes = new ArrayList<>();
+        List<Tensor> gradIn = new ArrayList<>();
+        lstm.registerForwardHook((m, in, out) -> {
+            sizes.add(in.size());
+            sizes.add(out.size());
+            assertSame(p.batchSizes(), in.get(1));
+            assertSame(p.sortedIndices(), in.get(2));
+            List<Tensor> replaced = new ArrayList<>(out);
+            replaced.set(4, out.get(4).mul(2));
+            return replaced;
+        });
+        lstm.registerFullBackwardHook((m, gi, go) -> {
+            gradIn.addAll(gi);
+            return null;
+        });
+        PackedRnnOutput hooked = lstm.apply(p, new LstmState(h0, c0));
+        assertEquals(List.of(6, 6), sizes);
+        assertArrayEquals(plain.output().data().toDoubleArray(), hooked.output().data().toDoubleArray());
+        assertArrayEquals(plain.h().mul(2).toDoubleArray(), hooked.h().toDoubleArray());
+        assertSame(p.unsortedIndices(), hooked.output().unsortedIndices());
+        hooked.output().data().sum().add(hooked.h().sum()).backward();
+        assertEquals(6, gradIn.size());
+        assertNotNull(gradIn.get(0), "gradient of the data");
+        assertNull(gradIn.get(1), "batch_sizes");
+        assertNotNull(gradIn.get(4), "gradient of h0");
+        assertNull(gradIn.get(5), "c0 needs no gradient");
+        assertNotNull(x.grad());
+    }
+
     /** The packed op itself ({@code torch.lstm(data, batch_sizes, ...)}) checks its batch sizes before computing. */
     @Test
     void packedOpChecksBatchSizes() {

@@ -97,6 +97,15 @@ public final class GRU extends RNNBase {
         return forwardPackedOneHidden(input, hx);
     }
 
+    /**
+     * {@link #forward(PackedSequence, Tensor)} called with this module's hooks, as {@code gru(packed, hx)}; the hooks
+     * see {@code [data, batch_sizes, sorted_indices, unsorted_indices, hx, null]} and
+     * {@code [data, batch_sizes, sorted_indices, unsorted_indices, h_n, null]}.
+     */
+    public PackedRnnOutput apply(PackedSequence input, Tensor hx) {
+        return applyPacked(input, hx, null, a -> forward(packedArg(a), a.get(4)));
+    }
+
     /** {@link #forward(Tensor, Tensor)} called with this module's hooks, as {@code gru(input, hx)}. */
     public RnnOutput apply(Tensor input, Tensor hx) {
         return call(Arrays.asList(input, hx), a -> forward(a.get(0), a.get(1)), r -> Arrays.asList(r.output(), r.h()),

@@ -138,6 +138,16 @@ public final class LSTM extends RNNBase {
                 permuteHidden(r.c(), input.unsortedIndices()));
     }
 
+    /**
+     * {@link #forward(PackedSequence, LstmState)} called with this module's hooks, as {@code lstm(packed, (h0, c0))};
+     * the hooks see {@code [data, batch_sizes, sorted_indices, unsorted_indices, h0, c0]} and
+     * {@code [data, batch_sizes, sorted_indices, unsorted_indices, h_n, c_n]}.
+     */
+    public PackedRnnOutput apply(PackedSequence input, LstmState hx) {
+        return applyPacked(input, hx == null ? null : hx.h(), hx == null ? null : hx.c(), a -> forward(packedArg(a),
+                a.get(4) == null && a.get(5) == null ? null : new LstmState(a.get(4), a.get(5))));
+    }
+
     /** {@link #forward(Tensor, LstmState)} called with this module's hooks, as {@code lstm(input, (h0, c0))}. */
     public RnnOutput apply(Tensor input, LstmState hx) {
         List<Tensor> in = Arrays.asList(input, hx == null ? null : hx.h(), hx == null ? null : hx.c());

@@ -196,6 +196,27 @@ public abstract class RNNBase extends Module {
         return new PackedRnnOutput(out, permuteHidden(r.h(), input.unsortedIndices()), null);
     }
 
+    /**
+     * A packed forward called with this module's hooks, as {@code module(packed, hx)}: the hooks see PyTorch's
+     * arguments with the PackedSequence (a named tuple) spread into its four tensors, {@code [data, batch_sizes,
+     * sorted_indices, unsorted_indices, h0, c0]} (null where absent), and the results the same way, {@code [data,
+     * batch_sizes, sorted_indices, unsorted_indices, h_n, c_n]}.
+     */
+    PackedRnnOutput applyPacked(PackedSequence input, Tensor h0, Tensor c0,
+                                java.util.function.Function<List<Tensor>, PackedRnnOutput> forward) {
+        Checks.notNull(input, "input");
+        List<Tensor> in = java.util.Arrays.asList(input.data(), input.batchSizes(), input.sortedIndices(),
+                input.unsortedIndices(), h0, c0);
+        return call(in, forward, r -> java.util.Arrays.asList(r.output().data(), r.output().batchSizes(),
+                        r.output().sortedIndices(), r.output().unsortedIndices(), r.h(), r.c()),
+                t -> new PackedRnnOutput(new PackedSequence(t.get(0), t.get(1), t.get(2), t.get(3)), t.get(4), t.get(5)));
+    }
+
+    /** The packed input a hook list spreads: its first four tensors. */
+    static PackedSequence packedArg(List<Tensor> a) {
+        return new PackedSequence(a.get(0), a.get(1), a.get(2), a.get(3));
+    }
+
     /** PyTorch's {@code RNNBase.extra_repr}: the sizes, then each option that is not its default. */
     @Override
     public String extraRepr() {
