@@ -13,7 +13,9 @@ import java.util.List;
  * composition records and the backward is autograd's. A layer applies {@code linear(input, w_ih, b_ih)} to the whole
  * sequence at once, unbinds it into steps, runs the cell over them ({@code linear(h, w_hh, b_hh)} added, the gates
  * chunked, {@code sigmoid}/{@code tanh}) and stacks the outputs (StackBackward0); a bidirectional layer concatenates the
- * two directions (CatBackward0); layers after the first get dropout in training; the final states are stacked.
+ * two directions (CatBackward0); layers after the first get dropout in training; the final states are stacked. Packed
+ * data (the {@code batch_sizes} overloads) runs through PyTorch's {@code PackedLayer}, {@code ReversedPackedLayer} and
+ * {@code PackedBidirectionalLayer}: step {@code t} on the first {@code batch_sizes[t]} rows of the state.
  */
 final class RecurrentOps {
     private RecurrentOps() {

@@ -31,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * states, float64 (to 1e-9) and float32 (to 1e-5), relu, equal lengths, a single sequence, a projection and dropout 1
  * between layers. Each case loads PyTorch's weights through the state dict, packs PyTorch's padded input, and compares
  * the packed output (data, batch sizes, sorted indices, padded form), h_n and c_n, their nodes and the gradients of the
- * padded input, the initial states and every parameter; then PyTorch's messages, the rows past each sequence's end
- * getting no gradient, and gradcheck/gradgradcheck of a small float64 bidirectional LSTM and GRU.
+ * padded input, the initial states and every parameter (again from non-contiguous input and states where the lengths
+ * are unsorted and the states given); then PyTorch's messages, the rows past each sequence's end getting no gradient,
+ * the hooks of {@code apply}, and gradcheck/gradgradcheck of a small float64 bidirectional LSTM and GRU.
  */
 class PackedRnnTest {
     static final PyTorchCases TORCH = new PyTorchCases("/packedrnn/expected.txt");
@@ -97,7 +98,12 @@ class PackedRnnTest {
         return leaves.containsKey("h0") ? ((RNN) m).forward(p, leaves.get("h0")) : ((RNN) m).forward(p);
     }
 
-    static void runCase(String key) {
+    /** The same values with the last two dimensions' strides swapped (a non-contiguous tensor). */
+    static Tensor nonContiguous(Tensor t) {
+        return t.transpose(-1, -2).contiguous().transpose(-1, -2);
+    }
+
+    static void runCase(String key, boolean strided) {
         String[] o = TORCH.field(key, "options").split(" ");
         boolean bf = o[4].equals("1");
         boolean enforceSorted = o[5].equals("1");
@@ -115,8 +121,12 @@ class PackedRnnTest {
             }
         }
         Tensor lengths = tensor(key, "lengths");
-        PackedSequence packed = Rnn.packPaddedSequence(leaves.get("x"), lengths, bf, enforceSorted);
-        PackedRnnOutput r = forward(m, packed, leaves);
+        Map<String, Tensor> used = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : leaves.entrySet()) {
+            used.put(e.getKey(), strided ? nonContiguous(e.getValue()) : e.getValue());
+        }
+        PackedSequence packed = Rnn.packPaddedSequence(used.get("x"), lengths, bf, enforceSorted);
+        PackedRnnOutput r = forward(m, packed, used);
 
         PackedSequence out = r.output();
         assertClose(key + " data", tensor(key, "data"), out.data());
@@ -157,7 +167,10 @@ class PackedRnnTest {
     List<DynamicTest> againstPyTorch() {
         List<DynamicTest> tests = new ArrayList<>();
         for (String key : TORCH.value("cases").split(" ")) {
-            tests.add(DynamicTest.dynamicTest(key, () -> runCase(key)));
+            tests.add(DynamicTest.dynamicTest(key, () -> runCase(key, false)));
+            if (key.contains("unsorted_h0")) {
+                tests.add(DynamicTest.dynamicTest(key + " (non-contiguous input and states)", () -> runCase(key, true)));
+            }
         }
         return tests;
     }

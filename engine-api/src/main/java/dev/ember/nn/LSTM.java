@@ -15,7 +15,8 @@ import java.util.List;
  * {@code bidirectional}, {@code proj_size}), parameter names, shapes and initialization ({@link RNNBase}). The input is
  * {@code [T, N, input_size]} ({@code [N, T, input_size]} batch first) or unbatched {@code [T, input_size]}; the initial
  * state {@code (h0, c0)} is {@code [D * num_layers, N, H_out]} and {@code [D * num_layers, N, hidden_size]} each, zeros
- * when null. Computed as PyTorch's CPU computes it, a composition of linear, sigmoid and tanh steps
+ * when null. A {@link PackedSequence} input ({@link #forward(PackedSequence, LstmState)}) gives a packed output and
+ * each sequence's final states, as PyTorch's. Computed as PyTorch's CPU computes it, a composition of linear, sigmoid and tanh steps
  * ({@link Tensor#lstm}).
  *
  * <pre>{@code

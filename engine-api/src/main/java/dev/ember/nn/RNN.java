@@ -13,7 +13,8 @@ import java.util.Arrays;
  * ({@code num_layers}, {@code nonlinearity}, {@code bias}, {@code batch_first}, {@code dropout} between layers in
  * training, {@code bidirectional}), parameter names, shapes and initialization ({@link RNNBase}, one gate). The input is
  * {@code [T, N, input_size]} ({@code [N, T, input_size]} batch first) or unbatched {@code [T, input_size]}; the initial
- * state {@code [D * num_layers, N, hidden_size]}, zeros when null. Computed as PyTorch's CPU computes it
+ * state {@code [D * num_layers, N, hidden_size]}, zeros when null (a {@link PackedSequence} input:
+ * {@link #forward(PackedSequence, Tensor)}). Computed as PyTorch's CPU computes it
  * ({@link Tensor#rnnTanh}, {@link Tensor#rnnRelu}); the result's {@code c()} is null.
  */
 public final class RNN extends RNNBase {
