@@ -13,7 +13,9 @@ import java.util.List;
  * composition records and the backward is autograd's. A layer applies {@code linear(input, w_ih, b_ih)} to the whole
  * sequence at once, unbinds it into steps, runs the cell over them ({@code linear(h, w_hh, b_hh)} added, the gates
  * chunked, {@code sigmoid}/{@code tanh}) and stacks the outputs (StackBackward0); a bidirectional layer concatenates the
- * two directions (CatBackward0); layers after the first get dropout in training; the final states are stacked.
+ * two directions (CatBackward0); layers after the first get dropout in training; the final states are stacked. Packed
+ * data (the {@code batch_sizes} overloads) runs through PyTorch's {@code PackedLayer}, {@code ReversedPackedLayer} and
+ * {@code PackedBidirectionalLayer}: step {@code t} on the first {@code batch_sizes[t]} rows of the state.
  */
 final class RecurrentOps {
     private RecurrentOps() {
@@ -276,6 +278,219 @@ final class RecurrentOps {
         }
         Tensor output = batchFirst ? transposedInPlace(r.output()) : r.output();
         return new RnnOutput(output, Tensor.stack(hy, 0), null);
+    }
+
+    // ------------------------------------------------------------------ packed sequences (PackedLayer)
+
+    /**
+     * The batch sizes of a packed input, checked as far as the packed layers rely on them: a 1-D CPU int64 tensor of
+     * positive, non-increasing sizes that add up to the data's rows (PyTorch's {@code PackedLayer} trusts them; a
+     * {@link dev.ember.nn.utils.PackedSequence} made by {@code pack_padded_sequence} always passes).
+     */
+    private static long[] packedBatchSizes(Tensor data, Tensor batchSizes) {
+        if (batchSizes.dim() != 1 || !batchSizes.device.equals(Device.CPU) || batchSizes.dtype() != DType.INT64) {
+            throw new IllegalArgumentException("'batch_sizes' should be a 1D CPU int64 tensor, but got " + batchSizes.dim()
+                    + "D " + batchSizes.device + " " + Format.scalarType(batchSizes.dtype()) + " tensor");
+        }
+        long[] bs = batchSizes.toLongArray();
+        if (bs.length == 0) {
+            throw new IllegalArgumentException("Expected sequence length to be larger than 0 in RNN");
+        }
+        long sum = 0;
+        for (int i = 0; i < bs.length; i++) {
+            if (bs[i] <= 0 || (i > 0 && bs[i] > bs[i - 1])) {
+                throw new IllegalArgumentException("Expected batch_sizes to be positive and non-increasing, but got "
+                        + java.util.Arrays.toString(bs));
+            }
+            sum += bs[i];
+        }
+        if (data.dim() != 2 || sum != data.size(0)) {
+            throw new IllegalArgumentException("Expected the packed data to be 2-D with " + sum
+                    + " rows (the sum of batch_sizes), but got shape " + java.util.Arrays.toString(data.shape()));
+        }
+        return bs;
+    }
+
+    /** PyTorch's {@code hidden_slice}: rows {@code [start, end)} of every part of a state. */
+    private static Tensor[] hiddenSlice(Tensor[] hidden, long start, long end) {
+        Tensor[] out = new Tensor[hidden.length];
+        for (int k = 0; k < hidden.length; k++) {
+            out[k] = hidden[k].narrow(0, (int) start, (int) (end - start));
+        }
+        return out;
+    }
+
+    /** PyTorch's {@code hidden_concat}: the parts of the states concatenated along the batch (CatBackward0). */
+    private static Tensor[] hiddenConcat(List<Tensor[]> hiddens) {
+        Tensor[] out = new Tensor[hiddens.get(0).length];
+        for (int k = 0; k < out.length; k++) {
+            List<Tensor> parts = new ArrayList<>(hiddens.size());
+            for (Tensor[] h : hiddens) {
+                parts.add(h[k]);
+            }
+            out[k] = Tensor.cat(parts, 0);
+        }
+        return out;
+    }
+
+    /**
+     * PyTorch's {@code PackedLayer} on the CPU: {@code linear_ih} of all the packed rows at once, then step {@code t} on
+     * the first {@code batch_sizes[t]} rows of the state; the rows of the sequences that have ended are put aside as
+     * their final state, and the final states are concatenated back in the packed (sorted) order. The outputs are
+     * concatenated (CatBackward0) into packed data.
+     */
+    private static LayerOutput packedLayer(Cell cell, Tensor data, long[] bs, Tensor[] inputHidden, CellParams p) {
+        Tensor input = p.linearIh(data);
+        List<Tensor> outputs = new ArrayList<>(bs.length);
+        List<Tensor[]> hiddens = new ArrayList<>();
+        long offset = 0;
+        long last = bs[0];
+        Tensor[] hidden = inputHidden;
+        for (long b : bs) {
+            Tensor step = input.narrow(0, (int) offset, (int) b);
+            offset += b;
+            long dec = last - b;
+            if (dec > 0) {
+                hiddens.add(hiddenSlice(hidden, last - dec, last));
+                hidden = hiddenSlice(hidden, 0, last - dec);
+            }
+            last = b;
+            hidden = cell.step(step, hidden, p, true);
+            outputs.add(hidden[0]);
+        }
+        hiddens.add(hidden);
+        Collections.reverse(hiddens);
+        return new LayerOutput(Tensor.cat(outputs, 0), List.<Tensor[]>of(hiddenConcat(hiddens)));
+    }
+
+    /**
+     * PyTorch's {@code ReversedPackedLayer} on the CPU: the steps from the last to the first, starting with the rows of
+     * the sequences as long as the longest and adding each sequence's initial state at its own last step, so every
+     * sequence runs backwards from its last real step. The outputs are put back in packed order and concatenated.
+     */
+    private static LayerOutput reversedPackedLayer(Cell cell, Tensor data, long[] bs, Tensor[] inputHidden, CellParams p) {
+        Tensor input = p.linearIh(data);
+        List<Tensor> outputs = new ArrayList<>(bs.length);
+        long offset = data.size(0);
+        long last = bs[bs.length - 1];
+        Tensor[] hidden = hiddenSlice(inputHidden, 0, last);
+        for (int i = bs.length - 1; i >= 0; i--) {
+            long b = bs[i];
+            if (b > last) {
+                hidden = hiddenConcat(List.of(hidden, hiddenSlice(inputHidden, last, b)));
+            }
+            Tensor step = input.narrow(0, (int) (offset - b), (int) b);
+            offset -= b;
+            last = b;
+            hidden = cell.step(step, hidden, p, true);
+            outputs.add(hidden[0]);
+        }
+        Collections.reverse(outputs);
+        return new LayerOutput(Tensor.cat(outputs, 0), List.<Tensor[]>of(hidden));
+    }
+
+    /** PyTorch's {@code PackedBidirectionalLayer}: both directions over the packed rows, concatenated along the features. */
+    private static LayerOutput packedBidirectionalLayer(Cell cell, Tensor data, long[] bs, Tensor[] fwHidden,
+                                                        Tensor[] revHidden, CellParams fw, CellParams rev) {
+        LayerOutput f = packedLayer(cell, data, bs, fwHidden, fw);
+        LayerOutput r = reversedPackedLayer(cell, data, bs, revHidden, rev);
+        return new LayerOutput(Tensor.cat(List.of(f.output(), r.output()), 1),
+                List.of(f.finalHidden().get(0), r.finalHidden().get(0)));
+    }
+
+    /**
+     * PyTorch's {@code torch.lstm(data, batch_sizes, (h0, c0), params, has_biases, num_layers, dropout, train,
+     * bidirectional)}, the packed overload: {@code data} {@code [sum(batch_sizes), input_size]}, {@code h0}/{@code c0}
+     * in the packed (sorted) batch order; the output is packed data (CatBackward0) and the final states are each
+     * sequence's at its last real step, in the packed order.
+     */
+    static RnnOutput lstmPacked(Tensor data, Tensor batchSizes, Tensor h0, Tensor c0, Tensor[] params, boolean hasBiases,
+                                int numLayers, double dropout, boolean train, boolean bidirectional) {
+        checkDevices(data, new Tensor[] {h0, c0}, params);
+        long[] bs = packedBatchSizes(data, batchSizes);
+        boolean hasProjections = h0.size(2) != c0.size(2);
+        List<CellParams> cells = gatherParams(params, hasBiases, hasProjections);
+        List<Tensor> hs = h0.unbind(0);
+        List<Tensor> cs = c0.unbind(0);
+        if (hs.size() != cs.size()) {
+            throw new IllegalArgumentException("Expected more hidden states in stacked_rnn");
+        }
+        List<Tensor[]> hiddens = new ArrayList<>();
+        for (int i = 0; i < hs.size(); i++) {
+            hiddens.add(new Tensor[] {hs.get(i), cs.get(i)});
+        }
+        LayerOutput r = packedLayers(LSTM, data, bs, hiddens, cells, numLayers, dropout, train, bidirectional);
+        List<Tensor> hy = new ArrayList<>();
+        List<Tensor> cy = new ArrayList<>();
+        for (Tensor[] h : r.finalHidden()) {
+            hy.add(h[0]);
+            cy.add(h[1]);
+        }
+        return new RnnOutput(r.output(), Tensor.stack(hy, 0), Tensor.stack(cy, 0));
+    }
+
+    /**
+     * PyTorch's packed {@code torch.gru} / {@code torch.rnn_tanh} / {@code torch.rnn_relu} ({@code ONE_HIDDEN_RNN}
+     * over a {@code PackedSequence}): as {@link #lstmPacked} with one state; {@code mode} is {@code "GRU"},
+     * {@code "RNN_TANH"} or {@code "RNN_RELU"}.
+     */
+    static RnnOutput oneHiddenPacked(String mode, Tensor data, Tensor batchSizes, Tensor hx, Tensor[] params,
+                                     boolean hasBiases, int numLayers, double dropout, boolean train, boolean bidirectional) {
+        Cell cell = switch (mode) {
+            case "GRU" -> GRU;
+            case "RNN_TANH" -> RNN_TANH;
+            case "RNN_RELU" -> RNN_RELU;
+            default -> throw new IllegalArgumentException("Unknown mode " + mode);
+        };
+        checkDevices(data, new Tensor[] {hx}, params);
+        long[] bs = packedBatchSizes(data, batchSizes);
+        List<CellParams> cells = gatherParams(params, hasBiases, false);
+        List<Tensor[]> hiddens = new ArrayList<>();
+        for (Tensor h : hx.unbind(0)) {
+            hiddens.add(new Tensor[] {h});
+        }
+        LayerOutput r = packedLayers(cell, data, bs, hiddens, cells, numLayers, dropout, train, bidirectional);
+        List<Tensor> hy = new ArrayList<>();
+        for (Tensor[] h : r.finalHidden()) {
+            hy.add(h[0]);
+        }
+        return new RnnOutput(r.output(), Tensor.stack(hy, 0), null);
+    }
+
+    /** {@link #layers} over packed data: PyTorch's {@code apply_layer_stack} with the packed layers. */
+    private static LayerOutput packedLayers(Cell cell, Tensor data, long[] bs, List<Tensor[]> hiddens,
+                                            List<CellParams> params, int numLayers, double dropout, boolean train,
+                                            boolean bidirectional) {
+        int directions = bidirectional ? 2 : 1;
+        if (bidirectional && (hiddens.size() % 2 != 0 || params.size() % 2 != 0)) {
+            throw new IllegalArgumentException("Odd number of params or hiddens given to a bidirectional RNN");
+        }
+        if (numLayers != hiddens.size() / directions) {
+            throw new IllegalArgumentException("Expected more hidden states in stacked_rnn");
+        }
+        if (numLayers != params.size() / directions) {
+            throw new IllegalArgumentException("Expected more weights in stacked_rnn");
+        }
+        for (Tensor[] h : hiddens) {
+            if (h[0].size(0) != bs[0]) {
+                throw new IllegalArgumentException("Expected the hidden state's batch size to be batch_sizes[0] = " + bs[0]
+                        + ", got " + h[0].size(0));
+            }
+        }
+        Tensor layerInput = data;
+        List<Tensor[]> finals = new ArrayList<>();
+        for (int l = 0; l < numLayers; l++) {
+            LayerOutput out = bidirectional
+                    ? packedBidirectionalLayer(cell, layerInput, bs, hiddens.get(2 * l), hiddens.get(2 * l + 1),
+                            params.get(2 * l), params.get(2 * l + 1))
+                    : packedLayer(cell, layerInput, bs, hiddens.get(l), params.get(l));
+            finals.addAll(out.finalHidden());
+            layerInput = out.output();
+            if (dropout != 0 && train && l < numLayers - 1) {
+                layerInput = Tensor.dropout(layerInput, dropout, true);
+            }
+        }
+        return new LayerOutput(layerInput, finals);
     }
 
     /** PyTorch's {@code check_rnn_cell_forward_input}. */

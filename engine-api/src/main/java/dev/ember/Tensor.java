@@ -2987,6 +2987,61 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * {@code torch.lstm(data, batch_sizes, (h0, c0), params, has_biases, num_layers, dropout, train, bidirectional)},
+     * the overload {@code nn.LSTM} calls for a {@link dev.ember.nn.utils.PackedSequence}: a multi-layer LSTM over packed
+     * data {@code [sum(batch_sizes), input_size]}, step {@code t} running on the first {@code batch_sizes[t]} rows of the
+     * state (PyTorch's CPU {@code PackedLayer}; the reverse direction starts at each sequence's own last step).
+     * {@code h0}/{@code c0} are in the packed (sorted) batch order, {@code [D * num_layers, batch_sizes[0], *]}; the
+     * result's output is the packed data of the last layer (CatBackward0) and {@code h}/{@code c} each sequence's state
+     * at its last real step, in the packed order.
+     */
+    public static RnnOutput lstm(Tensor data, Tensor batchSizes, Tensor h0, Tensor c0, List<Tensor> params,
+                                 boolean hasBiases, int numLayers, double dropout, boolean train, boolean bidirectional) {
+        Args.require(data, "lstm", "data", 1, "Tensor");
+        Args.require(batchSizes, "lstm", "batch_sizes", 2, "Tensor");
+        Args.require(h0, "lstm", "hx", 3, "tuple of Tensors");
+        Args.require(c0, "lstm", "hx", 3, "tuple of Tensors");
+        Tensor[] ps = Args.tensors(params, "lstm", "params", 4);
+        return RecurrentOps.lstmPacked(data, batchSizes, h0, c0, ps, hasBiases, numLayers, dropout, train, bidirectional);
+    }
+
+    /**
+     * {@code torch.gru(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional)}: the packed
+     * overload, as {@link #lstm(Tensor, Tensor, Tensor, Tensor, List, boolean, int, double, boolean, boolean)} with one
+     * state; the result's {@code c} is null.
+     */
+    public static RnnOutput gru(Tensor data, Tensor batchSizes, Tensor hx, List<Tensor> params, boolean hasBiases,
+                                int numLayers, double dropout, boolean train, boolean bidirectional) {
+        return oneHiddenPacked("GRU", "gru", data, batchSizes, hx, params, hasBiases, numLayers, dropout, train,
+                bidirectional);
+    }
+
+    /** {@code torch.rnn_tanh(data, batch_sizes, hx, ...)}: the packed overload of {@link #rnnTanh}, as the packed {@link #gru}. */
+    public static RnnOutput rnnTanh(Tensor data, Tensor batchSizes, Tensor hx, List<Tensor> params, boolean hasBiases,
+                                    int numLayers, double dropout, boolean train, boolean bidirectional) {
+        return oneHiddenPacked("RNN_TANH", "rnn_tanh", data, batchSizes, hx, params, hasBiases, numLayers, dropout, train,
+                bidirectional);
+    }
+
+    /** {@code torch.rnn_relu(data, batch_sizes, hx, ...)}: the packed overload of {@link #rnnRelu}, as the packed {@link #gru}. */
+    public static RnnOutput rnnRelu(Tensor data, Tensor batchSizes, Tensor hx, List<Tensor> params, boolean hasBiases,
+                                    int numLayers, double dropout, boolean train, boolean bidirectional) {
+        return oneHiddenPacked("RNN_RELU", "rnn_relu", data, batchSizes, hx, params, hasBiases, numLayers, dropout, train,
+                bidirectional);
+    }
+
+    private static RnnOutput oneHiddenPacked(String mode, String op, Tensor data, Tensor batchSizes, Tensor hx,
+                                             List<Tensor> params, boolean hasBiases, int numLayers, double dropout,
+                                             boolean train, boolean bidirectional) {
+        Args.require(data, op, "data", 1, "Tensor");
+        Args.require(batchSizes, op, "batch_sizes", 2, "Tensor");
+        Args.require(hx, op, "hx", 3, "Tensor");
+        Tensor[] ps = Args.tensors(params, op, "params", 4);
+        return RecurrentOps.oneHiddenPacked(mode, data, batchSizes, hx, ps, hasBiases, numLayers, dropout, train,
+                bidirectional);
+    }
+
+    /**
      * {@code torch.lstm_cell(input, (hx, cx), w_ih, w_hh, b_ih, b_hh)}: one LSTM step of an {@code [N, I]} input; the
      * biases may be null. The new {@code h}'s node is MulBackward0, {@code c}'s AddBackward0.
      */

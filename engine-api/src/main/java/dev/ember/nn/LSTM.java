@@ -3,6 +3,8 @@ package dev.ember.nn;
 import dev.ember.LstmState;
 import dev.ember.RnnOutput;
 import dev.ember.Tensor;
+import dev.ember.nn.utils.PackedRnnOutput;
+import dev.ember.nn.utils.PackedSequence;
 
 import java.util.Arrays;
 import java.util.List;
@@ -13,7 +15,8 @@ import java.util.List;
  * {@code bidirectional}, {@code proj_size}), parameter names, shapes and initialization ({@link RNNBase}). The input is
  * {@code [T, N, input_size]} ({@code [N, T, input_size]} batch first) or unbatched {@code [T, input_size]}; the initial
  * state {@code (h0, c0)} is {@code [D * num_layers, N, H_out]} and {@code [D * num_layers, N, hidden_size]} each, zeros
- * when null. Computed as PyTorch's CPU computes it, a composition of linear, sigmoid and tanh steps
+ * when null. A {@link PackedSequence} input ({@link #forward(PackedSequence, LstmState)}) gives a packed output and
+ * each sequence's final states, as PyTorch's. Computed as PyTorch's CPU computes it, a composition of linear, sigmoid and tanh steps
  * ({@link Tensor#lstm}).
  *
  * <pre>{@code
@@ -90,6 +93,60 @@ public final class LSTM extends RNNBase {
             return new RnnOutput(r.output().squeeze(batchDim), r.h().squeeze(1), r.c().squeeze(1));
         }
         return r;
+    }
+
+    /** {@link #forward(PackedSequence, LstmState)} from zero states. */
+    public PackedRnnOutput forward(PackedSequence input) {
+        return forward(input, null);
+    }
+
+    /**
+     * PyTorch's {@code LSTM.forward} with a {@link PackedSequence}: {@code hx} ({@code (h0, c0)} in the original batch
+     * order, null for zeros) is permuted by the input's {@code sorted_indices} ({@code permute_hidden}), the layers run
+     * over the packed data (step {@code t} on the first {@code batch_sizes[t]} sequences; the reverse direction starting
+     * at each sequence's own last step; dropout between layers in training), and the result holds the packed output
+     * (same batch sizes and indices) and {@code (h_n, c_n)} at each sequence's last real step, back in the original
+     * order. Checks and messages are PyTorch's ({@code input must have 2 dimensions}, {@code Expected hidden[0] size}).
+     *
+     * @param input a packed batch, from {@link dev.ember.nn.utils.Rnn#packPaddedSequence} or
+     *              {@link dev.ember.nn.utils.Rnn#packSequence}
+     * @param hx the initial states, {@code [D * num_layers, N, H_out]} and {@code [D * num_layers, N, hidden_size]}
+     * @return the packed output and the final states
+     */
+    public PackedRnnOutput forward(PackedSequence input, LstmState hx) {
+        int maxBatch = packedMaxBatch(input);
+        Tensor data = input.data();
+        int realHidden = projSize > 0 ? projSize : hiddenSize;
+        Tensor h0;
+        Tensor c0;
+        if (hx == null) {
+            h0 = Tensor.zeros(data.dtype(), numLayers * directions(), maxBatch, realHidden).to(data.device());
+            c0 = Tensor.zeros(data.dtype(), numLayers * directions(), maxBatch, hiddenSize).to(data.device());
+        } else {
+            Checks.tensor(hx.h(), "lstm", "hx", 2);
+            Checks.tensor(hx.c(), "lstm", "hx", 2);
+            h0 = permuteHidden(hx.h(), input.sortedIndices());
+            c0 = permuteHidden(hx.c(), input.sortedIndices());
+        }
+        checkInput(data, 2);
+        checkHiddenSize(h0, expectedPackedHiddenSize(maxBatch, realHidden), "hidden[0]");
+        checkHiddenSize(c0, expectedPackedHiddenSize(maxBatch, hiddenSize), "hidden[1]");
+        RnnOutput r = Tensor.lstm(data, input.batchSizes(), h0, c0, flatWeights(), bias, numLayers, dropout, isTraining(),
+                bidirectional);
+        PackedSequence out = new PackedSequence(r.output(), input.batchSizes(), input.sortedIndices(),
+                input.unsortedIndices());
+        return new PackedRnnOutput(out, permuteHidden(r.h(), input.unsortedIndices()),
+                permuteHidden(r.c(), input.unsortedIndices()));
+    }
+
+    /**
+     * {@link #forward(PackedSequence, LstmState)} called with this module's hooks, as {@code lstm(packed, (h0, c0))};
+     * the hooks see {@code [data, batch_sizes, sorted_indices, unsorted_indices, h0, c0]} and
+     * {@code [data, batch_sizes, sorted_indices, unsorted_indices, h_n, c_n]}.
+     */
+    public PackedRnnOutput apply(PackedSequence input, LstmState hx) {
+        return applyPacked(input, hx == null ? null : hx.h(), hx == null ? null : hx.c(), a -> forward(packedArg(a),
+                a.get(4) == null && a.get(5) == null ? null : new LstmState(a.get(4), a.get(5))));
     }
 
     /** {@link #forward(Tensor, LstmState)} called with this module's hooks, as {@code lstm(input, (h0, c0))}. */

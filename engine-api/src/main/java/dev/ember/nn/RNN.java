@@ -2,6 +2,8 @@ package dev.ember.nn;
 
 import dev.ember.RnnOutput;
 import dev.ember.Tensor;
+import dev.ember.nn.utils.PackedRnnOutput;
+import dev.ember.nn.utils.PackedSequence;
 
 import java.util.Arrays;
 
@@ -11,7 +13,8 @@ import java.util.Arrays;
  * ({@code num_layers}, {@code nonlinearity}, {@code bias}, {@code batch_first}, {@code dropout} between layers in
  * training, {@code bidirectional}), parameter names, shapes and initialization ({@link RNNBase}, one gate). The input is
  * {@code [T, N, input_size]} ({@code [N, T, input_size]} batch first) or unbatched {@code [T, input_size]}; the initial
- * state {@code [D * num_layers, N, hidden_size]}, zeros when null. Computed as PyTorch's CPU computes it
+ * state {@code [D * num_layers, N, hidden_size]}, zeros when null (a {@link PackedSequence} input:
+ * {@link #forward(PackedSequence, Tensor)}). Computed as PyTorch's CPU computes it
  * ({@link Tensor#rnnTanh}, {@link Tensor#rnnRelu}); the result's {@code c()} is null.
  */
 public final class RNN extends RNNBase {
@@ -98,6 +101,36 @@ public final class RNN extends RNNBase {
             return new RnnOutput(r.output().squeeze(batchDim), r.h().squeeze(1), null);
         }
         return r;
+    }
+
+    /** {@link #forward(PackedSequence, Tensor)} from a zero state. */
+    public PackedRnnOutput forward(PackedSequence input) {
+        return forward(input, null);
+    }
+
+    /**
+     * PyTorch's {@code RNN.forward} with a {@link PackedSequence}: {@code hx} (original batch order, null for zeros)
+     * is permuted by the input's {@code sorted_indices} ({@code permute_hidden}), the layers run over the packed data
+     * (step {@code t} on the first {@code batch_sizes[t]} sequences; the reverse direction starting at each sequence's
+     * own last step; dropout between layers in training), and the result holds the packed output (same batch sizes
+     * and indices) and {@code h_n} at each sequence's last real step, back in the original order ({@code c()} null).
+     *
+     * @param input a packed batch, from {@link dev.ember.nn.utils.Rnn#packPaddedSequence} or
+     *              {@link dev.ember.nn.utils.Rnn#packSequence}
+     * @param hx the initial state {@code [D * num_layers, N, hidden_size]}, or null
+     * @return the packed output and the final state
+     */
+    public PackedRnnOutput forward(PackedSequence input, Tensor hx) {
+        return forwardPackedOneHidden(input, hx);
+    }
+
+    /**
+     * {@link #forward(PackedSequence, Tensor)} called with this module's hooks, as {@code rnn(packed, hx)}; the hooks
+     * see {@code [data, batch_sizes, sorted_indices, unsorted_indices, hx, null]} and
+     * {@code [data, batch_sizes, sorted_indices, unsorted_indices, h_n, null]}.
+     */
+    public PackedRnnOutput apply(PackedSequence input, Tensor hx) {
+        return applyPacked(input, hx, null, a -> forward(packedArg(a), a.get(4)));
     }
 
     /** {@link #forward(Tensor, Tensor)} called with this module's hooks, as {@code rnn(input, hx)}. */

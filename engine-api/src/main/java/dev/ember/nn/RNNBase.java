@@ -2,7 +2,10 @@ package dev.ember.nn;
 
 import dev.ember.DType;
 import dev.ember.Format;
+import dev.ember.RnnOutput;
 import dev.ember.Tensor;
+import dev.ember.nn.utils.PackedRnnOutput;
+import dev.ember.nn.utils.PackedSequence;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -107,13 +110,18 @@ public abstract class RNNBase extends Module {
 
     /** PyTorch's {@code check_input}. */
     void checkInput(Tensor input) {
+        checkInput(input, 3);
+    }
+
+    /** PyTorch's {@code check_input}: {@code expectedDim} is 2 for a packed input's data, 3 otherwise. */
+    void checkInput(Tensor input, int expectedDim) {
         DType w = flatWeights.get(0).dtype();
         if (input.dtype() != w) {
             throw new IllegalArgumentException("input must have the type " + w.torchName() + ", got type "
                     + input.dtype().torchName());
         }
-        if (input.dim() != 3) {
-            throw new IllegalArgumentException("input must have 3 dimensions, got " + input.dim());
+        if (input.dim() != expectedDim) {
+            throw new IllegalArgumentException("input must have " + expectedDim + " dimensions, got " + input.dim());
         }
         if (inputSize != input.size(-1)) {
             throw new IllegalArgumentException("input.size(-1) must be equal to input_size. Expected " + inputSize + ", got "
@@ -133,6 +141,80 @@ public abstract class RNNBase extends Module {
     int[] expectedHiddenSize(Tensor input, int hidden) {
         int miniBatch = batchFirst ? input.size(0) : input.size(1);
         return new int[] {numLayers * directions(), miniBatch, hidden};
+    }
+
+    // ------------------------------------------------------------------ PackedSequence inputs
+
+    /** A packed input's data after PyTorch's {@code check_input} (2-D), and its {@code int(batch_sizes[0])}. */
+    int packedMaxBatch(PackedSequence input) {
+        Checks.notNull(input, "input");
+        Tensor data = input.data();
+        Checks.notNull(data, "input.data");
+        Checks.notNull(input.batchSizes(), "input.batch_sizes");
+        if (input.batchSizes().numel() == 0) {
+            throw new IllegalArgumentException("Expected a non-empty packed sequence");
+        }
+        return (int) input.batchSizes().toLongArray()[0];
+    }
+
+    /** PyTorch's {@code permute_hidden}/{@code apply_permutation}: {@code hx.index_select(1, permutation)}, or hx. */
+    static Tensor permuteHidden(Tensor hx, Tensor permutation) {
+        return permutation == null ? hx : hx.indexSelect(1, permutation);
+    }
+
+    /** PyTorch's {@code get_expected_hidden_size} for a packed input: the batch is {@code batch_sizes[0]}. */
+    int[] expectedPackedHiddenSize(int maxBatch, int hidden) {
+        return new int[] {numLayers * directions(), maxBatch, hidden};
+    }
+
+    /**
+     * The packed forward of {@link GRU} and {@link RNN} (PyTorch's {@code GRU.forward}/{@code RNN.forward} with a
+     * PackedSequence): {@code hx} (original batch order, null for zeros) permuted by {@code sorted_indices}, checked,
+     * the packed op run, its output packed with the input's batch sizes and indices, {@code h_n} permuted back by
+     * {@code unsorted_indices}.
+     */
+    PackedRnnOutput forwardPackedOneHidden(PackedSequence input, Tensor hx) {
+        int maxBatch = packedMaxBatch(input);
+        Tensor data = input.data();
+        Tensor h;
+        if (hx == null) {
+            h = Tensor.zeros(data.dtype(), numLayers * directions(), maxBatch, hiddenSize).to(data.device());
+        } else {
+            h = permuteHidden(hx, input.sortedIndices());
+        }
+        checkInput(data, 2);
+        checkHiddenSize(h, expectedPackedHiddenSize(maxBatch, hiddenSize), "hidden");
+        List<Tensor> w = flatWeights();
+        Tensor bs = input.batchSizes();
+        boolean train = isTraining();
+        RnnOutput r = switch (mode) {
+            case "GRU" -> Tensor.gru(data, bs, h, w, bias, numLayers, dropout, train, bidirectional);
+            case "RNN_TANH" -> Tensor.rnnTanh(data, bs, h, w, bias, numLayers, dropout, train, bidirectional);
+            default -> Tensor.rnnRelu(data, bs, h, w, bias, numLayers, dropout, train, bidirectional);
+        };
+        PackedSequence out = new PackedSequence(r.output(), bs, input.sortedIndices(), input.unsortedIndices());
+        return new PackedRnnOutput(out, permuteHidden(r.h(), input.unsortedIndices()), null);
+    }
+
+    /**
+     * A packed forward called with this module's hooks, as {@code module(packed, hx)}: the hooks see PyTorch's
+     * arguments with the PackedSequence (a named tuple) spread into its four tensors, {@code [data, batch_sizes,
+     * sorted_indices, unsorted_indices, h0, c0]} (null where absent), and the results the same way, {@code [data,
+     * batch_sizes, sorted_indices, unsorted_indices, h_n, c_n]}.
+     */
+    PackedRnnOutput applyPacked(PackedSequence input, Tensor h0, Tensor c0,
+                                java.util.function.Function<List<Tensor>, PackedRnnOutput> forward) {
+        Checks.notNull(input, "input");
+        List<Tensor> in = java.util.Arrays.asList(input.data(), input.batchSizes(), input.sortedIndices(),
+                input.unsortedIndices(), h0, c0);
+        return call(in, forward, r -> java.util.Arrays.asList(r.output().data(), r.output().batchSizes(),
+                        r.output().sortedIndices(), r.output().unsortedIndices(), r.h(), r.c()),
+                t -> new PackedRnnOutput(new PackedSequence(t.get(0), t.get(1), t.get(2), t.get(3)), t.get(4), t.get(5)));
+    }
+
+    /** The packed input a hook list spreads: its first four tensors. */
+    static PackedSequence packedArg(List<Tensor> a) {
+        return new PackedSequence(a.get(0), a.get(1), a.get(2), a.get(3));
     }
 
     /** PyTorch's {@code RNNBase.extra_repr}: the sizes, then each option that is not its default. */
