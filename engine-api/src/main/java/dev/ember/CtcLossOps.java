@@ -14,7 +14,8 @@ import java.util.List;
  * and the targets are read on the host (as PyTorch reads them) to build the extended label sequences and their masks.
  * The backward's per-class collection sums {@code exp(alpha + beta - max)} with a scatter-add instead of ATen's
  * pairwise log-add, so results agree with PyTorch's up to rounding. The gradient is not differentiable again, as
- * PyTorch's (its node is NotImplemented: "derivative for aten::_ctc_loss_backward is not implemented").
+ * PyTorch's (its node is NotImplemented: "derivative for aten::_ctc_loss_backward is not implemented"). Under CPU
+ * autocast the op runs in float32 (PyTorch's CPU fp32 list names ctc_loss; its CUDA lists do not).
  */
 final class CtcLossOps {
     private CtcLossOps() {
@@ -30,6 +31,8 @@ final class CtcLossOps {
         NNOps.requireTensor(inputLengths, "ctc_loss", "input_lengths", 3);
         NNOps.requireTensor(targetLengths, "ctc_loss", "target_lengths", 4);
         int red = LossOps.reduction(reduction);
+        if (Autocast.on()) return Autocast.apply("ctc_loss", t -> ctcLoss(t[0], t[1], t[2], t[3], blank, reduction, zeroInfinity),
+                logProbs, targets, inputLengths, targetLengths);
         if (!inputLengths.dtype.isIntegral()) {
             throw new IllegalArgumentException("input_lengths must be integral");
         }
@@ -49,6 +52,8 @@ final class CtcLossOps {
                     + "' (position " + (inputLengths == null ? 3 : 4) + ") must be tuple of ints, not null");
         }
         int red = LossOps.reduction(reduction);
+        if (Autocast.on()) return Autocast.apply("ctc_loss", t -> ctcLoss(t[0], t[1], inputLengths, targetLengths, blank, reduction,
+                zeroInfinity), logProbs, targets);
         return impl(logProbs, targets, inputLengths.clone(), targetLengths.clone(), blank, red, zeroInfinity);
     }
 

@@ -250,6 +250,22 @@ class CtcLossTest {
         assertEquals(a.item(), b.item(), 0.0);
     }
 
+    /** CPU autocast (PyTorch's fp32 list names ctc_loss): bfloat16 log_probs run in float32; outside it they are refused. */
+    @Test
+    void cpuAutocastRunsInFloat32() {
+        Tensor lp = logProbs(5, 2, 4, DType.FLOAT32).to(DType.BFLOAT16);
+        Tensor t = longs(1, 1, 2, 0).reshape(2, 2);
+        Tensor expected = Functional.ctcLoss(lp.to(DType.FLOAT32), t, longs(5, 3), longs(2, 1));
+        try (AutocastMode ac = Ember.autocast(DeviceType.CPU, DType.BFLOAT16)) {
+            Tensor out = Functional.ctcLoss(lp, t, longs(5, 3), longs(2, 1));
+            assertEquals(DType.FLOAT32, out.dtype());
+            assertEquals(expected.item(), out.item(), 0.0);
+            Tensor sum = Functional.ctcLoss(lp, t, new long[] {5, 3}, new long[] {2, 1}, 0, "sum", false);
+            assertEquals(DType.FLOAT32, sum.dtype());
+        }
+        error("\"ctc_loss_cpu\" not implemented for 'BFloat16'", () -> Functional.ctcLoss(lp, t, longs(5, 3), longs(2, 1)));
+    }
+
     @TestFactory
     List<DynamicTest> gradcheck() {
         List<DynamicTest> tests = new ArrayList<>();
