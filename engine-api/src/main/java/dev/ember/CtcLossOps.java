@@ -125,6 +125,10 @@ final class CtcLossOps {
                         + il[i] + CHECKED);
             }
         }
+        if (bigT == 0) {
+            // ATen's CPU kernel fills log_alpha.narrow(1, 0, 1) before anything else
+            throw new IllegalArgumentException("start (0) + length (1) exceeds dimension size (0).");
+        }
         long[] tg = targets.toLongArray(); // as ATen's targets.to(kLong); a float target is truncated
         int width = concatenated ? 0 : targets.shape[1];
         int[] offsets = new int[n];
@@ -220,32 +224,26 @@ final class CtcLossOps {
         try (GradMode off = Ember.noGrad()) {
             Tensor negInf = Tensor.full(dt, Double.NEGATIVE_INFINITY).to(dev);
             Tensor zero = Tensor.zeros(dt).to(dev);
-            if (bigT == 0) {
-                lpe = Tensor.zeros(dt, 0, n, len).to(dev);
-                alpha = lpe;
-                nll = Tensor.where(noTarget, zero, Double.POSITIVE_INFINITY);
-            } else {
-                lpe = lp.detach().gather(2, extIdx.unsqueeze(0).expand(bigT, n, len).contiguous());
-                List<Tensor> rows = new ArrayList<>(bigT);
-                Tensor prev = Tensor.where(startM, lpe.select(0, 0), negInf);
+            lpe = lp.detach().gather(2, extIdx.unsqueeze(0).expand(bigT, n, len).contiguous());
+            List<Tensor> rows = new ArrayList<>(bigT);
+            Tensor prev = Tensor.where(startM, lpe.select(0, 0), negInf);
+            rows.add(prev);
+            for (int t = 1; t < bigT; t++) {
+                Tensor a2 = shift(prev, 1, negInf);
+                Tensor a3 = Tensor.where(skipM, shift(prev, 2, negInf), negInf);
+                Tensor next = logSumExp3(prev, a2, a3, zero).add(lpe.select(0, t));
+                prev = Tensor.where(validM, next, negInf);
                 rows.add(prev);
-                for (int t = 1; t < bigT; t++) {
-                    Tensor a2 = shift(prev, 1, negInf);
-                    Tensor a3 = Tensor.where(skipM, shift(prev, 2, negInf), negInf);
-                    Tensor next = logSumExp3(prev, a2, a3, zero).add(lpe.select(0, t));
-                    prev = Tensor.where(validM, next, negInf);
-                    rows.add(prev);
-                }
-                alpha = Tensor.stack(rows, 0);
-                Tensor idx = Tensor.tensor(rowIndex, DType.INT64, dev).reshape(1, n, 1).expand(1, n, len).contiguous();
-                Tensor row = alpha.gather(0, idx).reshape(n, len);
-                Tensor l1 = row.gather(1, Tensor.tensor(last, DType.INT64, dev).reshape(n, 1)).reshape(n);
-                Tensor l2 = row.gather(1, Tensor.tensor(second, DType.INT64, dev).reshape(n, 1)).reshape(n);
-                l2 = Tensor.where(noTarget, negInf, l2);
-                Tensor ll = logSumExp2(l1, l2, zero);
-                Tensor inf = Tensor.where(noTarget, zero, Double.POSITIVE_INFINITY);
-                nll = Tensor.where(noInput, inf, ll.neg());
             }
+            alpha = Tensor.stack(rows, 0);
+            Tensor idx = Tensor.tensor(rowIndex, DType.INT64, dev).reshape(1, n, 1).expand(1, n, len).contiguous();
+            Tensor row = alpha.gather(0, idx).reshape(n, len);
+            Tensor l1 = row.gather(1, Tensor.tensor(last, DType.INT64, dev).reshape(n, 1)).reshape(n);
+            Tensor l2 = row.gather(1, Tensor.tensor(second, DType.INT64, dev).reshape(n, 1)).reshape(n);
+            l2 = Tensor.where(noTarget, negInf, l2);
+            Tensor ll = logSumExp2(l1, l2, zero);
+            Tensor inf = Tensor.where(noTarget, zero, Double.POSITIVE_INFINITY);
+            nll = Tensor.where(noInput, inf, ll.neg());
         }
         Tensor alphaSaved = alpha;
         Tensor lpeSaved = lpe;
@@ -276,9 +274,6 @@ final class CtcLossOps {
         int len = extIdx.shape[1];
         DType dt = lp.dtype;
         Tensor zero = Tensor.zeros(dt).to(lp.device);
-        if (bigT == 0) {
-            return lp.zerosLike();
-        }
         Tensor negInf = Tensor.full(dt, Double.NEGATIVE_INFINITY).to(lp.device);
         Tensor[] betas = new Tensor[bigT];
         Tensor next = Tensor.full(dt, Double.NEGATIVE_INFINITY, n, len).to(lp.device);

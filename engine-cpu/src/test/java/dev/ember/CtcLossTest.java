@@ -170,6 +170,25 @@ class CtcLossTest {
         }
     }
 
+    /**
+     * An empty batch as PyTorch's (an empty "none", 0 for "sum", nan for "mean", an empty gradient); no time steps is
+     * refused by ATen's CPU kernel (1.13 and 2.x) before anything is computed.
+     */
+    @Test
+    void emptyBatchAndNoTimeSteps() {
+        Tensor lp = Tensor.zeros(DType.FLOAT64, 5, 0, 4).requiresGrad_(true);
+        Tensor t = Tensor.zeros(DType.INT64, 0, 2);
+        Tensor none = Functional.ctcLoss(lp, t, longs(), longs(), 0, "none", false);
+        assertArrayEquals(new int[] {0}, none.shape());
+        assertEquals("CtcLossBackward0", none.gradFn().name());
+        assertEquals(0.0, Functional.ctcLoss(lp, t, longs(), longs(), 0, "sum", false).item());
+        Tensor mean = Functional.ctcLoss(lp, t, longs(), longs(), 0, "mean", false);
+        assertTrue(Double.isNaN(mean.item()));
+        assertArrayEquals(new int[] {5, 0, 4}, Autograd.grad(List.of(mean), List.of(lp), null, false).get(0).shape());
+        error("start (0) + length (1) exceeds dimension size (0).", () -> Functional.ctcLoss(Tensor.zeros(DType.FLOAT64, 0, 2, 4),
+                Tensor.zeros(DType.INT64, 2, 0), longs(0, 0), longs(0, 0), 0, "none", false));
+    }
+
     @Test
     void longArrayOverloadsAndModule() {
         Tensor lp = logProbs(6, 2, 5, DType.FLOAT64);
