@@ -248,16 +248,20 @@ final class CtcLossOps {
         Tensor alphaSaved = alpha;
         Tensor lpeSaved = lpe;
         Tensor nllSaved = nll;
-        return ArithmeticOps.record(nll, "CtcLossBackward0", new Tensor[] {lp}, node -> g -> {
-            Tensor grad;
-            try (GradMode off = Ember.noGrad()) {
-                grad = backward(g, lp.detach(), lpeSaved, alphaSaved, nllSaved, extIdx, validM, skipBackM, endM, ilT,
-                        zeroInfinity);
-            }
-            Tensor gOut = g;
-            return new Tensor[] {ArithmeticOps.record(grad, "NotImplemented", new Tensor[] {gOut, lp}, nd -> gg -> {
-                throw new IllegalStateException("derivative for aten::_ctc_loss_backward is not implemented");
-            })};
+        return ArithmeticOps.record(nll, "CtcLossBackward0", new Tensor[] {lp}, node -> {
+            SavedTensor saved = node.save(lp);
+            return g -> {
+                Tensor grad;
+                Tensor x = saved.get();
+                try (GradMode off = Ember.noGrad()) {
+                    grad = backward(g, x.detach(), lpeSaved, alphaSaved, nllSaved, extIdx, validM, skipBackM, endM, ilT,
+                            zeroInfinity);
+                }
+                Tensor gOut = g;
+                return new Tensor[] {ArithmeticOps.record(grad, "NotImplemented", new Tensor[] {gOut, x}, nd -> gg -> {
+                    throw new IllegalStateException("derivative for aten::_ctc_loss_backward is not implemented");
+                })};
+            };
         });
     }
 

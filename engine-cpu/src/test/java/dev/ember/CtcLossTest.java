@@ -321,6 +321,20 @@ class CtcLossTest {
         return tests;
     }
 
+    /** log_probs is saved for the backward: modifying it in place afterwards is refused, as PyTorch does. */
+    @Test
+    void savedLogProbsModifiedInPlace() {
+        Tensor x = logProbs(5, 2, 4, DType.FLOAT64).requiresGrad_(true);
+        Tensor lp = x.mul(1.0);
+        Tensor out = Functional.ctcLoss(lp, longs(1, 1, 2, 0).reshape(2, 2), longs(5, 3), longs(2, 1));
+        try (GradMode off = Ember.noGrad()) {
+            lp.add_(1.0);
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, out::backward);
+        assertTrue(e.getMessage().startsWith("one of the variables needed for gradient computation has been modified by an "
+                + "inplace operation"), e.getMessage());
+    }
+
     /** PyTorch has no derivative for _ctc_loss_backward: a second backward through it is refused. */
     @Test
     void doubleBackwardRefused() {
