@@ -141,7 +141,7 @@ final class CtcLossOps {
                 long v = tg[offsets[i] + j];
                 if (v < 0 || v >= c) {
                     // ATen's CPU kernel does no bound checking (undefined behaviour); refused here
-                    throw new IndexOutOfBoundsException("index " + v + " is out of bounds for dimension 2 with size " + c);
+                    throw new IllegalArgumentException("index " + v + " is out of bounds for dimension 2 with size " + c);
                 }
             }
         }

@@ -209,6 +209,9 @@ class CtcLossTest {
         Tensor c = Functional.ctcLoss(lp, targets.to(DType.INT32), longs(6, 5).to(DType.INT32), longs(3, 2).to(DType.INT32),
                 0, "sum", false);
         assertEquals(a.item(), c.item(), 0.0);
+        // the padding past a target length is never read (PyTorch's kernel neither): -1 there is fine
+        Tensor d = Functional.ctcLoss(lp, longs(1, 2, 2, 4, 3, -1).reshape(2, 3), longs(6, 5), longs(3, 2), 0, "sum", false);
+        assertEquals(a.item(), d.item(), 0.0);
     }
 
     private static void error(String message, Runnable r) {
@@ -254,6 +257,11 @@ class CtcLossTest {
         error("\"ctc_loss_cpu\" not implemented for 'Int'", () -> Functional.ctcLoss(lp.to(DType.INT32), t, il, tl));
         error("\"ctc_loss_cpu\" not implemented for 'Half'", () -> Functional.ctcLoss(lp.to(DType.FLOAT16), t, il, tl));
         error("foo is not a valid value for reduction", () -> Functional.ctcLoss(lp, t, il, tl, 0, "foo", false));
+        // a class index outside [0, C): undefined behaviour in ATen's CPU kernel (no bound check), refused here in gather's words
+        error("index 4 is out of bounds for dimension 2 with size 4", () -> Functional.ctcLoss(lp, longs(1, 4, 2, 0, 1, 2)
+                .reshape(3, 2), il, tl));
+        error("index -1 is out of bounds for dimension 2 with size 4", () -> Functional.ctcLoss(lp, longs(1, 1, -1, 0, 1, 2)
+                .reshape(3, 2), il, tl));
         error("ctc_loss(): argument 'log_probs' (position 1) must be Tensor, not null",
                 () -> Functional.ctcLoss(null, t, il, tl));
         error("ctc_loss(): argument 'target_lengths' (position 4) must be Tensor, not null",
