@@ -48,12 +48,13 @@ final class CtcLossOps {
         NNOps.requireTensor(logProbs, "ctc_loss", "log_probs", 1);
         NNOps.requireTensor(targets, "ctc_loss", "targets", 2);
         if (inputLengths == null || targetLengths == null) {
-            throw new IllegalArgumentException("ctc_loss(): argument '" + (inputLengths == null ? "input_lengths" : "target_lengths")
-                    + "' (position " + (inputLengths == null ? 3 : 4) + ") must be tuple of ints, not null");
+            String name = inputLengths == null ? "input_lengths" : "target_lengths";
+            throw new IllegalArgumentException("ctc_loss(): argument '" + name + "' (position " + (inputLengths == null ? 3 : 4)
+                    + ") must be tuple of ints, not null");
         }
         int red = LossOps.reduction(reduction);
-        if (Autocast.on()) return Autocast.apply("ctc_loss", t -> ctcLoss(t[0], t[1], inputLengths, targetLengths, blank, reduction,
-                zeroInfinity), logProbs, targets);
+        if (Autocast.on()) return Autocast.apply("ctc_loss", t -> ctcLoss(t[0], t[1], inputLengths, targetLengths, blank,
+                reduction, zeroInfinity), logProbs, targets);
         return impl(logProbs, targets, inputLengths.clone(), targetLengths.clone(), blank, red, zeroInfinity);
     }
 
@@ -317,7 +318,8 @@ final class CtcLossOps {
             return fill.expand(n, len).contiguous();
         }
         Tensor pad = fill.expand(n, a);
-        return k > 0 ? Tensor.cat(List.of(pad, x.narrow(1, 0, len - a)), 1) : Tensor.cat(List.of(x.narrow(1, a, len - a), pad), 1);
+        return k > 0 ? Tensor.cat(List.of(pad, x.narrow(1, 0, len - a)), 1)
+                : Tensor.cat(List.of(x.narrow(1, a, len - a), pad), 1);
     }
 
     /** ATen's {@code log(exp(a-m) + exp(b-m) + exp(c-m)) + m}, {@code m} their maximum (0 when all are -inf). */

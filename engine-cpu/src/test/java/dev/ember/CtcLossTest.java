@@ -269,6 +269,15 @@ class CtcLossTest {
     }
 
     @Test
+    void nullLengthArrays() {
+        Tensor lp = logProbs(5, 1, 4, DType.FLOAT64);
+        error("ctc_loss(): argument 'input_lengths' (position 3) must be tuple of ints, not null",
+                () -> Functional.ctcLoss(lp, longs(1), null, new long[] {1}, 0, "mean", false));
+        error("ctc_loss(): argument 'target_lengths' (position 4) must be tuple of ints, not null",
+                () -> Functional.ctcLoss(lp, longs(1), new long[] {5}, null, 0, "mean", false));
+    }
+
+    @Test
     void floatTargetsAreTruncatedToLong() {
         Tensor lp = logProbs(5, 3, 4, DType.FLOAT32);
         Tensor t = longs(1, 1, 2, 0, 1, 2).reshape(3, 2);
