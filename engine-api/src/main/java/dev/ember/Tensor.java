@@ -2548,6 +2548,22 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * {@code torch.ctc_loss}: the connectionist temporal classification loss of {@code logProbs} ({@code [T, N, C]},
+     * or {@code [T, C]} unbatched) against {@code targets} (padded {@code [N, S]} or concatenated 1-D), with the
+     * lengths as integral tensors; PyTorch 2.x's node CtcLossBackward0 and composition (see {@code CtcLossOps}).
+     */
+    public static Tensor ctcLoss(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths, int blank,
+                                 String reduction, boolean zeroInfinity) {
+        return CtcLossOps.ctcLoss(logProbs, targets, inputLengths, targetLengths, blank, reduction, zeroInfinity);
+    }
+
+    /** {@code torch.ctc_loss} with the lengths as int lists. */
+    public static Tensor ctcLoss(Tensor logProbs, Tensor targets, long[] inputLengths, long[] targetLengths, int blank,
+                                 String reduction, boolean zeroInfinity) {
+        return CtcLossOps.ctcLoss(logProbs, targets, inputLengths, targetLengths, blank, reduction, zeroInfinity);
+    }
+
+    /**
      * {@code torch.pairwise_distance(x1, x2, p, eps, keepdim)}: the p-norm of {@code x1 - x2 + eps} over the last
      * dimension (SubBackward0, AddBackward1, NormBackward1).
      */

@@ -670,6 +670,31 @@ public final class Functional {
     }
 
     /**
+     * {@code F.ctc_loss}: the connectionist temporal classification loss. {@code logProbs} is {@code [T, N, C]} (or
+     * {@code [T, C]} unbatched) log-probabilities; {@code targets} are padded {@code [N, S]} or concatenated 1-D
+     * class indices (never {@code blank}); {@code inputLengths} and {@code targetLengths} are integral tensors of N
+     * lengths. "mean" divides each loss by its target length (at least 1) and averages over the batch, "sum" sums,
+     * "none" gives one loss per entry. {@code zeroInfinity} replaces the infinite losses of impossible alignments, and
+     * their gradients, by 0. One node CtcLossBackward0 (not differentiable twice), then PyTorch 2.x's composition;
+     * PyTorch's messages for bad shapes and lengths.
+     */
+    public static Tensor ctcLoss(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths, int blank,
+                                 String reduction, boolean zeroInfinity) {
+        return Tensor.ctcLoss(logProbs, targets, inputLengths, targetLengths, blank, reduction, zeroInfinity);
+    }
+
+    /** {@code F.ctc_loss} with blank 0, averaged, infinite losses kept. */
+    public static Tensor ctcLoss(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths) {
+        return ctcLoss(logProbs, targets, inputLengths, targetLengths, 0, "mean", false);
+    }
+
+    /** {@code F.ctc_loss} with the lengths as Java arrays (PyTorch's int-list lengths). */
+    public static Tensor ctcLoss(Tensor logProbs, Tensor targets, long[] inputLengths, long[] targetLengths, int blank,
+                                 String reduction, boolean zeroInfinity) {
+        return Tensor.ctcLoss(logProbs, targets, inputLengths, targetLengths, blank, reduction, zeroInfinity);
+    }
+
+    /**
      * {@code F.gaussian_nll_loss} as PyTorch 2.x's Python: {@code (log(max(var, eps)) + (input - target)^2 /
      * max(var, eps)) / 2} (plus {@code log(2 pi) / 2} when {@code full}), reduced. {@code var} has the input's shape, or
      * lacks its last dimension (then unsqueezed), or differs from it in one dimension where it has size 1. Its checks,
