@@ -6,7 +6,8 @@
 #
 # A case is "=== key" followed by lines "name value": in<i>/shape<i>/dtype<i> for the inputs (float64 repr of each
 # element, exact for float32 too), out<j>/oshape<j>/node<j> for the outputs, w<j> for the output gradients and grad<i>
-# for the inputs' gradients (torch.autograd.grad); an error case is "error <Type> <message>".
+# for the inputs' gradients (torch.autograd.grad), "requires 1" where the inputs require grad but no backward is run;
+# an error case is "error <Type> <message>".
 import torch
 
 torch.manual_seed(4321)
@@ -24,7 +25,8 @@ def emit(key, lines):
         print(name, value)
 
 
-def case(key, fn, *inputs, grad=True):
+def case(key, fn, *inputs, grad=True, backward=True):
+    """backward=False: the inputs require grad (the nodes are recorded) but no backward is run ("requires 1")."""
     xs = [x.detach().clone().requires_grad_(grad and x.is_floating_point()) for x in inputs]
     res = fn(*xs)
     outs = list(res) if isinstance(res, (tuple, list)) else [res]
@@ -33,8 +35,12 @@ def case(key, fn, *inputs, grad=True):
         lines += [("in%d" % i, rep(x)), ("shape%d" % i, repr(list(x.shape))), ("dtype%d" % i, str(x.dtype))]
     for j, o in enumerate(outs):
         node = o.grad_fn.name() if o.grad_fn is not None else "None"
+        # PyTorch names the node torch::autograd::CopySlices (Ember: CopySlices)
+        node = node.replace("torch::autograd::", "")
         lines += [("out%d" % j, rep(o)), ("oshape%d" % j, repr(list(o.shape))), ("node%d" % j, node)]
-    if grad:
+    if grad and not backward:
+        lines.append(("requires", "1"))
+    if grad and backward:
         diff = [o for o in outs if o.requires_grad]
         ws = [torch.randn(o.shape, dtype=o.dtype) for o in diff]
         wanted = [x for x in xs if x.requires_grad]
@@ -238,3 +244,53 @@ err("cholesky_solve_long", lambda: torch.cholesky_solve(torch.ones(3, 2, dtype=t
 err("cholesky_inverse_1d", lambda: torch.cholesky_inverse(torch.ones(3)))
 err("cholesky_inverse_nonsquare", lambda: torch.cholesky_inverse(torch.ones(2, 3)))
 err("cholesky_inverse_long", lambda: torch.cholesky_inverse(torch.ones(3, 3, dtype=torch.long)))
+
+# ------------------------------------------------------------------ vecdot and diagonal
+case("vecdot", lambda a, b: torch.linalg.vecdot(a, b), r(3, 4), r(4))
+case("vecdot_dim0", lambda a, b: torch.linalg.vecdot(a, b, dim=0), r(2, 3), r(2, 1))
+case("vecdot_f32", lambda a, b: torch.linalg.vecdot(a, b), r(2, 5, dtype=F), r(2, 5, dtype=F))
+case("linalg_diagonal", lambda a: torch.linalg.diagonal(a), r(2, 3, 4))
+case("linalg_diagonal_offset", lambda a: torch.linalg.diagonal(a, offset=1, dim1=0, dim2=2), r(3, 2, 4))
+err("vecdot_long", lambda: torch.linalg.vecdot(torch.ones(3, dtype=torch.long), torch.ones(3, dtype=torch.long)))
+err("vecdot_dtype", lambda: torch.linalg.vecdot(torch.ones(3), torch.ones(3, dtype=D)))
+err("vecdot_dim", lambda: torch.linalg.vecdot(torch.ones(2, 3), torch.ones(3), dim=5))
+err("linalg_diagonal_1d", lambda: torch.linalg.diagonal(torch.ones(3)))
+
+# ------------------------------------------------------------------ vander
+# PyTorch's vander (1.13 and 2.x alike) writes cumprod's result back into the tensor cumprod saved, so its backward
+# fails the saved-version check: the cases record the forward and its node, and vander_backward the error
+case("vander", lambda a: torch.vander(a), r(4), backward=False)
+case("vander_n_increasing", lambda a: torch.vander(a, N=3, increasing=True), r(5), backward=False)
+case("vander_n_big", lambda a: torch.vander(a, N=5), r(3), backward=False)
+case("vander_n1", lambda a: torch.vander(a, N=1), r(3), backward=False)
+case("vander_long", lambda a: torch.vander(a), torch.tensor([1, 2, 3, -2]), grad=False)
+case("vander_bool", lambda a: torch.vander(a, increasing=True), torch.tensor([True, False]), grad=False)
+case("vander_f32", lambda a: torch.vander(a), r(3, dtype=F), backward=False)
+case("vander_n0", lambda a: torch.vander(a, N=0), r(3), backward=False)
+err("vander_backward", lambda: torch.vander(r(3).requires_grad_(), increasing=True).sum().backward())
+err("vander_2d", lambda: torch.vander(torch.ones(2, 2)))
+err("vander_negative", lambda: torch.vander(torch.ones(2), N=-1))
+
+# ------------------------------------------------------------------ trapezoid and cumulative_trapezoid
+case("trapezoid", lambda y: torch.trapezoid(y), r(3, 5))
+case("trapezoid_dx", lambda y: torch.trapezoid(y, dx=0.5, dim=0), r(4, 3))
+case("trapezoid_x1d", lambda y, x: torch.trapezoid(y, x), r(2, 4), r(4))
+case("trapezoid_x_same", lambda y, x: torch.trapezoid(y, x, dim=0), r(3, 2), r(3, 2))
+case("trapezoid_x_fewer_dims", lambda y, x: torch.trapezoid(y, x, dim=1), r(2, 3, 4), r(3, 4))
+case("trapezoid_long_dx", lambda y: torch.trapezoid(y, dx=2.0), torch.tensor([1, 4, 9, 16]), grad=False)
+case("trapezoid_f32", lambda y: torch.trapezoid(y), r(6, dtype=F))
+case("trapezoid_empty", lambda y: torch.trapezoid(y), r(2, 0), grad=False)
+case("cumulative_trapezoid", lambda y: torch.cumulative_trapezoid(y), r(3, 5))
+case("cumulative_trapezoid_dx", lambda y: torch.cumulative_trapezoid(y, dx=0.25, dim=0), r(4, 3))
+case("cumulative_trapezoid_x", lambda y, x: torch.cumulative_trapezoid(y, x), r(2, 4), r(4))
+case("cumulative_trapezoid_x_same", lambda y, x: torch.cumulative_trapezoid(y, x, dim=0), r(3, 2), r(3, 2))
+case("cumulative_trapezoid_empty", lambda y: torch.cumulative_trapezoid(y), r(2, 0), grad=False)
+case("cumulative_trapezoid_long", lambda y: torch.cumulative_trapezoid(y), torch.tensor([1, 4, 9]), grad=False)
+err("trapezoid_bool", lambda: torch.trapezoid(torch.ones(3, dtype=torch.bool)))
+err("trapezoid_bool_x", lambda: torch.trapezoid(torch.ones(3), x=torch.ones(3, dtype=torch.bool)))
+err("trapezoid_x_count", lambda: torch.trapezoid(torch.ones(2, 3), x=torch.ones(4)))
+err("trapezoid_x_shape", lambda: torch.trapezoid(torch.ones(2, 3), x=torch.ones(2, 4)))
+err("trapezoid_dim", lambda: torch.trapezoid(torch.ones(2, 3), dim=5))
+err("trapezoid_0d", lambda: torch.trapezoid(torch.tensor(1.0)))
+err("cumulative_trapezoid_bool", lambda: torch.cumulative_trapezoid(torch.ones(3, dtype=torch.bool)))
+err("cumulative_trapezoid_x_count", lambda: torch.cumulative_trapezoid(torch.ones(3), x=torch.ones(4)))

@@ -694,4 +694,148 @@ final class LinalgMore {
             };
         });
     }
+
+    // ------------------------------------------------------------------ vecdot, diagonal, vander
+
+    /** {@code linalg.vecdot(x, y, dim)}: PyTorch's {@code (x.conj() * y).sum(dim)} (conj is nothing for real inputs). */
+    static Tensor vecdot(Tensor x, Tensor y, int dim) {
+        LinalgDecompositions.checkFloating(x, "linalg.vecdot");
+        if (x.dtype != y.dtype) {
+            throw new IllegalArgumentException("linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                    + Format.scalarType(x.dtype) + " and y of type " + Format.scalarType(y.dtype) + " instead");
+        }
+        return x.mul(y).sum(new int[] {dim}, false);
+    }
+
+    /**
+     * {@code torch.vander(x, N, increasing)}: PyTorch's composition: ones, the columns after the first set to x and
+     * replaced by their cumulative product (in place, {@code CopySlices}), flipped unless {@code increasing}; integer
+     * and bool inputs give int64.
+     */
+    static Tensor vander(Tensor x, Integer n, boolean increasing) {
+        if (x.dim() != 1) {
+            throw new IllegalArgumentException("x must be a one-dimensional tensor.");
+        }
+        int cols = x.size(0);
+        if (n != null) {
+            if (n < 0) {
+                throw new IllegalArgumentException("N must be non-negative.");
+            }
+            cols = n;
+        }
+        DType t = x.dtype.isFloatingPoint() ? x.dtype : DType.INT64;
+        Tensor result = Tensor.zeros(t, x.size(0), cols).to(x.device);
+        if (cols > 0) {
+            try (GradMode off = Ember.noGrad()) {
+                result.fill_(1);
+            }
+            if (cols > 1) {
+                result.narrow(1, 1, cols - 1).copy_(x.unsqueeze(1));
+                Tensor tail = result.narrow(1, 1, cols - 1);
+                tail.copy_(tail.cumprod(1, tail.dtype));
+            }
+        }
+        return increasing ? result : result.flip(1);
+    }
+
+    // ------------------------------------------------------------------ trapezoid and cumulative_trapezoid
+
+    /** {@code y.slice(dim, start, start + length)}, clamped to the size as PyTorch's slice. */
+    private static Tensor slice(Tensor y, int dim, int start, int length) {
+        int from = Math.min(start, y.size(dim));
+        return y.narrow(dim, from, Math.max(Math.min(length, y.size(dim) - from), 0));
+    }
+
+    /** {@code x} viewed to broadcast against y along {@code dim}, as PyTorch's trapezoid rules; then its differences. */
+    private static Tensor spacing(Tensor y, Tensor x, int dim, String fn) {
+        Tensor xv;
+        if (x.dim() == 1) {
+            if (x.size(0) != y.size(dim)) {
+                throw new IllegalArgumentException(fn + ": There must be one `x` value for each sample point");
+            }
+            int[] s = new int[y.dim()];
+            Arrays.fill(s, 1);
+            s[dim] = x.size(0);
+            xv = x.view(s);
+        } else if (x.dim() < y.dim()) {
+            int[] s = new int[y.dim()];
+            Arrays.fill(s, 1);
+            System.arraycopy(x.shape, 0, s, y.dim() - x.dim(), x.dim());
+            xv = x.view(s);
+        } else {
+            xv = x;
+        }
+        int m = xv.size(dim);
+        return slice(xv, dim, 1, m - 1).sub(slice(xv, dim, 0, m - 1));
+    }
+
+    private static int wrapDim(Tensor y, int dim) {
+        if (y.dim() == 0) {
+            throw new IndexOutOfBoundsException("Dimension specified as " + dim + " but tensor has no dimensions");
+        }
+        return Shapes.wrapDim(dim, y.dim());
+    }
+
+    /** {@code torch.trapezoid(y, x, dim)}: {@code ((y[1:] + y[:-1]) * dx).sum(dim) / 2} with {@code dx = diff(x)}. */
+    static Tensor trapezoid(Tensor y, Tensor x, int dim) {
+        dim = wrapDim(y, dim);
+        int n = y.size(dim);
+        if (n == 0) {
+            return zerosExcept(y, dim);
+        }
+        if (y.dtype == DType.BOOL || x.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("trapezoid: received a bool input for `x` or `y`, but bool is not supported");
+        }
+        Tensor dx = spacing(y, x, dim, "trapezoid");
+        return ArithmeticOps.divScalar(slice(y, dim, 1, n - 1).add(slice(y, dim, 0, n - 1)).mul(dx)
+                .sum(new int[] {dim}, false), 2.0);
+    }
+
+    /** {@code torch.trapezoid(y, dx=, dim)}: {@code (y.sum(dim) - (y[0] + y[-1]) * 0.5) * dx}. */
+    static Tensor trapezoid(Tensor y, double dx, int dim) {
+        dim = wrapDim(y, dim);
+        int n = y.size(dim);
+        if (n == 0) {
+            return zerosExcept(y, dim);
+        }
+        if (y.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("trapezoid: received a bool input for `y`, but bool is not supported");
+        }
+        Tensor ends = SpecialOps.mulScalar(y.select(dim, 0).add(y.select(dim, n - 1)), 0.5);
+        return SpecialOps.mulScalar(y.sum(new int[] {dim}, false).sub(ends), dx);
+    }
+
+    /** {@code torch.cumulative_trapezoid(y, x, dim)}: {@code ((y[:-1] + y[1:]) * dx).cumsum(dim) / 2}. */
+    static Tensor cumulativeTrapezoid(Tensor y, Tensor x, int dim) {
+        dim = wrapDim(y, dim);
+        if (y.dtype == DType.BOOL || x.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("cumulative_trapezoid: received a bool input for `x` or `y`, but bool is not "
+                    + "supported");
+        }
+        int n = y.size(dim);
+        Tensor dx = spacing(y, x, dim, "cumulative_trapezoid");
+        Tensor s = slice(y, dim, 0, n - 1).add(slice(y, dim, 1, n - 1));
+        return ArithmeticOps.divScalar(dx.mul(s).cumsum(dim), 2.0);
+    }
+
+    /** {@code torch.cumulative_trapezoid(y, dx=, dim)}: {@code (dx / 2 * (y[:-1] + y[1:])).cumsum(dim)}. */
+    static Tensor cumulativeTrapezoid(Tensor y, double dx, int dim) {
+        dim = wrapDim(y, dim);
+        if (y.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("cumulative_trapezoid: received a bool input for `y`, but bool is not supported");
+        }
+        int n = y.size(dim);
+        return SpecialOps.mulScalar(slice(y, dim, 0, n - 1).add(slice(y, dim, 1, n - 1)), dx / 2.0).cumsum(dim);
+    }
+
+    /** {@code zeros_like_except}: zeros of y's type, shaped as y without {@code dim}. */
+    private static Tensor zerosExcept(Tensor y, int dim) {
+        int[] s = new int[y.dim() - 1];
+        for (int i = 0, j = 0; i < y.dim(); i++) {
+            if (i != dim) {
+                s[j++] = y.size(i);
+            }
+        }
+        return Tensor.zeros(y.dtype, s).to(y.device);
+    }
 }

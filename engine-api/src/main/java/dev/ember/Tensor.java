@@ -2973,6 +2973,72 @@ public final class Tensor implements AutoCloseable {
         return LinalgMore.choleskyInverse(this, upper);
     }
 
+    /** The dot products of vectors along {@code dim}, batches broadcast, as {@code torch.linalg.vecdot(x, y, dim=)}. */
+    public Tensor linalgVecdot(Tensor y, int dim) {
+        Args.require(y, "linalg_vecdot", "y", 2, "Tensor");
+        return LinalgMore.vecdot(this, y, dim);
+    }
+
+    /** {@code torch.linalg.vecdot(x, y)} along the last dimension. */
+    public Tensor linalgVecdot(Tensor y) {
+        return linalgVecdot(y, -1);
+    }
+
+    /** The diagonals of the last two dimensions, a view, as {@code torch.linalg.diagonal(A, offset=, dim1=, dim2=)}. */
+    public Tensor linalgDiagonal(int offset, int dim1, int dim2) {
+        return diagonal(offset, dim1, dim2);
+    }
+
+    /** {@code torch.linalg.diagonal(A)}: the main diagonals of the last two dimensions, a view. */
+    public Tensor linalgDiagonal() {
+        return diagonal(0, -2, -1);
+    }
+
+    /**
+     * The Vandermonde matrix of a 1-D tensor with {@code N} columns (null: as many as elements), powers decreasing
+     * left to right unless {@code increasing}, as {@code torch.vander(x, N, increasing)}; integer inputs give int64.
+     */
+    public Tensor vander(Integer N, boolean increasing) {
+        return LinalgMore.vander(this, N, increasing);
+    }
+
+    /** {@code torch.vander(x)}: square, decreasing powers. */
+    public Tensor vander() {
+        return LinalgMore.vander(this, null, false);
+    }
+
+    /** The trapezoidal rule along {@code dim} with sample points {@code x}, as {@code torch.trapezoid(y, x, dim=)}. */
+    public Tensor trapezoid(Tensor x, int dim) {
+        Args.require(x, "trapezoid", "x", 2, "Tensor");
+        return LinalgMore.trapezoid(this, x, dim);
+    }
+
+    /** The trapezoidal rule along {@code dim} with constant spacing, as {@code torch.trapezoid(y, dx=, dim=)}. */
+    public Tensor trapezoid(double dx, int dim) {
+        return LinalgMore.trapezoid(this, dx, dim);
+    }
+
+    /** {@code torch.trapezoid(y)}: spacing 1 along the last dimension. */
+    public Tensor trapezoid() {
+        return LinalgMore.trapezoid(this, 1.0, -1);
+    }
+
+    /** The running trapezoidal rule along {@code dim} with sample points {@code x}, as {@code torch.cumulative_trapezoid}. */
+    public Tensor cumulativeTrapezoid(Tensor x, int dim) {
+        Args.require(x, "cumulative_trapezoid", "x", 2, "Tensor");
+        return LinalgMore.cumulativeTrapezoid(this, x, dim);
+    }
+
+    /** The running trapezoidal rule with constant spacing, as {@code torch.cumulative_trapezoid(y, dx=, dim=)}. */
+    public Tensor cumulativeTrapezoid(double dx, int dim) {
+        return LinalgMore.cumulativeTrapezoid(this, dx, dim);
+    }
+
+    /** {@code torch.cumulative_trapezoid(y)}: spacing 1 along the last dimension. */
+    public Tensor cumulativeTrapezoid() {
+        return LinalgMore.cumulativeTrapezoid(this, 1.0, -1);
+    }
+
     // ------------------------------------------------------------------ convolution and pooling
 
     /**
