@@ -738,6 +738,30 @@ final class LinalgMore {
         return increasing ? result : result.flip(1);
     }
 
+    /**
+     * {@code torch.linalg.vander(x, N)} (PyTorch 2.x): increasing powers along a new last dimension, as PyTorch
+     * composes it: {@code cat([ones, cumprod(x.unsqueeze(-1).expand(..., N - 1), -1)], -1)}; integer inputs give int64.
+     */
+    static Tensor linalgVander(Tensor x, Integer nArg) {
+        DType t = x.dtype;
+        boolean integral = !t.isFloatingPoint() && t != DType.BOOL;
+        if (!(t == DType.FLOAT32 || t == DType.FLOAT64 || integral)) {
+            throw new IllegalArgumentException("linalg.vander supports floating point, complex, and integer tensors, but got "
+                    + Format.scalarType(t));
+        }
+        Tensor xv = x.dim() == 0 ? x.unsqueeze(-1) : x;
+        int n = nArg == null ? xv.size(-1) : nArg;
+        if (n <= 1) {
+            throw new IllegalArgumentException("N must be greater than 1.");
+        }
+        int[] shape = Arrays.copyOf(xv.shape, xv.dim() + 1);
+        shape[xv.dim()] = n - 1;
+        Tensor result = xv.unsqueeze(-1).expand(shape).cumprod(-1, integral ? DType.INT64 : t);
+        shape[xv.dim()] = 1;
+        Tensor ones = Tensor.ones(result.dtype, shape).to(result.device);
+        return Tensor.cat(List.of(ones, result), -1);
+    }
+
     // ------------------------------------------------------------------ trapezoid and cumulative_trapezoid
 
     /** {@code y.slice(dim, start, start + length)}, clamped to the size as PyTorch's slice. */

@@ -3007,6 +3007,19 @@ public final class Tensor implements AutoCloseable {
         return LinalgMore.vander(this, null, false);
     }
 
+    /**
+     * The Vandermonde matrices of the vectors in the last dimension, powers increasing, {@code N} columns (null: as
+     * many as elements, at least 2), as {@code torch.linalg.vander(x, N=)}; integer inputs give int64.
+     */
+    public Tensor linalgVander(Integer N) {
+        return LinalgMore.linalgVander(this, N);
+    }
+
+    /** {@code torch.linalg.vander(x)}: as many columns as elements in the last dimension. */
+    public Tensor linalgVander() {
+        return LinalgMore.linalgVander(this, null);
+    }
+
     /** The trapezoidal rule along {@code dim} with sample points {@code x}, as {@code torch.trapezoid(y, x, dim=)}. */
     public Tensor trapezoid(Tensor x, int dim) {
         Args.require(x, "trapezoid", "x", 2, "Tensor");

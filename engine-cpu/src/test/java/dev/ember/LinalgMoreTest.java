@@ -258,6 +258,15 @@ class LinalgMoreTest {
             assertEquals(DType.INT64, v.dtype());
             return v;
         }));
+        t.add(one("linalg_vander", x -> x[0].linalgVander()));
+        t.add(one("linalg_vander_n", x -> x[0].linalgVander(5)));
+        t.add(one("linalg_vander_0d", x -> x[0].linalgVander(3)));
+        t.add(one("linalg_vander_f32", x -> x[0].linalgVander()));
+        t.add(one("linalg_vander_int", x -> {
+            Tensor v = x[0].linalgVander();
+            assertEquals(DType.INT64, v.dtype());
+            return v;
+        }));
         t.add(one("vander_bool", x -> {
             Tensor v = x[0].vander(null, true);
             assertEquals(DType.INT64, v.dtype());
@@ -363,6 +372,7 @@ class LinalgMoreTest {
         m.put("cholesky_inverse", new Object[] {(Function<Tensor[], Tensor>) x -> x[0].tril().choleskyInverse(false), tri(false, 3, 3)});
         m.put("cholesky_inverse upper", new Object[] {(Function<Tensor[], Tensor>) x -> x[0].triu().choleskyInverse(true),
             tri(true, 2, 3, 3)});
+        m.put("linalg.vander", new Object[] {(Function<Tensor[], Tensor>) x -> x[0].linalgVander(4), r(2, 3)});
         m.put("vecdot", new Object[] {(Function<Tensor[], Tensor>) x -> x[0].linalgVecdot(x[1]), r(2, 3), r(3)});
         m.put("trapezoid x", new Object[] {(Function<Tensor[], Tensor>) x -> x[0].trapezoid(x[1], 0), r(4, 2), r(4)});
         m.put("trapezoid dx", new Object[] {(Function<Tensor[], Tensor>) x -> x[0].trapezoid(0.3, 1), r(2, 5)});
@@ -498,6 +508,9 @@ class LinalgMoreTest {
         fails("vecdot_dim", () -> o(2, 3).linalgVecdot(o(3), 5));
         fails("linalg_diagonal_1d", () -> o(3).linalgDiagonal());
         fails("vander_2d", () -> o(2, 2).vander());
+        fails("linalg_vander_n1", () -> o(3).linalgVander(1));
+        fails("linalg_vander_bool", () -> Tensor.ones(DType.BOOL, 3).linalgVander());
+        fails("linalg_vander_0d_default", () -> Tensor.scalar(2.0).linalgVander());
         fails("vander_negative", () -> o(2).vander(-1, false));
         Tensor yb = Tensor.ones(DType.BOOL, 3);
         fails("trapezoid_bool", yb::trapezoid, yb);

@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * LinalgMore's ops on CUDA against the CPU reference, forward and backward (and a double backward through
  * matrix_exp): matrix_exp (one matrix of each degree and mixed-norm batches, float32 and float64), solve_triangular,
- * lu_factor, lu, lu_solve, multi_dot, linalg.norm, cholesky_solve and cholesky_inverse, on non-contiguous and
- * broadcast inputs.
+ * lu_factor, lu, lu_solve, multi_dot, linalg.norm, cholesky_solve, cholesky_inverse, vecdot, linalg.vander, vander
+ * (forward: PyTorch's backward fails), trapezoid and cumulative_trapezoid, on non-contiguous and broadcast inputs.
  */
 class CudaLinalgMoreTest {
     private static final Generator GEN = new Generator(4242);
@@ -113,6 +113,12 @@ class CudaLinalgMoreTest {
         t.add(p("linalg.norm matrix 2", x -> x[0].linalgNorm(2.0, new int[] {0, 2}, true), r(3, 2, 4)));
         t.add(p("linalg.norm nuc", x -> x[0].linalgNorm("nuc", null, false), r(4, 3)));
         t.add(p("linalg.norm vector", x -> x[0].linalgNorm(3.0, new int[] {1}, false), r(DType.FLOAT32, 3, 5)));
+        t.add(p("linalg.vecdot", x -> x[0].linalgVecdot(nc(x[1]), 0), r(DType.FLOAT32, 4, 3), r(DType.FLOAT32, 4, 3)));
+        t.add(p("linalg.vander", x -> x[0].linalgVander(4), r(2, 3)));
+        t.add(p("vander (forward)", x -> x[0].detach().vander(5, false), r(3)));
+        t.add(p("trapezoid x", x -> x[0].trapezoid(x[1], 0), r(DType.FLOAT32, 5, 3), r(DType.FLOAT32, 5)));
+        t.add(p("trapezoid dx", x -> nc(x[0]).trapezoid(0.5, -1), r(DType.FLOAT32, 4, 6)));
+        t.add(p("cumulative_trapezoid x", x -> x[0].cumulativeTrapezoid(x[1], 1), r(3, 4), r(3, 4)));
         return t;
     }
 
