@@ -7,9 +7,13 @@ import java.util.List;
 /**
  * More of {@code torch.linalg}: {@code matrix_exp} (ATen's degree-selecting Taylor algorithm of Bader, Blanes and Casas,
  * with scaling and squaring, and its backward through the block matrix {@code [[A^H, G], [0, A^H]]}),
- * {@code solve_triangular} with PyTorch's checks, {@code multi_dot} (PyTorch's optimal chain order) and the generic
- * {@code linalg.norm}. Each op records the nodes PyTorch 2.x records, the forward computed with Ember ops under
- * no-grad (so it runs on every backend), the backward written in Ember ops (differentiable again).
+ * {@code solve_triangular} with PyTorch's checks, {@code lu_factor}, {@code lu} and {@code lu_solve} (square matrices:
+ * the LU kernels factor square ones), {@code multi_dot} (PyTorch's optimal chain order), the generic
+ * {@code linalg.norm}, {@code cholesky_solve}, {@code cholesky_inverse}, {@code vecdot}, {@code torch.vander},
+ * {@code linalg.vander}, and {@code trapezoid} / {@code cumulative_trapezoid}. An op PyTorch records as one node
+ * records that node (PyTorch 2.x's name), its forward computed with Ember ops under no-grad (so it runs on every
+ * backend) and its backward written in Ember ops (differentiable again); the ops PyTorch composes are the same
+ * compositions here, with PyTorch's chain of nodes.
  */
 final class LinalgMore {
     private LinalgMore() {

@@ -22,9 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * More of {@code torch.linalg} against PyTorch ({@code linalgmore/make_expected.py}): values, gradients and grad_fn
  * names of matrix_exp (every degree of its Taylor approximation, scaling and squaring, batches), solve_triangular (upper,
  * lower, left, right, unitriangular, broadcast batches), lu_factor, lu and lu_solve (left, right, adjoint), multi_dot
- * (chain orders, 1-D ends), linalg.norm (vector and matrix orders, dims), cholesky_solve and cholesky_inverse, on the
- * printed inputs and on non-contiguous copies; float64 gradcheck and gradgradcheck; PyTorch's errors, leaving the
- * inputs as they were.
+ * (chain orders, 1-D ends), linalg.norm (vector and matrix orders, dims), cholesky_solve and cholesky_inverse,
+ * vecdot, linalg.diagonal, vander and linalg.vander (integer inputs too), trapezoid and cumulative_trapezoid (x or dx,
+ * empty and integer inputs), on the printed inputs and on non-contiguous copies; float64 gradcheck and gradgradcheck;
+ * PyTorch's errors, leaving the inputs as they were.
  *
  * <p>Tolerances as {@link LinalgTest}: float64 within 1e-9 relative (plus 1e-11 absolute), float32 within 1e-4 relative
  * (plus 1e-5 absolute).
