@@ -21,14 +21,14 @@ final class LinalgDecompositions {
     // ------------------------------------------------------------------ checks
 
     /** {@code checkIsMatrix}: at least two dimensions. */
-    private static void checkMatrix(Tensor a, String fn, String name) {
+    static void checkMatrix(Tensor a, String fn, String name) {
         if (a.dim() < 2) {
             throw new IllegalArgumentException(fn + ": The input tensor " + name + " must have at least 2 dimensions.");
         }
     }
 
     /** {@code squareCheckInputs}: a batch of square matrices. */
-    private static void checkSquare(Tensor a, String fn, String name) {
+    static void checkSquare(Tensor a, String fn, String name) {
         checkMatrix(a, fn, name);
         int m = a.size(-2);
         int n = a.size(-1);
@@ -39,7 +39,7 @@ final class LinalgDecompositions {
     }
 
     /** {@code checkFloatingOrComplex}. */
-    private static void checkFloating(Tensor a, String fn) {
+    static void checkFloating(Tensor a, String fn) {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(fn + ": Expected a floating point or complex tensor as input. Got "
                     + Format.scalarType(a.dtype));
@@ -50,7 +50,7 @@ final class LinalgDecompositions {
      * PyTorch's {@code _linalg_check_errors}: the first batch element whose info is not zero, with "(Batch element i): "
      * when the input has batch dimensions.
      */
-    private static void checkInfo(Tensor info, String api, boolean batched, java.util.function.LongFunction<String> why) {
+    static void checkInfo(Tensor info, String api, boolean batched, java.util.function.LongFunction<String> why) {
         if (info.numel() == 0) {
             return;
         }
@@ -65,7 +65,7 @@ final class LinalgDecompositions {
     // ------------------------------------------------------------------ batches and raw kernels (no history)
 
     /** The product of all but the last two sizes. */
-    private static int batchOf(int[] shape) {
+    static int batchOf(int[] shape) {
         long b = 1;
         for (int i = 0; i < shape.length - 2; i++) {
             b *= shape[i];
@@ -74,25 +74,25 @@ final class LinalgDecompositions {
     }
 
     /** {@code t} as a [B, rows, cols] tensor (a view where the strides allow, else a copy), without history. */
-    private static Tensor batch3(Tensor t) {
+    static Tensor batch3(Tensor t) {
         try (GradMode off = Ember.noGrad()) {
             return t.reshape(batchOf(t.shape), t.size(-2), t.size(-1));
         }
     }
 
-    private static int[] withMatrix(int[] batch, int rows, int cols) {
+    static int[] withMatrix(int[] batch, int rows, int cols) {
         int[] s = Arrays.copyOf(batch, batch.length + 2);
         s[batch.length] = rows;
         s[batch.length + 1] = cols;
         return s;
     }
 
-    private static int[] batchShape(Tensor t) {
+    static int[] batchShape(Tensor t) {
         return Arrays.copyOf(t.shape, t.dim() - 2);
     }
 
     /** LU factors of a [B, n, n] tensor: lu [B, n, n], pivots [B, n], info [B]. */
-    private static Tensor[] luRaw(Tensor a3) {
+    static Tensor[] luRaw(Tensor a3) {
         int b = a3.shape[0];
         int n = a3.shape[1];
         Tensor lu = Creation.empty(new int[] {b, n, n}, a3.dtype, a3.device);
@@ -106,7 +106,7 @@ final class LinalgDecompositions {
     }
 
     /** X with A X = B from LU factors; b3 [B, n, k]. */
-    private static Tensor luSolveRaw(Tensor lu, Tensor piv, Tensor b3) {
+    static Tensor luSolveRaw(Tensor lu, Tensor piv, Tensor b3) {
         Tensor x = Creation.empty(b3.shape, lu.dtype, lu.device);
         if (x.numel() > 0) {
             lu.backend.luSolve(lu.storage(), lu.layout, piv.storage(), piv.layout, b3.storage(), b3.layout, x.storage(),
@@ -125,7 +125,7 @@ final class LinalgDecompositions {
     }
 
     /** The n-by-n identity of a type on a device. */
-    private static Tensor eye(int n, DType dtype, Device device) {
+    static Tensor eye(int n, DType dtype, Device device) {
         Tensor t = Creation.zeros(new int[] {n, n}, dtype, device);
         if (n > 0) {
             t.backend.fill(t.storage(), new Layout(new int[] {n}, new int[] {n + 1}, 0), 1);

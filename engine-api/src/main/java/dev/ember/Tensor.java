@@ -2893,6 +2893,181 @@ public final class Tensor implements AutoCloseable {
         return LinalgDecompositions.eigvalsh(this, UPLO);
     }
 
+    /**
+     * The exponential of a (batch of) square matrix, as {@code torch.linalg.matrix_exp}: PyTorch's Taylor
+     * approximations of degree 1 to 18 chosen by the 1-norm (batches: degree 18), with scaling and squaring.
+     */
+    public Tensor linalgMatrixExp() {
+        return LinalgMore.matrixExp(this);
+    }
+
+    /** The matrix exponential, as {@code Tensor.matrix_exp} (an alias of {@link #linalgMatrixExp()}). */
+    public Tensor matrixExp() {
+        return LinalgMore.matrixExp(this);
+    }
+
+    /**
+     * X with {@code this @ X = B} ({@code left}) or {@code X @ this = B} for a triangular {@code this} (its upper or
+     * lower triangle; {@code unitriangular}: ones taken on the diagonal), batches broadcast, as
+     * {@code torch.linalg.solve_triangular(A, B, upper=, left=, unitriangular=)}.
+     */
+    public Tensor linalgSolveTriangular(Tensor B, boolean upper, boolean left, boolean unitriangular) {
+        Args.require(B, "linalg_solve_triangular", "B", 1, "Tensor");
+        return LinalgMore.solveTriangular(this, B, upper, left, unitriangular);
+    }
+
+    /** {@code torch.linalg.solve_triangular(A, B, upper=upper)} (left, not unitriangular). */
+    public Tensor linalgSolveTriangular(Tensor B, boolean upper) {
+        return linalgSolveTriangular(B, upper, true, false);
+    }
+
+    /**
+     * The product of two or more matrices in the order with the fewest multiplications (a 1-D first operand is a row
+     * vector, a 1-D last one a column vector, each dropped from the result), as {@code torch.linalg.multi_dot}.
+     */
+    public static Tensor linalgMultiDot(List<Tensor> tensors) {
+        Args.require(tensors, "linalg_multi_dot", "tensors", 1, "tuple of Tensors");
+        return LinalgMore.multiDot(Arrays.asList(Args.tensors(tensors, "linalg_multi_dot", "tensors", 1)));
+    }
+
+    /**
+     * {@code torch.linalg.norm(this, ord, dim, keepdim)}: with {@code ord} null the 2-norm of the flattened dims;
+     * otherwise a matrix norm over two dims (or a 2-D input without dims), a vector norm over one (or a 1-D input).
+     */
+    public Tensor linalgNorm(Double ord, int[] dim, boolean keepdim) {
+        return LinalgMore.norm(this, ord, dim, keepdim);
+    }
+
+    /** {@code torch.linalg.norm(this, ord, dim, keepdim)} for ord "fro" or "nuc" (a matrix norm; dim null: a 2-D input). */
+    public Tensor linalgNorm(String ord, int[] dim, boolean keepdim) {
+        Args.require(ord, "linalg_norm", "ord", 1, "str");
+        return LinalgMore.norm(this, ord, dim, keepdim);
+    }
+
+    /** {@code torch.linalg.norm(this)}: the 2-norm of all elements. */
+    public Tensor linalgNorm() {
+        return LinalgMore.norm(this, (Double) null, null, false);
+    }
+
+    /**
+     * The LU factorization with partial pivoting of a (batch of) square matrix, as {@code torch.linalg.lu_factor}: the
+     * packed factors and int32 pivots (PyTorch's convention); a zero pivot is PyTorch's error. Ember factors square
+     * matrices only.
+     */
+    public LuFactorResult linalgLuFactor() {
+        return LinalgMore.luFactor(this);
+    }
+
+    /**
+     * X from LU factors ({@link #linalgLuFactor()}) of A: {@code A X = B} ({@code left}, not {@code adjoint}),
+     * {@code A^H X = B}, {@code X A = B} or {@code X A^H = B}, batches broadcast, as
+     * {@code torch.linalg.lu_solve(LU, pivots, B, left=, adjoint=)}.
+     */
+    public static Tensor linalgLuSolve(Tensor LU, Tensor pivots, Tensor B, boolean left, boolean adjoint) {
+        Args.require(LU, "linalg_lu_solve", "LU", 1, "Tensor");
+        Args.require(pivots, "linalg_lu_solve", "pivots", 2, "Tensor");
+        Args.require(B, "linalg_lu_solve", "B", 3, "Tensor");
+        return LinalgMore.luSolve(LU, pivots, B, left, adjoint);
+    }
+
+    /** {@code A = P L U} of a (batch of) square matrix, as {@code torch.linalg.lu} (square matrices only in Ember). */
+    public LuResult linalgLu() {
+        return LinalgMore.lu(this);
+    }
+
+    /**
+     * X with {@code A X = this} for {@code A = L L^H} given its Cholesky factor ({@code upper}: {@code A = U^H U}),
+     * batches broadcast, as {@code torch.cholesky_solve(this, L, upper)}.
+     */
+    public Tensor choleskySolve(Tensor L, boolean upper) {
+        Args.require(L, "cholesky_solve", "input2", 1, "Tensor");
+        return LinalgMore.choleskySolve(this, L, upper);
+    }
+
+    /** The inverse of {@code L L^H} ({@code upper}: {@code U^H U}) from its Cholesky factor, as {@code torch.cholesky_inverse}. */
+    public Tensor choleskyInverse(boolean upper) {
+        return LinalgMore.choleskyInverse(this, upper);
+    }
+
+    /** The dot products of vectors along {@code dim}, batches broadcast, as {@code torch.linalg.vecdot(x, y, dim=)}. */
+    public Tensor linalgVecdot(Tensor y, int dim) {
+        Args.require(y, "linalg_vecdot", "y", 2, "Tensor");
+        return LinalgMore.vecdot(this, y, dim);
+    }
+
+    /** {@code torch.linalg.vecdot(x, y)} along the last dimension. */
+    public Tensor linalgVecdot(Tensor y) {
+        return linalgVecdot(y, -1);
+    }
+
+    /** The diagonals of the last two dimensions, a view, as {@code torch.linalg.diagonal(A, offset=, dim1=, dim2=)}. */
+    public Tensor linalgDiagonal(int offset, int dim1, int dim2) {
+        return diagonal(offset, dim1, dim2);
+    }
+
+    /** {@code torch.linalg.diagonal(A)}: the main diagonals of the last two dimensions, a view. */
+    public Tensor linalgDiagonal() {
+        return diagonal(0, -2, -1);
+    }
+
+    /**
+     * The Vandermonde matrix of a 1-D tensor with {@code N} columns (null: as many as elements), powers decreasing
+     * left to right unless {@code increasing}, as {@code torch.vander(x, N, increasing)}; integer inputs give int64.
+     */
+    public Tensor vander(Integer N, boolean increasing) {
+        return LinalgMore.vander(this, N, increasing);
+    }
+
+    /** {@code torch.vander(x)}: square, decreasing powers. */
+    public Tensor vander() {
+        return LinalgMore.vander(this, null, false);
+    }
+
+    /**
+     * The Vandermonde matrices of the vectors in the last dimension, powers increasing, {@code N} columns (null: as
+     * many as elements, at least 2), as {@code torch.linalg.vander(x, N=)}; integer inputs give int64.
+     */
+    public Tensor linalgVander(Integer N) {
+        return LinalgMore.linalgVander(this, N);
+    }
+
+    /** {@code torch.linalg.vander(x)}: as many columns as elements in the last dimension. */
+    public Tensor linalgVander() {
+        return LinalgMore.linalgVander(this, null);
+    }
+
+    /** The trapezoidal rule along {@code dim} with sample points {@code x}, as {@code torch.trapezoid(y, x, dim=)}. */
+    public Tensor trapezoid(Tensor x, int dim) {
+        Args.require(x, "trapezoid", "x", 2, "Tensor");
+        return LinalgMore.trapezoid(this, x, dim);
+    }
+
+    /** The trapezoidal rule along {@code dim} with constant spacing, as {@code torch.trapezoid(y, dx=, dim=)}. */
+    public Tensor trapezoid(double dx, int dim) {
+        return LinalgMore.trapezoid(this, dx, dim);
+    }
+
+    /** {@code torch.trapezoid(y)}: spacing 1 along the last dimension. */
+    public Tensor trapezoid() {
+        return LinalgMore.trapezoid(this, 1.0, -1);
+    }
+
+    /** The running trapezoidal rule along {@code dim} with sample points {@code x}, as {@code torch.cumulative_trapezoid}. */
+    public Tensor cumulativeTrapezoid(Tensor x, int dim) {
+        Args.require(x, "cumulative_trapezoid", "x", 2, "Tensor");
+        return LinalgMore.cumulativeTrapezoid(this, x, dim);
+    }
+
+    /** The running trapezoidal rule with constant spacing, as {@code torch.cumulative_trapezoid(y, dx=, dim=)}. */
+    public Tensor cumulativeTrapezoid(double dx, int dim) {
+        return LinalgMore.cumulativeTrapezoid(this, dx, dim);
+    }
+
+    /** {@code torch.cumulative_trapezoid(y)}: spacing 1 along the last dimension. */
+    public Tensor cumulativeTrapezoid() {
+        return LinalgMore.cumulativeTrapezoid(this, 1.0, -1);
+    }
+
     // ------------------------------------------------------------------ convolution and pooling
 
     /**

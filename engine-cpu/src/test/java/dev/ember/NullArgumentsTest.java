@@ -50,7 +50,9 @@ class NullArgumentsTest {
             "Tensor.rnnTanhCell#4", "Tensor.rnnTanhCell#5", "Tensor.rnnReluCell#4", "Tensor.rnnReluCell#5",
             "Tensor.quantile#1", "Tensor.nanquantile#1", "Tensor.aminmax#0",
             "Tensor.diff#2", "Tensor.diff#3", // no prepend, no append
-            "Tensor.cov#1", "Tensor.cov#2"); // no frequency weights, no analytic weights
+            "Tensor.cov#1", "Tensor.cov#2", // no frequency weights, no analytic weights
+            // linalg: vander's N (as many columns as elements), linalg.norm's ord (2) and dim (by the input's rank)
+            "Tensor.vander#0", "Tensor.linalgVander#0", "Tensor.linalgNorm#0", "Tensor.linalgNorm#1");
 
     private static Object sample(Class<?> p) {
         if (p == Tensor.class) {
