@@ -206,6 +206,20 @@ final class RecurrentOps {
         return ArithmeticOps.record(out, "TransposeBackward1", new Tensor[] {t}, n -> g -> new Tensor[] {g.transpose(0, 1)});
     }
 
+    /** Each layer-direction's {@code (h, c)} pair from the stacked initial states. */
+    private static List<Tensor[]> lstmHiddens(Tensor h0, Tensor c0) {
+        List<Tensor> hs = h0.unbind(0);
+        List<Tensor> cs = c0.unbind(0);
+        if (hs.size() != cs.size()) {
+            throw new IllegalArgumentException("Expected more hidden states in stacked_rnn");
+        }
+        List<Tensor[]> hiddens = new ArrayList<>();
+        for (int i = 0; i < hs.size(); i++) {
+            hiddens.add(new Tensor[] {hs.get(i), cs.get(i)});
+        }
+        return hiddens;
+    }
+
     /**
      * PyTorch's {@code torch.lstm(input, (h0, c0), params, has_biases, num_layers, dropout, train, bidirectional,
      * batch_first)}: {@code params} per layer and direction {@code w_ih, w_hh[, b_ih, b_hh][, w_hr]} (a projection when
@@ -219,15 +233,7 @@ final class RecurrentOps {
         checkInput(input);
         Tensor x = batchFirst ? input.transpose(0, 1) : input;
         List<CellParams> cells = gatherParams(params, hasBiases, hasProjections);
-        List<Tensor> hs = h0.unbind(0);
-        List<Tensor> cs = c0.unbind(0);
-        if (hs.size() != cs.size()) {
-            throw new IllegalArgumentException("Expected more hidden states in stacked_rnn");
-        }
-        List<Tensor[]> hiddens = new ArrayList<>();
-        for (int i = 0; i < hs.size(); i++) {
-            hiddens.add(new Tensor[] {hs.get(i), cs.get(i)});
-        }
+        List<Tensor[]> hiddens = lstmHiddens(h0, c0);
         LayerOutput r = layers(LSTM, x, hiddens, cells, numLayers, dropout, train, bidirectional);
         List<Tensor> hy = new ArrayList<>();
         List<Tensor> cy = new ArrayList<>();
@@ -410,15 +416,7 @@ final class RecurrentOps {
         long[] bs = packedBatchSizes(data, batchSizes);
         boolean hasProjections = h0.size(2) != c0.size(2);
         List<CellParams> cells = gatherParams(params, hasBiases, hasProjections);
-        List<Tensor> hs = h0.unbind(0);
-        List<Tensor> cs = c0.unbind(0);
-        if (hs.size() != cs.size()) {
-            throw new IllegalArgumentException("Expected more hidden states in stacked_rnn");
-        }
-        List<Tensor[]> hiddens = new ArrayList<>();
-        for (int i = 0; i < hs.size(); i++) {
-            hiddens.add(new Tensor[] {hs.get(i), cs.get(i)});
-        }
+        List<Tensor[]> hiddens = lstmHiddens(h0, c0);
         LayerOutput r = packedLayers(LSTM, data, bs, hiddens, cells, numLayers, dropout, train, bidirectional);
         List<Tensor> hy = new ArrayList<>();
         List<Tensor> cy = new ArrayList<>();
