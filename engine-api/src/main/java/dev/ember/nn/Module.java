@@ -148,16 +148,29 @@ public abstract class Module {
         return Collections.unmodifiableMap(children);
     }
 
-    /** All parameters, this module's first, then each submodule's, in registration order. */
+    /**
+     * All parameters, this module's first, then each submodule's, in registration order; a parameter reached through
+     * several names (a module registered twice, a shared weight) once, as PyTorch's {@code parameters()}.
+     */
     public List<Tensor> parameters() {
         return new ArrayList<>(namedParameters().values());
     }
 
-    /** All parameters by dotted name ({@code conv1.weight}). */
+    /**
+     * All parameters by dotted name ({@code conv1.weight}), each tensor under its first name only, as PyTorch's
+     * {@code named_parameters()} ({@code remove_duplicate=True}); {@link #stateDict()} keeps every name.
+     */
     public Map<String, Tensor> namedParameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collect("", out, true, false);
-        return out;
+        return firstNames(out);
+    }
+
+    /** Each tensor under its first name only. */
+    private static Map<String, Tensor> firstNames(Map<String, Tensor> named) {
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        named.values().removeIf(t -> !seen.add(t));
+        return named;
     }
 
     private void collect(String prefix, Map<String, Tensor> out, boolean withParameters, boolean withBuffers) {
@@ -698,11 +711,14 @@ public abstract class Module {
         return out;
     }
 
-    /** All buffers by dotted name ({@code bn.running_mean}), as {@code named_buffers()}. */
+    /**
+     * All buffers by dotted name ({@code bn.running_mean}), each tensor under its first name only, as
+     * {@code named_buffers()}.
+     */
     public Map<String, Tensor> namedBuffers() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collect("", out, false, true);
-        return out;
+        return firstNames(out);
     }
 
     /** All buffers, as {@code buffers()}. */
