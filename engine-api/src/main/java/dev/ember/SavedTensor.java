@@ -53,8 +53,11 @@ final class SavedTensor {
             String output = owner != null ? ", which is output " + outputNr + " of " + owner + "," : madeBy(tensor);
             throw new IllegalStateException("one of the variables needed for gradient computation has been modified "
                     + "by an inplace operation: " + what + output + " is at version " + now + "; expected version "
-                    + savedVersion + " instead. Hint: the backtrace further above can help find the operation that "
-                    + "modified it; clone() the tensor before changing it in place.");
+                    + savedVersion + " instead." + (AnomalyMode.isEnabled()
+                    ? " Hint: the backtrace further above shows the operation that failed to compute its gradient. The "
+                    + "variable in question was changed in there or anywhere later. Good luck!"
+                    : " Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
+                    + "torch.autograd.set_detect_anomaly(True)."));
         }
         return tensor;
     }
