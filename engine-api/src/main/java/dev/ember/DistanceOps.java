@@ -46,7 +46,7 @@ final class DistanceOps {
             return g -> {
                 Tensor xv = sx.get();
                 if (p == 0) {
-                    return new Tensor[] {xv.zerosLike()}; // norm_backward's zeros for p 0
+                    return new Tensor[] {null}; // norm_backward gives no gradient for p 0 (PyTorch's .grad stays None)
                 }
                 Tensor gk = keepdim || scalar ? g : g.unsqueeze(dim);
                 Tensor nk = so == null ? null : keepdim || scalar ? so.get() : so.get().unsqueeze(dim);

@@ -493,4 +493,16 @@ class LossesMoreTest {
         assertNull(x.grad());
         assertNull(x.gradFn());
     }
+    /**
+     * p = 0 counts the differing coordinates: PyTorch's norm_backward gives no gradient for it, so {@code .grad} stays
+     * None ({@code F.pairwise_distance(a, b, p=0).sum().backward()} leaves {@code a.grad} None in PyTorch 1.13).
+     */
+    @Test
+    void pairwiseDistanceOfOrderZeroGivesNoGradient() {
+        Tensor a = Tensor.tensor(new double[][] {{1, 0, 2}}).requiresGrad_(true);
+        Tensor d = Functional.pairwiseDistance(a, Tensor.zeros(DType.FLOAT64, 1, 3), 0, 1e-6, false);
+        assertEquals("NormBackward1", d.gradFn().name());
+        d.sum().backward();
+        assertNull(a.grad());
+    }
 }
