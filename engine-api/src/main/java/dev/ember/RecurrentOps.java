@@ -154,12 +154,8 @@ final class RecurrentOps {
         return new LayerOutput(Tensor.cat(List.of(fwOutput, revOutput), fwOutput.dim() - 1), List.of(fwState[0], revState[0]));
     }
 
-    /**
-     * PyTorch's {@code _rnn_impl}: the layers one after another, dropout on the outputs of all but the last in training;
-     * returns the last layer's output and the final state of each layer and direction, in PyTorch's order.
-     */
-    private static LayerOutput layers(Cell cell, Tensor input, List<Tensor[]> hiddens, List<CellParams> params, int numLayers,
-                                      double dropout, boolean train, boolean bidirectional) {
+    /** PyTorch's checks of a layer stack: hidden states and weights pair up by direction and count the layers. */
+    private static void checkStack(List<Tensor[]> hiddens, List<CellParams> params, int numLayers, boolean bidirectional) {
         int directions = bidirectional ? 2 : 1;
         if (bidirectional && (hiddens.size() % 2 != 0 || params.size() % 2 != 0)) {
             throw new IllegalArgumentException("Odd number of params or hiddens given to a bidirectional RNN");
@@ -170,6 +166,15 @@ final class RecurrentOps {
         if (numLayers != params.size() / directions) {
             throw new IllegalArgumentException("Expected more weights in stacked_rnn");
         }
+    }
+
+    /**
+     * PyTorch's {@code _rnn_impl}: the layers one after another, dropout on the outputs of all but the last in training;
+     * returns the last layer's output and the final state of each layer and direction, in PyTorch's order.
+     */
+    private static LayerOutput layers(Cell cell, Tensor input, List<Tensor[]> hiddens, List<CellParams> params, int numLayers,
+                                      double dropout, boolean train, boolean bidirectional) {
+        checkStack(hiddens, params, numLayers, bidirectional);
         Tensor layerInput = input;
         List<Tensor[]> finals = new ArrayList<>();
         for (int l = 0; l < numLayers; l++) {
@@ -459,16 +464,7 @@ final class RecurrentOps {
     private static LayerOutput packedLayers(Cell cell, Tensor data, long[] bs, List<Tensor[]> hiddens,
                                             List<CellParams> params, int numLayers, double dropout, boolean train,
                                             boolean bidirectional) {
-        int directions = bidirectional ? 2 : 1;
-        if (bidirectional && (hiddens.size() % 2 != 0 || params.size() % 2 != 0)) {
-            throw new IllegalArgumentException("Odd number of params or hiddens given to a bidirectional RNN");
-        }
-        if (numLayers != hiddens.size() / directions) {
-            throw new IllegalArgumentException("Expected more hidden states in stacked_rnn");
-        }
-        if (numLayers != params.size() / directions) {
-            throw new IllegalArgumentException("Expected more weights in stacked_rnn");
-        }
+        checkStack(hiddens, params, numLayers, bidirectional);
         for (Tensor[] h : hiddens) {
             if (h[0].size(0) != bs[0]) {
                 throw new IllegalArgumentException("Expected the hidden state's batch size to be batch_sizes[0] = " + bs[0]
