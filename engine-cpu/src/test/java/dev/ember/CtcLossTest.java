@@ -6,9 +6,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +15,6 @@ import java.util.function.Function;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,35 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CtcLossTest {
 
-    private record Case(String key, Map<String, String> lines) {
-        String get(String name) {
-            return lines.get(name);
-        }
-    }
-
-    private static List<Case> cases() throws IOException {
-        List<Case> out = new ArrayList<>();
-        try (InputStream in = CtcLossTest.class.getResourceAsStream("/ctcloss/expected.txt")) {
-            assertNotNull(in, "ctcloss/expected.txt");
-            String key = null;
-            Map<String, String> lines = null;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("=== ")) {
-                    if (key != null) {
-                        out.add(new Case(key, lines));
-                    }
-                    key = line.substring(4);
-                    lines = new LinkedHashMap<>();
-                } else if (!line.isBlank()) {
-                    int sp = line.indexOf(' ');
-                    lines.put(sp < 0 ? line : line.substring(0, sp), sp < 0 ? "" : line.substring(sp + 1));
-                }
-            }
-            if (key != null) {
-                out.add(new Case(key, lines));
-            }
-        }
-        return out;
+    private static List<ReferenceCases.Case> cases() {
+        return ReferenceCases.byFirstWord("/ctcloss/expected.txt");
     }
 
     private static Map<String, String> options(String call) {
@@ -103,7 +72,7 @@ class CtcLossTest {
         }
     }
 
-    private static void checkCase(Case c, boolean strided) {
+    private static void checkCase(ReferenceCases.Case c, boolean strided) {
         Map<String, String> o = options(c.get("call"));
         Tensor lp = PyTorchCases.tensor(c.get("in0"));
         if (strided) {
@@ -121,9 +90,9 @@ class CtcLossTest {
     }
 
     @TestFactory
-    List<DynamicTest> againstPyTorch() throws IOException {
+    List<DynamicTest> againstPyTorch() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Case c : cases()) {
+        for (ReferenceCases.Case c : cases()) {
             tests.add(DynamicTest.dynamicTest(c.key(), () -> checkCase(c, false)));
             if (c.key().contains("/f64/")) {
                 tests.add(DynamicTest.dynamicTest(c.key() + " strided", () -> checkCase(c, true)));

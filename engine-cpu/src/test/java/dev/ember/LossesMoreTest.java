@@ -16,9 +16,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -45,35 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LossesMoreTest {
 
     /** One case of expected.txt: its lines by their first word. */
-    private record Case(String key, Map<String, String> lines) {
-        String get(String name) {
-            return lines.get(name);
-        }
-    }
-
-    private static List<Case> cases() throws IOException {
-        List<Case> out = new ArrayList<>();
-        try (InputStream in = LossesMoreTest.class.getResourceAsStream("/lossesmore/expected.txt")) {
-            assertNotNull(in, "lossesmore/expected.txt");
-            String key = null;
-            Map<String, String> lines = null;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("=== ")) {
-                    if (key != null) {
-                        out.add(new Case(key, lines));
-                    }
-                    key = line.substring(4);
-                    lines = new LinkedHashMap<>();
-                } else if (!line.isBlank()) {
-                    int sp = line.indexOf(' ');
-                    lines.put(sp < 0 ? line : line.substring(0, sp), sp < 0 ? "" : line.substring(sp + 1));
-                }
-            }
-            if (key != null) {
-                out.add(new Case(key, lines));
-            }
-        }
-        return out;
+    private static List<ReferenceCases.Case> cases() {
+        return ReferenceCases.byFirstWord("/lossesmore/expected.txt");
     }
 
     private static Tensor tensor(String line) {
@@ -147,7 +117,7 @@ class LossesMoreTest {
         }
     }
 
-    private static Tensor[] inputs(Case c) {
+    private static Tensor[] inputs(ReferenceCases.Case c) {
         List<Tensor> in = new ArrayList<>();
         for (int i = 0; c.get("in" + i) != null; i++) {
             in.add(tensor(c.get("in" + i)));
@@ -155,7 +125,7 @@ class LossesMoreTest {
         return in.toArray(new Tensor[0]);
     }
 
-    private static int[] gradIndices(Case c) {
+    private static int[] gradIndices(ReferenceCases.Case c) {
         String g = c.get("grads");
         return g == null || g.isEmpty() ? new int[0] : Arrays.stream(g.split(",")).mapToInt(Integer::parseInt).toArray();
     }
@@ -211,7 +181,7 @@ class LossesMoreTest {
         return String.join(",", out);
     }
 
-    private static void checkCase(Case c, boolean strided) {
+    private static void checkCase(ReferenceCases.Case c, boolean strided) {
         String call = c.get("call");
         String op = call.trim().split(" ")[0];
         Map<String, String> o = options(call);
@@ -249,9 +219,9 @@ class LossesMoreTest {
     }
 
     @TestFactory
-    List<DynamicTest> againstPyTorch() throws IOException {
+    List<DynamicTest> againstPyTorch() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Case c : cases()) {
+        for (ReferenceCases.Case c : cases()) {
             if (c.get("call") == null || c.key().startsWith("error/")) { // modules, autocast and cosine/long: own tests
                 continue;
             }
@@ -265,9 +235,9 @@ class LossesMoreTest {
     }
 
     @TestFactory
-    List<DynamicTest> errorsAsPyTorch() throws IOException {
+    List<DynamicTest> errorsAsPyTorch() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Case c : cases()) {
+        for (ReferenceCases.Case c : cases()) {
             if (!c.key().startsWith("error/")) {
                 continue;
             }
@@ -326,7 +296,7 @@ class LossesMoreTest {
     }
 
     @Test
-    void cosineOfIntegers() throws IOException {
+    void cosineOfIntegers() {
         PyTorchCases py = new PyTorchCases("/lossesmore/expected.txt");
         String body = py.field("cosine/long", "error");
         assertEquals("expected common dtype to be floating point, yet common dtype is Long", body.substring(body.indexOf(' ') + 1));
@@ -362,7 +332,7 @@ class LossesMoreTest {
     }
 
     @Test
-    void modulesAsPyTorch() throws IOException {
+    void modulesAsPyTorch() {
         Map<String, Module> mods = new LinkedHashMap<>();
         mods.put("SoftMarginLoss", new SoftMarginLoss());
         mods.put("MultiLabelSoftMarginLoss", new MultiLabelSoftMarginLoss(Tensor.ones(3), "mean"));

@@ -51,6 +51,27 @@ final class ReferenceCases {
         return out;
     }
 
+    /** One case of an expected file: its lines by their first word (the rest of the line as the value). */
+    record Case(String key, Map<String, String> lines) {
+        String get(String name) {
+            return lines.get(name);
+        }
+    }
+
+    /** The cases of {@code resource}, each line keyed by its first word, in the file's order. */
+    static List<Case> byFirstWord(String resource) {
+        List<Case> out = new ArrayList<>();
+        for (Map.Entry<String, List<String>> c : read(resource).entrySet()) {
+            Map<String, String> lines = new LinkedHashMap<>();
+            for (String line : c.getValue()) {
+                int sp = line.indexOf(' ');
+                lines.put(sp < 0 ? line : line.substring(0, sp), sp < 0 ? "" : line.substring(sp + 1));
+            }
+            out.add(new Case(c.getKey(), lines));
+        }
+        return out;
+    }
+
     private static String field(List<String> body, String name) {
         for (String l : body) {
             if (l.startsWith(name + " ")) {
