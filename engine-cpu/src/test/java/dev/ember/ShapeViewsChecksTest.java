@@ -75,6 +75,23 @@ class ShapeViewsChecksTest {
     }
 
     @Test
+    void aliasesAndAtleastGradcheck() {
+        Tensor x = r(17, 3, 4);
+        assertTrue(Autograd.gradcheck(t -> t[0].swapaxes(0, 1), x));
+        assertTrue(Autograd.gradcheck(t -> t[0].swapdims(1, 0), x));
+        assertTrue(Autograd.gradcheck(t -> t[0].moveaxis(0, -1), x));
+        assertTrue(Autograd.gradcheck(t -> t[0].fliplr(), x));
+        assertTrue(Autograd.gradcheck(t -> t[0].flipud(), x));
+        Tensor v = r(18, 4);
+        Tensor s = r(19, 1).reshape();
+        for (Tensor in : new Tensor[] {s, v, x}) {
+            assertTrue(Autograd.gradcheck(t -> t[0].atleast1d().mul(2.0), in));
+            assertTrue(Autograd.gradcheck(t -> t[0].atleast2d().mul(2.0), in));
+            assertTrue(Autograd.gradcheck(t -> t[0].atleast3d().mul(2.0), in));
+        }
+    }
+
+    @Test
     void rotationsDifferencesAndBlocksGradcheck() {
         Tensor x = r(11, 3, 4, 2);
         for (int k = -1; k <= 4; k++) {

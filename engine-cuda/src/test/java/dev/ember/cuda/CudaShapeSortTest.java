@@ -115,6 +115,12 @@ class CudaShapeSortTest {
                 .mul(2.0).sum()).add(Tensor.dstack(List.of(x[0], x[1])).mul(3.0).sum()), r(3, 5), r(3, 5)));
         t.add(p("columnStack", x -> Tensor.columnStack(List.of(x[0], x[1])), r(7), r(7, 3)));
         t.add(p("squeeze dims", x -> x[0].squeeze(1, 3).mul(2.0), r(5, 1, 3, 1)));
+        t.add(p("swapaxes moveaxis", x -> x[0].swapaxes(0, 2).moveaxis(0, 1).mul(2.0), r(3, 4, 5)));
+        t.add(p("fliplr flipud", x -> x[0].fliplr().flipud().mul(x[0]), r(5, 7)));
+        t.add(p("atleast", x -> x[0].sum().atleast3d().add(x[0].atleast2d().sum()).mul(x[0].atleast1d().sum()), r(6)));
+        t.add(p("typeAs newZeros newFull", x -> x[0].typeAs(x[1]).add(x[0].newZeros(3, 4)).add(x[0].newFull(new int[] {4},
+                1.5)), r(3, 4), r(2).toDouble()));
+        t.add(p("logspace", x -> Tensor.logspace(-1, 2, 9).to(x[0].device()).mul(x[0]), r(9)));
         t.add(p("rot90", x -> x[0].rot90(1, 0, 2).mul(x[0].rot90(1, 0, 2)), r(5, 3, 7)));
         t.add(p("rot90 transposed", x -> x[0].t().rot90(3, 0, 1).mul(2.0), r(9, 4)));
         t.add(p("diff with prepend", x -> x[0].diff(2, 1, x[1], null).mul(3.0), r(4, 9), r(4, 2)));
