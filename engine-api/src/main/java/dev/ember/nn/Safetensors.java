@@ -4,7 +4,6 @@ import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Tensor;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -42,8 +41,6 @@ import java.util.Set;
 public final class Safetensors {
     /** The reference implementation's limit on the header length (its {@code MAX_HEADER_SIZE}). */
     private static final long MAX_HEADER_LENGTH = 100_000_000;
-    /** The most elements one Ember tensor holds (a Java array's practical limit). */
-    private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
     private static final String METADATA = "__metadata__";
     /** The valid safetensors dtypes Ember cannot hold, told apart from strings that are no dtype at all. */
     private static final Set<String> OTHER_DTYPES = Set.of("U16", "U32",
@@ -81,10 +78,6 @@ public final class Safetensors {
             case UINT8: return 8;
             default: return 9;
         }
-    }
-
-    private static int elementSize(DType t) {
-        return t.itemSize();
     }
 
     // ------------------------------------------------------------------ writing
@@ -141,7 +134,7 @@ public final class Safetensors {
         long offset = 0;
         for (Object[] o : items) {
             Tensor t = (Tensor) o[2];
-            long size = Math.multiplyExact(t.numel(), (long) elementSize(t.dtype()));
+            long size = Math.multiplyExact(t.numel(), (long) TensorBytes.elementSize(t.dtype()));
             if (header.length() > 1) {
                 header.append(',');
             }
@@ -162,67 +155,15 @@ public final class Safetensors {
         }
         List<Object> data = new ArrayList<>();
         for (Object[] o : items) {
-            data.add(array((Tensor) o[2]));
+            data.add(TensorBytes.hostArray((Tensor) o[2]));
         }
         try (OutputStream out = Files.newOutputStream(file)) {
             out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length + pad).array());
             out.write(h);
             out.write(" ".repeat(pad).getBytes(StandardCharsets.US_ASCII));
             for (Object a : data) {
-                write(out, a);
+                TensorBytes.write(out, a, null);
             }
-        }
-    }
-
-    private static Object array(Tensor t) {
-        switch (t.dtype()) {
-            case FLOAT32: return t.toFloatArray();
-            case FLOAT64: return t.toDoubleArray();
-            case INT64: return t.toLongArray();
-            case INT32: return t.toIntArray();
-            case INT16: return t.toShortArray();
-            case FLOAT16:
-            case BFLOAT16:
-                return t.toHalfBits(); // the bits, written as int16 is
-            case INT8:
-            case UINT8:
-                return t.toByteArray(); // uint8's bytes as they are
-            default: return t.toBooleanArray();
-        }
-    }
-
-    /** Writes one tensor's elements little-endian, a bounded chunk at a time (a tensor's bytes may exceed 2 GiB). */
-    private static void write(OutputStream out, Object array) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        int n = java.lang.reflect.Array.getLength(array);
-        int per = b.capacity() / 8;
-        for (int from = 0; from < n; from += per) {
-            int len = Math.min(per, n - from);
-            b.clear();
-            if (array instanceof float[]) {
-                b.asFloatBuffer().put((float[]) array, from, len);
-                b.position(len * 4);
-            } else if (array instanceof double[]) {
-                b.asDoubleBuffer().put((double[]) array, from, len);
-                b.position(len * 8);
-            } else if (array instanceof long[]) {
-                b.asLongBuffer().put((long[]) array, from, len);
-                b.position(len * 8);
-            } else if (array instanceof int[]) {
-                b.asIntBuffer().put((int[]) array, from, len);
-                b.position(len * 4);
-            } else if (array instanceof short[]) {
-                b.asShortBuffer().put((short[]) array, from, len);
-                b.position(len * 2);
-            } else if (array instanceof byte[]) {
-                b.put((byte[]) array, from, len);
-            } else {
-                boolean[] v = (boolean[]) array;
-                for (int k = from; k < from + len; k++) {
-                    b.put((byte) (v[k] ? 1 : 0));
-                }
-            }
-            out.write(b.array(), 0, b.position());
         }
     }
 
@@ -268,7 +209,7 @@ public final class Safetensors {
                 throw bad(file, "the file is " + size + " bytes long, too short for the 8-byte header length");
             }
             ByteBuffer lengthField = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lengthField, 0, file);
+            TensorBytes.readFully(ch, lengthField, 0, file);
             long n = lengthField.getLong(0); // an unsigned 64-bit value: compared unsigned, so no 8 + n overflows
             if (Long.compareUnsigned(n, size - 8) > 0) {
                 throw bad(file, "header length " + Long.toUnsignedString(n) + " exceeds the file size " + size);
@@ -277,7 +218,7 @@ public final class Safetensors {
                 throw bad(file, "header length " + n + " exceeds the format's limit of " + MAX_HEADER_LENGTH + " bytes");
             }
             ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
-            readFully(ch, headerBytes, 8, file);
+            TensorBytes.readFully(ch, headerBytes, 8, file);
             String text = utf8(headerBytes, file);
             if (text.isEmpty() || text.charAt(0) != '{') {
                 throw bad(file, "the header does not start with '{'");
@@ -292,16 +233,14 @@ public final class Safetensors {
             checkLayout(file, entries, bufferLength);
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (Entry e : entries) {
-                if (e.numel > MAX_ELEMENTS) {
+                if (e.numel > TensorBytes.MAX_ELEMENTS) {
                     throw bad(file, "tensor " + Json.quoted(e.name) + " has " + e.numel
-                            + " elements; Ember holds at most " + MAX_ELEMENTS + " in one tensor");
+                            + " elements; Ember holds at most " + TensorBytes.MAX_ELEMENTS + " in one tensor");
                 }
             }
             for (Entry e : entries) {
-                Object array = read(ch, 8 + n + e.begin, e, file);
-                out.put(e.name, e.dtype.isReducedFloatingPoint()
-                        ? Tensor.fromHalfBits((short[]) array, e.dtype, e.shape)
-                        : Tensor.tensor(array, e.dtype, Device.CPU).reshape(e.shape));
+                Object array = TensorBytes.read(ch, 8 + n + e.begin, e.dtype, (int) e.numel, ByteOrder.LITTLE_ENDIAN, null, file);
+                out.put(e.name, TensorBytes.tensor(array, e.dtype, e.shape));
             }
             return out;
         }
@@ -309,19 +248,6 @@ public final class Safetensors {
 
     private static IOException bad(Path file, String problem) {
         return new IOException(file + ": " + problem);
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer b, long position, Path file) throws IOException {
-        long p = position;
-        while (b.hasRemaining()) {
-            int r = ch.read(b, p);
-            if (r < 0) {
-                // the file shrank after its size was read
-                throw new EOFException(file + ": the file ends at byte " + p + ", before the data its header describes");
-            }
-            p += r;
-        }
-        b.flip();
     }
 
     private static String utf8(ByteBuffer bytes, Path file) throws IOException {
@@ -452,7 +378,7 @@ public final class Safetensors {
             throw bad(file, tensor(name) + "the element count of " + where + " overflows a 64-bit integer");
         }
         try {
-            bytes = Math.multiplyExact(numel, (long) elementSize(dtype));
+            bytes = Math.multiplyExact(numel, (long) TensorBytes.elementSize(dtype));
         } catch (ArithmeticException x) {
             throw bad(file, tensor(name) + "the byte size of " + where + " overflows a 64-bit integer");
         }
@@ -569,60 +495,6 @@ public final class Safetensors {
         }
     }
 
-    /** Reads one validated tensor's elements, a bounded chunk at a time (a tensor's bytes may exceed 2 GiB). */
-    private static Object read(FileChannel ch, long position, Entry e, Path file) throws IOException {
-        int n = (int) e.numel;
-        int size = elementSize(e.dtype);
-        ByteBuffer b = ByteBuffer.allocate((int) Math.min(e.end - e.begin, 1 << 20)).order(ByteOrder.LITTLE_ENDIAN);
-        int per = Math.max(1, b.capacity() / size);
-        Object array;
-        switch (e.dtype) {
-            case FLOAT32: array = new float[n]; break;
-            case FLOAT64: array = new double[n]; break;
-            case INT64: array = new long[n]; break;
-            case INT32: array = new int[n]; break;
-            case INT16:
-            case FLOAT16:
-            case BFLOAT16:
-                array = new short[n]; // float16 and bfloat16 as their bits
-                break;
-            case INT8:
-            case UINT8:
-                array = new byte[n];
-                break;
-            default: array = new boolean[n];
-        }
-        long p = position;
-        for (int from = 0; from < n; from += per) {
-            int len = Math.min(per, n - from);
-            b.clear().limit(len * size);
-            readFully(ch, b, p, file);
-            p += (long) len * size;
-            switch (e.dtype) {
-                case FLOAT32: b.asFloatBuffer().get((float[]) array, from, len); break;
-                case FLOAT64: b.asDoubleBuffer().get((double[]) array, from, len); break;
-                case INT64: b.asLongBuffer().get((long[]) array, from, len); break;
-                case INT32: b.asIntBuffer().get((int[]) array, from, len); break;
-                case INT16:
-                case FLOAT16:
-                case BFLOAT16:
-                    b.asShortBuffer().get((short[]) array, from, len);
-                    break;
-                case INT8:
-                case UINT8:
-                    b.get((byte[]) array, from, len);
-                    break;
-                default: {
-                    boolean[] a = (boolean[]) array;
-                    for (int k = 0; k < len; k++) {
-                        a[from + k] = b.get(k) != 0;
-                    }
-                }
-            }
-        }
-        return array;
-    }
-
     // ------------------------------------------------------------------ metadata
 
     /**
@@ -671,10 +543,10 @@ public final class Safetensors {
         load(file); // every check of the format, before the header is read again for its metadata
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer lengthField = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lengthField, 0, file);
+            TensorBytes.readFully(ch, lengthField, 0, file);
             long n = lengthField.getLong(0);
             ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
-            readFully(ch, headerBytes, 8, file);
+            TensorBytes.readFully(ch, headerBytes, 8, file);
             Json json = new Json(utf8(headerBytes, file));
             long bufferLength = ch.size() - 8 - n;
             Map<String, String> out = new LinkedHashMap<>();

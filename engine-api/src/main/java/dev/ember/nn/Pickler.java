@@ -1,0 +1,280 @@
+package dev.ember.nn;
+
+import dev.ember.DType;
+import dev.ember.Tensor;
+
+import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Pickle protocol 2 as CPython's pickler writes it for what {@code torch.save} writes: the same opcodes, the same
+ * batching of list and dict items (1000 at a time), and the same memo, keyed by object identity as Python's is (a
+ * string or tensor that is the same object twice is written once and fetched after), so a state dict pickles to the
+ * bytes PyTorch writes for it. Tensors are handed to a function that gives their persistent id and arguments.
+ */
+final class Pickler {
+    /** Python's default recursion limit bounds how deeply the pickler nests. */
+    static final int MAX_DEPTH = 1000;
+    private static final int BATCH = 1000;
+
+    /** How a tensor pickles: {@code _rebuild_tensor_v2(persistent storage id, offset, size, stride, requires_grad, OrderedDict())}. */
+    record TensorReduce(String storageKey, DType dtype, String location, long storageNumel, int offset, int[] size,
+                        int[] stride, boolean requiresGrad) {
+    }
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final Map<Object, Integer> memo = new IdentityHashMap<>();
+    private final Map<String, Integer> globals = new HashMap<>();
+    private final Function<Tensor, TensorReduce> tensors;
+
+    Pickler(Function<Tensor, TensorReduce> tensors) {
+        this.tensors = tensors;
+    }
+
+    /** The pickle of one object, ending in STOP. */
+    static byte[] dump(Object obj, Function<Tensor, TensorReduce> tensors) {
+        Pickler p = new Pickler(tensors);
+        p.out.write(0x80);
+        p.out.write(2);
+        p.save(obj, 0);
+        p.out.write('.');
+        return p.out.toByteArray();
+    }
+
+    private void put(int index) {
+        if (index < 256) {
+            out.write('q');
+            out.write(index);
+        } else {
+            out.write('r');
+            out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(index).array());
+        }
+    }
+
+    private void memoize(Object o) {
+        int index = memo.size() + globals.size();
+        memo.put(o, index);
+        put(index);
+    }
+
+    private boolean fetched(Object o) {
+        Integer index = o == null ? null : memo.get(o);
+        if (index == null) {
+            return false;
+        }
+        get(index);
+        return true;
+    }
+
+    private void get(int index) {
+        if (index < 256) {
+            out.write('h');
+            out.write(index);
+        } else {
+            out.write('j');
+            out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(index).array());
+        }
+    }
+
+    private void global(String module, String name) {
+        String key = module + "\n" + name;
+        Integer index = globals.get(key);
+        if (index != null) {
+            get(index);
+            return;
+        }
+        out.write('c');
+        out.writeBytes((key + "\n").getBytes(StandardCharsets.UTF_8));
+        index = memo.size() + globals.size();
+        globals.put(key, index);
+        put(index);
+    }
+
+    private void save(Object o, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new IllegalArgumentException("the object nests deeper than " + MAX_DEPTH + " levels (Python's recursion limit)");
+        }
+        if (o == null) {
+            out.write('N');
+        } else if (o instanceof Boolean) {
+            out.write((Boolean) o ? 0x88 : 0x89);
+        } else if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
+            integer(((Number) o).longValue());
+        } else if (o instanceof BigInteger) {
+            BigInteger b = (BigInteger) o;
+            if (b.bitLength() < 64) {
+                integer(b.longValue());
+            } else {
+                long1(b);
+            }
+        } else if (o instanceof Double || o instanceof Float) {
+            out.write('G');
+            out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.BIG_ENDIAN).putDouble(((Number) o).doubleValue()).array());
+        } else if (fetched(o)) {
+            return;
+        } else if (o instanceof String) {
+            string((String) o);
+        } else if (o instanceof Tensor) {
+            tensor((Tensor) o, depth);
+        } else if (o instanceof DType) {
+            String name = ((DType) o).torchName();
+            global("torch", name.substring("torch.".length()));
+        } else if (o instanceof byte[]) {
+            // protocol 2 has no bytes opcode: _codecs.encode(latin-1 text, 'latin1'), as Python writes it
+            global("_codecs", "encode");
+            byte[] b = (byte[]) o;
+            char[] c = new char[b.length];
+            for (int i = 0; i < b.length; i++) {
+                c[i] = (char) (b[i] & 0xFF);
+            }
+            save(new String(c), depth + 1);
+            save("latin1", depth + 1);
+            out.write(0x86); // TUPLE2
+            memoize(new Object());
+            out.write('R');
+            memoize(o);
+        } else if (o instanceof Unpickler.OrderedDictMap) {
+            global("collections", "OrderedDict");
+            out.write(')');
+            out.write('R');
+            memoize(o);
+            items((Map<?, ?>) o, depth);
+        } else if (o instanceof Map) {
+            out.write('}');
+            memoize(o);
+            items((Map<?, ?>) o, depth);
+        } else if (o instanceof List) {
+            out.write(']');
+            memoize(o);
+            List<?> l = (List<?>) o;
+            for (int from = 0; from < l.size(); from += BATCH) {
+                int n = Math.min(BATCH, l.size() - from);
+                if (n > 1) {
+                    out.write('(');
+                }
+                for (int i = from; i < from + n; i++) {
+                    save(l.get(i), depth + 1);
+                }
+                out.write(n > 1 ? 'e' : 'a');
+            }
+        } else {
+            throw new IllegalArgumentException("cannot save a " + o.getClass().getName() + ": Ember writes Tensor, Map, List, "
+                    + "String, integers, Double, Float, Boolean, DType, byte[] and null");
+        }
+    }
+
+    private void items(Map<?, ?> m, int depth) {
+        List<? extends Map.Entry<?, ?>> entries = List.copyOf(m.entrySet());
+        for (int from = 0; from < entries.size(); from += BATCH) {
+            int n = Math.min(BATCH, entries.size() - from);
+            if (n > 1) {
+                out.write('(');
+            }
+            for (int i = from; i < from + n; i++) {
+                save(entries.get(i).getKey(), depth + 1);
+                save(entries.get(i).getValue(), depth + 1);
+            }
+            out.write(n > 1 ? 'u' : 's');
+        }
+    }
+
+    private void integer(long v) {
+        if (v >= 0 && v <= 0xFF) {
+            out.write('K');
+            out.write((int) v);
+        } else if (v >= 0 && v <= 0xFFFF) {
+            out.write('M');
+            out.write((int) v & 0xFF);
+            out.write((int) (v >>> 8));
+        } else if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
+            out.write('J');
+            out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
+        } else {
+            long1(BigInteger.valueOf(v));
+        }
+    }
+
+    /** LONG1: the shortest two's-complement little-endian bytes, as pickle's encode_long. */
+    private void long1(BigInteger v) {
+        byte[] be = v.toByteArray();
+        if (be.length > 255) {
+            throw new IllegalArgumentException("an integer of " + be.length + " bytes is beyond what protocol 2's LONG1 holds");
+        }
+        out.write(0x8a);
+        out.write(be.length);
+        for (int i = be.length - 1; i >= 0; i--) {
+            out.write(be[i]);
+        }
+    }
+
+    private void string(String s) {
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            boolean paired = Character.isHighSurrogate(c) ? k + 1 < s.length() && Character.isLowSurrogate(s.charAt(++k))
+                    : !Character.isLowSurrogate(c);
+            if (!paired) {
+                throw new IllegalArgumentException("the string " + Json.quoted(s) + " is not valid Unicode (unpaired surrogate)");
+            }
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.write('X');
+        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array());
+        out.writeBytes(b);
+        memoize(s);
+    }
+
+    /** An int tuple: EMPTY_TUPLE, TUPLE1-3, or MARK ... TUPLE; a non-empty one memoized as a new object. */
+    private void intTuple(int[] v) {
+        if (v.length == 0) {
+            out.write(')');
+            return;
+        }
+        if (v.length > 3) {
+            out.write('(');
+        }
+        for (int x : v) {
+            integer(x);
+        }
+        out.write(v.length > 3 ? 't' : 0x84 + v.length);
+        memoize(new Object());
+    }
+
+    private void tensor(Tensor t, int depth) {
+        TensorReduce r = tensors.apply(t);
+        global("torch._utils", "_rebuild_tensor_v2");
+        out.write('(');
+        // the persistent id ('storage', torch.XStorage, key, location, numel), a fresh tuple each time
+        out.write('(');
+        save(STORAGE, depth + 1);
+        global("torch", Unpickler.storageName(r.dtype()));
+        save(r.storageKey(), depth + 1);
+        save(r.location(), depth + 1);
+        integer(r.storageNumel());
+        out.write('t');
+        memoize(new Object());
+        out.write('Q');
+        integer(r.offset());
+        intTuple(r.size());
+        intTuple(r.stride());
+        out.write(r.requiresGrad() ? 0x88 : 0x89);
+        global("collections", "OrderedDict"); // backward hooks: a new, empty OrderedDict
+        out.write(')');
+        out.write('R');
+        memoize(new Object());
+        out.write('t');
+        memoize(new Object());
+        out.write('R');
+        memoize(t);
+    }
+
+    /** One string object for every persistent id, as Python's interned literal is. */
+    private static final String STORAGE = "storage";
+}

@@ -1,0 +1,169 @@
+package dev.ember.nn;
+
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.Tensor;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.zip.CRC32;
+
+/**
+ * A tensor's elements as raw bytes in a file, for the weight formats ({@link Safetensors}, {@link TorchSerialization}):
+ * a host array per dtype (float16 and bfloat16 as their bits in a {@code short[]}, bool as {@code boolean[]} read from
+ * bytes that are zero or not), read and written a bounded chunk at a time, since one tensor's bytes may exceed 2 GiB.
+ */
+final class TensorBytes {
+    /** The most elements one Ember tensor holds (a Java array's practical limit). */
+    static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+    private static final int CHUNK = 1 << 20;
+
+    private TensorBytes() {
+    }
+
+    /** The bytes of one element. */
+    static int elementSize(DType t) {
+        return t.itemSize();
+    }
+
+    /** A CPU tensor's elements as a host array of the kind {@link #read} makes. */
+    static Object hostArray(Tensor t) {
+        switch (t.dtype()) {
+            case FLOAT32: return t.toFloatArray();
+            case FLOAT64: return t.toDoubleArray();
+            case INT64: return t.toLongArray();
+            case INT32: return t.toIntArray();
+            case INT16: return t.toShortArray();
+            case FLOAT16:
+            case BFLOAT16:
+                return t.toHalfBits(); // the bits, written as int16 is
+            case INT8:
+            case UINT8:
+                return t.toByteArray(); // uint8's bytes as they are
+            default: return t.toBooleanArray();
+        }
+    }
+
+    /** A CPU tensor of a shape over a host array {@link #read} made. */
+    static Tensor tensor(Object array, DType dtype, int[] shape) {
+        return dtype.isReducedFloatingPoint() ? Tensor.fromHalfBits((short[]) array, dtype, shape)
+                : Tensor.tensor(array, dtype, Device.CPU).reshape(shape);
+    }
+
+    /** Writes a host array's elements little-endian, adding them to {@code crc} when it is not null. */
+    static void write(OutputStream out, Object array, CRC32 crc) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        int n = java.lang.reflect.Array.getLength(array);
+        int per = b.capacity() / 8;
+        for (int from = 0; from < n; from += per) {
+            int len = Math.min(per, n - from);
+            b.clear();
+            if (array instanceof float[]) {
+                b.asFloatBuffer().put((float[]) array, from, len);
+                b.position(len * 4);
+            } else if (array instanceof double[]) {
+                b.asDoubleBuffer().put((double[]) array, from, len);
+                b.position(len * 8);
+            } else if (array instanceof long[]) {
+                b.asLongBuffer().put((long[]) array, from, len);
+                b.position(len * 8);
+            } else if (array instanceof int[]) {
+                b.asIntBuffer().put((int[]) array, from, len);
+                b.position(len * 4);
+            } else if (array instanceof short[]) {
+                b.asShortBuffer().put((short[]) array, from, len);
+                b.position(len * 2);
+            } else if (array instanceof byte[]) {
+                b.put((byte[]) array, from, len);
+            } else {
+                boolean[] v = (boolean[]) array;
+                for (int k = from; k < from + len; k++) {
+                    b.put((byte) (v[k] ? 1 : 0));
+                }
+            }
+            out.write(b.array(), 0, b.position());
+            if (crc != null) {
+                crc.update(b.array(), 0, b.position());
+            }
+        }
+    }
+
+    /**
+     * Reads {@code n} elements of a dtype starting at a file position, in a byte order, adding the bytes to {@code crc}
+     * when it is not null. The caller has checked that the bytes lie inside the file.
+     */
+    static Object read(FileChannel ch, long position, DType dtype, int n, ByteOrder order, CRC32 crc, Path file)
+            throws IOException {
+        int size = elementSize(dtype);
+        ByteBuffer b = ByteBuffer.allocate((int) Math.min((long) n * size, CHUNK)).order(order);
+        int per = Math.max(1, b.capacity() / size);
+        Object array;
+        switch (dtype) {
+            case FLOAT32: array = new float[n]; break;
+            case FLOAT64: array = new double[n]; break;
+            case INT64: array = new long[n]; break;
+            case INT32: array = new int[n]; break;
+            case INT16:
+            case FLOAT16:
+            case BFLOAT16:
+                array = new short[n]; // float16 and bfloat16 as their bits
+                break;
+            case INT8:
+            case UINT8:
+                array = new byte[n];
+                break;
+            default: array = new boolean[n];
+        }
+        long p = position;
+        for (int from = 0; from < n; from += per) {
+            int len = Math.min(per, n - from);
+            b.clear().limit(len * size);
+            readFully(ch, b, p, file);
+            if (crc != null) {
+                crc.update(b.duplicate());
+            }
+            p += (long) len * size;
+            switch (dtype) {
+                case FLOAT32: b.asFloatBuffer().get((float[]) array, from, len); break;
+                case FLOAT64: b.asDoubleBuffer().get((double[]) array, from, len); break;
+                case INT64: b.asLongBuffer().get((long[]) array, from, len); break;
+                case INT32: b.asIntBuffer().get((int[]) array, from, len); break;
+                case INT16:
+                case FLOAT16:
+                case BFLOAT16:
+                    b.asShortBuffer().get((short[]) array, from, len);
+                    break;
+                case INT8:
+                case UINT8:
+                    b.get((byte[]) array, from, len);
+                    break;
+                default: {
+                    boolean[] a = (boolean[]) array;
+                    for (int k = 0; k < len; k++) {
+                        a[from + k] = b.get(k) != 0;
+                    }
+                }
+            }
+        }
+        return array;
+    }
+
+    /** Fills {@code b} from a file position and flips it; a file that ends first is an {@link EOFException}. */
+    static void readFully(FileChannel ch, ByteBuffer b, long position, Path file) throws IOException {
+        long p = position;
+        while (b.hasRemaining()) {
+            int r = ch.read(b, p);
+            if (r < 0) {
+                // the file shrank after its size was read
+                throw new EOFException(file + ": the file ends at byte " + p + ", before the data its header describes");
+            }
+            p += r;
+        }
+        b.flip();
+    }
+}

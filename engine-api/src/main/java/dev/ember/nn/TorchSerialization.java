@@ -1,0 +1,244 @@
+package dev.ember.nn;
+
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.Tensor;
+import dev.ember.backend.Storage;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads and writes PyTorch's own checkpoint files, {@code torch.save}/{@code torch.load} (the zip format PyTorch has
+ * written since 1.6: {@code .pt}, {@code .pth}, {@code pytorch_model.bin}), so a state dict trained in PyTorch loads
+ * into an Ember module and back: {@code model.loadStateDict(TorchSerialization.loadStateDict(Path.of("model.pt")))}.
+ *
+ * <p>{@link #load} reads what {@code torch.load(f, weights_only=True)} (PyTorch 2.6's default) reads and nothing
+ * more: its restricted unpickler allows the same opcodes and the same globals, each a fixed construction in Java, so a
+ * file cannot make Ember call anything it names; any other global is refused with PyTorch's message. Tensors come
+ * back on the CPU (as with {@code map_location="cpu"}), with the dtype, shape, strides and {@code requires_grad} they
+ * were saved with; tensors that shared a storage share one again. Python values map to Java as {@code dict} and
+ * {@code OrderedDict} to {@link Map}, {@code list} to {@link ArrayList}, {@code tuple} and {@code torch.Size} to an
+ * unmodifiable {@link List}, {@code int} to {@link Long} ({@link java.math.BigInteger} beyond 64 bits), {@code float}
+ * to {@link Double}, {@code bool} to {@link Boolean}, {@code None} to null, {@code str} to {@link String},
+ * {@code bytes} to {@code byte[]}, {@code set} to {@link java.util.Set}, {@code torch.dtype} to {@link DType} and
+ * {@code torch.device} to its string.
+ *
+ * <p>The reader trusts no length in a file: the zip directory's offsets and sizes are checked against the file
+ * size, records may not overlap or be compressed, every record's CRC-32 is verified, a storage record's size must be
+ * exactly its element count times the element size, and each tensor's view must lie inside its storage, all in exact
+ * arithmetic before anything is allocated for it. A malformed, corrupt or hostile file is an {@link IOException}
+ * naming the file and the problem. Not read: the legacy pre-1.6 format, TorchScript archives
+ * ({@code torch.jit.save}), and tensors Ember has no type for (complex, quantized, sparse, float8, unsigned wider
+ * than 8 bits).
+ *
+ * <p>{@link #save} writes the bytes {@code torch.save} writes for the same objects (pickle protocol 2, the same zip
+ * layout with 64-byte aligned records), so PyTorch loads Ember's files with {@code torch.load}, weights-only or not.
+ */
+public final class TorchSerialization {
+    private static final String CPU = "cpu";
+
+    private TorchSerialization() {
+    }
+
+    /**
+     * Reads the object a {@code torch.save} file holds, as {@code torch.load(file, map_location="cpu",
+     * weights_only=True)}.
+     *
+     * @throws IOException              if the file cannot be read, is not a PyTorch zip archive, is malformed or corrupt,
+     *                                  or holds something the weights-only loader refuses or Ember cannot represent
+     * @throws IllegalArgumentException if {@code file} is null
+     */
+    public static Object load(Path file) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
+        try (TorchArchive archive = TorchArchive.open(file)) {
+            if (archive.record("constants.pkl") != null) {
+                throw new IOException(file + ": this is a TorchScript archive (torch.jit.save); Ember reads torch.save files");
+            }
+            TorchArchive.Record version = archive.record("version");
+            if (version == null) {
+                throw new IOException(file + ": PytorchStreamReader failed locating file version: file not found");
+            }
+            String v = new String(archive.readAll(version), StandardCharsets.UTF_8).trim();
+            if (!v.matches("[1-3]")) {
+                throw new IOException(file + ": Attempted to read a PyTorch file with version " + v
+                        + ", but the maximum supported version for reading is 3");
+            }
+            ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+            TorchArchive.Record byteorder = archive.record("byteorder");
+            if (byteorder != null) {
+                String b = new String(archive.readAll(byteorder), StandardCharsets.UTF_8);
+                if (!b.equals("little") && !b.equals("big")) {
+                    throw new IOException(file + ": Unknown endianness type: " + b);
+                }
+                order = b.equals("big") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+            }
+            TorchArchive.Record pickle = archive.record("data.pkl");
+            if (pickle == null) {
+                throw new IOException(file + ": PytorchStreamReader failed locating file data.pkl: file not found");
+            }
+            byte[] data = archive.readAll(pickle);
+            ByteOrder byteOrder = order;
+            Map<String, Tensor> storages = new HashMap<>();
+            Map<String, Unpickler.StorageType> types = new HashMap<>();
+            return Unpickler.load(data, file + " (" + archive.folder() + "/data.pkl)", (key, type, location, numel) -> {
+                Tensor s = storages.get(key);
+                if (s != null) {
+                    if (types.get(key).dtype() != type.dtype() || s.numel() != numel) {
+                        throw new IOException(file + ": storage " + key + " is read as " + numel + " " + type.name()
+                                + " elements after " + s.numel() + " " + types.get(key).name() + " ones");
+                    }
+                    return s;
+                }
+                s = storage(archive, key, type, numel, byteOrder, file);
+                storages.put(key, s);
+                types.put(key, type);
+                return s;
+            });
+        }
+    }
+
+    private static Tensor storage(TorchArchive archive, String key, Unpickler.StorageType type, long numel, ByteOrder order,
+                                  Path file) throws IOException {
+        TorchArchive.Record r = archive.record("data/" + key);
+        if (r == null) {
+            throw new IOException(file + ": PytorchStreamReader failed locating file data/" + key + ": file not found");
+        }
+        int size = type.dtype().itemSize();
+        archive.checkStored(r);
+        if (numel > r.size() / size || r.size() != numel * size) {
+            long bytes = numel > Long.MAX_VALUE / size ? Long.MAX_VALUE : numel * size;
+            throw new IOException(file + ": record data/" + key + " holds " + r.size() + " bytes, but its storage of " + numel
+                    + " " + type.dtype().torchName() + " elements needs " + (bytes == Long.MAX_VALUE ? "more than 2^63" : bytes));
+        }
+        if (numel > TensorBytes.MAX_ELEMENTS) {
+            throw new IOException(file + ": storage " + key + " has " + numel + " elements; Ember holds at most "
+                    + TensorBytes.MAX_ELEMENTS + " in one tensor");
+        }
+        Object array = archive.readElements(r, type.dtype(), (int) numel, order);
+        return TensorBytes.tensor(array, type.dtype(), new int[] {(int) numel});
+    }
+
+    /**
+     * Reads a state dict (a dict of names to tensors, as {@code module.state_dict()} gives and {@code torch.save}
+     * writes) for {@link Module#loadStateDict(Map)}.
+     *
+     * @throws IOException              as {@link #load}, and if the file holds anything but a dict of {@code str} to
+     *                                  tensors (the message says what it holds; read such checkpoints with {@link #load})
+     * @throws IllegalArgumentException if {@code file} is null
+     */
+    public static Map<String, Tensor> loadStateDict(Path file) throws IOException {
+        Object o = load(file);
+        if (!(o instanceof Map)) {
+            throw new IOException(file + ": holds a " + Unpickler.describe(o) + ", not a state dict (a dict of str to Tensor)");
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : ((Map<?, ?>) o).entrySet()) {
+            if (!(e.getKey() instanceof String) || !(e.getValue() instanceof Tensor)) {
+                throw new IOException(file + ": holds a dict whose entry " + e.getKey() + " is a " + Unpickler.describe(e.getKey())
+                        + " key with a " + Unpickler.describe(e.getValue()) + " value, not a state dict (a dict of str to Tensor); "
+                        + "read it with TorchSerialization.load and take the state dict out of it");
+            }
+            out.put((String) e.getKey(), (Tensor) e.getValue());
+        }
+        return out;
+    }
+
+    /**
+     * Writes a state dict as {@code torch.save(module.state_dict(), file)} does: an {@code OrderedDict} of the names to
+     * the tensors, in the map's order.
+     *
+     * @throws IllegalArgumentException as {@link #save(Object, Path)}
+     */
+    public static void saveStateDict(Map<String, Tensor> stateDict, Path file) throws IOException {
+        if (stateDict == null) {
+            throw new IllegalArgumentException("stateDict must not be null");
+        }
+        Unpickler.OrderedDictMap ordered = new Unpickler.OrderedDictMap();
+        ordered.putAll(stateDict);
+        save(ordered, file);
+    }
+
+    /**
+     * Writes an object as {@code torch.save(obj, file)} does. It may be a {@link Tensor} (on any device: its whole
+     * storage is written, as PyTorch does, and tensors sharing a storage share it in the file), a {@link Map}
+     * (a Python {@code dict}; a map {@link #load} read as an {@code OrderedDict} is written as one), a {@link List}
+     * (a {@code list}), a {@link String}, an integer ({@link Long}, {@link Integer}, {@link Short}, {@link Byte},
+     * {@link java.math.BigInteger}), a {@link Double} or {@link Float}, a {@link Boolean}, a {@link DType}, a
+     * {@code byte[]} or null, nested in any way. An object reached twice is written once, as Python's pickler does.
+     * Everything is checked and every tensor copied to the host before the file is opened.
+     *
+     * @throws IllegalArgumentException for a null file, an object of another class, a string that is not valid Unicode,
+     *                                  or nesting deeper than Python's recursion limit (1000)
+     * @throws IllegalStateException    for a closed tensor
+     */
+    public static void save(Object obj, Path file) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
+        Map<Storage, String> keys = new IdentityHashMap<>();
+        Map<String, Tensor> storages = new HashMap<>();
+        byte[] pickle = Pickler.dump(obj, t -> {
+            Storage s = t.storage();
+            String key = keys.get(s);
+            if (key == null) {
+                key = String.valueOf(keys.size());
+                keys.put(s, key);
+                storages.put(key, t);
+            }
+            Device d = t.device();
+            return new Pickler.TensorReduce(key, t.dtype(), d.isCpu() ? CPU : d.type() + ":" + Math.max(d.index(), 0),
+                    s.numel(), t.storageOffset(), t.shape(), t.stride(), t.requiresGrad());
+        });
+        // PyTorch writes the storages in the order of their keys as strings: 0, 1, 10, 11, ..., 2
+        Map<String, Object> arrays = new TreeMap<>();
+        for (Map.Entry<String, Tensor> e : storages.entrySet()) {
+            Tensor t = e.getValue();
+            long n = t.storage().numel();
+            Tensor whole = t.detach().asStrided(new int[] {(int) n}, new int[] {1}, 0);
+            arrays.put(e.getKey(), TensorBytes.hostArray(whole.to(Device.CPU)));
+        }
+        String folder = archiveName(file);
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            TorchArchive.Writer w = new TorchArchive.Writer(out, folder);
+            w.record("data.pkl", pickle.length, (o, crc) -> {
+                o.write(pickle);
+                crc.update(pickle);
+            });
+            for (Map.Entry<String, Object> e : arrays.entrySet()) {
+                Object a = e.getValue();
+                long bytes = (long) java.lang.reflect.Array.getLength(a) * TensorBytes.elementSize(storages.get(e.getKey()).dtype());
+                w.record("data/" + e.getKey(), bytes, (o, crc) -> TensorBytes.write(o, a, crc));
+            }
+            byte[] version = "3\n".getBytes(StandardCharsets.US_ASCII);
+            w.record("version", version.length, (o, crc) -> {
+                o.write(version);
+                crc.update(version);
+            });
+            w.finish();
+        }
+    }
+
+    /** PyTorch names the archive's folder after the file: its name without directory and last extension. */
+    private static String archiveName(Path file) {
+        Path name = file.getFileName();
+        String s = name == null ? "" : name.toString();
+        int dot = s.lastIndexOf('.');
+        String base = dot > 0 ? s.substring(0, dot) : dot == 0 ? "" : s;
+        return base.isEmpty() ? "archive" : base;
+    }
+}

@@ -1,0 +1,737 @@
+package dev.ember.nn;
+
+import dev.ember.DType;
+import dev.ember.Tensor;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The restricted unpickler of {@code torch.load(weights_only=True)} ({@code torch/_weights_only_unpickler.py}): the
+ * same opcodes (pickle protocol 2, the one {@code torch.save} writes) and the same allowed globals, building Java
+ * values instead of Python objects. It calls nothing a file names: each allowed global is a fixed Java construction,
+ * and every other global is refused with PyTorch's message. It runs without recursion, checks every length against
+ * the bytes that are there, and bounds the objects it makes, so a hostile or corrupt stream costs at most memory in
+ * proportion to a fixed limit and ends in an {@link IOException}.
+ *
+ * <p>Python values become: {@code dict} and {@code collections.OrderedDict}/{@code Counter} a {@link LinkedHashMap}
+ * ({@link OrderedDictMap} for an OrderedDict); {@code list} an {@link ArrayList}; {@code tuple} and {@code torch.Size}
+ * an unmodifiable {@link List}; {@code int} a {@link Long} (a {@link BigInteger} beyond 64 bits); {@code float} a
+ * {@link Double}; {@code bool} a {@link Boolean}; {@code None} null; {@code str} a {@link String}; {@code bytes} and
+ * {@code bytearray} a {@code byte[]}; {@code set} a {@link LinkedHashSet}; {@code torch.dtype} a {@link DType};
+ * {@code torch.device} its string ({@code "cuda:0"}); a tensor or {@code nn.Parameter} a {@link Tensor}.
+ */
+final class Unpickler {
+    /** The most objects one stream may create; a real checkpoint's pickle makes a few per tensor. */
+    static final int MAX_OBJECTS = 1 << 24;
+
+    /** A {@code collections.OrderedDict}: a map that {@link TorchSerialization#save} writes back as one. */
+    static final class OrderedDictMap extends LinkedHashMap<Object, Object> {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /** A storage's element type, as a {@code torch.FloatStorage}-style global names it. */
+    record StorageType(DType dtype, String name) {
+    }
+
+    /** The storages behind a stream's persistent ids: loads one by key, element type and element count. */
+    interface Storages {
+        Tensor load(String key, StorageType type, String location, long numel) throws IOException;
+    }
+
+    /** An allowed global other than a dtype or storage type: what REDUCE or NEWOBJ may call. */
+    private enum Callable {
+        ORDERED_DICT("collections.OrderedDict"), COUNTER("collections.Counter"), PARAMETER("torch.nn.parameter.Parameter"),
+        GET_LAYOUT("torch.serialization._get_layout"), SIZE("torch.Size"), TENSOR("torch.Tensor"), DEVICE("torch.device"),
+        ENCODE("_codecs.encode"), BYTEARRAY("builtins.bytearray"), SET("builtins.set"), COMPLEX("builtins.complex"),
+        REBUILD_TENSOR_V2("torch._utils._rebuild_tensor_v2"), REBUILD_PARAMETER("torch._utils._rebuild_parameter"),
+        REBUILD_PARAMETER_WITH_STATE("torch._utils._rebuild_parameter_with_state"),
+        REBUILD_FROM_TYPE_V2("torch._tensor._rebuild_from_type_v2"),
+        // allowed by PyTorch, not representable in Ember: refused when called, with what they would have built
+        REBUILD_TENSOR("torch._utils._rebuild_tensor"), REBUILD_TENSOR_V3("torch._utils._rebuild_tensor_v3"),
+        REBUILD_QTENSOR("torch._utils._rebuild_qtensor"), REBUILD_SPARSE("torch._utils._rebuild_sparse_tensor"),
+        REBUILD_META("torch._utils._rebuild_meta_tensor_no_storage"), REBUILD_NESTED("torch._utils._rebuild_nested_tensor"),
+        REBUILD_WRAPPER("torch._utils._rebuild_wrapper_subclass"),
+        REBUILD_FROM_NUMPY("torch._utils._rebuild_device_tensor_from_numpy"),
+        REBUILD_FROM_CPU("torch._utils._rebuild_device_tensor_from_cpu_tensor");
+
+        final String path;
+
+        Callable(String path) {
+            this.path = path;
+        }
+    }
+
+    /** PyTorch's storage classes ({@code torch.FloatStorage}, ...) and the dtypes Ember holds them as (null: none). */
+    private static final String[][] STORAGES = {{"Float", "FLOAT32"}, {"Double", "FLOAT64"}, {"Half", "FLOAT16"},
+        {"BFloat16", "BFLOAT16"}, {"Long", "INT64"}, {"Int", "INT32"}, {"Short", "INT16"}, {"Char", "INT8"},
+        {"Byte", "UINT8"}, {"Bool", "BOOL"}, {"ComplexFloat", null}, {"ComplexDouble", null}, {"ComplexHalf", null},
+        {"QInt8", null}, {"QUInt8", null}, {"QInt32", null}, {"QUInt4x2", null}, {"QUInt2x4", null}, {"Untyped", null}};
+    private static final Map<String, Object> ALLOWED = allowed();
+
+    /** The storage class PyTorch pickles a dtype's storage as ({@code FloatStorage} for float32). */
+    static String storageName(DType dtype) {
+        for (String[] s : STORAGES) {
+            if (dtype.name().equals(s[1])) {
+                return s[0] + "Storage";
+            }
+        }
+        throw new IllegalStateException("no storage class for " + dtype);
+    }
+
+    private static Map<String, Object> allowed() {
+        Map<String, Object> m = new HashMap<>();
+        for (Callable c : Callable.values()) {
+            m.put(c.path, c);
+        }
+        for (String[] s : STORAGES) {
+            m.put("torch." + s[0] + "Storage", new StorageType(s[1] == null ? null : DType.valueOf(s[1]), s[0] + "Storage"));
+        }
+        for (DType t : DType.values()) {
+            m.put(t.torchName(), t);
+        }
+        String[][] aliases = {{"float", "FLOAT32"}, {"double", "FLOAT64"}, {"half", "FLOAT16"}, {"long", "INT64"},
+            {"int", "INT32"}, {"short", "INT16"}};
+        for (String[] a : aliases) {
+            m.put("torch." + a[0], DType.valueOf(a[1]));
+        }
+        for (String other : new String[] {"complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf", "uint16",
+            "uint32", "uint64", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "qint8", "quint8",
+            "qint32", "quint4x2", "quint2x4", "bits8", "bits16"}) {
+            m.put("torch." + other, new Unsupported("dtype torch." + other));
+        }
+        return m;
+    }
+
+    /** An allowed global Ember cannot represent: refused where it is used. */
+    private record Unsupported(String what) {
+    }
+
+    private final byte[] data;
+    private final String source;
+    private final Storages storages;
+    private int pos;
+    private int objects;
+    private final Map<Long, Object> memo = new HashMap<>();
+    private ArrayList<Object> stack = new ArrayList<>();
+    private final ArrayList<ArrayList<Object>> metastack = new ArrayList<>();
+
+    private Unpickler(byte[] data, String source, Storages storages) {
+        this.data = data;
+        this.source = source;
+        this.storages = storages;
+    }
+
+    /** Reads the one object a stream pickles. {@code source} names the stream in error messages. */
+    static Object load(byte[] data, String source, Storages storages) throws IOException {
+        return new Unpickler(data, source, storages).run();
+    }
+
+    private IOException error(String problem) {
+        return new IOException(source + ": " + problem);
+    }
+
+    private IOException weightsOnly(String problem) {
+        return error("Weights only load failed. WeightsUnpickler error: " + problem);
+    }
+
+    private int u8() throws IOException {
+        need(1);
+        return data[pos++] & 0xFF;
+    }
+
+    private void need(long n) throws IOException {
+        if (n > data.length - pos) {
+            throw error("the pickle ends at byte " + data.length + ", inside an operand that needs " + n
+                    + " more bytes from byte " + pos + " (the data is truncated or corrupt)");
+        }
+    }
+
+    private ByteBuffer take(int n) throws IOException {
+        need(n);
+        ByteBuffer b = ByteBuffer.wrap(data, pos, n).slice().order(ByteOrder.LITTLE_ENDIAN);
+        pos += n;
+        return b;
+    }
+
+    private String utf8(int n) throws IOException {
+        need(n);
+        try {
+            String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data, pos, n)).toString();
+            pos += n;
+            return s;
+        } catch (CharacterCodingException e) {
+            throw error("a string at byte " + pos + " of the pickle is not valid UTF-8");
+        }
+    }
+
+    private String line() throws IOException {
+        int end = pos;
+        while (end < data.length && data[end] != '\n') {
+            end++;
+        }
+        if (end == data.length) {
+            throw error("the pickle ends inside the name of a GLOBAL at byte " + pos);
+        }
+        String s = utf8(end - pos);
+        pos++; // the newline
+        return s;
+    }
+
+    private void push(Object o) throws IOException {
+        if (++objects > MAX_OBJECTS) {
+            throw error("the pickle makes more than " + MAX_OBJECTS + " objects; Ember refuses it to bound the memory a file can take");
+        }
+        stack.add(o);
+    }
+
+    private Object pop() throws IOException {
+        if (stack.isEmpty()) {
+            throw error("the pickle pops from an empty stack at byte " + (pos - 1) + " (the data is corrupt)");
+        }
+        return stack.remove(stack.size() - 1);
+    }
+
+    private Object top() throws IOException {
+        if (stack.isEmpty()) {
+            throw error("the pickle reads an empty stack at byte " + (pos - 1) + " (the data is corrupt)");
+        }
+        return stack.get(stack.size() - 1);
+    }
+
+    private ArrayList<Object> popMark() throws IOException {
+        if (metastack.isEmpty()) {
+            throw error("the pickle has no MARK for the opcode at byte " + (pos - 1) + " (the data is corrupt)");
+        }
+        ArrayList<Object> items = stack;
+        stack = metastack.remove(metastack.size() - 1);
+        return items;
+    }
+
+    private static List<Object> tuple(List<Object> items) {
+        return Collections.unmodifiableList(new ArrayList<>(items));
+    }
+
+    private static boolean isTuple(Object o) {
+        return o instanceof List && !(o instanceof ArrayList);
+    }
+
+    private Object run() throws IOException {
+        while (true) {
+            int at = pos;
+            int op = u8();
+            switch (op) {
+                case 0x80: { // PROTO
+                    int proto = u8();
+                    if (proto < 2 || proto > 5) {
+                        throw error("unsupported pickle protocol " + proto);
+                    }
+                    break;
+                }
+                case '.': { // STOP
+                    Object result = pop();
+                    if (!stack.isEmpty() || !metastack.isEmpty()) {
+                        throw error("the pickle stops with " + (stack.size() + metastack.size()) + " objects left on its stack (the data is corrupt)");
+                    }
+                    if (pos != data.length) {
+                        throw error("the pickle stops at byte " + (pos - 1) + " of " + data.length + " (trailing bytes)");
+                    }
+                    return result;
+                }
+                case 'c': { // GLOBAL
+                    String module = line();
+                    String name = line();
+                    push(global(module, name));
+                    break;
+                }
+                case 0x81: { // NEWOBJ
+                    Object args = pop();
+                    Object cls = pop();
+                    if (cls != Callable.PARAMETER || !isTuple(args)) {
+                        throw weightsOnly("Can only create new object for nn.Parameter or classes allowlisted via `add_safe_globals` but got "
+                                + describe(cls));
+                    }
+                    push(parameter((List<?>) args));
+                    break;
+                }
+                case 'R': { // REDUCE
+                    Object args = pop();
+                    Object func = pop();
+                    if (!isTuple(args)) {
+                        throw error("REDUCE at byte " + at + " has " + describe(args) + " as its arguments, not a tuple");
+                    }
+                    push(reduce(func, (List<?>) args));
+                    break;
+                }
+                case 'b': { // BUILD
+                    Object state = pop();
+                    Object inst = top();
+                    if (inst instanceof OrderedDictMap) {
+                        if (!(state instanceof Map)) {
+                            throw error("BUILD of an OrderedDict with " + describe(state) + " as its state");
+                        }
+                        // the state is instance attributes (a state dict's _metadata): Ember's maps have none
+                    } else if (!(inst instanceof Tensor)) {
+                        throw weightsOnly("Can only build Tensor, Parameter, OrderedDict or types allowlisted via `add_safe_globals`, but got "
+                                + describe(inst));
+                    } else if (!(state instanceof Map) || !((Map<?, ?>) state).isEmpty()) {
+                        throw error("BUILD of a tensor with state " + describe(state) + ": Ember keeps no attributes on a tensor");
+                    }
+                    break;
+                }
+                case 'a': { // APPEND
+                    Object item = pop();
+                    appendTarget().add(item);
+                    break;
+                }
+                case 'e': { // APPENDS
+                    List<Object> items = popMark();
+                    appendTarget().addAll(items);
+                    break;
+                }
+                case 's': { // SETITEM
+                    Object v = pop();
+                    Object k = pop();
+                    setTarget("SETITEM").put(key(k), v);
+                    break;
+                }
+                case 'u': { // SETITEMS
+                    List<Object> items = popMark();
+                    if (items.size() % 2 != 0) {
+                        throw error("SETITEMS at byte " + at + " has an odd number of items (the data is corrupt)");
+                    }
+                    Map<Object, Object> target = setTarget("SETITEMS");
+                    for (int i = 0; i < items.size(); i += 2) {
+                        target.put(key(items.get(i)), items.get(i + 1));
+                    }
+                    break;
+                }
+                case '(': // MARK
+                    metastack.add(stack);
+                    stack = new ArrayList<>();
+                    break;
+                case 't': // TUPLE
+                    push(tuple(popMark()));
+                    break;
+                case 0x85: // TUPLE1
+                    push(tuple(Arrays.asList(pop())));
+                    break;
+                case 0x86: { // TUPLE2
+                    Object b = pop();
+                    Object a = pop();
+                    push(tuple(Arrays.asList(a, b)));
+                    break;
+                }
+                case 0x87: { // TUPLE3
+                    Object c = pop();
+                    Object b = pop();
+                    Object a = pop();
+                    push(tuple(Arrays.asList(a, b, c)));
+                    break;
+                }
+                case 'N': push(null); break;
+                case 0x89: push(Boolean.FALSE); break;
+                case 0x88: push(Boolean.TRUE); break;
+                case ')': push(List.of()); break;
+                case ']': push(new ArrayList<>()); break;
+                case '}': push(new LinkedHashMap<>()); break;
+                case 0x8f: push(new LinkedHashSet<>()); break; // EMPTY_SET
+                case 'J': push((long) take(4).getInt()); break; // BININT
+                case 'K': push((long) u8()); break; // BININT1
+                case 'M': push((long) (take(2).getShort() & 0xFFFF)); break; // BININT2
+                case 'G': push(take(8).order(ByteOrder.BIG_ENDIAN).getDouble()); break; // BINFLOAT
+                case 'X': { // BINUNICODE
+                    long n = take(4).getInt() & 0xFFFFFFFFL;
+                    need(n);
+                    push(utf8((int) n));
+                    break;
+                }
+                case 'U': // SHORT_BINSTRING: torch.load decodes it as UTF-8
+                    push(utf8(u8()));
+                    break;
+                case 'Q': { // BINPERSID
+                    Object pid = pop();
+                    push(persistent(pid));
+                    break;
+                }
+                case 'h': push(get(u8(), at)); break; // BINGET
+                case 'j': push(get(take(4).getInt() & 0xFFFFFFFFL, at)); break; // LONG_BINGET
+                case 'q': memo.put((long) u8(), top()); break; // BINPUT
+                case 'r': memo.put(take(4).getInt() & 0xFFFFFFFFL, top()); break; // LONG_BINPUT
+                case 0x8a: { // LONG1
+                    int n = u8();
+                    push(decodeLong(take(n), n));
+                    break;
+                }
+                default:
+                    throw weightsOnly("Unsupported operand " + op + " at byte " + at);
+            }
+        }
+    }
+
+    private Object get(long index, int at) throws IOException {
+        if (!memo.containsKey(index)) {
+            throw error("the pickle reads memo entry " + index + " at byte " + at + ", which it never stored (the data is corrupt)");
+        }
+        return memo.get(index);
+    }
+
+    private static Object decodeLong(ByteBuffer b, int n) {
+        if (n == 0) {
+            return 0L;
+        }
+        byte[] be = new byte[n];
+        for (int i = 0; i < n; i++) {
+            be[i] = b.get(n - 1 - i);
+        }
+        BigInteger v = new BigInteger(be); // two's complement, as pickle's decode_long
+        return v.bitLength() < 64 ? (Object) v.longValue() : v;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Object> appendTarget() throws IOException {
+        Object t = top();
+        if (!(t instanceof ArrayList)) {
+            throw weightsOnly("Can only append to lists, but got " + describe(t));
+        }
+        return (List<Object>) t;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<Object, Object> setTarget(String opcode) throws IOException {
+        Object t = top();
+        if (!(t instanceof LinkedHashMap)) {
+            throw weightsOnly("Can only " + opcode + " for dict, collections.OrderedDict, collections.Counter, but got " + describe(t));
+        }
+        return (Map<Object, Object>) t;
+    }
+
+    /** The deepest nesting of tuples a dict key or set element may have (hashing one recurses through them). */
+    private static final int MAX_KEY_DEPTH = 100;
+
+    /**
+     * A dict key or set element: Python refuses unhashable ones (a list, dict or set, also inside a tuple); checked
+     * without recursion, and tuples nested deeper than {@link #MAX_KEY_DEPTH} are refused, since hashing them recurses.
+     */
+    private Object key(Object k) throws IOException {
+        ArrayList<Object[]> pending = new ArrayList<>(); // {value, depth}
+        pending.add(new Object[] {k, 0});
+        while (!pending.isEmpty()) {
+            Object[] item = pending.remove(pending.size() - 1);
+            Object v = item[0];
+            int depth = (Integer) item[1];
+            if (v instanceof ArrayList || v instanceof Map || v instanceof Set) {
+                throw error("unhashable type: '" + describe(v) + "' in a dict key or set element");
+            }
+            if (v instanceof List) {
+                if (depth >= MAX_KEY_DEPTH) {
+                    throw error("a dict key or set element nests tuples deeper than " + MAX_KEY_DEPTH);
+                }
+                for (Object o : (List<?>) v) {
+                    pending.add(new Object[] {o, depth + 1});
+                }
+            }
+        }
+        return k;
+    }
+
+    private Object global(String module, String name) throws IOException {
+        String m = module.equals("__builtin__") ? "builtins" : module.equals("copy_reg") ? "copyreg" : module;
+        String full = m + "." + name;
+        if (m.equals("sys") || m.equals("os") || m.equals("posix") || m.equals("nt")) {
+            throw weightsOnly("Trying to load unsupported GLOBAL " + full + " whose module " + m + " is blocked.");
+        }
+        Object g = ALLOWED.get(full);
+        if (g == null) {
+            String shown = full.startsWith("builtins.") ? full.substring("builtins.".length()) : full;
+            throw weightsOnly("Unsupported global: GLOBAL " + shown + " was not an allowed global by default. Ember reads "
+                    + "what torch.load(weights_only=True) reads: tensors, dicts, lists, tuples, numbers and strings.");
+        }
+        if (g instanceof StorageType && ((StorageType) g).dtype() == null) {
+            return new Unsupported("torch." + ((StorageType) g).name() + " (its dtype is not one Ember has)");
+        }
+        return g;
+    }
+
+    private Object persistent(Object pid) throws IOException {
+        if (!isTuple(pid)) {
+            throw weightsOnly("persistent_load id must be tuple or int, but got " + describe(pid));
+        }
+        List<?> id = (List<?>) pid;
+        Object kind = id.isEmpty() ? null : id.get(0);
+        if (kind instanceof byte[]) {
+            kind = new String((byte[]) kind, StandardCharsets.US_ASCII);
+        }
+        if (!"storage".equals(kind)) {
+            throw weightsOnly("Only persistent_load of storage is allowed, but got " + describe(kind));
+        }
+        if (id.size() != 5) {
+            throw error("a storage's persistent id has " + id.size() + " fields, not 5 (type, key, location, size)");
+        }
+        Object type = id.get(1);
+        if (type instanceof Unsupported) {
+            throw error("a storage is a " + ((Unsupported) type).what() + "; Ember cannot hold it");
+        }
+        if (!(type instanceof StorageType) || !(id.get(2) instanceof String) || !(id.get(3) instanceof String)
+                || !(id.get(4) instanceof Long) || (Long) id.get(4) < 0) {
+            throw error("a storage's persistent id is not (str, storage type, str key, str location, size >= 0): got ("
+                    + describe(kind) + ", " + describe(type) + ", " + describe(id.get(2)) + ", " + describe(id.get(3)) + ", "
+                    + describe(id.get(4)) + ")");
+        }
+        return storages.load((String) id.get(2), (StorageType) type, (String) id.get(3), (Long) id.get(4));
+    }
+
+    private Object reduce(Object func, List<?> args) throws IOException {
+        if (func instanceof Unsupported) {
+            throw error("the file holds a " + ((Unsupported) func).what() + ", which Ember cannot represent");
+        }
+        if (!(func instanceof Callable)) {
+            throw weightsOnly("Trying to call reduce for unrecognized function " + describe(func));
+        }
+        Callable c = (Callable) func;
+        switch (c) {
+            case ORDERED_DICT:
+            case COUNTER: {
+                Map<Object, Object> m = c == Callable.ORDERED_DICT ? new OrderedDictMap() : new LinkedHashMap<>();
+                if (args.size() == 1 && args.get(0) instanceof Map) {
+                    m.putAll((Map<?, ?>) args.get(0));
+                } else if (!args.isEmpty()) {
+                    throw error(c.path + " called with " + args.size() + " arguments");
+                }
+                return m;
+            }
+            case SIZE: {
+                if (args.size() != 1 || !(args.get(0) instanceof List)) {
+                    throw error("torch.Size called with arguments that are not one tuple of ints");
+                }
+                for (Object o : (List<?>) args.get(0)) {
+                    if (!(o instanceof Long)) {
+                        throw error("torch.Size of " + describe(o));
+                    }
+                }
+                return tuple(new ArrayList<>((List<?>) args.get(0)));
+            }
+            case DEVICE: {
+                if (args.isEmpty() || args.size() > 2 || !(args.get(0) instanceof String)
+                        || args.size() == 2 && !(args.get(1) instanceof Long)) {
+                    throw error("torch.device called with arguments that are not (str[, int])");
+                }
+                return args.size() == 2 ? args.get(0) + ":" + args.get(1) : args.get(0);
+            }
+            case ENCODE:
+            case BYTEARRAY: {
+                if (args.isEmpty() && c == Callable.BYTEARRAY) {
+                    return new byte[0];
+                }
+                if (args.size() != 2 || !(args.get(0) instanceof String) || !(args.get(1) instanceof String)
+                        || !((String) args.get(1)).replace("-", "").equalsIgnoreCase("latin1")) {
+                    throw error(c.path + " called with arguments other than (str, 'latin1')");
+                }
+                String s = (String) args.get(0);
+                byte[] b = new byte[s.length()];
+                for (int i = 0; i < b.length; i++) {
+                    if (s.charAt(i) > 0xFF) {
+                        throw error(c.path + ": a character beyond latin-1 in bytes");
+                    }
+                    b[i] = (byte) s.charAt(i);
+                }
+                return b;
+            }
+            case SET: {
+                Set<Object> s = new LinkedHashSet<>();
+                if (args.size() == 1 && args.get(0) instanceof List) {
+                    for (Object o : (List<?>) args.get(0)) {
+                        s.add(key(o));
+                    }
+                } else if (!args.isEmpty()) {
+                    throw error("builtins.set called with arguments other than one list");
+                }
+                return s;
+            }
+            case REBUILD_TENSOR_V2:
+                return rebuildTensor(args);
+            case REBUILD_PARAMETER:
+            case REBUILD_PARAMETER_WITH_STATE: {
+                int n = c == Callable.REBUILD_PARAMETER ? 3 : 4;
+                if (args.size() != n || !(args.get(0) instanceof Tensor) || !(args.get(1) instanceof Boolean)) {
+                    throw error(c.path + " called with arguments other than (Tensor, bool, hooks" + (n == 4 ? ", state)" : ")"));
+                }
+                return asParameter((Tensor) args.get(0), (Boolean) args.get(1));
+            }
+            case REBUILD_FROM_TYPE_V2: {
+                // (func, new_type, args, state): a tensor or parameter rebuilt by func, its Python attributes in state
+                if (args.size() != 4 || !isTuple(args.get(2))
+                        || args.get(1) != Callable.TENSOR && args.get(1) != Callable.PARAMETER) {
+                    throw error("torch._tensor._rebuild_from_type_v2 of " + describe(args.isEmpty() ? null : args.get(args.size() > 1 ? 1 : 0))
+                            + ": Ember rebuilds plain tensors and parameters only");
+                }
+                Object inner = args.get(0);
+                if (inner != Callable.REBUILD_TENSOR_V2 && inner != Callable.REBUILD_PARAMETER
+                        && inner != Callable.REBUILD_PARAMETER_WITH_STATE) {
+                    throw error("torch._tensor._rebuild_from_type_v2 of " + describe(inner)
+                            + ": Ember rebuilds plain tensors and parameters only");
+                }
+                Object t = reduce(inner, (List<?>) args.get(2));
+                if (!(t instanceof Tensor)) {
+                    throw error("torch._tensor._rebuild_from_type_v2 did not rebuild a tensor");
+                }
+                return t;
+            }
+            case COMPLEX:
+                throw error("the file holds a Python complex number, which Ember cannot represent");
+            case PARAMETER:
+                return parameter(args);
+            default:
+                throw error("the file holds a tensor that " + c.path + " rebuilds (quantized, sparse, meta, nested, "
+                        + "subclass or NumPy-backed), which Ember cannot represent");
+        }
+    }
+
+    /** {@code torch.nn.Parameter(data, requires_grad=True)}. */
+    private Tensor parameter(List<?> args) throws IOException {
+        if (args.isEmpty() || args.size() > 2 || !(args.get(0) instanceof Tensor)
+                || args.size() == 2 && !(args.get(1) instanceof Boolean)) {
+            throw error("torch.nn.Parameter called with arguments other than (Tensor[, bool])");
+        }
+        return asParameter((Tensor) args.get(0), args.size() < 2 || (Boolean) args.get(1));
+    }
+
+    private Tensor asParameter(Tensor data, boolean requiresGrad) throws IOException {
+        Tensor p = data.detach();
+        if (requiresGrad) {
+            if (!p.dtype().isFloatingPoint()) {
+                throw error("a parameter of dtype " + p.dtype().torchName() + " requires grad; only Tensors of floating point dtype can require gradients");
+            }
+            p.requiresGrad_(true);
+        }
+        return p;
+    }
+
+    /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
+    private Tensor rebuildTensor(List<?> args) throws IOException {
+        if (args.size() != 6 && args.size() != 7) {
+            throw error("torch._utils._rebuild_tensor_v2 called with " + args.size() + " arguments, not 6 or 7");
+        }
+        if (!(args.get(0) instanceof Tensor) || !(args.get(1) instanceof Long) || !(args.get(2) instanceof List)
+                || !(args.get(3) instanceof List) || !(args.get(4) instanceof Boolean) || !(args.get(5) instanceof Map)
+                || args.size() == 7 && args.get(6) != null && !(args.get(6) instanceof Map)) {
+            throw error("torch._utils._rebuild_tensor_v2 called with arguments other than (storage, int, tuple, tuple, bool, "
+                    + "OrderedDict[, dict])");
+        }
+        Tensor storage = (Tensor) args.get(0);
+        List<?> size = (List<?>) args.get(2);
+        List<?> stride = (List<?>) args.get(3);
+        if (size.size() != stride.size()) {
+            throw error("a tensor has " + size.size() + " sizes but " + stride.size() + " strides");
+        }
+        int rank = size.size();
+        int[] sizes = new int[rank];
+        int[] strides = new int[rank];
+        long numel = 1;
+        long reach = (Long) args.get(1); // the last element's index in the storage
+        if (reach < 0 || reach > Integer.MAX_VALUE) {
+            throw error("a tensor's storage offset " + reach + " is out of range");
+        }
+        int offset = (int) reach;
+        for (int d = 0; d < rank; d++) {
+            if (!(size.get(d) instanceof Long) || !(stride.get(d) instanceof Long)) {
+                throw error("a tensor's size or stride holds " + describe(size.get(d) instanceof Long ? stride.get(d) : size.get(d)));
+            }
+            long s = (Long) size.get(d);
+            long st = (Long) stride.get(d);
+            if (s < 0 || s > Integer.MAX_VALUE || st < 0 || st > Integer.MAX_VALUE) {
+                throw error("a tensor's size " + s + " or stride " + st + " is out of range");
+            }
+            sizes[d] = (int) s;
+            strides[d] = (int) st;
+            try {
+                numel = Math.multiplyExact(numel, s);
+                if (s > 0) {
+                    reach = Math.addExact(reach, (s - 1) * st); // each product < 2^62
+                }
+            } catch (ArithmeticException e) {
+                throw error("a tensor of sizes " + size + " and strides " + stride + " overflows 64-bit arithmetic");
+            }
+        }
+        if (numel > 0 && reach >= storage.numel()) {
+            throw error("a tensor of size " + Arrays.toString(sizes) + ", stride " + Arrays.toString(strides) + " at offset "
+                    + offset + " reaches element " + reach + " of a storage of " + storage.numel());
+        }
+        Tensor t = storage.asStrided(sizes, strides, offset).detach();
+        if ((Boolean) args.get(4)) {
+            if (!t.dtype().isFloatingPoint()) {
+                throw error("a tensor of dtype " + t.dtype().torchName() + " requires grad; only Tensors of floating point dtype can require gradients");
+            }
+            t.requiresGrad_(true);
+        }
+        return t;
+    }
+
+    /** Python's name for what a value is. */
+    static String describe(Object o) {
+        if (o == null) {
+            return "NoneType";
+        }
+        if (o instanceof Callable) {
+            return ((Callable) o).path;
+        }
+        if (o instanceof StorageType) {
+            return "torch." + ((StorageType) o).name();
+        }
+        if (o instanceof Unsupported) {
+            return ((Unsupported) o).what();
+        }
+        if (o instanceof OrderedDictMap) {
+            return "collections.OrderedDict";
+        }
+        if (o instanceof Map) {
+            return "dict";
+        }
+        if (o instanceof ArrayList) {
+            return "list";
+        }
+        if (o instanceof List) {
+            return "tuple";
+        }
+        if (o instanceof Set) {
+            return "set";
+        }
+        if (o instanceof String) {
+            return "str";
+        }
+        if (o instanceof Long || o instanceof BigInteger) {
+            return "int";
+        }
+        if (o instanceof Double) {
+            return "float";
+        }
+        if (o instanceof Boolean) {
+            return "bool";
+        }
+        if (o instanceof byte[]) {
+            return "bytes";
+        }
+        if (o instanceof DType) {
+            return "torch.dtype";
+        }
+        if (o instanceof Tensor) {
+            return "Tensor";
+        }
+        return o.getClass().getSimpleName();
+    }
+}
