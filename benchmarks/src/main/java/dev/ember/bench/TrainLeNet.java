@@ -25,8 +25,10 @@ import java.util.Locale;
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.ember.bench.TrainLeNet \
  *     [--epochs 3] [--batch-size 64] [--lr 0.02] [--device cpu|cuda|auto] [--data /usr/share/datasets/fashion-mnist]
- *     [--save lenet.safetensors] [--plot run.png]
+ *     [--save lenet.safetensors|lenet.pt] [--plot run.png]
  * </pre>
+ * {@code --save} writes the weights as safetensors, or as {@code torch.save} does for a name ending in {@code .pt} or
+ * {@code .pth}.
  * The data are Debian's {@code dataset-fashion-mnist} package ({@code apt-get install dataset-fashion-mnist}).
  * Every 200 batches it prints the mean training loss of those batches and the images per second; after each epoch the
  * test accuracy. {@code --plot FILE.png} draws these as a picture ({@link RunPlot}: train loss and images/s per logged
@@ -162,8 +164,14 @@ public final class TrainLeNet {
             }
         }
         if (save != null) {
-            dev.ember.nn.Safetensors.save(net.stateDict(), save);
-            System.out.println("saved the weights to " + save + " (safetensors; loads in PyTorch with safetensors.torch.load_file)");
+            String name = String.valueOf(save.getFileName());
+            if (name.endsWith(".pt") || name.endsWith(".pth")) {
+                dev.ember.nn.TorchSerialization.saveStateDict(net.stateDict(), save);
+                System.out.println("saved the weights to " + save + " (torch.save's format; loads in PyTorch with torch.load)");
+            } else {
+                dev.ember.nn.Safetensors.save(net.stateDict(), save);
+                System.out.println("saved the weights to " + save + " (safetensors; loads in PyTorch with safetensors.torch.load_file)");
+            }
         }
     }
 

@@ -358,6 +358,22 @@ final class Json {
         }
     }
 
+    /**
+     * Whether a string is valid Unicode: no unpaired surrogate, which UTF-8 encoding would silently replace with
+     * {@code '?'} (a file would then hold another string than the one given).
+     */
+    static boolean validUnicode(String s) {
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            boolean paired = Character.isHighSurrogate(c) ? k + 1 < s.length() && Character.isLowSurrogate(s.charAt(++k))
+                    : !Character.isLowSurrogate(c);
+            if (!paired) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A string as a JSON literal, as serde_json (the reference writer's JSON library) writes it. */
     static String quoted(String v) {
         StringBuilder b = new StringBuilder("\"");

@@ -49,14 +49,19 @@ final class Pickler {
         return p.out.toByteArray();
     }
 
-    private void put(int index) {
+    /** A memo opcode with its index: the 1-byte form below 256, else the 4-byte one (BINPUT/LONG_BINPUT, BINGET/LONG_BINGET). */
+    private void memoOp(int small, int large, int index) {
         if (index < 256) {
-            out.write('q');
+            out.write(small);
             out.write(index);
         } else {
-            out.write('r');
+            out.write(large);
             out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(index).array());
         }
+    }
+
+    private void put(int index) {
+        memoOp('q', 'r', index);
     }
 
     private void memoize(Object o) {
@@ -75,13 +80,7 @@ final class Pickler {
     }
 
     private void get(int index) {
-        if (index < 256) {
-            out.write('h');
-            out.write(index);
-        } else {
-            out.write('j');
-            out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(index).array());
-        }
+        memoOp('h', 'j', index);
     }
 
     private void global(String module, String name) {
@@ -216,13 +215,8 @@ final class Pickler {
     }
 
     private void string(String s) {
-        for (int k = 0; k < s.length(); k++) {
-            char c = s.charAt(k);
-            boolean paired = Character.isHighSurrogate(c) ? k + 1 < s.length() && Character.isLowSurrogate(s.charAt(++k))
-                    : !Character.isLowSurrogate(c);
-            if (!paired) {
-                throw new IllegalArgumentException("the string " + Json.quoted(s) + " is not valid Unicode (unpaired surrogate)");
-            }
+        if (!Json.validUnicode(s)) {
+            throw new IllegalArgumentException("the string " + Json.quoted(s) + " is not valid Unicode (unpaired surrogate)");
         }
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         out.write('X');

@@ -117,14 +117,8 @@ public final class Safetensors {
             if (name.equals(METADATA)) {
                 throw new IllegalArgumentException("the name " + METADATA + " is reserved by the safetensors format for metadata");
             }
-            for (int k = 0; k < name.length(); k++) {
-                char c = name.charAt(k);
-                // UTF-8 would silently replace an unpaired surrogate with '?', saving the tensor under another name.
-                boolean paired = Character.isHighSurrogate(c) ? k + 1 < name.length() && Character.isLowSurrogate(name.charAt(++k))
-                        : !Character.isLowSurrogate(c);
-                if (!paired) {
-                    throw new IllegalArgumentException("tensor name " + Json.quoted(name) + " is not valid Unicode (unpaired surrogate)");
-                }
+            if (!Json.validUnicode(name)) {
+                throw new IllegalArgumentException("tensor name " + Json.quoted(name) + " is not valid Unicode (unpaired surrogate)");
             }
             items.add(new Object[] {name, name.getBytes(StandardCharsets.UTF_8), e.getValue().detach().to(Device.CPU)});
         }
@@ -513,15 +507,8 @@ public final class Safetensors {
             if (k == null || v == null) {
                 throw new IllegalArgumentException(k == null ? "a metadata key is null" : "metadata " + Json.quoted(k) + " is null");
             }
-            for (String s : new String[] {k, v}) {
-                for (int i = 0; i < s.length(); i++) {
-                    char c = s.charAt(i);
-                    boolean paired = Character.isHighSurrogate(c) ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(++i))
-                            : !Character.isLowSurrogate(c);
-                    if (!paired) {
-                        throw new IllegalArgumentException("metadata " + Json.quoted(k) + " is not valid Unicode (unpaired surrogate)");
-                    }
-                }
+            if (!Json.validUnicode(k) || !Json.validUnicode(v)) {
+                throw new IllegalArgumentException("metadata " + Json.quoted(k) + " is not valid Unicode (unpaired surrogate)");
             }
             b.append(first ? "" : ",").append(Json.quoted(k)).append(':').append(Json.quoted(v));
             first = false;
