@@ -155,6 +155,18 @@ wn_case("wn_conv2d", lambda: nn.Conv2d(2, 3, 2), 0, seq((1, 2, 3, 3), shift=5))
 wn_case("wn_conv2d_dim1", lambda: nn.Conv2d(2, 3, 2), 1, seq((1, 2, 3, 3), shift=6))
 
 
+# a state dict of the older, hook-based torch.nn.utils.weight_norm (keys weight_g, weight_v), which 2.x's
+# parametrization loads through its load_state_dict pre-hook (_weight_norm_compat_hook)
+print("=== legacy_weight_norm_load")
+m = nn.Linear(4, 3).to(D)
+init(m, D, shift=2)
+torch.nn.utils.weight_norm(m)
+state("sd", m)
+x = seq((2, 4), shift=5)
+print("x", fmt(x))
+print("out0", fmt(m(x)))
+
+
 def fixed_uv(m):
     sn = m.parametrizations.weight[0]
     with torch.no_grad():

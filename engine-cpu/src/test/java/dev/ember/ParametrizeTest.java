@@ -182,6 +182,8 @@ class ParametrizeTest {
                 r = () -> errorCase(c);
             } else if (name.equals("chain_symmetric_scale")) {
                 r = () -> chainCase(c);
+            } else if (name.equals("legacy_weight_norm_load")) {
+                r = () -> legacyLoadCase(c);
             } else if (name.equals("assign_symmetric")) {
                 r = () -> assignCase(c);
             } else {
@@ -249,6 +251,19 @@ class ParametrizeTest {
         assertEquals(c.get("repr").replace("\\n", "\n"), m.toString());
         close("value", c.get("value"), m.parametrizedValue("weight"), tol);
         step(c, m, PyTorchCases.tensor(c.get("x")), 0, tol, null);
+    }
+
+    /** A state dict of the older hook-based weight_norm ({@code weight_g}, {@code weight_v}) loads into the originals. */
+    private static void legacyLoadCase(ReferenceCases.Case c) {
+        Linear m = new Linear(4, 3);
+        m.to(DType.FLOAT64);
+        Parametrizations.weightNorm(m);
+        Map<String, Tensor> sd = tensors(c, "sd.");
+        m.loadStateDict(sd);
+        close("original0", sd.get("weight_g"), m.namedParameters().get("parametrizations.weight.original0"), 0);
+        close("original1", sd.get("weight_v"), m.namedParameters().get("parametrizations.weight.original1"), 0);
+        close("out0", c.get("out0"), m.apply(PyTorchCases.tensor(c.get("x"))), 1e-12);
+        assertEquals(3, sd.size()); // the caller's map is left as it was
     }
 
     private static void chainCase(ReferenceCases.Case c) {

@@ -345,6 +345,7 @@ public abstract class Module {
         if (state == null) {
             throw new IllegalArgumentException("Expected state_dict to be dict-like, got null.");
         }
+        state = ParametrizationList.legacyKeys(this, state); // weight_norm's old {name}_g/{name}_v, as PyTorch's pre-hook
         Map<String, Tensor> own = new LinkedHashMap<>();
         collect("", own, true, true);
         List<String> errors = new ArrayList<>();

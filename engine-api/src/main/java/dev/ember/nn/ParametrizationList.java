@@ -252,6 +252,39 @@ public final class ParametrizationList extends Module {
         }
     }
 
+    /**
+     * A state dict with the older names of parametrized originals ({@link Parametrization#legacyStateKeys}, as
+     * weight_norm's {@code weight_g}/{@code weight_v}) renamed to {@code parametrizations.<name>.original<i>}, for
+     * every parametrized module under {@code root}; the same map when there are none. Called by
+     * {@link Module#loadStateDict(Map, boolean)}.
+     */
+    static Map<String, Tensor> legacyKeys(Module root, Map<String, Tensor> state) {
+        Map<String, Tensor> out = state;
+        for (Map.Entry<String, Module> e : root.namedModules().entrySet()) {
+            if (!(e.getValue().namedChildren().get(CHILD) instanceof ModuleDict<?> dict)) {
+                continue;
+            }
+            String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+            for (String name : dict.keySet()) {
+                if (!(dict.get(name) instanceof ParametrizationList list) || list.isTensor
+                        || !(list.items.get(0) instanceof Parametrization p)) {
+                    continue;
+                }
+                List<String> old = p.legacyStateKeys(name);
+                if (old.isEmpty() || old.size() != list.ntensors || !old.stream().allMatch(k -> state.containsKey(prefix + k))) {
+                    continue;
+                }
+                if (out == state) {
+                    out = new java.util.LinkedHashMap<>(state);
+                }
+                for (int i = 0; i < old.size(); i++) {
+                    out.put(prefix + CHILD + "." + name + ".original" + i, out.remove(prefix + old.get(i)));
+                }
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ register / remove (Parametrize's mechanics)
 
     /**

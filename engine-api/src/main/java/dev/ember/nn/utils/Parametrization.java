@@ -47,6 +47,16 @@ public abstract class Parametrization extends Module {
     }
 
     /**
+     * The names an older layout gave the originals in a state dict, in order ({@code original0}, {@code original1},
+     * ...), relative to the parametrized module: a state dict holding all of them loads into the originals, as the
+     * load_state_dict pre-hook PyTorch's {@code weight_norm} registers maps the old {@code weight_g}/{@code weight_v}.
+     * None by default.
+     */
+    public List<String> legacyStateKeys(String tensorName) {
+        return List.of();
+    }
+
+    /**
      * Whether {@link #rightInverse} gives one tensor (PyTorch's right inverse returning a Tensor: the original is kept
      * as {@code original}) rather than a sequence ({@code original0}, {@code original1}, ...). True by default.
      */

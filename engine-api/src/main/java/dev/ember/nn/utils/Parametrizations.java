@@ -96,6 +96,12 @@ public final class Parametrizations {
             return false;
         }
 
+        /** {@code torch.nn.utils.weight_norm}'s (the hook-based one's) {@code <name>_g} and {@code <name>_v}. */
+        @Override
+        public List<String> legacyStateKeys(String tensorName) {
+            return List.of(tensorName + "_g", tensorName + "_v");
+        }
+
         @Override
         protected String moduleName() {
             return "_WeightNorm";
