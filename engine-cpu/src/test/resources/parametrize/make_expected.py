@@ -287,6 +287,30 @@ P.remove_parametrizations(m, "bias")
 print("twoafter", ",".join(m.state_dict().keys()))
 
 
+def generic_case(name, make, register, x):
+    # the state dict, printout, value and one step of a layer after register(m)
+    print("===", name)
+    m = make().to(D)
+    init(m, D, diag=1.5)
+    register(m)
+    state("sd", m)
+    print("repr", repr(m).replace("\n", "\\n"))
+    print("value", fmt(getattr(m, name.split("__")[1])))
+    print("x", fmt(x))
+    step(m, x, 0)
+
+
+# use_trivialization=False: matrix_exp/cayley have no right inverse there, so the weight itself is the original
+generic_case("gen_orth_notriv_exp__weight", lambda: nn.Linear(3, 3),
+             lambda m: orthogonal(m, use_trivialization=False), seq((2, 3), shift=2))
+generic_case("gen_orth_notriv_cayley_tall__weight", lambda: nn.Linear(3, 5),
+             lambda m: orthogonal(m, orthogonal_map="cayley", use_trivialization=False), seq((2, 3), shift=3))
+# spectral_norm of a 1-D tensor: F.normalize, no u/v
+generic_case("gen_sn_bias__bias", lambda: nn.Linear(3, 4), lambda m: spectral_norm(m, "bias"), seq((2, 3), shift=4))
+# weight_norm of a bias (1-D, dim 0: every element its own norm)
+generic_case("gen_wn_bias__bias", lambda: nn.Linear(3, 4), lambda m: weight_norm(m, "bias", None), seq((2, 3), shift=5))
+
+
 def err(name, fn):
     print("===", name)
     try:

@@ -119,6 +119,9 @@ class ParametrizeTest {
         if (n.startsWith("convtranspose2d")) {
             return new ConvTranspose2d(2, 3, 2);
         }
+        if (name.startsWith("gen_")) {
+            return name.contains("tall") ? new Linear(3, 5) : name.contains("bias") ? new Linear(3, 4) : new Linear(3, 3);
+        }
         if (name.startsWith("sn_")) {
             return new Linear(5, 4);
         }
@@ -182,6 +185,8 @@ class ParametrizeTest {
                 r = () -> errorCase(c);
             } else if (name.equals("chain_symmetric_scale")) {
                 r = () -> chainCase(c);
+            } else if (name.startsWith("gen_")) {
+                r = () -> genericCase(c);
             } else if (name.equals("legacy_weight_norm_load")) {
                 r = () -> legacyLoadCase(c);
             } else if (name.equals("assign_symmetric")) {
@@ -251,6 +256,28 @@ class ParametrizeTest {
         assertEquals(c.get("repr").replace("\\n", "\n"), m.toString());
         close("value", c.get("value"), m.parametrizedValue("weight"), tol);
         step(c, m, PyTorchCases.tensor(c.get("x")), 0, tol, null);
+    }
+
+    /** A layer after one registration: state dict, printout, value, one step. */
+    private static void genericCase(ReferenceCases.Case c) {
+        String name = c.key();
+        String tensor = name.substring(name.indexOf("__") + 2);
+        Module m = build(c);
+        Tensor before = m.namedParameters().get(tensor);
+        switch (name.substring(0, name.indexOf("__"))) {
+            case "gen_orth_notriv_exp" -> Parametrizations.orthogonal(m, "weight", null, false);
+            case "gen_orth_notriv_cayley_tall" -> Parametrizations.orthogonal(m, "weight", "cayley", false);
+            case "gen_sn_bias" -> Parametrizations.spectralNorm(m, "bias", 1, 1e-12, null);
+            case "gen_wn_bias" -> Parametrizations.weightNorm(m, "bias", -1);
+            default -> throw new IllegalStateException(name);
+        }
+        if (!name.startsWith("gen_wn")) {
+            assertSame(before, Parametrize.parametrizations(m, tensor).original()); // the identity right inverse
+        }
+        checkState(c, m, "sd.", 1e-10);
+        assertEquals(c.get("repr").replace("\\n", "\n"), m.toString());
+        close("value", c.get("value"), m.parametrizedValue(tensor), 1e-10);
+        step(c, m, PyTorchCases.tensor(c.get("x")), 0, 1e-10, null);
     }
 
     /** A state dict of the older hook-based weight_norm ({@code weight_g}, {@code weight_v}) loads into the originals. */
@@ -397,6 +424,25 @@ class ParametrizeTest {
         Tensor w = Tensor.weightNorm(v32, g32, 0);
         Tensor ref = v32.detach().mul(g32.detach().div(Tensor.normExceptDim(v32.detach(), 2, 0)));
         assertTrue(w.allclose(ref, 1e-5, 1e-6));
+    }
+
+    /** float16 takes the composition (PyTorch's has_half_dtype), bfloat16 the fused node with a float norm. */
+    @Test
+    void weightNormReducedTypes() {
+        Tensor v = Tensor.randn(DType.FLOAT32, 4, 3);
+        Tensor g = Tensor.normExceptDim(v, 2, 0).add(0.25);
+        Tensor ref = Tensor.weightNorm(v, g, 0);
+        for (DType t : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
+            Tensor vt = v.to(t).requiresGrad_(true);
+            Tensor gt = g.to(t).requiresGrad_(true);
+            Tensor w = Tensor.weightNorm(vt, gt, 0);
+            assertEquals(t, w.dtype());
+            assertEquals(t == DType.FLOAT16 ? "MulBackward0" : "WeightNormInterfaceBackward0", w.gradFn().name());
+            assertTrue(w.to(DType.FLOAT32).allclose(ref, 2e-2, 2e-2), t.toString());
+            w.sum().backward();
+            assertEquals(t, vt.grad().dtype());
+            assertEquals(t, gt.grad().dtype());
+        }
     }
 
     @Test
