@@ -3393,6 +3393,27 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * {@code torch._weight_norm(v, g, dim)}: {@code v * (g / ||v||)}, the norm over every dimension of {@code v} but
+     * {@code dim} ({@code -1}: all of them), as weight normalization computes its weight. Dim 0 or the last without a
+     * float16 operand is one node WeightNormInterfaceBackward0, as PyTorch 2.x on CPU and CUDA; other dims the
+     * composition {@code v * (g / norm_except_dim(v, 2, dim))}.
+     */
+    public static Tensor weightNorm(Tensor v, Tensor g, int dim) {
+        Args.require(v, "_weight_norm", "v", 1, "Tensor");
+        Args.require(g, "_weight_norm", "g", 2, "Tensor");
+        return WeightNormOps.weightNorm(v, g, dim);
+    }
+
+    /**
+     * {@code torch.norm_except_dim(v, pow, dim)}: the {@code pow}-norm of {@code v} over every dimension but {@code dim},
+     * kept as size-1 dimensions ({@code dim} -1: the norm of all elements, 0-dim).
+     */
+    public static Tensor normExceptDim(Tensor v, double pow, int dim) {
+        Args.require(v, "norm_except_dim", "v", 1, "Tensor");
+        return WeightNormOps.normExceptDim(v, pow, dim);
+    }
+
+    /**
      * {@code torch.rms_norm}: {@code x / sqrt(mean(x^2) + eps) * weight} over the last dimensions; {@code weight} may be
      * null and {@code eps} null means the type's machine epsilon. One node FusedRmsNormBackward0.
      */

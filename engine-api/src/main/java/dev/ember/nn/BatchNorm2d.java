@@ -28,6 +28,6 @@ public final class BatchNorm2d extends NormBase {
             throw new IllegalArgumentException(this + ": expected input with " + features + " channels, got " + x.size(1)
                     + " (input shape " + java.util.Arrays.toString(x.shape()) + ")");
         }
-        return NormLayers.batchNorm(this, x, runningMean, runningVar, numBatchesTracked, weight, bias, momentum, eps, true);
+        return NormLayers.batchNorm(this, x, runningMean, runningVar, numBatchesTracked, parameter("weight"), parameter("bias"), momentum, eps, true);
     }
 }

@@ -10,7 +10,10 @@ import java.util.List;
  * ({@link #forward(Tensor, Tensor)}, or {@link #apply(Tensor, Tensor)} with hooks).
  */
 public final class Bilinear extends Module {
-    /** Weight [out, in1, in2]. */
+    /**
+     * Weight [out, in1, in2]. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     /** Bias [out], or null. */
     public final Tensor bias;
@@ -54,7 +57,7 @@ public final class Bilinear extends Module {
 
     /** {@code bilinear(input1, input2)}: {@link Functional#bilinear} with this layer's weight and bias. */
     public Tensor forward(Tensor input1, Tensor input2) {
-        return Functional.bilinear(input1, input2, weight, bias);
+        return Functional.bilinear(input1, input2, parameter("weight"), parameter("bias"));
     }
 
     /** {@link #forward(Tensor, Tensor)} called with this module's hooks, which see {@code [input1, input2]}. */

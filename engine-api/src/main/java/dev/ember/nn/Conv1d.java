@@ -10,7 +10,10 @@ import java.util.Arrays;
  * sqrt(in / groups * kernel)}); state dict keys {@code weight}, {@code bias}.
  */
 public final class Conv1d extends Module {
-    /** Weight [out, in/groups, k]. */
+    /**
+     * Weight [out, in/groups, k]. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     /** Bias [out], or null. */
     public final Tensor bias;
@@ -119,12 +122,13 @@ public final class Conv1d extends Module {
         Checks.tensor(x, "conv1d", "input", 1);
         if (!paddingMode.equals("zeros")) {
             // PyTorch's _conv_forward: F.pad in the mode, then the convolution without padding
-            return Functional.conv1d(Functional.pad(x, reversedPadding, paddingMode), weight, bias, stride, new int[] {0}, dilation, groups);
+            return Functional.conv1d(Functional.pad(x, reversedPadding, paddingMode), parameter("weight"), parameter("bias"),
+                    stride, new int[] {0}, dilation, groups);
         }
         if (paddingString != null) {
-            return Functional.conv1d(x, weight, bias, stride, paddingString, dilation, groups);
+            return Functional.conv1d(x, parameter("weight"), parameter("bias"), stride, paddingString, dilation, groups);
         }
-        return Functional.conv1d(x, weight, bias, stride, padding, dilation, groups);
+        return Functional.conv1d(x, parameter("weight"), parameter("bias"), stride, padding, dilation, groups);
     }
 
     /** PyTorch's {@code _ConvNd.extra_repr}: padding, dilation, groups and bias only when not the default. */

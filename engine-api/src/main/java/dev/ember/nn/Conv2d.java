@@ -6,7 +6,10 @@ import java.util.Arrays;
 
 /** 2-D convolution layer over NCHW input, as {@code torch.nn.Conv2d}, initialized as PyTorch does. */
 public final class Conv2d extends Module {
-    /** Weight [out, in/groups, kh, kw]. */
+    /**
+     * Weight [out, in/groups, kh, kw]. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     /** Bias [out], or null. */
     public final Tensor bias;
@@ -124,12 +127,13 @@ public final class Conv2d extends Module {
         }
         if (!paddingMode.equals("zeros")) {
             // PyTorch's _conv_forward: F.pad in the mode, then the convolution without padding
-            return Tensor.conv2d(Functional.pad(x, reversedPadding, paddingMode), weight, bias, stride, new int[] {0}, dilation, groups);
+            return Tensor.conv2d(Functional.pad(x, reversedPadding, paddingMode), parameter("weight"), parameter("bias"), stride,
+                    new int[] {0}, dilation, groups);
         }
         if (paddingString != null) {
-            return Functional.conv2d(x, weight, bias, stride, paddingString, dilation, groups);
+            return Functional.conv2d(x, parameter("weight"), parameter("bias"), stride, paddingString, dilation, groups);
         }
-        return Tensor.conv2d(x, weight, bias, stride, padding, dilation, groups);
+        return Tensor.conv2d(x, parameter("weight"), parameter("bias"), stride, padding, dilation, groups);
     }
 
     /** PyTorch's {@code _ConvNd.extra_repr}: padding, dilation, groups and bias only when not the default. */

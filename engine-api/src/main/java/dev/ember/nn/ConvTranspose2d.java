@@ -11,7 +11,10 @@ import java.util.Arrays;
  * the output size PyTorch's {@code output_size} argument asks for.
  */
 public final class ConvTranspose2d extends Module {
-    /** Weight [in, out/groups, kh, kw]. */
+    /**
+     * Weight [in, out/groups, kh, kw]. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     /** Bias [out], or null. */
     public final Tensor bias;
@@ -52,7 +55,7 @@ public final class ConvTranspose2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Checks.tensor(x, "conv_transpose2d", "input", 1);
-        return Functional.convTranspose2d(x, weight, bias, stride, padding, outputPadding, groups, dilation);
+        return Functional.convTranspose2d(x, parameter("weight"), parameter("bias"), stride, padding, outputPadding, groups, dilation);
     }
 
     /**
@@ -62,7 +65,7 @@ public final class ConvTranspose2d extends Module {
     public Tensor forward(Tensor x, int[] outputSize) {
         Checks.tensor(x, "conv_transpose2d", "input", 1);
         Checks.notNull(outputSize, "output_size");
-        return Functional.convTranspose2d(x, weight, bias, stride, padding, outputPadding(x, outputSize), groups, dilation);
+        return Functional.convTranspose2d(x, parameter("weight"), parameter("bias"), stride, padding, outputPadding(x, outputSize), groups, dilation);
     }
 
     /** PyTorch's {@code _ConvTransposeNd._output_padding}. */

@@ -12,7 +12,10 @@ import dev.ember.Tensor;
  * EmbeddingBackward0, an index_add into zeros). State dict key {@code weight}.
  */
 public final class Embedding extends Module {
-    /** The table, {@code [numEmbeddings, embeddingDim]}. */
+    /**
+     * The table, {@code [numEmbeddings, embeddingDim]}. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     private final int numEmbeddings;
     private final int embeddingDim;
@@ -73,7 +76,7 @@ public final class Embedding extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.embedding(input, weight, paddingIdx, maxNorm, normType, scaleGradByFreq);
+        return Functional.embedding(input, parameter("weight"), paddingIdx, maxNorm, normType, scaleGradByFreq);
     }
 
     @Override

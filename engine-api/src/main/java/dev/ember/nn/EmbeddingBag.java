@@ -16,7 +16,10 @@ import java.util.List;
  * pattern for modules of several inputs, see {@link Module#call(List, java.util.function.Function)}).
  */
 public final class EmbeddingBag extends Module {
-    /** The table, {@code [numEmbeddings, embeddingDim]}. */
+    /**
+     * The table, {@code [numEmbeddings, embeddingDim]}. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     private final int numEmbeddings;
     private final int embeddingDim;
@@ -76,7 +79,7 @@ public final class EmbeddingBag extends Module {
      * {@code perSampleWeights} (mode sum only) may be null.
      */
     public Tensor forward(Tensor input, Tensor offsets, Tensor perSampleWeights) {
-        return Functional.embeddingBag(input, weight, offsets, maxNorm, normType, scaleGradByFreq, mode, perSampleWeights,
+        return Functional.embeddingBag(input, parameter("weight"), offsets, maxNorm, normType, scaleGradByFreq, mode, perSampleWeights,
                 includeLastOffset, paddingIdx);
     }
 

@@ -44,7 +44,8 @@ public final class GRUCell extends RNNCellBase {
         } else {
             h = batched ? hx : hx.unsqueeze(0);
         }
-        Tensor r = Tensor.gruCell(x, h, weightIh, weightHh, biasIh, biasHh);
+        Tensor r = Tensor.gruCell(x, h, parameter("weight_ih"), parameter("weight_hh"), parameter("bias_ih"),
+                parameter("bias_hh"));
         return batched ? r : r.squeeze(0);
     }
 

@@ -9,7 +9,10 @@ import dev.ember.Tensor;
  * {@code weight}, {@code bias}.
  */
 public final class GroupNorm extends Module {
-    /** Scale [C], or null without affine. */
+    /**
+     * Scale [C], or null without affine. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     /** Shift [C], or null without affine. */
     public final Tensor bias;
@@ -43,7 +46,7 @@ public final class GroupNorm extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.groupNorm(input, numGroups, weight, bias, eps);
+        return Functional.groupNorm(input, numGroups, parameter("weight"), parameter("bias"), eps);
     }
 
     @Override

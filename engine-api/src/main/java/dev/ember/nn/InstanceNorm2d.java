@@ -36,7 +36,7 @@ public final class InstanceNorm2d extends NormBase {
         }
         boolean unbatched = x.dim() == 3;
         Tensor in = unbatched ? x.unsqueeze(0) : x;
-        Tensor y = Functional.instanceNorm(in, runningMean, runningVar, weight, bias, isTraining() || !trackRunningStats,
+        Tensor y = Functional.instanceNorm(in, runningMean, runningVar, parameter("weight"), parameter("bias"), isTraining() || !trackRunningStats,
                 momentum, eps);
         return unbatched ? y.squeeze(0) : y;
     }

@@ -54,7 +54,8 @@ public final class LSTMCell extends RNNCellBase {
             h = batched ? hx.h() : hx.h().unsqueeze(0);
             c = batched ? hx.c() : hx.c().unsqueeze(0);
         }
-        LstmState r = Tensor.lstmCell(x, h, c, weightIh, weightHh, biasIh, biasHh);
+        LstmState r = Tensor.lstmCell(x, h, c, parameter("weight_ih"), parameter("weight_hh"),
+                parameter("bias_ih"), parameter("bias_hh"));
         return batched ? r : new LstmState(r.h().squeeze(0), r.c().squeeze(0));
     }
 

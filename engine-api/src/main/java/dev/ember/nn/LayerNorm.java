@@ -9,7 +9,10 @@ import dev.ember.Tensor;
  * {@code weight}, {@code bias}.
  */
 public final class LayerNorm extends Module {
-    /** Scale, of the normalized shape; null without elementwise affine. */
+    /**
+     * Scale, of the normalized shape; null without elementwise affine. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     /** Shift, of the normalized shape; null without elementwise affine or without bias. */
     public final Tensor bias;
@@ -48,7 +51,7 @@ public final class LayerNorm extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.layerNorm(input, normalizedShape, weight, bias, eps);
+        return Functional.layerNorm(input, normalizedShape, parameter("weight"), parameter("bias"), eps);
     }
 
     @Override

@@ -4,7 +4,10 @@ import dev.ember.Tensor;
 
 /** {@code y = x W^T + b}, as {@code torch.nn.Linear}, initialized as PyTorch does. */
 public final class Linear extends Module {
-    /** Weight [out, in]. */
+    /**
+     * Weight [out, in]. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     /** Bias [out], or null. */
     public final Tensor bias;
@@ -35,7 +38,7 @@ public final class Linear extends Module {
             throw new IllegalArgumentException("Linear(in_features=" + in + ", out_features=" + out + "): expected input with "
                     + in + " features in its last dimension, got shape " + java.util.Arrays.toString(x.shape()));
         }
-        return Functional.linear(x, weight, bias);
+        return Functional.linear(x, parameter("weight"), parameter("bias"));
     }
 
     @Override

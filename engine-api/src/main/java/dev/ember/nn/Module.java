@@ -345,6 +345,7 @@ public abstract class Module {
         if (state == null) {
             throw new IllegalArgumentException("Expected state_dict to be dict-like, got null.");
         }
+        state = ParametrizationList.legacyKeys(this, state); // weight_norm's old {name}_g/{name}_v, as PyTorch's pre-hook
         Map<String, Tensor> own = new LinkedHashMap<>();
         collect("", own, true, true);
         List<String> errors = new ArrayList<>();
@@ -640,6 +641,70 @@ public abstract class Module {
         }
     }
 
+    // ------------------------------------------------------------------ parametrizations
+
+    /**
+     * The value of the parameter or buffer {@code name} as the module's forward sees it, as PyTorch's {@code
+     * module.name}: when a parametrization is registered on it ({@link dev.ember.nn.utils.Parametrize}), the
+     * parametrization's value recomputed from its originals (the cached one inside {@link
+     * dev.ember.nn.utils.Parametrize#cached()}), else the registered tensor (null for one registered as absent). Once a
+     * name is parametrized, the layer's public field of that name ({@code Linear.weight}) still holds the tensor it held
+     * before: with a parametrization whose right inverse gives one tensor that tensor is the original ({@code
+     * parametrizations.weight.original}, trained), with one that gives several ({@code weight_norm}) it is no longer part
+     * of the module. Read the value through this method.
+     *
+     * @throws IllegalArgumentException for a name that is neither a parameter, a buffer nor parametrized, with
+     *     PyTorch's {@code AttributeError} message
+     */
+    public final Tensor parametrizedValue(String name) {
+        Checks.notNull(name, "name");
+        ParametrizationList list = parametrizationList(name);
+        if (list != null) {
+            return list.value();
+        }
+        if (parameters.containsKey(name)) {
+            return parameters.get(name);
+        }
+        if (buffers.containsKey(name)) {
+            return buffers.get(name);
+        }
+        throw new IllegalArgumentException("'" + moduleName() + "' object has no attribute '" + name + "'");
+    }
+
+    /**
+     * What a layer's forward reads for its parameter or buffer {@code name}: {@link #parametrizedValue(String)}, or null
+     * for a name that is not registered (an optional bias left out).
+     */
+    protected final Tensor parameter(String name) {
+        ParametrizationList list = parametrizationList(name);
+        if (list != null) {
+            return list.value();
+        }
+        Tensor p = parameters.get(name);
+        return p != null ? p : buffers.get(name);
+    }
+
+    /** The parametrizations registered on {@code name}, or null. */
+    final ParametrizationList parametrizationList(String name) {
+        if (children.get(ParametrizationList.CHILD) instanceof ModuleDict<?> dict && dict.containsKey(name)
+                && dict.get(name) instanceof ParametrizationList list) {
+            return list;
+        }
+        return null;
+    }
+
+    /** Whether {@code name} is a registered parameter (true) or buffer (false); null when neither. */
+    final Boolean registeredAsParameter(String name) {
+        return parameters.containsKey(name) ? Boolean.TRUE : buffers.containsKey(name) ? Boolean.FALSE : null;
+    }
+
+    /** Removes a parameter, buffer or submodule entry by name, as Python's {@code delattr}. */
+    final void unregister(String name) {
+        parameters.remove(name);
+        buffers.remove(name);
+        children.remove(name);
+    }
+
     // ------------------------------------------------------------------ module tools
 
     /**
@@ -757,7 +822,9 @@ public abstract class Module {
         List<String> extraLines = extra == null || extra.isEmpty() ? List.of() : Arrays.asList(extra.split("\n", -1));
         List<String> childLines = new ArrayList<>();
         children.forEach((k, m) -> childLines.add("(" + k + "): " + addIndent(m == null ? "None" : m.toString(), 2)));
-        return treeString(moduleName(), extraLines, childLines);
+        // a module with parametrizations prints as PyTorch's injected class, Parametrized<Name>
+        boolean parametrized = children.get(ParametrizationList.CHILD) instanceof ModuleDict<?> d && d.size() > 0;
+        return treeString((parametrized ? "Parametrized" : "") + moduleName(), extraLines, childLines);
     }
 
     /** PyTorch's {@code Module.__repr__} layout of a name, setting lines and child lines. */

@@ -57,6 +57,12 @@ public final class ModuleDict<M extends Module> extends Module {
         return items.containsKey(key);
     }
 
+    /** Removes the module under {@code key}, as {@code del dict[key]} (for the parametrizations); returns it. */
+    M remove(String key) {
+        unregister(key);
+        return items.remove(key);
+    }
+
     /** The keys, in order. */
     public Set<String> keySet() {
         return Collections.unmodifiableSet(items.keySet());

@@ -226,9 +226,11 @@ public final class MultiheadAttention extends Module {
                 value = value.transpose(1, 0);
             }
         }
-        Output out = attention(query, key, value, embedDim, numHeads, inProjWeight, inProjBias, dropout, outProj.weight,
-                outProj.bias, isTraining(), keyPaddingMask, needWeights, attnMask, qProjWeight, kProjWeight, vProjWeight,
-                averageAttnWeights, isCausal, biasK, biasV, addZeroAttn);
+        // every weight as the forward reads it (a parametrized one recomputed)
+        Output out = attention(query, key, value, embedDim, numHeads, parameter("in_proj_weight"), parameter("in_proj_bias"),
+                dropout, outProj.parametrizedValue("weight"), outProj.parametrizedValue("bias"), isTraining(), keyPaddingMask,
+                needWeights, attnMask, parameter("q_proj_weight"), parameter("k_proj_weight"), parameter("v_proj_weight"),
+                averageAttnWeights, isCausal, parameter("bias_k"), parameter("bias_v"), addZeroAttn);
         if (batchFirst && batched) {
             return new Output(out.output().transpose(1, 0), out.weights());
         }

@@ -8,7 +8,10 @@ import dev.ember.Tensor;
  * the module prints as PyTorch's. Same weight, bias, init, state dict keys and forward as {@link Linear}.
  */
 public final class NonDynamicallyQuantizableLinear extends Module {
-    /** Weight [out, in]. */
+    /**
+     * Weight [out, in]. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     /** Bias [out], or null. */
     public final Tensor bias;
@@ -27,7 +30,7 @@ public final class NonDynamicallyQuantizableLinear extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Checks.tensor(x, "linear", "input", 1);
-        return Functional.linear(x, weight, bias);
+        return Functional.linear(x, parameter("weight"), parameter("bias"));
     }
 
     @Override

@@ -10,7 +10,10 @@ import dev.ember.Tensor;
  * {@code bias}, {@code running_mean}, {@code running_var}, {@code num_batches_tracked}), and the printout.
  */
 abstract class NormBase extends Module {
-    /** Scale [C], or null without affine. */
+    /**
+     * Scale [C], or null without affine. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     /** Shift [C], or null without affine. */
     public final Tensor bias;

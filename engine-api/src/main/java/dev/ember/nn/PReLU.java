@@ -7,7 +7,10 @@ import dev.ember.Tensor;
  * dimension 1; one node PreluKernelBackward0. The parameter is {@code weight}, initialized to {@code init}.
  */
 public final class PReLU extends Module {
-    /** The slopes, {@code [numParameters]}. */
+    /**
+     * The slopes, {@code [numParameters]}. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     private final int numParameters;
 
@@ -33,7 +36,7 @@ public final class PReLU extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.prelu(input, weight);
+        return Functional.prelu(input, parameter("weight"));
     }
 
     @Override

@@ -9,7 +9,10 @@ import dev.ember.Tensor;
  * PyTorch's default. One fused node FusedRmsNormBackward0. State dict key {@code weight}.
  */
 public final class RMSNorm extends Module {
-    /** Scale, of the normalized shape; null without elementwise affine. */
+    /**
+     * Scale, of the normalized shape; null without elementwise affine. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
+     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     */
     public final Tensor weight;
     private final int[] normalizedShape;
     private final Double eps;
@@ -34,7 +37,7 @@ public final class RMSNorm extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.rmsNorm(input, normalizedShape, weight, eps);
+        return Functional.rmsNorm(input, normalizedShape, parameter("weight"), eps);
     }
 
     @Override

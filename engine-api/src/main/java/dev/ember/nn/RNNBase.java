@@ -30,7 +30,7 @@ public abstract class RNNBase extends Module {
     final double dropout;
     final boolean bidirectional;
     final int projSize;
-    private final List<Tensor> flatWeights = new ArrayList<>();
+    private final List<String> flatWeightNames = new ArrayList<>();
 
     RNNBase(String mode, int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
             boolean bidirectional, int projSize) {
@@ -72,14 +72,19 @@ public abstract class RNNBase extends Module {
             for (int direction = 0; direction < directions; direction++) {
                 int layerInput = layer == 0 ? inputSize : realHidden * directions;
                 String suffix = "_l" + layer + (direction == 1 ? "_reverse" : "");
-                flatWeights.add(registerParameter("weight_ih" + suffix, Tensor.empty(gateSize, layerInput)));
-                flatWeights.add(registerParameter("weight_hh" + suffix, Tensor.empty(gateSize, realHidden)));
+                registerParameter("weight_ih" + suffix, Tensor.empty(gateSize, layerInput));
+                flatWeightNames.add("weight_ih" + suffix);
+                registerParameter("weight_hh" + suffix, Tensor.empty(gateSize, realHidden));
+                flatWeightNames.add("weight_hh" + suffix);
                 if (bias) {
-                    flatWeights.add(registerParameter("bias_ih" + suffix, Tensor.empty(gateSize)));
-                    flatWeights.add(registerParameter("bias_hh" + suffix, Tensor.empty(gateSize)));
+                    registerParameter("bias_ih" + suffix, Tensor.empty(gateSize));
+                    flatWeightNames.add("bias_ih" + suffix);
+                    registerParameter("bias_hh" + suffix, Tensor.empty(gateSize));
+                    flatWeightNames.add("bias_hh" + suffix);
                 }
                 if (projSize > 0) {
-                    flatWeights.add(registerParameter("weight_hr" + suffix, Tensor.empty(projSize, hiddenSize)));
+                    registerParameter("weight_hr" + suffix, Tensor.empty(projSize, hiddenSize));
+                    flatWeightNames.add("weight_hr" + suffix);
                 }
             }
         }
@@ -94,9 +99,17 @@ public abstract class RNNBase extends Module {
         }
     }
 
-    /** The parameters in the order {@code torch.lstm}/{@code torch.gru} take them, PyTorch's {@code _flat_weights}. */
+    /**
+     * The parameters in the order {@code torch.lstm}/{@code torch.gru} take them, PyTorch's {@code _flat_weights}, each
+     * as the forward reads it ({@link #parametrizedValue(String)}: a parametrized one recomputed, as PyTorch 2.x
+     * refreshes its flat weights when they change).
+     */
     public List<Tensor> flatWeights() {
-        return Collections.unmodifiableList(flatWeights);
+        List<Tensor> out = new ArrayList<>(flatWeightNames.size());
+        for (String name : flatWeightNames) {
+            out.add(parameter(name));
+        }
+        return Collections.unmodifiableList(out);
     }
 
     int directions() {
@@ -115,7 +128,7 @@ public abstract class RNNBase extends Module {
 
     /** PyTorch's {@code check_input}: {@code expectedDim} is 2 for a packed input's data, 3 otherwise. */
     void checkInput(Tensor input, int expectedDim) {
-        DType w = flatWeights.get(0).dtype();
+        DType w = parameter(flatWeightNames.get(0)).dtype();
         if (input.dtype() != w) {
             throw new IllegalArgumentException("input must have the type " + w.torchName() + ", got type "
                     + input.dtype().torchName());

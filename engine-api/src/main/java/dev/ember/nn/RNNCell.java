@@ -64,8 +64,10 @@ public final class RNNCell extends RNNCellBase {
         } else {
             h = batched ? hx : hx.unsqueeze(0);
         }
-        Tensor r = tanh ? Tensor.rnnTanhCell(x, h, weightIh, weightHh, biasIh, biasHh)
-                : Tensor.rnnReluCell(x, h, weightIh, weightHh, biasIh, biasHh);
+        Tensor wIh = parameter("weight_ih");
+        Tensor wHh = parameter("weight_hh");
+        Tensor r = tanh ? Tensor.rnnTanhCell(x, h, wIh, wHh, parameter("bias_ih"), parameter("bias_hh"))
+                : Tensor.rnnReluCell(x, h, wIh, wHh, parameter("bias_ih"), parameter("bias_hh"));
         return batched ? r : r.squeeze(0);
     }
 

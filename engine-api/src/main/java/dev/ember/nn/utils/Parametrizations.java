@@ -1,0 +1,414 @@
+package dev.ember.nn.utils;
+
+import dev.ember.DType;
+import dev.ember.Ember;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+import dev.ember.nn.ConvTranspose2d;
+import dev.ember.nn.Functional;
+import dev.ember.nn.Module;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code torch.nn.utils.parametrizations} (PyTorch 2.x): {@link #weightNorm}, {@link #spectralNorm} and {@link
+ * #orthogonal}, each registering its parametrization module ({@code _WeightNorm}, {@code _SpectralNorm}, {@code
+ * _Orthogonal}, printed under those names) through {@link Parametrize}, so that the module's keys, printout and
+ * training behave as PyTorch's.
+ */
+public final class Parametrizations {
+    private Parametrizations() {
+    }
+
+    private static void notNull(Object value, String what) {
+        if (value == null) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+    }
+
+    /** PyTorch's {@code getattr(module, name, None)} check of the three functions. */
+    private static Tensor tensorOf(Module module, String name) {
+        notNull(module, "module");
+        notNull(name, "name");
+        Tensor t;
+        try {
+            t = module.parametrizedValue(name);
+        } catch (IllegalArgumentException e) {
+            t = null;
+        }
+        if (t == null) {
+            throw new IllegalArgumentException("Module '" + module + "' has no parameter or buffer with name '" + name + "'");
+        }
+        return t;
+    }
+
+    // ------------------------------------------------------------------ weight_norm
+
+    /**
+     * {@code weight_norm(module, name, dim)} (PyTorch 2.x's parametrization): {@code name = g * v / ||v||}, the norm
+     * over every dimension but {@code dim} ({@code -1}, PyTorch's None: the whole tensor). The originals are {@code
+     * parametrizations.<name>.original0} ({@code g}, the norms, shaped to broadcast) and {@code original1} ({@code v},
+     * the weight), registered unsafe, as PyTorch; the value is {@link Tensor#weightNorm} (one node
+     * WeightNormInterfaceBackward0 for dim 0 or the last). Returns the module.
+     *
+     * @throws IllegalArgumentException with PyTorch's message when the module has no tensor of that name
+     */
+    public static Module weightNorm(Module module, String name, int dim) {
+        tensorOf(module, name);
+        return Parametrize.registerParametrization(module, name, new WeightNorm(dim), true);
+    }
+
+    /** {@link #weightNorm(Module, String, int)} of {@code "weight"} over dim 0, PyTorch's defaults. */
+    public static Module weightNorm(Module module) {
+        return weightNorm(module, "weight", 0);
+    }
+
+    /** PyTorch's {@code _WeightNorm}. */
+    static final class WeightNorm extends Parametrization {
+        private final int dim;
+
+        WeightNorm(int dim) {
+            this.dim = dim;
+        }
+
+        @Override
+        public Tensor forward(List<Tensor> originals) {
+            if (originals.size() != 2) {
+                throw new IllegalArgumentException("forward() takes 3 positional arguments but " + (originals.size() + 1)
+                        + " were given");
+            }
+            return Tensor.weightNorm(originals.get(1), originals.get(0), dim);
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            throw new IllegalArgumentException("forward() missing 1 required positional argument: 'weight_v'");
+        }
+
+        @Override
+        public List<Tensor> rightInverse(Tensor weight) {
+            return List.of(Tensor.normExceptDim(weight, 2, dim), weight);
+        }
+
+        @Override
+        public boolean rightInverseIsTensor() {
+            return false;
+        }
+
+        /** {@code torch.nn.utils.weight_norm}'s (the hook-based one's) {@code <name>_g} and {@code <name>_v}. */
+        @Override
+        public List<String> legacyStateKeys(String tensorName) {
+            return List.of(tensorName + "_g", tensorName + "_v");
+        }
+
+        @Override
+        protected String moduleName() {
+            return "_WeightNorm";
+        }
+    }
+
+    // ------------------------------------------------------------------ spectral_norm
+
+    /**
+     * {@code spectral_norm(module, name, n_power_iterations, eps, dim)} (the parametrization): {@code name = W /
+     * sigma(W)}, sigma estimated by power iteration on {@code W} as a matrix with {@code dim} first. The vectors are
+     * buffers {@code parametrizations.<name>.0._u} and {@code _v}, drawn from the default generator, normalized and
+     * iterated 15 times at registration, then {@code nPowerIterations} times (in place) at each read in training mode
+     * only, as PyTorch. {@code dim} null is PyTorch's default: 1 for {@link ConvTranspose2d}, else 0. A 1-D tensor is
+     * normalized instead. Returns the module.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages (no such tensor, a non-positive iteration count)
+     * @throws IndexOutOfBoundsException for a dim out of range
+     */
+    public static Module spectralNorm(Module module, String name, int nPowerIterations, double eps, Integer dim) {
+        Tensor weight = tensorOf(module, name);
+        int d = dim != null ? dim : module instanceof ConvTranspose2d ? 1 : 0;
+        return Parametrize.registerParametrization(module, name, new SpectralNorm(weight, nPowerIterations, d, eps));
+    }
+
+    /** {@link #spectralNorm(Module, String, int, double, Integer)} with PyTorch's defaults: "weight", 1, 1e-12, None. */
+    public static Module spectralNorm(Module module) {
+        return spectralNorm(module, "weight", 1, 1e-12, null);
+    }
+
+    /** PyTorch's {@code _SpectralNorm}. */
+    static final class SpectralNorm extends Parametrization {
+        private final int dim;
+        private final double eps;
+        private final int nPowerIterations;
+
+        SpectralNorm(Tensor weight, int nPowerIterations, int dim, double eps) {
+            int ndim = weight.dim();
+            if (dim >= ndim || dim < -ndim) {
+                throw new IndexOutOfBoundsException("Dimension out of range (expected to be in range of [-" + ndim + ", "
+                        + (ndim - 1) + "] but got " + dim + ")");
+            }
+            if (nPowerIterations <= 0) {
+                throw new IllegalArgumentException("Expected n_power_iterations to be positive, but got n_power_iterations="
+                        + nPowerIterations);
+            }
+            this.dim = dim >= 0 ? dim : dim + ndim;
+            this.eps = eps;
+            this.nPowerIterations = nPowerIterations;
+            if (ndim > 1) {
+                try (GradMode off = Ember.noGrad()) {
+                    Tensor mat = toMatrix(weight);
+                    Tensor u = mat.newEmpty(mat.size(0)).normal_(0, 1);
+                    Tensor v = mat.newEmpty(mat.size(1)).normal_(0, 1);
+                    registerBuffer("_u", Functional.normalize(u, 2, 0, eps));
+                    registerBuffer("_v", Functional.normalize(v, 2, 0, eps));
+                    powerMethod(mat, 15);
+                }
+            }
+        }
+
+        /** PyTorch's {@code _reshape_weight_to_matrix}: {@code dim} first, the rest flattened. */
+        private Tensor toMatrix(Tensor weight) {
+            Tensor w = weight;
+            if (dim != 0) {
+                int[] perm = new int[w.dim()];
+                perm[0] = dim;
+                for (int d = 0, k = 1; d < w.dim(); d++) {
+                    if (d != dim) {
+                        perm[k++] = d;
+                    }
+                }
+                w = w.permute(perm);
+            }
+            return w.flatten(1, -1);
+        }
+
+        /** The power iteration, writing {@code _u} and {@code _v} in place, without recording. */
+        private void powerMethod(Tensor mat, int iterations) {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor u = parameter("_u");
+                Tensor v = parameter("_v");
+                for (int i = 0; i < iterations; i++) {
+                    u.copy_(Functional.normalize(mat.mv(v), 2, 0, eps));
+                    v.copy_(Functional.normalize(mat.t().mv(u), 2, 0, eps));
+                }
+            }
+        }
+
+        @Override
+        public Tensor forward(Tensor weight) {
+            if (weight.dim() == 1) {
+                return Functional.normalize(weight, 2, 0, eps);
+            }
+            Tensor mat = toMatrix(weight);
+            if (isTraining()) {
+                powerMethod(mat, nPowerIterations);
+            }
+            // clones, so that a later in-place update does not touch what this forward saved (PyTorch's note)
+            Tensor u = parameter("_u").clone();
+            Tensor v = parameter("_v").clone();
+            Tensor sigma = u.dot(mat.mv(v)); // 2.x: torch.vdot, the same for real tensors
+            return weight.div(sigma);
+        }
+
+        @Override
+        public List<Tensor> rightInverse(Tensor value) {
+            return List.of(value);
+        }
+
+        @Override
+        protected String moduleName() {
+            return "_SpectralNorm";
+        }
+    }
+
+    // ------------------------------------------------------------------ orthogonal
+
+    /**
+     * {@code orthogonal(module, name, orthogonal_map, use_trivialization=True)}: {@code name} becomes an orthogonal
+     * matrix (orthonormal columns when it is tall, rows when it is wide; a batch of them for more than 2 dimensions).
+     * {@code orthogonalMap} is "matrix_exp", "cayley" or "householder"; null is PyTorch's default ("matrix_exp" for a
+     * square matrix, "householder" otherwise). The trivialization keeps the basis in buffer {@code
+     * parametrizations.<name>.0.base}: the tensor's value at registration, orthogonalized by QR when it is not
+     * orthogonal (a wide or tall one completed with random normal columns first), as PyTorch. Registered unsafe, as
+     * PyTorch. Returns the module.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages: no such tensor, fewer than 2 dimensions, an unknown map
+     */
+    public static Module orthogonal(Module module, String name, String orthogonalMap) {
+        return orthogonal(module, name, orthogonalMap, true);
+    }
+
+    /**
+     * {@link #orthogonal(Module, String, String)} with PyTorch's {@code use_trivialization}; false keeps no basis (the
+     * householder map without it needs {@code geqrf}, which Ember does not have: refused).
+     */
+    public static Module orthogonal(Module module, String name, String orthogonalMap, boolean useTrivialization) {
+        Tensor weight = tensorOf(module, name);
+        if (weight.dim() < 2) {
+            throw new IllegalArgumentException("Expected a matrix or batch of matrices. Got a tensor of " + weight.dim()
+                    + " dimensions.");
+        }
+        String map = orthogonalMap != null ? orthogonalMap
+                : weight.size(-2) == weight.size(-1) ? "matrix_exp" : "householder";
+        if (!Arrays.asList("matrix_exp", "cayley", "householder").contains(map)) {
+            throw new IllegalArgumentException("orthogonal_map has to be one of \"matrix_exp\", \"cayley\", \"householder\". "
+                    + "Got: " + map);
+        }
+        if (!useTrivialization && map.equals("householder")) {
+            throw new UnsupportedOperationException("orthogonal with orthogonal_map=\"householder\" and "
+                    + "use_trivialization=False needs torch.geqrf, which Ember does not have yet");
+        }
+        return Parametrize.registerParametrization(module, name, new Orthogonal(weight, map, useTrivialization), true);
+    }
+
+    /** {@link #orthogonal(Module, String, String)} of {@code "weight"} with the default map. */
+    public static Module orthogonal(Module module) {
+        return orthogonal(module, "weight", null);
+    }
+
+    /** PyTorch's {@code _Orthogonal}. */
+    static final class Orthogonal extends Parametrization {
+        private final int[] shape;
+        private final String map;
+        private final boolean trivialization;
+
+        Orthogonal(Tensor weight, String map, boolean useTrivialization) {
+            this.shape = weight.shape();
+            this.map = map;
+            this.trivialization = useTrivialization;
+            if (useTrivialization) {
+                registerBuffer("base", null);
+            }
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            int n = x.size(-2);
+            int k = x.size(-1);
+            boolean transposed = n < k;
+            if (transposed) {
+                x = x.mT();
+                int t = n;
+                n = k;
+                k = t;
+            }
+            Tensor q;
+            if (map.equals("matrix_exp") || map.equals("cayley")) {
+                x = x.tril();
+                if (n != k) {
+                    int[] zs = x.shape().clone();
+                    zs[zs.length - 1] = n - k;
+                    x = Tensor.cat(List.of(x, x.newZeros(n, n - k).expand(zs)), -1);
+                }
+                Tensor a = x.sub(x.mT());
+                if (map.equals("matrix_exp")) {
+                    q = a.matrixExp();
+                } else {
+                    Tensor id = Tensor.eye(n, n, a.dtype()).to(a.device());
+                    q = id.add(a, -0.5).linalgSolve(id.add(a, 0.5));
+                }
+                if (n != k) {
+                    q = q.narrow(-1, 0, k);
+                }
+            } else {
+                Tensor a = x.tril(-1);
+                Tensor tau = a.mul(a).sum(new int[] {-2}, false).add(1.0).reciprocal().mul(2.0);
+                q = householderProduct(a, tau);
+                q = q.mul(x.diagonal(0, -2, -1).to(DType.INT32).unsqueeze(-2));
+            }
+            if (trivialization) {
+                q = parameter("base").matmul(q);
+            }
+            if (transposed) {
+                q = q.mT();
+            }
+            return q;
+        }
+
+        @Override
+        public List<Tensor> rightInverse(Tensor qIn) {
+            if (!Arrays.equals(qIn.shape(), shape)) {
+                throw new IllegalArgumentException("Expected a matrix or batch of matrices of shape " + size(shape) + ". Got a "
+                        + "tensor of shape " + size(qIn.shape()) + ".");
+            }
+            if (!trivialization) {
+                // PyTorch's NotImplementedError (registration reads it as the identity)
+                throw new UnsupportedOperationException("It is not possible to assign to the matrix exponential or the "
+                        + "Cayley parametrizations when use_trivialization=False.");
+            }
+            try (GradMode off = Ember.noGrad()) {
+                Tensor q = qIn;
+                int n = q.size(-2);
+                int k = q.size(-1);
+                if (n < k) {
+                    q = q.mT();
+                    int t = n;
+                    n = k;
+                    k = t;
+                }
+                if (n == k) {
+                    q = isOrthogonal(q) ? q.clone() : makeOrthogonal(q);
+                } else {
+                    int[] ns = q.shape().clone();
+                    ns[ns.length - 1] = n - k;
+                    Tensor noise = Tensor.randn(q.dtype(), ns).to(q.device());
+                    q = makeOrthogonal(Tensor.cat(List.of(q, noise), -1));
+                }
+                setBuffer("base", q);
+                Tensor negId = qIn.zerosLike();
+                negId.diagonal(0, -2, -1).fill_(-1.0);
+                return List.of(negId);
+            }
+        }
+
+        @Override
+        protected String moduleName() {
+            return "_Orthogonal";
+        }
+    }
+
+    /** Python's repr of a {@code torch.Size}. */
+    private static String size(int[] shape) {
+        StringBuilder sb = new StringBuilder("torch.Size([");
+        for (int i = 0; i < shape.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(shape[i]);
+        }
+        return sb.append("])").toString();
+    }
+
+    /** PyTorch's {@code _is_orthogonal}: {@code Q^H Q} close to the identity, atol {@code 10 n eps}. */
+    static boolean isOrthogonal(Tensor q) {
+        int n = q.size(-2);
+        int k = q.size(-1);
+        Tensor id = Tensor.eye(k, k, q.dtype()).to(q.device());
+        double eps = 10.0 * n * (q.dtype() == DType.FLOAT64 ? Math.ulp(1.0) : Math.ulp(1.0f));
+        return q.mT().matmul(q).allclose(id.expand(q.mT().matmul(q).shape()), 1e-5, eps);
+    }
+
+    /**
+     * PyTorch's {@code _make_orthogonal}: the Q of the QR factorization of a tall {@code A} with {@code diag(R)}
+     * non-negative (the Q of {@code linalg.qr}, which is geqrf's and householder_product's, times the signs of
+     * {@code diag(R)}).
+     */
+    static Tensor makeOrthogonal(Tensor a) {
+        dev.ember.QrResult qr = a.linalgQr();
+        return qr.Q().mul(qr.R().diagonal(0, -2, -1).sgn().unsqueeze(-2));
+    }
+
+    /**
+     * {@code torch.linalg.householder_product(A, tau)} as a composition: the first {@code k} columns of {@code H_1 ...
+     * H_k}, {@code H_i = I - tau_i v_i v_i^T}, {@code v_i} column {@code i} of {@code A} below the diagonal with a unit
+     * diagonal (PyTorch records one node LinalgHouseholderProductBackward0; the values and gradients are the same).
+     */
+    static Tensor householderProduct(Tensor a, Tensor tau) {
+        int n = a.size(-2);
+        int k = a.size(-1);
+        Tensor v = a.tril(-1).add(Tensor.eye(n, k, a.dtype()).to(a.device()));
+        int[] qs = a.shape().clone();
+        qs[qs.length - 1] = n;
+        Tensor q = Tensor.eye(n, n, a.dtype()).to(a.device()).expand(qs);
+        for (int i = 0; i < k; i++) {
+            Tensor vi = v.narrow(-1, i, 1);
+            Tensor ti = tau.narrow(-1, i, 1).unsqueeze(-1);
+            q = q.sub(q.matmul(vi).mul(ti).matmul(vi.mT()));
+        }
+        return q.narrow(-1, 0, k);
+    }
+}
