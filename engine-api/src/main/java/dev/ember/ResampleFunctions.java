@@ -2,8 +2,10 @@ package dev.ember;
 
 /**
  * Adaptive pooling and upsampling, the ops PyTorch exposes only through {@code torch.nn.functional} (its
- * {@code torch._C._nn} namespace: {@code adaptive_avg_pool2d}, {@code adaptive_max_pool2d},
- * {@code upsample_nearest{1,2,3}d}, {@code _upsample_nearest_exact{1,2,3}d}, {@code upsample_bilinear2d}). As with
+ * {@code torch._C._nn} namespace: {@code adaptive_avg_pool{1,2,3}d}, {@code adaptive_max_pool2d},
+ * {@code upsample_nearest{1,2,3}d}, {@code _upsample_nearest_exact{1,2,3}d}, {@code upsample_linear1d},
+ * {@code upsample_bilinear2d}, {@code upsample_bicubic2d}, {@code upsample_trilinear3d}, and {@code grid_sampler} and
+ * {@code affine_grid_generator}). As with
  * {@link NNFunctions}, they have no {@code torch.*} function and no Tensor method, so this class is their public entry
  * point for {@link dev.ember.nn.Functional} and the layers ({@code AdaptiveAvgPool2d}, {@code AdaptiveMaxPool2d},
  * {@code Upsample}); users call them there ({@code Functional.interpolate} holds PyTorch's Python-level argument
