@@ -351,9 +351,9 @@ final class GridSampleOps {
                 out = out == null ? term : out.add(term);
             }
         }
-        // PyTorch's CPU kernel gives NaN where a coordinate is not finite (its vectorized weights carry it); the
-        // backward (and PyTorch's CUDA kernel) treat such a point as outside the image
-        return Tensor.where(geo.finite.unsqueeze(1), out, Double.NaN);
+        // PyTorch's 2-D CPU kernel gives NaN where a coordinate is not finite (its vectorized weights carry it); the
+        // backward (and PyTorch's CUDA kernel) treat such a point as outside the image, as its 3-D CPU kernel does
+        return spatial.length == 2 ? Tensor.where(geo.finite.unsqueeze(1), out, Double.NaN) : out;
     }
 
     private static int volume(int[] spatial) {
