@@ -97,8 +97,8 @@ final class UpsampleLinearOps {
         DType compute = dtype.isReducedFloatingPoint() ? DType.FLOAT32 : dtype;
         Tensor[] weight = {ArithmeticOps.cast(Tensor.tensor(w0, dtype, device), compute),
             ArithmeticOps.cast(Tensor.tensor(w1, dtype, device), compute)};
-        return new Taps(in, out, new Tensor[] {Tensor.tensor(i0, DType.INT64, device), Tensor.tensor(i1, DType.INT64, device)}, weight, null,
-                null);
+        Tensor[] index = {Tensor.tensor(i0, DType.INT64, device), Tensor.tensor(i1, DType.INT64, device)};
+        return new Taps(in, out, index, weight, null, null);
     }
 
     /**
@@ -132,7 +132,10 @@ final class UpsampleLinearOps {
         return new Taps(in, out, index, null, inside, Tensor.tensor(count, DType.INT64, device));
     }
 
-    /** The taps applied along the last {@code taps.length} axes, the last first: linear sums, or window sums divided by the sizes. */
+    /**
+     * The taps applied along the last {@code taps.length} axes, the last first: linear sums, or window sums divided by
+     * the window sizes.
+     */
     private static Tensor apply(Tensor x, Taps[] taps) {
         int rank = x.dim();
         for (int a = taps.length - 1; a >= 0; a--) {
