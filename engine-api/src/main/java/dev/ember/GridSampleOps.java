@@ -4,16 +4,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Spatial transformers: {@code affine_grid_generator} (2-D) and {@code grid_sampler_2d} (modes bilinear and nearest;
- * padding zeros, border and reflection; both corner conventions), PyTorch's formulas from {@code GridSampler.h} and
- * {@code AffineGridGenerator.cpp}.
+ * Spatial transformers: {@code affine_grid_generator} (2-D and 3-D), {@code grid_sampler_2d} (modes bilinear, nearest
+ * and bicubic) and {@code grid_sampler_3d} (bilinear, that is trilinear, and nearest), with padding zeros, border and
+ * reflection and both corner conventions: PyTorch's formulas from {@code GridSampler.h}, {@code GridSamplerKernel.cpp}
+ * and {@code AffineGridGenerator.cpp}.
  *
- * <p>No kernels of their own: the sample is a gather of the input's four (or one) neighbouring pixels, weighted, so it
- * runs on every backend; each op records one node ({@code GridSampler2DBackward0}, {@code AffineGridGeneratorBackward0})
- * whose backward is PyTorch's: the gradient scattered back to the input pixels with the same weights, and the
- * gradient of the weights with respect to the sampling position times the position's derivative with respect to the
- * grid (zero where a coordinate was clipped, sign-flipped where it was reflected, zero for nearest). The backward is
- * written in tensor ops, so it differentiates again.
+ * <p>No kernels of their own: the sample is a gather of the input's neighbouring pixels (4 or 8 corners, one for
+ * nearest, the 4 x 4 taps of bicubic with A = -0.75, each tap's position padded on its own as PyTorch's
+ * {@code get_value_bounded}), weighted, so it runs on every backend; each op records one node
+ * ({@code GridSampler2DBackward0}, {@code GridSampler3DBackward0}, {@code AffineGridGeneratorBackward0}) whose backward
+ * is PyTorch's: the gradient scattered back to the input pixels with the same weights, and the gradient of the weights
+ * with respect to the sampling position times the position's derivative with respect to the grid (zero where a
+ * coordinate was clipped, sign-flipped where it was reflected, zero for nearest; bicubic's only through the
+ * unnormalizing scale). As in PyTorch, the grid sampler's backward is not differentiable again (its gradients carry a
+ * NotImplemented node that raises "derivative for aten::grid_sampler_2d_backward is not implemented"); affine_grid's
+ * is.
  */
 final class GridSampleOps {
     private GridSampleOps() {
@@ -47,14 +52,30 @@ final class GridSampleOps {
     }
 
     /**
-     * {@code grid_sampler_compute_source_index_set_grad}: unnormalize from [-1, 1], then clip (border) or reflect and
-     * clip (reflection); non-finite coordinates become -100 (out of range), as {@code safe_downgrade_to_int_range}.
+     * {@code grid_sampler_compute_source_index_set_grad}: unnormalize from [-1, 1] ({@code grid_sampler_unnormalize}),
+     * then {@link #pad}.
      */
     private static Source source(Tensor g, int size, int padding, boolean alignCorners) {
-        double scale = alignCorners ? (size - 1) / 2.0 : size / 2.0;
-        Tensor coord = alignCorners ? g.add(1.0).div(2.0).mul((double) (size - 1))
+        return pad(unnormalize(g, size, alignCorners), g.fullLike(scale(size, alignCorners)), size, padding, alignCorners);
+    }
+
+    /** {@code grid_sampler_unnormalize}: -1 and 1 at the corner pixels' centres, or at their outer edges. */
+    private static Tensor unnormalize(Tensor g, int size, boolean alignCorners) {
+        return alignCorners ? g.add(1.0).div(2.0).mul((double) (size - 1))
                 : g.add(1.0).mul((double) size).sub(1.0).div(2.0);
-        Tensor mult = g.fullLike(scale);
+    }
+
+    /** The derivative of {@link #unnormalize} with respect to the normalized coordinate. */
+    private static double scale(int size, boolean alignCorners) {
+        return alignCorners ? (size - 1) / 2.0 : size / 2.0;
+    }
+
+    /**
+     * {@code compute_coordinates} with its gradient: clip (border) or reflect and clip (reflection) a source
+     * coordinate, carrying {@code mult}, its derivative; non-finite coordinates become -100 (out of range), as
+     * {@code safe_downgrade_to_int_range}.
+     */
+    private static Source pad(Tensor coord, Tensor mult, int size, int padding, boolean alignCorners) {
         if (padding == 2) {
             // reflect_coordinates_set_grad over [twice_low, twice_high] / 2
             double low = alignCorners ? 0 : -0.5;
@@ -88,13 +109,25 @@ final class GridSampleOps {
     private record Corner(Tensor index, Tensor inside) {
     }
 
-    private static Corner corner(Tensor x, Tensor y, int h, int w) {
-        Tensor inside = x.ge(0L).logicalAnd(x.lt((long) w)).logicalAnd(y.ge(0L)).logicalAnd(y.lt((long) h));
-        Tensor index = y.clamp(0.0, h - 1.0).mul((double) w).add(x.clamp(0.0, w - 1.0)).toLong();
-        return new Corner(index, inside);
+    /**
+     * The neighbour at integral positions {@code pos} (x, y[, z]) of an image of {@code spatial} sizes ([D,] H, W): its
+     * index within the flattened plane or volume.
+     */
+    private static Corner corner(Tensor[] pos, int[] spatial) {
+        int k = pos.length;
+        Tensor inside = null;
+        Tensor index = null;
+        for (int i = k - 1; i >= 0; i--) {
+            int size = spatial[k - 1 - i];
+            Tensor in = pos[i].ge(0L).logicalAnd(pos[i].lt((long) size));
+            inside = inside == null ? in : inside.logicalAnd(in);
+            Tensor p = pos[i].clamp(0.0, size - 1.0);
+            index = index == null ? p : index.mul((double) size).add(p);
+        }
+        return new Corner(index.toLong(), inside);
     }
 
-    /** The input's values at a corner, {@code [N, C, Ho * Wo]}: a gather over the flattened plane. */
+    /** The input's values at a corner, {@code [N, C, points]}: a gather over the flattened plane. */
     private static Tensor gather(Tensor flat, Corner c) {
         int n = flat.size(0);
         int ch = flat.size(1);
@@ -103,143 +136,304 @@ final class GridSampleOps {
         return flat.gather(2, idx);
     }
 
-    /** The interpolation geometry of a grid: for bilinear four corners and weights, for nearest one corner. */
+    /**
+     * The interpolation geometry of a grid: for bilinear (trilinear) the 2^k corners and their weights, for nearest one
+     * corner, for bicubic the 16 taps and the cubic coefficients of each axis.
+     */
     private static final class Geometry {
         final List<Corner> corners = new ArrayList<>();
         final List<Tensor> weights = new ArrayList<>();
-        /** Derivatives of each weight with respect to the source x and y (bilinear only). */
-        final List<Tensor> dx = new ArrayList<>();
-        final List<Tensor> dy = new ArrayList<>();
-        Source sx;
-        Source sy;
+        /** Derivatives of each weight with respect to each source coordinate (bilinear only). */
+        final List<Tensor[]> derivs = new ArrayList<>();
+        Source[] sources;
+        /** Bicubic: the coefficients along x and y, their derivatives (PyTorch's signs), and the unnormalizing scales. */
+        Tensor[] cx;
+        Tensor[] cy;
+        Tensor[] gcx;
+        Tensor[] gcy;
+        double multX;
+        double multY;
+        Tensor finite;
     }
 
-    private static Geometry geometry(Tensor grid, int h, int w, int mode, int padding, boolean alignCorners) {
+    /** The grid's coordinate {@code i} (x, y, z) as {@code [N, points]}. */
+    private static Tensor coordinate(Tensor grid, int i) {
+        int k = grid.dim() - 2;
+        return grid.select(k + 1, i).reshape(grid.size(0), points(grid));
+    }
+
+    /** The number of sampling points of each batch entry of a grid. */
+    private static int points(Tensor grid) {
+        return volume(java.util.Arrays.copyOfRange(grid.shape(), 1, grid.dim() - 1));
+    }
+
+    private static Geometry geometry(Tensor grid, int[] spatial, int mode, int padding, boolean alignCorners) {
+        if (mode == 2) {
+            return bicubicGeometry(grid, spatial, padding, alignCorners);
+        }
         Geometry geo = new Geometry();
-        int n = grid.size(0);
-        int points = grid.size(1) * grid.size(2);
-        Tensor gx = grid.select(3, 0).reshape(n, points);
-        Tensor gy = grid.select(3, 1).reshape(n, points);
-        geo.sx = source(gx, w, padding, alignCorners);
-        geo.sy = source(gy, h, padding, alignCorners);
-        Tensor ix = geo.sx.coord();
-        Tensor iy = geo.sy.coord();
+        int k = spatial.length;
+        geo.sources = new Source[k];
+        Tensor[] c = new Tensor[k];
+        Tensor finite = null;
+        for (int i = 0; i < k; i++) {
+            geo.sources[i] = source(coordinate(grid, i), spatial[k - 1 - i], padding, alignCorners);
+            c[i] = geo.sources[i].coord();
+            finite = finite == null ? geo.sources[i].finite() : finite.logicalAnd(geo.sources[i].finite());
+        }
+        geo.finite = finite;
         if (mode == 1) {
-            Tensor x = ix.round();
-            Tensor y = iy.round();
-            geo.corners.add(corner(x, y, h, w));
-            geo.weights.add(ix.onesLike());
+            Tensor[] pos = new Tensor[k];
+            for (int i = 0; i < k; i++) {
+                pos[i] = c[i].round();
+            }
+            geo.corners.add(corner(pos, spatial));
+            geo.weights.add(c[0].onesLike());
             return geo;
         }
-        Tensor x0 = ix.floor();
-        Tensor y0 = iy.floor();
-        Tensor x1 = x0.add(1.0);
-        Tensor y1 = y0.add(1.0);
-        Tensor east = ix.sub(x0); // ix - ix_nw
-        Tensor west = x1.sub(ix); // ix_se - ix
-        Tensor south = iy.sub(y0);
-        Tensor north = y1.sub(iy);
-        // nw, ne, sw, se, as PyTorch's weights
-        geo.corners.add(corner(x0, y0, h, w));
-        geo.weights.add(west.mul(north));
-        geo.dx.add(north.neg());
-        geo.dy.add(west.neg());
-        geo.corners.add(corner(x1, y0, h, w));
-        geo.weights.add(east.mul(north));
-        geo.dx.add(north);
-        geo.dy.add(east.neg());
-        geo.corners.add(corner(x0, y1, h, w));
-        geo.weights.add(west.mul(south));
-        geo.dx.add(south.neg());
-        geo.dy.add(west);
-        geo.corners.add(corner(x1, y1, h, w));
-        geo.weights.add(east.mul(south));
-        geo.dx.add(south);
-        geo.dy.add(east);
+        Tensor[] lowPos = new Tensor[k];
+        Tensor[] highPos = new Tensor[k];
+        Tensor[] low = new Tensor[k]; // the weight of the lower neighbour: ix_se - ix
+        Tensor[] high = new Tensor[k]; // of the upper: ix - ix_nw
+        for (int i = 0; i < k; i++) {
+            lowPos[i] = c[i].floor();
+            highPos[i] = lowPos[i].add(1.0);
+            low[i] = highPos[i].sub(c[i]);
+            high[i] = c[i].sub(lowPos[i]);
+        }
+        // PyTorch's order: x fastest, then y, then z (nw, ne, sw, se; tnw .. bse)
+        for (int combo = 0; combo < 1 << k; combo++) {
+            Tensor[] pos = new Tensor[k];
+            Tensor weight = null;
+            for (int i = 0; i < k; i++) {
+                boolean up = (combo >> i & 1) == 1;
+                pos[i] = up ? highPos[i] : lowPos[i];
+                Tensor f = up ? high[i] : low[i];
+                weight = weight == null ? f : weight.mul(f);
+            }
+            Tensor[] d = new Tensor[k];
+            for (int i = 0; i < k; i++) {
+                Tensor prod = null;
+                for (int j = 0; j < k; j++) {
+                    if (j != i) {
+                        Tensor f = (combo >> j & 1) == 1 ? high[j] : low[j];
+                        prod = prod == null ? f : prod.mul(f);
+                    }
+                }
+                d[i] = (combo >> i & 1) == 1 ? prod : prod.neg();
+            }
+            geo.corners.add(corner(pos, spatial));
+            geo.weights.add(weight);
+            geo.derivs.add(d);
+        }
         return geo;
     }
 
-    /** {@code grid_sampler_2d(input, grid, mode, padding, align_corners)} after PyTorch's checks. */
+    /**
+     * Bicubic (4-D): the source position unnormalized without padding, its floor and fraction, and the 4 x 4 taps
+     * around it, each tap's position padded by {@code compute_coordinates} ({@code get_value_bounded}); the taps are
+     * stored row by row (y outer, x inner) and their cubic-convolution coefficients (A = -0.75) per axis.
+     */
+    private static Geometry bicubicGeometry(Tensor grid, int[] spatial, int padding, boolean alignCorners) {
+        Geometry geo = new Geometry();
+        int h = spatial[0];
+        int w = spatial[1];
+        Tensor ix = unnormalize(coordinate(grid, 0), w, alignCorners);
+        Tensor iy = unnormalize(coordinate(grid, 1), h, alignCorners);
+        geo.finite = ix.isfinite().logicalAnd(iy.isfinite());
+        geo.multX = scale(w, alignCorners);
+        geo.multY = scale(h, alignCorners);
+        Tensor x0 = ix.floor();
+        Tensor y0 = iy.floor();
+        Tensor tx = ix.sub(x0);
+        Tensor ty = iy.sub(y0);
+        geo.cx = cubicCoefficients(tx);
+        geo.cy = cubicCoefficients(ty);
+        geo.gcx = cubicCoefficientsGrad(tx);
+        geo.gcy = cubicCoefficientsGrad(ty);
+        for (int i = 0; i < 4; i++) {
+            Tensor py = pad(y0.add(i - 1.0), y0, h, padding, alignCorners).coord();
+            for (int j = 0; j < 4; j++) {
+                Tensor px = pad(x0.add(j - 1.0), x0, w, padding, alignCorners).coord();
+                geo.corners.add(corner(new Tensor[] {px, py}, spatial));
+            }
+        }
+        return geo;
+    }
+
+    /** PyTorch's vectorized {@code get_cubic_coefficients} (A = -0.75) of the fraction {@code t}. */
+    private static Tensor[] cubicCoefficients(Tensor t) {
+        Tensor x0 = t.add(1.0);
+        Tensor x2 = t.neg().add(1.0);
+        Tensor x3 = t.neg().add(2.0);
+        return new Tensor[] {conv2(x0), conv1(t), conv1(x2), conv2(x3)};
+    }
+
+    /** {@code ((A + 2) x - (A + 3)) x x + 1}, for |x| at most 1. */
+    private static Tensor conv1(Tensor x) {
+        return x.mul(1.25).sub(2.25).mul(x).mul(x).add(1.0);
+    }
+
+    /** {@code ((A x - 5 A) x + 8 A) x - 4 A}, for |x| between 1 and 2. */
+    private static Tensor conv2(Tensor x) {
+        return x.mul(-0.75).sub(-3.75).mul(x).add(-6.0).mul(x).sub(-3.0);
+    }
+
+    /**
+     * PyTorch's {@code get_cubic_coefficients_grad}: the coefficients' derivatives with respect to the distances
+     * {@code -1 - t}, {@code -t}, {@code 1 - t}, {@code 2 - t} (so the negatives of their derivatives in {@code t}; the
+     * backward subtracts them).
+     */
+    private static Tensor[] cubicCoefficientsGrad(Tensor t) {
+        Tensor x0 = t.neg().sub(1.0);
+        Tensor x1 = t.neg();
+        Tensor x2 = t.neg().add(1.0);
+        Tensor x3 = t.neg().add(2.0);
+        return new Tensor[] {x0.mul(2.25).sub(-7.5).mul(x0).sub(-6.0), x1.mul(-3.75).sub(4.5).mul(x1),
+            x2.mul(3.75).sub(4.5).mul(x2), x3.mul(-2.25).sub(-7.5).mul(x3).add(-6.0)};
+    }
+
+    private static int[] spatial(Tensor input) {
+        return java.util.Arrays.copyOfRange(input.shape(), 2, input.dim());
+    }
+
+    /**
+     * {@code grid_sampler_2d} / {@code grid_sampler_3d(input, grid, mode, padding, align_corners)} after PyTorch's
+     * checks.
+     */
     static Tensor gridSample(Tensor input, Tensor grid, String modeName, String paddingName, boolean alignCorners) {
         int mode = mode(modeName);
         int padding = padding(paddingName);
-        check(input, grid);
-        if (mode == 2) {
-            throw new UnsupportedOperationException("grid_sample: mode 'bicubic' is not implemented in Ember (bilinear and "
-                    + "nearest are)");
+        check(input, grid, mode);
+        int k = input.dim() - 2;
+        int[] outShape = new int[k + 2];
+        outShape[0] = input.size(0);
+        outShape[1] = input.size(1);
+        for (int i = 0; i < k; i++) {
+            outShape[i + 2] = grid.size(i + 1);
         }
-        int n = input.size(0);
-        int c = input.size(1);
-        int h = input.size(2);
-        int w = input.size(3);
-        int ho = grid.size(1);
-        int wo = grid.size(2);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = sample(input, grid, mode, padding, alignCorners).reshape(n, c, ho, wo);
+            out = sample(input, grid, mode, padding, alignCorners).reshape(outShape);
         }
-        return ArithmeticOps.record(out, "GridSampler2DBackward0", new Tensor[] {input, grid}, node -> {
+        String name = k == 2 ? "GridSampler2DBackward0" : "GridSampler3DBackward0";
+        return ArithmeticOps.record(out, name, new Tensor[] {input, grid}, node -> {
             SavedTensor si = node.save(input);
             SavedTensor sg = node.save(grid);
-            return g -> backward(g, si.get(), sg.get(), mode, padding, alignCorners, h, w);
+            return g -> backward(g, si.get(), sg.get(), mode, padding, alignCorners);
         });
     }
 
     private static Tensor sample(Tensor input, Tensor grid, int mode, int padding, boolean alignCorners) {
         int n = input.size(0);
         int c = input.size(1);
-        Geometry geo = geometry(grid, input.size(2), input.size(3), mode, padding, alignCorners);
-        Tensor flat = input.reshape(n, c, input.size(2) * input.size(3));
+        int[] spatial = spatial(input);
+        Geometry geo = geometry(grid, spatial, mode, padding, alignCorners);
+        Tensor flat = input.reshape(n, c, volume(spatial));
         Tensor out = null;
-        for (int k = 0; k < geo.corners.size(); k++) {
-            Corner corner = geo.corners.get(k);
-            Tensor weight = Tensor.where(corner.inside(), geo.weights.get(k), 0.0).unsqueeze(1);
-            Tensor term = Tensor.where(corner.inside().unsqueeze(1), gather(flat, corner), 0.0).mul(weight);
-            out = out == null ? term : out.add(term);
+        if (mode == 2) {
+            for (int i = 0; i < 4; i++) {
+                Tensor row = null;
+                for (int j = 0; j < 4; j++) {
+                    Corner corner = geo.corners.get(4 * i + j);
+                    Tensor term = Tensor.where(corner.inside().unsqueeze(1), gather(flat, corner), 0.0)
+                            .mul(geo.cx[j].unsqueeze(1));
+                    row = row == null ? term : row.add(term);
+                }
+                Tensor term = row.mul(geo.cy[i].unsqueeze(1));
+                out = out == null ? term : out.add(term);
+            }
+        } else {
+            for (int k = 0; k < geo.corners.size(); k++) {
+                Corner corner = geo.corners.get(k);
+                Tensor weight = Tensor.where(corner.inside(), geo.weights.get(k), 0.0).unsqueeze(1);
+                Tensor term = Tensor.where(corner.inside().unsqueeze(1), gather(flat, corner), 0.0).mul(weight);
+                out = out == null ? term : out.add(term);
+            }
         }
-        // PyTorch's CPU kernel gives NaN where a coordinate is not finite (its vectorized weights carry it); the
-        // backward (and PyTorch's CUDA kernel) treat such a point as outside the image
-        Tensor finite = geo.sx.finite().logicalAnd(geo.sy.finite()).unsqueeze(1);
-        return Tensor.where(finite, out, Double.NaN);
+        // PyTorch's 2-D CPU kernel gives NaN where a coordinate is not finite (its vectorized weights carry it); the
+        // backward (and PyTorch's CUDA kernel) treat such a point as outside the image, as its 3-D CPU kernel does
+        return spatial.length == 2 ? Tensor.where(geo.finite.unsqueeze(1), out, Double.NaN) : out;
     }
 
-    private static Tensor[] backward(Tensor g, Tensor input, Tensor grid, int mode, int padding, boolean alignCorners,
-            int h, int w) {
+    private static int volume(int[] spatial) {
+        int v = 1;
+        for (int s : spatial) {
+            v *= s;
+        }
+        return v;
+    }
+
+    /**
+     * {@code grid_sampler_{2,3}d_backward}: the gradient scattered back to the input with the forward's weights, and the
+     * grid's gradient from the weights' derivatives. Computed under no_grad and recorded as PyTorch's NotImplemented
+     * node: differentiating it again raises PyTorch's error.
+     */
+    private static Tensor[] backward(Tensor g, Tensor input, Tensor grid, int mode, int padding, boolean alignCorners) {
+        Tensor[] grads;
+        try (GradMode off = Ember.noGrad()) {
+            grads = gradients(g, input.detach(), grid.detach(), mode, padding, alignCorners);
+        }
+        String op = input.dim() == 4 ? "grid_sampler_2d_backward" : "grid_sampler_3d_backward";
+        Tensor[] in = {g, input, grid};
+        for (int i = 0; i < 2; i++) {
+            grads[i] = ArithmeticOps.record(grads[i], "NotImplemented", in, nd -> gg -> {
+                throw new IllegalStateException("derivative for aten::" + op + " is not implemented");
+            });
+        }
+        return grads;
+    }
+
+    private static Tensor[] gradients(Tensor g, Tensor input, Tensor grid, int mode, int padding, boolean alignCorners) {
         int n = input.size(0);
         int c = input.size(1);
-        Geometry geo = geometry(grid, h, w, mode, padding, alignCorners);
-        int points = grid.size(1) * grid.size(2);
+        int[] spatial = spatial(input);
+        int k = spatial.length;
+        int vol = volume(spatial);
+        Geometry geo = geometry(grid, spatial, mode, padding, alignCorners);
+        int points = points(grid);
         Tensor gOut = g.reshape(n, c, points);
-        Tensor flat = input.reshape(n, c, h * w);
-        Tensor gInput = Tensor.zeros(input.dtype(), n, c, h * w).to(input.device());
-        Tensor gx = null;
-        Tensor gy = null;
-        for (int k = 0; k < geo.corners.size(); k++) {
-            Corner corner = geo.corners.get(k);
+        Tensor flat = input.reshape(n, c, vol);
+        Tensor gInput = Tensor.zeros(input.dtype(), n, c, vol).to(input.device());
+        Tensor[] gc = new Tensor[k];
+        for (int t = 0; t < geo.corners.size(); t++) {
+            Corner corner = geo.corners.get(t);
             Tensor inside = corner.inside().unsqueeze(1);
-            Tensor weight = Tensor.where(inside, geo.weights.get(k).unsqueeze(1), 0.0);
+            Tensor weight = mode == 2 ? geo.cx[t % 4].mul(geo.cy[t / 4]) : geo.weights.get(t);
+            weight = Tensor.where(inside, weight.unsqueeze(1), 0.0);
             Tensor idx = corner.index().reshape(n, 1, points).expand(n, c, points);
             gInput = gInput.scatterAdd(2, idx, gOut.mul(weight));
-            if (mode == 0) {
-                // d out / d (ix, iy) = sum over channels of g * value * d weight
-                Tensor v = Tensor.where(inside, gather(flat, corner), 0.0).mul(gOut).sum(new int[] {1}, false);
-                Tensor tx = v.mul(geo.dx.get(k));
-                Tensor ty = v.mul(geo.dy.get(k));
-                gx = gx == null ? tx : gx.add(tx);
-                gy = gy == null ? ty : gy.add(ty);
+            if (mode == 1) {
+                continue;
+            }
+            // sum over channels of g * value, times the weight's derivatives
+            Tensor v = Tensor.where(inside, gather(flat, corner), 0.0).mul(gOut).sum(new int[] {1}, false);
+            Tensor[] d = mode == 2 ? new Tensor[] {geo.gcx[t % 4].mul(geo.cy[t / 4]).neg(),
+                geo.gcy[t / 4].mul(geo.cx[t % 4]).neg()} : geo.derivs.get(t);
+            for (int i = 0; i < k; i++) {
+                Tensor term = v.mul(d[i]);
+                gc[i] = gc[i] == null ? term : gc[i].add(term);
             }
         }
         Tensor gGrid;
-        if (mode == 0) {
-            gGrid = Tensor.stack(List.of(gx.mul(geo.sx.mult()), gy.mul(geo.sy.mult())), 2).reshape(grid.shape());
-        } else {
+        if (mode == 1) {
             gGrid = grid.zerosLike();
+        } else {
+            List<Tensor> parts = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                Tensor mult = mode == 2 ? null : geo.sources[i].mult();
+                parts.add(mode == 2 ? gc[i].mul(i == 0 ? geo.multX : geo.multY) : gc[i].mul(mult));
+            }
+            gGrid = Tensor.stack(parts, 2).reshape(grid.shape());
         }
         return new Tensor[] {gInput.reshape(input.shape()), gGrid};
     }
 
-    /** PyTorch's {@code check_grid_sampler_common} and {@code check_grid_sampler_2d}, in order. */
-    private static void check(Tensor input, Tensor grid) {
+    /**
+     * PyTorch's {@code check_grid_sampler_common}, then {@code check_grid_sampler_2d} (a 4-D input) or
+     * {@code check_grid_sampler_3d} (any other), in order.
+     */
+    private static void check(Tensor input, Tensor grid, int mode) {
         if (!input.device().equals(grid.device())) {
             throw new IllegalArgumentException("grid_sampler(): expected input and grid to be on same device, but input "
                     + "is on " + input.device() + " and grid is on " + grid.device());
@@ -248,31 +442,32 @@ final class GridSampleOps {
             throw new IllegalArgumentException("grid_sampler(): expected input and grid to have same dtype, but input has "
                     + typeMeta(input.dtype()) + " and grid has " + typeMeta(grid.dtype()));
         }
-        if (input.dim() == 5 && grid.dim() == 5) {
-            throw new UnsupportedOperationException("grid_sample: 5-D (volumetric) input is not implemented in Ember "
-                    + "(4-D is)");
-        }
-        if (input.dim() != 4 || grid.dim() != 4) {
-            throw new IllegalArgumentException("grid_sampler(): expected 4D input and grid with same number of "
-                    + "dimensions, but got input with sizes " + Shapes.str(input.shape()) + " and grid with sizes "
-                    + Shapes.str(grid.shape()));
-        }
-        if (input.size(0) != grid.size(0)) {
+        if (input.dim() < 1 || grid.dim() < 1 || input.size(0) != grid.size(0)) {
             throw new IllegalArgumentException("grid_sampler(): expected grid and input to have same batch size, but got "
                     + "input with sizes " + Shapes.str(input.shape()) + " and grid with sizes " + Shapes.str(grid.shape()));
         }
-        if (grid.size(3) != 2) {
-            throw new IllegalArgumentException("grid_sampler(): expected grid to have size 2 in last dimension, but got "
-                    + "grid with sizes " + Shapes.str(grid.shape()));
+        if (grid.size(-1) != input.dim() - 2) {
+            throw new IllegalArgumentException("grid_sampler(): expected grid to have size " + (input.dim() - 2) + " in last "
+                    + "dimension, but got grid with sizes " + Shapes.str(grid.shape()));
         }
-        for (int i = 2; i < 4; i++) {
+        for (int i = 2; i < input.dim(); i++) {
             if (input.size(i) <= 0) {
                 throw new IllegalArgumentException("grid_sampler(): expected input to have non-empty spatial dimensions, "
                         + "but input has sizes " + Shapes.str(input.shape()) + " with dimension " + i + " being empty");
             }
         }
+        int d = input.dim() == 4 ? 4 : 5;
+        if (input.dim() != d || grid.dim() != d) {
+            throw new IllegalArgumentException("grid_sampler(): expected " + d + "D input and grid with same number of "
+                    + "dimensions, but got input with sizes " + Shapes.str(input.shape()) + " and grid with sizes "
+                    + Shapes.str(grid.shape()));
+        }
+        if (d == 5 && mode == 2) {
+            throw new IllegalArgumentException("grid_sampler(): bicubic interpolation only supports 4D input");
+        }
         if (!input.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("\"grid_sampler_2d_cpu\" not implemented for '"
+            throw new IllegalArgumentException(d == 4 ? "\"grid_sampler_2d_cpu\" not implemented for '"
+                    + Format.scalarType(input.dtype()) + "'" : "\"grid_sampler3d_cpu\" not implemented for '"
                     + Format.scalarType(input.dtype()) + "'");
         }
     }
@@ -287,48 +482,68 @@ final class GridSampleOps {
     }
 
     /**
-     * {@code affine_grid_generator(theta, size, align_corners)} for 2-D: the base grid {@code [N, H, W, 3]} (x, y, 1)
-     * times theta transposed ({@code AffineGridGeneratorBackward0}, whose backward is the base grid's product with the
-     * gradient).
+     * {@code affine_grid_generator(theta, size, align_corners)}: the base grid {@code [N, H, W, 3]} (x, y, 1) or
+     * {@code [N, D, H, W, 4]} (x, y, z, 1) times theta transposed ({@code AffineGridGeneratorBackward0}, whose backward
+     * is the base grid's product with the gradient), after {@code F.affine_grid}'s checks.
      */
     static Tensor affineGrid(Tensor theta, int[] size, boolean alignCorners) {
         if (!theta.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("Expected theta to have floating point type, but got " + theta.dtype());
         }
-        if (size.length != 4) {
-            if (size.length == 5) {
-                throw new UnsupportedOperationException("affine_grid: 3-D (5-D size) affine grids are not implemented in "
-                        + "Ember (2-D are)");
-            }
+        if (size.length != 4 && size.length != 5) {
             throw new UnsupportedOperationException("affine_grid only supports 4D and 5D sizes, for 2D and 3D affine "
                     + "transforms, respectively. Got size " + Shapes.str(size) + ".");
         }
-        if (theta.dim() != 3 || theta.size(-2) != 2 || theta.size(-1) != 3) {
-            throw new IllegalArgumentException("Expected a batch of 2D affine matrices of shape Nx2x3 for size "
-                    + Shapes.str(size) + ". Got " + torchSize(theta.shape()) + ".");
+        int k = size.length - 2;
+        if (theta.dim() != 3 || theta.size(-2) != k || theta.size(-1) != k + 1) {
+            throw new IllegalArgumentException("Expected a batch of " + k + "D affine matrices of shape Nx" + k + "x" + (k + 1)
+                    + " for size " + Shapes.str(size) + ". Got " + torchSize(theta.shape()) + ".");
         }
         int min = Integer.MAX_VALUE;
-        for (int s : size) {
-            min = Math.min(min, s);
+        int minSpatial = Integer.MAX_VALUE;
+        for (int i = 0; i < size.length; i++) {
+            min = Math.min(min, size[i]);
+            if (i >= 2) {
+                minSpatial = Math.min(minSpatial, size[i]);
+            }
         }
-        if (min <= 0) {
+        // F.affine_grid only warns (and checks nothing more) for a unit-size grid with align_corners
+        if (!(alignCorners && minSpatial == 1) && min <= 0 || min < 0) {
             throw new IllegalArgumentException("Expected non-zero, positive output size. Got " + Shapes.str(size));
         }
         int n = size[0];
-        int h = size[2];
-        int w = size[3];
+        int[] sp = java.util.Arrays.copyOfRange(size, 2, size.length);
+        int pts = volume(sp);
+        int[] outShape = new int[k + 2];
+        outShape[0] = n;
+        System.arraycopy(sp, 0, outShape, 1, k);
+        outShape[k + 1] = k;
         Tensor base;
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            Tensor xs = axis(w, alignCorners, theta.dtype(), theta.device()).reshape(1, 1, w, 1).expand(1, h, w, 1);
-            Tensor ys = axis(h, alignCorners, theta.dtype(), theta.device()).reshape(1, h, 1, 1).expand(1, h, w, 1);
-            Tensor ones = Tensor.ones(theta.dtype(), 1, h, w, 1).to(theta.device());
-            base = Tensor.cat(List.of(xs, ys, ones), 3).expand(n, h, w, 3);
-            out = base.reshape(n, h * w, 3).bmm(theta.transpose(1, 2)).reshape(n, h, w, 2);
+            // x along the last spatial axis, y the one before, z the first; then ones
+            List<Tensor> cols = new ArrayList<>();
+            int[] full = new int[k + 2];
+            full[0] = 1;
+            System.arraycopy(sp, 0, full, 1, k);
+            full[k + 1] = 1;
+            for (int i = 0; i < k; i++) {
+                int ax = k - i; // the grid dimension this coordinate varies along
+                int[] shape = new int[k + 2];
+                java.util.Arrays.fill(shape, 1);
+                shape[ax] = size[size.length - 1 - i];
+                cols.add(axis(size[size.length - 1 - i], alignCorners, theta.dtype(), theta.device()).reshape(shape)
+                        .expand(full));
+            }
+            cols.add(Tensor.ones(theta.dtype(), full).to(theta.device()));
+            int[] baseShape = outShape.clone();
+            baseShape[k + 1] = k + 1;
+            base = Tensor.cat(cols, k + 1).expand(baseShape);
+            out = base.reshape(n, pts, k + 1).bmm(theta.transpose(1, 2)).reshape(outShape);
         }
         Tensor b = base;
         return ArithmeticOps.record(out, "AffineGridGeneratorBackward0", new Tensor[] {theta},
-                node -> g -> new Tensor[] {b.reshape(n, h * w, 3).transpose(1, 2).bmm(g.reshape(n, h * w, 2))
+                node -> g -> new Tensor[] {b.reshape(n, pts, k + 1).transpose(1, 2).bmm(g.reshape(n, pts, k))
                         .transpose(1, 2)});
     }
 

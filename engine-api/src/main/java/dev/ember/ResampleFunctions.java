@@ -2,8 +2,10 @@ package dev.ember;
 
 /**
  * Adaptive pooling and upsampling, the ops PyTorch exposes only through {@code torch.nn.functional} (its
- * {@code torch._C._nn} namespace: {@code adaptive_avg_pool2d}, {@code adaptive_max_pool2d},
- * {@code upsample_nearest{1,2,3}d}, {@code _upsample_nearest_exact{1,2,3}d}, {@code upsample_bilinear2d}). As with
+ * {@code torch._C._nn} namespace: {@code adaptive_avg_pool{1,2,3}d}, {@code adaptive_max_pool2d},
+ * {@code upsample_nearest{1,2,3}d}, {@code _upsample_nearest_exact{1,2,3}d}, {@code upsample_linear1d},
+ * {@code upsample_bilinear2d}, {@code upsample_bicubic2d}, {@code upsample_trilinear3d}, and {@code grid_sampler} and
+ * {@code affine_grid_generator}). As with
  * {@link NNFunctions}, they have no {@code torch.*} function and no Tensor method, so this class is their public entry
  * point for {@link dev.ember.nn.Functional} and the layers ({@code AdaptiveAvgPool2d}, {@code AdaptiveMaxPool2d},
  * {@code Upsample}); users call them there ({@code Functional.interpolate} holds PyTorch's Python-level argument
@@ -75,9 +77,62 @@ public final class ResampleFunctions {
         Args.require(input, "upsample_bicubic2d", "input", 1, "Tensor");
         return NNOps.upsampleBicubic2d(input, outputSize, alignCorners, scaleFactors);
     }
+
     /**
-     * {@code torch.grid_sampler} for 4-D input, as {@code F.grid_sample} calls it: modes "bilinear" and "nearest",
-     * padding "zeros", "border" and "reflection"; one node GridSampler2DBackward0.
+     * {@code torch._C._nn.upsample_linear1d(input, output_size, align_corners, scale_factors)} of a 3-D floating input,
+     * by output size or by scale factors (exactly one given, the other null, one value each); one node
+     * UpsampleLinear1DBackward0.
+     */
+    public static Tensor upsampleLinear1d(Tensor input, int[] outputSize, boolean alignCorners, double[] scaleFactors) {
+        Args.require(input, "upsample_linear1d", "input", 1, "Tensor");
+        return UpsampleLinearOps.upsampleLinear(input, outputSize, alignCorners, scaleFactors, 1);
+    }
+
+    /**
+     * {@code torch._C._nn.upsample_trilinear3d(input, output_size, align_corners, scale_factors)} of a 5-D floating
+     * input, by output size or by scale factors (exactly one given, the other null, three values each); one node
+     * UpsampleTrilinear3DBackward0.
+     */
+    public static Tensor upsampleTrilinear3d(Tensor input, int[] outputSize, boolean alignCorners, double[] scaleFactors) {
+        Args.require(input, "upsample_trilinear3d", "input", 1, "Tensor");
+        return UpsampleLinearOps.upsampleLinear(input, outputSize, alignCorners, scaleFactors, 3);
+    }
+
+    /**
+     * {@code torch.adaptive_avg_pool1d(input, output_size)} of a 2-D or 3-D input, PyTorch's composition: {@code
+     * adaptive_avg_pool2d(input.unsqueeze(-2), (1, output_size)).squeeze(-2)}.
+     */
+    public static Tensor adaptiveAvgPool1d(Tensor input, int[] outputSize) {
+        Args.require(input, "adaptive_avg_pool1d", "input", 1, "Tensor");
+        Args.require(outputSize, "adaptive_avg_pool1d", "output_size", 2, "tuple of ints");
+        if (input.dim() < 2 || input.dim() > 3) {
+            throw new IllegalArgumentException("Expected 2 to 3 dimensions, but got " + input.dim() + "-dimensional tensor "
+                    + "for argument #1 'self' (while checking arguments for adaptive_avg_pool1d)");
+        }
+        if (outputSize.length != 1) {
+            throw new IllegalArgumentException("adaptive_avg_pool1d() argument 'output_size' should contain one int (got "
+                    + outputSize.length + ")");
+        }
+        return NNOps.adaptiveAvgPool2d(input.unsqueeze(-2), new int[] {1, outputSize[0]}).squeeze(-2);
+    }
+
+    /**
+     * {@code torch._C._nn.adaptive_avg_pool3d(input, output_size)} of a 4-D or 5-D floating input: the average of each
+     * window {@code floor(o * in / out)} to {@code ceil((o + 1) * in / out)} along each of the last three dimensions;
+     * 1 x 1 x 1 is {@code input.mean((-1, -2, -3), keepdim=True)} (MeanBackward1), as PyTorch 2.x; otherwise one node
+     * AdaptiveAvgPool3DBackward0.
+     */
+    public static Tensor adaptiveAvgPool3d(Tensor input, int[] outputSize) {
+        Args.require(input, "adaptive_avg_pool3d", "input", 1, "Tensor");
+        Args.require(outputSize, "adaptive_avg_pool3d", "output_size", 2, "tuple of ints");
+        return UpsampleLinearOps.adaptiveAvgPool3d(input, outputSize);
+    }
+
+    /**
+     * {@code torch.grid_sampler} as {@code F.grid_sample} calls it: 4-D input with modes "bilinear", "nearest" and
+     * "bicubic" (one node GridSampler2DBackward0), 5-D input with "bilinear" (trilinear in effect) and "nearest" (one
+     * node GridSampler3DBackward0); padding "zeros", "border" and "reflection". As PyTorch, its backward is not
+     * differentiable again.
      */
     public static Tensor gridSample(Tensor input, Tensor grid, String mode, String paddingMode, boolean alignCorners) {
         Args.require(input, "grid_sampler", "input", 1, "Tensor");
@@ -87,7 +142,10 @@ public final class ResampleFunctions {
         return GridSampleOps.gridSample(input, grid, mode, paddingMode, alignCorners);
     }
 
-    /** {@code torch.affine_grid_generator} for 2-D, as {@code F.affine_grid} calls it; one node AffineGridGeneratorBackward0. */
+    /**
+     * {@code torch.affine_grid_generator}, as {@code F.affine_grid} calls it: 2-D ({@code size} of 4, theta N x 2 x 3)
+     * or 3-D ({@code size} of 5, theta N x 3 x 4); one node AffineGridGeneratorBackward0.
+     */
     public static Tensor affineGrid(Tensor theta, int[] size, boolean alignCorners) {
         Args.require(theta, "affine_grid", "theta", 1, "Tensor");
         Args.require(size, "affine_grid", "size", 2, "tuple of ints");

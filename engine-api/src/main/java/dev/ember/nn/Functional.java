@@ -1611,17 +1611,21 @@ public final class Functional {
 
     /**
      * Samples {@code input} {@code [N, C, H, W]} at the normalized positions of {@code grid} {@code [N, Ho, Wo, 2]} (x, y
-     * in [-1, 1]), as {@code F.grid_sample}: {@code mode} "bilinear" or "nearest" ("bicubic" is refused), padding
+     * in [-1, 1]), or {@code input} {@code [N, C, D, H, W]} at {@code grid} {@code [N, Do, Ho, Wo, 3]} (x, y, z), as
+     * {@code F.grid_sample}: {@code mode} "bilinear" (trilinear for 5-D), "nearest" or (4-D only) "bicubic", padding
      * "zeros", "border" or "reflection"; {@code alignCorners} puts -1 and 1 at the corner pixels' centres (otherwise at
-     * their outer edges). Gradients reach the input and (bilinear) the grid; one node {@code GridSampler2DBackward0}.
+     * their outer edges). Gradients reach the input and (bilinear, bicubic) the grid; one node
+     * {@code GridSampler2DBackward0} or {@code GridSampler3DBackward0}, whose backward, as PyTorch's, is not
+     * differentiable again.
      */
     public static Tensor gridSample(Tensor input, Tensor grid, String mode, String paddingMode, boolean alignCorners) {
         return ResampleFunctions.gridSample(input, grid, mode, paddingMode, alignCorners);
     }
 
     /**
-     * The sampling grid {@code [N, H, W, 2]} of the affine maps {@code theta} {@code [N, 2, 3]} over an output of
-     * {@code size} {@code [N, C, H, W]}, as {@code F.affine_grid} (2-D); one node {@code AffineGridGeneratorBackward0}.
+     * The sampling grid of the affine maps {@code theta} over an output of {@code size}, as {@code F.affine_grid}:
+     * {@code [N, H, W, 2]} for theta {@code [N, 2, 3]} and size {@code [N, C, H, W]}, or {@code [N, D, H, W, 3]} for
+     * theta {@code [N, 3, 4]} and size {@code [N, C, D, H, W]}; one node {@code AffineGridGeneratorBackward0}.
      */
     public static Tensor affineGrid(Tensor theta, int[] size, boolean alignCorners) {
         return ResampleFunctions.affineGrid(theta, size, alignCorners);
@@ -1630,13 +1634,12 @@ public final class Functional {
     /**
      * {@code F.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)}, with PyTorch's
      * argument handling: exactly one of {@code size} and {@code scaleFactor} (the other null), each one value for every
-     * spatial dimension or one per dimension; {@code mode} {@code "nearest"} (3-D to 5-D input), {@code "nearest-exact"}
-     * (3-D to 5-D), {@code "bilinear"} and {@code "bicubic"} (4-D; {@code alignCorners} may be set, null means false) or
-     * {@code "area"}
-     * (4-D: adaptive average pooling); {@code alignCorners} and {@code recomputeScaleFactor} may be null (PyTorch's
-     * None). With {@code recomputeScaleFactor} true the output size is {@code floor(in * scale)} and the kernel uses
-     * {@code in / out} as its scale; otherwise a scale factor given is the kernel's scale. PyTorch's modes
-     * {@code linear} and {@code trilinear} are not implemented.
+     * spatial dimension or one per dimension; {@code mode} {@code "nearest"} and {@code "nearest-exact"} (3-D to 5-D
+     * input), {@code "linear"} (3-D), {@code "bilinear"} and {@code "bicubic"} (4-D), {@code "trilinear"} (5-D) (for
+     * these four {@code alignCorners} may be set, null means false) or {@code "area"} (3-D to 5-D: adaptive average
+     * pooling); {@code alignCorners} and {@code recomputeScaleFactor} may be null (PyTorch's None). With
+     * {@code recomputeScaleFactor} true the output size is {@code floor(in * scale)} and the kernel uses
+     * {@code in / out} as its scale; otherwise a scale factor given is the kernel's scale.
      *
      * @throws UnsupportedOperationException where PyTorch raises NotImplementedError (a mode and rank that do not fit)
      */
@@ -1712,21 +1715,36 @@ public final class Functional {
             return mode.equals("nearest") ? dev.ember.ResampleFunctions.upsampleNearest(input, outputSize, scales)
                     : dev.ember.ResampleFunctions.upsampleNearestExact(input, outputSize, scales);
         }
+        if (mode.equals("area") && rank == 3) {
+            return dev.ember.ResampleFunctions.adaptiveAvgPool1d(input, outputSize);
+        }
         if (mode.equals("area") && rank == 4) {
             return dev.ember.ResampleFunctions.adaptiveAvgPool2d(input, outputSize);
+        }
+        if (mode.equals("area") && rank == 5) {
+            return dev.ember.ResampleFunctions.adaptiveAvgPool3d(input, outputSize);
+        }
+        if (mode.equals("linear") && rank == 3) {
+            return dev.ember.ResampleFunctions.upsampleLinear1d(input, outputSize, align, scales);
         }
         if (mode.equals("bilinear") && rank == 4) {
             return dev.ember.ResampleFunctions.upsampleBilinear2d(input, outputSize, align, scales);
         }
+        if (mode.equals("trilinear") && rank == 5) {
+            return dev.ember.ResampleFunctions.upsampleTrilinear3d(input, outputSize, align, scales);
+        }
         if (mode.equals("bicubic") && rank == 4) {
             return dev.ember.ResampleFunctions.upsampleBicubic2d(input, outputSize, align, scales);
         }
-        if ((mode.equals("bilinear") || mode.equals("bicubic")) && (rank == 3 || rank == 5)) {
-            throw new UnsupportedOperationException("Got " + rank + "D input, but " + mode + " mode needs 4D input");
-        }
-        if (mode.equals("linear") || mode.equals("bicubic") || mode.equals("trilinear") || mode.equals("area")) {
-            throw new UnsupportedOperationException("interpolate: mode '" + mode + "' on a " + rank + "D input is not "
-                    + "implemented in Ember (nearest, nearest-exact, bilinear, bicubic and 4-D area are)");
+        // torch/nn/functional.py's refusals of a linear mode on a rank that does not fit, in its order
+        String[] needs = {"bilinear", "4", "trilinear", "5", "linear", "3"};
+        if (rank >= 3 && rank <= 5) {
+            for (int i = 0; i < needs.length; i += 2) {
+                if (mode.equals(needs[i]) && rank != Integer.parseInt(needs[i + 1])) {
+                    throw new UnsupportedOperationException("Got " + rank + "D input, but " + mode + " mode needs "
+                            + needs[i + 1] + "D input");
+                }
+            }
         }
         throw new UnsupportedOperationException("Input Error: Only 3D, 4D and 5D input Tensors supported (got " + rank + "D) for "
                 + "the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got " + mode + ")");

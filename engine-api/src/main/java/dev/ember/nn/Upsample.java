@@ -5,8 +5,9 @@ import dev.ember.Tensor;
 
 /**
  * {@code torch.nn.Upsample}: {@link Functional#interpolate} with the module's size or scale factor, mode ({@code
- * "nearest"}, {@code "nearest-exact"}, {@code "bilinear"}, {@code "area"}), {@code align_corners} and
- * {@code recompute_scale_factor} (both may be null: PyTorch's None).
+ * "nearest"}, {@code "nearest-exact"}, {@code "linear"} (3-D input), {@code "bilinear"}, {@code "bicubic"} (4-D),
+ * {@code "trilinear"} (5-D), {@code "area"}), {@code align_corners} and {@code recompute_scale_factor} (both may be
+ * null: PyTorch's None).
  */
 public class Upsample extends Module {
     private final int[] size;
