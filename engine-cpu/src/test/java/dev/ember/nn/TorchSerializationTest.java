@@ -261,6 +261,64 @@ class TorchSerializationTest {
         assertArrayEquals(new byte[] {1, (byte) 200}, (byte[]) back.get("bytes"));
     }
 
+    /**
+     * PyTorch 2.x adds records 1.13 does not write ({@code byteorder}, {@code .data/serialization_id},
+     * {@code .format_version}); a "big" byte order means the storages' elements are big-endian.
+     */
+    @Test
+    void pyTorch2RecordsAndBigEndianStorages() throws IOException {
+        Tensor x = Tensor.tensor(new float[] {1.5f, -2f, 3.25f});
+        Tensor ids = Tensor.tensor(new long[] {1, -2});
+        Map<String, Object> obj = new LinkedHashMap<>();
+        obj.put("x", x);
+        obj.put("ids", ids);
+        byte[] pickle = Pickler.dump(obj, t -> new Pickler.TensorReduce(t == x ? "0" : "1", t.dtype(), "cpu", t.numel(), 0,
+                t.shape(), t.stride(), false));
+        for (String order : new String[] {"little", "big"}) {
+            Path f = tmp.resolve(order + ".pt");
+            try (java.io.OutputStream out = Files.newOutputStream(f)) {
+                TorchArchive.Writer w = new TorchArchive.Writer(out, "archive");
+                record(w, "data.pkl", pickle);
+                record(w, "byteorder", order.getBytes(StandardCharsets.US_ASCII));
+                java.nio.ByteOrder bo = order.equals("big") ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN;
+                java.nio.ByteBuffer xb = java.nio.ByteBuffer.allocate(12).order(bo);
+                for (float v : x.toFloatArray()) {
+                    xb.putFloat(v);
+                }
+                record(w, "data/0", xb.array());
+                java.nio.ByteBuffer ib = java.nio.ByteBuffer.allocate(16).order(bo);
+                for (long v : ids.toLongArray()) {
+                    ib.putLong(v);
+                }
+                record(w, "data/1", ib.array());
+                record(w, "version", "3\n".getBytes(StandardCharsets.US_ASCII));
+                record(w, ".data/serialization_id", "1234567890".getBytes(StandardCharsets.US_ASCII));
+                record(w, ".format_version", "1".getBytes(StandardCharsets.US_ASCII));
+                w.finish();
+            }
+            Map<?, ?> back = (Map<?, ?>) TorchSerialization.load(f);
+            assertArrayEquals(x.toFloatArray(), ((Tensor) back.get("x")).toFloatArray(), order);
+            assertArrayEquals(ids.toLongArray(), ((Tensor) back.get("ids")).toLongArray(), order);
+        }
+        Path odd = tmp.resolve("odd.pt");
+        try (java.io.OutputStream out = Files.newOutputStream(odd)) {
+            TorchArchive.Writer w = new TorchArchive.Writer(out, "odd");
+            record(w, "data.pkl", pickle);
+            record(w, "byteorder", "middle".getBytes(StandardCharsets.US_ASCII));
+            record(w, "version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            w.finish();
+        }
+        IOException e = assertThrows(IOException.class, () -> TorchSerialization.load(odd));
+        assertTrue(e.getMessage().endsWith("Unknown endianness type: middle"), e.getMessage());
+    }
+
+    private static void record(TorchArchive.Writer w, String name, byte[] bytes) throws IOException {
+        w.record(name, bytes.length, (o, crc) -> {
+            o.write(bytes);
+            crc.update(bytes);
+        });
+    }
+
     @Test
     void refusedFilesAndGlobals() throws IOException {
         IOException e = assertThrows(IOException.class, () -> TorchSerialization.load(resource("refused_function.pt")));
