@@ -123,6 +123,11 @@ case("max_pool1d_values k=2 s=2 p=0 d=1 c=0 rank4", [seq((1, 2, 3, 4))], lambda 
 case("max_pool1d_values k=6 s=6 p=0 d=1 c=0 kernel too large", [x3], lambda t: F.max_pool1d(t[0], 6, return_indices=True)[0])
 case("max_pool1d_values k=2 s=2 p=2 d=1 c=0 bad padding", [x3], lambda t: F.max_pool1d(t[0], 2, 2, 2, return_indices=True)[0],
      "RuntimeError pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and dilation=1")
+L = torch.arange(12).reshape(2, 6)
+case("max_pool1d k=2 s=2 p=0 d=1 c=0 int64", [L], lambda t: F.max_pool1d(t[0], 2))
+case("max_pool1d_values k=2 s=2 p=0 d=1 c=0 int64", [L], lambda t: F.max_pool1d(t[0], 2, return_indices=True)[0])
+case("adaptive_avg_pool1d o=2 int64", [L], lambda t: F.adaptive_avg_pool1d(t[0], 2))
+case("adaptive_max_pool1d o=2 int64", [L], lambda t: F.adaptive_max_pool1d(t[0], 2))
 case("avg_pool1d k=6 s=6 p=0 c=0 i=1 kernel too large", [x3], lambda t: F.avg_pool1d(t[0], 6))
 case("avg_pool1d k=2 s=2 p=2 c=0 i=1 bad padding", [x3], lambda t: F.avg_pool1d(t[0], 2, 2, 2),
      "RuntimeError pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and dilation=1")

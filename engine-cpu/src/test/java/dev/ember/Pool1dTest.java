@@ -165,6 +165,46 @@ class Pool1dTest {
         return tests;
     }
 
+    /**
+     * Each op on a non-contiguous input (a transposed copy transposed back, and a strided slice) gives the values and
+     * gradients it gives on the same values laid out contiguously.
+     */
+    @TestFactory
+    List<DynamicTest> nonContiguous() {
+        Generator gen = new Generator(23);
+        Map<String, Function<Tensor, Tensor>> ops = new java.util.LinkedHashMap<>();
+        ops.put("max_pool1d", x -> Functional.maxPool1d(x, 3, 2, 1, 1, true));
+        ops.put("max_pool1d unbatched", x -> Functional.maxPool1d(x.select(0, 1), 2));
+        ops.put("avg_pool1d", x -> Functional.avgPool1d(x, 3, 2, 1, false, false));
+        ops.put("adaptive_avg_pool1d", x -> Functional.adaptiveAvgPool1d(x, 4));
+        ops.put("adaptive_max_pool1d", x -> Functional.adaptiveMaxPool1d(x, 3));
+        ops.put("lp_pool1d", x -> Functional.lpPool1d(x.abs().add(0.1), 2.0, 2, 2, false));
+        ops.put("lp_pool2d", x -> Functional.lpPool2d(x.unsqueeze(1).abs().add(0.1), 2.0, 2));
+        ops.put("conv_transpose1d", x -> Functional.convTranspose1d(x, Tensor.ones(DType.FLOAT64, 4, 2, 3), null, 2, 1, 1, 1,
+                1));
+        ops.put("local_response_norm", x -> Functional.localResponseNorm(x, 3, 0.5, 0.75, 1.0));
+        ops.put("local_response_norm 4-D", x -> Functional.localResponseNorm(x.unsqueeze(-1).expand(2, 4, 9, 2), 2));
+        List<DynamicTest> t = new ArrayList<>();
+        Tensor base = Tensor.rand(gen, DType.FLOAT64, 2, 9, 4).transpose(1, 2); // [2, 4, 9], not contiguous
+        Tensor wide = Tensor.rand(gen, DType.FLOAT64, 2, 4, 18);
+        for (Map.Entry<String, Function<Tensor, Tensor>> e : ops.entrySet()) {
+            for (Tensor layout : new Tensor[] {base, wide.slice(2, 0, 18, 2)}) {
+                t.add(DynamicTest.dynamicTest(e.getKey() + " " + java.util.Arrays.toString(layout.stride()), () -> {
+                    Tensor a = layout.detach().requiresGrad_(true);
+                    Tensor b = layout.contiguous().detach().requiresGrad_(true);
+                    assertTrue(!a.isContiguous());
+                    Tensor ya = e.getValue().apply(a);
+                    Tensor yb = e.getValue().apply(b);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(yb.toDoubleArray(), ya.toDoubleArray(), 1e-12);
+                    ya.mul(ya).sum().backward();
+                    yb.mul(yb).sum().backward();
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(b.grad().toDoubleArray(), a.grad().toDoubleArray(), 1e-12);
+                }));
+            }
+        }
+        return t;
+    }
+
     @TestFactory
     List<DynamicTest> gradchecks() {
         Generator gen = new Generator(19);
