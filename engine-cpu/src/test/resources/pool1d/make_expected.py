@@ -218,6 +218,11 @@ for shape in ((2, 5, 3), (1, 5, 2, 3), (1, 4, 2, 2, 2)):
                  [seq(shape, dt)], lambda t, size=size, al=al, be=be, k=k: F.local_response_norm(t[0], size, al, be, k))
 case("local_response_norm size=2 alpha=0.0001 beta=0.75 k=1.0 rank2", [seq((5, 3))], lambda t: F.local_response_norm(t[0], 2),
      "ValueError Expected 3D or higher dimensionality input (got 2 dimensions)")
+for shape in ((2, 3, 4), (1, 3, 2, 2)):
+    for size in (0, 9):
+        case("local_response_norm size=%d alpha=0.0001 beta=0.75 k=1.0 rank%d" % (size, len(shape)), [seq(shape)],
+             lambda t, size=size: F.local_response_norm(t[0], size))
+case("lp_pool1d n=2.0 k=5 s=5 c=0 kernel too large", [seq((2, 3, 4))], lambda t: F.lp_pool1d(t[0], 2.0, 5))
 case("local_response_norm size=2 alpha=0.0001 beta=0.75 k=1.0 empty", [seq((0, 3, 4))],
      lambda t: F.local_response_norm(t[0], 2))
 

@@ -18,6 +18,11 @@ public final class AvgPool1d extends Module {
         this(kernel, kernel, 0, false, true);
     }
 
+    /** The given stride, the other options PyTorch's defaults. */
+    public AvgPool1d(int kernel, int stride) {
+        this(kernel, stride, 0, false, true);
+    }
+
     /** Every option, in PyTorch's order ({@code kernel_size, stride, padding, ceil_mode, count_include_pad}). */
     public AvgPool1d(int kernel, int stride, int padding, boolean ceilMode, boolean countIncludePad) {
         this.kernel = kernel;

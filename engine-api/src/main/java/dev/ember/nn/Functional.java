@@ -1639,6 +1639,11 @@ public final class Functional {
         return avgPool1d(input, kernel, kernel, 0, false, true);
     }
 
+    /** {@code F.avg_pool1d(input, kernel_size, stride)}. */
+    public static Tensor avgPool1d(Tensor input, int kernel, int stride) {
+        return avgPool1d(input, kernel, stride, 0, false, true);
+    }
+
     /**
      * {@code F.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)} of a {@code [N, C, L]} (or
      * {@code [C, L]}) input; nodes SqueezeBackward1, AvgPool2DBackward0, UnsqueezeBackward0, as PyTorch.

@@ -19,6 +19,11 @@ public final class MaxPool1d extends Module {
         this(kernel, kernel, 0, 1, false, false);
     }
 
+    /** The given stride, the other options PyTorch's defaults. */
+    public MaxPool1d(int kernel, int stride) {
+        this(kernel, stride, 0, 1, false, false);
+    }
+
     /**
      * Every option, in PyTorch's order ({@code kernel_size, stride, padding, dilation, return_indices, ceil_mode}). A
      * layer made with {@code returnIndices} still gives the values from {@link #forward(Tensor)} (so it fits in a

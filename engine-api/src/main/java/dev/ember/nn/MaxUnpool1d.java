@@ -19,6 +19,11 @@ public final class MaxUnpool1d extends Module {
         this(kernel, kernel, 0);
     }
 
+    /** The given stride, the other options PyTorch's defaults. */
+    public MaxUnpool1d(int kernel, int stride) {
+        this(kernel, stride, 0);
+    }
+
     /** Every option, in PyTorch's order ({@code kernel_size, stride, padding}). */
     public MaxUnpool1d(int kernel, int stride, int padding) {
         this.kernel = kernel;
