@@ -205,6 +205,34 @@ class Pool1dTest {
         return t;
     }
 
+    /**
+     * float16 and bfloat16 inputs: the 1-D poolings give the float32 result rounded once to the input's type (the 2-D
+     * kernels compute in float32, as PyTorch's CPU kernels accumulate in float), and keep the type.
+     */
+    @TestFactory
+    List<DynamicTest> halfTypes() {
+        Generator gen = new Generator(29);
+        Tensor x = Tensor.rand(gen, DType.FLOAT32, 2, 3, 11).mul(4.0).sub(2.0);
+        Map<String, Function<Tensor, Tensor>> ops = new java.util.LinkedHashMap<>();
+        ops.put("max_pool1d", t -> Functional.maxPool1d(t, 3, 2, 1, 1, false));
+        ops.put("avg_pool1d", t -> Functional.avgPool1d(t, 3, 2, 1, true, false));
+        ops.put("adaptive_avg_pool1d", t -> Functional.adaptiveAvgPool1d(t, 4));
+        ops.put("adaptive_max_pool1d", t -> Functional.adaptiveMaxPool1d(t, 4));
+        List<DynamicTest> t = new ArrayList<>();
+        for (DType type : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
+            for (Map.Entry<String, Function<Tensor, Tensor>> e : ops.entrySet()) {
+                t.add(DynamicTest.dynamicTest(e.getKey() + " " + type, () -> {
+                    Tensor h = x.to(type);
+                    Tensor got = e.getValue().apply(h);
+                    assertEquals(type, got.dtype());
+                    Tensor expected = e.getValue().apply(h.to(DType.FLOAT32)).to(type);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(expected.toDoubleArray(), got.toDoubleArray(), 0.0);
+                }));
+            }
+        }
+        return t;
+    }
+
     @TestFactory
     List<DynamicTest> gradchecks() {
         Generator gen = new Generator(19);
