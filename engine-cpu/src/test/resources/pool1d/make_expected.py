@@ -134,6 +134,13 @@ case("avg_pool1d k=2 s=2 p=2 c=0 i=1 bad padding", [x3], lambda t: F.avg_pool1d(
 case("avg_pool1d k=2 s=2 p=0 c=0 i=1 rank4", [seq((1, 2, 3, 4))], lambda t: F.avg_pool1d(t[0], 2))
 case("avg_pool1d k=2 s=2 p=0 c=0 i=1 rank1", [seq((4,))], lambda t: F.avg_pool1d(t[0], 2))
 
+# ---- 2-D pooling of an unbatched (3-D) input: one node, as PyTorch's kernels take 3-D input (1-D pooling of a
+# [C, L] input reaches them so)
+for dt in (D, torch.float32):
+    sfx = str(dt).replace("torch.", "")
+    case("max_pool2d k=3 s=2 p=1 unbatched %s" % sfx, [seq((3, 7, 6), dt)], lambda t: F.max_pool2d(t[0], 3, 2, 1))
+    case("avg_pool2d k=3 s=2 p=1 unbatched %s" % sfx, [seq((3, 7, 6), dt)], lambda t: F.avg_pool2d(t[0], 3, 2, 1))
+
 # ---- adaptive pooling: output smaller, equal, larger than the input; 1 (a mean)
 for shape, tag in (((2, 3, 7), "batched"), ((3, 5), "unbatched")):
     for o in (3, 1, 5, 9):

@@ -72,6 +72,12 @@ class Pool1dTest {
                 return t -> Functional.maxPool1dWithIndices(t[0], i(a, "k"), i(a, "s"), i(a, "p"), i(a, "d"), b(a, "c")).indices();
             case "avg_pool1d":
                 return t -> Functional.avgPool1d(t[0], i(a, "k"), i(a, "s"), i(a, "p"), b(a, "c"), b(a, "i"));
+            case "max_pool2d":
+                return t -> Functional.maxPool2d(t[0], new int[] {i(a, "k")}, new int[] {i(a, "s")}, new int[] {i(a, "p")},
+                        new int[] {1}, false);
+            case "avg_pool2d":
+                return t -> Functional.avgPool2d(t[0], new int[] {i(a, "k")}, new int[] {i(a, "s")}, new int[] {i(a, "p")},
+                        false, true);
             case "adaptive_avg_pool1d":
                 return t -> Functional.adaptiveAvgPool1d(t[0], i(a, "o"));
             case "adaptive_max_pool1d":
@@ -218,6 +224,8 @@ class Pool1dTest {
         ops.put("avg_pool1d", t -> Functional.avgPool1d(t, 3, 2, 1, true, false));
         ops.put("adaptive_avg_pool1d", t -> Functional.adaptiveAvgPool1d(t, 4));
         ops.put("adaptive_max_pool1d", t -> Functional.adaptiveMaxPool1d(t, 4));
+        ops.put("max_pool1d unbatched", t -> Functional.maxPool1d(t.select(0, 1), 2, 1, 1, 1, true));
+        ops.put("avg_pool1d unbatched", t -> Functional.avgPool1d(t.select(0, 0), 4, 3, 2, false, true));
         List<DynamicTest> t = new ArrayList<>();
         for (DType type : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
             for (Map.Entry<String, Function<Tensor, Tensor>> e : ops.entrySet()) {
