@@ -260,6 +260,13 @@ class Pool1dTest {
         ins.put("max_pool1d", new Tensor[] {x});
         ops.put("max_pool1d unbatched", p -> Functional.maxPool1d(p[0], 2, 1, 1, 1, false));
         ins.put("max_pool1d unbatched", new Tensor[] {xu});
+        // 2-D pooling of a 3-D input (one node; max pooling's uint8 window codes, read back for the double backward)
+        ops.put("max_pool2d unbatched", p -> Functional.maxPool2d(p[0], new int[] {2, 3}, new int[] {1, 2}, new int[] {1},
+                new int[] {1}, false));
+        ins.put("max_pool2d unbatched", new Tensor[] {x.detach().clone().requiresGrad_(true)});
+        ops.put("avg_pool2d unbatched", p -> Functional.avgPool2d(p[0], new int[] {3}, new int[] {2}, new int[] {1}, true,
+                false));
+        ins.put("avg_pool2d unbatched", new Tensor[] {x.detach().clone().requiresGrad_(true)});
         ops.put("avg_pool1d", p -> Functional.avgPool1d(p[0], 3, 2, 1, true, false));
         ins.put("avg_pool1d", new Tensor[] {x});
         ops.put("avg_pool1d unbatched", p -> Functional.avgPool1d(p[0], 3, 2, 1, false, true));
