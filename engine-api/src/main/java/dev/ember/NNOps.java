@@ -431,17 +431,17 @@ final class NNOps {
     private static Tensor.ValuesIndices maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
                                                   boolean ceilMode, boolean withIndices, boolean codes) {
         Pooling geometry = poolParams("max_pool2d", input, kernel, stride, padding, dilation, ceilMode, true);
-        if (input.dim() == 3) {
-            Tensor.ValuesIndices r = maxPool2dKernel(input.unsqueeze(0), geometry, withIndices, codes);
-            return new Tensor.ValuesIndices(r.values().squeeze(0), r.indices() == null ? null : r.indices().squeeze(0));
-        }
         return maxPool2dKernel(input, geometry, withIndices, codes);
     }
 
+    /**
+     * The kernel over a 4-D input, or a 3-D one seen as a batch of one (as PyTorch's kernel takes it: one node, with no
+     * unsqueeze and squeeze around it).
+     */
     private static Tensor.ValuesIndices maxPool2dKernel(Tensor input, Pooling geometry, boolean withIndices,
                                                         boolean codes) {
         Pool2dParams p = geometry.params();
-        int[] outShape = {input.shape[0], input.shape[1], geometry.outH(), geometry.outW()};
+        int[] outShape = withPlane(input.shape, geometry.outH(), geometry.outW());
         Tensor x = input.contiguous();
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
         // a window holds at most 255 positions for a code to name one (padding is at most half the kernel, so every
@@ -449,7 +449,8 @@ final class NNOps {
         boolean small = (long) p.kernelH() * p.kernelW() <= 255;
         DType indexType = codes && small && out.backend.maxPoolWindowCodes() ? DType.UINT8 : DType.INT64;
         Tensor idx = withIndices ? Creation.empty(outShape, indexType, input.device) : null;
-        out.backend.maxPool2d(x.storage(), x.layout, out.storage(), idx == null ? null : idx.storage(), out.layout, p);
+        out.backend.maxPool2d(x.storage(), as4d(x.layout), out.storage(), idx == null ? null : idx.storage(), as4d(out.layout),
+                p);
         if (idx == null) {
             return new Tensor.ValuesIndices(out, null);
         }
@@ -462,8 +463,8 @@ final class NNOps {
                 Tensor gy = denseAtStart(g);
                 Tensor ind = si.get();
                 Tensor gx = Creation.empty(inShape, gy.dtype, gy.device);
-                gy.backend.maxPool2dBackward(gy.storage(), ind.storage(), ind.layout, gx.storage(), gx.layout, p);
-                return new Tensor[] {maxPoolGradWithGraph(gx, g, ind, inShape[3], p)};
+                gy.backend.maxPool2dBackward(gy.storage(), ind.storage(), as4d(ind.layout), gx.storage(), as4d(gx.layout), p);
+                return new Tensor[] {maxPoolGradWithGraph(gx, g, ind, inShape[inShape.length - 1], p)};
             };
         });
         return new Tensor.ValuesIndices(out, idx);
@@ -479,7 +480,10 @@ final class NNOps {
             SavedTensor si = n.save(ind);
             return gg -> {
                 Tensor at = si.get();
-                return new Tensor[] {gg.flatten(2, -1).gather(2, flatPositions(at, w, p)).view(at.shape)};
+                // a 3-D (unbatched) pooling's tensors as a batch of one
+                Tensor at4 = at.dim() == 3 ? at.unsqueeze(0) : at;
+                Tensor gg4 = gg.dim() == 3 ? gg.unsqueeze(0) : gg;
+                return new Tensor[] {gg4.flatten(2, -1).gather(2, flatPositions(at4, w, p)).view(at.shape)};
             };
         });
     }
@@ -505,23 +509,21 @@ final class NNOps {
 
     static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
         Pooling geometry = poolParams("avg_pool2d", input, kernel, stride, padding, null, ceilMode, countIncludePad);
-        if (input.dim() == 3) {
-            return avgPool2dKernel(input.unsqueeze(0), geometry).squeeze(0);
-        }
         return avgPool2dKernel(input, geometry);
     }
 
+    /** The kernel over a 4-D input, or a 3-D one seen as a batch of one (one node, as PyTorch's). */
     private static Tensor avgPool2dKernel(Tensor input, Pooling geometry) {
         Pool2dParams p = geometry.params();
-        int[] outShape = {input.shape[0], input.shape[1], geometry.outH(), geometry.outW()};
+        int[] outShape = withPlane(input.shape, geometry.outH(), geometry.outW());
         Tensor x = input.contiguous();
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
-        out.backend.avgPool2d(x.storage(), x.layout, out.storage(), out.layout, p);
+        out.backend.avgPool2d(x.storage(), as4d(x.layout), out.storage(), as4d(out.layout), p);
         int[] inShape = input.shape;
         return ArithmeticOps.record(out, "AvgPool2DBackward0", new Tensor[] {input}, n -> g -> {
             Tensor gy = g.contiguous();
             Tensor gx = Creation.empty(inShape, gy.dtype, gy.device);
-            gy.backend.avgPool2dBackward(gy.storage(), gy.layout, gx.storage(), gx.layout, p);
+            gy.backend.avgPool2dBackward(gy.storage(), as4d(gy.layout), gx.storage(), as4d(gx.layout), p);
             // under create_graph, PyTorch's AvgPool2DBackwardBackward0: its gradient is the pooling itself
             return new Tensor[] {ArithmeticOps.record(gx, "AvgPool2DBackwardBackward0", new Tensor[] {g},
                     m -> gg -> new Tensor[] {avgPool2dKernel(gg, geometry)})};
@@ -1032,6 +1034,123 @@ final class NNOps {
     }
 
     /**
+     * PyTorch's {@code conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the
+     * transposed convolution of {@code [N, C_in, L]} (or {@code [C_in, L]}) by {@code [C_in, C_out / groups, K]}, computed
+     * as PyTorch's CPU computes it, a transposed convolution of unit height ({@code view1d_as_2d}) run by the 2-D
+     * kernels, and recorded as one node, ConvolutionBackward0 (an unbatched input adds PyTorch's unsqueeze and squeeze).
+     * Output length {@code (L - 1) stride - 2 padding + dilation (K - 1) + output_padding + 1}. Checks in 2.x's order
+     * and words (batchify, check_shape_forward, then slow_conv_transpose2d's shape check of the unit-height view).
+     */
+    static Tensor convTranspose1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
+                                  int groups, int[] dilation) {
+        if (Autocast.on()) return Autocast.apply("conv_transpose1d",
+                t -> convTranspose1d(t[0], t[1], t[2], stride, padding, outputPadding, groups, dilation),
+                input, weight, bias);
+        String op = "conv_transpose1d";
+        requireTensor(input, op, "input", 1);
+        requireTensor(weight, op, "weight", 2);
+        requireInts(stride, op, "stride", 4);
+        requireInts(padding, op, "padding", 5);
+        requireInts(outputPadding, op, "output_padding", 6);
+        requireInts(dilation, op, "dilation", 8);
+        ArithmeticOps.checkSameDevice(input, weight, bias);
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException("Expected 2D (unbatched) or 3D (batched) input to conv_transpose1d, but got input "
+                    + "of size: " + Shapes.str(input.shape));
+        }
+        boolean batched = input.dim() == 3;
+        int[] xs = batched ? input.shape : prepend(1, input.shape);
+        int[] ws = weight.shape;
+        int k = weight.dim();
+        if (k < 3) {
+            throw new IllegalArgumentException("weight should have at least three dimensions");
+        }
+        if (groups <= 0) {
+            throw new IllegalArgumentException("non-positive groups is not supported");
+        }
+        int spatial = k - 2;
+        expandedLength(stride, "stride", spatial);
+        expandedLength(padding, "padding", spatial);
+        expandedLength(dilation, "dilation", spatial);
+        expandedLength(outputPadding, "output_padding", spatial);
+        int[] s = expanded(stride, spatial);
+        int[] pad = expanded(padding, spatial);
+        int[] dil = expanded(dilation, spatial);
+        int[] op2 = expanded(outputPadding, spatial);
+        if (Arrays.stream(pad).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("negative padding is not supported");
+        }
+        if (Arrays.stream(op2).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("negative output_padding is not supported");
+        }
+        if (Arrays.stream(s).anyMatch(v -> v <= 0)) {
+            throw new IllegalArgumentException("non-positive stride is not supported");
+        }
+        if (Arrays.stream(dil).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("dilation should be greater than zero");
+        }
+        if (k != 3) {
+            throw new IllegalArgumentException("Expected " + k + "-dimensional input for " + k + "-dimensional weight "
+                    + Shapes.str(ws) + ", but got 3-dimensional input of size " + Shapes.str(xs) + " instead");
+        }
+        checkGroups(ws, groups);
+        if (xs[1] != ws[0]) {
+            throw new IllegalArgumentException("Given transposed=1, weight of size " + Shapes.str(ws) + ", expected input"
+                    + Shapes.str(xs) + " to have " + ws[0] + " channels, but got " + xs[1] + " channels instead");
+        }
+        long outChannels = (long) ws[1] * groups;
+        if (bias != null && (bias.dim() != 1 || bias.shape[0] != outChannels)) {
+            throw new IllegalArgumentException("Given transposed=1, weight of size " + Shapes.str(ws) + ", expected bias to be "
+                    + "1-dimensional with " + outChannels + " elements, but got bias of size " + Shapes.str(bias.shape)
+                    + " instead");
+        }
+        if (input.dtype != weight.dtype) {
+            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and weight type (" + weight.typeName()
+                    + ") should be the same");
+        }
+        if (bias != null && input.dtype != bias.dtype) {
+            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and bias type (" + bias.typeName()
+                    + ") should be the same");
+        }
+        boolean empty = xs[0] == 0 || xs[1] == 0;
+        if (!empty && xs[2] == 0) {
+            throw new IllegalArgumentException("Only zero batch or zero channel inputs are supported, but got input shape: "
+                    + Shapes.str(new int[] {xs[0], xs[1], 1, xs[2]}));
+        }
+        // slow_conv_transpose2d_shape_check of the unit-height view: kernel (1, K), stride (1, s), dilation (1, d),
+        // output padding (0, op)
+        if (ws[2] <= 0) {
+            throw new IllegalArgumentException("kernel size should be greater than zero, but got kernel_height: 1 kernel_width: "
+                    + ws[2]);
+        }
+        if (dil[0] <= 0) {
+            throw new IllegalArgumentException("dilation should be greater than zero, but got dilation_height: 1, "
+                    + "dilation_width: " + dil[0]);
+        }
+        if (!(op2[0] < s[0] || op2[0] < dil[0])) {
+            throw new IllegalArgumentException("output padding must be smaller than either stride or dilation, but got "
+                    + "output_padding_height: 0 output_padding_width: " + op2[0] + " stride_height: 1 stride_width: " + s[0]
+                    + " dilation_height: 1 dilation_width: " + dil[0]);
+        }
+        long ol = (xs[2] - 1L) * s[0] - 2L * pad[0] + ((long) dil[0] * (ws[2] - 1) + 1) + op2[0];
+        if (ol < 1) {
+            throw new IllegalArgumentException("Given input size per channel: (1 x " + xs[2] + "). Calculated output "
+                    + "size per channel: (1 x " + ol + "). Output size is too small");
+        }
+        if (!input.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(notImplemented("slow_conv_transpose2d_out_cpu", input.dtype));
+        }
+        int oc = toInt(outChannels, "conv_transpose1d's output channels");
+        int ol32 = toInt(ol, "conv_transpose1d's output");
+        int[] outShape = {xs[0], oc, ol32};
+        Tensor x = batched ? input : input.unsqueeze(0);
+        Tensor out = empty ? emptyConvolution(x, weight, bias, outShape)
+                : convolution(x, weight, bias, new int[] {xs[0], xs[1], 1, xs[2]}, new int[] {ws[0], ws[1], 1, ws[2]},
+                        new int[] {xs[0], oc, 1, ol32}, outShape, new Conv2dParams(1, s[0], 0, pad[0], 1, dil[0], groups), true);
+        return batched ? out : out.squeeze(0);
+    }
+
+    /**
      * One convolution node over the kernels of the 2-D convolution: {@code x4}, {@code w4} and {@code out4} are the
      * 4-D shapes the kernels see of the (batched) input, the weight and the output, {@code outShape} the output's own
      * (3-D for conv1d). Transposed, the forward is the input-gradient kernel (and the bias added), the input gradient
@@ -1058,7 +1177,8 @@ final class NNOps {
             be.conv2dBackwardInput(x.storage(), lx, w.storage(), lw, out.storage(), lo, p);
             if (b != null) {
                 try (GradMode off = Ember.noGrad()) {
-                    out.add_(b.view(1, b.shape[0], 1, 1));
+                    // [1, C, 1, 1] for conv_transpose2d, [1, C, 1] for conv_transpose1d's 3-D output
+                    out.add_(outShape.length == 3 ? b.view(1, b.shape[0], 1) : b.view(1, b.shape[0], 1, 1));
                 }
             }
         }

@@ -3137,6 +3137,24 @@ public final class Tensor implements AutoCloseable {
         return NNOps.convTranspose2d(input, weight, bias, stride, padding, outputPadding, groups, dilation);
     }
 
+    /**
+     * {@code torch.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the
+     * transposed 1-D convolution of an {@code [N, C_in, L]} (or {@code [C_in, L]}) input with a
+     * {@code [C_in, C_out / groups, K]} weight; {@code bias} may be null; stride, padding, output_padding and dilation
+     * one int each. One node, ConvolutionBackward0 (PyTorch's CPU runs it as a 2-D transposed convolution of unit
+     * height, and so does Ember).
+     */
+    public static Tensor convTranspose1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        Args.require(input, "conv_transpose1d", "input", 1, "Tensor");
+        Args.require(weight, "conv_transpose1d", "weight", 2, "Tensor");
+        Args.require(stride, "conv_transpose1d", "stride", 4, "tuple of ints");
+        Args.require(padding, "conv_transpose1d", "padding", 5, "tuple of ints");
+        Args.require(outputPadding, "conv_transpose1d", "output_padding", 6, "tuple of ints");
+        Args.require(dilation, "conv_transpose1d", "dilation", 8, "tuple of ints");
+        return NNOps.convTranspose1d(input, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
     /** {@code torch.pixel_shuffle}: {@code [*, C r^2, H, W]} to {@code [*, C, H r, W r]}, one node PixelShuffleBackward0. */
     public static Tensor pixelShuffle(Tensor input, int upscaleFactor) {
         Args.require(input, "pixel_shuffle", "input", 1, "Tensor");

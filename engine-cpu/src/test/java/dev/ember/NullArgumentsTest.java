@@ -27,6 +27,7 @@ class NullArgumentsTest {
             "Tensor.tensor#1", // infer the type from the data
             "Tensor.sum#0", "Tensor.mean#0", "Tensor.var#0", "Tensor.std#0", // every dimension
             "Tensor.conv2d#2", "Tensor.conv1d#2", "Tensor.convTranspose2d#2", // no bias
+            "Tensor.convTranspose1d#2", // no bias
             "Tensor.lstmCell#5", "Tensor.lstmCell#6", "Tensor.gruCell#4", "Tensor.gruCell#5", // cells without biases
             "Tensor.linalgMatrixRank#0", "Tensor.linalgMatrixRank#1", // the default tolerances
             "Tensor.linalgPinv#0", "Tensor.linalgPinv#1",
@@ -216,7 +217,9 @@ class NullArgumentsTest {
                 "Functional.embeddingBag#9",
                 "Functional.bilinear#3", "Functional.maxUnpool2d#3", "Functional.maxUnpool2d#5", // no bias, default stride and size
                 "Functional.multilabelSoftMarginLoss#2", "Functional.multiMarginLoss#4", // no class weight
-                "Functional.rrelu#4", "Functional.rrelu_#4"); // the default generator
+                "Functional.rrelu#4", "Functional.rrelu_#4", // the default generator
+                // session 19: no bias, the default output size, the stride is the kernel
+                "Functional.convTranspose1d#2", "Functional.maxUnpool1d#5", "Functional.lpPool2d#3");
         assertEquals(List.of(), sweep(dev.ember.nn.Functional.class, nullable));
     }
 

@@ -123,4 +123,11 @@ final class Checks {
     static int[] pair(int[] v) {
         return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
     }
+
+    /** {@code v} {@code n} times, as PyTorch's {@code _ntuple(n)} of one int. */
+    static int[] repeat(int v, int n) {
+        int[] out = new int[n];
+        java.util.Arrays.fill(out, v);
+        return out;
+    }
 }

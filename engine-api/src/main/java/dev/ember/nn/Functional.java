@@ -1600,6 +1600,156 @@ public final class Functional {
         return dev.ember.ResampleFunctions.adaptiveMaxPool2d(input, listWithDefault(outputSize, input));
     }
 
+    // ------------------------------------------------------------------ 1-D pooling, LP pooling, transposed 1-D
+    // convolution, local response norm (session 19)
+
+    /** {@code F.max_pool1d(input, kernel_size)}: stride = kernel, no padding, no dilation. */
+    public static Tensor maxPool1d(Tensor input, int kernel) {
+        return maxPool1d(input, kernel, kernel, 0, 1, false);
+    }
+
+    /** {@code F.max_pool1d(input, kernel_size, stride)}. */
+    public static Tensor maxPool1d(Tensor input, int kernel, int stride) {
+        return maxPool1d(input, kernel, stride, 0, 1, false);
+    }
+
+    /**
+     * {@code F.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)} of a {@code [N, C, L]} (or
+     * {@code [C, L]}) input: the maxima over windows of the last dimension (padding is at most half the kernel and pads
+     * with -inf). With a gradient, PyTorch 2.x's nodes SqueezeBackward1, MaxPool2DWithIndicesBackward0,
+     * UnsqueezeBackward0.
+     */
+    public static Tensor maxPool1d(Tensor input, int kernel, int stride, int padding, int dilation, boolean ceilMode) {
+        Checks.tensor(input, "max_pool1d", "input", 1);
+        return dev.ember.Pool1dFunctions.maxPool1d(input, kernel, stride, padding, dilation, ceilMode);
+    }
+
+    /**
+     * {@code F.max_pool1d(..., return_indices=True)}: the maxima and the int64 index of each along the last dimension
+     * (what {@link #maxUnpool1d} takes).
+     */
+    public static Tensor.ValuesIndices maxPool1dWithIndices(Tensor input, int kernel, int stride, int padding, int dilation,
+                                                            boolean ceilMode) {
+        Checks.tensor(input, "max_pool1d_with_indices", "input", 1);
+        return dev.ember.Pool1dFunctions.maxPool1dWithIndices(input, kernel, stride, padding, dilation, ceilMode);
+    }
+
+    /** {@code F.avg_pool1d(input, kernel_size)}: stride = kernel, no padding. */
+    public static Tensor avgPool1d(Tensor input, int kernel) {
+        return avgPool1d(input, kernel, kernel, 0, false, true);
+    }
+
+    /** {@code F.avg_pool1d(input, kernel_size, stride)}. */
+    public static Tensor avgPool1d(Tensor input, int kernel, int stride) {
+        return avgPool1d(input, kernel, stride, 0, false, true);
+    }
+
+    /**
+     * {@code F.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)} of a {@code [N, C, L]} (or
+     * {@code [C, L]}) input; nodes SqueezeBackward1, AvgPool2DBackward0, UnsqueezeBackward0, as PyTorch.
+     */
+    public static Tensor avgPool1d(Tensor input, int kernel, int stride, int padding, boolean ceilMode,
+                                   boolean countIncludePad) {
+        Checks.tensor(input, "avg_pool1d", "input", 1);
+        return dev.ember.Pool1dFunctions.avgPool1d(input, kernel, stride, padding, ceilMode, countIncludePad);
+    }
+
+    /** {@code F.adaptive_avg_pool1d(input, output_size)}: the means over PyTorch's adaptive windows of the last dimension. */
+    public static Tensor adaptiveAvgPool1d(Tensor input, int outputSize) {
+        Checks.tensor(input, "adaptive_avg_pool1d", "input", 1);
+        return dev.ember.Pool1dFunctions.adaptiveAvgPool1d(input, outputSize);
+    }
+
+    /** {@code F.adaptive_max_pool1d(input, output_size)}: the maxima over PyTorch's adaptive windows of the last dimension. */
+    public static Tensor adaptiveMaxPool1d(Tensor input, int outputSize) {
+        return adaptiveMaxPool1dWithIndices(input, outputSize).values();
+    }
+
+    /** {@code F.adaptive_max_pool1d(input, output_size, return_indices=True)}: the maxima and their int64 indices. */
+    public static Tensor.ValuesIndices adaptiveMaxPool1dWithIndices(Tensor input, int outputSize) {
+        Checks.tensor(input, "adaptive_max_pool1d", "input", 1);
+        return dev.ember.Pool1dFunctions.adaptiveMaxPool1d(input, outputSize);
+    }
+
+    /** {@code F.max_unpool1d(input, indices, kernel_size)}: stride = kernel, no padding, the default output size. */
+    public static Tensor maxUnpool1d(Tensor input, Tensor indices, int kernel) {
+        return maxUnpool1d(input, indices, kernel, kernel, 0, null);
+    }
+
+    /**
+     * {@code F.max_unpool1d(input, indices, kernel_size, stride, padding, output_size)}: each value of a {@code [N, C, L]}
+     * (or {@code [C, L]}) input written at its index in a zero output; {@code outputSize} null means
+     * {@code (L - 1) * stride + kernel - 2 * padding}, otherwise 1 size (or 3, whose last is used) within one stride of
+     * that. As functional.py: {@code max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), size + [1]).squeeze(-1)}
+     * (nodes SqueezeBackward1, MaxUnpool2DBackward0, UnsqueezeBackward0).
+     */
+    public static Tensor maxUnpool1d(Tensor input, Tensor indices, int kernel, int stride, int padding, int[] outputSize) {
+        Checks.tensor(input, "max_unpool1d", "input", 1);
+        Checks.tensor(indices, "max_unpool1d", "indices", 2);
+        int[] size = unpoolOutputSize(input, new int[] {kernel}, new int[] {stride}, new int[] {padding}, outputSize);
+        return dev.ember.NNOps2.maxUnpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), new int[] {size[0], 1}).squeeze(-1);
+    }
+
+    /** {@code F.lp_pool1d(input, norm_type, kernel_size)}: stride = kernel. */
+    public static Tensor lpPool1d(Tensor input, double normType, int kernel) {
+        return lpPool1d(input, normType, kernel, kernel, false);
+    }
+
+    /**
+     * {@code F.lp_pool1d(input, norm_type, kernel_size, stride, ceil_mode)}: the {@code p}-norm over each window, as
+     * functional.py composes it from {@code avg_pool1d} of {@code input ^ p} (PowBackward0, the avg_pool1d chain,
+     * SignBackward0, AbsBackward0, ReluBackward0, MulBackward0, MulBackward0, PowBackward0).
+     */
+    public static Tensor lpPool1d(Tensor input, double normType, int kernel, int stride, boolean ceilMode) {
+        Checks.tensor(input, "lp_pool1d", "input", 1);
+        return dev.ember.Pool1dFunctions.lpPool1d(input, normType, kernel, stride, ceilMode);
+    }
+
+    /** {@code F.lp_pool2d(input, norm_type, kernel_size)}: a square window, stride = window. */
+    public static Tensor lpPool2d(Tensor input, double normType, int kernel) {
+        return lpPool2d(input, normType, new int[] {kernel}, null, false);
+    }
+
+    /**
+     * {@code F.lp_pool2d(input, norm_type, kernel_size, stride, ceil_mode)}: kernel and stride one int or a pair
+     * ({@code stride} null or empty for the kernel), composed as functional.py does over {@code avg_pool2d}.
+     */
+    public static Tensor lpPool2d(Tensor input, double normType, int[] kernel, int[] stride, boolean ceilMode) {
+        Checks.tensor(input, "lp_pool2d", "input", 1);
+        return dev.ember.Pool1dFunctions.lpPool2d(input, normType, kernel, stride, ceilMode);
+    }
+
+    /** {@code F.conv_transpose1d(input, weight, bias)}: stride 1, no padding, one group; {@code bias} may be null. */
+    public static Tensor convTranspose1d(Tensor input, Tensor weight, Tensor bias) {
+        return Tensor.convTranspose1d(input, weight, bias, new int[] {1}, new int[] {0}, new int[] {0}, 1, new int[] {1});
+    }
+
+    /**
+     * {@code F.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the transposed
+     * convolution of {@code [N, C_in, L]} (or {@code [C_in, L]}) by {@code [C_in, C_out / groups, K]}, plus {@code bias}
+     * ({@code [C_out]}, may be null); one node, ConvolutionBackward0.
+     */
+    public static Tensor convTranspose1d(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int outputPadding,
+                                         int groups, int dilation) {
+        return Tensor.convTranspose1d(input, weight, bias, new int[] {stride}, new int[] {padding}, new int[] {outputPadding},
+                groups, new int[] {dilation});
+    }
+
+    /** {@code F.local_response_norm(input, size)}: alpha 1e-4, beta 0.75, k 1. */
+    public static Tensor localResponseNorm(Tensor input, int size) {
+        return localResponseNorm(input, size, 1e-4, 0.75, 1.0);
+    }
+
+    /**
+     * {@code F.local_response_norm(input, size, alpha, beta, k)} of a 3-D or larger input, channels in dimension 1:
+     * {@code input / (k + alpha / size * sum of the squares over the size channels around each) ^ beta}, composed as
+     * functional.py does (an empty input is returned as it is).
+     */
+    public static Tensor localResponseNorm(Tensor input, int size, double alpha, double beta, double k) {
+        Checks.tensor(input, "local_response_norm", "input", 1);
+        return dev.ember.Pool1dFunctions.localResponseNorm(input, size, alpha, beta, k);
+    }
+
     /** A Python list of floats as PyTorch's messages print it. */
     private static String floats(double[] v) {
         StringBuilder s = new StringBuilder("[");
