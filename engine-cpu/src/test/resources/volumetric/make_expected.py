@@ -66,6 +66,9 @@ def run(name, a):
     op, kv = parse(name)
     if op == "conv3d":
         return F.conv3d(a[0], a[1], a[2] if len(a) > 2 else None, tup(kv["s"]), tup(kv["p"]), tup(kv["d"]), int(kv["g"]))
+    if op == "conv_transpose3d":
+        return F.conv_transpose3d(a[0], a[1], a[2] if len(a) > 2 else None, tup(kv["s"]), tup(kv["p"]), tup(kv["op"]),
+                                  int(kv["g"]), tup(kv["d"]))
     if op in ("max_pool3d", "max_pool3d_indices"):
         s = tup(kv["s"])
         v, i = F.max_pool3d(a[0], tup(kv["k"]), s, tup(kv["p"]), tup(kv["d"]), kv["ceil"] == "1", return_indices=True)
@@ -109,7 +112,6 @@ case("conv3d s=1 p=1 d=1 g=1 nobias", [seq((1, 2, 3, 4, 3)), seq((3, 2, 3, 2, 2)
 case("conv3d s=2 p=1 d=1 g=2 unbatched", [x5[0], w, b])
 case("conv3d s=1 p=1 d=1 g=4 depthwise", [seq((1, 4, 3, 3, 3)), seq((4, 1, 3, 3, 3), D, 2, 0.1), b])
 case("conv3d s=2 p=1 d=1 g=2 float32", [x5.float(), w.float(), b.float()])
-case("conv3d s=1 p=same d=1 g=2 float32", [x5.float(), w.float(), b.float()])
 case("conv3d s=1 p=0 d=1 g=2 empty batch", [seq((0, 2, 3, 4, 4)), w, b])
 case("conv3d s=1 p=0 d=1 g=2 bad rank", [seq((5, 6, 5)), w, b])
 case("conv3d s=1 p=0 d=1 g=3 bad groups", [x5, w, b])
@@ -119,6 +121,30 @@ case("conv3d s=1 p=0 d=1 g=2 too small", [x5[:, :, :1], w, b])
 case("conv3d s=2 p=same d=1 g=2 strided same", [x5, w, b])
 case("conv3d s=1 p=0 d=1 g=2 type mismatch", [x5, w.float(), b])
 case("conv3d s=1 p=0 d=1 g=2 4d weight", [x5, w[:, :, 0], b])
+
+# ---- conv_transpose3d (weight [C_in, C_out / groups, kd, kh, kw])
+xt = seq((1, 4, 2, 3, 2))
+wt = seq((4, 2, 2, 3, 2), D, 3, 0.1)
+bt = seq((4,), D, 5, 0.3)
+for s_, p, op_, d in [("1", "0", "0", "1"), ("2", "1", "1", "1"), ("2,1,3", "1,0,1", "1,0,2", "1,2,1"),
+                      ("1", "1", "1", "2"), ("3,2,1", "0,1,0", "0,1,0", "2,1,1")]:
+    case("conv_transpose3d s=%s p=%s op=%s d=%s g=2" % (s_, p, op_, d), [xt, wt, bt])
+case("conv_transpose3d s=2 p=0 op=0 d=1 g=1 nobias", [seq((1, 2, 2, 3, 2)), seq((2, 3, 2, 2, 2), D, 1, 0.1)])
+case("conv_transpose3d s=2 p=1 op=1 d=1 g=2 unbatched", [xt[0], wt, bt])
+case("conv_transpose3d s=1 p=1 op=0 d=1 g=2 batch 2", [seq((2, 4, 2, 2, 2)), wt, bt])
+case("conv_transpose3d s=2 p=1 op=1 d=1 g=2 float32", [xt.float(), wt.float(), bt.float()])
+case("conv_transpose3d s=1 p=0 op=0 d=1 g=2 empty batch", [seq((0, 4, 2, 3, 2)), wt, bt])
+case("conv_transpose3d s=1 p=0 op=0 d=1 g=2 bad rank", [seq((3, 4, 3)), wt, bt])
+case("conv_transpose3d s=1 p=0 op=0 d=1 g=3 bad groups", [xt, wt, bt])
+case("conv_transpose3d s=1,2 p=0 op=0 d=1 g=2 bad stride", [xt, wt, bt])
+case("conv_transpose3d s=2 p=0 op=2 d=1 g=2 big output padding", [xt, wt, bt])
+case("conv_transpose3d s=1 p=0 op=-1 d=1 g=2 negative output padding", [xt, wt, bt])
+case("conv_transpose3d s=1 p=4 op=0 d=1 g=2 too small", [xt, wt, bt])
+case("conv_transpose3d s=1 p=0 op=0 d=0 g=2 zero dilation", [xt, wt, bt])
+case("conv_transpose3d s=1 p=0 op=0 d=1 g=2 bad bias", [xt, wt, bt[:3]])
+case("conv_transpose3d s=1 p=0 op=0 d=1 g=2 bad channels", [xt[:, :3], wt, bt])
+case("conv_transpose3d s=1 p=0 op=0 d=1 g=2 zero kernel", [xt, wt[:, :, :0], bt])
+case("conv_transpose3d s=1 p=0 op=0 d=1 g=2 empty depth", [xt[:, :, :0], wt, bt])
 
 # ---- max_pool3d
 xp = seq((2, 1, 4, 4, 5), D, 0, 0.5)

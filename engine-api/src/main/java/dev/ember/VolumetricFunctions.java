@@ -1,8 +1,9 @@
 package dev.ember;
 
 /**
- * Volumetric (3-D) convolution and pooling, PyTorch's {@code conv3d}, {@code max_pool3d_with_indices},
- * {@code avg_pool3d}, {@code adaptive_avg_pool3d} and {@code adaptive_max_pool3d}: the public entry points that
+ * Volumetric (3-D) convolution and pooling, PyTorch's {@code conv3d}, {@code conv_transpose3d},
+ * {@code max_pool3d_with_indices}, {@code avg_pool3d}, {@code adaptive_avg_pool3d} and {@code adaptive_max_pool3d}: the
+ * public entry points that
  * {@link dev.ember.nn.Functional} and the layers ({@code Conv3d}, {@code MaxPool3d}, {@code AvgPool3d},
  * {@code AdaptiveAvgPool3d}, {@code AdaptiveMaxPool3d}) call; users call them there. Every op checks its arguments
  * first, in PyTorch's order and words, and records PyTorch's one node.
@@ -19,6 +20,16 @@ public final class VolumetricFunctions {
     public static Tensor conv3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
                                 int groups) {
         return VolumetricOps.conv3d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /**
+     * {@code torch.conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the
+     * transposed convolution of a 4-D (unbatched) or 5-D input by a {@code [C_in, C_out / groups, kd, kh, kw]} weight,
+     * plus {@code bias} ({@code [C_out]}, may be null); one node, ConvolutionBackward0.
+     */
+    public static Tensor convTranspose3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        return VolumetricOps.convTranspose3d(input, weight, bias, stride, padding, outputPadding, groups, dilation);
     }
 
     /**

@@ -217,6 +217,10 @@ final class VolumetricOps {
         Tensor sum = null;
         for (int t = 0; t < w.shape[2]; t++) {
             Tensor y2 = NNOps.conv2d(depthSlab(xp, t, od, s, dil), w.select(2, t), null, s2, p2, d2, groups);
+            if (y2.shape[2] != outShape[3] || y2.shape[3] != outShape[4]) {
+                // conv_transpose3d's input gradient: an output padding past the stride adds rows the input never had
+                y2 = y2.narrow(2, 0, outShape[3]).narrow(3, 0, outShape[4]);
+            }
             sum = sum == null ? y2 : sum.add(y2);
         }
         Tensor y = sum.reshape(n, od, outShape[1], outShape[3], outShape[4]).permute(0, 2, 1, 3, 4);
@@ -314,6 +318,173 @@ final class VolumetricOps {
             gw = Tensor.stack(taps, 2);
         }
         return new Tensor[] {gx, gw};
+    }
+
+    /**
+     * PyTorch's {@code conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the
+     * gradient of a 3-D convolution with respect to its input, as a layer, weight {@code [in, out / groups, kd, kh,
+     * kw]}; one node, ConvolutionBackward0, whose input gradient is the convolution and whose weight gradient is the
+     * convolution's weight gradient with the input and the output gradient in each other's places. The output size is
+     * {@code (D - 1) stride - 2 padding + dilation (kd - 1) + output_padding + 1} per dimension. Checks in 2.x's order
+     * and words (_convolution's check_shape_forward, then slow_conv_transpose3d's shape check).
+     */
+    static Tensor convTranspose3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
+                                  int groups, int[] dilation) {
+        if (Autocast.on()) return Autocast.apply("conv_transpose3d",
+                t -> convTranspose3d(t[0], t[1], t[2], stride, padding, outputPadding, groups, dilation), input, weight, bias);
+        String op = "conv_transpose3d";
+        NNOps.requireTensor(input, op, "input", 1);
+        NNOps.requireTensor(weight, op, "weight", 2);
+        NNOps.requireInts(stride, op, "stride", 4);
+        NNOps.requireInts(padding, op, "padding", 5);
+        NNOps.requireInts(outputPadding, op, "output_padding", 6);
+        NNOps.requireInts(dilation, op, "dilation", 8);
+        ArithmeticOps.checkSameDevice(input, weight, bias);
+        if (input.dim() != 4 && input.dim() != 5) {
+            throw new IllegalArgumentException("Expected 4D (unbatched) or 5D (batched) input to conv_transpose3d, but got "
+                    + "input of size: " + Shapes.str(input.shape));
+        }
+        boolean batched = input.dim() == 5;
+        int[] xs = batched ? input.shape : prepend(1, input.shape);
+        int[] ws = weight.shape;
+        int k = weight.dim();
+        if (k < 3) {
+            throw new IllegalArgumentException("weight should have at least three dimensions");
+        }
+        if (groups <= 0) {
+            throw new IllegalArgumentException("non-positive groups is not supported");
+        }
+        int spatial = k - 2;
+        // torch.conv_transpose3d's int[3] arguments: one int is three before any check
+        for (Object[] a : new Object[][] {{triple(stride), "stride"}, {triple(padding), "padding"},
+            {triple(dilation), "dilation"}, {triple(outputPadding), "output_padding"}}) {
+            int[] v = (int[]) a[0];
+            if (v.length != spatial && v.length != 1) {
+                throw new IllegalArgumentException("expected " + a[1] + " to be a single integer value or a list of " + spatial
+                        + " values to match the convolution dimensions, but got " + a[1] + "=" + Arrays.toString(v));
+            }
+        }
+        int[] s = triple(stride);
+        int[] pad = triple(padding);
+        int[] dil = triple(dilation);
+        int[] op3 = triple(outputPadding);
+        if (Arrays.stream(pad).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("negative padding is not supported");
+        }
+        if (Arrays.stream(op3).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("negative output_padding is not supported");
+        }
+        if (Arrays.stream(s).anyMatch(v -> v <= 0)) {
+            throw new IllegalArgumentException("non-positive stride is not supported");
+        }
+        if (Arrays.stream(dil).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("dilation should be greater than zero");
+        }
+        if (k != 5) {
+            throw new IllegalArgumentException("Expected " + k + "-dimensional input for " + k + "-dimensional weight "
+                    + Shapes.str(ws) + ", but got 5-dimensional input of size " + Shapes.str(xs) + " instead");
+        }
+        if (ws[0] < groups) {
+            throw new IllegalArgumentException("Given groups=" + groups + ", expected weight to be at least " + groups
+                    + " at dimension 0, but got weight of size " + Shapes.str(ws) + " instead");
+        }
+        if (ws[0] % groups != 0) {
+            throw new IllegalArgumentException("Given groups=" + groups + ", expected weight to be divisible by " + groups
+                    + " at dimension 0, but got weight of size [" + Shapes.str(ws) + "] instead");
+        }
+        if (xs[1] != ws[0]) {
+            throw new IllegalArgumentException("Given transposed=1, weight of size " + Shapes.str(ws) + ", expected input"
+                    + Shapes.str(xs) + " to have " + ws[0] + " channels, but got " + xs[1] + " channels instead");
+        }
+        long outChannels = (long) ws[1] * groups;
+        if (bias != null && (bias.dim() != 1 || bias.shape[0] != outChannels)) {
+            throw new IllegalArgumentException("Given transposed=1, weight of size " + Shapes.str(ws) + ", expected bias to be "
+                    + "1-dimensional with " + outChannels + " elements, but got bias of size " + Shapes.str(bias.shape)
+                    + " instead");
+        }
+        // check_input_same_type_as_parameters, as conv_transpose2d (1.13's slow kernel said "expected scalar type ...")
+        if (input.dtype != weight.dtype) {
+            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and weight type (" + weight.typeName()
+                    + ") should be the same");
+        }
+        if (bias != null && input.dtype != bias.dtype) {
+            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and bias type (" + bias.typeName()
+                    + ") should be the same");
+        }
+        boolean empty = xs[0] == 0 || xs[1] == 0;
+        if (!empty && (xs[2] == 0 || xs[3] == 0 || xs[4] == 0)) {
+            throw new IllegalArgumentException("Only zero batch or zero channel inputs are supported, but got input shape: "
+                    + Shapes.str(xs));
+        }
+        // slow_conv_transpose3d_shape_check
+        if (dil[0] <= 0 || dil[1] <= 0 || dil[2] <= 0) {
+            throw new IllegalArgumentException("dilation should be greater than zero, but got dilation_depth: " + dil[0]
+                    + ", dilation_height: " + dil[1] + ", dilation_width: " + dil[2]);
+        }
+        for (int i = 0; i < 3; i++) {
+            if (!(op3[i] < s[i] || op3[i] < dil[i])) {
+                throw new IllegalArgumentException("output padding must be smaller than either stride or dilation, but got "
+                        + "output_padding_depth: " + op3[0] + " output_padding_height: " + op3[1] + " output_padding_width: "
+                        + op3[2] + " stride_depth: " + s[0] + " stride_height: " + s[1] + " stride_width: " + s[2]
+                        + " dilation_depth: " + dil[0] + " dilation_height: " + dil[1] + " dilation_width: " + dil[2]);
+            }
+        }
+        if (ws[2] <= 0 || ws[3] <= 0 || ws[4] <= 0) {
+            // the slow kernel runs per group, on the group's slice of the weight
+            int[] perGroup = ws.clone();
+            perGroup[0] = ws[0] / groups;
+            throw new IllegalArgumentException("non-empty 5D (n_output_plane x n_input_plane x kernel_depth x kernel_height x "
+                    + "kernel_width) tensor expected for weight, but got: " + Shapes.str(perGroup));
+        }
+        long[] out = new long[3];
+        for (int i = 0; i < 3; i++) {
+            out[i] = (xs[2 + i] - 1L) * s[i] - 2L * pad[i] + ((long) dil[i] * (ws[2 + i] - 1) + 1) + op3[i];
+        }
+        if (out[0] < 1 || out[1] < 1 || out[2] < 1) {
+            throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3] + " x " + xs[4]
+                    + "). Calculated output size per channel: (" + out[0] + " x " + out[1] + " x " + out[2]
+                    + "). Output size is too small");
+        }
+        if (!input.dtype.isFloatingPoint()) {
+            // PyTorch's CPU kernel also computes int64; these compositions are floating only, as conv_transpose2d
+            throw new IllegalArgumentException(notImplemented("slow_conv_transpose3d_out_cpu", input.dtype));
+        }
+        int[] outShape = {xs[0], toInt(outChannels, "conv_transpose3d's output channels"),
+            toInt(out[0], "conv_transpose3d's output"), toInt(out[1], "conv_transpose3d's output"),
+            toInt(out[2], "conv_transpose3d's output")};
+        toInt((long) xs[0] * xs[2], "conv_transpose3d's folded batch");
+        Tensor x = batched ? input : input.unsqueeze(0);
+        Tensor y = empty ? emptyConvolution(x, weight, bias, outShape) : transposedConvolution(x, weight, bias, outShape, s, pad,
+                dil, groups);
+        return batched ? y : y.squeeze(0);
+    }
+
+    /**
+     * The transposed convolution's node: its forward the convolution's input gradient (of {@code input} as the output
+     * gradient), its input gradient the convolution, its weight gradient the convolution's weight gradient with the
+     * roles swapped; all differentiable compositions.
+     */
+    private static Tensor transposedConvolution(Tensor input, Tensor weight, Tensor bias, int[] outShape, int[] s, int[] pad,
+                                                int[] dil, int groups) {
+        Tensor out;
+        int[] wShape = weight.shape;
+        try (GradMode off = Ember.noGrad()) {
+            out = gradients(null, weight, input, outShape, wShape, s, pad, dil, groups)[0];
+            if (bias != null) {
+                out = out.add(bias.reshape(1, outShape[1], 1, 1, 1));
+            }
+            out = out.contiguous();
+        }
+        int[] inShape = input.shape;
+        return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> {
+            SavedTensor sx = n.needsInputGrad(1) ? n.save(input) : null;
+            SavedTensor sw = n.needsInputGrad(0) ? n.save(weight) : null;
+            return g -> {
+                Tensor gx = sw == null ? null : forwardComposition(g, sw.get(), null, inShape, s, pad, dil, groups);
+                Tensor gw = sx == null ? null : gradients(g, null, sx.get(), outShape, wShape, s, pad, dil, groups)[1];
+                return new Tensor[] {gx, gw, n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3, 4}, false) : null};
+            };
+        });
     }
 
     // ------------------------------------------------------------------ pooling

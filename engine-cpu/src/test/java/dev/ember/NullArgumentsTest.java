@@ -218,7 +218,7 @@ class NullArgumentsTest {
                 "Functional.multilabelSoftMarginLoss#2", "Functional.multiMarginLoss#4", // no class weight
                 "Functional.rrelu#4", "Functional.rrelu_#4", // the default generator
                 // session 19, volumetric layers: no bias, the stride is the kernel, no divisor override
-                "Functional.conv3d#2", "Functional.maxPool3d#2", "Functional.maxPool3dWithIndices#2",
+                "Functional.conv3d#2", "Functional.convTranspose3d#2", "Functional.maxPool3d#2", "Functional.maxPool3dWithIndices#2",
                 "Functional.avgPool3d#2", "Functional.avgPool3d#6");
         assertEquals(List.of(), sweep(dev.ember.nn.Functional.class, nullable));
     }

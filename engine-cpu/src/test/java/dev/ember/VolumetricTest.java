@@ -5,6 +5,7 @@ import dev.ember.nn.AdaptiveMaxPool3d;
 import dev.ember.nn.AvgPool3d;
 import dev.ember.nn.BatchNorm3d;
 import dev.ember.nn.Conv3d;
+import dev.ember.nn.ConvTranspose3d;
 import dev.ember.nn.Functional;
 import dev.ember.nn.InstanceNorm1d;
 import dev.ember.nn.InstanceNorm3d;
@@ -71,6 +72,14 @@ class VolumetricTest {
                     return a -> Functional.conv3d(a[0], a[1], a.length > 2 ? a[2] : null, s, p, d, g);
                 }
                 return a -> Functional.conv3d(a[0], a[1], a.length > 2 ? a[2] : null, s, ints(p), d, g);
+            }
+            case "conv_transpose3d": {
+                int[] s = ints(kv.get("s"));
+                int[] p = ints(kv.get("p"));
+                int[] outPad = ints(kv.get("op"));
+                int[] d = ints(kv.get("d"));
+                int g = Integer.parseInt(kv.get("g"));
+                return a -> Functional.convTranspose3d(a[0], a[1], a.length > 2 ? a[2] : null, s, p, outPad, g, d);
             }
             case "max_pool3d":
             case "max_pool3d_indices": {
@@ -170,6 +179,14 @@ class VolumetricTest {
         Tensor bu = rand(gen, 3);
         t.add(DynamicTest.dynamicTest("conv3d unbatched gradgradcheck",
                 () -> assertTrue(Autograd.gradgradcheck(unbatched, xu, wu, bu))));
+        Function<Tensor[], Tensor> transposed = p -> Functional.convTranspose3d(p[0], p[1], p[2], new int[] {2, 1, 2},
+                new int[] {1, 0, 0}, new int[] {1, 0, 1}, 2, new int[] {1, 2, 1});
+        Tensor xt = rand(gen, 2, 4, 2, 3, 2);
+        Tensor wt = rand(gen, 4, 1, 2, 2, 3);
+        Tensor bt = rand(gen, 2);
+        t.add(DynamicTest.dynamicTest("conv_transpose3d gradcheck", () -> assertTrue(Autograd.gradcheck(transposed, xt, wt, bt))));
+        t.add(DynamicTest.dynamicTest("conv_transpose3d gradgradcheck",
+                () -> assertTrue(Autograd.gradgradcheck(transposed, xt, wt, bt))));
         // distinct values, so that no maximum is tied
         Tensor xp = Tensor.randperm(2 * 2 * 4 * 4 * 5, gen).to(DType.FLOAT64).div(37.0).reshape(2, 2, 4, 4, 5)
                 .requiresGrad_(true);
@@ -249,6 +266,29 @@ class VolumetricTest {
                 () -> new Conv3d(4, 6, new int[] {2, 2}, new int[] {1}, new int[] {0}, new int[] {1}, 1, true));
         assertEquals("expected kernel_size to be a single integer value or a list of 3 values to match the convolution "
                 + "dimensions, but got kernel_size=[2, 2]", e.getMessage());
+    }
+
+    @Test
+    void convTranspose3dModule() {
+        // PyTorch 1.13's printouts and messages (output_size given as a list, as Java's array prints)
+        ConvTranspose3d conv = new ConvTranspose3d(4, 6, new int[] {2, 3, 1}, new int[] {2}, new int[] {1}, new int[] {1}, 2,
+                false, new int[] {1, 2, 1});
+        assertEquals("ConvTranspose3d(4, 6, kernel_size=(2, 3, 1), stride=(2, 2, 2), padding=(1, 1, 1), dilation=(1, 2, 1), "
+                + "output_padding=(1, 1, 1), groups=2, bias=False)", conv.toString());
+        assertArrayEquals(new int[] {4, 3, 2, 3, 1}, conv.weight.shape());
+        assertEquals(List.of("weight"), new ArrayList<>(conv.stateDict().keySet()));
+        ConvTranspose3d m = new ConvTranspose3d(4, 6, new int[] {3}, new int[] {2}, new int[] {0}, new int[] {0}, 1, true,
+                new int[] {1});
+        assertEquals("ConvTranspose3d(4, 6, kernel_size=(3, 3, 3), stride=(2, 2, 2))", m.toString());
+        assertEquals(List.of("weight", "bias"), new ArrayList<>(m.stateDict().keySet()));
+        Tensor x = Tensor.rand(new Generator(6), DType.FLOAT32, 2, 4, 3, 4, 3);
+        assertArrayEquals(new int[] {2, 6, 8, 10, 8}, m.forward(x, new int[] {8, 10, 8}).shape());
+        assertEquals("ConvolutionBackward0", m.forward(x).gradFn().name());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.forward(x, new int[] {9, 9, 9}));
+        assertEquals("requested an output size of [9, 9, 9], but valid sizes range from [7, 9, 7] to [8, 10, 8] (for an "
+                + "input of torch.Size([3, 4, 3]))", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> m.forward(x, new int[] {9, 9}));
+        assertEquals("ConvTranspose3D: for 5D input, output_size must have 3 or 5 elements (got 2)", e.getMessage());
     }
 
     @Test

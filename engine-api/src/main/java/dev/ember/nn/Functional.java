@@ -1682,6 +1682,24 @@ public final class Functional {
                 new int[] {(int) (total[0] / 2), (int) (total[1] / 2), (int) (total[2] / 2)}, d, groups);
     }
 
+    /** {@code F.conv_transpose3d} with stride 1, no padding, one group; {@code bias} may be null. */
+    public static Tensor convTranspose3d(Tensor input, Tensor weight, Tensor bias) {
+        return dev.ember.VolumetricFunctions.convTranspose3d(input, weight, bias, new int[] {1}, new int[] {0}, new int[] {0}, 1,
+                new int[] {1});
+    }
+
+    /**
+     * {@code F.conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the transposed
+     * convolution of {@code [N, C_in, D, H, W]} (or unbatched {@code [C_in, D, H, W]}) by
+     * {@code [C_in, C_out / groups, kd, kh, kw]}, plus {@code bias} ({@code [C_out]}, may be null); one node,
+     * ConvolutionBackward0.
+     */
+    public static Tensor convTranspose3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        return dev.ember.VolumetricFunctions.convTranspose3d(input, weight, bias, stride, padding, outputPadding, groups,
+                dilation);
+    }
+
     /** {@code F.max_pool3d(input, k)}: a cubic window, stride = window. */
     public static Tensor maxPool3d(Tensor input, int kernel) {
         return maxPool3d(input, new int[] {kernel}, null, new int[] {0}, new int[] {1}, false);

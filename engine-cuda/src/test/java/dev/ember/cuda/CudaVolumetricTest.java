@@ -17,9 +17,9 @@ import java.util.function.Function;
 
 /**
  * Session 19's volumetric layers on CUDA against the CPU reference, forward and backward: conv3d (stride, padding,
- * "same", dilation, groups, unbatched, empty batch, double backward), max_pool3d (values and indices, ceil_mode,
- * dilation), avg_pool3d (count_include_pad, divisor_override), adaptive average and max pooling, and BatchNorm3d and
- * InstanceNorm1d/3d. The ops are compositions of existing tensor ops, so this checks that each composes on CUDA.
+ * "same", dilation, groups, unbatched, empty batch, double backward), conv_transpose3d (and its double backward),
+ * max_pool3d (values and indices, ceil_mode, dilation), avg_pool3d (count_include_pad, divisor_override), adaptive
+ * average and max pooling, and BatchNorm3d and InstanceNorm1d/3d. The ops are compositions of existing tensor ops, so this checks that each composes on CUDA.
  */
 class CudaVolumetricTest {
     private static final Generator GEN = new Generator(2028);
@@ -69,6 +69,10 @@ class CudaVolumetricTest {
         t.add(p("conv3d unbatched non-contiguous", a -> Functional.conv3d(nc(a[0]), a[1], a[2]), r(3, 5, 6, 7), r(4, 3, 2, 2, 2),
                 r(4)));
         t.add(p("conv3d empty batch", a -> Functional.conv3d(a[0], a[1], a[2]), r(0, 3, 4, 4, 4), r(4, 3, 2, 2, 2), r(4)));
+        t.add(p("conv_transpose3d", a -> Functional.convTranspose3d(a[0], a[1], a[2], ints(2, 1, 2), ints(1, 0, 1),
+                ints(1, 0, 1), 2, ints(1, 2, 1)), r(2, 4, 4, 5, 3), r(4, 3, 2, 3, 2), r(6)));
+        t.add(p("conv_transpose3d double backward", a -> inputGradient(Functional.convTranspose3d(a[0], a[1], null, ints(2),
+                ints(1), ints(1), 1, ints(1)), a[0]), r(2, 3, 3, 4, 3), r(3, 2, 3, 3, 3)));
         t.add(p("conv3d double backward", a -> inputGradient(Functional.conv3d(a[0], a[1], a[2], ints(2), ints(1), ints(1), 2),
                 a[0]), r(2, 4, 5, 6, 5), r(6, 2, 3, 3, 3), r(6)));
         return t;
