@@ -16,6 +16,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 D = torch.float64
+nan = float("nan")
+inf = float("inf")
 
 
 def seq(shape, dtype=D, shift=0, scale=0.25):
@@ -203,6 +205,20 @@ case("adaptive_avg_pool3d o=2 zero depth", [xp[:, :, :0]])
 case("adaptive_max_pool3d o=2 zero channels", [seq((2, 0, 4, 4, 4))])
 case("adaptive_avg_pool3d o=2 long", [torch.arange(2 * 2 * 4 * 4 * 4).reshape(2, 2, 4, 4, 4)])
 case("adaptive_max_pool3d o=2 long", [torch.arange(2 * 2 * 4 * 4 * 4).reshape(2, 2, 4, 4, 4)])
+
+# ---- NaN (the window's last NaN is the maximum, as PyTorch's kernels' "(val > max) || isnan(val)"), all -inf windows
+# (the first position inside the input), 4-D input with no channels and zero output sizes
+nanx = torch.tensor([1., nan, 3., nan, 2., 0., 0., 0., nan, 1., 2., 3., nan, nan, 0., 5.] * 2, dtype=D).reshape(1, 2, 2, 2, 4)
+case("max_pool3d k=2 s=none p=0 d=1 ceil=0 nan", [nanx])
+case("max_pool3d_indices k=2 s=none p=0 d=1 ceil=0 nan", [nanx])
+case("max_pool3d_indices k=2 s=1 p=1 d=1 ceil=1 nan padded", [nanx])
+case("adaptive_max_pool3d_indices o=1,1,2 nan", [nanx])
+case("adaptive_max_pool3d_indices o=1,2,3 nan", [nanx])
+case("max_pool3d_indices k=2 s=1 p=1 d=1 ceil=0 all -inf", [torch.full((1, 1, 2, 2, 3), -inf, dtype=D)])
+case("adaptive_avg_pool3d o=2 4d no channels", [seq((0, 2, 3, 4))])
+case("adaptive_max_pool3d o=2 4d no channels", [seq((0, 2, 3, 4))])
+case("adaptive_avg_pool3d o=0,2,2 zero output", [seq((1, 2, 3, 4, 4))])
+case("adaptive_max_pool3d o=0,2,2 zero output", [seq((1, 2, 3, 4, 4))])
 
 # ---- normalization layers
 case("batch_norm3d c=1 mode=train", [xp])

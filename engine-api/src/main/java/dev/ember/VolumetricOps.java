@@ -603,8 +603,9 @@ final class VolumetricOps {
 
     /**
      * Max pooling's windows: the taps inside the input, in PyTorch's scan order (depth, row, column); a tap in the
-     * padding or past the input names the window's first tap inside it instead (each window has one), which changes
-     * neither its maximum nor which position is first to hold it.
+     * padding or past the input names the nearest tap inside the input before it instead (the window's first inside
+     * tap for those before it; each window has one). A repeat follows its original with no inside tap between, so it
+     * changes neither the maximum, nor which position first holds it, nor which NaN is last.
      */
     private static Windows maxWindows(int[] in, int[][] geometry) {
         int[] k = geometry[0];
@@ -620,6 +621,7 @@ final class VolumetricOps {
                 for (int c = 0; c < out[2]; c++) {
                     int begin = w;
                     long first = -1;
+                    long previous = -1;
                     for (int i = 0; i < k[0]; i++) {
                         long z = (long) a * s[0] - p[0] + (long) i * d[0];
                         for (int j = 0; j < k[1]; j++) {
@@ -627,17 +629,20 @@ final class VolumetricOps {
                             for (int l = 0; l < k[2]; l++) {
                                 long x = (long) c * s[2] - p[2] + (long) l * d[2];
                                 boolean inside = z >= 0 && z < in[0] && y >= 0 && y < in[1] && x >= 0 && x < in[2];
-                                long at = inside ? (z * in[1] + y) * in[2] + x : -1;
-                                if (inside && first < 0) {
-                                    first = at;
+                                if (inside) {
+                                    previous = (z * in[1] + y) * in[2] + x;
+                                    if (first < 0) {
+                                        first = previous;
+                                    }
                                 }
-                                pos[w++] = at;
+                                // outside: -1 before the first inside tap, else -2 - the previous inside one
+                                pos[w++] = inside ? previous : previous < 0 ? -1 : -2 - previous;
                             }
                         }
                     }
                     for (int i = begin; i < w; i++) {
                         if (pos[i] < 0) {
-                            pos[i] = first;
+                            pos[i] = pos[i] == -1 ? first : -2 - pos[i];
                         }
                     }
                 }
@@ -700,7 +705,10 @@ final class VolumetricOps {
         return (int) -Math.floorDiv(-(i + 1) * in, out);
     }
 
-    /** Adaptive max pooling's windows, padded to the largest with repeats of each window's first position. */
+    /**
+     * Adaptive max pooling's windows, padded to the largest with repeats of each window's last position (which change
+     * neither the maximum, nor which position first holds it, nor which NaN is last).
+     */
     private static Windows adaptiveMaxWindows(int[] in, int[] out) {
         int taps = 1;
         for (int i = 0; i < 3; i++) {
@@ -730,8 +738,9 @@ final class VolumetricOps {
                             }
                         }
                     }
+                    long last = pos[w - 1];
                     while (w < begin + taps) {
-                        pos[w++] = pos[begin];
+                        pos[w++] = last;
                     }
                 }
             }
@@ -773,8 +782,16 @@ final class VolumetricOps {
             Tensor table = longs(windows.positions(), new int[] {windows.positions().length}, input.device);
             Tensor gathered = x.indexSelect(2, table).reshape(b, c, count, windows.k());
             Tensor.ValuesIndices m = gathered.max(3, true);
+            Tensor at = m.indices();
+            Tensor nan = gathered.isnan();
+            if (!nan.logicalNot().all()) {
+                // PyTorch's kernels take a NaN whenever they meet one ((val > max) || isnan(val)): the window's last NaN
+                Tensor order = Tensor.arange(windows.k()).to(input.device).add(1L);
+                Tensor lastNan = nan.to(DType.INT64).mul(order).argmax(3, true);
+                at = Tensor.where(m.values().isnan(), lastNan, at);
+            }
             values = m.values().reshape(outShape);
-            indices = table.reshape(1, 1, count, windows.k()).expand(b, c, count, windows.k()).gather(3, m.indices())
+            indices = table.reshape(1, 1, count, windows.k()).expand(b, c, count, windows.k()).gather(3, at)
                     .reshape(outShape);
         }
         int[] inShape = input.shape;
@@ -893,10 +910,6 @@ final class VolumetricOps {
                 throw new IllegalArgumentException(op + "(): Expected input to have non-zero size for non-batch dimensions, "
                         + "but input has sizes " + Shapes.str(input.shape) + " with dimension " + i + " being empty");
             }
-        }
-        if (input.dim() == 4 && input.shape[0] == 0) {
-            throw new IllegalArgumentException(op + "(): Expected input to have non-zero size for non-batch dimensions, "
-                    + "but input has sizes " + Shapes.str(input.shape) + " with dimension 0 being empty");
         }
         if (Arrays.stream(outputSize).anyMatch(v -> v < 0)) {
             if (max) {
