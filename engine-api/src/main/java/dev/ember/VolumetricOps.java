@@ -233,8 +233,11 @@ final class VolumetricOps {
     private static Tensor convolution(Tensor input, Tensor weight, Tensor bias, int[] outShape, int[] s, int[] pad, int[] dil,
                                       int groups) {
         Tensor out;
+        DType t = input.dtype;
         try (GradMode off = Ember.noGrad()) {
-            out = forwardComposition(input, weight, bias, outShape, s, pad, dil, groups);
+            // float16 and bfloat16 accumulate in float32 and round once
+            out = ReductionOps.narrowedBack(forwardComposition(ReductionOps.opmath(input), ReductionOps.opmath(weight),
+                    bias == null ? null : ReductionOps.opmath(bias), outShape, s, pad, dil, groups), t);
         }
         int[] inShape = input.shape;
         int[] wShape = weight.shape;
@@ -243,9 +246,12 @@ final class VolumetricOps {
             SavedTensor sx = n.needsInputGrad(1) ? n.save(input) : null;
             SavedTensor sw = n.needsInputGrad(0) ? n.save(weight) : null;
             return g -> {
-                Tensor[] d = gradients(sx == null ? null : sx.get(), sw == null ? null : sw.get(), g, inShape, wShape,
-                        s, pad, dil, groups);
-                return new Tensor[] {d[0], d[1], n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3, 4}, false) : null};
+                Tensor[] d = gradients(sx == null ? null : ReductionOps.opmath(sx.get()),
+                        sw == null ? null : ReductionOps.opmath(sw.get()), ReductionOps.opmath(g), inShape, wShape, s, pad,
+                        dil, groups);
+                return new Tensor[] {d[0] == null ? null : ReductionOps.narrowedBack(d[0], t),
+                    d[1] == null ? null : ReductionOps.narrowedBack(d[1], t),
+                    n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3, 4}, false) : null};
             };
         });
     }
@@ -468,20 +474,26 @@ final class VolumetricOps {
                                                 int[] dil, int groups) {
         Tensor out;
         int[] wShape = weight.shape;
+        DType t = input.dtype;
         try (GradMode off = Ember.noGrad()) {
-            out = gradients(null, weight, input, outShape, wShape, s, pad, dil, groups)[0];
+            // float16 and bfloat16 accumulate in float32 and round once
+            out = gradients(null, ReductionOps.opmath(weight), ReductionOps.opmath(input), outShape, wShape, s, pad, dil,
+                    groups)[0];
             if (bias != null) {
-                out = out.add(bias.reshape(1, outShape[1], 1, 1, 1));
+                out = out.add(ReductionOps.opmath(bias).reshape(1, outShape[1], 1, 1, 1));
             }
-            out = out.contiguous();
+            out = ReductionOps.narrowedBack(out, t).contiguous();
         }
         int[] inShape = input.shape;
         return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> {
             SavedTensor sx = n.needsInputGrad(1) ? n.save(input) : null;
             SavedTensor sw = n.needsInputGrad(0) ? n.save(weight) : null;
             return g -> {
-                Tensor gx = sw == null ? null : forwardComposition(g, sw.get(), null, inShape, s, pad, dil, groups);
-                Tensor gw = sx == null ? null : gradients(g, null, sx.get(), outShape, wShape, s, pad, dil, groups)[1];
+                Tensor g32 = ReductionOps.opmath(g);
+                Tensor gx = sw == null ? null : ReductionOps.narrowedBack(forwardComposition(g32,
+                        ReductionOps.opmath(sw.get()), null, inShape, s, pad, dil, groups), t);
+                Tensor gw = sx == null ? null : ReductionOps.narrowedBack(gradients(g32, null, ReductionOps.opmath(sx.get()),
+                        outShape, wShape, s, pad, dil, groups)[1], t);
                 return new Tensor[] {gx, gw, n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3, 4}, false) : null};
             };
         });
@@ -866,14 +878,16 @@ final class VolumetricOps {
         Tensor table;
         try (GradMode off = Ember.noGrad()) {
             table = longs(windows.positions(), new int[] {windows.positions().length}, input.device);
+            DType sumType = input.dtype.isReducedFloatingPoint() ? DType.FLOAT32 : input.dtype;
             divisor = Creation.fromFlat(windows.divisor(), new int[] {count}, DType.FLOAT64, input.device)
-                    .to(input.dtype.isFloatingPoint() ? input.dtype : DType.INT64);
-            Tensor x = flatPlanes(input);
+                    .to(input.dtype.isFloatingPoint() ? sumType : DType.INT64);
+            Tensor x = ReductionOps.opmath(flatPlanes(input)); // float16 and bfloat16 sum in float32 and round once
             int b = x.shape[0];
             int c = x.shape[1];
             Tensor padded = Tensor.cat(List.of(x, Creation.zeros(new int[] {b, c, 1}, x.dtype, x.device)), 2);
             Tensor sums = padded.indexSelect(2, table).reshape(b, c, count, windows.k()).sum(new int[] {3}, false);
-            out = (input.dtype.isFloatingPoint() ? sums.div(divisor) : sums.div(divisor, "trunc")).reshape(outShape);
+            out = ReductionOps.narrowedBack(input.dtype.isFloatingPoint() ? sums.div(divisor) : sums.div(divisor, "trunc"),
+                    input.dtype).reshape(outShape);
         }
         int[] inShape = input.shape;
         Tensor tbl = table;
@@ -883,10 +897,11 @@ final class VolumetricOps {
             int b = rank == 5 ? inShape[0] : 1;
             int c = inShape[rank - 4];
             int plane = in[0] * in[1] * in[2];
-            Tensor share = g.reshape(b, c, count, 1).div(dv.to(g.dtype).reshape(count, 1)).expand(b, c, count, taps)
+            Tensor g32 = ReductionOps.opmath(g);
+            Tensor share = g32.reshape(b, c, count, 1).div(dv.to(g32.dtype).reshape(count, 1)).expand(b, c, count, taps)
                     .reshape(b, c, count * taps);
-            Tensor gx = Creation.zeros(new int[] {b, c, plane + 1}, g.dtype, g.device).indexAdd(2, tbl, share);
-            return new Tensor[] {gx.narrow(2, 0, plane).reshape(inShape)};
+            Tensor gx = Creation.zeros(new int[] {b, c, plane + 1}, g32.dtype, g.device).indexAdd(2, tbl, share);
+            return new Tensor[] {ReductionOps.narrowedBack(gx.narrow(2, 0, plane).reshape(inShape), g.dtype)};
         });
     }
 
@@ -973,19 +988,21 @@ final class VolumetricOps {
         Tensor mw;
         Tensor y;
         try (GradMode off = Ember.noGrad()) {
-            md = averaging(in[0], out[0], input.dtype, input.device);
-            mh = averaging(in[1], out[1], input.dtype, input.device);
-            mw = averaging(in[2], out[2], input.dtype, input.device);
-            Tensor x = rank == 5 ? input : input.unsqueeze(0);
+            // float16 and bfloat16 average in float32 and round once
+            DType t = input.dtype.isReducedFloatingPoint() ? DType.FLOAT32 : input.dtype;
+            md = averaging(in[0], out[0], t, input.device);
+            mh = averaging(in[1], out[1], t, input.device);
+            mw = averaging(in[2], out[2], t, input.device);
+            Tensor x = ReductionOps.opmath(rank == 5 ? input : input.unsqueeze(0));
             y = input.numel() == 0 ? Creation.zeros(outShape, input.dtype, input.device)
-                    : separable(x, md, mh, mw).reshape(outShape).contiguous();
+                    : ReductionOps.narrowedBack(separable(x, md, mh, mw), input.dtype).reshape(outShape).contiguous();
         }
         int[] inShape = input.shape;
         return ArithmeticOps.record(y, "AdaptiveAvgPool3DBackward0", new Tensor[] {input}, n -> g -> {
-            Tensor g5 = rank == 5 ? g : g.unsqueeze(0);
-            Tensor gx = separable(g5, md.to(g.dtype).transpose(0, 1), mh.to(g.dtype).transpose(0, 1),
-                    mw.to(g.dtype).transpose(0, 1));
-            return new Tensor[] {gx.reshape(inShape)};
+            Tensor g5 = ReductionOps.opmath(rank == 5 ? g : g.unsqueeze(0));
+            Tensor gx = separable(g5, md.to(g5.dtype).transpose(0, 1), mh.to(g5.dtype).transpose(0, 1),
+                    mw.to(g5.dtype).transpose(0, 1));
+            return new Tensor[] {ReductionOps.narrowedBack(gx, g.dtype).reshape(inShape)};
         });
     }
 

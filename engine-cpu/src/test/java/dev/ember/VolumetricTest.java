@@ -231,6 +231,42 @@ class VolumetricTest {
         }
     }
 
+    /**
+     * float16 and bfloat16 inputs accumulate in float32 and round once, as PyTorch's CPU kernels do: each op gives,
+     * value for value, its float32 result on the widened inputs rounded to the narrow type, and so do its gradients.
+     */
+    @Test
+    void reducedFloatsAccumulateInFloat32() {
+        Generator gen = new Generator(11);
+        Tensor x = Tensor.rand(gen, DType.FLOAT32, 2, 4, 4, 5, 4).mul(2).sub(1);
+        Tensor w = Tensor.rand(gen, DType.FLOAT32, 4, 2, 2, 3, 2).mul(2).sub(1);
+        List<Function<Tensor[], Tensor>> ops = List.of(
+            a -> Functional.conv3d(a[0], a[1], null, new int[] {1, 2, 1}, new int[] {1}, new int[] {1}, 2),
+            a -> Functional.convTranspose3d(a[0], a[1], null, new int[] {2}, new int[] {1}, new int[] {1}, 2, new int[] {1}),
+            a -> Functional.avgPool3d(a[0], new int[] {3, 2, 2}, new int[] {2, 1, 2}, new int[] {1, 0, 1}, true, false, null),
+            a -> Functional.adaptiveAvgPool3d(a[0], new int[] {3, 2, 3}),
+            a -> Functional.maxPool3d(a[0], new int[] {2}, null, new int[] {1}, new int[] {1}, false));
+        for (DType narrow : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
+            for (Function<Tensor[], Tensor> f : ops) {
+                Tensor xn = x.to(narrow).requiresGrad_(true);
+                Tensor wn = w.to(narrow).requiresGrad_(true);
+                Tensor xw = xn.detach().to(DType.FLOAT32).requiresGrad_(true);
+                Tensor ww = wn.detach().to(DType.FLOAT32).requiresGrad_(true);
+                Tensor got = f.apply(new Tensor[] {xn, wn});
+                Tensor wide = f.apply(new Tensor[] {xw, ww});
+                assertEquals(narrow, got.dtype());
+                assertArrayEquals(wide.to(narrow).toDoubleArray(), got.toDoubleArray(), 0);
+                Tensor g = Tensor.rand(gen, DType.FLOAT32, got.shape()).to(narrow);
+                got.backward(g);
+                wide.backward(g.to(DType.FLOAT32));
+                assertArrayEquals(xw.grad().to(narrow).toDoubleArray(), xn.grad().toDoubleArray(), 0);
+                if (wn.grad() != null) {
+                    assertArrayEquals(ww.grad().to(narrow).toDoubleArray(), wn.grad().toDoubleArray(), 0);
+                }
+            }
+        }
+    }
+
     @Test
     void conv3dModule() {
         Conv3d conv = new Conv3d(4, 6, new int[] {2, 3, 1}, new int[] {2}, new int[] {1}, new int[] {1, 2, 1}, 2, false,
@@ -253,6 +289,8 @@ class VolumetricTest {
         for (double v : plain.bias.toDoubleArray()) {
             assertTrue(Math.abs(v) <= bound);
         }
+        // the bound is reached (405 draws), so it is not a smaller one
+        assertTrue(plain.weight.abs().max().toDoubleArray()[0] > 0.9 * bound);
         // the reflect-padded forward is F.pad then the unpadded convolution
         Tensor x = Tensor.rand(new Generator(3), DType.FLOAT32, 1, 4, 4, 6, 5);
         Tensor expected = Functional.conv3d(Functional.pad(x, new int[] {1, 1, 1, 1, 1, 1}, "reflect"), conv.weight, null,
@@ -276,6 +314,10 @@ class VolumetricTest {
         assertEquals("ConvTranspose3d(4, 6, kernel_size=(2, 3, 1), stride=(2, 2, 2), padding=(1, 1, 1), dilation=(1, 2, 1), "
                 + "output_padding=(1, 1, 1), groups=2, bias=False)", conv.toString());
         assertArrayEquals(new int[] {4, 3, 2, 3, 1}, conv.weight.shape());
+        // PyTorch's init: fan-in from the weight's second dimension, out / groups * kd * kh * kw = 3 * 6
+        double bound = 1 / Math.sqrt(18);
+        assertTrue(conv.weight.abs().max().toDoubleArray()[0] <= bound);
+        assertTrue(conv.weight.abs().max().toDoubleArray()[0] > 0.8 * bound);
         assertEquals(List.of("weight"), new ArrayList<>(conv.stateDict().keySet()));
         ConvTranspose3d m = new ConvTranspose3d(4, 6, new int[] {3}, new int[] {2}, new int[] {0}, new int[] {0}, 1, true,
                 new int[] {1});
