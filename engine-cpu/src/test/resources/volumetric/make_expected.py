@@ -68,6 +68,14 @@ def run(name, a):
     op, kv = parse(name)
     if op == "conv3d":
         return F.conv3d(a[0], a[1], a[2] if len(a) > 2 else None, tup(kv["s"]), tup(kv["p"]), tup(kv["d"]), int(kv["g"]))
+    if op == "conv3d_module":
+        # nn.Conv3d(2, 4, (2, 3, 2), padding=p, padding_mode=mode, groups=2) with the weight and bias set from the
+        # inputs (which the gradients then do not reach: the module's parameters hold copies)
+        m = nn.Conv3d(2, 4, (2, 3, 2), padding=tup(kv["p"]), padding_mode=kv["mode"], groups=2).to(a[0].dtype)
+        with torch.no_grad():
+            m.weight.copy_(a[1])
+            m.bias.copy_(a[2])
+        return m(a[0])
     if op == "conv_transpose3d":
         return F.conv_transpose3d(a[0], a[1], a[2] if len(a) > 2 else None, tup(kv["s"]), tup(kv["p"]), tup(kv["op"]),
                                   int(kv["g"]), tup(kv["d"]))
@@ -123,6 +131,10 @@ case("conv3d s=1 p=0 d=1 g=2 too small", [x5[:, :, :1], w, b])
 case("conv3d s=2 p=same d=1 g=2 strided same", [x5, w, b])
 case("conv3d s=1 p=0 d=1 g=2 type mismatch", [x5, w.float(), b])
 case("conv3d s=1 p=0 d=1 g=2 4d weight", [x5, w[:, :, 0], b])
+
+for mode in ("zeros", "reflect", "replicate", "circular"):
+    case("conv3d_module p=1,1,2 mode=%s" % mode, [x5[:1], w, b])
+case("conv3d_module p=same mode=reflect", [x5[:1], w, b])
 
 # ---- conv_transpose3d (weight [C_in, C_out / groups, kd, kh, kw])
 xt = seq((1, 4, 2, 3, 2))

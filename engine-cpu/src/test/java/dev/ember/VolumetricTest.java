@@ -73,6 +73,21 @@ class VolumetricTest {
                 }
                 return a -> Functional.conv3d(a[0], a[1], a.length > 2 ? a[2] : null, s, ints(p), d, g);
             }
+            case "conv3d_module": {
+                String p = kv.get("p");
+                String mode = kv.get("mode");
+                return a -> {
+                    Conv3d m = p.equals("same")
+                            ? new Conv3d(2, 4, new int[] {2, 3, 2}, new int[] {1}, "same", new int[] {1}, 2, true, mode)
+                            : new Conv3d(2, 4, new int[] {2, 3, 2}, new int[] {1}, ints(p), new int[] {1}, 2, true, mode);
+                    m.to(a[0].dtype());
+                    try (GradMode off = Ember.noGrad()) {
+                        m.weight.copy_(a[1]);
+                        m.bias.copy_(a[2]);
+                    }
+                    return m.forward(a[0]);
+                };
+            }
             case "conv_transpose3d": {
                 int[] s = ints(kv.get("s"));
                 int[] p = ints(kv.get("p"));
