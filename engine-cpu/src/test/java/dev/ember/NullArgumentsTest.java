@@ -218,8 +218,10 @@ class NullArgumentsTest {
                 "Functional.bilinear#3", "Functional.maxUnpool2d#3", "Functional.maxUnpool2d#5", // no bias, default stride and size
                 "Functional.multilabelSoftMarginLoss#2", "Functional.multiMarginLoss#4", // no class weight
                 "Functional.rrelu#4", "Functional.rrelu_#4", // the default generator
-                // session 19: no bias, the default output size, the stride is the kernel
-                "Functional.convTranspose1d#2", "Functional.maxUnpool1d#5", "Functional.lpPool2d#3");
+                // session 19: no bias, the default output size, the stride is the kernel, no divisor override
+                "Functional.convTranspose1d#2", "Functional.maxUnpool1d#5", "Functional.lpPool2d#3",
+                "Functional.conv3d#2", "Functional.convTranspose3d#2", "Functional.maxPool3d#2", "Functional.maxPool3dWithIndices#2",
+                "Functional.avgPool3d#2", "Functional.avgPool3d#6");
         assertEquals(List.of(), sweep(dev.ember.nn.Functional.class, nullable));
     }
 

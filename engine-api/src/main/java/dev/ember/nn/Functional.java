@@ -1750,6 +1750,183 @@ public final class Functional {
         return dev.ember.Pool1dFunctions.localResponseNorm(input, size, alpha, beta, k);
     }
 
+    // ------------------------------------------------------------------ volumetric (3-D) convolution and pooling (session 19)
+
+    /** {@code F.conv3d} with stride 1, no padding, no dilation, one group; {@code bias} may be null. */
+    public static Tensor conv3d(Tensor input, Tensor weight, Tensor bias) {
+        return dev.ember.VolumetricFunctions.conv3d(input, weight, bias, new int[] {1}, new int[] {0}, new int[] {1}, 1);
+    }
+
+    /**
+     * {@code F.conv3d}: 3-D convolution of {@code [N, C, D, H, W]} (or unbatched {@code [C, D, H, W]}) by
+     * {@code [O, C / groups, kd, kh, kw]}, plus {@code bias} ({@code [O]}, may be null); stride, padding and dilation
+     * one value or three. One node, ConvolutionBackward0.
+     */
+    public static Tensor conv3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        return dev.ember.VolumetricFunctions.conv3d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /**
+     * {@code F.conv3d(input, weight, bias, stride, padding, dilation, groups)} with {@code "valid"} (no padding) or
+     * {@code "same"} padding (stride 1 only; an odd total padding puts the extra element at the end, as PyTorch's
+     * convolution_same, a constant pad of the input first).
+     */
+    public static Tensor conv3d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
+                                int groups) {
+        Checks.tensor(input, "conv3d", "input", 1);
+        Checks.tensor(weight, "conv3d", "weight", 2);
+        Checks.ints(stride, "conv3d", "stride", 4);
+        if (padding == null) {
+            throw new IllegalArgumentException("conv3d(): argument 'padding' (position 5) must be str, not null");
+        }
+        Checks.ints(dilation, "conv3d", "dilation", 6);
+        if (input.dim() != 4 && input.dim() != 5) {
+            throw new IllegalArgumentException("Expected 4D (unbatched) or 5D (batched) input to conv3d, but got input of size: "
+                    + Arrays.toString(input.shape()));
+        }
+        if (padding.equals("valid")) {
+            return conv3d(input, weight, bias, stride, new int[] {0}, dilation, groups);
+        }
+        if (!padding.equals("same")) {
+            throw new IllegalArgumentException("Invalid padding string: '" + padding + "'");
+        }
+        // PyTorch's convolution_same: its checks, then the padding it computes, then the convolution's own checks
+        if (weight.dim() <= 2) {
+            throw new IllegalArgumentException("weight should have at least three dimensions");
+        }
+        if (groups <= 0) {
+            throw new IllegalArgumentException("non-positive groups is not supported");
+        }
+        if (weight.dim() != 5) {
+            int[] batched = input.dim() == 5 ? input.shape() : prepend1(input.shape());
+            throw new IllegalArgumentException("Expected " + weight.dim() + "-dimensional input for " + weight.dim()
+                    + "-dimensional weight" + Arrays.toString(weight.shape()) + ", but got 5-dimensional input of size "
+                    + Arrays.toString(batched) + " instead");
+        }
+        if (stride.length != 1 && stride.length != 3) {
+            throw new IllegalArgumentException("stride cannot broadcast to 3 dimensions");
+        }
+        if (dilation.length != 1 && dilation.length != 3) {
+            throw new IllegalArgumentException("dilation cannot broadcast to 3 dimensions");
+        }
+        for (int v : stride) {
+            if (v != 1) {
+                throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
+            }
+        }
+        int[] d = dilation.length == 1 ? new int[] {dilation[0], dilation[0], dilation[0]} : dilation;
+        long[] total = new long[3];
+        for (int i = 0; i < 3; i++) {
+            total[i] = (long) d[i] * (weight.size(2 + i) - 1);
+            if (total[i] < 0 || total[i] > Integer.MAX_VALUE) {
+                // no padding makes this convolution valid: the convolution says why
+                return conv3d(input, weight, bias, new int[] {1}, new int[] {0}, d, groups);
+            }
+        }
+        Tensor x = input;
+        if (total[0] % 2 == 1 || total[1] % 2 == 1 || total[2] % 2 == 1) {
+            x = input.padNd(new int[] {0, (int) (total[2] % 2), 0, (int) (total[1] % 2), 0, (int) (total[0] % 2)});
+        }
+        return conv3d(x, weight, bias, new int[] {1},
+                new int[] {(int) (total[0] / 2), (int) (total[1] / 2), (int) (total[2] / 2)}, d, groups);
+    }
+
+    /** {@code F.conv_transpose3d} with stride 1, no padding, one group; {@code bias} may be null. */
+    public static Tensor convTranspose3d(Tensor input, Tensor weight, Tensor bias) {
+        return dev.ember.VolumetricFunctions.convTranspose3d(input, weight, bias, new int[] {1}, new int[] {0}, new int[] {0}, 1,
+                new int[] {1});
+    }
+
+    /**
+     * {@code F.conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the transposed
+     * convolution of {@code [N, C_in, D, H, W]} (or unbatched {@code [C_in, D, H, W]}) by
+     * {@code [C_in, C_out / groups, kd, kh, kw]}, plus {@code bias} ({@code [C_out]}, may be null); one node,
+     * ConvolutionBackward0.
+     */
+    public static Tensor convTranspose3d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        return dev.ember.VolumetricFunctions.convTranspose3d(input, weight, bias, stride, padding, outputPadding, groups,
+                dilation);
+    }
+
+    /** {@code F.max_pool3d(input, k)}: a cubic window, stride = window. */
+    public static Tensor maxPool3d(Tensor input, int kernel) {
+        return maxPool3d(input, new int[] {kernel}, null, new int[] {0}, new int[] {1}, false);
+    }
+
+    /**
+     * {@code F.max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode)} of a 4-D or 5-D input (each
+     * argument one value or three; a null or empty stride means the kernel size); one node
+     * MaxPool3DWithIndicesBackward0.
+     */
+    public static Tensor maxPool3d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return maxPool3dWithIndices(input, kernel, stride, padding, dilation, ceilMode).values();
+    }
+
+    /**
+     * {@code F.max_pool3d(..., return_indices=True)}: the maxima and their int64 flat indices {@code (d * H + h) * W + w}
+     * within each plane.
+     */
+    public static Tensor.ValuesIndices maxPool3dWithIndices(Tensor input, int[] kernel, int[] stride, int[] padding,
+                                                            int[] dilation, boolean ceilMode) {
+        return dev.ember.VolumetricFunctions.maxPool3dWithIndices(input, kernel, stride == null ? new int[0] : stride, padding,
+                dilation, ceilMode);
+    }
+
+    /** {@code F.avg_pool3d(input, k)}: a cubic window, stride = window, padding counted, no divisor override. */
+    public static Tensor avgPool3d(Tensor input, int kernel) {
+        return avgPool3d(input, new int[] {kernel}, null, new int[] {0}, false, true, null);
+    }
+
+    /**
+     * {@code F.avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)} of a 4-D
+     * or 5-D input (a null or empty stride means the kernel size; {@code divisorOverride} may be null); one node
+     * AvgPool3DBackward0.
+     */
+    public static Tensor avgPool3d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad, Integer divisorOverride) {
+        return dev.ember.VolumetricFunctions.avgPool3d(input, kernel, stride == null ? new int[0] : stride, padding, ceilMode,
+                countIncludePad, divisorOverride);
+    }
+
+    /** {@code F.adaptive_avg_pool3d(input, s)}: a cubic output of {@code s x s x s}. */
+    public static Tensor adaptiveAvgPool3d(Tensor input, int outputSize) {
+        Checks.tensor(input, "adaptive_avg_pool3d", "input", 1);
+        return dev.ember.VolumetricFunctions.adaptiveAvgPool3d(input, new int[] {outputSize, outputSize, outputSize});
+    }
+
+    /**
+     * {@code F.adaptive_avg_pool3d(input, (od, oh, ow))}: the means over PyTorch's adaptive windows of a 4-D or 5-D
+     * input (AdaptiveAvgPool3DBackward0; an output of 1 x 1 x 1 is a mean, MeanBackward1, as in PyTorch).
+     */
+    public static Tensor adaptiveAvgPool3d(Tensor input, int[] outputSize) {
+        Checks.tensor(input, "adaptive_avg_pool3d", "input", 1);
+        Checks.ints(outputSize, "adaptive_avg_pool3d", "output_size", 2);
+        return dev.ember.VolumetricFunctions.adaptiveAvgPool3d(input, listWithDefault(outputSize, input));
+    }
+
+    /** {@code F.adaptive_max_pool3d(input, s)}: the maxima over a cubic output of {@code s x s x s}. */
+    public static Tensor adaptiveMaxPool3d(Tensor input, int outputSize) {
+        Checks.tensor(input, "adaptive_max_pool3d", "input", 1);
+        return dev.ember.VolumetricFunctions.adaptiveMaxPool3d(input, new int[] {outputSize, outputSize, outputSize}).values();
+    }
+
+    /** {@code F.adaptive_max_pool3d(input, (od, oh, ow))}: the maxima over PyTorch's adaptive windows (AdaptiveMaxPool3DBackward0). */
+    public static Tensor adaptiveMaxPool3d(Tensor input, int[] outputSize) {
+        return adaptiveMaxPool3dWithIndices(input, outputSize).values();
+    }
+
+    /**
+     * {@code F.adaptive_max_pool3d(input, output_size, return_indices=True)}: the maxima and their int64 flat indices
+     * {@code (d * H + h) * W + w} within each plane.
+     */
+    public static Tensor.ValuesIndices adaptiveMaxPool3dWithIndices(Tensor input, int[] outputSize) {
+        Checks.tensor(input, "adaptive_max_pool3d", "input", 1);
+        Checks.ints(outputSize, "adaptive_max_pool3d", "output_size", 2);
+        return dev.ember.VolumetricFunctions.adaptiveMaxPool3d(input, listWithDefault(outputSize, input));
+    }
+
     /** A Python list of floats as PyTorch's messages print it. */
     private static String floats(double[] v) {
         StringBuilder s = new StringBuilder("[");
