@@ -122,4 +122,106 @@ class LuRectangularTest {
                 () -> Tensor.linalgLuSolve(f.LU(), f.pivots(), waves(3, 2, 1), true, false));
         assertEquals("torch.linalg.lu_solve: A must be batches of square matrices, but they are 3 by 4 matrices", e.getMessage());
     }
+
+    /**
+     * Partial-pivoting elimination of a row-major m-by-n matrix, written out directly for the rectangular case, step for
+     * step as Ember's square kernel (first largest magnitude, a NaN wins over a number; multipliers scaled by the
+     * pivot's reciprocal, or divided below the smallest normal; rows with a zero multiplier skipped): the reference
+     * for the padded construction. Returns the packed factors; {@code piv} receives the k 1-based pivots.
+     */
+    static double[] eliminate(double[] a, int m, int n, long[] piv) {
+        double[] w = a.clone();
+        int k = Math.min(m, n);
+        for (int c = 0; c < k; c++) {
+            int pivot = c;
+            double best = Math.abs(w[c * n + c]);
+            for (int i = c + 1; i < m; i++) {
+                double v = Math.abs(w[i * n + c]);
+                if (v > best || (Double.isNaN(v) && !Double.isNaN(best))) {
+                    best = v;
+                    pivot = i;
+                }
+            }
+            piv[c] = pivot + 1;
+            double d = w[pivot * n + c];
+            if (d != 0) {
+                for (int j = 0; j < n; j++) {
+                    double t = w[c * n + j];
+                    w[c * n + j] = w[pivot * n + j];
+                    w[pivot * n + j] = t;
+                }
+                if (Math.abs(d) >= Double.MIN_NORMAL) {
+                    double inv = 1 / d;
+                    for (int i = c + 1; i < m; i++) {
+                        w[i * n + c] *= inv;
+                    }
+                } else {
+                    for (int i = c + 1; i < m; i++) {
+                        w[i * n + c] /= d;
+                    }
+                }
+            }
+            for (int i = c + 1; i < m; i++) {
+                double l = w[i * n + c];
+                if (l == 0) {
+                    continue;
+                }
+                for (int j = c + 1; j < n; j++) {
+                    w[i * n + j] -= l * w[c * n + j];
+                }
+            }
+        }
+        return w;
+    }
+
+    /**
+     * The padded construction gives the rectangular elimination's factors and pivots bit for bit, also where
+     * infinities, NaN and subnormal pivots make the padding non-zero (the tall case's later row exchanges undone).
+     */
+    @Test
+    void paddingIsExact() {
+        java.util.Random rnd = new java.util.Random(19);
+        double[] specials = {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 0.0, 1e-310, -3e-320, 1e300};
+        for (int trial = 0; trial < 400; trial++) {
+            int m = 1 + rnd.nextInt(6);
+            int n = 1 + rnd.nextInt(6);
+            double[] a = new double[m * n];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = rnd.nextInt(4) == 0 ? specials[rnd.nextInt(specials.length)] : rnd.nextGaussian();
+            }
+            long[] piv = new long[Math.min(m, n)];
+            double[] want = eliminate(a, m, n, piv);
+            // linalg.lu (no zero-pivot check): its L and U are the packed factors' parts, P the pivots' permutation
+            LuResult r = Tensor.tensor(a, DType.FLOAT64).reshape(m, n).linalgLu();
+            int k = piv.length;
+            double[] l = r.L().toDoubleArray();
+            double[] u = r.U().toDoubleArray();
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double g = j < i ? (j < k ? l[i * k + j] : Double.MIN_VALUE) : (i < k ? u[i * n + j] : Double.MIN_VALUE);
+                    if (g == Double.MIN_VALUE) {
+                        continue; // outside both factors (cannot happen: j < i means j < k, i <= j means i < k)
+                    }
+                    double e = want[i * n + j];
+                    assertTrue(Double.isNaN(e) ? Double.isNaN(g) : e == g,
+                            m + "x" + n + " trial " + trial + " at " + i + "," + j + ": " + e + " vs " + g);
+                }
+            }
+            int[] perm = new int[m];
+            for (int i = 0; i < m; i++) {
+                perm[i] = i;
+            }
+            for (int i = 0; i < k; i++) {
+                int j = (int) piv[i] - 1;
+                int t = perm[i];
+                perm[i] = perm[j];
+                perm[j] = t;
+            }
+            double[] p = new double[m * m];
+            for (int i = 0; i < m; i++) {
+                p[perm[i] * m + i] = 1;
+            }
+            assertArrayEquals(p, r.P().toDoubleArray(), m + "x" + n + " trial " + trial);
+        }
+    }
 }
