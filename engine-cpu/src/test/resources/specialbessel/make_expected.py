@@ -10,6 +10,8 @@ PyTorch 1.13 and 2.x share these kernels (aten/src/ATen/native/Math.h), except w
   * hermite_polynomial_h/he give NaN above degree 128 (float) / 512 (double) in 2.x (getHermitianLimit); 1.13 ran the
     recurrence. Those points are written as 2.x's NaN (marked in the comment line of the case).
   * 2.x stops the recurrences at a NaN (same values).
+  * A degree n is read as C++'s static_cast<int64_t>(n): NaN, the infinities and values out of range give x86's
+    INT64_MIN (2.x's hermite_polynomial_h maps NaN and inf to -1 on purpose), so the polynomial is 0.
 The `meta` cases record the result dtypes PyTorch gives for mixed input types and its messages.
 """
 import math
@@ -105,8 +107,9 @@ UNARY = [
 
 def recurrence_value(name, x, n):
     """The polynomial at exact x, degree n, by its defining recurrence in 60-digit arithmetic."""
-    if math.isnan(x):
-        return nan
+    if math.isnan(x) or math.isnan(n) or math.isinf(n) or abs(n) > 1e4:
+        return nan  # compared to PyTorch only (the degree is read as C++'s cast: out of range, NaN and inf give 0)
+    n = int(n)
     if n < 0:
         return 0.0
     X = mpmath.mpf(x)
@@ -148,12 +151,15 @@ POLY = ['chebyshev_polynomial_t', 'chebyshev_polynomial_u', 'chebyshev_polynomia
         'shifted_chebyshev_polynomial_w', 'hermite_polynomial_h', 'hermite_polynomial_he', 'laguerre_polynomial_l',
         'legendre_polynomial_p']
 POLY_X = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 0.25, 0.999, -0.999, 0.3, -0.7, 1.5, -2.5, 3.0, 10.0, nan, inf]
-POLY_N = [-1.0, 0.0, 1.0, 2.0, 3.0, 5.0, 6.0, 7.0, 8.0, 9.0, 12.0, 25.0, 2.7]
+POLY_N = [-1.0, 0.0, 1.0, 2.0, 3.0, 5.0, 6.0, 7.0, 8.0, 9.0, 12.0, 25.0, 2.7, -5.0, 1e6, 1e30, nan, inf, -inf]
 HERMITE_N = [127.0, 129.0, 300.0, 513.0]
 
 
 def hermite_limit(name, n, single):
-    return name.startswith('hermite') and n > (128 if single else 512)
+    # 2.x's NaN above getHermitianLimit, for the degree as C++ reads it (NaN, inf and out of range: negative)
+    if math.isnan(n) or math.isinf(n) or abs(n) >= 2.0 ** 63:
+        return False
+    return name.startswith('hermite') and int(n) > (128 if single else 512)
 
 
 def main():
@@ -175,7 +181,7 @@ def main():
         # 2.x: NaN above getHermitianLimit (1.13 ran the recurrence)
         t64 = [nan if hermite_limit(name, n, False) else v for v, n in zip(t64, nn)]
         t32 = [nan if hermite_limit(name, n, True) else v for v, n in zip(t32, nn)]
-        ref = [recurrence_value(name, x, int(n)) for x, n in zip(xs, nn)]
+        ref = [recurrence_value(name, x, n) for x, n in zip(xs, nn)]
         out += ['=== ' + name, line('x', xs, True), line('n', nn, True), line('t64', t64), line('t32', t32, True),
                 line('ref', ref)]
     # result types of mixed inputs, and the messages
