@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * More of {@code torch.linalg}: {@code matrix_exp} (ATen's degree-selecting Taylor algorithm of Bader, Blanes and Casas,
  * with scaling and squaring, and its backward through the block matrix {@code [[A^H, G], [0, A^H]]}),
- * {@code solve_triangular} with PyTorch's checks, {@code lu_factor}, {@code lu} and {@code lu_solve} (square matrices:
- * the LU kernels factor square ones), {@code multi_dot} (PyTorch's optimal chain order), the generic
+ * {@code solve_triangular} with PyTorch's checks, {@code lu_factor} and {@code lu} (m-by-n matrices, made square exactly
+ * for the square LU kernels), {@code lu_solve}, {@code multi_dot} (PyTorch's optimal chain order), the generic
  * {@code linalg.norm}, {@code cholesky_solve}, {@code cholesky_inverse}, {@code vecdot}, {@code torch.vander},
  * {@code linalg.vander}, and {@code trapezoid} / {@code cumulative_trapezoid}. An op PyTorch records as one node
  * records that node (PyTorch 2.x's name), its forward computed with Ember ops under no-grad (so it runs on every
@@ -414,7 +414,11 @@ final class LinalgMore {
 
     // ------------------------------------------------------------------ LU
 
-    /** {@code linalg.lu_factor}: the packed factors ({@code LinalgLuFactorExBackward0}) and int32 pivots. */
+    /**
+     * {@code linalg.lu_factor} of a (batch of) m-by-n matrix: the packed factors, m by n ({@code LinalgLuFactorExBackward0},
+     * PyTorch's {@code lu_factor_ex_backward}: the gradient's first k columns for L, first k rows for U, k = min(m, n)),
+     * and the k int32 pivots.
+     */
     static LuFactorResult luFactor(Tensor a) {
         Tensor[] f = luChecked(a, "torch.linalg.lu_factor", true);
         Tensor lu = f[0];
@@ -423,13 +427,17 @@ final class LinalgMore {
             Tensor piv = f[1];
             return g -> {
                 Tensor[] plu = unpack(sl.get(), piv);
-                return new Tensor[] {luBackward(g, g, plu[0], plu[1], plu[2])};
+                int k = Math.min(g.size(-2), g.size(-1));
+                return new Tensor[] {luBackward(g.narrow(-1, 0, k), g.narrow(-2, 0, k), plu[0], plu[1], plu[2])};
             };
         });
         return new LuFactorResult(lu, f[1]);
     }
 
-    /** {@code linalg.lu}: P, L, U with {@code A = P L U}; L and U share one {@code LinalgLuBackward0} node. */
+    /**
+     * {@code linalg.lu}: P (m by m), L (m by k, unit lower) and U (k by n, upper), k = min(m, n), with {@code A = P L U};
+     * L and U share one {@code LinalgLuBackward0} node.
+     */
     static LuResult lu(Tensor a) {
         Tensor[] f = luChecked(a, "linalg.lu", false);
         Tensor[] plu;
@@ -448,8 +456,17 @@ final class LinalgMore {
     }
 
     /**
-     * The checks and LU factors of a (batch of) square matrix, without history: {LU, int32 pivots}; with
-     * {@code check} a zero pivot is PyTorch's {@code linalg.lu_factor} error.
+     * The checks and LU factors of a (batch of) m-by-n matrix, without history: {LU (m by n), int32 pivots (k of them)};
+     * with {@code check} a zero pivot is PyTorch's {@code linalg.lu_factor} error.
+     *
+     * <p>The LU kernels factor square matrices; a non-square one is made square exactly. A wide matrix (m &lt; n) gets
+     * n - m zero rows below: partial pivoting in its first m columns never picks a zero row over a row of A (the
+     * first largest magnitude wins, and a zero row only ties a zero column, where A's own row comes first), and the
+     * elimination of A's rows is the same as on A alone, so A's rows of the result are A's factors; the zero rows
+     * are dropped. A tall matrix (m &gt; n) gets m - n zero columns on the right: the first n columns (pivots,
+     * multipliers and U) do not depend on the columns after them, and the later steps change them only by their row
+     * exchanges, which are undone (there are none unless a NaN was produced). The kernel's zero pivots in the padding
+     * (steps k and after) are not A's: only a zero pivot among the first k counts.
      */
     private static Tensor[] luChecked(Tensor a, String api, boolean check) {
         if (a.dim() < 2) {
@@ -459,44 +476,118 @@ final class LinalgMore {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("\"lu_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
         }
-        if (a.size(-2) != a.size(-1)) {
-            throw new UnsupportedOperationException(api + ": Ember factors square matrices only, but got "
-                    + a.size(-2) + " by " + a.size(-1) + " matrices");
-        }
+        int m = a.size(-2);
+        int n = a.size(-1);
+        int k = Math.min(m, n);
+        int size = Math.max(m, n);
+        int[] batch = Arrays.copyOf(a.shape, a.dim() - 2);
         try (GradMode off = Ember.noGrad()) {
             Tensor a3 = LinalgDecompositions.batch3(a);
+            int b = a3.size(0);
+            if (m < n) {
+                a3 = Tensor.cat(List.of(a3, Creation.zeros(new int[] {b, n - m, n}, a.dtype, a.device)), 1);
+            } else if (m > n) {
+                a3 = Tensor.cat(List.of(a3, Creation.zeros(new int[] {b, m, m - n}, a.dtype, a.device)), 2);
+            }
             Tensor[] f = LinalgDecompositions.luRaw(a3);
+            Tensor lu = f[0];
+            Tensor piv = f[1];
+            Tensor info = f[2];
+            if (m != n) {
+                long[] codes = info.toLongArray();
+                for (int i = 0; i < codes.length; i++) {
+                    codes[i] = codes[i] > k ? 0 : codes[i];
+                }
+                info = Creation.fromFlat(codes, new int[] {codes.length}, DType.INT64, Device.CPU);
+                if (m > n) {
+                    lu = undoPaddingSwaps(lu, piv, n);
+                }
+                lu = lu.narrow(1, 0, m).narrow(2, 0, n);
+                piv = piv.narrow(1, 0, k);
+            }
             if (check) {
-                LinalgDecompositions.checkInfo(f[2], api, a.dim() > 2, k -> "U[" + k + "," + k + "] is zero and using it "
+                LinalgDecompositions.checkInfo(info, api, a.dim() > 2, c -> "U[" + c + "," + c + "] is zero and using it "
                         + "on lu_solve would result in a division by zero. If you still want to perform the factorization, "
                         + "consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)");
             }
-            Tensor lu = LinalgOps.fresh(f[0], a.shape);
-            Tensor piv = f[1].to(DType.INT32).reshape(Arrays.copyOf(a.shape, a.dim() - 1)).contiguous();
-            return new Tensor[] {lu, piv};
+            Tensor out = LinalgOps.fresh(lu.contiguous(), LinalgDecompositions.withMatrix(batch, m, n));
+            Tensor pivots = piv.to(DType.INT32).reshape(Arrays.copyOf(withLast(batch, k), batch.length + 1)).contiguous();
+            return new Tensor[] {out, pivots};
         }
     }
 
+    private static int[] withLast(int[] batch, int k) {
+        int[] s = Arrays.copyOf(batch, batch.length + 1);
+        s[batch.length] = k;
+        return s;
+    }
+
     /**
-     * {@code lu_unpack} of square factors: {P, L, U}, L and U differentiable in LU (a strict lower triangle plus the
-     * identity, an upper triangle), P a constant built from the pivots' interchanges.
+     * The rows of a padded tall factorization [B, m, m] as they stood after step {@code n}: the row exchanges of the
+     * later steps (pivots {@code n..m-1}, 1-based) undone, when there were any.
+     */
+    private static Tensor undoPaddingSwaps(Tensor lu, Tensor piv, int n) {
+        int m = lu.size(1);
+        long[] p = piv.toLongArray();
+        int batches = lu.size(0);
+        boolean any = false;
+        long[] index = new long[batches * m];
+        for (int b = 0; b < batches; b++) {
+            // pos[r]: where the row that stood at r after step n ended up
+            int[] pos = new int[m];
+            int[] at = new int[m];
+            for (int r = 0; r < m; r++) {
+                pos[r] = r;
+                at[r] = r;
+            }
+            for (int j = n; j < m; j++) {
+                int q = (int) p[b * m + j] - 1;
+                if (q != j) {
+                    any = true;
+                    int rj = at[j];
+                    int rq = at[q];
+                    at[j] = rq;
+                    at[q] = rj;
+                    pos[rj] = q;
+                    pos[rq] = j;
+                }
+            }
+            for (int r = 0; r < m; r++) {
+                index[b * m + r] = (long) b * m + pos[r];
+            }
+        }
+        if (!any) {
+            return lu;
+        }
+        Tensor idx = Creation.fromFlat(index, new int[] {index.length}, DType.INT64, Device.CPU).to(lu.device);
+        return lu.reshape(batches * m, m).indexSelect(0, idx).reshape(batches, m, m);
+    }
+
+    /**
+     * {@code lu_unpack} of m-by-n factors: {P (m by m), L (m by k), U (k by n)}, L and U differentiable in LU (a strict
+     * lower triangle plus the identity, an upper triangle), P a constant built from the k pivots' interchanges.
      */
     private static Tensor[] unpack(Tensor lu, Tensor pivots) {
+        int m = lu.size(-2);
         int n = lu.size(-1);
-        Tensor l = LinalgDecompositions.triangle(lu, -1, true).add(LinalgDecompositions.eye(n, lu.dtype, lu.device));
-        Tensor u = LinalgDecompositions.triangle(lu, 0, false);
+        int k = Math.min(m, n);
+        Tensor lpart = k == n ? lu : lu.narrow(-1, 0, k);
+        Tensor upart = k == m ? lu : lu.narrow(-2, 0, k);
+        Tensor eye = LinalgDecompositions.eye(m, lu.dtype, lu.device);
+        Tensor l = LinalgDecompositions.triangle(lpart, -1, true).add(k == m ? eye : eye.narrow(-1, 0, k));
+        Tensor u = LinalgDecompositions.triangle(upart, 0, false);
         long[] piv = pivots.toLongArray();
-        int batches = n == 0 ? 0 : piv.length / n;
-        double[] p = new double[Math.multiplyExact(Math.multiplyExact(batches, n), n)];
-        int[] perm = new int[n];
+        int batches = k == 0 ? LinalgDecompositions.batchOf(lu.shape) : piv.length / k;
+        double[] p = new double[Math.multiplyExact(Math.multiplyExact(batches, m), m)];
+        int[] perm = new int[m];
         for (int b = 0; b < batches; b++) {
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < m; i++) {
                 perm[i] = i;
             }
-            for (int i = 0; i < n; i++) {
-                int j = (int) piv[b * n + i] - 1;
-                if (j < 0 || j >= n) {
-                    throw new IllegalArgumentException("lu_unpack: pivots must be in the range [1, " + n + "], but got "
+            for (int i = 0; i < k; i++) {
+                int j = (int) piv[b * k + i] - 1;
+                if (j < 0 || j >= m) {
+                    throw new IllegalArgumentException("lu_unpack: pivots must be in the range [1, " + m + "], but got "
                             + (j + 1));
                 }
                 int t = perm[i];
@@ -504,29 +595,71 @@ final class LinalgMore {
                 perm[j] = t;
             }
             // P^T A = A[perm]: P[perm[i], i] = 1
-            for (int i = 0; i < n; i++) {
-                p[b * n * n + perm[i] * n + i] = 1;
+            for (int i = 0; i < m; i++) {
+                p[b * m * m + perm[i] * m + i] = 1;
             }
         }
-        Tensor pm = Creation.fromFlat(p, lu.shape.clone(), DType.FLOAT64, Device.CPU).to(lu.dtype).to(lu.device);
-        if (batches == 0) {
-            pm = Creation.zeros(lu.shape, lu.dtype, lu.device);
-        }
+        int[] pshape = lu.shape.clone();
+        pshape[pshape.length - 1] = m;
+        Tensor pm = Creation.fromFlat(p, pshape, DType.FLOAT64, Device.CPU).to(lu.dtype).to(lu.device);
         return new Tensor[] {pm, l, u};
     }
 
     /**
-     * PyTorch 2.x's {@code linalg_lu_backward} for square matrices:
-     * {@code P L^{-H} [(L^H gL).tril(-1) + (gU U^H).triu()] U^{-H}} (a null gradient's term left out).
+     * PyTorch 2.x's {@code linalg_lu_backward} (a null gradient's term left out), L m by k and U k by n:
+     * square, {@code P L^{-H} [(L^H gL).tril(-1) + (gU U^H).triu()] U^{-H}}; wide (m &lt; n),
+     * {@code P L^{-H} [((L^H gL - gU.triu() U^H).tril(-1) U1^{-H} + gU1.triu()) | gU2]}; tall (m &gt; n),
+     * {@code P [(L1^{-H} (gU U^H - L^H gL.tril(-1)).triu() + gL1.tril(-1)) ; gL2] U^{-H}} (U1 and L1 the leading k
+     * by k blocks, gU2 and gL2 the rest).
      */
     private static Tensor luBackward(Tensor gL, Tensor gU, Tensor p, Tensor l, Tensor u) {
-        Tensor g = gL == null ? null : LinalgDecompositions.triangle(l.mT().matmul(gL), -1, true);
-        if (gU != null) {
-            Tensor t = LinalgDecompositions.triangle(gU.matmul(u.mT()), 0, false);
-            g = g == null ? t : g.add(t);
+        int m = l.size(-2);
+        int n = u.size(-1);
+        int k = Math.min(m, n);
+        if (m == n) {
+            Tensor g = gL == null ? null : LinalgDecompositions.triangle(l.mT().matmul(gL), -1, true);
+            if (gU != null) {
+                Tensor t = LinalgDecompositions.triangle(gU.matmul(u.mT()), 0, false);
+                g = g == null ? t : g.add(t);
+            }
+            g = LinalgDecompositions.solveTriangular(u.mT(), g, false, false, false);
+            g = LinalgDecompositions.solveTriangular(l.mT(), g, true, true, true);
+            return p.matmul(g);
         }
-        g = LinalgDecompositions.solveTriangular(u.mT(), g, false, false, false);
-        g = LinalgDecompositions.solveTriangular(l.mT(), g, true, true, true);
+        Tensor g;
+        if (m < n) {
+            g = gL == null ? null : l.mT().matmul(gL);
+            if (gU != null) {
+                Tensor t = LinalgDecompositions.triangle(gU, 0, false).matmul(u.mT());
+                g = g == null ? t.neg() : g.sub(t);
+            }
+            g = LinalgDecompositions.solveTriangular(u.narrow(-1, 0, k).mT(), LinalgDecompositions.triangle(g, -1, true),
+                    false, false, false);
+            if (gU != null) {
+                g = Tensor.cat(List.of(g.add(LinalgDecompositions.triangle(gU.narrow(-1, 0, k), 0, false)),
+                        gU.narrow(-1, k, n - k)), -1);
+            }
+            g = LinalgDecompositions.solveTriangular(l.mT(), g, true, true, true);
+            if (gU == null) {
+                g = Tensor.cat(List.of(g, u.narrow(-1, k, n - k).zerosLike()), -1);
+            }
+        } else {
+            g = gU == null ? null : gU.matmul(u.mT());
+            if (gL != null) {
+                Tensor t = l.mT().matmul(LinalgDecompositions.triangle(gL, -1, true));
+                g = g == null ? t.neg() : g.sub(t);
+            }
+            g = LinalgDecompositions.solveTriangular(l.narrow(-2, 0, k).mT(), LinalgDecompositions.triangle(g, 0, false),
+                    true, true, true);
+            if (gL != null) {
+                g = Tensor.cat(List.of(g.add(LinalgDecompositions.triangle(gL.narrow(-2, 0, k), -1, true)),
+                        gL.narrow(-2, k, m - k)), -2);
+            }
+            g = LinalgDecompositions.solveTriangular(u.mT(), g, false, false, false);
+            if (gL == null) {
+                g = Tensor.cat(List.of(g, l.narrow(-2, k, m - k).zerosLike()), -2);
+            }
+        }
         return p.matmul(g);
     }
 

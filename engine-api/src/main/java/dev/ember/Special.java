@@ -5,7 +5,10 @@ package dev.ember;
  * and record the same nodes PyTorch's aliases do ({@code expit} is sigmoid's SigmoidBackward0, {@code gammaln} lgamma's
  * LgammaBackward0, {@code psi} digamma's); the others are their own ops with PyTorch's nodes (i0e, i1, i1e, ndtri,
  * entr, xlog1py, multigammaln, erfcx, log_ndtr) or PyTorch's compositions (ndtr). The Bessel functions, ndtri and
- * erfcx evaluate PyTorch's series on the host, so a CUDA tensor is copied through the host for them.
+ * erfcx evaluate PyTorch's series on the host, so a CUDA tensor is copied through the host for them. So do PyTorch
+ * 2.x's Bessel functions (bessel_j0/j1/y0/y1, modified_bessel_i0/i1/k0/k1, scaled_modified_bessel_k0/k1,
+ * spherical_bessel_j0, airy_ai) and orthogonal polynomials (Chebyshev T/U/V/W and their shifted forms, Hermite H and
+ * He, Laguerre L, Legendre P), which PyTorch does not differentiate (their results never require grad).
  */
 public final class Special {
     private Special() {
@@ -182,5 +185,249 @@ public final class Special {
     /** The inverse error function, as {@code torch.special.erfinv}. */
     public static Tensor erfinv(Tensor input) {
         return req(input, "special_erfinv").erfinv();
+    }
+
+    // ------------------------------------------------------------------ Bessel functions and orthogonal polynomials
+    // (PyTorch 2.x's Math.h kernels, in SpecialBesselOps and CephesBessel: float32 and float64, integer inputs as
+    // float32; no gradient, as derivatives.yaml's non_differentiable)
+
+    /** The Airy function {@code Ai(x)}, as {@code torch.special.airy_ai} (not differentiable: the result does not require grad). */
+    public static Tensor airyAi(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_airy_ai"), "airy_ai", CephesBessel::airyAi, CephesBessel::airyAi);
+    }
+
+    /** The Bessel function of the first kind of order 0, as {@code torch.special.bessel_j0} (not differentiable: the result does not require grad). */
+    public static Tensor besselJ0(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_bessel_j0"), "bessel_j0", CephesBessel::besselJ0, CephesBessel::besselJ0);
+    }
+
+    /** The Bessel function of the first kind of order 1, as {@code torch.special.bessel_j1} (not differentiable: the result does not require grad). */
+    public static Tensor besselJ1(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_bessel_j1"), "bessel_j1", CephesBessel::besselJ1, CephesBessel::besselJ1);
+    }
+
+    /** The Bessel function of the second kind of order 0 (-inf at 0, NaN below), as {@code torch.special.bessel_y0} (not differentiable: the result does not require grad). */
+    public static Tensor besselY0(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_bessel_y0"), "bessel_y0", CephesBessel::besselY0, CephesBessel::besselY0);
+    }
+
+    /** The Bessel function of the second kind of order 1 (-inf at 0, NaN below), as {@code torch.special.bessel_y1} (not differentiable: the result does not require grad). */
+    public static Tensor besselY1(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_bessel_y1"), "bessel_y1", CephesBessel::besselY1, CephesBessel::besselY1);
+    }
+
+    /** The modified Bessel function of the first kind of order 0, as {@code torch.special.modified_bessel_i0} (not differentiable: the result does not require grad). */
+    public static Tensor modifiedBesselI0(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_modified_bessel_i0"), "modified_bessel_i0", CephesBessel::modifiedBesselI0, CephesBessel::modifiedBesselI0);
+    }
+
+    /** The modified Bessel function of the first kind of order 1, as {@code torch.special.modified_bessel_i1} (not differentiable: the result does not require grad). */
+    public static Tensor modifiedBesselI1(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_modified_bessel_i1"), "modified_bessel_i1", CephesBessel::modifiedBesselI1, CephesBessel::modifiedBesselI1);
+    }
+
+    /** The modified Bessel function of the second kind of order 0 (inf at 0, NaN below), as {@code torch.special.modified_bessel_k0} (not differentiable: the result does not require grad). */
+    public static Tensor modifiedBesselK0(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_modified_bessel_k0"), "modified_bessel_k0", CephesBessel::modifiedBesselK0, CephesBessel::modifiedBesselK0);
+    }
+
+    /** The modified Bessel function of the second kind of order 1 (inf at 0, NaN below), as {@code torch.special.modified_bessel_k1} (not differentiable: the result does not require grad). */
+    public static Tensor modifiedBesselK1(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_modified_bessel_k1"), "modified_bessel_k1", CephesBessel::modifiedBesselK1, CephesBessel::modifiedBesselK1);
+    }
+
+    /** {@code exp(x) K0(x)}, the scaled modified Bessel function of the second kind of order 0, as {@code torch.special.scaled_modified_bessel_k0} (not differentiable: the result does not require grad). */
+    public static Tensor scaledModifiedBesselK0(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_scaled_modified_bessel_k0"), "scaled_modified_bessel_k0", CephesBessel::scaledModifiedBesselK0, CephesBessel::scaledModifiedBesselK0);
+    }
+
+    /** {@code exp(x) K1(x)}, the scaled modified Bessel function of the second kind of order 1, as {@code torch.special.scaled_modified_bessel_k1} (not differentiable: the result does not require grad). */
+    public static Tensor scaledModifiedBesselK1(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_scaled_modified_bessel_k1"), "scaled_modified_bessel_k1", CephesBessel::scaledModifiedBesselK1, CephesBessel::scaledModifiedBesselK1);
+    }
+
+    /** The spherical Bessel function of the first kind of order 0, {@code sin(x) / x}, as {@code torch.special.spherical_bessel_j0} (not differentiable: the result does not require grad). */
+    public static Tensor sphericalBesselJ0(Tensor input) {
+        return SpecialBesselOps.unary(req(input, "special_spherical_bessel_j0"), "spherical_bessel_j0", CephesBessel::sphericalBesselJ0, CephesBessel::sphericalBesselJ0);
+    }
+
+    /**
+     * The Chebyshev polynomial of the first kind {@code T_n(x)} of {@code x} and {@code n} broadcast together, as {@code torch.special.chebyshev_polynomial_t}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor chebyshevPolynomialT(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_t", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_t", CephesBessel::chebyshevT, CephesBessel::chebyshevT);
+    }
+
+    /** {@link #chebyshevPolynomialT(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor chebyshevPolynomialT(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_t", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_t", CephesBessel::chebyshevT, CephesBessel::chebyshevT);
+    }
+
+    /**
+     * The Chebyshev polynomial of the second kind {@code U_n(x)} of {@code x} and {@code n} broadcast together, as {@code torch.special.chebyshev_polynomial_u}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor chebyshevPolynomialU(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_u", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_u", CephesBessel::chebyshevU, CephesBessel::chebyshevU);
+    }
+
+    /** {@link #chebyshevPolynomialU(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor chebyshevPolynomialU(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_u", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_u", CephesBessel::chebyshevU, CephesBessel::chebyshevU);
+    }
+
+    /**
+     * The Chebyshev polynomial of the third kind {@code V_n(x)} of {@code x} and {@code n} broadcast together, as {@code torch.special.chebyshev_polynomial_v}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor chebyshevPolynomialV(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_v", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_v", CephesBessel::chebyshevV, CephesBessel::chebyshevV);
+    }
+
+    /** {@link #chebyshevPolynomialV(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor chebyshevPolynomialV(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_v", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_v", CephesBessel::chebyshevV, CephesBessel::chebyshevV);
+    }
+
+    /**
+     * The Chebyshev polynomial of the fourth kind {@code W_n(x)} of {@code x} and {@code n} broadcast together, as {@code torch.special.chebyshev_polynomial_w}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor chebyshevPolynomialW(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_w", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_w", CephesBessel::chebyshevW, CephesBessel::chebyshevW);
+    }
+
+    /** {@link #chebyshevPolynomialW(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor chebyshevPolynomialW(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_w", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_w", CephesBessel::chebyshevW, CephesBessel::chebyshevW);
+    }
+
+    /**
+     * The shifted Chebyshev polynomial of the first kind {@code T_n(2x - 1)} of {@code x} and {@code n} broadcast together, as {@code torch.special.shifted_chebyshev_polynomial_t}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor shiftedChebyshevPolynomialT(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_t", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_t", CephesBessel::shiftedChebyshevT, CephesBessel::shiftedChebyshevT);
+    }
+
+    /** {@link #shiftedChebyshevPolynomialT(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor shiftedChebyshevPolynomialT(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_t", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_t", CephesBessel::shiftedChebyshevT, CephesBessel::shiftedChebyshevT);
+    }
+
+    /**
+     * The shifted Chebyshev polynomial of the second kind {@code U_n(2x - 1)} of {@code x} and {@code n} broadcast together, as {@code torch.special.shifted_chebyshev_polynomial_u}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor shiftedChebyshevPolynomialU(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_u", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_u", CephesBessel::shiftedChebyshevU, CephesBessel::shiftedChebyshevU);
+    }
+
+    /** {@link #shiftedChebyshevPolynomialU(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor shiftedChebyshevPolynomialU(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_u", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_u", CephesBessel::shiftedChebyshevU, CephesBessel::shiftedChebyshevU);
+    }
+
+    /**
+     * The shifted Chebyshev polynomial of the third kind {@code V_n(2x - 1)} of {@code x} and {@code n} broadcast together, as {@code torch.special.shifted_chebyshev_polynomial_v}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor shiftedChebyshevPolynomialV(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_v", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_v", CephesBessel::shiftedChebyshevV, CephesBessel::shiftedChebyshevV);
+    }
+
+    /** {@link #shiftedChebyshevPolynomialV(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor shiftedChebyshevPolynomialV(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_v", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_v", CephesBessel::shiftedChebyshevV, CephesBessel::shiftedChebyshevV);
+    }
+
+    /**
+     * The shifted Chebyshev polynomial of the fourth kind {@code W_n(2x - 1)} of {@code x} and {@code n} broadcast together, as {@code torch.special.shifted_chebyshev_polynomial_w}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor shiftedChebyshevPolynomialW(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_w", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_w", CephesBessel::shiftedChebyshevW, CephesBessel::shiftedChebyshevW);
+    }
+
+    /** {@link #shiftedChebyshevPolynomialW(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor shiftedChebyshevPolynomialW(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_w", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_w", CephesBessel::shiftedChebyshevW, CephesBessel::shiftedChebyshevW);
+    }
+
+    /**
+     * The physicists' Hermite polynomial {@code H_n(x)} (NaN above degree 128 in float32, 512 in float64, as PyTorch 2.x) of {@code x} and {@code n} broadcast together, as {@code torch.special.hermite_polynomial_h}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor hermitePolynomialH(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("hermite_polynomial_h", x, n);
+        return SpecialBesselOps.polynomial(x, n, "hermite_polynomial_h", CephesBessel::hermiteH, CephesBessel::hermiteH);
+    }
+
+    /** {@link #hermitePolynomialH(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor hermitePolynomialH(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("hermite_polynomial_h", x, n);
+        return SpecialBesselOps.polynomial(x, n, "hermite_polynomial_h", CephesBessel::hermiteH, CephesBessel::hermiteH);
+    }
+
+    /**
+     * The probabilists' Hermite polynomial {@code He_n(x)} (NaN above degree 128 in float32, 512 in float64, as PyTorch 2.x) of {@code x} and {@code n} broadcast together, as {@code torch.special.hermite_polynomial_he}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor hermitePolynomialHe(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("hermite_polynomial_he", x, n);
+        return SpecialBesselOps.polynomial(x, n, "hermite_polynomial_he", CephesBessel::hermiteHe, CephesBessel::hermiteHe);
+    }
+
+    /** {@link #hermitePolynomialHe(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor hermitePolynomialHe(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("hermite_polynomial_he", x, n);
+        return SpecialBesselOps.polynomial(x, n, "hermite_polynomial_he", CephesBessel::hermiteHe, CephesBessel::hermiteHe);
+    }
+
+    /**
+     * The Laguerre polynomial {@code L_n(x)} of {@code x} and {@code n} broadcast together, as {@code torch.special.laguerre_polynomial_l}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor laguerrePolynomialL(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("laguerre_polynomial_l", x, n);
+        return SpecialBesselOps.polynomial(x, n, "laguerre_polynomial_l", CephesBessel::laguerreL, CephesBessel::laguerreL);
+    }
+
+    /** {@link #laguerrePolynomialL(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor laguerrePolynomialL(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("laguerre_polynomial_l", x, n);
+        return SpecialBesselOps.polynomial(x, n, "laguerre_polynomial_l", CephesBessel::laguerreL, CephesBessel::laguerreL);
+    }
+
+    /**
+     * The Legendre polynomial {@code P_n(x)} of {@code x} and {@code n} broadcast together, as {@code torch.special.legendre_polynomial_p}: {@code n} is truncated to
+     * an integer in the promoted type, and a negative {@code n} gives 0. Not differentiable.
+     */
+    public static Tensor legendrePolynomialP(Tensor x, Tensor n) {
+        SpecialBesselOps.requireArgs("legendre_polynomial_p", x, n);
+        return SpecialBesselOps.polynomial(x, n, "legendre_polynomial_p", CephesBessel::legendreP, CephesBessel::legendreP);
+    }
+
+    /** {@link #legendrePolynomialP(Tensor, Tensor)} for a Java number {@code n} (it does not raise x's type). */
+    public static Tensor legendrePolynomialP(Tensor x, double n) {
+        SpecialBesselOps.requireArgs("legendre_polynomial_p", x, n);
+        return SpecialBesselOps.polynomial(x, n, "legendre_polynomial_p", CephesBessel::legendreP, CephesBessel::legendreP);
     }
 }

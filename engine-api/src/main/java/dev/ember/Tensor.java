@@ -2950,9 +2950,8 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * The LU factorization with partial pivoting of a (batch of) square matrix, as {@code torch.linalg.lu_factor}: the
-     * packed factors and int32 pivots (PyTorch's convention); a zero pivot is PyTorch's error. Ember factors square
-     * matrices only.
+     * The LU factorization with partial pivoting of a (batch of) m-by-n matrix, as {@code torch.linalg.lu_factor}: the
+     * packed factors (m by n) and min(m, n) int32 pivots (PyTorch's convention); a zero pivot is PyTorch's error.
      */
     public LuFactorResult linalgLuFactor() {
         return LinalgMore.luFactor(this);
@@ -2970,7 +2969,10 @@ public final class Tensor implements AutoCloseable {
         return LinalgMore.luSolve(LU, pivots, B, left, adjoint);
     }
 
-    /** {@code A = P L U} of a (batch of) square matrix, as {@code torch.linalg.lu} (square matrices only in Ember). */
+    /**
+     * {@code A = P L U} of a (batch of) m-by-n matrix, as {@code torch.linalg.lu}: P m by m, L m by k (unit lower), U k by
+     * n (upper), k = min(m, n).
+     */
     public LuResult linalgLu() {
         return LinalgMore.lu(this);
     }

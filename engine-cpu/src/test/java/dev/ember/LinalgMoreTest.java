@@ -538,10 +538,4 @@ class LinalgMoreTest {
         assertTrue(TORCH.error("vander_backward").startsWith("one of the variables needed for gradient computation has been "
                 + "modified by an inplace operation"));
     }
-
-    @Test
-    void luOfARectangularMatrixIsAnEmberLimitation() {
-        assertThrows(UnsupportedOperationException.class, () -> o(2, 3).linalgLuFactor());
-        assertThrows(UnsupportedOperationException.class, () -> o(3, 2).linalgLu());
-    }
 }
