@@ -7,7 +7,9 @@ import dev.ember.backend.Pool2dParams;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.StringJoiner;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Convolution and pooling: shape rules and PyTorch's errors, the SPI kernels that compute them, and the
@@ -95,34 +97,30 @@ final class NNOps {
         expandedLength(dilation, "dilation", spatial);
     }
 
-    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        if (Autocast.on()) return Autocast.apply("conv2d",
-                t -> conv2d(t[0], t[1], t[2], stride, padding, dilation, groups), input, weight, bias);
-        checkConvArguments("conv2d", 2, input, weight, bias, stride, padding, dilation, groups);
-        boolean batched = input.dim() == 4;
-        int[] xs = batched ? input.shape : prepend(1, input.shape);
-        int[] ws = weight.shape;
-        int k = weight.dim();
-        int spatial = k - 2;
-        for (int i = 0; i < 2; i++) {
-            if (padding[i] < 0) {
-                throw new IllegalArgumentException("negative padding is not supported");
-            }
+    /**
+     * The shape checks of a convolution of {@code xs.length - 2} spatial dimensions, in PyTorch's order and words
+     * (aten's ConvUtils.h {@code check_shape_forward}): signs of padding, stride and dilation, the weight's rank, the
+     * groups against the weight and the input's channels, the bias, and the padded input against the dilated kernel.
+     * {@code xs} is the batched input shape; the arrays hold one value per spatial dimension. Returns the output's spatial
+     * sizes, each (and the padded input and dilated kernel it comes from) checked to fit an int.
+     */
+    static int[] checkConvShapes(String fn, int[] xs, int[] ws, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                 int groups) {
+        int n = xs.length - 2;
+        if (Arrays.stream(padding).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("negative padding is not supported");
         }
-        for (int i = 0; i < 2; i++) {
-            if (stride[i] <= 0) {
-                throw new IllegalArgumentException("non-positive stride is not supported");
-            }
+        if (Arrays.stream(stride).anyMatch(v -> v <= 0)) {
+            throw new IllegalArgumentException("non-positive stride is not supported");
         }
-        for (int i = 0; i < 2; i++) {
-            if (dilation[i] <= 0) {
-                // PyTorch 2.x's wording for a negative dilation (a zero one it rejects later, in its kernels)
-                throw new IllegalArgumentException("dilation should be greater than zero");
-            }
+        if (Arrays.stream(dilation).anyMatch(v -> v <= 0)) {
+            // PyTorch 2.x's wording for a negative dilation (a zero one it rejects later, in its kernels)
+            throw new IllegalArgumentException("dilation should be greater than zero");
         }
-        if (k != 4) {
+        int k = ws.length;
+        if (k != n + 2) {
             throw new IllegalArgumentException("Expected " + k + "-dimensional input for " + k + "-dimensional weight "
-                    + Shapes.str(ws) + ", but got 4-dimensional input of size " + Shapes.str(xs) + " instead");
+                    + Shapes.str(ws) + ", but got " + (n + 2) + "-dimensional input of size " + Shapes.str(xs) + " instead");
         }
         if (ws[0] < groups) {
             throw new IllegalArgumentException("Given groups=" + groups + ", expected weight to be at least " + groups
@@ -142,17 +140,41 @@ final class NNOps {
             throw new IllegalArgumentException("Given weight of size " + Shapes.str(ws) + ", expected bias to be 1-dimensional with "
                     + ws[0] + " elements, but got bias of size " + Shapes.str(bias.shape) + " instead");
         }
-        long[] padded = new long[2];
-        long[] kernel = new long[2];
-        for (int i = 0; i < 2; i++) {
+        StringJoiner paddedText = new StringJoiner(" x ", "(", ")");
+        StringJoiner kernelText = new StringJoiner(" x ", "(", ")");
+        long[] padded = new long[n];
+        long[] kernel = new long[n];
+        boolean tooSmall = false;
+        for (int i = 0; i < n; i++) {
             padded[i] = xs[2 + i] + 2L * padding[i];
             kernel[i] = (long) dilation[i] * (ws[2 + i] - 1) + 1;
+            paddedText.add(Long.toString(padded[i]));
+            kernelText.add(Long.toString(kernel[i]));
+            tooSmall |= padded[i] < kernel[i];
         }
-        if (padded[0] < kernel[0] || padded[1] < kernel[1]) {
-            throw new IllegalArgumentException("Calculated padded input size per channel: (" + padded[0] + " x " + padded[1]
-                    + "). Kernel size: (" + kernel[0] + " x " + kernel[1] + "). Kernel size can't be greater than actual "
-                    + "input size");
+        if (tooSmall) {
+            throw new IllegalArgumentException("Calculated padded input size per channel: " + paddedText + ". Kernel size: "
+                    + kernelText + ". Kernel size can't be greater than actual input size");
         }
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            toInt(padded[i], fn + "'s padded input");
+            toInt(kernel[i], fn + "'s dilated kernel");
+            out[i] = toInt((padded[i] - kernel[i]) / stride[i] + 1, fn + "'s output");
+        }
+        return out;
+    }
+
+    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        if (Autocast.on()) return Autocast.apply("conv2d",
+                t -> conv2d(t[0], t[1], t[2], stride, padding, dilation, groups), input, weight, bias);
+        checkConvArguments("conv2d", 2, input, weight, bias, stride, padding, dilation, groups);
+        boolean batched = input.dim() == 4;
+        int[] xs = batched ? input.shape : prepend(1, input.shape);
+        int[] ws = weight.shape;
+        int k = weight.dim();
+        int spatial = k - 2;
+        int[] spatialOut = checkConvShapes("conv2d", xs, ws, bias, stride, padding, dilation, groups);
         if (input.dtype != weight.dtype) {
             throw new IllegalArgumentException("Input type (" + input.typeName() + ") and weight type (" + weight.typeName()
                     + ") should be the same");
@@ -169,12 +191,8 @@ final class NNOps {
             throw new IllegalArgumentException("Only zero batch or zero channel inputs are supported, but got input shape: "
                     + Shapes.str(xs));
         }
-        for (int i = 0; i < 2; i++) {
-            toInt(padded[i], "conv2d's padded input");
-            toInt(kernel[i], "conv2d's dilated kernel");
-        }
-        int oh = toInt((padded[0] - kernel[0]) / stride[0] + 1, "conv2d's output");
-        int ow = toInt((padded[1] - kernel[1]) / stride[1] + 1, "conv2d's output");
+        int oh = spatialOut[0];
+        int ow = spatialOut[1];
         // zero input channels give zero output channels (PyTorch's ConvBackend::Empty), whatever the weight's count
         int[] outShape = {xs[0], xs[1] == 0 ? 0 : ws[0], oh, ow};
         Tensor x = batched ? input : input.unsqueeze(0);
@@ -192,7 +210,7 @@ final class NNOps {
     }
 
     /** PyTorch's expand_param_if_needed: one value or one per spatial dimension (the facade made one value two). */
-    private static void expandedLength(int[] v, String name, int spatial) {
+    static void expandedLength(int[] v, String name, int spatial) {
         if (v.length != spatial && v.length != 1) {
             throw new IllegalArgumentException("expected " + name + " to be a single integer value or a list of " + spatial
                     + " values to match the convolution dimensions, but got " + name + "=" + Arrays.toString(v));
@@ -914,20 +932,19 @@ final class NNOps {
     }
 
     /**
-     * PyTorch's {@code conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the
-     * gradient of a convolution with respect to its input, as a layer. Its forward is the backend's
-     * {@code conv2dBackwardInput} kernel with the weight {@code [in, out / groups, kh, kw]} in the convolution's
-     * places, its input gradient the convolution {@code conv2d}, its weight gradient {@code conv2dBackwardWeight} with
-     * the input and the output gradient in each other's places; one node, ConvolutionBackward0. The output size is
-     * {@code (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1}. Checks in 2.x's order and words
-     * (_convolution's check_shape_forward, then slow_conv_transpose2d's shape check).
+     * A transposed convolution's arguments after the checks PyTorch makes before its shape check, in its order and
+     * words (batchify's rank check, the int-list lengths, signs, the weight's rank, groups, channels, bias, and
+     * check_input_same_type_as_parameters), for {@code n} spatial dimensions: the batched input and weight shapes, the
+     * int-lists expanded to {@code n} values, the output channels, and whether the input is empty (zero batch or
+     * channels). {@code declared} gives an int-list as the op declares it ({@code conv_transpose3d}'s {@code int[3]}
+     * repeats one int three times before any check).
      */
-    static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
-                                  int groups, int[] dilation) {
-        if (Autocast.on()) return Autocast.apply("conv_transpose2d",
-                t -> convTranspose2d(t[0], t[1], t[2], stride, padding, outputPadding, groups, dilation),
-                input, weight, bias);
-        String op = "conv_transpose2d";
+    record TransposeArgs(boolean batched, int[] xs, int[] ws, int[] stride, int[] padding, int[] dilation,
+                         int[] outputPadding, long outChannels, boolean empty) {
+    }
+
+    static TransposeArgs transposeArgs(String op, int n, Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                       int[] outputPadding, int groups, int[] dilation, UnaryOperator<int[]> declared) {
         requireTensor(input, op, "input", 1);
         requireTensor(weight, op, "weight", 2);
         requireInts(stride, op, "stride", 4);
@@ -935,11 +952,11 @@ final class NNOps {
         requireInts(outputPadding, op, "output_padding", 6);
         requireInts(dilation, op, "dilation", 8);
         ArithmeticOps.checkSameDevice(input, weight, bias);
-        if (input.dim() != 3 && input.dim() != 4) {
-            throw new IllegalArgumentException("Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input "
-                    + "of size: " + Shapes.str(input.shape));
+        if (input.dim() != n + 1 && input.dim() != n + 2) {
+            throw new IllegalArgumentException("Expected " + (n + 1) + "D (unbatched) or " + (n + 2) + "D (batched) input to "
+                    + op + ", but got input of size: " + Shapes.str(input.shape));
         }
-        boolean batched = input.dim() == 4;
+        boolean batched = input.dim() == n + 2;
         int[] xs = batched ? input.shape : prepend(1, input.shape);
         int[] ws = weight.shape;
         int k = weight.dim();
@@ -950,18 +967,22 @@ final class NNOps {
             throw new IllegalArgumentException("non-positive groups is not supported");
         }
         int spatial = k - 2;
-        expandedLength(stride, "stride", spatial);
-        expandedLength(padding, "padding", spatial);
-        expandedLength(dilation, "dilation", spatial);
-        expandedLength(outputPadding, "output_padding", spatial);
-        int[] s = expanded(stride, spatial);
-        int[] pad = expanded(padding, spatial);
-        int[] dil = expanded(dilation, spatial);
-        int[] op2 = expanded(outputPadding, spatial);
+        int[] st = declared.apply(stride);
+        int[] pd = declared.apply(padding);
+        int[] dl = declared.apply(dilation);
+        int[] op2 = declared.apply(outputPadding);
+        expandedLength(st, "stride", spatial);
+        expandedLength(pd, "padding", spatial);
+        expandedLength(dl, "dilation", spatial);
+        expandedLength(op2, "output_padding", spatial);
+        int[] s = expanded(st, spatial);
+        int[] pad = expanded(pd, spatial);
+        int[] dil = expanded(dl, spatial);
+        int[] outPad = expanded(op2, spatial);
         if (Arrays.stream(pad).anyMatch(v -> v < 0)) {
             throw new IllegalArgumentException("negative padding is not supported");
         }
-        if (Arrays.stream(op2).anyMatch(v -> v < 0)) {
+        if (Arrays.stream(outPad).anyMatch(v -> v < 0)) {
             throw new IllegalArgumentException("negative output_padding is not supported");
         }
         if (Arrays.stream(s).anyMatch(v -> v <= 0)) {
@@ -970,9 +991,9 @@ final class NNOps {
         if (Arrays.stream(dil).anyMatch(v -> v < 0)) {
             throw new IllegalArgumentException("dilation should be greater than zero");
         }
-        if (k != 4) {
+        if (k != n + 2) {
             throw new IllegalArgumentException("Expected " + k + "-dimensional input for " + k + "-dimensional weight "
-                    + Shapes.str(ws) + ", but got 4-dimensional input of size " + Shapes.str(xs) + " instead");
+                    + Shapes.str(ws) + ", but got " + (n + 2) + "-dimensional input of size " + Shapes.str(xs) + " instead");
         }
         checkGroups(ws, groups);
         if (xs[1] != ws[0]) {
@@ -995,7 +1016,34 @@ final class NNOps {
             throw new IllegalArgumentException("Input type (" + input.typeName() + ") and bias type (" + bias.typeName()
                     + ") should be the same");
         }
-        boolean empty = xs[0] == 0 || xs[1] == 0;
+        return new TransposeArgs(batched, xs, ws, s, pad, dil, outPad, outChannels, xs[0] == 0 || xs[1] == 0);
+    }
+
+    /**
+     * PyTorch's {@code conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)}: the
+     * gradient of a convolution with respect to its input, as a layer. Its forward is the backend's
+     * {@code conv2dBackwardInput} kernel with the weight {@code [in, out / groups, kh, kw]} in the convolution's
+     * places, its input gradient the convolution {@code conv2d}, its weight gradient {@code conv2dBackwardWeight} with
+     * the input and the output gradient in each other's places; one node, ConvolutionBackward0. The output size is
+     * {@code (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1}. Checks in 2.x's order and words
+     * (_convolution's check_shape_forward, then slow_conv_transpose2d's shape check).
+     */
+    static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
+                                  int groups, int[] dilation) {
+        if (Autocast.on()) return Autocast.apply("conv_transpose2d",
+                t -> convTranspose2d(t[0], t[1], t[2], stride, padding, outputPadding, groups, dilation),
+                input, weight, bias);
+        TransposeArgs a = transposeArgs("conv_transpose2d", 2, input, weight, bias, stride, padding, outputPadding, groups,
+                dilation, v -> v);
+        boolean batched = a.batched();
+        int[] xs = a.xs();
+        int[] ws = a.ws();
+        int[] s = a.stride();
+        int[] pad = a.padding();
+        int[] dil = a.dilation();
+        int[] op2 = a.outputPadding();
+        long outChannels = a.outChannels();
+        boolean empty = a.empty();
         if (!empty && (xs[2] == 0 || xs[3] == 0)) {
             throw new IllegalArgumentException("Only zero batch or zero channel inputs are supported, but got input shape: "
                     + Shapes.str(xs));
@@ -1046,73 +1094,17 @@ final class NNOps {
         if (Autocast.on()) return Autocast.apply("conv_transpose1d",
                 t -> convTranspose1d(t[0], t[1], t[2], stride, padding, outputPadding, groups, dilation),
                 input, weight, bias);
-        String op = "conv_transpose1d";
-        requireTensor(input, op, "input", 1);
-        requireTensor(weight, op, "weight", 2);
-        requireInts(stride, op, "stride", 4);
-        requireInts(padding, op, "padding", 5);
-        requireInts(outputPadding, op, "output_padding", 6);
-        requireInts(dilation, op, "dilation", 8);
-        ArithmeticOps.checkSameDevice(input, weight, bias);
-        if (input.dim() != 2 && input.dim() != 3) {
-            throw new IllegalArgumentException("Expected 2D (unbatched) or 3D (batched) input to conv_transpose1d, but got input "
-                    + "of size: " + Shapes.str(input.shape));
-        }
-        boolean batched = input.dim() == 3;
-        int[] xs = batched ? input.shape : prepend(1, input.shape);
-        int[] ws = weight.shape;
-        int k = weight.dim();
-        if (k < 3) {
-            throw new IllegalArgumentException("weight should have at least three dimensions");
-        }
-        if (groups <= 0) {
-            throw new IllegalArgumentException("non-positive groups is not supported");
-        }
-        int spatial = k - 2;
-        expandedLength(stride, "stride", spatial);
-        expandedLength(padding, "padding", spatial);
-        expandedLength(dilation, "dilation", spatial);
-        expandedLength(outputPadding, "output_padding", spatial);
-        int[] s = expanded(stride, spatial);
-        int[] pad = expanded(padding, spatial);
-        int[] dil = expanded(dilation, spatial);
-        int[] op2 = expanded(outputPadding, spatial);
-        if (Arrays.stream(pad).anyMatch(v -> v < 0)) {
-            throw new IllegalArgumentException("negative padding is not supported");
-        }
-        if (Arrays.stream(op2).anyMatch(v -> v < 0)) {
-            throw new IllegalArgumentException("negative output_padding is not supported");
-        }
-        if (Arrays.stream(s).anyMatch(v -> v <= 0)) {
-            throw new IllegalArgumentException("non-positive stride is not supported");
-        }
-        if (Arrays.stream(dil).anyMatch(v -> v < 0)) {
-            throw new IllegalArgumentException("dilation should be greater than zero");
-        }
-        if (k != 3) {
-            throw new IllegalArgumentException("Expected " + k + "-dimensional input for " + k + "-dimensional weight "
-                    + Shapes.str(ws) + ", but got 3-dimensional input of size " + Shapes.str(xs) + " instead");
-        }
-        checkGroups(ws, groups);
-        if (xs[1] != ws[0]) {
-            throw new IllegalArgumentException("Given transposed=1, weight of size " + Shapes.str(ws) + ", expected input"
-                    + Shapes.str(xs) + " to have " + ws[0] + " channels, but got " + xs[1] + " channels instead");
-        }
-        long outChannels = (long) ws[1] * groups;
-        if (bias != null && (bias.dim() != 1 || bias.shape[0] != outChannels)) {
-            throw new IllegalArgumentException("Given transposed=1, weight of size " + Shapes.str(ws) + ", expected bias to be "
-                    + "1-dimensional with " + outChannels + " elements, but got bias of size " + Shapes.str(bias.shape)
-                    + " instead");
-        }
-        if (input.dtype != weight.dtype) {
-            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and weight type (" + weight.typeName()
-                    + ") should be the same");
-        }
-        if (bias != null && input.dtype != bias.dtype) {
-            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and bias type (" + bias.typeName()
-                    + ") should be the same");
-        }
-        boolean empty = xs[0] == 0 || xs[1] == 0;
+        TransposeArgs a = transposeArgs("conv_transpose1d", 1, input, weight, bias, stride, padding, outputPadding, groups,
+                dilation, v -> v);
+        boolean batched = a.batched();
+        int[] xs = a.xs();
+        int[] ws = a.ws();
+        int[] s = a.stride();
+        int[] pad = a.padding();
+        int[] dil = a.dilation();
+        int[] op2 = a.outputPadding();
+        long outChannels = a.outChannels();
+        boolean empty = a.empty();
         if (!empty && xs[2] == 0) {
             throw new IllegalArgumentException("Only zero batch or zero channel inputs are supported, but got input shape: "
                     + Shapes.str(new int[] {xs[0], xs[1], 1, xs[2]}));

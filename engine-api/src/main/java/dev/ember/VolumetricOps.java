@@ -98,51 +98,10 @@ final class VolumetricOps {
         int[] xs = batched ? input.shape : prepend(1, input.shape);
         int[] ws = weight.shape;
         int k = weight.dim();
-        if (Arrays.stream(padding).anyMatch(v -> v < 0)) {
-            throw new IllegalArgumentException("negative padding is not supported");
-        }
-        if (Arrays.stream(stride).anyMatch(v -> v <= 0)) {
-            throw new IllegalArgumentException("non-positive stride is not supported");
-        }
-        if (Arrays.stream(dilation).anyMatch(v -> v <= 0)) {
-            throw new IllegalArgumentException("dilation should be greater than zero");
-        }
-        if (k != 5) {
-            throw new IllegalArgumentException("Expected " + k + "-dimensional input for " + k + "-dimensional weight "
-                    + Shapes.str(ws) + ", but got 5-dimensional input of size " + Shapes.str(xs) + " instead");
-        }
         int[] s = triple(stride);
         int[] pad = triple(padding);
         int[] dil = triple(dilation);
-        if (ws[0] < groups) {
-            throw new IllegalArgumentException("Given groups=" + groups + ", expected weight to be at least " + groups
-                    + " at dimension 0, but got weight of size " + Shapes.str(ws) + " instead");
-        }
-        if (ws[0] % groups != 0) {
-            throw new IllegalArgumentException("Given groups=" + groups + ", expected weight to be divisible by " + groups
-                    + " at dimension 0, but got weight of size [" + Shapes.str(ws) + "] instead");
-        }
-        long channels = (long) ws[1] * groups;
-        if (xs[1] != channels) {
-            throw new IllegalArgumentException("Given groups=" + groups + ", weight of size " + Shapes.str(ws)
-                    + ", expected input" + Shapes.str(xs) + " to have " + channels + " channels, but got " + xs[1]
-                    + " channels instead");
-        }
-        if (bias != null && (bias.dim() != 1 || bias.shape[0] != ws[0])) {
-            throw new IllegalArgumentException("Given weight of size " + Shapes.str(ws) + ", expected bias to be 1-dimensional with "
-                    + ws[0] + " elements, but got bias of size " + Shapes.str(bias.shape) + " instead");
-        }
-        long[] padded = new long[3];
-        long[] kernel = new long[3];
-        for (int i = 0; i < 3; i++) {
-            padded[i] = xs[2 + i] + 2L * pad[i];
-            kernel[i] = (long) dil[i] * (ws[2 + i] - 1) + 1;
-        }
-        if (padded[0] < kernel[0] || padded[1] < kernel[1] || padded[2] < kernel[2]) {
-            throw new IllegalArgumentException("Calculated padded input size per channel: (" + padded[0] + " x " + padded[1]
-                    + " x " + padded[2] + "). Kernel size: (" + kernel[0] + " x " + kernel[1] + " x " + kernel[2]
-                    + "). Kernel size can't be greater than actual input size");
-        }
+        int[] out = NNOps.checkConvShapes("conv3d", xs, ws, bias, s, pad, dil, groups);
         if (input.dtype != weight.dtype) {
             throw new IllegalArgumentException("Input type (" + input.typeName() + ") and weight type (" + weight.typeName()
                     + ") should be the same");
@@ -159,12 +118,6 @@ final class VolumetricOps {
         if (!empty && Arrays.stream(xs).anyMatch(v -> v == 0)) {
             throw new IllegalArgumentException("Only zero batch or zero channel inputs are supported, but got input shape: "
                     + Shapes.str(xs));
-        }
-        int[] out = new int[3];
-        for (int i = 0; i < 3; i++) {
-            toInt(padded[i], "conv3d's padded input");
-            toInt(kernel[i], "conv3d's dilated kernel");
-            out[i] = toInt((padded[i] - kernel[i]) / s[i] + 1, "conv3d's output");
         }
         // zero input channels give zero output channels (PyTorch's ConvBackend::Empty), as conv2d
         int[] outShape = {xs[0], xs[1] == 0 ? 0 : ws[0], out[0], out[1], out[2]};
@@ -338,86 +291,17 @@ final class VolumetricOps {
                                   int groups, int[] dilation) {
         if (Autocast.on()) return Autocast.apply("conv_transpose3d",
                 t -> convTranspose3d(t[0], t[1], t[2], stride, padding, outputPadding, groups, dilation), input, weight, bias);
-        String op = "conv_transpose3d";
-        NNOps.requireTensor(input, op, "input", 1);
-        NNOps.requireTensor(weight, op, "weight", 2);
-        NNOps.requireInts(stride, op, "stride", 4);
-        NNOps.requireInts(padding, op, "padding", 5);
-        NNOps.requireInts(outputPadding, op, "output_padding", 6);
-        NNOps.requireInts(dilation, op, "dilation", 8);
-        ArithmeticOps.checkSameDevice(input, weight, bias);
-        if (input.dim() != 4 && input.dim() != 5) {
-            throw new IllegalArgumentException("Expected 4D (unbatched) or 5D (batched) input to conv_transpose3d, but got "
-                    + "input of size: " + Shapes.str(input.shape));
-        }
-        boolean batched = input.dim() == 5;
-        int[] xs = batched ? input.shape : prepend(1, input.shape);
-        int[] ws = weight.shape;
-        int k = weight.dim();
-        if (k < 3) {
-            throw new IllegalArgumentException("weight should have at least three dimensions");
-        }
-        if (groups <= 0) {
-            throw new IllegalArgumentException("non-positive groups is not supported");
-        }
-        int spatial = k - 2;
-        // torch.conv_transpose3d's int[3] arguments: one int is three before any check
-        for (Object[] a : new Object[][] {{triple(stride), "stride"}, {triple(padding), "padding"},
-            {triple(dilation), "dilation"}, {triple(outputPadding), "output_padding"}}) {
-            int[] v = (int[]) a[0];
-            if (v.length != spatial && v.length != 1) {
-                throw new IllegalArgumentException("expected " + a[1] + " to be a single integer value or a list of " + spatial
-                        + " values to match the convolution dimensions, but got " + a[1] + "=" + Arrays.toString(v));
-            }
-        }
-        int[] s = triple(stride);
-        int[] pad = triple(padding);
-        int[] dil = triple(dilation);
-        int[] op3 = triple(outputPadding);
-        if (Arrays.stream(pad).anyMatch(v -> v < 0)) {
-            throw new IllegalArgumentException("negative padding is not supported");
-        }
-        if (Arrays.stream(op3).anyMatch(v -> v < 0)) {
-            throw new IllegalArgumentException("negative output_padding is not supported");
-        }
-        if (Arrays.stream(s).anyMatch(v -> v <= 0)) {
-            throw new IllegalArgumentException("non-positive stride is not supported");
-        }
-        if (Arrays.stream(dil).anyMatch(v -> v < 0)) {
-            throw new IllegalArgumentException("dilation should be greater than zero");
-        }
-        if (k != 5) {
-            throw new IllegalArgumentException("Expected " + k + "-dimensional input for " + k + "-dimensional weight "
-                    + Shapes.str(ws) + ", but got 5-dimensional input of size " + Shapes.str(xs) + " instead");
-        }
-        if (ws[0] < groups) {
-            throw new IllegalArgumentException("Given groups=" + groups + ", expected weight to be at least " + groups
-                    + " at dimension 0, but got weight of size " + Shapes.str(ws) + " instead");
-        }
-        if (ws[0] % groups != 0) {
-            throw new IllegalArgumentException("Given groups=" + groups + ", expected weight to be divisible by " + groups
-                    + " at dimension 0, but got weight of size [" + Shapes.str(ws) + "] instead");
-        }
-        if (xs[1] != ws[0]) {
-            throw new IllegalArgumentException("Given transposed=1, weight of size " + Shapes.str(ws) + ", expected input"
-                    + Shapes.str(xs) + " to have " + ws[0] + " channels, but got " + xs[1] + " channels instead");
-        }
-        long outChannels = (long) ws[1] * groups;
-        if (bias != null && (bias.dim() != 1 || bias.shape[0] != outChannels)) {
-            throw new IllegalArgumentException("Given transposed=1, weight of size " + Shapes.str(ws) + ", expected bias to be "
-                    + "1-dimensional with " + outChannels + " elements, but got bias of size " + Shapes.str(bias.shape)
-                    + " instead");
-        }
-        // check_input_same_type_as_parameters, as conv_transpose2d (1.13's slow kernel said "expected scalar type ...")
-        if (input.dtype != weight.dtype) {
-            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and weight type (" + weight.typeName()
-                    + ") should be the same");
-        }
-        if (bias != null && input.dtype != bias.dtype) {
-            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and bias type (" + bias.typeName()
-                    + ") should be the same");
-        }
-        boolean empty = xs[0] == 0 || xs[1] == 0;
+        NNOps.TransposeArgs a = NNOps.transposeArgs("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                outputPadding, groups, dilation, VolumetricOps::triple);
+        boolean batched = a.batched();
+        int[] xs = a.xs();
+        int[] ws = a.ws();
+        int[] s = a.stride();
+        int[] pad = a.padding();
+        int[] dil = a.dilation();
+        int[] op3 = a.outputPadding();
+        long outChannels = a.outChannels();
+        boolean empty = a.empty();
         if (!empty && (xs[2] == 0 || xs[3] == 0 || xs[4] == 0)) {
             throw new IllegalArgumentException("Only zero batch or zero channel inputs are supported, but got input shape: "
                     + Shapes.str(xs));
