@@ -99,36 +99,6 @@ public final class ResampleFunctions {
     }
 
     /**
-     * {@code torch.adaptive_avg_pool1d(input, output_size)} of a 2-D or 3-D input, PyTorch's composition: {@code
-     * adaptive_avg_pool2d(input.unsqueeze(-2), (1, output_size)).squeeze(-2)}.
-     */
-    public static Tensor adaptiveAvgPool1d(Tensor input, int[] outputSize) {
-        Args.require(input, "adaptive_avg_pool1d", "input", 1, "Tensor");
-        Args.require(outputSize, "adaptive_avg_pool1d", "output_size", 2, "tuple of ints");
-        if (input.dim() < 2 || input.dim() > 3) {
-            throw new IllegalArgumentException("Expected 2 to 3 dimensions, but got " + input.dim() + "-dimensional tensor "
-                    + "for argument #1 'self' (while checking arguments for adaptive_avg_pool1d)");
-        }
-        if (outputSize.length != 1) {
-            throw new IllegalArgumentException("adaptive_avg_pool1d() argument 'output_size' should contain one int (got "
-                    + outputSize.length + ")");
-        }
-        return NNOps.adaptiveAvgPool2d(input.unsqueeze(-2), new int[] {1, outputSize[0]}).squeeze(-2);
-    }
-
-    /**
-     * {@code torch._C._nn.adaptive_avg_pool3d(input, output_size)} of a 4-D or 5-D floating input: the average of each
-     * window {@code floor(o * in / out)} to {@code ceil((o + 1) * in / out)} along each of the last three dimensions;
-     * 1 x 1 x 1 is {@code input.mean((-1, -2, -3), keepdim=True)} (MeanBackward1), as PyTorch 2.x; otherwise one node
-     * AdaptiveAvgPool3DBackward0.
-     */
-    public static Tensor adaptiveAvgPool3d(Tensor input, int[] outputSize) {
-        Args.require(input, "adaptive_avg_pool3d", "input", 1, "Tensor");
-        Args.require(outputSize, "adaptive_avg_pool3d", "output_size", 2, "tuple of ints");
-        return UpsampleLinearOps.adaptiveAvgPool3d(input, outputSize);
-    }
-
-    /**
      * {@code torch.grid_sampler} as {@code F.grid_sample} calls it: 4-D input with modes "bilinear", "nearest" and
      * "bicubic" (one node GridSampler2DBackward0), 5-D input with "bilinear" (trilinear in effect) and "nearest" (one
      * node GridSampler3DBackward0); padding "zeros", "border" and "reflection". As PyTorch, its backward is not

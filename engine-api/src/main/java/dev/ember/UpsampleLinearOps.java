@@ -102,37 +102,6 @@ final class UpsampleLinearOps {
     }
 
     /**
-     * The adaptive-average windows of one axis, PyTorch's {@code start_index} and {@code end_index} ({@code floor(o *
-     * in / out)} to {@code ceil((o + 1) * in / out)}, in float): tap {@code j} is {@code start + j} while inside the
-     * window.
-     */
-    private static Taps areaTaps(int in, int out, Device device) {
-        long[] start = new long[out];
-        long[] count = new long[out];
-        int most = 0;
-        for (int o = 0; o < out; o++) {
-            long s = (long) Math.floor((float) ((long) o * in) / out);
-            long e = (long) Math.ceil((float) ((long) (o + 1) * in) / out);
-            start[o] = s;
-            count[o] = e - s;
-            most = (int) Math.max(most, e - s);
-        }
-        Tensor[] index = new Tensor[most];
-        Tensor[] inside = new Tensor[most];
-        for (int j = 0; j < most; j++) {
-            long[] idx = new long[out];
-            boolean[] in2 = new boolean[out];
-            for (int o = 0; o < out; o++) {
-                idx[o] = Math.min(start[o] + j, in - 1);
-                in2[o] = j < count[o];
-            }
-            index[j] = Tensor.tensor(idx, DType.INT64, device);
-            inside[j] = Tensor.tensor(in2, DType.BOOL, device);
-        }
-        return new Taps(in, out, index, null, inside, Tensor.tensor(count, DType.INT64, device));
-    }
-
-    /**
      * The taps applied along the last {@code taps.length} axes, the last first: linear sums, or window sums divided by
      * the window sizes.
      */
@@ -186,6 +155,37 @@ final class UpsampleLinearOps {
             g = sum;
         }
         return g;
+    }
+
+    /**
+     * The adaptive-average windows of one axis, PyTorch's {@code start_index} and {@code end_index} ({@code floor(o *
+     * in / out)} to {@code ceil((o + 1) * in / out)}, in float): tap {@code j} is {@code start + j} while inside the
+     * window.
+     */
+    private static Taps areaTaps(int in, int out, Device device) {
+        long[] start = new long[out];
+        long[] count = new long[out];
+        int most = 0;
+        for (int o = 0; o < out; o++) {
+            long s = (long) Math.floor((float) ((long) o * in) / out);
+            long e = (long) Math.ceil((float) ((long) (o + 1) * in) / out);
+            start[o] = s;
+            count[o] = e - s;
+            most = (int) Math.max(most, e - s);
+        }
+        Tensor[] index = new Tensor[most];
+        Tensor[] inside = new Tensor[most];
+        for (int j = 0; j < most; j++) {
+            long[] idx = new long[out];
+            boolean[] in2 = new boolean[out];
+            for (int o = 0; o < out; o++) {
+                idx[o] = Math.min(start[o] + j, in - 1);
+                in2[o] = j < count[o];
+            }
+            index[j] = Tensor.tensor(idx, DType.INT64, device);
+            inside[j] = Tensor.tensor(in2, DType.BOOL, device);
+        }
+        return new Taps(in, out, index, null, inside, Tensor.tensor(count, DType.INT64, device));
     }
 
     /** The forward under no_grad in the compute type (float32 for the half types), rounded once, recorded as {@code name}. */
@@ -284,40 +284,14 @@ final class UpsampleLinearOps {
     }
 
     /**
-     * PyTorch 2.x's {@code adaptive_avg_pool3d(input, output_size)}: an output of 1 x 1 x 1 is {@code input.mean((-1,
-     * -2, -3), keepdim=True)} (MeanBackward1); any other size the average of each window over a 4-D or 5-D floating
-     * input, one node AdaptiveAvgPool3DBackward0.
+     * Adaptive average pooling of the last three dimensions to {@code out} (checked by the caller) as one node,
+     * AdaptiveAvgPool3DBackward0, whose backward is AdaptiveAvgPool3DBackwardBackward0, as PyTorch records them.
      */
-    static Tensor adaptiveAvgPool3d(Tensor input, int[] outputSize) {
-        if (Autocast.on()) return Autocast.apply("adaptive_avg_pool3d", t -> adaptiveAvgPool3d(t[0], outputSize), input);
-        if (outputSize.length != 3) {
-            throw new IllegalArgumentException("adaptive_avg_pool3d: output_size must be 3");
-        }
-        if (outputSize[0] < 0 || outputSize[1] < 0 || outputSize[2] < 0) {
-            throw new IllegalArgumentException("adaptive_avg_pool3d: elements of output_size must be greater than or equal "
-                    + "to 0 but received {" + outputSize[0] + ", " + outputSize[1] + ", " + outputSize[2] + "}");
-        }
-        if (outputSize[0] == 1 && outputSize[1] == 1 && outputSize[2] == 1) {
-            return input.mean(new int[] {-1, -2, -3}, true);
-        }
+    static Tensor adaptiveAvgPool3d(Tensor input, int[] out) {
         int nd = input.dim();
-        for (int i = 1; i < nd; i++) {
-            if (input.size(i) <= 0) {
-                throw new IllegalArgumentException("adaptive_avg_pool3d(): Expected input to have non-zero size for non-batch "
-                        + "dimensions, but input has sizes " + Shapes.str(input.shape()) + " with dimension " + i
-                        + " being empty");
-            }
-        }
-        if (nd != 4 && nd != 5) {
-            throw new IllegalArgumentException("adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got "
-                    + Shapes.str(input.shape()));
-        }
-        if (!input.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("adaptive_avg_pool3d_cpu", input.dtype()));
-        }
         Taps[] taps = new Taps[3];
         for (int i = 0; i < 3; i++) {
-            taps[i] = areaTaps(input.size(nd - 3 + i), outputSize[i], input.device());
+            taps[i] = areaTaps(input.size(nd - 3 + i), out[i], input.device());
         }
         return forward(input, taps, "AdaptiveAvgPool3DBackward0");
     }

@@ -823,34 +823,6 @@ final class VolumetricOps {
         return outputSize.clone();
     }
 
-    /** The {@code [out, in]} matrix of adaptive averaging along one dimension. */
-    private static Tensor averaging(int in, int out, DType dtype, Device device) {
-        double[] m = new double[out * in];
-        for (int o = 0; o < out; o++) {
-            int a = adaptiveStart(o, in, out);
-            int b = adaptiveEnd(o, in, out);
-            for (int i = a; i < b; i++) {
-                m[o * in + i] = 1.0 / (b - a);
-            }
-        }
-        return Creation.fromFlat(m, new int[] {out, in}, DType.FLOAT64, device).to(dtype);
-    }
-
-    /**
-     * {@code x} ({@code [B, C, D, H, W]}) times the three averaging matrices, one per spatial dimension (an adaptive
-     * window is a box, its mean the product of the three one-dimensional means); differentiable.
-     */
-    private static Tensor separable(Tensor x, Tensor md, Tensor mh, Tensor mw) {
-        int b = x.shape[0];
-        int c = x.shape[1];
-        Tensor y = x.matmul(mw.transpose(0, 1)); // [B, C, D, H, ow]
-        y = mh.matmul(y); // [B, C, D, oh, ow]
-        int oh = y.shape[3];
-        int ow = y.shape[4];
-        y = md.matmul(y.reshape(b, c, x.shape[2], oh * ow)); // [B, C, od, oh * ow]
-        return y.reshape(b, c, md.shape[0], oh, ow);
-    }
-
     /**
      * PyTorch's {@code adaptive_avg_pool3d}: an output of 1 x 1 x 1 is {@code input.mean((-1, -2, -3), keepdim=True)}
      * (MeanBackward1), as PyTorch computes it; any other size the means over PyTorch's adaptive windows, one node
@@ -864,30 +836,7 @@ final class VolumetricOps {
         if (out[0] == 1 && out[1] == 1 && out[2] == 1) {
             return input.mean(new int[] {-1, -2, -3}, true);
         }
-        int rank = input.dim();
-        int[] in = {input.shape[rank - 3], input.shape[rank - 2], input.shape[rank - 1]};
-        int[] outShape = pooledShape(input, out);
-        Tensor md;
-        Tensor mh;
-        Tensor mw;
-        Tensor y;
-        try (GradMode off = Ember.noGrad()) {
-            // float16 and bfloat16 average in float32 and round once
-            DType t = input.dtype.isReducedFloatingPoint() ? DType.FLOAT32 : input.dtype;
-            md = averaging(in[0], out[0], t, input.device);
-            mh = averaging(in[1], out[1], t, input.device);
-            mw = averaging(in[2], out[2], t, input.device);
-            Tensor x = ReductionOps.opmath(rank == 5 ? input : input.unsqueeze(0));
-            y = input.numel() == 0 ? Creation.zeros(outShape, input.dtype, input.device)
-                    : ReductionOps.narrowedBack(separable(x, md, mh, mw), input.dtype).reshape(outShape).contiguous();
-        }
-        int[] inShape = input.shape;
-        return ArithmeticOps.record(y, "AdaptiveAvgPool3DBackward0", new Tensor[] {input}, n -> g -> {
-            Tensor g5 = ReductionOps.opmath(rank == 5 ? g : g.unsqueeze(0));
-            Tensor gx = separable(g5, md.to(g5.dtype).transpose(0, 1), mh.to(g5.dtype).transpose(0, 1),
-                    mw.to(g5.dtype).transpose(0, 1));
-            return new Tensor[] {ReductionOps.narrowedBack(gx, g.dtype).reshape(inShape)};
-        });
+        return UpsampleLinearOps.adaptiveAvgPool3d(input, out);
     }
 
     /**

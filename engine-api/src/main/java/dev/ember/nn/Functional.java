@@ -2043,13 +2043,13 @@ public final class Functional {
                     : dev.ember.ResampleFunctions.upsampleNearestExact(input, outputSize, scales);
         }
         if (mode.equals("area") && rank == 3) {
-            return dev.ember.ResampleFunctions.adaptiveAvgPool1d(input, outputSize);
+            return dev.ember.Pool1dFunctions.adaptiveAvgPool1d(input, outputSize[0]);
         }
         if (mode.equals("area") && rank == 4) {
             return dev.ember.ResampleFunctions.adaptiveAvgPool2d(input, outputSize);
         }
         if (mode.equals("area") && rank == 5) {
-            return dev.ember.ResampleFunctions.adaptiveAvgPool3d(input, outputSize);
+            return dev.ember.VolumetricFunctions.adaptiveAvgPool3d(input, outputSize);
         }
         if (mode.equals("linear") && rank == 3) {
             return dev.ember.ResampleFunctions.upsampleLinear1d(input, outputSize, align, scales);
