@@ -424,10 +424,11 @@ final class LinalgDecompositions {
     static Tensor matrixPower(Tensor a, int n) {
         checkSquare(a, "linalg.matrix_power", "A");
         if (n == 0) {
-            return a.clone().copy_(Tensor.eye(a.size(-2), a.size(-2), a.dtype).to(a.device));
+            // matrix_power's clone(at::MemoryFormat::Contiguous)
+            return ViewOps.cloneContiguous(a).copy_(Tensor.eye(a.size(-2), a.size(-2), a.dtype).to(a.device));
         }
         if (n == 1) {
-            return a.clone();
+            return ViewOps.cloneContiguous(a);
         }
         if (n == -1) {
             return inv(a);

@@ -1506,7 +1506,7 @@ final class NNOps {
                 }
             }
             if (y == input) {
-                y = input.clone();
+                y = ViewOps.cloneContiguous(input); // a new contiguous output, as the other sizes give
             }
         }
         int[] inShape = input.shape;

@@ -413,7 +413,8 @@ final class ShapeOps {
         input = input.unsqueeze(d + 1);
         int[] shape = input.shape.clone();
         shape[d + 1] = repeats;
-        return input.expand(shape).clone().flatten(d, d + 1);
+        // a row-major copy, so that flatten is a view (PyTorch's result, from index_select, is contiguous)
+        return ViewOps.cloneContiguous(input.expand(shape)).flatten(d, d + 1);
     }
 
     // ------------------------------------------------------------------ flip, roll, movedim, unflatten
@@ -521,7 +522,7 @@ final class ShapeOps {
                     out = t.flip(dims[0]).transpose(dims[0], dims[1]).detach();
                     break;
                 default:
-                    out = t.clone();
+                    out = ViewOps.cloneContiguous(t); // rot90's clone(at::MemoryFormat::Contiguous)
                     break;
             }
         }

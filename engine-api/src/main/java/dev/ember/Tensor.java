@@ -830,7 +830,7 @@ public final class Tensor implements AutoCloseable {
             takeGrad(g.viewBase == null ? g : new Tensor(g.lease(), g.layout, g.device, g.backend, new int[1]));
         } else if (grad == null) {
             // A fresh, contiguous tensor of its own, so later in-place accumulation cannot touch other tensors.
-            takeGrad(GradMode.isEnabled() ? g.clone() : g.detach().clone());
+            takeGrad(GradMode.isEnabled() ? ViewOps.cloneContiguous(g) : ViewOps.cloneContiguous(g.detach()));
         } else if (GradMode.isEnabled()) {
             takeGrad(grad.add(g)); // create_graph: the sum stays differentiable
         } else {
@@ -843,7 +843,7 @@ public final class Tensor implements AutoCloseable {
 
     void retainGradFrom(Tensor g) {
         if (grad == null) {
-            takeGrad(GradMode.isEnabled() ? g.clone() : g.detach().clone());
+            takeGrad(GradMode.isEnabled() ? ViewOps.cloneContiguous(g) : ViewOps.cloneContiguous(g.detach()));
         } else {
             takeGrad(grad.add(GradMode.isEnabled() ? g : g.detach()));
         }
@@ -3664,12 +3664,17 @@ public final class Tensor implements AutoCloseable {
         return t;
     }
 
-    /** This tensor if contiguous, otherwise a contiguous copy. */
+    /** This tensor if contiguous, otherwise a contiguous copy ({@code CloneBackward0}). */
     public Tensor contiguous() {
-        return isContiguous() ? this : clone();
+        return isContiguous() ? this : ViewOps.cloneContiguous(this);
     }
 
-    /** A copy with its own storage, differentiable. */
+    /**
+     * A copy with its own storage, differentiable ({@code CloneBackward0}), in PyTorch's {@code preserve_format}: the
+     * copy keeps this tensor's strides where they are non-overlapping and dense (a transposed, permuted or channels-last
+     * tensor stays so), and otherwise takes dense strides in the same order of dimensions (a sliced or expanded
+     * tensor's copy is dense, its dimensions ordered as in memory). {@link #contiguous()} gives a row-major copy.
+     */
     @Override
     public Tensor clone() {
         return ViewOps.clone(this);

@@ -70,7 +70,7 @@ final class ViewOps {
         if (Shapes.viewStrides(t.shape, t.layout.strides(), shape) != null) {
             return view(t, shape);
         }
-        return unsafeView(clone(t), shape, true);
+        return unsafeView(cloneContiguous(t), shape, true);
     }
 
     /**
@@ -614,8 +614,23 @@ final class ViewOps {
                 n -> g -> new Tensor[] {sliceScatter(g.unsqueeze(d), in, d, i, i + 1, 1)});
     }
 
+    /**
+     * PyTorch's {@code clone()} ({@code memory_format=torch.preserve_format}): into {@code empty_like(t)}, which keeps
+     * {@code t}'s strides where they are non-overlapping and dense and otherwise infers dense strides in their order
+     * ({@link ShapeOps#preservedStrides}).
+     */
     static Tensor clone(Tensor t) {
-        Tensor out = Creation.empty(t.shape, t.dtype, t.device);
+        Tensor out = Creation.emptyStrided(t.shape, ShapeOps.preservedStrides(t.shape, t.layout.strides()), t.dtype,
+                t.device);
+        return cloneInto(t, out);
+    }
+
+    /** {@code clone(memory_format=torch.contiguous_format)}: a row-major copy (what {@code contiguous()} makes). */
+    static Tensor cloneContiguous(Tensor t) {
+        return cloneInto(t, Creation.empty(t.shape, t.dtype, t.device));
+    }
+
+    private static Tensor cloneInto(Tensor t, Tensor out) {
         t.backend.copy(t.storage(), t.layout, out.storage(), out.layout);
         return ArithmeticOps.record(out, "CloneBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g});
     }

@@ -39,18 +39,18 @@ class EighTest {
         List<DynamicTest> t = new ArrayList<>();
         for (String k : List.of("eigvalsh", "eigvalsh_batch", "eigvalsh_f32", "eigvalsh_lower_only", "eigvalsh_repeated",
                 "eigvalsh_1x1", "eigvalsh_empty")) {
-            t.add(SvdTest.one(k, x -> x[0].linalgEigvalsh()));
+            t.add(SvdTest.CASES.one(k, x -> x[0].linalgEigvalsh()));
         }
-        t.add(SvdTest.one("eigvalsh_upper", x -> x[0].linalgEigvalsh("U")));
+        t.add(SvdTest.CASES.one("eigvalsh_upper", x -> x[0].linalgEigvalsh("U")));
         for (String k : List.of("eigh", "eigh_batch", "eigh_lower_only", "eigh_f32")) {
-            t.add(DynamicTest.dynamicTest(k, () -> SvdTest.check(k, x -> invariant(x[0], "L"))));
+            t.add(DynamicTest.dynamicTest(k, () -> SvdTest.CASES.check(k, x -> invariant(x[0], "L"))));
         }
-        t.add(DynamicTest.dynamicTest("eigh_upper", () -> SvdTest.check("eigh_upper", x -> invariant(x[0], "u"))));
-        t.add(SvdTest.one("eigh_vectors_only", x -> {
+        t.add(DynamicTest.dynamicTest("eigh_upper", () -> SvdTest.CASES.check("eigh_upper", x -> invariant(x[0], "u"))));
+        t.add(SvdTest.CASES.one("eigh_vectors_only", x -> {
             Tensor v = x[0].linalgEigh().eigenvectors();
             return v.mul(Tensor.tensor(new double[] {1, 2, 3})).matmul(v.mT());
         }));
-        t.add(SvdTest.one("eigh_values_only", x -> x[0].linalgEigh().eigenvalues()));
+        t.add(SvdTest.CASES.one("eigh_values_only", x -> x[0].linalgEigh().eigenvalues()));
         return t;
     }
 

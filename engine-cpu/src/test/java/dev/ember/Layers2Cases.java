@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.nn.Module;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.function.Executable;
 
 import java.util.ArrayList;
@@ -7,6 +9,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,49 +28,6 @@ final class Layers2Cases {
     static final PyTorchCases TORCH = new PyTorchCases("/layers2/expected.txt");
 
     private Layers2Cases() {
-    }
-
-    static boolean has(String key, String name) {
-        try {
-            TORCH.field(key, name);
-            return true;
-        } catch (IllegalStateException e) {
-            return false;
-        }
-    }
-
-    /** A tensor of a case, from its line {@code name dtype [shape] : values}. */
-    static Tensor tensor(String key, String name) {
-        String f = TORCH.field(key, name);
-        int colon = f.indexOf(" : ");
-        String head = colon < 0 ? f.substring(0, f.length() - 2) : f.substring(0, colon);
-        String body = colon < 0 ? "" : f.substring(colon + 3);
-        String dtype = head.substring(0, head.indexOf(' '));
-        String shapeText = head.substring(head.indexOf('[') + 1, head.indexOf(']'));
-        int[] shape = shapeText.isBlank() ? new int[0]
-                : Arrays.stream(shapeText.split(",")).mapToInt(s -> Integer.parseInt(s.trim())).toArray();
-        double[] v = PyTorchCases.numbers(body);
-        switch (dtype) {
-            case "int64":
-            case "uint8": {
-                long[] l = new long[v.length];
-                for (int i = 0; i < l.length; i++) {
-                    l[i] = (long) v[i];
-                }
-                Tensor t = Tensor.tensor(l, DType.INT64, Device.CPU).reshape(shape);
-                return dtype.equals("uint8") ? t.to(DType.UINT8) : t;
-            }
-            case "bool": {
-                boolean[] b = new boolean[v.length];
-                for (int i = 0; i < b.length; i++) {
-                    b[i] = v[i] != 0;
-                }
-                return Tensor.tensor(b, DType.BOOL, Device.CPU).reshape(shape);
-            }
-            default:
-                return Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64)
-                        .reshape(shape);
-        }
     }
 
     /** Elementwise closeness for the type: float64 to 1e-9 relative, float32 to 2e-5, integers exactly; NaN matches NaN. */
@@ -102,15 +63,6 @@ final class Layers2Cases {
         return t;
     }
 
-    /** The inputs of a case, by the names of its {@code inputs} line. */
-    static Map<String, Tensor> inputs(String key) {
-        Map<String, Tensor> in = new LinkedHashMap<>();
-        for (String n : TORCH.field(key, "inputs").split(" ")) {
-            in.put(n, tensor(key, n));
-        }
-        return in;
-    }
-
     /** One case's computation from its named inputs; returns its outputs in the script's order. */
     interface Op {
         Tensor[] apply(Map<String, Tensor> in);
@@ -126,7 +78,7 @@ final class Layers2Cases {
      */
     static void run(String key, Op op, boolean layouts) {
         for (int pass = 0; pass < (layouts ? 2 : 1); pass++) {
-            Map<String, Tensor> leaves = inputs(key);
+            Map<String, Tensor> leaves = TORCH.named(key, "inputs");
             Map<String, Tensor> used = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : leaves.entrySet()) {
                 Tensor t = e.getValue();
@@ -141,20 +93,50 @@ final class Layers2Cases {
         }
     }
 
+    /** Compares a case's outputs, nodes and gradients of {@code leaves} ({@code label} names the pass). */
+    interface OutputCheck {
+        void check(String key, String label, Tensor[] outs, Map<String, Tensor> leaves);
+    }
+
+    /**
+     * A module case of {@code torch}: a fresh module with the case's weights (its {@code params} line), its forward from
+     * the case's {@code inputs}, compared by {@code check} (outputs, nodes and the gradients of the inputs and every
+     * parameter); again with non-contiguous inputs.
+     */
+    static DynamicTest moduleCase(PyTorchCases torch, String key, Supplier<Module> make,
+                                  BiFunction<Module, Map<String, Tensor>, Tensor[]> fwd, OutputCheck check) {
+        return DynamicTest.dynamicTest(key, () -> {
+            for (int pass = 0; pass < 2; pass++) {
+                Module m = make.get();
+                torch.loadState(m, key, "params");
+                Map<String, Tensor> leaves = torch.named(key, "inputs");
+                Map<String, Tensor> used = new LinkedHashMap<>();
+                for (Map.Entry<String, Tensor> e : leaves.entrySet()) {
+                    e.getValue().requiresGrad_(true);
+                    used.put(e.getKey(), pass == 1 ? nonContiguous(e.getValue()) : e.getValue());
+                }
+                Tensor[] outs = fwd.apply(m, used);
+                Map<String, Tensor> all = new LinkedHashMap<>(leaves);
+                all.putAll(m.namedParameters());
+                check.check(key, key + (pass == 1 ? " (non-contiguous)" : ""), outs, all);
+            }
+        });
+    }
+
     /** Compares outputs, nodes and gradients (of the leaves named in {@code leaves}) with a case's. */
     static void checkOutputs(String key, String label, Tensor[] outs, Map<String, Tensor> leaves) {
         List<Tensor> gradOuts = new ArrayList<>();
         List<Tensor> gouts = new ArrayList<>();
         for (int k = 0; k < outs.length; k++) {
             String s = suffix(k);
-            assertClose(label + " out" + s, tensor(key, "out" + s), outs[k]);
-            if (has(key, "node" + s)) {
+            assertClose(label + " out" + s, TORCH.tensor(key, "out" + s), outs[k]);
+            if (TORCH.has(key, "node" + s)) {
                 assertEquals(TORCH.field(key, "node" + s), outs[k].gradFn() == null ? "None" : outs[k].gradFn().name(),
                         label + " node" + s);
             }
-            if (has(key, "gout" + s)) {
+            if (TORCH.has(key, "gout" + s)) {
                 gradOuts.add(outs[k]);
-                gouts.add(tensor(key, "gout" + s));
+                gouts.add(TORCH.tensor(key, "gout" + s));
             }
         }
         if (gradOuts.isEmpty()) {
@@ -163,9 +145,9 @@ final class Layers2Cases {
         Autograd.backward(gradOuts, gouts, false, false);
         for (Map.Entry<String, Tensor> e : leaves.entrySet()) {
             String g = "grad_" + e.getKey();
-            if (has(key, g)) {
+            if (TORCH.has(key, g)) {
                 assertTrue(e.getValue().grad() != null, label + " " + g + " missing");
-                assertClose(label + " " + g, tensor(key, g), e.getValue().grad());
+                assertClose(label + " " + g, TORCH.tensor(key, g), e.getValue().grad());
             } else if (e.getValue().dtype().isFloatingPoint()) {
                 Tensor grad = e.getValue().grad();
                 assertTrue(grad == null || grad.abs().sum().item() == 0, label + " " + g + " should be absent");

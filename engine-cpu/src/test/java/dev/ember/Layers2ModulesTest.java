@@ -31,8 +31,6 @@ import java.util.function.Supplier;
 import static dev.ember.Layers2Cases.TORCH;
 import static dev.ember.Layers2Cases.assertClose;
 import static dev.ember.Layers2Cases.fails;
-import static dev.ember.Layers2Cases.has;
-import static dev.ember.Layers2Cases.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -51,38 +49,9 @@ class Layers2ModulesTest {
         return Tensor.randn(shape);
     }
 
-    /** Loads a case's parameters (its {@code params} line names them) into a module of the case's type. */
-    private static Map<String, Tensor> load(String key, Module m) {
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        for (String n : TORCH.field(key, "params").split(" ")) {
-            state.put(n, tensor(key, n));
-        }
-        m.to(state.values().iterator().next().dtype());
-        m.loadStateDict(state);
-        return state;
-    }
-
-    /**
-     * A recurrent case: a fresh module with the case's weights, its forward from the case's inputs, compared with
-     * PyTorch's outputs, nodes and gradients; again with non-contiguous inputs.
-     */
+    /** A recurrent case ({@link Layers2Cases#moduleCase}). */
     private static DynamicTest rnn(String key, Supplier<Module> make, BiFunction<Module, Map<String, Tensor>, Tensor[]> fwd) {
-        return DynamicTest.dynamicTest(key, () -> {
-            for (int pass = 0; pass < 2; pass++) {
-                Module m = make.get();
-                load(key, m);
-                Map<String, Tensor> leaves = Layers2Cases.inputs(key);
-                Map<String, Tensor> used = new LinkedHashMap<>();
-                for (Map.Entry<String, Tensor> e : leaves.entrySet()) {
-                    e.getValue().requiresGrad_(true);
-                    used.put(e.getKey(), pass == 1 ? Layers2Cases.nonContiguous(e.getValue()) : e.getValue());
-                }
-                Tensor[] outs = fwd.apply(m, used);
-                Map<String, Tensor> all = new LinkedHashMap<>(leaves);
-                all.putAll(m.namedParameters());
-                Layers2Cases.checkOutputs(key, key + (pass == 1 ? " (non-contiguous)" : ""), outs, all);
-            }
-        });
+        return Layers2Cases.moduleCase(TORCH, key, make, fwd, Layers2Cases::checkOutputs);
     }
 
     private static Tensor[] lstm(Module m, Map<String, Tensor> in) {
@@ -235,7 +204,7 @@ class Layers2ModulesTest {
                 }
                 keys.append(keys.length() > 0 ? " " : "").append(n).append(':').append(shape);
             });
-            assertEquals(has(key, "keys") ? TORCH.field(key, "keys") : "", keys.toString(), key + " keys");
+            assertEquals(TORCH.has(key, "keys") ? TORCH.field(key, "keys") : "", keys.toString(), key + " keys");
         })));
         return t;
     }
@@ -279,12 +248,12 @@ class Layers2ModulesTest {
                 new int[] {1});
         m.to(DType.FLOAT64);
         Map<String, Tensor> state = new LinkedHashMap<>();
-        state.put("weight", tensor(key, "w"));
-        state.put("bias", tensor(key, "b"));
+        state.put("weight", TORCH.tensor(key, "w"));
+        state.put("bias", TORCH.tensor(key, "b"));
         m.loadStateDict(state);
-        Tensor x = tensor(key, "x");
-        assertClose(key, tensor(key, "out"), m.forward(x, new int[] {10, 10}));
-        assertClose(key + " with the leading sizes", tensor(key, "out"), m.forward(x, new int[] {2, 3, 10, 10}));
+        Tensor x = TORCH.tensor(key, "x");
+        assertClose(key, TORCH.tensor(key, "out"), m.forward(x, new int[] {10, 10}));
+        assertClose(key + " with the leading sizes", TORCH.tensor(key, "out"), m.forward(x, new int[] {2, 3, 10, 10}));
         fails("ct_err_output_size", () -> m.forward(x, new int[] {12, 12}), x);
         fails("ct_err_output_size_len", () -> m.forward(x, new int[] {10, 10, 10}), x);
         assertArrayEquals(new int[] {2, 3, 9, 9}, m.forward(x).shape());

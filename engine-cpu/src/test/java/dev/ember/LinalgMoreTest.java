@@ -32,104 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LinalgMoreTest {
     private static final PyTorchCases TORCH = new PyTorchCases("/linalgmore/expected.txt");
+    private static final LinalgCases CASES = new LinalgCases(TORCH, (key, node, strided) -> false);
     private static final Generator GEN = new Generator(2718);
-
-    private static String fieldOrNull(String key, String name) {
-        try {
-            return TORCH.field(key, name);
-        } catch (IllegalStateException e) {
-            return null;
-        }
-    }
-
-    private static int[] shapeOf(String repr) {
-        return Arrays.stream(PyTorchCases.numbers(repr)).mapToInt(d -> (int) d).toArray();
-    }
-
-    private static DType dtypeOf(String torchName) {
-        switch (torchName) {
-            case "torch.float32": return DType.FLOAT32;
-            case "torch.float64": return DType.FLOAT64;
-            case "torch.int32": return DType.INT32;
-            case "torch.int64": return DType.INT64;
-            default: return DType.BOOL;
-        }
-    }
-
-    private static Tensor tensorOf(String values, int[] shape, DType dtype) {
-        return Tensor.tensor(PyTorchCases.numbers(values), DType.FLOAT64).to(dtype).reshape(shape).detach();
-    }
-
-    private static Tensor[] inputs(String key) {
-        List<Tensor> xs = new ArrayList<>();
-        for (int i = 0; fieldOrNull(key, "in" + i) != null; i++) {
-            DType t = dtypeOf(TORCH.field(key, "dtype" + i));
-            Tensor x = tensorOf(TORCH.field(key, "in" + i), shapeOf(TORCH.field(key, "shape" + i)), t);
-            boolean grad = fieldOrNull(key, "w0") != null || fieldOrNull(key, "requires") != null;
-            xs.add(t.isFloatingPoint() && grad ? x.requiresGrad_(true) : x);
-        }
-        return xs.toArray(new Tensor[0]);
-    }
-
-    /** As {@code LinalgTest.check}: shapes, values and nodes of the outputs, then the inputs' gradients. */
-    private static void check(String key, Function<Tensor[], Tensor[]> fn) {
-        for (boolean strided : new boolean[] {false, true}) {
-            Tensor[] xs = inputs(key);
-            if (strided) {
-                for (int i = 0; i < xs.length; i++) {
-                    xs[i] = LinalgTest.nonContiguous(xs[i]);
-                }
-            }
-            String how = key + (strided ? " (non-contiguous)" : "");
-            Tensor[] outs = fn.apply(xs);
-            List<Tensor> diff = new ArrayList<>();
-            for (int j = 0; j < outs.length; j++) {
-                Tensor o = outs[j];
-                assertArrayEquals(shapeOf(TORCH.field(key, "oshape" + j)), o.shape(), how + " shape of output " + j);
-                LinalgTest.assertClose(how + " output " + j, PyTorchCases.numbers(TORCH.field(key, "out" + j)), o,
-                        o.dtype() == DType.FLOAT32);
-                assertEquals(TORCH.field(key, "node" + j), o.gradFn() == null ? "None" : o.gradFn().name(),
-                        how + " node of output " + j);
-                if (o.requiresGrad()) {
-                    diff.add(o);
-                }
-            }
-            if (fieldOrNull(key, "w0") == null) {
-                continue;
-            }
-            List<Tensor> ws = new ArrayList<>();
-            for (int j = 0; j < diff.size(); j++) {
-                ws.add(tensorOf(TORCH.field(key, "w" + j), diff.get(j).shape(), diff.get(j).dtype()));
-            }
-            List<Tensor> wanted = new ArrayList<>();
-            List<Integer> index = new ArrayList<>();
-            for (int i = 0; i < xs.length; i++) {
-                if (xs[i].requiresGrad()) {
-                    wanted.add(xs[i]);
-                    index.add(i);
-                }
-            }
-            List<Tensor> gs = Autograd.grad(diff, wanted, ws, false, false, true);
-            for (int k = 0; k < gs.size(); k++) {
-                int i = index.get(k);
-                String expected = TORCH.field(key, "grad" + i);
-                if (expected.equals("None")) {
-                    assertNull(gs.get(k), how + " gradient of input " + i);
-                } else {
-                    LinalgTest.assertClose(how + " gradient of input " + i, PyTorchCases.numbers(expected), gs.get(k),
-                            xs[i].dtype() == DType.FLOAT32);
-                }
-            }
-        }
-    }
-
-    private static DynamicTest one(String key, Function<Tensor[], Tensor> fn) {
-        return DynamicTest.dynamicTest(key, () -> check(key, x -> new Tensor[] {fn.apply(x)}));
-    }
-
-    private static DynamicTest many(String key, Function<Tensor[], Tensor[]> fn) {
-        return DynamicTest.dynamicTest(key, () -> check(key, fn));
-    }
 
     // ------------------------------------------------------------------ values, gradients and nodes against PyTorch
 
@@ -137,13 +41,13 @@ class LinalgMoreTest {
     List<DynamicTest> matrixExpMatchesPyTorch() {
         List<DynamicTest> t = new ArrayList<>();
         for (String k : List.of("t1", "t2", "t4", "t8", "t12", "t18", "t18_s0", "scaled", "scaled_big")) {
-            t.add(one("matrix_exp_" + k, x -> x[0].linalgMatrixExp()));
+            t.add(CASES.one("matrix_exp_" + k, x -> x[0].linalgMatrixExp()));
         }
         for (String k : List.of("t1", "t2", "t4", "t8", "t12", "t18", "scaled")) {
-            t.add(one("matrix_exp_f32_" + k, x -> x[0].linalgMatrixExp()));
+            t.add(CASES.one("matrix_exp_f32_" + k, x -> x[0].linalgMatrixExp()));
         }
         for (String k : List.of("batch", "batch4d", "batch_f32", "one_batch", "1x1", "0x0", "nilpotent")) {
-            t.add(one("matrix_exp_" + k, x -> x[0].matrixExp()));
+            t.add(CASES.one("matrix_exp_" + k, x -> x[0].matrixExp()));
         }
         return t;
     }
@@ -156,14 +60,14 @@ class LinalgMoreTest {
                 for (boolean unit : new boolean[] {false, true}) {
                     String key = "solve_triangular_" + (up ? "upper" : "lower") + "_" + (left ? "left" : "right")
                             + (unit ? "_unit" : "");
-                    t.add(one(key, x -> x[0].linalgSolveTriangular(x[1], up, left, unit)));
+                    t.add(CASES.one(key, x -> x[0].linalgSolveTriangular(x[1], up, left, unit)));
                 }
             }
         }
-        t.add(one("solve_triangular_full", x -> x[0].linalgSolveTriangular(x[1], true)));
-        t.add(one("solve_triangular_bcast", x -> x[0].linalgSolveTriangular(x[1], false)));
-        t.add(one("solve_triangular_bcast_right", x -> x[0].linalgSolveTriangular(x[1], true, false, false)));
-        t.add(one("solve_triangular_f32", x -> x[0].linalgSolveTriangular(x[1], true)));
+        t.add(CASES.one("solve_triangular_full", x -> x[0].linalgSolveTriangular(x[1], true)));
+        t.add(CASES.one("solve_triangular_bcast", x -> x[0].linalgSolveTriangular(x[1], false)));
+        t.add(CASES.one("solve_triangular_bcast_right", x -> x[0].linalgSolveTriangular(x[1], true, false, false)));
+        t.add(CASES.one("solve_triangular_f32", x -> x[0].linalgSolveTriangular(x[1], true)));
         return t;
     }
 
@@ -171,28 +75,28 @@ class LinalgMoreTest {
     List<DynamicTest> luMatchesPyTorch() {
         List<DynamicTest> t = new ArrayList<>();
         for (String k : List.of("lu_factor", "lu_factor_batch", "lu_factor_f32")) {
-            t.add(many(k, x -> {
+            t.add(CASES.many(k, x -> {
                 LuFactorResult f = x[0].linalgLuFactor();
                 assertEquals(DType.INT32, f.pivots().dtype());
                 return new Tensor[] {f.LU(), f.pivots()};
             }));
         }
         for (String k : List.of("lu", "lu_batch", "lu_f32")) {
-            t.add(many(k, x -> {
+            t.add(CASES.many(k, x -> {
                 LuResult f = x[0].linalgLu();
                 return new Tensor[] {f.P(), f.L(), f.U()};
             }));
         }
-        t.add(one("lu_only_u", x -> x[0].linalgLu().U()));
+        t.add(CASES.one("lu_only_u", x -> x[0].linalgLu().U()));
         for (boolean left : new boolean[] {true, false}) {
             for (boolean adj : new boolean[] {false, true}) {
                 String key = "lu_solve_" + (left ? "left" : "right") + (adj ? "_adjoint" : "");
-                t.add(one(key, x -> Tensor.linalgLuSolve(x[0], x[1], x[2], left, adj)));
+                t.add(CASES.one(key, x -> Tensor.linalgLuSolve(x[0], x[1], x[2], left, adj)));
             }
         }
-        t.add(one("lu_solve_batch", x -> Tensor.linalgLuSolve(x[0], x[1], x[2], true, false)));
-        t.add(one("lu_solve_bcast", x -> Tensor.linalgLuSolve(x[0], x[1], x[2], true, true)));
-        t.add(one("lu_solve_f32", x -> Tensor.linalgLuSolve(x[0], x[1], x[2], true, false)));
+        t.add(CASES.one("lu_solve_batch", x -> Tensor.linalgLuSolve(x[0], x[1], x[2], true, false)));
+        t.add(CASES.one("lu_solve_bcast", x -> Tensor.linalgLuSolve(x[0], x[1], x[2], true, true)));
+        t.add(CASES.one("lu_solve_f32", x -> Tensor.linalgLuSolve(x[0], x[1], x[2], true, false)));
         return t;
     }
 
@@ -200,7 +104,7 @@ class LinalgMoreTest {
     List<DynamicTest> multiDotMatchesPyTorch() {
         List<DynamicTest> t = new ArrayList<>();
         for (String k : List.of("2", "3_left", "3_right", "4", "5", "vec_first", "vec_last", "vec_both", "two_vecs", "f32")) {
-            t.add(one("multi_dot_" + k, x -> Tensor.linalgMultiDot(Arrays.asList(x))));
+            t.add(CASES.one("multi_dot_" + k, x -> Tensor.linalgMultiDot(Arrays.asList(x))));
         }
         return t;
     }
@@ -209,66 +113,66 @@ class LinalgMoreTest {
     List<DynamicTest> normMatchesPyTorch() {
         List<DynamicTest> t = new ArrayList<>();
         double inf = Double.POSITIVE_INFINITY;
-        t.add(one("norm_default", x -> x[0].linalgNorm()));
-        t.add(one("norm_vec_ord", x -> x[0].linalgNorm(3.0, null, false)));
-        t.add(one("norm_mat_ord_inf", x -> x[0].linalgNorm(inf, null, false)));
-        t.add(one("norm_mat_ord_1", x -> x[0].linalgNorm(1.0, null, false)));
-        t.add(one("norm_mat_ord_2", x -> x[0].linalgNorm(2.0, null, false)));
-        t.add(one("norm_mat_fro", x -> x[0].linalgNorm("fro", null, false)));
-        t.add(one("norm_mat_nuc", x -> x[0].linalgNorm("nuc", null, false)));
-        t.add(one("norm_dim1", x -> x[0].linalgNorm(1.0, new int[] {1}, false)));
-        t.add(one("norm_dim1_none", x -> x[0].linalgNorm((Double) null, new int[] {1}, false)));
-        t.add(one("norm_dim2", x -> x[0].linalgNorm(-1.0, new int[] {0, 2}, true)));
-        t.add(one("norm_dim2_fro", x -> x[0].linalgNorm("fro", new int[] {2, 0}, false)));
-        t.add(one("norm_dim2_nuc_keep", x -> x[0].linalgNorm("nuc", new int[] {1, 2}, true)));
-        t.add(one("norm_dim2_none", x -> x[0].linalgNorm((Double) null, new int[] {1, 2}, false)));
-        t.add(one("norm_f32", x -> x[0].linalgNorm(-inf, new int[] {0, 1}, false)));
+        t.add(CASES.one("norm_default", x -> x[0].linalgNorm()));
+        t.add(CASES.one("norm_vec_ord", x -> x[0].linalgNorm(3.0, null, false)));
+        t.add(CASES.one("norm_mat_ord_inf", x -> x[0].linalgNorm(inf, null, false)));
+        t.add(CASES.one("norm_mat_ord_1", x -> x[0].linalgNorm(1.0, null, false)));
+        t.add(CASES.one("norm_mat_ord_2", x -> x[0].linalgNorm(2.0, null, false)));
+        t.add(CASES.one("norm_mat_fro", x -> x[0].linalgNorm("fro", null, false)));
+        t.add(CASES.one("norm_mat_nuc", x -> x[0].linalgNorm("nuc", null, false)));
+        t.add(CASES.one("norm_dim1", x -> x[0].linalgNorm(1.0, new int[] {1}, false)));
+        t.add(CASES.one("norm_dim1_none", x -> x[0].linalgNorm((Double) null, new int[] {1}, false)));
+        t.add(CASES.one("norm_dim2", x -> x[0].linalgNorm(-1.0, new int[] {0, 2}, true)));
+        t.add(CASES.one("norm_dim2_fro", x -> x[0].linalgNorm("fro", new int[] {2, 0}, false)));
+        t.add(CASES.one("norm_dim2_nuc_keep", x -> x[0].linalgNorm("nuc", new int[] {1, 2}, true)));
+        t.add(CASES.one("norm_dim2_none", x -> x[0].linalgNorm((Double) null, new int[] {1, 2}, false)));
+        t.add(CASES.one("norm_f32", x -> x[0].linalgNorm(-inf, new int[] {0, 1}, false)));
         return t;
     }
 
     @TestFactory
     List<DynamicTest> choleskySolveAndInverseMatchPyTorch() {
         List<DynamicTest> t = new ArrayList<>();
-        t.add(one("cholesky_solve", x -> x[0].choleskySolve(x[1], false)));
-        t.add(one("cholesky_solve_upper", x -> x[0].choleskySolve(x[1], true)));
-        t.add(one("cholesky_solve_bcast", x -> x[0].choleskySolve(x[1], false)));
-        t.add(one("cholesky_solve_f32", x -> x[0].choleskySolve(x[1], false)));
-        t.add(one("cholesky_inverse", x -> x[0].choleskyInverse(false)));
-        t.add(one("cholesky_inverse_upper", x -> x[0].choleskyInverse(true)));
-        t.add(one("cholesky_inverse_batch", x -> x[0].choleskyInverse(false)));
-        t.add(one("cholesky_inverse_f32", x -> x[0].choleskyInverse(false)));
+        t.add(CASES.one("cholesky_solve", x -> x[0].choleskySolve(x[1], false)));
+        t.add(CASES.one("cholesky_solve_upper", x -> x[0].choleskySolve(x[1], true)));
+        t.add(CASES.one("cholesky_solve_bcast", x -> x[0].choleskySolve(x[1], false)));
+        t.add(CASES.one("cholesky_solve_f32", x -> x[0].choleskySolve(x[1], false)));
+        t.add(CASES.one("cholesky_inverse", x -> x[0].choleskyInverse(false)));
+        t.add(CASES.one("cholesky_inverse_upper", x -> x[0].choleskyInverse(true)));
+        t.add(CASES.one("cholesky_inverse_batch", x -> x[0].choleskyInverse(false)));
+        t.add(CASES.one("cholesky_inverse_f32", x -> x[0].choleskyInverse(false)));
         return t;
     }
 
     @TestFactory
     List<DynamicTest> vecdotDiagonalVanderMatchPyTorch() {
         List<DynamicTest> t = new ArrayList<>();
-        t.add(one("vecdot", x -> x[0].linalgVecdot(x[1])));
-        t.add(one("vecdot_dim0", x -> x[0].linalgVecdot(x[1], 0)));
-        t.add(one("vecdot_f32", x -> x[0].linalgVecdot(x[1])));
-        t.add(one("linalg_diagonal", x -> x[0].linalgDiagonal()));
-        t.add(one("linalg_diagonal_offset", x -> x[0].linalgDiagonal(1, 0, 2)));
-        t.add(one("vander", x -> x[0].vander()));
-        t.add(one("vander_n_increasing", x -> x[0].vander(3, true)));
-        t.add(one("vander_n_big", x -> x[0].vander(5, false)));
-        t.add(one("vander_n1", x -> x[0].vander(1, false)));
-        t.add(one("vander_f32", x -> x[0].vander()));
-        t.add(one("vander_n0", x -> x[0].vander(0, false)));
-        t.add(one("vander_long", x -> {
+        t.add(CASES.one("vecdot", x -> x[0].linalgVecdot(x[1])));
+        t.add(CASES.one("vecdot_dim0", x -> x[0].linalgVecdot(x[1], 0)));
+        t.add(CASES.one("vecdot_f32", x -> x[0].linalgVecdot(x[1])));
+        t.add(CASES.one("linalg_diagonal", x -> x[0].linalgDiagonal()));
+        t.add(CASES.one("linalg_diagonal_offset", x -> x[0].linalgDiagonal(1, 0, 2)));
+        t.add(CASES.one("vander", x -> x[0].vander()));
+        t.add(CASES.one("vander_n_increasing", x -> x[0].vander(3, true)));
+        t.add(CASES.one("vander_n_big", x -> x[0].vander(5, false)));
+        t.add(CASES.one("vander_n1", x -> x[0].vander(1, false)));
+        t.add(CASES.one("vander_f32", x -> x[0].vander()));
+        t.add(CASES.one("vander_n0", x -> x[0].vander(0, false)));
+        t.add(CASES.one("vander_long", x -> {
             Tensor v = x[0].vander();
             assertEquals(DType.INT64, v.dtype());
             return v;
         }));
-        t.add(one("linalg_vander", x -> x[0].linalgVander()));
-        t.add(one("linalg_vander_n", x -> x[0].linalgVander(5)));
-        t.add(one("linalg_vander_0d", x -> x[0].linalgVander(3)));
-        t.add(one("linalg_vander_f32", x -> x[0].linalgVander()));
-        t.add(one("linalg_vander_int", x -> {
+        t.add(CASES.one("linalg_vander", x -> x[0].linalgVander()));
+        t.add(CASES.one("linalg_vander_n", x -> x[0].linalgVander(5)));
+        t.add(CASES.one("linalg_vander_0d", x -> x[0].linalgVander(3)));
+        t.add(CASES.one("linalg_vander_f32", x -> x[0].linalgVander()));
+        t.add(CASES.one("linalg_vander_int", x -> {
             Tensor v = x[0].linalgVander();
             assertEquals(DType.INT64, v.dtype());
             return v;
         }));
-        t.add(one("vander_bool", x -> {
+        t.add(CASES.one("vander_bool", x -> {
             Tensor v = x[0].vander(null, true);
             assertEquals(DType.INT64, v.dtype());
             return v;
@@ -279,24 +183,24 @@ class LinalgMoreTest {
     @TestFactory
     List<DynamicTest> trapezoidMatchesPyTorch() {
         List<DynamicTest> t = new ArrayList<>();
-        t.add(one("trapezoid", x -> x[0].trapezoid()));
-        t.add(one("trapezoid_dx", x -> x[0].trapezoid(0.5, 0)));
-        t.add(one("trapezoid_x1d", x -> x[0].trapezoid(x[1], -1)));
-        t.add(one("trapezoid_x_same", x -> x[0].trapezoid(x[1], 0)));
-        t.add(one("trapezoid_x_fewer_dims", x -> x[0].trapezoid(x[1], 1)));
-        t.add(one("trapezoid_long_dx", x -> {
+        t.add(CASES.one("trapezoid", x -> x[0].trapezoid()));
+        t.add(CASES.one("trapezoid_dx", x -> x[0].trapezoid(0.5, 0)));
+        t.add(CASES.one("trapezoid_x1d", x -> x[0].trapezoid(x[1], -1)));
+        t.add(CASES.one("trapezoid_x_same", x -> x[0].trapezoid(x[1], 0)));
+        t.add(CASES.one("trapezoid_x_fewer_dims", x -> x[0].trapezoid(x[1], 1)));
+        t.add(CASES.one("trapezoid_long_dx", x -> {
             Tensor v = x[0].trapezoid(2.0, -1);
             assertEquals(DType.FLOAT32, v.dtype());
             return v;
         }));
-        t.add(one("trapezoid_f32", x -> x[0].trapezoid()));
-        t.add(one("trapezoid_empty", x -> x[0].trapezoid()));
-        t.add(one("cumulative_trapezoid", x -> x[0].cumulativeTrapezoid()));
-        t.add(one("cumulative_trapezoid_dx", x -> x[0].cumulativeTrapezoid(0.25, 0)));
-        t.add(one("cumulative_trapezoid_x", x -> x[0].cumulativeTrapezoid(x[1], -1)));
-        t.add(one("cumulative_trapezoid_x_same", x -> x[0].cumulativeTrapezoid(x[1], 0)));
-        t.add(one("cumulative_trapezoid_empty", x -> x[0].cumulativeTrapezoid()));
-        t.add(one("cumulative_trapezoid_long", x -> {
+        t.add(CASES.one("trapezoid_f32", x -> x[0].trapezoid()));
+        t.add(CASES.one("trapezoid_empty", x -> x[0].trapezoid()));
+        t.add(CASES.one("cumulative_trapezoid", x -> x[0].cumulativeTrapezoid()));
+        t.add(CASES.one("cumulative_trapezoid_dx", x -> x[0].cumulativeTrapezoid(0.25, 0)));
+        t.add(CASES.one("cumulative_trapezoid_x", x -> x[0].cumulativeTrapezoid(x[1], -1)));
+        t.add(CASES.one("cumulative_trapezoid_x_same", x -> x[0].cumulativeTrapezoid(x[1], 0)));
+        t.add(CASES.one("cumulative_trapezoid_empty", x -> x[0].cumulativeTrapezoid()));
+        t.add(CASES.one("cumulative_trapezoid_long", x -> {
             Tensor v = x[0].cumulativeTrapezoid();
             assertEquals(DType.FLOAT32, v.dtype());
             return v;

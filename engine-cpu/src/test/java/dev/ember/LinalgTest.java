@@ -36,46 +36,10 @@ class LinalgTest {
 
     // ------------------------------------------------------------------ the cases' inputs and checks
 
-    private static String fieldOrNull(String key, String name) {
-        try {
-            return TORCH.field(key, name);
-        } catch (IllegalStateException e) {
-            return null;
-        }
-    }
-
-    private static int[] shapeOf(String repr) {
-        return Arrays.stream(PyTorchCases.numbers(repr)).mapToInt(d -> (int) d).toArray();
-    }
-
-    private static DType dtypeOf(String torchName) {
-        switch (torchName) {
-            case "torch.float32": return DType.FLOAT32;
-            case "torch.float64": return DType.FLOAT64;
-            case "torch.int64": return DType.INT64;
-            default: return DType.BOOL;
-        }
-    }
-
-    /** A tensor of the given shape and type holding the printed values. */
-    private static Tensor tensorOf(String values, int[] shape, DType dtype) {
-        double[] v = PyTorchCases.numbers(values);
-        return Tensor.tensor(v, DType.FLOAT64).to(dtype).reshape(shape).detach();
-    }
-
     /** Cases whose nodes depend on the inputs' layout (linear flattens only a contiguous input into addmm). */
     private static final Set<String> LAYOUT_NODES = Set.of("linear_3d");
-
-    /** The case's inputs: leaves that require grad where floating (in the cases PyTorch differentiated). */
-    private static Tensor[] inputs(String key) {
-        List<Tensor> xs = new ArrayList<>();
-        for (int i = 0; fieldOrNull(key, "in" + i) != null; i++) {
-            DType t = dtypeOf(TORCH.field(key, "dtype" + i));
-            Tensor x = tensorOf(TORCH.field(key, "in" + i), shapeOf(TORCH.field(key, "shape" + i)), t);
-            xs.add(t.isFloatingPoint() && fieldOrNull(key, "w0") != null ? x.requiresGrad_(true) : x);
-        }
-        return xs.toArray(new Tensor[0]);
-    }
+    private static final LinalgCases CASES = new LinalgCases(TORCH,
+            (key, node, strided) -> strided && LAYOUT_NODES.contains(key));
 
     /** The same values in a non-contiguous layout (a transposed copy transposed back; every other element for a vector). */
     static Tensor nonContiguous(Tensor x) {
@@ -109,103 +73,38 @@ class LinalgTest {
         }
     }
 
-    /**
-     * Runs {@code fn} on the case's inputs (and on non-contiguous copies of them): each output's shape, values and node,
-     * then the inputs' gradients for the printed output gradients.
-     */
-    private static void check(String key, Function<Tensor[], Tensor[]> fn) {
-        for (boolean strided : new boolean[] {false, true}) {
-            Tensor[] xs = inputs(key);
-            if (strided) {
-                for (int i = 0; i < xs.length; i++) {
-                    xs[i] = nonContiguous(xs[i]);
-                }
-            }
-            String how = key + (strided ? " (non-contiguous)" : "");
-            Tensor[] outs = fn.apply(xs);
-            List<Tensor> diff = new ArrayList<>();
-            for (int j = 0; j < outs.length; j++) {
-                Tensor o = outs[j];
-                boolean f32 = o.dtype() == DType.FLOAT32;
-                assertArrayEquals(shapeOf(TORCH.field(key, "oshape" + j)), o.shape(), how + " shape of output " + j);
-                assertClose(how + " output " + j, PyTorchCases.numbers(TORCH.field(key, "out" + j)), o, f32);
-                String node = TORCH.field(key, "node" + j);
-                if (!(strided && LAYOUT_NODES.contains(key))) {
-                    assertEquals(node, o.gradFn() == null ? "None" : o.gradFn().name(), how + " node of output " + j);
-                }
-                if (o.requiresGrad()) {
-                    diff.add(o);
-                }
-            }
-            if (fieldOrNull(key, "w0") == null) {
-                continue;
-            }
-            List<Tensor> ws = new ArrayList<>();
-            for (int j = 0; j < diff.size(); j++) {
-                ws.add(tensorOf(TORCH.field(key, "w" + j), diff.get(j).shape(), diff.get(j).dtype()));
-            }
-            List<Tensor> wanted = new ArrayList<>();
-            List<Integer> index = new ArrayList<>();
-            for (int i = 0; i < xs.length; i++) {
-                if (xs[i].requiresGrad()) {
-                    wanted.add(xs[i]);
-                    index.add(i);
-                }
-            }
-            List<Tensor> gs = Autograd.grad(diff, wanted, ws, false, false, true);
-            for (int k = 0; k < gs.size(); k++) {
-                int i = index.get(k);
-                String expected = TORCH.field(key, "grad" + i);
-                if (expected.equals("None")) {
-                    assertNull(gs.get(k), how + " gradient of input " + i);
-                } else {
-                    assertClose(how + " gradient of input " + i, PyTorchCases.numbers(expected), gs.get(k),
-                            xs[i].dtype() == DType.FLOAT32);
-                }
-            }
-        }
-    }
-
-    private static DynamicTest one(String key, Function<Tensor[], Tensor> fn) {
-        return DynamicTest.dynamicTest(key, () -> check(key, x -> new Tensor[] {fn.apply(x)}));
-    }
-
-    private static DynamicTest many(String key, Function<Tensor[], Tensor[]> fn) {
-        return DynamicTest.dynamicTest(key, () -> check(key, fn));
-    }
-
     // ------------------------------------------------------------------ values, gradients and nodes against PyTorch
 
     @TestFactory
     List<DynamicTest> productsMatchPyTorch() {
         List<DynamicTest> t = new ArrayList<>();
-        t.add(one("mv", x -> x[0].mv(x[1])));
-        t.add(one("mv_noncontig", x -> x[0].t().mv(x[1])));
-        t.add(one("addmm", x -> x[0].addmm(x[1], x[2])));
-        t.add(one("addmm_beta_alpha", x -> x[0].addmm(x[1], x[2], 0.5, -2.0)));
-        t.add(one("addmm_beta0", x -> x[0].addmm(x[1], x[2], 0.0, 1.0)));
-        t.add(one("addmm_f32", x -> x[0].addmm(x[1], x[2])));
-        t.add(one("addmv", x -> x[0].addmv(x[1], x[2], 2.0, 0.5)));
-        t.add(one("addmv_scalar_self", x -> x[0].addmv(x[1], x[2])));
-        t.add(one("addbmm", x -> x[0].addbmm(x[1], x[2], 0.5, 1.5)));
-        t.add(one("addbmm_bcast", x -> x[0].addbmm(x[1], x[2])));
-        t.add(one("baddbmm", x -> x[0].baddbmm(x[1], x[2], -1.0, 2.0)));
-        t.add(one("baddbmm_bcast", x -> x[0].baddbmm(x[1], x[2])));
-        t.add(one("tensordot_int", x -> Tensor.tensordot(x[0], x[1], 2)));
-        t.add(one("tensordot_pairs", x -> Tensor.tensordot(x[0], x[1], new int[] {0, 2}, new int[] {2, 0})));
-        t.add(one("tensordot_broadcast", x -> Tensor.tensordot(x[0], x[1], new int[] {1}, new int[] {0})));
-        t.add(one("cross", x -> x[0].linalgCross(x[1])));
-        t.add(one("cross_dim0", x -> x[0].cross(x[1], 0)));
-        t.add(one("cross_bcast", x -> x[0].linalgCross(x[1], 1)));
-        t.add(one("cross_long", x -> x[0].linalgCross(x[1])));
+        t.add(CASES.one("mv", x -> x[0].mv(x[1])));
+        t.add(CASES.one("mv_noncontig", x -> x[0].t().mv(x[1])));
+        t.add(CASES.one("addmm", x -> x[0].addmm(x[1], x[2])));
+        t.add(CASES.one("addmm_beta_alpha", x -> x[0].addmm(x[1], x[2], 0.5, -2.0)));
+        t.add(CASES.one("addmm_beta0", x -> x[0].addmm(x[1], x[2], 0.0, 1.0)));
+        t.add(CASES.one("addmm_f32", x -> x[0].addmm(x[1], x[2])));
+        t.add(CASES.one("addmv", x -> x[0].addmv(x[1], x[2], 2.0, 0.5)));
+        t.add(CASES.one("addmv_scalar_self", x -> x[0].addmv(x[1], x[2])));
+        t.add(CASES.one("addbmm", x -> x[0].addbmm(x[1], x[2], 0.5, 1.5)));
+        t.add(CASES.one("addbmm_bcast", x -> x[0].addbmm(x[1], x[2])));
+        t.add(CASES.one("baddbmm", x -> x[0].baddbmm(x[1], x[2], -1.0, 2.0)));
+        t.add(CASES.one("baddbmm_bcast", x -> x[0].baddbmm(x[1], x[2])));
+        t.add(CASES.one("tensordot_int", x -> Tensor.tensordot(x[0], x[1], 2)));
+        t.add(CASES.one("tensordot_pairs", x -> Tensor.tensordot(x[0], x[1], new int[] {0, 2}, new int[] {2, 0})));
+        t.add(CASES.one("tensordot_broadcast", x -> Tensor.tensordot(x[0], x[1], new int[] {1}, new int[] {0})));
+        t.add(CASES.one("cross", x -> x[0].linalgCross(x[1])));
+        t.add(CASES.one("cross_dim0", x -> x[0].cross(x[1], 0)));
+        t.add(CASES.one("cross_bcast", x -> x[0].linalgCross(x[1], 1)));
+        t.add(CASES.one("cross_long", x -> x[0].linalgCross(x[1])));
         for (String k : List.of("matmul_1d_2d", "matmul_2d_1d", "matmul_3d_2d", "matmul_3d_1d", "matmul_1d_3d", "matmul_2d_3d",
                 "matmul_3d_3d", "matmul_4d_3d", "matmul_3d_3d_bcast_grad")) {
-            t.add(one(k, x -> x[0].matmul(x[1])));
+            t.add(CASES.one(k, x -> x[0].matmul(x[1])));
         }
-        t.add(one("linear_2d", x -> Functional.linear(x[0], x[1], x[2])));
-        t.add(one("linear_3d", x -> Functional.linear(x[0], x[1], x[2])));
-        t.add(one("linear_nobias", x -> Functional.linear(x[0], x[1], null)));
-        t.add(one("linear_3d_nobias", x -> Functional.linear(x[0], x[1], null)));
+        t.add(CASES.one("linear_2d", x -> Functional.linear(x[0], x[1], x[2])));
+        t.add(CASES.one("linear_3d", x -> Functional.linear(x[0], x[1], x[2])));
+        t.add(CASES.one("linear_nobias", x -> Functional.linear(x[0], x[1], null)));
+        t.add(CASES.one("linear_3d_nobias", x -> Functional.linear(x[0], x[1], null)));
         return t;
     }
 
@@ -213,40 +112,40 @@ class LinalgTest {
     List<DynamicTest> decompositionsMatchPyTorch() {
         List<DynamicTest> t = new ArrayList<>();
         for (String k : List.of("inv", "inv_batch", "inv_f32", "inv_1x1", "inv_pivot")) {
-            t.add(one(k, x -> x[0].linalgInv()));
+            t.add(CASES.one(k, x -> x[0].linalgInv()));
         }
         for (String k : List.of("solve_vec", "solve_mat", "solve_batch_vec", "solve_bcast", "solve_bcast_vec", "solve_f32")) {
-            t.add(one(k, x -> x[0].linalgSolve(x[1])));
+            t.add(CASES.one(k, x -> x[0].linalgSolve(x[1])));
         }
         for (String k : List.of("det", "det_batch", "det_f32", "det_singular", "det_1x1", "det_0x0", "det_batch_0x0")) {
-            t.add(one(k, x -> x[0].linalgDet()));
+            t.add(CASES.one(k, x -> x[0].linalgDet()));
         }
         for (String k : List.of("slogdet", "slogdet_batch", "slogdet_f32", "slogdet_singular")) {
-            t.add(many(k, x -> {
+            t.add(CASES.many(k, x -> {
                 SlogdetResult s = x[0].linalgSlogdet();
                 return new Tensor[] {s.sign(), s.logabsdet()};
             }));
         }
         for (String k : List.of("cholesky", "cholesky_batch", "cholesky_f32", "cholesky_lower_only")) {
-            t.add(one(k, x -> x[0].linalgCholesky()));
+            t.add(CASES.one(k, x -> x[0].linalgCholesky()));
         }
-        t.add(one("cholesky_upper", x -> x[0].linalgCholesky(true)));
-        t.add(one("cholesky_upper_only", x -> x[0].linalgCholesky(true)));
+        t.add(CASES.one("cholesky_upper", x -> x[0].linalgCholesky(true)));
+        t.add(CASES.one("cholesky_upper_only", x -> x[0].linalgCholesky(true)));
         for (String k : List.of("qr_tall", "qr_wide", "qr_square", "qr_batch", "qr_f32", "qr_zero_column")) {
-            t.add(many(k, x -> {
+            t.add(CASES.many(k, x -> {
                 QrResult q = x[0].linalgQr();
                 return new Tensor[] {q.Q(), q.R()};
             }));
         }
         for (String k : List.of("qr_complete_tall", "qr_complete_wide")) {
-            t.add(many(k, x -> {
+            t.add(CASES.many(k, x -> {
                 QrResult q = x[0].linalgQr("complete");
                 return new Tensor[] {q.Q(), q.R()};
             }));
         }
-        t.add(one("qr_r", x -> x[0].linalgQr("r").R()));
+        t.add(CASES.one("qr_r", x -> x[0].linalgQr("r").R()));
         for (String k : List.of("lstsq_tall", "lstsq_vec", "lstsq_wide", "lstsq_batch", "lstsq_square")) {
-            t.add(one(k, x -> x[0].linalgLstsq(x[1])));
+            t.add(CASES.one(k, x -> x[0].linalgLstsq(x[1])));
         }
         return t;
     }

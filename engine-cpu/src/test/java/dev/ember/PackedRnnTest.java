@@ -38,20 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PackedRnnTest {
     static final PyTorchCases TORCH = new PyTorchCases("/packedrnn/expected.txt");
 
-    static boolean has(String key, String name) {
-        try {
-            TORCH.field(key, name);
-            return true;
-        } catch (IllegalStateException e) {
-            return false;
-        }
-    }
-
-    static Tensor tensor(String key, String name) {
-        String f = TORCH.field(key, name);
-        return PyTorchCases.tensor(f.endsWith(" :") ? f.substring(0, f.length() - 2) : f);
-    }
-
     static void assertClose(String what, Tensor expected, Tensor actual) {
         assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
         assertEquals(expected.dtype(), actual.dtype(), what + " dtype");
@@ -98,58 +84,48 @@ class PackedRnnTest {
         return leaves.containsKey("h0") ? ((RNN) m).forward(p, leaves.get("h0")) : ((RNN) m).forward(p);
     }
 
-    /** The same values with the last two dimensions' strides swapped (a non-contiguous tensor). */
-    static Tensor nonContiguous(Tensor t) {
-        return t.transpose(-1, -2).contiguous().transpose(-1, -2);
-    }
-
     static void runCase(String key, boolean strided) {
         String[] o = TORCH.field(key, "options").split(" ");
         boolean bf = o[4].equals("1");
         boolean enforceSorted = o[5].equals("1");
         RNNBase m = module(key);
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        for (String n : TORCH.field(key, "params").split(" ")) {
-            state.put(n, tensor(key, n));
-        }
-        m.to(state.values().iterator().next().dtype());
-        m.loadStateDict(state);
+        TORCH.loadState(m, key, "params");
         Map<String, Tensor> leaves = new LinkedHashMap<>();
         for (String n : new String[] {"x", "h0", "c0"}) {
-            if (has(key, n)) {
-                leaves.put(n, tensor(key, n).requiresGrad_(true));
+            if (TORCH.has(key, n)) {
+                leaves.put(n, TORCH.tensor(key, n).requiresGrad_(true));
             }
         }
-        Tensor lengths = tensor(key, "lengths");
+        Tensor lengths = TORCH.tensor(key, "lengths");
         Map<String, Tensor> used = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : leaves.entrySet()) {
-            used.put(e.getKey(), strided ? nonContiguous(e.getValue()) : e.getValue());
+            used.put(e.getKey(), strided ? Layers2Cases.nonContiguous(e.getValue()) : e.getValue());
         }
         PackedSequence packed = Rnn.packPaddedSequence(used.get("x"), lengths, bf, enforceSorted);
         PackedRnnOutput r = forward(m, packed, used);
 
         PackedSequence out = r.output();
-        assertClose(key + " data", tensor(key, "data"), out.data());
+        assertClose(key + " data", TORCH.tensor(key, "data"), out.data());
         assertEquals(TORCH.field(key, "node_data"), out.data().gradFn().name(), key + " node of the data");
         assertSame(packed.batchSizes(), out.batchSizes(), key + " batch_sizes");
-        assertArrayEquals(tensor(key, "batch_sizes").toLongArray(), out.batchSizes().toLongArray(), key + " batch_sizes");
+        assertArrayEquals(TORCH.tensor(key, "batch_sizes").toLongArray(), out.batchSizes().toLongArray(), key + " batch_sizes");
         if (TORCH.field(key, "sorted_indices").equals("None")) {
             assertNull(out.sortedIndices(), key + " sorted_indices");
             assertNull(out.unsortedIndices(), key + " unsorted_indices");
         } else {
-            assertArrayEquals(tensor(key, "sorted_indices").toLongArray(), out.sortedIndices().toLongArray(), key);
+            assertArrayEquals(TORCH.tensor(key, "sorted_indices").toLongArray(), out.sortedIndices().toLongArray(), key);
             assertSame(packed.unsortedIndices(), out.unsortedIndices(), key + " unsorted_indices");
         }
-        assertClose(key + " padded", tensor(key, "padded"), Rnn.padPackedSequence(out, bf, 0.0, null).output());
-        assertClose(key + " h_n", tensor(key, "h"), r.h());
+        assertClose(key + " padded", TORCH.tensor(key, "padded"), Rnn.padPackedSequence(out, bf, 0.0, null).output());
+        assertClose(key + " h_n", TORCH.tensor(key, "h"), r.h());
         assertEquals(TORCH.field(key, "node_h"), r.h().gradFn().name(), key + " node of h_n");
         List<Tensor> outs = new ArrayList<>(List.of(out.data(), r.h()));
-        List<Tensor> gouts = new ArrayList<>(List.of(tensor(key, "gout_data"), tensor(key, "gout_h")));
-        if (has(key, "c")) {
-            assertClose(key + " c_n", tensor(key, "c"), r.c());
+        List<Tensor> gouts = new ArrayList<>(List.of(TORCH.tensor(key, "gout_data"), TORCH.tensor(key, "gout_h")));
+        if (TORCH.has(key, "c")) {
+            assertClose(key + " c_n", TORCH.tensor(key, "c"), r.c());
             assertEquals(TORCH.field(key, "node_c"), r.c().gradFn().name(), key + " node of c_n");
             outs.add(r.c());
-            gouts.add(tensor(key, "gout_c"));
+            gouts.add(TORCH.tensor(key, "gout_c"));
         } else {
             assertNull(r.c(), key + " c_n");
         }
@@ -159,7 +135,7 @@ class PackedRnnTest {
         for (Map.Entry<String, Tensor> e : all.entrySet()) {
             Tensor g = e.getValue().grad();
             assertNotNull(g, key + " grad_" + e.getKey());
-            assertClose(key + " grad_" + e.getKey(), tensor(key, "grad_" + e.getKey()), g);
+            assertClose(key + " grad_" + e.getKey(), TORCH.tensor(key, "grad_" + e.getKey()), g);
         }
     }
 

@@ -92,6 +92,61 @@ final class PyTorchCases {
         throw new IllegalStateException("case " + key + " has no " + name);
     }
 
+    /** {@link #field}, or null where the case (or the case's line {@code name}) is missing. */
+    String fieldOrNull(String key, String name) {
+        try {
+            return field(key, name);
+        } catch (IllegalStateException e) {
+            return null;
+        }
+    }
+
+    /** Whether there is a case {@code key} of lines {@code name value} with a line {@code name}. */
+    boolean has(String key, String name) {
+        String body = lines.get(key);
+        if (body == null) {
+            return false;
+        }
+        for (String l : body.split("\n")) {
+            if (l.startsWith(name + " ")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The tensor on a case's line {@code name dtype [shape] : values} (an empty tensor's line may end in {@code " :"}),
+     * as {@link #tensor(String)} reads it, with {@code uint8} read as int64 and converted.
+     */
+    Tensor tensor(String key, String name) {
+        String f = field(key, name);
+        if (f.endsWith(" :")) {
+            f = f.substring(0, f.length() - 2);
+        }
+        return f.startsWith("uint8 ") ? tensor("int64" + f.substring("uint8".length())).to(DType.UINT8) : tensor(f);
+    }
+
+    /** The tensors named on a case's line {@code field} (each on a line of its own), by name, in the line's order. */
+    Map<String, Tensor> named(String key, String field) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (String n : field(key, field).split(" ")) {
+            out.put(n, tensor(key, n));
+        }
+        return out;
+    }
+
+    /**
+     * Loads the tensors named on a case's line {@code field} (PyTorch's state dict) into {@code m}, converted first to
+     * their type (the first one's); returns them.
+     */
+    Map<String, Tensor> loadState(dev.ember.nn.Module m, String key, String field) {
+        Map<String, Tensor> state = named(key, field);
+        m.to(state.values().iterator().next().dtype());
+        m.loadStateDict(state);
+        return state;
+    }
+
     /**
      * A tensor line {@code dtype [shape] : values} (the values Python's repr, flattened; none after the colon, or no
      * colon, for an empty tensor) as a CPU tensor of dtype float64, float32, int64 or bool.

@@ -36,21 +36,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RnnQuantileTest {
     static final PyTorchCases TORCH = new PyTorchCases("/rnnquantile/expected.txt");
 
-    static boolean has(String key, String name) {
-        try {
-            TORCH.field(key, name);
-            return true;
-        } catch (IllegalStateException e) {
-            return false;
-        }
-    }
-
-    /** A tensor of a case, from its line {@code name dtype [shape] : values}. */
-    static Tensor tensor(String key, String name) {
-        String f = TORCH.field(key, name);
-        return PyTorchCases.tensor(f.endsWith(" :") ? f.substring(0, f.length() - 2) : f);
-    }
-
     /** The node names from a tensor's grad_fn along the first next function, as the script's {@code chain}. */
     static String chain(Tensor t) {
         List<String> names = new ArrayList<>();
@@ -91,23 +76,6 @@ class RnnQuantileTest {
         }
     }
 
-    static Tensor nonContiguous(Tensor t) {
-        if (t.dim() >= 2) {
-            return t.transpose(-1, -2).contiguous().transpose(-1, -2);
-        }
-        if (t.dim() == 1) {
-            return Tensor.stack(List.of(t, t), 1).select(1, 0);
-        }
-        return t;
-    }
-
-    static Map<String, Tensor> named(String key, String field) {
-        Map<String, Tensor> in = new LinkedHashMap<>();
-        for (String n : TORCH.field(key, field).split(" ")) {
-            in.put(n, tensor(key, n));
-        }
-        return in;
-    }
 
     static String suffix(int k) {
         return k == 0 ? "" : String.valueOf(k);
@@ -123,17 +91,17 @@ class RnnQuantileTest {
         List<Tensor> gouts = new ArrayList<>();
         for (int k = 0; k < outs.length; k++) {
             String s = suffix(k);
-            assertClose(label + " out" + s, tensor(key, "out" + s), outs[k]);
-            if (has(key, "node" + s)) {
+            assertClose(label + " out" + s, TORCH.tensor(key, "out" + s), outs[k]);
+            if (TORCH.has(key, "node" + s)) {
                 assertEquals(TORCH.field(key, "node" + s), outs[k].gradFn() == null ? "None" : outs[k].gradFn().name(),
                         label + " node" + s);
             }
-            if (chains && has(key, "chain" + s)) {
+            if (chains && TORCH.has(key, "chain" + s)) {
                 assertEquals(TORCH.field(key, "chain" + s), chain(outs[k]), label + " chain" + s);
             }
-            if (has(key, "gout" + s)) {
+            if (TORCH.has(key, "gout" + s)) {
                 gradOuts.add(outs[k]);
-                gouts.add(tensor(key, "gout" + s));
+                gouts.add(TORCH.tensor(key, "gout" + s));
             }
         }
         if (gradOuts.isEmpty()) {
@@ -147,9 +115,9 @@ class RnnQuantileTest {
         }
         for (Map.Entry<String, Tensor> e : leaves.entrySet()) {
             String g = "grad_" + e.getKey();
-            if (has(key, g)) {
+            if (TORCH.has(key, g)) {
                 assertTrue(e.getValue().grad() != null, label + " " + g + " missing");
-                assertClose(label + " " + g, tensor(key, g), e.getValue().grad(),
+                assertClose(label + " " + g, TORCH.tensor(key, g), e.getValue().grad(),
                         float32 || e.getValue().dtype() == DType.FLOAT32);
             } else if (e.getValue().dtype().isFloatingPoint()) {
                 Tensor grad = e.getValue().grad();
@@ -181,24 +149,7 @@ class RnnQuantileTest {
     // ------------------------------------------------------------------ nn.RNN, nn.RNNCell
 
     private static DynamicTest rnn(String key, Supplier<Module> make, BiFunction<Module, Map<String, Tensor>, Tensor[]> fwd) {
-        return DynamicTest.dynamicTest(key, () -> {
-            for (int pass = 0; pass < 2; pass++) {
-                Module m = make.get();
-                Map<String, Tensor> state = named(key, "params");
-                m.to(state.values().iterator().next().dtype());
-                m.loadStateDict(state);
-                Map<String, Tensor> leaves = named(key, "inputs");
-                Map<String, Tensor> used = new LinkedHashMap<>();
-                for (Map.Entry<String, Tensor> en : leaves.entrySet()) {
-                    en.getValue().requiresGrad_(true);
-                    used.put(en.getKey(), pass == 1 ? nonContiguous(en.getValue()) : en.getValue());
-                }
-                Tensor[] outs = fwd.apply(m, used);
-                Map<String, Tensor> all = new LinkedHashMap<>(leaves);
-                all.putAll(m.namedParameters());
-                checkOutputs(key, key + (pass == 1 ? " (non-contiguous)" : ""), outs, all);
-            }
-        });
+        return Layers2Cases.moduleCase(TORCH, key, make, fwd, RnnQuantileTest::checkOutputs);
     }
 
     private static Tensor[] net(Module m, Map<String, Tensor> in) {
@@ -353,15 +304,15 @@ class RnnQuantileTest {
      */
     static void run(String key, Op op) {
         for (int pass = 0; pass < 2; pass++) {
-            Map<String, Tensor> leaves = named(key, "inputs");
+            Map<String, Tensor> leaves = TORCH.named(key, "inputs");
             Map<String, Tensor> used = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> en : leaves.entrySet()) {
                 Tensor t = en.getValue();
-                boolean grad = has(key, "grad_" + en.getKey());
+                boolean grad = TORCH.has(key, "grad_" + en.getKey());
                 if (grad) {
                     t.requiresGrad_(true);
                 }
-                used.put(en.getKey(), pass == 1 && t.dtype().isFloatingPoint() ? nonContiguous(t) : t);
+                used.put(en.getKey(), pass == 1 && t.dtype().isFloatingPoint() ? Layers2Cases.nonContiguous(t) : t);
             }
             String label = key + (pass == 1 ? " (non-contiguous)" : "");
             Tensor[] outs = op.apply(used);
@@ -413,7 +364,7 @@ class RnnQuantileTest {
 
     @TestFactory
     List<DynamicTest> quantileErrors() {
-        Tensor x = tensor("q_linear_all", "x");
+        Tensor x = TORCH.tensor("q_linear_all", "x");
         List<DynamicTest> t = new ArrayList<>();
         t.add(e("q_err_range", () -> x.quantile(1.5), x));
         t.add(e("q_err_range_neg", () -> x.quantile(-0.25), x));
@@ -431,7 +382,7 @@ class RnnQuantileTest {
         t.add(e("aminmax_err_empty", () -> Tensor.zeros(DType.FLOAT32, 0, 3).aminmax()));
         t.add(e("aminmax_err_empty_dim", () -> Tensor.zeros(DType.FLOAT32, 0, 3).aminmax(0, false)));
         t.add(e("aminmax_err_dim", () -> Tensor.zeros(DType.FLOAT32, 2, 3).aminmax(2, false)));
-        Tensor xi = tensor("mean_long_dtype", "x");
+        Tensor xi = TORCH.tensor("mean_long_dtype", "x");
         t.add(e("mean_err_long_dtype", () -> xi.mean(DType.INT64)));
         t.add(e("mean_err_float_long_dtype", () -> x.mean(DType.INT64), x));
         return t;

@@ -36,86 +36,10 @@ class SvdTest {
 
     /** Nodes of compositions outside this family (matmul's, whose 2.x names LinalgTest checks). */
     private static final Set<String> OTHER_NODES = Set.of("MmBackward0", "UnsafeViewBackward0", "BmmBackward0");
+    /** The svd cases (and EighTest's, which share their file), with the nodes of other families left out. */
+    static final LinalgCases CASES = new LinalgCases(TORCH, (key, node, strided) -> OTHER_NODES.contains(node));
 
     // ------------------------------------------------------------------ the cases' inputs and checks
-
-    private static String fieldOrNull(String key, String name) {
-        try {
-            return TORCH.field(key, name);
-        } catch (IllegalStateException e) {
-            return null;
-        }
-    }
-
-    private static int[] shapeOf(String repr) {
-        return Arrays.stream(PyTorchCases.numbers(repr)).mapToInt(d -> (int) d).toArray();
-    }
-
-    private static DType dtypeOf(String torchName) {
-        switch (torchName) {
-            case "torch.float32": return DType.FLOAT32;
-            case "torch.float64": return DType.FLOAT64;
-            default: return DType.INT64;
-        }
-    }
-
-    private static Tensor tensorOf(String values, int[] shape, DType dtype) {
-        return Tensor.tensor(PyTorchCases.numbers(values), DType.FLOAT64).to(dtype).reshape(shape).detach();
-    }
-
-    private static Tensor[] inputs(String key) {
-        List<Tensor> xs = new ArrayList<>();
-        for (int i = 0; fieldOrNull(key, "in" + i) != null; i++) {
-            DType t = dtypeOf(TORCH.field(key, "dtype" + i));
-            Tensor x = tensorOf(TORCH.field(key, "in" + i), shapeOf(TORCH.field(key, "shape" + i)), t);
-            xs.add(fieldOrNull(key, "w0") != null ? x.requiresGrad_(true) : x);
-        }
-        return xs.toArray(new Tensor[0]);
-    }
-
-    static void check(String key, Function<Tensor[], Tensor[]> fn) {
-        for (boolean strided : new boolean[] {false, true}) {
-            Tensor[] xs = inputs(key);
-            if (strided) {
-                for (int i = 0; i < xs.length; i++) {
-                    xs[i] = LinalgTest.nonContiguous(xs[i]);
-                }
-            }
-            String how = key + (strided ? " (non-contiguous)" : "");
-            Tensor[] outs = fn.apply(xs);
-            List<Tensor> diff = new ArrayList<>();
-            for (int j = 0; j < outs.length; j++) {
-                Tensor o = outs[j];
-                assertEquals(dtypeOf(TORCH.field(key, "otype" + j)), o.dtype(), how + " type of output " + j);
-                assertArrayEquals(shapeOf(TORCH.field(key, "oshape" + j)), o.shape(), how + " shape of output " + j);
-                LinalgTest.assertClose(how + " output " + j, PyTorchCases.numbers(TORCH.field(key, "out" + j)), o,
-                        o.dtype() == DType.FLOAT32);
-                String node = TORCH.field(key, "node" + j);
-                if (!OTHER_NODES.contains(node)) {
-                    assertEquals(node, o.gradFn() == null ? "None" : o.gradFn().name(), how + " node of output " + j);
-                }
-                if (o.requiresGrad()) {
-                    diff.add(o);
-                }
-            }
-            if (fieldOrNull(key, "w0") == null) {
-                continue;
-            }
-            List<Tensor> ws = new ArrayList<>();
-            for (int j = 0; j < diff.size(); j++) {
-                ws.add(tensorOf(TORCH.field(key, "w" + j), diff.get(j).shape(), diff.get(j).dtype()));
-            }
-            List<Tensor> gs = Autograd.grad(diff, List.of(xs), ws, false, false, true);
-            for (int i = 0; i < gs.size(); i++) {
-                LinalgTest.assertClose(how + " gradient of input " + i, PyTorchCases.numbers(TORCH.field(key, "grad" + i)),
-                        gs.get(i), xs[i].dtype() == DType.FLOAT32);
-            }
-        }
-    }
-
-    static DynamicTest one(String key, Function<Tensor[], Tensor> fn) {
-        return DynamicTest.dynamicTest(key, () -> check(key, x -> new Tensor[] {fn.apply(x)}));
-    }
 
     /** |U_k|, S, |Vh_k| and U_k diag(1..k) Vh_k: what the svd cases compare. */
     private static Tensor[] invariant(Tensor a, boolean full) {
@@ -136,7 +60,7 @@ class SvdTest {
                 "svdvals_f32_tall", "svdvals_1x1", "svdvals_row", "svdvals_rank1", "svdvals_rank2_f32", "svdvals_repeated",
                 "svdvals_zero", "svdvals_large", "svdvals_tiny", "svdvals_graded", "svdvals_inf", "svdvals_empty_0x3",
                 "svdvals_empty_3x0", "svdvals_empty_batch", "svdvals_empty_batch0")) {
-            t.add(one(k, x -> x[0].linalgSvdvals()));
+            t.add(CASES.one(k, x -> x[0].linalgSvdvals()));
         }
         return t;
     }
@@ -145,26 +69,26 @@ class SvdTest {
     List<DynamicTest> svdMatchesPyTorch() {
         List<DynamicTest> t = new ArrayList<>();
         for (String k : List.of("svd_square", "svd_tall", "svd_wide", "svd_batch", "svd_f32")) {
-            t.add(DynamicTest.dynamicTest(k, () -> check(k, x -> invariant(x[0], false))));
+            t.add(DynamicTest.dynamicTest(k, () -> CASES.check(k, x -> invariant(x[0], false))));
         }
         for (String k : List.of("svd_full_tall", "svd_full_wide", "svd_full_batch")) {
-            t.add(DynamicTest.dynamicTest(k, () -> check(k, x -> invariant(x[0], true))));
+            t.add(DynamicTest.dynamicTest(k, () -> CASES.check(k, x -> invariant(x[0], true))));
         }
         for (String k : List.of("svd_u_only_tall", "svd_u_only_wide")) {
-            t.add(one(k, x -> {
+            t.add(CASES.one(k, x -> {
                 SvdResult r = x[0].linalgSvd(false);
                 Tensor c = Tensor.arange(1, r.S().size(-1) + 1, 1).to(DType.FLOAT64);
                 return r.U().mul(c).matmul(r.U().mT());
             }));
         }
         for (String k : List.of("svd_vh_only_tall", "svd_vh_only_wide")) {
-            t.add(one(k, x -> {
+            t.add(CASES.one(k, x -> {
                 SvdResult r = x[0].linalgSvd(false);
                 Tensor c = Tensor.arange(1, r.S().size(-1) + 1, 1).to(DType.FLOAT64);
                 return r.Vh().mT().matmul(r.Vh().mul(c.unsqueeze(-1)));
             }));
         }
-        t.add(one("svd_full_grad", x -> {
+        t.add(CASES.one("svd_full_grad", x -> {
             Tensor e = x[0].linalgSvd(true).U().narrow(-1, 3, 2);
             return e.matmul(e.mT());
         }));
@@ -175,41 +99,41 @@ class SvdTest {
     List<DynamicTest> normsCondAndRankMatchPyTorch() {
         double inf = Double.POSITIVE_INFINITY;
         List<DynamicTest> t = new ArrayList<>();
-        t.add(one("mnorm_2", x -> x[0].matrixNorm(2, null, false)));
-        t.add(one("mnorm_neg2", x -> x[0].matrixNorm(-2, null, false)));
-        t.add(one("mnorm_nuc", x -> x[0].matrixNorm("nuc", null, false)));
-        t.add(one("mnorm_2_batch", x -> x[0].matrixNorm(2, null, false)));
-        t.add(one("mnorm_2_dims_keepdim", x -> x[0].matrixNorm(2, new int[] {2, 0}, true)));
-        t.add(one("mnorm_neg2_dims", x -> x[0].matrixNorm(-2, new int[] {0, 2}, false)));
-        t.add(one("mnorm_nuc_dims_keepdim", x -> x[0].matrixNorm("nuc", new int[] {0, 1}, true)));
-        t.add(one("mnorm_nuc_keepdim", x -> x[0].matrixNorm("nuc", null, true)));
-        t.add(one("mnorm_nuc_f32", x -> x[0].matrixNorm("nuc", null, false)));
-        t.add(one("mnorm_2_f32", x -> x[0].matrixNorm(2, null, false)));
-        t.add(one("norm_nuc", x -> x[0].norm("nuc", null, false)));
-        t.add(one("norm_nuc_dims", x -> x[0].norm("nuc", new int[] {1, 2}, true)));
-        t.add(one("cond_default", x -> x[0].linalgCond()));
-        t.add(one("cond_2_wide", x -> x[0].linalgCond(2)));
-        t.add(one("cond_neg2_batch", x -> x[0].linalgCond(-2)));
-        t.add(one("cond_nuc", x -> x[0].linalgCond("nuc")));
-        t.add(one("cond_fro", x -> x[0].linalgCond("fro")));
-        t.add(one("cond_1", x -> x[0].linalgCond(1)));
-        t.add(one("cond_neg1", x -> x[0].linalgCond(-1)));
-        t.add(one("cond_inf", x -> x[0].linalgCond(inf)));
-        t.add(one("cond_neginf", x -> x[0].linalgCond(-inf)));
-        t.add(one("cond_f32", x -> x[0].linalgCond()));
-        t.add(one("cond_singular_1", x -> x[0].linalgCond(1)));
-        t.add(one("cond_singular_batch_fro", x -> x[0].linalgCond("fro")));
-        t.add(one("cond_empty", x -> x[0].linalgCond()));
-        t.add(one("cond_empty_1", x -> x[0].linalgCond(1)));
+        t.add(CASES.one("mnorm_2", x -> x[0].matrixNorm(2, null, false)));
+        t.add(CASES.one("mnorm_neg2", x -> x[0].matrixNorm(-2, null, false)));
+        t.add(CASES.one("mnorm_nuc", x -> x[0].matrixNorm("nuc", null, false)));
+        t.add(CASES.one("mnorm_2_batch", x -> x[0].matrixNorm(2, null, false)));
+        t.add(CASES.one("mnorm_2_dims_keepdim", x -> x[0].matrixNorm(2, new int[] {2, 0}, true)));
+        t.add(CASES.one("mnorm_neg2_dims", x -> x[0].matrixNorm(-2, new int[] {0, 2}, false)));
+        t.add(CASES.one("mnorm_nuc_dims_keepdim", x -> x[0].matrixNorm("nuc", new int[] {0, 1}, true)));
+        t.add(CASES.one("mnorm_nuc_keepdim", x -> x[0].matrixNorm("nuc", null, true)));
+        t.add(CASES.one("mnorm_nuc_f32", x -> x[0].matrixNorm("nuc", null, false)));
+        t.add(CASES.one("mnorm_2_f32", x -> x[0].matrixNorm(2, null, false)));
+        t.add(CASES.one("norm_nuc", x -> x[0].norm("nuc", null, false)));
+        t.add(CASES.one("norm_nuc_dims", x -> x[0].norm("nuc", new int[] {1, 2}, true)));
+        t.add(CASES.one("cond_default", x -> x[0].linalgCond()));
+        t.add(CASES.one("cond_2_wide", x -> x[0].linalgCond(2)));
+        t.add(CASES.one("cond_neg2_batch", x -> x[0].linalgCond(-2)));
+        t.add(CASES.one("cond_nuc", x -> x[0].linalgCond("nuc")));
+        t.add(CASES.one("cond_fro", x -> x[0].linalgCond("fro")));
+        t.add(CASES.one("cond_1", x -> x[0].linalgCond(1)));
+        t.add(CASES.one("cond_neg1", x -> x[0].linalgCond(-1)));
+        t.add(CASES.one("cond_inf", x -> x[0].linalgCond(inf)));
+        t.add(CASES.one("cond_neginf", x -> x[0].linalgCond(-inf)));
+        t.add(CASES.one("cond_f32", x -> x[0].linalgCond()));
+        t.add(CASES.one("cond_singular_1", x -> x[0].linalgCond(1)));
+        t.add(CASES.one("cond_singular_batch_fro", x -> x[0].linalgCond("fro")));
+        t.add(CASES.one("cond_empty", x -> x[0].linalgCond()));
+        t.add(CASES.one("cond_empty_1", x -> x[0].linalgCond(1)));
         for (String k : List.of("rank_full", "rank_deficient", "rank_batch", "rank_f32", "rank_tol_edge", "rank_empty")) {
-            t.add(one(k, x -> x[0].linalgMatrixRank()));
+            t.add(CASES.one(k, x -> x[0].linalgMatrixRank()));
         }
-        t.add(one("rank_atol", x -> x[0].linalgMatrixRank(1.0, null, false)));
-        t.add(one("rank_rtol", x -> x[0].linalgMatrixRank(null, 0.1, false)));
-        t.add(one("rank_atol_rtol", x -> x[0].linalgMatrixRank(0.05, 0.5, false)));
-        t.add(one("rank_atol_zero", x -> x[0].linalgMatrixRank(0.0, null, false)));
-        t.add(one("rank_hermitian", x -> x[0].linalgMatrixRank(null, null, true)));
-        t.add(one("rank_hermitian_lower", x -> x[0].linalgMatrixRank(null, null, true)));
+        t.add(CASES.one("rank_atol", x -> x[0].linalgMatrixRank(1.0, null, false)));
+        t.add(CASES.one("rank_rtol", x -> x[0].linalgMatrixRank(null, 0.1, false)));
+        t.add(CASES.one("rank_atol_rtol", x -> x[0].linalgMatrixRank(0.05, 0.5, false)));
+        t.add(CASES.one("rank_atol_zero", x -> x[0].linalgMatrixRank(0.0, null, false)));
+        t.add(CASES.one("rank_hermitian", x -> x[0].linalgMatrixRank(null, null, true)));
+        t.add(CASES.one("rank_hermitian_lower", x -> x[0].linalgMatrixRank(null, null, true)));
         return t;
     }
 
@@ -218,13 +142,13 @@ class SvdTest {
         List<DynamicTest> t = new ArrayList<>();
         for (String k : List.of("pinv_tall", "pinv_wide", "pinv_batch", "pinv_f32", "pinv_rank1", "pinv_rank2_batch", "pinv_zero",
                 "pinv_empty")) {
-            t.add(one(k, x -> x[0].linalgPinv()));
+            t.add(CASES.one(k, x -> x[0].linalgPinv()));
         }
-        t.add(one("pinv_atol", x -> x[0].linalgPinv(0.3, null, false)));
-        t.add(one("pinv_rtol", x -> x[0].linalgPinv(null, 0.4, false)));
-        t.add(one("pinv_hermitian", x -> x[0].linalgPinv(null, null, true)));
-        t.add(one("pinv_hermitian_grad", x -> x[0].linalgPinv(null, null, true)));
-        t.add(one("lstsq_wide_grad", x -> x[0].linalgLstsq(x[1])));
+        t.add(CASES.one("pinv_atol", x -> x[0].linalgPinv(0.3, null, false)));
+        t.add(CASES.one("pinv_rtol", x -> x[0].linalgPinv(null, 0.4, false)));
+        t.add(CASES.one("pinv_hermitian", x -> x[0].linalgPinv(null, null, true)));
+        t.add(CASES.one("pinv_hermitian_grad", x -> x[0].linalgPinv(null, null, true)));
+        t.add(CASES.one("lstsq_wide_grad", x -> x[0].linalgLstsq(x[1])));
         return t;
     }
 
@@ -319,9 +243,9 @@ class SvdTest {
                 default: shape = new int[] {3, 0};
             }
             SvdResult r = Tensor.zeros(DType.FLOAT64, shape).linalgSvd(full);
-            assertArrayEquals(shapeOf(TORCH.field(key, "ushape")), r.U().shape(), key + " U");
-            assertArrayEquals(shapeOf(TORCH.field(key, "sshape")), r.S().shape(), key + " S");
-            assertArrayEquals(shapeOf(TORCH.field(key, "vhshape")), r.Vh().shape(), key + " Vh");
+            assertArrayEquals(LinalgCases.shapeOf(TORCH.field(key, "ushape")), r.U().shape(), key + " U");
+            assertArrayEquals(LinalgCases.shapeOf(TORCH.field(key, "sshape")), r.S().shape(), key + " S");
+            assertArrayEquals(LinalgCases.shapeOf(TORCH.field(key, "vhshape")), r.Vh().shape(), key + " Vh");
             assertArrayEquals(PyTorchCases.numbers(TORCH.field(key, "u")), r.U().toDoubleArray(), key + " U");
             assertArrayEquals(PyTorchCases.numbers(TORCH.field(key, "vh")), r.Vh().toDoubleArray(), key + " Vh");
         }

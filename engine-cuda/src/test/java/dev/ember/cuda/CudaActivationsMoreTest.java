@@ -1,7 +1,6 @@
 package dev.ember.cuda;
 
 import dev.ember.DType;
-import dev.ember.Device;
 import dev.ember.Generator;
 import dev.ember.Tensor;
 import dev.ember.nn.Functional;
@@ -18,6 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.nc;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -31,7 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * to the slope); PyTorch's CUDA kernel names in the dtype errors.
  */
 class CudaActivationsMoreTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2028);
 
     @BeforeEach
@@ -40,11 +41,7 @@ class CudaActivationsMoreTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(8.0).sub(4.0);
-    }
-
-    private static Tensor nc(Tensor t) {
-        return t.transpose(-1, -2).contiguous().transpose(-1, -2);
+        return uniform(GEN, 4.0, shape);
     }
 
     private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {

@@ -1,7 +1,6 @@
 package dev.ember.cuda;
 
 import dev.ember.DType;
-import dev.ember.Device;
 import dev.ember.Generator;
 import dev.ember.Tensor;
 import dev.ember.nn.Functional;
@@ -15,9 +14,11 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.assertBitwiseRepeatable;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gradients; the composition; MultiheadAttention and an encoder layer moved to the device.
  */
 class CudaAttentionTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2027);
 
     @BeforeEach
@@ -38,15 +38,11 @@ class CudaAttentionTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(4.0).sub(2.0);
+        return uniform(GEN, 2.0, shape);
     }
 
     private static Tensor heads(Tensor t) {
         return t.transpose(1, 2).contiguous().transpose(1, 2);
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
 
     @TestFactory
@@ -185,21 +181,8 @@ class CudaAttentionTest {
         Tensor k = r(2, 2, 130, 64).to(GPU);
         Tensor v = r(2, 2, 130, 64).to(GPU);
         Tensor g = r(2, 4, 100, 64).to(GPU);
-        double[][] first = null;
-        for (int run = 0; run < 2; run++) {
-            Tensor[] in = {q.clone().requiresGrad_(true), k.clone().requiresGrad_(true), v.clone().requiresGrad_(true)};
-            Tensor out = Functional.scaledDotProductAttention(in[0], in[1], in[2], null, 0.0, true, null, true, null);
-            out.backward(g);
-            double[][] now = {out.toDoubleArray(), in[0].grad().toDoubleArray(), in[1].grad().toDoubleArray(),
-                in[2].grad().toDoubleArray()};
-            if (first == null) {
-                first = now;
-            } else {
-                for (int i = 0; i < now.length; i++) {
-                    assertArrayEquals(first[i], now[i], 0.0, "run 2, tensor " + i);
-                }
-            }
-        }
+        assertBitwiseRepeatable(in -> Functional.scaledDotProductAttention(in[0], in[1], in[2], null, 0.0, true, null, true,
+                null), g, q, k, v);
     }
 
     @Test

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+
+import static dev.ember.cuda.CudaParity.p;
 
 /**
  * {@code F.ctc_loss} on CUDA against the CPU reference, forward and the gradient of log_probs: padded and concatenated
@@ -32,10 +33,6 @@ class CudaCtcLossTest {
 
     private static Tensor longs(long... v) {
         return Tensor.tensor(v, DType.INT64, Device.CPU);
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
 
     @TestFactory

@@ -5,6 +5,7 @@ import dev.ember.Ember;
 import dev.ember.backend.Layout;
 import dev.ember.backend.ScatterReduce;
 import dev.ember.backend.Storage;
+import dev.ember.cuda.LaunchRecords.FakeStorage;
 import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -36,36 +37,6 @@ class CudaIndexLaunchesTest {
         Ember.useDeterministicAlgorithms(false);
     }
 
-    /** A storage that only has a type and a size. */
-    private static final class FakeStorage implements Storage {
-        final DType dtype;
-        final long numel;
-
-        FakeStorage(DType dtype, long numel) {
-            this.dtype = dtype;
-            this.numel = numel;
-        }
-
-        @Override
-        public DType dtype() {
-            return dtype;
-        }
-
-        @Override
-        public long numel() {
-            return numel;
-        }
-
-        @Override
-        public dev.ember.Device device() {
-            return dev.ember.Device.cuda(0);
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     /** Records each launch as its kernel name and argument kinds. */
     private static final class Recorder implements CudaIndexKernels.Device {
         final List<String> launches = new ArrayList<>();
@@ -73,28 +44,7 @@ class CudaIndexLaunchesTest {
         int deferred;
 
         private void record(String kernel, Object... args) {
-            StringBuilder sb = new StringBuilder(kernel).append('(');
-            for (int i = 0; i < args.length; i++) {
-                sb.append(i > 0 ? ", " : "").append(kind(args[i]));
-            }
-            launches.add(sb.append(')').toString());
-        }
-
-        private static String kind(Object a) {
-            if (a instanceof CUdeviceptr) {
-                return "ptr";
-            } else if (a instanceof Geo) {
-                return "Geo";
-            } else if (a instanceof int[]) {
-                return "int[" + ((int[]) a).length + "]";
-            } else if (a instanceof Integer) {
-                return "int";
-            } else if (a instanceof Long) {
-                return "i64";
-            } else if (a instanceof Double) {
-                return "double";
-            }
-            return "?" + a;
+            launches.add(LaunchRecords.launch(kernel, args));
         }
 
         @Override

@@ -1,7 +1,6 @@
 package dev.ember.cuda;
 
 import dev.ember.DType;
-import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.Generator;
 import dev.ember.Index;
@@ -17,6 +16,9 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * CPU's message.
  */
 class CudaIndexingTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2025);
 
     @BeforeEach
@@ -43,7 +44,7 @@ class CudaIndexingTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(2.0).sub(1.0);
+        return uniform(GEN, 1.0, shape);
     }
 
     private static Tensor l(long... v) {
@@ -61,10 +62,6 @@ class CudaIndexingTest {
     /** Random int64 indices in [0, bound) of a shape. */
     private static Tensor idx(long bound, int... shape) {
         return Tensor.randint(0, bound, shape);
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
 
     @TestFactory

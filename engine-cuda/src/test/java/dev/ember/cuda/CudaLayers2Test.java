@@ -1,7 +1,5 @@
 package dev.ember.cuda;
 
-import dev.ember.DType;
-import dev.ember.Device;
 import dev.ember.Generator;
 import dev.ember.LstmState;
 import dev.ember.RnnOutput;
@@ -16,8 +14,13 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.inputGradient;
+import static dev.ember.cuda.CudaParity.ints;
+import static dev.ember.cuda.CudaParity.nc;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -28,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * and copy kernels), and LSTM/GRU (their compositions).
  */
 class CudaLayers2Test {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2027);
 
     @BeforeEach
@@ -37,24 +39,7 @@ class CudaLayers2Test {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(4.0).sub(2.0);
-    }
-
-    private static Tensor nc(Tensor t) {
-        return t.transpose(-1, -2).contiguous().transpose(-1, -2);
-    }
-
-    private static int[] ints(int... v) {
-        return v;
-    }
-
-    /** d(sum(y^2))/dx as a differentiable tensor (create_graph), so that parity also checks its own backward. */
-    private static Tensor inputGradient(Tensor y, Tensor x) {
-        return dev.ember.Autograd.grad(List.of(y.mul(y).sum()), List.of(x), null, true).get(0);
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
+        return uniform(GEN, 2.0, shape);
     }
 
     @TestFactory

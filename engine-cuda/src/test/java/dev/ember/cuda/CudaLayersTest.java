@@ -1,7 +1,6 @@
 package dev.ember.cuda;
 
 import dev.ember.DType;
-import dev.ember.Device;
 import dev.ember.Generator;
 import dev.ember.Tensor;
 import dev.ember.nn.Functional;
@@ -13,8 +12,12 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.assertBitwiseRepeatable;
+import static dev.ember.cuda.CudaParity.nc;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * likewise, with the running statistics), embeddings and the composed losses.
  */
 class CudaLayersTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2026);
 
     @BeforeEach
@@ -36,19 +38,11 @@ class CudaLayersTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(4.0).sub(2.0);
+        return uniform(GEN, 2.0, shape);
     }
 
     private static Tensor l(long... v) {
         return Tensor.tensor(v, DType.INT64);
-    }
-
-    private static Tensor nc(Tensor t) {
-        return t.transpose(-1, -2).contiguous().transpose(-1, -2);
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
 
     @TestFactory
@@ -175,21 +169,7 @@ class CudaLayersTest {
         Tensor w = r(96).to(GPU);
         Tensor b = r(96).to(GPU);
         Tensor g = r(2000, 96).to(GPU);
-        double[][] first = null;
-        for (int run = 0; run < 2; run++) {
-            Tensor[] in = {x.clone().requiresGrad_(true), w.clone().requiresGrad_(true), b.clone().requiresGrad_(true)};
-            Tensor out = Functional.layerNorm(in[0], new int[] {96}, in[1], in[2], 1e-5);
-            out.backward(g);
-            double[][] now = {out.toDoubleArray(), in[0].grad().toDoubleArray(), in[1].grad().toDoubleArray(),
-                in[2].grad().toDoubleArray()};
-            if (first == null) {
-                first = now;
-            } else {
-                for (int i = 0; i < now.length; i++) {
-                    assertArrayEquals(first[i], now[i], 0.0, "run 2, tensor " + i);
-                }
-            }
-        }
+        assertBitwiseRepeatable(in -> Functional.layerNorm(in[0], new int[] {96}, in[1], in[2], 1e-5), g, x, w, b);
     }
 
     @TestFactory

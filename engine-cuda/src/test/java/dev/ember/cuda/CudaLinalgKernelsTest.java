@@ -1,7 +1,6 @@
 package dev.ember.cuda;
 
 import dev.ember.DType;
-import dev.ember.Device;
 import dev.ember.Generator;
 import dev.ember.Tensor;
 import dev.ember.backend.Backend;
@@ -18,6 +17,9 @@ import java.util.Random;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +35,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Skipped without a usable GPU: none of it has run on a GPU yet.
  */
 class CudaLinalgKernelsTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(1414);
     private static CudaBackend backend;
 
@@ -43,7 +44,7 @@ class CudaLinalgKernelsTest {
     }
 
     private static Tensor r(DType t, int... shape) {
-        return Tensor.rand(GEN, t, shape).mul(2.0).sub(1.0);
+        return uniform(GEN, t, 1.0, shape);
     }
 
     private static Tensor r(int... shape) {
@@ -60,10 +61,6 @@ class CudaLinalgKernelsTest {
     private static Tensor spd(Tensor x) {
         int n = x.size(-1);
         return x.matmul(x.mT()).add(Tensor.eye(n, n, x.dtype()).to(x.device()));
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
 
     @TestFactory

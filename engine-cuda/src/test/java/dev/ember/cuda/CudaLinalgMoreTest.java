@@ -13,8 +13,11 @@ import org.junit.jupiter.api.TestFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.inputGradient;
+import static dev.ember.cuda.CudaParity.nc;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -33,15 +36,11 @@ class CudaLinalgMoreTest {
     }
 
     private static Tensor r(DType t, int... shape) {
-        return Tensor.rand(GEN, t, shape).mul(2.0).sub(1.0);
+        return uniform(GEN, t, 1.0, shape);
     }
 
     private static Tensor r(int... shape) {
         return r(DType.FLOAT64, shape);
-    }
-
-    private static Tensor nc(Tensor t) {
-        return t.transpose(-1, -2).contiguous().transpose(-1, -2);
     }
 
     /** A triangular matrix with a diagonal of at least 1.5. */
@@ -55,15 +54,6 @@ class CudaLinalgMoreTest {
     private static Tensor wellConditioned(int... shape) {
         int n = shape[shape.length - 1];
         return r(shape).add(Tensor.eye(n, n, DType.FLOAT64).mul((double) n));
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
-    }
-
-    /** d(sum(y^2))/dx as a differentiable tensor (create_graph), so that parity also checks its own backward. */
-    private static Tensor inputGradient(Tensor y, Tensor x) {
-        return dev.ember.Autograd.grad(List.of(y.mul(y).sum()), List.of(x), null, true).get(0);
     }
 
     @TestFactory

@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -26,7 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * without a usable GPU.
  */
 class CudaLinalgTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(4242);
 
     @BeforeEach
@@ -35,17 +37,13 @@ class CudaLinalgTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(2.0).sub(1.0);
+        return uniform(GEN, 1.0, shape);
     }
 
     /** A float32 input that {@code fn} turns into a well-conditioned square matrix (plus n on the diagonal). */
     private static Tensor wellConditioned(Tensor x) {
         int n = x.size(-1);
         return x.add(Tensor.eye(n, n, x.dtype()).to(x.device()).mul((double) n));
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
 
     @TestFactory

@@ -1,7 +1,6 @@
 package dev.ember.cuda;
 
 import dev.ember.DType;
-import dev.ember.Device;
 import dev.ember.Generator;
 import dev.ember.Tensor;
 import dev.ember.nn.Functional;
@@ -12,8 +11,11 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.nc;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -24,7 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * batches), on non-contiguous inputs and empty batches; and the out-of-range target errors, raised on the GPU too.
  */
 class CudaLossesMoreTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2031);
 
     @BeforeEach
@@ -33,20 +34,12 @@ class CudaLossesMoreTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(4.0).sub(2.0);
-    }
-
-    private static Tensor nc(Tensor t) {
-        return t.transpose(-1, -2).contiguous().transpose(-1, -2);
+        return uniform(GEN, 2.0, shape);
     }
 
     /** A constant (target, weight) on the device of {@code like}. */
     private static Tensor on(Tensor c, Tensor like) {
         return c.to(like.device());
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
 
     @TestFactory

@@ -1,7 +1,6 @@
 package dev.ember.cuda;
 
 import dev.ember.DType;
-import dev.ember.Device;
 import dev.ember.Generator;
 import dev.ember.Special;
 import dev.ember.Tensor;
@@ -12,8 +11,12 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.inputGradient;
+import static dev.ember.cuda.CudaParity.nc;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -24,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * come back to the device.
  */
 class CudaMathMoreTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2031);
 
     @BeforeEach
@@ -33,19 +35,7 @@ class CudaMathMoreTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(4.0).sub(2.0);
-    }
-
-    private static Tensor nc(Tensor t) {
-        return t.transpose(-1, -2).contiguous().transpose(-1, -2);
-    }
-
-    private static Tensor inputGradient(Tensor y, Tensor x) {
-        return dev.ember.Autograd.grad(List.of(y.mul(y).sum()), List.of(x), null, true).get(0);
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
+        return uniform(GEN, 2.0, shape);
     }
 
     @TestFactory

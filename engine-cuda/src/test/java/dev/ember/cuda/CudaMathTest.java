@@ -10,7 +10,8 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+
+import static dev.ember.cuda.CudaParity.p;
 
 /**
  * The math ops, reductions and regression losses of issue 14 on CUDA against the CPU backend
@@ -36,10 +37,6 @@ class CudaMathTest {
 
     private static Tensor d(double lo, double hi, int... shape) {
         return Tensor.rand(GEN, DType.FLOAT64, shape).mul(hi - lo).add(lo);
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
 
     @TestFactory

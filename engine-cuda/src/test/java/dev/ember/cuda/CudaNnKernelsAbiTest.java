@@ -49,7 +49,6 @@ class CudaNnKernelsAbiTest {
     private Map<String, Kernel> kernels;
     private final List<Launch> launches = new ArrayList<>();
     private final Map<CUdeviceptr, DType> pointers = new IdentityHashMap<>();
-    private long nextAddress = 1 << 20;
     private CachingAllocator allocator;
     private CudaNnKernels nn;
 
@@ -57,18 +56,7 @@ class CudaNnKernelsAbiTest {
     void setUp() throws IOException {
         Assumptions.assumeTrue(Files.isRegularFile(SOURCE), "not run from the engine-cuda module directory");
         kernels = parse(Files.readString(SOURCE));
-        allocator = new CachingAllocator(() -> { }, 1L << 40, new CachingAllocator.DeviceMemory() {
-            @Override
-            public CUdeviceptr alloc(long bytes) {
-                CUdeviceptr p = new CUdeviceptr().withByteOffset(nextAddress);
-                nextAddress += bytes + 256;
-                return p;
-            }
-
-            @Override
-            public void free(CUdeviceptr p) {
-            }
-        }, () -> { });
+        allocator = HostToolchain.fakeAllocator();
         nn = new CudaNnKernels(new CudaNnKernels.Device() {
             @Override
             public void launchNn(String kernel, int blocks, int threads, Object shape, Object... args) {

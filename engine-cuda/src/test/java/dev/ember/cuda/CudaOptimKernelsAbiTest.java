@@ -40,7 +40,6 @@ class CudaOptimKernelsAbiTest {
 
     private Map<String, List<String>> kernels;
     private final List<Launch> launches = new ArrayList<>();
-    private long nextAddress = 1 << 20;
     private CachingAllocator allocator;
     private CudaOptimKernels optim;
 
@@ -67,18 +66,7 @@ class CudaOptimKernelsAbiTest {
             assertEquals(k.ordinal(), Integer.parseInt(dm.group(1)), "the kernels' code of " + k);
             assertTrue(k.slots().size() <= OptimizerKind.MAX_HYPER && k.maxState() <= OptimizerKind.MAX_STATE);
         }
-        allocator = new CachingAllocator(() -> { }, 1L << 40, new CachingAllocator.DeviceMemory() {
-            @Override
-            public CUdeviceptr alloc(long bytes) {
-                CUdeviceptr p = new CUdeviceptr().withByteOffset(nextAddress);
-                nextAddress += bytes + 256;
-                return p;
-            }
-
-            @Override
-            public void free(CUdeviceptr p) {
-            }
-        }, () -> { });
+        allocator = HostToolchain.fakeAllocator();
         optim = new CudaOptimKernels((kernel, blocks, threads, shape, args) ->
                 launches.add(new Launch(kernel, blocks, threads, args)));
     }

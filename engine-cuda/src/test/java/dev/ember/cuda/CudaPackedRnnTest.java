@@ -1,7 +1,5 @@
 package dev.ember.cuda;
 
-import dev.ember.DType;
-import dev.ember.Device;
 import dev.ember.Generator;
 import dev.ember.LstmState;
 import dev.ember.RnnOutput;
@@ -19,8 +17,10 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -31,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * padded input, the initial states and every weight; and the modules moved to the GPU, h0 given in the original order.
  */
 class CudaPackedRnnTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2031);
     private static final long[] SORTED = {7, 5, 5, 2, 1};
     private static final long[] UNSORTED = {3, 7, 1, 5, 5};
@@ -42,16 +41,12 @@ class CudaPackedRnnTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(2.0).sub(1.0);
+        return uniform(GEN, 1.0, shape);
     }
 
     /** The weights of one layer and direction: w_ih [G, in], w_hh [G, h], b_ih [G], b_hh [G]. */
     private static List<Tensor> weights(int gates, int in, int hidden) {
         return List.of(r(gates, in), r(gates, hidden), r(gates), r(gates));
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
 
     private static Tensor[] inputs(Tensor x, List<Tensor> states, List<List<Tensor>> weights) {

@@ -1,7 +1,6 @@
 package dev.ember.cuda;
 
 import dev.ember.DType;
-import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.Generator;
 import dev.ember.Tensor;
@@ -15,6 +14,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.ints;
+import static dev.ember.cuda.CudaParity.nc;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -27,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * no fused multiply-adds), and the same bits from run to run with deterministic algorithms required.
  */
 class CudaResampleTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2115);
 
     @BeforeEach
@@ -36,12 +39,7 @@ class CudaResampleTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(4.0).sub(2.0);
-    }
-
-    /** The same values in a layout whose last two dimensions are swapped in memory. */
-    private static Tensor nc(Tensor t) {
-        return t.transpose(-1, -2).contiguous().transpose(-1, -2);
+        return uniform(GEN, 2.0, shape);
     }
 
     /** The same values channels-last (C innermost in memory). */
@@ -55,14 +53,6 @@ class CudaResampleTest {
         Tensor u = Tensor.rand(GEN, DType.FLOAT32, shape);
         return Tensor.where(u.lt(0.05), Tensor.full(new int[0], Double.NaN),
                 Tensor.where(u.gt(0.93), Tensor.full(new int[0], Double.NEGATIVE_INFINITY), v));
-    }
-
-    private static int[] ints(int... v) {
-        return v;
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
 
     private static Tensor bilinear(Tensor x, int[] size, double[] scales, boolean align) {

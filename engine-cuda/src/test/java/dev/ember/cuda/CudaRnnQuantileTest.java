@@ -14,8 +14,11 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.nc;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -26,7 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * (sort, gather and lerp on the device), aminmax, msort and the dtype argument of the reductions, scans and softmax.
  */
 class CudaRnnQuantileTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2031);
 
     @BeforeEach
@@ -35,15 +37,7 @@ class CudaRnnQuantileTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(2.0).sub(1.0);
-    }
-
-    private static Tensor nc(Tensor t) {
-        return t.transpose(-1, -2).contiguous().transpose(-1, -2);
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
+        return uniform(GEN, 1.0, shape);
     }
 
     @TestFactory

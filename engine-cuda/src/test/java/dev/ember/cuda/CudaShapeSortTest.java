@@ -10,7 +10,9 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 
 /**
  * Shape ops, sorting and scans on CUDA against the CPU reference (forward and backward), on odd sizes, non-contiguous
@@ -27,11 +29,7 @@ class CudaShapeSortTest {
     private static final Generator GEN = new Generator(314);
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(2).sub(1.0);
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
+        return uniform(GEN, 1.0, shape);
     }
 
     private static Tensor sumOf(List<Tensor> parts) {

@@ -5,6 +5,7 @@ import dev.ember.backend.Layout;
 import dev.ember.backend.RankOp;
 import dev.ember.backend.ScanOp;
 import dev.ember.backend.Storage;
+import dev.ember.cuda.LaunchRecords.FakeStorage;
 import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -34,38 +35,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CudaSortLaunchesTest {
 
-    /** A storage that only has a type and a size. */
-    private static final class FakeStorage implements Storage {
-        final DType dtype;
-        final long numel;
-        boolean closed;
-
-        FakeStorage(DType dtype, long numel) {
-            this.dtype = dtype;
-            this.numel = numel;
-        }
-
-        @Override
-        public DType dtype() {
-            return dtype;
-        }
-
-        @Override
-        public long numel() {
-            return numel;
-        }
-
-        @Override
-        public dev.ember.Device device() {
-            return dev.ember.Device.cuda(0);
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-    }
-
     /** Records each launch as its kernel name and argument kinds, and every scratch allocation. */
     private static final class Recorder implements CudaSortKernels.Device {
         final List<String> launches = new ArrayList<>();
@@ -73,26 +42,7 @@ class CudaSortLaunchesTest {
         final Map<Storage, CUdeviceptr> pointers = new IdentityHashMap<>();
 
         private void record(String kernel, Object... args) {
-            StringBuilder sb = new StringBuilder(kernel).append('(');
-            for (int i = 0; i < args.length; i++) {
-                sb.append(i > 0 ? ", " : "").append(kind(args[i]));
-            }
-            launches.add(sb.append(')').toString());
-        }
-
-        private static String kind(Object a) {
-            if (a instanceof CUdeviceptr) {
-                return "ptr";
-            } else if (a instanceof Geo) {
-                return "Geo";
-            } else if (a instanceof Integer) {
-                return "int";
-            } else if (a instanceof Long) {
-                return "i64";
-            } else if (a instanceof Double) {
-                return "double";
-            }
-            return "?" + a;
+            launches.add(LaunchRecords.launch(kernel, args));
         }
 
         @Override

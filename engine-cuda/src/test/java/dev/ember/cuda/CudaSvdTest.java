@@ -11,7 +11,9 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 
 /**
  * Singular values and symmetric eigenvalues on CUDA against the CPU: svd, svdvals, matrix norms 2 / nuc, cond,
@@ -28,7 +30,7 @@ class CudaSvdTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(2.0).sub(1.0);
+        return uniform(GEN, 1.0, shape);
     }
 
     /** Well-separated singular values (plus 1..k on the diagonal): the vectors' gradients divide by their gaps. */
@@ -42,10 +44,6 @@ class CudaSvdTest {
     private static Tensor symmetric(Tensor x) {
         Tensor s = separated(x);
         return s.add(s.mT()).mul(0.5);
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
     }
 
     @TestFactory

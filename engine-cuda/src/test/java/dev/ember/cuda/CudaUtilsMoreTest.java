@@ -18,6 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.p;
+import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -28,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Convert's parametersToVector / vectorToParameters.
  */
 class CudaUtilsMoreTest {
-    private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2031);
 
     @BeforeEach
@@ -37,11 +39,7 @@ class CudaUtilsMoreTest {
     }
 
     private static Tensor r(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(2.0).sub(1.0);
-    }
-
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
+        return uniform(GEN, 1.0, shape);
     }
 
     private static final Function<Tensor, Tensor> F1 = x -> x.mul(x).sin().mul(x.sum());

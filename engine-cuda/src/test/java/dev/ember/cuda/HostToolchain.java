@@ -1,5 +1,7 @@
 package dev.ember.cuda;
 
+import jcuda.driver.CUdeviceptr;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +30,27 @@ final class HostToolchain {
     static final Path SHIM = Path.of("src/test/cuda/index_emulation");
 
     private HostToolchain() {
+    }
+
+    /**
+     * A caching allocator over made-up device addresses (from 1 MiB up, each block 256 bytes past the one before; nothing
+     * is allocated or freed), for the tests that record launches without a GPU.
+     */
+    static CachingAllocator fakeAllocator() {
+        return new CachingAllocator(() -> { }, 1L << 40, new CachingAllocator.DeviceMemory() {
+            private long nextAddress = 1 << 20;
+
+            @Override
+            public CUdeviceptr alloc(long bytes) {
+                CUdeviceptr p = new CUdeviceptr().withByteOffset(nextAddress);
+                nextAddress += bytes + 256;
+                return p;
+            }
+
+            @Override
+            public void free(CUdeviceptr p) {
+            }
+        }, () -> { });
     }
 
     /** The path of {@code tool} on the PATH, or null. */

@@ -40,19 +40,7 @@ class ResampleKernelsEmulationTest {
     private final RecordFile file = new RecordFile();
     private final Random random = new Random(15);
     private int cases;
-    private long nextAddress = 1 << 20;
-    private final CachingAllocator allocator = new CachingAllocator(() -> { }, 1L << 40, new CachingAllocator.DeviceMemory() {
-        @Override
-        public CUdeviceptr alloc(long bytes) {
-            CUdeviceptr p = new CUdeviceptr().withByteOffset(nextAddress);
-            nextAddress += bytes + 256;
-            return p;
-        }
-
-        @Override
-        public void free(CUdeviceptr p) {
-        }
-    }, () -> { });
+    private final CachingAllocator allocator = HostToolchain.fakeAllocator();
 
     /** The launches of the case being recorded. */
     private final List<Object[]> launches = new ArrayList<>();

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,26 +33,8 @@ class TcKernelsEmulationTest {
         Path tmp = Files.createTempDirectory("ember_tc_emulation");
         try {
             // the head of ember_kernels.cu, its struct Mat (the GEMMs' operand descriptor) and its type tags with
-            // convertTo (the conversions the half casts reuse), up to the template line before convertK
-            StringBuilder prelude = new StringBuilder(HostToolchain.prelude(false));
-            List<String> tags = new ArrayList<>();
-            boolean inTags = false;
-            for (String line : Files.readAllLines(HostToolchain.CUDA.resolve("ember_kernels.cu"))) {
-                if (line.startsWith("struct Mat ")) {
-                    prelude.append(line).append('\n');
-                }
-                inTags |= line.startsWith("struct TagB ");
-                if (inTags && line.startsWith("__device__ void convertK")) {
-                    tags.remove(tags.size() - 1);
-                    inTags = false;
-                } else if (inTags) {
-                    tags.add(line);
-                }
-            }
-            prelude.append(String.join("\n", tags)).append('\n');
-            assertTrue(prelude.indexOf("struct Mat ") >= 0, "struct Mat not found in ember_kernels.cu");
-            assertTrue(prelude.indexOf("convertTo(") >= 0, "convertTo not found in ember_kernels.cu");
-            Files.writeString(tmp.resolve("prelude.h"), prelude.toString());
+            // convertTo (the conversions the half casts reuse)
+            Files.writeString(tmp.resolve("prelude.h"), TcAttentionEmulationTest.prelude());
             Path exe = tmp.resolve("tc_kernels_test");
             String built = HostToolchain.run(List.of(gxx, "-std=c++20", "-O1", "-pthread", "-w", "-ffp-contract=off",
                     "-I", tmp.toString(), "-I", HostToolchain.CUDA.toString(), "-I", HostToolchain.SHIM.toString(),

@@ -1,0 +1,88 @@
+package dev.ember.cuda;
+
+import dev.ember.Autograd;
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.Generator;
+import dev.ember.Tensor;
+import org.junit.jupiter.api.DynamicTest;
+
+import java.util.List;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+/**
+ * The helpers the CUDA parity test classes share (each had its own copy): random inputs, a non-contiguous layout of the
+ * same values, an input gradient made with create_graph, a dynamic test running {@link CudaParityTest#parity} (CPU
+ * reference against CUDA, forward and the gradients of every input), and a check that a computation repeats bit for
+ * bit. Each class keeps its own {@link Generator}, so that its inputs are the ones it drew before.
+ */
+final class CudaParity {
+    /** The first GPU. */
+    static final Device GPU = Device.cuda(0);
+
+    private CudaParity() {
+    }
+
+    /**
+     * Uniform float32 values in [-half, half): {@code rand(gen) * (2 half) - half}, the arithmetic of the classes'
+     * former {@code r} helpers.
+     */
+    static Tensor uniform(Generator gen, double half, int... shape) {
+        return Tensor.rand(gen, DType.FLOAT32, shape).mul(2 * half).sub(half);
+    }
+
+    /** {@link #uniform} in the given floating type (drawn in that type). */
+    static Tensor uniform(Generator gen, DType dtype, double half, int... shape) {
+        return Tensor.rand(gen, dtype, shape).mul(2 * half).sub(half);
+    }
+
+    /** The same values in a layout whose last two dimensions are swapped in memory. */
+    static Tensor nc(Tensor t) {
+        return t.transpose(-1, -2).contiguous().transpose(-1, -2);
+    }
+
+    /** Its arguments as an array (sizes, strides, paddings). */
+    static int[] ints(int... v) {
+        return v;
+    }
+
+    /** d(sum(y^2))/dx as a differentiable tensor (create_graph), so that parity also checks its own backward. */
+    static Tensor inputGradient(Tensor y, Tensor x) {
+        return Autograd.grad(List.of(y.mul(y).sum()), List.of(x), null, true).get(0);
+    }
+
+    /** A dynamic test named {@code name} comparing {@code f} on the CPU and on CUDA ({@link CudaParityTest#parity}). */
+    static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
+        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
+    }
+
+    /**
+     * Runs {@code f} twice on fresh leaves cloned from {@code inputs}, backward with {@code g} each time: the output and
+     * every input's gradient must be the same bits both times (kernels that sum without atomics).
+     */
+    static void assertBitwiseRepeatable(Function<Tensor[], Tensor> f, Tensor g, Tensor... inputs) {
+        double[][] first = null;
+        for (int run = 0; run < 2; run++) {
+            Tensor[] in = new Tensor[inputs.length];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = inputs[i].clone().requiresGrad_(true);
+            }
+            Tensor out = f.apply(in);
+            out.backward(g);
+            double[][] now = new double[in.length + 1][];
+            now[0] = out.toDoubleArray();
+            for (int i = 0; i < in.length; i++) {
+                now[i + 1] = in[i].grad().toDoubleArray();
+            }
+            if (first == null) {
+                first = now;
+            } else {
+                for (int i = 0; i < now.length; i++) {
+                    assertArrayEquals(first[i], now[i], 0.0, "run 2, tensor " + i);
+                }
+            }
+        }
+    }
+}
