@@ -1,15 +1,11 @@
 package dev.ember.nn;
 
-import dev.ember.Tensor;
-
 /**
  * {@code torch.nn.ReflectionPad2d}: pads the last 2 dimensions with the reflection of the input boundary, {@code F.pad(input, padding, "reflect")}
  * (PyTorch 2.x's module). The padding is one int for every side or
  * 4 values {@code (left, right, top, bottom)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class ReflectionPad2d extends Module {
-    private final int[] padding;
-
+public final class ReflectionPad2d extends ReflectionPadNd {
     /** The same padding on every side. */
     public ReflectionPad2d(int padding) {
         this(Checks.repeat(padding, 4));
@@ -17,22 +13,6 @@ public final class ReflectionPad2d extends Module {
 
     /** The padding as a tuple (the last dimension's sides first). */
     public ReflectionPad2d(int[] padding) {
-        this.padding = Checks.notNull(padding, "padding").clone();
-    }
-
-    /** The padding, as PyTorch's {@code padding} attribute. */
-    public int[] padding() {
-        return padding.clone();
-    }
-
-    @Override
-    public Tensor forward(Tensor input) {
-        return Functional.pad(input, padding, "reflect");
-    }
-
-    /** PyTorch's {@code extra_repr}: the padding tuple. */
-    @Override
-    public String extraRepr() {
-        return tuple(padding);
+        super(padding);
     }
 }

@@ -1,15 +1,11 @@
 package dev.ember.nn;
 
-import dev.ember.Tensor;
-
 /**
  * {@code torch.nn.ReplicationPad3d}: pads the last 3 dimensions with the replication of the input boundary, {@code F.pad(input, padding, "replicate")}
  * (PyTorch 2.x's module). The padding is one int for every side or
  * 6 values {@code (left, right, top, bottom, front, back)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class ReplicationPad3d extends Module {
-    private final int[] padding;
-
+public final class ReplicationPad3d extends ReplicationPadNd {
     /** The same padding on every side. */
     public ReplicationPad3d(int padding) {
         this(Checks.repeat(padding, 6));
@@ -17,22 +13,6 @@ public final class ReplicationPad3d extends Module {
 
     /** The padding as a tuple (the last dimension's sides first). */
     public ReplicationPad3d(int[] padding) {
-        this.padding = Checks.notNull(padding, "padding").clone();
-    }
-
-    /** The padding, as PyTorch's {@code padding} attribute. */
-    public int[] padding() {
-        return padding.clone();
-    }
-
-    @Override
-    public Tensor forward(Tensor input) {
-        return Functional.pad(input, padding, "replicate");
-    }
-
-    /** PyTorch's {@code extra_repr}: the padding tuple. */
-    @Override
-    public String extraRepr() {
-        return tuple(padding);
+        super(padding);
     }
 }
