@@ -124,13 +124,13 @@ public final class Conv3d extends Module {
         Checks.tensor(x, "conv3d", "input", 1);
         if (!paddingMode.equals("zeros")) {
             // PyTorch's _conv_forward: F.pad in the mode, then the convolution without padding
-            return Functional.conv3d(Functional.pad(x, reversedPadding, paddingMode), weight, bias, stride, new int[] {0},
+            return Functional.conv3d(Functional.pad(x, reversedPadding, paddingMode), parameter("weight"), parameter("bias"), stride, new int[] {0},
                     dilation, groups);
         }
         if (paddingString != null) {
-            return Functional.conv3d(x, weight, bias, stride, paddingString, dilation, groups);
+            return Functional.conv3d(x, parameter("weight"), parameter("bias"), stride, paddingString, dilation, groups);
         }
-        return Functional.conv3d(x, weight, bias, stride, padding, dilation, groups);
+        return Functional.conv3d(x, parameter("weight"), parameter("bias"), stride, padding, dilation, groups);
     }
 
     /** PyTorch's {@code _ConvNd.extra_repr}: padding, dilation, groups and bias only when not the default. */

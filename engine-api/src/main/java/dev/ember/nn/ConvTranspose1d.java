@@ -51,7 +51,7 @@ public final class ConvTranspose1d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Checks.tensor(x, "conv_transpose1d", "input", 1);
-        return Functional.convTranspose1d(x, weight, bias, stride, padding, outputPadding, groups, dilation);
+        return Functional.convTranspose1d(x, parameter("weight"), parameter("bias"), stride, padding, outputPadding, groups, dilation);
     }
 
     /**
@@ -61,7 +61,7 @@ public final class ConvTranspose1d extends Module {
     public Tensor forward(Tensor x, int[] outputSize) {
         Checks.tensor(x, "conv_transpose1d", "input", 1);
         Checks.notNull(outputSize, "output_size");
-        return Functional.convTranspose1d(x, weight, bias, stride, padding, outputPadding(x, outputSize), groups, dilation);
+        return Functional.convTranspose1d(x, parameter("weight"), parameter("bias"), stride, padding, outputPadding(x, outputSize), groups, dilation);
     }
 
     /** PyTorch's {@code _ConvTransposeNd._output_padding} for one spatial dimension. */

@@ -57,7 +57,7 @@ public final class ConvTranspose3d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Checks.tensor(x, "conv_transpose3d", "input", 1);
-        return Functional.convTranspose3d(x, weight, bias, stride, padding, outputPadding, groups, dilation);
+        return Functional.convTranspose3d(x, parameter("weight"), parameter("bias"), stride, padding, outputPadding, groups, dilation);
     }
 
     /**
@@ -67,7 +67,7 @@ public final class ConvTranspose3d extends Module {
     public Tensor forward(Tensor x, int[] outputSize) {
         Checks.tensor(x, "conv_transpose3d", "input", 1);
         Checks.notNull(outputSize, "output_size");
-        return Functional.convTranspose3d(x, weight, bias, stride, padding, outputPadding(x, outputSize), groups, dilation);
+        return Functional.convTranspose3d(x, parameter("weight"), parameter("bias"), stride, padding, outputPadding(x, outputSize), groups, dilation);
     }
 
     /** PyTorch's {@code _ConvTransposeNd._output_padding}. */

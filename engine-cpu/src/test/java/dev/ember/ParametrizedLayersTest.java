@@ -1,5 +1,9 @@
 package dev.ember;
 
+import dev.ember.nn.BatchNorm3d;
+import dev.ember.nn.Conv3d;
+import dev.ember.nn.ConvTranspose1d;
+import dev.ember.nn.ConvTranspose3d;
 import dev.ember.nn.InstanceNorm1d;
 import dev.ember.nn.InstanceNorm2d;
 import dev.ember.nn.InstanceNorm3d;
@@ -15,11 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * InstanceNorm1d/2d/3d share one forward (InstanceNormBase, PyTorch's {@code _InstanceNorm}), which reads the affine
- * weight and bias through their parametrizations as PyTorch's {@code self.weight} does: doubling a tensor through a
- * registered parametrization gives the same output as doubling it by hand, and the original gets the gradient.
+ * The layers added after the parametrizations (InstanceNorm1d/3d through their shared InstanceNormBase, BatchNorm3d,
+ * Conv3d, ConvTranspose1d, ConvTranspose3d) read their weight and bias through them, as PyTorch's {@code self.weight}
+ * does: doubling a tensor through a registered parametrization gives the same output as doubling it by hand, and the
+ * original gets the gradient.
  */
-class InstanceNormParametrizeTest {
+class ParametrizedLayersTest {
     /** The parametrization x -> 2x. */
     static final class Scale2 extends Module {
         @Override
@@ -37,6 +42,10 @@ class InstanceNormParametrizeTest {
             tests.add(check(new InstanceNorm2d(3, 1e-5, 0.1, true, false), name, Tensor.randn(2, 3, 4, 4)));
             tests.add(check(new InstanceNorm3d(3, 1e-5, 0.1, true, false), name, Tensor.randn(2, 3, 2, 3, 3)));
             tests.add(check(new InstanceNorm3d(3, 1e-5, 0.1, true, true), name, Tensor.randn(3, 2, 3, 3)));
+            tests.add(check(new BatchNorm3d(3), name, Tensor.randn(2, 3, 2, 3, 3)));
+            tests.add(check(new Conv3d(3, 2, 2), name, Tensor.randn(2, 3, 3, 3, 3)));
+            tests.add(check(new ConvTranspose1d(3, 2, 2), name, Tensor.randn(2, 3, 5)));
+            tests.add(check(new ConvTranspose3d(3, 2, 2), name, Tensor.randn(2, 3, 2, 2, 2)));
         }
         return tests;
     }
@@ -46,7 +55,7 @@ class InstanceNormParametrizeTest {
             Tensor param = m.namedParameters().get(name);
             Tensor plain;
             try (GradMode off = Ember.noGrad()) {
-                param.copy_(Tensor.randn(3));
+                param.copy_(Tensor.randn(param.shape()));
                 param.mul_(2.0);
                 plain = m.apply(x).detach();
                 param.div_(2.0);
