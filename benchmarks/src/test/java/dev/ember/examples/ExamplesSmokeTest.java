@@ -68,6 +68,15 @@ class ExamplesSmokeTest {
     }
 
     @Test
+    void pyTorchWeightsRoundTrip(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("mlp.pt");
+        String out = output(() -> PyTorchWeights.main(new String[] {"--file", file.toString()}));
+        assertTrue(Files.exists(file));
+        assertTrue(out.contains("read " + file + ": [0.weight, 0.bias, 2.weight, 2.bias]"), out);
+        assertTrue(out.contains("the model read back gives the same outputs (largest difference 0.0e+00)"), out);
+    }
+
+    @Test
     void deviceMoveRunsWhereverItCan() throws Exception {
         String out = output(() -> DeviceMove.main(new String[0]));
         assertTrue(out.contains("CUDA is usable") || out.contains("CUDA is not usable here ("), out);
