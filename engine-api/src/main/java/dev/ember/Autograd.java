@@ -195,7 +195,10 @@ public final class Autograd {
      * inputs that require grad must be float64; for every output element and input element,
      * {@code |analytical - numerical| <= atol + rtol * |numerical|}. The analytical side runs the backward once per
      * output element, with a one-hot output gradient given as a view that starts past its storage's first element,
-     * contiguous and strided in turn, so a backward that ignores its gradient's layout fails too.
+     * contiguous and strided in turn, so a backward that ignores its gradient's layout fails too. Inputs may have any
+     * strides: as PyTorch's, each element is perturbed in place through the input's own layout, which the function
+     * sees unchanged; an input that requires grad and has a dimension of stride 0 (elements sharing memory) is
+     * refused with PyTorch's message.
      *
      * @throws GradcheckError describing the first mismatch
      * @return true when every gradient matches
@@ -203,9 +206,21 @@ public final class Autograd {
     public static boolean gradcheck(Function<Tensor[], Tensor> fn, Tensor[] inputs, double eps, double atol, double rtol) {
         Args.require(fn, "gradcheck", "func", 1, "Callable");
         Args.tensors(Arrays.asList(Args.require(inputs, "gradcheck", "inputs", 2, "tuple of Tensors")), "gradcheck", "inputs", 2);
-        for (Tensor t : inputs) {
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor t = inputs[i];
             if (t.requiresGrad() && t.dtype() != DType.FLOAT64) {
                 throw new IllegalArgumentException("gradcheck expects float64 inputs that require grad, got " + t.dtype());
+            }
+            if (t.requiresGrad()) {
+                // an input is perturbed element by element through its strides, so no two elements may share memory
+                for (int d = 0; d < t.dim(); d++) {
+                    if (t.stride(d) == 0 && t.shapeRef()[d] > 1) {
+                        throw new IllegalArgumentException("The " + i + "th input has a dimension with stride 0. gradcheck "
+                                + "only supports inputs that are non-overlapping to be able to compute the numerical "
+                                + "gradients correctly. You should call .contiguous on the input before passing it to "
+                                + "gradcheck.");
+                    }
+                }
             }
         }
         Tensor out = fn.apply(inputs);
@@ -217,21 +232,31 @@ public final class Autograd {
             }
             int inN = (int) x.numel();
             double[][] numerical = new double[inN][outN];
-            Tensor flat = x.data().reshape(-1);
-            if (!x.isContiguous()) {
-                throw new IllegalArgumentException("gradcheck needs contiguous inputs");
-            }
+            // the input as laid out: each element is perturbed in place through the input's own strides, so the
+            // function sees the input's layout (PyTorch's _iter_tensor indexes x.data element by element)
+            Tensor data = x.data();
+            int[] shape = x.shapeRef();
+            int[] index = new int[shape.length];
             for (int j = 0; j < inN; j++) {
-                double orig = flat.get(j).item();
+                if (j > 0) {
+                    for (int d = shape.length - 1; d >= 0 && ++index[d] == shape[d]; d--) {
+                        index[d] = 0;
+                    }
+                }
+                Tensor element = data;
+                for (int d = 0; d < shape.length; d++) {
+                    element = element.select(0, index[d]);
+                }
+                double orig = element.item();
                 double[] plus;
                 double[] minus;
                 // the function runs with gradients enabled (it may use autograd itself, as gradgradcheck's does);
                 // the perturbation goes through data(), invisible to autograd
-                flat.get(j).fill_(orig + eps);
+                element.fill_(orig + eps);
                 plus = fn.apply(inputs).toDoubleArray();
-                flat.get(j).fill_(orig - eps);
+                element.fill_(orig - eps);
                 minus = fn.apply(inputs).toDoubleArray();
-                flat.get(j).fill_(orig);
+                element.fill_(orig);
                 for (int k = 0; k < outN; k++) {
                     numerical[j][k] = (plus[k] - minus[k]) / (2 * eps);
                 }

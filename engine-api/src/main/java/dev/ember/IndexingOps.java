@@ -1230,6 +1230,14 @@ final class IndexingOps {
             if (out != dst) {
                 out = out.detach();
             }
+            // PyTorch writes into self.clone(preserve_format): the result keeps self's strides where they are
+            // non-overlapping and dense, otherwise dense strides in their order
+            int[] preserved = ShapeOps.preservedStrides(self.shape, self.layout.strides());
+            if (!Arrays.equals(preserved, out.layout.strides())) {
+                Tensor laid = Creation.emptyStrided(out.shape, preserved, out.dtype, out.device);
+                laid.backend.copy(out.storage(), out.layout, laid.storage(), laid.layout);
+                out = laid;
+            }
         }
         return ArithmeticOps.record(out, "IndexPutBackward0", new Tensor[] {self, values}, node -> {
             SavedTensor[] saved = saveAll(node, perDim);

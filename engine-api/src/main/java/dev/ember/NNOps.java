@@ -1505,7 +1505,15 @@ final class NNOps {
                     y = IndexingOps.indexSelect(y, i + 2, index[i + 2]);
                 }
             }
-            if (y == input) {
+            // PyTorch's output has input.suggest_memory_format(): channels-last (-3d) for a channels-last strided 4-D
+            // (5-D) input, row-major otherwise, at every size (a new tensor at the identity size too)
+            int[] clStrides = spatial >= 2 && stridesLikeChannelsLast(input.shape, input.layout.strides())
+                    ? channelsLastStrides(y.shape) : null;
+            if (clStrides != null && (y == input || !Arrays.equals(y.layout.strides(), clStrides))) {
+                Tensor cl = Creation.emptyStrided(y.shape, clStrides, y.dtype, y.device);
+                cl.backend.copy(y.storage(), y.layout, cl.storage(), cl.layout);
+                y = cl;
+            } else if (y == input) {
                 y = ViewOps.cloneContiguous(input); // a new contiguous output, as the other sizes give
             }
         }
@@ -1522,6 +1530,42 @@ final class NNOps {
             }
             return new Tensor[] {gx};
         });
+    }
+
+    /**
+     * c10's {@code is_channels_last_strides_2d} (4-D) and {@code is_channels_last_strides_3d} (5-D), what
+     * {@code suggest_memory_format()} reads: the strides grow through C, then the spatial dimensions from the last,
+     * then N (a size-0 dimension, a zero channel stride or an N stride equal to C's, ambiguous, are not channels-last).
+     */
+    static boolean stridesLikeChannelsLast(int[] sizes, int[] strides) {
+        int[] order = sizes.length == 4 ? new int[] {1, 3, 2, 0} : sizes.length == 5 ? new int[] {1, 4, 3, 2, 0} : null;
+        if (order == null || strides[1] == 0) {
+            return false;
+        }
+        long min = 0;
+        for (int d : order) {
+            if (sizes[d] == 0 || strides[d] < min || (d == 0 && min == strides[1])) {
+                return false;
+            }
+            min = strides[d];
+            if (sizes[d] > 1) {
+                min *= sizes[d];
+            }
+        }
+        return true;
+    }
+
+    /** c10's {@code get_channels_last_strides_2d} / {@code _3d}: C innermost, then the spatial dimensions, then N. */
+    static int[] channelsLastStrides(int[] sizes) {
+        int n = sizes.length;
+        int[] strides = new int[n];
+        strides[1] = 1;
+        strides[n - 1] = sizes[1];
+        for (int d = n - 2; d >= 2; d--) {
+            strides[d] = strides[d + 1] * sizes[d + 1];
+        }
+        strides[0] = strides[2] * sizes[2];
+        return strides;
     }
 
     /**

@@ -76,7 +76,7 @@ final class ShapeOps {
     }
 
     /** PyTorch's {@code is_non_overlapping_and_dense}: the strides are a permutation of a dense layout's. */
-    private static boolean nonOverlappingAndDense(int[] sizes, int[] strides) {
+    static boolean nonOverlappingAndDense(int[] sizes, int[] strides) {
         int n = sizes.length;
         if (n == 1) {
             return sizes[0] < 2 || strides[0] == 1;

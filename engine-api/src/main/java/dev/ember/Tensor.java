@@ -824,21 +824,72 @@ public final class Tensor implements AutoCloseable {
      * @return whether the leaf kept {@code g} itself as its gradient
      */
     synchronized boolean accumulateGrad(Tensor g, boolean owned) {
-        if (grad == null && owned && g.gradFn == null && !g.requiresGrad && g.isContiguous()
+        if (grad == null && owned && g.gradFn == null && !g.requiresGrad && obeysLayoutContract(g)
                 && g.layout.offset() == 0 && g.storage().numel() == g.numel()) {
             // a view that covers its whole storage becomes a tensor of its own
             takeGrad(g.viewBase == null ? g : new Tensor(g.lease(), g.layout, g.device, g.backend, new int[1]));
         } else if (grad == null) {
-            // A fresh, contiguous tensor of its own, so later in-place accumulation cannot touch other tensors.
-            takeGrad(GradMode.isEnabled() ? ViewOps.cloneContiguous(g) : ViewOps.cloneContiguous(g.detach()));
+            // A fresh tensor of its own, so later in-place accumulation cannot touch other tensors.
+            takeGrad(cloneObeyContract(GradMode.isEnabled() ? g : g.detach()));
         } else if (GradMode.isEnabled()) {
-            takeGrad(grad.add(g)); // create_graph: the sum stays differentiable
+            takeGrad(addLaidOutAs(grad, g)); // create_graph: the sum stays differentiable
         } else {
             try (GradMode off = Ember.noGrad()) {
-                grad.add_(g);
+                grad.add_(g); // in place: the gradient keeps its layout
             }
         }
         return grad == g;
+    }
+
+    /**
+     * The create_graph accumulation {@code a + b} ({@code AddBackward0}) laid out as {@code a} where {@code a} is
+     * non-overlapping and dense, as PyTorch's TensorIterator lays out {@code variable_grad + new_grad} after its first
+     * operand.
+     */
+    private static Tensor addLaidOutAs(Tensor a, Tensor b) {
+        Tensor sum = a.add(b);
+        int[] strides = a.layout.strides();
+        if (!Arrays.equals(sum.shape, a.shape) || sum.dtype != a.dtype || !ShapeOps.nonOverlappingAndDense(a.shape, strides)
+                || Arrays.equals(sum.layout.strides(), strides)) {
+            return sum;
+        }
+        Tensor out = Creation.emptyStrided(a.shape, strides, a.dtype, a.device);
+        out.backend.copy(sum.storage(), sum.layout, out.storage(), out.layout);
+        DType ta = a.dtype;
+        DType tb = b.dtype;
+        return ArithmeticOps.record(out, "AddBackward0", new Tensor[] {a, b},
+                n -> g -> new Tensor[] {g.to(ta), g.to(tb)});
+    }
+
+    /**
+     * PyTorch's "gradient layout contract" ({@code utils::obeys_layout_contract}): {@code g} has this tensor's strides
+     * (on the dimensions of size other than 1, with no stride 0 on the others) where this tensor is non-overlapping and
+     * dense, and is row-major contiguous otherwise.
+     */
+    private boolean obeysLayoutContract(Tensor g) {
+        if (!ShapeOps.nonOverlappingAndDense(shape, layout.strides())) {
+            return g.isContiguous();
+        }
+        int[] gs = g.layout.strides();
+        int[] vs = layout.strides();
+        for (int d = 0; d < g.shape.length; d++) {
+            if (g.shape[d] != 1 ? gs[d] != vs[d] : gs[d] == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * PyTorch's {@code utils::clone_obey_contract}: a copy of {@code g} with this tensor's strides where this tensor is
+     * non-overlapping and dense ({@code new_empty_strided(...).copy_(g)}, so a differentiable {@code g} gives a
+     * {@code CopyBackwards} node), otherwise a row-major clone.
+     */
+    private Tensor cloneObeyContract(Tensor g) {
+        if (!ShapeOps.nonOverlappingAndDense(shape, layout.strides())) {
+            return ViewOps.cloneContiguous(g);
+        }
+        return Creation.emptyStrided(shape, layout.strides(), g.dtype, g.device).copy_(g);
     }
 
     void retainGradFrom(Tensor g) {
