@@ -50,6 +50,20 @@ final class NNOps {
     }
 
     /**
+     * A transposed convolution's refusal of an integer input: PyTorch's CPU kernel computes int64 exactly, which
+     * Ember's floating-point convolutions cannot promise, so int64 gets a message saying so (and what to do); the other
+     * integer types and bool get PyTorch's own "not implemented" message.
+     */
+    static String transposedIntegerRefusal(String op, String kernel, DType t) {
+        if (t == DType.INT64) {
+            return op + ": Ember computes transposed convolutions in floating point only and cannot give PyTorch's exact "
+                    + "int64 result; convert the input and weight to a floating type (float64 is exact while every sum "
+                    + "stays below 2^53)";
+        }
+        return notImplemented(kernel, t);
+    }
+
+    /**
      * A size computed in {@code long} as an int: kernels index with ints, so a padded extent or an output that does
      * not fit is refused here instead of wrapping around inside a kernel.
      */
@@ -396,7 +410,8 @@ final class NNOps {
             throw new IllegalArgumentException("Given input size: (" + planes + "x" + h + "x" + w + "). Calculated output size: ("
                     + planes + "x" + oh + "x" + ow + "). Output size is too small");
         }
-        if (!input.dtype.isFloatingPoint()) {
+        // PyTorch's CPU avg_pool2d kernel also computes int64 (AT_DISPATCH_FLOATING_TYPES_AND(kLong, ...))
+        if (!input.dtype.isFloatingPoint() && !(op.equals("avg_pool2d") && input.dtype == DType.INT64)) {
             throw new IllegalArgumentException(notImplemented(op, input.dtype));
         }
         // the kernels index in int: the padded extent and the dilated window must fit
@@ -527,7 +542,23 @@ final class NNOps {
 
     static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
         Pooling geometry = poolParams("avg_pool2d", input, kernel, stride, padding, null, ceilMode, countIncludePad);
+        if (input.dtype == DType.INT64) {
+            return avgPool2dInt64(input, geometry.params());
+        }
         return avgPool2dKernel(input, geometry);
+    }
+
+    /**
+     * avg_pool2d of an int64 input as PyTorch's CPU kernel computes it: each window's exact int64 sum divided by its
+     * count with C's truncating division; no gradient (integer tensors have none). The volumetric average pooling
+     * computes it (exactly, in int64) over a unit depth.
+     */
+    private static Tensor avgPool2dInt64(Tensor input, Pool2dParams p) {
+        try (GradMode off = Ember.noGrad()) {
+            return VolumetricOps.avgPool3d(input.unsqueeze(-3), new int[] {1, p.kernelH(), p.kernelW()},
+                    new int[] {1, p.strideH(), p.strideW()}, new int[] {0, p.padH(), p.padW()}, p.ceilMode(),
+                    p.countIncludePad(), null).squeeze(-3);
+        }
     }
 
     /** The kernel over a 4-D input, or a 3-D one seen as a batch of one (one node, as PyTorch's). */
@@ -1069,8 +1100,8 @@ final class NNOps {
                     + "size per channel: (" + oh + " x " + ow + "). Output size is too small");
         }
         if (!input.dtype.isFloatingPoint()) {
-            // PyTorch's CPU kernel also computes int64; Ember's convolution kernels are floating only
-            throw new IllegalArgumentException(notImplemented("slow_conv_transpose2d_out_cpu", input.dtype));
+            throw new IllegalArgumentException(transposedIntegerRefusal("conv_transpose2d", "slow_conv_transpose2d_out_cpu",
+                    input.dtype));
         }
         int[] outShape = {xs[0], toInt(outChannels, "conv_transpose2d's output channels"), toInt(oh, "conv_transpose2d's output"),
             toInt(ow, "conv_transpose2d's output")};
@@ -1130,7 +1161,8 @@ final class NNOps {
                     + "size per channel: (1 x " + ol + "). Output size is too small");
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("slow_conv_transpose2d_out_cpu", input.dtype));
+            throw new IllegalArgumentException(transposedIntegerRefusal("conv_transpose1d", "slow_conv_transpose2d_out_cpu",
+                    input.dtype));
         }
         int oc = toInt(outChannels, "conv_transpose1d's output channels");
         int ol32 = toInt(ol, "conv_transpose1d's output");

@@ -337,7 +337,8 @@ final class VolumetricOps {
         }
         if (!input.dtype.isFloatingPoint()) {
             // PyTorch's CPU kernel also computes int64; these compositions are floating only, as conv_transpose2d
-            throw new IllegalArgumentException(notImplemented("slow_conv_transpose3d_out_cpu", input.dtype));
+            throw new IllegalArgumentException(NNOps.transposedIntegerRefusal("conv_transpose3d",
+                    "slow_conv_transpose3d_out_cpu", input.dtype));
         }
         int[] outShape = {xs[0], toInt(outChannels, "conv_transpose3d's output channels"),
             toInt(out[0], "conv_transpose3d's output"), toInt(out[1], "conv_transpose3d's output"),
