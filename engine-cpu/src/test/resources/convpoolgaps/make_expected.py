@@ -125,6 +125,9 @@ case("avg_pool1d int64", [iseq((2, 3, 7))], lambda a: F.avg_pool1d(a[0], 3, 2, 1
 case("avg_pool1d int64 exclude", [iseq((2, 3, 7))], lambda a: F.avg_pool1d(a[0], 3, 2, 1, count_include_pad=False))
 case("local_response_norm int64 3d", [iseq((2, 5, 3))], lambda a: F.local_response_norm(a[0], 3))
 case("local_response_norm int64 4d", [iseq((2, 5, 3, 2))], lambda a: F.local_response_norm(a[0], 2))
+case("local_response_norm int32 3d", [iseq((2, 5, 3), torch.int32)], lambda a: F.local_response_norm(a[0], 3))
+case("local_response_norm int32 4d", [iseq((2, 5, 3, 2), torch.int32)], lambda a: F.local_response_norm(a[0], 2))
+case("local_response_norm bool 4d", [iseq((2, 5, 3, 2), torch.bool)], lambda a: F.local_response_norm(a[0], 2))
 case("lp_pool2d int64 float norm", [iseq((1, 2, 4, 4))], lambda a: F.lp_pool2d(a[0], 2.0, 2))
 case("lp_pool1d int64 float norm", [iseq((1, 2, 6))], lambda a: F.lp_pool1d(a[0], 2.0, 2))
 for dt in [torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool]:

@@ -121,6 +121,10 @@ class ConvPoolGapsTest {
             default:
                 break;
         }
+        if (name.startsWith("local_response_norm ")) {
+            DType lt = narrowType(name.split(" ")[1]);
+            return a -> Functional.localResponseNorm(a[0].to(lt), name.endsWith("3d") ? 3 : 2);
+        }
         // PyTorchCases reads int32, int16, int8 and uint8 inputs as float64: these cases cast them to the named type
         DType t = narrowType(name.substring(name.lastIndexOf(' ') + 1));
         if (name.startsWith("avg_pool2d ")) {
