@@ -134,8 +134,20 @@ for dt in [torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool]:
     n = str(dt).replace("torch.", "")
     case("avg_pool2d " + n, [iseq((1, 2, 4, 4), dt)], lambda a: F.avg_pool2d(a[0], 2))
     case("avg_pool1d " + n, [iseq((1, 2, 4), dt)], lambda a: F.avg_pool1d(a[0], 2))
-# transposed convolution of integers: PyTorch computes int64 (Ember refuses it with its own message, pinned in the
-# test); the other integer types are refused with PyTorch's message
+# transposed convolution of int64: PyTorch's CPU computes it exactly (Ember too while the sums stay within 2^53; past
+# that it refuses, pinned in the test); the other integer types are refused with PyTorch's message
+case("conv_transpose2d int64", [iseq((2, 4, 3, 4)), iseq((4, 3, 2, 3), shift=5), iseq((6,), shift=2)],
+     lambda a: F.conv_transpose2d(a[0], a[1], a[2], stride=(2, 1), padding=(1, 0), output_padding=(1, 0), groups=2,
+                                  dilation=(1, 2)))
+case("conv_transpose2d int64 unbatched", [iseq((2, 3, 3)), iseq((2, 3, 2, 2), shift=5)],
+     lambda a: F.conv_transpose2d(a[0], a[1]))
+case("conv_transpose2d int64 empty batch", [iseq((0, 2, 3, 3)), iseq((2, 3, 2, 2), shift=5)],
+     lambda a: F.conv_transpose2d(a[0], a[1]))
+case("conv_transpose1d int64", [iseq((2, 4, 5)), iseq((4, 3, 3), shift=5), iseq((3,), shift=2)],
+     lambda a: F.conv_transpose1d(a[0], a[1], a[2], stride=3, padding=1, output_padding=2, dilation=2))
+case("conv_transpose3d int64", [iseq((1, 2, 2, 3, 2)), iseq((2, 2, 2, 2, 3), shift=5), iseq((2,), shift=2)],
+     lambda a: F.conv_transpose3d(a[0], a[1], a[2], stride=2, padding=(0, 1, 0), output_padding=1))
+
 for dt in [torch.int32, torch.bool]:
     n = str(dt).replace("torch.", "")
     case("conv_transpose2d " + n, [iseq((1, 2, 3, 3), dt), iseq((2, 1, 2, 2), dt)], lambda a: F.conv_transpose2d(a[0], a[1]))

@@ -49,18 +49,45 @@ final class NNOps {
         return "\"" + op + "\" not implemented for '" + Format.scalarType(t) + "'";
     }
 
-    /**
-     * A transposed convolution's refusal of an integer input: PyTorch's CPU kernel computes int64 exactly, which
-     * Ember's floating-point convolutions cannot promise, so int64 gets a message saying so (and what to do); the other
-     * integer types and bool get PyTorch's own "not implemented" message.
-     */
+    /** A transposed convolution's refusal of an integer type other than int64, or bool: PyTorch's own message. */
     static String transposedIntegerRefusal(String op, String kernel, DType t) {
-        if (t == DType.INT64) {
-            return op + ": Ember computes transposed convolutions in floating point only and cannot give PyTorch's exact "
-                    + "int64 result; convert the input and weight to a floating type (float64 is exact while every sum "
-                    + "stays below 2^53)";
-        }
         return notImplemented(kernel, t);
+    }
+
+    /**
+     * A transposed convolution of int64 input, weight and bias (the callers checked their types and shapes), exact as
+     * PyTorch's CPU kernel: the convolution of the float64 copies is exact while every partial sum is an integer of
+     * magnitude at most 2^53, which {@code max|input| * max|weight| * (input channels * kernel taps)} bounds; then
+     * the int64 bias is added in int64 (wrapping as PyTorch's does). A bound past 2^53 is refused, as Ember could not
+     * promise the exact result. No gradient (integer tensors have none).
+     */
+    static Tensor exactInt64Transposed(String op, Tensor input, Tensor weight, Tensor bias, int spatial,
+                                       java.util.function.BinaryOperator<Tensor> conv) {
+        try (GradMode off = Ember.noGrad()) {
+            double taps = weight.numel() / (double) Math.max(1, weight.shape[1]); // input channels * kernel positions
+            double bound = maxAbs(input) * maxAbs(weight) * taps;
+            if (bound > 0x1p53) {
+                throw new IllegalArgumentException(op + ": Ember computes int64 transposed convolutions exactly (in float64) "
+                        + "only while every sum stays within 2^53, and max|input| * max|weight| * " + (long) taps
+                        + " taps may reach 2^" + Math.getExponent(bound) + "; convert the input and weight to a floating type");
+            }
+            Tensor out = ArithmeticOps.cast(conv.apply(ArithmeticOps.cast(input, DType.FLOAT64),
+                    ArithmeticOps.cast(weight, DType.FLOAT64)), DType.INT64);
+            if (bias == null) {
+                return out;
+            }
+            int[] b = new int[spatial + 1];
+            Arrays.fill(b, 1);
+            b[0] = Math.toIntExact(bias.numel());
+            return out.add(bias.reshape(b));
+        }
+    }
+
+    private static double maxAbs(Tensor t) {
+        if (t.numel() == 0) {
+            return 0;
+        }
+        return ArithmeticOps.cast(t, DType.FLOAT64).abs().max().item();
     }
 
     /**
@@ -1099,6 +1126,10 @@ final class NNOps {
             throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3] + "). Calculated output "
                     + "size per channel: (" + oh + " x " + ow + "). Output size is too small");
         }
+        if (input.dtype == DType.INT64) {
+            return exactInt64Transposed("conv_transpose2d", input, weight, bias, 2,
+                    (x, w) -> convTranspose2d(x, w, null, stride, padding, outputPadding, groups, dilation));
+        }
         if (!input.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(transposedIntegerRefusal("conv_transpose2d", "slow_conv_transpose2d_out_cpu",
                     input.dtype));
@@ -1159,6 +1190,10 @@ final class NNOps {
         if (ol < 1) {
             throw new IllegalArgumentException("Given input size per channel: (1 x " + xs[2] + "). Calculated output "
                     + "size per channel: (1 x " + ol + "). Output size is too small");
+        }
+        if (input.dtype == DType.INT64) {
+            return exactInt64Transposed("conv_transpose1d", input, weight, bias, 1,
+                    (x, w) -> convTranspose1d(x, w, null, stride, padding, outputPadding, groups, dilation));
         }
         if (!input.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(transposedIntegerRefusal("conv_transpose1d", "slow_conv_transpose2d_out_cpu",

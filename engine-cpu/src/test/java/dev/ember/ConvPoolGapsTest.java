@@ -118,6 +118,16 @@ class ConvPoolGapsTest {
                 return a -> Functional.lpPool2d(a[0], 2.0, 2);
             case "lp_pool1d int64 float norm":
                 return a -> Functional.lpPool1d(a[0], 2.0, 2);
+            case "conv_transpose2d int64":
+                return a -> Functional.convTranspose2d(a[0], a[1], a[2], new int[] {2, 1}, new int[] {1, 0}, new int[] {1, 0},
+                        2, new int[] {1, 2});
+            case "conv_transpose2d int64 unbatched": case "conv_transpose2d int64 empty batch":
+                return a -> Functional.convTranspose2d(a[0], a[1], null);
+            case "conv_transpose1d int64":
+                return a -> Functional.convTranspose1d(a[0], a[1], a[2], 3, 1, 2, 1, 2);
+            case "conv_transpose3d int64":
+                return a -> Functional.convTranspose3d(a[0], a[1], a[2], new int[] {2}, new int[] {0, 1, 0}, new int[] {1}, 1,
+                        new int[] {1});
             default:
                 break;
         }
@@ -212,13 +222,14 @@ class ConvPoolGapsTest {
     }
 
     /**
-     * PyTorch's CPU computes conv_transpose1d/2d/3d of int64 exactly; Ember's convolutions are floating point, so it
-     * refuses int64 with a message that says so, before anything is computed.
+     * PyTorch's CPU computes conv_transpose1d/2d/3d of int64 exactly (wrapping on overflow); Ember computes it exactly in
+     * float64 while {@code max|input| * max|weight| * taps} stays within 2^53, and past that refuses with a message
+     * saying so (its own: PyTorch has none), before anything is computed.
      */
     @Test
-    void transposedConvolutionOfInt64IsRefusedClearly() {
-        Tensor x = Tensor.tensor(new long[] {-7, 3, 2, -9}).reshape(1, 1, 2, 2);
-        Tensor w = Tensor.tensor(new long[] {1, 2, 3, -4}).reshape(1, 1, 2, 2);
+    void transposedConvolutionOfLargeInt64IsRefusedClearly() {
+        Tensor x = Tensor.tensor(new long[] {1L << 40, 3, 2, -9}).reshape(1, 1, 2, 2);
+        Tensor w = Tensor.tensor(new long[] {1, 2, 3, -(1L << 20)}).reshape(1, 1, 2, 2);
         List<Function<Void, Tensor>> calls = List.of(
             v -> Functional.convTranspose2d(x, w, null),
             v -> Functional.convTranspose1d(x.view(1, 1, 4), w.view(1, 1, 4), null),
@@ -227,11 +238,16 @@ class ConvPoolGapsTest {
         for (int i = 0; i < calls.size(); i++) {
             Function<Void, Tensor> call = calls.get(i);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> call.apply(null));
-            assertEquals(names[i] + ": Ember computes transposed convolutions in floating point only and cannot give "
-                    + "PyTorch's exact int64 result; convert the input and weight to a floating type (float64 is exact while "
-                    + "every sum stays below 2^53)", e.getMessage());
+            assertEquals(names[i] + ": Ember computes int64 transposed convolutions exactly (in float64) only while every sum "
+                    + "stays within 2^53, and max|input| * max|weight| * 4 taps may reach 2^62; convert the "
+                    + "input and weight to a floating type", e.getMessage());
         }
-        assertArrayEquals(new long[] {-7, 3, 2, -9}, x.toLongArray());
+        assertArrayEquals(new long[] {1L << 40, 3, 2, -9}, x.toLongArray());
+        // within the bound ((2^51 - 1) * 1 * 2 taps): exact, the sums worked out by hand in long arithmetic
+        Tensor big = Tensor.tensor(new long[] {(1L << 51) - 1, -(1L << 51) + 3}).reshape(1, 1, 2);
+        Tensor ones = Tensor.tensor(new long[] {1, 1}).reshape(1, 1, 2);
+        assertArrayEquals(new long[] {(1L << 51) - 1, 2, -(1L << 51) + 3}, Functional.convTranspose1d(big, ones, null)
+                .toLongArray());
     }
 
     /** The int64 pooling leaves no graph behind and its output is a fresh tensor (not a view of the input). */

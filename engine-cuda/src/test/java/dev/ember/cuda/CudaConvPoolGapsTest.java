@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * ConvPoolGapsTest's fixes on CUDA against the CPU: conv1d/2d/3d with padding "same" and an even kernel (the constant
- * pad under the convolution, forward and backward, batched and unbatched) and the int64 average pooling (exact, the
- * same longs as the CPU's; Ember computes it with the volumetric composition on every device).
+ * pad under the convolution, forward and backward, batched and unbatched), the int64 average pooling and the int64
+ * transposed convolutions (exact, the same longs as the CPU's, from compositions that run on every device).
  */
 class CudaConvPoolGapsTest {
     private static final Generator GEN = new Generator(2031);
@@ -73,6 +73,12 @@ class CudaConvPoolGapsTest {
                 true), longs(3, 7, 6)));
         t.add(p("avg_pool1d int64", a -> Functional.avgPool1d(a[0], 3, 2, 1, false, true), longs(2, 3, 10)));
         t.add(p("local_response_norm int64", a -> Functional.localResponseNorm(a[0], 3), longs(2, 5, 3, 2)));
+        t.add(p("conv_transpose2d int64", a -> Functional.convTranspose2d(a[0], a[1], a[2], ints(2, 1), ints(1, 0), ints(1, 0),
+                2, ints(1, 2)), longs(2, 4, 5, 6), longs(4, 3, 3, 3), longs(6)));
+        t.add(p("conv_transpose1d int64", a -> Functional.convTranspose1d(a[0], a[1], null, 3, 1, 2, 1, 2), longs(2, 4, 9),
+                longs(4, 3, 3)));
+        t.add(p("conv_transpose3d int64", a -> Functional.convTranspose3d(a[0], a[1], a[2], ints(2), ints(0, 1, 0), ints(1), 1,
+                ints(1)), longs(1, 2, 3, 3, 2), longs(2, 2, 2, 2, 3), longs(2)));
         return t;
     }
 
