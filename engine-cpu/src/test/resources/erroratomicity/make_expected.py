@@ -164,6 +164,13 @@ C = {
     "Conv2d/channels": lambda: nn.Conv2d(3, 4, 3)(torch.zeros(1, 2, 5, 5)),
     "Conv2d/rank": lambda: nn.Conv2d(3, 4, 3)(torch.zeros(1, 1, 3, 5, 5)),
     "Conv2d/small": lambda: nn.Conv2d(3, 4, 3)(torch.zeros(1, 3, 2, 2)),
+    "ConvTranspose2d/outputSizeRange": lambda: nn.ConvTranspose2d(2, 3, 3, stride=(1, 2, 3))(torch.zeros(1, 2, 4, 4), [9, 9]),
+    # PyTorch: IndexError tuple index out of range with output_size; Ember gives the convolution's message, printed here
+    "ConvTranspose2d/strideEmpty": lambda: nn.ConvTranspose2d(2, 3, 3, stride=())(torch.zeros(1, 2, 4, 4)),
+    "ConvTranspose2d/outputSizeLength": lambda: nn.ConvTranspose2d(2, 3, 3)(torch.zeros(2, 4, 4), [1, 2, 6, 6]),
+    # the same: PyTorch's IndexError with output_size, the convolution's message without it
+    "ConvTranspose3d/padding2": lambda: nn.ConvTranspose3d(2, 3, 3, padding=(1, 2))(torch.zeros(1, 2, 4, 4, 4)),
+    "ConvTranspose1d/rank": lambda: nn.ConvTranspose1d(2, 3, 3, stride=2)(torch.zeros(4), [10]),
     "BatchNorm2d/channels": lambda: nn.BatchNorm2d(3)(torch.randn(2, 4, 3, 3)),
     "BatchNorm2d/rank": lambda: nn.BatchNorm2d(3)(torch.randn(2, 3, 3)),
     "BatchNorm1d/channels": lambda: nn.BatchNorm1d(3)(torch.randn(4, 5)),

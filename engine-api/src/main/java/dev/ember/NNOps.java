@@ -49,6 +49,47 @@ final class NNOps {
         return "\"" + op + "\" not implemented for '" + Format.scalarType(t) + "'";
     }
 
+    /** A transposed convolution's refusal of an integer type other than int64, or bool: PyTorch's own message. */
+    static String transposedIntegerRefusal(String op, String kernel, DType t) {
+        return notImplemented(kernel, t);
+    }
+
+    /**
+     * A transposed convolution of int64 input, weight and bias (the callers checked their types and shapes), exact as
+     * PyTorch's CPU kernel: the convolution of the float64 copies is exact while every partial sum is an integer of
+     * magnitude at most 2^53, which {@code max|input| * max|weight| * (input channels * kernel taps)} bounds; then
+     * the int64 bias is added in int64 (wrapping as PyTorch's does). A bound past 2^53 is refused, as Ember could not
+     * promise the exact result. No gradient (integer tensors have none).
+     */
+    static Tensor exactInt64Transposed(String op, Tensor input, Tensor weight, Tensor bias, int spatial,
+                                       java.util.function.BinaryOperator<Tensor> conv) {
+        try (GradMode off = Ember.noGrad()) {
+            double taps = weight.numel() / (double) Math.max(1, weight.shape[1]); // input channels * kernel positions
+            double bound = maxAbs(input) * maxAbs(weight) * taps;
+            if (bound > 0x1p53) {
+                throw new IllegalArgumentException(op + ": Ember computes int64 transposed convolutions exactly (in float64) "
+                        + "only while every sum stays within 2^53, and max|input| * max|weight| * " + (long) taps
+                        + " taps may reach 2^" + Math.getExponent(bound) + "; convert the input and weight to a floating type");
+            }
+            Tensor out = ArithmeticOps.cast(conv.apply(ArithmeticOps.cast(input, DType.FLOAT64),
+                    ArithmeticOps.cast(weight, DType.FLOAT64)), DType.INT64);
+            if (bias == null) {
+                return out;
+            }
+            int[] b = new int[spatial + 1];
+            Arrays.fill(b, 1);
+            b[0] = Math.toIntExact(bias.numel());
+            return out.add(bias.reshape(b));
+        }
+    }
+
+    private static double maxAbs(Tensor t) {
+        if (t.numel() == 0) {
+            return 0;
+        }
+        return ArithmeticOps.cast(t, DType.FLOAT64).abs().max().item();
+    }
+
     /**
      * A size computed in {@code long} as an int: kernels index with ints, so a padded extent or an output that does
      * not fit is refused here instead of wrapping around inside a kernel.
@@ -396,7 +437,8 @@ final class NNOps {
             throw new IllegalArgumentException("Given input size: (" + planes + "x" + h + "x" + w + "). Calculated output size: ("
                     + planes + "x" + oh + "x" + ow + "). Output size is too small");
         }
-        if (!input.dtype.isFloatingPoint()) {
+        // PyTorch's CPU avg_pool2d kernel also computes int64 (AT_DISPATCH_FLOATING_TYPES_AND(kLong, ...))
+        if (!input.dtype.isFloatingPoint() && !(op.equals("avg_pool2d") && input.dtype == DType.INT64)) {
             throw new IllegalArgumentException(notImplemented(op, input.dtype));
         }
         // the kernels index in int: the padded extent and the dilated window must fit
@@ -527,7 +569,23 @@ final class NNOps {
 
     static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
         Pooling geometry = poolParams("avg_pool2d", input, kernel, stride, padding, null, ceilMode, countIncludePad);
+        if (input.dtype == DType.INT64) {
+            return avgPool2dInt64(input, geometry.params());
+        }
         return avgPool2dKernel(input, geometry);
+    }
+
+    /**
+     * avg_pool2d of an int64 input as PyTorch's CPU kernel computes it: each window's exact int64 sum divided by its
+     * count with C's truncating division; no gradient (integer tensors have none). The volumetric average pooling
+     * computes it (exactly, in int64) over a unit depth.
+     */
+    private static Tensor avgPool2dInt64(Tensor input, Pool2dParams p) {
+        try (GradMode off = Ember.noGrad()) {
+            return VolumetricOps.avgPool3d(input.unsqueeze(-3), new int[] {1, p.kernelH(), p.kernelW()},
+                    new int[] {1, p.strideH(), p.strideW()}, new int[] {0, p.padH(), p.padW()}, p.ceilMode(),
+                    p.countIncludePad(), null).squeeze(-3);
+        }
     }
 
     /** The kernel over a 4-D input, or a 3-D one seen as a batch of one (one node, as PyTorch's). */
@@ -1068,9 +1126,13 @@ final class NNOps {
             throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3] + "). Calculated output "
                     + "size per channel: (" + oh + " x " + ow + "). Output size is too small");
         }
+        if (input.dtype == DType.INT64) {
+            return exactInt64Transposed("conv_transpose2d", input, weight, bias, 2,
+                    (x, w) -> convTranspose2d(x, w, null, stride, padding, outputPadding, groups, dilation));
+        }
         if (!input.dtype.isFloatingPoint()) {
-            // PyTorch's CPU kernel also computes int64; Ember's convolution kernels are floating only
-            throw new IllegalArgumentException(notImplemented("slow_conv_transpose2d_out_cpu", input.dtype));
+            throw new IllegalArgumentException(transposedIntegerRefusal("conv_transpose2d", "slow_conv_transpose2d_out_cpu",
+                    input.dtype));
         }
         int[] outShape = {xs[0], toInt(outChannels, "conv_transpose2d's output channels"), toInt(oh, "conv_transpose2d's output"),
             toInt(ow, "conv_transpose2d's output")};
@@ -1129,8 +1191,13 @@ final class NNOps {
             throw new IllegalArgumentException("Given input size per channel: (1 x " + xs[2] + "). Calculated output "
                     + "size per channel: (1 x " + ol + "). Output size is too small");
         }
+        if (input.dtype == DType.INT64) {
+            return exactInt64Transposed("conv_transpose1d", input, weight, bias, 1,
+                    (x, w) -> convTranspose1d(x, w, null, stride, padding, outputPadding, groups, dilation));
+        }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("slow_conv_transpose2d_out_cpu", input.dtype));
+            throw new IllegalArgumentException(transposedIntegerRefusal("conv_transpose1d", "slow_conv_transpose2d_out_cpu",
+                    input.dtype));
         }
         int oc = toInt(outChannels, "conv_transpose1d's output channels");
         int ol32 = toInt(ol, "conv_transpose1d's output");

@@ -219,6 +219,11 @@ public final class Pool1dFunctions {
             throw new IllegalArgumentException("Given input size: (" + s[1] + "x" + s[2] + "x" + s[3] + "x" + s[4]
                     + "). Calculated output size: (" + s[1] + "x" + od + "x" + s[3] + "x" + s[4] + "). Output size is too small");
         }
+        if (!x.dtype().isFloatingPoint() && x.dtype() != DType.INT64) {
+            // PyTorch's avg_pool3d computes floating types and int64 only (the int64 pooling below is exact)
+            throw new IllegalArgumentException("\"avg_pool3d_out_frame\" not implemented for '" + Format.scalarType(x.dtype())
+                    + "'");
+        }
         int[] window = {size, 1};
         int[] one = {1};
         int[] zero = {0};

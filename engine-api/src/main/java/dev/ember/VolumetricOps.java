@@ -335,9 +335,14 @@ final class VolumetricOps {
                     + "). Calculated output size per channel: (" + out[0] + " x " + out[1] + " x " + out[2]
                     + "). Output size is too small");
         }
+        if (input.dtype == DType.INT64) {
+            // PyTorch's CPU kernel computes int64: exactly here too while the sums stay within 2^53
+            return NNOps.exactInt64Transposed("conv_transpose3d", input, weight, bias, 3,
+                    (x, w) -> convTranspose3d(x, w, null, stride, padding, outputPadding, groups, dilation));
+        }
         if (!input.dtype.isFloatingPoint()) {
-            // PyTorch's CPU kernel also computes int64; these compositions are floating only, as conv_transpose2d
-            throw new IllegalArgumentException(notImplemented("slow_conv_transpose3d_out_cpu", input.dtype));
+            throw new IllegalArgumentException(NNOps.transposedIntegerRefusal("conv_transpose3d",
+                    "slow_conv_transpose3d_out_cpu", input.dtype));
         }
         int[] outShape = {xs[0], toInt(outChannels, "conv_transpose3d's output channels"),
             toInt(out[0], "conv_transpose3d's output"), toInt(out[1], "conv_transpose3d's output"),

@@ -3,6 +3,9 @@ package dev.ember;
 import dev.ember.nn.BatchNorm1d;
 import dev.ember.nn.BatchNorm2d;
 import dev.ember.nn.Conv2d;
+import dev.ember.nn.ConvTranspose1d;
+import dev.ember.nn.ConvTranspose2d;
+import dev.ember.nn.ConvTranspose3d;
 import dev.ember.nn.Dropout;
 import dev.ember.nn.Embedding;
 import dev.ember.nn.Functional;
@@ -1322,6 +1325,41 @@ class ErrorAtomicityTest {
             Tensor x = c.t(Tensor.randn(1, 3, 2, 2));
             c.fails(A, "Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size can't be greater "
                     + "than actual input size", () -> m.forward(x));
+        });
+        // ConvTranspose*d.forward(x, output_size): PyTorch's _output_padding checks (a stride of too few values gets the
+        // convolution's message where PyTorch's own is Python's "tuple index out of range")
+        add("ConvTranspose2d/outputSizeRange", c -> {
+            ConvTranspose2d m = c.m(new ConvTranspose2d(2, 3, new int[] {3}, new int[] {1, 2, 3}, new int[] {0}, new int[] {0},
+                    1, true, new int[] {1}));
+            Tensor x = c.t(seq(1, 2, 4, 4));
+            c.fails(A, "requested an output size of [9, 9], but valid sizes range from [6, 9] to [6, 10] (for an input of "
+                    + "torch.Size([4, 4]))", () -> m.forward(x, new int[] {9, 9}));
+        });
+        add("ConvTranspose2d/strideEmpty", c -> {
+            ConvTranspose2d m = c.m(new ConvTranspose2d(2, 3, new int[] {3}, new int[0], new int[] {0}, new int[] {0}, 1, true,
+                    new int[] {1}));
+            Tensor x = c.t(seq(1, 2, 4, 4));
+            c.fails(A, "expected stride to be a single integer value or a list of 2 values to match the convolution "
+                    + "dimensions, but got stride=[]", () -> m.forward(x, new int[] {6, 6}));
+        });
+        add("ConvTranspose2d/outputSizeLength", c -> {
+            ConvTranspose2d m = c.m(new ConvTranspose2d(2, 3, 3));
+            Tensor x = c.t(seq(2, 4, 4));
+            c.fails(A, "ConvTranspose2D: for 3D input, output_size must have 2 or 3 elements (got 4)",
+                    () -> m.forward(x, new int[] {1, 2, 6, 6}));
+        });
+        add("ConvTranspose3d/padding2", c -> {
+            ConvTranspose3d m = c.m(new ConvTranspose3d(2, 3, new int[] {3}, new int[] {1}, new int[] {1, 2}, new int[] {0}, 1,
+                    true, new int[] {1}));
+            Tensor x = c.t(seq(1, 2, 4, 4, 4));
+            c.fails(A, "expected padding to be a single integer value or a list of 3 values to match the convolution "
+                    + "dimensions, but got padding=[1, 2]", () -> m.forward(x, new int[] {6, 6, 6}));
+        });
+        add("ConvTranspose1d/rank", c -> {
+            ConvTranspose1d m = c.m(new ConvTranspose1d(2, 3, 3, 2, 0, 0, 1, true, 1));
+            Tensor x = c.t(seq(4));
+            c.fails(A, "Dimension out of range (expected to be in range of [-1, 0], but got 1)",
+                    () -> m.forward(x, new int[] {10}));
         });
         add("BatchNorm2d/channels", c -> {
             BatchNorm2d m = c.m(new BatchNorm2d(3));

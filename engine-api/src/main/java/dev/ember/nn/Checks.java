@@ -119,6 +119,62 @@ final class Checks {
         }
     }
 
+    /**
+     * PyTorch's {@code _ConvTransposeNd._output_padding} with an {@code output_size}: the output padding (each in
+     * {@code [0, stride)}) that makes the transposed convolution of {@code x} that size ({@code spatial} values, or the
+     * full shape with the leading dimensions), checked in PyTorch's order and words: the count of values, then per
+     * dimension the input's size (PyTorch's IndexError for a missing dimension) and the parameters, then the range.
+     * Sizes in {@code long}, as Python's ints. A stride, padding or dilation with fewer than {@code spatial} values
+     * (PyTorch's own {@code tuple index out of range} here) gets the message the convolution gives it without an
+     * output size; more than {@code spatial} values are read as PyTorch reads them (the first ones) and left to the
+     * convolution's check.
+     */
+    static int[] transposedOutputPadding(int spatial, Tensor x, int[] outputSize, int[] kernel, int[] stride, int[] padding,
+                                         int[] dilation) {
+        boolean batched = x.dim() == spatial + 2;
+        int nonSpatial = batched ? 2 : 1;
+        int[] size = outputSize;
+        if (size.length == nonSpatial + spatial) {
+            size = Arrays.copyOfRange(size, nonSpatial, size.length);
+        }
+        if (size.length != spatial) {
+            throw new IllegalArgumentException("ConvTranspose" + spatial + "D: for " + x.dim() + "D input, output_size must have "
+                    + spatial + " or " + (nonSpatial + spatial) + " elements (got " + size.length + ")");
+        }
+        long[] min = new long[spatial];
+        long[] max = new long[spatial];
+        for (int d = 0; d < spatial; d++) {
+            long in = x.size(d + nonSpatial); // PyTorch's IndexError words for a dimension the input lacks
+            long s = transposedParam(stride, "stride", d, spatial);
+            long p = transposedParam(padding, "padding", d, spatial);
+            long dil = transposedParam(dilation, "dilation", d, spatial);
+            long k = transposedParam(kernel, "kernel_size", d, spatial);
+            min[d] = (in - 1) * s - 2 * p + dil * (k - 1) + 1;
+            max[d] = min[d] + s - 1;
+        }
+        for (int i = 0; i < spatial; i++) {
+            if (size[i] < min[i] || size[i] > max[i]) {
+                int[] in = Arrays.copyOfRange(x.shape(), Math.min(2, x.dim()), x.dim()); // input.size()[2:], as PyTorch
+                throw new IllegalArgumentException("requested an output size of " + Arrays.toString(size) + ", but valid sizes "
+                        + "range from " + Arrays.toString(min) + " to " + Arrays.toString(max) + " (for an input of "
+                        + dev.ember.Format.size(in) + ")");
+            }
+        }
+        int[] out = new int[spatial];
+        for (int d = 0; d < spatial; d++) {
+            out[d] = (int) (size[d] - min[d]); // in [0, stride)
+        }
+        return out;
+    }
+
+    private static long transposedParam(int[] v, String name, int d, int spatial) {
+        if (d >= v.length) {
+            throw new IllegalArgumentException("expected " + name + " to be a single integer value or a list of " + spatial
+                    + " values to match the convolution dimensions, but got " + name + "=" + Arrays.toString(v));
+        }
+        return v[d];
+    }
+
     /** One value for both dimensions, as PyTorch's {@code _pair}; other lengths are kept for the caller to judge. */
     static int[] pair(int[] v) {
         return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();

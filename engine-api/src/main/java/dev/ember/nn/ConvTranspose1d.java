@@ -2,8 +2,6 @@ package dev.ember.nn;
 
 import dev.ember.Tensor;
 
-import java.util.Arrays;
-
 /**
  * Transposed 1-D convolution layer over {@code [N, C, L]} (or {@code [C, L]}) input, as {@code torch.nn.ConvTranspose1d}:
  * weight {@code [in, out / groups, kernel]} and bias {@code [out]}, initialized as PyTorch does (U(-b, b), {@code b = 1 /
@@ -66,28 +64,8 @@ public final class ConvTranspose1d extends Module {
 
     /** PyTorch's {@code _ConvTransposeNd._output_padding} for one spatial dimension. */
     private int outputPadding(Tensor x, int[] outputSize) {
-        boolean batched = x.dim() == 3;
-        int nonSpatial = batched ? 2 : 1;
-        int[] size = outputSize;
-        if (size.length == nonSpatial + 1) {
-            size = Arrays.copyOfRange(size, nonSpatial, size.length);
-        }
-        if (size.length != 1) {
-            throw new IllegalArgumentException("ConvTranspose1D: for " + x.dim() + "D input, output_size must have 1 or "
-                    + (nonSpatial + 1) + " elements (got " + outputSize.length + ")");
-        }
-        if (x.dim() < nonSpatial + 1) {
-            throw new IndexOutOfBoundsException("Dimension out of range (expected to be in range of [" + -x.dim() + ", "
-                    + (x.dim() - 1) + "], but got " + nonSpatial + ")");
-        }
-        long min = (long) (x.size(nonSpatial) - 1) * stride - 2L * padding + (long) dilation * (kernel - 1) + 1;
-        long max = min + stride - 1;
-        if (size[0] < min || size[0] > max) {
-            int[] rest = Arrays.copyOfRange(x.shape(), Math.min(2, x.dim()), x.dim()); // input.size()[2:], as PyTorch
-            throw new IllegalArgumentException("requested an output size of " + Arrays.toString(size) + ", but valid sizes "
-                    + "range from [" + min + "] to [" + max + "] (for an input of " + dev.ember.Format.size(rest) + ")");
-        }
-        return (int) (size[0] - min);
+        return Checks.transposedOutputPadding(1, x, outputSize, new int[] {kernel}, new int[] {stride}, new int[] {padding},
+                new int[] {dilation})[0];
     }
 
     /** PyTorch's {@code _ConvNd.extra_repr}: padding, dilation, output padding, groups and bias only when not the default. */

@@ -72,33 +72,7 @@ public final class ConvTranspose3d extends Module {
 
     /** PyTorch's {@code _ConvTransposeNd._output_padding}. */
     private int[] outputPadding(Tensor x, int[] outputSize) {
-        int spatial = 3;
-        boolean batched = x.dim() == spatial + 2;
-        int nonSpatial = batched ? 2 : 1;
-        int[] size = outputSize;
-        if (size.length == nonSpatial + spatial) {
-            size = Arrays.copyOfRange(size, nonSpatial, size.length);
-        }
-        if (size.length != spatial) {
-            throw new IllegalArgumentException("ConvTranspose3D: for " + x.dim() + "D input, output_size must have 3 or "
-                    + (nonSpatial + spatial) + " elements (got " + outputSize.length + ")");
-        }
-        int[] min = new int[spatial];
-        int[] max = new int[spatial];
-        for (int d = 0; d < spatial; d++) {
-            long v = (long) (x.size(d + nonSpatial) - 1) * stride[d] - 2L * padding[d] + (long) dilation[d] * (kernel[d] - 1) + 1;
-            min[d] = (int) v;
-            max[d] = (int) (v + stride[d] - 1);
-        }
-        for (int i = 0; i < spatial; i++) {
-            if (size[i] < min[i] || size[i] > max[i]) {
-                int[] in = Arrays.copyOfRange(x.shape(), Math.min(2, x.dim()), x.dim()); // input.size()[2:], as PyTorch
-                throw new IllegalArgumentException("requested an output size of " + Arrays.toString(size) + ", but valid sizes "
-                        + "range from " + Arrays.toString(min) + " to " + Arrays.toString(max) + " (for an input of "
-                        + dev.ember.Format.size(in) + ")");
-            }
-        }
-        return new int[] {size[0] - min[0], size[1] - min[1], size[2] - min[2]};
+        return Checks.transposedOutputPadding(3, x, outputSize, kernel, stride, padding, dilation);
     }
 
     /** PyTorch's {@code _ConvNd.extra_repr}: padding, dilation, output padding, groups and bias only when not the default. */

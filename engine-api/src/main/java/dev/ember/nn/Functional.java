@@ -143,11 +143,16 @@ public final class Functional {
             // no padding makes this convolution valid: the convolution says why
             return Tensor.conv2d(input, weight, bias, new int[] {1}, new int[] {0}, d, groups);
         }
-        Tensor x = input;
-        if (totalH % 2 == 1 || totalW % 2 == 1) {
-            x = padBottomRight(x, (int) (totalH % 2), (int) (totalW % 2));
+        int[] half = {(int) (totalH / 2), (int) (totalW / 2)};
+        if (totalH % 2 == 0 && totalW % 2 == 0) {
+            return Tensor.conv2d(input, weight, bias, new int[] {1}, half, d, groups);
         }
-        return Tensor.conv2d(x, weight, bias, new int[] {1}, new int[] {(int) (totalH / 2), (int) (totalW / 2)}, d, groups);
+        // convolution_same pads the odd remainder with at::constant_pad_nd (node ConstantPadNdBackward0), after conv2d
+        // made an unbatched input a batch of one (UnsqueezeBackward0 below the pad, SqueezeBackward1 on top)
+        boolean unbatched = input.dim() == 3;
+        Tensor x = (unbatched ? input.unsqueeze(0) : input).padNd(new int[] {0, (int) (totalW % 2), 0, (int) (totalH % 2)});
+        Tensor out = Tensor.conv2d(x, weight, bias, new int[] {1}, half, d, groups);
+        return unbatched ? out.squeeze(0) : out;
     }
 
     private static int[] prepend1(int[] shape) {
@@ -155,22 +160,6 @@ public final class Functional {
         s[0] = 1;
         System.arraycopy(shape, 0, s, 1, shape.length);
         return s;
-    }
-
-    private static Tensor padBottomRight(Tensor x, int h, int w) {
-        Tensor out = x;
-        int rank = x.dim();
-        if (h > 0) {
-            int[] s = out.shape();
-            s[rank - 2] = h;
-            out = Tensor.cat(java.util.List.of(out, Tensor.zeros(out.dtype(), s).to(out.device())), rank - 2);
-        }
-        if (w > 0) {
-            int[] s = out.shape();
-            s[rank - 1] = w;
-            out = Tensor.cat(java.util.List.of(out, Tensor.zeros(out.dtype(), s).to(out.device())), rank - 1);
-        }
-        return out;
     }
 
     /** Max pooling with a square window, stride = window. */
@@ -1536,8 +1525,15 @@ public final class Functional {
             // no padding makes this convolution valid: the convolution says why
             return Tensor.conv1d(input, weight, bias, stride, new int[] {0}, dilation, groups);
         }
-        Tensor x = total % 2 == 1 ? padBottomRight(input, 0, 1) : input;
-        return Tensor.conv1d(x, weight, bias, stride, new int[] {(int) (total / 2)}, dilation, groups);
+        if (total % 2 == 0) {
+            return Tensor.conv1d(input, weight, bias, stride, new int[] {(int) (total / 2)}, dilation, groups);
+        }
+        // convolution_same pads the odd remainder with at::constant_pad_nd (node ConstantPadNdBackward0), after conv1d
+        // made an unbatched input a batch of one (UnsqueezeBackward0 below the pad, SqueezeBackward1 on top)
+        boolean unbatched = input.dim() == 2;
+        Tensor x = (unbatched ? input.unsqueeze(0) : input).padNd(new int[] {0, 1});
+        Tensor out = Tensor.conv1d(x, weight, bias, stride, new int[] {(int) (total / 2)}, dilation, groups);
+        return unbatched ? out.squeeze(0) : out;
     }
 
     /** {@code F.conv_transpose2d} with stride 1, no padding, one group; {@code bias} may be null. */
@@ -1824,12 +1820,17 @@ public final class Functional {
                 return conv3d(input, weight, bias, new int[] {1}, new int[] {0}, d, groups);
             }
         }
-        Tensor x = input;
-        if (total[0] % 2 == 1 || total[1] % 2 == 1 || total[2] % 2 == 1) {
-            x = input.padNd(new int[] {0, (int) (total[2] % 2), 0, (int) (total[1] % 2), 0, (int) (total[0] % 2)});
+        int[] half = {(int) (total[0] / 2), (int) (total[1] / 2), (int) (total[2] / 2)};
+        if (total[0] % 2 == 0 && total[1] % 2 == 0 && total[2] % 2 == 0) {
+            return conv3d(input, weight, bias, new int[] {1}, half, d, groups);
         }
-        return conv3d(x, weight, bias, new int[] {1},
-                new int[] {(int) (total[0] / 2), (int) (total[1] / 2), (int) (total[2] / 2)}, d, groups);
+        // convolution_same pads the odd remainder with at::constant_pad_nd (node ConstantPadNdBackward0), after conv3d
+        // made an unbatched input a batch of one (UnsqueezeBackward0 below the pad, SqueezeBackward1 on top)
+        boolean unbatched = input.dim() == 4;
+        Tensor x = (unbatched ? input.unsqueeze(0) : input)
+                .padNd(new int[] {0, (int) (total[2] % 2), 0, (int) (total[1] % 2), 0, (int) (total[0] % 2)});
+        Tensor out = conv3d(x, weight, bias, new int[] {1}, half, d, groups);
+        return unbatched ? out.squeeze(0) : out;
     }
 
     /** {@code F.conv_transpose3d} with stride 1, no padding, one group; {@code bias} may be null. */
