@@ -5,6 +5,9 @@ package dev.ember;
  * (aten/src/ATen/native/Math.h: chbevl, calc_i0, calc_i0e, calc_i1, calc_i1e, polevl, calc_ndtri), transcribed with
  * their coefficient tables, once in double and once in float arithmetic (float32 tensors use PyTorch's float
  * instantiation, with its shorter i1 tables). Derived from the Cephes Math Library (3-clause BSD license), as PyTorch's.
+ * PyTorch's kernels are compiled with FMA contraction, so the steps {@code a * b + c} (Clenshaw's and Horner's, ndtri's
+ * {@code y + y * r}) round once: {@link Math#fma} here, as in {@link CephesBessel}. float64 then matches PyTorch 1.13
+ * bit for bit but where the C library's exp and Java's differ by an ulp (CephesFmaTest).
  */
 final class Cephes {
     private Cephes() {
@@ -129,7 +132,7 @@ final class Cephes {
         for (int i = 1; i < a.length; i++) {
             b2 = b1;
             b1 = b0;
-            b0 = x * b1 - b2 + a[i];
+            b0 = Math.fma(x, b1, -b2) + a[i];
         }
         return 0.5 * (b0 - b2);
     }
@@ -141,7 +144,7 @@ final class Cephes {
         for (int i = 1; i < a.length; i++) {
             b2 = b1;
             b1 = b0;
-            b0 = x * b1 - b2 + a[i];
+            b0 = Math.fma(x, b1, -b2) + a[i];
         }
         return 0.5f * (b0 - b2);
     }
@@ -152,10 +155,6 @@ final class Cephes {
 
     private static float sqrtf(float x) {
         return (float) Math.sqrt(x);
-    }
-
-    private static float logf(float x) {
-        return (float) Math.log(x);
     }
 
     // ------------------------------------------------------------------ i0, i0e, i1, i1e
@@ -223,7 +222,7 @@ final class Cephes {
     private static double polevl(double x, double[] a) {
         double r = 0;
         for (double c : a) {
-            r = r * x + c;
+            r = Math.fma(r, x, c);
         }
         return r;
     }
@@ -231,7 +230,7 @@ final class Cephes {
     private static float polevl(float x, float[] a) {
         float r = 0;
         for (float c : a) {
-            r = r * x + c;
+            r = Math.fma(r, x, c);
         }
         return r;
     }
@@ -259,7 +258,7 @@ final class Cephes {
         if (y > EXP_M2) {
             y = y - 0.5;
             double y2 = y * y;
-            double x = y + y * (y2 * polevl(y2, P0) / polevl(y2, Q0));
+            double x = Math.fma(y, y2 * polevl(y2, P0) / polevl(y2, Q0), y);
             return x * S2PI;
         }
         double x = Math.sqrt(-2.0 * Math.log(y));
@@ -290,11 +289,12 @@ final class Cephes {
         if (y > expM2) {
             y = y - 0.5f;
             float y2 = y * y;
-            float x = y + y * (y2 * polevl(y2, P0_F32) / polevl(y2, Q0_F32));
+            float x = Math.fma(y, y2 * polevl(y2, P0_F32) / polevl(y2, Q0_F32), y);
             return x * (float) S2PI;
         }
-        float x = sqrtf(-2.0f * logf(y));
-        float x0 = x - logf(x) / x;
+        // Math.h calls ::sqrt and ::log here, the C library's double functions: float in, double out, rounded once
+        float x = (float) Math.sqrt(-2.0 * Math.log(y));
+        float x0 = (float) (x - Math.log(x) / x);
         float z = 1f / x;
         float x1 = x < 8.0f ? z * polevl(z, P1_F32) / polevl(z, Q1_F32) : z * polevl(z, P2_F32) / polevl(z, Q2_F32);
         x = x0 - x1;

@@ -304,6 +304,11 @@ final class GridSampleOps {
     static Tensor gridSample(Tensor input, Tensor grid, String modeName, String paddingName, boolean alignCorners) {
         int mode = mode(modeName);
         int padding = padding(paddingName);
+        // aten::grid_sampler is on PyTorch's autocast lists: fp32 on CPU, promote on CUDA (autocast_mode.cpp)
+        if (Autocast.on()) {
+            return Autocast.apply("grid_sampler", t -> gridSample(t[0], t[1], modeName, paddingName, alignCorners),
+                    input, grid);
+        }
         check(input, grid, mode);
         int k = input.dim() - 2;
         int[] outShape = new int[k + 2];
@@ -312,9 +317,13 @@ final class GridSampleOps {
         for (int i = 0; i < k; i++) {
             outShape[i + 2] = grid.size(i + 1);
         }
+        // float16 and bfloat16 are computed in float32 and rounded once, as PyTorch's CUDA kernels do (opmath_t).
+        // PyTorch 1.13's CPU kernels refuse them ("grid_sampler_2d_cpu" not implemented for 'Half'); 2.x's CPU kernels
+        // take them but compute in Vectorized<Half> (each step rounded): Ember follows the CUDA kernels on every device.
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = sample(input, grid, mode, padding, alignCorners).reshape(outShape);
+            out = ReductionOps.narrowedBack(sample(ReductionOps.opmath(input), ReductionOps.opmath(grid), mode, padding,
+                    alignCorners).reshape(outShape), input.dtype());
         }
         String name = k == 2 ? "GridSampler2DBackward0" : "GridSampler3DBackward0";
         return ArithmeticOps.record(out, name, new Tensor[] {input, grid}, node -> {
@@ -372,7 +381,10 @@ final class GridSampleOps {
     private static Tensor[] backward(Tensor g, Tensor input, Tensor grid, int mode, int padding, boolean alignCorners) {
         Tensor[] grads;
         try (GradMode off = Ember.noGrad()) {
-            grads = gradients(g, input.detach(), grid.detach(), mode, padding, alignCorners);
+            grads = gradients(ReductionOps.opmath(g), ReductionOps.opmath(input.detach()),
+                    ReductionOps.opmath(grid.detach()), mode, padding, alignCorners);
+            grads[0] = ReductionOps.narrowedBack(grads[0], input.dtype());
+            grads[1] = ReductionOps.narrowedBack(grads[1], grid.dtype());
         }
         String op = input.dim() == 4 ? "grid_sampler_2d_backward" : "grid_sampler_3d_backward";
         Tensor[] in = {g, input, grid};

@@ -479,7 +479,7 @@ final class SpecialOps {
 
     /** special.erfcx, {@code exp(x^2) erfc(x)} (PyTorch's algorithm, {@link Erfcx}), SpecialErfcxBackward0. */
     static Tensor erfcx(Tensor a) {
-        Tensor out = hostMap(a, Erfcx::erfcx, x -> (float) Erfcx.erfcx(x));
+        Tensor out = hostMap(a, Erfcx::erfcx, Erfcx::erfcx);
         return record1(out, "SpecialErfcxBackward0", a, n -> {
             SavedTensor sx = n.save(a);
             SavedTensor so = n.saveOutput(out);
@@ -497,8 +497,12 @@ final class SpecialOps {
         DType t = floatType(a);
         Tensor out = noGrad(() -> {
             Tensor x = ArithmeticOps.cast(a, t);
-            Tensor tt = x.mul(0.70710678118654752440);
-            Tensor low = hostMap(tt.neg(), Erfcx::erfcx, v -> (float) Erfcx.erfcx(v)).div(2L).log().sub(tt.mul(tt));
+            // T t = x * M_SQRT1_2: a double product, rounded to T
+            Tensor tt = t == DType.FLOAT32 ? x.to(DType.FLOAT64).mul(0.70710678118654752440).to(t)
+                    : x.mul(0.70710678118654752440);
+            // log(erfcx(-t) / 2) - t * t, the last step fused (PyTorch's kernels are compiled with FMA contraction)
+            Tensor low = hostMap(tt, v -> Math.fma(-v, v, Math.log(Erfcx.erfcx(-v) / 2)),
+                    v -> Math.fma(-v, v, (float) Math.log(Erfcx.erfcx(-v) / 2f)));
             Tensor high = tt.erfc().neg().div(2L).log1p();
             return Tensor.where(x.lt(-1L), low, high).to(t);
         });
