@@ -415,8 +415,8 @@ final class NNOps {
         int planes = input.shape[rank - 3];
         int h = input.shape[rank - 2];
         int w = input.shape[rank - 1];
-        long oh = outputSize(h, kh, ph, dh, dih, ceilMode);
-        long ow = outputSize(w, kw, pw, dw, diw, ceilMode);
+        long oh = poolingOutputSize(h, kh, ph, dh, dih, ceilMode);
+        long ow = poolingOutputSize(w, kw, pw, dw, diw, ceilMode);
         // pool2d_shape_check
         if (kh <= 0 || kw <= 0) {
             throw new IllegalArgumentException("kernel size should be greater than zero, but got kH: " + kh + " kW: " + kw);
@@ -451,7 +451,7 @@ final class NNOps {
     }
 
     /** PyTorch's pooling_output_shape, in exact arithmetic, with its checks of stride and padding. */
-    private static long outputSize(long in, long k, long pad, long stride, long dilation, boolean ceilMode) {
+    static long poolingOutputSize(long in, long k, long pad, long stride, long dilation, boolean ceilMode) {
         if (stride == 0) {
             throw new IllegalArgumentException("stride should not be zero");
         }

@@ -21,25 +21,6 @@ public final class Pool1dFunctions {
         }
     }
 
-    /** PyTorch's {@code pooling_output_shape}, in exact arithmetic, with its checks of stride and padding. */
-    private static long poolingOutputShape(long in, long k, long pad, long stride, long dilation, boolean ceilMode) {
-        if (stride == 0) {
-            throw new IllegalArgumentException("stride should not be zero");
-        }
-        if (pad < 0) {
-            throw new IllegalArgumentException("pad must be non-negative, but got pad: " + pad);
-        }
-        if (pad > ((k - 1) * dilation + 1) / 2) {
-            throw new IllegalArgumentException("pad should be at most half of effective kernel size, but got pad=" + pad
-                    + ", kernel_size=" + k + " and dilation=" + dilation);
-        }
-        long out = Math.floorDiv(in + 2 * pad - dilation * (k - 1) - 1 + (ceilMode ? stride - 1 : 0), stride) + 1;
-        if (ceilMode && (out - 1) * stride >= in + pad) {
-            out--;
-        }
-        return out;
-    }
-
     /**
      * {@code torch.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)}: the values only. PyTorch 2.x's
      * checks ({@code max_pool1d}, {@code check_max_pool1d}) come first; an input that needs a gradient (or lives off the
@@ -69,7 +50,7 @@ public final class Pool1dFunctions {
         if (dilation <= 0) {
             throw new IllegalArgumentException("max_pool1d() dilation must be greater than zero, but got " + dilation);
         }
-        long ow = poolingOutputShape(input.size(-1), kernel, padding, stride, dilation, ceilMode);
+        long ow = NNOps.poolingOutputSize(input.size(-1), kernel, padding, stride, dilation, ceilMode);
         if (ow <= 0) {
             throw new IllegalArgumentException("max_pool1d() Invalid computed output size: " + ow);
         }

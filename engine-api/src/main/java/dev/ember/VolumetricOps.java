@@ -400,25 +400,6 @@ final class VolumetricOps {
         }
     }
 
-    /** PyTorch's pooling_output_shape, in exact arithmetic, with its checks of stride and padding. */
-    private static long outputSize(long in, long k, long pad, long stride, long dilation, boolean ceilMode) {
-        if (stride == 0) {
-            throw new IllegalArgumentException("stride should not be zero");
-        }
-        if (pad < 0) {
-            throw new IllegalArgumentException("pad must be non-negative, but got pad: " + pad);
-        }
-        if (pad > ((k - 1) * dilation + 1) / 2) {
-            throw new IllegalArgumentException("pad should be at most half of effective kernel size, but got pad=" + pad
-                    + ", kernel_size=" + k + " and dilation=" + dilation);
-        }
-        long out = Math.floorDiv(in + 2 * pad - dilation * (k - 1) - 1 + (ceilMode ? stride - 1 : 0), stride) + 1;
-        if (ceilMode && (out - 1) * stride >= in + pad) {
-            out--; // the last window must start inside the input or the left padding
-        }
-        return out;
-    }
-
     /**
      * The checks of max_pool3d_with_indices and avg_pool3d (argument lengths, pooling_output_shape, pool3d_shape_check)
      * in 2.x's order and words; returns kernel, stride, padding, dilation (three each) and the output size.
@@ -465,7 +446,7 @@ final class VolumetricOps {
         int[] in = {input.shape[rank - 3], input.shape[rank - 2], input.shape[rank - 1]};
         long[] out = new long[3];
         for (int i = 0; i < 3; i++) {
-            out[i] = outputSize(in[i], k[i], p[i], s[i], d[i], ceilMode);
+            out[i] = NNOps.poolingOutputSize(in[i], k[i], p[i], s[i], d[i], ceilMode);
         }
         // pool3d_shape_check
         if (k[0] <= 0 || k[1] <= 0 || k[2] <= 0) {
