@@ -95,63 +95,84 @@ public final class Functional {
      */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
                                 int groups) {
-        Checks.tensor(input, "conv2d", "input", 1);
-        Checks.tensor(weight, "conv2d", "weight", 2);
-        Checks.ints(stride, "conv2d", "stride", 4);
+        return convolutionWithPaddingString("conv2d", 2, input, weight, bias, stride, padding, dilation, groups, Tensor::conv2d);
+    }
+
+    /** A convolution of one rank with numeric padding: {@code Tensor.conv1d}, {@code conv2d} or {@code conv3d}. */
+    @FunctionalInterface
+    private interface NumericPaddingConvolution {
+        Tensor apply(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups);
+    }
+
+    /**
+     * {@code F.conv<rank>d} with a string padding, {@code "valid"} or {@code "same"}, for every rank: the entry's
+     * checks, then PyTorch's {@code convolution_same} (its checks, the padding it computes, and for an odd total a
+     * {@code constant_pad_nd} of the remainder at the end of each dimension, after making an unbatched input a batch
+     * of one: UnsqueezeBackward0 below the pad, SqueezeBackward1 on top), then the convolution's own checks.
+     */
+    private static Tensor convolutionWithPaddingString(String fn, int rank, Tensor input, Tensor weight, Tensor bias,
+                                                       int[] stride, String padding, int[] dilation, int groups,
+                                                       NumericPaddingConvolution conv) {
+        Checks.tensor(input, fn, "input", 1);
+        Checks.tensor(weight, fn, "weight", 2);
+        Checks.ints(stride, fn, "stride", 4);
         if (padding == null) {
-            throw new IllegalArgumentException("conv2d(): argument 'padding' (position 5) must be str, not null");
+            throw new IllegalArgumentException(fn + "(): argument 'padding' (position 5) must be str, not null");
         }
-        Checks.ints(dilation, "conv2d", "dilation", 6);
-        if (input.dim() != 3 && input.dim() != 4) {
-            throw new IllegalArgumentException("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
-                    + Arrays.toString(input.shape()));
+        Checks.ints(dilation, fn, "dilation", 6);
+        if (input.dim() != rank + 1 && input.dim() != rank + 2) {
+            throw new IllegalArgumentException("Expected " + (rank + 1) + "D (unbatched) or " + (rank + 2) + "D (batched) input to "
+                    + fn + ", but got input of size: " + Arrays.toString(input.shape()));
         }
         if (padding.equals("valid")) {
-            return Tensor.conv2d(input, weight, bias, stride, new int[] {0}, dilation, groups);
+            return conv.apply(input, weight, bias, stride, new int[] {0}, dilation, groups);
         }
         if (!padding.equals("same")) {
             throw new IllegalArgumentException("Invalid padding string: '" + padding + "'");
         }
-        // PyTorch's convolution_same: its checks, then the padding it computes, then the convolution's own checks
         if (weight.dim() <= 2) {
             throw new IllegalArgumentException("weight should have at least three dimensions");
         }
         if (groups <= 0) {
             throw new IllegalArgumentException("non-positive groups is not supported");
         }
-        if (weight.dim() != 4) {
-            int[] batched = input.dim() == 4 ? input.shape() : prepend1(input.shape());
+        if (weight.dim() != rank + 2) {
+            int[] batched = input.dim() == rank + 2 ? input.shape() : prepend1(input.shape());
             throw new IllegalArgumentException("Expected " + weight.dim() + "-dimensional input for " + weight.dim()
-                    + "-dimensional weight" + Arrays.toString(weight.shape()) + ", but got 4-dimensional input of size "
-                    + Arrays.toString(batched) + " instead");
+                    + "-dimensional weight" + Arrays.toString(weight.shape()) + ", but got " + (rank + 2)
+                    + "-dimensional input of size " + Arrays.toString(batched) + " instead");
         }
-        if (stride.length != 1 && stride.length != 2) {
-            throw new IllegalArgumentException("stride cannot broadcast to 2 dimensions");
+        if (stride.length != 1 && stride.length != rank) {
+            throw new IllegalArgumentException("stride cannot broadcast to " + rank + " dimensions");
         }
-        if (dilation.length != 1 && dilation.length != 2) {
-            throw new IllegalArgumentException("dilation cannot broadcast to 2 dimensions");
+        if (dilation.length != 1 && dilation.length != rank) {
+            throw new IllegalArgumentException("dilation cannot broadcast to " + rank + " dimensions");
         }
         for (int v : stride) {
             if (v != 1) {
                 throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
             }
         }
-        int[] d = dilation.length == 1 ? new int[] {dilation[0], dilation[0]} : dilation;
-        long totalH = (long) d[0] * (weight.size(2) - 1);
-        long totalW = (long) d[1] * (weight.size(3) - 1);
-        if (totalH < 0 || totalW < 0 || totalH > Integer.MAX_VALUE || totalW > Integer.MAX_VALUE) {
-            // no padding makes this convolution valid: the convolution says why
-            return Tensor.conv2d(input, weight, bias, new int[] {1}, new int[] {0}, d, groups);
+        int[] d = dilation.length == 1 ? Checks.repeat(dilation[0], rank) : dilation;
+        int[] half = new int[rank];
+        int[] remainder = new int[2 * rank]; // constant_pad_nd's argument: last dimension first, the odd element at the end
+        boolean odd = false;
+        for (int i = 0; i < rank; i++) {
+            long total = (long) d[i] * (weight.size(2 + i) - 1);
+            if (total < 0 || total > Integer.MAX_VALUE) {
+                // no padding makes this convolution valid: the convolution says why
+                return conv.apply(input, weight, bias, new int[] {1}, new int[] {0}, d, groups);
+            }
+            half[i] = (int) (total / 2);
+            remainder[2 * (rank - 1 - i) + 1] = (int) (total % 2);
+            odd |= total % 2 != 0;
         }
-        int[] half = {(int) (totalH / 2), (int) (totalW / 2)};
-        if (totalH % 2 == 0 && totalW % 2 == 0) {
-            return Tensor.conv2d(input, weight, bias, new int[] {1}, half, d, groups);
+        if (!odd) {
+            return conv.apply(input, weight, bias, new int[] {1}, half, d, groups);
         }
-        // convolution_same pads the odd remainder with at::constant_pad_nd (node ConstantPadNdBackward0), after conv2d
-        // made an unbatched input a batch of one (UnsqueezeBackward0 below the pad, SqueezeBackward1 on top)
-        boolean unbatched = input.dim() == 3;
-        Tensor x = (unbatched ? input.unsqueeze(0) : input).padNd(new int[] {0, (int) (totalW % 2), 0, (int) (totalH % 2)});
-        Tensor out = Tensor.conv2d(x, weight, bias, new int[] {1}, half, d, groups);
+        boolean unbatched = input.dim() == rank + 1;
+        Tensor x = (unbatched ? input.unsqueeze(0) : input).padNd(remainder);
+        Tensor out = conv.apply(x, weight, bias, new int[] {1}, half, d, groups);
         return unbatched ? out.squeeze(0) : out;
     }
 
@@ -1481,59 +1502,7 @@ public final class Functional {
      */
     public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
                                 int groups) {
-        Checks.tensor(input, "conv1d", "input", 1);
-        Checks.tensor(weight, "conv1d", "weight", 2);
-        Checks.ints(stride, "conv1d", "stride", 4);
-        if (padding == null) {
-            throw new IllegalArgumentException("conv1d(): argument 'padding' (position 5) must be str, not null");
-        }
-        Checks.ints(dilation, "conv1d", "dilation", 6);
-        if (input.dim() != 2 && input.dim() != 3) {
-            throw new IllegalArgumentException("Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: "
-                    + Arrays.toString(input.shape()));
-        }
-        if (padding.equals("valid")) {
-            return Tensor.conv1d(input, weight, bias, stride, new int[] {0}, dilation, groups);
-        }
-        if (!padding.equals("same")) {
-            throw new IllegalArgumentException("Invalid padding string: '" + padding + "'");
-        }
-        // PyTorch's convolution_same: its checks, then the padding it computes, then the convolution's own checks
-        if (weight.dim() <= 2) {
-            throw new IllegalArgumentException("weight should have at least three dimensions");
-        }
-        if (groups <= 0) {
-            throw new IllegalArgumentException("non-positive groups is not supported");
-        }
-        if (weight.dim() != 3) {
-            int[] batched = input.dim() == 3 ? input.shape() : prepend1(input.shape());
-            throw new IllegalArgumentException("Expected " + weight.dim() + "-dimensional input for " + weight.dim()
-                    + "-dimensional weight" + Arrays.toString(weight.shape()) + ", but got 3-dimensional input of size "
-                    + Arrays.toString(batched) + " instead");
-        }
-        if (stride.length != 1) {
-            throw new IllegalArgumentException("stride cannot broadcast to 1 dimensions");
-        }
-        if (dilation.length != 1) {
-            throw new IllegalArgumentException("dilation cannot broadcast to 1 dimensions");
-        }
-        if (stride[0] != 1) {
-            throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
-        }
-        long total = (long) dilation[0] * (weight.size(2) - 1);
-        if (total < 0 || total > Integer.MAX_VALUE) {
-            // no padding makes this convolution valid: the convolution says why
-            return Tensor.conv1d(input, weight, bias, stride, new int[] {0}, dilation, groups);
-        }
-        if (total % 2 == 0) {
-            return Tensor.conv1d(input, weight, bias, stride, new int[] {(int) (total / 2)}, dilation, groups);
-        }
-        // convolution_same pads the odd remainder with at::constant_pad_nd (node ConstantPadNdBackward0), after conv1d
-        // made an unbatched input a batch of one (UnsqueezeBackward0 below the pad, SqueezeBackward1 on top)
-        boolean unbatched = input.dim() == 2;
-        Tensor x = (unbatched ? input.unsqueeze(0) : input).padNd(new int[] {0, 1});
-        Tensor out = Tensor.conv1d(x, weight, bias, stride, new int[] {(int) (total / 2)}, dilation, groups);
-        return unbatched ? out.squeeze(0) : out;
+        return convolutionWithPaddingString("conv1d", 1, input, weight, bias, stride, padding, dilation, groups, Tensor::conv1d);
     }
 
     /** {@code F.conv_transpose2d} with stride 1, no padding, one group; {@code bias} may be null. */
@@ -1770,67 +1739,7 @@ public final class Functional {
      */
     public static Tensor conv3d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
                                 int groups) {
-        Checks.tensor(input, "conv3d", "input", 1);
-        Checks.tensor(weight, "conv3d", "weight", 2);
-        Checks.ints(stride, "conv3d", "stride", 4);
-        if (padding == null) {
-            throw new IllegalArgumentException("conv3d(): argument 'padding' (position 5) must be str, not null");
-        }
-        Checks.ints(dilation, "conv3d", "dilation", 6);
-        if (input.dim() != 4 && input.dim() != 5) {
-            throw new IllegalArgumentException("Expected 4D (unbatched) or 5D (batched) input to conv3d, but got input of size: "
-                    + Arrays.toString(input.shape()));
-        }
-        if (padding.equals("valid")) {
-            return conv3d(input, weight, bias, stride, new int[] {0}, dilation, groups);
-        }
-        if (!padding.equals("same")) {
-            throw new IllegalArgumentException("Invalid padding string: '" + padding + "'");
-        }
-        // PyTorch's convolution_same: its checks, then the padding it computes, then the convolution's own checks
-        if (weight.dim() <= 2) {
-            throw new IllegalArgumentException("weight should have at least three dimensions");
-        }
-        if (groups <= 0) {
-            throw new IllegalArgumentException("non-positive groups is not supported");
-        }
-        if (weight.dim() != 5) {
-            int[] batched = input.dim() == 5 ? input.shape() : prepend1(input.shape());
-            throw new IllegalArgumentException("Expected " + weight.dim() + "-dimensional input for " + weight.dim()
-                    + "-dimensional weight" + Arrays.toString(weight.shape()) + ", but got 5-dimensional input of size "
-                    + Arrays.toString(batched) + " instead");
-        }
-        if (stride.length != 1 && stride.length != 3) {
-            throw new IllegalArgumentException("stride cannot broadcast to 3 dimensions");
-        }
-        if (dilation.length != 1 && dilation.length != 3) {
-            throw new IllegalArgumentException("dilation cannot broadcast to 3 dimensions");
-        }
-        for (int v : stride) {
-            if (v != 1) {
-                throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
-            }
-        }
-        int[] d = dilation.length == 1 ? new int[] {dilation[0], dilation[0], dilation[0]} : dilation;
-        long[] total = new long[3];
-        for (int i = 0; i < 3; i++) {
-            total[i] = (long) d[i] * (weight.size(2 + i) - 1);
-            if (total[i] < 0 || total[i] > Integer.MAX_VALUE) {
-                // no padding makes this convolution valid: the convolution says why
-                return conv3d(input, weight, bias, new int[] {1}, new int[] {0}, d, groups);
-            }
-        }
-        int[] half = {(int) (total[0] / 2), (int) (total[1] / 2), (int) (total[2] / 2)};
-        if (total[0] % 2 == 0 && total[1] % 2 == 0 && total[2] % 2 == 0) {
-            return conv3d(input, weight, bias, new int[] {1}, half, d, groups);
-        }
-        // convolution_same pads the odd remainder with at::constant_pad_nd (node ConstantPadNdBackward0), after conv3d
-        // made an unbatched input a batch of one (UnsqueezeBackward0 below the pad, SqueezeBackward1 on top)
-        boolean unbatched = input.dim() == 4;
-        Tensor x = (unbatched ? input.unsqueeze(0) : input)
-                .padNd(new int[] {0, (int) (total[2] % 2), 0, (int) (total[1] % 2), 0, (int) (total[0] % 2)});
-        Tensor out = conv3d(x, weight, bias, new int[] {1}, half, d, groups);
-        return unbatched ? out.squeeze(0) : out;
+        return convolutionWithPaddingString("conv3d", 3, input, weight, bias, stride, padding, dilation, groups, dev.ember.VolumetricFunctions::conv3d);
     }
 
     /** {@code F.conv_transpose3d} with stride 1, no padding, one group; {@code bias} may be null. */

@@ -1,0 +1,215 @@
+package dev.ember.nn;
+
+import dev.ember.Tensor;
+import dev.ember.VolumetricFunctions;
+
+import java.util.Arrays;
+
+/**
+ * What the convolution layers share, as PyTorch's {@code _ConvNd} and {@code _ConvTransposeNd}: the options (one value
+ * for every spatial dimension or one each), the constructor's checks, the weight and bias with PyTorch's shapes and
+ * initialization, the forward with its padding modes and string paddings, and {@code extra_repr}. The layers are
+ * {@link Conv1d}, {@link Conv2d}, {@link Conv3d}, {@link ConvTranspose1d}, {@link ConvTranspose2d} and
+ * {@link ConvTranspose3d}.
+ */
+public abstract sealed class ConvNd extends Module
+        permits Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d {
+    /**
+     * Weight {@code [out, in / groups, k...]}, or {@code [in, out / groups, k...]} for a transposed convolution. Once
+     * parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the tensor registered before; the forward
+     * reads {@code parametrizedValue("weight")}.
+     */
+    public final Tensor weight;
+    /** Bias {@code [out]}, or null. */
+    public final Tensor bias;
+    /** Spatial dimensions: 1, 2 or 3. */
+    private final int rank;
+    private final boolean transposed;
+    final int in;
+    final int out;
+    final int[] kernel;
+    final int[] stride;
+    final int[] padding;
+    final int[] outputPadding;
+    final int[] dilation;
+    final int groups;
+    /** "same" or "valid" when the padding was given as a string, else null. */
+    private final String paddingString;
+    private final String paddingMode;
+    /** PyTorch's {@code _reversed_padding_repeated_twice}: F.pad's argument for a padding mode other than zeros. */
+    private final int[] reversedPadding;
+
+    /**
+     * A convolution ({@code outputPadding} null) or a transposed one, checked as PyTorch's constructors check. The
+     * kernel, stride, padding, output padding and dilation are one value for every spatial dimension or one each (the
+     * stride, padding and dilation are checked by the convolution, as in PyTorch); {@code padding} is null when
+     * {@code paddingString} is given.
+     */
+    ConvNd(int rank, int in, int out, int[] kernel, int[] stride, int[] padding, String paddingString, int[] outputPadding,
+           int[] dilation, int groups, boolean bias, String paddingMode) {
+        this.rank = rank;
+        this.transposed = outputPadding != null;
+        this.kernel = spatial(Checks.notNull(kernel, "kernel_size"), rank);
+        this.stride = spatial(Checks.notNull(stride, "stride"), rank);
+        this.padding = padding == null ? new int[rank] : spatial(padding, rank);
+        this.outputPadding = transposed ? spatial(outputPadding, rank) : new int[rank];
+        this.dilation = spatial(Checks.notNull(dilation, "dilation"), rank);
+        Checks.convModule(rank, this.kernel, kernel, in, out, groups);
+        Checks.notNull(paddingMode, "padding_mode");
+        if (paddingString != null) {
+            if (!paddingString.equals("same") && !paddingString.equals("valid")) {
+                throw new IllegalArgumentException("Invalid padding string '" + paddingString + "', should be one of "
+                        + "{'same', 'valid'}");
+            }
+            if (paddingString.equals("same") && Arrays.stream(this.stride).anyMatch(v -> v != 1)) {
+                throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
+            }
+        }
+        if (!Arrays.asList("zeros", "reflect", "replicate", "circular").contains(paddingMode)) {
+            throw new IllegalArgumentException("padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, "
+                    + "but got padding_mode='" + paddingMode + "'");
+        }
+        this.paddingString = paddingString;
+        this.paddingMode = paddingMode;
+        this.reversedPadding = reversedPadding(this.kernel, this.dilation, this.padding, paddingString);
+        this.in = in;
+        this.out = out;
+        this.groups = groups;
+        int[] shape = new int[rank + 2];
+        shape[0] = transposed ? in : out;
+        shape[1] = transposed ? out / groups : in / groups;
+        System.arraycopy(this.kernel, 0, shape, 2, rank);
+        this.weight = registerParameter("weight", Init.defaultWeight_(Tensor.empty(shape)));
+        this.bias = bias ? registerParameter("bias", Init.defaultBias_(Tensor.empty(out), weight)) : null;
+    }
+
+    /** One value for every spatial dimension, as PyTorch's {@code _ntuple}, or the values as given. */
+    private static int[] spatial(int[] v, int rank) {
+        return v.length == 1 ? Checks.repeat(v[0], rank) : v.clone();
+    }
+
+    /**
+     * PyTorch's {@code _reversed_padding_repeated_twice}: a numeric padding reversed, each value twice
+     * ({@code _reverse_repeat_tuple}, whatever its length: the convolution checks that); for "same" the total padding
+     * of each dimension the kernel and dilation both have ({@code zip}), the odd element last; zeros for "valid".
+     */
+    private static int[] reversedPadding(int[] kernel, int[] dilation, int[] padding, String paddingString) {
+        if (paddingString == null) {
+            int[] r = new int[2 * padding.length];
+            for (int i = 0; i < padding.length; i++) {
+                r[2 * i] = padding[padding.length - 1 - i];
+                r[2 * i + 1] = padding[padding.length - 1 - i];
+            }
+            return r;
+        }
+        int n = kernel.length;
+        int[] r = new int[2 * n];
+        if (paddingString.equals("same")) {
+            for (int d = 0; d < Math.min(n, dilation.length); d++) {
+                int i = n - 1 - d;
+                int total = dilation[d] * (kernel[d] - 1);
+                r[2 * i] = total / 2;
+                r[2 * i + 1] = total - total / 2;
+            }
+        }
+        return r;
+    }
+
+    /** The padding mode: "zeros", "reflect", "replicate" or "circular". */
+    public String paddingMode() {
+        return paddingMode;
+    }
+
+    /** PyTorch's name of the functional form, for the messages about a bad input. */
+    private String functionName() {
+        return (transposed ? "conv_transpose" : "conv") + rank + "d";
+    }
+
+    /** Checks a layer makes of its input before the convolution's own; none but {@link Conv2d}'s. */
+    void checkInput(Tensor x) {
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        Checks.tensor(x, functionName(), "input", 1);
+        if (transposed) {
+            return transposedConvolution(x, outputPadding);
+        }
+        checkInput(x);
+        Tensor w = parameter("weight");
+        Tensor b = parameter("bias");
+        if (!paddingMode.equals("zeros")) {
+            // PyTorch's _conv_forward: F.pad in the mode, then the convolution without padding
+            return convolution(Functional.pad(x, reversedPadding, paddingMode), w, b, new int[] {0});
+        }
+        if (paddingString != null) {
+            return switch (rank) {
+                case 1 -> Functional.conv1d(x, w, b, stride, paddingString, dilation, groups);
+                case 2 -> Functional.conv2d(x, w, b, stride, paddingString, dilation, groups);
+                default -> Functional.conv3d(x, w, b, stride, paddingString, dilation, groups);
+            };
+        }
+        return convolution(x, w, b, padding);
+    }
+
+    private Tensor convolution(Tensor x, Tensor w, Tensor b, int[] pad) {
+        return switch (rank) {
+            case 1 -> Tensor.conv1d(x, w, b, stride, pad, dilation, groups);
+            case 2 -> Tensor.conv2d(x, w, b, stride, pad, dilation, groups);
+            default -> VolumetricFunctions.conv3d(x, w, b, stride, pad, dilation, groups);
+        };
+    }
+
+    private Tensor transposedConvolution(Tensor x, int[] outPadding) {
+        Tensor w = parameter("weight");
+        Tensor b = parameter("bias");
+        return switch (rank) {
+            case 1 -> Tensor.convTranspose1d(x, w, b, stride, padding, outPadding, groups, dilation);
+            case 2 -> Tensor.convTranspose2d(x, w, b, stride, padding, outPadding, groups, dilation);
+            default -> VolumetricFunctions.convTranspose3d(x, w, b, stride, padding, outPadding, groups, dilation);
+        };
+    }
+
+    /**
+     * A transposed convolution's forward with PyTorch's {@code output_size}: the output padding that gives that size
+     * (the spatial sizes, or the full shape with the leading dimensions), which must lie between the smallest output
+     * and it plus {@code stride - 1}; PyTorch's {@code _ConvTransposeNd._output_padding}. Only the transposed layers
+     * call it.
+     */
+    Tensor forwardWithOutputSize(Tensor x, int[] outputSize) {
+        Checks.tensor(x, functionName(), "input", 1);
+        Checks.notNull(outputSize, "output_size");
+        return transposedConvolution(x, Checks.transposedOutputPadding(rank, x, outputSize, kernel, stride, padding,
+                dilation));
+    }
+
+    /**
+     * PyTorch's {@code _ConvNd.extra_repr}: padding, dilation, output padding, groups, bias and padding mode only when
+     * not the default.
+     */
+    @Override
+    public String extraRepr() {
+        StringBuilder s = new StringBuilder(in + ", " + out + ", kernel_size=" + tuple(kernel) + ", stride=" + tuple(stride));
+        if (paddingString != null) {
+            s.append(", padding=").append(paddingString);
+        } else if (Arrays.stream(padding).anyMatch(p -> p != 0)) {
+            s.append(", padding=").append(tuple(padding));
+        }
+        if (Arrays.stream(dilation).anyMatch(d -> d != 1)) {
+            s.append(", dilation=").append(tuple(dilation));
+        }
+        if (Arrays.stream(outputPadding).anyMatch(p -> p != 0)) {
+            s.append(", output_padding=").append(tuple(outputPadding));
+        }
+        if (groups != 1) {
+            s.append(", groups=").append(groups);
+        }
+        if (bias == null) {
+            s.append(", bias=False");
+        }
+        if (!paddingMode.equals("zeros")) {
+            s.append(", padding_mode=").append(paddingMode);
+        }
+        return s.toString();
+    }
+}
