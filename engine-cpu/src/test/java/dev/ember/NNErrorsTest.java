@@ -474,6 +474,26 @@ class NNErrorsTest {
     }
 
     @Test
+    void convLayersWithAPaddingOfTheWrongLengthReachTheConvolutionsMessage() {
+        // PyTorch's _reverse_repeat_tuple takes a padding of any length; the convolution (or F.pad) refuses it (1.13's
+        // words, checked with /usr/bin/python3: nn.Conv2d(3, 4, 3, padding=()), nn.Conv3d(3, 4, 3, padding=(1, 2)))
+        for (String mode : new String[] {"zeros", "reflect"}) {
+            String conv2 = mode.equals("zeros") ? "expected padding to be a single integer value or a list of 2 values to "
+                    + "match the convolution dimensions, but got padding=[]"
+                    : "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now";
+            String conv3 = mode.equals("zeros") ? "expected padding to be a single integer value or a list of 3 values to "
+                    + "match the convolution dimensions, but got padding=[1, 2]"
+                    : "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now";
+            dev.ember.nn.Conv2d c2 = new dev.ember.nn.Conv2d(3, 4, i(3), i(1), new int[0], i(1), 1, true, mode);
+            Tensor x2 = Tensor.randn(1, 3, 5, 5);
+            iae(conv2, () -> c2.forward(x2), x2);
+            dev.ember.nn.Conv3d c3 = new dev.ember.nn.Conv3d(3, 4, i(3), i(1), i(1, 2), i(1), 1, true, mode);
+            Tensor x3 = Tensor.randn(1, 3, 5, 5, 5);
+            iae(conv3, () -> c3.forward(x3), x3);
+        }
+    }
+
+    @Test
     void nullArgumentsAreArgumentErrorsNotNullPointers() {
         // PyTorch's argument parser says "not NoneType"; a Java caller passed null
         Tensor a = o(2, 2);
