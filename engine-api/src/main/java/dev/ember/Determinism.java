@@ -45,13 +45,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * runs cuBLAS on several streams). {@link #alertNotDeterministic} is the hook a kernel without a deterministic version
  * must call before it runs (weighted bincount is the one that calls it today).</li>
  * <li>CPU: every kernel splits its work into a number of tasks that depends only on the work's size and on the
- * worker count ({@code ember.cpu.threads}, default the number of processors), and combines the tasks' partial results in
- * task order, never in completion order, so results are bitwise the same from run to run for a given worker count.
- * Elementwise ops, reductions (one task per output element, accumulating in double), matrix products (tasks own blocks of
- * the output; the depth is never split across tasks) and scatters (one thread, row-major index order) give the same
- * bits for any worker count; the convolution's weight gradient and the normalization layers' weight and bias
- * gradients sum one partial result per task, so their last bits can change with the worker count (PyTorch's CPU
- * gives no guarantee across thread counts either).</li>
+ * worker count ({@link Ember#setNumThreads}; at start {@code ember.cpu.threads}, default the number of processors), and
+ * combines the tasks' partial results in task order, never in completion order, so results are bitwise the same from
+ * run to run for a given worker count. Elementwise ops, reductions (one task per output element, accumulating in
+ * double), most matrix products (tasks own blocks of the output) and scatters (one thread, row-major index order) give
+ * the same bits for any worker count; a matrix product with a long depth and a small output (a Linear layer's weight
+ * gradient) splits the depth and adds one partial product per task, and the convolution's weight gradient and the
+ * normalization layers' weight and bias gradients sum one partial result per task, so their last bits can change with
+ * the worker count (PyTorch's CPU gives no guarantee across thread counts either).</li>
  * </ul>
  *
  * <p>The switch is global (all threads), as PyTorch's; reads and writes are thread-safe.

@@ -69,6 +69,32 @@ public final class Ember {
         return b.isAvailable() ? "" : b.unavailableReason();
     }
 
+    /**
+     * Sets how many threads the CPU backend's kernels use, the calling thread included, as
+     * {@code torch.set_num_threads} (it starts at {@code -Dember.cpu.threads}, default the number of cores; more threads
+     * than cores is allowed, as in PyTorch). The CUDA backend is unaffected. The few results a kernel sums from parallel
+     * parts may change in their last bits with the count, as PyTorch's do; for one count they repeat bit for bit (see
+     * {@link Determinism}).
+     *
+     * @throws IllegalArgumentException when {@code n < 1}: "set_num_threads expects a positive integer"
+     * @throws IllegalStateException when engine-cpu is not on the class path
+     */
+    public static void setNumThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("set_num_threads expects a positive integer");
+        }
+        Backends.forDevice(Device.CPU).setNumThreads(n);
+    }
+
+    /**
+     * How many threads the CPU backend's kernels use, the calling thread included, as {@code torch.get_num_threads}.
+     *
+     * @throws IllegalStateException when engine-cpu is not on the class path
+     */
+    public static int getNumThreads() {
+        return Backends.forDevice(Device.CPU).numThreads();
+    }
+
     /** Seeds the default generator, as {@code torch.manual_seed}. */
     public static void manualSeed(long seed) {
         Generator.DEFAULT.manualSeed(seed);

@@ -29,6 +29,21 @@ public interface Backend {
     /** A short description of what the backend runs on and which kernel paths it chose. */
     String describe();
 
+    /**
+     * How many host threads the backend's kernels use, the calling thread included, as {@code torch.get_num_threads};
+     * 1 for a backend without a pool of host threads.
+     */
+    default int numThreads() {
+        return 1;
+    }
+
+    /**
+     * Sets {@link #numThreads()}, as {@code torch.set_num_threads}; {@code n} is positive (checked by the caller). A
+     * backend without a pool of host threads ignores it.
+     */
+    default void setNumThreads(int n) {
+    }
+
     /** Number of devices of this type. */
     int deviceCount();
 

@@ -94,6 +94,16 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public int numThreads() {
+        return delegate.numThreads();
+    }
+
+    @Override
+    public void setNumThreads(int n) {
+        delegate.setNumThreads(n);
+    }
+
+    @Override
     public int deviceCount() {
         return delegate.deviceCount();
     }

@@ -300,8 +300,8 @@ final class AttentionKernels {
     /** Runs {@code body} over {@code count} items of about {@code cost} multiply-adds each, in parallel when it pays. */
     private static void parallel(int count, long cost, Range body) {
         long total = count * Math.max(1, cost);
-        int chunks = CpuThreads.THREADS < 2 || count < 2 || total < 4L * StridedLoop.PARALLEL_GRAIN ? 1
-                : (int) Math.min(count, CpuThreads.THREADS * 4L);
+        int chunks = CpuThreads.threads() < 2 || count < 2 || total < 4L * StridedLoop.PARALLEL_GRAIN ? 1
+                : (int) Math.min(count, CpuThreads.threads() * 4L);
         if (chunks <= 1) {
             body.run(0, count);
             return;

@@ -306,7 +306,7 @@ final class ConvKernels {
      */
     private static void perChunk(int n, SampleRange body) {
         List<Runnable> tasks = new ArrayList<>();
-        int chunks = Math.min(n, CpuThreads.THREADS * 2);
+        int chunks = Math.min(n, CpuThreads.threads() * 2);
         for (int c = 0; c < chunks; c++) {
             int from = (int) ((long) n * c / chunks);
             int to = (int) ((long) n * (c + 1) / chunks);
@@ -534,7 +534,7 @@ final class ConvKernels {
         Geom s = new Geom(li.shape(), lgw.shape(), lgy.shape(), p);
         boolean f32 = gy.dtype == DType.FLOAT32;
         int wSize = s.o * s.ckk;
-        int chunks = Math.max(1, Math.min(s.n, CpuThreads.THREADS));
+        int chunks = Math.max(1, Math.min(s.n, CpuThreads.threads()));
         DirectConv direct = DirectConv.get();
         if (f32 && direct != null && direct.appliesForward(s)) {
             directWeight(direct, gy, lgy, in, li, gw, lgw, s, chunks);

@@ -36,7 +36,17 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String describe() {
-        return "cpu: " + Runtime.getRuntime().availableProcessors() + " threads, GEMM " + MicroKernels.activeName();
+        return "cpu: " + CpuThreads.threads() + " threads, GEMM " + MicroKernels.activeName();
+    }
+
+    @Override
+    public int numThreads() {
+        return CpuThreads.threads();
+    }
+
+    @Override
+    public void setNumThreads(int n) {
+        CpuThreads.setThreads(n);
     }
 
     @Override

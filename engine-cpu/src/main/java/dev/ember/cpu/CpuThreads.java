@@ -6,8 +6,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The CPU backend's worker pool: the calling thread plus {@code THREADS - 1} daemon workers (set the count with
- * the system property {@code ember.cpu.threads}; it defaults to the number of cores).
+ * The CPU backend's worker pool: the calling thread plus {@code threads() - 1} daemon workers (the count starts at the
+ * system property {@code ember.cpu.threads}, default the number of cores, and {@link #setThreads} changes it, as
+ * {@code torch.set_num_threads}: {@code dev.ember.Ember.setNumThreads}).
  *
  * <p>A kernel hands {@link #invokeAll} a short list of tasks; the caller runs tasks itself while the workers claim
  * the others from a shared counter, the way OpenMP runtimes fork and join. Workers spin for a short while after a
@@ -17,25 +18,54 @@ import java.util.concurrent.locks.LockSupport;
  * busy (another thread's job, or a kernel nested inside a task) runs its tasks itself.
  */
 final class CpuThreads {
-    static final int THREADS = Math.max(1, Integer.getInteger("ember.cpu.threads", Runtime.getRuntime().availableProcessors()));
+    /** The count at start: {@code ember.cpu.threads}, default the number of cores. */
+    static final int DEFAULT_THREADS = Math.max(1, Integer.getInteger("ember.cpu.threads",
+            Runtime.getRuntime().availableProcessors()));
+    /** How many threads a job uses, the caller included: the kernels split their work by it. */
+    private static volatile int threads = DEFAULT_THREADS;
     /** How long an idle worker spins for the next job before it parks. */
     private static final long SPIN_NANOS = Long.getLong("ember.cpu.spinNanos", 100_000L);
 
     private static final AtomicBoolean BUSY = new AtomicBoolean();
-    private static final Worker[] WORKERS = new Worker[THREADS - 1];
+    /** The workers started so far (worker {@code i} is {@code workers[i - 1]}); grown, never shrunk, under the class lock. */
+    private static volatile Worker[] workers = new Worker[0];
     /** Published between jobs, so that the finished job's tasks (and the arrays they hold) can be collected. */
     private static final Job IDLE = new Job(List.of());
     /** The current job; a new object per job, so a worker tells jobs apart by identity. */
     private static volatile Job current = IDLE;
 
     static {
-        for (int i = 0; i < WORKERS.length; i++) {
-            WORKERS[i] = new Worker(i + 1);
-            WORKERS[i].start();
-        }
+        setThreads(DEFAULT_THREADS);
     }
 
     private CpuThreads() {
+    }
+
+    /** How many threads a job uses now, the calling thread included. */
+    static int threads() {
+        return threads;
+    }
+
+    /**
+     * Sets how many threads a job uses, the calling thread included, starting workers when there are too few (a
+     * smaller count leaves the others parked). A job already running finishes with the workers it had.
+     *
+     * @throws IllegalArgumentException when {@code n < 1}, in PyTorch's words
+     */
+    static synchronized void setThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("set_num_threads expects a positive integer");
+        }
+        Worker[] old = workers;
+        if (old.length < n - 1) {
+            Worker[] grown = java.util.Arrays.copyOf(old, n - 1);
+            for (int i = old.length; i < grown.length; i++) {
+                grown[i] = new Worker(i + 1);
+                grown[i].start();
+            }
+            workers = grown;
+        }
+        threads = n;
     }
 
     /** One fork-join: the tasks, the next one to claim, and how many have finished. */
@@ -69,9 +99,12 @@ final class CpuThreads {
 
     private static final class Worker extends Thread {
         volatile boolean parked;
+        /** 1 for the first worker (the calling thread counts as 0): it joins a job while {@code index < threads}. */
+        final int index;
 
         Worker(int index) {
             super("ember-cpu-" + index);
+            this.index = index;
             setDaemon(true);
         }
 
@@ -82,7 +115,9 @@ final class CpuThreads {
                 Job job = current;
                 if (job != seen) {
                     seen = job;
-                    job.work();
+                    if (index < threads) {
+                        job.work();
+                    }
                     continue;
                 }
                 long spinUntil = System.nanoTime() + SPIN_NANOS;
@@ -111,7 +146,8 @@ final class CpuThreads {
 
     /** Runs the tasks in parallel and waits for all of them; the first failure is rethrown. */
     static void invokeAll(List<? extends Runnable> tasks) {
-        if (tasks.size() == 1 || THREADS < 2 || !BUSY.compareAndSet(false, true)) {
+        int n = threads;
+        if (tasks.size() == 1 || n < 2 || !BUSY.compareAndSet(false, true)) {
             for (Runnable r : tasks) {
                 r.run();
             }
@@ -120,15 +156,16 @@ final class CpuThreads {
         Job job = new Job(tasks);
         try {
             current = job;
-            for (Worker w : WORKERS) {
-                if (w.parked) {
-                    LockSupport.unpark(w);
+            Worker[] ws = workers;
+            for (int i = 0; i < Math.min(n - 1, ws.length); i++) {
+                if (ws[i].parked) {
+                    LockSupport.unpark(ws[i]);
                 }
             }
             job.work();
-            int n = tasks.size();
+            int count = tasks.size();
             int spins = 0;
-            while (job.done.get() < n) {
+            while (job.done.get() < count) {
                 if (++spins < 1 << 16) {
                     Thread.onSpinWait();
                 } else {

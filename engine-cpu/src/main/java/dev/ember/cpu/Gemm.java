@@ -101,7 +101,7 @@ final class Gemm {
 
     private static void parallelRows(int m, long work, RowRange body) {
         int blocks = (m + 63) / 64;
-        if (CpuThreads.THREADS < 2 || blocks < 2 || work < (1L << 18)) {
+        if (CpuThreads.threads() < 2 || blocks < 2 || work < (1L << 18)) {
             body.run(0, m);
             return;
         }
@@ -181,7 +181,7 @@ final class Gemm {
         // one thread computes them: taken where the call could not use the pool anyway (inside a task: the convolution
         // splits its samples over the threads) or where the work is small
         return acs == 1 && brs == 1 && (long) m * n <= DOT_OUTPUTS && k >= 256 && ElementwiseKernels.loops() != null
-                && (CpuThreads.THREADS < 2 || CpuThreads.busy() || (long) m * n * k < 64 * PARALLEL_WORK);
+                && (CpuThreads.threads() < 2 || CpuThreads.busy() || (long) m * n * k < 64 * PARALLEL_WORK);
     }
 
     /** {@code C (+)= A B} as dot products of A's rows with B's columns, two rows by four columns at a time. */
@@ -229,7 +229,7 @@ final class Gemm {
             return false;
         }
         // large products split their columns over the pool (each task streams its share of B)
-        int parts = CpuThreads.THREADS < 2 || (long) n * k < PARALLEL_WORK * 8 ? 1 : Math.min(CpuThreads.THREADS * 2, (n + 63) / 64);
+        int parts = CpuThreads.threads() < 2 || (long) n * k < PARALLEL_WORK * 8 ? 1 : Math.min(CpuThreads.threads() * 2, (n + 63) / 64);
         List<Runnable> tasks = new ArrayList<>(parts);
         for (int t = 0; t < parts; t++) {
             int from = (int) ((long) n * t / parts);
@@ -359,7 +359,7 @@ final class Gemm {
                 }
                 // the task grid: rows first, then column panels when rows alone cannot feed every thread
                 long work = (long) m * nc * kc;
-                int want = CpuThreads.THREADS < 2 || work < PARALLEL_WORK ? 1 : CpuThreads.THREADS * 2;
+                int want = CpuThreads.threads() < 2 || work < PARALLEL_WORK ? 1 : CpuThreads.threads() * 2;
                 int rowTasks = Math.min(rowPanels, want);
                 int colTasks = Math.min(colPanels, (want + rowTasks - 1) / rowTasks);
                 int fpc = pc;
@@ -425,7 +425,7 @@ final class Gemm {
      * Intel Xeon, two threads ran the GPT's weight gradients at 120-131 GFLOP/s, what one thread reaches alone.
      */
     static boolean splitsDepth(int m, int n, int k) {
-        return SPLIT_DEPTH && CpuThreads.THREADS >= 2 && k >= 4L * Math.max(m, n) && k >= 512 && cFitsL2(m, n)
+        return SPLIT_DEPTH && CpuThreads.threads() >= 2 && k >= 4L * Math.max(m, n) && k >= 512 && cFitsL2(m, n)
                 && (long) m * n * k >= 64 * PARALLEL_WORK && !CpuThreads.busy();
     }
 
@@ -437,7 +437,7 @@ final class Gemm {
     private static void splitDepth(MicroKernels kernels, int m, int n, int k, float[] a, int ao, int ars, int acs,
                                    float[] b, int bo, int brs, int bcs, float[] c, int co, int crs, int ccs,
                                    boolean accumulate) {
-        int parts = (int) Math.min(CpuThreads.THREADS, k / 256);
+        int parts = (int) Math.min(CpuThreads.threads(), k / 256);
         // the partial products live in the calling thread's scratch, which no other job can touch
         float[] partials = Scratch.floats(Scratch.GEMM_PARTIAL, (parts - 1) * m * n);
         List<Runnable> tasks = new ArrayList<>(parts);
@@ -526,7 +526,7 @@ final class Gemm {
     private static void packB(float[] b, int bo, int brs, int bcs, int pc, int kc, int jc, int nc, int nr,
                               int first, int last, float[] bp) {
         int panels = last - first;
-        int parts = (long) kc * panels * nr < (1 << 16) ? 1 : Math.min(panels, CpuThreads.THREADS * 2);
+        int parts = (long) kc * panels * nr < (1 << 16) ? 1 : Math.min(panels, CpuThreads.threads() * 2);
         List<Runnable> tasks = new ArrayList<>();
         for (int t = 0; t < parts; t++) {
             int from = first + panels * t / parts;

@@ -24,7 +24,7 @@ final class LinalgKernels {
 
     /** Runs {@code body} for batch elements {@code 0..batch-1}, in parallel chunks when the work pays for it. */
     private static void forBatch(int batch, long workPerMatrix, BatchBody body) {
-        int threads = CpuThreads.THREADS;
+        int threads = CpuThreads.threads();
         if (batch <= 1 || threads < 2 || (long) batch * workPerMatrix < PARALLEL_WORK) {
             body.run(0, batch);
             return;

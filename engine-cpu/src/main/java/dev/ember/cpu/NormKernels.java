@@ -27,10 +27,10 @@ final class NormKernels {
     /** How many tasks {@link #parallel} splits {@code count} items of {@code cost} elements each into. */
     private static int tasks(int count, long cost) {
         long total = (long) count * Math.max(1, cost);
-        if (CpuThreads.THREADS < 2 || count < 2 || total < 2L * StridedLoop.PARALLEL_GRAIN) {
+        if (CpuThreads.threads() < 2 || count < 2 || total < 2L * StridedLoop.PARALLEL_GRAIN) {
             return 1;
         }
-        return (int) Math.min(count, Math.min(CpuThreads.THREADS * 4L, Math.max(2, total / StridedLoop.PARALLEL_GRAIN)));
+        return (int) Math.min(count, Math.min(CpuThreads.threads() * 4L, Math.max(2, total / StridedLoop.PARALLEL_GRAIN)));
     }
 
     /** Runs {@code body} over {@code count} items in {@code chunks} tasks (from {@link #tasks}). */

@@ -15,7 +15,7 @@ final class PoolKernels {
 
     private static void perPlane(int planes, java.util.function.IntConsumer body) {
         List<Runnable> tasks = new ArrayList<>();
-        int chunks = Math.max(1, Math.min(planes, CpuThreads.THREADS * 4));
+        int chunks = Math.max(1, Math.min(planes, CpuThreads.threads() * 4));
         for (int c = 0; c < chunks; c++) {
             int from = (int) ((long) planes * c / chunks);
             int to = (int) ((long) planes * (c + 1) / chunks);

@@ -58,7 +58,7 @@ final class ResampleKernels {
             return;
         }
         List<Runnable> tasks = new ArrayList<>();
-        int chunks = (int) Math.max(1, Math.min(planes, CpuThreads.THREADS * 4L));
+        int chunks = (int) Math.max(1, Math.min(planes, CpuThreads.threads() * 4L));
         for (int k = 0; k < chunks; k++) {
             int from = (int) (planes * k / chunks);
             int to = (int) (planes * (k + 1) / chunks);

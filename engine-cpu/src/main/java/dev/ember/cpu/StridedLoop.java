@@ -90,17 +90,17 @@ final class StridedLoop {
             return;
         }
         long total = (long) rows * rowLength;
-        if (rowStrides != null && (!parallel || total < 2L * PARALLEL_GRAIN || CpuThreads.THREADS < 2)) {
+        if (rowStrides != null && (!parallel || total < 2L * PARALLEL_GRAIN || CpuThreads.threads() < 2)) {
             kernel.row(offsets.clone(), rowLength, rowStrides.clone());
             return;
         }
-        if (!parallel || total < 2L * PARALLEL_GRAIN || CpuThreads.THREADS < 2) {
+        if (!parallel || total < 2L * PARALLEL_GRAIN || CpuThreads.threads() < 2) {
             runRows(kernel, 0, rows);
             return;
         }
         if (rows == 1) {
             // one long row: split it into chunks
-            int chunks = (int) Math.min(CpuThreads.THREADS * 4L, total / PARALLEL_GRAIN);
+            int chunks = (int) Math.min(CpuThreads.threads() * 4L, total / PARALLEL_GRAIN);
             int per = (rowLength + chunks - 1) / chunks;
             List<Runnable> tasks = new ArrayList<>();
             int k = offsets.length;
@@ -123,7 +123,7 @@ final class StridedLoop {
             CpuThreads.invokeAll(tasks);
             return;
         }
-        int chunks = (int) Math.min(rows, Math.max(2, Math.min(CpuThreads.THREADS * 4L, total / PARALLEL_GRAIN)));
+        int chunks = (int) Math.min(rows, Math.max(2, Math.min(CpuThreads.threads() * 4L, total / PARALLEL_GRAIN)));
         int per = (rows + chunks - 1) / chunks;
         List<Runnable> tasks = new ArrayList<>();
         for (int c = 0; c < chunks; c++) {

@@ -116,7 +116,7 @@ class GemmTest {
         int m = 40;
         int n = 72;
         int k = 3001;
-        assertEquals(CpuThreads.THREADS >= 2, Gemm.splitsDepth(m, n, k), "this product splits its depth on 2+ threads");
+        assertEquals(CpuThreads.threads() >= 2, Gemm.splitsDepth(m, n, k), "this product splits its depth on 2+ threads");
         Random rnd = new Random(7);
         float[] a = centred(rnd, k * m);
         float[] b = centred(rnd, k * n);
