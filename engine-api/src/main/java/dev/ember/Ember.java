@@ -100,6 +100,37 @@ public final class Ember {
         Generator.DEFAULT.manualSeed(seed);
     }
 
+    /**
+     * Seeds the default generator with a non-deterministic number and returns it, as {@code torch.seed()}.
+     */
+    public static long seed() {
+        return Generator.DEFAULT.seed();
+    }
+
+    /** The default generator's seed, as {@code torch.initial_seed()}. */
+    public static long initialSeed() {
+        return Generator.DEFAULT.initialSeed();
+    }
+
+    /**
+     * The default generator's state, as {@code torch.get_rng_state()}: a uint8 CPU tensor (Ember's one Philox
+     * generator serves the CPU and CUDA, so it is also {@code torch.cuda.get_rng_state()}); see
+     * {@link Generator#getState}.
+     */
+    public static Tensor getRngState() {
+        return Generator.DEFAULT.getState();
+    }
+
+    /**
+     * Restores the default generator's state from {@link #getRngState}, as {@code torch.set_rng_state(new_state)}.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for anything but a uint8 CPU tensor of the right size,
+     *     leaving the state as it was
+     */
+    public static void setRngState(Tensor newState) {
+        Generator.DEFAULT.setState(Args.require(newState, "set_rng_state", "new_state", 1, "Tensor"));
+    }
+
     /** The default random generator. */
     public static Generator defaultGenerator() {
         return Generator.DEFAULT;

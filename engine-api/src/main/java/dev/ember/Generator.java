@@ -22,6 +22,16 @@ public final class Generator {
         return this;
     }
 
+    /**
+     * Seeds the generator with a non-deterministic number and returns it, as {@code Generator.seed()} (PyTorch draws it
+     * from {@code std::random_device}; Ember from {@link java.security.SecureRandom}).
+     */
+    public long seed() {
+        long s = new java.security.SecureRandom().nextLong();
+        manualSeed(s);
+        return s;
+    }
+
     /** The seed. */
     public synchronized long initialSeed() {
         return seed;
