@@ -28,7 +28,7 @@ final class ArithmeticOps {
         DType wrapped = null;
         for (Tensor t : ts) {
             if (t.wrappedNumber) {
-                DType w = t.dtype.isFloatingPoint() ? DType.FLOAT32 : t.dtype;
+                DType w = t.dtype.isFloatingPoint() ? Ember.getDefaultDtype() : t.dtype;
                 wrapped = wrapped == null ? w : DType.promote(wrapped, w);
             } else if (t.dim() == 0) {
                 zero = zero == null ? t.dtype : DType.promote(zero, t.dtype);
@@ -397,7 +397,7 @@ final class ArithmeticOps {
         return record(out, "DivBackward1", new Tensor[] {a}, n -> g -> new Tensor[] {g.div(b)});
     }
 
-    /** True division (integers give float32); {@code a} may be a Java number ({@code rdiv}). */
+    /** True division (integers give the default type); {@code a} may be a Java number ({@code rdiv}). */
     static Tensor div(Tensor a, Tensor b) {
         return trueDivide(a, b, "DivBackward0");
     }
@@ -635,7 +635,7 @@ final class ArithmeticOps {
 
     /**
      * PyTorch's clamp with the bounds as Java numbers, {@code null} for an absent one. The type: a floating tensor
-     * keeps its own; an integer or bool tensor takes the promoted type (a double bound gives float32). Each element is
+     * keeps its own; an integer or bool tensor takes the promoted type (a double bound gives the default type). Each element is
      * {@code min(max(x, lo), hi)} with a NaN {@code x} staying NaN and an {@code x} equal to a bound kept (so -0 stays
      * -0 against a bound of 0); {@code lo > hi} gives {@code hi}. A NaN bound makes every element NaN (PyTorch's clamp
      * fills the result, and clamp_min and clamp_max propagate it).
@@ -746,7 +746,7 @@ final class ArithmeticOps {
         if (!a.dtype.isFloatingPoint()) {
             checkIntegerUnary(a, fn);
         }
-        DType t = fn.floating && !a.dtype.isFloatingPoint() ? DType.FLOAT32 : a.dtype;
+        DType t = fn.floating && !a.dtype.isFloatingPoint() ? Ember.getDefaultDtype() : a.dtype;
         Tensor out = unaryKernel(fn.kernel, cast(a, t), t);
         boolean usesInput = fn == Fn.LOG || fn == Fn.ABS || fn == Fn.SIN || fn == Fn.COS || fn == Fn.ERF
                 || fn == Fn.LOG1P || fn == Fn.LOG2 || fn == Fn.LOG10 || fn == Fn.ASIN || fn == Fn.ACOS || fn == Fn.ATAN
@@ -949,7 +949,7 @@ final class ArithmeticOps {
         if (n < 0) {
             throw new IllegalArgumentException("polygamma(n, x) does not support negative n.");
         }
-        DType t = a.dtype.isFloatingPoint() ? a.dtype : DType.FLOAT32;
+        DType t = a.dtype.isFloatingPoint() ? a.dtype : Ember.getDefaultDtype();
         Tensor out = binaryKernel(BinaryOp.POLYGAMMA, Creation.wrap((long) n), cast(a, t), t, t);
         return record(out, "PolygammaBackward0", new Tensor[] {a}, node -> {
             SavedTensor sx = node.save(a);
@@ -1015,10 +1015,10 @@ final class ArithmeticOps {
 
     // ---- binary functions
 
-    /** The result type of a floating function of two tensors: integers and bool give float32. */
+    /** The result type of a floating function of two tensors: integers and bool give the default type. */
     private static DType floatingType(Tensor a, Tensor b) {
         DType t = resultType(a, b);
-        return t.isFloatingPoint() ? t : DType.FLOAT32;
+        return t.isFloatingPoint() ? t : Ember.getDefaultDtype();
     }
 
     /** atan2(a, b), Atan2Backward0: {@code grad * other / (self^2 + other^2)} and {@code grad * -self / (...)}. */
@@ -1140,7 +1140,7 @@ final class ArithmeticOps {
         });
     }
 
-    /** copysign(a, b) (integers give float32): CopysignBackward0 (tensor) / CopysignBackward1 (a Java number). */
+    /** copysign(a, b) (integers give the default type): CopysignBackward0 (tensor) / CopysignBackward1 (a Java number). */
     static Tensor copysign(Tensor a, Tensor b) {
         DType t = floatingType(a, b);
         Tensor out = binaryKernel(BinaryOp.COPYSIGN, a, b, t, t);
@@ -1356,8 +1356,8 @@ final class ArithmeticOps {
             }
             // PyTorch computes the errors in a floating type: bool self as float32, and any integer other as float32
             // (so an integer self meets a float32 other, and the difference cannot overflow)
-            Tensor x = a.dtype == DType.BOOL ? a.to(DType.FLOAT32) : a;
-            Tensor y = b.dtype.isFloatingPoint() ? b : b.to(DType.FLOAT32);
+            Tensor x = a.dtype == DType.BOOL ? a.to(Ember.getDefaultDtype()) : a;
+            Tensor y = b.dtype.isFloatingPoint() ? b : b.to(Ember.getDefaultDtype());
             Tensor allowed = y.mul(rtol).abs().add(atol);
             Tensor actual = x.sub(y).abs();
             return close.logicalOr(actual.isfinite().logicalAnd(actual.le(allowed)));

@@ -131,9 +131,9 @@ final class Creation {
         int[] kind = new int[1]; // 0 bool, 1 integral, 2 floating
         int[] pos = new int[1];
         flatten(data, shape, 0, dv, lv, kind, pos);
-        DType inferred = kind[0] == 2 ? DType.FLOAT32 : kind[0] == 1 ? DType.INT64 : DType.BOOL;
+        DType inferred = kind[0] == 2 ? Ember.getDefaultDtype() : kind[0] == 1 ? DType.INT64 : DType.BOOL;
         if (n == 0 && data != null) {
-            inferred = DType.FLOAT32;
+            inferred = Ember.getDefaultDtype();
         }
         // nested int[], short[] or byte[] arrays keep their Java type, as a NumPy array's dtype is kept
         Class<?> leaf = innermost == null ? null : innermost.getClass().getComponentType();
@@ -215,7 +215,7 @@ final class Creation {
             shape = new int[] {a.length};
             t = fromFlat(a, shape, DType.FLOAT64, device);
             if (dtype == null) {
-                dtype = DType.FLOAT32; // floating data defaults to float32, as torch.tensor of Python floats
+                dtype = Ember.getDefaultDtype(); // floating data takes the default type, as torch.tensor of Python floats
             }
         } else if (data instanceof long[]) {
             long[] a = (long[]) data;

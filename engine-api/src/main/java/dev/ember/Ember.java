@@ -69,6 +69,33 @@ public final class Ember {
         return b.isAvailable() ? "" : b.unavailableReason();
     }
 
+    /** The default floating type, float32 unless {@link #setDefaultDtype} changed it. */
+    private static volatile DType defaultDtype = DType.FLOAT32;
+
+    /**
+     * Sets the default floating type, as {@code torch.set_default_dtype}: the type of the factories called without one
+     * ({@code zeros}, {@code ones}, {@code empty}, {@code full}, {@code rand}, {@code randn}, {@code normal}, floating
+     * {@code arange}, {@code linspace}, {@code logspace}, {@code eye}), of {@code Tensor.tensor} of Java doubles, of
+     * layers' new parameters, of a floating Java number meeting an integer tensor ({@code intTensor.mul(1.5)}), and of
+     * floating functions of integer tensors ({@code sqrt}, true division, {@code isclose}, {@code logsumexp}, ...). One
+     * setting for the whole process, as PyTorch's.
+     *
+     * @throws IllegalArgumentException for a type that is not floating, in PyTorch's words ("only floating-point types
+     *     are supported as the default type"), or null
+     */
+    public static void setDefaultDtype(DType d) {
+        Args.require(d, "set_default_dtype", "d", 1, "torch.dtype");
+        if (!d.isFloatingPoint()) {
+            throw new IllegalArgumentException("only floating-point types are supported as the default type");
+        }
+        defaultDtype = d;
+    }
+
+    /** The default floating type, as {@code torch.get_default_dtype()}: float32 unless {@link #setDefaultDtype} set it. */
+    public static DType getDefaultDtype() {
+        return defaultDtype;
+    }
+
     /**
      * Sets how many threads the CPU backend's kernels use, the calling thread included, as
      * {@code torch.set_num_threads} (it starts at {@code -Dember.cpu.threads}, default the number of cores; more threads

@@ -343,7 +343,7 @@ final class LossOps {
             // log_sigmoid(x).mul_((pos_weight - 1).mul(target).add_(1))
             checkBroadcastsInto(input.shape, Shapes.broadcast(posWeight.shape, target.shape));
         }
-        DType xt = input.dtype.isFloatingPoint() ? input.dtype : DType.FLOAT32;
+        DType xt = input.dtype.isFloatingPoint() ? input.dtype : Ember.getDefaultDtype();
         if (target.dtype == DType.BOOL) {
             throw new IllegalArgumentException("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
                     + "trying to invert a mask, use the `~` or `logical_not()` operator instead.");

@@ -69,7 +69,7 @@ final class LossOps2 {
         }
         if (!input.dtype.isFloatingPoint()) {
             // PyTorch writes exp(-input * target) into an output of the input's type
-            throw new IllegalArgumentException("result type " + Format.scalarType(DType.promote(DType.FLOAT32,
+            throw new IllegalArgumentException("result type " + Format.scalarType(DType.promote(Ember.getDefaultDtype(),
                     DType.promote(input.dtype, target.dtype))) + " can't be cast to the desired output type "
                     + Format.scalarType(input.dtype));
         }

@@ -159,7 +159,7 @@ final class RandomOps {
         if (!(std >= 0.0)) {
             throw new IllegalArgumentException("normal expects std >= 0.0, but found std " + Format.cpp(std));
         }
-        return Creation.random(RandomKind.NORMAL, size, DType.FLOAT32, mean, std, g);
+        return Creation.random(RandomKind.NORMAL, size, Ember.getDefaultDtype(), mean, std, g);
     }
 
     /**

@@ -523,11 +523,11 @@ final class ReductionOps {
 
     /**
      * {@code log(sum(exp(x)))} over dims (empty: all), as PyTorch: the maximum (0 where infinite) taken out before exp.
-     * Integers and bool give float32. LogsumexpBackward0: {@code grad * exp(self - result)}.
+     * Integers and bool give the default type. LogsumexpBackward0: {@code grad * exp(self - result)}.
      */
     static Tensor logsumexp(Tensor a, int[] dims, boolean keepdim) {
         if (Autocast.on()) return Autocast.apply("logsumexp", t -> logsumexp(t[0], dims, keepdim), a);
-        Tensor x = a.dtype.isFloatingPoint() ? opmath(a) : ArithmeticOps.cast(a, DType.FLOAT32);
+        Tensor x = a.dtype.isFloatingPoint() ? opmath(a) : ArithmeticOps.cast(a, Ember.getDefaultDtype());
         boolean[] mask = reducedMask(a.dim(), dims);
         int[] o = over(dims);
         int[] kept = keptShape(a.shape, mask);

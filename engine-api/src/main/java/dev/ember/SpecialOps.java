@@ -18,9 +18,9 @@ final class SpecialOps {
     private SpecialOps() {
     }
 
-    /** The floating type a unary float op computes in: integers and bool give float32 (PyTorch's default type). */
+    /** The floating type a unary float op computes in: integers and bool give the default type, as PyTorch. */
     private static DType floatType(Tensor a) {
-        return a.dtype.isFloatingPoint() ? a.dtype : DType.FLOAT32;
+        return a.dtype.isFloatingPoint() ? a.dtype : Ember.getDefaultDtype();
     }
 
     /** The type a kernel computes in: float16 and bfloat16 in float32, rounded once at the end (PyTorch's opmath). */
@@ -156,7 +156,7 @@ final class SpecialOps {
     static Tensor xlog1py(Tensor a, Tensor b) {
         Device device = ArithmeticOps.checkSameDevice(a, b);
         DType t = ArithmeticOps.resultType(a, b);
-        DType ft = t.isFloatingPoint() ? t : DType.FLOAT32;
+        DType ft = t.isFloatingPoint() ? t : Ember.getDefaultDtype();
         Tensor out = noGrad(() -> {
             Tensor x = ArithmeticOps.castOnDevice(a, opmath(ft), device);
             Tensor y = ArithmeticOps.castOnDevice(b, opmath(ft), device);
@@ -315,7 +315,7 @@ final class SpecialOps {
 
     // ------------------------------------------------------------------ deg2rad, rad2deg, positive
 
-    /** {@code x * (pi / 180)} or {@code x * (180 / pi)} in the floating type (integers and bool give float32). */
+    /** {@code x * (pi / 180)} or {@code x * (180 / pi)} in the floating type (integers and bool give the default type). */
     static Tensor angleConvert(Tensor a, boolean toRadians) {
         double c = toRadians ? Math.PI / 180 : 180 / Math.PI;
         DType t = floatType(a);
@@ -518,7 +518,7 @@ final class SpecialOps {
 
     // ------------------------------------------------------------------ ldexp, nextafter
 
-    /** ldexp, PyTorch's composition {@code self * pow(2, other)} (MulBackward0; integers give float32). */
+    /** ldexp, PyTorch's composition {@code self * pow(2, other)} (MulBackward0; integers give the default type). */
     static Tensor ldexp(Tensor a, Tensor other) {
         return a.mul(ArithmeticOps.pow(Creation.wrap(2.0), other));
     }

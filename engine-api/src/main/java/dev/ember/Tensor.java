@@ -111,7 +111,8 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * A tensor from Java data, as {@code torch.tensor}: a number, a boolean, or (nested, rectangular) arrays
-     * of them. Floating data gives float32 (the default type), integral data int64, booleans bool.
+     * of them. Floating data gives the default type ({@link Ember#getDefaultDtype}, float32 unless set), integral data
+     * int64, booleans bool.
      */
     public static Tensor tensor(Object data) {
         return Creation.fromData(data, null, Ember.defaultDevice());
@@ -136,7 +137,7 @@ public final class Tensor implements AutoCloseable {
     /** Uninitialized float32 tensor. */
     public static Tensor empty(int... shape) {
         Args.require(shape, "empty", "shape", 1, "tuple of ints");
-        return empty(DType.FLOAT32, shape);
+        return empty(Ember.getDefaultDtype(), shape);
     }
 
     /** Uninitialized tensor of a type. */
@@ -149,7 +150,7 @@ public final class Tensor implements AutoCloseable {
     /** float32 zeros. */
     public static Tensor zeros(int... shape) {
         Args.require(shape, "zeros", "shape", 1, "tuple of ints");
-        return full(DType.FLOAT32, 0, shape);
+        return full(Ember.getDefaultDtype(), 0, shape);
     }
 
     /** Zeros of a type. */
@@ -162,7 +163,7 @@ public final class Tensor implements AutoCloseable {
     /** float32 ones. */
     public static Tensor ones(int... shape) {
         Args.require(shape, "ones", "shape", 1, "tuple of ints");
-        return full(DType.FLOAT32, 1, shape);
+        return full(Ember.getDefaultDtype(), 1, shape);
     }
 
     /** Ones of a type. */
@@ -175,7 +176,7 @@ public final class Tensor implements AutoCloseable {
     /** A float32 tensor filled with {@code value}. */
     public static Tensor full(int[] shape, double value) {
         Args.require(shape, "full", "shape", 1, "tuple of ints");
-        return full(DType.FLOAT32, value, shape);
+        return full(Ember.getDefaultDtype(), value, shape);
     }
 
     /** A tensor of a type filled with {@code value}. */
@@ -199,7 +200,7 @@ public final class Tensor implements AutoCloseable {
     /** {@code start, start+step, ...} below {@code end}; int64 when all three are integral, else float32. */
     public static Tensor arange(double start, double end, double step) {
         boolean integral = start == Math.rint(start) && end == Math.rint(end) && step == Math.rint(step);
-        return Creation.arange(start, end, step, integral ? DType.INT64 : DType.FLOAT32);
+        return Creation.arange(start, end, step, integral ? DType.INT64 : Ember.getDefaultDtype());
     }
 
     /** {@code arange} with an explicit type. */
@@ -210,12 +211,12 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code steps} evenly spaced float32 values from {@code start} to {@code end} inclusive. */
     public static Tensor linspace(double start, double end, int steps) {
-        return Creation.linspace(start, end, steps, DType.FLOAT32);
+        return Creation.linspace(start, end, steps, Ember.getDefaultDtype());
     }
 
     /** {@code steps} float32 powers of 10 with evenly spaced exponents from {@code start} to {@code end} inclusive. */
     public static Tensor logspace(double start, double end, int steps) {
-        return Creation.logspace(start, end, steps, 10.0, DType.FLOAT32);
+        return Creation.logspace(start, end, steps, 10.0, Ember.getDefaultDtype());
     }
 
     /**
@@ -229,7 +230,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The n-by-n float32 identity. */
     public static Tensor eye(int n) {
-        return eye(n, n, DType.FLOAT32);
+        return eye(n, n, Ember.getDefaultDtype());
     }
 
     /** An n-by-m matrix of a type with ones on the diagonal. */
@@ -241,7 +242,7 @@ public final class Tensor implements AutoCloseable {
     /** Uniform on [0, 1), float32, from the default generator. */
     public static Tensor rand(int... shape) {
         Args.require(shape, "rand", "shape", 1, "tuple of ints");
-        return Creation.random(RandomKind.UNIFORM, shape, DType.FLOAT32, 0, 1, Generator.DEFAULT);
+        return Creation.random(RandomKind.UNIFORM, shape, Ember.getDefaultDtype(), 0, 1, Generator.DEFAULT);
     }
 
     /** Uniform on [0, 1) of a floating type, from the default generator. */
@@ -262,7 +263,7 @@ public final class Tensor implements AutoCloseable {
     /** Standard normal, float32, from the default generator. */
     public static Tensor randn(int... shape) {
         Args.require(shape, "randn", "shape", 1, "tuple of ints");
-        return Creation.random(RandomKind.NORMAL, shape, DType.FLOAT32, 0, 1, Generator.DEFAULT);
+        return Creation.random(RandomKind.NORMAL, shape, Ember.getDefaultDtype(), 0, 1, Generator.DEFAULT);
     }
 
     /** Standard normal of a floating type, from the default generator. */
@@ -1040,7 +1041,7 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.mul(this, Creation.wrap(value));
     }
 
-    /** {@code this / other}, true division (integers give float32). */
+    /** {@code this / other}, true division (integers give the default type). */
     public Tensor div(Tensor other) {
         Args.require(other, "div", "other", 1, "Tensor");
         return ArithmeticOps.div(this, other);
@@ -1063,7 +1064,7 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@code this ** exponent} with a floating exponent, as PyTorch's {@code tensor ** 2.0}: an int64 or bool tensor
-     * gives float32.
+     * gives the default type (float32 unless set).
      */
     public Tensor pow(double exponent) {
         return ArithmeticOps.powScalar(this, exponent);
@@ -1166,7 +1167,7 @@ public final class Tensor implements AutoCloseable {
     /**
      * Clamps into [min, max], as {@code torch.clamp}: {@code min > max} sets every element to max, and a NaN bound
      * makes every element NaN (use {@link #clampMin} or {@link #clampMax} for one bound). An int64 or bool tensor
-     * gives float32 with these floating bounds.
+     * gives the default type (float32 unless set) with these floating bounds.
      */
     public Tensor clamp(double min, double max) {
         return ArithmeticOps.clamp(this, min, max);
@@ -1588,7 +1589,7 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.div(this, Creation.wrap(other), roundingMode);
     }
 
-    /** The magnitude of this with the sign of {@code other}, as {@code torch.copysign} (integers give float32). */
+    /** The magnitude of this with the sign of {@code other}, as {@code torch.copysign} (integers give the default type). */
     public Tensor copysign(Tensor other) {
         Args.require(other, "copysign", "other", 1, "Tensor");
         return ArithmeticOps.copysign(this, other);
@@ -1630,7 +1631,7 @@ public final class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ more pointwise math (SpecialOps)
 
-    /** {@code sin(pi x) / (pi x)}, 1 at 0, as {@code torch.sinc} (integers give float32). */
+    /** {@code sin(pi x) / (pi x)}, 1 at 0, as {@code torch.sinc} (integers give the default type). */
     public Tensor sinc() {
         return SpecialOps.sinc(this);
     }
@@ -1732,12 +1733,12 @@ public final class Tensor implements AutoCloseable {
         return SpecialOps.addcOp_(this, tensor1, tensor2, value, false);
     }
 
-    /** Degrees to radians, {@code this * (pi / 180)}, as {@code torch.deg2rad} (integers and bool give float32). */
+    /** Degrees to radians, {@code this * (pi / 180)}, as {@code torch.deg2rad} (integers and bool give the default type). */
     public Tensor deg2rad() {
         return SpecialOps.angleConvert(this, true);
     }
 
-    /** Radians to degrees, {@code this * (180 / pi)}, as {@code torch.rad2deg} (integers and bool give float32). */
+    /** Radians to degrees, {@code this * (180 / pi)}, as {@code torch.rad2deg} (integers and bool give the default type). */
     public Tensor rad2deg() {
         return SpecialOps.angleConvert(this, false);
     }

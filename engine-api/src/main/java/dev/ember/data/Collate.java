@@ -87,13 +87,13 @@ public final class Collate {
                 floating |= o instanceof Double || o instanceof Float;
             }
             if (floating) {
-                // torch.tensor([1, 2.5]) is float32 (the default type) in PyTorch; the first element decides the collate
+                // torch.tensor([1, 2.5]) has the default type in PyTorch; the first element decides the collate
                 // function there, and torch.tensor infers float from the list
-                float[] v = new float[samples.size()];
+                double[] v = new double[samples.size()];
                 for (int i = 0; i < v.length; i++) {
-                    v[i] = number(samples, i).floatValue();
+                    v[i] = number(samples, i).doubleValue();
                 }
-                return Tensor.tensor(v, DType.FLOAT32);
+                return Tensor.tensor(v, dev.ember.Ember.getDefaultDtype());
             }
             long[] v = new long[samples.size()];
             for (int i = 0; i < v.length; i++) {

@@ -579,11 +579,13 @@ public abstract class Optimizer {
                 continue;
             }
             Map<String, Object> m = new LinkedHashMap<>();
+            // PyTorch 2.x's _get_scalar_dtype(): float64 under a float64 default type, float32 otherwise
+            DType scalarType = dev.ember.Ember.getDefaultDtype() == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
             if (countsSteps()) {
-                m.put("step", Tensor.tensor((float) s.step, DType.FLOAT32, Device.CPU));
+                m.put("step", Tensor.tensor((double) s.step, scalarType, Device.CPU));
             }
             for (Map.Entry<String, Double> x : s.scalars.entrySet()) {
-                m.put(x.getKey(), Tensor.tensor((float) (double) x.getValue(), DType.FLOAT32, Device.CPU));
+                m.put(x.getKey(), Tensor.tensor(x.getValue(), scalarType, Device.CPU));
             }
             m.putAll(s.tensors);
             st.put(e.getValue(), m);

@@ -30,7 +30,7 @@ public final class Transforms {
         }
         Tensor chw = image.dim() == 2 ? image.unsqueeze(0) : channelsFirst ? image : image.permute(2, 0, 1);
         if (image.dtype() == DType.UINT8) {
-            return chw.to(DType.FLOAT32).div(255.0);
+            return chw.to(dev.ember.Ember.getDefaultDtype()).div(255.0); // torchvision: the default type
         }
         return chw.contiguous();
     }

@@ -132,7 +132,7 @@ public final class ClipGrad {
 
     private static Tensor totalNorm(List<Tensor> tensors, double normType, boolean errorIfNonfinite) {
         if (tensors.isEmpty()) {
-            return Tensor.tensor(0.0f, DType.FLOAT32, Device.CPU);
+            return Tensor.tensor(0.0, dev.ember.Ember.getDefaultDtype(), Device.CPU); // torch.tensor(0.0)
         }
         Device first = tensors.get(0).device();
         List<Tensor> norms = new ArrayList<>(tensors.size());
