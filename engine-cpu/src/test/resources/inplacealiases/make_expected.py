@@ -16,13 +16,13 @@
 #   stride [..]                        self's strides after an in-place view op
 #   fn <name>                          its grad_fn ("None" without one)
 #   grad<i> <dtype> [shape] : values   d sum(out * w) / d in<i>, w[k] = 1 + 0.5 * ((3k) mod 11) ("none": no gradient)
-#   backerror <Type> <message>       the backward's error instead of gradients (acosh_, asinh_, atanh_)
+#   backerror <Type> <message>       the backward's error instead of gradients (acosh_, asinh_, atanh_, floor_divide_)
 #   bumped <0|1>                       whether self's version counter changed
 # or "error <Type> <message>" (self and every input unchanged, version unchanged).
 # 2.x notes: node names follow PyTorch 2.x: squeeze_() is SqueezeBackward3 and squeeze_(dim) SqueezeBackward4 in 2.x
 # (2.x added squeeze.dims as SqueezeBackward2; 1.13 names them SqueezeBackward2 and SqueezeBackward3);
-# "torch::autograd::CopySlices" is written CopySlices. floor_divide_ and heaviside_ record 1.13's NotImplemented node
-# (their backward fails); their cases here take no grad. addbmm_ with a broadcastable smaller self resizes self in 1.13
+# "torch::autograd::CopySlices" and "torch::autograd::NotImplemented" are written CopySlices and NotImplemented
+# (floor_divide_ and heaviside_ record the latter; their backward fails). addbmm_ with a broadcastable smaller self resizes self in 1.13
 # (a bug: every other in-place op refuses); it is left out.
 import torch
 
@@ -90,7 +90,8 @@ def node_name(fn):
     if fn is None:
         return "None"
     n = fn.name()
-    return {"torch::autograd::CopySlices": "CopySlices", "SqueezeBackward2": "SqueezeBackward3",
+    return {"torch::autograd::CopySlices": "CopySlices", "torch::autograd::NotImplemented": "NotImplemented",
+            "SqueezeBackward2": "SqueezeBackward3",
             "SqueezeBackward3": "SqueezeBackward4"}.get(n, n)
 
 
@@ -153,8 +154,16 @@ op("div_(t,floor)", lambda s, o: s.div_(o[0], rounding_mode="floor"), "any", oth
 op("multiply_(t)", lambda s, o: s.multiply_(o[0]), "any", others=[("any", R)], bcast=True)
 op("subtract_(t,2)", lambda s, o: s.subtract_(o[0], alpha=2), "any", others=[("any", R)])
 op("true_divide_(t)", lambda s, o: s.true_divide_(o[0]), "any", others=[("nz", R)])
-op("floor_divide_(t)", lambda s, o: s.floor_divide_(o[0]), "any", others=[("nz", R)], grad=False)
-op("heaviside_(t)", lambda s, o: s.heaviside_(o[0]), "any", others=[("any", R)], grad=False)
+op("floor_divide_(t)", lambda s, o: s.floor_divide_(o[0]), "any", others=[("nz", R)])
+op("floor_divide_(2)", lambda s, o: s.floor_divide_(2), "int", f32=False, f64=False)
+op("heaviside_(t)", lambda s, o: s.heaviside_(o[0]), "any", others=[("any", R)])
+# empty tensors
+op("cos_ empty", lambda s, o: s.cos_(), "any", shape=(0, 4), int64=False, view=False)
+op("atan2_(t) empty", lambda s, o: s.atan2_(o[0]), "any", shape=(0, 4), others=[("nz", R)], int64=False, view=False)
+op("eq_(t) empty", lambda s, o: s.eq_(o[0]), "any", shape=(0, 4), others=[("any", R)], view=False)
+op("cumsum_(1) empty", lambda s, o: s.cumsum_(1), "any", shape=(0, 4), view=False)
+op("t_ empty", lambda s, o: s.t_(), "any", shape=(0, 4), viewop=True, view=False)
+op("fill_diagonal_(2.5) empty", lambda s, o: s.fill_diagonal_(2.5), "any", shape=(0, 4), view=False)
 op("clip_(-1,1)", lambda s, o: s.clip_(-1.0, 1.0), "any", int64=False)
 # comparisons (bool results written as 0/1)
 for c in ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal"]:
@@ -255,7 +264,7 @@ def run_case(spec, mode):
     before = [t.detach().clone() for t in ins]
     if mode == "strided":
         s = x.transpose(-1, -2).clone()
-        assert not s.is_contiguous() or min(shape[-2:]) == 1
+        assert not s.is_contiguous() or min(shape[-2:]) <= 1
         target = s
     elif mode == "view":
         b = x.clone()

@@ -541,17 +541,24 @@ final class InplaceOps {
 
     /**
      * An in-place op whose backward PyTorch does not implement ({@code acosh_}, {@code asinh_}, {@code atanh_}: their
-     * derivatives need the overwritten input): the values as {@code op}, one node {@code node} (AcoshBackward1 ...)
-     * whose backward fails with PyTorch's message naming {@code derivative}.
+     * derivatives need the overwritten input; {@code floor_divide_}, {@code heaviside_}): the values as {@code op}, one
+     * node {@code node} (AcoshBackward1, NotImplemented) on {@code self} and {@code others} whose backward fails with
+     * PyTorch's {@code message}.
      */
-    static Tensor notDifferentiated_(Tensor self, Function<Tensor, Tensor> op, String node, String derivative) {
-        return inplace(self, List.of(), old -> {
+    static Tensor notDifferentiated_(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op, String node,
+                                     String message) {
+        return inplace(self, others, old -> {
             Tensor r;
             try (GradMode off = Ember.noGrad()) {
                 r = op.apply(old.detach());
             }
-            return ArithmeticOps.record(r, node, new Tensor[] {old}, n -> g -> {
-                throw new IllegalStateException("the derivative for '" + derivative + "' is not implemented.");
+            Tensor[] inputs = new Tensor[others.size() + 1];
+            inputs[0] = old;
+            for (int i = 0; i < others.size(); i++) {
+                inputs[i + 1] = others.get(i);
+            }
+            return ArithmeticOps.record(r, node, inputs, n -> g -> {
+                throw new IllegalStateException(message);
             });
         });
     }

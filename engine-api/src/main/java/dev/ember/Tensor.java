@@ -4906,7 +4906,8 @@ public final class Tensor implements AutoCloseable {
      * derivative for 'inplace version of acosh' is not implemented.").
      */
     public Tensor acosh_() {
-        return InplaceOps.notDifferentiated_(this, Tensor::acosh, "AcoshBackward1", "inplace version of acosh");
+        return InplaceOps.notDifferentiated_(this, List.of(), Tensor::acosh, "AcoshBackward1",
+                "the derivative for 'inplace version of acosh' is not implemented.");
     }
 
     /** {@code asin} in place, as {@code Tensor.asin_} (AsinBackward0). */
@@ -4919,7 +4920,8 @@ public final class Tensor implements AutoCloseable {
      * derivative for 'inplace version of asinh' is not implemented.").
      */
     public Tensor asinh_() {
-        return InplaceOps.notDifferentiated_(this, Tensor::asinh, "AsinhBackward1", "inplace version of asinh");
+        return InplaceOps.notDifferentiated_(this, List.of(), Tensor::asinh, "AsinhBackward1",
+                "the derivative for 'inplace version of asinh' is not implemented.");
     }
 
     /** {@code atan} in place, as {@code Tensor.atan_} (AtanBackward0). */
@@ -4932,7 +4934,8 @@ public final class Tensor implements AutoCloseable {
      * derivative for 'inplace version of atanh' is not implemented.").
      */
     public Tensor atanh_() {
-        return InplaceOps.notDifferentiated_(this, Tensor::atanh, "AtanhBackward1", "inplace version of atanh");
+        return InplaceOps.notDifferentiated_(this, List.of(), Tensor::atanh, "AtanhBackward1",
+                "the derivative for 'inplace version of atanh' is not implemented.");
     }
 
     /** {@code atan2(this, other)} in place, as {@code Tensor.atan2_} (Atan2Backward0; {@code other} broadcasts to this). */
@@ -5839,26 +5842,34 @@ public final class Tensor implements AutoCloseable {
         return div_(other);
     }
 
-    /** {@link #floorDivide(Tensor)} in place, as {@code Tensor.floor_divide_}. */
+    /**
+     * {@link #floorDivide(Tensor)} in place, as {@code Tensor.floor_divide_} (not differentiable: node NotImplemented,
+     * whose backward fails as PyTorch's).
+     */
     public Tensor floorDivide_(Tensor other) {
         Args.require(other, "floor_divide_", "other", 1, "Tensor");
-        return InplaceOps.inplace(this, List.of(other), t -> t.floorDivide(other));
+        return InplaceOps.notDifferentiated_(this, List.of(other), t -> t.floorDivide(other), "NotImplemented",
+                "derivative for aten::floor_divide_ is not implemented");
     }
 
     /** {@link #floorDivide(double)} in place. */
     public Tensor floorDivide_(double other) {
-        return InplaceOps.inplace(this, List.of(), t -> t.floorDivide(other));
+        return floorDivide_(Creation.wrap(other));
     }
 
     /** {@link #floorDivide(long)} in place (an int64 tensor stays int64). */
     public Tensor floorDivide_(long other) {
-        return InplaceOps.inplace(this, List.of(), t -> t.floorDivide(other));
+        return floorDivide_(Creation.wrap(other));
     }
 
-    /** {@link #heaviside(Tensor)} in place, as {@code Tensor.heaviside_} (both of one type). */
+    /**
+     * {@link #heaviside(Tensor)} in place, as {@code Tensor.heaviside_} (both of one type; not differentiable: node
+     * NotImplemented, whose backward fails as PyTorch's).
+     */
     public Tensor heaviside_(Tensor values) {
         Args.require(values, "heaviside_", "values", 1, "Tensor");
-        return InplaceOps.inplace(this, List.of(values), t -> t.heaviside(values));
+        return InplaceOps.notDifferentiated_(this, List.of(values), t -> t.heaviside(values), "NotImplemented",
+                "derivative for aten::heaviside_ is not implemented");
     }
 
     /** An alias of {@link #cat}, as {@code torch.concat}. */

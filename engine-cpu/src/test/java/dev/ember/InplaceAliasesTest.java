@@ -37,7 +37,7 @@ class InplaceAliasesTest {
     private static final Map<String, Call> CALLS = new LinkedHashMap<>();
 
     /** Calls whose floating inputs do not require grad in the script (no autograd: PyTorch refuses or fails). */
-    private static final Set<String> NO_GRAD = Set.of("ldexp_(t)", "floor_divide_(t)", "heaviside_(t)");
+    private static final Set<String> NO_GRAD = Set.of("ldexp_(t)");
 
     private static void call(String name, Call c) {
         CALLS.put(name, c);
@@ -123,7 +123,14 @@ class InplaceAliasesTest {
         call("subtract_(t,2)", (s, o) -> s.subtract_(o[0], 2));
         call("true_divide_(t)", (s, o) -> s.trueDivide_(o[0]));
         call("floor_divide_(t)", (s, o) -> s.floorDivide_(o[0]));
+        call("floor_divide_(2)", (s, o) -> s.floorDivide_(2L));
         call("heaviside_(t)", (s, o) -> s.heaviside_(o[0]));
+        call("cos_ empty", (s, o) -> s.cos_());
+        call("atan2_(t) empty", (s, o) -> s.atan2_(o[0]));
+        call("eq_(t) empty", (s, o) -> s.eq_(o[0]));
+        call("cumsum_(1) empty", (s, o) -> s.cumsum_(1));
+        call("t_ empty", (s, o) -> s.t_());
+        call("fill_diagonal_(2.5) empty", (s, o) -> s.fillDiagonal_(2.5));
         call("clip_(-1,1)", (s, o) -> s.clip_(-1.0, 1.0));
         call("eq_(t)", (s, o) -> s.eq_(o[0]));
         call("eq_(0.5)", (s, o) -> s.eq_(0.5));
