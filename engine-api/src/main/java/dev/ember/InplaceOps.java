@@ -585,7 +585,6 @@ final class InplaceOps {
      * {@code zeros_like(other)}; a number operand ({@code wrapped}) is no input of the node.
      */
     static Tensor compare_(Tensor self, Tensor other, boolean wrapped, Function<Tensor, Tensor> op, String node) {
-        ArithmeticOps.checkSameDevice(self, other);
         List<Tensor> others = wrapped ? List.of() : List.of(other);
         DType type = self.dtype;
         return inplace(self, others, old -> {
