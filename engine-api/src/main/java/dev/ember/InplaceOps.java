@@ -509,4 +509,188 @@ final class InplaceOps {
     private static int extent(Layout a, Layout b) {
         return (int) Math.max(a.extent(), b.extent());
     }
+
+    // ------------------------------------------------------------------ in-place variants (session 20)
+
+    /** PyTorch's float_power_ rule: the result is float64, so {@code self} must be float64. */
+    static void checkFloatPower(Tensor self) {
+        if (self.dtype != DType.FLOAT64) {
+            throw new IllegalArgumentException("the base given to float_power_ has dtype " + Format.scalarType(self.dtype)
+                    + " but the operation's result requires dtype Double");
+        }
+    }
+
+    /** PyTorch's cumsum_ and cumprod_ have no bool kernel (the out-of-place ops promote bool to int64). */
+    static void checkCumulative(Tensor self, String kernel) {
+        if (self.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("\"" + kernel + "_cpu\" not implemented for 'Bool'");
+        }
+    }
+
+    /**
+     * {@code ldexp_(other)}: PyTorch's {@code mul_out(self, self, pow(2, other))}, an out= call, which refuses operands
+     * that require grad (when grad mode is on) before anything is written, and otherwise records nothing.
+     */
+    static Tensor ldexp_(Tensor self, Tensor other) {
+        if (ArithmeticOps.needsGrad(self, other)) {
+            throw new IllegalStateException("mul(): functions with out=... arguments don't support automatic "
+                    + "differentiation, but one of the arguments requires grad.");
+        }
+        return inplace(self, List.of(other), t -> t.ldexp(other));
+    }
+
+    /**
+     * An in-place op whose backward PyTorch does not implement ({@code acosh_}, {@code asinh_}, {@code atanh_}: their
+     * derivatives need the overwritten input; {@code floor_divide_}, {@code heaviside_}): the values as {@code op}, one
+     * node {@code node} (AcoshBackward1, NotImplemented) on {@code self} and {@code others} whose backward fails with
+     * PyTorch's {@code message}.
+     */
+    static Tensor notDifferentiated_(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op, String node,
+                                     String message) {
+        return inplace(self, others, old -> {
+            Tensor r;
+            try (GradMode off = Ember.noGrad()) {
+                r = op.apply(old.detach());
+            }
+            Tensor[] inputs = new Tensor[others.size() + 1];
+            inputs[0] = old;
+            for (int i = 0; i < others.size(); i++) {
+                inputs[i + 1] = others.get(i);
+            }
+            return ArithmeticOps.record(r, node, inputs, n -> g -> {
+                throw new IllegalStateException(message);
+            });
+        });
+    }
+
+    /**
+     * {@code polygamma_(n)}: PyTorch records the in-place form under its own node, PolygammaBackward1, with
+     * derivatives.yaml's {@code grad * polygamma(n + 1, self)} on the old values.
+     */
+    static Tensor polygamma_(Tensor self, int n) {
+        return inplace(self, List.of(), old -> {
+            Tensor r;
+            try (GradMode off = Ember.noGrad()) {
+                r = old.detach().polygamma(n);
+            }
+            return ArithmeticOps.record(r, "PolygammaBackward1", new Tensor[] {old},
+                    node -> g -> new Tensor[] {g.mul(old.polygamma(n + 1))});
+        });
+    }
+
+    /**
+     * An in-place comparison ({@code eq_}, {@code lt_}, ...): the bool result of {@code op} written into {@code self} as
+     * 0 and 1 of its type. When autograd records, one node {@code node} (PyTorch's EqBackward0 for a number operand,
+     * EqBackward1 for a tensor) whose gradients are zeros, as derivatives.yaml's {@code zeros_like(self)} and
+     * {@code zeros_like(other)}; a number operand ({@code wrapped}) is no input of the node.
+     */
+    static Tensor compare_(Tensor self, Tensor other, boolean wrapped, Function<Tensor, Tensor> op, String node) {
+        List<Tensor> others = wrapped ? List.of() : List.of(other);
+        DType type = self.dtype;
+        return inplace(self, others, old -> {
+            Tensor r;
+            try (GradMode off = Ember.noGrad()) {
+                r = ArithmeticOps.cast(op.apply(old.detach()), type);
+            }
+            Tensor[] inputs = wrapped ? new Tensor[] {old} : new Tensor[] {old, other};
+            return ArithmeticOps.record(r, node, inputs, n -> g -> wrapped ? new Tensor[] {g.zerosLike()}
+                    : new Tensor[] {g.zerosLike(), other.detach().zerosLike()});
+        });
+    }
+
+    /**
+     * An in-place op whose result PyTorch does not differentiate ({@code logical_and_}, {@code bitwise_not_}, ...):
+     * PyTorch's checks, the result written into {@code self} (converted to its type, as a bool result becomes 0 and 1),
+     * and no new node: {@code self} keeps its history, as PyTorch's autograd leaves it. With {@code autogradChecks}
+     * (bitwise_*_) a leaf that requires grad is refused first, as PyTorch's; without (logical_*_) PyTorch 1.13 writes it.
+     */
+    static Tensor nonDifferentiable_(Tensor self, List<Tensor> others, boolean autogradChecks,
+                                     Function<Tensor, Tensor> op) {
+        if (autogradChecks) {
+            checkInplace(self, others);
+        }
+        try (GradMode off = Ember.noGrad()) {
+            // without autogradChecks (logical_*_), PyTorch's autograd does not check: a leaf that requires grad is written
+            checkInplace(self, others);
+            Tensor r = op.apply(self);
+            checkWriteBack(self, r);
+            writeBack(self, ArithmeticOps.cast(r, self.dtype));
+        }
+        return self;
+    }
+
+    /**
+     * An in-place op whose result has the shape of a matrix product ({@code addmm_}, {@code addmv_}, {@code baddbmm_},
+     * {@code addbmm_}): {@code self} must already have that shape ({@code outShape}, null where the operands' own checks
+     * refuse them first), with PyTorch's "Bad in-place call" message; otherwise as {@link #inplace(Tensor, List, Function)}.
+     */
+    static Tensor inplaceProduct(Tensor self, List<Tensor> others, int[] outShape, Function<Tensor, Tensor> op) {
+        // the operands' checks (self broadcasting to the product's shape) come first, as PyTorch's
+        if (outShape != null && Shapes.expandable(self.shape, outShape) && !Arrays.equals(outShape, self.shape)) {
+            throw new IllegalArgumentException("Bad in-place call: input tensor size " + Shapes.str(self.shape)
+                    + " and output tensor size " + Shapes.str(outShape) + " should match");
+        }
+        return inplace(self, others, op);
+    }
+
+    /**
+     * An in-place view op ({@code t_}, {@code transpose_}, {@code squeeze_}, {@code unsqueeze_}): {@code self} takes the
+     * shape, strides and offset of {@code view(self)} over the same storage and its version is bumped, as PyTorch's;
+     * when autograd records, {@code self}'s history is rebased onto one node {@code node} (PyTorch's in-place name, e.g.
+     * TBackward1) whose backward is {@code backward}, written in tensor ops.
+     */
+    static Tensor view_(Tensor self, Function<Tensor, Tensor> view, String node, Function<Tensor, Tensor> backward) {
+        checkInplace(self, List.of(), false);
+        Tensor v;
+        try (GradMode off = Ember.noGrad()) {
+            v = view.apply(self);
+        }
+        Node n = ArithmeticOps.needsGrad(self)
+                ? new Node.Fn(node, new Tensor[] {self}, g -> new Tensor[] {backward.apply(g)}) : null;
+        self.layout = v.layout;
+        self.shape = v.shape;
+        self.bumpVersion();
+        if (n != null) {
+            rebase(self, n, 0);
+            if (self.differentiableView) {
+                self.viewVersion = self.version[0]; // its history is the node, not one regenerated from the base
+            }
+        }
+        return self;
+    }
+
+    /**
+     * {@code fill_diagonal_(value, wrap)} as PyTorch's Fill.cpp: the main diagonal (stride the sum of the strides,
+     * {@code min(rows, columns)} long) filled through an as_strided view, and for a tall 2-D tensor with {@code wrap}
+     * the diagonal restarting every {@code columns + 1} rows; recorded as the fills of those views (CopySlices).
+     */
+    static Tensor fillDiagonal_(Tensor self, double value, boolean wrap) {
+        int nDims = self.dim();
+        if (nDims < 2) {
+            throw new IllegalArgumentException("dimensions must larger than 1");
+        }
+        int height = self.shape[0];
+        int width = self.shape[1];
+        for (int i = 1; i < nDims; i++) {
+            if (self.shape[i] != height && nDims > 2) {
+                throw new IllegalArgumentException("all dimensions of input must be of equal length");
+            }
+        }
+        ArithmeticOps.checkScalarFits(value, self.dtype);
+        long stride = 0;
+        for (int s : self.layout.strides()) {
+            stride += s;
+        }
+        int offset = self.layout.offset();
+        int size = Math.min(height, width);
+        self.asStrided(new int[] {size}, new int[] {Math.toIntExact(stride)}, offset).fill_(value);
+        if (wrap && nDims == 2 && height > width + 1) {
+            long step = width + 1L;
+            long wrapSize = (self.numel() + step - 1) / step - size;
+            long wrapOffset = (long) self.layout.strides()[0] * (width + 1);
+            self.asStrided(new int[] {Math.toIntExact(wrapSize)}, new int[] {Math.toIntExact(stride)},
+                    Math.toIntExact(offset + wrapOffset)).fill_(value);
+        }
+        return self;
+    }
 }

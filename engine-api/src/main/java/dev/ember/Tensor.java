@@ -4894,4 +4894,1052 @@ public final class Tensor implements AutoCloseable {
     static Backend backendFor(Device device) {
         return Backends.forDevice(device);
     }
+
+    // ---- in-place variants and aliases (session 20) ----
+
+    /** {@code acos} in place, as {@code Tensor.acos_} (AcosBackward0); an integer tensor is refused (its result is floating). */
+    public Tensor acos_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::acos);
+    }
+
+    /**
+     * {@code acosh} in place, as {@code Tensor.acosh_}: node AcoshBackward1, whose backward fails as PyTorch's ("the
+     * derivative for 'inplace version of acosh' is not implemented.").
+     */
+    public Tensor acosh_() {
+        return InplaceOps.notDifferentiated_(this, List.of(), Tensor::acosh, "AcoshBackward1",
+                "the derivative for 'inplace version of acosh' is not implemented.");
+    }
+
+    /** {@code asin} in place, as {@code Tensor.asin_} (AsinBackward0). */
+    public Tensor asin_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::asin);
+    }
+
+    /**
+     * {@code asinh} in place, as {@code Tensor.asinh_}: node AsinhBackward1, whose backward fails as PyTorch's ("the
+     * derivative for 'inplace version of asinh' is not implemented.").
+     */
+    public Tensor asinh_() {
+        return InplaceOps.notDifferentiated_(this, List.of(), Tensor::asinh, "AsinhBackward1",
+                "the derivative for 'inplace version of asinh' is not implemented.");
+    }
+
+    /** {@code atan} in place, as {@code Tensor.atan_} (AtanBackward0). */
+    public Tensor atan_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::atan);
+    }
+
+    /**
+     * {@code atanh} in place, as {@code Tensor.atanh_}: node AtanhBackward1, whose backward fails as PyTorch's ("the
+     * derivative for 'inplace version of atanh' is not implemented.").
+     */
+    public Tensor atanh_() {
+        return InplaceOps.notDifferentiated_(this, List.of(), Tensor::atanh, "AtanhBackward1",
+                "the derivative for 'inplace version of atanh' is not implemented.");
+    }
+
+    /** {@code atan2(this, other)} in place, as {@code Tensor.atan2_} (Atan2Backward0; {@code other} broadcasts to this). */
+    public Tensor atan2_(Tensor other) {
+        Args.require(other, "atan2_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.atan2(other));
+    }
+
+    /** {@code ceil} in place, as {@code Tensor.ceil_} (CeilBackward0). */
+    public Tensor ceil_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::ceil);
+    }
+
+    /** {@code floor} in place, as {@code Tensor.floor_} (FloorBackward0). */
+    public Tensor floor_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::floor);
+    }
+
+    /** {@code round} (half to even) in place, as {@code Tensor.round_} (RoundBackward0). */
+    public Tensor round_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::round);
+    }
+
+    /** {@code trunc} in place, as {@code Tensor.trunc_} (TruncBackward0). */
+    public Tensor trunc_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::trunc);
+    }
+
+    /** {@code frac} in place, as {@code Tensor.frac_} (FracBackward0). */
+    public Tensor frac_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::frac);
+    }
+
+    /** An alias of {@link #trunc_}, as {@code Tensor.fix_} (TruncBackward0). */
+    public Tensor fix_() {
+        return trunc_();
+    }
+
+    /** {@code cos} in place, as {@code Tensor.cos_} (CosBackward0). */
+    public Tensor cos_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::cos);
+    }
+
+    /** {@code cosh} in place, as {@code Tensor.cosh_} (CoshBackward0). */
+    public Tensor cosh_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::cosh);
+    }
+
+    /** {@code sin} in place, as {@code Tensor.sin_} (SinBackward0). */
+    public Tensor sin_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::sin);
+    }
+
+    /** {@code sinh} in place, as {@code Tensor.sinh_} (SinhBackward0). */
+    public Tensor sinh_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::sinh);
+    }
+
+    /** {@code tan} in place, as {@code Tensor.tan_} (TanBackward0). */
+    public Tensor tan_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::tan);
+    }
+
+    /** {@code sinc} in place, as {@code Tensor.sinc_} (SincBackward0). */
+    public Tensor sinc_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::sinc);
+    }
+
+    /** {@code erf} in place, as {@code Tensor.erf_} (ErfBackward0). */
+    public Tensor erf_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::erf);
+    }
+
+    /** {@code erfc} in place, as {@code Tensor.erfc_} (ErfcBackward0). */
+    public Tensor erfc_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::erfc);
+    }
+
+    /** {@code erfinv} in place, as {@code Tensor.erfinv_} (ErfinvBackward0). */
+    public Tensor erfinv_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::erfinv);
+    }
+
+    /** {@code 2^this} in place, as {@code Tensor.exp2_} (Exp2Backward0). */
+    public Tensor exp2_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::exp2);
+    }
+
+    /** {@code exp(this) - 1} in place, as {@code Tensor.expm1_} (Expm1Backward0). */
+    public Tensor expm1_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::expm1);
+    }
+
+    /** {@code log10} in place, as {@code Tensor.log10_} (Log10Backward0). */
+    public Tensor log10_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::log10);
+    }
+
+    /** {@code log(1 + this)} in place, as {@code Tensor.log1p_} (Log1PBackward0). */
+    public Tensor log1p_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::log1p);
+    }
+
+    /** {@code log2} in place, as {@code Tensor.log2_} (Log2Backward0). */
+    public Tensor log2_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::log2);
+    }
+
+    /** {@code logit} in place, as {@code Tensor.logit_} (LogitBackward0). */
+    public Tensor logit_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::logit);
+    }
+
+    /** {@code logit} with inputs clamped to {@code [eps, 1 - eps]}, in place, as {@code Tensor.logit_(eps)}. */
+    public Tensor logit_(double eps) {
+        return InplaceOps.inplace(this, List.of(), t -> t.logit(eps));
+    }
+
+    /** {@code lgamma} in place, as {@code Tensor.lgamma_} (LgammaBackward0). */
+    public Tensor lgamma_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::lgamma);
+    }
+
+    /** {@code digamma} in place, as {@code Tensor.digamma_} (DigammaBackward0). */
+    public Tensor digamma_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::digamma);
+    }
+
+    /** The {@code n}-th derivative of digamma in place, as {@code Tensor.polygamma_(n)} (PolygammaBackward1). */
+    public Tensor polygamma_(int n) {
+        return InplaceOps.polygamma_(this, n);
+    }
+
+    /**
+     * The multivariate log-gamma of dimension {@code p}, as {@code Tensor.mvlgamma} ({@link Special#multigammaln};
+     * MvlgammaBackward0).
+     */
+    public Tensor mvlgamma(int p) {
+        return Special.multigammaln(this, p);
+    }
+
+    /** {@link #mvlgamma} in place, as {@code Tensor.mvlgamma_} (MvlgammaBackward0). */
+    public Tensor mvlgamma_(int p) {
+        return InplaceOps.inplace(this, List.of(), t -> t.mvlgamma(p));
+    }
+
+    /** The modified Bessel function {@code i0} in place, as {@code Tensor.i0_} (I0Backward0). */
+    public Tensor i0_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::i0);
+    }
+
+    /** {@code 1 / this} in place, as {@code Tensor.reciprocal_} (ReciprocalBackward0). */
+    public Tensor reciprocal_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::reciprocal);
+    }
+
+    /** {@code 1 / sqrt(this)} in place, as {@code Tensor.rsqrt_} (RsqrtBackward0). */
+    public Tensor rsqrt_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::rsqrt);
+    }
+
+    /** The sign (-1, 0, 1) in place, as {@code Tensor.sign_} (SignBackward0). */
+    public Tensor sign_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::sign);
+    }
+
+    /** {@code sgn} in place, as {@code Tensor.sgn_} (SgnBackward0). */
+    public Tensor sgn_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::sgn);
+    }
+
+    /** {@link #nanToNum()} in place, as {@code Tensor.nan_to_num_()} (NanToNumBackward0). */
+    public Tensor nanToNum_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::nanToNum);
+    }
+
+    /**
+     * {@link #nanToNum(double, Double, Double)} in place, as {@code Tensor.nan_to_num_(nan, posinf, neginf)}
+     * ({@code posinf} and {@code neginf} may be null: the type's largest and lowest finite values).
+     */
+    public Tensor nanToNum_(double nan, Double posinf, Double neginf) {
+        return InplaceOps.inplace(this, List.of(), t -> t.nanToNum(nan, posinf, neginf));
+    }
+
+    /** {@code this ** exponent} in place, as {@code Tensor.pow_} (PowBackward0). */
+    public Tensor pow_(double exponent) {
+        return InplaceOps.inplace(this, List.of(), t -> t.pow(exponent));
+    }
+
+    /** {@code this ** exponent} with an integral exponent in place (an int64 tensor stays int64; PowBackward0). */
+    public Tensor pow_(long exponent) {
+        return InplaceOps.inplace(this, List.of(), t -> t.pow(exponent));
+    }
+
+    /** {@code this ** exponent} elementwise in place, as {@code Tensor.pow_(Tensor)} (PowBackward1). */
+    public Tensor pow_(Tensor exponent) {
+        Args.require(exponent, "pow_", "exponent", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(exponent), t -> t.pow(exponent));
+    }
+
+    /** Python's modulus (sign of the divisor) in place, as {@code Tensor.remainder_} (RemainderBackward1). */
+    public Tensor remainder_(Tensor other) {
+        Args.require(other, "remainder_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.remainder(other));
+    }
+
+    /** {@code remainder_} by a Java number (RemainderBackward0). */
+    public Tensor remainder_(double other) {
+        return InplaceOps.inplace(this, List.of(), t -> t.remainder(other));
+    }
+
+    /** {@code remainder_} by an integral Java number (an int64 tensor stays int64). */
+    public Tensor remainder_(long other) {
+        return InplaceOps.inplace(this, List.of(), t -> t.remainder(other));
+    }
+
+    /** C's fmod (sign of the dividend) in place, as {@code Tensor.fmod_} (FmodBackward1). */
+    public Tensor fmod_(Tensor other) {
+        Args.require(other, "fmod_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.fmod(other));
+    }
+
+    /** {@code fmod_} by a Java number (FmodBackward0). */
+    public Tensor fmod_(double other) {
+        return InplaceOps.inplace(this, List.of(), t -> t.fmod(other));
+    }
+
+    /** {@code fmod_} by an integral Java number (an int64 tensor stays int64). */
+    public Tensor fmod_(long other) {
+        return InplaceOps.inplace(this, List.of(), t -> t.fmod(other));
+    }
+
+    /** {@code this + weight * (end - this)} in place, as {@code Tensor.lerp_} with a number weight (LerpBackward0). */
+    public Tensor lerp_(Tensor end, double weight) {
+        Args.require(end, "lerp_", "end", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(end), t -> t.lerp(end, weight));
+    }
+
+    /** {@code lerp_} with a tensor of weights (LerpBackward1). */
+    public Tensor lerp_(Tensor end, Tensor weight) {
+        Args.require(end, "lerp_", "end", 1, "Tensor");
+        Args.require(weight, "lerp_", "weight", 2, "Tensor");
+        return InplaceOps.inplace(this, List.of(end, weight), t -> t.lerp(end, weight));
+    }
+
+    /** {@code sqrt(this^2 + other^2)} in place, as {@code Tensor.hypot_} (HypotBackward0). */
+    public Tensor hypot_(Tensor other) {
+        Args.require(other, "hypot_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.hypot(other));
+    }
+
+    /** The magnitude of this with the sign of {@code other}, in place, as {@code Tensor.copysign_} (CopysignBackward0). */
+    public Tensor copysign_(Tensor other) {
+        Args.require(other, "copysign_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.copysign(other));
+    }
+
+    /** {@code copysign_} with a Java number's sign (CopysignBackward1). */
+    public Tensor copysign_(double other) {
+        return InplaceOps.inplace(this, List.of(), t -> t.copysign(other));
+    }
+
+    /** {@code this * log(other)} (0 where this is 0) in place, as {@code Tensor.xlogy_} (XlogyBackward0). */
+    public Tensor xlogy_(Tensor other) {
+        Args.require(other, "xlogy_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.xlogy(other));
+    }
+
+    /** {@code xlogy_} with a Java number (XlogyBackward2). */
+    public Tensor xlogy_(double other) {
+        return InplaceOps.inplace(this, List.of(), t -> t.xlogy(other));
+    }
+
+    /**
+     * {@code this * 2^other} in place, as {@code Tensor.ldexp_}: PyTorch's {@code mul_out(self, self, pow(2, other))},
+     * so it records no history and refuses operands that require grad, with PyTorch's message.
+     */
+    public Tensor ldexp_(Tensor other) {
+        Args.require(other, "ldexp_", "other", 1, "Tensor");
+        return InplaceOps.ldexp_(this, other);
+    }
+
+    /**
+     * {@code this ** exponent} in float64 in place, as {@code Tensor.float_power_} (this tensor must be float64, with
+     * PyTorch's message; PowBackward1).
+     */
+    public Tensor floatPower_(Tensor exponent) {
+        Args.require(exponent, "float_power_", "exponent", 1, "Tensor");
+        InplaceOps.checkFloatPower(this);
+        return InplaceOps.inplace(this, List.of(exponent), t -> t.floatPower(exponent));
+    }
+
+    /** {@code float_power_} with a number exponent (PowBackward0). */
+    public Tensor floatPower_(double exponent) {
+        InplaceOps.checkFloatPower(this);
+        return InplaceOps.inplace(this, List.of(), t -> t.floatPower(exponent));
+    }
+
+    /** {@code this == other} written as 0 or 1 of this tensor's type, as {@code Tensor.eq_} (EqBackward1, zero gradients). */
+    public Tensor eq_(Tensor other) {
+        Args.require(other, "eq_", "other", 1, "Tensor");
+        return InplaceOps.compare_(this, other, false, t -> t.eq(other), "EqBackward1");
+    }
+
+    /** {@code this == value} in place (EqBackward0). */
+    public Tensor eq_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.eq(value), "EqBackward0");
+    }
+
+    /** {@code this != other} in place, as {@code Tensor.ne_} (NeBackward1). */
+    public Tensor ne_(Tensor other) {
+        Args.require(other, "ne_", "other", 1, "Tensor");
+        return InplaceOps.compare_(this, other, false, t -> t.ne(other), "NeBackward1");
+    }
+
+    /** {@code this != value} in place (NeBackward0). */
+    public Tensor ne_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.ne(value), "NeBackward0");
+    }
+
+    /** {@code this < other} in place, as {@code Tensor.lt_} (LtBackward1). */
+    public Tensor lt_(Tensor other) {
+        Args.require(other, "lt_", "other", 1, "Tensor");
+        return InplaceOps.compare_(this, other, false, t -> t.lt(other), "LtBackward1");
+    }
+
+    /** {@code this < value} in place (LtBackward0). */
+    public Tensor lt_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.lt(value), "LtBackward0");
+    }
+
+    /** {@code this <= other} in place, as {@code Tensor.le_} (LeBackward1). */
+    public Tensor le_(Tensor other) {
+        Args.require(other, "le_", "other", 1, "Tensor");
+        return InplaceOps.compare_(this, other, false, t -> t.le(other), "LeBackward1");
+    }
+
+    /** {@code this <= value} in place (LeBackward0). */
+    public Tensor le_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.le(value), "LeBackward0");
+    }
+
+    /** {@code this > other} in place, as {@code Tensor.gt_} (GtBackward1). */
+    public Tensor gt_(Tensor other) {
+        Args.require(other, "gt_", "other", 1, "Tensor");
+        return InplaceOps.compare_(this, other, false, t -> t.gt(other), "GtBackward1");
+    }
+
+    /** {@code this > value} in place (GtBackward0). */
+    public Tensor gt_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.gt(value), "GtBackward0");
+    }
+
+    /** {@code this >= other} in place, as {@code Tensor.ge_} (GeBackward1). */
+    public Tensor ge_(Tensor other) {
+        Args.require(other, "ge_", "other", 1, "Tensor");
+        return InplaceOps.compare_(this, other, false, t -> t.ge(other), "GeBackward1");
+    }
+
+    /** {@code this >= value} in place (GeBackward0). */
+    public Tensor ge_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.ge(value), "GeBackward0");
+    }
+
+    /** An alias of {@link #gt(Tensor)}, as {@code torch.greater}. */
+    public Tensor greater(Tensor other) {
+        return gt(other);
+    }
+
+    /** An alias of {@link #gt(double)}, as {@code torch.greater}. */
+    public Tensor greater(double value) {
+        return gt(value);
+    }
+
+    /** An alias of {@link #gt_(Tensor)}, as {@code Tensor.greater_}. */
+    public Tensor greater_(Tensor other) {
+        return gt_(other);
+    }
+
+    /** An alias of {@link #gt_(double)}, as {@code Tensor.greater_}. */
+    public Tensor greater_(double value) {
+        return gt_(value);
+    }
+
+    /** An alias of {@link #ge(Tensor)}, as {@code torch.greater_equal}. */
+    public Tensor greaterEqual(Tensor other) {
+        return ge(other);
+    }
+
+    /** An alias of {@link #ge(double)}, as {@code torch.greater_equal}. */
+    public Tensor greaterEqual(double value) {
+        return ge(value);
+    }
+
+    /** An alias of {@link #ge_(Tensor)}, as {@code Tensor.greater_equal_}. */
+    public Tensor greaterEqual_(Tensor other) {
+        return ge_(other);
+    }
+
+    /** An alias of {@link #ge_(double)}, as {@code Tensor.greater_equal_}. */
+    public Tensor greaterEqual_(double value) {
+        return ge_(value);
+    }
+
+    /** An alias of {@link #lt(Tensor)}, as {@code torch.less}. */
+    public Tensor less(Tensor other) {
+        return lt(other);
+    }
+
+    /** An alias of {@link #lt(double)}, as {@code torch.less}. */
+    public Tensor less(double value) {
+        return lt(value);
+    }
+
+    /** An alias of {@link #lt_(Tensor)}, as {@code Tensor.less_}. */
+    public Tensor less_(Tensor other) {
+        return lt_(other);
+    }
+
+    /** An alias of {@link #lt_(double)}, as {@code Tensor.less_}. */
+    public Tensor less_(double value) {
+        return lt_(value);
+    }
+
+    /** An alias of {@link #le(Tensor)}, as {@code torch.less_equal}. */
+    public Tensor lessEqual(Tensor other) {
+        return le(other);
+    }
+
+    /** An alias of {@link #le(double)}, as {@code torch.less_equal}. */
+    public Tensor lessEqual(double value) {
+        return le(value);
+    }
+
+    /** An alias of {@link #le_(Tensor)}, as {@code Tensor.less_equal_}. */
+    public Tensor lessEqual_(Tensor other) {
+        return le_(other);
+    }
+
+    /** An alias of {@link #le_(double)}, as {@code Tensor.less_equal_}. */
+    public Tensor lessEqual_(double value) {
+        return le_(value);
+    }
+
+    /** An alias of {@link #ne(Tensor)}, as {@code torch.not_equal}. */
+    public Tensor notEqual(Tensor other) {
+        return ne(other);
+    }
+
+    /** An alias of {@link #ne(double)}, as {@code torch.not_equal}. */
+    public Tensor notEqual(double value) {
+        return ne(value);
+    }
+
+    /** An alias of {@link #ne_(Tensor)}, as {@code Tensor.not_equal_}. */
+    public Tensor notEqual_(Tensor other) {
+        return ne_(other);
+    }
+
+    /** An alias of {@link #ne_(double)}, as {@code Tensor.not_equal_}. */
+    public Tensor notEqual_(double value) {
+        return ne_(value);
+    }
+
+    /**
+     * {@code this && other} written as 0 or 1 of this tensor's type, as {@code Tensor.logical_and_} (not differentiable:
+     * the history is left as it was, as PyTorch's).
+     */
+    public Tensor logicalAnd_(Tensor other) {
+        Args.require(other, "logical_and_", "other", 1, "Tensor");
+        return InplaceOps.nonDifferentiable_(this, List.of(other), false, t -> t.logicalAnd(other));
+    }
+
+    /** {@code this || other} in place, as {@code Tensor.logical_or_} (not differentiable). */
+    public Tensor logicalOr_(Tensor other) {
+        Args.require(other, "logical_or_", "other", 1, "Tensor");
+        return InplaceOps.nonDifferentiable_(this, List.of(other), false, t -> t.logicalOr(other));
+    }
+
+    /** {@code this != other} as truth values in place, as {@code Tensor.logical_xor_} (not differentiable). */
+    public Tensor logicalXor_(Tensor other) {
+        Args.require(other, "logical_xor_", "other", 1, "Tensor");
+        return InplaceOps.nonDifferentiable_(this, List.of(other), false, t -> t.logicalXor(other));
+    }
+
+    /** {@code !this} as 0 or 1 of this tensor's type, in place, as {@code Tensor.logical_not_} (not differentiable). */
+    public Tensor logicalNot_() {
+        return InplaceOps.nonDifferentiable_(this, List.of(), false, Tensor::logicalNot);
+    }
+
+    /** Bitwise and in place, as {@code Tensor.bitwise_and_} (integer and bool tensors). */
+    public Tensor bitwiseAnd_(Tensor other) {
+        Args.require(other, "bitwise_and_", "other", 1, "Tensor");
+        return InplaceOps.nonDifferentiable_(this, List.of(other), true, t -> t.bitwiseAnd(other));
+    }
+
+    /** Bitwise and with an integral Java number, in place. */
+    public Tensor bitwiseAnd_(long other) {
+        return InplaceOps.nonDifferentiable_(this, List.of(), true, t -> t.bitwiseAnd(other));
+    }
+
+    /** Bitwise or in place, as {@code Tensor.bitwise_or_}. */
+    public Tensor bitwiseOr_(Tensor other) {
+        Args.require(other, "bitwise_or_", "other", 1, "Tensor");
+        return InplaceOps.nonDifferentiable_(this, List.of(other), true, t -> t.bitwiseOr(other));
+    }
+
+    /** Bitwise or with an integral Java number, in place. */
+    public Tensor bitwiseOr_(long other) {
+        return InplaceOps.nonDifferentiable_(this, List.of(), true, t -> t.bitwiseOr(other));
+    }
+
+    /** Bitwise xor in place, as {@code Tensor.bitwise_xor_}. */
+    public Tensor bitwiseXor_(Tensor other) {
+        Args.require(other, "bitwise_xor_", "other", 1, "Tensor");
+        return InplaceOps.nonDifferentiable_(this, List.of(other), true, t -> t.bitwiseXor(other));
+    }
+
+    /** Bitwise xor with an integral Java number, in place. */
+    public Tensor bitwiseXor_(long other) {
+        return InplaceOps.nonDifferentiable_(this, List.of(), true, t -> t.bitwiseXor(other));
+    }
+
+    /** Bitwise not in place, as {@code Tensor.bitwise_not_}. */
+    public Tensor bitwiseNot_() {
+        return InplaceOps.nonDifferentiable_(this, List.of(), true, Tensor::bitwiseNot);
+    }
+
+    /** Left shift in place, as {@code Tensor.bitwise_left_shift_}. */
+    public Tensor bitwiseLeftShift_(Tensor other) {
+        Args.require(other, "bitwise_left_shift_", "other", 1, "Tensor");
+        return InplaceOps.nonDifferentiable_(this, List.of(other), true, t -> t.bitwiseLeftShift(other));
+    }
+
+    /** Left shift by an integral Java number, in place. */
+    public Tensor bitwiseLeftShift_(long other) {
+        return InplaceOps.nonDifferentiable_(this, List.of(), true, t -> t.bitwiseLeftShift(other));
+    }
+
+    /** Right shift in place, as {@code Tensor.bitwise_right_shift_}. */
+    public Tensor bitwiseRightShift_(Tensor other) {
+        Args.require(other, "bitwise_right_shift_", "other", 1, "Tensor");
+        return InplaceOps.nonDifferentiable_(this, List.of(other), true, t -> t.bitwiseRightShift(other));
+    }
+
+    /** Right shift by an integral Java number, in place. */
+    public Tensor bitwiseRightShift_(long other) {
+        return InplaceOps.nonDifferentiable_(this, List.of(), true, t -> t.bitwiseRightShift(other));
+    }
+
+    /** The cumulative sum along {@code dim} in place, as {@code Tensor.cumsum_} (CumsumBackward0). */
+    public Tensor cumsum_(int dim) {
+        InplaceOps.checkCumulative(this, "cumsum_out");
+        return InplaceOps.inplace(this, List.of(), t -> t.cumsum(dim));
+    }
+
+    /** The cumulative product along {@code dim} in place, as {@code Tensor.cumprod_} (CumprodBackward0). */
+    public Tensor cumprod_(int dim) {
+        InplaceOps.checkCumulative(this, "cumprod_out");
+        return InplaceOps.inplace(this, List.of(), t -> t.cumprod(dim));
+    }
+
+    /** The lower triangle in place, as {@code Tensor.tril_()} (TrilBackward0). */
+    public Tensor tril_() {
+        return tril_(0);
+    }
+
+    /** The lower triangle from {@code diagonal} in place, as {@code Tensor.tril_(diagonal)}. */
+    public Tensor tril_(int diagonal) {
+        return InplaceOps.inplace(this, List.of(), t -> t.tril(diagonal));
+    }
+
+    /** The upper triangle in place, as {@code Tensor.triu_()} (TriuBackward0). */
+    public Tensor triu_() {
+        return triu_(0);
+    }
+
+    /** The upper triangle from {@code diagonal} in place, as {@code Tensor.triu_(diagonal)}. */
+    public Tensor triu_(int diagonal) {
+        return InplaceOps.inplace(this, List.of(), t -> t.triu(diagonal));
+    }
+
+    /** {@code this + mat1 @ mat2} in place, as {@code Tensor.addmm_} (this must have the product's shape; AddmmBackward0). */
+    public Tensor addmm_(Tensor mat1, Tensor mat2) {
+        return addmm_(mat1, mat2, 1, 1);
+    }
+
+    /** {@code beta * this + alpha * mat1 @ mat2} in place, as {@code Tensor.addmm_(mat1, mat2, beta=, alpha=)}. */
+    public Tensor addmm_(Tensor mat1, Tensor mat2, double beta, double alpha) {
+        Args.require(mat1, "addmm_", "mat1", 1, "Tensor");
+        Args.require(mat2, "addmm_", "mat2", 2, "Tensor");
+        int[] out = mat1.dim() == 2 && mat2.dim() == 2 && mat1.shape[1] == mat2.shape[0]
+                ? new int[] {mat1.shape[0], mat2.shape[1]} : null;
+        return InplaceOps.inplaceProduct(this, List.of(mat1, mat2), out, t -> t.addmm(mat1, mat2, beta, alpha));
+    }
+
+    /** {@code this + mat @ vec} in place, as {@code Tensor.addmv_} (AddmvBackward0). */
+    public Tensor addmv_(Tensor mat, Tensor vec) {
+        return addmv_(mat, vec, 1, 1);
+    }
+
+    /** {@code beta * this + alpha * mat @ vec} in place, as {@code Tensor.addmv_(mat, vec, beta=, alpha=)}. */
+    public Tensor addmv_(Tensor mat, Tensor vec, double beta, double alpha) {
+        Args.require(mat, "addmv_", "mat", 1, "Tensor");
+        Args.require(vec, "addmv_", "vec", 2, "Tensor");
+        int[] out = mat.dim() == 2 && vec.dim() == 1 && mat.shape[1] == vec.shape[0] ? new int[] {mat.shape[0]} : null;
+        return InplaceOps.inplaceProduct(this, List.of(mat, vec), out, t -> t.addmv(mat, vec, beta, alpha));
+    }
+
+    /** {@code this + batch1 @ batch2} per batch in place, as {@code Tensor.baddbmm_} (BaddbmmBackward0). */
+    public Tensor baddbmm_(Tensor batch1, Tensor batch2) {
+        return baddbmm_(batch1, batch2, 1, 1);
+    }
+
+    /** {@code beta * this + alpha * batch1 @ batch2} per batch in place, as {@code Tensor.baddbmm_(..., beta=, alpha=)}. */
+    public Tensor baddbmm_(Tensor batch1, Tensor batch2, double beta, double alpha) {
+        Args.require(batch1, "baddbmm_", "batch1", 1, "Tensor");
+        Args.require(batch2, "baddbmm_", "batch2", 2, "Tensor");
+        int[] out = batch1.dim() == 3 && batch2.dim() == 3 && batch1.shape[0] == batch2.shape[0]
+                && batch1.shape[2] == batch2.shape[1] ? new int[] {batch1.shape[0], batch1.shape[1], batch2.shape[2]} : null;
+        return InplaceOps.inplaceProduct(this, List.of(batch1, batch2), out, t -> t.baddbmm(batch1, batch2, beta, alpha));
+    }
+
+    /** {@code this + sum_b batch1[b] @ batch2[b]} in place, as {@code Tensor.addbmm_} (AddbmmBackward0). */
+    public Tensor addbmm_(Tensor batch1, Tensor batch2) {
+        return addbmm_(batch1, batch2, 1, 1);
+    }
+
+    /**
+     * {@code beta * this + alpha * sum_b batch1[b] @ batch2[b]} in place, as {@code Tensor.addbmm_(..., beta=, alpha=)}
+     * (this must have the product's shape, where PyTorch 1.13 resizes a broadcastable one).
+     */
+    public Tensor addbmm_(Tensor batch1, Tensor batch2, double beta, double alpha) {
+        Args.require(batch1, "addbmm_", "batch1", 1, "Tensor");
+        Args.require(batch2, "addbmm_", "batch2", 2, "Tensor");
+        int[] out = batch1.dim() == 3 && batch2.dim() == 3 && batch1.shape[0] == batch2.shape[0]
+                && batch1.shape[2] == batch2.shape[1] ? new int[] {batch1.shape[1], batch2.shape[2]} : null;
+        return InplaceOps.inplaceProduct(this, List.of(batch1, batch2), out, t -> t.addbmm(batch1, batch2, beta, alpha));
+    }
+
+    /**
+     * Removes every dimension of size 1 from this tensor's own shape, as {@code Tensor.squeeze_()} (same storage,
+     * version bumped; PyTorch 2.x's node SqueezeBackward3, 1.13's SqueezeBackward2).
+     */
+    public Tensor squeeze_() {
+        int[] before = shape.clone();
+        return InplaceOps.view_(this, Tensor::squeeze, "SqueezeBackward3", g -> g.reshape(before));
+    }
+
+    /** Removes dimension {@code dim} if it has size 1, in place, as {@code Tensor.squeeze_(dim)} (SqueezeBackward4). */
+    public Tensor squeeze_(int dim) {
+        int[] before = shape.clone();
+        return InplaceOps.view_(this, t -> t.squeeze(dim), "SqueezeBackward4", g -> g.reshape(before));
+    }
+
+    /** Inserts a dimension of size 1 at {@code dim}, in place, as {@code Tensor.unsqueeze_} (UnsqueezeBackward1). */
+    public Tensor unsqueeze_(int dim) {
+        int rank = shape.length + 1;
+        return InplaceOps.view_(this, t -> t.unsqueeze(dim), "UnsqueezeBackward1",
+                g -> g.squeeze(Shapes.wrapDim(dim, rank)));
+    }
+
+    /** Transposes this (at most 2-D) tensor in place, as {@code Tensor.t_} (TBackward1). */
+    public Tensor t_() {
+        return InplaceOps.view_(this, t -> {
+            if (t.shape.length > 2) {
+                throw new IllegalArgumentException("t_() expects a tensor with <= 2 dimensions, but self is "
+                        + t.shape.length + "D");
+            }
+            return t.t();
+        }, "TBackward1", Tensor::t);
+    }
+
+    /** Swaps dimensions {@code dim0} and {@code dim1} in place, as {@code Tensor.transpose_} (TransposeBackward1). */
+    public Tensor transpose_(int dim0, int dim1) {
+        return InplaceOps.view_(this, t -> t.transpose(dim0, dim1), "TransposeBackward1", g -> g.transpose(dim0, dim1));
+    }
+
+    /** An alias of {@link #transpose_}, as {@code Tensor.swapaxes_}. */
+    public Tensor swapaxes_(int axis0, int axis1) {
+        return transpose_(axis0, axis1);
+    }
+
+    /** An alias of {@link #transpose_}, as {@code Tensor.swapdims_}. */
+    public Tensor swapdims_(int dim0, int dim1) {
+        return transpose_(dim0, dim1);
+    }
+
+    /** Fills the main diagonal with {@code value}, as {@code Tensor.fill_diagonal_(value)} (wrap false). */
+    public Tensor fillDiagonal_(double value) {
+        return fillDiagonal_(value, false);
+    }
+
+    /**
+     * Fills the main diagonal (every dimension the same size beyond 2-D) with {@code value}, as
+     * {@code Tensor.fill_diagonal_(value, wrap)}: with {@code wrap} a tall matrix's diagonal restarts every
+     * {@code columns + 1} rows. Recorded as fills of views (CopySlices), as PyTorch's.
+     */
+    public Tensor fillDiagonal_(double value, boolean wrap) {
+        return InplaceOps.fillDiagonal_(this, value, wrap);
+    }
+
+    /** An alias of {@link #clamp_(double, double)}, as {@code Tensor.clip_} (ClampBackward1). */
+    public Tensor clip_(double min, double max) {
+        return clamp_(min, max);
+    }
+
+    /** An alias of {@link #neg_}, as {@code Tensor.negative_}. */
+    public Tensor negative_() {
+        return neg_();
+    }
+
+    /** An alias of {@link #abs}, as {@code torch.absolute}. */
+    public Tensor absolute() {
+        return abs();
+    }
+
+    /** An alias of {@link #abs_}, as {@code Tensor.absolute_}. */
+    public Tensor absolute_() {
+        return abs_();
+    }
+
+    /** An alias of {@link #acos}, as {@code torch.arccos}. */
+    public Tensor arccos() {
+        return acos();
+    }
+
+    /** An alias of {@link #acos_}, as {@code Tensor.arccos_}. */
+    public Tensor arccos_() {
+        return acos_();
+    }
+
+    /** An alias of {@link #asin}, as {@code torch.arcsin}. */
+    public Tensor arcsin() {
+        return asin();
+    }
+
+    /** An alias of {@link #asin_}, as {@code Tensor.arcsin_}. */
+    public Tensor arcsin_() {
+        return asin_();
+    }
+
+    /** An alias of {@link #atan}, as {@code torch.arctan}. */
+    public Tensor arctan() {
+        return atan();
+    }
+
+    /** An alias of {@link #atan_}, as {@code Tensor.arctan_}. */
+    public Tensor arctan_() {
+        return atan_();
+    }
+
+    /** An alias of {@link #acosh}, as {@code torch.arccosh}. */
+    public Tensor arccosh() {
+        return acosh();
+    }
+
+    /** An alias of {@link #acosh_}, as {@code Tensor.arccosh_}. */
+    public Tensor arccosh_() {
+        return acosh_();
+    }
+
+    /** An alias of {@link #asinh}, as {@code torch.arcsinh}. */
+    public Tensor arcsinh() {
+        return asinh();
+    }
+
+    /** An alias of {@link #asinh_}, as {@code Tensor.arcsinh_}. */
+    public Tensor arcsinh_() {
+        return asinh_();
+    }
+
+    /** An alias of {@link #atanh}, as {@code torch.arctanh}. */
+    public Tensor arctanh() {
+        return atanh();
+    }
+
+    /** An alias of {@link #atanh_}, as {@code Tensor.arctanh_}. */
+    public Tensor arctanh_() {
+        return atanh_();
+    }
+
+    /** An alias of {@link #atan2}, as {@code torch.arctan2}. */
+    public Tensor arctan2(Tensor other) {
+        return atan2(other);
+    }
+
+    /** An alias of {@link #atan2_}, as {@code Tensor.arctan2_}. */
+    public Tensor arctan2_(Tensor other) {
+        return atan2_(other);
+    }
+
+    /** An alias of {@link #div(Tensor)}, as {@code torch.divide}. */
+    public Tensor divide(Tensor other) {
+        return div(other);
+    }
+
+    /** An alias of {@link #div(double)}, as {@code torch.divide} by a number. */
+    public Tensor divide(double other) {
+        return div(other);
+    }
+
+    /** An alias of {@link #div(Tensor, String)}, as {@code torch.divide(a, b, rounding_mode=)} ({@code null}: true division). */
+    public Tensor divide(Tensor other, String roundingMode) {
+        return div(other, roundingMode);
+    }
+
+    /** An alias of {@link #div(double, String)}, as {@code torch.divide} by a number with a rounding mode. */
+    public Tensor divide(double other, String roundingMode) {
+        return div(other, roundingMode);
+    }
+
+    /** An alias of {@link #div_(Tensor)}, as {@code Tensor.divide_}. */
+    public Tensor divide_(Tensor other) {
+        return div_(other);
+    }
+
+    /** An alias of {@link #div_(double)}, as {@code Tensor.divide_} by a number. */
+    public Tensor divide_(double other) {
+        return div_(other);
+    }
+
+    /**
+     * Division with a rounding mode in place, as {@code Tensor.div_(other, rounding_mode=)} and {@code divide_}
+     * ({@code null}: true division; DivBackward2).
+     */
+    public Tensor divide_(Tensor other, String roundingMode) {
+        Args.require(other, "divide_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.div(other, roundingMode));
+    }
+
+    /** {@link #divide_(Tensor, String)} by a Java number (DivBackward3). */
+    public Tensor divide_(double other, String roundingMode) {
+        return InplaceOps.inplace(this, List.of(), t -> t.div(other, roundingMode));
+    }
+
+    /** An alias of {@link #divide_(Tensor, String)}, as {@code Tensor.div_(other, rounding_mode=)}. */
+    public Tensor div_(Tensor other, String roundingMode) {
+        return divide_(other, roundingMode);
+    }
+
+    /** An alias of {@link #divide_(double, String)}, as {@code Tensor.div_(number, rounding_mode=)}. */
+    public Tensor div_(double other, String roundingMode) {
+        return divide_(other, roundingMode);
+    }
+
+    /** An alias of {@link #mul(Tensor)}, as {@code torch.multiply}. */
+    public Tensor multiply(Tensor other) {
+        return mul(other);
+    }
+
+    /** An alias of {@link #mul(double)}, as {@code torch.multiply} by a number. */
+    public Tensor multiply(double other) {
+        return mul(other);
+    }
+
+    /** An alias of {@link #mul_(Tensor)}, as {@code Tensor.multiply_}. */
+    public Tensor multiply_(Tensor other) {
+        return mul_(other);
+    }
+
+    /** An alias of {@link #mul_(double)}, as {@code Tensor.multiply_} by a number. */
+    public Tensor multiply_(double other) {
+        return mul_(other);
+    }
+
+    /** An alias of {@link #sub(Tensor)}, as {@code torch.subtract}. */
+    public Tensor subtract(Tensor other) {
+        return sub(other);
+    }
+
+    /** An alias of {@link #sub(Tensor, double)}, as {@code torch.subtract(a, b, alpha=)}. */
+    public Tensor subtract(Tensor other, double alpha) {
+        return sub(other, alpha);
+    }
+
+    /** An alias of {@link #sub(double)}, as {@code torch.subtract} by a number. */
+    public Tensor subtract(double other) {
+        return sub(other);
+    }
+
+    /** An alias of {@link #sub_(Tensor)}, as {@code Tensor.subtract_}. */
+    public Tensor subtract_(Tensor other) {
+        return sub_(other);
+    }
+
+    /** An alias of {@link #sub_(Tensor, double)}, as {@code Tensor.subtract_(other, alpha=)}. */
+    public Tensor subtract_(Tensor other, double alpha) {
+        return sub_(other, alpha);
+    }
+
+    /** An alias of {@link #sub_(double)}, as {@code Tensor.subtract_} by a number. */
+    public Tensor subtract_(double other) {
+        return sub_(other);
+    }
+
+    /** An alias of {@link #div_(Tensor)}, as {@code Tensor.true_divide_}. */
+    public Tensor trueDivide_(Tensor other) {
+        return div_(other);
+    }
+
+    /** An alias of {@link #div_(double)}, as {@code Tensor.true_divide_} by a number. */
+    public Tensor trueDivide_(double other) {
+        return div_(other);
+    }
+
+    /**
+     * {@link #floorDivide(Tensor)} in place, as {@code Tensor.floor_divide_} (not differentiable: node NotImplemented,
+     * whose backward fails as PyTorch's).
+     */
+    public Tensor floorDivide_(Tensor other) {
+        Args.require(other, "floor_divide_", "other", 1, "Tensor");
+        return InplaceOps.notDifferentiated_(this, List.of(other), t -> t.floorDivide(other), "NotImplemented",
+                "derivative for aten::floor_divide_ is not implemented");
+    }
+
+    /** {@link #floorDivide(double)} in place. */
+    public Tensor floorDivide_(double other) {
+        return floorDivide_(Creation.wrap(other));
+    }
+
+    /** {@link #floorDivide(long)} in place (an int64 tensor stays int64). */
+    public Tensor floorDivide_(long other) {
+        return floorDivide_(Creation.wrap(other));
+    }
+
+    /**
+     * {@link #heaviside(Tensor)} in place, as {@code Tensor.heaviside_} (both of one type; not differentiable: node
+     * NotImplemented, whose backward fails as PyTorch's).
+     */
+    public Tensor heaviside_(Tensor values) {
+        Args.require(values, "heaviside_", "values", 1, "Tensor");
+        return InplaceOps.notDifferentiated_(this, List.of(values), t -> t.heaviside(values), "NotImplemented",
+                "derivative for aten::heaviside_ is not implemented");
+    }
+
+    /** An alias of {@link #cat}, as {@code torch.concat}. */
+    public static Tensor concat(List<Tensor> tensors, int dim) {
+        return cat(tensors, dim);
+    }
+
+    /** An alias of {@link #cat}, as {@code torch.concatenate}. */
+    public static Tensor concatenate(List<Tensor> tensors, int dim) {
+        return cat(tensors, dim);
+    }
+
+    /**
+     * This tensor flattened to one dimension, as {@code torch.ravel} (PyTorch's {@code contiguous().view(-1)}: a view
+     * when contiguous, else a contiguous copy viewed).
+     */
+    public Tensor ravel() {
+        return contiguous().view(-1);
+    }
+
+    /** An alias of {@link #outer}, as {@code torch.ger}. */
+    public Tensor ger(Tensor vec2) {
+        return outer(vec2);
+    }
+
+    /** An alias of {@link #dim}, as {@code Tensor.ndimension}. */
+    public int ndimension() {
+        return dim();
+    }
+
+    /** An alias of {@link #numel}, as {@code Tensor.nelement}. */
+    public long nelement() {
+        return numel();
+    }
+
+    /** This tensor reshaped to {@code other}'s shape, as {@code Tensor.reshape_as}. */
+    public Tensor reshapeAs(Tensor other) {
+        Args.require(other, "reshape_as", "other", 1, "Tensor");
+        return reshape(other.shape);
+    }
+
+    /** Whether {@code other} has this tensor's shape, as {@code Tensor.is_same_size}. */
+    public boolean isSameSize(Tensor other) {
+        Args.require(other, "is_same_size", "other", 1, "Tensor");
+        return java.util.Arrays.equals(shape, other.shape);
+    }
+
+    /**
+     * Whether this one-element tensor is not zero, as {@code Tensor.is_nonzero}.
+     *
+     * @throws IllegalStateException for no element or more than one, with PyTorch's message
+     */
+    public boolean isNonzero() {
+        if (numel() == 0) {
+            throw new IllegalStateException("Boolean value of Tensor with no values is ambiguous");
+        }
+        if (numel() > 1) {
+            throw new IllegalStateException("Boolean value of Tensor with more than one value is ambiguous");
+        }
+        return item() != 0;
+    }
+
+    /** Whether this tensor's type is signed (not bool or uint8), as {@code Tensor.is_signed}. */
+    public boolean isSigned() {
+        return dtype != DType.BOOL && dtype != DType.UINT8;
+    }
+
+    /** Whether this tensor's type is complex, as {@code Tensor.is_complex}: Ember has no complex types, so false. */
+    public boolean isComplex() {
+        return false;
+    }
 }
