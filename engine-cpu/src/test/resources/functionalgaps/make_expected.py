@@ -322,6 +322,10 @@ case("fmp3d k=2,2,2 out=4,3,4 too large", [xf3, s3], lambda a: frac3(a, (2, 2, 2
 case("fmp3d k=2,2,2 out=2,3,3 3d input", [xf3[0, 0], s3], lambda a: frac3(a, (2, 2, 2), (2, 3, 3)))
 case("fmp3d k=2,2,2 out=2,3,3 long", [ints((2, 1, 4, 5, 5)), s3.long()], lambda a: frac3(a, (2, 2, 2), (2, 3, 3)))
 case("fmp3d k=2,2 out=2,3,3 kernel", [xf3, s3], lambda a: frac3(a, (2, 2), (2, 3, 3)))
+# 2.x's functional.py refuses more than two ratios (1.13 used the first two): its text
+CASES.append(("fmp2d k=2,2 ratio=0.5,0.5,0.5", [xf2, s2],
+              ("ValueError", "fractional_max_pool2d requires output_ratio to either be a single Int or tuple of Ints.")))
+case("fmp3d k=2,2,2 ratio=0.5,0.5", [xf3, s3], lambda a: frac3(a, (2, 2, 2), None, (0.5, 0.5)))
 case("fmp2d k=2,2 out=3,4 samples grad", [xf2, s2], lambda a: frac2(a, (2, 2), (3, 4)))
 CASES.append(("fmp3d k=2,2,2 out=2,3,3 samples last", [xf3, torch.rand(2, 1, 2, dtype=D)],
               ("RuntimeError", "Expect _random_samples.size(2) equals to 3; got 2.")))

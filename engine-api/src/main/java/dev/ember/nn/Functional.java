@@ -2564,9 +2564,14 @@ public final class Functional {
             Arrays.fill(s, outputSize[0]);
             return s;
         }
-        if (outputRatio.length != 1 && outputRatio.length != nd) {
-            throw new IllegalArgumentException(outputRatio.length < nd ? "index " + outputRatio.length
-                    + " is out of bounds" : "too many output ratios: " + outputRatio.length);
+        // (one value stands for every dimension, as Python's number does)
+        if (nd == 2 && outputRatio.length > 2) {
+            throw new IllegalArgumentException("fractional_max_pool2d requires output_ratio to either be a single Int or "
+                    + "tuple of Ints.");
+        }
+        if (outputRatio.length != 1 && outputRatio.length < nd) {
+            // Python indexing the tuple _triple left as it was
+            throw new IndexOutOfBoundsException("tuple index out of range");
         }
         int[] s = new int[nd];
         for (int d = 0; d < nd; d++) {
