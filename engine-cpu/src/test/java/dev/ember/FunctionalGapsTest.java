@@ -357,6 +357,20 @@ class FunctionalGapsTest {
         assertEquals("AvgPool2DBackwardBackward0", g.gradFn().name());
     }
 
+    @Test
+    void reducedFloatsSumInFloat32AndRoundOnce() {
+        // avg_pool2d with a divisor: float16 and bfloat16 windows sum in float32, divided there and rounded once
+        Tensor x = Tensor.rand(new Generator(6), DType.FLOAT32, 2, 3, 7, 8).mul(50.0);
+        for (DType t : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+            Tensor xr = x.to(t);
+            Tensor expected = Functional.avgPool2d(xr.to(DType.FLOAT32), new int[] {3}, new int[] {2}, new int[] {1}, true,
+                    false, 7).to(t);
+            Tensor got = Functional.avgPool2d(xr, new int[] {3}, new int[] {2}, new int[] {1}, true, false, 7);
+            assertEquals(t, got.dtype());
+            assertArrayEquals(expected.toDoubleArray(), got.toDoubleArray(), 0.0);
+        }
+    }
+
     // ------------------------------------------------------------------ gumbel_softmax's random samples
 
     @Test
