@@ -368,6 +368,12 @@ final class NNOps {
 
     private static Pooling poolParams(String op, Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
                                       boolean ceilMode, boolean countIncludePad) {
+        return poolParams(op, input, kernel, stride, padding, dilation, ceilMode, countIncludePad, null);
+    }
+
+    /** The same, with avg_pool2d's {@code divisor_override} (may be null), checked where PyTorch's meta function does. */
+    private static Pooling poolParams(String op, Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                      boolean ceilMode, boolean countIncludePad, Integer divisorOverride) {
         requireTensor(input, op, "input", 1);
         requireInts(kernel, op, "kernel_size", 2);
         requireInts(stride, op, "stride", 3);
@@ -386,6 +392,9 @@ final class NNOps {
             throw new IllegalArgumentException(max
                     ? "max_pool2d: padding must be either be a single int, or a tuple of two ints" // sic, PyTorch's text
                     : op + ": padding must either be a single int, or a tuple of two ints");
+        }
+        if (divisorOverride != null && divisorOverride == 0) {
+            throw new IllegalArgumentException("divisor must be not zero");
         }
         if (!max) {
             dilation = new int[] {1};
@@ -568,7 +577,20 @@ final class NNOps {
     }
 
     static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
-        Pooling geometry = poolParams("avg_pool2d", input, kernel, stride, padding, null, ceilMode, countIncludePad);
+        return avgPool2d(input, kernel, stride, padding, ceilMode, countIncludePad, null);
+    }
+
+    /**
+     * avg_pool2d with {@code divisor_override} (null for none): with one, every window's sum is divided by it
+     * ({@link PoolingExtras#avgPool2dDivisor}, one node AvgPool2DBackward0).
+     */
+    static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad,
+                            Integer divisorOverride) {
+        Pooling geometry = poolParams("avg_pool2d", input, kernel, stride, padding, null, ceilMode, countIncludePad,
+                divisorOverride);
+        if (divisorOverride != null) {
+            return PoolingExtras.avgPool2dDivisor(input, geometry.params(), geometry.outH(), geometry.outW(), divisorOverride);
+        }
         if (input.dtype == DType.INT64) {
             return avgPool2dInt64(input, geometry.params());
         }

@@ -732,7 +732,8 @@ final class VolumetricOps {
     static Tensor avgPool3d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad,
                             Integer divisorOverride) {
         int[][] geometry = poolGeometry("avg_pool3d", input, kernel, stride, padding, null, ceilMode, divisorOverride);
-        if (input.dtype == DType.BOOL) {
+        // PyTorch's CPU kernel computes the floating types and int64 only (AT_DISPATCH_FLOATING_TYPES_AND3(kLong, ...))
+        if (!input.dtype.isFloatingPoint() && input.dtype != DType.INT64) {
             throw new IllegalArgumentException(notImplemented("avg_pool3d_out_frame", input.dtype));
         }
         int rank = input.dim();

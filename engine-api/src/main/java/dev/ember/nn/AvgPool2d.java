@@ -9,6 +9,7 @@ public final class AvgPool2d extends Module {
     private final int[] padding;
     private final boolean ceilMode;
     private final boolean countIncludePad;
+    private final Integer divisorOverride;
 
     /** Square window; stride = window; no padding. */
     public AvgPool2d(int kernel) {
@@ -20,6 +21,16 @@ public final class AvgPool2d extends Module {
      * values are checked by the pooling, as in PyTorch.
      */
     public AvgPool2d(int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
+        this(kernel, stride, padding, ceilMode, countIncludePad, null);
+    }
+
+    /**
+     * Every option, with PyTorch's {@code divisor_override} (null for none: each window's own size); the values are
+     * checked by the pooling, as in PyTorch.
+     */
+    public AvgPool2d(int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad,
+                     Integer divisorOverride) {
+        this.divisorOverride = divisorOverride;
         this.kernel = Checks.notNull(kernel, "kernel_size").clone();
         this.stride = stride == null || stride.length == 0 ? this.kernel.clone() : stride.clone();
         this.padding = Checks.notNull(padding, "padding").clone();
@@ -33,10 +44,11 @@ public final class AvgPool2d extends Module {
         if (input.dim() != 3 && input.dim() != 4) {
             throw new IllegalArgumentException(this + ": expected 3D or 4D input, got shape " + java.util.Arrays.toString(input.shape()));
         }
-        return Tensor.avgPool2d(input, kernel, stride, padding, ceilMode, countIncludePad);
+        return divisorOverride == null ? Tensor.avgPool2d(input, kernel, stride, padding, ceilMode, countIncludePad)
+                : Functional.avgPool2d(input, kernel, stride, padding, ceilMode, countIncludePad, divisorOverride);
     }
 
-    /** PyTorch's extra_repr, each value as given (one int, or a tuple). */
+    /** PyTorch's extra_repr (kernel, stride and padding only), each value as given (one int, or a tuple). */
     @Override
     public String extraRepr() {
         return "kernel_size=" + intOrTuple(kernel) + ", stride=" + intOrTuple(stride) + ", padding=" + intOrTuple(padding);

@@ -2279,4 +2279,220 @@ public final class Functional {
         Checks.probability(p);
         return dev.ember.NNOps2.dropoutImpl(input, p, training, true, true);
     }
+
+    // ---- nn.functional gaps (session 20, helper 4) ----
+
+    /**
+     * {@code F.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)}: each
+     * argument one int or a pair, a null or empty stride meaning the kernel size; {@code divisorOverride} (may be null)
+     * divides every window's sum instead of its size. One node, AvgPool2DBackward0.
+     */
+    public static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad, Integer divisorOverride) {
+        return dev.ember.PoolingExtras.avgPool2d(input, kernel, stride == null ? new int[0] : stride, padding, ceilMode,
+                countIncludePad, divisorOverride);
+    }
+
+    /** {@code F.lp_pool1d(input, norm_type, kernel_size)} with an int norm type: stride = kernel. */
+    public static Tensor lpPool1d(Tensor input, int normType, int kernel) {
+        return lpPool1d(input, normType, kernel, kernel, false);
+    }
+
+    /**
+     * {@code F.lp_pool1d(input, norm_type, kernel_size, stride, ceil_mode)} with an int norm type, as Python's int:
+     * {@code input.pow(p)} keeps an int64 input's type (the average pooling then divides with truncation) and the
+     * result is floating only after the final {@code pow(1 / p)}; floating inputs give what a float norm gives.
+     */
+    public static Tensor lpPool1d(Tensor input, int normType, int kernel, int stride, boolean ceilMode) {
+        Checks.tensor(input, "lp_pool1d", "input", 1);
+        return dev.ember.PoolingExtras.lpPool1d(input, normType, kernel, stride, ceilMode);
+    }
+
+    /** {@code F.lp_pool2d(input, norm_type, kernel_size)} with an int norm type: a square window, stride = window. */
+    public static Tensor lpPool2d(Tensor input, int normType, int kernel) {
+        return lpPool2d(input, normType, new int[] {kernel}, null, false);
+    }
+
+    /**
+     * {@code F.lp_pool2d(input, norm_type, kernel_size, stride, ceil_mode)} with an int norm type (see
+     * {@link #lpPool1d(Tensor, int, int, int, boolean)}); kernel and stride one int or a pair, stride null or empty
+     * for the kernel.
+     */
+    public static Tensor lpPool2d(Tensor input, int normType, int[] kernel, int[] stride, boolean ceilMode) {
+        Checks.tensor(input, "lp_pool2d", "input", 1);
+        return dev.ember.PoolingExtras.lpPool2d(input, normType, kernel, stride, ceilMode);
+    }
+
+    /** {@code F.max_unpool3d(input, indices, kernel_size)}: stride = kernel, no padding, the default output size. */
+    public static Tensor maxUnpool3d(Tensor input, Tensor indices, int kernel) {
+        return maxUnpool3d(input, indices, new int[] {kernel}, null, new int[] {0}, null);
+    }
+
+    /**
+     * {@code F.max_unpool3d(input, indices, kernel_size, stride, padding, output_size)}: the inverse of 3-D max pooling
+     * with indices, each value of a 4-D or 5-D input written at its index in a zero output volume. Kernel, stride and
+     * padding one int or three ({@code stride} null or empty for the kernel); {@code outputSize} null means
+     * {@code (in - 1) * stride + kernel - 2 * padding}, otherwise 3 sizes (or 5, whose last 3 are used) each within one
+     * stride of that. One node, MaxUnpool3DBackward0.
+     */
+    public static Tensor maxUnpool3d(Tensor input, Tensor indices, int[] kernelSize, int[] stride, int[] padding,
+                                     int[] outputSize) {
+        Checks.tensor(input, "max_unpool3d", "input", 1);
+        Checks.tensor(indices, "max_unpool3d", "indices", 2);
+        int[] k = tripleOf(Checks.notNull(kernelSize, "kernel_size"));
+        int[] s = stride == null || stride.length == 0 ? k : tripleOf(stride);
+        int[] p = tripleOf(Checks.notNull(padding, "padding"));
+        return dev.ember.PoolingExtras.maxUnpool3d(input, indices, unpoolOutputSize(input, k, s, p, outputSize), s, p);
+    }
+
+    /** Python's {@code _triple}: one int three times, otherwise the values as given. */
+    private static int[] tripleOf(int[] v) {
+        return v.length == 1 ? new int[] {v[0], v[0], v[0]} : v.clone();
+    }
+
+    /**
+     * {@code F.channel_shuffle(input, groups)}: the channels (dimension 1) of an input of 3 or more dimensions, split
+     * into {@code groups} groups, interleaved; one node, ChannelShuffleBackward0 (PyTorch 2.x's).
+     */
+    public static Tensor channelShuffle(Tensor input, int groups) {
+        Checks.tensor(input, "channel_shuffle", "input", 1);
+        return dev.ember.PoolingExtras.channelShuffle(input, groups);
+    }
+
+    /** {@code F.pdist(input)}: the Euclidean distances between the rows of an {@code [N, M]} input. */
+    public static Tensor pdist(Tensor input) {
+        return pdist(input, 2.0);
+    }
+
+    /**
+     * {@code F.pdist(input, p)}: the p-norm distances between each pair of rows {@code i < j} of an {@code [N, M]}
+     * floating input, {@code N (N - 1) / 2} values in row-major pair order; one node, PdistBackward0.
+     */
+    public static Tensor pdist(Tensor input, double p) {
+        Checks.tensor(input, "pdist", "input", 1);
+        return dev.ember.PoolingExtras.pdist(input, p);
+    }
+
+    /** {@code F.gumbel_softmax(logits)}: tau 1, soft samples over the last dimension. */
+    public static Tensor gumbelSoftmax(Tensor logits) {
+        return gumbelSoftmax(logits, 1.0, false, -1);
+    }
+
+    /**
+     * {@code F.gumbel_softmax(logits, tau, hard, dim=dim)}: {@code softmax((logits + g) / tau, dim)} with gumbel noise
+     * {@code g = -log(Exponential(1))} from the default generator; with {@code hard}, one-hot samples (the argmax of
+     * each slice) whose gradient is the soft sample's (straight-through), as functional.py composes it.
+     */
+    public static Tensor gumbelSoftmax(Tensor logits, double tau, boolean hard, int dim) {
+        Checks.tensor(logits, "gumbel_softmax", "logits", 1);
+        return dev.ember.PoolingExtras.gumbelSoftmax(logits, tau, hard, dim);
+    }
+
+    /** {@code F.triplet_margin_with_distance_loss(anchor, positive, negative)}: pairwise distance, margin 1, mean. */
+    public static Tensor tripletMarginWithDistanceLoss(Tensor anchor, Tensor positive, Tensor negative) {
+        return tripletMarginWithDistanceLoss(anchor, positive, negative, null, 1.0, false, "mean");
+    }
+
+    /**
+     * {@code F.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function=, margin=, swap=,
+     * reduction=)}: {@code max(margin + d(a, p) - d(a, n), 0)} (with {@code swap}, {@code d(a, n)} is the smaller of it
+     * and {@code d(p, n)}), reduced ("mean", "sum" or "none"); {@code distanceFunction} null means
+     * {@link #pairwiseDistance(Tensor, Tensor)}. PyTorch 2.x's composition and checks.
+     */
+    public static Tensor tripletMarginWithDistanceLoss(Tensor anchor, Tensor positive, Tensor negative,
+                                                       java.util.function.BinaryOperator<Tensor> distanceFunction,
+                                                       double margin, boolean swap, String reduction) {
+        Checks.tensor(anchor, "triplet_margin_with_distance_loss", "anchor", 1);
+        Checks.tensor(positive, "triplet_margin_with_distance_loss", "positive", 2);
+        Checks.tensor(negative, "triplet_margin_with_distance_loss", "negative", 3);
+        return dev.ember.PoolingExtras.tripletMarginWithDistanceLoss(anchor, positive, negative, distanceFunction, margin,
+                swap, reduction);
+    }
+
+    /**
+     * {@code F.fractional_max_pool2d(input, kernel_size, output_size, output_ratio, _random_samples=)}: the values of
+     * {@link #fractionalMaxPool2dWithIndices}.
+     */
+    public static Tensor fractionalMaxPool2d(Tensor input, int[] kernel, int[] outputSize, double[] outputRatio,
+                                             Tensor randomSamples) {
+        return fractionalMaxPool2dWithIndices(input, kernel, outputSize, outputRatio, randomSamples).values();
+    }
+
+    /**
+     * {@code F.fractional_max_pool2d(..., return_indices=True)}: a 3-D or 4-D input's maxima over pseudo-random
+     * windows of {@code kernel} (one int or a pair) and their flat indices {@code h * W + w}. The output size is
+     * {@code outputSize} (one int or a pair) or, when that is null, {@code int(size * ratio)} from
+     * {@code outputRatio} (one value or a pair); {@code randomSamples} ({@code [N, C, 2]}, the input's type: PyTorch's
+     * {@code _random_samples}) fixes the windows, null draws them with {@code torch.rand} from the default generator.
+     * One node, FractionalMaxPool2DBackward0.
+     */
+    public static Tensor.ValuesIndices fractionalMaxPool2dWithIndices(Tensor input, int[] kernel, int[] outputSize,
+                                                                      double[] outputRatio, Tensor randomSamples) {
+        Checks.tensor(input, "fractional_max_pool2d", "input", 1);
+        Checks.notNull(kernel, "kernel_size");
+        int[] size = fractionalOutputSize("fractional_max_pool2d", input, outputSize, outputRatio, 2);
+        Tensor samples = randomSamples != null ? randomSamples : fractionalSamples(input, 2);
+        return dev.ember.PoolingExtras.fractionalMaxPool2d(input, kernel.length == 1 ? pairOf(kernel) : kernel.clone(),
+                size, samples);
+    }
+
+    /**
+     * {@code F.fractional_max_pool3d(input, kernel_size, output_size, output_ratio, _random_samples=)}: the values of
+     * {@link #fractionalMaxPool3dWithIndices}.
+     */
+    public static Tensor fractionalMaxPool3d(Tensor input, int[] kernel, int[] outputSize, double[] outputRatio,
+                                             Tensor randomSamples) {
+        return fractionalMaxPool3dWithIndices(input, kernel, outputSize, outputRatio, randomSamples).values();
+    }
+
+    /**
+     * {@code F.fractional_max_pool3d(..., return_indices=True)}: as {@link #fractionalMaxPool2dWithIndices} for a 4-D
+     * or 5-D input (kernel, output size and ratio one value or three; {@code randomSamples [N, C, 3]}); flat indices
+     * {@code (t * H + h) * W + w}. One node, FractionalMaxPool3DBackward0.
+     */
+    public static Tensor.ValuesIndices fractionalMaxPool3dWithIndices(Tensor input, int[] kernel, int[] outputSize,
+                                                                      double[] outputRatio, Tensor randomSamples) {
+        Checks.tensor(input, "fractional_max_pool3d", "input", 1);
+        Checks.notNull(kernel, "kernel_size");
+        int[] size = fractionalOutputSize("fractional_max_pool3d", input, outputSize, outputRatio, 3);
+        Tensor samples = randomSamples != null ? randomSamples : fractionalSamples(input, 3);
+        return dev.ember.PoolingExtras.fractionalMaxPool3d(input, kernel.length == 1 ? tripleOf(kernel) : kernel.clone(),
+                size, samples);
+    }
+
+    /** functional.py's output size of a fractional max pooling: as given (one value expanded) or from the ratio. */
+    private static int[] fractionalOutputSize(String op, Tensor input, int[] outputSize, double[] outputRatio, int nd) {
+        if (outputSize == null && outputRatio == null) {
+            throw new IllegalArgumentException(op + " requires specifying either an output_size or an output_ratio");
+        }
+        if (outputSize != null) {
+            if (outputSize.length != 1) {
+                return outputSize.clone();
+            }
+            int[] s = new int[nd];
+            Arrays.fill(s, outputSize[0]);
+            return s;
+        }
+        // (one value stands for every dimension, as Python's number does)
+        if (nd == 2 && outputRatio.length > 2) {
+            throw new IllegalArgumentException("fractional_max_pool2d requires output_ratio to either be a single Int or "
+                    + "tuple of Ints.");
+        }
+        if (outputRatio.length != 1 && outputRatio.length < nd) {
+            // Python indexing the tuple _triple left as it was
+            throw new IndexOutOfBoundsException("tuple index out of range");
+        }
+        int[] s = new int[nd];
+        for (int d = 0; d < nd; d++) {
+            double r = outputRatio[outputRatio.length == 1 ? 0 : d];
+            s[d] = (int) (input.size(d - nd) * r);
+        }
+        return s;
+    }
+
+    /** functional.py's {@code torch.rand(n_batch, C, nd, dtype=input.dtype, device=input.device)}. */
+    private static Tensor fractionalSamples(Tensor input, int nd) {
+        int batch = input.dim() == nd + 1 ? 1 : input.size(0);
+        return Tensor.rand(input.dtype(), batch, input.size(-nd - 1), nd).to(input.device());
+    }
 }

@@ -44,7 +44,10 @@ public final class LPPool1d extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.lpPool1d(input, normType, kernel, stride == null ? kernel : stride, ceilMode);
+        int s = stride == null ? kernel : stride;
+        // an int norm type stays an int, as in Python (an int64 input then pools in int64)
+        return intNorm ? Functional.lpPool1d(input, (int) normType, kernel, s, ceilMode)
+                : Functional.lpPool1d(input, normType, kernel, s, ceilMode);
     }
 
     /** PyTorch's {@code extra_repr}. */

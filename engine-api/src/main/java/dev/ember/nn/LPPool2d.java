@@ -47,7 +47,9 @@ public final class LPPool2d extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.lpPool2d(input, normType, kernel, stride, ceilMode);
+        // an int norm type stays an int, as in Python (an int64 input then pools in int64)
+        return intNorm ? Functional.lpPool2d(input, (int) normType, kernel, stride, ceilMode)
+                : Functional.lpPool2d(input, normType, kernel, stride, ceilMode);
     }
 
     /** PyTorch's {@code extra_repr}: sizes as given (an int, or a tuple). */
