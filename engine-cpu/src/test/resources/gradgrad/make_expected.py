@@ -131,5 +131,20 @@ case('no differentiable output', lambda: gc(lambda a: a.detach() * 2, (rg(x),)),
 case('no differentiable output constant', lambda: gc(lambda a: a.detach() * 0, (rg(x),)), x=x)
 case('no input requires grad', lambda: gc(lambda a: a * 2, (x.clone(),)), x=x)
 
+# ops PyTorch does not differentiate twice: its double backward raises (derivatives.yaml has no formula for the
+# backward op); Ember's multi_margin_loss used to give a silent, wrong (detached) second derivative instead
+import torch.nn.functional as F  # noqa: E402
+t = torch.tensor([0, 2])
+m = gen([2, 3], -1.0, 1.0, 5)
+case('multi_margin_loss p1 gradgradcheck', lambda: gg(lambda a: F.multi_margin_loss(a, t), (rg(m),)), m=m)
+case('multi_margin_loss p2 gradgradcheck', lambda: gg(lambda a: F.multi_margin_loss(a, t, p=2), (rg(m),)), m=m)
+case('multi_margin_loss p2 none gradgradcheck go constant',
+     lambda: gg(lambda a: F.multi_margin_loss(a, t, p=2, reduction='none'), (rg(m),), (torch.ones(2),)), m=m)
+case('multi_margin_loss p2 gradcheck', lambda: gc(lambda a: F.multi_margin_loss(a, t, p=2, margin=0.7), (rg(m),)), m=m)
+mm = rg(m)
+first, = torch.autograd.grad(F.multi_margin_loss(mm, t, p=2), mm, create_graph=True)
+lines.append('=== multi_margin_loss p2 first grad node')
+lines.append('node ' + type(first.grad_fn).__name__)
+
 with open(OUT, 'w') as f:
     f.write('\n'.join(lines) + '\n')
