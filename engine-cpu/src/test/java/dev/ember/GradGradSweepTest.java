@@ -12,9 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link Autograd#gradgradcheck} as PyTorch defines it (random output gradients that require grad: each backward's
- * derivative with respect to its incoming gradient is checked too) on float64 for ops the second-order sweep
+ * derivative with respect to its incoming gradient is checked too) on float64, mostly for ops the second-order sweep
  * ({@link SecondOrderSweepTest}) does not cover: 3-D and 1-D convolutions and pooling, fold/unfold, distance and margin
- * losses, activations, special functions, quantiles, linear algebra, cells. Ember's double backward must agree with
+ * losses, activations, special functions, quantiles, linear algebra, cells, and more layers (norms, embedding_bag,
+ * max_unpool, 3-D padding, attention, classification losses). Ember's double backward must agree with
  * finite differences. Where PyTorch 1.13 refuses a double backward it does not implement ({@code cdist}: "the
  * derivative for '_cdist_backward' is not implemented"; {@code multilabel_margin_loss}), Ember's goes beyond it and is
  * checked the same way. Left out, as PyTorch refuses them and Ember raises the same error: grid_sample, ctc_loss,
@@ -130,6 +131,50 @@ class GradGradSweepTest {
         add("nanmedian", a -> a[0].nanmedian().pow(2), g(1, 5));
         add("std", a -> a[0].std(), g(1, 5));
         add("aminmax", a -> a[0].amax().add(a[0].amin()).pow(2), g(1, 5));
+        // norms, embeddings, pooling with indices, 3-D padding, activations and losses
+        Tensor idx = Tensor.tensor(new long[] {0, 2, 1, 2, 3}, DType.INT64);
+        Tensor off = Tensor.tensor(new long[] {0, 2}, DType.INT64);
+        add("embeddingBag max", a -> Functional.embeddingBag(idx, a[0], off, "max").pow(2), g(1, 4, 3));
+        add("embeddingBag mean", a -> Functional.embeddingBag(idx, a[0], off, "mean").pow(2), g(1, 4, 3));
+        add("maxPool2dWithIndices unpool", a -> {
+            Tensor.ValuesIndices vi = Functional.adaptiveMaxPool2dWithIndices(a[0], new int[] {2, 2});
+            return Functional.maxUnpool2d(vi.values(), vi.indices(), new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, null).pow(2);
+        }, g(1, 1, 1, 4, 4));
+        add("pad reflect 3d", a -> Functional.pad(a[0], new int[] {1, 1, 1, 0, 0, 1}, "reflect").pow(2), g(1, 1, 1, 2, 3, 3));
+        add("pad replicate 3d", a -> Functional.pad(a[0], new int[] {1, 1, 1, 0, 0, 1}, "replicate").pow(2), g(1, 1, 1, 2, 3, 3));
+        add("pad circular 3d", a -> Functional.pad(a[0], new int[] {1, 1, 1, 0, 0, 1}, "circular").pow(2), g(1, 1, 1, 2, 3, 3));
+        add("softmin", a -> Functional.softmin(a[0], 1), g(1, 2, 3));
+        add("celu", a -> Functional.celu(a[0], 0.7), g(1, 6));
+        add("logsigmoid", a -> Functional.logsigmoid(a[0]), g(1, 6));
+        add("rrelu eval", a -> Functional.rrelu(a[0], 0.1, 0.3, false).pow(2), g(1, 6));
+        add("alphaDropout eval", a -> Functional.alphaDropout(a[0], 0.3, false).pow(2), g(1, 6));
+        add("instanceNorm", a -> Functional.instanceNorm(a[0], null, null, a[1], a[2], true, 0.1, 1e-5), g(1, 2, 2, 5), g(2, 2), g(3, 2));
+        add("instanceNorm running", a -> Functional.instanceNorm(a[0], c(-1, 1, 4, 2), c(0.5, 1.5, 5, 2), a[1], a[2], false, 0.1, 1e-5), g(1, 2, 2, 5), g(2, 2), g(3, 2));
+        add("groupNorm", a -> Functional.groupNorm(a[0], 2, a[1], a[2], 1e-5), g(1, 2, 4, 3), g(2, 4), g(3, 4));
+        add("batchNorm eval", a -> Functional.batchNorm(a[0], c(-1, 1, 4, 3), c(0.5, 1.5, 5, 3), a[1], a[2], false, 0.1, 1e-5), g(1, 2, 3, 2), g(2, 3), g(3, 3));
+        add("batchNorm train 3d", a -> Functional.batchNorm(a[0], null, null, a[1], a[2], true, 0.1, 1e-5), g(1, 2, 3, 2, 2, 2), g(2, 3), g(3, 3));
+        add("embedding maxNorm", a -> Functional.embedding(idx, a[0], null, null, 2.0, false).pow(2), g(1, 4, 3));
+        add("nllLoss 2d", a -> Functional.nllLoss(a[0].logSoftmax(1), Tensor.tensor(new long[] {0, 2, 1, 1}, DType.INT64).reshape(1, 2, 2), c(0.5, 1.5, 3, 3), "mean", -100), g(1, 1, 3, 2, 2));
+        add("crossEntropy smoothing", a -> Functional.crossEntropy(a[0], Tensor.tensor(new long[] {0, 2}, DType.INT64), c(0.5, 1.5, 3, 3), "sum", -100, 0.2), g(1, 2, 3));
+        add("kLDivLoss batchmean", a -> Functional.kLDivLoss(a[0], a[1], "batchmean", false), g(1, 2, 3), g(0.1, 1, 2, 2, 3));
+        add("hardtanh", a -> Functional.hardtanh(a[0]).pow(2), g(-2, 2, 1, 6));
+        add("relu6", a -> Functional.relu6(a[0].mul(4.0)).pow(2), g(1, 6));
+        add("leakyRelu", a -> Functional.leakyRelu(a[0], 0.2).pow(2), g(1, 6));
+        add("elu", a -> Functional.elu(a[0], 0.8), g(1, 6));
+        add("mish", a -> Functional.mish(a[0]), g(1, 6));
+        add("layerNorm", a -> Functional.layerNorm(a[0], new int[] {3}, a[1], a[2], 1e-5), g(1, 2, 3), g(2, 3), g(3, 3));
+        add("rmsNorm", a -> Functional.rmsNorm(a[0], new int[] {3}, a[1], Double.valueOf(1e-5)), g(1, 2, 3), g(2, 3));
+        add("sdpa", a -> Functional.scaledDotProductAttention(a[0], a[1], a[2], null, 0.0, false, null, false, null), g(1, 1, 2, 3), g(2, 1, 2, 3), g(3, 1, 2, 3));
+        add("linear", a -> Functional.linear(a[0], a[1], a[2]).pow(2), g(1, 2, 3), g(2, 4, 3), g(3, 4));
+        add("convTranspose2d", a -> Functional.convTranspose2d(a[0], a[1], a[2]), g(1, 1, 2, 3, 3), g(2, 2, 1, 2, 2), g(3, 1));
+        add("adaptiveMaxPool2d", a -> Functional.adaptiveMaxPool2d(a[0], new int[] {2, 2}).pow(2), g(1, 1, 1, 3, 5));
+        add("upsample nearest 3d", a -> Functional.interpolate(a[0], new int[] {3, 3, 3}, "nearest").pow(2), g(1, 1, 1, 2, 2, 2));
+        add("pixelShuffle", a -> Functional.pixelShuffle(a[0], 2).pow(2), g(1, 1, 4, 2, 2));
+        add("cosineEmbeddingLoss", a -> Functional.cosineEmbeddingLoss(a[0], a[1], Tensor.tensor(new double[] {1, -1}, DType.FLOAT64)), g(1, 2, 3), g(2, 2, 3));
+        add("marginRankingLoss", a -> Functional.marginRankingLoss(a[0], a[1], Tensor.tensor(new double[] {1, -1, 1}, DType.FLOAT64)).pow(2), g(1, 3), g(2, 3));
+        add("huberLoss", a -> Functional.huberLoss(a[0], a[1]), g(1, 6), g(2, 6));
+        add("smoothL1Loss", a -> Functional.smoothL1Loss(a[0], a[1]), g(1, 6), g(2, 6));
+        add("binaryCrossEntropy", a -> Functional.binaryCrossEntropy(a[0], a[1], "mean"), g(0.1, 0.9, 1, 6), g(0.1, 0.9, 2, 6));
         return t;
     }
 }
