@@ -160,6 +160,9 @@ public final class Autograd {
     }
 
     private static List<Tensor> makeGrads(List<Tensor> outputs, List<Tensor> given, boolean createGraph) {
+        if (given != null && given.size() != outputs.size()) {
+            throw new IllegalArgumentException("got " + outputs.size() + " tensors and " + given.size() + " gradients");
+        }
         List<Tensor> grads = new ArrayList<>();
         for (int i = 0; i < outputs.size(); i++) {
             Tensor out = outputs.get(i);
@@ -198,20 +201,57 @@ public final class Autograd {
      * contiguous and strided in turn, so a backward that ignores its gradient's layout fails too. Inputs may have any
      * strides: as PyTorch's, each element is perturbed in place through the input's own layout, which the function
      * sees unchanged; an input that requires grad and has a dimension of stride 0 (elements sharing memory) is
-     * refused with PyTorch's message.
+     * refused with PyTorch's message. An output that does not require grad is not checked, unless no output does: then
+     * every numerical derivative must be zero ("Numerical gradient for function expected to be zero"), as PyTorch's.
+     * Last, as PyTorch's {@code _test_backward_mul_by_grad_output}, a backward with zero output gradients must give
+     * zero input gradients of the inputs' dtype, device and size. For a function of several outputs see
+     * {@link #gradcheckMulti}.
      *
+     * @param fn the function; it may use autograd itself
+     * @param inputs its inputs; those that require grad are checked
+     * @param eps the finite-difference step
+     * @param atol the absolute tolerance
+     * @param rtol the tolerance relative to the numerical derivative
      * @throws GradcheckError describing the first mismatch
      * @return true when every gradient matches
      */
     public static boolean gradcheck(Function<Tensor[], Tensor> fn, Tensor[] inputs, double eps, double atol, double rtol) {
         Args.require(fn, "gradcheck", "func", 1, "Callable");
+        return gradcheckMulti(xs -> new Tensor[] {fn.apply(xs)}, inputs, eps, atol, rtol);
+    }
+
+    /** {@link #gradcheck} with PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3. */
+    public static boolean gradcheck(Function<Tensor[], Tensor> fn, Tensor... inputs) {
+        return gradcheck(fn, inputs, 1e-6, 1e-5, 1e-3);
+    }
+
+    /**
+     * {@link #gradcheck} of a function returning several tensors (PyTorch's {@code func} returning a tuple): every
+     * output that requires grad is checked against every input that requires grad, as {@code torch.autograd.gradcheck}
+     * (its "Jacobian mismatch for output i with respect to input j" counts the outputs that require grad, as
+     * PyTorch's). An overload of {@code gradcheck} is not possible: a Java lambda does not say which of the two
+     * function types it is.
+     *
+     * @param fn the function; it must return the same number of tensors each time
+     * @param inputs its inputs; those that require grad are checked
+     * @param eps the finite-difference step
+     * @param atol the absolute tolerance
+     * @param rtol the tolerance relative to the numerical derivative
+     * @throws GradcheckError describing the first mismatch
+     * @return true when every gradient matches
+     */
+    public static boolean gradcheckMulti(Function<Tensor[], Tensor[]> fn, Tensor[] inputs, double eps, double atol,
+                                         double rtol) {
+        Args.require(fn, "gradcheck", "func", 1, "Callable");
         Args.tensors(Arrays.asList(Args.require(inputs, "gradcheck", "inputs", 2, "tuple of Tensors")), "gradcheck", "inputs", 2);
+        boolean anyRequiresGrad = false;
         for (int i = 0; i < inputs.length; i++) {
             Tensor t = inputs[i];
             if (t.requiresGrad() && t.dtype() != DType.FLOAT64) {
                 throw new IllegalArgumentException("gradcheck expects float64 inputs that require grad, got " + t.dtype());
             }
             if (t.requiresGrad()) {
+                anyRequiresGrad = true;
                 // an input is perturbed element by element through its strides, so no two elements may share memory
                 for (int d = 0; d < t.dim(); d++) {
                     if (t.stride(d) == 0 && t.shapeRef()[d] > 1) {
@@ -223,15 +263,25 @@ public final class Autograd {
                 }
             }
         }
-        Tensor out = fn.apply(inputs);
-        int outN = (int) out.numel();
+        if (!anyRequiresGrad) {
+            throw new IllegalArgumentException("gradcheck expects at least one input tensor to require gradient, but none "
+                    + "of the them have requires_grad=True.");
+        }
+        Tensor[] outs = outputsOf(fn, inputs, -1);
+        int nOut = outs.length;
+        int[] outN = new int[nOut];
+        for (int o = 0; o < nOut; o++) {
+            outN[o] = (int) outs[o].numel();
+        }
+        // numerical[input][output][input element][output element]
+        double[][][][] numerical = new double[inputs.length][][][];
         for (int ii = 0; ii < inputs.length; ii++) {
             Tensor x = inputs[ii];
             if (!x.requiresGrad()) {
                 continue;
             }
             int inN = (int) x.numel();
-            double[][] numerical = new double[inN][outN];
+            numerical[ii] = new double[nOut][inN][];
             // the input as laid out: each element is perturbed in place through the input's own strides, so the
             // function sees the input's layout (PyTorch's _iter_tensor indexes x.data element by element)
             Tensor data = x.data();
@@ -248,38 +298,148 @@ public final class Autograd {
                     element = element.select(0, index[d]);
                 }
                 double orig = element.item();
-                double[] plus;
-                double[] minus;
                 // the function runs with gradients enabled (it may use autograd itself, as gradgradcheck's does);
                 // the perturbation goes through data(), invisible to autograd
+                // (an output may be a view of the input: its values are read before the next perturbation)
                 element.fill_(orig + eps);
-                plus = fn.apply(inputs).toDoubleArray();
+                double[][] plus = values(outputsOf(fn, inputs, nOut));
                 element.fill_(orig - eps);
-                minus = fn.apply(inputs).toDoubleArray();
+                double[][] minus = values(outputsOf(fn, inputs, nOut));
                 element.fill_(orig);
-                for (int k = 0; k < outN; k++) {
-                    numerical[j][k] = (plus[k] - minus[k]) / (2 * eps);
+                for (int o = 0; o < nOut; o++) {
+                    double[] p = plus[o];
+                    double[] m = minus[o];
+                    if (p.length != outN[o] || m.length != outN[o]) {
+                        throw new GradcheckError("Expected output " + o + " to have " + outN[o] + " elements on every "
+                                + "call, got " + p.length + " and " + m.length);
+                    }
+                    double[] col = new double[outN[o]];
+                    for (int k = 0; k < outN[o]; k++) {
+                        col[k] = (p[k] - m[k]) / (2 * eps);
+                    }
+                    numerical[ii][o][j] = col;
                 }
             }
-            for (int k = 0; k < outN; k++) {
-                Tensor o = fn.apply(inputs);
-                Tensor go = oneHotView(outN, k, o);
-                if (!o.requiresGrad()) {
-                    throw new GradcheckError("output does not require grad, but input " + ii + " does");
+        }
+        List<Integer> diffOuts = new ArrayList<>();
+        for (int o = 0; o < nOut; o++) {
+            if (outs[o].requiresGrad()) {
+                diffOuts.add(o);
+            }
+        }
+        if (diffOuts.isEmpty()) {
+            // PyTorch's _check_no_differentiable_outputs
+            for (double[][][] perInput : numerical) {
+                if (perInput == null) {
+                    continue;
                 }
-                List<Tensor> g = grad(List.of(o), List.of(x), List.of(go), false, false, true);
-                double[] analytical = g.get(0) == null ? new double[inN] : g.get(0).toDoubleArray();
-                for (int j = 0; j < inN; j++) {
-                    double a = analytical[j];
-                    double n = numerical[j][k];
-                    if (!(Math.abs(a - n) <= atol + rtol * Math.abs(n))) {
-                        throw new GradcheckError("Jacobian mismatch for output 0 with respect to input " + ii + ",\n"
-                                + "numerical:" + n + "\nanalytical:" + a + "\nat input element " + j + ", output element " + k);
+                for (double[][] perOutput : perInput) {
+                    for (double[] col : perOutput) {
+                        for (double v : col) {
+                            if (v != 0) {
+                                throw new GradcheckError("Numerical gradient for function expected to be zero");
+                            }
+                        }
+                    }
+                }
+            }
+            return true;
+        }
+        List<Tensor> diffInputs = new ArrayList<>();
+        List<Integer> diffIdx = new ArrayList<>();
+        for (int ii = 0; ii < inputs.length; ii++) {
+            if (inputs[ii].requiresGrad()) {
+                diffInputs.add(inputs[ii]);
+                diffIdx.add(ii);
+            }
+        }
+        for (int p = 0; p < diffOuts.size(); p++) {
+            int o = diffOuts.get(p);
+            for (int k = 0; k < outN[o]; k++) {
+                Tensor os = outputsOf(fn, inputs, nOut)[o];
+                Tensor go = oneHotView(outN[o], k, os);
+                List<Tensor> g = grad(List.of(os), diffInputs, List.of(go), false, false, true);
+                for (int q = 0; q < diffInputs.size(); q++) {
+                    int ii = diffIdx.get(q);
+                    Tensor x = diffInputs.get(q);
+                    int inN = (int) x.numel();
+                    Tensor gq = g.get(q);
+                    if (gq != null && !Arrays.equals(gq.shapeRef(), x.shapeRef())) {
+                        throw new GradcheckError("Analytical gradient has incorrect size");
+                    }
+                    double[] analytical = gq == null ? new double[inN] : gq.toDoubleArray();
+                    for (int j = 0; j < inN; j++) {
+                        double a = analytical[j];
+                        double n = numerical[ii][o][j][k];
+                        if (!(Math.abs(a - n) <= atol + rtol * Math.abs(n))) {
+                            throw new GradcheckError("Jacobian mismatch for output " + p + " with respect to input " + ii
+                                    + ",\nnumerical:" + n + "\nanalytical:" + a + "\nat input element " + j
+                                    + ", output element " + k);
+                        }
                     }
                 }
             }
         }
+        // PyTorch's _test_backward_mul_by_grad_output: zero output gradients give zero input gradients
+        Tensor[] again = outputsOf(fn, inputs, nOut);
+        List<Tensor> diffOutputs = new ArrayList<>();
+        List<Tensor> zeros = new ArrayList<>();
+        for (int o : diffOuts) {
+            diffOutputs.add(again[o]);
+            zeros.add(again[o].zerosLike());
+        }
+        List<Tensor> gz = grad(diffOutputs, diffInputs, zeros, false, false, true);
+        for (int q = 0; q < diffInputs.size(); q++) {
+            Tensor gi = gz.get(q);
+            Tensor di = diffInputs.get(q);
+            if (gi == null) {
+                continue;
+            }
+            for (double v : gi.toDoubleArray()) {
+                if (v != 0) {
+                    throw new GradcheckError("backward not multiplied by grad_output");
+                }
+            }
+            if (gi.dtype() != di.dtype() || !gi.device().equals(di.device())) {
+                throw new GradcheckError("grad is incorrect type");
+            }
+            if (!Arrays.equals(gi.shapeRef(), di.shapeRef())) {
+                throw new GradcheckError("grad is incorrect size");
+            }
+        }
         return true;
+    }
+
+    /** {@link #gradcheckMulti} with PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3. */
+    public static boolean gradcheckMulti(Function<Tensor[], Tensor[]> fn, Tensor... inputs) {
+        return gradcheckMulti(fn, inputs, 1e-6, 1e-5, 1e-3);
+    }
+
+    private static double[][] values(Tensor[] outs) {
+        double[][] v = new double[outs.length][];
+        for (int o = 0; o < outs.length; o++) {
+            v[o] = outs[o].toDoubleArray();
+        }
+        return v;
+    }
+
+    /** The function's outputs, checked: an array of tensors, {@code expected} of them unless that is negative. */
+    private static Tensor[] outputsOf(Function<Tensor[], Tensor[]> fn, Tensor[] inputs, int expected) {
+        Tensor[] outs = fn.apply(inputs);
+        if (outs == null) {
+            throw new IllegalArgumentException("gradcheck: the function returned null instead of a Tensor or a tuple of "
+                    + "Tensors");
+        }
+        for (int o = 0; o < outs.length; o++) {
+            if (outs[o] == null) {
+                throw new IllegalArgumentException("gradcheck: output " + o + " of the function is null, not a Tensor");
+            }
+        }
+        if (expected >= 0 && outs.length != expected) {
+            throw new GradcheckError("Expected the function to return " + expected + " outputs on every call, got "
+                    + outs.length);
+        }
+        return outs;
     }
 
     /**
@@ -301,41 +461,168 @@ public final class Autograd {
         return view.view(o.shape());
     }
 
-    /** {@link #gradcheck} with PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3. */
-    public static boolean gradcheck(Function<Tensor[], Tensor> fn, Tensor... inputs) {
-        return gradcheck(fn, inputs, 1e-6, 1e-5, 1e-3);
+    /**
+     * Checks second derivatives, as {@code torch.autograd.gradgradcheck(func, inputs)}: gradchecks the function that
+     * maps (inputs, output gradients) to the first gradients of the inputs that require grad, with random output
+     * gradients that require grad, so the derivative of each backward with respect to its incoming gradient is checked
+     * as well as the one with respect to the inputs. PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3.
+     *
+     * @param fn the function
+     * @param inputs its inputs; those that require grad are differentiated
+     * @throws GradcheckError describing the first mismatch
+     * @return true when every second derivative matches
+     */
+    public static boolean gradgradcheck(Function<Tensor[], Tensor> fn, Tensor... inputs) {
+        return gradgradcheck(fn, inputs, null, 1e-6, 1e-5, 1e-3, false);
     }
 
     /**
-     * Checks second derivatives, as {@code torch.autograd.gradgradcheck}: gradchecks the function that maps
-     * the inputs to the sum of their first gradients weighted by a fixed random vector.
+     * {@link #gradgradcheck(Function, Tensor...)} with the output gradients given, as
+     * {@code torch.autograd.gradgradcheck(func, inputs, grad_outputs)}.
+     *
+     * @param fn the function
+     * @param inputs its inputs; those that require grad are differentiated
+     * @param gradOutputs the output gradient (one tensor, shaped as the output; those that require grad are checked
+     *     too), or null for a random one
+     * @throws GradcheckError describing the first mismatch
+     * @return true when every second derivative matches
      */
-    public static boolean gradgradcheck(Function<Tensor[], Tensor> fn, Tensor... inputs) {
+    public static boolean gradgradcheck(Function<Tensor[], Tensor> fn, Tensor[] inputs, Tensor[] gradOutputs) {
+        return gradgradcheck(fn, inputs, gradOutputs, 1e-6, 1e-5, 1e-3, false);
+    }
+
+    /**
+     * {@code torch.autograd.gradgradcheck(func, inputs, grad_outputs, eps=, atol=, rtol=,
+     * gen_non_contig_grad_outputs=)} for a function of one output.
+     *
+     * @param fn the function
+     * @param inputs its inputs; those that require grad are differentiated
+     * @param gradOutputs the output gradient (one tensor), or null for a random one
+     * @param eps the finite-difference step
+     * @param atol the absolute tolerance
+     * @param rtol the tolerance relative to the numerical derivative
+     * @param genNonContigGradOutputs whether random output gradients are made non-contiguous
+     * @throws GradcheckError describing the first mismatch
+     * @return true when every second derivative matches
+     */
+    public static boolean gradgradcheck(Function<Tensor[], Tensor> fn, Tensor[] inputs, Tensor[] gradOutputs, double eps,
+                                        double atol, double rtol, boolean genNonContigGradOutputs) {
+        Args.require(fn, "gradgradcheck", "func", 1, "Callable");
+        return gradgradcheckMulti(xs -> new Tensor[] {fn.apply(xs)}, inputs, gradOutputs, eps, atol, rtol,
+                genNonContigGradOutputs);
+    }
+
+    /**
+     * {@code torch.autograd.gradgradcheck} of a function returning several tensors: with {@code gradOutputs} null,
+     * each output that requires grad gets a random gradient (uniform in [-1, 1) as PyTorch's {@code make_tensor}, from
+     * a fixed generator; of the output's dtype when floating, float64 otherwise; on its device; requiring grad;
+     * non-contiguous when {@code genNonContigGradOutputs} and it has more than one element). Then the function
+     * (inputs, output gradients) to the first gradients ({@code torch.autograd.grad(outputs, inputs that require
+     * grad, grad_outputs, create_graph=True, allow_unused=True)}, the unused inputs' null gradients left out, as
+     * PyTorch's) is checked with {@link #gradcheckMulti}.
+     *
+     * @param fn the function
+     * @param inputs its inputs; those that require grad are differentiated
+     * @param gradOutputs one gradient per output that requires grad (those that require grad are checked too), or
+     *     null for random ones
+     * @param eps the finite-difference step
+     * @param atol the absolute tolerance
+     * @param rtol the tolerance relative to the numerical derivative
+     * @param genNonContigGradOutputs whether random output gradients are made non-contiguous
+     * @throws GradcheckError describing the first mismatch
+     * @return true when every second derivative matches
+     */
+    public static boolean gradgradcheckMulti(Function<Tensor[], Tensor[]> fn, Tensor[] inputs, Tensor[] gradOutputs,
+                                             double eps, double atol, double rtol, boolean genNonContigGradOutputs) {
         Args.require(fn, "gradgradcheck", "func", 1, "Callable");
         Args.tensors(Arrays.asList(Args.require(inputs, "gradgradcheck", "inputs", 2, "tuple of Tensors")), "gradgradcheck",
                 "inputs", 2);
-        Tensor probe = fn.apply(inputs);
-        Tensor weights = Tensor.rand(new Generator(1234), DType.FLOAT64, probe.shape()).to(probe.device());
-        Function<Tensor[], Tensor> firstGrad = xs -> {
-            Tensor o = fn.apply(xs);
-            List<Tensor> diffs = new ArrayList<>();
-            for (Tensor x : xs) {
+        Tensor[] gos;
+        if (gradOutputs == null) {
+            Tensor[] outs = differentiableOutputs(fn.apply(inputs));
+            Generator gen = new Generator(1234);
+            gos = new Tensor[outs.length];
+            for (int o = 0; o < outs.length; o++) {
+                gos[o] = randomGradOutput(gen, outs[o], genNonContigGradOutputs);
+            }
+        } else {
+            Args.tensors(Arrays.asList(gradOutputs), "gradgradcheck", "grad_outputs", 3);
+            gos = gradOutputs.clone();
+        }
+        int n = inputs.length;
+        int m = gos.length;
+        Function<Tensor[], Tensor[]> firstGrads = args -> {
+            Tensor[] ins = Arrays.copyOfRange(args, 0, n);
+            Tensor[] outs = differentiableOutputs(fn.apply(ins));
+            if (outs.length != m) {
+                throw new IllegalArgumentException("got " + outs.length + " tensors and " + m + " gradients");
+            }
+            List<Tensor> diffIns = new ArrayList<>();
+            for (Tensor x : ins) {
                 if (x.requiresGrad()) {
-                    diffs.add(x);
+                    diffIns.add(x);
                 }
             }
-            List<Tensor> gs = grad(List.of(o), diffs, List.of(weights), true, true, true);
-            Tensor total = null;
+            List<Tensor> gs = grad(Arrays.asList(outs), diffIns, Arrays.asList(Arrays.copyOfRange(args, n, n + m)), true,
+                    true, true);
+            List<Tensor> used = new ArrayList<>();
             for (Tensor g : gs) {
-                if (g == null) {
-                    continue;
+                if (g != null) {
+                    used.add(g);
                 }
-                Tensor s = g.pow(2).sum();
-                total = total == null ? s : total.add(s);
             }
-            return total;
+            return used.toArray(new Tensor[0]);
         };
-        return gradcheck(firstGrad, inputs);
+        Tensor[] all = new Tensor[n + m];
+        System.arraycopy(inputs, 0, all, 0, n);
+        System.arraycopy(gos, 0, all, n, m);
+        return gradcheckMulti(firstGrads, all, eps, atol, rtol);
+    }
+
+    /** {@link #gradgradcheckMulti} with random output gradients and PyTorch's defaults. */
+    public static boolean gradgradcheckMulti(Function<Tensor[], Tensor[]> fn, Tensor... inputs) {
+        return gradgradcheckMulti(fn, inputs, null, 1e-6, 1e-5, 1e-3, false);
+    }
+
+    /** PyTorch's {@code _differentiable_outputs}: the outputs that require grad. */
+    private static Tensor[] differentiableOutputs(Tensor[] outs) {
+        if (outs == null) {
+            throw new IllegalArgumentException("gradgradcheck: the function returned null instead of a Tensor or a tuple "
+                    + "of Tensors");
+        }
+        List<Tensor> diff = new ArrayList<>();
+        for (int o = 0; o < outs.length; o++) {
+            if (outs[o] == null) {
+                throw new IllegalArgumentException("gradgradcheck: output " + o + " of the function is null, not a Tensor");
+            }
+            if (outs[o].requiresGrad()) {
+                diff.add(outs[o]);
+            }
+        }
+        return diff.toArray(new Tensor[0]);
+    }
+
+    /**
+     * gradgradcheck's random output gradient, as {@code torch.testing.make_tensor(shape, dtype, device, low=-1,
+     * high=1, requires_grad=True, noncontiguous=...)}: a non-contiguous one takes every second element of a tensor
+     * twice as long in its last dimension.
+     */
+    private static Tensor randomGradOutput(Generator gen, Tensor out, boolean nonContiguous) {
+        DType dtype = out.dtype().isFloatingPoint() ? out.dtype() : DType.FLOAT64;
+        int[] shape = out.shape();
+        Tensor values;
+        try (GradMode scope = Ember.noGrad()) {
+            values = Tensor.rand(gen, DType.FLOAT64, shape).mul(2.0).sub(1.0).to(dtype).to(out.device());
+            if (nonContiguous && out.numel() > 1) {
+                int[] wide = Arrays.copyOf(shape, shape.length + 1);
+                wide[shape.length] = 2;
+                Tensor base = Tensor.zeros(dtype, wide).to(out.device());
+                Tensor view = base.select(shape.length, 0);
+                view.copy_(values);
+                values = view;
+            }
+        }
+        return values.requiresGrad_(true);
     }
 
     /** Thrown by {@link #gradcheck} when analytical and numerical gradients differ. */

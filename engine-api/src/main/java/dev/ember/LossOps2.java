@@ -182,18 +182,28 @@ final class LossOps2 {
         Tensor z = zs;
         Tensor w = wy;
         int[] inShape = input.shape.clone();
-        return ArithmeticOps.record(out, "MultiMarginLossBackward0", new Tensor[] {input}, n -> g -> {
-            // multi_margin_loss_backward: h = g (p 1) or 2 g z (p 2), g = 1/(N C) for "mean" else 1/C, times w[y];
-            // h at each active d, minus their sum at the target, times the output gradient
-            double gs = red == LossOps.MEAN ? 1.0 / ((double) nframe * dim) : 1.0 / dim;
-            Tensor h = p == 1 ? act.to(g.dtype).mul(gs) : Tensor.where(act, z.mul(2 * gs), 0.0);
-            if (w != null) {
-                h = h.mul(w);
-            }
-            Tensor hit = Tensor.arange(dim).to(h.device).reshape(1, dim).eq(t2);
-            Tensor gi = Tensor.where(hit, h.sum(new int[] {1}, true).neg(), h);
-            gi = gi.mul(perSample ? g.reshape(nframe, 1) : g);
-            return new Tensor[] {gi.reshape(inShape)};
+        return ArithmeticOps.record(out, "MultiMarginLossBackward0", new Tensor[] {input}, n -> {
+            SavedTensor saved = n.save(input);
+            return g -> {
+                // multi_margin_loss_backward: h = g (p 1) or 2 g z (p 2), g = 1/(N C) for "mean" else 1/C, times w[y];
+                // h at each active d, minus their sum at the target, times the output gradient
+                Tensor gi;
+                try (GradMode off = Ember.noGrad()) {
+                    double gs = red == LossOps.MEAN ? 1.0 / ((double) nframe * dim) : 1.0 / dim;
+                    Tensor h = p == 1 ? act.to(g.dtype).mul(gs) : Tensor.where(act, z.mul(2 * gs), 0.0);
+                    if (w != null) {
+                        h = h.mul(w);
+                    }
+                    Tensor hit = Tensor.arange(dim).to(h.device).reshape(1, dim).eq(t2);
+                    gi = Tensor.where(hit, h.sum(new int[] {1}, true).neg(), h);
+                    gi = gi.mul(perSample ? g.reshape(nframe, 1) : g).reshape(inShape);
+                }
+                // derivatives.yaml has no formula for multi_margin_loss_backward (in 1.13 and 2.x): the gradient's node
+                // is NotImplemented, which raises at a double backward with respect to the input or the gradient
+                return new Tensor[] {ArithmeticOps.record(gi, "NotImplemented", new Tensor[] {g, saved.get()}, node2 -> gg -> {
+                    throw new IllegalStateException("derivative for aten::multi_margin_loss_backward is not implemented");
+                })};
+            };
         });
     }
 

@@ -430,4 +430,162 @@ public final class Special {
         SpecialBesselOps.requireArgs("legendre_polynomial_p", x, n);
         return SpecialBesselOps.polynomial(x, n, "legendre_polynomial_p", CephesBessel::legendreP, CephesBessel::legendreP);
     }
+
+    // ---- polynomials of a Java number x and a tensor n (session 20) ----
+
+    /**
+     * {@link #chebyshevPolynomialT(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.chebyshev_polynomial_t(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor chebyshevPolynomialT(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_t", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_t", CephesBessel::chebyshevT, CephesBessel::chebyshevT);
+    }
+
+    /**
+     * {@link #chebyshevPolynomialU(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.chebyshev_polynomial_u(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor chebyshevPolynomialU(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_u", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_u", CephesBessel::chebyshevU, CephesBessel::chebyshevU);
+    }
+
+    /**
+     * {@link #chebyshevPolynomialV(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.chebyshev_polynomial_v(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor chebyshevPolynomialV(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_v", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_v", CephesBessel::chebyshevV, CephesBessel::chebyshevV);
+    }
+
+    /**
+     * {@link #chebyshevPolynomialW(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.chebyshev_polynomial_w(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor chebyshevPolynomialW(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("chebyshev_polynomial_w", x, n);
+        return SpecialBesselOps.polynomial(x, n, "chebyshev_polynomial_w", CephesBessel::chebyshevW, CephesBessel::chebyshevW);
+    }
+
+    /**
+     * {@link #shiftedChebyshevPolynomialT(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.shifted_chebyshev_polynomial_t(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor shiftedChebyshevPolynomialT(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_t", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_t", CephesBessel::shiftedChebyshevT, CephesBessel::shiftedChebyshevT);
+    }
+
+    /**
+     * {@link #shiftedChebyshevPolynomialU(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.shifted_chebyshev_polynomial_u(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor shiftedChebyshevPolynomialU(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_u", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_u", CephesBessel::shiftedChebyshevU, CephesBessel::shiftedChebyshevU);
+    }
+
+    /**
+     * {@link #shiftedChebyshevPolynomialV(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.shifted_chebyshev_polynomial_v(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor shiftedChebyshevPolynomialV(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_v", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_v", CephesBessel::shiftedChebyshevV, CephesBessel::shiftedChebyshevV);
+    }
+
+    /**
+     * {@link #shiftedChebyshevPolynomialW(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.shifted_chebyshev_polynomial_w(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor shiftedChebyshevPolynomialW(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("shifted_chebyshev_polynomial_w", x, n);
+        return SpecialBesselOps.polynomial(x, n, "shifted_chebyshev_polynomial_w", CephesBessel::shiftedChebyshevW, CephesBessel::shiftedChebyshevW);
+    }
+
+    /**
+     * {@link #hermitePolynomialH(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.hermite_polynomial_h(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor hermitePolynomialH(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("hermite_polynomial_h", x, n);
+        return SpecialBesselOps.polynomial(x, n, "hermite_polynomial_h", CephesBessel::hermiteH, CephesBessel::hermiteH);
+    }
+
+    /**
+     * {@link #hermitePolynomialHe(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.hermite_polynomial_he(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor hermitePolynomialHe(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("hermite_polynomial_he", x, n);
+        return SpecialBesselOps.polynomial(x, n, "hermite_polynomial_he", CephesBessel::hermiteHe, CephesBessel::hermiteHe);
+    }
+
+    /**
+     * {@link #laguerrePolynomialL(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.laguerre_polynomial_l(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor laguerrePolynomialL(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("laguerre_polynomial_l", x, n);
+        return SpecialBesselOps.polynomial(x, n, "laguerre_polynomial_l", CephesBessel::laguerreL, CephesBessel::laguerreL);
+    }
+
+    /**
+     * {@link #legendrePolynomialP(Tensor, Tensor)} for a Java number {@code x}, as {@code torch.special.legendre_polynomial_p(x: Number, n: Tensor)}:
+     * {@code x} is a wrapped number, so the result has {@code n}'s floating type (float32 for an integer {@code n}).
+     *
+     * @param x the point
+     * @param n the degrees
+     * @return the polynomial of each degree at {@code x}
+     */
+    public static Tensor legendrePolynomialP(double x, Tensor n) {
+        SpecialBesselOps.requireArgs("legendre_polynomial_p", x, n);
+        return SpecialBesselOps.polynomial(x, n, "legendre_polynomial_p", CephesBessel::legendreP, CephesBessel::legendreP);
+    }
 }

@@ -99,6 +99,11 @@ final class SpecialBesselOps {
         return polynomial(x, Creation.wrap(n), kernel, f64, f32);
     }
 
+    /** {@link #polynomial} with a Java number {@code x} (PyTorch's wrapped number: n's type decides). */
+    static Tensor polynomial(double x, Tensor n, String kernel, PolyD f64, PolyF f32) {
+        return polynomial(Creation.wrap(x), n, kernel, f64, f32);
+    }
+
     /**
      * PyTorch's argument-parser error for a missing argument of a polynomial: {@code special_chebyshev_polynomial_t()
      * received an invalid combination of arguments - got (NoneType, Tensor), but expected one of: ...}.

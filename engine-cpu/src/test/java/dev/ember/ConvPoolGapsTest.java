@@ -135,7 +135,7 @@ class ConvPoolGapsTest {
             DType lt = narrowType(name.split(" ")[1]);
             return a -> Functional.localResponseNorm(a[0].to(lt), name.endsWith("3d") ? 3 : 2);
         }
-        // PyTorchCases reads int32, int16, int8 and uint8 inputs as float64: these cases cast them to the named type
+        // the named type (PyTorchCases reads int32, int16, int8 and uint8 inputs as that type already)
         DType t = narrowType(name.substring(name.lastIndexOf(' ') + 1));
         if (name.startsWith("avg_pool2d ")) {
             return a -> Functional.avgPool2d(a[0].to(t), 2);

@@ -149,7 +149,8 @@ final class PyTorchCases {
 
     /**
      * A tensor line {@code dtype [shape] : values} (the values Python's repr, flattened; none after the colon, or no
-     * colon, for an empty tensor) as a CPU tensor of dtype float64, float32, int64 or bool.
+     * colon, for an empty tensor) as a CPU tensor of its dtype: float64, float32, int64, int32, int16, int8, uint8 or bool
+     * (float16 and bfloat16 are read as float64; tests cast them).
      */
     static Tensor tensor(String line) {
         String dtype = line.substring(0, line.indexOf(' '));
@@ -160,12 +161,24 @@ final class PyTorchCases {
         int colon = line.indexOf(':', close);
         double[] v = colon < 0 ? new double[0] : numbers(line.substring(colon + 1));
         switch (dtype) {
-            case "int64": {
+            case "int64":
+            case "int32":
+            case "int16":
+            case "int8":
+            case "uint8": {
                 long[] l = new long[v.length];
                 for (int i = 0; i < l.length; i++) {
                     l[i] = (long) v[i];
                 }
-                return Tensor.tensor(l, DType.INT64, Device.CPU).reshape(shape);
+                Tensor t = Tensor.tensor(l, DType.INT64, Device.CPU).reshape(shape);
+                // the narrow integer types as themselves (their values fit: PyTorch printed them)
+                switch (dtype) {
+                    case "int32": return t.to(DType.INT32);
+                    case "int16": return t.to(DType.INT16);
+                    case "int8": return t.to(DType.INT8);
+                    case "uint8": return t.to(DType.UINT8);
+                    default: return t;
+                }
             }
             case "bool": {
                 boolean[] b = new boolean[v.length];

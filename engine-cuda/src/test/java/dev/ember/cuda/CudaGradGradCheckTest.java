@@ -1,0 +1,73 @@
+package dev.ember.cuda;
+
+import dev.ember.Autograd;
+import dev.ember.AutogradFunction;
+import dev.ember.DType;
+import dev.ember.Generator;
+import dev.ember.Tensor;
+import dev.ember.nn.Functional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.uniform;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Autograd#gradgradcheck} (PyTorch's definition: random output gradients that require grad, made on the output's
+ * device) and {@link Autograd#gradcheckMulti} on CUDA float64 tensors: correct double backwards pass with contiguous and
+ * non-contiguous random gradients and with given ones, a backward that detaches its incoming gradient fails, and
+ * multi_margin_loss's double backward raises as PyTorch's. Skips without a GPU.
+ */
+class CudaGradGradCheckTest {
+    private static final Generator GEN = new Generator(2031);
+
+    @BeforeEach
+    void gpu() {
+        CudaTestSupport.requireCuda();
+    }
+
+    private static Tensor r(int... shape) {
+        return uniform(GEN, 2.0, shape).to(DType.FLOAT64).to(GPU).detach().requiresGrad_(true);
+    }
+
+    /** y = x^2 whose backward detaches its incoming gradient. */
+    static final class DetachedGrad extends AutogradFunction {
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... x) {
+            ctx.saveForBackward(x[0]);
+            return new Tensor[] {x[0].mul(x[0])};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            return new Tensor[] {ctx.savedTensors()[0].mul(2.0).mul(g[0].detach())};
+        }
+    }
+
+    @Test
+    void correctDoubleBackwardsPass() {
+        assertTrue(Autograd.gradgradcheck(a -> a[0].sin().mul(a[1]), r(2, 3), r(3)));
+        assertTrue(Autograd.gradgradcheck(a -> Functional.conv1d(a[0], a[1], null), new Tensor[] {r(1, 2, 5), r(2, 2, 3)}, null,
+                1e-6, 1e-5, 1e-3, true));
+        assertTrue(Autograd.gradgradcheck(a -> a[0].exp(), new Tensor[] {r(4)}, new Tensor[] {r(4)}));
+        assertTrue(Autograd.gradgradcheckMulti(a -> new Tensor[] {a[0].tanh(), a[0].mul(a[1]).sum()},
+                new Tensor[] {r(3), r(3)}, null, 1e-6, 1e-5, 1e-3, false));
+    }
+
+    @Test
+    void aDetachedIncomingGradientFails() {
+        assertTrue(Autograd.gradcheck(a -> new DetachedGrad().apply(a[0]), r(2, 3)));
+        assertThrows(Autograd.GradcheckError.class,
+                () -> Autograd.gradgradcheck(a -> new DetachedGrad().apply(a[0]), r(2, 3)));
+    }
+
+    @Test
+    void multiMarginLossDoubleBackwardRaises() {
+        Tensor t = Tensor.tensor(new long[] {0, 2}).to(GPU);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Autograd.gradgradcheck(a -> Functional.multiMarginLoss(a[0], t, 2, 1.0, null, "mean"), r(2, 3)));
+        assertTrue(e.getMessage().contains("multi_margin_loss_backward is not implemented"), e.getMessage());
+    }
+}
