@@ -206,7 +206,10 @@ final class ArithmeticOps {
             // a Java double meeting a float tensor (x.mul(0.5)): build the float scalar directly, no copy kernel
             return Creation.fromFlat(new float[] {(float) t.wrappedValue}, new int[0], DType.FLOAT32, t.device);
         }
-        Tensor out = Creation.empty(t.shape, dtype, t.device);
+        // PyTorch's _to_copy (memory_format=preserve_format): t's strides where non-overlapping and dense, else dense
+        // strides in their order
+        Tensor out = t.layout.isContiguous() ? Creation.empty(t.shape, dtype, t.device)
+                : Creation.emptyStrided(t.shape, ShapeOps.preservedStrides(t.shape, t.layout.strides()), dtype, t.device);
         t.backend.copy(t.storage(), t.layout, out.storage(), out.layout);
         return out;
     }
@@ -245,22 +248,26 @@ final class ArithmeticOps {
         boolean aHost = a.wrappedNumber;
         if (aHost || b.wrappedNumber) {
             Tensor t = cast(aHost ? b : a, computeType);
-            Tensor out = Creation.empty(shape, outType, device);
-            out.backend.binaryScalar(op, t.storage(), expandedLayout(t, shape), scalarValue(aHost ? a : b, computeType), aHost,
-                    out.storage(), out.layout);
+            // laid out as TensorIterator lays out its output (the number a 0-dim operand), each layout seen by the
+            // kernel in the output's dense order
+            Tensor out = OutputLayouts.empty(shape, outType, device, a, b);
+            int[] order = OutputLayouts.kernelOrder(out.layout);
+            out.backend.binaryScalar(op, t.storage(), OutputLayouts.permute(expandedLayout(t, shape), order),
+                    scalarValue(aHost ? a : b, computeType), aHost, out.storage(), OutputLayouts.permute(out.layout, order));
             return out;
         }
         Tensor ca = cast(a, computeType);
         Tensor cb = cast(b, computeType);
-        Tensor out = Creation.empty(shape, outType, device);
-        out.backend.binary(op, ca.storage(), expandedLayout(ca, shape), cb.storage(), expandedLayout(cb, shape),
-                out.storage(), out.layout);
+        Tensor out = OutputLayouts.empty(shape, outType, device, a, b);
+        OutputLayouts.binary(out.backend, op, ca.storage(), expandedLayout(ca, shape), cb.storage(), expandedLayout(cb, shape),
+                out);
         return out;
     }
 
+    /** {@code op(a)} without history into a new tensor of {@code outType} laid out as TensorIterator lays it out. */
     static Tensor unaryKernel(UnaryOp op, Tensor a, DType outType) {
-        Tensor out = Creation.empty(a.shape, outType, a.device);
-        a.backend.unary(op, a.storage(), a.layout, out.storage(), out.layout);
+        Tensor out = OutputLayouts.empty(a.shape, outType, a.device, a);
+        OutputLayouts.unary(a.backend, op, a.storage(), a.layout, out);
         return out;
     }
 
@@ -369,9 +376,11 @@ final class ArithmeticOps {
         int[] shape = Shapes.broadcast(a.shape, b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        Tensor out = Creation.empty(shape, t, device);
-        out.backend.copy(ca.storage(), expandedLayout(ca, shape), out.storage(), out.layout);
-        out.backend.axpy(alpha, cb.storage(), expandedLayout(cb, shape), out.storage(), out.layout);
+        Tensor out = OutputLayouts.empty(shape, t, device, a, b);
+        int[] order = OutputLayouts.kernelOrder(out.layout);
+        Layout ol = OutputLayouts.permute(out.layout, order);
+        out.backend.copy(ca.storage(), OutputLayouts.permute(expandedLayout(ca, shape), order), out.storage(), ol);
+        out.backend.axpy(alpha, cb.storage(), OutputLayouts.permute(expandedLayout(cb, shape), order), out.storage(), ol);
         return out;
     }
 
@@ -591,9 +600,11 @@ final class ArithmeticOps {
         int[] shape = Shapes.broadcast(Shapes.broadcast(cond.shape, a.shape), b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        Tensor out = Creation.empty(shape, t, device);
-        out.backend.where(cond.storage(), expandedLayout(cond, shape), ca.storage(), expandedLayout(ca, shape),
-                cb.storage(), expandedLayout(cb, shape), out.storage(), out.layout);
+        Tensor out = OutputLayouts.empty(shape, t, device, cond, a, b);
+        int[] order = OutputLayouts.kernelOrder(out.layout);
+        out.backend.where(cond.storage(), OutputLayouts.permute(expandedLayout(cond, shape), order), ca.storage(),
+                OutputLayouts.permute(expandedLayout(ca, shape), order), cb.storage(),
+                OutputLayouts.permute(expandedLayout(cb, shape), order), out.storage(), OutputLayouts.permute(out.layout, order));
         return record(out, "WhereBackward0", new Tensor[] {cond, a, b}, n -> {
             SavedTensor sc = n.save(cond);
             return g -> {
@@ -1286,9 +1297,11 @@ final class ArithmeticOps {
         try (GradMode off = Ember.noGrad()) {
             Tensor diff = binaryKernel(BinaryOp.SUB, end, self, t, t);
             Tensor base = small ? self : end;
-            out = Creation.empty(shape, t, diff.device);
-            out.backend.copy(base.storage(), expandedLayout(base, shape), out.storage(), out.layout);
-            out.backend.axpy(coeff, diff.storage(), diff.layout, out.storage(), out.layout);
+            out = OutputLayouts.empty(shape, t, diff.device, self, end);
+            int[] order = OutputLayouts.kernelOrder(out.layout);
+            Layout ol = OutputLayouts.permute(out.layout, order);
+            out.backend.copy(base.storage(), OutputLayouts.permute(expandedLayout(base, shape), order), out.storage(), ol);
+            out.backend.axpy(coeff, diff.storage(), OutputLayouts.permute(diff.layout, order), out.storage(), ol);
         }
         return record(out, "LerpBackward0", new Tensor[] {self, end}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g.mul(1 - weight) : null,
