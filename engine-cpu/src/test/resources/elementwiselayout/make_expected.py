@@ -6,7 +6,8 @@
 # follow _to_copy: the input's strides where non-overlapping and dense, else dense strides in their order. In-place
 # ops keep self's layout. Gradients through a chain of elementwise ops follow the same rule in every backward op.
 # Each line: case|op|input kinds|strides|values (row-major, float64 repr). Run with /usr/bin/python3 (PyTorch 1.13;
-# TensorIterator's output-stride rule is the same in 2.x): writes expected.txt beside this script.
+# TensorIterator's output-stride rule is the same in 2.x; log_sigmoid's CPU kernel writes a row-major output in both,
+# empty_like(input, MemoryFormat::Contiguous)): writes expected.txt beside this script.
 import os
 import torch
 import torch.nn.functional as F
@@ -96,6 +97,33 @@ OPS = {
     "gt_scalar": lambda x: x > 0,
     "where": lambda c, x, y: torch.where(c, x, y),
     "where_scalar": lambda c, x: torch.where(c, x, 0.0),
+    "leaky_relu": lambda x: F.leaky_relu(x, 0.1),
+    "silu": lambda x: F.silu(x),
+    "elu": lambda x: F.elu(x),
+    "softplus": lambda x: F.softplus(x),
+    "hardtanh": lambda x: F.hardtanh(x),
+    "hardswish": lambda x: F.hardswish(x),
+    "mish": lambda x: F.mish(x),
+    "logsigmoid": lambda x: F.logsigmoid(x),
+    "tanh": lambda x: torch.tanh(x),
+    "sqrt": lambda x: torch.sqrt(x),
+    "square": lambda x: torch.square(x),
+    "sign": lambda x: torch.sign(x),
+    "isnan": lambda x: torch.isnan(x),
+    "isreal": lambda x: torch.isreal(x),
+    "logical_not": lambda x: torch.logical_not(x),
+    "clamp": lambda x: torch.clamp(x, -1, 1),
+    "pow0": lambda x: x.pow(0),
+    "pow1": lambda x: x.pow(1),
+    "nan_to_num": lambda x: torch.nan_to_num(x),
+    "atan2": lambda x, y: torch.atan2(x, y),
+    "fmod": lambda x, y: torch.fmod(x, y),
+    "floor_divide": lambda x, y: torch.floor_divide(x, y),
+    "bitwise_and": lambda x, y: torch.bitwise_and(x, y),
+    "xlogy": lambda x, y: torch.xlogy(x, y),
+    "lerp": lambda x, y: torch.lerp(x, y, 0.3),
+    "lerp_tensor": lambda x, y, w: torch.lerp(x, y, w),
+    "addcmul": lambda x, y, z: torch.addcmul(x, y, z, value=0.5),
     "add_": lambda x, y: x.clone(memory_format=torch.preserve_format).add_(y),
     "mul_": lambda x, y: x.clone(memory_format=torch.preserve_format).mul_(y),
     "relu_": lambda x: x.clone(memory_format=torch.preserve_format).relu_(),
@@ -119,6 +147,14 @@ CASES = [
     ("mul_scalar", ["cl5"]), ("pow2", ["cl4"]), ("gt_scalar", ["cl4"]), ("gt_scalar", ["t"]),
     ("where", ["pos_t", "rowmajor", "rowmajor"]), ("where", ["pos_rowmajor", "t", "t"]),
     ("where", ["pos_cl4", "cl4", "bias3"]), ("where_scalar", ["pos_cl4", "cl4"]),
+    ("leaky_relu", ["cl4"]), ("silu", ["cl4"]), ("elu", ["t"]), ("softplus", ["cl4"]), ("hardtanh", ["t"]),
+    ("hardswish", ["cl4"]), ("mish", ["t"]), ("logsigmoid", ["cl4"]), ("tanh", ["cl5"]), ("sqrt", ["t"]),
+    ("square", ["cl4"]), ("sign", ["pos_t"]), ("isnan", ["cl4"]), ("isreal", ["t"]), ("logical_not", ["pos_cl4"]),
+    ("clamp", ["cl4"]), ("pow0", ["t"]), ("pow1", ["cl4"]), ("nan_to_num", ["int_t"]),
+    ("atan2", ["t", "rowmajor"]), ("fmod", ["cl4", "bias3"]), ("floor_divide", ["t", "rowmajor"]),
+    ("bitwise_and", ["int_t", "int_rowmajor"]), ("xlogy", ["cl4", "c4"]), ("lerp", ["t", "rowmajor"]),
+    ("lerp", ["cl4", "bias3"]), ("lerp_tensor", ["cl4", "c4", "bias3"]), ("addcmul", ["t", "rowmajor", "t"]),
+    ("addcmul", ["cl4", "bias3", "c4"]),
     ("add_", ["t", "rowmajor"]), ("mul_", ["cl4", "c4"]), ("relu_", ["t"]),
 ]
 

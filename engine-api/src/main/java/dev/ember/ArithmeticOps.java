@@ -216,14 +216,18 @@ final class ArithmeticOps {
 
     /** {@code t} converted to {@code dtype} in a tensor of its own, without history (a copy even when the type is t's). */
     private static Tensor copyAs(Tensor t, DType dtype) {
-        Tensor out = Creation.empty(t.shape, dtype, t.device);
+        // in place of a unary op's result: laid out as TensorIterator lays that out
+        Tensor out = OutputLayouts.empty(t.shape, dtype, t.device, t);
         t.backend.copy(t.storage(), t.layout, out.storage(), out.layout);
         return out;
     }
 
-    /** A new tensor of {@code shape} and {@code dtype} on {@code device} holding {@code value} everywhere. */
-    private static Tensor filled(int[] shape, DType dtype, Device device, double value) {
-        Tensor out = Creation.empty(shape, dtype, device);
+    /**
+     * A new tensor of {@code like}'s shape and {@code dtype} holding {@code value} everywhere, in place of a unary op's
+     * result on {@code like} (so laid out as TensorIterator lays that out).
+     */
+    private static Tensor filled(Tensor like, DType dtype, double value) {
+        Tensor out = OutputLayouts.empty(like.shape, dtype, like.device, like);
         out.backend.fill(out.storage(), out.layout, value);
         return out;
     }
@@ -268,6 +272,16 @@ final class ArithmeticOps {
     static Tensor unaryKernel(UnaryOp op, Tensor a, DType outType) {
         Tensor out = OutputLayouts.empty(a.shape, outType, a.device, a);
         OutputLayouts.unary(a.backend, op, a.storage(), a.layout, out);
+        return out;
+    }
+
+    /**
+     * {@code op(a)} into a row-major tensor, for the CPU kernels PyTorch writes into {@code empty_like(input,
+     * MemoryFormat::Contiguous)} instead of a TensorIterator output ({@code log_sigmoid_forward_cpu}).
+     */
+    static Tensor rowMajorUnary(UnaryOp op, Tensor a, DType outType) {
+        Tensor out = Creation.empty(a.shape, outType, a.device);
+        a.backend.unary(op, a.storage(), a.layout, out.storage(), out.layout);
         return out;
     }
 
@@ -457,7 +471,7 @@ final class ArithmeticOps {
         DType t = resultType(a, e);
         Tensor out;
         if (exponent == 0) {
-            out = filled(a.shape, t, a.device, 1);
+            out = filled(a, t, 1);
         } else if (exponent == 1) {
             out = copyAs(a, t);
         } else if (!t.isFloatingPoint()) {
@@ -659,7 +673,7 @@ final class ArithmeticOps {
         Tensor out;
         if (loNaN || hiNaN) {
             // filled before either bound is converted, as PyTorch (so clamp(NaN, 1e40) of a float tensor is no error)
-            out = filled(a.shape, t, a.device, Double.NaN);
+            out = filled(a, t, Double.NaN);
         } else {
             checkScalarFits(lo, t);
             checkScalarFits(hi, t);
@@ -758,7 +772,7 @@ final class ArithmeticOps {
             checkIntegerUnary(a, fn);
         }
         DType t = fn.floating && !a.dtype.isFloatingPoint() ? DType.FLOAT32 : a.dtype;
-        Tensor out = unaryKernel(fn.kernel, cast(a, t), t);
+        Tensor out = fn == Fn.LOG_SIGMOID ? rowMajorUnary(fn.kernel, cast(a, t), t) : unaryKernel(fn.kernel, cast(a, t), t);
         boolean usesInput = fn == Fn.LOG || fn == Fn.ABS || fn == Fn.SIN || fn == Fn.COS || fn == Fn.ERF
                 || fn == Fn.LOG1P || fn == Fn.LOG2 || fn == Fn.LOG10 || fn == Fn.ASIN || fn == Fn.ACOS || fn == Fn.ATAN
                 || fn == Fn.SINH || fn == Fn.COSH || fn == Fn.ASINH || fn == Fn.ACOSH || fn == Fn.ATANH || fn == Fn.ERFC
@@ -975,7 +989,7 @@ final class ArithmeticOps {
 
     /** {@code isreal}: true everywhere for a real tensor. */
     static Tensor isreal(Tensor a) {
-        return filled(a.shape, DType.BOOL, a.device, 1);
+        return filled(a, DType.BOOL, 1);
     }
 
     /** {@code ~a} on int64 and bool (where it is logical not). */
