@@ -206,21 +206,28 @@ final class ArithmeticOps {
             // a Java double meeting a float tensor (x.mul(0.5)): build the float scalar directly, no copy kernel
             return Creation.fromFlat(new float[] {(float) t.wrappedValue}, new int[0], DType.FLOAT32, t.device);
         }
-        Tensor out = Creation.empty(t.shape, dtype, t.device);
+        // PyTorch's _to_copy (memory_format=preserve_format): t's strides where non-overlapping and dense, else dense
+        // strides in their order
+        Tensor out = t.layout.isContiguous() ? Creation.empty(t.shape, dtype, t.device)
+                : Creation.emptyStrided(t.shape, ShapeOps.preservedStrides(t.shape, t.layout.strides()), dtype, t.device);
         t.backend.copy(t.storage(), t.layout, out.storage(), out.layout);
         return out;
     }
 
     /** {@code t} converted to {@code dtype} in a tensor of its own, without history (a copy even when the type is t's). */
     private static Tensor copyAs(Tensor t, DType dtype) {
-        Tensor out = Creation.empty(t.shape, dtype, t.device);
+        // in place of a unary op's result: laid out as TensorIterator lays that out
+        Tensor out = OutputLayouts.empty(t.shape, dtype, t.device, t);
         t.backend.copy(t.storage(), t.layout, out.storage(), out.layout);
         return out;
     }
 
-    /** A new tensor of {@code shape} and {@code dtype} on {@code device} holding {@code value} everywhere. */
-    private static Tensor filled(int[] shape, DType dtype, Device device, double value) {
-        Tensor out = Creation.empty(shape, dtype, device);
+    /**
+     * A new tensor of {@code like}'s shape and {@code dtype} holding {@code value} everywhere, in place of a unary op's
+     * result on {@code like} (so laid out as TensorIterator lays that out).
+     */
+    private static Tensor filled(Tensor like, DType dtype, double value) {
+        Tensor out = OutputLayouts.empty(like.shape, dtype, like.device, like);
         out.backend.fill(out.storage(), out.layout, value);
         return out;
     }
@@ -245,20 +252,34 @@ final class ArithmeticOps {
         boolean aHost = a.wrappedNumber;
         if (aHost || b.wrappedNumber) {
             Tensor t = cast(aHost ? b : a, computeType);
-            Tensor out = Creation.empty(shape, outType, device);
-            out.backend.binaryScalar(op, t.storage(), expandedLayout(t, shape), scalarValue(aHost ? a : b, computeType), aHost,
-                    out.storage(), out.layout);
+            // laid out as TensorIterator lays out its output (the number a 0-dim operand), each layout seen by the
+            // kernel in the output's dense order
+            Tensor out = OutputLayouts.empty(shape, outType, device, a, b);
+            int[] order = OutputLayouts.kernelOrder(out.layout);
+            out.backend.binaryScalar(op, t.storage(), OutputLayouts.permute(expandedLayout(t, shape), order),
+                    scalarValue(aHost ? a : b, computeType), aHost, out.storage(), OutputLayouts.permute(out.layout, order));
             return out;
         }
         Tensor ca = cast(a, computeType);
         Tensor cb = cast(b, computeType);
-        Tensor out = Creation.empty(shape, outType, device);
-        out.backend.binary(op, ca.storage(), expandedLayout(ca, shape), cb.storage(), expandedLayout(cb, shape),
-                out.storage(), out.layout);
+        Tensor out = OutputLayouts.empty(shape, outType, device, a, b);
+        OutputLayouts.binary(out.backend, op, ca.storage(), expandedLayout(ca, shape), cb.storage(), expandedLayout(cb, shape),
+                out);
         return out;
     }
 
+    /** {@code op(a)} without history into a new tensor of {@code outType} laid out as TensorIterator lays it out. */
     static Tensor unaryKernel(UnaryOp op, Tensor a, DType outType) {
+        Tensor out = OutputLayouts.empty(a.shape, outType, a.device, a);
+        OutputLayouts.unary(a.backend, op, a.storage(), a.layout, out);
+        return out;
+    }
+
+    /**
+     * {@code op(a)} into a row-major tensor, for the CPU kernels PyTorch writes into {@code empty_like(input,
+     * MemoryFormat::Contiguous)} instead of a TensorIterator output ({@code log_sigmoid_forward_cpu}).
+     */
+    static Tensor rowMajorUnary(UnaryOp op, Tensor a, DType outType) {
         Tensor out = Creation.empty(a.shape, outType, a.device);
         a.backend.unary(op, a.storage(), a.layout, out.storage(), out.layout);
         return out;
@@ -369,9 +390,11 @@ final class ArithmeticOps {
         int[] shape = Shapes.broadcast(a.shape, b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        Tensor out = Creation.empty(shape, t, device);
-        out.backend.copy(ca.storage(), expandedLayout(ca, shape), out.storage(), out.layout);
-        out.backend.axpy(alpha, cb.storage(), expandedLayout(cb, shape), out.storage(), out.layout);
+        Tensor out = OutputLayouts.empty(shape, t, device, a, b);
+        int[] order = OutputLayouts.kernelOrder(out.layout);
+        Layout ol = OutputLayouts.permute(out.layout, order);
+        out.backend.copy(ca.storage(), OutputLayouts.permute(expandedLayout(ca, shape), order), out.storage(), ol);
+        out.backend.axpy(alpha, cb.storage(), OutputLayouts.permute(expandedLayout(cb, shape), order), out.storage(), ol);
         return out;
     }
 
@@ -448,7 +471,7 @@ final class ArithmeticOps {
         DType t = resultType(a, e);
         Tensor out;
         if (exponent == 0) {
-            out = filled(a.shape, t, a.device, 1);
+            out = filled(a, t, 1);
         } else if (exponent == 1) {
             out = copyAs(a, t);
         } else if (!t.isFloatingPoint()) {
@@ -591,9 +614,11 @@ final class ArithmeticOps {
         int[] shape = Shapes.broadcast(Shapes.broadcast(cond.shape, a.shape), b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        Tensor out = Creation.empty(shape, t, device);
-        out.backend.where(cond.storage(), expandedLayout(cond, shape), ca.storage(), expandedLayout(ca, shape),
-                cb.storage(), expandedLayout(cb, shape), out.storage(), out.layout);
+        Tensor out = OutputLayouts.empty(shape, t, device, cond, a, b);
+        int[] order = OutputLayouts.kernelOrder(out.layout);
+        out.backend.where(cond.storage(), OutputLayouts.permute(expandedLayout(cond, shape), order), ca.storage(),
+                OutputLayouts.permute(expandedLayout(ca, shape), order), cb.storage(),
+                OutputLayouts.permute(expandedLayout(cb, shape), order), out.storage(), OutputLayouts.permute(out.layout, order));
         return record(out, "WhereBackward0", new Tensor[] {cond, a, b}, n -> {
             SavedTensor sc = n.save(cond);
             return g -> {
@@ -648,7 +673,7 @@ final class ArithmeticOps {
         Tensor out;
         if (loNaN || hiNaN) {
             // filled before either bound is converted, as PyTorch (so clamp(NaN, 1e40) of a float tensor is no error)
-            out = filled(a.shape, t, a.device, Double.NaN);
+            out = filled(a, t, Double.NaN);
         } else {
             checkScalarFits(lo, t);
             checkScalarFits(hi, t);
@@ -747,7 +772,7 @@ final class ArithmeticOps {
             checkIntegerUnary(a, fn);
         }
         DType t = fn.floating && !a.dtype.isFloatingPoint() ? Ember.getDefaultDtype() : a.dtype;
-        Tensor out = unaryKernel(fn.kernel, cast(a, t), t);
+        Tensor out = fn == Fn.LOG_SIGMOID ? rowMajorUnary(fn.kernel, cast(a, t), t) : unaryKernel(fn.kernel, cast(a, t), t);
         boolean usesInput = fn == Fn.LOG || fn == Fn.ABS || fn == Fn.SIN || fn == Fn.COS || fn == Fn.ERF
                 || fn == Fn.LOG1P || fn == Fn.LOG2 || fn == Fn.LOG10 || fn == Fn.ASIN || fn == Fn.ACOS || fn == Fn.ATAN
                 || fn == Fn.SINH || fn == Fn.COSH || fn == Fn.ASINH || fn == Fn.ACOSH || fn == Fn.ATANH || fn == Fn.ERFC
@@ -964,7 +989,7 @@ final class ArithmeticOps {
 
     /** {@code isreal}: true everywhere for a real tensor. */
     static Tensor isreal(Tensor a) {
-        return filled(a.shape, DType.BOOL, a.device, 1);
+        return filled(a, DType.BOOL, 1);
     }
 
     /** {@code ~a} on int64 and bool (where it is logical not). */
@@ -1286,9 +1311,11 @@ final class ArithmeticOps {
         try (GradMode off = Ember.noGrad()) {
             Tensor diff = binaryKernel(BinaryOp.SUB, end, self, t, t);
             Tensor base = small ? self : end;
-            out = Creation.empty(shape, t, diff.device);
-            out.backend.copy(base.storage(), expandedLayout(base, shape), out.storage(), out.layout);
-            out.backend.axpy(coeff, diff.storage(), diff.layout, out.storage(), out.layout);
+            out = OutputLayouts.empty(shape, t, diff.device, self, end);
+            int[] order = OutputLayouts.kernelOrder(out.layout);
+            Layout ol = OutputLayouts.permute(out.layout, order);
+            out.backend.copy(base.storage(), OutputLayouts.permute(expandedLayout(base, shape), order), out.storage(), ol);
+            out.backend.axpy(coeff, diff.storage(), OutputLayouts.permute(diff.layout, order), out.storage(), ol);
         }
         return record(out, "LerpBackward0", new Tensor[] {self, end}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g.mul(1 - weight) : null,

@@ -988,6 +988,15 @@ final class ShapeOps {
             result[i] = Shapes.toSize((long) aShape[2 * i] * bShape[2 * i + 1], "kron's dimension " + i);
         }
         Tensor product = ViewOps.unsafeView(a, aShape, false).mul(ViewOps.unsafeView(b, bShape, false));
+        if (Shapes.viewStrides(product.shape, product.layout.strides(), result) == null) {
+            // the product takes TensorIterator's layout of its operands, which a transposed operand beside a row-major
+            // one leaves unviewable as the result: PyTorch raises there ("view size is not compatible with input
+            // tensor's size and stride"); Ember copies the product row-major (one CloneBackward0 more) and gives the
+            // values
+            Tensor dense = product.contiguous();
+            product.close();
+            product = dense;
+        }
         return ViewOps.unsafeView(product, result, true);
     }
 

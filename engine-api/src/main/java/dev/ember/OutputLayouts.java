@@ -1,0 +1,225 @@
+package dev.ember;
+
+import dev.ember.backend.Backend;
+import dev.ember.backend.Layout;
+import dev.ember.backend.Storage;
+
+import java.util.Arrays;
+
+/**
+ * The memory layout of an elementwise op's result, as PyTorch's TensorIterator allocates it, in one place for every
+ * elementwise allocation (unary, binary, with a scalar, {@code where}, comparisons, and what is built on them).
+ *
+ * <p>PyTorch's rule ({@code aten/src/ATen/TensorIterator.cpp}): when every operand has the output's shape
+ * ({@code fast_set_up}), all row-major gives row-major, all channels-last (4-D) gives channels-last, and all
+ * non-overlapping and dense with the same strides gives those strides. Otherwise ({@code compute_strides},
+ * {@code reorder_dimensions}, {@code allocate_or_resize_outputs}) each operand's strides are taken in the broadcast shape
+ * (0 where it broadcasts), the dimensions are insertion-sorted from the innermost by the operands' strides (the first
+ * operand that orders a pair decides; a pair where an operand broadcasts is left to the next; equal strides put the
+ * smaller size inside), and the output gets the dense strides of that order ({@code invert_perm}). A Java number (a
+ * 0-dim wrapped scalar) is an operand of shape {@code []}, as PyTorch's wrapped scalar tensor.
+ *
+ * <p>Kernels get every layout permuted by the same order so that the output is row-major in it ({@link #kernelOrder}),
+ * which keeps the backends' fast paths (coalescing, contiguous rows) for a channels-last or transposed result.
+ */
+final class OutputLayouts {
+    private OutputLayouts() {
+    }
+
+    /**
+     * The strides TensorIterator gives the result of an elementwise op of these operands (nulls skipped) broadcast to
+     * {@code shape}, or null where that is row-major (the common case, found without allocating).
+     */
+    static int[] strides(int[] shape, Tensor... operands) {
+        int k = 0;
+        boolean sameShape = true;
+        boolean rowMajor = true;
+        boolean standard = true;
+        for (Tensor t : operands) {
+            if (t == null) {
+                continue;
+            }
+            k++;
+            sameShape &= Arrays.equals(t.shape, shape);
+            rowMajor &= t.layout.isContiguous();
+            standard &= t.shape.length == 0 || Arrays.equals(t.layout.strides(), Layout.contiguousStrides(t.shape));
+        }
+        if (k == 0 || shape.length <= 1 || (sameShape && rowMajor)) {
+            return null;
+        }
+        if (standard && Layout.numel(shape) != 0) {
+            // row-major operands (their own row-major strides) never order two dimensions against row-major order
+            return null;
+        }
+        if (sameShape) {
+            if (shape.length == 4 && allChannelsLast(operands)) {
+                return NNOps.channelsLastStrides(shape);
+            }
+            int[] common = null;
+            boolean equal = true;
+            for (Tensor t : operands) {
+                if (t == null) {
+                    continue;
+                }
+                int[] s = t.layout.strides();
+                if (!ShapeOps.nonOverlappingAndDense(t.shape, s) || (common != null && !Arrays.equals(common, s))) {
+                    equal = false;
+                    break;
+                }
+                common = s;
+            }
+            if (equal) {
+                return common;
+            }
+        }
+        return permuted(shape, operands);
+    }
+
+    /** c10's {@code is_channels_last_contiguous} (4-D) of every operand. */
+    private static boolean allChannelsLast(Tensor... operands) {
+        for (Tensor t : operands) {
+            if (t == null) {
+                continue;
+            }
+            long expected = 1;
+            for (int d : new int[] {1, 3, 2, 0}) {
+                int size = t.shape[d];
+                if (size != 1) {
+                    if (t.layout.stride(d) != expected) {
+                        return false;
+                    }
+                    expected *= size;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** {@code reorder_dimensions} then {@code compatible_stride} and {@code invert_perm}; null for row-major. */
+    private static int[] permuted(int[] shape, Tensor... operands) {
+        int n = shape.length;
+        int k = 0;
+        long[][] strides = new long[operands.length][];
+        for (Tensor t : operands) {
+            if (t == null) {
+                continue;
+            }
+            long[] s = new long[n];
+            int off = n - t.shape.length;
+            for (int i = 0; i < t.shape.length; i++) {
+                s[off + i] = t.shape[i] == 1 && shape[off + i] != 1 ? 0 : t.layout.stride(i);
+            }
+            strides[k++] = s;
+        }
+        // perm[0] is the innermost dimension
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) {
+            perm[i] = n - 1 - i;
+        }
+        for (int i = 1; i < n; i++) {
+            int d1 = i;
+            for (int d0 = i - 1; d0 >= 0; d0--) {
+                int cmp = shouldSwap(strides, k, shape, perm[d0], perm[d1]);
+                if (cmp > 0) {
+                    int tmp = perm[d0];
+                    perm[d0] = perm[d1];
+                    perm[d1] = tmp;
+                    d1 = d0;
+                } else if (cmp < 0) {
+                    break;
+                }
+            }
+        }
+        boolean inverted = true;
+        for (int j = 0; j < n && inverted; j++) {
+            inverted = perm[j] == n - 1 - j;
+        }
+        if (inverted) {
+            return null;
+        }
+        int[] out = new int[n];
+        long next = 1;
+        for (int j = 0; j < n; j++) {
+            out[perm[j]] = (int) Math.min(next, Integer.MAX_VALUE);
+            next = Math.min(next * shape[perm[j]], Integer.MAX_VALUE);
+        }
+        return out;
+    }
+
+    /** 1 if {@code dim0} should come after (outside) {@code dim1}, -1 if before, 0 if no operand decides. */
+    private static int shouldSwap(long[][] strides, int k, int[] shape, int dim0, int dim1) {
+        for (int o = 0; o < k; o++) {
+            long s0 = strides[o][dim0];
+            long s1 = strides[o][dim1];
+            if (s0 == 0 || s1 == 0) {
+                continue;
+            }
+            if (s0 < s1) {
+                return -1;
+            }
+            if (s0 > s1) {
+                return 1;
+            }
+            if (shape[dim0] > shape[dim1]) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    /** A new tensor of {@code shape} laid out as TensorIterator lays out the result of these operands. */
+    static Tensor empty(int[] shape, DType dtype, Device device, Tensor... operands) {
+        int[] strides = strides(shape, operands);
+        return strides == null ? Creation.empty(shape, dtype, device) : Creation.emptyStrided(shape, strides, dtype, device);
+    }
+
+    /**
+     * The dimensions of a dense output from the outermost to the innermost (by decreasing stride, ties in their order),
+     * or null where the output is row-major: the order in which a kernel sees every layout so that the output is
+     * row-major.
+     */
+    static int[] kernelOrder(Layout out) {
+        if (out.isContiguous()) {
+            return null;
+        }
+        int n = out.rank();
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Integer.compare(out.stride(b), out.stride(a)));
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = order[i];
+        }
+        return r;
+    }
+
+    /** {@code l} with its dimensions in {@code order} (itself for a null order). */
+    static Layout permute(Layout l, int[] order) {
+        if (order == null) {
+            return l;
+        }
+        int n = order.length;
+        int[] shape = new int[n];
+        int[] strides = new int[n];
+        for (int i = 0; i < n; i++) {
+            shape[i] = l.size(order[i]);
+            strides[i] = l.stride(order[i]);
+        }
+        return new Layout(shape, strides, l.offset());
+    }
+
+    /** {@code backend.unary} of {@code src} (in {@code srcLayout}) into {@code out}, seen in the output's dense order. */
+    static void unary(Backend backend, dev.ember.backend.UnaryOp op, Storage src, Layout srcLayout, Tensor out) {
+        int[] order = kernelOrder(out.layout);
+        backend.unary(op, src, permute(srcLayout, order), out.storage(), permute(out.layout, order));
+    }
+
+    /** {@code backend.binary} into {@code out}, every layout seen in the output's dense order. */
+    static void binary(Backend backend, dev.ember.backend.BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout,
+                       Tensor out) {
+        int[] order = kernelOrder(out.layout);
+        backend.binary(op, a, permute(aLayout, order), b, permute(bLayout, order), out.storage(), permute(out.layout, order));
+    }
+}
