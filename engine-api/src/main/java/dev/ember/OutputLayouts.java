@@ -34,7 +34,6 @@ final class OutputLayouts {
         int k = 0;
         boolean sameShape = true;
         boolean rowMajor = true;
-        boolean standard = true;
         for (Tensor t : operands) {
             if (t == null) {
                 continue;
@@ -42,10 +41,15 @@ final class OutputLayouts {
             k++;
             sameShape &= Arrays.equals(t.shape, shape);
             rowMajor &= t.layout.isContiguous();
-            standard &= t.shape.length == 0 || Arrays.equals(t.layout.strides(), Layout.contiguousStrides(t.shape));
         }
         if (k == 0 || shape.length <= 1 || (sameShape && rowMajor)) {
-            return null;
+            return null; // the common case, without allocating
+        }
+        boolean standard = true;
+        for (Tensor t : operands) {
+            if (standard && t != null && t.shape.length != 0) {
+                standard = Arrays.equals(t.layout.strides(), Layout.contiguousStrides(t.shape));
+            }
         }
         if (standard && Layout.numel(shape) != 0) {
             // row-major operands (their own row-major strides) never order two dimensions against row-major order
