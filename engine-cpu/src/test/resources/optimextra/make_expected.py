@@ -113,3 +113,122 @@ run_lbfgs("lbfgs_lsq", lsq_params, lsq_loss, lambda p: torch.optim.LBFGS(p, lr=0
 run_lbfgs("lbfgs_lsq_wolfe", lsq_params, lsq_loss,
           lambda p: torch.optim.LBFGS(p, max_iter=3, max_eval=5, tolerance_grad=1e-5, tolerance_change=1e-7,
                                       line_search_fn="strong_wolfe"), 6)
+
+
+# ---------------------------------------------------------------- torch.optim.swa_utils (PyTorch 2.x rules)
+# 1.13's AveragedModel lacks multi_avg_fn and does not copy the buffers when use_buffers=False; 2.x's update_parameters
+# is written out here (its CPU path: the default average is averaged + (current - averaged) / (n + 1), the EMA
+# multi_avg_fn a lerp with weight 1 - decay), as are get_ema_multi_avg_fn / get_ema_avg_fn.
+import itertools
+from torch.optim.swa_utils import AveragedModel, SWALR, update_bn
+
+
+def ema_multi(decay):
+    def f(ema_list, cur_list, _):
+        for e, c in zip(ema_list, cur_list):
+            if e.is_floating_point():
+                e.lerp_(c, 1 - decay)
+            else:
+                e.copy_(e * decay + c * (1 - decay))
+    return f
+
+
+def ema_avg(decay):
+    return lambda ema, cur, n: decay * ema + (1 - decay) * cur
+
+
+def update_parameters_2x(self, model, multi_avg_fn=None):
+    self_param = (itertools.chain(self.module.parameters(), self.module.buffers()) if self.use_buffers
+                  else self.parameters())
+    model_param = (itertools.chain(model.parameters(), model.buffers()) if self.use_buffers else model.parameters())
+    sd, md = [], []
+    for pa, pm in zip(self_param, model_param):
+        pm_ = pm.detach().to(pa.device)
+        sd.append(pa.detach())
+        md.append(pm_)
+        if self.n_averaged == 0:
+            pa.detach().copy_(pm_)
+    if self.n_averaged > 0:
+        if multi_avg_fn is not None:
+            multi_avg_fn(sd, md, self.n_averaged)
+        else:
+            avg = self.avg_fn if self.avg_fn is not None else (lambda a, c, n: a + (c - a) / (n + 1))
+            for pa, pm in zip(sd, md):
+                pa.copy_(avg(pa, pm, self.n_averaged))
+    if not self.use_buffers:
+        for b_swa, b_model in zip(self.module.buffers(), model.buffers()):
+            b_swa.detach().copy_(b_model.detach().to(b_swa.device))
+    self.n_averaged += 1
+
+
+def swa_model():
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 2)).double()
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            n = p.numel()
+            p.copy_(T([(i * 0.37 + len(name) * 0.11) % 1.3 - 0.6 for i in range(n)]).reshape(p.shape))
+    return m
+
+
+def run_swa(name, avg_fn=None, multi_avg_fn=None, use_buffers=False):
+    m = swa_model()
+    swa = AveragedModel(m, avg_fn=avg_fn, use_buffers=use_buffers)
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    print("=== " + name)
+    for k in range(5):
+        opt.zero_grad()
+        ((m(X) - Y) ** 2).mean().backward()
+        opt.step()
+        update_parameters_2x(swa, m, multi_avg_fn)
+        print("avg%d" % k, repr(flat(list(swa.state_dict().values()))))
+    print("keys", " ".join(swa.state_dict().keys()))
+    swa.eval()
+    print("out", repr(flat([swa(X)])))
+
+
+run_swa("swa_default")
+run_swa("swa_buffers", use_buffers=True)
+run_swa("swa_ema_multi", multi_avg_fn=ema_multi(0.9), use_buffers=True)
+run_swa("swa_ema_avg", avg_fn=ema_avg(0.8))
+
+
+def run_swalr(name, lrs, steps, **kw):
+    ps = [T([1.0], requires_grad=True), T([2.0], requires_grad=True)]
+    opt = torch.optim.SGD([dict(params=[ps[0]], lr=lrs[0]), dict(params=[ps[1]], lr=lrs[1])])
+    s = SWALR(opt, **kw)
+    print("=== " + name)
+    print("lr0", repr([g["lr"] for g in opt.param_groups]))
+    for k in range(1, steps + 1):
+        opt.step()
+        s.step()
+        print("lr%d" % k, repr([g["lr"] for g in opt.param_groups]))
+    print("last", repr(s.get_last_lr()))
+
+
+run_swalr("swalr_cos", [0.5, 0.1], 6, swa_lr=0.05, anneal_epochs=3)
+run_swalr("swalr_linear_list", [0.5, 0.1], 6, swa_lr=[0.05, 0.2], anneal_epochs=4, anneal_strategy="linear")
+run_swalr("swalr_zero_epochs", [0.5, 0.1], 3, swa_lr=0.01, anneal_epochs=0)
+run_swalr("swalr_default", [0.5, 0.1], 12, swa_lr=0.05)
+
+
+def run_update_bn(name, loader, train):
+    m = swa_model()
+    m[1].momentum = 0.3
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    for k in range(3):
+        opt.zero_grad()
+        ((m(X) - Y) ** 2).mean().backward()
+        opt.step()
+    m.train(train)
+    update_bn(loader, m)
+    print("=== " + name)
+    print("running_mean", repr(m[1].running_mean.tolist()))
+    print("running_var", repr(m[1].running_var.tolist()))
+    print("num_batches_tracked", repr([float(m[1].num_batches_tracked)]))
+    print("momentum", repr([m[1].momentum]))
+    print("training", repr([m.training, m[1].training]))
+
+
+run_update_bn("update_bn_tensors", [X[0:2], X[2:4], X[3:6] * 3], False)
+run_update_bn("update_bn_lists", [[X[0:3], Y[0:3]], [X[3:6] - 1, Y[3:6]]], True)
