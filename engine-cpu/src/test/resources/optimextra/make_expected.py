@@ -78,6 +78,17 @@ run("asgd_rosen_opts", rosen_params, rosen_loss, lambda p: torch.optim.ASGD(p, l
                                                                               weight_decay=0.2), S)
 run("asgd_lsq_groups", lsq_params, lsq_loss,
     lambda p: torch.optim.ASGD(groups(p, dict(t0=3), dict(lr=0.05, lambd=0.01, alpha=0.9, t0=0, weight_decay=0.1))), S)
+# float32 parameters (Rprop's sign.eq(etaminus) compares with etaminus rounded to float32)
+def rosen_params_f32():
+    return [torch.tensor([-1.2], requires_grad=True), torch.tensor([1.0], requires_grad=True)]
+
+
+run("rprop_rosen_opts_f32", rosen_params_f32, rosen_loss, lambda p: torch.optim.Rprop(p, lr=0.05, etas=(0.3, 1.5),
+                                                                                       step_sizes=(1e-3, 0.2)), S)
+run("adadelta_rosen_opts_f32", rosen_params_f32, rosen_loss, lambda p: torch.optim.Adadelta(p, lr=0.5, rho=0.8, eps=1e-4,
+                                                                                             weight_decay=0.1), S)
+run("asgd_rosen_opts_f32", rosen_params_f32, rosen_loss, lambda p: torch.optim.ASGD(p, lr=1e-3, lambd=0.5, alpha=0.6,
+                                                                                     t0=5, weight_decay=0.2), S)
 run("asgd_lsq_maximize", lsq_params, lsq_loss, lambda p: torch.optim.ASGD(p, lr=0.1, t0=2, maximize=True), S, sign=-1.0)
 
 

@@ -66,9 +66,13 @@ class OptimExtraTest {
     }
 
     private static void close(double[] expected, double[] got, String what) {
+        close(expected, got, 1e-10, what);
+    }
+
+    private static void close(double[] expected, double[] got, double rtol, String what) {
         assertEquals(expected.length, got.length, what + ": length");
         for (int i = 0; i < got.length; i++) {
-            assertEquals(expected[i], got[i], 1e-10 * Math.abs(expected[i]) + 1e-13, what + " element " + i);
+            assertEquals(expected[i], got[i], rtol * Math.abs(expected[i]) + rtol * 1e-3, what + " element " + i);
         }
     }
 
@@ -85,19 +89,25 @@ class OptimExtraTest {
     private static Optimizer trajectory(String key, Supplier<List<Tensor>> params,
                                         BiFunction<List<Tensor>, Double, Tensor> loss, double sign,
                                         Function<List<Tensor>, ? extends Optimizer> make) {
+        return trajectory(key, params, loss, sign, make, 1e-10);
+    }
+
+    private static Optimizer trajectory(String key, Supplier<List<Tensor>> params,
+                                        BiFunction<List<Tensor>, Double, Tensor> loss, double sign,
+                                        Function<List<Tensor>, ? extends Optimizer> make, double rtol) {
         List<Tensor> ps = params.get();
         Optimizer opt = make.apply(ps);
         for (int k = 0; k < 20; k++) {
             opt.zeroGrad();
             loss.apply(ps, sign).backward();
             opt.step();
-            close(PyTorchCases.numbers(TORCH.field(key, "step" + k)), flat(ps), key + " step " + k);
+            close(PyTorchCases.numbers(TORCH.field(key, "step" + k)), flat(ps), rtol, key + " step " + k);
         }
         Map<?, ?> state = (Map<?, ?>) ((Map<?, ?>) opt.stateDict().get("state")).get(0);
         assertEquals(TORCH.field(key, "keys"), String.join(" ", keys(state)), key + " state keys");
         for (Object k : state.keySet()) {
             Tensor v = (Tensor) state.get(k);
-            close(PyTorchCases.numbers(TORCH.field(key, "state_" + k)), v.toDoubleArray(), key + " state " + k);
+            close(PyTorchCases.numbers(TORCH.field(key, "state_" + k)), v.toDoubleArray(), rtol, key + " state " + k);
         }
         return opt;
     }
@@ -193,6 +203,24 @@ class OptimExtraTest {
             a.paramGroups().get(0).set("maximize", true);
             return a;
         });
+    }
+
+    // ------------------------------------------------------------------ float32 parameters
+
+    static List<Tensor> rosenParams32() {
+        return List.of(Tensor.tensor(new float[] {-1.2f}).requiresGrad_(true),
+                Tensor.tensor(new float[] {1.0f}).requiresGrad_(true));
+    }
+
+    /** float32: Rprop's {@code sign.eq(etaminus)} compares with etaminus rounded to float32, as PyTorch's. */
+    @Test
+    void float32Parameters() {
+        trajectory("rprop_rosen_opts_f32", OptimExtraTest::rosenParams32, OptimExtraTest::rosenLoss, 1,
+            p -> new Rprop(p, 0.05, 0.3, 1.5, 1e-3, 0.2), 1e-6);
+        trajectory("adadelta_rosen_opts_f32", OptimExtraTest::rosenParams32, OptimExtraTest::rosenLoss, 1,
+            p -> new Adadelta(p, 0.5, 0.8, 1e-4, 0.1), 1e-5);
+        trajectory("asgd_rosen_opts_f32", OptimExtraTest::rosenParams32, OptimExtraTest::rosenLoss, 1,
+            p -> new ASGD(p, 1e-3, 0.5, 0.6, 5, 0.2), 1e-5);
     }
 
     // ------------------------------------------------------------------ LBFGS

@@ -3,7 +3,15 @@ package dev.ember.cuda;
 import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Tensor;
+import dev.ember.Ember;
+import dev.ember.GradMode;
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.Sequential;
 import dev.ember.optim.ASGD;
+import dev.ember.optim.AveragedModel;
+import dev.ember.optim.SwaUtils;
 import dev.ember.optim.Adadelta;
 import dev.ember.optim.LBFGS;
 import dev.ember.optim.Optimizer;
@@ -21,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Adadelta, Rprop, ASGD and LBFGS (fixed step and strong Wolfe) on CUDA against the CPU: a float64 least squares with two
  * parameter groups, the parameters after each step within 1e-9 relative (the CUDA reductions sum in another order), and
- * the state tensors left on the parameters' device.
+ * the state tensors left on the parameters' device; AveragedModel kept on the GPU ({@code device}) against one on the CPU,
+ * and update_bn moving each batch to the GPU.
  */
 class CudaOptimExtraTest {
     private static final double[][] X = {{0.5, -1.0, 2.0}, {1.5, 0.3, -0.7}, {-0.2, 0.8, 1.1}, {2.0, -1.5, 0.4},
@@ -112,5 +121,42 @@ class CudaOptimExtraTest {
     void lbfgs() {
         parity("lbfgs", p -> new LBFGS(p, 0.5, 4, null, 1e-7, 1e-9, 3, null), 5);
         parity("lbfgs strong_wolfe", p -> new LBFGS(p, 1, 5, null, 1e-7, 1e-9, 100, "strong_wolfe"), 3);
+    }
+
+    private static Module bnModel() {
+        return new Sequential(new Linear(3, 4), new BatchNorm1d(4), new Linear(4, 2));
+    }
+
+    @Test
+    void averagedModelAndUpdateBn() {
+        Module model = bnModel().to(DType.FLOAT64);
+        AveragedModel onCpu = new AveragedModel(model, CudaOptimExtraTest::bnModel, null, null, null, true);
+        AveragedModel onGpu = new AveragedModel(model, CudaOptimExtraTest::bnModel, GPU, null, null, true);
+        Tensor x = Tensor.tensor(X, DType.FLOAT64);
+        for (int k = 0; k < 4; k++) {
+            try (GradMode off = Ember.noGrad()) {
+                for (Tensor p : model.parameters()) {
+                    p.mul_(1.1).add_(0.01 * k);
+                }
+            }
+            model.apply(x); // moves the running statistics
+            onCpu.updateParameters(model);
+            onGpu.updateParameters(model);
+        }
+        assertEquals(GPU, onGpu.stateDict().get("n_averaged").device());
+        for (Map.Entry<String, Tensor> e : onCpu.stateDict().entrySet()) {
+            double[] c = e.getValue().to(DType.FLOAT64).toDoubleArray();
+            double[] g = onGpu.stateDict().get(e.getKey()).to(Device.CPU).to(DType.FLOAT64).toDoubleArray();
+            for (int j = 0; j < c.length; j++) {
+                assertEquals(c[j], g[j], 1e-12 * Math.abs(c[j]) + 1e-14, e.getKey());
+            }
+        }
+        SwaUtils.updateBn(List.of(x.narrow(0, 0, 3), x.narrow(0, 3, 3)), onCpu);
+        SwaUtils.updateBn(List.of(x.narrow(0, 0, 3), x.narrow(0, 3, 3)), onGpu, GPU);
+        double[] c = onCpu.stateDict().get("module.1.running_var").toDoubleArray();
+        double[] g = onGpu.stateDict().get("module.1.running_var").to(Device.CPU).toDoubleArray();
+        for (int j = 0; j < c.length; j++) {
+            assertEquals(c[j], g[j], 1e-9 * Math.abs(c[j]), "running_var after update_bn");
+        }
     }
 }
