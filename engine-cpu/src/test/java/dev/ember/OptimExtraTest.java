@@ -438,6 +438,28 @@ class OptimExtraTest {
     }
 
     @Test
+    void aBadGradientFailsAnLbfgsStepBeforeAnythingChanges() {
+        List<Tensor> ps = rosenParams();
+        LBFGS opt = new LBFGS(ps, 1, 3, null, 1e-7, 1e-9, 5, "strong_wolfe");
+        stepOnce(opt, ps, OptimExtraTest::rosenLoss);
+        double[] before = flat(ps);
+        String state = String.valueOf(((Map<?, ?>) opt.stateDict().get("state")).get(0));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> opt.step(() -> {
+            opt.zeroGrad();
+            Tensor l = rosenLoss(ps, 1.0);
+            l.backward();
+            ps.get(1).grad().close();
+            return l;
+        }));
+        assertEquals("LBFGS.step: the gradient of parameter 1 has been closed", e.getMessage());
+        assertArrayEquals(before, flat(ps));
+        assertEquals(state, String.valueOf(((Map<?, ?>) opt.stateDict().get("state")).get(0)));
+        LBFGS fresh = new LBFGS(rosenParams());
+        assertThrows(IllegalArgumentException.class, () -> fresh.step(() -> null));
+        assertTrue(((Map<?, ?>) fresh.stateDict().get("state")).isEmpty(), "a failed first step leaves no state");
+    }
+
+    @Test
     void toStringListsTheOptions() {
         List<Tensor> p = List.of(Tensor.zeros(1).requiresGrad_(true));
         String s = new Rprop(p, 0.01).toString();

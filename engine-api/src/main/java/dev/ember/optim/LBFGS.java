@@ -166,7 +166,9 @@ public final class LBFGS extends Optimizer {
      * @throws IllegalArgumentException for a null closure, or a closure that returns null or a tensor of more than one
      *     element
      * @throws IllegalStateException for a closed parameter, parameters on several devices or of several types, or a
-     *     gradient of another shape, type or device than its parameter (checked before the parameters change)
+     *     gradient of another shape, type or device than its parameter (checked after the first evaluation, before the
+     *     parameters or the state change; a closure that fails later, during the iterations, leaves the step half done,
+     *     as in PyTorch)
      */
     public Tensor step(Closure closure) {
         if (closure == null) {
@@ -195,17 +197,17 @@ public final class LBFGS extends Optimizer {
         int historySize = (int) group.getDouble("history_size");
 
         try (GradMode off = Ember.noGrad()) {
+            // the first evaluation and its gradients are checked before the state changes (PyTorch counts first)
+            Tensor origLoss = evaluate(closure);
+            double loss = origLoss.item();
+            Tensor flatGrad = gatherFlatGrad();
             if (!hasState) {
                 hasState = true;
                 funcEvals = 0;
                 nIter = 0;
             }
-            Tensor origLoss = evaluate(closure);
-            double loss = origLoss.item();
             long currentEvals = 1;
             funcEvals += 1;
-
-            Tensor flatGrad = gatherFlatGrad();
             boolean optCond = flatGrad.abs().max().item() <= toleranceGrad;
             if (optCond) {
                 return origLoss;
