@@ -350,6 +350,42 @@ class OptimExtraTest {
         resumes(p -> new LBFGS(p, 0.1, 4, null, 1e-7, 1e-9, 3, null), OptimExtraTest::lsqParams, OptimExtraTest::lsqLoss);
     }
 
+    /** LBFGS's state (lists of tensors, nulls, numbers) and SWALR's through a training checkpoint file and back. */
+    @Test
+    void lbfgsAndSwalrThroughACheckpointFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.util.function.Supplier<dev.ember.nn.Linear> model = () -> {
+            dev.ember.nn.Linear m = new dev.ember.nn.Linear(3, 2);
+            m.to(DType.FLOAT64);
+            List<Tensor> init = lsqParams();
+            try (GradMode off = Ember.noGrad()) {
+                m.weight.copy_(init.get(0));
+                m.bias.copy_(init.get(1));
+            }
+            return m;
+        };
+        dev.ember.nn.Linear a = model.get();
+        LBFGS oa = new LBFGS(a.parameters(), 0.5, 3, null, 1e-7, 1e-9, 2, null);
+        dev.ember.optim.SWALR sa = new dev.ember.optim.SWALR(oa, 0.1, 4, "linear");
+        for (int k = 0; k < 2; k++) {
+            stepOnce(oa, a.parameters(), OptimExtraTest::lsqLoss);
+            sa.step();
+        }
+        java.nio.file.Path file = dir.resolve("lbfgs.safetensors");
+        dev.ember.nn.utils.Checkpoint.save(file, a, oa, sa, 2);
+        dev.ember.nn.Linear b = model.get();
+        LBFGS ob = new LBFGS(b.parameters(), 0.5, 3, null, 1e-7, 1e-9, 2, null);
+        dev.ember.optim.SWALR sb = new dev.ember.optim.SWALR(ob, 0.1, 4, "linear");
+        assertEquals(2, dev.ember.nn.utils.Checkpoint.load(file, b, ob, sb));
+        for (int k = 0; k < 3; k++) {
+            stepOnce(oa, a.parameters(), OptimExtraTest::lsqLoss);
+            sa.step();
+            stepOnce(ob, b.parameters(), OptimExtraTest::lsqLoss);
+            sb.step();
+            assertArrayEquals(flat(a.parameters()), flat(b.parameters()), "resumed step " + k);
+            assertArrayEquals(sa.getLastLr(), sb.getLastLr());
+        }
+    }
+
     @Test
     void lbfgsStateDictBeforeAndAfterSteps() {
         List<Tensor> ps = rosenParams();

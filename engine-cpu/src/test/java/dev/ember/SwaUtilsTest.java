@@ -274,6 +274,14 @@ class SwaUtilsTest {
         assertFalse(m.isTraining());
         bn.setMomentum(null);
         assertNull(bn.momentum());
+        // null arguments: IllegalArgumentException naming the null (device may be null: the batches stay where they are)
+        for (Runnable r : List.<Runnable>of(() -> SwaUtils.updateBn(null, m), () -> SwaUtils.updateBn(List.of(X), null),
+            () -> new AveragedModel(null, SwaUtilsTest::fresh), () -> new AveragedModel(m, null),
+            () -> new SWALR(null, 0.1), () -> new SWALR(new SGD(m.parameters(), 0.1), null, 10, "cos"),
+            () -> new SWALR(new SGD(m.parameters(), 0.1), 0.1, 10, null))) {
+            e = assertThrows(IllegalArgumentException.class, r::run);
+            assertTrue(e.getMessage().contains("null") || e.getMessage().contains("None"), e.getMessage());
+        }
         assertThrows(IllegalArgumentException.class, () -> new dev.ember.nn.InstanceNorm1d(3).setMomentum(null));
     }
 }
