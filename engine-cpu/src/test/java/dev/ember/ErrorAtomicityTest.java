@@ -415,6 +415,10 @@ class ErrorAtomicityTest {
         OPTIMIZERS.put("Adamax", ps -> new Adamax(ps, 0.1));
         OPTIMIZERS.put("NAdam", ps -> new NAdam(ps, 0.1));
         OPTIMIZERS.put("RAdam", ps -> new RAdam(ps, 0.1));
+        // ---- the rest of torch.optim (session 20) ----
+        OPTIMIZERS.put("Adadelta", ps -> new dev.ember.optim.Adadelta(ps, 1.0, 0.9, 1e-6, 0.01));
+        OPTIMIZERS.put("Rprop", ps -> new dev.ember.optim.Rprop(ps, 0.01));
+        OPTIMIZERS.put("ASGD", ps -> new dev.ember.optim.ASGD(ps, 0.01, 1e-4, 0.75, 1, 0.01));
     }
 
     private static Sequential mlp() {

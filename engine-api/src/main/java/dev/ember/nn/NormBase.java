@@ -22,8 +22,8 @@ abstract class NormBase extends Module {
     final Tensor numBatchesTracked;
     final int features;
     final double eps;
-    /** Null: a cumulative average ({@code 1 / num_batches_tracked}). */
-    final Double momentum;
+    /** Null: a cumulative average ({@code 1 / num_batches_tracked}); {@link #setMomentum} changes it. */
+    Double momentum;
     final boolean affine;
     final boolean trackRunningStats;
 
@@ -38,6 +38,40 @@ abstract class NormBase extends Module {
         this.runningMean = registerBuffer("running_mean", trackRunningStats ? Tensor.zeros(features) : null);
         this.runningVar = registerBuffer("running_var", trackRunningStats ? Tensor.ones(features) : null);
         this.numBatchesTracked = registerBuffer("num_batches_tracked", trackRunningStats ? Tensor.zeros(DType.INT64) : null);
+    }
+
+    // ---- momentum and running statistics, for torch.optim.swa_utils.update_bn (session 20) ----
+
+    /** The running statistics' momentum, PyTorch's {@code module.momentum}; null for a cumulative average. */
+    public Double momentum() {
+        return momentum;
+    }
+
+    /**
+     * Sets the running statistics' momentum, as PyTorch's {@code module.momentum = value} (null: a cumulative average,
+     * {@code 1 / num_batches_tracked}; not checked further, as in PyTorch).
+     *
+     * @throws IllegalArgumentException for null on an instance norm, with the message PyTorch's forward then gives
+     */
+    public void setMomentum(Double momentum) {
+        if (momentum == null && this instanceof InstanceNormBase) {
+            throw new IllegalArgumentException("instance_norm(): argument 'momentum' (position 7) must be float, not NoneType");
+        }
+        this.momentum = momentum;
+    }
+
+    /**
+     * Resets the running statistics in place, as PyTorch's {@code reset_running_stats()}: {@code running_mean} to 0,
+     * {@code running_var} to 1, {@code num_batches_tracked} to 0; nothing without running statistics.
+     */
+    public void resetRunningStats() {
+        if (trackRunningStats) {
+            try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
+                runningMean.zero_();
+                runningVar.fill_(1.0);
+                numBatchesTracked.zero_();
+            }
+        }
     }
 
     @Override

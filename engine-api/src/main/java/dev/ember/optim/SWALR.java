@@ -1,0 +1,145 @@
+package dev.ember.optim;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Anneals each group's learning rate to a fixed value, as {@code torch.optim.swa_utils.SWALR} (PyTorch 2.x), the
+ * scheduler of stochastic weight averaging: over {@code anneal_epochs} steps the rate moves from where it is to the
+ * group's {@code swa_lr} (stored in the group under that name) along a cosine ({@code "cos"}, the default) or a line
+ * ({@code "linear"}), then stays there. Each step, as PyTorch's {@code get_lr}, recovers the rate the annealing started
+ * from out of the current one, so it composes with other schedulers as PyTorch's does.
+ *
+ * <p>State dict: the base fields plus {@code anneal_epochs} and {@code anneal_strategy} ("cos" or "linear"; PyTorch's
+ * {@code __dict__} holds the function {@code anneal_func} instead, which no map can carry).
+ */
+public final class SWALR extends LRScheduler {
+    private long annealEpochs;
+    private String annealStrategy;
+
+    /** SWALR to {@code swaLr} for every group, with PyTorch's defaults: 10 annealing epochs, cosine. */
+    public SWALR(Optimizer optimizer, double swaLr) {
+        this(optimizer, swaLr, 10, "cos");
+    }
+
+    /**
+     * SWALR to {@code swaLr} for every group.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for a strategy other than "cos" and "linear" or a negative
+     *     number of epochs, and for a null optimizer; nothing changes then
+     */
+    public SWALR(Optimizer optimizer, double swaLr, int annealEpochs, String annealStrategy) {
+        this(optimizer, swaLrs(optimizer, swaLr), annealEpochs, annealStrategy);
+    }
+
+    /**
+     * SWALR to one rate per group.
+     *
+     * @throws IllegalArgumentException as {@link #SWALR(Optimizer, double, int, String)}, and with PyTorch's message for
+     *     a list whose length is not the number of groups
+     */
+    public SWALR(Optimizer optimizer, List<Double> swaLrs, int annealEpochs, String annealStrategy) {
+        super(checked(optimizer, swaLrs, annealEpochs, annealStrategy));
+        this.annealEpochs = annealEpochs;
+        this.annealStrategy = annealStrategy;
+        initialStep();
+    }
+
+    private static List<Double> swaLrs(Optimizer optimizer, double swaLr) {
+        if (optimizer == null) {
+            throw new IllegalArgumentException("NoneType is not an Optimizer");
+        }
+        return Collections.nCopies(optimizer.paramGroups().size(), swaLr);
+    }
+
+    private static Optimizer checked(Optimizer optimizer, List<Double> swaLrs, int annealEpochs, String annealStrategy) {
+        if (optimizer == null) {
+            throw new IllegalArgumentException("NoneType is not an Optimizer");
+        }
+        if (swaLrs == null) {
+            throw new IllegalArgumentException("swa_lr must not be null");
+        }
+        List<ParamGroup> groups = optimizer.paramGroups();
+        if (swaLrs.size() != groups.size()) {
+            throw new IllegalArgumentException("swa_lr must have the same length as optimizer.param_groups: swa_lr has "
+                    + swaLrs.size() + ", optimizer.param_groups has " + groups.size());
+        }
+        List<Double> lrs = new ArrayList<>();
+        for (Double v : swaLrs) {
+            if (v == null || !Double.isFinite(v)) {
+                throw new IllegalArgumentException("swa_lr must be a finite number, got " + v);
+            }
+            lrs.add(v);
+        }
+        checkStrategy(annealStrategy);
+        checkEpochs(annealEpochs);
+        for (int i = 0; i < groups.size(); i++) {
+            groups.get(i).set("swa_lr", lrs.get(i));
+        }
+        return optimizer;
+    }
+
+    private static void checkStrategy(String s) {
+        if (!"cos".equals(s) && !"linear".equals(s)) {
+            throw new IllegalArgumentException("anneal_strategy must by one of 'cos' or 'linear', instead got "
+                    + (s == null ? "None" : s));
+        }
+    }
+
+    private static void checkEpochs(long epochs) {
+        if (epochs < 0) {
+            throw new IllegalArgumentException("anneal_epochs must be equal or greater than 0, got " + epochs);
+        }
+    }
+
+    private double anneal(double t) {
+        return "cos".equals(annealStrategy) ? (1 - Math.cos(Math.PI * t)) / 2 : t;
+    }
+
+    private static double initialLr(double lr, double swaLr, double alpha) {
+        if (alpha == 1) {
+            return swaLr;
+        }
+        return (lr - alpha * swaLr) / (1 - alpha);
+    }
+
+    @Override
+    protected double[] getLr() {
+        long step = stepCount - 1;
+        if (annealEpochs == 0) {
+            step = Math.max(1, step);
+        }
+        double prevT = Math.max(0, Math.min(1, (double) (step - 1) / Math.max(1, annealEpochs)));
+        double prevAlpha = anneal(prevT);
+        double t = Math.max(0, Math.min(1, (double) step / Math.max(1, annealEpochs)));
+        double alpha = anneal(t);
+        List<ParamGroup> groups = groups();
+        double[] out = new double[groups.size()];
+        for (int i = 0; i < out.length; i++) {
+            double swaLr = groups.get(i).getDouble("swa_lr");
+            double prev = initialLr(groups.get(i).lr(), swaLr, prevAlpha);
+            out[i] = swaLr * alpha + prev * (1 - alpha);
+        }
+        return out;
+    }
+
+    @Override
+    void saveFields(Map<String, Object> m) {
+        m.put("anneal_epochs", annealEpochs);
+        m.put("anneal_strategy", annealStrategy);
+    }
+
+    @Override
+    Runnable loadFields(Map<String, ?> state) {
+        long epochs = integer(state, "anneal_epochs", annealEpochs);
+        String strategy = string(state, "anneal_strategy", annealStrategy);
+        checkEpochs(epochs);
+        checkStrategy(strategy);
+        return () -> {
+            annealEpochs = epochs;
+            annealStrategy = strategy;
+        };
+    }
+}
