@@ -124,6 +124,25 @@ case("lp_pool2d n=3 k=2 s=2 ceil=0 dt=float32", [seq((2, 2, 4, 4), shift=1).abs(
 case("lp_pool1d n=2 k=2 s=2 ceil=0 dt=int32", [ints((2, 3, 7), torch.int32)], lambda a: F.lp_pool1d(a[0], 2, 2))
 case("lp_pool2d n=2 k=2 s=2 ceil=0 dt=int32", [ints((2, 2, 4, 4), torch.int32)], lambda a: F.lp_pool2d(a[0], 2, 2))
 
+# ---- lp_pool3d (PyTorch 2.2+, not in 1.13: 2.x's functional.py body over 1.13's avg_pool3d)
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    kd, kw, kh = (kernel_size,) * 3 if isinstance(kernel_size, int) else kernel_size
+    if stride is not None:
+        out = F.avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = F.avg_pool3d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return (torch.sign(out) * F.relu(torch.abs(out))).mul(kd * kw * kh).pow(1.0 / norm_type)
+
+
+case("lp_pool3d nf=2.0 k=2", [seq((2, 2, 4, 5, 4), shift=1)], lambda a: lp_pool3d(a[0], 2.0, 2))
+case("lp_pool3d nf=3.0 k=2,1,3 s=1,2,2 ceil=1", [seq((1, 2, 4, 5, 6), shift=2).abs() + 0.25],
+     lambda a: lp_pool3d(a[0], 3.0, (2, 1, 3), (1, 2, 2), True))
+case("lp_pool3d nf=2.0 k=2 dt=float32", [seq((2, 2, 4, 4, 4), shift=1).float()], lambda a: lp_pool3d(a[0], 2.0, 2))
+case("lp_pool3d n=2 k=2 dt=int64", [ints((1, 2, 4, 4, 4))], lambda a: lp_pool3d(a[0], 2, 2))
+case("lp_pool3d n=1 k=2 unbatched dt=int64", [ints((2, 4, 4, 4), shift=3)], lambda a: lp_pool3d(a[0], 1, 2))
+case("lp_pool3d n=2 k=2 dt=int32", [ints((1, 2, 4, 4, 4), torch.int32)], lambda a: lp_pool3d(a[0], 2, 2))
+case("lp_pool3d nf=2.0 k=2,2", [seq((1, 2, 4, 4, 4))], lambda a: lp_pool3d(a[0], 2.0, (2, 2)))
+
 # ---- max_unpool3d
 def pooled(shape, k, s=None, p=0, dtype=D, shift=0):
     v, i = F.max_pool3d(distinct(shape, D, shift), k, s, p, return_indices=True)
@@ -378,6 +397,9 @@ MODULES = [
     ("FractionalMaxPool3d ratio", nn.FractionalMaxPool3d(2, output_ratio=0.5)),
     ("LPPool2d int", nn.LPPool2d(2, 3)),
 ]
+# nn.LPPool3d (2.2+) prints as _LPPoolNd.extra_repr, as LPPool2d does
+LPPOOL3D = [("LPPool3d int", repr(nn.LPPool2d(2, 3)).replace("LPPool2d", "LPPool3d")),
+            ("LPPool3d float", repr(nn.LPPool2d(1.5, (2, 1, 3), (1, 2, 2), True)).replace("LPPool2d", "LPPool3d"))]
 
 MODULE_ERRORS = []
 for name, f in [("FractionalMaxPool2d none", lambda: nn.FractionalMaxPool2d(2)),
@@ -407,5 +429,8 @@ if __name__ == "__main__":
         for name, m in MODULES:
             f.write("repr %s\t%s\n" % (name, repr(m).replace("\n", "\\n")))
             f.write("keys %s\t%s\n" % (name, ",".join(m.state_dict().keys())))
+        for name, r in LPPOOL3D:
+            f.write("repr %s\t%s\n" % (name, r))
+            f.write("keys %s\t\n" % name)
         for name, msg in MODULE_ERRORS:
             f.write("error %s\t%s\n" % (name, msg))

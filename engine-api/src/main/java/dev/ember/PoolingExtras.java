@@ -135,6 +135,29 @@ public final class PoolingExtras {
         return out.sign().mul(out.abs().relu()).mul(area).pow(1.0 / normType);
     }
 
+    /**
+     * PyTorch 2.x's {@code F.lp_pool3d(input, norm_type, kernel_size, stride, ceil_mode)} as functional.py composes it:
+     * {@code (sign(a) * relu(|a|)) * (kd kh kw)) ^ (1 / p)} with {@code a = avg_pool3d(input ^ p, kernel, stride, 0,
+     * ceil_mode)}; kernel and stride one int or three, stride null or empty for the kernel. {@code intNorm}: the norm
+     * is Python's int (the scaling is an int, and an int64 input pools in int64).
+     */
+    public static Tensor lpPool3d(Tensor input, double normType, boolean intNorm, int[] kernel, int[] stride,
+                                  boolean ceilMode) {
+        Args.require(input, "lp_pool3d", "input", 1, "Tensor");
+        Args.require(kernel, "lp_pool3d", "kernel_size", 3, "tuple of ints");
+        if (kernel.length != 1 && kernel.length != 3) {
+            // Python's unpacking of _triple(kernel_size) into kd, kw, kh
+            throw new IllegalArgumentException(kernel.length < 3 ? "not enough values to unpack (expected 3, got "
+                    + kernel.length + ")" : "too many values to unpack (expected 3)");
+        }
+        long volume = kernel.length == 1 ? (long) kernel[0] * kernel[0] * kernel[0] : (long) kernel[0] * kernel[1] * kernel[2];
+        Tensor powered = intNorm ? input.pow((long) normType) : input.pow(normType);
+        Tensor out = VolumetricOps.avgPool3d(powered, kernel, stride == null ? new int[0] : stride, new int[] {0}, ceilMode,
+                true, null);
+        Tensor m = out.sign().mul(out.abs().relu());
+        return (intNorm ? m.mul(volume) : m.mul((double) volume)).pow(1.0 / normType);
+    }
+
     // ------------------------------------------------------------------ max_unpool3d
 
     /**

@@ -6,6 +6,7 @@ import dev.ember.nn.FractionalMaxPool2d;
 import dev.ember.nn.FractionalMaxPool3d;
 import dev.ember.nn.Functional;
 import dev.ember.nn.LPPool2d;
+import dev.ember.nn.LPPool3d;
 import dev.ember.nn.MaxUnpool3d;
 import dev.ember.nn.Module;
 import dev.ember.nn.TripletMarginWithDistanceLoss;
@@ -35,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The nn.functional gaps of session 20 against PyTorch ({@code functionalgaps/make_expected.py}, read through
  * {@link ReferenceCases}: values, nodes, gradients, errors): avg_pool2d's divisor_override, avg_pool3d's refusal of
- * integer types other than int64, lp_pool1d/2d with an int norm, max_unpool3d, channel_shuffle, pdist,
+ * integer types other than int64, lp_pool1d/2d with an int norm, lp_pool3d (2.x's composition), max_unpool3d, channel_shuffle, pdist,
  * gumbel_softmax with fixed noise, triplet_margin_with_distance_loss and the fractional max poolings with fixed
  * random samples; the modules' printing, state and constructor errors ({@code modules.txt}); gradchecks and
  * gradgradchecks; gumbel_softmax's random properties; non-contiguous inputs against contiguous copies.
@@ -135,6 +136,17 @@ class FunctionalGapsTest {
                 int n = Integer.parseInt(a.get("n"));
                 return x -> Functional.lpPool2d(x[0], n, k, s, ceil);
             }
+            case "lp_pool3d": {
+                int[] k = ints(a.get("k"));
+                int[] s = ints(a.get("s"));
+                boolean ceil = "1".equals(a.get("ceil"));
+                if (a.containsKey("nf")) {
+                    double nf = Double.parseDouble(a.get("nf"));
+                    return x -> Functional.lpPool3d(x[0], nf, k, s, ceil);
+                }
+                int n = Integer.parseInt(a.get("n"));
+                return x -> Functional.lpPool3d(x[0], n, k, s, ceil);
+            }
             case "max_unpool3d": {
                 int[] k = ints(a.get("k"));
                 int[] s = ints(a.get("s"));
@@ -229,6 +241,8 @@ class FunctionalGapsTest {
         m.put("FractionalMaxPool2d size", () -> new FractionalMaxPool2d(3, 2));
         m.put("FractionalMaxPool3d ratio", () -> new FractionalMaxPool3d(2, 0.5));
         m.put("LPPool2d int", () -> new LPPool2d(2, 3));
+        m.put("LPPool3d int", () -> new LPPool3d(2, 3));
+        m.put("LPPool3d float", () -> new LPPool3d(1.5, new int[] {2, 1, 3}, new int[] {1, 2, 2}, true));
         return m;
     }
 
@@ -300,6 +314,9 @@ class FunctionalGapsTest {
                 p -> Functional.avgPool2d(p[0], new int[] {3, 2}, new int[] {2, 1}, new int[] {1}, true, false, 5)
                         .mul(p[0].sum()), x4))));
         Tensor x5 = Tensor.rand(gen, DType.FLOAT64, 2, 2, 4, 4, 4);
+        Tensor x5p = Tensor.rand(gen, DType.FLOAT64, 1, 2, 4, 4, 4).add(0.5).requiresGrad_(true);
+        t.add(DynamicTest.dynamicTest("lp_pool3d", () -> assertTrue(Autograd.gradgradcheck(
+                p -> Functional.lpPool3d(p[0], 3.0, new int[] {2, 1, 2}, new int[] {1}, true), x5p))));
         Tensor.ValuesIndices vi = Functional.maxPool3dWithIndices(x5, new int[] {2}, null, new int[] {0}, new int[] {1}, false);
         Tensor v = vi.values().requiresGrad_(true);
         t.add(DynamicTest.dynamicTest("max_unpool3d", () -> assertTrue(Autograd.gradgradcheck(

@@ -227,7 +227,7 @@ class NullArgumentsTest {
                 "Functional.conv3d#2", "Functional.convTranspose3d#2", "Functional.maxPool3d#2", "Functional.maxPool3dWithIndices#2",
                 "Functional.avgPool3d#2", "Functional.avgPool3d#6",
                 // ---- nn.functional gaps (session 20, helper 4): no divisor override, the default stride and size,
-                // the default distance, output size or ratio, drawn random samples
+                // the default distance, output size or ratio, drawn random samples, lp_pool3d's stride
                 "Functional.avgPool2d#6", "Functional.maxUnpool3d#3", "Functional.maxUnpool3d#5",
                 "Functional.tripletMarginWithDistanceLoss#3", "Functional.fractionalMaxPool2d#2",
                 "Functional.fractionalMaxPool2d#3", "Functional.fractionalMaxPool2d#4",
@@ -235,7 +235,7 @@ class NullArgumentsTest {
                 "Functional.fractionalMaxPool2dWithIndices#4", "Functional.fractionalMaxPool3d#2",
                 "Functional.fractionalMaxPool3d#3", "Functional.fractionalMaxPool3d#4",
                 "Functional.fractionalMaxPool3dWithIndices#2", "Functional.fractionalMaxPool3dWithIndices#3",
-                "Functional.fractionalMaxPool3dWithIndices#4");
+                "Functional.fractionalMaxPool3dWithIndices#4", "Functional.lpPool3d#3");
         assertEquals(List.of(), sweep(dev.ember.nn.Functional.class, nullable));
     }
 

@@ -2323,6 +2323,35 @@ public final class Functional {
         return dev.ember.PoolingExtras.lpPool2d(input, normType, kernel, stride, ceilMode);
     }
 
+    /** {@code F.lp_pool3d(input, norm_type, kernel_size)} (PyTorch 2.2+): a cubic window, stride = window. */
+    public static Tensor lpPool3d(Tensor input, double normType, int kernel) {
+        return lpPool3d(input, normType, new int[] {kernel}, null, false);
+    }
+
+    /**
+     * {@code F.lp_pool3d(input, norm_type, kernel_size, stride, ceil_mode)} (PyTorch 2.2+): the {@code p}-norm over
+     * each window of the last three dimensions, composed as functional.py does over {@code avg_pool3d}; kernel and
+     * stride one int or three ({@code stride} null or empty for the kernel).
+     */
+    public static Tensor lpPool3d(Tensor input, double normType, int[] kernel, int[] stride, boolean ceilMode) {
+        Checks.tensor(input, "lp_pool3d", "input", 1);
+        return dev.ember.PoolingExtras.lpPool3d(input, normType, false, kernel, stride, ceilMode);
+    }
+
+    /** {@code F.lp_pool3d(input, norm_type, kernel_size)} with an int norm type: a cubic window, stride = window. */
+    public static Tensor lpPool3d(Tensor input, int normType, int kernel) {
+        return lpPool3d(input, normType, new int[] {kernel}, null, false);
+    }
+
+    /**
+     * {@code F.lp_pool3d(input, norm_type, kernel_size, stride, ceil_mode)} with an int norm type (see
+     * {@link #lpPool1d(Tensor, int, int, int, boolean)}).
+     */
+    public static Tensor lpPool3d(Tensor input, int normType, int[] kernel, int[] stride, boolean ceilMode) {
+        Checks.tensor(input, "lp_pool3d", "input", 1);
+        return dev.ember.PoolingExtras.lpPool3d(input, normType, true, kernel, stride, ceilMode);
+    }
+
     /** {@code F.max_unpool3d(input, indices, kernel_size)}: stride = kernel, no padding, the default output size. */
     public static Tensor maxUnpool3d(Tensor input, Tensor indices, int kernel) {
         return maxUnpool3d(input, indices, new int[] {kernel}, null, new int[] {0}, null);

@@ -21,7 +21,7 @@ import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The nn.functional gaps of session 20 (avg_pool2d's divisor_override, max_unpool3d, channel_shuffle, pdist,
+ * The nn.functional gaps of session 20 (avg_pool2d's divisor_override, lp_pool3d, max_unpool3d, channel_shuffle, pdist,
  * gumbel_softmax (its random rows), triplet_margin_with_distance_loss, the fractional max poolings) on CUDA against the
  * CPU, forward and backward, with non-contiguous inputs, empty batches and double backward. They are compositions of
  * existing tensor ops, so this checks that every piece runs on the GPU.
@@ -47,6 +47,8 @@ class CudaFunctionalGapsTest {
                 false, true, 3), r(4, 7, 6)));
         t.add(p("avg_pool2d divisor double backward", a -> inputGradient(Functional.avgPool2d(a[0], ints(2), ints(1), ints(1),
                 false, true, 3), a[0]), r(2, 3, 5, 6)));
+        t.add(p("lp_pool3d", a -> Functional.lpPool3d(a[0].abs().add(0.25), 3.0, ints(2, 1, 2), ints(1, 2, 2), true),
+                r(2, 3, 5, 6, 7)));
         Tensor.ValuesIndices vi = Functional.maxPool3dWithIndices(r(2, 3, 6, 5, 8), ints(2), null, ints(0), ints(1), false);
         Tensor idx = vi.indices();
         t.add(p("max_unpool3d", a -> Functional.maxUnpool3d(a[0], idx.to(a[0].device()), 2), vi.values()));
