@@ -68,12 +68,12 @@ public final class ASGD extends Optimizer {
             double t0 = group.getDouble("t0");
             double weightDecay = group.getDouble("weight_decay");
             if (fresh) {
-                s.scalars.put("eta", (double) (float) lr);
+                s.scalars.put("eta", roundToScalarDtype(lr));
                 s.scalars.put("mu", 1.0);
                 s.put("ax", p.zerosLike());
             }
             s.step++;
-            double step = (float) s.step;
+            double step = roundToScalarDtype(s.step);
             Tensor g = grad;
             if (weightDecay != 0) {
                 g = g.add(p, weightDecay);
@@ -88,9 +88,9 @@ public final class ASGD extends Optimizer {
             } else {
                 ax.copy_(p);
             }
-            // PyTorch keeps eta and mu as float32 tensors: torch.tensor(python float) rounds them
-            s.scalars.put("eta", (double) (float) (lr / Math.pow(1 + lambd * lr * step, alpha)));
-            s.scalars.put("mu", (double) (float) (1 / Math.max(1, step - t0)));
+            // PyTorch keeps eta and mu as tensors of _get_scalar_dtype() (float32 unless the default type is float64)
+            s.scalars.put("eta", roundToScalarDtype(lr / Math.pow(1 + lambd * lr * step, alpha)));
+            s.scalars.put("mu", roundToScalarDtype(1 / Math.max(1, step - t0)));
         });
     }
 }

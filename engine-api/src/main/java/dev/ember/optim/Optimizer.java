@@ -579,8 +579,7 @@ public abstract class Optimizer {
                 continue;
             }
             Map<String, Object> m = new LinkedHashMap<>();
-            // PyTorch 2.x's _get_scalar_dtype(): float64 under a float64 default type, float32 otherwise
-            DType scalarType = dev.ember.Ember.getDefaultDtype() == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
+            DType scalarType = scalarDtype();
             if (countsSteps()) {
                 m.put("step", Tensor.tensor((double) s.step, scalarType, Device.CPU));
             }
@@ -594,6 +593,19 @@ public abstract class Optimizer {
         out.put("state", st);
         out.put("param_groups", packed);
         return out;
+    }
+
+    /**
+     * PyTorch 2.x's {@code _get_scalar_dtype()}: the type of an optimizer's scalar state (its step, ASGD's eta and mu),
+     * float64 under a float64 default type ({@link dev.ember.Ember#setDefaultDtype}), float32 otherwise.
+     */
+    static DType scalarDtype() {
+        return dev.ember.Ember.getDefaultDtype() == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
+    }
+
+    /** {@code v} as a scalar state tensor of {@link #scalarDtype()} holds it. */
+    static double roundToScalarDtype(double v) {
+        return scalarDtype() == DType.FLOAT32 ? (float) v : v;
     }
 
     /**
