@@ -6,7 +6,8 @@
 # then "<property> dtype [shape] : values" and "glp<i>" / "gkl<i>" gradients ("none" where no gradient reached).
 import torch
 from torch.distributions import (Normal, Bernoulli, Categorical, Uniform, Exponential, Laplace, LogNormal,
-                                 OneHotCategorical, Independent)
+                                 OneHotCategorical, Independent, MultivariateNormal, Gamma, Beta, Dirichlet, Poisson,
+                                 Geometric, Binomial)
 from torch.distributions.kl import kl_divergence
 
 torch.set_printoptions(precision=17)
@@ -52,7 +53,7 @@ def case(name, ctor, params, value=None, q=None, props=('mean', 'mode', 'varianc
     if q is not None:
         out.append(f"q {fmt(q)}")
         out.append(f"icdf {fmt(d.icdf(q))}")
-    if d.has_enumerate_support:
+    if d.has_enumerate_support and not isinstance(d, Binomial):
         out.append(f"support {fmt(d.enumerate_support())}")
 
 
@@ -103,6 +104,39 @@ kl("laplace", Laplace, Laplace, [T([0.5, -1.0]), T([1.5, 0.3]), T([0.0, 1.0]), T
 kl("lognormal", LogNormal, LogNormal, [T([0.5, -1.0]), T([1.5, 0.3]), T([0.0, 1.0]), T([1.0, 2.0])])
 kl("independent", lambda l, s: Independent(Normal(l, s), 1), lambda l, s: Independent(Normal(l, s), 1),
    [T([[0.5, -1.0], [0.0, 2.0]]), T([[1.5, 0.3], [1.0, 1.0]]), T([[0.0, 1.0], [1.0, 1.0]]), T([[1.0, 2.0], [0.5, 3.0]])])
+
+A = T([[2.0, 0.5, 0.1], [0.5, 1.5, -0.3], [0.1, -0.3, 1.0]])
+B = T([[1.0, 0.2, 0.0], [0.2, 2.0, 0.4], [0.0, 0.4, 0.8]])
+case("mvn covariance", lambda l, c: MultivariateNormal(l, covariance_matrix=c), [T([0.5, -1.0, 2.0]), A],
+     value=T([[0.25, -1.5, 4.0], [0.0, 0.0, 0.0]]), props=('mean', 'mode', 'variance', 'entropy', 'scale_tril',
+                                                           'covariance_matrix', 'precision_matrix'))
+case("mvn precision", lambda l, c: MultivariateNormal(l, precision_matrix=c), [T([0.5, -1.0, 2.0]), A],
+     value=T([0.25, -1.5, 4.0]), props=('variance', 'entropy', 'scale_tril', 'covariance_matrix'))
+case("mvn scaletril batch", lambda l, c: MultivariateNormal(l, scale_tril=c),
+     [T([[0.5, -1.0, 2.0], [0.0, 1.0, -1.0]]), torch.linalg.cholesky(B)],
+     value=T([0.25, -1.5, 4.0]), props=('variance', 'entropy', 'covariance_matrix'))
+case("gamma", Gamma, [T([0.5, 2.0, 7.5]), T([1.5, 0.3, 2.0])], value=T([0.25, 1.5, 4.0]),
+     props=('mean', 'mode', 'variance', 'entropy'))
+case("beta", Beta, [T([0.5, 2.0, 7.5]), T([1.5, 0.3, 2.0])], value=T([0.25, 0.5, 0.9]),
+     props=('mean', 'mode', 'variance', 'entropy'))
+case("dirichlet", Dirichlet, [T([[0.5, 2.0, 7.5], [1.5, 1.3, 2.0]])], value=T([[0.25, 0.25, 0.5], [0.1, 0.6, 0.3]]),
+     props=('mean', 'mode', 'variance', 'entropy'))
+case("poisson", Poisson, [T([0.5, 2.0, 7.5])], value=T([0.0, 3.0, 6.0]), props=('mean', 'mode', 'variance'))
+case("geometric probs", lambda p: Geometric(probs=p), [T([0.2, 0.5, 0.9])], value=T([0.0, 3.0, 1.0]),
+     props=('mean', 'mode', 'variance', 'entropy'))
+case("geometric logits", lambda p: Geometric(logits=p), [T([-1.0, 0.5, 2.0])], value=T([0.0, 3.0, 1.0]),
+     props=('mean', 'variance', 'entropy'))
+case("binomial probs", lambda n, p: Binomial(n, probs=p), [T([5.0, 5.0, 5.0]), T([0.2, 0.5, 0.9])],
+     value=T([0.0, 3.0, 5.0]), props=('mean', 'mode', 'variance'))
+case("binomial logits", lambda n, p: Binomial(n, logits=p), [T([4.0, 10.0]), T([-1.0, 0.5])],
+     value=T([2.0, 7.0]), props=('mean', 'mode', 'variance'))
+
+kl("mvn", lambda l, c: MultivariateNormal(l, covariance_matrix=c), lambda l, c: MultivariateNormal(l, covariance_matrix=c),
+   [T([0.5, -1.0, 2.0]), A, T([0.0, 1.0, 1.0]), B])
+kl("gamma", Gamma, Gamma, [T([0.5, 2.0]), T([1.5, 0.3]), T([1.0, 3.0]), T([1.0, 2.0])])
+kl("beta", Beta, Beta, [T([0.5, 2.0]), T([1.5, 0.3]), T([1.0, 3.0]), T([1.0, 2.0])])
+kl("dirichlet", Dirichlet, Dirichlet, [T([0.5, 2.0, 1.0]), T([1.5, 0.3, 2.0])])
+kl("poisson", Poisson, Poisson, [T([0.5, 2.0]), T([1.5, 0.3])])
 
 with open(__file__.replace('make_expected.py', 'expected.txt'), 'w') as f:
     f.write('\n'.join(out) + '\n')

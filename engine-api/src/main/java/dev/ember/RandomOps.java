@@ -415,7 +415,11 @@ final class RandomOps {
         }
     }
 
-    /** Standard Gamma draws for every element of {@code alpha} (its type and device), with no history. */
+    /**
+     * {@code torch._standard_gamma(alpha)}: a standard Gamma draw per element of {@code alpha} (its type and device; a
+     * sample clamped to the type's smallest normal number, as PyTorch's kernel), node StandardGammaBackward0 whose
+     * gradient is PyTorch's implicit reparameterization {@code grad * _standard_gamma_grad(alpha, result)}.
+     */
     static Tensor standardGamma(Tensor alpha, Generator g) {
         requireFloating(alpha, "_standard_gamma");
         double[] a;
@@ -425,13 +429,89 @@ final class RandomOps {
         long first = g.advance(a.length);
         long seed = g.initialSeed();
         double[] out = new double[a.length];
+        double[] grad = new double[a.length];
         double tiny = alpha.dtype == DType.FLOAT64 ? Double.MIN_NORMAL : Float.MIN_NORMAL;
         for (int i = 0; i < a.length; i++) {
-            // PyTorch clamps a sample to the type's smallest normal number
             out[i] = Math.max(tiny, sampleGamma(a[i], new ElementStream(seed, first + i)));
+            if (alpha.dtype != DType.FLOAT64) {
+                out[i] = (float) out[i];
+            }
+            grad[i] = standardGammaGrad(a[i], out[i]);
         }
-        return ArithmeticOps.cast(Creation.fromFlat(out, alpha.shape.clone(), DType.FLOAT64, alpha.device), alpha.dtype);
+        Tensor t = ArithmeticOps.cast(Creation.fromFlat(out, alpha.shape.clone(), DType.FLOAT64, alpha.device), alpha.dtype);
+        Tensor dx = ArithmeticOps.cast(Creation.fromFlat(grad, alpha.shape.clone(), DType.FLOAT64, alpha.device), alpha.dtype);
+        // derivatives.yaml: self: grad * _standard_gamma_grad(self, result) (not differentiable again)
+        return ArithmeticOps.record(t, "StandardGammaBackward0", new Tensor[] {alpha}, n -> gr -> new Tensor[] {gr.mul(dx)});
     }
+
+    /** {@code digamma} of a positive number: the recurrence up to 6, then the asymptotic series. */
+    private static double digamma(double x) {
+        double r = 0;
+        while (x < 6) {
+            r -= 1 / x;
+            x += 1;
+        }
+        double f = 1 / (x * x);
+        return r + Math.log(x) - 0.5 / x
+                - f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
+    }
+
+    /**
+     * PyTorch's {@code standard_gamma_grad_one}: {@code -(d/dalpha cdf(x; alpha)) / pdf(x; alpha)} by a Taylor series
+     * for small x, Rice's saddle-point expansion for large alpha, else PyTorch's bivariate rational approximation.
+     */
+    static double standardGammaGrad(double alpha, double x) {
+        if (x < 0.8) {
+            double numer = 1;
+            double denom = alpha;
+            double series1 = numer / denom;
+            double series2 = numer / (denom * denom);
+            for (int i = 1; i <= 5; ++i) {
+                numer *= -x / i;
+                denom += 1;
+                series1 += numer / denom;
+                series2 += numer / (denom * denom);
+            }
+            double powXAlpha = Math.pow(x, alpha);
+            double gammaPdf = Math.pow(x, alpha - 1) * Math.exp(-x);
+            double gammaCdf = powXAlpha * series1;
+            double gammaCdfAlpha = (Math.log(x) - digamma(alpha)) * gammaCdf - powXAlpha * series2;
+            double result = -gammaCdfAlpha / gammaPdf;
+            return Double.isNaN(result) ? 0 : result;
+        }
+        if (alpha > 8.0) {
+            if (0.9 * alpha <= x && x <= 1.1 * alpha) {
+                double numer1 = 1 + 24 * alpha * (1 + 12 * alpha);
+                double numer2 = 1440 * (alpha * alpha) + 6 * x * (53 - 120 * x) - 65 * x * x / alpha + alpha * (107 + 3600 * x);
+                double denom = 1244160 * (alpha * alpha) * (alpha * alpha);
+                return numer1 * numer2 / denom;
+            }
+            double denom = Math.sqrt(8 * alpha);
+            double term2 = denom / (alpha - x);
+            double term3 = Math.pow(x - alpha - alpha * Math.log(x / alpha), -1.5);
+            double term23 = x < alpha ? term2 - term3 : term2 + term3;
+            double term1 = Math.log(x / alpha) * term23 - Math.sqrt(2 / alpha) * (alpha + x) / ((alpha - x) * (alpha - x));
+            double stirling = 1 + 1 / (12 * alpha) * (1 + 1 / (24 * alpha));
+            double numer = x * term1;
+            return -stirling * numer / denom;
+        }
+        double u = Math.log(x / alpha);
+        double v = Math.log(alpha);
+        double[] coefV = new double[8];
+        for (int i = 0; i < 8; ++i) {
+            coefV[i] = GAMMA_GRAD_UV[0][i] + u * (GAMMA_GRAD_UV[1][i] + u * GAMMA_GRAD_UV[2][i]);
+        }
+        double p = coefV[0] + v * (coefV[1] + v * (coefV[2] + v * coefV[3]));
+        double q = coefV[4] + v * (coefV[5] + v * (coefV[6] + v * coefV[7]));
+        return Math.exp(p / q);
+    }
+
+    private static final double[][] GAMMA_GRAD_UV = {
+        {0.16009398, -0.094634809, 0.025146376, -0.0030648343, 1, 0.32668115, 0.10406089, 0.0014179084},
+        {0.53487893, 0.1298071, 0.065735949, -0.0015649758, 0.16639465, 0.020070113, -0.0035938915, -0.00058392623},
+        {0.040121004, -0.0065914022, -0.0026286047, -0.0013441777, 0.017050642, -0.0021309326, 0.00085092367,
+            -1.5247877e-07},
+    };
 
     // ------------------------------------------------------------------ new tensors
 

@@ -556,6 +556,17 @@ public final class Tensor implements AutoCloseable {
         return RandomOps.binomial(count, prob, generator);
     }
 
+    /**
+     * A standard Gamma(concentration) sample per element, as {@code torch._standard_gamma}: node StandardGammaBackward0
+     * with PyTorch's implicit reparameterization gradient ({@code _standard_gamma_grad}), so Gamma, Beta and Dirichlet
+     * samples carry gradients to their concentrations.
+     */
+    public static Tensor standardGamma(Tensor concentration, Generator generator) {
+        Args.require(concentration, "_standard_gamma", "input", 1, "Tensor");
+        Args.require(generator, "_standard_gamma", "generator", 2, "torch.Generator");
+        return RandomOps.standardGamma(concentration, generator);
+    }
+
     /** Integers uniform on [0, high) with this tensor's shape, type and device, as {@code torch.randint_like(input, high)}. */
     public Tensor randintLike(long high) {
         return RandomOps.randintLike(this, 0, high, Generator.DEFAULT);

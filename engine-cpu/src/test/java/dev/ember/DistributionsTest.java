@@ -1,6 +1,13 @@
 package dev.ember;
 
 import dev.ember.distributions.Bernoulli;
+import dev.ember.distributions.Beta;
+import dev.ember.distributions.Binomial;
+import dev.ember.distributions.Dirichlet;
+import dev.ember.distributions.Gamma;
+import dev.ember.distributions.Geometric;
+import dev.ember.distributions.MultivariateNormal;
+import dev.ember.distributions.Poisson;
 import dev.ember.distributions.Categorical;
 import dev.ember.distributions.Distribution;
 import dev.ember.distributions.Exponential;
@@ -69,6 +76,22 @@ class DistributionsTest {
                 return OneHotCategorical.ofProbs(in[0]);
             case "independent":
                 return new Independent(new Normal(in[0], in[1]), 1);
+            case "mvn":
+                return name.contains("covariance") ? MultivariateNormal.ofCovariance(in[0], in[1])
+                        : name.contains("precision") ? MultivariateNormal.ofPrecision(in[0], in[1])
+                        : MultivariateNormal.ofScaleTril(in[0], in[1]);
+            case "gamma":
+                return new Gamma(in[0], in[1]);
+            case "beta":
+                return new Beta(in[0], in[1]);
+            case "dirichlet":
+                return new Dirichlet(in[0]);
+            case "poisson":
+                return new Poisson(in[0]);
+            case "geometric":
+                return name.contains("logits") ? Geometric.ofLogits(in[0]) : Geometric.ofProbs(in[0]);
+            case "binomial":
+                return name.contains("logits") ? Binomial.ofLogits(in[0], in[1]) : Binomial.ofProbs(in[0], in[1]);
             default:
                 throw new IllegalArgumentException(name);
         }
@@ -118,6 +141,12 @@ class DistributionsTest {
         check("stddev", l, v -> d.stddev());
         check("entropy", l, v -> d.entropy());
         check("support", l, v -> d.enumerateSupport());
+        if (d instanceof MultivariateNormal) {
+            MultivariateNormal m = (MultivariateNormal) d;
+            check("scale_tril", l, v -> m.scaleTril());
+            check("covariance_matrix", l, v -> m.covarianceMatrix());
+            check("precision_matrix", l, v -> m.precisionMatrix());
+        }
         if (l.containsKey("value")) {
             Tensor value = PyTorchCases.tensor(l.get("value"));
             Tensor lp = d.logProb(value);
@@ -158,6 +187,16 @@ class DistributionsTest {
                 return new LogNormal(in[from], in[from + 1]);
             case "independent":
                 return new Independent(new Normal(in[from], in[from + 1]), 1);
+            case "mvn":
+                return MultivariateNormal.ofCovariance(in[from], in[from + 1]);
+            case "gamma":
+                return new Gamma(in[from], in[from + 1]);
+            case "beta":
+                return new Beta(in[from], in[from + 1]);
+            case "dirichlet":
+                return new Dirichlet(in[from]);
+            case "poisson":
+                return new Poisson(in[from]);
             default:
                 throw new IllegalArgumentException(kind);
         }

@@ -168,6 +168,19 @@ public abstract class Constraint {
         };
     }
 
+    /** {@code constraints.integer_interval(0, upper)} with a tensor upper bound (Binomial's support). */
+    public static Constraint integerInterval(Tensor upper) {
+        return new Constraint("IntegerInterval(lower_bound=0, upper_bound=" + Dist.fmt(upper) + ")", 0, true) {
+            @Override
+            public Tensor check(Tensor v) {
+                return noGrad(() -> {
+                    Tensor d = v.detach();
+                    return d.remainder(1L).eq(0L).logicalAnd(d.ge(0L)).logicalAnd(d.le(upper.detach()));
+                });
+            }
+        };
+    }
+
     /** {@code constraints.interval(low, high)} with tensor bounds: {@code low <= v <= high}. */
     public static Constraint interval(Tensor low, Tensor high) {
         return new Constraint("Interval(lower_bound=" + Dist.fmt(low) + ", upper_bound=" + Dist.fmt(high) + ")", 0, false) {
