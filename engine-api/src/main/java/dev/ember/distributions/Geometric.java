@@ -45,8 +45,7 @@ public class Geometric extends Distribution {
             }
             if (invalid != null) {
                 throw new IllegalArgumentException("Expected parameter probs (Tensor of shape " + Dist.tuple(probs.shape())
-                        + ") of distribution " + this + " to satisfy the constraint " + Constraint.UNIT_INTERVAL
-                        + ", but found invalid values:\n" + Dist.fmt(invalid));
+                        + ") of distribution " + this + " to be positive but found invalid values:\n" + Dist.fmt(invalid));
             }
         }
     }

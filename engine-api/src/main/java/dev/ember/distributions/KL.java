@@ -58,8 +58,9 @@ public final class KL {
             return extra;
         }
         if (p instanceof ExponentialFamily && q instanceof ExponentialFamily) {
-            throw new UnsupportedOperationException("The cross KL-divergence between different exponential families cannot "
-                    + "be computed using Bregman divergences");
+            // PyTorch's string carries the indentation of its source's line continuation
+            throw new UnsupportedOperationException("The cross KL-divergence between different exponential families cannot"
+                    + " ".repeat(29) + "be computed using Bregman divergences");
         }
         throw new UnsupportedOperationException("No KL(p || q) is implemented for p type " + p.getClass().getSimpleName()
                 + " and q type " + q.getClass().getSimpleName());

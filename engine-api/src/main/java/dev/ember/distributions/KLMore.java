@@ -32,8 +32,9 @@ final class KLMore {
 
     private static Tensor mvnMvn(MultivariateNormal p, MultivariateNormal q) {
         if (!Arrays.equals(p.eventShape(), q.eventShape())) {
-            throw new IllegalArgumentException("KL-divergence between two Multivariate Normals with different event shapes "
-                    + "cannot be computed");
+            // PyTorch's string carries the indentation of its source's line continuation
+            throw new IllegalArgumentException("KL-divergence between two Multivariate Normals with" + " ".repeat(26)
+                    + "different event shapes cannot be computed");
         }
         Tensor pl = p.unbroadcastedScaleTril();
         Tensor ql = q.unbroadcastedScaleTril();
