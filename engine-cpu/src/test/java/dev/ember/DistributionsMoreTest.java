@@ -200,4 +200,75 @@ class DistributionsMoreTest {
                 + "computed", message(() -> KL.klDivergence(MultivariateNormal.ofCovariance(Tensor.zeros(2), eye),
                         MultivariateNormal.ofCovariance(Tensor.zeros(3), Tensor.eye(3)))));
     }
+
+    /** Every public method of each distribution, with null in each object argument in turn: a message naming it, no NPE. */
+    @Test
+    void nullArguments() throws Exception {
+        dev.ember.distributions.Distribution[] ds = {
+            new dev.ember.distributions.Normal(0, 1), new dev.ember.distributions.Bernoulli(0.3),
+            dev.ember.distributions.Categorical.ofProbs(Tensor.ones(3)), new dev.ember.distributions.Uniform(0, 1),
+            new dev.ember.distributions.Exponential(1), new dev.ember.distributions.Laplace(0, 1),
+            new dev.ember.distributions.LogNormal(0, 1), dev.ember.distributions.OneHotCategorical.ofProbs(Tensor.ones(3)),
+            new dev.ember.distributions.Independent(new dev.ember.distributions.Normal(Tensor.zeros(2), Tensor.ones(2)), 1),
+            MultivariateNormal.ofCovariance(Tensor.zeros(2), Tensor.eye(2)), new Gamma(1, 1), new Beta(1, 1),
+            new Dirichlet(Tensor.ones(3)), new Poisson(1), new Geometric(0.5),
+            Binomial.ofProbs(Tensor.full(new int[] {2}, 3.0), Tensor.full(new int[] {2}, 0.5))};
+        java.util.List<String> problems = new java.util.ArrayList<>();
+        int calls = 0;
+        for (dev.ember.distributions.Distribution d : ds) {
+            for (java.lang.reflect.Method m : d.getClass().getMethods()) {
+                Class<?>[] ps = m.getParameterTypes();
+                if (java.lang.reflect.Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() == Object.class) {
+                    continue;
+                }
+                for (int i = 0; i < ps.length; i++) {
+                    if (ps[i].isPrimitive()) {
+                        continue;
+                    }
+                    Object[] args = new Object[ps.length];
+                    for (int j = 0; j < ps.length; j++) {
+                        args[j] = j == i ? null : ps[j] == Tensor.class ? Tensor.zeros(2) : ps[j] == int[].class ? new int[0]
+                                : ps[j] == Generator.class ? new Generator(1) : ps[j] == boolean.class ? Boolean.TRUE : null;
+                    }
+                    calls++;
+                    try {
+                        m.invoke(d, args);
+                        problems.add(d + "." + m.getName() + "#" + i + ": accepted null");
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        Throwable t = e.getCause();
+                        if (!(t instanceof IllegalArgumentException) || !t.getMessage().contains("null")) {
+                            problems.add(d + "." + m.getName() + "#" + i + ": " + t);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(calls > 50, "only " + calls + " calls");
+        assertEquals(java.util.List.of(), problems);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> KL.klDivergence(null, new Gamma(1, 1))).getMessage()
+                .contains("null"));
+    }
+
+    @Test
+    void emptyAndNonContiguousInputs() {
+        Tensor locT = Tensor.tensor(new double[][] {{0.5, -1.0}, {2.0, 0.0}, {1.0, 1.0}}, DType.FLOAT64).mT();
+        Tensor scaleT = Tensor.tensor(new double[][] {{1.5, 0.3}, {2.0, 1.0}, {0.5, 0.7}}, DType.FLOAT64).mT();
+        dev.ember.distributions.Normal nc = new dev.ember.distributions.Normal(locT, scaleT);
+        dev.ember.distributions.Normal c = new dev.ember.distributions.Normal(locT.contiguous(), scaleT.contiguous());
+        Tensor v = Tensor.tensor(new double[][] {{0.1, 0.2, 0.3}, {-1, 0, 1}}, DType.FLOAT64);
+        assertArrayEquals(c.logProb(v).toDoubleArray(), nc.logProb(v).toDoubleArray(), 0.0);
+        assertArrayEquals(c.logProb(v.mT().contiguous().mT()).toDoubleArray(), nc.logProb(v).toDoubleArray(), 0.0);
+        assertArrayEquals(new Gamma(locT.abs().add(0.5), scaleT).entropy().toDoubleArray(),
+                new Gamma(locT.abs().add(0.5).contiguous(), scaleT.contiguous()).entropy().toDoubleArray(), 0.0);
+        // empty batches and empty sample shapes
+        dev.ember.distributions.Normal empty = new dev.ember.distributions.Normal(Tensor.zeros(0, 3), Tensor.ones(3));
+        assertArrayEquals(new int[] {0, 3}, empty.logProb(Tensor.zeros(0, 3)).shape());
+        assertArrayEquals(new int[] {2, 0, 3}, empty.sample(2).shape());
+        assertArrayEquals(new int[] {0, 3}, empty.entropy().shape());
+        assertArrayEquals(new int[] {0}, dev.ember.distributions.Categorical.ofProbs(Tensor.ones(0, 4)).sample(new Generator(1))
+                .shape());
+        assertArrayEquals(new int[] {0, 2}, new Gamma(Tensor.ones(2), Tensor.ones(2)).rsample(new Generator(1), 0).shape());
+        assertArrayEquals(new int[] {0}, Tensor.poisson(Tensor.zeros(0)).shape());
+        assertArrayEquals(new int[] {0}, Tensor.zeros(0).cauchy_(0, 1).shape());
+    }
 }

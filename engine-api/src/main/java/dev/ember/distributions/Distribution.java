@@ -82,6 +82,7 @@ public abstract class Distribution {
 
     /** {@code sample_shape + batch_shape + event_shape}, as {@code _extended_shape}. */
     protected int[] extendedShape(int[] sampleShape) {
+        Dist.require(sampleShape, "sample", "sample_shape");
         return Dist.concat(sampleShape, batchShape, eventShape);
     }
 
@@ -116,6 +117,8 @@ public abstract class Distribution {
      *     NotImplementedError
      */
     public Tensor rsample(Generator generator, int... sampleShape) {
+        Dist.require(generator, "rsample", "generator");
+        Dist.require(sampleShape, "rsample", "sample_shape");
         throw new UnsupportedOperationException();
     }
 
@@ -124,11 +127,13 @@ public abstract class Distribution {
 
     /** The cumulative distribution function at {@code value}, as {@code cdf}. */
     public Tensor cdf(Tensor value) {
+        Dist.require(value, "cdf", "value");
         throw new UnsupportedOperationException();
     }
 
     /** The inverse cumulative distribution function at {@code value}, as {@code icdf}. */
     public Tensor icdf(Tensor value) {
+        Dist.require(value, "icdf", "value");
         throw new UnsupportedOperationException();
     }
 
