@@ -53,7 +53,7 @@ def case(name, ctor, params, value=None, q=None, props=('mean', 'mode', 'varianc
     if q is not None:
         out.append(f"q {fmt(q)}")
         out.append(f"icdf {fmt(d.icdf(q))}")
-    if d.has_enumerate_support and not isinstance(d, Binomial):
+    if d.has_enumerate_support and not (isinstance(d, Binomial) and 'support' not in name):
         out.append(f"support {fmt(d.enumerate_support())}")
 
 
@@ -130,6 +130,16 @@ case("binomial probs", lambda n, p: Binomial(n, probs=p), [T([5.0, 5.0, 5.0]), T
      value=T([0.0, 3.0, 5.0]), props=('mean', 'mode', 'variance'))
 case("binomial logits", lambda n, p: Binomial(n, logits=p), [T([4.0, 10.0]), T([-1.0, 0.5])],
      value=T([2.0, 7.0]), props=('mean', 'mode', 'variance'))
+
+F = torch.float32
+case("gamma f32", Gamma, [T([0.5, 2.0, 7.5], F), T([1.5, 0.3, 2.0], F)], value=T([0.25, 1.5, 4.0], F),
+     props=('mean', 'mode', 'variance', 'entropy'))
+case("categorical logits f32", lambda l: Categorical(logits=l), [T([[0.5, -1.0, 2.0], [1.0, 1.0, -3.0]], F)],
+     value=torch.tensor([2, 0]), props=('mode', 'entropy'))
+case("bernoulli f32", lambda p: Bernoulli(probs=p), [T([0.2, 0.5, 0.9], F)], value=T([0.0, 1.0, 1.0], F))
+case("laplace f32", Laplace, [T([0.5, -1.0], F), T([1.5, 0.3], F)], value=T([0.25, -1.5], F), q=T([0.1, 0.9], F))
+case("binomial support", lambda n, p: Binomial(n, probs=p), [T([3.0, 3.0]), T([0.2, 0.5])], value=T([0.0, 3.0]),
+     props=('mean',))
 
 kl("mvn", lambda l, c: MultivariateNormal(l, covariance_matrix=c), lambda l, c: MultivariateNormal(l, covariance_matrix=c),
    [T([0.5, -1.0, 2.0]), A, T([0.0, 1.0, 1.0]), B])

@@ -249,6 +249,24 @@ class DistributionsMoreTest {
                 .contains("null"));
     }
 
+    /** An expanded distribution keeps its validation, as PyTorch's {@code expand} copies {@code _validate_args}. */
+    @Test
+    void expandKeepsValidation() {
+        assertTrue(message(() -> new dev.ember.distributions.Uniform(0, 1).expand(3).logProb(Tensor.full(new int[] {3}, 2.0)))
+                .startsWith("Expected value argument (Tensor of shape (3,)) to be within the support"));
+        assertTrue(message(() -> new Gamma(1, 1).expand(2).logProb(Tensor.full(new int[] {2}, -1.0)))
+                .startsWith("Expected value argument (Tensor of shape (2,)) to be within the support"));
+        assertTrue(message(() -> new Dirichlet(Tensor.ones(3)).expand(2).logProb(Tensor.ones(2, 3)))
+                .startsWith("Expected value argument (Tensor of shape (2, 3)) to be within the support (Simplex())"));
+        assertTrue(message(() -> MultivariateNormal.ofCovariance(Tensor.zeros(2), Tensor.eye(2)).expand(3)
+                .logProb(Tensor.full(new int[] {3, 2}, Double.NaN).to(DType.FLOAT32)))
+                .startsWith("Expected value argument (Tensor of shape (3, 2)) to be within the support (IndependentConstraint(Real(), 1))"));
+        assertEquals("MultivariateNormal(loc: torch.Size([3, 2]), covariance_matrix: torch.Size([3, 2, 2]))",
+                MultivariateNormal.ofCovariance(Tensor.zeros(2), Tensor.eye(2)).expand(3).toString());
+        // without validation, no check
+        new dev.ember.distributions.Uniform(Tensor.zeros(1), Tensor.ones(1), false).expand(2).logProb(Tensor.full(new int[] {2}, 2.0));
+    }
+
     @Test
     void emptyAndNonContiguousInputs() {
         Tensor locT = Tensor.tensor(new double[][] {{0.5, -1.0}, {2.0, 0.0}, {1.0, 1.0}}, DType.FLOAT64).mT();

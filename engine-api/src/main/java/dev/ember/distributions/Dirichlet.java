@@ -113,6 +113,6 @@ public class Dirichlet extends ExponentialFamily {
     @Override
     public Dirichlet expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        return new Dirichlet(concentration.expand(Dist.concat(batchShape, eventShape())), false);
+        return new Dirichlet(concentration.expand(Dist.concat(batchShape, eventShape())), validateArgs);
     }
 }

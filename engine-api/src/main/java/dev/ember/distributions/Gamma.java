@@ -112,6 +112,6 @@ public class Gamma extends ExponentialFamily {
     @Override
     public Gamma expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        return new Gamma(new Tensor[] {concentration.expand(batchShape), rate.expand(batchShape)}, false);
+        return new Gamma(new Tensor[] {concentration.expand(batchShape), rate.expand(batchShape)}, validateArgs);
     }
 }

@@ -28,7 +28,7 @@ public class MultivariateNormal extends ExponentialFamily {
     public MultivariateNormal(Tensor loc, Tensor covarianceMatrix, Tensor precisionMatrix, Tensor scaleTril,
                               Boolean validateArgs) {
         this(Dist.require(loc, "MultivariateNormal", "loc"), covarianceMatrix, precisionMatrix, scaleTril,
-                shapes(loc, covarianceMatrix, precisionMatrix, scaleTril), validateArgs);
+                shapes(loc, covarianceMatrix, precisionMatrix, scaleTril), validateArgs, null);
     }
 
     /** N(loc, covarianceMatrix). */
@@ -74,7 +74,8 @@ public class MultivariateNormal extends ExponentialFamily {
         return batch;
     }
 
-    private MultivariateNormal(Tensor loc, Tensor cov, Tensor prec, Tensor tril, int[] batch, Boolean validateArgs) {
+    private MultivariateNormal(Tensor loc, Tensor cov, Tensor prec, Tensor tril, int[] batch, Boolean validateArgs,
+                               Tensor knownScaleTril) {
         super(batch, new int[] {loc.size(-1)}, validateArgs);
         int n = loc.size(-1);
         this.loc = loc.expand(Dist.concat(batch, new int[] {n}));
@@ -83,7 +84,9 @@ public class MultivariateNormal extends ExponentialFamily {
         this.covarianceGiven = cov != null ? cov.expand(mat) : null;
         this.precisionGiven = prec != null ? prec.expand(mat) : null;
         validateParams();
-        if (tril != null) {
+        if (knownScaleTril != null) {
+            unbroadcastedScaleTril = knownScaleTril;
+        } else if (tril != null) {
             unbroadcastedScaleTril = tril;
         } else if (cov != null) {
             unbroadcastedScaleTril = cov.linalgCholesky();
@@ -223,9 +226,12 @@ public class MultivariateNormal extends ExponentialFamily {
     public MultivariateNormal expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
         int n = eventShape()[0];
+        // as PyTorch's expand: the parameter given, expanded, and the factor already computed
+        int[] mat = Dist.concat(batchShape, new int[] {n, n});
         Tensor l = loc.expand(Dist.concat(batchShape, new int[] {n}));
-        return new MultivariateNormal(l, null, null, unbroadcastedScaleTril.expand(Dist.concat(batchShape, new int[] {n, n})),
-                batchShape.clone(), false);
+        return new MultivariateNormal(l, covarianceGiven == null ? null : covarianceGiven.expand(mat),
+                precisionGiven == null ? null : precisionGiven.expand(mat), scaleTrilGiven == null ? null : scaleTrilGiven.expand(mat),
+                batchShape.clone(), validateArgs, unbroadcastedScaleTril);
     }
 
     /** {@code MultivariateNormal(loc: torch.Size([2]), covariance_matrix: torch.Size([2, 2]))}, as PyTorch's repr. */

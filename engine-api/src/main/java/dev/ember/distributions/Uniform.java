@@ -142,6 +142,6 @@ public class Uniform extends Distribution {
     @Override
     public Uniform expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        return new Uniform(new Tensor[] {low.expand(batchShape), high.expand(batchShape)}, false);
+        return new Uniform(new Tensor[] {low.expand(batchShape), high.expand(batchShape)}, validateArgs);
     }
 }
