@@ -50,6 +50,8 @@ class DistributionsMoreTest {
         Tensor r = p64(1.5, 0.3, 2.0);
         Tensor x = Tensor.tensor(new double[] {0.25, 1.5, 4.0}, DType.FLOAT64);
         assertTrue(Autograd.gradcheck(a -> new Gamma(a[0], a[1]).logProb(x), c, r));
+        assertTrue(Autograd.gradgradcheck(a -> new Gamma(a[0], a[1]).logProb(x), c, r));
+        assertTrue(Autograd.gradgradcheck(a -> MultivariateNormal.ofScaleTril(a[0], a[1].tril()).logProb(value), loc, tril));
         assertTrue(Autograd.gradcheck(a -> new Gamma(a[0], a[1]).entropy(), c, r));
         Tensor u = Tensor.tensor(new double[] {0.25, 0.5, 0.9}, DType.FLOAT64);
         assertTrue(Autograd.gradcheck(a -> new Beta(a[0], a[1]).logProb(u), c, r));

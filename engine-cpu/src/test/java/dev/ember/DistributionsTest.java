@@ -248,6 +248,8 @@ class DistributionsTest {
         Tensor idx = Tensor.tensor(new long[] {3, 1}, DType.INT64);
         assertTrue(Autograd.gradcheck(a -> Categorical.ofLogits(a[0]).logProb(idx), catLogits));
         assertTrue(Autograd.gradcheck(a -> Categorical.ofLogits(a[0]).entropy(), catLogits));
+        assertTrue(Autograd.gradgradcheck(a -> Categorical.ofLogits(a[0]).logProb(idx), catLogits));
+        assertTrue(Autograd.gradgradcheck(a -> Bernoulli.ofLogits(a[0]).logProb(bits), logits));
         Tensor probs = p64(0.2, 0.3, 0.5);
         assertTrue(Autograd.gradcheck(a -> Categorical.ofProbs(a[0]).logProb(Tensor.tensor(new long[] {1}, DType.INT64)),
                 probs));
