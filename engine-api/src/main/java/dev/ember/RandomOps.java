@@ -139,6 +139,380 @@ final class RandomOps {
         }
     }
 
+    // ---- random samplers (session 20, helper 3) ----
+
+    /**
+     * {@code Tensor.random_(from, to)}: integers uniform on [from, to) in self's type; node RandomBackward0 for
+     * {@code random_(from, to)}, RandomBackward1 for {@code random_(to)} ({@code node}).
+     */
+    static Tensor random_(Tensor self, long from, long to, String node, Generator g) {
+        if (from >= to) {
+            throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + from + " >= to="
+                    + to);
+        }
+        if (self.dtype == DType.FLOAT16) {
+            // check_from_to_in_range: the ends within the type's finite range (an error only where they are not)
+            if (from < -65504 || from > 65504) {
+                throw new IllegalArgumentException("from is out of bounds for c10::Half");
+            }
+            if (to - 1 < -65504 || to - 1 > 65504) {
+                throw new IllegalArgumentException("to - 1 is out of bounds for c10::Half");
+            }
+        }
+        Creation.checkRandomRange(from, to, self.dtype);
+        return fill(self, List.of(), node, old -> draw(old, RandomKind.INTEGERS, from, to, g));
+    }
+
+    /** {@code Tensor.geometric_(p)}: the number of Bernoulli(p) trials up to the first success, node GeometricBackward0. */
+    static Tensor geometric_(Tensor self, double p, Generator g) {
+        if (!(p > 0 && p < 1)) {
+            throw new IllegalArgumentException("geometric_ expects p to be in (0, 1), but got p=" + Format.cpp(p));
+        }
+        // PyTorch's transformation::geometric: ceil(log(u) / log1p(-p)), u uniform on (0, 1)
+        return fill(self, List.of(), "GeometricBackward0", old -> {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor u = Creation.random(RandomKind.UNIFORM, old.shape, DType.FLOAT64, 0, 1, g, old.device);
+                Tensor k = u.rsub(1.0).log().div(Math.log1p(-p)).ceil().clampMin(1.0);
+                return ArithmeticOps.cast(k, old.dtype);
+            }
+        });
+    }
+
+    /** {@code Tensor.cauchy_(median, sigma)}: {@code median + sigma * tan(pi (u - 1/2))}, node CauchyBackward0. */
+    static Tensor cauchy_(Tensor self, double median, double sigma, Generator g) {
+        // PyTorch 2.x checks sigma (1.13 did not)
+        if (!(sigma > 0.0)) {
+            throw new IllegalArgumentException("cauchy_ expects sigma > 0.0, but found sigma=" + Format.cpp(sigma));
+        }
+        requireFloating(self, "cauchy_cpu");
+        return fill(self, List.of(), "CauchyBackward0", old -> {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor u = Creation.random(RandomKind.UNIFORM, old.shape, DType.FLOAT64, 0, 1, g, old.device);
+                Tensor c = u.sub(0.5).mul(Math.PI).tan().mul(sigma).add(median);
+                return ArithmeticOps.cast(c, old.dtype);
+            }
+        });
+    }
+
+    /** {@code Tensor.log_normal_(mean, std)}: {@code exp(N(mean, std))}, node LogNormalBackward0. */
+    static Tensor logNormal_(Tensor self, double mean, double std, Generator g) {
+        if (!(std > 0.0)) {
+            throw new IllegalArgumentException("log_normal_ expects std > 0.0, but found std=" + Format.cpp(std));
+        }
+        requireFloating(self, "log_normal_cpu");
+        return fill(self, List.of(), "LogNormalBackward0", old -> {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor z = Creation.random(RandomKind.NORMAL, old.shape, DType.FLOAT64, mean, std, g, old.device);
+                return ArithmeticOps.cast(z.exp(), old.dtype);
+            }
+        });
+    }
+
+    /**
+     * A stream of uniform doubles for one element of a host rejection sampler: element {@code i} of a draw owns counter
+     * {@code first + i}, and its k-th block of four words is Philox at that counter under the key
+     * {@code seed + k * golden}, so an element may draw as many numbers as its algorithm needs, the same on every device.
+     */
+    static final class ElementStream {
+        private final long seed;
+        private final long counter;
+        private final int[] words = new int[4];
+        private int block = -1;
+        private int used = 4;
+
+        ElementStream(long seed, long counter) {
+            this.seed = seed;
+            this.counter = counter;
+        }
+
+        private int next() {
+            if (used == 4) {
+                block++;
+                Philox.block(seed + block * 0x9E3779B97F4A7C15L, counter, words);
+                used = 0;
+            }
+            return words[used++];
+        }
+
+        /** Uniform on [0, 1) with 53 bits. */
+        double uniform() {
+            int hi = next();
+            int lo = next();
+            return Philox.uniformDouble(hi, lo);
+        }
+
+        /** Standard normal (Box-Muller of two words). */
+        double normal() {
+            int a = next();
+            int b = next();
+            return Philox.normal(a, b);
+        }
+    }
+
+    /** A Poisson(rate) draw: Knuth's product of uniforms below 12, else Hormann's PTRS (as PyTorch's sample_poisson). */
+    static double samplePoisson(double lambda, ElementStream s) {
+        if (lambda >= 10) {
+            // transformed rejection with squeeze (Hormann 1993), PyTorch's sample_poisson for lambda >= 10
+            double slam = Math.sqrt(lambda);
+            double loglam = Math.log(lambda);
+            double b = 0.931 + 2.53 * slam;
+            double a = -0.059 + 0.02483 * b;
+            double invalpha = 1.1239 + 1.1328 / (b - 3.4);
+            double vr = 0.9277 - 3.6224 / (b - 2);
+            while (true) {
+                double u = s.uniform() - 0.5;
+                double v = s.uniform();
+                double us = 0.5 - Math.abs(u);
+                double k = Math.floor((2 * a / us + b) * u + lambda + 0.43);
+                if (us >= 0.07 && v <= vr) {
+                    return k;
+                }
+                if (k < 0 || (us < 0.013 && v > us)) {
+                    continue;
+                }
+                if (Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b)
+                        <= -lambda + k * loglam - logFactorial(k)) {
+                    return k;
+                }
+            }
+        }
+        if (lambda == 0) {
+            return 0;
+        }
+        double enlam = Math.exp(-lambda);
+        double x = 0;
+        double prod = 1.0;
+        while (true) {
+            prod *= s.uniform();
+            if (prod > enlam) {
+                x += 1;
+            } else {
+                return x;
+            }
+        }
+    }
+
+    /** {@code log(k!)} for a whole k: the sum of logs below 21, Stirling's series (error under 1e-15) above. */
+    static double logFactorial(double k) {
+        if (k < 21) {
+            double r = 0;
+            for (int i = 2; i <= (int) k; i++) {
+                r += Math.log(i);
+            }
+            return r;
+        }
+        double x = k + 1;
+        double x2 = x * x;
+        return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * x) - 1 / (360 * x * x2)
+                + 1 / (1260 * x * x2 * x2);
+    }
+
+    /** {@code torch.poisson(rates)}: a Poisson draw per element in rates' type, node PoissonBackward0 (zero gradient). */
+    static Tensor poisson(Tensor rates, Generator g) {
+        requireFloating(rates, "poisson_cpu");
+        double[] r;
+        try (GradMode off = Ember.noGrad()) {
+            r = rates.detach().toDoubleArray();
+        }
+        for (double v : r) {
+            if (!(v >= 0)) {
+                throw new IllegalArgumentException("invalid Poisson rate, expected rate to be non-negative");
+            }
+        }
+        long first = g.advance(r.length);
+        long seed = g.initialSeed();
+        double[] out = new double[r.length];
+        for (int i = 0; i < r.length; i++) {
+            out[i] = samplePoisson(r[i], new ElementStream(seed, first + i));
+        }
+        Tensor t = ArithmeticOps.cast(Creation.fromFlat(out, rates.shape.clone(), DType.FLOAT64, rates.device), rates.dtype);
+        return ArithmeticOps.record(t, "PoissonBackward0", new Tensor[] {rates}, n -> grad -> new Tensor[] {grad.zerosLike()});
+    }
+
+    /**
+     * {@code torch.binomial(count, prob)}: a Binomial(count, prob) draw per element (the two broadcast, of one floating
+     * type), counted by the waiting times between successes (geometric jumps; exact, cost proportional to
+     * {@code count * min(p, 1 - p)}). PyTorch records a node whose backward is not implemented; the result here has
+     * no history.
+     */
+    static Tensor binomial(Tensor count, Tensor prob, Generator g) {
+        ArithmeticOps.checkSameDevice(count, prob);
+        requireFloating(count, "binomial_cpu");
+        if (prob.dtype != count.dtype) {
+            throw new IllegalArgumentException("Found dtype " + Format.scalarType(prob.dtype) + " but expected "
+                    + Format.scalarType(count.dtype));
+        }
+        int[] shape = Shapes.broadcast(count.shape, prob.shape);
+        double[] n;
+        double[] p;
+        try (GradMode off = Ember.noGrad()) {
+            n = count.detach().expand(shape).contiguous().toDoubleArray();
+            p = prob.detach().expand(shape).contiguous().toDoubleArray();
+        }
+        long first = g.advance(n.length);
+        long seed = g.initialSeed();
+        double[] out = new double[n.length];
+        for (int i = 0; i < n.length; i++) {
+            out[i] = sampleBinomial(n[i], p[i], new ElementStream(seed, first + i));
+        }
+        return ArithmeticOps.cast(Creation.fromFlat(out, shape, DType.FLOAT64, count.device), count.dtype);
+    }
+
+    static double sampleBinomial(double count, double prob, ElementStream s) {
+        if (count <= 0 || prob <= 0 || Double.isNaN(count) || Double.isNaN(prob)) {
+            return 0;
+        }
+        if (prob >= 1) {
+            return count;
+        }
+        boolean flip = prob > 0.5;
+        double q = flip ? 1 - prob : prob;
+        double logq = Math.log1p(-q);
+        double k = 0;
+        double pos = 0;
+        while (true) {
+            // the gap to the next success, Geometric(q) on {1, 2, ...}
+            pos += Math.ceil(Math.log1p(-s.uniform()) / logq);
+            if (pos > count) {
+                break;
+            }
+            k++;
+        }
+        return flip ? count - k : k;
+    }
+
+    /**
+     * A standard Gamma(alpha) draw by Marsaglia and Tsang's method as PyTorch's sample_gamma (alpha below 1 boosted by
+     * {@code u^(1/alpha)}).
+     */
+    static double sampleGamma(double alpha, ElementStream s) {
+        double scale = 1.0;
+        if (alpha < 1.0) {
+            if (alpha == 0) {
+                return 0;
+            }
+            scale *= Math.pow(1 - s.uniform(), 1.0 / alpha);
+            alpha += 1.0;
+        }
+        double d = alpha - 1.0 / 3.0;
+        double c = 1.0 / Math.sqrt(9.0 * d);
+        while (true) {
+            double x;
+            double y;
+            do {
+                x = s.normal();
+                y = 1.0 + c * x;
+            } while (y <= 0);
+            double v = y * y * y;
+            double u = 1 - s.uniform();
+            double xsq = x * x;
+            if (u < 1.0 - 0.0331 * xsq * xsq) {
+                return scale * d * v;
+            }
+            if (Math.log(u) < 0.5 * xsq + d * (1.0 - v + Math.log(v))) {
+                return scale * d * v;
+            }
+        }
+    }
+
+    /**
+     * {@code torch._standard_gamma(alpha)}: a standard Gamma draw per element of {@code alpha} (its type and device; a
+     * sample clamped to the type's smallest normal number, as PyTorch's kernel), node StandardGammaBackward0 whose
+     * gradient is PyTorch's implicit reparameterization {@code grad * _standard_gamma_grad(alpha, result)}.
+     */
+    static Tensor standardGamma(Tensor alpha, Generator g) {
+        requireFloating(alpha, "_standard_gamma");
+        double[] a;
+        try (GradMode off = Ember.noGrad()) {
+            a = alpha.detach().contiguous().toDoubleArray();
+        }
+        long first = g.advance(a.length);
+        long seed = g.initialSeed();
+        double[] out = new double[a.length];
+        double[] grad = new double[a.length];
+        double tiny = alpha.dtype == DType.FLOAT64 ? Double.MIN_NORMAL : Float.MIN_NORMAL;
+        for (int i = 0; i < a.length; i++) {
+            out[i] = Math.max(tiny, sampleGamma(a[i], new ElementStream(seed, first + i)));
+            if (alpha.dtype != DType.FLOAT64) {
+                out[i] = (float) out[i];
+            }
+            grad[i] = standardGammaGrad(a[i], out[i]);
+        }
+        Tensor t = ArithmeticOps.cast(Creation.fromFlat(out, alpha.shape.clone(), DType.FLOAT64, alpha.device), alpha.dtype);
+        Tensor dx = ArithmeticOps.cast(Creation.fromFlat(grad, alpha.shape.clone(), DType.FLOAT64, alpha.device), alpha.dtype);
+        // derivatives.yaml: self: grad * _standard_gamma_grad(self, result) (not differentiable again)
+        return ArithmeticOps.record(t, "StandardGammaBackward0", new Tensor[] {alpha}, n -> gr -> new Tensor[] {gr.mul(dx)});
+    }
+
+    /** {@code digamma} of a positive number: the recurrence up to 6, then the asymptotic series. */
+    private static double digamma(double x) {
+        double r = 0;
+        while (x < 6) {
+            r -= 1 / x;
+            x += 1;
+        }
+        double f = 1 / (x * x);
+        return r + Math.log(x) - 0.5 / x
+                - f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
+    }
+
+    /**
+     * PyTorch's {@code standard_gamma_grad_one}: {@code -(d/dalpha cdf(x; alpha)) / pdf(x; alpha)} by a Taylor series
+     * for small x, Rice's saddle-point expansion for large alpha, else PyTorch's bivariate rational approximation.
+     */
+    static double standardGammaGrad(double alpha, double x) {
+        if (x < 0.8) {
+            double numer = 1;
+            double denom = alpha;
+            double series1 = numer / denom;
+            double series2 = numer / (denom * denom);
+            for (int i = 1; i <= 5; ++i) {
+                numer *= -x / i;
+                denom += 1;
+                series1 += numer / denom;
+                series2 += numer / (denom * denom);
+            }
+            double powXAlpha = Math.pow(x, alpha);
+            double gammaPdf = Math.pow(x, alpha - 1) * Math.exp(-x);
+            double gammaCdf = powXAlpha * series1;
+            double gammaCdfAlpha = (Math.log(x) - digamma(alpha)) * gammaCdf - powXAlpha * series2;
+            double result = -gammaCdfAlpha / gammaPdf;
+            return Double.isNaN(result) ? 0 : result;
+        }
+        if (alpha > 8.0) {
+            if (0.9 * alpha <= x && x <= 1.1 * alpha) {
+                double numer1 = 1 + 24 * alpha * (1 + 12 * alpha);
+                double numer2 = 1440 * (alpha * alpha) + 6 * x * (53 - 120 * x) - 65 * x * x / alpha + alpha * (107 + 3600 * x);
+                double denom = 1244160 * (alpha * alpha) * (alpha * alpha);
+                return numer1 * numer2 / denom;
+            }
+            double denom = Math.sqrt(8 * alpha);
+            double term2 = denom / (alpha - x);
+            double term3 = Math.pow(x - alpha - alpha * Math.log(x / alpha), -1.5);
+            double term23 = x < alpha ? term2 - term3 : term2 + term3;
+            double term1 = Math.log(x / alpha) * term23 - Math.sqrt(2 / alpha) * (alpha + x) / ((alpha - x) * (alpha - x));
+            double stirling = 1 + 1 / (12 * alpha) * (1 + 1 / (24 * alpha));
+            double numer = x * term1;
+            return -stirling * numer / denom;
+        }
+        double u = Math.log(x / alpha);
+        double v = Math.log(alpha);
+        double[] coefV = new double[8];
+        for (int i = 0; i < 8; ++i) {
+            coefV[i] = GAMMA_GRAD_UV[0][i] + u * (GAMMA_GRAD_UV[1][i] + u * GAMMA_GRAD_UV[2][i]);
+        }
+        double p = coefV[0] + v * (coefV[1] + v * (coefV[2] + v * coefV[3]));
+        double q = coefV[4] + v * (coefV[5] + v * (coefV[6] + v * coefV[7]));
+        return Math.exp(p / q);
+    }
+
+    private static final double[][] GAMMA_GRAD_UV = {
+        {0.16009398, -0.094634809, 0.025146376, -0.0030648343, 1, 0.32668115, 0.10406089, 0.0014179084},
+        {0.53487893, 0.1298071, 0.065735949, -0.0015649758, 0.16639465, 0.020070113, -0.0035938915, -0.00058392623},
+        {0.040121004, -0.0065914022, -0.0026286047, -0.0013441777, 0.017050642, -0.0021309326, 0.00085092367,
+            -1.5247877e-07},
+    };
+
     // ------------------------------------------------------------------ new tensors
 
     /** {@code torch.bernoulli(input)}: 1 with probability {@code input} elementwise. */

@@ -481,6 +481,93 @@ public final class Tensor implements AutoCloseable {
         return RandomOps.exponential_(this, lambd, generator);
     }
 
+    // ---- random samplers (session 20, helper 3) ----
+
+    /** Fills with integers uniform on [from, to) in place, as {@code Tensor.random_(from, to)}. */
+    public Tensor random_(long from, long to) {
+        return RandomOps.random_(this, from, to, "RandomBackward0", Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.random_(from, to, generator=)}. */
+    public Tensor random_(long from, long to, Generator generator) {
+        Args.require(generator, "random_", "generator", 3, "torch.Generator");
+        return RandomOps.random_(this, from, to, "RandomBackward0", generator);
+    }
+
+    /** Fills with integers uniform on [0, to) in place, as {@code Tensor.random_(to)}. */
+    public Tensor random_(long to) {
+        return RandomOps.random_(this, 0, to, "RandomBackward1", Generator.DEFAULT);
+    }
+
+    /** Fills with geometric samples (trials to the first success of probability {@code p}) in place, as {@code Tensor.geometric_(p)}. */
+    public Tensor geometric_(double p) {
+        return RandomOps.geometric_(this, p, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.geometric_(p, generator=)}. */
+    public Tensor geometric_(double p, Generator generator) {
+        Args.require(generator, "geometric_", "generator", 2, "torch.Generator");
+        return RandomOps.geometric_(this, p, generator);
+    }
+
+    /** Fills with Cauchy samples in place, as {@code Tensor.cauchy_(median, sigma)}. */
+    public Tensor cauchy_(double median, double sigma) {
+        return RandomOps.cauchy_(this, median, sigma, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.cauchy_(median, sigma, generator=)}. */
+    public Tensor cauchy_(double median, double sigma, Generator generator) {
+        Args.require(generator, "cauchy_", "generator", 3, "torch.Generator");
+        return RandomOps.cauchy_(this, median, sigma, generator);
+    }
+
+    /** Fills with log-normal samples ({@code exp} of N(mean, std)) in place, as {@code Tensor.log_normal_(mean, std)}. */
+    public Tensor logNormal_(double mean, double std) {
+        return RandomOps.logNormal_(this, mean, std, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.log_normal_(mean, std, generator=)}. */
+    public Tensor logNormal_(double mean, double std, Generator generator) {
+        Args.require(generator, "log_normal_", "generator", 3, "torch.Generator");
+        return RandomOps.logNormal_(this, mean, std, generator);
+    }
+
+    /** A Poisson sample for each rate, as {@code torch.poisson(input)} (node PoissonBackward0, zero gradient). */
+    public static Tensor poisson(Tensor rates) {
+        return poisson(rates, Generator.DEFAULT);
+    }
+
+    /** {@code torch.poisson(input, generator=)}. */
+    public static Tensor poisson(Tensor rates, Generator generator) {
+        Args.require(rates, "poisson", "input", 1, "Tensor");
+        Args.require(generator, "poisson", "generator", 2, "torch.Generator");
+        return RandomOps.poisson(rates, generator);
+    }
+
+    /** A Binomial(count, prob) sample per element (the two broadcast, of one floating type), as {@code torch.binomial}. */
+    public static Tensor binomial(Tensor count, Tensor prob) {
+        return binomial(count, prob, Generator.DEFAULT);
+    }
+
+    /** {@code torch.binomial(count, prob, generator=)}. */
+    public static Tensor binomial(Tensor count, Tensor prob, Generator generator) {
+        Args.require(count, "binomial", "count", 1, "Tensor");
+        Args.require(prob, "binomial", "prob", 2, "Tensor");
+        Args.require(generator, "binomial", "generator", 3, "torch.Generator");
+        return RandomOps.binomial(count, prob, generator);
+    }
+
+    /**
+     * A standard Gamma(concentration) sample per element, as {@code torch._standard_gamma}: node StandardGammaBackward0
+     * with PyTorch's implicit reparameterization gradient ({@code _standard_gamma_grad}), so Gamma, Beta and Dirichlet
+     * samples carry gradients to their concentrations.
+     */
+    public static Tensor standardGamma(Tensor concentration, Generator generator) {
+        Args.require(concentration, "_standard_gamma", "input", 1, "Tensor");
+        Args.require(generator, "_standard_gamma", "generator", 2, "torch.Generator");
+        return RandomOps.standardGamma(concentration, generator);
+    }
+
     /** Integers uniform on [0, high) with this tensor's shape, type and device, as {@code torch.randint_like(input, high)}. */
     public Tensor randintLike(long high) {
         return RandomOps.randintLike(this, 0, high, Generator.DEFAULT);

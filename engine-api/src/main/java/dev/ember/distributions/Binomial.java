@@ -1,0 +1,179 @@
+package dev.ember.distributions;
+
+import dev.ember.Ember;
+import dev.ember.Generator;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The binomial distribution: successes in {@code totalCount} trials of probability {@code probs}, as
+ * {@code torch.distributions.Binomial} (samples by {@link Tensor#binomial}).
+ */
+public class Binomial extends Distribution {
+    private final Tensor totalCount;
+    private final boolean fromProbs;
+    private Tensor probs;
+    private Tensor logits;
+
+    /**
+     * Binomial(total_count, probs=, logits=) with exactly one of {@code probs} and {@code logits}; {@code validateArgs}
+     * null for the global default.
+     */
+    public Binomial(Tensor totalCount, Tensor probs, Tensor logits, Boolean validateArgs) {
+        this(broadcast(totalCount, probs, logits), probs != null, validateArgs);
+    }
+
+    private static Tensor[] broadcast(Tensor totalCount, Tensor probs, Tensor logits) {
+        Dist.require(totalCount, "Binomial", "total_count");
+        Tensor p = Bernoulli.checkOne(probs, logits);
+        Tensor[] b = Dist.broadcastAll(totalCount, p);
+        b[0] = b[0].typeAs(b[1]);
+        return b;
+    }
+
+    private Binomial(Tensor[] b, boolean fromProbs, Boolean validateArgs) {
+        super(b[1].shape(), new int[0], validateArgs);
+        this.totalCount = b[0];
+        this.fromProbs = fromProbs;
+        if (fromProbs) {
+            probs = b[1];
+        } else {
+            logits = b[1];
+        }
+        validateParams();
+    }
+
+    /** Binomial(total_count, probs=p). */
+    public static Binomial ofProbs(Tensor totalCount, Tensor probs) {
+        return new Binomial(totalCount, Dist.require(probs, "Binomial", "probs"), null, null);
+    }
+
+    /** Binomial(total_count, logits=l). */
+    public static Binomial ofLogits(Tensor totalCount, Tensor logits) {
+        return new Binomial(totalCount, null, Dist.require(logits, "Binomial", "logits"), null);
+    }
+
+    /** The number of trials (in the probabilities' type). */
+    public Tensor totalCount() {
+        return totalCount;
+    }
+
+    /** The success probabilities. */
+    public Tensor probs() {
+        if (probs == null) {
+            probs = Dist.logitsToProbs(logits, true);
+        }
+        return probs;
+    }
+
+    /** The log-odds of success. */
+    public Tensor logits() {
+        if (logits == null) {
+            logits = Dist.probsToLogits(probs, true);
+        }
+        return logits;
+    }
+
+    @Override
+    public Map<String, Constraint> argConstraints() {
+        Map<String, Constraint> m = new LinkedHashMap<>();
+        m.put("total_count", Constraint.NONNEGATIVE_INTEGER);
+        m.put("probs", Constraint.UNIT_INTERVAL);
+        m.put("logits", Constraint.REAL);
+        return m;
+    }
+
+    @Override
+    protected Map<String, Tensor> params() {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("total_count", totalCount);
+        if (probs != null) {
+            m.put("probs", probs);
+        }
+        if (logits != null) {
+            m.put("logits", logits);
+        }
+        return m;
+    }
+
+    @Override
+    public Constraint support() {
+        return Constraint.integerInterval(totalCount);
+    }
+
+    @Override
+    public boolean hasEnumerateSupport() {
+        return true;
+    }
+
+    @Override
+    public Tensor mean() {
+        return totalCount.mul(probs());
+    }
+
+    @Override
+    public Tensor mode() {
+        return totalCount.add(1.0).mul(probs()).floor().minimum(totalCount);
+    }
+
+    @Override
+    public Tensor variance() {
+        return totalCount.mul(probs()).mul(probs().rsub(1.0));
+    }
+
+    @Override
+    public Tensor sample(Generator generator, int... sampleShape) {
+        Dist.require(generator, "sample", "generator");
+        int[] shape = extendedShape(sampleShape);
+        try (GradMode off = Ember.noGrad()) {
+            return Tensor.binomial(totalCount.detach().expand(shape), probs().detach().expand(shape), generator);
+        }
+    }
+
+    private static Tensor clampByZero(Tensor x) {
+        return x.clampMin(0.0).add(x).sub(x.clampMax(0.0)).div(2.0);
+    }
+
+    @Override
+    public Tensor logProb(Tensor value) {
+        validateSample(value);
+        Tensor l = logits();
+        Tensor logFactorialN = totalCount.add(1.0).lgamma();
+        Tensor logFactorialK = value.add(1.0).lgamma();
+        Tensor logFactorialNmk = totalCount.sub(value).add(1.0).lgamma();
+        Tensor normalizeTerm = totalCount.mul(clampByZero(l)).add(totalCount.mul(l.abs().neg().exp().log1p()))
+                .sub(logFactorialN);
+        return value.mul(l).sub(logFactorialK).sub(logFactorialNmk).sub(normalizeTerm);
+    }
+
+    @Override
+    public Tensor enumerateSupport(boolean expand) {
+        int total;
+        boolean homogeneous;
+        try (GradMode off = Ember.noGrad()) {
+            total = (int) totalCount.detach().max().item();
+            homogeneous = totalCount.detach().min().item() == total;
+        }
+        if (!homogeneous) {
+            throw new UnsupportedOperationException("Inhomogeneous total count not supported by `enumerate_support`.");
+        }
+        int[] batch = batchShape();
+        Tensor values = Tensor.arange(0, 1 + total, 1, totalCount.dtype()).to(totalCount.device());
+        int[] view = new int[1 + batch.length];
+        Arrays.fill(view, 1);
+        view[0] = -1;
+        values = values.reshape(view);
+        return expand ? values.expand(Dist.concat(new int[] {1 + total}, batch)) : values;
+    }
+
+    @Override
+    public Binomial expand(int... batchShape) {
+        Dist.require(batchShape, "expand", "batch_shape");
+        Tensor p = fromProbs ? probs : logits;
+        return new Binomial(new Tensor[] {totalCount.expand(batchShape), p.expand(batchShape)}, fromProbs, validateArgs);
+    }
+}
