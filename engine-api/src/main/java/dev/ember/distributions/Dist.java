@@ -102,9 +102,9 @@ final class Dist {
         return out;
     }
 
-    /** A number as a 0-dim tensor of the default type (float32), as {@code broadcast_all} makes it. */
+    /** A number as a 0-dim tensor of the default type ({@link dev.ember.Ember#getDefaultDtype}), as {@code broadcast_all} makes it. */
     static Tensor scalar(double v) {
-        return Tensor.full(DType.FLOAT32, v);
+        return Tensor.full(dev.ember.Ember.getDefaultDtype(), v);
     }
 
     /** {@code _sum_rightmost(value, dim)}: the sum over the rightmost {@code dim} dims. */
