@@ -4893,4 +4893,169 @@ public final class Tensor implements AutoCloseable {
     static Backend backendFor(Device device) {
         return Backends.forDevice(device);
     }
+
+
+    // ---- tensor functions (session 20, helper 2) ----
+
+    /** {@code self + outer(vec1, vec2)}, as {@code torch.addr} ({@code AddrBackward0}). */
+    public Tensor addr(Tensor vec1, Tensor vec2) {
+        return MoreTensorOps.addr(this, vec1, vec2, 1, 1);
+    }
+
+    /**
+     * {@code beta * self + alpha * outer(vec1, vec2)}, as {@code torch.addr} ({@code AddrBackward0}; self broadcast to
+     * the product's shape, the three types promoted; beta 0 ignores self, NaN included; integer results take integral
+     * factors only).
+     */
+    public Tensor addr(Tensor vec1, Tensor vec2, double beta, double alpha) {
+        return MoreTensorOps.addr(this, vec1, vec2, beta, alpha);
+    }
+
+    /** The sum of products over the last dimension of both (a product for a 0-dim operand), as {@code torch.inner}. */
+    public Tensor inner(Tensor other) {
+        return MoreTensorOps.inner(this, other);
+    }
+
+    /** The dot product of two real 1-D tensors of one type, as {@code torch.vdot} ({@code VdotBackward0}). */
+    public Tensor vdot(Tensor other) {
+        return MoreTensorOps.vdot(this, other);
+    }
+
+    /** The 2-norm of {@code this - other} (broadcast), as {@code torch.dist} ({@code DistBackward0}). */
+    public Tensor dist(Tensor other) {
+        return MoreTensorOps.dist(this, other, 2);
+    }
+
+    /** The p-norm of {@code this - other} (broadcast; p 0 counts the non-zeros), as {@code torch.dist(input, other, p)}. */
+    public Tensor dist(Tensor other, double p) {
+        return MoreTensorOps.dist(this, other, p);
+    }
+
+    /**
+     * Each slice along {@code dim} whose p-norm exceeds {@code maxnorm} scaled down to it (by
+     * {@code maxnorm / (norm + 1e-7)}), as {@code torch.renorm} ({@code RenormBackward0}).
+     */
+    public Tensor renorm(double p, int dim, double maxnorm) {
+        return MoreTensorOps.renorm(this, p, dim, maxnorm);
+    }
+
+    /** Whether each element's sign bit is set (true for -0.0), as {@code torch.signbit}; bool, no history. */
+    public Tensor signbit() {
+        return MoreTensorOps.signbit(this);
+    }
+
+    /** The non-negative greatest common divisor of integers (promoted, broadcast), as {@code torch.gcd}. */
+    public Tensor gcd(Tensor other) {
+        return MoreTensorOps.gcd(this, other);
+    }
+
+    /** The least common multiple of integers (promoted, broadcast; wrapping as PyTorch's), as {@code torch.lcm}. */
+    public Tensor lcm(Tensor other) {
+        return MoreTensorOps.lcm(this, other);
+    }
+
+    /** The flattened tensor on the diagonal of a matrix, as {@code torch.diagflat}. */
+    public Tensor diagflat() {
+        return MoreTensorOps.diagflat(this, 0);
+    }
+
+    /** The flattened tensor on a diagonal ({@code offset} above the main one) of a matrix, as {@code torch.diagflat}. */
+    public Tensor diagflat(int offset) {
+        return MoreTensorOps.diagflat(this, offset);
+    }
+
+    /**
+     * {@code sections} equal views along dimension 1 (dimension 0 of a 1-D tensor), as {@code torch.hsplit}: the size
+     * must divide evenly.
+     */
+    public List<Tensor> hsplit(int sections) {
+        return MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, sections);
+    }
+
+    /** Views between the given indices along dimension 1 (0 of a 1-D tensor), as {@code torch.hsplit}. */
+    public List<Tensor> hsplit(int[] indices) {
+        Args.require(indices, "hsplit", "indices", 1, "tuple of ints");
+        return MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, indices);
+    }
+
+    /** {@code sections} equal views along dimension 0 of a tensor of at least 2 dimensions, as {@code torch.vsplit}. */
+    public List<Tensor> vsplit(int sections) {
+        return MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, sections);
+    }
+
+    /** Views between the given indices along dimension 0 (at least 2 dimensions), as {@code torch.vsplit}. */
+    public List<Tensor> vsplit(int[] indices) {
+        Args.require(indices, "vsplit", "indices", 1, "tuple of ints");
+        return MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, indices);
+    }
+
+    /** {@code sections} equal views along dimension 2 of a tensor of at least 3 dimensions, as {@code torch.dsplit}. */
+    public List<Tensor> dsplit(int sections) {
+        return MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, sections);
+    }
+
+    /** Views between the given indices along dimension 2 (at least 3 dimensions), as {@code torch.dsplit}. */
+    public List<Tensor> dsplit(int[] indices) {
+        Args.require(indices, "dsplit", "indices", 1, "tuple of ints");
+        return MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, indices);
+    }
+
+    /** Views of the given sizes along dimension 0, as {@code torch.split_with_sizes} ({@code SplitWithSizesBackward0}). */
+    public List<Tensor> splitWithSizes(int[] splitSizes) {
+        return splitWithSizes(splitSizes, 0);
+    }
+
+    /** Views of the given sizes along a dimension, as {@code torch.split_with_sizes}. */
+    public List<Tensor> splitWithSizes(int[] splitSizes, int dim) {
+        Args.require(splitSizes, "split_with_sizes", "split_sizes", 1, "tuple of ints");
+        return ShapeOps.splitWithSizes(this, splitSizes, dim);
+    }
+
+    /**
+     * A copy of this tensor with {@code select(dim, index)} replaced by {@code src}, as {@code torch.select_scatter}
+     * ({@code SelectScatterBackward0}: this tensor's gradient with the slice zeroed, src's the slice of the gradient).
+     */
+    public Tensor selectScatter(Tensor src, int dim, int index) {
+        return ScatterViewOps.selectScatter(this, src, dim, index);
+    }
+
+    /** A copy of this tensor with its leading dimension's elements replaced by {@code src}, as {@code torch.slice_scatter}. */
+    public Tensor sliceScatter(Tensor src) {
+        return ScatterViewOps.sliceScatter(this, src, 0, 0, Integer.MAX_VALUE, 1);
+    }
+
+    /**
+     * A copy of this tensor with {@code slice(dim, start, end, step)} replaced by {@code src}, as
+     * {@code torch.slice_scatter} ({@code SliceScatterBackward0}); {@code end} past the size is clamped.
+     */
+    public Tensor sliceScatter(Tensor src, int dim, int start, int end, int step) {
+        return ScatterViewOps.sliceScatter(this, src, dim, start, end, step);
+    }
+
+    /** A copy of this matrix with its main diagonal replaced by {@code src}, as {@code torch.diagonal_scatter}. */
+    public Tensor diagonalScatter(Tensor src) {
+        return ScatterViewOps.diagonalScatter(this, src, 0, 0, 1);
+    }
+
+    /**
+     * A copy of this tensor with {@code diagonal(offset, dim1, dim2)} replaced by {@code src}, as
+     * {@code torch.diagonal_scatter} ({@code DiagonalScatterBackward0}).
+     */
+    public Tensor diagonalScatter(Tensor src, int offset, int dim1, int dim2) {
+        return ScatterViewOps.diagonalScatter(this, src, offset, dim1, dim2);
+    }
+
+    /** {@link #asStridedScatter(Tensor, int[], int[], int)} at storage offset 0 of the copy. */
+    public Tensor asStridedScatter(Tensor src, int[] size, int[] stride) {
+        return ScatterViewOps.asStridedScatter(this, src, size, stride, 0);
+    }
+
+    /**
+     * A copy of this tensor with {@code as_strided(size, stride, storageOffset)} of the copy replaced by {@code src}, as
+     * {@code torch.as_strided_scatter} ({@code AsStridedScatterBackward0}); as PyTorch, a non-contiguous tensor that
+     * requires grad is refused.
+     */
+    public Tensor asStridedScatter(Tensor src, int[] size, int[] stride, int storageOffset) {
+        return ScatterViewOps.asStridedScatter(this, src, size, stride, storageOffset);
+    }
 }

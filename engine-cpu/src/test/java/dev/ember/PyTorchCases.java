@@ -149,7 +149,7 @@ final class PyTorchCases {
 
     /**
      * A tensor line {@code dtype [shape] : values} (the values Python's repr, flattened; none after the colon, or no
-     * colon, for an empty tensor) as a CPU tensor of dtype float64, float32, int64 or bool.
+     * colon, for an empty tensor) as a CPU tensor of dtype float64, float32, int64, int32, int16, int8, uint8 or bool.
      */
     static Tensor tensor(String line) {
         String dtype = line.substring(0, line.indexOf(' '));
@@ -167,6 +167,9 @@ final class PyTorchCases {
                 }
                 return Tensor.tensor(l, DType.INT64, Device.CPU).reshape(shape);
             }
+            case "int32": case "int16": case "int8": case "uint8": // the narrow integer types, read as int64 and converted
+                return tensor("int64" + line.substring(dtype.length()))
+                        .to(DType.valueOf(dtype.toUpperCase(java.util.Locale.ROOT)));
             case "bool": {
                 boolean[] b = new boolean[v.length];
                 for (int i = 0; i < b.length; i++) {
