@@ -1,6 +1,6 @@
 # Writes expected.txt for TensorFunctionsTest.java: addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, the
-# hsplit / vsplit / dsplit family, split_with_sizes and the view scatters (select_scatter, slice_scatter,
-# diagonal_scatter, as_strided_scatter) against PyTorch.
+# hsplit / vsplit / dsplit family, split_with_sizes, the view scatters (select_scatter, slice_scatter,
+# diagonal_scatter, as_strided_scatter) and index_reduce against PyTorch.
 # Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13 CPU; 2.x notes below)
 #
 # Each case: "=== name", then
@@ -16,7 +16,11 @@
 # - tensordot (and so inner) checks "both inputs should have same dtype" before its mm (1.13 fails in mm);
 # - as_strided_scatter's gradient of self is 2.x's: the gradient with the view zeroed (1.13's is uninitialised memory),
 #   computed below as grad.as_strided_scatter(zeros_like(src), size, stride, offset).
+import warnings
+
 import torch
+
+warnings.simplefilter("ignore")  # index_reduce is in beta in 1.13
 
 D = torch.float64
 F = torch.float32
@@ -247,6 +251,61 @@ case("as_strided_scatter float32", [seq((3, 4), F, 1), seq((2, 2), F, 5)],
      lambda a: torch.as_strided_scatter(a[0], a[1], (2, 2), (4, 1), 1))
 GRAD_2X["as_strided_scatter float32"] = ((2, 2), (4, 1), 1)
 case("as_strided_scatter size", [s34, seq((2, 3))], lambda a: torch.as_strided_scatter(a[0], a[1], (2, 2), (4, 1), 1))
+
+# index_reduce (1.13 warns that it is in beta; its values and nodes are 2.x's). 2.x's index_func_meta_impl checks the
+# slice shapes in index_add's words ("source tensor shape must match self tensor shape, ..."); 1.13 fails in the kernel.
+ir_self = seq((5, 3), D, 2, 0.5)
+ir_src = seq((4, 3), D, 6, 0.5)
+ir_idx = ints([0, 2, 0, 4])
+for red in ("prod", "mean", "amax", "amin"):
+    for inc in (True, False):
+        case("index_reduce %s %s" % (red, "include" if inc else "exclude"), [ir_self, ir_src, ir_idx],
+             lambda a, red=red, inc=inc: a[0].index_reduce(0, a[2], a[1], red, include_self=inc))
+zs = torch.tensor([[0.0, 2.0], [3.0, 0.0], [1.5, -2.0]], dtype=D)
+zsrc = torch.tensor([[0.0, 1.5], [2.0, 0.0], [0.0, 3.0], [-1.0, 2.0]], dtype=D)
+for inc in (True, False):
+    case("index_reduce prod zeros %s" % ("include" if inc else "exclude"), [zs, zsrc, ints([0, 1, 2, 2])],
+         lambda a, inc=inc: a[0].index_reduce(0, a[2], a[1], "prod", include_self=inc))
+ties = torch.tensor([[1.0, 2.0], [3.0, 3.0]], dtype=D)
+tsrc = torch.tensor([[1.0, 5.0], [1.0, 2.0], [3.0, 3.0]], dtype=D)
+case("index_reduce amax ties", [ties, tsrc, ints([0, 0, 1])], lambda a: a[0].index_reduce(0, a[2], a[1], "amax"))
+case("index_reduce amin ties exclude", [ties, tsrc, ints([0, 0, 1])],
+     lambda a: a[0].index_reduce(0, a[2], a[1], "amin", include_self=False))
+case("index_reduce dim 1", [seq((3, 4), D, 1), seq((3, 5), D, 4), ints([3, 0, 3, 1, 3])],
+     lambda a: a[0].index_reduce(1, a[2], a[1], "mean"))
+case("index_reduce noncontiguous", [seq((4, 3), D, 1), seq((5, 3), D, 4), ints([2, 0, 2, 1, 2])],
+     lambda a: a[0].t().index_reduce(-1, a[2], a[1].t(), "amax", include_self=False))
+case("index_reduce float32", [seq((5, 3), F, 2, 0.5), seq((4, 3), F, 6, 0.5), ir_idx],
+     lambda a: a[0].index_reduce(0, a[2], a[1], "prod"))
+case("index_reduce int32 index", [ir_self, ir_src, ints([1, 1, 3, 3], torch.int32)],
+     lambda a: a[0].index_reduce(0, a[2], a[1], "amin"))
+case("index_reduce empty index", [ir_self, torch.zeros(0, 3, dtype=D), torch.zeros(0, dtype=torch.int64)],
+     lambda a: a[0].index_reduce(0, a[2], a[1], "prod", include_self=False))
+case("index_reduce int64 mean", [ints([1, -2, 7]), ints([3, -4, 6, 5]), ints([0, 0, 1, 1])],
+     lambda a: a[0].index_reduce(0, a[2], a[1], "mean"))
+case("index_reduce int64 mean exclude", [ints([1, -2, 7]), ints([3, -4, 6, 5]), ints([0, 0, 1, 1])],
+     lambda a: a[0].index_reduce(0, a[2], a[1], "mean", include_self=False))
+case("index_reduce int64 prod", [ints([1, -2, 7]), ints([3, -4, 6, 5]), ints([0, 0, 1, 1])],
+     lambda a: a[0].index_reduce(0, a[2], a[1], "prod"))
+case("index_reduce scalar", [torch.tensor(2.0, dtype=D), torch.tensor(3.0, dtype=D), ints([0])],
+     lambda a: a[0].detach().index_reduce(0, a[2], a[1].detach(), "prod"))
+case("index_reduce_ in place", [ir_self, ir_src, ir_idx],
+     lambda a: a[0].clone().index_reduce_(0, a[2], a[1], "amax", include_self=False))
+case("index_reduce sum", [ir_self, ir_src, ir_idx], lambda a: a[0].index_reduce(0, a[2], a[1], "sum"))
+case("index_reduce float index", [ir_self, ir_src, torch.tensor([0.0, 2, 0, 4])],
+     lambda a: a[0].index_reduce(0, a[2], a[1], "prod"))
+case("index_reduce 2d index", [ir_self, ir_src, ints([[0, 2], [0, 4]])], lambda a: a[0].index_reduce(0, a[2], a[1], "prod"))
+case("index_reduce count", [ir_self, ir_src, ints([0, 2, 0])], lambda a: a[0].index_reduce(0, a[2], a[1], "prod"))
+case("index_reduce dtypes", [ir_self, seq((4, 3), F), ir_idx], lambda a: a[0].index_reduce(0, a[2], a[1], "prod"))
+case("index_reduce slice shapes", [ir_self, seq((4, 2)), ir_idx], lambda a: a[0].index_reduce(0, a[2], a[1], "prod"))
+ERROR_2X["index_reduce slice shapes"] = ("RuntimeError source tensor shape must match self tensor shape, excluding the "
+                                         "specified dimension. Got self.shape = [5, 3] source.shape = [4, 2]")
+case("index_reduce out of range", [ir_self, ir_src, ints([0, 2, 0, 5])], lambda a: a[0].index_reduce(0, a[2], a[1], "prod"))
+case("index_reduce negative index", [ir_self, ir_src, ints([0, 2, 0, -1])],
+     lambda a: a[0].index_reduce(0, a[2], a[1], "prod"))
+case("index_reduce dim", [ir_self, ir_src, ir_idx], lambda a: a[0].index_reduce(2, a[2], a[1], "prod"))
+case("index_reduce bool", [torch.ones(3, dtype=torch.bool), torch.ones(3, dtype=torch.bool), ints([0, 0, 1])],
+     lambda a: a[0].index_reduce(0, a[2], a[1], "amax"))
 
 
 def run(name, inputs, fn):

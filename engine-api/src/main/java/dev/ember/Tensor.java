@@ -5058,4 +5058,31 @@ public final class Tensor implements AutoCloseable {
     public Tensor asStridedScatter(Tensor src, int[] size, int[] stride, int storageOffset) {
         return ScatterViewOps.asStridedScatter(this, src, size, stride, storageOffset);
     }
+
+    /**
+     * {@code self[..., index[i], ...]} reduced with {@code source[..., i, ...]} along {@code dim} ({@code reduce}:
+     * "prod", "mean", "amax" or "amin"; this tensor's values included), as {@code torch.index_reduce}
+     * ({@code IndexReduceBackward0}).
+     */
+    public Tensor indexReduce(int dim, Tensor index, Tensor source, String reduce) {
+        return IndexReduceOps.indexReduce(this, dim, index, source, reduce, true);
+    }
+
+    /**
+     * {@code torch.index_reduce(dim, index, source, reduce, include_self)}: without this tensor's values at the indexed
+     * positions when {@code includeSelf} is false (positions no index names keep them); integer means round down.
+     */
+    public Tensor indexReduce(int dim, Tensor index, Tensor source, String reduce, boolean includeSelf) {
+        return IndexReduceOps.indexReduce(this, dim, index, source, reduce, includeSelf);
+    }
+
+    /** {@link #indexReduce(int, Tensor, Tensor, String)} in place, as {@code Tensor.index_reduce_}. */
+    public Tensor indexReduce_(int dim, Tensor index, Tensor source, String reduce) {
+        return IndexReduceOps.indexReduce_(this, dim, index, source, reduce, true);
+    }
+
+    /** {@link #indexReduce(int, Tensor, Tensor, String, boolean)} in place, as {@code Tensor.index_reduce_}. */
+    public Tensor indexReduce_(int dim, Tensor index, Tensor source, String reduce, boolean includeSelf) {
+        return IndexReduceOps.indexReduce_(this, dim, index, source, reduce, includeSelf);
+    }
 }

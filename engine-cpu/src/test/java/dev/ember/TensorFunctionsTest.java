@@ -12,11 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, hsplit / vsplit / dsplit, split_with_sizes and the view
- * scatters against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs are read from the expected file
- * ({@link ReferenceCases}), and each case compares the result's type, shape and values, its node, and the gradients
- * of {@code sum(out * w)}, or PyTorch's error message (with every input unchanged); gradcheck and gradgradcheck on
- * float64 where PyTorch's formula is twice differentiable.
+ * addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, hsplit / vsplit / dsplit, split_with_sizes, the view
+ * scatters and index_reduce against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs are read from the
+ * expected file ({@link ReferenceCases}), and each case compares the result's type, shape and values, its node, and
+ * the gradients of {@code sum(out * w)}, or PyTorch's error message (with every input unchanged); gradcheck and
+ * gradgradcheck on float64 where PyTorch's formula is twice differentiable.
  */
 class TensorFunctionsTest {
     private static final int END = Integer.MAX_VALUE;
@@ -27,6 +27,9 @@ class TensorFunctionsTest {
             double p = w.equals("inf") ? Double.POSITIVE_INFINITY : w.equals("-inf") ? Double.NEGATIVE_INFINITY
                     : Double.parseDouble(w);
             return p == 0 ? a -> a[0].detach().dist(a[1].detach(), 0) : a -> a[0].dist(a[1], p);
+        }
+        if (name.startsWith("index_reduce")) {
+            return indexReduce(name);
         }
         if (name.contains(" part ")) {
             int k = Integer.parseInt(name.substring(name.lastIndexOf(' ') + 1));
@@ -126,6 +129,32 @@ class TensorFunctionsTest {
         }
     }
 
+    private static Function<Tensor[], Tensor> indexReduce(String name) {
+        String[] w = name.split(" ");
+        if (w.length == 3 && (w[2].equals("include") || w[2].equals("exclude"))) {
+            boolean inc = w[2].equals("include");
+            return a -> a[0].indexReduce(0, a[2], a[1], w[1], inc);
+        }
+        switch (name) {
+            case "index_reduce prod zeros include": return a -> a[0].indexReduce(0, a[2], a[1], "prod");
+            case "index_reduce prod zeros exclude": return a -> a[0].indexReduce(0, a[2], a[1], "prod", false);
+            case "index_reduce amax ties": return a -> a[0].indexReduce(0, a[2], a[1], "amax");
+            case "index_reduce amin ties exclude": return a -> a[0].indexReduce(0, a[2], a[1], "amin", false);
+            case "index_reduce dim 1": return a -> a[0].indexReduce(1, a[2], a[1], "mean");
+            case "index_reduce noncontiguous": return a -> a[0].t().indexReduce(-1, a[2], a[1].t(), "amax", false);
+            case "index_reduce int32 index": return a -> a[0].indexReduce(0, a[2], a[1], "amin");
+            case "index_reduce empty index": return a -> a[0].indexReduce(0, a[2], a[1], "prod", false);
+            case "index_reduce int64 mean": return a -> a[0].indexReduce(0, a[2], a[1], "mean");
+            case "index_reduce int64 mean exclude": return a -> a[0].indexReduce(0, a[2], a[1], "mean", false);
+            case "index_reduce scalar": return a -> a[0].detach().indexReduce(0, a[2], a[1].detach(), "prod");
+            case "index_reduce_ in place": return a -> a[0].clone().indexReduce_(0, a[2], a[1], "amax", false);
+            case "index_reduce sum": return a -> a[0].indexReduce(0, a[2], a[1], "sum");
+            case "index_reduce dim": return a -> a[0].indexReduce(2, a[2], a[1], "prod");
+            case "index_reduce bool": return a -> a[0].indexReduce(0, a[2], a[1], "amax");
+            default: return a -> a[0].indexReduce(0, a[2], a[1], "prod");
+        }
+    }
+
     private static Function<Tensor, List<Tensor>> split(String name) {
         switch (name) {
             case "hsplit 3": return t -> t.hsplit(3);
@@ -178,6 +207,17 @@ class TensorFunctionsTest {
         t.add(g("slice_scatter", q -> q[0].sliceScatter(q[1], 1, 1, 4, 2), m, s32));
         t.add(g("diagonal_scatter", q -> q[0].diagonalScatter(q[1]), m, s3));
         t.add(g("as_strided_scatter", q -> q[0].asStridedScatter(q[1], new int[] {2, 2}, new int[] {4, 1}, 1), m, s2));
+        Tensor self = Tensor.rand(gen, DType.FLOAT64, 5, 3).add(0.5).requiresGrad_(true);
+        Tensor source = Tensor.rand(gen, DType.FLOAT64, 4, 3).add(0.5).requiresGrad_(true);
+        Tensor index = Tensor.tensor(new long[] {0, 2, 0, 4});
+        for (String red : new String[] {"prod", "mean", "amax", "amin"}) {
+            for (boolean inc : new boolean[] {true, false}) {
+                // only prod's gradient depends on the inputs differentiably (mean's is constant, amax's and amin's masks)
+                Function<Tensor[], Tensor> f = q -> q[0].indexReduce(0, index, q[1], red, inc);
+                t.add(red.equals("prod") ? gg("index_reduce prod " + inc, f, self, source)
+                        : g("index_reduce " + red + " " + inc, f, self, source));
+            }
+        }
         return t;
     }
 

@@ -15,8 +15,8 @@ import static dev.ember.cuda.CudaParity.uniform;
 
 /**
  * Session 20's tensor functions on CUDA against the CPU reference, forward and backward (compositions of existing
- * tensor ops, so no new kernels): addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, the hsplit family and
- * the view scatters, on non-contiguous inputs too.
+ * tensor ops, so no new kernels): addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, the hsplit family,
+ * the view scatters and index_reduce, on non-contiguous inputs too.
  */
 class CudaTensorFunctionsTest {
     private static final Generator GEN = new Generator(2030);
@@ -64,6 +64,12 @@ class CudaTensorFunctionsTest {
         t.add(p("diagonal_scatter", a -> a[0].diagonalScatter(a[1], 1, 0, 1), r(4, 5), r(4)));
         t.add(p("as_strided_scatter", a -> a[0].asStridedScatter(a[1], new int[] {2, 3}, new int[] {5, 1}, 2), r(4, 5),
                 r(2, 3)));
+        Tensor index = Tensor.tensor(new long[] {0, 2, 0, 4, 2});
+        for (String red : new String[] {"prod", "mean", "amax", "amin"}) {
+            t.add(p("index_reduce " + red, a -> a[0].indexReduce(0, index.to(a[0].device()), a[1], red), r(5, 3), r(5, 3)));
+            t.add(p("index_reduce " + red + " exclude", a -> nc(a[0]).indexReduce(1, index.to(a[0].device()), a[1], red,
+                    false), r(3, 5), r(3, 5)));
+        }
         return t;
     }
 }
