@@ -1,6 +1,7 @@
 # Writes expected.txt for TensorFunctionsTest.java: addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, the
 # hsplit / vsplit / dsplit family, split_with_sizes, the view scatters (select_scatter, slice_scatter,
-# diagonal_scatter, as_strided_scatter) and index_reduce against PyTorch.
+# diagonal_scatter, as_strided_scatter), index_reduce, the window functions and the dtype queries (finfo, iinfo,
+# can_cast, promote_types, result_type, empty_strided) against PyTorch.
 # Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13 CPU; 2.x notes below)
 #
 # Each case: "=== name", then
@@ -306,6 +307,63 @@ case("index_reduce negative index", [ir_self, ir_src, ints([0, 2, 0, -1])],
 case("index_reduce dim", [ir_self, ir_src, ir_idx], lambda a: a[0].index_reduce(2, a[2], a[1], "prod"))
 case("index_reduce bool", [torch.ones(3, dtype=torch.bool), torch.ones(3, dtype=torch.bool), ints([0, 0, 1])],
      lambda a: a[0].index_reduce(0, a[2], a[1], "amax"))
+
+# window functions (no inputs)
+for wname in ("hann", "hamming", "blackman", "bartlett", "kaiser"):
+    wf = getattr(torch, wname + "_window")
+    for n in (0, 1, 2, 5, 8):
+        for periodic in (True, False):
+            case("%s_window %d %s" % (wname, n, "periodic" if periodic else "symmetric"), [],
+                 lambda a, wf=wf, n=n, periodic=periodic: wf(n, periodic=periodic, dtype=D))
+    case("%s_window float32" % wname, [], lambda a, wf=wf: wf(16))
+    case("%s_window dtype" % wname, [], lambda a, wf=wf: wf(4, dtype=torch.int64))
+    case("%s_window negative" % wname, [], lambda a, wf=wf: wf(-1))
+case("hamming_window alpha beta", [], lambda a: torch.hamming_window(7, False, alpha=0.6, beta=0.3, dtype=D))
+case("kaiser_window beta 5", [], lambda a: torch.kaiser_window(9, True, beta=5.0, dtype=D))
+case("kaiser_window beta 0.5 float32", [], lambda a: torch.kaiser_window(6, False, beta=0.5))
+# dtype queries, as tensors: finfo's fields (bits, eps, max, min, tiny, smallest_normal, resolution), iinfo's (bits, max,
+# min), the can_cast table over (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64), a
+# zero-size tensor of result_type's / promote_types' type, empty_strided's strides and storage size
+for dt in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
+    f = torch.finfo(dt)
+    case("finfo " + str(dt)[6:], [], lambda a, f=f: torch.tensor([f.bits, f.eps, f.max, f.min, f.tiny, f.smallest_normal,
+                                                                   f.resolution], dtype=D))
+for dt in (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64):
+    f = torch.iinfo(dt)
+    case("iinfo " + str(dt)[6:], [], lambda a, f=f: torch.tensor([f.bits, f.max, f.min]))
+case("finfo int32", [], lambda a: torch.finfo(torch.int32))
+case("iinfo float32", [], lambda a: torch.iinfo(torch.float32))
+case("iinfo bool", [], lambda a: torch.iinfo(torch.bool))
+DTS = [torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.float16, torch.bfloat16,
+       torch.float32, torch.float64]
+case("can_cast", [], lambda a: torch.tensor([[torch.can_cast(x, y) for y in DTS] for x in DTS]))
+case("promote_types", [], lambda a: torch.tensor([[DTS.index(torch.promote_types(x, y)) for y in DTS] for x in DTS]))
+case("result_type int32 float", [ints([1], torch.int32)], lambda a: torch.zeros(0, dtype=torch.result_type(a[0], 2.5)))
+case("result_type int32 int", [ints([1], torch.int32)], lambda a: torch.zeros(0, dtype=torch.result_type(a[0], 2)))
+case("result_type bool int", [torch.tensor([True])], lambda a: torch.zeros(0, dtype=torch.result_type(a[0], 2)))
+case("result_type 0-dim float64 int32", [torch.tensor(1.0, dtype=D), ints([1], torch.int32)],
+     lambda a: torch.zeros(0, dtype=torch.result_type(a[0], a[1])))
+case("result_type float32 float64", [seq((2,), F), seq((2,), D)],
+     lambda a: torch.zeros(0, dtype=torch.result_type(a[0], a[1])))
+case("result_type uint8 int8", [ints([1], torch.uint8), ints([1], torch.int8)],
+     lambda a: torch.zeros(0, dtype=torch.result_type(a[0], a[1])))
+case("result_type int64 0-dim float32", [ints([1]), torch.tensor(1.0)],
+     lambda a: torch.zeros(0, dtype=torch.result_type(a[0], a[1])))
+
+
+def strided(size, stride):
+    x = torch.empty_strided(size, stride, dtype=D)
+    return torch.tensor(list(x.stride()) + [x.storage().size(), x.dtype == D])
+
+
+case("empty_strided", [], lambda a: strided((2, 3), (1, 2)))
+case("empty_strided overlapping", [], lambda a: strided((2, 3), (0, 1)))
+case("empty_strided gaps", [], lambda a: strided((2, 2), (5, 2)))
+case("empty_strided empty", [], lambda a: strided((0, 3), (3, 1)))
+case("empty_strided 0-dim", [], lambda a: strided((), ()))
+case("empty_strided ranks", [], lambda a: strided((2, 3), (1,)))
+case("empty_strided negative size", [], lambda a: strided((2, -1), (1, 1)))
+case("empty_strided negative stride", [], lambda a: strided((2, 3), (-1, 1)))
 
 
 def run(name, inputs, fn):

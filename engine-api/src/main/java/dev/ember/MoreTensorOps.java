@@ -305,4 +305,33 @@ final class MoreTensorOps {
                     + "but got a tensor with " + self.dim() + " dimensions!");
         }
     }
+
+    // ------------------------------------------------------------------ empty_strided
+
+    /**
+     * {@code torch.empty_strided}: a tensor of {@code size} over a new storage just large enough for {@code stride}
+     * ({@code 1 + sum((size[i] - 1) * stride[i])} elements, none for an empty size), contents unspecified.
+     */
+    static Tensor emptyStrided(int[] size, int[] stride, DType dtype, Device device) {
+        if (size.length != stride.length) {
+            throw new IllegalArgumentException("dimensionality of sizes (" + size.length + ") must match dimensionality of "
+                    + "strides (" + stride.length + ")");
+        }
+        Shapes.checkSizes(size);
+        long extent = 1;
+        boolean empty = false;
+        for (int i = 0; i < size.length; i++) {
+            empty |= size[i] == 0;
+            if (stride[i] < 0) {
+                throw new IllegalArgumentException("Storage size calculation overflowed with sizes=" + Shapes.str(size)
+                        + " and strides=" + Shapes.str(stride));
+            }
+            extent += (long) (size[i] == 0 ? 0 : size[i] - 1) * stride[i];
+        }
+        int n = Shapes.toSize(empty ? 0 : extent, "empty_strided's storage");
+        long numel = Shapes.storageNumel(new int[] {n}, dtype);
+        dev.ember.backend.Backend backend = Tensor.backendFor(device);
+        dev.ember.backend.Storage s = backend.allocate(dtype, numel, device.index());
+        return new Tensor(s, new dev.ember.backend.Layout(size.clone(), stride.clone(), 0), device, backend, new int[1]);
+    }
 }

@@ -5085,4 +5085,142 @@ public final class Tensor implements AutoCloseable {
     public Tensor indexReduce_(int dim, Tensor index, Tensor source, String reduce, boolean includeSelf) {
         return IndexReduceOps.indexReduce_(this, dim, index, source, reduce, includeSelf);
     }
+
+    /**
+     * A float32 CPU tensor of {@code size} with the given strides over a new storage just large enough for them
+     * (contents unspecified), as {@code torch.empty_strided}.
+     */
+    public static Tensor emptyStrided(int[] size, int[] stride) {
+        return emptyStrided(size, stride, DType.FLOAT32, Device.CPU);
+    }
+
+    /** {@code torch.empty_strided(size, stride, dtype=, device=)}. */
+    public static Tensor emptyStrided(int[] size, int[] stride, DType dtype, Device device) {
+        Args.require(size, "empty_strided", "size", 1, "tuple of ints");
+        Args.require(stride, "empty_strided", "stride", 2, "tuple of ints");
+        Args.require(dtype, "empty_strided", "dtype", 3, "torch.dtype");
+        Args.require(device, "empty_strided", "device", 4, "torch.device");
+        return MoreTensorOps.emptyStrided(size, stride, dtype, device);
+    }
+
+    /** {@link #emptyStrided(int[], int[], DType, Device)} of this tensor's type and device, {@code new_empty_strided}. */
+    public Tensor newEmptyStrided(int[] size, int[] stride) {
+        Args.require(size, "new_empty_strided", "size", 1, "tuple of ints");
+        Args.require(stride, "new_empty_strided", "stride", 2, "tuple of ints");
+        return MoreTensorOps.emptyStrided(size, stride, dtype, device);
+    }
+
+    /** {@code Tensor.new_empty_strided(size, stride, dtype=)} on this tensor's device. */
+    public Tensor newEmptyStrided(int[] size, int[] stride, DType dtype) {
+        Args.require(size, "new_empty_strided", "size", 1, "tuple of ints");
+        Args.require(stride, "new_empty_strided", "stride", 2, "tuple of ints");
+        Args.require(dtype, "new_empty_strided", "dtype", 3, "torch.dtype");
+        return MoreTensorOps.emptyStrided(size, stride, dtype, device);
+    }
+
+    /** The type an op on two tensors computes in (0-dim ones rank below dimensioned ones), as {@code torch.result_type}. */
+    public static DType resultType(Tensor tensor, Tensor other) {
+        Args.require(tensor, "result_type", "tensor", 1, "Tensor");
+        Args.require(other, "result_type", "other", 2, "Tensor");
+        return ArithmeticOps.resultType(tensor, other);
+    }
+
+    /** {@code torch.result_type(tensor, number)} with a Python float (a floating number promotes integers to float32). */
+    public static DType resultType(Tensor tensor, double other) {
+        Args.require(tensor, "result_type", "tensor", 1, "Tensor");
+        return ArithmeticOps.resultType(tensor, Creation.wrap(other));
+    }
+
+    /** {@code torch.result_type(tensor, number)} with a Python int (the tensor's type, bool promoted to int64). */
+    public static DType resultType(Tensor tensor, long other) {
+        Args.require(tensor, "result_type", "tensor", 1, "Tensor");
+        return ArithmeticOps.resultType(tensor, Creation.wrap(other));
+    }
+
+    /** The smallest type both types promote to, as {@code torch.promote_types}. */
+    public static DType promoteTypes(DType type1, DType type2) {
+        return DType.promote(type1, type2);
+    }
+
+    /** Whether a value of type {@code from} may be written into a tensor of type {@code to}, as {@code torch.can_cast}. */
+    public static boolean canCast(DType from, DType to) {
+        return DTypeInfo.canCast(from, to);
+    }
+
+    /** The properties of a floating type (eps, max, min, tiny, ...), as {@code torch.finfo}. */
+    public static DTypeInfo.FInfo finfo(DType dtype) {
+        return DTypeInfo.finfo(dtype);
+    }
+
+    /** The properties of the default floating type, float32, as {@code torch.finfo()}. */
+    public static DTypeInfo.FInfo finfo() {
+        return DTypeInfo.finfo(DType.FLOAT32);
+    }
+
+    /** The properties of an integer type (bits, max, min), as {@code torch.iinfo}. */
+    public static DTypeInfo.IInfo iinfo(DType dtype) {
+        return DTypeInfo.iinfo(dtype);
+    }
+
+    /** A periodic float32 Hann window, as {@code torch.hann_window(length)}. */
+    public static Tensor hannWindow(int length) {
+        return WindowOps.hamming("hann_window", length, true, 0.5, 0.5, DType.FLOAT32, Device.CPU);
+    }
+
+    /**
+     * The Hann window {@code 0.5 - 0.5 cos(2 pi k / (N - 1))}, as {@code torch.hann_window(length, periodic, dtype=,
+     * device=)} (periodic: the symmetric window of {@code length + 1} without its last element).
+     */
+    public static Tensor hannWindow(int length, boolean periodic, DType dtype, Device device) {
+        return WindowOps.hamming("hann_window", length, periodic, 0.5, 0.5, dtype, device);
+    }
+
+    /** A periodic float32 Hamming window, as {@code torch.hamming_window(length)}. */
+    public static Tensor hammingWindow(int length) {
+        return WindowOps.hamming("hamming_window", length, true, 0.54, 0.46, DType.FLOAT32, Device.CPU);
+    }
+
+    /**
+     * The generalized Hamming window {@code alpha - beta cos(2 pi k / (N - 1))}, as {@code torch.hamming_window(length,
+     * periodic, alpha, beta, dtype=, device=)} (PyTorch's defaults: alpha 0.54, beta 0.46).
+     */
+    public static Tensor hammingWindow(int length, boolean periodic, double alpha, double beta, DType dtype, Device device) {
+        return WindowOps.hamming("hamming_window", length, periodic, alpha, beta, dtype, device);
+    }
+
+    /** A periodic float32 Blackman window, as {@code torch.blackman_window(length)}. */
+    public static Tensor blackmanWindow(int length) {
+        return WindowOps.blackman(length, true, DType.FLOAT32, Device.CPU);
+    }
+
+    /**
+     * The Blackman window {@code 0.42 - 0.5 cos(2 pi k / (N - 1)) + 0.08 cos(4 pi k / (N - 1))}, as
+     * {@code torch.blackman_window(length, periodic, dtype=, device=)}.
+     */
+    public static Tensor blackmanWindow(int length, boolean periodic, DType dtype, Device device) {
+        return WindowOps.blackman(length, periodic, dtype, device);
+    }
+
+    /** A periodic float32 Bartlett (triangular) window, as {@code torch.bartlett_window(length)}. */
+    public static Tensor bartlettWindow(int length) {
+        return WindowOps.bartlett(length, true, DType.FLOAT32, Device.CPU);
+    }
+
+    /** The Bartlett window {@code 1 - |2k / (N - 1) - 1|}, as {@code torch.bartlett_window(length, periodic, dtype=, device=)}. */
+    public static Tensor bartlettWindow(int length, boolean periodic, DType dtype, Device device) {
+        return WindowOps.bartlett(length, periodic, dtype, device);
+    }
+
+    /** A periodic float32 Kaiser window with beta 12, as {@code torch.kaiser_window(length)}. */
+    public static Tensor kaiserWindow(int length) {
+        return WindowOps.kaiser(length, true, 12.0, DType.FLOAT32, Device.CPU);
+    }
+
+    /**
+     * The Kaiser window {@code i0(beta sqrt(1 - ((k - a) / a)^2)) / i0(beta)}, {@code a = (N - 1) / 2}, as
+     * {@code torch.kaiser_window(length, periodic, beta, dtype=, device=)}.
+     */
+    public static Tensor kaiserWindow(int length, boolean periodic, double beta, DType dtype, Device device) {
+        return WindowOps.kaiser(length, periodic, beta, dtype, device);
+    }
 }

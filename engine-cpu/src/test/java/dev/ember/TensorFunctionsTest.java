@@ -8,12 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, hsplit / vsplit / dsplit, split_with_sizes, the view
- * scatters and index_reduce against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs are read from the
+ * scatters, index_reduce, the window functions and the dtype queries against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs are read from the
  * expected file ({@link ReferenceCases}), and each case compares the result's type, shape and values, its node, and
  * the gradients of {@code sum(out * w)}, or PyTorch's error message (with every input unchanged); gradcheck and
  * gradgradcheck on float64 where PyTorch's formula is twice differentiable.
@@ -27,6 +28,56 @@ class TensorFunctionsTest {
             double p = w.equals("inf") ? Double.POSITIVE_INFINITY : w.equals("-inf") ? Double.NEGATIVE_INFINITY
                     : Double.parseDouble(w);
             return p == 0 ? a -> a[0].detach().dist(a[1].detach(), 0) : a -> a[0].dist(a[1], p);
+        }
+        if (name.contains("_window")) {
+            return window(name);
+        }
+        if (name.startsWith("finfo ") || name.startsWith("iinfo ")) {
+            DType t = DType.valueOf(name.substring(6).toUpperCase(java.util.Locale.ROOT));
+            if (name.startsWith("finfo")) {
+                return a -> {
+                    DTypeInfo.FInfo f = Tensor.finfo(t);
+                    assertEquals(t, f.dtype());
+                    return Tensor.tensor(new double[] {f.bits(), f.eps(), f.max(), f.min(), f.tiny(), f.smallestNormal(),
+                        f.resolution()}, DType.FLOAT64);
+                };
+            }
+            return a -> {
+                DTypeInfo.IInfo f = Tensor.iinfo(t);
+                assertEquals(t, f.dtype());
+                return Tensor.tensor(new long[] {f.bits(), f.max(), f.min()});
+            };
+        }
+        if (name.startsWith("empty_strided")) {
+            return emptyStrided(name);
+        }
+        DType[] all = DType.values();
+        switch (name) {
+            case "can_cast": return a -> {
+                boolean[][] b = new boolean[all.length][all.length];
+                for (int i = 0; i < all.length; i++) {
+                    for (int j = 0; j < all.length; j++) {
+                        b[i][j] = Tensor.canCast(all[i], all[j]);
+                    }
+                }
+                return Tensor.tensor(b);
+            };
+            case "promote_types": return a -> {
+                long[][] b = new long[all.length][all.length];
+                for (int i = 0; i < all.length; i++) {
+                    for (int j = 0; j < all.length; j++) {
+                        b[i][j] = Tensor.promoteTypes(all[i], all[j]).ordinal();
+                    }
+                }
+                return Tensor.tensor(b);
+            };
+            case "result_type int32 float": return a -> Tensor.zeros(Tensor.resultType(a[0], 2.5), 0);
+            case "result_type int32 int": case "result_type bool int": return a -> Tensor.zeros(Tensor.resultType(a[0], 2L), 0);
+            default:
+                if (name.startsWith("result_type ")) {
+                    return a -> Tensor.zeros(Tensor.resultType(a[0], a[1]), 0);
+                }
+                break;
         }
         if (name.startsWith("index_reduce")) {
             return indexReduce(name);
@@ -127,6 +178,69 @@ class TensorFunctionsTest {
             case "diagflat": return a -> a[0].diagflat();
             default: throw new IllegalArgumentException("no op for case " + name);
         }
+    }
+
+    private static Function<Tensor[], Tensor> window(String name) {
+        String[] w = name.split(" ");
+        String kind = w[0];
+        if (w.length == 3 && w[1].matches("\\d+")) {
+            int n = Integer.parseInt(w[1]);
+            boolean periodic = w[2].equals("periodic");
+            return a -> window(kind, n, periodic, DType.FLOAT64);
+        }
+        switch (name.substring(kind.length() + 1)) {
+            case "float32":
+                switch (kind) {
+                    case "hann_window": return a -> Tensor.hannWindow(16);
+                    case "hamming_window": return a -> Tensor.hammingWindow(16);
+                    case "blackman_window": return a -> Tensor.blackmanWindow(16);
+                    case "bartlett_window": return a -> Tensor.bartlettWindow(16);
+                    default: return a -> Tensor.kaiserWindow(16);
+                }
+            case "dtype": return a -> window(kind, 4, true, DType.INT64);
+            case "negative": return a -> window(kind, -1, true, DType.FLOAT32);
+            case "alpha beta": return a -> Tensor.hammingWindow(7, false, 0.6, 0.3, DType.FLOAT64, Device.CPU);
+            case "beta 5": return a -> Tensor.kaiserWindow(9, true, 5.0, DType.FLOAT64, Device.CPU);
+            case "beta 0.5 float32": return a -> Tensor.kaiserWindow(6, false, 0.5, DType.FLOAT32, Device.CPU);
+            default: throw new IllegalArgumentException("no op for case " + name);
+        }
+    }
+
+    private static Tensor window(String kind, int n, boolean periodic, DType dtype) {
+        switch (kind) {
+            case "hann_window": return Tensor.hannWindow(n, periodic, dtype, Device.CPU);
+            case "hamming_window": return Tensor.hammingWindow(n, periodic, 0.54, 0.46, dtype, Device.CPU);
+            case "blackman_window": return Tensor.blackmanWindow(n, periodic, dtype, Device.CPU);
+            case "bartlett_window": return Tensor.bartlettWindow(n, periodic, dtype, Device.CPU);
+            default: return Tensor.kaiserWindow(n, periodic, 12.0, dtype, Device.CPU);
+        }
+    }
+
+    /** empty_strided's strides, storage size and whether its type is float64, as the script writes them. */
+    private static Function<Tensor[], Tensor> emptyStrided(String name) {
+        int[][] sizeStride;
+        switch (name) {
+            case "empty_strided": sizeStride = new int[][] {{2, 3}, {1, 2}}; break;
+            case "empty_strided overlapping": sizeStride = new int[][] {{2, 3}, {0, 1}}; break;
+            case "empty_strided gaps": sizeStride = new int[][] {{2, 2}, {5, 2}}; break;
+            case "empty_strided empty": sizeStride = new int[][] {{0, 3}, {3, 1}}; break;
+            case "empty_strided 0-dim": sizeStride = new int[][] {{}, {}}; break;
+            case "empty_strided ranks": sizeStride = new int[][] {{2, 3}, {1}}; break;
+            case "empty_strided negative size": sizeStride = new int[][] {{2, -1}, {1, 1}}; break;
+            default: sizeStride = new int[][] {{2, 3}, {-1, 1}}; break;
+        }
+        return a -> {
+            Tensor x = Tensor.emptyStrided(sizeStride[0], sizeStride[1], DType.FLOAT64, Device.CPU);
+            assertArrayEquals(sizeStride[0], x.shape());
+            int[] st = x.stride();
+            long[] v = new long[st.length + 2];
+            for (int i = 0; i < st.length; i++) {
+                v[i] = st[i];
+            }
+            v[st.length] = x.storage().numel();
+            v[st.length + 1] = x.dtype() == DType.FLOAT64 ? 1 : 0;
+            return Tensor.tensor(v);
+        };
     }
 
     private static Function<Tensor[], Tensor> indexReduce(String name) {
@@ -249,5 +363,25 @@ class TensorFunctionsTest {
         Throwable e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> x.t().asStridedScatter(Tensor.zeros(DType.FLOAT64, 2), new int[] {2}, new int[] {1}));
         assertEquals("as_strided_scatter is currently only supported for contiguous inputs", e.getMessage());
+    }
+
+    @Test
+    void finfoAndIinfoPrintAsPyTorch() {
+        // as print(torch.finfo(...)) and print(torch.iinfo(torch.int8)) in PyTorch 1.13
+        assertEquals("finfo(resolution=1e-06, min=-3.40282e+38, max=3.40282e+38, eps=1.19209e-07, smallest_normal=1.17549e-38, "
+                + "tiny=1.17549e-38, dtype=float32)", Tensor.finfo().toString());
+        assertEquals("finfo(resolution=0.001, min=-65504, max=65504, eps=0.000976562, smallest_normal=6.10352e-05, "
+                + "tiny=6.10352e-05, dtype=float16)", Tensor.finfo(DType.FLOAT16).toString());
+        assertEquals("finfo(resolution=1e-15, min=-1.79769e+308, max=1.79769e+308, eps=2.22045e-16, "
+                + "smallest_normal=2.22507e-308, tiny=2.22507e-308, dtype=float64)", Tensor.finfo(DType.FLOAT64).toString());
+        assertEquals("iinfo(min=-128, max=127, dtype=int8)", Tensor.iinfo(DType.INT8).toString());
+    }
+
+    @Test
+    void newEmptyStridedTakesTheTensorsTypeAndDevice() {
+        Tensor x = Tensor.zeros(DType.INT32, 2).newEmptyStrided(new int[] {3, 2}, new int[] {1, 3});
+        assertEquals(DType.INT32, x.dtype());
+        assertArrayEquals(new int[] {1, 3}, x.stride());
+        assertEquals(DType.FLOAT16, Tensor.zeros(2).newEmptyStrided(new int[] {2}, new int[] {2}, DType.FLOAT16).dtype());
     }
 }

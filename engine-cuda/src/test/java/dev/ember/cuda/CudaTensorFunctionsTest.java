@@ -1,5 +1,7 @@
 package dev.ember.cuda;
 
+import dev.ember.DType;
+import dev.ember.Device;
 import dev.ember.Generator;
 import dev.ember.Tensor;
 import org.junit.jupiter.api.BeforeEach;
@@ -9,6 +11,7 @@ import org.junit.jupiter.api.TestFactory;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.ember.cuda.CudaParity.GPU;
 import static dev.ember.cuda.CudaParity.nc;
 import static dev.ember.cuda.CudaParity.p;
 import static dev.ember.cuda.CudaParity.uniform;
@@ -16,7 +19,8 @@ import static dev.ember.cuda.CudaParity.uniform;
 /**
  * Session 20's tensor functions on CUDA against the CPU reference, forward and backward (compositions of existing
  * tensor ops, so no new kernels): addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, the hsplit family,
- * the view scatters and index_reduce, on non-contiguous inputs too.
+ * the view scatters and index_reduce, on non-contiguous inputs too; the window functions and empty_strided made on the
+ * device.
  */
 class CudaTensorFunctionsTest {
     private static final Generator GEN = new Generator(2030);
@@ -71,5 +75,24 @@ class CudaTensorFunctionsTest {
                     false), r(3, 5), r(3, 5)));
         }
         return t;
+    }
+
+    @org.junit.jupiter.api.Test
+    void windowsOnTheDevice() {
+        for (boolean periodic : new boolean[] {true, false}) {
+            CudaParityTest.assertClose("hann", Tensor.hannWindow(9, periodic, DType.FLOAT32, Device.CPU),
+                    Tensor.hannWindow(9, periodic, DType.FLOAT32, GPU).cpu());
+            CudaParityTest.assertClose("hamming", Tensor.hammingWindow(9, periodic, 0.6, 0.3, DType.FLOAT32, Device.CPU),
+                    Tensor.hammingWindow(9, periodic, 0.6, 0.3, DType.FLOAT32, GPU).cpu());
+            CudaParityTest.assertClose("blackman", Tensor.blackmanWindow(8, periodic, DType.FLOAT32, Device.CPU),
+                    Tensor.blackmanWindow(8, periodic, DType.FLOAT32, GPU).cpu());
+            CudaParityTest.assertClose("bartlett", Tensor.bartlettWindow(8, periodic, DType.FLOAT32, Device.CPU),
+                    Tensor.bartlettWindow(8, periodic, DType.FLOAT32, GPU).cpu());
+            CudaParityTest.assertClose("kaiser", Tensor.kaiserWindow(8, periodic, 6.0, DType.FLOAT32, Device.CPU),
+                    Tensor.kaiserWindow(8, periodic, 6.0, DType.FLOAT32, GPU).cpu());
+        }
+        Tensor x = Tensor.emptyStrided(new int[] {2, 3}, new int[] {1, 2}, DType.FLOAT32, GPU);
+        org.junit.jupiter.api.Assertions.assertEquals(GPU, x.device());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 2}, x.stride());
     }
 }
