@@ -1,7 +1,7 @@
 # Writes expected.txt for TensorFunctionsTest.java: addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, the
 # hsplit / vsplit / dsplit family, split_with_sizes, the view scatters (select_scatter, slice_scatter,
 # diagonal_scatter, as_strided_scatter), index_reduce, the window functions and the dtype queries (finfo, iinfo,
-# can_cast, promote_types, result_type, empty_strided) against PyTorch.
+# can_cast, promote_types, result_type, empty_strided), mvlgamma and sum_to_size against PyTorch.
 # Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13 CPU; 2.x notes below)
 #
 # Each case: "=== name", then
@@ -364,6 +364,28 @@ case("empty_strided 0-dim", [], lambda a: strided((), ()))
 case("empty_strided ranks", [], lambda a: strided((2, 3), (1,)))
 case("empty_strided negative size", [], lambda a: strided((2, -1), (1, 1)))
 case("empty_strided negative stride", [], lambda a: strided((2, 3), (-1, 1)))
+
+# mvlgamma, sum_to_size
+mv = seq((2, 3), D, 3, 0.25).abs() + 2.5
+for p in (1, 2, 3, 5):
+    case("mvlgamma p %d" % p, [mv], lambda a, p=p: torch.mvlgamma(a[0], p))
+case("mvlgamma float32", [mv.float()], lambda a: torch.mvlgamma(a[0], 3))
+case("mvlgamma noncontiguous", [mv.t().contiguous()], lambda a: torch.mvlgamma(a[0].t(), 2))
+case("mvlgamma int64", [ints([3, 4, 7])], lambda a: torch.mvlgamma(a[0], 2))
+case("mvlgamma empty", [torch.zeros(0, 2, dtype=D)], lambda a: torch.mvlgamma(a[0], 2))
+case("mvlgamma bool", [torch.tensor([True])], lambda a: torch.mvlgamma(a[0], 1))
+case("mvlgamma p 0", [mv], lambda a: torch.mvlgamma(a[0], 0))
+st = seq((3, 4), D, 1)
+case("sum_to_size 1 4", [st], lambda a: a[0].sum_to_size(1, 4))
+case("sum_to_size 4", [st], lambda a: a[0].sum_to_size(4))
+case("sum_to_size 3 1", [st], lambda a: a[0].sum_to_size(3, 1))
+case("sum_to_size 1 1", [st], lambda a: a[0].sum_to_size(1, 1))
+case("sum_to_size 0-dim", [st], lambda a: a[0].sum_to_size(()))
+case("sum_to_size same", [st], lambda a: a[0].sum_to_size(3, 4))
+case("sum_to_size float32 noncontiguous", [seq((4, 3), F, 1)], lambda a: a[0].t().sum_to_size(3, 1))
+case("sum_to_size int64", [ints([[1, 2], [3, 4]])], lambda a: a[0].sum_to_size(1, 2))
+case("sum_to_size 2", [st], lambda a: a[0].sum_to_size(2))
+case("sum_to_size 1 3 4", [st], lambda a: a[0].sum_to_size(1, 3, 4))
 
 
 def run(name, inputs, fn):

@@ -334,4 +334,52 @@ final class MoreTensorOps {
         dev.ember.backend.Storage s = backend.allocate(dtype, numel, device.index());
         return new Tensor(s, new dev.ember.backend.Layout(size.clone(), stride.clone(), 0), device, backend, new int[1]);
     }
+
+    // ------------------------------------------------------------------ mvlgamma, sum_to_size
+
+    /** {@code arange(-p/2 + 1/2, 1/2, 1/2) + x.unsqueeze(-1)}: the arguments of mvlgamma's lgamma and digamma terms. */
+    private static Tensor mvlgammaArgs(Tensor x, int p) {
+        Tensor steps = Tensor.arange(-p / 2.0 + 0.5, 0.5, 0.5, x.dtype).to(x.device);
+        return steps.add(x.unsqueeze(-1));
+    }
+
+    /**
+     * {@code torch.mvlgamma}: {@code sum_i lgamma(x - i/2) + p (p - 1) / 4 log(pi)} over {@code i < p} (integers promoted
+     * to float32); one {@code MvlgammaBackward0} node ({@code grad * sum_i digamma(x - i/2)}).
+     */
+    static Tensor mvlgamma(Tensor self, int p) {
+        if (self.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("The input tensor may not be a boolean tensor.");
+        }
+        if (p < 1) {
+            throw new IllegalArgumentException("p has to be greater than or equal to 1");
+        }
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor x = self.dtype.isFloatingPoint() ? ReductionOps.opmath(self.detach())
+                    : ArithmeticOps.cast(self.detach(), DType.FLOAT32);
+            Tensor r = mvlgammaArgs(x, p).lgamma().sum(new int[] {-1}, false).add(p * (p - 1.0) * Math.log(Math.PI) * 0.25);
+            out = self.dtype.isFloatingPoint() ? ReductionOps.narrowedBack(r, self.dtype) : r;
+        }
+        return ArithmeticOps.record(out, "MvlgammaBackward0", new Tensor[] {self}, node -> {
+            SavedTensor sx = node.save(self);
+            return g -> new Tensor[] {g.mul(mvlgammaArgs(sx.get(), p).digamma().sum(new int[] {-1}, false))};
+        });
+    }
+
+    /** {@code Tensor.sum_to_size}: PyTorch's sum_to (sum over the broadcast dims keeping them, then a view dropping the leading ones). */
+    static Tensor sumToSize(Tensor self, int[] size) {
+        if (!Shapes.expandable(size, self.shape)) {
+            throw new IllegalArgumentException("size {" + Shapes.str(size) + "} is not expandable to size {"
+                    + Shapes.str(self.shape) + "}.");
+        }
+        if (size.length == 0) {
+            return self.sum(); // sum_to's first case: a full sum (SumBackward0)
+        }
+        int lead = self.dim() - size.length;
+        int[] dims = java.util.stream.IntStream.range(0, self.dim())
+                .filter(i -> i < lead || (size[i - lead] == 1 && self.shape[i] != 1)).toArray();
+        Tensor t = dims.length == 0 ? self : self.sum(dims, true);
+        return lead > 0 ? t.view(size) : t;
+    }
 }

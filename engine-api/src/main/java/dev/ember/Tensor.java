@@ -5223,4 +5223,21 @@ public final class Tensor implements AutoCloseable {
     public static Tensor kaiserWindow(int length, boolean periodic, double beta, DType dtype, Device device) {
         return WindowOps.kaiser(length, periodic, beta, dtype, device);
     }
+
+    /**
+     * The multivariate log-gamma function of dimension {@code p}, {@code sum_i lgamma(x - i/2) + p (p - 1) / 4 log(pi)}
+     * over {@code i < p}, as {@code torch.mvlgamma} ({@code MvlgammaBackward0}; integers give float32).
+     */
+    public Tensor mvlgamma(int p) {
+        return MoreTensorOps.mvlgamma(this, p);
+    }
+
+    /**
+     * This tensor summed down to {@code size} (which must expand to this tensor's shape), as {@code Tensor.sum_to_size};
+     * the tensor itself when there is nothing to sum.
+     */
+    public Tensor sumToSize(int... size) {
+        Args.require(size, "sum_to_size", "size", 1, "tuple of ints");
+        return MoreTensorOps.sumToSize(this, size);
+    }
 }

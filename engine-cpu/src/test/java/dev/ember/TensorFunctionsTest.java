@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, hsplit / vsplit / dsplit, split_with_sizes, the view
- * scatters, index_reduce, the window functions and the dtype queries against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs are read from the
+ * scatters, index_reduce, the window functions, the dtype queries, mvlgamma and sum_to_size against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs are read from the
  * expected file ({@link ReferenceCases}), and each case compares the result's type, shape and values, its node, and
  * the gradients of {@code sum(out * w)}, or PyTorch's error message (with every input unchanged); gradcheck and
  * gradgradcheck on float64 where PyTorch's formula is twice differentiable.
@@ -78,6 +78,32 @@ class TensorFunctionsTest {
                     return a -> Tensor.zeros(Tensor.resultType(a[0], a[1]), 0);
                 }
                 break;
+        }
+        if (name.startsWith("mvlgamma")) {
+            switch (name) {
+                case "mvlgamma float32": return a -> a[0].mvlgamma(3);
+                case "mvlgamma noncontiguous": return a -> a[0].t().mvlgamma(2);
+                case "mvlgamma int64": case "mvlgamma empty": return a -> a[0].mvlgamma(2);
+                case "mvlgamma bool": return a -> a[0].mvlgamma(1);
+                default: return a -> a[0].mvlgamma(Integer.parseInt(name.substring("mvlgamma p ".length())));
+            }
+        }
+        if (name.startsWith("sum_to_size")) {
+            switch (name) {
+                case "sum_to_size 0-dim": return a -> a[0].sumToSize();
+                case "sum_to_size float32 noncontiguous": return a -> a[0].t().sumToSize(3, 1);
+                case "sum_to_size int64": return a -> a[0].sumToSize(1, 2);
+                case "sum_to_size same": return a -> {
+                    Tensor r = a[0].sumToSize(3, 4);
+                    assertTrue(r == a[0], "the tensor itself");
+                    return r;
+                };
+                default: {
+                    int[] size = java.util.Arrays.stream(name.substring("sum_to_size ".length()).split(" "))
+                            .mapToInt(Integer::parseInt).toArray();
+                    return a -> a[0].sumToSize(size);
+                }
+            }
         }
         if (name.startsWith("index_reduce")) {
             return indexReduce(name);
@@ -321,6 +347,8 @@ class TensorFunctionsTest {
         t.add(g("slice_scatter", q -> q[0].sliceScatter(q[1], 1, 1, 4, 2), m, s32));
         t.add(g("diagonal_scatter", q -> q[0].diagonalScatter(q[1]), m, s3));
         t.add(g("as_strided_scatter", q -> q[0].asStridedScatter(q[1], new int[] {2, 2}, new int[] {4, 1}, 1), m, s2));
+        Tensor big2 = Tensor.rand(gen, DType.FLOAT64, 2, 3).add(2.5).requiresGrad_(true);
+        t.add(gg("mvlgamma 3", q -> q[0].mvlgamma(3), big2));
         Tensor self = Tensor.rand(gen, DType.FLOAT64, 5, 3).add(0.5).requiresGrad_(true);
         Tensor source = Tensor.rand(gen, DType.FLOAT64, 4, 3).add(0.5).requiresGrad_(true);
         Tensor index = Tensor.tensor(new long[] {0, 2, 0, 4});
