@@ -1,7 +1,7 @@
 # Writes expected.txt for TensorFunctionsTest.java: addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, the
 # hsplit / vsplit / dsplit family, split_with_sizes, the view scatters (select_scatter, slice_scatter,
 # diagonal_scatter, as_strided_scatter), index_reduce, the window functions and the dtype queries (finfo, iinfo,
-# can_cast, promote_types, result_type, empty_strided), mvlgamma and sum_to_size against PyTorch.
+# can_cast, promote_types, result_type, empty_strided), mvlgamma, sum_to_size and histogram against PyTorch.
 # Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13 CPU; 2.x notes below)
 #
 # Each case: "=== name", then
@@ -386,6 +386,33 @@ case("sum_to_size float32 noncontiguous", [seq((4, 3), F, 1)], lambda a: a[0].t(
 case("sum_to_size int64", [ints([[1, 2], [3, 4]])], lambda a: a[0].sum_to_size(1, 2))
 case("sum_to_size 2", [st], lambda a: a[0].sum_to_size(2))
 case("sum_to_size 1 3 4", [st], lambda a: a[0].sum_to_size(1, 3, 4))
+
+# histogram: out is cat(hist, bin_edges)
+def hist_cat(r):
+    return torch.cat([r.hist, r.bin_edges])
+
+
+hx = torch.tensor([1.0, 2, 1, 4, 2.5, 3, 7, -1, 0.1, 5.5, 6.999, 3.0000001], dtype=D)
+case("histogram 4", [hx], lambda a: hist_cat(torch.histogram(a[0].detach(), 4)))
+case("histogram 7 float32", [hx.float()], lambda a: hist_cat(torch.histogram(a[0].detach(), 7)))
+case("histogram 10 float32 seq", [seq((6, 7), F, 3, 0.3)], lambda a: hist_cat(torch.histogram(a[0].detach(), 10)))
+case("histogram 13 seq", [seq((6, 7), D, 3, 0.3)], lambda a: hist_cat(torch.histogram(a[0].detach(), 13)))
+case("histogram range", [hx], lambda a: hist_cat(torch.histogram(a[0].detach(), 3, range=(0.0, 3.0))))
+case("histogram weight density", [hx, seq((12,), D, 2).abs()],
+     lambda a: hist_cat(torch.histogram(a[0].detach(), 3, range=(0.0, 3.0), weight=a[1].detach(), density=True)))
+case("histogram density float32", [hx.float()], lambda a: hist_cat(torch.histogram(a[0].detach(), 5, density=True)))
+case("histogram constant", [torch.tensor([2.0, 2.0], dtype=D)], lambda a: hist_cat(torch.histogram(a[0].detach(), 2)))
+case("histogram empty", [torch.zeros(0, dtype=D)], lambda a: hist_cat(torch.histogram(a[0].detach(), 2)))
+case("histogram noncontiguous", [seq((3, 4), D, 5)], lambda a: hist_cat(torch.histogram(a[0].detach().t(), 5)))
+case("histogram int64", [ints([1, 2])], lambda a: hist_cat(torch.histogram(a[0], 2)))
+case("histogram bins 0", [hx], lambda a: hist_cat(torch.histogram(a[0].detach(), 0)))
+case("histogram range reversed", [hx], lambda a: hist_cat(torch.histogram(a[0].detach(), 2, range=(3.0, 1.0))))
+case("histogram range infinite", [hx], lambda a: hist_cat(torch.histogram(a[0].detach(), 2, range=(0.0, float("inf")))))
+case("histogram nan", [torch.tensor([1.0, float("nan")], dtype=D)], lambda a: hist_cat(torch.histogram(a[0].detach(), 2)))
+case("histogram weight shape", [hx, torch.ones(3, dtype=D)],
+     lambda a: hist_cat(torch.histogram(a[0].detach(), 2, weight=a[1].detach())))
+case("histogram weight dtype", [hx.float(), torch.ones(12, dtype=D)],
+     lambda a: hist_cat(torch.histogram(a[0].detach(), 2, weight=a[1].detach())))
 
 
 def run(name, inputs, fn):

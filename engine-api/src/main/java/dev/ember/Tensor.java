@@ -5240,4 +5240,21 @@ public final class Tensor implements AutoCloseable {
         Args.require(size, "sum_to_size", "size", 1, "tuple of ints");
         return MoreTensorOps.sumToSize(this, size);
     }
+
+    /** A histogram of {@code bins} equal bins over the data's range with its bin edges, as {@code torch.histogram}. */
+    public HistogramResult histogram(int bins) {
+        return HistogramOps.histogram(this, bins, null, null, false);
+    }
+
+    /**
+     * {@code torch.histogram(input, bins, range=, weight=, density=)} of a float32 or float64 tensor: {@code range}
+     * ({@code {min, max}}; null: the data's), {@code weight} (null: each element counts 1; else one weight per element,
+     * of the input's type), {@code density} (the counts divided by their sum and the bin widths).
+     */
+    public HistogramResult histogram(int bins, double[] range, Tensor weight, boolean density) {
+        if (range != null && range.length != 2) {
+            throw new IllegalArgumentException("histogram(): argument 'range' must be tuple of 2 floats, got " + range.length);
+        }
+        return HistogramOps.histogram(this, bins, range, weight, density);
+    }
 }

@@ -53,7 +53,9 @@ class NullArgumentsTest {
             "Tensor.diff#2", "Tensor.diff#3", // no prepend, no append
             "Tensor.cov#1", "Tensor.cov#2", // no frequency weights, no analytic weights
             // linalg: vander's N (as many columns as elements), linalg.norm's ord (2) and dim (by the input's rank)
-            "Tensor.vander#0", "Tensor.linalgVander#0", "Tensor.linalgNorm#0", "Tensor.linalgNorm#1");
+            "Tensor.vander#0", "Tensor.linalgVander#0", "Tensor.linalgNorm#0", "Tensor.linalgNorm#1",
+            // tensor functions (session 20, helper 2): histogram's range (the data's) and weight (each element 1)
+            "Tensor.histogram#1", "Tensor.histogram#2");
 
     private static Object sample(Class<?> p) {
         if (p == Tensor.class) {

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, hsplit / vsplit / dsplit, split_with_sizes, the view
- * scatters, index_reduce, the window functions, the dtype queries, mvlgamma and sum_to_size against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs are read from the
+ * scatters, index_reduce, the window functions, the dtype queries, mvlgamma, sum_to_size and histogram against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs are read from the
  * expected file ({@link ReferenceCases}), and each case compares the result's type, shape and values, its node, and
  * the gradients of {@code sum(out * w)}, or PyTorch's error message (with every input unchanged); gradcheck and
  * gradgradcheck on float64 where PyTorch's formula is twice differentiable.
@@ -104,6 +104,34 @@ class TensorFunctionsTest {
                     return a -> a[0].sumToSize(size);
                 }
             }
+        }
+        if (name.startsWith("histogram")) {
+            Function<Tensor[], HistogramResult> h;
+            switch (name) {
+                case "histogram 4": h = a -> a[0].detach().histogram(4); break;
+                case "histogram 7 float32": h = a -> a[0].detach().histogram(7); break;
+                case "histogram 10 float32 seq": h = a -> a[0].detach().histogram(10); break;
+                case "histogram 13 seq": h = a -> a[0].detach().histogram(13); break;
+                case "histogram range": h = a -> a[0].detach().histogram(3, new double[] {0, 3}, null, false); break;
+                case "histogram weight density":
+                    h = a -> a[0].detach().histogram(3, new double[] {0, 3}, a[1].detach(), true);
+                    break;
+                case "histogram density float32": h = a -> a[0].detach().histogram(5, null, null, true); break;
+                case "histogram noncontiguous": h = a -> a[0].detach().t().histogram(5); break;
+                case "histogram bins 0": h = a -> a[0].detach().histogram(0); break;
+                case "histogram range reversed": h = a -> a[0].detach().histogram(2, new double[] {3, 1}, null, false); break;
+                case "histogram range infinite":
+                    h = a -> a[0].detach().histogram(2, new double[] {0, Double.POSITIVE_INFINITY}, null, false);
+                    break;
+                case "histogram weight shape": case "histogram weight dtype":
+                    h = a -> a[0].detach().histogram(2, null, a[1].detach(), false);
+                    break;
+                default: h = a -> a[0].detach().histogram(2); break;
+            }
+            return a -> {
+                HistogramResult r = h.apply(a);
+                return Tensor.cat(List.of(r.hist(), r.binEdges()), 0);
+            };
         }
         if (name.startsWith("index_reduce")) {
             return indexReduce(name);

@@ -93,6 +93,9 @@ class CudaTensorFunctionsTest {
             CudaParityTest.assertClose("kaiser", Tensor.kaiserWindow(8, periodic, 6.0, DType.FLOAT32, Device.CPU),
                     Tensor.kaiserWindow(8, periodic, 6.0, DType.FLOAT32, GPU).cpu());
         }
+        Tensor h = Tensor.tensor(new double[] {1, 2, 1, 4, 2.5, 3, 7, -1}).to(GPU);
+        CudaParityTest.assertClose("histogram", h.cpu().histogram(4).hist(), h.histogram(4).hist().cpu());
+        org.junit.jupiter.api.Assertions.assertEquals(GPU, h.histogram(4).binEdges().device());
         Tensor x = Tensor.emptyStrided(new int[] {2, 3}, new int[] {1, 2}, DType.FLOAT32, GPU);
         org.junit.jupiter.api.Assertions.assertEquals(GPU, x.device());
         org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 2}, x.stride());
