@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Tensor functions PyTorch has beside its main families: {@code addr}, {@code inner}, {@code vdot}, {@code dist},
- * {@code renorm}, {@code signbit}, {@code gcd}, {@code lcm}, {@code diagflat} and the {@code hsplit} / {@code vsplit}
- * / {@code dsplit} family. Ops PyTorch records as one node compute their forward with existing tensor ops under
+ * {@code renorm}, {@code signbit}, {@code gcd}, {@code lcm}, {@code diagflat}, the {@code hsplit} / {@code vsplit}
+ * / {@code dsplit} family, {@code empty_strided}, {@code mvlgamma} and {@code sum_to_size}. Ops PyTorch records as one node compute their forward with existing tensor ops under
  * {@code noGrad} and record that node with PyTorch 2.x's derivatives.yaml formula written in tensor ops (so double
  * backward works); compositions in PyTorch are compositions here.
  */
