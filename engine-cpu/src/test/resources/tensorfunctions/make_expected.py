@@ -1,6 +1,6 @@
 # Writes expected.txt for TensorFunctionsTest.java: addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, the
-# hsplit / vsplit / dsplit family, split_with_sizes, the view scatters (select_scatter, slice_scatter,
-# diagonal_scatter, as_strided_scatter), index_reduce, the window functions and the dtype queries (finfo, iinfo,
+# hsplit / vsplit / dsplit family, split_with_sizes, unsafe_split / unsafe_chunk, the view scatters (select_scatter,
+# slice_scatter, diagonal_scatter, as_strided_scatter), index_reduce, the window functions and the dtype queries (finfo, iinfo,
 # can_cast, promote_types, result_type, empty_strided), mvlgamma, sum_to_size and histogram against PyTorch.
 # Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13 CPU; 2.x notes below)
 #
@@ -193,6 +193,13 @@ case("dsplit indices part 1", [x468], lambda a: torch.dsplit(a[0], [-3])[1])
 case("hsplit noncontiguous part 1", [seq((6, 4))], lambda a: torch.hsplit(a[0].t(), 2)[1])
 case("split_with_sizes part 1", [x468], lambda a: a[0].split_with_sizes([1, 3], 0)[1])
 case("split_with_sizes dim part 0", [x468], lambda a: a[0].split_with_sizes([5, 3], -1)[0])
+case("unsafe_split part 1", [x468], lambda a: a[0].unsafe_split(3, 0)[1])
+case("unsafe_split last part 2", [x468], lambda a: a[0].unsafe_split(3, -1)[2])
+case("unsafe_chunk part 1", [x468], lambda a: a[0].unsafe_chunk(4, 1)[1])
+case("unsafe_chunk noncontiguous part 0", [seq((6, 4))], lambda a: a[0].t().unsafe_chunk(2, 1)[0])
+case("unsafe_chunk empty part 1", [torch.zeros(2, 0, dtype=D)], lambda a: a[0].unsafe_chunk(3, 1)[1])
+case("unsafe_split 0", [x468], lambda a: a[0].unsafe_split(0, 0))
+case("unsafe_chunk 0", [x468], lambda a: a[0].unsafe_chunk(0, 0))
 case("hsplit not divisible", [x468], lambda a: torch.hsplit(a[0], 4))
 case("hsplit zero", [x468], lambda a: torch.hsplit(a[0], 0))
 case("hsplit negative", [x468], lambda a: torch.hsplit(a[0], -3))

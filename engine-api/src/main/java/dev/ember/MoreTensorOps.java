@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Tensor functions PyTorch has beside its main families: {@code addr}, {@code inner}, {@code vdot}, {@code dist},
  * {@code renorm}, {@code signbit}, {@code gcd}, {@code lcm}, {@code diagflat}, the {@code hsplit} / {@code vsplit}
- * / {@code dsplit} family, {@code empty_strided}, {@code mvlgamma} and {@code sum_to_size}. Ops PyTorch records as one node compute their forward with existing tensor ops under
+ * / {@code dsplit} family, {@code unsafe_split} / {@code unsafe_chunk}, {@code empty_strided}, {@code mvlgamma} and
+ * {@code sum_to_size}. Ops PyTorch records as one node compute their forward with existing tensor ops under
  * {@code noGrad} and record that node with PyTorch 2.x's derivatives.yaml formula written in tensor ops (so double
  * backward works); compositions in PyTorch are compositions here.
  */
@@ -381,5 +382,64 @@ final class MoreTensorOps {
                 .filter(i -> i < lead || (size[i - lead] == 1 && self.shape[i] != 1)).toArray();
         Tensor t = dims.length == 0 ? self : self.sum(dims, true);
         return lead > 0 ? t.view(size) : t;
+    }
+
+    // ------------------------------------------------------------------ unsafe_split, unsafe_chunk
+
+    /**
+     * {@code torch.unsafe_split}: split's pieces (its checks and sizes), sharing the input's storage but not views for
+     * autograd (fresh version counters, so in-place changes of a piece are not checked), with one
+     * {@code UnsafeSplitBackward0} node.
+     */
+    static List<Tensor> unsafeSplit(Tensor t, int splitSize, int dim) {
+        List<Tensor> views;
+        try (GradMode off = Ember.noGrad()) {
+            views = ShapeOps.split(t.detach(), splitSize, dim);
+        }
+        return unsafePieces(t, views, Shapes.wrapDim(dim, t.dim()), "UnsafeSplitBackward0");
+    }
+
+    /** {@code torch.unsafe_chunk}: chunk's pieces as {@link #unsafeSplit} makes them. */
+    static List<Tensor> unsafeChunk(Tensor t, int chunks, int dim) {
+        List<Tensor> views;
+        try (GradMode off = Ember.noGrad()) {
+            views = ShapeOps.chunk(t.detach(), chunks, dim);
+        }
+        int d = Shapes.wrapDim(dim, t.dim());
+        // an empty dimension goes through split_with_sizes, as PyTorch's chunk
+        String node = t.shape[d] == 0 ? "UnsafeSplitWithSizesBackward0" : "UnsafeSplitBackward0";
+        return unsafePieces(t, views, d, node);
+    }
+
+    private static List<Tensor> unsafePieces(Tensor t, List<Tensor> views, int d, String node) {
+        Tensor[] out = new Tensor[views.size()];
+        int[] sizes = new int[out.length];
+        for (int i = 0; i < out.length; i++) {
+            Tensor v = views.get(i);
+            out[i] = new Tensor(t.lease(), v.layout, t.device, t.backend, new int[1]);
+            sizes[i] = v.shape[d];
+        }
+        int[] in = t.shape;
+        if (out.length > 0) {
+            MultiOutput.record(node, new Tensor[] {t}, out, n -> grads -> {
+                // split_with_sizes_backward: the pieces' gradients concatenated, zeros where none arrived
+                Tensor defined = null;
+                for (Tensor g : grads) {
+                    defined = defined == null ? g : defined;
+                }
+                List<Tensor> all = new java.util.ArrayList<>(grads.length);
+                for (int j = 0; j < grads.length; j++) {
+                    if (grads[j] != null) {
+                        all.add(grads[j]);
+                    } else {
+                        int[] shape = in.clone();
+                        shape[d] = sizes[j];
+                        all.add(Creation.zeros(shape, defined.dtype, defined.device));
+                    }
+                }
+                return new Tensor[] {Tensor.cat(all, d)};
+            });
+        }
+        return new java.util.ArrayList<>(java.util.Arrays.asList(out));
     }
 }

@@ -5257,4 +5257,17 @@ public final class Tensor implements AutoCloseable {
         }
         return HistogramOps.histogram(this, bins, range, weight, density);
     }
+
+    /**
+     * Pieces of {@code splitSize} along {@code dim}, as {@code torch.unsafe_split}: split's pieces over this tensor's
+     * storage, but not views for autograd (one {@code UnsafeSplitBackward0} node; in-place changes are not checked).
+     */
+    public List<Tensor> unsafeSplit(int splitSize, int dim) {
+        return MoreTensorOps.unsafeSplit(this, splitSize, dim);
+    }
+
+    /** At most {@code chunks} pieces along {@code dim}, as {@code torch.unsafe_chunk} (see {@link #unsafeSplit}). */
+    public List<Tensor> unsafeChunk(int chunks, int dim) {
+        return MoreTensorOps.unsafeChunk(this, chunks, dim);
+    }
 }

@@ -13,8 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, hsplit / vsplit / dsplit, split_with_sizes, the view
- * scatters, index_reduce, the window functions, the dtype queries, mvlgamma, sum_to_size and histogram against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs are read from the
+ * addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, hsplit / vsplit / dsplit, split_with_sizes,
+ * unsafe_split / unsafe_chunk, the view scatters, index_reduce, the window functions, the dtype queries, mvlgamma,
+ * sum_to_size and histogram against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs are read from the
  * expected file ({@link ReferenceCases}), and each case compares the result's type, shape and values, its node, and
  * the gradients of {@code sum(out * w)}, or PyTorch's error message (with every input unchanged); gradcheck and
  * gradgradcheck on float64 where PyTorch's formula is twice differentiable.
@@ -188,6 +189,8 @@ class TensorFunctionsTest {
             case "dsplit 2d indices": return a -> a[0].dsplit(new int[] {1}).get(0);
             case "dsplit not divisible": return a -> a[0].dsplit(3).get(0);
             case "split_with_sizes sum": return a -> a[0].splitWithSizes(new int[] {1, 2}).get(0);
+            case "unsafe_split 0": return a -> a[0].unsafeSplit(0, 0).get(0);
+            case "unsafe_chunk 0": return a -> a[0].unsafeChunk(0, 0).get(0);
             case "select_scatter": case "select_scatter size": case "select_scatter int64":
                 return a -> a[0].selectScatter(a[1], 0, 1);
             case "select_scatter dim 1 negative index": return a -> a[0].selectScatter(a[1], 1, -1);
@@ -336,6 +339,11 @@ class TensorFunctionsTest {
             case "hsplit noncontiguous": return t -> t.t().hsplit(2);
             case "split_with_sizes": return t -> t.splitWithSizes(new int[] {1, 3}, 0);
             case "split_with_sizes dim": return t -> t.splitWithSizes(new int[] {5, 3}, -1);
+            case "unsafe_split": return t -> t.unsafeSplit(3, 0);
+            case "unsafe_split last": return t -> t.unsafeSplit(3, -1);
+            case "unsafe_chunk": return t -> t.unsafeChunk(4, 1);
+            case "unsafe_chunk noncontiguous": return t -> t.t().unsafeChunk(2, 1);
+            case "unsafe_chunk empty": return t -> t.unsafeChunk(3, 1);
             default: throw new IllegalArgumentException("no split for case " + name);
         }
     }
@@ -439,5 +447,19 @@ class TensorFunctionsTest {
         assertEquals(DType.INT32, x.dtype());
         assertArrayEquals(new int[] {1, 3}, x.stride());
         assertEquals(DType.FLOAT16, Tensor.zeros(2).newEmptyStrided(new int[] {2}, new int[] {2}, DType.FLOAT16).dtype());
+    }
+
+    @Test
+    void unsafePiecesShareStorageButAreNotViews() {
+        // as PyTorch: y = x.clone(); q = y.unsafe_chunk(2, 1); q[0].mul_(2) is allowed (MulBackward0) and changes y
+        Tensor x = Tensor.arange(0, 12, 1, DType.FLOAT64).reshape(4, 3).requiresGrad_(true);
+        Tensor y = x.clone();
+        List<Tensor> q = y.unsafeChunk(2, 0);
+        assertTrue(!q.get(0).isView());
+        q.get(0).mul_(2.0);
+        assertEquals("MulBackward0", q.get(0).gradFn().name());
+        assertEquals(2.0, y.get(0, 1).item());
+        q.get(0).sum().add(q.get(1).sum()).backward();
+        assertArrayEquals(new double[] {2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1}, x.grad().toDoubleArray(), 0.0);
     }
 }

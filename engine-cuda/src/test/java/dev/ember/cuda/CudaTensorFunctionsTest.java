@@ -65,6 +65,7 @@ class CudaTensorFunctionsTest {
         t.add(p("hsplit", a -> a[0].hsplit(3).get(1), r(4, 6, 5)));
         t.add(p("vsplit indices", a -> nc(a[0]).vsplit(new int[] {1, 3}).get(1), r(5, 4)));
         t.add(p("dsplit", a -> a[0].dsplit(2).get(0), r(2, 3, 4)));
+        t.add(p("unsafe_chunk", a -> nc(a[0]).unsafeChunk(2, 1).get(1), r(3, 4)));
         t.add(p("select_scatter", a -> a[0].selectScatter(a[1], 1, 2), r(4, 5), r(4)));
         t.add(p("slice_scatter non-contiguous", a -> nc(a[0]).sliceScatter(a[1], 1, 1, 6, 2), r(7, 4), r(4, 3)));
         t.add(p("diagonal_scatter", a -> a[0].diagonalScatter(a[1], 1, 0, 1), r(4, 5), r(4)));
