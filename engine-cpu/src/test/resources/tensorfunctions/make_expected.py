@@ -1,7 +1,8 @@
 # Writes expected.txt for TensorFunctionsTest.java: addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, the
 # hsplit / vsplit / dsplit family, split_with_sizes, unsafe_split / unsafe_chunk, the view scatters (select_scatter,
 # slice_scatter, diagonal_scatter, as_strided_scatter), index_reduce, the window functions and the dtype queries (finfo, iinfo,
-# can_cast, promote_types, result_type, empty_strided), mvlgamma, sum_to_size and histogram against PyTorch.
+# can_cast, promote_types, result_type, empty_strided), mvlgamma, sum_to_size, histogram and igamma / igammac against
+# PyTorch.
 # Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13 CPU; 2.x notes below)
 #
 # Each case: "=== name", then
@@ -420,6 +421,29 @@ case("histogram weight shape", [hx, torch.ones(3, dtype=D)],
      lambda a: hist_cat(torch.histogram(a[0].detach(), 2, weight=a[1].detach())))
 case("histogram weight dtype", [hx.float(), torch.ones(12, dtype=D)],
      lambda a: hist_cat(torch.histogram(a[0].detach(), 2, weight=a[1].detach())))
+
+# igamma / igammac (differentiable in x only: a is detached, its gradient is "not implemented" in PyTorch). Ember sums
+# the series / continued fraction everywhere; PyTorch's asymptotic series for a ~ x (20 < a < 200, |x - a| / a < 0.3)
+# is off by up to ~1e-9 relative there (igamma(50, 45): PyTorch 0.24680203419473, mpmath 0.24680203440017, Ember
+# 0.24680203440017; igamma(50, 57): PyTorch 0.83984697842087, Ember 0.83984697858251), so the cases keep a below 20
+# or x away from a.
+ga_ = torch.tensor([0.5, 1.0, 2.5, 3.0, 7.5, 0.1, 12.0, 50.0, 50.0, 4.0], dtype=D)
+gx_ = torch.tensor([0.3, 2.0, 2.5, 0.01, 9.0, 5.0, 11.0, 20.0, 100.0, 30.0], dtype=D)
+for fname in ("igamma", "igammac"):
+    f = getattr(torch, fname)
+    case(fname, [ga_, gx_], lambda a, f=f: f(a[0].detach(), a[1]))
+    case(fname + " float32", [ga_.float(), gx_.float()], lambda a, f=f: f(a[0].detach(), a[1]))
+    case(fname + " broadcast", [torch.tensor([[0.7], [3.0]], dtype=D), torch.tensor([0.2, 1.5, 6.0], dtype=D)],
+         lambda a, f=f: f(a[0].detach(), a[1]))
+    case(fname + " special", [torch.tensor([0.0, 0.0, -1.0, 2.0, float("inf"), 2.0, 3.0, float("nan"), 1.0, float("inf")],
+                                           dtype=D),
+                              torch.tensor([1.0, 0.0, 1.0, -1.0, 1.0, float("inf"), 0.0, 1.0, float("nan"), float("inf")],
+                                           dtype=D)], lambda a, f=f: f(a[0].detach(), a[1].detach()))
+    case(fname + " mixed types", [ga_.float(), gx_], lambda a, f=f: f(a[0].detach(), a[1]))
+    case(fname + " noncontiguous", [seq((3, 2), D, 1).abs() + 0.5, seq((2, 3), D, 4).abs() + 0.1],
+         lambda a, f=f: f(a[0].detach().t(), a[1]))
+    case(fname + " int64", [ints([1, 2]), ints([2, 3])], lambda a, f=f: f(a[0], a[1]))
+    case(fname + " shapes", [ga_, torch.ones(3, dtype=D)], lambda a, f=f: f(a[0].detach(), a[1]))
 
 
 def run(name, inputs, fn):

@@ -5270,4 +5270,20 @@ public final class Tensor implements AutoCloseable {
     public List<Tensor> unsafeChunk(int chunks, int dim) {
         return MoreTensorOps.unsafeChunk(this, chunks, dim);
     }
+
+    /**
+     * The regularized lower incomplete gamma function {@code P(this, other)} (promoted, broadcast; floating types), as
+     * {@code torch.igamma} ({@code IgammaBackward0}: differentiable in {@code other} only, as PyTorch).
+     */
+    public Tensor igamma(Tensor other) {
+        return IgammaOps.igamma(this, other, false);
+    }
+
+    /**
+     * The regularized upper incomplete gamma function {@code Q(this, other) = 1 - P(this, other)}, as
+     * {@code torch.igammac} ({@code IgammacBackward0}: differentiable in {@code other} only).
+     */
+    public Tensor igammac(Tensor other) {
+        return IgammaOps.igamma(this, other, true);
+    }
 }

@@ -15,10 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * addr, inner, vdot, dist, renorm, signbit, gcd, lcm, diagflat, hsplit / vsplit / dsplit, split_with_sizes,
  * unsafe_split / unsafe_chunk, the view scatters, index_reduce, the window functions, the dtype queries, mvlgamma,
- * sum_to_size and histogram against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs are read from the
- * expected file ({@link ReferenceCases}), and each case compares the result's type, shape and values, its node, and
- * the gradients of {@code sum(out * w)}, or PyTorch's error message (with every input unchanged); gradcheck and
- * gradgradcheck on float64 where PyTorch's formula is twice differentiable.
+ * sum_to_size, histogram and igamma / igammac against PyTorch ({@code tensorfunctions/make_expected.py}): the inputs
+ * are read from the expected file ({@link ReferenceCases}), and each case compares the result's type, shape and
+ * values, its node, and the gradients of {@code sum(out * w)}, or PyTorch's error message (with every input
+ * unchanged); gradcheck and gradgradcheck on float64 where PyTorch's formula is twice differentiable.
  */
 class TensorFunctionsTest {
     private static final int END = Integer.MAX_VALUE;
@@ -133,6 +133,16 @@ class TensorFunctionsTest {
                 HistogramResult r = h.apply(a);
                 return Tensor.cat(List.of(r.hist(), r.binEdges()), 0);
             };
+        }
+        if (name.startsWith("igamma")) {
+            boolean upper = name.startsWith("igammac");
+            if (name.endsWith(" special")) {
+                return a -> upper ? a[0].detach().igammac(a[1].detach()) : a[0].detach().igamma(a[1].detach());
+            }
+            if (name.endsWith(" noncontiguous")) {
+                return a -> upper ? a[0].detach().t().igammac(a[1]) : a[0].detach().t().igamma(a[1]);
+            }
+            return a -> upper ? a[0].detach().igammac(a[1]) : a[0].detach().igamma(a[1]);
         }
         if (name.startsWith("index_reduce")) {
             return indexReduce(name);
@@ -385,6 +395,10 @@ class TensorFunctionsTest {
         t.add(g("as_strided_scatter", q -> q[0].asStridedScatter(q[1], new int[] {2, 2}, new int[] {4, 1}, 1), m, s2));
         Tensor big2 = Tensor.rand(gen, DType.FLOAT64, 2, 3).add(2.5).requiresGrad_(true);
         t.add(gg("mvlgamma 3", q -> q[0].mvlgamma(3), big2));
+        Tensor ia = Tensor.rand(gen, DType.FLOAT64, 6).mul(4).add(0.2);
+        Tensor ix = Tensor.rand(gen, DType.FLOAT64, 6).mul(6).add(0.1).requiresGrad_(true);
+        t.add(gg("igamma", q -> ia.igamma(q[0]), ix));
+        t.add(gg("igammac", q -> ia.igammac(q[0]), ix));
         Tensor self = Tensor.rand(gen, DType.FLOAT64, 5, 3).add(0.5).requiresGrad_(true);
         Tensor source = Tensor.rand(gen, DType.FLOAT64, 4, 3).add(0.5).requiresGrad_(true);
         Tensor index = Tensor.tensor(new long[] {0, 2, 0, 4});
@@ -461,5 +475,15 @@ class TensorFunctionsTest {
         assertEquals(2.0, y.get(0, 1).item());
         q.get(0).sum().add(q.get(1).sum()).backward();
         assertArrayEquals(new double[] {2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1}, x.grad().toDoubleArray(), 0.0);
+    }
+
+    @Test
+    void igammaHasNoGradientForItsFirstArgument() {
+        // as PyTorch: torch.igamma(a, x).backward() with a requiring grad
+        Tensor a = Tensor.tensor(new double[] {2}, DType.FLOAT64).requiresGrad_(true);
+        Tensor x = Tensor.tensor(new double[] {1}, DType.FLOAT64).requiresGrad_(true);
+        Throwable e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> a.igamma(x).sum().backward());
+        assertEquals("the derivative for 'igamma: input' is not implemented.", e.getMessage());
     }
 }

@@ -55,6 +55,8 @@ class CudaTensorFunctionsTest {
         t.add(p("lcm", a -> a[0].lcm(a[1]), ints(0, 12, -18, 35, 9, 7), ints(5, 18, 12, 0, 6, -21)));
         t.add(p("diagflat", a -> nc(a[0]).diagflat(-1), r(2, 3)));
         t.add(p("mvlgamma", a -> a[0].abs().add(2.5).mvlgamma(3), r(4, 5)));
+        t.add(p("igamma", a -> a[0].abs().add(0.5).detach().igamma(a[1].abs()), r(4, 5), r(5)));
+        t.add(p("igammac", a -> a[0].abs().add(0.5).detach().igammac(a[1].abs()), r(4, 5), r(4, 5)));
         t.add(p("sum_to_size", a -> nc(a[0]).sumToSize(1, 5), r(5, 5)));
         return t;
     }
