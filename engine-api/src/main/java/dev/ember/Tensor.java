@@ -6029,4 +6029,396 @@ public final class Tensor implements AutoCloseable {
     public boolean isComplex() {
         return false;
     }
+
+    // ---- tensor functions (session 20, helper 2) ----
+
+    /** {@code self + outer(vec1, vec2)}, as {@code torch.addr} ({@code AddrBackward0}). */
+    public Tensor addr(Tensor vec1, Tensor vec2) {
+        return MoreTensorOps.addr(this, vec1, vec2, 1, 1);
+    }
+
+    /**
+     * {@code beta * self + alpha * outer(vec1, vec2)}, as {@code torch.addr} ({@code AddrBackward0}; self broadcast to
+     * the product's shape, the three types promoted; beta 0 ignores self, NaN included; integer results take integral
+     * factors only).
+     */
+    public Tensor addr(Tensor vec1, Tensor vec2, double beta, double alpha) {
+        return MoreTensorOps.addr(this, vec1, vec2, beta, alpha);
+    }
+
+    /** The sum of products over the last dimension of both (a product for a 0-dim operand), as {@code torch.inner}. */
+    public Tensor inner(Tensor other) {
+        return MoreTensorOps.inner(this, other);
+    }
+
+    /** The dot product of two real 1-D tensors of one type, as {@code torch.vdot} ({@code VdotBackward0}). */
+    public Tensor vdot(Tensor other) {
+        return MoreTensorOps.vdot(this, other);
+    }
+
+    /** The 2-norm of {@code this - other} (broadcast), as {@code torch.dist} ({@code DistBackward0}). */
+    public Tensor dist(Tensor other) {
+        return MoreTensorOps.dist(this, other, 2);
+    }
+
+    /** The p-norm of {@code this - other} (broadcast; p 0 counts the non-zeros), as {@code torch.dist(input, other, p)}. */
+    public Tensor dist(Tensor other, double p) {
+        return MoreTensorOps.dist(this, other, p);
+    }
+
+    /**
+     * Each slice along {@code dim} whose p-norm exceeds {@code maxnorm} scaled down to it (by
+     * {@code maxnorm / (norm + 1e-7)}), as {@code torch.renorm} ({@code RenormBackward0}).
+     */
+    public Tensor renorm(double p, int dim, double maxnorm) {
+        return MoreTensorOps.renorm(this, p, dim, maxnorm);
+    }
+
+    /** Whether each element's sign bit is set (true for -0.0), as {@code torch.signbit}; bool, no history. */
+    public Tensor signbit() {
+        return MoreTensorOps.signbit(this);
+    }
+
+    /** The non-negative greatest common divisor of integers (promoted, broadcast), as {@code torch.gcd}. */
+    public Tensor gcd(Tensor other) {
+        return MoreTensorOps.gcd(this, other);
+    }
+
+    /** The least common multiple of integers (promoted, broadcast; wrapping as PyTorch's), as {@code torch.lcm}. */
+    public Tensor lcm(Tensor other) {
+        return MoreTensorOps.lcm(this, other);
+    }
+
+    /** The flattened tensor on the diagonal of a matrix, as {@code torch.diagflat}. */
+    public Tensor diagflat() {
+        return MoreTensorOps.diagflat(this, 0);
+    }
+
+    /** The flattened tensor on a diagonal ({@code offset} above the main one) of a matrix, as {@code torch.diagflat}. */
+    public Tensor diagflat(int offset) {
+        return MoreTensorOps.diagflat(this, offset);
+    }
+
+    /**
+     * {@code sections} equal views along dimension 1 (dimension 0 of a 1-D tensor), as {@code torch.hsplit}: the size
+     * must divide evenly.
+     */
+    public List<Tensor> hsplit(int sections) {
+        return MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, sections);
+    }
+
+    /** Views between the given indices along dimension 1 (0 of a 1-D tensor), as {@code torch.hsplit}. */
+    public List<Tensor> hsplit(int[] indices) {
+        Args.require(indices, "hsplit", "indices", 1, "tuple of ints");
+        return MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, indices);
+    }
+
+    /** {@code sections} equal views along dimension 0 of a tensor of at least 2 dimensions, as {@code torch.vsplit}. */
+    public List<Tensor> vsplit(int sections) {
+        return MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, sections);
+    }
+
+    /** Views between the given indices along dimension 0 (at least 2 dimensions), as {@code torch.vsplit}. */
+    public List<Tensor> vsplit(int[] indices) {
+        Args.require(indices, "vsplit", "indices", 1, "tuple of ints");
+        return MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, indices);
+    }
+
+    /** {@code sections} equal views along dimension 2 of a tensor of at least 3 dimensions, as {@code torch.dsplit}. */
+    public List<Tensor> dsplit(int sections) {
+        return MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, sections);
+    }
+
+    /** Views between the given indices along dimension 2 (at least 3 dimensions), as {@code torch.dsplit}. */
+    public List<Tensor> dsplit(int[] indices) {
+        Args.require(indices, "dsplit", "indices", 1, "tuple of ints");
+        return MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, indices);
+    }
+
+    /** Views of the given sizes along dimension 0, as {@code torch.split_with_sizes} ({@code SplitWithSizesBackward0}). */
+    public List<Tensor> splitWithSizes(int[] splitSizes) {
+        return splitWithSizes(splitSizes, 0);
+    }
+
+    /** Views of the given sizes along a dimension, as {@code torch.split_with_sizes}. */
+    public List<Tensor> splitWithSizes(int[] splitSizes, int dim) {
+        Args.require(splitSizes, "split_with_sizes", "split_sizes", 1, "tuple of ints");
+        return ShapeOps.splitWithSizes(this, splitSizes, dim);
+    }
+
+    /**
+     * A copy of this tensor with {@code select(dim, index)} replaced by {@code src}, as {@code torch.select_scatter}
+     * ({@code SelectScatterBackward0}: this tensor's gradient with the slice zeroed, src's the slice of the gradient).
+     */
+    public Tensor selectScatter(Tensor src, int dim, int index) {
+        return ScatterViewOps.selectScatter(this, src, dim, index);
+    }
+
+    /** A copy of this tensor with its leading dimension's elements replaced by {@code src}, as {@code torch.slice_scatter}. */
+    public Tensor sliceScatter(Tensor src) {
+        return ScatterViewOps.sliceScatter(this, src, 0, 0, Integer.MAX_VALUE, 1);
+    }
+
+    /**
+     * A copy of this tensor with {@code slice(dim, start, end, step)} replaced by {@code src}, as
+     * {@code torch.slice_scatter} ({@code SliceScatterBackward0}); {@code end} past the size is clamped.
+     */
+    public Tensor sliceScatter(Tensor src, int dim, int start, int end, int step) {
+        return ScatterViewOps.sliceScatter(this, src, dim, start, end, step);
+    }
+
+    /** A copy of this matrix with its main diagonal replaced by {@code src}, as {@code torch.diagonal_scatter}. */
+    public Tensor diagonalScatter(Tensor src) {
+        return ScatterViewOps.diagonalScatter(this, src, 0, 0, 1);
+    }
+
+    /**
+     * A copy of this tensor with {@code diagonal(offset, dim1, dim2)} replaced by {@code src}, as
+     * {@code torch.diagonal_scatter} ({@code DiagonalScatterBackward0}).
+     */
+    public Tensor diagonalScatter(Tensor src, int offset, int dim1, int dim2) {
+        return ScatterViewOps.diagonalScatter(this, src, offset, dim1, dim2);
+    }
+
+    /** {@link #asStridedScatter(Tensor, int[], int[], int)} at storage offset 0 of the copy. */
+    public Tensor asStridedScatter(Tensor src, int[] size, int[] stride) {
+        return ScatterViewOps.asStridedScatter(this, src, size, stride, 0);
+    }
+
+    /**
+     * A copy of this tensor with {@code as_strided(size, stride, storageOffset)} of the copy replaced by {@code src}, as
+     * {@code torch.as_strided_scatter} ({@code AsStridedScatterBackward0}); as PyTorch, a non-contiguous tensor that
+     * requires grad is refused.
+     */
+    public Tensor asStridedScatter(Tensor src, int[] size, int[] stride, int storageOffset) {
+        return ScatterViewOps.asStridedScatter(this, src, size, stride, storageOffset);
+    }
+
+    /**
+     * {@code self[..., index[i], ...]} reduced with {@code source[..., i, ...]} along {@code dim} ({@code reduce}:
+     * "prod", "mean", "amax" or "amin"; this tensor's values included), as {@code torch.index_reduce}
+     * ({@code IndexReduceBackward0}).
+     */
+    public Tensor indexReduce(int dim, Tensor index, Tensor source, String reduce) {
+        return IndexReduceOps.indexReduce(this, dim, index, source, reduce, true);
+    }
+
+    /**
+     * {@code torch.index_reduce(dim, index, source, reduce, include_self)}: without this tensor's values at the indexed
+     * positions when {@code includeSelf} is false (positions no index names keep them); integer means round down.
+     */
+    public Tensor indexReduce(int dim, Tensor index, Tensor source, String reduce, boolean includeSelf) {
+        return IndexReduceOps.indexReduce(this, dim, index, source, reduce, includeSelf);
+    }
+
+    /** {@link #indexReduce(int, Tensor, Tensor, String)} in place, as {@code Tensor.index_reduce_}. */
+    public Tensor indexReduce_(int dim, Tensor index, Tensor source, String reduce) {
+        return IndexReduceOps.indexReduce_(this, dim, index, source, reduce, true);
+    }
+
+    /** {@link #indexReduce(int, Tensor, Tensor, String, boolean)} in place, as {@code Tensor.index_reduce_}. */
+    public Tensor indexReduce_(int dim, Tensor index, Tensor source, String reduce, boolean includeSelf) {
+        return IndexReduceOps.indexReduce_(this, dim, index, source, reduce, includeSelf);
+    }
+
+    /**
+     * A tensor of the default type on the default device, of {@code size} with the given strides over a new storage
+     * just large enough for them (contents unspecified), as {@code torch.empty_strided}.
+     */
+    public static Tensor emptyStrided(int[] size, int[] stride) {
+        return emptyStrided(size, stride, Ember.getDefaultDtype(), Ember.defaultDevice());
+    }
+
+    /** {@code torch.empty_strided(size, stride, dtype=, device=)}. */
+    public static Tensor emptyStrided(int[] size, int[] stride, DType dtype, Device device) {
+        Args.require(size, "empty_strided", "size", 1, "tuple of ints");
+        Args.require(stride, "empty_strided", "stride", 2, "tuple of ints");
+        Args.require(dtype, "empty_strided", "dtype", 3, "torch.dtype");
+        Args.require(device, "empty_strided", "device", 4, "torch.device");
+        return MoreTensorOps.emptyStrided(size, stride, dtype, device);
+    }
+
+    /** {@link #emptyStrided(int[], int[], DType, Device)} of this tensor's type and device, {@code new_empty_strided}. */
+    public Tensor newEmptyStrided(int[] size, int[] stride) {
+        Args.require(size, "new_empty_strided", "size", 1, "tuple of ints");
+        Args.require(stride, "new_empty_strided", "stride", 2, "tuple of ints");
+        return MoreTensorOps.emptyStrided(size, stride, dtype, device);
+    }
+
+    /** {@code Tensor.new_empty_strided(size, stride, dtype=)} on this tensor's device. */
+    public Tensor newEmptyStrided(int[] size, int[] stride, DType dtype) {
+        Args.require(size, "new_empty_strided", "size", 1, "tuple of ints");
+        Args.require(stride, "new_empty_strided", "stride", 2, "tuple of ints");
+        Args.require(dtype, "new_empty_strided", "dtype", 3, "torch.dtype");
+        return MoreTensorOps.emptyStrided(size, stride, dtype, device);
+    }
+
+    /** The type an op on two tensors computes in (0-dim ones rank below dimensioned ones), as {@code torch.result_type}. */
+    public static DType resultType(Tensor tensor, Tensor other) {
+        Args.require(tensor, "result_type", "tensor", 1, "Tensor");
+        Args.require(other, "result_type", "other", 2, "Tensor");
+        return ArithmeticOps.resultType(tensor, other);
+    }
+
+    /** {@code torch.result_type(tensor, number)} with a Python float (a floating number promotes integers to float32). */
+    public static DType resultType(Tensor tensor, double other) {
+        Args.require(tensor, "result_type", "tensor", 1, "Tensor");
+        return ArithmeticOps.resultType(tensor, Creation.wrap(other));
+    }
+
+    /** {@code torch.result_type(tensor, number)} with a Python int (the tensor's type, bool promoted to int64). */
+    public static DType resultType(Tensor tensor, long other) {
+        Args.require(tensor, "result_type", "tensor", 1, "Tensor");
+        return ArithmeticOps.resultType(tensor, Creation.wrap(other));
+    }
+
+    /** The smallest type both types promote to, as {@code torch.promote_types}. */
+    public static DType promoteTypes(DType type1, DType type2) {
+        return DType.promote(type1, type2);
+    }
+
+    /** Whether a value of type {@code from} may be written into a tensor of type {@code to}, as {@code torch.can_cast}. */
+    public static boolean canCast(DType from, DType to) {
+        return DTypeInfo.canCast(from, to);
+    }
+
+    /** The properties of a floating type (eps, max, min, tiny, ...), as {@code torch.finfo}. */
+    public static DTypeInfo.FInfo finfo(DType dtype) {
+        return DTypeInfo.finfo(dtype);
+    }
+
+    /** The properties of the default floating type ({@link Ember#getDefaultDtype}), as {@code torch.finfo()}. */
+    public static DTypeInfo.FInfo finfo() {
+        return DTypeInfo.finfo(Ember.getDefaultDtype());
+    }
+
+    /** The properties of an integer type (bits, max, min), as {@code torch.iinfo}. */
+    public static DTypeInfo.IInfo iinfo(DType dtype) {
+        return DTypeInfo.iinfo(dtype);
+    }
+
+    /** A periodic Hann window of the default type on the default device, as {@code torch.hann_window(length)}. */
+    public static Tensor hannWindow(int length) {
+        return WindowOps.hamming("hann_window", length, true, 0.5, 0.5, Ember.getDefaultDtype(), Ember.defaultDevice());
+    }
+
+    /**
+     * The Hann window {@code 0.5 - 0.5 cos(2 pi k / (N - 1))}, as {@code torch.hann_window(length, periodic, dtype=,
+     * device=)} (periodic: the symmetric window of {@code length + 1} without its last element).
+     */
+    public static Tensor hannWindow(int length, boolean periodic, DType dtype, Device device) {
+        return WindowOps.hamming("hann_window", length, periodic, 0.5, 0.5, dtype, device);
+    }
+
+    /** A periodic Hamming window of the default type on the default device, as {@code torch.hamming_window(length)}. */
+    public static Tensor hammingWindow(int length) {
+        return WindowOps.hamming("hamming_window", length, true, 0.54, 0.46, Ember.getDefaultDtype(), Ember.defaultDevice());
+    }
+
+    /**
+     * The generalized Hamming window {@code alpha - beta cos(2 pi k / (N - 1))}, as {@code torch.hamming_window(length,
+     * periodic, alpha, beta, dtype=, device=)} (PyTorch's defaults: alpha 0.54, beta 0.46).
+     */
+    public static Tensor hammingWindow(int length, boolean periodic, double alpha, double beta, DType dtype, Device device) {
+        return WindowOps.hamming("hamming_window", length, periodic, alpha, beta, dtype, device);
+    }
+
+    /** A periodic Blackman window of the default type on the default device, as {@code torch.blackman_window(length)}. */
+    public static Tensor blackmanWindow(int length) {
+        return WindowOps.blackman(length, true, Ember.getDefaultDtype(), Ember.defaultDevice());
+    }
+
+    /**
+     * The Blackman window {@code 0.42 - 0.5 cos(2 pi k / (N - 1)) + 0.08 cos(4 pi k / (N - 1))}, as
+     * {@code torch.blackman_window(length, periodic, dtype=, device=)}.
+     */
+    public static Tensor blackmanWindow(int length, boolean periodic, DType dtype, Device device) {
+        return WindowOps.blackman(length, periodic, dtype, device);
+    }
+
+    /** A periodic Bartlett (triangular) window of the default type on the default device, as {@code torch.bartlett_window(length)}. */
+    public static Tensor bartlettWindow(int length) {
+        return WindowOps.bartlett(length, true, Ember.getDefaultDtype(), Ember.defaultDevice());
+    }
+
+    /** The Bartlett window {@code 1 - |2k / (N - 1) - 1|}, as {@code torch.bartlett_window(length, periodic, dtype=, device=)}. */
+    public static Tensor bartlettWindow(int length, boolean periodic, DType dtype, Device device) {
+        return WindowOps.bartlett(length, periodic, dtype, device);
+    }
+
+    /** A periodic Kaiser window with beta 12 of the default type on the default device, as {@code torch.kaiser_window(length)}. */
+    public static Tensor kaiserWindow(int length) {
+        return WindowOps.kaiser(length, true, 12.0, Ember.getDefaultDtype(), Ember.defaultDevice());
+    }
+
+    /**
+     * The Kaiser window {@code i0(beta sqrt(1 - ((k - a) / a)^2)) / i0(beta)}, {@code a = (N - 1) / 2}, as
+     * {@code torch.kaiser_window(length, periodic, beta, dtype=, device=)}.
+     */
+    public static Tensor kaiserWindow(int length, boolean periodic, double beta, DType dtype, Device device) {
+        return WindowOps.kaiser(length, periodic, beta, dtype, device);
+    }
+
+    /**
+     * The multivariate log-gamma function of dimension {@code p}, {@code sum_i lgamma(x - i/2) + p (p - 1) / 4 log(pi)}
+     * over {@code i < p}, as {@code torch.mvlgamma} ({@code MvlgammaBackward0}; integers give float32).
+     */
+    public Tensor mvlgamma(int p) {
+        return MoreTensorOps.mvlgamma(this, p);
+    }
+
+    /**
+     * This tensor summed down to {@code size} (which must expand to this tensor's shape), as {@code Tensor.sum_to_size};
+     * the tensor itself when there is nothing to sum.
+     */
+    public Tensor sumToSize(int... size) {
+        Args.require(size, "sum_to_size", "size", 1, "tuple of ints");
+        return MoreTensorOps.sumToSize(this, size);
+    }
+
+    /** A histogram of {@code bins} equal bins over the data's range with its bin edges, as {@code torch.histogram}. */
+    public HistogramResult histogram(int bins) {
+        return HistogramOps.histogram(this, bins, null, null, false);
+    }
+
+    /**
+     * {@code torch.histogram(input, bins, range=, weight=, density=)} of a float32 or float64 tensor: {@code range}
+     * ({@code {min, max}}; null: the data's), {@code weight} (null: each element counts 1; else one weight per element,
+     * of the input's type), {@code density} (the counts divided by their sum and the bin widths).
+     */
+    public HistogramResult histogram(int bins, double[] range, Tensor weight, boolean density) {
+        if (range != null && range.length != 2) {
+            throw new IllegalArgumentException("histogram(): argument 'range' must be tuple of 2 floats, got " + range.length);
+        }
+        return HistogramOps.histogram(this, bins, range, weight, density);
+    }
+
+    /**
+     * Pieces of {@code splitSize} along {@code dim}, as {@code torch.unsafe_split}: split's pieces over this tensor's
+     * storage, but not views for autograd (one {@code UnsafeSplitBackward0} node; in-place changes are not checked).
+     */
+    public List<Tensor> unsafeSplit(int splitSize, int dim) {
+        return MoreTensorOps.unsafeSplit(this, splitSize, dim);
+    }
+
+    /** At most {@code chunks} pieces along {@code dim}, as {@code torch.unsafe_chunk} (see {@link #unsafeSplit}). */
+    public List<Tensor> unsafeChunk(int chunks, int dim) {
+        return MoreTensorOps.unsafeChunk(this, chunks, dim);
+    }
+
+    /**
+     * The regularized lower incomplete gamma function {@code P(this, other)} (promoted, broadcast; floating types), as
+     * {@code torch.igamma} ({@code IgammaBackward0}: differentiable in {@code other} only, as PyTorch).
+     */
+    public Tensor igamma(Tensor other) {
+        return IgammaOps.igamma(this, other, false);
+    }
+
+    /**
+     * The regularized upper incomplete gamma function {@code Q(this, other) = 1 - P(this, other)}, as
+     * {@code torch.igammac} ({@code IgammacBackward0}: differentiable in {@code other} only).
+     */
+    public Tensor igammac(Tensor other) {
+        return IgammaOps.igamma(this, other, true);
+    }
 }

@@ -55,7 +55,9 @@ class NullArgumentsTest {
             // linalg: vander's N (as many columns as elements), linalg.norm's ord (2) and dim (by the input's rank)
             "Tensor.vander#0", "Tensor.linalgVander#0", "Tensor.linalgNorm#0", "Tensor.linalgNorm#1",
             // ---- in-place variants and aliases (session 20): true division; the type's largest and lowest values
-            "Tensor.divide#1", "Tensor.divide_#1", "Tensor.div_#1", "Tensor.nanToNum_#1", "Tensor.nanToNum_#2");
+            "Tensor.divide#1", "Tensor.divide_#1", "Tensor.div_#1", "Tensor.nanToNum_#1", "Tensor.nanToNum_#2",
+            // tensor functions (session 20, helper 2): histogram's range (the data's) and weight (each element 1)
+            "Tensor.histogram#1", "Tensor.histogram#2");
 
     private static Object sample(Class<?> p) {
         if (p == Tensor.class) {

@@ -1,0 +1,10 @@
+package dev.ember;
+
+/**
+ * What {@link Tensor#histogram(int)} returns, as {@code torch.return_types.histogram}.
+ *
+ * @param hist the count (or weight, or density) in each bin, in the input's type
+ * @param binEdges the {@code bins + 1} edges of the bins, in the input's type
+ */
+public record HistogramResult(Tensor hist, Tensor binEdges) {
+}

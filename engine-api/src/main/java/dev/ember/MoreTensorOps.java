@@ -1,0 +1,445 @@
+package dev.ember;
+
+import java.util.List;
+
+/**
+ * Tensor functions PyTorch has beside its main families: {@code addr}, {@code inner}, {@code vdot}, {@code dist},
+ * {@code renorm}, {@code signbit}, {@code gcd}, {@code lcm}, {@code diagflat}, the {@code hsplit} / {@code vsplit}
+ * / {@code dsplit} family, {@code unsafe_split} / {@code unsafe_chunk}, {@code empty_strided}, {@code mvlgamma} and
+ * {@code sum_to_size}. Ops PyTorch records as one node compute their forward with existing tensor ops under
+ * {@code noGrad} and record that node with PyTorch 2.x's derivatives.yaml formula written in tensor ops (so double
+ * backward works); compositions in PyTorch are compositions here.
+ */
+final class MoreTensorOps {
+    private MoreTensorOps() {
+    }
+
+    // ------------------------------------------------------------------ addr, inner, vdot, dist
+
+    /** {@code beta * self + alpha * outer(vec1, vec2)}, as {@code torch.addr}: one {@code AddrBackward0} node. */
+    static Tensor addr(Tensor self, Tensor vec1, Tensor vec2, double beta, double alpha) {
+        NNOps.requireTensor(vec1, "addr", "vec1", 1);
+        NNOps.requireTensor(vec2, "addr", "vec2", 2);
+        ArithmeticOps.checkSameDevice(self, vec1, vec2);
+        if (vec1.dim() != 1) {
+            throw new IllegalArgumentException("addr: Expected 1-D argument vec1, but got " + vec1.dim() + "-D");
+        }
+        if (vec2.dim() != 1) {
+            throw new IllegalArgumentException("addr: Expected 1-D argument vec2, but got " + vec2.dim() + "-D");
+        }
+        DType t = ArithmeticOps.resultType(self, vec1, vec2);
+        if (t.isIntegral()) {
+            if (beta != Math.rint(beta) || Double.isInfinite(beta)) {
+                throw new IllegalArgumentException("For integral input tensors, argument beta must not be a floating point "
+                        + "number.");
+            }
+            if (alpha != Math.rint(alpha) || Double.isInfinite(alpha)) {
+                throw new IllegalArgumentException("For integral input tensors, argument alpha must not be a floating point "
+                        + "number.");
+            }
+        }
+        int n = vec1.shape[0];
+        int m = vec2.shape[0];
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            self.detach().expand(n, m); // expand_size's check, in PyTorch's words
+            Tensor v1 = ArithmeticOps.cast(vec1, t);
+            Tensor v2 = ArithmeticOps.cast(vec2, t);
+            Tensor s = ArithmeticOps.cast(self, t);
+            if (t == DType.BOOL) {
+                Tensor prod = alpha != 0 ? v1.unsqueeze(1).logicalAnd(v2) : Creation.zeros(new int[] {n, m}, t, self.device);
+                out = beta != 0 ? prod.logicalOr(s.expand(n, m)) : prod;
+            } else if (t.isIntegral()) {
+                Tensor prod = v1.unsqueeze(1).mul(v2).mul((long) alpha);
+                out = (long) beta == 0 ? prod : prod.add(s.mul((long) beta));
+            } else {
+                // float16 and bfloat16: in float32, rounded once
+                Tensor prod = ReductionOps.opmath(v1).unsqueeze(1).mul(ReductionOps.opmath(v2));
+                prod = alpha == 1 ? prod : prod.mul(alpha);
+                Tensor r = beta == 0 ? prod : prod.add(ReductionOps.opmath(s), beta);
+                out = ReductionOps.narrowedBack(r, t);
+            }
+            if (!java.util.Arrays.equals(out.shape, new int[] {n, m})) {
+                out = out.expand(n, m).contiguous();
+            }
+        }
+        return ArithmeticOps.record(out, "AddrBackward0", new Tensor[] {self, vec1, vec2}, node -> {
+            SavedTensor s2 = node.needsInputGrad(1) ? node.save(vec2) : null;
+            SavedTensor s1 = node.needsInputGrad(2) ? node.save(vec1) : null;
+            return g -> new Tensor[] {
+                node.needsInputGrad(0) ? LinalgOps.maybeMultiply(g, beta) : null,
+                s2 == null ? null : LinalgOps.maybeMultiply(g.mv(ArithmeticOps.cast(s2.get(), g.dtype)), alpha),
+                s1 == null ? null : LinalgOps.maybeMultiply(g.t().mv(ArithmeticOps.cast(s1.get(), g.dtype)), alpha)};
+        });
+    }
+
+    /**
+     * {@code torch.inner}: a product for a 0-dim operand, else {@code tensordot} over the last dimension of both (PyTorch
+     * 2.x's composition, which checks that the last dimensions match).
+     */
+    static Tensor inner(Tensor a, Tensor b) {
+        NNOps.requireTensor(b, "inner", "other", 1);
+        ArithmeticOps.checkSameDevice(a, b);
+        if (a.dim() == 0 || b.dim() == 0) {
+            return a.mul(b);
+        }
+        if (a.size(-1) != b.size(-1)) {
+            throw new IllegalArgumentException("inner() the last dimension must match on both input tensors but got shapes "
+                    + Shapes.str(a.shape) + " and " + Shapes.str(b.shape));
+        }
+        return LinalgOps.tensordot(a, b, new int[] {-1}, new int[] {-1});
+    }
+
+    /** {@code torch.vdot} of two real 1-D tensors: dot's checks and value, one {@code VdotBackward0} node. */
+    static Tensor vdot(Tensor a, Tensor b) {
+        NNOps.requireTensor(b, "vdot", "other", 1);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = LinalgOps.dot(a.detach(), b.detach());
+        }
+        return ArithmeticOps.record(out, "VdotBackward0", new Tensor[] {a, b}, node -> {
+            SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
+            SavedTensor sa = node.needsInputGrad(1) ? node.save(a) : null;
+            return g -> new Tensor[] {sb == null ? null : g.mul(sb.get()), sa == null ? null : g.mul(sa.get())};
+        });
+    }
+
+    /** {@code torch.dist}: the p-norm of {@code self - other} (broadcast, promoted), one {@code DistBackward0} node. */
+    static Tensor dist(Tensor self, Tensor other, double p) {
+        NNOps.requireTensor(other, "dist", "other", 1);
+        ArithmeticOps.checkSameDevice(self, other);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor d = self.detach().sub(other.detach());
+            if (!d.dtype.isFloatingPoint()) {
+                throw new IllegalArgumentException("norm(): input dtype should be either floating point or complex. Got "
+                        + Format.scalarType(d.dtype) + " instead.");
+            }
+            out = ReductionOps.vectorNorm(d, p, null, false);
+        }
+        return ArithmeticOps.record(out, "DistBackward0", new Tensor[] {self, other}, node -> {
+            SavedTensor ss = node.save(self);
+            SavedTensor so = node.save(other);
+            SavedTensor sr = node.saveOutput(out);
+            return g -> {
+                Tensor d = ss.get().sub(so.get());
+                Tensor gd = distNormBackward(g, d, sr.get(), p);
+                return new Tensor[] {node.needsInputGrad(0) ? gd : null, node.needsInputGrad(1) ? gd.neg() : null};
+            };
+        });
+    }
+
+    /** norm_backward over every dimension (p 0: zeros, as PyTorch's undefined gradient). */
+    private static Tensor distNormBackward(Tensor g, Tensor d, Tensor norm, double p) {
+        if (p == 0) {
+            return d.mul(0L).mul(g);
+        }
+        int[] all = new int[d.dim()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        if (Double.isInfinite(p) && all.length == 0) {
+            Tensor xa = d.abs();
+            Tensor hit = xa.eq(norm).logicalOr(xa.isnan());
+            return d.sgn().mul(g.mul(hit));
+        }
+        return ReductionOps.normBackward(g, d, norm, p, all);
+    }
+
+    // ------------------------------------------------------------------ renorm
+
+    /**
+     * {@code torch.renorm}: each slice along {@code dim} whose p-norm exceeds {@code maxnorm} scaled to
+     * {@code maxnorm / (norm + 1e-7)}; one {@code RenormBackward0} node with PyTorch 2.x's renorm_backward.
+     */
+    static Tensor renorm(Tensor self, double p, int dim, double maxnorm) {
+        if (!(p > 0)) {
+            throw new IllegalArgumentException("renorm: non-positive-norm not supported");
+        }
+        if (!(maxnorm >= 0)) {
+            throw new IllegalArgumentException("renorm: expected maxnorm to be >= 0 but got " + Format.cpp(maxnorm));
+        }
+        if (self.dim() <= 1) {
+            throw new IllegalArgumentException("renorm: input needs at least 2 dimensions, got " + self.dim() + " dimensions");
+        }
+        int d = Shapes.wrapDim(dim, self.dim());
+        int[] reduce = reduceDims(self.dim(), d);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor x = ReductionOps.opmath(self.detach());
+            Tensor norm = ReductionOps.vectorNorm(x, p, reduce, true);
+            Tensor factor = ArithmeticOps.where(norm.gt(maxnorm), norm.add(1e-7).reciprocal().mul(maxnorm),
+                    Creation.wrap(1.0));
+            out = ReductionOps.narrowedBack(x.mul(factor), self.dtype);
+        }
+        return ArithmeticOps.record(out, "RenormBackward0", new Tensor[] {self}, node -> {
+            SavedTensor ss = node.save(self);
+            return g -> new Tensor[] {renormBackward(g, ss.get(), p, reduce, maxnorm)};
+        });
+    }
+
+    private static int[] reduceDims(int rank, int keep) {
+        int[] r = new int[rank - 1];
+        for (int i = 0, k = 0; i < rank; i++) {
+            if (i != keep) {
+                r[k++] = i;
+            }
+        }
+        return r;
+    }
+
+    /** PyTorch 2.x's renorm_backward, term for term. */
+    private static Tensor renormBackward(Tensor g, Tensor self, double p, int[] reduce, double maxnorm) {
+        DType type = self.dtype;
+        Tensor x = ReductionOps.opmath(self);
+        Tensor gf = ReductionOps.opmath(g);
+        Tensor norm = x.vectorNorm(p, reduce, true);
+        Tensor gradOutput = x.mul(gf).sum(reduce, true);
+        Tensor nb = ReductionOps.normBackward(gradOutput, x, norm, p, reduce);
+        Tensor invnorm = norm.add(1e-7).reciprocal();
+        Tensor factor = invnorm.mul(maxnorm);
+        Tensor r = ArithmeticOps.where(norm.gt(maxnorm), factor.mul(gf).sub(factor.mul(invnorm).mul(nb)), gf);
+        return ReductionOps.narrowedBack(r, type);
+    }
+
+    // ------------------------------------------------------------------ signbit, gcd, lcm
+
+    /** {@code torch.signbit}: whether the sign bit is set (-0.0 and negative NaN too); bool, no history. */
+    static Tensor signbit(Tensor self) {
+        try (GradMode off = Ember.noGrad()) {
+            Tensor x = self.detach();
+            if (x.dtype == DType.BOOL || x.dtype == DType.UINT8) {
+                return Creation.zeros(x.shape, DType.BOOL, x.device);
+            }
+            if (x.dtype.isIntegral()) {
+                return x.lt(0L);
+            }
+            Tensor x32 = ReductionOps.opmath(x);
+            return x32.onesLike().copysign(x32).lt(0L);
+        }
+    }
+
+    /** gcd's and lcm's type check: integers only ({@code "gcd_cpu" not implemented for 'Float'}). */
+    private static DType integerType(Tensor a, Tensor b, String op) {
+        NNOps.requireTensor(b, op, "other", 1);
+        ArithmeticOps.checkSameDevice(a, b);
+        DType t = ArithmeticOps.resultType(a, b);
+        if (!t.isIntegral()) {
+            throw new IllegalArgumentException("\"" + op + (a.device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
+                    + Format.scalarType(t) + "'");
+        }
+        return t;
+    }
+
+    /** The greatest common divisor of each pair, Euclid's loop of PyTorch's calc_gcd in int64 (no history). */
+    private static Tensor gcdKernel(Tensor a, Tensor b) {
+        Tensor x = ArithmeticOps.cast(a, DType.INT64).abs();
+        Tensor y = ArithmeticOps.cast(b, DType.INT64).abs();
+        int[] shape = Shapes.broadcast(x.shape, y.shape);
+        x = x.expand(shape).contiguous();
+        y = y.expand(shape).contiguous();
+        // while (x != 0) { c = x; x = y % x; y = c; }, elementwise until every x is 0
+        while (x.ne(0L).any()) {
+            Tensor nz = x.ne(0L);
+            Tensor safe = ArithmeticOps.where(nz, x, Creation.wrap(1L));
+            Tensor next = ArithmeticOps.where(nz, y.fmod(safe), Creation.wrap(0L));
+            y = ArithmeticOps.where(nz, x, y);
+            x = next;
+        }
+        return y;
+    }
+
+    /** {@code torch.gcd}: the non-negative greatest common divisor of integers (PyTorch's promotion). */
+    static Tensor gcd(Tensor a, Tensor b) {
+        DType t = integerType(a, b, "gcd");
+        try (GradMode off = Ember.noGrad()) {
+            return ArithmeticOps.cast(gcdKernel(a, b), t);
+        }
+    }
+
+    /**
+     * {@code torch.lcm}: {@code |a / gcd * b|} (0 where the gcd is 0), with C++'s wrap-around in the result type (an
+     * int32 product wraps before its absolute value is taken, the narrower types after, as C++'s promotion to int).
+     */
+    static Tensor lcm(Tensor a, Tensor b) {
+        DType t = integerType(a, b, "lcm");
+        try (GradMode off = Ember.noGrad()) {
+            Tensor g = gcdKernel(a, b);
+            Tensor x = ArithmeticOps.cast(a, DType.INT64);
+            Tensor y = ArithmeticOps.cast(b, DType.INT64);
+            Tensor nz = g.ne(0L);
+            Tensor prod = x.div(ArithmeticOps.where(nz, g, Creation.wrap(1L)), "trunc").mul(y);
+            if (t == DType.INT32) {
+                prod = ArithmeticOps.cast(ArithmeticOps.cast(prod, DType.INT32), DType.INT64);
+            }
+            return ArithmeticOps.cast(ArithmeticOps.where(nz, prod.abs(), Creation.wrap(0L)), t);
+        }
+    }
+
+    // ------------------------------------------------------------------ diagflat and the split family
+
+    /** {@code torch.diagflat}: PyTorch 2.x's {@code self.contiguous().view(-1).diag(offset)}. */
+    static Tensor diagflat(Tensor self, int offset) {
+        return self.contiguous().view(-1).diag(offset);
+    }
+
+    /** hsplit, vsplit and dsplit with a number of sections: PyTorch's checks, then {@code tensor_split}. */
+    static List<Tensor> directionalSplit(Tensor self, String which, int minDims, int dim, int sections) {
+        checkDims(self, which, minDims);
+        int size = self.shape[dim];
+        if (sections == 0 || size % sections != 0) {
+            throw new IllegalArgumentException("torch." + which + " attempted to split along dimension " + dim + ", but the "
+                    + "size of the dimension " + size + " is not divisible by the split_size " + sections + "!");
+        }
+        return ShapeOps.tensorSplit(self, sections, dim);
+    }
+
+    /** hsplit, vsplit and dsplit at indices: PyTorch's check, then {@code tensor_split}. */
+    static List<Tensor> directionalSplit(Tensor self, String which, int minDims, int dim, int[] indices) {
+        checkDims(self, which, minDims);
+        return ShapeOps.tensorSplit(self, indices, dim);
+    }
+
+    private static void checkDims(Tensor self, String which, int minDims) {
+        if (self.dim() < minDims) {
+            throw new IllegalArgumentException("torch." + which + " requires a tensor with at least " + minDims + " dimension, "
+                    + "but got a tensor with " + self.dim() + " dimensions!");
+        }
+    }
+
+    // ------------------------------------------------------------------ empty_strided
+
+    /**
+     * {@code torch.empty_strided}: a tensor of {@code size} over a new storage just large enough for {@code stride}
+     * ({@code 1 + sum((size[i] - 1) * stride[i])} elements, none for an empty size), contents unspecified.
+     */
+    static Tensor emptyStrided(int[] size, int[] stride, DType dtype, Device device) {
+        if (size.length != stride.length) {
+            throw new IllegalArgumentException("dimensionality of sizes (" + size.length + ") must match dimensionality of "
+                    + "strides (" + stride.length + ")");
+        }
+        Shapes.checkSizes(size);
+        long extent = 1;
+        boolean empty = false;
+        for (int i = 0; i < size.length; i++) {
+            empty |= size[i] == 0;
+            if (stride[i] < 0) {
+                throw new IllegalArgumentException("Storage size calculation overflowed with sizes=" + Shapes.str(size)
+                        + " and strides=" + Shapes.str(stride));
+            }
+            extent += (long) (size[i] == 0 ? 0 : size[i] - 1) * stride[i];
+        }
+        int n = Shapes.toSize(empty ? 0 : extent, "empty_strided's storage");
+        long numel = Shapes.storageNumel(new int[] {n}, dtype);
+        dev.ember.backend.Backend backend = Tensor.backendFor(device);
+        dev.ember.backend.Storage s = backend.allocate(dtype, numel, device.index());
+        return new Tensor(s, new dev.ember.backend.Layout(size.clone(), stride.clone(), 0), device, backend, new int[1]);
+    }
+
+    // ------------------------------------------------------------------ mvlgamma, sum_to_size
+
+    /** {@code arange(-p/2 + 1/2, 1/2, 1/2) + x.unsqueeze(-1)}: the arguments of mvlgamma's lgamma and digamma terms. */
+    private static Tensor mvlgammaArgs(Tensor x, int p) {
+        Tensor steps = Tensor.arange(-p / 2.0 + 0.5, 0.5, 0.5, x.dtype).to(x.device);
+        return steps.add(x.unsqueeze(-1));
+    }
+
+    /**
+     * {@code torch.mvlgamma}: {@code sum_i lgamma(x - i/2) + p (p - 1) / 4 log(pi)} over {@code i < p} (integers promoted
+     * to float32); one {@code MvlgammaBackward0} node ({@code grad * sum_i digamma(x - i/2)}).
+     */
+    static Tensor mvlgamma(Tensor self, int p) {
+        if (self.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("The input tensor may not be a boolean tensor.");
+        }
+        if (p < 1) {
+            throw new IllegalArgumentException("p has to be greater than or equal to 1");
+        }
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor x = self.dtype.isFloatingPoint() ? ReductionOps.opmath(self.detach())
+                    : ArithmeticOps.cast(self.detach(), Ember.getDefaultDtype());
+            Tensor r = mvlgammaArgs(x, p).lgamma().sum(new int[] {-1}, false).add(p * (p - 1.0) * Math.log(Math.PI) * 0.25);
+            out = self.dtype.isFloatingPoint() ? ReductionOps.narrowedBack(r, self.dtype) : r;
+        }
+        return ArithmeticOps.record(out, "MvlgammaBackward0", new Tensor[] {self}, node -> {
+            SavedTensor sx = node.save(self);
+            return g -> new Tensor[] {g.mul(mvlgammaArgs(sx.get(), p).digamma().sum(new int[] {-1}, false))};
+        });
+    }
+
+    /** {@code Tensor.sum_to_size}: PyTorch's sum_to (sum over the broadcast dims keeping them, then a view dropping the leading ones). */
+    static Tensor sumToSize(Tensor self, int[] size) {
+        if (!Shapes.expandable(size, self.shape)) {
+            throw new IllegalArgumentException("size {" + Shapes.str(size) + "} is not expandable to size {"
+                    + Shapes.str(self.shape) + "}.");
+        }
+        if (size.length == 0) {
+            return self.sum(); // sum_to's first case: a full sum (SumBackward0)
+        }
+        int lead = self.dim() - size.length;
+        int[] dims = java.util.stream.IntStream.range(0, self.dim())
+                .filter(i -> i < lead || (size[i - lead] == 1 && self.shape[i] != 1)).toArray();
+        Tensor t = dims.length == 0 ? self : self.sum(dims, true);
+        return lead > 0 ? t.view(size) : t;
+    }
+
+    // ------------------------------------------------------------------ unsafe_split, unsafe_chunk
+
+    /**
+     * {@code torch.unsafe_split}: split's pieces (its checks and sizes), sharing the input's storage but not views for
+     * autograd (fresh version counters, so in-place changes of a piece are not checked), with one
+     * {@code UnsafeSplitBackward0} node.
+     */
+    static List<Tensor> unsafeSplit(Tensor t, int splitSize, int dim) {
+        List<Tensor> views;
+        try (GradMode off = Ember.noGrad()) {
+            views = ShapeOps.split(t.detach(), splitSize, dim);
+        }
+        return unsafePieces(t, views, Shapes.wrapDim(dim, t.dim()), "UnsafeSplitBackward0");
+    }
+
+    /** {@code torch.unsafe_chunk}: chunk's pieces as {@link #unsafeSplit} makes them. */
+    static List<Tensor> unsafeChunk(Tensor t, int chunks, int dim) {
+        List<Tensor> views;
+        try (GradMode off = Ember.noGrad()) {
+            views = ShapeOps.chunk(t.detach(), chunks, dim);
+        }
+        int d = Shapes.wrapDim(dim, t.dim());
+        // an empty dimension goes through split_with_sizes, as PyTorch's chunk
+        String node = t.shape[d] == 0 ? "UnsafeSplitWithSizesBackward0" : "UnsafeSplitBackward0";
+        return unsafePieces(t, views, d, node);
+    }
+
+    private static List<Tensor> unsafePieces(Tensor t, List<Tensor> views, int d, String node) {
+        Tensor[] out = new Tensor[views.size()];
+        int[] sizes = new int[out.length];
+        for (int i = 0; i < out.length; i++) {
+            Tensor v = views.get(i);
+            out[i] = new Tensor(t.lease(), v.layout, t.device, t.backend, new int[1]);
+            sizes[i] = v.shape[d];
+        }
+        int[] in = t.shape;
+        if (out.length > 0) {
+            MultiOutput.record(node, new Tensor[] {t}, out, n -> grads -> {
+                // split_with_sizes_backward: the pieces' gradients concatenated, zeros where none arrived
+                Tensor defined = null;
+                for (Tensor g : grads) {
+                    defined = defined == null ? g : defined;
+                }
+                List<Tensor> all = new java.util.ArrayList<>(grads.length);
+                for (int j = 0; j < grads.length; j++) {
+                    if (grads[j] != null) {
+                        all.add(grads[j]);
+                    } else {
+                        int[] shape = in.clone();
+                        shape[d] = sizes[j];
+                        all.add(Creation.zeros(shape, defined.dtype, defined.device));
+                    }
+                }
+                return new Tensor[] {Tensor.cat(all, d)};
+            });
+        }
+        return new java.util.ArrayList<>(java.util.Arrays.asList(out));
+    }
+}
