@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Tensor functions PyTorch has beside its main families: {@code addr}, {@code inner}, {@code vdot}, {@code dist},
  * {@code renorm}, {@code signbit}, {@code gcd}, {@code lcm}, {@code diagflat}, the {@code hsplit} / {@code vsplit}
- * / {@code dsplit} family, {@code unsafe_split} / {@code unsafe_chunk}, {@code empty_strided}, {@code mvlgamma} and
+ * / {@code dsplit} family, {@code unsafe_split} / {@code unsafe_chunk}, {@code empty_strided} and
  * {@code sum_to_size}. Ops PyTorch records as one node compute their forward with existing tensor ops under
  * {@code noGrad} and record that node with PyTorch 2.x's derivatives.yaml formula written in tensor ops (so double
  * backward works); compositions in PyTorch are compositions here.
@@ -336,37 +336,7 @@ final class MoreTensorOps {
         return new Tensor(s, new dev.ember.backend.Layout(size.clone(), stride.clone(), 0), device, backend, new int[1]);
     }
 
-    // ------------------------------------------------------------------ mvlgamma, sum_to_size
-
-    /** {@code arange(-p/2 + 1/2, 1/2, 1/2) + x.unsqueeze(-1)}: the arguments of mvlgamma's lgamma and digamma terms. */
-    private static Tensor mvlgammaArgs(Tensor x, int p) {
-        Tensor steps = Tensor.arange(-p / 2.0 + 0.5, 0.5, 0.5, x.dtype).to(x.device);
-        return steps.add(x.unsqueeze(-1));
-    }
-
-    /**
-     * {@code torch.mvlgamma}: {@code sum_i lgamma(x - i/2) + p (p - 1) / 4 log(pi)} over {@code i < p} (integers promoted
-     * to float32); one {@code MvlgammaBackward0} node ({@code grad * sum_i digamma(x - i/2)}).
-     */
-    static Tensor mvlgamma(Tensor self, int p) {
-        if (self.dtype == DType.BOOL) {
-            throw new IllegalArgumentException("The input tensor may not be a boolean tensor.");
-        }
-        if (p < 1) {
-            throw new IllegalArgumentException("p has to be greater than or equal to 1");
-        }
-        Tensor out;
-        try (GradMode off = Ember.noGrad()) {
-            Tensor x = self.dtype.isFloatingPoint() ? ReductionOps.opmath(self.detach())
-                    : ArithmeticOps.cast(self.detach(), Ember.getDefaultDtype());
-            Tensor r = mvlgammaArgs(x, p).lgamma().sum(new int[] {-1}, false).add(p * (p - 1.0) * Math.log(Math.PI) * 0.25);
-            out = self.dtype.isFloatingPoint() ? ReductionOps.narrowedBack(r, self.dtype) : r;
-        }
-        return ArithmeticOps.record(out, "MvlgammaBackward0", new Tensor[] {self}, node -> {
-            SavedTensor sx = node.save(self);
-            return g -> new Tensor[] {g.mul(mvlgammaArgs(sx.get(), p).digamma().sum(new int[] {-1}, false))};
-        });
-    }
+    // ------------------------------------------------------------------ sum_to_size
 
     /** {@code Tensor.sum_to_size}: PyTorch's sum_to (sum over the broadcast dims keeping them, then a view dropping the leading ones). */
     static Tensor sumToSize(Tensor self, int[] size) {

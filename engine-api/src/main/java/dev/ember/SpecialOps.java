@@ -343,6 +343,9 @@ final class SpecialOps {
      * composition (arange of the offsets, lgamma, sum over them, plus the constant). One node MvlgammaBackward0.
      */
     static Tensor multigammaln(Tensor a, int p) {
+        if (a.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("The input tensor may not be a boolean tensor.");
+        }
         DType t = floatType(a);
         if (!ReductionOps.allTrue(noGrad(() -> a.gt(0.5 * (p - 1))))) {
             throw new IllegalArgumentException("All elements must be greater than (p-1)/2");

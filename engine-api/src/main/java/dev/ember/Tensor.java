@@ -6360,14 +6360,6 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * The multivariate log-gamma function of dimension {@code p}, {@code sum_i lgamma(x - i/2) + p (p - 1) / 4 log(pi)}
-     * over {@code i < p}, as {@code torch.mvlgamma} ({@code MvlgammaBackward0}; integers give float32).
-     */
-    public Tensor mvlgamma(int p) {
-        return MoreTensorOps.mvlgamma(this, p);
-    }
-
-    /**
      * This tensor summed down to {@code size} (which must expand to this tensor's shape), as {@code Tensor.sum_to_size};
      * the tensor itself when there is nothing to sum.
      */
