@@ -129,6 +129,11 @@ public final class Special {
         return SpecialOps.roundDecimals(req(input, "special_round"));
     }
 
+    /** Rounding to {@code decimals} decimal places, as {@code torch.special.round(input, decimals=)}; see {@link Tensor#round(int)}. */
+    public static Tensor round(Tensor input, int decimals) {
+        return SpecialOps.roundDecimals(req(input, "special_round"), decimals);
+    }
+
     /** {@code exp(x) - 1}, as {@code torch.special.expm1}. */
     public static Tensor expm1(Tensor input) {
         return req(input, "special_expm1").expm1();

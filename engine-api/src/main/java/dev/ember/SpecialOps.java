@@ -378,6 +378,29 @@ final class SpecialOps {
         return record1(out, "RoundBackward1", a, n -> g -> new Tensor[] {g.zerosLike()});
     }
 
+    /**
+     * {@code round(input, decimals)}, PyTorch's round_decimals kernel: {@code nearbyint(x * 10^d) / 10^d}, or for a
+     * negative {@code d} {@code nearbyint(x / 10^-d) * 10^-d}, in the type's opmath (float32 for float16/bfloat16,
+     * rounded once); RoundBackward1 (zero gradient). Integer and bool inputs are refused, as PyTorch's kernel does.
+     */
+    static Tensor roundDecimals(Tensor a, int decimals) {
+        if (decimals == 0) {
+            return roundDecimals(a);
+        }
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"round_" + a.device.type() + "\" not implemented for '"
+                    + Format.scalarType(a.dtype) + "'");
+        }
+        DType op = opmath(a.dtype);
+        double tenPow = Math.pow(10, Math.abs((double) decimals));
+        Tensor out = noGrad(() -> {
+            Tensor x = ArithmeticOps.cast(a, op);
+            Tensor r = decimals < 0 ? x.div(tenPow).round().mul(tenPow) : x.mul(tenPow).round().div(tenPow);
+            return ArithmeticOps.cast(r, a.dtype);
+        });
+        return record1(out, "RoundBackward1", a, n -> g -> new Tensor[] {g.zerosLike()});
+    }
+
     // ------------------------------------------------------------------ Cephes series on the host
 
     /**

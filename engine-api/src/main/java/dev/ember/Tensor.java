@@ -1252,6 +1252,20 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * Rounds to {@code decimals} decimal places (negative: to tens, hundreds, ...), half to even, as
+     * {@code torch.round(input, decimals=)}: {@code nearbyint(x * 10^decimals) / 10^decimals} in the tensor's type
+     * (float32 for float16/bfloat16); RoundBackward1, a zero gradient. Floating types only, as PyTorch's kernel.
+     */
+    public Tensor round(int decimals) {
+        return SpecialOps.roundDecimals(this, decimals);
+    }
+
+    /** {@link #round(int)} in place, as {@code Tensor.round_(decimals=)}. */
+    public Tensor round_(int decimals) {
+        return InplaceOps.inplace(this, List.of(), t -> t.round(decimals));
+    }
+
+    /**
      * Clamps into [min, max], as {@code torch.clamp}: {@code min > max} sets every element to max, and a NaN bound
      * makes every element NaN (use {@link #clampMin} or {@link #clampMax} for one bound). An int64 or bool tensor
      * gives the default type (float32 unless set) with these floating bounds.
@@ -6087,6 +6101,18 @@ public final class Tensor implements AutoCloseable {
     /** The least common multiple of integers (promoted, broadcast; wrapping as PyTorch's), as {@code torch.lcm}. */
     public Tensor lcm(Tensor other) {
         return MoreTensorOps.lcm(this, other);
+    }
+
+    /** {@link #gcd} in place, as {@code Tensor.gcd_}. */
+    public Tensor gcd_(Tensor other) {
+        Args.require(other, "gcd_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.gcd(other));
+    }
+
+    /** {@link #lcm} in place, as {@code Tensor.lcm_}. */
+    public Tensor lcm_(Tensor other) {
+        Args.require(other, "lcm_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.lcm(other));
     }
 
     /** The flattened tensor on the diagonal of a matrix, as {@code torch.diagflat}. */
