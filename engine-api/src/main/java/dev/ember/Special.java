@@ -154,6 +154,22 @@ public final class Special {
         return req(input, "special_gammaln").lgamma();
     }
 
+    /**
+     * The regularized lower incomplete gamma function {@code P(input, other)}, as {@code torch.special.gammainc}
+     * ({@link Tensor#igamma}).
+     */
+    public static Tensor gammainc(Tensor input, Tensor other) {
+        return req(input, "special_gammainc").igamma(Args.require(other, "special_gammainc", "other", 2, "Tensor"));
+    }
+
+    /**
+     * The regularized upper incomplete gamma function {@code Q(input, other)}, as {@code torch.special.gammaincc}
+     * ({@link Tensor#igammac}).
+     */
+    public static Tensor gammaincc(Tensor input, Tensor other) {
+        return req(input, "special_gammaincc").igammac(Args.require(other, "special_gammaincc", "other", 2, "Tensor"));
+    }
+
     /** The digamma function, as {@code torch.special.digamma}. */
     public static Tensor digamma(Tensor input) {
         return req(input, "special_digamma").digamma();

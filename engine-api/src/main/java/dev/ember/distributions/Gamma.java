@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The Gamma distribution of shape {@code concentration} and rate {@code rate}, as {@code torch.distributions.Gamma}:
  * samples by Marsaglia and Tsang's method ({@link Tensor#standardGamma}), reparameterized with PyTorch's implicit
- * gradient. (No {@code cdf}: Ember has no {@code special.gammainc} yet.)
+ * gradient; {@code cdf} as PyTorch 2.x's, {@code special.gammainc(concentration, rate * value)}.
  */
 public class Gamma extends ExponentialFamily {
     private final Tensor concentration;
@@ -94,6 +94,12 @@ public class Gamma extends ExponentialFamily {
         Dist.require(generator, "rsample", "generator");
         int[] shape = extendedShape(sampleShape);
         return Tensor.standardGamma(concentration.expand(shape), generator).div(rate.expand(shape));
+    }
+
+    @Override
+    public Tensor cdf(Tensor value) {
+        validateSample(value);
+        return concentration.igamma(rate.mul(value));
     }
 
     @Override
