@@ -155,6 +155,17 @@ public abstract class Constraint {
         };
     }
 
+    /** {@code constraints.interval(lower, upper)} with number bounds: {@code lower <= v <= upper}. */
+    public static Constraint interval(double lower, double upper) {
+        return new Constraint("Interval(lower_bound=" + dev.ember.Format.repr(lower) + ", upper_bound="
+                + dev.ember.Format.repr(upper) + ")", 0, false) {
+            @Override
+            public Tensor check(Tensor v) {
+                return noGrad(() -> v.detach().ge(lower).logicalAnd(v.detach().le(upper)));
+            }
+        };
+    }
+
     /** {@code constraints.integer_interval(lower, upper)}: whole numbers in [lower, upper]. */
     public static Constraint integerInterval(long lower, long upper) {
         return new Constraint("IntegerInterval(lower_bound=" + lower + ", upper_bound=" + upper + ")", 0, true) {
