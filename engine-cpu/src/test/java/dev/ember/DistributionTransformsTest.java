@@ -143,4 +143,129 @@ class DistributionTransformsTest {
     List<DynamicTest> againstPyTorch() {
         return ReferenceCases.tests(RESOURCE, DistributionTransformsTest::op, 3e-6);
     }
+
+    // ------------------------------------------------------------------ shapes, reprs, constraints (PyTorch's, checked with 1.13)
+
+    private static Normal normal(int... shape) {
+        return new Normal(Tensor.zeros(DType.FLOAT32, shape), Tensor.ones(DType.FLOAT32, shape));
+    }
+
+    @Test
+    void shapesAsPyTorch() {
+        TransformedDistribution d = new TransformedDistribution(normal(3), new TanhTransform());
+        assertArrayEquals(new int[] {3}, d.batchShape());
+        assertArrayEquals(new int[0], d.eventShape());
+        assertEquals("Interval(lower_bound=-1.0, upper_bound=1.0)", d.support().toString());
+        assertArrayEquals(new int[] {4, 3}, d.sample(4).shape());
+        assertArrayEquals(new int[] {4, 3}, d.rsample(4).shape());
+        assertTrue(d.hasRsample());
+        assertEquals("TransformedDistribution()", d.toString());
+
+        TransformedDistribution e = new TransformedDistribution(normal(3),
+                new AffineTransform(Tensor.zeros(DType.FLOAT32, 2, 1), Tensor.ones(DType.FLOAT32, 3), 1));
+        assertArrayEquals(new int[] {2}, e.batchShape());
+        assertArrayEquals(new int[] {3}, e.eventShape());
+        assertEquals("Independent(Normal(loc: torch.Size([2, 3]), scale: torch.Size([2, 3])), 1)", e.baseDist().toString());
+        assertTrue(e.baseDist() instanceof Independent);
+        assertEquals("IndependentConstraint(Real(), 1)", e.support().toString());
+        assertArrayEquals(new int[] {5, 2, 3}, e.sample(5).shape());
+        assertArrayEquals(new int[] {5, 2}, e.logProb(e.sample(5)).shape());
+        TransformedDistribution ex = e.expand(4, 2);
+        assertArrayEquals(new int[] {4, 2}, ex.batchShape());
+        assertArrayEquals(new int[] {4, 2}, ex.baseDist().batchShape());
+        assertArrayEquals(new int[] {3}, ex.eventShape());
+
+        TransformedDistribution f = new TransformedDistribution(normal(2, 3), new SoftmaxTransform());
+        assertArrayEquals(new int[] {2}, f.batchShape());
+        assertArrayEquals(new int[] {3}, f.eventShape());
+        assertEquals("Simplex()", f.support().toString());
+        assertEquals("Independent(Normal(loc: torch.Size([2, 3]), scale: torch.Size([2, 3])), 1)", f.baseDist().toString());
+
+        TransformedDistribution g = new TransformedDistribution(normal(3), new ExpTransform(),
+                new PowerTransform(Tensor.ones(DType.FLOAT32, 4, 1)));
+        assertArrayEquals(new int[] {4, 3}, g.batchShape());
+        assertArrayEquals(new int[0], g.eventShape());
+        assertArrayEquals(new int[] {4, 3}, g.baseDist().batchShape());
+    }
+
+    @Test
+    void reprsAndConstraintsAsPyTorch() {
+        ComposeTransform c = new ComposeTransform(new ExpTransform(), new AffineTransform(1.0, 2.0));
+        assertEquals("ComposeTransform(\n    ExpTransform(),\n    AffineTransform()\n)", c.toString());
+        assertEquals("ComposeTransform(\n    _InverseTransform(AffineTransform()),\n    _InverseTransform(ExpTransform())\n)",
+                c.inv().toString());
+        assertSame(c, c.inv().inv());
+        Transform exp = new ExpTransform();
+        assertEquals("_InverseTransform(ExpTransform())", exp.inv().toString());
+        assertSame(exp, exp.inv().inv());
+        assertEquals("IndependentTransform(TanhTransform(), 2)", new IndependentTransform(new TanhTransform(), 2).toString());
+        assertEquals("PowerTransform()", new PowerTransform(2.0).toString());
+        assertEquals("SoftmaxTransform()", new SoftmaxTransform().toString());
+        assertEquals("Interval(lower_bound=-1.0, upper_bound=1.0)", new TanhTransform().codomain().toString());
+        assertEquals("Interval(lower_bound=0.0, upper_bound=1.0)", new SigmoidTransform().codomain().toString());
+        assertEquals("IndependentConstraint(Real(), 1)", new SoftmaxTransform().domain().toString());
+        assertEquals("Simplex()", new SoftmaxTransform().codomain().toString());
+        ComposeTransform sm = new ComposeTransform(new SoftmaxTransform(), new ExpTransform());
+        assertEquals("IndependentConstraint(GreaterThan(lower_bound=0.0), 1)", sm.codomain().toString());
+        assertEquals(1, sm.eventDim());
+        assertEquals("IndependentConstraint(Real(), 2)", new AffineTransform(0.0, 1.0, 2).domain().toString());
+        assertTrue(c.bijective());
+        assertFalse(new AbsTransform().bijective());
+        assertFalse(new SoftmaxTransform().bijective());
+        assertEquals(-1, new ComposeTransform(new ExpTransform(), new AffineTransform(1.0, -2.0)).sign());
+        assertEquals(-1, new AffineTransform(1.0, -2.0).inv().sign());
+    }
+
+    @Test
+    void errorsAsPyTorch() {
+        TransformedDistribution d = new TransformedDistribution(normal(3), new TanhTransform());
+        Tensor bad = Tensor.tensor(new double[] {0.5, 1.5, 0.0}, DType.FLOAT32, Device.CPU);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.logProb(bad));
+        assertTrue(e.getMessage().startsWith("Expected value argument (Tensor of shape (3,)) to be within the support "
+                + "(Interval(lower_bound=-1.0, upper_bound=1.0)) of the distribution TransformedDistribution(), but found "
+                + "invalid values:\n"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new TransformedDistribution(new Normal(0.0, 1.0), new SoftmaxTransform()));
+        assertEquals("base_distribution needs to have shape with size at least 1, but got torch.Size([]).", e.getMessage());
+        TransformedDistribution logn = new TransformedDistribution(new Normal(0.0, 1.0), new ExpTransform());
+        e = assertThrows(IllegalArgumentException.class, () -> logn.logProb(Tensor.full(DType.FLOAT32, -1.0)));
+        assertEquals("Expected value argument (Tensor of shape ()) to be within the support (GreaterThan(lower_bound=0.0)) "
+                + "of the distribution TransformedDistribution(), but found invalid values:\n-1.0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> logn.cdf(Tensor.full(DType.FLOAT32, -1.0)));
+        assertEquals("Expected value argument (Tensor of shape ()) to be within the support (Real()) of the distribution "
+                + "Normal(loc: 0.0, scale: 1.0), but found invalid values:\nnan", e.getMessage());
+        // PyTorch's NotImplementedError
+        assertThrows(UnsupportedOperationException.class, () -> new SoftmaxTransform().sign());
+        assertThrows(UnsupportedOperationException.class,
+                () -> new AbsTransform().logAbsDetJacobian(Tensor.ones(DType.FLOAT32, 1), Tensor.ones(DType.FLOAT32, 1)));
+        assertThrows(RuntimeException.class, () -> new TransformedDistribution(normal(3),
+                new AffineTransform(Tensor.zeros(DType.FLOAT32, 2), Tensor.ones(DType.FLOAT32))));
+        assertFalse(new TransformedDistribution(dev.ember.distributions.Bernoulli.ofProbs(Tensor.full(DType.FLOAT32, 0.5)),
+                new ExpTransform()).hasRsample());
+    }
+
+    // ------------------------------------------------------------------ gradchecks (float64)
+
+    @Test
+    void gradchecks() {
+        Tensor loc = Tensor.tensor(new double[] {0.3, -0.8, 1.1}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        Tensor scale = Tensor.tensor(new double[] {0.5, 1.3, 0.9}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        Tensor squashed = Tensor.tensor(new double[] {-0.9, 0.2, 0.75}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        assertTrue(Autograd.gradcheck(a -> new TransformedDistribution(new Normal(a[0], a[1]), new TanhTransform())
+                .logProb(a[2]), loc, scale, squashed));
+        assertTrue(Autograd.gradgradcheck(a -> new TransformedDistribution(new Normal(a[0], a[1]), new TanhTransform())
+                .logProb(a[2]), loc, scale, squashed));
+        Tensor v = Tensor.tensor(new double[] {1.5, 2.0, 4.0}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        assertTrue(Autograd.gradcheck(a -> new TransformedDistribution(new Normal(a[0], a[1]), new ExpTransform(),
+                new AffineTransform(1.0, 2.0)).logProb(a[2]), loc, scale, v));
+        Tensor ts = Tensor.tensor(new double[] {2.0, -0.5, 1.5}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        assertTrue(Autograd.gradcheck(a -> new TransformedDistribution(new Normal(a[0], a[1]),
+                new AffineTransform(Tensor.ones(DType.FLOAT64, 3), a[2], 1)).logProb(a[3]), loc, scale, ts, v));
+        Tensor p = Tensor.tensor(new double[] {0.1, 0.5, 0.9}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        assertTrue(Autograd.gradcheck(a -> new TransformedDistribution(new Normal(a[0], a[1]), new ExpTransform(),
+                new AffineTransform(1.0, -2.0)).icdf(a[2]), loc, scale, p));
+        // rsample: the same generator state each call, so the noise is fixed and the sample a function of loc, scale
+        assertTrue(Autograd.gradcheck(a -> new TransformedDistribution(new Normal(a[0], a[1]), new TanhTransform(),
+                new AffineTransform(0.5, 2.0)).rsample(new Generator(7), 4), loc, scale));
+    }
 }
