@@ -62,6 +62,15 @@ for dt in (torch.float64, torch.float32):
         case(f"{k} forward {d}", lambda a, t=t: t(a), xin)
         case(f"{k} inverse {d}", lambda a, t=t: t.inv(a), yin)
         case(f"{k} ladj {d}", lambda a, t=t: t.log_abs_det_jacobian(a, t(a)), pos if k == 'inverseexp' else xin)
+    # non-contiguous (a transposed view) and empty inputs
+    for k in ('exp', 'tanh', 'sigmoid', 'affine', 'compose', 'independentexp', 'softmax'):
+        t = transforms().get(k, SoftmaxTransform())
+        case(f"{k} forwardnc {d}", lambda a, t=t: t(a.mT), x)
+        case(f"{k} forward {d} empty", lambda a, t=t: t(a), torch.zeros(0, 3, dtype=dt))
+        if k != 'softmax':
+            case(f"{k} ladjnc {d}", lambda a, t=t: t.log_abs_det_jacobian(a.mT, t(a.mT)), x)
+            if k != 'independentexp':  # PyTorch's _sum_rightmost reshapes to (0, -1), which fails on empty inputs
+                case(f"{k} ladj {d} empty", lambda a, t=t: t.log_abs_det_jacobian(a, t(a)), torch.zeros(0, 3, dtype=dt))
     case(f"abs forward {d}", lambda a: AbsTransform()(a), x)
     case(f"abs inverse {d}", lambda a: AbsTransform().inv(a), pos)
     case(f"softmax forward {d}", lambda a: SoftmaxTransform()(a), x)

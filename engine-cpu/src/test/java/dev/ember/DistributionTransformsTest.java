@@ -117,6 +117,10 @@ class DistributionTransformsTest {
                         return a -> t.forward(a[0]);
                     case "inverse":
                         return a -> t.inv().forward(a[0]);
+                    case "forwardnc":
+                        return a -> t.forward(a[0].mT());
+                    case "ladjnc":
+                        return a -> ladj(t, a[0].mT());
                     default:
                         return a -> ladj(t, a[0]);
                 }
