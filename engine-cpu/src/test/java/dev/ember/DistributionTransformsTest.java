@@ -218,6 +218,15 @@ class DistributionTransformsTest {
         assertFalse(new SoftmaxTransform().bijective());
         assertEquals(-1, new ComposeTransform(new ExpTransform(), new AffineTransform(1.0, -2.0)).sign());
         assertEquals(-1, new AffineTransform(1.0, -2.0).inv().sign());
+        // __eq__ as PyTorch's (checked with 1.13): by type, by value for Affine/Power, by identity for IndependentTransform
+        assertEquals(new ExpTransform(), new ExpTransform());
+        assertEquals(new ExpTransform().inv(), new ExpTransform().inv());
+        assertEquals(new AffineTransform(1.0, 2.0), new AffineTransform(1.0, 2.0));
+        assertEquals(new AffineTransform(1.0, 2.0), new AffineTransform(Tensor.ones(DType.FLOAT32, 2), Tensor.full(DType.FLOAT32, 2.0)));
+        assertFalse(new PowerTransform(2.0).equals(new PowerTransform(3.0)));
+        assertEquals(new ComposeTransform(new ExpTransform()), new ComposeTransform(new ExpTransform()));
+        assertFalse(new IndependentTransform(new ExpTransform(), 1).equals(new IndependentTransform(new ExpTransform(), 1)));
+        assertFalse(new ExpTransform().equals(new SigmoidTransform()));
     }
 
     @Test

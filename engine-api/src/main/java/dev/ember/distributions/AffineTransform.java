@@ -138,4 +138,30 @@ public class AffineTransform extends Transform {
         Dist.require(shape, "inverse_shape", "shape");
         return locT == null ? shape.clone() : Tensor.broadcastShapes(shape, locT.shape(), scaleT.shape());
     }
+
+    /** Equal to an AffineTransform of equal loc and scale (numbers or tensors, compared elementwise), as PyTorch's {@code __eq__}. */
+    @Override
+    public boolean equals(Object other) {
+        if (!(other instanceof AffineTransform)) {
+            return false;
+        }
+        AffineTransform o = (AffineTransform) other;
+        return same(locT, loc, o.locT, o.loc) && same(scaleT, scale, o.scaleT, o.scale);
+    }
+
+    private static boolean same(Tensor a, double x, Tensor b, double y) {
+        if (a == null && b == null) {
+            return x == y;
+        }
+        try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
+            Tensor ta = a != null ? a.detach() : null;
+            Tensor tb = b != null ? b.detach() : null;
+            return (ta == null ? tb.eq(x) : tb == null ? ta.eq(y) : ta.eq(tb)).all();
+        }
+    }
+
+    @Override
+    public int hashCode() {
+        return AffineTransform.class.hashCode();
+    }
 }

@@ -168,6 +168,17 @@ public class ComposeTransform extends Transform {
         return s.clone();
     }
 
+    /** Equal to a ComposeTransform of equal parts, as PyTorch's {@code __eq__}. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ComposeTransform && parts.equals(((ComposeTransform) other).parts);
+    }
+
+    @Override
+    public int hashCode() {
+        return parts.hashCode();
+    }
+
     /** PyTorch's repr: {@code ComposeTransform(\n    A(),\n    B()\n)}. */
     @Override
     public String toString() {

@@ -42,4 +42,15 @@ public class ExpTransform extends Transform {
     protected Tensor ladj(Tensor x, Tensor y) {
         return x;
     }
+
+    /** Equal to every {@code ExpTransform}, as PyTorch's {@code __eq__}. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ExpTransform;
+    }
+
+    @Override
+    public int hashCode() {
+        return ExpTransform.class.hashCode();
+    }
 }

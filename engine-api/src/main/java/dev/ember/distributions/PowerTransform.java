@@ -69,4 +69,20 @@ public class PowerTransform extends Transform {
     public int[] inverseShape(int[] shape) {
         return Tensor.broadcastShapes(Dist.require(shape, "inverse_shape", "shape"), exponent.shape());
     }
+
+    /** Equal to a PowerTransform of an equal exponent (elementwise), as PyTorch's {@code __eq__}. */
+    @Override
+    public boolean equals(Object other) {
+        if (!(other instanceof PowerTransform)) {
+            return false;
+        }
+        try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
+            return exponent.detach().eq(((PowerTransform) other).exponent.detach()).all();
+        }
+    }
+
+    @Override
+    public int hashCode() {
+        return PowerTransform.class.hashCode();
+    }
 }

@@ -53,4 +53,15 @@ public class SigmoidTransform extends Transform {
     protected Tensor ladj(Tensor x, Tensor y) {
         return dev.ember.nn.Functional.softplus(x.neg()).neg().sub(dev.ember.nn.Functional.softplus(x));
     }
+
+    /** Equal to every {@code SigmoidTransform}, as PyTorch's {@code __eq__}. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof SigmoidTransform;
+    }
+
+    @Override
+    public int hashCode() {
+        return SigmoidTransform.class.hashCode();
+    }
 }

@@ -51,4 +51,15 @@ public class SoftmaxTransform extends Transform {
         }
         return shape.clone();
     }
+
+    /** Equal to every {@code SoftmaxTransform}, as PyTorch's {@code __eq__}. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof SoftmaxTransform;
+    }
+
+    @Override
+    public int hashCode() {
+        return SoftmaxTransform.class.hashCode();
+    }
 }

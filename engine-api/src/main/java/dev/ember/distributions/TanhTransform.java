@@ -43,4 +43,15 @@ public class TanhTransform extends Transform {
         // PyTorch's stable form: 2 * (log 2 - x - softplus(-2x))
         return dev.ember.nn.Functional.softplus(x.mul(-2.0)).neg().sub(x).add(Math.log(2.0)).mul(2.0);
     }
+
+    /** Equal to every {@code TanhTransform}, as PyTorch's {@code __eq__}. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof TanhTransform;
+    }
+
+    @Override
+    public int hashCode() {
+        return TanhTransform.class.hashCode();
+    }
 }

@@ -176,6 +176,16 @@ public abstract class Transform {
         }
 
         @Override
+        public boolean equals(Object other) {
+            return other instanceof InverseTransform && of.equals(((InverseTransform) other).of);
+        }
+
+        @Override
+        public int hashCode() {
+            return ~of.hashCode();
+        }
+
+        @Override
         public String toString() {
             return "_InverseTransform(" + of + ")";
         }
