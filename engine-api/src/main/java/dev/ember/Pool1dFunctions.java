@@ -126,9 +126,18 @@ public final class Pool1dFunctions {
      * ceil_mode)}.
      */
     public static Tensor lpPool1d(Tensor input, double normType, int kernel, int stride, boolean ceilMode) {
+        return lpPool1d(input, normType, false, kernel, stride, ceilMode);
+    }
+
+    /**
+     * lp_pool1d for a float or, with {@code intNorm}, a Python int norm type (the power and the scaling then ints, so an
+     * int64 input pools in int64: {@link PoolingExtras#lpPool1d}).
+     */
+    static Tensor lpPool1d(Tensor input, double normType, boolean intNorm, int kernel, int stride, boolean ceilMode) {
         Args.require(input, "lp_pool1d", "input", 1, "Tensor");
-        Tensor out = avgPool1d(input.pow(normType), kernel, stride, 0, ceilMode, true);
-        return out.sign().mul(out.abs().relu()).mul((double) kernel).pow(1.0 / normType);
+        Tensor out = avgPool1d(intNorm ? input.pow((long) normType) : input.pow(normType), kernel, stride, 0, ceilMode, true);
+        Tensor m = out.sign().mul(out.abs().relu());
+        return (intNorm ? m.mul((long) kernel) : m.mul((double) kernel)).pow(1.0 / normType);
     }
 
     /**
@@ -136,6 +145,14 @@ public final class Pool1dFunctions {
      * {@code avg_pool2d}; kernel and stride one int or a pair, stride null or empty for the kernel.
      */
     public static Tensor lpPool2d(Tensor input, double normType, int[] kernel, int[] stride, boolean ceilMode) {
+        return lpPool2d(input, normType, false, kernel, stride, ceilMode);
+    }
+
+    /**
+     * lp_pool2d for a float or, with {@code intNorm}, a Python int norm type (the power and the scaling then ints, so an
+     * int64 input pools in int64: {@link PoolingExtras#lpPool2d}).
+     */
+    static Tensor lpPool2d(Tensor input, double normType, boolean intNorm, int[] kernel, int[] stride, boolean ceilMode) {
         Args.require(input, "lp_pool2d", "input", 1, "Tensor");
         Args.require(kernel, "lp_pool2d", "kernel_size", 3, "tuple of ints");
         if (kernel.length != 1 && kernel.length != 2) {
@@ -144,9 +161,10 @@ public final class Pool1dFunctions {
                     + kernel.length + ")" : "too many values to unpack (expected 2)");
         }
         long area = (long) kernel[0] * kernel[kernel.length - 1];
-        Tensor out = Tensor.avgPool2d(input.pow(normType), kernel, stride == null ? new int[0] : stride, new int[] {0},
-                ceilMode, true);
-        return out.sign().mul(out.abs().relu()).mul((double) area).pow(1.0 / normType);
+        Tensor out = Tensor.avgPool2d(intNorm ? input.pow((long) normType) : input.pow(normType), kernel,
+                stride == null ? new int[0] : stride, new int[] {0}, ceilMode, true);
+        Tensor m = out.sign().mul(out.abs().relu());
+        return (intNorm ? m.mul(area) : m.mul((double) area)).pow(1.0 / normType);
     }
 
     /**

@@ -111,9 +111,7 @@ public final class PoolingExtras {
      * final {@code pow(1 / p)} gives a floating result.
      */
     public static Tensor lpPool1d(Tensor input, long normType, int kernel, int stride, boolean ceilMode) {
-        Args.require(input, "lp_pool1d", "input", 1, "Tensor");
-        Tensor out = Pool1dFunctions.avgPool1d(input.pow(normType), kernel, stride, 0, ceilMode, true);
-        return out.sign().mul(out.abs().relu()).mul((long) kernel).pow(1.0 / normType);
+        return Pool1dFunctions.lpPool1d(input, normType, true, kernel, stride, ceilMode);
     }
 
     /**
@@ -122,17 +120,7 @@ public final class PoolingExtras {
      * null or empty for the kernel.
      */
     public static Tensor lpPool2d(Tensor input, long normType, int[] kernel, int[] stride, boolean ceilMode) {
-        Args.require(input, "lp_pool2d", "input", 1, "Tensor");
-        Args.require(kernel, "lp_pool2d", "kernel_size", 3, "tuple of ints");
-        if (kernel.length != 1 && kernel.length != 2) {
-            // Python's unpacking of _pair(kernel_size) into kw, kh
-            throw new IllegalArgumentException(kernel.length < 2 ? "not enough values to unpack (expected 2, got "
-                    + kernel.length + ")" : "too many values to unpack (expected 2)");
-        }
-        long area = (long) kernel[0] * kernel[kernel.length - 1];
-        Tensor out = Tensor.avgPool2d(input.pow(normType), kernel, stride == null ? new int[0] : stride, new int[] {0},
-                ceilMode, true);
-        return out.sign().mul(out.abs().relu()).mul(area).pow(1.0 / normType);
+        return Pool1dFunctions.lpPool2d(input, normType, true, kernel, stride, ceilMode);
     }
 
     /**
