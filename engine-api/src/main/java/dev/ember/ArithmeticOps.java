@@ -254,25 +254,17 @@ final class ArithmeticOps {
             Tensor t = cast(aHost ? b : a, computeType);
             // laid out as TensorIterator lays out its output (the number a 0-dim operand), each layout seen by the
             // kernel in the output's dense order
-            Tensor out = OutputLayouts.empty(shape, outType, device, a, b);
-            int[] order = OutputLayouts.kernelOrder(out.layout);
-            out.backend.binaryScalar(op, t.storage(), OutputLayouts.permute(expandedLayout(t, shape), order),
-                    scalarValue(aHost ? a : b, computeType), aHost, out.storage(), OutputLayouts.permute(out.layout, order));
-            return out;
+            return OutputLayouts.allocate(shape, outType, device, a, b)
+                    .binaryScalar(op, t, scalarValue(aHost ? a : b, computeType), aHost);
         }
         Tensor ca = cast(a, computeType);
         Tensor cb = cast(b, computeType);
-        Tensor out = OutputLayouts.empty(shape, outType, device, a, b);
-        OutputLayouts.binary(out.backend, op, ca.storage(), expandedLayout(ca, shape), cb.storage(), expandedLayout(cb, shape),
-                out);
-        return out;
+        return OutputLayouts.allocate(shape, outType, device, a, b).binary(op, ca, cb);
     }
 
     /** {@code op(a)} without history into a new tensor of {@code outType} laid out as TensorIterator lays it out. */
     static Tensor unaryKernel(UnaryOp op, Tensor a, DType outType) {
-        Tensor out = OutputLayouts.empty(a.shape, outType, a.device, a);
-        OutputLayouts.unary(a.backend, op, a.storage(), a.layout, out);
-        return out;
+        return OutputLayouts.allocate(a.shape, outType, a.device, a).unary(op, a);
     }
 
     /**
@@ -390,12 +382,7 @@ final class ArithmeticOps {
         int[] shape = Shapes.broadcast(a.shape, b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        Tensor out = OutputLayouts.empty(shape, t, device, a, b);
-        int[] order = OutputLayouts.kernelOrder(out.layout);
-        Layout ol = OutputLayouts.permute(out.layout, order);
-        out.backend.copy(ca.storage(), OutputLayouts.permute(expandedLayout(ca, shape), order), out.storage(), ol);
-        out.backend.axpy(alpha, cb.storage(), OutputLayouts.permute(expandedLayout(cb, shape), order), out.storage(), ol);
-        return out;
+        return OutputLayouts.allocate(shape, t, device, a, b).addScaled(ca, alpha, cb);
     }
 
     static Tensor mul(Tensor a, Tensor b) {
@@ -614,11 +601,10 @@ final class ArithmeticOps {
         int[] shape = Shapes.broadcast(Shapes.broadcast(cond.shape, a.shape), b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        Tensor out = OutputLayouts.empty(shape, t, device, cond, a, b);
-        int[] order = OutputLayouts.kernelOrder(out.layout);
-        out.backend.where(cond.storage(), OutputLayouts.permute(expandedLayout(cond, shape), order), ca.storage(),
-                OutputLayouts.permute(expandedLayout(ca, shape), order), cb.storage(),
-                OutputLayouts.permute(expandedLayout(cb, shape), order), out.storage(), OutputLayouts.permute(out.layout, order));
+        OutputLayouts.Target target = OutputLayouts.allocate(shape, t, device, cond, a, b);
+        Tensor out = target.out;
+        out.backend.where(cond.storage(), target.of(cond), ca.storage(), target.of(ca), cb.storage(), target.of(cb),
+                out.storage(), target.layout);
         return record(out, "WhereBackward0", new Tensor[] {cond, a, b}, n -> {
             SavedTensor sc = n.save(cond);
             return g -> {
@@ -1311,11 +1297,7 @@ final class ArithmeticOps {
         try (GradMode off = Ember.noGrad()) {
             Tensor diff = binaryKernel(BinaryOp.SUB, end, self, t, t);
             Tensor base = small ? self : end;
-            out = OutputLayouts.empty(shape, t, diff.device, self, end);
-            int[] order = OutputLayouts.kernelOrder(out.layout);
-            Layout ol = OutputLayouts.permute(out.layout, order);
-            out.backend.copy(base.storage(), OutputLayouts.permute(expandedLayout(base, shape), order), out.storage(), ol);
-            out.backend.axpy(coeff, diff.storage(), OutputLayouts.permute(diff.layout, order), out.storage(), ol);
+            out = OutputLayouts.allocate(shape, t, diff.device, self, end).addScaled(base, coeff, diff);
         }
         return record(out, "LerpBackward0", new Tensor[] {self, end}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g.mul(1 - weight) : null,

@@ -123,7 +123,8 @@ final class InplaceOps {
 
     private static void writeBack(Tensor self, Tensor result, boolean cppTypeName) {
         checkWriteBack(self, result, cppTypeName);
-        self.backend.copy(result.storage(), result.layout, self.storage(), self.layout);
+        OutputLayouts.Target target = OutputLayouts.into(self);
+        self.backend.copy(result.storage(), target.of(result), self.storage(), target.layout);
         self.bumpVersion();
     }
 
@@ -193,8 +194,8 @@ final class InplaceOps {
         checkInplace(self, List.of(other));
         Tensor co = ArithmeticOps.cast(other, t);
         // one fused pass, no temporary: self += (+-alpha) * other
-        self.backend.axpy(kernel == BinaryOp.SUB ? -alpha : alpha, co.storage(), ArithmeticOps.expandedLayout(co, self.shape),
-                self.storage(), self.layout);
+        OutputLayouts.Target target = OutputLayouts.into(self);
+        self.backend.axpy(kernel == BinaryOp.SUB ? -alpha : alpha, co.storage(), target.of(co), self.storage(), target.layout);
         self.bumpVersion();
         return self;
     }
@@ -215,15 +216,13 @@ final class InplaceOps {
         if (!direct) {
             return inplace(self, List.of(other), op);
         }
+        OutputLayouts.Target target = OutputLayouts.into(self);
         if (ArithmeticOps.hostScalar(other, self.device)) {
-            self.backend.binaryScalar(kernel, self.storage(), self.layout, ArithmeticOps.scalarValue(other, t), false,
-                    self.storage(), self.layout);
+            target.binaryScalar(kernel, self, ArithmeticOps.scalarValue(other, t), false);
             self.bumpVersion();
             return self;
         }
-        Tensor co = ArithmeticOps.cast(other, t);
-        self.backend.binary(kernel, self.storage(), self.layout, co.storage(), ArithmeticOps.expandedLayout(co, self.shape),
-                self.storage(), self.layout);
+        target.binary(kernel, self, ArithmeticOps.cast(other, t));
         self.bumpVersion();
         return self;
     }
@@ -286,7 +285,8 @@ final class InplaceOps {
         }
         try (GradMode off = Ember.noGrad()) {
             Tensor v = value.to(self.device).to(self.dtype).expand(shape);
-            self.backend.copy(v.storage(), v.layout, self.storage(), self.layout);
+            OutputLayouts.Target target = OutputLayouts.into(self);
+            self.backend.copy(v.storage(), target.of(v), self.storage(), target.layout);
         }
         self.bumpVersion();
         return self;
@@ -312,7 +312,7 @@ final class InplaceOps {
             return inplaceChecked(self, List.of(), old -> ArithmeticOps.record(old.detach().fullLike(value), node,
                     new Tensor[] {old}, n -> g -> new Tensor[] {g.zerosLike()}), false);
         }
-        self.backend.fill(self.storage(), self.layout, value);
+        self.backend.fill(self.storage(), OutputLayouts.into(self).layout, value);
         self.bumpVersion();
         return self;
     }
@@ -348,7 +348,8 @@ final class InplaceOps {
                 s = s.clone();
             }
         }
-        self.backend.copy(s.storage(), ArithmeticOps.expandedLayout(s, self.shape), self.storage(), self.layout);
+        OutputLayouts.Target target = OutputLayouts.into(self);
+        self.backend.copy(s.storage(), target.of(s), self.storage(), target.layout);
         self.bumpVersion();
         return self;
     }

@@ -1,8 +1,6 @@
 package dev.ember;
 
-import dev.ember.backend.Backend;
 import dev.ember.backend.Layout;
-import dev.ember.backend.Storage;
 
 import java.util.Arrays;
 
@@ -19,8 +17,9 @@ import java.util.Arrays;
  * smaller size inside), and the output gets the dense strides of that order ({@code invert_perm}). A Java number (a
  * 0-dim wrapped scalar) is an operand of shape {@code []}, as PyTorch's wrapped scalar tensor.
  *
- * <p>Kernels get every layout permuted by the same order so that the output is row-major in it ({@link #kernelOrder}),
- * which keeps the backends' fast paths (coalescing, contiguous rows) for a channels-last or transposed result.
+ * <p>Kernels get every layout permuted by the same order so that the output is row-major in it ({@link Target}), which
+ * keeps the backends' fast paths (coalescing, contiguous rows) for a channels-last or transposed result; an in-place
+ * op's kernel sees its operands in the order of the tensor it writes ({@link #into}).
  */
 final class OutputLayouts {
     private OutputLayouts() {
@@ -173,34 +172,60 @@ final class OutputLayouts {
 
     /** A new tensor of {@code shape} laid out as TensorIterator lays out the result of these operands. */
     static Tensor empty(int[] shape, DType dtype, Device device, Tensor... operands) {
-        int[] strides = strides(shape, operands);
-        return strides == null ? Creation.empty(shape, dtype, device) : Creation.emptyStrided(shape, strides, dtype, device);
+        return allocate(shape, dtype, device, operands).out;
     }
 
     /**
-     * The dimensions of a dense output from the outermost to the innermost (by decreasing stride, ties in their order),
-     * or null where the output is row-major: the order in which a kernel sees every layout so that the output is
-     * row-major.
+     * A new result of {@code shape} laid out as TensorIterator lays out the result of these operands, with the order in
+     * which its kernel is to see every layout.
      */
-    static int[] kernelOrder(Layout out) {
-        if (out.isContiguous()) {
-            return null;
+    static Target allocate(int[] shape, DType dtype, Device device, Tensor... operands) {
+        int[] strides = strides(shape, operands);
+        if (strides == null) {
+            Tensor out = Creation.empty(shape, dtype, device);
+            return new Target(out, null, out.layout);
         }
-        int n = out.rank();
-        Integer[] order = new Integer[n];
+        Tensor out = Creation.emptyStrided(shape, strides, dtype, device);
+        int[] order = denseOrder(strides);
+        return new Target(out, order, permute(out.layout, order));
+    }
+
+    /**
+     * {@code self} as the target of an in-place kernel: where it is non-overlapping and dense but not row-major (a
+     * transposed or channels-last tensor) every layout is seen in its dense order, so that the kernel writes rows.
+     */
+    static Target into(Tensor self) {
+        Layout l = self.layout;
+        if (l.rank() <= 1 || l.isContiguous() || !ShapeOps.nonOverlappingAndDense(self.shape, l.strides())) {
+            return new Target(self, null, l);
+        }
+        int[] order = denseOrder(l.strides());
+        return new Target(self, order, permute(l, order));
+    }
+
+    /**
+     * The dimensions from the outermost to the innermost of a non-overlapping and dense layout's {@code strides} (by
+     * decreasing stride, ties in their order), or null where that is their own order.
+     */
+    private static int[] denseOrder(int[] strides) {
+        int n = strides.length;
+        int[] order = new int[n];
+        boolean identity = true;
         for (int i = 0; i < n; i++) {
-            order[i] = i;
+            int d = i;
+            int j = i;
+            while (j > 0 && strides[order[j - 1]] < strides[d]) {
+                order[j] = order[j - 1];
+                j--;
+            }
+            order[j] = d;
+            identity &= j == i;
         }
-        Arrays.sort(order, (a, b) -> Integer.compare(out.stride(b), out.stride(a)));
-        int[] r = new int[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = order[i];
-        }
-        return r;
+        return identity ? null : order;
     }
 
     /** {@code l} with its dimensions in {@code order} (itself for a null order). */
-    static Layout permute(Layout l, int[] order) {
+    private static Layout permute(Layout l, int[] order) {
         if (order == null) {
             return l;
         }
@@ -214,16 +239,57 @@ final class OutputLayouts {
         return new Layout(shape, strides, l.offset());
     }
 
-    /** {@code backend.unary} of {@code src} (in {@code srcLayout}) into {@code out}, seen in the output's dense order. */
-    static void unary(Backend backend, dev.ember.backend.UnaryOp op, Storage src, Layout srcLayout, Tensor out) {
-        int[] order = kernelOrder(out.layout);
-        backend.unary(op, src, permute(srcLayout, order), out.storage(), permute(out.layout, order));
-    }
+    /**
+     * An elementwise kernel's output, {@link #out}, and the order in which the kernel sees every layout: the output's
+     * dense order, in which {@link #layout} (the output's own) is row-major, which keeps the backends' fast paths
+     * (coalescing, contiguous rows) for a channels-last or transposed result.
+     */
+    static final class Target {
+        /** The tensor the kernel writes. */
+        final Tensor out;
+        /** {@link #out}'s layout as the kernel sees it. */
+        final Layout layout;
+        private final int[] order;
 
-    /** {@code backend.binary} into {@code out}, every layout seen in the output's dense order. */
-    static void binary(Backend backend, dev.ember.backend.BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout,
-                       Tensor out) {
-        int[] order = kernelOrder(out.layout);
-        backend.binary(op, a, permute(aLayout, order), b, permute(bLayout, order), out.storage(), permute(out.layout, order));
+        private Target(Tensor out, int[] order, Layout layout) {
+            this.out = out;
+            this.order = order;
+            this.layout = layout;
+        }
+
+        /** An operand's layout over the output's shape, as the kernel sees it. */
+        Layout of(Layout operand) {
+            return permute(operand, order);
+        }
+
+        /** {@code t} broadcast to the output's shape, as the kernel sees it. */
+        Layout of(Tensor t) {
+            return permute(Arrays.equals(t.shape, out.shape) ? t.layout : ArithmeticOps.expandedLayout(t, out.shape), order);
+        }
+
+        /** {@code backend.unary} of {@code src} into the output. */
+        Tensor unary(dev.ember.backend.UnaryOp op, Tensor src) {
+            out.backend.unary(op, src.storage(), of(src), out.storage(), layout);
+            return out;
+        }
+
+        /** {@code backend.binary} of {@code a} and {@code b} into the output. */
+        Tensor binary(dev.ember.backend.BinaryOp op, Tensor a, Tensor b) {
+            out.backend.binary(op, a.storage(), of(a), b.storage(), of(b), out.storage(), layout);
+            return out;
+        }
+
+        /** {@code backend.binaryScalar} of {@code t} and a number into the output. */
+        Tensor binaryScalar(dev.ember.backend.BinaryOp op, Tensor t, Number scalar, boolean scalarFirst) {
+            out.backend.binaryScalar(op, t.storage(), of(t), scalar, scalarFirst, out.storage(), layout);
+            return out;
+        }
+
+        /** {@code a + alpha * b} into the output: a copy of {@code a}, then one fused multiply-add pass. */
+        Tensor addScaled(Tensor a, double alpha, Tensor b) {
+            out.backend.copy(a.storage(), of(a), out.storage(), layout);
+            out.backend.axpy(alpha, b.storage(), of(b), out.storage(), layout);
+            return out;
+        }
     }
 }
