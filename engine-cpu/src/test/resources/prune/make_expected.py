@@ -177,6 +177,23 @@ for dt, tag in ((torch.float64, "f64"), (torch.float32, "f32")):
     case("iter_conv_" + tag, conv, dt, it4, (2, 3, 3, 3))
 case("iter_ln_ln", conv, torch.float64, it3, (2, 3, 3, 3))
 case("iter_identity_custom_l1", lin, torch.float64, it5, (3, 5))
+
+
+def it6(m):
+    # a structured method on a 1-d tensor inside a container: the remaining-channel sum is over no dims (all of
+    # them), a 0-d bool, so the method sees the tensor as [1, n] and prunes its one "channel": all of it
+    prune.l1_unstructured(m, "bias", amount=1)
+    prune.ln_structured(m, "bias", amount=1, n=2, dim=0)
+
+
+def it7(m):
+    # float64 scores for a float32 parameter: the container's mask takes the scores' dtype
+    prune.l1_unstructured(m, "weight", amount=1)
+    prune.l1_unstructured(m, "weight", amount=2, importance_scores=seq((4, 5), torch.float64, 17))
+
+
+case("iter_bias_1d", lin, torch.float64, it6, (3, 5), attr="bias")
+case("iter_scores_dtype", lin, torch.float32, it7, (3, 5))
 case("identity_bias", lin, torch.float64, lambda m: prune.identity(m, "bias"), (3, 5), attr="bias")
 case("custom_mask", lin, torch.float64,
      lambda m: prune.custom_from_mask(m, "weight", mask=torch.tensor([[1, 0, 1, 1, 0]] * 4)), (3, 5))
@@ -319,7 +336,13 @@ def remove_twice(m):
 
 err("err_twice", lambda: twice(mk()))
 err("err_twice_structured", lambda: twice_structured(mk()))
+def bias_dim(m):
+    prune.l1_unstructured(m, "bias", amount=1)
+    prune.ln_structured(m, "bias", amount=1, n=2, dim=1)
+
+
 err("err_remove_twice", lambda: remove_twice(mk()))
+err("err_bias_dim", lambda: bias_dim(mk()))
 err("err_fro_conv", lambda: prune.ln_structured(init(nn.Conv2d(3, 4, 2), torch.float64), "weight", 1, "fro", 0))
 # 2.x: torch.norm(t, 'fro', [1, 2, 3]) goes to linalg.matrix_norm (see the top); 1.13's message is replaced by 2.x's
 assert out_lines[-1] == "error RuntimeError Expected at most 2 dimensions, but got 3 dimensions instead."

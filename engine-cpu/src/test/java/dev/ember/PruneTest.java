@@ -146,6 +146,14 @@ class PruneTest {
             Prune.customFromMask(m, "weight", seq(new int[] {4, 5}, 3).gt(0).to(DType.INT64));
             Prune.l1Unstructured(m, "weight", 3);
         }));
+        o.put("iter_bias_1d", new Op("lin", m -> {
+            Prune.l1Unstructured(m, "bias", 1);
+            Prune.lnStructured(m, "bias", 1, 2, 0);
+        }, "bias"));
+        o.put("iter_scores_dtype", new Op("lin", m -> {
+            Prune.l1Unstructured(m, "weight", 1);
+            Prune.l1Unstructured(m, "weight", 2, seq(new int[] {4, 5}, 17));
+        }));
         o.put("identity_bias", new Op("lin", m -> Prune.identity(m, "bias"), "bias"));
         o.put("custom_mask", new Op("lin", m -> Prune.customFromMask(m, "weight",
                 Tensor.tensor(new long[] {1, 0, 1, 1, 0}, DType.INT64, Device.CPU).expand(4, 5))));
@@ -413,6 +421,8 @@ class PruneTest {
             Prune.l1Unstructured(m, "weight", 1);
             Prune.remove(m, "weight");
         }, (Consumer<Module>) m -> Prune.remove(m, "weight")});
+        e.put("err_bias_dim", new Object[] {"lin32", (Consumer<Module>) m -> Prune.l1Unstructured(m, "bias", 1),
+            (Consumer<Module>) m -> Prune.lnStructured(m, "bias", 1, 2, 1)});
         e.put("err_fro_conv", new Object[] {"conv", none, (Consumer<Module>) m -> Prune.lnStructured(m, "weight", 1, "fro", 0)});
         e.put("err_global_structured", new Object[] {"lin32", none, (Consumer<Module>) m -> Prune.globalUnstructured(
                 List.of(new Target(m, "weight")), () -> new LnStructured(1L, 2.0, 0), null)});
