@@ -529,6 +529,64 @@ class PruneTest {
         assertEquals(0.0, g.mul(m.getBuffer("weight_mask").eq(0)).abs().sum().item(), "the pruned entries get no gradient");
     }
 
+    /**
+     * Every layer reads its pruned tensors: pruning each own parameter with a random 0/1 mask gives the output of the
+     * layer whose parameter was multiplied by that mask by hand (PyTorch's layers read {@code self.weight}, the pruned
+     * tensor, in their forward).
+     */
+    @TestFactory
+    List<DynamicTest> layersReadThePrunedTensor() {
+        Generator gen = new Generator(11);
+        List<Object[]> layers = new ArrayList<>();
+        layers.add(new Object[] {(Supplier<Module>) () -> new Linear(4, 3), Tensor.randn(2, 4)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.Conv1d(2, 3, 2), Tensor.randn(2, 2, 5)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new Conv2d(2, 3, 2), Tensor.randn(2, 2, 4, 4)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.Conv3d(2, 3, 2), Tensor.randn(1, 2, 3, 3, 3)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.ConvTranspose2d(2, 3, 2), Tensor.randn(2, 2, 3, 3)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.Embedding(6, 3),
+            Tensor.tensor(new long[] {0, 5, 2, 2}, DType.INT64, Device.CPU)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.LayerNorm(4), Tensor.randn(3, 4)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.GroupNorm(2, 4), Tensor.randn(2, 4, 3)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.BatchNorm2d(3), Tensor.randn(2, 3, 2, 2)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.PReLU(3), Tensor.randn(2, 3, 4)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.RMSNorm(4), Tensor.randn(3, 4)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.LSTM(3, 4), Tensor.randn(5, 2, 3)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.GRU(3, 4), Tensor.randn(5, 2, 3)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.RNNCell(3, 4), Tensor.randn(2, 3)});
+        layers.add(new Object[] {(Supplier<Module>) () -> new dev.ember.nn.MultiheadAttention(4, 2), Tensor.randn(3, 2, 4)});
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Object[] l : layers) {
+            @SuppressWarnings("unchecked") Supplier<Module> make = (Supplier<Module>) l[0];
+            Tensor x = (Tensor) l[1];
+            for (String name : make.get().namedParameters().keySet()) {
+                if (name.contains(".")) {
+                    continue; // a submodule's (MultiheadAttention's out_proj): pruned on that submodule
+                }
+                tests.add(DynamicTest.dynamicTest(make.get().getClass().getSimpleName() + "." + name, () -> {
+                    Module m = make.get().eval();
+                    Tensor p = m.getParameter(name);
+                    Tensor mask = Tensor.rand(gen, DType.FLOAT32, p.shape()).gt(0.5).to(p.dtype());
+                    Tensor expected;
+                    try (GradMode off = Ember.noGrad()) {
+                        Tensor orig = p.clone();
+                        p.mul_(mask);
+                        expected = call(m, x).detach();
+                        p.copy_(orig);
+                    }
+                    Prune.customFromMask(m, name, mask);
+                    Tensor got = call(m, x);
+                    assertArrayEquals(expected.toDoubleArray(), got.toDoubleArray(), 1e-6, name);
+                }));
+            }
+        }
+        return tests;
+    }
+
+    /** Calls a layer with its hooks: self-attention for MultiheadAttention. */
+    private static Tensor call(Module m, Tensor x) {
+        return m instanceof dev.ember.nn.MultiheadAttention a ? a.apply(x, x, x).output() : m.apply(x);
+    }
+
     @Test
     void nullArguments() {
         Linear m = new Linear(2, 2);
