@@ -341,6 +341,12 @@ def bias_dim(m):
     prune.ln_structured(m, "bias", amount=1, n=2, dim=1)
 
 
+# a parameter registered as None (GroupNorm without affine)
+nb = lambda: nn.GroupNorm(2, 4, affine=False).double()
+err("err_absent", lambda: prune.l1_unstructured(nb(), "weight", 1))
+err("err_absent_scores", lambda: prune.l1_unstructured(nb(), "weight", 1, importance_scores=torch.ones(4)))
+err("err_global_empty", lambda: prune.global_unstructured([], prune.L1Unstructured, amount=1))
+err("err_global_absent", lambda: prune.global_unstructured([(nb(), "weight")], prune.L1Unstructured, amount=1))
 err("err_remove_twice", lambda: remove_twice(mk()))
 err("err_bias_dim", lambda: bias_dim(mk()))
 err("err_fro_conv", lambda: prune.ln_structured(init(nn.Conv2d(3, 4, 2), torch.float64), "weight", 1, "fro", 0))

@@ -67,6 +67,7 @@ class PruneTest {
         m.put("lin", () -> new Linear(5, 4));
         m.put("conv", () -> new Conv2d(3, 4, 2));
         m.put("lin32", () -> new Linear(3, 2));
+        m.put("gn", () -> new dev.ember.nn.GroupNorm(2, 4, 1e-5, false));
         m.put("lin51", () -> new Linear(5, 1));
         m.put("lin52", () -> new Linear(5, 2));
         m.put("net", Net::new);
@@ -421,6 +422,13 @@ class PruneTest {
             Prune.l1Unstructured(m, "weight", 1);
             Prune.remove(m, "weight");
         }, (Consumer<Module>) m -> Prune.remove(m, "weight")});
+        e.put("err_absent", new Object[] {"gn", none, (Consumer<Module>) m -> Prune.l1Unstructured(m, "weight", 1)});
+        e.put("err_absent_scores", new Object[] {"gn", none,
+            (Consumer<Module>) m -> Prune.l1Unstructured(m, "weight", 1, Tensor.ones(4))});
+        e.put("err_global_empty", new Object[] {"lin32", none,
+            (Consumer<Module>) m -> Prune.globalUnstructured(List.of(), L1Unstructured.class, null, 1L)});
+        e.put("err_global_absent", new Object[] {"gn", none, (Consumer<Module>) m -> Prune.globalUnstructured(
+                List.of(new Target(m, "weight")), L1Unstructured.class, null, 1L)});
         e.put("err_bias_dim", new Object[] {"lin32", (Consumer<Module>) m -> Prune.l1Unstructured(m, "bias", 1),
             (Consumer<Module>) m -> Prune.lnStructured(m, "bias", 1, 2, 1)});
         e.put("err_fro_conv", new Object[] {"conv", none, (Consumer<Module>) m -> Prune.lnStructured(m, "weight", 1, "fro", 0)});
@@ -453,7 +461,8 @@ class PruneTest {
             List<String> params = new ArrayList<>(m.namedParameters().keySet());
             BasePruningMethod method = Prune.pruningMethod(m, "weight");
             int methods = method instanceof PruningContainer pc ? pc.size() : 0;
-            double[] value = ModuleInternals.getAttr(m, m instanceof BatchNorm1d ? "running_mean" : "weight").toDoubleArray();
+            Tensor valueBefore = ModuleInternals.getAttr(m, m instanceof BatchNorm1d ? "running_mean" : "weight");
+            double[] value = valueBefore == null ? null : valueBefore.toDoubleArray();
             Class<? extends Throwable> expected = type.equals("IndexError") ? IndexOutOfBoundsException.class
                     : IllegalArgumentException.class;
             Throwable t = assertThrows(Throwable.class, () -> call.accept(m));
@@ -466,8 +475,8 @@ class PruneTest {
             assertEquals(params, new ArrayList<>(m.namedParameters().keySet()));
             assertSame(method, Prune.pruningMethod(m, "weight"));
             assertEquals(methods, method instanceof PruningContainer pc ? pc.size() : 0);
-            assertArrayEquals(value, ModuleInternals.getAttr(m, m instanceof BatchNorm1d ? "running_mean" : "weight")
-                    .toDoubleArray());
+            Tensor valueAfter = ModuleInternals.getAttr(m, m instanceof BatchNorm1d ? "running_mean" : "weight");
+            assertArrayEquals(value, valueAfter == null ? null : valueAfter.toDoubleArray());
         })));
         return tests;
     }

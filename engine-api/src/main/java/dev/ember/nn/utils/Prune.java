@@ -310,6 +310,10 @@ public final class Prune {
                         + name + " of module " + module + ". Use a PruningContainer.");
             }
             Tensor orig = ModuleInternals.getAttr(module, name);
+            if (orig == null) { // a parameter registered as absent (bias=False): PyTorch's errors on None
+                throw new IllegalArgumentException(importanceScores != null ? "'NoneType' object has no attribute 'shape'"
+                        : "ones_like(): argument 'input' (position 1) must be Tensor, not NoneType");
+            }
             if (importanceScores != null) {
                 if (!Arrays.equals(importanceScores.shape(), orig.shape())) {
                     throw new IllegalArgumentException("importance_scores should have the same shape as parameter"
@@ -989,20 +993,28 @@ public final class Prune {
         Checks.notNull(parameters, "global_unstructured(): parameters");
         Map<Target, Tensor> scores = importanceScores != null ? importanceScores : Map.of();
         List<Tensor> flatScores = new ArrayList<>();
-        List<Tensor> flatMasks = new ArrayList<>();
         List<Tensor> params = new ArrayList<>();
         for (Target p : parameters) {
             Checks.notNull(p, "global_unstructured(): parameter");
             Tensor param = ModuleInternals.getAttr(p.module(), p.name());
             params.add(param);
             Tensor s = scores.get(p);
-            flatScores.add((s != null ? s : param).reshape(-1));
+            flatScores.add(s != null ? s : param);
         }
-        for (int i = 0; i < parameters.size(); i++) {
-            Target p = parameters.get(i);
-            Tensor m = hasTensor(p.module(), p.name() + "_mask") ? ModuleInternals.getAttr(p.module(), p.name() + "_mask")
-                    : params.get(i).onesLike();
-            flatMasks.add(m.reshape(-1));
+        Tensor relevant;
+        Tensor defaultMask;
+        try (GradMode off = Ember.noGrad()) {
+            relevant = parametersToVector(flatScores);
+            List<Tensor> flatMasks = new ArrayList<>();
+            for (int i = 0; i < parameters.size(); i++) {
+                Target p = parameters.get(i);
+                if (params.get(i) == null) {
+                    throw new IllegalArgumentException("ones_like(): argument 'input' (position 1) must be Tensor, not NoneType");
+                }
+                flatMasks.add(hasTensor(p.module(), p.name() + "_mask") ? ModuleInternals.getAttr(p.module(), p.name() + "_mask")
+                        : params.get(i).onesLike());
+            }
+            defaultMask = parametersToVector(flatMasks);
         }
         BasePruningMethod method = make.get();
         Checks.notNull(method, "global_unstructured(): pruning_method's result");
@@ -1012,8 +1024,6 @@ public final class Prune {
         }
         Tensor finalMask;
         try (GradMode off = Ember.noGrad()) {
-            Tensor relevant = parametersToVector(flatScores);
-            Tensor defaultMask = parametersToVector(flatMasks);
             finalMask = PruningContainer.combineMasks(method, relevant, defaultMask);
         }
         // check each tensor can take a first pruning before changing any module
@@ -1045,7 +1055,17 @@ public final class Prune {
     }
 
     /** {@code torch.nn.utils.parameters_to_vector} of flattened tensors: one device, concatenated. */
-    private static Tensor parametersToVector(List<Tensor> flat) {
+    private static Tensor parametersToVector(List<Tensor> tensors) {
+        List<Tensor> flat = new ArrayList<>();
+        for (Tensor t : tensors) {
+            if (t == null) {
+                throw new IllegalArgumentException("'NoneType' object has no attribute 'is_cuda'");
+            }
+            flat.add(t.reshape(-1));
+        }
+        if (flat.isEmpty()) {
+            throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
+        }
         for (Tensor t : flat) {
             if (!t.device().equals(flat.get(0).device())) {
                 throw new IllegalArgumentException("Found two parameters on different devices, this is currently not supported.");
