@@ -18,6 +18,7 @@
 # message is written below. The weights are chosen without ties in |w| (CPU topk's order among equal values is
 # unspecified), except the case "ties", which records what 1.13's topk picks.
 import math
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.utils.prune as prune
@@ -29,9 +30,12 @@ def fmt(t):
     t = t.detach()
     dt = str(t.dtype).replace("torch.", "")
     vals = t.reshape(-1).tolist()
-    if t.dtype.is_floating_point:
-        vals = [float(v) for v in vals]
-    return "%s [%s] : %s" % (dt, ", ".join(str(s) for s in t.shape), repr(vals))
+    if t.dtype == torch.float32:
+        # the shortest digits that read back as the same float32 (the test reads them as float64, then rounds)
+        text = "[" + ", ".join(str(np.float32(v)) for v in vals) + "]"
+    else:
+        text = repr([float(v) for v in vals] if t.dtype.is_floating_point else vals)
+    return "%s [%s] : %s" % (dt, ", ".join(str(s) for s in t.shape), text)
 
 
 def seq(shape, dtype, shift=0):
