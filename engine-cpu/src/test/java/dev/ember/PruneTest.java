@@ -330,6 +330,29 @@ class PruneTest {
     }
 
     @Test
+    void prunedStateLoadsAndMoves() {
+        // PyTorch's pruned state dict (weight_orig, weight_mask) loads into a module pruned the same way; the next call
+        // recomputes module.weight from it, also after a dtype move of the original and the mask
+        ReferenceCases.Case c = cases().get("l1_int_f64");
+        Linear m = new Linear(5, 4);
+        m.to(DType.FLOAT64);
+        Prune.l1Unstructured(m, "weight", 7);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : c.get("keys").split(" ")) {
+            state.put(k, PyTorchCases.tensor(c.get("sd." + k)));
+        }
+        m.loadStateDict(state);
+        Tensor x = PyTorchCases.tensor(c.get("x"));
+        close("out", c.get("out"), m.apply(x), 1e-12);
+        close("value", c.get("value"), ModuleInternals.getAttr(m, "weight"), 1e-12);
+        m.to(DType.FLOAT32);
+        Tensor out = m.apply(x.to(DType.FLOAT32));
+        assertEquals(DType.FLOAT32, ModuleInternals.getAttr(m, "weight").dtype());
+        assertEquals(DType.FLOAT32, m.getBuffer("weight_mask").dtype());
+        assertArrayEquals(PyTorchCases.tensor(c.get("out")).toDoubleArray(), out.toDoubleArray(), 1e-5);
+    }
+
+    @Test
     void containerHoldsTheMethodsInOrder() {
         Linear m = new Linear(5, 4);
         BasePruningMethod first = Prune.L1Unstructured.apply(m, "weight", 3L, null);
