@@ -3,6 +3,7 @@
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.nn.utils.prune  # session 21, helper 2: the prune/ cases
 
 cases = {}
 
@@ -309,6 +310,11 @@ C.update({
 "indexCopy/int32": lambda: torch.zeros(3,2).index_copy_(0, torch.tensor([0,5,1],dtype=torch.int32), torch.ones(3,2)),
 "indexSelect/int32": lambda: torch.zeros(3,2).index_select(0, torch.tensor([0,5,1],dtype=torch.int32)),
 "interp/size0": lambda: F.interpolate(torch.zeros(1,1,4,4), size=(0,2)),
+# ---- torch.nn.utils.prune (session 21, helper 2) ----
+"prune/amountTooLarge": lambda: torch.nn.utils.prune.l1_unstructured(nn.Linear(3, 2), "weight", 7),
+"prune/secondTooLarge": lambda: torch.nn.utils.prune.l1_unstructured(
+    torch.nn.utils.prune.l1_unstructured(nn.Linear(3, 2), "weight", 4), "weight", 3),
+"prune/structured1d": lambda: torch.nn.utils.prune.ln_structured(nn.Linear(3, 2), "bias", 1, 2, 0),
 })
 
 for name, fn in C.items():

@@ -1957,5 +1957,25 @@ class ErrorAtomicityTest {
             s.mul_(2.0);
             c.fails(S, null, y::backward);
         });
+
+        // ---- torch.nn.utils.prune (session 21, helper 2): PyTorch moves weight to weight_orig and back on these (and
+        // drops the first pruning's hook on a failing second one); Ember checks first and changes nothing ----
+        add("prune/amountTooLarge", c -> {
+            Linear m = c.m(new Linear(3, 2));
+            c.fails(A, "amount=7 should be smaller than the number of parameters to prune=6",
+                    () -> dev.ember.nn.utils.Prune.l1Unstructured(m, "weight", 7));
+        });
+        add("prune/secondTooLarge", c -> {
+            Linear m = new Linear(3, 2);
+            dev.ember.nn.utils.Prune.l1Unstructured(m, "weight", 4);
+            c.m(m);
+            c.fails(A, "amount=3 should be smaller than the number of parameters to prune=2",
+                    () -> dev.ember.nn.utils.Prune.l1Unstructured(m, "weight", 3));
+        });
+        add("prune/structured1d", c -> {
+            Linear m = c.m(new Linear(3, 2));
+            c.fails(A, "Structured pruning can only be applied to multidimensional tensors. Found tensor of shape "
+                    + "torch.Size([2]) with 1 dims", () -> dev.ember.nn.utils.Prune.lnStructured(m, "bias", 1, 2, 0));
+        });
     }
 }

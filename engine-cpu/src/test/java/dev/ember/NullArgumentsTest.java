@@ -259,4 +259,14 @@ class NullArgumentsTest {
                 org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                         () -> Tensor.ones(2).add((Tensor) null)).getMessage());
     }
+
+    // ---- torch.nn.utils.prune (session 21, helper 2): no importance scores (the tensor itself); register_parameter
+    // and register_buffer of None (an absent tensor, as PyTorch's) ----
+    @Test
+    void pruneFunctions() throws IllegalAccessException {
+        Set<String> nullable = Set.of("Prune.l1Unstructured#3", "Prune.lnStructured#5", "Prune.globalUnstructured#2");
+        assertEquals(List.of(), sweep(dev.ember.nn.utils.Prune.class, nullable, false));
+        assertEquals(List.of(), sweep(dev.ember.nn.ModuleInternals.class,
+                Set.of("ModuleInternals.registerParameter#2", "ModuleInternals.registerBuffer#2"), false));
+    }
 }

@@ -662,6 +662,9 @@ public abstract class Module {
         if (list != null) {
             return list.value();
         }
+        if (attributes.containsKey(name)) {
+            return attributes.get(name);
+        }
         if (parameters.containsKey(name)) {
             return parameters.get(name);
         }
@@ -679,6 +682,9 @@ public abstract class Module {
         ParametrizationList list = parametrizationList(name);
         if (list != null) {
             return list.value();
+        }
+        if (attributes.containsKey(name)) {
+            return attributes.get(name);
         }
         Tensor p = parameters.get(name);
         return p != null ? p : buffers.get(name);
@@ -703,6 +709,43 @@ public abstract class Module {
         parameters.remove(name);
         buffers.remove(name);
         children.remove(name);
+    }
+
+    // ---- plain tensor attributes and forward pre-hook access, for torch.nn.utils.prune (session 21) ----
+
+    /**
+     * Tensors set on the module that are neither parameters nor buffers, as the entries of a Python module's
+     * {@code __dict__} (pruning's {@code module.weight}, recomputed by its forward pre-hook); layers read them through
+     * {@link #parameter(String)} before their parameters and buffers, as Python finds {@code __dict__} first.
+     */
+    private final Map<String, Tensor> attributes = new LinkedHashMap<>();
+
+    /** The plain tensor attribute {@code name}, or null. */
+    final Tensor plainAttribute(String name) {
+        return attributes.get(name);
+    }
+
+    /** Whether {@code name} is a plain tensor attribute. */
+    final boolean hasPlainAttribute(String name) {
+        return attributes.containsKey(name);
+    }
+
+    /** Sets a plain tensor attribute, as {@code object.__setattr__(module, name, value)}. */
+    final void setPlainAttribute(String name, Tensor value) {
+        if (value != null) {
+            TensorScope.escape(value);
+        }
+        attributes.put(name, value);
+    }
+
+    /** Removes a plain tensor attribute, as {@code del module.__dict__[name]}. */
+    final void removePlainAttribute(String name) {
+        attributes.remove(name);
+    }
+
+    /** The forward pre-hooks by id, live, as {@code module._forward_pre_hooks}. */
+    final Map<Integer, ForwardPreHook> forwardPreHookMap() {
+        return forwardPreHooks;
     }
 
     // ------------------------------------------------------------------ module tools

@@ -1,0 +1,106 @@
+package dev.ember.nn;
+
+import dev.ember.RemovableHandle;
+import dev.ember.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A module's private dictionaries as PyTorch's Python utilities reach them ({@code module._parameters},
+ * {@code module._buffers}, {@code module._forward_pre_hooks}, plain attributes in {@code module.__dict__}), for
+ * utilities outside this package that rewrite a module's tensors the way PyTorch's Python code does, such as {@link
+ * dev.ember.nn.utils.Prune}. Prefer those utilities: these calls change a module without the checks of its layers.
+ */
+public final class ModuleInternals {
+    private ModuleInternals() {
+    }
+
+    private static void check(Module module, String name, String op) {
+        Checks.notNull(module, op + "(): module");
+        Checks.notNull(name, op + "(): name");
+    }
+
+    /**
+     * {@code getattr(module, name)} for a tensor: a plain attribute, else the parameter or buffer (its parametrized
+     * value when one is registered); see {@link Module#parametrizedValue(String)}.
+     *
+     * @throws IllegalArgumentException with PyTorch's {@code AttributeError} message when there is no such tensor
+     */
+    public static Tensor getAttr(Module module, String name) {
+        check(module, name, "getattr");
+        return module.parametrizedValue(name);
+    }
+
+    /** Whether {@code name} is a registered parameter of the module (present or registered as absent). */
+    public static boolean hasParameter(Module module, String name) {
+        check(module, name, "has_parameter");
+        return Boolean.TRUE.equals(module.registeredAsParameter(name));
+    }
+
+    /** Whether {@code name} is a registered buffer of the module. */
+    public static boolean hasBuffer(Module module, String name) {
+        check(module, name, "has_buffer");
+        return Boolean.FALSE.equals(module.registeredAsParameter(name));
+    }
+
+    /** Whether {@code name} is a plain tensor attribute of the module ({@code name in module.__dict__}). */
+    public static boolean hasPlainAttribute(Module module, String name) {
+        check(module, name, "has_attribute");
+        return module.hasPlainAttribute(name);
+    }
+
+    /** {@code module.register_parameter(name, value)}: registers (appends) a parameter; see {@code Module.registerParameter}. */
+    public static Tensor registerParameter(Module module, String name, Tensor value) {
+        check(module, name, "register_parameter");
+        return module.registerParameter(name, value);
+    }
+
+    /**
+     * {@code module.register_buffer(name, value)}: registers a buffer, or replaces the value of a buffer of that name
+     * in its place.
+     */
+    public static Tensor registerBuffer(Module module, String name, Tensor value) {
+        check(module, name, "register_buffer");
+        return module.registerBuffer(name, value);
+    }
+
+    /** {@code del module._parameters[name]}, or {@code del module._buffers[name]}: no-op for a name that is neither. */
+    public static void unregister(Module module, String name) {
+        check(module, name, "unregister");
+        if (module.registeredAsParameter(name) != null) {
+            module.unregister(name);
+        }
+    }
+
+    /** {@code object.__setattr__(module, name, value)}: sets a plain tensor attribute, read by the module's forward. */
+    public static void setPlainAttribute(Module module, String name, Tensor value) {
+        check(module, name, "setattr");
+        Checks.notNull(value, "setattr(): value");
+        module.setPlainAttribute(name, value);
+    }
+
+    /** {@code del module.__dict__[name]}: removes a plain tensor attribute (no-op when absent). */
+    public static void removePlainAttribute(Module module, String name) {
+        check(module, name, "delattr");
+        module.removePlainAttribute(name);
+    }
+
+    /** The forward pre-hooks by id, in registration order, as a snapshot of {@code module._forward_pre_hooks}. */
+    public static Map<Integer, Module.ForwardPreHook> forwardPreHooks(Module module) {
+        Checks.notNull(module, "forward_pre_hooks(): module");
+        return new LinkedHashMap<>(module.forwardPreHookMap());
+    }
+
+    /** {@code del module._forward_pre_hooks[id]} (no-op for an id that is not there). */
+    public static void removeForwardPreHook(Module module, int id) {
+        Checks.notNull(module, "remove_forward_pre_hook(): module");
+        module.forwardPreHookMap().remove(id);
+    }
+
+    /** {@code module.register_forward_pre_hook(hook)}. */
+    public static RemovableHandle registerForwardPreHook(Module module, Module.ForwardPreHook hook) {
+        Checks.notNull(module, "register_forward_pre_hook(): module");
+        return module.registerForwardPreHook(hook);
+    }
+}
