@@ -36,7 +36,7 @@ public final class Bilinear extends Module {
         this.in2 = in2;
         this.out = out;
         this.weight = registerParameter("weight", Tensor.empty(out, in1, in2));
-        this.bias = bias ? registerParameter("bias", Tensor.empty(out)) : null;
+        this.bias = registerParameter("bias", bias ? Tensor.empty(out) : null); // None as PyTorch registers it
         if (in1 == 0) {
             throw new IllegalArgumentException("float division by zero"); // reset_parameters' 1 / math.sqrt(0)
         }

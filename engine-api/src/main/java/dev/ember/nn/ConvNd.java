@@ -80,7 +80,7 @@ public abstract sealed class ConvNd extends Module
         shape[1] = transposed ? out / groups : in / groups;
         System.arraycopy(this.kernel, 0, shape, 2, rank);
         this.weight = registerParameter("weight", Init.defaultWeight_(Tensor.empty(shape)));
-        this.bias = bias ? registerParameter("bias", Init.defaultBias_(Tensor.empty(out), weight)) : null;
+        this.bias = registerParameter("bias", bias ? Init.defaultBias_(Tensor.empty(out), weight) : null); // None as PyTorch registers it
     }
 
     /** One value for every spatial dimension, as PyTorch's {@code _ntuple}, or the values as given. */

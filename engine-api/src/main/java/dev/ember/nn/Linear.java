@@ -28,7 +28,7 @@ public final class Linear extends Module {
         this.in = in;
         this.out = out;
         this.weight = registerParameter("weight", Init.defaultWeight_(Tensor.empty(out, in)));
-        this.bias = bias ? registerParameter("bias", Init.defaultBias_(Tensor.empty(out), weight)) : null;
+        this.bias = registerParameter("bias", bias ? Init.defaultBias_(Tensor.empty(out), weight) : null); // None as PyTorch registers it
     }
 
     @Override
