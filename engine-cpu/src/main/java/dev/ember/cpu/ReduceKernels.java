@@ -8,7 +8,8 @@ import java.util.stream.IntStream;
 
 /**
  * Reductions: the kept dimensions are iterated outside, the reduced ones inside, accumulating in
- * double (float types) or long (integers), so float32 sums lose nothing to rounding along the way.
+ * double (float types) or long (integers), so float32 sums lose nothing to rounding along the way. Where a kept
+ * dimension is the contiguous one (a sum over the batch, {@code x.sum(0)}), {@link ColumnReduce} walks rows instead.
  */
 final class ReduceKernels {
     private ReduceKernels() {
@@ -44,6 +45,10 @@ final class ReduceKernels {
         int redCount = 1;
         for (int s : redShape) {
             redCount *= s;
+        }
+        if (ColumnReduce.applies(op, src, ls, keptDims)) {
+            ColumnReduce.run(op, src, ls, dst, ld, keptDims, redShape, redStrides, redCount);
+            return;
         }
         // one "row" per output element: iterate outputs with the kept dims of src and dst together
         int[] outShape = IntStream.of(keptDims).map(i -> shape[i]).toArray();

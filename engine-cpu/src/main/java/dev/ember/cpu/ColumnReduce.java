@@ -1,0 +1,150 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Layout;
+import dev.ember.backend.ReduceOp;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reductions whose kept dimensions include the source's contiguous one ({@code x.sum(0)} of a row-major matrix, a sum
+ * over the batch and the positions of {@code [N, C, L]} keeping {@code L}): the per-output loop would walk each output's
+ * column through memory, a cache line per element; here each output keeps an accumulator and the reduced positions
+ * are visited in their order with a contiguous row of outputs at each, so every line is read once. Float32 sums
+ * accumulate in double, max and min keep their NaN propagation, and every output sees its inputs in the order the
+ * per-output loop would (so max and min give the same bits, sums the same up to double rounding).
+ */
+final class ColumnReduce {
+    /** Rows shorter than this are not worth the accumulators. */
+    private static final int MIN_ROW = 8;
+    /** Outputs per task and per accumulator block, so the accumulators stay in L1. */
+    private static final int BLOCK = 1024;
+
+    private ColumnReduce() {
+    }
+
+    /** Whether {@code op} on {@code src} in {@code ls} keeping {@code keptDims} goes by rows. */
+    static boolean applies(ReduceOp op, CpuStorage src, Layout ls, int[] keptDims) {
+        boolean sum = op == ReduceOp.SUM && src.dtype == DType.FLOAT32;
+        boolean extreme = (op == ReduceOp.MAX || op == ReduceOp.MIN)
+                && (src.dtype == DType.FLOAT32 || src.dtype == DType.FLOAT64);
+        if (!sum && !extreme) {
+            return false;
+        }
+        return contiguousKept(ls, keptDims) >= 0;
+    }
+
+    /** The kept dimension the source holds contiguously (stride 1, at least {@link #MIN_ROW} long), or -1. */
+    private static int contiguousKept(Layout ls, int[] keptDims) {
+        for (int d : keptDims) {
+            if (ls.stride(d) == 1 && ls.size(d) >= MIN_ROW) {
+                return d;
+            }
+        }
+        return -1;
+    }
+
+    static void run(ReduceOp op, CpuStorage src, Layout ls, CpuStorage dst, Layout ld, int[] keptDims, int[] redShape,
+                    int[] redStrides, int redCount) {
+        int row = contiguousKept(ls, keptDims);
+        int length = ls.size(row);
+        int dstStride = ld.stride(row);
+        // the other kept dimensions: one block of rows per position
+        int m = keptDims.length - 1;
+        int[] outer = new int[m];
+        int[] outerSrc = new int[m];
+        int[] outerDst = new int[m];
+        int k = 0;
+        long positions = 1;
+        for (int d : keptDims) {
+            if (d != row) {
+                outer[k] = ls.size(d);
+                outerSrc[k] = ls.stride(d);
+                outerDst[k] = ld.stride(d);
+                positions *= outer[k];
+                k++;
+            }
+        }
+        int blocks = (length + BLOCK - 1) / BLOCK;
+        long units = positions * blocks;
+        long work = positions * length * (long) redCount;
+        List<Runnable> tasks = new ArrayList<>();
+        int threads = CpuThreads.threads();
+        long chunks = threads < 2 || work < 2L * StridedLoop.PARALLEL_GRAIN || CpuThreads.busy() ? 1
+                : Math.min(units, threads * 4L);
+        long per = (units + chunks - 1) / chunks;
+        for (long from = 0; from < units; from += per) {
+            long f = from;
+            long t = Math.min(units, from + per);
+            tasks.add(() -> {
+                double[] acc = new double[Math.min(BLOCK, length)];
+                for (long u = f; u < t; u++) {
+                    long p = u / blocks;
+                    int j0 = (int) (u % blocks) * BLOCK;
+                    int j1 = Math.min(length, j0 + BLOCK);
+                    int so = ls.offset() + j0;
+                    int dof = ld.offset() + j0 * dstStride;
+                    for (int d = m - 1; d >= 0; d--) {
+                        int idx = (int) (p % outer[d]);
+                        p /= outer[d];
+                        so += idx * outerSrc[d];
+                        dof += idx * outerDst[d];
+                    }
+                    block(op, src, so, j1 - j0, redShape, redStrides, redCount, acc);
+                    for (int j = 0; j < j1 - j0; j++) {
+                        dst.setDouble(dof + j * dstStride, acc[j]);
+                    }
+                }
+            });
+        }
+        CpuThreads.invokeAll(tasks);
+    }
+
+    /** Reduces {@code n} contiguous outputs starting at source offset {@code base} into {@code acc}. */
+    private static void block(ReduceOp op, CpuStorage src, int base, int n, int[] redShape, int[] redStrides, int count,
+                              double[] acc) {
+        int r = redShape.length;
+        int[] idx = new int[r];
+        int off = base;
+        boolean sum = op == ReduceOp.SUM;
+        boolean max = op == ReduceOp.MAX;
+        float[] f = src.dtype == DType.FLOAT32 ? (float[]) src.array : null;
+        double[] g = f == null ? (double[]) src.array : null;
+        java.util.Arrays.fill(acc, 0, n, sum ? 0 : max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+        for (int done = 0; done < count; done++) {
+            if (sum) {
+                for (int j = 0; j < n; j++) {
+                    acc[j] += f[off + j];
+                }
+            } else if (f != null) {
+                if (max) {
+                    for (int j = 0; j < n; j++) {
+                        acc[j] = Math.max(acc[j], f[off + j]);
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        acc[j] = Math.min(acc[j], f[off + j]);
+                    }
+                }
+            } else if (max) {
+                for (int j = 0; j < n; j++) {
+                    acc[j] = Math.max(acc[j], g[off + j]);
+                }
+            } else {
+                for (int j = 0; j < n; j++) {
+                    acc[j] = Math.min(acc[j], g[off + j]);
+                }
+            }
+            for (int d = r - 1; d >= 0; d--) {
+                idx[d]++;
+                off += redStrides[d];
+                if (idx[d] < redShape[d]) {
+                    break;
+                }
+                off -= redStrides[d] * redShape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Reductions that keep the source's contiguous dimension (the CPU backend's row-wise path: {@code x.sum(0)},
+ * {@code amax} over the batch, a transposed matrix summed over its rows): values against a reference that adds in
+ * double in the reduced positions' order (float32 sums) or takes max/min with NaN propagation, bit for bit; sizes
+ * that split across the worker threads and blocks of outputs; keepdim; several reduced dimensions.
+ */
+class ColumnReduceTest {
+    private static Tensor random(long seed, DType dtype, int... shape) {
+        Random r = new Random(seed);
+        int n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return Tensor.tensor(v, DType.FLOAT64, Device.CPU).reshape(shape).to(dtype);
+    }
+
+    /** Reference over a [outer, reduced, inner] view of x (row-major), reducing the middle; kind 0 sum, 1 max, 2 min. */
+    private static double[] reference(double[] x, int outer, int reduced, int inner, int kind, boolean float32) {
+        double[] out = new double[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < inner; j++) {
+                double acc = kind == 0 ? 0 : kind == 1 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+                for (int r = 0; r < reduced; r++) {
+                    double v = x[(o * reduced + r) * inner + j];
+                    acc = kind == 0 ? acc + v : kind == 1 ? Math.max(acc, v) : Math.min(acc, v);
+                }
+                out[o * inner + j] = float32 ? (float) acc : acc;
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void sumOverLeadingDimensions() {
+        for (int[] s : new int[][] {{37, 50}, {300, 3000}, {2, 1500}, {5, 8}}) {
+            Tensor x = random(s[0] * 31L + s[1], DType.FLOAT32, s);
+            double[] want = reference(x.toDoubleArray(), 1, s[0], s[1], 0, true);
+            Tensor got = x.sum(0);
+            assertEquals(DType.FLOAT32, got.dtype());
+            assertArrayEquals(want, got.toDoubleArray(), 0.0, s[0] + "x" + s[1]);
+            assertArrayEquals(new int[] {1, s[1]}, x.sum(new int[] {0}, true).shape());
+            assertArrayEquals(want, x.sum(new int[] {0}, true).toDoubleArray(), 0.0);
+        }
+        // [6, 9, 40] over the first two; [4, 7, 3, 40] over 1 and 2 (the outer kept dimension 0)
+        Tensor y = random(7, DType.FLOAT32, 6, 9, 40);
+        assertArrayEquals(reference(y.toDoubleArray(), 1, 54, 40, 0, true), y.sum(new int[] {0, 1}, false).toDoubleArray(), 0.0);
+        Tensor z = random(8, DType.FLOAT32, 4, 7, 3, 40);
+        assertArrayEquals(reference(z.toDoubleArray(), 4, 21, 40, 0, true), z.sum(new int[] {1, 2}, false).toDoubleArray(), 0.0);
+    }
+
+    @Test
+    void transposedSourceSummedOverItsRows() {
+        Tensor base = random(9, DType.FLOAT32, 60, 45);
+        Tensor t = base.t(); // [45, 60], strides [1, 45]: dimension 0 is the contiguous one, kept by sum(1)
+        double[] want = reference(base.toDoubleArray(), 1, 60, 45, 0, true);
+        assertArrayEquals(want, t.sum(1).toDoubleArray(), 0.0);
+    }
+
+    @Test
+    void maxAndMinKeepNaNAndMatchBitForBit() {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            Tensor x = random(11, dtype, 33, 70);
+            double[] v = x.toDoubleArray();
+            v[5 * 70 + 3] = Double.NaN;
+            v[32 * 70 + 69] = Double.NaN;
+            v[0] = Double.NEGATIVE_INFINITY;
+            Tensor xn = Tensor.tensor(v, DType.FLOAT64, Device.CPU).reshape(33, 70).to(dtype);
+            boolean f32 = dtype == DType.FLOAT32;
+            assertArrayEquals(reference(v, 1, 33, 70, 1, f32), xn.amax(new int[] {0}, false).toDoubleArray(), 0.0);
+            assertArrayEquals(reference(v, 1, 33, 70, 2, f32), xn.amin(new int[] {0}, false).toDoubleArray(), 0.0);
+            Tensor big = random(12, dtype, 200, 2500);
+            assertArrayEquals(reference(big.toDoubleArray(), 1, 200, 2500, 1, f32),
+                    big.amax(new int[] {0}, false).toDoubleArray(), 0.0);
+        }
+    }
+}
