@@ -285,4 +285,62 @@ public abstract class Constraint {
             });
         }
     };
+
+    /**
+     * {@code constraints.cat(cseq, dim, lengths)}: each constraint checked on its slice (of its length) along {@code dim},
+     * the checks concatenated; event_dim the largest of theirs.
+     */
+    public static Constraint cat(java.util.List<Constraint> cseq, int dim, int[] lengths) {
+        java.util.List<Constraint> cs = java.util.List.copyOf(cseq);
+        int[] ls = lengths.clone();
+        int ev = 0;
+        boolean discrete = false;
+        for (Constraint c : cs) {
+            ev = Math.max(ev, c.eventDim());
+            discrete |= c.isDiscrete();
+        }
+        return new Constraint("Cat()", ev, discrete) {
+            @Override
+            public Tensor check(Tensor v) {
+                return noGrad(() -> {
+                    java.util.List<Tensor> checks = new java.util.ArrayList<>();
+                    int start = 0;
+                    for (int i = 0; i < cs.size(); i++) {
+                        checks.add(cs.get(i).check(v.narrow(dim, start, ls[i])));
+                        start += ls[i];
+                    }
+                    return Tensor.cat(checks, dim);
+                });
+            }
+        };
+    }
+
+    /**
+     * {@code constraints.stack(cseq, dim)}: each constraint checked on its slice {@code select(dim, i)}, the checks
+     * stacked; event_dim the largest of theirs (one more where {@code dim + event_dim < 0}).
+     */
+    public static Constraint stack(java.util.List<Constraint> cseq, int dim) {
+        java.util.List<Constraint> cs = java.util.List.copyOf(cseq);
+        int ev = 0;
+        boolean discrete = false;
+        for (Constraint c : cs) {
+            ev = Math.max(ev, c.eventDim());
+            discrete |= c.isDiscrete();
+        }
+        if (dim + ev < 0) {
+            ev += 1;
+        }
+        return new Constraint("Stack()", ev, discrete) {
+            @Override
+            public Tensor check(Tensor v) {
+                return noGrad(() -> {
+                    java.util.List<Tensor> checks = new java.util.ArrayList<>();
+                    for (int i = 0; i < v.size(dim); i++) {
+                        checks.add(cs.get(i).check(v.select(dim, i)));
+                    }
+                    return Tensor.stack(checks, dim);
+                });
+            }
+        };
+    }
 }
