@@ -1,6 +1,6 @@
 # Expected values for DistributionsDiscreteTest: torch.distributions' Multinomial, NegativeBinomial, MixtureSameFamily,
 # LogitRelaxedBernoulli / RelaxedBernoulli, ExpRelaxedCategorical / RelaxedOneHotCategorical,
-# OneHotCategoricalStraightThrough, LowRankMultivariateNormal and Binomial.entropy at fixed parameters and values:
+# OneHotCategoricalStraightThrough, LowRankMultivariateNormal, LKJCholesky and Binomial.entropy at fixed parameters and values:
 # log_prob, cdf, entropy, mean, mode, variance (and the low-rank normal's matrices) with the gradients of the sums of
 # log_prob ("glp<i>"), entropy ("gent<i>"), mean ("gmean<i>") and variance ("gvar<i>") with respect to each floating
 # parameter; the relaxed families' rsample at fixed uniform noise ("rsample", torch.rand replaced by the given "noise")
@@ -11,7 +11,8 @@
 import torch
 from torch.distributions import (Multinomial, NegativeBinomial, MixtureSameFamily, Categorical, Normal, Independent,
                                  RelaxedBernoulli, RelaxedOneHotCategorical, OneHotCategoricalStraightThrough,
-                                 LowRankMultivariateNormal, MultivariateNormal, Binomial)
+                                 LowRankMultivariateNormal, MultivariateNormal, Binomial, LKJCholesky)
+from torch.distributions.transforms import CorrCholeskyTransform
 from torch.distributions.relaxed_bernoulli import LogitRelaxedBernoulli
 from torch.distributions.relaxed_categorical import ExpRelaxedCategorical
 from torch.distributions.kl import kl_divergence
@@ -159,6 +160,24 @@ case("lowrank f32", LowRankMultivariateNormal, [T([0.5, -1.0, 2.0], F), W.to(F),
 case("binomial probs", lambda n, p: Binomial(n, probs=p), [T([5.0, 5.0, 5.0]), T([0.2, 0.5, 0.9])], props=('entropy',))
 case("binomial logits f32", lambda n, l: Binomial(n, logits=l), [T([[3.0], [3.0]], F), T([-1.0, 0.5], F)],
      props=('entropy',))
+
+# LKJCholesky(dim, concentration) at Cholesky factors of correlation matrices (the name's number is dim)
+corr = CorrCholeskyTransform()(T([[0.3, -0.8, 1.1], [2.0, 0.1, -0.4]]))
+case("lkj 3", lambda c: LKJCholesky(3, c), [T([0.5, 2.0])], value=corr, props=())
+case("lkj 3 scalar", lambda c: LKJCholesky(3, c), [T(1.5)], value=corr, props=())
+case("lkj 2 f32", lambda c: LKJCholesky(2, c), [T([0.7, 1.0, 3.0], F)],
+     value=CorrCholeskyTransform()(T([[0.5], [-1.2], [0.0]], F)), props=())
+
+# PyTorch's sampler (the same in 2.x) draws row k's squared norm from Beta(offset_k + 1/2, ...) with offsets 0, 0, 1,
+# ..., so rows below the second are more correlated than the LKJ marginal (all off-diagonal correlations 2 Beta(a, a) - 1,
+# a = eta - 1 + dim / 2): the variances of corr[1, 0] and corr[2, 1] of 200k seeded PyTorch draws, which Ember's sampler
+# follows
+torch.manual_seed(0)
+chol = LKJCholesky(3, T([2.0, 0.5])).sample((200000,))
+c = chol @ chol.mT
+out.append("=== lkj samplestats")
+out.append(f"var10 {fmt(c[..., 1, 0].var(0))}")
+out.append(f"var21 {fmt(c[..., 2, 1].var(0))}")
 
 kl("binomial", lambda n, p: Binomial(n, probs=p), lambda n, p: Binomial(n, probs=p),
    [T([5.0, 6.0, 4.0]), T([0.2, 0.5, 0.9]), T([5.0, 4.0, 4.0]), T([0.4, 0.5, 0.1])], 2)

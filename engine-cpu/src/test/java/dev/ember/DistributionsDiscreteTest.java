@@ -6,6 +6,7 @@ import dev.ember.distributions.Distribution;
 import dev.ember.distributions.ExpRelaxedCategorical;
 import dev.ember.distributions.Independent;
 import dev.ember.distributions.KL;
+import dev.ember.distributions.LKJCholesky;
 import dev.ember.distributions.LogitRelaxedBernoulli;
 import dev.ember.distributions.LowRankMultivariateNormal;
 import dev.ember.distributions.MixtureSameFamily;
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Multinomial, NegativeBinomial, MixtureSameFamily, the relaxed Bernoulli and one-hot categorical families,
- * OneHotCategoricalStraightThrough, LowRankMultivariateNormal, Binomial.entropy and their KL pairs against
+ * OneHotCategoricalStraightThrough, LowRankMultivariateNormal, LKJCholesky, Binomial.entropy and their KL pairs against
  * {@code torch.distributions} ({@code distributionsdiscrete/make_expected.py}, PyTorch 1.13): values of log_prob, cdf,
  * entropy, mean, mode, variance and the low-rank normal's matrices with the float64 gradients of their sums, the relaxed
  * families' rsample and its gradients at fixed uniform noise, the straight-through gradient, KL values and gradients;
@@ -73,6 +74,8 @@ class DistributionsDiscreteTest {
                 return new LowRankMultivariateNormal(in[0], in[1], in[2]);
             case "binomial":
                 return logits ? Binomial.ofLogits(in[0], in[1]) : Binomial.ofProbs(in[0], in[1]);
+            case "lkj":
+                return new LKJCholesky(Integer.parseInt(name.split(" ")[1]), in[0], null);
             default:
                 throw new IllegalArgumentException(name);
         }
@@ -98,6 +101,8 @@ class DistributionsDiscreteTest {
         for (ReferenceCases.Case c : ReferenceCases.byFirstWord(RESOURCE)) {
             if (c.key().startsWith("kl ")) {
                 tests.add(DynamicTest.dynamicTest(c.key(), () -> runKl(c)));
+            } else if (c.key().equals("lkj samplestats")) {
+                tests.add(DynamicTest.dynamicTest(c.key(), () -> runLkjStats(c)));
             } else if (c.key().equals("straightthrough rsamplegrad")) {
                 tests.add(DynamicTest.dynamicTest(c.key(), () -> runStraightThrough(c)));
             } else {
@@ -172,6 +177,17 @@ class DistributionsDiscreteTest {
         assertArrayEquals(new double[] {1, 1}, s.detach().sum(-1).toDoubleArray(), 0.0);
         s.mul(w).sum().backward();
         DistributionsTest.assertClose("grad", PyTorchCases.tensor(c.get("grad")), p.grad(), 1e-12);
+    }
+
+    /** The variances of two correlations of 20k seeded draws against those of PyTorch's sampler (200k draws). */
+    private static void runLkjStats(ReferenceCases.Case c) {
+        LKJCholesky lkj = new LKJCholesky(3, Tensor.tensor(new double[] {2.0, 0.5}, DType.FLOAT64), null);
+        Tensor chol = lkj.sample(new Generator(23), N);
+        Tensor corr = chol.matmul(chol.mT());
+        Tensor var10 = corr.select(-2, 1).select(-1, 0).var(new int[] {0}, 1, false);
+        Tensor var21 = corr.select(-2, 2).select(-1, 1).var(new int[] {0}, 1, false);
+        assertArrayEquals(PyTorchCases.tensor(c.get("var10")).toDoubleArray(), var10.toDoubleArray(), 0.01);
+        assertArrayEquals(PyTorchCases.tensor(c.get("var21")).toDoubleArray(), var21.toDoubleArray(), 0.01);
     }
 
     private static Distribution klSide(String kind, Tensor[] in, int from) {
@@ -256,6 +272,11 @@ class DistributionsDiscreteTest {
         assertTrue(Autograd.gradcheck(a -> KL.klDivergence(new LowRankMultivariateNormal(a[0], a[1], a[2]),
                 new LowRankMultivariateNormal(a[0].mul(0.5), a[1].mul(2.0), a[2].add(1.0))), lrLoc, w, d));
         assertTrue(Autograd.gradcheck(a -> Binomial.ofLogits(t64(5, 5, 5), a[0]).entropy(), logits));
+        Tensor lkjValue = new dev.ember.distributions.CorrCholeskyTransform().forward(t64(0.3, -0.8, 1.1));
+        assertTrue(Autograd.gradcheck(a -> new LKJCholesky(3, a[0], null).logProb(lkjValue), p64(0.5, 2.0)));
+        // the value perturbed off the support: unvalidated
+        assertTrue(Autograd.gradcheck(a -> new LKJCholesky(3, Tensor.full(DType.FLOAT64, 1.5), false).logProb(a[0]),
+                lkjValue.detach().requiresGrad_(true)));
     }
 
     // ------------------------------------------------------------------ samples, shapes, expand
@@ -341,6 +362,22 @@ class DistributionsDiscreteTest {
         assertArrayEquals(new int[] {2, 4, 3}, lre.rsample(g, 2).shape());
         assertArrayEquals(new int[] {2, 4}, lre.logProb(lre.sample(g, 2)).shape());
         assertArrayEquals(new int[] {4}, lre.entropy().shape());
+
+        // LKJ(eta) on 3 x 3: corr[1, 0] is 2 Beta(a, a) - 1, a = eta - 1 + 3/2, variance 1 / (2a + 1) (the rows below follow
+        // PyTorch's sampler: the lkj samplestats case)
+        LKJCholesky lkj = new LKJCholesky(3, Tensor.tensor(new double[] {2.0, 0.5}, DType.FLOAT64), null);
+        Tensor chol = lkj.sample(g, N);
+        assertArrayEquals(new int[] {N, 2, 3, 3}, chol.shape());
+        assertTrue(lkj.support().check(chol).all());
+        Tensor corr = chol.matmul(chol.mT());
+        assertArrayEquals(new double[N * 2 * 3], corr.diagonal(0, -2, -1).sub(1.0).toDoubleArray(), 1e-12);
+        Tensor r10 = corr.select(-2, 1).select(-1, 0);
+        assertArrayEquals(new double[] {0, 0}, r10.mean(new int[] {0}, false).toDoubleArray(), 0.015);
+        assertArrayEquals(new double[] {1 / 6.0, 1 / 3.0}, r10.var(new int[] {0}, 1, false).toDoubleArray(), 0.01);
+        LKJCholesky lkjE = lkj.expand(4, 2);
+        assertArrayEquals(new int[] {4, 2}, lkjE.batchShape());
+        assertArrayEquals(new int[] {5, 4, 2, 3, 3}, lkjE.sample(g, 5).shape());
+        assertArrayEquals(new int[] {5, 4, 2}, lkjE.logProb(lkjE.sample(g, 5)).shape());
     }
 
     // ------------------------------------------------------------------ messages and reprs (checked with PyTorch 1.13)
@@ -441,5 +478,13 @@ class DistributionsDiscreteTest {
                         new LowRankMultivariateNormal(z3, w31, o3), new LowRankMultivariateNormal(Tensor.zeros(2),
                                 Tensor.ones(2, 1), Tensor.ones(2)))));
         assertFalse(new MixtureSameFamily(c2, new Normal(two, twoS)).hasRsample());
+
+        LKJCholesky lkj = new LKJCholesky(3, Tensor.tensor(new double[] {0.5, 2.0}), null);
+        assertEquals("LKJCholesky(concentration: torch.Size([2]))", lkj.toString());
+        assertEquals("LKJCholesky(concentration: 0.5)", new LKJCholesky(3, 0.5).toString());
+        assertEquals("CorrCholesky()", lkj.support().toString());
+        assertArrayEquals(new int[] {3, 3}, lkj.eventShape());
+        assertEquals("Expected dim to be an integer greater than or equal to 2. Found dim=1.",
+                message(() -> new LKJCholesky(1, 1.0)));
     }
 }

@@ -9,6 +9,7 @@ import dev.ember.distributions.Categorical;
 import dev.ember.distributions.CorrCholeskyTransform;
 import dev.ember.distributions.ExpTransform;
 import dev.ember.distributions.KL;
+import dev.ember.distributions.LKJCholesky;
 import dev.ember.distributions.LowRankMultivariateNormal;
 import dev.ember.distributions.LowerCholeskyTransform;
 import dev.ember.distributions.MixtureSameFamily;
@@ -37,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Session 21's distributions and transforms on CUDA against the CPU, forward and backward: Multinomial,
  * NegativeBinomial, MixtureSameFamily, the relaxed families (rsample from a fresh generator of one seed, the same noise on
- * both devices), LowRankMultivariateNormal, Binomial.entropy, their KL pairs, and the stick-breaking, Cholesky, softplus,
+ * both devices), LowRankMultivariateNormal, LKJCholesky, Binomial.entropy, their KL pairs, and the stick-breaking, Cholesky, softplus,
  * cat and stack transforms; Multinomial and NegativeBinomial samples' shapes and devices.
  */
 class CudaDistributionsDiscreteTest {
@@ -91,6 +92,8 @@ class CudaDistributionsDiscreteTest {
                 r(4)));
         t.add(p("kl binomial", a -> KL.klDivergence(Binomial.ofProbs(Tensor.full(new int[] {4}, 5.0).to(a[0].device()), a[0]),
                 Binomial.ofProbs(Tensor.full(new int[] {4}, 5.0).to(a[0].device()), a[1])), unit(4), unit(4)));
+        Tensor corr = new CorrCholeskyTransform().forward(r(2, 3));
+        t.add(p("lkj log_prob", a -> new LKJCholesky(3, a[0], null).logProb(corr.to(a[0].device())), pos(2)));
         return t;
     }
 
