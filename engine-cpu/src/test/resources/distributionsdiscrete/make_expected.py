@@ -1,6 +1,6 @@
 # Expected values for DistributionsDiscreteTest: torch.distributions' Multinomial, NegativeBinomial, MixtureSameFamily,
 # LogitRelaxedBernoulli / RelaxedBernoulli, ExpRelaxedCategorical / RelaxedOneHotCategorical,
-# OneHotCategoricalStraightThrough, LowRankMultivariateNormal, LKJCholesky and Binomial.entropy at fixed parameters and values:
+# OneHotCategoricalStraightThrough, LowRankMultivariateNormal, LKJCholesky, Wishart and Binomial.entropy at fixed parameters and values:
 # log_prob, cdf, entropy, mean, mode, variance (and the low-rank normal's matrices) with the gradients of the sums of
 # log_prob ("glp<i>"), entropy ("gent<i>"), mean ("gmean<i>") and variance ("gvar<i>") with respect to each floating
 # parameter; the relaxed families' rsample at fixed uniform noise ("rsample", torch.rand replaced by the given "noise")
@@ -8,16 +8,18 @@
 # and gradients. Run with /usr/bin/python3 (PyTorch 1.13; these formulas are unchanged in 2.x, whose values these are
 # too; MixtureSameFamily's _pad_mixture_dimensions counts elements in 1.13 and ranks in later 2.x releases, the same
 # for the mixtures here, whose mixture batch shape is () or the components').
+import warnings
 import torch
 from torch.distributions import (Multinomial, NegativeBinomial, MixtureSameFamily, Categorical, Normal, Independent,
                                  RelaxedBernoulli, RelaxedOneHotCategorical, OneHotCategoricalStraightThrough,
-                                 LowRankMultivariateNormal, MultivariateNormal, Binomial, LKJCholesky)
+                                 LowRankMultivariateNormal, MultivariateNormal, Binomial, LKJCholesky, Wishart)
 from torch.distributions.transforms import CorrCholeskyTransform
 from torch.distributions.relaxed_bernoulli import LogitRelaxedBernoulli
 from torch.distributions.relaxed_categorical import ExpRelaxedCategorical
 from torch.distributions.kl import kl_divergence
 
 out = []
+warnings.simplefilter("ignore")  # Wishart's low-df warning
 
 
 def fmt(t):
@@ -168,6 +170,18 @@ case("lkj 3 scalar", lambda c: LKJCholesky(3, c), [T(1.5)], value=corr, props=()
 case("lkj 2 f32", lambda c: LKJCholesky(2, c), [T([0.7, 1.0, 3.0], F)],
      value=CorrCholeskyTransform()(T([[0.5], [-1.2], [0.0]], F)), props=())
 
+A = T([[2.0, 0.5, 0.1], [0.5, 1.5, -0.3], [0.1, -0.3, 1.0]])
+# Wishart(df, covariance_matrix= / precision_matrix= / scale_tril=)
+S = T([[[1.5, 0.2, 0.0], [0.2, 2.0, 0.4], [0.0, 0.4, 0.8]], [[3.0, -1.0, 0.5], [-1.0, 2.0, 0.1], [0.5, 0.1, 1.0]]])
+case("wishart covariance", lambda d, c: Wishart(d, covariance_matrix=c), [T(4.5), A], value=S,
+     props=('mean', 'mode', 'variance', 'entropy'))
+case("wishart precision batch", lambda d, c: Wishart(d, precision_matrix=c), [T([3.5, 6.0]), A], value=S[0],
+     props=('mean', 'mode', 'variance', 'entropy'))
+case("wishart scaletril", lambda d, c: Wishart(d, scale_tril=c), [T([2.5, 7.0]), torch.linalg.cholesky(A)], value=S,
+     props=('mean', 'mode', 'variance', 'entropy'))
+case("wishart covariance f32", lambda d, c: Wishart(d, covariance_matrix=c), [T(4.5, F), A.to(F)], value=S.to(F),
+     props=('mean', 'variance', 'entropy'))
+
 # PyTorch's sampler (the same in 2.x) draws row k's squared norm from Beta(offset_k + 1/2, ...) with offsets 0, 0, 1,
 # ..., so rows below the second are more correlated than the LKJ marginal (all off-diagonal correlations 2 Beta(a, a) - 1,
 # a = eta - 1 + dim / 2): the variances of corr[1, 0] and corr[2, 1] of 200k seeded PyTorch draws, which Ember's sampler
@@ -181,7 +195,6 @@ out.append(f"var21 {fmt(c[..., 2, 1].var(0))}")
 
 kl("binomial", lambda n, p: Binomial(n, probs=p), lambda n, p: Binomial(n, probs=p),
    [T([5.0, 6.0, 4.0]), T([0.2, 0.5, 0.9]), T([5.0, 4.0, 4.0]), T([0.4, 0.5, 0.1])], 2)
-A = T([[2.0, 0.5, 0.1], [0.5, 1.5, -0.3], [0.1, -0.3, 1.0]])
 W2 = T([[0.3], [1.0], [-0.5]])
 kl("lowrank lowrank", LowRankMultivariateNormal, LowRankMultivariateNormal,
    [T([0.5, -1.0, 2.0]), W, T([1.0, 0.5, 2.0]), T([0.0, 1.0, 1.0]), W2, T([0.5, 1.5, 1.0])], 3)

@@ -17,6 +17,7 @@ import dev.ember.distributions.Normal;
 import dev.ember.distributions.OneHotCategoricalStraightThrough;
 import dev.ember.distributions.RelaxedBernoulli;
 import dev.ember.distributions.RelaxedOneHotCategorical;
+import dev.ember.distributions.Wishart;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -35,8 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Multinomial, NegativeBinomial, MixtureSameFamily, the relaxed Bernoulli and one-hot categorical families,
- * OneHotCategoricalStraightThrough, LowRankMultivariateNormal, LKJCholesky, Binomial.entropy and their KL pairs against
- * {@code torch.distributions} ({@code distributionsdiscrete/make_expected.py}, PyTorch 1.13): values of log_prob, cdf,
+ * OneHotCategoricalStraightThrough, LowRankMultivariateNormal, LKJCholesky, Wishart, Binomial.entropy and their KL pairs
+ * against {@code torch.distributions} ({@code distributionsdiscrete/make_expected.py}, PyTorch 1.13): values of log_prob, cdf,
  * entropy, mean, mode, variance and the low-rank normal's matrices with the float64 gradients of their sums, the relaxed
  * families' rsample and its gradients at fixed uniform noise, the straight-through gradient, KL values and gradients;
  * gradchecks on float64; sample shapes and statistics of a fixed seed; expand; PyTorch's messages and reprs.
@@ -74,6 +75,10 @@ class DistributionsDiscreteTest {
                 return new LowRankMultivariateNormal(in[0], in[1], in[2]);
             case "binomial":
                 return logits ? Binomial.ofLogits(in[0], in[1]) : Binomial.ofProbs(in[0], in[1]);
+            case "wishart":
+                return name.contains("covariance") ? new Wishart(in[0], in[1], null, null, null)
+                        : name.contains("precision") ? new Wishart(in[0], null, in[1], null, null)
+                        : new Wishart(in[0], null, null, in[1], null);
             case "lkj":
                 return new LKJCholesky(Integer.parseInt(name.split(" ")[1]), in[0], null);
             default:
@@ -274,6 +279,14 @@ class DistributionsDiscreteTest {
         assertTrue(Autograd.gradcheck(a -> Binomial.ofLogits(t64(5, 5, 5), a[0]).entropy(), logits));
         Tensor lkjValue = new dev.ember.distributions.CorrCholeskyTransform().forward(t64(0.3, -0.8, 1.1));
         assertTrue(Autograd.gradcheck(a -> new LKJCholesky(3, a[0], null).logProb(lkjValue), p64(0.5, 2.0)));
+        Tensor wl = Tensor.tensor(new double[][] {{2.0, 0, 0}, {0.5, 1.5, 0}, {0.1, -0.3, 1.0}}, DType.FLOAT64)
+                .requiresGrad_(true);
+        Tensor wValue = Tensor.tensor(new double[][] {{1.5, 0.2, 0.0}, {0.2, 2.0, 0.4}, {0.0, 0.4, 0.8}}, DType.FLOAT64);
+        assertTrue(Autograd.gradcheck(a -> new Wishart(a[0], null, null, a[1].tril(), null).logProb(wValue), p64(4.5), wl));
+        assertTrue(Autograd.gradcheck(a -> new Wishart(a[0], null, null, a[1].tril(), null).entropy(), p64(4.5), wl));
+        // rsample with respect to the scale only: df's gradient is the Gamma's implicit one, not the derivative of a
+        // rejection sampler at a fixed seed
+        assertTrue(Autograd.gradcheck(a -> new Wishart(4.5, null, null, a[0].tril(), null).rsample(new Generator(6), 2), wl));
         // the value perturbed off the support: unvalidated
         assertTrue(Autograd.gradcheck(a -> new LKJCholesky(3, Tensor.full(DType.FLOAT64, 1.5), false).logProb(a[0]),
                 lkjValue.detach().requiresGrad_(true)));
@@ -374,6 +387,22 @@ class DistributionsDiscreteTest {
         Tensor r10 = corr.select(-2, 1).select(-1, 0);
         assertArrayEquals(new double[] {0, 0}, r10.mean(new int[] {0}, false).toDoubleArray(), 0.015);
         assertArrayEquals(new double[] {1 / 6.0, 1 / 3.0}, r10.var(new int[] {0}, 1, false).toDoubleArray(), 0.01);
+        // Wishart: E[X] = df S, Var[X_ij] = df (S_ij^2 + S_ii S_jj), all samples positive definite
+        Tensor scale = Tensor.tensor(new double[][] {{2.0, 0.5, 0.1}, {0.5, 1.5, -0.3}, {0.1, -0.3, 1.0}}, DType.FLOAT64);
+        Wishart wishart = new Wishart(5.0, scale, null, null, null);
+        Tensor ws = wishart.sample(g, N);
+        assertArrayEquals(new int[] {N, 3, 3}, ws.shape());
+        assertTrue(wishart.support().check(ws).all());
+        assertArrayEquals(wishart.mean().toDoubleArray(), ws.mean(new int[] {0}, false).toDoubleArray(), 0.12);
+        double[] wv = wishart.variance().toDoubleArray();
+        double[] sv = ws.var(new int[] {0}, 1, false).toDoubleArray();
+        for (int i = 0; i < 9; i++) {
+            assertEquals(wv[i], sv[i], 0.06 * wv[i], "Wishart variance " + i);
+        }
+        Wishart we = wishart.expand(2);
+        assertArrayEquals(new int[] {2}, we.batchShape());
+        assertArrayEquals(new int[] {4, 2, 3, 3}, we.rsample(g, 4).shape());
+        assertArrayEquals(new int[] {4, 2}, we.logProb(we.sample(g, 4)).shape());
         LKJCholesky lkjE = lkj.expand(4, 2);
         assertArrayEquals(new int[] {4, 2}, lkjE.batchShape());
         assertArrayEquals(new int[] {5, 4, 2, 3, 3}, lkjE.sample(g, 5).shape());
@@ -478,6 +507,29 @@ class DistributionsDiscreteTest {
                         new LowRankMultivariateNormal(z3, w31, o3), new LowRankMultivariateNormal(Tensor.zeros(2),
                                 Tensor.ones(2, 1), Tensor.ones(2)))));
         assertFalse(new MixtureSameFamily(c2, new Normal(two, twoS)).hasRsample());
+
+        Tensor a3 = Tensor.tensor(new double[][] {{2.0, 0.5, 0.1}, {0.5, 1.5, -0.3}, {0.1, -0.3, 1.0}});
+        assertEquals("Wishart(covariance_matrix: torch.Size([3, 3]), df: 4.0)",
+                new Wishart(Tensor.full(new int[0], 4.0), a3, null, null, null).toString());
+        assertEquals("Wishart(scale_tril: torch.Size([3, 3]), df: 4.0)", new Wishart(4.0, null, null, a3.linalgCholesky(), null)
+                .toString());
+        assertEquals("Wishart(precision_matrix: torch.Size([2, 3, 3]), df: torch.Size([2]))",
+                new Wishart(Tensor.tensor(new double[] {4, 5}), null, a3, null, null).toString());
+        assertEquals("PositiveDefinite()", new Wishart(4.0, a3, null, null, null).support().toString());
+        assertEquals("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.",
+                message(() -> new Wishart(4.0, a3, null, a3, null)));
+        assertEquals("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.",
+                message(() -> new Wishart(4.0, null, null, null, null)));
+        assertEquals("scale_tril must be at least two-dimensional, with optional leading batch dimensions",
+                message(() -> new Wishart(4.0, Tensor.ones(3), null, null, null)));
+        assertEquals("Value of df=1.5 expected to be greater than ndim - 1 = 2.",
+                message(() -> new Wishart(1.5, a3, null, null, null)));
+        assertEquals("Value of df=tensor([1.5000, 4.0000]) expected to be greater than ndim - 1 = 2.",
+                message(() -> new Wishart(Tensor.tensor(new double[] {1.5, 4}), a3, null, null, null)));
+        assertEquals("Expected parameter covariance_matrix (Tensor of shape (3, 3)) of distribution Wishart(covariance_matrix: "
+                + "torch.Size([3, 3]), df: 4.0) to satisfy the constraint PositiveDefinite(), but found invalid values:\n"
+                + "tensor([[-2.0000, -0.5000, -0.1000],\n        [-0.5000, -1.5000,  0.3000],\n        [-0.1000,  0.3000, -1.0000]])",
+                message(() -> new Wishart(4.0, a3.neg(), null, null, null)));
 
         LKJCholesky lkj = new LKJCholesky(3, Tensor.tensor(new double[] {0.5, 2.0}), null);
         assertEquals("LKJCholesky(concentration: torch.Size([2]))", lkj.toString());

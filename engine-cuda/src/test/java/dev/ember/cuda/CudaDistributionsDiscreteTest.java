@@ -22,6 +22,7 @@ import dev.ember.distributions.SoftplusTransform;
 import dev.ember.distributions.StackTransform;
 import dev.ember.distributions.StickBreakingTransform;
 import dev.ember.distributions.Transform;
+import dev.ember.distributions.Wishart;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Session 21's distributions and transforms on CUDA against the CPU, forward and backward: Multinomial,
  * NegativeBinomial, MixtureSameFamily, the relaxed families (rsample from a fresh generator of one seed, the same noise on
- * both devices), LowRankMultivariateNormal, LKJCholesky, Binomial.entropy, their KL pairs, and the stick-breaking, Cholesky, softplus,
+ * both devices), LowRankMultivariateNormal, LKJCholesky, Wishart, Binomial.entropy, their KL pairs, and the stick-breaking, Cholesky, softplus,
  * cat and stack transforms; Multinomial and NegativeBinomial samples' shapes and devices.
  */
 class CudaDistributionsDiscreteTest {
@@ -93,6 +94,11 @@ class CudaDistributionsDiscreteTest {
         t.add(p("kl binomial", a -> KL.klDivergence(Binomial.ofProbs(Tensor.full(new int[] {4}, 5.0).to(a[0].device()), a[0]),
                 Binomial.ofProbs(Tensor.full(new int[] {4}, 5.0).to(a[0].device()), a[1])), unit(4), unit(4)));
         Tensor corr = new CorrCholeskyTransform().forward(r(2, 3));
+        Tensor spd = Tensor.tensor(new double[][] {{1.5, 0.2, 0.0}, {0.2, 2.0, 0.4}, {0.0, 0.4, 0.8}}).to(DType.FLOAT32);
+        t.add(p("wishart log_prob", a -> new Wishart(a[0], null, null, a[1].tril().add(Tensor.eye(3).to(a[1].device())), null)
+                .logProb(spd.to(a[0].device())), pos().add(3.0), pos(3, 3)));
+        t.add(p("wishart entropy", a -> new Wishart(a[0], null, null, a[1].tril().add(Tensor.eye(3).to(a[1].device())), null)
+                .entropy(), pos(2).add(3.0), pos(3, 3)));
         t.add(p("lkj log_prob", a -> new LKJCholesky(3, a[0], null).logProb(corr.to(a[0].device())), pos(2)));
         return t;
     }
