@@ -7,19 +7,10 @@ import dev.ember.Tensor;
  * diagonal exponentiated), as {@code torch.distributions.transforms.LowerCholeskyTransform}; not bijective, so it has
  * no log-det-Jacobian.
  */
-public class LowerCholeskyTransform extends Transform {
+public class LowerCholeskyTransform extends StatelessTransform {
     /** The transform. */
     public LowerCholeskyTransform() {
-    }
-
-    @Override
-    public Constraint domain() {
-        return Constraint.independent(Constraint.REAL, 2);
-    }
-
-    @Override
-    public Constraint codomain() {
-        return Constraint.LOWER_CHOLESKY;
+        super(LowerCholeskyTransform.class, Constraint.independent(Constraint.REAL, 2), Constraint.LOWER_CHOLESKY, false, 0);
     }
 
     @Override
@@ -30,16 +21,5 @@ public class LowerCholeskyTransform extends Transform {
     @Override
     protected Tensor invCall(Tensor y) {
         return y.tril(-1).add(y.diagonal(0, -2, -1).log().diagEmbed());
-    }
-
-    /** Equal to every {@code LowerCholeskyTransform}, as PyTorch's {@code __eq__}. */
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof LowerCholeskyTransform;
-    }
-
-    @Override
-    public int hashCode() {
-        return LowerCholeskyTransform.class.hashCode();
     }
 }

@@ -8,24 +8,10 @@ import dev.ember.nn.Functional;
  * {@code torch.distributions.transforms.StickBreakingTransform}: {@code z_i = sigmoid(x_i - log(K - 1 - i))} (clipped),
  * {@code y_i = z_i prod_{j<i} (1 - z_j)}, the last entry the stick left over; bijective, event_dim 1.
  */
-public class StickBreakingTransform extends Transform {
+public class StickBreakingTransform extends StatelessTransform {
     /** The transform. */
     public StickBreakingTransform() {
-    }
-
-    @Override
-    public Constraint domain() {
-        return Constraint.REAL_VECTOR;
-    }
-
-    @Override
-    public Constraint codomain() {
-        return Constraint.SIMPLEX;
-    }
-
-    @Override
-    public boolean bijective() {
-        return true;
+        super(StickBreakingTransform.class, Constraint.REAL_VECTOR, Constraint.SIMPLEX, true, 0);
     }
 
     /** {@code x.shape[-1] + 1 - cumsum(ones)}: K-1, K-2, ..., 1 in x's type. */
@@ -81,16 +67,5 @@ public class StickBreakingTransform extends Transform {
         int[] out = shape.clone();
         out[out.length - 1] -= 1;
         return out;
-    }
-
-    /** Equal to every {@code StickBreakingTransform}, as PyTorch's {@code __eq__}. */
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof StickBreakingTransform;
-    }
-
-    @Override
-    public int hashCode() {
-        return StickBreakingTransform.class.hashCode();
     }
 }
