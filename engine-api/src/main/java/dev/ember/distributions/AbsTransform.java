@@ -3,24 +3,10 @@ package dev.ember.distributions;
 import dev.ember.Tensor;
 
 /** y = |x|, as {@code torch.distributions.transforms.AbsTransform} (not bijective: its inverse is the identity, and it has no log-det-Jacobian). */
-public class AbsTransform extends Transform {
+public class AbsTransform extends StatelessTransform {
     /** The transform. */
     public AbsTransform() {
-    }
-
-    @Override
-    public Constraint domain() {
-        return Constraint.REAL;
-    }
-
-    @Override
-    public Constraint codomain() {
-        return Constraint.POSITIVE;
-    }
-
-    @Override
-    public boolean bijective() {
-        return false;
+        super(AbsTransform.class, Constraint.REAL, Constraint.POSITIVE, false, 0);
     }
 
     @Override
@@ -31,16 +17,5 @@ public class AbsTransform extends Transform {
     @Override
     protected Tensor invCall(Tensor y) {
         return y;
-    }
-
-    /** Equal to every {@code AbsTransform}, as PyTorch's {@code __eq__}. */
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof AbsTransform;
-    }
-
-    @Override
-    public int hashCode() {
-        return AbsTransform.class.hashCode();
     }
 }

@@ -170,6 +170,24 @@ public class Binomial extends Distribution {
         return expand ? values.expand(Dist.concat(new int[] {1 + total}, batch)) : values;
     }
 
+    /**
+     * PyTorch's entropy: {@code -sum(p log p)} over the enumerated support.
+     *
+     * @throws UnsupportedOperationException PyTorch's message where the total counts differ
+     */
+    @Override
+    public Tensor entropy() {
+        boolean homogeneous;
+        try (GradMode off = Ember.noGrad()) {
+            homogeneous = totalCount.detach().min().item() == (int) totalCount.detach().max().item();
+        }
+        if (!homogeneous) {
+            throw new UnsupportedOperationException("Inhomogeneous total count not supported by `entropy`.");
+        }
+        Tensor logProb = logProb(enumerateSupport(false));
+        return logProb.exp().mul(logProb).sum(0).neg();
+    }
+
     @Override
     public Binomial expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");

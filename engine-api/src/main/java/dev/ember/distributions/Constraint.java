@@ -242,4 +242,105 @@ public abstract class Constraint {
     static Tensor asDouble(Tensor t) {
         return t.dtype().isFloatingPoint() ? t : t.to(DType.FLOAT64);
     }
+
+    // ---- discrete and multivariate families, more transforms (session 21) ----
+
+    /** {@code constraints.multinomial(upper_bound)}: nonnegative along the last dim, summing to at most the bound. */
+    public static Constraint multinomial(int upperBound) {
+        return new Constraint("Multinomial()", 1, true) {
+            @Override
+            public Tensor check(Tensor v) {
+                return noGrad(() -> v.detach().ge(0L).all(-1).logicalAnd(v.detach().sum(-1).le((long) upperBound)));
+            }
+        };
+    }
+
+    /** {@code constraints.half_open_interval(0., 1.)}: {@code 0 <= v < 1}. */
+    public static final Constraint HALF_OPEN_UNIT_INTERVAL = new Constraint(
+            "HalfOpenInterval(lower_bound=0.0, upper_bound=1.0)", 0, false) {
+        @Override
+        public Tensor check(Tensor v) {
+            return noGrad(() -> v.detach().ge(0.0).logicalAnd(v.detach().lt(1.0)));
+        }
+    };
+
+    /** {@code constraints.greater_than_eq(0)} with PyTorch's int bound: {@code GreaterThanEq(lower_bound=0)}. */
+    public static final Constraint GREATER_THAN_EQ_ZERO = new Constraint("GreaterThanEq(lower_bound=0)", 0, false) {
+        @Override
+        public Tensor check(Tensor v) {
+            return noGrad(() -> v.detach().ge(0L));
+        }
+    };
+
+    /** {@code constraints.corr_cholesky}: lower triangular, positive diagonal, rows of unit norm (within 1e-4·dim). */
+    public static final Constraint CORR_CHOLESKY = new Constraint("CorrCholesky()", 2, false) {
+        @Override
+        public Tensor check(Tensor v) {
+            return noGrad(() -> {
+                Tensor d = v.detach();
+                double tol = Dist.eps(d.dtype()) * d.size(-1) * 10;
+                Tensor rowNorm = d.square().sum(-1).sqrt();
+                Tensor unitRowNorm = rowNorm.sub(1.0).abs().le(tol).all(-1);
+                return LOWER_CHOLESKY.check(d).logicalAnd(unitRowNorm);
+            });
+        }
+    };
+
+    /**
+     * {@code constraints.cat(cseq, dim, lengths)}: each constraint checked on its slice (of its length) along {@code dim},
+     * the checks concatenated; event_dim the largest of theirs.
+     */
+    public static Constraint cat(java.util.List<Constraint> cseq, int dim, int[] lengths) {
+        java.util.List<Constraint> cs = java.util.List.copyOf(cseq);
+        int[] ls = lengths.clone();
+        int ev = 0;
+        boolean discrete = false;
+        for (Constraint c : cs) {
+            ev = Math.max(ev, c.eventDim());
+            discrete |= c.isDiscrete();
+        }
+        return new Constraint("Cat()", ev, discrete) {
+            @Override
+            public Tensor check(Tensor v) {
+                return noGrad(() -> {
+                    java.util.List<Tensor> checks = new java.util.ArrayList<>();
+                    int start = 0;
+                    for (int i = 0; i < cs.size(); i++) {
+                        checks.add(cs.get(i).check(v.narrow(dim, start, ls[i])));
+                        start += ls[i];
+                    }
+                    return Tensor.cat(checks, dim);
+                });
+            }
+        };
+    }
+
+    /**
+     * {@code constraints.stack(cseq, dim)}: each constraint checked on its slice {@code select(dim, i)}, the checks
+     * stacked; event_dim the largest of theirs (one more where {@code dim + event_dim < 0}).
+     */
+    public static Constraint stack(java.util.List<Constraint> cseq, int dim) {
+        java.util.List<Constraint> cs = java.util.List.copyOf(cseq);
+        int ev = 0;
+        boolean discrete = false;
+        for (Constraint c : cs) {
+            ev = Math.max(ev, c.eventDim());
+            discrete |= c.isDiscrete();
+        }
+        if (dim + ev < 0) {
+            ev += 1;
+        }
+        return new Constraint("Stack()", ev, discrete) {
+            @Override
+            public Tensor check(Tensor v) {
+                return noGrad(() -> {
+                    java.util.List<Tensor> checks = new java.util.ArrayList<>();
+                    for (int i = 0; i < v.size(dim); i++) {
+                        checks.add(cs.get(i).check(v.select(dim, i)));
+                    }
+                    return Tensor.stack(checks, dim);
+                });
+            }
+        };
+    }
 }

@@ -53,6 +53,7 @@ public final class KL {
             }
             return Dist.sumRightmost(klDivergence(ip.baseDist(), iq.baseDist()), ip.reinterpretedBatchNdims());
         }
+        Tensor discrete = KLDiscrete.klDivergence(p, q); if (discrete != null) { return discrete; } // session 21: h5's families
         Tensor extra = KLMore.klDivergence(p, q);
         if (extra != null) {
             return extra;

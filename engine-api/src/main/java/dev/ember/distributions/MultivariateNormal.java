@@ -96,7 +96,7 @@ public class MultivariateNormal extends ExponentialFamily {
     }
 
     /** {@code _precision_to_scale_tril}: the Cholesky factor of P⁻¹ from a Cholesky factor of the flipped P. */
-    private static Tensor precisionToScaleTril(Tensor p) {
+    static Tensor precisionToScaleTril(Tensor p) {
         Tensor lf = p.flip(-2, -1).linalgCholesky();
         Tensor lInv = lf.flip(-2, -1).transpose(-2, -1);
         Tensor id = Tensor.eye(p.size(-1), p.size(-1), p.dtype()).to(p.device());

@@ -20,7 +20,7 @@ public class OneHotCategorical extends Distribution {
         this(new Categorical(probs, logits, validateArgs), validateArgs);
     }
 
-    private OneHotCategorical(Categorical c, Boolean validateArgs) {
+    OneHotCategorical(Categorical c, Boolean validateArgs) {
         super(c.batchShape(), new int[] {c.numEvents()}, validateArgs);
         this.categorical = c;
     }

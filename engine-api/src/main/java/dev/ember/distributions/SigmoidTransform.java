@@ -3,29 +3,10 @@ package dev.ember.distributions;
 import dev.ember.Tensor;
 
 /** y = sigmoid(x) clipped to [tiny, 1 - eps], as {@code torch.distributions.transforms.SigmoidTransform}; x = logit(y). */
-public class SigmoidTransform extends Transform {
+public class SigmoidTransform extends StatelessTransform {
     /** The transform. */
     public SigmoidTransform() {
-    }
-
-    @Override
-    public Constraint domain() {
-        return Constraint.REAL;
-    }
-
-    @Override
-    public Constraint codomain() {
-        return Constraint.UNIT_INTERVAL;
-    }
-
-    @Override
-    public boolean bijective() {
-        return true;
-    }
-
-    @Override
-    public int sign() {
-        return 1;
+        super(SigmoidTransform.class, Constraint.REAL, Constraint.UNIT_INTERVAL, true, 1);
     }
 
     @Override
@@ -52,16 +33,5 @@ public class SigmoidTransform extends Transform {
     @Override
     protected Tensor ladj(Tensor x, Tensor y) {
         return dev.ember.nn.Functional.softplus(x.neg()).neg().sub(dev.ember.nn.Functional.softplus(x));
-    }
-
-    /** Equal to every {@code SigmoidTransform}, as PyTorch's {@code __eq__}. */
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof SigmoidTransform;
-    }
-
-    @Override
-    public int hashCode() {
-        return SigmoidTransform.class.hashCode();
     }
 }

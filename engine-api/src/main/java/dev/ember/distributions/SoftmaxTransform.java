@@ -3,24 +3,10 @@ package dev.ember.distributions;
 import dev.ember.Tensor;
 
 /** Onto the simplex by exp then normalizing along the last dim, as {@code torch.distributions.transforms.SoftmaxTransform} (not bijective; its inverse is log). */
-public class SoftmaxTransform extends Transform {
+public class SoftmaxTransform extends StatelessTransform {
     /** The transform. */
     public SoftmaxTransform() {
-    }
-
-    @Override
-    public Constraint domain() {
-        return Constraint.REAL_VECTOR;
-    }
-
-    @Override
-    public Constraint codomain() {
-        return Constraint.SIMPLEX;
-    }
-
-    @Override
-    public boolean bijective() {
-        return false;
+        super(SoftmaxTransform.class, Constraint.REAL_VECTOR, Constraint.SIMPLEX, false, 0);
     }
 
     @Override
@@ -50,16 +36,5 @@ public class SoftmaxTransform extends Transform {
             throw new IllegalArgumentException("Too few dimensions on input");
         }
         return shape.clone();
-    }
-
-    /** Equal to every {@code SoftmaxTransform}, as PyTorch's {@code __eq__}. */
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof SoftmaxTransform;
-    }
-
-    @Override
-    public int hashCode() {
-        return SoftmaxTransform.class.hashCode();
     }
 }
