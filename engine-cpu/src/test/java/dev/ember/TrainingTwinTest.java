@@ -1,0 +1,750 @@
+package dev.ember;
+
+import dev.ember.distributions.KL;
+import dev.ember.distributions.Normal;
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.BatchNorm2d;
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.Dropout;
+import dev.ember.nn.Embedding;
+import dev.ember.nn.Flatten;
+import dev.ember.nn.Functional;
+import dev.ember.nn.GRU;
+import dev.ember.nn.GroupNorm;
+import dev.ember.nn.LSTM;
+import dev.ember.nn.LayerNorm;
+import dev.ember.nn.Linear;
+import dev.ember.nn.MaxPool2d;
+import dev.ember.nn.Module;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.Tanh;
+import dev.ember.nn.TransformerEncoder;
+import dev.ember.nn.TransformerEncoderLayer;
+import dev.ember.nn.utils.ClipGrad;
+import dev.ember.nn.utils.PackedRnnOutput;
+import dev.ember.nn.utils.PackedSequence;
+import dev.ember.nn.utils.Rnn;
+import dev.ember.optim.Adam;
+import dev.ember.optim.CosineAnnealingLR;
+import dev.ember.optim.LRScheduler;
+import dev.ember.optim.LambdaLR;
+import dev.ember.optim.OneCycleLR;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.ParamGroup;
+import dev.ember.optim.RMSprop;
+import dev.ember.optim.SGD;
+import dev.ember.optim.StepLR;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Whole training runs of tiny models, step for step against PyTorch ({@code trainingtwin/make_expected.py}): each model
+ * starts from PyTorch's initial state dict (PyTorch's default init under a fixed seed) and runs the same steps on the
+ * same batch; every step's loss, learning rate (and the norm clip_grad_norm_ returned, OneCycleLR's beta1) and every
+ * parameter's sum and sum of squares after the step are compared, then the final state dict (buffers included:
+ * BatchNorm's running statistics and num_batches_tracked), the optimizer's state tensors by parameter, and the
+ * eval-mode output. What each model composes: (1) an MLP, cross entropy with label smoothing, AdamW with amsgrad,
+ * OneCycleLR (cycling beta1), clip_grad_norm_; (2) a CNN with BatchNorm2d (train, then eval), MaxPool, Dropout(0), SGD
+ * with nesterov momentum and weight decay, StepLR; (3) Embedding, a 2-layer batch-first LSTM, log_softmax and NLL,
+ * Adam, clip_grad_value_; (3b) a GRU over pack_padded_sequence of unequal, unsorted lengths, the padded output and h_n,
+ * Adam with weight decay; (4) a pre-norm GELU TransformerEncoder under a causal mask, LayerNorm, cross entropy with
+ * ignore_index, AdamW, a LambdaLR warmup, two micro-batches accumulated; (5) a VAE step (Normal at a given noise,
+ * kl_divergence, BCE with logits), RMSprop centered with momentum and weight decay; (6) two parameter groups (no decay
+ * on biases and norms, another lr), a frozen layer (requires_grad_(false): no gradient, no state, unchanged),
+ * CosineAnnealingLR, zero_grad setting gradients to None; (7) the MLP in float32 (1e-5); (8) a head tied to the
+ * embedding (padding_idx), BatchNorm1d with a cumulative average (momentum None), cross entropy with weight,
+ * ignore_index and label smoothing together, a branch used on even steps only under zero_grad(set_to_none=False) with
+ * Adam (its zero gradients still move it); (9) a post-norm encoder under a causal and a key padding mask, GroupNorm and
+ * SiLU, SGD with dampening, clip_grad_norm_ with the inf norm; and resuming the MLP and the CNN from state dicts saved
+ * after 3 steps (safetensors for the model). Float64 is compared to 1e-10 of each tensor's largest magnitude (the runs
+ * are 6 steps; PyTorch 1.13 writes a few updates as mul_/add_ where 2.x writes lerp_, last-bit differences far under
+ * that).
+ */
+class TrainingTwinTest {
+    private static final PyTorchCases C = new PyTorchCases("/trainingtwin/expected.txt");
+    private static final int STEPS = 6;
+    private static final double TOL = 1e-10;
+    /**
+     * Parameters whose values are partly rounding noise, with the absolute tolerance they get: the key part of
+     * MultiheadAttention's in_proj_bias has a gradient that is exactly zero in exact arithmetic (softmax is unchanged
+     * by a shift of every score of a row), so PyTorch and Ember both get noise of ~1e-18, which Adam turns into steps
+     * of lr * g / eps ~ 1e-12 (checked with the script's model: in_proj_bias.grad[8:16] ~ 1e-18 at step 0).
+     */
+    private static final Map<String, Double> NOISE = Map.of("transformer/enc.layers.0.self_attn.in_proj_bias", 1e-9);
+
+    private static double floor(String key, String name) {
+        return NOISE.getOrDefault(key + "/" + name, 0.0);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Loads the case's initial state dict (written as {@code init.<key>}) into {@code m}, as float64. */
+    private static void loadInit(Module m, String key) {
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : C.named(key, "init_keys").entrySet()) {
+            state.put(e.getKey().substring("init.".length()), e.getValue());
+        }
+        m.to(DType.FLOAT64);
+        m.loadStateDict(state);
+    }
+
+    private static void close(String what, double expected, double actual) {
+        close(what, expected, actual, 0);
+    }
+
+    private static void close(String what, double expected, double actual, double floor) {
+        if (!(Math.abs(expected - actual) <= Math.max(TOL * Math.max(Math.abs(expected), 1e-3), floor))) {
+            fail(what + ": expected " + expected + " but was " + actual + " (diff " + (actual - expected) + ")");
+        }
+    }
+
+    private static void close(String what, double[] expected, double[] actual) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            close(what + "[" + i + "]", expected[i], actual[i]);
+        }
+    }
+
+    /** A tensor against PyTorch's: shape, then every value to TOL of the tensor's largest magnitude. */
+    private static void close(String what, Tensor expected, Tensor actual) {
+        close(what, expected, actual, 0);
+    }
+
+    private static void close(String what, Tensor expected, Tensor actual, double floor) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
+        double[] e = expected.toDoubleArray();
+        double[] a = actual.detach().to(DType.FLOAT64).contiguous().toDoubleArray();
+        double scale = 1e-6;
+        for (double v : e) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < e.length; i++) {
+            if (!(Math.abs(e[i] - a[i]) <= Math.max(TOL * scale, floor))) {
+                fail(what + "[" + i + "]: expected " + e[i] + " but was " + a[i] + " (diff " + (a[i] - e[i])
+                        + ", scale " + scale + ")");
+            }
+        }
+    }
+
+    private static double num(String key, String field) {
+        return Double.parseDouble(C.field(key, field));
+    }
+
+    /** Every parameter's sum and sum of squares after step {@code s}, in {@code named_parameters()} order. */
+    private static void checkParams(String key, int s, Module m) {
+        List<String> names = new ArrayList<>(m.namedParameters().keySet());
+        List<Tensor> ps = new ArrayList<>(m.namedParameters().values());
+        double[] sum = new double[ps.size()];
+        double[] sq = new double[ps.size()];
+        for (int i = 0; i < ps.size(); i++) {
+            double[] v = ps.get(i).detach().contiguous().toDoubleArray();
+            for (double x : v) {
+                sum[i] += x;
+                sq[i] += x * x;
+            }
+        }
+        double[] eSum = PyTorchCases.numbers(C.field(key, "step" + s + ".psum"));
+        double[] eSq = PyTorchCases.numbers(C.field(key, "step" + s + ".psq"));
+        assertEquals(eSum.length, ps.size(), key + ": parameter count");
+        for (int i = 0; i < ps.size(); i++) {
+            double f = floor(key, names.get(i)) * ps.get(i).numel();
+            close(key + " step " + s + " sum of " + names.get(i), eSum[i], sum[i], f);
+            close(key + " step " + s + " sum of squares of " + names.get(i), eSq[i], sq[i], f);
+        }
+    }
+
+    private static void checkLoss(String key, int s, double loss) {
+        close(key + " step " + s + " loss", num(key, "step" + s + ".loss"), loss);
+    }
+
+    /** The final state dict (every key PyTorch has, no other) and the optimizer's state by parameter name. */
+    private static void checkFinal(String key, Module m, Optimizer opt) {
+        Map<String, Tensor> sd = m.stateDict();
+        Map<String, Tensor> expected = C.named(key, "final_keys");
+        List<String> names = new ArrayList<>();
+        for (String k : expected.keySet()) {
+            names.add(k.substring("final.".length()));
+        }
+        assertEquals(names, new ArrayList<>(sd.keySet()), key + ": state dict keys");
+        for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+            String name = e.getKey().substring("final.".length());
+            Tensor got = sd.get(name);
+            if (e.getValue().dtype() == DType.INT64) {
+                assertEquals(DType.INT64, got.dtype(), key + " " + name + ": dtype");
+                assertArrayEquals(e.getValue().toDoubleArray(), got.toDoubleArray(), key + " " + name);
+            } else {
+                close(key + " final " + name, e.getValue(), got, floor(key, name));
+            }
+        }
+        // the optimizer's state: index i of state_dict()["state"] is the i-th parameter over the groups
+        Map<Tensor, String> names2 = new IdentityHashMap<>();
+        m.namedParameters().forEach((n, p) -> names2.put(p, n));
+        List<String> byIndex = new ArrayList<>();
+        for (ParamGroup g : opt.paramGroups()) {
+            for (Tensor p : g.params()) {
+                byIndex.add(names2.get(p));
+            }
+        }
+        @SuppressWarnings("unchecked")
+        Map<Integer, Map<String, Object>> state = (Map<Integer, Map<String, Object>>) opt.stateDict().get("state");
+        List<String> got = new ArrayList<>();
+        for (Map.Entry<Integer, Map<String, Object>> e : state.entrySet()) {
+            for (Map.Entry<String, Object> x : e.getValue().entrySet()) {
+                String k = "opt." + byIndex.get(e.getKey()) + "." + x.getKey();
+                got.add(k);
+                Tensor t = (Tensor) x.getValue();
+                if (x.getKey().equals("step")) {
+                    close(key + " " + k, Double.parseDouble(C.field(key, k).replaceAll(".*: ", "").replace("[", "")
+                            .replace("]", "")), t.item());
+                } else {
+                    close(key + " " + k, C.tensor(key, k), t);
+                }
+            }
+        }
+        List<String> want = List.of(C.field(key, "opt_keys").split(" "));
+        assertEquals(new java.util.TreeSet<>(want), new java.util.TreeSet<>(got), key + ": optimizer state keys");
+    }
+
+    private static Tensor t(String key, String name) {
+        return C.tensor(key, name);
+    }
+
+    // ------------------------------------------------------------------ 1. MLP
+
+    @Test
+    void mlpAdamWAmsgradOneCycleClipNorm() {
+        String k = "mlp";
+        Sequential model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor y = t(k, "y");
+        Optimizer opt = Adam.adamW(model.parameters(), 0.01, 0.9, 0.99, 1e-8, 0.05, true);
+        OneCycleLR sched = new OneCycleLR(opt, 0.05, STEPS + 2);
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.crossEntropy(model.forward(x), y, "mean", 0.1);
+            loss.backward();
+            Tensor n = ClipGrad.clipGradNorm_(model.parameters(), 0.5);
+            opt.step();
+            sched.step();
+            checkLoss(k, s, loss.item());
+            close(k + " step " + s + " clip norm", num(k, "step" + s + ".norm"), n.item());
+            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), sched.getLastLr()[0]);
+            close(k + " step " + s + " beta1", num(k, "step" + s + ".beta1"),
+                    (Double) ((List<?>) opt.paramGroups().get(0).get("betas")).get(0));
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
+        model.eval();
+        try (GradMode g = Ember.noGrad()) {
+            close(k + " eval", t(k, "eval"), model.forward(x));
+        }
+    }
+
+    // ------------------------------------------------------------------ 2. CNN
+
+    @Test
+    void cnnBatchNormSgdNesterovStepLR() {
+        String k = "cnn";
+        Sequential model = new Sequential(
+                new Conv2d(1, 3, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1, true),
+                new BatchNorm2d(3), new ReLU(), new MaxPool2d(2), new Dropout(0.0), new Flatten(), new Linear(12, 2));
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor y = t(k, "y");
+        Optimizer opt = new SGD(model.parameters(), 0.1, 0.9, 0, 1e-3, true);
+        StepLR sched = new StepLR(opt, 2, 0.5);
+        model.train();
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.crossEntropy(model.forward(x), y);
+            loss.backward();
+            opt.step();
+            sched.step();
+            checkLoss(k, s, loss.item());
+            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), sched.getLastLr()[0]);
+            checkParams(k, s, model);
+            close(k + " step " + s + " running_mean", t(k, "step" + s + ".running_mean"),
+                    model.getBuffer("1.running_mean"));
+        }
+        checkFinal(k, model, opt);
+        model.eval();
+        try (GradMode g = Ember.noGrad()) {
+            close(k + " eval", t(k, "eval"), model.forward(x));
+        }
+    }
+
+    // ------------------------------------------------------------------ 3. LSTM
+
+    /** Embedding, a 2-layer batch-first LSTM and a Linear head under log_softmax, as the script's CharLSTM. */
+    static final class CharLSTM extends Module {
+        final Embedding emb = registerModule("emb", new Embedding(5, 3));
+        final LSTM lstm = registerModule("lstm", new LSTM(3, 4, 2, true, true, 0.0, false, 0));
+        final Linear head = registerModule("head", new Linear(4, 5));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return Functional.logSoftmax(head.forward(lstm.forward(emb.forward(x))), -1);
+        }
+    }
+
+    @Test
+    void lstmNllAdamClipValue() {
+        String k = "lstm";
+        CharLSTM model = new CharLSTM();
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor y = t(k, "y");
+        Optimizer opt = Adam.adam(model.parameters(), 0.02);
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.nllLoss(model.forward(x).reshape(-1, 5), y.reshape(-1), "mean");
+            loss.backward();
+            ClipGrad.clipGradValue_(model.parameters(), 0.05);
+            opt.step();
+            checkLoss(k, s, loss.item());
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
+        model.eval();
+        try (GradMode g = Ember.noGrad()) {
+            close(k + " eval", t(k, "eval"), model.forward(x));
+        }
+    }
+
+    // ------------------------------------------------------------------ 3b. GRU over a packed batch
+
+    /** A GRU over pack_padded_sequence (unsorted lengths) and a Linear head on h_n, as the script's PackedGRU. */
+    static final class PackedGRU extends Module {
+        final GRU gru = registerModule("gru", new GRU(3, 4, 1, true, true, 0.0, false));
+        final Linear head = registerModule("head", new Linear(4, 2));
+        Tensor padded;
+
+        @Override
+        public Tensor forward(Tensor input) {
+            throw new UnsupportedOperationException("call run(x, lengths)");
+        }
+
+        Tensor run(Tensor x, Tensor lengths) {
+            PackedSequence packed = Rnn.packPaddedSequence(x, lengths, true, false);
+            PackedRnnOutput out = gru.forward(packed);
+            padded = Rnn.padPackedSequence(out.output(), true, 0.0, null).output();
+            return head.forward(out.h().select(0, out.h().shape()[0] - 1));
+        }
+    }
+
+    @Test
+    void gruPackedAdamWeightDecay() {
+        String k = "gru";
+        PackedGRU model = new PackedGRU();
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor lengths = t(k, "lengths");
+        Tensor target = t(k, "target");
+        Optimizer opt = Adam.adam(model.parameters(), 0.03, 0.9, 0.999, 1e-8, 0.01);
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor pred = model.run(x, lengths);
+            Tensor loss = Functional.mseLoss(pred, target).add(model.padded.pow(2L).mean().mul(0.1));
+            loss.backward();
+            opt.step();
+            checkLoss(k, s, loss.item());
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
+        model.eval();
+        try (GradMode g = Ember.noGrad()) {
+            close(k + " eval", t(k, "eval"), model.run(x, lengths));
+            close(k + " eval padded", t(k, "eval_padded"), model.padded);
+        }
+    }
+
+    // ------------------------------------------------------------------ 4. Transformer
+
+    /** Embedding, a pre-norm GELU encoder layer under a causal mask, LayerNorm and a head, as the script's TinyLM. */
+    static final class TinyLM extends Module {
+        final Embedding emb = registerModule("emb", new Embedding(7, 8));
+        final TransformerEncoder enc = registerModule("enc", new TransformerEncoder(
+                new TransformerEncoderLayer(8, 2, 16, 0.0, "gelu", 1e-5, true, true, true), 1));
+        final LayerNorm norm = registerModule("norm", new LayerNorm(8));
+        final Linear head = registerModule("head", new Linear(8, 7));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            int len = x.shape()[1];
+            Tensor mask = Tensor.full(DType.FLOAT64, Double.NEGATIVE_INFINITY, len, len).triu(1);
+            return head.forward(norm.forward(enc.forward(emb.forward(x), mask, null, null)));
+        }
+    }
+
+    @Test
+    void transformerAdamWWarmupAccumulation() {
+        String k = "transformer";
+        TinyLM model = new TinyLM();
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor y = t(k, "y");
+        Optimizer opt = Adam.adamW(model.parameters(), 0.01, 0.9, 0.999, 1e-8, 0.1);
+        LRScheduler sched = new LambdaLR(opt, step -> Math.min(1.0, (step + 1) / 3.0));
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            double total = 0;
+            for (int mb = 0; mb < 2; mb++) {
+                Tensor xb = x.narrow(0, 2 * mb, 2);
+                Tensor yb = y.narrow(0, 2 * mb, 2);
+                Tensor loss = Functional.crossEntropy(model.forward(xb).reshape(-1, 7), yb.reshape(-1), null, "mean",
+                        -1, 0.0).div(2.0);
+                loss.backward();
+                total += loss.item();
+            }
+            opt.step();
+            sched.step();
+            checkLoss(k, s, total);
+            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), sched.getLastLr()[0]);
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
+        model.eval();
+        try (GradMode g = Ember.noGrad()) {
+            close(k + " eval", t(k, "eval"), model.forward(x));
+        }
+    }
+
+    // ------------------------------------------------------------------ 5. VAE
+
+    static final class VAE extends Module {
+        final Linear enc = registerModule("enc", new Linear(6, 4));
+        final Linear dec = registerModule("dec", new Linear(2, 6));
+
+        @Override
+        public Tensor forward(Tensor input) {
+            throw new UnsupportedOperationException("call run(x, eps)");
+        }
+
+        /** The decoder's logits and the KL term, at the given noise. */
+        Tensor[] run(Tensor x, Tensor eps) {
+            Tensor h = enc.forward(x);
+            Tensor mu = h.narrow(1, 0, 2);
+            Tensor logvar = h.narrow(1, 2, 2);
+            Tensor std = logvar.mul(0.5).exp();
+            Normal q = new Normal(mu, std);
+            Tensor z = q.loc().add(eps.mul(q.scale())); // Normal.rsample's loc + eps * scale, at a given eps
+            Tensor kl = KL.klDivergence(q, new Normal(mu.zerosLike(), std.onesLike())).sum();
+            return new Tensor[] {dec.forward(z), kl};
+        }
+    }
+
+    @Test
+    void vaeKlBceRmspropCentered() {
+        String k = "vae";
+        VAE model = new VAE();
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor eps = t(k, "eps");
+        Optimizer opt = new RMSprop(model.parameters(), 0.01, 0.9, 1e-6, 0.01, 0.5, true);
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor[] r = model.run(x, eps.select(0, s));
+            Tensor rec = Functional.binaryCrossEntropyWithLogits(r[0], x, "sum");
+            Tensor loss = rec.add(r[1]).div(5.0);
+            loss.backward();
+            opt.step();
+            checkLoss(k, s, loss.item());
+            close(k + " step " + s + " kl", num(k, "step" + s + ".kl"), r[1].item());
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
+    }
+
+    // ------------------------------------------------------------------ 6. parameter groups and a frozen layer
+
+    @Test
+    void paramGroupsFrozenLayerCosine() {
+        String k = "groups";
+        Linear first = new Linear(4, 6);
+        Sequential model = new Sequential(first, new LayerNorm(6), new Tanh(), new Linear(6, 3));
+        loadInit(model, k);
+        first.requiresGrad_(false);
+        Tensor frozenWeight = first.weight.detach().clone();
+        Tensor x = t(k, "x");
+        Tensor target = t(k, "target");
+        List<Tensor> decay = new ArrayList<>();
+        List<Tensor> noDecay = new ArrayList<>();
+        for (Tensor p : model.namedParameters().values()) {
+            (p.dim() >= 2 ? decay : noDecay).add(p);
+        }
+        Optimizer opt = Adam.adamW(decay, 0.01, 0.9, 0.999, 1e-8, 0.1);
+        opt.addParamGroup(noDecay, Map.of("weight_decay", 0.0, "lr", 0.02));
+        CosineAnnealingLR sched = new CosineAnnealingLR(opt, 4, 1e-3);
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.mseLoss(model.forward(x), target);
+            loss.backward();
+            assertNull(first.weight.grad(), "a frozen parameter gets no gradient");
+            opt.step();
+            sched.step();
+            checkLoss(k, s, loss.item());
+            close(k + " step " + s + " lrs", PyTorchCases.numbers(C.field(k, "step" + s + ".lrs")), sched.getLastLr());
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
+        assertArrayEquals(frozenWeight.toDoubleArray(), first.weight.detach().contiguous().toDoubleArray(),
+                "the frozen layer is unchanged");
+        opt.zeroGrad();
+        double[] none = PyTorchCases.numbers(C.field(k, "grads_after_zero_grad"));
+        List<Tensor> ps = model.parameters();
+        for (int i = 0; i < ps.size(); i++) {
+            assertEquals(none[i] != 0, ps.get(i).grad() == null, "grad " + i + " is None after zero_grad");
+        }
+        assertTrue(none.length == ps.size());
+    }
+
+    // ------------------------------------------------------------------ 7. the MLP in float32
+
+    @Test
+    void mlpFloat32() {
+        String k = "mlp32";
+        Sequential model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        C.named(k, "init_keys").forEach((n, v) -> state.put(n.substring("init.".length()), v));
+        model.loadStateDict(state);
+        assertEquals(DType.FLOAT32, model.parameters().get(0).dtype());
+        Tensor x = t(k, "x");
+        Tensor y = t(k, "y");
+        Optimizer opt = Adam.adamW(model.parameters(), 0.01, 0.9, 0.99, 1e-8, 0.05, true);
+        OneCycleLR sched = new OneCycleLR(opt, 0.05, STEPS + 2);
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.crossEntropy(model.forward(x), y, "mean", 0.1);
+            loss.backward();
+            Tensor n = ClipGrad.clipGradNorm_(model.parameters(), 0.5);
+            opt.step();
+            sched.step();
+            double el = num(k, "step" + s + ".loss");
+            assertEquals(el, loss.item(), 1e-5 * Math.abs(el), "loss");
+            assertEquals(num(k, "step" + s + ".norm"), n.item(), 1e-5 * num(k, "step" + s + ".norm"), "norm");
+            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), sched.getLastLr()[0]);
+        }
+        Map<String, Tensor> sd = model.stateDict();
+        for (Map.Entry<String, Tensor> e : C.named(k, "final_keys").entrySet()) {
+            Tensor got = sd.get(e.getKey().substring("final.".length()));
+            assertEquals(DType.FLOAT32, got.dtype());
+            double[] ev = e.getValue().toDoubleArray();
+            double[] gv = got.toDoubleArray();
+            for (int i = 0; i < ev.length; i++) {
+                assertEquals(ev[i], gv[i], 1e-5 * Math.max(Math.abs(ev[i]), 0.1), e.getKey() + "[" + i + "]");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ 8. a tied head, zero_grad(set_to_none=False)
+
+    /** A head tied to the embedding (F.linear on emb.weight), BatchNorm1d with a cumulative average, an aux branch. */
+    static final class TiedLM extends Module {
+        final Embedding emb = registerModule("emb", new Embedding(6, 4, 0L, null, 2.0, false));
+        // no bias before BatchNorm: its gradient would be rounding noise only, which Adam makes steps of lr * g / eps
+        final Linear proj = registerModule("proj", new Linear(4, 4, false));
+        final BatchNorm1d bn = registerModule("bn", new BatchNorm1d(4, 1e-5, null, true, true));
+        final Linear aux = registerModule("aux", new Linear(4, 1));
+
+        @Override
+        public Tensor forward(Tensor input) {
+            return run(input)[0];
+        }
+
+        Tensor[] run(Tensor x) {
+            Tensor h = bn.forward(proj.forward(emb.forward(x))).tanh();
+            return new Tensor[] {Functional.linear(h, emb.weight, null), h};
+        }
+    }
+
+    /** PyTorch's {@code zero_grad(set_to_none=False)}: every gradient that exists is detached and zeroed in place. */
+    private static void zeroGradKeep(List<Tensor> params) {
+        for (Tensor p : params) {
+            if (p.grad() != null) {
+                p.grad().detach_().zero_();
+            }
+        }
+    }
+
+    @Test
+    void tiedHeadZeroGradKeepsZerosAdam() {
+        String k = "tied";
+        TiedLM model = new TiedLM();
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor y = t(k, "y");
+        Tensor w = t(k, "w");
+        Optimizer opt = Adam.adam(model.parameters(), 0.02, 0.8, 0.9, 1e-8, 0);
+        for (int s = 0; s < STEPS; s++) {
+            zeroGradKeep(model.parameters());
+            Tensor[] r = model.run(x);
+            Tensor loss = Functional.crossEntropy(r[0], y, w, "mean", -1, 0.2);
+            if (s % 2 == 0) {
+                loss = loss.add(model.aux.forward(r[1]).pow(2L).mean());
+            }
+            loss.backward();
+            opt.step();
+            checkLoss(k, s, loss.item());
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
+        double[] zero = PyTorchCases.numbers(C.field(k, "grads_zero_not_none"));
+        List<Tensor> ps = model.parameters();
+        for (int i = 0; i < ps.size(); i++) {
+            Tensor g = ps.get(i).grad();
+            boolean z = g != null && g.eq(0.0).all();
+            assertEquals(zero[i] != 0, z, "grad " + i + " all zero after the odd step");
+        }
+        model.eval();
+        try (GradMode g = Ember.noGrad()) {
+            close(k + " eval", t(k, "eval"), model.forward(x));
+        }
+    }
+
+    // ------------------------------------------------------------------ 9. padding and causal masks, GroupNorm, SGD
+
+    static final class PadLM extends Module {
+        final Embedding emb = registerModule("emb", new Embedding(7, 8, 0L, null, 2.0, false));
+        final GroupNorm gn = registerModule("gn", new GroupNorm(2, 8));
+        final TransformerEncoder enc = registerModule("enc", new TransformerEncoder(
+                new TransformerEncoderLayer(8, 2, 12, 0.0, "relu", 1e-5, true, false, true), 1));
+        final Linear head = registerModule("head", new Linear(8, 7));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            int len = x.shape()[1];
+            Tensor mask = Tensor.full(DType.FLOAT64, Double.NEGATIVE_INFINITY, len, len).triu(1);
+            Tensor e = emb.forward(x);
+            e = Functional.silu(gn.forward(e.transpose(1, 2)).transpose(1, 2));
+            return head.forward(enc.forward(e, mask, x.eq(0L), null));
+        }
+    }
+
+    @Test
+    void transformerPaddingMaskGroupNormSgdInfClip() {
+        String k = "transformer_pad";
+        PadLM model = new PadLM();
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor y = t(k, "y");
+        Optimizer opt = new SGD(model.parameters(), 0.2, 0.8, 0.3, 0, false);
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.crossEntropy(model.forward(x).reshape(-1, 7), y.reshape(-1), null, "mean", 0, 0.0);
+            loss.backward();
+            Tensor n = ClipGrad.clipGradNorm_(model.parameters(), 0.3, Double.POSITIVE_INFINITY);
+            opt.step();
+            checkLoss(k, s, loss.item());
+            close(k + " step " + s + " clip norm", num(k, "step" + s + ".norm"), n.item());
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
+        model.eval();
+        try (GradMode g = Ember.noGrad()) {
+            Tensor out = model.forward(x).reshape(-1, 7);
+            double[] xv = x.toDoubleArray();
+            List<Long> rows = new ArrayList<>();
+            for (int i = 0; i < xv.length; i++) {
+                if (xv[i] != 0) {
+                    rows.add((long) i);
+                }
+            }
+            long[] idx = rows.stream().mapToLong(Long::longValue).toArray();
+            close(k + " eval", t(k, "eval"), out.indexSelect(0, Tensor.tensor(idx, DType.INT64, Device.CPU)));
+        }
+    }
+
+    // ------------------------------------------------------------------ resuming: state dicts saved after 3 steps
+
+    /**
+     * The MLP and the CNN stopped after 3 steps, their state dicts saved (the model's through a safetensors file, the
+     * optimizer's and the scheduler's as maps) and loaded into fresh objects, then 3 more steps: the same trajectory as
+     * PyTorch's uninterrupted run (a state that is not saved or not restored shows here).
+     */
+    @Test
+    void resumeFromStateDictsMatchesTheUninterruptedRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        // the MLP: AdamW amsgrad + OneCycleLR (cycling beta1) + clipping
+        String k = "mlp";
+        Sequential model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor y = t(k, "y");
+        Optimizer opt = Adam.adamW(model.parameters(), 0.01, 0.9, 0.99, 1e-8, 0.05, true);
+        LRScheduler sched = new OneCycleLR(opt, 0.05, STEPS + 2);
+        for (int s = 0; s < STEPS; s++) {
+            if (s == 3) {
+                java.nio.file.Path f = dir.resolve("mlp.safetensors");
+                dev.ember.nn.Safetensors.save(model.stateDict(), f);
+                Map<String, Object> os = opt.stateDict();
+                Map<String, Object> ss = sched.stateDict();
+                model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
+                model.to(DType.FLOAT64);
+                model.loadStateDict(dev.ember.nn.Safetensors.load(f));
+                opt = Adam.adamW(model.parameters(), 0.01, 0.9, 0.99, 1e-8, 0.05, true);
+                sched = new OneCycleLR(opt, 0.05, STEPS + 2);
+                opt.loadStateDict(os);
+                sched.loadStateDict(ss);
+            }
+            opt.zeroGrad();
+            Tensor loss = Functional.crossEntropy(model.forward(x), y, "mean", 0.1);
+            loss.backward();
+            ClipGrad.clipGradNorm_(model.parameters(), 0.5);
+            opt.step();
+            sched.step();
+            checkLoss(k, s, loss.item());
+            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), sched.getLastLr()[0]);
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
+
+        // the CNN: BatchNorm2d's running statistics and num_batches_tracked, SGD's momentum buffers, StepLR
+        k = "cnn";
+        java.util.function.Supplier<Sequential> cnn = () -> new Sequential(
+                new Conv2d(1, 3, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1, true),
+                new BatchNorm2d(3), new ReLU(), new MaxPool2d(2), new Dropout(0.0), new Flatten(), new Linear(12, 2));
+        Sequential net = cnn.get();
+        loadInit(net, k);
+        x = t(k, "x");
+        y = t(k, "y");
+        Optimizer sgd = new SGD(net.parameters(), 0.1, 0.9, 0, 1e-3, true);
+        LRScheduler step = new StepLR(sgd, 2, 0.5);
+        for (int s = 0; s < STEPS; s++) {
+            if (s == 3) {
+                java.nio.file.Path f = dir.resolve("cnn.safetensors");
+                dev.ember.nn.Safetensors.save(net.stateDict(), f);
+                Map<String, Object> os = sgd.stateDict();
+                Map<String, Object> ss = step.stateDict();
+                net = cnn.get();
+                net.to(DType.FLOAT64);
+                net.loadStateDict(dev.ember.nn.Safetensors.load(f));
+                sgd = new SGD(net.parameters(), 0.1, 0.9, 0, 1e-3, true);
+                step = new StepLR(sgd, 2, 0.5);
+                sgd.loadStateDict(os);
+                step.loadStateDict(ss);
+            }
+            sgd.zeroGrad();
+            Tensor loss = Functional.crossEntropy(net.forward(x), y);
+            loss.backward();
+            sgd.step();
+            step.step();
+            checkLoss(k, s, loss.item());
+            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), step.getLastLr()[0]);
+            checkParams(k, s, net);
+        }
+        checkFinal(k, net, sgd);
+    }
+}

@@ -1,0 +1,480 @@
+# Writes expected.txt for TrainingTwinTest: whole training runs of tiny models, step for step.
+# Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13 on this machine; Ember follows PyTorch 2.x).
+#
+# For each model: PyTorch builds it with a fixed seed (its default init), the script writes its initial state dict and
+# a fixed data batch, runs STEPS training steps (loss, backward, gradient clipping, optimizer step, scheduler step) and
+# writes per step the loss, the learning rate after the scheduler's step, the value clip_grad_norm_ returned (where
+# used) and every parameter's sum and sum of squares after the step; at the end the full state dict (buffers included),
+# the optimizer's state tensors and the eval-mode output on the batch. Everything in float64 so the Java side can
+# compare to ~1e-10 relative.
+#
+# 1.13 vs 2.x: the update rules used here (AdamW with amsgrad, SGD with nesterov, Adam, RMSprop centered with
+# momentum) are the same algorithms in 2.x's single-tensor paths (2.x writes exp_avg.lerp_(grad, 1 - beta1) where 1.13
+# writes exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1): a last-bit difference, far under the tolerance); the
+# schedulers used (OneCycleLR, StepLR, LambdaLR, CosineAnnealingLR) give the same rates on these paths.
+# zero_grad: 1.13's default is set_to_none=False and 2.x's True; the script passes set_to_none=True explicitly, as
+# Ember's Optimizer.zeroGrad() (2.x's default) does. The causal mask is written out as 2.x's
+# generate_square_subsequent_mask (float -inf above the diagonal).
+#
+# Format: "=== model" then lines "name value": tensors as "dtype [shape] : values" (flattened Python reprs), lists as
+# Python reprs.
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.distributions import Normal, kl_divergence
+
+torch.set_default_dtype(torch.float64)
+STEPS = 6
+
+
+def tline(t):
+    t = t.detach()
+    dt = str(t.dtype).replace("torch.", "")
+    return "%s [%s] : %s" % (dt, ", ".join(str(s) for s in t.shape), repr(t.flatten().tolist()))
+
+
+class Case:
+    def __init__(self, name):
+        self.name = name
+        self.lines = []
+
+    def put(self, k, v):
+        self.lines.append("%s %s" % (k, v))
+
+    def tensor(self, k, t):
+        self.put(k, tline(t))
+
+    def state(self, prefix, sd):
+        self.put(prefix + "_keys", " ".join(prefix + "." + k for k in sd))
+        for k, v in sd.items():
+            self.tensor(prefix + "." + k, v)
+
+    def params_after(self, step, model):
+        ps = [p for _, p in model.named_parameters()]
+        self.put("step%d.psum" % step, repr([p.detach().sum().item() for p in ps]))
+        self.put("step%d.psq" % step, repr([(p.detach() ** 2).sum().item() for p in ps]))
+
+    def opt_state(self, model, opt, names):
+        # optimizer state by parameter name: "<param>.<state key>" (step as a number)
+        pid = {id(p): n for n, p in model.named_parameters()}
+        keys = []
+        for p, st in opt.state.items():
+            for sk, sv in st.items():
+                k = "opt.%s.%s" % (pid[id(p)], sk)
+                keys.append(k)
+                if torch.is_tensor(sv):
+                    self.tensor(k, sv.to(torch.float64) if sk == "step" else sv)
+                else:
+                    self.put(k, repr(float(sv)))
+        self.put("opt_keys", " ".join(keys))
+
+    def emit(self):
+        print("=== " + self.name)
+        for l in self.lines:
+            print(l)
+
+
+# ------------------------------------------------------------------ 1. MLP + CE(label_smoothing) + AdamW(amsgrad) + OneCycleLR + clip_grad_norm_
+def mlp():
+    c = Case("mlp")
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    x = torch.randn(6, 4)
+    y = torch.tensor([0, 2, 1, 1, 0, 2])
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("y", y)
+    opt = torch.optim.AdamW(model.parameters(), lr=0.01, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.05, amsgrad=True)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=STEPS + 2)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
+        loss.backward()
+        n = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.5)
+        opt.step()
+        sched.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.norm" % s, repr(n.item()))
+        c.put("step%d.lr" % s, repr(sched.get_last_lr()[0]))
+        c.put("step%d.beta1" % s, repr(opt.param_groups[0]["betas"][0]))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    model.eval()
+    with torch.no_grad():
+        c.tensor("eval", model(x))
+    c.emit()
+
+
+# ------------------------------------------------------------------ 2. CNN + BatchNorm2d + MaxPool + Dropout(0) + SGD(nesterov) + StepLR
+def cnn():
+    c = Case("cnn")
+    torch.manual_seed(2)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Dropout(0.0), nn.Flatten(), nn.Linear(12, 2))
+    x = torch.randn(4, 1, 4, 4)
+    y = torch.tensor([1, 0, 0, 1])
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("y", y)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    model.train()
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        sched.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.lr" % s, repr(sched.get_last_lr()[0]))
+        c.params_after(s, model)
+        c.tensor("step%d.running_mean" % s, model[1].running_mean)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    model.eval()
+    with torch.no_grad():
+        c.tensor("eval", model(x))
+    c.emit()
+
+
+# ------------------------------------------------------------------ 3. Embedding + 2-layer LSTM (batch_first) + Linear, NLL(log_softmax), Adam + clip_grad_value_
+class CharLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(5, 3)
+        self.lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True)
+        self.head = nn.Linear(4, 5)
+
+    def forward(self, x):
+        out, _ = self.lstm(self.emb(x))
+        return F.log_softmax(self.head(out), dim=-1)
+
+
+def lstm():
+    c = Case("lstm")
+    torch.manual_seed(3)
+    model = CharLSTM()
+    seq = torch.tensor([[0, 1, 2, 3, 4, 0], [2, 2, 1, 0, 3, 1]])
+    x, y = seq[:, :-1], seq[:, 1:]
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("y", y)
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = F.nll_loss(model(x).reshape(-1, 5), y.reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_value_(model.parameters(), 0.05)
+        opt.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    model.eval()
+    with torch.no_grad():
+        c.tensor("eval", model(x))
+    c.emit()
+
+
+# ------------------------------------------------------------------ 3b. GRU over pack_padded_sequence (unequal lengths, unsorted) + Linear on h_n, MSE, Adam(weight_decay)
+class PackedGRU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 4, batch_first=True)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x, lengths):
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, h = self.gru(packed)
+        padded, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+        return self.head(h[-1]), padded
+
+
+def gru():
+    c = Case("gru")
+    torch.manual_seed(4)
+    model = PackedGRU()
+    x = torch.randn(3, 5, 3)
+    lengths = torch.tensor([3, 5, 2])
+    target = torch.randn(3, 2)
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("lengths", lengths)
+    c.tensor("target", target)
+    opt = torch.optim.Adam(model.parameters(), lr=0.03, weight_decay=0.01)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        pred, padded = model(x, lengths)
+        loss = F.mse_loss(pred, target) + 0.1 * padded.pow(2).mean()
+        loss.backward()
+        opt.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    model.eval()
+    with torch.no_grad():
+        pred, padded = model(x, lengths)
+        c.tensor("eval", pred)
+        c.tensor("eval_padded", padded)
+    c.emit()
+
+
+# ------------------------------------------------------------------ 4. Embedding + TransformerEncoder(norm_first, gelu, causal) + LayerNorm + Linear, CE(ignore_index), AdamW + LambdaLR warmup, 2 micro-batches
+class TinyLM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(7, 8)
+        layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, activation="gelu",
+                                           batch_first=True, norm_first=True)
+        self.enc = nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(8)
+        self.head = nn.Linear(8, 7)
+
+    def forward(self, x):
+        L = x.shape[1]
+        mask = torch.triu(torch.full((L, L), float("-inf")), diagonal=1)
+        return self.head(self.norm(self.enc(self.emb(x), mask=mask)))
+
+
+def warmup(step):
+    return min(1.0, (step + 1) / 3.0)
+
+
+def transformer():
+    c = Case("transformer")
+    torch.manual_seed(5)
+    model = TinyLM()
+    seq = torch.tensor([[1, 2, 3, 4, 5], [6, 5, 4, 0, 0], [2, 4, 6, 1, 3], [3, 3, 1, 0, 0]])
+    x, y = seq[:, :-1], seq[:, 1:].clone()
+    y[y == 0] = -1  # padding: ignored
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("y", y)
+    opt = torch.optim.AdamW(model.parameters(), lr=0.01, weight_decay=0.1)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        total = 0.0
+        for mb in range(2):
+            xb, yb = x[2 * mb:2 * mb + 2], y[2 * mb:2 * mb + 2]
+            loss = F.cross_entropy(model(xb).reshape(-1, 7), yb.reshape(-1), ignore_index=-1) / 2
+            loss.backward()
+            total += loss.item()
+        opt.step()
+        sched.step()
+        c.put("step%d.loss" % s, repr(total))
+        c.put("step%d.lr" % s, repr(sched.get_last_lr()[0]))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    model.eval()
+    with torch.no_grad():
+        c.tensor("eval", model(x))
+    c.emit()
+
+
+# ------------------------------------------------------------------ 5. VAE step: Normal rsample at fixed noise, kl_divergence, BCEWithLogits, RMSprop(centered, momentum)
+class VAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Linear(6, 4)
+        self.dec = nn.Linear(2, 6)
+
+    def forward(self, x, eps):
+        h = self.enc(x)
+        mu, logvar = h[:, :2], h[:, 2:]
+        std = torch.exp(0.5 * logvar)
+        q = Normal(mu, std)
+        z = mu + eps * std  # Normal.rsample's loc + eps * scale, at a given eps
+        kl = kl_divergence(q, Normal(torch.zeros_like(mu), torch.ones_like(std))).sum()
+        return self.dec(z), kl
+
+
+def vae():
+    c = Case("vae")
+    torch.manual_seed(6)
+    model = VAE()
+    x = torch.rand(5, 6).round()
+    eps = torch.randn(STEPS, 5, 2)
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("eps", eps)
+    opt = torch.optim.RMSprop(model.parameters(), lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.01, momentum=0.5,
+                              centered=True)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        logits, kl = model(x, eps[s])
+        rec = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+        loss = (rec + kl) / x.shape[0]
+        loss.backward()
+        opt.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.kl" % s, repr(kl.item()))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    c.emit()
+
+
+# ------------------------------------------------------------------ 6. parameter groups (no decay on biases and norms), a frozen layer, CosineAnnealingLR
+def groups():
+    c = Case("groups")
+    torch.manual_seed(7)
+    model = nn.Sequential(nn.Linear(4, 6), nn.LayerNorm(6), nn.Tanh(), nn.Linear(6, 3))
+    model[0].requires_grad_(False)
+    x = torch.randn(5, 4)
+    target = torch.randn(5, 3)
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("target", target)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1},
+                             {"params": no_decay, "weight_decay": 0.0, "lr": 0.02}], lr=0.01)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4, eta_min=1e-3)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = F.mse_loss(model(x), target)
+        loss.backward()
+        opt.step()
+        sched.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.lrs" % s, repr(sched.get_last_lr()))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    opt.zero_grad(set_to_none=True)
+    c.put("grads_after_zero_grad", repr([p.grad is None for p in model.parameters()]))
+    c.emit()
+
+
+# ------------------------------------------------------------------ 7. the MLP of 1. in float32 (compared to ~1e-5)
+def mlp32():
+    c = Case("mlp32")
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)).float()
+    x = torch.randn(6, 4).float()
+    y = torch.tensor([0, 2, 1, 1, 0, 2])
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("y", y)
+    opt = torch.optim.AdamW(model.parameters(), lr=0.01, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.05, amsgrad=True)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=STEPS + 2)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
+        loss.backward()
+        n = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.5)
+        opt.step()
+        sched.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.norm" % s, repr(n.item()))
+        c.put("step%d.lr" % s, repr(sched.get_last_lr()[0]))
+        c.put("step%d.beta1" % s, repr(opt.param_groups[0]["betas"][0]))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    model.eval()
+    with torch.no_grad():
+        c.tensor("eval", model(x))
+    c.emit()
+
+
+# ------------------------------------------------------------------ 8. a head tied to the embedding (F.linear on emb.weight), Embedding(padding_idx),
+# CE(weight, ignore_index, label_smoothing), a branch used on even steps only, zero_grad(set_to_none=False) + Adam
+# (the unused branch's zero gradients still move it: its moments decay), BatchNorm1d(momentum=None: cumulative average)
+class TiedLM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(6, 4, padding_idx=0)
+        self.proj = nn.Linear(4, 4, bias=False)  # a bias before BatchNorm gets a gradient of rounding noise only
+        self.bn = nn.BatchNorm1d(4, momentum=None)
+        self.aux = nn.Linear(4, 1)
+
+    def forward(self, x):
+        h = torch.tanh(self.bn(self.proj(self.emb(x))))
+        return F.linear(h, self.emb.weight), h
+
+
+def tied():
+    c = Case("tied")
+    torch.manual_seed(8)
+    model = TiedLM()
+    x = torch.tensor([0, 1, 2, 3, 4, 5, 1, 3])
+    y = torch.tensor([1, 2, -1, 4, 5, 0, 3, -1])
+    w = torch.tensor([0.5, 1.0, 2.0, 1.5, 0.7, 1.2])
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("y", y)
+    c.tensor("w", w)
+    opt = torch.optim.Adam(model.parameters(), lr=0.02, betas=(0.8, 0.9))
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=False)
+        logits, h = model(x)
+        loss = F.cross_entropy(logits, y, weight=w, ignore_index=-1, label_smoothing=0.2)
+        if s % 2 == 0:
+            loss = loss + model.aux(h).pow(2).mean()
+        loss.backward()
+        opt.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    c.put("grads_zero_not_none", repr([p.grad is not None and bool((p.grad == 0).all()) for p in model.parameters()]))
+    model.eval()
+    with torch.no_grad():
+        c.tensor("eval", model(x)[0])
+    c.emit()
+
+
+# ------------------------------------------------------------------ 9. the encoder of 4. with a key padding mask as well as the causal mask,
+# GroupNorm + SiLU on the embedding, SGD (momentum, dampening) + clip_grad_norm_(norm_type=inf)
+class PadLM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(7, 8, padding_idx=0)
+        self.gn = nn.GroupNorm(2, 8)
+        layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=12, dropout=0.0, batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+        self.head = nn.Linear(8, 7)
+
+    def forward(self, x):
+        L = x.shape[1]
+        mask = torch.triu(torch.full((L, L), float("-inf")), diagonal=1)
+        e = self.emb(x)
+        e = F.silu(self.gn(e.transpose(1, 2)).transpose(1, 2))
+        return self.head(self.enc(e, mask=mask, src_key_padding_mask=(x == 0)))
+
+
+def transformer_pad():
+    c = Case("transformer_pad")
+    torch.manual_seed(9)
+    model = PadLM()
+    seq = torch.tensor([[1, 2, 3, 4, 5], [6, 5, 4, 0, 0], [2, 4, 6, 1, 0]])
+    x, y = seq[:, :-1], seq[:, 1:]
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("y", y)
+    opt = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.8, dampening=0.3)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x).reshape(-1, 7), y.reshape(-1), ignore_index=0)
+        loss.backward()
+        n = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.3, norm_type=float("inf"))
+        opt.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.norm" % s, repr(n.item()))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    model.eval()
+    with torch.no_grad():
+        out = model(x)
+        c.tensor("eval", out[x != 0])  # padded positions' outputs are not compared (PyTorch's fast path may zero them)
+    c.emit()
+
+
+for f in (mlp, cnn, lstm, gru, transformer, vae, groups, mlp32, tied, transformer_pad):
+    f()
