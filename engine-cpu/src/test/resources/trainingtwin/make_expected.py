@@ -476,5 +476,181 @@ def transformer_pad():
     c.emit()
 
 
-for f in (mlp, cnn, lstm, gru, transformer, vae, groups, mlp32, tied, transformer_pad):
+# ------------------------------------------------------------------ 10. parametrizations: spectral_norm (its power iteration updates _u, _v
+# in every training forward) and orthogonal (matrix_exp, trivialization: a base buffer), Adam, then eval
+def param():
+    from torch.nn.utils import parametrizations as P
+    c = Case("param")
+    torch.manual_seed(10)
+    model = nn.Sequential(P.spectral_norm(nn.Linear(4, 5)), nn.Tanh(), P.orthogonal(nn.Linear(5, 5)), nn.Linear(5, 2))
+    x = torch.randn(6, 4)
+    target = torch.randn(6, 2)
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("target", target)
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = F.mse_loss(model(x), target)
+        loss.backward()
+        opt.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    model.eval()
+    with torch.no_grad():
+        c.tensor("eval", model(x))
+        c.tensor("eval_weight0", model[0].weight)
+        c.tensor("eval_weight2", model[2].weight)
+    c.emit()
+
+
+# ------------------------------------------------------------------ 11. LBFGS with the strong Wolfe line search over a closure
+def lbfgs():
+    c = Case("lbfgs")
+    torch.manual_seed(11)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    x = torch.randn(8, 3)
+    target = torch.randn(8, 1)
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("target", target)
+    opt = torch.optim.LBFGS(model.parameters(), lr=1, max_iter=5, history_size=3, line_search_fn="strong_wolfe")
+    evals = [0]
+
+    def closure():
+        opt.zero_grad(set_to_none=True)
+        loss = F.mse_loss(model(x), target)
+        loss.backward()
+        evals[0] += 1
+        return loss
+
+    for s in range(4):
+        loss = opt.step(closure)
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.evals" % s, repr(evals[0]))
+        c.params_after(s, model)
+    st = opt.state[opt._params[0]]
+    c.put("func_evals", repr(st["func_evals"]))
+    c.put("n_iter", repr(st["n_iter"]))
+    c.state("final", model.state_dict())
+    c.emit()
+
+
+# ------------------------------------------------------------------ 12. SWA: AveragedModel from step 2, SWALR, update_bn over two batches
+def swa():
+    from torch.optim.swa_utils import AveragedModel, SWALR, update_bn
+    c = Case("swa")
+    torch.manual_seed(12)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    x = torch.randn(6, 3)
+    y = torch.tensor([0, 1, 1, 0, 1, 0])
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("y", y)
+    swa_model = AveragedModel(model)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.5)
+    sched = SWALR(opt, swa_lr=0.05, anneal_epochs=2, anneal_strategy="linear")
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        if s >= 2:
+            swa_model.update_parameters(model)
+            sched.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.lr" % s, repr(opt.param_groups[0]["lr"]))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    update_bn([x[:3], x[3:]], swa_model)
+    c.state("swa", swa_model.state_dict())
+    swa_model.eval()
+    with torch.no_grad():
+        c.tensor("eval", swa_model(x))
+    c.emit()
+
+
+# ------------------------------------------------------------------ 13. activation checkpointing around a block with BatchNorm1d: the
+# recomputation in backward runs the block's forward again, so its running statistics are updated twice per step
+# (num_batches_tracked counts 2 per step) in PyTorch, reentrant or not
+class CkptNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Linear(3, 4)
+        self.block = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.GELU())
+        self.out = nn.Linear(4, 2)
+
+    def forward(self, x):
+        from torch.utils.checkpoint import checkpoint
+        return self.out(checkpoint(self.block, self.inp(x), use_reentrant=False))
+
+
+def ckpt():
+    c = Case("ckpt")
+    torch.manual_seed(13)
+    model = CkptNet()
+    x = torch.randn(5, 3)
+    target = torch.randn(5, 2)
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("target", target)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for s in range(3):
+        opt.zero_grad(set_to_none=True)
+        loss = F.mse_loss(model(x), target)
+        loss.backward()
+        opt.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.emit()
+
+
+# ------------------------------------------------------------------ 14. a 2-layer bidirectional LSTM with proj_size over a packed (sorted,
+# time-first) batch, Adagrad (lr_decay, initial accumulator) + ExponentialLR
+class BiLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2)
+        self.head = nn.Linear(4, 1)
+
+    def forward(self, x, lengths):
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths)
+        out, (h, cc) = self.lstm(packed)
+        padded, _ = nn.utils.rnn.pad_packed_sequence(out)
+        return self.head(padded).squeeze(-1), h, cc
+
+
+def bilstm():
+    c = Case("bilstm")
+    torch.manual_seed(14)
+    model = BiLSTM()
+    x = torch.randn(5, 3, 3)
+    lengths = torch.tensor([5, 4, 2])
+    target = torch.randn(5, 3)
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("lengths", lengths)
+    c.tensor("target", target)
+    opt = torch.optim.Adagrad(model.parameters(), lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        pred, h, cc = model(x, lengths)
+        loss = F.smooth_l1_loss(pred, target, beta=0.5) + 0.1 * h.pow(2).sum() + 0.05 * cc.abs().mean()
+        loss.backward()
+        opt.step()
+        sched.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.lr" % s, repr(sched.get_last_lr()[0]))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt, None)
+    c.emit()
+
+
+for f in (mlp, cnn, lstm, gru, transformer, vae, groups, mlp32, tied, transformer_pad, param, lbfgs, swa, ckpt,
+          bilstm):
     f()

@@ -21,12 +21,18 @@ import dev.ember.nn.Sequential;
 import dev.ember.nn.Tanh;
 import dev.ember.nn.TransformerEncoder;
 import dev.ember.nn.TransformerEncoderLayer;
+import dev.ember.nn.utils.Checkpoint;
 import dev.ember.nn.utils.ClipGrad;
 import dev.ember.nn.utils.PackedRnnOutput;
 import dev.ember.nn.utils.PackedSequence;
+import dev.ember.nn.utils.Parametrizations;
 import dev.ember.nn.utils.Rnn;
+import dev.ember.optim.Adagrad;
 import dev.ember.optim.Adam;
+import dev.ember.optim.AveragedModel;
 import dev.ember.optim.CosineAnnealingLR;
+import dev.ember.optim.ExponentialLR;
+import dev.ember.optim.LBFGS;
 import dev.ember.optim.LRScheduler;
 import dev.ember.optim.LambdaLR;
 import dev.ember.optim.OneCycleLR;
@@ -34,7 +40,9 @@ import dev.ember.optim.Optimizer;
 import dev.ember.optim.ParamGroup;
 import dev.ember.optim.RMSprop;
 import dev.ember.optim.SGD;
+import dev.ember.optim.SWALR;
 import dev.ember.optim.StepLR;
+import dev.ember.optim.SwaUtils;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -746,5 +754,202 @@ class TrainingTwinTest {
             checkParams(k, s, net);
         }
         checkFinal(k, net, sgd);
+    }
+
+    // ------------------------------------------------------------------ 10. parametrizations
+
+    @Test
+    void spectralNormOrthogonalParametrizationsAdam() {
+        String k = "param";
+        Sequential model = new Sequential(Parametrizations.spectralNorm(new Linear(4, 5)), new Tanh(),
+                Parametrizations.orthogonal(new Linear(5, 5)), new Linear(5, 2));
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor target = t(k, "target");
+        Optimizer opt = Adam.adam(model.parameters(), 0.05);
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.mseLoss(model.forward(x), target);
+            loss.backward();
+            opt.step();
+            checkLoss(k, s, loss.item());
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
+        model.eval();
+        try (GradMode g = Ember.noGrad()) {
+            close(k + " eval", t(k, "eval"), model.forward(x));
+            close(k + " eval weight 0", t(k, "eval_weight0"), model.get(0).parametrizedValue("weight"));
+            close(k + " eval weight 2", t(k, "eval_weight2"), model.get(2).parametrizedValue("weight"));
+        }
+    }
+
+    // ------------------------------------------------------------------ 11. LBFGS
+
+    @Test
+    void lbfgsStrongWolfeClosure() {
+        String k = "lbfgs";
+        Sequential model = new Sequential(new Linear(3, 4), new Tanh(), new Linear(4, 1));
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor target = t(k, "target");
+        LBFGS opt = new LBFGS(model.parameters(), 1, 5, null, 1e-7, 1e-9, 3, "strong_wolfe");
+        int[] evals = {0};
+        for (int s = 0; s < 4; s++) {
+            Tensor loss = opt.step(() -> {
+                opt.zeroGrad();
+                Tensor l = Functional.mseLoss(model.forward(x), target);
+                l.backward();
+                evals[0]++;
+                return l;
+            });
+            checkLoss(k, s, loss.item());
+            assertEquals((int) num(k, "step" + s + ".evals"), evals[0], "closure evaluations after step " + s);
+            checkParams(k, s, model);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> st = (Map<String, Object>) ((Map<Integer, Object>) opt.stateDict().get("state")).get(0);
+        assertEquals(num(k, "func_evals"), ((Number) scalar(st.get("func_evals"))).doubleValue(), "func_evals");
+        assertEquals(num(k, "n_iter"), ((Number) scalar(st.get("n_iter"))).doubleValue(), "n_iter");
+        checkModelState(k, "final", model);
+    }
+
+    private static Object scalar(Object o) {
+        return o instanceof Tensor ? ((Tensor) o).item() : o;
+    }
+
+    /** A state dict against the case's {@code <prefix>_keys}: the same keys in order, values as {@link #close}. */
+    private static void checkModelState(String key, String prefix, Module m) {
+        Map<String, Tensor> sd = m.stateDict();
+        Map<String, Tensor> expected = C.named(key, prefix + "_keys");
+        List<String> names = new ArrayList<>();
+        for (String n : expected.keySet()) {
+            names.add(n.substring(prefix.length() + 1));
+        }
+        assertEquals(names, new ArrayList<>(sd.keySet()), key + ": " + prefix + " state dict keys");
+        for (Map.Entry<String, Tensor> e : expected.entrySet()) {
+            String name = e.getKey().substring(prefix.length() + 1);
+            Tensor got = sd.get(name);
+            if (e.getValue().dtype() == DType.INT64) {
+                assertEquals(DType.INT64, got.dtype(), key + " " + name + ": dtype");
+                assertArrayEquals(e.getValue().toDoubleArray(), got.toDoubleArray(), key + " " + prefix + " " + name);
+            } else {
+                close(key + " " + prefix + " " + name, e.getValue(), got, floor(key, name));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ 12. SWA
+
+    @Test
+    void swaAveragedModelSwalrUpdateBn() {
+        String k = "swa";
+        java.util.function.Supplier<Sequential> fresh = () -> new Sequential(new Linear(3, 4), new BatchNorm1d(4),
+                new ReLU(), new Linear(4, 2));
+        Sequential model = fresh.get();
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor y = t(k, "y");
+        AveragedModel swaModel = new AveragedModel(model, fresh);
+        Optimizer opt = new SGD(model.parameters(), 0.1, 0.5, 0, 0, false);
+        SWALR sched = new SWALR(opt, 0.05, 2, "linear");
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.crossEntropy(model.forward(x), y);
+            loss.backward();
+            opt.step();
+            if (s >= 2) {
+                swaModel.updateParameters(model);
+                sched.step();
+            }
+            checkLoss(k, s, loss.item());
+            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), opt.paramGroups().get(0).lr());
+            checkParams(k, s, model);
+        }
+        checkModelState(k, "final", model);
+        SwaUtils.updateBn(List.of(x.narrow(0, 0, 3), x.narrow(0, 3, 3)), swaModel);
+        checkModelState(k, "swa", swaModel);
+        swaModel.eval();
+        try (GradMode g = Ember.noGrad()) {
+            close(k + " eval", t(k, "eval"), swaModel.forward(x));
+        }
+    }
+
+    // ------------------------------------------------------------------ 13. activation checkpointing
+
+    static final class CkptNet extends Module {
+        final Linear inp = registerModule("inp", new Linear(3, 4));
+        final Sequential block = registerModule("block", new Sequential(new Linear(4, 4), new BatchNorm1d(4),
+                new dev.ember.nn.GELU()));
+        final Linear out = registerModule("out", new Linear(4, 2));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return out.forward(Checkpoint.checkpoint(block, inp.forward(x)));
+        }
+    }
+
+    @Test
+    void checkpointedBlockWithBatchNormUpdatesItsStatisticsTwice() {
+        String k = "ckpt";
+        CkptNet model = new CkptNet();
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor target = t(k, "target");
+        Optimizer opt = new SGD(model.parameters(), 0.1);
+        for (int s = 0; s < 3; s++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.mseLoss(model.forward(x), target);
+            loss.backward();
+            opt.step();
+            checkLoss(k, s, loss.item());
+            checkParams(k, s, model);
+        }
+        checkModelState(k, "final", model);
+    }
+
+    // ------------------------------------------------------------------ 14. bidirectional LSTM with projections, packed
+
+    static final class BiLSTM extends Module {
+        final LSTM lstm = registerModule("lstm", new LSTM(3, 4, 2, true, false, 0.0, true, 2));
+        final Linear head = registerModule("head", new Linear(4, 1));
+
+        @Override
+        public Tensor forward(Tensor input) {
+            throw new UnsupportedOperationException("call run(x, lengths)");
+        }
+
+        PackedRnnOutput last;
+
+        Tensor run(Tensor x, Tensor lengths) {
+            last = lstm.forward(Rnn.packPaddedSequence(x, lengths, false, true));
+            Tensor padded = Rnn.padPackedSequence(last.output(), false, 0.0, null).output();
+            return head.forward(padded).squeeze(-1);
+        }
+    }
+
+    @Test
+    void bidirectionalProjectedLstmPackedAdagradExponentialLR() {
+        String k = "bilstm";
+        BiLSTM model = new BiLSTM();
+        loadInit(model, k);
+        Tensor x = t(k, "x");
+        Tensor lengths = t(k, "lengths");
+        Tensor target = t(k, "target");
+        Optimizer opt = new Adagrad(model.parameters(), 0.1, 0.01, 0, 0.1, 1e-10);
+        LRScheduler sched = new ExponentialLR(opt, 0.9);
+        for (int s = 0; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor pred = model.run(x, lengths);
+            Tensor loss = Functional.smoothL1Loss(pred, target, "mean", 0.5)
+                    .add(model.last.h().pow(2L).sum().mul(0.1)).add(model.last.c().abs().mean().mul(0.05));
+            loss.backward();
+            opt.step();
+            sched.step();
+            checkLoss(k, s, loss.item());
+            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), sched.getLastLr()[0]);
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
     }
 }
