@@ -54,14 +54,17 @@ class Case:
         self.put("step%d.psum" % step, repr([p.detach().sum().item() for p in ps]))
         self.put("step%d.psq" % step, repr([(p.detach() ** 2).sum().item() for p in ps]))
 
-    def opt_state(self, model, opt, names):
-        # optimizer state by parameter name: "<param>.<state key>" (step as a number)
+    def opt_state(self, model, opt, limit=None):
+        # optimizer state by parameter name: "<param>.<state key>" (step as a number); the values of the first `limit`
+        # parameters' state only where given (to keep the file small), the keys of all
         pid = {id(p): n for n, p in model.named_parameters()}
         keys = []
-        for p, st in opt.state.items():
+        for i, (p, st) in enumerate(opt.state.items()):
             for sk, sv in st.items():
                 k = "opt.%s.%s" % (pid[id(p)], sk)
                 keys.append(k)
+                if limit is not None and i >= limit:
+                    continue
                 if torch.is_tensor(sv):
                     self.tensor(k, sv.to(torch.float64) if sk == "step" else sv)
                 else:
@@ -99,7 +102,7 @@ def mlp():
         c.put("step%d.beta1" % s, repr(opt.param_groups[0]["betas"][0]))
         c.params_after(s, model)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt)
     model.eval()
     with torch.no_grad():
         c.tensor("eval", model(x))
@@ -131,7 +134,7 @@ def cnn():
         c.params_after(s, model)
         c.tensor("step%d.running_mean" % s, model[1].running_mean)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt)
     model.eval()
     with torch.no_grad():
         c.tensor("eval", model(x))
@@ -170,7 +173,7 @@ def lstm():
         c.put("step%d.loss" % s, repr(loss.item()))
         c.params_after(s, model)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt, limit=3)
     model.eval()
     with torch.no_grad():
         c.tensor("eval", model(x))
@@ -212,7 +215,7 @@ def gru():
         c.put("step%d.loss" % s, repr(loss.item()))
         c.params_after(s, model)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt)
     model.eval()
     with torch.no_grad():
         pred, padded = model(x, lengths)
@@ -268,7 +271,7 @@ def transformer():
         c.put("step%d.lr" % s, repr(sched.get_last_lr()[0]))
         c.params_after(s, model)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt, limit=3)
     model.eval()
     with torch.no_grad():
         c.tensor("eval", model(x))
@@ -314,7 +317,7 @@ def vae():
         c.put("step%d.kl" % s, repr(kl.item()))
         c.params_after(s, model)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt)
     c.emit()
 
 
@@ -344,7 +347,7 @@ def groups():
         c.put("step%d.lrs" % s, repr(sched.get_last_lr()))
         c.params_after(s, model)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt)
     opt.zero_grad(set_to_none=True)
     c.put("grads_after_zero_grad", repr([p.grad is None for p in model.parameters()]))
     c.emit()
@@ -375,7 +378,7 @@ def mlp32():
         c.put("step%d.beta1" % s, repr(opt.param_groups[0]["betas"][0]))
         c.params_after(s, model)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt)
     model.eval()
     with torch.no_grad():
         c.tensor("eval", model(x))
@@ -421,7 +424,7 @@ def tied():
         c.put("step%d.loss" % s, repr(loss.item()))
         c.params_after(s, model)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt)
     c.put("grads_zero_not_none", repr([p.grad is not None and bool((p.grad == 0).all()) for p in model.parameters()]))
     model.eval()
     with torch.no_grad():
@@ -468,7 +471,7 @@ def transformer_pad():
         c.put("step%d.norm" % s, repr(n.item()))
         c.params_after(s, model)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt, limit=3)
     model.eval()
     with torch.no_grad():
         out = model(x)
@@ -497,7 +500,7 @@ def param():
         c.put("step%d.loss" % s, repr(loss.item()))
         c.params_after(s, model)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt)
     model.eval()
     with torch.no_grad():
         c.tensor("eval", model(x))
@@ -647,10 +650,233 @@ def bilstm():
         c.put("step%d.lr" % s, repr(sched.get_last_lr()[0]))
         c.params_after(s, model)
     c.state("final", model.state_dict())
-    c.opt_state(model, opt, None)
+    c.opt_state(model, opt, limit=3)
+    c.emit()
+
+
+# ------------------------------------------------------------------ 15. EmbeddingBag (mean over offsets; sum with per-sample weights),
+# Embedding(max_norm: renormalizes looked-up rows in place in every forward, scale_grad_by_freq), Adamax + MultiStepLR
+class Bags(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bag = nn.EmbeddingBag(7, 3, mode="mean")
+        self.wbag = nn.EmbeddingBag(7, 3, mode="sum")
+        self.emb = nn.Embedding(7, 3, max_norm=1.0, scale_grad_by_freq=True)
+        self.head = nn.Linear(9, 2)
+
+    def forward(self, ids, offsets, psw, ids2):
+        a = self.bag(ids, offsets)
+        b = self.wbag(ids, offsets, per_sample_weights=psw)
+        e = self.emb(ids2).mean(1)
+        return self.head(torch.cat([a, b, e], 1))
+
+
+def bags():
+    c = Case("bags")
+    torch.manual_seed(15)
+    model = Bags()
+    ids = torch.tensor([1, 2, 4, 5, 4, 3, 2, 6, 0])
+    offsets = torch.tensor([0, 2, 5, 6])
+    psw = torch.rand(9)
+    ids2 = torch.tensor([[1, 1, 2], [3, 4, 4], [5, 6, 1], [2, 2, 2]])
+    y = torch.tensor([0, 1, 1, 0])
+    c.state("init", model.state_dict())
+    for n, v in (("ids", ids), ("offsets", offsets), ("psw", psw), ("ids2", ids2), ("y", y)):
+        c.tensor(n, v)
+    opt = torch.optim.Adamax(model.parameters(), lr=0.05, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[2, 4], gamma=0.3)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(ids, offsets, psw, ids2), y)
+        loss.backward()
+        opt.step()
+        sched.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.lr" % s, repr(sched.get_last_lr()[0]))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt)
+    c.emit()
+
+
+# ------------------------------------------------------------------ 16. Conv1d (groups, dilation) + InstanceNorm1d (affine, running stats)
+# + AdaptiveMaxPool1d + ConvTranspose1d, Rprop + CosineAnnealingWarmRestarts stepped at fractional epochs
+class Seq1d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        # no bias before InstanceNorm: its gradient would be rounding noise only, whose sign Rprop follows
+        self.conv = nn.Conv1d(2, 4, 3, padding=2, dilation=2, groups=2, bias=False)
+        self.norm = nn.InstanceNorm1d(4, affine=True, track_running_stats=True)
+        self.pool = nn.AdaptiveMaxPool1d(3)
+        self.up = nn.ConvTranspose1d(4, 1, 3, stride=2, padding=1, output_padding=1)
+
+    def forward(self, x):
+        return self.up(self.pool(F.elu(self.norm(self.conv(x)))))
+
+
+def seq1d():
+    c = Case("seq1d")
+    torch.manual_seed(16)
+    model = Seq1d()
+    x = torch.randn(3, 2, 7)
+    target = torch.randn(3, 1, 6)
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("target", target)
+    opt = torch.optim.Rprop(model.parameters(), lr=0.02, etas=(0.4, 1.3), step_sizes=(1e-4, 0.1))
+    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2, eta_min=1e-3)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = F.l1_loss(model(x), target) + F.mse_loss(model(x), target)
+        loss.backward()
+        opt.step()
+        sched.step(s * 0.75)
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.lr" % s, repr(sched.get_last_lr()[0]))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt)
+    model.eval()
+    with torch.no_grad():
+        c.tensor("eval", model(x))
+    c.emit()
+
+
+# ------------------------------------------------------------------ 17. CyclicLR cycling SGD's momentum (triangular2), PReLU, Hardswish,
+# LayerNorm without affine, Huber loss
+def cyclic():
+    c = Case("cyclic")
+    torch.manual_seed(17)
+    model = nn.Sequential(nn.Linear(3, 5), nn.PReLU(5), nn.LayerNorm(5, elementwise_affine=False), nn.Linear(5, 4),
+                          nn.Hardswish(), nn.Linear(4, 2))
+    x = torch.randn(7, 3)
+    target = torch.randn(7, 2)
+    c.state("init", model.state_dict())
+    c.tensor("x", x)
+    c.tensor("target", target)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=0.02)
+    sched = torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=0.2, step_size_up=2, mode="triangular2")
+    for s in range(STEPS + 2):
+        opt.zero_grad(set_to_none=True)
+        loss = F.huber_loss(model(x), target, delta=0.3)
+        loss.backward()
+        opt.step()
+        sched.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.lr" % s, repr(sched.get_last_lr()[0]))
+        c.put("step%d.momentum" % s, repr(opt.param_groups[0]["momentum"]))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt)
+    c.emit()
+
+
+# ------------------------------------------------------------------ 18. ReduceLROnPlateau on the loss (patience 1, cooldown 1), Adadelta,
+# a siamese net (one module applied to three inputs) under triplet margin + cosine embedding losses
+def plateau():
+    c = Case("plateau")
+    torch.manual_seed(18)
+    net = nn.Sequential(nn.Linear(4, 6), nn.Softplus(beta=2.0), nn.Linear(6, 3))
+    a, p_, n_ = torch.randn(5, 4), torch.randn(5, 4), torch.randn(5, 4)
+    lab = torch.tensor([1.0, -1.0, 1.0, 1.0, -1.0])
+    c.state("init", net.state_dict())
+    for nm, v in (("a", a), ("p", p_), ("n", n_), ("lab", lab)):
+        c.tensor(nm, v)
+    opt = torch.optim.Adadelta(net.parameters(), lr=2.0, rho=0.8, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1, cooldown=1, threshold=0.5)
+    for s in range(STEPS + 2):
+        opt.zero_grad(set_to_none=True)
+        ea, ep, en = net(a), net(p_), net(n_)
+        loss = F.triplet_margin_loss(ea, ep, en, margin=0.5, swap=True) + F.cosine_embedding_loss(ea, ep, lab, margin=0.1)
+        loss.backward()
+        opt.step()
+        sched.step(loss.item())
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.lr" % s, repr(opt.param_groups[0]["lr"]))
+        c.params_after(s, net)
+    c.state("final", net.state_dict())
+    c.opt_state(net, opt)
+    c.emit()
+
+
+# ------------------------------------------------------------------ 19. a DQN-like step: a target network (no grad), gather of the taken
+# actions, smooth L1, a Polyak average written into the target's parameters under no_grad, parameter gradient hooks
+# (scaling one gradient by 0.5), RAdam
+def dqn():
+    c = Case("dqn")
+    torch.manual_seed(19)
+    q = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    tgt = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    tgt.load_state_dict(q.state_dict())
+    s0, s1 = torch.randn(6, 4), torch.randn(6, 4)
+    act = torch.tensor([0, 2, 1, 1, 0, 2])
+    rew = torch.randn(6)
+    done = torch.tensor([0.0, 0.0, 1.0, 0.0, 0.0, 1.0])
+    c.state("init", q.state_dict())
+    for nm, v in (("s0", s0), ("s1", s1), ("act", act), ("rew", rew), ("done", done)):
+        c.tensor(nm, v)
+    q[2].weight.register_hook(lambda g: g * 0.5)
+    opt = torch.optim.RAdam(q.parameters(), lr=0.01)
+    for s in range(STEPS):
+        with torch.no_grad():
+            y = rew + 0.9 * (1 - done) * tgt(s1).max(1).values
+        qa = q(s0).gather(1, act.unsqueeze(1)).squeeze(1)
+        loss = F.smooth_l1_loss(qa, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            for pt, pq in zip(tgt.parameters(), q.parameters()):
+                pt.mul_(0.7).add_(pq, alpha=0.3)
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.params_after(s, q)
+    c.state("final", q.state_dict())
+    c.state("target", tgt.state_dict())
+    c.opt_state(q, opt)
+    c.emit()
+
+
+# ------------------------------------------------------------------ 20. CTC: a GRU over features, log_softmax over (blank + 3) classes,
+# CTC loss (mean over target lengths, zero_infinity), two backward passes with retain_graph (an auxiliary loss), Adam
+class CtcNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 5, num_layers=1)
+        self.head = nn.Linear(5, 4)
+
+    def forward(self, x):
+        out, _ = self.gru(x)
+        return F.log_softmax(self.head(out), dim=-1)
+
+
+def ctc():
+    c = Case("ctc")
+    torch.manual_seed(20)
+    model = CtcNet()
+    x = torch.randn(8, 2, 3)
+    targets = torch.tensor([[1, 2, 2, 3], [3, 1, 0, 0]])
+    in_len = torch.tensor([8, 6])
+    tg_len = torch.tensor([4, 2])
+    c.state("init", model.state_dict())
+    for nm, v in (("x", x), ("targets", targets), ("in_len", in_len), ("tg_len", tg_len)):
+        c.tensor(nm, v)
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    for s in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        lp = model(x)
+        loss = F.ctc_loss(lp, targets, in_len, tg_len, blank=0, zero_infinity=True)
+        loss.backward(retain_graph=True)
+        aux = lp.exp()[:, :, 0].mean()
+        aux.backward()
+        opt.step()
+        c.put("step%d.loss" % s, repr(loss.item()))
+        c.put("step%d.aux" % s, repr(aux.item()))
+        c.params_after(s, model)
+    c.state("final", model.state_dict())
+    c.opt_state(model, opt)
     c.emit()
 
 
 for f in (mlp, cnn, lstm, gru, transformer, vae, groups, mlp32, tied, transformer_pad, param, lbfgs, swa, ckpt,
-          bilstm):
+          bilstm, bags, seq1d, cyclic, plateau, dqn, ctc):
     f()
