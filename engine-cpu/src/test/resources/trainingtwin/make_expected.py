@@ -54,14 +54,14 @@ class Case:
         self.put("step%d.psum" % step, repr([p.detach().sum().item() for p in ps]))
         self.put("step%d.psq" % step, repr([(p.detach() ** 2).sum().item() for p in ps]))
 
-    def opt_state(self, model, opt, limit=None):
+    def opt_state(self, model, opt, limit=None, prefix="opt"):
         # optimizer state by parameter name: "<param>.<state key>" (step as a number); the values of the first `limit`
         # parameters' state only where given (to keep the file small), the keys of all
         pid = {id(p): n for n, p in model.named_parameters()}
         keys = []
         for i, (p, st) in enumerate(opt.state.items()):
             for sk, sv in st.items():
-                k = "opt.%s.%s" % (pid[id(p)], sk)
+                k = "%s.%s.%s" % (prefix, pid[id(p)], sk)
                 keys.append(k)
                 if limit is not None and i >= limit:
                     continue
@@ -69,7 +69,7 @@ class Case:
                     self.tensor(k, sv.to(torch.float64) if sk == "step" else sv)
                 else:
                     self.put(k, repr(float(sv)))
-        self.put("opt_keys", " ".join(keys))
+        self.put(prefix + "_keys", " ".join(keys))
 
     def emit(self):
         print("=== " + self.name)
@@ -877,6 +877,51 @@ def ctc():
     c.emit()
 
 
+# ------------------------------------------------------------------ 21. WGAN-GP: a critic step with a gradient penalty (autograd.grad with
+# create_graph through the critic, then backward through that: double backward of Linear, LeakyReLU, ELU), the
+# generator's output detached for the critic, then a generator step; two Adam optimizers (betas 0.5, 0.9)
+class GAN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.G = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 3))
+        self.D = nn.Sequential(nn.Linear(3, 5), nn.LeakyReLU(0.2), nn.Linear(5, 5), nn.ELU(), nn.Linear(5, 1))
+
+
+def wgan():
+    c = Case("wgan")
+    torch.manual_seed(21)
+    gan = GAN()
+    real = torch.randn(6, 3) + 1.0
+    z = torch.randn(STEPS, 6, 2)
+    alpha = torch.rand(STEPS, 6, 1)
+    c.state("init", gan.state_dict())
+    for nm, v in (("real", real), ("z", z), ("alpha", alpha)):
+        c.tensor(nm, v)
+    optG = torch.optim.Adam(gan.G.parameters(), lr=0.01, betas=(0.5, 0.9))
+    optD = torch.optim.Adam(gan.D.parameters(), lr=0.02, betas=(0.5, 0.9))
+    for s in range(STEPS):
+        optD.zero_grad(set_to_none=True)
+        fake = gan.G(z[s]).detach()
+        x_hat = (alpha[s] * real + (1 - alpha[s]) * fake).requires_grad_(True)
+        g = torch.autograd.grad(gan.D(x_hat).sum(), x_hat, create_graph=True)[0]
+        gp = ((g.norm(2, dim=1) - 1) ** 2).mean()
+        loss_d = gan.D(fake).mean() - gan.D(real).mean() + 10 * gp
+        loss_d.backward()
+        optD.step()
+        optG.zero_grad(set_to_none=True)
+        loss_g = -gan.D(gan.G(z[s])).mean()
+        loss_g.backward()
+        optG.step()
+        c.put("step%d.loss" % s, repr(loss_d.item()))
+        c.put("step%d.gp" % s, repr(gp.item()))
+        c.put("step%d.loss_g" % s, repr(loss_g.item()))
+        c.params_after(s, gan)
+    c.state("final", gan.state_dict())
+    c.opt_state(gan, optD, prefix="optD")
+    c.opt_state(gan, optG, prefix="optG")
+    c.emit()
+
+
 for f in (mlp, cnn, lstm, gru, transformer, vae, groups, mlp32, tied, transformer_pad, param, lbfgs, swa, ckpt,
-          bilstm, bags, seq1d, cyclic, plateau, dqn, ctc):
+          bilstm, bags, seq1d, cyclic, plateau, dqn, ctc, wgan):
     f()

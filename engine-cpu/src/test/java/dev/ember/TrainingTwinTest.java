@@ -9,6 +9,7 @@ import dev.ember.nn.Conv1d;
 import dev.ember.nn.ConvTranspose1d;
 import dev.ember.nn.Conv2d;
 import dev.ember.nn.Dropout;
+import dev.ember.nn.ELU;
 import dev.ember.nn.Embedding;
 import dev.ember.nn.EmbeddingBag;
 import dev.ember.nn.Flatten;
@@ -18,6 +19,7 @@ import dev.ember.nn.GroupNorm;
 import dev.ember.nn.Hardswish;
 import dev.ember.nn.InstanceNorm1d;
 import dev.ember.nn.LSTM;
+import dev.ember.nn.LeakyReLU;
 import dev.ember.nn.LayerNorm;
 import dev.ember.nn.Linear;
 import dev.ember.nn.MaxPool2d;
@@ -195,30 +197,21 @@ class TrainingTwinTest {
 
     /** The final state dict (every key PyTorch has, no other) and the optimizer's state by parameter name. */
     private static void checkFinal(String key, Module m, Optimizer opt) {
-        Map<String, Tensor> sd = m.stateDict();
-        Map<String, Tensor> expected = C.named(key, "final_keys");
-        List<String> names = new ArrayList<>();
-        for (String k : expected.keySet()) {
-            names.add(k.substring("final.".length()));
-        }
-        assertEquals(names, new ArrayList<>(sd.keySet()), key + ": state dict keys");
-        for (Map.Entry<String, Tensor> e : expected.entrySet()) {
-            String name = e.getKey().substring("final.".length());
-            Tensor got = sd.get(name);
-            if (e.getValue().dtype() == DType.INT64) {
-                assertEquals(DType.INT64, got.dtype(), key + " " + name + ": dtype");
-                assertArrayEquals(e.getValue().toDoubleArray(), got.toDoubleArray(), key + " " + name);
-            } else {
-                close(key + " final " + name, e.getValue(), got, floor(key, name));
-            }
-        }
-        // the optimizer's state: index i of state_dict()["state"] is the i-th parameter over the groups
-        Map<Tensor, String> names2 = new IdentityHashMap<>();
-        m.namedParameters().forEach((n, p) -> names2.put(p, n));
+        checkModelState(key, "final", m);
+        checkOptimizerState(key, m, opt, "opt");
+    }
+
+    /**
+     * The optimizer's state by parameter name against the case's {@code <prefix>.<param>.<key>} lines (index i of
+     * {@code state_dict()["state"]} is the i-th parameter over the groups): the same keys, the same values.
+     */
+    private static void checkOptimizerState(String key, Module m, Optimizer opt, String prefix) {
+        Map<Tensor, String> names = new IdentityHashMap<>();
+        m.namedParameters().forEach((n, p) -> names.put(p, n));
         List<String> byIndex = new ArrayList<>();
         for (ParamGroup g : opt.paramGroups()) {
             for (Tensor p : g.params()) {
-                byIndex.add(names2.get(p));
+                byIndex.add(names.get(p));
             }
         }
         @SuppressWarnings("unchecked")
@@ -226,7 +219,7 @@ class TrainingTwinTest {
         List<String> got = new ArrayList<>();
         for (Map.Entry<Integer, Map<String, Object>> e : state.entrySet()) {
             for (Map.Entry<String, Object> x : e.getValue().entrySet()) {
-                String k = "opt." + byIndex.get(e.getKey()) + "." + x.getKey();
+                String k = prefix + "." + byIndex.get(e.getKey()) + "." + x.getKey();
                 got.add(k);
                 Tensor t = (Tensor) x.getValue();
                 if (!C.has(key, k)) {
@@ -240,7 +233,7 @@ class TrainingTwinTest {
                 }
             }
         }
-        List<String> want = List.of(C.field(key, "opt_keys").split(" "));
+        List<String> want = List.of(C.field(key, prefix + "_keys").split(" "));
         assertEquals(new java.util.TreeSet<>(want), new java.util.TreeSet<>(got), key + ": optimizer state keys");
     }
 
@@ -597,15 +590,6 @@ class TrainingTwinTest {
         }
     }
 
-    /** PyTorch's {@code zero_grad(set_to_none=False)}: every gradient that exists is detached and zeroed in place. */
-    private static void zeroGradKeep(List<Tensor> params) {
-        for (Tensor p : params) {
-            if (p.grad() != null) {
-                p.grad().detach_().zero_();
-            }
-        }
-    }
-
     @Test
     void tiedHeadZeroGradKeepsZerosAdam() {
         String k = "tied";
@@ -616,7 +600,7 @@ class TrainingTwinTest {
         Tensor w = t(k, "w");
         Optimizer opt = Adam.adam(model.parameters(), 0.02, 0.8, 0.9, 1e-8, 0);
         for (int s = 0; s < STEPS; s++) {
-            zeroGradKeep(model.parameters());
+            opt.zeroGrad(false);
             Tensor[] r = model.run(x);
             Tensor loss = Functional.crossEntropy(r[0], y, w, "mean", -1, 0.2);
             if (s % 2 == 0) {
@@ -1194,5 +1178,93 @@ class TrainingTwinTest {
             checkParams(k, s, model);
         }
         checkFinal(k, model, opt);
+    }
+
+    // ------------------------------------------------------------------ zero_grad(set_to_none=False)
+
+    /**
+     * {@code zero_grad(set_to_none=False)} of an optimizer and of a module keeps each gradient tensor (the same object,
+     * zeroed in place; one made with create_graph detached), leaves a missing one missing; {@code true} clears them, as
+     * PyTorch 2.x.
+     */
+    @Test
+    void zeroGradFalseKeepsTheSameGradientTensorsZeroed() {
+        Linear used = new Linear(3, 2);
+        Linear unused = new Linear(3, 2);
+        Sequential both = new Sequential(used, unused);
+        Optimizer opt = new SGD(both.parameters(), 0.1);
+        Tensor x = Tensor.ones(4, 3);
+        used.forward(x).pow(2L).sum().backward();
+        Tensor g = used.weight.grad();
+        opt.zeroGrad(false);
+        assertTrue(g == used.weight.grad(), "the same gradient tensor");
+        assertEquals(0.0, g.abs().sum().item());
+        assertNull(unused.weight.grad(), "a missing gradient stays missing");
+        used.forward(x).pow(2L).sum().backward();
+        assertTrue(g == used.weight.grad(), "backward accumulates into the kept tensor");
+        assertTrue(g.abs().sum().item() > 0);
+        both.zeroGrad(false);
+        assertTrue(g == used.weight.grad());
+        assertEquals(0.0, g.abs().sum().item());
+        // a gradient with a history (create_graph=True) is detached first
+        opt.zeroGrad(true);
+        Autograd.backward(List.of(used.forward(x).pow(2L).sum()), null, false, true);
+        assertTrue(used.weight.grad().gradFn() != null, "a gradient with a history");
+        opt.zeroGrad(false);
+        assertNull(used.weight.grad().gradFn());
+        assertEquals(false, used.weight.grad().requiresGrad());
+        assertEquals(0.0, used.weight.grad().abs().sum().item());
+        opt.zeroGrad(true);
+        assertNull(used.weight.grad());
+        used.forward(x).sum().backward();
+        both.zeroGrad(true);
+        assertNull(used.weight.grad());
+    }
+
+    // ------------------------------------------------------------------ 21. WGAN-GP
+
+    static final class GAN extends Module {
+        final Sequential g = registerModule("G", new Sequential(new Linear(2, 4), new ReLU(), new Linear(4, 3)));
+        final Sequential d = registerModule("D", new Sequential(new Linear(3, 5), new LeakyReLU(0.2), new Linear(5, 5),
+                new ELU(), new Linear(5, 1)));
+
+        @Override
+        public Tensor forward(Tensor input) {
+            return d.forward(g.forward(input));
+        }
+    }
+
+    @Test
+    void wganGradientPenaltyDoubleBackwardTwoAdams() {
+        String k = "wgan";
+        GAN gan = new GAN();
+        loadInit(gan, k);
+        Tensor real = t(k, "real");
+        Tensor z = t(k, "z");
+        Tensor alpha = t(k, "alpha");
+        Optimizer optG = Adam.adam(gan.g.parameters(), 0.01, 0.5, 0.9, 1e-8, 0);
+        Optimizer optD = Adam.adam(gan.d.parameters(), 0.02, 0.5, 0.9, 1e-8, 0);
+        for (int s = 0; s < STEPS; s++) {
+            optD.zeroGrad();
+            Tensor a = alpha.select(0, s);
+            Tensor fake = gan.g.forward(z.select(0, s)).detach();
+            Tensor xHat = a.mul(real).add(a.neg().add(1.0).mul(fake)).detach().requiresGrad_(true);
+            Tensor g = Autograd.grad(List.of(gan.d.forward(xHat).sum()), List.of(xHat), null, true).get(0);
+            Tensor gp = g.norm(2.0, new int[] {1}, false).sub(1.0).pow(2L).mean();
+            Tensor lossD = gan.d.forward(fake).mean().sub(gan.d.forward(real).mean()).add(gp.mul(10.0));
+            lossD.backward();
+            optD.step();
+            optG.zeroGrad();
+            Tensor lossG = gan.d.forward(gan.g.forward(z.select(0, s))).mean().neg();
+            lossG.backward();
+            optG.step();
+            checkLoss(k, s, lossD.item());
+            close(k + " step " + s + " gradient penalty", num(k, "step" + s + ".gp"), gp.item());
+            close(k + " step " + s + " generator loss", num(k, "step" + s + ".loss_g"), lossG.item());
+            checkParams(k, s, gan);
+        }
+        checkModelState(k, "final", gan);
+        checkOptimizerState(k, gan, optD, "optD");
+        checkOptimizerState(k, gan, optG, "optG");
     }
 }
