@@ -18,6 +18,9 @@
 #
 # Format: "=== model" then lines "name value": tensors as "dtype [shape] : values" (flattened Python reprs), lists as
 # Python reprs.
+import copy
+import os
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -25,6 +28,9 @@ from torch.distributions import Normal, kl_divergence
 
 torch.set_default_dtype(torch.float64)
 STEPS = 6
+# PyTorch's own checkpoints after 3 steps of the CNN and of the parameter-group model (model, optimizer and scheduler
+# state dicts), written with torch.save to resume.pt beside this script: Ember resumes from them
+CHECKPOINTS = {}
 
 
 def tline(t):
@@ -124,6 +130,9 @@ def cnn():
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
     model.train()
     for s in range(STEPS):
+        if s == 3:
+            CHECKPOINTS["cnn"] = copy.deepcopy({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                                                "scheduler": sched.state_dict()})
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), y)
         loss.backward()
@@ -338,6 +347,9 @@ def groups():
                              {"params": no_decay, "weight_decay": 0.0, "lr": 0.02}], lr=0.01)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4, eta_min=1e-3)
     for s in range(STEPS):
+        if s == 3:
+            CHECKPOINTS["groups"] = copy.deepcopy({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                                                   "scheduler": sched.state_dict()})
         opt.zero_grad(set_to_none=True)
         loss = F.mse_loss(model(x), target)
         loss.backward()
@@ -925,3 +937,4 @@ def wgan():
 for f in (mlp, cnn, lstm, gru, transformer, vae, groups, mlp32, tied, transformer_pad, param, lbfgs, swa, ckpt,
           bilstm, bags, seq1d, cyclic, plateau, dqn, ctc, wgan):
     f()
+torch.save(CHECKPOINTS, os.path.join(os.path.dirname(os.path.abspath(__file__)), "resume.pt"))

@@ -30,6 +30,7 @@ import dev.ember.nn.Sequential;
 import dev.ember.nn.Softplus;
 import dev.ember.nn.Tanh;
 import dev.ember.nn.TransformerEncoder;
+import dev.ember.nn.TorchSerialization;
 import dev.ember.nn.TransformerEncoderLayer;
 import dev.ember.nn.utils.Checkpoint;
 import dev.ember.nn.utils.ClipGrad;
@@ -1266,5 +1267,135 @@ class TrainingTwinTest {
         checkModelState(k, "final", gan);
         checkOptimizerState(k, gan, optD, "optD");
         checkOptimizerState(k, gan, optG, "optG");
+    }
+
+    // ------------------------------------------------------------------ resuming from PyTorch's own checkpoint
+
+    /**
+     * PyTorch's checkpoint after 3 steps ({@code resume.pt}, torch.save of the model's, the optimizer's and the
+     * scheduler's state dicts, from the script's runs) loaded with {@link TorchSerialization#load} into fresh Ember
+     * objects: the next 3 steps and the final state match PyTorch's uninterrupted runs. The CNN: BatchNorm's buffers,
+     * SGD's momentum buffers, StepLR (1.13's state has {@code verbose}); the parameter groups: AdamW's state indexed
+     * over two groups with the frozen parameters' indices missing, CosineAnnealingLR, the groups' {@code initial_lr}.
+     */
+    @Test
+    void resumeFromPyTorchCheckpoint() throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> ckpt = (Map<String, Map<String, Object>>) TorchSerialization.load(
+                java.nio.file.Path.of(TrainingTwinTest.class.getResource("/trainingtwin/resume.pt").toURI()));
+
+        String k = "cnn";
+        Sequential model = new Sequential(
+                new Conv2d(1, 3, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1, true),
+                new BatchNorm2d(3), new ReLU(), new MaxPool2d(2), new Dropout(0.0), new Flatten(), new Linear(12, 2));
+        model.to(DType.FLOAT64);
+        model.loadStateDict(tensors(ckpt.get(k).get("model")));
+        Tensor x = t(k, "x");
+        Tensor y = t(k, "y");
+        Optimizer opt = new SGD(model.parameters(), 0.1, 0.9, 0, 1e-3, true);
+        LRScheduler sched = new StepLR(opt, 2, 0.5);
+        opt.loadStateDict(map(ckpt.get(k).get("optimizer")));
+        sched.loadStateDict(map(ckpt.get(k).get("scheduler")));
+        for (int s = 3; s < STEPS; s++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.crossEntropy(model.forward(x), y);
+            loss.backward();
+            opt.step();
+            sched.step();
+            checkLoss(k, s, loss.item());
+            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), sched.getLastLr()[0]);
+            checkParams(k, s, model);
+        }
+        checkFinal(k, model, opt);
+
+        k = "groups";
+        Linear first = new Linear(4, 6);
+        Sequential net = new Sequential(first, new LayerNorm(6), new Tanh(), new Linear(6, 3));
+        net.to(DType.FLOAT64);
+        net.loadStateDict(tensors(ckpt.get(k).get("model")));
+        first.requiresGrad_(false);
+        x = t(k, "x");
+        Tensor target = t(k, "target");
+        List<Tensor> decay = new ArrayList<>();
+        List<Tensor> noDecay = new ArrayList<>();
+        for (Tensor p : net.namedParameters().values()) {
+            (p.dim() >= 2 ? decay : noDecay).add(p);
+        }
+        Optimizer adamW = Adam.adamW(decay, 0.01, 0.9, 0.999, 1e-8, 0.1);
+        adamW.addParamGroup(noDecay, Map.of("weight_decay", 0.0, "lr", 0.02));
+        LRScheduler cos = new CosineAnnealingLR(adamW, 4, 1e-3);
+        adamW.loadStateDict(map(ckpt.get(k).get("optimizer")));
+        cos.loadStateDict(map(ckpt.get(k).get("scheduler")));
+        for (int s = 3; s < STEPS; s++) {
+            adamW.zeroGrad();
+            Tensor loss = Functional.mseLoss(net.forward(x), target);
+            loss.backward();
+            adamW.step();
+            cos.step();
+            checkLoss(k, s, loss.item());
+            close(k + " step " + s + " lrs", PyTorchCases.numbers(C.field(k, "step" + s + ".lrs")), cos.getLastLr());
+            checkParams(k, s, net);
+        }
+        checkFinal(k, net, adamW);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Tensor> tensors(Object o) {
+        return (Map<String, Tensor>) o;
+    }
+
+    /**
+     * A scheduler state written by PyTorch up to 2.6 has {@code verbose} (False); 2.7 removed the attribute but its
+     * {@code load_state_dict} ({@code __dict__.update}) still takes such a state, so a checkpoint of an older PyTorch
+     * resumes: Ember accepts a boolean {@code verbose} and ignores it (a scheduler's own and its wrapped ones'), and still
+     * refuses any other unknown key, or a {@code verbose} that is not a boolean.
+     */
+    @Test
+    void schedulerStateWithPyTorch26VerboseLoads() {
+        Tensor w = Tensor.zeros(DType.FLOAT64, 2).requiresGrad_(true);
+        Optimizer opt = new SGD(List.of(w), 0.1);
+        List<java.util.function.Supplier<LRScheduler>> makers = List.of(
+                () -> new StepLR(opt, 2, 0.5),
+                () -> new CosineAnnealingLR(opt, 4, 1e-3),
+                () -> new ReduceLROnPlateau(opt, "min", 0.5, 1, 0.5, "rel", 1, new double[] {0}, 1e-8),
+                () -> new dev.ember.optim.SequentialLR(opt, List.of(new StepLR(opt, 2, 0.5),
+                        new ExponentialLR(opt, 0.9)), List.of(2)));
+        for (java.util.function.Supplier<LRScheduler> make : makers) {
+            LRScheduler a = make.get();
+            if (a instanceof ReduceLROnPlateau r) {
+                r.step(1.0);
+            } else {
+                a.step();
+            }
+            Map<String, Object> st = new LinkedHashMap<>(a.stateDict());
+            st.put("verbose", false);
+            if (st.get("_schedulers") instanceof List<?> children) {
+                List<Object> withVerbose = new ArrayList<>();
+                for (Object c : children) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> m = new LinkedHashMap<>((Map<String, Object>) c);
+                    m.put("verbose", false);
+                    withVerbose.add(m);
+                }
+                st.put("_schedulers", withVerbose);
+            }
+            LRScheduler b = make.get();
+            b.loadStateDict(st);
+            assertEquals(a.lastEpoch(), b.lastEpoch(), a.getClass().getSimpleName());
+            assertArrayEquals(a.getLastLr(), b.getLastLr(), a.getClass().getSimpleName());
+            Map<String, Object> bad = new LinkedHashMap<>(a.stateDict());
+            bad.put("verbose", "yes");
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> make.get()
+                    .loadStateDict(bad), a.getClass().getSimpleName());
+            Map<String, Object> other = new LinkedHashMap<>(a.stateDict());
+            other.put("no_such_field", 1L);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> make.get()
+                    .loadStateDict(other), a.getClass().getSimpleName());
+        }
     }
 }
