@@ -31,6 +31,16 @@ STEPS = 6
 # PyTorch's own checkpoints after 3 steps of the CNN and of the parameter-group model (model, optimizer and scheduler
 # state dicts), written with torch.save to resume.pt beside this script: Ember resumes from them
 CHECKPOINTS = {}
+RESUME_AT = 3
+
+
+def snap(name, s, model, opt, sched=None):
+    # deep copies: a state dict holds the live tensors, which the next steps change in place
+    if s == RESUME_AT:
+        ck = {"model": model.state_dict(), "optimizer": opt.state_dict()}
+        if sched is not None:
+            ck["scheduler"] = sched.state_dict()
+        CHECKPOINTS[name] = copy.deepcopy(ck)
 
 
 def tline(t):
@@ -130,9 +140,7 @@ def cnn():
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
     model.train()
     for s in range(STEPS):
-        if s == 3:
-            CHECKPOINTS["cnn"] = copy.deepcopy({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                                                "scheduler": sched.state_dict()})
+        snap("cnn", s, model, opt, sched)
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x), y)
         loss.backward()
@@ -316,6 +324,7 @@ def vae():
     opt = torch.optim.RMSprop(model.parameters(), lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.01, momentum=0.5,
                               centered=True)
     for s in range(STEPS):
+        snap("vae", s, model, opt)
         opt.zero_grad(set_to_none=True)
         logits, kl = model(x, eps[s])
         rec = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
@@ -347,9 +356,7 @@ def groups():
                              {"params": no_decay, "weight_decay": 0.0, "lr": 0.02}], lr=0.01)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4, eta_min=1e-3)
     for s in range(STEPS):
-        if s == 3:
-            CHECKPOINTS["groups"] = copy.deepcopy({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                                                   "scheduler": sched.state_dict()})
+        snap("groups", s, model, opt, sched)
         opt.zero_grad(set_to_none=True)
         loss = F.mse_loss(model(x), target)
         loss.backward()
@@ -542,6 +549,7 @@ def lbfgs():
         return loss
 
     for s in range(4):
+        snap("lbfgs", s, model, opt)
         loss = opt.step(closure)
         c.put("step%d.loss" % s, repr(loss.item()))
         c.put("step%d.evals" % s, repr(evals[0]))
@@ -698,6 +706,7 @@ def bags():
     opt = torch.optim.Adamax(model.parameters(), lr=0.05, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[2, 4], gamma=0.3)
     for s in range(STEPS):
+        snap("bags", s, model, opt, sched)
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(ids, offsets, psw, ids2), y)
         loss.backward()
@@ -738,6 +747,7 @@ def seq1d():
     opt = torch.optim.Rprop(model.parameters(), lr=0.02, etas=(0.4, 1.3), step_sizes=(1e-4, 0.1))
     sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2, eta_min=1e-3)
     for s in range(STEPS):
+        snap("seq1d", s, model, opt, sched)
         opt.zero_grad(set_to_none=True)
         loss = F.l1_loss(model(x), target) + F.mse_loss(model(x), target)
         loss.backward()
@@ -797,6 +807,7 @@ def plateau():
     opt = torch.optim.Adadelta(net.parameters(), lr=2.0, rho=0.8, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1, cooldown=1, threshold=0.5)
     for s in range(STEPS + 2):
+        snap("plateau", s, net, opt, sched)
         opt.zero_grad(set_to_none=True)
         ea, ep, en = net(a), net(p_), net(n_)
         loss = F.triplet_margin_loss(ea, ep, en, margin=0.5, swap=True) + F.cosine_embedding_loss(ea, ep, lab, margin=0.1)

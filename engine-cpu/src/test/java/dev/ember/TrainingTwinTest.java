@@ -470,23 +470,25 @@ class TrainingTwinTest {
     @Test
     void vaeKlBceRmspropCentered() {
         String k = "vae";
-        VAE model = new VAE();
-        loadInit(model, k);
-        Tensor x = t(k, "x");
-        Tensor eps = t(k, "eps");
-        Optimizer opt = new RMSprop(model.parameters(), 0.01, 0.9, 1e-6, 0.01, 0.5, true);
-        for (int s = 0; s < STEPS; s++) {
-            opt.zeroGrad();
-            Tensor[] r = model.run(x, eps.select(0, s));
-            Tensor rec = Functional.binaryCrossEntropyWithLogits(r[0], x, "sum");
-            Tensor loss = rec.add(r[1]).div(5.0);
-            loss.backward();
-            opt.step();
-            checkLoss(k, s, loss.item());
-            close(k + " step " + s + " kl", num(k, "step" + s + ".kl"), r[1].item());
-            checkParams(k, s, model);
+        for (boolean resume : new boolean[] {false, true}) {
+            VAE model = new VAE();
+            loadInit(model, k);
+            Tensor x = t(k, "x");
+            Tensor eps = t(k, "eps");
+            Optimizer opt = new RMSprop(model.parameters(), 0.01, 0.9, 1e-6, 0.01, 0.5, true);
+            for (int s = resume ? resume(k, model, opt, null) : 0; s < STEPS; s++) {
+                opt.zeroGrad();
+                Tensor[] r = model.run(x, eps.select(0, s));
+                Tensor rec = Functional.binaryCrossEntropyWithLogits(r[0], x, "sum");
+                Tensor loss = rec.add(r[1]).div(5.0);
+                loss.backward();
+                opt.step();
+                checkLoss(k, s, loss.item());
+                close(k + " step " + s + " kl", num(k, "step" + s + ".kl"), r[1].item());
+                checkParams(k, s, model);
+            }
+            checkFinal(k, model, opt);
         }
-        checkFinal(k, model, opt);
     }
 
     // ------------------------------------------------------------------ 6. parameter groups and a frozen layer
@@ -594,35 +596,39 @@ class TrainingTwinTest {
     @Test
     void tiedHeadZeroGradKeepsZerosAdam() {
         String k = "tied";
-        TiedLM model = new TiedLM();
-        loadInit(model, k);
-        Tensor x = t(k, "x");
-        Tensor y = t(k, "y");
-        Tensor w = t(k, "w");
-        Optimizer opt = Adam.adam(model.parameters(), 0.02, 0.8, 0.9, 1e-8, 0);
-        for (int s = 0; s < STEPS; s++) {
-            opt.zeroGrad(false);
-            Tensor[] r = model.run(x);
-            Tensor loss = Functional.crossEntropy(r[0], y, w, "mean", -1, 0.2);
-            if (s % 2 == 0) {
-                loss = loss.add(model.aux.forward(r[1]).pow(2L).mean());
+        // not resumed from a checkpoint: the zero gradient tensors that keep moving the unused branch on odd steps are
+        // no part of a checkpoint (in PyTorch neither), so a resumed run differs from the uninterrupted one
+        for (boolean resume : new boolean[] {false}) {
+            TiedLM model = new TiedLM();
+            loadInit(model, k);
+            Tensor x = t(k, "x");
+            Tensor y = t(k, "y");
+            Tensor w = t(k, "w");
+            Optimizer opt = Adam.adam(model.parameters(), 0.02, 0.8, 0.9, 1e-8, 0);
+            for (int s = resume ? resume(k, model, opt, null) : 0; s < STEPS; s++) {
+                opt.zeroGrad(false);
+                Tensor[] r = model.run(x);
+                Tensor loss = Functional.crossEntropy(r[0], y, w, "mean", -1, 0.2);
+                if (s % 2 == 0) {
+                    loss = loss.add(model.aux.forward(r[1]).pow(2L).mean());
+                }
+                loss.backward();
+                opt.step();
+                checkLoss(k, s, loss.item());
+                checkParams(k, s, model);
             }
-            loss.backward();
-            opt.step();
-            checkLoss(k, s, loss.item());
-            checkParams(k, s, model);
-        }
-        checkFinal(k, model, opt);
-        double[] zero = PyTorchCases.numbers(C.field(k, "grads_zero_not_none"));
-        List<Tensor> ps = model.parameters();
-        for (int i = 0; i < ps.size(); i++) {
-            Tensor g = ps.get(i).grad();
-            boolean z = g != null && g.eq(0.0).all();
-            assertEquals(zero[i] != 0, z, "grad " + i + " all zero after the odd step");
-        }
-        model.eval();
-        try (GradMode g = Ember.noGrad()) {
-            close(k + " eval", t(k, "eval"), model.forward(x));
+            checkFinal(k, model, opt);
+            double[] zero = PyTorchCases.numbers(C.field(k, "grads_zero_not_none"));
+            List<Tensor> ps = model.parameters();
+            for (int i = 0; i < ps.size(); i++) {
+                Tensor g = ps.get(i).grad();
+                boolean z = g != null && g.eq(0.0).all();
+                assertEquals(zero[i] != 0, z, "grad " + i + " all zero after the odd step");
+            }
+            model.eval();
+            try (GradMode g = Ember.noGrad()) {
+                close(k + " eval", t(k, "eval"), model.forward(x));
+            }
         }
     }
 
@@ -793,29 +799,33 @@ class TrainingTwinTest {
     @Test
     void lbfgsStrongWolfeClosure() {
         String k = "lbfgs";
-        Sequential model = new Sequential(new Linear(3, 4), new Tanh(), new Linear(4, 1));
-        loadInit(model, k);
-        Tensor x = t(k, "x");
-        Tensor target = t(k, "target");
-        LBFGS opt = new LBFGS(model.parameters(), 1, 5, null, 1e-7, 1e-9, 3, "strong_wolfe");
-        int[] evals = {0};
-        for (int s = 0; s < 4; s++) {
-            Tensor loss = opt.step(() -> {
-                opt.zeroGrad();
-                Tensor l = Functional.mseLoss(model.forward(x), target);
-                l.backward();
-                evals[0]++;
-                return l;
-            });
-            checkLoss(k, s, loss.item());
-            assertEquals((int) num(k, "step" + s + ".evals"), evals[0], "closure evaluations after step " + s);
-            checkParams(k, s, model);
+        for (boolean resume : new boolean[] {false, true}) {
+            Sequential model = new Sequential(new Linear(3, 4), new Tanh(), new Linear(4, 1));
+            loadInit(model, k);
+            Tensor x = t(k, "x");
+            Tensor target = t(k, "target");
+            LBFGS opt = new LBFGS(model.parameters(), 1, 5, null, 1e-7, 1e-9, 3, "strong_wolfe");
+            int[] evals = {0};
+            for (int s = resume ? resume(k, model, opt, null) : 0; s < 4; s++) {
+                Tensor loss = opt.step(() -> {
+                    opt.zeroGrad();
+                    Tensor l = Functional.mseLoss(model.forward(x), target);
+                    l.backward();
+                    evals[0]++;
+                    return l;
+                });
+                checkLoss(k, s, loss.item());
+                if (!resume) {
+                    assertEquals((int) num(k, "step" + s + ".evals"), evals[0], "closure evaluations after step " + s);
+                }
+                checkParams(k, s, model);
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> st = (Map<String, Object>) ((Map<Integer, Object>) opt.stateDict().get("state")).get(0);
+            assertEquals(num(k, "func_evals"), ((Number) scalar(st.get("func_evals"))).doubleValue(), "func_evals");
+            assertEquals(num(k, "n_iter"), ((Number) scalar(st.get("n_iter"))).doubleValue(), "n_iter");
+            checkModelState(k, "final", model);
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> st = (Map<String, Object>) ((Map<Integer, Object>) opt.stateDict().get("state")).get(0);
-        assertEquals(num(k, "func_evals"), ((Number) scalar(st.get("func_evals"))).doubleValue(), "func_evals");
-        assertEquals(num(k, "n_iter"), ((Number) scalar(st.get("n_iter"))).doubleValue(), "n_iter");
-        checkModelState(k, "final", model);
     }
 
     private static Object scalar(Object o) {
@@ -981,26 +991,28 @@ class TrainingTwinTest {
     @Test
     void embeddingBagsMaxNormAdamaxMultiStep() {
         String k = "bags";
-        Bags model = new Bags();
-        loadInit(model, k);
-        Tensor ids = t(k, "ids");
-        Tensor offsets = t(k, "offsets");
-        Tensor psw = t(k, "psw");
-        Tensor ids2 = t(k, "ids2");
-        Tensor y = t(k, "y");
-        Optimizer opt = new Adamax(model.parameters(), 0.05, 0.9, 0.999, 1e-8, 0.01);
-        LRScheduler sched = new MultiStepLR(opt, List.of(2, 4), 0.3);
-        for (int s = 0; s < STEPS; s++) {
-            opt.zeroGrad();
-            Tensor loss = Functional.crossEntropy(model.run(ids, offsets, psw, ids2), y);
-            loss.backward();
-            opt.step();
-            sched.step();
-            checkLoss(k, s, loss.item());
-            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), sched.getLastLr()[0]);
-            checkParams(k, s, model);
+        for (boolean resume : new boolean[] {false, true}) {
+            Bags model = new Bags();
+            loadInit(model, k);
+            Tensor ids = t(k, "ids");
+            Tensor offsets = t(k, "offsets");
+            Tensor psw = t(k, "psw");
+            Tensor ids2 = t(k, "ids2");
+            Tensor y = t(k, "y");
+            Optimizer opt = new Adamax(model.parameters(), 0.05, 0.9, 0.999, 1e-8, 0.01);
+            LRScheduler sched = new MultiStepLR(opt, List.of(2, 4), 0.3);
+            for (int s = resume ? resume(k, model, opt, sched) : 0; s < STEPS; s++) {
+                opt.zeroGrad();
+                Tensor loss = Functional.crossEntropy(model.run(ids, offsets, psw, ids2), y);
+                loss.backward();
+                opt.step();
+                sched.step();
+                checkLoss(k, s, loss.item());
+                close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), sched.getLastLr()[0]);
+                checkParams(k, s, model);
+            }
+            checkFinal(k, model, opt);
         }
-        checkFinal(k, model, opt);
     }
 
     // ------------------------------------------------------------------ 16. 1-d convolutions, InstanceNorm1d, Rprop
@@ -1022,26 +1034,28 @@ class TrainingTwinTest {
     @Test
     void conv1dInstanceNormRpropWarmRestartsFractional() {
         String k = "seq1d";
-        Seq1d model = new Seq1d();
-        loadInit(model, k);
-        Tensor x = t(k, "x");
-        Tensor target = t(k, "target");
-        Optimizer opt = new Rprop(model.parameters(), 0.02, 0.4, 1.3, 1e-4, 0.1);
-        CosineAnnealingWarmRestarts sched = new CosineAnnealingWarmRestarts(opt, 2, 2, 1e-3);
-        for (int s = 0; s < STEPS; s++) {
-            opt.zeroGrad();
-            Tensor loss = Functional.l1Loss(model.forward(x), target).add(Functional.mseLoss(model.forward(x), target));
-            loss.backward();
-            opt.step();
-            sched.step(s * 0.75);
-            checkLoss(k, s, loss.item());
-            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), sched.getLastLr()[0]);
-            checkParams(k, s, model);
-        }
-        checkFinal(k, model, opt);
-        model.eval();
-        try (GradMode g = Ember.noGrad()) {
-            close(k + " eval", t(k, "eval"), model.forward(x));
+        for (boolean resume : new boolean[] {false, true}) {
+            Seq1d model = new Seq1d();
+            loadInit(model, k);
+            Tensor x = t(k, "x");
+            Tensor target = t(k, "target");
+            Optimizer opt = new Rprop(model.parameters(), 0.02, 0.4, 1.3, 1e-4, 0.1);
+            CosineAnnealingWarmRestarts sched = new CosineAnnealingWarmRestarts(opt, 2, 2, 1e-3);
+            for (int s = resume ? resume(k, model, opt, sched) : 0; s < STEPS; s++) {
+                opt.zeroGrad();
+                Tensor loss = Functional.l1Loss(model.forward(x), target).add(Functional.mseLoss(model.forward(x), target));
+                loss.backward();
+                opt.step();
+                sched.step(s * 0.75);
+                checkLoss(k, s, loss.item());
+                close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), sched.getLastLr()[0]);
+                checkParams(k, s, model);
+            }
+            checkFinal(k, model, opt);
+            model.eval();
+            try (GradMode g = Ember.noGrad()) {
+                close(k + " eval", t(k, "eval"), model.forward(x));
+            }
         }
     }
 
@@ -1078,29 +1092,31 @@ class TrainingTwinTest {
     @Test
     void plateauAdadeltaSiameseTripletCosine() {
         String k = "plateau";
-        Sequential net = new Sequential(new Linear(4, 6), new Softplus(2.0, 20.0), new Linear(6, 3));
-        loadInit(net, k);
-        Tensor a = t(k, "a");
-        Tensor p = t(k, "p");
-        Tensor n = t(k, "n");
-        Tensor lab = t(k, "lab");
-        Optimizer opt = new Adadelta(net.parameters(), 2.0, 0.8, 1e-6, 0.01);
-        ReduceLROnPlateau sched = new ReduceLROnPlateau(opt, "min", 0.5, 1, 0.5, "rel", 1, new double[] {0}, 1e-8);
-        for (int s = 0; s < STEPS + 2; s++) {
-            opt.zeroGrad();
-            Tensor ea = net.forward(a);
-            Tensor ep = net.forward(p);
-            Tensor en = net.forward(n);
-            Tensor loss = Functional.tripletMarginLoss(ea, ep, en, 0.5, 2.0, 1e-6, true, "mean")
-                    .add(Functional.cosineEmbeddingLoss(ea, ep, lab, 0.1, "mean"));
-            loss.backward();
-            opt.step();
-            sched.step(loss.item());
-            checkLoss(k, s, loss.item());
-            close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), opt.paramGroups().get(0).lr());
-            checkParams(k, s, net);
+        for (boolean resume : new boolean[] {false, true}) {
+            Sequential net = new Sequential(new Linear(4, 6), new Softplus(2.0, 20.0), new Linear(6, 3));
+            loadInit(net, k);
+            Tensor a = t(k, "a");
+            Tensor p = t(k, "p");
+            Tensor n = t(k, "n");
+            Tensor lab = t(k, "lab");
+            Optimizer opt = new Adadelta(net.parameters(), 2.0, 0.8, 1e-6, 0.01);
+            ReduceLROnPlateau sched = new ReduceLROnPlateau(opt, "min", 0.5, 1, 0.5, "rel", 1, new double[] {0}, 1e-8);
+            for (int s = resume ? resume(k, net, opt, sched) : 0; s < STEPS + 2; s++) {
+                opt.zeroGrad();
+                Tensor ea = net.forward(a);
+                Tensor ep = net.forward(p);
+                Tensor en = net.forward(n);
+                Tensor loss = Functional.tripletMarginLoss(ea, ep, en, 0.5, 2.0, 1e-6, true, "mean")
+                        .add(Functional.cosineEmbeddingLoss(ea, ep, lab, 0.1, "mean"));
+                loss.backward();
+                opt.step();
+                sched.step(loss.item());
+                checkLoss(k, s, loss.item());
+                close(k + " step " + s + " lr", num(k, "step" + s + ".lr"), opt.paramGroups().get(0).lr());
+                checkParams(k, s, net);
+            }
+            checkFinal(k, net, opt);
         }
-        checkFinal(k, net, opt);
     }
 
     // ------------------------------------------------------------------ 19. a DQN-like step
@@ -1397,5 +1413,34 @@ class TrainingTwinTest {
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> make.get()
                     .loadStateDict(other), a.getClass().getSimpleName());
         }
+    }
+
+    /** PyTorch's checkpoints after {@link #RESUME_AT} steps ({@code resume.pt}), by case. */
+    private static Map<String, Map<String, Object>> checkpoints;
+    private static final int RESUME_AT = 3;
+
+    /**
+     * Loads PyTorch's checkpoint of case {@code key} ({@code resume.pt}: torch.save of the model's, the optimizer's
+     * and, where there is one, the scheduler's state dict after 3 steps) into fresh Ember objects; returns the step to
+     * go on from.
+     */
+    private static int resume(String key, Module model, Optimizer opt, LRScheduler sched) {
+        try {
+            if (checkpoints == null) {
+                @SuppressWarnings("unchecked")
+                Map<String, Map<String, Object>> c = (Map<String, Map<String, Object>>) TorchSerialization.load(
+                        java.nio.file.Path.of(TrainingTwinTest.class.getResource("/trainingtwin/resume.pt").toURI()));
+                checkpoints = c;
+            }
+        } catch (java.io.IOException | java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, Object> ck = checkpoints.get(key);
+        model.loadStateDict(tensors(ck.get("model")));
+        opt.loadStateDict(map(ck.get("optimizer")));
+        if (sched != null) {
+            sched.loadStateDict(map(ck.get("scheduler")));
+        }
+        return RESUME_AT;
     }
 }
