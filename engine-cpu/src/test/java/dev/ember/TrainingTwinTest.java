@@ -94,8 +94,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  * embedding (padding_idx), BatchNorm1d with a cumulative average (momentum None), cross entropy with weight,
  * ignore_index and label smoothing together, a branch used on even steps only under zero_grad(set_to_none=False) with
  * Adam (its zero gradients still move it); (9) a post-norm encoder under a causal and a key padding mask, GroupNorm and
- * SiLU, SGD with dampening, clip_grad_norm_ with the inf norm; and resuming the MLP and the CNN from state dicts saved
- * after 3 steps (safetensors for the model). Float64 is compared to 1e-10 of each tensor's largest magnitude (the runs
+ * SiLU, SGD with dampening, clip_grad_norm_ with the inf norm; (10) spectral_norm and orthogonal parametrizations;
+ * (11) LBFGS with the strong Wolfe line search; (12) SWA (AveragedModel, SWALR, update_bn); (13) a checkpointed block
+ * with BatchNorm (its statistics updated twice per step, as PyTorch's recomputation does); (14) a bidirectional
+ * projected LSTM over a packed batch, Adagrad, ExponentialLR; (15) EmbeddingBag and Embedding(max_norm), Adamax,
+ * MultiStepLR; (16) Conv1d, InstanceNorm1d with running statistics, ConvTranspose1d, Rprop, CosineAnnealingWarmRestarts
+ * at fractional epochs; (17) CyclicLR cycling momentum; (18) ReduceLROnPlateau, Adadelta, a siamese net; (19) a
+ * DQN-like step (target network, Polyak update, gradient hook, RAdam); (20) CTC with retain_graph; (21) WGAN-GP
+ * (double backward). Resuming: the MLP and the CNN from Ember's own state dicts saved after 3 steps (safetensors for
+ * the model), and seven runs from PyTorch's torch.save checkpoint after 3 steps ({@code resume.pt}). Float64 is
+ * compared to 1e-10 of each tensor's largest magnitude (the runs
  * are 6 steps; PyTorch 1.13 writes a few updates as mul_/add_ where 2.x writes lerp_, last-bit differences far under
  * that).
  */
@@ -922,7 +930,7 @@ class TrainingTwinTest {
         checkModelState(k, "final", model);
     }
 
-    // ------------------------------------------------------------------ 14. bidirectional LSTM with projections, packed
+    // ------------------------------------------------------------------ 14. bidirectional projected LSTM, packed
 
     static final class BiLSTM extends Module {
         final LSTM lstm = registerModule("lstm", new LSTM(3, 4, 2, true, false, 0.0, true, 2));
@@ -1043,7 +1051,8 @@ class TrainingTwinTest {
             CosineAnnealingWarmRestarts sched = new CosineAnnealingWarmRestarts(opt, 2, 2, 1e-3);
             for (int s = resume ? resume(k, model, opt, sched) : 0; s < STEPS; s++) {
                 opt.zeroGrad();
-                Tensor loss = Functional.l1Loss(model.forward(x), target).add(Functional.mseLoss(model.forward(x), target));
+                Tensor loss = Functional.l1Loss(model.forward(x), target)
+                        .add(Functional.mseLoss(model.forward(x), target));
                 loss.backward();
                 opt.step();
                 sched.step(s * 0.75);
@@ -1064,7 +1073,8 @@ class TrainingTwinTest {
     @Test
     void cyclicMomentumPreluHardswishHuber() {
         String k = "cyclic";
-        Sequential model = new Sequential(new Linear(3, 5), new PReLU(5), new LayerNorm(new int[] {5}, 1e-5, false, true),
+        Sequential model = new Sequential(new Linear(3, 5), new PReLU(5),
+                new LayerNorm(new int[] {5}, 1e-5, false, true),
                 new Linear(5, 4), new Hardswish(), new Linear(4, 2));
         loadInit(model, k);
         Tensor x = t(k, "x");
@@ -1368,8 +1378,8 @@ class TrainingTwinTest {
     /**
      * A scheduler state written by PyTorch up to 2.6 has {@code verbose} (False); 2.7 removed the attribute but its
      * {@code load_state_dict} ({@code __dict__.update}) still takes such a state, so a checkpoint of an older PyTorch
-     * resumes: Ember accepts a boolean {@code verbose} and ignores it (a scheduler's own and its wrapped ones'), and still
-     * refuses any other unknown key, or a {@code verbose} that is not a boolean.
+     * resumes: Ember accepts a boolean {@code verbose} and ignores it (a scheduler's own and its wrapped ones'), and
+     * still refuses any other unknown key, or a {@code verbose} that is not a boolean.
      */
     @Test
     void schedulerStateWithPyTorch26VerboseLoads() {
