@@ -5,16 +5,20 @@
 # a fixed data batch, runs STEPS training steps (loss, backward, gradient clipping, optimizer step, scheduler step) and
 # writes per step the loss, the learning rate after the scheduler's step, the value clip_grad_norm_ returned (where
 # used) and every parameter's sum and sum of squares after the step; at the end the full state dict (buffers included),
-# the optimizer's state tensors and the eval-mode output on the batch. Everything in float64 so the Java side can
-# compare to ~1e-10 relative.
+# the optimizer's state tensors and the eval-mode output on the batch (for the biggest models the final values and
+# the optimizer's state of the first entries only, to keep the file small). Everything in float64 (but the float32 MLP)
+# so the Java side can compare to ~1e-10 relative. It also writes resume.pt: torch.save of PyTorch's own checkpoints
+# (model, optimizer and scheduler state dicts) after 3 steps of some runs, from which the Java side resumes.
 #
-# 1.13 vs 2.x: the update rules used here (AdamW with amsgrad, SGD with nesterov, Adam, RMSprop centered with
-# momentum) are the same algorithms in 2.x's single-tensor paths (2.x writes exp_avg.lerp_(grad, 1 - beta1) where 1.13
-# writes exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1): a last-bit difference, far under the tolerance); the
-# schedulers used (OneCycleLR, StepLR, LambdaLR, CosineAnnealingLR) give the same rates on these paths.
-# zero_grad: 1.13's default is set_to_none=False and 2.x's True; the script passes set_to_none=True explicitly, as
-# Ember's Optimizer.zeroGrad() (2.x's default) does. The causal mask is written out as 2.x's
-# generate_square_subsequent_mask (float -inf above the diagonal).
+# 1.13 vs 2.x: the update rules used here (SGD, Adam/AdamW with amsgrad, RMSprop, Adagrad, Adamax, Adadelta, RAdam,
+# Rprop, LBFGS) are the same algorithms in 2.x's single-tensor paths (2.x writes exp_avg.lerp_(grad, 1 - beta1) where
+# 1.13 writes exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1): a last-bit difference, far under the tolerance; NAdam,
+# which differs, is not used); the schedulers used give the same rates on these paths. 1.13's scheduler states carry
+# 'verbose' (as 2.x's up to 2.6). zero_grad: 1.13's default is set_to_none=False and 2.x's True; the script passes it
+# explicitly. The causal mask is written out as 2.x's generate_square_subsequent_mask (float -inf above the diagonal).
+# Models avoid a bias right before a normalization (its gradient is rounding noise, which Adam or Rprop would turn
+# into full steps in either library); MultiheadAttention's in_proj_bias has such a part (the keys'), which the Java
+# side compares to an absolute 1e-9.
 #
 # Format: "=== model" then lines "name value": tensors as "dtype [shape] : values" (flattened Python reprs), lists as
 # Python reprs.
