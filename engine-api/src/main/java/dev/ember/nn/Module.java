@@ -217,6 +217,29 @@ public abstract class Module {
         }
     }
 
+    /**
+     * PyTorch's {@code zero_grad(set_to_none)}: with {@code true} as {@link #zeroGrad()}; with {@code false} every
+     * gradient that exists is kept and zeroed in place, as {@link dev.ember.optim.Optimizer#zeroGrad(boolean)} does.
+     */
+    public void zeroGrad(boolean setToNone) {
+        if (setToNone) {
+            zeroGrad();
+            return;
+        }
+        for (Tensor p : unique(parameters())) {
+            Tensor g = p.grad();
+            if (g == null) {
+                continue;
+            }
+            if (g.gradFn() != null) {
+                g.detach_();
+            } else {
+                g.requiresGrad_(false);
+            }
+            g.zero_();
+        }
+    }
+
     /** Switches this module and its submodules to training mode; returns this module. */
     public Module train() {
         return train(true);

@@ -332,7 +332,9 @@ public abstract class LRScheduler {
         }
         Set<String> known = stateDict().keySet();
         for (String key : state.keySet()) {
-            if (!known.contains(key)) {
+            // "verbose": in every scheduler's state up to PyTorch 2.6 (removed in 2.7, whose load_state_dict still takes
+            // such a state, as __dict__.update); it prints nothing any more, so it is accepted and ignored
+            if (!known.contains(key) && !(key.equals("verbose") && state.get(key) instanceof Boolean)) {
                 throw new IllegalArgumentException(getClass().getSimpleName() + " has no state '" + key
                         + "' (is this the state of another kind of scheduler?)");
             }

@@ -495,6 +495,37 @@ public abstract class Optimizer {
         }
     }
 
+    /**
+     * PyTorch's {@code zero_grad(set_to_none)}: with {@code true} as {@link #zeroGrad()}; with {@code false} every
+     * gradient that exists is kept and zeroed in place (detached first where it has a history, else made not to require
+     * grad, as PyTorch does), so an optimizer such as Adam still updates a parameter whose gradient stays zero (its
+     * moments decay) where it skips one without a gradient.
+     */
+    public void zeroGrad(boolean setToNone) {
+        if (setToNone) {
+            zeroGrad();
+            return;
+        }
+        for (ParamGroup g : groups) {
+            for (Tensor p : g.params()) {
+                zeroInPlace(p.grad());
+            }
+        }
+    }
+
+    /** Zeroes a gradient in place, as {@code zero_grad(set_to_none=False)} does; null is left alone. */
+    private static void zeroInPlace(Tensor grad) {
+        if (grad == null) {
+            return;
+        }
+        if (grad.gradFn() != null) {
+            grad.detach_();
+        } else {
+            grad.requiresGrad_(false);
+        }
+        grad.zero_();
+    }
+
     /** One update of every parameter that has a gradient. */
     public abstract void step();
 
