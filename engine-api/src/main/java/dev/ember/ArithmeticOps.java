@@ -945,12 +945,30 @@ final class ArithmeticOps {
 
     /**
      * PyTorch's log_sigmoid_backward: {@code grad (1 - z / (1 + z))} for negative x, {@code grad z / (1 + z)} otherwise,
-     * z = exp(-|x|) (so no exp overflows); differentiable again.
+     * z = exp(-|x|) (so no exp overflows), recorded as PyTorch's LogSigmoidBackwardBackward0 node.
      */
     private static Tensor logSigmoidBackward(Tensor g, Tensor x) {
-        Tensor z = x.abs().neg().exp();
-        Tensor t = z.div(z.add(1L));
-        return Tensor.where(x.lt(0L), t.rsub(1L), t).mul(g);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor z = x.abs().neg().exp();
+            Tensor t = z.div(z.add(1L));
+            out = Tensor.where(x.lt(0L), t.rsub(1L), t).mul(g);
+        }
+        // one node, as PyTorch's: grad_output's gradient is this function again, self's log_sigmoid_double_backward,
+        // grad * grad_output * (sigmoid(x) - 1) * sigmoid(x) (the formula through |x| would give 0 at x = 0)
+        return record(out, "LogSigmoidBackwardBackward0", new Tensor[] {g, x}, n -> {
+            SavedTensor sg = n.save(g);
+            SavedTensor sx = n.save(x);
+            return gg -> {
+                Tensor xv = sx.get();
+                Tensor gx = null;
+                if (n.needsInputGrad(1)) {
+                    Tensor s = xv.sigmoid();
+                    gx = gg.mul(sg.get()).mul(s.sub(1L)).mul(s);
+                }
+                return new Tensor[] {n.needsInputGrad(0) ? logSigmoidBackward(gg, xv) : null, gx};
+            };
+        });
     }
 
     // ------------------------------------------------------------------ more math (issue 14)
