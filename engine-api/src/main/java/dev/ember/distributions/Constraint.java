@@ -192,6 +192,16 @@ public abstract class Constraint {
         };
     }
 
+    /** {@code constraints.greater_than_eq(lower_bound)} with a tensor bound (Pareto's support): {@code v >= lower}. */
+    public static Constraint greaterThanEq(Tensor lowerBound) {
+        return new Constraint("GreaterThanEq(lower_bound=" + Dist.fmt(lowerBound) + ")", 0, false) {
+            @Override
+            public Tensor check(Tensor v) {
+                return noGrad(() -> v.detach().ge(lowerBound.detach()));
+            }
+        };
+    }
+
     /** {@code constraints.interval(low, high)} with tensor bounds: {@code low <= v <= high}. */
     public static Constraint interval(Tensor low, Tensor high) {
         return new Constraint("Interval(lower_bound=" + Dist.fmt(low) + ", upper_bound=" + Dist.fmt(high) + ")", 0, false) {

@@ -31,6 +31,9 @@ final class Dist {
         return t.toString();
     }
 
+    /** {@code torch.distributions.utils.euler_constant}, the Euler-Mascheroni constant. */
+    static final double EULER = 0.57721566490153286060;
+
     /** Python's {@code tuple(shape)}: {@code ()}, {@code (2,)}, {@code (2, 3)}. */
     static String tuple(int[] shape) {
         if (shape.length == 1) {
@@ -136,6 +139,23 @@ final class Dist {
             default:
                 return Math.ulp(1.0f);
         }
+    }
+
+    /** {@code finfo(dtype).tiny}, the smallest positive normal number. */
+    static double tiny(DType t) {
+        switch (t) {
+            case FLOAT64:
+                return Double.MIN_NORMAL;
+            case FLOAT16:
+                return 6.103515625e-05;
+            default:
+                return 1.1754943508222875e-38;
+        }
+    }
+
+    /** A number as a 0-dim tensor of {@code like}'s type and device, as a Python number meets a tensor. */
+    static Tensor number(Tensor like, double v) {
+        return like.newFull(new int[0], v);
     }
 
     /** {@code finfo(dtype).min}. */

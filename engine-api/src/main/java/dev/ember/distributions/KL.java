@@ -53,6 +53,7 @@ public final class KL {
             }
             return Dist.sumRightmost(klDivergence(ip.baseDist(), iq.baseDist()), ip.reinterpretedBatchNdims());
         }
+        if (KLContinuous.covers(p, q)) return KLContinuous.klDivergence(p, q);
         Tensor extra = KLMore.klDivergence(p, q);
         if (extra != null) {
             return extra;
