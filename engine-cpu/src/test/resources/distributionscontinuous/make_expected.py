@@ -9,8 +9,8 @@
 import math
 import torch
 from torch.distributions import (StudentT, Cauchy, HalfCauchy, HalfNormal, Chi2, Gumbel, Weibull, Pareto,
-                                 FisherSnedecor, Kumaraswamy, VonMises, Normal, Exponential, Gamma, Beta, Uniform,
-                                 Laplace)
+                                 FisherSnedecor, Kumaraswamy, VonMises, ContinuousBernoulli, LogisticNormal, Normal,
+                                 Exponential, Gamma, Beta, Uniform, Laplace)
 from torch.distributions.kl import kl_divergence
 
 out = []
@@ -109,6 +109,14 @@ case("vonmises", VonMises, [T([0.5, -1.0, 2.0, 0.0]), T([0.5, 2.0, 3.75, 10.0])]
      props=('mean', 'mode', 'variance'))
 case("vonmises f32", VonMises, [T([0.5, -1.0], F), T([1.0, 6.0], F)], value=T([0.25, 3.0], F),
      props=('mean', 'mode', 'variance'))
+case("cb probs", lambda p: ContinuousBernoulli(probs=p), [T([0.2, 0.4995, 0.5, 0.7, 0.95])],
+     value=T([0.25, 0.5, 0.0, 1.0, 0.9]), q=T([0.1, 0.5, 0.9, 0.3, 0.999]))
+case("cb logits", lambda l: ContinuousBernoulli(logits=l), [T([-1.5, 0.001, 2.5])], value=T([0.25, 0.5, 0.9]),
+     q=T([0.1, 0.5, 0.9]))
+case("cb f32", lambda p: ContinuousBernoulli(probs=p), [T([0.2, 0.7], F)], value=T([0.25, 0.9], F), q=T([0.1, 0.9], F))
+case("logisticnormal", LogisticNormal, [T([[0.5, -1.0, 2.0], [0.0, 0.3, -0.2]]), T([[1.5, 0.3, 2.0], [1.0, 0.5, 0.7]])],
+     value=T([[0.2, 0.3, 0.4, 0.1], [0.25, 0.25, 0.25, 0.25]]), props=())
+case("logisticnormal scalar", LogisticNormal, [T(0.5), T(1.5)], value=T([0.3, 0.7]), props=())
 
 a2 = lambda: [T([0.5, -1.0]), T([1.5, 0.3])]
 b2 = lambda: [T([0.0, 1.0]), T([1.0, 2.0])]
@@ -142,6 +150,17 @@ kl("chi2 chi2", Chi2, Chi2, [T([1.5, 3.0]), T([2.0, 0.5])], 1)
 kl("weibull weibull", Weibull, Weibull, [T([1.5, 0.3]), T([2.5, 3.0]), T([1.5, 0.3]), T([2.5, 3.0])], 2)
 kl("halfcauchy halfcauchy", HalfCauchy, HalfCauchy, [T([1.5, 0.3]), T([1.0, 2.0])], 1)
 kl("kumaraswamy kumaraswamy", Kumaraswamy, Kumaraswamy, [T([1.5, 0.3]), T([2.5, 3.0]), T([1.5, 0.3]), T([2.5, 3.0])], 2)
+CBp = lambda p: ContinuousBernoulli(probs=p)
+kl("cb cb", CBp, CBp, [T([0.2, 0.4995, 0.8]), T([0.6, 0.3, 0.5])], 1)
+kl("cb exponential", CBp, Exponential, [T([0.2, 0.8]), T([1.5, 0.3])], 1)
+kl("cb normal", CBp, Normal, [T([0.2, 0.8]), T([0.5, -1.0]), T([1.5, 0.3])], 1)
+kl("cb uniform", CBp, Uniform, [T([0.2, 0.8, 0.3]), T([-0.5, 0.1, -1.0]), T([1.5, 2.0, 0.5])], 1)
+kl("cb pareto", CBp, Pareto, [T([0.2, 0.8]), T([1.5, 0.3]), T([2.5, 3.0])], 1)
+kl("beta cb", Beta, CBp, [T([1.0, 2.0]), T([1.5, 0.5]), T([0.2, 0.8])], 2)
+kl("uniform cb", Uniform, CBp, [T([0.1, 0.0, 0.2]), T([0.9, 0.5, 1.0]), T([0.2, 0.8, 0.4])], 2)
+kl("normal cb", Normal, CBp, a2() + [T([0.2, 0.8])], 2)
+kl("gumbel cb", Gumbel, CBp, a2() + [T([0.2, 0.8])], 2)
+kl("pareto cb", Pareto, CBp, [T([1.5, 0.3]), T([2.5, 3.0]), T([0.2, 0.8])], 2)
 
 with open('expected.txt', 'w') as f:
     f.write('\n'.join(out) + '\n')

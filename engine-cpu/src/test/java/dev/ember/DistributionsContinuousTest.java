@@ -4,6 +4,7 @@ import dev.ember.distributions.AbsTransform;
 import dev.ember.distributions.Beta;
 import dev.ember.distributions.Cauchy;
 import dev.ember.distributions.Chi2;
+import dev.ember.distributions.ContinuousBernoulli;
 import dev.ember.distributions.Distribution;
 import dev.ember.distributions.Exponential;
 import dev.ember.distributions.FisherSnedecor;
@@ -14,6 +15,8 @@ import dev.ember.distributions.HalfNormal;
 import dev.ember.distributions.KL;
 import dev.ember.distributions.Kumaraswamy;
 import dev.ember.distributions.Laplace;
+import dev.ember.distributions.LogisticNormal;
+import dev.ember.distributions.StickBreakingTransform;
 import dev.ember.distributions.Normal;
 import dev.ember.distributions.Pareto;
 import dev.ember.distributions.StudentT;
@@ -40,8 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * StudentT, Cauchy, HalfCauchy, HalfNormal, Chi2, Gumbel, Weibull, Pareto, FisherSnedecor, Kumaraswamy and VonMises
- * against {@code torch.distributions} ({@code distributionscontinuous/make_expected.py}, PyTorch 1.13, formulas unchanged
+ * StudentT, Cauchy, HalfCauchy, HalfNormal, Chi2, Gumbel, Weibull, Pareto, FisherSnedecor, Kumaraswamy, VonMises,
+ * ContinuousBernoulli and LogisticNormal against {@code torch.distributions} ({@code distributionscontinuous/make_expected.py}, PyTorch 1.13, formulas unchanged
  * in 2.x): log_prob, cdf, icdf, mean, mode, variance, stddev and entropy values with the gradients of their sums, KL
  * values and gradients; gradchecks on float64; rsample gradients against the derivative of PyTorch's sampling formula
  * at the drawn sample; sample statistics from 20k draws of a fixed seed; shapes, broadcasting and expand; the
@@ -75,6 +78,12 @@ class DistributionsContinuousTest {
                 return new Kumaraswamy(in[from], in[from + 1]);
             case "vonmises":
                 return new VonMises(in[from], in[from + 1]);
+            case "cb":
+                return ContinuousBernoulli.ofProbs(in[from]);
+            case "cblogits":
+                return ContinuousBernoulli.ofLogits(in[from]);
+            case "logisticnormal":
+                return new LogisticNormal(in[from], in[from + 1]);
             case "normal":
                 return new Normal(in[from], in[from + 1]);
             case "exponential":
@@ -151,7 +160,8 @@ class DistributionsContinuousTest {
     private static void runCase(ReferenceCases.Case c) {
         Map<String, String> l = c.lines();
         Tensor[] in = inputs(l);
-        Distribution d = make(c.key().split(" ")[0], in, 0);
+        String kind = c.key().startsWith("cb logits") ? "cblogits" : c.key().split(" ")[0];
+        Distribution d = make(kind, in, 0);
         check("mean", l, in, d::mean);
         check("mode", l, in, d::mode);
         check("variance", l, in, d::variance);
@@ -226,6 +236,17 @@ class DistributionsContinuousTest {
         assertTrue(Autograd.gradcheck(t -> new Kumaraswamy(t[0], t[1]).entropy(), b, c));
         assertTrue(Autograd.gradcheck(t -> new VonMises(t[0], t[1]).logProb(x), a, p64(0.5, 3.0, 6.0)));
         assertTrue(Autograd.gradgradcheck(t -> new VonMises(t[0], t[1]).logProb(x), a, p64(0.5, 3.0, 6.0)));
+        Tensor probs = p64(0.2, 0.4995, 0.8);
+        assertTrue(Autograd.gradcheck(t -> ContinuousBernoulli.ofProbs(t[0]).logProb(unit), probs));
+        assertTrue(Autograd.gradgradcheck(t -> ContinuousBernoulli.ofProbs(t[0]).logProb(unit), probs));
+        assertTrue(Autograd.gradcheck(t -> ContinuousBernoulli.ofProbs(t[0]).entropy(), probs));
+        assertTrue(Autograd.gradcheck(t -> ContinuousBernoulli.ofLogits(t[0]).cdf(unit), a));
+        Tensor simplex = Tensor.tensor(new double[][] {{0.2, 0.3, 0.4, 0.1}, {0.25, 0.25, 0.25, 0.25}}, DType.FLOAT64);
+        Tensor lnLoc = p64(0.5, -1.0, 2.0, 0.0, 0.3, -0.2).reshape(2, 3).detach().requiresGrad_(true);
+        Tensor lnScale = p64(1.5, 0.3, 2.0, 1.0, 0.5, 0.7).reshape(2, 3).detach().requiresGrad_(true);
+        assertTrue(Autograd.gradcheck(t -> new LogisticNormal(t[0], t[1]).logProb(simplex), lnLoc, lnScale));
+        assertTrue(Autograd.gradcheck(t -> new LogisticNormal(t[0], t[1]).rsample(new Generator(9), 3), lnLoc, lnScale));
+        assertTrue(Autograd.gradcheck(t -> ContinuousBernoulli.ofProbs(t[0]).rsample(new Generator(9), 3), probs));
         Tensor a2 = p64(0.5, -1.0);
         Tensor b2 = p64(1.5, 0.3);
         Tensor c2 = p64(0.0, 1.0);
@@ -383,6 +404,18 @@ class DistributionsContinuousTest {
         assertEquals(1 - circVar[1], resultant[1], 0.015);
         assertEquals(0.0, resultant[2], 0.02, "near-uniform at tiny concentration");
         assertEquals(DType.FLOAT32, new VonMises(0.0, 2.0).sample(g, 3).dtype());
+        ContinuousBernoulli cb = ContinuousBernoulli.ofProbs(t64(0.2, 0.5, 0.9));
+        Tensor cbs = cb.sample(g, N);
+        assertTrue(cbs.ge(0L).all() && cbs.le(1L).all());
+        assertArrayEquals(cb.mean().toDoubleArray(), cbs.mean(new int[] {0}, false).toDoubleArray(), 0.006);
+        assertArrayEquals(cb.variance().toDoubleArray(), cbs.var(new int[] {0}, 1, false).toDoubleArray(), 0.004);
+        Tensor ln = new LogisticNormal(t64(0.5, -1.0), t64(1.0, 0.5)).sample(g, N);
+        assertArrayEquals(new int[] {N, 3}, ln.shape());
+        assertEquals(0.0, ln.sum(-1).sub(1.0).abs().max().item(), 1e-12, "on the simplex");
+        // the stick-breaking inverse gives back normal coordinates of the base's mean and spread
+        Tensor x = new StickBreakingTransform().inverse(ln);
+        assertArrayEquals(new double[] {0.5, -1.0}, x.mean(new int[] {0}, false).toDoubleArray(), 0.03);
+        assertArrayEquals(new double[] {1.0, 0.25}, x.var(new int[] {0}, 1, false).toDoubleArray(), 0.04);
     }
 
     @Test
@@ -394,7 +427,7 @@ class DistributionsContinuousTest {
             new HalfCauchy(Tensor.ones(2, 3)), new HalfNormal(Tensor.ones(2, 3)), new Chi2(Tensor.full(new int[] {2, 3}, 2.0)),
             new Gumbel(loc, scale), new Weibull(scale, Tensor.ones(2, 1)), new Pareto(scale, Tensor.ones(2, 1)),
             new FisherSnedecor(scale, Tensor.ones(2, 1)), new Kumaraswamy(scale, Tensor.ones(2, 1)),
-            new VonMises(loc, scale)};
+            new VonMises(loc, scale), ContinuousBernoulli.ofProbs(Tensor.full(new int[] {2, 3}, 0.3))};
         for (Distribution d : ds) {
             String n = d.getClass().getSimpleName();
             assertArrayEquals(new int[] {2, 3}, d.batchShape(), n);
@@ -421,6 +454,16 @@ class DistributionsContinuousTest {
         Weibull we = new Weibull(t64(1.5, 0.3), t64(0.5, 2.0));
         assertArrayEquals(we.logProb(t64(0.25, 0.5)).toDoubleArray(),
                 Arrays.copyOfRange(we.expand(2, 2).logProb(t64(0.25, 0.5)).toDoubleArray(), 2, 4), 1e-15);
+        LogisticNormal ln = new LogisticNormal(Tensor.zeros(2, 3), Tensor.ones(3));
+        assertArrayEquals(new int[] {2}, ln.batchShape());
+        assertArrayEquals(new int[] {4}, ln.eventShape());
+        assertArrayEquals(new int[] {5, 2, 4}, ln.rsample(g, 5).shape());
+        assertArrayEquals(new int[] {5, 2}, ln.logProb(ln.sample(g, 5)).shape());
+        assertArrayEquals(new int[] {6, 2}, ln.expand(6, 2).batchShape());
+        assertArrayEquals(new int[] {7, 6, 2, 4}, ln.expand(6, 2).sample(g, 7).shape());
+        LogisticNormal scalar = new LogisticNormal(0.0, 1.0);
+        assertArrayEquals(new int[0], scalar.batchShape());
+        assertArrayEquals(new int[] {2}, scalar.eventShape());
         Chi2 chi = new Chi2(t64(1.0, 3.0));
         assertInstanceOf(Chi2.class, chi.expand(2, 2));
         assertArrayEquals(new double[] {1, 3, 1, 3}, chi.expand(2, 2).df().toDoubleArray());
@@ -455,6 +498,10 @@ class DistributionsContinuousTest {
         assertInstanceOf(Uniform.class, ku.baseDist());
         assertEquals("[PowerTransform(), AffineTransform(), PowerTransform()]", ku.transforms().toString());
         assertInstanceOf(Gamma.class, new Chi2(3.0));
+        LogisticNormal ln = new LogisticNormal(Tensor.zeros(3), Tensor.ones(3));
+        assertEquals("Independent(Normal(loc: torch.Size([3]), scale: torch.Size([3])), 1)", ln.baseDist().toString());
+        assertEquals(List.of(new StickBreakingTransform()), ln.transforms());
+        assertEquals("Simplex()", ln.support().toString());
     }
 
     private static String message(Runnable r) {
@@ -531,6 +578,19 @@ class DistributionsContinuousTest {
                 + "tensor([-0.5000])", message(() -> new Chi2(f(1)).logProb(f(-0.5f))));
         assertEquals(inSupport + "Real()) of the distribution StudentT(df: tensor([1.]), loc: tensor([0.]), scale: "
                 + "tensor([1.])), but found invalid values:\ntensor([nan])", message(() -> new StudentT(f(1)).logProb(f(Float.NaN))));
+        assertEquals("ContinuousBernoulli(probs: 0.30000001192092896)", new ContinuousBernoulli(0.3).toString());
+        assertEquals("ContinuousBernoulli(logits: torch.Size([2]))", ContinuousBernoulli.ofLogits(f(0.3f, 0.2f)).toString());
+        assertEquals("LogisticNormal()", new LogisticNormal(0, 1).toString());
+        assertEquals("The parameter probs has invalid values", message(() -> new ContinuousBernoulli(f(1.5f), null, false)));
+        assertEquals(1, ContinuousBernoulli.ofProbs(f(1.5f)).batchShape()[0], "validate_args None: clamped, no check");
+        assertEquals("Either `probs` or `logits` must be specified, but not both.",
+                message(() -> new ContinuousBernoulli(f(0.5f), f(0.5f), null)));
+        assertEquals("Expected parameter scale (Tensor of shape (1,)) of distribution Normal(loc: tensor([0.5000]), scale: "
+                + "tensor([-0.5000]))" + gt0 + "tensor([-0.5000])", message(() -> new LogisticNormal(f(0.5f), f(-0.5f))));
+        assertEquals(inSupport.replace("(1,)", "(4,)") + "Simplex()) of the distribution LogisticNormal(), but found invalid "
+                + "values:\ntensor([0.5000, 0.5000, 0.5000, 0.5000])",
+                message(() -> new LogisticNormal(Tensor.zeros(3), Tensor.ones(3)).logProb(f(0.5f, 0.5f, 0.5f, 0.5f))));
+        assertEquals("Too few dimensions on input", message(() -> new StickBreakingTransform().forwardShape(new int[0])));
         // validation off: no check, the values as the formulas give them
         assertEquals(1, new HalfNormal(f(-1), false).batchShape()[0]);
         assertTrue(Double.isInfinite(new HalfNormal(f(1), false).logProb(f(-1)).item()));

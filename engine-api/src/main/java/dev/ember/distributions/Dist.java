@@ -143,14 +143,7 @@ final class Dist {
 
     /** {@code finfo(dtype).tiny}, the smallest positive normal number. */
     static double tiny(DType t) {
-        switch (t) {
-            case FLOAT64:
-                return Double.MIN_NORMAL;
-            case FLOAT16:
-                return 6.103515625e-05;
-            default:
-                return 1.1754943508222875e-38;
-        }
+        return Tensor.finfo(t).tiny();
     }
 
     /** A number as a 0-dim tensor of {@code like}'s type and device, as a Python number meets a tensor. */
@@ -183,10 +176,36 @@ final class Dist {
         return binary ? logits.sigmoid() : logits.softmax(-1);
     }
 
-    static <T> T require(T value, String op, String name) {
+    /** {@code value}, or PyTorch's argument error naming what was expected ({@code expected}) where it is null. */
+    static <T> T require(T value, String op, String name, String expected) {
         if (value == null) {
-            throw new IllegalArgumentException(op + "(): argument '" + name + "' must be Tensor, not null");
+            throw new IllegalArgumentException(op + "(): argument '" + name + "' must be " + expected + ", not null");
         }
         return value;
+    }
+
+    /** A tensor argument: "must be Tensor, not null". */
+    static Tensor require(Tensor value, String op, String name) {
+        return require(value, op, name, "Tensor");
+    }
+
+    /** A shape argument: "must be tuple of ints, not null". */
+    static int[] require(int[] value, String op, String name) {
+        return require(value, op, name, "tuple of ints");
+    }
+
+    /** A generator argument: "must be torch.Generator, not null". */
+    static dev.ember.Generator require(dev.ember.Generator value, String op, String name) {
+        return require(value, op, name, "torch.Generator");
+    }
+
+    /** A distribution argument: "must be Distribution, not null". */
+    static <D extends Distribution> D require(D value, String op, String name) {
+        return require(value, op, name, "Distribution");
+    }
+
+    /** A transform argument: "must be Transform, not null". */
+    static <X extends Transform> X require(X value, String op, String name) {
+        return require(value, op, name, "Transform");
     }
 }

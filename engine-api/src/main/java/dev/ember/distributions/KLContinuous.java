@@ -17,8 +17,12 @@ final class KLContinuous {
     static boolean covers(Distribution p, Distribution q) {
         boolean pe = p instanceof Exponential || p instanceof Gamma || p instanceof Normal || p instanceof Uniform;
         boolean qe = q instanceof Beta || q instanceof Exponential || q instanceof Gamma || q instanceof Normal
-                || q instanceof Uniform;
+                || q instanceof Uniform || q instanceof ContinuousBernoulli;
         return p instanceof Cauchy && q instanceof Cauchy
+                || p instanceof ContinuousBernoulli && (q instanceof ContinuousBernoulli || q instanceof Pareto
+                    || q instanceof Exponential || q instanceof Normal || q instanceof Uniform)
+                || q instanceof ContinuousBernoulli && (pe || p instanceof Beta || p instanceof Gumbel || p instanceof Laplace
+                    || p instanceof Pareto)
                 || (p instanceof Gumbel || p instanceof Pareto) && (qe || q instanceof TransformedDistribution)
                 || q instanceof Gumbel && pe
                 || q instanceof Pareto && (pe || p instanceof Beta || p instanceof Laplace)
@@ -29,6 +33,12 @@ final class KLContinuous {
     static Tensor klDivergence(Distribution p, Distribution q) {
         if (p instanceof Cauchy && q instanceof Cauchy) {
             return cauchyCauchy((Cauchy) p, (Cauchy) q);
+        }
+        if (p instanceof ContinuousBernoulli) {
+            return fromContinuousBernoulli((ContinuousBernoulli) p, q);
+        }
+        if (q instanceof ContinuousBernoulli) {
+            return toContinuousBernoulli(p, (ContinuousBernoulli) q);
         }
         if (p instanceof Gumbel) {
             return fromGumbel((Gumbel) p, q);
@@ -57,6 +67,64 @@ final class KLContinuous {
             return KL.klDivergence(tp.baseDist(), tq.baseDist());
         }
         return null;
+    }
+
+    private static Tensor fromContinuousBernoulli(ContinuousBernoulli p, Distribution q) {
+        if (q instanceof ContinuousBernoulli) {
+            ContinuousBernoulli r = (ContinuousBernoulli) q;
+            Tensor t1 = p.mean().mul(p.logits().sub(r.logits()));
+            Tensor t2 = p.contBernLogNorm().add(p.probs().neg().log1p());
+            Tensor t3 = r.contBernLogNorm().neg().sub(r.probs().neg().log1p());
+            return t1.add(t2).add(t3);
+        }
+        if (q instanceof Pareto) {
+            return infiniteLike(p.probs());
+        }
+        if (q instanceof Exponential) {
+            Tensor rate = ((Exponential) q).rate();
+            return p.entropy().neg().sub(rate.log()).add(rate.mul(p.mean()));
+        }
+        if (q instanceof Normal) {
+            Normal n = (Normal) q;
+            Tensor t1 = p.entropy().neg();
+            Tensor t2 = n.loc().div(n.scale()).square().add(Math.log(2.0 * Math.PI)).mul(0.5).add(n.scale().log());
+            Tensor t3 = p.variance().add(p.mean().square()).sub(n.loc().mul(2.0).mul(p.mean()))
+                    .div(n.scale().square().mul(2.0));
+            return t1.add(t2).add(t3);
+        }
+        Uniform u = (Uniform) q;
+        Tensor result = p.entropy().neg().add(u.high().sub(u.low()).log());
+        Tensor outside = u.low().ge(0.0).logicalOr(u.high().le(1.0));
+        return Tensor.where(outside, result.onesLike().mul(Double.POSITIVE_INFINITY), result);
+    }
+
+    private static Tensor toContinuousBernoulli(Distribution p, ContinuousBernoulli q) {
+        if (p instanceof Beta || p instanceof Uniform) {
+            Tensor result = p.entropy().neg().sub(p.mean().mul(q.logits())).sub(q.probs().neg().log1p())
+                    .sub(q.contBernLogNorm());
+            if (p instanceof Beta) {
+                return result;
+            }
+            Uniform u = (Uniform) p;
+            Tensor outside = u.high().ge(1.0).logicalOr(u.low().le(0.0));
+            return Tensor.where(outside, result.onesLike().mul(Double.POSITIVE_INFINITY), result);
+        }
+        if (p instanceof Exponential) {
+            return infiniteLike(((Exponential) p).rate());
+        }
+        if (p instanceof Gamma) {
+            return infiniteLike(((Gamma) p).concentration());
+        }
+        if (p instanceof Gumbel) {
+            return infiniteLike(((Gumbel) p).loc());
+        }
+        if (p instanceof Laplace) {
+            return infiniteLike(((Laplace) p).loc());
+        }
+        if (p instanceof Normal) {
+            return infiniteLike(((Normal) p).loc());
+        }
+        return infiniteLike(((Pareto) p).scale());
     }
 
     private static Tensor infiniteLike(Tensor t) {

@@ -23,7 +23,7 @@ public class TransformedDistribution extends Distribution {
 
     /** {@code TransformedDistribution(base_distribution, transforms)}. */
     public TransformedDistribution(Distribution baseDistribution, Transform... transforms) {
-        this(baseDistribution, Arrays.asList(Dist.require(transforms, "TransformedDistribution", "transforms")), null);
+        this(baseDistribution, Arrays.asList(Dist.require(transforms, "TransformedDistribution", "transforms", "list of Transforms")), null);
     }
 
     /**
