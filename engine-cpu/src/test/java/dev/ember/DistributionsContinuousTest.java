@@ -498,6 +498,13 @@ class DistributionsContinuousTest {
         assertInstanceOf(Uniform.class, ku.baseDist());
         assertEquals("[PowerTransform(), AffineTransform(), PowerTransform()]", ku.transforms().toString());
         assertInstanceOf(Gamma.class, new Chi2(3.0));
+        // LogNormal as PyTorch builds it (session 21): Normal by ExpTransform
+        dev.ember.distributions.LogNormal lnorm = new dev.ember.distributions.LogNormal(Tensor.zeros(2), Tensor.ones(2));
+        assertInstanceOf(TransformedDistribution.class, lnorm);
+        assertEquals(List.of(new dev.ember.distributions.ExpTransform()), lnorm.transforms());
+        assertEquals("Normal(loc: torch.Size([2]), scale: torch.Size([2]))", lnorm.baseDist().toString());
+        assertInstanceOf(dev.ember.distributions.LogNormal.class, lnorm.expand(3, 2));
+        assertArrayEquals(new int[] {3, 2}, lnorm.expand(3, 2).baseDist().batchShape());
         LogisticNormal ln = new LogisticNormal(Tensor.zeros(3), Tensor.ones(3));
         assertEquals("Independent(Normal(loc: torch.Size([3]), scale: torch.Size([3])), 1)", ln.baseDist().toString());
         assertEquals(List.of(new StickBreakingTransform()), ln.transforms());
