@@ -5,17 +5,11 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
  * The Cauchy (Lorentz) distribution of median {@code loc} and half width {@code scale}, as
  * {@code torch.distributions.Cauchy}: its mean is NaN and its variance infinite.
  */
-public class Cauchy extends Distribution {
-    private final Tensor loc;
-    private final Tensor scale;
-
+public class Cauchy extends LocScale {
     /** Cauchy(loc, scale), the two broadcast. */
     public Cauchy(Tensor loc, Tensor scale) {
         this(loc, scale, null);
@@ -28,61 +22,16 @@ public class Cauchy extends Distribution {
 
     /** Cauchy(loc, scale); {@code validateArgs} null for the global default. */
     public Cauchy(Tensor loc, Tensor scale, Boolean validateArgs) {
-        this(Dist.broadcastAll(Dist.require(loc, "Cauchy", "loc"), Dist.require(scale, "Cauchy", "scale")), validateArgs);
+        super(broadcast("Cauchy", loc, scale), validateArgs);
     }
 
     private Cauchy(Tensor[] p, Boolean validateArgs) {
-        super(p[0].shape(), new int[0], validateArgs);
-        this.loc = p[0];
-        this.scale = p[1];
-        validateParams();
+        super(p, validateArgs);
     }
 
-    /** The median. */
-    public Tensor loc() {
-        return loc;
-    }
-
-    /** The half width at half maximum. */
-    public Tensor scale() {
-        return scale;
-    }
-
-    @Override
-    public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("loc", Constraint.REAL);
-        m.put("scale", Constraint.POSITIVE);
-        return m;
-    }
-
-    @Override
-    protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("loc", loc);
-        m.put("scale", scale);
-        return m;
-    }
-
-    @Override
-    public Constraint support() {
-        return Constraint.REAL;
-    }
-
-    @Override
-    public boolean hasRsample() {
-        return true;
-    }
-
-    /** NaN everywhere (the Cauchy distribution has no mean). */
     @Override
     public Tensor mean() {
         return loc.newFull(extendedShape(new int[0]), Double.NaN);
-    }
-
-    @Override
-    public Tensor mode() {
-        return loc;
     }
 
     /** Infinity everywhere. */

@@ -2,7 +2,6 @@ package dev.ember.distributions;
 
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -36,16 +35,12 @@ public class Chi2 extends Gamma {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("df", Constraint.POSITIVE);
-        return m;
+        return Dist.map("df", Constraint.POSITIVE);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("df", df());
-        return m;
+        return Dist.map("df", df());
     }
 
     @Override

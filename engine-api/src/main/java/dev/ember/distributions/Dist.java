@@ -7,6 +7,8 @@ import dev.ember.GradMode;
 import dev.ember.Tensor;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Shared helpers of the distributions, as {@code torch.distributions.utils}. */
 final class Dist {
@@ -29,6 +31,27 @@ final class Dist {
             return Format.repr(v);
         }
         return t.toString();
+    }
+
+    /** An ordered one-entry map (a distribution's {@code arg_constraints} or parameters by name). */
+    static <V> Map<String, V> map(String k1, V v1) {
+        Map<String, V> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        return m;
+    }
+
+    /** An ordered two-entry map. */
+    static <V> Map<String, V> map(String k1, V v1, String k2, V v2) {
+        Map<String, V> m = map(k1, v1);
+        m.put(k2, v2);
+        return m;
+    }
+
+    /** An ordered three-entry map. */
+    static <V> Map<String, V> map(String k1, V v1, String k2, V v2, String k3, V v3) {
+        Map<String, V> m = map(k1, v1, k2, v2);
+        m.put(k3, v3);
+        return m;
     }
 
     /** {@code torch.distributions.utils.euler_constant}, the Euler-Mascheroni constant. */

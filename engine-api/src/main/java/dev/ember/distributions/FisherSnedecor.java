@@ -3,7 +3,6 @@ package dev.ember.distributions;
 import dev.ember.Generator;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -58,18 +57,12 @@ public class FisherSnedecor extends Distribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("df1", Constraint.POSITIVE);
-        m.put("df2", Constraint.POSITIVE);
-        return m;
+        return Dist.map("df1", Constraint.POSITIVE, "df2", Constraint.POSITIVE);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("df1", df1);
-        m.put("df2", df2);
-        return m;
+        return Dist.map("df1", df1, "df2", df2);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.ember.distributions;
 import dev.ember.Tensor;
 
 import java.util.List;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -65,18 +64,12 @@ public class Gumbel extends TransformedDistribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("loc", Constraint.REAL);
-        m.put("scale", Constraint.POSITIVE);
-        return m;
+        return Dist.map("loc", Constraint.REAL, "scale", Constraint.POSITIVE);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("loc", loc);
-        m.put("scale", scale);
-        return m;
+        return Dist.map("loc", loc, "scale", scale);
     }
 
     @Override

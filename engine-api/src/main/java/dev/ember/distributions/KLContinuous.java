@@ -58,15 +58,7 @@ final class KLContinuous {
                 return r;
             }
         }
-        if (p instanceof TransformedDistribution && q instanceof TransformedDistribution) {
-            TransformedDistribution tp = (TransformedDistribution) p;
-            TransformedDistribution tq = (TransformedDistribution) q;
-            if (!tp.transforms().equals(tq.transforms()) || !Arrays.equals(p.eventShape(), q.eventShape())) {
-                throw new UnsupportedOperationException();
-            }
-            return KL.klDivergence(tp.baseDist(), tq.baseDist());
-        }
-        return null;
+        return p instanceof TransformedDistribution ? transformedOnly(p, q) : null;
     }
 
     private static Tensor fromContinuousBernoulli(ContinuousBernoulli p, Distribution q) {
@@ -213,7 +205,11 @@ final class KLContinuous {
         return transformedOnly(p, q);
     }
 
-    /** Pairs of a Gumbel or Pareto with no formula of their own fall to {@code _kl_transformed_transformed} or none. */
+    /**
+     * {@code _kl_transformed_transformed} for a TransformedDistribution p (pairs with no formula of their own): the
+     * bases' divergence where transforms and event shapes agree, PyTorch's bare NotImplementedError where not; null
+     * where q is no TransformedDistribution.
+     */
     private static Tensor transformedOnly(Distribution p, Distribution q) {
         if (q instanceof TransformedDistribution) {
             TransformedDistribution tp = (TransformedDistribution) p;

@@ -3,7 +3,6 @@ package dev.ember.distributions;
 import dev.ember.Tensor;
 
 import java.util.List;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -59,18 +58,12 @@ public class Kumaraswamy extends TransformedDistribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("concentration1", Constraint.POSITIVE);
-        m.put("concentration0", Constraint.POSITIVE);
-        return m;
+        return Dist.map("concentration1", Constraint.POSITIVE, "concentration0", Constraint.POSITIVE);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("concentration1", concentration1);
-        m.put("concentration0", concentration0);
-        return m;
+        return Dist.map("concentration1", concentration1, "concentration0", concentration0);
     }
 
     @Override

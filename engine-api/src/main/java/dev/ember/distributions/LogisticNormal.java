@@ -2,7 +2,6 @@ package dev.ember.distributions;
 
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -57,10 +56,7 @@ public class LogisticNormal extends TransformedDistribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("loc", Constraint.REAL);
-        m.put("scale", Constraint.POSITIVE);
-        return m;
+        return Dist.map("loc", Constraint.REAL, "scale", Constraint.POSITIVE);
     }
 
     @Override

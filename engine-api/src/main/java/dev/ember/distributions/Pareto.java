@@ -3,7 +3,6 @@ package dev.ember.distributions;
 import dev.ember.Tensor;
 
 import java.util.List;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -58,18 +57,12 @@ public class Pareto extends TransformedDistribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("alpha", Constraint.POSITIVE);
-        m.put("scale", Constraint.POSITIVE);
-        return m;
+        return Dist.map("alpha", Constraint.POSITIVE, "scale", Constraint.POSITIVE);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("alpha", alpha);
-        m.put("scale", scale);
-        return m;
+        return Dist.map("alpha", alpha, "scale", scale);
     }
 
     /** {@code constraints.greater_than_eq(scale)}. */

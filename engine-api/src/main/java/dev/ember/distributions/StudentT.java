@@ -5,7 +5,6 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -73,20 +72,12 @@ public class StudentT extends Distribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("df", Constraint.POSITIVE);
-        m.put("loc", Constraint.REAL);
-        m.put("scale", Constraint.POSITIVE);
-        return m;
+        return Dist.map("df", Constraint.POSITIVE, "loc", Constraint.REAL, "scale", Constraint.POSITIVE);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("df", df);
-        m.put("loc", loc);
-        m.put("scale", scale);
-        return m;
+        return Dist.map("df", df, "loc", loc, "scale", scale);
     }
 
     @Override

@@ -6,7 +6,6 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -63,18 +62,12 @@ public class VonMises extends Distribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("loc", Constraint.REAL);
-        m.put("concentration", Constraint.POSITIVE);
-        return m;
+        return Dist.map("loc", Constraint.REAL, "concentration", Constraint.POSITIVE);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("loc", loc);
-        m.put("concentration", concentration);
-        return m;
+        return Dist.map("loc", loc, "concentration", concentration);
     }
 
     @Override

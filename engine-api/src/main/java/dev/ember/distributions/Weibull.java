@@ -3,7 +3,6 @@ package dev.ember.distributions;
 import dev.ember.Tensor;
 
 import java.util.List;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -72,18 +71,12 @@ public class Weibull extends TransformedDistribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("scale", Constraint.POSITIVE);
-        m.put("concentration", Constraint.POSITIVE);
-        return m;
+        return Dist.map("scale", Constraint.POSITIVE, "concentration", Constraint.POSITIVE);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("scale", scale);
-        m.put("concentration", concentration);
-        return m;
+        return Dist.map("scale", scale, "concentration", concentration);
     }
 
     @Override
