@@ -355,6 +355,32 @@ class DistributionsContinuousTest {
         assertThrows(UnsupportedOperationException.class, () -> new VonMises(0.0, 1.0).rsample(g, 2));
     }
 
+    /** The last node of log_prob and rsample, as PyTorch names them (1.13 and 2.x alike). */
+    @Test
+    void gradFnNames() {
+        Tensor x = t64(0.3, 0.6);
+        Object[][] cases = {
+            {new StudentT(p64(3, 4), p64(0, 1), p64(1, 2)), "SubBackward0", "AddBackward0"},
+            {new Cauchy(p64(0, 1), p64(1, 2)), "SubBackward0", "AddBackward0"},
+            {new HalfNormal(p64(1, 2)), "WhereBackward0", "AbsBackward0"},
+            {new Gumbel(p64(0, 1), p64(1, 2)), "SubBackward0", "AddBackward0"},
+            {new Weibull(p64(1, 2), p64(1, 2)), "AddBackward0", "AddBackward0"},
+            {new Pareto(p64(0.1, 0.2), p64(1, 2)), "AddBackward0", "AddBackward0"},
+            {new Kumaraswamy(p64(1, 2), p64(1, 2)), "AddBackward0", "PowBackward1"},
+            {new VonMises(p64(0, 1), p64(1, 2)), "SubBackward0", null},
+            {ContinuousBernoulli.ofProbs(p64(0.3, 0.6)), "AddBackward0", "WhereBackward0"},
+            {new FisherSnedecor(p64(3, 4), p64(3, 5)), "SubBackward0", "ClampBackward1"},
+            {new Chi2(p64(3, 4)), "SubBackward0", "DivBackward0"}};
+        for (Object[] c : cases) {
+            Distribution d = (Distribution) c[0];
+            String n = d.getClass().getSimpleName();
+            assertEquals(c[1], d.logProb(x).gradFn().name(), n + " log_prob");
+            if (c[2] != null) {
+                assertEquals(c[2], d.rsample(new Generator(1), 2).gradFn().name(), n + " rsample");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ samples
 
     @Test

@@ -103,8 +103,9 @@ public class FisherSnedecor extends Distribution {
         Tensor x1 = gamma1.rsample(generator, sampleShape).view(shape);
         Tensor x2 = gamma2.rsample(generator, sampleShape).view(shape);
         double tiny = Dist.tiny(x2.dtype());
-        x2 = x2.clampMin(tiny);
-        return x1.div(x2).clampMin(tiny);
+        // PyTorch's clamp_(min=tiny): a clamp node (ClampBackward1) with no upper bound
+        x2 = x2.clamp(tiny, Double.POSITIVE_INFINITY);
+        return x1.div(x2).clamp(tiny, Double.POSITIVE_INFINITY);
     }
 
     @Override
