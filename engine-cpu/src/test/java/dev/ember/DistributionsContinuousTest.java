@@ -497,6 +497,36 @@ class DistributionsContinuousTest {
                 message(() -> new Cauchy(Tensor.zeros(2), Tensor.ones(3))));
     }
 
+    /** Empty batches give empty results; transposed (non-contiguous) parameters the values of their contiguous copies. */
+    @Test
+    void emptyAndNonContiguous() {
+        Tensor e = Tensor.zeros(DType.FLOAT64, 0, 3);
+        Tensor eOnes = Tensor.ones(DType.FLOAT64, 0, 3);
+        Distribution[] empty = {new StudentT(eOnes, e, eOnes), new Cauchy(e, eOnes), new Gumbel(e, eOnes),
+            new Weibull(eOnes, eOnes), new Kumaraswamy(eOnes, eOnes), new VonMises(e, eOnes), new HalfNormal(eOnes),
+            ContinuousBernoulli.ofProbs(eOnes.mul(0.5))};
+        for (Distribution d : empty) {
+            String n = d.getClass().getSimpleName();
+            assertArrayEquals(new int[] {0, 3}, d.logProb(eOnes.mul(0.5)).shape(), n);
+            assertArrayEquals(new int[] {2, 0, 3}, d.sample(new Generator(1), 2).shape(), n);
+        }
+        Tensor a = Tensor.tensor(new double[][] {{0.5, 1.5, 2.5}, {3.0, 0.7, 1.2}}, DType.FLOAT64);
+        Tensor b = Tensor.tensor(new double[][] {{1.5, 0.3, 2.0}, {0.9, 2.2, 1.1}}, DType.FLOAT64);
+        Tensor at = a.t();
+        Tensor bt = b.t();
+        assertFalse(at.isContiguous());
+        Tensor x = Tensor.tensor(new double[][] {{0.25, 0.5}, {0.75, 0.1}, {0.6, 0.9}}, DType.FLOAT64);
+        String[] kinds = {"studentt", "cauchy", "gumbel", "weibull", "pareto", "fishersnedecor", "kumaraswamy", "vonmises"};
+        for (String kind : kinds) {
+            Tensor[] nc = kind.equals("studentt") ? new Tensor[] {at, bt, at} : new Tensor[] {at, bt};
+            Tensor[] c = kind.equals("studentt") ? new Tensor[] {at.contiguous(), bt.contiguous(), at.contiguous()}
+                    : new Tensor[] {at.contiguous(), bt.contiguous()};
+            Tensor value = kind.equals("pareto") ? x.add(3.0) : x;
+            assertArrayEquals(make(kind, c, 0).logProb(value).toDoubleArray(), make(kind, nc, 0).logProb(value).toDoubleArray(),
+                    0.0, kind);
+        }
+    }
+
     /** Where PyTorch builds one as a TransformedDistribution, the same base and transforms. */
     @Test
     void transformedStructure() {
