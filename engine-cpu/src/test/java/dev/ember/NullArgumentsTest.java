@@ -269,4 +269,197 @@ class NullArgumentsTest {
         assertEquals(List.of(), sweep(dev.ember.nn.ModuleInternals.class,
                 Set.of("ModuleInternals.registerParameter#2", "ModuleInternals.registerBuffer#2"), false));
     }
+
+    // ---- distributions (session 21, helper 4): every public constructor, static factory and method of
+    // dev.ember.distributions, with PyTorch's None parameters listed as nullable ----
+
+    /** Parameters of the distributions package that take null for PyTorch's None (Boolean validateArgs always does). */
+    private static final Set<String> DISTRIBUTIONS_NULLABLE = Set.of(
+            "StudentT.<init>#1", "StudentT.<init>#2", // loc 0 and scale 1
+            "Bernoulli.<init>#0", "Bernoulli.<init>#1", "ContinuousBernoulli.<init>#0", "ContinuousBernoulli.<init>#1",
+            "Geometric.<init>#0", "Geometric.<init>#1", "Binomial.<init>#1", "Binomial.<init>#2", // probs or logits
+            "Categorical.<init>#0", "Categorical.<init>#1", "OneHotCategorical.<init>#0", "OneHotCategorical.<init>#1",
+            // exactly one of covariance_matrix, precision_matrix and scale_tril
+            "MultivariateNormal.<init>#1", "MultivariateNormal.<init>#2", "MultivariateNormal.<init>#3",
+            // transforms=None: PyTorch's own message, "transforms must be a Transform or list, but was None"
+            "TransformedDistribution.<init>#1");
+
+    private static Object distributionSample(Class<?> p) {
+        if (p == Tensor.class) {
+            return Tensor.full(new int[] {2}, 0.5);
+        }
+        if (p == dev.ember.distributions.Distribution.class) {
+            return new dev.ember.distributions.Normal(Tensor.zeros(2), Tensor.ones(2));
+        }
+        if (p == dev.ember.distributions.Transform.class) {
+            return new dev.ember.distributions.ExpTransform();
+        }
+        if (p == dev.ember.distributions.Transform[].class) {
+            return new dev.ember.distributions.Transform[] {new dev.ember.distributions.ExpTransform()};
+        }
+        if (p == List.class) {
+            return List.of(new dev.ember.distributions.ExpTransform());
+        }
+        if (p == Boolean.class) {
+            return Boolean.TRUE;
+        }
+        if (p == int[].class) {
+            return new int[] {2};
+        }
+        if (p == double.class) {
+            return 0.5;
+        }
+        return sample(p);
+    }
+
+    /** The public classes of {@code dev.ember.distributions}, read from where its classes were loaded. */
+    private static List<Class<?>> distributionClasses() throws Exception {
+        java.net.URL where = dev.ember.distributions.Distribution.class.getProtectionDomain().getCodeSource().getLocation();
+        java.nio.file.Path root = java.nio.file.Path.of(where.toURI());
+        List<String> names = new ArrayList<>();
+        if (java.nio.file.Files.isDirectory(root)) {
+            try (java.util.stream.Stream<java.nio.file.Path> files =
+                    java.nio.file.Files.list(root.resolve("dev/ember/distributions"))) {
+                files.forEach(f -> names.add(f.getFileName().toString()));
+            }
+        } else {
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(root.toFile())) {
+                jar.stream().map(java.util.jar.JarEntry::getName).filter(n -> n.startsWith("dev/ember/distributions/"))
+                        .forEach(n -> names.add(n.substring("dev/ember/distributions/".length())));
+            }
+        }
+        List<Class<?>> out = new ArrayList<>();
+        for (String n : names) {
+            if (n.endsWith(".class") && !n.contains("$") && !n.contains("/")) {
+                Class<?> c = Class.forName("dev.ember.distributions." + n.substring(0, n.length() - 6));
+                if (Modifier.isPublic(c.getModifiers())) {
+                    out.add(c);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Object[] distributionArgs(Class<?>[] ps, int nullAt) {
+        Object[] args = new Object[ps.length];
+        for (int j = 0; j < ps.length; j++) {
+            args[j] = j == nullAt ? null : distributionSample(ps[j]);
+            if (args[j] == UNSAMPLED) {
+                return null;
+            }
+        }
+        return args;
+    }
+
+    /** An instance of {@code type} (a concrete one of its package for an abstract class), from its first constructor that takes the samples. */
+    private static Object distributionInstance(Class<?> type) {
+        if (type == dev.ember.distributions.Distribution.class || type == dev.ember.distributions.ExponentialFamily.class) {
+            return distributionSample(dev.ember.distributions.Distribution.class);
+        }
+        if (type == dev.ember.distributions.Transform.class) {
+            return distributionSample(dev.ember.distributions.Transform.class);
+        }
+        if (type == dev.ember.distributions.TransformedDistribution.class) {
+            return new dev.ember.distributions.LogNormal(0, 1);
+        }
+        if (type == dev.ember.distributions.Constraint.class) {
+            return dev.ember.distributions.Constraint.REAL;
+        }
+        if (type == dev.ember.distributions.Uniform.class) {
+            return new dev.ember.distributions.Uniform(0, 1);
+        }
+        if (type == dev.ember.distributions.Binomial.class) {
+            return dev.ember.distributions.Binomial.ofProbs(Tensor.full(new int[] {2}, 5.0), Tensor.full(new int[] {2}, 0.5));
+        }
+        if (type == dev.ember.distributions.Categorical.class) {
+            return dev.ember.distributions.Categorical.ofProbs(Tensor.ones(2));
+        }
+        if (type == dev.ember.distributions.OneHotCategorical.class) {
+            return dev.ember.distributions.OneHotCategorical.ofProbs(Tensor.ones(2));
+        }
+        if (type == dev.ember.distributions.MultivariateNormal.class) {
+            return dev.ember.distributions.MultivariateNormal.ofCovariance(Tensor.zeros(2), Tensor.eye(2));
+        }
+        if (type == dev.ember.distributions.Independent.class) {
+            return new dev.ember.distributions.Independent(new dev.ember.distributions.Normal(Tensor.zeros(2), Tensor.ones(2)), 1);
+        }
+        for (java.lang.reflect.Constructor<?> c : type.getConstructors()) {
+            Object[] args = distributionArgs(c.getParameterTypes(), -1);
+            if (args == null) {
+                continue;
+            }
+            try {
+                return c.newInstance(args);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // another constructor
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void distributions() throws Exception {
+        List<String> problems = new ArrayList<>();
+        int calls = 0;
+        List<Class<?>> classes = distributionClasses();
+        assertTrue(classes.size() > 40, "found " + classes);
+        for (Class<?> type : classes) {
+            List<java.lang.reflect.Executable> members = new ArrayList<>();
+            if (!Modifier.isAbstract(type.getModifiers())) {
+                members.addAll(Arrays.asList(type.getConstructors()));
+            }
+            for (Method m : type.getMethods()) {
+                if (m.getDeclaringClass() == type) {
+                    members.add(m);
+                }
+            }
+            for (java.lang.reflect.Executable m : members) {
+                Class<?>[] ps = m.getParameterTypes();
+                String name = m instanceof Method ? m.getName() : "<init>";
+                for (int i = 0; i < ps.length; i++) {
+                    String id = type.getSimpleName() + "." + name + "#" + i;
+                    // Object.equals(null) is false
+                    if (ps[i].isPrimitive() || ps[i] == Boolean.class || DISTRIBUTIONS_NULLABLE.contains(id)
+                            || name.equals("equals")) {
+                        continue;
+                    }
+                    Object[] args = distributionArgs(ps, i);
+                    if (args == null) {
+                        problems.add(id + ": no sample for " + Arrays.toString(ps));
+                        continue;
+                    }
+                    Object target = null;
+                    if (m instanceof Method && !Modifier.isStatic(m.getModifiers())) {
+                        target = distributionInstance(type);
+                        if (target == null) {
+                            problems.add(id + ": no instance of " + type.getSimpleName());
+                            continue;
+                        }
+                    }
+                    calls++;
+                    try {
+                        if (m instanceof Method) {
+                            ((Method) m).invoke(target, args);
+                        } else {
+                            ((java.lang.reflect.Constructor<?>) m).newInstance(args);
+                        }
+                        problems.add(id + " " + Arrays.toString(ps) + ": accepted null");
+                    } catch (InvocationTargetException e) {
+                        Throwable t = e.getCause();
+                        if (!(t instanceof IllegalArgumentException) || t.getMessage() == null || !t.getMessage().contains("null")) {
+                            problems.add(id + " " + Arrays.toString(ps) + ": " + t);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(calls > 100, "the sweep made only " + calls + " calls");
+        assertEquals(List.of(), problems);
+        assertEquals("sample(): argument 'generator' must be torch.Generator, not null",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> new dev.ember.distributions.Normal(0, 1).sample((Generator) null, 2)).getMessage());
+        assertEquals("expand(): argument 'batch_shape' must be tuple of ints, not null",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> new dev.ember.distributions.Normal(0, 1).expand((int[]) null)).getMessage());
+    }
 }

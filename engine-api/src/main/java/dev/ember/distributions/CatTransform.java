@@ -29,7 +29,7 @@ public class CatTransform extends Transform {
      *     assertions)
      */
     public CatTransform(List<Transform> tseq, int dim, int[] lengths) {
-        Dist.require(tseq, "CatTransform", "tseq");
+        Dist.require(tseq, "CatTransform", "tseq", "list of Transforms");
         for (Transform t : tseq) {
             if (t == null) {
                 throw new IllegalArgumentException("CatTransform: every element of tseq must be a Transform");

@@ -18,7 +18,7 @@ public class ComposeTransform extends Transform {
 
     /** {@code ComposeTransform(parts)}. */
     public ComposeTransform(List<Transform> parts) {
-        Dist.require(parts, "ComposeTransform", "parts");
+        Dist.require(parts, "ComposeTransform", "parts", "list of Transforms");
         for (Transform t : parts) {
             Dist.require(t, "ComposeTransform", "parts");
         }
@@ -27,7 +27,7 @@ public class ComposeTransform extends Transform {
 
     /** {@code ComposeTransform([parts...])}. */
     public ComposeTransform(Transform... parts) {
-        this(Arrays.asList(Dist.require(parts, "ComposeTransform", "parts")));
+        this(Arrays.asList(Dist.require(parts, "ComposeTransform", "parts", "list of Transforms")));
     }
 
     /** The transforms, first applied first. */

@@ -22,7 +22,12 @@ public abstract class Constraint {
     }
 
     /** True where {@code value} satisfies the constraint (a boolean tensor; the rightmost {@link #eventDim()} dims reduced). */
-    public abstract Tensor check(Tensor value);
+    public final Tensor check(Tensor value) {
+        return test(Dist.require(value, "check", "value"));
+    }
+
+    /** {@link #check} of a non-null value. */
+    abstract Tensor test(Tensor v);
 
     /** The number of rightmost dimensions that together form one event, as {@code Constraint.event_dim}. */
     public int eventDim() {
@@ -53,7 +58,7 @@ public abstract class Constraint {
     /** {@code constraints.real}: every value but NaN. */
     public static final Constraint REAL = new Constraint("Real()", 0, false) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> v.detach().eq(v.detach()));
         }
     };
@@ -61,7 +66,7 @@ public abstract class Constraint {
     /** {@code constraints.boolean}: 0 or 1. */
     public static final Constraint BOOLEAN = new Constraint("Boolean()", 0, true) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> v.detach().eq(0L).logicalOr(v.detach().eq(1L)));
         }
     };
@@ -72,7 +77,7 @@ public abstract class Constraint {
     /** {@code constraints.nonnegative}: {@code GreaterThanEq(lower_bound=0.0)}. */
     public static final Constraint NONNEGATIVE = new Constraint("GreaterThanEq(lower_bound=0.0)", 0, false) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> v.detach().ge(0.0));
         }
     };
@@ -80,7 +85,7 @@ public abstract class Constraint {
     /** {@code constraints.unit_interval}: {@code Interval(lower_bound=0.0, upper_bound=1.0)}. */
     public static final Constraint UNIT_INTERVAL = new Constraint("Interval(lower_bound=0.0, upper_bound=1.0)", 0, false) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> v.detach().ge(0.0).logicalAnd(v.detach().le(1.0)));
         }
     };
@@ -88,7 +93,7 @@ public abstract class Constraint {
     /** {@code constraints.nonnegative_integer}: {@code IntegerGreaterThan(lower_bound=0)}. */
     public static final Constraint NONNEGATIVE_INTEGER = new Constraint("IntegerGreaterThan(lower_bound=0)", 0, true) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> v.detach().remainder(1L).eq(0L).logicalAnd(v.detach().ge(0L)));
         }
     };
@@ -96,7 +101,7 @@ public abstract class Constraint {
     /** {@code constraints.simplex}: nonnegative along the last dim, summing to 1 within 1e-6. */
     public static final Constraint SIMPLEX = new Constraint("Simplex()", 1, false) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> {
                 Tensor d = v.detach();
                 return d.ge(0L).all(-1).logicalAnd(d.sum(-1).sub(1.0).abs().lt(1e-6));
@@ -107,7 +112,7 @@ public abstract class Constraint {
     /** {@code constraints.one_hot}: 0/1 entries along the last dim with exactly one 1. */
     public static final Constraint ONE_HOT = new Constraint("OneHot()", 1, true) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> {
                 Tensor d = v.detach();
                 return d.eq(0L).logicalOr(d.eq(1L)).all(-1).logicalAnd(d.sum(-1).eq(1L));
@@ -121,7 +126,7 @@ public abstract class Constraint {
     /** {@code constraints.lower_cholesky}: lower triangular with a positive diagonal. */
     public static final Constraint LOWER_CHOLESKY = new Constraint("LowerCholesky()", 2, false) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> {
                 Tensor d = v.detach();
                 Tensor lowerTri = d.tril().eq(d).all(-1).all(-1);
@@ -134,7 +139,7 @@ public abstract class Constraint {
     /** {@code constraints.positive_definite}: symmetric with a Cholesky factor. */
     public static final Constraint POSITIVE_DEFINITE = new Constraint("PositiveDefinite()", 2, false) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> {
                 Tensor d = v.detach();
                 Tensor sym = d.sub(d.mT()).abs().le(1e-6).all(-1).all(-1);
@@ -149,7 +154,7 @@ public abstract class Constraint {
     public static Constraint greaterThan(double lowerBound) {
         return new Constraint("GreaterThan(lower_bound=" + dev.ember.Format.repr(lowerBound) + ")", 0, false) {
             @Override
-            public Tensor check(Tensor v) {
+            Tensor test(Tensor v) {
                 return noGrad(() -> v.detach().gt(lowerBound));
             }
         };
@@ -160,7 +165,7 @@ public abstract class Constraint {
         return new Constraint("Interval(lower_bound=" + dev.ember.Format.repr(lower) + ", upper_bound="
                 + dev.ember.Format.repr(upper) + ")", 0, false) {
             @Override
-            public Tensor check(Tensor v) {
+            Tensor test(Tensor v) {
                 return noGrad(() -> v.detach().ge(lower).logicalAnd(v.detach().le(upper)));
             }
         };
@@ -170,7 +175,7 @@ public abstract class Constraint {
     public static Constraint integerInterval(long lower, long upper) {
         return new Constraint("IntegerInterval(lower_bound=" + lower + ", upper_bound=" + upper + ")", 0, true) {
             @Override
-            public Tensor check(Tensor v) {
+            Tensor test(Tensor v) {
                 return noGrad(() -> {
                     Tensor d = v.detach();
                     return d.remainder(1L).eq(0L).logicalAnd(d.ge(lower)).logicalAnd(d.le(upper));
@@ -181,9 +186,10 @@ public abstract class Constraint {
 
     /** {@code constraints.integer_interval(0, upper)} with a tensor upper bound (Binomial's support). */
     public static Constraint integerInterval(Tensor upper) {
+        Dist.require(upper, "integer_interval", "upper_bound");
         return new Constraint("IntegerInterval(lower_bound=0, upper_bound=" + Dist.fmt(upper) + ")", 0, true) {
             @Override
-            public Tensor check(Tensor v) {
+            Tensor test(Tensor v) {
                 return noGrad(() -> {
                     Tensor d = v.detach();
                     return d.remainder(1L).eq(0L).logicalAnd(d.ge(0L)).logicalAnd(d.le(upper.detach()));
@@ -192,11 +198,24 @@ public abstract class Constraint {
         };
     }
 
+    /** {@code constraints.greater_than_eq(lower_bound)} with a tensor bound (Pareto's support): {@code v >= lower}. */
+    public static Constraint greaterThanEq(Tensor lowerBound) {
+        Dist.require(lowerBound, "greater_than_eq", "lower_bound");
+        return new Constraint("GreaterThanEq(lower_bound=" + Dist.fmt(lowerBound) + ")", 0, false) {
+            @Override
+            Tensor test(Tensor v) {
+                return noGrad(() -> v.detach().ge(lowerBound.detach()));
+            }
+        };
+    }
+
     /** {@code constraints.interval(low, high)} with tensor bounds: {@code low <= v <= high}. */
     public static Constraint interval(Tensor low, Tensor high) {
+        Dist.require(low, "interval", "lower_bound");
+        Dist.require(high, "interval", "upper_bound");
         return new Constraint("Interval(lower_bound=" + Dist.fmt(low) + ", upper_bound=" + Dist.fmt(high) + ")", 0, false) {
             @Override
-            public Tensor check(Tensor v) {
+            Tensor test(Tensor v) {
                 return noGrad(() -> low.detach().le(v.detach()).logicalAnd(v.detach().le(high.detach())));
             }
         };
@@ -204,10 +223,11 @@ public abstract class Constraint {
 
     /** {@code constraints.independent(base, n)}: the base's check reduced with {@code all} over n more rightmost dims. */
     public static Constraint independent(Constraint base, int reinterpretedBatchNdims) {
+        Dist.require(base, "independent", "base_constraint", "Constraint");
         return new Constraint("IndependentConstraint(" + base + ", " + reinterpretedBatchNdims + ")",
                 base.eventDim() + reinterpretedBatchNdims, base.isDiscrete()) {
             @Override
-            public Tensor check(Tensor v) {
+            Tensor test(Tensor v) {
                 return noGrad(() -> {
                     Tensor r = base.check(v);
                     if (r.dim() < reinterpretedBatchNdims) {
@@ -229,7 +249,7 @@ public abstract class Constraint {
     /** {@code constraints.dependent}: a parameter checked by its distribution (Uniform's low and high), never here. */
     public static final Constraint DEPENDENT = new Constraint("Dependent()", 0, false) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             throw new UnsupportedOperationException("Cannot determine validity of dependent constraint");
         }
 
@@ -249,7 +269,7 @@ public abstract class Constraint {
     public static Constraint multinomial(int upperBound) {
         return new Constraint("Multinomial()", 1, true) {
             @Override
-            public Tensor check(Tensor v) {
+            Tensor test(Tensor v) {
                 return noGrad(() -> v.detach().ge(0L).all(-1).logicalAnd(v.detach().sum(-1).le((long) upperBound)));
             }
         };
@@ -259,7 +279,7 @@ public abstract class Constraint {
     public static final Constraint HALF_OPEN_UNIT_INTERVAL = new Constraint(
             "HalfOpenInterval(lower_bound=0.0, upper_bound=1.0)", 0, false) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> v.detach().ge(0.0).logicalAnd(v.detach().lt(1.0)));
         }
     };
@@ -267,7 +287,7 @@ public abstract class Constraint {
     /** {@code constraints.greater_than_eq(0)} with PyTorch's int bound: {@code GreaterThanEq(lower_bound=0)}. */
     public static final Constraint GREATER_THAN_EQ_ZERO = new Constraint("GreaterThanEq(lower_bound=0)", 0, false) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> v.detach().ge(0L));
         }
     };
@@ -275,7 +295,7 @@ public abstract class Constraint {
     /** {@code constraints.corr_cholesky}: lower triangular, positive diagonal, rows of unit norm (within 1e-4·dim). */
     public static final Constraint CORR_CHOLESKY = new Constraint("CorrCholesky()", 2, false) {
         @Override
-        public Tensor check(Tensor v) {
+        Tensor test(Tensor v) {
             return noGrad(() -> {
                 Tensor d = v.detach();
                 double tol = Dist.eps(d.dtype()) * d.size(-1) * 10;
@@ -301,7 +321,7 @@ public abstract class Constraint {
         }
         return new Constraint("Cat()", ev, discrete) {
             @Override
-            public Tensor check(Tensor v) {
+            Tensor test(Tensor v) {
                 return noGrad(() -> {
                     java.util.List<Tensor> checks = new java.util.ArrayList<>();
                     int start = 0;
@@ -332,7 +352,7 @@ public abstract class Constraint {
         }
         return new Constraint("Stack()", ev, discrete) {
             @Override
-            public Tensor check(Tensor v) {
+            Tensor test(Tensor v) {
                 return noGrad(() -> {
                     java.util.List<Tensor> checks = new java.util.ArrayList<>();
                     for (int i = 0; i < v.size(dim); i++) {

@@ -7,6 +7,8 @@ import dev.ember.GradMode;
 import dev.ember.Tensor;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Shared helpers of the distributions, as {@code torch.distributions.utils}. */
 final class Dist {
@@ -30,6 +32,30 @@ final class Dist {
         }
         return t.toString();
     }
+
+    /** An ordered one-entry map (a distribution's {@code arg_constraints} or parameters by name). */
+    static <V> Map<String, V> map(String k1, V v1) {
+        Map<String, V> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        return m;
+    }
+
+    /** An ordered two-entry map. */
+    static <V> Map<String, V> map(String k1, V v1, String k2, V v2) {
+        Map<String, V> m = map(k1, v1);
+        m.put(k2, v2);
+        return m;
+    }
+
+    /** An ordered three-entry map. */
+    static <V> Map<String, V> map(String k1, V v1, String k2, V v2, String k3, V v3) {
+        Map<String, V> m = map(k1, v1, k2, v2);
+        m.put(k3, v3);
+        return m;
+    }
+
+    /** {@code torch.distributions.utils.euler_constant}, the Euler-Mascheroni constant. */
+    static final double EULER = 0.57721566490153286060;
 
     /** Python's {@code tuple(shape)}: {@code ()}, {@code (2,)}, {@code (2, 3)}. */
     static String tuple(int[] shape) {
@@ -138,6 +164,16 @@ final class Dist {
         }
     }
 
+    /** {@code finfo(dtype).tiny}, the smallest positive normal number. */
+    static double tiny(DType t) {
+        return Tensor.finfo(t).tiny();
+    }
+
+    /** A number as a 0-dim tensor of {@code like}'s type and device, as a Python number meets a tensor. */
+    static Tensor number(Tensor like, double v) {
+        return like.newFull(new int[0], v);
+    }
+
     /** {@code finfo(dtype).min}. */
     static double finfoMin(DType t) {
         switch (t) {
@@ -163,10 +199,36 @@ final class Dist {
         return binary ? logits.sigmoid() : logits.softmax(-1);
     }
 
-    static <T> T require(T value, String op, String name) {
+    /** {@code value}, or PyTorch's argument error naming what was expected ({@code expected}) where it is null. */
+    static <T> T require(T value, String op, String name, String expected) {
         if (value == null) {
-            throw new IllegalArgumentException(op + "(): argument '" + name + "' must be Tensor, not null");
+            throw new IllegalArgumentException(op + "(): argument '" + name + "' must be " + expected + ", not null");
         }
         return value;
+    }
+
+    /** A tensor argument: "must be Tensor, not null". */
+    static Tensor require(Tensor value, String op, String name) {
+        return require(value, op, name, "Tensor");
+    }
+
+    /** A shape argument: "must be tuple of ints, not null". */
+    static int[] require(int[] value, String op, String name) {
+        return require(value, op, name, "tuple of ints");
+    }
+
+    /** A generator argument: "must be torch.Generator, not null". */
+    static dev.ember.Generator require(dev.ember.Generator value, String op, String name) {
+        return require(value, op, name, "torch.Generator");
+    }
+
+    /** A distribution argument: "must be Distribution, not null". */
+    static <D extends Distribution> D require(D value, String op, String name) {
+        return require(value, op, name, "Distribution");
+    }
+
+    /** A transform argument: "must be Transform, not null". */
+    static <X extends Transform> X require(X value, String op, String name) {
+        return require(value, op, name, "Transform");
     }
 }

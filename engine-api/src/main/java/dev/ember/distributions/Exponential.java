@@ -5,13 +5,10 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The exponential distribution of rate {@code rate}, as {@code torch.distributions.Exponential}. */
-public class Exponential extends ExponentialFamily {
-    private final Tensor rate;
-
+public class Exponential extends RateFamily {
     /** Exponential(rate). */
     public Exponential(Tensor rate) {
         this(rate, null);
@@ -24,28 +21,12 @@ public class Exponential extends ExponentialFamily {
 
     /** Exponential(rate); {@code validateArgs} null for the global default. */
     public Exponential(Tensor rate, Boolean validateArgs) {
-        super(Dist.require(rate, "Exponential", "rate").shape(), new int[0], validateArgs);
-        this.rate = rate;
-        validateParams();
-    }
-
-    /** The rate. */
-    public Tensor rate() {
-        return rate;
+        super(rate, "Exponential", validateArgs);
     }
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("rate", Constraint.POSITIVE);
-        return m;
-    }
-
-    @Override
-    protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("rate", rate);
-        return m;
+        return Dist.map("rate", Constraint.POSITIVE);
     }
 
     @Override

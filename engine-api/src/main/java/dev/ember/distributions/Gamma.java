@@ -31,7 +31,7 @@ public class Gamma extends ExponentialFamily {
                 validateArgs);
     }
 
-    private Gamma(Tensor[] p, Boolean validateArgs) {
+    Gamma(Tensor[] p, Boolean validateArgs) {
         super(p[0].shape(), new int[0], validateArgs);
         this.concentration = p[0];
         this.rate = p[1];

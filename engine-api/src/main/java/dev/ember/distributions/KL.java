@@ -53,7 +53,13 @@ public final class KL {
             }
             return Dist.sumRightmost(klDivergence(ip.baseDist(), iq.baseDist()), ip.reinterpretedBatchNdims());
         }
-        Tensor discrete = KLDiscrete.klDivergence(p, q); if (discrete != null) { return discrete; } // session 21: h5's families
+        Tensor discrete = KLDiscrete.klDivergence(p, q); // session 21: Binomial, the low-rank normal
+        if (discrete != null) {
+            return discrete;
+        }
+        if (KLContinuous.covers(p, q)) { // session 21: the continuous families, transformed pairs
+            return KLContinuous.klDivergence(p, q);
+        }
         Tensor extra = KLMore.klDivergence(p, q);
         if (extra != null) {
             return extra;

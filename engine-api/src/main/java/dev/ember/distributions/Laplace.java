@@ -5,14 +5,8 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /** The Laplace distribution of location {@code loc} and scale {@code scale}, as {@code torch.distributions.Laplace}. */
-public class Laplace extends Distribution {
-    private final Tensor loc;
-    private final Tensor scale;
-
+public class Laplace extends LocScale {
     /** Laplace(loc, scale), the two broadcast. */
     public Laplace(Tensor loc, Tensor scale) {
         this(loc, scale, null);
@@ -25,59 +19,11 @@ public class Laplace extends Distribution {
 
     /** Laplace(loc, scale); {@code validateArgs} null for the global default. */
     public Laplace(Tensor loc, Tensor scale, Boolean validateArgs) {
-        this(Dist.broadcastAll(Dist.require(loc, "Laplace", "loc"), Dist.require(scale, "Laplace", "scale")), validateArgs);
-    }
-
-    private Laplace(Tensor[] p, Boolean validateArgs) {
-        super(p[0].shape(), new int[0], validateArgs);
-        this.loc = p[0];
-        this.scale = p[1];
-        validateParams();
-    }
-
-    /** The location. */
-    public Tensor loc() {
-        return loc;
-    }
-
-    /** The scale. */
-    public Tensor scale() {
-        return scale;
-    }
-
-    @Override
-    public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("loc", Constraint.REAL);
-        m.put("scale", Constraint.POSITIVE);
-        return m;
-    }
-
-    @Override
-    protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("loc", loc);
-        m.put("scale", scale);
-        return m;
-    }
-
-    @Override
-    public Constraint support() {
-        return Constraint.REAL;
-    }
-
-    @Override
-    public boolean hasRsample() {
-        return true;
+        super(broadcast("Laplace", loc, scale), validateArgs);
     }
 
     @Override
     public Tensor mean() {
-        return loc;
-    }
-
-    @Override
-    public Tensor mode() {
         return loc;
     }
 

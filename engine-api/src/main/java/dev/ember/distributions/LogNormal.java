@@ -1,19 +1,17 @@
 package dev.ember.distributions;
 
-import dev.ember.Generator;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The log-normal distribution, {@code exp(X)} for X ~ N(loc, scale²), as {@code torch.distributions.LogNormal} (PyTorch's
- * TransformedDistribution of a Normal by ExpTransform, written out here: {@code log_prob(y) = normal.log_prob(log y) -
- * log y}). Its parameters are validated by the Normal inside, and its repr is PyTorch's {@code LogNormal()}.
+ * The log-normal distribution, {@code exp(X)} for X ~ N(loc, scale²), as {@code torch.distributions.LogNormal}: a
+ * {@link TransformedDistribution} of a {@link Normal} by {@link ExpTransform}, as PyTorch builds it ({@code log_prob},
+ * {@code cdf}, {@code icdf} and samples come through the transform). Its parameters are validated by the Normal inside,
+ * and its repr is PyTorch's {@code LogNormal()}.
  */
-public class LogNormal extends Distribution {
-    private final Normal base;
-
+public class LogNormal extends TransformedDistribution {
     /** LogNormal(loc, scale), the two broadcast. */
     public LogNormal(Tensor loc, Tensor scale) {
         this(loc, scale, null);
@@ -26,35 +24,32 @@ public class LogNormal extends Distribution {
 
     /** LogNormal(loc, scale); {@code validateArgs} null for the global default. */
     public LogNormal(Tensor loc, Tensor scale, Boolean validateArgs) {
-        this(new Normal(loc, scale, validateArgs), validateArgs);
+        super(new Normal(loc, scale, validateArgs), List.of(new ExpTransform()), validateArgs);
     }
 
-    private LogNormal(Normal base, Boolean validateArgs) {
-        super(base.batchShape(), new int[0], validateArgs);
-        this.base = base;
+    private LogNormal(Distribution base, List<Transform> transforms, int[] batchShape, boolean validateArgs) {
+        super(base, transforms, batchShape, new int[0], validateArgs);
     }
 
     /** The Normal of the log, as {@code base_dist}. */
+    @Override
     public Normal baseDist() {
-        return base;
+        return (Normal) super.baseDist();
     }
 
     /** The mean of the log. */
     public Tensor loc() {
-        return base.loc();
+        return baseDist().loc();
     }
 
     /** The standard deviation of the log. */
     public Tensor scale() {
-        return base.scale();
+        return baseDist().scale();
     }
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("loc", Constraint.REAL);
-        m.put("scale", Constraint.POSITIVE);
-        return m;
+        return Dist.map("loc", Constraint.REAL, "scale", Constraint.POSITIVE);
     }
 
     @Override
@@ -69,7 +64,7 @@ public class LogNormal extends Distribution {
 
     @Override
     public Tensor mean() {
-        return loc().add(scale().pow(2L).div(2.0)).exp();
+        return loc().add(scale().pow(2L).div(2L)).exp();
     }
 
     @Override
@@ -80,39 +75,17 @@ public class LogNormal extends Distribution {
     @Override
     public Tensor variance() {
         Tensor scale2 = scale().pow(2L);
-        return scale2.expm1().mul(loc().mul(2.0).add(scale2).exp());
-    }
-
-    @Override
-    public Tensor rsample(Generator generator, int... sampleShape) {
-        return base.rsample(generator, sampleShape).exp();
-    }
-
-    @Override
-    public Tensor logProb(Tensor value) {
-        validateSample(value);
-        Tensor x = value.log();
-        return x.neg().add(base.logProb(x));
-    }
-
-    @Override
-    public Tensor cdf(Tensor value) {
-        validateSample(value);
-        return base.cdf(value.log());
-    }
-
-    @Override
-    public Tensor icdf(Tensor value) {
-        return base.icdf(value).exp();
+        return scale2.expm1().mul(loc().mul(2L).add(scale2).exp());
     }
 
     @Override
     public Tensor entropy() {
-        return base.entropy().add(loc());
+        return baseDist().entropy().add(loc());
     }
 
     @Override
     public LogNormal expand(int... batchShape) {
-        return new LogNormal(base.expand(batchShape), validateArgs);
+        Dist.require(batchShape, "expand", "batch_shape");
+        return new LogNormal(expandedBase(batchShape), transforms(), batchShape, validateArgs);
     }
 }

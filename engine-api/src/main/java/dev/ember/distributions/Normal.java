@@ -5,7 +5,6 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The normal distribution N(loc, scale²), as {@code torch.distributions.Normal}. */
@@ -47,18 +46,12 @@ public class Normal extends ExponentialFamily {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("loc", Constraint.REAL);
-        m.put("scale", Constraint.POSITIVE);
-        return m;
+        return Dist.map("loc", Constraint.REAL, "scale", Constraint.POSITIVE);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("loc", loc);
-        m.put("scale", scale);
-        return m;
+        return Dist.map("loc", loc, "scale", scale);
     }
 
     @Override

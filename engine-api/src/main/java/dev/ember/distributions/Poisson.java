@@ -5,13 +5,10 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The Poisson distribution of rate {@code rate}, as {@code torch.distributions.Poisson} (samples by {@link Tensor#poisson}). */
-public class Poisson extends ExponentialFamily {
-    private final Tensor rate;
-
+public class Poisson extends RateFamily {
     /** Poisson(rate). */
     public Poisson(Tensor rate) {
         this(rate, null);
@@ -24,28 +21,12 @@ public class Poisson extends ExponentialFamily {
 
     /** Poisson(rate); {@code validateArgs} null for the global default. */
     public Poisson(Tensor rate, Boolean validateArgs) {
-        super(Dist.require(rate, "Poisson", "rate").shape(), new int[0], validateArgs);
-        this.rate = rate;
-        validateParams();
-    }
-
-    /** The rate. */
-    public Tensor rate() {
-        return rate;
+        super(rate, "Poisson", validateArgs);
     }
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("rate", Constraint.NONNEGATIVE);
-        return m;
-    }
-
-    @Override
-    protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("rate", rate);
-        return m;
+        return Dist.map("rate", Constraint.NONNEGATIVE);
     }
 
     @Override

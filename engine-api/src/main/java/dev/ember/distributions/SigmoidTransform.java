@@ -19,7 +19,8 @@ public class SigmoidTransform extends StatelessTransform {
         return logit(y);
     }
 
-    private static Tensor clipped(Tensor x) {
+    /** {@code _clipped_sigmoid}: sigmoid clamped to [tiny, 1 - eps]. */
+    static Tensor clipped(Tensor x) {
         dev.ember.DTypeInfo.FInfo f = Tensor.finfo(x.dtype());
         return x.sigmoid().clamp(f.tiny(), 1.0 - f.eps());
     }

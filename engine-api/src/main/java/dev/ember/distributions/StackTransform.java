@@ -24,7 +24,7 @@ public class StackTransform extends Transform {
      * @throws IllegalArgumentException where a transform is null (PyTorch's assertion)
      */
     public StackTransform(List<Transform> tseq, int dim) {
-        Dist.require(tseq, "StackTransform", "tseq");
+        Dist.require(tseq, "StackTransform", "tseq", "list of Transforms");
         for (Transform t : tseq) {
             if (t == null) {
                 throw new IllegalArgumentException("StackTransform: every element of tseq must be a Transform");

@@ -23,7 +23,7 @@ public class TransformedDistribution extends Distribution {
 
     /** {@code TransformedDistribution(base_distribution, transforms)}. */
     public TransformedDistribution(Distribution baseDistribution, Transform... transforms) {
-        this(baseDistribution, Arrays.asList(Dist.require(transforms, "TransformedDistribution", "transforms")), null);
+        this(baseDistribution, Arrays.asList(Dist.require(transforms, "TransformedDistribution", "transforms", "list of Transforms")), null);
     }
 
     /**
@@ -44,7 +44,11 @@ public class TransformedDistribution extends Distribution {
         this.transforms = ts;
     }
 
-    private TransformedDistribution(Distribution base, List<Transform> transforms, int[] batchShape, int[] eventShape,
+    /**
+     * An already set-up transformed distribution (for subclasses' {@code expand}): {@code base} expanded as
+     * {@link #expandedBase} gives it, the shapes as given.
+     */
+    protected TransformedDistribution(Distribution base, List<Transform> transforms, int[] batchShape, int[] eventShape,
             boolean validateArgs) {
         super(batchShape, eventShape, validateArgs);
         this.base = base;
@@ -193,12 +197,15 @@ public class TransformedDistribution extends Distribution {
     @Override
     public TransformedDistribution expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        int[] ev = eventShape();
-        int[] shape = Dist.concat(batchShape, ev);
+        return new TransformedDistribution(expandedBase(batchShape), transforms, batchShape, eventShape(), validateArgs);
+    }
+
+    /** The base distribution expanded for {@code batchShape}, as {@code TransformedDistribution.expand} makes it. */
+    protected Distribution expandedBase(int[] batchShape) {
+        int[] shape = Dist.concat(batchShape, eventShape());
         for (int i = transforms.size() - 1; i >= 0; i--) {
             shape = transforms.get(i).inverseShape(shape);
         }
-        int[] baseBatch = Arrays.copyOf(shape, shape.length - base.eventShape().length);
-        return new TransformedDistribution(base.expand(baseBatch), transforms, batchShape, ev, validateArgs);
+        return base.expand(Arrays.copyOf(shape, shape.length - base.eventShape().length));
     }
 }

@@ -171,7 +171,7 @@ public class Wishart extends ExponentialFamily {
         // greater_than(event_shape[-1] - 1): an int bound in the repr
         m.put("df", new Constraint("GreaterThan(lower_bound=" + bound + ")", 0, false) {
             @Override
-            public Tensor check(Tensor v) {
+            Tensor test(Tensor v) {
                 try (GradMode off = Ember.noGrad()) {
                     return v.detach().gt((double) bound);
                 }
