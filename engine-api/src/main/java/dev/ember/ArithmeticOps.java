@@ -1265,7 +1265,7 @@ final class ArithmeticOps {
     }
 
     /** PyTorch's check that lerp's operands share one type. */
-    private static void checkLerpType(Tensor self, Tensor other, String what) {
+    static void checkLerpType(Tensor self, Tensor other, String what) {
         if (self.dtype != other.dtype) {
             throw new IllegalArgumentException("expected dtype " + cTypeName(self.dtype) + " for `" + what + "` but got dtype "
                     + cTypeName(other.dtype));

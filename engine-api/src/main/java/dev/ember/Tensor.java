@@ -5320,6 +5320,9 @@ public final class Tensor implements AutoCloseable {
     /** {@code this + weight * (end - this)} in place, as {@code Tensor.lerp_} with a number weight (LerpBackward0). */
     public Tensor lerp_(Tensor end, double weight) {
         Args.require(end, "lerp_", "end", 1, "Tensor");
+        // lerp's meta check of the type comes after autograd's checks and before the iterator's overlap check
+        InplaceOps.checkInplace(this, List.of(end), false);
+        ArithmeticOps.checkLerpType(this, end, "end");
         return InplaceOps.inplace(this, List.of(end), t -> t.lerp(end, weight));
     }
 
@@ -5327,6 +5330,10 @@ public final class Tensor implements AutoCloseable {
     public Tensor lerp_(Tensor end, Tensor weight) {
         Args.require(end, "lerp_", "end", 1, "Tensor");
         Args.require(weight, "lerp_", "weight", 2, "Tensor");
+        // lerp's meta checks of the types come after autograd's checks and before the iterator's overlap check
+        InplaceOps.checkInplace(this, List.of(end, weight), false);
+        ArithmeticOps.checkLerpType(this, end, "end");
+        ArithmeticOps.checkLerpType(this, weight, "weight");
         return InplaceOps.inplace(this, List.of(end, weight), t -> t.lerp(end, weight));
     }
 
