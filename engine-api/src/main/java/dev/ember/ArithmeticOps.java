@@ -1094,7 +1094,13 @@ final class ArithmeticOps {
             throw notImplemented(kernel, device, t);
         }
         if (!t.isFloatingPoint() && device.isCpu()) {
-            boolean zero = b.wrappedNumber ? b.toLongArray()[0] == 0 : b.numel() > 0 && !ReductionOps.allTrue(b.ne(0L));
+            // PyTorch's kernel checks each divisor it uses: after the iterator's broadcast check, and none for an
+            // empty result (an int tensor of shape [2, 0] fmod 0 is an empty tensor)
+            long n = 1;
+            for (int s : Shapes.broadcast(a.shape, b.shape)) {
+                n *= s;
+            }
+            boolean zero = n > 0 && (b.wrappedNumber ? b.toLongArray()[0] == 0 : !ReductionOps.allTrue(b.ne(0L)));
             if (zero) {
                 throw new IllegalArgumentException("ZeroDivisionError");
             }
