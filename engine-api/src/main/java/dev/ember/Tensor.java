@@ -2232,6 +2232,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code -this} in place (NegBackward0); a bool tensor is refused, as PyTorch's neg_. */
     public Tensor neg_() {
+        if (dtype == DType.BOOL) {
+            // neg's meta check of the type comes after autograd's checks and before the iterator's overlap check
+            InplaceOps.checkInplace(this, List.of(), false);
+            neg();
+        }
         return InplaceOps.inplace(this, List.of(), Tensor::neg);
     }
 
