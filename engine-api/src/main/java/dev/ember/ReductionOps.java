@@ -583,12 +583,13 @@ final class ReductionOps {
                     throw new IllegalArgumentException("linalg.vector_norm cannot compute the " + Format.cpp(ord) + " norm on an "
                             + "empty tensor because the operation does not have an identity");
                 }
-            } else {
-                for (int i = 0; i < mask.length; i++) {
-                    if (mask[i] && a.shape[i] == 0) {
+            } else if (a.dim() > 0) {
+                // the dims in the order given, each named as given (-1, not its wrap), as PyTorch's loop over dim
+                for (int d : dims) {
+                    if (a.shape[d < 0 ? d + a.dim() : d] == 0) {
                         // sic: PyTorch's message has no space before "because"
                         throw new IllegalArgumentException("linalg.vector_norm cannot compute the " + Format.cpp(ord) + " norm on "
-                                + "the dimension " + i + "because this dimension is empty and the operation does not have an "
+                                + "the dimension " + d + "because this dimension is empty and the operation does not have an "
                                 + "identity");
                     }
                 }
