@@ -73,6 +73,22 @@ CASES = [
     ('lerp_tensor_weight_type_before_overlap', 'lerp_:tensor', [T('float32', [1], [1.0], 'expand 4'),
                                                                 T('float32', [4], [2.0, 3.0, 4.0, 5.0]),
                                                                 T('float64', [4], [0.5, 0.5, 0.5, 0.5])]),
+    # addmm/addmv/baddbmm over an empty inner dim compute result.mul_(beta): a fractional beta cannot fit an integer
+    ('addmm_int_empty_inner_fractional_beta', 'addmm', [T('int64', [], [-2]), T('int64', [2, 0], []),
+                                                        T('int64', [0, 3], []), ('D', 0.5), ('D', 1.0)]),
+    ('addmv_int_empty_inner_fractional_beta', 'addmv', [T('int32', [2], [3, 4]), T('int32', [2, 0], []),
+                                                        T('int32', [0], []), ('D', 1.5), ('D', 1.0)]),
+    ('addmm_int_fractional_beta_nonempty', 'addmm', [T('int64', [2, 2], [1, 2, 3, 4]), T('int64', [2, 1], [1, 2]),
+                                                     T('int64', [1, 2], [3, 4]), ('D', 0.5), ('D', 1.0)]),
+    # integer division by zero is checked per element used: not for an empty result, after the broadcast check
+    ('fmod_int_by_zero_empty', 'fmod', [T('int8', [2, 0], []), ('L', 0)]),
+    ('remainder_int_by_zero_tensor_empty', 'remainder', [T('int64', [0, 3], []), T('int64', [3], [0, 1, 0])]),
+    ('fmod_int_by_zero_shape_first', 'fmod', [T('int32', [2, 3], [1, 2, 3, 4, 5, 6]), T('int32', [2], [0, 1])]),
+    # neg_'s bool check (meta) comes before the overlap check
+    ('neg_bool_expanded', 'neg_', [T('bool', [1, 3], [True, False, True], 'expand 2 3')]),
+    # vector_norm names an empty dim as given
+    ('norm_inf_empty_dim_as_given', 'norm', [T('float32', [2, 0], []), ('D', float('inf')), ('il', [-1]),
+                                             ('b', True)]),
 ]
 
 

@@ -15,7 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@code fuzz/make_regressions.py}, in the fuzz's format and replayed by its {@link DifferentialFuzzTest#check}):
  * in-place ops into an empty expanded tensor, clamp_'s and lerp_'s type checks before the overlap check, pow_'s
  * "Found dtype" message, the integral-number overloads of sub_/mul_/div/div_/clamp_, addcmul's value overflow check,
- * masked_fill_ into an expanded tensor, gcd/lcm operands in the result type and amax/amin's message for an empty dim.
+ * masked_fill_ into an expanded tensor, gcd/lcm operands in the result type, amax/amin's and vector_norm's messages for an
+ * empty dim (named as given), addmm's fractional beta over an empty inner dim, integer division by zero checked per
+ * element used, and neg_'s bool check before the overlap check.
  */
 class DifferentialFuzzRegressionTest {
     private static final Map<String, ReferenceCases.Case> CASES = new LinkedHashMap<>();
@@ -94,5 +96,27 @@ class DifferentialFuzzRegressionTest {
     @Test
     void lerpInplaceChecksTypesBeforeTheOverlap() {
         cases("lerp_");
+    }
+
+    @Test
+    void addmmOverAnEmptyInnerDimRefusesAFractionalBetaForIntegers() {
+        cases("addmm_int_");
+        cases("addmv_int_");
+    }
+
+    @Test
+    void integerDivisionByZeroIsCheckedPerElementUsed() {
+        cases("fmod_int_by_zero_");
+        cases("remainder_int_by_zero_");
+    }
+
+    @Test
+    void negInplaceOfBoolChecksTheTypeBeforeTheOverlap() {
+        cases("neg_bool_");
+    }
+
+    @Test
+    void vectorNormNamesAnEmptyDimAsGiven() {
+        cases("norm_inf_empty_");
     }
 }
