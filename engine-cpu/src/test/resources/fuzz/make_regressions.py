@@ -89,6 +89,10 @@ CASES = [
     # vector_norm names an empty dim as given
     ('norm_inf_empty_dim_as_given', 'norm', [T('float32', [2, 0], []), ('D', float('inf')), ('il', [-1]),
                                              ('b', True)]),
+    # nan_to_num's default posinf/neginf are the type's own largest values (float16 65504)
+    ('nan_to_num_float16_defaults', 'nanToNum', [T('float16', [4], [0.3, float('inf'), float('-inf'), float('nan')])]),
+    ('nan_to_num_bfloat16_defaults', 'nanToNum', [T('bfloat16', [3], [float('inf'), float('-inf'), 1.5],
+                                                    'slice 0 0 3 1')]),
 ]
 
 

@@ -1010,8 +1010,9 @@ final class ArithmeticOps {
         if (!a.dtype.isFloatingPoint()) {
             out = copyAs(a, a.dtype);
         } else {
-            boolean f32 = a.dtype == DType.FLOAT32;
-            double big = f32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+            // the type's largest finite value (numeric_limits<scalar_t>::max()): float16's is 65504, not float's
+            double big = a.dtype == DType.FLOAT32 ? Float.MAX_VALUE : a.dtype == DType.FLOAT16 ? Half.MAX_VALUE
+                    : a.dtype == DType.BFLOAT16 ? BFloat16.MAX_VALUE : Double.MAX_VALUE;
             double hi = posinf != null ? posinf : big;
             double lo = neginf != null ? neginf : -big;
             Tensor x = a;

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * "Found dtype" message, the integral-number overloads of sub_/mul_/div/div_/clamp_, addcmul's value overflow check,
  * masked_fill_ into an expanded tensor, gcd/lcm operands in the result type, amax/amin's and vector_norm's messages for an
  * empty dim (named as given), addmm's fractional beta over an empty inner dim, integer division by zero checked per
- * element used, and neg_'s bool check before the overlap check.
+ * element used, neg_'s bool check before the overlap check, and nan_to_num's defaults for float16/bfloat16.
  */
 class DifferentialFuzzRegressionTest {
     private static final Map<String, ReferenceCases.Case> CASES = new LinkedHashMap<>();
@@ -118,5 +118,10 @@ class DifferentialFuzzRegressionTest {
     @Test
     void vectorNormNamesAnEmptyDimAsGiven() {
         cases("norm_inf_empty_");
+    }
+
+    @Test
+    void nanToNumDefaultsAreTheTypesOwnLargestValues() {
+        cases("nan_to_num_");
     }
 }
