@@ -1394,6 +1394,16 @@ def excluded(name, args, lines):
     if name == 'aminmax' and t0 is not None and not replay_shape(t0) and args[2][1]:
         # 1.13 resizes aminmax's 0-dim keepdim result to [1] (with a deprecation warning); 2.x's meta gives []
         return '1.13 aminmax 0-dim keepdim'
+    if name in ('sum', 'prod', 'cumsum', 'cumprod') and any(tag == 'dt' and v in INTS for tag, v in args) \
+            and any(isinstance(v, float) and not math.isfinite(v) for v in t0.vals):
+        # a float infinity or NaN cast to an integer dtype= is undefined in C++
+        return 'non-finite to an integer dtype'
+    if name == 'baddbmm' and err is None and args[3][1] == 0 and 'nan' in next(l for l in lines if l.startswith('out0')):
+        prod = args[4][1] * torch.bmm(args[1][1].make(), args[2][1].make())
+        if prod.isnan().sum().item() != next(l for l in lines if l.startswith('out0')).count('nan'):
+            # 1.13's baddbmm with beta 0 gives NaN where the product has none (uninitialized memory, or self's
+            # infinities and NaN, which beta 0 must ignore): a 1.13 bug
+            return '1.13 baddbmm beta 0'
     if name == 'diag' and err is not None and 'integer multiplication overflow' in err:
         # 1.13's diag of a matrix with an offset beyond it overflows; 2.x gives the empty diagonal
         return '1.13 diag offset'
