@@ -93,6 +93,10 @@ CASES = [
     ('nan_to_num_float16_defaults', 'nanToNum', [T('float16', [4], [0.3, float('inf'), float('-inf'), float('nan')])]),
     ('nan_to_num_bfloat16_defaults', 'nanToNum', [T('bfloat16', [3], [float('inf'), float('-inf'), 1.5],
                                                     'slice 0 0 3 1')]),
+    # KNOWN DEVIATION (expected failure): PyTorch's var_mean/std_mean mean is a Welford running mean, NaN once an
+    # infinity is followed by another element (inf + (x - inf) / n); Ember's is the plain mean (inf)
+    ('xfail_var_mean_welford_inf', 'varMean', [T('float64', [3], [float('inf'), 1.0, 2.0]), ('il', [0]), ('i', 1),
+                                               ('b', False)]),
 ]
 
 
