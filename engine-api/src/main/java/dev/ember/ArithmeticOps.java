@@ -1014,8 +1014,9 @@ final class ArithmeticOps {
         if (!a.dtype.isFloatingPoint()) {
             out = copyAs(a, a.dtype);
         } else {
-            boolean f32 = a.dtype == DType.FLOAT32;
-            double big = f32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+            // the type's largest finite value (numeric_limits<scalar_t>::max()): float16's is 65504, not float's
+            double big = a.dtype == DType.FLOAT32 ? Float.MAX_VALUE : a.dtype == DType.FLOAT16 ? Half.MAX_VALUE
+                    : a.dtype == DType.BFLOAT16 ? BFloat16.MAX_VALUE : Double.MAX_VALUE;
             double hi = posinf != null ? posinf : big;
             double lo = neginf != null ? neginf : -big;
             Tensor x = a;
@@ -1098,7 +1099,13 @@ final class ArithmeticOps {
             throw notImplemented(kernel, device, t);
         }
         if (!t.isFloatingPoint() && device.isCpu()) {
-            boolean zero = b.wrappedNumber ? b.toLongArray()[0] == 0 : b.numel() > 0 && !ReductionOps.allTrue(b.ne(0L));
+            // PyTorch's kernel checks each divisor it uses: after the iterator's broadcast check, and none for an
+            // empty result (an int tensor of shape [2, 0] fmod 0 is an empty tensor)
+            long n = 1;
+            for (int s : Shapes.broadcast(a.shape, b.shape)) {
+                n *= s;
+            }
+            boolean zero = n > 0 && (b.wrappedNumber ? b.toLongArray()[0] == 0 : !ReductionOps.allTrue(b.ne(0L)));
             if (zero) {
                 throw new IllegalArgumentException("ZeroDivisionError");
             }
@@ -1269,7 +1276,7 @@ final class ArithmeticOps {
     }
 
     /** PyTorch's check that lerp's operands share one type. */
-    private static void checkLerpType(Tensor self, Tensor other, String what) {
+    static void checkLerpType(Tensor self, Tensor other, String what) {
         if (self.dtype != other.dtype) {
             throw new IllegalArgumentException("expected dtype " + cTypeName(self.dtype) + " for `" + what + "` but got dtype "
                     + cTypeName(other.dtype));

@@ -1489,23 +1489,57 @@ final class IndexingOps {
     }
 
     static Tensor maskedFill_(Tensor self, Tensor mask, double value) {
-        InplaceOps.checkInplace(self, List.of());
+        InplaceOps.checkInplace(self, List.of(), false);
         ArithmeticOps.checkSameDevice(self, mask);
         requireBoolMask(mask);
         checkMaskFitsSelf(self, mask);
         Tensor v = scalarOf(value, self.dtype, self.device);
+        if (InplaceOps.hasSelfOverlap(self)) {
+            return maskedFillExpanded(self, mask, (t, m) -> maskedFill_(t, m, value));
+        }
         return inplace(self, List.of(), old -> maskedFill(old, mask, value), () -> maskedFillInPlace(self, mask, v), mask);
     }
 
     static Tensor maskedFill_(Tensor self, Tensor mask, Tensor value) {
-        InplaceOps.checkInplace(self, List.of(value));
+        InplaceOps.checkInplace(self, List.of(value), false);
         ArithmeticOps.checkSameDevice(self, mask);
         checkMaskedFillValue(value);
         requireBoolMask(mask);
         checkMaskFitsSelf(self, mask);
         Tensor v = scalarOf(value, self.dtype, self.device);
+        if (InplaceOps.hasSelfOverlap(self)) {
+            return maskedFillExpanded(self, mask, (t, m) -> maskedFill_(t, m, value));
+        }
         return inplace(self, List.of(value), old -> maskedFill(old, mask, value), () -> maskedFillInPlace(self, mask, v),
                 mask);
+    }
+
+    /**
+     * masked_fill_ into an expanded {@code self}: PyTorch only warns ("Use of masked_fill_ on expanded tensors is
+     * deprecated") and writes the value wherever one of an element's aliases is masked (its kernel writes only the masked
+     * positions). The same here without aliased writes: self's expanded dimensions narrowed to their one element, the
+     * mask reduced over them with {@code any}.
+     */
+    private static Tensor maskedFillExpanded(Tensor self, Tensor mask, java.util.function.BiFunction<Tensor, Tensor, Tensor> fill) {
+        Tensor target = self;
+        Tensor m;
+        try (GradMode off = Ember.noGrad()) {
+            m = mask.expand(self.shape);
+            int[] st = self.layout.strides();
+            for (int d = 0; d < st.length; d++) {
+                if (st[d] == 0 && self.shape[d] > 1) {
+                    m = m.any(new int[] {d}, true);
+                }
+            }
+        }
+        int[] st = self.layout.strides();
+        for (int d = 0; d < st.length; d++) {
+            if (st[d] == 0 && self.shape[d] > 1) {
+                target = target.narrow(d, 0, 1);
+            }
+        }
+        fill.apply(target, m);
+        return self;
     }
 
     private static void maskedFillInPlace(Tensor self, Tensor mask, Tensor v) {

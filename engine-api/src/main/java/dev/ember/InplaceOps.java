@@ -58,12 +58,33 @@ final class InplaceOps {
                 }
             }
         }
+        if (refuseSelfOverlap) {
+            checkNoSelfOverlap(self);
+        }
+    }
+
+    /**
+     * PyTorch's {@code assert_no_internal_overlap}: a stride of 0 over a dimension of more than one element is refused,
+     * except in an empty tensor, which PyTorch counts as contiguous (so non-overlapping): nothing is written.
+     */
+    private static void checkNoSelfOverlap(Tensor self) {
+        if (hasSelfOverlap(self)) {
+            throw new IllegalArgumentException(SELF_OVERLAP);
+        }
+    }
+
+    /** PyTorch's {@code has_internal_overlap(self) == MemOverlap::Yes}: a non-empty tensor with an expanded dimension. */
+    static boolean hasSelfOverlap(Tensor self) {
+        if (self.numel() == 0) {
+            return false;
+        }
         int[] st = self.layout.strides();
-        for (int i = 0; refuseSelfOverlap && i < st.length; i++) {
+        for (int i = 0; i < st.length; i++) {
             if (st[i] == 0 && self.shape[i] > 1) {
-                throw new IllegalArgumentException(SELF_OVERLAP);
+                return true;
             }
         }
+        return false;
     }
 
     /**
@@ -143,8 +164,39 @@ final class InplaceOps {
 
     /** {@link #inplace(Tensor, List, Function)}; {@code cppTypeName} as {@link #checkWriteBack(Tensor, Tensor, boolean)}. */
     static Tensor inplace(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op, boolean cppTypeName) {
-        checkInplace(self, others);
-        return inplaceChecked(self, others, op, cppTypeName);
+        if (!cppTypeName) {
+            checkInplace(self, others);
+            return inplaceChecked(self, others, op, false);
+        }
+        // clamp_ (the only user): PyTorch's clamp meta function refuses a promoted result type before its iterator's
+        // overlap check, so an expanded int tensor clamped by floats gets the type message
+        checkInplace(self, others, false);
+        DType result;
+        try (GradMode off = Ember.noGrad()) {
+            result = op.apply(Creation.empty(new int[] {0}, self.dtype, self.device)).dtype;
+        }
+        if (!ArithmeticOps.canCast(result, self.dtype)) {
+            throw new IllegalArgumentException("result type " + Format.scalarType(result)
+                    + " can't be cast to the desired output type " + ArithmeticOps.cTypeName(self.dtype));
+        }
+        checkNoSelfOverlap(self);
+        return inplaceChecked(self, others, op, true);
+    }
+
+    /**
+     * {@code pow_} by a number: PyTorch builds it as a unary op on {@code self.to(result_type(self, exponent))} that
+     * requires every operand to have one dtype, so a result type other than self's is refused with the iterator's
+     * "Found dtype" message (after the overlap check) rather than the cast message of binary in-place ops.
+     */
+    static Tensor powScalar_(Tensor self, Function<Tensor, Tensor> op) {
+        return inplace(self, List.of(), t -> {
+            Tensor r = op.apply(t);
+            if (r.dtype != self.dtype) {
+                throw new IllegalArgumentException("Found dtype " + Format.scalarType(self.dtype) + " but expected "
+                        + Format.scalarType(r.dtype));
+            }
+            return r;
+        });
     }
 
     /** {@link #inplace(Tensor, List, Function, boolean)} once {@link #checkInplace} has passed. */

@@ -475,6 +475,19 @@ final class LinalgOps {
     }
 
     /**
+     * PyTorch's addmm and baddbmm over an empty inner dimension compute {@code result.mul_(beta)}: a fractional beta (a
+     * Python float) cannot be written into an integer result ("result type Float can't be cast to the desired output
+     * type Long"); with a non-empty inner dimension the kernel takes beta as an integer instead (and addmv always does,
+     * through {@code scalar_tensor(beta, self.scalar_type())}). An integral beta is a Python int to Ember.
+     */
+    private static void checkEmptyInnerBeta(DType t, int k, double beta) {
+        if (k == 0 && !t.isFloatingPoint() && beta != 0 && beta != Math.rint(beta)) {
+            throw new IllegalArgumentException("result type Float can't be cast to the desired output type "
+                    + Format.scalarType(t));
+        }
+    }
+
+    /**
      * {@code beta * self + alpha * product} without history, {@code self} broadcast to the product's shape; a zero
      * beta ignores self altogether (its NaN and infinities too), as PyTorch's BLAS calls do. Integer tensors take the
      * factors as integers (C++'s conversion of a Scalar to int64_t).
@@ -537,6 +550,7 @@ final class LinalgOps {
         if (mat1.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"addmm_impl_cpu_\" not implemented for 'Bool'");
         }
+        checkEmptyInnerBeta(mat1.dtype, mat1.shape[1], beta);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             // float16 and bfloat16: the product and the bias added in float32 and rounded once, as PyTorch's CPU GEMM
@@ -619,6 +633,7 @@ final class LinalgOps {
             throw new IllegalArgumentException("Input dtypes must be the same, got: input " + NNOps.cTypeName(self.dtype)
                     + ", batch1: " + NNOps.cTypeName(batch1.dtype) + ", batch2: " + NNOps.cTypeName(batch2.dtype));
         }
+        checkEmptyInnerBeta(batch1.dtype, batch1.shape[2], beta);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             out = combine(self, bmm(batch1, batch2), beta, alpha);

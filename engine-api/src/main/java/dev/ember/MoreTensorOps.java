@@ -253,7 +253,8 @@ final class MoreTensorOps {
     static Tensor gcd(Tensor a, Tensor b) {
         DType t = integerType(a, b, "gcd");
         try (GradMode off = Ember.noGrad()) {
-            return ArithmeticOps.cast(gcdKernel(a, b), t);
+            // the operands in the result type first, as PyTorch's iterator casts them (uint8 gcd(5, -5) sees 251)
+            return ArithmeticOps.cast(gcdKernel(ArithmeticOps.cast(a, t), ArithmeticOps.cast(b, t)), t);
         }
     }
 
@@ -264,9 +265,12 @@ final class MoreTensorOps {
     static Tensor lcm(Tensor a, Tensor b) {
         DType t = integerType(a, b, "lcm");
         try (GradMode off = Ember.noGrad()) {
-            Tensor g = gcdKernel(a, b);
-            Tensor x = ArithmeticOps.cast(a, DType.INT64);
-            Tensor y = ArithmeticOps.cast(b, DType.INT64);
+            // the operands in the result type first, as PyTorch's iterator casts them (uint8 lcm(5, -5) sees 251)
+            Tensor at = ArithmeticOps.cast(a, t);
+            Tensor bt = ArithmeticOps.cast(b, t);
+            Tensor g = gcdKernel(at, bt);
+            Tensor x = ArithmeticOps.cast(at, DType.INT64);
+            Tensor y = ArithmeticOps.cast(bt, DType.INT64);
             Tensor nz = g.ne(0L);
             Tensor prod = x.div(ArithmeticOps.where(nz, g, Creation.wrap(1L)), "trunc").mul(y);
             if (t == DType.INT32) {

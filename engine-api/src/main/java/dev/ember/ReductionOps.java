@@ -399,7 +399,16 @@ final class ReductionOps {
     // ------------------------------------------------------------------ issue 14: reductions over lists of dims
 
     /** PyTorch's IndexError for a max-like reduction over an empty dimension (PyTorch names the op: amax, amin). */
-    private static void checkNonEmpty(String op, Tensor a, boolean[] mask) {
+    private static void checkNonEmpty(String op, Tensor a, boolean[] mask, int[] dims) {
+        if (dims != null && dims.length > 0 && a.dim() > 0) {
+            // PyTorch's zero_numel_check_dims: the dims in the order given, each named as given (-1, not its wrap)
+            for (int d : dims) {
+                if (a.shape[d < 0 ? d + a.dim() : d] == 0) {
+                    throw new IndexOutOfBoundsException(op + "(): Expected reduction dim " + d + " to have non-zero size.");
+                }
+            }
+            return;
+        }
         for (int i = 0; i < mask.length; i++) {
             if (mask[i] && a.shape[i] == 0) {
                 throw new IndexOutOfBoundsException(op + "(): Expected reduction dim " + i + " to have non-zero size.");
@@ -462,7 +471,7 @@ final class ReductionOps {
             throw new IllegalArgumentException((max ? "amax" : "amin") + "(): Expected reduction dim to be specified for "
                     + "input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
         }
-        checkNonEmpty(max ? "amax" : "amin", a, mask);
+        checkNonEmpty(max ? "amax" : "amin", a, mask, dims);
         Tensor out = reduceKernel(max ? ReduceOp.MAX : ReduceOp.MIN, a, mask, keepdim, a.dtype);
         int[] kept = keptShape(a.shape, mask);
         int[] o = over(dims);
@@ -574,12 +583,13 @@ final class ReductionOps {
                     throw new IllegalArgumentException("linalg.vector_norm cannot compute the " + Format.cpp(ord) + " norm on an "
                             + "empty tensor because the operation does not have an identity");
                 }
-            } else {
-                for (int i = 0; i < mask.length; i++) {
-                    if (mask[i] && a.shape[i] == 0) {
+            } else if (a.dim() > 0) {
+                // the dims in the order given, each named as given (-1, not its wrap), as PyTorch's loop over dim
+                for (int d : dims) {
+                    if (a.shape[d < 0 ? d + a.dim() : d] == 0) {
                         // sic: PyTorch's message has no space before "because"
                         throw new IllegalArgumentException("linalg.vector_norm cannot compute the " + Format.cpp(ord) + " norm on "
-                                + "the dimension " + i + "because this dimension is empty and the operation does not have an "
+                                + "the dimension " + d + "because this dimension is empty and the operation does not have an "
                                 + "identity");
                     }
                 }

@@ -276,6 +276,13 @@ final class SpecialOps {
                     + "\" not implemented for 'Bool'");
         }
         Shapes.broadcast(Shapes.broadcast(self.shape, t1.shape), t2.shape);
+        // PyTorch's kernel converts value to the computation type with c10's overflow check (value.to<scalar_t>()):
+        // -1.5 does not fit uint8; an integral value is taken as a Python int, as Ember's alpha is (uint8 takes -255..255)
+        if (!t.isFloatingPoint() && value == Math.rint(value) && Math.abs(value) < 0x1p63) {
+            ArithmeticOps.checkScalarFits((long) value, t);
+        } else {
+            ArithmeticOps.checkScalarFits(value, t == DType.FLOAT32 || t.isReducedFloatingPoint() ? DType.FLOAT32 : t);
+        }
         Tensor out = noGrad(() -> {
             Tensor a = ArithmeticOps.cast(t1, opmath(t));
             Tensor b = ArithmeticOps.cast(t2, opmath(t));

@@ -2126,6 +2126,53 @@ public final class Tensor implements AutoCloseable {
         return div_(Creation.wrap(value));
     }
 
+    // ---- integral-number overloads of the arithmetic ops (session 21, differential fuzz) ----
+
+    /** {@code this -= value} with an integral scalar (a Python int), in place: an integer tensor stays integer. */
+    public Tensor sub_(long value) {
+        return sub_(Creation.wrap(value));
+    }
+
+    /** {@code this *= value} with an integral scalar (a Python int), in place: an integer tensor stays integer. */
+    public Tensor mul_(long value) {
+        return mul_(Creation.wrap(value));
+    }
+
+    /** {@code this / value} with an integral scalar (a Python int): true division, integers give the default type. */
+    public Tensor div(long value) {
+        return ArithmeticOps.div(this, Creation.wrap(value));
+    }
+
+    /**
+     * {@code this /= value} with an integral scalar (a Python int), in place: true division, so an integer tensor is
+     * refused as PyTorch refuses it (the result is floating).
+     */
+    public Tensor div_(long value) {
+        return div_(Creation.wrap(value));
+    }
+
+    /** {@code div_} by an integral scalar with a rounding mode: an integer tensor stays integer when rounding. */
+    public Tensor div_(long other, String roundingMode) {
+        return div_(Creation.wrap(other), roundingMode);
+    }
+
+    /** Clamps in place with integral bounds (Python ints): an integer tensor stays integer. */
+    public Tensor clamp_(long min, long max) {
+        return InplaceOps.inplace(this, List.of(), t -> t.clamp(min, max), true);
+    }
+
+    /** {@code max(this, min)} in place with an integral bound (a Python int). */
+    public Tensor clampMin_(long min) {
+        return InplaceOps.inplace(this, List.of(), t -> t.clampMin(min), true);
+    }
+
+    /** {@code min(this, max)} in place with an integral bound (a Python int). */
+    public Tensor clampMax_(long max) {
+        return InplaceOps.inplace(this, List.of(), t -> t.clampMax(max), true);
+    }
+
+    // ---- end of the integral-number overloads (session 21) ----
+
     /** Clamps in place. */
     public Tensor clamp_(double min, double max) {
         return InplaceOps.inplace(this, List.of(), t -> t.clamp(min, max), true);
@@ -2185,6 +2232,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code -this} in place (NegBackward0); a bool tensor is refused, as PyTorch's neg_. */
     public Tensor neg_() {
+        if (dtype == DType.BOOL) {
+            // neg's meta check of the type comes after autograd's checks and before the iterator's overlap check
+            InplaceOps.checkInplace(this, List.of(), false);
+            neg();
+        }
         return InplaceOps.inplace(this, List.of(), Tensor::neg);
     }
 
@@ -5224,12 +5276,12 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this ** exponent} in place, as {@code Tensor.pow_} (PowBackward0). */
     public Tensor pow_(double exponent) {
-        return InplaceOps.inplace(this, List.of(), t -> t.pow(exponent));
+        return InplaceOps.powScalar_(this, t -> t.pow(exponent));
     }
 
     /** {@code this ** exponent} with an integral exponent in place (an int64 tensor stays int64; PowBackward0). */
     public Tensor pow_(long exponent) {
-        return InplaceOps.inplace(this, List.of(), t -> t.pow(exponent));
+        return InplaceOps.powScalar_(this, t -> t.pow(exponent));
     }
 
     /** {@code this ** exponent} elementwise in place, as {@code Tensor.pow_(Tensor)} (PowBackward1). */
@@ -5273,6 +5325,9 @@ public final class Tensor implements AutoCloseable {
     /** {@code this + weight * (end - this)} in place, as {@code Tensor.lerp_} with a number weight (LerpBackward0). */
     public Tensor lerp_(Tensor end, double weight) {
         Args.require(end, "lerp_", "end", 1, "Tensor");
+        // lerp's meta check of the type comes after autograd's checks and before the iterator's overlap check
+        InplaceOps.checkInplace(this, List.of(end), false);
+        ArithmeticOps.checkLerpType(this, end, "end");
         return InplaceOps.inplace(this, List.of(end), t -> t.lerp(end, weight));
     }
 
@@ -5280,6 +5335,10 @@ public final class Tensor implements AutoCloseable {
     public Tensor lerp_(Tensor end, Tensor weight) {
         Args.require(end, "lerp_", "end", 1, "Tensor");
         Args.require(weight, "lerp_", "weight", 2, "Tensor");
+        // lerp's meta checks of the types come after autograd's checks and before the iterator's overlap check
+        InplaceOps.checkInplace(this, List.of(end, weight), false);
+        ArithmeticOps.checkLerpType(this, end, "end");
+        ArithmeticOps.checkLerpType(this, weight, "weight");
         return InplaceOps.inplace(this, List.of(end, weight), t -> t.lerp(end, weight));
     }
 
