@@ -282,7 +282,27 @@ class NullArgumentsTest {
             // exactly one of covariance_matrix, precision_matrix and scale_tril
             "MultivariateNormal.<init>#1", "MultivariateNormal.<init>#2", "MultivariateNormal.<init>#3",
             // transforms=None: PyTorch's own message, "transforms must be a Transform or list, but was None"
-            "TransformedDistribution.<init>#1");
+            "TransformedDistribution.<init>#1",
+            // session 21 discrete and multivariate families (helper 5): probs=None or logits=None
+            "Multinomial.<init>#1", "Multinomial.<init>#2", "NegativeBinomial.<init>#1", "NegativeBinomial.<init>#2",
+            "LogitRelaxedBernoulli.<init>#1", "LogitRelaxedBernoulli.<init>#2", "RelaxedBernoulli.<init>#1",
+            "RelaxedBernoulli.<init>#2", "ExpRelaxedCategorical.<init>#1", "ExpRelaxedCategorical.<init>#2",
+            "RelaxedOneHotCategorical.<init>#1", "RelaxedOneHotCategorical.<init>#2",
+            "OneHotCategoricalStraightThrough.<init>#0", "OneHotCategoricalStraightThrough.<init>#1",
+            // Wishart: exactly one of covariance_matrix, precision_matrix and scale_tril (df is required)
+            "Wishart.<init>#1", "Wishart.<init>#2", "Wishart.<init>#3",
+            // lengths=None: one element per transform or constraint
+            "CatTransform.<init>#2", "Constraint.cat#2");
+
+    /**
+     * Parameters whose None PyTorch itself rejects with a message of its own (not a type error), with that message
+     * (checked with PyTorch 1.13): MixtureSameFamily's isinstance checks.
+     */
+    private static final java.util.Map<String, String> DISTRIBUTIONS_NONE_MESSAGES = java.util.Map.of(
+            "MixtureSameFamily.<init>#0",
+            " The Mixture distribution needs to be an  instance of torch.distribtutions.Categorical",
+            "MixtureSameFamily.<init>#1",
+            "The Component distribution need to be an instance of torch.distributions.Distribution");
 
     private static Object distributionSample(Class<?> p) {
         if (p == Tensor.class) {
@@ -341,9 +361,18 @@ class NullArgumentsTest {
     }
 
     private static Object[] distributionArgs(Class<?>[] ps, int nullAt) {
+        return distributionArgs(null, ps, nullAt);
+    }
+
+    /** The samples for {@code ps}, null at {@code nullAt}; MixtureSameFamily's mixture a Categorical over the Normal's 2. */
+    private static Object[] distributionArgs(Class<?> type, Class<?>[] ps, int nullAt) {
         Object[] args = new Object[ps.length];
         for (int j = 0; j < ps.length; j++) {
-            args[j] = j == nullAt ? null : distributionSample(ps[j]);
+            args[j] = j == nullAt ? null
+                    : type == dev.ember.distributions.MixtureSameFamily.class && j == 0
+                            && ps[0] == dev.ember.distributions.Distribution.class
+                    ? dev.ember.distributions.Categorical.ofProbs(Tensor.ones(2))
+                    : distributionSample(ps[j]);
             if (args[j] == UNSAMPLED) {
                 return null;
             }
@@ -382,6 +411,42 @@ class NullArgumentsTest {
         }
         if (type == dev.ember.distributions.Independent.class) {
             return new dev.ember.distributions.Independent(new dev.ember.distributions.Normal(Tensor.zeros(2), Tensor.ones(2)), 1);
+        }
+        // session 21 discrete and multivariate families (helper 5)
+        Tensor half = Tensor.full(new int[] {2}, 0.5);
+        if (type == dev.ember.distributions.Multinomial.class) {
+            return dev.ember.distributions.Multinomial.ofProbs(3, Tensor.ones(2));
+        }
+        if (type == dev.ember.distributions.NegativeBinomial.class) {
+            return dev.ember.distributions.NegativeBinomial.ofProbs(Tensor.full(new int[] {2}, 3.0), half);
+        }
+        if (type == dev.ember.distributions.MixtureSameFamily.class) {
+            return new dev.ember.distributions.MixtureSameFamily(dev.ember.distributions.Categorical.ofProbs(Tensor.ones(2)),
+                    new dev.ember.distributions.Normal(Tensor.zeros(2), Tensor.ones(2)));
+        }
+        if (type == dev.ember.distributions.LogitRelaxedBernoulli.class) {
+            return new dev.ember.distributions.LogitRelaxedBernoulli(half, half, null, null);
+        }
+        if (type == dev.ember.distributions.RelaxedBernoulli.class) {
+            return dev.ember.distributions.RelaxedBernoulli.ofProbs(half, half);
+        }
+        if (type == dev.ember.distributions.ExpRelaxedCategorical.class) {
+            return new dev.ember.distributions.ExpRelaxedCategorical(half, Tensor.ones(2), null, null);
+        }
+        if (type == dev.ember.distributions.RelaxedOneHotCategorical.class) {
+            return dev.ember.distributions.RelaxedOneHotCategorical.ofProbs(half, Tensor.ones(2));
+        }
+        if (type == dev.ember.distributions.OneHotCategoricalStraightThrough.class) {
+            return dev.ember.distributions.OneHotCategoricalStraightThrough.ofProbs(Tensor.ones(2));
+        }
+        if (type == dev.ember.distributions.LowRankMultivariateNormal.class) {
+            return new dev.ember.distributions.LowRankMultivariateNormal(Tensor.zeros(2), Tensor.ones(2, 1), Tensor.ones(2));
+        }
+        if (type == dev.ember.distributions.LKJCholesky.class) {
+            return new dev.ember.distributions.LKJCholesky(2, 1.0);
+        }
+        if (type == dev.ember.distributions.Wishart.class) {
+            return dev.ember.distributions.Wishart.ofCovariance(Tensor.full(new int[0], 3.0), Tensor.eye(2));
         }
         for (java.lang.reflect.Constructor<?> c : type.getConstructors()) {
             Object[] args = distributionArgs(c.getParameterTypes(), -1);
@@ -423,7 +488,7 @@ class NullArgumentsTest {
                             || name.equals("equals")) {
                         continue;
                     }
-                    Object[] args = distributionArgs(ps, i);
+                    Object[] args = distributionArgs(type, ps, i);
                     if (args == null) {
                         problems.add(id + ": no sample for " + Arrays.toString(ps));
                         continue;
@@ -446,7 +511,13 @@ class NullArgumentsTest {
                         problems.add(id + " " + Arrays.toString(ps) + ": accepted null");
                     } catch (InvocationTargetException e) {
                         Throwable t = e.getCause();
-                        if (!(t instanceof IllegalArgumentException) || t.getMessage() == null || !t.getMessage().contains("null")) {
+                        String none = DISTRIBUTIONS_NONE_MESSAGES.get(id);
+                        if (none != null) {
+                            if (!(t instanceof IllegalArgumentException) || !none.equals(t.getMessage())) {
+                                problems.add(id + " " + Arrays.toString(ps) + ": " + t + " (PyTorch: " + none + ")");
+                            }
+                        } else if (!(t instanceof IllegalArgumentException) || t.getMessage() == null
+                                || !t.getMessage().contains("null")) {
                             problems.add(id + " " + Arrays.toString(ps) + ": " + t);
                         }
                     }
@@ -461,5 +532,36 @@ class NullArgumentsTest {
         assertEquals("expand(): argument 'batch_shape' must be tuple of ints, not null",
                 org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                         () -> new dev.ember.distributions.Normal(0, 1).expand((int[]) null)).getMessage());
+    }
+
+    /** The null fixes of session 21's discrete and multivariate families (helper 5): messages checked with PyTorch's rules. */
+    @Test
+    void distributionsDiscreteNulls() {
+        Tensor cov = Tensor.eye(2);
+        // df is required: its null is reported before the one-of-three check and the matrix's shape check
+        assertEquals("Wishart(): argument 'df' must be Tensor, not null",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> new dev.ember.distributions.Wishart((Tensor) null, cov, cov, null, null)).getMessage());
+        assertEquals("Wishart(): argument 'df' must be Tensor, not null",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> dev.ember.distributions.Wishart.ofCovariance(null, Tensor.ones(2))).getMessage());
+        // constraints.cat(cseq, dim, lengths=None): one element each, as lengths [1, 1]
+        List<dev.ember.distributions.Constraint> cs =
+                List.of(dev.ember.distributions.Constraint.REAL, dev.ember.distributions.Constraint.POSITIVE);
+        Tensor x = Tensor.full(new int[] {2}, -1.0);
+        assertEquals(dev.ember.distributions.Constraint.cat(cs, 0, new int[] {1, 1}).check(x).toString(),
+                dev.ember.distributions.Constraint.cat(cs, 0, null).check(x).toString());
+        // PyTorch asserts len(lengths) == len(cseq) and that every element is a Constraint (bare AssertionErrors)
+        assertEquals("cat: len(lengths) must equal len(cseq)",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> dev.ember.distributions.Constraint.cat(cs, 0, new int[] {1, 2, 3})).getMessage());
+        java.util.List<dev.ember.distributions.Constraint> withNull = new ArrayList<>(cs);
+        withNull.add(null);
+        assertEquals("stack: every element of cseq must be a Constraint, not null",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> dev.ember.distributions.Constraint.stack(withNull, 0)).getMessage());
+        assertEquals("cat(): argument 'cseq' must be list of Constraints, not null",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> dev.ember.distributions.Constraint.cat(null, 0, null)).getMessage());
     }
 }

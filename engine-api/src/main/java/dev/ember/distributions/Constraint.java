@@ -306,13 +306,36 @@ public abstract class Constraint {
         }
     };
 
+    /** A copy of {@code cseq}, rejecting null (PyTorch's {@code assert all(isinstance(c, Constraint) for c in cseq)}). */
+    private static java.util.List<Constraint> constraintList(java.util.List<Constraint> cseq, String op) {
+        Dist.require(cseq, op, "cseq", "list of Constraints");
+        for (Constraint c : cseq) {
+            if (c == null) {
+                throw new IllegalArgumentException(op + ": every element of cseq must be a Constraint, not null");
+            }
+        }
+        return java.util.List.copyOf(cseq);
+    }
+
     /**
      * {@code constraints.cat(cseq, dim, lengths)}: each constraint checked on its slice (of its length) along {@code dim},
-     * the checks concatenated; event_dim the largest of theirs.
+     * the checks concatenated; event_dim the largest of theirs. {@code lengths} null (PyTorch's None) for one element each.
+     *
+     * @throws IllegalArgumentException where {@code cseq} or one of its elements is null, or the lengths do not match the
+     *     constraints (PyTorch's assertions)
      */
     public static Constraint cat(java.util.List<Constraint> cseq, int dim, int[] lengths) {
-        java.util.List<Constraint> cs = java.util.List.copyOf(cseq);
-        int[] ls = lengths.clone();
+        java.util.List<Constraint> cs = constraintList(cseq, "cat");
+        int[] ls;
+        if (lengths == null) {
+            ls = new int[cs.size()];
+            java.util.Arrays.fill(ls, 1);
+        } else {
+            ls = lengths.clone();
+        }
+        if (ls.length != cs.size()) {
+            throw new IllegalArgumentException("cat: len(lengths) must equal len(cseq)");
+        }
         int ev = 0;
         boolean discrete = false;
         for (Constraint c : cs) {
@@ -340,7 +363,7 @@ public abstract class Constraint {
      * stacked; event_dim the largest of theirs (one more where {@code dim + event_dim < 0}).
      */
     public static Constraint stack(java.util.List<Constraint> cseq, int dim) {
-        java.util.List<Constraint> cs = java.util.List.copyOf(cseq);
+        java.util.List<Constraint> cs = constraintList(cseq, "stack");
         int ev = 0;
         boolean discrete = false;
         for (Constraint c : cs) {

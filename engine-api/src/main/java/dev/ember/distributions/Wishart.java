@@ -36,7 +36,7 @@ public class Wishart extends ExponentialFamily {
      *     dims, or {@code df <= p - 1}
      */
     public Wishart(Tensor df, Tensor covarianceMatrix, Tensor precisionMatrix, Tensor scaleTril, Boolean validateArgs) {
-        this(setup(df, covarianceMatrix, precisionMatrix, scaleTril), validateArgs);
+        this(setup(Dist.require(df, "Wishart", "df"), covarianceMatrix, precisionMatrix, scaleTril), validateArgs);
     }
 
     /** Wishart(df, ...) with a number df (in the matrix's type). */
@@ -46,17 +46,17 @@ public class Wishart extends ExponentialFamily {
 
     /** Wishart(df, covariance_matrix=c). */
     public static Wishart ofCovariance(Tensor df, Tensor covarianceMatrix) {
-        return new Wishart(df, Dist.require(covarianceMatrix, "Wishart", "covariance_matrix"), null, null, null);
+        return new Wishart(Dist.require(df, "Wishart", "df"), Dist.require(covarianceMatrix, "Wishart", "covariance_matrix"), null, null, null);
     }
 
     /** Wishart(df, precision_matrix=p). */
     public static Wishart ofPrecision(Tensor df, Tensor precisionMatrix) {
-        return new Wishart(df, null, Dist.require(precisionMatrix, "Wishart", "precision_matrix"), null, null);
+        return new Wishart(Dist.require(df, "Wishart", "df"), null, Dist.require(precisionMatrix, "Wishart", "precision_matrix"), null, null);
     }
 
     /** Wishart(df, scale_tril=l). */
     public static Wishart ofScaleTril(Tensor df, Tensor scaleTril) {
-        return new Wishart(df, null, null, Dist.require(scaleTril, "Wishart", "scale_tril"), null);
+        return new Wishart(Dist.require(df, "Wishart", "df"), null, null, Dist.require(scaleTril, "Wishart", "scale_tril"), null);
     }
 
     private Wishart(Object[] s, Boolean validateArgs) {
