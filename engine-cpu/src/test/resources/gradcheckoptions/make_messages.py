@@ -72,6 +72,12 @@ for fm in (False, True):
                                                                  nondet_tol=1e-6))
     show("float32 grad, check_grad_dtypes", lambda: gradcheck(Float32Grad.apply, (x12(),), fast_mode=fm, atol=1e-4,
                                                               check_grad_dtypes=True))
+for fm in (False, True):
+    show("no differentiable output, constant", lambda: gradcheck(lambda a: (a > 5).double(), (x12(),), fast_mode=fm))
+    show("no differentiable output, varying", lambda: gradcheck(lambda a: a.detach() * 2, (x12(),), fast_mode=fm))
+for fm in (False, True):
+    show("input index", lambda: gradcheck(lambda a, b: Wrong.apply(b) * a,
+                                          (torch.ones(2, dtype=torch.float64), x12()), fast_mode=fm))
 show("no input requires grad", lambda: gradcheck(lambda a: a * 2, (torch.ones(2, dtype=torch.float64),)))
 show("check_backward_ad=False", lambda: gradcheck(lambda a: a * 2, (x12(),), check_backward_ad=False))
 show("check_rev_over_rev=False", lambda: gradgradcheck(lambda a: a * 2, (x12(),), check_rev_over_rev=False))

@@ -271,6 +271,29 @@ class GradcheckOptionsTest {
         assertTrue(Autograd.gradcheckMulti(throwing, new Tensor[] {x12()}, mode(fast).withCheckUndefinedGrad(false)));
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void inputIndexCountsInputsRequiringGrad(boolean fast) {
+        // PyTorch numbers the inputs that require grad: "with respect to input 0" for (c, x) with only x requiring it
+        Tensor c = Tensor.ones(DType.FLOAT64, 2);
+        Autograd.GradcheckError e = assertThrows(Autograd.GradcheckError.class, () -> Autograd.gradcheck(
+                x -> new Wrong().apply(x[1]).mul(x[0]), new Tensor[] {c, x12()}, mode(fast)));
+        assertTrue(e.getMessage().startsWith("Jacobian mismatch for output 0 with respect to input 0,\n"),
+                e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void noDifferentiableOutputs(boolean fast) {
+        // PyTorch: True for (x > 5).double(), "Numerical gradient for function expected to be zero" for x.detach() * 2
+        assertTrue(Autograd.gradcheck(x -> x[0].gt(5.0).to(DType.FLOAT64), new Tensor[] {x12()}, mode(fast)));
+        Autograd.GradcheckError e = assertThrows(Autograd.GradcheckError.class,
+                () -> Autograd.gradcheck(x -> x[0].detach().mul(2.0), new Tensor[] {x12()}, mode(fast)));
+        assertEquals("Numerical gradient for function expected to be zero", e.getMessage());
+        assertFalse(Autograd.gradcheck(x -> x[0].detach().mul(2.0), new Tensor[] {x12()},
+                mode(fast).withRaiseException(false)));
+    }
+
     @Test
     void inputErrors() {
         Function<Tensor[], Tensor> f = x -> x[0].mul(2.0);
