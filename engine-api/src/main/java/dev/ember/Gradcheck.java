@@ -273,22 +273,31 @@ final class Gradcheck {
         }
     }
 
-    /** A double as Python's {@code str(float)} prints it for the usual tolerances. */
+    /**
+     * A double as Python's {@code repr(float)} prints it: positional for decimal exponents from -4 to 15 ({@code 0.0001},
+     * {@code 1.0}), else scientific with a two-digit exponent ({@code 1e-05}, {@code 1.5e+16}); the digits are Java's
+     * shortest-repr digits.
+     */
     static String pyFloat(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e16) {
-            return (long) v + ".0";
+        if (Double.isNaN(v)) {
+            return "nan";
         }
-        String s = Double.toString(v);
-        int e = s.indexOf('E');
-        if (e < 0) {
-            return s;
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "inf" : "-inf";
         }
-        String mant = s.substring(0, e);
-        if (mant.endsWith(".0")) {
-            mant = mant.substring(0, mant.length() - 2);
+        if (v == 0) {
+            return (1 / v < 0) ? "-0.0" : "0.0";
         }
-        int exp = Integer.parseInt(s.substring(e + 1));
-        return mant + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+        String sign = v < 0 ? "-" : "";
+        java.math.BigDecimal bd = new java.math.BigDecimal(Double.toString(Math.abs(v))).stripTrailingZeros();
+        String digits = bd.unscaledValue().toString();
+        int exp = digits.length() - 1 - bd.scale();
+        if (exp >= -4 && exp < 16) {
+            String plain = bd.toPlainString();
+            return sign + (plain.contains(".") ? plain : plain + ".0");
+        }
+        String mant = digits.length() > 1 ? digits.charAt(0) + "." + digits.substring(1) : digits;
+        return sign + mant + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
     }
 
     /** PyTorch's {@code _slow_gradcheck}. */

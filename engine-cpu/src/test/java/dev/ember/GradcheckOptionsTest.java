@@ -282,6 +282,21 @@ class GradcheckOptionsTest {
                 e.getMessage());
     }
 
+    @Test
+    void floatsPrintAsPython() {
+        // repr(x) in Python, for the tolerances and differences gradcheck's messages print
+        String[] expected = {"0.0", "1e-06", "0.0001", "0.001", "1.0", "1.0000000000002203", "1e-05", "1.5e+16",
+            "123456.0", "2.5e-07", "-0.5"};
+        double[] values = {0.0, 1e-6, 1e-4, 1e-3, 1.0, 1.0000000000002203, 1e-5, 1.5e16, 123456.0, 2.5e-7, -0.5};
+        for (int i = 0; i < values.length; i++) {
+            assertEquals(expected[i], Gradcheck.pyFloat(values[i]));
+        }
+        Nondeterministic fn = new Nondeterministic();
+        Autograd.GradcheckError e = assertThrows(Autograd.GradcheckError.class, () -> Autograd.gradcheck(
+                x -> fn.apply(x[0]), new Tensor[] {x12()}, mode(false).withNondetTol(1e-12)));
+        assertTrue(e.getMessage().contains("The tolerance for nondeterminism was 1e-12."), e.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void noDifferentiableOutputs(boolean fast) {
