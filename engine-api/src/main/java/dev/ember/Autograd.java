@@ -415,7 +415,7 @@ public final class Autograd {
         return gradcheckMulti(fn, inputs, 1e-6, 1e-5, 1e-3);
     }
 
-    private static double[][] values(Tensor[] outs) {
+    static double[][] values(Tensor[] outs) {
         double[][] v = new double[outs.length][];
         for (int o = 0; o < outs.length; o++) {
             v[o] = outs[o].toDoubleArray();
@@ -424,7 +424,7 @@ public final class Autograd {
     }
 
     /** The function's outputs, checked: an array of tensors, {@code expected} of them unless that is negative. */
-    private static Tensor[] outputsOf(Function<Tensor[], Tensor[]> fn, Tensor[] inputs, int expected) {
+    static Tensor[] outputsOf(Function<Tensor[], Tensor[]> fn, Tensor[] inputs, int expected) {
         Tensor[] outs = fn.apply(inputs);
         if (outs == null) {
             throw new IllegalArgumentException("gradcheck: the function returned null instead of a Tensor or a tuple of "
@@ -448,7 +448,7 @@ public final class Autograd {
      * odd {@code k}. A backward that reads its gradient's storage without the gradient's layout (its offset, or its
      * strides) gets a wrong Jacobian column and fails the check.
      */
-    private static Tensor oneHotView(int n, int k, Tensor o) {
+    static Tensor oneHotView(int n, int k, Tensor o) {
         double[] storage = new double[2 * n + 1];
         Tensor view;
         if (k % 2 == 0) {
@@ -537,6 +537,18 @@ public final class Autograd {
         Args.require(fn, "gradgradcheck", "func", 1, "Callable");
         Args.tensors(Arrays.asList(Args.require(inputs, "gradgradcheck", "inputs", 2, "tuple of Tensors")), "gradgradcheck",
                 "inputs", 2);
+        Object[] problem = gradgradProblem(fn, inputs, gradOutputs, genNonContigGradOutputs);
+        @SuppressWarnings("unchecked")
+        Function<Tensor[], Tensor[]> firstGrads = (Function<Tensor[], Tensor[]>) problem[0];
+        return gradcheckMulti(firstGrads, (Tensor[]) problem[1], eps, atol, rtol);
+    }
+
+    /**
+     * gradgradcheck's problem for gradcheck: {the function (inputs, output gradients) to the first gradients, the
+     * inputs followed by the output gradients}.
+     */
+    private static Object[] gradgradProblem(Function<Tensor[], Tensor[]> fn, Tensor[] inputs, Tensor[] gradOutputs,
+                                            boolean genNonContigGradOutputs) {
         Tensor[] gos;
         if (gradOutputs == null) {
             Tensor[] outs = differentiableOutputs(fn.apply(inputs));
@@ -576,12 +588,92 @@ public final class Autograd {
         Tensor[] all = new Tensor[n + m];
         System.arraycopy(inputs, 0, all, 0, n);
         System.arraycopy(gos, 0, all, n, m);
-        return gradcheckMulti(firstGrads, all, eps, atol, rtol);
+        return new Object[] {firstGrads, all};
     }
 
     /** {@link #gradgradcheckMulti} with random output gradients and PyTorch's defaults. */
     public static boolean gradgradcheckMulti(Function<Tensor[], Tensor[]> fn, Tensor... inputs) {
         return gradgradcheckMulti(fn, inputs, null, 1e-6, 1e-5, 1e-3, false);
+    }
+
+    // ---- gradcheck and gradgradcheck with PyTorch's keyword options (session 21) ----
+
+    /**
+     * {@code torch.autograd.gradcheck(func, inputs, eps=, atol=, rtol=, raise_exception=, nondet_tol=,
+     * check_undefined_grad=, check_grad_dtypes=, check_backward_ad=, fast_mode=)}, as PyTorch 2.x's: inputs that
+     * require grad and are not float64 are checked with a warning ("Input #i requires gradient and is not a double
+     * precision floating point or complex. ..."); the backward runs twice and must agree within {@code nondet_tol};
+     * in fast mode {@code v^T J u} for random unit vectors is compared with the numerical directional derivative; a
+     * mismatch prints PyTorch's message with the numerical and analytical Jacobians (slow mode) or quantities (fast
+     * mode, followed by the slow-mode Jacobians); with {@code check_undefined_grad} the backward must handle absent
+     * output gradients (see {@link GradcheckOptions}). The overloads without options keep their float64-only checks.
+     *
+     * @param fn the function; it may use autograd itself
+     * @param inputs its inputs; those that require grad are checked
+     * @param options the options
+     * @throws GradcheckError describing the first failed check, when {@code raise_exception}
+     * @return true when every check passes; false on a failed check without {@code raise_exception}
+     */
+    public static boolean gradcheck(Function<Tensor[], Tensor> fn, Tensor[] inputs, GradcheckOptions options) {
+        Args.require(fn, "gradcheck", "func", 1, "Callable");
+        return Gradcheck.gradcheck(xs -> new Tensor[] {fn.apply(xs)}, inputs, options);
+    }
+
+    /**
+     * {@link #gradcheck(Function, Tensor[], GradcheckOptions)} of a function returning several tensors.
+     *
+     * @param fn the function; it must return the same number of tensors each time
+     * @param inputs its inputs; those that require grad are checked
+     * @param options the options
+     * @throws GradcheckError describing the first failed check, when {@code raise_exception}
+     * @return true when every check passes; false on a failed check without {@code raise_exception}
+     */
+    public static boolean gradcheckMulti(Function<Tensor[], Tensor[]> fn, Tensor[] inputs, GradcheckOptions options) {
+        return Gradcheck.gradcheck(fn, inputs, options);
+    }
+
+    /**
+     * {@code torch.autograd.gradgradcheck(func, inputs, grad_outputs, **options)} for a function of one output: the
+     * first gradients are checked with {@link #gradcheckMulti(Function, Tensor[], GradcheckOptions)} (options
+     * {@code check_backward_ad} standing for {@code check_rev_over_rev}, and {@code gen_non_contig_grad_outputs}).
+     *
+     * @param fn the function
+     * @param inputs its inputs; those that require grad are differentiated
+     * @param gradOutputs the output gradient (one tensor), or null for a random one
+     * @param options the options
+     * @throws GradcheckError describing the first failed check, when {@code raise_exception}
+     * @return true when every check passes; false on a failed check without {@code raise_exception}
+     */
+    public static boolean gradgradcheck(Function<Tensor[], Tensor> fn, Tensor[] inputs, Tensor[] gradOutputs,
+                                        GradcheckOptions options) {
+        Args.require(fn, "gradgradcheck", "func", 1, "Callable");
+        return gradgradcheckMulti(xs -> new Tensor[] {fn.apply(xs)}, inputs, gradOutputs, options);
+    }
+
+    /**
+     * {@link #gradgradcheck(Function, Tensor[], Tensor[], GradcheckOptions)} of a function returning several tensors.
+     *
+     * @param fn the function
+     * @param inputs its inputs; those that require grad are differentiated
+     * @param gradOutputs one gradient per output that requires grad, or null for random ones
+     * @param options the options
+     * @throws GradcheckError describing the first failed check, when {@code raise_exception}
+     * @return true when every check passes; false on a failed check without {@code raise_exception}
+     */
+    public static boolean gradgradcheckMulti(Function<Tensor[], Tensor[]> fn, Tensor[] inputs, Tensor[] gradOutputs,
+                                             GradcheckOptions options) {
+        Args.require(fn, "gradgradcheck", "func", 1, "Callable");
+        Args.tensors(Arrays.asList(Args.require(inputs, "gradgradcheck", "inputs", 2, "tuple of Tensors")), "gradgradcheck",
+                "inputs", 2);
+        Args.require(options, "gradgradcheck", "options", 4, "GradcheckOptions");
+        if (!options.checkBackwardAd()) {
+            throw new IllegalArgumentException("Expected at least one of check_fwd_over_rev or check_rev_over_rev to be "
+                    + "True");
+        }
+        Object[] problem = gradgradProblem(fn, inputs, gradOutputs, options.genNonContigGradOutputs());
+        @SuppressWarnings("unchecked")
+        Function<Tensor[], Tensor[]> firstGrads = (Function<Tensor[], Tensor[]>) problem[0];
+        return Gradcheck.gradcheck(firstGrads, (Tensor[]) problem[1], options);
     }
 
     /** PyTorch's {@code _differentiable_outputs}: the outputs that require grad. */

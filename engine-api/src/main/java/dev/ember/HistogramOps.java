@@ -105,6 +105,96 @@ final class HistogramOps {
         return new HistogramResult(h.to(input.device), edgeTensor.to(input.device));
     }
 
+    /**
+     * {@code torch.histogram(input, bins)} with {@code bins} a tensor of edges: PyTorch's histogramdd with given edges
+     * (its BINARY_SEARCH: {@code std::upper_bound} over the edges, as written, even unsorted), elements outside
+     * {@code [bins[0], bins[-1]]} skipped, the last bin closed on the right.
+     */
+    static HistogramResult histogram(Tensor input, Tensor bins, Tensor weight, boolean density) {
+        if (!input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint()) {
+            throw new IllegalArgumentException("\"histogram_cpu\" not implemented for '" + Format.scalarType(input.dtype)
+                    + "'");
+        }
+        ArithmeticOps.checkSameDevice(input, bins);
+        if (bins.dtype != input.dtype) {
+            throw new IllegalArgumentException("torch.histogramdd: input tensor and bins tensors should have the same dtype, "
+                    + "but got input with dtype " + ArithmeticOps.cTypeName(input.dtype) + " and bins for dimension 0 with "
+                    + "dtype " + ArithmeticOps.cTypeName(bins.dtype));
+        }
+        if (bins.dim() != 1) {
+            throw new IllegalArgumentException("torch.histogramdd: bins tensor should have one dimension, but got "
+                    + bins.dim() + " dimensions in the bins tensor for dimension 0");
+        }
+        int numEdges = bins.shape[0];
+        if (numEdges == 0) {
+            throw new IllegalArgumentException("torch.histogramdd: bins tensor should have at least 1 element, but got 0 "
+                    + "elements in the bins tensor for dimension 0");
+        }
+        checkWeight(input, weight);
+        int nBins = numEdges - 1;
+        if (nBins == 0) {
+            throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got 0 for dimension 0");
+        }
+        boolean f32 = input.dtype == DType.FLOAT32;
+        double[] edges = bins.toDoubleArray();
+        double[] x = input.toDoubleArray();
+        double[] w = weight == null ? null : weight.toDoubleArray();
+        double[] hist = new double[nBins];
+        double left = edges[0];
+        double right = edges[nBins];
+        for (int i = 0; i < x.length && nBins > 0; i++) {
+            double e = x[i];
+            if (!(e >= left && e <= right)) {
+                continue;
+            }
+            // std::upper_bound: the first edge greater than e
+            int first = 0;
+            int count = numEdges;
+            while (count > 0) {
+                int step = count / 2;
+                int it = first + step;
+                if (!(e < edges[it])) {
+                    first = it + 1;
+                    count -= step + 1;
+                } else {
+                    count = step;
+                }
+            }
+            int pos = first - 1;
+            if (pos == nBins) {
+                pos -= 1;
+            }
+            double add = w == null ? 1 : w[i];
+            hist[pos] = f32 ? (float) ((float) hist[pos] + (float) add) : hist[pos] + add;
+        }
+        Tensor h = Tensor.tensor(hist, DType.FLOAT64).to(input.dtype);
+        Tensor edgeTensor = Tensor.tensor(edges, DType.FLOAT64).to(input.dtype);
+        if (density) {
+            try (GradMode off = Ember.noGrad()) {
+                h = h.div(h.sum()).div(edgeTensor.diff());
+            }
+        }
+        return new HistogramResult(h.to(input.device), edgeTensor.to(input.device));
+    }
+
+    private static void checkWeight(Tensor input, Tensor weight) {
+        if (weight != null) {
+            ArithmeticOps.checkSameDevice(input, weight);
+            if (!java.util.Arrays.equals(weight.shape, new int[] {Shapes.toSize(input.numel(), "histogram's input")})
+                    && !java.util.Arrays.equals(weight.shape, input.shape)) {
+                throw new IllegalArgumentException("torch.histogramdd: if weight tensor is provided it should have the same "
+                        + "shape as the input tensor excluding its innermost dimension, but got input with shape "
+                        + Shapes.str(new int[] {Shapes.toSize(input.numel(), "histogram's input"), 1}) + " and weight with shape "
+                        + Shapes.str(weight.shape));
+            }
+            if (weight.dtype != input.dtype) {
+                throw new IllegalArgumentException("torch.histogramdd: if weight tensor is provided, input tensor and weight "
+                        + "tensor should have the same dtype, but got input(" + ArithmeticOps.cTypeName(input.dtype)
+                        + "), and weight(" + ArithmeticOps.cTypeName(weight.dtype) + ")");
+            }
+        }
+    }
+
     /** PyTorch's linspace kernel: {@code start + step i} for the first half, {@code end - step (steps - 1 - i)} after. */
     private static double[] linspace(double start, double end, int steps, boolean f32) {
         double[] out = new double[steps];

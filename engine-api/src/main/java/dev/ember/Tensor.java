@@ -6470,6 +6470,40 @@ public final class Tensor implements AutoCloseable {
         return HistogramOps.histogram(this, bins, range, weight, density);
     }
 
+    // ---- small API gaps (session 21, helper 3): histogram with bin edges, squeeze_ of several dims ----
+
+    /**
+     * {@code torch.histogram(input, bins)} with {@code bins} a 1-D tensor of bin edges (of the input's dtype): each
+     * element in {@code [bins[0], bins[-1]]} lands in the bin an upper-bound search of the edges gives, the last bin
+     * including its right edge; the edges returned are a copy of {@code bins}.
+     */
+    public HistogramResult histogram(Tensor bins) {
+        return histogram(bins, null, false);
+    }
+
+    /**
+     * {@code torch.histogram(input, bins, weight=, density=)} with {@code bins} a 1-D tensor of bin edges:
+     * {@code weight} (null: each element counts 1; else one weight per element, of the input's type),
+     * {@code density} (the counts divided by their sum and the bin widths).
+     */
+    public HistogramResult histogram(Tensor bins, Tensor weight, boolean density) {
+        Args.require(bins, "histogram", "bins", 1, "Tensor");
+        return HistogramOps.histogram(this, bins, weight, density);
+    }
+
+    /**
+     * Removes each listed dimension whose size is 1 from this tensor's own shape, as PyTorch 2.x's
+     * {@code Tensor.squeeze_(dims)} (same storage, version bumped; node {@code SqueezeBackward5}); a dimension listed
+     * twice is an error, raised before anything changes.
+     */
+    public Tensor squeeze_(int... dims) {
+        Args.require(dims, "squeeze_", "dim", 1, "tuple of ints");
+        int[] before = shape.clone();
+        int[] d = dims.clone();
+        ViewOps.squeezeDims(this.detach(), d); // the checks, before anything is written
+        return InplaceOps.view_(this, t -> t.squeeze(d), "SqueezeBackward5", g -> g.reshape(before));
+    }
+
     /**
      * Pieces of {@code splitSize} along {@code dim}, as {@code torch.unsafe_split}: split's pieces over this tensor's
      * storage, but not views for autograd (one {@code UnsafeSplitBackward0} node; in-place changes are not checked).

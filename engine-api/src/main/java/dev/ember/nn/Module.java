@@ -52,8 +52,9 @@ public abstract class Module {
         if (name == null) {
             throw new IllegalArgumentException(kind + " name should be a string. Got null");
         }
-        boolean taken = (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name))
-                && !own.containsKey(name);
+        // a plain attribute (object.__setattr__, as pruning's module.weight) is taken too: PyTorch's hasattr(self, name)
+        boolean taken = (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)
+                || attributes.containsKey(name)) && !own.containsKey(name);
         if (kind.equals("module") && taken) {
             throw new IllegalArgumentException("attribute '" + name + "' already exists"); // PyTorch checks this first here
         }
