@@ -81,6 +81,7 @@ final class ReduceKernels {
         long bestIndex = 0;
         boolean first = true;
         float[] fsrc = src.dtype == DType.FLOAT32 ? (float[]) src.array : null;
+        double[] dsrc = src.dtype == DType.FLOAT64 ? (double[]) src.array : null;
         int innerStride = n == 0 ? 0 : redStrides[n - 1];
         int innerSize = n == 0 ? 1 : redShape[n - 1];
         for (int done = 0; done < count; done += innerSize) {
@@ -115,6 +116,8 @@ final class ReduceKernels {
                     s0 += fsrc[off + i * innerStride];
                 }
                 acc += (s0 + s1) + (s2 + s3);
+            } else if (innerStride == 1 && (op == ReduceOp.MAX || op == ReduceOp.MIN) && (fsrc != null || dsrc != null)) {
+                acc = extreme(op == ReduceOp.MAX, fsrc, dsrc, off, innerSize, acc);
             } else {
                 for (int i = 0; i < innerSize; i++) {
                     int at = off + i * innerStride;
@@ -179,5 +182,72 @@ final class ReduceKernels {
         } else {
             dst.setDouble(out, acc);
         }
+    }
+
+    /**
+     * max or min of {@code acc} and a contiguous run of float32 ({@code f}) or float64 ({@code d}) values, in four
+     * chains: Java's max and min are commutative and associative (NaN wins, -0 below +0), so the bits are the
+     * sequential loop's.
+     */
+    private static double extreme(boolean max, float[] f, double[] d, int off, int n, double acc) {
+        int end = off + n;
+        int at = off;
+        if (f != null) {
+            float m0 = (float) acc;
+            float m1 = m0;
+            float m2 = m0;
+            float m3 = m0;
+            if (Double.isNaN(acc)) {
+                return acc;
+            }
+            if (max) {
+                for (; at + 3 < end; at += 4) {
+                    m0 = Math.max(m0, f[at]);
+                    m1 = Math.max(m1, f[at + 1]);
+                    m2 = Math.max(m2, f[at + 2]);
+                    m3 = Math.max(m3, f[at + 3]);
+                }
+                for (; at < end; at++) {
+                    m0 = Math.max(m0, f[at]);
+                }
+                return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+            }
+            for (; at + 3 < end; at += 4) {
+                m0 = Math.min(m0, f[at]);
+                m1 = Math.min(m1, f[at + 1]);
+                m2 = Math.min(m2, f[at + 2]);
+                m3 = Math.min(m3, f[at + 3]);
+            }
+            for (; at < end; at++) {
+                m0 = Math.min(m0, f[at]);
+            }
+            return Math.min(Math.min(m0, m1), Math.min(m2, m3));
+        }
+        double m0 = acc;
+        double m1 = acc;
+        double m2 = acc;
+        double m3 = acc;
+        if (max) {
+            for (; at + 3 < end; at += 4) {
+                m0 = Math.max(m0, d[at]);
+                m1 = Math.max(m1, d[at + 1]);
+                m2 = Math.max(m2, d[at + 2]);
+                m3 = Math.max(m3, d[at + 3]);
+            }
+            for (; at < end; at++) {
+                m0 = Math.max(m0, d[at]);
+            }
+            return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+        }
+        for (; at + 3 < end; at += 4) {
+            m0 = Math.min(m0, d[at]);
+            m1 = Math.min(m1, d[at + 1]);
+            m2 = Math.min(m2, d[at + 2]);
+            m3 = Math.min(m3, d[at + 3]);
+        }
+        for (; at < end; at++) {
+            m0 = Math.min(m0, d[at]);
+        }
+        return Math.min(Math.min(m0, m1), Math.min(m2, m3));
     }
 }
