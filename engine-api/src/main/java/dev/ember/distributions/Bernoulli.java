@@ -15,10 +15,7 @@ import java.util.Map;
  * {@code torch.distributions.Bernoulli}.
  */
 public class Bernoulli extends ExponentialFamily {
-    private final Tensor probsGiven;
-    private final Tensor logitsGiven;
-    private Tensor probs;
-    private Tensor logits;
+    private final ProbsOrLogits param;
 
     /** Bernoulli(probs=p) with a number (a float32 0-dim parameter). */
     public Bernoulli(double probs) {
@@ -32,11 +29,12 @@ public class Bernoulli extends ExponentialFamily {
      * @throws IllegalArgumentException "Either `probs` or `logits` must be specified, but not both." otherwise
      */
     public Bernoulli(Tensor probs, Tensor logits, Boolean validateArgs) {
-        super(checkOne(probs, logits).shape(), new int[0], validateArgs);
-        this.probsGiven = probs;
-        this.logitsGiven = logits;
-        this.probs = probs;
-        this.logits = logits;
+        this(ProbsOrLogits.binary(probs, logits), validateArgs);
+    }
+
+    private Bernoulli(ProbsOrLogits param, Boolean validateArgs) {
+        super(param.given().shape(), new int[0], validateArgs);
+        this.param = param;
         validateParams();
     }
 
@@ -50,51 +48,24 @@ public class Bernoulli extends ExponentialFamily {
         return new Bernoulli(null, Dist.require(logits, "Bernoulli", "logits"), null);
     }
 
-    static Tensor checkOne(Tensor probs, Tensor logits) {
-        if ((probs == null) == (logits == null)) {
-            throw new IllegalArgumentException("Either `probs` or `logits` must be specified, but not both.");
-        }
-        return probs != null ? probs : logits;
-    }
-
     /** The probabilities (from the logits by a sigmoid where those were given). */
     public Tensor probs() {
-        if (probs == null) {
-            probs = Dist.logitsToProbs(logits, true);
-        }
-        return probs;
+        return param.probs();
     }
 
     /** The log-odds (from the probabilities, clamped to [eps, 1 - eps], where those were given). */
     public Tensor logits() {
-        if (logits == null) {
-            logits = Dist.probsToLogits(probs, true);
-        }
-        return logits;
-    }
-
-    private Tensor param() {
-        return probsGiven != null ? probsGiven : logitsGiven;
+        return param.logits();
     }
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("probs", Constraint.UNIT_INTERVAL);
-        m.put("logits", Constraint.REAL);
-        return m;
+        return ProbsOrLogits.binaryConstraints(Constraint.UNIT_INTERVAL);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        if (probs != null) {
-            m.put("probs", probs);
-        }
-        if (logits != null) {
-            m.put("logits", logits);
-        }
-        return m;
+        return param.putInto(new LinkedHashMap<>());
     }
 
     @Override
@@ -151,8 +122,8 @@ public class Bernoulli extends ExponentialFamily {
     @Override
     public Tensor enumerateSupport(boolean expand) {
         int[] batch = batchShape();
-        DType t = param().dtype();
-        Tensor values = Tensor.arange(0, 2, 1, t).to(param().device());
+        DType t = param.given().dtype();
+        Tensor values = Tensor.arange(0, 2, 1, t).to(param.given().device());
         int[] view = new int[1 + batch.length];
         java.util.Arrays.fill(view, 1);
         view[0] = -1;
@@ -167,7 +138,6 @@ public class Bernoulli extends ExponentialFamily {
     @Override
     public Bernoulli expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        return probsGiven != null ? new Bernoulli(probsGiven.expand(batchShape), null, validateArgs)
-                : new Bernoulli(null, logitsGiven.expand(batchShape), validateArgs);
+        return new Bernoulli(param.expand(batchShape), validateArgs);
     }
 }

@@ -15,35 +15,25 @@ import java.util.Map;
  */
 public class Binomial extends Distribution {
     private final Tensor totalCount;
-    private final boolean fromProbs;
-    private Tensor probs;
-    private Tensor logits;
+    private final ProbsOrLogits param;
 
     /**
      * Binomial(total_count, probs=, logits=) with exactly one of {@code probs} and {@code logits}; {@code validateArgs}
      * null for the global default.
      */
     public Binomial(Tensor totalCount, Tensor probs, Tensor logits, Boolean validateArgs) {
-        this(broadcast(totalCount, probs, logits), probs != null, validateArgs);
+        this(Dist.require(totalCount, "Binomial", "total_count"), ProbsOrLogits.binary(probs, logits), validateArgs);
     }
 
-    private static Tensor[] broadcast(Tensor totalCount, Tensor probs, Tensor logits) {
-        Dist.require(totalCount, "Binomial", "total_count");
-        Tensor p = Bernoulli.checkOne(probs, logits);
-        Tensor[] b = Dist.broadcastAll(totalCount, p);
-        b[0] = b[0].typeAs(b[1]);
-        return b;
+    /** total_count and the parameter broadcast together (total_count in the parameter's type), as broadcast_all. */
+    private Binomial(Tensor totalCount, ProbsOrLogits param, Boolean validateArgs) {
+        this(Dist.broadcastAll(totalCount, param.given()), param, validateArgs);
     }
 
-    private Binomial(Tensor[] b, boolean fromProbs, Boolean validateArgs) {
+    private Binomial(Tensor[] b, ProbsOrLogits param, Boolean validateArgs) {
         super(b[1].shape(), new int[0], validateArgs);
-        this.totalCount = b[0];
-        this.fromProbs = fromProbs;
-        if (fromProbs) {
-            probs = b[1];
-        } else {
-            logits = b[1];
-        }
+        this.totalCount = b[0].typeAs(b[1]);
+        this.param = param.with(b[1]);
         validateParams();
     }
 
@@ -64,26 +54,18 @@ public class Binomial extends Distribution {
 
     /** The success probabilities. */
     public Tensor probs() {
-        if (probs == null) {
-            probs = Dist.logitsToProbs(logits, true);
-        }
-        return probs;
+        return param.probs();
     }
 
     /** The log-odds of success. */
     public Tensor logits() {
-        if (logits == null) {
-            logits = Dist.probsToLogits(probs, true);
-        }
-        return logits;
+        return param.logits();
     }
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("total_count", Constraint.NONNEGATIVE_INTEGER);
-        m.put("probs", Constraint.UNIT_INTERVAL);
-        m.put("logits", Constraint.REAL);
+        Map<String, Constraint> m = Dist.map("total_count", Constraint.NONNEGATIVE_INTEGER);
+        m.putAll(ProbsOrLogits.binaryConstraints(Constraint.UNIT_INTERVAL));
         return m;
     }
 
@@ -91,13 +73,7 @@ public class Binomial extends Distribution {
     protected Map<String, Tensor> params() {
         Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("total_count", totalCount);
-        if (probs != null) {
-            m.put("probs", probs);
-        }
-        if (logits != null) {
-            m.put("logits", logits);
-        }
-        return m;
+        return param.putInto(m);
     }
 
     @Override
@@ -191,7 +167,7 @@ public class Binomial extends Distribution {
     @Override
     public Binomial expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        Tensor p = fromProbs ? probs : logits;
-        return new Binomial(new Tensor[] {totalCount.expand(batchShape), p.expand(batchShape)}, fromProbs, validateArgs);
+        return new Binomial(new Tensor[] {totalCount.expand(batchShape), param.given().expand(batchShape)}, param,
+                validateArgs);
     }
 }

@@ -51,7 +51,7 @@ public class Categorical extends Distribution {
     }
 
     private static Tensor normalize(Tensor probs, Tensor logits) {
-        Bernoulli.checkOne(probs, logits);
+        ProbsOrLogits.checkOne(probs, logits);
         if (probs != null) {
             if (probs.dim() < 1) {
                 throw new IllegalArgumentException("`probs` parameter must be at least one-dimensional.");

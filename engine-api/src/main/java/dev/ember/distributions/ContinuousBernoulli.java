@@ -19,12 +19,9 @@ public class ContinuousBernoulli extends ExponentialFamily {
     private static final double LIM_LOW = 0.499;
     private static final double LIM_HIGH = 0.501;
 
-    private final Tensor probsGiven;
-    private final Tensor logitsGiven;
+    private final ProbsOrLogits param;
     private final double limLow;
     private final double limHigh;
-    private Tensor probs;
-    private Tensor logits;
 
     /** ContinuousBernoulli(probs=p) with a number (a float32 0-dim parameter). */
     public ContinuousBernoulli(double probs) {
@@ -45,22 +42,20 @@ public class ContinuousBernoulli extends ExponentialFamily {
 
     /** As {@link #ContinuousBernoulli(Tensor, Tensor, Boolean)} with the unstable region {@code lims = (limLow, limHigh)}. */
     public ContinuousBernoulli(Tensor probs, Tensor logits, double limLow, double limHigh, Boolean validateArgs) {
-        this(given(probs, logits, validateArgs), probs != null, limLow, limHigh, validateArgs);
+        this(new ProbsOrLogits(given(probs, logits, validateArgs), probs != null, true, true), limLow, limHigh,
+                validateArgs);
     }
 
-    private ContinuousBernoulli(Tensor param, boolean isProbs, double limLow, double limHigh, Boolean validateArgs) {
-        super(param.shape(), new int[0], validateArgs);
-        this.probsGiven = isProbs ? param : null;
-        this.logitsGiven = isProbs ? null : param;
-        this.probs = probsGiven;
-        this.logits = logitsGiven;
+    private ContinuousBernoulli(ProbsOrLogits param, double limLow, double limHigh, Boolean validateArgs) {
+        super(param.given().shape(), new int[0], validateArgs);
+        this.param = param;
         this.limLow = limLow;
         this.limHigh = limHigh;
         validateParams();
     }
 
     private static Tensor given(Tensor probs, Tensor logits, Boolean validateArgs) {
-        Tensor p = Bernoulli.checkOne(probs, logits);
+        Tensor p = ProbsOrLogits.checkOne(probs, logits);
         if (probs == null) {
             return p;
         }
@@ -82,38 +77,22 @@ public class ContinuousBernoulli extends ExponentialFamily {
 
     /** The probs parameter (clamped to [eps, 1 - eps]; from the logits by a sigmoid where those were given). */
     public Tensor probs() {
-        if (probs == null) {
-            probs = Dist.clampProbs(Dist.logitsToProbs(logits, true));
-        }
-        return probs;
+        return param.probs();
     }
 
     /** The logits parameter (from the probs where those were given). */
     public Tensor logits() {
-        if (logits == null) {
-            logits = Dist.probsToLogits(probs, true);
-        }
-        return logits;
+        return param.logits();
     }
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("probs", Constraint.UNIT_INTERVAL);
-        m.put("logits", Constraint.REAL);
-        return m;
+        return ProbsOrLogits.binaryConstraints(Constraint.UNIT_INTERVAL);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        if (probs != null) {
-            m.put("probs", probs);
-        }
-        if (logits != null) {
-            m.put("logits", logits);
-        }
-        return m;
+        return param.putInto(new LinkedHashMap<>());
     }
 
     @Override
@@ -226,8 +205,6 @@ public class ContinuousBernoulli extends ExponentialFamily {
     @Override
     public ContinuousBernoulli expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        boolean isProbs = probsGiven != null;
-        return new ContinuousBernoulli((isProbs ? probsGiven : logitsGiven).expand(batchShape), isProbs, limLow, limHigh,
-                validateArgs);
+        return new ContinuousBernoulli(param.expand(batchShape), limLow, limHigh, validateArgs);
     }
 }

@@ -14,10 +14,7 @@ import java.util.Map;
  * {0, 1, ...}), as {@code torch.distributions.Geometric}, parameterized by probabilities or logits.
  */
 public class Geometric extends Distribution {
-    private final Tensor probsGiven;
-    private final Tensor logitsGiven;
-    private Tensor probs;
-    private Tensor logits;
+    private final ProbsOrLogits param;
 
     /** Geometric(probs=p) with a number (a float32 0-dim parameter). */
     public Geometric(double probs) {
@@ -30,13 +27,15 @@ public class Geometric extends Distribution {
      * @throws IllegalArgumentException PyTorch's messages: both or neither given, or a probability outside (0, 1]
      */
     public Geometric(Tensor probs, Tensor logits, Boolean validateArgs) {
-        super(Bernoulli.checkOne(probs, logits).shape(), new int[0], validateArgs);
-        this.probsGiven = probs;
-        this.logitsGiven = logits;
-        this.probs = probs;
-        this.logits = logits;
+        this(ProbsOrLogits.binary(probs, logits), validateArgs);
+    }
+
+    private Geometric(ProbsOrLogits param, Boolean validateArgs) {
+        super(param.given().shape(), new int[0], validateArgs);
+        this.param = param;
         validateParams();
-        if (this.validateArgs && probs != null) {
+        if (this.validateArgs && param.fromProbs()) {
+            Tensor probs = param.given();
             // the check beyond unit_interval: probs > 0 (the message quotes the invalid values only)
             Tensor invalid;
             try (GradMode off = Ember.noGrad()) {
@@ -62,38 +61,22 @@ public class Geometric extends Distribution {
 
     /** The success probabilities. */
     public Tensor probs() {
-        if (probs == null) {
-            probs = Dist.logitsToProbs(logits, true);
-        }
-        return probs;
+        return param.probs();
     }
 
     /** The log-odds of success. */
     public Tensor logits() {
-        if (logits == null) {
-            logits = Dist.probsToLogits(probs, true);
-        }
-        return logits;
+        return param.logits();
     }
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("probs", Constraint.UNIT_INTERVAL);
-        m.put("logits", Constraint.REAL);
-        return m;
+        return ProbsOrLogits.binaryConstraints(Constraint.UNIT_INTERVAL);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        if (probs != null) {
-            m.put("probs", probs);
-        }
-        if (logits != null) {
-            m.put("logits", logits);
-        }
-        return m;
+        return param.putInto(new LinkedHashMap<>());
     }
 
     @Override
@@ -144,7 +127,6 @@ public class Geometric extends Distribution {
     @Override
     public Geometric expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        return probsGiven != null ? new Geometric(probsGiven.expand(batchShape), null, validateArgs)
-                : new Geometric(null, logitsGiven.expand(batchShape), validateArgs);
+        return new Geometric(param.expand(batchShape), validateArgs);
     }
 }

@@ -15,28 +15,21 @@ import java.util.Map;
  */
 public class LogitRelaxedBernoulli extends Distribution {
     private final Tensor temperature;
-    private final boolean fromProbs;
-    private Tensor probs;
-    private Tensor logits;
+    private final ProbsOrLogits param;
 
     /**
      * LogitRelaxedBernoulli(temperature, probs=, logits=) with exactly one of {@code probs} and {@code logits};
      * {@code validateArgs} null for the global default.
      */
     public LogitRelaxedBernoulli(Tensor temperature, Tensor probs, Tensor logits, Boolean validateArgs) {
-        this(Dist.require(temperature, "LogitRelaxedBernoulli", "temperature"), Bernoulli.checkOne(probs, logits),
-                probs != null, validateArgs);
+        this(Dist.require(temperature, "LogitRelaxedBernoulli", "temperature"), ProbsOrLogits.binary(probs, logits),
+                validateArgs);
     }
 
-    private LogitRelaxedBernoulli(Tensor temperature, Tensor param, boolean fromProbs, Boolean validateArgs) {
-        super(param.shape(), new int[0], validateArgs);
+    private LogitRelaxedBernoulli(Tensor temperature, ProbsOrLogits param, Boolean validateArgs) {
+        super(param.given().shape(), new int[0], validateArgs);
         this.temperature = temperature;
-        this.fromProbs = fromProbs;
-        if (fromProbs) {
-            probs = param;
-        } else {
-            logits = param;
-        }
+        this.param = param;
         validateParams();
     }
 
@@ -47,38 +40,22 @@ public class LogitRelaxedBernoulli extends Distribution {
 
     /** The probabilities. */
     public Tensor probs() {
-        if (probs == null) {
-            probs = Dist.logitsToProbs(logits, true);
-        }
-        return probs;
+        return param.probs();
     }
 
     /** The log-odds. */
     public Tensor logits() {
-        if (logits == null) {
-            logits = Dist.probsToLogits(probs, true);
-        }
-        return logits;
+        return param.logits();
     }
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("probs", Constraint.UNIT_INTERVAL);
-        m.put("logits", Constraint.REAL);
-        return m;
+        return ProbsOrLogits.binaryConstraints(Constraint.UNIT_INTERVAL);
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        if (probs != null) {
-            m.put("probs", probs);
-        }
-        if (logits != null) {
-            m.put("logits", logits);
-        }
-        return m;
+        return param.putInto(new LinkedHashMap<>());
     }
 
     @Override
@@ -125,7 +102,6 @@ public class LogitRelaxedBernoulli extends Distribution {
     @Override
     public LogitRelaxedBernoulli expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        Tensor p = fromProbs ? probs : logits;
-        return new LogitRelaxedBernoulli(temperature, p.expand(batchShape), fromProbs, validateArgs);
+        return new LogitRelaxedBernoulli(temperature, param.expand(batchShape), validateArgs);
     }
 }

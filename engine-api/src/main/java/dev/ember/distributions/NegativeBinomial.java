@@ -15,35 +15,25 @@ import java.util.Map;
  */
 public class NegativeBinomial extends Distribution {
     private final Tensor totalCount;
-    private final boolean fromProbs;
-    private Tensor probs;
-    private Tensor logits;
+    private final ProbsOrLogits param;
 
     /**
      * NegativeBinomial(total_count, probs=, logits=) with exactly one of {@code probs} and {@code logits};
      * {@code validateArgs} null for the global default.
      */
     public NegativeBinomial(Tensor totalCount, Tensor probs, Tensor logits, Boolean validateArgs) {
-        this(broadcast(totalCount, probs, logits), probs != null, validateArgs);
+        this(Dist.require(totalCount, "NegativeBinomial", "total_count"), ProbsOrLogits.binary(probs, logits), validateArgs);
     }
 
-    private static Tensor[] broadcast(Tensor totalCount, Tensor probs, Tensor logits) {
-        Dist.require(totalCount, "NegativeBinomial", "total_count");
-        Tensor p = Bernoulli.checkOne(probs, logits);
-        Tensor[] b = Dist.broadcastAll(totalCount, p);
-        b[0] = b[0].typeAs(b[1]);
-        return b;
+    /** total_count and the parameter broadcast together (total_count in the parameter's type), as broadcast_all. */
+    private NegativeBinomial(Tensor totalCount, ProbsOrLogits param, Boolean validateArgs) {
+        this(Dist.broadcastAll(totalCount, param.given()), param, validateArgs);
     }
 
-    private NegativeBinomial(Tensor[] b, boolean fromProbs, Boolean validateArgs) {
+    private NegativeBinomial(Tensor[] b, ProbsOrLogits param, Boolean validateArgs) {
         super(b[1].shape(), new int[0], validateArgs);
-        this.totalCount = b[0];
-        this.fromProbs = fromProbs;
-        if (fromProbs) {
-            probs = b[1];
-        } else {
-            logits = b[1];
-        }
+        this.totalCount = b[0].typeAs(b[1]);
+        this.param = param.with(b[1]);
         validateParams();
     }
 
@@ -64,26 +54,18 @@ public class NegativeBinomial extends Distribution {
 
     /** The success probabilities. */
     public Tensor probs() {
-        if (probs == null) {
-            probs = Dist.logitsToProbs(logits, true);
-        }
-        return probs;
+        return param.probs();
     }
 
     /** The log-odds of success. */
     public Tensor logits() {
-        if (logits == null) {
-            logits = Dist.probsToLogits(probs, true);
-        }
-        return logits;
+        return param.logits();
     }
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("total_count", Constraint.GREATER_THAN_EQ_ZERO);
-        m.put("probs", Constraint.HALF_OPEN_UNIT_INTERVAL);
-        m.put("logits", Constraint.REAL);
+        Map<String, Constraint> m = Dist.map("total_count", Constraint.GREATER_THAN_EQ_ZERO);
+        m.putAll(ProbsOrLogits.binaryConstraints(Constraint.HALF_OPEN_UNIT_INTERVAL));
         return m;
     }
 
@@ -91,13 +73,7 @@ public class NegativeBinomial extends Distribution {
     protected Map<String, Tensor> params() {
         Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("total_count", totalCount);
-        if (probs != null) {
-            m.put("probs", probs);
-        }
-        if (logits != null) {
-            m.put("logits", logits);
-        }
-        return m;
+        return param.putInto(m);
     }
 
     @Override
@@ -146,8 +122,7 @@ public class NegativeBinomial extends Distribution {
     @Override
     public NegativeBinomial expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        Tensor p = fromProbs ? probs : logits;
-        return new NegativeBinomial(new Tensor[] {totalCount.expand(batchShape), p.expand(batchShape)}, fromProbs,
+        return new NegativeBinomial(new Tensor[] {totalCount.expand(batchShape), param.given().expand(batchShape)}, param,
                 validateArgs);
     }
 }
