@@ -15,9 +15,7 @@ import java.util.Map;
  * or of {@code logits} (normalized by subtracting their logsumexp), as {@code torch.distributions.Categorical}.
  */
 public class Categorical extends Distribution {
-    private final boolean fromProbs;
-    private Tensor probs;
-    private Tensor logits;
+    private final ProbsOrLogits param;
     private final int numEvents;
 
     /**
@@ -25,19 +23,18 @@ public class Categorical extends Distribution {
      * {@code validateArgs} null for the global default.
      */
     public Categorical(Tensor probs, Tensor logits, Boolean validateArgs) {
-        this(normalize(probs, logits), probs != null, validateArgs);
+        this(new ProbsOrLogits(normalize(probs, logits), probs != null, false, false), validateArgs);
     }
 
-    private Categorical(Tensor param, boolean fromProbs, Boolean validateArgs) {
-        super(param.dim() > 1 ? Arrays.copyOf(param.shape(), param.dim() - 1) : new int[0], new int[0], validateArgs);
-        this.fromProbs = fromProbs;
-        if (fromProbs) {
-            this.probs = param;
-        } else {
-            this.logits = param;
-        }
-        this.numEvents = param.size(-1);
+    private Categorical(ProbsOrLogits param, Boolean validateArgs) {
+        super(batchShapeOf(param.given()), new int[0], validateArgs);
+        this.param = param;
+        this.numEvents = param.given().size(-1);
         validateParams();
+    }
+
+    private static int[] batchShapeOf(Tensor param) {
+        return param.dim() > 1 ? Arrays.copyOf(param.shape(), param.dim() - 1) : new int[0];
     }
 
     /** Categorical(probs=p). */
@@ -66,18 +63,12 @@ public class Categorical extends Distribution {
 
     /** The normalized probabilities (softmax of the logits where those were given). */
     public Tensor probs() {
-        if (probs == null) {
-            probs = Dist.logitsToProbs(logits, false);
-        }
-        return probs;
+        return param.probs();
     }
 
     /** The normalized logits (the log of the clamped probabilities where those were given). */
     public Tensor logits() {
-        if (logits == null) {
-            logits = Dist.probsToLogits(probs, false);
-        }
-        return logits;
+        return param.logits();
     }
 
     /** The number of categories K. */
@@ -85,28 +76,19 @@ public class Categorical extends Distribution {
         return numEvents;
     }
 
+    /** The parameter that was given (normalized). */
     Tensor param() {
-        return fromProbs ? probs : logits;
+        return param.given();
     }
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("probs", Constraint.SIMPLEX);
-        m.put("logits", Constraint.REAL_VECTOR);
-        return m;
+        return ProbsOrLogits.categoricalConstraints();
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        if (probs != null) {
-            m.put("probs", probs);
-        }
-        if (logits != null) {
-            m.put("logits", logits);
-        }
-        return m;
+        return param.putInto(new LinkedHashMap<>());
     }
 
     @Override
@@ -186,7 +168,6 @@ public class Categorical extends Distribution {
     @Override
     public Categorical expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        Tensor p = param().expand(Dist.concat(batchShape, new int[] {numEvents}));
-        return new Categorical(p, fromProbs, validateArgs);
+        return new Categorical(param.expand(Dist.concat(batchShape, new int[] {numEvents})), validateArgs);
     }
 }

@@ -5,7 +5,6 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -50,10 +49,7 @@ public class ExpRelaxedCategorical extends Distribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("probs", Constraint.SIMPLEX);
-        m.put("logits", Constraint.REAL_VECTOR);
-        return m;
+        return ProbsOrLogits.categoricalConstraints();
     }
 
     @Override

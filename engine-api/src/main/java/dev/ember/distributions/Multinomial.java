@@ -6,7 +6,6 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -60,10 +59,7 @@ public class Multinomial extends Distribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("probs", Constraint.SIMPLEX);
-        m.put("logits", Constraint.REAL_VECTOR);
-        return m;
+        return ProbsOrLogits.categoricalConstraints();
     }
 
     /** {@code constraints.multinomial(total_count)}: nonnegative counts along the last dim summing to at most the total. */

@@ -5,7 +5,6 @@ import dev.ember.Tensor;
 import dev.ember.nn.Functional;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -52,10 +51,7 @@ public class OneHotCategorical extends Distribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("probs", Constraint.SIMPLEX);
-        m.put("logits", Constraint.REAL_VECTOR);
-        return m;
+        return ProbsOrLogits.categoricalConstraints();
     }
 
     @Override
