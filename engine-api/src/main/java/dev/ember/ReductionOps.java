@@ -355,11 +355,22 @@ final class ReductionOps {
             out = Creation.empty(a.shape, a.dtype, a.device);
         } else try (GradMode off = Ember.noGrad()) {
             Tensor x = opmath(a);
-            Tensor shifted = x.dim() == 0 ? x.sub(x) : x.sub(x.max(d, true).values());
-            Tensor e = shifted.exp();
-            Tensor s = x.dim() == 0 ? e : e.sum(dd, true);
-            out = narrowedBack(log ? shifted.sub(s.log()) : e.div(s), a.dtype);
+            if (x.dtype == DType.FLOAT32 && x.dim() > 0 && x.backend.fusesSoftmax()) {
+                Tensor y = Creation.empty(x.shape, x.dtype, x.device);
+                x.backend.softmax(x.storage(), x.layout, d, log, y.storage());
+                out = narrowedBack(y, a.dtype);
+            } else {
+                Tensor shifted = x.dim() == 0 ? x.sub(x) : x.sub(x.amax(dd, true));
+                Tensor e = shifted.exp();
+                Tensor s = x.dim() == 0 ? e : e.sum(dd, true);
+                out = narrowedBack(log ? shifted.sub(s.log()) : e.div(s), a.dtype);
+            }
         }
+        return recordSoftmax(a, out, dd, log);
+    }
+
+    /** Records softmax's node (SoftmaxBackward0 / LogSoftmaxBackward0) on its result, saving the result. */
+    private static Tensor recordSoftmax(Tensor a, Tensor out, int[] dd, boolean log) {
         return ArithmeticOps.record(out, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", new Tensor[] {a}, n -> {
             SavedTensor so = n.saveOutput(out);
             return g -> {

@@ -840,6 +840,26 @@ public interface Backend {
         return new Layout(shape, strides, 0);
     }
 
+    // ------------------------------------------------------------------ softmax (ReductionOps.softmax)
+
+    /**
+     * Whether {@link #softmax} is a kernel of this backend; false (the default) has the caller compose softmax
+     * from amax, sub, exp, sum and div, so a backend without it is complete.
+     */
+    default boolean fusesSoftmax() {
+        return false;
+    }
+
+    /**
+     * Softmax ({@code log} false) or log-softmax of the float32 {@code x} (any layout) along {@code dim}, into the
+     * row-major {@code out} of x's shape, in one kernel: each row's maximum, {@code exp(x - max)} and its sum, then
+     * {@code e * (1 / sum)} or {@code (x - max) - log(sum)}, as PyTorch's vectorized CPU kernels. A row's result depends
+     * only on its values, not on the layout they come in. Called only where {@link #fusesSoftmax()} is true.
+     */
+    default void softmax(Storage x, Layout xLayout, int dim, boolean log, Storage out) {
+        throw new UnsupportedOperationException("softmax: not a kernel of this backend");
+    }
+
     // ------------------------------------------------------------------ normalization (NormOps)
     //
     // Fused forward and backward kernels of layer norm, RMS norm, group norm and batch norm (instance norm is batch norm

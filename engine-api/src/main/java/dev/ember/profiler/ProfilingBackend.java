@@ -1067,6 +1067,29 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean fusesSoftmax() {
+        return delegate.fusesSoftmax();
+    }
+
+    @Override
+    public void softmax(Storage x, Layout xLayout, int dim, boolean log, Storage out) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.softmax(x, xLayout, dim, log, out);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel(log ? "aten::_log_softmax" : "aten::_softmax", this,
+                new Object[] {x, xLayout, out});
+        try {
+            delegate.softmax(x, xLayout, dim, log, out);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public void layerNorm(Storage x, Layout xLayout, Storage weight, Storage bias, double eps, Storage out,
                           Layout outLayout, Storage mean, Storage rstd) {
         Profiler profiler = Profiler.current();

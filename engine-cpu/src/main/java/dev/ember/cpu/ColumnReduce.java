@@ -11,8 +11,8 @@ import java.util.List;
  * Reductions whose kept dimensions include the source's contiguous one ({@code x.sum(0)} of a row-major matrix, a sum
  * over the batch and the positions of {@code [N, C, L]} keeping {@code L}): the per-output loop would walk each output's
  * column through memory, a cache line per element; here each output keeps an accumulator and the reduced positions
- * are visited in their order with a contiguous row of outputs at each, so every line is read once. Float32 sums
- * accumulate in double, max and min keep their NaN propagation, and every output sees its inputs in the order the
+ * are visited in their order with a contiguous row of outputs at each, so every line is read once. Float32 and float64
+ * sums accumulate in double, max and min keep their NaN propagation, and every output sees its inputs in the order the
  * per-output loop would (so max and min give the same bits, sums the same up to double rounding).
  */
 final class ColumnReduce {
@@ -26,7 +26,7 @@ final class ColumnReduce {
 
     /** Whether {@code op} on {@code src} in {@code ls} keeping {@code keptDims} goes by rows. */
     static boolean applies(ReduceOp op, CpuStorage src, Layout ls, int[] keptDims) {
-        boolean sum = op == ReduceOp.SUM && src.dtype == DType.FLOAT32;
+        boolean sum = op == ReduceOp.SUM && (src.dtype == DType.FLOAT32 || src.dtype == DType.FLOAT64);
         boolean extreme = (op == ReduceOp.MAX || op == ReduceOp.MIN)
                 && (src.dtype == DType.FLOAT32 || src.dtype == DType.FLOAT64);
         if (!sum && !extreme) {
@@ -50,15 +50,33 @@ final class ColumnReduce {
         int row = contiguousKept(ls, keptDims);
         int length = ls.size(row);
         int dstStride = ld.stride(row);
-        // the other kept dimensions: one block of rows per position
+        // kept dimensions that continue the row in both the source and the result ([64, 128, 256].sum(0): rows of
+        // 128 * 256, not 256) make it longer, so each reduced position's part is one long run
+        boolean[] inRow = new boolean[ls.rank()];
+        inRow[row] = true;
         int m = keptDims.length - 1;
+        for (boolean grown = true; grown; ) {
+            grown = false;
+            for (int d : keptDims) {
+                if (!inRow[d] && ls.size(d) > 1 && ls.stride(d) == length
+                        && ld.stride(d) == (long) dstStride * length) {
+                    length *= ls.size(d);
+                    inRow[d] = true;
+                    m--;
+                    grown = true;
+                }
+            }
+        }
+        int rowLength = length;
+        int outerCount = m;
+        // the other kept dimensions: one block of rows per position
         int[] outer = new int[m];
         int[] outerSrc = new int[m];
         int[] outerDst = new int[m];
         int k = 0;
         long positions = 1;
         for (int d : keptDims) {
-            if (d != row) {
+            if (!inRow[d]) {
                 outer[k] = ls.size(d);
                 outerSrc[k] = ls.stride(d);
                 outerDst[k] = ld.stride(d);
@@ -78,14 +96,14 @@ final class ColumnReduce {
             long f = from;
             long t = Math.min(units, from + per);
             tasks.add(() -> {
-                double[] acc = new double[Math.min(BLOCK, length)];
+                double[] acc = new double[Math.min(BLOCK, rowLength)];
                 for (long u = f; u < t; u++) {
                     long p = u / blocks;
                     int j0 = (int) (u % blocks) * BLOCK;
-                    int j1 = Math.min(length, j0 + BLOCK);
+                    int j1 = Math.min(rowLength, j0 + BLOCK);
                     int so = ls.offset() + j0;
                     int dof = ld.offset() + j0 * dstStride;
-                    for (int d = m - 1; d >= 0; d--) {
+                    for (int d = outerCount - 1; d >= 0; d--) {
                         int idx = (int) (p % outer[d]);
                         p /= outer[d];
                         so += idx * outerSrc[d];
@@ -112,8 +130,25 @@ final class ColumnReduce {
         float[] f = src.dtype == DType.FLOAT32 ? (float[]) src.array : null;
         double[] g = f == null ? (double[]) src.array : null;
         java.util.Arrays.fill(acc, 0, n, sum ? 0 : max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
         for (int done = 0; done < count; done++) {
-            if (sum) {
+            if (loops != null) {
+                if (sum) {
+                    if (f != null) {
+                        loops.addWidened(f, off, acc, n);
+                    } else {
+                        loops.addTo(g, off, acc, n);
+                    }
+                } else if (f != null) {
+                    loops.extremeInto(max, f, off, acc, n);
+                } else {
+                    loops.extremeInto(max, g, off, acc, n);
+                }
+            } else if (sum && g != null) {
+                for (int j = 0; j < n; j++) {
+                    acc[j] += g[off + j];
+                }
+            } else if (sum) {
                 for (int j = 0; j < n; j++) {
                     acc[j] += f[off + j];
                 }

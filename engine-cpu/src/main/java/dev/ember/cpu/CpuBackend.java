@@ -264,6 +264,18 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    // ---- softmax (ReductionOps.softmax)
+
+    @Override
+    public boolean fusesSoftmax() {
+        return SoftmaxKernels.available();
+    }
+
+    @Override
+    public void softmax(Storage x, Layout xLayout, int dim, boolean log, Storage out) {
+        SoftmaxKernels.softmax(cpu(x), xLayout, dim, log, cpu(out));
+    }
+
     // ---- normalization (NormOps)
 
     @Override

@@ -144,6 +144,43 @@ final class CpuThreads {
         return BUSY.get();
     }
 
+    /** A loop body over the items {@code [from, to)}, with the index of its task (for per-task partial sums). */
+    interface Range {
+        void run(int task, int from, int to);
+    }
+
+    /**
+     * How many tasks {@link #parallelFor} splits {@code count} items of {@code cost} elements each into: one where
+     * there is one thread, one item or too little work to share, else up to four per thread, each of at least
+     * {@link StridedLoop#PARALLEL_GRAIN} elements.
+     */
+    static int chunks(int count, long cost) {
+        long total = (long) count * Math.max(1, cost);
+        if (threads() < 2 || count < 2 || total < 2L * StridedLoop.PARALLEL_GRAIN) {
+            return 1;
+        }
+        return (int) Math.min(count, Math.min(threads() * 4L, Math.max(2, total / StridedLoop.PARALLEL_GRAIN)));
+    }
+
+    /** Runs {@code body} over {@code count} items in {@code chunks} tasks of consecutive items (from {@link #chunks}). */
+    static void parallelFor(int count, int chunks, Range body) {
+        if (chunks <= 1) {
+            body.run(0, 0, count);
+            return;
+        }
+        int per = (count + chunks - 1) / chunks;
+        java.util.List<Runnable> list = new java.util.ArrayList<>(chunks);
+        for (int t = 0; t < chunks; t++) {
+            int from = t * per;
+            int to = Math.min(count, from + per);
+            int task = t;
+            if (from < to) {
+                list.add(() -> body.run(task, from, to));
+            }
+        }
+        invokeAll(list);
+    }
+
     /** Runs the tasks in parallel and waits for all of them; the first failure is rethrown. */
     static void invokeAll(List<? extends Runnable> tasks) {
         int n = threads;

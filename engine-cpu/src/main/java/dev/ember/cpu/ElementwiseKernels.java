@@ -401,6 +401,15 @@ final class ElementwiseKernels {
                     o[oo + i * os] = tanhRounded(a[ao + i * as]);
                 }
                 return;
+            case LOG:
+                if (LOOPS != null && as == 1 && os == 1) {
+                    LOOPS.log(a, ao, o, oo, n);
+                    return;
+                }
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = logRounded(a[ao + i * as]);
+                }
+                return;
             case EXP:
                 if (LOOPS != null && as == 1 && os == 1) {
                     LOOPS.exp(a, ao, o, oo, n);
@@ -410,8 +419,19 @@ final class ElementwiseKernels {
                     o[oo + i * os] = expRounded(a[ao + i * as]);
                 }
                 return;
+            case SQRT:
+                if (LOOPS != null && as == 1 && os == 1 && LOOPS.sqrt(false, a, ao, o, oo, n)) {
+                    return;
+                }
+                for (int i = 0; i < n; i++) {
+                    o[oo + i * os] = (float) Math.sqrt(a[ao + i * as]);
+                }
+                return;
             case RSQRT:
                 // PyTorch's 1 / sqrt(x) in float: the square root rounded to float, then a float division
+                if (LOOPS != null && as == 1 && os == 1 && LOOPS.sqrt(true, a, ao, o, oo, n)) {
+                    return;
+                }
                 for (int i = 0; i < n; i++) {
                     o[oo + i * os] = 1f / (float) Math.sqrt(a[ao + i * as]);
                 }
@@ -772,6 +792,12 @@ final class ElementwiseKernels {
 
         void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
 
+        /**
+         * {@code o[oo:oo+n] = sqrt(x[xo:xo+n])} rounded to float (the bits of {@code (float) Math.sqrt(x)}), or
+         * {@code 1f / sqrt} when {@code reciprocal}; false if not handled.
+         */
+        boolean sqrt(boolean reciprocal, float[] x, int xo, float[] o, int oo, int n);
+
         float dot(float[] x, int xo, float[] y, int yo, int n);
 
         /**
@@ -823,6 +849,33 @@ final class ElementwiseKernels {
         /** The largest of {@code x[xo:xo+n]}, NaN if one is NaN, {@code -inf} when n is 0. */
         float max(float[] x, int xo, int n);
 
+        /**
+         * The sum of {@code x[xo:xo+n]} in double (each float widened exactly), in lane-wise partial sums combined in an
+         * order fixed by the vector width, so the same bits in every JIT tier; 0 when n is 0.
+         */
+        double sumWidened(float[] x, int xo, int n);
+
+        /**
+         * The largest ({@code max}) or smallest of {@code x[xo:xo+n]} as Java's {@code Math.max}/{@code min} fold it
+         * (NaN if one is NaN, +0 above -0), {@code -inf} ({@code +inf}) when n is 0.
+         */
+        float extreme(boolean max, float[] x, int xo, int n);
+
+        /** {@link #extreme(boolean, float[], int, int)} for doubles. */
+        double extreme(boolean max, double[] x, int xo, int n);
+
+        /** {@code acc[j] += x[xo + j]} for j below n, each float widened exactly. */
+        void addWidened(float[] x, int xo, double[] acc, int n);
+
+        /** {@code acc[j] += x[xo + j]} for j below n. */
+        void addTo(double[] x, int xo, double[] acc, int n);
+
+        /** {@code acc[j] = Math.max(acc[j], x[xo + j])} ({@code min} when not {@code max}) for j below n. */
+        void extremeInto(boolean max, float[] x, int xo, double[] acc, int n);
+
+        /** {@link #extremeInto(boolean, float[], int, double[], int)} for doubles. */
+        void extremeInto(boolean max, double[] x, int xo, double[] acc, int n);
+
         /** {@code x[xo:xo+n] = exp(x * scale - shift)} elementwise; returns their sum (in float, lane by lane). */
         float expSum(float[] x, int xo, int n, float scale, float shift);
 
@@ -840,6 +893,9 @@ final class ElementwiseKernels {
 
         /** {@code o[oo:oo+n] = sigmoid(x[xo:xo+n])} as {@link #sigmoidFloat}. */
         void sigmoid(float[] x, int xo, float[] o, int oo, int n);
+
+        /** {@code o[oo:oo+n] = log(x[xo:xo+n])} as {@link #logRounded}. */
+        void log(float[] x, int xo, float[] o, int oo, int n);
     }
 
     // float32 GELU as PyTorch's CPU kernels compute it (GeluKernelImpl's and GeluBackwardKernelImpl's vectorized path,
@@ -929,6 +985,50 @@ final class ElementwiseKernels {
         return (float) (p * Double.longBitsToDouble((e + 1023) << 52));
     }
 
+    /** sqrt(2): {@link #logRounded} takes the mantissa into [sqrt(1/2), sqrt(2)). */
+    static final double LOGD_SQRT2 = Math.sqrt(2);
+    /** 1 / (2j + 1) for j = 1..11 (index j; index 0 unused): the atanh series of log's mantissa. */
+    static final double[] LOGD_P = new double[12];
+    static final long LOGD_MANTISSA = 0x000FFFFFFFFFFFFFL;
+    static final long LOGD_ONE = 0x3FF0000000000000L;
+
+    static {
+        for (int j = 1; j < LOGD_P.length; j++) {
+            LOGD_P[j] = 1.0 / (2 * j + 1);
+        }
+    }
+
+    /**
+     * The natural log of a float as the float nearest it, what {@code (float) Math.log(x)} gives, without Math.log's
+     * call per element: in double, x = 2^k m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(f) with
+     * f = (m - 1) / (m + 1), |f| <= 0.172, by its series to f^23 (truncation below 1e-18), plus k ln 2; rounded once.
+     * The double result is within a few parts in 10^16 of log x, so it rounds as the exact value does unless that lies
+     * so close to the midpoint between two floats (as for Math.log's own result). Exact IEEE operations in one order:
+     * the vector loops compute it lane by lane with the same bits. Zero gives -inf, negatives and NaN NaN, +inf +inf.
+     */
+    static float logRounded(float x) {
+        if (!(x > 0f) || x == Float.POSITIVE_INFINITY) {
+            return x == 0f ? Float.NEGATIVE_INFINITY : x == Float.POSITIVE_INFINITY ? x : Float.NaN;
+        }
+        long bits = Double.doubleToRawLongBits(x); // a float widens to a normal double, subnormal floats too
+        double k = (double) ((bits >>> 52) - 1023);
+        double m = Double.longBitsToDouble((bits & LOGD_MANTISSA) | LOGD_ONE);
+        if (m > LOGD_SQRT2) {
+            m *= 0.5;
+            k += 1;
+        }
+        double f = (m - 1) / (m + 1);
+        double f2 = f * f;
+        double[] c = LOGD_P;
+        double p = c[11];
+        for (int j = 10; j >= 1; j--) {
+            p = Math.fma(p, f2, c[j]);
+        }
+        double twoF = f + f;
+        double logM = Math.fma(twoF * f2, p, twoF);
+        return (float) Math.fma(k, EXPD_LN2_HI, Math.fma(k, EXPD_LN2_LO, logM));
+    }
+
     /** Above this 2|x| tanh(x) is 1 - 2e-35 or closer: the float and double results are +-1. */
     static final double TANH_MAX_2X = 80;
 
@@ -960,7 +1060,9 @@ final class ElementwiseKernels {
     }
 
     // exp in float for x <= 88 (softmax's shifted scores, Gaussian tails): Cephes' expf (x = n ln2 + r with
-    // |r| <= ln2 / 2, a degree-5 polynomial for e^r, times 2^n), within 2 ulps, 0 below -87.3, NaN kept. Written with
+    // |r| <= ln2 / 2, a degree-5 polynomial for e^r, times 2^n), within 2 ulps, NaN kept; below -87.3 (2^n under the
+    // normal range) the scaling goes in two steps, 2^(n + 64) exactly and then 2^-64 rounding once to the nearest
+    // subnormal (0 below about -103.97, and from -110 on without computing it). Written with
     // exact IEEE operations only (fused multiply-adds, products, sums, bit moves) in one order, so the vector loops'
     // lane-wise copy gives the same bits in every JIT tier: the Vector API's own EXP intrinsic and its interpreted
     // fallback round differently, which made a training run depend on when the JIT compiled it.
@@ -970,6 +1072,8 @@ final class ElementwiseKernels {
     /** 1.5 * 2^23: adding it rounds a float below 2^22 in magnitude to an integer, kept in the low bits. */
     static final float EXP_ROUND = 12582912f;
     static final float EXP_MIN = -87.33654f;
+    /** Below this exp's float result is 0 (it is from -103.98 on). */
+    static final float EXP_ZERO = -110f;
     static final float[] EXP_P = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f,
         1.6666665459e-1f, 5.0000001201e-1f};
 
@@ -985,7 +1089,10 @@ final class ElementwiseKernels {
         float y = Math.fma(p, r * r, r) + 1f;
         int e = Float.floatToRawIntBits(t) - Float.floatToRawIntBits(EXP_ROUND);
         float scaled = y * Float.intBitsToFloat((e + 127) << 23);
-        return x < EXP_MIN ? 0f : scaled;
+        if (x < EXP_MIN) {
+            return x < EXP_ZERO ? 0f : y * Float.intBitsToFloat((e + 127 + 64) << 23) * 0x1p-64f;
+        }
+        return scaled;
     }
 
     /** The vector loops, or null where the Vector API is absent. */

@@ -3,9 +3,6 @@ package dev.ember.cpu;
 import dev.ember.DType;
 import dev.ember.backend.Layout;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * The normalization kernels of the CPU backend ({@code Backend}'s normalization family): layer norm and RMS norm over
  * the rows of a {@code [M, N]} layout, group norm and batch norm over a {@code [N, C, L]} layout, forward and backward.
@@ -17,39 +14,6 @@ import java.util.List;
  */
 final class NormKernels {
     private NormKernels() {
-    }
-
-    /** A loop body over the items {@code [from, to)}, with the index of its task (for per-task partial sums). */
-    private interface Range {
-        void run(int task, int from, int to);
-    }
-
-    /** How many tasks {@link #parallel} splits {@code count} items of {@code cost} elements each into. */
-    private static int tasks(int count, long cost) {
-        long total = (long) count * Math.max(1, cost);
-        if (CpuThreads.threads() < 2 || count < 2 || total < 2L * StridedLoop.PARALLEL_GRAIN) {
-            return 1;
-        }
-        return (int) Math.min(count, Math.min(CpuThreads.threads() * 4L, Math.max(2, total / StridedLoop.PARALLEL_GRAIN)));
-    }
-
-    /** Runs {@code body} over {@code count} items in {@code chunks} tasks (from {@link #tasks}). */
-    private static void parallel(int count, int chunks, Range body) {
-        if (chunks <= 1) {
-            body.run(0, 0, count);
-            return;
-        }
-        int per = (count + chunks - 1) / chunks;
-        List<Runnable> list = new ArrayList<>(chunks);
-        for (int t = 0; t < chunks; t++) {
-            int from = t * per;
-            int to = Math.min(count, from + per);
-            int task = t;
-            if (from < to) {
-                list.add(() -> body.run(task, from, to));
-            }
-        }
-        CpuThreads.invokeAll(list);
     }
 
     // ------------------------------------------------------------------ element access
@@ -127,7 +91,7 @@ final class NormKernels {
         }
         double[] w = vector(weight, n);
         double[] b = vector(bias, n);
-        parallel(m, tasks(m, n), (task, from, to) -> {
+        CpuThreads.parallelFor(m, CpuThreads.chunks(m, n), (task, from, to) -> {
             double[] row = new double[n];
             for (int i = from; i < to; i++) {
                 load(x, xl.offset() + i * xl.stride(0), xl.stride(1), n, row);
@@ -175,10 +139,10 @@ final class NormKernels {
         int m = xl.size(0);
         int n = xl.size(1);
         double[] w = vector(weight, n);
-        int chunks = tasks(m, n);
+        int chunks = CpuThreads.chunks(m, n);
         double[][] pw = new double[chunks][];
         double[][] pb = new double[chunks][];
-        parallel(m, chunks, (task, from, to) -> {
+        CpuThreads.parallelFor(m, chunks, (task, from, to) -> {
             double[] xr = new double[n];
             double[] gr = new double[n];
             double[] accW = gw == null ? null : new double[n];
@@ -241,7 +205,7 @@ final class NormKernels {
         double[] w = vector(weight, channels);
         double[] b = vector(bias, channels);
         int items = batch * groups;
-        parallel(items, tasks(items, count), (task, from, to) -> {
+        CpuThreads.parallelFor(items, CpuThreads.chunks(items, count), (task, from, to) -> {
             double[] row = new double[len];
             for (int item = from; item < to; item++) {
                 int n = item / groups;
@@ -290,7 +254,7 @@ final class NormKernels {
         double[] w = vector(weight, channels);
         if (gx != null) {
             int items = batch * groups;
-            parallel(items, tasks(items, count), (task, from, to) -> {
+            CpuThreads.parallelFor(items, CpuThreads.chunks(items, count), (task, from, to) -> {
                 double[] xr = new double[len];
                 double[] gr = new double[len];
                 for (int item = from; item < to; item++) {
@@ -328,7 +292,7 @@ final class NormKernels {
         if (gw != null || gb != null) {
             double[] dw = new double[channels];
             double[] db = new double[channels];
-            parallel(channels, tasks(channels, (long) batch * len), (task, from, to) -> {
+            CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, (long) batch * len), (task, from, to) -> {
                 double[] xr = new double[len];
                 double[] gr = new double[len];
                 for (int c = from; c < to; c++) {
@@ -372,7 +336,7 @@ final class NormKernels {
         double[] mu = training ? new double[channels] : vector(mean, channels);
         double[] is = training ? new double[channels] : vector(invstd, channels);
         double[] uv = training ? new double[channels] : null;
-        parallel(channels, tasks(channels, count), (task, from, to) -> {
+        CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             double[] row = new double[len];
             for (int c = from; c < to; c++) {
                 if (training) {
@@ -432,7 +396,7 @@ final class NormKernels {
         double[] is = vector(invstd, channels);
         double[] dw = new double[channels];
         double[] db = new double[channels];
-        parallel(channels, tasks(channels, count), (task, from, to) -> {
+        CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             double[] xr = new double[len];
             double[] gr = new double[len];
             for (int c = from; c < to; c++) {

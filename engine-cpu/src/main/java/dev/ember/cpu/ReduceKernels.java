@@ -84,8 +84,29 @@ final class ReduceKernels {
         double[] dsrc = src.dtype == DType.FLOAT64 ? (double[]) src.array : null;
         int innerStride = n == 0 ? 0 : redStrides[n - 1];
         int innerSize = n == 0 ? 1 : redShape[n - 1];
+        boolean vectorRun = innerStride == 1 && LOOPS != null && (fsrc != null || dsrc != null);
         for (int done = 0; done < count; done += innerSize) {
-            if (fsrc != null && op == ReduceOp.SUM) {
+            if (vectorRun && op == ReduceOp.SUM && fsrc != null) {
+                acc += LOOPS.sumWidened(fsrc, off, innerSize);
+            } else if (dsrc != null && op == ReduceOp.SUM) {
+                // float64 sums add in the elements' order, one chain, on every path and layout (the column path too):
+                // a transposed or sliced copy of a tensor sums to the same bits
+                acc = sumInOrder(dsrc, off, innerSize, innerStride, acc);
+            } else if (vectorRun && (op == ReduceOp.MAX || op == ReduceOp.MIN)) {
+                boolean max = op == ReduceOp.MAX;
+                double e = fsrc != null ? LOOPS.extreme(max, fsrc, off, innerSize) : LOOPS.extreme(max, dsrc, off, innerSize);
+                acc = max ? Math.max(acc, e) : Math.min(acc, e);
+            } else if (innerStride == 1 && (op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN) && (fsrc != null || dsrc != null)) {
+                // the run's extreme, then where it first occurs: what the element loop below finds, as the
+                // extreme is the first position a later value does not replace (NaN first wins; -0 and +0 tie)
+                boolean max = op == ReduceOp.ARGMAX;
+                double e = runExtreme(max, fsrc, dsrc, off, innerSize);
+                if (first || (!Double.isNaN(acc) && ((max ? e > acc : e < acc) || Double.isNaN(e)))) {
+                    acc = e;
+                    bestIndex = done + firstIndexOf(fsrc, dsrc, off, innerSize, e);
+                }
+                first = false;
+            } else if (fsrc != null && op == ReduceOp.SUM) {
                 // four chains of double adds, so the loop is not bound by one add's latency (a float has 24 bits, a
                 // double 53: the order of the sums costs nothing a float32 result can show but its last rounding)
                 double s0 = 0;
@@ -182,6 +203,53 @@ final class ReduceKernels {
         } else {
             dst.setDouble(out, acc);
         }
+    }
+
+    /** The vector loops, or null where the Vector API is absent. */
+    private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
+
+    /** {@code acc} plus {@code n} doubles {@code stride} apart, added in their order. */
+    private static double sumInOrder(double[] d, int off, int n, int stride, double acc) {
+        if (stride == 1) {
+            for (int i = off; i < off + n; i++) {
+                acc += d[i];
+            }
+            return acc;
+        }
+        for (int i = 0; i < n; i++) {
+            acc += d[off + i * stride];
+        }
+        return acc;
+    }
+
+    /** Math.max's (min's) fold of a contiguous run of float32 ({@code f}) or float64 ({@code d}) values. */
+    private static double runExtreme(boolean max, float[] f, double[] d, int off, int n) {
+        if (LOOPS != null) {
+            return f != null ? LOOPS.extreme(max, f, off, n) : LOOPS.extreme(max, d, off, n);
+        }
+        return extreme(max, f, d, off, n, max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+    }
+
+    /** The first position in a contiguous run holding {@code e} (a NaN where e is NaN; -0 and +0 alike). */
+    private static int firstIndexOf(float[] f, double[] d, int off, int n, double e) {
+        boolean nan = Double.isNaN(e);
+        if (f != null) {
+            float v = (float) e;
+            for (int i = 0; i < n; i++) {
+                float x = f[off + i];
+                if (nan ? x != x : x == v) {
+                    return i;
+                }
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                double x = d[off + i];
+                if (nan ? x != x : x == e) {
+                    return i;
+                }
+            }
+        }
+        throw new IllegalStateException("the extreme of a run is not in it");
     }
 
     /**

@@ -83,6 +83,15 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                     o[oo + i] = x[xo + i] * y[yo + i];
                 }
                 return true;
+            case DIV:
+                // an IEEE division lane by lane: the scalar loop's bits
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xo + i).div(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = x[xo + i] / y[yo + i];
+                }
+                return true;
             case MAXIMUM:
             case MINIMUM:
             case THRESHOLD_BACKWARD:
@@ -152,6 +161,14 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                     o[oo + i] = x[xo + i] * s;
                 }
                 return true;
+            case DIV:
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xo + i).div(sv).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = x[xo + i] / s;
+                }
+                return true;
             case MAXIMUM:
             case MINIMUM:
             case THRESHOLD_BACKWARD:
@@ -165,6 +182,32 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             default:
                 return false;
         }
+    }
+
+    @Override
+    public boolean sqrt(boolean reciprocal, float[] x, int xo, float[] o, int oo, int n) {
+        // the float square root is correctly rounded, as (float) Math.sqrt(x) is (a double holds more than twice a
+        // float's digits, so its rounding does not double-round): the same bits; 1 / sqrt(x) as PyTorch's, a float
+        // division of the rounded root
+        int bound = S.loopBound(n);
+        int i = 0;
+        if (reciprocal) {
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            for (; i < bound; i += S.length()) {
+                one.div(FloatVector.fromArray(S, x, xo + i).sqrt()).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = 1f / (float) Math.sqrt(x[xo + i]);
+            }
+            return true;
+        }
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, xo + i).sqrt().intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = (float) Math.sqrt(x[xo + i]);
+        }
+        return true;
     }
 
     @Override
@@ -354,6 +397,199 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return r;
     }
 
+    /*
+     * Reductions. Each keeps several vector accumulators (a chain of dependent adds would wait on each add's latency)
+     * and combines them, and then their lanes, in one fixed order: every operation is an exact IEEE operation lane by
+     * lane, so the bits do not depend on the JIT tier. Floats widen to doubles as in {@link #widen}: the lower half
+     * converted directly, the upper half after {@link #SWAP_HALVES}.
+     */
+
+    @Override
+    public double sumWidened(float[] x, int xo, int n) {
+        int step = 2 * S.length();
+        int bound = n - n % step;
+        DoubleVector a0 = DoubleVector.zero(DS);
+        DoubleVector a1 = DoubleVector.zero(DS);
+        DoubleVector a2 = DoubleVector.zero(DS);
+        DoubleVector a3 = DoubleVector.zero(DS);
+        int i = 0;
+        for (; i < bound; i += step) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector w = FloatVector.fromArray(S, x, xo + i + S.length());
+            a0 = a0.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            a1 = a1.add((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0));
+            a2 = a2.add((DoubleVector) w.convertShape(VectorOperators.F2D, DS, 0));
+            a3 = a3.add((DoubleVector) w.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0));
+        }
+        double total = bound == 0 ? 0 : sumInOrder(a0.add(a1).add(a2.add(a3)));
+        for (; i < n; i++) {
+            total += x[xo + i];
+        }
+        return total;
+    }
+
+    /** The lanes of {@code v} added first to last (see {@link #sumInOrder(FloatVector)}). */
+    private static double sumInOrder(DoubleVector v) {
+        double total = 0;
+        for (int lane = 0; lane < DS.length(); lane++) {
+            total += v.lane(lane);
+        }
+        return total;
+    }
+
+    @Override
+    public float extreme(boolean max, float[] x, int xo, int n) {
+        int step = 2 * S.length();
+        int bound = n - n % step;
+        float r = max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+        FloatVector m0 = FloatVector.broadcast(S, r);
+        FloatVector m1 = m0;
+        int i = 0;
+        // Math.max and min are associative and commutative (NaN wins, -0 below +0), so any grouping gives the
+        // sequential fold's value
+        if (max) {
+            for (; i < bound; i += step) {
+                m0 = m0.max(FloatVector.fromArray(S, x, xo + i));
+                m1 = m1.max(FloatVector.fromArray(S, x, xo + i + S.length()));
+            }
+            if (bound > 0) {
+                r = m0.max(m1).reduceLanes(VectorOperators.MAX);
+            }
+            for (; i < n; i++) {
+                r = Math.max(r, x[xo + i]);
+            }
+            return r;
+        }
+        for (; i < bound; i += step) {
+            m0 = m0.min(FloatVector.fromArray(S, x, xo + i));
+            m1 = m1.min(FloatVector.fromArray(S, x, xo + i + S.length()));
+        }
+        if (bound > 0) {
+            r = m0.min(m1).reduceLanes(VectorOperators.MIN);
+        }
+        for (; i < n; i++) {
+            r = Math.min(r, x[xo + i]);
+        }
+        return r;
+    }
+
+    @Override
+    public double extreme(boolean max, double[] x, int xo, int n) {
+        int step = 2 * DS.length();
+        int bound = n - n % step;
+        double r = max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        DoubleVector m0 = DoubleVector.broadcast(DS, r);
+        DoubleVector m1 = m0;
+        int i = 0;
+        if (max) {
+            for (; i < bound; i += step) {
+                m0 = m0.max(DoubleVector.fromArray(DS, x, xo + i));
+                m1 = m1.max(DoubleVector.fromArray(DS, x, xo + i + DS.length()));
+            }
+            if (bound > 0) {
+                r = m0.max(m1).reduceLanes(VectorOperators.MAX);
+            }
+            for (; i < n; i++) {
+                r = Math.max(r, x[xo + i]);
+            }
+            return r;
+        }
+        for (; i < bound; i += step) {
+            m0 = m0.min(DoubleVector.fromArray(DS, x, xo + i));
+            m1 = m1.min(DoubleVector.fromArray(DS, x, xo + i + DS.length()));
+        }
+        if (bound > 0) {
+            r = m0.min(m1).reduceLanes(VectorOperators.MIN);
+        }
+        for (; i < n; i++) {
+            r = Math.min(r, x[xo + i]);
+        }
+        return r;
+    }
+
+    @Override
+    public void addWidened(float[] x, int xo, double[] acc, int n) {
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            DoubleVector.fromArray(DS, acc, i).add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
+                    .intoArray(acc, i);
+            DoubleVector.fromArray(DS, acc, i + half)
+                    .add((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .intoArray(acc, i + half);
+        }
+        for (; i < n; i++) {
+            acc[i] += x[xo + i];
+        }
+    }
+
+    @Override
+    public void addTo(double[] x, int xo, double[] acc, int n) {
+        int bound = DS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += DS.length()) {
+            DoubleVector.fromArray(DS, acc, i).add(DoubleVector.fromArray(DS, x, xo + i)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] += x[xo + i];
+        }
+    }
+
+    @Override
+    public void extremeInto(boolean max, float[] x, int xo, double[] acc, int n) {
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        int i = 0;
+        if (max) {
+            for (; i < bound; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                DoubleVector.fromArray(DS, acc, i).max((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
+                        .intoArray(acc, i);
+                DoubleVector.fromArray(DS, acc, i + half)
+                        .max((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                        .intoArray(acc, i + half);
+            }
+            for (; i < n; i++) {
+                acc[i] = Math.max(acc[i], x[xo + i]);
+            }
+            return;
+        }
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            DoubleVector.fromArray(DS, acc, i).min((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
+                    .intoArray(acc, i);
+            DoubleVector.fromArray(DS, acc, i + half)
+                    .min((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .intoArray(acc, i + half);
+        }
+        for (; i < n; i++) {
+            acc[i] = Math.min(acc[i], x[xo + i]);
+        }
+    }
+
+    @Override
+    public void extremeInto(boolean max, double[] x, int xo, double[] acc, int n) {
+        int bound = DS.loopBound(n);
+        int i = 0;
+        if (max) {
+            for (; i < bound; i += DS.length()) {
+                DoubleVector.fromArray(DS, acc, i).max(DoubleVector.fromArray(DS, x, xo + i)).intoArray(acc, i);
+            }
+            for (; i < n; i++) {
+                acc[i] = Math.max(acc[i], x[xo + i]);
+            }
+            return;
+        }
+        for (; i < bound; i += DS.length()) {
+            DoubleVector.fromArray(DS, acc, i).min(DoubleVector.fromArray(DS, x, xo + i)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = Math.min(acc[i], x[xo + i]);
+        }
+    }
+
     @Override
     public float expSum(float[] x, int xo, int n, float scale, float shift) {
         int bound = S.loopBound(n);
@@ -400,7 +636,9 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         FloatVector y = p.fma(r.mul(r), r).add(1f);
         IntVector e = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ElementwiseKernels.EXP_ROUND));
         FloatVector scaled = y.mul(e.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-        return scaled.blend(0f, x.compare(VectorOperators.LT, ElementwiseKernels.EXP_MIN));
+        FloatVector tiny = y.mul(e.add(127 + 64).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()).mul(0x1p-64f);
+        return scaled.blend(tiny, x.compare(VectorOperators.LT, ElementwiseKernels.EXP_MIN))
+                .blend(0f, x.compare(VectorOperators.LT, ElementwiseKernels.EXP_ZERO));
     }
 
     /**
@@ -507,10 +745,47 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
     }
 
+    /**
+     * {@code d[i] = log(d[i])} for i below m, as {@link ElementwiseKernels#logRounded} computes it before its rounding,
+     * operation for operation; the exponent k comes as a double from its bits (the exponent field over 2^52's bits,
+     * less 2^52 + 1023), which is the scalar form's exact conversion.
+     */
+    private static void logDoubles(double[] d, int m) {
+        double[] c = ElementwiseKernels.LOGD_P;
+        for (int i = 0; i < m; i += DS.length()) {
+            DoubleVector x = DoubleVector.fromArray(DS, d, i);
+            LongVector bits = x.reinterpretAsLongs();
+            DoubleVector k = bits.lanewise(VectorOperators.LSHR, 52).or(0x4330000000000000L).reinterpretAsDoubles()
+                    .sub(4503599627370496.0 + 1023);
+            DoubleVector mant = bits.and(ElementwiseKernels.LOGD_MANTISSA).or(ElementwiseKernels.LOGD_ONE)
+                    .reinterpretAsDoubles();
+            VectorMask<Double> big = mant.compare(VectorOperators.GT, ElementwiseKernels.LOGD_SQRT2);
+            mant = mant.blend(mant.mul(0.5), big);
+            k = k.blend(k.add(1.0), big);
+            DoubleVector f = mant.sub(1.0).div(mant.add(1.0));
+            DoubleVector f2 = f.mul(f);
+            DoubleVector p = DoubleVector.broadcast(DS, c[11]).fma(f2, DoubleVector.broadcast(DS, c[10]))
+                    .fma(f2, DoubleVector.broadcast(DS, c[9])).fma(f2, DoubleVector.broadcast(DS, c[8]))
+                    .fma(f2, DoubleVector.broadcast(DS, c[7])).fma(f2, DoubleVector.broadcast(DS, c[6]))
+                    .fma(f2, DoubleVector.broadcast(DS, c[5])).fma(f2, DoubleVector.broadcast(DS, c[4]))
+                    .fma(f2, DoubleVector.broadcast(DS, c[3])).fma(f2, DoubleVector.broadcast(DS, c[2]))
+                    .fma(f2, DoubleVector.broadcast(DS, c[1]));
+            DoubleVector twoF = f.add(f);
+            DoubleVector logM = twoF.mul(f2).fma(p, twoF);
+            DoubleVector r = k.fma(DoubleVector.broadcast(DS, ElementwiseKernels.EXPD_LN2_HI),
+                    k.fma(DoubleVector.broadcast(DS, ElementwiseKernels.EXPD_LN2_LO), logM));
+            r = r.blend(Double.NaN, x.compare(VectorOperators.LT, 0.0).or(x.test(VectorOperators.IS_NAN)))
+                    .blend(Double.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0.0))
+                    .blend(Double.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Double.POSITIVE_INFINITY));
+            r.intoArray(d, i);
+        }
+    }
+
     /** The functions of {@link #widened}. */
     private static final int EXP = 0;
     private static final int SIGMOID = 1;
     private static final int TANH = 2;
+    private static final int LOG = 3;
 
     /** {@code o[oo + i] = fn(x[xo + i])} for i below {@code bound}, a multiple of the float vector's length. */
     private static void widened(int fn, float[] x, int xo, float[] o, int oo, int bound) {
@@ -523,6 +798,8 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             widen(x, xo + b, d, m);
             if (fn == TANH) {
                 tanhDoubles(d, m);
+            } else if (fn == LOG) {
+                logDoubles(d, m);
             } else {
                 expDoubles(d, m, fn == SIGMOID ? -1.0 : 1.0);
             }
@@ -552,6 +829,15 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         widened(EXP, x, xo, o, oo, bound);
         for (int i = bound; i < n; i++) {
             o[oo + i] = ElementwiseKernels.expRounded(x[xo + i]);
+        }
+    }
+
+    @Override
+    public void log(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        widened(LOG, x, xo, o, oo, bound);
+        for (int i = bound; i < n; i++) {
+            o[oo + i] = ElementwiseKernels.logRounded(x[xo + i]);
         }
     }
 

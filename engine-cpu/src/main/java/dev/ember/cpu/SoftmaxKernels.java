@@ -1,0 +1,101 @@
+package dev.ember.cpu;
+
+import dev.ember.backend.BinaryOp;
+import dev.ember.backend.Layout;
+
+/**
+ * Softmax and log-softmax of a float32 tensor along one dimension, one row at a time as PyTorch's
+ * vectorized CPU kernels ({@code _vec_softmax_lastdim}, {@code _vec_log_softmax_lastdim}): the row's maximum, then
+ * {@code exp(x - max)} written into the output, then {@code e * (1 / sum)} or {@code (x - max) - log(sum)}. The
+ * exponential is the float polynomial the attention kernels use ({@link ElementwiseKernels#expFloat}, within a few
+ * ulps of the float nearest e^x, as PyTorch's Sleef exp); the sum adds the float exponentials in double. Rows run in
+ * parallel. The composition it replaces (amax, sub, exp, sum, div) made five passes and four temporaries.
+ */
+final class SoftmaxKernels {
+    private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
+
+    private SoftmaxKernels() {
+    }
+
+    /** Whether the kernel exists here: it is written on the Vector API loops. */
+    static boolean available() {
+        return LOOPS != null;
+    }
+
+    /**
+     * Softmax or log-softmax of {@code x} (float32, any layout) along {@code dim} into the row-major {@code out}. A row
+     * that is not contiguous in x, or in out (dim not the last), goes through a scratch row, so every row is computed
+     * from a contiguous copy of its values: the same bits in every layout.
+     */
+    static void softmax(CpuStorage x, Layout xl, int dim, boolean log, CpuStorage out) {
+        int rank = xl.rank();
+        int n = xl.size(dim);
+        long numel = xl.numel();
+        if (numel == 0) {
+            return;
+        }
+        int rows = (int) (numel / n);
+        int inner = 1;
+        for (int d = dim + 1; d < rank; d++) {
+            inner *= xl.size(d);
+        }
+        int innerCount = inner;
+        // the other dimensions, outermost first, with x's strides: row r's position in them is r's digits
+        int[] shape = new int[rank - 1];
+        int[] strides = new int[rank - 1];
+        for (int d = 0, k = 0; d < rank; d++) {
+            if (d != dim) {
+                shape[k] = xl.size(d);
+                strides[k++] = xl.stride(d);
+            }
+        }
+        int xStride = xl.stride(dim);
+        float[] a = (float[]) x.array;
+        float[] o = (float[]) out.array;
+        // exp costs about ten elementwise passes: count it so
+        CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, 10L * n), (task, from, to) -> {
+            float[] in = xStride == 1 ? null : new float[n];
+            float[] res = innerCount == 1 ? null : new float[n];
+            for (int r = from; r < to; r++) {
+                int xo = xl.offset();
+                for (int k = shape.length - 1, rest = r; k >= 0; k--) {
+                    xo += (rest % shape[k]) * strides[k];
+                    rest /= shape[k];
+                }
+                // out is row-major: row r starts at (r / inner) * n * inner + r % inner, its elements inner apart
+                int oo = (r / innerCount) * n * innerCount + r % innerCount;
+                float[] src = a;
+                int so = xo;
+                if (in != null) {
+                    for (int j = 0; j < n; j++) {
+                        in[j] = a[xo + j * xStride];
+                    }
+                    src = in;
+                    so = 0;
+                }
+                if (res == null) {
+                    row(src, so, o, oo, n, log);
+                } else {
+                    row(src, so, res, 0, n, log);
+                    for (int j = 0; j < n; j++) {
+                        o[oo + j * innerCount] = res[j];
+                    }
+                }
+            }
+        });
+    }
+
+    private static void row(float[] x, int xo, float[] o, int oo, int n, boolean log) {
+        float max = LOOPS.extreme(true, x, xo, n); // NaN where one is NaN: the row is NaN, as x - NaN is
+        System.arraycopy(x, xo, o, oo, n);
+        LOOPS.expSum(o, oo, n, 1f, max); // e = exp(x - max), in place
+        double sum = LOOPS.sumWidened(o, oo, n);
+        if (log) {
+            float logSum = (float) Math.log((float) sum);
+            LOOPS.binaryScalar(BinaryOp.SUB, x, xo, max, o, oo, n);
+            LOOPS.binaryScalar(BinaryOp.SUB, o, oo, logSum, o, oo, n);
+        } else {
+            LOOPS.scale(o, oo, n, 1f / (float) sum);
+        }
+    }
+}
