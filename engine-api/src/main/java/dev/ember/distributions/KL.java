@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * {@code torch.distributions.kl.kl_divergence}: KL(p || q) for the pairs PyTorch registers among the distributions
@@ -104,6 +105,15 @@ public final class KL {
         out.add(new Rule(p, q, (a, b) -> fn.apply((P) a, (Q) b)));
     }
 
+    /** {@code register_kl(p, q)} for each of {@code qs}, in order, of an {@code _infinite_like(param(p))} rule. */
+    @SafeVarargs
+    private static <P extends Distribution> void infinite(List<Rule> out, Class<P> p, Function<P, Tensor> param,
+                                                          Class<? extends Distribution>... qs) {
+        for (Class<? extends Distribution> q : qs) {
+            reg(out, p, q, (a, b) -> infiniteLike(param.apply(a)));
+        }
+    }
+
     /** The pairs of PyTorch 2.x's {@code kl.py}, in its order of registration (stacked decorators bottom first). */
     private static List<Rule> registry() {
         List<Rule> r = new ArrayList<>();
@@ -136,52 +146,40 @@ public final class KL {
         // different families
         reg(r, Bernoulli.class, Poisson.class, KLCross::bernoulliPoisson);
         reg(r, Beta.class, ContinuousBernoulli.class, KLContinuous::toContinuousBernoulli);
-        reg(r, Beta.class, Pareto.class, (p, q) -> infiniteLike(p.concentration1()));
+        infinite(r, Beta.class, Beta::concentration1, Pareto.class);
         reg(r, Beta.class, Exponential.class, KLCross::betaExponential);
         reg(r, Beta.class, Gamma.class, KLCross::betaGamma);
         reg(r, Beta.class, Normal.class, KLCross::betaNormal);
         reg(r, Beta.class, Uniform.class, KLCross::betaUniform);
-        reg(r, ContinuousBernoulli.class, Pareto.class, (p, q) -> infiniteLike(p.probs()));
+        infinite(r, ContinuousBernoulli.class, ContinuousBernoulli::probs, Pareto.class);
         reg(r, ContinuousBernoulli.class, Exponential.class, KLContinuous::contBernExponential);
         reg(r, ContinuousBernoulli.class, Normal.class, KLContinuous::contBernNormal);
         reg(r, ContinuousBernoulli.class, Uniform.class, KLContinuous::contBernUniform);
-        for (Class<? extends Distribution> q : List.of(Uniform.class, Pareto.class, ContinuousBernoulli.class, Beta.class)) {
-            reg(r, Exponential.class, q, (p, b) -> infiniteLike(p.rate()));
-        }
+        infinite(r, Exponential.class, Exponential::rate, Uniform.class, Pareto.class, ContinuousBernoulli.class,
+                Beta.class);
         reg(r, Exponential.class, Gamma.class, KLCross::exponentialGamma);
         reg(r, Exponential.class, Gumbel.class, KLContinuous::exponentialGumbel);
         reg(r, Exponential.class, Normal.class, KLCross::exponentialNormal);
-        for (Class<? extends Distribution> q : List.of(Uniform.class, Pareto.class, ContinuousBernoulli.class, Beta.class)) {
-            reg(r, Gamma.class, q, (p, b) -> infiniteLike(p.concentration()));
-        }
+        infinite(r, Gamma.class, Gamma::concentration, Uniform.class, Pareto.class, ContinuousBernoulli.class,
+                Beta.class);
         reg(r, Gamma.class, Exponential.class, KLCross::gammaExponential);
         reg(r, Gamma.class, Gumbel.class, KLContinuous::gammaGumbel);
         reg(r, Gamma.class, Normal.class, KLCross::gammaNormal);
-        for (Class<? extends Distribution> q : List.of(Uniform.class, Pareto.class, Gamma.class, Exponential.class,
-                ContinuousBernoulli.class, Beta.class)) {
-            reg(r, Gumbel.class, q, (p, b) -> infiniteLike(p.loc()));
-        }
+        infinite(r, Gumbel.class, Gumbel::loc, Uniform.class, Pareto.class, Gamma.class, Exponential.class,
+                ContinuousBernoulli.class, Beta.class);
         reg(r, Gumbel.class, Normal.class, KLContinuous::gumbelNormal);
-        for (Class<? extends Distribution> q : List.of(Uniform.class, Pareto.class, Gamma.class, Exponential.class,
-                ContinuousBernoulli.class, Beta.class)) {
-            reg(r, Laplace.class, q, (p, b) -> infiniteLike(p.loc()));
-        }
+        infinite(r, Laplace.class, Laplace::loc, Uniform.class, Pareto.class, Gamma.class, Exponential.class,
+                ContinuousBernoulli.class, Beta.class);
         reg(r, Laplace.class, Normal.class, KLCross::laplaceNormal);
-        for (Class<? extends Distribution> q : List.of(Uniform.class, Pareto.class, Gamma.class, Exponential.class,
-                ContinuousBernoulli.class, Beta.class)) {
-            reg(r, Normal.class, q, (p, b) -> infiniteLike(p.loc()));
-        }
+        infinite(r, Normal.class, Normal::loc, Uniform.class, Pareto.class, Gamma.class, Exponential.class,
+                ContinuousBernoulli.class, Beta.class);
         reg(r, Normal.class, Gumbel.class, KLContinuous::normalGumbel);
         reg(r, Normal.class, Laplace.class, KLCross::normalLaplace);
-        for (Class<? extends Distribution> q : List.of(Uniform.class, ContinuousBernoulli.class, Beta.class)) {
-            reg(r, Pareto.class, q, (p, b) -> infiniteLike(p.scale()));
-        }
+        infinite(r, Pareto.class, Pareto::scale, Uniform.class, ContinuousBernoulli.class, Beta.class);
         reg(r, Pareto.class, Exponential.class, KLContinuous::paretoExponential);
         reg(r, Pareto.class, Gamma.class, KLContinuous::paretoGamma);
         reg(r, Pareto.class, Normal.class, KLContinuous::paretoNormal);
-        for (Class<? extends Distribution> q : List.of(Binomial.class, Bernoulli.class)) {
-            reg(r, Poisson.class, q, (p, b) -> infiniteLike(p.rate()));
-        }
+        infinite(r, Poisson.class, Poisson::rate, Binomial.class, Bernoulli.class);
         reg(r, Uniform.class, Beta.class, KLCross::uniformBeta);
         reg(r, Uniform.class, ContinuousBernoulli.class, KLContinuous::toContinuousBernoulli);
         reg(r, Uniform.class, Exponential.class, KLCross::uniformExponential);
