@@ -5,7 +5,8 @@ package dev.ember;
  * {@code linspace(min, max, bins + 1)} in the input's type (the range given, else the data's, widened by 0.5 each way
  * when empty), and each element in the range lands in the bin its linear position gives, corrected by a search among
  * the neighbouring edges as PyTorch's LINEAR_INTERPOLATION_WITH_LOCAL_SEARCH does; the last bin includes its right
- * edge. Counted on the host in the input's arithmetic (no history: histogram has no gradient).
+ * edge. Counted on the host in the input's arithmetic; where an input requires grad both outputs share PyTorch's
+ * NotImplemented node, whose backward raises (histogram has no derivative).
  */
 final class HistogramOps {
     private HistogramOps() {
@@ -102,7 +103,7 @@ final class HistogramOps {
                 h = h.div(h.sum()).div(edgeTensor.diff());
             }
         }
-        return new HistogramResult(h.to(input.device), edgeTensor.to(input.device));
+        return recorded(h.to(input.device), edgeTensor.to(input.device), input, null, weight);
     }
 
     /**
@@ -174,7 +175,21 @@ final class HistogramOps {
                 h = h.div(h.sum()).div(edgeTensor.diff());
             }
         }
-        return new HistogramResult(h.to(input.device), edgeTensor.to(input.device));
+        return recorded(h.to(input.device), edgeTensor.to(input.device), input, bins, weight);
+    }
+
+    /**
+     * The result, with PyTorch's one NotImplemented node over both outputs where an input (the data, the edges tensor,
+     * the weights) requires grad: histogram has no derivative, so backward through either output raises "derivative for
+     * aten::histogram is not implemented".
+     */
+    private static HistogramResult recorded(Tensor hist, Tensor edges, Tensor input, Tensor bins, Tensor weight) {
+        Tensor[] inputs = java.util.Arrays.stream(new Tensor[] {input, bins, weight}).filter(java.util.Objects::nonNull)
+                .toArray(Tensor[]::new);
+        MultiOutput.record("NotImplemented", inputs, new Tensor[] {hist, edges}, node -> g -> {
+            throw new IllegalStateException("derivative for aten::histogram is not implemented");
+        });
+        return new HistogramResult(hist, edges);
     }
 
     private static void checkWeight(Tensor input, Tensor weight) {

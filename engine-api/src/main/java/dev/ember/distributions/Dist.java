@@ -133,10 +133,16 @@ final class Dist {
         return Tensor.full(dev.ember.Ember.getDefaultDtype(), v);
     }
 
-    /** {@code _sum_rightmost(value, dim)}: the sum over the rightmost {@code dim} dims. */
+    /**
+     * {@code _sum_rightmost(value, dim)}: the sum over the rightmost {@code dim} dims (over all of them where value has
+     * fewer, as PyTorch's {@code value.reshape(value.shape[:-dim] + (-1,)).sum(-1)}).
+     */
     static Tensor sumRightmost(Tensor value, int dim) {
         if (dim == 0) {
             return value;
+        }
+        if (dim > value.dim()) {
+            return value.reshape(-1).sum(-1);
         }
         int[] dims = new int[dim];
         for (int i = 0; i < dim; i++) {

@@ -13,7 +13,7 @@ import java.util.Map;
  * {@code log_softmax((logits + gumbel) / temperature)}, so gradients reach the logits and the temperature; event shape
  * {@code (K,)}. Its repr is PyTorch's {@code ExpRelaxedCategorical()}.
  */
-public class ExpRelaxedCategorical extends Distribution {
+public class ExpRelaxedCategorical extends Distribution implements RelaxedBase {
     private final Tensor temperature;
     private final Categorical categorical;
 

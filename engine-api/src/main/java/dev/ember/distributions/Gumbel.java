@@ -26,8 +26,7 @@ public class Gumbel extends TransformedDistribution {
 
     /** Gumbel(loc, scale); {@code validateArgs} null for the global default. */
     public Gumbel(Tensor loc, Tensor scale, Boolean validateArgs) {
-        this(Dist.broadcastAll(Dist.require(loc, "Gumbel", "loc"), Dist.require(scale, "Gumbel", "scale")), false,
-                validateArgs);
+        this(LocScale.broadcast("Gumbel", loc, scale), false, validateArgs);
     }
 
     private Gumbel(Tensor[] p, boolean numbers, Boolean validateArgs) {
@@ -64,12 +63,12 @@ public class Gumbel extends TransformedDistribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        return Dist.map("loc", Constraint.REAL, "scale", Constraint.POSITIVE);
+        return LocScale.constraints();
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        return Dist.map("loc", loc, "scale", scale);
+        return LocScale.params(loc, scale);
     }
 
     @Override

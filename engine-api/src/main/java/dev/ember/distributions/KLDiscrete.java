@@ -6,36 +6,22 @@ import java.util.Arrays;
 
 /**
  * KL formulas PyTorch registers for Binomial pairs and the low-rank multivariate normal (with itself and with
- * {@link MultivariateNormal} either way); null for other pairs.
+ * {@link MultivariateNormal} either way), registered in {@link KL}.
  */
 final class KLDiscrete {
     private KLDiscrete() {
     }
 
-    static Tensor klDivergence(Distribution p, Distribution q) {
-        if (p instanceof Binomial && q instanceof Binomial) {
-            return binomialBinomial((Binomial) p, (Binomial) q);
-        }
-        if (p instanceof LowRankMultivariateNormal && q instanceof LowRankMultivariateNormal) {
-            return lowrankLowrank((LowRankMultivariateNormal) p, (LowRankMultivariateNormal) q);
-        }
-        if (p instanceof MultivariateNormal && q instanceof LowRankMultivariateNormal) {
-            return mvnLowrank((MultivariateNormal) p, (LowRankMultivariateNormal) q);
-        }
-        if (p instanceof LowRankMultivariateNormal && q instanceof MultivariateNormal) {
-            return lowrankMvn((LowRankMultivariateNormal) p, (MultivariateNormal) q);
-        }
-        return null;
-    }
-
-    private static Tensor binomialBinomial(Binomial p, Binomial q) {
+    static Tensor binomialBinomial(Binomial p, Binomial q) {
         if (p.totalCount().lt(q.totalCount()).any()) {
             throw new UnsupportedOperationException(
                     "KL between Binomials where q.total_count > p.total_count is not implemented");
         }
         Tensor kl = p.totalCount().mul(p.probs().mul(p.logits().sub(q.logits())).add(p.probs().neg().log1p())
                 .sub(q.probs().neg().log1p()));
-        return KL.inf(kl, p.totalCount().gt(q.totalCount()).expandAs(kl));
+        Tensor infIdxs = p.totalCount().gt(q.totalCount());
+        // kl[inf_idxs] = _infinite_like(kl[inf_idxs])
+        return KL.put(kl, infIdxs, Double.POSITIVE_INFINITY);
     }
 
     private static void sameEvent(Distribution p, Distribution q, String what) {
@@ -51,7 +37,7 @@ final class KLDiscrete {
         return x.pow(2L).sum(new int[] {-2, -1}, false);
     }
 
-    private static Tensor lowrankLowrank(LowRankMultivariateNormal p, LowRankMultivariateNormal q) {
+    static Tensor lowrankLowrank(LowRankMultivariateNormal p, LowRankMultivariateNormal q) {
         sameEvent(p, q, "Low Rank Multivariate Normals");
         Tensor qW = q.unbroadcastedCovFactor();
         Tensor qD = q.unbroadcastedCovDiag();
@@ -70,7 +56,7 @@ final class KLDiscrete {
         return term1.add(term2).add(term3).sub((double) p.eventShape()[0]).mul(0.5);
     }
 
-    private static Tensor mvnLowrank(MultivariateNormal p, LowRankMultivariateNormal q) {
+    static Tensor mvnLowrank(MultivariateNormal p, LowRankMultivariateNormal q) {
         sameEvent(p, q, "(Low Rank) Multivariate Normals");
         Tensor qW = q.unbroadcastedCovFactor();
         Tensor qD = q.unbroadcastedCovDiag();
@@ -86,7 +72,7 @@ final class KLDiscrete {
         return term1.add(term2).add(term3).sub((double) p.eventShape()[0]).mul(0.5);
     }
 
-    private static Tensor lowrankMvn(LowRankMultivariateNormal p, MultivariateNormal q) {
+    static Tensor lowrankMvn(LowRankMultivariateNormal p, MultivariateNormal q) {
         sameEvent(p, q, "(Low Rank) Multivariate Normals");
         Tensor qL = q.unbroadcastedScaleTril();
         Tensor pW = p.unbroadcastedCovFactor();

@@ -4,33 +4,18 @@ import dev.ember.Tensor;
 
 import java.util.Arrays;
 
-/** KL formulas of MultivariateNormal, Gamma, Beta, Dirichlet and Poisson pairs (PyTorch's); null for other pairs. */
+/** KL formulas of MultivariateNormal, Gamma, Beta, Dirichlet and Poisson pairs (PyTorch's), registered in {@link KL}. */
 final class KLMore {
     private KLMore() {
     }
 
-    static Tensor klDivergence(Distribution p, Distribution q) {
-        if (p instanceof MultivariateNormal && q instanceof MultivariateNormal) {
-            return mvnMvn((MultivariateNormal) p, (MultivariateNormal) q);
-        }
-        if (p instanceof Gamma && q instanceof Gamma) {
-            return gammaGamma((Gamma) p, (Gamma) q);
-        }
-        if (p instanceof Beta && q instanceof Beta) {
-            return betaBeta((Beta) p, (Beta) q);
-        }
-        if (p instanceof Dirichlet && q instanceof Dirichlet) {
-            return dirichletDirichlet(((Dirichlet) p).concentration(), ((Dirichlet) q).concentration());
-        }
-        if (p instanceof Poisson && q instanceof Poisson) {
-            Tensor pr = ((Poisson) p).rate();
-            Tensor qr = ((Poisson) q).rate();
-            return pr.mul(pr.log().sub(qr.log())).sub(pr.sub(qr));
-        }
-        return null;
+    static Tensor poissonPoisson(Poisson p, Poisson q) {
+        Tensor pr = p.rate();
+        Tensor qr = q.rate();
+        return pr.mul(pr.log().sub(qr.log())).sub(pr.sub(qr));
     }
 
-    private static Tensor mvnMvn(MultivariateNormal p, MultivariateNormal q) {
+    static Tensor mvnMvn(MultivariateNormal p, MultivariateNormal q) {
         if (!Arrays.equals(p.eventShape(), q.eventShape())) {
             // PyTorch's string carries the indentation of its source's line continuation
             throw new IllegalArgumentException("KL-divergence between two Multivariate Normals with" + " ".repeat(26)
@@ -49,7 +34,7 @@ final class KLMore {
         return halfTerm1.add(term2.add(term3).sub((double) n).mul(0.5));
     }
 
-    private static Tensor gammaGamma(Gamma p, Gamma q) {
+    static Tensor gammaGamma(Gamma p, Gamma q) {
         Tensor t1 = q.concentration().mul(p.rate().div(q.rate()).log());
         Tensor t2 = q.concentration().lgamma().sub(p.concentration().lgamma());
         Tensor t3 = p.concentration().sub(q.concentration()).mul(p.concentration().digamma());
@@ -57,7 +42,7 @@ final class KLMore {
         return t1.add(t2).add(t3).add(t4);
     }
 
-    private static Tensor betaBeta(Beta p, Beta q) {
+    static Tensor betaBeta(Beta p, Beta q) {
         Tensor pa = p.concentration1();
         Tensor pb = p.concentration0();
         Tensor qa = q.concentration1();
@@ -72,14 +57,15 @@ final class KLMore {
         return t1.sub(t2).add(t3).add(t4).add(t5);
     }
 
-    private static Tensor dirichletDirichlet(Tensor pa, Tensor qa) {
+    static Tensor dirichletDirichlet(Dirichlet p, Dirichlet q) {
+        Tensor pa = p.concentration();
+        Tensor qa = q.concentration();
         Tensor sumP = pa.sum(-1);
         Tensor sumQ = qa.sum(-1);
-        Tensor t1 = sumP.lgamma();
-        Tensor t2 = sumQ.lgamma();
-        Tensor t3 = pa.lgamma().sum(-1);
-        Tensor t4 = qa.lgamma().sum(-1);
-        Tensor t5 = pa.sub(qa).mul(pa.digamma().sub(sumP.unsqueeze(-1).digamma()));
-        return t1.sub(t3).sub(t2).add(t4).add(t5.sum(-1));
+        Tensor t1 = sumP.lgamma().sub(sumQ.lgamma());
+        Tensor t2 = pa.lgamma().sub(qa.lgamma()).sum(-1);
+        Tensor t3 = pa.sub(qa);
+        Tensor t4 = pa.digamma().sub(sumP.digamma().unsqueeze(-1));
+        return t1.sub(t2).add(t3.mul(t4).sum(-1));
     }
 }

@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * The scaffolding shared by the real-valued location-scale families that are no exponential family (Laplace, Cauchy):
  * {@code loc} and {@code scale} broadcast together and validated (real, positive), their accessors and repr entries,
- * the real line as support, reparameterized sampling and {@code loc} as the mode.
+ * the real line as support, reparameterized sampling and {@code loc} as the mode. {@link Normal}, an exponential family
+ * (Java's single superclass), and the TransformedDistributions Gumbel, LogNormal and LogisticNormal share the static
+ * parts: the broadcast, the constraints and the repr entries.
  */
 abstract class LocScale extends Distribution {
     final Tensor loc;
@@ -36,14 +38,24 @@ abstract class LocScale extends Distribution {
         return scale;
     }
 
+    /** {@code arg_constraints} of a location-scale family: "loc" real, "scale" positive. */
+    static Map<String, Constraint> constraints() {
+        return Dist.map("loc", Constraint.REAL, "scale", Constraint.POSITIVE);
+    }
+
+    /** The parameters by name, in {@link #constraints()}'s order. */
+    static Map<String, Tensor> params(Tensor loc, Tensor scale) {
+        return Dist.map("loc", loc, "scale", scale);
+    }
+
     @Override
     public Map<String, Constraint> argConstraints() {
-        return Dist.map("loc", Constraint.REAL, "scale", Constraint.POSITIVE);
+        return constraints();
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        return Dist.map("loc", loc, "scale", scale);
+        return params(loc, scale);
     }
 
     @Override

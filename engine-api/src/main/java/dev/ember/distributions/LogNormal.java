@@ -49,7 +49,7 @@ public class LogNormal extends TransformedDistribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        return Dist.map("loc", Constraint.REAL, "scale", Constraint.POSITIVE);
+        return LocScale.constraints();
     }
 
     @Override

@@ -56,7 +56,7 @@ public class LogisticNormal extends TransformedDistribution {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        return Dist.map("loc", Constraint.REAL, "scale", Constraint.POSITIVE);
+        return LocScale.constraints();
     }
 
     @Override

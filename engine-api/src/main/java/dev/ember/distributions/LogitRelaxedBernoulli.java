@@ -13,7 +13,7 @@ import java.util.Map;
  * {@code torch.distributions.relaxed_bernoulli.LogitRelaxedBernoulli}: {@code rsample} is
  * {@code (logit(u) + logit(p)) / temperature} for uniform noise u, so gradients reach probs/logits and the temperature.
  */
-public class LogitRelaxedBernoulli extends Distribution {
+public class LogitRelaxedBernoulli extends Distribution implements RelaxedBase {
     private final Tensor temperature;
     private final ProbsOrLogits param;
 

@@ -14,7 +14,7 @@ import java.util.Map;
  * or the lower Cholesky factor {@code scaleTril} of Σ, as {@code torch.distributions.MultivariateNormal} (the factor
  * from {@code linalg.cholesky}; log_prob by a triangular solve).
  */
-public class MultivariateNormal extends ExponentialFamily {
+public class MultivariateNormal extends Distribution {
     private final Tensor loc;
     private final Tensor covarianceGiven;
     private final Tensor precisionGiven;

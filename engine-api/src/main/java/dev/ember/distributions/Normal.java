@@ -24,7 +24,7 @@ public class Normal extends ExponentialFamily {
 
     /** N(loc, scale²); {@code validateArgs} null for the global default. */
     public Normal(Tensor loc, Tensor scale, Boolean validateArgs) {
-        this(Dist.broadcastAll(Dist.require(loc, "Normal", "loc"), Dist.require(scale, "Normal", "scale")), validateArgs);
+        this(LocScale.broadcast("Normal", loc, scale), validateArgs);
     }
 
     private Normal(Tensor[] p, Boolean validateArgs) {
@@ -46,12 +46,12 @@ public class Normal extends ExponentialFamily {
 
     @Override
     public Map<String, Constraint> argConstraints() {
-        return Dist.map("loc", Constraint.REAL, "scale", Constraint.POSITIVE);
+        return LocScale.constraints();
     }
 
     @Override
     protected Map<String, Tensor> params() {
-        return Dist.map("loc", loc, "scale", scale);
+        return LocScale.params(loc, scale);
     }
 
     @Override

@@ -2,8 +2,6 @@ package dev.ember.distributions;
 
 import dev.ember.Tensor;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -11,7 +9,7 @@ import java.util.Map;
  * {@link LogitRelaxedBernoulli} pushed through a {@link SigmoidTransform}, reparameterized. Its repr is PyTorch's
  * {@code RelaxedBernoulli()}.
  */
-public class RelaxedBernoulli extends TransformedDistribution {
+public class RelaxedBernoulli extends RelaxedTransformed<LogitRelaxedBernoulli> {
     /**
      * RelaxedBernoulli(temperature, probs=, logits=) with exactly one of {@code probs} and {@code logits};
      * {@code validateArgs} null for the global default (the base is validated with the global default, as PyTorch's).
@@ -21,7 +19,7 @@ public class RelaxedBernoulli extends TransformedDistribution {
     }
 
     private RelaxedBernoulli(LogitRelaxedBernoulli base, Boolean validateArgs) {
-        super(base, Collections.singletonList(new SigmoidTransform()), validateArgs);
+        super(base, new SigmoidTransform(), validateArgs);
     }
 
     /** RelaxedBernoulli(temperature, probs=p). */
@@ -35,46 +33,13 @@ public class RelaxedBernoulli extends TransformedDistribution {
     }
 
     @Override
-    public LogitRelaxedBernoulli baseDist() {
-        return (LogitRelaxedBernoulli) super.baseDist();
-    }
-
-    /** The temperature. */
-    public Tensor temperature() {
-        return baseDist().temperature();
-    }
-
-    /** The probabilities. */
-    public Tensor probs() {
-        return baseDist().probs();
-    }
-
-    /** The log-odds. */
-    public Tensor logits() {
-        return baseDist().logits();
-    }
-
-    /** The reparameterized sample at the given uniform noise: {@code sigmoid} of the base's {@link LogitRelaxedBernoulli#rsampleAt}. */
-    public Tensor rsampleAt(Tensor uniforms) {
-        return transforms().get(0).forward(baseDist().rsampleAt(uniforms));
-    }
-
-    @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("probs", Constraint.UNIT_INTERVAL);
-        m.put("logits", Constraint.REAL);
-        return m;
+        return ProbsOrLogits.binaryConstraints(Constraint.UNIT_INTERVAL);
     }
 
     @Override
     public Constraint support() {
         return Constraint.UNIT_INTERVAL;
-    }
-
-    @Override
-    public boolean hasRsample() {
-        return true;
     }
 
     @Override

@@ -2,8 +2,6 @@ package dev.ember.distributions;
 
 import dev.ember.Tensor;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -11,7 +9,7 @@ import java.util.Map;
  * {@link ExpRelaxedCategorical} pushed through an {@link ExpTransform}, reparameterized. Its repr is PyTorch's
  * {@code RelaxedOneHotCategorical()}.
  */
-public class RelaxedOneHotCategorical extends TransformedDistribution {
+public class RelaxedOneHotCategorical extends RelaxedTransformed<ExpRelaxedCategorical> {
     /**
      * RelaxedOneHotCategorical(temperature, probs=, logits=) with exactly one of {@code probs} and {@code logits};
      * {@code validateArgs} null for the global default.
@@ -21,7 +19,7 @@ public class RelaxedOneHotCategorical extends TransformedDistribution {
     }
 
     private RelaxedOneHotCategorical(ExpRelaxedCategorical base, Boolean validateArgs) {
-        super(base, Collections.singletonList(new ExpTransform()), validateArgs);
+        super(base, new ExpTransform(), validateArgs);
     }
 
     /** RelaxedOneHotCategorical(temperature, probs=p). */
@@ -35,46 +33,13 @@ public class RelaxedOneHotCategorical extends TransformedDistribution {
     }
 
     @Override
-    public ExpRelaxedCategorical baseDist() {
-        return (ExpRelaxedCategorical) super.baseDist();
-    }
-
-    /** The temperature. */
-    public Tensor temperature() {
-        return baseDist().temperature();
-    }
-
-    /** The probabilities. */
-    public Tensor probs() {
-        return baseDist().probs();
-    }
-
-    /** The log-odds. */
-    public Tensor logits() {
-        return baseDist().logits();
-    }
-
-    /** The reparameterized sample at the given uniform noise: {@code exp} of the base's {@link ExpRelaxedCategorical#rsampleAt}. */
-    public Tensor rsampleAt(Tensor uniforms) {
-        return transforms().get(0).forward(baseDist().rsampleAt(uniforms));
-    }
-
-    @Override
     public Map<String, Constraint> argConstraints() {
-        Map<String, Constraint> m = new LinkedHashMap<>();
-        m.put("probs", Constraint.SIMPLEX);
-        m.put("logits", Constraint.REAL_VECTOR);
-        return m;
+        return ProbsOrLogits.categoricalConstraints();
     }
 
     @Override
     public Constraint support() {
         return Constraint.SIMPLEX;
-    }
-
-    @Override
-    public boolean hasRsample() {
-        return true;
     }
 
     @Override

@@ -289,6 +289,21 @@ public class Wishart extends ExponentialFamily {
     }
 
     @Override
+    Tensor[] naturalParams() {
+        int p = p();
+        return new Tensor[] {precisionMatrix().neg().div(2L), df.sub((long) p).sub(1L).div(2L)};
+    }
+
+    @Override
+    Tensor logNormalizer(Tensor... naturalParams) {
+        int p = p();
+        Tensor x = naturalParams[0];
+        Tensor y = naturalParams[1];
+        Tensor a = y.add((p + 1) / 2.0);
+        return a.mul(x.mul(-2L).linalgSlogdet().logabsdet().neg().add(LOG_2 * p)).add(a.mvlgamma(p));
+    }
+
+    @Override
     public Wishart expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
         int[] covShape = Dist.concat(batchShape, eventShape());
