@@ -125,6 +125,12 @@ def prune_tied():
     c.put("orig_is_emb", repr(m.head.weight_orig is m.emb.weight))
     c.tensor("head.weight", m.head.weight)  # the pruned value the head reads
     c.tensor("emb.weight", m.emb.weight)  # the embedding still reads the unpruned tensor
+    # prune.remove sets the pruned value into weight_orig (orig.data = weight) and makes it the head's weight again:
+    # the same tensor object, so the tie holds and the embedding now reads the pruned values too
+    prune.remove(m.head, "weight")
+    c.put("removed.state_dict_keys", " ".join(m.state_dict().keys()))
+    c.put("removed.same", repr(m.head.weight is m.emb.weight))
+    c.tensor("removed.weight", m.emb.weight)
     c.emit()
 
 
@@ -150,6 +156,11 @@ def parametrize_tied():
     c.tensor("original", m.head.parametrizations.weight.original)  # right_inverse set it in place: the tie's tensor
     with torch.no_grad():
         c.tensor("logits", m(idx))
+    # remove_parametrizations(leave_parametrized=True): original.set_(value), the same tensor object back as the weight
+    parametrize.remove_parametrizations(m.head, "weight")
+    c.put("removed.state_dict_keys", " ".join(m.state_dict().keys()))
+    c.put("removed.same", repr(m.head.weight is m.emb.weight))
+    c.tensor("removed.weight", m.emb.weight)
     c.emit()
 
 

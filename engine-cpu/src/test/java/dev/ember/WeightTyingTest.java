@@ -44,8 +44,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * weight, one state per tensor), {@code named_parameters()} and {@code state_dict()} keys, {@code print(model)}, a state
  * dict whose two names disagree, pruning and a parametrization on the tied name; then what PyTorch does that needs no
  * values (the tie surviving load_state_dict, safetensors round trips, {@code .to(dtype)}, the optimizer's duplicate
- * group error, zero_grad and requires_grad_) and setParameter's errors with PyTorch's messages, each leaving the
- * module as it was.
+ * group error, zero_grad and requires_grad_, save_model/load_model grouping shared memory as safetensors' source does)
+ * and setParameter's errors with PyTorch's messages, each leaving the module as it was.
  */
 class WeightTyingTest {
     private static final PyTorchCases C = new PyTorchCases("/weighttying/expected.txt");
@@ -231,6 +231,13 @@ class WeightTyingTest {
         assertSame(tied, m.getParameter("emb.weight"));
         close("the head's pruned weight", C.tensor(k, "head.weight"), m.head.parametrizedValue("weight"));
         close("the embedding's weight, unpruned", C.tensor(k, "emb.weight"), m.emb.parametrizedValue("weight"));
+        // prune.remove: the pruned value into the same tensor, the head's weight again; the embedding reads it too
+        Prune.remove(m.head, "weight");
+        assertEquals(words(k, "removed.state_dict_keys"), new ArrayList<>(m.stateDict().keySet()));
+        assertEquals("True", C.field(k, "removed.same"));
+        assertSame(tied, m.getParameter("head.weight"));
+        assertSame(tied, m.getParameter("emb.weight"));
+        close("pruned weight after remove", C.tensor(k, "removed.weight"), m.emb.parametrizedValue("weight"));
     }
 
     @Test
@@ -248,6 +255,13 @@ class WeightTyingTest {
         try (GradMode g = Ember.noGrad()) {
             close("logits", C.tensor(k, "logits"), m.apply(C.tensor(k, "idx")));
         }
+        // remove_parametrizations(leave_parametrized=True): the value set into the same tensor, the weight again
+        Parametrize.removeParametrizations(m.head, "weight");
+        assertEquals(words(k, "removed.state_dict_keys"), new ArrayList<>(m.stateDict().keySet()));
+        assertEquals("True", C.field(k, "removed.same"));
+        assertSame(tied, m.getParameter("head.weight"));
+        assertSame(tied, m.getParameter("emb.weight"));
+        close("weight after removal", C.tensor(k, "removed.weight"), tied);
     }
 
     // ------------------------------------------------------------------ walks that see the tensor once
@@ -337,6 +351,51 @@ class WeightTyingTest {
         assertEquals(List.of(), keys.missingKeys());
         assertEquals(List.of("head.weight"), keys.unexpectedKeys());
         close("loaded anyway", m.tied(), back3.tied());
+    }
+
+    /** A module whose buffers view its weight's storage: one overlapping the weight, two overlapping each other only. */
+    static final class Views extends Module {
+        Views(boolean withWeight) {
+            Tensor base = Tensor.arange(12).to(DType.FLOAT32);
+            if (withWeight) {
+                registerParameter("weight", base);
+                registerBuffer("head", base.detach().narrow(0, 0, 4)); // inside the weight
+            } else {
+                registerBuffer("a", base.narrow(0, 0, 8));
+                registerBuffer("b", base.narrow(0, 4, 8)); // overlaps a; neither covers the whole storage
+            }
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return x;
+        }
+    }
+
+    @Test
+    void saveModelGroupsBySharedMemoryAsTheReference(@TempDir Path dir) throws IOException {
+        // safetensors.torch._remove_duplicate_names (read from its source): a tensor inside another one's storage is
+        // dropped in favour of the one covering it all, and loads back through it
+        Path file = dir.resolve("views.safetensors");
+        Safetensors.saveModel(new Views(true), file);
+        assertEquals(List.of("weight"), List.copyOf(Safetensors.load(file).keySet()));
+        assertEquals(Map.of("head", "weight"), Safetensors.loadMetadata(file));
+        Views back = new Views(true);
+        try (GradMode g = Ember.noGrad()) {
+            back.getParameter("weight").zero_();
+        }
+        Module.IncompatibleKeys keys = Safetensors.loadModel(back, file);
+        assertEquals(List.of(), keys.missingKeys());
+        assertEquals(List.of(), keys.unexpectedKeys());
+        close("weight", Tensor.arange(12).to(DType.FLOAT64), back.getParameter("weight"));
+        close("the view", Tensor.arange(4).to(DType.FLOAT64), back.getBuffer("head"));
+        // overlapping views of which none covers the storage: the reference's refusal, before the file is written
+        Path none = dir.resolve("none.safetensors");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Safetensors.saveModel(new Views(false), none));
+        assertTrue(e.getMessage().startsWith("Error while trying to find names to remove to save state dict, but found no "
+                + "suitable name to keep for saving amongst: [a, b]. None is covering the entire storage."), e.getMessage());
+        assertFalse(java.nio.file.Files.exists(none));
     }
 
     // ------------------------------------------------------------------ setParameter's checks

@@ -562,38 +562,75 @@ public final class Safetensors {
     // ---- shared tensors: safetensors.torch.save_model / load_model (session 22) ----
 
     /**
-     * {@code safetensors.torch._remove_duplicate_names}: for each tensor a module holds under several names (a tied
-     * weight), the name kept (the first in sorted order, or the first sorted one among {@code preferred} when any is
-     * there) mapped to the names dropped, sorted. Names share a tensor when they hold the same tensor object; the
-     * reference finds tensors sharing storage, which for a module's registered tensors is the same thing (a parameter
-     * that is a view of another's storage is not told apart here).
+     * {@code safetensors.torch._remove_duplicate_names}: the names of tensors that share memory (a tied weight's names),
+     * grouped as the reference groups them (one storage, overlapping ranges), each group as the name kept (the first in
+     * sorted order among those covering their whole storage, or the first such among {@code preferred} when any is
+     * there) mapped to the other names, sorted.
+     *
+     * @throws IllegalArgumentException with the reference's message when no name of a group covers its whole storage
      */
     private static Map<String, List<String>> duplicateNames(Map<String, Tensor> state, Set<String> preferred) {
-        Map<Tensor, List<String>> byTensor = new java.util.IdentityHashMap<>();
+        Map<dev.ember.backend.Storage, List<String>> byStorage = new java.util.IdentityHashMap<>();
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
-            byTensor.computeIfAbsent(e.getValue(), t -> new ArrayList<>()).add(e.getKey());
+            if (e.getValue().storage().numel() > 0) {
+                byStorage.computeIfAbsent(e.getValue().storage(), t -> new ArrayList<>()).add(e.getKey());
+            }
         }
         Map<String, List<String>> out = new java.util.TreeMap<>();
-        for (List<String> names : byTensor.values()) {
+        for (List<String> names : byStorage.values()) {
             if (names.size() < 2) {
                 continue;
             }
-            List<String> sorted = new ArrayList<>(names);
-            sorted.sort(null);
-            String keep = sorted.get(0);
-            for (String n : sorted) {
-                if (preferred.contains(n)) {
-                    keep = n;
-                    break;
+            // _filter_shared_not_shared: by start, a name joins the group before it when it starts before that one ends
+            List<long[]> areas = new ArrayList<>();
+            List<String> order = new ArrayList<>(names);
+            order.sort(null);
+            for (int i = 0; i < order.size(); i++) {
+                Tensor t = state.get(order.get(i));
+                long stop = t.storageOffset();
+                if (t.numel() > 0) {
+                    for (int d = 0; d < t.dim(); d++) {
+                        stop += (long) (t.size(d) - 1) * t.stride(d);
+                    }
+                    stop++;
                 }
+                areas.add(new long[] {t.storageOffset(), stop, i});
             }
-            List<String> drop = new ArrayList<>();
-            for (String n : sorted) {
-                if (!n.equals(keep)) {
-                    drop.add(n);
+            areas.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : a[1] != b[1] ? Long.compare(a[1], b[1])
+                    : Long.compare(a[2], b[2]));
+            List<List<String>> groups = new ArrayList<>();
+            long lastStop = Long.MIN_VALUE;
+            for (long[] a : areas) {
+                if (groups.isEmpty() || a[0] >= lastStop) {
+                    groups.add(new ArrayList<>());
                 }
+                groups.get(groups.size() - 1).add(order.get((int) a[2]));
+                lastStop = a[1];
             }
-            out.put(keep, drop);
+            for (List<String> shared : groups) {
+                if (shared.size() < 2) {
+                    continue;
+                }
+                shared.sort(null);
+                String keep = null;
+                for (String n : shared) {
+                    Tensor t = state.get(n);
+                    boolean complete = t.storageOffset() == 0 && t.numel() == t.storage().numel();
+                    if (complete && (keep == null || preferred.contains(n) && !preferred.contains(keep))) {
+                        keep = n;
+                    }
+                }
+                if (keep == null) {
+                    throw new IllegalArgumentException("Error while trying to find names to remove to save state dict, but "
+                            + "found no suitable name to keep for saving amongst: " + shared + ". None is covering the "
+                            + "entire storage.Refusing to save/load the model since you could be storing much more memory "
+                            + "than needed. Please refer to https://huggingface.co/docs/safetensors/torch_shared_tensors "
+                            + "for more information. Or open an issue.");
+                }
+                List<String> drop = new ArrayList<>(shared);
+                drop.remove(keep);
+                out.put(keep, drop);
+            }
         }
         return out;
     }
@@ -602,10 +639,13 @@ public final class Safetensors {
      * Writes a module's state dict with each shared tensor once, as {@code safetensors.torch.save_model(model, file)}:
      * {@link #save(Map, Path)} refuses nothing and would write a tied weight once per name (PyTorch's {@code save_file}
      * refuses tensors that share memory), so this writes it under the first of its names in sorted order only and
-     * records each name dropped in the metadata ({@code "lm_head.weight": "transformer.wte.weight"}). Read it back
-     * with {@link #loadModel(Module, Path)}.
+     * records each name dropped in the metadata ({@code "lm_head.weight": "transformer.wte.weight"}). Tensors share
+     * memory as the reference finds it: one storage, overlapping ranges (a buffer that views part of a weight is
+     * dropped in favour of the weight, which covers its whole storage). Read it back with
+     * {@link #loadModel(Module, Path)}.
      *
-     * @throws IllegalArgumentException as {@link #save(Map, Map, Path)}, or for a null module
+     * @throws IllegalArgumentException as {@link #save(Map, Map, Path)}, for a null module, or with the reference's
+     *     message when tensors share memory and none of them covers all of it
      */
     public static void saveModel(Module model, Path file) throws IOException {
         saveModel(model, Map.of(), file);
