@@ -241,6 +241,20 @@ class WeightTyingTest {
     }
 
     @Test
+    void pruningAFrozenTiedWeightKeepsItFrozen() {
+        // PyTorch 1.13: register_parameter(name + "_orig", orig) and prune.remove leave requires_grad as it was (False)
+        TinyGPT m = model("train");
+        Tensor tied = m.tied();
+        m.emb.requiresGrad_(false);
+        Prune.Identity.apply(m.head, "weight");
+        assertFalse(m.getParameter("head.weight_orig").requiresGrad());
+        Prune.remove(m.head, "weight");
+        assertSame(tied, m.getParameter("head.weight"));
+        assertFalse(tied.requiresGrad());
+        assertFalse(m.getParameter("emb.weight").requiresGrad());
+    }
+
+    @Test
     void parametrizingTheTiedHeadAsPyTorch() {
         String k = "parametrize";
         TinyGPT m = model(k);

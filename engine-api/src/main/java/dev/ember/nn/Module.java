@@ -71,7 +71,8 @@ public abstract class Module {
 
     /**
      * Registers a parameter (a leaf that requires grad) under a name; returns it. Null registers an absent parameter
-     * (an optional bias).
+     * (an optional bias). A tensor that is already a parameter keeps its {@code requires_grad} (a frozen weight that
+     * pruning re-registers as {@code weight_orig} stays frozen, as PyTorch's {@code register_parameter} leaves it).
      *
      * @throws IllegalArgumentException for a name that is null, empty, dotted or taken by a buffer or submodule, or a
      *     value that is not a floating-point leaf
@@ -87,7 +88,9 @@ public abstract class Module {
             if (!value.dtype().isFloatingPoint()) {
                 throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
             }
-            value.asParameter();
+            if (!value.isParameter()) {
+                value.asParameter();
+            }
             TensorScope.escape(value); // a module's state outlives any scope it was built in
         }
         parameters.put(name, value);
