@@ -249,7 +249,9 @@ class NullArgumentsTest {
 
     @Test
     void moduleMethods() throws IllegalAccessException {
-        assertEquals(List.of(), sweep(dev.ember.nn.Module.class, Set.of(), false));
+        assertEquals(List.of(), sweep(dev.ember.nn.Module.class,
+                // ---- weight tying (session 22): setParameter(name, null) registers an absent parameter (None) ----
+                Set.of("Module.setParameter#1"), false));
     }
 
     @Test

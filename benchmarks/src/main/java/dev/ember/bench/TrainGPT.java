@@ -530,9 +530,13 @@ public final class TrainGPT {
 
     /**
      * nanoGPT's {@code GPT}: its forward maps {@code [B, T]} token ids to {@code [B, T, vocab]} logits. The state dict
-     * keys are nanoGPT's ({@code transformer.wte.weight}, {@code transformer.h.0.attn.c_attn.weight}, ...) but for
-     * {@code lm_head.weight}, which is {@code transformer.wte.weight} (the tie: the output projection multiplies by the
-     * token embedding's weight, so one tensor gets both gradients).
+     * keys are nanoGPT's ({@code transformer.wte.weight}, {@code transformer.h.0.attn.c_attn.weight}, ...,
+     * {@code lm_head.weight}). The token embedding and the output head share one weight, tied as nanoGPT ties them
+     * ({@code self.transformer.wte.weight = self.lm_head.weight}, here {@link Module#setParameter}): one tensor gets
+     * both gradients, {@code parameters()} and the optimizer see it once (as {@code transformer.wte.weight}), and the
+     * state dict holds it under both names. The registry is the truth: after the tie the {@code Embedding}'s final
+     * field {@code wte.weight} still holds the embedding's discarded initial table; read the weight as {@code
+     * lmHead.weight} or {@code getParameter("transformer.wte.weight")}.
      */
     public static final class GPT extends Module {
         final Embedding wte;
@@ -540,6 +544,7 @@ public final class TrainGPT {
         final Dropout drop;
         final ModuleList<Block> h;
         final LayerNorm lnF;
+        final Linear lmHead;
         private final int block;
 
         /** A model of the options' sizes over {@code vocabSize} tokens, initialized as nanoGPT does. */
@@ -555,6 +560,13 @@ public final class TrainGPT {
             }
             lnF = new LayerNorm(new int[] {o.embd}, 1e-5, true, false);
             transformer.put("wte", wte).put("wpe", wpe).put("drop", drop).put("h", h).put("ln_f", lnF);
+            // nanoGPT's lm_head and its tie, self.transformer.wte.weight = self.lm_head.weight. The head's default
+            // init is drawn from a copy of the generator's state, restored after: the init below overwrites the tied
+            // weight anyway, and every other draw of a run (init, batches, sampling) stays where it was
+            Tensor rng = Ember.getRngState();
+            lmHead = registerModule("lm_head", new Linear(o.embd, vocabSize, false));
+            Ember.setRngState(rng);
+            wte.setParameter("weight", lmHead.weight);
             // nanoGPT's _init_weights, then the scaled residual projections
             try (GradMode off = Ember.noGrad()) {
                 for (Map.Entry<String, Tensor> e : namedParameters().entrySet()) {
@@ -577,7 +589,7 @@ public final class TrainGPT {
             for (Block b : h) {
                 x = b.apply(x);
             }
-            return Functional.linear(lnF.apply(x), wte.weight, null); // lm_head, tied to wte
+            return lmHead.apply(lnF.apply(x)); // the head, tied to wte
         }
 
         /** Parameters, nanoGPT's count: all but the position embedding. */

@@ -22,6 +22,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -224,5 +225,8 @@ class TrainGPTTest {
         assertEquals(0.01, proj.to(DType.FLOAT64).std().item(), 0.001);
         assertEquals(0.02, fc.to(DType.FLOAT64).std().item(), 0.002);
         assertTrue(!a.namedParameters().containsKey("lm_head.weight")); // tied: the token embedding's weight
+        // tied through the modules, as nanoGPT's: one tensor under both names, both in the state dict
+        assertSame(a.getParameter("lm_head.weight"), a.getParameter("transformer.wte.weight"));
+        assertTrue(a.stateDict().containsKey("lm_head.weight"));
     }
 }

@@ -15,12 +15,14 @@ import java.util.Arrays;
 public abstract sealed class ConvNd extends Module
         permits Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d {
     /**
-     * Weight {@code [out, in / groups, k...]}, or {@code [in, out / groups, k...]} for a transposed convolution. Once
-     * parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the tensor registered before; the forward
-     * reads {@code parametrizedValue("weight")}.
+     * Weight {@code [out, in / groups, k...]}, or {@code [in, out / groups, k...]} for a transposed convolution. The
+     * final field holds the tensor registered at construction: once the module's weight is replaced
+     * ({@link Module#setParameter}, as a tied weight is) or parametrized ({@link dev.ember.nn.utils.Parametrize}) it
+     * still holds that tensor, while the forward, {@code parameters()}, {@code stateDict()} and optimizers use the
+     * module's current one, {@code parametrizedValue("weight")}.
      */
     public final Tensor weight;
-    /** Bias {@code [out]}, or null. */
+    /** Bias {@code [out]}, or null; the tensor registered at construction, as {@link #weight} explains. */
     public final Tensor bias;
     /** Spatial dimensions: 1, 2 or 3. */
     private final int rank;

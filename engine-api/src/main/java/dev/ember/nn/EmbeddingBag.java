@@ -17,8 +17,10 @@ import java.util.List;
  */
 public final class EmbeddingBag extends Module {
     /**
-     * The table, {@code [numEmbeddings, embeddingDim]}. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
-     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     * The table, {@code [numEmbeddings, embeddingDim]}. The final field holds the tensor registered at construction:
+     * once the module's weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
+     * ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward, {@code parameters()},
+     * {@code stateDict()} and optimizers use the module's current one, {@code parametrizedValue("weight")}.
      */
     public final Tensor weight;
     private final int numEmbeddings;

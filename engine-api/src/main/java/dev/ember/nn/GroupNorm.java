@@ -10,11 +10,13 @@ import dev.ember.Tensor;
  */
 public final class GroupNorm extends Module {
     /**
-     * Scale [C], or null without affine. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
-     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     * Scale [C], or null without affine. The final field holds the tensor registered at construction: once the module's
+     * weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
+     * ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward, {@code parameters()},
+     * {@code stateDict()} and optimizers use the module's current one, {@code parametrizedValue("weight")}.
      */
     public final Tensor weight;
-    /** Shift [C], or null without affine. */
+    /** Shift [C], or null without affine; the tensor registered at construction, as {@link #weight} explains. */
     public final Tensor bias;
     private final int numGroups;
     private final int numChannels;

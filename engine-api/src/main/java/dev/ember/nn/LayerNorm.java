@@ -10,11 +10,17 @@ import dev.ember.Tensor;
  */
 public final class LayerNorm extends Module {
     /**
-     * Scale, of the normalized shape; null without elementwise affine. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
-     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     * Scale, of the normalized shape; null without elementwise affine. The final field holds the tensor registered at
+     * construction: once the module's weight is replaced ({@link Module#setParameter}, as a tied weight is) or
+     * parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward,
+     * {@code parameters()}, {@code stateDict()} and optimizers use the module's current one,
+     * {@code parametrizedValue("weight")}.
      */
     public final Tensor weight;
-    /** Shift, of the normalized shape; null without elementwise affine or without bias. */
+    /**
+     * Shift, of the normalized shape; null without elementwise affine or without bias; the tensor registered at
+     * construction, as {@link #weight} explains.
+     */
     public final Tensor bias;
     private final int[] normalizedShape;
     private final double eps;

@@ -71,7 +71,8 @@ public abstract class Module {
 
     /**
      * Registers a parameter (a leaf that requires grad) under a name; returns it. Null registers an absent parameter
-     * (an optional bias).
+     * (an optional bias). A tensor that is already a parameter keeps its {@code requires_grad} (a frozen weight that
+     * pruning re-registers as {@code weight_orig} stays frozen, as PyTorch's {@code register_parameter} leaves it).
      *
      * @throws IllegalArgumentException for a name that is null, empty, dotted or taken by a buffer or submodule, or a
      *     value that is not a floating-point leaf
@@ -87,11 +88,111 @@ public abstract class Module {
             if (!value.dtype().isFloatingPoint()) {
                 throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
             }
-            value.asParameter();
+            if (!value.isParameter()) {
+                value.asParameter();
+            }
             TensorScope.escape(value); // a module's state outlives any scope it was built in
         }
         parameters.put(name, value);
         return value;
+    }
+
+    // ---- shared parameters and weight tying (session 22) ----
+
+    /**
+     * Sets the parameter {@code name} of this module to {@code value}, as PyTorch's {@code module.register_parameter(name,
+     * value)}: it replaces the parameter registered under that name in its place (the same as {@code setattr(module,
+     * name, nn.Parameter)}, the assignment of nanoGPT's {@code self.transformer.wte.weight = self.lm_head.weight}), or
+     * registers a new one after the others; null registers an absent parameter (PyTorch's {@code None}: left out of
+     * {@link #parameters()} and {@link #stateDict()}). Giving one tensor to two modules ties them: the forwards of
+     * both read it, it gets both gradients, and every walk over the parameters treats it as PyTorch does
+     * ({@link #parameters()}, {@link #namedParameters()}, {@link #zeroGrad()}, {@link #requiresGrad_(boolean)},
+     * {@link #to(DType)} and optimizers see it once, under its first name; {@link #stateDict()} has every name, and
+     * {@link #loadStateDict} copies into the one tensor, so the tie survives). A tensor that is not yet a parameter
+     * becomes one ({@code nn.Parameter(value)}: it requires grad); one that is keeps its {@code requires_grad}.
+     *
+     * <p><b>Layer fields.</b> A layer's public field ({@code Linear.weight}) is final: it keeps the tensor registered at
+     * construction. After {@code setParameter("weight", t)} the forward, {@link #parameters()}, {@link #stateDict()}
+     * and optimizers use {@code t}, and the field is stale, as it is once a parametrization is registered (see
+     * {@link #parametrizedValue(String)}, which reads the current value in both cases). Tie by giving the other module
+     * the tensor of the one whose field you keep using: {@code lmHead.setParameter("weight", wte.weight)} leaves
+     * {@code wte.weight} truthful and {@code lmHead.weight} stale.
+     *
+     * <p>A name taken by a buffer, a submodule, a plain attribute (a pruned tensor) or a parametrized tensor is refused
+     * with PyTorch's {@code KeyError} message, as {@code register_parameter} refuses it ({@code setattr} would drop a
+     * buffer or submodule of that name instead). Every check runs before anything changes.
+     *
+     * @throws IllegalArgumentException for a null, dotted or empty name or one taken as above ({@code attribute 'x'
+     *     already exists}); a value that is not a leaf (PyTorch's {@code TypeError} for a plain tensor: {@code cannot
+     *     assign 'torch.FloatTensor' object to parameter 'weight' (torch.nn.Parameter or None required)}), not of a
+     *     floating-point type, or closed
+     */
+    public void setParameter(String name, Tensor value) {
+        checkName("parameter", name, parameters);
+        if (parametrizationList(name) != null) {
+            throw new IllegalArgumentException("attribute '" + name + "' already exists"); // hasattr: the injected property
+        }
+        if (value == null) {
+            parameters.put(name, null);
+            return;
+        }
+        if (value.isClosed()) {
+            throw new IllegalArgumentException("cannot assign a closed tensor to parameter '" + name + "'");
+        }
+        if (value.gradFn() != null) {
+            throw new IllegalArgumentException("cannot assign '" + torchTypename(value) + "' object to parameter '" + name
+                    + "' (torch.nn.Parameter or None required)");
+        }
+        if (!value.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
+        }
+        if (!value.isParameter()) {
+            value.asParameter();
+        }
+        TensorScope.escape(value);
+        parameters.put(name, value);
+    }
+
+    /**
+     * All parameters by dotted name, as PyTorch 2's {@code named_parameters(remove_duplicate=...)}: with {@code true}
+     * {@link #namedParameters()} (each tensor under its first name); with {@code false} every name of every tensor, a
+     * tied weight under each of its names and a module registered twice under both paths, in registration order.
+     */
+    public Map<String, Tensor> namedParameters(boolean removeDuplicate) {
+        if (removeDuplicate) {
+            return namedParameters();
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect("", out, true, false);
+        return out;
+    }
+
+    /**
+     * Every parameter and buffer under every name, in {@link #stateDict()}'s order, as the module's own tensors (not
+     * detached): a tied tensor under each of its names, the same object.
+     */
+    final Map<String, Tensor> stateTensors() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect("", out, true, true);
+        return out;
+    }
+
+    /** Python's {@code torch.typename(t)}: {@code torch.FloatTensor}, {@code torch.cuda.DoubleTensor}. */
+    private static String torchTypename(Tensor t) {
+        String legacy;
+        switch (t.dtype()) {
+            case BOOL: legacy = "Bool"; break;
+            case UINT8: legacy = "Byte"; break;
+            case INT8: legacy = "Char"; break;
+            case INT16: legacy = "Short"; break;
+            case INT32: legacy = "Int"; break;
+            case INT64: legacy = "Long"; break;
+            case FLOAT16: legacy = "Half"; break;
+            case BFLOAT16: legacy = "BFloat16"; break;
+            case FLOAT64: legacy = "Double"; break;
+            default: legacy = "Float"; break;
+        }
+        return (t.device().isCpu() ? "torch." : "torch.cuda.") + legacy + "Tensor";
     }
 
     /** Registers a buffer (state saved in the state dict but not trained, like running statistics); null is allowed. */
@@ -671,9 +772,10 @@ public abstract class Module {
      * The value of the parameter or buffer {@code name} as the module's forward sees it, as PyTorch's {@code
      * module.name}: when a parametrization is registered on it ({@link dev.ember.nn.utils.Parametrize}), the
      * parametrization's value recomputed from its originals (the cached one inside {@link
-     * dev.ember.nn.utils.Parametrize#cached()}), else the registered tensor (null for one registered as absent). Once a
-     * name is parametrized, the layer's public field of that name ({@code Linear.weight}) still holds the tensor it held
-     * before: with a parametrization whose right inverse gives one tensor that tensor is the original ({@code
+     * dev.ember.nn.utils.Parametrize#cached()}), else the registered tensor (null for one registered as absent). A
+     * layer's public field of that name ({@code Linear.weight}) holds the tensor registered at construction: after
+     * {@link #setParameter} (a tied weight) it still holds that one, and once the name is parametrized it still holds
+     * the tensor it held before: with a parametrization whose right inverse gives one tensor that tensor is the original ({@code
      * parametrizations.weight.original}, trained), with one that gives several ({@code weight_norm}) it is no longer part
      * of the module. Read the value through this method.
      *

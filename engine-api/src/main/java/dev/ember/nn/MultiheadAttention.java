@@ -30,21 +30,36 @@ import java.util.List;
 public final class MultiheadAttention extends Module {
     private static final System.Logger LOG = System.getLogger("dev.ember");
 
-    /** The packed projection weight [3E, E], or null when kdim or vdim differ from E. */
+    /**
+     * The packed projection weight [3E, E], or null when kdim or vdim differ from E; the tensor registered at
+     * construction (see {@link Module#setParameter}).
+     */
     public final Tensor inProjWeight;
-    /** The separate query, key and value projection weights ([E, E], [E, kdim], [E, vdim]), or null when packed. */
+    /**
+     * The separate query, key and value projection weights ([E, E], [E, kdim], [E, vdim]), or null when packed; the
+     * tensor registered at construction (see {@link Module#setParameter}).
+     */
     public final Tensor qProjWeight;
     /** See {@link #qProjWeight}. */
     public final Tensor kProjWeight;
     /** See {@link #qProjWeight}. */
     public final Tensor vProjWeight;
-    /** The projection bias [3E], or null without bias. */
+    /**
+     * The projection bias [3E], or null without bias; the tensor registered at construction (see
+     * {@link Module#setParameter}).
+     */
     public final Tensor inProjBias;
     /** The output projection. */
     public final NonDynamicallyQuantizableLinear outProj;
-    /** The key bias [1, 1, E] appended to the keys, or null without {@code add_bias_kv}. */
+    /**
+     * The key bias [1, 1, E] appended to the keys, or null without {@code add_bias_kv}; the tensor registered at
+     * construction (see {@link Module#setParameter}).
+     */
     public final Tensor biasK;
-    /** The value bias [1, 1, E] appended to the values, or null without {@code add_bias_kv}. */
+    /**
+     * The value bias [1, 1, E] appended to the values, or null without {@code add_bias_kv}; the tensor registered at
+     * construction (see {@link Module#setParameter}).
+     */
     public final Tensor biasV;
     private final boolean addZeroAttn;
     private final int embedDim;

@@ -9,11 +9,13 @@ import dev.ember.Tensor;
  */
 public final class NonDynamicallyQuantizableLinear extends Module {
     /**
-     * Weight [out, in]. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
-     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     * Weight [out, in]. The final field holds the tensor registered at construction: once the module's weight is
+     * replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
+     * ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward, {@code parameters()},
+     * {@code stateDict()} and optimizers use the module's current one, {@code parametrizedValue("weight")}.
      */
     public final Tensor weight;
-    /** Bias [out], or null. */
+    /** Bias [out], or null; the tensor registered at construction, as {@link #weight} explains. */
     public final Tensor bias;
     private final int in;
     private final int out;

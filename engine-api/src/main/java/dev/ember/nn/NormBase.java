@@ -11,11 +11,13 @@ import dev.ember.Tensor;
  */
 abstract class NormBase extends Module {
     /**
-     * Scale [C], or null without affine. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
-     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     * Scale [C], or null without affine. The final field holds the tensor registered at construction: once the module's
+     * weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
+     * ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward, {@code parameters()},
+     * {@code stateDict()} and optimizers use the module's current one, {@code parametrizedValue("weight")}.
      */
     public final Tensor weight;
-    /** Shift [C], or null without affine. */
+    /** Shift [C], or null without affine; the tensor registered at construction, as {@link #weight} explains. */
     public final Tensor bias;
     final Tensor runningMean;
     final Tensor runningVar;

@@ -10,8 +10,11 @@ import dev.ember.Tensor;
  */
 public final class RMSNorm extends Module {
     /**
-     * Scale, of the normalized shape; null without elementwise affine. Once parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds the
-     * tensor registered before; the forward reads {@code parametrizedValue("weight")}.
+     * Scale, of the normalized shape; null without elementwise affine. The final field holds the tensor registered at
+     * construction: once the module's weight is replaced ({@link Module#setParameter}, as a tied weight is) or
+     * parametrized ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward,
+     * {@code parameters()}, {@code stateDict()} and optimizers use the module's current one,
+     * {@code parametrizedValue("weight")}.
      */
     public final Tensor weight;
     private final int[] normalizedShape;

@@ -9,13 +9,13 @@ import dev.ember.Tensor;
  * U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)); PyTorch's printout.
  */
 public abstract class RNNCellBase extends Module {
-    /** {@code weight_ih}. */
+    /** {@code weight_ih}; the tensor registered at construction (see {@link Module#setParameter}). */
     public final Tensor weightIh;
-    /** {@code weight_hh}. */
+    /** {@code weight_hh}; the tensor registered at construction (see {@link Module#setParameter}). */
     public final Tensor weightHh;
-    /** {@code bias_ih}, or null. */
+    /** {@code bias_ih}, or null; the tensor registered at construction (see {@link Module#setParameter}). */
     public final Tensor biasIh;
-    /** {@code bias_hh}, or null. */
+    /** {@code bias_hh}, or null; the tensor registered at construction (see {@link Module#setParameter}). */
     public final Tensor biasHh;
     final int inputSize;
     final int hiddenSize;

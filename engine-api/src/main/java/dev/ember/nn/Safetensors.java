@@ -86,6 +86,9 @@ public final class Safetensors {
      * Writes tensors to a file as the reference writer does: data ordered by dtype (8-byte types first, so every
      * tensor is aligned to its element size) and then by name, the compact JSON header padded with spaces to a
      * multiple of 8 bytes. Every argument is checked, and every tensor copied to the host, before the file is opened.
+     * Tensors that share memory (the state dict of a module with a tied weight) are each written in full, where
+     * PyTorch's {@code save_file} refuses them ("Some tensors share memory"); {@link Module#loadStateDict} copies them
+     * back into the one tensor. {@link #saveModel} writes such a tensor once, as {@code save_model}.
      *
      * @throws IllegalArgumentException for a null map, name or tensor, the reserved name {@code __metadata__}, a name
      *                                  that is not valid Unicode, or a header beyond the format's 100 MB limit
@@ -554,5 +557,182 @@ public final class Safetensors {
             }
             return out;
         }
+    }
+
+    // ---- shared tensors: safetensors.torch.save_model / load_model (session 22) ----
+
+    /**
+     * {@code safetensors.torch._remove_duplicate_names}: the names of tensors that share memory (a tied weight's names),
+     * grouped as the reference groups them (one storage, overlapping ranges), each group as the name kept (the first in
+     * sorted order among those covering their whole storage, or the first such among {@code preferred} when any is
+     * there) mapped to the other names, sorted.
+     *
+     * @throws IllegalArgumentException with the reference's message when no name of a group covers its whole storage
+     */
+    private static Map<String, List<String>> duplicateNames(Map<String, Tensor> state, Set<String> preferred) {
+        Map<dev.ember.backend.Storage, List<String>> byStorage = new java.util.IdentityHashMap<>();
+        for (Map.Entry<String, Tensor> e : state.entrySet()) {
+            if (e.getValue().storage().numel() > 0) {
+                byStorage.computeIfAbsent(e.getValue().storage(), t -> new ArrayList<>()).add(e.getKey());
+            }
+        }
+        Map<String, List<String>> out = new java.util.TreeMap<>();
+        for (List<String> names : byStorage.values()) {
+            if (names.size() < 2) {
+                continue;
+            }
+            // _filter_shared_not_shared: by start, a name joins the group before it when it starts before that one ends
+            List<long[]> areas = new ArrayList<>();
+            List<String> order = new ArrayList<>(names);
+            order.sort(null);
+            for (int i = 0; i < order.size(); i++) {
+                Tensor t = state.get(order.get(i));
+                long stop = t.storageOffset();
+                if (t.numel() > 0) {
+                    for (int d = 0; d < t.dim(); d++) {
+                        stop += (long) (t.size(d) - 1) * t.stride(d);
+                    }
+                    stop++;
+                }
+                areas.add(new long[] {t.storageOffset(), stop, i});
+            }
+            areas.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : a[1] != b[1] ? Long.compare(a[1], b[1])
+                    : Long.compare(a[2], b[2]));
+            List<List<String>> groups = new ArrayList<>();
+            long lastStop = Long.MIN_VALUE;
+            for (long[] a : areas) {
+                if (groups.isEmpty() || a[0] >= lastStop) {
+                    groups.add(new ArrayList<>());
+                }
+                groups.get(groups.size() - 1).add(order.get((int) a[2]));
+                lastStop = a[1];
+            }
+            for (List<String> shared : groups) {
+                if (shared.size() < 2) {
+                    continue;
+                }
+                shared.sort(null);
+                String keep = null;
+                for (String n : shared) {
+                    Tensor t = state.get(n);
+                    boolean complete = t.storageOffset() == 0 && t.numel() == t.storage().numel();
+                    if (complete && (keep == null || preferred.contains(n) && !preferred.contains(keep))) {
+                        keep = n;
+                    }
+                }
+                if (keep == null) {
+                    throw new IllegalArgumentException("Error while trying to find names to remove to save state dict, but "
+                            + "found no suitable name to keep for saving amongst: " + shared + ". None is covering the "
+                            + "entire storage.Refusing to save/load the model since you could be storing much more memory "
+                            + "than needed. Please refer to https://huggingface.co/docs/safetensors/torch_shared_tensors "
+                            + "for more information. Or open an issue.");
+                }
+                List<String> drop = new ArrayList<>(shared);
+                drop.remove(keep);
+                out.put(keep, drop);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes a module's state dict with each shared tensor once, as {@code safetensors.torch.save_model(model, file)}:
+     * {@link #save(Map, Path)} refuses nothing and would write a tied weight once per name (PyTorch's {@code save_file}
+     * refuses tensors that share memory), so this writes it under the first of its names in sorted order only and
+     * records each name dropped in the metadata ({@code "lm_head.weight": "transformer.wte.weight"}). Tensors share
+     * memory as the reference finds it: one storage, overlapping ranges (a buffer that views part of a weight is
+     * dropped in favour of the weight, which covers its whole storage). Read it back with
+     * {@link #loadModel(Module, Path)}.
+     *
+     * @throws IllegalArgumentException as {@link #save(Map, Map, Path)}, for a null module, or with the reference's
+     *     message when tensors share memory and none of them covers all of it
+     */
+    public static void saveModel(Module model, Path file) throws IOException {
+        saveModel(model, Map.of(), file);
+    }
+
+    /**
+     * {@link #saveModel(Module, Path)} with metadata of the caller's ({@code save_model(model, file, metadata)}): an
+     * entry of the caller's under a dropped name is kept as given.
+     *
+     * @throws IllegalArgumentException as {@link #save(Map, Map, Path)}, or for a null module
+     */
+    public static void saveModel(Module model, Map<String, String> metadata, Path file) throws IOException {
+        if (model == null || metadata == null) {
+            throw new IllegalArgumentException(model == null ? "model must not be null" : "metadata must not be null");
+        }
+        Map<String, Tensor> own = model.stateTensors();
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        Set<String> dropped = new HashSet<>();
+        duplicateNames(own, Set.of()).forEach((keep, drop) -> {
+            for (String d : drop) {
+                meta.putIfAbsent(d, keep);
+                dropped.add(d);
+            }
+        });
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        model.stateDict().forEach((k, v) -> {
+            if (!dropped.contains(k)) {
+                state.put(k, v);
+            }
+        });
+        save(state, meta, file);
+    }
+
+    /** {@link #loadModel(Module, Path, boolean)}, strict. */
+    public static Module.IncompatibleKeys loadModel(Module model, Path file) throws IOException {
+        return loadModel(model, file, true);
+    }
+
+    /**
+     * Loads a file written by {@link #saveModel} (or by PyTorch's {@code save_model}, or any state dict file) into a
+     * module, as {@code safetensors.torch.load_model(model, file, strict)}: a tensor the module holds under several
+     * names is loaded from whichever of them the file has, and the others are neither missing nor unexpected. Returns
+     * the missing and unexpected keys, as the reference computes them (a dropped name that the file has anyway counts as
+     * unexpected, though it is loaded), sorted. Unlike the reference, which loads first and raises afterwards, a strict
+     * load with missing or unexpected keys changes nothing.
+     *
+     * @throws IOException if the file cannot be read or breaks the format
+     * @throws IllegalArgumentException for a null module or file, with the reference's message for missing or
+     *     unexpected keys when {@code strict}, and as {@link Module#loadStateDict(Map, boolean)} for a shape that does
+     *     not match
+     */
+    public static Module.IncompatibleKeys loadModel(Module model, Path file, boolean strict) throws IOException {
+        if (model == null) {
+            throw new IllegalArgumentException("model must not be null");
+        }
+        Map<String, Tensor> state = load(file);
+        Map<String, Tensor> own = model.stateTensors();
+        Set<String> missing = new java.util.TreeSet<>(own.keySet());
+        missing.removeAll(state.keySet());
+        Set<String> unexpected = new java.util.TreeSet<>(state.keySet());
+        unexpected.removeAll(own.keySet());
+        for (List<String> drop : duplicateNames(own, state.keySet()).values()) {
+            for (String d : drop) {
+                if (!missing.remove(d)) {
+                    unexpected.add(d);
+                }
+            }
+        }
+        if (strict && (!missing.isEmpty() || !unexpected.isEmpty())) {
+            String name = model.getClass().getSimpleName().isEmpty() ? model.getClass().getName()
+                    : model.getClass().getSimpleName();
+            StringBuilder error = new StringBuilder("Error(s) in loading state_dict for " + name + ":");
+            if (!missing.isEmpty()) {
+                error.append("\n    Missing key(s) in state_dict: ").append(quotedKeys(missing));
+            }
+            if (!unexpected.isEmpty()) {
+                error.append("\n    Unexpected key(s) in state_dict: ").append(quotedKeys(unexpected));
+            }
+            throw new IllegalArgumentException(error.toString());
+        }
+        model.loadStateDict(state, false);
+        return new Module.IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
+    }
+
+    private static String quotedKeys(Set<String> keys) {
+        List<String> q = new ArrayList<>();
+        keys.forEach(k -> q.add("\"" + k + "\""));
+        return String.join(", ", q);
     }
 }
