@@ -402,14 +402,18 @@ final class ElementwiseKernels {
                 }
                 return;
             case LOG:
+            case LOG1P: {
+                boolean onePlus = op == UnaryOp.LOG1P;
                 if (LOOPS != null && as == 1 && os == 1) {
-                    LOOPS.log(a, ao, o, oo, n);
+                    LOOPS.log(onePlus, a, ao, o, oo, n);
                     return;
                 }
                 for (int i = 0; i < n; i++) {
-                    o[oo + i * os] = logRounded(a[ao + i * as]);
+                    float v = a[ao + i * as];
+                    o[oo + i * os] = onePlus ? log1pRounded(v) : logRounded(v);
                 }
                 return;
+            }
             case EXP:
                 if (LOOPS != null && as == 1 && os == 1) {
                     LOOPS.exp(a, ao, o, oo, n);
@@ -894,8 +898,8 @@ final class ElementwiseKernels {
         /** {@code o[oo:oo+n] = sigmoid(x[xo:xo+n])} as {@link #sigmoidFloat}. */
         void sigmoid(float[] x, int xo, float[] o, int oo, int n);
 
-        /** {@code o[oo:oo+n] = log(x[xo:xo+n])} as {@link #logRounded}. */
-        void log(float[] x, int xo, float[] o, int oo, int n);
+        /** {@code o[oo:oo+n] = log(x[xo:xo+n])} as {@link #logRounded}, or log1p as {@link #log1pRounded}. */
+        void log(boolean onePlus, float[] x, int xo, float[] o, int oo, int n);
     }
 
     // float32 GELU as PyTorch's CPU kernels compute it (GeluKernelImpl's and GeluBackwardKernelImpl's vectorized path,
@@ -1007,10 +1011,31 @@ final class ElementwiseKernels {
      * the vector loops compute it lane by lane with the same bits. Zero gives -inf, negatives and NaN NaN, +inf +inf.
      */
     static float logRounded(float x) {
-        if (!(x > 0f) || x == Float.POSITIVE_INFINITY) {
-            return x == 0f ? Float.NEGATIVE_INFINITY : x == Float.POSITIVE_INFINITY ? x : Float.NaN;
+        return (float) logDouble(x);
+    }
+
+    /**
+     * log1p of a float as the float nearest it, what {@code (float) Math.log1p(x)} gives: {@code 1 + x} is exact in
+     * double for |x| >= 2^-29 (and rounds harmlessly above 2^24), so {@link #logDouble} of it; below, where 1 + x
+     * would round, {@code x - x^2 / 2} (the next term is under 2^-58 of x). -1 gives -inf, below NaN.
+     */
+    static float log1pRounded(float x) {
+        double d = x;
+        if (Math.abs(d) < LOG1P_SMALL) {
+            return (float) Math.fma(-0.5 * d, d, d);
         }
-        long bits = Double.doubleToRawLongBits(x); // a float widens to a normal double, subnormal floats too
+        return (float) logDouble(1.0 + d);
+    }
+
+    /** Below this |x| log1p is x - x^2 / 2 (1 + x would round in double). */
+    static final double LOG1P_SMALL = 0x1p-29;
+
+    /** {@link #logRounded}'s double result before its rounding, for any double; 0 gives -inf, below 0 and NaN NaN. */
+    static double logDouble(double x) {
+        if (!(x > 0) || x == Double.POSITIVE_INFINITY) {
+            return x == 0 ? Double.NEGATIVE_INFINITY : x == Double.POSITIVE_INFINITY ? x : Double.NaN;
+        }
+        long bits = Double.doubleToRawLongBits(x); // normal here: floats, and 1 + x, widen to normal doubles
         double k = (double) ((bits >>> 52) - 1023);
         double m = Double.longBitsToDouble((bits & LOGD_MANTISSA) | LOGD_ONE);
         if (m > LOGD_SQRT2) {
@@ -1026,7 +1051,7 @@ final class ElementwiseKernels {
         }
         double twoF = f + f;
         double logM = Math.fma(twoF * f2, p, twoF);
-        return (float) Math.fma(k, EXPD_LN2_HI, Math.fma(k, EXPD_LN2_LO, logM));
+        return Math.fma(k, EXPD_LN2_HI, Math.fma(k, EXPD_LN2_LO, logM));
     }
 
     /** Above this 2|x| tanh(x) is 1 - 2e-35 or closer: the float and double results are +-1. */

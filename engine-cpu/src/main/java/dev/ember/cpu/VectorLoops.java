@@ -781,11 +781,33 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
     }
 
+    /** {@code d[i] = 1 + u[i]} for i below m. */
+    private static void onePlus(double[] u, double[] d, int m) {
+        for (int i = 0; i < m; i += DS.length()) {
+            DoubleVector.fromArray(DS, u, i).add(1.0).intoArray(d, i);
+        }
+    }
+
+    /**
+     * Where |u[i]| is below {@link ElementwiseKernels#LOG1P_SMALL}, {@code d[i] = u - u^2 / 2} as
+     * {@link ElementwiseKernels#log1pRounded} computes it (1 + u would round there).
+     */
+    private static void log1pSmall(double[] u, double[] d, int m) {
+        for (int i = 0; i < m; i += DS.length()) {
+            DoubleVector x = DoubleVector.fromArray(DS, u, i);
+            DoubleVector.fromArray(DS, d, i).blend(x.mul(-0.5).fma(x, x),
+                    x.abs().compare(VectorOperators.LT, ElementwiseKernels.LOG1P_SMALL)).intoArray(d, i);
+        }
+    }
+
     /** The functions of {@link #widened}. */
     private static final int EXP = 0;
     private static final int SIGMOID = 1;
     private static final int TANH = 2;
     private static final int LOG = 3;
+    private static final int LOG1P = 4;
+    /** The widened inputs of log1p's last pass. */
+    private static final ThreadLocal<double[]> WIDE_INPUT = ThreadLocal.withInitial(() -> new double[WIDE_BLOCK]);
 
     /** {@code o[oo + i] = fn(x[xo + i])} for i below {@code bound}, a multiple of the float vector's length. */
     private static void widened(int fn, float[] x, int xo, float[] o, int oo, int bound) {
@@ -795,6 +817,15 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         double[] d = WIDE.get();
         for (int b = 0; b < bound; b += WIDE_BLOCK) {
             int m = Math.min(WIDE_BLOCK, bound - b);
+            if (fn == LOG1P) {
+                double[] u = WIDE_INPUT.get();
+                widen(x, xo + b, u, m);
+                onePlus(u, d, m);
+                logDoubles(d, m);
+                log1pSmall(u, d, m);
+                narrow(d, o, oo + b, m);
+                continue;
+            }
             widen(x, xo + b, d, m);
             if (fn == TANH) {
                 tanhDoubles(d, m);
@@ -833,11 +864,11 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
-    public void log(float[] x, int xo, float[] o, int oo, int n) {
+    public void log(boolean onePlus, float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
-        widened(LOG, x, xo, o, oo, bound);
+        widened(onePlus ? LOG1P : LOG, x, xo, o, oo, bound);
         for (int i = bound; i < n; i++) {
-            o[oo + i] = ElementwiseKernels.logRounded(x[xo + i]);
+            o[oo + i] = onePlus ? ElementwiseKernels.log1pRounded(x[xo + i]) : ElementwiseKernels.logRounded(x[xo + i]);
         }
     }
 
