@@ -88,6 +88,8 @@ final class ReduceKernels {
         for (int done = 0; done < count; done += innerSize) {
             if (vectorRun && op == ReduceOp.SUM && fsrc != null) {
                 acc += LOOPS.sumWidened(fsrc, off, innerSize);
+            } else if (integral && op == ReduceOp.SUM && innerStride == 1) {
+                lacc += integerRunSum(src, off, innerSize); // exact (wrapping) in any order
             } else if (dsrc != null && op == ReduceOp.SUM) {
                 // float64 sums add in the elements' order, one chain, on every path and layout (the column path too):
                 // a transposed or sliced copy of a tensor sums to the same bits
@@ -207,6 +209,40 @@ final class ReduceKernels {
 
     /** The vector loops, or null where the Vector API is absent. */
     private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
+
+    /** The sum of a contiguous run of an integer or bool storage, as a (wrapping) long: loops the JIT vectorizes. */
+    private static long integerRunSum(CpuStorage src, int off, int n) {
+        long s = 0;
+        switch (src.dtype) {
+            case INT64: {
+                long[] a = (long[]) src.array;
+                for (int i = off; i < off + n; i++) {
+                    s += a[i];
+                }
+                return s;
+            }
+            case INT32: {
+                int[] a = (int[]) src.array;
+                for (int i = off; i < off + n; i++) {
+                    s += a[i];
+                }
+                return s;
+            }
+            case BOOL: {
+                boolean[] a = (boolean[]) src.array;
+                int count = 0;
+                for (int i = off; i < off + n; i++) {
+                    count += a[i] ? 1 : 0;
+                }
+                return count;
+            }
+            default:
+                for (int i = off; i < off + n; i++) {
+                    s += src.getLong(i);
+                }
+                return s;
+        }
+    }
 
     /** {@code acc} plus {@code n} doubles {@code stride} apart, added in their order. */
     private static double sumInOrder(double[] d, int off, int n, int stride, double acc) {
