@@ -93,10 +93,21 @@ CASES = [
     ('nan_to_num_float16_defaults', 'nanToNum', [T('float16', [4], [0.3, float('inf'), float('-inf'), float('nan')])]),
     ('nan_to_num_bfloat16_defaults', 'nanToNum', [T('bfloat16', [3], [float('inf'), float('-inf'), 1.5],
                                                     'slice 0 0 3 1')]),
-    # KNOWN DEVIATION (expected failure): PyTorch's var_mean/std_mean mean is a Welford running mean, NaN once an
-    # infinity is followed by another element (inf + (x - inf) / n); Ember's is the plain mean (inf)
-    ('xfail_var_mean_welford_inf', 'varMean', [T('float64', [3], [float('inf'), 1.0, 2.0]), ('il', [0]), ('i', 1),
-                                               ('b', False)]),
+    # var_mean/std_mean's mean is PyTorch's Welford running mean: NaN once an infinity is followed by another element
+    # (inf + (x - inf) / n), the plain mean (inf) when the infinity is the element visited last (the last index of
+    # every reduced dim, whatever the order of the loops)
+    ('var_mean_welford_inf', 'varMean', [T('float64', [3], [float('inf'), 1.0, 2.0]), ('il', [0]), ('i', 1),
+                                         ('b', False)]),
+    ('var_mean_welford_inf_last', 'varMean', [T('float64', [3], [1.0, 2.0, float('inf')]), ('il', [0]), ('i', 1),
+                                              ('b', False)]),
+    ('var_mean_welford_inf_rows', 'varMean', [T('float32', [2, 3], [float('-inf'), 1.0, 2.0, 1.0, 2.0, float('inf')]),
+                                              ('il', [1]), ('i', 0), ('b', True)]),
+    ('var_mean_welford_inf_permuted_all', 'varMean', [T('float64', [2, 3], [1.0, 2.0, float('inf'), 3.0, 4.0, 5.0],
+                                                        'permute 1 0'), ('il', []), ('i', 1), ('b', False)]),
+    ('var_mean_welford_inf_columns', 'stdMean', [T('float64', [2, 3], [1.0, float('inf'), 2.0, float('-inf'), 3.0, 4.0]),
+                                                 ('il', [0]), ('i', 1), ('b', False)]),
+    ('var_mean_welford_inf_last_of_both_dims', 'stdMean', [T('float64', [2, 2], [1.0, 2.0, 3.0, float('inf')]),
+                                                           ('il', [0, 1]), ('i', 1), ('b', False)]),
 ]
 
 
