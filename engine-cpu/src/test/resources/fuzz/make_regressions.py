@@ -108,6 +108,11 @@ CASES = [
                                                  ('il', [0]), ('i', 1), ('b', False)]),
     ('var_mean_welford_inf_last_of_both_dims', 'stdMean', [T('float64', [2, 2], [1.0, 2.0, 3.0, float('inf')]),
                                                            ('il', [0, 1]), ('i', 1), ('b', False)]),
+    # fmod_/remainder_ by an integer tensor of zeros that broadcasts past self: the iterator's shape message first
+    ('fmod_inplace_int_by_zero_shape_first', 'fmod_', [T('int64', [3], [-2, 0, -1]), T('int64', [3, 3], [0] * 9)]),
+    ('remainder_inplace_int_by_zero_shape_first', 'remainder_', [T('int32', [2, 1], [5, 7]), T('int32', [2, 2],
+                                                                                              [0, 0, 0, 0])]),
+    ('fmod_inplace_int_by_zero_same_shape', 'fmod_', [T('int8', [2], [5, 7]), T('int8', [2], [1, 0])]),
 ]
 
 

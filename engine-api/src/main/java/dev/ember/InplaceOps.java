@@ -199,6 +199,26 @@ final class InplaceOps {
         });
     }
 
+    /**
+     * fmod_ / remainder_ by a tensor: PyTorch's iterator refuses an output shape other than the broadcast one before
+     * its kernel checks the integer divisors for zero, so the shape message comes first.
+     */
+    static Tensor shapeBeforeKernel_(Tensor self, Tensor other, Function<Tensor, Tensor> op) {
+        return inplace(self, List.of(other), t -> {
+            int[] b = null;
+            try {
+                b = Shapes.broadcast(self.shape, other.shape);
+            } catch (IllegalArgumentException e) {
+                // not broadcastable: the op's own broadcast message
+            }
+            if (b != null && !Arrays.equals(b, self.shape)) {
+                throw new IllegalArgumentException("output with shape " + Shapes.str(self.shape)
+                        + " doesn't match the broadcast shape " + Shapes.str(b));
+            }
+            return op.apply(t);
+        });
+    }
+
     /** {@link #inplace(Tensor, List, Function, boolean)} once {@link #checkInplace} has passed. */
     private static Tensor inplaceChecked(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op,
                                          boolean cppTypeName) {

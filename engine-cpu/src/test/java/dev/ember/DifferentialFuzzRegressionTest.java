@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * "Found dtype" message, the integral-number overloads of sub_/mul_/div/div_/clamp_, addcmul's value overflow check,
  * masked_fill_ into an expanded tensor, gcd/lcm operands in the result type, amax/amin's and vector_norm's messages for an
  * empty dim (named as given), addmm's fractional beta over an empty inner dim, integer division by zero checked per
- * element used, neg_'s bool check before the overlap check, nan_to_num's defaults for float16/bfloat16, and
- * var_mean/std_mean's Welford mean of infinities.
+ * element used, neg_'s bool check before the overlap check, nan_to_num's defaults for float16/bfloat16,
+ * var_mean/std_mean's Welford mean of infinities, and fmod_/remainder_'s shape check before the division by zero.
  */
 class DifferentialFuzzRegressionTest {
     private static final Map<String, ReferenceCases.Case> CASES = new LinkedHashMap<>();
@@ -129,5 +129,11 @@ class DifferentialFuzzRegressionTest {
     @Test
     void varMeanAndStdMeanTakeWelfordsMeanOfInfinities() {
         cases("var_mean_welford_inf");
+    }
+
+    @Test
+    void fmodAndRemainderInplaceCheckTheShapeBeforeDivisionByZero() {
+        cases("fmod_inplace_");
+        cases("remainder_inplace_");
     }
 }
