@@ -113,6 +113,16 @@ CASES = [
     ('remainder_inplace_int_by_zero_shape_first', 'remainder_', [T('int32', [2, 1], [5, 7]), T('int32', [2, 2],
                                                                                               [0, 0, 0, 0])]),
     ('fmod_inplace_int_by_zero_same_shape', 'fmod_', [T('int8', [2], [5, 7]), T('int8', [2], [1, 0])]),
+    # scatter's number is converted in the kernel: any number with an empty index, the bounds message before the
+    # overflow one
+    ('scatter_value_empty_index_out_of_range', 'scatter:value', [T('uint8', [2, 3], [255, 3, 2, 200, 9, 5]), ('i', 0),
+                                                                 T('int64', [0, 3], []), ('D', 300.0)]),
+    ('scatter_value_empty_index_float_overflow', 'scatter:value', [T('float32', [3], [1.0, 2.0, 3.0]), ('i', 0),
+                                                                   T('int64', [0], []), ('D', 1e40)]),
+    ('scatter_value_bounds_before_overflow', 'scatter:value', [T('uint8', [3], [1, 2, 3]), ('i', 0),
+                                                               T('int64', [1], [5]), ('D', 300.0)]),
+    ('scatter_value_overflow', 'scatter:value', [T('uint8', [3], [1, 2, 3]), ('i', 0), T('int64', [1], [0]),
+                                                 ('D', 300.0)]),
 ]
 
 

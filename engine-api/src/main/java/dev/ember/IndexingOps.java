@@ -314,6 +314,14 @@ final class IndexingOps {
                 false);
     }
 
+    /**
+     * scatter's number in self's type: PyTorch's scatter_fill converts it (with c10's overflow check) in its kernel,
+     * after the index bounds check and only when there is an index (an empty index takes any number).
+     */
+    private static Tensor fillValue(double value, Tensor self, Tensor index) {
+        return scalarOf(index.numel() == 0 ? 0.0 : value, self.dtype, self.device);
+    }
+
     /** The scatter family's kernel into {@code dst} (its own storage or self's), src null for {@code value}. */
     private static void scatterInto(Tensor dst, int d, Tensor index, Tensor src, Tensor value, ScatterReduce reduce,
                                     boolean includeSelf) {
@@ -344,8 +352,8 @@ final class IndexingOps {
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, null);
         ArithmeticOps.checkSameDevice(self, index);
-        Tensor v = scalarOf(value, self.dtype, self.device);
         checkScatterValues(self, d, index);
+        Tensor v = fillValue(value, self, index);
         Tensor out = copyOf(self);
         scatterInto(out, d, index, null, v, ScatterReduce.NONE, true);
         return ArithmeticOps.record(out, "ScatterBackward1", new Tensor[] {self}, node -> {
@@ -369,8 +377,8 @@ final class IndexingOps {
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, null);
         ArithmeticOps.checkSameDevice(self, index);
-        Tensor v = scalarOf(value, self.dtype, self.device);
         checkScatterValues(self, d, index);
+        Tensor v = fillValue(value, self, index);
         return inplace(self, List.of(), old -> scatter(old, d, index, value),
                 () -> scatterInto(self, d, index, null, v, ScatterReduce.NONE, true), index);
     }

@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * "Found dtype" message, the integral-number overloads of sub_/mul_/div/div_/clamp_, addcmul's value overflow check,
  * masked_fill_ into an expanded tensor, gcd/lcm operands in the result type, amax/amin's and vector_norm's messages for an
  * empty dim (named as given), addmm's fractional beta over an empty inner dim, integer division by zero checked per
- * element used, neg_'s bool check before the overlap check, nan_to_num's defaults for float16/bfloat16,
- * var_mean/std_mean's Welford mean of infinities, and fmod_/remainder_'s shape check before the division by zero.
+ * element used, neg_'s bool check before the overlap check, nan_to_num's defaults for float16/bfloat16; and round 2's
+ * leftovers of round 1: var_mean/std_mean's Welford mean of infinities, fmod_/remainder_'s shape check before the
+ * division by zero, scatter's number converted only when there is an index (after the bounds check).
  */
 class DifferentialFuzzRegressionTest {
     private static final Map<String, ReferenceCases.Case> CASES = new LinkedHashMap<>();
@@ -135,5 +136,10 @@ class DifferentialFuzzRegressionTest {
     void fmodAndRemainderInplaceCheckTheShapeBeforeDivisionByZero() {
         cases("fmod_inplace_");
         cases("remainder_inplace_");
+    }
+
+    @Test
+    void scatterConvertsItsNumberOnlyWhenThereIsAnIndex() {
+        cases("scatter_value_");
     }
 }
