@@ -1321,19 +1321,24 @@ final class IndexingOps {
         }
         Sliced s = applySlicing(self, indices);
         Tensor view = s.view;
+        Tensor given = values;
         if (!accumulate) {
             // x[...] = v: PyTorch's setitem views the value without its leading size-1 dimensions (slicePrefix1sSize)
             values = dropLeadingOnes(values);
         }
         if (s.tensors.isEmpty()) {
             // only ints, slices, None and ellipsis: the values go into a view (CopySlices when it records), as PyTorch's
-            // copy_to: copy_ of the same shape, fill_ of a 0-dim CPU value, else copy_ of the value broadcast
+            // copy_to: copy_ of the same shape, fill_ of a 0-dim CPU value (as given: a [1] value is copied, so an
+            // overlapping view is refused), else copy_ of the value (without its leading ones) expanded to the view
+            // (expand's message when it cannot be)
             if (accumulate) {
                 view.add_(values);
-            } else if (!Arrays.equals(values.shape, view.shape) && values.dim() == 0 && values.device.isCpu()) {
-                InplaceOps.fillTensor_(view, values);
+            } else if (Arrays.equals(given.shape, view.shape)) {
+                view.copy_(given);
+            } else if (given.dim() == 0 && given.device.isCpu()) {
+                InplaceOps.fillTensor_(view, given);
             } else {
-                view.copy_(values);
+                view.copy_(values.expand(view.shape));
             }
             return self;
         }
@@ -1347,10 +1352,13 @@ final class IndexingOps {
         if (!v.device.equals(view.device) && v.dim() == 0 && v.device.isCpu()) {
             v = v.to(view.device); // a 0-dim CPU value goes with a tensor on any device, as PyTorch moves it
         }
-        InplaceOps.checkInplace(view, List.of(v));
+        // autograd's checks first; PyTorch's index_put_ then checks the indices and values (make_info, the iterator)
+        // and only warns about an overlapping self, which Ember refuses after those checks
+        InplaceOps.checkInplace(view, List.of(v), false);
         Tensor[] perDim = expandIndices(view, s);
         Advanced a = new Advanced(view, perDim);
         checkPutValues(a, v, view.dtype);
+        InplaceOps.checkNoSelfOverlap(view);
         ArithmeticOps.checkSameDevice(view, v);
         Tensor lin;
         try (GradMode off = Ember.noGrad()) {

@@ -67,7 +67,7 @@ final class InplaceOps {
      * PyTorch's {@code assert_no_internal_overlap}: a stride of 0 over a dimension of more than one element is refused,
      * except in an empty tensor, which PyTorch counts as contiguous (so non-overlapping): nothing is written.
      */
-    private static void checkNoSelfOverlap(Tensor self) {
+    static void checkNoSelfOverlap(Tensor self) {
         if (hasSelfOverlap(self)) {
             throw new IllegalArgumentException(SELF_OVERLAP);
         }
