@@ -46,6 +46,14 @@ CASES = [
     ('index_put_value_shape_before_overlap', 'indexPut_', [
         T('float64', [1, 3], [1.0, 2.0, 3.0], 'expand 2 3'), ('Ix', [I('int64', [2], [0, 1])]),
         T('float64', [4], [1.0, 2.0, 3.0, 4.0]), ('b', True)]),
+    # the version-counter message names a saved output's node, CopySlices as PyTorch's node->name():
+    # torch::autograd::CopySlices
+    ('copy_slices_twice_saved_output_message', '@write', [T('float64', [3, 3], [-1.5, 3.0, 3.0, 2.0, -1.0, -0.75, -0.75, 0.25, 0.5]),
+                                               ('s', 'post'), ('s', 'exp'), ('s', 'select 0 1'), ('s', 'mul_'),
+                                               ('D', 2.0), ('s', '|'), ('s', 'transpose 1 0'), ('s', 'add_'),
+                                               ('D', 1.0)]),
+    ('copy_slices_version_message_pre', '@write', [T('float64', [4], [1.0, -2.0, 0.5, 3.0]), ('s', 'pre'),
+                                                   ('s', 'square'), ('s', 'narrow 0 1 2'), ('s', 'zero_')]),
 ]
 
 

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Named regressions for the engine bugs round 2 of the differential fuzz ({@link DifferentialFuzzNNTest}) found, each
  * against PyTorch's result or message ({@code fuzz/make_nn_regressions.py}, replayed by {@link FuzzCaseRunner}):
  * {@code x[basic index] = v} copying a one-element value that is not 0-dim (so an overlapping destination is refused) and
- * expanding the value with expand's message, and index_put_'s index and value checks before its overlap refusal.
+ * expanding the value with expand's message, index_put_'s index and value checks before its overlap refusal, and the
+ * version-counter message naming CopySlices as PyTorch does.
  */
 class DifferentialFuzzNNRegressionTest {
     private static final Map<String, ReferenceCases.Case> CASES = new LinkedHashMap<>();
@@ -51,5 +52,10 @@ class DifferentialFuzzNNRegressionTest {
     void indexPutChecksIndicesAndValuesBeforeTheOverlap() {
         cases("index_put_index_shapes_before_overlap");
         cases("index_put_value_shape_before_overlap");
+    }
+
+    @Test
+    void versionCounterMessageNamesCopySlicesAsPyTorch() {
+        cases("copy_slices_");
     }
 }
