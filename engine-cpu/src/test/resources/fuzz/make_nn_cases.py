@@ -3,6 +3,7 @@
 # views of tensors that require grad (PyTorch's CopySlices path, and the version-counter error), and round 1's leftovers,
 # with PyTorch's result or message.
 #   run: cd engine-cpu/src/test/resources/fuzz && /usr/bin/python3 make_nn_cases.py > nn_cases.txt   (PyTorch 1.13, CPU)
+#   (seed 22, 560 cases, about 200 KB; FUZZ_SEED and FUZZ_SCALE draw another or a larger set for a local hunt)
 #
 # The format is round 1's (make_cases.py, read by the same FuzzCaseRunner), plus:
 #   === <id> F.<name>      a static method of dev.ember.nn.Functional (":variant" suffixes only name the case)
@@ -1110,8 +1111,10 @@ def excluded(name, args, lines):
 def main():
     out = []
     cid = 0
+    scale = float(os.environ.get("FUZZ_SCALE", "1"))  # FUZZ_SEED=23 FUZZ_SCALE=3: a fresh, larger draw for a local hunt
     for name in OPS:
         gen, fn, n, diff = OPS[name]
+        n = max(1, int(n * scale))
         made = 0
         tries = 0
         while made < n and tries < 20 * n:
