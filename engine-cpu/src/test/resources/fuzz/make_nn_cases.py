@@ -40,6 +40,10 @@
 #   computed on the input with a batch dim of 1.
 # - an empty-batch convolution with a non-contiguous weight: 1.13 fails viewing the weight, 2.x clones it (computed with
 #   the weight made contiguous, marked).
+# - cosine_similarity: 2.x's composition (norms clamped in place under no_grad), computed here as 2.x writes it.
+# - max_pool1d with an empty output: 2.x's check_max_pool1d refuses it ("Invalid computed output size: 0").
+# - smooth_l1_loss with beta 0 is l1_loss in 2.x's F.smooth_l1_loss; pad's "Padding length should be less than or equal
+#   to two times the input dimension ..." is 2.x's message (1.13: "Padding length too large").
 # - layer_norm of float16/bfloat16: 2.x computes in float32 and rounds once (1.13 rounds its statistics): computed here
 #   in float32 and rounded, marked.
 # - Ember's indexPut (out of place) is torch.index_put when every entry is an index tensor, a full slice or an ellipsis
@@ -156,7 +160,15 @@ def pool1d_gen():
     return [x, ('i', k), ('i', pick(1, 2, 3)), ('i', pad), ('i', pick(1, 1, 2)), ('b', rng.random() < 0.4)]
 
 
-op('F.maxPool1d', pool1d_gen, lambda x, k, s, p, d, c: F.max_pool1d(x, k, s, p, d, c), n=7)
+def max_pool1d(x, k, s, p, d, c):
+    r = F.max_pool1d(x, k, s, p, d, c)
+    if r.size(-1) == 0:
+        # 2.x's check_max_pool1d refuses an empty output (OW > 0); 1.13 returns it
+        raise RuntimeError('max_pool1d() Invalid computed output size: 0')
+    return r
+
+
+op('F.maxPool1d', pool1d_gen, max_pool1d, n=7)
 op('F.maxPool1dWithIndices', pool1d_gen,
    lambda x, k, s, p, d, c: F.max_pool1d(x, k, s, p, d, c, return_indices=True), n=4)
 
@@ -436,8 +448,14 @@ def pair_gen(target_grad=True, target_pool=None, extra=()):
 
 op('F.mseLoss', pair_gen(), lambda x, t, r: F.mse_loss(x, t, reduction=r), n=5)
 op('F.l1Loss', pair_gen(), lambda x, t, r: F.l1_loss(x, t, reduction=r), n=5)
-op('F.smoothL1Loss', pair_gen(extra=((1.0, 0.5, 2.0, 0.0),)), lambda x, t, r, b: F.smooth_l1_loss(x, t, reduction=r,
-                                                                                                    beta=b), n=6)
+def smooth_l1(x, t, r, b):
+    # 2.x's F.smooth_l1_loss with beta 0 is l1_loss (1.13 runs the smooth_l1 kernel, whose gradient at x == t is -1)
+    if b == 0.0:
+        return F.l1_loss(x, t, reduction=r)
+    return F.smooth_l1_loss(x, t, reduction=r, beta=b)
+
+
+op('F.smoothL1Loss', pair_gen(extra=((1.0, 0.5, 2.0, 0.0),)), smooth_l1, n=6)
 op('F.huberLoss', pair_gen(extra=((1.0, 0.5, 2.0),)), lambda x, t, r, d: F.huber_loss(x, t, reduction=r, delta=d), n=5)
 
 
@@ -520,6 +538,10 @@ def pad_gen():
 
 
 def pad_fn(x, p, m, v=None):
+    if len(p) > 2 * x.dim():
+        # 2.x's message (1.13: "Padding length too large")
+        raise RuntimeError('Padding length should be less than or equal to two times the input dimension but got '
+                           'padding length %d and input of dimension %d' % (len(p), x.dim()))
     if m == 'circular' and x.dim() == len(p) // 2 + 1:
         # 2.x pads an input without a batch dim circularly (_pad_circular: 1 or 2 non-padded dims); 1.13 refuses it
         # ("Invalid padding size"): computed on the input with a batch dim of 1
@@ -609,7 +631,19 @@ def cos_gen():
     return [T(dt, shape), T(dt, s2), ('i', pick(-1, 0)), ('D', pick(1e-8, 0.5))]
 
 
-op('F.cosineSimilarity', cos_gen, lambda a, b, d, e: F.cosine_similarity(a, b, d, e), n=5)
+def cosine_similarity(x1, x2, dim, eps):
+    # 2.x's cosine_similarity (Distance.cpp): each input divided by its 2-norm cloned and clamped at eps in place under
+    # no_grad, so the gradient flows through the unclamped norm; 1.13's C++ differs where a norm is below eps
+    x1, x2 = torch.broadcast_tensors(x1, x2)
+    n1 = torch.linalg.vector_norm(x1, 2, dim=dim, keepdim=True).clone()
+    n2 = torch.linalg.vector_norm(x2, 2, dim=dim, keepdim=True).clone()
+    with torch.no_grad():
+        n1.clamp_min_(eps)
+        n2.clamp_min_(eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+op('F.cosineSimilarity', cos_gen, cosine_similarity, n=5)
 
 
 def pdist_gen():
@@ -772,7 +806,25 @@ def index_put_fn(out_of_place):
     def f(t, ents, v, acc):
         if out_of_place and index_put_simple(ents):
             vt = v if isinstance(v, torch.Tensor) else torch.tensor(v, dtype=t.dtype)
-            return torch.index_put(t, index_put_tensors(t, ents), vt, accumulate=acc)
+            idx = index_put_tensors(t, ents)
+            if all(i is not None for i in idx):
+                return torch.index_put(t, idx, vt, accumulate=acc)
+            # 1.13's Python torch.index_put takes no None: the same write through x[key] = v, with index_put's own
+            # value check (no stripping of leading ones) on the result's shape (index tensors as zeros: same shape)
+            shape_key = tuple(torch.zeros_like(k) if isinstance(k, torch.Tensor) and k.dtype != torch.bool else k
+                              for k in py_key(ents))
+            rshape = list(t.detach()[shape_key].shape)
+            try:
+                torch.empty(list(vt.shape)).expand(rshape)
+            except RuntimeError:
+                raise RuntimeError('shape mismatch: value tensor of shape %s cannot be broadcast to indexing result of '
+                                   'shape %s' % (list(vt.shape), rshape))
+            r = t.clone()
+            if acc:
+                r[py_key(ents)] += vt.expand(rshape)
+            else:
+                r[py_key(ents)] = vt.expand(rshape)
+            return r
         r = t.clone() if out_of_place else t
         key = py_key(ents)
         if acc:
@@ -992,6 +1044,10 @@ def run(name, args):
     want_grad = diff and any(t.dtype == 'float64' and not t.frozen for t in tensors)
     lines = []
     mats = materialize(args, want_grad)
+    if name == '@write':
+        # x as a leaf that is not a view: TArg.make's reshape makes a view, which PyTorch's in-place check names "a view
+        # of a leaf Variable"; Ember's tests build leaves from flat data too and expect the leaf message (reported)
+        tensors[0].base = mats[0] = mats[0].detach().clone().requires_grad_(mats[0].requires_grad)
     for tag, v in args:  # index tensors never require grad
         if tag == 'Ix':
             for kind, p in v:
