@@ -54,6 +54,9 @@ CASES = [
                                                ('D', 1.0)]),
     ('copy_slices_version_message_pre', '@write', [T('float64', [4], [1.0, -2.0, 0.5, 3.0]), ('s', 'pre'),
                                                    ('s', 'square'), ('s', 'narrow 0 1 2'), ('s', 'zero_')]),
+    # ... and CopyBackwards (copy_ into a tensor that is not a view) as torch::autograd::CopyBackwards
+    ('copy_backwards_version_message', '@write', [T('float64', [3], [1.0, -2.0, 0.5]), ('s', 'pre'), ('s', 'square'),
+                                                  ('s', '-'), ('s', 'copy_'), T('float64', [3], [0.25, 0.5, 2.0])]),
 ]
 
 

@@ -79,10 +79,11 @@ final class SavedTensor {
 
     /**
      * A node as PyTorch's message names it ({@code node->name()}): the generated nodes by their Python names, CopySlices
-     * (a C++ class of torch::autograd, not generated) as {@code torch::autograd::CopySlices}.
+     * and CopyBackwards (C++ classes of torch::autograd, not generated) as {@code torch::autograd::CopySlices} and
+     * {@code torch::autograd::CopyBackwards}.
      */
     private static String cppName(Node node) {
         String name = node.name();
-        return name.equals("CopySlices") ? "torch::autograd::CopySlices" : name;
+        return name.equals("CopySlices") || name.equals("CopyBackwards") ? "torch::autograd::" + name : name;
     }
 }

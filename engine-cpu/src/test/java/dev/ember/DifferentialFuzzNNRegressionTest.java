@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * against PyTorch's result or message ({@code fuzz/make_nn_regressions.py}, replayed by {@link FuzzCaseRunner}):
  * {@code x[basic index] = v} copying a one-element value that is not 0-dim (so an overlapping destination is refused) and
  * expanding the value with expand's message, index_put_'s index and value checks before its overlap refusal, and the
- * version-counter message naming CopySlices as PyTorch does.
+ * version-counter message naming CopySlices and CopyBackwards as PyTorch does.
  */
 class DifferentialFuzzNNRegressionTest {
     private static final Map<String, ReferenceCases.Case> CASES = new LinkedHashMap<>();
@@ -57,5 +57,6 @@ class DifferentialFuzzNNRegressionTest {
     @Test
     void versionCounterMessageNamesCopySlicesAsPyTorch() {
         cases("copy_slices_");
+        cases("copy_backwards_");
     }
 }
