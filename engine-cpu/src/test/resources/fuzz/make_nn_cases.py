@@ -20,6 +20,7 @@
 #                            ("leaf"); each write: target.<view steps>.<method>(args); out0 = y + s if a saver, else y
 #                          gradients of sum(out0 * w) w.r.t. x and the float64 tensor arguments of the writes.
 #   errorat backward       the error comes from out0's backward (the version counter), not from the forward
+#   after<i> ...           tensor argument i's base after the call (batch_norm's and instance_norm's running statistics)
 #   requiresgrad           the float64 inputs (not frozen) require grad though no gradient is compared (error cases)
 #
 # 1.13 vs 2.x (Ember follows 2.x), and what is left out:
@@ -40,6 +41,7 @@
 #   computed on the input with a batch dim of 1.
 # - an empty-batch convolution with a non-contiguous weight: 1.13 fails viewing the weight, 2.x clones it (computed with
 #   the weight made contiguous, marked).
+# - reflection_pad1d's "input (W: 3) is too small" (1.13: "2input (W: 3)is too small").
 # - cosine_similarity: 2.x's composition (norms clamped in place under no_grad), computed here as 2.x writes it.
 # - max_pool1d with an empty output: 2.x's check_max_pool1d refuses it ("Invalid computed output size: 0").
 # - smooth_l1_loss with beta 0 is l1_loss in 2.x's F.smooth_l1_loss; pad's "Padding length should be less than or equal
@@ -1018,6 +1020,215 @@ def scatter_empty_gen():
 op('scatter', scatter_empty_gen, lambda t, d, i, v: torch.scatter(t, d, i, v), n=6, diff=False)
 
 
+# ---- more attention shapes, and bad input (PyTorch's message; added after the first set so its draws stay) ----
+
+def sdpa4_gen():
+    dt = F64()
+    b, h, l, s, e = pick(1, 2), pick(1, 2), pick(1, 3), pick(2, 3), pick(2, 3)
+    q, k, v = T(dt, [b, h, l, e]), T(dt, [b, h, s, e]), T(dt, [b, h, s, pick(1, 2)])
+    mask = T(dt, pick([l, s], [1, 1, l, s], [b, 1, 1, s]), pool=[0.0, -1.0, 0.5]) if rng.random() < 0.5 else ('N', None)
+    causal = mask[0] == 'N' and rng.random() < 0.5
+    return [q, k, v, mask, ('D', 0.0), ('b', causal), ('D', pick(0.5, 1.0)) if rng.random() < 0.4 else ('N', None)]
+
+
+op('F.scaledDotProductAttention:4d', sdpa4_gen, sdpa, n=8)
+
+
+def bad(gen_ok, tweak):
+    """Arguments from gen_ok() changed by tweak(args) into a call PyTorch refuses (or, rarely, still accepts)."""
+    def g():
+        args = gen_ok()
+        tweak(args)
+        return args
+    return g
+
+
+def _set(i, v):
+    def t(args):
+        args[i] = v
+    return t
+
+
+def _conv_bad(args):
+    k = rng.randrange(4)
+    if k == 0:
+        args[3] = ('il', [0] * len(args[3][1]))  # stride 0
+    elif k == 1:
+        args[4] = ('il', [-1] * len(args[4][1]))  # negative padding
+    elif k == 2:
+        args[6] = ('i', 3)  # groups not dividing the channels
+    else:
+        # (not dilation 0: PyTorch refuses only a negative one and 1.13's backends then differ, computing or refusing
+        # in three wordings; Ember refuses it)
+        args[3] = ('il', [-1] * len(args[3][1]))  # negative stride
+
+
+op('F.conv2d:bad', bad(conv_gen(2), _conv_bad), lambda x, w, b, s, p, d, g: F.conv2d(x, w, b, s, p, d, g), n=6)
+
+
+def _conv_same_bad(args):
+    args[3] = ('il', [2] * len(args[3][1]))  # "same" with a stride
+
+
+op('F.conv1d:samebad', bad(conv_gen(1, string_pad=True), _conv_same_bad),
+   lambda x, w, b, s, p, d, g: F.conv1d(x, w, b, s, p, d, g), n=2)
+
+
+def _pool_bad(args):
+    k = rng.randrange(3)
+    if k == 0:
+        args[3] = ('il', [3, 3])  # padding above half the kernel
+    elif k == 1:
+        args[1] = ('il', [0, 2])  # kernel 0
+    else:
+        args[2] = ('il', [1, 0])  # stride 0
+
+
+def max_pool2d_2x(x, k, s, p, d, c):
+    try:
+        return F.max_pool2d(x, k, s or None, p, d, c)
+    except RuntimeError as e:
+        if 'pad should be at most half of kernel size' not in str(e):
+            raise
+        # 2.x's pooling_output_shape checks the pad against the dilated kernel, height first, in its own words
+        # (these pads exceed it in 2.x too)
+        raise RuntimeError('pad should be at most half of effective kernel size, but got pad=%d, kernel_size=%d and '
+                           'dilation=%d' % (p[0], k[0], d[0]))
+
+
+op('F.maxPool2d:bad', bad(pool2d_gen(), _pool_bad), max_pool2d_2x, n=4)
+op('F.avgPool2d:bad', bad(pool2d_gen(avg=True, divisor=True), lambda a: a.__setitem__(6, ('i', 0))),
+   lambda x, k, s, p, c, i, dv: F.avg_pool2d(x, k, s or None, p, c, i, dv), n=2)
+
+
+def bn_bad_gen():
+    c = pick(2, 3)
+    dt = F64()
+    k = rng.randrange(3)
+    if k == 0:  # one value per channel in training
+        return [T(dt, pick([1, c], [1, c, 1])), ('N', None), ('N', None), ('N', None), ('N', None), ('b', True),
+                ('D', 0.1), ('D', 1e-5)]
+    if k == 1:  # running stats of the wrong size
+        return [T(dt, [2, c]), T(dt, [c + 1], view=False, frozen=True),
+                T(dt, [c + 1], view=False, positive=True, frozen=True), ('N', None), ('N', None), ('b', False),
+                ('D', 0.1), ('D', 1e-5)]
+    return [T(dt, [2, c]), ('N', None), ('N', None), T(dt, [c + 1]), ('N', None), ('b', True), ('D', 0.1), ('D', 1e-5)]
+
+
+op('F.batchNorm:bad', bn_bad_gen, lambda x, rm, rv, w, b, tr, m, e: F.batch_norm(x, rm, rv, w, b, tr, m, e), n=5)
+
+
+def ln_bad_gen():
+    dt = F64()
+    shape = pick([2, 3], [2, 3, 2])
+    ns = pick([4], [shape[-1], 5], [3, 3])
+    return [T(dt, shape), ('il', ns), ('N', None), ('N', None), ('D', 1e-5)]
+
+
+op('F.layerNorm:bad', ln_bad_gen, lambda x, ns, w, b, e: F.layer_norm(x, ns, w, b, e), n=3)
+
+
+def ce_bad_gen():
+    args = ce_gen()()
+    k = rng.randrange(3)
+    if k == 0:
+        # label smoothing above 1 (PyTorch ignores a negative one, which Ember refuses deliberately: nn/Checks
+        # labelSmoothing, documented there; not drawn)
+        args[5] = ('D', pick(1.25, 1.5))
+    elif k == 1:
+        args[1] = T('float64', [pick(1, 2), 5], frozen=True)  # probabilities of another shape
+    else:
+        args[1] = IDX([7], 2)  # a target of another batch size
+    return args
+
+
+op('F.crossEntropy:bad', ce_bad_gen, lambda x, t, w, r, ii, ls: F.cross_entropy(x, t, w, None, ii, None, r, ls), n=6)
+
+
+def nll_bad_gen():
+    c = pick(2, 3)
+    k = rng.randrange(2)
+    if k == 0:
+        return [T('float64', [2, c]), T('float64', [2], frozen=True, pool=[0.0, 1.0]), ('N', None), ('s', 'mean'),
+                ('L', -100)]
+    return [T('float64', [2, c]), IDX([2], c), T('float64', [c + 1], positive=True, frozen=True), ('s', 'mean'),
+            ('L', -100)]
+
+
+op('F.nllLoss:bad', nll_bad_gen, lambda x, t, w, r, ii: F.nll_loss(x, t, w, None, ii, None, r), n=3)
+
+
+def emb_bad_gen():
+    args = emb_gen()
+    n = args[1][1].base_shape[0]
+    args[0] = IDX(pick([2], [3]), n, view=False)
+    args[0][1].vals[0] = pick(n, -1)
+    return args
+
+
+op('F.embedding:bad', emb_bad_gen, lambda i, w, p, mn, nt, s: F.embedding(i, w, p, mn, nt, s), n=3)
+
+
+def onehot_bad_gen():
+    t = IDX([3], 3)
+    if rng.random() < 0.5:
+        t[1].vals[0] = -1
+        return [t]
+    return [t, ('L', 1)]
+
+
+op('F.oneHot:bad', onehot_bad_gen, lambda t, n=-1: F.one_hot(t, n), n=3, diff=False)
+
+
+def misc_bad_gen():
+    return [T('float64', [1, 3, 2, 2]), ('i', 2)]
+
+
+op('F.pixelShuffle:bad', misc_bad_gen, lambda x, r: F.pixel_shuffle(x, r), n=1)
+
+
+def pad_2x(x, p, m, v=None):
+    try:
+        return pad_fn(x, p, m, v)
+    except RuntimeError as e:
+        if not str(e).startswith('2input (W: '):
+            raise
+        # 1.13's reflection_pad1d words it "2input (W: 3)is too small"; 2.x (and Ember) "input (W: 3) is too small"
+        raise RuntimeError(str(e)[1:].replace(')is too small', ') is too small'))
+
+
+def pad_bad_gen():
+    mode = pick('reflect', 'replicate', 'circular')
+    x = T('float64', [1, 2, 3])
+    return [x, ('il', pick([3, 0], [0, 4], [-4, 0])), ('s', mode)]
+
+
+op('F.pad:bad', pad_bad_gen, pad_2x, n=4)
+
+
+def linear_bad_gen():
+    return [T('float64', [2, 3]), T('float64', [2, 4]), ('N', None)]
+
+
+op('F.linear:bad', linear_bad_gen, lambda x, w, b: F.linear(x, w, b), n=1)
+
+
+def softmax_bad_gen():
+    return [T('float64', [2, 3]), ('i', pick(2, -3))]
+
+
+op('F.softmax:bad', softmax_bad_gen, lambda x, d: F.softmax(x, d), n=2)
+
+
+def sdpa_bad_gen():
+    dt = F64()
+    return [T(dt, [1, 2, 3]), T(dt, [1, 2, pick(2, 4)]), T(dt, [1, 2, 2]), ('N', None), ('D', 0.0), ('b', False),
+            ('N', None)]
+
+
+op('F.scaledDotProductAttention:bad', sdpa_bad_gen, sdpa, n=2)
+
+
 # ---- running the cases ----
 
 def materialize(args, grad):
@@ -1087,6 +1298,11 @@ def NAME_(dt):
 def finish(name, args, tensors, res, want_grad, lines):
     for k, r in enumerate(res):
         lines.append('out%d %s' % (k, mc.fmt_tensor(r)))
+    if name.split(':')[0] in ('F.batchNorm', 'F.instanceNorm'):
+        # the running statistics the call updated in place (training / use_input_stats)
+        for i, t in enumerate(tensors):
+            if t.frozen and t.dtype.startswith('float'):
+                lines.append('after%d %s' % (i, mc.fmt_tensor(t.base)))
     if name.endswith('_') and tensors[0].steps:
         lines.append('base0 ' + mc.fmt_tensor(tensors[0].base))
     if want_grad and res[0].requires_grad and res[0].dtype == torch.float64:

@@ -226,6 +226,16 @@ final class FuzzCaseRunner {
                 problems.add(p);
             }
         }
+        for (int i = 0; i < tensors.size(); i++) {
+            // an argument the call updates in place (running statistics)
+            if (c.get("after" + i) != null) {
+                String p = compare("argument " + i + " after the call", expectedTensor(c.get("after" + i)),
+                        tensors.get(i).base);
+                if (p != null) {
+                    problems.add(p);
+                }
+            }
+        }
         if (c.get("base0") != null) {
             String p = compare("base0 after the write", expectedTensor(c.get("base0")), tensors.get(0).base);
             if (p != null) {
