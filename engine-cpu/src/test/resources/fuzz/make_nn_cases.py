@@ -22,6 +22,9 @@
 #   errorat backward       the error comes from out0's backward (the version counter), not from the forward
 #   after<i> ...           tensor argument i's base after the call (batch_norm's and instance_norm's running statistics)
 #   requiresgrad           the float64 inputs (not frozen) require grad though no gradient is compared (error cases)
+#   fn <node>              out0's grad_fn, only with FUZZ_FN=1 for a local check: 1.13's names, which differ from 2.x's
+#                          (and Ember's) for prelu (PreluKernelBackward0), interpolate (Upsample*Backward0), bilinear
+#                          (ViewBackward0), rms_norm (2.x's fused node); seed 22 showed no other difference
 #
 # 1.13 vs 2.x (Ember follows 2.x), and what is left out:
 # - float16/bfloat16 nn ops 1.13 has no CPU kernel for are left out (2.x's CPU half kernels differ by op and version);
@@ -1305,6 +1308,8 @@ def finish(name, args, tensors, res, want_grad, lines):
                 lines.append('after%d %s' % (i, mc.fmt_tensor(t.base)))
     if name.endswith('_') and tensors[0].steps:
         lines.append('base0 ' + mc.fmt_tensor(tensors[0].base))
+    if want_grad and res[0].requires_grad and res[0].dtype == torch.float64 and os.environ.get('FUZZ_FN'):
+        lines.append('fn ' + type(res[0].grad_fn).__name__)
     if want_grad and res[0].requires_grad and res[0].dtype == torch.float64:
         try:
             (res[0] * mc.weights(res[0])).sum().backward()

@@ -247,6 +247,10 @@ final class FuzzCaseRunner {
             if (!out.requiresGrad()) {
                 problems.add("out0 does not require grad");
             } else {
+                if (c.get("fn") != null && (out.gradFn() == null || !c.get("fn").equals(out.gradFn().name()))) {
+                    problems.add("grad_fn: PyTorch " + c.get("fn") + ", Ember "
+                            + (out.gradFn() == null ? "None" : out.gradFn().name()));
+                }
                 out.mul(weights(out.shape(), out.dtype())).sum().backward();
                 for (int i = 0; i < tensors.size(); i++) {
                     String g = c.get("grad" + i);
