@@ -57,6 +57,21 @@ CASES = [
     # ... and CopyBackwards (copy_ into a tensor that is not a view) as torch::autograd::CopyBackwards
     ('copy_backwards_version_message', '@write', [T('float64', [3], [1.0, -2.0, 0.5]), ('s', 'pre'), ('s', 'square'),
                                                   ('s', '-'), ('s', 'copy_'), T('float64', [3], [0.25, 0.5, 2.0])]),
+    # nll_loss's autograd check of a weight that requires grad comes before the kernel's target and weight checks
+    ('nll_weight_grad_before_target_type', 'F.nllLoss', [T('float64', [2, 3], [0.5, -1.0, 2.0, 0.25, 1.5, -0.5]),
+                                                          T('float64', [2], [0.0, 1.0], frozen=True),
+                                                          T('float64', [3], [1.0, 2.0, 0.5]), ('s', 'mean'), ('L', -100)]),
+    ('nll_weight_grad_before_weight_size', 'F.nllLoss', [T('float64', [2, 3], [0.5, -1.0, 2.0, 0.25, 1.5, -0.5]),
+                                                         T('int64', [2], [0, 2], frozen=True),
+                                                         T('float64', [4], [1.0, 2.0, 0.5, 1.0]), ('s', 'sum'),
+                                                         ('L', -100)]),
+    ('nll_weight_grad_before_multi_target', 'F.crossEntropy', [
+        T('float64', [5], [-0.5, -2.0, -1.0, 2.0, 1.5], 'narrow 0 1 3'),
+        T('float64', [2, 5], [2.0, -1.5, 3.0, 1.0, 0.25, -1.0, 2.0, -1.0, 0.25, 3.0], 'permute 1 0', frozen=True),
+        T('float64', [], [3.25], 'expand 3'), ('s', 'sum'), ('L', 1), ('D', 0.25)]),
+    ('nll_weight_grad_after_batch_size', 'F.nllLoss', [T('float64', [2, 3], [0.5, -1.0, 2.0, 0.25, 1.5, -0.5]),
+                                                       T('int64', [3], [0, 2, 1], frozen=True),
+                                                       T('float64', [3], [1.0, 2.0, 0.5]), ('s', 'mean'), ('L', -100)]),
 ]
 
 

@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * against PyTorch's result or message ({@code fuzz/make_nn_regressions.py}, replayed by {@link FuzzCaseRunner}):
  * {@code x[basic index] = v} copying a one-element value that is not 0-dim (so an overlapping destination is refused) and
  * expanding the value with expand's message, index_put_'s index and value checks before its overlap refusal, and the
- * version-counter message naming CopySlices and CopyBackwards as PyTorch does.
+ * version-counter message naming CopySlices and CopyBackwards as PyTorch does, and nll_loss's refusal of a weight that
+ * requires grad (autograd's check) before its kernel's checks of the target and the weight.
  */
 class DifferentialFuzzNNRegressionTest {
     private static final Map<String, ReferenceCases.Case> CASES = new LinkedHashMap<>();
@@ -58,5 +59,10 @@ class DifferentialFuzzNNRegressionTest {
     void versionCounterMessageNamesCopySlicesAsPyTorch() {
         cases("copy_slices_");
         cases("copy_backwards_");
+    }
+
+    @Test
+    void nllLossRefusesAWeightThatRequiresGradBeforeTheKernelChecks() {
+        cases("nll_weight_grad_");
     }
 }
