@@ -233,7 +233,14 @@ def bn_gen():
     return [x, rm, rv, w, b, ('b', training), ('D', pick(0.1, 0.5)), ('D', pick(1e-5, 0.1))]
 
 
-op('F.batchNorm', bn_gen, lambda x, rm, rv, w, b, tr, m, e: F.batch_norm(x, rm, rv, w, b, tr, m, e), n=10)
+def contig(t):
+    return None if t is None else t.contiguous()
+
+
+# 1.13's CPU batch_norm reads a non-contiguous (expanded, sliced) weight or bias as if contiguous (garbage values and
+# gradients, a 1.13 bug; 2.x's kernel reads them through strided accessors): computed with contiguous copies
+op('F.batchNorm', bn_gen, lambda x, rm, rv, w, b, tr, m, e: F.batch_norm(x, rm, rv, contig(w), contig(b), tr, m, e),
+   n=10)
 
 
 def inorm_gen():
@@ -1256,6 +1263,9 @@ def run(name, args):
         if tag == 'Ix':
             tensors += [p[1] for kind, p in v if kind == 't']
     want_grad = diff and any(t.dtype == 'float64' and not t.frozen for t in tensors)
+    if name in ('F.hardshrink', 'F.softshrink') and any(isinstance(v, float) and math.isnan(v) for v in tensors[0].vals):
+        # their CPU backward at NaN differs between the vectorized (0) and the scalar (grad) loop: values only
+        want_grad = False
     lines = []
     mats = materialize(args, want_grad)
     if name == '@write':
