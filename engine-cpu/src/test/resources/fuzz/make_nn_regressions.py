@@ -46,6 +46,13 @@ CASES = [
     ('index_put_value_shape_before_overlap', 'indexPut_', [
         T('float64', [1, 3], [1.0, 2.0, 3.0], 'expand 2 3'), ('Ix', [I('int64', [2], [0, 1])]),
         T('float64', [4], [1.0, 2.0, 3.0, 4.0]), ('b', True)]),
+    # ... and the index bounds (the kernel's check) too: PyTorch only warns about the overlap
+    ('index_put_bounds_before_overlap', 'indexPut_', [
+        T('float32', [1], [-0.75], 'expand 1', 'expand 4'), ('Ix', [I('int32', [2], [4, 0])]), T('float32', [], [1.0]),
+        ('b', False)]),
+    ('index_put_bounds_before_overlap_2d', 'indexPut_', [
+        T('float64', [2, 1], [1.0, 2.0], 'expand 2 3'), ('Ix', [('all', None), I('int64', [1], [3])]),
+        T('float64', [], [1.0]), ('b', False)]),
     # the version-counter message names a saved output's node, CopySlices as PyTorch's node->name():
     # torch::autograd::CopySlices
     ('copy_slices_twice_saved_output_message', '@write', [T('float64', [3, 3], [-1.5, 3.0, 3.0, 2.0, -1.0, -0.75, -0.75, 0.25, 0.5]),

@@ -1352,18 +1352,18 @@ final class IndexingOps {
         if (!v.device.equals(view.device) && v.dim() == 0 && v.device.isCpu()) {
             v = v.to(view.device); // a 0-dim CPU value goes with a tensor on any device, as PyTorch moves it
         }
-        // autograd's checks first; PyTorch's index_put_ then checks the indices and values (make_info, the iterator)
-        // and only warns about an overlapping self, which Ember refuses after those checks
+        // autograd's checks first; PyTorch's index_put_ then checks the indices and values (make_info, the iterator,
+        // the kernel's bounds) and only warns about an overlapping self, which Ember refuses after those checks
         InplaceOps.checkInplace(view, List.of(v), false);
         Tensor[] perDim = expandIndices(view, s);
         Advanced a = new Advanced(view, perDim);
         checkPutValues(a, v, view.dtype);
-        InplaceOps.checkNoSelfOverlap(view);
         ArithmeticOps.checkSameDevice(view, v);
         Tensor lin;
         try (GradMode off = Ember.noGrad()) {
             lin = a.linear();
         }
+        InplaceOps.checkNoSelfOverlap(view);
         Tensor value = v;
         int[] block = a.blockShape(view.shape, (int) Layout.numel(a.sizesAsInts()));
         int[] blockStrides = a.perm == null ? Shapes.viewStrides(view.shape, view.layout.strides(), block) : null;

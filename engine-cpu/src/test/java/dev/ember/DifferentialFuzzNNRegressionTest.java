@@ -53,6 +53,7 @@ class DifferentialFuzzNNRegressionTest {
     void indexPutChecksIndicesAndValuesBeforeTheOverlap() {
         cases("index_put_index_shapes_before_overlap");
         cases("index_put_value_shape_before_overlap");
+        cases("index_put_bounds_before_overlap");
     }
 
     @Test
