@@ -165,11 +165,25 @@ def pool1d_gen():
     return [x, ('i', k), ('i', pick(1, 2, 3)), ('i', pad), ('i', pick(1, 1, 2)), ('b', rng.random() < 0.4)]
 
 
+def pooling_output_shape(size, k, p, s, d, ceil):
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)) // s + 1
+    if ceil and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
 def max_pool1d(x, k, s, p, d, c):
-    r = F.max_pool1d(x, k, s, p, d, c)
-    if r.size(-1) == 0:
-        # 2.x's check_max_pool1d refuses an empty output (OW > 0); 1.13 returns it
-        raise RuntimeError('max_pool1d() Invalid computed output size: 0')
+    # 2.x's max_pool1d starts with check_max_pool1d, which refuses an output size below 1 whether or not the input
+    # requires grad; 1.13 returns an empty output, or (requiring grad) fails later in max_pool1d_with_indices's words
+    try:
+        r = F.max_pool1d(x, k, s, p, d, c)
+    except RuntimeError as e:
+        if 'Output size is too small' not in str(e):
+            raise
+        r = None
+    if r is None or r.size(-1) == 0:
+        raise RuntimeError('max_pool1d() Invalid computed output size: %d'
+                           % pooling_output_shape(x.size(-1), k, p, s or k, d, c))
     return r
 
 
