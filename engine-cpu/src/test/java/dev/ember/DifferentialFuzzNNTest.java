@@ -29,11 +29,7 @@ class DifferentialFuzzNNTest {
      * Cases known to fail, by id, with the reason (engine fixes too large for the session that added them); a case
      * listed here that passes is reported too, so the list shrinks as the engine is fixed.
      */
-    private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of(
-            "460", "x[mask2d, None]: PyTorch's applySlicing advances one dimension per tensor index, a multi-dimensional"
-                    + " bool mask included (TensorIndexing.h recordTensorIndex, pytorch/pytorch#71673), so the None lands"
-                    + " inside the mask's dimensions and the mask no longer matches; Ember advances past all the mask's"
-                    + " dimensions (NumPy's rule) and indexes: a deviation to decide on, left as is"));
+    private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of());
 
     @Test
     void everyCaseMatchesPyTorch() {
