@@ -93,10 +93,36 @@ CASES = [
     ('nan_to_num_float16_defaults', 'nanToNum', [T('float16', [4], [0.3, float('inf'), float('-inf'), float('nan')])]),
     ('nan_to_num_bfloat16_defaults', 'nanToNum', [T('bfloat16', [3], [float('inf'), float('-inf'), 1.5],
                                                     'slice 0 0 3 1')]),
-    # KNOWN DEVIATION (expected failure): PyTorch's var_mean/std_mean mean is a Welford running mean, NaN once an
-    # infinity is followed by another element (inf + (x - inf) / n); Ember's is the plain mean (inf)
-    ('xfail_var_mean_welford_inf', 'varMean', [T('float64', [3], [float('inf'), 1.0, 2.0]), ('il', [0]), ('i', 1),
-                                               ('b', False)]),
+    # var_mean/std_mean's mean is PyTorch's Welford running mean: NaN once an infinity is followed by another element
+    # (inf + (x - inf) / n), the plain mean (inf) when the infinity is the element visited last (the last index of
+    # every reduced dim, whatever the order of the loops)
+    ('var_mean_welford_inf', 'varMean', [T('float64', [3], [float('inf'), 1.0, 2.0]), ('il', [0]), ('i', 1),
+                                         ('b', False)]),
+    ('var_mean_welford_inf_last', 'varMean', [T('float64', [3], [1.0, 2.0, float('inf')]), ('il', [0]), ('i', 1),
+                                              ('b', False)]),
+    ('var_mean_welford_inf_rows', 'varMean', [T('float32', [2, 3], [float('-inf'), 1.0, 2.0, 1.0, 2.0, float('inf')]),
+                                              ('il', [1]), ('i', 0), ('b', True)]),
+    ('var_mean_welford_inf_permuted_all', 'varMean', [T('float64', [2, 3], [1.0, 2.0, float('inf'), 3.0, 4.0, 5.0],
+                                                        'permute 1 0'), ('il', []), ('i', 1), ('b', False)]),
+    ('var_mean_welford_inf_columns', 'stdMean', [T('float64', [2, 3], [1.0, float('inf'), 2.0, float('-inf'), 3.0, 4.0]),
+                                                 ('il', [0]), ('i', 1), ('b', False)]),
+    ('var_mean_welford_inf_last_of_both_dims', 'stdMean', [T('float64', [2, 2], [1.0, 2.0, 3.0, float('inf')]),
+                                                           ('il', [0, 1]), ('i', 1), ('b', False)]),
+    # fmod_/remainder_ by an integer tensor of zeros that broadcasts past self: the iterator's shape message first
+    ('fmod_inplace_int_by_zero_shape_first', 'fmod_', [T('int64', [3], [-2, 0, -1]), T('int64', [3, 3], [0] * 9)]),
+    ('remainder_inplace_int_by_zero_shape_first', 'remainder_', [T('int32', [2, 1], [5, 7]), T('int32', [2, 2],
+                                                                                              [0, 0, 0, 0])]),
+    ('fmod_inplace_int_by_zero_same_shape', 'fmod_', [T('int8', [2], [5, 7]), T('int8', [2], [1, 0])]),
+    # scatter's number is converted in the kernel: any number with an empty index, the bounds message before the
+    # overflow one
+    ('scatter_value_empty_index_out_of_range', 'scatter:value', [T('uint8', [2, 3], [255, 3, 2, 200, 9, 5]), ('i', 0),
+                                                                 T('int64', [0, 3], []), ('D', 300.0)]),
+    ('scatter_value_empty_index_float_overflow', 'scatter:value', [T('float32', [3], [1.0, 2.0, 3.0]), ('i', 0),
+                                                                   T('int64', [0], []), ('D', 1e40)]),
+    ('scatter_value_bounds_before_overflow', 'scatter:value', [T('uint8', [3], [1, 2, 3]), ('i', 0),
+                                                               T('int64', [1], [5]), ('D', 300.0)]),
+    ('scatter_value_overflow', 'scatter:value', [T('uint8', [3], [1, 2, 3]), ('i', 0), T('int64', [1], [0]),
+                                                 ('D', 300.0)]),
 ]
 
 

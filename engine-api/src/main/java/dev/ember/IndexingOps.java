@@ -314,6 +314,14 @@ final class IndexingOps {
                 false);
     }
 
+    /**
+     * scatter's number in self's type: PyTorch's scatter_fill converts it (with c10's overflow check) in its kernel,
+     * after the index bounds check and only when there is an index (an empty index takes any number).
+     */
+    private static Tensor fillValue(double value, Tensor self, Tensor index) {
+        return scalarOf(index.numel() == 0 ? 0.0 : value, self.dtype, self.device);
+    }
+
     /** The scatter family's kernel into {@code dst} (its own storage or self's), src null for {@code value}. */
     private static void scatterInto(Tensor dst, int d, Tensor index, Tensor src, Tensor value, ScatterReduce reduce,
                                     boolean includeSelf) {
@@ -344,8 +352,8 @@ final class IndexingOps {
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, null);
         ArithmeticOps.checkSameDevice(self, index);
-        Tensor v = scalarOf(value, self.dtype, self.device);
         checkScatterValues(self, d, index);
+        Tensor v = fillValue(value, self, index);
         Tensor out = copyOf(self);
         scatterInto(out, d, index, null, v, ScatterReduce.NONE, true);
         return ArithmeticOps.record(out, "ScatterBackward1", new Tensor[] {self}, node -> {
@@ -369,8 +377,8 @@ final class IndexingOps {
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, null);
         ArithmeticOps.checkSameDevice(self, index);
-        Tensor v = scalarOf(value, self.dtype, self.device);
         checkScatterValues(self, d, index);
+        Tensor v = fillValue(value, self, index);
         return inplace(self, List.of(), old -> scatter(old, d, index, value),
                 () -> scatterInto(self, d, index, null, v, ScatterReduce.NONE, true), index);
     }
@@ -1313,19 +1321,24 @@ final class IndexingOps {
         }
         Sliced s = applySlicing(self, indices);
         Tensor view = s.view;
+        Tensor given = values;
         if (!accumulate) {
             // x[...] = v: PyTorch's setitem views the value without its leading size-1 dimensions (slicePrefix1sSize)
             values = dropLeadingOnes(values);
         }
         if (s.tensors.isEmpty()) {
             // only ints, slices, None and ellipsis: the values go into a view (CopySlices when it records), as PyTorch's
-            // copy_to: copy_ of the same shape, fill_ of a 0-dim CPU value, else copy_ of the value broadcast
+            // copy_to: copy_ of the same shape, fill_ of a 0-dim CPU value (as given: a [1] value is copied, so an
+            // overlapping view is refused), else copy_ of the value (without its leading ones) expanded to the view
+            // (expand's message when it cannot be)
             if (accumulate) {
                 view.add_(values);
-            } else if (!Arrays.equals(values.shape, view.shape) && values.dim() == 0 && values.device.isCpu()) {
-                InplaceOps.fillTensor_(view, values);
+            } else if (Arrays.equals(given.shape, view.shape)) {
+                view.copy_(given);
+            } else if (given.dim() == 0 && given.device.isCpu()) {
+                InplaceOps.fillTensor_(view, given);
             } else {
-                view.copy_(values);
+                view.copy_(values.expand(view.shape));
             }
             return self;
         }
@@ -1339,7 +1352,9 @@ final class IndexingOps {
         if (!v.device.equals(view.device) && v.dim() == 0 && v.device.isCpu()) {
             v = v.to(view.device); // a 0-dim CPU value goes with a tensor on any device, as PyTorch moves it
         }
-        InplaceOps.checkInplace(view, List.of(v));
+        // autograd's checks first; PyTorch's index_put_ then checks the indices and values (make_info, the iterator,
+        // the kernel's bounds) and only warns about an overlapping self, which Ember refuses after those checks
+        InplaceOps.checkInplace(view, List.of(v), false);
         Tensor[] perDim = expandIndices(view, s);
         Advanced a = new Advanced(view, perDim);
         checkPutValues(a, v, view.dtype);
@@ -1348,6 +1363,7 @@ final class IndexingOps {
         try (GradMode off = Ember.noGrad()) {
             lin = a.linear();
         }
+        InplaceOps.checkNoSelfOverlap(view);
         Tensor value = v;
         int[] block = a.blockShape(view.shape, (int) Layout.numel(a.sizesAsInts()));
         int[] blockStrides = a.perm == null ? Shapes.viewStrides(view.shape, view.layout.strides(), block) : null;

@@ -67,7 +67,7 @@ final class InplaceOps {
      * PyTorch's {@code assert_no_internal_overlap}: a stride of 0 over a dimension of more than one element is refused,
      * except in an empty tensor, which PyTorch counts as contiguous (so non-overlapping): nothing is written.
      */
-    private static void checkNoSelfOverlap(Tensor self) {
+    static void checkNoSelfOverlap(Tensor self) {
         if (hasSelfOverlap(self)) {
             throw new IllegalArgumentException(SELF_OVERLAP);
         }
@@ -196,6 +196,26 @@ final class InplaceOps {
                         + Format.scalarType(r.dtype));
             }
             return r;
+        });
+    }
+
+    /**
+     * fmod_ / remainder_ by a tensor: PyTorch's iterator refuses an output shape other than the broadcast one before
+     * its kernel checks the integer divisors for zero, so the shape message comes first.
+     */
+    static Tensor shapeBeforeKernel_(Tensor self, Tensor other, Function<Tensor, Tensor> op) {
+        return inplace(self, List.of(other), t -> {
+            int[] b = null;
+            try {
+                b = Shapes.broadcast(self.shape, other.shape);
+            } catch (IllegalArgumentException e) {
+                // not broadcastable: the op's own broadcast message
+            }
+            if (b != null && !Arrays.equals(b, self.shape)) {
+                throw new IllegalArgumentException("output with shape " + Shapes.str(self.shape)
+                        + " doesn't match the broadcast shape " + Shapes.str(b));
+            }
+            return op.apply(t);
         });
     }
 

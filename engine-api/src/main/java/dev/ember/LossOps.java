@@ -139,6 +139,8 @@ final class LossOps {
     }
 
     private static Tensor nll(Tensor input, Tensor target, Tensor weight, int red, long ignoreIndex, boolean spatial) {
+        // autograd's check (VariableType) comes before the kernel's shape and type checks
+        checkNotDifferentiable(weight, spatial ? "nll_loss2d_forward" : "nll_loss_forward", "weight");
         int c;
         if (!spatial) {
             if (target.dim() > 1) {
@@ -183,7 +185,6 @@ final class LossOps {
         if (weight != null && weight.dtype != input.dtype) {
             throw new IllegalArgumentException("expected scalar type " + Format.scalarType(input.dtype) + " but found " + Format.scalarType(weight.dtype));
         }
-        checkNotDifferentiable(weight, spatial ? "nll_loss2d_forward" : "nll_loss_forward", "weight");
         int cd = input.dim() == 1 ? 0 : 1;
         int[] bshape = new int[input.dim()];
         Arrays.fill(bshape, 1);

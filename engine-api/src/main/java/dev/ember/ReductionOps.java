@@ -508,7 +508,7 @@ final class ReductionOps {
         Tensor v = varOrStdValue(a, dims, correction, keepdim, std);
         Tensor m;
         try (GradMode off = Ember.noGrad()) {
-            m = a.mean(over(dims), keepdim);
+            m = welfordInfinities(a, a.mean(over(dims), keepdim), dims, keepdim);
         }
         int[] kept = keptShape(a.shape, reducedMask(a.dim(), dims));
         int[] inShape = a.shape;
@@ -529,6 +529,31 @@ final class ReductionOps {
             };
         });
         return new Tensor[] {v, m};
+    }
+
+    /**
+     * PyTorch's var_mean/std_mean mean is Welford's running mean ({@code m += (x - m) / n}), which turns NaN once an
+     * infinity is followed by another element ({@code inf + (x - inf) / n}, also when partial means are combined); the
+     * element a reduction visits last, in any order of its loops, is the one at the last index of every reduced
+     * dimension. So {@code mean} is NaN where an infinity sits anywhere else in its group, otherwise the plain mean.
+     */
+    private static Tensor welfordInfinities(Tensor a, Tensor mean, int[] dims, boolean keepdim) {
+        if (a.numel() == 0 || allTrue(a.isinf().logicalNot())) {
+            return mean;
+        }
+        boolean[] mask = reducedMask(a.dim(), dims);
+        Tensor inf = a.isinf();
+        Tensor last = inf;
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i]) {
+                last = last.narrow(i, a.shape[i] - 1, 1);
+            }
+        }
+        Tensor early = inf.sum(over(dims), true).gt(ArithmeticOps.cast(last, DType.INT64));
+        if (!keepdim) {
+            early = early.reshape(mean.shape);
+        }
+        return ArithmeticOps.where(early, Creation.wrap(Double.NaN), mean);
     }
 
     private static long count(Tensor a, boolean[] mask) {

@@ -15,7 +15,7 @@ final class SavedTensor {
     SavedTensor(Tensor t, Node owner, boolean isOutput) {
         this.tensor = t;
         this.savedVersion = t.version();
-        this.owner = isOutput ? owner.name() : null;
+        this.owner = isOutput ? cppName(owner) : null;
         this.outputNr = t.outputNr;
     }
 
@@ -74,6 +74,16 @@ final class SavedTensor {
         } catch (IllegalStateException e) {
             now = t.gradFn; // a view whose history cannot be regenerated: the one it was made with
         }
-        return now == null ? "" : ", which is output " + t.outputNr + " of " + now.name() + ",";
+        return now == null ? "" : ", which is output " + t.outputNr + " of " + cppName(now) + ",";
+    }
+
+    /**
+     * A node as PyTorch's message names it ({@code node->name()}): the generated nodes by their Python names, CopySlices
+     * and CopyBackwards (C++ classes of torch::autograd, not generated) as {@code torch::autograd::CopySlices} and
+     * {@code torch::autograd::CopyBackwards}.
+     */
+    private static String cppName(Node node) {
+        String name = node.name();
+        return name.equals("CopySlices") || name.equals("CopyBackwards") ? "torch::autograd::" + name : name;
     }
 }

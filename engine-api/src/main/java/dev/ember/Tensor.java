@@ -5293,7 +5293,7 @@ public final class Tensor implements AutoCloseable {
     /** Python's modulus (sign of the divisor) in place, as {@code Tensor.remainder_} (RemainderBackward1). */
     public Tensor remainder_(Tensor other) {
         Args.require(other, "remainder_", "other", 1, "Tensor");
-        return InplaceOps.inplace(this, List.of(other), t -> t.remainder(other));
+        return InplaceOps.shapeBeforeKernel_(this, other, t -> t.remainder(other));
     }
 
     /** {@code remainder_} by a Java number (RemainderBackward0). */
@@ -5309,7 +5309,7 @@ public final class Tensor implements AutoCloseable {
     /** C's fmod (sign of the dividend) in place, as {@code Tensor.fmod_} (FmodBackward1). */
     public Tensor fmod_(Tensor other) {
         Args.require(other, "fmod_", "other", 1, "Tensor");
-        return InplaceOps.inplace(this, List.of(other), t -> t.fmod(other));
+        return InplaceOps.shapeBeforeKernel_(this, other, t -> t.fmod(other));
     }
 
     /** {@code fmod_} by a Java number (FmodBackward0). */

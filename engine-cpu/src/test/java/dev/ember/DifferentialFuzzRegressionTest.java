@@ -17,7 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * "Found dtype" message, the integral-number overloads of sub_/mul_/div/div_/clamp_, addcmul's value overflow check,
  * masked_fill_ into an expanded tensor, gcd/lcm operands in the result type, amax/amin's and vector_norm's messages for an
  * empty dim (named as given), addmm's fractional beta over an empty inner dim, integer division by zero checked per
- * element used, neg_'s bool check before the overlap check, and nan_to_num's defaults for float16/bfloat16.
+ * element used, neg_'s bool check before the overlap check, nan_to_num's defaults for float16/bfloat16; and round 2's
+ * leftovers of round 1: var_mean/std_mean's Welford mean of infinities, fmod_/remainder_'s shape check before the
+ * division by zero, scatter's number converted only when there is an index (after the bounds check).
  */
 class DifferentialFuzzRegressionTest {
     private static final Map<String, ReferenceCases.Case> CASES = new LinkedHashMap<>();
@@ -125,15 +127,19 @@ class DifferentialFuzzRegressionTest {
         cases("nan_to_num_");
     }
 
-    /**
-     * An expected failure, left for a later session: PyTorch's var_mean/std_mean compute the mean as Welford's running
-     * mean, which turns NaN once an infinity is followed by another element ({@code inf + (x - inf) / n}); Ember's mean
-     * is the plain one ({@code inf}). Matching it needs the reduction's element order (the iterator's memory order). This
-     * test fails once Ember matches PyTorch: then make it an ordinary regression.
-     */
     @Test
-    void varMeanOfAnInfinityFollowedByValuesIsAKnownDeviation() {
-        String problem = DifferentialFuzzTest.check(CASES.get("xfail_var_mean_welford_inf"));
-        assertTrue(problem != null && problem.startsWith("out1"), "expected the known out1 (mean) mismatch, got " + problem);
+    void varMeanAndStdMeanTakeWelfordsMeanOfInfinities() {
+        cases("var_mean_welford_inf");
+    }
+
+    @Test
+    void fmodAndRemainderInplaceCheckTheShapeBeforeDivisionByZero() {
+        cases("fmod_inplace_");
+        cases("remainder_inplace_");
+    }
+
+    @Test
+    void scatterConvertsItsNumberOnlyWhenThereIsAnIndex() {
+        cases("scatter_value_");
     }
 }

@@ -1,0 +1,572 @@
+package dev.ember;
+
+import dev.ember.nn.Functional;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Replays the differential fuzz cases the PyTorch scripts {@code fuzz/make_cases.py} (round 1: tensor ops) and
+ * {@code fuzz/make_nn_cases.py} (round 2: nn.functional, advanced indexing, in-place writes into views) wrote, shared by
+ * {@link DifferentialFuzzTest}, {@code DifferentialFuzzNNTest} and {@link DifferentialFuzzRegressionTest}: each case
+ * calls an Ember method by reflection ({@link Tensor}'s instance or static methods, {@code F.<name>} for
+ * {@link Functional}'s, {@code Tensor.<name>} for a static one of {@link Tensor}, {@code @write} for a program of
+ * in-place writes into views) and compares the dtype, shape and values of every output, the base of an in-place op's
+ * view, the float64 gradients of {@code sum(out * w)} with respect to each input's base, or PyTorch's message (from the
+ * call, or from the backward where the case says {@code errorat backward}) with every input unchanged.
+ */
+final class FuzzCaseRunner {
+    private FuzzCaseRunner() {
+    }
+
+    /**
+     * Runs every case of {@code resource} (at least {@code minCases}) and fails with ALL mismatches in one message,
+     * and with every case listed in {@code expectedFailures} (id to reason) that passes.
+     */
+    static void runAll(String resource, int minCases, Map<String, String> expectedFailures) {
+        List<ReferenceCases.Case> cases = ReferenceCases.byFirstWord(resource);
+        assertTrue(cases.size() >= minCases, "cases: " + cases.size());
+        List<String> mismatches = new ArrayList<>();
+        List<String> nowPassing = new ArrayList<>();
+        for (ReferenceCases.Case c : cases) {
+            String id = c.key().split(" ")[0];
+            String problem;
+            try {
+                problem = check(c);
+            } catch (RuntimeException | AssertionError | StackOverflowError e) {
+                problem = "harness: " + e;
+            }
+            boolean expected = expectedFailures.containsKey(id);
+            if (problem != null && !expected) {
+                mismatches.add(c.key() + ": " + problem);
+            } else if (problem == null && expected) {
+                nowPassing.add(c.key() + " (listed as an expected failure: " + expectedFailures.get(id) + ")");
+            }
+        }
+        if (!mismatches.isEmpty() || !nowPassing.isEmpty()) {
+            fail(mismatches.size() + " of " + cases.size() + " cases differ from PyTorch:\n" + String.join("\n", mismatches)
+                    + (nowPassing.isEmpty() ? "" : "\nnow passing:\n" + String.join("\n", nowPassing)));
+        }
+    }
+
+    // ---- one case ----
+
+    /** An argument of a case: its Java type (null for an absent optional) and value. */
+    private record Arg(Class<?> type, Object value) {
+    }
+
+    /** A tensor argument: the base it was made from and the view the op receives. */
+    private record TensorArg(Tensor base, Tensor view) {
+    }
+
+    /** Null where Ember matches PyTorch on case {@code c}, else what differs. */
+    static String check(ReferenceCases.Case c) {
+        String method = c.key().split(" ")[1].split(":")[0];
+        boolean wantGrad = c.lines().keySet().stream().anyMatch(k -> k.startsWith("grad"))
+                || c.get("requiresgrad") != null;
+        // tensor arguments are numbered as the scripts number them: the T arguments in order, then the index tensors
+        // of Ix arguments; "frozen" lists those that do not require grad
+        Set<Integer> frozen = new HashSet<>();
+        if (c.get("frozen") != null) {
+            for (String f : c.get("frozen").trim().split(" ")) {
+                frozen.add(Integer.parseInt(f));
+            }
+        }
+        int plain = 0;
+        for (int i = 0; c.get("a" + i) != null; i++) {
+            plain += c.get("a" + i).startsWith("T ") ? 1 : 0;
+        }
+        List<Arg> args = new ArrayList<>();
+        List<TensorArg> tensors = new ArrayList<>();
+        List<TensorArg> indexTensors = new ArrayList<>();
+        for (int i = 0; c.get("a" + i) != null; i++) {
+            String a = c.get("a" + i);
+            String tag = a.split(" ")[0];
+            String rest = a.substring(Math.min(a.length(), tag.length() + 1));
+            switch (tag) {
+                case "T": {
+                    TensorArg t = tensorArg(rest, wantGrad && !frozen.contains(tensors.size()));
+                    tensors.add(t);
+                    args.add(new Arg(Tensor.class, t.view));
+                    break;
+                }
+                case "Ix": {
+                    String[] entries = rest.split(" \\| ");
+                    Index[] idx = new Index[entries.length];
+                    for (int k = 0; k < entries.length; k++) {
+                        String[] w = entries[k].split(" ");
+                        switch (w[0]) {
+                            case "i": idx[k] = Index.of(Integer.parseInt(w[1])); break;
+                            case "s": idx[k] = Index.slice(boxed(w[1]), boxed(w[2]), boxed(w[3])); break;
+                            case "all": idx[k] = Index.all(); break;
+                            case "new": idx[k] = Index.newAxis(); break;
+                            case "ell": idx[k] = Index.ellipsis(); break;
+                            case "t": {
+                                TensorArg t = tensorArg(entries[k].substring(2), wantGrad
+                                        && !frozen.contains(plain + indexTensors.size()));
+                                indexTensors.add(t);
+                                idx[k] = Index.of(t.view);
+                                break;
+                            }
+                            default: throw new IllegalStateException("index entry " + entries[k]);
+                        }
+                    }
+                    args.add(new Arg(Index[].class, idx));
+                    break;
+                }
+                case "dl": args.add(new Arg(double[].class, PyTorchCases.numbers(rest))); break;
+                case "L": args.add(new Arg(long.class, Long.parseLong(rest))); break;
+                case "D": args.add(new Arg(double.class, PyTorchCases.numbers(rest)[0])); break;
+                case "B": args.add(new Arg(Tensor.class, Tensor.tensor(new boolean[] {rest.equals("True")}, DType.BOOL,
+                        Device.CPU).reshape(new int[0]))); break;
+                case "i": args.add(new Arg(int.class, Integer.parseInt(rest))); break;
+                case "il": args.add(new Arg(int[].class, rest.isBlank() ? new int[0]
+                        : Arrays.stream(rest.trim().split(" ")).mapToInt(Integer::parseInt).toArray())); break;
+                case "b": args.add(new Arg(boolean.class, Boolean.parseBoolean(rest))); break;
+                case "dt": args.add(new Arg(DType.class, dtype(rest))); break;
+                case "s": args.add(new Arg(String.class, rest)); break;
+                case "N": args.add(new Arg(null, null)); break;
+                case "TL": args.add(new Arg(List.class, Integer.parseInt(rest))); break;
+                default: throw new IllegalStateException("tag " + tag);
+            }
+        }
+        // a TL n argument takes the n tensors after it
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).type == List.class) {
+                int n = (Integer) args.get(i).value;
+                List<Tensor> list = new ArrayList<>();
+                for (int k = 0; k < n; k++) {
+                    list.add((Tensor) args.remove(i + 1).value);
+                }
+                args.set(i, new Arg(List.class, list));
+            }
+        }
+        tensors.addAll(indexTensors);
+        List<double[]> before = new ArrayList<>();
+        for (TensorArg t : tensors) {
+            before.add(t.base.detach().toDoubleArray());
+        }
+        Object result;
+        try {
+            result = method.equals("@write") ? write(args) : invoke(method, args);
+        } catch (UnsupportedOperationException e) {
+            return "no Ember overload: " + e.getMessage();
+        } catch (RuntimeException e) {
+            String err = c.get("error");
+            if (err == null) {
+                return "PyTorch gives a result, Ember throws " + e;
+            }
+            String msg = err.substring(err.indexOf(' ') + 1);
+            if (!msg.equals(e.getMessage())) {
+                return "message: PyTorch \"" + msg + "\", Ember \"" + e.getMessage() + "\"";
+            }
+            for (int i = 0; i < tensors.size(); i++) {
+                if (!Arrays.equals(before.get(i), tensors.get(i).base.detach().toDoubleArray())) {
+                    return "input " + i + " changed by a failing call";
+                }
+            }
+            return null;
+        }
+        boolean backwardError = "backward".equals(c.get("errorat"));
+        if (c.get("error") != null && !backwardError) {
+            return "PyTorch throws \"" + c.get("error") + "\", Ember gives " + describe(result);
+        }
+        List<Tensor> outs = outputs(result);
+        if (backwardError) {
+            String msg = c.get("error").substring(c.get("error").indexOf(' ') + 1);
+            Tensor out = outs.get(0);
+            try {
+                out.mul(weights(out.shape(), out.dtype())).sum().backward();
+            } catch (RuntimeException e) {
+                return msg.equals(e.getMessage()) ? null
+                        : "backward's message: PyTorch \"" + msg + "\", Ember \"" + e.getMessage() + "\"";
+            }
+            return "PyTorch's backward throws \"" + msg + "\", Ember's runs";
+        }
+        List<String> problems = new ArrayList<>();
+        int k;
+        for (k = 0; c.get("out" + k) != null; k++) {
+            if (k >= outs.size()) {
+                problems.add("out" + k + " missing");
+                continue;
+            }
+            if (k == 1 && c.get("loose") != null) {
+                // indices of equal values may differ (topk, kthvalue, mode, median): they must point at the values
+                String[] w = c.get("loose").split(" ");
+                Tensor in = (Tensor) args.get(0).value;
+                int dim = Integer.parseInt(w[0]);
+                boolean keepdim = Boolean.parseBoolean(w[1]);
+                Tensor idx = outs.get(1);
+                Tensor picked;
+                if (in.dim() == 0) {
+                    picked = in.reshape(idx.shape());
+                } else if (keepdim) {
+                    picked = in.gather(dim, idx);
+                } else {
+                    picked = in.gather(dim, idx.unsqueeze(dim)).squeeze(dim);
+                }
+                String p = compare("indices (gathered)", expectedTensor(c.get("out0")), picked);
+                if (p != null) {
+                    problems.add(p);
+                }
+                continue;
+            }
+            String p = compare("out" + k, expectedTensor(c.get("out" + k)), outs.get(k));
+            if (p != null) {
+                problems.add(p);
+            }
+        }
+        for (int i = 0; i < tensors.size(); i++) {
+            // an argument the call updates in place (running statistics)
+            if (c.get("after" + i) != null) {
+                String p = compare("argument " + i + " after the call", expectedTensor(c.get("after" + i)),
+                        tensors.get(i).base);
+                if (p != null) {
+                    problems.add(p);
+                }
+            }
+        }
+        if (c.get("base0") != null) {
+            String p = compare("base0 after the write", expectedTensor(c.get("base0")), tensors.get(0).base);
+            if (p != null) {
+                problems.add(p);
+            }
+        }
+        if (c.lines().keySet().stream().anyMatch(key -> key.startsWith("grad")) && problems.isEmpty()) {
+            Tensor out = outs.get(0);
+            if (!out.requiresGrad()) {
+                problems.add("out0 does not require grad");
+            } else {
+                if (c.get("fn") != null && (out.gradFn() == null || !c.get("fn").equals(out.gradFn().name()))) {
+                    problems.add("grad_fn: PyTorch " + c.get("fn") + ", Ember "
+                            + (out.gradFn() == null ? "None" : out.gradFn().name()));
+                }
+                out.mul(weights(out.shape(), out.dtype())).sum().backward();
+                for (int i = 0; i < tensors.size(); i++) {
+                    String g = c.get("grad" + i);
+                    if (g == null) {
+                        continue;
+                    }
+                    Tensor got = tensors.get(i).base.grad();
+                    if (g.equals("none")) {
+                        if (got != null) {
+                            problems.add("grad" + i + ": PyTorch none, Ember " + got);
+                        }
+                    } else if (got == null) {
+                        problems.add("grad" + i + ": PyTorch " + g + ", Ember none");
+                    } else {
+                        String p = compare("grad" + i, expectedTensor(g), got);
+                        if (p != null) {
+                            problems.add(p);
+                        }
+                    }
+                }
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    private static String describe(Object result) {
+        List<Tensor> outs = outputs(result);
+        StringBuilder sb = new StringBuilder();
+        for (Tensor t : outs) {
+            sb.append(t.dtype().name().toLowerCase()).append(' ').append(Arrays.toString(t.shape())).append(' ')
+                    .append(Arrays.toString(t.toDoubleArray())).append(' ');
+        }
+        return sb.toString().trim();
+    }
+
+    private static List<Tensor> outputs(Object result) {
+        if (result instanceof Tensor) {
+            return List.of((Tensor) result);
+        }
+        if (result instanceof Tensor.ValuesIndices) {
+            Tensor.ValuesIndices vi = (Tensor.ValuesIndices) result;
+            return List.of(vi.values(), vi.indices());
+        }
+        if (result instanceof Tensor.MinMax) {
+            Tensor.MinMax mm = (Tensor.MinMax) result;
+            return List.of(mm.min(), mm.max());
+        }
+        if (result instanceof Record) {
+            // VarMean, StdMean, FrexpResult, UniqueResult, ...: the components in order
+            List<Tensor> out = new ArrayList<>();
+            for (java.lang.reflect.RecordComponent rc : result.getClass().getRecordComponents()) {
+                try {
+                    out.add((Tensor) rc.getAccessor().invoke(result));
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return out;
+        }
+        if (result instanceof List) {
+            List<Tensor> out = new ArrayList<>();
+            for (Object o : (List<?>) result) {
+                out.add((Tensor) o);
+            }
+            return out;
+        }
+        throw new IllegalStateException("result " + result);
+    }
+
+    // ---- an in-place write program (make_nn_cases.py's write_program) ----
+
+    /**
+     * {@code y = x * 2}; {@code s = saver(y)} unless the saver is "none"; the target is y ("pre"), s ("post") or x
+     * ("leaf"); each write (groups separated by "|") is {@code target.<view steps>.<method>(args)}; the result is
+     * {@code y + s} with a saver, else y.
+     */
+    private static Tensor write(List<Arg> args) {
+        Tensor x = (Tensor) args.get(0).value;
+        String target = (String) args.get(1).value;
+        String saver = (String) args.get(2).value;
+        Tensor y = x.mul(2.0);
+        Tensor s = saver.equals("none") ? null : (Tensor) invoke(saver, List.of(new Arg(Tensor.class, y)));
+        Tensor t = target.equals("pre") ? y : target.equals("post") ? s : x;
+        List<List<Arg>> groups = new ArrayList<>();
+        groups.add(new ArrayList<>());
+        for (Arg a : args.subList(3, args.size())) {
+            if ("|".equals(a.value)) {
+                groups.add(new ArrayList<>());
+            } else {
+                groups.get(groups.size() - 1).add(a);
+            }
+        }
+        for (List<Arg> g : groups) {
+            String steps = (String) g.get(0).value;
+            Tensor v = steps.equals("-") ? t : view(t, steps);
+            List<Arg> call = new ArrayList<>();
+            call.add(new Arg(Tensor.class, v));
+            call.addAll(g.subList(2, g.size()));
+            invoke((String) g.get(1).value, call);
+        }
+        return s == null ? y : y.add(s);
+    }
+
+    private static Integer boxed(String w) {
+        return w.equals("N") ? null : Integer.valueOf(w);
+    }
+
+    // ---- calling Ember by reflection ----
+
+    private static Object invoke(String name, List<Arg> args) {
+        if (name.startsWith("F.") || name.startsWith("Tensor.")) {
+            return invokeStatic(name.startsWith("F.") ? Functional.class : Tensor.class,
+                    name.substring(name.indexOf('.') + 1), args);
+        }
+        for (boolean instance : new boolean[] {true, false}) {
+            List<Arg> rest = instance ? args.subList(1, args.size()) : args;
+            if (instance && args.get(0).type != Tensor.class) {
+                continue;
+            }
+            for (Method m : Tensor.class.getMethods()) {
+                if (!m.getName().equals(name) || Modifier.isStatic(m.getModifiers()) == instance
+                        || m.getParameterCount() != rest.size()) {
+                    continue;
+                }
+                Class<?>[] p = m.getParameterTypes();
+                boolean ok = true;
+                for (int i = 0; i < p.length && ok; i++) {
+                    Class<?> t = rest.get(i).type;
+                    ok = matches(t, p[i]);
+                }
+                if (!ok) {
+                    continue;
+                }
+                Object[] values = rest.stream().map(Arg::value).toArray();
+                try {
+                    return m.invoke(instance ? args.get(0).value : null, values);
+                } catch (InvocationTargetException e) {
+                    if (e.getCause() instanceof RuntimeException) {
+                        throw (RuntimeException) e.getCause();
+                    }
+                    throw new IllegalStateException(e.getCause());
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        StringBuilder sig = new StringBuilder(name).append('(');
+        for (Arg a : args) {
+            sig.append(a.type == null ? "null" : a.type.getSimpleName()).append(',');
+        }
+        throw new UnsupportedOperationException(sig.append(')').toString());
+    }
+
+    private static boolean matches(Class<?> t, Class<?> p) {
+        return t == null ? !p.isPrimitive() : p == t || (t == int.class && p == Integer.class)
+                || (t == double.class && p == Double.class) || (t == long.class && p == Long.class)
+                || (t == boolean.class && p == Boolean.class);
+    }
+
+    /** A static method of {@code owner} by name and argument types. */
+    private static Object invokeStatic(Class<?> owner, String name, List<Arg> args) {
+        for (Method m : owner.getMethods()) {
+            if (!m.getName().equals(name) || !Modifier.isStatic(m.getModifiers()) || m.getParameterCount() != args.size()) {
+                continue;
+            }
+            Class<?>[] p = m.getParameterTypes();
+            boolean ok = true;
+            for (int i = 0; i < p.length && ok; i++) {
+                ok = matches(args.get(i).type, p[i]);
+            }
+            if (!ok) {
+                continue;
+            }
+            try {
+                return m.invoke(null, args.stream().map(Arg::value).toArray());
+            } catch (InvocationTargetException e) {
+                if (e.getCause() instanceof RuntimeException) {
+                    throw (RuntimeException) e.getCause();
+                }
+                throw new IllegalStateException(e.getCause());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        StringBuilder sig = new StringBuilder(owner.getSimpleName()).append('.').append(name).append('(');
+        for (Arg a : args) {
+            sig.append(a.type == null ? "null" : a.type.getSimpleName()).append(',');
+        }
+        throw new UnsupportedOperationException(sig.append(')').toString());
+    }
+
+    // ---- tensors ----
+
+    private static DType dtype(String name) {
+        switch (name) {
+            case "bool": return DType.BOOL;
+            case "uint8": return DType.UINT8;
+            case "int8": return DType.INT8;
+            case "int16": return DType.INT16;
+            case "int32": return DType.INT32;
+            case "int64": return DType.INT64;
+            case "float16": return DType.FLOAT16;
+            case "bfloat16": return DType.BFLOAT16;
+            case "float32": return DType.FLOAT32;
+            case "float64": return DType.FLOAT64;
+            default: throw new IllegalStateException("dtype " + name);
+        }
+    }
+
+    /** {@code dtype [shape] : values}, integers read exactly. */
+    static Tensor expectedTensor(String line) {
+        String dt = line.substring(0, line.indexOf(' '));
+        DType dtype = dtype(dt);
+        int close = line.indexOf(']');
+        String shapeText = line.substring(line.indexOf('[') + 1, close);
+        int[] shape = shapeText.isBlank() ? new int[0]
+                : Arrays.stream(shapeText.split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+        int colon = line.indexOf(':', close);
+        String vals = colon < 0 ? "" : line.substring(colon + 1).replace("[", " ").replace("]", " ").replace(",", " ").trim();
+        String[] parts = vals.isEmpty() ? new String[0] : vals.split("\\s+");
+        if (dtype == DType.BOOL) {
+            boolean[] b = new boolean[parts.length];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = parts[i].equals("True");
+            }
+            return Tensor.tensor(b, DType.BOOL, Device.CPU).reshape(shape);
+        }
+        if (!dtype.isFloatingPoint()) {
+            long[] l = new long[parts.length];
+            for (int i = 0; i < l.length; i++) {
+                l[i] = Long.parseLong(parts[i]);
+            }
+            return Tensor.tensor(l, DType.INT64, Device.CPU).reshape(shape).to(dtype);
+        }
+        return Tensor.tensor(PyTorchCases.numbers(vals), DType.FLOAT64, Device.CPU).reshape(shape).to(dtype);
+    }
+
+    private static TensorArg tensorArg(String text, boolean grad) {
+        int at = text.indexOf(" @ ");
+        Tensor base = expectedTensor(at < 0 ? text : text.substring(0, at));
+        if (grad && base.dtype() == DType.FLOAT64) {
+            base.requiresGrad_(true);
+        }
+        return new TensorArg(base, at < 0 ? base : view(base, text.substring(at + 3)));
+    }
+
+    /** The view steps of a recipe ({@code "permute 1 0 ; slice 0 1 5 2"}) applied to {@code t}. */
+    private static Tensor view(Tensor t, String recipe) {
+        {
+            for (String step : recipe.split(" ; ")) {
+                String[] w = step.trim().split(" ");
+                int[] a = Arrays.stream(w).skip(1).mapToInt(Integer::parseInt).toArray();
+                switch (w[0]) {
+                    case "select": t = t.select(a[0], a[1]); break;
+                    case "transpose": t = t.transpose(a[0], a[1]); break;
+                    case "view": t = t.view(a); break;
+                    case "permute": t = t.permute(a); break;
+                    case "slice": t = t.slice(a[0], a[1], a[2], a[3]); break;
+                    case "narrow": t = t.narrow(a[0], a[1], a[2]); break;
+                    case "expand": t = t.expand(a); break;
+                    case "diagonal": t = t.diagonal(a[0], a[1], a[2]); break;
+                    case "unfold": t = t.unfold(a[0], a[1], a[2]); break;
+                    case "unsqueeze": t = t.unsqueeze(a[0]); break;
+                    default: throw new IllegalStateException("view step " + step);
+                }
+            }
+        }
+        return t;
+    }
+
+    private static Tensor weights(int[] shape, DType dtype) {
+        long n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        double[] w = new double[(int) n];
+        for (int k = 0; k < w.length; k++) {
+            w[k] = 1 + 0.5 * ((3 * k) % 11);
+        }
+        return Tensor.tensor(w, DType.FLOAT64, Device.CPU).reshape(shape).to(dtype);
+    }
+
+    private static double tolerance(DType dtype) {
+        switch (dtype) {
+            case FLOAT64: return 1e-10;
+            case FLOAT32: return 1e-5;
+            case FLOAT16: return 1e-3;
+            case BFLOAT16: return 8e-3;
+            default: return 0;
+        }
+    }
+
+    /** Null where {@code got} has PyTorch's dtype, shape and values, else what differs. */
+    private static String compare(String what, Tensor expected, Tensor got) {
+        if (expected.dtype() != got.dtype() || !Arrays.equals(expected.shape(), got.shape())) {
+            return what + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape()) + ", Ember " + got.dtype()
+                    + Arrays.toString(got.shape());
+        }
+        if (!got.dtype().isFloatingPoint()) {
+            long[] e = expected.toLongArray();
+            long[] g = got.detach().toLongArray();
+            return Arrays.equals(e, g) ? null
+                    : what + ": PyTorch " + Arrays.toString(e) + ", Ember " + Arrays.toString(g);
+        }
+        double[] e = expected.toDoubleArray();
+        double[] g = got.detach().toDoubleArray();
+        double tol = tolerance(got.dtype());
+        for (int i = 0; i < e.length; i++) {
+            boolean ok = Double.isNaN(e[i]) ? Double.isNaN(g[i])
+                    : Double.isInfinite(e[i]) ? e[i] == g[i]
+                    : !Double.isNaN(g[i]) && !Double.isInfinite(g[i])
+                    && Math.abs(e[i] - g[i]) <= tol * Math.max(1, Math.abs(e[i]));
+            if (!ok) {
+                return what + "[" + i + "]: PyTorch " + Arrays.toString(e) + ", Ember " + Arrays.toString(g);
+            }
+        }
+        return null;
+    }
+}
