@@ -3,20 +3,10 @@
 Run: /usr/bin/python3 benchmarks/pytorch/reduce_bench.py --threads 2
 """
 import argparse
-import time
 
 import torch
 
-
-def bench(fn, warm=1.0, measure=5.0):
-    end = time.perf_counter() + warm
-    while time.perf_counter() < end:
-        fn()
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < measure:
-        fn()
-        n += 1
-    return (time.perf_counter() - start) / n * 1e3
+from layout_bench import bench  # the same timing loop as the layout twin
 
 
 def main():
