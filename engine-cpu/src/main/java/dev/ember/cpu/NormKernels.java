@@ -22,11 +22,21 @@ final class NormKernels {
     private static void load(CpuStorage s, int off, int stride, int n, double[] buf) {
         if (s.dtype == DType.FLOAT32) {
             float[] a = (float[]) s.array;
+            if (stride == 1) {
+                for (int j = 0; j < n; j++) {
+                    buf[j] = a[off + j]; // a form the JIT vectorizes
+                }
+                return;
+            }
             for (int j = 0; j < n; j++) {
                 buf[j] = a[off + j * stride];
             }
         } else {
             double[] a = (double[]) s.array;
+            if (stride == 1) {
+                System.arraycopy(a, off, buf, 0, n);
+                return;
+            }
             for (int j = 0; j < n; j++) {
                 buf[j] = a[off + j * stride];
             }
@@ -37,6 +47,12 @@ final class NormKernels {
     private static void store(double[] buf, int n, CpuStorage s, int off, int stride) {
         if (s.dtype == DType.FLOAT32) {
             float[] a = (float[]) s.array;
+            if (stride == 1) {
+                for (int j = 0; j < n; j++) {
+                    a[off + j] = (float) buf[j];
+                }
+                return;
+            }
             for (int j = 0; j < n; j++) {
                 a[off + j * stride] = (float) buf[j];
             }
@@ -63,6 +79,72 @@ final class NormKernels {
         if (s != null) {
             store(v, v.length, s, 0, 1);
         }
+    }
+
+    /**
+     * The sum of {@code a[0..n)} in four chains (element j into chain j % 4), combined as (c0 + c1) + (c2 + c3): one
+     * order whatever layout the row came from (rows are copied into these scratch arrays first), with four adds in
+     * flight instead of one.
+     */
+    static double sum4(double[] a, int n) {
+        double c0 = 0;
+        double c1 = 0;
+        double c2 = 0;
+        double c3 = 0;
+        int j = 0;
+        for (; j + 3 < n; j += 4) {
+            c0 += a[j];
+            c1 += a[j + 1];
+            c2 += a[j + 2];
+            c3 += a[j + 3];
+        }
+        for (; j < n; j++) {
+            c0 += a[j];
+        }
+        return (c0 + c1) + (c2 + c3);
+    }
+
+    /** {@code sum (a[j] - mu)^2} in four chains as {@link #sum4}. */
+    static double centredSquares4(double[] a, int n, double mu) {
+        double c0 = 0;
+        double c1 = 0;
+        double c2 = 0;
+        double c3 = 0;
+        int j = 0;
+        for (; j + 3 < n; j += 4) {
+            double d0 = a[j] - mu;
+            double d1 = a[j + 1] - mu;
+            double d2 = a[j + 2] - mu;
+            double d3 = a[j + 3] - mu;
+            c0 += d0 * d0;
+            c1 += d1 * d1;
+            c2 += d2 * d2;
+            c3 += d3 * d3;
+        }
+        for (; j < n; j++) {
+            double d = a[j] - mu;
+            c0 += d * d;
+        }
+        return (c0 + c1) + (c2 + c3);
+    }
+
+    /** {@code sum a[j] b[j]} in four chains as {@link #sum4}. */
+    static double dot4(double[] a, double[] b, int n) {
+        double c0 = 0;
+        double c1 = 0;
+        double c2 = 0;
+        double c3 = 0;
+        int j = 0;
+        for (; j + 3 < n; j += 4) {
+            c0 += a[j] * b[j];
+            c1 += a[j + 1] * b[j + 1];
+            c2 += a[j + 2] * b[j + 2];
+            c3 += a[j + 3] * b[j + 3];
+        }
+        for (; j < n; j++) {
+            c0 += a[j] * b[j];
+        }
+        return (c0 + c1) + (c2 + c3);
     }
 
     /** Sums the per-task partial vectors in task order. */
@@ -95,29 +177,21 @@ final class NormKernels {
             double[] row = new double[n];
             for (int i = from; i < to; i++) {
                 load(x, xl.offset() + i * xl.stride(0), xl.stride(1), n, row);
-                double mu = 0;
-                if (!rms) {
-                    double s = 0;
-                    for (int j = 0; j < n; j++) {
-                        s += row[j];
-                    }
-                    mu = s / n;
-                }
-                double ss = 0;
-                for (int j = 0; j < n; j++) {
-                    double d = row[j] - mu;
-                    ss += d * d;
-                }
+                double mu = rms ? 0 : sum4(row, n) / n;
+                double ss = centredSquares4(row, n, mu);
                 double r = 1 / Math.sqrt(ss / n + eps);
                 for (int j = 0; j < n; j++) {
-                    double v = (row[j] - mu) * r;
-                    if (w != null) {
-                        v *= w[j];
+                    row[j] = (row[j] - mu) * r;
+                }
+                if (w != null) {
+                    for (int j = 0; j < n; j++) {
+                        row[j] *= w[j];
                     }
-                    if (b != null) {
-                        v += b[j];
+                }
+                if (b != null) {
+                    for (int j = 0; j < n; j++) {
+                        row[j] += b[j];
                     }
-                    row[j] = v;
                 }
                 store(row, n, out, ol.offset() + i * ol.stride(0), ol.stride(1));
                 if (mean != null) {
@@ -145,6 +219,7 @@ final class NormKernels {
         CpuThreads.parallelFor(m, chunks, (task, from, to) -> {
             double[] xr = new double[n];
             double[] gr = new double[n];
+            double[] dh = w == null ? gr : new double[n];
             double[] accW = gw == null ? null : new double[n];
             double[] accB = gb == null ? null : new double[n];
             for (int i = from; i < to; i++) {
@@ -152,27 +227,31 @@ final class NormKernels {
                 load(gy, gl.offset() + i * gl.stride(0), gl.stride(1), n, gr);
                 double mu = rms ? 0 : mean.getDouble(i);
                 double r = rstd.getDouble(i);
-                double sum1 = 0;
-                double sum2 = 0;
+                // xr becomes xhat = (x - mean) rstd, dh dxhat = dy * weight, in passes the JIT vectorizes; the row
+                // sums go in four chains (sum4, dot4)
                 for (int j = 0; j < n; j++) {
-                    double xhat = (xr[j] - mu) * r;
-                    double dxhat = w == null ? gr[j] : gr[j] * w[j];
-                    sum1 += dxhat;
-                    sum2 += dxhat * xhat;
-                    if (accW != null) {
-                        accW[j] += gr[j] * xhat;
+                    xr[j] = (xr[j] - mu) * r;
+                }
+                if (w != null) {
+                    for (int j = 0; j < n; j++) {
+                        dh[j] = gr[j] * w[j];
                     }
-                    if (accB != null) {
+                }
+                if (accW != null) {
+                    for (int j = 0; j < n; j++) {
+                        accW[j] += gr[j] * xr[j];
+                    }
+                }
+                if (accB != null) {
+                    for (int j = 0; j < n; j++) {
                         accB[j] += gr[j];
                     }
                 }
                 if (gx != null) {
-                    double m1 = rms ? 0 : sum1 / n;
-                    double m2 = sum2 / n;
+                    double m1 = rms ? 0 : sum4(dh, n) / n;
+                    double m2 = dot4(dh, xr, n) / n;
                     for (int j = 0; j < n; j++) {
-                        double xhat = (xr[j] - mu) * r;
-                        double dxhat = w == null ? gr[j] : gr[j] * w[j];
-                        xr[j] = r * (dxhat - m1 - xhat * m2);
+                        xr[j] = r * (dh[j] - m1 - xr[j] * m2);
                     }
                     store(xr, n, gx, gxl.offset() + i * gxl.stride(0), gxl.stride(1));
                 }
