@@ -188,6 +188,58 @@ class ReduceVectorRunsTest {
         }
     }
 
+    /**
+     * A reduction to one output over one long run is split between the threads (when there are two or more): the
+     * parts' results combined in order give the element loop's max, min and first positions exactly, ties and NaN
+     * across the parts' boundaries included, and the sum within the double accumulation's bound.
+     */
+    @Test
+    void oneOutputOverALongRunSplitAcrossThreads() {
+        int n = 300_001;
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            for (int variant = 0; variant < 3; variant++) {
+                double[] v = values(41 + variant, n, false, dtype == DType.FLOAT32);
+                if (variant >= 1) {
+                    v[n - 5] = 1e6; // the maximum in the last part, tied earlier in the first part
+                    v[17] = 1e6;
+                    v[200_000] = -1e6;
+                    v[250_000] = -1e6;
+                }
+                if (variant == 2) {
+                    v[299_999] = Double.NaN; // a NaN only in the last part
+                }
+                Tensor x = tensor(v, dtype, n);
+                double mx = Double.NEGATIVE_INFINITY;
+                double mn = Double.POSITIVE_INFINITY;
+                int amx = -1;
+                int amn = -1;
+                double bx = 0;
+                double bn = 0;
+                double abs = 0;
+                for (int i = 0; i < n; i++) {
+                    double e = v[i];
+                    mx = Math.max(mx, e);
+                    mn = Math.min(mn, e);
+                    abs += Math.abs(e);
+                    if (amx < 0 || (!Double.isNaN(bx) && (e > bx || Double.isNaN(e)))) {
+                        bx = e;
+                        amx = i;
+                    }
+                    if (amn < 0 || (!Double.isNaN(bn) && (e < bn || Double.isNaN(e)))) {
+                        bn = e;
+                        amn = i;
+                    }
+                }
+                String what = dtype + " variant " + variant;
+                assertEquals(Double.doubleToLongBits(mx), Double.doubleToLongBits(x.amax(new int[] {0}, false).item()), what);
+                assertEquals(Double.doubleToLongBits(mn), Double.doubleToLongBits(x.amin(new int[] {0}, false).item()), what);
+                assertEquals(amx, x.argmax().item(), what + " argmax");
+                assertEquals(amn, x.argmin().item(), what + " argmin");
+                assertSum(exactSum(v, 0, n, 1), abs, x.sum().item(), dtype, what + " sum");
+            }
+        }
+    }
+
     @Test
     void columnSumsOverMergedRowsOfKeptDimensions() {
         // [9, 6, 50].sum(0): the kept dims 1 and 2 are one run of 300 in source and result; and a result that is

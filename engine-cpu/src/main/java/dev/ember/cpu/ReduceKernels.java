@@ -50,6 +50,10 @@ final class ReduceKernels {
             ColumnReduce.run(op, src, ls, dst, ld, keptDims, redShape, redStrides, redCount);
             return;
         }
+        if (redStrides.length == 1 && redStrides[0] == 1 && splitsOneRun(op, src, ls, ld, redCount)) {
+            reduceSplitRun(op, src, ls.offset(), redCount, dst, ld.offset());
+            return;
+        }
         // one "row" per output element: iterate outputs with the kept dims of src and dst together
         int[] outShape = IntStream.of(keptDims).map(i -> shape[i]).toArray();
         Layout outSrc = new Layout(outShape, IntStream.of(keptDims).map(ls::stride).toArray(), ls.offset());
@@ -202,6 +206,64 @@ final class ReduceKernels {
             dst.setLong(out, bestIndex);
         } else if (integral) {
             dst.setLong(out, lacc);
+        } else {
+            dst.setDouble(out, acc);
+        }
+    }
+
+    /**
+     * Whether a reduction to one output ({@code x.sum()}, {@code x.max()}) over one contiguous run is split between the
+     * threads: float32 sums (double partials added in part order) and max, min, argmax and argmin of float32 and
+     * float64 (exact in any split). Float64 sums stay one chain in element order, on one thread.
+     */
+    private static boolean splitsOneRun(ReduceOp op, CpuStorage src, Layout ls, Layout ld, int count) {
+        if (LOOPS == null || ld.numel() != 1 || CpuThreads.threads() < 2 || CpuThreads.busy()
+                || count < 4L * StridedLoop.PARALLEL_GRAIN) {
+            return false;
+        }
+        boolean f32 = src.dtype == DType.FLOAT32;
+        return op == ReduceOp.SUM ? f32 : op != ReduceOp.PROD && (f32 || src.dtype == DType.FLOAT64);
+    }
+
+    /** {@link #splitsOneRun}'s reduction: one part of the run per thread, the parts' results combined in order. */
+    private static void reduceSplitRun(ReduceOp op, CpuStorage src, int off, int count, CpuStorage dst, int out) {
+        int parts = (int) Math.min(CpuThreads.threads(), count / StridedLoop.PARALLEL_GRAIN);
+        float[] f = src.dtype == DType.FLOAT32 ? (float[]) src.array : null;
+        double[] d = f == null ? (double[]) src.array : null;
+        double[] value = new double[parts];
+        long[] position = new long[parts];
+        int per = (count + parts - 1) / parts;
+        boolean arg = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
+        boolean max = op == ReduceOp.MAX || op == ReduceOp.ARGMAX;
+        CpuThreads.parallelFor(parts, parts, (task, from, to) -> {
+            for (int p = from; p < to; p++) {
+                int start = p * per;
+                int n = Math.min(count, start + per) - start;
+                if (op == ReduceOp.SUM) {
+                    value[p] = LOOPS.sumWidened(f, off + start, n);
+                } else {
+                    value[p] = runExtreme(max, f, d, off + start, n);
+                    if (arg) {
+                        position[p] = start + firstIndexOf(f, d, off + start, n, value[p]);
+                    }
+                }
+            }
+        });
+        double acc = value[0];
+        long best = position[0];
+        for (int p = 1; p < parts; p++) {
+            double v = value[p];
+            if (op == ReduceOp.SUM) {
+                acc += v;
+            } else if (!arg) {
+                acc = max ? Math.max(acc, v) : Math.min(acc, v);
+            } else if (!Double.isNaN(acc) && ((max ? v > acc : v < acc) || Double.isNaN(v))) {
+                acc = v; // the element loop's rule: a later part wins only with a strictly better value, or a NaN
+                best = position[p];
+            }
+        }
+        if (arg) {
+            dst.setLong(out, best);
         } else {
             dst.setDouble(out, acc);
         }
