@@ -88,9 +88,8 @@ final class ReduceKernels {
         double[] dsrc = src.dtype == DType.FLOAT64 ? (double[]) src.array : null;
         int innerStride = n == 0 ? 0 : redStrides[n - 1];
         int innerSize = n == 0 ? 1 : redShape[n - 1];
-        boolean vectorRun = innerStride == 1 && LOOPS != null && (fsrc != null || dsrc != null);
         for (int done = 0; done < count; done += innerSize) {
-            if (vectorRun && op == ReduceOp.SUM && fsrc != null) {
+            if (LOOPS != null && innerStride == 1 && op == ReduceOp.SUM && fsrc != null) {
                 acc += LOOPS.sumWidened(fsrc, off, innerSize);
             } else if (integral && op == ReduceOp.SUM && innerStride == 1) {
                 lacc += integerRunSum(src, off, innerSize); // exact (wrapping) in any order
@@ -98,16 +97,16 @@ final class ReduceKernels {
                 // float64 sums add in the elements' order, one chain, on every path and layout (the column path too):
                 // a transposed or sliced copy of a tensor sums to the same bits
                 acc = sumInOrder(dsrc, off, innerSize, innerStride, acc);
-            } else if (vectorRun && (op == ReduceOp.MAX || op == ReduceOp.MIN)) {
+            } else if (innerStride == 1 && (op == ReduceOp.MAX || op == ReduceOp.MIN) && (fsrc != null || dsrc != null)) {
                 boolean max = op == ReduceOp.MAX;
-                double e = fsrc != null ? LOOPS.extreme(max, fsrc, off, innerSize) : LOOPS.extreme(max, dsrc, off, innerSize);
+                double e = runExtreme(max, fsrc, dsrc, off, innerSize);
                 acc = max ? Math.max(acc, e) : Math.min(acc, e);
             } else if (innerStride == 1 && (op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN) && (fsrc != null || dsrc != null)) {
                 // the run's extreme, then where it first occurs: what the element loop below finds, as the
                 // extreme is the first position a later value does not replace (NaN first wins; -0 and +0 tie)
                 boolean max = op == ReduceOp.ARGMAX;
                 double e = runExtreme(max, fsrc, dsrc, off, innerSize);
-                if (first || (!Double.isNaN(acc) && ((max ? e > acc : e < acc) || Double.isNaN(e)))) {
+                if (first || replaces(max, acc, e)) {
                     acc = e;
                     bestIndex = done + firstIndexOf(fsrc, dsrc, off, innerSize, e);
                 }
@@ -143,8 +142,6 @@ final class ReduceKernels {
                     s0 += fsrc[off + i * innerStride];
                 }
                 acc += (s0 + s1) + (s2 + s3);
-            } else if (innerStride == 1 && (op == ReduceOp.MAX || op == ReduceOp.MIN) && (fsrc != null || dsrc != null)) {
-                acc = extreme(op == ReduceOp.MAX, fsrc, dsrc, off, innerSize, acc);
             } else {
                 for (int i = 0; i < innerSize; i++) {
                     int at = off + i * innerStride;
@@ -176,13 +173,13 @@ final class ReduceKernels {
                             case MAX: acc = Double.isNaN(v) || Double.isNaN(acc) ? Double.NaN : Math.max(acc, v); break;
                             case MIN: acc = Double.isNaN(v) || Double.isNaN(acc) ? Double.NaN : Math.min(acc, v); break;
                             case ARGMAX:
-                                if (first || (!Double.isNaN(acc) && (v > acc || Double.isNaN(v)))) {
+                                if (first || replaces(true, acc, v)) {
                                     acc = v;
                                     bestIndex = position;
                                 }
                                 break;
                             default:
-                                if (first || (!Double.isNaN(acc) && (v < acc || Double.isNaN(v)))) {
+                                if (first || replaces(false, acc, v)) {
                                     acc = v;
                                     bestIndex = position;
                                 }
@@ -257,8 +254,8 @@ final class ReduceKernels {
                 acc += v;
             } else if (!arg) {
                 acc = max ? Math.max(acc, v) : Math.min(acc, v);
-            } else if (!Double.isNaN(acc) && ((max ? v > acc : v < acc) || Double.isNaN(v))) {
-                acc = v; // the element loop's rule: a later part wins only with a strictly better value, or a NaN
+            } else if (replaces(max, acc, v)) {
+                acc = v;
                 best = position[p];
             }
         }
@@ -267,6 +264,14 @@ final class ReduceKernels {
         } else {
             dst.setDouble(out, acc);
         }
+    }
+
+    /**
+     * Whether a later candidate {@code v} replaces the best so far {@code acc} for argmax ({@code max}) or argmin: only
+     * with a strictly better value or a NaN, and never once the best is NaN, so ties keep the first position.
+     */
+    private static boolean replaces(boolean max, double acc, double v) {
+        return !Double.isNaN(acc) && ((max ? v > acc : v < acc) || Double.isNaN(v));
     }
 
     /** The vector loops, or null where the Vector API is absent. */
