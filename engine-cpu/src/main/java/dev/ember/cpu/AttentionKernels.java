@@ -4,9 +4,7 @@ import dev.ember.DType;
 import dev.ember.backend.AttentionDropout;
 import dev.ember.backend.Layout;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The attention kernels of the CPU backend ({@code Backend}'s attention family): FlashAttention's blocked forward and
@@ -302,19 +300,7 @@ final class AttentionKernels {
         long total = count * Math.max(1, cost);
         int chunks = CpuThreads.threads() < 2 || count < 2 || total < 4L * StridedLoop.PARALLEL_GRAIN ? 1
                 : (int) Math.min(count, CpuThreads.threads() * 4L);
-        if (chunks <= 1) {
-            body.run(0, count);
-            return;
-        }
-        List<Runnable> tasks = new ArrayList<>(chunks);
-        for (int t = 0; t < chunks; t++) {
-            int from = (int) ((long) count * t / chunks);
-            int to = (int) ((long) count * (t + 1) / chunks);
-            if (from < to) {
-                tasks.add(() -> body.run(from, to));
-            }
-        }
-        CpuThreads.invokeAll(tasks);
+        CpuThreads.parallelFor(count, chunks, (task, from, to) -> body.run(from, to));
     }
 
     /** {@code C (+)= A B} on doubles, any strides (the float64 tiles' GEMM; float32 tiles use {@link Gemm#sgemm}). */

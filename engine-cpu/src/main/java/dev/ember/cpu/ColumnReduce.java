@@ -4,8 +4,6 @@ import dev.ember.DType;
 import dev.ember.backend.Layout;
 import dev.ember.backend.ReduceOp;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Reductions whose kept dimensions include the source's contiguous one ({@code x.sum(0)} of a row-major matrix, a sum
@@ -87,36 +85,30 @@ final class ColumnReduce {
         int blocks = (length + BLOCK - 1) / BLOCK;
         long units = positions * blocks;
         long work = positions * length * (long) redCount;
-        List<Runnable> tasks = new ArrayList<>();
         int threads = CpuThreads.threads();
-        long chunks = threads < 2 || work < 2L * StridedLoop.PARALLEL_GRAIN || CpuThreads.busy() ? 1
-                : Math.min(units, threads * 4L);
-        long per = (units + chunks - 1) / chunks;
-        for (long from = 0; from < units; from += per) {
-            long f = from;
-            long t = Math.min(units, from + per);
-            tasks.add(() -> {
-                double[] acc = new double[Math.min(BLOCK, rowLength)];
-                for (long u = f; u < t; u++) {
-                    long p = u / blocks;
-                    int j0 = (int) (u % blocks) * BLOCK;
-                    int j1 = Math.min(rowLength, j0 + BLOCK);
-                    int so = ls.offset() + j0;
-                    int dof = ld.offset() + j0 * dstStride;
-                    for (int d = outerCount - 1; d >= 0; d--) {
-                        int idx = (int) (p % outer[d]);
-                        p /= outer[d];
-                        so += idx * outerSrc[d];
-                        dof += idx * outerDst[d];
-                    }
-                    block(op, src, so, j1 - j0, redShape, redStrides, redCount, acc);
-                    for (int j = 0; j < j1 - j0; j++) {
-                        dst.setDouble(dof + j * dstStride, acc[j]);
-                    }
+        int chunks = threads < 2 || work < 2L * StridedLoop.PARALLEL_GRAIN || CpuThreads.busy() ? 1
+                : (int) Math.min(units, threads * 4L);
+        // units <= output elements, an int (one Java array holds them)
+        CpuThreads.parallelFor((int) units, chunks, (task, f, t) -> {
+            double[] acc = new double[Math.min(BLOCK, rowLength)];
+            for (long u = f; u < t; u++) {
+                long p = u / blocks;
+                int j0 = (int) (u % blocks) * BLOCK;
+                int j1 = Math.min(rowLength, j0 + BLOCK);
+                int so = ls.offset() + j0;
+                int dof = ld.offset() + j0 * dstStride;
+                for (int d = outerCount - 1; d >= 0; d--) {
+                    int idx = (int) (p % outer[d]);
+                    p /= outer[d];
+                    so += idx * outerSrc[d];
+                    dof += idx * outerDst[d];
                 }
-            });
-        }
-        CpuThreads.invokeAll(tasks);
+                block(op, src, so, j1 - j0, redShape, redStrides, redCount, acc);
+                for (int j = 0; j < j1 - j0; j++) {
+                    dst.setDouble(dof + j * dstStride, acc[j]);
+                }
+            }
+        });
     }
 
     /** Reduces {@code n} contiguous outputs starting at source offset {@code base} into {@code acc}. */

@@ -181,6 +181,18 @@ final class CpuThreads {
         invokeAll(list);
     }
 
+    /**
+     * Runs {@code body} for each of {@code count} items in up to four tasks per thread of consecutive items, with no
+     * size threshold: for items that are each a whole plane or window of work (pooling, resampling).
+     */
+    static void forEach(int count, java.util.function.IntConsumer body) {
+        parallelFor(count, Math.min(count, threads() * 4), (task, from, to) -> {
+            for (int i = from; i < to; i++) {
+                body.accept(i);
+            }
+        });
+    }
+
     /** Runs the tasks in parallel and waits for all of them; the first failure is rethrown. */
     static void invokeAll(List<? extends Runnable> tasks) {
         int n = threads;

@@ -3,29 +3,12 @@ package dev.ember.cpu;
 import dev.ember.backend.Layout;
 import dev.ember.backend.Pool2dParams;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /** Max and average pooling over contiguous NCHW tensors, one (n, c) plane per step, planes in parallel. */
 final class PoolKernels {
     private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
 
     private PoolKernels() {
-    }
-
-    private static void perPlane(int planes, java.util.function.IntConsumer body) {
-        List<Runnable> tasks = new ArrayList<>();
-        int chunks = Math.max(1, Math.min(planes, CpuThreads.threads() * 4));
-        for (int c = 0; c < chunks; c++) {
-            int from = (int) ((long) planes * c / chunks);
-            int to = (int) ((long) planes * (c + 1) / chunks);
-            tasks.add(() -> {
-                for (int i = from; i < to; i++) {
-                    body.accept(i);
-                }
-            });
-        }
-        CpuThreads.invokeAll(tasks);
     }
 
     static void maxForward(CpuStorage in, Layout li, CpuStorage out, CpuStorage idx, Layout lo, Pool2dParams p) {
@@ -44,7 +27,7 @@ final class PoolKernels {
             boolean plain2x2 = p.kernelH() == 2 && p.kernelW() == 2 && p.strideH() == 2 && p.strideW() == 2
                     && p.padH() == 0 && p.padW() == 0 && p.dilationH() == 1 && p.dilationW() == 1
                     && 2 * oh <= h && 2 * ow <= w;
-            perPlane(is[0] * is[1], plane -> {
+            CpuThreads.forEach(is[0] * is[1], plane -> {
                 int src = li.offset() + plane * h * w;
                 int dst = lo.offset() + plane * oh * ow;
                 if (plain2x2 && idx == null) {
@@ -57,7 +40,7 @@ final class PoolKernels {
             });
             return;
         }
-        perPlane(is[0] * is[1], plane -> {
+        CpuThreads.forEach(is[0] * is[1], plane -> {
             int src = li.offset() + plane * h * w;
             int dst = lo.offset() + plane * oh * ow;
             for (int y = 0; y < oh; y++) {
@@ -254,7 +237,7 @@ final class PoolKernels {
             float[] d = (float[]) gx.array;
             // 2x2 windows inside the input: the vector loops write both input rows of a window row whole
             boolean rowPairs = LOOPS != null && at.codes != null && at.twoByTwo && 2 * oh <= h && 2 * ow <= w;
-            perPlane(is[0] * is[1], plane -> {
+            CpuThreads.forEach(is[0] * is[1], plane -> {
                 int dst = li.offset() + plane * hw;
                 int src = lo.offset() + plane * ohw;
                 if (disjoint) {
@@ -304,7 +287,7 @@ final class PoolKernels {
             });
             return;
         }
-        perPlane(is[0] * is[1], plane -> {
+        CpuThreads.forEach(is[0] * is[1], plane -> {
             int dst = li.offset() + plane * hw;
             int src = lo.offset() + plane * ohw;
             for (int i = 0; i < hw; i++) {
@@ -375,7 +358,7 @@ final class PoolKernels {
         int w = is[3];
         int oh = os[2];
         int ow = os[3];
-        perPlane(is[0] * is[1], plane -> {
+        CpuThreads.forEach(is[0] * is[1], plane -> {
             int src = li.offset() + plane * h * w;
             int dst = lo.offset() + plane * oh * ow;
             for (int y = 0; y < oh; y++) {
@@ -401,7 +384,7 @@ final class PoolKernels {
         int w = is[3];
         int oh = os[2];
         int ow = os[3];
-        perPlane(is[0] * is[1], plane -> {
+        CpuThreads.forEach(is[0] * is[1], plane -> {
             int dst = li.offset() + plane * h * w;
             int src = lo.offset() + plane * oh * ow;
             for (int i = 0; i < h * w; i++) {

@@ -3,8 +3,6 @@ package dev.ember.cpu;
 import dev.ember.DType;
 import dev.ember.backend.Layout;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Adaptive pooling and bilinear upsampling over {@code [N, C, H, W]} layouts of any strides, one (n, c) plane per step,
@@ -42,6 +40,14 @@ final class ResampleKernels {
             offset = l.offset();
         }
 
+        /**
+         * How many (n, c) planes hold elements: n * c, or 0 when a plane is empty (there is nothing to read or write,
+         * and n * c alone may then exceed an int).
+         */
+        int planes() {
+            return h == 0 || w == 0 ? 0 : n * c;
+        }
+
         /** The offset of plane {@code p} (p = n * C + c). */
         long base(int p) {
             return offset + (p / c) * sn + (p % c) * sc;
@@ -50,25 +56,6 @@ final class ResampleKernels {
         boolean dense() {
             return sw == 1 && sh == w;
         }
-    }
-
-    /** Runs {@code body} for each of {@code planes} planes, in chunks over the worker pool. */
-    private static void perPlane(long planes, java.util.function.IntConsumer body) {
-        if (planes <= 0) {
-            return;
-        }
-        List<Runnable> tasks = new ArrayList<>();
-        int chunks = (int) Math.max(1, Math.min(planes, CpuThreads.threads() * 4L));
-        for (int k = 0; k < chunks; k++) {
-            int from = (int) (planes * k / chunks);
-            int to = (int) (planes * (k + 1) / chunks);
-            tasks.add(() -> {
-                for (int i = from; i < to; i++) {
-                    body.accept(i);
-                }
-            });
-        }
-        CpuThreads.invokeAll(tasks);
     }
 
     /** PyTorch's {@code start_index(a, b, c)}: {@code floor(a * c / b)}. */
@@ -94,7 +81,7 @@ final class ResampleKernels {
         if (in.dtype == DType.FLOAT32) {
             float[] src = (float[]) in.array;
             float[] dst = (float[]) out.array;
-            perPlane((long) y.n * y.c, p -> {
+            CpuThreads.forEach(y.planes(), p -> {
                 long xb = x.base(p);
                 long yb = y.base(p);
                 for (int i = 0; i < y.h; i++) {
@@ -115,7 +102,7 @@ final class ResampleKernels {
         } else {
             double[] src = (double[]) in.array;
             double[] dst = (double[]) out.array;
-            perPlane((long) y.n * y.c, p -> {
+            CpuThreads.forEach(y.planes(), p -> {
                 long xb = x.base(p);
                 long yb = y.base(p);
                 for (int i = 0; i < y.h; i++) {
@@ -159,7 +146,7 @@ final class ResampleKernels {
         if (gradIn.dtype == DType.FLOAT32) {
             float[] g = (float[]) gradOut.array;
             float[] dx = (float[]) gradIn.array;
-            perPlane((long) x.n * x.c, p -> {
+            CpuThreads.forEach(x.planes(), p -> {
                 long xb = x.base(p);
                 long yb = y.base(p);
                 zero(dx, x, xb);
@@ -180,7 +167,7 @@ final class ResampleKernels {
         } else {
             double[] g = (double[]) gradOut.array;
             double[] dx = (double[]) gradIn.array;
-            perPlane((long) x.n * x.c, p -> {
+            CpuThreads.forEach(x.planes(), p -> {
                 long xb = x.base(p);
                 long yb = y.base(p);
                 zero(dx, x, xb);
@@ -242,7 +229,7 @@ final class ResampleKernels {
         float[] fd = single ? (float[]) out.array : null;
         double[] ds = single ? null : (double[]) in.array;
         double[] dd = single ? null : (double[]) out.array;
-        perPlane((long) y.n * y.c, p -> {
+        CpuThreads.forEach(y.planes(), p -> {
             long xb = x.base(p);
             long yb = y.base(p);
             long ib = ix.base(p);
@@ -357,7 +344,7 @@ final class ResampleKernels {
         if (single) {
             float[] src = (float[]) in.array;
             float[] dst = (float[]) out.array;
-            perPlane((long) y.n * y.c, p -> {
+            CpuThreads.forEach(y.planes(), p -> {
                 long xb = x.base(p);
                 long yb = y.base(p);
                 for (int i = 0; i < y.h; i++) {
@@ -379,7 +366,7 @@ final class ResampleKernels {
         } else {
             double[] src = (double[]) in.array;
             double[] dst = (double[]) out.array;
-            perPlane((long) y.n * y.c, p -> {
+            CpuThreads.forEach(y.planes(), p -> {
                 long xb = x.base(p);
                 long yb = y.base(p);
                 for (int i = 0; i < y.h; i++) {
@@ -411,7 +398,7 @@ final class ResampleKernels {
         if (single) {
             float[] g = (float[]) gradOut.array;
             float[] dx = (float[]) gradIn.array;
-            perPlane((long) x.n * x.c, p -> {
+            CpuThreads.forEach(x.planes(), p -> {
                 long xb = x.base(p);
                 long yb = y.base(p);
                 zero(dx, x, xb);
@@ -436,7 +423,7 @@ final class ResampleKernels {
         } else {
             double[] g = (double[]) gradOut.array;
             double[] dx = (double[]) gradIn.array;
-            perPlane((long) x.n * x.c, p -> {
+            CpuThreads.forEach(x.planes(), p -> {
                 long xb = x.base(p);
                 long yb = y.base(p);
                 zero(dx, x, xb);

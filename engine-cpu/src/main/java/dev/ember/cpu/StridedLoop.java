@@ -2,8 +2,6 @@ package dev.ember.cpu;
 
 import dev.ember.backend.Layout;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Iterates several layouts of one shape together, row by row: dimensions that are contiguous for every
@@ -101,40 +99,20 @@ final class StridedLoop {
         if (rows == 1) {
             // one long row: split it into chunks
             int chunks = (int) Math.min(CpuThreads.threads() * 4L, total / PARALLEL_GRAIN);
-            int per = (rowLength + chunks - 1) / chunks;
-            List<Runnable> tasks = new ArrayList<>();
             int k = offsets.length;
-            for (int c = 0; c < chunks; c++) {
-                int start = c * per;
-                int len = Math.min(per, rowLength - start);
-                if (len <= 0) {
-                    break;
+            CpuThreads.parallelFor(rowLength, chunks, (task, start, end) -> {
+                int[] off = new int[k];
+                int[] st = new int[k];
+                for (int o = 0; o < k; o++) {
+                    st[o] = rowStrides != null ? rowStrides[o] : strides[o][shape.length - 1];
+                    off[o] = offsets[o] + start * st[o];
                 }
-                tasks.add(() -> {
-                    int[] off = new int[k];
-                    int[] st = new int[k];
-                    for (int o = 0; o < k; o++) {
-                        st[o] = rowStrides != null ? rowStrides[o] : strides[o][shape.length - 1];
-                        off[o] = offsets[o] + start * st[o];
-                    }
-                    kernel.row(off, len, st);
-                });
-            }
-            CpuThreads.invokeAll(tasks);
+                kernel.row(off, end - start, st);
+            });
             return;
         }
         int chunks = (int) Math.min(rows, Math.max(2, Math.min(CpuThreads.threads() * 4L, total / PARALLEL_GRAIN)));
-        int per = (rows + chunks - 1) / chunks;
-        List<Runnable> tasks = new ArrayList<>();
-        for (int c = 0; c < chunks; c++) {
-            int from = c * per;
-            int to = Math.min(rows, from + per);
-            if (from >= to) {
-                break;
-            }
-            tasks.add(() -> runRows(kernel, from, to));
-        }
-        CpuThreads.invokeAll(tasks);
+        CpuThreads.parallelFor(rows, chunks, (task, from, to) -> runRows(kernel, from, to));
     }
 
     private void runRows(RowKernel kernel, int from, int to) {

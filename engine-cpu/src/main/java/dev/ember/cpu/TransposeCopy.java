@@ -2,8 +2,6 @@ package dev.ember.cpu;
 
 import dev.ember.backend.Layout;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A same-type copy whose destination rows are columns of the source ({@code t().contiguous()}, a permuted tensor made
@@ -96,15 +94,8 @@ final class TransposeCopy {
                 units(0, units);
                 return;
             }
-            long chunks = Math.min(units, threads * 4L);
-            long per = (units + chunks - 1) / chunks;
-            List<Runnable> tasks = new ArrayList<>();
-            for (long from = 0; from < units; from += per) {
-                long f = from;
-                long t = Math.min(units, from + per);
-                tasks.add(() -> units(f, t));
-            }
-            CpuThreads.invokeAll(tasks);
+            // units <= total elements, an int (one Java array holds them)
+            CpuThreads.parallelFor((int) units, (int) Math.min(units, threads * 4L), (task, from, to) -> units(from, to));
         }
 
         private void units(long from, long to) {
