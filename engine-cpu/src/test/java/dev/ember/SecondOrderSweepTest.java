@@ -857,13 +857,12 @@ class SecondOrderSweepTest {
     List<DynamicTest> gradgradchecks() throws Exception {
         List<DynamicTest> t = new ArrayList<>();
         for (Case c : load()) {
-            if (c.raisesStage != null) {
+            // scale_grad_by_freq's "gradient" is not the derivative of the forward (repeated indices), so a
+            // finite-difference check of the second order cannot pass in Ember or PyTorch: no such test is made
+            if (c.raisesStage != null || c.name.contains("scale_grad_by_freq")) {
                 continue;
             }
             t.add(DynamicTest.dynamicTest(c.name + " (gradgradcheck of f^2)", () -> {
-                // scale_grad_by_freq's "gradient" is not the derivative of the forward (repeated indices), so a
-                // finite-difference check of the second order cannot pass in Ember or PyTorch
-                Assumptions.assumeFalse(c.name.contains("scale_grad_by_freq"), c.name + ": not a true gradient");
                 Function<Tensor[], Tensor> f = F.get(c.name);
                 String r = ggcheck(f, c);
                 Assumptions.assumeFalse(r.startsWith("not applicable"), c.name + ": " + r);
