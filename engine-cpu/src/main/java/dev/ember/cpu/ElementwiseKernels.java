@@ -868,6 +868,24 @@ final class ElementwiseKernels {
         /** {@link #extreme(boolean, float[], int, int)} for doubles. */
         double extreme(boolean max, double[] x, int xo, int n);
 
+        /**
+         * {@code sum a[j]} for j below n, in lane-wise partial sums combined in an order fixed by the vector width (the
+         * same bits in every JIT tier and for the same row wherever it came from); 0 when n is 0.
+         */
+        double sum(double[] a, int n);
+
+        /** {@code sum (a[j] - mu)^2} for j below n, in partial sums as {@link #sum(double[], int)}. */
+        double centredSquares(double[] a, int n, double mu);
+
+        /** {@code sum a[j] b[j]} for j below n, in partial sums as {@link #sum(double[], int)}. */
+        double dot(double[] a, double[] b, int n);
+
+        /** {@code d[j] = x[xo + j]} for j below n, each float widened exactly. */
+        void widen(float[] x, int xo, double[] d, int n);
+
+        /** {@code o[oo + j] = (float) d[j]} for j below n (round to nearest even). */
+        void narrow(double[] d, float[] o, int oo, int n);
+
         /** {@code acc[j] += x[xo + j]} for j below n, each float widened exactly. */
         void addWidened(float[] x, int xo, double[] acc, int n);
 

@@ -13,7 +13,25 @@ import dev.ember.backend.Layout;
  * per-task partials in task order, so results do not depend on thread timing.
  */
 final class NormKernels {
+    /** The vector loops, or null where the Vector API is absent (then the four-chain scalar sums below). */
+    private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
+
     private NormKernels() {
+    }
+
+    /** {@code sum a[j]}: the vector loops' partial sums, or {@link #sum4}. */
+    private static double rowSum(double[] a, int n) {
+        return LOOPS != null ? LOOPS.sum(a, n) : sum4(a, n);
+    }
+
+    /** {@code sum (a[j] - mu)^2}: the vector loops' partial sums, or {@link #centredSquares4}. */
+    private static double rowCentredSquares(double[] a, int n, double mu) {
+        return LOOPS != null ? LOOPS.centredSquares(a, n, mu) : centredSquares4(a, n, mu);
+    }
+
+    /** {@code sum a[j] b[j]}: the vector loops' partial sums, or {@link #dot4}. */
+    private static double rowDot(double[] a, double[] b, int n) {
+        return LOOPS != null ? LOOPS.dot(a, b, n) : dot4(a, b, n);
     }
 
     // ------------------------------------------------------------------ element access
@@ -23,8 +41,12 @@ final class NormKernels {
         if (s.dtype == DType.FLOAT32) {
             float[] a = (float[]) s.array;
             if (stride == 1) {
+                if (LOOPS != null) {
+                    LOOPS.widen(a, off, buf, n); // JDK 17's C2 does not vectorize a loop of conversions
+                    return;
+                }
                 for (int j = 0; j < n; j++) {
-                    buf[j] = a[off + j]; // a form the JIT vectorizes
+                    buf[j] = a[off + j];
                 }
                 return;
             }
@@ -48,6 +70,10 @@ final class NormKernels {
         if (s.dtype == DType.FLOAT32) {
             float[] a = (float[]) s.array;
             if (stride == 1) {
+                if (LOOPS != null) {
+                    LOOPS.narrow(buf, a, off, n);
+                    return;
+                }
                 for (int j = 0; j < n; j++) {
                     a[off + j] = (float) buf[j];
                 }
@@ -177,20 +203,28 @@ final class NormKernels {
             double[] row = new double[n];
             for (int i = from; i < to; i++) {
                 load(x, xl.offset() + i * xl.stride(0), xl.stride(1), n, row);
-                double mu = rms ? 0 : sum4(row, n) / n;
-                double ss = centredSquares4(row, n, mu);
+                double mu = rms ? 0 : rowSum(row, n) / n;
+                double ss = rowCentredSquares(row, n, mu);
                 double r = 1 / Math.sqrt(ss / n + eps);
-                for (int j = 0; j < n; j++) {
-                    row[j] = (row[j] - mu) * r;
-                }
-                if (w != null) {
+                // ((x - mean) rstd) weight + bias in one pass where both are given (the same operations in the same
+                // order as the passes below)
+                if (w != null && b != null) {
                     for (int j = 0; j < n; j++) {
-                        row[j] *= w[j];
+                        row[j] = (row[j] - mu) * r * w[j] + b[j];
                     }
-                }
-                if (b != null) {
+                } else {
                     for (int j = 0; j < n; j++) {
-                        row[j] += b[j];
+                        row[j] = (row[j] - mu) * r;
+                    }
+                    if (w != null) {
+                        for (int j = 0; j < n; j++) {
+                            row[j] *= w[j];
+                        }
+                    }
+                    if (b != null) {
+                        for (int j = 0; j < n; j++) {
+                            row[j] += b[j];
+                        }
                     }
                 }
                 store(row, n, out, ol.offset() + i * ol.stride(0), ol.stride(1));
@@ -227,29 +261,22 @@ final class NormKernels {
                 load(gy, gl.offset() + i * gl.stride(0), gl.stride(1), n, gr);
                 double mu = rms ? 0 : mean.getDouble(i);
                 double r = rstd.getDouble(i);
-                // xr becomes xhat = (x - mean) rstd, dh dxhat = dy * weight, in passes the JIT vectorizes; the row
-                // sums go in four chains (sum4, dot4)
-                for (int j = 0; j < n; j++) {
-                    xr[j] = (xr[j] - mu) * r;
-                }
-                if (w != null) {
+                // xr becomes xhat = (x - mean) rstd, dh dxhat = dy * weight, in passes the JIT vectorizes (one pass
+                // with the weight's and bias's sums where all are wanted); the row sums in vector partial sums
+                if (w != null && accW != null && accB != null) {
                     for (int j = 0; j < n; j++) {
+                        double xh = (xr[j] - mu) * r;
+                        xr[j] = xh;
                         dh[j] = gr[j] * w[j];
-                    }
-                }
-                if (accW != null) {
-                    for (int j = 0; j < n; j++) {
-                        accW[j] += gr[j] * xr[j];
-                    }
-                }
-                if (accB != null) {
-                    for (int j = 0; j < n; j++) {
+                        accW[j] += gr[j] * xh;
                         accB[j] += gr[j];
                     }
+                } else {
+                    sequentialPasses(xr, gr, dh, w, accW, accB, n, mu, r);
                 }
                 if (gx != null) {
-                    double m1 = rms ? 0 : sum4(dh, n) / n;
-                    double m2 = dot4(dh, xr, n) / n;
+                    double m1 = rms ? 0 : rowSum(dh, n) / n;
+                    double m2 = rowDot(dh, xr, n) / n;
                     for (int j = 0; j < n; j++) {
                         xr[j] = r * (dh[j] - m1 - xr[j] * m2);
                     }
@@ -264,6 +291,29 @@ final class NormKernels {
         }
         if (gb != null) {
             storeVector(total(pb, n), gb);
+        }
+    }
+
+    /** The backward's first passes one by one, for rows without a weight or without both parameter gradients. */
+    private static void sequentialPasses(double[] xr, double[] gr, double[] dh, double[] w, double[] accW,
+                                         double[] accB, int n, double mu, double r) {
+        for (int j = 0; j < n; j++) {
+            xr[j] = (xr[j] - mu) * r;
+        }
+        if (w != null) {
+            for (int j = 0; j < n; j++) {
+                dh[j] = gr[j] * w[j];
+            }
+        }
+        if (accW != null) {
+            for (int j = 0; j < n; j++) {
+                accW[j] += gr[j] * xr[j];
+            }
+        }
+        if (accB != null) {
+            for (int j = 0; j < n; j++) {
+                accB[j] += gr[j];
+            }
         }
     }
 

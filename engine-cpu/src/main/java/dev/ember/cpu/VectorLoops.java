@@ -428,6 +428,67 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return total;
     }
 
+    /*
+     * Sums of double rows (the normalization kernels' statistics): four vector accumulators over blocks of four vectors,
+     * then whole vectors into the first, combined as (a0 + a1) + (a2 + a3), lanes first to last, then the scalar tail.
+     */
+
+    @Override
+    public double sum(double[] a, int n) {
+        return sumOf(a, null, n, 0, false);
+    }
+
+    @Override
+    public double centredSquares(double[] a, int n, double mu) {
+        return sumOf(a, null, n, mu, true);
+    }
+
+    @Override
+    public double dot(double[] a, double[] b, int n) {
+        return sumOf(a, b, n, 0, false);
+    }
+
+    /** {@code sum t(j)} with t(j) = a[j] b[j] (b given), (a[j] - mu)^2 ({@code centred}) or a[j]. */
+    private static double sumOf(double[] a, double[] b, int n, double mu, boolean centred) {
+        int len = DS.length();
+        int bound4 = n - n % (4 * len);
+        int bound = n - n % len;
+        DoubleVector m = DoubleVector.broadcast(DS, mu);
+        DoubleVector a0 = DoubleVector.zero(DS);
+        DoubleVector a1 = a0;
+        DoubleVector a2 = a0;
+        DoubleVector a3 = a0;
+        int i = 0;
+        for (; i < bound4; i += 4 * len) {
+            a0 = a0.add(term(a, b, i, m, centred));
+            a1 = a1.add(term(a, b, i + len, m, centred));
+            a2 = a2.add(term(a, b, i + 2 * len, m, centred));
+            a3 = a3.add(term(a, b, i + 3 * len, m, centred));
+        }
+        for (; i < bound; i += len) {
+            a0 = a0.add(term(a, b, i, m, centred));
+        }
+        double total = bound == 0 ? 0 : sumInOrder(a0.add(a1).add(a2.add(a3)));
+        for (; i < n; i++) {
+            double t = b != null ? a[i] * b[i] : centred ? (a[i] - mu) * (a[i] - mu) : a[i];
+            total += t;
+        }
+        return total;
+    }
+
+    /** One vector of {@link #sumOf}'s terms from element {@code i}. */
+    private static DoubleVector term(double[] a, double[] b, int i, DoubleVector mu, boolean centred) {
+        DoubleVector v = DoubleVector.fromArray(DS, a, i);
+        if (b != null) {
+            return v.mul(DoubleVector.fromArray(DS, b, i));
+        }
+        if (centred) {
+            DoubleVector d = v.sub(mu);
+            return d.mul(d);
+        }
+        return v;
+    }
+
     /** The lanes of {@code v} added first to last (see {@link #sumInOrder(FloatVector)}). */
     private static double sumInOrder(DoubleVector v) {
         double total = 0;
@@ -671,8 +732,26 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     private static final int WIDE_BLOCK = 512;
     private static final ThreadLocal<double[]> WIDE = ThreadLocal.withInitial(() -> new double[WIDE_BLOCK]);
 
+    @Override
+    public void widen(float[] x, int xo, double[] d, int n) {
+        int m = S.loopBound(n);
+        widenVectors(x, xo, d, m);
+        for (int i = m; i < n; i++) {
+            d[i] = x[xo + i];
+        }
+    }
+
+    @Override
+    public void narrow(double[] d, float[] o, int oo, int n) {
+        int m = S.loopBound(n);
+        narrowVectors(d, o, oo, m);
+        for (int i = m; i < n; i++) {
+            o[oo + i] = (float) d[i];
+        }
+    }
+
     /** {@code x[xo..xo+m)} as doubles in {@code d[0..m)}; m is a multiple of the float vector's length. */
-    private static void widen(float[] x, int xo, double[] d, int m) {
+    private static void widenVectors(float[] x, int xo, double[] d, int m) {
         for (int i = 0; i < m; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0)).intoArray(d, i);
@@ -682,7 +761,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     /** {@code d[0..m)} rounded to floats into {@code o[oo..oo+m)}. */
-    private static void narrow(double[] d, float[] o, int oo, int m) {
+    private static void narrowVectors(double[] d, float[] o, int oo, int m) {
         for (int i = 0; i < m; i += S.length()) {
             FloatVector low = (FloatVector) DoubleVector.fromArray(DS, d, i).convertShape(VectorOperators.D2F, S, 0);
             FloatVector high = (FloatVector) DoubleVector.fromArray(DS, d, i + DS.length())
@@ -819,14 +898,14 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             int m = Math.min(WIDE_BLOCK, bound - b);
             if (fn == LOG1P) {
                 double[] u = WIDE_INPUT.get();
-                widen(x, xo + b, u, m);
+                widenVectors(x, xo + b, u, m);
                 onePlus(u, d, m);
                 logDoubles(d, m);
                 log1pSmall(u, d, m);
-                narrow(d, o, oo + b, m);
+                narrowVectors(d, o, oo + b, m);
                 continue;
             }
-            widen(x, xo + b, d, m);
+            widenVectors(x, xo + b, d, m);
             if (fn == TANH) {
                 tanhDoubles(d, m);
             } else if (fn == LOG) {
@@ -834,7 +913,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             } else {
                 expDoubles(d, m, fn == SIGMOID ? -1.0 : 1.0);
             }
-            narrow(d, o, oo + b, m);
+            narrowVectors(d, o, oo + b, m);
             if (fn == SIGMOID) {
                 // 1 / (1 + e^-x) in float, as the scalar form
                 FloatVector one = FloatVector.broadcast(S, 1f);

@@ -89,6 +89,71 @@ class VectorLoopsTest {
     }
 
     /**
+     * The normalization kernels' row helpers: widening and narrowing give the casts' values at every length and offset
+     * (NaN, infinities, subnormals and halfway cases included) and touch nothing outside the row; the double row sums
+     * add every element once (exact on integer-valued rows, where no order can round) and stay within the error bound
+     * of any summation order against the exact sum on random rows.
+     */
+    @Test
+    void normRowHelpersCoverEveryLength() {
+        VectorLoops v = new VectorLoops();
+        Random rnd = new Random(5);
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -0f,
+            Float.MAX_VALUE, 1e-40f};
+        for (int n = 0; n <= 80; n++) {
+            float[] x = new float[n + 3];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i < specials.length && n > 10 ? specials[i] : rnd.nextFloat() * 8 - 4;
+            }
+            double[] d = new double[n + 1];
+            d[n] = 42;
+            v.widen(x, 3, d, n);
+            for (int i = 0; i < n; i++) {
+                org.junit.jupiter.api.Assertions.assertEquals((double) x[3 + i], d[i], "widen n=" + n + " at " + i);
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(42, d[n], "widen wrote past the row, n=" + n);
+            double[] w = new double[n];
+            for (int i = 0; i < n; i++) {
+                // a float's neighbourhood: exact floats, halfway cases between two floats, and values just off them
+                double f = rnd.nextFloat() * 8 - 4;
+                double ulp = Math.ulp((float) f);
+                w[i] = i % 4 == 0 ? f : i % 4 == 1 ? f + ulp / 2 : i % 4 == 2 ? f + ulp / 2 * (1 + 0x1p-40) : i * 1e300;
+            }
+            float[] o = new float[n + 4];
+            java.util.Arrays.fill(o, -7f);
+            v.narrow(w, o, 2, n);
+            for (int i = 0; i < o.length; i++) {
+                float expect = i >= 2 && i < 2 + n ? (float) w[i - 2] : -7f;
+                org.junit.jupiter.api.Assertions.assertEquals(expect, o[i], "narrow n=" + n + " at " + i);
+            }
+            double[] a = new double[n];
+            double[] b = new double[n];
+            long sum = 0;
+            long squares = 0;
+            long dot = 0;
+            for (int i = 0; i < n; i++) {
+                a[i] = rnd.nextInt(2001) - 1000;
+                b[i] = rnd.nextInt(21) - 10;
+                sum += (long) a[i];
+                squares += (long) ((a[i] - 3) * (a[i] - 3));
+                dot += (long) (a[i] * b[i]);
+            }
+            org.junit.jupiter.api.Assertions.assertEquals((double) sum, v.sum(a, n), "sum n=" + n);
+            org.junit.jupiter.api.Assertions.assertEquals((double) squares, v.centredSquares(a, n, 3), "squares n=" + n);
+            org.junit.jupiter.api.Assertions.assertEquals((double) dot, v.dot(a, b, n), "dot n=" + n);
+            java.math.BigDecimal exact = java.math.BigDecimal.ZERO;
+            double abs = 0;
+            for (int i = 0; i < n; i++) {
+                a[i] = rnd.nextGaussian() * 1e3;
+                exact = exact.add(new java.math.BigDecimal(a[i]));
+                abs += Math.abs(a[i]);
+            }
+            double err = Math.abs(exact.subtract(new java.math.BigDecimal(v.sum(a, n))).doubleValue());
+            assertTrue(err <= n * 0x1p-52 * abs, "sum n=" + n + ": error " + err + " above the bound");
+        }
+    }
+
+    /**
      * exp, GELU and its backward on the vector loops give the scalar formulas' bits (so a run's numbers do not depend on
      * which elements fall in a vector, nor on when the JIT compiles the loops: the JDK's EXP intrinsic and its
      * interpreted fallback round differently, which these avoid); expFloat is within 2 ulps of Math.exp on x <= 88,
