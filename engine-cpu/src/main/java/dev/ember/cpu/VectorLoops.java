@@ -384,17 +384,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public float max(float[] x, int xo, int n) {
-        int bound = S.loopBound(n);
-        int i = 0;
-        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (; i < bound; i += S.length()) {
-            m = m.max(FloatVector.fromArray(S, x, xo + i)); // lanewise Math.max: NaN wins
-        }
-        float r = m.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) {
-            r = Math.max(r, x[xo + i]);
-        }
-        return r;
+        return extreme(true, x, xo, n);
     }
 
     /*
@@ -500,33 +490,49 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public float extreme(boolean max, float[] x, int xo, int n) {
-        int step = 2 * S.length();
-        int bound = n - n % step;
+        // Math.max and min are associative and commutative (NaN wins, -0 below +0), so any grouping gives the
+        // sequential fold's value. Four accumulators, because Java's max is a sequence of instructions on x86 (the
+        // NaN and signed-zero rules) whose latency two chains did not hide (11 floats/ns in the first-level cache
+        // against 21 with four); max and min each written out, as an operator chosen at run time is not a constant
+        // to the JIT (an OSR compilation of a loop over it ran the Java fallback, 1 float/ns)
+        int len = S.length();
+        int bound4 = n - n % (4 * len);
+        int bound = n - n % len;
         float r = max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
         FloatVector m0 = FloatVector.broadcast(S, r);
         FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector m3 = m0;
         int i = 0;
-        // Math.max and min are associative and commutative (NaN wins, -0 below +0), so any grouping gives the
-        // sequential fold's value
         if (max) {
-            for (; i < bound; i += step) {
+            for (; i < bound4; i += 4 * len) {
                 m0 = m0.max(FloatVector.fromArray(S, x, xo + i));
-                m1 = m1.max(FloatVector.fromArray(S, x, xo + i + S.length()));
+                m1 = m1.max(FloatVector.fromArray(S, x, xo + i + len));
+                m2 = m2.max(FloatVector.fromArray(S, x, xo + i + 2 * len));
+                m3 = m3.max(FloatVector.fromArray(S, x, xo + i + 3 * len));
+            }
+            for (; i < bound; i += len) {
+                m0 = m0.max(FloatVector.fromArray(S, x, xo + i));
             }
             if (bound > 0) {
-                r = m0.max(m1).reduceLanes(VectorOperators.MAX);
+                r = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
             }
             for (; i < n; i++) {
                 r = Math.max(r, x[xo + i]);
             }
             return r;
         }
-        for (; i < bound; i += step) {
+        for (; i < bound4; i += 4 * len) {
             m0 = m0.min(FloatVector.fromArray(S, x, xo + i));
-            m1 = m1.min(FloatVector.fromArray(S, x, xo + i + S.length()));
+            m1 = m1.min(FloatVector.fromArray(S, x, xo + i + len));
+            m2 = m2.min(FloatVector.fromArray(S, x, xo + i + 2 * len));
+            m3 = m3.min(FloatVector.fromArray(S, x, xo + i + 3 * len));
+        }
+        for (; i < bound; i += len) {
+            m0 = m0.min(FloatVector.fromArray(S, x, xo + i));
         }
         if (bound > 0) {
-            r = m0.min(m1).reduceLanes(VectorOperators.MIN);
+            r = m0.min(m1).min(m2.min(m3)).reduceLanes(VectorOperators.MIN);
         }
         for (; i < n; i++) {
             r = Math.min(r, x[xo + i]);
@@ -536,31 +542,45 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public double extreme(boolean max, double[] x, int xo, int n) {
-        int step = 2 * DS.length();
-        int bound = n - n % step;
+        // as the float version
+        int len = DS.length();
+        int bound4 = n - n % (4 * len);
+        int bound = n - n % len;
         double r = max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
         DoubleVector m0 = DoubleVector.broadcast(DS, r);
         DoubleVector m1 = m0;
+        DoubleVector m2 = m0;
+        DoubleVector m3 = m0;
         int i = 0;
         if (max) {
-            for (; i < bound; i += step) {
+            for (; i < bound4; i += 4 * len) {
                 m0 = m0.max(DoubleVector.fromArray(DS, x, xo + i));
-                m1 = m1.max(DoubleVector.fromArray(DS, x, xo + i + DS.length()));
+                m1 = m1.max(DoubleVector.fromArray(DS, x, xo + i + len));
+                m2 = m2.max(DoubleVector.fromArray(DS, x, xo + i + 2 * len));
+                m3 = m3.max(DoubleVector.fromArray(DS, x, xo + i + 3 * len));
+            }
+            for (; i < bound; i += len) {
+                m0 = m0.max(DoubleVector.fromArray(DS, x, xo + i));
             }
             if (bound > 0) {
-                r = m0.max(m1).reduceLanes(VectorOperators.MAX);
+                r = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
             }
             for (; i < n; i++) {
                 r = Math.max(r, x[xo + i]);
             }
             return r;
         }
-        for (; i < bound; i += step) {
+        for (; i < bound4; i += 4 * len) {
             m0 = m0.min(DoubleVector.fromArray(DS, x, xo + i));
-            m1 = m1.min(DoubleVector.fromArray(DS, x, xo + i + DS.length()));
+            m1 = m1.min(DoubleVector.fromArray(DS, x, xo + i + len));
+            m2 = m2.min(DoubleVector.fromArray(DS, x, xo + i + 2 * len));
+            m3 = m3.min(DoubleVector.fromArray(DS, x, xo + i + 3 * len));
+        }
+        for (; i < bound; i += len) {
+            m0 = m0.min(DoubleVector.fromArray(DS, x, xo + i));
         }
         if (bound > 0) {
-            r = m0.min(m1).reduceLanes(VectorOperators.MIN);
+            r = m0.min(m1).min(m2.min(m3)).reduceLanes(VectorOperators.MIN);
         }
         for (; i < n; i++) {
             r = Math.min(r, x[xo + i]);
