@@ -880,6 +880,17 @@ final class ElementwiseKernels {
         /** {@code sum a[j] b[j]} for j below n, in partial sums as {@link #sum(double[], int)}. */
         double dot(double[] a, double[] b, int n);
 
+        /**
+         * Layer norm's backward, first pass over a float32 row, in double: {@code xh[j] = (x[xo + j] - mu) r},
+         * {@code dh[j] = g[go + j] w[j]}, {@code accW[j] += g[go + j] xh[j]}, {@code accB[j] += g[go + j]}: the
+         * operations of NormKernels' scalar pass, so the same bits.
+         */
+        void normBackwardRow(float[] x, int xo, float[] g, int go, double[] w, double mu, double r, double[] xh,
+                             double[] dh, double[] accW, double[] accB, int n);
+
+        /** Layer norm's input gradient: {@code o[oo + j] = (float) (r (dh[j] - m1 - xh[j] m2))}. */
+        void normBackwardOut(double[] dh, double[] xh, double r, double m1, double m2, float[] o, int oo, int n);
+
         /** {@code d[j] = x[xo + j]} for j below n, each float widened exactly. */
         void widen(float[] x, int xo, double[] d, int n);
 

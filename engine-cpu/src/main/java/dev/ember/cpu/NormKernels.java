@@ -250,6 +250,9 @@ final class NormKernels {
         int chunks = CpuThreads.chunks(m, n);
         double[][] pw = new double[chunks][];
         double[][] pb = new double[chunks][];
+        boolean vectorRows = LOOPS != null && x.dtype == DType.FLOAT32 && gy.dtype == DType.FLOAT32 && xl.stride(1) == 1
+                && gl.stride(1) == 1
+                && gx != null && gxl.stride(1) == 1 && w != null && gw != null && gb != null;
         CpuThreads.parallelFor(m, chunks, (task, from, to) -> {
             double[] xr = new double[n];
             double[] gr = new double[n];
@@ -257,10 +260,20 @@ final class NormKernels {
             double[] accW = gw == null ? null : new double[n];
             double[] accB = gb == null ? null : new double[n];
             for (int i = from; i < to; i++) {
-                load(x, xl.offset() + i * xl.stride(0), xl.stride(1), n, xr);
-                load(gy, gl.offset() + i * gl.stride(0), gl.stride(1), n, gr);
                 double mu = rms ? 0 : mean.getDouble(i);
                 double r = rstd.getDouble(i);
+                if (vectorRows) {
+                    // float32 rows in place, read and written by the vector loops: the passes below, fused
+                    int xo = xl.offset() + i * xl.stride(0);
+                    LOOPS.normBackwardRow((float[]) x.array, xo, (float[]) gy.array, gl.offset() + i * gl.stride(0), w,
+                            mu, r, xr, dh, accW, accB, n);
+                    double m1 = rms ? 0 : rowSum(dh, n) / n;
+                    double m2 = rowDot(dh, xr, n) / n;
+                    LOOPS.normBackwardOut(dh, xr, r, m1, m2, (float[]) gx.array, gxl.offset() + i * gxl.stride(0), n);
+                    continue;
+                }
+                load(x, xl.offset() + i * xl.stride(0), xl.stride(1), n, xr);
+                load(gy, gl.offset() + i * gl.stride(0), gl.stride(1), n, gr);
                 // xr becomes xhat = (x - mean) rstd, dh dxhat = dy * weight, in passes the JIT vectorizes (one pass
                 // with the weight's and bias's sums where all are wanted); the row sums in vector partial sums
                 if (w != null && accW != null && accB != null) {

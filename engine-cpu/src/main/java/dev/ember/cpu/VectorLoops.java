@@ -770,6 +770,63 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
     }
 
+    @Override
+    public void normBackwardRow(float[] x, int xo, float[] g, int go, double[] w, double mu, double r, double[] xh,
+                                double[] dh, double[] accW, double[] accB, int n) {
+        int m = S.loopBound(n);
+        int half = DS.length();
+        DoubleVector mv = DoubleVector.broadcast(DS, mu);
+        DoubleVector rv = DoubleVector.broadcast(DS, r);
+        for (int j = 0; j < m; j += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + j);
+            FloatVector gv = FloatVector.fromArray(S, g, go + j);
+            normBackwardHalf((DoubleVector) xv.convertShape(VectorOperators.F2D, DS, 0),
+                    (DoubleVector) gv.convertShape(VectorOperators.F2D, DS, 0), mv, rv, w, xh, dh, accW, accB, j);
+            normBackwardHalf((DoubleVector) xv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0),
+                    (DoubleVector) gv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0), mv, rv, w, xh,
+                    dh, accW, accB, j + half);
+        }
+        for (int j = m; j < n; j++) {
+            double gj = g[go + j];
+            double h = (x[xo + j] - mu) * r;
+            xh[j] = h;
+            dh[j] = gj * w[j];
+            accW[j] += gj * h;
+            accB[j] += gj;
+        }
+    }
+
+    /** {@link #normBackwardRow} for the doubles of one half vector at element {@code j}. */
+    private static void normBackwardHalf(DoubleVector xd, DoubleVector gd, DoubleVector mu, DoubleVector r, double[] w,
+                                         double[] xh, double[] dh, double[] accW, double[] accB, int j) {
+        DoubleVector h = xd.sub(mu).mul(r);
+        h.intoArray(xh, j);
+        gd.mul(DoubleVector.fromArray(DS, w, j)).intoArray(dh, j);
+        DoubleVector.fromArray(DS, accW, j).add(gd.mul(h)).intoArray(accW, j);
+        DoubleVector.fromArray(DS, accB, j).add(gd).intoArray(accB, j);
+    }
+
+    @Override
+    public void normBackwardOut(double[] dh, double[] xh, double r, double m1, double m2, float[] o, int oo, int n) {
+        int m = S.loopBound(n);
+        int half = DS.length();
+        DoubleVector rv = DoubleVector.broadcast(DS, r);
+        DoubleVector m1v = DoubleVector.broadcast(DS, m1);
+        DoubleVector m2v = DoubleVector.broadcast(DS, m2);
+        for (int j = 0; j < m; j += S.length()) {
+            DoubleVector lo = rv.mul(DoubleVector.fromArray(DS, dh, j).sub(m1v)
+                    .sub(DoubleVector.fromArray(DS, xh, j).mul(m2v)));
+            DoubleVector hi = rv.mul(DoubleVector.fromArray(DS, dh, j + half).sub(m1v)
+                    .sub(DoubleVector.fromArray(DS, xh, j + half).mul(m2v)));
+            FloatVector low = (FloatVector) lo.convertShape(VectorOperators.D2F, S, 0);
+            FloatVector high = (FloatVector) hi.convertShape(VectorOperators.D2F, S, 0);
+            low.blend(high.rearrange(SWAP_HALVES), HIGH_HALF).intoArray(o, oo + j);
+        }
+        for (int j = m; j < n; j++) {
+            o[oo + j] = (float) (r * (dh[j] - m1 - xh[j] * m2));
+        }
+    }
+
     /** {@code x[xo..xo+m)} as doubles in {@code d[0..m)}; m is a multiple of the float vector's length. */
     private static void widenVectors(float[] x, int xo, double[] d, int m) {
         for (int i = 0; i < m; i += S.length()) {

@@ -153,6 +153,59 @@ class VectorLoopsTest {
         }
     }
 
+    /** Layer norm's fused backward passes give the scalar passes' bits at every length, with offsets. */
+    @Test
+    void normBackwardRowsMatchTheScalarPasses() {
+        VectorLoops v = new VectorLoops();
+        Random rnd = new Random(6);
+        for (int n = 0; n <= 70; n++) {
+            float[] x = new float[n + 2];
+            float[] g = new float[n + 5];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = rnd.nextFloat() * 6 - 3;
+            }
+            for (int i = 0; i < g.length; i++) {
+                g[i] = rnd.nextFloat() * 2 - 1;
+            }
+            double[] w = new double[n];
+            double[] accW = new double[n];
+            double[] accB = new double[n];
+            for (int i = 0; i < n; i++) {
+                w[i] = rnd.nextGaussian();
+                accW[i] = rnd.nextGaussian();
+                accB[i] = rnd.nextGaussian();
+            }
+            double mu = 0.123456789;
+            double r = 1.7320508;
+            double[] xh = new double[n];
+            double[] dh = new double[n];
+            double[] eAccW = accW.clone();
+            double[] eAccB = accB.clone();
+            double[] eXh = new double[n];
+            double[] eDh = new double[n];
+            for (int j = 0; j < n; j++) {
+                eXh[j] = (x[2 + j] - mu) * r;
+                eDh[j] = g[5 + j] * w[j];
+                eAccW[j] += g[5 + j] * eXh[j];
+                eAccB[j] += g[5 + j];
+            }
+            v.normBackwardRow(x, 2, g, 5, w, mu, r, xh, dh, accW, accB, n);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(eXh, xh, "xhat n=" + n);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(eDh, dh, "dxhat n=" + n);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(eAccW, accW, "weight sums n=" + n);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(eAccB, accB, "bias sums n=" + n);
+            float[] o = new float[n + 3];
+            float[] expect = new float[n + 3];
+            java.util.Arrays.fill(o, 9f);
+            java.util.Arrays.fill(expect, 9f);
+            for (int j = 0; j < n; j++) {
+                expect[3 + j] = (float) (r * (dh[j] - 0.01 - xh[j] * 0.3));
+            }
+            v.normBackwardOut(dh, xh, r, 0.01, 0.3, o, 3, n);
+            assertArrayEquals(expect, o, "input gradient n=" + n);
+        }
+    }
+
     /**
      * exp, GELU and its backward on the vector loops give the scalar formulas' bits (so a run's numbers do not depend on
      * which elements fall in a vector, nor on when the JIT compiles the loops: the JDK's EXP intrinsic and its
