@@ -696,7 +696,8 @@ final class SortOps {
         int d = Shapes.wrapDim(dim, x.dim());
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = cumsum(ArithmeticOps.cast(x, dtype), d);
+            // an integer dtype is the result's type (the int64 scan wraps to it as PyTorch's scan in the type does)
+            out = ArithmeticOps.cast(cumsum(ArithmeticOps.cast(x, dtype), d), dtype);
         }
         DType self = x.dtype;
         return ArithmeticOps.record(out, "CumsumBackward0", new Tensor[] {x}, n -> grad -> {
@@ -716,7 +717,8 @@ final class SortOps {
         int d = Shapes.wrapDim(dim, x.dim());
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = cumprod(ArithmeticOps.cast(x, dtype), d);
+            // an integer dtype is the result's type (the int64 scan wraps to it as PyTorch's scan in the type does)
+            out = ArithmeticOps.cast(cumprod(ArithmeticOps.cast(x, dtype), d), dtype);
         }
         DType self = x.dtype;
         return ArithmeticOps.record(out, "CumprodBackward0", new Tensor[] {x}, n -> {
