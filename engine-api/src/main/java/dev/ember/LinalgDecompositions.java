@@ -47,6 +47,17 @@ final class LinalgDecompositions {
     }
 
     /**
+     * {@link #checkFloating}, and PyTorch's {@code checkFloatingOrComplex(A, fn, allow_low_precision_dtypes=false)}:
+     * float16 and bfloat16 refused by name (slogdet, logdet), before any kernel's "not implemented".
+     */
+    static void checkFloatingFull(Tensor a, String fn) {
+        checkFloating(a, fn);
+        if (a.dtype.isReducedFloatingPoint()) {
+            throw new IllegalArgumentException(fn + ": Low precision dtypes not supported. Got " + Format.scalarType(a.dtype));
+        }
+    }
+
+    /**
      * PyTorch's {@code _linalg_check_errors}: the first batch element whose info is not zero, with "(Batch element i): "
      * when the input has batch dimensions.
      */
@@ -411,7 +422,7 @@ final class LinalgDecompositions {
      */
     static Tensor logdet(Tensor a) {
         checkSquare(a, "logdet", "A");
-        checkFloating(a, "logdet");
+        checkFloatingFull(a, "logdet");
         SlogdetResult r = slogdet(a);
         return Tensor.where(r.sign().eq(-1.0), Creation.wrap(Double.NaN), r.logabsdet());
     }
@@ -456,7 +467,7 @@ final class LinalgDecompositions {
 
     static SlogdetResult slogdet(Tensor a) {
         checkSquare(a, "linalg.slogdet", "A");
-        checkFloating(a, "linalg.slogdet");
+        checkFloatingFull(a, "linalg.slogdet");
         Tensor sign;
         Tensor logabsdet;
         try (GradMode off = Ember.noGrad()) {
