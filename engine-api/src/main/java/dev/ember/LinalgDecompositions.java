@@ -48,7 +48,7 @@ final class LinalgDecompositions {
 
     /**
      * {@link #checkFloating}, and PyTorch's {@code checkFloatingOrComplex(A, fn, allow_low_precision_dtypes=false)}:
-     * float16 and bfloat16 refused by name (slogdet, logdet), before any kernel's "not implemented".
+     * float16 and bfloat16 refused by name (inv, slogdet, logdet), before any kernel's "not implemented".
      */
     static void checkFloatingFull(Tensor a, String fn) {
         checkFloating(a, fn);
@@ -179,7 +179,7 @@ final class LinalgDecompositions {
      */
     private static Tensor invEx(Tensor a, Tensor[] info) {
         checkSquare(a, "linalg.inv", "A");
-        checkFloating(a, "linalg.inv");
+        checkFloatingFull(a, "linalg.inv");
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             Tensor a3 = batch3(a);
@@ -271,7 +271,8 @@ final class LinalgDecompositions {
             Tensor a3 = a.expand(withMatrix(batch, n, n)).reshape(bs, n, n);
             Tensor b3 = bm.expand(withMatrix(batch, n, k)).reshape(bs, n, k);
             Tensor[] f = luRaw(a3);
-            checkInfo(f[2], api, batch.length > 0, c -> "The solver failed because the input matrix is singular.");
+            // "(Batch element i): " by A's own batch dims (PyTorch's A.dim() == 2), not B's broadcast ones
+            checkInfo(f[2], api, a.dim() > 2, c -> "The solver failed because the input matrix is singular.");
             return LinalgOps.fresh(luSolveRaw(f[0], f[1], b3), withMatrix(batch, n, k));
         }
     }
