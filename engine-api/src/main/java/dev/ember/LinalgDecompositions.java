@@ -109,7 +109,10 @@ final class LinalgDecompositions {
         Tensor lu = Creation.empty(new int[] {b, n, n}, a3.dtype, a3.device);
         Tensor piv = Creation.empty(new int[] {b, n}, DType.INT64, a3.device);
         Tensor info = Creation.empty(new int[] {b}, DType.INT64, a3.device);
-        if (b > 0) {
+        if (n == 0) {
+            // 0 x 0 matrices: no kernel (PyTorch's lu_factor_ex returns before dispatching, so float16 passes), info 0
+            info = Creation.zeros(new int[] {b}, DType.INT64, a3.device);
+        } else if (b > 0) {
             a3.backend.luFactor(a3.storage(), a3.layout, lu.storage(), lu.layout, piv.storage(), piv.layout, info.storage(),
                     info.layout);
         }
