@@ -1100,12 +1100,14 @@ final class ArithmeticOps {
         }
         if (!t.isFloatingPoint() && device.isCpu()) {
             // PyTorch's kernel checks each divisor it uses: after the iterator's broadcast check, and none for an
-            // empty result (an int tensor of shape [2, 0] fmod 0 is an empty tensor)
+            // empty result (an int tensor of shape [2, 0] fmod 0 is an empty tensor); the divisor as the kernel reads it,
+            // in the result type (a 0-dim int32 65536 beside an int16 tensor is 0)
             long n = 1;
             for (int s : Shapes.broadcast(a.shape, b.shape)) {
                 n *= s;
             }
-            boolean zero = n > 0 && (b.wrappedNumber ? b.toLongArray()[0] == 0 : !ReductionOps.allTrue(b.ne(0L)));
+            boolean zero = n > 0 && (b.wrappedNumber ? b.toLongArray()[0] == 0
+                    : !ReductionOps.allTrue(cast(b, t).ne(0L)));
             if (zero) {
                 throw new IllegalArgumentException("ZeroDivisionError");
             }

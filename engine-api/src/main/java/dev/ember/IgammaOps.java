@@ -55,7 +55,9 @@ final class IgammaOps {
 
     /** The regularized lower incomplete gamma function P(a, x), with PyTorch's special values. */
     static double p(double a, double x, double lgammaA) {
-        if (a < 0 || x < 0 || Double.isNaN(a) || Double.isNaN(x)) {
+        // calc_igamma's boundary tests, in its order: a NaN argument only gives NaN where no test before decides (a
+        // NaN a with x = 0 is 0, with x = inf 1; a = inf with a NaN x is 0)
+        if (a < 0 || x < 0) {
             return Double.NaN;
         }
         if (a == 0) {
@@ -70,12 +72,16 @@ final class IgammaOps {
         if (Double.isInfinite(x)) {
             return 1.0;
         }
+        if (Double.isNaN(a) || Double.isNaN(x)) {
+            return Double.NaN;
+        }
         return x < a + 1 ? series(a, x, lgammaA) : 1.0 - continuedFraction(a, x, lgammaA);
     }
 
     /** The regularized upper incomplete gamma function Q(a, x), with PyTorch's special values. */
     static double q(double a, double x, double lgammaA) {
-        if (a < 0 || x < 0 || Double.isNaN(a) || Double.isNaN(x)) {
+        // calc_igammac's boundary tests, in its order (as p's)
+        if (a < 0 || x < 0) {
             return Double.NaN;
         }
         if (a == 0) {
@@ -89,6 +95,9 @@ final class IgammaOps {
         }
         if (Double.isInfinite(x)) {
             return 0.0;
+        }
+        if (Double.isNaN(a) || Double.isNaN(x)) {
+            return Double.NaN;
         }
         return x < a + 1 ? 1.0 - series(a, x, lgammaA) : continuedFraction(a, x, lgammaA);
     }

@@ -47,6 +47,17 @@ final class LinalgDecompositions {
     }
 
     /**
+     * {@link #checkFloating}, and PyTorch's {@code checkFloatingOrComplex(A, fn, allow_low_precision_dtypes=false)}:
+     * float16 and bfloat16 refused by name (inv, slogdet, logdet), before any kernel's "not implemented".
+     */
+    static void checkFloatingFull(Tensor a, String fn) {
+        checkFloating(a, fn);
+        if (a.dtype.isReducedFloatingPoint()) {
+            throw new IllegalArgumentException(fn + ": Low precision dtypes not supported. Got " + Format.scalarType(a.dtype));
+        }
+    }
+
+    /**
      * PyTorch's {@code _linalg_check_errors}: the first batch element whose info is not zero, with "(Batch element i): "
      * when the input has batch dimensions.
      */
@@ -98,7 +109,10 @@ final class LinalgDecompositions {
         Tensor lu = Creation.empty(new int[] {b, n, n}, a3.dtype, a3.device);
         Tensor piv = Creation.empty(new int[] {b, n}, DType.INT64, a3.device);
         Tensor info = Creation.empty(new int[] {b}, DType.INT64, a3.device);
-        if (b > 0) {
+        if (n == 0) {
+            // 0 x 0 matrices: no kernel (PyTorch's lu_factor_ex returns before dispatching, so float16 passes), info 0
+            info = Creation.zeros(new int[] {b}, DType.INT64, a3.device);
+        } else if (b > 0) {
             a3.backend.luFactor(a3.storage(), a3.layout, lu.storage(), lu.layout, piv.storage(), piv.layout, info.storage(),
                     info.layout);
         }
@@ -168,7 +182,7 @@ final class LinalgDecompositions {
      */
     private static Tensor invEx(Tensor a, Tensor[] info) {
         checkSquare(a, "linalg.inv", "A");
-        checkFloating(a, "linalg.inv");
+        checkFloatingFull(a, "linalg.inv");
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             Tensor a3 = batch3(a);
@@ -260,7 +274,8 @@ final class LinalgDecompositions {
             Tensor a3 = a.expand(withMatrix(batch, n, n)).reshape(bs, n, n);
             Tensor b3 = bm.expand(withMatrix(batch, n, k)).reshape(bs, n, k);
             Tensor[] f = luRaw(a3);
-            checkInfo(f[2], api, batch.length > 0, c -> "The solver failed because the input matrix is singular.");
+            // "(Batch element i): " by A's own batch dims (PyTorch's A.dim() == 2), not B's broadcast ones
+            checkInfo(f[2], api, a.dim() > 2, c -> "The solver failed because the input matrix is singular.");
             return LinalgOps.fresh(luSolveRaw(f[0], f[1], b3), withMatrix(batch, n, k));
         }
     }
@@ -411,7 +426,7 @@ final class LinalgDecompositions {
      */
     static Tensor logdet(Tensor a) {
         checkSquare(a, "logdet", "A");
-        checkFloating(a, "logdet");
+        checkFloatingFull(a, "logdet");
         SlogdetResult r = slogdet(a);
         return Tensor.where(r.sign().eq(-1.0), Creation.wrap(Double.NaN), r.logabsdet());
     }
@@ -456,7 +471,7 @@ final class LinalgDecompositions {
 
     static SlogdetResult slogdet(Tensor a) {
         checkSquare(a, "linalg.slogdet", "A");
-        checkFloating(a, "linalg.slogdet");
+        checkFloatingFull(a, "linalg.slogdet");
         Tensor sign;
         Tensor logabsdet;
         try (GradMode off = Ember.noGrad()) {

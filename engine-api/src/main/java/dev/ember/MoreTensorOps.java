@@ -231,10 +231,14 @@ final class MoreTensorOps {
         return t;
     }
 
-    /** The greatest common divisor of each pair, Euclid's loop of PyTorch's calc_gcd in int64 (no history). */
-    private static Tensor gcdKernel(Tensor a, Tensor b) {
-        Tensor x = ArithmeticOps.cast(a, DType.INT64).abs();
-        Tensor y = ArithmeticOps.cast(b, DType.INT64).abs();
+    /**
+     * The greatest common divisor of each pair of {@code a} and {@code b} (both of the integer type {@code t}), Euclid's
+     * loop of PyTorch's calc_gcd in int64 (no history); its {@code abs} is stored in {@code t}, so the type's minimum
+     * stays negative (int32 gcd(-2^31, 2^31 - 1) is -1, as C++ computes it).
+     */
+    private static Tensor gcdKernel(Tensor a, Tensor b, DType t) {
+        Tensor x = ArithmeticOps.cast(ArithmeticOps.cast(ArithmeticOps.cast(a, DType.INT64).abs(), t), DType.INT64);
+        Tensor y = ArithmeticOps.cast(ArithmeticOps.cast(ArithmeticOps.cast(b, DType.INT64).abs(), t), DType.INT64);
         int[] shape = Shapes.broadcast(x.shape, y.shape);
         x = x.expand(shape).contiguous();
         y = y.expand(shape).contiguous();
@@ -254,7 +258,7 @@ final class MoreTensorOps {
         DType t = integerType(a, b, "gcd");
         try (GradMode off = Ember.noGrad()) {
             // the operands in the result type first, as PyTorch's iterator casts them (uint8 gcd(5, -5) sees 251)
-            return ArithmeticOps.cast(gcdKernel(ArithmeticOps.cast(a, t), ArithmeticOps.cast(b, t)), t);
+            return ArithmeticOps.cast(gcdKernel(ArithmeticOps.cast(a, t), ArithmeticOps.cast(b, t), t), t);
         }
     }
 
@@ -268,7 +272,7 @@ final class MoreTensorOps {
             // the operands in the result type first, as PyTorch's iterator casts them (uint8 lcm(5, -5) sees 251)
             Tensor at = ArithmeticOps.cast(a, t);
             Tensor bt = ArithmeticOps.cast(b, t);
-            Tensor g = gcdKernel(at, bt);
+            Tensor g = gcdKernel(at, bt, t);
             Tensor x = ArithmeticOps.cast(at, DType.INT64);
             Tensor y = ArithmeticOps.cast(bt, DType.INT64);
             Tensor nz = g.ne(0L);

@@ -910,7 +910,8 @@ final class ReductionOps {
         Tensor ac = ArithmeticOps.cast(a, dtype);
         int d = dim == null ? 0 : Shapes.wrapDim(dim, a.dim());
         try (GradMode off = Ember.noGrad()) {
-            out = dim == null ? prod(ac) : prod(ac, d, keepdim);
+            // an integer dtype is the result's type (the int64 product wraps to it)
+            out = ArithmeticOps.cast(dim == null ? prod(ac) : prod(ac, d, keepdim), dtype);
         }
         boolean[] mask = reducedMask(a.dim(), dim == null ? null : new int[] {d});
         int[] kept = keptShape(a.shape, mask);

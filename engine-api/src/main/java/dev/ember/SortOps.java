@@ -316,10 +316,12 @@ final class SortOps {
 
     /**
      * PyTorch's cumprod_backward. Without zeros in the input: {@code reversed_cumsum(output * grad) / input}. With zeros,
-     * outside a graph: that formula where the input is not zero, and at the first zero of each line
-     * {@code reversed_cumsum(grad * cumprod(input with that zero made 1))} (the product of the other elements before it
-     * times the sums after it), zero at later zeros: the O(n) form of PyTorch's masked version. When the backward itself
-     * is differentiated (grad mode on), the O(n^2) form whose derivative is cumprod's second derivative, as PyTorch.
+     * outside a graph, PyTorch's O(n) masked form, line by line with z1 and z2 the first and second zero: before z1
+     * {@code reversed_cumsum(output * grad over [0, z1)) / input}; at z1 {@code output[z1 - 1]} (1 when z1 is 0) times
+     * {@code sum over [z1, z2) of grad * cumprod(input with everything outside (z1, z2) made 1)}; zero from z1 on
+     * otherwise. So infinities and NaN after z1 (or after z2) reach only the elements PyTorch lets them reach. When the
+     * backward itself is differentiated (grad mode on), the O(n^2) form whose derivative is cumprod's second derivative,
+     * as PyTorch.
      */
     private static Tensor cumprodBackward(Tensor g, Tensor x, int d, Tensor y) {
         if (x.numel() <= 1 || sizeAt(x, d) == 1) {
@@ -337,13 +339,19 @@ final class SortOps {
         }
         if (!GradMode.isEnabled()) {
             Tensor zeroCount = isZero.cumsum(d);
-            Tensor firstZero = isZero.logicalAnd(zeroCount.eq(1L));
+            Tensor beforeZ1 = zeroCount.eq(0L);
+            Tensor firstRun = zeroCount.eq(1L); // [z1, z2)
+            Tensor firstZero = isZero.logicalAnd(firstRun);
+            Tensor between = firstRun.logicalAnd(firstZero.logicalNot()); // (z1, z2)
             Tensor one = Creation.wrap(1.0);
-            Tensor safe = Tensor.where(isZero, one, x);
-            Tensor nonZeroPart = reversedCumsum(w, d).div(safe);
-            Tensor atFirstZero = reversedCumsum(g.mul(Tensor.where(firstZero, one, x).cumprod(d)), d);
             Tensor zero = Creation.wrap(0.0);
-            return Tensor.where(isZero, Tensor.where(firstZero, atFirstZero, zero), nonZeroPart);
+            Tensor before = reversedCumsum(Tensor.where(beforeZ1, w, zero), d).div(x);
+            // output[z1 - 1], the product of the elements before z1 (1 where z1 is 0)
+            Tensor z1 = firstRun.to(DType.INT64).argmax(d, true);
+            Tensor prior = Tensor.where(z1.eq(0L), one, y.gather(d, z1.sub(1L).clampMin(0L)));
+            Tensor atZ1 = Tensor.where(between, x, one).cumprod(d).mul(Tensor.where(firstRun, g, zero))
+                    .sum(new int[] {d}, true).mul(prior);
+            return Tensor.where(beforeZ1, before, Tensor.where(firstZero, atZ1, zero));
         }
         // the O(n^2) form: for each k, sum over j >= k of grad_j * prod_{i <= j, i != k} x_i
         int size = x.shape[d];
@@ -689,14 +697,32 @@ final class SortOps {
     // ------------------------------------------------------------------ session 18: the dtype argument of the scans
 
     /**
+     * PyTorch's cumulative ops write a 0-dim input into the result with {@code fill_} (impl_func_cum_ops), whose checked
+     * conversion refuses a value the dtype cannot hold (a uint8 200 with dtype int8: "value cannot be converted to type
+     * int8_t without overflow"); longer inputs are cast, wrapping.
+     */
+    private static void requireZeroDimFits(Tensor x, DType dtype) {
+        if (x.dim() != 0) {
+            return;
+        }
+        if (x.dtype.isFloatingPoint()) {
+            ArithmeticOps.checkScalarFits(x.detach().toDoubleArray()[0], dtype);
+        } else {
+            ArithmeticOps.checkScalarFits(x.detach().toLongArray()[0], dtype);
+        }
+    }
+
+    /**
      * {@code torch.cumsum(input, dim, dtype=...)}: the input cast to {@code dtype} inside the op (no ToCopyBackward0);
      * CumsumBackward0 with {@code cumsum_backward(grad.to(self.scalar_type()), dim)}.
      */
     static Tensor cumsum(Tensor x, int dim, DType dtype) {
         int d = Shapes.wrapDim(dim, x.dim());
+        requireZeroDimFits(x, dtype);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = cumsum(ArithmeticOps.cast(x, dtype), d);
+            // an integer dtype is the result's type (the int64 scan wraps to it as PyTorch's scan in the type does)
+            out = ArithmeticOps.cast(cumsum(ArithmeticOps.cast(x, dtype), d), dtype);
         }
         DType self = x.dtype;
         return ArithmeticOps.record(out, "CumsumBackward0", new Tensor[] {x}, n -> grad -> {
@@ -714,9 +740,11 @@ final class SortOps {
      */
     static Tensor cumprod(Tensor x, int dim, DType dtype) {
         int d = Shapes.wrapDim(dim, x.dim());
+        requireZeroDimFits(x, dtype);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = cumprod(ArithmeticOps.cast(x, dtype), d);
+            // an integer dtype is the result's type (the int64 scan wraps to it as PyTorch's scan in the type does)
+            out = ArithmeticOps.cast(cumprod(ArithmeticOps.cast(x, dtype), d), dtype);
         }
         DType self = x.dtype;
         return ArithmeticOps.record(out, "CumprodBackward0", new Tensor[] {x}, n -> {

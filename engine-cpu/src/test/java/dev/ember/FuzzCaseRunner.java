@@ -16,12 +16,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Replays the differential fuzz cases the PyTorch scripts {@code fuzz/make_cases.py} (round 1: tensor ops) and
- * {@code fuzz/make_nn_cases.py} (round 2: nn.functional, advanced indexing, in-place writes into views) wrote, shared by
- * {@link DifferentialFuzzTest}, {@code DifferentialFuzzNNTest} and {@link DifferentialFuzzRegressionTest}: each case
- * calls an Ember method by reflection ({@link Tensor}'s instance or static methods, {@code F.<name>} for
- * {@link Functional}'s, {@code Tensor.<name>} for a static one of {@link Tensor}, {@code @write} for a program of
- * in-place writes into views) and compares the dtype, shape and values of every output, the base of an in-place op's
+ * Replays the differential fuzz cases the PyTorch scripts {@code fuzz/make_cases.py} (round 1: tensor ops),
+ * {@code fuzz/make_nn_cases.py} (round 2: nn.functional, advanced indexing, in-place writes into views) and
+ * {@code fuzz/make_r3_cases.py} (round 3: linear algebra, einsum and products, special functions, sorting and scans,
+ * small integer types) wrote, shared by {@link DifferentialFuzzTest}, {@code DifferentialFuzzNNTest},
+ * {@code DifferentialFuzzR3Test} and {@link DifferentialFuzzRegressionTest}: each case calls an Ember method by
+ * reflection ({@link Tensor}'s instance or static methods, {@code F.<name>} for {@link Functional}'s, {@code S.<name>}
+ * for {@link Special}'s, {@code Tensor.<name>} for a static one of {@link Tensor}, {@code @write} for a program of
+ * in-place writes into views) and compares the dtype, shape and values of every output (to the case's {@code tol}
+ * where it gives one: linear algebra, from the input's condition number), the base of an in-place op's
  * view, the float64 gradients of {@code sum(out * w)} with respect to each input's base, or PyTorch's message (from the
  * call, or from the backward where the case says {@code errorat backward}) with every input unchanged.
  */
@@ -137,18 +140,20 @@ final class FuzzCaseRunner {
                 case "s": args.add(new Arg(String.class, rest)); break;
                 case "N": args.add(new Arg(null, null)); break;
                 case "TL": args.add(new Arg(List.class, Integer.parseInt(rest))); break;
+                case "TA": args.add(new Arg(Tensor[].class, Integer.parseInt(rest))); break;
                 default: throw new IllegalStateException("tag " + tag);
             }
         }
-        // a TL n argument takes the n tensors after it
+        // a TL n (TA n) argument takes the n tensors after it as a List (an array)
         for (int i = 0; i < args.size(); i++) {
-            if (args.get(i).type == List.class) {
+            if (args.get(i).type == List.class || args.get(i).type == Tensor[].class) {
                 int n = (Integer) args.get(i).value;
                 List<Tensor> list = new ArrayList<>();
                 for (int k = 0; k < n; k++) {
                     list.add((Tensor) args.remove(i + 1).value);
                 }
-                args.set(i, new Arg(List.class, list));
+                args.set(i, args.get(i).type == List.class ? new Arg(List.class, list)
+                        : new Arg(Tensor[].class, list.toArray(new Tensor[0])));
             }
         }
         tensors.addAll(indexTensors);
@@ -182,6 +187,8 @@ final class FuzzCaseRunner {
             return "PyTorch throws \"" + c.get("error") + "\", Ember gives " + describe(result);
         }
         List<Tensor> outs = outputs(result);
+        // a case's own tolerance (linear algebra: from the input's condition number), never below the dtype's
+        double tol = c.get("tol") == null ? 0 : Double.parseDouble(c.get("tol").trim());
         if (backwardError) {
             String msg = c.get("error").substring(c.get("error").indexOf(' ') + 1);
             Tensor out = outs.get(0);
@@ -215,13 +222,13 @@ final class FuzzCaseRunner {
                 } else {
                     picked = in.gather(dim, idx.unsqueeze(dim)).squeeze(dim);
                 }
-                String p = compare("indices (gathered)", expectedTensor(c.get("out0")), picked);
+                String p = compare("indices (gathered)", expectedTensor(c.get("out0")), picked, tol);
                 if (p != null) {
                     problems.add(p);
                 }
                 continue;
             }
-            String p = compare("out" + k, expectedTensor(c.get("out" + k)), outs.get(k));
+            String p = compare("out" + k, expectedTensor(c.get("out" + k)), outs.get(k), tol);
             if (p != null) {
                 problems.add(p);
             }
@@ -243,7 +250,7 @@ final class FuzzCaseRunner {
             }
         }
         if (c.lines().keySet().stream().anyMatch(key -> key.startsWith("grad")) && problems.isEmpty()) {
-            Tensor out = outs.get(0);
+            Tensor out = outs.get(c.get("gradout") == null ? 0 : Integer.parseInt(c.get("gradout").trim()));
             if (!out.requiresGrad()) {
                 problems.add("out0 does not require grad");
             } else {
@@ -265,7 +272,7 @@ final class FuzzCaseRunner {
                     } else if (got == null) {
                         problems.add("grad" + i + ": PyTorch " + g + ", Ember none");
                     } else {
-                        String p = compare("grad" + i, expectedTensor(g), got);
+                        String p = compare("grad" + i, expectedTensor(g), got, tol);
                         if (p != null) {
                             problems.add(p);
                         }
@@ -299,11 +306,15 @@ final class FuzzCaseRunner {
             return List.of(mm.min(), mm.max());
         }
         if (result instanceof Record) {
-            // VarMean, StdMean, FrexpResult, UniqueResult, ...: the components in order
+            // VarMean, StdMean, FrexpResult, UniqueResult, ...: the components in order (those not asked for, null,
+            // left out, as PyTorch leaves them out of its tuple)
             List<Tensor> out = new ArrayList<>();
             for (java.lang.reflect.RecordComponent rc : result.getClass().getRecordComponents()) {
                 try {
-                    out.add((Tensor) rc.getAccessor().invoke(result));
+                    Tensor t = (Tensor) rc.getAccessor().invoke(result);
+                    if (t != null) {
+                        out.add(t);
+                    }
                 } catch (ReflectiveOperationException e) {
                     throw new IllegalStateException(e);
                 }
@@ -361,8 +372,9 @@ final class FuzzCaseRunner {
     // ---- calling Ember by reflection ----
 
     private static Object invoke(String name, List<Arg> args) {
-        if (name.startsWith("F.") || name.startsWith("Tensor.")) {
-            return invokeStatic(name.startsWith("F.") ? Functional.class : Tensor.class,
+        if (name.startsWith("F.") || name.startsWith("Tensor.") || name.startsWith("S.")) {
+            return invokeStatic(name.startsWith("F.") ? Functional.class : name.startsWith("S.") ? Special.class
+                            : Tensor.class,
                     name.substring(name.indexOf('.') + 1), args);
         }
         for (boolean instance : new boolean[] {true, false}) {
@@ -545,6 +557,11 @@ final class FuzzCaseRunner {
 
     /** Null where {@code got} has PyTorch's dtype, shape and values, else what differs. */
     private static String compare(String what, Tensor expected, Tensor got) {
+        return compare(what, expected, got, 0);
+    }
+
+    /** As {@link #compare(String, Tensor, Tensor)} with a floating tolerance of at least {@code minTol}. */
+    private static String compare(String what, Tensor expected, Tensor got, double minTol) {
         if (expected.dtype() != got.dtype() || !Arrays.equals(expected.shape(), got.shape())) {
             return what + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape()) + ", Ember " + got.dtype()
                     + Arrays.toString(got.shape());
@@ -557,7 +574,7 @@ final class FuzzCaseRunner {
         }
         double[] e = expected.toDoubleArray();
         double[] g = got.detach().toDoubleArray();
-        double tol = tolerance(got.dtype());
+        double tol = Math.max(minTol, tolerance(got.dtype()));
         for (int i = 0; i < e.length; i++) {
             boolean ok = Double.isNaN(e[i]) ? Double.isNaN(g[i])
                     : Double.isInfinite(e[i]) ? e[i] == g[i]
