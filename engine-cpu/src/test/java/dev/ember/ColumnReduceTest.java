@@ -86,4 +86,43 @@ class ColumnReduceTest {
                     big.amax(new int[] {0}, false).toDoubleArray(), 0.0);
         }
     }
+
+    /**
+     * int64 and int32 sums over leading dimensions (int64 results, long accumulators): exact, wrapping on overflow as
+     * PyTorch's int64 arithmetic does, with several reduced dimensions and sizes that split across threads.
+     */
+    @Test
+    void integerSumsAreExactAndWrap() {
+        Random r = new Random(12);
+        for (int[] s : new int[][] {{37, 50}, {300, 3000}, {3, 5, 40}}) {
+            int n = 1;
+            for (int d : s) {
+                n *= d;
+            }
+            int inner = s[s.length - 1];
+            long[] v = new long[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = i % 97 == 0 ? Long.MAX_VALUE - r.nextInt(3) : r.nextInt(2_000_001) - 1_000_000L;
+            }
+            long[] want = new long[inner];
+            for (int i = 0; i < n; i++) {
+                want[i % inner] += v[i]; // Java's long addition wraps as int64 does
+            }
+            int[] reduced = s.length == 2 ? new int[] {0} : new int[] {0, 1};
+            Tensor x = Tensor.tensor(v, DType.INT64, Device.CPU).reshape(s);
+            Tensor got = x.sum(reduced, false);
+            assertEquals(DType.INT64, got.dtype());
+            assertArrayEquals(want, got.toLongArray(), java.util.Arrays.toString(s) + " int64");
+            long[] want32 = new long[inner];
+            int[] w = new int[n];
+            for (int i = 0; i < n; i++) {
+                w[i] = (int) v[i];
+                want32[i % inner] += w[i];
+            }
+            Tensor x32 = Tensor.tensor(v, DType.INT64, Device.CPU).to(DType.INT32).reshape(s);
+            Tensor got32 = x32.sum(reduced, false);
+            assertEquals(DType.INT64, got32.dtype());
+            assertArrayEquals(want32, got32.toLongArray(), java.util.Arrays.toString(s) + " int32");
+        }
+    }
 }

@@ -10,8 +10,9 @@ import dev.ember.backend.ReduceOp;
  * over the batch and the positions of {@code [N, C, L]} keeping {@code L}): the per-output loop would walk each output's
  * column through memory, a cache line per element; here each output keeps an accumulator and the reduced positions
  * are visited in their order with a contiguous row of outputs at each, so every line is read once. Float32 and float64
- * sums accumulate in double, max and min keep their NaN propagation, and every output sees its inputs in the order the
- * per-output loop would (so max and min give the same bits, sums the same up to double rounding).
+ * sums accumulate in double, int64 and int32 sums into int64 in long (wrapping as PyTorch's), max and min keep their
+ * NaN propagation, and every output sees its inputs in the order the per-output loop would (so max, min and integer
+ * sums give the same bits, float sums the same up to double rounding).
  */
 final class ColumnReduce {
     /** Rows shorter than this are not worth the accumulators. */
@@ -22,15 +23,21 @@ final class ColumnReduce {
     private ColumnReduce() {
     }
 
-    /** Whether {@code op} on {@code src} in {@code ls} keeping {@code keptDims} goes by rows. */
-    static boolean applies(ReduceOp op, CpuStorage src, Layout ls, int[] keptDims) {
-        boolean sum = op == ReduceOp.SUM && (src.dtype == DType.FLOAT32 || src.dtype == DType.FLOAT64);
+    /** Whether {@code op} on {@code src} in {@code ls} into {@code dst} keeping {@code keptDims} goes by rows. */
+    static boolean applies(ReduceOp op, CpuStorage src, Layout ls, CpuStorage dst, int[] keptDims) {
+        boolean sum = op == ReduceOp.SUM && (src.dtype == DType.FLOAT32 || src.dtype == DType.FLOAT64
+                || integerSum(src, dst));
         boolean extreme = (op == ReduceOp.MAX || op == ReduceOp.MIN)
                 && (src.dtype == DType.FLOAT32 || src.dtype == DType.FLOAT64);
         if (!sum && !extreme) {
             return false;
         }
         return contiguousKept(ls, keptDims) >= 0;
+    }
+
+    /** An int64 or int32 source summed into int64: long accumulators. */
+    private static boolean integerSum(CpuStorage src, CpuStorage dst) {
+        return (src.dtype == DType.INT64 || src.dtype == DType.INT32) && dst.dtype == DType.INT64;
     }
 
     /** The kept dimension the source holds contiguously (stride 1, at least {@link #MIN_ROW} long), or -1. */
@@ -89,8 +96,10 @@ final class ColumnReduce {
         int chunks = threads < 2 || work < 2L * StridedLoop.PARALLEL_GRAIN || CpuThreads.busy() ? 1
                 : (int) Math.min(units, threads * 4L);
         // units <= output elements, an int (one Java array holds them)
+        boolean integer = integerSum(src, dst);
         CpuThreads.parallelFor((int) units, chunks, (task, f, t) -> {
-            double[] acc = new double[Math.min(BLOCK, rowLength)];
+            double[] acc = integer ? null : new double[Math.min(BLOCK, rowLength)];
+            long[] sums = integer ? new long[Math.min(BLOCK, rowLength)] : null;
             for (long u = f; u < t; u++) {
                 long p = u / blocks;
                 int j0 = (int) (u % blocks) * BLOCK;
@@ -102,6 +111,13 @@ final class ColumnReduce {
                     p /= outer[d];
                     so += idx * outerSrc[d];
                     dof += idx * outerDst[d];
+                }
+                if (integer) {
+                    integerBlock(src, so, j1 - j0, redShape, redStrides, redCount, sums);
+                    for (int j = 0; j < j1 - j0; j++) {
+                        dst.setLong(dof + j * dstStride, sums[j]);
+                    }
+                    continue;
                 }
                 block(op, src, so, j1 - j0, redShape, redStrides, redCount, acc);
                 for (int j = 0; j < j1 - j0; j++) {
@@ -163,15 +179,43 @@ final class ColumnReduce {
                     acc[j] = Math.min(acc[j], g[off + j]);
                 }
             }
-            for (int d = r - 1; d >= 0; d--) {
-                idx[d]++;
-                off += redStrides[d];
-                if (idx[d] < redShape[d]) {
-                    break;
-                }
-                off -= redStrides[d] * redShape[d];
-                idx[d] = 0;
-            }
+            off = next(idx, off, redShape, redStrides);
         }
+    }
+
+    /** {@link #block}'s integer sums: {@code n} outputs from {@code base}, each the wrapping long sum of its column. */
+    private static void integerBlock(CpuStorage src, int base, int n, int[] redShape, int[] redStrides, int count,
+                                     long[] sums) {
+        int[] idx = new int[redShape.length];
+        int off = base;
+        long[] l = src.dtype == DType.INT64 ? (long[]) src.array : null;
+        int[] i32 = l == null ? (int[]) src.array : null;
+        java.util.Arrays.fill(sums, 0, n, 0L);
+        for (int done = 0; done < count; done++) {
+            if (l != null) {
+                for (int j = 0; j < n; j++) {
+                    sums[j] += l[off + j];
+                }
+            } else {
+                for (int j = 0; j < n; j++) {
+                    sums[j] += i32[off + j];
+                }
+            }
+            off = next(idx, off, redShape, redStrides);
+        }
+    }
+
+    /** Steps the reduced position {@code idx} (offset {@code off}) to the next one in row-major order. */
+    private static int next(int[] idx, int off, int[] redShape, int[] redStrides) {
+        for (int d = idx.length - 1; d >= 0; d--) {
+            idx[d]++;
+            off += redStrides[d];
+            if (idx[d] < redShape[d]) {
+                break;
+            }
+            off -= redStrides[d] * redShape[d];
+            idx[d] = 0;
+        }
+        return off;
     }
 }

@@ -46,7 +46,7 @@ final class ReduceKernels {
         for (int s : redShape) {
             redCount *= s;
         }
-        if (ColumnReduce.applies(op, src, ls, keptDims)) {
+        if (ColumnReduce.applies(op, src, ls, dst, keptDims)) {
             ColumnReduce.run(op, src, ls, dst, ld, keptDims, redShape, redStrides, redCount);
             return;
         }
