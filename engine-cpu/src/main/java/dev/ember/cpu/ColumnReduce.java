@@ -179,7 +179,7 @@ final class ColumnReduce {
                     acc[j] = Math.min(acc[j], g[off + j]);
                 }
             }
-            off = next(idx, off, redShape, redStrides);
+            off = next(idx, idx.length, off, redShape, redStrides);
         }
     }
 
@@ -201,13 +201,16 @@ final class ColumnReduce {
                     sums[j] += i32[off + j];
                 }
             }
-            off = next(idx, off, redShape, redStrides);
+            off = next(idx, idx.length, off, redShape, redStrides);
         }
     }
 
-    /** Steps the reduced position {@code idx} (offset {@code off}) to the next one in row-major order. */
-    private static int next(int[] idx, int off, int[] redShape, int[] redStrides) {
-        for (int d = idx.length - 1; d >= 0; d--) {
+    /**
+     * Steps the position {@code idx} over the first {@code dims} reduced dimensions (offset {@code off}) to the next one
+     * in row-major order; returns its offset.
+     */
+    static int next(int[] idx, int dims, int off, int[] redShape, int[] redStrides) {
+        for (int d = dims - 1; d >= 0; d--) {
             idx[d]++;
             off += redStrides[d];
             if (idx[d] < redShape[d]) {

@@ -189,15 +189,7 @@ final class ReduceKernels {
                 }
             }
             // advance the odometer over the outer reduced dims
-            for (int d = n - 2; d >= 0; d--) {
-                idx[d]++;
-                off += redStrides[d];
-                if (idx[d] < redShape[d]) {
-                    break;
-                }
-                off -= redStrides[d] * redShape[d];
-                idx[d] = 0;
-            }
+            off = ColumnReduce.next(idx, n - 1, off, redShape, redStrides);
         }
         if (op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN) {
             dst.setLong(out, bestIndex);
