@@ -44,9 +44,9 @@ public final class Bilinear extends Module {
         }
         double bound = 1 / Math.sqrt(in1);
         try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
-            Init.uniform_(weight, bound);
+            Init.uniformSymmetric_(weight, bound);
             if (this.bias != null) {
-                Init.uniform_(this.bias, bound);
+                Init.uniformSymmetric_(this.bias, bound);
             }
         }
     }
