@@ -284,10 +284,17 @@ public final class Tensor implements AutoCloseable {
     /** Integers uniform on [low, high), int64. */
     public static Tensor randint(long low, long high, int... shape) {
         Args.require(shape, "randint", "shape", 3, "tuple of ints");
+        return randint(Generator.DEFAULT, low, high, shape);
+    }
+
+    /** Integers uniform on [low, high), int64, from a generator, as {@code torch.randint(low, high, size, generator=)}. */
+    public static Tensor randint(Generator generator, long low, long high, int... shape) {
+        Args.require(generator, "randint", "generator", 4, "torch.Generator");
+        Args.require(shape, "randint", "shape", 3, "tuple of ints");
         if (low >= high) {
             throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + low + " >= to=" + high);
         }
-        return Creation.random(RandomKind.INTEGERS, shape, DType.INT64, low, high, Generator.DEFAULT);
+        return Creation.random(RandomKind.INTEGERS, shape, DType.INT64, low, high, generator);
     }
 
     /** Zeros with this tensor's shape, type and device. */
@@ -5034,6 +5041,11 @@ public final class Tensor implements AutoCloseable {
     /** uint8, as {@code Tensor.byte()}. */
     public Tensor toByte() {
         return to(DType.UINT8);
+    }
+
+    /** bool, as {@code Tensor.bool()}: nonzero elements become true. */
+    public Tensor toBool() {
+        return to(DType.BOOL);
     }
 
     /** The elements in row-major order as ints (converted to int32). */

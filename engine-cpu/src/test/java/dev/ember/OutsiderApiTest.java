@@ -93,6 +93,22 @@ class OutsiderApiTest {
     }
 
     @Test
+    void boolConversionAndSeededRandint() {
+        assertEquals("tensor([False,  True,  True,  True])",
+                Tensor.tensor(new float[] {0f, 2f, -0.5f, Float.NaN}).toBool().toString()); // x.bool(), PyTorch's printout
+        Tensor a = Tensor.randint(new Generator(5), 3, 9, 4, 50);
+        Tensor b = Tensor.randint(new Generator(5), 3, 9, 4, 50);
+        assertEquals(DType.INT64, a.dtype());
+        assertEquals(List.of(4, 50), java.util.Arrays.stream(a.shape()).boxed().toList());
+        assertTrue(a.equal(b), "the same seed draws the same integers");
+        assertTrue(a.min().item() == 3 && a.max().item() == 8, "every value of [3, 9) drawn, none outside");
+        assertEquals("random_ expects 'from' to be less than 'to', but got from=2 >= to=2",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.randint(new Generator(5), 2, 2, 3)).getMessage());
+        assertEquals("randint(): argument 'generator' (position 4) must be torch.Generator, not null",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.randint((Generator) null, 0, 2, 3)).getMessage());
+    }
+
+    @Test
     void lossesWithPyTorchsDefaults() {
         Tensor logits = e("logits");
         assertClose(e("nll"), Functional.nllLoss(logits.logSoftmax(1), e("target")), "F.nll_loss(log_probs, target)");

@@ -1,6 +1,5 @@
 package dev.ember.examples;
 
-import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.Generator;
@@ -102,9 +101,9 @@ public final class SequenceClassifier {
         };
         int held = samples / 5;
         List<Subset<Sample>> split = Dataset.randomSplit(dataset, new int[] {samples - held, held}, new Generator(1));
-        DataLoader<Sample, Batch> train = DataLoader.builder((Dataset<Sample>) split.get(0)).batchSize(32).shuffle(true)
+        DataLoader<Sample, Batch> train = DataLoader.builder(split.get(0)).batchSize(32).shuffle(true)
                 .dropLast(true).generator(new Generator(2)).collate(SequenceClassifier::collate).build();
-        DataLoader<Sample, Batch> validation = DataLoader.builder((Dataset<Sample>) split.get(1)).batchSize(64)
+        DataLoader<Sample, Batch> validation = DataLoader.builder(split.get(1)).batchSize(64)
                 .collate(SequenceClassifier::collate).build();
 
         Net model = new Net(16, 24);
@@ -163,8 +162,8 @@ public final class SequenceClassifier {
     static List<Sample> generate(int n, Generator generator) {
         List<Sample> out = new ArrayList<>(n);
         while (out.size() < n) {
-            int length = 3 + (int) Tensor.empty(DType.INT64, 1).randintLike(0, 12, generator).item();
-            long[] t = Tensor.empty(DType.INT64, length).randintLike(2, VOCAB, generator).toLongArray();
+            int length = 3 + (int) Tensor.randint(generator, 0, 12, 1).item();
+            long[] t = Tensor.randint(generator, 2, VOCAB, length).toLongArray();
             int score = 0;
             for (long v : t) {
                 score += v < 10 ? 1 : v < 18 ? -1 : 0;
