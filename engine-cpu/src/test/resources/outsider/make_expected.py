@@ -173,4 +173,15 @@ bn(b2)
 out["bn_running_mean"], out["bn_running_var"] = bn.running_mean, bn.running_var
 out["bn_num_batches"] = bn.num_batches_tracked
 
+# TransformerEncoder / TransformerEncoderLayer called with (src, mask, src_key_padding_mask); training mode, dropout 0,
+# so that PyTorch's inference fast path (zeros at padded positions, which Ember does not take) stays out of it
+enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True), 2, enable_nested_tensor=False)
+for k, v in enc.state_dict().items():
+    out["enc." + k] = v
+src = torch.randn(2, 5, 8)
+pad = torch.tensor([[False, False, False, True, True], [False] * 5])
+out["enc_src"], out["enc_pad"] = src, pad
+out["enc_out"] = enc(src, None, pad).detach()
+out["enc_layer0_out"] = enc.layers[0](src, None, pad).detach()
+
 torch.save(out, "outsider.pt")

@@ -265,6 +265,22 @@ class OutsiderApiTest {
         assertClose(e("mha_out"), direct.output().detach(), "attention output without hooks");
     }
 
+    @Test
+    void transformerEncoderWithPositionalMasks() {
+        dev.ember.nn.TransformerEncoder enc = new dev.ember.nn.TransformerEncoder(
+                new dev.ember.nn.TransformerEncoderLayer(8, 2, 16, 0.0, "relu", 1e-5, true, false, true), 2);
+        Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+        pt.forEach((k, v) -> {
+            if (k.startsWith("enc.")) {
+                state.put(k.substring(4), v);
+            }
+        });
+        enc.loadStateDict(state);
+        assertClose(e("enc_out"), enc.apply(e("enc_src"), null, e("enc_pad")).detach(), "encoder(src, None, pad)");
+        assertClose(e("enc_layer0_out"), enc.layers.get(0).apply(e("enc_src"), null, e("enc_pad")).detach(),
+                "layer(src, None, pad)");
+    }
+
     /** PyTorch's tutorial parametrization: a symmetric matrix from the upper triangle. */
     static final class Symmetric extends Parametrization {
         @Override
