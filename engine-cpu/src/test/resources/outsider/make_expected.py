@@ -184,4 +184,10 @@ out["enc_src"], out["enc_pad"] = src, pad
 out["enc_out"] = enc(src, None, pad).detach()
 out["enc_layer0_out"] = enc.layers[0](src, None, pad).detach()
 
+# a Python list as a data set: DataLoader(list_of_samples, batch_size=2)
+from torch.utils.data import DataLoader
+samples = [(torch.full((2,), float(i)), i) for i in range(5)]
+for b, (xs, ys) in enumerate(DataLoader(samples, batch_size=2)):
+    out["list_batch%d_x" % b], out["list_batch%d_y" % b] = xs, ys
+
 torch.save(out, "outsider.pt")

@@ -281,6 +281,25 @@ class OutsiderApiTest {
                 "layer(src, None, pad)");
     }
 
+    @Test
+    void aListAsADataSet() {
+        List<List<Object>> samples = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            samples.add(List.of(Tensor.full(new int[] {2}, i), (long) i));
+        }
+        dev.ember.data.Dataset<List<Object>> ds = dev.ember.data.Dataset.of(samples);
+        int b = 0;
+        for (List<Object> batch : dev.ember.data.DataLoader.builder(ds).batchSize(2).build()) {
+            assertClose(e("list_batch" + b + "_x"), (Tensor) batch.get(0), "batch " + b + " inputs");
+            assertClose(e("list_batch" + b + "_y"), (Tensor) batch.get(1), "batch " + b + " labels");
+            b++;
+        }
+        assertEquals(3, b);
+        assertEquals("list index out of range", assertThrows(IndexOutOfBoundsException.class, () -> ds.get(5)).getMessage());
+        assertEquals("of(): argument 'samples' must not be null",
+                assertThrows(IllegalArgumentException.class, () -> dev.ember.data.Dataset.of(null)).getMessage());
+    }
+
     /** PyTorch's tutorial parametrization: a symmetric matrix from the upper triangle. */
     static final class Symmetric extends Parametrization {
         @Override

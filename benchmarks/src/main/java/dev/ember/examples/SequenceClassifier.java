@@ -88,17 +88,7 @@ public final class SequenceClassifier {
 
         Ember.manualSeed(0); // the layers' initial weights come from the default generator
         List<Sample> all = generate(samples, new Generator(7));
-        Dataset<Sample> dataset = new Dataset<>() {
-            @Override
-            public int size() {
-                return all.size();
-            }
-
-            @Override
-            public Sample get(int index) {
-                return all.get(index);
-            }
-        };
+        Dataset<Sample> dataset = Dataset.of(all);
         int held = samples / 5;
         List<Subset<Sample>> split = Dataset.randomSplit(dataset, new int[] {samples - held, held}, new Generator(1));
         DataLoader<Sample, Batch> train = DataLoader.builder(split.get(0)).batchSize(32).shuffle(true)
