@@ -190,4 +190,26 @@ samples = [(torch.full((2,), float(i)), i) for i in range(5)]
 for b, (xs, ys) in enumerate(DataLoader(samples, batch_size=2)):
     out["list_batch%d_x" % b], out["list_batch%d_y" % b] = xs, ys
 
+# a gradient penalty (WGAN-GP) with per-parameter gradient hooks: torch.autograd.grad(D(x).sum(), x) does not reach the
+# parameters' AccumulateGrad nodes, so their hooks run only in the backward that follows (PyTorch's engine skips the
+# functions an autograd.grad pass does not need; their hooks are not called, not even with None)
+torch.manual_seed(21)
+D = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+for k, v in D.state_dict().items():
+    out["gp_D." + k] = v
+gx = torch.randn(5, 3, requires_grad=True)
+out["gp_x"] = gx.detach().clone()
+hook_calls = []
+for p_ in D.parameters():
+    p_.register_hook(lambda g: (hook_calls.append(g is None), g.clamp(-0.5, 0.5))[1])
+dout = D(gx)
+g, = torch.autograd.grad(dout.sum(), gx, create_graph=True)
+assert hook_calls == [], hook_calls
+gp = ((g.norm(2, dim=1) - 1) ** 2).mean()
+(dout.mean() + 10 * gp).backward()
+assert hook_calls == [False] * 4, hook_calls
+out["gp_value"] = gp.detach()
+out["gp_w0_grad"] = D[0].weight.grad
+out["gp_x_grad"] = gx.grad
+
 torch.save(out, "outsider.pt")

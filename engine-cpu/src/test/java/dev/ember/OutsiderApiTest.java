@@ -300,6 +300,36 @@ class OutsiderApiTest {
                 assertThrows(IllegalArgumentException.class, () -> dev.ember.data.Dataset.of(null)).getMessage());
     }
 
+    @Test
+    void gradientPenaltyWithParameterHooks() {
+        dev.ember.nn.Sequential d = new dev.ember.nn.Sequential(new Linear(3, 8), new dev.ember.nn.Tanh(), new Linear(8, 1));
+        Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+        pt.forEach((k, v) -> {
+            if (k.startsWith("gp_D.")) {
+                state.put(k.substring(5), v);
+            }
+        });
+        d.loadStateDict(state);
+        Tensor x = e("gp_x").clone().requiresGrad_(true);
+        List<Boolean> calls = new java.util.ArrayList<>();
+        for (Tensor p : d.parameters()) {
+            p.registerHook(g -> {
+                calls.add(g == null);
+                return g.clamp(-0.5, 0.5);
+            });
+        }
+        Tensor out = d.apply(x);
+        Tensor g = Autograd.grad(List.of(out.sum()), List.of(x), null, true).get(0);
+        // autograd.grad(out, x) does not reach the parameters: their hooks are not called (they were, with null)
+        assertEquals(List.of(), calls);
+        Tensor gp = g.norm(2, new int[] {1}, false).sub(1).pow(2).mean();
+        out.mean().add(gp.mul(10)).backward();
+        assertEquals(List.of(false, false, false, false), calls);
+        assertClose(e("gp_value"), gp.detach(), "gradient penalty");
+        assertClose(e("gp_w0_grad"), ((Linear) d.get(0)).weight().grad(), "first weight's clamped gradient");
+        assertClose(e("gp_x_grad"), x.grad(), "the input's gradient");
+    }
+
     /** PyTorch's tutorial parametrization: a symmetric matrix from the upper triangle. */
     static final class Symmetric extends Parametrization {
         @Override
