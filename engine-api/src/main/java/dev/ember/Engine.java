@@ -447,7 +447,6 @@ final class Engine {
         }
     }
 
-    /** Nodes from which a captured node can be reached: only these run in {@code autograd.grad}. */
     /**
      * Whether the pass reaches {@code node} at all, PyTorch's {@code exec_info[node].should_execute()}: always in a
      * backward; in an {@code autograd.grad} pass only when the node is captured or leads to a captured one. A node that
@@ -458,6 +457,7 @@ final class Engine {
         return captures == null || captures.containsKey(node) || needed.getOrDefault(node, false);
     }
 
+    /** Nodes from which a captured node can be reached: only these run in {@code autograd.grad}. */
     private static Map<Node, Boolean> neededForCaptures(Iterable<Node> nodes, Map<Node, Tensor[]> captures) {
         Map<Node, Boolean> memo = new IdentityHashMap<>();
         for (Node n : nodes) {

@@ -12,7 +12,8 @@ public final class Conv1d extends ConvNd {
     }
 
     /**
-     * {@code nn.Conv1d(in, out, kernel, stride, padding, bias=bias)}: a kernel of that length, one stride, one zero padding, no dilation, one group.
+     * {@code nn.Conv1d(in, out, kernel, stride, padding, bias=bias)}: a kernel of that length, one stride, one zero
+     * padding, no dilation, one group.
      */
     public Conv1d(int in, int out, int kernel, int stride, int padding, boolean bias) {
         this(in, out, new int[] {kernel}, new int[] {stride}, new int[] {padding}, new int[] {1}, 1, bias);

@@ -15,7 +15,8 @@ public final class Conv2d extends ConvNd {
     }
 
     /**
-     * {@code nn.Conv2d(in, out, kernel, stride, padding, bias=bias)}: a square kernel, one stride and one zero padding for both dimensions, no dilation, one group.
+     * {@code nn.Conv2d(in, out, kernel, stride, padding, bias=bias)}: a square kernel, one stride and one zero
+     * padding for both dimensions, no dilation, one group.
      */
     public Conv2d(int in, int out, int kernel, int stride, int padding, boolean bias) {
         this(in, out, new int[] {kernel}, new int[] {stride}, new int[] {padding}, new int[] {1}, 1, bias);

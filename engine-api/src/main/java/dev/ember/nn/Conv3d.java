@@ -12,7 +12,8 @@ public final class Conv3d extends ConvNd {
     }
 
     /**
-     * {@code nn.Conv3d(in, out, kernel, stride, padding, bias=bias)}: a cubic kernel, one stride and one zero padding for all three dimensions, no dilation, one group.
+     * {@code nn.Conv3d(in, out, kernel, stride, padding, bias=bias)}: a cubic kernel, one stride and one zero padding
+     * for all three dimensions, no dilation, one group.
      */
     public Conv3d(int in, int out, int kernel, int stride, int padding, boolean bias) {
         this(in, out, new int[] {kernel}, new int[] {stride}, new int[] {padding}, new int[] {1}, 1, bias);

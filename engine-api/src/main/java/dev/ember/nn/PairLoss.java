@@ -7,13 +7,13 @@ import java.util.List;
 
 /**
  * What the loss modules of an input and a target share ({@link CrossEntropyLoss}, {@link NLLLoss}, {@link MSELoss},
- * {@link L1Loss}, {@link BCELoss}, {@link BCEWithLogitsLoss}, {@link SmoothL1Loss}, {@link HuberLoss},
- * {@link KLDivLoss}, {@link SoftMarginLoss}, {@link HingeEmbeddingLoss}, {@link MultiLabelMarginLoss},
- * {@link MultiLabelSoftMarginLoss}, {@link MultiMarginLoss}, {@link PoissonNLLLoss}), as PyTorch's {@code _Loss}: the {@code reduction} ("none", "mean" or "sum", checked by the loss
- * function when called, as PyTorch's), {@code criterion.apply(input, target)} as PyTorch's {@code criterion(input,
- * target)} with the module's hooks, and a forward of one tensor refused with PyTorch's message. Class weights given to
- * a constructor are buffers named as PyTorch's ({@code weight}, {@code pos_weight}): they move with {@link #to} and are in
- * the state dict.
+ * {@link L1Loss}, {@link BCELoss}, {@link BCEWithLogitsLoss}, {@link SmoothL1Loss}, {@link HuberLoss}, {@link
+ * KLDivLoss}, {@link SoftMarginLoss}, {@link HingeEmbeddingLoss}, {@link MultiLabelMarginLoss}, {@link
+ * MultiLabelSoftMarginLoss}, {@link MultiMarginLoss}, {@link PoissonNLLLoss}), as PyTorch's {@code _Loss}: the {@code
+ * reduction} ("none", "mean" or "sum", checked by the loss function when called, as PyTorch's), {@code
+ * criterion.apply(input, target)} as PyTorch's {@code criterion(input, target)} with the module's hooks, and a
+ * forward of one tensor refused with PyTorch's message. Class weights given to a constructor are buffers named as
+ * PyTorch's ({@code weight}, {@code pos_weight}): they move with {@link #to} and are in the state dict.
  */
 abstract class PairLoss extends Module {
     /** The reduction: "none", "mean" or "sum". */
