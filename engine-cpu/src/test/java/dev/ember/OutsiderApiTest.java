@@ -162,6 +162,21 @@ class OutsiderApiTest {
                 new dev.ember.nn.HingeEmbeddingLoss(1.0, "sum").apply(logits, sign), "HingeEmbeddingLoss.apply");
         assertEquals("PoissonNLLLoss.forward() missing 1 required positional argument: 'target'",
                 assertThrows(IllegalArgumentException.class, () -> new dev.ember.nn.PoissonNLLLoss().forward(logits)).getMessage());
+        // the losses and distances of three and four tensors are called through apply too, with the hooks
+        dev.ember.nn.TripletMarginLoss triplet = new dev.ember.nn.TripletMarginLoss();
+        triplet.registerForwardHook((m, in, out) -> List.of(out.get(0).mul(3)));
+        Tensor a = logits.narrow(0, 0, 2);
+        Tensor p = logits.narrow(0, 2, 2);
+        Tensor n = logits.narrow(0, 4, 2);
+        assertClose(Functional.tripletMarginLoss(a, p, n).mul(3), triplet.apply(a, p, n), "a forward hook on TripletMarginLoss");
+        dev.ember.nn.CosineSimilarity cos = new dev.ember.nn.CosineSimilarity();
+        List<Integer> seen = new java.util.ArrayList<>();
+        cos.registerForwardPreHook((m, in) -> {
+            seen.add(in.size());
+            return null;
+        });
+        assertClose(cos.forward(a, p), cos.apply(a, p), "CosineSimilarity.apply");
+        assertEquals(List.of(2), seen);
         assertEquals("nonsense is not a valid value for reduction",
                 assertThrows(IllegalArgumentException.class, () -> new L1Loss("nonsense").apply(logits, tgt)).getMessage());
     }

@@ -656,6 +656,15 @@ public abstract class Module {
     }
 
     /**
+     * {@link #call(List, Function)} for a forward of several tensors to one, as PyTorch's {@code module(a, b, ...)}: a
+     * module's typed {@code apply(a, b)} is {@code callOne(in -> forward(in.get(0), in.get(1)), a, b)}.
+     */
+    protected final Tensor callOne(Function<List<Tensor>, Tensor> forward, Tensor... inputs) {
+        Checks.notNull(forward, "forward");
+        return call(Arrays.asList(inputs), in -> Collections.singletonList(forward.apply(in))).get(0);
+    }
+
+    /**
      * {@link #call(List, Function)} for a forward with a typed result: {@code tensors} lists the result's tensors for the
      * hooks and {@code rebuild} makes a result of (possibly replaced) tensors. Without hooks the forward's own result is
      * returned.

@@ -2,8 +2,6 @@ package dev.ember.nn;
 
 import dev.ember.Tensor;
 
-import java.util.Arrays;
-import java.util.List;
 
 /**
  * What the loss modules of an input and a target share ({@link CrossEntropyLoss}, {@link NLLLoss}, {@link MSELoss},
@@ -34,7 +32,7 @@ abstract class PairLoss extends Module {
 
     /** {@code criterion(input, target)}: {@link #forward(Tensor, Tensor)} with this module's hooks. */
     public Tensor apply(Tensor input, Tensor target) {
-        return call(Arrays.asList(input, target), in -> forward(in.get(0), in.get(1)), List::of, out -> out.get(0));
+        return callOne(in -> forward(in.get(0), in.get(1)), input, target);
     }
 
     /** The reduction this loss applies. */
