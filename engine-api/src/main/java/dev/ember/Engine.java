@@ -77,7 +77,7 @@ final class Engine {
         }
         PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequenceNr, a.sequenceNr));
         for (Node n : rootNodes) {
-            if (deps.get(n) == 0 && !ready.contains(n)) {
+            if (deps.get(n) == 0 && !ready.contains(n) && shouldExecute(n, captures, needed)) {
                 ready.add(n);
             }
         }
@@ -155,7 +155,7 @@ final class Engine {
                 }
                 for (int i = 0; i < node.next.length; i++) {
                     Node m = node.next[i];
-                    if (m == null) {
+                    if (m == null || !shouldExecute(m, captures, needed)) {
                         continue;
                     }
                     if (inputGrads != null && inputGrads[i] != null) {
@@ -445,6 +445,16 @@ final class Engine {
             }
             grads[i] = g;
         }
+    }
+
+    /**
+     * Whether the pass reaches {@code node} at all, PyTorch's {@code exec_info[node].should_execute()}: always in a
+     * backward; in an {@code autograd.grad} pass only when the node is captured or leads to a captured one. A node that
+     * is neither is never queued (PyTorch's engine skips it), so its tensor hooks are not called: a parameter's hook
+     * does not run, with or without a gradient, when {@code autograd.grad(out, x)} asks for x's gradient only.
+     */
+    private static boolean shouldExecute(Node node, Map<Node, Tensor[]> captures, Map<Node, Boolean> needed) {
+        return captures == null || captures.containsKey(node) || needed.getOrDefault(node, false);
     }
 
     /** Nodes from which a captured node can be reached: only these run in {@code autograd.grad}. */

@@ -284,10 +284,17 @@ public final class Tensor implements AutoCloseable {
     /** Integers uniform on [low, high), int64. */
     public static Tensor randint(long low, long high, int... shape) {
         Args.require(shape, "randint", "shape", 3, "tuple of ints");
+        return randint(Generator.DEFAULT, low, high, shape);
+    }
+
+    /** Integers uniform on [low, high), int64, from a generator, as {@code torch.randint(low, high, size, generator=)}. */
+    public static Tensor randint(Generator generator, long low, long high, int... shape) {
+        Args.require(generator, "randint", "generator", 4, "torch.Generator");
+        Args.require(shape, "randint", "shape", 3, "tuple of ints");
         if (low >= high) {
             throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + low + " >= to=" + high);
         }
-        return Creation.random(RandomKind.INTEGERS, shape, DType.INT64, low, high, Generator.DEFAULT);
+        return Creation.random(RandomKind.INTEGERS, shape, DType.INT64, low, high, generator);
     }
 
     /** Zeros with this tensor's shape, type and device. */
@@ -2297,6 +2304,11 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.sum(this, new int[] {dim}, false);
     }
 
+    /** Sum over one dimension, kept as size 1 when {@code keepdim}, as {@code x.sum(dim, keepdim=True)}. */
+    public Tensor sum(int dim, boolean keepdim) {
+        return ReductionOps.sum(this, new int[] {dim}, keepdim);
+    }
+
     /** Sum over dimensions, keeping them as size 1 when {@code keepdim}. */
     public Tensor sum(int[] dims, boolean keepdim) {
         return ReductionOps.sum(this, dims, keepdim);
@@ -2310,6 +2322,11 @@ public final class Tensor implements AutoCloseable {
     /** Mean over one dimension. */
     public Tensor mean(int dim) {
         return ReductionOps.mean(this, new int[] {dim}, false);
+    }
+
+    /** Mean over one dimension, kept as size 1 when {@code keepdim}, as {@code x.mean(dim, keepdim=True)}. */
+    public Tensor mean(int dim, boolean keepdim) {
+        return ReductionOps.mean(this, new int[] {dim}, keepdim);
     }
 
     /** Mean over dimensions. */
@@ -2332,6 +2349,11 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.maxDim(this, dim, keepdim, true);
     }
 
+    /** Largest values along a dimension and their indices, the dimension removed, as {@code x.max(dim)}. */
+    public ValuesIndices max(int dim) {
+        return max(dim, false);
+    }
+
     /** Smallest element. */
     public Tensor min() {
         return ReductionOps.maxAll(this, false);
@@ -2340,6 +2362,11 @@ public final class Tensor implements AutoCloseable {
     /** Smallest values along a dimension and their indices. */
     public ValuesIndices min(int dim, boolean keepdim) {
         return ReductionOps.maxDim(this, dim, keepdim, false);
+    }
+
+    /** Smallest values along a dimension and their indices, the dimension removed, as {@code x.min(dim)}. */
+    public ValuesIndices min(int dim) {
+        return min(dim, false);
     }
 
     /** Index of the largest element in the flattened tensor. */
@@ -2352,6 +2379,11 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.argmax(this, dim, keepdim, true);
     }
 
+    /** Indices of the largest elements along a dimension, the dimension removed, as {@code x.argmax(dim)}. */
+    public Tensor argmax(int dim) {
+        return argmax(dim, false);
+    }
+
     /** Index of the smallest element in the flattened tensor. */
     public Tensor argmin() {
         return ReductionOps.argmaxAll(this, false);
@@ -2360,6 +2392,11 @@ public final class Tensor implements AutoCloseable {
     /** Indices of the smallest elements along a dimension. */
     public Tensor argmin(int dim, boolean keepdim) {
         return ReductionOps.argmax(this, dim, keepdim, false);
+    }
+
+    /** Indices of the smallest elements along a dimension, the dimension removed, as {@code x.argmin(dim)}. */
+    public Tensor argmin(int dim) {
+        return argmin(dim, false);
     }
 
     /** Unbiased variance of all elements (Bessel's correction). */
@@ -2372,6 +2409,16 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.var(this, dims, correction, keepdim);
     }
 
+    /** Unbiased variance over one dimension (Bessel's correction), the dimension removed, as {@code x.var(dim)}. */
+    public Tensor var(int dim) {
+        return var(new int[] {dim}, 1, false);
+    }
+
+    /** Unbiased variance over one dimension, kept as size 1 when {@code keepdim}, as {@code x.var(dim, keepdim=True)}. */
+    public Tensor var(int dim, boolean keepdim) {
+        return var(new int[] {dim}, 1, keepdim);
+    }
+
     /** Unbiased standard deviation of all elements. */
     public Tensor std() {
         return ReductionOps.std(this, null, 1, false);
@@ -2380,6 +2427,16 @@ public final class Tensor implements AutoCloseable {
     /** Standard deviation over dimensions with a correction (1: unbiased, 0: population). */
     public Tensor std(int[] dims, int correction, boolean keepdim) {
         return ReductionOps.std(this, dims, correction, keepdim);
+    }
+
+    /** Unbiased standard deviation over one dimension (Bessel's correction), the dimension removed, as {@code x.std(dim)}. */
+    public Tensor std(int dim) {
+        return std(new int[] {dim}, 1, false);
+    }
+
+    /** Unbiased standard deviation over one dimension, kept as size 1 when {@code keepdim}, as {@code x.std(dim, keepdim=True)}. */
+    public Tensor std(int dim, boolean keepdim) {
+        return std(new int[] {dim}, 1, keepdim);
     }
 
     /** Softmax along a dimension. */
@@ -3748,6 +3805,11 @@ public final class Tensor implements AutoCloseable {
         return ViewOps.flatten(this, startDim, endDim);
     }
 
+    /** Flattens dimensions {@code startDim} to the last into one, as {@code torch.flatten(x, start_dim)}. */
+    public Tensor flatten(int startDim) {
+        return flatten(startDim, -1);
+    }
+
     /** Swaps two dimensions (a view). */
     public Tensor transpose(int dim0, int dim1) {
         return ViewOps.transpose(this, dim0, dim1, "TransposeBackward0");
@@ -4979,6 +5041,11 @@ public final class Tensor implements AutoCloseable {
     /** uint8, as {@code Tensor.byte()}. */
     public Tensor toByte() {
         return to(DType.UINT8);
+    }
+
+    /** bool, as {@code Tensor.bool()}: nonzero elements become true. */
+    public Tensor toBool() {
+        return to(DType.BOOL);
     }
 
     /** The elements in row-major order as ints (converted to int32). */

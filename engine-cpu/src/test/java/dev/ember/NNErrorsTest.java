@@ -362,9 +362,9 @@ class NNErrorsTest {
         c.put("Linear_out_neg", () -> new Linear(2, -1));
         c.put("BatchNorm2d_neg", () -> new BatchNorm2d(-1));
         c.put("init_fan_1d", () -> Init.defaultWeight_(o(3)));
-        c.put("init_uniform_range", () -> Init.uniform_(o(3), -1));
-        c.put("init_uniform_long", () -> Init.uniform_(o(3).toLong(), 1));
-        c.put("init_uniform_inf", () -> Init.uniform_(o(3), Double.POSITIVE_INFINITY));
+        c.put("init_uniform_range", () -> Init.uniform_(o(3), 1, -1));
+        c.put("init_uniform_long", () -> Init.uniform_(o(3).toLong(), -1, 1));
+        c.put("init_uniform_inf", () -> Init.uniform_(o(3), Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY));
         Open m = new Open();
         m.buffer("buf", o(1));
         m.param("w", o(1));
@@ -529,7 +529,7 @@ class NNErrorsTest {
         iae("kernel_size must not be null", () -> new MaxPool2d(null, null, i(0), i(1), false));
         iae("stride must not be null", () -> new Conv2d(1, 1, i(1), null, i(0), i(1), 1, true));
         iae("Sequential: module 1 is null", () -> new Sequential(new ReLU(), null));
-        iae("tensor must not be null", () -> Init.uniform_(null, 1));
+        iae("tensor must not be null", () -> Init.uniform_(null, -1, 1));
         iae("device must not be null", () -> new Linear(1, 1).to((Device) null));
         iae("params argument given to the optimizer should be an iterable of Tensors or dicts, but got null",
                 () -> new SGD(null, 0.1));

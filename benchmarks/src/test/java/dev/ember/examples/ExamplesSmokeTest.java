@@ -40,6 +40,13 @@ class ExamplesSmokeTest {
     }
 
     @Test
+    void sequenceClassifierTrainsOnPackedSequences() throws Exception {
+        String out = output(() -> SequenceClassifier.main(new String[] {"--quick"}));
+        assertTrue(out.contains("epoch  2  mean loss "), out);
+        assertTrue(out.contains("held-out accuracy on 32 sequences: "), out);
+    }
+
+    @Test
     void linearRegressionMatchesTheClosedForm() throws Exception {
         String out = output(() -> LinearRegression.main(new String[] {"--quick"}));
         assertTrue(out.contains("largest difference from the closed form: "), out);

@@ -90,6 +90,31 @@ public interface Dataset<T> {
         return randomSplit(dataset, lengths, generator);
     }
 
+    /**
+     * The samples of a list as a data set, as PyTorch takes a Python list wherever a map-style data set goes
+     * ({@code DataLoader(samples, batch_size=...)}): sample {@code i} is {@code samples.get(i)}. The list is read, not
+     * copied; it must not change while a loader reads it.
+     *
+     * @throws IllegalArgumentException for a null list
+     */
+    static <T> Dataset<T> of(List<T> samples) {
+        DataChecks.require(samples, "of", "samples");
+        return new Dataset<>() {
+            @Override
+            public int size() {
+                return samples.size();
+            }
+
+            @Override
+            public T get(int index) {
+                if (index < 0 || index >= samples.size()) {
+                    throw new IndexOutOfBoundsException("list index out of range");
+                }
+                return samples.get(index);
+            }
+        };
+    }
+
     /** {@link #randomSplit(Dataset, int[], Generator)} with the default generator ({@link Ember#defaultGenerator()}). */
     static <T> List<Subset<T>> randomSplit(Dataset<T> dataset, int... lengths) {
         return randomSplit(dataset, lengths, Ember.defaultGenerator());

@@ -16,6 +16,16 @@ public final class AvgPool2d extends Module {
         this(new int[] {kernel}, new int[] {kernel}, new int[] {0}, false, true);
     }
 
+    /** {@code nn.AvgPool2d(kernel, stride, padding)}: a square window, one stride and one padding for both dimensions. */
+    public AvgPool2d(int kernel, int stride, int padding) {
+        this(new int[] {kernel}, new int[] {stride}, new int[] {padding}, false, true);
+    }
+
+    /** {@code nn.AvgPool2d(kernel, stride)}: a square window and one stride for both dimensions, no padding. */
+    public AvgPool2d(int kernel, int stride) {
+        this(kernel, stride, 0);
+    }
+
     /**
      * Every option (each one int or a pair); a null or empty stride means the window size, as PyTorch's default. The
      * values are checked by the pooling, as in PyTorch.

@@ -9,12 +9,12 @@ import java.util.List;
  * uniform in {@code (-1/sqrt(in1), 1/sqrt(in1))} as PyTorch's reset_parameters. The forward takes two tensors
  * ({@link #forward(Tensor, Tensor)}, or {@link #apply(Tensor, Tensor)} with hooks).
  */
-public final class Bilinear extends Module {
+public final class Bilinear extends Module implements HasBias {
     /**
      * Weight [out, in1, in2]. The final field holds the tensor registered at construction: once the module's weight is
      * replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
      * ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward, {@code parameters()},
-     * {@code stateDict()} and optimizers use the module's current one, {@code parametrizedValue("weight")}.
+     * {@code stateDict()} and optimizers use the module's current one, {@link #weight()}, which reads it.
      */
     public final Tensor weight;
     /** Bias [out], or null; the tensor registered at construction, as {@link #weight} explains. */
@@ -44,9 +44,9 @@ public final class Bilinear extends Module {
         }
         double bound = 1 / Math.sqrt(in1);
         try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
-            Init.uniform_(weight, bound);
+            Init.uniformSymmetric_(weight, bound);
             if (this.bias != null) {
-                Init.uniform_(this.bias, bound);
+                Init.uniformSymmetric_(this.bias, bound);
             }
         }
     }

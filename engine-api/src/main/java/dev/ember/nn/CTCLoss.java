@@ -31,4 +31,13 @@ public final class CTCLoss extends Module {
     public Tensor forward(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths) {
         return Functional.ctcLoss(logProbs, targets, inputLengths, targetLengths, blank, reduction, zeroInfinity);
     }
+
+    /**
+     * {@code criterion(log_probs, targets, input_lengths, target_lengths)}: {@link #forward(Tensor, Tensor, Tensor,
+     * Tensor)} with this module's hooks.
+     */
+    public Tensor apply(Tensor logProbs, Tensor targets, Tensor inputLengths, Tensor targetLengths) {
+        return callOne(in -> forward(in.get(0), in.get(1), in.get(2), in.get(3)), logProbs, targets, inputLengths,
+                targetLengths);
+    }
 }

@@ -12,6 +12,19 @@ public final class Conv1d extends ConvNd {
     }
 
     /**
+     * {@code nn.Conv1d(in, out, kernel, stride, padding, bias=bias)}: a kernel of that length, one stride, one zero
+     * padding, no dilation, one group.
+     */
+    public Conv1d(int in, int out, int kernel, int stride, int padding, boolean bias) {
+        this(in, out, new int[] {kernel}, new int[] {stride}, new int[] {padding}, new int[] {1}, 1, bias);
+    }
+
+    /** {@code nn.Conv1d(in, out, kernel, stride, padding)}: as {@link #Conv1d(int, int, int, int, int, boolean)}, with bias. */
+    public Conv1d(int in, int out, int kernel, int stride, int padding) {
+        this(in, out, kernel, stride, padding, true);
+    }
+
+    /**
      * Every option of {@code torch.nn.Conv1d} with zero padding; kernel, stride, padding and dilation
      * are one int each. Checked as PyTorch's constructor checks (groups, divisibility); the
      * stride, padding and dilation are checked by the convolution, as in PyTorch.

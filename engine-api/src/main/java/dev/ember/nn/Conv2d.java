@@ -15,6 +15,19 @@ public final class Conv2d extends ConvNd {
     }
 
     /**
+     * {@code nn.Conv2d(in, out, kernel, stride, padding, bias=bias)}: a square kernel, one stride and one zero
+     * padding for both dimensions, no dilation, one group.
+     */
+    public Conv2d(int in, int out, int kernel, int stride, int padding, boolean bias) {
+        this(in, out, new int[] {kernel}, new int[] {stride}, new int[] {padding}, new int[] {1}, 1, bias);
+    }
+
+    /** {@code nn.Conv2d(in, out, kernel, stride, padding)}: as {@link #Conv2d(int, int, int, int, int, boolean)}, with bias. */
+    public Conv2d(int in, int out, int kernel, int stride, int padding) {
+        this(in, out, kernel, stride, padding, true);
+    }
+
+    /**
      * Every option of {@code torch.nn.Conv2d} with zero padding; kernel, stride, padding and dilation
      * are one int (for both dimensions) or a pair. Checked as PyTorch's constructor checks (groups, divisibility); the
      * stride, padding and dilation are checked by the convolution, as in PyTorch.

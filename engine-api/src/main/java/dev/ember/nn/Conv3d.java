@@ -12,6 +12,19 @@ public final class Conv3d extends ConvNd {
     }
 
     /**
+     * {@code nn.Conv3d(in, out, kernel, stride, padding, bias=bias)}: a cubic kernel, one stride and one zero padding
+     * for all three dimensions, no dilation, one group.
+     */
+    public Conv3d(int in, int out, int kernel, int stride, int padding, boolean bias) {
+        this(in, out, new int[] {kernel}, new int[] {stride}, new int[] {padding}, new int[] {1}, 1, bias);
+    }
+
+    /** {@code nn.Conv3d(in, out, kernel, stride, padding)}: as {@link #Conv3d(int, int, int, int, int, boolean)}, with bias. */
+    public Conv3d(int in, int out, int kernel, int stride, int padding) {
+        this(in, out, kernel, stride, padding, true);
+    }
+
+    /**
      * Every option of {@code torch.nn.Conv3d} with zero padding; kernel, stride, padding and dilation
      * are one int (for all three dimensions) or three. Checked as PyTorch's constructor checks (groups, divisibility); the
      * stride, padding and dilation are checked by the convolution, as in PyTorch.

@@ -12,14 +12,14 @@ import java.util.Arrays;
  * {@link Conv1d}, {@link Conv2d}, {@link Conv3d}, {@link ConvTranspose1d}, {@link ConvTranspose2d} and
  * {@link ConvTranspose3d}.
  */
-public abstract sealed class ConvNd extends Module
+public abstract sealed class ConvNd extends Module implements HasBias
         permits Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d {
     /**
      * Weight {@code [out, in / groups, k...]}, or {@code [in, out / groups, k...]} for a transposed convolution. The
      * final field holds the tensor registered at construction: once the module's weight is replaced
      * ({@link Module#setParameter}, as a tied weight is) or parametrized ({@link dev.ember.nn.utils.Parametrize}) it
      * still holds that tensor, while the forward, {@code parameters()}, {@code stateDict()} and optimizers use the
-     * module's current one, {@code parametrizedValue("weight")}.
+     * module's current one, {@link #weight()}, which reads it.
      */
     public final Tensor weight;
     /** Bias {@code [out]}, or null; the tensor registered at construction, as {@link #weight} explains. */

@@ -28,4 +28,9 @@ public final class CosineSimilarity extends Module {
     public Tensor forward(Tensor x1, Tensor x2) {
         return Functional.cosineSimilarity(x1, x2, dim, eps);
     }
+
+    /** {@code module(x1, x2)}: {@link #forward(Tensor, Tensor)} with this module's hooks. */
+    public Tensor apply(Tensor x1, Tensor x2) {
+        return callOne(in -> forward(in.get(0), in.get(1)), x1, x2);
+    }
 }

@@ -11,12 +11,12 @@ import dev.ember.Tensor;
  * with {@code maxNorm} the rows looked up are renormalized in place before each lookup. The gradient is dense (one node
  * EmbeddingBackward0, an index_add into zeros). State dict key {@code weight}.
  */
-public final class Embedding extends Module {
+public final class Embedding extends Module implements HasWeight {
     /**
      * The table, {@code [numEmbeddings, embeddingDim]}. The final field holds the tensor registered at construction:
      * once the module's weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
      * ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward, {@code parameters()},
-     * {@code stateDict()} and optimizers use the module's current one, {@code parametrizedValue("weight")}.
+     * {@code stateDict()} and optimizers use the module's current one, {@link #weight()}, which reads it.
      */
     public final Tensor weight;
     private final int numEmbeddings;
@@ -29,6 +29,16 @@ public final class Embedding extends Module {
     /** A table without padding row or max norm. */
     public Embedding(int numEmbeddings, int embeddingDim) {
         this(numEmbeddings, embeddingDim, null, null, 2.0, false);
+    }
+
+    /**
+     * A table whose row {@code paddingIdx} starts at zero and gets no gradient, as {@code nn.Embedding(n, d,
+     * padding_idx=p)}; a negative index counts from the end.
+     *
+     * @throws IllegalArgumentException for a padding index outside the table (PyTorch's assertion)
+     */
+    public Embedding(int numEmbeddings, int embeddingDim, long paddingIdx) {
+        this(numEmbeddings, embeddingDim, paddingIdx, null, 2.0, false);
     }
 
     /**

@@ -326,6 +326,11 @@ public final class Functional {
         return Tensor.binaryCrossEntropy(input, target, null, reduction);
     }
 
+    /** Binary cross entropy with PyTorch's defaults, as {@code F.binary_cross_entropy(input, target)}: unweighted, mean. */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target) {
+        return Tensor.binaryCrossEntropy(input, target, null, "mean");
+    }
+
     /**
      * Binary cross entropy on logits, computed stably, as {@code F.binary_cross_entropy_with_logits}: {@code weight}
      * scales each element's loss, {@code posWeight} (broadcast along the last dimension) the positive terms; either may
@@ -339,6 +344,14 @@ public final class Functional {
     /** Binary cross entropy on logits, unweighted. */
     public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target, String reduction) {
         return Tensor.binaryCrossEntropyWithLogits(logits, target, null, null, reduction);
+    }
+
+    /**
+     * Binary cross entropy on logits with PyTorch's defaults, as {@code F.binary_cross_entropy_with_logits(logits,
+     * target)}: unweighted, mean.
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor logits, Tensor target) {
+        return Tensor.binaryCrossEntropyWithLogits(logits, target, null, null, "mean");
     }
 
     /**
@@ -356,6 +369,11 @@ public final class Functional {
     /** Negative log-likelihood, unweighted, ignoring targets of -100 as PyTorch's default. */
     public static Tensor nllLoss(Tensor logProbs, Tensor target, String reduction) {
         return Tensor.nllLoss(logProbs, target, null, reduction, -100);
+    }
+
+    /** Negative log-likelihood with PyTorch's defaults, as {@code F.nll_loss(log_probs, target)}: unweighted, mean, -100 ignored. */
+    public static Tensor nllLoss(Tensor logProbs, Tensor target) {
+        return Tensor.nllLoss(logProbs, target, null, "mean", -100);
     }
 
     /**

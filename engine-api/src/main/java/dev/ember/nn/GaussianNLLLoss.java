@@ -30,4 +30,9 @@ public final class GaussianNLLLoss extends Module {
     public Tensor forward(Tensor input, Tensor target, Tensor var) {
         return Functional.gaussianNllLoss(input, target, var, full, eps, reduction);
     }
+
+    /** {@code criterion(input, target, var)}: {@link #forward(Tensor, Tensor, Tensor)} with this module's hooks. */
+    public Tensor apply(Tensor input, Tensor target, Tensor var) {
+        return callOne(in -> forward(in.get(0), in.get(1), in.get(2)), input, target, var);
+    }
 }

@@ -8,12 +8,12 @@ import dev.ember.Tensor;
  * per-channel affine weight (ones) and bias (zeros); one fused node NativeGroupNormBackward0. State dict keys
  * {@code weight}, {@code bias}.
  */
-public final class GroupNorm extends Module {
+public final class GroupNorm extends Module implements HasBias {
     /**
      * Scale [C], or null without affine. The final field holds the tensor registered at construction: once the module's
      * weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
      * ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward, {@code parameters()},
-     * {@code stateDict()} and optimizers use the module's current one, {@code parametrizedValue("weight")}.
+     * {@code stateDict()} and optimizers use the module's current one, {@link #weight()}, which reads it.
      */
     public final Tensor weight;
     /** Shift [C], or null without affine; the tensor registered at construction, as {@link #weight} explains. */

@@ -12,13 +12,14 @@ public final class Init {
     }
 
     /**
-     * Fills with U(-bound, bound) from the default generator, in place; returns the tensor. A tensor without elements
-     * is returned as it is.
+     * Fills with U(-bound, bound) from the default generator, in place; returns the tensor: the layers' default
+     * initializations. A tensor without elements is returned as it is. (Not public: PyTorch's {@code
+     * nn.init.uniform_(t, a)} means U(a, 1), see {@link #uniform_(Tensor, double, double)}.)
      *
      * @throws IllegalArgumentException for a tensor that is not floating point, or a bound that is negative, nan or
      *     too large for the tensor's type, with PyTorch's messages for {@code uniform_}
      */
-    public static Tensor uniform_(Tensor t, double bound) {
+    static Tensor uniformSymmetric_(Tensor t, double bound) {
         Checks.notNull(t, "tensor");
         if (!t.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("\"check_uniform_bounds\" not implemented for '" + Format.scalarType(t.dtype()) + "'");
@@ -57,7 +58,7 @@ public final class Init {
         if (weight.numel() == 0) {
             return weight;
         }
-        return uniform_(weight, 1.0 / Math.sqrt(fan));
+        return uniformSymmetric_(weight, 1.0 / Math.sqrt(fan));
     }
 
     /** PyTorch's default bias: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with the weight's fan-in (zero bound for no fan-in). */
@@ -65,7 +66,7 @@ public final class Init {
         Checks.notNull(bias, "bias");
         Checks.notNull(weight, "weight");
         long fanIn = fanInLong(weight);
-        return uniform_(bias, fanIn > 0 ? 1.0 / Math.sqrt(fanIn) : 0);
+        return uniformSymmetric_(bias, fanIn > 0 ? 1.0 / Math.sqrt(fanIn) : 0);
     }
 
     /**
@@ -117,9 +118,29 @@ public final class Init {
         }
     }
 
+    /**
+     * {@code nn.init.uniform_(t, a, b)}: U(a, b) from the default generator, in place, without history; returns t.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for {@code a > b}, bounds out of the tensor type's range,
+     *     or a tensor that is not floating point
+     */
+    public static Tensor uniform_(Tensor t, double a, double b) {
+        return uniform_(t, a, b, Ember.defaultGenerator());
+    }
+
+    /** {@code nn.init.uniform_(t)}: U(0, 1) from the default generator, in place; returns t. */
+    public static Tensor uniform_(Tensor t) {
+        return uniform_(t, 0.0, 1.0, Ember.defaultGenerator());
+    }
+
     /** {@link #normal_(Tensor, double, double, Generator)} from the default generator. */
     public static Tensor normal_(Tensor t, double mean, double std) {
         return normal_(t, mean, std, Ember.defaultGenerator());
+    }
+
+    /** {@code nn.init.normal_(t)}: N(0, 1) from the default generator, in place; returns t. */
+    public static Tensor normal_(Tensor t) {
+        return normal_(t, 0.0, 1.0, Ember.defaultGenerator());
     }
 
     /** Fills with {@code value} in place, without history ({@code nn.init.constant_}); returns t. */
@@ -213,6 +234,11 @@ public final class Init {
         return xavierUniform_(t, 1.0, Ember.defaultGenerator());
     }
 
+    /** {@code nn.init.xavier_uniform_(t, gain)} from the default generator. */
+    public static Tensor xavierUniform_(Tensor t, double gain) {
+        return xavierUniform_(t, gain, Ember.defaultGenerator());
+    }
+
     /** Xavier/Glorot normal ({@code nn.init.xavier_normal_}): N(0, std²), {@code std = gain sqrt(2 / (fan_in + fan_out))}. */
     public static Tensor xavierNormal_(Tensor t, double gain, Generator generator) {
         Checks.notNull(t, "tensor");
@@ -223,6 +249,11 @@ public final class Init {
     /** {@link #xavierNormal_(Tensor, double, Generator)} with gain 1 from the default generator. */
     public static Tensor xavierNormal_(Tensor t) {
         return xavierNormal_(t, 1.0, Ember.defaultGenerator());
+    }
+
+    /** {@code nn.init.xavier_normal_(t, gain)} from the default generator. */
+    public static Tensor xavierNormal_(Tensor t, double gain) {
+        return xavierNormal_(t, gain, Ember.defaultGenerator());
     }
 
     /** Kaiming's standard deviation, {@code gain / sqrt(fan)}; null (with PyTorch's warning) for a tensor without elements. */
@@ -253,6 +284,11 @@ public final class Init {
         return kaimingUniform_(t, 0, "fan_in", "leaky_relu", Ember.defaultGenerator());
     }
 
+    /** {@code nn.init.kaiming_uniform_(t, a, mode, nonlinearity)} from the default generator. */
+    public static Tensor kaimingUniform_(Tensor t, double a, String mode, String nonlinearity) {
+        return kaimingUniform_(t, a, mode, nonlinearity, Ember.defaultGenerator());
+    }
+
     /** Kaiming/He normal ({@code nn.init.kaiming_normal_}): N(0, std²), {@code std = gain / sqrt(fan)}; returns t. */
     public static Tensor kaimingNormal_(Tensor t, double a, String mode, String nonlinearity, Generator generator) {
         Double std = kaimingStd(t, a, mode, nonlinearity);
@@ -265,6 +301,14 @@ public final class Init {
     /** PyTorch's defaults: {@code a = 0}, fan_in, leaky_relu, the default generator. */
     public static Tensor kaimingNormal_(Tensor t) {
         return kaimingNormal_(t, 0, "fan_in", "leaky_relu", Ember.defaultGenerator());
+    }
+
+    /**
+     * {@code nn.init.kaiming_normal_(t, a, mode, nonlinearity)} from the default generator (a ResNet's {@code
+     * kaiming_normal_(w, mode="fan_out", nonlinearity="relu")} is {@code kaimingNormal_(w, 0, "fan_out", "relu")}).
+     */
+    public static Tensor kaimingNormal_(Tensor t, double a, String mode, String nonlinearity) {
+        return kaimingNormal_(t, a, mode, nonlinearity, Ember.defaultGenerator());
     }
 
     /** The standard normal CDF, {@code (1 + erf(x / sqrt 2)) / 2}, with Ember's erf in double. */
@@ -296,6 +340,19 @@ public final class Init {
     /** PyTorch's defaults: N(0, 1) truncated to [-2, 2], the default generator. */
     public static Tensor truncNormal_(Tensor t) {
         return truncNormal_(t, 0.0, 1.0, -2.0, 2.0, Ember.defaultGenerator());
+    }
+
+    /** {@code nn.init.trunc_normal_(t, mean, std, a, b)} from the default generator. */
+    public static Tensor truncNormal_(Tensor t, double mean, double std, double a, double b) {
+        return truncNormal_(t, mean, std, a, b, Ember.defaultGenerator());
+    }
+
+    /**
+     * {@code nn.init.trunc_normal_(t, mean, std)}: truncated to PyTorch's default [-2, 2] (absolute bounds, not in units
+     * of std, as PyTorch's), from the default generator.
+     */
+    public static Tensor truncNormal_(Tensor t, double mean, double std) {
+        return truncNormal_(t, mean, std, -2.0, 2.0, Ember.defaultGenerator());
     }
 
     /**

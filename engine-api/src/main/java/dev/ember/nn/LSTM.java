@@ -35,6 +35,15 @@ public final class LSTM extends RNNBase {
         this(inputSize, hiddenSize, numLayers, true, false, 0, false, 0);
     }
 
+    /**
+     * Every option of PyTorch's constructor but {@code proj_size} (none), in its order, as {@link GRU}'s constructor:
+     * {@code nn.LSTM(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)}.
+     */
+    public LSTM(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
+                boolean bidirectional) {
+        this(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, 0);
+    }
+
     /** Every option of PyTorch's constructor, in its order ({@code projSize} 0 for no projection). */
     public LSTM(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
                 boolean bidirectional, int projSize) {

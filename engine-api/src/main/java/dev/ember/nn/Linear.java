@@ -3,12 +3,12 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code y = x W^T + b}, as {@code torch.nn.Linear}, initialized as PyTorch does. */
-public final class Linear extends Module {
+public final class Linear extends Module implements HasBias {
     /**
      * Weight [out, in]. The final field holds the tensor registered at construction: once the module's weight is
      * replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
      * ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward, {@code parameters()},
-     * {@code stateDict()} and optimizers use the module's current one, {@code parametrizedValue("weight")}.
+     * {@code stateDict()} and optimizers use the module's current one, {@link #weight()}, which reads it.
      */
     public final Tensor weight;
     /** Bias [out], or null; the tensor registered at construction, as {@link #weight} explains. */

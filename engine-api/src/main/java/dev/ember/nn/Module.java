@@ -113,10 +113,9 @@ public abstract class Module {
      *
      * <p><b>Layer fields.</b> A layer's public field ({@code Linear.weight}) is final: it keeps the tensor registered at
      * construction. After {@code setParameter("weight", t)} the forward, {@link #parameters()}, {@link #stateDict()}
-     * and optimizers use {@code t}, and the field is stale, as it is once a parametrization is registered (see
-     * {@link #parametrizedValue(String)}, which reads the current value in both cases). Tie by giving the other module
-     * the tensor of the one whose field you keep using: {@code lmHead.setParameter("weight", wte.weight)} leaves
-     * {@code wte.weight} truthful and {@code lmHead.weight} stale.
+     * and optimizers use {@code t}, and the field is stale, as it is once a parametrization is registered. The layer's
+     * accessors read the current value in both cases ({@code lmHead.weight()}, {@code lmHead.bias()}: {@link HasWeight},
+     * {@link HasBias}), as {@link #parametrizedValue(String)} does for any name: use them rather than the fields.
      *
      * <p>A name taken by a buffer, a submodule, a plain attribute (a pruned tensor) or a parametrized tensor is refused
      * with PyTorch's {@code KeyError} message, as {@code register_parameter} refuses it ({@code setattr} would drop a
@@ -657,6 +656,15 @@ public abstract class Module {
     }
 
     /**
+     * {@link #call(List, Function)} for a forward of several tensors to one, as PyTorch's {@code module(a, b, ...)}: a
+     * module's typed {@code apply(a, b)} is {@code callOne(in -> forward(in.get(0), in.get(1)), a, b)}.
+     */
+    protected final Tensor callOne(Function<List<Tensor>, Tensor> forward, Tensor... inputs) {
+        Checks.notNull(forward, "forward");
+        return call(Arrays.asList(inputs), in -> Collections.singletonList(forward.apply(in))).get(0);
+    }
+
+    /**
      * {@link #call(List, Function)} for a forward with a typed result: {@code tensors} lists the result's tensors for the
      * hooks and {@code rebuild} makes a result of (possibly replaced) tensors. Without hooks the forward's own result is
      * returned.
@@ -777,7 +785,8 @@ public abstract class Module {
      * {@link #setParameter} (a tied weight) it still holds that one, and once the name is parametrized it still holds
      * the tensor it held before: with a parametrization whose right inverse gives one tensor that tensor is the original ({@code
      * parametrizations.weight.original}, trained), with one that gives several ({@code weight_norm}) it is no longer part
-     * of the module. Read the value through this method.
+     * of the module. Read the value through this method (a layer's {@code weight()} and {@code bias()} accessors,
+     * {@link HasWeight} and {@link HasBias}, call it).
      *
      * @throws IllegalArgumentException for a name that is neither a parameter, a buffer nor parametrized, with
      *     PyTorch's {@code AttributeError} message

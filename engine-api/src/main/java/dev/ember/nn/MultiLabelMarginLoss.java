@@ -3,9 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.MultiLabelMarginLoss}: {@link Functional#multilabelMarginLoss}. */
-public final class MultiLabelMarginLoss extends Module {
-    private final String reduction;
-
+public final class MultiLabelMarginLoss extends PairLoss {
     /** PyTorch's defaults. */
     public MultiLabelMarginLoss() {
         this("mean");
@@ -13,16 +11,11 @@ public final class MultiLabelMarginLoss extends Module {
 
     /** The given settings, as PyTorch's constructor arguments. */
     public MultiLabelMarginLoss(String reduction) {
-        this.reduction = reduction;
-    }
-
-    /** Refused: the module takes 2 tensors, as PyTorch's. */
-    @Override
-    public Tensor forward(Tensor input) {
-        throw new IllegalArgumentException("MultiLabelMarginLoss.forward() missing 1 required positional argument: 'target'");
+        super(reduction);
     }
 
     /** {@code module(input, target)}. */
+    @Override
     public Tensor forward(Tensor input, Tensor target) {
         return Functional.multilabelMarginLoss(input, target, reduction);
     }

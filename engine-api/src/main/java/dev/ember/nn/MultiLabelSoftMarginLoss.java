@@ -6,9 +6,7 @@ import dev.ember.Tensor;
  * {@code torch.nn.MultiLabelSoftMarginLoss}: {@link Functional#multilabelSoftMarginLoss};
  * the weight (may be null) is a buffer, in the state dict when given.
  */
-public final class MultiLabelSoftMarginLoss extends Module {
-    private final String reduction;
-
+public final class MultiLabelSoftMarginLoss extends PairLoss {
     /** PyTorch's defaults. */
     public MultiLabelSoftMarginLoss() {
         this(null, "mean");
@@ -16,18 +14,13 @@ public final class MultiLabelSoftMarginLoss extends Module {
 
     /** The given settings, as PyTorch's constructor arguments. */
     public MultiLabelSoftMarginLoss(Tensor weight, String reduction) {
+        super(reduction);
         registerBuffer("weight", weight);
-        this.reduction = reduction;
-    }
-
-    /** Refused: the module takes 2 tensors, as PyTorch's. */
-    @Override
-    public Tensor forward(Tensor input) {
-        throw new IllegalArgumentException("MultiLabelSoftMarginLoss.forward() missing 1 required positional argument: 'target'");
     }
 
     /** {@code module(input, target)}. */
+    @Override
     public Tensor forward(Tensor input, Tensor target) {
-        return Functional.multilabelSoftMarginLoss(input, target, namedBuffers().get("weight"), reduction);
+        return Functional.multilabelSoftMarginLoss(input, target, parameter("weight"), reduction);
     }
 }

@@ -6,10 +6,9 @@ import dev.ember.Tensor;
  * {@code torch.nn.MultiMarginLoss}: {@link Functional#multiMarginLoss};
  * the weight (may be null) is a buffer, in the state dict when given.
  */
-public final class MultiMarginLoss extends Module {
+public final class MultiMarginLoss extends PairLoss {
     private final int p;
     private final double margin;
-    private final String reduction;
 
     /** PyTorch's defaults. */
     public MultiMarginLoss() {
@@ -18,20 +17,15 @@ public final class MultiMarginLoss extends Module {
 
     /** The given settings, as PyTorch's constructor arguments. */
     public MultiMarginLoss(int p, double margin, Tensor weight, String reduction) {
+        super(reduction);
         this.p = p;
         this.margin = margin;
         registerBuffer("weight", weight);
-        this.reduction = reduction;
-    }
-
-    /** Refused: the module takes 2 tensors, as PyTorch's. */
-    @Override
-    public Tensor forward(Tensor input) {
-        throw new IllegalArgumentException("MultiMarginLoss.forward() missing 1 required positional argument: 'target'");
     }
 
     /** {@code module(input, target)}. */
+    @Override
     public Tensor forward(Tensor input, Tensor target) {
-        return Functional.multiMarginLoss(input, target, p, margin, namedBuffers().get("weight"), reduction);
+        return Functional.multiMarginLoss(input, target, p, margin, parameter("weight"), reduction);
     }
 }

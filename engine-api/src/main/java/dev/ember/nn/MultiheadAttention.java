@@ -209,6 +209,11 @@ public final class MultiheadAttention extends Module {
         return forward(query, key, value, null, true, null, true, false);
     }
 
+    /** {@code mha(query, key, value, key_padding_mask=mask)}: the other arguments PyTorch's defaults; the mask may be null. */
+    public Output forward(Tensor query, Tensor key, Tensor value, Tensor keyPaddingMask) {
+        return forward(query, key, value, keyPaddingMask, true, null, true, false);
+    }
+
     /**
      * {@code mha(query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights, is_causal)}: the masks
      * may be null. Query, key and value are [L, N, E], [S, N, kdim], [S, N, vdim] ([N, L, E] ... when batch first), or
@@ -255,6 +260,14 @@ public final class MultiheadAttention extends Module {
     /** {@link #forward(Tensor, Tensor, Tensor)} called with this module's hooks. */
     public Output apply(Tensor query, Tensor key, Tensor value) {
         return apply(query, key, value, null, true, null, true, false);
+    }
+
+    /**
+     * {@code mha(query, key, value, key_padding_mask=mask)} with this module's hooks: the other arguments PyTorch's
+     * defaults (weights averaged over heads, no attention mask); {@code keyPaddingMask} may be null.
+     */
+    public Output apply(Tensor query, Tensor key, Tensor value, Tensor keyPaddingMask) {
+        return apply(query, key, value, keyPaddingMask, true, null, true, false);
     }
 
     /**

@@ -9,12 +9,12 @@ import dev.ember.Tensor;
  * optional running statistics with a batch counter, registered under PyTorch's state dict keys ({@code weight},
  * {@code bias}, {@code running_mean}, {@code running_var}, {@code num_batches_tracked}), and the printout.
  */
-abstract class NormBase extends Module {
+abstract class NormBase extends Module implements HasBias {
     /**
      * Scale [C], or null without affine. The final field holds the tensor registered at construction: once the module's
      * weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
      * ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward, {@code parameters()},
-     * {@code stateDict()} and optimizers use the module's current one, {@code parametrizedValue("weight")}.
+     * {@code stateDict()} and optimizers use the module's current one, {@link #weight()}, which reads it.
      */
     public final Tensor weight;
     /** Shift [C], or null without affine; the tensor registered at construction, as {@link #weight} explains. */
@@ -40,6 +40,21 @@ abstract class NormBase extends Module {
         this.runningMean = registerBuffer("running_mean", trackRunningStats ? Tensor.zeros(features) : null);
         this.runningVar = registerBuffer("running_var", trackRunningStats ? Tensor.ones(features) : null);
         this.numBatchesTracked = registerBuffer("num_batches_tracked", trackRunningStats ? Tensor.zeros(DType.INT64) : null);
+    }
+
+    /** The running mean the forward uses in eval mode, as PyTorch's {@code bn.running_mean}; null without running statistics. */
+    public Tensor runningMean() {
+        return parametrizedValue("running_mean");
+    }
+
+    /** The running variance, as PyTorch's {@code bn.running_var}; null without running statistics. */
+    public Tensor runningVar() {
+        return parametrizedValue("running_var");
+    }
+
+    /** The count of training batches seen (int64, 0-d), as PyTorch's {@code bn.num_batches_tracked}; null without running statistics. */
+    public Tensor numBatchesTracked() {
+        return parametrizedValue("num_batches_tracked");
     }
 
     // ---- momentum and running statistics, for torch.optim.swa_utils.update_bn (session 20) ----

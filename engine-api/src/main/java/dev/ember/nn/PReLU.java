@@ -6,12 +6,12 @@ import dev.ember.Tensor;
  * {@code torch.nn.PReLU}: {@code x > 0 ? x : weight * x} with a learned slope, one value or one per channel of
  * dimension 1; one node PreluKernelBackward0. The parameter is {@code weight}, initialized to {@code init}.
  */
-public final class PReLU extends Module {
+public final class PReLU extends Module implements HasWeight {
     /**
      * The slopes, {@code [numParameters]}. The final field holds the tensor registered at construction: once the
      * module's weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
      * ({@link dev.ember.nn.utils.Parametrize}) it still holds that tensor, while the forward, {@code parameters()},
-     * {@code stateDict()} and optimizers use the module's current one, {@code parametrizedValue("weight")}.
+     * {@code stateDict()} and optimizers use the module's current one, {@link #weight()}, which reads it.
      */
     public final Tensor weight;
     private final int numParameters;

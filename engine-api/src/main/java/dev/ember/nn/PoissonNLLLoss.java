@@ -3,11 +3,10 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.PoissonNLLLoss}: {@link Functional#poissonNllLoss}. */
-public final class PoissonNLLLoss extends Module {
+public final class PoissonNLLLoss extends PairLoss {
     private final boolean logInput;
     private final boolean full;
     private final double eps;
-    private final String reduction;
 
     /** PyTorch's defaults. */
     public PoissonNLLLoss() {
@@ -16,19 +15,14 @@ public final class PoissonNLLLoss extends Module {
 
     /** The given settings, as PyTorch's constructor arguments. */
     public PoissonNLLLoss(boolean logInput, boolean full, double eps, String reduction) {
+        super(reduction);
         this.logInput = logInput;
         this.full = full;
         this.eps = eps;
-        this.reduction = reduction;
-    }
-
-    /** Refused: the module takes 2 tensors, as PyTorch's. */
-    @Override
-    public Tensor forward(Tensor input) {
-        throw new IllegalArgumentException("PoissonNLLLoss.forward() missing 1 required positional argument: 'target'");
     }
 
     /** {@code module(logInput, target)}. */
+    @Override
     public Tensor forward(Tensor logInput, Tensor target) {
         return Functional.poissonNllLoss(logInput, target, this.logInput, full, eps, reduction);
     }

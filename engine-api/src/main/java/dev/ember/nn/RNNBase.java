@@ -95,7 +95,7 @@ public abstract class RNNBase extends Module {
     public void resetParameters() {
         double stdv = 1.0 / Math.sqrt(hiddenSize);
         for (Tensor w : parameters()) {
-            Init.uniform_(w, stdv);
+            Init.uniformSymmetric_(w, stdv);
         }
     }
 

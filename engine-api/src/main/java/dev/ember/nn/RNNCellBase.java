@@ -36,7 +36,7 @@ public abstract class RNNCellBase extends Module {
     public void resetParameters() {
         double stdv = hiddenSize > 0 ? 1.0 / Math.sqrt(hiddenSize) : 0;
         for (Tensor w : parameters()) {
-            Init.uniform_(w, stdv);
+            Init.uniformSymmetric_(w, stdv);
         }
     }
 

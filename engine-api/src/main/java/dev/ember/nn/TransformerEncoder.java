@@ -86,4 +86,12 @@ public final class TransformerEncoder extends Module {
         return call(Arrays.asList(src, mask, srcKeyPaddingMask), in -> forward(in.get(0), in.get(1), in.get(2), isCausal),
                 List::of, out -> out.get(0));
     }
+
+    /**
+     * {@code encoder(src, mask, src_key_padding_mask)} with this module's hooks, {@code is_causal} PyTorch's default
+     * (null: detected from {@code mask}); the masks may be null.
+     */
+    public Tensor apply(Tensor src, Tensor mask, Tensor srcKeyPaddingMask) {
+        return apply(src, mask, srcKeyPaddingMask, null);
+    }
 }

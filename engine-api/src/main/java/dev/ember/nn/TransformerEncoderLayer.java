@@ -143,6 +143,14 @@ public final class TransformerEncoderLayer extends Module {
                 List::of, out -> out.get(0));
     }
 
+    /**
+     * {@code layer(src, src_mask, src_key_padding_mask)} with this module's hooks, {@code is_causal} PyTorch's default
+     * (false); the masks may be null.
+     */
+    public Tensor apply(Tensor src, Tensor srcMask, Tensor srcKeyPaddingMask) {
+        return apply(src, srcMask, srcKeyPaddingMask, false);
+    }
+
     private Tensor selfAttentionBlock(Tensor x, Tensor attnMask, Tensor keyPaddingMask, boolean isCausal) {
         Tensor y = selfAttn.apply(x, x, x, keyPaddingMask, false, attnMask, true, isCausal).output();
         return dropout1.apply(y);

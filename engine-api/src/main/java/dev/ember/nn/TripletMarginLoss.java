@@ -35,4 +35,9 @@ public final class TripletMarginLoss extends Module {
     public Tensor forward(Tensor anchor, Tensor positive, Tensor negative) {
         return Functional.tripletMarginLoss(anchor, positive, negative, margin, p, eps, swap, reduction);
     }
+
+    /** {@code criterion(anchor, positive, negative)}: {@link #forward(Tensor, Tensor, Tensor)} with this module's hooks. */
+    public Tensor apply(Tensor anchor, Tensor positive, Tensor negative) {
+        return callOne(in -> forward(in.get(0), in.get(1), in.get(2)), anchor, positive, negative);
+    }
 }

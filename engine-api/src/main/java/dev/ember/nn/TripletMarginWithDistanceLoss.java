@@ -54,4 +54,9 @@ public final class TripletMarginWithDistanceLoss extends Module {
         return Functional.tripletMarginWithDistanceLoss(anchor, positive, negative, distanceFunction, margin, swap,
                 reduction);
     }
+
+    /** {@code criterion(anchor, positive, negative)}: {@link #forward(Tensor, Tensor, Tensor)} with this module's hooks. */
+    public Tensor apply(Tensor anchor, Tensor positive, Tensor negative) {
+        return callOne(in -> forward(in.get(0), in.get(1), in.get(2)), anchor, positive, negative);
+    }
 }

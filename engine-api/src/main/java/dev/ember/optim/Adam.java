@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Adam and AdamW, as {@code torch.optim.Adam} / {@code torch.optim.AdamW}: bias-corrected first and second
+ * Adam and AdamW, as {@code torch.optim.Adam} / {@code torch.optim.AdamW} ({@code new Adam(params, lr)},
+ * {@code new AdamW(params, lr)}, {@link AdamW} being an Adam, as in PyTorch 2.7): bias-corrected first and second
  * moment estimates; weight decay is added to the gradient (Adam) or applied to the weights directly (AdamW). Each
  * parameter counts its own steps, as PyTorch's {@code state['step']}, so one that gets its first gradient late is
  * bias-corrected from its own first step. With {@code amsgrad} (Reddi et al., 2018) the denominator uses the largest
@@ -17,11 +18,27 @@ import java.util.Map;
  * {@code weight_decay}, {@code amsgrad} (and {@code decoupled_weight_decay}, true for AdamW, as PyTorch 2.x's Adam);
  * state: {@code step}, {@code exp_avg}, {@code exp_avg_sq} (and {@code max_exp_avg_sq}).
  */
-public final class Adam extends Optimizer {
+public class Adam extends Optimizer {
 
-    private Adam(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
-                 boolean decoupled, boolean amsgrad) {
+    Adam(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
+         boolean decoupled, boolean amsgrad) {
         super(params, defaults(lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad), Adam::check);
+    }
+
+    /** {@code torch.optim.Adam(params, lr)}: PyTorch's defaults, betas (0.9, 0.999), eps 1e-8, no weight decay. */
+    public Adam(List<Tensor> params, double lr) {
+        this(params, lr, 0.9, 0.999, 1e-8, 0, false, false);
+    }
+
+    /**
+     * {@code torch.optim.Adam(params, lr, betas, eps, weight_decay, amsgrad)}, every option.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for a learning rate, eps or weight decay that is
+     *     negative or nan, or a beta outside [0, 1); infinite values are refused too
+     */
+    public Adam(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
+                boolean amsgrad) {
+        this(params, lr, beta1, beta2, eps, weightDecay, false, amsgrad);
     }
 
     /** Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
@@ -50,18 +67,18 @@ public final class Adam extends Optimizer {
 
     /** AdamW with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, weight decay 0.01. */
     public static Adam adamW(List<Tensor> params, double lr) {
-        return new Adam(params, lr, 0.9, 0.999, 1e-8, 0.01, true, false);
+        return new AdamW(params, lr);
     }
 
     /** AdamW with every option; checked as {@link #adam(List, double, double, double, double, double)}. */
     public static Adam adamW(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
-        return new Adam(params, lr, beta1, beta2, eps, weightDecay, true, false);
+        return new AdamW(params, lr, beta1, beta2, eps, weightDecay, false);
     }
 
     /** AdamW with every option, {@code amsgrad} included ({@code torch.optim.AdamW(..., amsgrad=True)}). */
     public static Adam adamW(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
                              boolean amsgrad) {
-        return new Adam(params, lr, beta1, beta2, eps, weightDecay, true, amsgrad);
+        return new AdamW(params, lr, beta1, beta2, eps, weightDecay, amsgrad);
     }
 
     private static Map<String, Object> defaults(double lr, double beta1, double beta2, double eps, double weightDecay,
