@@ -6,35 +6,23 @@ import dev.ember.GradMode;
 import dev.ember.Tensor;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The binomial distribution: successes in {@code totalCount} trials of probability {@code probs}, as
  * {@code torch.distributions.Binomial} (samples by {@link Tensor#binomial}).
  */
-public class Binomial extends Distribution {
-    private final Tensor totalCount;
-    private final ProbsOrLogits param;
-
+public class Binomial extends CountDistribution {
     /**
      * Binomial(total_count, probs=, logits=) with exactly one of {@code probs} and {@code logits}; {@code validateArgs}
      * null for the global default.
      */
     public Binomial(Tensor totalCount, Tensor probs, Tensor logits, Boolean validateArgs) {
-        this(Dist.require(totalCount, "Binomial", "total_count"), ProbsOrLogits.binary(probs, logits), validateArgs);
+        super("Binomial", totalCount, probs, logits, validateArgs);
     }
 
-    /** total_count and the parameter broadcast together (total_count in the parameter's type), as broadcast_all. */
-    private Binomial(Tensor totalCount, ProbsOrLogits param, Boolean validateArgs) {
-        this(Dist.broadcastAll(totalCount, param.given()), param, validateArgs);
-    }
-
-    private Binomial(Tensor[] b, ProbsOrLogits param, Boolean validateArgs) {
-        super(b[1].shape(), new int[0], validateArgs);
-        this.totalCount = b[0].typeAs(b[1]);
-        this.param = param.with(b[1]);
-        validateParams();
+    private Binomial(Tensor[] broadcast, ProbsOrLogits param, Boolean validateArgs) {
+        super(broadcast, param, validateArgs);
     }
 
     /** Binomial(total_count, probs=p). */
@@ -47,33 +35,11 @@ public class Binomial extends Distribution {
         return new Binomial(totalCount, null, Dist.require(logits, "Binomial", "logits"), null);
     }
 
-    /** The number of trials (in the probabilities' type). */
-    public Tensor totalCount() {
-        return totalCount;
-    }
-
-    /** The success probabilities. */
-    public Tensor probs() {
-        return param.probs();
-    }
-
-    /** The log-odds of success. */
-    public Tensor logits() {
-        return param.logits();
-    }
-
     @Override
     public Map<String, Constraint> argConstraints() {
         Map<String, Constraint> m = Dist.map("total_count", Constraint.NONNEGATIVE_INTEGER);
         m.putAll(ProbsOrLogits.binaryConstraints(Constraint.UNIT_INTERVAL));
         return m;
-    }
-
-    @Override
-    protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("total_count", totalCount);
-        return param.putInto(m);
     }
 
     @Override
@@ -166,8 +132,6 @@ public class Binomial extends Distribution {
 
     @Override
     public Binomial expand(int... batchShape) {
-        Dist.require(batchShape, "expand", "batch_shape");
-        return new Binomial(new Tensor[] {totalCount.expand(batchShape), param.given().expand(batchShape)}, param,
-                validateArgs);
+        return new Binomial(expandedParams(batchShape), param, validateArgs);
     }
 }

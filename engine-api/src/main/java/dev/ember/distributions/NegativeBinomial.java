@@ -6,35 +6,23 @@ import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.nn.Functional;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The negative binomial distribution: the number of successes (probability {@code probs}) before {@code totalCount}
  * failures, as {@code torch.distributions.NegativeBinomial} (samples as Poisson draws of a Gamma rate).
  */
-public class NegativeBinomial extends Distribution {
-    private final Tensor totalCount;
-    private final ProbsOrLogits param;
-
+public class NegativeBinomial extends CountDistribution {
     /**
-     * NegativeBinomial(total_count, probs=, logits=) with exactly one of {@code probs} and {@code logits};
-     * {@code validateArgs} null for the global default.
+     * NegativeBinomial(total_count, probs=, logits=) with exactly one of {@code probs} and {@code logits}; {@code validateArgs}
+     * null for the global default.
      */
     public NegativeBinomial(Tensor totalCount, Tensor probs, Tensor logits, Boolean validateArgs) {
-        this(Dist.require(totalCount, "NegativeBinomial", "total_count"), ProbsOrLogits.binary(probs, logits), validateArgs);
+        super("NegativeBinomial", totalCount, probs, logits, validateArgs);
     }
 
-    /** total_count and the parameter broadcast together (total_count in the parameter's type), as broadcast_all. */
-    private NegativeBinomial(Tensor totalCount, ProbsOrLogits param, Boolean validateArgs) {
-        this(Dist.broadcastAll(totalCount, param.given()), param, validateArgs);
-    }
-
-    private NegativeBinomial(Tensor[] b, ProbsOrLogits param, Boolean validateArgs) {
-        super(b[1].shape(), new int[0], validateArgs);
-        this.totalCount = b[0].typeAs(b[1]);
-        this.param = param.with(b[1]);
-        validateParams();
+    private NegativeBinomial(Tensor[] broadcast, ProbsOrLogits param, Boolean validateArgs) {
+        super(broadcast, param, validateArgs);
     }
 
     /** NegativeBinomial(total_count, probs=p). */
@@ -47,33 +35,11 @@ public class NegativeBinomial extends Distribution {
         return new NegativeBinomial(totalCount, null, Dist.require(logits, "NegativeBinomial", "logits"), null);
     }
 
-    /** The number of failures to stop at (in the probabilities' type). */
-    public Tensor totalCount() {
-        return totalCount;
-    }
-
-    /** The success probabilities. */
-    public Tensor probs() {
-        return param.probs();
-    }
-
-    /** The log-odds of success. */
-    public Tensor logits() {
-        return param.logits();
-    }
-
     @Override
     public Map<String, Constraint> argConstraints() {
         Map<String, Constraint> m = Dist.map("total_count", Constraint.GREATER_THAN_EQ_ZERO);
         m.putAll(ProbsOrLogits.binaryConstraints(Constraint.HALF_OPEN_UNIT_INTERVAL));
         return m;
-    }
-
-    @Override
-    protected Map<String, Tensor> params() {
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("total_count", totalCount);
-        return param.putInto(m);
     }
 
     @Override
@@ -121,8 +87,6 @@ public class NegativeBinomial extends Distribution {
 
     @Override
     public NegativeBinomial expand(int... batchShape) {
-        Dist.require(batchShape, "expand", "batch_shape");
-        return new NegativeBinomial(new Tensor[] {totalCount.expand(batchShape), param.given().expand(batchShape)}, param,
-                validateArgs);
+        return new NegativeBinomial(expandedParams(batchShape), param, validateArgs);
     }
 }
