@@ -228,7 +228,16 @@ final class FuzzCaseRunner {
                 }
                 continue;
             }
-            String p = compare("out" + k, expectedTensor(c.get("out" + k)), outs.get(k), tol);
+            Tensor expected = expectedTensor(c.get("out" + k));
+            if (c.get("unchecked") != null && Arrays.asList(c.get("unchecked").trim().split(" ")).contains("" + k)) {
+                // values the implementation decides (an inverse of a singular matrix): the type and shape only
+                if (expected.dtype() != outs.get(k).dtype() || !Arrays.equals(expected.shape(), outs.get(k).shape())) {
+                    problems.add("out" + k + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape())
+                            + ", Ember " + outs.get(k).dtype() + Arrays.toString(outs.get(k).shape()));
+                }
+                continue;
+            }
+            String p = compare("out" + k, expected, outs.get(k), tol);
             if (p != null) {
                 problems.add(p);
             }
