@@ -55,12 +55,14 @@
 #   linear-algebra cases whose tolerance from the condition number would exceed 1e-3 are not drawn.
 # - C++ traps (SIGFPE) on INT_MIN / -1: no int32 minimum in divisions, nor in lcm (a / gcd).
 # - histc: 2.x's histogramdd kernel skips NaN (1.13 counts it in a bin): computed without the NaN, marked.
-# Ember lacks (not covered): linalg.eig/eigvals (general matrices), einsum's sublist form.
+# Ember lacks (not covered): linalg.eig/eigvals (general matrices).
 #
 # Section 2 (session 23's second task: the ops round 3 found missing, added to Ember): searchsorted with side= (and its
 # conflict with right=True) and out_int32=, bucketize with out_int32=, linalg.vector_norm with dtype= (and its refusals),
 # linalg.inv_ex and linalg.cholesky_ex (batched, singular and not positive-definite, check_errors either way),
-# special.zeta (tensor or Python-number x and q; its gradient in q, and the failing backward when x needs one). Its ops
+# special.zeta (tensor or Python-number x and q; its gradient in q, and the failing backward when x needs one),
+# einsum's sublist form (round 3's equations relabelled with random subscripts in [0, 52), Ellipsis written as
+# Tensor.EINSUM_ELLIPSIS, -2^31; out-of-range subscripts: PyTorch's error). Its ops
 # are drawn after the first section's from a generator of their own (SEED + 1000), so the first section keeps its draw;
 # what its hunts found is pinned at its start (pinned2()). Format additions:
 #   unchecked <k>          out<k>'s values are implementation-defined (the inverse of a singular matrix, the factor of
@@ -1433,6 +1435,39 @@ def zeta_gen():
 
 op('S.zeta', zeta_gen, lambda x, q: torch.special.zeta(x, q), n=30)
 
+ELL = -2 ** 31  # Tensor.EINSUM_ELLIPSIS: Python's Ellipsis in a sublist
+
+
+def einsum_sublist_gen():
+    args = einsum_gen()
+    eq, ops = args[0][1], args[2:]
+    labels = sorted(set(c for c in eq if c.isalpha()))
+    ints = dict(zip(labels, rng.sample(range(52), len(labels))))  # any subscripts in [0, 52)
+    if rng.random() < 0.08 and labels:
+        ints[labels[0]] = pick(52, -1, 60)  # out of range: an error
+
+    def sub(part):
+        part = part.replace(' ', '').replace('...', '.')
+        return [ELL if c == '.' else ints[c] for c in part]
+
+    lhs = eq.split('->')[0].split(',')
+    if len(lhs) != len(ops):
+        return None  # the operand-count errors need the equation form
+    out = []
+    for t, part in zip(ops, lhs):
+        out += [t, ('il', sub(part))]
+    if '->' in eq:
+        out.append(('il', sub(eq.split('->')[1])))
+    return out
+
+
+def einsum_sublist_fn(*args):
+    args = [[Ellipsis if v == ELL else v for v in a] if isinstance(a, list) else a for a in args]
+    return torch.einsum(*args)
+
+
+op('Tensor.einsum:sublist', einsum_sublist_gen, einsum_sublist_fn, n=30)
+
 
 # ---- running ----
 
@@ -1750,6 +1785,8 @@ def main():
         while made < n and tries < 20 * n:
             tries += 1
             args = gen()
+            if args is None:
+                continue
             if any(tag == 'T' and mc.numel(v.base_shape) > (900 if name in LONG else 60) for tag, v in args):
                 continue
             lines = run(name, args)

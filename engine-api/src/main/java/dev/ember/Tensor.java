@@ -2914,6 +2914,21 @@ public final class Tensor implements AutoCloseable {
         return LinalgOps.cross(this, other, dim);
     }
 
+    /** Python's {@code ...} (Ellipsis) in an einsum subscripts list of {@link #einsum(Object...)}. */
+    public static final int EINSUM_ELLIPSIS = Integer.MIN_VALUE;
+
+    /**
+     * Einstein summation in PyTorch's sublist format, {@code torch.einsum(op1, sublist1, op2, sublist2, ...,
+     * [sublistOut])}: operands (Tensors) each followed by its subscripts ({@code int[]}: 0-51, the letters 'A'-'Z' then
+     * 'a'-'z', and {@link #EINSUM_ELLIPSIS} for {@code ...}), then optionally the output's subscripts; e.g.
+     * {@code einsum(a, new int[] {0, 1}, b, new int[] {1, 2}, new int[] {0, 2})} is {@code einsum("AB,BC->AC", a, b)}.
+     * A subscript outside [0, 52) is PyTorch's "einsum(): subscript in subscript list is not within the valid range
+     * [0, 52)". A String first argument is the equation form ({@link #einsum(String, Tensor...)}).
+     */
+    public static Tensor einsum(Object... operandsAndSublists) {
+        return Einsum.sublist(operandsAndSublists);
+    }
+
     /** Einstein summation, as {@code torch.einsum(equation, *operands)}: any equation PyTorch accepts, contracted through bmm. */
     public static Tensor einsum(String equation, Tensor... operands) {
         Args.require(equation, "einsum", "equation", 1, "str");

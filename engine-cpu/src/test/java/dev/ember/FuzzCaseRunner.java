@@ -405,17 +405,7 @@ final class FuzzCaseRunner {
                 if (!ok) {
                     continue;
                 }
-                Object[] values = rest.stream().map(Arg::value).toArray();
-                try {
-                    return m.invoke(instance ? args.get(0).value : null, values);
-                } catch (InvocationTargetException e) {
-                    if (e.getCause() instanceof RuntimeException) {
-                        throw (RuntimeException) e.getCause();
-                    }
-                    throw new IllegalStateException(e.getCause());
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                }
+                return call(m, instance ? args.get(0).value : null, rest.stream().map(Arg::value).toArray());
             }
         }
         StringBuilder sig = new StringBuilder(name).append('(');
@@ -423,6 +413,20 @@ final class FuzzCaseRunner {
             sig.append(a.type == null ? "null" : a.type.getSimpleName()).append(',');
         }
         throw new UnsupportedOperationException(sig.append(')').toString());
+    }
+
+    /** {@code m.invoke(target, values)}, rethrowing what the method threw. */
+    private static Object call(Method m, Object target, Object[] values) {
+        try {
+            return m.invoke(target, values);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static boolean matches(Class<?> t, Class<?> p) {
@@ -445,15 +449,13 @@ final class FuzzCaseRunner {
             if (!ok) {
                 continue;
             }
-            try {
-                return m.invoke(null, args.stream().map(Arg::value).toArray());
-            } catch (InvocationTargetException e) {
-                if (e.getCause() instanceof RuntimeException) {
-                    throw (RuntimeException) e.getCause();
-                }
-                throw new IllegalStateException(e.getCause());
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
+            return call(m, null, args.stream().map(Arg::value).toArray());
+        }
+        // a variable-arity method of Objects (einsum's sublist form) takes the arguments as they are
+        for (Method m : owner.getMethods()) {
+            if (m.getName().equals(name) && Modifier.isStatic(m.getModifiers()) && m.isVarArgs()
+                    && m.getParameterCount() == 1 && m.getParameterTypes()[0] == Object[].class) {
+                return call(m, null, new Object[] {args.stream().map(Arg::value).toArray()});
             }
         }
         StringBuilder sig = new StringBuilder(owner.getSimpleName()).append('.').append(name).append('(');

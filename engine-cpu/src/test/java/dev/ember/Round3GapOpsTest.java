@@ -9,11 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The ops session 23 added after round 3 of the fuzz (searchsorted's side and out_int32, bucketize's out_int32,
- * vector_norm's dtype, linalg.inv_ex and cholesky_ex, special.zeta): what the fuzz cases ({@code r3_cases.txt}, section
+ * vector_norm's dtype, linalg.inv_ex and cholesky_ex, special.zeta, einsum's sublist form): what the fuzz cases ({@code r3_cases.txt}, section
  * 2) do not state on their own: the batched info tensors next to the plain functions, zeta's gradient in q against
  * finite differences, and its refusals. Expected values are PyTorch 2.x's (the messages as it prints them).
  */
-class LinalgExZetaSearchTest {
+class Round3GapOpsTest {
 
     private static Tensor f64(double[] v, int... shape) {
         return Tensor.tensor(v, DType.FLOAT64).reshape(shape);
@@ -102,6 +102,24 @@ class LinalgExZetaSearchTest {
         Tensor buckets = v.bucketize(seq, true, true);
         assertEquals(DType.INT32, buckets.dtype());
         assertArrayEquals(new long[] {3, 0, 4}, buckets.toLongArray());
+    }
+
+    @Test
+    void einsumSublistIsTheEquationWithLetters() {
+        Tensor a = f64(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor b = f64(new double[] {1, 0, -1, 2, 0.5, 1}, 3, 2);
+        assertArrayEquals(a.matmul(b).toDoubleArray(),
+                Tensor.einsum(a, new int[] {0, 1}, b, new int[] {1, 51}, new int[] {0, 51}).toDoubleArray(), 0);
+        // an implicit output (here no label stands once: a full contraction), and the ellipsis
+        assertArrayEquals(Tensor.einsum("aB,Ba", a, b).toDoubleArray(),
+                Tensor.einsum(a, new int[] {26, 1}, b, new int[] {1, 26}).toDoubleArray(), 0);
+        int e = Tensor.EINSUM_ELLIPSIS;
+        assertArrayEquals(a.t().toDoubleArray(),
+                Tensor.einsum(a, new int[] {e, 3}, new int[] {3, e}).toDoubleArray(), 0);
+        assertEquals("einsum(): subscript in subscript list is not within the valid range [0, 52)",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.einsum(a, new int[] {0, 52})).getMessage());
+        assertEquals("einsum(): must specify the equation string and at least one operand, or at least one operand and its "
+                + "subscripts list", assertThrows(IllegalArgumentException.class, () -> Tensor.einsum(a)).getMessage());
     }
 
     @Test
