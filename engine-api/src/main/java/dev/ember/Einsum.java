@@ -45,7 +45,8 @@ final class Einsum {
      * a String is the equation form.
      */
     static Tensor sublist(Object[] args) {
-        if (args == null || args.length < 2) {
+        Args.require(args, "einsum", "args", 1, "tuple");
+        if (args.length < 2) {
             throw error("must specify the equation string and at least one operand, or at least one operand and its "
                     + "subscripts list");
         }
@@ -71,8 +72,8 @@ final class Einsum {
 
     private static Tensor operand(Object o, int i) {
         if (!(o instanceof Tensor)) {
-            throw new IllegalArgumentException("einsum(): argument 'operands' must be tuple of Tensors, but found element "
-                    + i + " of type " + (o == null ? "NoneType" : o.getClass().getSimpleName()));
+            throw new IllegalArgumentException("einsum(): expected a Tensor as operand " + i + ", but got "
+                    + (o == null ? "null" : o.getClass().getSimpleName()));
         }
         return (Tensor) o;
     }
