@@ -38,6 +38,65 @@ final class Einsum {
         return new IllegalArgumentException("einsum(): " + message);
     }
 
+    /**
+     * PyTorch's Python {@code einsum} for its sublist format, {@code (op1, sublist1, op2, sublist2, ...,
+     * [sublistOut])}: each sublist (an {@code int[]}) becomes the operand's letters (0-25 'A'-'Z', 26-51 'a'-'z',
+     * {@link Tensor#EINSUM_ELLIPSIS} "..."), an odd count of arguments ends with the output's; a first argument that is
+     * a String is the equation form.
+     */
+    static Tensor sublist(Object[] args) {
+        Args.require(args, "einsum", "args", 1, "tuple");
+        if (args.length < 2) {
+            throw error("must specify the equation string and at least one operand, or at least one operand and its "
+                    + "subscripts list");
+        }
+        if (args[0] instanceof String) {
+            Tensor[] operands = new Tensor[args.length - 1];
+            for (int i = 1; i < args.length; i++) {
+                operands[i - 1] = operand(args[i], i - 1);
+            }
+            return einsum((String) args[0], operands);
+        }
+        int n = args.length / 2;
+        Tensor[] operands = new Tensor[n];
+        StringBuilder equation = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            operands[i] = operand(args[2 * i], i);
+            equation.append(i == 0 ? "" : ",").append(letters(args[2 * i + 1]));
+        }
+        if (args.length % 2 == 1) {
+            equation.append("->").append(letters(args[args.length - 1]));
+        }
+        return einsum(equation.toString(), operands);
+    }
+
+    private static Tensor operand(Object o, int i) {
+        if (!(o instanceof Tensor)) {
+            throw new IllegalArgumentException("einsum(): expected a Tensor as operand " + i + ", but got "
+                    + (o == null ? "null" : o.getClass().getSimpleName()));
+        }
+        return (Tensor) o;
+    }
+
+    /** A sublist's letters, as PyTorch's {@code parse_subscript}. */
+    private static String letters(Object sublist) {
+        if (!(sublist instanceof int[])) {
+            throw error("a subscripts list must be an int[], but got "
+                    + (sublist == null ? "null" : sublist.getClass().getSimpleName()));
+        }
+        StringBuilder b = new StringBuilder();
+        for (int s : (int[]) sublist) {
+            if (s == Tensor.EINSUM_ELLIPSIS) {
+                b.append("...");
+            } else if (s < 0 || s >= TOTAL_LABELS) {
+                throw error("subscript in subscript list is not within the valid range [0, 52)");
+            } else {
+                b.append(label(s));
+            }
+        }
+        return b.toString();
+    }
+
     static Tensor einsum(String equation, Tensor[] operands) {
         if (Autocast.on()) return Autocast.apply("einsum", t -> einsum(equation, t), operands);
         if (operands.length == 0) {

@@ -175,6 +175,26 @@ final class LinalgDecompositions {
         return invEx(a, null);
     }
 
+    private static String singularInverse(long k) {
+        return "The diagonal element " + k + " is zero, the inversion could not be completed because the input matrix "
+                + "is singular.";
+    }
+
+    /**
+     * {@code torch.linalg.inv_ex(A, check_errors=)}: the inverse (as 2.x, the LU solve of A X = I) and the int32 info
+     * of each matrix's LU factorization; {@code checkErrors} raises PyTorch's "linalg.inv_ex: ..." for the first
+     * singular matrix.
+     */
+    static InvExResult invEx(Tensor a, boolean checkErrors) {
+        Tensor[] info = new Tensor[1];
+        Tensor inverse = invEx(a, info);
+        Tensor info32 = info[0].to(DType.INT32);
+        if (checkErrors) {
+            checkInfo(info32, "linalg.inv_ex", a.dim() > 2, LinalgDecompositions::singularInverse);
+        }
+        return new InvExResult(inverse, info32);
+    }
+
     /**
      * {@code linalg.inv_ex}: with {@code info} null, a singular matrix is a {@link LinAlgError} ({@code linalg.inv});
      * otherwise info[0] receives LAPACK's info per matrix (batch shape, int64) and the inverse of a singular one is
@@ -189,8 +209,7 @@ final class LinalgDecompositions {
             int n = a3.shape[1];
             Tensor[] f = luRaw(a3);
             if (info == null) {
-                checkInfo(f[2], "linalg.inv", a.dim() > 2, k -> "The diagonal element " + k
-                        + " is zero, the inversion could not be completed because the input matrix is singular.");
+                checkInfo(f[2], "linalg.inv", a.dim() > 2, LinalgDecompositions::singularInverse);
             } else {
                 info[0] = f[2].view(batchShape(a));
             }
@@ -514,26 +533,48 @@ final class LinalgDecompositions {
     // ------------------------------------------------------------------ cholesky
 
     static Tensor cholesky(Tensor a, boolean upper) {
+        return choleskyEx(a, upper, "linalg.cholesky")[0];
+    }
+
+    /**
+     * {@code torch.linalg.cholesky_ex(A, upper=, check_errors=)}: the factor and the int32 info of each matrix;
+     * {@code checkErrors} raises PyTorch's "linalg.cholesky_ex: ..." for the first matrix that is not positive-definite.
+     */
+    static CholeskyExResult choleskyEx(Tensor a, boolean upper, boolean checkErrors) {
+        Tensor[] li = choleskyEx(a, upper, checkErrors ? "linalg.cholesky_ex" : null);
+        return new CholeskyExResult(li[0], li[1].to(DType.INT32));
+    }
+
+    private static String notPositiveDefinite(long k) {
+        return "The factorization could not be completed because the input is not positive-definite (the leading minor "
+                + "of order " + k + " is not positive-definite).";
+    }
+
+    /** The factor and the int64 info (the batch shape); a non-zero info raises a {@link LinAlgError} named {@code api} unless it is null. */
+    private static Tensor[] choleskyEx(Tensor a, boolean upper, String api) {
         checkSquare(a, "linalg.cholesky", "A");
         checkFloating(a, "linalg.cholesky");
         Tensor out;
+        Tensor info;
         try (GradMode off = Ember.noGrad()) {
             Tensor a3 = batch3(a);
             // upper reads A's upper triangle: the lower one of A^T, whose factor L gives U = L^T
             Tensor src = upper ? a3.mT() : a3;
             Tensor l = Creation.empty(a3.shape, a.dtype, a.device);
-            Tensor info = Creation.empty(new int[] {a3.shape[0]}, DType.INT64, a.device);
+            info = Creation.zeros(new int[] {a3.shape[0]}, DType.INT64, a.device);
             if (a3.shape[0] > 0) {
                 a.backend.cholesky(src.storage(), src.layout, l.storage(), l.layout, info.storage(), info.layout);
             }
-            checkInfo(info, "linalg.cholesky", a.dim() > 2, k -> "The factorization could not be completed because the "
-                    + "input is not positive-definite (the leading minor of order " + k + " is not positive-definite).");
+            if (api != null) {
+                checkInfo(info, api, a.dim() > 2, LinalgDecompositions::notPositiveDefinite);
+            }
             out = LinalgOps.fresh(upper ? l.mT().contiguous() : l, a.shape);
+            info = info.view(batchShape(a));
         }
-        return ArithmeticOps.record(out, "LinalgCholeskyExBackward0", new Tensor[] {a}, node -> {
+        return new Tensor[] {ArithmeticOps.record(out, "LinalgCholeskyExBackward0", new Tensor[] {a}, node -> {
             SavedTensor sl = node.saveOutput(out);
             return g -> new Tensor[] {choleskyBackward(g, upper, sl.get())};
-        });
+        }), info};
     }
 
     /** {@code cholesky_backward} (Iain Murray, arXiv 1602.07527), as PyTorch 2.x writes it. */

@@ -610,9 +610,18 @@ final class ReductionOps {
      * norm_backward (ord 0 has no gradient). {@code Tensor.norm} is this function in PyTorch 2.x.
      */
     static Tensor vectorNorm(Tensor a, double ord, int[] dims, boolean keepdim) {
-        if (Autocast.on()) return Autocast.apply("linalg_vector_norm", t -> vectorNorm(t[0], ord, dims, keepdim), a);
+        return vectorNorm(a, ord, dims, keepdim, null);
+    }
+
+    /**
+     * {@code linalg.vector_norm(x, ord, dim, keepdim, dtype=)}: with {@code dtype} (null: none) the input is cast to it
+     * and the norm computed and returned in it, as PyTorch's reduction in the result's type; PyTorch's
+     * {@code check_linalg_norm_dtype}: a floating {@code dtype} the input's type promotes to (no narrowing), checked
+     * after the input's own checks.
+     */
+    static Tensor vectorNorm(Tensor a, double ord, int[] dims, boolean keepdim, DType dtype) {
+        if (Autocast.on()) return Autocast.apply("linalg_vector_norm", t -> vectorNorm(t[0], ord, dims, keepdim, dtype), a);
         checkFloating(a, "linalg.vector_norm");
-        boolean[] mask = reducedMask(a.dim(), dims);
         if (ord < 0 || ord == Double.POSITIVE_INFINITY) {
             if (dims == null || dims.length == 0) {
                 if (a.numel() == 0) {
@@ -622,7 +631,7 @@ final class ReductionOps {
             } else if (a.dim() > 0) {
                 // the dims in the order given, each named as given (-1, not its wrap), as PyTorch's loop over dim
                 for (int d : dims) {
-                    if (a.shape[d < 0 ? d + a.dim() : d] == 0) {
+                    if (a.shape[Shapes.wrapDim(d, a.dim())] == 0) {
                         // sic: PyTorch's message has no space before "because"
                         throw new IllegalArgumentException("linalg.vector_norm cannot compute the " + Format.cpp(ord) + " norm on "
                                 + "the dimension " + d + "because this dimension is empty and the operation does not have an "
@@ -631,6 +640,22 @@ final class ReductionOps {
                 }
             }
         }
+        if (dtype != null) {
+            if (!dtype.isFloatingPoint()) {
+                throw new IllegalArgumentException("linalg.vector_norm: dtype should be floating point or complex, but got "
+                        + Format.scalarType(dtype));
+            }
+            if (DType.promote(a.dtype, dtype) != dtype) {
+                throw new IllegalArgumentException("linalg.vector_norm: the dtype of the input (" + Format.scalarType(a.dtype)
+                        + ") should be convertible without narrowing to the specified dtype (" + Format.scalarType(dtype)
+                        + ")");
+            }
+            if (dtype != a.dtype) {
+                return vectorNorm(a.to(dtype), ord, dims, keepdim, null);
+            }
+        }
+        // PyTorch's meta function checks the empty dims first, then (make_dim_mask) repeated dims
+        boolean[] mask = reducedMask(a.dim(), dims);
         int[] o = over(dims);
         int[] kept = keptShape(a.shape, mask);
         Tensor out;

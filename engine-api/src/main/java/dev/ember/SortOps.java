@@ -501,6 +501,26 @@ final class SortOps {
 
     /** {@code torch.searchsorted}, with PyTorch 2.x's checks in its order. {@code sorter} may be null. */
     static Tensor searchsorted(Tensor sorted, Tensor values, boolean right, Tensor sorter) {
+        return searchsorted(sorted, values, false, right, null, sorter);
+    }
+
+    /**
+     * {@code torch.searchsorted(sorted_sequence, input, out_int32=, right=, side=, sorter=)}: PyTorch 2.x's
+     * {@code searchsorted_pre_check} in its order, {@code side} (null, "left" or "right") first; the result is int32
+     * when {@code outInt32}, else int64. {@code side} and {@code sorter} may be null.
+     */
+    static Tensor searchsorted(Tensor sorted, Tensor values, boolean outInt32, boolean right, String side, Tensor sorter) {
+        if (side != null) {
+            if (!side.equals("left") && !side.equals("right")) {
+                throw new IllegalArgumentException("torch.searchsorted(): side can only be 'left' or 'right' but got "
+                        + side);
+            }
+            if (right && !side.equals("right")) {
+                throw new IllegalArgumentException("torch.searchsorted(): side and right can't be set to opposites, got "
+                        + "side of " + side + " while right was True");
+            }
+            right = side.equals("right");
+        }
         if (!sorted.device.equals(values.device)) {
             throw new IllegalArgumentException("torch.searchsorted(): boundaries and input value tensors should have same "
                     + "device type, but got boundaries tensor device type " + sorted.device + " and input value tensor "
@@ -559,7 +579,8 @@ final class SortOps {
             out.backend.searchsorted(b.storage(), b.layout, sorter == null ? null : sorter.storage(),
                     sorter == null ? null : sorter.layout, v.storage(), v.layout, right, out.storage(), out.layout);
         }
-        return out;
+        // positions are at most the last size (below INT_MAX for any Ember tensor), so int32 holds them exactly
+        return outInt32 ? ArithmeticOps.cast(out, DType.INT32) : out;
     }
 
     private static boolean leadingSizesMatch(Tensor sorted, Tensor values) {
@@ -575,11 +596,11 @@ final class SortOps {
     }
 
     /** {@code torch.bucketize}: searchsorted in 1-D boundaries. */
-    static Tensor bucketize(Tensor input, Tensor boundaries, boolean right) {
+    static Tensor bucketize(Tensor input, Tensor boundaries, boolean outInt32, boolean right) {
         if (boundaries.dim() != 1) {
             throw new IllegalArgumentException("boundaries tensor must be 1 dimension, but got dim(" + boundaries.dim() + ")");
         }
-        return searchsorted(boundaries, input, right, null);
+        return searchsorted(boundaries, input, outInt32, right, null, null);
     }
 
     // ------------------------------------------------------------------ counting

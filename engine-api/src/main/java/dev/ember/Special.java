@@ -193,6 +193,31 @@ public final class Special {
         return SpecialOps.multigammaln(req(input, "special_multigammaln"), p);
     }
 
+    /**
+     * The Hurwitz zeta function {@code zeta(x, q) = sum over k >= 0 of (k + q)^-x}, as {@code torch.special.zeta(input,
+     * other)}, with x and q broadcast together in their promoted floating type (integers give the default type;
+     * float16 and bfloat16 are not implemented, as PyTorch's CPU kernel): inf where {@code x == 1} or q is a
+     * non-positive integer, NaN where {@code x < 1} or q is a negative non-integer and x is not an integer. Gradient:
+     * only with respect to q ({@code -x zeta(x + 1, q)}); PyTorch implements none for x, so a backward that needs x's
+     * gradient fails with "the derivative for 'zeta' is not implemented.", as PyTorch's.
+     */
+    public static Tensor zeta(Tensor x, Tensor q) {
+        SpecialBesselOps.requireArgs("zeta", x, q, "input", "self", "other");
+        return SpecialOps.zeta(x, q);
+    }
+
+    /** {@link #zeta(Tensor, Tensor)} for a Java number {@code x} (a wrapped number: q's type decides). */
+    public static Tensor zeta(double x, Tensor q) {
+        SpecialBesselOps.requireArgs("zeta", x, q, "input", "self", "other");
+        return SpecialOps.zeta(Creation.wrap(x), q);
+    }
+
+    /** {@link #zeta(Tensor, Tensor)} for a Java number {@code q} (a wrapped number: x's type decides). */
+    public static Tensor zeta(Tensor x, double q) {
+        SpecialBesselOps.requireArgs("zeta", x, q, "input", "self", "other");
+        return SpecialOps.zeta(x, Creation.wrap(q));
+    }
+
     /** The error function, as {@code torch.special.erf}. */
     public static Tensor erf(Tensor input) {
         return req(input, "special_erf").erf();

@@ -109,12 +109,21 @@ final class SpecialBesselOps {
      * received an invalid combination of arguments - got (NoneType, Tensor), but expected one of: ...}.
      */
     static void requireArgs(String kernel, Object x, Object n) {
+        requireArgs(kernel, x, n, "x", "x", "n");
+    }
+
+    /**
+     * {@link #requireArgs(String, Object, Object)} with the parameters' names: the first tensor's, the first number's,
+     * the second's ({@code special_zeta}: input, self, other).
+     */
+    static void requireArgs(String kernel, Object x, Object n, String first, String firstNumber, String second) {
         if (x != null && n != null) {
             return;
         }
         throw new IllegalArgumentException("special_" + kernel + "() received an invalid combination of arguments - got ("
-                + typeName(x) + ", " + typeName(n) + "), but expected one of:\n * (Tensor x, Tensor n, *, Tensor out)\n"
-                + " * (Number x, Tensor n, *, Tensor out)\n * (Tensor x, Number n, *, Tensor out)\n");
+                + typeName(x) + ", " + typeName(n) + "), but expected one of:\n * (Tensor " + first + ", Tensor " + second
+                + ", *, Tensor out)\n * (Number " + firstNumber + ", Tensor " + second + ", *, Tensor out)\n * (Tensor "
+                + first + ", Number " + second + ", *, Tensor out)\n");
     }
 
     private static String typeName(Object o) {

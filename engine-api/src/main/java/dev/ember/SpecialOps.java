@@ -1,6 +1,9 @@
 package dev.ember;
 
+import dev.ember.backend.Zeta;
+
 import java.util.List;
+import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.Supplier;
 
@@ -551,6 +554,37 @@ final class SpecialOps {
 
     // ------------------------------------------------------------------ ldexp, nextafter
 
+    /** A float function of two floats (Java has no FloatBinaryOperator). */
+    private interface FloatBinary {
+        float apply(float x, float y);
+    }
+
+    /**
+     * {@code f(a, b)} of a and b broadcast together, element by element on the host in {@code t} (float32 or float64:
+     * float arithmetic for float32), without history, on {@code device}.
+     */
+    private static Tensor hostBinary(Tensor a, Tensor b, DType t, Device device, DoubleBinaryOperator f64,
+            FloatBinary f32) {
+        int[] shape = Shapes.broadcast(a.shape, b.shape);
+        double[] x = noGrad(() -> ArithmeticOps.cast(a, t).expand(shape)).toDoubleArray();
+        double[] y = noGrad(() -> ArithmeticOps.cast(b, t).expand(shape)).toDoubleArray();
+        Object r;
+        if (t == DType.FLOAT64) {
+            double[] d = new double[x.length];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = f64.applyAsDouble(x[i], y[i]);
+            }
+            r = d;
+        } else {
+            float[] f = new float[x.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = f32.apply((float) x[i], (float) y[i]);
+            }
+            r = f;
+        }
+        return Creation.fromFlat(r, shape.clone(), t, device);
+    }
+
     /** ldexp, PyTorch's composition {@code self * pow(2, other)} (MulBackward0; integers give the default type). */
     static Tensor ldexp(Tensor a, Tensor other) {
         return a.mul(ArithmeticOps.pow(Creation.wrap(2.0), other));
@@ -567,27 +601,55 @@ final class SpecialOps {
         if (t != DType.FLOAT32 && t != DType.FLOAT64) {
             throw ArithmeticOps.notImplemented("nextafter", device, t);
         }
-        int[] shape = Shapes.broadcast(a.shape, b.shape);
-        double[] x = noGrad(() -> ArithmeticOps.cast(a, t).expand(shape)).toDoubleArray();
-        double[] y = noGrad(() -> ArithmeticOps.cast(b, t).expand(shape)).toDoubleArray();
-        Object r;
-        if (t == DType.FLOAT64) {
-            double[] d = new double[x.length];
-            for (int i = 0; i < d.length; i++) {
-                d[i] = Math.nextAfter(x[i], y[i]);
-            }
-            r = d;
-        } else {
-            float[] f = new float[x.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = Math.nextAfter((float) x[i], y[i]);
-            }
-            r = f;
-        }
-        Tensor out = Creation.fromFlat(r, shape.clone(), t, device);
+        Tensor out = hostBinary(a, b, t, device, Math::nextAfter, (x, y) -> Math.nextAfter(x, (double) y));
         return ArithmeticOps.record(out, "NextafterBackward0", new Tensor[] {a, b}, n -> g -> {
             throw new IllegalStateException("the derivative for 'nextafter' is not implemented.");
         });
+    }
+
+    // ------------------------------------------------------------------ zeta
+
+    /**
+     * The Hurwitz zeta function {@code torch.special.zeta(x, q)} of x and q broadcast together in their promoted
+     * floating type (integers and bool give the default type; float16 and bfloat16 are refused as PyTorch's CPU
+     * kernel refuses them), computed per element on the host ({@link Zeta}, PyTorch's Cephes algorithm; a CUDA tensor
+     * goes through it). derivatives.yaml: {@code other: grad * -self * zeta(self + 1, other)}, and
+     * {@code not_implemented("zeta")} for {@code self}: SpecialZetaBackward0 (two tensors), 1 (a Java-number x), 2 (a
+     * Java-number q), whose backward fails if x needs its gradient, as PyTorch's.
+     */
+    static Tensor zeta(Tensor x, Tensor q) {
+        Device device = ArithmeticOps.checkSameDevice(x, q);
+        DType promoted = ArithmeticOps.resultType(x, q);
+        DType t = promoted.isFloatingPoint() ? promoted : Ember.getDefaultDtype();
+        if (t != DType.FLOAT32 && t != DType.FLOAT64) {
+            throw ArithmeticOps.notImplemented("zeta", device, t);
+        }
+        Tensor out = hostBinary(x, q, t, device, Zeta::zeta, Zeta::zeta);
+        if (x.wrappedNumber) {
+            // self.toDouble() + 1.: in double, whatever q's type
+            double xs = ArithmeticOps.wrappedDouble(x);
+            return ArithmeticOps.record(out, "SpecialZetaBackward1", new Tensor[] {q}, n -> {
+                SavedTensor sq = n.save(q);
+                return g -> new Tensor[] {g.mul(-xs).mul(zeta(Creation.wrap(xs + 1.0), sq.get()))};
+            });
+        }
+        boolean qNumber = q.wrappedNumber;
+        return ArithmeticOps.record(out, qNumber ? "SpecialZetaBackward2" : "SpecialZetaBackward0",
+                qNumber ? new Tensor[] {x} : new Tensor[] {x, q}, n -> {
+                    SavedTensor sx = qNumber ? null : n.save(x);
+                    SavedTensor sq = qNumber ? null : n.save(q);
+                    return g -> {
+                        if (qNumber || n.needsInputGrad(0)) {
+                            throw new IllegalStateException("the derivative for 'zeta' is not implemented.");
+                        }
+                        return new Tensor[] {null, zetaGradQ(g, sx.get(), sq.get())};
+                    };
+                });
+    }
+
+    /** {@code grad * -x * zeta(x + 1, q)}. */
+    private static Tensor zetaGradQ(Tensor g, Tensor x, Tensor q) {
+        return g.mul(x.neg()).mul(zeta(x.add(1.0), q));
     }
 
     // ------------------------------------------------------------------ frexp

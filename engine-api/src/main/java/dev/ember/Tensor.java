@@ -2695,6 +2695,15 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * {@code torch.linalg.vector_norm(this, ord, dim, keepdim, dtype=dtype)}: computed in and returned as {@code dtype}
+     * (null: the input's type), which must be a floating type the input's type converts to without narrowing
+     * (float16 to float32 or float64, float32 to float64), as PyTorch.
+     */
+    public Tensor vectorNorm(double ord, int[] dims, boolean keepdim, DType dtype) {
+        return ReductionOps.vectorNorm(this, ord, dims, keepdim, dtype);
+    }
+
+    /**
      * {@code torch.linalg.matrix_norm(this, ord, dim, keepdim)} for ord 1, -1, inf, -inf, 2, -2 over two dims (null:
      * the last two); 2 and -2 are the largest and smallest singular values.
      */
@@ -2962,6 +2971,21 @@ public final class Tensor implements AutoCloseable {
         return LinalgOps.cross(this, other, dim);
     }
 
+    /** Python's {@code ...} (Ellipsis) in an einsum subscripts list of {@link #einsum(Object...)}. */
+    public static final int EINSUM_ELLIPSIS = Integer.MIN_VALUE;
+
+    /**
+     * Einstein summation in PyTorch's sublist format, {@code torch.einsum(op1, sublist1, op2, sublist2, ...,
+     * [sublistOut])}: operands (Tensors) each followed by its subscripts ({@code int[]}: 0-51, the letters 'A'-'Z' then
+     * 'a'-'z', and {@link #EINSUM_ELLIPSIS} for {@code ...}), then optionally the output's subscripts; e.g.
+     * {@code einsum(a, new int[] {0, 1}, b, new int[] {1, 2}, new int[] {0, 2})} is {@code einsum("AB,BC->AC", a, b)}.
+     * A subscript outside [0, 52) is PyTorch's "einsum(): subscript in subscript list is not within the valid range
+     * [0, 52)". A String first argument is the equation form ({@link #einsum(String, Tensor...)}).
+     */
+    public static Tensor einsum(Object... operandsAndSublists) {
+        return Einsum.sublist(operandsAndSublists);
+    }
+
     /** Einstein summation, as {@code torch.einsum(equation, *operands)}: any equation PyTorch accepts, contracted through bmm. */
     public static Tensor einsum(String equation, Tensor... operands) {
         Args.require(equation, "einsum", "equation", 1, "str");
@@ -2972,6 +2996,15 @@ public final class Tensor implements AutoCloseable {
     /** The inverse of a (batch of) square matrix, as {@code torch.linalg.inv}; a singular one is a {@link LinAlgError}. */
     public Tensor linalgInv() {
         return LinalgDecompositions.inv(this);
+    }
+
+    /**
+     * The inverse and the LU factorization's info of a (batch of) square matrix, as {@code torch.linalg.inv_ex(A,
+     * check_errors=checkErrors)}: a singular matrix gets a non-zero info (int32, the batch shape) and no error unless
+     * {@code checkErrors}.
+     */
+    public InvExResult linalgInvEx(boolean checkErrors) {
+        return LinalgDecompositions.invEx(this, checkErrors);
     }
 
     /** The inverse of a (batch of) square matrix, as {@code Tensor.inverse} (an alias of {@link #linalgInv()}). */
@@ -3055,6 +3088,15 @@ public final class Tensor implements AutoCloseable {
     /** The Cholesky factor, upper ({@code L^T}, from the upper triangle) when {@code upper}, as {@code torch.linalg.cholesky(A, upper=)}. */
     public Tensor linalgCholesky(boolean upper) {
         return LinalgDecompositions.cholesky(this, upper);
+    }
+
+    /**
+     * The Cholesky factor and the factorization's info, as {@code torch.linalg.cholesky_ex(A, upper=upper,
+     * check_errors=checkErrors)}: a matrix that is not positive-definite gets a non-zero info (int32, the batch shape)
+     * and no error unless {@code checkErrors}.
+     */
+    public CholeskyExResult linalgCholeskyEx(boolean upper, boolean checkErrors) {
+        return LinalgDecompositions.choleskyEx(this, upper, checkErrors);
     }
 
     /** The reduced QR decomposition, as {@code torch.linalg.qr}. */
@@ -4973,16 +5015,35 @@ public final class Tensor implements AutoCloseable {
         return SortOps.searchsorted(sortedSequence, values, right, sorter);
     }
 
+    /**
+     * {@code torch.searchsorted(sorted_sequence, input, *, out_int32, right, side, sorter)}: {@code side} ("left",
+     * "right" or null) names the side as {@code right} does, and may not contradict {@code right = true} (PyTorch's
+     * "side and right can't be set to opposites"); the positions are int32 when {@code outInt32}, else int64;
+     * {@code sorter} (int64 indices that sort the last dimension) may be null.
+     */
+    public static Tensor searchsorted(Tensor sortedSequence, Tensor values, boolean outInt32, boolean right, String side,
+            Tensor sorter) {
+        Args.require(sortedSequence, "searchsorted", "sorted_sequence", 1, "Tensor");
+        Args.require(values, "searchsorted", "input", 2, "Tensor");
+        return SortOps.searchsorted(sortedSequence, values, outInt32, right, side, sorter);
+    }
+
     /** The bucket of each element among 1-D sorted boundaries, as {@code torch.bucketize}. */
     public Tensor bucketize(Tensor boundaries) {
         Args.require(boundaries, "bucketize", "boundaries", 1, "Tensor");
-        return SortOps.bucketize(this, boundaries, false);
+        return SortOps.bucketize(this, boundaries, false, false);
     }
 
     /** {@code torch.bucketize}; {@code right} puts elements equal to a boundary in the bucket after it. */
     public Tensor bucketize(Tensor boundaries, boolean right) {
         Args.require(boundaries, "bucketize", "boundaries", 1, "Tensor");
-        return SortOps.bucketize(this, boundaries, right);
+        return SortOps.bucketize(this, boundaries, false, right);
+    }
+
+    /** {@code torch.bucketize(input, boundaries, *, out_int32, right)}: the buckets as int32 when {@code outInt32}. */
+    public Tensor bucketize(Tensor boundaries, boolean outInt32, boolean right) {
+        Args.require(boundaries, "bucketize", "boundaries", 1, "Tensor");
+        return SortOps.bucketize(this, boundaries, outInt32, right);
     }
 
     /** A histogram of {@code bins} equal bins over the data's range, as {@code torch.histc}. */

@@ -15,7 +15,9 @@ import java.util.TreeMap;
  * addmm/addmv/addbmm/baddbmm with alpha and beta (beta 0 ignoring NaN in the input); the special functions on edge
  * inputs (poles, signed zeros, subnormals, infinities, NaN); sorting, selection, unique and scans on NaN, ties and
  * -0.0; the small integer dtypes' promotion, wrap-around, division signs, shifts, reductions' result dtypes and float
- * casts. Values, float64 gradients and messages; every mismatch reported in one failure.
+ * casts. Section 2: the ops added after round 3 (searchsorted's side and out_int32, bucketize's out_int32,
+ * vector_norm's dtype, linalg.inv_ex and cholesky_ex, special.zeta). Values, float64 gradients and messages; every
+ * mismatch reported in one failure.
  */
 class DifferentialFuzzR3Test {
     private static final String RESOURCE = "/fuzz/r3_cases.txt";

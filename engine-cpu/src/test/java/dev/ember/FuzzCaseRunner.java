@@ -228,7 +228,16 @@ final class FuzzCaseRunner {
                 }
                 continue;
             }
-            String p = compare("out" + k, expectedTensor(c.get("out" + k)), outs.get(k), tol);
+            Tensor expected = expectedTensor(c.get("out" + k));
+            if (c.get("unchecked") != null && Arrays.asList(c.get("unchecked").trim().split(" ")).contains("" + k)) {
+                // values the implementation decides (an inverse of a singular matrix): the type and shape only
+                if (expected.dtype() != outs.get(k).dtype() || !Arrays.equals(expected.shape(), outs.get(k).shape())) {
+                    problems.add("out" + k + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape())
+                            + ", Ember " + outs.get(k).dtype() + Arrays.toString(outs.get(k).shape()));
+                }
+                continue;
+            }
+            String p = compare("out" + k, expected, outs.get(k), tol);
             if (p != null) {
                 problems.add(p);
             }
@@ -396,17 +405,7 @@ final class FuzzCaseRunner {
                 if (!ok) {
                     continue;
                 }
-                Object[] values = rest.stream().map(Arg::value).toArray();
-                try {
-                    return m.invoke(instance ? args.get(0).value : null, values);
-                } catch (InvocationTargetException e) {
-                    if (e.getCause() instanceof RuntimeException) {
-                        throw (RuntimeException) e.getCause();
-                    }
-                    throw new IllegalStateException(e.getCause());
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                }
+                return call(m, instance ? args.get(0).value : null, rest.stream().map(Arg::value).toArray());
             }
         }
         StringBuilder sig = new StringBuilder(name).append('(');
@@ -414,6 +413,20 @@ final class FuzzCaseRunner {
             sig.append(a.type == null ? "null" : a.type.getSimpleName()).append(',');
         }
         throw new UnsupportedOperationException(sig.append(')').toString());
+    }
+
+    /** {@code m.invoke(target, values)}, rethrowing what the method threw. */
+    private static Object call(Method m, Object target, Object[] values) {
+        try {
+            return m.invoke(target, values);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static boolean matches(Class<?> t, Class<?> p) {
@@ -436,15 +449,13 @@ final class FuzzCaseRunner {
             if (!ok) {
                 continue;
             }
-            try {
-                return m.invoke(null, args.stream().map(Arg::value).toArray());
-            } catch (InvocationTargetException e) {
-                if (e.getCause() instanceof RuntimeException) {
-                    throw (RuntimeException) e.getCause();
-                }
-                throw new IllegalStateException(e.getCause());
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
+            return call(m, null, args.stream().map(Arg::value).toArray());
+        }
+        // a variable-arity method of Objects (einsum's sublist form) takes the arguments as they are
+        for (Method m : owner.getMethods()) {
+            if (m.getName().equals(name) && Modifier.isStatic(m.getModifiers()) && m.isVarArgs()
+                    && m.getParameterCount() == 1 && m.getParameterTypes()[0] == Object[].class) {
+                return call(m, null, new Object[] {args.stream().map(Arg::value).toArray()});
             }
         }
         StringBuilder sig = new StringBuilder(owner.getSimpleName()).append('.').append(name).append('(');

@@ -57,7 +57,9 @@ class NullArgumentsTest {
             // ---- in-place variants and aliases (session 20): true division; the type's largest and lowest values
             "Tensor.divide#1", "Tensor.divide_#1", "Tensor.div_#1", "Tensor.nanToNum_#1", "Tensor.nanToNum_#2",
             // tensor functions (session 20, helper 2): histogram's range (the data's) and weight (each element 1)
-            "Tensor.histogram#1", "Tensor.histogram#2");
+            "Tensor.histogram#1", "Tensor.histogram#2",
+            // session 23: searchsorted's side (right's) and sorter (none); vector_norm's dtype (the input's)
+            "Tensor.searchsorted#4", "Tensor.searchsorted#5", "Tensor.vectorNorm#3");
 
     private static Object sample(Class<?> p) {
         if (p == Tensor.class) {

@@ -1,5 +1,7 @@
 package dev.ember.cpu;
 
+import dev.ember.backend.Zeta;
+
 /**
  * The elementwise functions Java's Math lacks, for the CPU kernels. Two kinds:
  * <ul>
@@ -437,61 +439,9 @@ final class SpecialFunctions {
         return sign * result;
     }
 
-    private static final double MACHEP = 1.11022302462515654042E-16;
-    /** (2k)! / B_2k for k = 1..12 (Cephes' zeta). */
-    private static final double[] ZETA_A = {12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9,
-        7.47242496e10, -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
-        1.8152105401943546773e17, -7.1661652561756670113e18};
-
-    /** The Hurwitz zeta function {@code zeta(x, q)}, Cephes' algorithm as in PyTorch (in double for both types). */
+    /** The Hurwitz zeta function {@code zeta(x, q)} in double ({@link Zeta}, shared with {@code torch.special.zeta}). */
     static double zeta(double x, double q) {
-        if (x == 1) {
-            return Double.POSITIVE_INFINITY;
-        }
-        if (x < 1) {
-            return Double.NaN;
-        }
-        if (q <= 0) {
-            if (q == Math.floor(q)) {
-                return Double.POSITIVE_INFINITY;
-            }
-            if (x != Math.floor(x)) {
-                return Double.NaN;
-            }
-        }
-        double s = Math.pow(q, -x);
-        double a = q;
-        int i = 0;
-        double b = 0;
-        while (i < 9 || a <= 9.0) {
-            i += 1;
-            a += 1;
-            b = Math.pow(a, -x);
-            s += b;
-            if (-MACHEP * s < b && b < MACHEP * s) {
-                return s;
-            }
-        }
-        double w = a;
-        s += b * w / (x - 1);
-        s -= 0.5 * b;
-        a = 1;
-        double k = 0;
-        for (int j = 0; j < 12; j++) {
-            a *= x + k;
-            b /= w;
-            double t = a * b / ZETA_A[j];
-            s = s + t;
-            t = Math.abs(t / s);
-            if (t < MACHEP) {
-                return s;
-            }
-            k += 1;
-            a *= x + k;
-            b /= w;
-            k += 1;
-        }
-        return s;
+        return Zeta.zeta(x, q);
     }
 
     /** PyTorch's polygamma: digamma for n = 0, trigamma for 1, else {@code (-1)^(n+1) n! zeta(n + 1, x)}. */
