@@ -172,4 +172,19 @@ with torch.no_grad():
     out["s2s_greedy"] = torch.cat(toks, 1)
     out["s2s_attn"] = torch.cat(atts, 1)
 
+# BatchNorm2d's full constructor (as BatchNorm1d/3d): momentum=None (a cumulative average), and affine=False with
+# track_running_stats=False (no parameters or buffers; batch statistics in eval mode too)
+torch.manual_seed(13)
+xb = torch.randn(3, 4, 3, 2, 2)
+out["bn_x"] = xb
+bn = nn.BatchNorm2d(3, momentum=None)
+for i in range(3):
+    bn(xb[i])
+out["bn_cum_mean"], out["bn_cum_var"] = bn.running_mean.clone(), bn.running_var.clone()
+bn.eval()
+out["bn_cum_eval"] = bn(xb[0]).detach()
+bare = nn.BatchNorm2d(3, eps=1e-3, affine=False, track_running_stats=False).eval()
+assert len(bare.state_dict()) == 0
+out["bn_bare_eval"] = bare(xb[1])
+
 torch.save(out, "families.pt")

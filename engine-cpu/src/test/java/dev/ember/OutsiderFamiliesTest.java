@@ -34,6 +34,7 @@ import java.util.Map;
 import static dev.ember.LossesMoreTest.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reparameterization, {@code kl_divergence(Normal, Normal)} and its closed form, BCE with logits, Adam), a DCGAN pair
  * (ConvTranspose2d, BatchNorm2d, two optimizers, {@code detach()}, a frozen discriminator), a ViT block (patches by
  * Conv2d and by unfold, class token and positions as Parameters, a pre-norm GELU encoder layer, CLS pooling) and a GRU
- * seq2seq (packed padded encoder, teacher forcing, hand-written masked dot-product attention, greedy argmax decoding).
+ * seq2seq (packed padded encoder, teacher forcing, hand-written masked dot-product attention, greedy argmax decoding);
+ * and BatchNorm2d's full constructor, which BatchNorm1d and BatchNorm3d had.
  */
 class OutsiderFamiliesTest {
     private static Map<String, Tensor> pt;
@@ -178,6 +180,25 @@ class OutsiderFamiliesTest {
         assertClose(e("gan_running_mean"), bn.runningMean(), "running_mean", 10);
         assertClose(e("gan_running_var"), bn.runningVar(), "running_var", 10);
         assertClose(e("gan_D0_weight"), d0.weight().detach(), "D[0].weight", 10);
+    }
+
+    @Test
+    void batchNorm2dWithEveryOption() {
+        Tensor x = e("bn_x");
+        BatchNorm2d bn = new BatchNorm2d(3, 1e-5, null, true, true);
+        for (int i = 0; i < 3; i++) {
+            bn.apply(x.select(0, i));
+        }
+        assertClose(e("bn_cum_mean"), bn.runningMean(), "cumulative running_mean");
+        assertClose(e("bn_cum_var"), bn.runningVar(), "cumulative running_var");
+        assertEquals(3L, bn.numBatchesTracked().item(), 0.0);
+        bn.eval();
+        assertClose(e("bn_cum_eval"), bn.apply(x.select(0, 0)), "eval with the cumulative statistics");
+        BatchNorm2d bare = new BatchNorm2d(3, 1e-3, 0.1, false, false);
+        bare.eval();
+        assertTrue(bare.stateDict().isEmpty(), "no weight, bias or buffers: " + bare.stateDict().keySet());
+        assertNull(bare.runningMean());
+        assertClose(e("bn_bare_eval"), bare.apply(x.select(0, 1)), "eval with batch statistics");
     }
 
     static final class Vit extends Module {
