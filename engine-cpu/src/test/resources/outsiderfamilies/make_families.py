@@ -70,6 +70,9 @@ oG = torch.optim.Adam(G.parameters(), lr=2e-3, betas=(0.5, 0.999))
 oD = torch.optim.Adam(D.parameters(), lr=2e-3, betas=(0.5, 0.999))
 crit = nn.BCEWithLogitsLoss()
 ones, zeros = torch.ones(6, 1), torch.zeros(6, 1)
+# the test compares the layers' printouts with these (strings, not saved)
+print(G[0])  # ConvTranspose2d(4, 8, kernel_size=(4, 4), stride=(1, 1), bias=False)
+print(nn.ConvTranspose2d(8, 3, 4, 2, 1))  # ConvTranspose2d(8, 3, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1))
 ld, lg, dg = [], [], []
 for step in range(3):
     fake = G(noise[step])

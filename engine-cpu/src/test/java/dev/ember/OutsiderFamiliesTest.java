@@ -137,11 +137,8 @@ class OutsiderFamiliesTest {
 
     @Test
     void dcganAlternatingSteps() {
-        Sequential g = loaded(new Sequential(
-                new ConvTranspose2d(4, 8, new int[] {4}, new int[] {1}, new int[] {0}, new int[] {0}, 1, false, new int[] {1}),
-                new BatchNorm2d(8), new ReLU(true),
-                new ConvTranspose2d(8, 1, new int[] {4}, new int[] {2}, new int[] {1}, new int[] {0}, 1, false, new int[] {1}),
-                new Tanh()), "gan_G.");
+        Sequential g = loaded(new Sequential(new ConvTranspose2d(4, 8, 4, 1, 0, false), new BatchNorm2d(8), new ReLU(true),
+                new ConvTranspose2d(8, 1, 4, 2, 1, false), new Tanh()), "gan_G.");
         Sequential d = loaded(new Sequential(new Conv2d(1, 8, 4, 2, 1, false), new LeakyReLU(0.2, true),
                 new Conv2d(8, 1, 4, 1, 0, false), new Flatten()), "gan_D.");
         Tensor real = e("gan_real"), noise = e("gan_noise");
@@ -176,6 +173,10 @@ class OutsiderFamiliesTest {
         assertClose(e("gan_lossD"), values(ld), "lossD", 10);
         assertClose(e("gan_lossG"), values(lg), "lossG", 10);
         assertClose(e("gan_D0_grad_abs_sum"), values(dg), "D[0].weight.grad.abs().sum()", 10);
+        ConvTranspose2d withBias = new ConvTranspose2d(8, 3, 4, 2, 1);
+        assertEquals("ConvTranspose2d(8, 3, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1))", withBias.toString());
+        assertArrayEquals(new int[] {3}, withBias.bias().shape());
+        assertEquals("ConvTranspose2d(4, 8, kernel_size=(4, 4), stride=(1, 1), bias=False)", g.get(0).toString());
         BatchNorm2d bn = g.get(1, BatchNorm2d.class);
         assertClose(e("gan_running_mean"), bn.runningMean(), "running_mean", 10);
         assertClose(e("gan_running_var"), bn.runningVar(), "running_var", 10);
