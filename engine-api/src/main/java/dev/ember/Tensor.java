@@ -341,6 +341,26 @@ public final class Tensor implements AutoCloseable {
         return RandomOps.randperm(n, DType.INT64, generator);
     }
 
+    /**
+     * A random permutation of {@code 0..n-1} as int64 from a generator, as {@code torch.randperm(n, generator=)}, with
+     * the generator first as in {@link #randn(Generator, DType, int...)} and {@link #randint(Generator, long, long, int...)};
+     * the same draws as {@link #randperm(long, Generator)}.
+     */
+    public static Tensor randperm(Generator generator, long n) {
+        Args.require(generator, "randperm", "generator", 1, "torch.Generator");
+        return RandomOps.randperm(n, DType.INT64, generator);
+    }
+
+    /**
+     * A random permutation of {@code 0..n-1} of a type from a generator, as {@code torch.randperm(n, dtype=,
+     * generator=)}, with the generator first; the same draws as {@link #randperm(long, DType, Generator)}.
+     */
+    public static Tensor randperm(Generator generator, DType dtype, long n) {
+        Args.require(generator, "randperm", "generator", 1, "torch.Generator");
+        Args.require(dtype, "randperm", "dtype", 2, "torch.dtype");
+        return RandomOps.randperm(n, dtype, generator);
+    }
+
     /** A random permutation of {@code 0..n-1} of a type from a generator, as {@code torch.randperm(n, dtype=, generator=)}. */
     public static Tensor randperm(long n, DType dtype, Generator generator) {
         Args.require(dtype, "randperm", "dtype", 2, "torch.dtype");

@@ -15,7 +15,18 @@ public final class BatchNorm2d extends NormBase {
      * @throws IllegalArgumentException for a negative number of channels, as PyTorch's {@code torch.empty} reports it
      */
     public BatchNorm2d(int channels, double eps, double momentum) {
-        super(channels, eps, momentum, true, true);
+        this(channels, eps, (Double) momentum, true, true);
+    }
+
+    /**
+     * Every option of PyTorch's constructor, as {@link BatchNorm1d} and {@link BatchNorm3d} take them: a null momentum
+     * means a cumulative average ({@code 1 / num_batches_tracked}); without {@code affine} no weight or bias; without
+     * {@code trackRunningStats} no running statistics, and batch statistics in eval mode too.
+     *
+     * @throws IllegalArgumentException for a negative number of channels, as PyTorch's {@code torch.empty} reports it
+     */
+    public BatchNorm2d(int channels, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
+        super(channels, eps, momentum, affine, trackRunningStats);
     }
 
     @Override
@@ -28,6 +39,7 @@ public final class BatchNorm2d extends NormBase {
             throw new IllegalArgumentException(this + ": expected input with " + features + " channels, got " + x.size(1)
                     + " (input shape " + java.util.Arrays.toString(x.shape()) + ")");
         }
-        return NormLayers.batchNorm(this, x, runningMean, runningVar, numBatchesTracked, parameter("weight"), parameter("bias"), momentum, eps, true);
+        return NormLayers.batchNorm(this, x, runningMean, runningVar, numBatchesTracked, parameter("weight"), parameter("bias"), momentum, eps,
+                trackRunningStats);
     }
 }

@@ -15,6 +15,22 @@ public final class ConvTranspose2d extends ConvNd {
     }
 
     /**
+     * {@code nn.ConvTranspose2d(in, out, kernel, stride, padding, bias=bias)}, as a DCGAN generator writes its layers:
+     * a square kernel, one stride and one zero padding for both dimensions, no output padding, one group, no dilation.
+     */
+    public ConvTranspose2d(int in, int out, int kernel, int stride, int padding, boolean bias) {
+        this(in, out, new int[] {kernel}, new int[] {stride}, new int[] {padding}, new int[] {0}, 1, bias, new int[] {1});
+    }
+
+    /**
+     * {@code nn.ConvTranspose2d(in, out, kernel, stride, padding)}: as
+     * {@link #ConvTranspose2d(int, int, int, int, int, boolean)}, with bias.
+     */
+    public ConvTranspose2d(int in, int out, int kernel, int stride, int padding) {
+        this(in, out, kernel, stride, padding, true);
+    }
+
+    /**
      * Every option of {@code torch.nn.ConvTranspose2d}, in its order, except padding modes (zeros only); kernel, stride,
      * padding, output_padding and dilation are one int (for both dimensions) or a pair.
      */

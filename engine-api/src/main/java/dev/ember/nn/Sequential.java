@@ -41,6 +41,25 @@ public final class Sequential extends Module {
         return layers.get(ModuleList.absoluteIndex(index, layers.size()));
     }
 
+    /**
+     * The layer at {@code index} as the given class, as {@code seq[i]} where Python needs no cast:
+     * {@code Linear fc = seq.get(0, Linear.class)}. A Sequential holds layers of different classes, so it cannot be
+     * typed by one as {@link ModuleList} is; a class argument (rather than an unchecked generic return) checks the
+     * layer here and names it, where a cast would fail with only the two class names.
+     *
+     * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)}
+     * @throws IllegalArgumentException for a null class, or a layer that is not an instance of it
+     */
+    public <M extends Module> M get(int index, Class<M> type) {
+        Checks.notNull(type, "type");
+        Module layer = get(index);
+        if (!type.isInstance(layer)) {
+            throw new IllegalArgumentException("Sequential: layer " + index + " is a " + layer.getClass().getSimpleName()
+                    + ", not a " + type.getSimpleName());
+        }
+        return type.cast(layer);
+    }
+
     /** The number of layers. */
     public int size() {
         return layers.size();
