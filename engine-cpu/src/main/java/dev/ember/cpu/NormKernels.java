@@ -251,8 +251,7 @@ final class NormKernels {
         double[][] pw = new double[chunks][];
         double[][] pb = new double[chunks][];
         boolean vectorRows = LOOPS != null && x.dtype == DType.FLOAT32 && gy.dtype == DType.FLOAT32 && xl.stride(1) == 1
-                && gl.stride(1) == 1
-                && gx != null && gxl.stride(1) == 1 && w != null && gw != null && gb != null;
+                && gl.stride(1) == 1 && gx != null && gxl.stride(1) == 1 && w != null && gw != null && gb != null;
         CpuThreads.parallelFor(m, chunks, (task, from, to) -> {
             double[] xr = new double[n];
             double[] gr = new double[n];
@@ -263,37 +262,40 @@ final class NormKernels {
                 double mu = rms ? 0 : mean.getDouble(i);
                 double r = rstd.getDouble(i);
                 if (vectorRows) {
-                    // float32 rows in place, read and written by the vector loops: the passes below, fused
-                    int xo = xl.offset() + i * xl.stride(0);
-                    LOOPS.normBackwardRow((float[]) x.array, xo, (float[]) gy.array, gl.offset() + i * gl.stride(0), w,
-                            mu, r, xr, dh, accW, accB, n);
-                    double m1 = rms ? 0 : rowSum(dh, n) / n;
-                    double m2 = rowDot(dh, xr, n) / n;
-                    LOOPS.normBackwardOut(dh, xr, r, m1, m2, (float[]) gx.array, gxl.offset() + i * gxl.stride(0), n);
-                    continue;
-                }
-                load(x, xl.offset() + i * xl.stride(0), xl.stride(1), n, xr);
-                load(gy, gl.offset() + i * gl.stride(0), gl.stride(1), n, gr);
-                // xr becomes xhat = (x - mean) rstd, dh dxhat = dy * weight, in passes the JIT vectorizes (one pass
-                // with the weight's and bias's sums where all are wanted); the row sums in vector partial sums
-                if (w != null && accW != null && accB != null) {
-                    for (int j = 0; j < n; j++) {
-                        double xh = (xr[j] - mu) * r;
-                        xr[j] = xh;
-                        dh[j] = gr[j] * w[j];
-                        accW[j] += gr[j] * xh;
-                        accB[j] += gr[j];
-                    }
+                    // float32 rows in place, read by the vector loops: the passes below, fused
+                    LOOPS.normBackwardRow((float[]) x.array, xl.offset() + i * xl.stride(0), (float[]) gy.array,
+                            gl.offset() + i * gl.stride(0), w, mu, r, xr, dh, accW, accB, n);
                 } else {
-                    sequentialPasses(xr, gr, dh, w, accW, accB, n, mu, r);
+                    load(x, xl.offset() + i * xl.stride(0), xl.stride(1), n, xr);
+                    load(gy, gl.offset() + i * gl.stride(0), gl.stride(1), n, gr);
+                    // xr becomes xhat = (x - mean) rstd, dh dxhat = dy * weight, in passes the JIT vectorizes (one
+                    // pass with the weight's and bias's sums where all are wanted)
+                    if (w != null && accW != null && accB != null) {
+                        for (int j = 0; j < n; j++) {
+                            double xh = (xr[j] - mu) * r;
+                            xr[j] = xh;
+                            dh[j] = gr[j] * w[j];
+                            accW[j] += gr[j] * xh;
+                            accB[j] += gr[j];
+                        }
+                    } else {
+                        sequentialPasses(xr, gr, dh, w, accW, accB, n, mu, r);
+                    }
                 }
                 if (gx != null) {
+                    // the row sums in vector partial sums; the input gradient written by the vector loops for
+                    // float32 rows in place, else computed here and stored
                     double m1 = rms ? 0 : rowSum(dh, n) / n;
                     double m2 = rowDot(dh, xr, n) / n;
-                    for (int j = 0; j < n; j++) {
-                        xr[j] = r * (dh[j] - m1 - xr[j] * m2);
+                    int go = gxl.offset() + i * gxl.stride(0);
+                    if (vectorRows) {
+                        LOOPS.normBackwardOut(dh, xr, r, m1, m2, (float[]) gx.array, go, n);
+                    } else {
+                        for (int j = 0; j < n; j++) {
+                            xr[j] = r * (dh[j] - m1 - xr[j] * m2);
+                        }
+                        store(xr, n, gx, go, gxl.stride(1));
                     }
-                    store(xr, n, gx, gxl.offset() + i * gxl.stride(0), gxl.stride(1));
                 }
             }
             pw[task] = accW;
