@@ -202,6 +202,56 @@ final class Creation {
         return fromFlat(array, shape, target, device);
     }
 
+    /**
+     * A one-dimensional CPU tensor over {@code array} itself ({@link Tensor#fromArray}): the dtype is the array's
+     * (float[] float32, double[] float64, long[] int64, int[] int32, short[] int16, byte[] int8, boolean[] bool), or
+     * {@code dtype} where the same bits read as another type (byte[] as uint8, short[] as float16 or bfloat16).
+     */
+    static Tensor shareArray(Object array, DType dtype) {
+        Args.require(array, "fromArray", "array", 0, "array");
+        DType natural = arrayDtype(array);
+        if (natural == null) {
+            throw new IllegalArgumentException("fromArray(): expected a one-dimensional Java array of float, double, "
+                    + "long, int, short, byte or boolean (got " + array.getClass().getTypeName() + ")");
+        }
+        DType target = dtype == null ? natural : dtype;
+        boolean sameBits = target == natural || natural == DType.INT8 && target == DType.UINT8
+                || natural == DType.INT16 && (target == DType.FLOAT16 || target == DType.BFLOAT16);
+        if (!sameBits) {
+            throw new IllegalArgumentException("fromArray(): a " + array.getClass().getTypeName() + " holds "
+                    + natural + " elements and cannot be read as " + target + " without a copy (a byte[] can be read "
+                    + "as uint8, a short[] as float16 or bfloat16; use Tensor.tensor(array, dtype) to convert)");
+        }
+        Backend backend = Tensor.backendFor(Device.CPU);
+        Storage s = backend.shareArray(array, target, Device.CPU.index());
+        if (s == null) {
+            throw new IllegalStateException("fromArray(): the CPU backend (" + backend.describe()
+                    + ") cannot share a Java array's memory");
+        }
+        return new Tensor(s, Layout.contiguous(new int[] {java.lang.reflect.Array.getLength(array)}), Device.CPU,
+                backend, new int[1]);
+    }
+
+    /** The dtype a one-dimensional primitive array holds as it is, or null for any other object. */
+    private static DType arrayDtype(Object array) {
+        if (array instanceof float[]) {
+            return DType.FLOAT32;
+        } else if (array instanceof double[]) {
+            return DType.FLOAT64;
+        } else if (array instanceof long[]) {
+            return DType.INT64;
+        } else if (array instanceof int[]) {
+            return DType.INT32;
+        } else if (array instanceof short[]) {
+            return DType.INT16;
+        } else if (array instanceof byte[]) {
+            return DType.INT8;
+        } else if (array instanceof boolean[]) {
+            return DType.BOOL;
+        }
+        return null;
+    }
+
     /** One-dimensional primitive arrays convert without boxing (large datasets arrive this way). */
     private static Tensor fromPrimitiveArray(Object data, DType dtype, Device device) {
         int[] shape;

@@ -129,6 +129,38 @@ public final class Tensor implements AutoCloseable {
         return Creation.fromData(data, dtype, device);
     }
 
+    /**
+     * A one-dimensional CPU tensor over a Java array's own memory, without a copy, as {@code torch.from_numpy} over a
+     * NumPy array: the tensor (and every view of it, such as {@code view} or {@code reshape} to the shape wanted) and
+     * the array share their elements, so writes through either show in the other. The dtype is the array's: float[]
+     * float32, double[] float64, long[] int64, int[] int32, short[] int16, byte[] int8, boolean[] bool. Closing the
+     * tensor leaves the array to its owner. For a copy, use {@link #tensor(Object)}.
+     *
+     * <pre>{@code
+     * float[] pixels = new float[n * 784];           // filled by the caller
+     * Tensor images = Tensor.fromArray(pixels).view(n, 1, 28, 28);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code array} is null or not a one-dimensional array of those types
+     */
+    public static Tensor fromArray(Object array) {
+        return Creation.shareArray(array, null);
+    }
+
+    /**
+     * {@link #fromArray(Object)} with the array's bits read as {@code dtype}: a byte[] as uint8 (each byte read as
+     * unsigned, {@code b & 0xFF}) or int8, a short[] as float16 or bfloat16 bits (see {@link #fromHalfBits}) or int16;
+     * any other array as its own dtype only.
+     *
+     * @throws IllegalArgumentException if {@code array} is null or not such an array, or cannot hold {@code dtype}'s
+     *                                  elements as they are (converting would need a copy: use
+     *                                  {@link #tensor(Object, DType)})
+     */
+    public static Tensor fromArray(Object array, DType dtype) {
+        Args.require(dtype, "fromArray", "dtype", 1, "torch.dtype");
+        return Creation.shareArray(array, dtype);
+    }
+
     /** A 0-dim tensor holding a number. */
     public static Tensor scalar(double value) {
         return Creation.fromData(value, null, Ember.defaultDevice());

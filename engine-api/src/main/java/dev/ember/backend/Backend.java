@@ -89,6 +89,17 @@ public interface Backend {
     }
 
     /**
+     * A storage over {@code array} itself, without a copy, for backends that keep their elements in Java arrays (the
+     * CPU): writes through either are seen by the other, and closing the storage leaves the array to its owner (it is
+     * never handed to a pool for reuse). {@code array} is of {@code dtype}'s Java type, as {@link #fromArray(Object,
+     * DType, int)} reads it ({@code byte[]} for int8 and uint8, {@code short[]} for int16 and the bits of float16 and
+     * bfloat16). This default returns null: a backend whose memory is not the Java heap cannot share an array.
+     */
+    default Storage shareArray(Object array, DType dtype, int deviceIndex) {
+        return null;
+    }
+
+    /**
      * The elements of a layout over a storage, row-major, in a new Java array of the storage's type (a {@code byte[]}
      * for int8 and uint8: see {@link #fromArray(Object, DType, int)}).
      */

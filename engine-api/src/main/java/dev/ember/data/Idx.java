@@ -1,6 +1,8 @@
 package dev.ember.data;
 
 import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.Ember;
 import dev.ember.Tensor;
 
 import java.io.BufferedInputStream;
@@ -27,6 +29,12 @@ public final class Idx {
     private Idx() {
     }
 
+    /** A CPU tensor moved to the default device ({@link Ember#defaultDevice}), where {@code Tensor.tensor} puts data. */
+    private static Tensor onDefaultDevice(Tensor t) {
+        Device d = Ember.defaultDevice();
+        return d.isCpu() ? t : t.to(d);
+    }
+
     /**
      * Images as float32 [N, 1, rows, cols] scaled to [0, 1], from an IDX file of unsigned bytes with 3 dimensions.
      *
@@ -40,7 +48,8 @@ public final class Idx {
         for (int i = 0; i < v.length; i++) {
             v[i] = (c.data[i] & 0xFF) / 255f;
         }
-        return Tensor.tensor(v, DType.FLOAT32).reshape(c.dims[0], 1, c.dims[1], c.dims[2]);
+        // the new array becomes the tensor's storage as it is (Tensor.tensor would copy it once more)
+        return onDefaultDevice(Tensor.fromArray(v).reshape(c.dims[0], 1, c.dims[1], c.dims[2]));
     }
 
     /**
@@ -54,7 +63,7 @@ public final class Idx {
      */
     public static Tensor readRawImages(Path file) throws IOException {
         Contents c = read(file, 3, "an IDX image file has 3 dimensions");
-        return Tensor.tensor(c.data, DType.UINT8).reshape(c.dims[0], c.dims[1], c.dims[2]);
+        return onDefaultDevice(Tensor.fromArray(c.data, DType.UINT8).reshape(c.dims[0], c.dims[1], c.dims[2]));
     }
 
     /**
@@ -70,7 +79,7 @@ public final class Idx {
         for (int i = 0; i < v.length; i++) {
             v[i] = c.data[i] & 0xFF;
         }
-        return Tensor.tensor(v);
+        return onDefaultDevice(Tensor.fromArray(v));
     }
 
     private static final class Contents {

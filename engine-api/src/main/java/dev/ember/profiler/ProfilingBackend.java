@@ -165,6 +165,12 @@ public final class ProfilingBackend implements Backend {
         return result;
     }
 
+    /** Delegates: sharing an array allocates nothing and runs no kernel, so the profiler records nothing. */
+    @Override
+    public Storage shareArray(Object array, DType dtype, int deviceIndex) {
+        return delegate.shareArray(array, dtype, deviceIndex);
+    }
+
     @Override
     public Storage fromArray(Object array, DType dtype, int deviceIndex) {
         Profiler profiler = Profiler.current();

@@ -115,6 +115,12 @@ public final class CpuBackend implements Backend {
         return Backend.super.fromArray(array, dtype, deviceIndex);
     }
 
+    /** The array itself as a storage; its close leaves the array to its owner (see {@link CpuStorage#shared}). */
+    @Override
+    public Storage shareArray(Object array, DType dtype, int deviceIndex) {
+        return CpuStorage.shared(dtype, array);
+    }
+
     private static Object cloneArray(Object a) {
         if (a instanceof float[]) {
             return ((float[]) a).clone();

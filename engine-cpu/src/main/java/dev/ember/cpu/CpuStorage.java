@@ -14,10 +14,26 @@ final class CpuStorage implements Storage {
     final Object array;
     final int length;
 
+    /** Whether the array belongs to the caller of {@link #shared}: then {@link #close} never gives it to the pool. */
+    private final boolean borrowed;
+
     CpuStorage(DType dtype, Object array) {
+        this(dtype, array, false);
+    }
+
+    private CpuStorage(DType dtype, Object array, boolean borrowed) {
         this.dtype = dtype;
         this.array = array;
         this.length = java.lang.reflect.Array.getLength(array);
+        this.borrowed = borrowed;
+    }
+
+    /**
+     * A storage over the caller's array, without a copy ({@code Tensor.fromArray}): writes through either are seen by
+     * the other, and closing it leaves the array alone, so the pool never hands it to another tensor.
+     */
+    static CpuStorage shared(DType dtype, Object array) {
+        return new CpuStorage(dtype, array, true);
     }
 
     /**
@@ -166,10 +182,13 @@ final class CpuStorage implements Storage {
 
     private boolean closed;
 
-    /** Hands the array to the pool for reuse (once: the engine closes a storage after its last tensor). */
+    /**
+     * Hands the array to the pool for reuse (once: the engine closes a storage after its last tensor), unless it is
+     * the caller's ({@link #shared}).
+     */
     @Override
     public void close() {
-        if (!ArrayPool.INSTANCE.keeps(length)) {
+        if (borrowed || !ArrayPool.INSTANCE.keeps(length)) {
             return;
         }
         synchronized (this) {
