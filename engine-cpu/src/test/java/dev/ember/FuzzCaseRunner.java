@@ -1,6 +1,9 @@
 package dev.ember;
 
 import dev.ember.nn.Functional;
+import dev.ember.nn.Module;
+import dev.ember.nn.utils.PackedSequence;
+import dev.ember.nn.utils.Rnn;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -75,6 +78,9 @@ final class FuzzCaseRunner {
     /** Null where Ember matches PyTorch on case {@code c}, else what differs. */
     static String check(ReferenceCases.Case c) {
         String method = c.key().split(" ")[1].split(":")[0];
+        if (method.startsWith("M.")) {
+            return checkModule(c, method.substring(2));
+        }
         boolean wantGrad = c.lines().keySet().stream().anyMatch(k -> k.startsWith("grad"))
                 || c.get("requiresgrad") != null;
         // tensor arguments are numbered as the scripts number them: the T arguments in order, then the index tensors
@@ -290,6 +296,256 @@ final class FuzzCaseRunner {
             }
         }
         return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    // ---- a module with state (make_r4_cases.py) ----
+
+    /**
+     * A case of {@code nn.<cls>}: built from the {@code c<i>} arguments, converted to the case's {@code dtype}, put in
+     * train or eval {@code mode}, its parameters ({@code p:<name>}) and buffers ({@code b:<name>}) set to PyTorch's
+     * values, then {@code forward(a0, a1, ...)} (besides the T, N, i, b, D, s tags: {@code LS} an LstmState of the two
+     * tensors after it, {@code PK <batchFirst> <enforceSorted> <lengths>} pack_padded_sequence of the tensor after it).
+     * Compared: the outputs in order (a record's tensors, a PackedSequence as its data, an LstmState as h and c), the
+     * buffers after the call ({@code bafter:<name>}), and the gradients of {@code sum_k sum(out_k * w)} over the outputs
+     * {@code gradouts} lists with respect to the float64 inputs' bases ({@code grad<i>}) and the parameters
+     * ({@code pgrad:<name>}); or PyTorch's message with every input, parameter and buffer unchanged.
+     */
+    private static String checkModule(ReferenceCases.Case c, String cls) {
+        Module m;
+        try {
+            List<Arg> ctor = new ArrayList<>();
+            for (int i = 0; c.get("c" + i) != null; i++) {
+                ctor.add(scalarArg(c.get("c" + i)));
+            }
+            m = construct(Class.forName("dev.ember.nn." + cls), ctor);
+        } catch (ClassNotFoundException e) {
+            return "no Ember module " + cls;
+        }
+        DType dt = dtype(c.get("dtype").trim());
+        if (dt != DType.FLOAT32) {
+            m.to(dt);
+        }
+        m.train(c.get("mode").trim().equals("train"));
+        try (GradMode off = Ember.noGrad()) {
+            for (Map.Entry<String, String> e : c.lines().entrySet()) {
+                if (e.getKey().startsWith("p:")) {
+                    m.getParameter(e.getKey().substring(2)).copy_(expectedTensor(e.getValue()));
+                } else if (e.getKey().startsWith("b:")) {
+                    m.getBuffer(e.getKey().substring(2)).copy_(expectedTensor(e.getValue()));
+                }
+            }
+        }
+        Set<Integer> frozen = new HashSet<>();
+        if (c.get("frozen") != null) {
+            for (String f : c.get("frozen").trim().split(" ")) {
+                frozen.add(Integer.parseInt(f));
+            }
+        }
+        List<Arg> args = new ArrayList<>();
+        List<TensorArg> tensors = new ArrayList<>();
+        for (int i = 0; c.get("a" + i) != null; i++) {
+            String a = c.get("a" + i);
+            if (a.startsWith("T ")) {
+                TensorArg t = tensorArg(a.substring(2), !frozen.contains(tensors.size()));
+                tensors.add(t);
+                args.add(new Arg(Tensor.class, t.view));
+            } else if (a.equals("LS") || a.startsWith("PK ")) {
+                args.add(new Arg(a.equals("LS") ? LstmState.class : PackedSequence.class, a));
+            } else {
+                args.add(scalarArg(a));
+            }
+        }
+        for (int i = args.size() - 1; i >= 0; i--) {
+            if (args.get(i).type == LstmState.class) {
+                args.set(i, new Arg(LstmState.class, new LstmState((Tensor) args.remove(i + 1).value,
+                        (Tensor) args.remove(i + 1).value)));
+            } else if (args.get(i).type == PackedSequence.class) {
+                String[] w = ((String) args.get(i).value).split(" ");
+                long[] lengths = Arrays.stream(w).skip(3).mapToLong(Long::parseLong).toArray();
+                args.set(i, new Arg(PackedSequence.class, Rnn.packPaddedSequence((Tensor) args.remove(i + 1).value,
+                        lengths, Boolean.parseBoolean(w[1]), Boolean.parseBoolean(w[2]))));
+            }
+        }
+        Map<String, double[]> before = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < tensors.size(); i++) {
+            before.put("input " + i, tensors.get(i).base.detach().toDoubleArray());
+        }
+        m.stateDict().forEach((k, v) -> before.put(k, v.detach().toDoubleArray()));
+        Object result;
+        try {
+            result = callForward(m, args);
+        } catch (UnsupportedOperationException e) {
+            return "no Ember overload: " + e.getMessage();
+        } catch (RuntimeException e) {
+            String err = c.get("error");
+            if (err == null) {
+                return "PyTorch gives a result, Ember throws " + e;
+            }
+            String msg = err.substring(err.indexOf(' ') + 1);
+            if (!msg.equals(e.getMessage())) {
+                return "message: PyTorch \"" + msg + "\", Ember \"" + e.getMessage() + "\"";
+            }
+            Map<String, double[]> after = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < tensors.size(); i++) {
+                after.put("input " + i, tensors.get(i).base.detach().toDoubleArray());
+            }
+            m.stateDict().forEach((k, v) -> after.put(k, v.detach().toDoubleArray()));
+            for (String k : before.keySet()) {
+                if (!Arrays.equals(before.get(k), after.get(k))) {
+                    return k + " changed by a failing call";
+                }
+            }
+            return null;
+        }
+        if (c.get("error") != null) {
+            return "PyTorch throws \"" + c.get("error") + "\", Ember gives " + describe(result);
+        }
+        List<Tensor> outs = moduleOutputs(result);
+        double tol = c.get("tol") == null ? 0 : Double.parseDouble(c.get("tol").trim());
+        List<String> problems = new ArrayList<>();
+        int expectedOuts = 0;
+        while (c.get("out" + expectedOuts) != null) {
+            expectedOuts++;
+        }
+        if (expectedOuts != outs.size()) {
+            problems.add("outputs: PyTorch gives " + expectedOuts + ", Ember " + outs.size());
+        }
+        for (int k = 0; k < outs.size() && c.get("out" + k) != null; k++) {
+            String p = compare("out" + k, expectedTensor(c.get("out" + k)), outs.get(k), tol);
+            if (p != null) {
+                problems.add(p);
+            }
+        }
+        for (Map.Entry<String, String> e : c.lines().entrySet()) {
+            if (e.getKey().startsWith("bafter:")) {
+                String name = e.getKey().substring(7);
+                String p = compare(name + " after the call", expectedTensor(e.getValue()), m.getBuffer(name), tol);
+                if (p != null) {
+                    problems.add(p);
+                }
+            }
+        }
+        if (c.get("gradouts") != null && problems.isEmpty()) {
+            Tensor loss = null;
+            for (String k : c.get("gradouts").trim().split(" ")) {
+                Tensor out = outs.get(Integer.parseInt(k));
+                if (!out.requiresGrad()) {
+                    problems.add("out" + k + " does not require grad");
+                    continue;
+                }
+                Tensor term = out.mul(weights(out.shape(), out.dtype())).sum();
+                loss = loss == null ? term : loss.add(term);
+            }
+            if (problems.isEmpty()) {
+                loss.backward();
+                for (Map.Entry<String, String> e : c.lines().entrySet()) {
+                    String key = e.getKey();
+                    Tensor got;
+                    if (key.startsWith("pgrad:")) {
+                        got = m.getParameter(key.substring(6)).grad();
+                    } else if (key.matches("grad[0-9]+")) {
+                        got = tensors.get(Integer.parseInt(key.substring(4))).base.grad();
+                    } else {
+                        continue;
+                    }
+                    if (e.getValue().equals("none")) {
+                        if (got != null) {
+                            problems.add(key + ": PyTorch none, Ember " + got);
+                        }
+                    } else if (got == null) {
+                        problems.add(key + ": PyTorch " + e.getValue() + ", Ember none");
+                    } else {
+                        String p = compare(key, expectedTensor(e.getValue()), got, tol);
+                        if (p != null) {
+                            problems.add(p);
+                        }
+                    }
+                }
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    /** A constructor or scalar argument: i, L, D, b, s, il, dl, dt or N. */
+    private static Arg scalarArg(String a) {
+        String tag = a.split(" ")[0];
+        String rest = a.substring(Math.min(a.length(), tag.length() + 1));
+        switch (tag) {
+            case "i": return new Arg(int.class, Integer.parseInt(rest));
+            case "L": return new Arg(long.class, Long.parseLong(rest));
+            case "D": return new Arg(double.class, PyTorchCases.numbers(rest)[0]);
+            case "b": return new Arg(boolean.class, Boolean.parseBoolean(rest));
+            case "s": return new Arg(String.class, rest);
+            case "il": return new Arg(int[].class, rest.isBlank() ? new int[0]
+                    : Arrays.stream(rest.trim().split(" ")).mapToInt(Integer::parseInt).toArray());
+            case "dl": return new Arg(double[].class, PyTorchCases.numbers(rest));
+            case "dt": return new Arg(DType.class, dtype(rest));
+            case "N": return new Arg(null, null);
+            default: throw new IllegalStateException("tag " + tag);
+        }
+    }
+
+    private static Module construct(Class<?> cls, List<Arg> args) {
+        for (java.lang.reflect.Constructor<?> k : cls.getConstructors()) {
+            Class<?>[] p = k.getParameterTypes();
+            boolean ok = p.length == args.size();
+            for (int i = 0; i < p.length && ok; i++) {
+                ok = matches(args.get(i).type, p[i]) || (args.get(i).type == double.class && p[i] == Double.class);
+            }
+            if (ok) {
+                try {
+                    return (Module) k.newInstance(args.stream().map(Arg::value).toArray());
+                } catch (InvocationTargetException e) {
+                    throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+                            : new IllegalStateException(e.getCause());
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        throw new IllegalStateException("no constructor of " + cls.getSimpleName() + " for " + args.size() + " arguments");
+    }
+
+    private static Object callForward(Module m, List<Arg> args) {
+        for (Method k : m.getClass().getMethods()) {
+            if (!k.getName().equals("forward") || k.getParameterCount() != args.size()) {
+                continue;
+            }
+            Class<?>[] p = k.getParameterTypes();
+            boolean ok = true;
+            for (int i = 0; i < p.length && ok; i++) {
+                ok = matches(args.get(i).type, p[i]);
+            }
+            if (ok) {
+                return call(k, m, args.stream().map(Arg::value).toArray());
+            }
+        }
+        throw new UnsupportedOperationException(m.getClass().getSimpleName() + ".forward with " + args.size()
+                + " arguments");
+    }
+
+    /** A module's outputs in order: a record's components, a PackedSequence as its data, an LstmState as h and c. */
+    private static List<Tensor> moduleOutputs(Object result) {
+        List<Tensor> out = new ArrayList<>();
+        if (result instanceof Tensor) {
+            out.add((Tensor) result);
+        } else if (result instanceof PackedSequence) {
+            out.add(((PackedSequence) result).data());
+        } else if (result instanceof Record) {
+            for (java.lang.reflect.RecordComponent rc : result.getClass().getRecordComponents()) {
+                try {
+                    Object v = rc.getAccessor().invoke(result);
+                    if (v != null) {
+                        out.addAll(moduleOutputs(v));
+                    }
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        } else {
+            throw new IllegalStateException("result " + result);
+        }
+        return out;
     }
 
     private static String describe(Object result) {
