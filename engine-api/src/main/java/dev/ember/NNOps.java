@@ -1583,7 +1583,8 @@ final class NNOps {
         int[] out = upsampleSize(input, outputSize, scaleFactors);
         checkUpsample(input, out, spatial);
         DType t = input.dtype;
-        if (t != DType.FLOAT32 && t != DType.FLOAT64 && t != DType.UINT8) {
+        // 2.x's CPU kernels take the floating types (float16 and bfloat16 with float indices: opmath) and uint8
+        if (!t.isFloatingPoint() && t != DType.UINT8) {
             throw new IllegalArgumentException(notImplemented("compute_indices_weights_nearest", t));
         }
         boolean single = t != DType.FLOAT64;
@@ -1623,15 +1624,17 @@ final class NNOps {
         int[] inShape = input.shape;
         String name = "UpsampleNearest" + (exact ? "Exact" : "") + spatial + "DBackward0";
         return ArithmeticOps.record(y, name, new Tensor[] {input}, n -> g -> {
-            Tensor gx = g;
+            // float16/bfloat16: the sums in float32, rounded once (2.x's backward kernel accumulates in opmath)
+            boolean reduced = g.dtype.isReducedFloatingPoint();
+            Tensor gx = reduced ? g.to(DType.FLOAT32) : g;
             for (int d = rank - 1; d >= 2; d--) {
                 if (backIndex[d] != null) {
                     int[] shape = gx.shape.clone();
                     shape[d] = inShape[d];
-                    gx = Creation.zeros(shape, g.dtype, g.device).indexAdd(d, backIndex[d], gx);
+                    gx = Creation.zeros(shape, gx.dtype, g.device).indexAdd(d, backIndex[d], gx);
                 }
             }
-            return new Tensor[] {gx};
+            return new Tensor[] {reduced ? gx.to(g.dtype) : gx};
         });
     }
 

@@ -14,7 +14,12 @@ import java.util.TreeMap;
  * unsorted lengths); MultiheadAttention (kdim/vdim, bias_k/bias_v, zero attention, bool and float padding and attention
  * masks, per-head or averaged weights, batch first); TransformerEncoderLayer and TransformerDecoderLayer (norm first,
  * relu and gelu, train with dropout 0 and eval). Compared: every output, the buffers after the call, and the float64
- * gradients of the inputs and of every parameter; every mismatch reported in one failure.
+ * gradients of the inputs and of every parameter. Section 2: the nn.functional corners round 2 skipped (conv3d and the
+ * transposed convolutions with output_padding, dilation and groups, avg/max pooling 1-d and 3-d corners, max_unpool,
+ * embedding_bag with max_norm's in-place renormalization, eleven losses, K-dim nll/cross_entropy, interpolate with scale
+ * factors, fold/unfold, lp_pool2d, local_response_norm). Section 3: float16 and bfloat16 through convolutions, linear,
+ * group_norm, pooling, interpolate, embedding, pad, losses and normalize (2.x's float32 opmath, rounded once per kernel;
+ * bit for bit where the kernel selects or copies). Every mismatch reported in one failure.
  */
 class DifferentialFuzzR4Test {
     private static final String RESOURCE = "/fuzz/r4_cases.txt";

@@ -22,14 +22,17 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Replays the differential fuzz cases the PyTorch scripts {@code fuzz/make_cases.py} (round 1: tensor ops),
  * {@code fuzz/make_nn_cases.py} (round 2: nn.functional, advanced indexing, in-place writes into views) and
  * {@code fuzz/make_r3_cases.py} (round 3: linear algebra, einsum and products, special functions, sorting and scans,
- * small integer types) wrote, shared by {@link DifferentialFuzzTest}, {@code DifferentialFuzzNNTest},
- * {@code DifferentialFuzzR3Test} and {@link DifferentialFuzzRegressionTest}: each case calls an Ember method by
+ * small integer types) and {@code fuzz/make_r4_cases.py} (round 4: modules with state, nn.functional corners, half
+ * types through the nn kernels) wrote, shared by {@link DifferentialFuzzTest}, {@code DifferentialFuzzNNTest},
+ * {@code DifferentialFuzzR3Test}, {@code DifferentialFuzzR4Test} and {@link DifferentialFuzzRegressionTest}: each case
+ * calls an Ember method by
  * reflection ({@link Tensor}'s instance or static methods, {@code F.<name>} for {@link Functional}'s, {@code S.<name>}
  * for {@link Special}'s, {@code Tensor.<name>} for a static one of {@link Tensor}, {@code @write} for a program of
  * in-place writes into views) and compares the dtype, shape and values of every output (to the case's {@code tol}
  * where it gives one: linear algebra, from the input's condition number), the base of an in-place op's
  * view, the float64 gradients of {@code sum(out * w)} with respect to each input's base, or PyTorch's message (from the
- * call, or from the backward where the case says {@code errorat backward}) with every input unchanged.
+ * call, or from the backward where the case says {@code errorat backward}) with every input unchanged. A case
+ * {@code M.<Module>} builds a module instead (see {@code checkModule}); {@code exact} asks for the values bit for bit.
  */
 final class FuzzCaseRunner {
     private FuzzCaseRunner() {
@@ -193,8 +196,9 @@ final class FuzzCaseRunner {
             return "PyTorch throws \"" + c.get("error") + "\", Ember gives " + describe(result);
         }
         List<Tensor> outs = outputs(result);
-        // a case's own tolerance (linear algebra: from the input's condition number), never below the dtype's
-        double tol = c.get("tol") == null ? 0 : Double.parseDouble(c.get("tol").trim());
+        // a case's own tolerance (linear algebra: from the input's condition number), never below the dtype's; "exact":
+        // the values bit for bit (a float16/bfloat16 result of a kernel that selects or copies)
+        double tol = c.get("exact") != null ? -1 : c.get("tol") == null ? 0 : Double.parseDouble(c.get("tol").trim());
         if (backwardError) {
             String msg = c.get("error").substring(c.get("error").indexOf(' ') + 1);
             Tensor out = outs.get(0);
@@ -827,7 +831,10 @@ final class FuzzCaseRunner {
         return compare(what, expected, got, 0);
     }
 
-    /** As {@link #compare(String, Tensor, Tensor)} with a floating tolerance of at least {@code minTol}. */
+    /**
+     * As {@link #compare(String, Tensor, Tensor)} with a floating tolerance of at least {@code minTol}; a negative
+     * {@code minTol}: equal values (NaN where NaN, -0.0 and 0.0 told apart).
+     */
     private static String compare(String what, Tensor expected, Tensor got, double minTol) {
         if (expected.dtype() != got.dtype() || !Arrays.equals(expected.shape(), got.shape())) {
             return what + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape()) + ", Ember " + got.dtype()
@@ -843,7 +850,8 @@ final class FuzzCaseRunner {
         double[] g = got.detach().toDoubleArray();
         double tol = Math.max(minTol, tolerance(got.dtype()));
         for (int i = 0; i < e.length; i++) {
-            boolean ok = Double.isNaN(e[i]) ? Double.isNaN(g[i])
+            boolean ok = minTol < 0 ? Double.compare(e[i], g[i]) == 0 || (Double.isNaN(e[i]) && Double.isNaN(g[i]))
+                    : Double.isNaN(e[i]) ? Double.isNaN(g[i])
                     : Double.isInfinite(e[i]) ? e[i] == g[i]
                     : !Double.isNaN(g[i]) && !Double.isInfinite(g[i])
                     && Math.abs(e[i] - g[i]) <= tol * Math.max(1, Math.abs(e[i]));
