@@ -11,12 +11,15 @@
 #     key_padding_mask bool or float, attn_mask 2-d or 3-d (per batch and head) bool or float, need_weights with
 #     average_attn_weights True or False;
 #   - TransformerEncoderLayer and TransformerDecoderLayer: norm_first, relu or gelu, batch_first, dropout 0 in train mode
-#     or eval mode, the masks of each attention.
+#     or eval mode, the masks of each attention;
+#   - Conv1d/2d/3d modules (padding_mode zeros/reflect/replicate/circular, int or 'same'/'valid' padding, dilation,
+#     groups, unbatched inputs), ConvTranspose2d's forward with output_size, Embedding with max_norm (the weight
+#     renormalized in place: pafter:weight) and padding_idx.
 #   Section 2 (nn.functional corners round 2 skipped) and section 3 (float16/bfloat16 through the nn kernels): see
 #   their headers below; they draw from a generator of their own (SEED + 1000) after section 1, through round 2's op
 #   table and runner (make_nn_cases.py), and what their hunts found is pinned at their start (pinned2()).
 #   run: cd engine-cpu/src/test/resources/fuzz && /usr/bin/python3 make_r4_cases.py > r4_cases.txt   (PyTorch 1.13, CPU)
-#   (seed 24, 725 cases, 1.1 MB, 5 s; FUZZ_SEED and FUZZ_SCALE draw another or a larger set for a local hunt: seeds
+#   (seed 24, 785 cases, 1.2 MB, 6 s; FUZZ_SEED and FUZZ_SCALE draw another or a larger set for a local hunt: seeds
 #   24-29 at FUZZ_SCALE=3 were run in session 24)
 #
 # The format is rounds 1-3's (read by FuzzCaseRunner), plus for a module:
@@ -30,6 +33,7 @@
 #                            "PK <batch_first> <enforce_sorted> <lengths>" pack_padded_sequence of the tensor after it
 #   out<k>                   the outputs in order (a PackedSequence as its data, (h, c) as two outputs)
 #   bafter:<name>            a buffer after the call
+#   pafter:<name>            a parameter after the call (Embedding's max_norm renormalizes rows of its weight)
 #   gradouts <k> ...         the outputs whose sum(out_k * w) are added into the loss of the gradients
 #   grad<i> / pgrad:<name>   the gradients of that loss with respect to input i's base / a parameter (float64 only)
 #   tol <x>                  a float32 case's tolerance: 4 times PyTorch's own float32 error against its float64
@@ -139,11 +143,12 @@ def FD():
 #      torch forward (module, materialized args) -> output or tuple, gradouts) ----
 
 class Case:
-    def __init__(self, name, ctor, dtype, mode, module, args, fwd, note=None, skip_params=(), tol=None):
+    def __init__(self, name, ctor, dtype, mode, module, args, fwd, note=None, skip_params=(), tol=None, pafter=()):
         self.name, self.ctor, self.dtype, self.mode = name, ctor, dtype, mode
         self.module, self.args, self.fwd, self.note = module, args, fwd, note
         self.skip_params = skip_params
         self.tol = tol
+        self.pafter = pafter
 
 
 def draw_params(m, dtype, pos_buffers=()):
@@ -227,6 +232,8 @@ def run(c):
         lines.append('out%d %s' % (k, mc.fmt_tensor(o)))
     for name, b in m.named_buffers():
         lines.append('bafter:%s %s' % (name, mc.fmt_tensor(b)))
+    for name in c.pafter:
+        lines.append('pafter:%s %s' % (name, mc.fmt_tensor(dict(m.named_parameters())[name])))
     if c.dtype == 'float64':
         gk = [k for k, o in enumerate(outs) if o.requires_grad]
         if gk:
@@ -572,8 +579,87 @@ def enc_case():
     return Case(name, ctor, dt, pick('train', 'eval'), m, args, fwd, tol=1e-4 if dt == 'float32' else None)
 
 
+# ---- convolution modules (padding modes, string padding), ConvTranspose with output_size, Embedding's max_norm ----
+
+def conv_mod_case():
+    d = pick(1, 2, 2, 3)
+    dt = FD()
+    groups = pick(1, 1, 2)
+    cin, cout = groups * rng.randint(1, 2), groups * rng.randint(1, 2)
+    k = [rng.randint(1, 3) for _ in range(d)]
+    dil = [pick(1, 1, 2) for _ in range(d)]
+    mode = pick('zeros', 'reflect', 'replicate', 'circular')
+    sp = [rng.randint(3, 5) for _ in range(d)]
+    bias = rng.random() < 0.7
+    if rng.random() < 0.35:
+        pad = pick('same', 'same', 'valid')
+        stride = [1] * d
+    else:
+        # reflect needs a pad below the size; every mode here keeps it at most 2 (sizes 3 to 5)
+        pad = [rng.randint(0, 2) for _ in range(d)]
+        stride = [pick(1, 1, 2) for _ in range(d)]
+    cls = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[d]
+    m = cls(cin, cout, k, stride, pad, dil, groups, bias, mode)
+    draw_params(m, dt)
+    ctor = [('i', cin), ('i', cout), ('il', k), ('il', stride), ('s', pad) if isinstance(pad, str) else ('il', pad),
+            ('il', dil), ('i', groups), ('b', bias), ('s', mode)]
+    batched = rng.random() < 0.8
+    x = Inp(dt, ([rng.randint(1, 2)] if batched else []) + [cin] + sp)
+    if not batched and mode == 'circular':
+        # 1.13's circular pad refuses an input without a batch dim (2.x's _pad_circular takes it): computed with a batch
+        # dim of 1, marked
+        return Case('M.Conv%dd' % d, ctor, dt, pick('train', 'eval'), m, [('T', x)],
+                    lambda m, a: m(a[0].unsqueeze(0)).squeeze(0),
+                    note="1.13's circular pad refuses an unbatched input; 2.x's result, computed with a batch dim of 1")
+    return Case('M.Conv%dd' % d, ctor, dt, pick('train', 'eval'), m, [('T', x)], lambda m, a: m(a[0]))
+
+
+def convt_mod_case():
+    dt = FD()
+    groups = pick(1, 2)
+    cin, cout = groups * rng.randint(1, 2), groups * rng.randint(1, 2)
+    k = [rng.randint(1, 3) for _ in range(2)]
+    stride = [pick(1, 2, 3) for _ in range(2)]
+    pad = [rng.randint(0, 1) for _ in range(2)]
+    dil = [pick(1, 2) for _ in range(2)]
+    opad = [rng.randint(0, max(s, dd) - 1) for s, dd in zip(stride, dil)]
+    bias = rng.random() < 0.7
+    m = nn.ConvTranspose2d(cin, cout, k, stride, pad, opad, groups, bias, dil)
+    draw_params(m, dt)
+    ctor = [('i', cin), ('i', cout), ('il', k), ('il', stride), ('il', pad), ('il', opad), ('i', groups), ('b', bias),
+            ('il', dil)]
+    x = Inp(dt, [rng.randint(1, 2), cin, rng.randint(1, 3), rng.randint(1, 3)])
+    args = [('T', x)]
+    osize = None
+    if rng.random() < 0.6:
+        # output_size: between the smallest output and it plus stride - 1 (beyond: PyTorch's error)
+        base = [(i - 1) * s - 2 * p + dd * (kk - 1) + 1 for i, s, p, dd, kk in zip(x.shape[2:], stride, pad, dil, k)]
+        osize = [b + rng.randint(0, s - 1 + (1 if rng.random() < 0.1 else 0)) for b, s in zip(base, stride)]
+        args.append(('il', osize))
+    return Case('M.ConvTranspose2d', ctor, dt, pick('train', 'eval'), m, args,
+                lambda m, a: m(a[0], osize) if osize is not None else m(a[0]))
+
+
+def emb_mod_case():
+    dt = FD()
+    num, dim = rng.randint(3, 6), rng.randint(1, 3)
+    pidx = pick(None, None, 0, -1, 2)
+    max_norm = pick(None, 0.5, 1.0, 1.5)
+    norm_type = pick(2.0, 1.0, 3.0)
+    m = nn.Embedding(num, dim, padding_idx=pidx, max_norm=max_norm, norm_type=norm_type)
+    draw_params(m, dt)
+    ctor = [('i', num), ('i', dim), ('N', None) if pidx is None else ('L', pidx),
+            ('N', None) if max_norm is None else ('D', max_norm), ('D', norm_type), ('b', False)]
+    shape = pick([3], [2, 2], [4], [2, 3])
+    vals = [rng.randrange(num) for _ in range(mc.numel(shape))]
+    idx = Inp('int64', shape, vals=vals, frozen=True)
+    # max_norm renormalizes the rows the input names in place (under no_grad): the weight after the call
+    return Case('M.Embedding', ctor, dt, pick('train', 'eval'), m, [('T', idx)], lambda m, a: m(a[0]),
+                pafter=('weight',) if max_norm is not None else ())
+
+
 FAMILIES = [(bn_case, 60), (in_case, 40), (gn_case, 25), (ln_case, 25), (rms_case, 15), (rnn_case, 80),
-            (mha_case, 60), (enc_case, 35)]
+            (mha_case, 60), (enc_case, 35), (conv_mod_case, 30), (convt_mod_case, 15), (emb_mod_case, 15)]
 
 
 # ---- section 2: nn.functional argument corners round 2 did not draw (its ops and runner, make_nn_cases.py) ----

@@ -13,8 +13,9 @@ import java.util.TreeMap;
  * and GRU (two layers, bidirectional, batch first, unbatched, initial states given or not, packed sequences with
  * unsorted lengths); MultiheadAttention (kdim/vdim, bias_k/bias_v, zero attention, bool and float padding and attention
  * masks, per-head or averaged weights, batch first); TransformerEncoderLayer and TransformerDecoderLayer (norm first,
- * relu and gelu, train with dropout 0 and eval). Compared: every output, the buffers after the call, and the float64
- * gradients of the inputs and of every parameter. Section 2: the nn.functional corners round 2 skipped (conv3d and the
+ * relu and gelu, train with dropout 0 and eval); Conv1d/2d/3d with every padding mode and string padding,
+ * ConvTranspose2d with output_size, Embedding with max_norm. Compared: every output, the buffers (and a renormalized
+ * weight) after the call, and the float64 gradients of the inputs and of every parameter. Section 2: the nn.functional corners round 2 skipped (conv3d and the
  * transposed convolutions with output_padding, dilation and groups, avg/max pooling 1-d and 3-d corners, max_unpool,
  * embedding_bag with max_norm's in-place renormalization, eleven losses, K-dim nll/cross_entropy, interpolate with scale
  * factors, fold/unfold, lp_pool2d, local_response_norm). Section 3: float16 and bfloat16 through convolutions, linear,

@@ -310,8 +310,8 @@ final class FuzzCaseRunner {
      * values, then {@code forward(a0, a1, ...)} (besides the T, N, i, b, D, s tags: {@code LS} an LstmState of the two
      * tensors after it, {@code PK <batchFirst> <enforceSorted> <lengths>} pack_padded_sequence of the tensor after it).
      * Compared: the outputs in order (a record's tensors, a PackedSequence as its data, an LstmState as h and c), the
-     * buffers after the call ({@code bafter:<name>}), and the gradients of {@code sum_k sum(out_k * w)} over the outputs
-     * {@code gradouts} lists with respect to the float64 inputs' bases ({@code grad<i>}) and the parameters
+     * buffers and parameters after the call ({@code bafter:<name>}, {@code pafter:<name>}), and the gradients of
+     * {@code sum_k sum(out_k * w)} over the outputs {@code gradouts} lists with respect to the float64 inputs' bases ({@code grad<i>}) and the parameters
      * ({@code pgrad:<name>}); or PyTorch's message with every input, parameter and buffer unchanged.
      */
     private static String checkModule(ReferenceCases.Case c, String cls) {
@@ -421,9 +421,12 @@ final class FuzzCaseRunner {
             }
         }
         for (Map.Entry<String, String> e : c.lines().entrySet()) {
-            if (e.getKey().startsWith("bafter:")) {
+            // a buffer (running statistics) or a parameter (Embedding's max_norm renormalization) after the call
+            boolean buffer = e.getKey().startsWith("bafter:");
+            if (buffer || e.getKey().startsWith("pafter:")) {
                 String name = e.getKey().substring(7);
-                String p = compare(name + " after the call", expectedTensor(e.getValue()), m.getBuffer(name), tol);
+                String p = compare(name + " after the call", expectedTensor(e.getValue()),
+                        buffer ? m.getBuffer(name) : m.getParameter(name).detach(), tol);
                 if (p != null) {
                     problems.add(p);
                 }
