@@ -1538,12 +1538,21 @@ final class NNOps {
     /**
      * The source index of each output position of a nearest upsampling along one dimension, as PyTorch's CPU kernels
      * compute it ({@code HelperInterpNearest}, {@code HelperInterpNearestExact}): {@code floor(i * scale)} or, exact,
-     * {@code floor((i + 0.5) * scale)}, at most {@code in - 1}, in float arithmetic for single precision.
+     * {@code floor((i + 0.5) * scale)}, at most {@code in - 1}, in float arithmetic for single precision. With
+     * {@code legacy}, UpSample.h's {@code nearest_idx} / {@code nearest_exact_idx}, which the channels-last forward
+     * kernels and every backward kernel use: float arithmetic for every type, and (nearest_idx) the output index itself
+     * where {@code out == in}, {@code i >> 1} where {@code out == 2 in}, whatever the scale factor.
      */
-    private static long[] nearestIndices(int in, int out, double scaleFactor, boolean exact, boolean single) {
+    private static long[] nearestIndices(int in, int out, double scaleFactor, boolean exact, boolean single,
+                                         boolean legacy) {
+        single |= legacy;
         double scale = scaleValue(scaleFactor, in, out, single);
         long[] idx = new long[out];
         for (int i = 0; i < out; i++) {
+            if (legacy && !exact && (out == in || out == 2 * in)) {
+                idx[i] = out == in ? i : i >> 1;
+                continue;
+            }
             double src;
             if (single) {
                 float sc = (float) scale;
@@ -1574,23 +1583,29 @@ final class NNOps {
         int[] out = upsampleSize(input, outputSize, scaleFactors);
         checkUpsample(input, out, spatial);
         DType t = input.dtype;
-        if (t != DType.FLOAT32 && t != DType.FLOAT64 && t != DType.UINT8) {
+        // 2.x's CPU kernels take the floating types (float16 and bfloat16 with float indices: opmath) and uint8
+        if (!t.isFloatingPoint() && t != DType.UINT8) {
             throw new IllegalArgumentException(notImplemented("compute_indices_weights_nearest", t));
         }
         boolean single = t != DType.FLOAT64;
         int rank = input.dim();
+        // PyTorch's forward takes the channels-last kernel (nearest_idx's indices) for an input contiguous in that
+        // format, the generic one otherwise; its backward kernels always take nearest_idx's: for a scale factor whose
+        // output size equals (nearest: or doubles) the input size, the generic forward's indices and the backward's
+        // differ (x[0], x[0] forward from a size-2 dimension scaled by 1.3, the gradient passed through as is)
+        boolean clForward = spatial >= 2 && channelsLastContiguous(input.shape, input.layout.strides());
         Tensor[] index = new Tensor[rank];
+        Tensor[] backIndex = new Tensor[rank];
         Tensor y = input;
         try (GradMode off = Ember.noGrad()) {
             for (int i = 0; i < spatial; i++) {
                 int in = input.shape[i + 2];
-                long[] idx = nearestIndices(in, out[i], scaleFactors == null ? 0 : scaleFactors[i], exact, single);
-                boolean identity = in == out[i];
-                for (int j = 0; identity && j < idx.length; j++) {
-                    identity = idx[j] == j;
-                }
-                if (!identity) {
-                    index[i + 2] = Creation.fromFlat(idx, new int[] {idx.length}, DType.INT64, input.device);
+                double sf = scaleFactors == null ? 0 : scaleFactors[i];
+                long[] idx = nearestIndices(in, out[i], sf, exact, single, clForward);
+                index[i + 2] = indexUnlessIdentity(idx, in, input.device);
+                backIndex[i + 2] = indexUnlessIdentity(nearestIndices(in, out[i], sf, exact, single, true), in,
+                        input.device);
+                if (index[i + 2] != null) {
                     y = IndexingOps.indexSelect(y, i + 2, index[i + 2]);
                 }
             }
@@ -1609,16 +1624,49 @@ final class NNOps {
         int[] inShape = input.shape;
         String name = "UpsampleNearest" + (exact ? "Exact" : "") + spatial + "DBackward0";
         return ArithmeticOps.record(y, name, new Tensor[] {input}, n -> g -> {
-            Tensor gx = g;
+            // float16/bfloat16: the sums in float32, rounded once (2.x's backward kernel accumulates in opmath)
+            boolean reduced = g.dtype.isReducedFloatingPoint();
+            Tensor gx = reduced ? g.to(DType.FLOAT32) : g;
             for (int d = rank - 1; d >= 2; d--) {
-                if (index[d] != null) {
+                if (backIndex[d] != null) {
                     int[] shape = gx.shape.clone();
                     shape[d] = inShape[d];
-                    gx = Creation.zeros(shape, g.dtype, g.device).indexAdd(d, index[d], gx);
+                    gx = Creation.zeros(shape, gx.dtype, g.device).indexAdd(d, backIndex[d], gx);
                 }
             }
-            return new Tensor[] {gx};
+            return new Tensor[] {reduced ? gx.to(g.dtype) : gx};
         });
+    }
+
+    /** The indices as an int64 tensor, or null where they select every element of a dimension of {@code in} in order. */
+    private static Tensor indexUnlessIdentity(long[] idx, int in, Device device) {
+        boolean identity = in == idx.length;
+        for (int j = 0; identity && j < idx.length; j++) {
+            identity = idx[j] == j;
+        }
+        return identity ? null : Creation.fromFlat(idx, new int[] {idx.length}, DType.INT64, device);
+    }
+
+    /**
+     * c10's {@code is_contiguous(ChannelsLast)} / {@code (ChannelsLast3d)} of a 4-D / 5-D layout: dense in the order
+     * C, the spatial dimensions from the last, N, dimensions of size 1 skipped (so a contiguous input with one channel
+     * is one too).
+     */
+    static boolean channelsLastContiguous(int[] sizes, int[] strides) {
+        int[] order = sizes.length == 4 ? new int[] {1, 3, 2, 0} : sizes.length == 5 ? new int[] {1, 4, 3, 2, 0} : null;
+        if (order == null) {
+            return false;
+        }
+        long expected = 1;
+        for (int d : order) {
+            if (sizes[d] != 1) {
+                if (strides[d] != expected) {
+                    return false;
+                }
+                expected *= sizes[d];
+            }
+        }
+        return true;
     }
 
     /**

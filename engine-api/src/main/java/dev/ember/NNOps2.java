@@ -361,8 +361,9 @@ public final class NNOps2 {
             int[] flatShape = Arrays.copyOf(lead, lead.length + 1);
             flatShape[lead.length] = self.size(-2) * self.size(-1);
             Tensor idx = indices.reshape(flatShape);
-            if (idx.numel() > 0) {
-                // the last invalid index in row-major order, as the CPU kernel reports it (each one overwrites the last)
+            if (idx.numel() > 0 && plane > 0) {
+                // the last invalid index in row-major order, as the CPU kernel reports it (each one overwrites the last);
+                // an empty output runs no kernel, which checks nothing (2.x's max_unpooling2d_forward_out_cpu)
                 Tensor bad = idx.lt(0L).logicalOr(idx.ge(plane)).flatten();
                 long count = (long) bad.to(DType.INT64).sum().item();
                 if (count != 0) {
@@ -379,7 +380,9 @@ public final class NNOps2 {
             int[] outShape = Arrays.copyOf(lead, lead.length + 2);
             outShape[lead.length] = oh;
             outShape[lead.length + 1] = ow;
-            out = Creation.zeros(outFlat, self.dtype, self.device).scatter_(-1, idx, self.reshape(flatShape)).reshape(outShape);
+            out = plane == 0 ? Creation.zeros(outShape, self.dtype, self.device)
+                    : Creation.zeros(outFlat, self.dtype, self.device).scatter_(-1, idx, self.reshape(flatShape))
+                    .reshape(outShape);
         }
         return ArithmeticOps.record(out, "MaxUnpool2DBackward0", new Tensor[] {self}, node -> {
             SavedTensor si = node.save(indices);

@@ -216,8 +216,9 @@ public final class PoolingExtras {
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             Tensor idx = indices.reshape(flatShape);
-            if (idx.numel() > 0) {
-                // the last invalid index in row-major order, as the CPU kernel reports it
+            if (idx.numel() > 0 && volume > 0) {
+                // the last invalid index in row-major order, as the CPU kernel reports it; an empty output runs no
+                // kernel, which checks nothing (2.x's max_unpooling3d_forward_out_cpu)
                 Tensor bad = idx.lt(0L).logicalOr(idx.ge(volume)).flatten();
                 if (bad.any()) {
                     Tensor positions = Tensor.arange(bad.numel()).to(bad.device()).mul(bad.to(DType.INT64));
@@ -229,7 +230,9 @@ public final class PoolingExtras {
             }
             int[] outFlat = flatShape.clone();
             outFlat[rank - 3] = (int) volume;
-            out = Creation.zeros(outFlat, input.dtype, input.device).scatter_(-1, idx, input.reshape(flatShape))
+            out = volume == 0 ? Creation.zeros(withLast(Arrays.copyOf(input.shape, rank), outputSize), input.dtype,
+                    input.device)
+                    : Creation.zeros(outFlat, input.dtype, input.device).scatter_(-1, idx, input.reshape(flatShape))
                     .reshape(withLast(Arrays.copyOf(input.shape, rank), outputSize));
         }
         return ArithmeticOps.record(out, "MaxUnpool3DBackward0", new Tensor[] {input}, node -> {

@@ -53,7 +53,8 @@ final class UpsampleLinearOps {
     }
 
     /**
-     * {@code compute_indices_weights_linear}: the source position {@code area_pixel_compute_source_index} (clamped at 0,
+     * {@code compute_indices_weights_linear}: where the sizes are equal, each output element its input element (weights
+     * 1 and 0); otherwise the source position {@code area_pixel_compute_source_index} (clamped at 0,
      * in float for every type but float64), its floor (at most {@code in - 1}) and the next index (the same at the last
      * one), with weights {@code 1 - lambda} and {@code lambda}, rounded to the input's type and held in the type the
      * sums run in.
@@ -73,6 +74,15 @@ final class UpsampleLinearOps {
             ratio = single ? (float) in / out : (double) in / out;
         }
         for (int o = 0; o < out; o++) {
+            if (in == out) {
+                // compute_source_index_and_lambda's copy where the sizes are equal, whatever the scale factor given
+                // (1.3 on a size of 2 keeps the size: each output element is its input element, also in the backward)
+                i0[o] = o;
+                i1[o] = o;
+                w0[o] = 1;
+                w1[o] = 0;
+                continue;
+            }
             double lambda;
             long idx;
             if (single) {

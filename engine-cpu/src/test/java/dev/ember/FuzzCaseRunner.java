@@ -1,6 +1,9 @@
 package dev.ember;
 
 import dev.ember.nn.Functional;
+import dev.ember.nn.Module;
+import dev.ember.nn.utils.PackedSequence;
+import dev.ember.nn.utils.Rnn;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -19,14 +22,17 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Replays the differential fuzz cases the PyTorch scripts {@code fuzz/make_cases.py} (round 1: tensor ops),
  * {@code fuzz/make_nn_cases.py} (round 2: nn.functional, advanced indexing, in-place writes into views) and
  * {@code fuzz/make_r3_cases.py} (round 3: linear algebra, einsum and products, special functions, sorting and scans,
- * small integer types) wrote, shared by {@link DifferentialFuzzTest}, {@code DifferentialFuzzNNTest},
- * {@code DifferentialFuzzR3Test} and {@link DifferentialFuzzRegressionTest}: each case calls an Ember method by
+ * small integer types) and {@code fuzz/make_r4_cases.py} (round 4: modules with state, nn.functional corners, half
+ * types through the nn kernels) wrote, shared by {@link DifferentialFuzzTest}, {@code DifferentialFuzzNNTest},
+ * {@code DifferentialFuzzR3Test}, {@code DifferentialFuzzR4Test} and {@link DifferentialFuzzRegressionTest}: each case
+ * calls an Ember method by
  * reflection ({@link Tensor}'s instance or static methods, {@code F.<name>} for {@link Functional}'s, {@code S.<name>}
  * for {@link Special}'s, {@code Tensor.<name>} for a static one of {@link Tensor}, {@code @write} for a program of
  * in-place writes into views) and compares the dtype, shape and values of every output (to the case's {@code tol}
  * where it gives one: linear algebra, from the input's condition number), the base of an in-place op's
  * view, the float64 gradients of {@code sum(out * w)} with respect to each input's base, or PyTorch's message (from the
- * call, or from the backward where the case says {@code errorat backward}) with every input unchanged.
+ * call, or from the backward where the case says {@code errorat backward}) with every input unchanged. A case
+ * {@code M.<Module>} builds a module instead (see {@code checkModule}); {@code exact} asks for the values bit for bit.
  */
 final class FuzzCaseRunner {
     private FuzzCaseRunner() {
@@ -75,6 +81,9 @@ final class FuzzCaseRunner {
     /** Null where Ember matches PyTorch on case {@code c}, else what differs. */
     static String check(ReferenceCases.Case c) {
         String method = c.key().split(" ")[1].split(":")[0];
+        if (method.startsWith("M.")) {
+            return checkModule(c, method.substring(2));
+        }
         boolean wantGrad = c.lines().keySet().stream().anyMatch(k -> k.startsWith("grad"))
                 || c.get("requiresgrad") != null;
         // tensor arguments are numbered as the scripts number them: the T arguments in order, then the index tensors
@@ -187,8 +196,9 @@ final class FuzzCaseRunner {
             return "PyTorch throws \"" + c.get("error") + "\", Ember gives " + describe(result);
         }
         List<Tensor> outs = outputs(result);
-        // a case's own tolerance (linear algebra: from the input's condition number), never below the dtype's
-        double tol = c.get("tol") == null ? 0 : Double.parseDouble(c.get("tol").trim());
+        // a case's own tolerance (linear algebra: from the input's condition number), never below the dtype's; "exact":
+        // the values bit for bit (a float16/bfloat16 result of a kernel that selects or copies)
+        double tol = c.get("exact") != null ? -1 : c.get("tol") == null ? 0 : Double.parseDouble(c.get("tol").trim());
         if (backwardError) {
             String msg = c.get("error").substring(c.get("error").indexOf(' ') + 1);
             Tensor out = outs.get(0);
@@ -290,6 +300,259 @@ final class FuzzCaseRunner {
             }
         }
         return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    // ---- a module with state (make_r4_cases.py) ----
+
+    /**
+     * A case of {@code nn.<cls>}: built from the {@code c<i>} arguments, converted to the case's {@code dtype}, put in
+     * train or eval {@code mode}, its parameters ({@code p:<name>}) and buffers ({@code b:<name>}) set to PyTorch's
+     * values, then {@code forward(a0, a1, ...)} (besides the T, N, i, b, D, s tags: {@code LS} an LstmState of the two
+     * tensors after it, {@code PK <batchFirst> <enforceSorted> <lengths>} pack_padded_sequence of the tensor after it).
+     * Compared: the outputs in order (a record's tensors, a PackedSequence as its data, an LstmState as h and c), the
+     * buffers and parameters after the call ({@code bafter:<name>}, {@code pafter:<name>}), and the gradients of
+     * {@code sum_k sum(out_k * w)} over the outputs {@code gradouts} lists with respect to the float64 inputs' bases ({@code grad<i>}) and the parameters
+     * ({@code pgrad:<name>}); or PyTorch's message with every input, parameter and buffer unchanged.
+     */
+    private static String checkModule(ReferenceCases.Case c, String cls) {
+        Module m;
+        try {
+            List<Arg> ctor = new ArrayList<>();
+            for (int i = 0; c.get("c" + i) != null; i++) {
+                ctor.add(scalarArg(c.get("c" + i)));
+            }
+            m = construct(Class.forName("dev.ember.nn." + cls), ctor);
+        } catch (ClassNotFoundException e) {
+            return "no Ember module " + cls;
+        }
+        DType dt = dtype(c.get("dtype").trim());
+        if (dt != DType.FLOAT32) {
+            m.to(dt);
+        }
+        m.train(c.get("mode").trim().equals("train"));
+        try (GradMode off = Ember.noGrad()) {
+            for (Map.Entry<String, String> e : c.lines().entrySet()) {
+                if (e.getKey().startsWith("p:")) {
+                    m.getParameter(e.getKey().substring(2)).copy_(expectedTensor(e.getValue()));
+                } else if (e.getKey().startsWith("b:")) {
+                    m.getBuffer(e.getKey().substring(2)).copy_(expectedTensor(e.getValue()));
+                }
+            }
+        }
+        Set<Integer> frozen = new HashSet<>();
+        if (c.get("frozen") != null) {
+            for (String f : c.get("frozen").trim().split(" ")) {
+                frozen.add(Integer.parseInt(f));
+            }
+        }
+        List<Arg> args = new ArrayList<>();
+        List<TensorArg> tensors = new ArrayList<>();
+        for (int i = 0; c.get("a" + i) != null; i++) {
+            String a = c.get("a" + i);
+            if (a.startsWith("T ")) {
+                TensorArg t = tensorArg(a.substring(2), !frozen.contains(tensors.size()));
+                tensors.add(t);
+                args.add(new Arg(Tensor.class, t.view));
+            } else if (a.equals("LS") || a.startsWith("PK ")) {
+                args.add(new Arg(a.equals("LS") ? LstmState.class : PackedSequence.class, a));
+            } else {
+                args.add(scalarArg(a));
+            }
+        }
+        for (int i = args.size() - 1; i >= 0; i--) {
+            if (args.get(i).type == LstmState.class) {
+                args.set(i, new Arg(LstmState.class, new LstmState((Tensor) args.remove(i + 1).value,
+                        (Tensor) args.remove(i + 1).value)));
+            } else if (args.get(i).type == PackedSequence.class) {
+                String[] w = ((String) args.get(i).value).split(" ");
+                long[] lengths = Arrays.stream(w).skip(3).mapToLong(Long::parseLong).toArray();
+                args.set(i, new Arg(PackedSequence.class, Rnn.packPaddedSequence((Tensor) args.remove(i + 1).value,
+                        lengths, Boolean.parseBoolean(w[1]), Boolean.parseBoolean(w[2]))));
+            }
+        }
+        Map<String, double[]> before = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < tensors.size(); i++) {
+            before.put("input " + i, tensors.get(i).base.detach().toDoubleArray());
+        }
+        m.stateDict().forEach((k, v) -> before.put(k, v.detach().toDoubleArray()));
+        Object result;
+        try {
+            result = callForward(m, args);
+        } catch (UnsupportedOperationException e) {
+            return "no Ember overload: " + e.getMessage();
+        } catch (RuntimeException e) {
+            String err = c.get("error");
+            if (err == null) {
+                return "PyTorch gives a result, Ember throws " + e;
+            }
+            String msg = err.substring(err.indexOf(' ') + 1);
+            if (!msg.equals(e.getMessage())) {
+                return "message: PyTorch \"" + msg + "\", Ember \"" + e.getMessage() + "\"";
+            }
+            Map<String, double[]> after = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < tensors.size(); i++) {
+                after.put("input " + i, tensors.get(i).base.detach().toDoubleArray());
+            }
+            m.stateDict().forEach((k, v) -> after.put(k, v.detach().toDoubleArray()));
+            for (String k : before.keySet()) {
+                if (!Arrays.equals(before.get(k), after.get(k))) {
+                    return k + " changed by a failing call";
+                }
+            }
+            return null;
+        }
+        if (c.get("error") != null) {
+            return "PyTorch throws \"" + c.get("error") + "\", Ember gives " + describe(result);
+        }
+        List<Tensor> outs = moduleOutputs(result);
+        double tol = c.get("tol") == null ? 0 : Double.parseDouble(c.get("tol").trim());
+        List<String> problems = new ArrayList<>();
+        int expectedOuts = 0;
+        while (c.get("out" + expectedOuts) != null) {
+            expectedOuts++;
+        }
+        if (expectedOuts != outs.size()) {
+            problems.add("outputs: PyTorch gives " + expectedOuts + ", Ember " + outs.size());
+        }
+        for (int k = 0; k < outs.size() && c.get("out" + k) != null; k++) {
+            String p = compare("out" + k, expectedTensor(c.get("out" + k)), outs.get(k), tol);
+            if (p != null) {
+                problems.add(p);
+            }
+        }
+        for (Map.Entry<String, String> e : c.lines().entrySet()) {
+            // a buffer (running statistics) or a parameter (Embedding's max_norm renormalization) after the call
+            boolean buffer = e.getKey().startsWith("bafter:");
+            if (buffer || e.getKey().startsWith("pafter:")) {
+                String name = e.getKey().substring(7);
+                String p = compare(name + " after the call", expectedTensor(e.getValue()),
+                        buffer ? m.getBuffer(name) : m.getParameter(name).detach(), tol);
+                if (p != null) {
+                    problems.add(p);
+                }
+            }
+        }
+        if (c.get("gradouts") != null && problems.isEmpty()) {
+            Tensor loss = null;
+            for (String k : c.get("gradouts").trim().split(" ")) {
+                Tensor out = outs.get(Integer.parseInt(k));
+                if (!out.requiresGrad()) {
+                    problems.add("out" + k + " does not require grad");
+                    continue;
+                }
+                Tensor term = out.mul(weights(out.shape(), out.dtype())).sum();
+                loss = loss == null ? term : loss.add(term);
+            }
+            if (problems.isEmpty()) {
+                loss.backward();
+                for (Map.Entry<String, String> e : c.lines().entrySet()) {
+                    String key = e.getKey();
+                    Tensor got;
+                    if (key.startsWith("pgrad:")) {
+                        got = m.getParameter(key.substring(6)).grad();
+                    } else if (key.matches("grad[0-9]+")) {
+                        got = tensors.get(Integer.parseInt(key.substring(4))).base.grad();
+                    } else {
+                        continue;
+                    }
+                    if (e.getValue().equals("none")) {
+                        if (got != null) {
+                            problems.add(key + ": PyTorch none, Ember " + got);
+                        }
+                    } else if (got == null) {
+                        problems.add(key + ": PyTorch " + e.getValue() + ", Ember none");
+                    } else {
+                        String p = compare(key, expectedTensor(e.getValue()), got, tol);
+                        if (p != null) {
+                            problems.add(p);
+                        }
+                    }
+                }
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    /** A constructor or scalar argument: i, L, D, b, s, il, dl, dt or N. */
+    private static Arg scalarArg(String a) {
+        String tag = a.split(" ")[0];
+        String rest = a.substring(Math.min(a.length(), tag.length() + 1));
+        switch (tag) {
+            case "i": return new Arg(int.class, Integer.parseInt(rest));
+            case "L": return new Arg(long.class, Long.parseLong(rest));
+            case "D": return new Arg(double.class, PyTorchCases.numbers(rest)[0]);
+            case "b": return new Arg(boolean.class, Boolean.parseBoolean(rest));
+            case "s": return new Arg(String.class, rest);
+            case "il": return new Arg(int[].class, rest.isBlank() ? new int[0]
+                    : Arrays.stream(rest.trim().split(" ")).mapToInt(Integer::parseInt).toArray());
+            case "dl": return new Arg(double[].class, PyTorchCases.numbers(rest));
+            case "dt": return new Arg(DType.class, dtype(rest));
+            case "N": return new Arg(null, null);
+            default: throw new IllegalStateException("tag " + tag);
+        }
+    }
+
+    private static Module construct(Class<?> cls, List<Arg> args) {
+        for (java.lang.reflect.Constructor<?> k : cls.getConstructors()) {
+            Class<?>[] p = k.getParameterTypes();
+            boolean ok = p.length == args.size();
+            for (int i = 0; i < p.length && ok; i++) {
+                ok = matches(args.get(i).type, p[i]) || (args.get(i).type == double.class && p[i] == Double.class);
+            }
+            if (ok) {
+                try {
+                    return (Module) k.newInstance(args.stream().map(Arg::value).toArray());
+                } catch (InvocationTargetException e) {
+                    throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+                            : new IllegalStateException(e.getCause());
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        throw new IllegalStateException("no constructor of " + cls.getSimpleName() + " for " + args.size() + " arguments");
+    }
+
+    private static Object callForward(Module m, List<Arg> args) {
+        for (Method k : m.getClass().getMethods()) {
+            if (!k.getName().equals("forward") || k.getParameterCount() != args.size()) {
+                continue;
+            }
+            Class<?>[] p = k.getParameterTypes();
+            boolean ok = true;
+            for (int i = 0; i < p.length && ok; i++) {
+                ok = matches(args.get(i).type, p[i]);
+            }
+            if (ok) {
+                return call(k, m, args.stream().map(Arg::value).toArray());
+            }
+        }
+        throw new UnsupportedOperationException(m.getClass().getSimpleName() + ".forward with " + args.size()
+                + " arguments");
+    }
+
+    /** A module's outputs in order: a record's components, a PackedSequence as its data, an LstmState as h and c. */
+    private static List<Tensor> moduleOutputs(Object result) {
+        List<Tensor> out = new ArrayList<>();
+        if (result instanceof Tensor) {
+            out.add((Tensor) result);
+        } else if (result instanceof PackedSequence) {
+            out.add(((PackedSequence) result).data());
+        } else if (result instanceof Record) {
+            for (java.lang.reflect.RecordComponent rc : result.getClass().getRecordComponents()) {
+                try {
+                    Object v = rc.getAccessor().invoke(result);
+                    if (v != null) {
+                        out.addAll(moduleOutputs(v));
+                    }
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        } else {
+            throw new IllegalStateException("result " + result);
+        }
+        return out;
     }
 
     private static String describe(Object result) {
@@ -571,7 +834,10 @@ final class FuzzCaseRunner {
         return compare(what, expected, got, 0);
     }
 
-    /** As {@link #compare(String, Tensor, Tensor)} with a floating tolerance of at least {@code minTol}. */
+    /**
+     * As {@link #compare(String, Tensor, Tensor)} with a floating tolerance of at least {@code minTol}; a negative
+     * {@code minTol}: equal values (NaN where NaN, -0.0 and 0.0 told apart).
+     */
     private static String compare(String what, Tensor expected, Tensor got, double minTol) {
         if (expected.dtype() != got.dtype() || !Arrays.equals(expected.shape(), got.shape())) {
             return what + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape()) + ", Ember " + got.dtype()
@@ -587,7 +853,8 @@ final class FuzzCaseRunner {
         double[] g = got.detach().toDoubleArray();
         double tol = Math.max(minTol, tolerance(got.dtype()));
         for (int i = 0; i < e.length; i++) {
-            boolean ok = Double.isNaN(e[i]) ? Double.isNaN(g[i])
+            boolean ok = minTol < 0 ? Double.compare(e[i], g[i]) == 0 || (Double.isNaN(e[i]) && Double.isNaN(g[i]))
+                    : Double.isNaN(e[i]) ? Double.isNaN(g[i])
                     : Double.isInfinite(e[i]) ? e[i] == g[i]
                     : !Double.isNaN(g[i]) && !Double.isInfinite(g[i])
                     && Math.abs(e[i] - g[i]) <= tol * Math.max(1, Math.abs(e[i]));
