@@ -103,7 +103,8 @@ public class Categorical extends Distribution {
 
     @Override
     public Tensor mean() {
-        return param().newFull(extendedShape(new int[0]), Double.NaN);
+        // from probs, as PyTorch's (torch.full(..., dtype=self.probs.dtype)): the lazy probs then show in the repr
+        return probs().newFull(extendedShape(new int[0]), Double.NaN);
     }
 
     @Override
@@ -113,7 +114,7 @@ public class Categorical extends Distribution {
 
     @Override
     public Tensor variance() {
-        return param().newFull(extendedShape(new int[0]), Double.NaN);
+        return probs().newFull(extendedShape(new int[0]), Double.NaN);
     }
 
     @Override

@@ -111,7 +111,9 @@ public class Gumbel extends TransformedDistribution {
     @Override
     public Gumbel expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        return new Gumbel(expandedBase(batchShape), transforms(), batchShape, loc.expand(batchShape),
-                scale.expand(batchShape), validateArgs);
+        // the parameters first, as PyTorch's expand (their error is expand's, not the transforms' broadcast's)
+        Tensor newLoc = loc.expand(batchShape);
+        Tensor newScale = scale.expand(batchShape);
+        return new Gumbel(expandedBase(batchShape), transforms(), batchShape, newLoc, newScale, validateArgs);
     }
 }

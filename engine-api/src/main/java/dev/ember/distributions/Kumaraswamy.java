@@ -113,7 +113,9 @@ public class Kumaraswamy extends TransformedDistribution {
     @Override
     public Kumaraswamy expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        return new Kumaraswamy(expandedBase(batchShape), transforms(), batchShape, concentration1.expand(batchShape),
-                concentration0.expand(batchShape), validateArgs);
+        // the parameters first, as PyTorch's expand (their error is expand's, not the transforms' broadcast's)
+        Tensor c1 = concentration1.expand(batchShape);
+        Tensor c0 = concentration0.expand(batchShape);
+        return new Kumaraswamy(expandedBase(batchShape), transforms(), batchShape, c1, c0, validateArgs);
     }
 }

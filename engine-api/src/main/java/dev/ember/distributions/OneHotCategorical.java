@@ -14,9 +14,14 @@ import java.util.Map;
 public class OneHotCategorical extends Distribution {
     private final Categorical categorical;
 
-    /** From exactly one of {@code probs} and {@code logits} (the other null); {@code validateArgs} null for the default. */
+    /**
+     * From exactly one of {@code probs} and {@code logits} (the other null); {@code validateArgs} null for the default.
+     * As PyTorch's, the inner {@code Categorical} is built with the default validation whatever {@code validateArgs}
+     * says, so invalid parameters raise its error even with {@code validateArgs} false while validation is on by
+     * default.
+     */
     public OneHotCategorical(Tensor probs, Tensor logits, Boolean validateArgs) {
-        this(new Categorical(probs, logits, validateArgs), validateArgs);
+        this(new Categorical(probs, logits, null), validateArgs);
     }
 
     OneHotCategorical(Categorical c, Boolean validateArgs) {

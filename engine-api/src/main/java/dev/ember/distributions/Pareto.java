@@ -98,7 +98,9 @@ public class Pareto extends TransformedDistribution {
     @Override
     public Pareto expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        return new Pareto(expandedBase(batchShape), transforms(), batchShape, scale.expand(batchShape),
-                alpha.expand(batchShape), validateArgs);
+        // the parameters first, as PyTorch's expand (their error is expand's, not the transforms' broadcast's)
+        Tensor newScale = scale.expand(batchShape);
+        Tensor newAlpha = alpha.expand(batchShape);
+        return new Pareto(expandedBase(batchShape), transforms(), batchShape, newScale, newAlpha, validateArgs);
     }
 }

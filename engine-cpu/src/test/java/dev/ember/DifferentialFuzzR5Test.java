@@ -1,0 +1,446 @@
+package dev.ember;
+
+import dev.ember.distributions.Distribution;
+import dev.ember.distributions.KL;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Round 5 of the seeded differential fuzz against PyTorch ({@code fuzz5/make_cases.py}, whose header describes the
+ * format): small programs over the families rounds 1-3 never reached. The distributions (every one with a tensor
+ * constructor: log_prob inside and outside the support with validate_args either way, cdf, icdf, entropy, mean, mode,
+ * variance, stddev, enumerate_support, expand, and the float64 gradients of log_prob with respect to every parameter)
+ * and kl_divergence for every pair PyTorch registers. Every mismatch is reported in one failure.
+ */
+class DifferentialFuzzR5Test {
+    private static final String RESOURCE = "/fuzz5/cases.txt";
+
+    /**
+     * Cases known to fail, by id, with the reason; a case listed here that passes is reported too, so the list shrinks
+     * as the engine is fixed.
+     */
+    private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of());
+
+    @Test
+    void everyCaseMatchesPyTorch() {
+        List<Case> cases = read();
+        assertTrue(cases.size() >= 500, "cases: " + cases.size());
+        List<String> mismatches = new ArrayList<>();
+        List<String> nowPassing = new ArrayList<>();
+        for (Case c : cases) {
+            String problem;
+            try {
+                problem = run(c);
+            } catch (RuntimeException | AssertionError | StackOverflowError e) {
+                problem = "harness: " + e;
+            }
+            boolean expected = EXPECTED_FAILURES.containsKey(c.id);
+            if (problem != null && !expected) {
+                mismatches.add(c.id + " " + c.kind + " " + c.name + ": " + problem);
+            } else if (problem == null && expected) {
+                nowPassing.add(c.id + " (listed as an expected failure: " + EXPECTED_FAILURES.get(c.id) + ")");
+            }
+        }
+        if (!mismatches.isEmpty() || !nowPassing.isEmpty()) {
+            fail(mismatches.size() + " of " + cases.size() + " cases differ from PyTorch:\n" + String.join("\n", mismatches)
+                    + (nowPassing.isEmpty() ? "" : "\nnow passing:\n" + String.join("\n", nowPassing)));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ the case file
+
+    private record Case(String id, String kind, String name, List<String> lines) {
+    }
+
+    private static List<Case> read() {
+        List<Case> out = new ArrayList<>();
+        try (InputStream in = DifferentialFuzzR5Test.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource " + RESOURCE);
+            }
+            List<String> body = null;
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.startsWith("=== ")) {
+                    String[] w = line.substring(4).split(" ", 3);
+                    body = new ArrayList<>();
+                    out.add(new Case(w[0], w[1], w[2], body));
+                } else if (!line.isBlank()) {
+                    body.add(line);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /** A cursor over a case's lines. */
+    private static final class Lines {
+        final List<String> lines;
+        int at;
+
+        Lines(List<String> lines) {
+            this.lines = lines;
+        }
+
+        boolean more() {
+            return at < lines.size();
+        }
+
+        String peek() {
+            return lines.get(at);
+        }
+
+        String next() {
+            return lines.get(at++);
+        }
+
+        boolean nextIs(String word) {
+            return more() && (peek().equals(word) || peek().startsWith(word + " "));
+        }
+
+        /** The rest of the next line after its first word, which must be {@code word}. */
+        String take(String word) {
+            String l = next();
+            if (!(l.equals(word) || l.startsWith(word + " "))) {
+                throw new IllegalStateException("expected a \"" + word + "\" line, got " + l);
+            }
+            return l.length() > word.length() ? l.substring(word.length() + 1) : "";
+        }
+    }
+
+    private static String run(Case c) {
+        Lines in = new Lines(c.lines);
+        switch (c.kind) {
+            case "D": return runDistribution(in);
+            case "K": return runKl(in);
+            default: throw new IllegalStateException("kind " + c.kind);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ distributions
+
+    /** A distribution's constructor call: the class, its parameters (a Tensor, null or an Integer) and validate_args. */
+    private static final class Ctor {
+        final String cls;
+        final boolean validate;
+        final List<Object> args = new ArrayList<>();
+
+        Ctor(String spec) {
+            String[] w = spec.split(" ");
+            cls = w[0];
+            validate = w[1].equals("1");
+        }
+
+        List<Tensor> gradParams() {
+            List<Tensor> out = new ArrayList<>();
+            for (Object a : args) {
+                if (a instanceof Tensor && ((Tensor) a).requiresGrad()) {
+                    out.add((Tensor) a);
+                }
+            }
+            return out;
+        }
+
+        Distribution build() {
+            Class<?> k;
+            try {
+                k = Class.forName("dev.ember.distributions." + cls);
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("no Ember class " + cls);
+            }
+            for (Constructor<?> con : k.getConstructors()) {
+                Class<?>[] p = con.getParameterTypes();
+                if (p.length != args.size() + 1 || p[p.length - 1] != Boolean.class) {
+                    continue;
+                }
+                boolean ok = true;
+                for (int i = 0; i < args.size(); i++) {
+                    Object a = args.get(i);
+                    ok &= a instanceof Integer ? p[i] == int.class : p[i] == Tensor.class;
+                }
+                if (!ok) {
+                    continue;
+                }
+                Object[] values = args.toArray(new Object[args.size() + 1]);
+                values[args.size()] = validate;
+                try {
+                    return (Distribution) con.newInstance(values);
+                } catch (InvocationTargetException e) {
+                    if (e.getCause() instanceof RuntimeException) {
+                        throw (RuntimeException) e.getCause();
+                    }
+                    throw new IllegalStateException(e.getCause());
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            throw new IllegalStateException("no constructor of " + cls + " for " + args.size() + " parameters");
+        }
+    }
+
+    private static Ctor ctor(Lines in, String key, String pkey) {
+        Ctor c = new Ctor(in.take(key));
+        while (in.nextIs(pkey)) {
+            String[] w = in.take(pkey).split(" ", 3);
+            switch (w[1]) {
+                case "none": c.args.add(null); break;
+                case "i": c.args.add(Integer.parseInt(w[2])); break;
+                case "T": {
+                    Tensor t = FuzzCaseRunner.expectedTensor(w[2]);
+                    if (t.dtype() == DType.FLOAT64) {
+                        t.requiresGrad_(true);
+                    }
+                    c.args.add(t);
+                    break;
+                }
+                default: throw new IllegalStateException("parameter " + Arrays.toString(w));
+            }
+        }
+        return c;
+    }
+
+    private static double tolerance(Lines in) {
+        return in.nextIs("tol") ? Double.parseDouble(in.take("tol")) : 0;
+    }
+
+    /** A query's result, or the exception it threw. */
+    private interface Query {
+        Tensor get();
+    }
+
+    /**
+     * Compares what {@code q} gives with the answer line that follows: {@code r <tensor>} (or {@code key}), {@code e
+     * <Type> <message>} or {@code x} (NotImplementedError). Returns null where they agree; the result is left in
+     * {@code out[0]}.
+     */
+    private static String answer(String what, Query q, Lines in, String key, double tol, Tensor[] out) {
+        Tensor got = null;
+        RuntimeException thrown = null;
+        try {
+            got = q.get();
+        } catch (RuntimeException e) {
+            thrown = e;
+        }
+        String l = in.next();
+        if (l.equals("x")) {
+            return thrown instanceof UnsupportedOperationException ? null
+                    : what + ": PyTorch NotImplementedError, Ember " + (thrown != null ? thrown : "a result");
+        }
+        if (l.startsWith("e ")) {
+            String msg = l.substring(l.indexOf(' ', 2) + 1).replace("\\n", "\n").replace("\\\\", "\\");
+            if (thrown == null) {
+                return what + ": PyTorch throws \"" + l.substring(2) + "\", Ember gives " + got;
+            }
+            return msg.equals(thrown.getMessage()) ? null
+                    : what + ": message: PyTorch \"" + msg + "\", Ember \"" + thrown.getMessage() + "\"";
+        }
+        if (!l.startsWith(key + " ")) {
+            throw new IllegalStateException("answer line " + l);
+        }
+        if (thrown != null) {
+            return what + ": PyTorch gives a result, Ember throws " + thrown;
+        }
+        out[0] = got;
+        return compare(what, FuzzCaseRunner.expectedTensor(l.substring(key.length() + 1)), got, tol);
+    }
+
+    private static String runDistribution(Lines in) {
+        Ctor ctor = ctor(in, "c", "p");
+        double tol = tolerance(in);
+        Distribution[] d = new Distribution[1];
+        List<String> problems = new ArrayList<>();
+        if (in.nextIs("q") && in.peek().equals("q ctor")) {
+            in.next();
+            return answer("constructor", () -> {
+                d[0] = ctor.build();
+                return null;
+            }, in, "r", tol, new Tensor[1]);
+        }
+        try {
+            d[0] = ctor.build();
+        } catch (RuntimeException e) {
+            return "constructor: PyTorch constructs it, Ember throws " + e;
+        }
+        Distribution dist = d[0];
+        while (in.more()) {
+            String q = in.take("q");
+            String op = q.split(" ")[0];
+            String arg = q.length() > op.length() ? q.substring(op.length() + 1) : "";
+            Tensor[] res = new Tensor[1];
+            String p;
+            switch (op) {
+                case "mean": p = answer(op, dist::mean, in, "r", tol, res); break;
+                case "mode": p = answer(op, dist::mode, in, "r", tol, res); break;
+                case "variance": p = answer(op, dist::variance, in, "r", tol, res); break;
+                case "stddev": p = answer(op, dist::stddev, in, "r", tol, res); break;
+                case "entropy": p = answer(op, dist::entropy, in, "r", tol, res); break;
+                case "enum": p = answer(op, () -> dist.enumerateSupport(true), in, "r", tol, res); break;
+                case "cdf": p = answer(op + " " + arg, () -> dist.cdf(FuzzCaseRunner.expectedTensor(arg)), in, "r", tol, res);
+                    break;
+                case "icdf": p = answer(op + " " + arg, () -> dist.icdf(FuzzCaseRunner.expectedTensor(arg)), in, "r", tol,
+                        res);
+                    break;
+                case "glp": {
+                    Tensor value = FuzzCaseRunner.expectedTensor(arg);
+                    p = answer("log_prob " + arg, () -> dist.logProb(value), in, "r", tol, res);
+                    if (res[0] != null || in.nextIs("g0")) {
+                        String g = gradients("log_prob " + arg, res[0], ctor.args, in, 0, tol);
+                        p = p != null ? p : g;
+                    }
+                    break;
+                }
+                case "expand": {
+                    int[] shape = Arrays.stream(arg.split(" ")).mapToInt(Integer::parseInt).toArray();
+                    Distribution[] e = new Distribution[1];
+                    boolean expands = in.peek().startsWith("r ");
+                    p = answer("expand " + arg, () -> {
+                        e[0] = dist.expand(shape);
+                        int[] b = e[0].batchShape();
+                        long[] l = new long[b.length];
+                        for (int i = 0; i < b.length; i++) {
+                            l[i] = b[i];
+                        }
+                        return Tensor.tensor(l, DType.INT64, Device.CPU);
+                    }, in, "r", 0, res);
+                    if (expands) {
+                        String m = e[0] == null ? "expand: no distribution" : answer("expand(" + arg + ").mean",
+                                e[0]::mean, in, "r2", tol, new Tensor[1]);
+                        p = p != null ? p : m;
+                    }
+                    break;
+                }
+                default: throw new IllegalStateException("query " + q);
+            }
+            while (in.nextIs("g0") || in.nextIs("g1") || in.nextIs("g2")) {
+                in.next();
+            }
+            if (p != null) {
+                problems.add(p);
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    /** Compares the gradients of sum(out * w) with the "g<i>" lines that follow, parameter i of {@code args}. */
+    private static String gradients(String what, Tensor out, List<Object> args, Lines in, int offset, double tol) {
+        List<Tensor> params = new ArrayList<>();
+        List<Integer> index = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i) instanceof Tensor && ((Tensor) args.get(i)).requiresGrad()) {
+                params.add((Tensor) args.get(i));
+                index.add(i + offset);
+            }
+        }
+        Tensor[] gs = new Tensor[params.size()];
+        if (out != null && out.requiresGrad() && !params.isEmpty()) {
+            Tensor loss = out.mul(weights(out.shape())).sum();
+            gs = Autograd.grad(List.of(loss), params, null, true, false, true).toArray(new Tensor[0]);
+        }
+        List<String> problems = new ArrayList<>();
+        for (int j = 0; j < params.size(); j++) {
+            String l = in.take("g" + index.get(j));
+            if (l.equals("none")) {
+                if (gs[j] != null && out != null && out.requiresGrad()) {
+                    problems.add(what + " grad " + index.get(j) + ": PyTorch none, Ember " + gs[j]);
+                }
+                continue;
+            }
+            if (gs[j] == null) {
+                problems.add(what + " grad " + index.get(j) + ": PyTorch " + l + ", Ember none");
+                continue;
+            }
+            String p = compare(what + " grad " + index.get(j), FuzzCaseRunner.expectedTensor(l), gs[j], tol);
+            if (p != null) {
+                problems.add(p);
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    private static String runKl(Lines in) {
+        Ctor pc = ctor(in, "c", "p");
+        Ctor qc = ctor(in, "c2", "p2");
+        double tol = tolerance(in);
+        String q = in.take("q");
+        if (q.equals("ctor")) {
+            return answer("constructor", () -> {
+                pc.build();
+                qc.build();
+                return null;
+            }, in, "r", tol, new Tensor[1]);
+        }
+        Distribution p;
+        Distribution qd;
+        try {
+            p = pc.build();
+            qd = qc.build();
+        } catch (RuntimeException e) {
+            return "constructor: PyTorch constructs them, Ember throws " + e;
+        }
+        Tensor[] res = new Tensor[1];
+        String v = answer("kl", () -> KL.klDivergence(p, qd), in, "r", tol, res);
+        List<Object> all = new ArrayList<>(pc.args);
+        all.addAll(qc.args);
+        String g = in.more() ? gradients("kl", res[0], all, in, 0, tol) : null;
+        return v != null ? v : g;
+    }
+
+    // ------------------------------------------------------------------------------------------------ comparing
+
+    private static Tensor weights(int[] shape) {
+        long n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        double[] w = new double[(int) n];
+        for (int k = 0; k < w.length; k++) {
+            w[k] = 1 + 0.5 * ((3 * k) % 11);
+        }
+        return Tensor.tensor(w, DType.FLOAT64, Device.CPU).reshape(shape);
+    }
+
+    /** Null where {@code got} has the expected dtype, shape and values (NaN where NaN, infinities exactly). */
+    static String compare(String what, Tensor expected, Tensor got, double minTol) {
+        if (got == null) {
+            return what + ": Ember gives null";
+        }
+        if (expected.dtype() != got.dtype() || !Arrays.equals(expected.shape(), got.shape())) {
+            return what + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape()) + ", Ember " + got.dtype()
+                    + Arrays.toString(got.shape());
+        }
+        double[] e = expected.toDoubleArray();
+        double[] g = got.detach().toDoubleArray();
+        double tol = Math.max(minTol, got.dtype() == DType.FLOAT64 ? 1e-9 : got.dtype() == DType.FLOAT32 ? 1e-4 : 0);
+        for (int i = 0; i < e.length; i++) {
+            boolean ok = Double.isNaN(e[i]) ? Double.isNaN(g[i])
+                    : Double.isInfinite(e[i]) ? e[i] == g[i]
+                    : !Double.isNaN(g[i]) && !Double.isInfinite(g[i])
+                    && Math.abs(e[i] - g[i]) <= tol * Math.max(1, Math.abs(e[i]));
+            if (!ok) {
+                return what + "[" + i + "]: PyTorch " + abbreviate(e) + ", Ember " + abbreviate(g);
+            }
+        }
+        return null;
+    }
+
+    private static String abbreviate(double[] v) {
+        String s = Arrays.toString(v);
+        return s.length() > 400 ? s.substring(0, 400) + "..." : s;
+    }
+}

@@ -1,0 +1,544 @@
+# Differential fuzz, round 5 (DifferentialFuzzR5Test.java): seeded programs over the families rounds 1-3 never reached,
+# with PyTorch's results or messages:
+#   - dev.ember.distributions: every distribution with a tensor-parameter constructor, random batch shapes that
+#     broadcast, edge parameters (tiny and huge scales, probabilities 0 and 1, logits and probs forms), validate_args
+#     either way: log_prob inside and outside the support (the error message with validation), cdf, icdf, entropy,
+#     mean, mode, variance, stddev, enumerate_support, expand, and the float64 gradients of sum(log_prob * w) with
+#     respect to every parameter; kl_divergence for every pair in PyTorch's _KL_REGISTRY, with its gradients;
+#   - LR schedulers (section "S"): random configurations of every scheduler, 40 steps, every group's lr after each;
+#   - optimizers (section "O"): every optimizer with random options over two parameter groups for 6 steps with fixed
+#     seeded gradients (a parameter without a gradient in some steps), the parameters and the state after each step;
+#   - torch.autograd.functional and torch.autograd.grad (section "A").
+#   run: cd engine-cpu/src/test/resources/fuzz5 && /usr/bin/python3 make_cases.py > cases.txt   (PyTorch 1.13, CPU)
+#   (seed 5; FUZZ_SEED and FUZZ_SCALE draw another or a larger set for a local hunt; what hunts found is pinned first,
+#   whatever the draw: pinned())
+#
+# Format: "=== <id> <kind> <name>", then the case's lines, in order. A tensor is written "dtype [shape] : [values]"
+# (as rounds 1-3). Kinds:
+#   D <Class>  a distribution program. "c <Class> <validate 0|1>" constructs the class by its public constructor whose
+#              parameters are the "p" lines that follow, in order ("p <name> T <tensor>" a tensor, requiring grad where
+#              float64; "p <name> none" null; "p <name> i <int>"), then validate_args. Then queries "q <what> [arg]"
+#              each followed by its answer: "r <tensor>" (the value), "e <PythonType> <message>" (\n escaped) where
+#              PyTorch raised, or "x" for a NotImplementedError. q glp <tensor>: log_prob's value, then "g<i> <tensor>"
+#              or "g<i> none": the gradients of sum(log_prob(value) * w) with respect to parameter i
+#              (w[k] = 1 + 0.5 ((3k) mod 11), as rounds 1-3). q expand <ints>: the batch shape of expand(shape)
+#              (r int64) and then its mean ("r2 <tensor>"). q enum: enumerate_support(expand=True).
+#   K <P>~<Q>  kl_divergence(p, q): "c" lines as D for p, then "c2 <Class> <validate>" with "p2" lines for q; "r"
+#              the value (or "e"/"x") and "g<i>" the gradients over p's then q's parameters.
+#   tol <x>    the case's relative tolerance where it is looser than the dtype's (1e-9 float64, 1e-4 float32)
+#
+# 1.13 vs 2.x (Ember follows 2.x), and what is left out:
+# - Gamma.cdf (and Chi2's): 2.x's (torch.special.gammainc(concentration, rate * value), after validating the value),
+#   which 1.13 lacks, is patched in; so is 2.x's Exponential.icdf (-log1p(-value) / rate, 1.13's -log(1 - value) /
+#   rate), and 2.x's binary_cross_entropy_with_logits ((1 - t) x - log_sigmoid(x)) in Bernoulli, Geometric and
+#   ContinuousBernoulli.
+# - PyTorch's log1p (Sleef's) is inf above 1e307 (float64); Ember's is the true value: values stay below 1e100 in magnitude so
+#   that log_prob's log1p terms (FisherSnedecor's, StudentT's) stay below it.
+# - rsample's reparameterized gradient: the noise cannot be shared with PyTorch, left out here (DistributionsTest's
+#   hand cases check it).
+import math
+import os
+import random
+import signal
+import sys
+
+import numpy as np
+import torch
+import torch.distributions as D
+from torch.distributions.kl import _KL_REGISTRY, kl_divergence
+
+SEED = int(os.environ.get("FUZZ_SEED", "5"))
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _Timeout()
+
+
+signal.signal(signal.SIGALRM, _on_alarm)
+SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
+
+
+def _gamma_cdf(self, value):
+    # PyTorch 2.x's Gamma.cdf (1.13 has none; Chi2 inherits it)
+    if self._validate_args:
+        self._validate_sample(value)
+    return torch.special.gammainc(self.concentration, self.rate * value)
+
+
+D.Gamma.cdf = _gamma_cdf
+
+
+def _exponential_icdf(self, value):
+    # PyTorch 2.x's Exponential.icdf (1.13 computes -log(1 - value) / rate)
+    return -torch.log1p(-value) / self.rate
+
+
+D.Exponential.icdf = _exponential_icdf
+
+
+class _Bce2(torch.autograd.Function):
+    """PyTorch 2.x's binary_cross_entropy_with_logits (Loss.cpp), reduction none: (1 - t) x - log_sigmoid(x), with its
+    derivatives.yaml backward ((sigmoid(x) - t) g for x, -x g for t); 1.13's max_val form rounds differently where the
+    two terms nearly cancel (Geometric's entropy at tiny probs)."""
+
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        return (1 - t) * x - torch.nn.functional.logsigmoid(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        gx = (torch.sigmoid(x) - t) * g
+        gt = -x * g
+        return (gx.sum_to_size(x.shape) if ctx.needs_input_grad[0] else None,
+                gt.sum_to_size(t.shape) if ctx.needs_input_grad[1] else None)
+
+
+def _bce_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
+    assert weight is None and pos_weight is None and reduction == "none"
+    return _Bce2.apply(input, target)
+
+
+for _m in (D.bernoulli, D.geometric, D.continuous_bernoulli):
+    _m.binary_cross_entropy_with_logits = _bce_with_logits
+
+NAME = {torch.float64: "float64", torch.float32: "float32", torch.int64: "int64", torch.bool: "bool"}
+
+
+def fmt_num(v):
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, int):
+        return str(v)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return repr(float(v))
+
+
+def fmt_tensor(t):
+    t = t.detach()
+    flat = t.reshape(-1)
+    if t.dtype == torch.float32:
+        vals = [fmt_num(v) if not math.isfinite(v) else str(np.float32(v)) for v in flat.double().tolist()]
+        vals = [v[:-2] + ".0" if v.endswith(".0") else v for v in vals]
+        return "%s %s : [%s]" % ("float32", list(t.shape), ", ".join(vals))
+    return "%s %s : [%s]" % (NAME[t.dtype], list(t.shape), ", ".join(fmt_num(v) for v in flat.tolist()))
+
+
+def esc(msg):
+    return msg.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def weights(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return torch.tensor([1 + 0.5 * ((3 * k) % 11) for k in range(n)], dtype=torch.float64).reshape(shape)
+
+
+OUT = []
+COUNT = [0]
+
+
+def emit(kind, name, lines, case_id=None):
+    COUNT[0] += 1
+    OUT.append("=== %s %s %s" % (case_id or str(COUNT[0]), kind, name))
+    OUT.extend(lines)
+
+
+def answer(fn, lines, key="r"):
+    """Runs fn; appends its result or PyTorch's exception; returns the result or None."""
+    try:
+        res = fn()
+    except NotImplementedError:
+        lines.append("x")
+        return None
+    except Exception as e:  # noqa: BLE001
+        lines.append("e %s %s" % (type(e).__name__, esc(str(e))))
+        return None
+    lines.append("%s %s" % (key, fmt_tensor(res)))
+    return res
+
+
+# ---------------------------------------------------------------------------------------------------- distributions
+
+class R:
+    """Seeded draws of parameters and values."""
+
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+
+    def shape_pair(self):
+        return self.rng.choice([((), ()), ((3,), (3,)), ((3,), ()), ((2, 1), (3,)), ((2, 3), (1, 3)), ((), (2,)),
+                                ((4,), (4,)), ((1,), (2, 1))])
+
+    def fill(self, shape, draw, edges, p_edge=0.2):
+        n = 1
+        for s in shape:
+            n *= s
+        vals = [self.rng.choice(edges) if edges and self.rng.random() < p_edge else draw() for _ in range(n)]
+        return torch.tensor(vals, dtype=torch.float64).reshape(shape)
+
+    def real(self, shape):
+        return self.fill(shape, lambda: self.rng.gauss(0, 2), [0.0, -1e3, 1e3, 1e-300, -7.5, 40.0])
+
+    def pos(self, shape):
+        return self.fill(shape, lambda: math.exp(self.rng.gauss(0, 1)), [1e-8, 1e8, 1e-30, 1.0, 0.5, 3e3])
+
+    def moderate(self, shape):
+        return self.fill(shape, lambda: self.rng.gauss(0, 1.5), [0.0, 1.0, -1.0])
+
+    def conc(self, shape):
+        return self.fill(shape, lambda: math.exp(self.rng.gauss(0, 0.8)), [1e-3, 50.0, 1.0, 0.5, 2.0])
+
+    def prob(self, shape):
+        return self.fill(shape, lambda: self.rng.random(), [0.0, 1.0, 1e-12, 1 - 1e-12, 0.5], p_edge=0.3)
+
+    def prob_open(self, shape):
+        return self.fill(shape, lambda: self.rng.uniform(0.02, 0.98), [1e-6, 1 - 1e-6, 0.5, 0.499, 0.501])
+
+    def logits(self, shape):
+        return self.fill(shape, lambda: self.rng.gauss(0, 3), [-50.0, 50.0, 0.0, -800.0, 30.0])
+
+    def count(self, shape):
+        return self.fill(shape, lambda: float(self.rng.randint(0, 12)), [0.0, 1.0, 100.0], p_edge=0.15)
+
+    def simplex(self, shape):
+        t = self.fill(shape, lambda: self.rng.random(), [0.0, 1e-12], p_edge=0.2)
+        t = t.clone()
+        t[..., 0] = t[..., 0] + 0.05
+        return t / t.sum(-1, keepdim=True)
+
+    def bad(self, t):
+        """t with one element made invalid for most constraints."""
+        t = t.clone()
+        if t.numel():
+            t.view(-1)[self.rng.randrange(t.numel())] = self.rng.choice([-1.0, float("nan"), -0.25, 2.5])
+        return t
+
+
+def kinds_of(cls_name):
+    """(parameter names, their draw kinds) in the Java constructor's order."""
+    return {
+        "Normal": [("loc", "real"), ("scale", "pos")],
+        "Cauchy": [("loc", "real"), ("scale", "pos")],
+        "Laplace": [("loc", "real"), ("scale", "pos")],
+        "Gumbel": [("loc", "real"), ("scale", "pos")],
+        "LogNormal": [("loc", "real"), ("scale", "conc")],
+        "Uniform": [("low", "real"), ("high", "above")],
+        "Exponential": [("rate", "pos")],
+        "HalfNormal": [("scale", "pos")],
+        "HalfCauchy": [("scale", "pos")],
+        "Gamma": [("concentration", "conc"), ("rate", "pos")],
+        "Chi2": [("df", "conc")],
+        "Beta": [("concentration1", "conc"), ("concentration0", "conc")],
+        "Kumaraswamy": [("concentration1", "conc"), ("concentration0", "conc")],
+        "Weibull": [("scale", "pos"), ("concentration", "conc")],
+        "Pareto": [("scale", "pos"), ("alpha", "conc")],
+        "StudentT": [("df", "conc"), ("loc", "real"), ("scale", "pos")],
+        "FisherSnedecor": [("df1", "conc"), ("df2", "conc")],
+        "VonMises": [("loc", "real"), ("concentration", "conc")],
+        "Poisson": [("rate", "pos")],
+        "Bernoulli": [("probs", "prob"), ("logits", "logits")],
+        "Geometric": [("probs", "prob"), ("logits", "logits")],
+        "ContinuousBernoulli": [("probs", "prob_open"), ("logits", "logits")],
+        "Binomial": [("total_count", "count"), ("probs", "prob"), ("logits", "logits")],
+        "NegativeBinomial": [("total_count", "conc"), ("probs", "prob_open"), ("logits", "logits")],
+        "Categorical": [("probs", "simplex"), ("logits", "logits")],
+        "OneHotCategorical": [("probs", "simplex"), ("logits", "logits")],
+        "Dirichlet": [("concentration", "conc")],
+        "RelaxedBernoulli": [("temperature", "conc"), ("probs", "prob_open"), ("logits", "logits")],
+        "LogitRelaxedBernoulli": [("temperature", "conc"), ("probs", "prob_open"), ("logits", "logits")],
+        "RelaxedOneHotCategorical": [("temperature", "conc"), ("probs", "simplex"), ("logits", "logits")],
+        "LowRankMultivariateNormal": [("loc", "real"), ("cov_factor", "moderate"), ("cov_diag", "conc")],
+    }[cls_name]
+
+
+PROBS_OR_LOGITS = {"Bernoulli", "Geometric", "ContinuousBernoulli", "Binomial", "NegativeBinomial", "Categorical",
+                   "OneHotCategorical", "RelaxedBernoulli", "LogitRelaxedBernoulli", "RelaxedOneHotCategorical"}
+EVENT_K = {"Categorical", "OneHotCategorical", "Dirichlet", "RelaxedOneHotCategorical"}  # last dim is the categories
+SCALAR_TEMP = {"RelaxedBernoulli", "LogitRelaxedBernoulli", "RelaxedOneHotCategorical"}
+
+
+def draw_params(r, cls_name, moderate=False, k=None):
+    """[(name, tensor or None)] for cls_name: broadcasting batch shapes; probs or logits form."""
+    spec = kinds_of(cls_name)
+    s1, s2 = r.shape_pair()
+    use_logits = r.rng.random() < 0.5
+    k = k or r.rng.choice([2, 3, 4])
+    out = []
+    first = None
+    for i, (name, kind) in enumerate(spec):
+        if cls_name in PROBS_OR_LOGITS and name in ("probs", "logits"):
+            if (name == "logits") != use_logits:
+                out.append((name, None))
+                continue
+        shape = s1 if i == 0 else s2
+        if cls_name in EVENT_K and name != "temperature":
+            shape = tuple(shape) + (k,)
+        if cls_name == "LowRankMultivariateNormal":
+            shape = {"loc": tuple(s1) + (3,), "cov_factor": tuple(s2) + (3, 2), "cov_diag": (3,)}[name]
+        if name == "temperature":
+            shape = ()
+        if kind == "above":
+            t = first + r.pos(shape).clamp(1e-6, 1e6) if first is not None else r.real(shape)
+        else:
+            t = getattr(r, kind)(shape)
+        if moderate:
+            t = t.clamp(-30, 30) if kind in ("real", "logits") else t
+            if kind in ("pos", "conc"):
+                t = t.clamp(0.05, 20)
+            if kind == "prob":
+                t = t.clamp(0.05, 0.95)
+        if first is None:
+            first = t
+        out.append((name, t))
+    return out
+
+
+def ctor_lines(cls_name, params, validate, key="c", pkey="p"):
+    lines = ["%s %s %d" % (key, cls_name, 1 if validate else 0)]
+    for name, t in params:
+        if t is None:
+            lines.append("%s %s none" % (pkey, name))
+        elif isinstance(t, int):
+            lines.append("%s %s i %d" % (pkey, name, t))
+        else:
+            lines.append("%s %s T %s" % (pkey, name, fmt_tensor(t)))
+    return lines
+
+
+def build(cls_name, params, validate):
+    ins = [None if t is None else (t if isinstance(t, int) else t.detach().clone().requires_grad_(t.dtype == torch.float64))
+           for _, t in params]
+    kw = {name: v for (name, _), v in zip(params, ins)}
+    cls = getattr(D, cls_name) if hasattr(D, cls_name) else getattr(D.relaxed_bernoulli, cls_name)
+    return cls(validate_args=validate, **kw), ins
+
+
+def grads(out, ins, lines, prefix="g", offset=0):
+    tens = [t for t in ins if isinstance(t, torch.Tensor) and t.requires_grad]
+    gs = torch.autograd.grad((out * weights(out.shape)).sum(), tens, allow_unused=True, retain_graph=True) if tens and out.requires_grad \
+        else [None] * len(tens)
+    j = 0
+    for i, t in enumerate(ins):
+        if isinstance(t, torch.Tensor) and t.requires_grad:
+            g = gs[j]
+            j += 1
+            lines.append("%s%d %s" % (prefix, i + offset, "none" if g is None else fmt_tensor(g)))
+
+
+def values_for(r, d, cls_name):
+    """A value for log_prob: samples, with an out-of-support element sometimes."""
+    with torch.no_grad():
+        torch.manual_seed(r.rng.randrange(1 << 30))
+        shape = (2,) if r.rng.random() < 0.4 else ()
+        try:
+            # VonMises' rejection sampler never ends on NaN parameters (unvalidated bad ones): 2 s at most
+            signal.alarm(2)
+            # from a copy: sampling reads lazy probs, which would then show in the original's repr (its messages)
+            v = d.expand(d.batch_shape).sample(shape).detach().clone()
+        except Exception:  # noqa: BLE001
+            v = torch.zeros(d._extended_shape(shape), dtype=torch.float64)
+        finally:
+            signal.alarm(0)
+    v = v.double().clamp(-1e100, 1e100) if v.is_floating_point() else v
+    if cls_name in ("Poisson", "NegativeBinomial", "Binomial", "Geometric"):
+        v = v.clamp(max=1e7)  # lgamma(1e14) has an ulp of 0.5: counts stay where log_prob is more than rounding
+    roll = r.rng.random()
+    if roll < 0.25 and v.numel():
+        v = v.contiguous().clone()
+        if cls_name in ("Categorical",):
+            v.view(-1)[0] = r.rng.choice([-1, 7])
+        elif cls_name in ("OneHotCategorical", "Dirichlet", "RelaxedOneHotCategorical"):
+            v[..., 0] = r.rng.choice([0.5, -0.5, 2.0])
+        else:
+            v.view(-1)[r.rng.randrange(v.numel())] = r.rng.choice([-1.0, 0.0, 1.0, 1.5, 0.5, 1e100, -0.0, 2.0])
+    elif roll < 0.35 and v.is_floating_point() and cls_name not in EVENT_K:
+        v = v.expand((2,) + tuple(v.shape))  # a sample dimension in front
+    return v
+
+
+DIST_CLASSES = ["Normal", "Cauchy", "Laplace", "Gumbel", "LogNormal", "Uniform", "Exponential", "HalfNormal",
+                "HalfCauchy", "Gamma", "Chi2", "Beta", "Kumaraswamy", "Weibull", "Pareto", "StudentT", "FisherSnedecor",
+                "VonMises", "Poisson", "Bernoulli", "Geometric", "ContinuousBernoulli", "Binomial", "NegativeBinomial",
+                "Categorical", "OneHotCategorical", "Dirichlet", "RelaxedBernoulli", "LogitRelaxedBernoulli",
+                "RelaxedOneHotCategorical", "LowRankMultivariateNormal"]
+LOOSE = {"VonMises": 1e-7, "Kumaraswamy": 1e-7, "FisherSnedecor": 1e-8, "StudentT": 1e-8, "Beta": 1e-8,
+         "Dirichlet": 1e-8, "ContinuousBernoulli": 1e-7,
+         "LowRankMultivariateNormal": 1e-7}
+
+
+def dist_case(r, cls_name):
+    validate = r.rng.random() < 0.6
+    params = draw_params(r, cls_name)
+    if r.rng.random() < 0.08:
+        i = r.rng.randrange(len(params))
+        if params[i][1] is not None:
+            params[i] = (params[i][0], r.bad(params[i][1]))
+    lines = ctor_lines(cls_name, params, validate)
+    if cls_name in LOOSE:
+        lines.append("tol %g" % LOOSE[cls_name])
+    try:
+        d, ins = build(cls_name, params, validate)
+    except Exception as e:  # noqa: BLE001
+        lines.append("q ctor")
+        lines.append("e %s %s" % (type(e).__name__, esc(str(e))))
+        emit("D", cls_name, lines)
+        return
+    for prop in ("mean", "mode", "variance", "stddev", "entropy"):
+        if r.rng.random() < 0.6:
+            lines.append("q " + prop)
+            answer(lambda: getattr(d, prop) if prop != "entropy" else d.entropy(), lines)
+    for _ in range(r.rng.choice([1, 2])):
+        v = values_for(r, d, cls_name)
+        lines.append("q glp " + fmt_tensor(v))
+        lp = answer(lambda: d.log_prob(v), lines)
+        if lp is not None:
+            grads(lp, ins, lines)
+    if r.rng.random() < 0.5:
+        v = values_for(r, d, cls_name)
+        lines.append("q cdf " + fmt_tensor(v))
+        answer(lambda: d.cdf(v), lines)
+    if r.rng.random() < 0.4:
+        u = r.prob(r.rng.choice([(), (3,), d.batch_shape]))
+        lines.append("q icdf " + fmt_tensor(u))
+        answer(lambda: d.icdf(u), lines)
+    if d.has_enumerate_support and r.rng.random() < 0.7:
+        lines.append("q enum")
+        answer(lambda: d.enumerate_support(expand=True), lines)
+    if r.rng.random() < 0.3:
+        shape = [r.rng.choice([1, 2])] + list(d.batch_shape)
+        if r.rng.random() < 0.2 and len(d.batch_shape):
+            shape[-1] = d.batch_shape[-1] + 1  # not expandable
+        lines.append("q expand " + " ".join(str(s) for s in shape))
+        try:
+            de = d.expand(torch.Size(shape))
+            lines.append("r " + fmt_tensor(torch.tensor(list(de.batch_shape), dtype=torch.int64)))
+            answer(lambda: de.mean, lines, "r2")
+        except NotImplementedError:
+            lines.append("x")
+        except Exception as e:  # noqa: BLE001
+            lines.append("e %s %s" % (type(e).__name__, esc(str(e))))
+    emit("D", cls_name, lines)
+
+
+# --------------------------------------------------------------------------------------------------------------- KL
+
+KL_DRAWABLE = {"Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "ContinuousBernoulli", "Dirichlet",
+               "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal", "Laplace", "LowRankMultivariateNormal",
+               "Normal", "OneHotCategorical", "Pareto", "Poisson", "Uniform"}
+
+
+def kl_case(r, pn, qn):
+    validate = r.rng.random() < 0.5
+    k = r.rng.choice([2, 3, 4])  # the same number of categories for both
+    pp = draw_params(r, pn, moderate=True, k=k)
+    qp = draw_params(r, qn, moderate=True, k=k)
+    if pn == "Binomial" and qn == "Binomial" and r.rng.random() < 0.8:
+        qp[0] = ("total_count", pp[0][1].clone())  # PyTorch refuses different total counts
+    lines = ctor_lines(pn, pp, validate) + ctor_lines(qn, qp, validate, "c2", "p2")
+    tol = max(LOOSE.get(pn, 0), LOOSE.get(qn, 0))
+    if tol:
+        lines.append("tol %g" % tol)
+    try:
+        p, pins = build(pn, pp, validate)
+        q, qins = build(qn, qp, validate)
+    except Exception as e:  # noqa: BLE001
+        lines.append("q ctor")
+        lines.append("e %s %s" % (type(e).__name__, esc(str(e))))
+        emit("K", pn + "~" + qn, lines)
+        return
+    lines.append("q kl")
+    k = answer(lambda: kl_divergence(p, q), lines)
+    if k is not None:
+        grads(k, pins + qins, lines)
+    emit("K", pn + "~" + qn, lines)
+
+
+def kl_pairs():
+    pairs = []
+    for a, b in _KL_REGISTRY:
+        if a.__name__ in KL_DRAWABLE and b.__name__ in KL_DRAWABLE:
+            pairs.append((a.__name__, b.__name__))
+    return sorted(pairs)
+
+
+# ------------------------------------------------------------------------------------------------------------- main
+
+def pin_dist(case_id, cls_name, params, validate, queries):
+    """A named distribution case: queries (what, argument) in order, as dist_case writes them."""
+    lines = ctor_lines(cls_name, params, validate)
+    try:
+        d, ins = build(cls_name, params, validate)
+    except Exception as e:  # noqa: BLE001
+        lines += ["q ctor", "e %s %s" % (type(e).__name__, esc(str(e)))]
+        emit("D", cls_name, lines, case_id)
+        return
+    for what, arg in queries:
+        if what == "glp":
+            lines.append("q glp " + fmt_tensor(arg))
+            lp = answer(lambda: d.log_prob(arg), lines)
+            if lp is not None:
+                grads(lp, ins, lines)
+        elif what == "expand":
+            lines.append("q expand " + " ".join(str(x) for x in arg))
+            try:
+                de = d.expand(torch.Size(arg))
+                lines.append("r " + fmt_tensor(torch.tensor(list(de.batch_shape), dtype=torch.int64)))
+                answer(lambda: de.mean, lines, "r2")
+            except Exception as e:  # noqa: BLE001
+                lines.append("e %s %s" % (type(e).__name__, esc(str(e))))
+        else:
+            lines.append("q " + what)
+            answer(lambda: getattr(d, what), lines)
+    emit("D", cls_name, lines, case_id)
+
+
+def pinned():
+    """Cases what the hunts found, kept whatever the draw."""
+    f64 = lambda *v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    nan = float("nan")
+    # OneHotCategorical builds its Categorical with the default validation, whatever its own validate_args says: NaN
+    # logits raise Categorical's error with validate_args=False (Ember passed validate_args on)
+    pin_dist("pin-onehot-inner-validation", "OneHotCategorical",
+             [("probs", None), ("logits", f64(0.5, nan, -1.0).reshape(1, 3))], False, [("mean", None)])
+    pin_dist("pin-onehot-inner-validation-probs", "OneHotCategorical",
+             [("probs", f64(0.5, -0.5, 1.0)), ("logits", None)], False, [])
+    # expand to a shape the parameters do not expand to: the parameters' expand error first, as PyTorch's Gumbel,
+    # Kumaraswamy and Pareto expand them before the base (Ember reported the transforms' broadcast error)
+    for cls_name, params in (("Gumbel", [("loc", f64(0.0, 1.0, 2.0)), ("scale", f64(1.0))]),
+                             ("Kumaraswamy", [("concentration1", f64(0.5, 1.0, 2.0)), ("concentration0", f64(2.0))]),
+                             ("Pareto", [("scale", f64(0.5, 1.0, 2.0)), ("alpha", f64(2.0))])):
+        pin_dist("pin-expand-order-" + cls_name, cls_name, params, True, [("expand", [1, 4]), ("expand", [2, 3])])
+    # Categorical's mean and variance read probs (torch.full(..., dtype=self.probs.dtype)), so a logits Categorical shows
+    # its probs in later messages (Ember's repr left them out)
+    pin_dist("pin-categorical-mean-reads-probs", "Categorical", [("probs", None), ("logits", f64(0.1, 0.4, 3.4, -1.5))],
+             True, [("mean", None), ("glp", torch.tensor([-1, 2]))])
+    pin_dist("pin-categorical-variance-reads-probs", "Categorical",
+             [("probs", None), ("logits", f64(0.1, 0.4, 3.4, -1.5, 0.0, 2.0).reshape(2, 3))], True,
+             [("variance", None), ("glp", torch.tensor([3, 0]))])
+
+
+def main():
+    r = R(SEED)
+    pinned()
+    reps = max(1, int(round(12 * SCALE)))
+    for _ in range(reps):
+        for cls_name in DIST_CLASSES:
+            dist_case(r, cls_name)
+    for _ in range(max(1, int(round(3 * SCALE)))):
+        for pn, qn in kl_pairs():
+            kl_case(r, pn, qn)
+    sys.stdout.write("\n".join(OUT) + "\n")
+
+
+if __name__ == "__main__":
+    main()
