@@ -3,8 +3,8 @@ run here with PyTorch's initial weights and data saved beside their losses, outp
 the same steps from the same numbers.
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs.pt (a dict of tensors) and
-lstm_ckpt.pt (a PyTorch checkpoint of the LSTM program after 3 of its 6 steps: model, optimizer and scheduler state
-dicts, as torch.save writes it). Random draws (the VAE's eps, the GAN's noise) are drawn here and saved, since Ember's
+lstm_ckpt.pt and gpt_ckpt.pt (PyTorch checkpoints of the LSTM and nanoGPT-style programs after 3 of their 6 steps:
+model, optimizer and scheduler state dicts, as torch.save writes them). Random draws (the VAE's eps, the GAN's noise) are drawn here and saved, since Ember's
 generator does not reproduce PyTorch's numbers. Where 2.x differs from 1.13: the transformer's inference fast path
 (see program 5); the expected values use the path that 1.13 and 2.x share.
 """
@@ -399,6 +399,65 @@ out["pre_loss"] = torch.tensor(losses, dtype=torch.float64)
 out["pre_grad"] = enc.layers[0].self_attn.in_proj_weight.grad.clone()
 enc.eval()
 out["pre_eval"] = enc(src, mask=causal, src_key_padding_mask=pad).detach()
+
+
+# 6. A nanoGPT-style recipe in float64: weight decay only on parameters of 2+ dimensions (chosen by named_parameters),
+# AdamW betas (0.9, 0.95), SequentialLR of a LinearLR warmup and CosineAnnealingLR, an exponential moving average of
+# the weights updated under no_grad with in-place ops, an Embedding with max_norm, MultiheadAttention weights with a key
+# padding mask, ReduceLROnPlateau on a second optimizer; 6 steps
+torch.manual_seed(12)
+class Tiny(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.emb = nn.Embedding(11, 8, max_norm=1.0)
+        s.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+        s.ln = nn.LayerNorm(8)
+        s.head = nn.Linear(8, 11)
+    def forward(s, tokens, pad):
+        x = s.emb(tokens)
+        a, w = s.attn(x, x, x, key_padding_mask=pad)
+        return s.head(s.ln(x + a)), w
+tiny = Tiny().double()
+save_state("gpt.", tiny)
+ema = Tiny().double()
+ema.load_state_dict(tiny.state_dict())
+toks = torch.randint(1, 11, (3, 6))
+toks[0, 4:] = 0
+toks[2, 2:] = 0
+gpad = toks == 0
+out["gpt_tokens"] = toks
+decay = [p for n, p in tiny.named_parameters() if p.dim() >= 2]
+no_decay = [p for n, p in tiny.named_parameters() if p.dim() < 2]
+opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+                        lr=0.01, betas=(0.9, 0.95))
+warm = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=2)
+cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4, eta_min=1e-4)
+sched = torch.optim.lr_scheduler.SequentialLR(opt, [warm, cos], milestones=[2])
+plateau_opt = torch.optim.SGD([torch.zeros(1, dtype=torch.float64, requires_grad=True)], lr=1.0)
+plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(plateau_opt, factor=0.5, patience=1)
+losses, lrs, plr = [], [], []
+for step in range(6):
+    if step == 3:  # PyTorch's checkpoint of the whole run: Ember resumes from it
+        torch.save({"model": tiny.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(), "plateau": plateau.state_dict(),
+                    "plateau_optimizer": plateau_opt.state_dict(), "step": step}, "gpt_ckpt.pt")
+    opt.zero_grad()
+    logits, w = tiny(toks[:, :-1], gpad[:, :-1])
+    loss = F.cross_entropy(logits.reshape(-1, 11), toks[:, 1:].reshape(-1), ignore_index=0)
+    loss.backward()
+    opt.step()
+    sched.step()
+    plateau.step([3.0, 2.5, 2.6, 2.7, 2.4, 2.5][step])
+    with torch.no_grad():
+        for pe, p in zip(ema.parameters(), tiny.parameters()):
+            pe.mul_(0.9).add_(p, alpha=0.1)
+    losses.append(loss.item()); lrs.append(opt.param_groups[0]["lr"]); plr.append(plateau_opt.param_groups[0]["lr"])
+out["gpt_loss"] = torch.tensor(losses, dtype=torch.float64)
+out["gpt_lr"], out["gpt_plateau_lr"] = torch.tensor(lrs, dtype=torch.float64), torch.tensor(plr, dtype=torch.float64)
+out["gpt_attn_weights"] = w.detach().clone()
+out["gpt_emb"] = tiny.emb.weight.detach().clone()
+out["gpt_ema_head"] = ema.head.weight.detach().clone()
+out["gpt_ema_emb"] = ema.emb.weight.detach().clone()
 
 # the short forms' printouts, which the test compares with these (strings, not saved)
 print(nn.LSTM(6, 12, batch_first=True))  # LSTM(6, 12, batch_first=True)

@@ -34,7 +34,11 @@ import dev.ember.nn.utils.PackedSequence;
 import dev.ember.nn.utils.Rnn;
 import dev.ember.optim.Adam;
 import dev.ember.optim.AdamW;
+import dev.ember.optim.CosineAnnealingLR;
 import dev.ember.optim.LambdaLR;
+import dev.ember.optim.LinearLR;
+import dev.ember.optim.ReduceLROnPlateau;
+import dev.ember.optim.SequentialLR;
 import dev.ember.optim.MultiStepLR;
 import dev.ember.optim.OneCycleLR;
 import dev.ember.optim.SGD;
@@ -623,6 +627,135 @@ class OutsiderProgramsTest {
         enc.eval();
         assertClose(e("pre_eval"), enc.apply(src, causal, pad).detach(), "eval output", 1000);
     }
+    // ------------------------------------------------------------------ 6. a nanoGPT-style recipe
+
+    /** The tiny model's result, as PyTorch's {@code logits, weights = model(tokens, pad)}. */
+    record TinyOut(Tensor logits, Tensor weights) {
+    }
+
+    static final class Tiny extends Module2<TinyOut> {
+        final Embedding emb = registerModule("emb", new Embedding(11, 8, null, 1.0, 2.0, false));
+        final MultiheadAttention attn = registerModule("attn", new MultiheadAttention(8, 2, true));
+        final LayerNorm ln = registerModule("ln", new LayerNorm(8));
+        final Linear head = registerModule("head", new Linear(8, 11));
+
+        @Override
+        public TinyOut forward(Tensor tokens, Tensor pad) {
+            Tensor x = emb.apply(tokens);
+            MultiheadAttention.Output a = attn.apply(x, x, x, pad);
+            return new TinyOut(head.apply(ln.apply(x.add(a.output()))), a.weights());
+        }
+    }
+
+    /** The nanoGPT-style run's state: model, EMA copy, AdamW, its schedule, and a plateau schedule on a second SGD. */
+    private record Gpt(Tiny tiny, Tiny ema, AdamW opt, SequentialLR sched, SGD plateauOpt, ReduceLROnPlateau plateau) {
+        static final double[] METRICS = {3.0, 2.5, 2.6, 2.7, 2.4, 2.5};
+
+        static Gpt fresh() {
+            Tiny tiny = loaded(new Tiny(), "gpt.", DType.FLOAT64);
+            Tiny ema = loaded(new Tiny(), "gpt.", DType.FLOAT64);
+            List<Tensor> decay = new ArrayList<>(), noDecay = new ArrayList<>();
+            tiny.namedParameters().forEach((n, p) -> (p.dim() >= 2 ? decay : noDecay).add(p));
+            AdamW opt = new AdamW(decay, 0.01, 0.9, 0.95, 1e-8, 0.1, false);
+            opt.addParamGroup(noDecay, Map.of("weight_decay", 0.0));
+            LinearLR warm = new LinearLR(opt, 0.1, 1.0, 2);
+            CosineAnnealingLR cos = new CosineAnnealingLR(opt, 4, 1e-4);
+            SequentialLR sched = new SequentialLR(opt, List.of(warm, cos), List.of(2));
+            SGD plateauOpt = new SGD(List.of(Tensor.zeros(DType.FLOAT64, 1).requiresGrad_(true)), 1.0);
+            return new Gpt(tiny, ema, opt, sched, plateauOpt, new ReduceLROnPlateau(plateauOpt, "min", 0.5, 1));
+        }
+
+        TinyOut step(int step, List<Double> losses, List<Double> lrs, List<Double> plr) {
+            Tensor toks = e("gpt_tokens"), pad = toks.eq(0);
+            opt.zeroGrad();
+            TinyOut o = tiny.apply(toks.narrow(1, 0, 5), pad.narrow(1, 0, 5));
+            Tensor loss = Functional.crossEntropy(o.logits().reshape(-1, 11), toks.narrow(1, 1, 5).reshape(-1), 0);
+            loss.backward();
+            opt.step();
+            sched.step();
+            plateau.step(METRICS[step]);
+            try (GradMode g = Ember.noGrad()) {
+                List<Tensor> pe = ema.parameters(), p = tiny.parameters();
+                for (int i = 0; i < pe.size(); i++) {
+                    pe.get(i).mul_(0.9).add_(p.get(i), 0.1);
+                }
+            }
+            losses.add(loss.item());
+            lrs.add(opt.paramGroups().get(0).lr());
+            plr.add(plateauOpt.paramGroups().get(0).lr());
+            return o;
+        }
+
+        Map<String, Object> checkpoint() {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("model", tiny.stateDict());
+            c.put("ema", ema.stateDict());
+            c.put("optimizer", opt.stateDict());
+            c.put("scheduler", sched.stateDict());
+            c.put("plateau", plateau.stateDict());
+            c.put("plateau_optimizer", plateauOpt.stateDict());
+            return c;
+        }
+
+        @SuppressWarnings("unchecked")
+        void restore(Map<String, Object> c) {
+            tiny.loadStateDict((Map<String, Tensor>) c.get("model"));
+            ema.loadStateDict((Map<String, Tensor>) c.get("ema"));
+            opt.loadStateDict((Map<String, Object>) c.get("optimizer"));
+            sched.loadStateDict((Map<String, Object>) c.get("scheduler"));
+            plateauOpt.loadStateDict((Map<String, Object>) c.get("plateau_optimizer"));
+            plateau.loadStateDict((Map<String, Object>) c.get("plateau"));
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void nanoGptRecipeWithDecayGroupsSequentialLrEmaAndPlateau(@TempDir Path dir) throws Exception {
+        Gpt run = Gpt.fresh();
+        List<Double> losses = new ArrayList<>(), lrs = new ArrayList<>(), plr = new ArrayList<>();
+        TinyOut o = null;
+        for (int step = 0; step < 6; step++) {
+            o = run.step(step, losses, lrs, plr);
+        }
+        assertClose(e("gpt_loss"), values(losses, DType.FLOAT64), "loss", 100);
+        assertClose(e("gpt_lr"), values(lrs, DType.FLOAT64), "lr");
+        assertClose(e("gpt_plateau_lr"), values(plr, DType.FLOAT64), "plateau lr");
+        assertClose(e("gpt_attn_weights"), o.weights(), "attention weights", 1000);
+        assertClose(e("gpt_emb"), run.tiny.emb.weight(), "embedding (max_norm renormalized)", 1000);
+        assertClose(e("gpt_ema_head"), run.ema.head.weight(), "ema head", 1000);
+        assertClose(e("gpt_ema_emb"), run.ema.emb.weight(), "ema embedding", 1000);
+
+        // Ember's checkpoint after three steps, into fresh objects: the same numbers as the run that never stopped
+        Gpt first = Gpt.fresh();
+        List<Double> l2 = new ArrayList<>(), r2 = new ArrayList<>(), p2 = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            first.step(step, l2, r2, p2);
+        }
+        Path file = dir.resolve("gpt.pt");
+        TorchSerialization.save(first.checkpoint(), file);
+        Gpt resumed = Gpt.fresh();
+        resumed.restore((Map<String, Object>) TorchSerialization.load(file));
+        for (int step = 3; step < 6; step++) {
+            resumed.step(step, l2, r2, p2);
+        }
+        assertEquals(losses, l2, "losses after Ember's checkpoint");
+        assertEquals(lrs, r2, "lrs after Ember's checkpoint");
+        assertEquals(plr, p2, "plateau lrs after Ember's checkpoint");
+        assertTrue(run.ema.head.weight().equal(resumed.ema.head.weight()), "ema after Ember's checkpoint");
+
+        // PyTorch's checkpoint after its third step
+        Gpt fromTorch = Gpt.fresh();
+        fromTorch.restore((Map<String, Object>) TorchSerialization.load(resource("gpt_ckpt.pt")));
+        List<Double> l3 = new ArrayList<>(), r3 = new ArrayList<>(), p3 = new ArrayList<>();
+        for (int step = 3; step < 6; step++) {
+            fromTorch.step(step, l3, r3, p3);
+        }
+        assertClose(e("gpt_loss").narrow(0, 3, 3), values(l3, DType.FLOAT64), "loss after PyTorch's checkpoint", 100);
+        assertClose(e("gpt_lr").narrow(0, 3, 3), values(r3, DType.FLOAT64), "lr after PyTorch's checkpoint");
+        assertClose(e("gpt_plateau_lr").narrow(0, 3, 3), values(p3, DType.FLOAT64), "plateau lr after PyTorch's checkpoint");
+        assertClose(e("gpt_ema_head"), fromTorch.ema.head.weight(), "ema head after PyTorch's checkpoint", 1000);
+    }
+
     // ------------------------------------------------------------------ the API this pass added
 
     @Test
