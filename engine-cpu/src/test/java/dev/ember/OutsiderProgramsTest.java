@@ -546,6 +546,58 @@ class OutsiderProgramsTest {
         assertClose(e("ft2_head"), ft.head.weight(), "head weight", 1000);
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void fineTuningCheckpointMidOneCycle(@TempDir Path dir) throws Exception {
+        // the fine-tuning run with a checkpoint (model, AdamW with betas cycled by OneCycleLR, the schedule) after two of
+        // its four steps, restored into fresh objects: PyTorch's numbers, as the run that never stopped
+        Finetune ft = null;
+        AdamW opt = null;
+        OneCycleLR sched = null;
+        List<Double> losses = new ArrayList<>(), beta = new ArrayList<>();
+        Tensor xs = e("ft_x"), ys = e("ft_y");
+        for (int step = 0; step < 4; step++) {
+            if (step == 0 || step == 2) {
+                Map<String, Object> saved = null;
+                if (step == 2) {
+                    Map<String, Object> c = new LinkedHashMap<>();
+                    c.put("model", ft.stateDict());
+                    c.put("optimizer", opt.stateDict());
+                    c.put("scheduler", sched.stateDict());
+                    TorchSerialization.save(c, dir.resolve("ft.pt"));
+                    saved = (Map<String, Object>) TorchSerialization.load(dir.resolve("ft.pt"));
+                }
+                ft = loaded(new Finetune(), "ft.", DType.FLOAT64);
+                ft.backbone.get(0).requiresGrad_(false);
+                opt = new AdamW(ft.backbone.get(3).parameters(), 1e-3, 0.9, 0.999, 1e-8, 0.05, false);
+                opt.addParamGroup(ft.head.parameters(), Map.of("lr", 1e-2));
+                sched = new OneCycleLR(opt, new double[] {0.004, 0.04}, 4, 0.3, "cos", true, 0.85, 0.95, 25.0, 1e4, false);
+                if (saved != null) {
+                    ft.loadStateDict((Map<String, Tensor>) saved.get("model"));
+                    opt.loadStateDict((Map<String, Object>) saved.get("optimizer"));
+                    sched.loadStateDict((Map<String, Object>) saved.get("scheduler"));
+                }
+            }
+            ft.train();
+            ft.backbone.get(1).eval();
+            double total = 0;
+            for (int micro = 0; micro < 2; micro++) {
+                Tensor loss = Functional.crossEntropy(ft.apply(xs.select(0, step).select(0, micro)),
+                        ys.select(0, step).select(0, micro)).div(2);
+                loss.backward();
+                total += loss.item();
+            }
+            opt.step();
+            sched.step();
+            opt.zeroGrad();
+            losses.add(total);
+            beta.add((Double) ((List<?>) opt.paramGroups().get(1).get("betas")).get(0));
+        }
+        assertClose(e("ft_loss"), values(losses, DType.FLOAT64), "loss", 100);
+        assertClose(e("ft_beta1"), values(beta, DType.FLOAT64), "group 1 beta1");
+        assertClose(e("ft_head_weight"), ft.head.weight(), "head weight", 1000);
+    }
+
     // ------------------------------------------------------------------ 5. TransformerEncoder classifier
 
     static final class Classifier extends Module {
@@ -790,6 +842,16 @@ class OutsiderProgramsTest {
         Tensor c = Init.truncNormal_(Tensor.empty(20000), 0.5);
         assertEquals(0.0, c.mean().item(), 2e-2, "the one number is std, not PyTorch's positional mean");
         assertEquals(0.5, c.std().item(), 2e-2);
+    }
+
+    @Test
+    void linspaceWithDtype() {
+        // PyTorch: repr(torch.linspace(0, 1, 6, dtype=torch.float64)), its values 0.0, 0.2, 0.4, 0.6, 0.8, 1.0
+        Tensor t = Tensor.linspace(0, 1, 6, DType.FLOAT64);
+        assertEquals("tensor([0.0000, 0.2000, 0.4000, 0.6000, 0.8000, 1.0000], dtype=torch.float64)", t.toString());
+        assertArrayEquals(new double[] {0.0, 0.2, 0.4, 0.6, 0.8, 1.0}, t.toDoubleArray());
+        assertEquals("linspace(): argument 'dtype' (position 4) must be torch.dtype, not null",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.linspace(0, 1, 6, null)).getMessage());
     }
 
     /** A two-input module returning a record, for the hooks. */
