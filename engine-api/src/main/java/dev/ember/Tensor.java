@@ -241,9 +241,27 @@ public final class Tensor implements AutoCloseable {
         return Creation.arange(start, end, step, dtype);
     }
 
-    /** {@code steps} evenly spaced float32 values from {@code start} to {@code end} inclusive. */
+    /**
+     * {@code steps} evenly spaced values of the default dtype (float32) from {@code start} to {@code end} inclusive, as
+     * {@code torch.linspace}: computed in double from both ends as PyTorch's kernel does ({@code start + step * i} in the
+     * first half, {@code end - step * (steps - 1 - i)} in the second), each rounded once. PyTorch's CPU kernel computes
+     * in the result's type with the CPU's fused multiply-adds and vector width, so its values can differ from these in
+     * the last place, and from one machine to another ({@code torch.linspace(-1, 1, 7)[3]} is -2.98e-8 with FMA, 0 here
+     * and without FMA).
+     */
     public static Tensor linspace(double start, double end, int steps) {
         return Creation.linspace(start, end, steps, Ember.getDefaultDtype());
+    }
+
+    /**
+     * {@code steps} evenly spaced values of {@code dtype} from {@code start} to {@code end} inclusive, as
+     * {@code torch.linspace(start, end, steps, dtype=dtype)}; computed as {@link #linspace(double, double, int)}.
+     *
+     * @throws IllegalArgumentException for a null dtype or negative steps
+     */
+    public static Tensor linspace(double start, double end, int steps, DType dtype) {
+        Args.require(dtype, "linspace", "dtype", 4, "torch.dtype");
+        return Creation.linspace(start, end, steps, dtype);
     }
 
     /** {@code steps} float32 powers of 10 with evenly spaced exponents from {@code start} to {@code end} inclusive. */

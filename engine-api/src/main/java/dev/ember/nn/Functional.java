@@ -465,6 +465,14 @@ public final class Functional {
         return crossEntropy(logits, target, null, reduction, -100, labelSmoothing);
     }
 
+    /**
+     * Cross entropy over class indices, averaged over the targets not equal to {@code ignoreIndex}, as
+     * {@code F.cross_entropy(logits, target, ignore_index=pad)} in a language model whose padded targets are {@code pad}.
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, long ignoreIndex) {
+        return crossEntropy(logits, target, null, "mean", ignoreIndex, 0);
+    }
+
     /** Cross entropy, averaged, no smoothing. */
     public static Tensor crossEntropy(Tensor logits, Tensor target) {
         return crossEntropy(logits, target, null, "mean", -100, 0);

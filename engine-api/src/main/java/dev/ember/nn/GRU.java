@@ -22,6 +22,23 @@ public final class GRU extends RNNBase {
         this(inputSize, hiddenSize, 1, true, false, 0, false);
     }
 
+    /**
+     * One layer, with biases, batch first or not: {@code nn.GRU(input_size, hidden_size, batch_first=True)} is
+     * {@code new GRU(inputSize, hiddenSize, true)}. (A boolean third argument cannot be PyTorch's positional
+     * {@code num_layers}; more layers take the constructor with every option.)
+     */
+    public GRU(int inputSize, int hiddenSize, boolean batchFirst) {
+        this(inputSize, hiddenSize, batchFirst, false);
+    }
+
+    /**
+     * One layer, with biases, batch first or not, bidirectional or not: {@code nn.GRU(input_size, hidden_size,
+     * batch_first=True, bidirectional=True)} is {@code new GRU(inputSize, hiddenSize, true, true)}.
+     */
+    public GRU(int inputSize, int hiddenSize, boolean batchFirst, boolean bidirectional) {
+        this(inputSize, hiddenSize, 1, true, batchFirst, 0, bidirectional);
+    }
+
     /** {@code numLayers} layers, with biases, sequence first. */
     public GRU(int inputSize, int hiddenSize, int numLayers) {
         this(inputSize, hiddenSize, numLayers, true, false, 0, false);
@@ -96,6 +113,14 @@ public final class GRU extends RNNBase {
      */
     public PackedRnnOutput forward(PackedSequence input, Tensor hx) {
         return forwardPackedOneHidden(input, hx);
+    }
+
+    /**
+     * {@link #apply(PackedSequence, Tensor)} from zero states, as {@code gru(packed)}: the packed output and each
+     * sequence's final state.
+     */
+    public PackedRnnOutput apply(PackedSequence input) {
+        return apply(input, (Tensor) null);
     }
 
     /**

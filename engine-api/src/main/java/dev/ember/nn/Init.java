@@ -348,6 +348,16 @@ public final class Init {
     }
 
     /**
+     * {@code nn.init.trunc_normal_(t, std=std)}, as ViTs initialize their embeddings ({@code trunc_normal_(pos,
+     * std=.02)}): N(0, std²) truncated to PyTorch's default [-2, 2] (absolute bounds, not in units of std), from the
+     * default generator. The one number is the keyword {@code std} users pass, not PyTorch's positional {@code mean}
+     * ({@code trunc_normal_(t, 0.5)} is {@code truncNormal_(t, 0.5, 1.0)}).
+     */
+    public static Tensor truncNormal_(Tensor t, double std) {
+        return truncNormal_(t, 0.0, std, -2.0, 2.0, Ember.defaultGenerator());
+    }
+
+    /**
      * {@code nn.init.trunc_normal_(t, mean, std)}: truncated to PyTorch's default [-2, 2] (absolute bounds, not in units
      * of std, as PyTorch's), from the default generator.
      */

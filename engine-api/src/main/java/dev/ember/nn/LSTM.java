@@ -30,6 +30,23 @@ public final class LSTM extends RNNBase {
         this(inputSize, hiddenSize, 1, true, false, 0, false, 0);
     }
 
+    /**
+     * One layer, with biases, batch first or not: {@code nn.LSTM(input_size, hidden_size, batch_first=True)} is
+     * {@code new LSTM(inputSize, hiddenSize, true)}. (A boolean third argument cannot be PyTorch's positional
+     * {@code num_layers}; more layers take the constructor with every option.)
+     */
+    public LSTM(int inputSize, int hiddenSize, boolean batchFirst) {
+        this(inputSize, hiddenSize, batchFirst, false);
+    }
+
+    /**
+     * One layer, with biases, batch first or not, bidirectional or not: {@code nn.LSTM(input_size, hidden_size,
+     * batch_first=True, bidirectional=True)} is {@code new LSTM(inputSize, hiddenSize, true, true)}.
+     */
+    public LSTM(int inputSize, int hiddenSize, boolean batchFirst, boolean bidirectional) {
+        this(inputSize, hiddenSize, 1, true, batchFirst, 0, bidirectional, 0);
+    }
+
     /** {@code numLayers} layers, with biases, sequence first. */
     public LSTM(int inputSize, int hiddenSize, int numLayers) {
         this(inputSize, hiddenSize, numLayers, true, false, 0, false, 0);
@@ -146,6 +163,14 @@ public final class LSTM extends RNNBase {
                 input.unsortedIndices());
         return new PackedRnnOutput(out, permuteHidden(r.h(), input.unsortedIndices()),
                 permuteHidden(r.c(), input.unsortedIndices()));
+    }
+
+    /**
+     * {@link #apply(PackedSequence, LstmState)} from zero states, as {@code lstm(packed)}: the packed output and each
+     * sequence's final states.
+     */
+    public PackedRnnOutput apply(PackedSequence input) {
+        return apply(input, (LstmState) null);
     }
 
     /**

@@ -89,6 +89,15 @@ public final class MultiheadAttention extends Module {
     }
 
     /**
+     * No dropout, with bias, kdim = vdim = embedDim, batch first or not: {@code nn.MultiheadAttention(embed_dim,
+     * num_heads, batch_first=True)} is {@code new MultiheadAttention(embedDim, numHeads, true)}. (A boolean third
+     * argument cannot be PyTorch's positional {@code dropout}.)
+     */
+    public MultiheadAttention(int embedDim, int numHeads, boolean batchFirst) {
+        this(embedDim, numHeads, 0.0, true, null, null, batchFirst);
+    }
+
+    /**
      * Every option of PyTorch's constructor but {@code add_bias_kv} and {@code add_zero_attn} (false): {@code kdim} and
      * {@code vdim} null mean {@code embedDim}; {@code batchFirst} takes and returns [N, L, E] instead of [L, N, E].
      *

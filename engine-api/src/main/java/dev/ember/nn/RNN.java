@@ -25,6 +25,23 @@ public final class RNN extends RNNBase {
         this(inputSize, hiddenSize, 1, "tanh", true, false, 0, false);
     }
 
+    /**
+     * One layer of {@code tanh}, with biases, batch first or not: {@code nn.RNN(input_size, hidden_size, batch_first=True)} is
+     * {@code new RNN(inputSize, hiddenSize, true)}. (A boolean third argument cannot be PyTorch's positional
+     * {@code num_layers}; more layers take the constructor with every option.)
+     */
+    public RNN(int inputSize, int hiddenSize, boolean batchFirst) {
+        this(inputSize, hiddenSize, batchFirst, false);
+    }
+
+    /**
+     * One layer of {@code tanh}, with biases, batch first or not, bidirectional or not: {@code nn.RNN(input_size, hidden_size,
+     * batch_first=True, bidirectional=True)} is {@code new RNN(inputSize, hiddenSize, true, true)}.
+     */
+    public RNN(int inputSize, int hiddenSize, boolean batchFirst, boolean bidirectional) {
+        this(inputSize, hiddenSize, 1, "tanh", true, batchFirst, 0, bidirectional);
+    }
+
     /** {@code numLayers} layers of {@code tanh}, with biases, sequence first. */
     public RNN(int inputSize, int hiddenSize, int numLayers) {
         this(inputSize, hiddenSize, numLayers, "tanh", true, false, 0, false);
@@ -122,6 +139,14 @@ public final class RNN extends RNNBase {
      */
     public PackedRnnOutput forward(PackedSequence input, Tensor hx) {
         return forwardPackedOneHidden(input, hx);
+    }
+
+    /**
+     * {@link #apply(PackedSequence, Tensor)} from zero states, as {@code rnn(packed)}: the packed output and each
+     * sequence's final state.
+     */
+    public PackedRnnOutput apply(PackedSequence input) {
+        return apply(input, (Tensor) null);
     }
 
     /**

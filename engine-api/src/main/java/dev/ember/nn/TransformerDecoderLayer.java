@@ -47,6 +47,23 @@ public final class TransformerDecoderLayer extends Module {
     }
 
     /**
+     * PyTorch's defaults but {@code batch_first}: {@code nn.TransformerDecoderLayer(d_model, nhead, batch_first=True)} is {@code new
+     * TransformerDecoderLayer(dModel, nhead, true)} (feed-forward 2048, dropout 0.1, relu, eps 1e-5, norms after, with bias).
+     */
+    public TransformerDecoderLayer(int dModel, int nhead, boolean batchFirst) {
+        this(dModel, nhead, 2048, 0.1, "relu", 1e-5, batchFirst, false, true);
+    }
+
+    /**
+     * The options users pass most: {@code nn.TransformerDecoderLayer(d_model, nhead, dim_feedforward=ff, dropout=p,
+     * batch_first=True)} is {@code new TransformerDecoderLayer(dModel, nhead, ff, p, true)} (relu, eps 1e-5, norms after, with bias).
+     * (A boolean fifth argument cannot be PyTorch's positional {@code activation}.)
+     */
+    public TransformerDecoderLayer(int dModel, int nhead, int dimFeedforward, double dropout, boolean batchFirst) {
+        this(dModel, nhead, dimFeedforward, dropout, "relu", 1e-5, batchFirst, false, true);
+    }
+
+    /**
      * Every option of PyTorch's constructor, the activation by name ("relu" or "gelu").
      *
      * @throws IllegalArgumentException for another activation name, or sizes the attention refuses

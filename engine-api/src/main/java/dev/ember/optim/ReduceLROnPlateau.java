@@ -33,6 +33,18 @@ public final class ReduceLROnPlateau extends LRScheduler {
     }
 
     /**
+     * The options users pass most, in PyTorch's order: {@code ReduceLROnPlateau(opt, mode="max", factor=0.5,
+     * patience=2)} is {@code new ReduceLROnPlateau(opt, "max", 0.5, 2)}; the others PyTorch's defaults (threshold 1e-4
+     * relative, no cooldown, min_lr 0, eps 1e-8).
+     *
+     * @throws IllegalArgumentException as {@link #ReduceLROnPlateau(Optimizer, String, double, int, double, String, int,
+     *     double[], double)}
+     */
+    public ReduceLROnPlateau(Optimizer optimizer, String mode, double factor, int patience) {
+        this(optimizer, mode, factor, patience, 1e-4, "rel", 0, new double[] {0}, 1e-8);
+    }
+
+    /**
      * The schedule with every option; {@code minLrs} holds one lower bound for every group or one per group.
      *
      * @throws IllegalArgumentException with PyTorch's messages for a factor of 1 or more ({@code Factor should be <

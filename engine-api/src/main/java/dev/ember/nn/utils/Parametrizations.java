@@ -54,13 +54,13 @@ public final class Parametrizations {
      *
      * @throws IllegalArgumentException with PyTorch's message when the module has no tensor of that name
      */
-    public static Module weightNorm(Module module, String name, int dim) {
+    public static <M extends Module> M weightNorm(M module, String name, int dim) {
         tensorOf(module, name);
         return Parametrize.registerParametrization(module, name, new WeightNorm(dim), true);
     }
 
     /** {@link #weightNorm(Module, String, int)} of {@code "weight"} over dim 0, PyTorch's defaults. */
-    public static Module weightNorm(Module module) {
+    public static <M extends Module> M weightNorm(M module) {
         return weightNorm(module, "weight", 0);
     }
 
@@ -121,14 +121,14 @@ public final class Parametrizations {
      * @throws IllegalArgumentException with PyTorch's messages (no such tensor, a non-positive iteration count)
      * @throws IndexOutOfBoundsException for a dim out of range
      */
-    public static Module spectralNorm(Module module, String name, int nPowerIterations, double eps, Integer dim) {
+    public static <M extends Module> M spectralNorm(M module, String name, int nPowerIterations, double eps, Integer dim) {
         Tensor weight = tensorOf(module, name);
         int d = dim != null ? dim : module instanceof ConvTranspose2d ? 1 : 0;
         return Parametrize.registerParametrization(module, name, new SpectralNorm(weight, nPowerIterations, d, eps));
     }
 
     /** {@link #spectralNorm(Module, String, int, double, Integer)} with PyTorch's defaults: "weight", 1, 1e-12, None. */
-    public static Module spectralNorm(Module module) {
+    public static <M extends Module> M spectralNorm(M module) {
         return spectralNorm(module, "weight", 1, 1e-12, null);
     }
 
@@ -231,7 +231,7 @@ public final class Parametrizations {
      *
      * @throws IllegalArgumentException with PyTorch's messages: no such tensor, fewer than 2 dimensions, an unknown map
      */
-    public static Module orthogonal(Module module, String name, String orthogonalMap) {
+    public static <M extends Module> M orthogonal(M module, String name, String orthogonalMap) {
         return orthogonal(module, name, orthogonalMap, true);
     }
 
@@ -239,7 +239,7 @@ public final class Parametrizations {
      * {@link #orthogonal(Module, String, String)} with PyTorch's {@code use_trivialization}; false keeps no basis (the
      * householder map without it needs {@code geqrf}, which Ember does not have: refused).
      */
-    public static Module orthogonal(Module module, String name, String orthogonalMap, boolean useTrivialization) {
+    public static <M extends Module> M orthogonal(M module, String name, String orthogonalMap, boolean useTrivialization) {
         Tensor weight = tensorOf(module, name);
         if (weight.dim() < 2) {
             throw new IllegalArgumentException("Expected a matrix or batch of matrices. Got a tensor of " + weight.dim()
@@ -259,7 +259,7 @@ public final class Parametrizations {
     }
 
     /** {@link #orthogonal(Module, String, String)} of {@code "weight"} with the default map. */
-    public static Module orthogonal(Module module) {
+    public static <M extends Module> M orthogonal(M module) {
         return orthogonal(module, "weight", null);
     }
 

@@ -31,12 +31,13 @@ public final class Parametrize {
      *     name ({@code Module '...' does not have a parameter, a buffer, or a parametrized element with name '...'}), a
      *     dtype or shape changed without {@code unsafe}
      */
-    public static Module registerParametrization(Module module, String tensorName, Module parametrization, boolean unsafe) {
-        return ParametrizationList.register(module, tensorName, parametrization, unsafe);
+    public static <M extends Module> M registerParametrization(M module, String tensorName, Module parametrization, boolean unsafe) {
+        ParametrizationList.register(module, tensorName, parametrization, unsafe);
+        return module;
     }
 
     /** {@link #registerParametrization(Module, String, Module, boolean)} with {@code unsafe} false, PyTorch's default. */
-    public static Module registerParametrization(Module module, String tensorName, Module parametrization) {
+    public static <M extends Module> M registerParametrization(M module, String tensorName, Module parametrization) {
         return registerParametrization(module, tensorName, parametrization, false);
     }
 
@@ -49,12 +50,13 @@ public final class Parametrize {
      * @throws IllegalArgumentException with PyTorch's messages: {@code Module ... does not have a parametrization on
      *     ...}, or {@code leaveParametrized} false for a tensor parametrized by several originals
      */
-    public static Module removeParametrizations(Module module, String tensorName, boolean leaveParametrized) {
-        return ParametrizationList.remove(module, tensorName, leaveParametrized);
+    public static <M extends Module> M removeParametrizations(M module, String tensorName, boolean leaveParametrized) {
+        ParametrizationList.remove(module, tensorName, leaveParametrized);
+        return module;
     }
 
     /** {@link #removeParametrizations(Module, String, boolean)} with {@code leaveParametrized} true, PyTorch's default. */
-    public static Module removeParametrizations(Module module, String tensorName) {
+    public static <M extends Module> M removeParametrizations(M module, String tensorName) {
         return removeParametrizations(module, tensorName, true);
     }
 

@@ -827,30 +827,30 @@ public final class Prune {
     }
 
     /** The pruning reparametrization of {@code name} with a mask of ones, as {@code prune.identity}; returns the module. */
-    public static Module identity(Module module, String name) {
+    public static <M extends Module> M identity(M module, String name) {
         Identity.apply(module, name);
         return module;
     }
 
     /** Prunes {@code amount} random entries, as {@code prune.random_unstructured}; returns the module. */
-    public static Module randomUnstructured(Module module, String name, long amount) {
+    public static <M extends Module> M randomUnstructured(M module, String name, long amount) {
         RandomUnstructured.apply(module, name, amount);
         return module;
     }
 
     /** Prunes the fraction {@code amount} of the entries at random, as {@code prune.random_unstructured}. */
-    public static Module randomUnstructured(Module module, String name, double amount) {
+    public static <M extends Module> M randomUnstructured(M module, String name, double amount) {
         RandomUnstructured.apply(module, name, amount);
         return module;
     }
 
     /** Prunes the {@code amount} entries of smallest magnitude, as {@code prune.l1_unstructured}; returns the module. */
-    public static Module l1Unstructured(Module module, String name, long amount) {
+    public static <M extends Module> M l1Unstructured(M module, String name, long amount) {
         return l1Unstructured(module, name, amount, null);
     }
 
     /** Prunes the fraction {@code amount} of the entries of smallest magnitude, as {@code prune.l1_unstructured}. */
-    public static Module l1Unstructured(Module module, String name, double amount) {
+    public static <M extends Module> M l1Unstructured(M module, String name, double amount) {
         return l1Unstructured(module, name, amount, null);
     }
 
@@ -858,75 +858,75 @@ public final class Prune {
      * {@code prune.l1_unstructured(module, name, amount, importance_scores)}: the smallest magnitudes of {@code
      * importanceScores} (null: the tensor) choose the entries.
      */
-    public static Module l1Unstructured(Module module, String name, long amount, Tensor importanceScores) {
+    public static <M extends Module> M l1Unstructured(M module, String name, long amount, Tensor importanceScores) {
         L1Unstructured.apply(module, name, amount, importanceScores);
         return module;
     }
 
     /** {@code prune.l1_unstructured} with a fraction and importance scores (null: the tensor). */
-    public static Module l1Unstructured(Module module, String name, double amount, Tensor importanceScores) {
+    public static <M extends Module> M l1Unstructured(M module, String name, double amount, Tensor importanceScores) {
         L1Unstructured.apply(module, name, amount, importanceScores);
         return module;
     }
 
     /** Prunes {@code amount} random channels along {@code dim}, as {@code prune.random_structured}; returns the module. */
-    public static Module randomStructured(Module module, String name, long amount, int dim) {
+    public static <M extends Module> M randomStructured(M module, String name, long amount, int dim) {
         RandomStructured.apply(module, name, amount, dim);
         return module;
     }
 
     /** Prunes the fraction {@code amount} of the channels along {@code dim} at random, as {@code prune.random_structured}. */
-    public static Module randomStructured(Module module, String name, double amount, int dim) {
+    public static <M extends Module> M randomStructured(M module, String name, double amount, int dim) {
         RandomStructured.apply(module, name, amount, dim);
         return module;
     }
 
     /** Prunes the {@code amount} channels along {@code dim} of smallest L{@code n} norm, as {@code prune.ln_structured}. */
-    public static Module lnStructured(Module module, String name, long amount, double n, int dim) {
+    public static <M extends Module> M lnStructured(M module, String name, long amount, double n, int dim) {
         return lnStructured(module, name, amount, n, dim, null);
     }
 
     /** {@code prune.ln_structured} with a fraction. */
-    public static Module lnStructured(Module module, String name, double amount, double n, int dim) {
+    public static <M extends Module> M lnStructured(M module, String name, double amount, double n, int dim) {
         return lnStructured(module, name, amount, n, dim, null);
     }
 
     /** {@code prune.ln_structured} with a named norm ({@code "fro"}). */
-    public static Module lnStructured(Module module, String name, long amount, String n, int dim) {
+    public static <M extends Module> M lnStructured(M module, String name, long amount, String n, int dim) {
         return lnStructured(module, name, amount, n, dim, null);
     }
 
     /** {@code prune.ln_structured} with a fraction and a named norm ({@code "fro"}). */
-    public static Module lnStructured(Module module, String name, double amount, String n, int dim) {
+    public static <M extends Module> M lnStructured(M module, String name, double amount, String n, int dim) {
         return lnStructured(module, name, amount, n, dim, null);
     }
 
     /** {@code prune.ln_structured(module, name, amount, n, dim, importance_scores)}; null scores: the tensor. */
-    public static Module lnStructured(Module module, String name, long amount, double n, int dim, Tensor importanceScores) {
+    public static <M extends Module> M lnStructured(M module, String name, long amount, double n, int dim, Tensor importanceScores) {
         LnStructured.apply(module, name, amount, n, dim, importanceScores);
         return module;
     }
 
     /** {@code prune.ln_structured} with a fraction and importance scores (null: the tensor). */
-    public static Module lnStructured(Module module, String name, double amount, double n, int dim, Tensor importanceScores) {
+    public static <M extends Module> M lnStructured(M module, String name, double amount, double n, int dim, Tensor importanceScores) {
         LnStructured.apply(module, name, amount, n, dim, importanceScores);
         return module;
     }
 
     /** {@code prune.ln_structured} with a named norm and importance scores (null: the tensor). */
-    public static Module lnStructured(Module module, String name, long amount, String n, int dim, Tensor importanceScores) {
+    public static <M extends Module> M lnStructured(M module, String name, long amount, String n, int dim, Tensor importanceScores) {
         LnStructured.apply(module, name, amount, n, dim, importanceScores);
         return module;
     }
 
     /** {@code prune.ln_structured} with a fraction, a named norm and importance scores (null: the tensor). */
-    public static Module lnStructured(Module module, String name, double amount, String n, int dim, Tensor importanceScores) {
+    public static <M extends Module> M lnStructured(M module, String name, double amount, String n, int dim, Tensor importanceScores) {
         LnStructured.apply(module, name, amount, n, dim, importanceScores);
         return module;
     }
 
     /** Applies {@code mask} to {@code name}, as {@code prune.custom_from_mask}; returns the module. */
-    public static Module customFromMask(Module module, String name, Tensor mask) {
+    public static <M extends Module> M customFromMask(M module, String name, Tensor mask) {
         CustomFromMask.apply(module, name, mask);
         return module;
     }
@@ -1082,7 +1082,7 @@ public final class Prune {
      * @throws IllegalArgumentException when {@code name} is not pruned ({@code Parameter 'weight' of module ... has to
      *     be pruned before pruning can be removed})
      */
-    public static Module remove(Module module, String name) {
+    public static <M extends Module> M remove(M module, String name) {
         Checks.notNull(module, "module");
         Checks.notNull(name, "name");
         for (Map.Entry<Integer, Module.ForwardPreHook> e : ModuleInternals.forwardPreHooks(module).entrySet()) {
