@@ -401,6 +401,21 @@ enc.eval()
 out["pre_eval"] = enc(src, mask=causal, src_key_padding_mask=pad).detach()
 
 
+# 5c. A batch holding a sequence whose every position is padded, through an encoder layer (general path, float64). PyTorch
+# 2.5+ computes the attention through scaled_dot_product_attention with _safe_softmax, which gives 0 for a row whose
+# every key is masked, where 1.13's softmax gives NaN: the expected row is computed here as 2.5+ does, the attention
+# output being 0 (so the block adds out_proj's bias); the other row is the layer's own output.
+torch.manual_seed(13)
+layer = nn.TransformerEncoderLayer(4, 2, 8, 0.0, batch_first=True).double()
+save_state("fullpad.", layer)
+x = torch.linspace(-1, 1, 24, dtype=torch.float64).reshape(2, 3, 4) * torch.tensor([1.0, -2.0, 0.5, 3.0], dtype=torch.float64)
+pad = torch.tensor([[False, False, True], [True, True, True]])
+out["fullpad_x"], out["fullpad_pad"] = x, pad
+y = layer(x, src_key_padding_mask=pad).detach()
+h = layer.norm1(x[1] + layer.self_attn.out_proj.bias)
+y[1] = layer.norm2(h + layer.linear2(F.relu(layer.linear1(h)))).detach()
+out["fullpad_y"] = y
+
 # 6. A nanoGPT-style recipe in float64: weight decay only on parameters of 2+ dimensions (chosen by named_parameters),
 # AdamW betas (0.9, 0.95), SequentialLR of a LinearLR warmup and CosineAnnealingLR, an exponential moving average of
 # the weights updated under no_grad with in-place ops, an Embedding with max_norm, MultiheadAttention weights with a key

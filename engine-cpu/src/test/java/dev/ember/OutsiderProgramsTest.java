@@ -679,6 +679,17 @@ class OutsiderProgramsTest {
         enc.eval();
         assertClose(e("pre_eval"), enc.apply(src, causal, pad).detach(), "eval output", 1000);
     }
+    @Test
+    void encoderLayerWithAFullyPaddedSequence() {
+        // PyTorch 2.5+'s answer (the script computes the padded row as its _safe_softmax does; 1.13 gives NaN there)
+        TransformerEncoderLayer layer = loaded(new TransformerEncoderLayer(4, 2, 8, 0.0, true), "fullpad.", DType.FLOAT64);
+        Tensor y = layer.apply(e("fullpad_x"), null, e("fullpad_pad"));
+        assertClose(e("fullpad_y"), y.detach(), "encoder layer output", 100);
+        y.sum().backward();
+        assertTrue(layer.selfAttn.getParameter("in_proj_weight").grad().isfinite().all(),
+                "finite gradients through the fully masked rows");
+    }
+
     // ------------------------------------------------------------------ 6. a nanoGPT-style recipe
 
     /** The tiny model's result, as PyTorch's {@code logits, weights = model(tokens, pad)}. */
