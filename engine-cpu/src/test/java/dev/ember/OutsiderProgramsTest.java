@@ -865,6 +865,25 @@ class OutsiderProgramsTest {
                 assertThrows(IllegalArgumentException.class, () -> Tensor.linspace(0, 1, 6, null)).getMessage());
     }
 
+    @Test
+    void aGradientKeptPastZeroGradSaysWhyItIsClosed() {
+        // PyTorch's zero_grad() drops its reference and a kept gradient stays valid; Ember closes the gradients autograd
+        // made (their memory goes to the next backward), and the error now says that rather than blaming a scope
+        Tensor w = Tensor.ones(3).requiresGrad_(true);
+        SGD opt = new SGD(List.of(w), 0.1);
+        w.mul(2).sum().backward();
+        Tensor kept = w.grad(), copy = w.grad().clone();
+        opt.zeroGrad();
+        IllegalStateException err = assertThrows(IllegalStateException.class, () -> kept.sum());
+        assertEquals("This tensor ([3], torch.float32, cpu) was a gradient that zeroGrad() (or releaseGrad()) set to None "
+                + "and closed, so its memory went to the next backward pass; clone a gradient to keep it past zeroGrad().",
+                err.getMessage());
+        assertEquals("tensor([2., 2., 2.])", copy.toString());
+        Tensor t = Tensor.ones(2);
+        t.close();
+        assertTrue(assertThrows(IllegalStateException.class, () -> t.sum()).getMessage().contains("Ember.scope()"));
+    }
+
     /** A two-input module returning a record, for the hooks. */
     static final class Affine2 extends Module2<VaeOut> {
         final Linear lin = registerModule("lin", new Linear(3, 3));
