@@ -124,6 +124,28 @@ out["lm_head_weight"] = lm.head.weight.detach().clone()
 out["lm_emb_weight"] = lm.emb.weight.detach().clone()
 out["lm_lstm_grad"] = lm.lstm.weight_hh_l1.grad.clone()
 
+# 2c. Encoders over packed, unsorted sequences with initial states given (each permuted to the sorted order and back):
+# a bidirectional 2-layer GRU and a bidirectional LSTM with proj_size, float64; outputs, final states and the
+# gradients of the initial states
+torch.manual_seed(14)
+gru = nn.GRU(3, 5, num_layers=2, batch_first=True, bidirectional=True).double()
+lstm2 = nn.LSTM(3, 6, batch_first=True, bidirectional=True, proj_size=2).double()
+save_state("pk_gru.", gru); save_state("pk_lstm.", lstm2)
+xs_ = torch.randn(4, 5, 3, dtype=torch.float64)
+lens = torch.tensor([2, 5, 1, 4])
+h0 = torch.randn(4, 4, 5, dtype=torch.float64, requires_grad=True)
+hl0 = torch.randn(2, 4, 2, dtype=torch.float64, requires_grad=True)
+cl0 = torch.randn(2, 4, 6, dtype=torch.float64, requires_grad=True)
+out["pk_x"], out["pk_len"], out["pk_h0"], out["pk_hl0"], out["pk_cl0"] = xs_, lens, h0.detach(), hl0.detach(), cl0.detach()
+packed = pack_padded_sequence(xs_, lens, batch_first=True, enforce_sorted=False)
+og, hg = gru(packed, h0)
+ol, (hl, cl) = lstm2(packed, (hl0, cl0))
+og, _ = pad_packed_sequence(og, batch_first=True)
+ol, _ = pad_packed_sequence(ol, batch_first=True)
+(og.pow(2).sum() + hg.sum() + ol.pow(2).sum() + hl.sum() + cl.pow(2).sum()).backward()
+out["pk_og"], out["pk_hg"], out["pk_ol"], out["pk_hl"], out["pk_cl"] = og.detach(), hg.detach(), ol.detach(), hl.detach(), cl.detach()
+out["pk_h0_grad"], out["pk_hl0_grad"], out["pk_cl0_grad"] = h0.grad, hl0.grad, cl0.grad
+
 # 3a. A VAE in float32: encoder to (mu, logvar), q = Independent(Normal(mu, std), 1), z = mu + std * eps (rsample's
 # reparameterization, eps saved), BCEWithLogitsLoss(reduction="none") summed per sample, kl_divergence(q, p) against
 # Independent(Normal(0, 1), 1), and a Monte Carlo KL from log_prob; Adam; 5 steps

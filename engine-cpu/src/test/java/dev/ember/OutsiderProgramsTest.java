@@ -30,6 +30,7 @@ import dev.ember.nn.TorchSerialization;
 import dev.ember.nn.TransformerEncoder;
 import dev.ember.nn.TransformerEncoderLayer;
 import dev.ember.nn.utils.ClipGrad;
+import dev.ember.nn.utils.PackedRnnOutput;
 import dev.ember.nn.utils.PackedSequence;
 import dev.ember.nn.utils.Rnn;
 import dev.ember.optim.Adam;
@@ -346,6 +347,28 @@ class OutsiderProgramsTest {
         assertClose(e("tb_h"), h, "h", 1000);
         assertClose(e("tb_c"), c, "c", 1000);
         assertClose(e("tb_proj_weight"), tb.lstm.getParameter("weight_hr_l1"), "projection weight", 1000);
+    }
+
+    @Test
+    void packedUnsortedEncodersWithInitialStates() {
+        GRU gru = loaded(new GRU(3, 5, 2, true, true, 0.0, true), "pk_gru.", DType.FLOAT64);
+        LSTM lstm = loaded(new LSTM(3, 6, 1, true, true, 0.0, true, 2), "pk_lstm.", DType.FLOAT64);
+        Tensor h0 = e("pk_h0").clone().requiresGrad_(true);
+        Tensor hl0 = e("pk_hl0").clone().requiresGrad_(true), cl0 = e("pk_cl0").clone().requiresGrad_(true);
+        PackedSequence packed = Rnn.packPaddedSequence(e("pk_x"), e("pk_len"), true, false);
+        PackedRnnOutput g = gru.apply(packed, h0);
+        PackedRnnOutput l = lstm.apply(packed, new LstmState(hl0, cl0));
+        Tensor og = Rnn.padPackedSequence(g.output(), true, 0.0, null).output();
+        Tensor ol = Rnn.padPackedSequence(l.output(), true, 0.0, null).output();
+        og.pow(2).sum().add(g.h().sum()).add(ol.pow(2).sum()).add(l.h().sum()).add(l.c().pow(2).sum()).backward();
+        assertClose(e("pk_og"), og.detach(), "GRU output", 100);
+        assertClose(e("pk_hg"), g.h().detach(), "GRU h_n", 100);
+        assertClose(e("pk_ol"), ol.detach(), "LSTM output", 100);
+        assertClose(e("pk_hl"), l.h().detach(), "LSTM h_n", 100);
+        assertClose(e("pk_cl"), l.c().detach(), "LSTM c_n", 100);
+        assertClose(e("pk_h0_grad"), h0.grad(), "GRU h0 grad", 1000);
+        assertClose(e("pk_hl0_grad"), hl0.grad(), "LSTM h0 grad", 1000);
+        assertClose(e("pk_cl0_grad"), cl0.grad(), "LSTM c0 grad", 1000);
     }
 
     // ------------------------------------------------------------------ 3. VAE and GAN
