@@ -124,6 +124,28 @@ out["lm_head_weight"] = lm.head.weight.detach().clone()
 out["lm_emb_weight"] = lm.emb.weight.detach().clone()
 out["lm_lstm_grad"] = lm.lstm.weight_hh_l1.grad.clone()
 
+# 2c. Encoders over packed, unsorted sequences with initial states given (each permuted to the sorted order and back):
+# a bidirectional 2-layer GRU and a bidirectional LSTM with proj_size, float64; outputs, final states and the
+# gradients of the initial states
+torch.manual_seed(14)
+gru = nn.GRU(3, 5, num_layers=2, batch_first=True, bidirectional=True).double()
+lstm2 = nn.LSTM(3, 6, batch_first=True, bidirectional=True, proj_size=2).double()
+save_state("pk_gru.", gru); save_state("pk_lstm.", lstm2)
+xs_ = torch.randn(4, 5, 3, dtype=torch.float64)
+lens = torch.tensor([2, 5, 1, 4])
+h0 = torch.randn(4, 4, 5, dtype=torch.float64, requires_grad=True)
+hl0 = torch.randn(2, 4, 2, dtype=torch.float64, requires_grad=True)
+cl0 = torch.randn(2, 4, 6, dtype=torch.float64, requires_grad=True)
+out["pk_x"], out["pk_len"], out["pk_h0"], out["pk_hl0"], out["pk_cl0"] = xs_, lens, h0.detach(), hl0.detach(), cl0.detach()
+packed = pack_padded_sequence(xs_, lens, batch_first=True, enforce_sorted=False)
+og, hg = gru(packed, h0)
+ol, (hl, cl) = lstm2(packed, (hl0, cl0))
+og, _ = pad_packed_sequence(og, batch_first=True)
+ol, _ = pad_packed_sequence(ol, batch_first=True)
+(og.pow(2).sum() + hg.sum() + ol.pow(2).sum() + hl.sum() + cl.pow(2).sum()).backward()
+out["pk_og"], out["pk_hg"], out["pk_ol"], out["pk_hl"], out["pk_cl"] = og.detach(), hg.detach(), ol.detach(), hl.detach(), cl.detach()
+out["pk_h0_grad"], out["pk_hl0_grad"], out["pk_cl0_grad"] = h0.grad, hl0.grad, cl0.grad
+
 # 3a. A VAE in float32: encoder to (mu, logvar), q = Independent(Normal(mu, std), 1), z = mu + std * eps (rsample's
 # reparameterization, eps saved), BCEWithLogitsLoss(reduction="none") summed per sample, kl_divergence(q, p) against
 # Independent(Normal(0, 1), 1), and a Monte Carlo KL from log_prob; Adam; 5 steps
@@ -400,6 +422,21 @@ out["pre_grad"] = enc.layers[0].self_attn.in_proj_weight.grad.clone()
 enc.eval()
 out["pre_eval"] = enc(src, mask=causal, src_key_padding_mask=pad).detach()
 
+
+# 5c. A batch holding a sequence whose every position is padded, through an encoder layer (general path, float64). PyTorch
+# 2.5+ computes the attention through scaled_dot_product_attention with _safe_softmax, which gives 0 for a row whose
+# every key is masked, where 1.13's softmax gives NaN: the expected row is computed here as 2.5+ does, the attention
+# output being 0 (so the block adds out_proj's bias); the other row is the layer's own output.
+torch.manual_seed(13)
+layer = nn.TransformerEncoderLayer(4, 2, 8, 0.0, batch_first=True).double()
+save_state("fullpad.", layer)
+x = torch.linspace(-1, 1, 24, dtype=torch.float64).reshape(2, 3, 4) * torch.tensor([1.0, -2.0, 0.5, 3.0], dtype=torch.float64)
+pad = torch.tensor([[False, False, True], [True, True, True]])
+out["fullpad_x"], out["fullpad_pad"] = x, pad
+y = layer(x, src_key_padding_mask=pad).detach()
+h = layer.norm1(x[1] + layer.self_attn.out_proj.bias)
+y[1] = layer.norm2(h + layer.linear2(F.relu(layer.linear1(h)))).detach()
+out["fullpad_y"] = y
 
 # 6. A nanoGPT-style recipe in float64: weight decay only on parameters of 2+ dimensions (chosen by named_parameters),
 # AdamW betas (0.9, 0.95), SequentialLR of a LinearLR warmup and CosineAnnealingLR, an exponential moving average of

@@ -82,6 +82,8 @@ public final class Tensor implements AutoCloseable {
     boolean retainsGrad;
     /** Whether {@link #grad} was made by autograd (not assigned with setGrad), so clearing it may close it. */
     boolean gradMadeByAutograd;
+    /** Whether {@link #releaseGrad()} closed this tensor, a gradient, so that using it later says so. */
+    private boolean releasedAsGrad;
 
     /** A tensor over a fresh storage, the first to hold it. */
     Tensor(Storage storage, Layout layout, Device device, Backend backend, int[] version) {
@@ -748,9 +750,13 @@ public final class Tensor implements AutoCloseable {
     }
 
     private IllegalStateException closedError() {
-        return new IllegalStateException("This tensor (" + Shapes.str(shape) + ", " + dtype.torchName() + ", " + device
-                + ") has been closed and can no longer be used. A tensor made inside Ember.scope() is closed when the "
-                + "scope closes; keep it past the scope with scope.keep(tensor).");
+        String what = "This tensor (" + Shapes.str(shape) + ", " + dtype.torchName() + ", " + device + ")";
+        if (releasedAsGrad) {
+            return new IllegalStateException(what + " was a gradient that zeroGrad() (or releaseGrad()) set to None and "
+                    + "closed, so its memory went to the next backward pass; clone a gradient to keep it past zeroGrad().");
+        }
+        return new IllegalStateException(what + " has been closed and can no longer be used. A tensor made inside "
+                + "Ember.scope() is closed when the scope closes; keep it past the scope with scope.keep(tensor).");
     }
 
     /**
@@ -933,7 +939,8 @@ public final class Tensor implements AutoCloseable {
         Tensor g = grad;
         boolean close = gradMadeByAutograd;
         setGrad(null);
-        if (g != null && close) {
+        if (g != null && close && !g.isClosed()) {
+            g.releasedAsGrad = true;
             g.close();
         }
     }

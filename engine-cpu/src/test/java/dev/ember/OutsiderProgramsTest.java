@@ -30,6 +30,7 @@ import dev.ember.nn.TorchSerialization;
 import dev.ember.nn.TransformerEncoder;
 import dev.ember.nn.TransformerEncoderLayer;
 import dev.ember.nn.utils.ClipGrad;
+import dev.ember.nn.utils.PackedRnnOutput;
 import dev.ember.nn.utils.PackedSequence;
 import dev.ember.nn.utils.Rnn;
 import dev.ember.optim.Adam;
@@ -346,6 +347,28 @@ class OutsiderProgramsTest {
         assertClose(e("tb_h"), h, "h", 1000);
         assertClose(e("tb_c"), c, "c", 1000);
         assertClose(e("tb_proj_weight"), tb.lstm.getParameter("weight_hr_l1"), "projection weight", 1000);
+    }
+
+    @Test
+    void packedUnsortedEncodersWithInitialStates() {
+        GRU gru = loaded(new GRU(3, 5, 2, true, true, 0.0, true), "pk_gru.", DType.FLOAT64);
+        LSTM lstm = loaded(new LSTM(3, 6, 1, true, true, 0.0, true, 2), "pk_lstm.", DType.FLOAT64);
+        Tensor h0 = e("pk_h0").clone().requiresGrad_(true);
+        Tensor hl0 = e("pk_hl0").clone().requiresGrad_(true), cl0 = e("pk_cl0").clone().requiresGrad_(true);
+        PackedSequence packed = Rnn.packPaddedSequence(e("pk_x"), e("pk_len"), true, false);
+        PackedRnnOutput g = gru.apply(packed, h0);
+        PackedRnnOutput l = lstm.apply(packed, new LstmState(hl0, cl0));
+        Tensor og = Rnn.padPackedSequence(g.output(), true, 0.0, null).output();
+        Tensor ol = Rnn.padPackedSequence(l.output(), true, 0.0, null).output();
+        og.pow(2).sum().add(g.h().sum()).add(ol.pow(2).sum()).add(l.h().sum()).add(l.c().pow(2).sum()).backward();
+        assertClose(e("pk_og"), og.detach(), "GRU output", 100);
+        assertClose(e("pk_hg"), g.h().detach(), "GRU h_n", 100);
+        assertClose(e("pk_ol"), ol.detach(), "LSTM output", 100);
+        assertClose(e("pk_hl"), l.h().detach(), "LSTM h_n", 100);
+        assertClose(e("pk_cl"), l.c().detach(), "LSTM c_n", 100);
+        assertClose(e("pk_h0_grad"), h0.grad(), "GRU h0 grad", 1000);
+        assertClose(e("pk_hl0_grad"), hl0.grad(), "LSTM h0 grad", 1000);
+        assertClose(e("pk_cl0_grad"), cl0.grad(), "LSTM c0 grad", 1000);
     }
 
     // ------------------------------------------------------------------ 3. VAE and GAN
@@ -679,6 +702,17 @@ class OutsiderProgramsTest {
         enc.eval();
         assertClose(e("pre_eval"), enc.apply(src, causal, pad).detach(), "eval output", 1000);
     }
+    @Test
+    void encoderLayerWithAFullyPaddedSequence() {
+        // PyTorch 2.5+'s answer (the script computes the padded row as its _safe_softmax does; 1.13 gives NaN there)
+        TransformerEncoderLayer layer = loaded(new TransformerEncoderLayer(4, 2, 8, 0.0, true), "fullpad.", DType.FLOAT64);
+        Tensor y = layer.apply(e("fullpad_x"), null, e("fullpad_pad"));
+        assertClose(e("fullpad_y"), y.detach(), "encoder layer output", 100);
+        y.sum().backward();
+        assertTrue(layer.selfAttn.getParameter("in_proj_weight").grad().isfinite().all(),
+                "finite gradients through the fully masked rows");
+    }
+
     // ------------------------------------------------------------------ 6. a nanoGPT-style recipe
 
     /** The tiny model's result, as PyTorch's {@code logits, weights = model(tokens, pad)}. */
@@ -852,6 +886,25 @@ class OutsiderProgramsTest {
         assertArrayEquals(new double[] {0.0, 0.2, 0.4, 0.6, 0.8, 1.0}, t.toDoubleArray());
         assertEquals("linspace(): argument 'dtype' (position 4) must be torch.dtype, not null",
                 assertThrows(IllegalArgumentException.class, () -> Tensor.linspace(0, 1, 6, null)).getMessage());
+    }
+
+    @Test
+    void aGradientKeptPastZeroGradSaysWhyItIsClosed() {
+        // PyTorch's zero_grad() drops its reference and a kept gradient stays valid; Ember closes the gradients autograd
+        // made (their memory goes to the next backward), and the error now says that rather than blaming a scope
+        Tensor w = Tensor.ones(3).requiresGrad_(true);
+        SGD opt = new SGD(List.of(w), 0.1);
+        w.mul(2).sum().backward();
+        Tensor kept = w.grad(), copy = w.grad().clone();
+        opt.zeroGrad();
+        IllegalStateException err = assertThrows(IllegalStateException.class, () -> kept.sum());
+        assertEquals("This tensor ([3], torch.float32, cpu) was a gradient that zeroGrad() (or releaseGrad()) set to None "
+                + "and closed, so its memory went to the next backward pass; clone a gradient to keep it past zeroGrad().",
+                err.getMessage());
+        assertEquals("tensor([2., 2., 2.])", copy.toString());
+        Tensor t = Tensor.ones(2);
+        t.close();
+        assertTrue(assertThrows(IllegalStateException.class, () -> t.sum()).getMessage().contains("Ember.scope()"));
     }
 
     /** A two-input module returning a record, for the hooks. */

@@ -7,7 +7,7 @@ import java.util.Arrays;
 /**
  * A module whose forward takes two tensors and returns a typed result {@code R}, as a PyTorch {@code forward(self,
  * a, b)} that returns a tensor or a tuple: {@code R} is {@link Tensor}, a record of tensors, {@code List<Tensor>} or
- * {@code Tensor[]}. Callers get {@code R} from {@link #apply(Tensor a, Tensor b)} with no cast:
+ * {@code Tensor[]}. Callers get {@code R} from {@link #apply(Tensor, Tensor)} with no cast:
  * <pre>{@code
  * record Out(Tensor logits, Tensor mu, Tensor std) {}
  *
@@ -17,9 +17,9 @@ import java.util.Arrays;
  *
  *     @Override
  *     public Out forward(Tensor x, Tensor eps) {
- *         Tensor[] h = enc.apply(x).chunk(2, 1);
- *         Tensor std = h[1].mul(0.5).exp();
- *         return new Out(dec.apply(h[0].add(std.mul(eps))), h[0], std);
+ *         List<Tensor> h = enc.apply(x).chunk(2, 1);
+ *         Tensor mu = h.get(0), std = h.get(1).mul(0.5).exp();
+ *         return new Out(dec.apply(mu.add(std.mul(eps))), mu, std);
  *     }
  * }
  *
@@ -41,8 +41,8 @@ public abstract class Module2<R> extends Module {
     public abstract R forward(Tensor a, Tensor b);
 
     /**
-     * Calls the module, as PyTorch's {@code module(a, b)}: the forward pre-hooks, {@link #forward(Tensor a, Tensor b)}, the forward
-     * hooks and the full backward hooks' bookkeeping.
+     * Calls the module, as PyTorch's {@code module(a, b)}: the forward pre-hooks, {@link #forward(Tensor, Tensor)}, the
+     * forward hooks and the full backward hooks' bookkeeping.
      */
     public final R apply(Tensor a, Tensor b) {
         Object[] made = new Object[1];
@@ -79,7 +79,7 @@ public abstract class Module2<R> extends Module {
     }
 
     private IllegalArgumentException missingArguments() {
-        return new IllegalArgumentException(moduleName() + ".forward() missing required positional arguments: it takes two "
-                + "tensors (a, b); call apply(a, b)");
+        return new IllegalArgumentException(moduleName() + ".forward() missing required positional arguments: it takes "
+                + "two tensors (a, b); call apply(a, b)");
     }
 }

@@ -7,23 +7,23 @@ import java.util.Arrays;
 /**
  * A module whose forward takes three tensors and returns a typed result {@code R}, as a PyTorch {@code forward(self,
  * a, b, c)} that returns a tensor or a tuple: {@code R} is {@link Tensor}, a record of tensors, {@code List<Tensor>} or
- * {@code Tensor[]}. Callers get {@code R} from {@link #apply(Tensor a, Tensor b, Tensor c)} with no cast:
+ * {@code Tensor[]}. Callers get {@code R} from {@link #apply(Tensor, Tensor, Tensor)} with no cast:
  * <pre>{@code
- * record Out(Tensor logits, Tensor mu, Tensor std) {}
+ * record Out(Tensor logits, Tensor h, Tensor c) {}
  *
- * class Vae extends Module3<Out> {
- *     final Linear enc = registerModule("enc", new Linear(12, 6));
- *     final Linear dec = registerModule("dec", new Linear(3, 12));
+ * class CharModel extends Module3<Out> {
+ *     final Embedding emb = registerModule("emb", new Embedding(10, 5));
+ *     final LSTM lstm = registerModule("lstm", new LSTM(5, 8, true));
+ *     final Linear head = registerModule("head", new Linear(8, 10));
  *
  *     @Override
- *     public Out forward(Tensor x, Tensor eps) {
- *         Tensor[] h = enc.apply(x).chunk(2, 1);
- *         Tensor std = h[1].mul(0.5).exp();
- *         return new Out(dec.apply(h[0].add(std.mul(eps))), h[0], std);
+ *     public Out forward(Tensor tokens, Tensor h, Tensor c) {
+ *         RnnOutput r = lstm.apply(emb.apply(tokens), new LstmState(h, c));
+ *         return new Out(head.apply(r.output()), r.h(), r.c());
  *     }
  * }
  *
- * Out o = vae.apply(x, eps);   // PyTorch's logits, mu, std = vae(x, eps)
+ * Out o = model.apply(tokens, h.detach(), c.detach());   // PyTorch's logits, h, c = model(tokens, h, c)
  * }</pre>
  * {@code apply} runs the hooks as {@link Module#apply(Tensor)} does; they see the inputs as a list and the result's
  * tensors as a list (a record's components in order), and a hook's replacement outputs are rebuilt into an {@code R} of
@@ -41,8 +41,8 @@ public abstract class Module3<R> extends Module {
     public abstract R forward(Tensor a, Tensor b, Tensor c);
 
     /**
-     * Calls the module, as PyTorch's {@code module(a, b, c)}: the forward pre-hooks, {@link #forward(Tensor a, Tensor b, Tensor c)}, the forward
-     * hooks and the full backward hooks' bookkeeping.
+     * Calls the module, as PyTorch's {@code module(a, b, c)}: the forward pre-hooks,
+     * {@link #forward(Tensor, Tensor, Tensor)}, the forward hooks and the full backward hooks' bookkeeping.
      */
     public final R apply(Tensor a, Tensor b, Tensor c) {
         Object[] made = new Object[1];
@@ -79,7 +79,7 @@ public abstract class Module3<R> extends Module {
     }
 
     private IllegalArgumentException missingArguments() {
-        return new IllegalArgumentException(moduleName() + ".forward() missing required positional arguments: it takes three "
-                + "tensors (a, b, c); call apply(a, b, c)");
+        return new IllegalArgumentException(moduleName() + ".forward() missing required positional arguments: it takes "
+                + "three tensors (a, b, c); call apply(a, b, c)");
     }
 }

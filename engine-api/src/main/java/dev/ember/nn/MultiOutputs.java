@@ -51,8 +51,8 @@ final class MultiOutputs {
                     out.add((Tensor) accessor.invoke(result));
                 } catch (IllegalAccessException | InvocationTargetException | RuntimeException e) {
                     throw new IllegalStateException(module.moduleName() + ": cannot read component " + c.getName()
-                            + " of " + result.getClass().getName() + " for its hooks (" + e + "); on the module path, open "
-                            + "the record's package to dev.ember.api", e);
+                            + " of " + result.getClass().getName() + " for its hooks (" + e + "); on the module path, "
+                            + "open the record's package to dev.ember.api", e);
                 }
             }
             return out;
@@ -65,8 +65,8 @@ final class MultiOutputs {
     static <R> R rebuild(R template, List<Tensor> tensors, Module module) {
         int expected = tensors(template, module).size();
         if (tensors.size() != expected) {
-            throw new IllegalArgumentException(module.moduleName() + ": a hook returned " + tensors.size() + " outputs for a "
-                    + "forward result of " + expected);
+            throw new IllegalArgumentException(module.moduleName() + ": a hook returned " + tensors.size()
+                    + " outputs for a forward result of " + expected);
         }
         if (template instanceof Tensor) {
             return (R) tensors.get(0);
@@ -91,13 +91,14 @@ final class MultiOutputs {
             }
             throw new IllegalStateException(cause);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException(module.moduleName() + ": cannot rebuild " + type.getName() + " from its hooks' "
-                    + "outputs (" + e + "); on the module path, open the record's package to dev.ember.api", e);
+            throw new IllegalStateException(module.moduleName() + ": cannot rebuild " + type.getName()
+                    + " from its hooks' outputs (" + e + "); on the module path, open the record's package to dev.ember.api",
+                    e);
         }
     }
 
     private static IllegalArgumentException unsupported(Module module, String what) {
-        return new IllegalArgumentException(module.moduleName() + ".forward returned " + what + ": a Module2 or Module3 "
-                + "returns a Tensor, a List<Tensor>, a Tensor[] or a record of Tensor components");
+        return new IllegalArgumentException(module.moduleName() + ".forward returned " + what
+                + ": a Module2 or Module3 returns a Tensor, a List<Tensor>, a Tensor[] or a record of Tensor components");
     }
 }
