@@ -9,7 +9,7 @@
 #     (pack_padded_sequence with sorted or unsorted lengths, enforce_sorted True or False);
 #   - MultiheadAttention: kdim/vdim, bias or not, add_bias_kv, add_zero_attn, batch_first, unbatched inputs,
 #     key_padding_mask bool or float, attn_mask 2-d or 3-d (per batch and head) bool or float, need_weights with
-#     average_attn_weights True or False;
+#     average_attn_weights True or False, 2.x's is_causal hint (with the causal attn_mask, or without one: its error);
 #   - TransformerEncoderLayer and TransformerDecoderLayer: norm_first, relu or gelu, batch_first, dropout 0 in train mode
 #     or eval mode, the masks of each attention;
 #   - Conv1d/2d/3d modules (padding_mode zeros/reflect/replicate/circular, int or 'same'/'valid' padding, dilation,
@@ -492,6 +492,16 @@ def mha_case():
             am = mask(mdt, [N * H, Lq, S], None)
         else:
             am = mask(mdt, [Lq, S], None)
+    # 2.x's is_causal hint: with the causal mask given as attn_mask it changes nothing (the SDPA path drops the mask and
+    # masks causally itself; bias_k / zero attention, which add keys, are left out); without attn_mask, 2.x's error
+    causal = False
+    r = rng.random()
+    if Lq == S and not abk and not aza and r < 0.2:
+        causal = True
+        am = Inp('bool', [Lq, S], vals=[1.0 if j > i else 0.0 for i in range(Lq) for j in range(S)], frozen=True)
+    elif r < 0.25:
+        causal = True
+        am = None
     # a key that is masked by both might leave a row empty: keep key 0 unmasked in a bool padding mask's rows when an
     # attention mask is given too
     if kpm is not None and am is not None:
@@ -501,21 +511,29 @@ def mha_case():
     need = rng.random() < 0.7
     avg = rng.random() < 0.5
     args = [('T', q), ('T', k), ('T', v), ('T', kpm) if kpm is not None else ('N', None), ('b', need),
-            ('T', am) if am is not None else ('N', None), ('b', avg), ('b', False)]
+            ('T', am) if am is not None else ('N', None), ('b', avg), ('b', causal)]
 
     def fwd(m, a):
         it = iter(a)
         qq, kk, vv = next(it), next(it), next(it)
         kp = next(it) if kpm is not None else None
         mm = next(it) if am is not None else None
-        if kp is not None and mm is not None and mdt != 'bool':
-            # 2.x adds a float padding mask to a float attention mask (1.13's masked_fill refuses a float mask)
+        if kp is not None and mm is not None and (mdt != 'bool' or mm.dtype != kp.dtype):
+            # 2.x makes both masks float (-inf where a bool one is True) and adds them (1.13's masked_fill refuses a
+            # float padding mask, and its logical_or a float attention mask)
+            if mm.dtype == torch.bool:
+                mm = torch.zeros(mm.shape, dtype=qq.dtype).masked_fill(mm, float('-inf'))
+            if kp.dtype == torch.bool:
+                kp = torch.zeros(kp.shape, dtype=qq.dtype).masked_fill(kp, float('-inf'))
             if batched:
                 kp3 = kp.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
                 mm = mm + kp3
             else:
                 mm = mm + kp
             kp = None
+        if causal and mm is None:
+            raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
+                               "method `generate_square_subsequent_mask` to create this mask.")
         return m(qq, kk, vv, key_padding_mask=kp, need_weights=need, attn_mask=mm, average_attn_weights=avg)
 
     return Case('M.MultiheadAttention', ctor, dt, pick('train', 'eval'), m, args, fwd,
