@@ -19,7 +19,7 @@
 #   their headers below; they draw from a generator of their own (SEED + 1000) after section 1, through round 2's op
 #   table and runner (make_nn_cases.py), and what their hunts found is pinned at their start (pinned2()).
 #   run: cd engine-cpu/src/test/resources/fuzz && /usr/bin/python3 make_r4_cases.py > r4_cases.txt   (PyTorch 1.13, CPU)
-#   (seed 24, 785 cases, 1.2 MB, 6 s; FUZZ_SEED and FUZZ_SCALE draw another or a larger set for a local hunt: seeds
+#   (seed 24, 819 cases, 1.25 MB, 6 s; FUZZ_SEED and FUZZ_SCALE draw another or a larger set for a local hunt: seeds
 #   24-29 at FUZZ_SCALE=3 were run in session 24)
 #
 # The format is rounds 1-3's (read by FuzzCaseRunner), plus for a module:
@@ -1127,6 +1127,9 @@ op2('F.localResponseNorm', lrn_gen, msg2x(lambda x, n, a, b, k: F.local_response
 # (mse_loss's elementwise kernel, then its mean; normalize's norm, then its division) rounds after each kernel as 2.x's
 # does. Compared within the runner's half tolerances (about one unit in the last place: sums in another order differ
 # there), or bit for bit ("exact") for the kernels that select or copy (max_pool2d, embedding, pad, nearest).
+# Also layer_norm and group_norm with parameters of another type than the input: 2.x's mixed type (a float16/bfloat16
+# input with float32 weight and bias, computed in float32 and rounded once) and its "mixed dtype (CPU)" refusals of
+# every other combination (1.13 refuses all of them in its own words).
 HALVES = ('float16', 'bfloat16')
 
 
@@ -1237,6 +1240,82 @@ def normalize_half(x, p, d, eps):
 op2('F.normalize:half', half_gen(normalize3_gen), normalize_half, n=8, diff=False)
 
 
+def ln_mixed_gen():
+    """layer_norm with parameters of another type than the input: 2.x's mixed type (a float16/bfloat16 input with
+    float32 parameters) and its refusals."""
+    k = p2(1, 2)
+    norm = [p2(1, 2, 3) for _ in range(k)]
+    shape = [p2(1, 2) for _ in range(p2(0, 1, 2))] + norm
+    xdt = p2('float16', 'bfloat16', 'float16', 'bfloat16', 'float32', 'float64')
+    args = [T2('float64', shape)]
+    args[0][1].dtype = xdt
+    for _ in range(2):
+        pdt = p2('float32', 'float32', 'float32', None, xdt, 'float64', 'float16')
+        if pdt is None:
+            args.append(('N', None))
+        else:
+            t = T2('float64', norm)
+            t[1].dtype = pdt
+            args.append(t)
+    return [args[0], ('il', norm), args[1], args[2], ('D', p2(1e-5, 0.1))]
+
+
+def ln_mixed(x, ns, w, b, e):
+    params = [p for p in (w, b) if p is not None]
+    half = x.dtype in (torch.float16, torch.bfloat16)
+    if any(p.dtype != x.dtype for p in params):
+        # 2.x's check_mixed_data_type: the parameters first, then the input
+        if any(p.dtype != torch.float32 for p in params):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if not half:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    if half:
+        # computed in float32 with the parameters' values, rounded once to the input's type
+        return F.layer_norm(x.float(), ns, None if w is None else w.float(), None if b is None else b.float(),
+                            e).to(x.dtype)
+    return F.layer_norm(x, ns, w, b, e)
+
+
+op2('F.layerNorm:mixed', ln_mixed_gen, ln_mixed, n=16, diff=False)
+
+
+def gn_mixed_gen():
+    g = p2(1, 2)
+    c = g * p2(1, 2)
+    xdt = p2('float16', 'bfloat16', 'float16', 'bfloat16', 'float32', 'float64')
+    x = T2('float64', [p2(1, 2), c] + [p2(1, 2, 3) for _ in range(p2(0, 1, 2))])
+    x[1].dtype = xdt
+    ps = []
+    for _ in range(2):
+        pdt = p2('float32', 'float32', 'float32', None, xdt, 'float64')
+        if pdt is None:
+            ps.append(('N', None))
+        else:
+            t = T2('float64', [c])
+            t[1].dtype = pdt
+            ps.append(t)
+    return [x, ('i', g), ps[0], ps[1], ('D', p2(1e-5, 0.1))]
+
+
+def gn_mixed(x, g, w, b, e):
+    # F.group_norm's own batch-size check comes before torch.group_norm's type checks
+    F._verify_batch_size([x.size(0) * x.size(1) // g, g] + list(x.size()[2:]))
+    params = [p for p in (w, b) if p is not None]
+    half = x.dtype in (torch.float16, torch.bfloat16)
+    if any(p.dtype != x.dtype for p in params):
+        if any(p.dtype != torch.float32 for p in params):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if not half:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    if half:
+        return F.group_norm(x.float(), g, None if w is None else w.float(), None if b is None else b.float(),
+                            e).to(x.dtype)
+    return F.group_norm(x, g, w, b, e)
+
+
+op2('F.groupNorm:mixed', gn_mixed_gen, gn_mixed, n=12, diff=False)
+
+
 def X(dt, shape, vals, frozen=False):
     """A contiguous tensor argument of the given values."""
     t = mc.TArg(dt, shape, view=False)
@@ -1285,6 +1364,23 @@ def pinned2():
                                 ('s', 'nearest'), N_, N_]),
         ('F.interpolate:half', [X('bfloat16', [1, 1, 2, 3], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5]), ('il', [3, 5]), N_,
                                 ('s', 'nearest-exact'), N_, N_]),
+        # 2.x's mixed-type layer_norm: a bfloat16/float16 input with float32 weight and bias, computed in float32 and
+        # rounded once (Ember refused with 1.13's "expected scalar type BFloat16 but found Float"), and 2.x's
+        # "mixed dtype (CPU)" refusals (1.13's "expected scalar type Float but found Double")
+        ('F.layerNorm:mixed', [X('bfloat16', [2, 3], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5]), ('il', [3]),
+                               X('float32', [3], [0.3, -1.7, 2.2]), X('float32', [3], [0.1, 0.2, -0.3]), ('D', 1e-5)]),
+        ('F.layerNorm:mixed', [X('float16', [2, 3], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5]), ('il', [3]),
+                               X('float32', [3], [0.3, -1.7, 2.2]), N_, ('D', 1e-5)]),
+        ('F.layerNorm:mixed', [X('float32', [2, 3], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5]), ('il', [3]),
+                               X('float64', [3], [0.3, -1.7, 2.2]), N_, ('D', 1e-5)]),
+        ('F.layerNorm:mixed', [X('float64', [2, 3], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5]), ('il', [3]),
+                               X('float32', [3], [0.3, -1.7, 2.2]), N_, ('D', 1e-5)]),
+        # the same for group_norm (Ember: "expected scalar type Half but found Float")
+        ('F.groupNorm:mixed', [X('float16', [1, 4, 2], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5, 3.0, -2.0]), ('i', 2),
+                               X('float32', [4], [0.3, -1.7, 2.2, 0.9]), X('float32', [4], [0.1, 0.2, -0.3, 0.0]),
+                               ('D', 1e-5)]),
+        ('F.groupNorm:mixed', [X('float32', [1, 4, 2], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5, 3.0, -2.0]), ('i', 2),
+                               X('float64', [4], [0.3, -1.7, 2.2, 0.9]), N_, ('D', 1e-5)]),
     ]
 
 
