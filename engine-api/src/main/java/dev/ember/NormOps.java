@@ -566,6 +566,15 @@ final class NormOps {
         }
         checkFloating(x, "batch_norm");
         DType t = x.dtype;
+        // 2.x's mixed type (a float16/bfloat16 input with float32 parameters and statistics): the batch statistics,
+        // the parameters and the update in float32 (param_scalar_type), only the output in the input's type
+        boolean mixed = t.isReducedFloatingPoint();
+        boolean anyParam = false;
+        for (Tensor p : new Tensor[] {weight, bias, runningMean, runningVar}) {
+            mixed &= p == null || p.dtype == DType.FLOAT32;
+            anyParam |= p != null;
+        }
+        DType pt = mixed && anyParam ? DType.FLOAT32 : t;
         int batch = x.shape[0];
         long len = 1;
         for (int i = 2; i < x.dim(); i++) {
@@ -577,13 +586,13 @@ final class NormOps {
         Tensor invstd;
         Tensor unbiased = null;
         if (training) {
-            mean = Creation.empty(new int[] {c}, t, x.device);
-            invstd = Creation.empty(new int[] {c}, t, x.device);
-            unbiased = runningVar != null ? Creation.empty(new int[] {c}, t, x.device) : null;
+            mean = Creation.empty(new int[] {c}, pt, x.device);
+            invstd = Creation.empty(new int[] {c}, pt, x.device);
+            unbiased = runningVar != null ? Creation.empty(new int[] {c}, pt, x.device) : null;
         } else {
             try (GradMode off = Ember.noGrad()) {
-                mean = dense(runningMean.reshape(-1), t);
-                invstd = dense(ArithmeticOps.cast(runningVar.reshape(-1), DType.FLOAT64).add(eps).rsqrt(), t);
+                mean = dense(runningMean.reshape(-1), pt);
+                invstd = dense(ArithmeticOps.cast(runningVar.reshape(-1), DType.FLOAT64).add(eps).rsqrt(), pt);
             }
         }
         if (training && x.numel() == 0 && c > 0) {
@@ -593,7 +602,7 @@ final class NormOps {
         }
         if (x.numel() > 0) {
             Tensor x3 = as(x, batch, c, l);
-            x.backend.batchNorm(x3.storage(), x3.layout, storage(dense(weight, t)), storage(dense(bias, t)), training, eps,
+            x.backend.batchNorm(x3.storage(), x3.layout, storage(dense(weight, pt)), storage(dense(bias, pt)), training, eps,
                     mean.storage(), invstd.storage(), storage(unbiased), out.storage(),
                     dev.ember.backend.Layout.contiguous(batch, c, l));
         }
@@ -629,12 +638,13 @@ final class NormOps {
                     return batchNormComposite(g, xv, w, sm.get(), si.get(), training, eps, gi, gw, gb);
                 }
                 Tensor dx = gi ? Creation.empty(xv.shape, g.dtype, g.device) : null;
-                Tensor dw = gw ? Creation.zeros(new int[] {c}, g.dtype, g.device) : null;
-                Tensor db = gb ? Creation.zeros(new int[] {c}, g.dtype, g.device) : null;
+                DType gp = pt == t ? g.dtype : pt;
+                Tensor dw = gw ? Creation.zeros(new int[] {c}, gp, g.device) : null;
+                Tensor db = gb ? Creation.zeros(new int[] {c}, gp, g.device) : null;
                 if (xv.numel() > 0) {
                     Tensor gy = as(g, batch, c, l);
                     Tensor x3 = as(xv, batch, c, l);
-                    g.backend.batchNormBackward(gy.storage(), gy.layout, x3.storage(), x3.layout, storage(dense(w, g.dtype)),
+                    g.backend.batchNormBackward(gy.storage(), gy.layout, x3.storage(), x3.layout, storage(dense(w, gp)),
                             sm.get().storage(), si.get().storage(), training, storage(dx),
                             dev.ember.backend.Layout.contiguous(batch, c, l), storage(dw), storage(db));
                 }
@@ -642,7 +652,7 @@ final class NormOps {
             };
         });
         if (!training) {
-            return new NormResult(out, Creation.empty(new int[] {0}, t, x.device), Creation.empty(new int[] {0}, t, x.device));
+            return new NormResult(out, Creation.empty(new int[] {0}, pt, x.device), Creation.empty(new int[] {0}, pt, x.device));
         }
         return new NormResult(out, mean, invstd);
     }
