@@ -9,17 +9,20 @@
 #     (pack_padded_sequence with sorted or unsorted lengths, enforce_sorted True or False);
 #   - MultiheadAttention: kdim/vdim, bias or not, add_bias_kv, add_zero_attn, batch_first, unbatched inputs,
 #     key_padding_mask bool or float, attn_mask 2-d or 3-d (per batch and head) bool or float, need_weights with
-#     average_attn_weights True or False;
+#     average_attn_weights True or False, 2.x's is_causal hint (with the causal attn_mask, or without one: its error);
 #   - TransformerEncoderLayer and TransformerDecoderLayer: norm_first, relu or gelu, batch_first, dropout 0 in train mode
 #     or eval mode, the masks of each attention;
 #   - Conv1d/2d/3d modules (padding_mode zeros/reflect/replicate/circular, int or 'same'/'valid' padding, dilation,
 #     groups, unbatched inputs), ConvTranspose2d's forward with output_size, Embedding with max_norm (the weight
-#     renormalized in place: pafter:weight) and padding_idx.
+#     renormalized in place: pafter:weight) and padding_idx;
+#   - BatchNorm1d, InstanceNorm1d, GroupNorm and LayerNorm on float16/bfloat16 inputs, with float32 parameters and
+#     running statistics (2.x's mixed type: statistics, update and normalization in float32, the output rounded once)
+#     or converted to the input's type.
 #   Section 2 (nn.functional corners round 2 skipped) and section 3 (float16/bfloat16 through the nn kernels): see
 #   their headers below; they draw from a generator of their own (SEED + 1000) after section 1, through round 2's op
 #   table and runner (make_nn_cases.py), and what their hunts found is pinned at their start (pinned2()).
 #   run: cd engine-cpu/src/test/resources/fuzz && /usr/bin/python3 make_r4_cases.py > r4_cases.txt   (PyTorch 1.13, CPU)
-#   (seed 24, 785 cases, 1.2 MB, 6 s; FUZZ_SEED and FUZZ_SCALE draw another or a larger set for a local hunt: seeds
+#   (seed 24, 857 cases, 1.27 MB, 6 s; FUZZ_SEED and FUZZ_SCALE draw another or a larger set for a local hunt: seeds
 #   24-29 at FUZZ_SCALE=3 were run in session 24)
 #
 # The format is rounds 1-3's (read by FuzzCaseRunner), plus for a module:
@@ -217,7 +220,7 @@ def run(c):
         # every buffer unchanged, which the runner checks)
         return lines
     outs = flatten(out)
-    if c.dtype == 'float32':
+    if c.dtype == 'float32' and not getattr(c, 'half_input', False):
         # the tolerance: 4 times PyTorch's own float32 error against the float64 computation of the same module and
         # inputs (a norm of a row of equal values cancels x * rstd - mean * rstd at 1 / sqrt(eps)), at least 1e-5
         m64 = copy.deepcopy(m).double()
@@ -492,6 +495,16 @@ def mha_case():
             am = mask(mdt, [N * H, Lq, S], None)
         else:
             am = mask(mdt, [Lq, S], None)
+    # 2.x's is_causal hint: with the causal mask given as attn_mask it changes nothing (the SDPA path drops the mask and
+    # masks causally itself; bias_k / zero attention, which add keys, are left out); without attn_mask, 2.x's error
+    causal = False
+    r = rng.random()
+    if Lq == S and not abk and not aza and r < 0.2:
+        causal = True
+        am = Inp('bool', [Lq, S], vals=[1.0 if j > i else 0.0 for i in range(Lq) for j in range(S)], frozen=True)
+    elif r < 0.25:
+        causal = True
+        am = None
     # a key that is masked by both might leave a row empty: keep key 0 unmasked in a bool padding mask's rows when an
     # attention mask is given too
     if kpm is not None and am is not None:
@@ -501,21 +514,29 @@ def mha_case():
     need = rng.random() < 0.7
     avg = rng.random() < 0.5
     args = [('T', q), ('T', k), ('T', v), ('T', kpm) if kpm is not None else ('N', None), ('b', need),
-            ('T', am) if am is not None else ('N', None), ('b', avg), ('b', False)]
+            ('T', am) if am is not None else ('N', None), ('b', avg), ('b', causal)]
 
     def fwd(m, a):
         it = iter(a)
         qq, kk, vv = next(it), next(it), next(it)
         kp = next(it) if kpm is not None else None
         mm = next(it) if am is not None else None
-        if kp is not None and mm is not None and mdt != 'bool':
-            # 2.x adds a float padding mask to a float attention mask (1.13's masked_fill refuses a float mask)
+        if kp is not None and mm is not None and (mdt != 'bool' or mm.dtype != kp.dtype):
+            # 2.x makes both masks float (-inf where a bool one is True) and adds them (1.13's masked_fill refuses a
+            # float padding mask, and its logical_or a float attention mask)
+            if mm.dtype == torch.bool:
+                mm = torch.zeros(mm.shape, dtype=qq.dtype).masked_fill(mm, float('-inf'))
+            if kp.dtype == torch.bool:
+                kp = torch.zeros(kp.shape, dtype=qq.dtype).masked_fill(kp, float('-inf'))
             if batched:
                 kp3 = kp.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
                 mm = mm + kp3
             else:
                 mm = mm + kp
             kp = None
+        if causal and mm is None:
+            raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
+                               "method `generate_square_subsequent_mask` to create this mask.")
         return m(qq, kk, vv, key_padding_mask=kp, need_weights=need, attn_mask=mm, average_attn_weights=avg)
 
     return Case('M.MultiheadAttention', ctor, dt, pick('train', 'eval'), m, args, fwd,
@@ -658,8 +679,63 @@ def emb_mod_case():
                 pafter=('weight',) if max_norm is not None else ())
 
 
+def norm_half_case():
+    """A norm module with float32 parameters and buffers (or converted to the input's type) on a float16/bfloat16
+    input: 2.x's CPU kernels compute in float32 (mixed type: with the float32 parameters as they are), round the output
+    once, and update float32 running statistics in float32."""
+    half = pick('float16', 'bfloat16')
+    kind = pick('bn', 'bn', 'in', 'gn', 'ln')
+    C = rng.randint(1, 4)
+    mode = pick('train', 'train', 'eval')
+    same = rng.random() < 0.3  # the module converted to the input's type (no mixing)
+    if kind == 'bn':
+        momentum = pick(0.1, None)
+        m = nn.BatchNorm1d(C, momentum=momentum)
+        ctor = [('i', C), ('D', 1e-5), ('N', None) if momentum is None else ('D', momentum), ('b', True), ('b', True)]
+        shape = [rng.randint(2, 3), C, rng.randint(1, 3)]
+        name = 'M.BatchNorm1d:half'
+    elif kind == 'in':
+        m = nn.InstanceNorm1d(C, affine=True, track_running_stats=True)
+        ctor = [('i', C), ('D', 1e-5), ('D', 0.1), ('b', True), ('b', True)]
+        shape = [rng.randint(1, 2), C, rng.randint(2, 4)]
+        name = 'M.InstanceNorm1d:half'
+    elif kind == 'gn':
+        G = pick(1, C) if C > 1 else 1
+        m = nn.GroupNorm(G, C)
+        ctor = [('i', G), ('i', C), ('D', 1e-5), ('b', True)]
+        shape = [rng.randint(1, 2), C, rng.randint(2, 4)]
+        name = 'M.GroupNorm:half'
+    else:
+        m = nn.LayerNorm([C])
+        ctor = [('il', [C]), ('D', 1e-5), ('b', True), ('b', True)]
+        shape = [rng.randint(1, 3), rng.randint(1, 2), C]
+        name = 'M.LayerNorm:half'
+    draw_params(m, 'float32')
+    if same:
+        m.to(mc.DT[half])
+    x = Inp(half, shape)
+
+    def fwd(m, a):
+        # float32 arithmetic on the half input with the parameters' values, the output rounded once (a module in the
+        # input's type: its statistics rounded back to it after the float32 update)
+        if same:
+            m32 = copy.deepcopy(m).float()
+            y = m32(a[0].float())
+            with torch.no_grad():
+                for (n, b), (_, b32) in zip(m.named_buffers(), m32.named_buffers()):
+                    b.copy_(b32)
+            return y.to(a[0].dtype)
+        return m(a[0].float()).to(a[0].dtype)
+
+    c = Case(name, ctor, half if same else 'float32', mode, m, [('T', x)], fwd,
+             note='2.x computes float16/bfloat16 norms in float32 (mixed type with float32 parameters)')
+    c.half_input = True
+    return c
+
+
 FAMILIES = [(bn_case, 60), (in_case, 40), (gn_case, 25), (ln_case, 25), (rms_case, 15), (rnn_case, 80),
-            (mha_case, 60), (enc_case, 35), (conv_mod_case, 30), (convt_mod_case, 15), (emb_mod_case, 15)]
+            (mha_case, 60), (enc_case, 35), (conv_mod_case, 30), (convt_mod_case, 15), (emb_mod_case, 15),
+            (norm_half_case, 24)]
 
 
 # ---- section 2: nn.functional argument corners round 2 did not draw (its ops and runner, make_nn_cases.py) ----
@@ -1109,6 +1185,10 @@ op2('F.localResponseNorm', lrn_gen, msg2x(lambda x, n, a, b, k: F.local_response
 # (mse_loss's elementwise kernel, then its mean; normalize's norm, then its division) rounds after each kernel as 2.x's
 # does. Compared within the runner's half tolerances (about one unit in the last place: sums in another order differ
 # there), or bit for bit ("exact") for the kernels that select or copy (max_pool2d, embedding, pad, nearest).
+# Also batch_norm (float32 running statistics updated from float32 batch statistics), layer_norm and group_norm with
+# parameters of another type than the input: 2.x's mixed type (a float16/bfloat16
+# input with float32 weight and bias, computed in float32 and rounded once) and its "mixed dtype (CPU)" refusals of
+# every other combination (1.13 refuses all of them in its own words).
 HALVES = ('float16', 'bfloat16')
 
 
@@ -1219,6 +1299,101 @@ def normalize_half(x, p, d, eps):
 op2('F.normalize:half', half_gen(normalize3_gen), normalize_half, n=8, diff=False)
 
 
+def ln_mixed_gen():
+    """layer_norm with parameters of another type than the input: 2.x's mixed type (a float16/bfloat16 input with
+    float32 parameters) and its refusals."""
+    k = p2(1, 2)
+    norm = [p2(1, 2, 3) for _ in range(k)]
+    shape = [p2(1, 2) for _ in range(p2(0, 1, 2))] + norm
+    xdt = p2('float16', 'bfloat16', 'float16', 'bfloat16', 'float32', 'float64')
+    args = [T2('float64', shape)]
+    args[0][1].dtype = xdt
+    for _ in range(2):
+        pdt = p2('float32', 'float32', 'float32', None, xdt, 'float64', 'float16')
+        if pdt is None:
+            args.append(('N', None))
+        else:
+            t = T2('float64', norm)
+            t[1].dtype = pdt
+            args.append(t)
+    return [args[0], ('il', norm), args[1], args[2], ('D', p2(1e-5, 0.1))]
+
+
+def ln_mixed(x, ns, w, b, e):
+    params = [p for p in (w, b) if p is not None]
+    half = x.dtype in (torch.float16, torch.bfloat16)
+    if any(p.dtype != x.dtype for p in params):
+        # 2.x's check_mixed_data_type: the parameters first, then the input
+        if any(p.dtype != torch.float32 for p in params):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if not half:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    if half:
+        # computed in float32 with the parameters' values, rounded once to the input's type
+        return F.layer_norm(x.float(), ns, None if w is None else w.float(), None if b is None else b.float(),
+                            e).to(x.dtype)
+    return F.layer_norm(x, ns, w, b, e)
+
+
+op2('F.layerNorm:mixed', ln_mixed_gen, ln_mixed, n=16, diff=False)
+
+
+def gn_mixed_gen():
+    g = p2(1, 2)
+    c = g * p2(1, 2)
+    xdt = p2('float16', 'bfloat16', 'float16', 'bfloat16', 'float32', 'float64')
+    x = T2('float64', [p2(1, 2), c] + [p2(1, 2, 3) for _ in range(p2(0, 1, 2))])
+    x[1].dtype = xdt
+    ps = []
+    for _ in range(2):
+        pdt = p2('float32', 'float32', 'float32', None, xdt, 'float64')
+        if pdt is None:
+            ps.append(('N', None))
+        else:
+            t = T2('float64', [c])
+            t[1].dtype = pdt
+            ps.append(t)
+    return [x, ('i', g), ps[0], ps[1], ('D', p2(1e-5, 0.1))]
+
+
+def gn_mixed(x, g, w, b, e):
+    # F.group_norm's own batch-size check comes before torch.group_norm's type checks
+    F._verify_batch_size([x.size(0) * x.size(1) // g, g] + list(x.size()[2:]))
+    params = [p for p in (w, b) if p is not None]
+    half = x.dtype in (torch.float16, torch.bfloat16)
+    if any(p.dtype != x.dtype for p in params):
+        if any(p.dtype != torch.float32 for p in params):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if not half:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    if half:
+        return F.group_norm(x.float(), g, None if w is None else w.float(), None if b is None else b.float(),
+                            e).to(x.dtype)
+    return F.group_norm(x, g, w, b, e)
+
+
+op2('F.groupNorm:mixed', gn_mixed_gen, gn_mixed, n=12, diff=False)
+
+
+def bn_mixed_gen():
+    """batch_norm of a float16/bfloat16 input with float32 parameters and running statistics (2.x's mixed type)."""
+    a = nnc.bn_gen()
+    a[0][1].dtype = p2(*HALVES)
+    for i in (1, 2, 3, 4):
+        if a[i][0] == 'T':
+            a[i][1].dtype = 'float32'
+    return a
+
+
+def bn_mixed(x, rm, rv, w, b, tr, m, e):
+    # the batch statistics, the update of the float32 running statistics and the normalization in float32, the output
+    # rounded once
+    return F.batch_norm(x.float(), rm, rv, nnc.contig(w), nnc.contig(b), tr, m, e).to(x.dtype)
+
+
+op2('F.batchNorm:mixed', bn_mixed_gen, bn_mixed, n=12, diff=False)
+
+
 def X(dt, shape, vals, frozen=False):
     """A contiguous tensor argument of the given values."""
     t = mc.TArg(dt, shape, view=False)
@@ -1267,6 +1442,34 @@ def pinned2():
                                 ('s', 'nearest'), N_, N_]),
         ('F.interpolate:half', [X('bfloat16', [1, 1, 2, 3], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5]), ('il', [3, 5]), N_,
                                 ('s', 'nearest-exact'), N_, N_]),
+        # 2.x's mixed-type layer_norm: a bfloat16/float16 input with float32 weight and bias, computed in float32 and
+        # rounded once (Ember refused with 1.13's "expected scalar type BFloat16 but found Float"), and 2.x's
+        # "mixed dtype (CPU)" refusals (1.13's "expected scalar type Float but found Double")
+        ('F.layerNorm:mixed', [X('bfloat16', [2, 3], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5]), ('il', [3]),
+                               X('float32', [3], [0.3, -1.7, 2.2]), X('float32', [3], [0.1, 0.2, -0.3]), ('D', 1e-5)]),
+        ('F.layerNorm:mixed', [X('float16', [2, 3], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5]), ('il', [3]),
+                               X('float32', [3], [0.3, -1.7, 2.2]), N_, ('D', 1e-5)]),
+        ('F.layerNorm:mixed', [X('float32', [2, 3], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5]), ('il', [3]),
+                               X('float64', [3], [0.3, -1.7, 2.2]), N_, ('D', 1e-5)]),
+        ('F.layerNorm:mixed', [X('float64', [2, 3], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5]), ('il', [3]),
+                               X('float32', [3], [0.3, -1.7, 2.2]), N_, ('D', 1e-5)]),
+        # batch_norm of a bfloat16/float16 input with float32 running statistics: 2.x keeps the batch mean and variance
+        # in float32 for the update (Ember rounded them to the input's type first: running_mean -0.16113 for -0.16081)
+        ('F.batchNorm:mixed', [X('bfloat16', [3, 2], [0.53, -1.17, 2.21, 0.27, -0.77, 1.49]),
+                               X('float32', [2], [-0.12, 0.59], frozen=True),
+                               X('float32', [2], [1.46, 1.06], frozen=True), X('float32', [2], [0.36, -0.39]),
+                               X('float32', [2], [-0.24, -0.76]), ('b', True), ('D', 0.1), ('D', 1e-5)]),
+        ('F.batchNorm:mixed', [X('float16', [2, 3, 2], [0.53, -1.17, 2.21, 0.27, -0.77, 1.49, 0.3, 0.7, -1.3, 2.9,
+                                                        0.11, -0.6]),
+                               X('float32', [3], [-0.12, 0.59, 0.3], frozen=True),
+                               X('float32', [3], [1.46, 1.06, 0.7], frozen=True), N_, N_, ('b', True), ('D', 0.5),
+                               ('D', 1e-5)]),
+        # the same for group_norm (Ember: "expected scalar type Half but found Float")
+        ('F.groupNorm:mixed', [X('float16', [1, 4, 2], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5, 3.0, -2.0]), ('i', 2),
+                               X('float32', [4], [0.3, -1.7, 2.2, 0.9]), X('float32', [4], [0.1, 0.2, -0.3, 0.0]),
+                               ('D', 1e-5)]),
+        ('F.groupNorm:mixed', [X('float32', [1, 4, 2], [0.5, -1.0, 2.0, 0.25, -0.75, 1.5, 3.0, -2.0]), ('i', 2),
+                               X('float64', [4], [0.3, -1.7, 2.2, 0.9]), N_, ('D', 1e-5)]),
     ]
 
 

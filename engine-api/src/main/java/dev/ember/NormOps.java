@@ -53,6 +53,30 @@ final class NormOps {
         }
     }
 
+    /**
+     * 2.x's {@code is_mixed_type} and {@code check_mixed_data_type} (layer_norm, group_norm): true where a parameter's type differs
+     * from the input's, which is allowed only for float32 parameters of a float16/bfloat16 input (computed in float32);
+     * otherwise 2.x's "mixed dtype (CPU)" errors, the parameters checked first.
+     */
+    private static boolean mixedParams(Tensor input, Tensor... params) {
+        boolean mixed = false;
+        for (Tensor p : params) {
+            mixed |= p != null && p.dtype != input.dtype;
+        }
+        if (!mixed) {
+            return false;
+        }
+        for (Tensor p : params) {
+            if (p != null && p.dtype != DType.FLOAT32) {
+                throw new IllegalArgumentException("mixed dtype (CPU): expect parameter to have scalar type of Float");
+            }
+        }
+        if (!input.dtype.isReducedFloatingPoint()) {
+            throw new IllegalArgumentException("mixed dtype (CPU): all inputs must share same datatype.");
+        }
+        return true;
+    }
+
     /** PyTorch's CPU kernels read the parameters in the input's type: another type is its error. */
     private static void checkParamType(Tensor input, Tensor p) {
         if (p != null && p.dtype != input.dtype) {
@@ -126,10 +150,12 @@ final class NormOps {
      * in the normalized dimensions). One node NativeLayerNormBackward0 over input, weight and bias.
      */
     static NormResult nativeLayerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        // 2.x's layer_norm_cpu checks the types before the shapes
+        if (input != null && mixedParams(input, weight, bias)) {
+            return mixedLayerNorm(input, normalizedShape, weight, bias, eps);
+        }
         long[] mn = rowsAndCols("layer_norm", input, normalizedShape, weight, bias);
         checkFloating(input, "LayerNormKernelImpl");
-        checkParamType(input, weight);
-        checkParamType(input, bias);
         int m = (int) mn[0];
         int n = (int) mn[1];
         int k = normalizedShape.length;
@@ -182,6 +208,34 @@ final class NormOps {
             };
         });
         return new NormResult(out, meanView, rstdView);
+    }
+
+    /**
+     * 2.x's mixed-type layer_norm: a float16/bfloat16 input with float32 weight and bias, computed in float32 with the
+     * parameters as they are and the output rounded once to the input's type; mean and rstd in float32. One node
+     * NativeLayerNormBackward0 over input, weight and bias (the input's gradient in its type, the parameters' in float32).
+     */
+    private static NormResult mixedLayerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias,
+                                             double eps) {
+        NormResult r;
+        try (GradMode off = Ember.noGrad()) {
+            r = nativeLayerNorm(ArithmeticOps.cast(input, DType.FLOAT32), normalizedShape,
+                    weight == null ? null : weight.detach(), bias == null ? null : bias.detach(), eps);
+        }
+        Tensor out = ArithmeticOps.cast(r.output(), input.dtype);
+        int axis = input.dim() - normalizedShape.length;
+        DType t = input.dtype;
+        ArithmeticOps.record(out, "NativeLayerNormBackward0", new Tensor[] {input, weight, bias}, node -> {
+            SavedTensor sx = node.save(input);
+            SavedTensor sw = weight == null ? null : node.save(weight);
+            return g -> {
+                Tensor[] d = rowNormComposite(false, g.to(DType.FLOAT32), sx.get().to(DType.FLOAT32),
+                        sw == null ? null : sw.get(), eps, axis, node.needsInputGrad(0), node.needsInputGrad(1),
+                        node.needsInputGrad(2));
+                return new Tensor[] {d[0] == null ? null : d[0].to(t), d[1], d[2]};
+            };
+        });
+        return new NormResult(out, r.mean(), r.rstd());
     }
 
     static Tensor layerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
@@ -328,9 +382,10 @@ final class NormOps {
         int channels = input.shape[1];
         checkGroupNorm(input, weight, bias, channels, groups);
         ArithmeticOps.checkSameDevice(input, weight, bias);
+        if (mixedParams(input, weight, bias)) {
+            return mixedGroupNorm(input, weight, bias, groups, eps);
+        }
         checkFloating(input, "GroupNormKernelImpl");
-        checkParamType(input, weight);
-        checkParamType(input, bias);
         long len = 1;
         for (int i = 2; i < input.dim(); i++) {
             len *= input.shape[i];
@@ -376,6 +431,32 @@ final class NormOps {
             };
         });
         return new NormResult(out, mean, rstd);
+    }
+
+    /**
+     * 2.x's mixed-type group_norm: a float16/bfloat16 input with float32 weight and bias, computed in float32 with the
+     * parameters as they are, the output rounded once to the input's type; mean and rstd in float32. One node
+     * NativeGroupNormBackward0 (the input's gradient in its type, the parameters' in float32).
+     */
+    private static NormResult mixedGroupNorm(Tensor input, Tensor weight, Tensor bias, int groups, double eps) {
+        NormResult r;
+        try (GradMode off = Ember.noGrad()) {
+            r = nativeGroupNorm(ArithmeticOps.cast(input, DType.FLOAT32), weight == null ? null : weight.detach(),
+                    bias == null ? null : bias.detach(), groups, eps);
+        }
+        Tensor out = ArithmeticOps.cast(r.output(), input.dtype);
+        DType t = input.dtype;
+        ArithmeticOps.record(out, "NativeGroupNormBackward0", new Tensor[] {input, weight, bias}, node -> {
+            SavedTensor sx = node.save(input);
+            SavedTensor sw = weight == null ? null : node.save(weight);
+            return g -> {
+                Tensor[] d = groupNormComposite(g.to(DType.FLOAT32), sx.get().to(DType.FLOAT32),
+                        sw == null ? null : sw.get(), groups, eps, node.needsInputGrad(0), node.needsInputGrad(1),
+                        node.needsInputGrad(2));
+                return new Tensor[] {d[0] == null ? null : d[0].to(t), d[1], d[2]};
+            };
+        });
+        return new NormResult(out, r.mean(), r.rstd());
     }
 
     /** Group norm's gradients in Tensor ops (PyTorch's infinitely_differentiable_native_group_norm_backward's values). */
@@ -485,6 +566,15 @@ final class NormOps {
         }
         checkFloating(x, "batch_norm");
         DType t = x.dtype;
+        // 2.x's mixed type (a float16/bfloat16 input with float32 parameters and statistics): the batch statistics,
+        // the parameters and the update in float32 (param_scalar_type), only the output in the input's type
+        boolean mixed = t.isReducedFloatingPoint();
+        boolean anyParam = false;
+        for (Tensor p : new Tensor[] {weight, bias, runningMean, runningVar}) {
+            mixed &= p == null || p.dtype == DType.FLOAT32;
+            anyParam |= p != null;
+        }
+        DType pt = mixed && anyParam ? DType.FLOAT32 : t;
         int batch = x.shape[0];
         long len = 1;
         for (int i = 2; i < x.dim(); i++) {
@@ -496,13 +586,13 @@ final class NormOps {
         Tensor invstd;
         Tensor unbiased = null;
         if (training) {
-            mean = Creation.empty(new int[] {c}, t, x.device);
-            invstd = Creation.empty(new int[] {c}, t, x.device);
-            unbiased = runningVar != null ? Creation.empty(new int[] {c}, t, x.device) : null;
+            mean = Creation.empty(new int[] {c}, pt, x.device);
+            invstd = Creation.empty(new int[] {c}, pt, x.device);
+            unbiased = runningVar != null ? Creation.empty(new int[] {c}, pt, x.device) : null;
         } else {
             try (GradMode off = Ember.noGrad()) {
-                mean = dense(runningMean.reshape(-1), t);
-                invstd = dense(ArithmeticOps.cast(runningVar.reshape(-1), DType.FLOAT64).add(eps).rsqrt(), t);
+                mean = dense(runningMean.reshape(-1), pt);
+                invstd = dense(ArithmeticOps.cast(runningVar.reshape(-1), DType.FLOAT64).add(eps).rsqrt(), pt);
             }
         }
         if (training && x.numel() == 0 && c > 0) {
@@ -512,7 +602,7 @@ final class NormOps {
         }
         if (x.numel() > 0) {
             Tensor x3 = as(x, batch, c, l);
-            x.backend.batchNorm(x3.storage(), x3.layout, storage(dense(weight, t)), storage(dense(bias, t)), training, eps,
+            x.backend.batchNorm(x3.storage(), x3.layout, storage(dense(weight, pt)), storage(dense(bias, pt)), training, eps,
                     mean.storage(), invstd.storage(), storage(unbiased), out.storage(),
                     dev.ember.backend.Layout.contiguous(batch, c, l));
         }
@@ -548,12 +638,13 @@ final class NormOps {
                     return batchNormComposite(g, xv, w, sm.get(), si.get(), training, eps, gi, gw, gb);
                 }
                 Tensor dx = gi ? Creation.empty(xv.shape, g.dtype, g.device) : null;
-                Tensor dw = gw ? Creation.zeros(new int[] {c}, g.dtype, g.device) : null;
-                Tensor db = gb ? Creation.zeros(new int[] {c}, g.dtype, g.device) : null;
+                DType gp = pt == t ? g.dtype : pt;
+                Tensor dw = gw ? Creation.zeros(new int[] {c}, gp, g.device) : null;
+                Tensor db = gb ? Creation.zeros(new int[] {c}, gp, g.device) : null;
                 if (xv.numel() > 0) {
                     Tensor gy = as(g, batch, c, l);
                     Tensor x3 = as(xv, batch, c, l);
-                    g.backend.batchNormBackward(gy.storage(), gy.layout, x3.storage(), x3.layout, storage(dense(w, g.dtype)),
+                    g.backend.batchNormBackward(gy.storage(), gy.layout, x3.storage(), x3.layout, storage(dense(w, gp)),
                             sm.get().storage(), si.get().storage(), training, storage(dx),
                             dev.ember.backend.Layout.contiguous(batch, c, l), storage(dw), storage(db));
                 }
@@ -561,7 +652,7 @@ final class NormOps {
             };
         });
         if (!training) {
-            return new NormResult(out, Creation.empty(new int[] {0}, t, x.device), Creation.empty(new int[] {0}, t, x.device));
+            return new NormResult(out, Creation.empty(new int[] {0}, pt, x.device), Creation.empty(new int[] {0}, pt, x.device));
         }
         return new NormResult(out, mean, invstd);
     }
