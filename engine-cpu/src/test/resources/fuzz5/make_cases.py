@@ -34,6 +34,9 @@
 #   ContinuousBernoulli.
 # - PyTorch's log1p (Sleef's) is inf above 1e307 (float64); Ember's is the true value: values stay below 1e100 in magnitude so
 #   that log_prob's log1p terms (FisherSnedecor's, StudentT's) stay below it.
+# - OneCycleLR stepped past total_steps: 2.x's message says "Tried to step <last_epoch> times", 1.13's last_epoch + 1
+#   (written as 2.x's).
+# - CyclicLR's momentum cycling over betas (Adam) is 2.x's only: CyclicLR cases run over SGD.
 # - rsample's reparameterized gradient: the noise cannot be shared with PyTorch, left out here (DistributionsTest's
 #   hand cases check it).
 import math
@@ -42,11 +45,14 @@ import random
 import signal
 import sys
 
+import warnings
+
 import numpy as np
 import torch
 import torch.distributions as D
 from torch.distributions.kl import _KL_REGISTRY, kl_divergence
 
+warnings.simplefilter("ignore")
 SEED = int(os.environ.get("FUZZ_SEED", "5"))
 
 
@@ -471,6 +477,167 @@ def kl_pairs():
     return sorted(pairs)
 
 
+
+# ------------------------------------------------------------------------------------------------------- schedulers
+
+from torch.optim import lr_scheduler as LS  # noqa: E402
+
+LAMBDAS = {"inv": lambda e: 1.0 / (e + 1), "pow": lambda e: 0.95 ** e, "alt": lambda e: 0.9 if e % 2 else 1.05,
+           "half": lambda e: 0.5, "lin": lambda e: 1.0 - e / 50.0}
+SSTEPS = 40
+
+
+def rand_child(r, opt, kinds):
+    """(scheduler, spec line) of one of kinds with random options."""
+    rng = r.rng
+    k = rng.choice(kinds)
+    o = {}
+    if k == "StepLR":
+        o = dict(step_size=rng.randint(1, 6), gamma=rng.choice([0.5, 0.9, 0.1, 1.0, 1.5]))
+    elif k == "MultiStepLR":
+        o = dict(milestones=[rng.randint(1, 30) for _ in range(rng.randint(1, 4))], gamma=rng.choice([0.5, 0.3, 2.0]))
+    elif k == "ExponentialLR":
+        o = dict(gamma=rng.choice([0.9, 0.5, 1.0, 1.1, 0.99]))
+    elif k == "CosineAnnealingLR":
+        o = dict(T_max=rng.randint(1, 15), eta_min=rng.choice([0.0, 0.001, 0.05, 0.5]))
+    elif k == "CosineAnnealingWarmRestarts":
+        o = dict(T_0=rng.randint(1, 6), T_mult=rng.randint(1, 3), eta_min=rng.choice([0.0, 0.001, 0.05]))
+    elif k == "LinearLR":
+        o = dict(start_factor=rng.choice([1.0 / 3, 0.1, 0.5, 1.0, 0.9]), end_factor=rng.choice([1.0, 0.2, 0.5, 0.0]),
+                 total_iters=rng.randint(1, 12))
+    elif k == "ConstantLR":
+        o = dict(factor=rng.choice([1.0 / 3, 0.5, 0.1, 1.0, 0.0]), total_iters=rng.randint(0, 10))
+    elif k == "PolynomialLR":
+        o = dict(total_iters=rng.randint(1, 15), power=rng.choice([1.0, 2.0, 0.5, 3.0]))
+    elif k in ("LambdaLR", "MultiplicativeLR"):
+        names = [rng.choice(sorted(LAMBDAS)) for _ in opt.param_groups] if rng.random() < 0.5 else [rng.choice(
+            sorted(LAMBDAS))]
+        fns = [LAMBDAS[n] for n in names]
+        sched = getattr(LS, k)(opt, fns if len(fns) > 1 else fns[0])
+        return sched, "%s lambdas=%s" % (k, ",".join(names))
+    sched = getattr(LS, k)(opt, **o)
+    return sched, k + "".join(" %s=%s" % (a, ",".join(str(x) for x in v) if isinstance(v, list) else repr(v))
+                              for a, v in o.items())
+
+
+SIMPLE = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "ConstantLR", "PolynomialLR",
+          "LambdaLR", "MultiplicativeLR"]
+
+
+def sched_opt(r, kind):
+    w = [torch.zeros(2, dtype=torch.float64, requires_grad=True), torch.zeros(3, dtype=torch.float64, requires_grad=True)]
+    lr0, lr1 = r.rng.choice([0.1, 0.01, 1.0, 0.3]), r.rng.choice([0.05, 0.2, 0.001])
+    if kind == "sgd":
+        m0, m1 = r.rng.choice([0.9, 0.5]), r.rng.choice([0.8, 0.0])
+        opt = torch.optim.SGD([{"params": [w[0]]}, {"params": [w[1]], "lr": lr1, "momentum": m1}], lr=lr0, momentum=m0)
+        return opt, "opt sgd %r %r %r %r" % (lr0, lr1, m0, m1)
+    opt = torch.optim.Adam([{"params": [w[0]]}, {"params": [w[1]], "lr": lr1, "betas": (0.8, 0.99)}], lr=lr0)
+    return opt, "opt adam %r %r 0.9 0.8" % (lr0, lr1)
+
+
+def sched_case(r, kind):
+    rng = r.rng
+    opt_kind = "sgd" if kind in ("CyclicLR",) or rng.random() < 0.6 else "adam"
+    opt, opt_line = sched_opt(r, opt_kind)
+    lines = [opt_line]
+    plateau = kind == "ReduceLROnPlateau"
+    mom = False
+    try:
+        if kind in SIMPLE + ["CosineAnnealingWarmRestarts"]:
+            sched, spec = rand_child(r, opt, [kind])
+            specs = [spec]
+        elif kind == "OneCycleLR":
+            o = dict(max_lr=rng.choice([0.5, [0.4, 0.8]]), total_steps=rng.choice([SSTEPS, SSTEPS + 5, 25, 10]),
+                     pct_start=rng.choice([0.3, 0.1, 0.5, 0.0, 1.0]), anneal_strategy=rng.choice(["cos", "linear"]),
+                     cycle_momentum=rng.random() < 0.6, base_momentum=rng.choice([0.85, 0.5]),
+                     max_momentum=rng.choice([0.95, 0.99]), div_factor=rng.choice([25.0, 4.0]),
+                     final_div_factor=rng.choice([1e4, 50.0]), three_phase=rng.random() < 0.4)
+            mom = o["cycle_momentum"]
+            sched = LS.OneCycleLR(opt, **o)
+            specs = ["OneCycleLR" + "".join(" %s=%s" % (a, ",".join(repr(x) for x in v) if isinstance(v, list)
+                                                         else repr(v)) for a, v in o.items())]
+        elif kind == "CyclicLR":
+            o = dict(base_lr=rng.choice([0.01, [0.01, 0.02]]), max_lr=rng.choice([0.1, [0.1, 0.3]]),
+                     step_size_up=rng.randint(1, 6), step_size_down=rng.choice([None, 2, 5]),
+                     mode=rng.choice(["triangular", "triangular2", "exp_range"]), gamma=rng.choice([1.0, 0.9, 0.99]),
+                     cycle_momentum=rng.random() < 0.6, base_momentum=rng.choice([0.8, [0.7, 0.6]]),
+                     max_momentum=rng.choice([0.9, [0.95, 0.85]]))
+            mom = o["cycle_momentum"]
+            sched = LS.CyclicLR(opt, **o)
+            specs = ["CyclicLR" + "".join(" %s=%s" % (a, ",".join(repr(x) for x in v) if isinstance(v, list)
+                                                       else repr(v)) for a, v in o.items())]
+        elif kind == "ReduceLROnPlateau":
+            o = dict(mode=rng.choice(["min", "max"]), factor=rng.choice([0.1, 0.5, 0.9]), patience=rng.randint(0, 4),
+                     threshold=rng.choice([1e-4, 0.1, 0.0, 1.0]), threshold_mode=rng.choice(["rel", "abs"]),
+                     cooldown=rng.randint(0, 3), min_lr=rng.choice([0.0, 0.001, [0.01, 0.0001]]),
+                     eps=rng.choice([1e-8, 0.01, 0.05]))
+            sched = LS.ReduceLROnPlateau(opt, **o)
+            specs = ["ReduceLROnPlateau" + "".join(" %s=%s" % (a, ",".join(repr(x) for x in v) if isinstance(v, list)
+                                                                else repr(v)) for a, v in o.items())]
+        elif kind == "SequentialLR":
+            n = rng.randint(2, 3)
+            children = [rand_child(r, opt, SIMPLE) for _ in range(n)]
+            ms = sorted(rng.sample(range(1, 25), n - 1))
+            sched = LS.SequentialLR(opt, [c for c, _ in children], milestones=ms)
+            specs = ["SequentialLR milestones=%s n=%d" % (",".join(map(str, ms)), n)] + [sp for _, sp in children]
+        else:  # ChainedScheduler
+            n = rng.randint(2, 3)
+            children = [rand_child(r, opt, SIMPLE) for _ in range(n)]
+            sched = LS.ChainedScheduler([c for c, _ in children])
+            specs = ["ChainedScheduler n=%d" % n] + [sp for _, sp in children]
+    except Exception as e:  # noqa: BLE001
+        return  # configurations PyTorch refuses are left to SchedulersTest
+    lines += ["s " + sp for sp in specs]
+    run_sched(r, kind, opt, sched, lines, plateau, mom)
+
+
+def run_sched(r, kind, opt, sched, lines, plateau, mom, case_id=None, manual_ok=True):
+    """Steps sched SSTEPS times (manual lr changes and plateau metrics drawn from r) and emits the case."""
+    rng = r.rng
+    manual = {}
+    if manual_ok and rng.random() < 0.35:
+        manual[rng.randint(0, SSTEPS - 1)] = (rng.randint(0, 1), rng.choice([0.5, 0.02, 0.123]))
+    for k, (g, lr) in manual.items():
+        lines.append("manual %d %d %r" % (k, g, lr))
+    metrics = []
+    if plateau:
+        v = 1.0
+        for _ in range(SSTEPS):
+            v = v + rng.choice([-0.1, -0.001, 0.0, 0.05, 0.2, -0.00005])
+            metrics.append(round(v, 6))
+        lines.append("metrics " + " ".join(repr(m) for m in metrics))
+
+    def snap(k):
+        row = "lr %d %s" % (k, " ".join(repr(g["lr"]) for g in opt.param_groups))
+        if mom:
+            row += " m " + " ".join(repr(g["betas"][0] if "betas" in g else g["momentum"]) for g in opt.param_groups)
+        lines.append(row)
+    snap(0)
+    for k in range(SSTEPS):
+        if k in manual:
+            g, lr = manual[k]
+            opt.param_groups[g]["lr"] = lr
+        try:
+            if plateau:
+                sched.step(metrics[k])
+            else:
+                sched.step()
+        except Exception as e:  # noqa: BLE001
+            msg = str(e)
+            if msg.startswith("Tried to step "):
+                # 2.x's OneCycleLR message names last_epoch, 1.13's last_epoch + 1
+                n = int(msg.split(" ")[3])
+                msg = msg.replace("Tried to step %d times" % n, "Tried to step %d times" % (n - 1))
+            lines.append("e %s %s" % (type(e).__name__, esc(msg)))
+            break
+        snap(k + 1)
+    emit("S", kind, lines, case_id)
+
+
+SCHED_KINDS = SIMPLE + ["CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "ReduceLROnPlateau", "SequentialLR",
+                        "ChainedScheduler"]
+
+
 # ------------------------------------------------------------------------------------------------------------- main
 
 def pin_dist(case_id, cls_name, params, validate, queries):
@@ -502,8 +669,33 @@ def pin_dist(case_id, cls_name, params, validate, queries):
     emit("D", cls_name, lines, case_id)
 
 
+def pin_sched(case_id, kind, specs, make, opt_kind="sgd"):
+    r = R(0)
+    opt, opt_line = sched_opt(r, opt_kind)
+    sched = make(opt)
+    run_sched(r, kind, opt, sched, [opt_line] + ["s " + sp for sp in specs], False, "cycle_momentum=True" in specs[0],
+              case_id, manual_ok=False)
+
+
 def pinned():
     """Cases what the hunts found, kept whatever the draw."""
+    # ConstantLR(factor=0.0) is accepted and its step at total_iters divides by the factor: PyTorch's
+    # ZeroDivisionError (Ember stepped to lr nan and refused it with another message)
+    pin_sched("pin-constantlr-factor0", "ConstantLR", ["ConstantLR factor=0.0 total_iters=3"],
+              lambda o: LS.ConstantLR(o, factor=0.0, total_iters=3))
+    pin_sched("pin-chained-constantlr-factor0", "ChainedScheduler",
+              ["ChainedScheduler n=2", "ExponentialLR gamma=0.9", "ConstantLR factor=0.0 total_iters=5"],
+              lambda o: LS.ChainedScheduler([LS.ExponentialLR(o, gamma=0.9), LS.ConstantLR(o, factor=0.0,
+                                                                                             total_iters=5)]))
+    # OneCycleLR with pct_start 1.0: its last phase has no steps, and the step reaching total_steps divides by its
+    # length: ZeroDivisionError (Ember set an infinite or NaN rate/momentum and refused it with another message); the
+    # three-phase schedule's second phase ends past total_steps, so it steps on (kept as its contrast)
+    for three in (False, True):
+        o = dict(max_lr=0.5, total_steps=10, pct_start=1.0, anneal_strategy="cos", cycle_momentum=True,
+                 base_momentum=0.85, max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=three)
+        pin_sched("pin-onecycle-pct1-%s" % ("three" if three else "two"), "OneCycleLR",
+                  ["OneCycleLR" + "".join(" %s=%r" % (a, v) for a, v in o.items())],
+                  lambda opt, o=o: LS.OneCycleLR(opt, **o))
     f64 = lambda *v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
     nan = float("nan")
     # OneHotCategorical builds its Categorical with the default validation, whatever its own validate_args says: NaN
@@ -537,6 +729,9 @@ def main():
     for _ in range(max(1, int(round(3 * SCALE)))):
         for pn, qn in kl_pairs():
             kl_case(r, pn, qn)
+    for _ in range(max(1, int(round(6 * SCALE)))):
+        for kind in SCHED_KINDS:
+            sched_case(r, kind)
     sys.stdout.write("\n".join(OUT) + "\n")
 
 

@@ -2,6 +2,26 @@ package dev.ember;
 
 import dev.ember.distributions.Distribution;
 import dev.ember.distributions.KL;
+import dev.ember.optim.Adam;
+import dev.ember.optim.ChainedScheduler;
+import dev.ember.optim.ConstantLR;
+import dev.ember.optim.CosineAnnealingLR;
+import dev.ember.optim.CosineAnnealingWarmRestarts;
+import dev.ember.optim.CyclicLR;
+import dev.ember.optim.ExponentialLR;
+import dev.ember.optim.LRScheduler;
+import dev.ember.optim.LambdaLR;
+import dev.ember.optim.LinearLR;
+import dev.ember.optim.MultiStepLR;
+import dev.ember.optim.MultiplicativeLR;
+import dev.ember.optim.OneCycleLR;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.ParamGroup;
+import dev.ember.optim.PolynomialLR;
+import dev.ember.optim.ReduceLROnPlateau;
+import dev.ember.optim.SGD;
+import dev.ember.optim.SequentialLR;
+import dev.ember.optim.StepLR;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,9 +33,11 @@ import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongToDoubleFunction;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -129,6 +151,7 @@ class DifferentialFuzzR5Test {
         switch (c.kind) {
             case "D": return runDistribution(in);
             case "K": return runKl(in);
+            case "S": return runScheduler(in);
             default: throw new IllegalStateException("kind " + c.kind);
         }
     }
@@ -399,6 +422,186 @@ class DifferentialFuzzR5Test {
         all.addAll(qc.args);
         String g = in.more() ? gradients("kl", res[0], all, in, 0, tol) : null;
         return v != null ? v : g;
+    }
+
+    // ------------------------------------------------------------------------------------------------ schedulers
+
+    /** The lambdas of the LambdaLR/MultiplicativeLR cases, by the generator's names. */
+    private static LongToDoubleFunction lambda(String name) {
+        switch (name) {
+            case "inv": return e -> 1.0 / (e + 1);
+            case "pow": return e -> Math.pow(0.95, e);
+            case "alt": return e -> e % 2 != 0 ? 0.9 : 1.05;
+            case "half": return e -> 0.5;
+            case "lin": return e -> 1.0 - e / 50.0;
+            default: throw new IllegalStateException("lambda " + name);
+        }
+    }
+
+    /** A spec line's {@code key=value} options. */
+    private static Map<String, String> options(String spec) {
+        Map<String, String> o = new LinkedHashMap<>();
+        String[] w = spec.split(" ");
+        for (int i = 1; i < w.length; i++) {
+            int eq = w[i].indexOf('=');
+            o.put(w[i].substring(0, eq), w[i].substring(eq + 1));
+        }
+        return o;
+    }
+
+    private static double[] doubles(String v) {
+        return Arrays.stream(v.split(",")).mapToDouble(Double::parseDouble).toArray();
+    }
+
+    private static List<Integer> ints(String v) {
+        List<Integer> out = new ArrayList<>();
+        for (String x : v.split(",")) {
+            out.add(Integer.parseInt(x));
+        }
+        return out;
+    }
+
+    private static boolean bool(String v) {
+        return v.equals("True");
+    }
+
+    /** The scheduler of spec line {@code spec} over {@code opt}; Sequential/Chained take their children from {@code in}. */
+    private static LRScheduler scheduler(String spec, Optimizer opt, Lines in) {
+        String kind = spec.split(" ")[0];
+        Map<String, String> o = options(spec);
+        switch (kind) {
+            case "StepLR": return new StepLR(opt, Integer.parseInt(o.get("step_size")), Double.parseDouble(o.get("gamma")));
+            case "MultiStepLR": return new MultiStepLR(opt, ints(o.get("milestones")), Double.parseDouble(o.get("gamma")));
+            case "ExponentialLR": return new ExponentialLR(opt, Double.parseDouble(o.get("gamma")));
+            case "CosineAnnealingLR": return new CosineAnnealingLR(opt, Integer.parseInt(o.get("T_max")),
+                    Double.parseDouble(o.get("eta_min")));
+            case "CosineAnnealingWarmRestarts": return new CosineAnnealingWarmRestarts(opt, Integer.parseInt(o.get("T_0")),
+                    Integer.parseInt(o.get("T_mult")), Double.parseDouble(o.get("eta_min")));
+            case "LinearLR": return new LinearLR(opt, Double.parseDouble(o.get("start_factor")),
+                    Double.parseDouble(o.get("end_factor")), Integer.parseInt(o.get("total_iters")));
+            case "ConstantLR": return new ConstantLR(opt, Double.parseDouble(o.get("factor")),
+                    Integer.parseInt(o.get("total_iters")));
+            case "PolynomialLR": return new PolynomialLR(opt, Integer.parseInt(o.get("total_iters")),
+                    Double.parseDouble(o.get("power")));
+            case "LambdaLR":
+            case "MultiplicativeLR": {
+                List<LongToDoubleFunction> fns = new ArrayList<>();
+                for (String n : o.get("lambdas").split(",")) {
+                    fns.add(lambda(n));
+                }
+                if (fns.size() == 1) {
+                    return kind.equals("LambdaLR") ? new LambdaLR(opt, fns.get(0)) : new MultiplicativeLR(opt, fns.get(0));
+                }
+                return kind.equals("LambdaLR") ? new LambdaLR(opt, fns) : new MultiplicativeLR(opt, fns);
+            }
+            case "OneCycleLR": return new OneCycleLR(opt, doubles(o.get("max_lr")), Integer.parseInt(o.get("total_steps")),
+                    Double.parseDouble(o.get("pct_start")), o.get("anneal_strategy").replace("'", ""),
+                    bool(o.get("cycle_momentum")), Double.parseDouble(o.get("base_momentum")),
+                    Double.parseDouble(o.get("max_momentum")), Double.parseDouble(o.get("div_factor")),
+                    Double.parseDouble(o.get("final_div_factor")), bool(o.get("three_phase")));
+            case "CyclicLR": return new CyclicLR(opt, doubles(o.get("base_lr")), doubles(o.get("max_lr")),
+                    Integer.parseInt(o.get("step_size_up")),
+                    o.get("step_size_down").equals("None") ? null : Integer.valueOf(o.get("step_size_down")),
+                    o.get("mode").replace("'", ""), Double.parseDouble(o.get("gamma")), null, "cycle",
+                    bool(o.get("cycle_momentum")), doubles(o.get("base_momentum")), doubles(o.get("max_momentum")));
+            case "ReduceLROnPlateau": return new ReduceLROnPlateau(opt, o.get("mode").replace("'", ""),
+                    Double.parseDouble(o.get("factor")), Integer.parseInt(o.get("patience")),
+                    Double.parseDouble(o.get("threshold")), o.get("threshold_mode").replace("'", ""),
+                    Integer.parseInt(o.get("cooldown")), doubles(o.get("min_lr")), Double.parseDouble(o.get("eps")));
+            case "SequentialLR":
+            case "ChainedScheduler": {
+                List<LRScheduler> children = new ArrayList<>();
+                int n = Integer.parseInt(o.get("n"));
+                for (int i = 0; i < n; i++) {
+                    children.add(scheduler(in.take("s"), opt, in));
+                }
+                return kind.equals("SequentialLR") ? new SequentialLR(opt, children, ints(o.get("milestones")))
+                        : new ChainedScheduler(children);
+            }
+            default: throw new IllegalStateException("scheduler " + spec);
+        }
+    }
+
+    private static String runScheduler(Lines in) {
+        String[] w = in.take("opt").split(" ");
+        Tensor w0 = Tensor.zeros(DType.FLOAT64, 2).requiresGrad_(true);
+        Tensor w1 = Tensor.zeros(DType.FLOAT64, 3).requiresGrad_(true);
+        double lr0 = Double.parseDouble(w[1]);
+        double lr1 = Double.parseDouble(w[2]);
+        Optimizer opt;
+        if (w[0].equals("sgd")) {
+            opt = new SGD(List.of(w0), lr0, Double.parseDouble(w[3]), 0, 0, false);
+            opt.addParamGroup(List.of(w1), Map.of("lr", lr1, "momentum", Double.parseDouble(w[4])));
+        } else {
+            opt = new Adam(List.of(w0), lr0);
+            opt.addParamGroup(List.of(w1), Map.of("lr", lr1, "betas", List.of(0.8, 0.99)));
+        }
+        LRScheduler sched = scheduler(in.take("s"), opt, in);
+        Map<Integer, double[]> manual = new TreeMap<>();
+        while (in.nextIs("manual")) {
+            String[] m = in.take("manual").split(" ");
+            manual.put(Integer.parseInt(m[0]), new double[] {Integer.parseInt(m[1]), Double.parseDouble(m[2])});
+        }
+        double[] metrics = in.nextIs("metrics") ? doubles(in.take("metrics").replace(' ', ',')) : null;
+        for (int k = 0; in.more(); k++) {
+            String l = in.next();
+            if (l.startsWith("e ")) {
+                String msg = l.substring(l.indexOf(' ', 2) + 1).replace("\\n", "\n").replace("\\\\", "\\");
+                try {
+                    step(sched, metrics, k - 1);
+                    return "step " + k + ": PyTorch throws \"" + l.substring(2) + "\", Ember steps";
+                } catch (RuntimeException e) {
+                    return msg.equals(e.getMessage()) ? null
+                            : "step " + k + ": message: PyTorch \"" + msg + "\", Ember \"" + e.getMessage() + "\"";
+                }
+            }
+            if (k > 0) {
+                if (manual.containsKey(k - 1)) {
+                    double[] m = manual.get(k - 1);
+                    opt.paramGroups().get((int) m[0]).setLr(m[1]);
+                }
+                try {
+                    step(sched, metrics, k - 1);
+                } catch (RuntimeException e) {
+                    return "step " + k + ": PyTorch steps, Ember throws " + e;
+                }
+            }
+            String[] v = l.split(" ");
+            StringBuilder got = new StringBuilder("lr " + k);
+            for (ParamGroup g : opt.paramGroups()) {
+                got.append(' ').append(Format.repr(g.lr()));
+            }
+            if (l.contains(" m ")) {
+                got.append(" m");
+                for (ParamGroup g : opt.paramGroups()) {
+                    got.append(' ').append(Format.repr(g.has("betas") ? ((Number) ((List<?>) g.get("betas")).get(0))
+                            .doubleValue() : g.getDouble("momentum")));
+                }
+            }
+            String[] gv = got.toString().split(" ");
+            boolean same = gv.length == v.length;
+            for (int i = 2; same && i < v.length; i++) {
+                same = v[i].equals("m") ? gv[i].equals("m") : !gv[i].equals("m") && close(Double.parseDouble(v[i]),
+                        Double.parseDouble(gv[i]));
+            }
+            if (!same) {
+                return "PyTorch \"" + l + "\", Ember \"" + got + "\"";
+            }
+        }
+        return null;
+    }
+
+    /** Equal to 1e-13 relative: the schedules' formulas are PyTorch's, operation for operation, up to libm's cos. */
+    private static boolean close(double e, double g) {
+        return e == g || Math.abs(e - g) <= 1e-13 * Math.max(Math.abs(e), 1e-300);
+    }
+
+    private static void step(LRScheduler sched, double[] metrics, int k) {
+        if (metrics != null) {
+            ((ReduceLROnPlateau) sched).step(metrics[k]);
+        } else {
+            sched.step();
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ comparing
