@@ -37,6 +37,12 @@
 # - OneCycleLR stepped past total_steps: 2.x's message says "Tried to step <last_epoch> times", 1.13's last_epoch + 1
 #   (written as 2.x's).
 # - CyclicLR's momentum cycling over betas (Adam) is 2.x's only: CyclicLR cases run over SGD.
+# - optimizers: the 2.x single-tensor updates of SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, NAdam and RAdam come
+#   from ../training/pytorch2_updates.py (a transcription checked there against 1.13's built-ins), maximize as 2.x
+#   does it (the gradient negated first); Adadelta, ASGD and Rprop are 1.13's built-ins (foreach=False), whose
+#   single-tensor updates 2.x keeps, except that 2.x's step is a float32 tensor where 1.13's Adadelta and Rprop keep a
+#   Python int (written as 2.x's). The second group is added with add_param_group and takes the constructor's (group
+#   0's) options where it says nothing; Adagrad's initial_accumulator_value goes to the constructor only.
 # - rsample's reparameterized gradient: the noise cannot be shared with PyTorch, left out here (DistributionsTest's
 #   hand cases check it).
 import math
@@ -638,6 +644,150 @@ SCHED_KINDS = SIMPLE + ["CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR",
                         "ChainedScheduler"]
 
 
+
+# ------------------------------------------------------------------------------------------------------- optimizers
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "training"))
+import pytorch2_updates as U  # noqa: E402  (PyTorch 2.x's single-tensor updates, transcribed; see its header)
+
+O_DEFAULTS = {
+    "sgd": dict(lr=0.001, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False),
+    "adam": dict(lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled_weight_decay=False),
+    "adamw": dict(lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, amsgrad=False,
+                  decoupled_weight_decay=True),
+    "rmsprop": dict(lr=0.01, momentum=0.0, alpha=0.99, eps=1e-8, centered=False, weight_decay=0.0),
+    "adagrad": dict(lr=0.01, lr_decay=0.0, eps=1e-10, weight_decay=0.0, initial_accumulator_value=0.0),
+    "adamax": dict(lr=0.002, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0),
+    "nadam": dict(lr=0.002, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=0.004,
+                  decoupled_weight_decay=False),
+    "radam": dict(lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False),
+}
+O_UPDATES = {"sgd": U.sgd_update, "adam": U.adam_update, "adamw": U.adam_update, "rmsprop": U.rmsprop_update,
+             "adagrad": U.adagrad_update, "adamax": U.adamax_update, "nadam": U.nadam_update, "radam": U.radam_update}
+O_BUILTIN = {"adadelta": torch.optim.Adadelta, "asgd": torch.optim.ASGD, "rprop": torch.optim.Rprop}
+OSTEPS = 6
+
+
+def rand_options(r, name):
+    rng = r.rng
+    o = {"lr": rng.choice([0.1, 0.01, 0.5, 1e-3])}
+    if rng.random() < 0.4:
+        o["maximize"] = True
+    if name not in ("rprop",) and rng.random() < 0.5:
+        o["weight_decay"] = rng.choice([0.1, 0.01, 0.5])
+    b = lambda: (rng.choice([0.9, 0.5, 0.0, 0.99]), rng.choice([0.999, 0.9, 0.5]))  # noqa: E731
+    if name == "sgd":
+        m = rng.choice([0.0, 0.9, 0.5])
+        o["momentum"] = m
+        if m and rng.random() < 0.4:
+            o["nesterov"] = True
+        elif rng.random() < 0.5:
+            o["dampening"] = rng.choice([0.5, 0.1])
+    elif name in ("adam", "adamw"):
+        o["betas"] = b()
+        o["amsgrad"] = rng.random() < 0.5
+        o["eps"] = rng.choice([1e-8, 1e-3, 0.0])
+    elif name == "rmsprop":
+        o.update(alpha=rng.choice([0.99, 0.5]), momentum=rng.choice([0.0, 0.9]), centered=rng.random() < 0.5,
+                 eps=rng.choice([1e-8, 0.1]))
+    elif name == "adagrad":
+        o.update(lr_decay=rng.choice([0.0, 0.1]), initial_accumulator_value=rng.choice([0.0, 0.5]),
+                 eps=rng.choice([1e-10, 0.1]))
+    elif name == "adamax":
+        o.update(betas=b(), eps=rng.choice([1e-8, 0.1]))
+    elif name == "nadam":
+        o.update(betas=b(), momentum_decay=rng.choice([0.004, 0.1]), decoupled_weight_decay=rng.random() < 0.5)
+    elif name == "radam":
+        o.update(betas=b(), decoupled_weight_decay=rng.random() < 0.5)
+    elif name == "adadelta":
+        o.update(rho=rng.choice([0.9, 0.5]), eps=rng.choice([1e-6, 0.1]), lr=rng.choice([1.0, 0.5]))
+    elif name == "asgd":
+        o.update(lambd=rng.choice([1e-4, 0.1]), alpha=rng.choice([0.75, 0.5]), t0=rng.choice([1e6, 2.0]))
+    elif name == "rprop":
+        o.update(etas=(rng.choice([0.5, 0.3]), rng.choice([1.2, 2.0])), step_sizes=(rng.choice([1e-6, 0.01]),
+                                                                                    rng.choice([50.0, 0.05])))
+    return o
+
+
+def fmt_opt(v):
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, tuple):
+        return ",".join(repr(float(x)) for x in v)
+    return repr(float(v))
+
+
+def optim_case(r, name):
+    rng = r.rng
+    dtype = rng.choice([torch.float64, torch.float64, torch.float32])
+    o0, o1 = rand_options(r, name), rand_options(r, name)
+    if name == "adagrad":
+        o1.pop("initial_accumulator_value", None)  # only through the constructor (state is made there)
+    shapes = [(2, 3), (3,), (4,), (2, 2)]
+    ps = [torch.tensor([rng.uniform(-2, 2) for _ in range(int(np.prod(sh)))], dtype=dtype).reshape(sh)
+          for sh in shapes]
+    lines = ["opt %s %s" % (name, NAME[dtype]),
+             "g0 " + " ".join("%s=%s" % (k, fmt_opt(v)) for k, v in o0.items()),
+             "g1 " + " ".join("%s=%s" % (k, fmt_opt(v)) for k, v in o1.items())]
+    lines += ["p%d %s" % (i, fmt_tensor(p)) for i, p in enumerate(ps)]
+    for p in ps:
+        p.requires_grad_(True)
+    if name in O_BUILTIN:
+        kw = dict(o0)
+        kw["foreach"] = False
+        opt = O_BUILTIN[name]([{"params": ps[:2]}], **kw)
+        opt.add_param_group(dict(o1, params=ps[2:]))
+        groups, state = opt.param_groups, opt.state
+    else:
+        d = dict(O_DEFAULTS[name])
+        groups = [dict(d, **o0), None]
+        # the second group takes the constructor's options (the defaults with group 0's) where it says nothing
+        groups[1] = dict(dict(d, **o0), **o1)
+        groups[0]["params"], groups[1]["params"] = ps[:2], ps[2:]
+        state = {}
+        if name == "adagrad":
+            for g in groups:
+                for p in g["params"]:
+                    st = {}
+                    U.adagrad_init(dict(g, initial_accumulator_value=o0.get("initial_accumulator_value", 0.0)), p, st)
+                    state[p] = st
+    for k in range(OSTEPS):
+        lines.append("step %d" % k)
+        for i, p in enumerate(ps):
+            p.grad = None
+            if i == 3 and k % 2 == 1 or i == 1 and k == 0:
+                continue  # no gradient this step
+            p.grad = torch.tensor([rng.gauss(0, 1) for _ in range(p.numel())], dtype=dtype).reshape(p.shape)
+            lines.append("grad %d %s" % (i, fmt_tensor(p.grad)))
+        if name in O_BUILTIN:
+            opt.step()
+        else:
+            with torch.no_grad():
+                for g in groups:
+                    for p in g["params"]:
+                        if p.grad is None:
+                            continue
+                        st = state.get(p, {})
+                        grad = -p.grad if g.get("maximize", False) else p.grad
+                        O_UPDATES[name](g, p, grad, st)
+                        if len(st):
+                            state[p] = st
+        for i, p in enumerate(ps):
+            lines.append("v %d %s" % (i, fmt_tensor(p.detach())))
+            if k not in (0, 1, OSTEPS - 1):
+                continue  # the state after the first two steps and the last
+            for key, val in state.get(p, {}).items():
+                if isinstance(val, torch.Tensor):
+                    lines.append("st %d %s %s" % (i, key, fmt_tensor(val)))
+                else:
+                    # 1.13's Adadelta/Rprop count steps in a Python int; 2.x's step is a float32 0-dim tensor
+                    lines.append("st %d %s float32 [] : [%s]" % (i, key, fmt_num(float(val))))
+    emit("O", name, lines)
+
+
+O_NAMES = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam", "radam", "adadelta", "asgd", "rprop"]
+
+
 # ------------------------------------------------------------------------------------------------------------- main
 
 def pin_dist(case_id, cls_name, params, validate, queries):
@@ -732,6 +882,9 @@ def main():
     for _ in range(max(1, int(round(6 * SCALE)))):
         for kind in SCHED_KINDS:
             sched_case(r, kind)
+    for _ in range(max(1, int(round(4 * SCALE)))):
+        for name in O_NAMES:
+            optim_case(r, name)
     sys.stdout.write("\n".join(OUT) + "\n")
 
 

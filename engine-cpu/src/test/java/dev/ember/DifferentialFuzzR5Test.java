@@ -2,7 +2,15 @@ package dev.ember;
 
 import dev.ember.distributions.Distribution;
 import dev.ember.distributions.KL;
+import dev.ember.optim.ASGD;
+import dev.ember.optim.Adadelta;
+import dev.ember.optim.Adagrad;
 import dev.ember.optim.Adam;
+import dev.ember.optim.Adamax;
+import dev.ember.optim.NAdam;
+import dev.ember.optim.RAdam;
+import dev.ember.optim.RMSprop;
+import dev.ember.optim.Rprop;
 import dev.ember.optim.ChainedScheduler;
 import dev.ember.optim.ConstantLR;
 import dev.ember.optim.CosineAnnealingLR;
@@ -47,7 +55,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * format): small programs over the families rounds 1-3 never reached. The distributions (every one with a tensor
  * constructor: log_prob inside and outside the support with validate_args either way, cdf, icdf, entropy, mean, mode,
  * variance, stddev, enumerate_support, expand, and the float64 gradients of log_prob with respect to every parameter)
- * and kl_divergence for every pair PyTorch registers. Every mismatch is reported in one failure.
+ * and kl_divergence for every pair PyTorch registers; the LR schedulers (random configurations of every one, nested
+ * in SequentialLR and ChainedScheduler, with manual rate changes, 40 steps); the optimizers (every one with random
+ * options in two groups, parameters without a gradient in some steps, 6 steps: parameters and state). Every mismatch
+ * is reported in one failure.
  */
 class DifferentialFuzzR5Test {
     private static final String RESOURCE = "/fuzz5/cases.txt";
@@ -152,6 +163,7 @@ class DifferentialFuzzR5Test {
             case "D": return runDistribution(in);
             case "K": return runKl(in);
             case "S": return runScheduler(in);
+            case "O": return runOptimizer(in);
             default: throw new IllegalStateException("kind " + c.kind);
         }
     }
@@ -591,9 +603,12 @@ class DifferentialFuzzR5Test {
         return null;
     }
 
-    /** Equal to 1e-13 relative: the schedules' formulas are PyTorch's, operation for operation, up to libm's cos. */
+    /**
+     * Equal to 1e-13 relative (the schedules' formulas are PyTorch's, operation for operation, up to libm's cos), or
+     * 1e-16 absolute: a cosine annealed to 0 ends in rounding noise around it (PyTorch -1.149e-17, Ember -1.171e-17).
+     */
     private static boolean close(double e, double g) {
-        return e == g || Math.abs(e - g) <= 1e-13 * Math.max(Math.abs(e), 1e-300);
+        return e == g || Math.abs(e - g) <= 1e-13 * Math.max(Math.abs(e), 1e-3);
     }
 
     private static void step(LRScheduler sched, double[] metrics, int k) {
@@ -602,6 +617,129 @@ class DifferentialFuzzR5Test {
         } else {
             sched.step();
         }
+    }
+
+    // ------------------------------------------------------------------------------------------------ optimizers
+
+    /** A group line's options as the optimizers take them: Boolean, List of Double for pairs, else Double. */
+    private static Map<String, Object> groupOptions(String line) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : options("x " + line).entrySet()) {
+            String v = e.getValue();
+            if (v.equals("True") || v.equals("False")) {
+                out.put(e.getKey(), bool(v));
+            } else if (v.contains(",")) {
+                List<Double> l = new ArrayList<>();
+                for (double d : doubles(v)) {
+                    l.add(d);
+                }
+                out.put(e.getKey(), l);
+            } else {
+                out.put(e.getKey(), Double.parseDouble(v));
+            }
+        }
+        return out;
+    }
+
+    private static Optimizer optimizer(String name, List<Tensor> params, Map<String, Object> g0) {
+        double lr = (Double) g0.get("lr");
+        switch (name) {
+            case "sgd": return new SGD(params, lr);
+            case "adam": return new Adam(params, lr);
+            case "adamw": return Adam.adamW(params, lr);
+            case "rmsprop": return new RMSprop(params, lr);
+            case "adagrad": return new Adagrad(params, lr, 0, 0, (Double) g0.getOrDefault("initial_accumulator_value", 0.0),
+                    1e-10);
+            case "adamax": return new Adamax(params, lr);
+            case "nadam": return new NAdam(params, lr);
+            case "radam": return new RAdam(params, lr);
+            case "adadelta": return new Adadelta(params, lr, 0.9, 1e-6, 0);
+            case "asgd": return new ASGD(params, lr);
+            case "rprop": return new Rprop(params, lr);
+            default: throw new IllegalStateException("optimizer " + name);
+        }
+    }
+
+    private static String runOptimizer(Lines in) {
+        String[] w = in.take("opt").split(" ");
+        boolean f64 = w[1].equals("float64");
+        Map<String, Object> g0 = groupOptions(in.take("g0"));
+        Map<String, Object> g1 = groupOptions(in.take("g1"));
+        List<Tensor> ps = new ArrayList<>();
+        for (int i = 0; in.nextIs("p" + i); i++) {
+            ps.add(FuzzCaseRunner.expectedTensor(in.take("p" + i)).requiresGrad_(true));
+        }
+        Optimizer opt = optimizer(w[0], ps.subList(0, 2), g0);
+        for (Map.Entry<String, Object> e : g0.entrySet()) {
+            if (!e.getKey().equals("initial_accumulator_value")) {
+                opt.paramGroups().get(0).set(e.getKey(), e.getValue());
+            }
+        }
+        // PyTorch's defaults are the constructor's options: the second group takes group 0's where it says nothing
+        Map<String, Object> second = new LinkedHashMap<>(g0);
+        second.remove("initial_accumulator_value");
+        second.putAll(g1);
+        opt.addParamGroup(ps.subList(2, 4), second);
+        // float64 to 1e-13 relative (the updates are PyTorch's ops in order; libm's pow and sqrt may differ in the
+        // last bit), float32 to 1e-5
+        double tol = f64 ? 1e-13 : 1e-5;
+        List<String> problems = new ArrayList<>();
+        int step = -1;
+        Map<String, Object> sd = null;
+        while (in.more()) {
+            String l = in.next();
+            if (l.startsWith("step ")) {
+                step = Integer.parseInt(l.substring(5));
+                for (Tensor p : ps) {
+                    p.setGrad(null);
+                }
+                while (in.nextIs("grad")) {
+                    String[] g = in.take("grad").split(" ", 2);
+                    ps.get(Integer.parseInt(g[0])).setGrad(FuzzCaseRunner.expectedTensor(g[1]));
+                }
+                try {
+                    opt.step();
+                } catch (RuntimeException e) {
+                    return "step " + step + ": Ember throws " + e;
+                }
+                sd = opt.stateDict();
+            } else if (l.startsWith("v ")) {
+                String[] v = l.split(" ", 3);
+                String p = compare("step " + step + " param " + v[1], FuzzCaseRunner.expectedTensor(v[2]),
+                        ps.get(Integer.parseInt(v[1])), tol);
+                if (p != null) {
+                    problems.add(p);
+                }
+            } else if (l.startsWith("st ")) {
+                String[] v = l.split(" ", 4);
+                @SuppressWarnings("unchecked")
+                Map<Integer, Map<String, Object>> state = (Map<Integer, Map<String, Object>>) sd.get("state");
+                Map<String, Object> st = state.get(Integer.parseInt(v[1]));
+                Object got = st == null ? null : st.get(v[2]);
+                Tensor expected = FuzzCaseRunner.expectedTensor(v[3]);
+                String what = "step " + step + " state " + v[1] + " " + v[2];
+                String p;
+                if (got instanceof Tensor) {
+                    p = compare(what, expected, (Tensor) got, tol);
+                } else if (got instanceof Number) {
+                    double e = expected.item();
+                    double g = ((Number) got).doubleValue();
+                    p = Math.abs(e - g) <= tol * Math.max(1, Math.abs(e)) ? null
+                            : what + ": PyTorch " + e + ", Ember " + g;
+                } else {
+                    p = what + ": PyTorch " + v[3] + ", Ember " + got;
+                }
+                if (p != null) {
+                    problems.add(p);
+                }
+            } else {
+                throw new IllegalStateException("optimizer line " + l);
+            }
+            if (problems.size() > 3) {
+                break;
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
     }
 
     // ------------------------------------------------------------------------------------------------ comparing
