@@ -31,7 +31,7 @@
 # - Gamma.cdf (and Chi2's): 2.x's (torch.special.gammainc(concentration, rate * value), after validating the value),
 #   which 1.13 lacks, is patched in; so is 2.x's Exponential.icdf (-log1p(-value) / rate, 1.13's -log(1 - value) /
 #   rate), and 2.x's binary_cross_entropy_with_logits ((1 - t) x - log_sigmoid(x)) in Bernoulli, Geometric and
-#   ContinuousBernoulli.
+#   ContinuousBernoulli, and 2.x's Dirichlet.log_prob (xlogy(concentration - 1, value), so Beta's too).
 # - PyTorch's log1p (Sleef's) is inf above 1e307 (float64); Ember's is the true value: values stay below 1e100 in magnitude so
 #   that log_prob's log1p terms (FisherSnedecor's, StudentT's) stay below it.
 # - OneCycleLR stepped past total_steps: 2.x's message says "Tried to step <last_epoch> times", 1.13's last_epoch + 1
@@ -43,6 +43,10 @@
 #   single-tensor updates 2.x keeps, except that 2.x's step is a float32 tensor where 1.13's Adadelta and Rprop keep a
 #   Python int (written as 2.x's). The second group is added with add_param_group and takes the constructor's (group
 #   0's) options where it says nothing; Adagrad's initial_accumulator_value goes to the constructor only.
+# - autograd (sections "A" and "G"): named small float64 functions (AFUNCS, the same in the Java test) through
+#   jacobian, hessian, vjp, jvp, vhp and hvp with create_graph, strict and vectorize, the results' own gradients where
+#   create_graph; torch.autograd.grad with grad_outputs, retain_graph, create_graph and allow_unused, its second-order
+#   gradient, and the same call again (which fails where the first freed saved tensors).
 # - rsample's reparameterized gradient: the noise cannot be shared with PyTorch, left out here (DistributionsTest's
 #   hand cases check it).
 import math
@@ -114,6 +118,18 @@ class _Bce2(torch.autograd.Function):
 def _bce_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
     assert weight is None and pos_weight is None and reduction == "none"
     return _Bce2.apply(input, target)
+
+
+def _dirichlet_log_prob(self, value):
+    # PyTorch 2.x's Dirichlet.log_prob (Beta's too): xlogy(concentration - 1, value); 1.13's log(value) * (c - 1) is
+    # NaN at value 0 with concentration 1
+    if self._validate_args:
+        self._validate_sample(value)
+    return (torch.xlogy(self.concentration - 1.0, value).sum(-1) + torch.lgamma(self.concentration.sum(-1))
+            - torch.lgamma(self.concentration).sum(-1))
+
+
+D.Dirichlet.log_prob = _dirichlet_log_prob
 
 
 for _m in (D.bernoulli, D.geometric, D.continuous_bernoulli):
@@ -788,6 +804,136 @@ def optim_case(r, name):
 O_NAMES = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam", "radam", "adadelta", "asgd", "rprop"]
 
 
+
+# ------------------------------------------------------------------------------------------ autograd.functional, grad
+
+import torch.autograd.functional as AF  # noqa: E402
+
+# name -> (number of inputs, scalar output, fn); the Java test has the same functions by name
+AFUNCS = {
+    "sinexp": (1, False, lambda x: x.sin() * x.exp()),
+    "mix": (2, False, lambda x, y: x * y.cos() + x.pow(2) * y),
+    "cumprod": (1, False, lambda x: x.cumprod(0)),
+    "linear": (1, False, lambda x: x * 3.0),
+    "detached": (1, False, lambda x: x.detach() * 2.0),
+    "sumcube": (1, True, lambda x: x.pow(3).sum()),
+    "quad2": (2, True, lambda x, y: (x * y).sum() + (x.pow(2) * y.sin()).sum()),
+    "tanhsum": (1, True, lambda x: (x.tanh() * x).sum()),
+    "linsum": (1, True, lambda x: (x * 3.0).sum()),
+    "unused": (2, True, lambda x, y: x.sin().sum()),
+    "constsum": (1, True, lambda x: x.detach().pow(2).sum()),
+}
+
+
+def flat_results(res):
+    out = []
+    if isinstance(res, torch.Tensor):
+        return [res]
+    for x in res:
+        out.extend(flat_results(x))
+    return out
+
+
+def af_case(r, op):
+    rng = r.rng
+    scalar_ops = ("hessian", "vhp", "hvp")
+    names = [n for n, (k, sc, f) in AFUNCS.items() if (op in scalar_ops) <= sc or op in ("jacobian", "vjp", "jvp")]
+    name = rng.choice(names)
+    k, sc, fn = AFUNCS[name]
+    n = rng.choice([1, 3, 4])
+    xs = tuple(torch.tensor([rng.uniform(-1.5, 1.5) for _ in range(n)], dtype=torch.float64) for _ in range(k))
+    create_graph = rng.random() < 0.4
+    strict = rng.random() < 0.4
+    vectorize = op in ("jacobian", "hessian") and rng.random() < 0.3
+    lines = ["f %s %d %d %d" % (name, create_graph, strict, vectorize)]
+    lines += ["x%d %s" % (i, fmt_tensor(x)) for i, x in enumerate(xs)]
+    ins = tuple(x.clone() for x in xs)
+    v = None
+    if op in ("vjp",):
+        if not sc:
+            v = torch.tensor([rng.uniform(-1, 1) for _ in range(n)], dtype=torch.float64)
+            lines.append("v %s" % fmt_tensor(v))
+    elif op in ("jvp", "vhp", "hvp"):
+        v = tuple(torch.tensor([rng.uniform(-1, 1) for _ in range(n)], dtype=torch.float64) for _ in range(k))
+        lines += ["v%d %s" % (i, fmt_tensor(t)) for i, t in enumerate(v)]
+    if create_graph:
+        ins = tuple(x.requires_grad_(True) for x in ins)
+    try:
+        if op == "jacobian":
+            res = AF.jacobian(fn, ins, create_graph=create_graph, strict=strict, vectorize=vectorize)
+        elif op == "hessian":
+            res = AF.hessian(fn, ins, create_graph=create_graph, strict=strict, vectorize=vectorize)
+        else:
+            res = getattr(AF, op)(fn, ins, v, create_graph=create_graph, strict=strict)
+    except Exception as e:  # noqa: BLE001
+        lines.append("e %s %s" % (type(e).__name__, esc(str(e))))
+        emit("A", op, lines)
+        return
+    flat = flat_results(res)
+    for t in flat:
+        lines.append("r %s" % fmt_tensor(t))
+    if create_graph:
+        # the results' own graph: gradients of sum(result_j * w) over every result, with respect to each input
+        total = sum((t * weights(t.shape)).sum() for t in flat if t.requires_grad)
+        if isinstance(total, torch.Tensor):
+            gs = torch.autograd.grad(total, ins, allow_unused=True)
+            lines += ["hg%d %s" % (i, "none" if g is None else fmt_tensor(g)) for i, g in enumerate(gs)]
+        else:
+            lines.append("nograph")
+    emit("A", op, lines)
+
+
+def grad_case(r, fixed=None, case_id=None):
+    """torch.autograd.grad with random options, or those of fixed: (name, xs, given, retain, create, unused)."""
+    rng = r.rng
+    if fixed is None:
+        name = rng.choice(sorted(AFUNCS))
+        k, sc, fn = AFUNCS[name]
+        n = rng.choice([1, 3])
+        xs = [torch.tensor([rng.uniform(-1.5, 1.5) for _ in range(n)], dtype=torch.float64, requires_grad=True)
+              for _ in range(k)]
+        given = not sc or rng.random() < 0.3
+        retain, create, unused = rng.random() < 0.5, rng.random() < 0.4, rng.random() < 0.5
+    else:
+        name, xs, given, retain, create, unused = fixed
+        k, sc, fn = AFUNCS[name]
+        xs = [x.clone().requires_grad_(True) for x in xs]
+    lines = ["f %s %d %d %d %d" % (name, given, retain, create, unused)]
+    lines += ["x%d %s" % (i, fmt_tensor(x)) for i, x in enumerate(xs)]
+    out = fn(*xs)
+    go = weights(out.shape) if given else None
+    try:
+        gs = torch.autograd.grad(out, xs, grad_outputs=go, retain_graph=retain, create_graph=create,
+                                 allow_unused=unused)
+    except Exception as e:  # noqa: BLE001
+        lines.append("e %s %s" % (type(e).__name__, esc(str(e))))
+        emit("G", name, lines, case_id)
+        return
+    lines += ["g%d %s" % (i, "none" if g is None else fmt_tensor(g)) for i, g in enumerate(gs)]
+    if create:
+        live = [g for g in gs if g is not None and g.requires_grad]
+        if live:
+            tot = sum((g * weights(g.shape)).sum() for g in live)
+            try:
+                gg = torch.autograd.grad(tot, xs, allow_unused=True, retain_graph=True)
+                lines += ["gg%d %s" % (i, "none" if g is None else fmt_tensor(g)) for i, g in enumerate(gg)]
+            except Exception as e:  # noqa: BLE001
+                lines.append("gge %s %s" % (type(e).__name__, esc(str(e))))
+        else:
+            lines.append("nograph")
+    # the same call again: with the graph freed, PyTorch refuses it only where a node saved tensors
+    lines.append("again")
+    try:
+        gs2 = torch.autograd.grad(out, xs, grad_outputs=go, allow_unused=True)
+        lines += ["a%d %s" % (i, "none" if g is None else fmt_tensor(g)) for i, g in enumerate(gs2)]
+    except Exception as e:  # noqa: BLE001
+        lines.append("e %s %s" % (type(e).__name__, esc(str(e))))
+    emit("G", name, lines, case_id)
+
+
+AF_OPS = ["jacobian", "hessian", "vjp", "jvp", "vhp", "hvp"]
+
+
 # ------------------------------------------------------------------------------------------------------------- main
 
 def pin_dist(case_id, cls_name, params, validate, queries):
@@ -829,6 +975,13 @@ def pin_sched(case_id, kind, specs, make, opt_kind="sgd"):
 
 def pinned():
     """Cases what the hunts found, kept whatever the draw."""
+    # torch.autograd.grad(create_graph=True, retain_graph=False) frees the graph it ran through: a second pass fails,
+    # and so does a second-order gradient that reaches the freed nodes (sin's and exp's); Ember retained the graph
+    # whenever create_graph was set (the second pass of x * 3 fails too); with retain_graph both succeed.
+    x = torch.tensor([0.25, -0.5, 1.0], dtype=torch.float64)
+    for name in ("sinexp", "cumprod", "sumcube", "linear"):
+        grad_case(R(0), (name, [x], name != "sumcube", False, True, False), "pin-grad-create-no-retain-" + name)
+    grad_case(R(0), ("sinexp", [x], True, True, True, False), "pin-grad-create-retain-sinexp")
     # ConstantLR(factor=0.0) is accepted and its step at total_iters divides by the factor: PyTorch's
     # ZeroDivisionError (Ember stepped to lr nan and refused it with another message)
     pin_sched("pin-constantlr-factor0", "ConstantLR", ["ConstantLR factor=0.0 total_iters=3"],
@@ -885,6 +1038,11 @@ def main():
     for _ in range(max(1, int(round(4 * SCALE)))):
         for name in O_NAMES:
             optim_case(r, name)
+    for _ in range(max(1, int(round(8 * SCALE)))):
+        for op in AF_OPS:
+            af_case(r, op)
+        for _ in range(2):
+            grad_case(r)
     sys.stdout.write("\n".join(OUT) + "\n")
 
 

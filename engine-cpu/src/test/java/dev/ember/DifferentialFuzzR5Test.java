@@ -45,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.LongToDoubleFunction;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,8 +58,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * variance, stddev, enumerate_support, expand, and the float64 gradients of log_prob with respect to every parameter)
  * and kl_divergence for every pair PyTorch registers; the LR schedulers (random configurations of every one, nested
  * in SequentialLR and ChainedScheduler, with manual rate changes, 40 steps); the optimizers (every one with random
- * options in two groups, parameters without a gradient in some steps, 6 steps: parameters and state). Every mismatch
- * is reported in one failure.
+ * options in two groups, parameters without a gradient in some steps, 6 steps: parameters and state);
+ * {@code autograd.functional} (jacobian, hessian, vjp, jvp, vhp, hvp with create_graph, strict and vectorize, and the
+ * results' own gradients) and {@code Autograd.grad} (grad_outputs, retain_graph, create_graph, allow_unused, the
+ * second-order gradient, the same call again). Every mismatch is reported in one failure.
  */
 class DifferentialFuzzR5Test {
     private static final String RESOURCE = "/fuzz5/cases.txt";
@@ -164,6 +167,8 @@ class DifferentialFuzzR5Test {
             case "K": return runKl(in);
             case "S": return runScheduler(in);
             case "O": return runOptimizer(in);
+            case "A": return runFunctional(c.name, in);
+            case "G": return runGrad(in);
             default: throw new IllegalStateException("kind " + c.kind);
         }
     }
@@ -740,6 +745,213 @@ class DifferentialFuzzR5Test {
             }
         }
         return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    // ------------------------------------------------------------------------------------- autograd.functional, grad
+
+    /** The generator's AFUNCS by name. */
+    private static Function<Tensor[], Tensor> afunc(String name) {
+        switch (name) {
+            case "sinexp": return x -> x[0].sin().mul(x[0].exp());
+            case "mix": return x -> x[0].mul(x[1].cos()).add(x[0].pow(2L).mul(x[1]));
+            case "cumprod": return x -> x[0].cumprod(0);
+            case "linear": return x -> x[0].mul(3.0);
+            case "detached": return x -> x[0].detach().mul(2.0);
+            case "sumcube": return x -> x[0].pow(3L).sum();
+            case "quad2": return x -> x[0].mul(x[1]).sum().add(x[0].pow(2L).mul(x[1].sin()).sum());
+            case "tanhsum": return x -> x[0].tanh().mul(x[0]).sum();
+            case "linsum": return x -> x[0].mul(3.0).sum();
+            case "unused": return x -> x[0].sin().sum();
+            case "constsum": return x -> x[0].detach().pow(2L).sum();
+            default: throw new IllegalStateException("function " + name);
+        }
+    }
+
+    private static Tensor[] inputs(Lines in, String key, boolean grad) {
+        List<Tensor> xs = new ArrayList<>();
+        for (int i = 0; in.nextIs(key + i); i++) {
+            Tensor t = FuzzCaseRunner.expectedTensor(in.take(key + i));
+            xs.add(grad ? t.requiresGrad_(true) : t);
+        }
+        return xs.toArray(new Tensor[0]);
+    }
+
+    /** Compares an exception with the "e" line {@code l}: null where the messages agree. */
+    private static String sameError(String what, String l, RuntimeException e) {
+        String msg = l.substring(l.indexOf(' ', 2) + 1).replace("\\n", "\n").replace("\\\\", "\\");
+        return msg.equals(e.getMessage()) ? null
+                : what + ": message: PyTorch \"" + msg + "\", Ember \"" + e.getMessage() + "\"";
+    }
+
+    private static String runFunctional(String op, Lines in) {
+        String[] f = in.take("f").split(" ");
+        Function<Tensor[], Tensor> fn = afunc(f[0]);
+        boolean createGraph = f[1].equals("1");
+        boolean strict = f[2].equals("1");
+        boolean vectorize = f[3].equals("1");
+        Tensor[] xs = inputs(in, "x", createGraph);
+        Tensor v = in.nextIs("v") ? FuzzCaseRunner.expectedTensor(in.take("v")) : null;
+        Tensor[] vs = inputs(in, "v", false);
+        List<Tensor> flat = new ArrayList<>();
+        RuntimeException thrown = null;
+        try {
+            switch (op) {
+                case "jacobian": flat.addAll(Arrays.asList(AutogradFunctional.jacobian(fn, xs, createGraph, strict,
+                        vectorize))); break;
+                case "hessian":
+                    for (Tensor[] row : AutogradFunctional.hessian(fn, xs, createGraph, strict, vectorize)) {
+                        flat.addAll(Arrays.asList(row));
+                    }
+                    break;
+                default: {
+                    AutogradFunctional.Products pr;
+                    switch (op) {
+                        case "vjp": pr = AutogradFunctional.vjp(fn, xs, v, createGraph, strict); break;
+                        case "jvp": pr = AutogradFunctional.jvp(fn, xs, vs, createGraph, strict); break;
+                        case "vhp": pr = AutogradFunctional.vhp(fn, xs, vs, createGraph, strict); break;
+                        case "hvp": pr = AutogradFunctional.hvp(fn, xs, vs, createGraph, strict); break;
+                        default: throw new IllegalStateException("op " + op);
+                    }
+                    flat.add(pr.output());
+                    flat.addAll(Arrays.asList(pr.products()));
+                }
+            }
+        } catch (RuntimeException e) {
+            thrown = e;
+        }
+        if (in.nextIs("e")) {
+            String l = in.next();
+            return thrown == null ? "PyTorch throws \"" + l.substring(2) + "\", Ember gives a result"
+                    : sameError(op, l, thrown);
+        }
+        if (thrown != null) {
+            return "PyTorch gives a result, Ember throws " + thrown;
+        }
+        List<String> problems = new ArrayList<>();
+        for (int j = 0; in.nextIs("r"); j++) {
+            String l = in.take("r");
+            String p = j < flat.size() ? compare(op + " result " + j, FuzzCaseRunner.expectedTensor(l), flat.get(j), 0)
+                    : op + ": PyTorch has result " + j + ", Ember " + flat.size() + " results";
+            if (p != null) {
+                problems.add(p);
+            }
+        }
+        if (in.nextIs("nograph")) {
+            in.next();
+            for (Tensor t : flat) {
+                if (t.requiresGrad()) {
+                    problems.add(op + ": PyTorch's results need no grad, Ember's do");
+                    break;
+                }
+            }
+        } else if (in.nextIs("hg0")) {
+            Tensor total = null;
+            for (Tensor t : flat) {
+                if (t.requiresGrad()) {
+                    Tensor s = t.mul(weights(t.shape())).sum();
+                    total = total == null ? s : total.add(s);
+                }
+            }
+            if (total == null) {
+                return op + ": PyTorch's results have a graph, Ember's none";
+            }
+            List<Tensor> gs = Autograd.grad(List.of(total), Arrays.asList(xs), null, false, false, true);
+            for (int i = 0; i < xs.length; i++) {
+                String l = in.take("hg" + i);
+                String p = l.equals("none") ? (gs.get(i) == null ? null : op + " second order " + i + ": PyTorch none")
+                        : gs.get(i) == null ? op + " second order " + i + ": Ember none"
+                        : compare(op + " second order " + i, FuzzCaseRunner.expectedTensor(l), gs.get(i), 0);
+                if (p != null) {
+                    problems.add(p);
+                }
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    private static String runGrad(Lines in) {
+        String[] f = in.take("f").split(" ");
+        Function<Tensor[], Tensor> fn = afunc(f[0]);
+        boolean given = f[1].equals("1");
+        boolean retain = f[2].equals("1");
+        boolean create = f[3].equals("1");
+        boolean unused = f[4].equals("1");
+        Tensor[] xs = inputs(in, "x", true);
+        Tensor out = fn.apply(xs);
+        List<Tensor> go = given ? List.of(weights(out.shape())) : null;
+        List<Tensor> gs;
+        try {
+            gs = Autograd.grad(List.of(out), Arrays.asList(xs), go, retain, create, unused);
+        } catch (RuntimeException e) {
+            if (!in.nextIs("e")) {
+                return "PyTorch gives gradients, Ember throws " + e;
+            }
+            return sameError("grad", in.next(), e);
+        }
+        if (in.nextIs("e")) {
+            return "PyTorch throws \"" + in.next().substring(2) + "\", Ember gives gradients";
+        }
+        List<String> problems = new ArrayList<>();
+        gradLines("grad", "g", gs, in, problems);
+        if (in.nextIs("nograph")) {
+            in.next();
+        } else if (in.nextIs("gg0") || in.nextIs("gge")) {
+            Tensor tot = null;
+            for (Tensor g : gs) {
+                if (g != null && g.requiresGrad()) {
+                    Tensor s = g.mul(weights(g.shape())).sum();
+                    tot = tot == null ? s : tot.add(s);
+                }
+            }
+            try {
+                List<Tensor> gg = Autograd.grad(List.of(tot), Arrays.asList(xs), null, true, false, true);
+                if (in.nextIs("gge")) {
+                    return "second order: PyTorch throws \"" + in.next().substring(4) + "\", Ember gives gradients";
+                }
+                gradLines("second order", "gg", gg, in, problems);
+            } catch (RuntimeException e) {
+                if (!in.nextIs("gge")) {
+                    return "second order: PyTorch gives gradients, Ember throws " + e;
+                }
+                String l = in.next();
+                String p = sameError("second order", l.substring(2), e);
+                if (p != null) {
+                    problems.add(p);
+                }
+            }
+        }
+        in.take("again");
+        try {
+            List<Tensor> again = Autograd.grad(List.of(out), Arrays.asList(xs), go, false, false, true);
+            if (in.nextIs("e")) {
+                problems.add("again: PyTorch throws \"" + in.next().substring(2) + "\", Ember gives gradients");
+            } else {
+                gradLines("again", "a", again, in, problems);
+            }
+        } catch (RuntimeException e) {
+            if (!in.nextIs("e")) {
+                problems.add("again: PyTorch gives gradients, Ember throws " + e);
+            } else {
+                String p = sameError("again", in.next(), e);
+                if (p != null) {
+                    problems.add(p);
+                }
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    private static void gradLines(String what, String key, List<Tensor> gs, Lines in, List<String> problems) {
+        for (int i = 0; i < gs.size(); i++) {
+            String l = in.take(key + i);
+            Tensor g = gs.get(i);
+            String p = l.equals("none") ? (g == null ? null : what + " " + i + ": PyTorch none, Ember " + g)
+                    : g == null ? what + " " + i + ": PyTorch " + l + ", Ember none"
+                    : compare(what + " " + i, FuzzCaseRunner.expectedTensor(l), g, 0);
+            if (p != null) {
+                problems.add(p);
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ comparing
