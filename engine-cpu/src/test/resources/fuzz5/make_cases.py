@@ -298,13 +298,16 @@ def kinds_of(cls_name):
                                ("scale_tril", "tril")],
         "Multinomial": [("total_count", "int"), ("probs", "simplex"), ("logits", "logits")],
         "LogisticNormal": [("loc", "real"), ("scale", "conc")],
+        "ExpRelaxedCategorical": [("temperature", "conc"), ("probs", "simplex"), ("logits", "logits")],
+        "Wishart": [("df", "df"), ("covariance_matrix", "pd"), ("precision_matrix", "pd"), ("scale_tril", "tril")],
+        "LKJCholesky": [("dim", "int"), ("concentration", "conc")],
     }[cls_name]
 
 
-PROBS_OR_LOGITS = {"Multinomial", "Bernoulli", "Geometric", "ContinuousBernoulli", "Binomial", "NegativeBinomial", "Categorical",
+PROBS_OR_LOGITS = {"ExpRelaxedCategorical", "Multinomial", "Bernoulli", "Geometric", "ContinuousBernoulli", "Binomial", "NegativeBinomial", "Categorical",
                    "OneHotCategorical", "RelaxedBernoulli", "LogitRelaxedBernoulli", "RelaxedOneHotCategorical"}
-EVENT_K = {"Multinomial", "Categorical", "OneHotCategorical", "Dirichlet", "RelaxedOneHotCategorical"}  # last dim is the categories
-SCALAR_TEMP = {"RelaxedBernoulli", "LogitRelaxedBernoulli", "RelaxedOneHotCategorical"}
+EVENT_K = {"ExpRelaxedCategorical", "Multinomial", "Categorical", "OneHotCategorical", "Dirichlet", "RelaxedOneHotCategorical"}  # last dim is the categories
+SCALAR_TEMP = {"ExpRelaxedCategorical", "RelaxedBernoulli", "LogitRelaxedBernoulli", "RelaxedOneHotCategorical"}
 
 
 def draw_params(r, cls_name, moderate=False, k=None):
@@ -326,6 +329,21 @@ def draw_params(r, cls_name, moderate=False, k=None):
             shape = tuple(shape) + (k,)
         if cls_name == "LowRankMultivariateNormal":
             shape = {"loc": tuple(s1) + (3,), "cov_factor": tuple(s2) + (3, 2), "cov_diag": (3,)}[name]
+        if cls_name == "Wishart":
+            if name != "df" and name != mvn_form:
+                out.append((name, None))
+                continue
+            shape = tuple(s1) if name == "df" else tuple(s2) + (k, k)
+        if cls_name == "LKJCholesky" and name == "dim":
+            out.append((name, k))
+            continue
+        if kind == "df":
+            # df above k + 1: near k - 1 the samples are numerically singular, and slogdet's -inf (PyTorch) or tiny
+            # finite value (Ember) decides log_prob
+            out.append((name, k + 1 + r.conc(shape)))
+            if first is None:
+                first = out[-1][1]
+            continue
         if cls_name == "MultivariateNormal":
             if name != "loc" and name != mvn_form:
                 out.append((name, None))
@@ -370,7 +388,8 @@ def build(cls_name, params, validate):
     ins = [None if t is None else (t if isinstance(t, int) else t.detach().clone().requires_grad_(t.dtype == torch.float64))
            for _, t in params]
     kw = {name: v for (name, _), v in zip(params, ins)}
-    cls = getattr(D, cls_name) if hasattr(D, cls_name) else getattr(D.relaxed_bernoulli, cls_name)
+    cls = getattr(D, cls_name) if hasattr(D, cls_name) else getattr(
+        D.relaxed_bernoulli if hasattr(D.relaxed_bernoulli, cls_name) else D.relaxed_categorical, cls_name)
     return cls(validate_args=validate, **kw), ins
 
 
@@ -424,9 +443,9 @@ DIST_CLASSES = ["Normal", "Cauchy", "Laplace", "Gumbel", "LogNormal", "Uniform",
                 "VonMises", "Poisson", "Bernoulli", "Geometric", "ContinuousBernoulli", "Binomial", "NegativeBinomial",
                 "Categorical", "OneHotCategorical", "Dirichlet", "RelaxedBernoulli", "LogitRelaxedBernoulli",
                 "RelaxedOneHotCategorical", "LowRankMultivariateNormal", "MultivariateNormal", "Multinomial",
-                "LogisticNormal"]
+                "LogisticNormal", "ExpRelaxedCategorical", "Wishart", "LKJCholesky"]
 LOOSE = {"VonMises": 1e-7, "Kumaraswamy": 1e-7, "FisherSnedecor": 1e-8, "StudentT": 1e-8, "Beta": 1e-8,
-         "Dirichlet": 1e-8, "ContinuousBernoulli": 1e-7, "MultivariateNormal": 1e-8,
+         "Dirichlet": 1e-8, "ContinuousBernoulli": 1e-7, "MultivariateNormal": 1e-8, "Wishart": 1e-8, "LKJCholesky": 1e-8,
          "LowRankMultivariateNormal": 1e-7}
 
 
@@ -1049,6 +1068,17 @@ def pinned():
         pin_dist("pin-transformed-cdf-validation-%d" % validate, "LogisticNormal",
                  [("loc", f64(0.0, 1.0)), ("scale", f64(1.0, 2.0))], validate,
                  [("cdf", f64(-0.1, 0.6, 0.5)), ("cdf", f64(0.2, 0.3, 0.5))])
+    # Wishart.expand expands the scale factor before df, so a shape they do not expand to gets the matrices' error
+    pin_dist("pin-wishart-expand-order", "Wishart",
+             [("df", f64(3.0)), ("covariance_matrix", torch.eye(2, dtype=torch.float64).repeat(4, 1, 1) * 2.0),
+              ("precision_matrix", None), ("scale_tril", None)], True, [("expand", [1, 5]), ("expand", [2, 4])])
+    # Wishart's covariance_matrix (and precision_matrix, scale_tril) are lazy properties: once the mean, mode or
+    # variance computed it, the repr in later messages names it (Ember's named only the given matrix)
+    for what in ("mean", "mode", "variance"):
+        pin_dist("pin-wishart-lazy-covariance-" + what, "Wishart",
+                 [("df", f64(4.0, 5.0)), ("covariance_matrix", None), ("precision_matrix", None),
+                  ("scale_tril", f64(1.0, 0.0, 0.5, 2.0).reshape(2, 2))], True,
+                 [(what, None), ("glp", f64(1.0, 2.0, 2.0, 1.0).reshape(2, 2))])
     # Categorical's mean and variance read probs (torch.full(..., dtype=self.probs.dtype)), so a logits Categorical shows
     # its probs in later messages (Ember's repr left them out)
     pin_dist("pin-categorical-mean-reads-probs", "Categorical", [("probs", None), ("logits", f64(0.1, 0.4, 3.4, -1.5))],
