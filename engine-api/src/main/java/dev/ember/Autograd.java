@@ -115,7 +115,10 @@ public final class Autograd {
     /**
      * The gradients of {@code outputs} with respect to {@code inputs}, without touching any {@code grad}
      * field. {@code gradOutputs} may be null for scalar outputs. With {@code allowUnused} false, an input the
-     * outputs do not depend on is an error; with true its gradient is null.
+     * outputs do not depend on is an error; with true its gradient is null. {@code retainGraph} is PyTorch's
+     * {@code retain_graph} as given, also with {@code createGraph}: false frees the saved tensors of the graph it ran
+     * through, so a later pass through it (a second-order gradient reaching those nodes included) fails as PyTorch's
+     * does; {@link #grad(List, List, List, boolean)} passes {@code createGraph}, PyTorch's default.
      */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
                                     boolean retainGraph, boolean createGraph, boolean allowUnused) {
@@ -138,7 +141,7 @@ public final class Autograd {
             targetNrs[i] = fn != null ? t.outputNr : 0;
             captures.putIfAbsent(targets[i], new Tensor[targets[i].numOutputs]);
         }
-        Engine.run(outputs, grads, retainGraph || createGraph, createGraph, captures);
+        Engine.run(outputs, grads, retainGraph, createGraph, captures);
         List<Tensor> result = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             Tensor g = captures.get(targets[i])[targetNrs[i]];

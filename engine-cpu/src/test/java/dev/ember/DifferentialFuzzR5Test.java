@@ -2,6 +2,34 @@ package dev.ember;
 
 import dev.ember.distributions.Distribution;
 import dev.ember.distributions.KL;
+import dev.ember.optim.ASGD;
+import dev.ember.optim.Adadelta;
+import dev.ember.optim.Adagrad;
+import dev.ember.optim.Adam;
+import dev.ember.optim.Adamax;
+import dev.ember.optim.NAdam;
+import dev.ember.optim.RAdam;
+import dev.ember.optim.RMSprop;
+import dev.ember.optim.Rprop;
+import dev.ember.optim.ChainedScheduler;
+import dev.ember.optim.ConstantLR;
+import dev.ember.optim.CosineAnnealingLR;
+import dev.ember.optim.CosineAnnealingWarmRestarts;
+import dev.ember.optim.CyclicLR;
+import dev.ember.optim.ExponentialLR;
+import dev.ember.optim.LRScheduler;
+import dev.ember.optim.LambdaLR;
+import dev.ember.optim.LinearLR;
+import dev.ember.optim.MultiStepLR;
+import dev.ember.optim.MultiplicativeLR;
+import dev.ember.optim.OneCycleLR;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.ParamGroup;
+import dev.ember.optim.PolynomialLR;
+import dev.ember.optim.ReduceLROnPlateau;
+import dev.ember.optim.SGD;
+import dev.ember.optim.SequentialLR;
+import dev.ember.optim.StepLR;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,9 +41,12 @@ import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.LongToDoubleFunction;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -25,7 +56,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * format): small programs over the families rounds 1-3 never reached. The distributions (every one with a tensor
  * constructor: log_prob inside and outside the support with validate_args either way, cdf, icdf, entropy, mean, mode,
  * variance, stddev, enumerate_support, expand, and the float64 gradients of log_prob with respect to every parameter)
- * and kl_divergence for every pair PyTorch registers. Every mismatch is reported in one failure.
+ * and kl_divergence for every pair PyTorch registers; the LR schedulers (random configurations of every one, nested
+ * in SequentialLR and ChainedScheduler, with manual rate changes, 40 steps); the optimizers (every one with random
+ * options in two groups, parameters without a gradient in some steps, 6 steps: parameters and state);
+ * {@code autograd.functional} (jacobian, hessian, vjp, jvp, vhp, hvp with create_graph, strict and vectorize, and the
+ * results' own gradients) and {@code Autograd.grad} (grad_outputs, retain_graph, create_graph, allow_unused, the
+ * second-order gradient, the same call again). Every mismatch is reported in one failure.
  */
 class DifferentialFuzzR5Test {
     private static final String RESOURCE = "/fuzz5/cases.txt";
@@ -129,6 +165,10 @@ class DifferentialFuzzR5Test {
         switch (c.kind) {
             case "D": return runDistribution(in);
             case "K": return runKl(in);
+            case "S": return runScheduler(in);
+            case "O": return runOptimizer(in);
+            case "A": return runFunctional(c.name, in);
+            case "G": return runGrad(in);
             default: throw new IllegalStateException("kind " + c.kind);
         }
     }
@@ -399,6 +439,519 @@ class DifferentialFuzzR5Test {
         all.addAll(qc.args);
         String g = in.more() ? gradients("kl", res[0], all, in, 0, tol) : null;
         return v != null ? v : g;
+    }
+
+    // ------------------------------------------------------------------------------------------------ schedulers
+
+    /** The lambdas of the LambdaLR/MultiplicativeLR cases, by the generator's names. */
+    private static LongToDoubleFunction lambda(String name) {
+        switch (name) {
+            case "inv": return e -> 1.0 / (e + 1);
+            case "pow": return e -> Math.pow(0.95, e);
+            case "alt": return e -> e % 2 != 0 ? 0.9 : 1.05;
+            case "half": return e -> 0.5;
+            case "lin": return e -> 1.0 - e / 50.0;
+            default: throw new IllegalStateException("lambda " + name);
+        }
+    }
+
+    /** A spec line's {@code key=value} options. */
+    private static Map<String, String> options(String spec) {
+        Map<String, String> o = new LinkedHashMap<>();
+        String[] w = spec.split(" ");
+        for (int i = 1; i < w.length; i++) {
+            int eq = w[i].indexOf('=');
+            o.put(w[i].substring(0, eq), w[i].substring(eq + 1));
+        }
+        return o;
+    }
+
+    private static double[] doubles(String v) {
+        return Arrays.stream(v.split(",")).mapToDouble(Double::parseDouble).toArray();
+    }
+
+    private static List<Integer> ints(String v) {
+        List<Integer> out = new ArrayList<>();
+        for (String x : v.split(",")) {
+            out.add(Integer.parseInt(x));
+        }
+        return out;
+    }
+
+    private static boolean bool(String v) {
+        return v.equals("True");
+    }
+
+    /** The scheduler of spec line {@code spec} over {@code opt}; Sequential/Chained take their children from {@code in}. */
+    private static LRScheduler scheduler(String spec, Optimizer opt, Lines in) {
+        String kind = spec.split(" ")[0];
+        Map<String, String> o = options(spec);
+        switch (kind) {
+            case "StepLR": return new StepLR(opt, Integer.parseInt(o.get("step_size")), Double.parseDouble(o.get("gamma")));
+            case "MultiStepLR": return new MultiStepLR(opt, ints(o.get("milestones")), Double.parseDouble(o.get("gamma")));
+            case "ExponentialLR": return new ExponentialLR(opt, Double.parseDouble(o.get("gamma")));
+            case "CosineAnnealingLR": return new CosineAnnealingLR(opt, Integer.parseInt(o.get("T_max")),
+                    Double.parseDouble(o.get("eta_min")));
+            case "CosineAnnealingWarmRestarts": return new CosineAnnealingWarmRestarts(opt, Integer.parseInt(o.get("T_0")),
+                    Integer.parseInt(o.get("T_mult")), Double.parseDouble(o.get("eta_min")));
+            case "LinearLR": return new LinearLR(opt, Double.parseDouble(o.get("start_factor")),
+                    Double.parseDouble(o.get("end_factor")), Integer.parseInt(o.get("total_iters")));
+            case "ConstantLR": return new ConstantLR(opt, Double.parseDouble(o.get("factor")),
+                    Integer.parseInt(o.get("total_iters")));
+            case "PolynomialLR": return new PolynomialLR(opt, Integer.parseInt(o.get("total_iters")),
+                    Double.parseDouble(o.get("power")));
+            case "LambdaLR":
+            case "MultiplicativeLR": {
+                List<LongToDoubleFunction> fns = new ArrayList<>();
+                for (String n : o.get("lambdas").split(",")) {
+                    fns.add(lambda(n));
+                }
+                if (fns.size() == 1) {
+                    return kind.equals("LambdaLR") ? new LambdaLR(opt, fns.get(0)) : new MultiplicativeLR(opt, fns.get(0));
+                }
+                return kind.equals("LambdaLR") ? new LambdaLR(opt, fns) : new MultiplicativeLR(opt, fns);
+            }
+            case "OneCycleLR": return new OneCycleLR(opt, doubles(o.get("max_lr")), Integer.parseInt(o.get("total_steps")),
+                    Double.parseDouble(o.get("pct_start")), o.get("anneal_strategy").replace("'", ""),
+                    bool(o.get("cycle_momentum")), Double.parseDouble(o.get("base_momentum")),
+                    Double.parseDouble(o.get("max_momentum")), Double.parseDouble(o.get("div_factor")),
+                    Double.parseDouble(o.get("final_div_factor")), bool(o.get("three_phase")));
+            case "CyclicLR": return new CyclicLR(opt, doubles(o.get("base_lr")), doubles(o.get("max_lr")),
+                    Integer.parseInt(o.get("step_size_up")),
+                    o.get("step_size_down").equals("None") ? null : Integer.valueOf(o.get("step_size_down")),
+                    o.get("mode").replace("'", ""), Double.parseDouble(o.get("gamma")), null, "cycle",
+                    bool(o.get("cycle_momentum")), doubles(o.get("base_momentum")), doubles(o.get("max_momentum")));
+            case "ReduceLROnPlateau": return new ReduceLROnPlateau(opt, o.get("mode").replace("'", ""),
+                    Double.parseDouble(o.get("factor")), Integer.parseInt(o.get("patience")),
+                    Double.parseDouble(o.get("threshold")), o.get("threshold_mode").replace("'", ""),
+                    Integer.parseInt(o.get("cooldown")), doubles(o.get("min_lr")), Double.parseDouble(o.get("eps")));
+            case "SequentialLR":
+            case "ChainedScheduler": {
+                List<LRScheduler> children = new ArrayList<>();
+                int n = Integer.parseInt(o.get("n"));
+                for (int i = 0; i < n; i++) {
+                    children.add(scheduler(in.take("s"), opt, in));
+                }
+                return kind.equals("SequentialLR") ? new SequentialLR(opt, children, ints(o.get("milestones")))
+                        : new ChainedScheduler(children);
+            }
+            default: throw new IllegalStateException("scheduler " + spec);
+        }
+    }
+
+    private static String runScheduler(Lines in) {
+        String[] w = in.take("opt").split(" ");
+        Tensor w0 = Tensor.zeros(DType.FLOAT64, 2).requiresGrad_(true);
+        Tensor w1 = Tensor.zeros(DType.FLOAT64, 3).requiresGrad_(true);
+        double lr0 = Double.parseDouble(w[1]);
+        double lr1 = Double.parseDouble(w[2]);
+        Optimizer opt;
+        if (w[0].equals("sgd")) {
+            opt = new SGD(List.of(w0), lr0, Double.parseDouble(w[3]), 0, 0, false);
+            opt.addParamGroup(List.of(w1), Map.of("lr", lr1, "momentum", Double.parseDouble(w[4])));
+        } else {
+            opt = new Adam(List.of(w0), lr0);
+            opt.addParamGroup(List.of(w1), Map.of("lr", lr1, "betas", List.of(0.8, 0.99)));
+        }
+        LRScheduler sched = scheduler(in.take("s"), opt, in);
+        Map<Integer, double[]> manual = new TreeMap<>();
+        while (in.nextIs("manual")) {
+            String[] m = in.take("manual").split(" ");
+            manual.put(Integer.parseInt(m[0]), new double[] {Integer.parseInt(m[1]), Double.parseDouble(m[2])});
+        }
+        double[] metrics = in.nextIs("metrics") ? doubles(in.take("metrics").replace(' ', ',')) : null;
+        for (int k = 0; in.more(); k++) {
+            String l = in.next();
+            if (l.startsWith("e ")) {
+                String msg = l.substring(l.indexOf(' ', 2) + 1).replace("\\n", "\n").replace("\\\\", "\\");
+                try {
+                    step(sched, metrics, k - 1);
+                    return "step " + k + ": PyTorch throws \"" + l.substring(2) + "\", Ember steps";
+                } catch (RuntimeException e) {
+                    return msg.equals(e.getMessage()) ? null
+                            : "step " + k + ": message: PyTorch \"" + msg + "\", Ember \"" + e.getMessage() + "\"";
+                }
+            }
+            if (k > 0) {
+                if (manual.containsKey(k - 1)) {
+                    double[] m = manual.get(k - 1);
+                    opt.paramGroups().get((int) m[0]).setLr(m[1]);
+                }
+                try {
+                    step(sched, metrics, k - 1);
+                } catch (RuntimeException e) {
+                    return "step " + k + ": PyTorch steps, Ember throws " + e;
+                }
+            }
+            String[] v = l.split(" ");
+            StringBuilder got = new StringBuilder("lr " + k);
+            for (ParamGroup g : opt.paramGroups()) {
+                got.append(' ').append(Format.repr(g.lr()));
+            }
+            if (l.contains(" m ")) {
+                got.append(" m");
+                for (ParamGroup g : opt.paramGroups()) {
+                    got.append(' ').append(Format.repr(g.has("betas") ? ((Number) ((List<?>) g.get("betas")).get(0))
+                            .doubleValue() : g.getDouble("momentum")));
+                }
+            }
+            String[] gv = got.toString().split(" ");
+            boolean same = gv.length == v.length;
+            for (int i = 2; same && i < v.length; i++) {
+                same = v[i].equals("m") ? gv[i].equals("m") : !gv[i].equals("m") && close(Double.parseDouble(v[i]),
+                        Double.parseDouble(gv[i]));
+            }
+            if (!same) {
+                return "PyTorch \"" + l + "\", Ember \"" + got + "\"";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Equal to 1e-13 relative (the schedules' formulas are PyTorch's, operation for operation, up to libm's cos), or
+     * 1e-16 absolute: a cosine annealed to 0 ends in rounding noise around it (PyTorch -1.149e-17, Ember -1.171e-17).
+     */
+    private static boolean close(double e, double g) {
+        return e == g || Math.abs(e - g) <= 1e-13 * Math.max(Math.abs(e), 1e-3);
+    }
+
+    private static void step(LRScheduler sched, double[] metrics, int k) {
+        if (metrics != null) {
+            ((ReduceLROnPlateau) sched).step(metrics[k]);
+        } else {
+            sched.step();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ optimizers
+
+    /** A group line's options as the optimizers take them: Boolean, List of Double for pairs, else Double. */
+    private static Map<String, Object> groupOptions(String line) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : options("x " + line).entrySet()) {
+            String v = e.getValue();
+            if (v.equals("True") || v.equals("False")) {
+                out.put(e.getKey(), bool(v));
+            } else if (v.contains(",")) {
+                List<Double> l = new ArrayList<>();
+                for (double d : doubles(v)) {
+                    l.add(d);
+                }
+                out.put(e.getKey(), l);
+            } else {
+                out.put(e.getKey(), Double.parseDouble(v));
+            }
+        }
+        return out;
+    }
+
+    private static Optimizer optimizer(String name, List<Tensor> params, Map<String, Object> g0) {
+        double lr = (Double) g0.get("lr");
+        switch (name) {
+            case "sgd": return new SGD(params, lr);
+            case "adam": return new Adam(params, lr);
+            case "adamw": return Adam.adamW(params, lr);
+            case "rmsprop": return new RMSprop(params, lr);
+            case "adagrad": return new Adagrad(params, lr, 0, 0, (Double) g0.getOrDefault("initial_accumulator_value", 0.0),
+                    1e-10);
+            case "adamax": return new Adamax(params, lr);
+            case "nadam": return new NAdam(params, lr);
+            case "radam": return new RAdam(params, lr);
+            case "adadelta": return new Adadelta(params, lr, 0.9, 1e-6, 0);
+            case "asgd": return new ASGD(params, lr);
+            case "rprop": return new Rprop(params, lr);
+            default: throw new IllegalStateException("optimizer " + name);
+        }
+    }
+
+    private static String runOptimizer(Lines in) {
+        String[] w = in.take("opt").split(" ");
+        boolean f64 = w[1].equals("float64");
+        Map<String, Object> g0 = groupOptions(in.take("g0"));
+        Map<String, Object> g1 = groupOptions(in.take("g1"));
+        List<Tensor> ps = new ArrayList<>();
+        for (int i = 0; in.nextIs("p" + i); i++) {
+            ps.add(FuzzCaseRunner.expectedTensor(in.take("p" + i)).requiresGrad_(true));
+        }
+        Optimizer opt = optimizer(w[0], ps.subList(0, 2), g0);
+        for (Map.Entry<String, Object> e : g0.entrySet()) {
+            if (!e.getKey().equals("initial_accumulator_value")) {
+                opt.paramGroups().get(0).set(e.getKey(), e.getValue());
+            }
+        }
+        // PyTorch's defaults are the constructor's options: the second group takes group 0's where it says nothing
+        Map<String, Object> second = new LinkedHashMap<>(g0);
+        second.remove("initial_accumulator_value");
+        second.putAll(g1);
+        opt.addParamGroup(ps.subList(2, 4), second);
+        // float64 to 1e-13 relative (the updates are PyTorch's ops in order; libm's pow and sqrt may differ in the
+        // last bit), float32 to 1e-5
+        double tol = f64 ? 1e-13 : 1e-5;
+        List<String> problems = new ArrayList<>();
+        int step = -1;
+        Map<String, Object> sd = null;
+        while (in.more()) {
+            String l = in.next();
+            if (l.startsWith("step ")) {
+                step = Integer.parseInt(l.substring(5));
+                for (Tensor p : ps) {
+                    p.setGrad(null);
+                }
+                while (in.nextIs("grad")) {
+                    String[] g = in.take("grad").split(" ", 2);
+                    ps.get(Integer.parseInt(g[0])).setGrad(FuzzCaseRunner.expectedTensor(g[1]));
+                }
+                try {
+                    opt.step();
+                } catch (RuntimeException e) {
+                    return "step " + step + ": Ember throws " + e;
+                }
+                sd = opt.stateDict();
+            } else if (l.startsWith("v ")) {
+                String[] v = l.split(" ", 3);
+                String p = compare("step " + step + " param " + v[1], FuzzCaseRunner.expectedTensor(v[2]),
+                        ps.get(Integer.parseInt(v[1])), tol);
+                if (p != null) {
+                    problems.add(p);
+                }
+            } else if (l.startsWith("st ")) {
+                String[] v = l.split(" ", 4);
+                @SuppressWarnings("unchecked")
+                Map<Integer, Map<String, Object>> state = (Map<Integer, Map<String, Object>>) sd.get("state");
+                Map<String, Object> st = state.get(Integer.parseInt(v[1]));
+                Object got = st == null ? null : st.get(v[2]);
+                Tensor expected = FuzzCaseRunner.expectedTensor(v[3]);
+                String what = "step " + step + " state " + v[1] + " " + v[2];
+                String p;
+                if (got instanceof Tensor) {
+                    p = compare(what, expected, (Tensor) got, tol);
+                } else if (got instanceof Number) {
+                    double e = expected.item();
+                    double g = ((Number) got).doubleValue();
+                    p = Math.abs(e - g) <= tol * Math.max(1, Math.abs(e)) ? null
+                            : what + ": PyTorch " + e + ", Ember " + g;
+                } else {
+                    p = what + ": PyTorch " + v[3] + ", Ember " + got;
+                }
+                if (p != null) {
+                    problems.add(p);
+                }
+            } else {
+                throw new IllegalStateException("optimizer line " + l);
+            }
+            if (problems.size() > 3) {
+                break;
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    // ------------------------------------------------------------------------------------- autograd.functional, grad
+
+    /** The generator's AFUNCS by name. */
+    private static Function<Tensor[], Tensor> afunc(String name) {
+        switch (name) {
+            case "sinexp": return x -> x[0].sin().mul(x[0].exp());
+            case "mix": return x -> x[0].mul(x[1].cos()).add(x[0].pow(2L).mul(x[1]));
+            case "cumprod": return x -> x[0].cumprod(0);
+            case "linear": return x -> x[0].mul(3.0);
+            case "detached": return x -> x[0].detach().mul(2.0);
+            case "sumcube": return x -> x[0].pow(3L).sum();
+            case "quad2": return x -> x[0].mul(x[1]).sum().add(x[0].pow(2L).mul(x[1].sin()).sum());
+            case "tanhsum": return x -> x[0].tanh().mul(x[0]).sum();
+            case "linsum": return x -> x[0].mul(3.0).sum();
+            case "unused": return x -> x[0].sin().sum();
+            case "constsum": return x -> x[0].detach().pow(2L).sum();
+            default: throw new IllegalStateException("function " + name);
+        }
+    }
+
+    private static Tensor[] inputs(Lines in, String key, boolean grad) {
+        List<Tensor> xs = new ArrayList<>();
+        for (int i = 0; in.nextIs(key + i); i++) {
+            Tensor t = FuzzCaseRunner.expectedTensor(in.take(key + i));
+            xs.add(grad ? t.requiresGrad_(true) : t);
+        }
+        return xs.toArray(new Tensor[0]);
+    }
+
+    /** Compares an exception with the "e" line {@code l}: null where the messages agree. */
+    private static String sameError(String what, String l, RuntimeException e) {
+        String msg = l.substring(l.indexOf(' ', 2) + 1).replace("\\n", "\n").replace("\\\\", "\\");
+        return msg.equals(e.getMessage()) ? null
+                : what + ": message: PyTorch \"" + msg + "\", Ember \"" + e.getMessage() + "\"";
+    }
+
+    private static String runFunctional(String op, Lines in) {
+        String[] f = in.take("f").split(" ");
+        Function<Tensor[], Tensor> fn = afunc(f[0]);
+        boolean createGraph = f[1].equals("1");
+        boolean strict = f[2].equals("1");
+        boolean vectorize = f[3].equals("1");
+        Tensor[] xs = inputs(in, "x", createGraph);
+        Tensor v = in.nextIs("v") ? FuzzCaseRunner.expectedTensor(in.take("v")) : null;
+        Tensor[] vs = inputs(in, "v", false);
+        List<Tensor> flat = new ArrayList<>();
+        RuntimeException thrown = null;
+        try {
+            switch (op) {
+                case "jacobian": flat.addAll(Arrays.asList(AutogradFunctional.jacobian(fn, xs, createGraph, strict,
+                        vectorize))); break;
+                case "hessian":
+                    for (Tensor[] row : AutogradFunctional.hessian(fn, xs, createGraph, strict, vectorize)) {
+                        flat.addAll(Arrays.asList(row));
+                    }
+                    break;
+                default: {
+                    AutogradFunctional.Products pr;
+                    switch (op) {
+                        case "vjp": pr = AutogradFunctional.vjp(fn, xs, v, createGraph, strict); break;
+                        case "jvp": pr = AutogradFunctional.jvp(fn, xs, vs, createGraph, strict); break;
+                        case "vhp": pr = AutogradFunctional.vhp(fn, xs, vs, createGraph, strict); break;
+                        case "hvp": pr = AutogradFunctional.hvp(fn, xs, vs, createGraph, strict); break;
+                        default: throw new IllegalStateException("op " + op);
+                    }
+                    flat.add(pr.output());
+                    flat.addAll(Arrays.asList(pr.products()));
+                }
+            }
+        } catch (RuntimeException e) {
+            thrown = e;
+        }
+        if (in.nextIs("e")) {
+            String l = in.next();
+            return thrown == null ? "PyTorch throws \"" + l.substring(2) + "\", Ember gives a result"
+                    : sameError(op, l, thrown);
+        }
+        if (thrown != null) {
+            return "PyTorch gives a result, Ember throws " + thrown;
+        }
+        List<String> problems = new ArrayList<>();
+        for (int j = 0; in.nextIs("r"); j++) {
+            String l = in.take("r");
+            String p = j < flat.size() ? compare(op + " result " + j, FuzzCaseRunner.expectedTensor(l), flat.get(j), 0)
+                    : op + ": PyTorch has result " + j + ", Ember " + flat.size() + " results";
+            if (p != null) {
+                problems.add(p);
+            }
+        }
+        if (in.nextIs("nograph")) {
+            in.next();
+            for (Tensor t : flat) {
+                if (t.requiresGrad()) {
+                    problems.add(op + ": PyTorch's results need no grad, Ember's do");
+                    break;
+                }
+            }
+        } else if (in.nextIs("hg0")) {
+            Tensor total = null;
+            for (Tensor t : flat) {
+                if (t.requiresGrad()) {
+                    Tensor s = t.mul(weights(t.shape())).sum();
+                    total = total == null ? s : total.add(s);
+                }
+            }
+            if (total == null) {
+                return op + ": PyTorch's results have a graph, Ember's none";
+            }
+            List<Tensor> gs = Autograd.grad(List.of(total), Arrays.asList(xs), null, false, false, true);
+            for (int i = 0; i < xs.length; i++) {
+                String l = in.take("hg" + i);
+                String p = l.equals("none") ? (gs.get(i) == null ? null : op + " second order " + i + ": PyTorch none")
+                        : gs.get(i) == null ? op + " second order " + i + ": Ember none"
+                        : compare(op + " second order " + i, FuzzCaseRunner.expectedTensor(l), gs.get(i), 0);
+                if (p != null) {
+                    problems.add(p);
+                }
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    private static String runGrad(Lines in) {
+        String[] f = in.take("f").split(" ");
+        Function<Tensor[], Tensor> fn = afunc(f[0]);
+        boolean given = f[1].equals("1");
+        boolean retain = f[2].equals("1");
+        boolean create = f[3].equals("1");
+        boolean unused = f[4].equals("1");
+        Tensor[] xs = inputs(in, "x", true);
+        Tensor out = fn.apply(xs);
+        List<Tensor> go = given ? List.of(weights(out.shape())) : null;
+        List<Tensor> gs;
+        try {
+            gs = Autograd.grad(List.of(out), Arrays.asList(xs), go, retain, create, unused);
+        } catch (RuntimeException e) {
+            if (!in.nextIs("e")) {
+                return "PyTorch gives gradients, Ember throws " + e;
+            }
+            return sameError("grad", in.next(), e);
+        }
+        if (in.nextIs("e")) {
+            return "PyTorch throws \"" + in.next().substring(2) + "\", Ember gives gradients";
+        }
+        List<String> problems = new ArrayList<>();
+        gradLines("grad", "g", gs, in, problems);
+        if (in.nextIs("nograph")) {
+            in.next();
+        } else if (in.nextIs("gg0") || in.nextIs("gge")) {
+            Tensor tot = null;
+            for (Tensor g : gs) {
+                if (g != null && g.requiresGrad()) {
+                    Tensor s = g.mul(weights(g.shape())).sum();
+                    tot = tot == null ? s : tot.add(s);
+                }
+            }
+            try {
+                List<Tensor> gg = Autograd.grad(List.of(tot), Arrays.asList(xs), null, true, false, true);
+                if (in.nextIs("gge")) {
+                    return "second order: PyTorch throws \"" + in.next().substring(4) + "\", Ember gives gradients";
+                }
+                gradLines("second order", "gg", gg, in, problems);
+            } catch (RuntimeException e) {
+                if (!in.nextIs("gge")) {
+                    return "second order: PyTorch gives gradients, Ember throws " + e;
+                }
+                String l = in.next();
+                String p = sameError("second order", l.substring(2), e);
+                if (p != null) {
+                    problems.add(p);
+                }
+            }
+        }
+        in.take("again");
+        try {
+            List<Tensor> again = Autograd.grad(List.of(out), Arrays.asList(xs), go, false, false, true);
+            if (in.nextIs("e")) {
+                problems.add("again: PyTorch throws \"" + in.next().substring(2) + "\", Ember gives gradients");
+            } else {
+                gradLines("again", "a", again, in, problems);
+            }
+        } catch (RuntimeException e) {
+            if (!in.nextIs("e")) {
+                problems.add("again: PyTorch gives gradients, Ember throws " + e);
+            } else {
+                String p = sameError("again", in.next(), e);
+                if (p != null) {
+                    problems.add(p);
+                }
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    private static void gradLines(String what, String key, List<Tensor> gs, Lines in, List<String> problems) {
+        for (int i = 0; i < gs.size(); i++) {
+            String l = in.take(key + i);
+            Tensor g = gs.get(i);
+            String p = l.equals("none") ? (g == null ? null : what + " " + i + ": PyTorch none, Ember " + g)
+                    : g == null ? what + " " + i + ": PyTorch " + l + ", Ember none"
+                    : compare(what + " " + i, FuzzCaseRunner.expectedTensor(l), g, 0);
+            if (p != null) {
+                problems.add(p);
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ comparing

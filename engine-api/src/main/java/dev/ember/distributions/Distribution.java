@@ -211,9 +211,16 @@ public abstract class Distribution {
      */
     protected void validateSample(Tensor value) {
         Dist.require(value, "log_prob", "value");
-        if (!validateArgs) {
-            return;
+        if (validateArgs) {
+            checkSample(value);
         }
+    }
+
+    /**
+     * PyTorch's {@code _validate_sample} itself, whatever this distribution's {@code validate_args} (a
+     * TransformedDistribution validates its base's samples by its own flag, not the base's).
+     */
+    void checkSample(Tensor value) {
         int[] shape = value.shape();
         int eventDimStart = shape.length - eventShape.length;
         if (eventDimStart < 0 || !Arrays.equals(Arrays.copyOfRange(shape, eventDimStart, shape.length), eventShape)) {

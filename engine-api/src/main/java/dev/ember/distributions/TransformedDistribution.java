@@ -180,7 +180,10 @@ public class TransformedDistribution extends Distribution {
         for (int i = transforms.size() - 1; i >= 0; i--) {
             value = transforms.get(i).inverse(value);
         }
-        base.validateSample(value);
+        if (validateArgs) {
+            // PyTorch's "if self._validate_args: self.base_dist._validate_sample(value)": this one's flag
+            base.checkSample(value);
+        }
         return monotonize(base.cdf(value));
     }
 

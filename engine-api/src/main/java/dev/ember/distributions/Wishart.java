@@ -23,6 +23,10 @@ public class Wishart extends ExponentialFamily {
 
     private final Tensor df;
     private final Tensor covarianceGiven;
+    /** The matrices not given, once computed (PyTorch's lazy properties): they show in the repr from then on. */
+    private Tensor covarianceLazy;
+    private Tensor precisionLazy;
+    private Tensor scaleTrilLazy;
     private final Tensor precisionGiven;
     private final Tensor scaleTrilGiven;
     private final Tensor unbroadcastedScaleTril;
@@ -143,13 +147,24 @@ public class Wishart extends ExponentialFamily {
 
     /** The lower Cholesky factor of the scale matrix, as {@code scale_tril}. */
     public Tensor scaleTril() {
-        return scaleTrilGiven != null ? scaleTrilGiven : unbroadcastedScaleTril.expand(fullShape());
+        if (scaleTrilGiven != null) {
+            return scaleTrilGiven;
+        }
+        if (scaleTrilLazy == null) {
+            scaleTrilLazy = unbroadcastedScaleTril.expand(fullShape());
+        }
+        return scaleTrilLazy;
     }
 
     /** The scale matrix, as {@code covariance_matrix}. */
     public Tensor covarianceMatrix() {
-        return covarianceGiven != null ? covarianceGiven
-                : unbroadcastedScaleTril.matmul(unbroadcastedScaleTril.transpose(-2, -1)).expand(fullShape());
+        if (covarianceGiven != null) {
+            return covarianceGiven;
+        }
+        if (covarianceLazy == null) {
+            covarianceLazy = unbroadcastedScaleTril.matmul(unbroadcastedScaleTril.transpose(-2, -1)).expand(fullShape());
+        }
+        return covarianceLazy;
     }
 
     /** The inverse of the scale matrix, as {@code precision_matrix}. */
@@ -157,8 +172,11 @@ public class Wishart extends ExponentialFamily {
         if (precisionGiven != null) {
             return precisionGiven;
         }
-        Tensor identity = Tensor.eye(p(), p(), unbroadcastedScaleTril.dtype()).to(unbroadcastedScaleTril.device());
-        return identity.choleskySolve(unbroadcastedScaleTril, false).expand(fullShape());
+        if (precisionLazy == null) {
+            Tensor identity = Tensor.eye(p(), p(), unbroadcastedScaleTril.dtype()).to(unbroadcastedScaleTril.device());
+            precisionLazy = identity.choleskySolve(unbroadcastedScaleTril, false).expand(fullShape());
+        }
+        return precisionLazy;
     }
 
     @Override
@@ -180,17 +198,25 @@ public class Wishart extends ExponentialFamily {
         return m;
     }
 
+    /**
+     * The given matrices and those computed so far, in {@code arg_constraints} order: PyTorch's {@code lazy_property}
+     * keeps a computed covariance, precision or scale_tril in {@code __dict__}, where its repr finds it (the mean,
+     * mode and variance compute the covariance).
+     */
     @Override
     protected Map<String, Tensor> params() {
         Map<String, Tensor> m = new LinkedHashMap<>();
-        if (covarianceGiven != null) {
-            m.put("covariance_matrix", covarianceGiven);
+        Tensor cov = covarianceGiven != null ? covarianceGiven : covarianceLazy;
+        Tensor prec = precisionGiven != null ? precisionGiven : precisionLazy;
+        Tensor tril = scaleTrilGiven != null ? scaleTrilGiven : scaleTrilLazy;
+        if (cov != null) {
+            m.put("covariance_matrix", cov);
         }
-        if (precisionGiven != null) {
-            m.put("precision_matrix", precisionGiven);
+        if (prec != null) {
+            m.put("precision_matrix", prec);
         }
-        if (scaleTrilGiven != null) {
-            m.put("scale_tril", scaleTrilGiven);
+        if (tril != null) {
+            m.put("scale_tril", tril);
         }
         m.put("df", df);
         return m;
@@ -307,11 +333,12 @@ public class Wishart extends ExponentialFamily {
     public Wishart expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
         int[] covShape = Dist.concat(batchShape, eventShape());
+        // the scale factor first, then df, as PyTorch's expand (whose error is then the matrices')
+        Tensor tril = unbroadcastedScaleTril.expand(covShape);
         Tensor d = df.expand(batchShape);
         return new Wishart(new Object[] {batchShape.clone(), eventShape(), d,
             covarianceGiven == null ? null : covarianceGiven.expand(covShape),
             precisionGiven == null ? null : precisionGiven.expand(covShape),
-            scaleTrilGiven == null ? null : scaleTrilGiven.expand(covShape),
-            unbroadcastedScaleTril.expand(covShape), null}, validateArgs);
+            scaleTrilGiven == null ? null : scaleTrilGiven.expand(covShape), tril, null}, validateArgs);
     }
 }

@@ -18,6 +18,9 @@ public final class ConstantLR extends LRScheduler {
     /**
      * The schedule.
      *
+     * A factor of 0 is accepted, as PyTorch's, and its step at {@code totalIters} throws PyTorch's ZeroDivisionError
+     * ({@code float division by zero}).
+     *
      * @throws IllegalArgumentException with PyTorch's message for a factor outside [0, 1], and for a null optimizer or
      *     a negative {@code totalIters}
      */
@@ -49,6 +52,10 @@ public final class ConstantLR extends LRScheduler {
         }
         if (isInitial || lastEpoch != totalIters) {
             return unchanged();
+        }
+        if (factor == 0) {
+            // PyTorch's group["lr"] * (1.0 / self.factor) raises ZeroDivisionError when the constant phase ends
+            throw new IllegalArgumentException("float division by zero");
         }
         return scaled(1.0 / factor);
     }

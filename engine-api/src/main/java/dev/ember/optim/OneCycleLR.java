@@ -15,6 +15,8 @@ import java.util.Map;
  * first of Adam's {@code betas}) moves inversely between {@code max_momentum} and {@code base_momentum}. Step it after
  * every batch. It stores {@code initial_lr}, {@code max_lr}, {@code min_lr} (and {@code max_momentum},
  * {@code base_momentum}) in each group, as PyTorch does. Not chainable: each rate is computed from the stored ones.
+ * A step into a phase of no steps ({@code pct_start} 1.0 reaching {@code total_steps}, as PyTorch computes the phases)
+ * throws PyTorch's ZeroDivisionError message, {@code float division by zero}.
  */
 public final class OneCycleLR extends LRScheduler {
     private long totalSteps;
@@ -182,6 +184,10 @@ public final class OneCycleLR extends LRScheduler {
                 Map<String, Object> ph = phases.get(i);
                 double endStep = (Double) ph.get("end_step");
                 if (stepNum <= endStep || i == phases.size() - 1) {
+                    if (endStep == startStep) {
+                        // a phase of no steps (pct_start 1.0 at the last step): PyTorch's ZeroDivisionError
+                        throw new IllegalArgumentException("float division by zero");
+                    }
                     double pct = (stepNum - startStep) / (endStep - startStep);
                     lrs[gi] = anneal(g.getDouble((String) ph.get("start_lr")), g.getDouble((String) ph.get("end_lr")), pct);
                     if (cycleMomentum) {
