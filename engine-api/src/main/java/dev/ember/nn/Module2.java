@@ -45,17 +45,7 @@ public abstract class Module2<R> extends Module {
      * forward hooks and the full backward hooks' bookkeeping.
      */
     public final R apply(Tensor a, Tensor b) {
-        Object[] made = new Object[1];
-        return call(Arrays.asList(a, b), in -> {
-            R r = forward(in.get(0), in.get(1));
-            made[0] = r;
-            return r;
-        }, r -> MultiOutputs.tensors(r, this), ts -> MultiOutputs.rebuild(rebuildTemplate(made[0]), ts, this));
-    }
-
-    @SuppressWarnings("unchecked")
-    private R rebuildTemplate(Object made) {
-        return (R) made;
+        return MultiOutputs.apply(this, Arrays.asList(a, b), in -> forward(in.get(0), in.get(1)));
     }
 
     /**
@@ -79,7 +69,6 @@ public abstract class Module2<R> extends Module {
     }
 
     private IllegalArgumentException missingArguments() {
-        return new IllegalArgumentException(moduleName() + ".forward() missing required positional arguments: it takes "
-                + "two tensors (a, b); call apply(a, b)");
+        return MultiOutputs.missingArguments(this, "two", "a, b");
     }
 }

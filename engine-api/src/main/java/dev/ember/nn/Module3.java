@@ -45,17 +45,7 @@ public abstract class Module3<R> extends Module {
      * {@link #forward(Tensor, Tensor, Tensor)}, the forward hooks and the full backward hooks' bookkeeping.
      */
     public final R apply(Tensor a, Tensor b, Tensor c) {
-        Object[] made = new Object[1];
-        return call(Arrays.asList(a, b, c), in -> {
-            R r = forward(in.get(0), in.get(1), in.get(2));
-            made[0] = r;
-            return r;
-        }, r -> MultiOutputs.tensors(r, this), ts -> MultiOutputs.rebuild(rebuildTemplate(made[0]), ts, this));
-    }
-
-    @SuppressWarnings("unchecked")
-    private R rebuildTemplate(Object made) {
-        return (R) made;
+        return MultiOutputs.apply(this, Arrays.asList(a, b, c), in -> forward(in.get(0), in.get(1), in.get(2)));
     }
 
     /**
@@ -79,7 +69,6 @@ public abstract class Module3<R> extends Module {
     }
 
     private IllegalArgumentException missingArguments() {
-        return new IllegalArgumentException(moduleName() + ".forward() missing required positional arguments: it takes "
-                + "three tensors (a, b, c); call apply(a, b, c)");
+        return MultiOutputs.missingArguments(this, "three", "a, b, c");
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The tensors of a {@link Module2} or {@link Module3} result, and a result of the same kind rebuilt from (possibly
@@ -17,6 +18,25 @@ import java.util.List;
  */
 final class MultiOutputs {
     private MultiOutputs() {
+    }
+
+    /**
+     * {@link Module2#apply} and {@link Module3#apply}: the module's forward through its hooks, whose replacement outputs
+     * are rebuilt into a result of the kind the forward returned.
+     */
+    static <R> R apply(Module module, List<Tensor> inputs, Function<List<Tensor>, R> forward) {
+        List<R> made = new ArrayList<>(1);
+        return module.call(inputs, in -> {
+            R r = forward.apply(in);
+            made.add(r);
+            return r;
+        }, r -> tensors(r, module), ts -> rebuild(made.get(0), ts, module));
+    }
+
+    /** The one-tensor forward's refusal on a module whose forward takes {@code count} tensors named {@code names}. */
+    static IllegalArgumentException missingArguments(Module module, String count, String names) {
+        return new IllegalArgumentException(module.moduleName() + ".forward() missing required positional arguments: it "
+                + "takes " + count + " tensors (" + names + "); call apply(" + names + ")");
     }
 
     /** The result's tensors, in order; null elements stay (an absent optional output). */
