@@ -1603,8 +1603,9 @@ final class NNOps {
                 double sf = scaleFactors == null ? 0 : scaleFactors[i];
                 long[] idx = nearestIndices(in, out[i], sf, exact, single, clForward);
                 index[i + 2] = indexUnlessIdentity(idx, in, input.device);
-                backIndex[i + 2] = indexUnlessIdentity(nearestIndices(in, out[i], sf, exact, single, true), in,
-                        input.device);
+                // the channels-last forward already took the backward's indices
+                backIndex[i + 2] = clForward ? index[i + 2]
+                        : indexUnlessIdentity(nearestIndices(in, out[i], sf, exact, single, true), in, input.device);
                 if (index[i + 2] != null) {
                     y = IndexingOps.indexSelect(y, i + 2, index[i + 2]);
                 }

@@ -217,20 +217,42 @@ final class NormOps {
      */
     private static NormResult mixedLayerNorm(Tensor input, int[] normalizedShape, Tensor weight, Tensor bias,
                                              double eps) {
+        int axis = input.dim() - normalizedShape.length;
+        return mixedNorm("NativeLayerNormBackward0", input, weight, bias,
+                (x, w, b) -> nativeLayerNorm(x, normalizedShape, w, b, eps),
+                (g, x, w, gi, gw, gb) -> rowNormComposite(false, g, x, w, eps, axis, gi, gw, gb));
+    }
+
+    /** A norm's forward on the float32 input with the parameters detached (under no-grad). */
+    private interface Float32Forward {
+        NormResult apply(Tensor x, Tensor weight, Tensor bias);
+    }
+
+    /** A norm's gradients of input, weight and bias from float32 {@code g} and {@code x}, as Tensor ops. */
+    private interface Float32Backward {
+        Tensor[] apply(Tensor g, Tensor x, Tensor weight, boolean gi, boolean gw, boolean gb);
+    }
+
+    /**
+     * The mixed-type norms (a float16/bfloat16 input with float32 parameters): {@code forward} in float32, the output
+     * rounded once to the input's type, and one node {@code nodeName} whose {@code backward} runs in float32 and
+     * rounds only the input's gradient back to its type.
+     */
+    private static NormResult mixedNorm(String nodeName, Tensor input, Tensor weight, Tensor bias,
+                                        Float32Forward forward, Float32Backward backward) {
         NormResult r;
         try (GradMode off = Ember.noGrad()) {
-            r = nativeLayerNorm(ArithmeticOps.cast(input, DType.FLOAT32), normalizedShape,
-                    weight == null ? null : weight.detach(), bias == null ? null : bias.detach(), eps);
+            r = forward.apply(ArithmeticOps.cast(input, DType.FLOAT32), weight == null ? null : weight.detach(),
+                    bias == null ? null : bias.detach());
         }
         Tensor out = ArithmeticOps.cast(r.output(), input.dtype);
-        int axis = input.dim() - normalizedShape.length;
         DType t = input.dtype;
-        ArithmeticOps.record(out, "NativeLayerNormBackward0", new Tensor[] {input, weight, bias}, node -> {
+        ArithmeticOps.record(out, nodeName, new Tensor[] {input, weight, bias}, node -> {
             SavedTensor sx = node.save(input);
             SavedTensor sw = weight == null ? null : node.save(weight);
             return g -> {
-                Tensor[] d = rowNormComposite(false, g.to(DType.FLOAT32), sx.get().to(DType.FLOAT32),
-                        sw == null ? null : sw.get(), eps, axis, node.needsInputGrad(0), node.needsInputGrad(1),
+                Tensor[] d = backward.apply(g.to(DType.FLOAT32), sx.get().to(DType.FLOAT32),
+                        sw == null ? null : sw.get(), node.needsInputGrad(0), node.needsInputGrad(1),
                         node.needsInputGrad(2));
                 return new Tensor[] {d[0] == null ? null : d[0].to(t), d[1], d[2]};
             };
@@ -439,24 +461,9 @@ final class NormOps {
      * NativeGroupNormBackward0 (the input's gradient in its type, the parameters' in float32).
      */
     private static NormResult mixedGroupNorm(Tensor input, Tensor weight, Tensor bias, int groups, double eps) {
-        NormResult r;
-        try (GradMode off = Ember.noGrad()) {
-            r = nativeGroupNorm(ArithmeticOps.cast(input, DType.FLOAT32), weight == null ? null : weight.detach(),
-                    bias == null ? null : bias.detach(), groups, eps);
-        }
-        Tensor out = ArithmeticOps.cast(r.output(), input.dtype);
-        DType t = input.dtype;
-        ArithmeticOps.record(out, "NativeGroupNormBackward0", new Tensor[] {input, weight, bias}, node -> {
-            SavedTensor sx = node.save(input);
-            SavedTensor sw = weight == null ? null : node.save(weight);
-            return g -> {
-                Tensor[] d = groupNormComposite(g.to(DType.FLOAT32), sx.get().to(DType.FLOAT32),
-                        sw == null ? null : sw.get(), groups, eps, node.needsInputGrad(0), node.needsInputGrad(1),
-                        node.needsInputGrad(2));
-                return new Tensor[] {d[0] == null ? null : d[0].to(t), d[1], d[2]};
-            };
-        });
-        return new NormResult(out, r.mean(), r.rstd());
+        return mixedNorm("NativeGroupNormBackward0", input, weight, bias,
+                (x, w, b) -> nativeGroupNorm(x, w, b, groups, eps),
+                (g, x, w, gi, gw, gb) -> groupNormComposite(g, x, w, groups, eps, gi, gw, gb));
     }
 
     /** Group norm's gradients in Tensor ops (PyTorch's infinitely_differentiable_native_group_norm_backward's values). */
