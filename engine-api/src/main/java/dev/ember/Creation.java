@@ -254,37 +254,15 @@ final class Creation {
 
     /** One-dimensional primitive arrays convert without boxing (large datasets arrive this way). */
     private static Tensor fromPrimitiveArray(Object data, DType dtype, Device device) {
-        int[] shape;
-        Tensor t;
-        if (data instanceof float[]) {
-            float[] a = (float[]) data;
-            shape = new int[] {a.length};
-            t = fromFlat(a, shape, DType.FLOAT32, device);
-        } else if (data instanceof double[]) {
-            double[] a = (double[]) data;
-            shape = new int[] {a.length};
-            t = fromFlat(a, shape, DType.FLOAT64, device);
-            if (dtype == null) {
-                dtype = Ember.getDefaultDtype(); // floating data takes the default type, as torch.tensor of Python floats
-            }
-        } else if (data instanceof long[]) {
-            long[] a = (long[]) data;
-            t = fromFlat(a, new int[] {a.length}, DType.INT64, device);
-        } else if (data instanceof boolean[]) {
-            boolean[] a = (boolean[]) data;
-            t = fromFlat(a, new int[] {a.length}, DType.BOOL, device);
-        } else if (data instanceof int[]) {
-            int[] a = (int[]) data;
-            t = fromFlat(a, new int[] {a.length}, DType.INT32, device);
-        } else if (data instanceof short[]) {
-            short[] a = (short[]) data;
-            t = fromFlat(a, new int[] {a.length}, DType.INT16, device);
-        } else if (data instanceof byte[]) {
-            // Java's bytes are signed: int8, or uint8 as they are (the same bits) when that type is asked for
-            byte[] a = (byte[]) data;
-            t = fromFlat(a, new int[] {a.length}, dtype == DType.UINT8 ? DType.UINT8 : DType.INT8, device);
-        } else {
+        DType natural = arrayDtype(data);
+        if (natural == null) {
             return null;
+        }
+        // Java's bytes are signed: int8, or uint8 as they are (the same bits) when that type is asked for
+        DType stored = natural == DType.INT8 && dtype == DType.UINT8 ? DType.UINT8 : natural;
+        Tensor t = fromFlat(data, new int[] {java.lang.reflect.Array.getLength(data)}, stored, device);
+        if (natural == DType.FLOAT64 && dtype == null) {
+            dtype = Ember.getDefaultDtype(); // floating data takes the default type, as torch.tensor of Python floats
         }
         return dtype == null || dtype == t.dtype ? t : ArithmeticOps.cast(t, dtype);
     }
