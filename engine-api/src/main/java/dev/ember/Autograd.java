@@ -122,6 +122,33 @@ public final class Autograd {
      */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
                                     boolean retainGraph, boolean createGraph, boolean allowUnused) {
+        return grad(outputs, inputs, gradOutputs, GradOptions.defaults().withRetainGraph(retainGraph)
+                .withCreateGraph(createGraph).withAllowUnused(allowUnused));
+    }
+
+    /**
+     * {@code torch.autograd.grad} with all its options ({@link GradOptions}): the gradients of {@code outputs} with
+     * respect to {@code inputs}, without touching any {@code grad} field. {@code gradOutputs} may be null (or hold
+     * nulls) for scalar outputs.
+     *
+     * <p>With {@code is_grads_batched}, the first dimension of every gradient output is a batch of vectors; the
+     * result for each input is the batch of vector-Jacobian products, stacked along a new first dimension (PyTorch
+     * vectorizes the backward with vmap; Ember runs it once per vector, the graph kept until the last, with the same
+     * values; with {@code create_graph} the result's {@code grad_fn} is the stack's, not the backward's last node).
+     * The remaining dimensions must match the output's shape, and every batch must have the same size, with
+     * PyTorch's messages. With {@code materialize_grads}, an input the outputs do not depend on gets zeros that
+     * require grad, as PyTorch's {@code zeros_like(input, requires_grad=True)}, instead of null.
+     *
+     * @param outputs the differentiated outputs
+     * @param inputs the tensors to differentiate with respect to; each must require grad
+     * @param gradOutputs the vectors of the vector-Jacobian product, one per output (or null)
+     * @param options the keyword options
+     * @return one gradient per input (null for an unused one unless materialized)
+     */
+    public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
+                                    GradOptions options) {
+        Args.require(options, "grad", "options", 4, "GradOptions");
+        options.check();
         Args.tensors(outputs, "grad", "outputs", 1);
         Args.tensors(inputs, "grad", "inputs", 2);
         for (int i = 0; i < inputs.size(); i++) {
@@ -129,7 +156,23 @@ public final class Autograd {
                 throw new IllegalArgumentException("One of the differentiated Tensors does not require grad");
             }
         }
-        List<Tensor> grads = makeGrads(outputs, gradOutputs, createGraph);
+        List<Tensor> result = options.gradsBatched()
+                ? batchedGrad(outputs, inputs, gradOutputs, options)
+                : gradOnce(outputs, inputs, makeGrads(outputs, gradOutputs, options.createGraph()), options.retainGraph(),
+                        options.createGraph(), options.allowUnused());
+        if (options.materializeGrads()) {
+            for (int i = 0; i < result.size(); i++) {
+                if (result.get(i) == null) {
+                    result.set(i, inputs.get(i).zerosLike().requiresGrad_(true));
+                }
+            }
+        }
+        return result;
+    }
+
+    /** One vector-Jacobian product per input: runs the engine once, capturing the inputs' gradients. */
+    private static List<Tensor> gradOnce(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> grads,
+                                         boolean retainGraph, boolean createGraph, boolean allowUnused) {
         // a captured tensor is one output of a node (a leaf's AccumulateGrad has one)
         Map<Node, Tensor[]> captures = new IdentityHashMap<>();
         Node[] targets = new Node[inputs.size()];
@@ -155,6 +198,94 @@ public final class Autograd {
             result.add(g);
         }
         return result;
+    }
+
+    /**
+     * {@code is_grads_batched}: checks the batched gradient outputs as PyTorch's {@code _make_grads} and vmap do, then
+     * runs one vector-Jacobian product per batch element (the graph retained until the last) and stacks each input's
+     * gradients.
+     */
+    private static List<Tensor> batchedGrad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
+                                            GradOptions options) {
+        if (gradOutputs != null && gradOutputs.size() != outputs.size()) {
+            throw new IllegalArgumentException("got " + outputs.size() + " tensors and " + gradOutputs.size() + " gradients");
+        }
+        long batch = -1;
+        List<Tensor> given = new ArrayList<>();
+        for (int i = 0; i < outputs.size(); i++) {
+            Tensor out = outputs.get(i);
+            Tensor g = gradOutputs == null ? null : gradOutputs.get(i);
+            if (g == null && out.requiresGrad()) {
+                // PyTorch makes ones_like(output) and maps over its first dimension
+                if (out.dim() == 0) {
+                    throw new IllegalArgumentException("vmap(vjp, in_dims=0, ...)(<inputs>): Got in_dim=0 for some input, but "
+                            + "that input is a Tensor of dimensionality 0 so expected in_dim to satisfy 0 <= in_dim < 0.");
+                }
+                if (out.numel() != 1) {
+                    throw new IllegalStateException("grad can be implicitly created only for scalar outputs");
+                }
+                int[] slice = Arrays.copyOfRange(out.shapeRef(), 1, out.dim());
+                throw new IllegalStateException("invalid gradient at index " + i + " - got " + Shapes.str(slice)
+                        + " but expected shape compatible with " + Shapes.str(out.shapeRef()));
+            }
+            if (g != null) {
+                int[] shape = g.shapeRef();
+                int[] rest = shape.length == 0 ? shape : Arrays.copyOfRange(shape, 1, shape.length);
+                if (shape.length == 0 || !Arrays.equals(rest, out.shapeRef())) {
+                    throw new IllegalArgumentException("If `is_grads_batched=True`, we interpret the first dimension of each "
+                            + "grad_output as the batch dimension. The sizes of the remaining dimensions are expected to "
+                            + "match the shape of corresponding output, but a mismatch was detected: grad_output[" + i
+                            + "] has a shape of " + Format.size(rest) + " and output[" + i + "] has a shape of "
+                            + Format.size(out.shapeRef()) + ". If you only want some tensors in `grad_output` to be "
+                            + "considered batched, consider using vmap.");
+                }
+                if (batch >= 0 && shape[0] != batch) {
+                    throw new IllegalArgumentException("vmap: Expected all tensors to have the same size in the mapped "
+                            + "dimension, got sizes " + batchSizes(gradOutputs) + " for the mapped dimension");
+                }
+                batch = shape[0];
+            }
+            given.add(g);
+        }
+        if (batch == 0) {
+            throw new IndexOutOfBoundsException("index 0 is out of bounds for dimension 0 with size 0");
+        }
+        if (batch < 0) {
+            // no output needs a gradient: the engine gives PyTorch's error for that
+            return gradOnce(outputs, inputs, makeGrads(outputs, null, options.createGraph()), options.retainGraph(),
+                    options.createGraph(), options.allowUnused());
+        }
+        List<List<Tensor>> perInput = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            perInput.add(new ArrayList<>());
+        }
+        for (int b = 0; b < batch; b++) {
+            List<Tensor> slice = new ArrayList<>();
+            for (Tensor g : given) {
+                slice.add(g == null ? null : g.select(0, b));
+            }
+            boolean retain = b < batch - 1 || options.retainGraph();
+            List<Tensor> r = gradOnce(outputs, inputs, makeGrads(outputs, slice, options.createGraph()), retain,
+                    options.createGraph(), options.allowUnused());
+            for (int i = 0; i < inputs.size(); i++) {
+                perInput.get(i).add(r.get(i));
+            }
+        }
+        List<Tensor> result = new ArrayList<>();
+        for (List<Tensor> gs : perInput) {
+            result.add(gs.get(0) == null ? null : Tensor.stack(gs, 0));
+        }
+        return result;
+    }
+
+    private static String batchSizes(List<Tensor> gradOutputs) {
+        StringBuilder sb = new StringBuilder("[");
+        for (Tensor g : gradOutputs) {
+            if (g != null) {
+                sb.append(sb.length() > 1 ? ", " : "").append(g.shapeRef()[0]);
+            }
+        }
+        return sb.append(']').toString();
     }
 
     /** {@link #grad} with {@code retainGraph = createGraph} and {@code allowUnused = false}. */
