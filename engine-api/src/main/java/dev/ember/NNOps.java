@@ -45,7 +45,7 @@ final class NNOps {
         return ArithmeticOps.cTypeName(t);
     }
 
-    private static String notImplemented(String op, DType t) {
+    static String notImplemented(String op, DType t) {
         return "\"" + op + "\" not implemented for '" + Format.scalarType(t) + "'";
     }
 
@@ -1353,7 +1353,7 @@ final class NNOps {
     }
 
     /** {@code shape} with its last two sizes replaced. */
-    private static int[] withPlane(int[] shape, int h, int w) {
+    static int[] withPlane(int[] shape, int h, int w) {
         int[] out = shape.clone();
         out[out.length - 2] = h;
         out[out.length - 1] = w;
@@ -1473,7 +1473,7 @@ final class NNOps {
      * PyTorch's {@code compute_output_size} of the upsampling ops' {@code .vec} overloads: {@code outputSize}, or each
      * spatial size times its scale factor, truncated; exactly one of the two is given.
      */
-    private static int[] upsampleSize(Tensor input, int[] outputSize, double[] scaleFactors) {
+    static int[] upsampleSize(Tensor input, int[] outputSize, double[] scaleFactors) {
         int spatial = input.dim() - 2;
         if ((outputSize == null) == (scaleFactors == null)) {
             throw new IllegalArgumentException("Must specify exactly one of output_size and scale_factors");
@@ -1501,7 +1501,7 @@ final class NNOps {
     }
 
     /** upsample_Nd_common_check and the meta functions' check of an empty input, with PyTorch's messages. */
-    private static void checkUpsample(Tensor input, int[] out, int spatial) {
+    static void checkUpsample(Tensor input, int[] out, int spatial) {
         if (input.dim() != spatial + 2) {
             throw new IllegalArgumentException("It is expected input_size equals to " + (spatial + 2) + ", but got size "
                     + input.dim());

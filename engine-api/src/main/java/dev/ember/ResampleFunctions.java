@@ -69,6 +69,27 @@ public final class ResampleFunctions {
     }
 
     /**
+     * {@code torch._C._nn._upsample_bilinear2d_aa(input, output_size, align_corners, scale_factors)}: antialiased
+     * bilinear resampling of a 4-D float32 or float64 input (a triangle filter widened by the downscaling factor, as
+     * PIL's), by output size or by scale factors (exactly one given, the other null); one node
+     * UpsampleBilinear2DAaBackward0.
+     */
+    public static Tensor upsampleBilinear2dAa(Tensor input, int[] outputSize, boolean alignCorners, double[] scaleFactors) {
+        Args.require(input, "_upsample_bilinear2d_aa", "input", 1, "Tensor");
+        return AntialiasOps.upsample2dAa(input, outputSize, alignCorners, scaleFactors, false);
+    }
+
+    /**
+     * {@code torch._C._nn._upsample_bicubic2d_aa(input, output_size, align_corners, scale_factors)}: antialiased
+     * bicubic resampling (Keys' cubic, a = -0.5, widened by the downscaling factor, as PIL's) of a 4-D float32 or
+     * float64 input; one node UpsampleBicubic2DAaBackward0.
+     */
+    public static Tensor upsampleBicubic2dAa(Tensor input, int[] outputSize, boolean alignCorners, double[] scaleFactors) {
+        Args.require(input, "_upsample_bicubic2d_aa", "input", 1, "Tensor");
+        return AntialiasOps.upsample2dAa(input, outputSize, alignCorners, scaleFactors, true);
+    }
+
+    /**
      * {@code torch._C._nn.upsample_bicubic2d(input, output_size, align_corners, scale_factors)} of a 4-D floating
      * input, by output size or by scale factors (exactly one given, the other null); one node
      * UpsampleBicubic2DBackward0.

@@ -1908,6 +1908,21 @@ public final class Functional {
      */
     public static Tensor interpolate(Tensor input, int[] size, double[] scaleFactor, String mode, Boolean alignCorners,
                                      Boolean recomputeScaleFactor) {
+        return interpolate(input, size, scaleFactor, mode, alignCorners, recomputeScaleFactor, false);
+    }
+
+    /**
+     * {@code F.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)}: as
+     * {@link #interpolate(Tensor, int[], double[], String, Boolean, Boolean)}, and with {@code antialias} true (only for
+     * "bilinear" and "bicubic" on 4-D input, PyTorch's restriction and message) the antialiased resampling PIL and
+     * torchvision use for shrinking images: each output sample a normalized weighted sum under a filter widened by
+     * the downscaling factor (triangle for bilinear, Keys' cubic with a = -0.5 for bicubic); float32 and float64 input.
+     * One node UpsampleBilinear2DAaBackward0 or UpsampleBicubic2DAaBackward0.
+     *
+     * @throws UnsupportedOperationException where PyTorch raises NotImplementedError (a mode and rank that do not fit)
+     */
+    public static Tensor interpolate(Tensor input, int[] size, double[] scaleFactor, String mode, Boolean alignCorners,
+                                     Boolean recomputeScaleFactor, boolean antialias) {
         Checks.tensor(input, "interpolate", "input", 1);
         if (mode == null) {
             throw new IllegalArgumentException("interpolate(): argument 'mode' (position 4) must be str, not null");
@@ -1973,6 +1988,15 @@ public final class Functional {
             scales = null;
         }
         int rank = input.dim();
+        if (antialias) {
+            if (!((mode.equals("bilinear") || mode.equals("bicubic")) && rank == 4)) {
+                throw new IllegalArgumentException("Anti-alias option is restricted to bilinear and bicubic modes and "
+                        + "requires a 4-D tensor as input");
+            }
+            return mode.equals("bilinear")
+                    ? dev.ember.ResampleFunctions.upsampleBilinear2dAa(input, outputSize, align, scales)
+                    : dev.ember.ResampleFunctions.upsampleBicubic2dAa(input, outputSize, align, scales);
+        }
         boolean nearest = mode.equals("nearest") || mode.equals("nearest-exact");
         if (nearest && rank >= 3 && rank <= 5) {
             return mode.equals("nearest") ? dev.ember.ResampleFunctions.upsampleNearest(input, outputSize, scales)
