@@ -6,8 +6,9 @@
 # algorithms on tensors with torch ops (each function below names the torchvision function it mirrors):
 # - resize: torchvision.transforms.v2.functional.resize_image: F.interpolate(image[None], size, mode,
 #   align_corners=False for bilinear, antialias=antialias) (antialias defaults to True since torchvision 0.17, for
-#   tensors too; nearest modes ignore it); integer images are converted to float32, interpolated, rounded
-#   (torch.round, half to even) and converted back. On CPUs with AVX2 torchvision resizes uint8 bilinear images with a
+#   tensors too; nearest modes ignore it); bicubic likewise; images of other types than float32/float64 are converted to
+#   float32, interpolated, (integer types) rounded (torch.round, half to even; uint8 clamped to [0, 255] first after
+#   bicubic) and converted back. On CPUs with AVX2 torchvision resizes uint8 bilinear images with a
 #   native uint8 kernel instead, whose fixed-point rounding may differ by 1: the Java test allows 1 for uint8.
 # - pad: torchvision.transforms._functional_tensor.pad: torch pad for constant/edge (replicate)/reflect, its own
 #   symmetric mirror (numpy's mode="symmetric" of the image with its negative sides cropped gives the same).
@@ -74,12 +75,16 @@ def resize(img, size, mode="bilinear", antialias=True):
     need_cast = dtype not in (torch.float32, torch.float64)
     if need_cast:
         x = x.float()
-    if mode == "bilinear":
-        x = F.interpolate(x, size=[new_h, new_w], mode="bilinear", align_corners=False, antialias=antialias)
+    if mode in ("bilinear", "bicubic"):
+        x = F.interpolate(x, size=[new_h, new_w], mode=mode, align_corners=False, antialias=antialias)
     else:
         x = F.interpolate(x, size=[new_h, new_w], mode=mode)
     if need_cast:
-        x = x.round().to(dtype)
+        if mode == "bicubic" and dtype == torch.uint8:
+            x = x.clamp(0, 255)
+        if dtype in (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64):
+            x = x.round()
+        x = x.to(dtype)
     return x.reshape(img.shape[:-2] + (new_h, new_w))
 
 
@@ -154,6 +159,15 @@ for name, img in [("f", fimg(3, 10, 12)), ("d", fimg(2, 9, 11).double()), ("u", 
         for aa in (True, False):
             key = "resize_%s_%s_%s" % (name, "x".join(map(str, size)), "aa" if aa else "plain")
             tensor_case(key, resize(img, size, "bilinear", aa))
+# half images are resized in float32 and only rounded to their type (torchvision rounds integer types alone)
+for name, img in [("h", fimg(3, 10, 12).half()), ("b", fimg(3, 10, 12).bfloat16())]:
+    for aa in (True, False):
+        tensor_case("resize_%s_4x5_%s" % (name, "aa" if aa else "plain"), resize(img, [4, 5], "bilinear", aa))
+for name, img in [("f", fimg(3, 10, 12)), ("d", fimg(2, 9, 11).double()), ("u", uimg(3, 10, 12))]:
+    for size in ([4, 5], [13, 17], [3, 12]):
+        for aa in (True, False):
+            key = "resize_bicubic_%s_%s_%s" % (name, "x".join(map(str, size)), "aa" if aa else "plain")
+            tensor_case(key, resize(img, size, "bicubic", aa))
 tensor_case("resize_t_4x5_aa", resize(fimg(3, 12, 10).transpose(1, 2), [4, 5], "bilinear", True))
 tensor_case("resize_2d_6x7_aa", resize(fimg(10, 12), [6, 7], "bilinear", True))
 for size in ([4, 5], [13, 20], [14, 18], [7, 9]):

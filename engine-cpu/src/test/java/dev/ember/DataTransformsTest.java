@@ -114,6 +114,23 @@ class DataTransformsTest {
                 }
             }
         }
+        // half images: resized in float32 and rounded to their type only (they were rounded to integers before);
+        // a tolerance of one unit in the last place of the type at 1
+        for (boolean aa : new boolean[] {true, false}) {
+            String suffix = aa ? "_aa" : "_plain";
+            check("resize_h_4x5" + suffix, new Resize(new int[] {4, 5}, Interpolation.BILINEAR, null, aa)
+                    .apply(fimg(3, 10, 12).to(DType.FLOAT16)), 1e-3);
+            check("resize_b_4x5" + suffix, new Resize(new int[] {4, 5}, Interpolation.BILINEAR, null, aa)
+                    .apply(fimg(3, 10, 12).to(DType.BFLOAT16)), 8e-3);
+        }
+        for (Object[] im : images) {
+            for (int[] size : new int[][] {{4, 5}, {13, 17}, {3, 12}}) {
+                for (boolean aa : new boolean[] {true, false}) {
+                    String key = "resize_bicubic_" + im[0] + "_" + size[0] + "x" + size[1] + (aa ? "_aa" : "_plain");
+                    check(key, new Resize(size, Interpolation.BICUBIC, null, aa).apply((Tensor) im[1]), (double) im[2]);
+                }
+            }
+        }
         // non-contiguous input, [H, W] input (torchvision wants 3-D: the script resizes it as [1, 1, H, W])
         check("resize_t_4x5_aa", new Resize(4, 5).apply(fimg(3, 12, 10).transpose(1, 2)), 1e-5);
         check("resize_2d_6x7_aa", new Resize(6, 7).apply(fimg(10, 12)), 1e-5);

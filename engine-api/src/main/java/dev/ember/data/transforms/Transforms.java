@@ -2,6 +2,7 @@ package dev.ember.data.transforms;
 
 import dev.ember.DType;
 import dev.ember.Tensor;
+import dev.ember.nn.Functional;
 
 import java.util.Arrays;
 
@@ -199,11 +200,13 @@ public final class Transforms {
     /**
      * The image resized, as {@code torchvision.transforms.v2.functional.resize} on tensors: {@code size} of one value
      * resizes the shorter edge to it keeping the aspect ratio (the longer edge then at most {@code maxSize}), of two
-     * values gives {@code [height, width]}. Bilinear is PyTorch's {@code interpolate(mode="bilinear",
-     * align_corners=False, antialias=antialias)}; torchvision's default is {@code antialias=True} (from 0.17 on, for
-     * tensors as for PIL images), which matters only when shrinking. Integer images are resized in floating point and
-     * rounded (torchvision's path for them without its native uint8 kernel, which may round a value differently by 1);
-     * nearest modes copy pixels exactly in any type. The image is returned as it is when its size does not change.
+     * values gives {@code [height, width]}. Bilinear and bicubic are PyTorch's {@code interpolate(mode=...,
+     * align_corners=False, antialias=antialias)} on the image's device; torchvision's default is {@code antialias=True}
+     * (from 0.17 on, for tensors as for PIL images), which matters only when shrinking. As torchvision's
+     * {@code resize_image}, float32 and float64 images are resized in their type, others in float32 and converted
+     * back: integer images rounded half to even (torchvision's path without its native uint8 kernel, which may round
+     * a value differently by 1), uint8 clamped to [0, 255] first after bicubic, half types only rounded to their type.
+     * Nearest modes copy pixels exactly in any type. The image is returned as it is when its size does not change.
      *
      * @throws IllegalArgumentException for a null argument, an image with fewer than 2 dimensions, a size of another
      *     length, a non-positive size, or a maxSize not above a one-value size (torchvision's message)
@@ -231,42 +234,29 @@ public final class Transforms {
             throw new IllegalArgumentException("Input and output sizes should be greater than 0, but got input (H: " + h
                     + ", W: " + w + ") output (H: " + oh + ", W: " + ow + ")");
         }
-        if (interpolation != Interpolation.BILINEAR) {
+        if (interpolation == Interpolation.NEAREST || interpolation == Interpolation.NEAREST_EXACT) {
             boolean exact = interpolation == Interpolation.NEAREST_EXACT;
             return image.indexSelect(shape.length - 2, nearestIndex(h, oh, exact, image))
                     .indexSelect(shape.length - 1, nearestIndex(w, ow, exact, image));
         }
-        long planes = image.numel() / ((long) h * w);
-        double[] src = image.contiguous().toDoubleArray();
-        double[] pass = src;
-        int curW = w;
-        if (ow != w) {
-            pass = resample(pass, planes * h, w, 1, ow, weights(w, ow, antialias));
-            curW = ow;
-        }
-        if (oh != h) {
-            // along the height: rows of curW values, each output row a weighted sum of input rows
-            pass = resample(pass, planes, h, curW, oh, weights(h, oh, antialias));
-        }
+        // torchvision's resize_image: interpolate float32 and float64 as they are, other types in float32, then
+        // (integers) rounded half to even, uint8 clamped first after bicubic, and converted back
+        String mode = interpolation == Interpolation.BICUBIC ? "bicubic" : "bilinear";
         DType dtype = image.dtype();
-        Tensor result;
-        if (dtype == DType.FLOAT32) {
-            float[] f = new float[pass.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = (float) pass[i];
+        boolean cast = dtype != DType.FLOAT32 && dtype != DType.FLOAT64;
+        Tensor planes = (cast ? image.to(DType.FLOAT32) : image).reshape(-1, 1, h, w);
+        Tensor result = Functional.interpolate(planes, new int[] {oh, ow}, null, mode, false, null, antialias)
+                .reshape(outShape);
+        if (cast) {
+            if (interpolation == Interpolation.BICUBIC && dtype == DType.UINT8) {
+                result = result.clamp(0, 255);
             }
-            result = Tensor.tensor(f, DType.FLOAT32, image.device());
-        } else if (dtype == DType.FLOAT64) {
-            result = Tensor.tensor(pass, DType.FLOAT64, image.device());
-        } else {
-            // torchvision: interpolate in float32, round half to even (torch.round), convert back
-            double[] r = new double[pass.length];
-            for (int i = 0; i < r.length; i++) {
-                r[i] = Math.rint((float) pass[i]);
+            if (!dtype.isFloatingPoint()) {
+                result = result.round();
             }
-            result = Tensor.tensor(r, DType.FLOAT64, image.device()).to(dtype);
+            result = result.to(dtype);
         }
-        return result.reshape(outShape);
+        return result;
     }
 
     /** torchvision's {@code _compute_resized_output_size}: {@code [height, width]}. */
@@ -321,91 +311,6 @@ public final class Transforms {
             }
         }
         return Tensor.tensor(idx, DType.INT64, image.device());
-    }
-
-    /** Taps of a 1-D resampling: output i reads {@code size[i]} inputs from {@code first[i]} with {@code weight[i]}. */
-    private static final class Taps {
-        final int[] first;
-        final int[] size;
-        final double[][] weight;
-
-        Taps(int out) {
-            first = new int[out];
-            size = new int[out];
-            weight = new double[out][];
-        }
-    }
-
-    /**
-     * The taps of PyTorch's bilinear interpolation ({@code align_corners=False}) from {@code in} to {@code out} samples:
-     * with antialias, {@code _compute_weights_aa} (a triangle filter whose support grows with the downscaling factor,
-     * weights normalized); without, the two-tap {@code upsample_bilinear2d} rule.
-     */
-    private static Taps weights(int in, int out, boolean antialias) {
-        Taps t = new Taps(out);
-        double scale = (double) in / out;
-        if (antialias) {
-            double support = scale >= 1.0 ? scale : 1.0;
-            double invscale = scale >= 1.0 ? 1.0 / scale : 1.0;
-            for (int i = 0; i < out; i++) {
-                double center = scale * (i + 0.5);
-                int xmin = (int) Math.max((long) (center - support + 0.5), 0L);
-                int xsize = (int) Math.min((long) (center + support + 0.5), in) - xmin;
-                double[] w = new double[Math.max(xsize, 0)];
-                double total = 0;
-                for (int j = 0; j < w.length; j++) {
-                    double x = Math.abs((j + xmin - center + 0.5) * invscale);
-                    w[j] = x < 1.0 ? 1.0 - x : 0.0;
-                    total += w[j];
-                }
-                if (total != 0) {
-                    for (int j = 0; j < w.length; j++) {
-                        w[j] /= total;
-                    }
-                }
-                t.first[i] = xmin;
-                t.size[i] = w.length;
-                t.weight[i] = w;
-            }
-            return t;
-        }
-        for (int i = 0; i < out; i++) {
-            double src = scale * (i + 0.5) - 0.5;
-            if (src < 0) {
-                src = 0;
-            }
-            int i0 = (int) src;
-            int step = i0 < in - 1 ? 1 : 0;
-            double l1 = src - i0;
-            t.first[i] = i0;
-            t.size[i] = step + 1;
-            t.weight[i] = step == 1 ? new double[] {1 - l1, l1} : new double[] {1.0};
-        }
-        return t;
-    }
-
-    /**
-     * Resamples the middle dimension of {@code src} viewed as {@code [outer, in, inner]} to {@code [outer, out, inner]}.
-     */
-    private static double[] resample(double[] src, long outer, int in, int inner, int out, Taps taps) {
-        double[] dst = new double[Math.toIntExact(outer * out * inner)];
-        for (long o = 0; o < outer; o++) {
-            long srcBase = o * in * inner;
-            long dstBase = o * out * inner;
-            for (int i = 0; i < out; i++) {
-                double[] w = taps.weight[i];
-                int first = taps.first[i];
-                int d = (int) (dstBase + (long) i * inner);
-                for (int k = 0; k < w.length; k++) {
-                    double wk = w[k];
-                    int s = (int) (srcBase + (long) (first + k) * inner);
-                    for (int c = 0; c < inner; c++) {
-                        dst[d + c] += wk * src[s + c];
-                    }
-                }
-            }
-        }
-        return dst;
     }
 
     // ---- checks
