@@ -28,7 +28,7 @@ public final class BatchNorm1d extends NormBase {
         if (x.dim() != 2 && x.dim() != 3) {
             throw new IllegalArgumentException("expected 2D or 3D input (got " + x.dim() + "D input)");
         }
-        return NormLayers.batchNorm(this, x, runningMean, runningVar, numBatchesTracked, parameter("weight"), parameter("bias"), momentum, eps,
+        return NormLayers.batchNorm(this, x, runningMean(), runningVar(), numBatchesTracked(), parameter("weight"), parameter("bias"), momentum, eps,
                 trackRunningStats);
     }
 }

@@ -39,7 +39,7 @@ public final class BatchNorm2d extends NormBase {
             throw new IllegalArgumentException(this + ": expected input with " + features + " channels, got " + x.size(1)
                     + " (input shape " + java.util.Arrays.toString(x.shape()) + ")");
         }
-        return NormLayers.batchNorm(this, x, runningMean, runningVar, numBatchesTracked, parameter("weight"), parameter("bias"), momentum, eps,
+        return NormLayers.batchNorm(this, x, runningMean(), runningVar(), numBatchesTracked(), parameter("weight"), parameter("bias"), momentum, eps,
                 trackRunningStats);
     }
 }

@@ -28,7 +28,7 @@ public final class BatchNorm3d extends NormBase {
         if (x.dim() != 5) {
             throw new IllegalArgumentException("expected 5D input (got " + x.dim() + "D input)");
         }
-        return NormLayers.batchNorm(this, x, runningMean, runningVar, numBatchesTracked, parameter("weight"), parameter("bias"), momentum, eps,
+        return NormLayers.batchNorm(this, x, runningMean(), runningVar(), numBatchesTracked(), parameter("weight"), parameter("bias"), momentum, eps,
                 trackRunningStats);
     }
 }

@@ -35,7 +35,7 @@ abstract class InstanceNormBase extends NormBase {
         }
         boolean unbatched = x.dim() == dims + 1;
         Tensor in = unbatched ? x.unsqueeze(0) : x;
-        Tensor y = Functional.instanceNorm(in, runningMean, runningVar, parameter("weight"), parameter("bias"),
+        Tensor y = Functional.instanceNorm(in, runningMean(), runningVar(), parameter("weight"), parameter("bias"),
                 isTraining() || !trackRunningStats, momentum, eps);
         return unbatched ? y.squeeze(0) : y;
     }

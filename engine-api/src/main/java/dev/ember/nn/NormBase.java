@@ -19,9 +19,6 @@ abstract class NormBase extends Module implements HasBias {
     public final Tensor weight;
     /** Shift [C], or null without affine; the tensor registered at construction, as {@link #weight} explains. */
     public final Tensor bias;
-    final Tensor runningMean;
-    final Tensor runningVar;
-    final Tensor numBatchesTracked;
     final int features;
     final double eps;
     /** Null: a cumulative average ({@code 1 / num_batches_tracked}); {@link #setMomentum} changes it. */
@@ -37,9 +34,9 @@ abstract class NormBase extends Module implements HasBias {
         this.trackRunningStats = trackRunningStats;
         this.weight = registerParameter("weight", affine ? Tensor.ones(features) : null);
         this.bias = registerParameter("bias", affine ? Tensor.zeros(features) : null);
-        this.runningMean = registerBuffer("running_mean", trackRunningStats ? Tensor.zeros(features) : null);
-        this.runningVar = registerBuffer("running_var", trackRunningStats ? Tensor.ones(features) : null);
-        this.numBatchesTracked = registerBuffer("num_batches_tracked", trackRunningStats ? Tensor.zeros(DType.INT64) : null);
+        registerBuffer("running_mean", trackRunningStats ? Tensor.zeros(features) : null);
+        registerBuffer("running_var", trackRunningStats ? Tensor.ones(features) : null);
+        registerBuffer("num_batches_tracked", trackRunningStats ? Tensor.zeros(DType.INT64) : null);
     }
 
     /** The running mean the forward uses in eval mode, as PyTorch's {@code bn.running_mean}; null without running statistics. */
@@ -84,9 +81,9 @@ abstract class NormBase extends Module implements HasBias {
     public void resetRunningStats() {
         if (trackRunningStats) {
             try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
-                runningMean.zero_();
-                runningVar.fill_(1.0);
-                numBatchesTracked.zero_();
+                runningMean().zero_();
+                runningVar().fill_(1.0);
+                numBatchesTracked().zero_();
             }
         }
     }
