@@ -169,6 +169,32 @@ public abstract class Module {
     }
 
     /**
+     * Puts {@code value} in place of this module's own parameter or buffer {@code name} (no dots), as PyTorch's
+     * {@code torch.nn.utils._named_member_accessor.swap_tensor}, and returns what was there (null for an absent one).
+     * Nothing is checked about the value (it may carry a history: the stateless API's point); {@link Stateless} puts
+     * the original back. A name the module does not have changes nothing (PyTorch sets a plain attribute the forward
+     * never reads) and gives {@code missing[0] = true}.
+     *
+     * @throws UnsupportedOperationException for a parametrized name or a plain tensor attribute (a pruned weight),
+     *     whose value a forward pre-hook or the parametrization computes: give the tensors it is computed from
+     */
+    final Tensor swapTensor(String name, Tensor value, boolean[] missing) {
+        if (parametrizationList(name) != null || attributes.containsKey(name)) {
+            throw new UnsupportedOperationException("functional_call cannot replace `" + name + "` of " + moduleName()
+                    + ": it is computed from other tensors (a parametrization or pruning); give those tensors instead");
+        }
+        missing[0] = false;
+        if (parameters.containsKey(name)) {
+            return parameters.put(name, value);
+        }
+        if (buffers.containsKey(name)) {
+            return buffers.put(name, value);
+        }
+        missing[0] = true;
+        return null;
+    }
+
+    /**
      * Every parameter and buffer under every name, in {@link #stateDict()}'s order, as the module's own tensors (not
      * detached): a tied tensor under each of its names, the same object.
      */
