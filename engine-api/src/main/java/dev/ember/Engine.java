@@ -128,6 +128,7 @@ final class Engine {
                         boolean steal = !createGraph && node.preHooks.isEmpty() && owned.contains(grad);
                         Tensor variable = ((Node.AccumulateGrad) node).variable;
                         release &= !variable.accumulateGrad(grad, steal);
+                        variable.runPostAccumulateGradHooks();
                     } else if (execute) {
                         // a view of an owned incoming gradient stays owned when no hook could have kept it
                         boolean incomingOwned = owned.contains(grad) && node.preHooks.isEmpty()

@@ -80,6 +80,8 @@ public final class Tensor implements AutoCloseable {
     Tensor grad;
     Node.AccumulateGrad accumulator;
     boolean retainsGrad;
+    /** Hooks run after the engine accumulates into this leaf's {@code grad}, or null. */
+    private List<java.util.function.Consumer<Tensor>> postAccumulateGradHooks;
     /** Whether {@link #grad} was made by autograd (not assigned with setGrad), so clearing it may close it. */
     boolean gradMadeByAutograd;
     /** Whether {@link #releaseGrad()} closed this tensor, a gradient, so that using it later says so. */
@@ -979,6 +981,47 @@ public final class Tensor implements AutoCloseable {
         List<Function<Tensor, Tensor>> hooks = fn != null ? fn.hooks(outputNr, true) : gradAccumulator().preHooks;
         hooks.add(hook);
         return () -> hooks.remove(hook);
+    }
+
+    /**
+     * Registers a hook the backward pass calls with this leaf after it has accumulated a gradient into {@link #grad()},
+     * as PyTorch 2.1's {@code register_post_accumulate_grad_hook}: once per backward pass that reaches the leaf (after
+     * all of that pass's contributions are summed), in registration order; not by {@link Autograd#grad}, which
+     * accumulates nothing. The hook sees the parameter with its new gradient and may use it (the optimizer step fused
+     * into the backward pass: {@code p -> { optimizer.step(); optimizer.zeroGrad(); }} with one optimizer per
+     * parameter, so gradients are freed as soon as they are used).
+     *
+     * @param hook called with this tensor
+     * @return a handle that removes the hook
+     * @throws IllegalStateException for a tensor that does not require grad or is not a leaf (PyTorch's messages)
+     */
+    public RemovableHandle registerPostAccumulateGradHook(java.util.function.Consumer<Tensor> hook) {
+        Args.require(hook, "register_post_accumulate_grad_hook", "hook", 1, "Callable");
+        if (!requiresGrad()) {
+            throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
+        }
+        if (gradNode() != null) {
+            throw new IllegalStateException("post accumulate grad hooks cannot be registered on non-leaf tensors");
+        }
+        List<java.util.function.Consumer<Tensor>> hooks;
+        synchronized (this) {
+            if (postAccumulateGradHooks == null) {
+                postAccumulateGradHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+            }
+            hooks = postAccumulateGradHooks;
+        }
+        hooks.add(hook);
+        return () -> hooks.remove(hook);
+    }
+
+    /** Runs the post-accumulate-grad hooks (the engine calls it after {@link #accumulateGrad}). */
+    void runPostAccumulateGradHooks() {
+        List<java.util.function.Consumer<Tensor>> hooks = postAccumulateGradHooks;
+        if (hooks != null) {
+            for (java.util.function.Consumer<Tensor> hook : hooks) {
+                hook.accept(this);
+            }
+        }
     }
 
     synchronized Node.AccumulateGrad gradAccumulator() {
