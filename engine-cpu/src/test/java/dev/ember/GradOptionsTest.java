@@ -129,14 +129,7 @@ class GradOptionsTest {
     }
 
     private static void assertClose(String what, Tensor expected, Tensor got) {
-        assertEquals(expected.dtype(), got.dtype(), what + " dtype");
-        assertArrayEquals(expected.shape(), got.shape(), what + " shape");
-        double[] e = expected.toDoubleArray();
-        double[] g = got.toDoubleArray();
-        for (int i = 0; i < e.length; i++) {
-            assertTrue(Math.abs(e[i] - g[i]) <= 1e-12 * Math.max(1, Math.abs(e[i])),
-                    what + "[" + i + "]: PyTorch " + e[i] + ", Ember " + g[i]);
-        }
+        ReferenceCases.assertClose(what, expected, got, 1e-12);
     }
 
     @Test

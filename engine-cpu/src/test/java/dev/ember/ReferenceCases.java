@@ -81,7 +81,7 @@ final class ReferenceCases {
         return null;
     }
 
-    private static void assertClose(String what, Tensor expected, Tensor got, double float32Tolerance) {
+    static void assertClose(String what, Tensor expected, Tensor got, double float32Tolerance) {
         assertEquals(expected.dtype(), got.dtype(), what + " dtype");
         assertArrayEquals(expected.shape(), got.shape(), what + " shape");
         double[] e = expected.toDoubleArray();

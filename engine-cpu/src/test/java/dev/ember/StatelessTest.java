@@ -23,7 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link Stateless#functionalCall} against PyTorch's {@code functional_call} ({@code stateless/make_expected.py}): all
@@ -155,14 +154,7 @@ class StatelessTest {
     }
 
     private static void assertClose(String what, Tensor expected, Tensor got) {
-        assertEquals(expected.dtype(), got.dtype(), what + " dtype");
-        assertArrayEquals(expected.shape(), got.shape(), what + " shape");
-        double[] e = expected.toDoubleArray();
-        double[] g = got.toDoubleArray();
-        for (int i = 0; i < e.length; i++) {
-            assertTrue(Math.abs(e[i] - g[i]) <= 1e-12 * Math.max(1, Math.abs(e[i])),
-                    what + "[" + i + "]: PyTorch " + e[i] + ", Ember " + g[i]);
-        }
+        ReferenceCases.assertClose(what, expected, got, 1e-12);
     }
 
     @Test
