@@ -152,6 +152,8 @@ tensor_case("normalize_one", normalize(fimg(2, 3, 4).double(), [0.5], [0.3]))
 err("normalize_uint8", lambda: normalize(uimg(3, 4, 5), [0.5], [0.5]))
 err("normalize_2d", lambda: normalize(fimg(4, 5), [0.5], [0.5]))
 err("normalize_zero_std", lambda: normalize(fimg(3, 4, 5), [0.5], [1e-50]))
+err("normalize_zero_std_half", lambda: normalize(fimg(3, 4, 5).half(), [0.5], [1e-8]))  # zero only in float16
+tensor_case("normalize_half", normalize(fimg(3, 4, 5).half(), [0.5, 0.25, 0.1], [0.2, 0.5, 2.0]))
 err("normalize_channels", lambda: normalize(fimg(3, 4, 5), [0.5, 0.2], [1.0, 1.0]))
 
 for name, img in [("f", fimg(3, 10, 12)), ("d", fimg(2, 9, 11).double()), ("u", uimg(3, 10, 12))]:

@@ -89,6 +89,11 @@ class DataTransformsTest {
         Tensor img = fimg(3, 4, 5);
         float[] before = img.toFloatArray();
         fails("normalize_zero_std", () -> Transforms.normalize(img, new double[] {0.5}, new double[] {1e-50}, true));
+        // 1e-8 is zero only once converted to float16: PyTorch checks the converted std
+        Tensor half = fimg(3, 4, 5).to(DType.FLOAT16);
+        fails("normalize_zero_std_half", () -> Transforms.normalize(half, new double[] {0.5}, new double[] {1e-8}, false));
+        check("normalize_half", Transforms.normalize(half, new double[] {0.5, 0.25, 0.1}, new double[] {0.2, 0.5, 2.0},
+                false), 0);
         fails("normalize_channels", () -> Transforms.normalize(img, new double[] {0.5, 0.2}, new double[] {1, 1}, true));
         assertArrayEquals(before, img.toFloatArray(), "an error leaves the image as it was");
         assertEquals(0, img.version());

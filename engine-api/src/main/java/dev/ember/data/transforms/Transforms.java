@@ -57,8 +57,8 @@ public final class Transforms {
         Tensor m = Tensor.tensor(mean, image.dtype(), image.device());
         Tensor s = Tensor.tensor(std, image.dtype(), image.device());
         boolean zero = false;
-        for (double v : std) {
-            zero |= image.dtype() == DType.FLOAT64 ? v == 0 : (float) v == 0; // after conversion to the image's type
+        for (double v : s.toDoubleArray()) {
+            zero |= v == 0; // after conversion to the image's type (a half type underflows sooner than float32)
         }
         if (zero) {
             throw new IllegalArgumentException("std evaluated to zero after conversion to " + image.dtype().torchName()
