@@ -231,6 +231,25 @@ public final class Tensor implements AutoCloseable {
         return Creation.arange(0, end, 1, DType.INT64);
     }
 
+    /**
+     * {@code [0, 1, ..., end-1]} of {@code dtype}, as {@code torch.arange(end, dtype=dtype)}.
+     *
+     * @throws IllegalArgumentException for a null dtype (PyTorch's argument error), or as
+     *     {@link #arange(double, double, double, DType)}
+     */
+    public static Tensor arange(long end, DType dtype) {
+        Args.require(dtype, "arange", "dtype", 2, "torch.dtype");
+        return Creation.arange(0, end, 1, dtype);
+    }
+
+    /**
+     * {@code start, start+1, ...} below {@code end}, as {@code torch.arange(start, end)} (position ids
+     * {@code arange(t0, t0 + t)}): int64 when both are integral, else the default dtype.
+     */
+    public static Tensor arange(double start, double end) {
+        return arange(start, end, 1);
+    }
+
     /** {@code start, start+step, ...} below {@code end}; int64 when all three are integral, else float32. */
     public static Tensor arange(double start, double end, double step) {
         boolean integral = start == Math.rint(start) && end == Math.rint(end) && step == Math.rint(step);
