@@ -34,7 +34,7 @@ def save_state(prefix, module):
 
 def write_safetensors(path, tensors, metadata):
     header, blobs, offset = {"__metadata__": metadata}, [], 0
-    names = {torch.bfloat16: "BF16", torch.float32: "F32", torch.float64: "F64"}
+    names = {torch.bfloat16: "BF16", torch.float16: "F16", torch.float32: "F32", torch.float64: "F64", torch.bool: "BOOL"}
     for k, t in tensors.items():
         t = t.contiguous()
         raw = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()
@@ -117,6 +117,12 @@ nn.init.normal_(gpt.transformer.wte.weight, std=0.25); nn.init.normal_(gpt.trans
 state = {k: v for k, v in gpt.state_dict().items() if k != "lm_head.weight"}  # tied: HF files hold wte only
 write_safetensors("gpt2_bf16.safetensors", {k: v.bfloat16() for k, v in state.items()}, {"format": "pt"})
 write_safetensors("gpt2_f32.safetensors", state, {"format": "pt"})
+# an older Hugging Face GPT-2 file: float16, with each block's causal-mask buffer "attn.bias" (bool [1, 1, NPOS, NPOS]),
+# which the model no longer has: loaded with strict=False, those keys come back as unexpected
+old_hf = {k: v.half() for k, v in state.items()}
+for i in range(NL):
+    old_hf["transformer.h.%d.attn.bias" % i] = torch.ones(NPOS, NPOS, dtype=torch.bool).tril().view(1, 1, NPOS, NPOS)
+write_safetensors("gpt2_f16_old.safetensors", old_hf, {"format": "pt"})
 prompt = torch.tensor([[3, 17, 5, 9, 1], [22, 4, 4, 11, 0]])
 out["gpt_prompt"] = prompt
 
@@ -185,6 +191,12 @@ with torch.no_grad():
     g16.load_state_dict({**{k: v.bfloat16() for k, v in state.items()},
                          "lm_head.weight": state["transformer.wte.weight"].bfloat16()})
     out["gpt_bf16_run_logits"] = g16(out["gpt_bf16_greedy_seq"])[0]
+    g16h = GPT2().double()
+    missing, unexpected = g16h.load_state_dict({k: v.double() if v.is_floating_point() else v for k, v in old_hf.items()},
+                                               strict=False)
+    assert missing == ["lm_head.weight"] and len(unexpected) == NL  # torch's own load_state_dict; load_model ties it
+    g16h.lm_head.weight = g16h.transformer.wte.weight
+    out["gpt_f16_logits"] = g16h(prompt)[0]
     g32 = GPT2()
     g32.load_state_dict({**state, "lm_head.weight": state["transformer.wte.weight"]})
     seq, steps, full = greedy(g32, 6)

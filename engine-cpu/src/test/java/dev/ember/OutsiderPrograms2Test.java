@@ -289,6 +289,26 @@ class OutsiderPrograms2Test {
         }
     }
 
+    /**
+     * An older Hugging Face file: float16 weights and each block's causal-mask buffer {@code attn.bias} (bool), which
+     * the model does not have: a non-strict load reports those as unexpected and, the tie kept, nothing as missing
+     * ({@code safetensors.torch.load_model(model, file, strict=False)}).
+     */
+    @Test
+    void gpt2OldFloat16CheckpointWithMaskBuffersLoadedNonStrict() throws Exception {
+        Map<String, Tensor> file = Safetensors.load(resource("gpt2_f16_old.safetensors"));
+        assertEquals(DType.BOOL, file.get("transformer.h.0.attn.bias").dtype());
+        GPT2 model = new GPT2();
+        model.to(DType.FLOAT64);
+        Module.IncompatibleKeys keys = Safetensors.loadModel(model, resource("gpt2_f16_old.safetensors"), false);
+        assertEquals(List.of(), keys.missingKeys());
+        assertEquals(List.of("transformer.h.0.attn.bias", "transformer.h.1.attn.bias"), keys.unexpectedKeys());
+        model.eval();
+        try (GradMode g = Ember.noGrad()) {
+            assertClose(e("gpt_f16_logits"), model.apply(e("gpt_prompt")), "logits from the float16 weights");
+        }
+    }
+
     @Test
     void gpt2LeftPaddedBatchWithAttentionMask() throws Exception {
         GPT2 model = gpt("gpt2_bf16.safetensors", DType.FLOAT64);
