@@ -74,21 +74,26 @@ class Attn(nn.Module):
     def __init__(s):
         super().__init__()
         s.c_attn, s.c_proj = Conv1D(C, 3 * C), Conv1D(C, C)
-    def forward(s, x, past, mask):
+    def forward(s, x, past, mask, static=None):
         B, T, _ = x.shape
         q, k, v = s.c_attn(x).split(C, dim=2)
         q, k, v = [t.view(B, T, NH, C // NH).transpose(1, 2) for t in (q, k, v)]
         if past is not None:
             k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
-        y = sdpa(q, k, v, mask, is_causal=past is None and mask is None)
+        if static is not None:  # a preallocated cache written in place, read through a view of its first t0 + T rows
+            kc, vc, t0 = static
+            kc[:, :, t0:t0 + T] = k
+            vc[:, :, t0:t0 + T] = v
+            k, v = kc[:, :, :t0 + T], vc[:, :, :t0 + T]
+        y = sdpa(q, k, v, mask, is_causal=past is None and mask is None and T > 1)
         return s.c_proj(y.transpose(1, 2).reshape(B, T, C)), (k, v)
 class Block(nn.Module):
     def __init__(s):
         super().__init__()
         s.ln_1, s.attn, s.ln_2 = nn.LayerNorm(C), Attn(), nn.LayerNorm(C)
         s.mlp = nn.ModuleDict({"c_fc": Conv1D(C, 4 * C), "c_proj": Conv1D(4 * C, C)})
-    def forward(s, x, past, mask):
-        a, present = s.attn(s.ln_1(x), past, mask)
+    def forward(s, x, past, mask, static=None):
+        a, present = s.attn(s.ln_1(x), past, mask, static)
         x = x + a
         return x + s.mlp.c_proj(F.gelu(s.mlp.c_fc(s.ln_2(x)), approximate="tanh")), present
 class GPT2(nn.Module):
@@ -98,14 +103,17 @@ class GPT2(nn.Module):
                                        "h": nn.ModuleList([Block() for _ in range(NL)]), "ln_f": nn.LayerNorm(C)})
         s.lm_head = nn.Linear(C, V, bias=False)
         s.lm_head.weight = s.transformer.wte.weight
-    def forward(s, idx, past=None, pos=None, mask=None):
+    def forward(s, idx, past=None, pos=None, mask=None, static=None):
         t0 = 0 if past is None else past[0][0].shape[2]
+        if static is not None:
+            t0 = static[1]
         if pos is None:
             pos = torch.arange(t0, t0 + idx.shape[1])
         x = s.transformer.wte(idx) + s.transformer.wpe(pos)
         presents = []
         for i, blk in enumerate(s.transformer.h):
-            x, p = blk(x, None if past is None else past[i], mask)
+            x, p = blk(x, None if past is None else past[i], mask,
+                       None if static is None else (static[0][i][0], static[0][i][1], static[1]))
             presents.append(p)
         return s.lm_head(s.transformer.ln_f(x)), presents
 torch.manual_seed(21)
@@ -140,7 +148,10 @@ def greedy(model, steps):
     return seq, torch.stack(step_logits, 1), full
 
 
-def filtered_probs(logits, temperature, top_k, top_p):
+def filtered_probs(logits, seq, penalty, temperature, top_k, top_p):
+    score = torch.gather(logits, 1, seq)  # Hugging Face's repetition penalty over the tokens so far
+    score = torch.where(score < 0, score * penalty, score / penalty)
+    logits = logits.clone().scatter_(1, seq, score)
     logits = logits / temperature
     v, _ = torch.topk(logits, top_k)
     logits = logits.masked_fill(logits < v[:, [-1]], float("-inf"))
@@ -159,11 +170,23 @@ with torch.no_grad():
                          "lm_head.weight": state["transformer.wte.weight"].bfloat16().double()})
     seq, steps, full = greedy(g64, 6)
     out["gpt_bf16_greedy_seq"], out["gpt_bf16_greedy_logits"], out["gpt_bf16_full_logits"] = seq, steps, full
+    # the same greedy run with a static cache: preallocated [B, H, 11, hd] tensors written in place each step
+    cache = [(torch.zeros(2, NH, 11, C // NH, dtype=torch.float64), torch.zeros(2, NH, 11, C // NH, dtype=torch.float64))
+             for _ in range(NL)]
+    logits, _ = g64(prompt, static=(cache, 0))
+    seq, static_logits = prompt, [logits[:, -1]]
+    for t in range(6):
+        nxt = static_logits[-1].argmax(-1, keepdim=True)
+        seq = torch.cat([seq, nxt], 1)
+        logits, _ = g64(nxt, static=(cache, 5 + t))
+        static_logits.append(logits[:, -1])
+    out["gpt_static_logits"] = torch.stack(static_logits, 1)
+    assert torch.allclose(out["gpt_static_logits"], steps, atol=1e-12)
     gen = torch.Generator().manual_seed(7)
     logits, past = g64(prompt)
     seq, probs = prompt, []
     for _ in range(5):
-        p = filtered_probs(logits[:, -1], 1.3, 8, 0.9)
+        p = filtered_probs(logits[:, -1], seq, 1.2, 1.3, 8, 0.9)
         nxt = torch.multinomial(p, 1, generator=gen)
         probs.append(p)
         seq = torch.cat([seq, nxt], 1)

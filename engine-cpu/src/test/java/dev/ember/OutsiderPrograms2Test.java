@@ -129,11 +129,19 @@ class OutsiderPrograms2Test {
     record Step(Tensor out, KV present) {
     }
 
+    /** A preallocated cache of one layer, {@code [B, H, Tmax, hd]}, written in place from {@code t0}. */
+    record StaticKV(Tensor k, Tensor v, int t0) {
+    }
+
     static final class Attn extends Module {
         final Conv1D cAttn = registerModule("c_attn", new Conv1D(C, 3 * C));
         final Conv1D cProj = registerModule("c_proj", new Conv1D(C, C));
 
         Step step(Tensor x, KV past, Tensor mask) {
+            return step(x, past, mask, null);
+        }
+
+        Step step(Tensor x, KV past, Tensor mask, StaticKV cache) {
             int b = x.size(0), t = x.size(1);
             List<Tensor> qkv = cAttn.apply(x).split(C, 2);
             Tensor q = qkv.get(0).view(b, t, NH, C / NH).transpose(1, 2);
@@ -143,7 +151,13 @@ class OutsiderPrograms2Test {
                 k = Tensor.cat(List.of(past.k(), k), 2);
                 v = Tensor.cat(List.of(past.v(), v), 2);
             }
-            Tensor y = mask == null ? Functional.scaledDotProductAttention(q, k, v, past == null)
+            if (cache != null) { // kc[:, :, t0:t0 + T] = k; k = kc[:, :, :t0 + T]
+                cache.k().narrow(2, cache.t0(), t).copy_(k);
+                cache.v().narrow(2, cache.t0(), t).copy_(v);
+                k = cache.k().narrow(2, 0, cache.t0() + t);
+                v = cache.v().narrow(2, 0, cache.t0() + t);
+            }
+            Tensor y = mask == null ? Functional.scaledDotProductAttention(q, k, v, past == null && t > 1)
                     : Functional.scaledDotProductAttention(q, k, v, mask, 0.0, false, null);
             return new Step(cProj.apply(y.transpose(1, 2).reshape(b, t, C)), new KV(k, v));
         }
@@ -170,15 +184,15 @@ class OutsiderPrograms2Test {
         final LayerNorm ln2 = registerModule("ln_2", new LayerNorm(C));
         final Mlp mlp = registerModule("mlp", new Mlp());
 
-        Step step(Tensor x, KV past, Tensor mask) {
-            Step a = attn.step(ln1.apply(x), past, mask);
+        Step step(Tensor x, KV past, Tensor mask, StaticKV cache) {
+            Step a = attn.step(ln1.apply(x), past, mask, cache);
             x = x.add(a.out());
             return new Step(x.add(mlp.apply(ln2.apply(x))), a.present());
         }
 
         @Override
         public Tensor forward(Tensor x) {
-            return step(x, null, null).out();
+            return step(x, null, null, null).out();
         }
     }
 
@@ -211,14 +225,20 @@ class OutsiderPrograms2Test {
 
         /** {@code model(idx, past, position_ids, attn_mask)}: null positions count on from the cache. */
         Out step(Tensor idx, List<KV> past, Tensor pos, Tensor mask) {
-            int t0 = past == null ? 0 : past.get(0).k().size(2);
+            return step(idx, past, pos, mask, null, 0);
+        }
+
+        /** With a static cache per layer (null: none), written from position {@code t0}. */
+        Out step(Tensor idx, List<KV> past, Tensor pos, Tensor mask, List<Tensor[]> cache, int cacheT0) {
+            int t0 = cache != null ? cacheT0 : past == null ? 0 : past.get(0).k().size(2);
             if (pos == null) {
                 pos = Tensor.arange(t0, t0 + idx.size(1));
             }
             Tensor x = transformer.wte.apply(idx).add(transformer.wpe.apply(pos));
             List<KV> presents = new ArrayList<>();
             for (int i = 0; i < NL; i++) {
-                Step s = transformer.h.get(i).step(x, past == null ? null : past.get(i), mask);
+                Step s = transformer.h.get(i).step(x, past == null ? null : past.get(i), mask,
+                        cache == null ? null : new StaticKV(cache.get(i)[0], cache.get(i)[1], cacheT0));
                 x = s.out();
                 presents.add(s.present());
             }
@@ -249,7 +269,10 @@ class OutsiderPrograms2Test {
         return new Tensor[] {seq, Tensor.stack(stepLogits, 1), model.apply(seq)};
     }
 
-    static Tensor filteredProbs(Tensor logits, double temperature, int topK, double topP) {
+    static Tensor filteredProbs(Tensor logits, Tensor seq, double penalty, double temperature, int topK, double topP) {
+        Tensor score = logits.gather(1, seq); // the repetition penalty over the tokens so far
+        score = Tensor.where(score.lt(0), score.mul(penalty), score.div(penalty));
+        logits = logits.clone().scatter_(1, seq, score);
         logits = logits.div(temperature);
         Tensor v = logits.topk(topK).values();
         logits = logits.maskedFill(logits.lt(v.index(Index.all(), Index.of(Tensor.tensor(new long[] {-1})))),
@@ -286,6 +309,21 @@ class OutsiderPrograms2Test {
             assertClose(e("gpt_bf16_greedy_logits"), r[1], "step logits");
             assertArrayEquals(e("gpt_bf16_greedy_seq").toLongArray(), r[0].toLongArray(), "greedy tokens");
             assertClose(e("gpt_bf16_full_logits"), r[2], "uncached logits");
+            // a static cache written in place (kc[:, :, t0:t0 + T] = k), attention over a view of its first rows
+            List<Tensor[]> cache = new ArrayList<>();
+            for (int i = 0; i < NL; i++) {
+                cache.add(new Tensor[] {Tensor.zeros(DType.FLOAT64, 2, NH, 11, C / NH),
+                        Tensor.zeros(DType.FLOAT64, 2, NH, 11, C / NH)});
+            }
+            Tensor prompt = e("gpt_prompt");
+            Out o = model.step(prompt, null, null, null, cache, 0);
+            List<Tensor> stepLogits = new ArrayList<>(List.of(last(o.logits())));
+            for (int t = 0; t < 6; t++) {
+                Tensor next = stepLogits.get(t).argmax(-1, true);
+                o = model.step(next, null, null, null, cache, 5 + t);
+                stepLogits.add(last(o.logits()));
+            }
+            assertClose(e("gpt_static_logits"), Tensor.stack(stepLogits, 1), "static-cache logits");
         }
     }
 
@@ -372,7 +410,7 @@ class OutsiderPrograms2Test {
         try (GradMode g = Ember.noGrad()) {
             Out o = model.step(prompt, null);
             for (int i = 0; i < 5; i++) {
-                Tensor p = filteredProbs(last(o.logits()), 1.3, 8, 0.9);
+                Tensor p = filteredProbs(last(o.logits()), expectedSeq.narrow(1, 0, t0 + i), 1.2, 1.3, 8, 0.9);
                 assertClose(expectedProbs.select(1, i), p, "probs step " + i);
                 Tensor own = p.multinomial(1, false, gen);
                 ownDraws.add(own);
@@ -389,7 +427,7 @@ class OutsiderPrograms2Test {
         try (GradMode g = Ember.noGrad()) {
             Out o = model.step(prompt, null);
             for (int i = 0; i < 5; i++) {
-                Tensor p = filteredProbs(last(o.logits()), 1.3, 8, 0.9);
+                Tensor p = filteredProbs(last(o.logits()), expectedSeq.narrow(1, 0, t0 + i), 1.2, 1.3, 8, 0.9);
                 assertArrayEquals(ownDraws.get(i).toLongArray(), p.multinomial(1, false, again).toLongArray());
                 o = model.step(expectedSeq.narrow(1, t0 + i, 1), o.presents());
             }
