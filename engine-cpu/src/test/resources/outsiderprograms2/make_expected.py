@@ -418,5 +418,19 @@ with torch.no_grad():
     out["ts_forecast"] = fc.forecast(X[48:], 4)
     out["ts_teacher"] = fc(X[40:], Y[40:])
 
+# 4b. The same forecaster in float32 (its initial weights rounded) with the float64 targets a numpy pipeline hands over:
+# mse_loss promotes (a float64 loss), huber_loss writes into empty_like(input) (a float32 loss computed in float64 and
+# rounded; same in 2.x's Loss.cpp). Forward only: PyTorch's mse_loss_backward and huber_loss_backward do not promote and
+# refuse the mixed types ("Found dtype Double but expected Float", 1.13 and 2.x alike), where Ember's backward converts
+# the gradient (the project's choice, see mathops/make_expected.py)
+fc32 = Forecaster()
+fc32.load_state_dict({k[3:]: v.float() for k, v in out.items() if k.startswith("ts.")})
+pred = fc32(X[:16].float(), Y[:16].float())
+mse, hub = F.mse_loss(pred, Y[:16]), F.huber_loss(pred, Y[:16], delta=0.5)
+assert mse.dtype == torch.float64 and hub.dtype == torch.float32
+out["ts32_mse"], out["ts32_huber"] = mse.detach(), hub.detach()
+out["ts32_huber_none"] = F.huber_loss(pred, Y[:16], reduction="none", delta=0.5).detach()
+out["ts32_pred"] = pred.detach()
+
 torch.save(out, "programs2.pt")
 print("wrote", len(out), "entries")

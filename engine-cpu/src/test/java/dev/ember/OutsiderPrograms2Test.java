@@ -43,6 +43,7 @@ import java.util.stream.IntStream;
 import static dev.ember.LossesMoreTest.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -695,6 +696,35 @@ class OutsiderPrograms2Test {
         public Tensor forward(Tensor x) {
             return forecast(x, 4);
         }
+    }
+
+    /**
+     * The forecaster in float32 with the float64 targets a numpy pipeline hands over: mse_loss promotes to a float64 loss,
+     * huber_loss writes into {@code empty_like(input)} and gives a float32 one (computed in float64, rounded), as
+     * PyTorch's. The prediction is float32, so values agree to float32's tolerance. PyTorch's backward refuses both mixed
+     * pairs ("Found dtype Double but expected Float"); Ember's converts the gradient, which lands as float32.
+     */
+    @Test
+    void timeSeriesFloat32ModelWithFloat64Targets() {
+        Tensor win = e("ts_series").unfold(0, 12, 1);
+        Tensor x = win.narrow(1, 0, 8).narrow(0, 0, 16), y = win.narrow(1, 8, 4).narrow(0, 0, 16);
+        Forecaster fc = loaded(new Forecaster(), "ts.", DType.FLOAT32);
+        Tensor pred = fc.teacherForced(x.to(DType.FLOAT32), y.to(DType.FLOAT32));
+        assertClose(e("ts32_pred"), pred, "float32 prediction");
+        Tensor mse = Functional.mseLoss(pred, y);
+        Tensor huber = Functional.huberLoss(pred, y, "mean", 0.5);
+        Tensor huberNone = Functional.huberLoss(pred, y, "none", 0.5);
+        assertEquals(DType.FLOAT64, mse.dtype());
+        assertEquals(DType.FLOAT32, huber.dtype(), "huber_loss keeps the input's type");
+        assertClose(e("ts32_mse").to(DType.FLOAT32), mse.to(DType.FLOAT32), "mse");
+        assertClose(e("ts32_huber"), huber, "huber");
+        assertClose(e("ts32_huber_none"), huberNone, "huber, reduction none");
+        huber.add(mse).backward();
+        assertEquals(DType.FLOAT32, fc.conv.weight().grad().dtype());
+        // an integer input cannot hold the float loss (PyTorch's TensorIterator message, 1.13 and 2.x)
+        IllegalArgumentException err = assertThrows(IllegalArgumentException.class,
+                () -> Functional.huberLoss(Tensor.arange(3), Tensor.ones(3)));
+        assertEquals("result type Float can't be cast to the desired output type Long", err.getMessage());
     }
 
     @Test
