@@ -242,15 +242,29 @@ y_bin = (score + 0.3 * torch.randn(N + NV, dtype=torch.float64) > 0.9).double()
 y_cls = torch.bucketize(num[:, 2] + 3, torch.tensor([-0.05, 0.05], dtype=torch.float64))
 out["tab_cat1"], out["tab_cat2"], out["tab_num"], out["tab_ybin"], out["tab_ycls"] = cat1, cat2, num, y_bin, y_cls
 out["tab_bag_len"], out["tab_tags"] = bag_len, torch.cat(tags)
-mean, std = num[:N].mean(0), num[:N].std(0)
-out["tab_mean"], out["tab_std"] = mean, std
-numz = (num - mean) / std
+# winsorized with the training set's per-column 5% and 95% quantiles (clamp with tensor bounds), then standardized
+lo, hi = torch.quantile(num[:N], 0.05, dim=0), torch.quantile(num[:N], 0.95, dim=0)
+num_w = num.clamp(lo, hi)
+mean, std = num_w[:N].mean(0), num_w[:N].std(0)
+out["tab_lo"], out["tab_hi"], out["tab_mean"], out["tab_std"] = lo, hi, mean, std
+numz = (num_w - mean) / std
+# clamp's gradients in all three (clamp.Tensor, ClampBackward0): bounds broadcast, one crossing (min > max)
+cx = torch.tensor([[-2., 0.5, 3., 1.0], [0.2, -1, 5, 2]], dtype=torch.float64, requires_grad=True)
+clo = torch.tensor([-1., 0., 1., 1.0], dtype=torch.float64, requires_grad=True)
+chi = torch.tensor([[2.], [0.1]], dtype=torch.float64, requires_grad=True)
+cy = torch.clamp(cx, clo, chi)
+out["clamp_x"], out["clamp_lo"], out["clamp_hi"], out["clamp_y"] = cx.detach(), clo.detach(), chi.detach(), cy.detach()
+out["clamp_gx"], out["clamp_glo"], out["clamp_ghi"] = torch.autograd.grad(
+    (cy * (torch.arange(8., dtype=torch.float64).view(2, 4) + 1)).sum(), [cx, clo, chi])
+out["clamp_min_gx"], out["clamp_min_glo"] = torch.autograd.grad((cx.clamp_min(clo) ** 2).sum(), [cx, clo])
 class Tabular(nn.Module):
     def __init__(s):
         super().__init__()
         s.emb1, s.emb2 = nn.Embedding(5, 3), nn.Embedding(7, 3)
         s.bag = nn.EmbeddingBag(6, 3, mode="mean")
-        s.fc1 = nn.Linear(12, 16)
+        # no bias before BatchNorm (the usual idiom): in training its gradient is zero but for rounding, which Adam's
+        # eps turns into ~1e-10 steps that differ with the summation order, a 1e-9 drift in the running mean
+        s.fc1 = nn.Linear(12, 16, bias=False)
         s.bn = nn.BatchNorm1d(16)
         s.drop = nn.Dropout(0.3)
         s.head_bin, s.head_cls = nn.Linear(16, 1), nn.Linear(16, 3)

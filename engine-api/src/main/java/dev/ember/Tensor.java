@@ -1382,6 +1382,32 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.clamp(this, min, max);
     }
 
+    /**
+     * Clamps into [min, max] with tensor bounds, as {@code torch.clamp(x, min=lo, max=hi)} (per-column limits such as
+     * {@code x.clamp(q05, q95)}): elementwise over the broadcast of all three, in their promoted type; either bound may
+     * be null, not both. A NaN element or bound gives NaN there, {@code min > max} gives max. Differentiable in all
+     * three (ClampBackward0): the input's gradient where {@code min <= x <= max}, min's where {@code x < min} (and
+     * {@code min < max}), max's where {@code x > max} (or {@code max < min}).
+     *
+     * @throws IllegalArgumentException if both bounds are null (PyTorch's message), the shapes do not broadcast or
+     *     the devices differ
+     */
+    public Tensor clamp(Tensor min, Tensor max) {
+        return ArithmeticOps.clampTensor(this, min, max, "ClampBackward0");
+    }
+
+    /** {@code max(this, min)} with a tensor bound, as {@code torch.clamp_min(x, min)} (ClampMinBackward1). */
+    public Tensor clampMin(Tensor min) {
+        Args.require(min, "clamp_min", "min", 1, "Tensor");
+        return ArithmeticOps.clampTensor(this, min, null, "ClampMinBackward1");
+    }
+
+    /** {@code min(this, max)} with a tensor bound, as {@code torch.clamp_max(x, max)} (ClampMaxBackward1). */
+    public Tensor clampMax(Tensor max) {
+        Args.require(max, "clamp_max", "max", 1, "Tensor");
+        return ArithmeticOps.clampTensor(this, null, max, "ClampMaxBackward1");
+    }
+
     /** {@code max(this, min)}, as {@code torch.clamp_min} (a NaN bound makes every element NaN). */
     public Tensor clampMin(double min) {
         return ArithmeticOps.clampMin(this, min);

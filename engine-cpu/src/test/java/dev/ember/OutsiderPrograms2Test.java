@@ -453,7 +453,7 @@ class OutsiderPrograms2Test {
         final Embedding emb1 = registerModule("emb1", new Embedding(5, 3));
         final Embedding emb2 = registerModule("emb2", new Embedding(7, 3));
         final EmbeddingBag bag = registerModule("bag", new EmbeddingBag(6, 3, "mean"));
-        final Linear fc1 = registerModule("fc1", new Linear(12, 16));
+        final Linear fc1 = registerModule("fc1", new Linear(12, 16, false)); // no bias before BatchNorm
         final BatchNorm1d bn = registerModule("bn", new BatchNorm1d(16));
         final Dropout drop = registerModule("drop", new Dropout(0.3));
         final Linear headBin = registerModule("head_bin", new Linear(16, 1));
@@ -504,11 +504,17 @@ class OutsiderPrograms2Test {
         for (int i = 1; i < bagLen.length; i++) {
             bagStart[i] = bagStart[i - 1] + bagLen[i - 1];
         }
-        Tensor train = num.narrow(0, 0, N);
+        // winsorized with the training set's per-column quantiles, then standardized
+        Tensor lo = num.narrow(0, 0, N).quantile(0.05, 0, false, "linear"),
+                hi = num.narrow(0, 0, N).quantile(0.95, 0, false, "linear");
+        assertClose(e("tab_lo"), lo, "5% quantiles");
+        assertClose(e("tab_hi"), hi, "95% quantiles");
+        Tensor numW = num.clamp(lo, hi);
+        Tensor train = numW.narrow(0, 0, N);
         Tensor mean = train.mean(0), std = train.std(0);
         assertClose(e("tab_mean"), mean, "mean");
         assertClose(e("tab_std"), std, "std");
-        Tensor numz = num.sub(mean).div(std);
+        Tensor numz = numW.sub(mean).div(std);
         java.util.function.Function<List<Integer>, TabBatch> collate = idx -> {
             Tensor i = Tensor.tensor(idx.stream().mapToLong(Integer::longValue).toArray());
             List<Tensor> t = new ArrayList<>();
@@ -610,6 +616,29 @@ class OutsiderPrograms2Test {
         assertClose(e("tab_best_running_mean"), fresh.bn.runningMean(), "running mean", 1000);
         assertClose(e("tab_best_running_var"), fresh.bn.runningVar(), "running var", 1000);
         assertEquals(e("tab_best_batches_tracked").item(), fresh.stateDict().get("bn.num_batches_tracked").item(), 0);
+    }
+
+    /** clamp with tensor bounds, differentiable in all three, as {@code torch.clamp(x, lo, hi)} and {@code clamp_min}. */
+    @Test
+    void clampWithTensorBounds() {
+        Tensor x = e("clamp_x").clone().requiresGrad_(true);
+        Tensor lo = e("clamp_lo").clone().requiresGrad_(true);
+        Tensor hi = e("clamp_hi").clone().requiresGrad_(true);
+        Tensor y = x.clamp(lo, hi);
+        assertEquals("ClampBackward0", y.gradFn().name());
+        assertClose(e("clamp_y"), y.detach(), "clamp");
+        List<Tensor> g = Autograd.grad(List.of(y.mul(Tensor.arange(8, DType.FLOAT64).view(2, 4).add(1)).sum()),
+                List.of(x, lo, hi), null, false);
+        assertClose(e("clamp_gx"), g.get(0), "input grad");
+        assertClose(e("clamp_glo"), g.get(1), "min grad (summed over the broadcast)");
+        assertClose(e("clamp_ghi"), g.get(2), "max grad (where x > max or max < min)");
+        Tensor m = x.clampMin(lo);
+        assertEquals("ClampMinBackward1", m.gradFn().name());
+        g = Autograd.grad(List.of(m.pow(2).sum()), List.of(x, lo), null, false);
+        assertClose(e("clamp_min_gx"), g.get(0), "clamp_min input grad");
+        assertClose(e("clamp_min_glo"), g.get(1), "clamp_min bound grad");
+        assertEquals("torch.clamp: At least one of 'min' or 'max' must not be None",
+                assertThrows(IllegalArgumentException.class, () -> x.clamp((Tensor) null, null)).getMessage());
     }
 
     // ------------------------------------------------------------------ 3. metric learning
