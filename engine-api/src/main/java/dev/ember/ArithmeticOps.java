@@ -688,6 +688,58 @@ final class ArithmeticOps {
         });
     }
 
+    /**
+     * PyTorch's clamp.Tensor ({@code name} ClampBackward0; clamp_min.Tensor and clamp_max.Tensor, ClampMinBackward1 and
+     * ClampMaxBackward1, with one bound): {@code min(max(x, lo), hi)} elementwise over the broadcast of all three, in their
+     * promoted type (0-dim bounds rank below dimensioned tensors, as TensorIterator's); a NaN {@code x} or bound gives
+     * NaN there, {@code lo > hi} gives {@code hi}. Backward (clamp_backward and clamp_backward_min_max): the input's
+     * gradient where {@code lo <= x <= hi}, min's where {@code x < lo} (and {@code lo < hi}), max's where {@code x > hi}
+     * (or {@code hi < lo}), each summed to its operand's shape.
+     */
+    static Tensor clampTensor(Tensor a, Tensor lo, Tensor hi, String name) {
+        if (lo == null && hi == null) {
+            throw new IllegalArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
+        }
+        checkSameDevice(a, lo, hi);
+        DType t = lo == null ? resultType(a, hi) : hi == null ? resultType(a, lo) : resultType(a, lo, hi);
+        Tensor out = cast(a, t);
+        if (lo != null) {
+            out = binaryKernel(BinaryOp.MAXIMUM, out, lo, t, t);
+        }
+        if (hi != null) {
+            out = binaryKernel(BinaryOp.MINIMUM, out, hi, t, t);
+        }
+        Tensor[] inputs = lo == null ? new Tensor[] {a, hi} : hi == null ? new Tensor[] {a, lo} : new Tensor[] {a, lo, hi};
+        return record(out, name, inputs, n -> {
+            SavedTensor sa = n.save(a);
+            SavedTensor sl = lo == null ? null : n.save(lo);
+            SavedTensor sh = hi == null ? null : n.save(hi);
+            return g -> {
+                Tensor x = sa.get();
+                Tensor l = sl == null ? null : sl.get();
+                Tensor h = sh == null ? null : sh.get();
+                Tensor gx = null;
+                if (n.needsInputGrad(0)) {
+                    Tensor inside = l == null ? compare(x, h, BinaryOp.LE) : h == null ? compare(x, l, BinaryOp.GE)
+                            : compare(x, l, BinaryOp.GE).logicalAnd(compare(x, h, BinaryOp.LE));
+                    gx = keepWhere(inside, g);
+                }
+                Tensor gl = null;
+                Tensor gh = null;
+                if (l != null && n.needsInputGrad(1)) {
+                    Tensor below = compare(x, l, BinaryOp.LT);
+                    gl = keepWhere(h == null ? below : below.logicalAnd(compare(l, h, BinaryOp.LT)), g);
+                }
+                int hiIndex = l == null ? 1 : 2;
+                if (h != null && n.needsInputGrad(hiIndex)) {
+                    Tensor above = compare(x, h, BinaryOp.GT);
+                    gh = keepWhere(l == null ? above : above.logicalOr(compare(h, l, BinaryOp.LT)), g);
+                }
+                return l == null ? new Tensor[] {gx, gh} : h == null ? new Tensor[] {gx, gl} : new Tensor[] {gx, gl, gh};
+            };
+        });
+    }
+
     // ------------------------------------------------------------------ unary functions
 
     /** Elementwise functions of one tensor, each with its kernel, node name and derivative. */

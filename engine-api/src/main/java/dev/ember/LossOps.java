@@ -491,6 +491,11 @@ final class LossOps {
     /**
      * PyTorch's huber_loss: {@code 0.5 z^2} where {@code z = |input - target| < delta}, else {@code delta (z - 0.5 delta)};
      * HuberLossBackward0 with huber_loss_backward ({@code +-norm * grad * delta} outside, {@code norm * x * grad} inside).
+     * Unlike smooth_l1_loss and mse_loss, PyTorch writes the pointwise loss into {@code empty_like(input)}: it is computed
+     * in the promoted type and rounded to the input's ({@code float32} input with a {@code float64} target gives a
+     * {@code float32} loss; an integer input with a floating target is refused). Its backward converts the gradient
+     * where PyTorch's huber_loss_backward refuses a target of another type ("Found dtype Double but expected Float"), as
+     * mse_loss's does.
      */
     static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
         if (Autocast.on()) return Autocast.apply("huber_loss", t -> huberLoss(t[0], t[1], reduction, delta),
@@ -502,6 +507,10 @@ final class LossOps {
             throw new IllegalArgumentException("huber_loss does not support non-positive values for delta.");
         }
         DType t = regressionType(input, target, "huber");
+        if (!ArithmeticOps.canCast(t, input.dtype)) {
+            throw new IllegalArgumentException("result type " + Format.scalarType(t) + " can't be cast to the desired output type "
+                    + Format.scalarType(input.dtype));
+        }
         return robustLoss(input, target, red, t, delta, true);
     }
 
@@ -522,6 +531,9 @@ final class LossOps {
             } else {
                 // z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
                 loss = Tensor.where(inside, z.mul(0.5).mul(z).div(p), z.sub(0.5 * p));
+            }
+            if (huber) { // into empty_like(input)
+                loss = ArithmeticOps.cast(loss, input.dtype);
             }
             out = reduceLoss(loss, red);
         }

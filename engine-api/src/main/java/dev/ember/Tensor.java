@@ -233,6 +233,25 @@ public final class Tensor implements AutoCloseable {
         return Creation.arange(0, end, 1, DType.INT64);
     }
 
+    /**
+     * {@code [0, 1, ..., end-1]} of {@code dtype}, as {@code torch.arange(end, dtype=dtype)}.
+     *
+     * @throws IllegalArgumentException for a null dtype (PyTorch's argument error), or as
+     *     {@link #arange(double, double, double, DType)}
+     */
+    public static Tensor arange(long end, DType dtype) {
+        Args.require(dtype, "arange", "dtype", 2, "torch.dtype");
+        return Creation.arange(0, end, 1, dtype);
+    }
+
+    /**
+     * {@code start, start+1, ...} below {@code end}, as {@code torch.arange(start, end)} (position ids
+     * {@code arange(t0, t0 + t)}): int64 when both are integral, else the default dtype.
+     */
+    public static Tensor arange(double start, double end) {
+        return arange(start, end, 1);
+    }
+
     /** {@code start, start+step, ...} below {@code end}; int64 when all three are integral, else float32. */
     public static Tensor arange(double start, double end, double step) {
         boolean integral = start == Math.rint(start) && end == Math.rint(end) && step == Math.rint(step);
@@ -1404,6 +1423,32 @@ public final class Tensor implements AutoCloseable {
     /** Clamps into [min, max] with integral bounds: an int64 tensor stays int64 (a bool tensor gives int64). */
     public Tensor clamp(long min, long max) {
         return ArithmeticOps.clamp(this, min, max);
+    }
+
+    /**
+     * Clamps into [min, max] with tensor bounds, as {@code torch.clamp(x, min=lo, max=hi)} (per-column limits such as
+     * {@code x.clamp(q05, q95)}): elementwise over the broadcast of all three, in their promoted type; either bound may
+     * be null, not both. A NaN element or bound gives NaN there, {@code min > max} gives max. Differentiable in all
+     * three (ClampBackward0): the input's gradient where {@code min <= x <= max}, min's where {@code x < min} (and
+     * {@code min < max}), max's where {@code x > max} (or {@code max < min}).
+     *
+     * @throws IllegalArgumentException if both bounds are null (PyTorch's message), the shapes do not broadcast or
+     *     the devices differ
+     */
+    public Tensor clamp(Tensor min, Tensor max) {
+        return ArithmeticOps.clampTensor(this, min, max, "ClampBackward0");
+    }
+
+    /** {@code max(this, min)} with a tensor bound, as {@code torch.clamp_min(x, min)} (ClampMinBackward1). */
+    public Tensor clampMin(Tensor min) {
+        Args.require(min, "clamp_min", "min", 1, "Tensor");
+        return ArithmeticOps.clampTensor(this, min, null, "ClampMinBackward1");
+    }
+
+    /** {@code min(this, max)} with a tensor bound, as {@code torch.clamp_max(x, max)} (ClampMaxBackward1). */
+    public Tensor clampMax(Tensor max) {
+        Args.require(max, "clamp_max", "max", 1, "Tensor");
+        return ArithmeticOps.clampTensor(this, null, max, "ClampMaxBackward1");
     }
 
     /** {@code max(this, min)}, as {@code torch.clamp_min} (a NaN bound makes every element NaN). */

@@ -25,6 +25,16 @@ public final class Conv1d extends ConvNd {
     }
 
     /**
+     * {@code nn.Conv1d(in, out, kernel, stride, padding, dilation, groups, bias)} with one int each, PyTorch's positional
+     * order: a dilated (temporal convolution, {@code nn.Conv1d(1, 4, 3, dilation=2)} is
+     * {@code new Conv1d(1, 4, 3, 1, 0, 2, 1, true)}) or grouped (depthwise) layer. Checked as
+     * {@link #Conv1d(int, int, int[], int[], int[], int[], int, boolean)}.
+     */
+    public Conv1d(int in, int out, int kernel, int stride, int padding, int dilation, int groups, boolean bias) {
+        this(in, out, new int[] {kernel}, new int[] {stride}, new int[] {padding}, new int[] {dilation}, groups, bias);
+    }
+
+    /**
      * Every option of {@code torch.nn.Conv1d} with zero padding; kernel, stride, padding and dilation
      * are one int each. Checked as PyTorch's constructor checks (groups, divisibility); the
      * stride, padding and dilation are checked by the convolution, as in PyTorch.

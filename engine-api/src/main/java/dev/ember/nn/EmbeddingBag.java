@@ -77,12 +77,25 @@ public final class EmbeddingBag extends Module implements HasWeight {
     }
 
     /**
+     * The bags of a 1-D {@code input}, the runs starting at {@code offsets} (its rows when 2-D and {@code offsets} null),
+     * as {@code bag(input, offsets)}; see {@link #forward(Tensor, Tensor, Tensor)}.
+     */
+    public Tensor forward(Tensor input, Tensor offsets) {
+        return forward(input, offsets, null);
+    }
+
+    /**
      * The bags of {@code input}: its rows when 2-D ({@code offsets} null), else the runs starting at {@code offsets};
      * {@code perSampleWeights} (mode sum only) may be null.
      */
     public Tensor forward(Tensor input, Tensor offsets, Tensor perSampleWeights) {
         return Functional.embeddingBag(input, parameter("weight"), offsets, maxNorm, normType, scaleGradByFreq, mode, perSampleWeights,
                 includeLastOffset, paddingIdx);
+    }
+
+    /** {@link #forward(Tensor, Tensor)} called with this module's hooks, as {@code bag(input, offsets)}. */
+    public Tensor apply(Tensor input, Tensor offsets) {
+        return call(Arrays.asList(input, offsets), in -> forward(in.get(0), in.get(1)), List::of, out -> out.get(0));
     }
 
     /** {@link #forward(Tensor, Tensor, Tensor)} called with this module's hooks, as {@code bag(input, offsets, weights)}. */

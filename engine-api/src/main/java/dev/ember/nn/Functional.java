@@ -2075,6 +2075,16 @@ public final class Functional {
     }
 
     /**
+     * {@code F.scaled_dot_product_attention(query, key, value, is_causal=is_causal)}, the decoder's common call: no mask,
+     * no dropout, scale {@code 1 / sqrt(E)}. With {@code isCausal}, key j is masked for query i when {@code j > i},
+     * aligned top-left as PyTorch's: with a KV cache (one new query against S cached keys) pass false, since a causal
+     * mask there would let the new token see only the first key.
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, boolean isCausal) {
+        return scaledDotProductAttention(query, key, value, null, 0.0, isCausal, null, false, null);
+    }
+
+    /**
      * {@code F.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal, scale)}: a boolean
      * {@code attnMask} (true: takes part) or a float one (added to the scores), broadcast to [..., L, S], or null;
      * dropout with probability {@code dropoutP} on the attention weights (always, as PyTorch's: pass 0 outside training;
