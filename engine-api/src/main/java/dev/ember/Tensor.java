@@ -1980,6 +1980,11 @@ public final class Tensor implements AutoCloseable {
         return SpecialOps.addcOp(this, tensor1, tensor2, value, true);
     }
 
+    /** {@code this += tensor1 * tensor2}, as {@code x.addcmul_(t1, t2)} (value 1). */
+    public Tensor addcmul_(Tensor tensor1, Tensor tensor2) {
+        return addcmul_(tensor1, tensor2, 1);
+    }
+
     /** {@link #addcmul(Tensor, Tensor, double)} in place. */
     public Tensor addcmul_(Tensor tensor1, Tensor tensor2, double value) {
         Args.require(tensor1, "addcmul_", "tensor1", 1, "Tensor");
@@ -1997,6 +2002,11 @@ public final class Tensor implements AutoCloseable {
         Args.require(tensor1, "addcdiv", "tensor1", 1, "Tensor");
         Args.require(tensor2, "addcdiv", "tensor2", 2, "Tensor");
         return SpecialOps.addcOp(this, tensor1, tensor2, value, false);
+    }
+
+    /** {@code this += tensor1 / tensor2}, as {@code x.addcdiv_(t1, t2)} (value 1). */
+    public Tensor addcdiv_(Tensor tensor1, Tensor tensor2) {
+        return addcdiv_(tensor1, tensor2, 1);
     }
 
     /** {@link #addcdiv(Tensor, Tensor, double)} in place. */

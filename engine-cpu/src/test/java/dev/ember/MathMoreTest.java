@@ -225,6 +225,17 @@ class MathMoreTest {
     // ------------------------------------------------------------------ beyond the sweep
 
     @Test
+    void inPlaceAddcWithoutValueUsesOne() {
+        Tensor x = Tensor.tensor(new double[] {1, 2, 3}, DType.FLOAT64);
+        Tensor a = Tensor.tensor(new double[] {0.5, -1, 4}, DType.FLOAT64);
+        Tensor b = Tensor.tensor(new double[] {2, 8, -0.25}, DType.FLOAT64);
+        assertArrayEquals(x.addcmul(a, b, 1).toDoubleArray(), x.clone().addcmul_(a, b).toDoubleArray());
+        assertArrayEquals(x.addcdiv(a, b, 1).toDoubleArray(), x.clone().addcdiv_(a, b).toDoubleArray());
+        Tensor y = x.clone();
+        assertSame(y, y.addcmul_(a, b));
+    }
+
+    @Test
     void heavisideBackwardFailsAsPyTorch() {
         Tensor x = Tensor.tensor(new double[] {-1, 0, 2}, DType.FLOAT64).requiresGrad_(true);
         Tensor y = x.heaviside(Tensor.tensor(new double[] {0.5, 0.5, 0.5}, DType.FLOAT64));
