@@ -103,13 +103,15 @@ public final class Autograd {
 
     /**
      * Accumulates into the leaves the gradients of {@code tensors} weighted by {@code gradTensors} (null, or
-     * null entries, for scalars: 1). {@code retainGraph} keeps saved tensors for another pass;
+     * null entries, for scalars: 1). {@code retainGraph} keeps saved tensors for another pass; it is PyTorch's
+     * {@code retain_graph} as given, also with {@code createGraph} (PyTorch defaults an absent retain_graph to
+     * create_graph: pass both true for that), so false frees the graph the pass ran through;
      * {@code createGraph} records the backward pass itself, for higher-order derivatives.
      */
     public static void backward(List<Tensor> tensors, List<Tensor> gradTensors, boolean retainGraph, boolean createGraph) {
         Args.tensors(tensors, "backward", "tensors", 1);
         List<Tensor> grads = makeGrads(tensors, gradTensors, createGraph);
-        Engine.run(tensors, grads, retainGraph || createGraph, createGraph, null);
+        Engine.run(tensors, grads, retainGraph, createGraph, null);
     }
 
     /**
@@ -124,12 +126,14 @@ public final class Autograd {
                                     boolean retainGraph, boolean createGraph, boolean allowUnused) {
         Args.tensors(outputs, "grad", "outputs", 1);
         Args.tensors(inputs, "grad", "inputs", 2);
+        List<Tensor> grads = makeGrads(outputs, gradOutputs, createGraph);
+        // PyTorch's order: the gradients made, the outputs checked, then the inputs
+        Engine.checkRoots(outputs);
         for (int i = 0; i < inputs.size(); i++) {
             if (!inputs.get(i).requiresGrad()) {
                 throw new IllegalArgumentException("One of the differentiated Tensors does not require grad");
             }
         }
-        List<Tensor> grads = makeGrads(outputs, gradOutputs, createGraph);
         // a captured tensor is one output of a node (a leaf's AccumulateGrad has one)
         Map<Node, Tensor[]> captures = new IdentityHashMap<>();
         Node[] targets = new Node[inputs.size()];

@@ -60,7 +60,64 @@ final class InplaceOps {
         }
         if (refuseSelfOverlap) {
             checkNoSelfOverlap(self);
+            for (Tensor other : others) {
+                if (other != null) {
+                    checkNoPartialOverlap(self, other);
+                }
+            }
         }
+    }
+
+    private static final String OVERLAP = "unsupported operation: some elements of the input tensor and the written-to "
+            + "tensor refer to a single memory location. Please clone() the tensor before performing the operation.";
+
+    /**
+     * PyTorch's {@code assert_no_overlap(a, b)}: refuses two tensors whose memory meets, partly or fully (the same
+     * tensor included), as index_put_ checks its self against its value and indices.
+     */
+    static void checkNoOverlap(Tensor a, Tensor b) {
+        if (overlap(a, b) != Overlap.NO) {
+            throw new IllegalArgumentException(OVERLAP);
+        }
+    }
+
+    /**
+     * PyTorch's {@code assert_no_partial_overlap(out, in)}, which TensorIterator applies to an in-place op's self and
+     * each input: an input that is the written tensor itself (the same elements with the same strides) may be read,
+     * one that shares only some of its memory, or the same memory laid out otherwise, may not.
+     */
+    static void checkNoPartialOverlap(Tensor out, Tensor in) {
+        if (overlap(out, in) == Overlap.PARTIAL) {
+            throw new IllegalArgumentException(OVERLAP);
+        }
+    }
+
+    private enum Overlap { NO, PARTIAL, FULL }
+
+    /**
+     * PyTorch's {@code get_overlap_status}: the same tensor is a full overlap; an empty one none; a non-dense one (too hard
+     * to tell) none; two dense ones on one storage overlap fully when they span the same elements with the same strides,
+     * partly when their spans meet otherwise.
+     */
+    private static Overlap overlap(Tensor a, Tensor b) {
+        if (a == b) {
+            return Overlap.FULL;
+        }
+        if (a.numel() == 0 || b.numel() == 0 || a.lease().storage != b.lease().storage) {
+            return Overlap.NO;
+        }
+        if (!ShapeOps.nonOverlappingAndDense(a.shape, a.layout.strides())
+                || !ShapeOps.nonOverlappingAndDense(b.shape, b.layout.strides())) {
+            return Overlap.NO;
+        }
+        long aBegin = a.layout.offset();
+        long aEnd = aBegin + a.numel();
+        long bBegin = b.layout.offset();
+        long bEnd = bBegin + b.numel();
+        if (aBegin == bBegin && aEnd == bEnd) {
+            return Arrays.equals(a.layout.strides(), b.layout.strides()) ? Overlap.FULL : Overlap.PARTIAL;
+        }
+        return aBegin < bEnd && bBegin < aEnd ? Overlap.PARTIAL : Overlap.NO;
     }
 
     /**
@@ -482,9 +539,17 @@ final class InplaceOps {
             throw new IllegalStateException(viewRebaseMessage(view, true));
         }
         if (base.requiresGrad()) {
+            // a retained gradient follows the view to its new history, as rebase moves it (2.x's
+            // update_tensor_hooks_on_new_gradfn moves retains_grad hooks to the new grad_fn)
+            if (view.retainsGrad && view.gradFn != null) {
+                view.gradFn.setRetainGradTarget(view.outputNr, null);
+            }
             view.gradFn = stridedNode(base, view.layout);
             view.outputNr = 0;
             view.requiresGrad = false;
+            if (view.retainsGrad) {
+                view.gradFn.setRetainGradTarget(0, view);
+            }
         }
         view.viewVersion = now;
         return view.gradFn;

@@ -82,7 +82,9 @@ public abstract class Node {
             if (t.requiresGrad()) {
                 Node fn = t.gradNode();
                 if (fn == null) {
-                    next[i] = t.gradAccumulator();
+                    // a leaf view that requires grad only through its base has no accumulator (PyTorch's
+                    // grad_accumulator reads the leaf's own flag): no edge
+                    next[i] = t.requiresGrad ? t.gradAccumulator() : null;
                 } else {
                     next[i] = fn;
                     if (t.outputNr != 0) {
@@ -332,7 +334,9 @@ public abstract class Node {
 
         @Override
         Tensor[] apply(Tensor grad) {
-            variable.accumulateGrad(grad, false); // the engine calls accumulateGrad itself, with ownership
+            if (variable.requiresGrad()) { // the engine calls accumulateGrad itself, with ownership
+                variable.accumulateGrad(grad, false);
+            }
             return new Tensor[0];
         }
     }

@@ -832,9 +832,13 @@ public final class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ autograd
 
-    /** Whether gradients are computed for this tensor. */
+    /**
+     * Whether gradients are computed for this tensor: it was set on this leaf, or the tensor has a history, or (as
+     * PyTorch's {@code DifferentiableViewMeta::requires_grad}) it is a differentiable view whose base requires grad, which
+     * a view taken in no_grad mode or before its base's {@code requiresGrad_(true)} is, while remaining a leaf.
+     */
     public boolean requiresGrad() {
-        return requiresGrad || gradNode() != null;
+        return requiresGrad || gradNode() != null || (differentiableView && viewBase.requiresGrad() && !lease().inference);
     }
 
     /**
@@ -949,7 +953,7 @@ public final class Tensor implements AutoCloseable {
     public void retainGrad() {
         Node fn = gradNode();
         if (fn == null) {
-            if (!requiresGrad) {
+            if (!requiresGrad()) {
                 throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
             }
             return;
@@ -1107,6 +1111,17 @@ public final class Tensor implements AutoCloseable {
 
     /** Detaches this tensor from the graph in place, making it a leaf. */
     public Tensor detach_() {
+        if (InferenceMode.isEnabled()) {
+            // PyTorch's detach_ is an autograd kernel, which inference mode skips: the tensor keeps its history
+            return this;
+        }
+        if (differentiableView && !lease().inference) {
+            // PyTorch's detach_ refuses every autograd view (a view of an inference tensor is none)
+            throw new IllegalStateException("Can't detach views in-place. Use detach() instead. If you are using "
+                    + "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are "
+                    + "views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, "
+                    + "please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.");
+        }
         gradFn = null;
         outputNr = 0;
         requiresGrad = false;

@@ -1,0 +1,726 @@
+# Differential fuzz round 7 for DifferentialFuzzR7Test.java: seeded random autograd PROGRAMS (3-10 statements) run in
+# PyTorch, with everything observable recorded; FuzzProgramInterpreter.java replays each in Ember and compares.
+#   run: cd engine-cpu/src/test/resources/fuzz7 && /usr/bin/python3 make_cases.py > cases.txt   (PyTorch 1.13, CPU)
+#
+# Each program is generated and run statement by statement against the live PyTorch state (so every statement fits
+# the shapes, dtypes and flags of the moment). A statement that raises leaves the state as it is; its error follows it.
+#
+# Format: "=== <id> P <number of statements>", then one line per statement, each possibly followed by expectations:
+#   leaf vN <dtype> [shape] : [values] <rg 0|1>      vN = torch.tensor(values, dtype).reshape(shape).requires_grad_(rg)
+#   op vN <name> <args>        vN = the op (OPS below; the Java interpreter has the same table) of the arguments
+#   opm vA,vB,.. <name> <args> a multi-output view op (unbind, split, chunk): its pieces
+#   ip vN <name> <args>        vN.<name>(args) in place (vN stays the same tensor)
+#        args: vK a tensor variable, i:<int>, d:<float>, il:<ints comma separated, may be empty>, b:0|1
+#   detach vN vK               vN = vK.detach()          detach_ vK       vK.detach_()
+#   rg_ vK 0|1                 vK.requires_grad_(b)      retain vK        vK.retain_grad()
+#   hook hJ vK <kind> <d>      hJ = vK.register_hook(h): scale (g * d), replace (torch.full_like(g, d)), keep (None)
+#   unhook hJ                  hJ.remove()
+#   mode <nograd|enable|inference|setgrad0|setgrad1>   enter torch.no_grad() / enable_grad() / inference_mode() /
+#                              set_grad_enabled(False|True) as a context; "endmode" leaves the innermost one
+#   backward vK <retain 0|1> <create 0|1>   vK.backward(w, retain_graph, create_graph), w = None for a 0-dim vK, else
+#                              W(shape, dtype): w[k] = 1 + 0.5 ((3k) mod 11) over row-major elements
+#   agrad vA,vB,.. outs vK ins vI,vJ,.. <retain 0|1> <create 0|1> <unused 0|1>
+#                              torch.autograd.grad(vK, [vI, ..], W as above, retain_graph, create_graph, allow_unused);
+#                              the results (None where unused) become vA, vB, ..
+#   gradof vN vK               vN = vK.grad (generated only where it is not None)
+#   setgradnone vK             vK.grad = None           gradzero vK     vK.grad.zero_() (where it is not None)
+#   err <message>              the statement above raises this (first line of PyTorch's message)
+#   snap                       the state now (after every backward/agrad, after an error, and at the end): one line per
+#                              variable, "= vN none" for a None, else
+#                              "= vN <dtype> [shape] : [values] | rg <0|1> leaf <0|1> fn <grad_fn name|-> ver <_version|->
+#                                inf <0|1> ret <0|1>" then "g vN <dtype> [shape] : [values]" or "g vN none" (.grad)
+# Tolerances: torch.testing.assert_close's defaults (float64 rtol 1e-7 atol 1e-7, float32 rtol 1.3e-6 atol 1e-5).
+#
+# 1.13 vs 2.x (Ember follows 2.x): the grad_fn names and messages these programs reach are the same in both (the views
+# of a base changed in place get AsStridedBackward0 and writes through views CopySlices in both, CPU); where a case
+# needs a hand-written 2.x expectation it is marked with a "note" line and explained at the place that writes it.
+import contextlib
+import os
+import random
+import sys
+import warnings
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fuzz'))
+import make_cases as mc  # noqa: E402  (fmt_tensor: the number format the Java side reads)
+
+warnings.filterwarnings('ignore')
+SEED = int(os.environ.get('FUZZ_SEED', '71'))
+N_PROGRAMS = int(os.environ.get('FUZZ_N', '800'))
+rng = random.Random(SEED)
+DT = {'float64': torch.float64, 'float32': torch.float32}
+
+
+def W(shape, dtype):
+    n = 1
+    for s in shape:
+        n *= s
+    # a tensor of its own (not a view: autograd.grad returns a grad_output it captures as it is)
+    return torch.tensor([1 + 0.5 * ((3 * k) % 11) for k in range(n)], dtype=torch.float64).reshape(shape).to(
+        dtype).clone()
+
+
+# ------------------------------------------------------------------------------------------------ the op table
+# name -> (function of the materialized arguments, kind) ; kinds: 'op' (new tensor), 'view', 'ip' (in place)
+
+def _slice(x, d, a, b, s):
+    # aten::slice (Ember's slice), not Python's x[a:b:s], which 1.13 and 2.x turn into alias() for a full range
+    return torch.ops.aten.slice.Tensor(x, d, a, b, s)
+
+
+def _indexput(x, idx, v):
+    x[idx] = v
+    return x
+
+
+OPS = {
+    # elementwise unary
+    'exp': lambda x: x.exp(), 'sin': lambda x: x.sin(), 'cos': lambda x: x.cos(), 'tanh': lambda x: x.tanh(),
+    'sigmoid': lambda x: x.sigmoid(), 'relu': lambda x: x.relu(), 'abs': lambda x: x.abs(),
+    'square': lambda x: x.square(), 'neg': lambda x: x.neg(), 'sqrt': lambda x: x.sqrt(), 'log': lambda x: x.log(),
+    'clone': lambda x: x.clone(), 'contiguous': lambda x: x.contiguous(),
+    # binary (broadcasting) and with scalars
+    'add': lambda a, b: a + b, 'sub': lambda a, b: a - b, 'mul': lambda a, b: a * b, 'div': lambda a, b: a / b,
+    'maximum': lambda a, b: torch.maximum(a, b), 'powt': lambda a, b: a.pow(b),
+    'adds': lambda a, s: a + s, 'muls': lambda a, s: a * s, 'pows': lambda a, s: a.pow(s),
+    'clamp': lambda a, lo, hi: a.clamp(lo, hi),
+    'where': lambda c, a, b: torch.where(c > 0, a, b),
+    # reductions
+    'sum': lambda x, ds, k: x.sum(ds, k), 'sumall': lambda x: x.sum(), 'mean': lambda x, ds, k: x.mean(ds, k),
+    'amax': lambda x, ds, k: x.amax(ds, k), 'prod': lambda x, d, k: x.prod(d, k),
+    'logsumexp': lambda x, ds, k: x.logsumexp(ds, k), 'var': lambda x, ds, c, k: x.var(ds, correction=c, keepdim=k),
+    # others
+    'softmax': lambda x, d: x.softmax(d), 'logsoftmax': lambda x, d: x.log_softmax(d), 'cumsum': lambda x, d: x.cumsum(d),
+    'sortv': lambda x, d, desc: x.sort(d, desc).values, 'matmul': lambda a, b: a.matmul(b),
+    'cat': lambda a, b, d: torch.cat([a, b], d), 'stack': lambda a, b, d: torch.stack([a, b], d),
+    'indexselect': lambda x, d, i: x.index_select(d, torch.tensor(i, dtype=torch.int64)),
+    'flip': lambda x, ds: x.flip(ds), 'maskedfill': lambda x, m, v: x.masked_fill(m > 0, v),
+    # views
+    'view': lambda x, s: x.view(s), 'reshape': lambda x, s: x.reshape(s), 'transpose': lambda x, a, b: x.transpose(a, b),
+    'permute': lambda x, p: x.permute(p), 'select': lambda x, d, i: x.select(d, i),
+    'narrow': lambda x, d, s, n: x.narrow(d, s, n), 'slice': _slice, 'expand': lambda x, s: x.expand(s),
+    'unsqueeze': lambda x, d: x.unsqueeze(d), 'squeeze': lambda x, d: x.squeeze(d),
+    'diagonal': lambda x, o, a, b: x.diagonal(o, a, b), 'asstrided': lambda x, s, st, o: x.as_strided(s, st, o),
+    'T': lambda x: x.T, 'mT': lambda x: x.mT,
+    'unbind': lambda x, d: x.unbind(d), 'split': lambda x, s, d: x.split(s, d), 'chunk': lambda x, c, d: x.chunk(c, d),
+    # in place
+    'add_': lambda x, y: x.add_(y), 'sub_': lambda x, y: x.sub_(y), 'mul_': lambda x, y: x.mul_(y),
+    'div_': lambda x, y: x.div_(y), 'adds_': lambda x, s: x.add_(s), 'muls_': lambda x, s: x.mul_(s),
+    'clamp_': lambda x, lo, hi: x.clamp_(lo, hi), 'zero_': lambda x: x.zero_(), 'fill_': lambda x, v: x.fill_(v),
+    'copy_': lambda x, y: x.copy_(y), 'maskedfill_': lambda x, m, v: x.masked_fill_(m > 0, v),
+    'indexput_': lambda x, i, y: _indexput(x, torch.tensor(i, dtype=torch.int64), y),
+    'sigmoid_': lambda x: x.sigmoid_(), 'exp_': lambda x: x.exp_(), 'tanh_': lambda x: x.tanh_(),
+    'relu_': lambda x: x.relu_(), 'neg_': lambda x: x.neg_(),
+}
+
+
+def _gather(x, d, i):
+    shape = list(x.shape)
+    shape[d] = len(i) // max(1, numel(shape) // max(1, shape[d]))
+    return x.gather(d, torch.tensor(i, dtype=torch.int64).reshape(shape))
+
+
+OPS['gather'] = _gather
+
+
+def safe(f):
+    try:
+        return f()
+    except RuntimeError:
+        return False
+
+
+def numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+# ------------------------------------------------------------------------------------------------ program state
+
+class Prog:
+    def __init__(self):
+        self.env = {}      # vN -> tensor or None
+        self.hooks = {}    # hJ -> handle
+        self.hooked = {}   # id(tensor) -> [(hJ, hook, grad_fn when registered)] of the hooks still registered (by
+        #                    the tensor: x.contiguous() of a contiguous x is x itself, under another variable)
+        self.modes = []    # entered context managers
+        self.lines = []
+        self.nv = 0
+        self.nh = 0
+        self.grads_of = set()
+        self.agrad_outs = set()
+
+    def fresh(self):
+        v = 'v%d' % self.nv
+        self.nv += 1
+        return v
+
+    def tensors(self, pred=lambda t: True):
+        return [k for k, t in self.env.items() if t is not None and pred(t)]
+
+
+def fmt_arg(a):
+    if isinstance(a, str):
+        return a
+    if isinstance(a, bool):
+        return 'b:%d' % int(a)
+    if isinstance(a, int):
+        return 'i:%d' % a
+    if isinstance(a, float):
+        return 'd:%r' % a
+    if isinstance(a, (list, tuple)):
+        return 'il:' + ','.join(str(int(x)) for x in a)
+    raise ValueError(a)
+
+
+def mat(p, a):
+    return p.env[a] if isinstance(a, str) else a
+
+
+# ------------------------------------------------------------------------------------------------ generators
+
+SHAPES = [[3], [4], [2, 3], [3, 2], [2, 2], [2, 1, 3], [2, 3, 2], [1, 3], [3, 1], [2, 2, 2], []]
+
+
+def vals(n):
+    return [round(rng.uniform(-2, 2), 3) for _ in range(n)]
+
+
+def gen_leaf(p):
+    dt = 'float64' if rng.random() < 0.85 else 'float32'
+    shape = rng.choice(SHAPES)
+    rg = rng.random() < 0.85
+    v = p.fresh()
+    vs = vals(numel(shape))
+
+    def run():
+        t = torch.tensor(vs, dtype=DT[dt]).reshape(shape).clone().requires_grad_(rg)
+        p.env[v] = t
+    return 'leaf %s %s %s : %s %d' % (v, dt, shape, mc.fmt_vals(vs, dt), int(rg)), run
+
+
+def broadcast_partner(shape):
+    """A shape broadcasting with `shape` to `shape` (a suffix, maybe with ones)."""
+    r = rng.random()
+    if r < 0.6 or not shape:
+        return list(shape)
+    k = rng.randrange(len(shape) + 1)
+    s = list(shape[k:])
+    return [1 if rng.random() < 0.3 else d for d in s]
+
+
+def partner_tensor(p, shape, dt=None):
+    """An existing tensor of a compatible shape, or a new leaf statement made first (returns the variable)."""
+    want = broadcast_partner(shape)
+    cands = p.tensors(lambda t: list(t.shape) == want)
+    if cands and rng.random() < 0.6:
+        return rng.choice(cands)
+    dtn = dt or ('float64' if rng.random() < 0.9 else 'float32')
+    v = p.fresh()
+    vs = vals(numel(want))
+    rg = rng.random() < 0.6
+    line = 'leaf %s %s %s : %s %d' % (v, dtn, want, mc.fmt_vals(vs, dtn), int(rg))
+    t = torch.tensor(vs, dtype=DT[dtn]).reshape(want).clone().requires_grad_(rg)
+    p.env[v] = t
+    p.lines.append(line)
+    return v
+
+
+def dims_of(x, multi=True):
+    n = x.dim()
+    if n == 0:
+        return []
+    if multi and rng.random() < 0.4:
+        return sorted(rng.sample(range(n), rng.randint(1, n)))
+    return [rng.randrange(n) - (n if rng.random() < 0.3 else 0)]
+
+
+def gen_op(p, x, xs):
+    """A (name, args) for an op or view on x (variable name xs), or None."""
+    n = x.dim()
+    shape = list(x.shape)
+    choices = ['unary'] * 3 + ['binary'] * 3 + ['scalar'] * 2 + ['reduce'] * 2 + ['view'] * 5 + ['other'] * 2 + [
+        'multi']
+    kind = rng.choice(choices)
+    if kind == 'unary':
+        return rng.choice(['exp', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'abs', 'square', 'neg', 'sqrt', 'log',
+                           'clone', 'contiguous']), [xs]
+    if kind == 'binary':
+        y = partner_tensor(p, shape)
+        a, b = (xs, y) if rng.random() < 0.7 else (y, xs)
+        name = rng.choice(['add', 'sub', 'mul', 'div', 'maximum', 'powt', 'where'])
+        if name == 'powt':
+            return name, [a, y if a == xs else xs]
+        if name == 'where':
+            return name, [partner_tensor(p, shape), a, b]
+        return name, [a, b]
+    if kind == 'scalar':
+        name = rng.choice(['adds', 'muls', 'pows', 'clamp'])
+        if name == 'pows':
+            return name, [xs, rng.choice([2.0, 3.0, 0.5, -1.0, 1.5])]
+        if name == 'clamp':
+            lo = round(rng.uniform(-1.5, 0.5), 2)
+            return name, [xs, lo, lo + round(rng.uniform(0.1, 2), 2)]
+        return name, [xs, round(rng.uniform(-2, 2), 2)]
+    if kind == 'reduce':
+        name = rng.choice(['sum', 'sumall', 'mean', 'amax', 'prod', 'logsumexp', 'var'])
+        if name == 'sumall' or n == 0:
+            return 'sumall', [xs]
+        k = rng.random() < 0.4
+        if name == 'prod':
+            return name, [xs, rng.randrange(n), k]
+        if name == 'var':
+            return name, [xs, dims_of(x), rng.choice([0, 1]), k]
+        return name, [xs, dims_of(x), k]
+    if kind == 'other':
+        if n == 0:
+            return 'exp', [xs]
+        name = rng.choice(['softmax', 'logsoftmax', 'cumsum', 'sortv', 'matmul', 'cat', 'stack', 'indexselect',
+                           'gather', 'flip', 'maskedfill'])
+        d = rng.randrange(n)
+        if name in ('softmax', 'logsoftmax', 'cumsum'):
+            return name, [xs, d]
+        if name == 'sortv':
+            return name, [xs, d, rng.random() < 0.5]
+        if name == 'matmul':
+            # the same dtype: 1.13's mixed-dtype message ("expected scalar type ...") is not 2.x's
+            if n == 1:
+                y = partner_exact(p, [shape[0]] if rng.random() < 0.5 else [shape[0], 2], x.dtype)
+            else:
+                y = partner_exact(p, [shape[-1], rng.choice([1, 2, 3])], x.dtype)
+            return name, [xs, y]
+        if name in ('cat', 'stack'):
+            y = partner_exact(p, shape)
+            return name, [xs, y, d] if rng.random() < 0.6 else [y, xs, d]
+        if name == 'indexselect':
+            return name, [xs, d, [rng.randrange(shape[d]) for _ in range(rng.randint(1, 3))]]
+        if name == 'gather':
+            m = rng.randint(1, 3)
+            rest = numel(shape) // shape[d]
+            return name, [xs, d, [rng.randrange(shape[d]) for _ in range(m * rest)]]
+        if name == 'flip':
+            return name, [xs, dims_of(x)]
+        return name, [xs, partner_tensor(p, shape), round(rng.uniform(-1, 1), 2)]
+    if kind == 'multi':
+        if n == 0:
+            return 'neg', [xs]
+        d = rng.randrange(n)
+        name = rng.choice(['unbind', 'split', 'chunk'])
+        if name == 'unbind':
+            return name, [xs, d]
+        if name == 'split':
+            return name, [xs, rng.randint(1, max(1, shape[d])), d]
+        return name, [xs, rng.randint(1, 3), d]
+    return gen_view(x, xs)
+
+
+def partner_exact(p, shape, dtype=None):
+    cands = p.tensors(lambda t: list(t.shape) == list(shape) and dtype in (None, t.dtype))
+    if cands and rng.random() < 0.5:
+        return rng.choice(cands)
+    dtn = mc.NAME[dtype] if dtype is not None else 'float64' if rng.random() < 0.9 else 'float32'
+    v = p.fresh()
+    vs = vals(numel(shape))
+    rg = rng.random() < 0.6
+    p.lines.append('leaf %s %s %s : %s %d' % (v, dtn, list(shape), mc.fmt_vals(vs, dtn), int(rg)))
+    p.env[v] = torch.tensor(vs, dtype=DT[dtn]).reshape(shape).clone().requires_grad_(rg)
+    return v
+
+
+def gen_view(x, xs):
+    n = x.dim()
+    shape = list(x.shape)
+    opts = ['view', 'reshape', 'unsqueeze', 'asstrided']
+    if n >= 1:
+        opts += ['select', 'narrow', 'slice', 'slice', 'squeeze', 'expand']
+    if n >= 2:
+        opts += ['transpose', 'permute', 'diagonal', 'mT', 'transpose', 'slice']
+    if n == 2:
+        opts += ['T']
+    name = rng.choice(opts)
+    if name in ('view', 'reshape'):
+        if rng.random() < 0.5 or numel(shape) in (0, 1):
+            return name, [xs, [numel(shape)] if rng.random() < 0.7 else [-1]]
+        m = numel(shape)
+        f = [k for k in range(1, m + 1) if m % k == 0]
+        a = rng.choice(f)
+        return name, [xs, [a, m // a]]
+    if name == 'unsqueeze':
+        return name, [xs, rng.randrange(n + 1)]
+    if name == 'asstrided':
+        m = numel(shape)
+        if m == 0:
+            return 'unsqueeze', [xs, 0]
+        k = rng.randint(1, m)
+        return name, [xs, [k], [1], rng.randrange(m - k + 1) if x.is_contiguous() else 0]
+    d = rng.randrange(n) if n else 0
+    if name == 'select':
+        return name, [xs, d, rng.randrange(shape[d])]
+    if name == 'narrow':
+        s = rng.randrange(shape[d])
+        return name, [xs, d, s, rng.randint(1, shape[d] - s)]
+    if name == 'slice':
+        s = rng.randrange(shape[d])
+        return name, [xs, d, s, rng.randint(s + 1, shape[d]), rng.choice([1, 2])]
+    if name == 'squeeze':
+        ones = [k for k in range(n) if shape[k] == 1]
+        return name, [xs, rng.choice(ones) if ones else d]
+    if name == 'expand':
+        return name, [xs, [2] + [rng.choice([s, 3]) if s == 1 else s for s in shape]]
+    if name == 'transpose':
+        return name, [xs, d, rng.randrange(n)]
+    if name == 'permute':
+        perm = list(range(n))
+        rng.shuffle(perm)
+        return name, [xs, perm]
+    if name == 'diagonal':
+        a, b = rng.sample(range(n), 2)
+        return name, [xs, rng.choice([0, 0, 1, -1]), a, b]
+    return name, [xs]
+
+
+IP_NAMES = ['add_', 'sub_', 'mul_', 'div_', 'adds_', 'muls_', 'clamp_', 'zero_', 'fill_', 'copy_', 'maskedfill_',
+            'indexput_', 'sigmoid_', 'exp_', 'tanh_', 'relu_', 'neg_']
+
+
+def gen_ip(p, x, xs):
+    name = rng.choice(IP_NAMES)
+    shape = list(x.shape)
+    if name in ('add_', 'sub_', 'mul_', 'div_', 'copy_'):
+        return name, [xs, partner_tensor(p, shape)]
+    if name in ('adds_', 'muls_'):
+        return name, [xs, round(rng.uniform(-2, 2), 2)]
+    if name == 'clamp_':
+        lo = round(rng.uniform(-1.5, 0.5), 2)
+        return name, [xs, lo, lo + round(rng.uniform(0.1, 2), 2)]
+    if name == 'fill_':
+        return name, [xs, round(rng.uniform(-2, 2), 2)]
+    if name == 'maskedfill_':
+        return name, [xs, partner_tensor(p, shape), round(rng.uniform(-1, 1), 2)]
+    if name == 'indexput_':
+        if not shape:
+            return 'zero_', [xs]
+        idx = sorted(set(rng.randrange(shape[0]) for _ in range(rng.randint(1, 2))))
+        vshape = [len(idx)] + shape[1:]
+        return name, [xs, idx, partner_tensor(p, vshape if rng.random() < 0.7 else shape[1:])]
+    return name, [xs]
+
+
+def pick_x(p, prefer_grad=True):
+    """A tensor variable to operate on, biased towards ones requiring grad and non-leaves and views."""
+    cands = p.tensors()
+    if not cands:
+        return None
+    weights = []
+    for k in cands:
+        t = p.env[k]
+        w = 1.0
+        try:
+            if t.requires_grad:
+                w += 2
+            if t.grad_fn is not None:
+                w += 1.5
+            if t._base is not None:
+                w += 1.5
+        except RuntimeError:  # a view whose history cannot be regenerated: its statements raise (recorded)
+            pass
+        weights.append(w)
+    return rng.choices(cands, weights)[0]
+
+
+def stmt(p):
+    """One random statement: (line, thunk) with the thunk doing it in PyTorch; or None."""
+    if not p.tensors():
+        return gen_leaf(p)
+    r = rng.random()
+    xs = pick_x(p)
+    x = p.env[xs]
+    if r < 0.10:
+        return gen_leaf(p)
+    if r < 0.48:
+        name, args = gen_op(p, x, xs)
+        if name in ('unbind', 'split', 'chunk'):
+            try:
+                pieces = len(OPS[name](*[mat(p, a) for a in args]))
+            except Exception:  # noqa  (the statement's own run raises it again and records it)
+                pieces = 1
+            outs = [p.fresh() for _ in range(pieces)]
+
+            def run():
+                rr = OPS[name](*[mat(p, a) for a in args])
+                for o, t in zip(outs, rr):
+                    p.env[o] = t
+            return 'opm %s %s %s' % (','.join(outs), name, ' '.join(fmt_arg(a) for a in args)), run
+        v = p.fresh()
+
+        def run():
+            p.env[v] = OPS[name](*[mat(p, a) for a in args])
+        return 'op %s %s %s' % (v, name, ' '.join(fmt_arg(a) for a in args)), run
+    if r < 0.64:
+        # in place: biased towards non-leaves and views of non-leaves requiring grad
+        cands = p.tensors(lambda t: safe(lambda: t.requires_grad and (t.grad_fn is not None or t._base is not None)))
+        if cands and rng.random() < 0.8:
+            xs = rng.choice(cands)
+            x = p.env[xs]
+        elif safe(lambda: x.requires_grad and x.is_leaf) and rng.random() < 0.7:
+            # a leaf requiring grad refuses every in-place op: only now and then
+            others = p.tensors(lambda t: not safe(lambda: t.requires_grad and t.is_leaf))
+            if others:
+                xs = rng.choice(others)
+                x = p.env[xs]
+            elif rng.random() < 0.8:
+                return stmt(p)
+        name, args = gen_ip(p, x, xs)
+
+        def run():
+            OPS[name](*[mat(p, a) for a in args])
+        return 'ip %s %s %s' % (xs, name, ' '.join(fmt_arg(a) for a in args[1:])), run
+    if r < 0.70:
+        v = p.fresh()
+
+        def run():
+            p.env[v] = x.detach()
+        return 'detach %s %s' % (v, xs), run
+    if r < 0.72:
+        if xs in p.grads_of or xs in p.agrad_outs:
+            # whether a computed gradient is a view (of a grad_output, say: PermuteBackward0 gives grad.permute) follows
+            # the backward formulas, and Ember returns autograd.grad's results detached: not detached in place here
+            return 'retain %s' % xs, lambda: x.retain_grad()
+        return 'detach_ %s' % xs, lambda: x.detach_()
+    if r < 0.75:
+        b = rng.random() < 0.7
+        return 'rg_ %s %d' % (xs, int(b)), lambda: x.requires_grad_(b)
+    if r < 0.79:
+        return 'retain %s' % xs, lambda: x.retain_grad()
+    if r < 0.84:
+        if safe(lambda: x.retains_grad):
+            # 1.13 runs the retain_grad hook in registration order, so a hook registered after retain_grad does not
+            # change .grad; 2.x (NOTE [Hooks ordering]) runs retains_grad hooks after every tensor hook: left out
+            return 'retain %s' % xs, lambda: x.retain_grad()
+        h = 'h%d' % p.nh
+        p.nh += 1
+        kind = rng.choice(['scale', 'replace', 'keep'])
+        d = rng.choice([2.0, -1.0, 0.5, 3.0])
+
+        def hook(g, kind=kind, d=d):
+            if g is None:  # a multi-output node's output that got no gradient: the hook sees None
+                return None
+            if kind == 'scale':
+                return g * d
+            if kind == 'replace':
+                return torch.full_like(g, d)
+            return None
+
+        def run():
+            p.hooks[h] = x.register_hook(hook)
+            p.hooked.setdefault(id(x), []).append((h, hook, x.grad_fn))
+        return 'hook %s %s %s %r' % (h, xs, kind, d), run
+    if r < 0.85 and p.hooks:
+        h = rng.choice(sorted(p.hooks))
+
+        def run():
+            p.hooks[h].remove()
+            for k in p.hooked:
+                p.hooked[k] = [e for e in p.hooked[k] if e[0] != h]
+        return 'unhook %s' % h, run
+    if r < 0.89:
+        if p.modes and rng.random() < 0.5:
+            def run():
+                p.modes.pop().__exit__(None, None, None)
+            return 'endmode', run
+        m = rng.choice(['nograd', 'enable', 'inference', 'setgrad0', 'setgrad1'])
+
+        def run():
+            cm = {'nograd': torch.no_grad, 'enable': torch.enable_grad, 'inference': torch.inference_mode,
+                  'setgrad0': lambda: torch.set_grad_enabled(False),
+                  'setgrad1': lambda: torch.set_grad_enabled(True)}[m]()
+            cm.__enter__()
+            p.modes.append(cm)
+        return 'mode %s' % m, run
+    if r < 0.96:
+        return gen_backward(p)
+    # grads: read, clear, zero
+    leaves = p.tensors(lambda t: safe(lambda: t.grad is not None if (t.is_leaf or t.retains_grad) else False))
+    if not leaves:
+        return gen_backward(p)
+    ls = rng.choice(leaves)
+    t = p.env[ls]
+    c = rng.random()
+    if c < 0.4:
+        v = p.fresh()
+
+        def run():
+            p.env[v] = t.grad
+            p.grads_of.add(v)
+        return 'gradof %s %s' % (v, ls), run
+    if c < 0.7:
+        def run():
+            t.grad = None
+        return 'setgradnone %s' % ls, run
+
+    def run():
+        t.grad.zero_()
+    return 'gradzero %s' % ls, run
+
+
+def gen_backward(p):
+    cands = p.tensors(lambda t: safe(lambda: t.requires_grad))
+    if not cands and rng.random() < 0.8:
+        return gen_leaf(p)
+    if not cands or rng.random() < 0.03:
+        cands = p.tensors()
+    ys = rng.choice(cands)
+    y = p.env[ys]
+    retain = rng.random() < 0.5
+    create = rng.random() < 0.2
+    # 2.x's autograd.grad runs the retains_grad hooks of the nodes it reaches but does not execute (engine.cpp's
+    # call_tensor_pre_hooks), filling their .grad; 1.13's does not: no autograd.grad while a non-leaf retains its grad
+    retained = p.tensors(lambda t: safe(lambda: t.retains_grad))
+    if rng.random() < 0.5 or retained:
+        def run():
+            y.backward(None if y.dim() == 0 else W(list(y.shape), y.dtype), retain_graph=retain,
+                       create_graph=create)
+        return 'backward %s %d %d' % (ys, int(retain), int(create)), run
+    ins = p.tensors(lambda t: safe(lambda: t.requires_grad))
+    if not ins:
+        ins = p.tensors()
+    # 2.x runs an input's tensor hooks before capturing its gradient (NOTE [Hooks ordering] in engine.cpp: tensor
+    # pre-hooks, then captures); 1.13 captures first. The 2.x result is 1.13's with the input's hooks applied in their
+    # order, computed so below; inputs whose hooks sit on an older grad_fn (changed in place since) are not drawn.
+    ins = [i for i in ins if all(safe(lambda: e[2] is p.env[i].grad_fn) for e in p.hooked.get(id(p.env[i]), []))]
+    if not ins:
+        return gen_leaf(p)
+    pick = rng.sample(ins, min(len(ins), rng.randint(1, 3)))
+    unused = rng.random() < 0.5
+    outs = [p.fresh() for _ in pick]
+
+    def run():
+        # 1.13's CopySlices runs the node it wraps with that node's own edges, so an autograd.grad through an in-place
+        # write into a view accumulates into the .grad of the leaves behind it; 2.x's does not (pytorch/pytorch#89812,
+        # "Fix CopySlices logic to ensure wrapped node runs properly"), and autograd.grad never touches a leaf's .grad:
+        # the leaves' gradients are put back as they were (object and values)
+        before = {k: (t.grad, None if t.grad is None else t.grad.detach().clone()) for k, t in p.env.items()
+                  if t is not None and safe(lambda: t.is_leaf)}
+        try:
+            gs = torch.autograd.grad(y, [p.env[i] for i in pick], None if y.dim() == 0 else W(list(y.shape), y.dtype),
+                                     retain_graph=retain, create_graph=create, allow_unused=unused)
+        finally:
+            for k, (g0, vals0) in before.items():
+                t = p.env[k]
+                if t.grad is not g0 or (g0 is not None and not torch.equal(g0.detach(), vals0)):
+                    if g0 is not None:
+                        with torch.no_grad():
+                            g0.copy_(vals0)
+                    t.grad = g0
+        for o, g, i in zip(outs, gs, pick):
+            if g is not None:
+                with torch.set_grad_enabled(create):
+                    for e in p.hooked.get(id(p.env[i]), []):
+                        r = e[1](g)
+                        g = g if r is None else r
+            p.env[o] = g
+            p.agrad_outs.add(o)
+    return 'agrad %s outs %s ins %s %d %d %d' % (','.join(outs), ys, ','.join(pick), int(retain), int(create),
+                                               int(unused)), run
+
+
+def snap(p):
+    out = ['snap']
+    for k in sorted(p.env, key=lambda s: int(s[1:])):
+        t = p.env[k]
+        if t is None:
+            out.append('= %s none' % k)
+            continue
+        try:
+            ver = str(t._version)
+        except RuntimeError:
+            ver = '-'
+        if k in p.grads_of or k in p.agrad_outs:
+            # a .grad read out: PyTorch's AccumulateGrad steals an incoming gradient by reference count (a view of a
+            # user's grad_output included, whose version counter it then shares), Ember's by ownership; the version of
+            # such a tensor is not compared ('?'); nor that of autograd.grad's results, which counts the in-place ops of
+        # the backward formulas (gather's zeros().scatter_add_(): 1)
+            ver = '?'
+        try:
+            fn = type(t.grad_fn).__name__ if t.grad_fn is not None else '-'
+            # 1.13's reshape of a viewable tensor records _reshape_alias (ReshapeAliasBackward0); 2.x's reshape calls
+            # view there under autograd, ViewBackward0
+            fn = 'ViewBackward0' if fn == 'ReshapeAliasBackward0' else fn
+            # squeeze_(dim) (matmul of a vector and a matrix) is 1.13's 4th squeeze entry in derivatives.yaml,
+            # SqueezeBackward3; 2.x added squeeze.dims before it: SqueezeBackward4
+            fn = 'SqueezeBackward4' if fn == 'SqueezeBackward3' else fn
+        except RuntimeError as e:
+            # a view whose history cannot be regenerated: reading it raises (Ember's gradFn() too)
+            out.append('= %s %s | ! %s' % (k, mc.fmt_tensor(t.detach()), str(e).split('\n')[0]))
+            out.append('g %s none' % k)
+            continue
+        out.append('= %s %s | rg %d leaf %d fn %s ver %s inf %d ret %d' % (
+            k, mc.fmt_tensor(t), int(t.requires_grad), int(t.is_leaf), fn, ver, int(t.is_inference()),
+            int(t.retains_grad)))
+        g = t.grad
+        out.append('g %s %s' % (k, 'none' if g is None else mc.fmt_tensor(g)))
+    return out
+
+
+def program(i):
+    while True:
+        lines = program_once()
+        # 1.13's retain_grad hook fails on an undefined gradient (an unbind output that got none); 2.x's skips it
+        # (VariableHooks::retain_grad checks grad.defined()): such a program is drawn again
+        if not any(l.startswith('err Expected a proper Tensor but got None') for l in lines):
+            return lines
+
+
+def program_once():
+    p = Prog()
+    n = rng.randint(3, 10)
+    count = 0
+    try:
+        while count < n:
+            s = stmt(p)
+            if s is None:
+                continue
+            line, run = s
+            p.lines.append(line)
+            count += 1
+            try:
+                run()
+            except Exception as e:  # noqa
+                p.lines.append('err ' + str(e).split('\n')[0])
+                p.lines.extend(snap(p))
+                continue
+            if line.startswith(('backward', 'agrad')):
+                p.lines.extend(snap(p))
+        if rng.random() < 0.6:
+            # most programs end with a backward through what they built
+            line, run = gen_backward(p)
+            p.lines.append(line)
+            try:
+                run()
+            except Exception as e:  # noqa
+                p.lines.append('err ' + str(e).split('\n')[0])
+        while p.modes:
+            p.modes.pop().__exit__(None, None, None)
+        p.lines.append('endall')
+        p.lines.extend(snap(p))
+    finally:
+        while p.modes:
+            p.modes.pop().__exit__(None, None, None)
+    return p.lines
+
+
+def main():
+    torch.set_grad_enabled(True)
+    out = []
+    for i in range(N_PROGRAMS):
+        lines = program(i)
+        out.append('=== p%04d P %d' % (i, sum(1 for l in lines if not l.startswith(('=', 'g ', 'snap', 'err')))))
+        out.extend(lines)
+    sys.stdout.write('\n'.join(out) + '\n')
+
+
+if __name__ == '__main__':
+    main()
