@@ -268,8 +268,14 @@ final class IndexingOps {
         int[] in = self.shape;
         return ArithmeticOps.record(out, "GatherBackward0", new Tensor[] {self}, node -> {
             SavedTensor si = node.save(index);
+            // derivatives.yaml's gather_backward(grad, self, dim, index, sparse_grad) saves self: a later in-place
+            // change of it fails the backward, as PyTorch's version check does
+            SavedTensor ss = node.save(self);
             // gather_backward: zeros(self.sizes()).scatter_add_(dim, index, grad)
-            return g -> new Tensor[] {scatterAdd(Creation.zeros(in, g.dtype, g.device), d, si.get(), g)};
+            return g -> {
+                ss.get();
+                return new Tensor[] {scatterAdd(Creation.zeros(in, g.dtype, g.device), d, si.get(), g)};
+            };
         });
     }
 

@@ -384,7 +384,6 @@ final class InplaceOps {
         self.gradFn = node;
         self.outputNr = node == null ? 0 : outputNr;
         self.requiresGrad = false;
-        self.trackedInplaceVersion = self.version[0];
         if (self.retainsGrad && node != null) {
             node.setRetainGradTarget(self.outputNr, self);
         }
@@ -514,6 +513,12 @@ final class InplaceOps {
         try (GradMode off = Ember.noGrad()) {
             writeBack(self, r);
         }
+        if (r.gradFn != null && r != old) {
+            // the op's node that saved its result (relu_, exp_, sigmoid_ on the view) now holds the view, as PyTorch's
+            // in-place op on a view saves the view itself: changing it again before the backward is the saved-tensor
+            // error
+            r.gradFn.retargetSavedOutput(r, self);
+        }
         rebase(base, node, 0);
         return self;
     }
@@ -527,7 +532,9 @@ final class InplaceOps {
         Tensor base = view.viewBase;
         int now = view.version[0];
         if (view.noGradView) {
-            if (base.trackedInplaceVersion > view.viewVersion && base.requiresGrad()) {
+            // PyTorch's grad_fn getter: a view made in no_grad mode whose storage changed, in whatever mode, cannot
+            // regenerate its history when it has one or its base requires grad (handle_view_on_rebase, indirect)
+            if (view.gradFn != null || base.requiresGrad()) {
                 throw new IllegalStateException(viewRebaseMessage(view, true));
             }
             return view.gradFn;
@@ -538,8 +545,9 @@ final class InplaceOps {
         if ((view.multiOutputView || view.inferenceView) && (view.gradFn != null || base.requiresGrad())) {
             throw new IllegalStateException(viewRebaseMessage(view, true));
         }
-        if (base.requiresGrad()) {
-            // a retained gradient follows the view to its new history, as rebase moves it (2.x's
+        if (base.requiresGrad() || view.gradFn != null) {
+            // PyTorch regenerates a view's history whenever it had one or its base requires grad (a base detached in
+            // place since still gives AsStridedBackward0, with no edge); a retained gradient follows the view to its new history, as rebase moves it (2.x's
             // update_tensor_hooks_on_new_gradfn moves retains_grad hooks to the new grad_fn)
             if (view.retainsGrad && view.gradFn != null) {
                 view.gradFn.setRetainGradTarget(view.outputNr, null);

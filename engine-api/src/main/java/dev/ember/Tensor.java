@@ -64,8 +64,6 @@ public final class Tensor implements AutoCloseable {
     boolean inferenceView;
     /** The version at which this view's history was recorded; another version means its storage changed in place. */
     int viewVersion;
-    /** For a base: the version after the last in-place op whose history autograd recorded. */
-    int trackedInplaceVersion;
     /** Whether this 0-dim tensor wraps a Java number (for type promotion). */
     boolean wrappedNumber;
     /** A wrapped Java double's value, so a cast to float32 needs no kernel (unused for wrapped longs). */
@@ -951,13 +949,16 @@ public final class Tensor implements AutoCloseable {
 
     /** Makes a non-leaf keep its gradient in {@link #grad()} after backward. No effect on leaves. */
     public void retainGrad() {
-        Node fn = gradNode();
-        if (fn == null) {
-            if (!requiresGrad()) {
-                throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
-            }
-            return;
+        // PyTorch's requires_grad and is_leaf read the fields: a view whose history cannot be regenerated is a leaf here
+        boolean requires = requiresGrad || gradFn != null
+                || (differentiableView && viewBase.requiresGrad() && !lease().inference);
+        if (!requires) {
+            throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
         }
+        if (gradFn == null) {
+            return; // a leaf, as PyTorch's is_leaf reads the field (a view whose history would be regenerated included)
+        }
+        Node fn = gradNode();
         retainsGrad = true;
         fn.setRetainGradTarget(outputNr, this);
     }

@@ -30,13 +30,7 @@ class DifferentialFuzzR7Test {
      * Programs known to fail, by id, with the reason; one listed here that passes is reported too, so the list shrinks
      * as the engine is fixed.
      */
-    private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of(
-            "p0135", "an in-place op on a view saves a copy of its result (InplaceOps' copy, op, write back), so a later "
-                    + "in-place change of the view does not trip the saved result's version check (PyTorch: ReluBackward0's "
-                    + "saved output is the view itself)",
-            "p0156", "a view made in no_grad mode whose base changed in place (in no_grad mode too): PyTorch's grad_fn "
-                    + "getter refuses it (handle_view_on_rebase, indirect); Ember refuses only after a tracked change",
-            "p0349", "as p0156"));
+    private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of());
 
     @Test
     void everyProgramMatchesPyTorch() {
