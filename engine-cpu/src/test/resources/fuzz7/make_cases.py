@@ -29,6 +29,7 @@
 #                              variable, "= vN none" for a None, else
 #                              "= vN <dtype> [shape] : [values] | rg <0|1> leaf <0|1> fn <grad_fn name|-> ver <_version|->
 #                                inf <0|1> ret <0|1>" then "g vN <dtype> [shape] : [values]" or "g vN none" (.grad)
+# Before each statement every tensor's grad_fn is read (touch below; the Java side does the same).
 # Tolerances: torch.testing.assert_close's defaults (float64 rtol 1e-7 atol 1e-7, float32 rtol 1.3e-6 atol 1e-5); a
 # program with a float32 leaf compares its float64 results at float32's too, as they are computed from float32 values
 # that may differ in the last place (a float32 sin one ulp apart, raised to the power -2, differs by 2e-7 relative).
@@ -128,6 +129,16 @@ def _gather(x, d, i):
 OPS['gather'] = _gather
 
 
+def version(t):
+    """t._version, or -1 for an inference tensor. The draws read only fields (requires_grad, _base, _version, .grad):
+    PyTorch's grad_fn and is_leaf getters regenerate a view's history as a side effect, which the replayed program
+    would not do."""
+    try:
+        return t._version
+    except RuntimeError:
+        return -1
+
+
 def safe(f):
     try:
         return f()
@@ -148,15 +159,18 @@ class Prog:
     def __init__(self):
         self.env = {}      # vN -> tensor or None
         self.hooks = {}    # hJ -> handle
-        self.hooked = {}   # id(tensor) -> [(hJ, hook, grad_fn when registered)] of the hooks still registered (by
+        self.hooked = {}   # id(tensor) -> [(hJ, hook, version when registered)] of the hooks still registered (by
         #                    the tensor: x.contiguous() of a contiguous x is x itself, under another variable)
         self.modes = []    # entered context managers
         self.lines = []
         self.nv = 0
         self.nh = 0
         self.grads_of = set()
+        self.from_inference = set()
         self.agrad_outs = set()
         self.made_fn = {}  # vN -> the grad_fn a computed gradient came with
+        self.made_version = {}  # vN -> its _version when an op made it
+        self.derived = set()  # variables made by ops (so non-leaves where they require grad), for the draws only
 
     def fresh(self):
         v = 'v%d' % self.nv
@@ -194,10 +208,13 @@ def vals(n):
     return [round(rng.uniform(-2, 2), 3) for _ in range(n)]
 
 
+# An inference tensor that requires grad (made or flagged inside inference_mode) is a corner where 1.13's autograd
+# records nothing for ops on it outside the mode (p3515/p0594 of seed 75): no leaf requires grad inside the mode.
+
 def gen_leaf(p):
     dt = 'float64' if rng.random() < 0.85 else 'float32'
     shape = rng.choice(SHAPES)
-    rg = rng.random() < 0.85
+    rg = rng.random() < 0.85 and not torch.is_inference_mode_enabled()
     v = p.fresh()
     vs = vals(numel(shape))
 
@@ -237,7 +254,7 @@ def partner_tensor(p, shape, dt=None, target=None):
     dtn = dt or ('float64' if rng.random() < 0.9 else 'float32')
     v = p.fresh()
     vs = vals(numel(want))
-    rg = rng.random() < 0.6
+    rg = rng.random() < 0.6 and not torch.is_inference_mode_enabled()
     line = 'leaf %s %s %s : %s %d' % (v, dtn, want, mc.fmt_vals(vs, dtn), int(rg))
     t = torch.tensor(vs, dtype=DT[dtn]).reshape(want).clone().requires_grad_(rg)
     p.env[v] = t
@@ -292,7 +309,7 @@ def gen_op(p, x, xs):
             return name, [xs, dims_of(x), rng.choice([0, 1]), k]
         return name, [xs, dims_of(x), k]
     if kind == 'other':
-        if n == 0:
+        if n == 0 or numel(shape) == 0:
             return 'exp', [xs]
         name = rng.choice(['softmax', 'logsoftmax', 'cumsum', 'sortv', 'matmul', 'cat', 'stack', 'indexselect',
                            'gather', 'flip', 'maskedfill'])
@@ -321,7 +338,7 @@ def gen_op(p, x, xs):
             return name, [xs, dims_of(x)]
         return name, [xs, partner_tensor(p, shape), round(rng.uniform(-1, 1), 2)]
     if kind == 'multi':
-        if n == 0:
+        if n == 0 or numel(shape) == 0:
             return 'neg', [xs]
         d = rng.randrange(n)
         name = rng.choice(['unbind', 'split', 'chunk'])
@@ -340,7 +357,7 @@ def partner_exact(p, shape, dtype=None):
     dtn = mc.NAME[dtype] if dtype is not None else 'float64' if rng.random() < 0.9 else 'float32'
     v = p.fresh()
     vs = vals(numel(shape))
-    rg = rng.random() < 0.6
+    rg = rng.random() < 0.6 and not torch.is_inference_mode_enabled()
     p.lines.append('leaf %s %s %s : %s %d' % (v, dtn, list(shape), mc.fmt_vals(vs, dtn), int(rg)))
     p.env[v] = torch.tensor(vs, dtype=DT[dtn]).reshape(shape).clone().requires_grad_(rg)
     return v
@@ -373,6 +390,8 @@ def gen_view(x, xs):
         k = rng.randint(1, m)
         return name, [xs, [k], [1], rng.randrange(m - k + 1) if x.is_contiguous() else 0]
     d = rng.randrange(n) if n else 0
+    if numel(shape) == 0 and name in ('select', 'narrow', 'slice', 'diagonal'):
+        return 'unsqueeze', [xs, 0]
     if name == 'select':
         return name, [xs, d, rng.randrange(shape[d])]
     if name == 'narrow':
@@ -438,7 +457,7 @@ def pick_x(p, prefer_grad=True):
         try:
             if t.requires_grad:
                 w += 2
-            if t.grad_fn is not None:
+            if k in p.derived:
                 w += 1.5
             if t._base is not None:
                 w += 1.5
@@ -470,26 +489,41 @@ def stmt(p):
                 rr = OPS[name](*[mat(p, a) for a in args])
                 for o, t in zip(outs, rr):
                     p.env[o] = t
+                    p.derived.add(o)
+                    p.made_version[o] = version(t)
             return 'opm %s %s %s' % (','.join(outs), name, ' '.join(fmt_arg(a) for a in args)), run
         v = p.fresh()
 
         def run():
-            p.env[v] = OPS[name](*[mat(p, a) for a in args])
+            ms = [mat(p, a) for a in args]
+            p.env[v] = OPS[name](*ms)
+            p.derived.add(v)
+            p.made_version[v] = version(p.env[v])
+            if not torch.is_inference_mode_enabled() and any(isinstance(m, torch.Tensor) and m.is_inference()
+                                                             for m in ms):
+                # an op on an inference tensor outside inference_mode: its result's version counts the in-place
+                # writes of the kernel itself (1.13's sum: 1), an implementation detail: not compared
+                p.from_inference.add(v)
         return 'op %s %s %s' % (v, name, ' '.join(fmt_arg(a) for a in args)), run
     if r < 0.64:
         # in place: biased towards non-leaves and views of non-leaves requiring grad
-        cands = p.tensors(lambda t: safe(lambda: t.requires_grad and (t.grad_fn is not None or t._base is not None)))
+        cands = [k for k in p.tensors(lambda t: safe(lambda: t.requires_grad))
+                 if k in p.derived or p.env[k]._base is not None]
         if cands and rng.random() < 0.8:
             xs = rng.choice(cands)
             x = p.env[xs]
-        elif safe(lambda: x.requires_grad and x.is_leaf) and rng.random() < 0.7:
+        elif safe(lambda: x.requires_grad) and xs not in p.derived and rng.random() < 0.7:
             # a leaf requiring grad refuses every in-place op: only now and then
-            others = p.tensors(lambda t: not safe(lambda: t.requires_grad and t.is_leaf))
+            others = [k for k in p.tensors() if k in p.derived or not safe(lambda: p.env[k].requires_grad)]
             if others:
                 xs = rng.choice(others)
                 x = p.env[xs]
             elif rng.random() < 0.8:
                 return stmt(p)
+        if (xs in p.grads_of or xs in p.agrad_outs) and safe(lambda: x._is_view()):
+            # a computed gradient that PyTorch returns as a view (of a grad_output, or made in no_grad mode by the
+            # backward formula) refuses writes Ember's detached result takes: not written into
+            return stmt(p)
         name, args = gen_ip(p, x, xs)
 
         def run():
@@ -514,23 +548,23 @@ def stmt(p):
         if xs in p.grads_of or xs in p.agrad_outs:
             # whether a computed gradient is a view (of a grad_output, say: PermuteBackward0 gives grad.permute) follows
             # the backward formulas, and Ember returns autograd.grad's results detached: not detached in place here
-            return 'retain %s' % xs, lambda: x.retain_grad()
+            return retain_stmt(p, x, xs)
         return 'detach_ %s' % xs, lambda: x.detach_()
     if r < 0.75:
-        b = rng.random() < 0.7
+        b = rng.random() < 0.7 and not (torch.is_inference_mode_enabled() and x.is_inference())
         return 'rg_ %s %d' % (xs, int(b)), lambda: x.requires_grad_(b)
     if r < 0.79:
-        return 'retain %s' % xs, lambda: x.retain_grad()
+        return retain_stmt(p, x, xs)
     if r < 0.84:
-        if any(safe(lambda: e[2] is not x.grad_fn) for e in p.hooked.get(id(x), [])):
+        if any(e[2] != version(x) for e in p.hooked.get(id(x), [])):
             # 1.13 keeps a tensor's Python hooks in one dict registered on every grad_fn it had (a hook registered
             # after an in-place change also runs on the older node); 2.x's hooks stay on the node they were registered
             # on (test_tensor_hooks_inplace): no second hook on a tensor whose grad_fn changed since its first
-            return 'retain %s' % xs, lambda: x.retain_grad()
+            return retain_stmt(p, x, xs)
         if safe(lambda: x.retains_grad):
             # 1.13 runs the retain_grad hook in registration order, so a hook registered after retain_grad does not
             # change .grad; 2.x (NOTE [Hooks ordering]) runs retains_grad hooks after every tensor hook: left out
-            return 'retain %s' % xs, lambda: x.retain_grad()
+            return retain_stmt(p, x, xs)
         h = 'h%d' % p.nh
         p.nh += 1
         kind = rng.choice(['scale', 'replace', 'keep'])
@@ -547,7 +581,7 @@ def stmt(p):
 
         def run():
             p.hooks[h] = x.register_hook(hook)
-            p.hooked.setdefault(id(x), []).append((h, hook, x.grad_fn))
+            p.hooked.setdefault(id(x), []).append((h, hook, version(x)))
         return 'hook %s %s %s %r' % (h, xs, kind, d), run
     if r < 0.85 and p.hooks:
         h = rng.choice(sorted(p.hooks))
@@ -574,7 +608,7 @@ def stmt(p):
     if r < 0.96:
         return gen_backward(p)
     # grads: read, clear, zero
-    leaves = p.tensors(lambda t: safe(lambda: t.grad is not None if (t.is_leaf or t.retains_grad) else False))
+    leaves = p.tensors(lambda t: t.grad is not None)
     if not leaves:
         return gen_backward(p)
     ls = rng.choice(leaves)
@@ -596,6 +630,25 @@ def stmt(p):
     def run():
         t.grad.zero_()
     return 'gradzero %s' % ls, run
+
+
+def touch(p):
+    """Reads every tensor's grad_fn (its error, if any, ignored) before each statement, as FuzzProgramInterpreter
+    reads every variable's gradFn(): PyTorch regenerates a view's history lazily, when its grad_fn is read, and reads
+    the raw field elsewhere (is_leaf, requires_grad, check_inplace); Ember regenerates whenever it reads a view's
+    history. Reading it everywhere first is the state both agree on (inplaceviews/make_expected.py's convention); the
+    lazy difference itself is reported, not fuzzed."""
+    for t in list(p.env.values()):
+        if t is not None:
+            safe(lambda: t.grad_fn)
+
+
+def retain_stmt(p, x, xs):
+    if x._base is not None and version(x) != p.made_version.get(xs, version(x)):
+        # 1.13's retain_grad of a view of a leaf changed in place under no_grad crashes (segfault, seed 71's 496th
+        # program): no retain_grad of a view whose storage changed since it was made
+        return gen_leaf(p)
+    return 'retain %s' % xs, lambda: x.retain_grad()
 
 
 def gen_backward(p):
@@ -622,7 +675,7 @@ def gen_backward(p):
     # 2.x runs an input's tensor hooks before capturing its gradient (NOTE [Hooks ordering] in engine.cpp: tensor
     # pre-hooks, then captures); 1.13 captures first. The 2.x result is 1.13's with the input's hooks applied in their
     # order, computed so below; inputs whose hooks sit on an older grad_fn (changed in place since) are not drawn.
-    ins = [i for i in ins if all(safe(lambda: e[2] is p.env[i].grad_fn) for e in p.hooked.get(id(p.env[i]), []))]
+    ins = [i for i in ins if all(e[2] == version(p.env[i]) for e in p.hooked.get(id(p.env[i]), []))]
     if not ins:
         return gen_leaf(p)
     pick = rng.sample(ins, min(len(ins), rng.randint(1, 3)))
@@ -635,7 +688,7 @@ def gen_backward(p):
         # "Fix CopySlices logic to ensure wrapped node runs properly"), and autograd.grad never touches a leaf's .grad:
         # the leaves' gradients are put back as they were (object and values)
         before = {k: (t.grad, None if t.grad is None else t.grad.detach().clone()) for k, t in p.env.items()
-                  if t is not None and safe(lambda: t.is_leaf)}
+                  if t is not None}
         try:
             gs = torch.autograd.grad(y, [p.env[i] for i in pick], None if y.dim() == 0 else W(list(y.shape), y.dtype),
                                      retain_graph=retain, create_graph=create, allow_unused=unused)
@@ -684,6 +737,8 @@ def snap(p):
         except RuntimeError:
             ver = '-'
         computed = [p.env[c] for c in p.grads_of | p.agrad_outs if p.env.get(c) is not None]
+        if k in p.from_inference:
+            ver = '?'
         if k in p.grads_of or k in p.agrad_outs or any(safe(lambda: c.storage().data_ptr() == t.storage().data_ptr())
                                                         for c in computed):
             # a .grad read out (or a view sharing its version counter): PyTorch's AccumulateGrad steals an incoming gradient by reference count (a view of a
@@ -733,6 +788,7 @@ def program_once():
             line, run = s
             p.lines.append(line)
             count += 1
+            touch(p)
             try:
                 run()
             except Exception as e:  # noqa
@@ -759,13 +815,38 @@ def program_once():
     return p.lines
 
 
+# Programs of other seeds kept beside seed 71's (a local hunt over seeds 72-75, 2,500 programs each, found them): each
+# pins a fix or a difference left open (DifferentialFuzzR7Test's EXPECTED_FAILURES), named s<seed>p<index>.
+EXTRA = {
+    72: [102, 1021, 1331, 1697, 1782, 2071],  # no_grad view's getter at backward; a view's history regenerated after
+    #   its base was detached in place; gather saving self; the direct refusal of an unbind piece changed through its
+    #   base; pow(Tensor, Tensor) saving its result; relu_ on a view saving the view (named ReluBackward0 once the
+    #   view's history of that moment has died)
+    73: [247, 525, 1956, 2206],  # a leaf view's in-place (open); index_put_ into a split piece; mean's backward twice
+    #   (open); the version of an inference tensor's detach (open)
+    74: [1236],  # a hook on a no_grad view whose base changed
+    75: [1160],  # sigmoid_ then add_ on a view: the saved view named by its history of that moment (AsStridedBackward0)
+}
+
+
+def emit(out, name, lines):
+    out.append('=== %s P %d' % (name, sum(1 for l in lines if not l.startswith(('=', 'g ', 'snap', 'err')))))
+    out.extend(lines)
+
+
 def main():
+    global rng
     torch.set_grad_enabled(True)
     out = []
     for i in range(N_PROGRAMS):
-        lines = program(i)
-        out.append('=== p%04d P %d' % (i, sum(1 for l in lines if not l.startswith(('=', 'g ', 'snap', 'err')))))
-        out.extend(lines)
+        emit(out, 'p%04d' % i, program(i))
+    if 'FUZZ_SEED' not in os.environ and 'FUZZ_N' not in os.environ:
+        for seed, keep in sorted(EXTRA.items()):
+            rng = random.Random(seed)
+            for i in range(max(keep) + 1):
+                lines = program(i)
+                if i in keep:
+                    emit(out, 's%dp%04d' % (seed, i), lines)
     sys.stdout.write('\n'.join(out) + '\n')
 
 

@@ -37,7 +37,8 @@ final class InplaceOps {
     static void checkInplace(Tensor self, List<Tensor> others, boolean refuseSelfOverlap) {
         InferenceMode.checkInplace(self);
         if (GradMode.isEnabled()) {
-            if (self.isLeaf() && self.requiresGrad) {
+            // is_leaf as PyTorch reads it here, from the field (no regenerated history, no refusal of one)
+            if (self.gradFn == null && self.requiresGrad) {
                 throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
             }
             if (self.differentiableView) {
@@ -45,7 +46,9 @@ final class InplaceOps {
                 // PyTorch's check_inplace: when autograd is involved (the view, which requires grad when its base does,
                 // or another operand), first handle_view_on_rebase (a view made in no_grad or inference mode, or by an op
                 // returning several views, may not be modified), then the view-of-a-leaf rule
-                boolean selfGrad = self.requiresGrad(); // regenerates the history first, which may refuse (indirect)
+                // requires_grad as PyTorch reads it, from the fields: a view whose storage changed gets the direct
+                // refusal here, not the regenerating getter's (indirect) one
+                boolean selfGrad = self.requiresGrad || self.gradFn != null || base.requiresGrad();
                 if ((self.noGradView || self.multiOutputView || self.inferenceView)
                         && (selfGrad || base.requiresGrad() || ArithmeticOps.needsGrad(others.toArray(new Tensor[0])))) {
                     throw new IllegalStateException(viewRebaseMessage(self, false));
@@ -494,6 +497,10 @@ final class InplaceOps {
         Layout viewGeom = self.layout;
         Layout baseGeom = base.layout;
         Tensor old = copyValues(self);
+        Node current = self.gradNode();
+        if (current != null) {
+            current.linked = true; // PyTorch's node for this write takes the view's history as its edge
+        }
         if (base.requiresGrad()) {
             old.gradFn = stridedNode(base, viewGeom);
         }
@@ -513,13 +520,16 @@ final class InplaceOps {
         try (GradMode off = Ember.noGrad()) {
             writeBack(self, r);
         }
+        rebase(base, node, 0);
+        // PyTorch gives the view its new history at once (rebase_history of a view): AsStridedBackward0 on the base's
+        // CopySlices, kept if the base is detached in place later
+        regenerate(self);
         if (r.gradFn != null && r != old) {
             // the op's node that saved its result (relu_, exp_, sigmoid_ on the view) now holds the view, as PyTorch's
-            // in-place op on a view saves the view itself: changing it again before the backward is the saved-tensor
-            // error
-            r.gradFn.retargetSavedOutput(r, self);
+            // in-place op on a view saves the view itself, naming the view's history of this moment: changing it again
+            // before the backward is the saved-tensor error
+            r.gradFn.retargetSavedOutput(r, self, self.gradFn);
         }
-        rebase(base, node, 0);
         return self;
     }
 

@@ -857,7 +857,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalArgumentException for a tensor that is not floating point
      */
     public Tensor requiresGrad_(boolean requiresGrad) {
-        if (gradNode() != null) {
+        if (gradFn != null) { // PyTorch's is_leaf reads the field (a view whose history cannot be regenerated passes)
             if (!requiresGrad) {
                 throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want to "
                         + "use a computed variable in a subgraph that doesn't require differentiation use "

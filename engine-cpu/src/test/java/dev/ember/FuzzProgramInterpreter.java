@@ -60,6 +60,7 @@ final class FuzzProgramInterpreter {
                 }
                 continue;
             }
+            touch();
             RuntimeException thrown = null;
             try {
                 statement(line);
@@ -78,6 +79,23 @@ final class FuzzProgramInterpreter {
             }
         }
         return null;
+    }
+
+    /**
+     * Reads every variable's history before a statement, as the generator reads every tensor's grad_fn (a view changed in
+     * place regenerates it; one that cannot refuses, ignored here): PyTorch regenerates lazily, on reading grad_fn,
+     * Ember whenever it reads a view's history, and both agree once it has been read.
+     */
+    private void touch() {
+        for (Tensor t : env.values()) {
+            if (t != null) {
+                try {
+                    t.gradFn();
+                } catch (IllegalStateException e) {
+                    // a view whose history cannot be regenerated: its statements meet the refusal
+                }
+            }
+        }
     }
 
     private static String firstLine(String s) {
