@@ -6,7 +6,8 @@
 # the shapes, dtypes and flags of the moment). A statement that raises leaves the state as it is; its error follows it.
 #
 # Format: "=== <id> P <number of statements>", then one line per statement, each possibly followed by expectations:
-#   leaf vN <dtype> [shape] : [values] <rg 0|1>      vN = torch.tensor(values, dtype).reshape(shape).requires_grad_(rg)
+#   leaf vN <dtype> [shape] : [values] <rg 0|1>      vN = torch.tensor(values, dtype).reshape(shape).clone()
+#                              .requires_grad_(rg) (a leaf that is not a view)
 #   op vN <name> <args>        vN = the op (OPS below; the Java interpreter has the same table) of the arguments
 #   opm vA,vB,.. <name> <args> a multi-output view op (unbind, split, chunk): its pieces
 #   ip vN <name> <args>        vN.<name>(args) in place (vN stays the same tensor)
@@ -24,6 +25,7 @@
 #                              the results (None where unused) become vA, vB, ..
 #   gradof vN vK               vN = vK.grad (generated only where it is not None)
 #   setgradnone vK             vK.grad = None           gradzero vK     vK.grad.zero_() (where it is not None)
+#   endall                     leave every grad-mode block still open
 #   err <message>              the statement above raises this (first line of PyTorch's message)
 #   snap                       the state now (after every backward/agrad, after an error, and at the end): one line per
 #                              variable, "= vN none" for a None, else
@@ -36,10 +38,19 @@
 # Not compared ('?'): the version of a computed gradient (or a view of one) and the grad_fn a create_graph gradient
 # came with (see snap).
 #
-# 1.13 vs 2.x (Ember follows 2.x): the grad_fn names and messages these programs reach are the same in both (the views
-# of a base changed in place get AsStridedBackward0 and writes through views CopySlices in both, CPU); where a case
-# needs a hand-written 2.x expectation it is marked with a "note" line and explained at the place that writes it.
-import contextlib
+# 1.13 vs 2.x (Ember follows 2.x; each explained where the script does it):
+# - names: ReshapeAliasBackward0 -> ViewBackward0, SqueezeBackward3 -> SqueezeBackward4 (two_x_names), in grad_fn
+#   names and in messages; views of a base changed in place get AsStridedBackward0 in both.
+# - autograd.grad: 2.x runs an input's tensor hooks before capturing its gradient (the 1.13 result with the hooks
+#   applied is written); 1.13's CopySlices fills leaves' .grad during autograd.grad, 2.x's does not (put back); 2.x
+#   fills the .grad of retained non-leaves it reaches (no autograd.grad while a non-leaf retains its grad).
+# - hooks: 1.13 shares one hook dict over every grad_fn a tensor had (no second hook after an in-place change); 2.x
+#   runs retains_grad hooks after the others (no hook on a retained non-leaf).
+# - 1.13 failures 2.x does not have (retain_grad's hook on an undefined gradient, internal asserts, a retain_grad
+#   segfault) are not drawn; PyTorch's values written before an inference-tensor refusal are put back (the project's
+#   rule: a refused call leaves its tensors unchanged).
+# Left out: order-dependent aliasing writes, index_put_ into an expanded tensor (PyTorch warns and writes, Ember
+# refuses), leaves requiring grad inside inference_mode, in-place writes into computed gradients PyTorch returns as views.
 import os
 import random
 import sys
