@@ -515,21 +515,24 @@ final class ArithmeticOps {
         return record(out, "PowBackward1", new Tensor[] {a, b}, n -> {
             SavedTensor sa = n.save(a);
             SavedTensor sb = n.save(b);
-            SavedTensor so = n.needsInputGrad(1) ? n.saveOutput(out) : null;
+            // the result is saved whichever inputs need a gradient, as PyTorch's codegen saves every variable of the
+            // formulas (its later in-place change fails the backward)
+            SavedTensor so = n.saveOutput(out);
             return g -> {
                 Tensor x = sa.get();
                 Tensor y = sb.get();
+                Tensor result = so.get();
                 Tensor ga = null;
                 Tensor gb = null;
                 if (n.needsInputGrad(0)) {
                     // pow_backward_self: where(exponent == 0, 0, grad * (exponent * self.pow(exponent - 1)))
                     ga = zeroWhere(y.eq(0.0), g.mul(y.mul(x.pow(y.sub(1L)))));
                 }
-                if (so != null) {
+                if (n.needsInputGrad(1)) {
                     // pow_backward_exponent: grad * where(self == 0 & exponent >= 0, 0, result * log(self)): 0 ** y
                     // has slope 0 in y for y >= 0 (and -inf for y < 0, from result * log(0))
                     Tensor logX = x.to(t).log();
-                    gb = g.mul(zeroWhere(x.eq(0.0).logicalAnd(y.ge(0.0)), so.get().mul(logX)));
+                    gb = g.mul(zeroWhere(x.eq(0.0).logicalAnd(y.ge(0.0)), result.mul(logX)));
                 }
                 return new Tensor[] {ga, gb};
             };

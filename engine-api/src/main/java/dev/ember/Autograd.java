@@ -103,13 +103,15 @@ public final class Autograd {
 
     /**
      * Accumulates into the leaves the gradients of {@code tensors} weighted by {@code gradTensors} (null, or
-     * null entries, for scalars: 1). {@code retainGraph} keeps saved tensors for another pass;
+     * null entries, for scalars: 1). {@code retainGraph} keeps saved tensors for another pass; it is PyTorch's
+     * {@code retain_graph} as given, also with {@code createGraph} (PyTorch defaults an absent retain_graph to
+     * create_graph: pass both true for that), so false frees the graph the pass ran through;
      * {@code createGraph} records the backward pass itself, for higher-order derivatives.
      */
     public static void backward(List<Tensor> tensors, List<Tensor> gradTensors, boolean retainGraph, boolean createGraph) {
         Args.tensors(tensors, "backward", "tensors", 1);
         List<Tensor> grads = makeGrads(tensors, gradTensors, createGraph);
-        Engine.run(tensors, grads, retainGraph || createGraph, createGraph, null);
+        Engine.run(tensors, grads, retainGraph, createGraph, null);
     }
 
     /**
@@ -151,15 +153,18 @@ public final class Autograd {
         options.check();
         Args.tensors(outputs, "grad", "outputs", 1);
         Args.tensors(inputs, "grad", "inputs", 2);
+        // PyTorch's order: the gradients made (checked, for a batch), the outputs checked, then the inputs
+        List<Tensor> grads = options.gradsBatched() ? null : makeGrads(outputs, gradOutputs, options.createGraph());
+        long batch = options.gradsBatched() ? checkBatched(outputs, gradOutputs) : 0;
+        Engine.checkRoots(outputs);
         for (int i = 0; i < inputs.size(); i++) {
             if (!inputs.get(i).requiresGrad()) {
                 throw new IllegalArgumentException("One of the differentiated Tensors does not require grad");
             }
         }
         List<Tensor> result = options.gradsBatched()
-                ? batchedGrad(outputs, inputs, gradOutputs, options)
-                : gradOnce(outputs, inputs, makeGrads(outputs, gradOutputs, options.createGraph()), options.retainGraph(),
-                        options.createGraph(), options.allowUnused());
+                ? batchedGrad(outputs, inputs, gradOutputs, batch, options)
+                : gradOnce(outputs, inputs, grads, options.retainGraph(), options.createGraph(), options.allowUnused());
         if (options.materializeGrads()) {
             for (int i = 0; i < result.size(); i++) {
                 if (result.get(i) == null) {
@@ -201,17 +206,14 @@ public final class Autograd {
     }
 
     /**
-     * {@code is_grads_batched}: checks the batched gradient outputs as PyTorch's {@code _make_grads} and vmap do, then
-     * runs one vector-Jacobian product per batch element (the graph retained until the last) and stacks each input's
-     * gradients.
+     * {@code is_grads_batched}'s checks of the batched gradient outputs, as PyTorch's {@code _make_grads} and vmap make
+     * them: the batch size they share, or -1 where none is given.
      */
-    private static List<Tensor> batchedGrad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
-                                            GradOptions options) {
+    private static long checkBatched(List<Tensor> outputs, List<Tensor> gradOutputs) {
         if (gradOutputs != null && gradOutputs.size() != outputs.size()) {
             throw new IllegalArgumentException("got " + outputs.size() + " tensors and " + gradOutputs.size() + " gradients");
         }
         long batch = -1;
-        List<Tensor> given = new ArrayList<>();
         for (int i = 0; i < outputs.size(); i++) {
             Tensor out = outputs.get(i);
             Tensor g = gradOutputs == null ? null : gradOutputs.get(i);
@@ -245,11 +247,19 @@ public final class Autograd {
                 }
                 batch = shape[0];
             }
-            given.add(g);
         }
         if (batch == 0) {
             throw new IndexOutOfBoundsException("index 0 is out of bounds for dimension 0 with size 0");
         }
+        return batch;
+    }
+
+    /**
+     * {@code is_grads_batched} after {@link #checkBatched}: one vector-Jacobian product per batch element (the graph
+     * retained until the last), each input's gradients stacked.
+     */
+    private static List<Tensor> batchedGrad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
+                                            long batch, GradOptions options) {
         if (batch < 0) {
             // no output needs a gradient: the engine gives PyTorch's error for that
             return gradOnce(outputs, inputs, makeGrads(outputs, null, options.createGraph()), options.retainGraph(),
@@ -261,7 +271,8 @@ public final class Autograd {
         }
         for (int b = 0; b < batch; b++) {
             List<Tensor> slice = new ArrayList<>();
-            for (Tensor g : given) {
+            for (int i = 0; i < outputs.size(); i++) {
+                Tensor g = gradOutputs == null ? null : gradOutputs.get(i);
                 slice.add(g == null ? null : g.select(0, b));
             }
             boolean retain = b < batch - 1 || options.retainGraph();

@@ -25,16 +25,31 @@ final class Engine {
      * gradients accumulate into leaves ({@code backward}); otherwise the gradients reaching the captured
      * nodes are returned in that map, one per output of the node, and nothing is accumulated ({@code autograd.grad}).
      */
+    /**
+     * PyTorch's check of the tensors a backward pass starts from, made before anything else of the call: each needs an
+     * edge to start from, its grad_fn or its accumulator (a leaf view that requires grad only through its base has
+     * neither, as PyTorch's {@code grad_accumulator} reads the leaf's own flag).
+     */
+    static void checkRoots(List<Tensor> roots) {
+        for (int i = 0; i < roots.size(); i++) {
+            checkRoot(roots.get(i), roots.get(i).gradNode(), i);
+        }
+    }
+
+    private static void checkRoot(Tensor t, Node fn, int i) {
+        if (fn == null && !t.requiresGrad) {
+            throw new IllegalStateException("element " + i + " of tensors does not require grad and does not have a grad_fn");
+        }
+    }
+
     static void run(List<Tensor> roots, List<Tensor> rootGrads, boolean retainGraph, boolean createGraph,
                     Map<Node, Tensor[]> captures) {
         Node[] rootNodes = new Node[roots.size()];
         int[] rootNrs = new int[roots.size()];
         for (int i = 0; i < roots.size(); i++) {
             Tensor t = roots.get(i);
-            if (!t.requiresGrad()) {
-                throw new IllegalStateException("element " + i + " of tensors does not require grad and does not have a grad_fn");
-            }
             Node fn = t.gradNode();
+            checkRoot(t, fn, i);
             rootNodes[i] = fn != null ? fn : t.gradAccumulator();
             rootNrs[i] = fn != null ? t.outputNr : 0;
         }
@@ -127,8 +142,13 @@ final class Engine {
                     if (execute && node instanceof Node.AccumulateGrad) {
                         boolean steal = !createGraph && node.preHooks.isEmpty() && owned.contains(grad);
                         Tensor variable = ((Node.AccumulateGrad) node).variable;
-                        release &= !variable.accumulateGrad(grad, steal);
-                        variable.runPostAccumulateGradHooks();
+                        // PyTorch's AccumulateGrad::apply: a leaf that no longer requires grad (detach_(),
+                        // requires_grad_(False) after the graph was built) gets nothing; its hooks have run. The
+                        // post-accumulate-grad hooks run after an accumulation only, as PyTorch's
+                        if (variable.requiresGrad()) {
+                            release &= !variable.accumulateGrad(grad, steal);
+                            variable.runPostAccumulateGradHooks();
+                        }
                     } else if (execute) {
                         // a view of an owned incoming gradient stays owned when no hook could have kept it
                         boolean incomingOwned = owned.contains(grad) && node.preHooks.isEmpty()

@@ -268,8 +268,14 @@ final class IndexingOps {
         int[] in = self.shape;
         return ArithmeticOps.record(out, "GatherBackward0", new Tensor[] {self}, node -> {
             SavedTensor si = node.save(index);
+            // derivatives.yaml's gather_backward(grad, self, dim, index, sparse_grad) saves self: a later in-place
+            // change of it fails the backward, as PyTorch's version check does
+            SavedTensor ss = node.save(self);
             // gather_backward: zeros(self.sizes()).scatter_add_(dim, index, grad)
-            return g -> new Tensor[] {scatterAdd(Creation.zeros(in, g.dtype, g.device), d, si.get(), g)};
+            return g -> {
+                ss.get();
+                return new Tensor[] {scatterAdd(Creation.zeros(in, g.dtype, g.device), d, si.get(), g)};
+            };
         });
     }
 
@@ -1342,8 +1348,9 @@ final class IndexingOps {
             }
             return self;
         }
-        if (!accumulate && values.numel() == 1 && values.device.isCpu() && s.tensors.size() == 1
-                && (s.tensors.get(0).dtype == DType.BOOL || s.tensors.get(0).dtype == DType.UINT8)) {
+        boolean maskedFill = !accumulate && values.numel() == 1 && values.device.isCpu() && s.tensors.size() == 1
+                && (s.tensors.get(0).dtype == DType.BOOL || s.tensors.get(0).dtype == DType.UINT8);
+        if (maskedFill) {
             // one mask and a one-element value: PyTorch's index_put_ writes it with masked_fill_(mask, value.item()),
             // which converts the value to any type (the dtype check below is for the other forms)
             values = ArithmeticOps.cast(values, view.dtype);
@@ -1355,6 +1362,13 @@ final class IndexingOps {
         // autograd's checks first; PyTorch's index_put_ then checks the indices and values (make_info, the iterator,
         // the kernel's bounds) and only warns about an overlapping self, which Ember refuses after those checks
         InplaceOps.checkInplace(view, List.of(v), false);
+        if (!maskedFill) {
+            // index_put_'s assert_no_overlap of self with the value and with each index (x[i] = x is refused)
+            InplaceOps.checkNoOverlap(view, v);
+            for (Tensor ix : s.tensors) {
+                InplaceOps.checkNoOverlap(view, ix);
+            }
+        }
         Tensor[] perDim = expandIndices(view, s);
         Advanced a = new Advanced(view, perDim);
         checkPutValues(a, v, view.dtype);

@@ -37,7 +37,8 @@ final class InplaceOps {
     static void checkInplace(Tensor self, List<Tensor> others, boolean refuseSelfOverlap) {
         InferenceMode.checkInplace(self);
         if (GradMode.isEnabled()) {
-            if (self.isLeaf() && self.requiresGrad) {
+            // is_leaf as PyTorch reads it here, from the field (no regenerated history, no refusal of one)
+            if (self.gradFn == null && self.requiresGrad) {
                 throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
             }
             if (self.differentiableView) {
@@ -45,7 +46,9 @@ final class InplaceOps {
                 // PyTorch's check_inplace: when autograd is involved (the view, which requires grad when its base does,
                 // or another operand), first handle_view_on_rebase (a view made in no_grad or inference mode, or by an op
                 // returning several views, may not be modified), then the view-of-a-leaf rule
-                boolean selfGrad = self.requiresGrad(); // regenerates the history first, which may refuse (indirect)
+                // requires_grad as PyTorch reads it, from the fields: a view whose storage changed gets the direct
+                // refusal here, not the regenerating getter's (indirect) one
+                boolean selfGrad = self.requiresGrad || self.gradFn != null || base.requiresGrad();
                 if ((self.noGradView || self.multiOutputView || self.inferenceView)
                         && (selfGrad || base.requiresGrad() || ArithmeticOps.needsGrad(others.toArray(new Tensor[0])))) {
                     throw new IllegalStateException(viewRebaseMessage(self, false));
@@ -60,7 +63,64 @@ final class InplaceOps {
         }
         if (refuseSelfOverlap) {
             checkNoSelfOverlap(self);
+            for (Tensor other : others) {
+                if (other != null) {
+                    checkNoPartialOverlap(self, other);
+                }
+            }
         }
+    }
+
+    private static final String OVERLAP = "unsupported operation: some elements of the input tensor and the written-to "
+            + "tensor refer to a single memory location. Please clone() the tensor before performing the operation.";
+
+    /**
+     * PyTorch's {@code assert_no_overlap(a, b)}: refuses two tensors whose memory meets, partly or fully (the same
+     * tensor included), as index_put_ checks its self against its value and indices.
+     */
+    static void checkNoOverlap(Tensor a, Tensor b) {
+        if (overlap(a, b) != Overlap.NO) {
+            throw new IllegalArgumentException(OVERLAP);
+        }
+    }
+
+    /**
+     * PyTorch's {@code assert_no_partial_overlap(out, in)}, which TensorIterator applies to an in-place op's self and
+     * each input: an input that is the written tensor itself (the same elements with the same strides) may be read,
+     * one that shares only some of its memory, or the same memory laid out otherwise, may not.
+     */
+    static void checkNoPartialOverlap(Tensor out, Tensor in) {
+        if (overlap(out, in) == Overlap.PARTIAL) {
+            throw new IllegalArgumentException(OVERLAP);
+        }
+    }
+
+    private enum Overlap { NO, PARTIAL, FULL }
+
+    /**
+     * PyTorch's {@code get_overlap_status}: the same tensor is a full overlap; an empty one none; a non-dense one (too hard
+     * to tell) none; two dense ones on one storage overlap fully when they span the same elements with the same strides,
+     * partly when their spans meet otherwise.
+     */
+    private static Overlap overlap(Tensor a, Tensor b) {
+        if (a == b) {
+            return Overlap.FULL;
+        }
+        if (a.numel() == 0 || b.numel() == 0 || a.lease().storage != b.lease().storage) {
+            return Overlap.NO;
+        }
+        if (!ShapeOps.nonOverlappingAndDense(a.shape, a.layout.strides())
+                || !ShapeOps.nonOverlappingAndDense(b.shape, b.layout.strides())) {
+            return Overlap.NO;
+        }
+        long aBegin = a.layout.offset();
+        long aEnd = aBegin + a.numel();
+        long bBegin = b.layout.offset();
+        long bEnd = bBegin + b.numel();
+        if (aBegin == bBegin && aEnd == bEnd) {
+            return Arrays.equals(a.layout.strides(), b.layout.strides()) ? Overlap.FULL : Overlap.PARTIAL;
+        }
+        return aBegin < bEnd && bBegin < aEnd ? Overlap.PARTIAL : Overlap.NO;
     }
 
     /**
@@ -327,7 +387,6 @@ final class InplaceOps {
         self.gradFn = node;
         self.outputNr = node == null ? 0 : outputNr;
         self.requiresGrad = false;
-        self.trackedInplaceVersion = self.version[0];
         if (self.retainsGrad && node != null) {
             node.setRetainGradTarget(self.outputNr, self);
         }
@@ -438,6 +497,10 @@ final class InplaceOps {
         Layout viewGeom = self.layout;
         Layout baseGeom = base.layout;
         Tensor old = copyValues(self);
+        Node current = self.gradNode();
+        if (current != null) {
+            current.linked = true; // PyTorch's node for this write takes the view's history as its edge
+        }
         if (base.requiresGrad()) {
             old.gradFn = stridedNode(base, viewGeom);
         }
@@ -458,6 +521,15 @@ final class InplaceOps {
             writeBack(self, r);
         }
         rebase(base, node, 0);
+        // PyTorch gives the view its new history at once (rebase_history of a view): AsStridedBackward0 on the base's
+        // CopySlices, kept if the base is detached in place later
+        regenerate(self);
+        if (r.gradFn != null && r != old) {
+            // the op's node that saved its result (relu_, exp_, sigmoid_ on the view) now holds the view, as PyTorch's
+            // in-place op on a view saves the view itself, naming the view's history of this moment: changing it again
+            // before the backward is the saved-tensor error
+            r.gradFn.retargetSavedOutput(r, self, self.gradFn);
+        }
         return self;
     }
 
@@ -470,7 +542,9 @@ final class InplaceOps {
         Tensor base = view.viewBase;
         int now = view.version[0];
         if (view.noGradView) {
-            if (base.trackedInplaceVersion > view.viewVersion && base.requiresGrad()) {
+            // PyTorch's grad_fn getter: a view made in no_grad mode whose storage changed, in whatever mode, cannot
+            // regenerate its history when it has one or its base requires grad (handle_view_on_rebase, indirect)
+            if (view.gradFn != null || base.requiresGrad()) {
                 throw new IllegalStateException(viewRebaseMessage(view, true));
             }
             return view.gradFn;
@@ -481,10 +555,19 @@ final class InplaceOps {
         if ((view.multiOutputView || view.inferenceView) && (view.gradFn != null || base.requiresGrad())) {
             throw new IllegalStateException(viewRebaseMessage(view, true));
         }
-        if (base.requiresGrad()) {
+        if (base.requiresGrad() || view.gradFn != null) {
+            // PyTorch regenerates a view's history whenever it had one or its base requires grad (a base detached in
+            // place since still gives AsStridedBackward0, with no edge); a retained gradient follows the view to its new history, as rebase moves it (2.x's
+            // update_tensor_hooks_on_new_gradfn moves retains_grad hooks to the new grad_fn)
+            if (view.retainsGrad && view.gradFn != null) {
+                view.gradFn.setRetainGradTarget(view.outputNr, null);
+            }
             view.gradFn = stridedNode(base, view.layout);
             view.outputNr = 0;
             view.requiresGrad = false;
+            if (view.retainsGrad) {
+                view.gradFn.setRetainGradTarget(0, view);
+            }
         }
         view.viewVersion = now;
         return view.gradFn;

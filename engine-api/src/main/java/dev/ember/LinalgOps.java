@@ -389,6 +389,7 @@ final class LinalgOps {
             }
         }
         Tensor out = new Tensor(t.lease(), new Layout(shape, strides, t.layout.offset()), t.device, t.backend, t.version);
+        out.bumpVersion(); // an in-place op: PyTorch's result is at version 1
         return ArithmeticOps.record(out, "SqueezeBackward4", new Tensor[] {t}, n -> g -> new Tensor[] {g.unsqueeze(dim)});
     }
 

@@ -49,6 +49,11 @@ public abstract class Node {
     private final List<SavedTensor> saved = new ArrayList<>();
     boolean released;
     /**
+     * Whether a later node takes this one as an edge: with the tensor whose history it is, what keeps a node alive in
+     * PyTorch (the saved-tensor error names a view's history only while it lives, see {@link SavedTensor}).
+     */
+    boolean linked;
+    /**
      * Whether the backward runs the user's code (a custom {@link AutogradFunction}, a module's backward hook), which
      * may keep tensors it makes: the engine then leaves the formula's temporaries to the enclosing scope.
      */
@@ -82,9 +87,12 @@ public abstract class Node {
             if (t.requiresGrad()) {
                 Node fn = t.gradNode();
                 if (fn == null) {
-                    next[i] = t.gradAccumulator();
+                    // a leaf view that requires grad only through its base has no accumulator (PyTorch's
+                    // grad_accumulator reads the leaf's own flag): no edge
+                    next[i] = t.requiresGrad ? t.gradAccumulator() : null;
                 } else {
                     next[i] = fn;
+                    fn.linked = true;
                     if (t.outputNr != 0) {
                         if (nextNr == null) {
                             nextNr = new int[n];
@@ -224,8 +232,13 @@ public abstract class Node {
 
     /** Saved outputs {@code from} become {@code to}, the tensor an in-place op wrote them into. */
     final void retargetSavedOutput(Tensor from, Tensor to) {
+        retargetSavedOutput(from, to, null);
+    }
+
+    /** {@link #retargetSavedOutput(Tensor, Tensor)} into a view whose history is now {@code viewNode}. */
+    final void retargetSavedOutput(Tensor from, Tensor to, Node viewNode) {
         for (SavedTensor s : saved) {
-            s.retargetOutput(from, to);
+            s.retargetOutput(from, to, viewNode);
         }
     }
 
@@ -332,7 +345,9 @@ public abstract class Node {
 
         @Override
         Tensor[] apply(Tensor grad) {
-            variable.accumulateGrad(grad, false); // the engine calls accumulateGrad itself, with ownership
+            if (variable.requiresGrad()) { // the engine calls accumulateGrad itself, with ownership
+                variable.accumulateGrad(grad, false);
+            }
             return new Tensor[0];
         }
     }

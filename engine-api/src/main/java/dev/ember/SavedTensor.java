@@ -11,6 +11,9 @@ final class SavedTensor {
     private final String owner;
     /** Which output of its node the saved output is. */
     private final int outputNr;
+    /** For an in-place op's result written into a view: the view and its history right after the write; else null. */
+    private Tensor view;
+    private Node viewNode;
 
     SavedTensor(Tensor t, Node owner, boolean isOutput) {
         this.tensor = t;
@@ -28,9 +31,21 @@ final class SavedTensor {
      * current version, as PyTorch's in-place op saves its result, self, so that a later change of it is caught.
      */
     void retargetOutput(Tensor from, Tensor to) {
+        retargetOutput(from, to, null);
+    }
+
+    /**
+     * {@link #retargetOutput(Tensor, Tensor)} into a view: the error then names {@code viewNode}, the view's history
+     * after the write, as PyTorch's saved variable of an in-place op on a view keeps the view's grad_fn of that moment.
+     */
+    void retargetOutput(Tensor from, Tensor to, Node viewNode) {
         if (owner != null && tensor == from) {
             tensor = to;
             savedVersion = to.version();
+            if (viewNode != null) {
+                this.view = to;
+                this.viewNode = viewNode;
+            }
         }
     }
 
@@ -50,7 +65,7 @@ final class SavedTensor {
         int now = tensor.version();
         if (now != savedVersion) {
             String what = "[" + tensor.typeName() + " " + Shapes.str(tensor.shapeRef()) + "]";
-            String output = owner != null ? ", which is output " + outputNr + " of " + owner + "," : madeBy(tensor);
+            String output = owner != null ? ", which is output " + outputNr + " of " + ownerName() + "," : madeBy(tensor);
             throw new IllegalStateException("one of the variables needed for gradient computation has been modified "
                     + "by an inplace operation: " + what + output + " is at version " + now + "; expected version "
                     + savedVersion + " instead." + (AnomalyMode.isEnabled()
@@ -60,6 +75,18 @@ final class SavedTensor {
                     + "torch.autograd.set_detect_anomaly(True)."));
         }
         return tensor;
+    }
+
+    /**
+     * The node the in-place error names for a saved output: the op's own node, or for a result written into a view the
+     * view's history right after the write while that node lives (the view still has it, or a later node took it as an
+     * edge), as PyTorch's saved variable holds it weakly and falls back to the op's node once it has died.
+     */
+    private String ownerName() {
+        if (viewNode != null && (view.gradFn == viewNode || viewNode.linked)) {
+            return cppName(viewNode);
+        }
+        return owner;
     }
 
     /**

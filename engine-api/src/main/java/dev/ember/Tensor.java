@@ -64,8 +64,6 @@ public final class Tensor implements AutoCloseable {
     boolean inferenceView;
     /** The version at which this view's history was recorded; another version means its storage changed in place. */
     int viewVersion;
-    /** For a base: the version after the last in-place op whose history autograd recorded. */
-    int trackedInplaceVersion;
     /** Whether this 0-dim tensor wraps a Java number (for type promotion). */
     boolean wrappedNumber;
     /** A wrapped Java double's value, so a cast to float32 needs no kernel (unused for wrapped longs). */
@@ -853,9 +851,13 @@ public final class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ autograd
 
-    /** Whether gradients are computed for this tensor. */
+    /**
+     * Whether gradients are computed for this tensor: it was set on this leaf, or the tensor has a history, or (as
+     * PyTorch's {@code DifferentiableViewMeta::requires_grad}) it is a differentiable view whose base requires grad, which
+     * a view taken in no_grad mode or before its base's {@code requiresGrad_(true)} is, while remaining a leaf.
+     */
     public boolean requiresGrad() {
-        return requiresGrad || gradNode() != null;
+        return requiresGrad || gradNode() != null || (differentiableView && viewBase.requiresGrad() && !lease().inference);
     }
 
     /**
@@ -876,7 +878,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalArgumentException for a tensor that is not floating point
      */
     public Tensor requiresGrad_(boolean requiresGrad) {
-        if (gradNode() != null) {
+        if (gradFn != null) { // PyTorch's is_leaf reads the field (a view whose history cannot be regenerated passes)
             if (!requiresGrad) {
                 throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want to "
                         + "use a computed variable in a subgraph that doesn't require differentiation use "
@@ -968,13 +970,16 @@ public final class Tensor implements AutoCloseable {
 
     /** Makes a non-leaf keep its gradient in {@link #grad()} after backward. No effect on leaves. */
     public void retainGrad() {
-        Node fn = gradNode();
-        if (fn == null) {
-            if (!requiresGrad) {
-                throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
-            }
-            return;
+        // PyTorch's requires_grad and is_leaf read the fields: a view whose history cannot be regenerated is a leaf here
+        boolean requires = requiresGrad || gradFn != null
+                || (differentiableView && viewBase.requiresGrad() && !lease().inference);
+        if (!requires) {
+            throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
         }
+        if (gradFn == null) {
+            return; // a leaf, as PyTorch's is_leaf reads the field (a view whose history would be regenerated included)
+        }
+        Node fn = gradNode();
         retainsGrad = true;
         fn.setRetainGradTarget(outputNr, this);
     }
@@ -1169,6 +1174,17 @@ public final class Tensor implements AutoCloseable {
 
     /** Detaches this tensor from the graph in place, making it a leaf. */
     public Tensor detach_() {
+        if (InferenceMode.isEnabled()) {
+            // PyTorch's detach_ is an autograd kernel, which inference mode skips: the tensor keeps its history
+            return this;
+        }
+        if (differentiableView && !lease().inference) {
+            // PyTorch's detach_ refuses every autograd view (a view of an inference tensor is none)
+            throw new IllegalStateException("Can't detach views in-place. Use detach() instead. If you are using "
+                    + "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are "
+                    + "views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, "
+                    + "please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.");
+        }
         gradFn = null;
         outputNr = 0;
         requiresGrad = false;
