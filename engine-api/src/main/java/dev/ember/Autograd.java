@@ -299,6 +299,14 @@ public final class Autograd {
         return sb.append(']').toString();
     }
 
+    /**
+     * {@code torch.autograd.grad(outputs, inputs)}: the gradients of scalar outputs with respect to {@code inputs},
+     * the graph freed after (no gradient outputs, no {@code create_graph}, no unused input).
+     */
+    public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs) {
+        return grad(outputs, inputs, null, false);
+    }
+
     /** {@link #grad} with {@code retainGraph = createGraph} and {@code allowUnused = false}. */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs, boolean createGraph) {
         return grad(outputs, inputs, gradOutputs, createGraph, createGraph, false);

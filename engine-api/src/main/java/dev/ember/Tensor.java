@@ -1161,8 +1161,18 @@ public final class Tensor implements AutoCloseable {
      * (null for a scalar, meaning 1); {@code retainGraph} keeps saved tensors for another backward pass.
      */
     public void backward(Tensor gradient, boolean retainGraph) {
+        backward(gradient, retainGraph, false);
+    }
+
+    /**
+     * {@code tensor.backward(gradient, retain_graph, create_graph)}: as {@link #backward(Tensor, boolean)}, and with
+     * {@code createGraph} the backward pass is recorded itself, so the gradients it leaves can be differentiated again
+     * (a gradient penalty, a Hessian-vector product). {@code retainGraph} is taken as given: PyTorch's default for
+     * {@code create_graph=True} keeps the graph, so pass {@code true, true} for that.
+     */
+    public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
         Autograd.backward(List.of(this), gradient == null ? null : java.util.Collections.singletonList(gradient),
-                retainGraph, false);
+                retainGraph, createGraph);
     }
 
     /** A tensor sharing this one's storage and version counter, detached from the graph. */

@@ -145,6 +145,18 @@ class GradOptionsTest {
     }
 
     @Test
+    void shortFormsOfGradAndBackward() {
+        // d/dx sum(x^3) = 3 x^2, and its own derivative 6 x, through Tensor.backward(g, retain, create)
+        Tensor x = Tensor.tensor(new double[] {1, 2}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        assertArrayEquals(new double[] {3, 12}, Autograd.grad(List.of(x.pow(3).sum()), List.of(x)).get(0).toDoubleArray());
+        x.pow(3).sum().backward(null, true, true);
+        Tensor g = x.grad();
+        assertArrayEquals(new double[] {3, 12}, g.toDoubleArray());
+        assertEquals(true, g.requiresGrad(), "create_graph: the gradient is differentiable");
+        assertArrayEquals(new double[] {6, 12}, Autograd.grad(List.of(g.sum()), List.of(x)).get(0).toDoubleArray());
+    }
+
+    @Test
     void batchedGradWithCreateGraphDifferentiatesLikeALoop() {
         // the batched result is the stack of the single vector-Jacobian products, also under create_graph
         Tensor x = Tensor.tensor(new double[] {0.3, -0.7}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
