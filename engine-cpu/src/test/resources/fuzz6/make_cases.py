@@ -434,6 +434,27 @@ def live(tps):
     return [t.detach().clone().requires_grad_(t.dtype == torch.float64) for t in tps]
 
 
+def rel_change(a, b):
+    """The largest relative change from a to b over a's finite elements; inf where b is not finite there."""
+    fin = torch.isfinite(a)
+    if bool((fin & ~torch.isfinite(b)).any()):
+        return math.inf
+    d = ((b - a).abs() / a.abs().clamp(min=1))[fin]
+    return d.max().item() if d.numel() else 0.0
+
+
+def grad_of(t, x, tps):
+    """The gradient of sum(y w) + sum(ladj w) with respect to x (as the "grad" query)."""
+    with torch.enable_grad():
+        x = x.detach().clone().requires_grad_(True)
+        y = t(x)
+        tot = (y * weights(y.shape)).sum()
+        ladj = t.log_abs_det_jacobian(x, y)
+        if ladj.requires_grad:
+            tot = tot + (ladj * weights(ladj.shape)).sum()
+        return torch.autograd.grad(tot, x)[0]
+
+
 def transform_case(r, case_id=None, fixed=None):
     rng = r.rng
     dtype = torch.float64 if rng.random() < 0.85 else torch.float32
@@ -464,6 +485,7 @@ def transform_case(r, case_id=None, fixed=None):
         # x -> back) show where inverting sigmoid near 1 or tanh near +-1 magnifies rounding; the values, inverses,
         # log-det-Jacobians and gradients are compared to 10 times the larger (at least 1e-9, float64)
         errs = []
+        grad_errs = []
         with torch.no_grad():
             try:
                 back = t.inv(y)
@@ -485,11 +507,16 @@ def transform_case(r, case_id=None, fixed=None):
                     errs.append(((lp - l0).abs() / l0.abs().clamp(min=1)).max().item())
                     errs.append(((t.inv.log_abs_det_jacobian(y.detach(), x.detach()) + l0).abs()
                                  / l0.abs().clamp(min=1)).max().item())
+                    if dtype == torch.float64:
+                        grad_errs.append(rel_change(grad_of(t, x.detach(), tps), grad_of(t, xp, tps)))
             except Exception:  # noqa: BLE001
                 pass
         # PyTorch's inverse does not give x back (saturated: tanh(30) is 1): inverses left out
         inverts = all(math.isfinite(e) and e < 1e-3 for e in errs[:1])
         errs = [e for e in errs if math.isfinite(e)]
+        # gradients that move by more than 1e-3 (or become non-finite) under that move are left out
+        grads_ok = all(e < 1e-3 for e in grad_errs)
+        errs += grad_errs if grads_ok else []
         tol = max([1e-9] + [10 * e for e in errs])
         if dtype == torch.float64 and tol > 1e-9:
             lines.insert(lines.index("q fwd"), "tol %g" % tol)
@@ -501,7 +528,7 @@ def transform_case(r, case_id=None, fixed=None):
         if inverts:
             lines.append("q invladj")
             answer(lambda: t.inv.log_abs_det_jacobian(y, x), lines)
-        if dtype == torch.float64:
+        if dtype == torch.float64 and grads_ok:
             lines.append("q grad")
             tot = (y * weights(y.shape)).sum()
             if ladj is not None and isinstance(ladj, torch.Tensor) and ladj.requires_grad:
@@ -685,6 +712,10 @@ def cond(fn, v, lines):
 def queries(r, prog, lines, kinds, value_fn):
     """The queries of a D case over the top of prog's stack."""
     d = prog.stack[-1]
+    try:
+        dc = d.expand(d.batch_shape)  # cond's evaluations: a copy, so that lazy probs/logits stay out of d's repr
+    except Exception:  # noqa: BLE001
+        dc = d
     rng = r.rng
     for what in kinds:
         if what in ("mean", "mode", "variance", "stddev", "entropy"):
@@ -702,7 +733,7 @@ def queries(r, prog, lines, kinds, value_fn):
             answer(lambda: d.sample(s).shape, lines)
         elif what == "glp":
             v = value_fn()
-            if not cond(lambda u: d.log_prob(u), v, lines):
+            if not cond(lambda u: dc.log_prob(u), v, lines):
                 continue
             lines.append("q glp " + fmt_tensor(v))
             lp = answer(lambda: d.log_prob(v), lines)
@@ -712,7 +743,7 @@ def queries(r, prog, lines, kinds, value_fn):
             v = value_fn() if what == "cdf" else torch.tensor(
                 [rng.uniform(0.02, 0.98) for _ in range(int(np.prod(d.batch_shape)))],
                 dtype=torch.float64).reshape(d.batch_shape)
-            if not cond(lambda u: getattr(d, what)(u), v, lines):
+            if not cond(lambda u: getattr(dc, what)(u), v, lines):
                 continue
             lines.append("q %s %s" % (what, fmt_tensor(v)))
             answer(lambda: getattr(d, what)(v), lines)
@@ -901,6 +932,112 @@ def kl_case(r):
     emit("D", name, lines)
 
 
+# ------------------------------------------------------------------------------------------------------------ LBFGS
+#
+# "L" cases: "lbfgs <problem> <lr> <max_iter> <max_eval|None> <tolerance_grad> <tolerance_change> <history_size>
+# <line_search_fn|None> <split>", the problem's data ("d<i> <tensor>") and parameters ("p<i> <tensor>", float64), then
+# per step "step <k>" with "loss <tensor>" (what step returned), "calls <n>" (closure calls in the step), "fe <n>",
+# "ni <n>" (state func_evals, n_iter) and "v <i> <tensor>" (the parameters after it). At step <split> (if not -1) the
+# optimizer is rebuilt over fresh parameters (copies) from its state_dict (PyTorch's round trip, asserted here to give
+# the uninterrupted trajectory). 2.x's lbfgs.py is 1.13's for real parameters.
+
+def lbfgs_loss(problem, ps, data):
+    if problem == "rosen":
+        x = ps[0]
+        return (100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum()
+    if problem == "lsq":
+        a, b = data
+        w, c = ps
+        return ((a @ w + c - b) ** 2).mean()
+    if problem == "mlp":
+        xx, yy = data
+        w1, b1, w2, b2 = ps
+        return ((torch.tanh(xx @ w1 + b1) @ w2 + b2 - yy) ** 2).mean()
+    raise ValueError(problem)
+
+
+def lbfgs_case(r, case_id=None, fixed=None):
+    """A random L-BFGS case whose trajectory is well conditioned: near convergence the curvature pairs are differences
+    of rounding-level gradients and the stopping tests compare rounding-level changes, so another summation order
+    (Ember's reductions) can change the path; a draw whose PyTorch trajectory moves by more than 1e-10 (relative)
+    or takes other branches when the starting point moves by 4 ulps is drawn again (at most 20 times)."""
+    for _ in range(20):
+        if _lbfgs_case(r, case_id, fixed):
+            return
+
+
+def _lbfgs_case(r, case_id=None, fixed=None):
+    rng = r.rng
+    g = lambda *shape: torch.tensor([rng.gauss(0, 1) for _ in range(int(np.prod(shape)))],  # noqa: E731
+                                    dtype=torch.float64).reshape(shape)
+    if fixed is None:
+        problem = rng.choice(["rosen", "lsq", "mlp"])
+        o = dict(lr=rng.choice([1.0, 0.5, 0.1, 1.0]), max_iter=rng.choice([20, 5, 1, 3, 50]),
+                 max_eval=rng.choice([None, None, 4, 10]), tolerance_grad=rng.choice([1e-7, 1e-5, 1e-2]),
+                 tolerance_change=rng.choice([1e-9, 1e-4, 1e-12]), history_size=rng.choice([100, 3, 1, 10]),
+                 line_search_fn=rng.choice([None, "strong_wolfe"]))
+        steps = rng.choice([2, 3, 4])
+        split = rng.choice([-1, -1, 1, 2]) if steps > 2 else -1
+    else:
+        problem, o, steps, split = fixed
+    if problem == "rosen":
+        data = []
+        ps = [torch.tensor([rng.uniform(-1.5, 1.5) for _ in range(rng.choice([2, 4]))], dtype=torch.float64)]
+    elif problem == "lsq":
+        data = [g(6, 3), g(6)]
+        ps = [g(3), g(1)]
+    else:
+        data = [g(6, 3), g(6, 1)]
+        ps = [g(3, 4) * 0.5, g(4) * 0.1, g(4, 1) * 0.5, g(1) * 0.1]
+    lines = ["lbfgs %s %r %d %s %r %r %d %s %d" % (problem, o["lr"], o["max_iter"], o["max_eval"],
+                                                  o["tolerance_grad"], o["tolerance_change"], o["history_size"],
+                                                  o["line_search_fn"], split)]
+    lines += ["d%d %s" % (i, fmt_tensor(t)) for i, t in enumerate(data)]
+    lines += ["p%d %s" % (i, fmt_tensor(t)) for i, t in enumerate(ps)]
+
+    def run(split_at, move=0.0):
+        params = [(p * alternating(p.shape, move)).requires_grad_(True) for p in ps]
+        opt = torch.optim.LBFGS(params, **o)
+        calls = [0]
+
+        def closure():
+            calls[0] += 1
+            opt.zero_grad()
+            loss = lbfgs_loss(problem, params, data)
+            loss.backward()
+            return loss
+        out = []
+        for k in range(steps):
+            if k == split_at:
+                sd = opt.state_dict()
+                params = [p.detach().clone().requires_grad_(True) for p in params]
+                opt = torch.optim.LBFGS(params, **o)
+                opt.load_state_dict(sd)
+            calls[0] = 0
+            loss = opt.step(closure)
+            st = opt.state[opt._params[0]]
+            out.append((loss.detach().clone(), calls[0], st.get("func_evals", 0), st.get("n_iter", 0),
+                        [p.detach().clone() for p in params]))
+        return out
+    straight = run(-1)
+    for move in (4e-16, -4e-16):
+        moved = run(-1, move)
+        for a, b in zip(straight, moved):
+            if a[1:4] != b[1:4] or not all(
+                    ((x - y).abs() / x.abs().clamp(min=1)).max().item() <= 1e-10 for x, y in zip(a[4] + [a[0]],
+                                                                                            b[4] + [b[0]])):
+                if fixed is None:
+                    return False
+    got = run(split)
+    for a, b in zip(straight, got):
+        assert a[1:4] == b[1:4] and all(torch.equal(x, y) for x, y in zip(a[4], b[4])), "round trip differs"
+    for k, (loss, calls, fe, ni, vals) in enumerate(got):
+        lines += ["step %d" % k, "loss " + fmt_tensor(loss), "calls %d" % calls, "fe %d" % fe, "ni %d" % ni]
+        lines += ["v %d %s" % (i, fmt_tensor(v)) for i, v in enumerate(vals)]
+    emit("L", problem, lines, case_id)
+    return True
+
+
 def pin_program(case_id, build, queries_):
     """A named D case: build(prog) runs the program; queries_ [(what, arg)] in order."""
     prog = Prog()
@@ -936,6 +1073,13 @@ def pinned():
         p.c("Normal", [("loc", torch.zeros(2, 3, dtype=torch.float64)), ("scale", torch.ones(2, 3, dtype=torch.float64))],
             True), p.transformed(True, "reshape 6 2,3", [])), [])
     transform_case(R(0), "pin-reshape-message-shapes", ("reshape 2,3 6", [], torch.ones(4, 2, 3, dtype=torch.float64)))
+    # ComposeTransform.log_abs_det_jacobian computes every part's term before adding them: the inverse of a chain
+    # ending (inverted: starting) in AbsTransform raises its NotImplementedError even where the terms of a
+    # StackTransform would not broadcast (Ember added as it went and reported the broadcast error)
+    xs = torch.tensor([[[0.3, -0.6, 1.2], [0.1, 0.2, -0.4], [0.5, -1.1, 0.7]],
+                       [[-0.2, 0.4, 0.9], [1.3, -0.8, 0.05], [0.6, 0.25, -0.35]]], dtype=torch.float64)
+    transform_case(R(0), "pin-compose-ladj-terms-first", (
+        "compose 3 abs affine 0.5 2.0 0 stack -1 3 exp softplus affine -0.8 -0.5 0", [], xs))
     # MixtureSameFamily refuses a mixture that is not a Categorical with 2.x's message ("torch.distributions"; 1.13
     # and Ember spelled it "distribtutions")
     pin_program("pin-mixture-not-categorical", lambda p: (
@@ -974,6 +1118,8 @@ def main():
         transformed_case(r)
     for _ in range(n(30)):
         kl_case(r)
+    for _ in range(n(40)):
+        lbfgs_case(r)
     sys.stdout.write("\n".join(OUT) + "\n")
 
 
