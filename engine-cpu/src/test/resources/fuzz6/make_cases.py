@@ -1038,6 +1038,206 @@ def _lbfgs_case(r, case_id=None, fixed=None):
     return True
 
 
+# ------------------------------------------------------------------------------------- state-dict round trips
+#
+# "R <optimizer>": round 5's optimizer case (its format: "opt", "g0", "g1", "p<i>", "step", "grad", "v", "st"; see
+# fuzz5/make_cases.py, whose random options, 2.x update transcriptions and 1.13 built-ins it reuses) with "split <k>":
+# before step k the optimizer is rebuilt over fresh copies of the parameters and loads the state_dict of the old one.
+# The expected values are the uninterrupted trajectory: PyTorch's load_state_dict restores the state exactly (checked
+# here with 1.13's built-ins where they take the options: the round trip gives the straight run bit for bit).
+# "F <optimizer>": a state_dict (two groups, one step) loaded into an optimizer of other groups: "load <how>" (one
+# group of all four parameters, or groups of 3 and 1) then PyTorch's message "e <Type> <message>".
+# "Q <scheduler>": round 5's scheduler configurations (fuzz5's sched_case draws them) over its SGD/Adam optimizer of
+# two groups, 30 steps, "split <k>": before step k a fresh optimizer and scheduler of the same configuration are built,
+# the optimizer's then the scheduler's state_dict loaded into them, and the steps go on with those; "lr <k> ..." every
+# group's lr after each step (as round 5, with momentum where cycled), from PyTorch doing the same round trip.
+
+import importlib.util  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location(
+    "fuzz5_make_cases", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fuzz5", "make_cases.py"))
+F5 = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(F5)
+
+
+def _captured(fn, *args):
+    """The (kind, name, lines) round 5's fn emits."""
+    got = []
+    saved = F5.emit
+    F5.emit = lambda kind, name, lines, case_id=None: got.append((kind, name, lines))
+    try:
+        fn(*args)
+    finally:
+        F5.emit = saved
+    return got[0] if got else None
+
+
+def _builtin_round_trip_check(name, lines, split):
+    """Where 1.13's built-in takes the case's options: its run with the round trip equals its straight run."""
+    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "rmsprop": torch.optim.RMSprop,
+           "adagrad": torch.optim.Adagrad, "adamax": torch.optim.Adamax, "nadam": torch.optim.NAdam,
+           "radam": torch.optim.RAdam, "adadelta": torch.optim.Adadelta, "asgd": torch.optim.ASGD,
+           "rprop": torch.optim.Rprop}[name]
+
+    def opts(line):
+        o = {}
+        for kv in line.split(" ")[1:]:
+            k, v = kv.split("=")
+            o[k] = (v == "True") if v in ("True", "False") else tuple(float(x) for x in v.split(",")) if "," in v \
+                else float(v)
+        return o
+    g0, g1 = opts(lines[1]), opts(lines[2])
+    if any(k == "decoupled_weight_decay" for k in list(g0) + list(g1)):
+        return  # 1.13 has no such option
+    ps0 = [parse_line_tensor(l.split(" ", 1)[1]) for l in lines if l[:1] == "p" and l[1:2].isdigit()]
+    steps = []
+    for l in lines:
+        if l.startswith("step "):
+            steps.append({})
+        elif l.startswith("grad "):
+            _, i, t = l.split(" ", 2)
+            steps[-1][int(i)] = parse_line_tensor(t)
+
+    def run(split_at):
+        ps = [p.clone().requires_grad_(True) for p in ps0]
+
+        def build(ps):
+            opt = cls([{"params": ps[:2]}], foreach=False, **g0)
+            opt.add_param_group(dict(g1, params=ps[2:]))
+            return opt
+        opt = build(ps)
+        for k, grads_ in enumerate(steps):
+            if k == split_at:
+                sd = opt.state_dict()
+                ps = [p.detach().clone().requires_grad_(True) for p in ps]
+                opt = build(ps)
+                opt.load_state_dict(sd)
+            for i, p in enumerate(ps):
+                p.grad = grads_.get(i)
+            opt.step()
+        return ps
+    try:
+        a, b = run(-1), run(split)
+    except Exception:  # noqa: BLE001
+        return  # an option 1.13's built-in refuses
+    assert all(torch.equal(x, y) for x, y in zip(a, b)), "1.13 round trip differs for %s" % name
+
+
+def parse_line_tensor(text):
+    head, vals = text.split(" : ")
+    dt, shp = head.split(" ", 1)
+    import ast
+    vals = ast.literal_eval(vals.replace("nan", "None").replace("-inf", "-1e999").replace("inf", "1e999"))
+    dtype = {"float64": torch.float64, "float32": torch.float32, "int64": torch.int64}[dt]
+    return torch.tensor([math.nan if v is None else v for v in vals], dtype=dtype).reshape(ast.literal_eval(shp))
+
+
+def optim_round_trip_case(r, name):
+    got = _captured(F5.optim_case, r, name)
+    if got is None:
+        return
+    kind, name_, lines = got
+    split = r.rng.randint(1, F5.OSTEPS - 1)
+    _builtin_round_trip_check(name, lines, split)
+    emit("R", name, [lines[0], "split %d" % split] + lines[1:])
+
+
+def refusal_case(r, name):
+    """A two-group state_dict loaded where the groups differ: PyTorch's message (1.13's, 2.x's are the same)."""
+    rng = r.rng
+    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "rmsprop": torch.optim.RMSprop,
+           "adagrad": torch.optim.Adagrad, "adamax": torch.optim.Adamax, "nadam": torch.optim.NAdam,
+           "radam": torch.optim.RAdam, "adadelta": torch.optim.Adadelta, "asgd": torch.optim.ASGD,
+           "rprop": torch.optim.Rprop}[name]
+    ps = [torch.tensor([rng.uniform(-1, 1) for _ in range(n)], dtype=torch.float64, requires_grad=True)
+          for n in (2, 3, 4, 2)]
+    lr = {"adadelta": 1.0}.get(name, 0.1)
+    opt = cls([{"params": ps[:2]}, {"params": ps[2:], "lr": lr / 2}], lr=lr)
+    grads_ = [torch.tensor([rng.gauss(0, 1) for _ in range(p.numel())], dtype=torch.float64) for p in ps]
+    for p, g in zip(ps, grads_):
+        p.grad = g
+    opt.step()
+    sd = opt.state_dict()
+    how = rng.choice(["one", "3-1", "1-3", "three"])
+    qs = [p.detach().clone().requires_grad_(True) for p in ps]
+    groups = {"one": [qs], "3-1": [qs[:3], qs[3:]], "1-3": [qs[:1], qs[1:]], "three": [qs[:1], qs[1:2], qs[2:]]}[how]
+    other = cls([{"params": g} for g in groups], lr=lr)
+    lines = ["opt %s %r" % (name, lr)] + ["p%d %s" % (i, fmt_tensor(p.detach())) for i, p in enumerate(ps)]
+    lines += ["grad %d %s" % (i, fmt_tensor(g)) for i, g in enumerate(grads_)]
+    lines.append("load " + how)
+    try:
+        other.load_state_dict(sd)
+        lines.append("r loaded")
+    except Exception as e:  # noqa: BLE001
+        lines.append("e %s %s" % (type(e).__name__, esc(str(e))))
+    emit("F", name, lines)
+
+
+QSTEPS = 30
+
+
+def sched_round_trip_case(r, kind):
+    rng = r.rng
+    state = rng.getstate()
+    caught = []
+    saved = F5.run_sched
+    F5.run_sched = lambda r_, kind_, opt, sched, lines, plateau, mom, *a, **k: caught.append(
+        (opt, sched, list(lines), plateau, mom))
+    try:
+        F5.sched_case(r, kind)
+        if not caught:
+            return  # a configuration PyTorch refuses
+        twin = R(0)
+        twin.rng.setstate(state)
+        F5.sched_case(twin, kind)  # the same draws: the same configuration over a fresh optimizer
+    finally:
+        F5.run_sched = saved
+    (opt, sched, lines, plateau, mom), (opt2, sched2, _, _, _) = caught
+    sched_round_trip(r, kind, opt, sched, opt2, sched2, lines, plateau, mom, rng.randint(1, QSTEPS - 1))
+
+
+def sched_round_trip(r, kind, opt, sched, opt2, sched2, lines, plateau, mom, split, case_id=None):
+    """Steps sched QSTEPS times, swapping in (opt2, sched2) loaded from the state dicts before step split."""
+    rng = r.rng
+    metrics = []
+    if plateau:
+        v = 1.0
+        for _ in range(QSTEPS):
+            v = v + rng.choice([-0.1, -0.001, 0.0, 0.05, 0.2, -0.00005])
+            metrics.append(round(v, 6))
+    lines = [lines[0], "split %d" % split] + lines[1:]
+    if plateau:
+        lines.append("metrics " + " ".join(repr(m) for m in metrics))
+
+    def snap(k, o):
+        row = "lr %d %s" % (k, " ".join(repr(g["lr"]) for g in o.param_groups))
+        if mom:
+            row += " m " + " ".join(repr(g["betas"][0] if "betas" in g else g["momentum"]) for g in o.param_groups)
+        lines.append(row)
+    snap(0, opt)
+    for k in range(QSTEPS):
+        if k == split:
+            sd_o, sd_s = opt.state_dict(), sched.state_dict()
+            opt2.load_state_dict(sd_o)
+            sched2.load_state_dict(sd_s)
+            opt, sched = opt2, sched2
+        try:
+            if plateau:
+                sched.step(metrics[k])
+            else:
+                sched.step()
+        except Exception as e:  # noqa: BLE001
+            msg = str(e)
+            if msg.startswith("Tried to step "):
+                # 2.x's OneCycleLR message names last_epoch, 1.13's last_epoch + 1 (as round 5)
+                n_ = int(msg.split(" ")[3])
+                msg = msg.replace("Tried to step %d times" % n_, "Tried to step %d times" % (n_ - 1))
+            lines.append("e %s %s" % (type(e).__name__, esc(msg)))
+            break
+        snap(k + 1, opt)
+    emit("Q", kind, lines, case_id)
+
+
 def pin_program(case_id, build, queries_):
     """A named D case: build(prog) runs the program; queries_ [(what, arg)] in order."""
     prog = Prog()
@@ -1080,6 +1280,19 @@ def pinned():
                        [[-0.2, 0.4, 0.9], [1.3, -0.8, 0.05], [0.6, 0.25, -0.35]]], dtype=torch.float64)
     transform_case(R(0), "pin-compose-ladj-terms-first", (
         "compose 3 abs affine 0.5 2.0 0 stack -1 3 exp softplus affine -0.8 -0.5 0", [], xs))
+    # a LinearLR annealed to end_factor 0 leaves a rate of -1.85e-18 (rounding); PyTorch's load_state_dict checks no
+    # option, so the optimizer's state loads (Ember refused it: "Invalid learning rate"); a loaded rate is now checked
+    # as a scheduler sets it (finite), the other options still as the constructor checks them
+    def sgd2():
+        w = [torch.zeros(2, dtype=torch.float64, requires_grad=True),
+             torch.zeros(3, dtype=torch.float64, requires_grad=True)]
+        return torch.optim.SGD([{"params": [w[0]]}, {"params": [w[1]], "lr": 0.05, "momentum": 0.8}], lr=0.1,
+                               momentum=0.9)
+    o1, o2 = sgd2(), sgd2()
+    sched_round_trip(R(0), "LinearLR", o1, F5.LS.LinearLR(o1, start_factor=1.0 / 3, end_factor=0.0, total_iters=4),
+                     o2, F5.LS.LinearLR(o2, start_factor=1.0 / 3, end_factor=0.0, total_iters=4),
+                     ["opt sgd 0.1 0.05 0.9 0.8", "s LinearLR start_factor=%r end_factor=0.0 total_iters=4" % (1.0 / 3)],
+                     False, False, 6, "pin-load-negative-scheduled-lr")
     # MixtureSameFamily refuses a mixture that is not a Categorical with 2.x's message ("torch.distributions"; 1.13
     # and Ember spelled it "distribtutions")
     pin_program("pin-mixture-not-categorical", lambda p: (
@@ -1120,6 +1333,15 @@ def main():
         kl_case(r)
     for _ in range(n(40)):
         lbfgs_case(r)
+    for _ in range(n(3)):
+        for name in F5.O_NAMES:
+            optim_round_trip_case(r, name)
+    for _ in range(n(2)):
+        for name in F5.O_NAMES:
+            refusal_case(r, name)
+    for _ in range(n(3)):
+        for kind in F5.SCHED_KINDS:
+            sched_round_trip_case(r, kind)
     sys.stdout.write("\n".join(OUT) + "\n")
 
 
