@@ -493,6 +493,10 @@ def transform_case(r, case_id=None, fixed=None):
                     errs.append(((back - x).abs() / x.abs().clamp(min=1)).max().item())
                 if x_orig is not None:
                     errs.append(((y - x_orig).abs() / x_orig.abs().clamp(min=1)).max().item())
+                if t.bijective and back.shape == x.shape:
+                    # and the inverse's sensitivity to y moved by 4 ulps, alternately up and down
+                    for e in (4e-16, -4e-16):
+                        errs.append(rel_change(back, t.inv(y * alternating(y.shape, e))))
             except Exception:  # noqa: BLE001
                 pass
             # and the sensitivity of y and the log-det-Jacobian to x's elements moved by 4 ulps, alternately up and
@@ -511,8 +515,9 @@ def transform_case(r, case_id=None, fixed=None):
                         grad_errs.append(rel_change(grad_of(t, x.detach(), tps), grad_of(t, xp, tps)))
             except Exception:  # noqa: BLE001
                 pass
-        # PyTorch's inverse does not give x back (saturated: tanh(30) is 1): inverses left out
-        inverts = all(math.isfinite(e) and e < 1e-3 for e in errs[:1])
+        # PyTorch's inverse does not give x back (saturated: tanh(30) is 1) or moves by more than 1e-3 under that
+        # move: inverses left out
+        inverts = all(math.isfinite(e) and e < 1e-3 for e in errs)
         errs = [e for e in errs if math.isfinite(e)]
         # gradients that move by more than 1e-3 (or become non-finite) under that move are left out
         grads_ok = all(e < 1e-3 for e in grad_errs)
@@ -1238,6 +1243,138 @@ def sched_round_trip(r, kind, opt, sched, opt2, sched2, lines, plateau, mom, spl
     emit("Q", kind, lines, case_id)
 
 
+# -------------------------------------------------------------------------------------------------------------- SWA
+#
+# "W <avg>": AveragedModel over a float64 Sequential(Linear(3, 4), BatchNorm1d(4[, momentum]), ReLU, Linear(4, 2)):
+# "swa <avg> <decay> <use_buffers>" (avg: swa (the default average), ema_avg (avg_fn=get_ema_avg_fn(decay)) or
+# ema_multi (multi_avg_fn=get_ema_multi_avg_fn(decay))), "bn <momentum|None>", the model's parameters "p <name>
+# <tensor>", then per update "upd" with the model's parameter moves "d <name> <tensor>" and a training batch "x
+# <tensor>" run through the model in training mode (moving its BatchNorm statistics), then the averaged module's state
+# "a <name> <tensor>" (every entry of its state_dict) and "n <n_averaged>"; then "ubn" with the batches "lx <tensor>"
+# of update_bn(loader, swa_model), the state again, and "out <tensor>": the averaged model's eval-mode output on "ex
+# <tensor>". 1.13's AveragedModel has no multi_avg_fn and does not keep unaveraged buffers in sync: 2.x's
+# update_parameters (CPU path) is transcribed below; get_ema_avg_fn and get_ema_multi_avg_fn are 2.x's.
+# "V <strategy>": SWALR (2.x's is 1.13's): round 5's two-group optimizer ("opt"), optionally "pre <m>" and a spec "s"
+# of another scheduler stepped m times first, then "s SWALR swa_lr=<per group> anneal_epochs=<n>
+# anneal_strategy=<s>"; "lr <k> ..." as round 5, counting the first scheduler's steps then SWALR's.
+
+import copy  # noqa: E402
+
+
+def _swa_update_2x(avg_module, n_averaged, model, avg, decay, use_buffers):
+    """PyTorch 2.x's AveragedModel.update_parameters on CPU (the avg_fn path there)."""
+    with torch.no_grad():
+        if use_buffers:
+            self_p = list(avg_module.parameters()) + list(avg_module.buffers())
+            model_p = list(model.parameters()) + list(model.buffers())
+        else:
+            self_p, model_p = list(avg_module.parameters()), list(model.parameters())
+        if n_averaged == 0:
+            for a, m in zip(self_p, model_p):
+                a.copy_(m)
+        elif avg == "ema_multi":
+            # get_ema_multi_avg_fn: foreach lerp for floating lists, p * decay + m * (1 - decay) otherwise; grouped by
+            # dtype (the int64 num_batches_tracked apart)
+            for a, m in zip(self_p, model_p):
+                if a.is_floating_point():
+                    a.lerp_(m, 1 - decay)  # torch._foreach_lerp_ (2.x; its CPU path is lerp per tensor)
+                else:
+                    a.copy_(a * decay + m * (1 - decay))
+        else:
+            n = torch.tensor(n_averaged)
+            for a, m in zip(self_p, model_p):
+                if avg == "swa":
+                    a.copy_(a + (m - a) / (n + 1))
+                else:
+                    a.copy_(decay * a + (1 - decay) * m)
+        if not use_buffers:
+            for b_swa, b_model in zip(avg_module.buffers(), model.buffers()):
+                b_swa.copy_(b_model)
+    return n_averaged + 1
+
+
+def swa_case(r):
+    rng = r.rng
+    avg = rng.choice(["swa", "ema_avg", "ema_multi"])
+    decay = rng.choice([0.9, 0.5, 0.999])
+    use_buffers = rng.random() < 0.5
+    momentum = rng.choice([0.1, 0.3, None])
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4, momentum=momentum), torch.nn.ReLU(),
+                                torch.nn.Linear(4, 2)).double()
+    lines = ["swa %s %r %d" % (avg, decay, use_buffers), "bn %s" % momentum]
+    g = lambda *shape: torch.tensor([rng.gauss(0, 0.8) for _ in range(int(np.prod(shape)))],  # noqa: E731
+                                    dtype=torch.float64).reshape(shape)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(g(*p.shape))
+            lines.append("p %s %s" % (name, fmt_tensor(p)))
+    avg_module = copy.deepcopy(model)
+    n = 0
+
+    def state():
+        for name, t in avg_module.state_dict().items():
+            lines.append("a %s %s" % (name, fmt_tensor(t)))
+    for _ in range(rng.randint(1, 4)):
+        lines.append("upd")
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                d = g(*p.shape) * 0.3
+                p.add_(d)
+                lines.append("d %s %s" % (name, fmt_tensor(d)))
+            x = g(rng.choice([3, 5]), 3)
+            lines.append("x " + fmt_tensor(x))
+            model.train()
+            model(x)
+        n = _swa_update_2x(avg_module, n, model, avg, decay, use_buffers)
+        state()
+        lines.append("n %d" % n)
+    lines.append("ubn")
+    loader = [g(rng.choice([2, 4]), 3) for _ in range(rng.randint(1, 3))]
+    lines += ["lx " + fmt_tensor(t) for t in loader]
+    torch.optim.swa_utils.update_bn(loader, avg_module)  # swa_model's modules are avg_module's (and itself)
+    state()
+    avg_module.eval()
+    ex = g(2, 3)
+    lines.append("ex " + fmt_tensor(ex))
+    with torch.no_grad():
+        lines.append("out " + fmt_tensor(avg_module(ex)))
+    emit("W", avg, lines)
+
+
+def swalr_case(r):
+    rng = r.rng
+    opt, opt_line = F5.sched_opt(r, rng.choice(["sgd", "adam"]))
+    lines = [opt_line]
+    m = rng.choice([0, 0, 3, 6])
+    pre = None
+    if m:
+        pre_kind = rng.choice(["CosineAnnealingLR", "StepLR", "LinearLR", "ExponentialLR"])
+        pre, spec = F5.rand_child(r, opt, [pre_kind])
+        lines += ["pre %d" % m, "s " + spec]
+    swa_lr = [rng.choice([0.05, 0.5, 0.0, 0.01]) for _ in opt.param_groups]
+    anneal_epochs = rng.choice([0, 1, 3, 10])
+    strategy = rng.choice(["cos", "linear"])
+
+    def snap(k):
+        lines.append("lr %d %s" % (k, " ".join(repr(g["lr"]) for g in opt.param_groups)))
+    k = 0
+    snap(k)
+    for _ in range(m):
+        pre.step()
+        k += 1
+        snap(k)
+    sched = torch.optim.swa_utils.SWALR(opt, swa_lr if len(set(swa_lr)) > 1 else swa_lr[0],
+                                        anneal_epochs=anneal_epochs, anneal_strategy=strategy)
+    lines.append("s SWALR swa_lr=%s anneal_epochs=%d anneal_strategy=%r" % (
+        ",".join(repr(x) for x in swa_lr), anneal_epochs, strategy))
+    snap(k)  # after SWALR's constructor (its first step)
+    for _ in range(rng.randint(3, 15)):
+        sched.step()
+        k += 1
+        snap(k)
+    emit("V", strategy, lines)
+
+
 def pin_program(case_id, build, queries_):
     """A named D case: build(prog) runs the program; queries_ [(what, arg)] in order."""
     prog = Prog()
@@ -1342,6 +1479,10 @@ def main():
     for _ in range(n(3)):
         for kind in F5.SCHED_KINDS:
             sched_round_trip_case(r, kind)
+    for _ in range(n(20)):
+        swa_case(r)
+    for _ in range(n(20)):
+        swalr_case(r)
     sys.stdout.write("\n".join(OUT) + "\n")
 
 

@@ -1,6 +1,12 @@
 package dev.ember;
 
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
 import dev.ember.optim.ASGD;
+import dev.ember.optim.AveragedModel;
 import dev.ember.optim.Adadelta;
 import dev.ember.optim.Adagrad;
 import dev.ember.optim.Adam;
@@ -30,6 +36,7 @@ import dev.ember.optim.SGD;
 import dev.ember.optim.SWALR;
 import dev.ember.optim.SequentialLR;
 import dev.ember.optim.StepLR;
+import dev.ember.optim.SwaUtils;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,6 +61,8 @@ final class FuzzR6Training {
             case "R": return runOptimizerRoundTrip(in);
             case "F": return runRefusedLoad(in);
             case "Q": return runSchedulerRoundTrip(in);
+            case "W": return runSwa(in);
+            case "V": return runSwalr(in);
             default: throw new IllegalStateException("kind " + kind);
         }
     }
@@ -643,5 +652,119 @@ final class FuzzR6Training {
         } else {
             sched.step();
         }
+    }
+
+    // -------------------------------------------------------------------------------------------------------- SWA
+
+    /** The generator's model: Linear(3, 4), BatchNorm1d(4) with the momentum, ReLU, Linear(4, 2), float64. */
+    private static Module swaModel(Double momentum) {
+        return new Sequential(new Linear(3, 4), new BatchNorm1d(4, 1e-5, momentum, true, true), new ReLU(),
+                new Linear(4, 2)).to(DType.FLOAT64);
+    }
+
+    /** Compares the "a <name> <tensor>" lines with the averaged module's state_dict. */
+    private static void swaState(String what, DifferentialFuzzR6Test.Lines in, Module avg, List<String> problems) {
+        Map<String, Tensor> st = avg.stateDict();
+        List<String> names = new ArrayList<>();
+        while (in.nextIs("a")) {
+            String[] w = in.take("a").split(" ", 2);
+            names.add(w[0]);
+            Tensor got = st.get(w[0]);
+            // float64 to 1e-12 (the averages are PyTorch's formulas; batch statistics are sums in another order)
+            String p = got == null ? what + " " + w[0] + ": Ember has no such entry"
+                    : compare(what + " " + w[0], w[1], got, 1e-12);
+            if (p != null) {
+                problems.add(p);
+            }
+        }
+        if (!names.equals(new ArrayList<>(st.keySet()))) {
+            problems.add(what + ": state_dict keys: PyTorch " + names + ", Ember " + st.keySet());
+        }
+    }
+
+    private static String runSwa(DifferentialFuzzR6Test.Lines in) {
+        String[] w = in.take("swa").split(" ");
+        double decay = Double.parseDouble(w[1]);
+        boolean useBuffers = w[2].equals("1");
+        String bn = in.take("bn");
+        Double momentum = bn.equals("None") ? null : Double.valueOf(bn);
+        Module model = swaModel(momentum);
+        Map<String, Tensor> params = model.namedParameters();
+        try (GradMode off = Ember.noGrad()) {
+            while (in.nextIs("p")) {
+                String[] v = in.take("p").split(" ", 2);
+                params.get(v[0]).copy_(FuzzCaseRunner.expectedTensor(v[1]));
+            }
+        }
+        AveragedModel.AvgFn avgFn = w[0].equals("ema_avg") ? SwaUtils.getEmaAvgFn(decay) : null;
+        AveragedModel.MultiAvgFn multi = w[0].equals("ema_multi") ? SwaUtils.getEmaMultiAvgFn(decay) : null;
+        AveragedModel swa = new AveragedModel(model, () -> swaModel(momentum), null, avgFn, multi, useBuffers);
+        List<String> problems = new ArrayList<>();
+        int update = 0;
+        while (in.more()) {
+            String l = in.next();
+            if (l.equals("upd")) {
+                try (GradMode off = Ember.noGrad()) {
+                    while (in.nextIs("d")) {
+                        String[] v = in.take("d").split(" ", 2);
+                        params.get(v[0]).add_(FuzzCaseRunner.expectedTensor(v[1]));
+                    }
+                    model.train();
+                    model.apply(FuzzCaseRunner.expectedTensor(in.take("x")));
+                }
+                swa.updateParameters(model);
+                swaState("update " + update, in, swa.module(), problems);
+                long n = Long.parseLong(in.take("n"));
+                if (n != swa.nAveraged()) {
+                    problems.add("update " + update + " n_averaged: PyTorch " + n + ", Ember " + swa.nAveraged());
+                }
+                update++;
+            } else if (l.equals("ubn")) {
+                List<Tensor> loader = new ArrayList<>();
+                while (in.nextIs("lx")) {
+                    loader.add(FuzzCaseRunner.expectedTensor(in.take("lx")));
+                }
+                SwaUtils.updateBn(loader, swa);
+                swaState("update_bn", in, swa.module(), problems);
+                swa.eval();
+                Tensor ex = FuzzCaseRunner.expectedTensor(in.take("ex"));
+                try (GradMode off = Ember.noGrad()) {
+                    String p = compare("eval output", in.take("out"), swa.apply(ex), 1e-12);
+                    if (p != null) {
+                        problems.add(p);
+                    }
+                }
+            } else {
+                throw new IllegalStateException("swa line " + l);
+            }
+            if (problems.size() > 3) {
+                break;
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    private static String runSwalr(DifferentialFuzzR6Test.Lines in) {
+        Optimizer opt = schedOptimizer(in.take("opt").split(" "));
+        int m = in.nextIs("pre") ? Integer.parseInt(in.take("pre")) : 0;
+        LRScheduler pre = m > 0 ? scheduler(in.take("s"), opt, List.of()) : null;
+        int k = 0;
+        String p = lrLine(in.next(), k, opt);
+        for (int i = 0; p == null && i < m; i++) {
+            pre.step();
+            k++;
+            p = lrLine(in.next(), k, opt);
+        }
+        if (p != null) {
+            return "before SWALR: " + p;
+        }
+        LRScheduler swa = scheduler(in.take("s"), opt, List.of());
+        p = lrLine(in.next(), k, opt);
+        while (p == null && in.more()) {
+            swa.step();
+            k++;
+            p = lrLine(in.next(), k, opt);
+        }
+        return p;
     }
 }
