@@ -1424,6 +1424,10 @@ def pin_program(case_id, build, queries_):
             lp = answer(lambda: d.log_prob(arg), lines)
             if lp is not None:
                 grads(lp, prog.params, lines)
+        elif what == "expand_glp":
+            shape, v = arg
+            lines.append("q expandglp %s %s" % (",".join(map(str, shape)), fmt_tensor(v)))
+            answer(lambda: d.expand(torch.Size(shape)).log_prob(v), lines)
         else:
             lines.append("q " + what)
             answer(lambda: getattr(d, what), lines)
@@ -1459,6 +1463,23 @@ def pinned():
                      o2, F5.LS.LinearLR(o2, start_factor=1.0 / 3, end_factor=0.0, total_iters=4),
                      ["opt sgd 0.1 0.05 0.9 0.8", "s LinearLR start_factor=%r end_factor=0.0 total_iters=4" % (1.0 / 3)],
                      False, False, 6, "pin-load-negative-scheduled-lr")
+    # MultivariateNormal's covariance_matrix, precision_matrix and scale_tril are lazy properties: once read, the repr
+    # (in validation messages) names them, and expand copies them (Ember's repr named only the given matrix)
+    nan = float("nan")
+    for given, read in (("scale_tril", ["covariance_matrix"]), ("covariance_matrix", ["precision_matrix", "scale_tril"]),
+                        ("precision_matrix", ["covariance_matrix"])):
+        mat = torch.tensor([[2.0, 0.3], [0.3, 1.0]], dtype=torch.float64)
+        if given == "scale_tril":
+            mat = torch.linalg.cholesky(mat)
+        kw = [("loc", f64(0.5, -1.0))] + [(k, mat if k == given else None)
+                                           for k in ("covariance_matrix", "precision_matrix", "scale_tril")]
+        pin_program("pin-mvn-lazy-" + given, lambda p, kw=kw: (p.c("MultivariateNormal", kw, True),),
+                    [("glp", f64(nan, 0.0))] + [(w, None) for w in read] + [("glp", f64(nan, 0.0)),
+                                                                           ("glp", f64(0.25, 1.0))])
+    pin_program("pin-mvn-lazy-expand", lambda p: (p.c("MultivariateNormal", [
+        ("loc", f64(0.5, -1.0)), ("covariance_matrix", torch.tensor([[2.0, 0.3], [0.3, 1.0]], dtype=torch.float64)),
+        ("precision_matrix", None), ("scale_tril", None)], True),),
+        [("scale_tril", None), ("expand_glp", ([3], f64(nan, 0.0)))])
     # MixtureSameFamily refuses a mixture that is not a Categorical with 2.x's message ("torch.distributions"; 1.13
     # and Ember spelled it "distribtutions")
     pin_program("pin-mixture-not-categorical", lambda p: (

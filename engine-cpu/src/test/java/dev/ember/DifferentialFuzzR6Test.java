@@ -13,6 +13,7 @@ import dev.ember.distributions.IndependentTransform;
 import dev.ember.distributions.KL;
 import dev.ember.distributions.LowerCholeskyTransform;
 import dev.ember.distributions.MixtureSameFamily;
+import dev.ember.distributions.MultivariateNormal;
 import dev.ember.distributions.Normal;
 import dev.ember.distributions.PowerTransform;
 import dev.ember.distributions.ReshapeTransform;
@@ -594,6 +595,17 @@ class DifferentialFuzzR6Test {
                 case "variance": p = answer(op, d::variance, in, "r", t, res); break;
                 case "stddev": p = answer(op, d::stddev, in, "r", t, res); break;
                 case "entropy": p = answer(op, d::entropy, in, "r", t, res); break;
+                case "covariance_matrix": p = answer(op, () -> ((MultivariateNormal) d).covarianceMatrix(), in, "r", t, res);
+                    break;
+                case "precision_matrix": p = answer(op, () -> ((MultivariateNormal) d).precisionMatrix(), in, "r", t, res);
+                    break;
+                case "scale_tril": p = answer(op, () -> ((MultivariateNormal) d).scaleTril(), in, "r", t, res); break;
+                case "expandglp": {
+                    String[] a = arg.split(" ", 2);
+                    p = answer(q, () -> d.expand(shapeArg(a[0])).logProb(FuzzCaseRunner.expectedTensor(a[1])), in, "r", t,
+                            res);
+                    break;
+                }
                 case "bshape": p = answer(op, d::batchShape, in, "r", 0, res); break;
                 case "eshape": p = answer(op, d::eventShape, in, "r", 0, res); break;
                 case "support": p = answer(op, () -> d.support().toString(), in, "r", 0, res); break;
