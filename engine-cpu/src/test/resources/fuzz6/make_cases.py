@@ -876,6 +876,7 @@ def mixture_case(r):
     d = prog.stack[-1]
     lines.append("tol 1e-8")
     kinds = ["bshape", "eshape", "support", "mean", "variance", "glp", "glp", "cdf", "expand"]
+    kinds += [k for k in ("stddev", "mode", "entropy", "icdf") if rng.random() < 0.3]
     if d.mixture_distribution.batch_shape == d.batch_shape:
         kinds.append("sshape")  # else PyTorch's gather fails ("Index tensor must have the same number of dimensions")
     rng.shuffle(kinds)
@@ -922,6 +923,7 @@ def transformed_case(r, case_id=None):
     d = prog.stack[-1]
     lines.append("tol 1e-8")
     kinds = ["bshape", "eshape", "support", "mean", "sshape", "glp", "glp", "cdf", "icdf", "expand"]
+    kinds += [k for k in ("stddev", "mode", "variance", "entropy") if rng.random() < 0.3]
     rng.shuffle(kinds)
 
     def value():
@@ -971,7 +973,8 @@ def kl_case(r):
 # "L" cases: "lbfgs <problem> <lr> <max_iter> <max_eval|None> <tolerance_grad> <tolerance_change> <history_size>
 # <line_search_fn|None> <split>", the problem's data ("d<i> <tensor>") and parameters ("p<i> <tensor>", float64), then
 # per step "step <k>" with "loss <tensor>" (what step returned), "calls <n>" (closure calls in the step), "fe <n>",
-# "ni <n>" (state func_evals, n_iter) and "v <i> <tensor>" (the parameters after it). At step <split> (if not -1) the
+# "ni <n>" (state func_evals, n_iter), "st <key> <number>" (t, prev_loss, H_diag, n_dirs: the number of old_dirs)
+# and "v <i> <tensor>" (the parameters after it). At step <split> (if not -1) the
 # optimizer is rebuilt over fresh parameters (copies) from its state_dict (PyTorch's round trip, asserted here to give
 # the uninterrupted trajectory). 2.x's lbfgs.py is 1.13's for real parameters.
 
@@ -1050,8 +1053,14 @@ def _lbfgs_case(r, case_id=None, fixed=None):
             calls[0] = 0
             loss = opt.step(closure)
             st = opt.state[opt._params[0]]
+            extra = {}
+            for key in ("t", "prev_loss", "H_diag"):
+                if key in st and st[key] is not None:
+                    extra[key] = float(st[key])
+            if "old_dirs" in st:
+                extra["n_dirs"] = len(st["old_dirs"])
             out.append((loss.detach().clone(), calls[0], st.get("func_evals", 0), st.get("n_iter", 0),
-                        [p.detach().clone() for p in params]))
+                        [p.detach().clone() for p in params], extra))
         return out
     straight = run(-1)
     for move in (4e-16, -4e-16):
@@ -1065,8 +1074,10 @@ def _lbfgs_case(r, case_id=None, fixed=None):
     got = run(split)
     for a, b in zip(straight, got):
         assert a[1:4] == b[1:4] and all(torch.equal(x, y) for x, y in zip(a[4], b[4])), "round trip differs"
-    for k, (loss, calls, fe, ni, vals) in enumerate(got):
+    for k, (loss, calls, fe, ni, vals, extra) in enumerate(got):
         lines += ["step %d" % k, "loss " + fmt_tensor(loss), "calls %d" % calls, "fe %d" % fe, "ni %d" % ni]
+        # the state's step length, last loss, initial Hessian scale and number of curvature pairs
+        lines += ["st %s %r" % (key, v) for key, v in extra.items()]
         lines += ["v %d %s" % (i, fmt_tensor(v)) for i, v in enumerate(vals)]
     emit("L", problem, lines, case_id)
     return True
@@ -1285,7 +1296,8 @@ def sched_round_trip(r, kind, opt, sched, opt2, sched2, lines, plateau, mom, spl
 # update_parameters (CPU path) is transcribed below; get_ema_avg_fn and get_ema_multi_avg_fn are 2.x's.
 # "V <strategy>": SWALR (2.x's is 1.13's): round 5's two-group optimizer ("opt"), optionally "pre <m>" and a spec "s"
 # of another scheduler stepped m times first, then "s SWALR swa_lr=<per group> anneal_epochs=<n>
-# anneal_strategy=<s>"; "lr <k> ..." as round 5, counting the first scheduler's steps then SWALR's.
+# anneal_strategy=<s>"; "lr <k> ..." as round 5, counting the first scheduler's steps then SWALR's; "split <i>": before
+# SWALR's step i a fresh optimizer and SWALR load the old ones' state dicts (-1: none).
 
 import copy  # noqa: E402
 
@@ -1373,6 +1385,7 @@ def swa_case(r):
 def swalr_case(r):
     rng = r.rng
     opt, opt_line = F5.sched_opt(r, rng.choice(["sgd", "adam"]))
+    fresh = copy.deepcopy(opt)  # for the round trip
     lines = [opt_line]
     m = rng.choice([0, 0, 3, 6])
     pre = None
@@ -1397,7 +1410,18 @@ def swalr_case(r):
     lines.append("s SWALR swa_lr=%s anneal_epochs=%d anneal_strategy=%r" % (
         ",".join(repr(x) for x in swa_lr), anneal_epochs, strategy))
     snap(k)  # after SWALR's constructor (its first step)
-    for _ in range(rng.randint(3, 15)):
+    steps = rng.randint(3, 15)
+    split = rng.choice([-1, rng.randint(0, steps - 1)])
+    lines.insert(1, "split %d" % split)
+    for i in range(steps):
+        if i == split:
+            # a fresh optimizer and SWALR (same arguments) loading the old ones' state dicts
+            sd_o, sd_s = opt.state_dict(), sched.state_dict()
+            opt = fresh
+            sched = torch.optim.swa_utils.SWALR(opt, swa_lr if len(set(swa_lr)) > 1 else swa_lr[0],
+                                                anneal_epochs=anneal_epochs, anneal_strategy=strategy)
+            opt.load_state_dict(sd_o)
+            sched.load_state_dict(sd_s)
         sched.step()
         k += 1
         snap(k)

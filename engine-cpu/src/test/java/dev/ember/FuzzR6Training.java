@@ -159,6 +159,17 @@ final class FuzzR6Training {
             if (gfe == null || ((Number) gfe).longValue() != fe || gni == null || ((Number) gni).longValue() != ni) {
                 problems.add("step " + k + " func_evals/n_iter: PyTorch " + fe + "/" + ni + ", Ember " + gfe + "/" + gni);
             }
+            while (in.nextIs("st")) {
+                String[] v = in.take("st").split(" ");
+                double e = Double.parseDouble(v[1]);
+                Object g = s0 == null ? null : v[0].equals("n_dirs") ? (Object) ((List<?>) s0.get("old_dirs")).size()
+                        : s0.get(v[0]);
+                double gv = g instanceof Tensor ? ((Tensor) g).item() : g instanceof Number ? ((Number) g).doubleValue()
+                        : Double.NaN;
+                if (!(Math.abs(e - gv) <= tol * Math.max(1, Math.abs(e)))) {
+                    problems.add("step " + k + " state " + v[0] + ": PyTorch " + e + ", Ember " + g);
+                }
+            }
             while (in.nextIs("v")) {
                 String[] v = in.take("v").split(" ", 2);
                 String q = compare("step " + k + " param " + v[0], v[1], params[0].get(Integer.parseInt(v[0])), tol);
@@ -745,7 +756,9 @@ final class FuzzR6Training {
     }
 
     private static String runSwalr(DifferentialFuzzR6Test.Lines in) {
-        Optimizer opt = schedOptimizer(in.take("opt").split(" "));
+        String[] ow = in.take("opt").split(" ");
+        int split = Integer.parseInt(in.take("split"));
+        Optimizer opt = schedOptimizer(ow);
         int m = in.nextIs("pre") ? Integer.parseInt(in.take("pre")) : 0;
         LRScheduler pre = m > 0 ? scheduler(in.take("s"), opt, List.of()) : null;
         int k = 0;
@@ -758,9 +771,22 @@ final class FuzzR6Training {
         if (p != null) {
             return "before SWALR: " + p;
         }
-        LRScheduler swa = scheduler(in.take("s"), opt, List.of());
+        String spec = in.take("s");
+        LRScheduler swa = scheduler(spec, opt, List.of());
         p = lrLine(in.next(), k, opt);
-        while (p == null && in.more()) {
+        for (int i = 0; p == null && in.more(); i++) {
+            if (i == split) {
+                Map<String, Object> so = opt.stateDict();
+                Map<String, Object> ss = swa.stateDict();
+                opt = schedOptimizer(ow);
+                swa = scheduler(spec, opt, List.of());
+                try {
+                    opt.loadStateDict(so);
+                    swa.loadStateDict(ss);
+                } catch (RuntimeException e) {
+                    return "load_state_dict before SWALR step " + i + ": PyTorch loads them, Ember throws " + e;
+                }
+            }
             swa.step();
             k++;
             p = lrLine(in.next(), k, opt);
