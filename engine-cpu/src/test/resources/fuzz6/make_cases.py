@@ -1066,7 +1066,8 @@ def _lbfgs_case(r, case_id=None, fixed=None):
     for move in (4e-16, -4e-16):
         moved = run(-1, move)
         for a, b in zip(straight, moved):
-            if a[1:4] != b[1:4] or not all(
+            if a[1:4] != b[1:4] or a[5].keys() != b[5].keys() or not all(
+                    abs(a[5][key] - b[5][key]) <= 1e-10 * max(1, abs(a[5][key])) for key in a[5]) or not all(
                     ((x - y).abs() / x.abs().clamp(min=1)).max().item() <= 1e-10 for x, y in zip(a[4] + [a[0]],
                                                                                             b[4] + [b[0]])):
                 if fixed is None:
