@@ -692,9 +692,15 @@ def sample_value(r, d, shape=()):
     return v.double() if v.is_floating_point() else v
 
 
+def MOVES(shape):
+    """v's moves for cond: 4 ulps alternately up and down (either phase), and all up, all down."""
+    return (alternating(shape, 4e-16), alternating(shape, -4e-16), alternating(shape, 0.0) * (1 + 4e-16),
+            alternating(shape, 0.0) * (1 - 4e-16))
+
+
 def cond(fn, v, lines):
     """False where fn (float64) is too ill-conditioned at v to compare (moving v's elements by 4 ulps, alternately up
-    and down, makes it fail or non-finite where it was finite: the value sits on the edge of what the inverse
+    and down or all one way, makes it fail or non-finite where it was finite, or succeed where it failed: the value sits on the edge of what the inverse
     transforms resolve); else True, with a "qtol" line for the next query where 10 times fn's relative change under
     that move is above 1e-8 (the inverse of tanh near 1 in a TransformedDistribution's log_prob, say)."""
     if not v.is_floating_point() or v.dtype != torch.float64:
@@ -702,10 +708,21 @@ def cond(fn, v, lines):
     try:
         with torch.no_grad():
             f0 = fn(v)
-    except Exception:  # noqa: BLE001
-        return True  # PyTorch's error is the answer
+    except Exception as e0:  # noqa: BLE001
+        # PyTorch's error is the answer where the moved values fail the same way (the message up to the values it
+        # found): an inverse landing on NaN only by rounding (atanh of 1 + 1 ulp) is left out
+        head = str(e0).split("but found invalid values")[0]
+        for f in MOVES(v.shape):
+            try:
+                with torch.no_grad():
+                    fn(v * f)
+                return False
+            except Exception as e1:  # noqa: BLE001
+                if str(e1).split("but found invalid values")[0] != head:
+                    return False
+        return True
     errs = []
-    for f in (alternating(v.shape, 4e-16), alternating(v.shape, -4e-16)):
+    for f in MOVES(v.shape):
         try:
             with torch.no_grad():
                 f1 = fn(v * f)
@@ -730,6 +747,24 @@ def asserts(fn):
     except Exception:  # noqa: BLE001
         pass
     return False
+
+
+def inverse_stable(d, v):
+    """For a TransformedDistribution: whether the inverse chain's non-finite elements at v stay so when v moves by 4
+    ulps (MOVES); a value whose inverse becomes NaN or infinite only by the last bit of a rounding (atanh at 1 +- 1 ulp
+    after a saturated tanh, log of a rounding-negative 0) is left out, as which elements fail is then the rounding's."""
+    if not isinstance(d, D.TransformedDistribution) or not v.is_floating_point():
+        return True
+    t = TR.ComposeTransform(list(d.transforms))
+    with torch.no_grad():
+        try:
+            fin = torch.isfinite(t.inv(v))
+            for f in MOVES(v.shape):
+                if not torch.equal(fin, torch.isfinite(t.inv(v * f))):
+                    return False
+        except Exception:  # noqa: BLE001
+            return True
+    return True
 
 
 def queries(r, prog, lines, kinds, value_fn):
@@ -760,7 +795,8 @@ def queries(r, prog, lines, kinds, value_fn):
             answer(lambda: d.sample(s).shape, lines)
         elif what == "glp":
             v = value_fn()
-            if asserts(lambda: dc.log_prob(v)) or not cond(lambda u: dc.log_prob(u), v, lines):
+            if asserts(lambda: dc.log_prob(v)) or not inverse_stable(d, v) or not cond(lambda u: dc.log_prob(u), v,
+                                                                                            lines):
                 continue
             lines.append("q glp " + fmt_tensor(v))
             lp = answer(lambda: d.log_prob(v), lines)
@@ -770,7 +806,8 @@ def queries(r, prog, lines, kinds, value_fn):
             v = value_fn() if what == "cdf" else torch.tensor(
                 [rng.uniform(0.02, 0.98) for _ in range(int(np.prod(d.batch_shape)))],
                 dtype=torch.float64).reshape(d.batch_shape)
-            if asserts(lambda: getattr(dc, what)(v)) or not cond(lambda u: getattr(dc, what)(u), v, lines):
+            if asserts(lambda: getattr(dc, what)(v)) or what == "cdf" and not inverse_stable(d, v) or not cond(
+                    lambda u: getattr(dc, what)(u), v, lines):
                 continue
             lines.append("q %s %s" % (what, fmt_tensor(v)))
             answer(lambda: getattr(d, what)(v), lines)
@@ -837,7 +874,7 @@ def independent_case(r):
 
 
 MIX_COMPONENTS = ["Normal", "Laplace", "Gamma", "Cauchy", "Gumbel", "Exponential", "Poisson", "Bernoulli",
-                  "IndependentNormal", "MultivariateNormal", "Beta"]
+                  "IndependentNormal", "MultivariateNormal", "Beta", "LogNormal", "TransformedNormal"]
 
 
 def mixture_case(r):
@@ -865,6 +902,13 @@ def mixture_case(r):
     if comp == "IndependentNormal":
         prog.c("Normal", base_params(r, "Normal", tuple(comp_shape) + (comp_k, e)), validate)
         prog.independent(1, validate)
+    elif comp == "TransformedNormal":
+        # a TransformedDistribution component: Normal through a random elementwise chain
+        g = TGen(r)
+        cs = tuple(comp_shape) + (comp_k,)
+        parts, _ = g.elementwise("real", cs, rng.choice([1, 2]))
+        prog.c("Normal", base_params(r, "Normal", cs), validate)
+        prog.transformed(validate, g.compose(parts), prog.tps(g.tps))
     else:
         prog.c(base_name, base_params(r, base_name, tuple(comp_shape) + (comp_k,), e), validate)
     try:
@@ -996,8 +1040,10 @@ def lbfgs_loss(problem, ps, data):
 def lbfgs_case(r, case_id=None, fixed=None):
     """A random L-BFGS case whose trajectory is well conditioned: near convergence the curvature pairs are differences
     of rounding-level gradients and the stopping tests compare rounding-level changes, so another summation order
-    (Ember's reductions) can change the path; a draw whose PyTorch trajectory moves by more than 1e-10 (relative)
-    or takes other branches when the starting point moves by 4 ulps is drawn again (at most 20 times)."""
+    (Ember's reductions) can change the path; a draw whose PyTorch trajectory (or state) moves by more than 1e-10
+    (relative) or takes other branches when the starting point and the data move by 4 ulps either way or by 1e-13
+    is drawn again (at most 20 times; near convergence strong_wolfe's cubic interpolation divides differences of
+    losses equal to 12 digits, whose rounding decides its step)."""
     for _ in range(20):
         if _lbfgs_case(r, case_id, fixed):
             return
@@ -1034,13 +1080,15 @@ def _lbfgs_case(r, case_id=None, fixed=None):
 
     def run(split_at, move=0.0):
         params = [(p * alternating(p.shape, move)).requires_grad_(True) for p in ps]
+        # the data moved too (every evaluation then rounds differently, as another summation order does)
+        moved_data = [d * alternating(d.shape, -move) for d in data]
         opt = torch.optim.LBFGS(params, **o)
         calls = [0]
 
         def closure():
             calls[0] += 1
             opt.zero_grad()
-            loss = lbfgs_loss(problem, params, data)
+            loss = lbfgs_loss(problem, params, moved_data)
             loss.backward()
             return loss
         out = []
@@ -1063,7 +1111,7 @@ def _lbfgs_case(r, case_id=None, fixed=None):
                         [p.detach().clone() for p in params], extra))
         return out
     straight = run(-1)
-    for move in (4e-16, -4e-16):
+    for move in (4e-16, -4e-16, 1e-13):
         moved = run(-1, move)
         for a, b in zip(straight, moved):
             if a[1:4] != b[1:4] or a[5].keys() != b[5].keys() or not all(
