@@ -499,8 +499,9 @@ def transform_case(r, case_id=None, fixed=None):
                     errs.append(((back - x).abs() / x.abs().clamp(min=1)).max().item())
                 if x_orig is not None:
                     errs.append(((y - x_orig).abs() / x_orig.abs().clamp(min=1)).max().item())
-                if t.bijective and back.shape == x.shape:
-                    # and the inverse's sensitivity to y moved by 4 ulps, alternately up and down
+                if back.shape == x.shape:
+                    # and the inverse's sensitivity to y moved by 4 ulps, alternately up and down (for every transform:
+                    # LowerCholesky is no bijection to PyTorch but inverts on its image)
                     for e in (4e-16, -4e-16):
                         errs.append(rel_change(back, t.inv(y * alternating(y.shape, e))))
             except Exception:  # noqa: BLE001
@@ -698,11 +699,12 @@ def MOVES(shape):
             alternating(shape, 0.0) * (1 - 4e-16))
 
 
-def cond(fn, v, lines):
+def cond(fn, v, lines, params=None):
     """False where fn (float64) is too ill-conditioned at v to compare (moving v's elements by 4 ulps, alternately up
-    and down or all one way, makes it fail or non-finite where it was finite, or succeed where it failed: the value sits on the edge of what the inverse
-    transforms resolve); else True, with a "qtol" line for the next query where 10 times fn's relative change under
-    that move is above 1e-8 (the inverse of tanh near 1 in a TransformedDistribution's log_prob, say)."""
+    and down or all one way, makes it fail or non-finite where it was finite, or succeed where it failed: the value
+    sits on the edge of what the inverse transforms resolve); else True, with a "qtol" line for the next query where
+    10 times fn's relative change under that move (and that of the gradients of sum(fn w) with respect to params,
+    where given) is above 1e-8 (the inverse of tanh near 1 in a TransformedDistribution's log_prob, say)."""
     if not v.is_floating_point() or v.dtype != torch.float64:
         return True
     try:
@@ -732,6 +734,25 @@ def cond(fn, v, lines):
             return False
         d = ((f1 - f0).abs() / f0.abs().clamp(min=1))[torch.isfinite(f0)]
         errs.append(d.max().item() if d.numel() else 0.0)
+    live_ps = [p for p in (params or []) if p.requires_grad]
+    if live_ps:
+        def grads_at(u):
+            with torch.enable_grad():
+                out = fn(u)
+                if not out.requires_grad:
+                    return []
+                return [g if g is not None else torch.zeros(()) for g in torch.autograd.grad(
+                    (out * weights(out.shape)).sum(), live_ps, allow_unused=True, retain_graph=True)]
+        try:
+            g0 = grads_at(v)
+            for f in MOVES(v.shape):
+                for a, b in zip(g0, grads_at(v * f)):
+                    e = rel_change(a, b)
+                    if not math.isfinite(e) or e > 1e-3 or bool((~torch.isfinite(a) & torch.isfinite(b)).any()):
+                        return False
+                    errs.append(e)
+        except Exception:  # noqa: BLE001
+            pass
     if 10 * max(errs) > 1e-8:
         lines.append("qtol %g" % (10 * max(errs)))
     return True
@@ -796,7 +817,7 @@ def queries(r, prog, lines, kinds, value_fn):
         elif what == "glp":
             v = value_fn()
             if asserts(lambda: dc.log_prob(v)) or not inverse_stable(d, v) or not cond(lambda u: dc.log_prob(u), v,
-                                                                                            lines):
+                                                                                            lines, prog.params):
                 continue
             lines.append("q glp " + fmt_tensor(v))
             lp = answer(lambda: d.log_prob(v), lines)
