@@ -216,9 +216,11 @@ class DistributionTransforms2Test {
         assertArrayEquals(new int[] {5, 3}, new CorrCholeskyTransform().inverseShape(new int[] {5, 3, 3}));
         assertEquals("in_shape, out_shape have different numbers of elements",
                 message(() -> new ReshapeTransform(new int[] {2, 3}, new int[] {5})));
-        assertEquals("Shape mismatch: expected (3, 3) but got torch.Size([2, 3])", message(() -> r.forwardShape(new int[] {3, 3})));
+        assertEquals("Shape mismatch: expected torch.Size([3, 3]) but got torch.Size([2, 3])",
+                message(() -> r.forwardShape(new int[] {3, 3})));
         assertEquals("Too few dimensions on input", message(() -> r.forwardShape(new int[] {3})));
-        assertEquals("Shape mismatch: expected (5,) but got torch.Size([6])", message(() -> r.inverseShape(new int[] {4, 5})));
+        assertEquals("Shape mismatch: expected torch.Size([5]) but got torch.Size([6])",
+                message(() -> r.inverseShape(new int[] {4, 5})));
 
         // equality as PyTorch's: by type for the stateless ones, by identity for CorrCholesky and Reshape
         assertEquals(new StickBreakingTransform(), new StickBreakingTransform());

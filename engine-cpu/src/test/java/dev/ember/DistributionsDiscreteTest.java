@@ -474,7 +474,7 @@ class DistributionsDiscreteTest {
                 + "`component_distribution.batch_shape`(torch.Size([4]))",
                 message(() -> new MixtureSameFamily(Categorical.ofProbs(Tensor.ones(3, 2)), new Normal(Tensor.zeros(4, 2),
                         Tensor.ones(4, 2)))));
-        assertEquals(" The Mixture distribution needs to be an  instance of torch.distribtutions.Categorical",
+        assertEquals(" The Mixture distribution needs to be an  instance of torch.distributions.Categorical",
                 message(() -> new MixtureSameFamily(new Normal(0.0, 1.0), new Normal(two, twoS))));
 
         Tensor z3 = Tensor.zeros(3);

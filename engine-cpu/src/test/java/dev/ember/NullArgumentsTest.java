@@ -305,7 +305,7 @@ class NullArgumentsTest {
      */
     private static final java.util.Map<String, String> DISTRIBUTIONS_NONE_MESSAGES = java.util.Map.of(
             "MixtureSameFamily.<init>#0",
-            " The Mixture distribution needs to be an  instance of torch.distribtutions.Categorical",
+            " The Mixture distribution needs to be an  instance of torch.distributions.Categorical",
             "MixtureSameFamily.<init>#1",
             "The Component distribution need to be an instance of torch.distributions.Distribution");
 

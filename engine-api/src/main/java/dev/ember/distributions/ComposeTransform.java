@@ -139,13 +139,18 @@ public class ComposeTransform extends Transform {
             xs.add(parts.get(i).forward(xs.get(i)));
         }
         xs.add(y);
-        Tensor total = null;
+        // every part's term first, then their sum (PyTorch's functools.reduce over the list): a part without a
+        // log-det-Jacobian (AbsTransform's NotImplementedError) is reported before terms that do not broadcast
+        List<Tensor> terms = new ArrayList<>();
         int eventDim = domain().eventDim();
         for (int i = 0; i < parts.size(); i++) {
             Transform p = parts.get(i);
-            Tensor term = Dist.sumRightmost(p.logAbsDetJacobian(xs.get(i), xs.get(i + 1)), eventDim - p.domain().eventDim());
-            total = total == null ? term : total.add(term);
+            terms.add(Dist.sumRightmost(p.logAbsDetJacobian(xs.get(i), xs.get(i + 1)), eventDim - p.domain().eventDim()));
             eventDim += p.codomain().eventDim() - p.domain().eventDim();
+        }
+        Tensor total = terms.get(0);
+        for (int i = 1; i < terms.size(); i++) {
+            total = total.add(terms.get(i));
         }
         return total;
     }

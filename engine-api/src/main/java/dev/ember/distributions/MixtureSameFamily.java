@@ -53,7 +53,7 @@ public class MixtureSameFamily extends Distribution {
     private static Categorical check(Distribution mixture, Distribution component) {
         if (!(mixture instanceof Categorical)) {
             throw new IllegalArgumentException(" The Mixture distribution needs to be an "
-                    + " instance of torch.distribtutions.Categorical");
+                    + " instance of torch.distributions.Categorical");
         }
         if (component == null) {
             throw new IllegalArgumentException("The Component distribution need to be an "

@@ -19,6 +19,10 @@ public class MultivariateNormal extends Distribution {
     private final Tensor covarianceGiven;
     private final Tensor precisionGiven;
     private final Tensor scaleTrilGiven;
+    /** The matrices not given, once computed (PyTorch's lazy properties): they show in the repr from then on. */
+    private Tensor covarianceLazy;
+    private Tensor precisionLazy;
+    private Tensor scaleTrilLazy;
     private final Tensor unbroadcastedScaleTril;
 
     /**
@@ -108,19 +112,49 @@ public class MultivariateNormal extends Distribution {
         return loc;
     }
 
-    /** The lower Cholesky factor of the covariance, expanded to the batch. */
+    /**
+     * The lower Cholesky factor of the covariance, expanded to the batch (the given one, or computed once and kept, as
+     * PyTorch's {@code lazy_property}: from then on it shows in the repr).
+     */
     public Tensor scaleTril() {
-        return unbroadcastedScaleTril.expand(matShape());
+        if (scaleTrilGiven != null) {
+            return scaleTrilGiven;
+        }
+        if (scaleTrilLazy == null) {
+            try (dev.ember.GradMode on = dev.ember.Ember.enableGrad()) {
+                scaleTrilLazy = unbroadcastedScaleTril.expand(matShape());
+            }
+        }
+        return scaleTrilLazy;
     }
 
-    /** The covariance matrix {@code L Lᵀ}, expanded to the batch. */
+    /** The covariance matrix {@code L Lᵀ}, expanded to the batch (given, or computed once and kept, as scaleTril). */
     public Tensor covarianceMatrix() {
-        return unbroadcastedScaleTril.matmul(unbroadcastedScaleTril.mT()).expand(matShape());
+        if (covarianceGiven != null) {
+            return covarianceGiven;
+        }
+        if (covarianceLazy == null) {
+            try (dev.ember.GradMode on = dev.ember.Ember.enableGrad()) {
+                covarianceLazy = unbroadcastedScaleTril.matmul(unbroadcastedScaleTril.mT()).expand(matShape());
+            }
+        }
+        return covarianceLazy;
     }
 
-    /** The precision matrix (the covariance's inverse, by {@code cholesky_inverse}), expanded to the batch. */
+    /**
+     * The precision matrix (the covariance's inverse, by {@code cholesky_inverse}), expanded to the batch (given, or
+     * computed once and kept, as scaleTril).
+     */
     public Tensor precisionMatrix() {
-        return unbroadcastedScaleTril.choleskyInverse(false).expand(matShape());
+        if (precisionGiven != null) {
+            return precisionGiven;
+        }
+        if (precisionLazy == null) {
+            try (dev.ember.GradMode on = dev.ember.Ember.enableGrad()) {
+                precisionLazy = unbroadcastedScaleTril.choleskyInverse(false).expand(matShape());
+            }
+        }
+        return precisionLazy;
     }
 
     Tensor unbroadcastedScaleTril() {
@@ -142,18 +176,25 @@ public class MultivariateNormal extends Distribution {
         return m;
     }
 
+    /**
+     * The parameters in {@code arg_constraints} order: the given matrix and those computed so far (PyTorch's
+     * {@code lazy_property} keeps them in {@code __dict__}, where its repr finds them).
+     */
     @Override
     protected Map<String, Tensor> params() {
         Map<String, Tensor> m = new LinkedHashMap<>();
         m.put("loc", loc);
-        if (covarianceGiven != null) {
-            m.put("covariance_matrix", covarianceGiven);
+        Tensor cov = covarianceGiven != null ? covarianceGiven : covarianceLazy;
+        Tensor prec = precisionGiven != null ? precisionGiven : precisionLazy;
+        Tensor tril = scaleTrilGiven != null ? scaleTrilGiven : scaleTrilLazy;
+        if (cov != null) {
+            m.put("covariance_matrix", cov);
         }
-        if (precisionGiven != null) {
-            m.put("precision_matrix", precisionGiven);
+        if (prec != null) {
+            m.put("precision_matrix", prec);
         }
-        if (scaleTrilGiven != null) {
-            m.put("scale_tril", scaleTrilGiven);
+        if (tril != null) {
+            m.put("scale_tril", tril);
         }
         return m;
     }
@@ -229,9 +270,14 @@ public class MultivariateNormal extends Distribution {
         // as PyTorch's expand: the parameter given, expanded, and the factor already computed
         int[] mat = Dist.concat(batchShape, new int[] {n, n});
         Tensor l = loc.expand(Dist.concat(batchShape, new int[] {n}));
-        return new MultivariateNormal(l, covarianceGiven == null ? null : covarianceGiven.expand(mat),
+        MultivariateNormal e = new MultivariateNormal(l, covarianceGiven == null ? null : covarianceGiven.expand(mat),
                 precisionGiven == null ? null : precisionGiven.expand(mat), scaleTrilGiven == null ? null : scaleTrilGiven.expand(mat),
                 batchShape.clone(), validateArgs, unbroadcastedScaleTril);
+        // and the matrices computed so far, as PyTorch's expand copies whatever its __dict__ holds
+        e.covarianceLazy = covarianceLazy == null ? null : covarianceLazy.expand(mat);
+        e.precisionLazy = precisionLazy == null ? null : precisionLazy.expand(mat);
+        e.scaleTrilLazy = scaleTrilLazy == null ? null : scaleTrilLazy.expand(mat);
+        return e;
     }
 
     /** {@code MultivariateNormal(loc: torch.Size([2]), covariance_matrix: torch.Size([2, 2]))}, as PyTorch's repr. */

@@ -59,19 +59,27 @@ final class ProbsOrLogits {
         return fromProbs ? probs : logits;
     }
 
-    /** The probabilities (computed from the logits on first use where those were given). */
+    /**
+     * The probabilities (computed from the logits on first use where those were given, with gradient recording on
+     * whatever the caller's mode, as PyTorch's {@code lazy_property} computes under {@code torch.enable_grad()}: probs
+     * first read inside a sample keep their graph).
+     */
     Tensor probs() {
         if (probs == null) {
-            Tensor p = Dist.logitsToProbs(logits, binary);
-            probs = clampDerivedProbs ? Dist.clampProbs(p) : p;
+            try (dev.ember.GradMode on = dev.ember.Ember.enableGrad()) {
+                Tensor p = Dist.logitsToProbs(logits, binary);
+                probs = clampDerivedProbs ? Dist.clampProbs(p) : p;
+            }
         }
         return probs;
     }
 
-    /** The logits (computed from the probabilities on first use where those were given). */
+    /** The logits (computed from the probabilities on first use where those were given, as {@link #probs()}). */
     Tensor logits() {
         if (logits == null) {
-            logits = Dist.probsToLogits(probs, binary);
+            try (dev.ember.GradMode on = dev.ember.Ember.enableGrad()) {
+                logits = Dist.probsToLogits(probs, binary);
+            }
         }
         return logits;
     }

@@ -88,7 +88,9 @@ public class ReshapeTransform extends Transform {
         int cut = shape.length - from.length;
         int[] tail = Arrays.copyOfRange(shape, cut, shape.length);
         if (!Arrays.equals(tail, from)) {
-            throw new IllegalArgumentException("Shape mismatch: expected " + Dist.tuple(tail) + " but got " + Format.size(from));
+            // torch.Size both: PyTorch's callers (TransformedDistribution, Compose) pass torch.Size shapes
+            throw new IllegalArgumentException("Shape mismatch: expected " + Format.size(tail) + " but got "
+                    + Format.size(from));
         }
         return Dist.concat(Arrays.copyOf(shape, cut), to);
     }

@@ -151,7 +151,9 @@ public class Wishart extends ExponentialFamily {
             return scaleTrilGiven;
         }
         if (scaleTrilLazy == null) {
-            scaleTrilLazy = unbroadcastedScaleTril.expand(fullShape());
+            try (dev.ember.GradMode on = dev.ember.Ember.enableGrad()) {  // as PyTorch's lazy_property
+                scaleTrilLazy = unbroadcastedScaleTril.expand(fullShape());
+            }
         }
         return scaleTrilLazy;
     }
@@ -162,7 +164,10 @@ public class Wishart extends ExponentialFamily {
             return covarianceGiven;
         }
         if (covarianceLazy == null) {
-            covarianceLazy = unbroadcastedScaleTril.matmul(unbroadcastedScaleTril.transpose(-2, -1)).expand(fullShape());
+            try (dev.ember.GradMode on = dev.ember.Ember.enableGrad()) {  // as PyTorch's lazy_property
+                covarianceLazy = unbroadcastedScaleTril.matmul(unbroadcastedScaleTril.transpose(-2, -1))
+                        .expand(fullShape());
+            }
         }
         return covarianceLazy;
     }
@@ -173,8 +178,11 @@ public class Wishart extends ExponentialFamily {
             return precisionGiven;
         }
         if (precisionLazy == null) {
-            Tensor identity = Tensor.eye(p(), p(), unbroadcastedScaleTril.dtype()).to(unbroadcastedScaleTril.device());
-            precisionLazy = identity.choleskySolve(unbroadcastedScaleTril, false).expand(fullShape());
+            try (dev.ember.GradMode on = dev.ember.Ember.enableGrad()) {  // as PyTorch's lazy_property
+                Tensor identity = Tensor.eye(p(), p(), unbroadcastedScaleTril.dtype())
+                        .to(unbroadcastedScaleTril.device());
+                precisionLazy = identity.choleskySolve(unbroadcastedScaleTril, false).expand(fullShape());
+            }
         }
         return precisionLazy;
     }

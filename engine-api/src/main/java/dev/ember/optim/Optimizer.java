@@ -647,7 +647,8 @@ public abstract class Optimizer {
      *
      * @throws IllegalArgumentException with PyTorch's messages for a different number of groups or of parameters in a
      *     group, and for anything else that does not fit (a missing or unknown entry, a tensor of another shape than its
-     *     parameter, an option the optimizer refuses), leaving the optimizer as it was
+     *     parameter, an option the optimizer refuses: a rate only where it is nan or infinite, as a scheduler may set
+     *     any other), leaving the optimizer as it was
      */
     public void loadStateDict(Map<String, ?> stateDict) {
         if (stateDict == null) {
@@ -706,7 +707,14 @@ public abstract class Optimizer {
                     continue;
                 }
                 Object v = normalizeOption(name, e.getValue());
-                checkOption(name, v);
+                if (name.equals("lr")) {
+                    // any rate a scheduler may have set (ParamGroup.putScheduled: a finite number, a rate annealed to a
+                    // rounding-level negative value by LinearLR say), as PyTorch's load, which checks no value; the
+                    // other options keep the constructor's checks
+                    ParamGroup.checkScheduled(name, v);
+                } else {
+                    checkOption(name, v);
+                }
                 opts.put(name, v);
             }
             for (Map.Entry<String, Object> d : defaults.entrySet()) {

@@ -111,13 +111,18 @@ public final class ParamGroup {
      */
     void putScheduled(String name, Object value) {
         Object v = owner.normalizeOption(name, value);
+        checkScheduled(name, v);
+        options.put(name, v);
+    }
+
+    /** The check of {@link #putScheduled} on a normalized value: nan and infinity refused, any other number taken. */
+    static void checkScheduled(String name, Object v) {
         for (Object o : v instanceof java.util.List ? (java.util.List<?>) v : java.util.List.of(v)) {
             if (o instanceof Double && !Double.isFinite((Double) o)) {
                 throw new IllegalArgumentException("Invalid " + (name.equals("lr") ? "learning rate" : name + " value") + ": "
                         + dev.ember.Format.repr((Double) o));
             }
         }
-        options.put(name, v);
     }
 
     /** Replaces every option (a loaded state), already checked. */
