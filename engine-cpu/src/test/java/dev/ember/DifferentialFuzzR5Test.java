@@ -2,34 +2,11 @@ package dev.ember;
 
 import dev.ember.distributions.Distribution;
 import dev.ember.distributions.KL;
-import dev.ember.optim.ASGD;
-import dev.ember.optim.Adadelta;
-import dev.ember.optim.Adagrad;
-import dev.ember.optim.Adam;
-import dev.ember.optim.Adamax;
-import dev.ember.optim.NAdam;
-import dev.ember.optim.RAdam;
-import dev.ember.optim.RMSprop;
-import dev.ember.optim.Rprop;
 import dev.ember.optim.ChainedScheduler;
-import dev.ember.optim.ConstantLR;
-import dev.ember.optim.CosineAnnealingLR;
-import dev.ember.optim.CosineAnnealingWarmRestarts;
-import dev.ember.optim.CyclicLR;
-import dev.ember.optim.ExponentialLR;
 import dev.ember.optim.LRScheduler;
-import dev.ember.optim.LambdaLR;
-import dev.ember.optim.LinearLR;
-import dev.ember.optim.MultiStepLR;
-import dev.ember.optim.MultiplicativeLR;
-import dev.ember.optim.OneCycleLR;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.ParamGroup;
-import dev.ember.optim.PolynomialLR;
-import dev.ember.optim.ReduceLROnPlateau;
-import dev.ember.optim.SGD;
 import dev.ember.optim.SequentialLR;
-import dev.ember.optim.StepLR;
 
 import org.junit.jupiter.api.Test;
 
@@ -46,8 +23,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.function.LongToDoubleFunction;
 
+import static dev.ember.DifferentialFuzzR6Test.weights;
+import static dev.ember.FuzzR6Training.close;
+import static dev.ember.FuzzR6Training.doubles;
+import static dev.ember.FuzzR6Training.groupOptions;
+import static dev.ember.FuzzR6Training.ints;
+import static dev.ember.FuzzR6Training.optimizer;
+import static dev.ember.FuzzR6Training.options;
+import static dev.ember.FuzzR6Training.step;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -443,116 +427,25 @@ class DifferentialFuzzR5Test {
 
     // ------------------------------------------------------------------------------------------------ schedulers
 
-    /** The lambdas of the LambdaLR/MultiplicativeLR cases, by the generator's names. */
-    private static LongToDoubleFunction lambda(String name) {
-        switch (name) {
-            case "inv": return e -> 1.0 / (e + 1);
-            case "pow": return e -> Math.pow(0.95, e);
-            case "alt": return e -> e % 2 != 0 ? 0.9 : 1.05;
-            case "half": return e -> 0.5;
-            case "lin": return e -> 1.0 - e / 50.0;
-            default: throw new IllegalStateException("lambda " + name);
-        }
-    }
-
-    /** A spec line's {@code key=value} options. */
-    private static Map<String, String> options(String spec) {
-        Map<String, String> o = new LinkedHashMap<>();
-        String[] w = spec.split(" ");
-        for (int i = 1; i < w.length; i++) {
-            int eq = w[i].indexOf('=');
-            o.put(w[i].substring(0, eq), w[i].substring(eq + 1));
-        }
-        return o;
-    }
-
-    private static double[] doubles(String v) {
-        return Arrays.stream(v.split(",")).mapToDouble(Double::parseDouble).toArray();
-    }
-
-    private static List<Integer> ints(String v) {
-        List<Integer> out = new ArrayList<>();
-        for (String x : v.split(",")) {
-            out.add(Integer.parseInt(x));
-        }
-        return out;
-    }
-
-    private static boolean bool(String v) {
-        return v.equals("True");
-    }
-
     /** The scheduler of spec line {@code spec} over {@code opt}; Sequential/Chained take their children from {@code in}. */
     private static LRScheduler scheduler(String spec, Optimizer opt, Lines in) {
         String kind = spec.split(" ")[0];
-        Map<String, String> o = options(spec);
-        switch (kind) {
-            case "StepLR": return new StepLR(opt, Integer.parseInt(o.get("step_size")), Double.parseDouble(o.get("gamma")));
-            case "MultiStepLR": return new MultiStepLR(opt, ints(o.get("milestones")), Double.parseDouble(o.get("gamma")));
-            case "ExponentialLR": return new ExponentialLR(opt, Double.parseDouble(o.get("gamma")));
-            case "CosineAnnealingLR": return new CosineAnnealingLR(opt, Integer.parseInt(o.get("T_max")),
-                    Double.parseDouble(o.get("eta_min")));
-            case "CosineAnnealingWarmRestarts": return new CosineAnnealingWarmRestarts(opt, Integer.parseInt(o.get("T_0")),
-                    Integer.parseInt(o.get("T_mult")), Double.parseDouble(o.get("eta_min")));
-            case "LinearLR": return new LinearLR(opt, Double.parseDouble(o.get("start_factor")),
-                    Double.parseDouble(o.get("end_factor")), Integer.parseInt(o.get("total_iters")));
-            case "ConstantLR": return new ConstantLR(opt, Double.parseDouble(o.get("factor")),
-                    Integer.parseInt(o.get("total_iters")));
-            case "PolynomialLR": return new PolynomialLR(opt, Integer.parseInt(o.get("total_iters")),
-                    Double.parseDouble(o.get("power")));
-            case "LambdaLR":
-            case "MultiplicativeLR": {
-                List<LongToDoubleFunction> fns = new ArrayList<>();
-                for (String n : o.get("lambdas").split(",")) {
-                    fns.add(lambda(n));
-                }
-                if (fns.size() == 1) {
-                    return kind.equals("LambdaLR") ? new LambdaLR(opt, fns.get(0)) : new MultiplicativeLR(opt, fns.get(0));
-                }
-                return kind.equals("LambdaLR") ? new LambdaLR(opt, fns) : new MultiplicativeLR(opt, fns);
-            }
-            case "OneCycleLR": return new OneCycleLR(opt, doubles(o.get("max_lr")), Integer.parseInt(o.get("total_steps")),
-                    Double.parseDouble(o.get("pct_start")), o.get("anneal_strategy").replace("'", ""),
-                    bool(o.get("cycle_momentum")), Double.parseDouble(o.get("base_momentum")),
-                    Double.parseDouble(o.get("max_momentum")), Double.parseDouble(o.get("div_factor")),
-                    Double.parseDouble(o.get("final_div_factor")), bool(o.get("three_phase")));
-            case "CyclicLR": return new CyclicLR(opt, doubles(o.get("base_lr")), doubles(o.get("max_lr")),
-                    Integer.parseInt(o.get("step_size_up")),
-                    o.get("step_size_down").equals("None") ? null : Integer.valueOf(o.get("step_size_down")),
-                    o.get("mode").replace("'", ""), Double.parseDouble(o.get("gamma")), null, "cycle",
-                    bool(o.get("cycle_momentum")), doubles(o.get("base_momentum")), doubles(o.get("max_momentum")));
-            case "ReduceLROnPlateau": return new ReduceLROnPlateau(opt, o.get("mode").replace("'", ""),
-                    Double.parseDouble(o.get("factor")), Integer.parseInt(o.get("patience")),
-                    Double.parseDouble(o.get("threshold")), o.get("threshold_mode").replace("'", ""),
-                    Integer.parseInt(o.get("cooldown")), doubles(o.get("min_lr")), Double.parseDouble(o.get("eps")));
-            case "SequentialLR":
-            case "ChainedScheduler": {
-                List<LRScheduler> children = new ArrayList<>();
-                int n = Integer.parseInt(o.get("n"));
-                for (int i = 0; i < n; i++) {
-                    children.add(scheduler(in.take("s"), opt, in));
-                }
-                return kind.equals("SequentialLR") ? new SequentialLR(opt, children, ints(o.get("milestones")))
-                        : new ChainedScheduler(children);
-            }
-            default: throw new IllegalStateException("scheduler " + spec);
+        if (!kind.equals("SequentialLR") && !kind.equals("ChainedScheduler")) {
+            return FuzzR6Training.scheduler(spec, opt, List.of());
         }
+        // children nest here (their spec lines follow in the case), so the composites recurse through the case's lines
+        Map<String, String> o = options(spec);
+        List<LRScheduler> children = new ArrayList<>();
+        int n = Integer.parseInt(o.get("n"));
+        for (int i = 0; i < n; i++) {
+            children.add(scheduler(in.take("s"), opt, in));
+        }
+        return kind.equals("SequentialLR") ? new SequentialLR(opt, children, ints(o.get("milestones")))
+                : new ChainedScheduler(children);
     }
 
     private static String runScheduler(Lines in) {
-        String[] w = in.take("opt").split(" ");
-        Tensor w0 = Tensor.zeros(DType.FLOAT64, 2).requiresGrad_(true);
-        Tensor w1 = Tensor.zeros(DType.FLOAT64, 3).requiresGrad_(true);
-        double lr0 = Double.parseDouble(w[1]);
-        double lr1 = Double.parseDouble(w[2]);
-        Optimizer opt;
-        if (w[0].equals("sgd")) {
-            opt = new SGD(List.of(w0), lr0, Double.parseDouble(w[3]), 0, 0, false);
-            opt.addParamGroup(List.of(w1), Map.of("lr", lr1, "momentum", Double.parseDouble(w[4])));
-        } else {
-            opt = new Adam(List.of(w0), lr0);
-            opt.addParamGroup(List.of(w1), Map.of("lr", lr1, "betas", List.of(0.8, 0.99)));
-        }
+        Optimizer opt = FuzzR6Training.schedOptimizer(in.take("opt").split(" "));
         LRScheduler sched = scheduler(in.take("s"), opt, in);
         Map<Integer, double[]> manual = new TreeMap<>();
         while (in.nextIs("manual")) {
@@ -608,62 +501,7 @@ class DifferentialFuzzR5Test {
         return null;
     }
 
-    /**
-     * Equal to 1e-13 relative (the schedules' formulas are PyTorch's, operation for operation, up to libm's cos), or
-     * 1e-16 absolute: a cosine annealed to 0 ends in rounding noise around it (PyTorch -1.149e-17, Ember -1.171e-17).
-     */
-    private static boolean close(double e, double g) {
-        return e == g || Math.abs(e - g) <= 1e-13 * Math.max(Math.abs(e), 1e-3);
-    }
-
-    private static void step(LRScheduler sched, double[] metrics, int k) {
-        if (metrics != null) {
-            ((ReduceLROnPlateau) sched).step(metrics[k]);
-        } else {
-            sched.step();
-        }
-    }
-
     // ------------------------------------------------------------------------------------------------ optimizers
-
-    /** A group line's options as the optimizers take them: Boolean, List of Double for pairs, else Double. */
-    private static Map<String, Object> groupOptions(String line) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : options("x " + line).entrySet()) {
-            String v = e.getValue();
-            if (v.equals("True") || v.equals("False")) {
-                out.put(e.getKey(), bool(v));
-            } else if (v.contains(",")) {
-                List<Double> l = new ArrayList<>();
-                for (double d : doubles(v)) {
-                    l.add(d);
-                }
-                out.put(e.getKey(), l);
-            } else {
-                out.put(e.getKey(), Double.parseDouble(v));
-            }
-        }
-        return out;
-    }
-
-    private static Optimizer optimizer(String name, List<Tensor> params, Map<String, Object> g0) {
-        double lr = (Double) g0.get("lr");
-        switch (name) {
-            case "sgd": return new SGD(params, lr);
-            case "adam": return new Adam(params, lr);
-            case "adamw": return Adam.adamW(params, lr);
-            case "rmsprop": return new RMSprop(params, lr);
-            case "adagrad": return new Adagrad(params, lr, 0, 0, (Double) g0.getOrDefault("initial_accumulator_value", 0.0),
-                    1e-10);
-            case "adamax": return new Adamax(params, lr);
-            case "nadam": return new NAdam(params, lr);
-            case "radam": return new RAdam(params, lr);
-            case "adadelta": return new Adadelta(params, lr, 0.9, 1e-6, 0);
-            case "asgd": return new ASGD(params, lr);
-            case "rprop": return new Rprop(params, lr);
-            default: throw new IllegalStateException("optimizer " + name);
-        }
-    }
 
     private static String runOptimizer(Lines in) {
         String[] w = in.take("opt").split(" ");
@@ -955,18 +793,6 @@ class DifferentialFuzzR5Test {
     }
 
     // ------------------------------------------------------------------------------------------------ comparing
-
-    private static Tensor weights(int[] shape) {
-        long n = 1;
-        for (int s : shape) {
-            n *= s;
-        }
-        double[] w = new double[(int) n];
-        for (int k = 0; k < w.length; k++) {
-            w[k] = 1 + 0.5 * ((3 * k) % 11);
-        }
-        return Tensor.tensor(w, DType.FLOAT64, Device.CPU).reshape(shape);
-    }
 
     /** Null where {@code got} has the expected dtype, shape and values (NaN where NaN, infinities exactly). */
     static String compare(String what, Tensor expected, Tensor got, double minTol) {

@@ -187,7 +187,7 @@ final class FuzzR6Training {
     // ------------------------------------------------------------------------------------- optimizer round trips
 
     /** A group line's options as the optimizers take them (round 5's): Boolean, List of Double for pairs, else Double. */
-    private static Map<String, Object> groupOptions(String line) {
+    static Map<String, Object> groupOptions(String line) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : options("x " + line).entrySet()) {
             String v = e.getValue();
@@ -207,7 +207,7 @@ final class FuzzR6Training {
     }
 
     /** Round 5's constructor call for each optimizer (its options then set group by group). */
-    private static Optimizer optimizer(String name, List<Tensor> params, Map<String, Object> g0) {
+    static Optimizer optimizer(String name, List<Tensor> params, Map<String, Object> g0) {
         double lr = (Double) g0.get("lr");
         switch (name) {
             case "sgd": return new SGD(params, lr);
@@ -456,7 +456,7 @@ final class FuzzR6Training {
     // ------------------------------------------------------------------------------------- scheduler round trips
 
     /** The lambdas of the LambdaLR/MultiplicativeLR cases, by round 5's generator's names. */
-    private static LongToDoubleFunction lambda(String name) {
+    static LongToDoubleFunction lambda(String name) {
         switch (name) {
             case "inv": return e -> 1.0 / (e + 1);
             case "pow": return e -> Math.pow(0.95, e);
@@ -482,7 +482,7 @@ final class FuzzR6Training {
         return Arrays.stream(v.split(",")).mapToDouble(Double::parseDouble).toArray();
     }
 
-    private static List<Integer> ints(String v) {
+    static List<Integer> ints(String v) {
         List<Integer> out = new ArrayList<>();
         for (String x : v.split(",")) {
             out.add(Integer.parseInt(x));
@@ -490,7 +490,7 @@ final class FuzzR6Training {
         return out;
     }
 
-    private static boolean bool(String v) {
+    static boolean bool(String v) {
         return v.equals("True");
     }
 
