@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.DifferentialFuzzR6Test.Case;
+import dev.ember.DifferentialFuzzR6Test.Lines;
 import dev.ember.distributions.Distribution;
 import dev.ember.distributions.KL;
 import dev.ember.optim.ChainedScheduler;
@@ -10,12 +12,8 @@ import dev.ember.optim.SequentialLR;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -32,8 +30,6 @@ import static dev.ember.FuzzR6Training.ints;
 import static dev.ember.FuzzR6Training.optimizer;
 import static dev.ember.FuzzR6Training.options;
 import static dev.ember.FuzzR6Training.step;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Round 5 of the seeded differential fuzz against PyTorch ({@code fuzz5/make_cases.py}, whose header describes the
@@ -58,102 +54,19 @@ class DifferentialFuzzR5Test {
 
     @Test
     void everyCaseMatchesPyTorch() {
-        List<Case> cases = read();
-        assertTrue(cases.size() >= 500, "cases: " + cases.size());
-        List<String> mismatches = new ArrayList<>();
-        List<String> nowPassing = new ArrayList<>();
-        for (Case c : cases) {
-            String problem;
-            try {
-                problem = run(c);
-            } catch (RuntimeException | AssertionError | StackOverflowError e) {
-                problem = "harness: " + e;
-            }
-            boolean expected = EXPECTED_FAILURES.containsKey(c.id);
-            if (problem != null && !expected) {
-                mismatches.add(c.id + " " + c.kind + " " + c.name + ": " + problem);
-            } else if (problem == null && expected) {
-                nowPassing.add(c.id + " (listed as an expected failure: " + EXPECTED_FAILURES.get(c.id) + ")");
-            }
-        }
-        if (!mismatches.isEmpty() || !nowPassing.isEmpty()) {
-            fail(mismatches.size() + " of " + cases.size() + " cases differ from PyTorch:\n" + String.join("\n", mismatches)
-                    + (nowPassing.isEmpty() ? "" : "\nnow passing:\n" + String.join("\n", nowPassing)));
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------ the case file
-
-    private record Case(String id, String kind, String name, List<String> lines) {
-    }
-
-    private static List<Case> read() {
-        List<Case> out = new ArrayList<>();
-        try (InputStream in = DifferentialFuzzR5Test.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("missing test resource " + RESOURCE);
-            }
-            List<String> body = null;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("=== ")) {
-                    String[] w = line.substring(4).split(" ", 3);
-                    body = new ArrayList<>();
-                    out.add(new Case(w[0], w[1], w[2], body));
-                } else if (!line.isBlank()) {
-                    body.add(line);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
-    }
-
-    /** A cursor over a case's lines. */
-    private static final class Lines {
-        final List<String> lines;
-        int at;
-
-        Lines(List<String> lines) {
-            this.lines = lines;
-        }
-
-        boolean more() {
-            return at < lines.size();
-        }
-
-        String peek() {
-            return lines.get(at);
-        }
-
-        String next() {
-            return lines.get(at++);
-        }
-
-        boolean nextIs(String word) {
-            return more() && (peek().equals(word) || peek().startsWith(word + " "));
-        }
-
-        /** The rest of the next line after its first word, which must be {@code word}. */
-        String take(String word) {
-            String l = next();
-            if (!(l.equals(word) || l.startsWith(word + " "))) {
-                throw new IllegalStateException("expected a \"" + word + "\" line, got " + l);
-            }
-            return l.length() > word.length() ? l.substring(word.length() + 1) : "";
-        }
+        DifferentialFuzzR6Test.runAll(RESOURCE, 500, EXPECTED_FAILURES, DifferentialFuzzR5Test::run);
     }
 
     private static String run(Case c) {
-        Lines in = new Lines(c.lines);
-        switch (c.kind) {
+        Lines in = new Lines(c.lines());
+        switch (c.kind()) {
             case "D": return runDistribution(in);
             case "K": return runKl(in);
             case "S": return runScheduler(in);
             case "O": return runOptimizer(in);
-            case "A": return runFunctional(c.name, in);
+            case "A": return runFunctional(c.name(), in);
             case "G": return runGrad(in);
-            default: throw new IllegalStateException("kind " + c.kind);
+            default: throw new IllegalStateException("kind " + c.kind());
         }
     }
 

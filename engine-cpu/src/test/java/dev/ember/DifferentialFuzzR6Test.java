@@ -63,22 +63,32 @@ class DifferentialFuzzR6Test {
 
     @Test
     void everyCaseMatchesPyTorch() {
-        List<Case> cases = read();
-        assertTrue(cases.size() >= 300, "cases: " + cases.size());
+        runAll(RESOURCE, 300, EXPECTED_FAILURES, DifferentialFuzzR6Test::run);
+    }
+
+    /**
+     * Runs every case of {@code resource} (at least {@code minCases}) through {@code run} (null: it matches) and fails
+     * with all mismatches in one message, and with every case listed in {@code expectedFailures} that passes; rounds 5
+     * and 6 share it.
+     */
+    static void runAll(String resource, int minCases, Map<String, String> expectedFailures,
+                       java.util.function.Function<Case, String> run) {
+        List<Case> cases = read(resource);
+        assertTrue(cases.size() >= minCases, "cases: " + cases.size());
         List<String> mismatches = new ArrayList<>();
         List<String> nowPassing = new ArrayList<>();
         for (Case c : cases) {
             String problem;
             try {
-                problem = run(c);
+                problem = run.apply(c);
             } catch (RuntimeException | AssertionError | StackOverflowError e) {
                 problem = "harness: " + e;
             }
-            boolean expected = EXPECTED_FAILURES.containsKey(c.id);
+            boolean expected = expectedFailures.containsKey(c.id);
             if (problem != null && !expected) {
                 mismatches.add(c.id + " " + c.kind + " " + c.name + ": " + problem);
             } else if (problem == null && expected) {
-                nowPassing.add(c.id + " (listed as an expected failure: " + EXPECTED_FAILURES.get(c.id) + ")");
+                nowPassing.add(c.id + " (listed as an expected failure: " + expectedFailures.get(c.id) + ")");
             }
         }
         if (!mismatches.isEmpty() || !nowPassing.isEmpty()) {
@@ -89,14 +99,15 @@ class DifferentialFuzzR6Test {
 
     // ------------------------------------------------------------------------------------------------ the case file
 
-    private record Case(String id, String kind, String name, List<String> lines) {
+    record Case(String id, String kind, String name, List<String> lines) {
     }
 
-    private static List<Case> read() {
+    /** The cases of a round's case file: {@code === id kind name}, then the case's lines. */
+    static List<Case> read(String resource) {
         List<Case> out = new ArrayList<>();
-        try (InputStream in = DifferentialFuzzR6Test.class.getResourceAsStream(RESOURCE)) {
+        try (InputStream in = DifferentialFuzzR6Test.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("missing test resource " + RESOURCE);
+                throw new IllegalStateException("missing test resource " + resource);
             }
             List<String> body = null;
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
