@@ -645,6 +645,18 @@ class OutsiderPrograms2Test {
                 assertThrows(IllegalArgumentException.class, () -> x.clamp((Tensor) null, null)).getMessage());
     }
 
+    /** Gradcheck of clamp with tensor bounds in all three operands (values kept away from the ties). */
+    @Test
+    void clampWithTensorBoundsGradchecks() {
+        Tensor x = Tensor.tensor(new double[] {-2.1, -0.4, 0.3, 1.7, 2.6, -1.3}, DType.FLOAT64, Device.CPU).reshape(2, 3)
+                .requiresGrad_(true);
+        Tensor lo = Tensor.tensor(new double[] {-1.0, 0.1, -0.5}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        Tensor hi = Tensor.tensor(new double[] {1.5, 0.9, -0.8}, DType.FLOAT64, Device.CPU).requiresGrad_(true); // hi < lo last
+        assertTrue(Autograd.gradcheck(a -> a[0].clamp(a[1], a[2]), x, lo, hi));
+        assertTrue(Autograd.gradcheck(a -> a[0].clampMin(a[1]), x, lo));
+        assertTrue(Autograd.gradcheck(a -> a[0].clampMax(a[1]), x, hi));
+    }
+
     // ------------------------------------------------------------------ 3. metric learning
 
     @Test
