@@ -274,8 +274,11 @@ class DifferentialFuzzR5Test {
         return problems.isEmpty() ? null : String.join("; ", problems);
     }
 
-    /** Compares the gradients of sum(out * w) with the "g<i>" lines that follow, parameter i of {@code args}. */
-    private static String gradients(String what, Tensor out, List<Object> args, Lines in, int offset, double tol) {
+    /**
+     * Compares the gradients of sum(out * w) with the "g<i>" lines that follow, i the index of a tensor that requires
+     * grad among {@code args} plus {@code offset} (round 6 passes its parameters with offset 0).
+     */
+    static String gradients(String what, Tensor out, List<?> args, Lines in, int offset, double tol) {
         List<Tensor> params = new ArrayList<>();
         List<Integer> index = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
@@ -389,26 +392,9 @@ class DifferentialFuzzR5Test {
                     return "step " + k + ": PyTorch steps, Ember throws " + e;
                 }
             }
-            String[] v = l.split(" ");
-            StringBuilder got = new StringBuilder("lr " + k);
-            for (ParamGroup g : opt.paramGroups()) {
-                got.append(' ').append(Format.repr(g.lr()));
-            }
-            if (l.contains(" m ")) {
-                got.append(" m");
-                for (ParamGroup g : opt.paramGroups()) {
-                    got.append(' ').append(Format.repr(g.has("betas") ? ((Number) ((List<?>) g.get("betas")).get(0))
-                            .doubleValue() : g.getDouble("momentum")));
-                }
-            }
-            String[] gv = got.toString().split(" ");
-            boolean same = gv.length == v.length;
-            for (int i = 2; same && i < v.length; i++) {
-                same = v[i].equals("m") ? gv[i].equals("m") : !gv[i].equals("m") && close(Double.parseDouble(v[i]),
-                        Double.parseDouble(gv[i]));
-            }
-            if (!same) {
-                return "PyTorch \"" + l + "\", Ember \"" + got + "\"";
+            String problem = FuzzR6Training.lrLine(l, k, opt);
+            if (problem != null) {
+                return problem;
             }
         }
         return null;

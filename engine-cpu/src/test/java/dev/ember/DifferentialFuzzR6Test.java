@@ -671,38 +671,6 @@ class DifferentialFuzzR6Test {
 
     /** Compares the gradients of sum(out * w) with the "g<i>" lines that follow, parameter i of {@code params}. */
     private static String gradients(String what, Tensor out, List<Tensor> params, Lines in, double tol) {
-        List<Tensor> live = new ArrayList<>();
-        List<Integer> index = new ArrayList<>();
-        for (int i = 0; i < params.size(); i++) {
-            if (params.get(i).requiresGrad()) {
-                live.add(params.get(i));
-                index.add(i);
-            }
-        }
-        Tensor[] gs = new Tensor[live.size()];
-        if (out != null && out.requiresGrad() && !live.isEmpty()) {
-            Tensor loss = out.mul(weights(out.shape())).sum();
-            gs = Autograd.grad(List.of(loss), live, null, true, false, true).toArray(new Tensor[0]);
-        }
-        List<String> problems = new ArrayList<>();
-        for (int j = 0; j < live.size(); j++) {
-            String l = in.take("g" + index.get(j));
-            if (l.equals("none")) {
-                if (gs[j] != null && out != null && out.requiresGrad()) {
-                    problems.add(what + " grad " + index.get(j) + ": PyTorch none, Ember " + gs[j]);
-                }
-                continue;
-            }
-            if (gs[j] == null) {
-                problems.add(what + " grad " + index.get(j) + ": PyTorch " + l + ", Ember none");
-                continue;
-            }
-            String p = DifferentialFuzzR5Test.compare(what + " grad " + index.get(j), FuzzCaseRunner.expectedTensor(l),
-                    gs[j], tol);
-            if (p != null) {
-                problems.add(p);
-            }
-        }
-        return problems.isEmpty() ? null : String.join("; ", problems);
+        return DifferentialFuzzR5Test.gradients(what, out, params, in, 0, tol);
     }
 }
