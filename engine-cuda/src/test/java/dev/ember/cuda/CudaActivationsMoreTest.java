@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * float32) float16 and bfloat16, on non-contiguous and empty inputs; rrelu in training (slopes in range, gradient equal
  * to the slope); PyTorch's CUDA kernel names in the dtype errors.
  */
+@ExtendWith(CudaGate.class)
 class CudaActivationsMoreTest {
     private static final Generator GEN = new Generator(2028);
 

@@ -7,6 +7,7 @@ import dev.ember.nn.Functional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.function.Function;
  * bilinear and bicubic, shrinking, enlarging, mixed, align_corners, scale factors, wide windows, non-contiguous input,
  * an empty batch, float64.
  */
+@ExtendWith(CudaGate.class)
 class CudaAntialiasTest {
     private static final Generator GEN = new Generator(2512);
 

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * causal, grouped-query heads, L != S, sizes off the tiles; the mask read back through an identity value matrix is the
  * composition's bit for bit and drops about p of a large case.
  */
+@ExtendWith(CudaGate.class)
 class CudaAttentionDropoutTest {
     private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(3131);

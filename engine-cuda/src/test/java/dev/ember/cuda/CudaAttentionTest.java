@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * lengths that are not multiples of the tiles; a 4096-token sequence within linear memory; bitwise repeatable
  * gradients; the composition; MultiheadAttention and an encoder layer moved to the device.
  */
+@ExtendWith(CudaGate.class)
 class CudaAttentionTest {
     private static final Generator GEN = new Generator(2027);
 

@@ -6,6 +6,7 @@ import dev.ember.Tensor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.function.Function;
  * against the CPU reference, forward and the gradients of all three operands (maximum/minimum kernels and
  * comparisons; no kernel of its own): broadcast bounds, bounds crossing (min > max), float64, mixed types.
  */
+@ExtendWith(CudaGate.class)
 class CudaClampTensorTest {
     private static final Generator GEN = new Generator(2513);
 

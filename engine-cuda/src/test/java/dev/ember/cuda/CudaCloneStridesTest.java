@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * strides and values, and clone's values and gradients (through a product, so the layout reaches a kernel) match the
  * CPU's; contiguous() stays row-major, and a kept layout reshapes (through a contiguous copy) as on the CPU.
  */
+@ExtendWith(CudaGate.class)
 class CudaCloneStridesTest {
     private static final Generator GEN = new Generator(2032);
 

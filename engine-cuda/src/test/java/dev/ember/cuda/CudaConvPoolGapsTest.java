@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * pad under the convolution, forward and backward, batched and unbatched), the int64 average pooling and the int64
  * transposed convolutions (exact, the same longs as the CPU's, from compositions that run on every device).
  */
+@ExtendWith(CudaGate.class)
 class CudaConvPoolGapsTest {
     private static final Generator GEN = new Generator(2031);
 

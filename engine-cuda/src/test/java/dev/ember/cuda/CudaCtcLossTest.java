@@ -8,6 +8,7 @@ import dev.ember.nn.Functional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ import static dev.ember.cuda.CudaParity.p;
  * targets (on the GPU, lengths too), repeated labels, blank not 0, impossible alignments with and without
  * zero_infinity, empty targets, an unbatched input, a non-contiguous input, float32 and float64, every reduction.
  */
+@ExtendWith(CudaGate.class)
 class CudaCtcLossTest {
     private static final Generator GEN = new Generator(2029);
 

@@ -16,6 +16,7 @@ import dev.ember.distributions.TransformedDistribution;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ import static dev.ember.cuda.CudaParity.uniform;
  * tanh-squashed Normal's log_prob (SAC's policy), an affine-of-exp chain's log_prob, cdf and icdf, on odd sizes and
  * non-contiguous inputs.
  */
+@ExtendWith(CudaGate.class)
 class CudaDistributionTransformsTest {
     private static final Generator GEN = new Generator(2031);
 

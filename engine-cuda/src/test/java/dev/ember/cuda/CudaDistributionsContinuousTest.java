@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gradients, and reparameterized samples from a fresh generator of one seed (the same Philox noise on both devices),
  * forward and backward; VonMises' rejection sampler on the device.
  */
+@ExtendWith(CudaGate.class)
 class CudaDistributionsContinuousTest {
     private static final Generator GEN = new Generator(2121);
 

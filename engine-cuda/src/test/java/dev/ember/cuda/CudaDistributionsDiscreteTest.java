@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * both devices), LowRankMultivariateNormal, LKJCholesky, Wishart, Binomial.entropy, their KL pairs, and the stick-breaking, Cholesky, softplus,
  * cat and stack transforms; Multinomial and NegativeBinomial samples' shapes and devices.
  */
+@ExtendWith(CudaGate.class)
 class CudaDistributionsDiscreteTest {
     private static final Generator GEN = new Generator(2041);
 

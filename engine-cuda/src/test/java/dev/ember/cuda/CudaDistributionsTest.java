@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * reparameterized samples from a fresh generator of one seed (Ember's Philox stream gives the same noise on both
  * devices, so rsample is a deterministic function of the parameters), forward and backward; the samplers' values.
  */
+@ExtendWith(CudaGate.class)
 class CudaDistributionsTest {
     private static final Generator GEN = new Generator(2031);
 

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * that CUDA computes on the narrow types widened to int64 on the device (elementwise, comparisons, where, reductions,
  * random) or on host copies (sorting, indexing), on odd sizes, transposed and broadcast operands and empty tensors.
  */
+@ExtendWith(CudaGate.class)
 class CudaDtypesTest {
     private static final Device GPU = Device.cuda(0);
     private static final DType[] ALL = {DType.BOOL, DType.UINT8, DType.INT8, DType.INT16, DType.INT32, DType.INT64,

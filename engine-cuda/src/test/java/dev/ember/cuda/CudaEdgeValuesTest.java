@@ -6,6 +6,7 @@ import dev.ember.Tensor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Guide, Mathematical Functions), on top of the CPU backend's own ulp. Errors must match too (PyTorch names its CUDA
  * kernels {@code abs_cuda} where the CPU's are {@code abs_cpu}). Skips without a GPU.
  */
+@ExtendWith(CudaGate.class)
 class CudaEdgeValuesTest {
     private static final Device GPU = Device.cuda(0);
     static final int ULPS = 3;

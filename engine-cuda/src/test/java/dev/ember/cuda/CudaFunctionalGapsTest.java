@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * CPU, forward and backward, with non-contiguous inputs, empty batches and double backward. They are compositions of
  * existing tensor ops, so this checks that every piece runs on the GPU.
  */
+@ExtendWith(CudaGate.class)
 class CudaFunctionalGapsTest {
     private static final Generator GEN = new Generator(2031);
 

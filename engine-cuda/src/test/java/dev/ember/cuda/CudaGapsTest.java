@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * indices of gather and scatter (index_select, index_add), which CudaBackend widens to int64 on the device.
  * Requires a GPU (skips otherwise).
  */
+@ExtendWith(CudaGate.class)
 class CudaGapsTest {
     private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(1415);

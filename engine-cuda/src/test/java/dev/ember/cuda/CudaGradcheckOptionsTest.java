@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the GPU, {@code squeeze_(dims)} against the CPU, and {@code histogram} with a tensor of bin edges on the GPU against
  * the CPU.
  */
+@ExtendWith(CudaGate.class)
 class CudaGradcheckOptionsTest {
     private static final Generator GEN = new Generator(2121);
 

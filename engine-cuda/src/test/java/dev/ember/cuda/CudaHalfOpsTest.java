@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * products and convolutions as PyTorch's own tests of those ops for half types. Also autocast on CUDA (dtypes of the
  * results as PyTorch's CUDA autocast lists) and GradScaler with float16. Skips without a GPU.
  */
+@ExtendWith(CudaGate.class)
 class CudaHalfOpsTest {
     private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(18);
@@ -148,7 +150,7 @@ class CudaHalfOpsTest {
         }
         t.add(p("log", 1, x -> x[0].log(), r(0.1, 3, 29)));
         t.add(p("sqrt", 1, x -> x[0].sqrt(), r(0.1, 3, 29)));
-        t.add(p("gelu", 1, x -> Functional.gelu(x[0]), r(-3, 3, 57)));
+        t.add(p("gelu", 1, x -> Functional.gelu(x[0]), r(-3.0, 3.0, 57)));
         t.add(p("clamp", 1, x -> x[0].clamp(-0.3, 0.4), r(101)));
         return t;
     }
@@ -178,13 +180,13 @@ class CudaHalfOpsTest {
         t.add(p("amax", 1, x -> x[0].amax(new int[] {0}, false), r(9, 11)));
         t.add(p("argmax", 0, x -> x[0].argmax(1, false), r(9, 11)));
         t.add(p("sum to float32", 1, x -> x[0].sum(DType.FLOAT32), r(513)));
-        t.add(p("softmax", 1, x -> x[0].softmax(1), r(-4, 4, 7, 33)));
-        t.add(p("log softmax", 1, x -> x[0].logSoftmax(1), r(-4, 4, 7, 33)));
+        t.add(p("softmax", 1, x -> x[0].softmax(1), r(-4.0, 4.0, 7, 33)));
+        t.add(p("log softmax", 1, x -> x[0].logSoftmax(1), r(-4.0, 4.0, 7, 33)));
         t.add(p("layer norm", 2, x -> Tensor.layerNorm(x[0], new int[] {24}, x[1], x[2], 1e-5), r(5, 24), r(24),
                 r(24)));
         t.add(p("embedding", 1, x -> Tensor.embedding(x[0], x[1], -1, false), r(10, 6),
                 Tensor.tensor(new long[] {3, 0, 9, 3, 5})));
-        t.add(p("cross entropy", 2, x -> Functional.crossEntropy(x[0], x[1]), r(-3, 3, 8, 11),
+        t.add(p("cross entropy", 2, x -> Functional.crossEntropy(x[0], x[1]), r(-3.0, 3.0, 8, 11),
                 Tensor.tensor(new long[] {0, 3, 10, 2, 2, 7, 1, 5})));
         t.add(p("max pool", 1, x -> Tensor.maxPool2d(x[0], new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0},
                 new int[] {1, 1}, false), r(2, 3, 8, 9)));

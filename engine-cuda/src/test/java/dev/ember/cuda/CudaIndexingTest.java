@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * path, nonzero over several tiles, and the device-side index checks, which raise at the next synchronization with the
  * CPU's message.
  */
+@ExtendWith(CudaGate.class)
 class CudaIndexingTest {
     private static final Generator GEN = new Generator(2025);
 

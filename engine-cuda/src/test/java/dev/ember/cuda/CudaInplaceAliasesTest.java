@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * in-place view ops, fill_diagonal_, the product family, forward values and the gradients through them; and the same
  * errors (leaf, cast, broadcast resize) on the device. Composed of existing tensor ops, so no new kernel.
  */
+@ExtendWith(CudaGate.class)
 class CudaInplaceAliasesTest {
     private static final Generator GEN = new Generator(2031);
 

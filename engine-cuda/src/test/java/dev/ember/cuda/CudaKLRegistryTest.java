@@ -18,6 +18,7 @@ import dev.ember.distributions.Wishart;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ import static dev.ember.cuda.CudaParity.p;
  * The session-22 KL pairs on CUDA against the CPU, forward and backward: the cross-family formulas (KLCross), the
  * masked-infinite ones (index_put of inf on the device), Bernoulli-Poisson, Geometric and the Wishart Bregman rule.
  */
+@ExtendWith(CudaGate.class)
 class CudaKLRegistryTest {
     private static final Generator GEN = new Generator(2222);
 

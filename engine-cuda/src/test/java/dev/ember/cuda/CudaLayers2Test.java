@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * kernels), adaptive pooling and bilinear upsampling (resample_kernels.cu), nearest upsampling and pixel shuffle (index
  * and copy kernels), and LSTM/GRU (their compositions).
  */
+@ExtendWith(CudaGate.class)
 class CudaLayers2Test {
     private static final Generator GEN = new Generator(2027);
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pad, index_select and index_add, so they run on the device with no kernel of their own), bilinear, max_unpool2d, the
  * convolution padding modes, and channel-wise dropout's zeroed channels on the device.
  */
+@ExtendWith(CudaGate.class)
 class CudaLayersMoreTest {
     private static final Generator GEN = new Generator(2031);
 

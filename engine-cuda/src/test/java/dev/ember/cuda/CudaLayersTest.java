@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * block, enough rows to split the parameter gradients, bitwise repeatable; group norm, batch norm and instance norm
  * likewise, with the running statistics), embeddings and the composed losses.
  */
+@ExtendWith(CudaGate.class)
 class CudaLayersTest {
     private static final Generator GEN = new Generator(2026);
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * odd-sized, non-contiguous, broadcast and singular inputs, forward and backward, with the CPU's LinAlgError messages.
  * Skipped without a usable GPU: none of it has run on a GPU yet.
  */
+@ExtendWith(CudaGate.class)
 class CudaLinalgKernelsTest {
     private static final Generator GEN = new Generator(1414);
     private static CudaBackend backend;

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * lu_factor, lu, lu_solve, multi_dot, linalg.norm, cholesky_solve, cholesky_inverse, vecdot, linalg.vander, vander
  * (forward: PyTorch's backward fails), trapezoid and cumulative_trapezoid, on non-contiguous and broadcast inputs.
  */
+@ExtendWith(CudaGate.class)
 class CudaLinalgMoreTest {
     private static final Generator GEN = new Generator(4242);
 

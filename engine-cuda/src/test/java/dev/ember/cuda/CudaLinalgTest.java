@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * the same numbers on both devices for one seed (the kinds ember_kernels.cu lacks are drawn on the host). Skipped
  * without a usable GPU.
  */
+@ExtendWith(CudaGate.class)
 class CudaLinalgTest {
     private static final Generator GEN = new Generator(4242);
 

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * (swap), Poisson and Gaussian NLL, pairwise distance, cosine similarity, normalize and cdist (every p, broadcast
  * batches), on non-contiguous inputs and empty batches; and the out-of-range target errors, raised on the GPU too.
  */
+@ExtendWith(CudaGate.class)
 class CudaLossesMoreTest {
     private static final Generator GEN = new Generator(2031);
 

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * ldexp) run on the device's kernels; the series (i0, i0e, i1, i1e, ndtri, erfcx) and nextafter go through the host and
  * come back to the device.
  */
+@ExtendWith(CudaGate.class)
 class CudaMathMoreTest {
     private static final Generator GEN = new Generator(2031);
 

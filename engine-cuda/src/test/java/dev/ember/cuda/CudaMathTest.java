@@ -7,6 +7,7 @@ import dev.ember.nn.Functional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ import static dev.ember.cuda.CudaParity.p;
  * broadcast and empty operands, float32 and float64. The new elementwise op codes run CUDA kernels (ember_kernels.cu);
  * the reductions are compositions of the existing reduce kernels. Skips without a GPU.
  */
+@ExtendWith(CudaGate.class)
 class CudaMathTest {
     @BeforeEach
     void gpu() {

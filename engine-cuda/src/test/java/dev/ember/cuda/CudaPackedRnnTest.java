@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * the packed ops with sorted and unsorted lengths, one and two layers and directions, forward and backward through the
  * padded input, the initial states and every weight; and the modules moved to the GPU, h0 given in the original order.
  */
+@ExtendWith(CudaGate.class)
 class CudaPackedRnnTest {
     private static final Generator GEN = new Generator(2031);
     private static final long[] SORTED = {7, 5, 5, 2, 1};

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * last dim, the composition otherwise, its double backward), and Linear/Conv2d layers under weight_norm, spectral_norm
  * (power iteration in training mode) and orthogonal, forward and the gradients of their originals.
  */
+@ExtendWith(CudaGate.class)
 class CudaParametrizeTest {
     private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2031);

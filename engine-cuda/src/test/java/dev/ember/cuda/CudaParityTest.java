@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every op forward and backward on CUDA against the CPU reference backend, on random inputs of odd sizes,
  * with non-contiguous and broadcast operands.
  */
+@ExtendWith(CudaGate.class)
 class CudaParityTest {
     private static final Device GPU = Device.cuda(0);
     private static CudaBackend backend;

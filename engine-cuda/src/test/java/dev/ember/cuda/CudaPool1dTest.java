@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * unbatched, non-contiguous and empty-batch inputs. All of them run on the 2-D pooling and convolution kernels (the
  * unbatched 2-D pooling now as a batch of one, through its layout), so this checks those paths on the device.
  */
+@ExtendWith(CudaGate.class)
 class CudaPool1dTest {
     private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2029);

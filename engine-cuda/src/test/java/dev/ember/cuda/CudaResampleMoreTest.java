@@ -8,6 +8,7 @@ import dev.ember.nn.Functional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.function.Function;
  * every padding, affine_grid for 5-D sizes, on odd sizes, non-contiguous and expanded inputs, empty batches, float64
  * and bfloat16.
  */
+@ExtendWith(CudaGate.class)
 class CudaResampleMoreTest {
     private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(1919);

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * expanded output gradients; then the same bits as the CPU (the kernels add in the CPU's order, in its precision, with
  * no fused multiply-adds), and the same bits from run to run with deterministic algorithms required.
  */
+@ExtendWith(CudaGate.class)
 class CudaResampleTest {
     private static final Generator GEN = new Generator(2115);
 

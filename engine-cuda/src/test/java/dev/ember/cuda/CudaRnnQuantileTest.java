@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * non-contiguous inputs, and nn.RNN / nn.RNNCell moved to the device; quantile and nanquantile in every interpolation
  * (sort, gather and lerp on the device), aminmax, msort and the dtype argument of the reductions, scans and softmax.
  */
+@ExtendWith(CudaGate.class)
 class CudaRnnQuantileTest {
     private static final Generator GEN = new Generator(2031);
 

@@ -7,6 +7,7 @@ import dev.ember.nn.Functional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import static dev.ember.cuda.CudaParity.uniform;
  * bincount the SPI's host defaults; CudaSortKernelsTest compares them exactly); the shape ops are copies (flip through
  * negative strides) and existing kernels.
  */
+@ExtendWith(CudaGate.class)
 class CudaShapeSortTest {
     @BeforeEach
     void gpu() {

@@ -7,6 +7,7 @@ import dev.ember.Tensor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * above the shared-memory limit (the radix sort), empty tensors, and 2^24 elements (scans of a few long lines and
  * bincount with weights, which are not bit for bit: CudaGapsTest). Requires a GPU (skips otherwise).
  */
+@ExtendWith(CudaGate.class)
 class CudaSortKernelsTest {
     private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(1414);

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * must come back to the GPU, equal to the CPU's bit for bit, not requiring grad) and linalg.lu / lu_factor of
  * non-square matrices on CUDA against the CPU, forward and backward, wide, tall, batched and non-contiguous.
  */
+@ExtendWith(CudaGate.class)
 class CudaSpecialLuTest {
     private static final Device GPU = Device.cuda(0);
     private static final Generator GEN = new Generator(2031);

@@ -8,6 +8,7 @@ import dev.ember.Tensor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import static dev.ember.cuda.CudaParity.uniform;
  * copies), on odd sizes, batches, non-contiguous and broadcast inputs and empty tensors, forward and backward, through
  * functions that do not depend on the singular vectors' signs. Skipped without a usable GPU.
  */
+@ExtendWith(CudaGate.class)
 class CudaSvdTest {
     private static final Generator GEN = new Generator(5151);
 

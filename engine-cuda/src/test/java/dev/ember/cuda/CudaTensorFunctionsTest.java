@@ -7,6 +7,7 @@ import dev.ember.Tensor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,7 @@ import static dev.ember.cuda.CudaParity.uniform;
  * the view scatters and index_reduce, on non-contiguous inputs too; the window functions and empty_strided made on the
  * device.
  */
+@ExtendWith(CudaGate.class)
 class CudaTensorFunctionsTest {
     private static final Generator GEN = new Generator(2030);
 

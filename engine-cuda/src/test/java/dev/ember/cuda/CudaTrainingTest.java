@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * every optimizer and option in float32 and float64, gradient clipping (the norm stays on the device), and activation
  * checkpointing's values and gradients.
  */
+@ExtendWith(CudaGate.class)
 class CudaTrainingTest {
     private static final Device GPU = Device.cuda(0);
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * (sorted and unsorted, batch first; its batch sizes and lengths stay on the CPU) and padPackedSequence, and
  * Convert's parametersToVector / vectorToParameters.
  */
+@ExtendWith(CudaGate.class)
 class CudaUtilsMoreTest {
     private static final Generator GEN = new Generator(2031);
 

@@ -10,6 +10,7 @@ import dev.ember.nn.InstanceNorm3d;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.function.Function;
  * max_pool3d (values and indices, ceil_mode, dilation), avg_pool3d (count_include_pad, divisor_override), adaptive
  * average and max pooling, and BatchNorm3d and InstanceNorm1d/3d. The ops are compositions of existing tensor ops, so this checks that each composes on CUDA.
  */
+@ExtendWith(CudaGate.class)
 class CudaVolumetricTest {
     private static final Generator GEN = new Generator(2028);
 
