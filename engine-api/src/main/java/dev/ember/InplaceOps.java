@@ -452,7 +452,14 @@ final class InplaceOps {
         if (src == null) {
             throw new IllegalArgumentException("copy_(): argument 'src' (position 1) must be Tensor, not null");
         }
-        checkInplace(self, List.of(src));
+        // PyTorch's copy_impl returns at once when src is self's data exactly (same storage, geometry and type: x.copy_(x),
+        // even for an expanded x, whose overlap it would otherwise refuse); its autograd layer still bumps the version
+        boolean sameData = src.storage() == self.storage() && src.dtype == self.dtype && sameLayout(src.layout, self.layout);
+        checkInplace(self, List.of(src), !sameData);
+        if (sameData && !records(self, List.of(src))) {
+            self.bumpVersion();
+            return self;
+        }
         if (!Shapes.expandable(src.shape, self.shape)) {
             throw new IllegalArgumentException("output with shape " + Shapes.str(self.shape)
                     + " doesn't match the broadcast shape " + Shapes.str(Shapes.broadcast(self.shape, src.shape)));
