@@ -196,7 +196,8 @@ final class AntialiasOps {
                 }
                 x = cols;
             }
-            out = x == input ? input.clone() : x;
+            // the meta functions: bilinear's output in input.suggest_memory_format(), bicubic's row-major
+            out = NNOps.inSuggestedFormat(x, cubic ? null : input, input);
         }
         return ArithmeticOps.record(out, cubic ? "UpsampleBicubic2DAaBackward0" : "UpsampleBilinear2DAaBackward0",
                 new Tensor[] {input}, n -> g -> new Tensor[] {backward(g, h, w, cubic)});
@@ -222,7 +223,7 @@ final class AntialiasOps {
                 }
                 x = cols;
             }
-            gx = x == g ? g.clone() : x;
+            gx = NNOps.inSuggestedFormat(x, cubic ? null : g, g);
         }
         return ArithmeticOps.record(gx, cubic ? "UpsampleBicubic2DAaBackwardBackward0" : "UpsampleBilinear2DAaBackwardBackward0",
                 new Tensor[] {g}, n -> gg -> new Tensor[] {forward(gg, h, w, cubic)});

@@ -1612,15 +1612,7 @@ final class NNOps {
             }
             // PyTorch's output has input.suggest_memory_format(): channels-last (-3d) for a channels-last strided 4-D
             // (5-D) input, row-major otherwise, at every size (a new tensor at the identity size too)
-            int[] clStrides = spatial >= 2 && stridesLikeChannelsLast(input.shape, input.layout.strides())
-                    ? channelsLastStrides(y.shape) : null;
-            if (clStrides != null && (y == input || !Arrays.equals(y.layout.strides(), clStrides))) {
-                Tensor cl = Creation.emptyStrided(y.shape, clStrides, y.dtype, y.device);
-                cl.backend.copy(y.storage(), y.layout, cl.storage(), cl.layout);
-                y = cl;
-            } else if (y == input) {
-                y = ViewOps.cloneContiguous(input); // a new contiguous output, as the other sizes give
-            }
+            y = inSuggestedFormat(y, input, input);
         }
         int[] inShape = input.shape;
         String name = "UpsampleNearest" + (exact ? "Exact" : "") + spatial + "DBackward0";
@@ -1635,7 +1627,11 @@ final class NNOps {
                     gx = Creation.zeros(shape, gx.dtype, g.device).indexAdd(d, backIndex[d], gx);
                 }
             }
-            return new Tensor[] {reduced ? gx.to(g.dtype) : gx};
+            gx = reduced ? gx.to(g.dtype) : gx;
+            // the 2-D backward's meta function: grad_output.suggest_memory_format(); 1.13's 1-D and 3-D ones row-major
+            try (GradMode off = Ember.noGrad()) {
+                return new Tensor[] {inSuggestedFormat(gx, rank == 4 ? g : null, g)};
+            }
         });
     }
 
@@ -1693,6 +1689,31 @@ final class NNOps {
         return true;
     }
 
+    /**
+     * The strides of a new tensor of {@code shape} in the memory format {@code like.suggest_memory_format()} names, as
+     * the resampling ops' meta functions give their outputs: channels-last (-3d) where {@code like} is a 4-D (5-D)
+     * tensor strided like it, row-major otherwise (and for a null {@code like}: the ops whose outputs are always
+     * row-major).
+     */
+    static int[] suggestedStrides(int[] shape, Tensor like) {
+        return like != null && stridesLikeChannelsLast(like.shape, like.layout.strides()) ? channelsLastStrides(shape)
+                : Layout.contiguousStrides(shape);
+    }
+
+    /**
+     * {@code y} in the layout {@link #suggestedStrides} gives for {@code like}: {@code y} itself where it already has it
+     * (and is not {@code like}), else a new tensor with its values. No history: for results made under no_grad.
+     */
+    static Tensor inSuggestedFormat(Tensor y, Tensor like, Tensor input) {
+        int[] strides = suggestedStrides(y.shape, like);
+        if (y != input && y.layout.offset() == 0 && Arrays.equals(y.layout.strides(), strides)) {
+            return y;
+        }
+        Tensor out = Creation.emptyStrided(y.shape, strides, y.dtype, y.device);
+        out.backend.copy(y.storage(), y.layout, out.storage(), out.layout);
+        return out;
+    }
+
     /** c10's {@code get_channels_last_strides_2d} / {@code _3d}: C innermost, then the spatial dimensions, then N. */
     static int[] channelsLastStrides(int[] sizes) {
         int n = sizes.length;
@@ -1729,7 +1750,8 @@ final class NNOps {
     }
 
     private static Tensor bilinearKernel(Tensor input, int oh, int ow, boolean alignCorners, double sh, double sw) {
-        Tensor out = Creation.empty(withPlane(input.shape, oh, ow), input.dtype, input.device);
+        int[] shape = withPlane(input.shape, oh, ow);
+        Tensor out = Creation.emptyStrided(shape, suggestedStrides(shape, input), input.dtype, input.device);
         out.backend.upsampleBilinear2d(input.storage(), input.layout, out.storage(), out.layout, alignCorners, sh, sw);
         int[] inShape = input.shape;
         return ArithmeticOps.record(out, "UpsampleBilinear2DBackward0", new Tensor[] {input},
@@ -1738,7 +1760,7 @@ final class NNOps {
 
     /** {@code upsample_bilinear2d_backward}, linear in {@code g}: its own gradient is the forward upsampling. */
     private static Tensor bilinearBackward(Tensor g, int[] inShape, boolean alignCorners, double sh, double sw) {
-        Tensor gx = Creation.empty(inShape, g.dtype, g.device);
+        Tensor gx = Creation.emptyStrided(inShape, suggestedStrides(inShape, g), g.dtype, g.device);
         g.backend.upsampleBilinear2dBackward(g.storage(), g.layout, gx.storage(), gx.layout, alignCorners, sh, sw);
         int oh = g.shape[2];
         int ow = g.shape[3];
@@ -1867,7 +1889,7 @@ final class NNOps {
                 Tensor t = rows.indexSelect(2, h.index[k]).mul(h.weight[k].unsqueeze(1));
                 sum = sum == null ? t : sum.add(t);
             }
-            out = ArithmeticOps.cast(sum, input.dtype);
+            out = inSuggestedFormat(ArithmeticOps.cast(sum, input.dtype), null, input); // row-major, as PyTorch's
         }
         return ArithmeticOps.record(out, "UpsampleBicubic2DBackward0", new Tensor[] {input},
                 n -> g -> new Tensor[] {bicubicBackward(g, h, w)});
@@ -1887,7 +1909,7 @@ final class NNOps {
             for (int j = 0; j < 4; j++) {
                 sum = sum.indexAdd(3, w.index[j], rows.mul(w.weight[j]));
             }
-            gx = ArithmeticOps.cast(sum, g.dtype);
+            gx = inSuggestedFormat(ArithmeticOps.cast(sum, g.dtype), null, g);
         }
         return ArithmeticOps.record(gx, "UpsampleBicubic2DBackwardBackward0", new Tensor[] {g},
                 n -> gg -> new Tensor[] {bicubic(gg, h, w)});

@@ -204,8 +204,18 @@ final class UpsampleLinearOps {
         try (GradMode off = Ember.noGrad()) {
             Tensor x = input.dtype().isReducedFloatingPoint() ? ArithmeticOps.cast(input, DType.FLOAT32) : input;
             out = ArithmeticOps.cast(apply(x, taps), input.dtype());
+            out = inFormat(out, input, name);
         }
         return ArithmeticOps.record(out, name, new Tensor[] {input}, n -> g -> new Tensor[] {backward(g, taps, name)});
+    }
+
+    /**
+     * A result of op {@code name} in the layout its meta function gives: the linear upsamplings' outputs (and their
+     * backwards' input gradients) in {@code like.suggest_memory_format()} (channels-last-3d for a 5-D tensor strided so;
+     * 3-D ones row-major), adaptive average pooling's as they come (row-major).
+     */
+    private static Tensor inFormat(Tensor y, Tensor like, String name) {
+        return name.startsWith("Upsample") ? NNOps.inSuggestedFormat(y, like, like) : y;
     }
 
     /** The op's backward, linear in {@code g}; its own gradient is the forward op ({@code name}'s BackwardBackward0). */
@@ -214,6 +224,7 @@ final class UpsampleLinearOps {
         try (GradMode off = Ember.noGrad()) {
             Tensor gy = g.dtype().isReducedFloatingPoint() ? ArithmeticOps.cast(g, DType.FLOAT32) : g;
             gx = ArithmeticOps.cast(transpose(gy, taps), g.dtype());
+            gx = inFormat(gx, g, name);
         }
         String again = name.substring(0, name.length() - "Backward0".length()) + "BackwardBackward0";
         return ArithmeticOps.record(gx, again, new Tensor[] {g}, n -> gg -> new Tensor[] {forward(gg, taps, name)});

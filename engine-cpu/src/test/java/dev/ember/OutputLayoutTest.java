@@ -82,8 +82,29 @@ class OutputLayoutTest {
             case "t4_up": return new Object[] {"t4", new int[] {5, 6}, "nearest"};
             case "t3_identity": return new Object[] {"t3", new int[] {3}, "nearest"};
             case "t3_up": return new Object[] {"t3", new int[] {7}, "nearest"};
+            case "cl4_bilinear_identity": return new Object[] {"cl4", new int[] {4, 4}, "bilinear"};
+            case "cl4_bilinear_down": return new Object[] {"cl4", new int[] {3, 5}, "bilinear"};
+            case "cl4_bilinear_aa_identity": return new Object[] {"cl4", new int[] {4, 4}, "bilinear-aa"};
+            case "cl4_bilinear_aa_down": return new Object[] {"cl4", new int[] {3, 2}, "bilinear-aa"};
+            case "cl4_bicubic_up": return new Object[] {"cl4", new int[] {8, 8}, "bicubic"};
+            case "cl4_bicubic_aa_identity": return new Object[] {"cl4", new int[] {4, 4}, "bicubic-aa"};
+            case "cl4_bicubic_aa_down": return new Object[] {"cl4", new int[] {3, 2}, "bicubic-aa"};
+            case "t4_bilinear_up": return new Object[] {"t4", new int[] {5, 6}, "bilinear"};
+            case "t4_bilinear_aa_identity": return new Object[] {"t4", new int[] {4, 3}, "bilinear-aa"};
+            case "t4_bicubic_aa_down": return new Object[] {"t4", new int[] {3, 2}, "bicubic-aa"};
+            case "cl5_trilinear_up": return new Object[] {"cl5", new int[] {4, 5, 6}, "trilinear"};
+            case "cl5_trilinear_identity": return new Object[] {"cl5", new int[] {2, 3, 3}, "trilinear"};
+            case "t3_linear_up": return new Object[] {"t3", new int[] {7}, "linear"};
             default: throw new IllegalArgumentException(name);
         }
+    }
+
+    /** {@code t} laid out channels-last (-3d) for 4-D (5-D), as it is otherwise. */
+    private static Tensor channelsLast(Tensor t) {
+        if (t.dim() == 4) {
+            return t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        }
+        return t.dim() == 5 ? t.permute(0, 2, 3, 4, 1).contiguous().permute(0, 4, 1, 2, 3) : t;
     }
 
     private static double[] values(String text) {
@@ -106,6 +127,7 @@ class OutputLayoutTest {
                     Tensor x;
                     Tensor v = null;
                     Tensor y;
+                    Tensor gradStridesOf = null;
                     if (head[0].equals("index_put")) {
                         Object[] c = indexPutCase(head[1]);
                         x = base((String) c[0]).detach().requiresGrad_(true);
@@ -114,16 +136,30 @@ class OutputLayoutTest {
                     } else {
                         Object[] c = upsampleCase(head[1]);
                         x = base((String) c[0]).detach().requiresGrad_(true);
-                        y = Functional.interpolate(x, (int[]) c[1], (String) c[2]);
+                        String mode = (String) c[2];
+                        boolean aa = mode.endsWith("-aa");
+                        y = mode.startsWith("nearest") ? Functional.interpolate(x, (int[]) c[1], mode)
+                                : Functional.interpolate(x, (int[]) c[1], null, aa ? mode.substring(0, mode.length() - 3)
+                                        : mode, false, null, aa);
+                        // the backward's input gradient as computed (autograd.grad: no AccumulateGrad re-layout), for a
+                        // gradient laid out channels-last where y is 4-D or 5-D
+                        gradStridesOf = Autograd.grad(List.of(y), List.of(x), List.of(channelsLast(seq(y.shape()))),
+                                true, false, false).get(0);
                     }
                     y.mul(seq(y.shape())).sum().backward();
                     int[] strides = Arrays.stream(f[1].split(",")).mapToInt(Integer::parseInt).toArray();
                     assertArrayEquals(strides, y.stride(), "strides");
                     assertEquals(f[2], y.gradFn().name());
-                    assertArrayEquals(values(f[3]), y.detach().toDoubleArray(), 0, "values");
+                    // nearest and index_put copy values exactly; the interpolating modes agree to rounding
+                    double tol = f[0].contains("linear") || f[0].contains("bicubic") ? 1e-12 : 0;
+                    assertArrayEquals(values(f[3]), y.detach().toDoubleArray(), tol, "values");
                     assertArrayEquals(values(f[4]), x.grad().toDoubleArray(), 1e-12, "input gradient");
                     if (v != null) {
                         assertArrayEquals(values(f[5]), v.grad().toDoubleArray(), 1e-12, "values gradient");
+                    }
+                    if (gradStridesOf != null) {
+                        assertArrayEquals(Arrays.stream(f[6].split(",")).mapToInt(Integer::parseInt).toArray(),
+                                gradStridesOf.stride(), "input gradient strides");
                     }
                 }));
             }
