@@ -883,11 +883,10 @@ final class ElementwiseKernels {
         /**
          * Layer norm's backward, first pass over a float32 row, in double: {@code xh[j] = (x[xo + j] - mu) r},
          * {@code dh[j] = g[go + j] w[j]}, {@code accW[j] += g[go + j] xh[j]}, {@code accB[j] += g[go + j]}: the
-         * operations of NormKernels' scalar pass, so the same bits; and {@code sums[0] = sum(dh, n)},
-         * {@code sums[1] = dot(dh, xh, n)}, with the bits of those methods over the finished row.
+         * operations of NormKernels' scalar pass, so the same bits.
          */
         void normBackwardRow(float[] x, int xo, float[] g, int go, double[] w, double mu, double r, double[] xh,
-                             double[] dh, double[] accW, double[] accB, int n, double[] sums);
+                             double[] dh, double[] accW, double[] accB, int n);
 
         /** Layer norm's input gradient: {@code o[oo + j] = (float) (r (dh[j] - m1 - xh[j] m2))}. */
         void normBackwardOut(double[] dh, double[] xh, double r, double m1, double m2, float[] o, int oo, int n);

@@ -258,14 +258,13 @@ final class NormKernels {
             double[] dh = w == null ? gr : new double[n];
             double[] accW = gw == null ? null : new double[n];
             double[] accB = gb == null ? null : new double[n];
-            double[] sums = new double[2];
             for (int i = from; i < to; i++) {
                 double mu = rms ? 0 : mean.getDouble(i);
                 double r = rstd.getDouble(i);
                 if (vectorRows) {
-                    // float32 rows in place, read by the vector loops: the passes below and the row sums, fused
+                    // float32 rows in place, read by the vector loops: the passes below, fused
                     LOOPS.normBackwardRow((float[]) x.array, xl.offset() + i * xl.stride(0), (float[]) gy.array,
-                            gl.offset() + i * gl.stride(0), w, mu, r, xr, dh, accW, accB, n, sums);
+                            gl.offset() + i * gl.stride(0), w, mu, r, xr, dh, accW, accB, n);
                 } else {
                     load(x, xl.offset() + i * xl.stride(0), xl.stride(1), n, xr);
                     load(gy, gl.offset() + i * gl.stride(0), gl.stride(1), n, gr);
@@ -284,10 +283,10 @@ final class NormKernels {
                     }
                 }
                 if (gx != null) {
-                    // the row sums in vector partial sums (the fused pass's, the same bits); the input gradient
-                    // written by the vector loops for float32 rows in place, else computed here and stored
-                    double m1 = rms ? 0 : (vectorRows ? sums[0] : rowSum(dh, n)) / n;
-                    double m2 = (vectorRows ? sums[1] : rowDot(dh, xr, n)) / n;
+                    // the row sums in vector partial sums; the input gradient written by the vector loops for
+                    // float32 rows in place, else computed here and stored
+                    double m1 = rms ? 0 : rowSum(dh, n) / n;
+                    double m2 = rowDot(dh, xr, n) / n;
                     int go = gxl.offset() + i * gxl.stride(0);
                     if (vectorRows) {
                         LOOPS.normBackwardOut(dh, xr, r, m1, m2, (float[]) gx.array, go, n);

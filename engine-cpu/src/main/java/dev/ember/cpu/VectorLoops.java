@@ -770,66 +770,23 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
     }
 
-    /*
-     * Layer norm's backward row with its two row sums, sum dh and sum dh xh, added up as the row is
-     * written: the accumulators and their order are sumOf's (four vectors over blocks of four, then whole vectors into
-     * the first, combined as (a0 + a1) + (a2 + a3), lanes first to last, then the scalar tail), so the sums have the
-     * bits of sum(dh) and dot(dh, xh) over the finished row, one pass instead of three.
-     */
     @Override
     public void normBackwardRow(float[] x, int xo, float[] g, int go, double[] w, double mu, double r, double[] xh,
-                                double[] dh, double[] accW, double[] accB, int n, double[] sums) {
-        int half = DS.length();
-        int step = S.length();
-        int bound4 = n - n % (4 * half);
+                                double[] dh, double[] accW, double[] accB, int n) {
         int m = S.loopBound(n);
+        int half = DS.length();
         DoubleVector mv = DoubleVector.broadcast(DS, mu);
         DoubleVector rv = DoubleVector.broadcast(DS, r);
-        // the accumulators live in locals (Vector API values kept in an array would be boxed on the heap)
-        DoubleVector s0 = DoubleVector.zero(DS);
-        DoubleVector s1 = s0;
-        DoubleVector s2 = s0;
-        DoubleVector s3 = s0;
-        DoubleVector t0 = s0;
-        DoubleVector t1 = s0;
-        DoubleVector t2 = s0;
-        DoubleVector t3 = s0;
-        int j = 0;
-        // blocks of four half vectors (two float vectors), into accumulators 0, 1, 2, 3
-        for (; j < bound4; j += 2 * step) {
-            FloatVector xa = FloatVector.fromArray(S, x, xo + j);
-            FloatVector ga = FloatVector.fromArray(S, g, go + j);
-            FloatVector xb = FloatVector.fromArray(S, x, xo + j + step);
-            FloatVector gb = FloatVector.fromArray(S, g, go + j + step);
-            DoubleVector h = normBackwardHalf(xa, ga, false, mv, rv, w, xh, dh, accW, accB, j);
-            DoubleVector d = DoubleVector.fromArray(DS, dh, j);
-            s0 = s0.add(d);
-            t0 = t0.add(d.mul(h));
-            h = normBackwardHalf(xa, ga, true, mv, rv, w, xh, dh, accW, accB, j + half);
-            d = DoubleVector.fromArray(DS, dh, j + half);
-            s1 = s1.add(d);
-            t1 = t1.add(d.mul(h));
-            h = normBackwardHalf(xb, gb, false, mv, rv, w, xh, dh, accW, accB, j + step);
-            d = DoubleVector.fromArray(DS, dh, j + step);
-            s2 = s2.add(d);
-            t2 = t2.add(d.mul(h));
-            h = normBackwardHalf(xb, gb, true, mv, rv, w, xh, dh, accW, accB, j + step + half);
-            d = DoubleVector.fromArray(DS, dh, j + step + half);
-            s3 = s3.add(d);
-            t3 = t3.add(d.mul(h));
+        for (int j = 0; j < m; j += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + j);
+            FloatVector gv = FloatVector.fromArray(S, g, go + j);
+            normBackwardHalf((DoubleVector) xv.convertShape(VectorOperators.F2D, DS, 0),
+                    (DoubleVector) gv.convertShape(VectorOperators.F2D, DS, 0), mv, rv, w, xh, dh, accW, accB, j);
+            normBackwardHalf((DoubleVector) xv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0),
+                    (DoubleVector) gv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0), mv, rv, w, xh,
+                    dh, accW, accB, j + half);
         }
-        // then whole half vectors into accumulator 0, in order: at most one float vector here ...
-        for (; j < m; j += step) {
-            FloatVector xa = FloatVector.fromArray(S, x, xo + j);
-            FloatVector ga = FloatVector.fromArray(S, g, go + j);
-            for (int part = 0; part < 2; part++) {
-                DoubleVector h = normBackwardHalf(xa, ga, part == 1, mv, rv, w, xh, dh, accW, accB, j + part * half);
-                DoubleVector d = DoubleVector.fromArray(DS, dh, j + part * half);
-                s0 = s0.add(d);
-                t0 = t0.add(d.mul(h));
-            }
-        }
-        for (; j < n; j++) {
+        for (int j = m; j < n; j++) {
             double gj = g[go + j];
             double h = (x[xo + j] - mu) * r;
             xh[j] = h;
@@ -837,38 +794,16 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             accW[j] += gj * h;
             accB[j] += gj;
         }
-        // ... and at most one half vector that the float loop left to the scalar loop
-        int bound = n - n % half;
-        for (int i = m; i < bound; i += half) {
-            DoubleVector d = DoubleVector.fromArray(DS, dh, i);
-            s0 = s0.add(d);
-            t0 = t0.add(d.mul(DoubleVector.fromArray(DS, xh, i)));
-        }
-        double sum = bound == 0 ? 0 : sumInOrder(s0.add(s1).add(s2.add(s3)));
-        double dot = bound == 0 ? 0 : sumInOrder(t0.add(t1).add(t2.add(t3)));
-        for (int i = bound; i < n; i++) {
-            sum += dh[i];
-            dot += dh[i] * xh[i];
-        }
-        sums[0] = sum;
-        sums[1] = dot;
     }
 
-    /**
-     * {@link #normBackwardRow} for the doubles of one half of the float vectors {@code xv}, {@code gv} (the upper one
-     * with {@code upper}), written at element {@code at}; returns xhat.
-     */
-    private static DoubleVector normBackwardHalf(FloatVector xv, FloatVector gv, boolean upper, DoubleVector mu,
-                                                 DoubleVector r, double[] w, double[] xh, double[] dh, double[] accW,
-                                                 double[] accB, int at) {
-        DoubleVector xd = (DoubleVector) (upper ? xv.rearrange(SWAP_HALVES) : xv).convertShape(VectorOperators.F2D, DS, 0);
-        DoubleVector gd = (DoubleVector) (upper ? gv.rearrange(SWAP_HALVES) : gv).convertShape(VectorOperators.F2D, DS, 0);
+    /** {@link #normBackwardRow} for the doubles of one half vector at element {@code j}. */
+    private static void normBackwardHalf(DoubleVector xd, DoubleVector gd, DoubleVector mu, DoubleVector r, double[] w,
+                                         double[] xh, double[] dh, double[] accW, double[] accB, int j) {
         DoubleVector h = xd.sub(mu).mul(r);
-        h.intoArray(xh, at);
-        gd.mul(DoubleVector.fromArray(DS, w, at)).intoArray(dh, at);
-        DoubleVector.fromArray(DS, accW, at).add(gd.mul(h)).intoArray(accW, at);
-        DoubleVector.fromArray(DS, accB, at).add(gd).intoArray(accB, at);
-        return h;
+        h.intoArray(xh, j);
+        gd.mul(DoubleVector.fromArray(DS, w, j)).intoArray(dh, j);
+        DoubleVector.fromArray(DS, accW, j).add(gd.mul(h)).intoArray(accW, j);
+        DoubleVector.fromArray(DS, accB, j).add(gd).intoArray(accB, j);
     }
 
     @Override

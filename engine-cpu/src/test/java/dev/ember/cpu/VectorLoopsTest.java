@@ -158,7 +158,7 @@ class VectorLoopsTest {
     void normBackwardRowsMatchTheScalarPasses() {
         VectorLoops v = new VectorLoops();
         Random rnd = new Random(6);
-        for (int n = 0; n <= 140; n++) {
+        for (int n = 0; n <= 70; n++) {
             float[] x = new float[n + 2];
             float[] g = new float[n + 5];
             for (int i = 0; i < x.length; i++) {
@@ -189,11 +189,7 @@ class VectorLoopsTest {
                 eAccW[j] += g[5 + j] * eXh[j];
                 eAccB[j] += g[5 + j];
             }
-            double[] sums = new double[2];
-            v.normBackwardRow(x, 2, g, 5, w, mu, r, xh, dh, accW, accB, n, sums);
-            // the fused row sums have the bits of the separate passes over the finished row
-            org.junit.jupiter.api.Assertions.assertEquals(v.sum(eDh, n), sums[0], "sum of dxhat n=" + n);
-            org.junit.jupiter.api.Assertions.assertEquals(v.dot(eDh, eXh, n), sums[1], "dot of dxhat, xhat n=" + n);
+            v.normBackwardRow(x, 2, g, 5, w, mu, r, xh, dh, accW, accB, n);
             org.junit.jupiter.api.Assertions.assertArrayEquals(eXh, xh, "xhat n=" + n);
             org.junit.jupiter.api.Assertions.assertArrayEquals(eDh, dh, "dxhat n=" + n);
             org.junit.jupiter.api.Assertions.assertArrayEquals(eAccW, accW, "weight sums n=" + n);
