@@ -80,7 +80,22 @@ public final class Generator {
     }
 
     /** Reserves {@code n} counters and returns the first; element i of a draw uses counter first + i. */
-    synchronized long advance(long n) {
+    long advance(long n) {
+        VmapState.beforeDraw(this); // inside vmap: refused in "error" mode, sample 0's counters again in "same"
+        return reserve(n);
+    }
+
+    /** The next counter a draw would take (for vmap's "same" randomness). */
+    synchronized long offset() {
+        return offset;
+    }
+
+    /** Moves the next counter to {@code offset} (for vmap's "same" randomness). */
+    synchronized void setOffset(long offset) {
+        this.offset = offset;
+    }
+
+    private synchronized long reserve(long n) {
         long first = offset;
         offset += n;
         return first;

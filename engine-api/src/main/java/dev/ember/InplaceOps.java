@@ -36,6 +36,7 @@ final class InplaceOps {
      */
     static void checkInplace(Tensor self, List<Tensor> others, boolean refuseSelfOverlap) {
         InferenceMode.checkInplace(self);
+        VmapState.checkInplace(self);
         if (GradMode.isEnabled()) {
             // is_leaf as PyTorch reads it here, from the field (no regenerated history, no refusal of one)
             if (self.gradFn == null && self.requiresGrad) {

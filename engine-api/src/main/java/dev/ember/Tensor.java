@@ -822,6 +822,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     void bumpVersion() {
+        VmapState.checkInplace(this); // a backstop for writes that bypass InplaceOps' checks
         if (!lease().inference) { // inference tensors have no version counter
             version[0]++;
         }

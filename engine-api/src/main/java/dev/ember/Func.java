@@ -1,0 +1,567 @@
+package dev.ember;
+
+import dev.ember.nn.Module;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * PyTorch's function transforms ({@code torch.func}, functorch in 1.13): {@link #vmap}, {@link #grad},
+ * {@link #gradAndValue}, {@link #jacrev}, {@link #jacfwd}, {@link #hessian} and {@link #stackModuleState}; with
+ * {@link dev.ember.nn.Stateless#functionalCall} they give per-sample gradients ({@code vmap(grad(loss), in_dims=(null,
+ * 0, 0))}) and model ensembles.
+ *
+ * <p>How they run. {@code vmap} calls {@code f} once per sample (each mapped input {@code select}ed at its index) and
+ * stacks the results along {@code out_dims}: the values, gradients and errors of PyTorch's batched call for every
+ * function PyTorch can vmap, at the cost of one call per sample (functorch's own fallback for ops without a batching
+ * rule works the same way). Where that differs from a batched call it is refused: a random draw in
+ * {@link Randomness#ERROR} mode (PyTorch's default) with PyTorch's message; an in-place change of a tensor made outside
+ * the call (it would be made once per sample). More permissive than PyTorch: data-dependent control flow and
+ * {@code item()} inside {@code f} work, each sample being concrete; and the stacked result's {@code grad_fn} is
+ * {@code StackBackward0}, not the batched op's node. A mapped dimension of size 0 is refused (no sample to learn the
+ * output's shape from). {@code grad} and the Jacobians run Ember's autograd with {@code create_graph}, so they nest
+ * ({@code hessian}, {@code grad(grad(f))}, {@code vmap(grad(f))}); a result keeps a graph only where it depends on a
+ * tensor that requires grad outside the transform, as functorch's levels give.
+ */
+public final class Func {
+    private Func() {
+    }
+
+    /** A function of tensors returning one tensor: what the transforms take and give. */
+    @FunctionalInterface
+    public interface TensorFn {
+        /**
+         * Calls the function.
+         *
+         * @param args the positional arguments
+         * @return the result
+         */
+        Tensor apply(Tensor... args);
+    }
+
+    /** A function of tensors returning several tensors (vmap over several outputs; gradients for several argnums). */
+    @FunctionalInterface
+    public interface TensorsFn {
+        /**
+         * Calls the function.
+         *
+         * @param args the positional arguments
+         * @return the results
+         */
+        Tensor[] apply(Tensor... args);
+    }
+
+    /** vmap's {@code randomness}: what a random draw inside the mapped function does. */
+    public enum Randomness {
+        /** Refused with PyTorch's message (PyTorch's default). */
+        ERROR,
+        /** Each sample draws its own numbers. */
+        DIFFERENT,
+        /** Every sample draws the same numbers (the generators advance once, as for one sample). */
+        SAME
+    }
+
+    // ------------------------------------------------------------------ vmap
+
+    /** {@code vmap(f)}: every input mapped over its dimension 0, the result stacked along 0. */
+    public static TensorFn vmap(TensorFn f) {
+        return vmap(f, null, 0, Randomness.ERROR);
+    }
+
+    /**
+     * {@code vmap(f, in_dims, out_dims)}.
+     *
+     * @param f the per-sample function
+     * @param inDims the dimension each positional input is mapped over, null for an input passed whole; null for all 0
+     * @param outDim where the result's batch dimension goes (negative counts from the end)
+     * @return the batched function
+     */
+    public static TensorFn vmap(TensorFn f, Integer[] inDims, int outDim) {
+        return vmap(f, inDims, outDim, Randomness.ERROR);
+    }
+
+    /**
+     * {@code vmap(f, in_dims, out_dims, randomness)}.
+     *
+     * @param f the per-sample function
+     * @param inDims the dimension each positional input is mapped over, null for an input passed whole; null for all 0
+     * @param outDim where the result's batch dimension goes (negative counts from the end)
+     * @param randomness what a random draw inside {@code f} does
+     * @return the batched function
+     */
+    public static TensorFn vmap(TensorFn f, Integer[] inDims, int outDim, Randomness randomness) {
+        Args.require(f, "vmap", "func", 0, "Callable");
+        TensorsFn many = vmapMulti(args -> new Tensor[] {checkedResult(f.apply(args))}, inDims, new int[] {outDim},
+                randomness);
+        return args -> many.apply(args)[0];
+    }
+
+    /**
+     * {@code vmap(f, in_dims, out_dims, randomness)} of a function with several results, each stacked along its own
+     * {@code outDims} entry.
+     *
+     * @param f the per-sample function
+     * @param inDims the dimension each positional input is mapped over, null for an input passed whole; null for all 0
+     * @param outDims one batch dimension per result; null for all 0
+     * @param randomness what a random draw inside {@code f} does
+     * @return the batched function
+     */
+    public static TensorsFn vmapMulti(TensorsFn f, Integer[] inDims, int[] outDims, Randomness randomness) {
+        Args.require(f, "vmap", "func", 0, "Callable");
+        Args.require(randomness, "vmap", "randomness", 3, "str");
+        Integer[] dims = inDims == null ? null : inDims.clone();
+        int[] outs = outDims == null ? null : outDims.clone();
+        return args -> runVmap(f, dims, outs, randomness, args);
+    }
+
+    private static Tensor checkedResult(Tensor r) {
+        if (r == null) {
+            throw new IllegalArgumentException("vmap(f, ...): `f` must only return Tensors, got type <class 'NoneType'> as "
+                    + "a return.");
+        }
+        return r;
+    }
+
+    private static String dimsRepr(Integer[] dims) {
+        if (dims == null) {
+            return "0";
+        }
+        StringBuilder b = new StringBuilder("(");
+        for (int i = 0; i < dims.length; i++) {
+            b.append(i > 0 ? ", " : "").append(dims[i] == null ? "None" : dims[i].toString());
+        }
+        return b.append(dims.length == 1 ? ",)" : ")").toString();
+    }
+
+    private static String treeSpec(int n) {
+        StringBuilder b = new StringBuilder("TreeSpec(tuple, None, [");
+        for (int i = 0; i < n; i++) {
+            b.append(i > 0 ? ", " : "").append('*');
+        }
+        return b.append("])").toString();
+    }
+
+    private static Tensor[] runVmap(TensorsFn f, Integer[] inDims, int[] outDims, Randomness randomness, Tensor[] args) {
+        Tensor[] in = args == null ? new Tensor[0] : args;
+        String call = "vmap(f, in_dims=" + dimsRepr(inDims) + ", ...)(<inputs>)";
+        if (inDims != null && inDims.length != in.length) {
+            throw new IllegalArgumentException(call + ": in_dims is not compatible with the structure of `inputs`. in_dims "
+                    + "has structure " + treeSpec(inDims.length) + " but inputs has structure " + treeSpec(in.length) + ".");
+        }
+        int[] dim = new int[in.length];
+        int batch = -1;
+        List<Integer> sizes = new ArrayList<>();
+        boolean mismatch = false;
+        for (int i = 0; i < in.length; i++) {
+            Integer d = inDims == null ? Integer.valueOf(0) : inDims[i];
+            if (d == null) {
+                dim[i] = -1;
+                continue;
+            }
+            if (in[i] == null) {
+                throw new IllegalArgumentException(call + ": Got in_dim=" + d + " for an input but the input is of type "
+                        + "<class 'NoneType'>. We cannot vmap over non-Tensor arguments, please use None as the respective "
+                        + "in_dim");
+            }
+            int rank = in[i].dim();
+            if (d < -rank || d >= rank) {
+                throw new IllegalArgumentException(call + ": Got in_dim=" + d + " for some input, but that input is a Tensor "
+                        + "of dimensionality " + rank + " so expected in_dim to satisfy -" + rank + " <= in_dim < " + rank
+                        + ".");
+            }
+            dim[i] = d < 0 ? d + rank : d;
+            int size = in[i].size(dim[i]);
+            sizes.add(size);
+            if (batch < 0) {
+                batch = size;
+            } else if (size != batch) {
+                mismatch = true;
+            }
+        }
+        if (batch < 0) {
+            throw new IllegalArgumentException("vmap: Expected at least one Tensor to vmap over");
+        }
+        if (mismatch) {
+            throw new IllegalArgumentException("vmap: Expected all tensors to have the same size in the mapped dimension, "
+                    + "got sizes " + sizes + " for the mapped dimension");
+        }
+        if (batch == 0) {
+            throw new IllegalArgumentException("vmap: the mapped dimension has size 0; Ember's vmap runs f once per sample "
+                    + "and cannot learn the shape of f's results from no sample");
+        }
+        List<List<Tensor>> results = new ArrayList<>();
+        try (VmapState.Frame frame = new VmapState.Frame(randomness)) {
+            for (int i = 0; i < in.length; i++) {
+                if (dim[i] >= 0) {
+                    frame.mapped.add(in[i].lease().storage);
+                }
+            }
+            for (int b = 0; b < batch; b++) {
+                frame.startSample(b);
+                Tensor[] sample = in.clone();
+                for (int i = 0; i < in.length; i++) {
+                    if (dim[i] >= 0) {
+                        sample[i] = in[i].select(dim[i], b);
+                    }
+                }
+                Tensor[] out = f.apply(sample);
+                if (out == null) {
+                    throw new IllegalArgumentException("vmap(f, ...): `f` must only return Tensors, got type "
+                            + "<class 'NoneType'> as a return.");
+                }
+                if (b == 0 && outDims != null && outDims.length != out.length) {
+                    throw new IllegalArgumentException("vmap(f, ..., out_dims=" + dimsRepr(box(outDims)) + ")(<inputs>): "
+                            + "out_dims is not compatible with the structure of `outputs`. out_dims has structure "
+                            + treeSpec(outDims.length) + " but outputs has structure "
+                            + (out.length == 1 ? "*" : treeSpec(out.length)) + ".");
+                }
+                for (int k = 0; k < out.length; k++) {
+                    checkedResult(out[k]);
+                    if (b == 0) {
+                        results.add(new ArrayList<>(batch));
+                    }
+                    results.get(k).add(out[k]);
+                }
+            }
+        }
+        Tensor[] stacked = new Tensor[results.size()];
+        for (int k = 0; k < stacked.length; k++) {
+            stacked[k] = Tensor.stack(results.get(k), outDims == null ? 0 : outDims[k]);
+        }
+        return stacked;
+    }
+
+    private static Integer[] box(int[] v) {
+        Integer[] out = new Integer[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i];
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ grad
+
+    /** {@code grad(f)}: the gradient of {@code f}'s scalar result with respect to its first argument. */
+    public static TensorFn grad(TensorFn f) {
+        TensorsFn g = grad(f, new int[] {0});
+        return args -> g.apply(args)[0];
+    }
+
+    /**
+     * {@code grad(f, argnums)}: the gradients of {@code f}'s scalar result with respect to the arguments {@code argnums}
+     * (negative counts from the end), zeros for one the result does not depend on.
+     *
+     * @param f a function returning a 0-dim floating tensor
+     * @param argnums which positional arguments to differentiate with respect to; unique, not empty
+     * @return the function giving one gradient per argnum
+     */
+    public static TensorsFn grad(TensorFn f, int[] argnums) {
+        Args.require(f, "grad", "func", 0, "Callable");
+        int[] nums = argnums == null ? null : argnums.clone();
+        return args -> {
+            Tensor[] gv = gradAndValue(f, nums, args);
+            return Arrays.copyOf(gv, gv.length - 1);
+        };
+    }
+
+    /**
+     * {@code grad_and_value(f, argnums)}: {@link #grad(TensorFn, int[])}'s gradients followed by {@code f}'s value (the
+     * last element).
+     *
+     * @param f a function returning a 0-dim floating tensor
+     * @param argnums which positional arguments to differentiate with respect to; unique, not empty
+     * @return the function giving the gradients, then the value
+     */
+    public static TensorsFn gradAndValue(TensorFn f, int[] argnums) {
+        Args.require(f, "grad_and_value", "func", 0, "Callable");
+        int[] nums = argnums == null ? null : argnums.clone();
+        return args -> gradAndValue(f, nums, args);
+    }
+
+    /** PyTorch's argnums checks and normalization (negative from the end). */
+    private static int[] argnums(int[] argnums, int n) {
+        if (argnums == null || argnums.length == 0) {
+            throw new IllegalArgumentException("argnums must be non-empty");
+        }
+        int[] out = new int[argnums.length];
+        for (int i = 0; i < argnums.length; i++) {
+            int a = argnums[i];
+            if (a < -n || a >= n) {
+                throw new IllegalArgumentException("Got argnum=" + a + ", but only " + n + " positional inputs");
+            }
+            out[i] = a < 0 ? a + n : a;
+        }
+        for (int i = 0; i < out.length; i++) {
+            for (int j = 0; j < i; j++) {
+                if (out[i] == out[j]) {
+                    StringBuilder b = new StringBuilder("(");
+                    for (int k = 0; k < argnums.length; k++) {
+                        b.append(k > 0 ? ", " : "").append(argnums[k]);
+                    }
+                    throw new IllegalArgumentException("argnums elements must be unique, got "
+                            + b.append(argnums.length == 1 ? ",)" : ")"));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The inputs to differentiate with respect to, as fresh tensors standing for the arguments: a leaf for an argument
+     * that does not require grad, a view (whose graph leads to it) for one that does, so that an argument passed twice
+     * gets its partial derivatives and the results keep the outer graph.
+     */
+    private static Tensor[] wrap(Tensor[] args, int[] nums, Tensor[] a, Set<Tensor> fresh) {
+        Tensor[] wrt = new Tensor[nums.length];
+        for (int k = 0; k < nums.length; k++) {
+            Tensor x = args[nums[k]];
+            if (x == null) {
+                throw new IllegalArgumentException("Thing passed to transform API must be Tensor, got <class 'NoneType'>");
+            }
+            if (!x.dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
+            }
+            Tensor w;
+            if (x.requiresGrad()) {
+                w = x.viewAs(x);
+            } else {
+                w = x.detach().requiresGrad_(true);
+                fresh.add(w);
+            }
+            a[nums[k]] = w;
+            wrt[k] = w;
+        }
+        return wrt;
+    }
+
+    private static Tensor[] gradAndValue(TensorFn f, int[] argnums, Tensor[] args) {
+        Tensor[] in = args == null ? new Tensor[0] : args;
+        int[] nums = argnums(argnums, in.length);
+        Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
+        Tensor[] out = new Tensor[nums.length + 1];
+        try (GradMode on = Ember.enableGrad()) {
+            Tensor[] a = in.clone();
+            Tensor[] wrt = wrap(in, nums, a, fresh);
+            Tensor value = f.apply(a);
+            if (value == null) {
+                throw new IllegalArgumentException("grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
+                        + "<class 'NoneType'>");
+            }
+            if (value.dim() != 0) {
+                throw new IllegalArgumentException("grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
+                        + "got tensor with " + value.dim() + " dims. Maybe you wanted to use the vjp or jacrev APIs instead?");
+            }
+            List<Tensor> grads = gradients(value, wrt);
+            for (int k = 0; k < nums.length; k++) {
+                out[k] = grads.get(k);
+            }
+            out[nums.length] = value;
+        }
+        return unwrapped(out, fresh);
+    }
+
+    /** d value / d each of {@code wrt}, with a graph (for nesting); zeros where the value does not depend on one. */
+    private static List<Tensor> gradients(Tensor value, Tensor[] wrt) {
+        if (!value.requiresGrad()) {
+            List<Tensor> zeros = new ArrayList<>();
+            for (Tensor w : wrt) {
+                zeros.add(w.detach().zerosLike());
+            }
+            return zeros;
+        }
+        return Autograd.grad(List.of(value), List.of(wrt), null, GradOptions.defaults().withCreateGraph(true)
+                .withRetainGraph(true).withAllowUnused(true).withMaterializeGrads(true));
+    }
+
+    /**
+     * The results detached where their graph reaches no tensor from outside the transform (only the fresh leaves it
+     * made): functorch gives plain tensors there; the graph is kept where an outer computation may differentiate them.
+     */
+    private static Tensor[] unwrapped(Tensor[] results, Set<Tensor> fresh) {
+        Tensor[] out = results.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] != null && out[i].requiresGrad() && !reachesOuter(out[i], fresh)) {
+                out[i] = out[i].detach();
+            }
+        }
+        return out;
+    }
+
+    private static boolean reachesOuter(Tensor t, Set<Tensor> fresh) {
+        Node root = t.gradFn();
+        if (root == null) {
+            return !fresh.contains(t); // a leaf that requires grad: outer unless it is one of the fresh ones
+        }
+        Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Node> todo = new ArrayDeque<>();
+        todo.add(root);
+        while (!todo.isEmpty()) {
+            Node n = todo.pop();
+            if (!seen.add(n)) {
+                continue;
+            }
+            if (n instanceof Node.AccumulateGrad) {
+                if (!fresh.contains(((Node.AccumulateGrad) n).variable)) {
+                    return true;
+                }
+                continue;
+            }
+            for (Node next : n.nextFunctions()) {
+                if (next != null) {
+                    todo.add(next);
+                }
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ Jacobians
+
+    /** {@code jacrev(f)}: the Jacobian of {@code f} with respect to its first argument, shape {@code out + in}. */
+    public static TensorFn jacrev(TensorFn f) {
+        return jacrev(f, 0);
+    }
+
+    /**
+     * {@code jacrev(f, argnums=argnum)}: the Jacobian of {@code f} with respect to argument {@code argnum}, of shape
+     * {@code f(x).shape + x.shape}, by reverse mode (one vector-Jacobian product per output element).
+     *
+     * @param f a function returning a floating tensor
+     * @param argnum which positional argument (negative counts from the end)
+     * @return the function giving the Jacobian
+     */
+    public static TensorFn jacrev(TensorFn f, int argnum) {
+        Args.require(f, "jacrev", "func", 0, "Callable");
+        return args -> jacobian(f, argnum, args);
+    }
+
+    /**
+     * {@code jacfwd(f, argnums=argnum)}: the Jacobian of {@code f} with respect to argument {@code argnum}; the same
+     * values as {@link #jacrev(TensorFn, int)}, computed the same way (Ember has no forward-mode autograd).
+     *
+     * @param f a function returning a floating tensor
+     * @param argnum which positional argument (negative counts from the end)
+     * @return the function giving the Jacobian
+     */
+    public static TensorFn jacfwd(TensorFn f, int argnum) {
+        Args.require(f, "jacfwd", "func", 0, "Callable");
+        return args -> jacobian(f, argnum, args);
+    }
+
+    /** {@code jacfwd(f)}: {@link #jacfwd(TensorFn, int)} with respect to the first argument. */
+    public static TensorFn jacfwd(TensorFn f) {
+        return jacfwd(f, 0);
+    }
+
+    /**
+     * {@code hessian(f, argnums=argnum)}: {@code jacfwd(jacrev(f, argnum), argnum)}, of shape {@code f(x).shape +
+     * x.shape + x.shape}.
+     *
+     * @param f a function returning a floating tensor
+     * @param argnum which positional argument (negative counts from the end)
+     * @return the function giving the Hessian
+     */
+    public static TensorFn hessian(TensorFn f, int argnum) {
+        Args.require(f, "hessian", "func", 0, "Callable");
+        return jacfwd(jacrev(f, argnum), argnum);
+    }
+
+    /** {@code hessian(f)}: {@link #hessian(TensorFn, int)} with respect to the first argument. */
+    public static TensorFn hessian(TensorFn f) {
+        return hessian(f, 0);
+    }
+
+    private static Tensor jacobian(TensorFn f, int argnum, Tensor[] args) {
+        Tensor[] in = args == null ? new Tensor[0] : args;
+        int[] nums = argnums(new int[] {argnum}, in.length);
+        Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
+        Tensor jac;
+        try (GradMode on = Ember.enableGrad()) {
+            Tensor[] a = in.clone();
+            Tensor x = wrap(in, nums, a, fresh)[0];
+            Tensor y = f.apply(a);
+            if (y == null) {
+                throw new IllegalArgumentException("vjp(f, ...): Expected f to be a function that has non-empty output "
+                        + "(got output = None)");
+            }
+            if (!y.dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException("vjp(f, ...): All outputs of f must be floating-point or complex "
+                        + "Tensors, got Tensor with dtype " + y.dtype().torchName());
+            }
+            int[] shape = concat(y.shape(), x.shape());
+            long m = y.numel();
+            if (m == 0 || !y.requiresGrad()) {
+                jac = Tensor.zeros(x.dtype(), shape).to(x.device());
+            } else {
+                // the rows of the identity as the batched vectors of one vector-Jacobian product each
+                Tensor eye = Tensor.eye((int) m, (int) m, y.dtype()).to(y.device()).reshape(concat(new int[] {(int) m},
+                        y.shape()));
+                Tensor rows = Autograd.grad(List.of(y), List.of(x), List.of(eye), GradOptions.defaults()
+                        .withCreateGraph(true).withRetainGraph(true).withAllowUnused(true).withMaterializeGrads(true)
+                        .withGradsBatched(true)).get(0);
+                jac = rows.reshape(shape);
+            }
+        }
+        return unwrapped(new Tensor[] {jac}, fresh)[0];
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ ensembles
+
+    /**
+     * {@code torch.func.stack_module_state(models)}: each parameter and buffer name mapped to the models' tensors stacked
+     * along a new dimension 0 (parameters as new leaves that require grad where the originals do, buffers detached), for
+     * {@code vmap} over {@link dev.ember.nn.Stateless#functionalCall} of one of the models.
+     *
+     * @param models models of one structure (the same names and shapes), at least one
+     * @return element 0 the stacked parameters, element 1 the stacked buffers, by name in the first model's order
+     */
+    public static List<Map<String, Tensor>> stackModuleState(List<? extends Module> models) {
+        if (models == null || models.isEmpty()) {
+            throw new IllegalArgumentException("stack_module_state: Expected at least one model, got 0.");
+        }
+        Module first = models.get(0);
+        for (Module m : models) {
+            Args.require(m, "stack_module_state", "models", 0, "Module");
+            if (m.isTraining() != first.isTraining()) {
+                throw new IllegalArgumentException("stack_module_state: Expected all models to have the same training/eval "
+                        + "mode.");
+            }
+            if (m.getClass() != first.getClass()) {
+                throw new IllegalArgumentException("stack_module_state: Expected all models to be of the same class.");
+            }
+        }
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        for (String name : first.namedParameters().keySet()) {
+            List<Tensor> each = new ArrayList<>();
+            boolean grad = false;
+            for (Module m : models) {
+                Tensor p = m.namedParameters().get(name);
+                each.add(p.detach());
+                grad |= p.requiresGrad();
+            }
+            params.put(name, Tensor.stack(each, 0).requiresGrad_(grad));
+        }
+        Map<String, Tensor> buffers = new LinkedHashMap<>();
+        for (String name : first.namedBuffers().keySet()) {
+            List<Tensor> each = new ArrayList<>();
+            for (Module m : models) {
+                each.add(m.namedBuffers().get(name).detach());
+            }
+            buffers.put(name, Tensor.stack(each, 0));
+        }
+        return List.of(params, buffers);
+    }
+}
