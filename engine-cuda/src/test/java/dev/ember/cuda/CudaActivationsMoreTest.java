@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
+import static dev.ember.cuda.CudaParityTest.p;
 import static dev.ember.cuda.CudaParity.GPU;
 import static dev.ember.cuda.CudaParity.nc;
 import static dev.ember.cuda.CudaParity.uniform;
@@ -46,9 +47,6 @@ class CudaActivationsMoreTest {
         return uniform(GEN, 4.0, shape);
     }
 
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> parity(name, f, in));
-    }
 
     /**
      * CudaParityTest's parity with the upstream gradient in the output's type, and for float16 and bfloat16 a tolerance

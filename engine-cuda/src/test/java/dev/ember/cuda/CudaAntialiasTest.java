@@ -11,7 +11,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+
+import static dev.ember.cuda.CudaParityTest.p;
 
 /**
  * {@code F.interpolate(..., antialias=True)} on CUDA against the CPU reference, forward, backward and the backward's
@@ -32,9 +33,6 @@ class CudaAntialiasTest {
         return Tensor.rand(GEN, DType.FLOAT32, shape).mul(4.0).sub(2.0);
     }
 
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
-    }
 
     private static Tensor aa(Tensor x, int[] size, double[] scale, String mode, boolean align) {
         return Functional.interpolate(x, size, scale, mode, align, null, true);

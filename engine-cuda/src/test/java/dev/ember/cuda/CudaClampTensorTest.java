@@ -10,7 +10,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+
+import static dev.ember.cuda.CudaParityTest.p;
 
 /**
  * clamp with tensor bounds ({@code clamp(Tensor, Tensor)}, {@code clampMin(Tensor)}, {@code clampMax(Tensor)}) on CUDA
@@ -30,9 +31,6 @@ class CudaClampTensorTest {
         return Tensor.rand(GEN, DType.FLOAT32, shape).mul(4.0).sub(2.0);
     }
 
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
-    }
 
     @TestFactory
     List<DynamicTest> clampWithTensorBounds() {

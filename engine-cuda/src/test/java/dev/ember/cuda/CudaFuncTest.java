@@ -11,7 +11,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+
+import static dev.ember.cuda.CudaParityTest.p;
 
 /**
  * {@link Func}'s transforms on CUDA against the CPU (no kernel of their own: they run each sample's ops, or autograd
@@ -31,9 +32,6 @@ class CudaFuncTest {
         return Tensor.rand(GEN, DType.FLOAT32, shape).mul(4.0).sub(2.0);
     }
 
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
-    }
 
     @TestFactory
     List<DynamicTest> transforms() {

@@ -19,9 +19,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
+import static dev.ember.cuda.CudaParityTest.p;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -43,9 +43,6 @@ class CudaParametrizeTest {
         return Tensor.rand(GEN, DType.FLOAT32, shape).mul(4.0).sub(2.0);
     }
 
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> CudaParityTest.parity(name, f, in));
-    }
 
     @TestFactory
     List<DynamicTest> weightNormOp() {

@@ -97,7 +97,8 @@ class CudaParityTest {
         }
     }
 
-    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
+    /** A dynamic test of {@link #parity}: the GPU test classes' shared form of a parity case. */
+    static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
         return DynamicTest.dynamicTest(name, () -> parity(name, f, in));
     }
 
