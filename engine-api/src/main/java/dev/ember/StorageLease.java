@@ -33,7 +33,7 @@ final class StorageLease {
     /** Whether the storage was made in inference mode: every tensor over it is an inference tensor. */
     final boolean inference = InferenceMode.isEnabled();
     /** The vmap sample running when the storage was made (it may be written in place within it), or null. */
-    final Object vmapSample = VmapState.sampleToken();
+    final VmapState.Sample vmapSample = VmapState.sampleToken();
     /** Updated atomically through OPEN (views of one storage may be made and closed on several threads). */
     private int open;
     /** A pinned CPU storage's host buffer ({@link PinnedMemory}), closed with the storage; null when not pinned. */

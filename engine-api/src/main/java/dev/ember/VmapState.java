@@ -31,15 +31,20 @@ final class VmapState {
         /** The storages of the mapped inputs (their slices may be written in place, as PyTorch's batched inputs). */
         final Set<Object> mapped = Collections.newSetFromMap(new IdentityHashMap<>());
         /** A new token per sample: storages made while it runs carry it and may be written in place. */
-        Object sample = new Object();
+        Sample sample;
         int index;
         /** "same": each generator's offset when sample 0 first drew from it, and its offset after sample 0. */
         final Map<Generator, long[]> offsets = new IdentityHashMap<>();
         /** Generators drawn from in the current sample. */
         final Set<Generator> touched = Collections.newSetFromMap(new IdentityHashMap<>());
 
+        /** The call this one runs inside, or null. */
+        private final Frame outer;
+
         Frame(Func.Randomness randomness) {
             this.randomness = randomness;
+            this.outer = FRAMES.get().peek();
+            this.sample = new Sample(outer == null ? null : outer.sample);
             FRAMES.get().push(this);
             synchronized (VmapState.class) {
                 active++;
@@ -54,7 +59,7 @@ final class VmapState {
                 }
             }
             index = i;
-            sample = new Object();
+            sample = new Sample(outer == null ? null : outer.sample);
             touched.clear();
         }
 
@@ -76,6 +81,25 @@ final class VmapState {
         }
     }
 
+    /** A sample of a vmap call; {@code outer} the sample of the enclosing call that was running when it began. */
+    static final class Sample {
+        final Sample outer;
+
+        Sample(Sample outer) {
+            this.outer = outer;
+        }
+
+        /** Whether this sample runs within {@code s} (is it, or one of its inner samples). */
+        boolean within(Sample s) {
+            for (Sample x = this; x != null; x = x.outer) {
+                if (x == s) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     private static Frame current() {
         if (active == 0) {
             return null;
@@ -84,7 +108,7 @@ final class VmapState {
     }
 
     /** The token of the sample running on this thread (stored by each new storage), or null outside vmap. */
-    static Object sampleToken() {
+    static Sample sampleToken() {
         Frame f = current();
         return f == null ? null : f.sample;
     }
@@ -124,10 +148,16 @@ final class VmapState {
             return;
         }
         StorageLease lease = self.lease();
-        if (lease.vmapSample == f.sample || f.mapped.contains(lease.storage)) {
-            return;
+        // every call running, the innermost first: made in its current sample, or one of its mapped inputs
+        for (Frame c = f; c != null; c = c.outer) {
+            if (!(lease.vmapSample != null && lease.vmapSample.within(c.sample)) && !c.mapped.contains(lease.storage)) {
+                throw refusal();
+            }
         }
-        throw new IllegalStateException("vmap: f changed in place a tensor that was made outside the vmap call (a tensor "
+    }
+
+    private static IllegalStateException refusal() {
+        return new IllegalStateException("vmap: f changed in place a tensor that was made outside the vmap call (a tensor "
                 + "f captures, or an input with in_dims None); Ember's vmap runs f once per sample, so the change would be "
                 + "made once per sample: clone it inside f, or map over it");
     }

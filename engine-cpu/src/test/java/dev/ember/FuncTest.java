@@ -270,6 +270,16 @@ class FuncTest {
                 () -> Func.vmap(a -> a[1].mul_(2L), new Integer[] {0, null}, 0).apply(x, acc));
         Tensor ok = Func.vmap(a -> Tensor.zeros(DType.FLOAT64, 3).add_(a[0]).mul_(3L)).apply(x);
         assertArrayEquals(Tensor.ones(DType.FLOAT64, 4, 3).mul(3L).toDoubleArray(), ok.toDoubleArray(), 0);
+        // an inner vmap mapping over a tensor the outer call captured: inner samples may write their slices, but
+        // each outer sample would write it again
+        Tensor cap = Tensor.zeros(DType.FLOAT64, 2, 3);
+        assertThrows(IllegalStateException.class, () -> Func.vmap(a -> a[0].add(Func.vmap(b -> b[0].add_(1L))
+                .apply(cap))).apply(x));
+        assertArrayEquals(new double[6], cap.toDoubleArray(), 0);
+        // nested calls writing slices of what the outer one maps: allowed at both levels, as PyTorch's batched writes
+        Tensor y = Tensor.ones(DType.FLOAT64, 4, 2, 3);
+        Func.vmap(a -> Func.vmap(b -> b[0].mul_(5L)).apply(a[0])).apply(y);
+        assertArrayEquals(Tensor.full(DType.FLOAT64, 5.0, 4, 2, 3).toDoubleArray(), y.toDoubleArray(), 0);
         // and after the call the captured tensor may be written again
         acc.add_(1L);
         assertEquals(1, acc.version());
