@@ -139,10 +139,14 @@ class FuncTest {
             }
             models.add(l);
         }
-        Map<String, Tensor> params = Func.stackModuleState(models).get(0);
+        List<Map<String, Tensor>> state = Func.stackModuleState(models);
+        Map<String, Tensor> params = state.get(0);
+        assertTrue(state.get(1).isEmpty(), "Linear has no buffers");
         Linear base = models.get(0);
-        Tensor out = Func.vmap(a -> Stateless.functionalCall(base, Map.of("weight", a[0], "bias", a[1]), a[2]),
-                new Integer[] {0, 0, null}, 0).apply(params.get("weight"), params.get("bias"), in[6]);
+        // torch.func.functional_call(base, (params, buffers), x) with the per-model slices
+        Tensor out = Func.vmap(a -> Stateless.functionalCall(base, List.of(Map.of("weight", a[0], "bias", a[1]),
+                        state.get(1)), a[2]), new Integer[] {0, 0, null}, 0)
+                .apply(params.get("weight"), params.get("bias"), in[6]);
         return new Tensor[] {params.get("weight"), params.get("bias"), out};
     }
 
@@ -303,6 +307,20 @@ class FuncTest {
                         .getMessage());
         assertThrows(IllegalArgumentException.class, () -> Func.vmap(null));
         assertThrows(IllegalArgumentException.class, () -> Func.stackModuleState(List.<Module>of()));
+    }
+
+    /** torch.func.functional_call with several dictionaries: a name in two of them is refused (2.x's message). */
+    @Test
+    void functionalCallWithSeveralDictionariesRefusesARepeatedName() {
+        Linear l = new Linear(2, 1);
+        Map<String, Tensor> p = Map.of("weight", Tensor.zeros(1, 2), "bias", Tensor.zeros(1));
+        Exception e = assertThrows(IllegalArgumentException.class,
+                () -> Stateless.functionalCall(l, List.of(p, Map.of("weight", Tensor.ones(1, 2))), Tensor.ones(1, 2)));
+        assertEquals("['weight'] appeared in multiple dictionaries; behavior of functional call is ambiguous",
+                e.getMessage());
+        Tensor y = Stateless.functionalCall(l, List.of(Map.of("weight", Tensor.ones(1, 2)), Map.of("bias",
+                Tensor.full(DType.FLOAT32, 0.5, 1))), Tensor.ones(1, 2));
+        assertArrayEquals(new double[] {2.5}, y.toDoubleArray(), 0);
     }
 
     /** vmap's result is differentiable: the gradient reaches the mapped inputs through the stack. */

@@ -162,7 +162,7 @@ class StatelessTest {
         Module m = model("mlp");
         Tensor w = m.namedParameters().get("0.weight");
         assertThrows(IllegalArgumentException.class, () -> Stateless.functionalCall(null, Map.of(), Tensor.ones(1)));
-        assertThrows(IllegalArgumentException.class, () -> Stateless.functionalCall(m, null, Tensor.ones(1)));
+        assertThrows(IllegalArgumentException.class, () -> Stateless.functionalCall(m, (Map<String, Tensor>) null, Tensor.ones(1)));
         Map<String, Tensor> withNullKey = new HashMap<>();
         withNullKey.put(null, Tensor.ones(1));
         assertThrows(IllegalArgumentException.class, () -> Stateless.functionalCall(m, withNullKey, Tensor.ones(1)));

@@ -52,6 +52,64 @@ public final class Stateless {
     }
 
     /**
+     * {@code torch.func.functional_call(module, (params, buffers), (input,))}: several dictionaries (as
+     * {@code Func.stackModuleState} gives them, or parameters and buffers kept apart) merged into one.
+     *
+     * @param module the module
+     * @param dictionaries tensors by dotted name, no name in two of them
+     * @param input the forward's input
+     * @return the forward's output
+     * @throws IllegalArgumentException for a name in more than one dictionary (PyTorch's message) or a null one
+     */
+    public static Tensor functionalCall(Module module, List<Map<String, Tensor>> dictionaries, Tensor input) {
+        return functionalCall(module, merged(dictionaries), true, false, m -> m.apply(input));
+    }
+
+    /**
+     * {@link #functionalCall(Module, List, Tensor)} for any forward.
+     *
+     * @param module the module
+     * @param dictionaries tensors by dotted name, no name in two of them
+     * @param call what to run while they are in place
+     * @param <M> the module's type
+     * @param <R> what the call returns
+     * @return what {@code call} returns
+     */
+    public static <M extends Module, R> R functionalCall(M module, List<Map<String, Tensor>> dictionaries,
+                                                         Function<? super M, R> call) {
+        return functionalCall(module, merged(dictionaries), true, false, call);
+    }
+
+    /** torch.func's merge of a sequence of dictionaries, refusing a name given twice (2.x's message). */
+    private static Map<String, Tensor> merged(List<Map<String, Tensor>> dictionaries) {
+        if (dictionaries == null) {
+            throw new IllegalArgumentException("functional_call(): the module, the tensors and the call must not be null");
+        }
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        for (Map<String, Tensor> d : dictionaries) {
+            if (d == null) {
+                throw new IllegalArgumentException("Expected all elements of parameter_and_buffer_dicts to be dictionaries");
+            }
+            for (Map.Entry<String, Tensor> e : d.entrySet()) {
+                counts.merge(e.getKey(), 1, Integer::sum);
+                all.put(e.getKey(), e.getValue());
+            }
+        }
+        List<String> repeated = new ArrayList<>();
+        counts.forEach((k, n) -> {
+            if (n > 1) {
+                repeated.add("'" + k + "'");
+            }
+        });
+        if (!repeated.isEmpty()) {
+            throw new IllegalArgumentException(repeated + " appeared in multiple dictionaries; behavior of functional call "
+                    + "is ambiguous");
+        }
+        return all;
+    }
+
+    /**
      * {@code functional_call} for any forward: runs {@code call} on the module with the given tensors in place, weights
      * tied as registered ({@code m -> m.apply(a, b)} for a {@link Module2}, or any code that uses the module).
      *
