@@ -28,7 +28,8 @@ import java.util.Set;
  * {@code StackBackward0}, not the batched op's node. A mapped dimension of size 0 is refused (no sample to learn the
  * output's shape from). {@code grad} and the Jacobians run Ember's autograd with {@code create_graph}, so they nest
  * ({@code hessian}, {@code grad(grad(f))}, {@code vmap(grad(f))}); a result keeps a graph only where it depends on a
- * tensor that requires grad outside the transform, as functorch's levels give.
+ * tensor that requires grad outside the transform, as functorch's levels give (and only then is the graph of the
+ * derivative built).
  */
 public final class Func {
     private Func() {
@@ -358,7 +359,7 @@ public final class Func {
                 throw new IllegalArgumentException("grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
                         + "got tensor with " + value.dim() + " dims. Maybe you wanted to use the vjp or jacrev APIs instead?");
             }
-            List<Tensor> grads = gradients(value, wrt);
+            List<Tensor> grads = gradients(value, wrt, reachesOuter(value, fresh));
             for (int k = 0; k < nums.length; k++) {
                 out[k] = grads.get(k);
             }
@@ -367,8 +368,12 @@ public final class Func {
         return unwrapped(out, fresh);
     }
 
-    /** d value / d each of {@code wrt}, with a graph (for nesting); zeros where the value does not depend on one. */
-    private static List<Tensor> gradients(Tensor value, Tensor[] wrt) {
+    /**
+     * d value / d each of {@code wrt}, zeros where the value does not depend on one; with a graph where the value
+     * depends on a tensor from outside the transform (an enclosing transform's input, a captured tensor that requires
+     * grad), so that an outer derivative goes through it; without one otherwise (nothing could use it).
+     */
+    private static List<Tensor> gradients(Tensor value, Tensor[] wrt, boolean createGraph) {
         if (!value.requiresGrad()) {
             List<Tensor> zeros = new ArrayList<>();
             for (Tensor w : wrt) {
@@ -376,8 +381,8 @@ public final class Func {
             }
             return zeros;
         }
-        return Autograd.grad(List.of(value), List.of(wrt), null, GradOptions.defaults().withCreateGraph(true)
-                .withRetainGraph(true).withAllowUnused(true).withMaterializeGrads(true));
+        return Autograd.grad(List.of(value), List.of(wrt), null, GradOptions.defaults().withCreateGraph(createGraph)
+                .withRetainGraph(createGraph).withAllowUnused(true).withMaterializeGrads(true));
     }
 
     /**
@@ -503,9 +508,10 @@ public final class Func {
                 // the rows of the identity as the batched vectors of one vector-Jacobian product each
                 Tensor eye = Tensor.eye((int) m, (int) m, y.dtype()).to(y.device()).reshape(concat(new int[] {(int) m},
                         y.shape()));
+                boolean outer = reachesOuter(y, fresh);
                 Tensor rows = Autograd.grad(List.of(y), List.of(x), List.of(eye), GradOptions.defaults()
-                        .withCreateGraph(true).withRetainGraph(true).withAllowUnused(true).withMaterializeGrads(true)
-                        .withGradsBatched(true)).get(0);
+                        .withCreateGraph(outer).withRetainGraph(outer).withAllowUnused(true)
+                        .withMaterializeGrads(true).withGradsBatched(true)).get(0);
                 jac = rows.reshape(shape);
             }
         }
