@@ -1,0 +1,562 @@
+package dev.ember;
+
+import dev.ember.distributions.Categorical;
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.ConvTranspose2d;
+import dev.ember.nn.Functional;
+import dev.ember.nn.GELU;
+import dev.ember.nn.GroupNorm;
+import dev.ember.nn.LayerNorm;
+import dev.ember.nn.Linear;
+import dev.ember.nn.MaxPool2d;
+import dev.ember.nn.Module;
+import dev.ember.nn.Module2;
+import dev.ember.nn.Module3;
+import dev.ember.nn.ModuleList;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.SiLU;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.Tanh;
+import dev.ember.nn.TransformerEncoder;
+import dev.ember.nn.TransformerEncoderLayer;
+import dev.ember.nn.Upsample;
+import dev.ember.nn.utils.ClipGrad;
+import dev.ember.optim.Adam;
+import dev.ember.optim.AdamW;
+import dev.ember.optim.CosineAnnealingLR;
+import dev.ember.optim.LambdaLR;
+import dev.ember.optim.LinearLR;
+import dev.ember.optim.SGD;
+import dev.ember.optim.SequentialLR;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static dev.ember.LossesMoreTest.assertClose;
+import static dev.ember.OutsiderFixture.values;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Session 26's fifth outsider pass: programs of kinds the earlier passes did not cover, written as a PyTorch user
+ * writes them from README, Javadoc and the public API, run in float64 from PyTorch's initial weights and fixed data and
+ * held to PyTorch's losses, learning rates, gradient norms, gradients of every named parameter after the first
+ * backward, parameters after the last step and outputs ({@code resources/outsiderprograms3/make_expected.py} wrote
+ * {@code programs3.pt} with PyTorch 1.13). The tolerance is {@link LossesMoreTest#assertClose}'s float64 one (1e-12
+ * relative to the largest magnitude of the tensor compared), times a factor stated where a few optimizer steps compound
+ * rounding: float64 carries 16 digits, and a handful of steps whose updates each reorder sums (matmul blocking, Adam's
+ * {@code m / (sqrt(v) + eps)}) loses at most a few of them.
+ * <ol>
+ * <li>A small ViT: Conv2d patch embedding, class token and position embedding as Parameters, TransformerEncoder with
+ * norm_first and gelu, AdamW with a no-decay group (norms, biases, tokens), SequentialLR (LinearLR warmup, then cosine),
+ * clip_grad_norm_, label smoothing, eval outputs.</li>
+ * <li>A small U-Net: Conv2d + GroupNorm + SiLU blocks, MaxPool2d, ConvTranspose2d and bilinear Upsample, cat skips,
+ * per-pixel cross entropy with class weights and ignore_index plus a hand-written dice loss, Adam with LambdaLR.</li>
+ * <li>A VAE (reparameterization with saved noise, KL written out, BCE with logits) and a tiny DDPM (sinusoidal timestep
+ * embedding, cumprod of alphas, gather by t, MSE on the noise, one reverse step).</li>
+ * <li>Message passing over an edge list (index_select, index_add_, scatter_reduce mean and amax without self,
+ * bincount degrees, a node with no incoming edge, global mean pool per graph) and a mixture-of-experts router (softmax,
+ * topk, gather, scatter, one_hot, load-balancing loss).</li>
+ * <li>Policy gradient with fixed actions: Categorical log_prob and entropy, discounted returns by flip, cumsum, flip,
+ * advantage normalization, PPO's clipped objective with {@code torch.min(a, b)}, a value loss, clip_grad_norm_.</li>
+ * </ol>
+ * The gaps the programs hit were filled and are pinned here: {@code Tensor.min(Tensor)} and {@code max(Tensor)}
+ * (PyTorch's {@code torch.min(a, b)}), {@code topk(k, dim)}.
+ */
+class OutsiderPrograms3Test {
+    private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms3", "programs3.pt");
+    private static final DType F64 = DType.FLOAT64;
+
+    private static Tensor e(String name) {
+        return PT.e(name);
+    }
+
+    private static <M extends Module> M loaded(M m, String prefix) {
+        return PT.loaded(m, prefix, F64);
+    }
+
+    // ------------------------------------------------------------------ 1. ViT
+
+    static final class ViT extends Module {
+        final Conv2d patch;
+        final Tensor clsToken;
+        final Tensor posEmbed;
+        final TransformerEncoder encoder;
+        final LayerNorm norm;
+        final Linear head;
+
+        ViT(int img, int patchSize, int ch, int d, int heads, int depth, int classes) {
+            int n = (img / patchSize) * (img / patchSize);
+            patch = registerModule("patch", new Conv2d(ch, d, patchSize, patchSize, 0));
+            clsToken = registerParameter("cls_token", Tensor.zeros(1, 1, d));
+            posEmbed = registerParameter("pos_embed", Tensor.zeros(1, n + 1, d));
+            TransformerEncoderLayer layer = new TransformerEncoderLayer(d, heads, 2 * d, 0.0, "gelu", 1e-5, true, true,
+                    true);
+            encoder = registerModule("encoder", new TransformerEncoder(layer, depth));
+            norm = registerModule("norm", new LayerNorm(d));
+            head = registerModule("head", new Linear(d, classes));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = patch.apply(x).flatten(2).transpose(1, 2);
+            Tensor cls = parameter("cls_token").expand(x.size(0), -1, -1);
+            x = Tensor.cat(List.of(cls, x), 1).add(parameter("pos_embed"));
+            return head.apply(norm.apply(encoder.apply(x)).select(1, 0));
+        }
+    }
+
+    @Test
+    void vitWithDecayGroupsWarmupCosineAndClipping() {
+        ViT vit = loaded(new ViT(8, 4, 3, 16, 2, 2, 3), "vit.init.");
+        Tensor x = e("vit.x");
+        Tensor y = e("vit.y");
+        List<Tensor> decay = new ArrayList<>();
+        List<Tensor> noDecay = new ArrayList<>();
+        vit.namedParameters().forEach((n, p) ->
+                (p.dim() >= 2 && !n.equals("cls_token") && !n.equals("pos_embed") ? decay : noDecay).add(p));
+        assertEquals(10, decay.size(), "the patch conv, in_proj, out_proj and two linears per layer, the head");
+        AdamW opt = new AdamW(decay, 1e-2, 0.9, 0.95, 1e-8, 0.05, false);
+        opt.addParamGroup(noDecay, Map.of("weight_decay", 0.0));
+        SequentialLR sched = new SequentialLR(opt, List.of(new LinearLR(opt, 0.25, 1.0, 2),
+                new CosineAnnealingLR(opt, 4, 1e-4)), List.of(2));
+        List<Double> losses = new ArrayList<>();
+        List<Double> lrs = new ArrayList<>();
+        List<Double> norms = new ArrayList<>();
+        for (int step = 0; step < 5; step++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.crossEntropy(vit.apply(x), y, "mean", 0.1);
+            loss.backward();
+            if (step == 0) {
+                PT.assertNamed("vit.grad0.", vit, true, 1, "ViT gradient");
+            }
+            norms.add(ClipGrad.clipGradNorm_(vit.parameters(), 1.0).item());
+            lrs.add(opt.paramGroups().get(0).lr());
+            opt.step();
+            sched.step();
+            losses.add(loss.item());
+        }
+        assertClose(e("vit.loss"), values(losses, F64), "ViT losses", 10);
+        assertClose(e("vit.lr"), values(lrs, F64), "ViT learning rates");
+        assertClose(e("vit.norm"), values(norms, F64), "ViT gradient norms", 10);
+        PT.assertNamed("vit.final.", vit, false, 100, "ViT parameter");
+        vit.eval();
+        try (var g = Ember.noGrad()) {
+            assertClose(e("vit.eval"), vit.apply(x), "ViT eval logits", 100);
+        }
+    }
+
+    // ------------------------------------------------------------------ 2. U-Net
+
+    private static Sequential block(int cin, int cout) {
+        return new Sequential(new Conv2d(cin, cout, 3, 1, 1), new GroupNorm(2, cout), new SiLU());
+    }
+
+    static final class UNet extends Module {
+        final Sequential enc1 = registerModule("enc1", block(3, 4));
+        final Sequential enc2 = registerModule("enc2", block(4, 8));
+        final Sequential mid = registerModule("mid", block(8, 8));
+        final MaxPool2d pool = registerModule("pool", new MaxPool2d(2));
+        final ConvTranspose2d up2 = registerModule("up2", new ConvTranspose2d(8, 8, 2, 2, 0));
+        final Sequential dec2 = registerModule("dec2", block(16, 4));
+        final Upsample up1 = registerModule("up1", new Upsample(2.0, "bilinear"));
+        final Sequential dec1 = registerModule("dec1", block(8, 4));
+        final Conv2d head = registerModule("head", new Conv2d(4, 3, 1));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor e1 = enc1.apply(x);
+            Tensor e2 = enc2.apply(pool.apply(e1));
+            Tensor m = mid.apply(pool.apply(e2));
+            Tensor d2 = dec2.apply(Tensor.cat(List.of(up2.apply(m), e2), 1));
+            Tensor d1 = dec1.apply(Tensor.cat(List.of(up1.apply(d2), e1), 1));
+            return head.apply(d1);
+        }
+    }
+
+    /** The script's dice loss over the pixels whose target is not {@code ignore}, smoothed by 1. */
+    private static Tensor diceLoss(Tensor logits, Tensor target, long ignore, int classes) {
+        Tensor valid = target.ne(ignore).unsqueeze(1);
+        Tensor probs = logits.softmax(1).mul(valid);
+        Tensor onehot = Functional.oneHot(target.maskedFill(valid.squeeze(1).logicalNot(), 0), classes)
+                .permute(0, 3, 1, 2).to(logits.dtype()).mul(valid);
+        int[] dims = {0, 2, 3};
+        Tensor inter = probs.mul(onehot).sum(dims, false);
+        Tensor union = probs.sum(dims, false).add(onehot.sum(dims, false));
+        return inter.mul(2).add(1).div(union.add(1)).mean().rsub(1);
+    }
+
+    @Test
+    void unetWithWeightedIgnoringCrossEntropyAndDice() {
+        UNet unet = loaded(new UNet(), "unet.init.");
+        Tensor x = e("unet.x");
+        Tensor target = e("unet.target");
+        Tensor cw = e("unet.cw");
+        Adam opt = new Adam(unet.parameters(), 1e-2);
+        LambdaLR sched = new LambdaLR(opt, s -> Math.pow(0.8, s));
+        List<Double> losses = new ArrayList<>();
+        List<Double> ces = new ArrayList<>();
+        List<Double> dices = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor logits = unet.apply(x);
+            Tensor ce = Functional.crossEntropy(logits, target, cw, "mean", 255, 0);
+            Tensor dl = diceLoss(logits, target, 255, 3);
+            Tensor loss = ce.add(dl);
+            loss.backward();
+            if (step == 0) {
+                assertClose(e("unet.logits0"), logits.detach(), "U-Net logits");
+                PT.assertNamed("unet.grad0.", unet, true, 10, "U-Net gradient");
+            }
+            opt.step();
+            sched.step();
+            losses.add(loss.item());
+            ces.add(ce.item());
+            dices.add(dl.item());
+        }
+        assertClose(e("unet.loss"), values(losses, F64), "U-Net losses", 10);
+        assertClose(e("unet.ce"), values(ces, F64), "U-Net cross entropy", 10);
+        assertClose(e("unet.dice"), values(dices, F64), "U-Net dice", 10);
+        PT.assertNamed("unet.final.", unet, false, 100, "U-Net parameter");
+        unet.eval();
+        try (var g = Ember.noGrad()) {
+            assertArrayEquals(e("unet.pred").toLongArray(), unet.apply(x).argmax(1).toLongArray(), "U-Net argmax");
+        }
+    }
+
+    // ------------------------------------------------------------------ 3. VAE and DDPM
+
+    record VaeOut(Tensor logits, Tensor mu, Tensor logvar) {
+    }
+
+    static final class Vae extends Module2<VaeOut> {
+        final Sequential enc = registerModule("enc", new Sequential(new Linear(12, 16), new ReLU(), new Linear(16, 8)));
+        final Sequential dec = registerModule("dec", new Sequential(new Linear(4, 16), new Tanh(), new Linear(16, 12)));
+
+        @Override
+        public VaeOut forward(Tensor x, Tensor eps) {
+            List<Tensor> ml = enc.apply(x).chunk(2, -1);
+            Tensor z = ml.get(0).add(eps.mul(ml.get(1).mul(0.5).exp()));
+            return new VaeOut(dec.apply(z), ml.get(0), ml.get(1));
+        }
+    }
+
+    @Test
+    void vaeWithReparameterizationAndWrittenOutKl() {
+        Vae vae = loaded(new Vae(), "vae.init.");
+        Tensor x = e("vae.x");
+        Adam opt = new Adam(vae.parameters(), 5e-3);
+        List<Double> losses = new ArrayList<>();
+        List<Double> kls = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            VaeOut o = vae.apply(x, e("vae.eps").select(0, step));
+            Tensor recon = Functional.binaryCrossEntropyWithLogits(o.logits(), x, "sum").div(x.size(0));
+            Tensor kl = o.logvar().add(1).sub(o.mu().pow(2)).sub(o.logvar().exp()).sum().mul(-0.5).div(x.size(0));
+            Tensor loss = recon.add(kl.mul(0.5));
+            loss.backward();
+            if (step == 0) {
+                PT.assertNamed("vae.grad0.", vae, true, 1, "VAE gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+            kls.add(kl.item());
+        }
+        assertClose(e("vae.loss"), values(losses, F64), "VAE losses", 10);
+        assertClose(e("vae.kl"), values(kls, F64), "VAE KL", 10);
+        PT.assertNamed("vae.final.", vae, false, 100, "VAE parameter");
+    }
+
+    /** The script's sinusoidal embedding: {@code cat(cos(t f), sin(t f))}, {@code f = exp(-ln(10000) i / half)}. */
+    private static Tensor timestepEmbedding(Tensor t, int dim) {
+        int half = dim / 2;
+        Tensor freqs = Tensor.arange(half, F64).mul(-Math.log(10000) / half).exp();
+        Tensor args = t.unsqueeze(1).to(F64).mul(freqs.unsqueeze(0));
+        return Tensor.cat(List.of(args.cos(), args.sin()), -1);
+    }
+
+    static final class Denoiser extends Module2<Tensor> {
+        final Sequential tMlp = registerModule("t_mlp", new Sequential(new Linear(8, 24), new SiLU(), new Linear(24, 24)));
+        final Linear inp = registerModule("inp", new Linear(6, 24));
+        final Sequential out = registerModule("out", new Sequential(new SiLU(), new Linear(24, 6)));
+
+        @Override
+        public Tensor forward(Tensor x, Tensor t) {
+            return out.apply(inp.apply(x).add(tMlp.apply(timestepEmbedding(t, 8))));
+        }
+    }
+
+    @Test
+    void ddpmTrainingStepsAndOneReverseStep() {
+        int steps = 10;
+        Tensor betas = Tensor.linspace(1e-4, 0.2, steps, F64);
+        Tensor alphas = betas.rsub(1.0);
+        Tensor alphasCumprod = alphas.cumprod(0);
+        assertClose(e("ddpm.abar"), alphasCumprod, "cumprod of alphas");
+        Denoiser den = loaded(new Denoiser(), "ddpm.init.");
+        Tensor x0 = e("ddpm.x0");
+        AdamW opt = new AdamW(den.parameters(), 1e-2);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            Tensor t = e("ddpm.t").select(0, step);
+            Tensor noise = e("ddpm.noise").select(0, step);
+            Tensor a = alphasCumprod.gather(0, t).view(-1, 1);
+            Tensor xt = a.sqrt().mul(x0).add(a.rsub(1).sqrt().mul(noise));
+            opt.zeroGrad();
+            Tensor loss = Functional.mseLoss(den.apply(xt, t), noise);
+            loss.backward();
+            if (step == 0) {
+                PT.assertNamed("ddpm.grad0.", den, true, 1, "DDPM gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        assertClose(e("ddpm.loss"), values(losses, F64), "DDPM losses", 10);
+        PT.assertNamed("ddpm.final.", den, false, 100, "DDPM parameter");
+        Tensor xt = e("ddpm.xt");
+        Tensor t = Tensor.full(DType.INT64, 7, 5);
+        try (var g = Ember.noGrad()) {
+            Tensor epsHat = den.apply(xt, t);
+            Tensor b = betas.index(Index.of(t)).view(-1, 1);
+            Tensor al = alphas.index(Index.of(t)).view(-1, 1);
+            Tensor ab = alphasCumprod.index(Index.of(t)).view(-1, 1);
+            Tensor prev = xt.sub(b.div(ab.rsub(1).sqrt()).mul(epsHat)).div(al.sqrt()).add(b.sqrt().mul(e("ddpm.z")));
+            assertClose(e("ddpm.prev"), prev, "DDPM reverse step", 100);
+        }
+    }
+
+    // ------------------------------------------------------------------ 4. GNN and MoE
+
+    static final class MPLayer extends Module3<Tensor> {
+        final Linear msg;
+        final Linear upd;
+
+        MPLayer(int fin, int fout) {
+            msg = registerModule("msg", new Linear(fin, fout));
+            upd = registerModule("upd", new Linear(fin + 3 * fout, fout));
+        }
+
+        @Override
+        public Tensor forward(Tensor x, Tensor src, Tensor dst) {
+            int n = x.size(0);
+            int h = msg.outFeatures();
+            Tensor m = msg.apply(x.indexSelect(0, src));
+            Tensor summed = Tensor.zeros(F64, n, h).indexAdd_(0, dst, m);
+            Tensor deg = dst.bincount(n).clampMin(1).to(x.dtype()).unsqueeze(1);
+            Tensor idx = dst.unsqueeze(1).expand(-1, h);
+            Tensor mean = Tensor.zeros(F64, n, h).scatterReduce(0, idx, m, "mean", false);
+            Tensor amax = Tensor.zeros(F64, n, h).scatterReduce(0, idx, m, "amax", false);
+            return upd.apply(Tensor.cat(List.of(x, summed.div(deg), mean, amax), 1)).relu();
+        }
+    }
+
+    /** PyTorch Geometric's calling convention: node features, a {@code [2, E]} edge index, each node's graph. */
+    static final class Gnn extends Module3<Tensor> {
+        final MPLayer l1 = registerModule("l1", new MPLayer(5, 8));
+        final MPLayer l2 = registerModule("l2", new MPLayer(8, 8));
+        final Linear readout = registerModule("readout", new Linear(8, 2));
+
+        @Override
+        public Tensor forward(Tensor x, Tensor edgeIndex, Tensor batch) {
+            Tensor src = edgeIndex.select(0, 0);
+            Tensor dst = edgeIndex.select(0, 1);
+            int graphs = (int) batch.max().item() + 1;
+            Tensor h = l2.apply(l1.apply(x, src, dst), src, dst);
+            Tensor pooled = Tensor.zeros(F64, graphs, h.size(1)).indexAdd_(0, batch, h);
+            Tensor counts = batch.bincount(graphs).to(h.dtype()).unsqueeze(1);
+            return readout.apply(pooled.div(counts));
+        }
+    }
+
+    @Test
+    void messagePassingOverAnEdgeList() {
+        Gnn gnn = loaded(new Gnn(), "gnn.init.");
+        Tensor x = e("gnn.x");
+        Tensor edgeIndex = Tensor.stack(List.of(e("gnn.src"), e("gnn.dst")), 0);
+        Tensor batch = e("gnn.batch");
+        SGD opt = new SGD(gnn.parameters(), 0.1, 0.9, 0, 0, false);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor logits = gnn.apply(x, edgeIndex, batch);
+            Tensor loss = Functional.crossEntropy(logits, e("gnn.y"));
+            loss.backward();
+            if (step == 0) {
+                assertClose(e("gnn.logits0"), logits.detach(), "GNN logits");
+                PT.assertNamed("gnn.grad0.", gnn, true, 1, "GNN gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        assertClose(e("gnn.loss"), values(losses, F64), "GNN losses", 10);
+        PT.assertNamed("gnn.final.", gnn, false, 100, "GNN parameter");
+    }
+
+    record MoeOut(Tensor y, Tensor gates, Tensor aux) {
+    }
+
+    static final class MoE extends Module {
+        final int k = 2;
+        final int e = 4;
+        final Linear router = registerModule("router", new Linear(6, e, false));
+        final ModuleList<Sequential> experts = registerModule("experts", new ModuleList<>());
+
+        MoE() {
+            for (int i = 0; i < e; i++) {
+                experts.add(new Sequential(new Linear(6, 8), new GELU(), new Linear(8, 6)));
+            }
+        }
+
+        /** The mixed output alone; {@link #run} gives the gates and the auxiliary loss too. */
+        @Override
+        public Tensor forward(Tensor x) {
+            return run(x).y();
+        }
+
+        MoeOut run(Tensor x) {
+            Tensor probs = router.apply(x).softmax(-1);
+            Tensor.ValuesIndices top = probs.topk(k, -1);
+            Tensor topv = top.values().div(top.values().sum(-1, true));
+            List<Tensor> outs = new ArrayList<>();
+            for (Sequential ex : experts) {
+                outs.add(ex.apply(x));
+            }
+            Tensor expertOut = Tensor.stack(outs, 1);
+            Tensor picked = expertOut.gather(1, top.indices().unsqueeze(-1).expand(-1, -1, x.size(1)));
+            Tensor y = topv.unsqueeze(-1).mul(picked).sum(1);
+            Tensor gates = probs.zerosLike().scatter(1, top.indices(), topv);
+            Tensor frac = Functional.oneHot(top.indices().select(1, 0), e).to(x.dtype()).mean(0);
+            Tensor aux = frac.mul(probs.mean(0)).sum().mul(e);
+            return new MoeOut(y, gates, aux);
+        }
+    }
+
+    @Test
+    void mixtureOfExpertsRouterWithLoadBalancing() {
+        MoE moe = loaded(new MoE(), "moe.init.");
+        Tensor x = e("moe.x");
+        Adam opt = new Adam(moe.parameters(), 1e-2);
+        List<Double> losses = new ArrayList<>();
+        List<Double> auxes = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            MoeOut o = moe.run(x);
+            Tensor loss = Functional.mseLoss(o.y(), e("moe.tgt")).add(o.aux().mul(0.01));
+            loss.backward();
+            if (step == 0) {
+                assertClose(e("moe.y0"), o.y().detach(), "MoE output");
+                assertClose(e("moe.gates0"), o.gates().detach(), "MoE gates");
+                PT.assertNamed("moe.grad0.", moe, true, 1, "MoE gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+            auxes.add(o.aux().item());
+        }
+        assertClose(e("moe.loss"), values(losses, F64), "MoE losses", 10);
+        assertClose(e("moe.aux"), values(auxes, F64), "MoE load-balancing loss", 10);
+        PT.assertNamed("moe.final.", moe, false, 100, "MoE parameter");
+    }
+
+    // ------------------------------------------------------------------ 5. Policy gradient
+
+    record AcOut(Tensor logits, Tensor values) {
+    }
+
+    static final class ActorCritic extends Module {
+        final Sequential body = registerModule("body", new Sequential(new Linear(4, 16), new Tanh()));
+        final Linear pi = registerModule("pi", new Linear(16, 3));
+        final Linear v = registerModule("v", new Linear(16, 1));
+
+        /** The policy's logits alone; {@link #run} gives the values too. */
+        @Override
+        public Tensor forward(Tensor o) {
+            return run(o).logits();
+        }
+
+        AcOut run(Tensor o) {
+            Tensor h = body.apply(o);
+            return new AcOut(pi.apply(h), v.apply(h).squeeze(-1));
+        }
+    }
+
+    /** {@code G_t = sum_k gamma^k r_{t+k}}, as the script: a reversed cumsum of discounted rewards. */
+    private static Tensor discountedReturns(Tensor r, double gamma) {
+        Tensor disc = Tensor.full(r.dtype(), gamma, r.size(0)).pow(Tensor.arange(r.size(0), r.dtype()));
+        return r.mul(disc).flip(0).cumsum(0).flip(0).div(disc);
+    }
+
+    @Test
+    void policyGradientWithFixedActionsPpoClipAndValueLoss() {
+        ActorCritic ac = loaded(new ActorCritic(), "rl.init.");
+        Tensor obs = e("rl.obs");
+        Tensor actions = e("rl.actions");
+        Tensor ret = discountedReturns(e("rl.rewards"), 0.9);
+        assertClose(e("rl.returns"), ret, "discounted returns");
+        Tensor oldLogp;
+        try (var g = Ember.noGrad()) {
+            oldLogp = Categorical.ofLogits(ac.run(obs).logits()).logProb(actions);
+        }
+        assertClose(e("rl.old_logp"), oldLogp, "Categorical.log_prob");
+        Adam opt = new Adam(ac.parameters(), 3e-3);
+        List<Double> losses = new ArrayList<>();
+        List<Double> norms = new ArrayList<>();
+        List<Double> ents = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            AcOut o = ac.run(obs);
+            Categorical dist = Categorical.ofLogits(o.logits());
+            Tensor logp = dist.logProb(actions);
+            Tensor ent = dist.entropy().mean();
+            Tensor adv = ret.sub(o.values().detach());
+            adv = adv.sub(adv.mean()).div(adv.std().add(1e-8));
+            Tensor ratio = logp.sub(oldLogp).exp();
+            Tensor pg = ratio.mul(adv).min(ratio.clamp(0.9, 1.1).mul(adv)).mean().neg();
+            Tensor loss = pg.add(Functional.smoothL1Loss(o.values(), ret).mul(0.5)).sub(ent.mul(0.01));
+            loss.backward();
+            if (step == 0) {
+                PT.assertNamed("rl.grad0.", ac, true, 1, "actor-critic gradient");
+            }
+            norms.add(ClipGrad.clipGradNorm_(ac.parameters(), 0.5).item());
+            opt.step();
+            losses.add(loss.item());
+            ents.add(ent.item());
+        }
+        assertClose(e("rl.loss"), values(losses, F64), "policy-gradient losses", 10);
+        assertClose(e("rl.norm"), values(norms, F64), "gradient norms", 10);
+        assertClose(e("rl.entropy"), values(ents, F64), "entropies", 10);
+        PT.assertNamed("rl.final.", ac, false, 100, "actor-critic parameter");
+    }
+
+    // ------------------------------------------------------------------ the gaps filled
+
+    @Test
+    void minMaxOfTwoTensorsAndTopkAlongADimension() {
+        Tensor a = Tensor.tensor(new double[] {1, 5, 2, Double.NaN}, F64, Device.CPU).requiresGrad_(true);
+        Tensor b = Tensor.tensor(new double[] {3, 5, 1, 0}, F64, Device.CPU).requiresGrad_(true);
+        Tensor mn = a.min(b);
+        Tensor mx = a.max(b.view(4));
+        assertArrayEquals(new double[] {1, 5, 1, Double.NaN}, mn.toDoubleArray());
+        assertArrayEquals(new double[] {3, 5, 2, Double.NaN}, mx.toDoubleArray());
+        assertEquals("MinimumBackward0", mn.gradFn().name());
+        mn.sum().backward();
+        // torch.min(a, b).sum().backward(): the smaller gets 1, a tie 0.5 each, nan both
+        assertArrayEquals(new double[] {1, 0.5, 0, 1}, a.grad().toDoubleArray());
+        assertArrayEquals(new double[] {0, 0.5, 1, 1}, b.grad().toDoubleArray());
+        assertArrayEquals(new double[] {2, 2}, Tensor.tensor(new double[] {2}, F64, Device.CPU).max(
+                Tensor.tensor(new double[] {1, 2}, F64, Device.CPU)).toDoubleArray(), "broadcast");
+        assertEquals(DType.FLOAT64, Tensor.tensor(new int[] {1}).min(Tensor.tensor(new double[] {0.5}, F64, Device.CPU))
+                .dtype(), "promoted");
+        Exception ex = assertThrows(IllegalArgumentException.class, () -> a.min((Tensor) null));
+        assertEquals("min(): argument 'other' (position 1) must be Tensor, not null", ex.getMessage());
+        Tensor m = Tensor.tensor(new double[] {1, 4, 2, 7, 3, 0}, F64, Device.CPU).view(2, 3);
+        Tensor.ValuesIndices t0 = m.topk(1, 0);
+        assertArrayEquals(new double[] {7, 4, 2}, t0.values().toDoubleArray());
+        assertArrayEquals(new long[] {1, 0, 0}, t0.indices().toLongArray());
+        assertArrayEquals(new long[] {1, 2, 0, 1}, m.topk(2, -1).indices().toLongArray());
+        assertEquals("selected index k out of range",
+                assertThrows(RuntimeException.class, () -> m.topk(3, 0)).getMessage());
+    }
+}
