@@ -13,6 +13,10 @@ same numbers:
   gnn.*   message passing over an edge list (index_select, index_add_, scatter_reduce mean/amax include_self=False,
           bincount degrees, global mean pool per graph)
   moe.*   a mixture-of-experts router (softmax, topk, one_hot, scatter, gather, load-balancing loss)
+  probe.* what these users vary next, each small: scatter_reduce with ties, a sparse MoE dispatch by torch.where and
+          index_add_, invalid-action masking with -inf logits, cross entropy with weight, ignore_index and label
+          smoothing at once, interpolate with odd sizes and fractional factors, ConvTranspose2d with output_padding,
+          max pooling ties, schedulers past their end, clip_grad_norm_ with the inf norm, cumprod's gradient at zeros
   rl.*    policy gradient with fixed actions (Categorical log_prob/entropy, discounted returns by flip/cumsum/flip,
           advantage normalization, PPO clip with clamp/min, clip_grad_norm_)
 Nothing 1.13 computes differently from 2.x is used (no scaled_dot_product_attention; TransformerEncoder runs in
@@ -404,5 +408,121 @@ for step in range(3):
 out["rl.loss"], out["rl.norm"], out["rl.entropy"] = torch.tensor(losses), torch.tensor(norms), torch.tensor(ents)
 save_state("rl.final.", ac)
 
+# 6. Probes: what these programs' users vary next, each small ------------------------------------------------------------
+torch.manual_seed(8)
+# scatter_reduce with ties (messages after a ReLU are often 0): amax/amin/mean/prod, with and without self
+src = torch.tensor([[0.0, 1.5], [0.0, -2.0], [3.0, 1.5], [0.0, 0.5], [2.0, -2.0], [0.5, 4.0]])
+index = torch.tensor([[0, 0], [0, 2], [1, 0], [0, 2], [1, 2], [3, 3]])
+base = torch.tensor([[0.0, 1.5], [3.0, 0.0], [-1.0, -2.0], [0.25, 5.0]])
+out["probe.sr.src"], out["probe.sr.index"], out["probe.sr.base"] = src, index, base
+w = torch.randn(4, 2)
+out["probe.sr.w"] = w
+for red in ("amax", "amin", "mean", "prod", "sum"):
+    for inc in (True, False):
+        s_ = src.clone().requires_grad_(True)
+        b_ = base.clone().requires_grad_(True)
+        r = b_.scatter_reduce(0, index, s_, reduce=red, include_self=inc)
+        (r * w).sum().backward()
+        key = "probe.sr.%s.%d." % (red, int(inc))
+        out[key + "out"], out[key + "gsrc"], out[key + "gself"] = r.detach(), s_.grad, b_.grad
+
+# sparse mixture-of-experts dispatch: nonzero(as_tuple=True) per expert, index_add_ of weighted outputs
+torch.manual_seed(9)
+moe2 = MoE()
+save_state("probe.moe2.init.", moe2)
+x = torch.randn(7, 6)
+out["probe.moe2.x"] = x
+probs = moe2.router(x).softmax(-1)
+topv, topi = probs.topk(2, dim=-1)
+topv = topv / topv.sum(-1, keepdim=True)
+y = torch.zeros_like(x)
+for e, ex in enumerate(moe2.experts):
+    tok, slot = torch.where(topi == e)
+    if tok.numel() == 0:
+        continue
+    y.index_add_(0, tok, ex(x[tok]) * topv[tok, slot].unsqueeze(-1))
+y.pow(2).sum().backward()
+out["probe.moe2.y"] = y.detach()
+save_grads("probe.moe2.grad.", moe2)
+
+# invalid-action masking: logits.masked_fill(~valid, -inf), Categorical log_prob / entropy and their gradients
+logits = torch.randn(4, 5, requires_grad=True)
+valid = torch.tensor([[1, 1, 0, 1, 0], [0, 1, 1, 1, 1], [1, 0, 0, 0, 0], [1, 1, 1, 1, 1]], dtype=torch.bool)
+acts = torch.tensor([3, 2, 0, 4])
+d = torch.distributions.Categorical(logits=logits.masked_fill(~valid, float("-inf")))
+lp, ent = d.log_prob(acts), d.entropy()
+(lp.sum() + 0.3 * ent.sum()).backward()
+out["probe.mask.logits"], out["probe.mask.valid"], out["probe.mask.acts"] = logits.detach(), valid, acts
+out["probe.mask.logp"], out["probe.mask.entropy"], out["probe.mask.grad"] = lp.detach(), ent.detach(), logits.grad
+
+# per-pixel cross entropy with weights, ignore_index and label smoothing together, and its gradient
+logits = torch.randn(2, 4, 3, 5, requires_grad=True)
+tgt = torch.randint(0, 4, (2, 3, 5))
+tgt[0, 0, :3] = -1
+tgt[1, 2, 4] = -1
+cw = torch.tensor([1.0, 0.5, 2.0, 0.25])
+l = F.cross_entropy(logits, tgt, weight=cw, ignore_index=-1, label_smoothing=0.2)
+l.backward()
+out["probe.ce.logits"], out["probe.ce.tgt"], out["probe.ce.cw"] = logits.detach(), tgt, cw
+out["probe.ce.loss"], out["probe.ce.grad"] = l.detach(), logits.grad
+
+# resizing: odd sizes with a scale factor (the factor, not the size ratio, maps coordinates), align_corners, nearest
+img = torch.randn(1, 2, 5, 7, requires_grad=True)
+out["probe.up.img"] = img.detach()
+gw = {}
+for name, kw in {"bl_half": dict(scale_factor=0.5, mode="bilinear", align_corners=False),
+                 "bl_17": dict(scale_factor=1.7, mode="bilinear", align_corners=False),
+                 "bl_ac": dict(scale_factor=2, mode="bilinear", align_corners=True),
+                 "nn_17": dict(scale_factor=1.7, mode="nearest"),
+                 "bl_size": dict(size=(4, 9), mode="bilinear", align_corners=False),
+                 "bc_15": dict(scale_factor=1.5, mode="bicubic", align_corners=False)}.items():
+    img.grad = None
+    r = F.interpolate(img, **kw)
+    wr = torch.randn(r.shape)
+    (r * wr).sum().backward()
+    out["probe.up.%s.out" % name], out["probe.up.%s.w" % name], out["probe.up.%s.grad" % name] = r.detach(), wr, img.grad.clone()
+
+# ConvTranspose2d(stride 2, kernel 3, padding 1, output_padding 1) doubling a U-Net level exactly, and max pooling ties
+torch.manual_seed(10)
+ct = nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1)
+save_state("probe.ct.init.", ct)
+z = torch.randn(1, 3, 3, 4, requires_grad=True)
+r = ct(z)
+r.pow(2).sum().backward()
+out["probe.ct.in"], out["probe.ct.out"], out["probe.ct.gin"] = z.detach(), r.detach(), z.grad
+save_grads("probe.ct.grad.", ct)
+a = torch.relu(torch.tensor([[[[-1.0, 0.0, 2.0, 2.0], [0.0, -3.0, 1.0, 2.0], [-1.0, -2.0, 5.0, 5.0], [-4.0, -2.0, 5.0, 5.0]]]]))
+a.requires_grad_(True)
+r = F.max_pool2d(a, 2)
+r.sum().backward()
+out["probe.pool.in"], out["probe.pool.out"], out["probe.pool.grad"] = a.detach(), r.detach(), a.grad
+
+# schedulers past their end: CosineAnnealingLR beyond T_max (chainable form), LinearLR, LambdaLR with one lambda per group
+p1, p2 = nn.Parameter(torch.zeros(1)), nn.Parameter(torch.zeros(1))
+o = torch.optim.SGD([p1], lr=0.1)
+sch = torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=3, eta_min=0.01)
+lrs = []
+for _ in range(9):
+    lrs.append(o.param_groups[0]["lr"]); o.step(); sch.step()
+out["probe.sched.cosine"] = torch.tensor(lrs)
+o = torch.optim.SGD([{"params": [p1]}, {"params": [p2], "lr": 0.5}], lr=0.1)
+sch = torch.optim.lr_scheduler.LambdaLR(o, [lambda s: 0.5 ** s, lambda s: 1.0 / (s + 1)])
+lrs = []
+for _ in range(4):
+    lrs.append(sch.get_last_lr()); o.step(); sch.step()
+out["probe.sched.lambdas"] = torch.tensor(lrs)
+
+# clip_grad_norm_ with the inf norm and clip_grad_value_
+q1, q2 = nn.Parameter(torch.zeros(3)), nn.Parameter(torch.zeros(2, 2))
+q1.grad, q2.grad = torch.tensor([0.5, -3.0, 1.0]), torch.tensor([[2.0, -0.5], [0.1, 4.0]])
+out["probe.clip.inf_norm"] = nn.utils.clip_grad_norm_([q1, q2], 1.5, norm_type=float("inf"))
+out["probe.clip.g1"], out["probe.clip.g2"] = q1.grad.clone(), q2.grad.clone()
+
+# cumprod's gradient through zeros (a noise schedule whose alpha reaches 0)
+c = torch.tensor([0.9, 0.0, 0.5, 0.0, 0.7], requires_grad=True)
+cp = torch.cumprod(c, 0)
+(cp * torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum().backward()
+out["probe.cumprod.grad"] = c.grad
+
 torch.save(out, "programs3.pt")
-print(len(out), "tensors;", {k: round(v[-1].item(), 6) for k, v in out.items() if k.endswith(".loss")})
+print(len(out), "tensors;", {k: round(v[-1].item(), 6) for k, v in out.items() if k.endswith(".loss") and v.dim() == 1})

@@ -31,6 +31,7 @@ import dev.ember.optim.SequentialLR;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,6 +40,7 @@ import static dev.ember.OutsiderFixture.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Session 26's fifth outsider pass: programs of kinds the earlier passes did not cover, written as a PyTorch user
@@ -142,7 +144,22 @@ class OutsiderPrograms3Test {
         assertClose(e("vit.loss"), values(losses, F64), "ViT losses", 10);
         assertClose(e("vit.lr"), values(lrs, F64), "ViT learning rates");
         assertClose(e("vit.norm"), values(norms, F64), "ViT gradient norms", 10);
-        PT.assertNamed("vit.final.", vit, false, 100, "ViT parameter");
+        // The key projection's bias has a zero gradient in exact arithmetic (softmax is unchanged by one constant added
+        // to every score of a query), so after the first step it holds AdamW's lr * (rounding noise) / eps, about 1e-12
+        // in PyTorch and in Ember with no relation between the two: held to that size; the rest as every parameter.
+        for (int layer = 0; layer < 2; layer++) {
+            String name = "encoder.layers." + layer + ".self_attn.in_proj_bias";
+            Tensor expected = e("vit.final." + name);
+            Tensor actual = vit.namedParameters().get(name).detach();
+            for (int part = 0; part < 3; part += 2) {
+                assertClose(expected.narrow(0, 16 * part, 16), actual.narrow(0, 16 * part, 16), name + " q/v", 100);
+            }
+            assertTrue(expected.narrow(0, 16, 16).abs().max().item() < 1e-10, "PyTorch's key bias stays at noise");
+            assertTrue(actual.narrow(0, 16, 16).abs().max().item() < 1e-10, "Ember's key bias stays at noise");
+        }
+        Map<String, Tensor> rest = new LinkedHashMap<>(vit.namedParameters());
+        rest.keySet().removeIf(n -> n.endsWith("in_proj_bias"));
+        rest.forEach((n, p) -> assertClose(e("vit.final." + n), p.detach(), "ViT parameter " + n, 100));
         vit.eval();
         try (var g = Ember.noGrad()) {
             assertClose(e("vit.eval"), vit.apply(x), "ViT eval logits", 100);
@@ -528,6 +545,152 @@ class OutsiderPrograms3Test {
         assertClose(e("rl.norm"), values(norms, F64), "gradient norms", 10);
         assertClose(e("rl.entropy"), values(ents, F64), "entropies", 10);
         PT.assertNamed("rl.final.", ac, false, 100, "actor-critic parameter");
+    }
+
+    // ------------------------------------------------------------------ 6. probes: what these users vary next
+
+    @Test
+    void scatterReduceWithTiesWithAndWithoutSelf() {
+        Tensor index = e("probe.sr.index");
+        Tensor w = e("probe.sr.w");
+        for (String red : List.of("amax", "amin", "mean", "prod", "sum")) {
+            for (boolean inc : new boolean[] {true, false}) {
+                String key = "probe.sr." + red + "." + (inc ? 1 : 0) + ".";
+                Tensor src = e("probe.sr.src").clone().requiresGrad_(true);
+                Tensor self = e("probe.sr.base").clone().requiresGrad_(true);
+                Tensor r = self.scatterReduce(0, index, src, red, inc);
+                r.mul(w).sum().backward();
+                String what = "scatter_reduce(" + red + ", include_self=" + inc + ")";
+                assertClose(e(key + "out"), r.detach(), what);
+                assertClose(e(key + "gsrc"), src.grad(), what + " grad src");
+                assertClose(e(key + "gself"), self.grad(), what + " grad self");
+            }
+        }
+    }
+
+    @Test
+    void sparseMixtureOfExpertsDispatchByWhereAndIndexAdd() {
+        MoE moe = loaded(new MoE(), "probe.moe2.init.");
+        Tensor x = e("probe.moe2.x");
+        Tensor probs = moe.router.apply(x).softmax(-1);
+        Tensor.ValuesIndices top = probs.topk(2, -1);
+        Tensor topv = top.values().div(top.values().sum(-1, true));
+        Tensor y = x.zerosLike();
+        int e = 0;
+        for (Sequential ex : moe.experts) {
+            List<Tensor> hit = Tensor.where(top.indices().eq((long) e++));
+            Tensor tok = hit.get(0);
+            if (tok.numel() == 0) {
+                continue;
+            }
+            Tensor weight = topv.index(Index.of(tok), Index.of(hit.get(1))).unsqueeze(-1);
+            y.indexAdd_(0, tok, ex.apply(x.index(Index.of(tok))).mul(weight));
+        }
+        y.pow(2).sum().backward();
+        assertClose(e("probe.moe2.y"), y.detach(), "sparse MoE output");
+        PT.assertNamed("probe.moe2.grad.", moe, true, 1, "sparse MoE gradient");
+    }
+
+    @Test
+    void invalidActionMaskingWithMinusInfinityLogits() {
+        Tensor logits = e("probe.mask.logits").clone().requiresGrad_(true);
+        Categorical d = Categorical.ofLogits(logits.maskedFill(e("probe.mask.valid").logicalNot(), Double.NEGATIVE_INFINITY));
+        Tensor lp = d.logProb(e("probe.mask.acts"));
+        Tensor ent = d.entropy();
+        lp.sum().add(ent.sum().mul(0.3)).backward();
+        assertClose(e("probe.mask.logp"), lp.detach(), "masked log_prob");
+        assertClose(e("probe.mask.entropy"), ent.detach(), "masked entropy");
+        assertClose(e("probe.mask.grad"), logits.grad(), "masked logits grad");
+    }
+
+    @Test
+    void perPixelCrossEntropyWithWeightIgnoreIndexAndSmoothing() {
+        Tensor logits = e("probe.ce.logits").clone().requiresGrad_(true);
+        Tensor loss = Functional.crossEntropy(logits, e("probe.ce.tgt"), e("probe.ce.cw"), "mean", -1, 0.2);
+        loss.backward();
+        assertClose(e("probe.ce.loss"), loss.detach(), "cross_entropy(weight, ignore_index, label_smoothing)");
+        assertClose(e("probe.ce.grad"), logits.grad(), "its gradient");
+    }
+
+    @Test
+    void interpolateOddSizesFractionalFactorsAndAlignCorners() {
+        record Case(String name, int[] size, double scale, String mode, Boolean alignCorners) {
+        }
+        for (Case c : List.of(new Case("bl_half", null, 0.5, "bilinear", false),
+                new Case("bl_17", null, 1.7, "bilinear", false), new Case("bl_ac", null, 2, "bilinear", true),
+                new Case("nn_17", null, 1.7, "nearest", null), new Case("bl_size", new int[] {4, 9}, 0, "bilinear", false),
+                new Case("bc_15", null, 1.5, "bicubic", false))) {
+            Tensor img = e("probe.up.img").clone().requiresGrad_(true);
+            double[] scale = c.size() == null ? new double[] {c.scale(), c.scale()} : null;
+            Tensor r = Functional.interpolate(img, c.size(), scale, c.mode(), c.alignCorners(), null, false);
+            r.mul(e("probe.up." + c.name() + ".w")).sum().backward();
+            assertClose(e("probe.up." + c.name() + ".out"), r.detach(), "interpolate " + c.name());
+            assertClose(e("probe.up." + c.name() + ".grad"), img.grad(), "interpolate " + c.name() + " grad");
+        }
+    }
+
+    @Test
+    void convTransposeWithOutputPaddingAndMaxPoolTies() {
+        ConvTranspose2d ct = loaded(new ConvTranspose2d(3, 2, 3, 2, 1, 1), "probe.ct.init.");
+        assertEquals("ConvTranspose2d(3, 2, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))",
+                ct.toString());
+        Tensor z = e("probe.ct.in").clone().requiresGrad_(true);
+        Tensor r = ct.apply(z);
+        r.pow(2).sum().backward();
+        assertClose(e("probe.ct.out"), r.detach(), "ConvTranspose2d(output_padding=1)");
+        assertClose(e("probe.ct.gin"), z.grad(), "its input gradient");
+        PT.assertNamed("probe.ct.grad.", ct, true, 1, "its parameter gradient");
+        ConvTranspose2d bad = new ConvTranspose2d(3, 2, 3, 2, 1, 2);
+        assertEquals("output padding must be smaller than either stride or dilation, but got output_padding_height: 2 "
+                        + "output_padding_width: 2 stride_height: 2 stride_width: 2 dilation_height: 1 dilation_width: 1",
+                assertThrows(IllegalArgumentException.class, () -> bad.apply(e("probe.ct.in").to(DType.FLOAT32))).getMessage());
+        Tensor a = e("probe.pool.in").clone().requiresGrad_(true);
+        Tensor p = Functional.maxPool2d(a, 2);
+        p.sum().backward();
+        assertClose(e("probe.pool.out"), p.detach(), "max_pool2d of ties");
+        assertClose(e("probe.pool.grad"), a.grad(), "max_pool2d's gradient goes to the first of tied maxima");
+    }
+
+    @Test
+    void schedulersPastTheirEndAndOneLambdaPerGroup() {
+        Tensor p1 = Tensor.zeros(F64, 1).requiresGrad_(true);
+        Tensor p2 = Tensor.zeros(F64, 1).requiresGrad_(true);
+        SGD opt = new SGD(List.of(p1), 0.1);
+        CosineAnnealingLR cos = new CosineAnnealingLR(opt, 3, 0.01);
+        List<Double> lrs = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            lrs.add(opt.paramGroups().get(0).lr());
+            opt.step();
+            cos.step();
+        }
+        assertClose(e("probe.sched.cosine"), values(lrs, F64), "CosineAnnealingLR past T_max");
+        SGD two = new SGD(List.of(p1), 0.1);
+        two.addParamGroup(List.of(p2), Map.of("lr", 0.5));
+        LambdaLR lambdas = new LambdaLR(two, List.of(s -> Math.pow(0.5, s), s -> 1.0 / (s + 1)));
+        List<Double> both = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            for (double lr : lambdas.getLastLr()) {
+                both.add(lr);
+            }
+            two.step();
+            lambdas.step();
+        }
+        assertClose(e("probe.sched.lambdas"), values(both, F64).view(4, 2), "LambdaLR, one lambda per group");
+    }
+
+    @Test
+    void clipGradNormInfAndCumprodThroughZeros() {
+        Tensor q1 = Tensor.zeros(F64, 3).requiresGrad_(true);
+        Tensor q2 = Tensor.zeros(F64, 2, 2).requiresGrad_(true);
+        q1.setGrad(Tensor.tensor(new double[] {0.5, -3.0, 1.0}, F64, Device.CPU));
+        q2.setGrad(Tensor.tensor(new double[] {2.0, -0.5, 0.1, 4.0}, F64, Device.CPU).view(2, 2));
+        assertClose(e("probe.clip.inf_norm"), ClipGrad.clipGradNorm_(List.of(q1, q2), 1.5, Double.POSITIVE_INFINITY),
+                "clip_grad_norm_(inf) total");
+        assertClose(e("probe.clip.g1"), q1.grad(), "clipped grad 1");
+        assertClose(e("probe.clip.g2"), q2.grad(), "clipped grad 2");
+        Tensor c = Tensor.tensor(new double[] {0.9, 0.0, 0.5, 0.0, 0.7}, F64, Device.CPU).requiresGrad_(true);
+        c.cumprod(0).mul(Tensor.tensor(new double[] {1, 2, 3, 4, 5}, F64, Device.CPU)).sum().backward();
+        assertClose(e("probe.cumprod.grad"), c.grad(), "cumprod's gradient through zeros");
     }
 
     // ------------------------------------------------------------------ the gaps filled
