@@ -17,6 +17,7 @@ same numbers:
           index_add_, invalid-action masking with -inf logits, cross entropy with weight, ignore_index and label
           smoothing at once, interpolate with odd sizes and fractional factors, ConvTranspose2d with output_padding,
           max pooling ties, schedulers past their end, clip_grad_norm_ with the inf norm, cumprod's gradient at zeros
+  *.f32.* the ViT, U-Net, GNN, MoE and VAE once more in float32 from the same initial weights: one forward and backward
   rl.*    policy gradient with fixed actions (Categorical log_prob/entropy, discounted returns by flip/cumsum/flip,
           advantage normalization, PPO clip with clamp/min, clip_grad_norm_)
 Nothing 1.13 computes differently from 2.x is used (no scaled_dot_product_attention; TransformerEncoder runs in
@@ -265,11 +266,11 @@ class MPLayer(nn.Module):
     def forward(s, x, src, dst):
         n, h = x.shape[0], s.msg.out_features
         m = s.msg(x.index_select(0, src))
-        summed = torch.zeros(n, h).index_add_(0, dst, m)
+        summed = x.new_zeros(n, h).index_add_(0, dst, m)
         deg = torch.bincount(dst, minlength=n).clamp(min=1).to(x.dtype).unsqueeze(1)
         idx = dst.unsqueeze(1).expand(-1, h)
-        mean = torch.zeros(n, h).scatter_reduce(0, idx, m, reduce="mean", include_self=False)
-        amax = torch.zeros(n, h).scatter_reduce(0, idx, m, reduce="amax", include_self=False)
+        mean = x.new_zeros(n, h).scatter_reduce(0, idx, m, reduce="mean", include_self=False)
+        amax = x.new_zeros(n, h).scatter_reduce(0, idx, m, reduce="amax", include_self=False)
         return torch.relu(s.upd(torch.cat([x, summed / deg, mean, amax], 1)))
 
 
@@ -281,7 +282,7 @@ class GNN(nn.Module):
 
     def forward(s, x, src, dst, batch, graphs):
         h = s.l2(s.l1(x, src, dst), src, dst)
-        pooled = torch.zeros(graphs, h.shape[1]).index_add_(0, batch, h)
+        pooled = h.new_zeros(graphs, h.shape[1]).index_add_(0, batch, h)
         counts = torch.bincount(batch, minlength=graphs).to(h.dtype).unsqueeze(1)
         return s.readout(pooled / counts)
 
@@ -523,6 +524,60 @@ c = torch.tensor([0.9, 0.0, 0.5, 0.0, 0.7], requires_grad=True)
 cp = torch.cumprod(c, 0)
 (cp * torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum().backward()
 out["probe.cumprod.grad"] = c.grad
+
+# 7. The same programs in float32, as most users run them: from the same initial weights (rounded to float32), one
+# forward and backward each: outputs, loss and every parameter's gradient
+def f32(prefix, model, run):
+    model.load_state_dict({k[len(prefix + "init."):]: v for k, v in out.items() if k.startswith(prefix + "init.")})
+    model.float()
+    for k, v in run(model).items():
+        out[prefix + "f32." + k] = v.detach().clone()
+    save_grads(prefix + "f32.grad.", model)
+
+
+def run_vit(m):
+    logits = m(out["vit.x"].float())
+    loss = F.cross_entropy(logits, out["vit.y"], label_smoothing=0.1)
+    loss.backward()
+    return {"out": logits, "loss": loss}
+
+
+def run_unet(m):
+    logits = m(out["unet.x"].float())
+    loss = F.cross_entropy(logits, out["unet.target"], weight=out["unet.cw"].float(), ignore_index=255) \
+        + dice_loss(logits, out["unet.target"], 255, 3)
+    loss.backward()
+    return {"out": logits, "loss": loss}
+
+
+def run_gnn(m):
+    logits = m(out["gnn.x"].float(), out["gnn.src"], out["gnn.dst"], out["gnn.batch"], 2)
+    loss = F.cross_entropy(logits, out["gnn.y"])
+    loss.backward()
+    return {"out": logits, "loss": loss}
+
+
+def run_moe(m):
+    y, gates, aux = m(out["moe.x"].float())
+    loss = F.mse_loss(y, out["moe.tgt"].float()) + 0.01 * aux
+    loss.backward()
+    return {"out": y, "loss": loss}
+
+
+def run_vae(m):
+    x = out["vae.x"].float()
+    logits, mu, logvar = m(x, out["vae.eps"][0].float())
+    loss = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0] \
+        - 0.25 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / x.shape[0]
+    loss.backward()
+    return {"out": logits, "loss": loss}
+
+
+f32("vit.", ViT(), run_vit)
+f32("unet.", UNet(), run_unet)
+f32("gnn.", GNN(), run_gnn)
+f32("moe.", MoE(), run_moe)
+f32("vae.", VAE(), run_vae)
 
 torch.save(out, "programs3.pt")
 print(len(out), "tensors;", {k: round(v[-1].item(), 6) for k, v in out.items() if k.endswith(".loss") and v.dim() == 1})

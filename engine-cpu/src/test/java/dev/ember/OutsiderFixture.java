@@ -19,18 +19,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * named parameter or gradient of a module compared with the entries under a prefix).
  */
 final class OutsiderFixture {
+    private final String dir;
     private final String file;
     private final Map<String, Tensor> pt;
 
     /** Loads {@code /dir/file} from the test resources. */
     @SuppressWarnings("unchecked")
     OutsiderFixture(String dir, String file) {
+        this.dir = dir;
         this.file = file;
         try {
-            pt = (Map<String, Tensor>) TorchSerialization.load(
-                    Path.of(OutsiderFixture.class.getResource("/" + dir + "/" + file).toURI()));
+            pt = (Map<String, Tensor>) TorchSerialization.load(resource(file));
         } catch (Exception ex) {
             throw new IllegalStateException("cannot load " + dir + "/" + file, ex);
+        }
+    }
+
+    /** The path of another resource beside the file (a checkpoint, a safetensors file). */
+    Path resource(String name) {
+        try {
+            return Path.of(OutsiderFixture.class.getResource("/" + dir + "/" + name).toURI());
+        } catch (java.net.URISyntaxException | NullPointerException ex) {
+            throw new IllegalStateException("no resource " + dir + "/" + name, ex);
         }
     }
 

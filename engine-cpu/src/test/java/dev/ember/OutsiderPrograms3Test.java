@@ -361,11 +361,11 @@ class OutsiderPrograms3Test {
             int n = x.size(0);
             int h = msg.outFeatures();
             Tensor m = msg.apply(x.indexSelect(0, src));
-            Tensor summed = Tensor.zeros(F64, n, h).indexAdd_(0, dst, m);
+            Tensor summed = x.newZeros(n, h).indexAdd_(0, dst, m);
             Tensor deg = dst.bincount(n).clampMin(1).to(x.dtype()).unsqueeze(1);
             Tensor idx = dst.unsqueeze(1).expand(-1, h);
-            Tensor mean = Tensor.zeros(F64, n, h).scatterReduce(0, idx, m, "mean", false);
-            Tensor amax = Tensor.zeros(F64, n, h).scatterReduce(0, idx, m, "amax", false);
+            Tensor mean = x.newZeros(n, h).scatterReduce(0, idx, m, "mean", false);
+            Tensor amax = x.newZeros(n, h).scatterReduce(0, idx, m, "amax", false);
             return upd.apply(Tensor.cat(List.of(x, summed.div(deg), mean, amax), 1)).relu();
         }
     }
@@ -382,7 +382,7 @@ class OutsiderPrograms3Test {
             Tensor dst = edgeIndex.select(0, 1);
             int graphs = (int) batch.max().item() + 1;
             Tensor h = l2.apply(l1.apply(x, src, dst), src, dst);
-            Tensor pooled = Tensor.zeros(F64, graphs, h.size(1)).indexAdd_(0, batch, h);
+            Tensor pooled = h.newZeros(graphs, h.size(1)).indexAdd_(0, batch, h);
             Tensor counts = batch.bincount(graphs).to(h.dtype()).unsqueeze(1);
             return readout.apply(pooled.div(counts));
         }
@@ -691,6 +691,69 @@ class OutsiderPrograms3Test {
         Tensor c = Tensor.tensor(new double[] {0.9, 0.0, 0.5, 0.0, 0.7}, F64, Device.CPU).requiresGrad_(true);
         c.cumprod(0).mul(Tensor.tensor(new double[] {1, 2, 3, 4, 5}, F64, Device.CPU)).sum().backward();
         assertClose(e("probe.cumprod.grad"), c.grad(), "cumprod's gradient through zeros");
+    }
+
+    // ------------------------------------------------------------------ 7. the same programs in float32
+
+    /**
+     * One forward and backward in float32 from the initial weights rounded to float32 ({@code m.to(FLOAT32)} after
+     * loading, as PyTorch's {@code model.float()}), against PyTorch's float32 run: output, loss, every gradient, held to
+     * {@link LossesMoreTest#assertClose}'s float32 tolerance (4e-6 relative to the larger of the value and 5% of the
+     * tensor's largest magnitude) times {@code loose}: each kernel sums in its own order, and a float32 sum of n terms
+     * is good to about n * 6e-8 of its terms' magnitudes; a gradient that passes through a softmax or normalization of
+     * several layers takes a few such sums in a row.
+     */
+    private static <M extends Module> void float32(String prefix, M m, java.util.function.Function<M, Tensor[]> run,
+                                                   double loose) {
+        PT.loaded(m, prefix + "init.", F64);
+        m.to(DType.FLOAT32);
+        Tensor[] outLoss = run.apply(m);
+        assertEquals(DType.FLOAT32, outLoss[0].dtype(), prefix + " runs in float32");
+        assertClose(e(prefix + "f32.out"), outLoss[0].detach(), prefix + " float32 output", loose);
+        assertClose(e(prefix + "f32.loss"), outLoss[1].detach(), prefix + " float32 loss", loose);
+        PT.assertNamed(prefix + "f32.grad.", m, true, loose, prefix + " float32 gradient");
+    }
+
+    private static Tensor f32(String name) {
+        return e(name).to(DType.FLOAT32);
+    }
+
+    @Test
+    void theProgramsInFloat32() {
+        float32("vit.", new ViT(8, 4, 3, 16, 2, 2, 3), m -> {
+            Tensor logits = m.apply(f32("vit.x"));
+            Tensor loss = Functional.crossEntropy(logits, e("vit.y"), "mean", 0.1);
+            loss.backward();
+            return new Tensor[] {logits, loss};
+        }, 4);
+        float32("unet.", new UNet(), m -> {
+            Tensor logits = m.apply(f32("unet.x"));
+            Tensor loss = Functional.crossEntropy(logits, e("unet.target"), f32("unet.cw"), "mean", 255, 0)
+                    .add(diceLoss(logits, e("unet.target"), 255, 3));
+            loss.backward();
+            return new Tensor[] {logits, loss};
+        }, 4);
+        float32("gnn.", new Gnn(), m -> {
+            Tensor edgeIndex = Tensor.stack(List.of(e("gnn.src"), e("gnn.dst")), 0);
+            Tensor logits = m.apply(f32("gnn.x"), edgeIndex, e("gnn.batch"));
+            Tensor loss = Functional.crossEntropy(logits, e("gnn.y"));
+            loss.backward();
+            return new Tensor[] {logits, loss};
+        }, 4);
+        float32("moe.", new MoE(), m -> {
+            MoeOut o = m.run(f32("moe.x"));
+            Tensor loss = Functional.mseLoss(o.y(), f32("moe.tgt")).add(o.aux().mul(0.01));
+            loss.backward();
+            return new Tensor[] {o.y(), loss};
+        }, 4);
+        float32("vae.", new Vae(), m -> {
+            Tensor x = f32("vae.x");
+            VaeOut o = m.apply(x, f32("vae.eps").select(0, 0));
+            Tensor kl = o.logvar().add(1).sub(o.mu().pow(2)).sub(o.logvar().exp()).sum().mul(-0.25).div(x.size(0));
+            Tensor loss = Functional.binaryCrossEntropyWithLogits(o.logits(), x, "sum").div(x.size(0)).add(kl);
+            loss.backward();
+            return new Tensor[] {o.logits(), loss};
+        }, 4);
     }
 
     // ------------------------------------------------------------------ the gaps filled
