@@ -66,7 +66,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * advantage normalization, PPO's clipped objective with {@code torch.min(a, b)}, a value loss, clip_grad_norm_.</li>
  * </ol>
  * The gaps the programs hit were filled and are pinned here: {@code Tensor.min(Tensor)} and {@code max(Tensor)}
- * (PyTorch's {@code torch.min(a, b)}), {@code topk(k, dim)}.
+ * (PyTorch's {@code torch.min(a, b)}), {@code topk(k, dim)}, the sizes PyTorch's layers expose as attributes
+ * ({@code Linear.inFeatures()}, {@code ConvNd.inChannels()} and the rest, {@code Embedding.numEmbeddings()}), and
+ * {@code new ConvTranspose2d(in, out, k, stride, padding, outputPadding)}. Then probes of what these users vary next
+ * (section 6) and the programs once more in float32 (section 7).
  */
 class OutsiderPrograms3Test {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms3", "programs3.pt");
@@ -757,6 +760,31 @@ class OutsiderPrograms3Test {
     }
 
     // ------------------------------------------------------------------ the gaps filled
+
+    @Test
+    void moduleSizesReadAsPyTorchsAttributes() {
+        Linear fc = new Linear(5, 7);
+        assertEquals(5, fc.inFeatures());
+        assertEquals(7, fc.outFeatures());
+        Linear head = new Linear(fc.inFeatures(), 3); // model.fc = nn.Linear(model.fc.in_features, 3)
+        assertArrayEquals(new int[] {3, 5}, head.weight().shape());
+        Conv2d conv = new Conv2d(3, 8, new int[] {3, 5}, new int[] {2, 1}, new int[] {1, 2}, new int[] {1, 1}, 1, true);
+        assertEquals(3, conv.inChannels());
+        assertEquals(8, conv.outChannels());
+        assertArrayEquals(new int[] {3, 5}, conv.kernelSize());
+        assertArrayEquals(new int[] {2, 1}, conv.stride());
+        assertEquals(1, conv.groups());
+        conv.kernelSize()[0] = 9;
+        assertArrayEquals(new int[] {3, 5}, conv.kernelSize(), "a copy: the layer's kernel does not change");
+        ConvTranspose2d up = new ConvTranspose2d(8, 4, 2, 2, 0);
+        assertEquals(8, up.inChannels());
+        assertEquals(4, up.outChannels());
+        assertArrayEquals(new int[] {2, 2}, up.kernelSize());
+        assertEquals(2, new dev.ember.nn.Conv1d(4, 6, 3, 1, 0, 1, 2, true).groups());
+        dev.ember.nn.Embedding emb = new dev.ember.nn.Embedding(11, 4);
+        assertEquals(11, emb.numEmbeddings());
+        assertEquals(4, emb.embeddingDim());
+    }
 
     @Test
     void minMaxOfTwoTensorsAndTopkAlongADimension() {
