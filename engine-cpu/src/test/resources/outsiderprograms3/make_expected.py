@@ -16,7 +16,8 @@ same numbers:
   probe.* what these users vary next, each small: scatter_reduce with ties, a sparse MoE dispatch by torch.where and
           index_add_, invalid-action masking with -inf logits, cross entropy with weight, ignore_index and label
           smoothing at once, interpolate with odd sizes and fractional factors, ConvTranspose2d with output_padding,
-          max pooling ties, schedulers past their end, clip_grad_norm_ with the inf norm, cumprod's gradient at zeros
+          max pooling ties, schedulers past their end, clip_grad_norm_ with the inf norm, cumprod's gradient at zeros,
+          the variance of float32 data far from zero
   *.f32.* the ViT, U-Net, GNN, MoE and VAE once more in float32 from the same initial weights: one forward and backward
   rl.*    policy gradient with fixed actions (Categorical log_prob/entropy, discounted returns by flip/cumsum/flip,
           advantage normalization, PPO clip with clamp/min, clip_grad_norm_)
@@ -524,6 +525,13 @@ c = torch.tensor([0.9, 0.0, 0.5, 0.0, 0.7], requires_grad=True)
 cp = torch.cumprod(c, 0)
 (cp * torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0])).sum().backward()
 out["probe.cumprod.grad"] = c.grad
+
+# variance of float32 data far from zero (a feature of mean 1000 and deviation 0.01, standardized before a network)
+torch.manual_seed(11)
+far = (1000 + 0.01 * torch.randn(4, 36)).float()
+out["probe.far.x"] = far
+out["probe.far.var"], out["probe.far.std"] = far.var(dim=1), far.std(dim=1, unbiased=False)
+out["probe.far.var_mean"] = torch.stack(torch.var_mean(far, dim=1))
 
 # 7. The same programs in float32, as most users run them: from the same initial weights (rounded to float32), one
 # forward and backward each: outputs, loss and every parameter's gradient

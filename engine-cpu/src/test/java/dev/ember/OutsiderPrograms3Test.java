@@ -696,6 +696,28 @@ class OutsiderPrograms3Test {
         assertClose(e("probe.cumprod.grad"), c.grad(), "cumprod's gradient through zeros");
     }
 
+    /**
+     * A float32 feature of mean 1000 and deviation 0.01: the plain two-pass variance kept the square of the mean's
+     * rounding error (about 7e-5 here, 3e-5 of the variance: 8x the float32 tolerance off PyTorch); the corrected
+     * two-pass form is as good as PyTorch's Welford reduction, to float32 rounding of the float64 answer.
+     */
+    @Test
+    void varianceOfFloat32DataFarFromZero() {
+        Tensor far = e("probe.far.x");
+        assertEquals(DType.FLOAT32, far.dtype());
+        assertClose(e("probe.far.var"), far.var(1), "var(dim=1) of data near 1000");
+        assertClose(e("probe.far.std"), far.std(new int[] {1}, 0, false), "std(dim=1, unbiased=False)");
+        Tensor.VarMean vm = far.varMean(new int[] {1}, 1, false);
+        assertClose(e("probe.far.var_mean"), Tensor.stack(List.of(vm.var(), vm.mean()), 0), "var_mean(dim=1)");
+        assertClose(far.to(F64).var(1).to(DType.FLOAT32), far.var(1), "float32 var against the float64 one");
+        Tensor constant = Tensor.full(DType.FLOAT32, 1000.1, 3, 7);
+        assertArrayEquals(new double[] {0, 0, 0}, constant.var(1).to(F64).toDoubleArray(), "a constant: 0, never below");
+        assertArrayEquals(new double[] {0, 0, 0}, constant.std(1).to(F64).toDoubleArray());
+        Tensor withNan = Tensor.tensor(new float[] {1, Float.NaN, 3, 4}).view(2, 2);
+        assertTrue(Double.isNaN(withNan.var(1).toDoubleArray()[0]), "nan stays nan");
+        assertEquals(0.5, withNan.var(1).toDoubleArray()[1], 0);
+    }
+
     // ------------------------------------------------------------------ 7. the same programs in float32
 
     /**
