@@ -17,7 +17,7 @@ same numbers:
           index_add_, invalid-action masking with -inf logits, cross entropy with weight, ignore_index and label
           smoothing at once, interpolate with odd sizes and fractional factors, ConvTranspose2d with output_padding,
           max pooling ties, schedulers past their end, clip_grad_norm_ with the inf norm, cumprod's gradient at zeros,
-          the variance of float32 data far from zero
+          the variance of float32 data far from zero, SegNet's pooling indices, distillation with kl_div
   *.f32.* the ViT, U-Net, GNN, MoE and VAE once more in float32 from the same initial weights: one forward and backward
   rl.*    policy gradient with fixed actions (Categorical log_prob/entropy, discounted returns by flip/cumsum/flip,
           advantage normalization, PPO clip with clamp/min, clip_grad_norm_)
@@ -532,6 +532,19 @@ far = (1000 + 0.01 * torch.randn(4, 36)).float()
 out["probe.far.x"] = far
 out["probe.far.var"], out["probe.far.std"] = far.var(dim=1), far.std(dim=1, unbiased=False)
 out["probe.far.var_mean"] = torch.stack(torch.var_mean(far, dim=1))
+
+# SegNet's pooling indices carried to the decoder, and a distillation term with F.kl_div (zeros in the target)
+torch.manual_seed(12)
+a = torch.randn(1, 2, 4, 6, requires_grad=True)
+pooled, idx = F.max_pool2d(a, 2, return_indices=True)
+up = F.max_unpool2d(pooled * 2, idx, 2)
+up.pow(2).sum().backward()
+out["probe.segnet.in"], out["probe.segnet.idx"], out["probe.segnet.up"], out["probe.segnet.grad"] = a.detach(), idx, up.detach(), a.grad
+student = torch.randn(3, 5, requires_grad=True)
+teacher = torch.tensor([[0.5, 0.5, 0.0, 0.0, 0.0], [0.1, 0.2, 0.3, 0.4, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]])
+kd = F.kl_div(F.log_softmax(student / 2.0, -1), teacher, reduction="batchmean") * 4.0
+kd.backward()
+out["probe.kd.student"], out["probe.kd.teacher"], out["probe.kd.loss"], out["probe.kd.grad"] = student.detach(), teacher, kd.detach(), student.grad
 
 # 7. The same programs in float32, as most users run them: from the same initial weights (rounded to float32), one
 # forward and backward each: outputs, loss and every parameter's gradient

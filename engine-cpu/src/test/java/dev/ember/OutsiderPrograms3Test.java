@@ -718,6 +718,24 @@ class OutsiderPrograms3Test {
         assertEquals(0.5, withNan.var(1).toDoubleArray()[1], 0);
     }
 
+    @Test
+    void segnetPoolingIndicesAndDistillationWithKlDiv() {
+        Tensor a = e("probe.segnet.in").clone().requiresGrad_(true);
+        Tensor.ValuesIndices p = Functional.maxPool2dWithIndices(a, new int[] {2}, null, new int[] {0}, new int[] {1}, false);
+        assertArrayEquals(e("probe.segnet.idx").toLongArray(), p.indices().toLongArray(), "max_pool2d's indices");
+        Tensor up = Functional.maxUnpool2d(p.values().mul(2), p.indices(), new int[] {2}, null, new int[] {0}, null);
+        up.pow(2).sum().backward();
+        assertClose(e("probe.segnet.up"), up.detach(), "max_unpool2d of the pooled values");
+        assertClose(e("probe.segnet.grad"), a.grad(), "their gradient");
+        Tensor student = e("probe.kd.student").clone().requiresGrad_(true);
+        Tensor kd = Functional.klDiv(student.div(2.0).logSoftmax(-1), e("probe.kd.teacher"), "batchmean", false).mul(4.0);
+        kd.backward();
+        assertClose(e("probe.kd.loss"), kd.detach(), "F.kl_div(batchmean) * T^2");
+        assertClose(e("probe.kd.grad"), student.grad(), "its gradient");
+        assertClose(kd.detach(), Functional.klDiv(student.detach().div(2.0).logSoftmax(-1), e("probe.kd.teacher"))
+                .mul(4.0 * 5), "mean is batchmean over the 5 classes");
+    }
+
     // ------------------------------------------------------------------ 7. the same programs in float32
 
     /**
