@@ -72,6 +72,8 @@ save_state("vit.init.", vit)
 x = torch.randn(4, 3, 8, 8)
 y = torch.tensor([0, 2, 1, 2])
 out["vit.x"], out["vit.y"] = x, y
+with torch.no_grad():  # the other patch embedding: unfold + Linear with the conv's weights
+    out["vit.patches"] = F.linear(F.unfold(x, 4, stride=4).transpose(1, 2), vit.patch.weight.flatten(1), vit.patch.bias)
 decay = [p for n, p in vit.named_parameters() if p.ndim >= 2 and n not in ("cls_token", "pos_embed")]
 no_decay = [p for n, p in vit.named_parameters() if not (p.ndim >= 2 and n not in ("cls_token", "pos_embed"))]
 opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],

@@ -119,6 +119,12 @@ class OutsiderPrograms3Test {
         ViT vit = loaded(new ViT(8, 4, 3, 16, 2, 2, 3), "vit.init.");
         Tensor x = e("vit.x");
         Tensor y = e("vit.y");
+        try (var g = Ember.noGrad()) { // the other patch embedding: unfold + Linear with the conv's weights
+            Tensor patches = Functional.linear(Functional.unfold(x, new int[] {4}, new int[] {1}, new int[] {0},
+                    new int[] {4}).transpose(1, 2), vit.patch.weight().flatten(1), vit.patch.bias());
+            assertClose(e("vit.patches"), patches, "F.unfold(x, 4, stride=4) + F.linear");
+            assertClose(patches, vit.patch.apply(x).flatten(2).transpose(1, 2), "the same as the conv's");
+        }
         List<Tensor> decay = new ArrayList<>();
         List<Tensor> noDecay = new ArrayList<>();
         vit.namedParameters().forEach((n, p) ->
