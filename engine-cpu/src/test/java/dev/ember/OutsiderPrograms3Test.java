@@ -68,8 +68,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The gaps the programs hit were filled and are pinned here: {@code Tensor.min(Tensor)} and {@code max(Tensor)}
  * (PyTorch's {@code torch.min(a, b)}), {@code topk(k, dim)}, the sizes PyTorch's layers expose as attributes
  * ({@code Linear.inFeatures()}, {@code ConvNd.inChannels()} and the rest, {@code Embedding.numEmbeddings()}), and
- * {@code new ConvTranspose2d(in, out, k, stride, padding, outputPadding)}. Then probes of what these users vary next
- * (section 6) and the programs once more in float32 (section 7).
+ * {@code new ConvTranspose2d(in, out, k, stride, padding, outputPadding)}, {@code Functional.klDiv} and
+ * {@code Functional.maxPool2dWithIndices}. Then probes of what these users vary next (section 6) and the programs once
+ * more in float32 (section 7). The one wrong answer found: float32 {@code var}/{@code std} of data far from zero kept
+ * the square of the mean's rounding error (fixed in ReductionOps; {@link #varianceOfFloat32DataFarFromZero}).
  */
 class OutsiderPrograms3Test {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms3", "programs3.pt");
