@@ -1510,6 +1510,24 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.minimum(this, other);
     }
 
+    /**
+     * Elementwise maximum with another tensor, broadcast and promoted: {@code torch.max(a, b)}, PyTorch's overload of
+     * {@code max} that means {@link #maximum}; nan propagates and the gradient of a tie is split evenly.
+     */
+    public Tensor max(Tensor other) {
+        Args.require(other, "max", "other", 1, "Tensor");
+        return ArithmeticOps.maximum(this, other);
+    }
+
+    /**
+     * Elementwise minimum with another tensor, broadcast and promoted: {@code torch.min(a, b)}, PyTorch's overload of
+     * {@code min} that means {@link #minimum} (PPO's {@code torch.min(ratio * adv, ratio.clamp(...) * adv)}).
+     */
+    public Tensor min(Tensor other) {
+        Args.require(other, "min", "other", 1, "Tensor");
+        return ArithmeticOps.minimum(this, other);
+    }
+
     /** {@code condition ? input : other}, broadcasting all three. */
     public static Tensor where(Tensor condition, Tensor input, Tensor other) {
         Args.require(condition, "where", "condition", 1, "Tensor");
@@ -5079,6 +5097,11 @@ public final class Tensor implements AutoCloseable {
     /** The k largest elements of the last dimension, sorted, with their indices, as {@code torch.topk}. */
     public ValuesIndices topk(int k) {
         return SortOps.topk(this, k, -1, true, true);
+    }
+
+    /** The k largest elements along {@code dim}, sorted, with their indices: {@code x.topk(k, dim=d)}. */
+    public ValuesIndices topk(int k, int dim) {
+        return SortOps.topk(this, k, dim, true, true);
     }
 
     /** The k largest (or smallest) elements along a dimension with their indices, as {@code torch.topk}. */

@@ -213,7 +213,7 @@ class NullArgumentsTest {
                 "Functional.multiHeadAttentionForward#11", "Functional.multiHeadAttentionForward#13",
                 "Functional.multiHeadAttentionForward#14", "Functional.multiHeadAttentionForward#15",
                 "Functional.multiHeadAttentionForward#16",
-                "Functional.maxPool2d#2", "Functional.avgPool2d#2", // the stride is the kernel
+                "Functional.maxPool2d#2", "Functional.maxPool2dWithIndices#2", "Functional.avgPool2d#2", // the stride is the kernel
                 "Functional.batchNorm#1", "Functional.batchNorm#2", "Functional.batchNorm#3", "Functional.batchNorm#4",
                 "Functional.nllLoss#2", "Functional.crossEntropy#2", "Functional.binaryCrossEntropy#2", // no class weight
                 "Functional.binaryCrossEntropyWithLogits#2", "Functional.binaryCrossEntropyWithLogits#3",

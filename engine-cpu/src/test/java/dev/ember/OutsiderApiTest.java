@@ -22,16 +22,13 @@ import dev.ember.nn.Module;
 import dev.ember.nn.MultiheadAttention;
 import dev.ember.nn.NLLLoss;
 import dev.ember.nn.SmoothL1Loss;
-import dev.ember.nn.TorchSerialization;
 import dev.ember.nn.utils.Parametrization;
 import dev.ember.nn.utils.Parametrize;
 import dev.ember.optim.Adam;
 import dev.ember.optim.AdamW;
 import dev.ember.optim.Optimizer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -58,18 +55,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * PyTorch's).
  */
 class OutsiderApiTest {
-    private static Map<String, Tensor> pt;
-
-    @BeforeAll
-    @SuppressWarnings("unchecked")
-    static void load() throws Exception {
-        pt = (Map<String, Tensor>) TorchSerialization.load(Path.of(OutsiderApiTest.class.getResource("/outsider/outsider.pt").toURI()));
-    }
+    private static final OutsiderFixture PT = new OutsiderFixture("outsider", "outsider.pt");
 
     private static Tensor e(String name) {
-        Tensor t = pt.get(name);
-        assertTrue(t != null, "no " + name + " in outsider.pt");
-        return t;
+        return PT.e(name);
     }
 
     @Test
@@ -237,12 +226,7 @@ class OutsiderApiTest {
     @Test
     void lstmSevenArgumentConstructor() {
         LSTM lstm = new LSTM(3, 4, 2, true, true, 0.0, true);
-        Map<String, Tensor> state = new java.util.LinkedHashMap<>();
-        pt.forEach((k, v) -> {
-            if (k.startsWith("lstm.")) {
-                state.put(k.substring(5), v);
-            }
-        });
+        Map<String, Tensor> state = PT.under("lstm.");
         assertEquals(List.copyOf(state.keySet()), List.copyOf(lstm.stateDict().keySet()));
         lstm.loadStateDict(state);
         RnnOutput out = lstm.apply(e("lstm_in"), null);
@@ -266,12 +250,7 @@ class OutsiderApiTest {
     @Test
     void attentionWithAKeyPaddingMaskOnly() {
         MultiheadAttention mha = new MultiheadAttention(8, 2, 0.0, true, false, false, null, null, true);
-        Map<String, Tensor> state = new java.util.LinkedHashMap<>();
-        pt.forEach((k, v) -> {
-            if (k.startsWith("mha.")) {
-                state.put(k.substring(4), v);
-            }
-        });
+        Map<String, Tensor> state = PT.under("mha.");
         mha.loadStateDict(state);
         MultiheadAttention.Output out = mha.apply(e("mha_q"), e("mha_kv"), e("mha_kv"), e("mha_mask"));
         assertClose(e("mha_out"), out.output().detach(), "attention output");
@@ -284,12 +263,7 @@ class OutsiderApiTest {
     void transformerEncoderWithPositionalMasks() {
         dev.ember.nn.TransformerEncoder enc = new dev.ember.nn.TransformerEncoder(
                 new dev.ember.nn.TransformerEncoderLayer(8, 2, 16, 0.0, "relu", 1e-5, true, false, true), 2);
-        Map<String, Tensor> state = new java.util.LinkedHashMap<>();
-        pt.forEach((k, v) -> {
-            if (k.startsWith("enc.")) {
-                state.put(k.substring(4), v);
-            }
-        });
+        Map<String, Tensor> state = PT.under("enc.");
         enc.loadStateDict(state);
         assertClose(e("enc_out"), enc.apply(e("enc_src"), null, e("enc_pad")).detach(), "encoder(src, None, pad)");
         assertClose(e("enc_layer0_out"), enc.layers.get(0).apply(e("enc_src"), null, e("enc_pad")).detach(),
@@ -318,12 +292,7 @@ class OutsiderApiTest {
     @Test
     void gradientPenaltyWithParameterHooks() {
         dev.ember.nn.Sequential d = new dev.ember.nn.Sequential(new Linear(3, 8), new dev.ember.nn.Tanh(), new Linear(8, 1));
-        Map<String, Tensor> state = new java.util.LinkedHashMap<>();
-        pt.forEach((k, v) -> {
-            if (k.startsWith("gp_D.")) {
-                state.put(k.substring(5), v);
-            }
-        });
+        Map<String, Tensor> state = PT.under("gp_D.");
         d.loadStateDict(state);
         Tensor x = e("gp_x").clone().requiresGrad_(true);
         List<Boolean> calls = new java.util.ArrayList<>();

@@ -17,19 +17,14 @@ import dev.ember.nn.Module;
 import dev.ember.nn.ReLU;
 import dev.ember.nn.Sequential;
 import dev.ember.nn.Tanh;
-import dev.ember.nn.TorchSerialization;
 import dev.ember.nn.TransformerEncoderLayer;
 import dev.ember.nn.utils.Rnn;
 import dev.ember.optim.Adam;
 import dev.ember.optim.AdamW;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import static dev.ember.LossesMoreTest.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -50,39 +45,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and BatchNorm2d's full constructor, which BatchNorm1d and BatchNorm3d had.
  */
 class OutsiderFamiliesTest {
-    private static Map<String, Tensor> pt;
-
-    @BeforeAll
-    @SuppressWarnings("unchecked")
-    static void load() throws Exception {
-        pt = (Map<String, Tensor>) TorchSerialization.load(
-                Path.of(OutsiderFamiliesTest.class.getResource("/outsiderfamilies/families.pt").toURI()));
-    }
+    private static final OutsiderFixture PT = new OutsiderFixture("outsiderfamilies", "families.pt");
 
     private static Tensor e(String name) {
-        Tensor t = pt.get(name);
-        assertTrue(t != null, "no " + name + " in families.pt");
-        return t;
+        return PT.e(name);
     }
 
-    /** The saved state dict entries under {@code prefix}, the prefix dropped, loaded into {@code m}. */
     private static <M extends Module> M loaded(M m, String prefix) {
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        pt.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                state.put(k.substring(prefix.length()), v);
-            }
-        });
-        m.loadStateDict(state);
-        return m;
+        return PT.loaded(m, prefix);
     }
 
     private static Tensor values(List<Double> xs) {
-        float[] f = new float[xs.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = xs.get(i).floatValue();
-        }
-        return Tensor.tensor(f);
+        return OutsiderFixture.values(xs, DType.FLOAT32);
     }
 
     static final class Vae extends Module {

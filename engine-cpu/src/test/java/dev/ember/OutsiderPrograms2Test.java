@@ -27,7 +27,6 @@ import dev.ember.optim.Adam;
 import dev.ember.optim.AdamW;
 import dev.ember.optim.CosineAnnealingWarmRestarts;
 import dev.ember.optim.SGD;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,38 +74,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * end)}, {@code Conv1d}'s int constructor with dilation and groups, clamp with tensor bounds.
  */
 class OutsiderPrograms2Test {
-    private static Map<String, Tensor> pt;
+    private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms2", "programs2.pt");
 
-    @BeforeAll
-    @SuppressWarnings("unchecked")
-    static void load() throws Exception {
-        pt = (Map<String, Tensor>) TorchSerialization.load(resource("programs2.pt"));
-    }
-
-    private static Path resource(String name) throws Exception {
-        return Path.of(OutsiderPrograms2Test.class.getResource("/outsiderprograms2/" + name).toURI());
+    private static Path resource(String name) {
+        return PT.resource(name);
     }
 
     private static Tensor e(String name) {
-        Tensor t = pt.get(name);
-        assertTrue(t != null, "no " + name + " in programs2.pt");
-        return t;
+        return PT.e(name);
     }
 
     private static <M extends Module> M loaded(M m, String prefix, DType dtype) {
-        m.to(dtype);
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        pt.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                state.put(k.substring(prefix.length()), v);
-            }
-        });
-        m.loadStateDict(state);
-        return m;
+        return PT.loaded(m, prefix, dtype);
     }
 
     private static Tensor values(List<Double> xs) {
-        return Tensor.tensor(xs.stream().mapToDouble(Double::doubleValue).toArray(), DType.FLOAT64, Device.CPU);
+        return OutsiderFixture.values(xs, DType.FLOAT64);
     }
 
     // ------------------------------------------------------------------ 1. GPT-2-shaped decoder

@@ -44,7 +44,6 @@ import dev.ember.optim.MultiStepLR;
 import dev.ember.optim.OneCycleLR;
 import dev.ember.optim.SGD;
 import dev.ember.optim.StepLR;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,43 +73,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * padding mask in training and in eval. The models of several inputs are {@link Module2}s.
  */
 class OutsiderProgramsTest {
-    private static Map<String, Tensor> pt;
+    private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms", "programs.pt");
 
-    @BeforeAll
-    @SuppressWarnings("unchecked")
-    static void load() throws Exception {
-        pt = (Map<String, Tensor>) TorchSerialization.load(resource("programs.pt"));
-    }
-
-    private static Path resource(String name) throws Exception {
-        return Path.of(OutsiderProgramsTest.class.getResource("/outsiderprograms/" + name).toURI());
+    private static Path resource(String name) {
+        return PT.resource(name);
     }
 
     private static Tensor e(String name) {
-        Tensor t = pt.get(name);
-        assertTrue(t != null, "no " + name + " in programs.pt");
-        return t;
+        return PT.e(name);
     }
 
-    /** {@code m} in {@code dtype}, with the saved state dict entries under {@code prefix} loaded. */
     private static <M extends Module> M loaded(M m, String prefix, DType dtype) {
-        m.to(dtype);
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        pt.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                state.put(k.substring(prefix.length()), v);
-            }
-        });
-        m.loadStateDict(state);
-        return m;
+        return PT.loaded(m, prefix, dtype);
     }
 
     private static Tensor values(List<Double> xs, DType dtype) {
-        double[] d = new double[xs.size()];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = xs.get(i);
-        }
-        return Tensor.tensor(d, DType.FLOAT64, Device.CPU).to(dtype);
+        return OutsiderFixture.values(xs, dtype);
     }
 
     // ------------------------------------------------------------------ 1. ResNet

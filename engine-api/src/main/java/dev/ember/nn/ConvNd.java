@@ -117,6 +117,31 @@ public abstract sealed class ConvNd extends Module implements HasBias
         return r;
     }
 
+    /** The input's channels, PyTorch's {@code in_channels}. */
+    public int inChannels() {
+        return in;
+    }
+
+    /** The output's channels, PyTorch's {@code out_channels}. */
+    public int outChannels() {
+        return out;
+    }
+
+    /** The kernel's size per spatial dimension, PyTorch's {@code kernel_size} (a copy). */
+    public int[] kernelSize() {
+        return kernel.clone();
+    }
+
+    /** The stride per spatial dimension, PyTorch's {@code stride} (a copy). */
+    public int[] stride() {
+        return stride.clone();
+    }
+
+    /** The number of blocked connections from input to output channels, PyTorch's {@code groups}. */
+    public int groups() {
+        return groups;
+    }
+
     /** The padding mode: "zeros", "reflect", "replicate" or "circular". */
     public String paddingMode() {
         return paddingMode;

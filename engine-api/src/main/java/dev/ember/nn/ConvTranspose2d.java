@@ -31,6 +31,16 @@ public final class ConvTranspose2d extends ConvNd {
     }
 
     /**
+     * {@code nn.ConvTranspose2d(in, out, kernel, stride=s, padding=p, output_padding=op)}, with bias: the decoder's
+     * exact doubling {@code (3, stride 2, padding 1, output_padding 1)}. The output padding must be smaller than the
+     * stride or the dilation, which the forward checks, as PyTorch's does.
+     */
+    public ConvTranspose2d(int in, int out, int kernel, int stride, int padding, int outputPadding) {
+        this(in, out, new int[] {kernel}, new int[] {stride}, new int[] {padding}, new int[] {outputPadding}, 1, true,
+                new int[] {1});
+    }
+
+    /**
      * Every option of {@code torch.nn.ConvTranspose2d}, in its order, except padding modes (zeros only); kernel, stride,
      * padding, output_padding and dilation are one int (for both dimensions) or a pair.
      */

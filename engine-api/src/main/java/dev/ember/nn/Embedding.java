@@ -91,6 +91,16 @@ public final class Embedding extends Module implements HasWeight {
         return Functional.embedding(input, parameter("weight"), paddingIdx, maxNorm, normType, scaleGradByFreq);
     }
 
+    /** The size of the dictionary, PyTorch's {@code num_embeddings}. */
+    public int numEmbeddings() {
+        return numEmbeddings;
+    }
+
+    /** The size of each embedding vector, PyTorch's {@code embedding_dim}. */
+    public int embeddingDim() {
+        return embeddingDim;
+    }
+
     @Override
     public String extraRepr() {
         StringBuilder s = new StringBuilder(numEmbeddings + ", " + embeddingDim);

@@ -193,6 +193,16 @@ public final class Functional {
         return Tensor.maxPool2d(input, kernel, stride == null ? new int[0] : stride, padding, dilation, ceilMode);
     }
 
+    /**
+     * {@code F.max_pool2d(..., return_indices=True)} ({@code F.max_pool2d_with_indices}): the maxima and their int64
+     * flat indices {@code h * W + w} within each plane, which {@link #maxUnpool2d} takes back (SegNet's decoder); an
+     * empty (or null) stride means the kernel size, as {@link #maxPool2d(Tensor, int[], int[], int[], int[], boolean)}.
+     */
+    public static Tensor.ValuesIndices maxPool2dWithIndices(Tensor input, int[] kernel, int[] stride, int[] padding,
+                                                            int[] dilation, boolean ceilMode) {
+        return Tensor.maxPool2dWithIndices(input, kernel, stride == null ? new int[0] : stride, padding, dilation, ceilMode);
+    }
+
     /** Average pooling with a square window, stride = window. */
     public static Tensor avgPool2d(Tensor input, int kernel) {
         return Tensor.avgPool2d(input, new int[] {kernel}, new int[] {kernel}, new int[] {0}, false, true);
@@ -1436,6 +1446,19 @@ public final class Functional {
     /** {@code F.kl_div(input, target)}: "mean", probabilities as target. */
     public static Tensor kLDivLoss(Tensor input, Tensor target) {
         return kLDivLoss(input, target, "mean", false);
+    }
+
+    /**
+     * {@code F.kl_div(input, target, reduction=..., log_target=...)} under its functional name: {@link
+     * #kLDivLoss(Tensor, Tensor, String, boolean)}.
+     */
+    public static Tensor klDiv(Tensor input, Tensor target, String reduction, boolean logTarget) {
+        return kLDivLoss(input, target, reduction, logTarget);
+    }
+
+    /** {@code F.kl_div(input, target)}: {@link #kLDivLoss(Tensor, Tensor)}. */
+    public static Tensor klDiv(Tensor input, Tensor target) {
+        return kLDivLoss(input, target);
     }
 
     /**

@@ -33,6 +33,16 @@ public final class Linear extends Module implements HasBias {
         this.bias = registerParameter("bias", bias ? Init.defaultBias_(Tensor.empty(out), weight) : null); // None as PyTorch registers it
     }
 
+    /** The size of each input sample, PyTorch's {@code in_features} (a new head: {@code new Linear(fc.inFeatures(), n)}). */
+    public int inFeatures() {
+        return in;
+    }
+
+    /** The size of each output sample, PyTorch's {@code out_features}. */
+    public int outFeatures() {
+        return out;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         Checks.tensor(x, "linear", "input", 1);
