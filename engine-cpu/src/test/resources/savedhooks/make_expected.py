@@ -1,0 +1,160 @@
+# Writes expected.txt for SavedTensorsHooksTest.java: which tensors autograd's nodes save, seen through
+# torch.autograd.graph.saved_tensors_hooks, and what the backward does with the tensors unpack returns.
+# Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13, CPU, float64).
+#
+# For each case, the op (or small model) runs inside saved_tensors_hooks(pack, unpack) and the loss outside it is
+# (out * w).sum() with a fixed w, so that only the op's own nodes are packed. Recorded:
+# - "pack": one line per pack call, "<dtype> <shape> <sum> <sum of squares>" of the tensor pack received (the test
+#   compares them as a multiset: the order in which one node saves its tensors is codegen's, not part of the contract);
+# - "grad": the gradients of the inputs with identity hooks (== the gradients without hooks);
+# - "grad2": the gradients when unpack returns the packed tensor times 2 (floating tensors only; indices unchanged), which
+#   shows that the backward uses unpack's result and which saved tensors each derivative formula reads.
+# note: PyTorch 1.13 also packs a wrapped Python number (the 2 of x * 2); 2.x does not (saved_variable.cpp skips
+# is_wrapped_number), which Ember follows: no case here multiplies by a Python number except "mul_scalar", whose
+# expected pack list is 2.x's (empty) and whose gradients do not depend on it.
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(26)
+D = torch.float64
+
+
+def fmt(t):
+    return " ".join(repr(float(v)) for v in t.detach().reshape(-1).tolist())
+
+
+def shape(t):
+    return ",".join(str(s) for s in t.shape) if t.dim() else "-"
+
+
+def dtype(t):
+    return str(t.dtype).replace("torch.", "")
+
+
+CASES = []
+
+
+def case(name, inputs, fn, wrapped=0, only2x=None):
+    CASES.append((name, inputs, fn, wrapped, only2x))
+
+
+def r(*s):
+    return ("randn", s)
+
+
+def pos(*s):
+    return ("pos", s)
+
+
+def prob(*s):
+    return ("prob", s)
+
+
+def idx(n, *s):
+    return ("idx", n, s)
+
+
+def make(spec):
+    kind = spec[0]
+    if kind == "randn":
+        return torch.randn(*spec[1], dtype=D)
+    if kind == "pos":
+        return torch.rand(*spec[1], dtype=D) + 0.5
+    if kind == "prob":
+        return torch.rand(*spec[1], dtype=D) * 0.8 + 0.1
+    return torch.randint(0, spec[1], spec[2])
+
+
+# name: list of (name, spec, requires_grad)
+case("mul", [("a", r(3, 4), True), ("b", r(3, 4), True)], lambda a, b: a * b)
+case("mul_one_grad", [("a", r(3, 4), True), ("b", r(3, 4), False)], lambda a, b: a * b)
+case("mul_scalar", [("a", r(3, 4), True)], lambda a: a * 2, wrapped=1)
+case("div", [("a", r(3, 4), True), ("b", pos(3, 4), True)], lambda a, b: a / b)
+case("add", [("a", r(3, 4), True), ("b", r(3, 4), True)], lambda a, b: a + b)
+case("exp", [("a", r(3, 4), True)], lambda a: a.exp())
+case("tanh", [("a", r(3, 4), True)], lambda a: a.tanh())
+case("sigmoid", [("a", r(3, 4), True)], lambda a: a.sigmoid())
+case("relu", [("a", r(3, 4), True)], lambda a: a.relu())
+case("gelu", [("a", r(3, 4), True)], lambda a: F.gelu(a))
+case("silu", [("a", r(3, 4), True)], lambda a: F.silu(a))
+case("leaky_relu", [("a", r(3, 4), True)], lambda a: F.leaky_relu(a, 0.1))
+case("elu", [("a", r(3, 4), True)], lambda a: F.elu(a))
+case("softplus", [("a", r(3, 4), True)], lambda a: F.softplus(a))
+case("hardswish", [("a", r(3, 4), True)], lambda a: F.hardswish(a))
+case("softmax", [("a", r(3, 5), True)], lambda a: a.softmax(1))
+case("log_softmax", [("a", r(3, 5), True)], lambda a: a.log_softmax(1))
+case("mm", [("a", r(3, 4), True), ("b", r(4, 5), True)], lambda a, b: a.mm(b))
+case("bmm", [("a", r(2, 3, 4), True), ("b", r(2, 4, 5), True)], lambda a, b: a.bmm(b))
+case("matmul_3d_2d", [("a", r(2, 3, 4), True), ("b", r(4, 5), True)], lambda a, b: a.matmul(b))
+case("linear", [("x", r(3, 4), True), ("w", r(5, 4), True), ("bias", r(5), True)], lambda x, w, b: F.linear(x, w, b))
+case("conv1d", [("x", r(2, 3, 7), True), ("w", r(4, 3, 3), True), ("bias", r(4), True)],
+     lambda x, w, b: F.conv1d(x, w, b, padding=1))
+case("conv2d", [("x", r(2, 3, 6, 5), True), ("w", r(4, 3, 3, 3), True), ("bias", r(4), True)],
+     lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1))
+case("conv_transpose2d", [("x", r(2, 3, 4, 4), True), ("w", r(3, 2, 3, 3), True), ("bias", r(2), True)],
+     lambda x, w, b: F.conv_transpose2d(x, w, b))
+case("max_pool2d", [("x", r(2, 3, 6, 6), True)], lambda x: F.max_pool2d(x, 2))
+case("avg_pool2d", [("x", r(2, 3, 6, 6), True)], lambda x: F.avg_pool2d(x, 2))
+case("adaptive_avg_pool2d", [("x", r(2, 3, 6, 6), True)], lambda x: F.adaptive_avg_pool2d(x, 3))
+case("layer_norm", [("x", r(3, 4, 5), True), ("w", r(5), True), ("bias", r(5), True)],
+     lambda x, w, b: F.layer_norm(x, [5], w, b, 1e-5))
+case("group_norm", [("x", r(2, 4, 3, 3), True), ("w", r(4), True), ("bias", r(4), True)],
+     lambda x, w, b: F.group_norm(x, 2, w, b, 1e-5))
+case("batch_norm_train", [("x", r(4, 3, 2, 2), True), ("w", r(3), True), ("bias", r(3), True)],
+     lambda x, w, b: F.batch_norm(x, torch.zeros(3, dtype=D), torch.ones(3, dtype=D), w, b, True, 0.1, 1e-5))
+# note: 1.13's EmbeddingBackward0 saves weight (for weight.sym_size(0)); 2.x's codegen saves only that size
+# (weight_sym_argsize_0), so 2.x packs the indices alone: the expected list drops the weight (the backward never reads
+# its values, so the gradients are the same)
+case("embedding", [("w", r(6, 3), True), ("i", idx(6, 2, 4), False)], lambda w, i: F.embedding(i, w),
+     only2x=lambda packs: [t for t in packs if not t.is_floating_point()])
+case("mse_loss", [("x", r(3, 4), True), ("t", r(3, 4), False)], lambda x, t: F.mse_loss(x, t))
+case("cross_entropy", [("x", r(4, 5), True), ("t", idx(5, 4), False)], lambda x, t: F.cross_entropy(x, t))
+case("nll_loss", [("x", r(4, 5), True), ("t", idx(5, 4), False)], lambda x, t: F.nll_loss(x, t))
+case("bce", [("x", prob(3, 4), True), ("t", prob(3, 4), False)], lambda x, t: F.binary_cross_entropy(x, t))
+case("smooth_l1", [("x", r(3, 4), True), ("t", r(3, 4), False)], lambda x, t: F.smooth_l1_loss(x, t))
+case("mlp", [("x", r(4, 3), True), ("w1", r(5, 3), True), ("b1", r(5), True), ("w2", r(2, 5), True), ("b2", r(2), True)],
+     lambda x, w1, b1, w2, b2: F.linear(F.linear(x, w1, b1).relu(), w2, b2).tanh())
+case("convnet", [("x", r(2, 2, 6, 6), True), ("w", r(3, 2, 3, 3), True), ("bias", r(3), True), ("g", r(3), True),
+                 ("beta", r(3), True), ("w2", r(4, 12), True), ("b2", r(4), True)],
+     lambda x, w, b, g, beta, w2, b2: F.linear(F.max_pool2d(F.batch_norm(F.conv2d(x, w, b), torch.zeros(3, dtype=D),
+                                                                         torch.ones(3, dtype=D), g, beta, True), 2)
+                                               .relu().flatten(1), w2, b2).log_softmax(1))
+
+for name, specs, fn, wrapped, only2x in CASES:
+    base = [make(s) for (_, s, _) in specs]
+    print("=== " + name)
+    for (n, s, rg), t in zip(specs, base):
+        print("input %s %s %s %d : %s" % (n, dtype(t), shape(t), int(rg), fmt(t)))
+    w = None
+    for mode in ("grad", "grad2"):
+        ins = [t.clone().requires_grad_(rg) for (_, _, rg), t in zip(specs, base)]
+        packs = []
+
+        def pack(t):
+            packs.append(t)
+            if wrapped and t.dim() == 0 and not t.requires_grad:
+                return ("wrapped", t)  # 2.x does not pack it: unpack must leave it as it is
+            return t
+
+        def unpack(t):
+            if isinstance(t, tuple):
+                return t[1]
+            return t * 2 if mode == "grad2" and t.is_floating_point() else t
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+            out = fn(*ins)
+        if w is None:
+            w = torch.randn(out.shape, dtype=D)
+            print("w %s : %s" % (shape(w), fmt(w)))
+        (out * w).sum().backward()
+        if mode == "grad":
+            # 2.x leaves wrapped numbers (0-dim, not requiring grad, made from the Python number) unpacked
+            kept = packs[:len(packs) - wrapped] if wrapped else packs
+            kept = only2x(kept) if only2x else kept
+            print("packs %d" % len(kept))
+            for t in kept:
+                d = t.detach().double()
+                print("pack %s %s %r %r" % (dtype(t), shape(t), float(d.sum()), float((d * d).sum())))
+        for (n, _, rg), t in zip(specs, ins):
+            if rg:
+                print("%s %s : %s" % (mode, n, fmt(t.grad)))
