@@ -158,3 +158,147 @@ for name, specs, fn, wrapped, only2x in CASES:
         for (n, _, rg), t in zip(specs, ins):
             if rg:
                 print("%s %s : %s" % (mode, n, fmt(t.grad)))
+
+# ---------------------------------------------------------------- rules: "rule <key> : <value>" lines
+from torch.autograd.graph import saved_tensors_hooks, save_on_cpu, disable_saved_tensors_hooks
+import threading
+
+
+def rule(key, value):
+    print("rule %s : %s" % (key, value))
+
+
+def err(fn):
+    try:
+        fn()
+    except Exception as e:  # the message PyTorch raises
+        return str(e).split("\n")[0]
+    return "no error"
+
+
+a0 = torch.randn(3, dtype=D)
+b0 = torch.randn(3, dtype=D)
+rule("a", fmt(a0))
+rule("b", fmt(b0))
+
+# nesting: the innermost pair wins; closing it brings the outer one back
+calls = []
+a = a0.clone().requires_grad_()
+b = b0.clone().requires_grad_()
+with saved_tensors_hooks(lambda t: calls.append("outer") or t, lambda t: t):
+    with saved_tensors_hooks(lambda t: calls.append("inner") or t, lambda t: t):
+        y = a * b
+    z = y.exp()
+rule("nesting", " ".join(calls))
+
+# thread-local: hooks opened on this thread do not see another thread's saves
+calls = []
+with saved_tensors_hooks(lambda t: calls.append("main") or t, lambda t: t):
+    th = threading.Thread(target=lambda: (a * b).exp())
+    th.start()
+    th.join()
+    (a * b)
+rule("thread", " ".join(calls))
+
+# with hooks the version counter is not checked: a change of b after the forward reaches the gradient
+a = a0.clone().requires_grad_()
+b = b0.clone().requires_grad_()
+with saved_tensors_hooks(lambda t: t, lambda t: t):
+    y = (a * b).sum()
+with torch.no_grad():
+    b.mul_(3)
+y.backward()
+rule("nocheck_grad_a", fmt(a.grad))
+
+# double backward through unpacked tensors: d/dx of (3 x^2 summed) with a copy for every saved tensor
+x = a0.clone().requires_grad_()
+with saved_tensors_hooks(lambda t: t.clone(), lambda t: t * 1.0):
+    y = (x * x * x).sum()
+    (g,) = torch.autograd.grad(y, x, create_graph=True)
+g.sum().backward()
+rule("double_g", fmt(g))
+rule("double_grad", fmt(x.grad))
+
+# a custom Function's save_for_backward goes through the hooks too
+class Cube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 3 * x * x * g
+
+
+calls = []
+x = a0.clone().requires_grad_()
+with saved_tensors_hooks(lambda t: calls.append(tuple(t.shape)) or t, lambda t: t * 2):
+    y = Cube.apply(x)
+y.sum().backward()
+rule("custom_packs", len(calls))
+rule("custom_grad", fmt(x.grad))
+
+# save_on_cpu: the gradients of the MLP case equal those without hooks (CPU: no copy unless pinned)
+for pin in (False, True):
+    x = a0.clone().reshape(1, 3).requires_grad_()
+    w = torch.arange(6, dtype=D).reshape(2, 3).div(5).requires_grad_()
+    with save_on_cpu(pin_memory=pin):
+        y = torch.tanh(x.mm(w.t())).sum()
+    y.backward()
+    rule("cpu_%d_x" % pin, fmt(x.grad))
+    rule("cpu_%d_w" % pin, fmt(w.grad))
+
+# errors
+a = a0.clone().requires_grad_()
+
+
+def bad_pack():
+    with saved_tensors_hooks(lambda t: t.add_(1), lambda t: t):
+        (a.clone() * a.clone())
+
+
+rule("err_pack_inplace", err(bad_pack))
+
+
+def none_unpack():
+    with saved_tensors_hooks(lambda t: t, lambda t: None):
+        y = (a * a).sum()
+    y.backward()
+
+
+rule("err_unpack_none", err(none_unpack))
+
+
+def twice():
+    with saved_tensors_hooks(lambda t: t, lambda t: t):
+        y = (a * a).sum()
+    y.backward()
+    y.backward()
+
+
+rule("err_twice", err(twice))
+
+
+def push_disabled():
+    with disable_saved_tensors_hooks("hooks are off here"):
+        with saved_tensors_hooks(lambda t: t, lambda t: t):
+            pass
+
+
+rule("err_disabled", err(push_disabled))
+
+
+def disable_active():
+    with saved_tensors_hooks(lambda t: t, lambda t: t):
+        with disable_saved_tensors_hooks("too late"):
+            pass
+
+
+rule("err_disable_active", err(disable_active))
+# after both failures hooks work again
+calls = []
+with saved_tensors_hooks(lambda t: calls.append(1) or t, lambda t: t):
+    a * a
+rule("after_errors", len(calls))

@@ -49,6 +49,7 @@ class SavedTensorsHooksTest {
         }
     }
 
+    private static final Map<String, String> RULES = new LinkedHashMap<>();
     private static final Map<String, Case> CASES = load();
 
     private static Map<String, Case> load() {
@@ -63,6 +64,10 @@ class SavedTensorsHooksTest {
                     continue;
                 }
                 String[] halves = line.split(" : ", 2);
+                if (line.startsWith("rule ")) {
+                    RULES.put(halves[0].substring(5), halves[1]);
+                    continue;
+                }
                 String[] head = halves[0].split(" ");
                 switch (head[0]) {
                     case "input" -> {
@@ -267,5 +272,306 @@ class SavedTensorsHooksTest {
             run(c, ins2, t -> t.dtype().isFloatingPoint() ? t.mul(2) : t);
             assertGrads(c, ins2, c.grad2, "grad with unpack returning 2 t");
         }));
+    }
+    // ---------------------------------------------------------------- rules (the script's "rule" lines)
+
+    private static Tensor rule(String key) {
+        return Tensor.tensor(numbers(RULES.get(key)), D);
+    }
+
+    private static void assertClose(String key, Tensor got) {
+        double[] w = numbers(RULES.get(key));
+        double[] g = got.toDoubleArray();
+        assertEquals(w.length, g.length, key);
+        for (int k = 0; k < w.length; k++) {
+            assertEquals(w[k], g[k], 1e-12 * Math.max(1, Math.abs(w[k])), key + "[" + k + "]");
+        }
+    }
+
+    @Test
+    void innermostPairWinsAndClosingRestoresTheOuter() {
+        List<String> calls = new ArrayList<>();
+        Tensor a = rule("a").requiresGrad_(true);
+        Tensor b = rule("b").requiresGrad_(true);
+        try (SavedTensorsHooks outer = Autograd.savedTensorsHooks((Tensor t) -> {
+            calls.add("outer");
+            return t;
+        }, t -> t)) {
+            Tensor y;
+            try (SavedTensorsHooks inner = Autograd.savedTensorsHooks((Tensor t) -> {
+                calls.add("inner");
+                return t;
+            }, t -> t)) {
+                y = a.mul(b);
+            }
+            y.exp();
+        }
+        assertEquals(RULES.get("nesting"), String.join(" ", calls));
+        a.mul(b).exp(); // all closed: nothing packed
+        assertEquals(RULES.get("nesting"), String.join(" ", calls));
+    }
+
+    @Test
+    void hooksBelongToTheThreadThatOpenedThem() throws InterruptedException {
+        List<String> calls = new ArrayList<>();
+        Tensor a = rule("a").requiresGrad_(true);
+        Tensor b = rule("b").requiresGrad_(true);
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> {
+            calls.add("main");
+            return t;
+        }, t -> t)) {
+            Thread other = new Thread(() -> a.mul(b).exp());
+            other.start();
+            other.join();
+            a.mul(b);
+        }
+        assertEquals(RULES.get("thread"), String.join(" ", calls));
+    }
+
+    @Test
+    void throughHooksTheVersionIsNotCheckedAndTheUnpackedTensorIsUsed() {
+        Tensor a = rule("a").requiresGrad_(true);
+        Tensor b = rule("b").requiresGrad_(true);
+        Tensor y;
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> t, t -> t)) {
+            y = a.mul(b).sum();
+        }
+        try (GradMode off = Ember.noGrad()) {
+            b.mul_(3);
+        }
+        y.backward();
+        assertClose("nocheck_grad_a", a.grad());
+        // without hooks the same change is PyTorch's in-place error
+        Tensor a2 = rule("a").requiresGrad_(true);
+        Tensor b2 = rule("b").requiresGrad_(true);
+        Tensor y2 = a2.mul(b2).sum();
+        try (GradMode off = Ember.noGrad()) {
+            b2.mul_(3);
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, y2::backward);
+        assertTrue(e.getMessage().startsWith("one of the variables needed for gradient computation has been modified"),
+                e.getMessage());
+    }
+
+    @Test
+    void unpackedTensorsKeepTheirHistoryForDoubleBackward() {
+        Tensor x = rule("a").requiresGrad_(true);
+        Tensor g;
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks(Tensor::clone, (Tensor t) -> t.mul(1.0))) {
+            Tensor y = x.mul(x).mul(x).sum();
+            g = Autograd.grad(List.of(y), List.of(x), null, true).get(0);
+        }
+        g.sum().backward();
+        assertClose("double_g", g);
+        assertClose("double_grad", x.grad());
+    }
+
+    /** x^3 saving x for its backward, as the script's Cube. */
+    static final class Cube extends AutogradFunction {
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            ctx.saveForBackward(in[0]);
+            return new Tensor[] {in[0].pow(3)};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            Tensor x = ctx.savedTensors()[0];
+            return new Tensor[] {x.mul(x).mul(3).mul(g[0])};
+        }
+    }
+
+    @Test
+    void customFunctionSavesGoThroughTheHooks() {
+        List<int[]> calls = new ArrayList<>();
+        Tensor x = rule("a").requiresGrad_(true);
+        Tensor y;
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> {
+            calls.add(t.shape());
+            return t;
+        }, t -> t.mul(2))) {
+            y = new Cube().apply(x);
+        }
+        y.sum().backward();
+        assertEquals(Integer.parseInt(RULES.get("custom_packs")), calls.size());
+        assertClose("custom_grad", x.grad());
+    }
+
+    @Test
+    void saveOnCpuGivesTheSameGradients() {
+        for (boolean pin : new boolean[] {false, true}) {
+            Tensor x = rule("a").reshape(1, 3).requiresGrad_(true);
+            Tensor w = Tensor.arange(6).to(D).reshape(2, 3).div(5).requiresGrad_(true);
+            Tensor y;
+            try (SavedTensorsHooks h = Autograd.saveOnCpu(pin)) {
+                y = x.mm(w.t()).tanh().sum();
+            }
+            y.backward();
+            int k = pin ? 1 : 0;
+            assertClose("cpu_" + k + "_x", x.grad());
+            assertClose("cpu_" + k + "_w", w.grad());
+        }
+    }
+
+    @Test
+    void packedObjectsNeedNotBeTensors() {
+        // the packed form is the caller's: here a key into a store, as an offloading hook would keep
+        Map<Integer, Tensor> store = new LinkedHashMap<>();
+        Tensor a = rule("a").requiresGrad_(true);
+        Tensor b = rule("b").requiresGrad_(true);
+        Tensor y;
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> {
+            store.put(store.size(), t.clone());
+            return store.size() - 1;
+        }, (Integer key) -> store.remove(key))) {
+            y = a.mul(b).sum();
+        }
+        assertEquals(2, store.size());
+        y.backward();
+        assertTrue(store.isEmpty(), "each packed tensor unpacked once");
+        assertClose("b", a.grad());
+        assertClose("a", b.grad());
+    }
+
+    @Test
+    void packChangingItsInputInPlaceFails() {
+        Tensor a = rule("a").requiresGrad_(true);
+        Tensor c = a.clone();
+        IllegalStateException e;
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> t.add_(1), t -> t)) {
+            e = assertThrows(IllegalStateException.class, () -> c.mul(c));
+        }
+        assertEquals(RULES.get("err_pack_inplace"), e.getMessage());
+    }
+
+    @Test
+    void unpackReturningNullFails() {
+        Tensor a = rule("a").requiresGrad_(true);
+        Tensor y;
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> t, t -> null)) {
+            y = a.mul(a).sum();
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, y::backward);
+        assertEquals(RULES.get("err_unpack_none"), e.getMessage());
+        assertEquals(null, a.grad(), "no gradient reached the leaf");
+    }
+
+    @Test
+    void secondBackwardThroughHooksIsPyTorchsError() {
+        Tensor a = rule("a").requiresGrad_(true);
+        Tensor y;
+        int[] unpacks = {0};
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> t, t -> {
+            unpacks[0]++;
+            return t;
+        })) {
+            y = a.mul(a).sum();
+        }
+        y.backward();
+        assertEquals(2, unpacks[0]);
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().startsWith(RULES.get("err_twice").substring(0, 60)), e.getMessage());
+        assertEquals(2, unpacks[0], "the packed objects were dropped by the first backward");
+    }
+
+    @Test
+    void retainGraphKeepsThePackedObjects() {
+        Tensor a = rule("a").requiresGrad_(true);
+        Tensor y;
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> t, t -> t)) {
+            y = a.mul(a).sum();
+        }
+        y.backward(null, true, false);
+        y.backward();
+        assertClose("a", a.grad().div(4));
+    }
+
+    @Test
+    void disabledHooksRefuseToOpenWithTheCallersMessage() {
+        try (SavedTensorsHooks.Disabled off = Autograd.disableSavedTensorsHooks("hooks are off here")) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> Autograd.savedTensorsHooks((Tensor t) -> t, t -> t));
+            assertEquals(RULES.get("err_disabled"), e.getMessage());
+            assertThrows(IllegalStateException.class, () -> Autograd.saveOnCpu(false));
+        }
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> t, t -> t)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> Autograd.disableSavedTensorsHooks("too late"));
+            assertEquals(RULES.get("err_disable_active"), e.getMessage());
+        }
+        // both failures left hooks usable
+        List<Integer> calls = new ArrayList<>();
+        Tensor a = rule("a").requiresGrad_(true);
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> {
+            calls.add(1);
+            return t;
+        }, t -> t)) {
+            a.mul(a);
+        }
+        assertEquals(Integer.parseInt(RULES.get("after_errors")), calls.size());
+    }
+
+    @Test
+    void nestedDisableRestoresTheOuterMessage() {
+        try (SavedTensorsHooks.Disabled outer = Autograd.disableSavedTensorsHooks("outer")) {
+            try (SavedTensorsHooks.Disabled inner = Autograd.disableSavedTensorsHooks("inner")) {
+                assertEquals("inner", assertThrows(IllegalStateException.class,
+                        () -> Autograd.savedTensorsHooks((Tensor t) -> t, t -> t)).getMessage());
+            }
+            assertEquals("outer", assertThrows(IllegalStateException.class,
+                    () -> Autograd.savedTensorsHooks((Tensor t) -> t, t -> t)).getMessage());
+        }
+        Autograd.savedTensorsHooks((Tensor t) -> t, t -> t).close();
+    }
+
+    @Test
+    void wrappedNumbersAndGradFreeOpsPackNothing() {
+        List<Tensor> packed = new ArrayList<>();
+        Tensor a = rule("a").requiresGrad_(true);
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> {
+            packed.add(t);
+            return t;
+        }, t -> t)) {
+            a.mul(2.5).div(3);
+            try (GradMode off = Ember.noGrad()) {
+                a.mul(a).exp();
+            }
+            rule("b").mul(rule("b")); // no input requires grad: no node
+        }
+        assertEquals(0, packed.size());
+    }
+
+    @Test
+    void packSeesTheSavedTensorItselfWithAutogradOff() {
+        List<Boolean> gradModes = new ArrayList<>();
+        List<Tensor> packed = new ArrayList<>();
+        Tensor a = rule("a").requiresGrad_(true);
+        Tensor y;
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> {
+            gradModes.add(GradMode.isEnabled());
+            packed.add(t);
+            return t;
+        }, t -> t)) {
+            y = a.exp();
+        }
+        assertEquals(List.of(false), gradModes);
+        assertSame(y, packed.get(0), "exp saves its result");
+        assertEquals("ExpBackward0", packed.get(0).gradFn().name());
+    }
+
+    @Test
+    void nullHooksAreRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Autograd.savedTensorsHooks(null, (Tensor t) -> t));
+        assertEquals("saved_tensors_hooks(): argument 'pack_hook' (position 1) must be Callable, not null", e.getMessage());
+        Tensor a = rule("a").requiresGrad_(true);
+        List<Tensor> packed = new ArrayList<>();
+        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> {
+            packed.add(t);
+            return t;
+        }, t -> t)) {
+            a.exp();
+        }
+        assertEquals(1, packed.size(), "the refused pair left no hooks behind");
     }
 }
