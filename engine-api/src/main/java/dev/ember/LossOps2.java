@@ -160,13 +160,11 @@ final class LossOps2 {
         Tensor zs;     // [N, C]: margin - x[y] + x[d]
         Tensor wy;     // [N, 1]: the target's weight, or null
         try (GradMode off = Ember.noGrad()) {
-            Tensor x = input.reshape(nframe, dim);
-            Tensor hit = Tensor.arange(dim).to(input.device).reshape(1, dim).eq(t2);
-            Tensor xy = x.gather(1, t2);
-            zs = xy.rsub(m).add(x);
-            active = zs.gt(0.0).logicalAnd(hit.logicalNot());
+            Tensor[] terms = marginTerms(input, t2, m, nframe, dim);
+            zs = terms[0];
+            active = terms[1];
             Tensor h = p == 1 ? zs : zs.mul(zs);
-            wy = weight == null ? null : weight.reshape(dim).gather(0, t2.reshape(nframe)).reshape(nframe, 1);
+            wy = targetWeight(weight, t2, nframe, dim);
             if (wy != null) {
                 h = h.mul(wy);
             }
@@ -178,33 +176,54 @@ final class LossOps2 {
                 out = red == LossOps.MEAN ? s.div((double) nframe) : s;
             }
         }
-        Tensor act = active;
-        Tensor z = zs;
-        Tensor w = wy;
         int[] inShape = input.shape.clone();
         return ArithmeticOps.record(out, "MultiMarginLossBackward0", new Tensor[] {input}, n -> {
+            // what PyTorch's node saves (self, target, weight): the margin terms are recomputed from them
             SavedTensor saved = n.save(input);
+            SavedTensor st = n.save(target);
+            SavedTensor sw = weight == null ? null : n.save(weight);
             return g -> {
                 // multi_margin_loss_backward: h = g (p 1) or 2 g z (p 2), g = 1/(N C) for "mean" else 1/C, times w[y];
                 // h at each active d, minus their sum at the target, times the output gradient
                 Tensor gi;
+                Tensor xs = saved.get();
                 try (GradMode off = Ember.noGrad()) {
+                    Tensor ty = st.get().reshape(nframe, 1);
+                    Tensor[] terms = marginTerms(xs, ty, m, nframe, dim);
+                    Tensor z = terms[0];
+                    Tensor act = terms[1];
+                    Tensor w = sw == null ? null : targetWeight(sw.get(), ty, nframe, dim);
                     double gs = red == LossOps.MEAN ? 1.0 / ((double) nframe * dim) : 1.0 / dim;
                     Tensor h = p == 1 ? act.to(g.dtype).mul(gs) : Tensor.where(act, z.mul(2 * gs), 0.0);
                     if (w != null) {
                         h = h.mul(w);
                     }
-                    Tensor hit = Tensor.arange(dim).to(h.device).reshape(1, dim).eq(t2);
-                    gi = Tensor.where(hit, h.sum(new int[] {1}, true).neg(), h);
+                    gi = Tensor.where(terms[2], h.sum(new int[] {1}, true).neg(), h);
                     gi = gi.mul(perSample ? g.reshape(nframe, 1) : g).reshape(inShape);
                 }
                 // derivatives.yaml has no formula for multi_margin_loss_backward (in 1.13 and 2.x): the gradient's node
                 // is NotImplemented, which raises at a double backward with respect to the input or the gradient
-                return new Tensor[] {ArithmeticOps.record(gi, "NotImplemented", new Tensor[] {g, saved.get()}, node2 -> gg -> {
+                return new Tensor[] {ArithmeticOps.record(gi, "NotImplemented", new Tensor[] {g, xs}, node2 -> gg -> {
                     throw new IllegalStateException("derivative for aten::multi_margin_loss_backward is not implemented");
                 })};
             };
         });
+    }
+
+    /**
+     * multi_margin_loss's terms over the {@code [N, C]} input: {@code margin - x[y] + x[d]}, where it counts ({@code d !=
+     * y} and positive), and the target's one-hot.
+     */
+    private static Tensor[] marginTerms(Tensor input, Tensor t2, double m, int nframe, int dim) {
+        Tensor x = input.reshape(nframe, dim);
+        Tensor hit = Tensor.arange(dim).to(input.device).reshape(1, dim).eq(t2);
+        Tensor zs = x.gather(1, t2).rsub(m).add(x);
+        return new Tensor[] {zs, zs.gt(0.0).logicalAnd(hit.logicalNot()), hit};
+    }
+
+    /** The target's weight per sample ({@code [N, 1]}), or null without weights. */
+    private static Tensor targetWeight(Tensor weight, Tensor t2, int nframe, int dim) {
+        return weight == null ? null : weight.reshape(dim).gather(0, t2.reshape(nframe)).reshape(nframe, 1);
     }
 
     // ------------------------------------------------------------------ multilabel_margin_loss
