@@ -823,12 +823,13 @@ final class ArithmeticOps {
         return record(out, fn.nodeName, new Tensor[] {a}, n -> {
             SavedTensor sx = usesInput ? n.save(a) : null;
             SavedTensor sy = usesOutput ? n.saveOutput(out) : null;
-            if (a.dtype.isReducedFloatingPoint()) {
+            DType dt = a.dtype; // the type, not a: the closure keeps no tensor the hooks did not see
+            if (dt.isReducedFloatingPoint()) {
                 // float16 and bfloat16: the formula in float32 from the reduced values, rounded once (PyTorch's
                 // backward kernels, tanh_backward and the like, compute in opmath float)
                 return g -> new Tensor[] {ReductionOps.narrowedBack(derivative(fn, ReductionOps.opmath(g),
                     sx == null ? null : () -> ReductionOps.opmath(sx.get()),
-                    sy == null ? null : () -> ReductionOps.opmath(sy.get())), a.dtype)};
+                    sy == null ? null : () -> ReductionOps.opmath(sy.get())), dt)};
             }
             return g -> new Tensor[] {derivative(fn, g, sx == null ? null : sx::get, sy == null ? null : sy::get)};
         });
