@@ -302,3 +302,15 @@ calls = []
 with saved_tensors_hooks(lambda t: calls.append(1) or t, lambda t: t):
     a * a
 rule("after_errors", len(calls))
+
+# in-place ops save through the hooks: the packs of each (the input made outside the hooks)
+counts = []
+for name in ("exp_", "sigmoid_", "relu_", "mul_"):
+    n = [0]
+    leaf = a0.clone().requires_grad_()
+    other = b0.clone().requires_grad_()
+    x = leaf * 1.5
+    with saved_tensors_hooks(lambda t: n.__setitem__(0, n[0] + 1) or t.clone(), lambda t: t):
+        y = x.mul_(other) if name == "mul_" else getattr(x, name)()
+    counts.append("%s=%d" % (name, n[0]))
+rule("inplace_packs", " ".join(counts))

@@ -1137,9 +1137,12 @@ final class ArithmeticOps {
             SavedTensor sa = n.save(a);
             SavedTensor sb = n.save(b);
             SavedTensor so = n.saveOutput(out);
-            return g -> new Tensor[] {
-                n.needsInputGrad(0) ? g.mul(sa.get()).div(so.get()) : null,
-                n.needsInputGrad(1) ? g.mul(sb.get()).div(so.get()) : null};
+            return g -> {
+                Tensor o = so.get(); // read once: a saved-tensor unpack hook runs once per read
+                return new Tensor[] {
+                    n.needsInputGrad(0) ? g.mul(sa.get()).div(o) : null,
+                    n.needsInputGrad(1) ? g.mul(sb.get()).div(o) : null};
+            };
         });
     }
 
@@ -1414,10 +1417,13 @@ final class ArithmeticOps {
             SavedTensor sw = n.needsInputGrad(0) || n.needsInputGrad(1) ? n.save(weight) : null;
             SavedTensor ss = n.needsInputGrad(2) ? n.save(self) : null;
             SavedTensor se = n.needsInputGrad(2) ? n.save(end) : null;
-            return g -> new Tensor[] {
-                n.needsInputGrad(0) ? g.mul(sw.get().rsub(1L)) : null,
-                n.needsInputGrad(1) ? g.mul(sw.get()) : null,
-                n.needsInputGrad(2) ? g.mul(se.get().sub(ss.get())) : null};
+            return g -> {
+                Tensor w = sw == null ? null : sw.get(); // read once: a saved-tensor unpack hook runs once per read
+                return new Tensor[] {
+                    n.needsInputGrad(0) ? g.mul(w.rsub(1L)) : null,
+                    n.needsInputGrad(1) ? g.mul(w) : null,
+                    n.needsInputGrad(2) ? g.mul(se.get().sub(ss.get())) : null};
+            };
         });
     }
 

@@ -327,6 +327,51 @@ class SavedTensorsCaptureTest {
         }));
     }
 
+    /** A packed copy and how often the backward unpacked it. */
+    private static final class Packed {
+        final Tensor copy;
+        int unpacks;
+
+        Packed(Tensor t) {
+            copy = t.detach().clone();
+        }
+    }
+
+    /**
+     * A backward reads each saved tensor once (PyTorch's generated nodes unpack every saved variable once per call): an
+     * unpack hook that hands a tensor back from host memory, or pops it from a store, runs at most once per packed
+     * object.
+     */
+    @TestFactory
+    Stream<DynamicTest> eachPackedTensorIsUnpackedAtMostOnce() {
+        return OPS.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
+            Op op = e.getValue();
+            Tensor[] ins = op.inputs.apply(new Generator(26));
+            for (int i = 0; i < ins.length; i++) {
+                if (op.grads[i]) {
+                    ins[i].requiresGrad_(true);
+                }
+            }
+            List<Packed> packed = new ArrayList<>();
+            Tensor out;
+            try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> {
+                Packed p = new Packed(t);
+                packed.add(p);
+                return p;
+            }, (Packed p) -> {
+                p.unpacks++;
+                return p.copy;
+            })) {
+                out = op.fn.apply(ins);
+            }
+            out.mul(Tensor.randn(new Generator(7), D, out.shape())).sum().backward();
+            for (int i = 0; i < packed.size(); i++) {
+                assertTrue(packed.get(i).unpacks <= 1, e.getKey() + ": packed tensor " + i + " unpacked "
+                        + packed.get(i).unpacks + " times in one backward");
+            }
+        }));
+    }
+
     /** Ops whose output is a view of an input (which the output then holds, as PyTorch's view does its base). */
     private static final java.util.Set<String> VIEWS = java.util.Set.of();
 

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -573,5 +574,36 @@ class SavedTensorsHooksTest {
             a.exp();
         }
         assertEquals(1, packed.size(), "the refused pair left no hooks behind");
+    }
+    @Test
+    void inPlaceOpsSaveThroughTheHooks() {
+        // exp_, sigmoid_ and relu_ save their result: packed once, and the gradient is the one without hooks
+        for (String name : new String[] {"exp_", "sigmoid_", "relu_", "mul_"}) {
+            Tensor[] grads = new Tensor[2];
+            int[] packs = new int[2];
+            for (int withHooks = 0; withHooks < 2; withHooks++) {
+                Tensor leaf = rule("a").requiresGrad_(true);
+                Tensor other = rule("b").requiresGrad_(true);
+                Tensor y;
+                int k = withHooks;
+                Tensor a = leaf.mul(1.5);
+                try (SavedTensorsHooks h = withHooks == 1 ? Autograd.savedTensorsHooks((Tensor t) -> {
+                    packs[k]++;
+                    return t.detach().clone();
+                }, (Tensor t) -> t) : null) {
+                    y = switch (name) {
+                        case "exp_" -> a.exp_();
+                        case "sigmoid_" -> a.sigmoid_();
+                        case "relu_" -> a.relu_();
+                        default -> a.mul_(other);
+                    };
+                }
+                y.mul(rule("b")).sum().backward();
+                grads[withHooks] = leaf.grad();
+            }
+            assertTrue((" " + RULES.get("inplace_packs") + " ").contains(" " + name + "=" + packs[1] + " "),
+                    name + " packed " + packs[1] + "; PyTorch: " + RULES.get("inplace_packs"));
+            assertArrayEquals(grads[0].toDoubleArray(), grads[1].toDoubleArray(), 1e-15, name);
+        }
     }
 }
