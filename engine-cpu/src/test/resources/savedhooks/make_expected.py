@@ -96,6 +96,14 @@ case("conv_transpose2d", [("x", r(2, 3, 4, 4), True), ("w", r(3, 2, 3, 3), True)
 case("max_pool2d", [("x", r(2, 3, 6, 6), True)], lambda x: F.max_pool2d(x, 2))
 case("avg_pool2d", [("x", r(2, 3, 6, 6), True)], lambda x: F.avg_pool2d(x, 2))
 case("adaptive_avg_pool2d", [("x", r(2, 3, 6, 6), True)], lambda x: F.adaptive_avg_pool2d(x, 3))
+case("max_pool1d", [("x", r(2, 3, 8), True)], lambda x: F.max_pool1d(x, 2))
+case("avg_pool1d", [("x", r(2, 3, 8), True)], lambda x: F.avg_pool1d(x, 2))
+case("max_pool3d", [("x", r(1, 2, 4, 4, 4), True)], lambda x: F.max_pool3d(x, 2))
+case("avg_pool3d", [("x", r(1, 2, 4, 4, 4), True)], lambda x: F.avg_pool3d(x, 2))
+case("adaptive_max_pool2d", [("x", r(2, 3, 6, 6), True)], lambda x: F.adaptive_max_pool2d(x, 4))
+case("adaptive_avg_pool3d", [("x", r(1, 2, 4, 4, 4), True)], lambda x: F.adaptive_avg_pool3d(x, 3))
+case("conv3d", [("x", r(1, 2, 4, 4, 4), True), ("w", r(3, 2, 2, 2, 2), True), ("bias", r(3), True)],
+     lambda x, w, b: F.conv3d(x, w, b))
 case("layer_norm", [("x", r(3, 4, 5), True), ("w", r(5), True), ("bias", r(5), True)],
      lambda x, w, b: F.layer_norm(x, [5], w, b, 1e-5))
 case("group_norm", [("x", r(2, 4, 3, 3), True), ("w", r(4), True), ("bias", r(4), True)],

@@ -304,6 +304,23 @@ final class ArithmeticOps {
     }
 
     /**
+     * {@link #record} for a pooling node that also saves its input, as PyTorch's do (their backward kernels read only its
+     * shape): the input goes through saved-tensor hooks, is unpacked once per backward and is checked for in-place
+     * changes there, as PyTorch's node unpacks every saved variable.
+     */
+    static Tensor recordSavingInput(Tensor out, String name, Tensor input,
+                                    Function<Node, Function<Tensor, Tensor[]>> formula) {
+        return record(out, name, new Tensor[] {input}, n -> {
+            SavedTensor saved = n.save(input);
+            Function<Tensor, Tensor[]> f = formula.apply(n);
+            return g -> {
+                saved.get();
+                return f.apply(g);
+            };
+        });
+    }
+
+    /**
      * {@code where(cond, 0, g)}: the exact zero PyTorch's formulas write ({@code at::zeros}, {@code masked_fill(.., 0)})
      * where the gradient does not flow, which stays zero for an infinite or NaN {@code g}.
      */

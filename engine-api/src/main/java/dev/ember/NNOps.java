@@ -524,7 +524,7 @@ final class NNOps {
             return new Tensor.ValuesIndices(out, null);
         }
         int[] inShape = input.shape;
-        ArithmeticOps.record(out, "MaxPool2DWithIndicesBackward0", new Tensor[] {input}, n -> {
+        ArithmeticOps.recordSavingInput(out, "MaxPool2DWithIndicesBackward0", input, n -> {
             SavedTensor si = n.save(idx);
             return g -> {
                 // the kernel reads the gradient at the indices' layout (offset 0): a gradient that is a view further
@@ -618,7 +618,7 @@ final class NNOps {
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
         out.backend.avgPool2d(x.storage(), as4d(x.layout), out.storage(), as4d(out.layout), p);
         int[] inShape = input.shape;
-        return ArithmeticOps.record(out, "AvgPool2DBackward0", new Tensor[] {input}, n -> g -> {
+        return ArithmeticOps.recordSavingInput(out, "AvgPool2DBackward0", input, n -> g -> {
             Tensor gy = g.contiguous();
             Tensor gx = Creation.empty(inShape, gy.dtype, gy.device);
             gy.backend.avgPool2dBackward(gy.storage(), as4d(gy.layout), gx.storage(), as4d(gx.layout), p);
@@ -1406,7 +1406,7 @@ final class NNOps {
         Tensor out = Creation.empty(withPlane(input.shape, oh, ow), input.dtype, input.device);
         out.backend.adaptiveAvgPool2d(input.storage(), as4d(input.layout), out.storage(), as4d(out.layout));
         int[] inShape = input.shape;
-        return ArithmeticOps.record(out, "AdaptiveAvgPool2DBackward0", new Tensor[] {input},
+        return ArithmeticOps.recordSavingInput(out, "AdaptiveAvgPool2DBackward0", input,
                 n -> g -> new Tensor[] {adaptiveAvgBackward(g, inShape)});
     }
 
@@ -1463,7 +1463,7 @@ final class NNOps {
         int rows = (int) planes;
         int inPlane = inShape[nd - 2] * inShape[nd - 1];
         int outPlane = outputSize[0] * outputSize[1];
-        ArithmeticOps.record(out, "AdaptiveMaxPool2DBackward0", new Tensor[] {input}, n -> {
+        ArithmeticOps.recordSavingInput(out, "AdaptiveMaxPool2DBackward0", input, n -> {
             SavedTensor si = n.save(idx);
             return g -> {
                 Tensor at = si.get().reshape(rows, outPlane);

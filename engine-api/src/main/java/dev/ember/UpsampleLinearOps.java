@@ -205,6 +205,10 @@ final class UpsampleLinearOps {
             Tensor x = input.dtype().isReducedFloatingPoint() ? ArithmeticOps.cast(input, DType.FLOAT32) : input;
             out = ArithmeticOps.cast(apply(x, taps), input.dtype());
         }
+        if (name.equals("AdaptiveAvgPool3DBackward0")) {
+            // PyTorch's adaptive pooling node saves its input (the interpolation nodes only sizes)
+            return ArithmeticOps.recordSavingInput(out, name, input, n -> g -> new Tensor[] {backward(g, taps, name)});
+        }
         return ArithmeticOps.record(out, name, new Tensor[] {input}, n -> g -> new Tensor[] {backward(g, taps, name)});
     }
 
