@@ -293,20 +293,22 @@ class SavedTensorsHooksTest {
         }
     }
 
+    /** Identity hooks whose pack adds {@code entry} to {@code calls}. */
+    private static <T> SavedTensorsHooks recording(List<T> calls, T entry) {
+        return Autograd.savedTensorsHooks((Tensor t) -> {
+            calls.add(entry);
+            return t;
+        }, t -> t);
+    }
+
     @Test
     void innermostPairWinsAndClosingRestoresTheOuter() {
         List<String> calls = new ArrayList<>();
         Tensor a = rule("a").requiresGrad_(true);
         Tensor b = rule("b").requiresGrad_(true);
-        try (SavedTensorsHooks outer = Autograd.savedTensorsHooks((Tensor t) -> {
-            calls.add("outer");
-            return t;
-        }, t -> t)) {
+        try (SavedTensorsHooks outer = recording(calls, "outer")) {
             Tensor y;
-            try (SavedTensorsHooks inner = Autograd.savedTensorsHooks((Tensor t) -> {
-                calls.add("inner");
-                return t;
-            }, t -> t)) {
+            try (SavedTensorsHooks inner = recording(calls, "inner")) {
                 y = a.mul(b);
             }
             y.exp();
@@ -321,10 +323,7 @@ class SavedTensorsHooksTest {
         List<String> calls = new ArrayList<>();
         Tensor a = rule("a").requiresGrad_(true);
         Tensor b = rule("b").requiresGrad_(true);
-        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> {
-            calls.add("main");
-            return t;
-        }, t -> t)) {
+        try (SavedTensorsHooks h = recording(calls, "main")) {
             Thread other = new Thread(() -> a.mul(b).exp());
             other.start();
             other.join();
@@ -507,10 +506,7 @@ class SavedTensorsHooksTest {
         // both failures left hooks usable
         List<Integer> calls = new ArrayList<>();
         Tensor a = rule("a").requiresGrad_(true);
-        try (SavedTensorsHooks h = Autograd.savedTensorsHooks((Tensor t) -> {
-            calls.add(1);
-            return t;
-        }, t -> t)) {
+        try (SavedTensorsHooks h = recording(calls, 1)) {
             a.mul(a);
         }
         assertEquals(Integer.parseInt(RULES.get("after_errors")), calls.size());
