@@ -34,8 +34,8 @@ def dtype(t):
 CASES = []
 
 
-def case(name, inputs, fn, wrapped=0, only2x=None):
-    CASES.append((name, inputs, fn, wrapped, only2x))
+def case(name, inputs, fn, wrapped=0, only2x=None, keep=()):
+    CASES.append((name, inputs, fn, wrapped, only2x, keep))
 
 
 def r(*s):
@@ -62,6 +62,8 @@ def make(spec):
         return torch.rand(*spec[1], dtype=D) + 0.5
     if kind == "prob":
         return torch.rand(*spec[1], dtype=D) * 0.8 + 0.1
+    if kind == "fixed":
+        return torch.tensor(spec[1])
     return torch.randint(0, spec[1], spec[2])
 
 
@@ -120,6 +122,12 @@ case("cross_entropy", [("x", r(4, 5), True), ("t", idx(5, 4), False)], lambda x,
 case("nll_loss", [("x", r(4, 5), True), ("t", idx(5, 4), False)], lambda x, t: F.nll_loss(x, t))
 case("bce", [("x", prob(3, 4), True), ("t", prob(3, 4), False)], lambda x, t: F.binary_cross_entropy(x, t))
 case("smooth_l1", [("x", r(3, 4), True), ("t", r(3, 4), False)], lambda x, t: F.smooth_l1_loss(x, t))
+# keep=(2,): the third packed tensor, is_target, is not doubled by the "grad2" unpack: PyTorch's backward kernel refuses
+# an is_target other than 0 or 1 ("argument #5 'is_target' is out of range"); Ember's backward reads only its
+# input and target (is_target is saved, and unpacked, as PyTorch's), so doubling it there changes nothing
+case("multilabel_margin", [("x", r(2, 4), True), ("t", ("fixed", [[3, 0, -1, 1], [1, 2, 3, -1]]), False)],
+     lambda x, t: F.multilabel_margin_loss(x, t), keep=(2,))
+case("multi_margin", [("x", r(4, 5), True), ("t", idx(5, 4), False)], lambda x, t: F.multi_margin_loss(x, t))
 case("mlp", [("x", r(4, 3), True), ("w1", r(5, 3), True), ("b1", r(5), True), ("w2", r(2, 5), True), ("b2", r(2), True)],
      lambda x, w1, b1, w2, b2: F.linear(F.linear(x, w1, b1).relu(), w2, b2).tanh())
 case("convnet", [("x", r(2, 2, 6, 6), True), ("w", r(3, 2, 3, 3), True), ("bias", r(3), True), ("g", r(3), True),
@@ -128,7 +136,7 @@ case("convnet", [("x", r(2, 2, 6, 6), True), ("w", r(3, 2, 3, 3), True), ("bias"
                                                                          torch.ones(3, dtype=D), g, beta, True), 2)
                                                .relu().flatten(1), w2, b2).log_softmax(1))
 
-for name, specs, fn, wrapped, only2x in CASES:
+for name, specs, fn, wrapped, only2x, keep in CASES:
     base = [make(s) for (_, s, _) in specs]
     print("=== " + name)
     for (n, s, rg), t in zip(specs, base):
@@ -141,7 +149,9 @@ for name, specs, fn, wrapped, only2x in CASES:
         def pack(t):
             packs.append(t)
             if wrapped and t.dim() == 0 and not t.requires_grad:
-                return ("wrapped", t)  # 2.x does not pack it: unpack must leave it as it is
+                return ("keep", t)  # 2.x does not pack it: unpack must leave it as it is
+            if len(packs) - 1 in keep:
+                return ("keep", t)
             return t
 
         def unpack(t):

@@ -266,23 +266,17 @@ final class LossOps2 {
         }
         boolean perSample = red == LossOps.NONE && target.dim() > 1;
         Tensor out;
-        Tensor pairs; // [N, C, C]: count[j] * !isTarget[i] * (1 - x[j] + x[i] > 0), j the target, i the other
+        Tensor isTarget;
         try (GradMode off = Ember.noGrad()) {
             Tensor t = target.reshape(nframe, dim);
-            // the targets before the first negative one
-            Tensor kept = t.lt(0L).to(DType.INT64).cumsum(1).eq(0L);
             // every entry, also those after the first -1, as PyTorch's target.min() and target.max() checks
             if (t.numel() > 0 && !ReductionOps.allTrue(t.lt((long) dim).logicalAnd(t.ge(-1L)))) {
                 throw new IllegalArgumentException("argument #2 'target' is out of range");
             }
-            Tensor classes = Tensor.arange(dim).to(input.device).reshape(1, 1, dim);
-            // count[n, c]: how often class c is among the kept targets
-            Tensor count = t.unsqueeze(2).eq(classes).logicalAnd(kept.unsqueeze(2)).to(input.dtype).sum(new int[] {1}, false);
-            Tensor other = count.eq(0.0).to(input.dtype);
-            Tensor x = input.reshape(nframe, dim);
-            Tensor zz = x.unsqueeze(2).rsub(1.0).add(x.unsqueeze(1)); // [N, j, i] = 1 - x[j] + x[i]
-            Tensor weightJI = count.unsqueeze(2).mul(other.unsqueeze(1));
-            pairs = Tensor.where(zz.gt(0.0), weightJI, 0.0);
+            Tensor[] terms = multilabelTerms(input, t, nframe, dim);
+            Tensor zz = terms[0];
+            Tensor weightJI = terms[1];
+            isTarget = terms[2].reshape(input.shape);
             Tensor per = Tensor.where(weightJI.gt(0.0).logicalAnd(zz.gt(0.0)), zz.mul(weightJI), 0.0)
                     .sum(new int[] {1, 2}, false).div((double) dim);
             if (perSample) {
@@ -292,15 +286,48 @@ final class LossOps2 {
                 out = red == LossOps.MEAN ? s.div((double) nframe) : s;
             }
         }
-        Tensor pr = pairs;
         int[] inShape = input.shape.clone();
-        return ArithmeticOps.record(out, "MultilabelMarginLossBackward0", new Tensor[] {input}, n -> g -> {
-            // multilabel_margin_loss_backward: for each counted pair (j, i) with 1 - x[j] + x[i] > 0, -g at x[j], +g at x[i]
-            double gs = red == LossOps.MEAN ? 1.0 / ((double) nframe * dim) : 1.0 / dim;
-            Tensor gi = pr.sum(new int[] {1}, false).sub(pr.sum(new int[] {2}, false)).mul(gs).to(g.dtype);
-            gi = gi.mul(perSample ? g.reshape(nframe, 1) : g);
-            return new Tensor[] {gi.reshape(inShape)};
+        Tensor isTargetOut = isTarget;
+        return ArithmeticOps.record(out, "MultilabelMarginLossBackward0", new Tensor[] {input}, n -> {
+            // what PyTorch's node saves (self, target, is_target): the counted pairs, [N, C, C], are rebuilt from them
+            // in the backward instead of being kept by the graph
+            SavedTensor sx = n.save(input);
+            SavedTensor st = n.save(target);
+            SavedTensor sIs = n.save(isTargetOut);
+            return g -> {
+                Tensor x = sx.get();
+                Tensor t = st.get();
+                sIs.get();
+                Tensor gi;
+                try (GradMode off = Ember.noGrad()) {
+                    // pairs[n, j, i]: count[j] * !isTarget[i] * (1 - x[j] + x[i] > 0), j the target, i the other
+                    Tensor[] terms = multilabelTerms(x, t.reshape(nframe, dim), nframe, dim);
+                    Tensor pr = Tensor.where(terms[0].gt(0.0), terms[1], 0.0);
+                    // multilabel_margin_loss_backward: for each counted pair (j, i) with 1 - x[j] + x[i] > 0, -g at
+                    // x[j], +g at x[i]
+                    double gs = red == LossOps.MEAN ? 1.0 / ((double) nframe * dim) : 1.0 / dim;
+                    gi = pr.sum(new int[] {1}, false).sub(pr.sum(new int[] {2}, false)).mul(gs).to(g.dtype);
+                }
+                gi = gi.mul(perSample ? g.reshape(nframe, 1) : g);
+                return new Tensor[] {gi.reshape(inShape)};
+            };
         });
+    }
+
+    /**
+     * multilabel_margin_loss's terms for the {@code [N, C]} input and target: {@code 1 - x[j] + x[i]} over
+     * {@code [N, j, i]}, the weight of each pair (how often j is among the kept targets, those before the first -1,
+     * where i is none of them), and is_target (1 where a class is a kept target, in the input's type).
+     */
+    private static Tensor[] multilabelTerms(Tensor input, Tensor t, int nframe, int dim) {
+        Tensor kept = t.lt(0L).to(DType.INT64).cumsum(1).eq(0L);
+        Tensor classes = Tensor.arange(dim).to(input.device).reshape(1, 1, dim);
+        // count[n, c]: how often class c is among the kept targets
+        Tensor count = t.unsqueeze(2).eq(classes).logicalAnd(kept.unsqueeze(2)).to(input.dtype).sum(new int[] {1}, false);
+        Tensor other = count.eq(0.0).to(input.dtype);
+        Tensor x = input.reshape(nframe, dim);
+        Tensor zz = x.unsqueeze(2).rsub(1.0).add(x.unsqueeze(1)); // [N, j, i] = 1 - x[j] + x[i]
+        return new Tensor[] {zz, count.unsqueeze(2).mul(other.unsqueeze(1)), other.rsub(1.0)};
     }
 
     // ------------------------------------------------------------------ compositions

@@ -154,6 +154,8 @@ class SavedTensorsHooksTest {
         OPS.put("nll_loss", t -> Functional.nllLoss(t[0], t[1]));
         OPS.put("bce", t -> Functional.binaryCrossEntropy(t[0], t[1]));
         OPS.put("smooth_l1", t -> Functional.smoothL1Loss(t[0], t[1]));
+        OPS.put("multilabel_margin", t -> Functional.multilabelMarginLoss(t[0], t[1]));
+        OPS.put("multi_margin", t -> Functional.multiMarginLoss(t[0], t[1]));
         OPS.put("mlp", t -> Functional.linear(Functional.linear(t[0], t[1], t[2]).relu(), t[3], t[4]).tanh());
         OPS.put("convnet", t -> Functional.linear(Functional.maxPool2d(Functional.batchNorm(
                 Functional.conv2d(t[0], t[1], t[2]), Tensor.zeros(D, 3), Tensor.ones(D, 3), t[3], t[4], true, 0.1, 1e-5), 2)
