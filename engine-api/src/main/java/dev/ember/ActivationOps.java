@@ -52,10 +52,11 @@ final class ActivationOps {
     static Tensor record(Tensor out, String name, Tensor x, java.util.function.BinaryOperator<Tensor> backward) {
         return ArithmeticOps.record(out, name, new Tensor[] {x}, n -> {
             SavedTensor sx = n.save(x);
-            if (x.dtype.isReducedFloatingPoint()) {
+            DType dt = x.dtype; // the type, not x: the closure keeps no tensor the hooks did not see
+            if (dt.isReducedFloatingPoint()) {
                 // float16 and bfloat16: the backward in float32 from the reduced values, rounded once, as PyTorch's
                 return g -> new Tensor[] {ReductionOps.narrowedBack(backward.apply(ReductionOps.opmath(g),
-                    ReductionOps.opmath(sx.get())), x.dtype)};
+                    ReductionOps.opmath(sx.get())), dt)};
             }
             return g -> new Tensor[] {backward.apply(g, sx.get())};
         });

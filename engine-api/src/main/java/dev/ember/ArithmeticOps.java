@@ -304,6 +304,23 @@ final class ArithmeticOps {
     }
 
     /**
+     * {@link #record} for a pooling node that also saves its input, as PyTorch's do (their backward kernels read only its
+     * shape): the input goes through saved-tensor hooks, is unpacked once per backward and is checked for in-place
+     * changes there, as PyTorch's node unpacks every saved variable.
+     */
+    static Tensor recordSavingInput(Tensor out, String name, Tensor input,
+                                    Function<Node, Function<Tensor, Tensor[]>> formula) {
+        return record(out, name, new Tensor[] {input}, n -> {
+            SavedTensor saved = n.save(input);
+            Function<Tensor, Tensor[]> f = formula.apply(n);
+            return g -> {
+                saved.get();
+                return f.apply(g);
+            };
+        });
+    }
+
+    /**
      * {@code where(cond, 0, g)}: the exact zero PyTorch's formulas write ({@code at::zeros}, {@code masked_fill(.., 0)})
      * where the gradient does not flow, which stays zero for an infinite or NaN {@code g}.
      */
@@ -823,12 +840,13 @@ final class ArithmeticOps {
         return record(out, fn.nodeName, new Tensor[] {a}, n -> {
             SavedTensor sx = usesInput ? n.save(a) : null;
             SavedTensor sy = usesOutput ? n.saveOutput(out) : null;
-            if (a.dtype.isReducedFloatingPoint()) {
+            DType dt = a.dtype; // the type, not a: the closure keeps no tensor the hooks did not see
+            if (dt.isReducedFloatingPoint()) {
                 // float16 and bfloat16: the formula in float32 from the reduced values, rounded once (PyTorch's
                 // backward kernels, tanh_backward and the like, compute in opmath float)
                 return g -> new Tensor[] {ReductionOps.narrowedBack(derivative(fn, ReductionOps.opmath(g),
                     sx == null ? null : () -> ReductionOps.opmath(sx.get()),
-                    sy == null ? null : () -> ReductionOps.opmath(sy.get())), a.dtype)};
+                    sy == null ? null : () -> ReductionOps.opmath(sy.get())), dt)};
             }
             return g -> new Tensor[] {derivative(fn, g, sx == null ? null : sx::get, sy == null ? null : sy::get)};
         });
@@ -1136,9 +1154,12 @@ final class ArithmeticOps {
             SavedTensor sa = n.save(a);
             SavedTensor sb = n.save(b);
             SavedTensor so = n.saveOutput(out);
-            return g -> new Tensor[] {
-                n.needsInputGrad(0) ? g.mul(sa.get()).div(so.get()) : null,
-                n.needsInputGrad(1) ? g.mul(sb.get()).div(so.get()) : null};
+            return g -> {
+                Tensor o = so.get(); // read once: a saved-tensor unpack hook runs once per read
+                return new Tensor[] {
+                    n.needsInputGrad(0) ? g.mul(sa.get()).div(o) : null,
+                    n.needsInputGrad(1) ? g.mul(sb.get()).div(o) : null};
+            };
         });
     }
 
@@ -1413,10 +1434,13 @@ final class ArithmeticOps {
             SavedTensor sw = n.needsInputGrad(0) || n.needsInputGrad(1) ? n.save(weight) : null;
             SavedTensor ss = n.needsInputGrad(2) ? n.save(self) : null;
             SavedTensor se = n.needsInputGrad(2) ? n.save(end) : null;
-            return g -> new Tensor[] {
-                n.needsInputGrad(0) ? g.mul(sw.get().rsub(1L)) : null,
-                n.needsInputGrad(1) ? g.mul(sw.get()) : null,
-                n.needsInputGrad(2) ? g.mul(se.get().sub(ss.get())) : null};
+            return g -> {
+                Tensor w = sw == null ? null : sw.get(); // read once: a saved-tensor unpack hook runs once per read
+                return new Tensor[] {
+                    n.needsInputGrad(0) ? g.mul(w.rsub(1L)) : null,
+                    n.needsInputGrad(1) ? g.mul(w) : null,
+                    n.needsInputGrad(2) ? g.mul(se.get().sub(ss.get())) : null};
+            };
         });
     }
 

@@ -52,6 +52,50 @@ public final class Autograd {
     }
 
     /**
+     * Opens a pair of saved-tensor hooks on this thread, as {@code torch.autograd.graph.saved_tensors_hooks(pack_hook,
+     * unpack_hook)}: every tensor a node saves for its backward while the scope is open is passed to {@code pack}, and
+     * the node keeps what it returns; the backward gets the tensor back from {@code unpack}. See
+     * {@link SavedTensorsHooks} for the rules. {@code try (var h = Autograd.savedTensorsHooks(pack, unpack)) { ... }}
+     *
+     * @param pack called with each saved tensor (autograd off); must not change it in place
+     * @param unpack called with what pack returned when the backward reads the tensor; returns a tensor with the same
+     *     content as the one packed
+     * @param <P> the packed form
+     * @return the scope; closing it restores the hooks in force before
+     * @throws IllegalStateException inside {@link #disableSavedTensorsHooks(String)}, with its message
+     */
+    public static <P> SavedTensorsHooks savedTensorsHooks(Function<? super Tensor, ? extends P> pack,
+                                                          Function<? super P, ? extends Tensor> unpack) {
+        return SavedTensorsHooks.push(pack, unpack);
+    }
+
+    /**
+     * Saved-tensor hooks that keep every saved tensor on the CPU and bring it back to its device for the backward, as
+     * {@code torch.autograd.graph.save_on_cpu(pin_memory)}: a CPU tensor is kept as it is, unless {@code pinMemory}, which
+     * always copies (into pinned memory when an accelerator is present) and moves back with {@code nonBlocking}.
+     *
+     * @param pinMemory whether saved tensors are copied into pinned memory and copied back asynchronously
+     * @return the scope; closing it restores the hooks in force before
+     * @throws IllegalStateException inside {@link #disableSavedTensorsHooks(String)}, with its message
+     */
+    public static SavedTensorsHooks saveOnCpu(boolean pinMemory) {
+        return SavedTensorsHooks.saveOnCpu(pinMemory);
+    }
+
+    /**
+     * Forbids saved-tensor hooks on this thread until the returned scope closes, as
+     * {@code torch.autograd.graph.disable_saved_tensors_hooks(error_message)}: opening hooks inside fails with an
+     * {@link IllegalStateException} carrying {@code message}.
+     *
+     * @param message the error opening hooks will raise
+     * @return the scope; closing it restores the state it found
+     * @throws IllegalStateException with {@code message} when hooks are in force on this thread (nothing changes)
+     */
+    public static SavedTensorsHooks.Disabled disableSavedTensorsHooks(String message) {
+        return new SavedTensorsHooks.Disabled(message);
+    }
+
+    /**
      * Whether anomaly detection is on for this thread, as {@code torch.is_anomaly_enabled()}.
      *
      * @return true inside an open {@link #detectAnomaly()} scope

@@ -757,8 +757,12 @@ final class InplaceOps {
                 r = ArithmeticOps.cast(op.apply(old.detach()), type);
             }
             Tensor[] inputs = wrapped ? new Tensor[] {old} : new Tensor[] {old, other};
+            // other's shape, type and device (PyTorch's other_info), not other: the closure keeps no tensor
+            int[] otherShape = other.shape;
+            DType otherType = other.dtype;
+            Device otherDevice = other.device;
             return ArithmeticOps.record(r, node, inputs, n -> g -> wrapped ? new Tensor[] {g.zerosLike()}
-                    : new Tensor[] {g.zerosLike(), other.detach().zerosLike()});
+                    : new Tensor[] {g.zerosLike(), Creation.zeros(otherShape, otherType, otherDevice)});
         });
     }
 

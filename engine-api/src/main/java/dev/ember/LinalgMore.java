@@ -448,9 +448,11 @@ final class LinalgMore {
         Tensor l = plu[1];
         Tensor u = plu[2];
         MultiOutput.record("LinalgLuBackward0", new Tensor[] {a}, new Tensor[] {l, u}, node -> {
+            // P, L and U, as PyTorch's node saves them
+            SavedTensor sp = node.save(p);
             SavedTensor sl = node.saveOutput(l);
             SavedTensor su = node.saveOutput(u);
-            return grads -> new Tensor[] {luBackward(grads[0], grads[1], p, sl.get(), su.get())};
+            return grads -> new Tensor[] {luBackward(grads[0], grads[1], sp.get(), sl.get(), su.get())};
         });
         return new LuResult(p, l, u);
     }
@@ -698,12 +700,15 @@ final class LinalgMore {
             out = luSolveRaw(unpack(lu, pivots), b, left, adjoint).contiguous();
         }
         return ArithmeticOps.record(out, "LinalgLuSolveBackward0", new Tensor[] {lu, b}, node -> {
+            // LU, pivots and the result, as PyTorch's node saves them
             SavedTensor slu = node.save(lu);
+            SavedTensor spiv = node.save(pivots);
             SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(out) : null;
             return g -> {
                 Tensor f = slu.get();
-                Tensor gb = node.needsInputGrad(1) ? luSolve(f, pivots, g, left, !adjoint) : null;
-                Tensor glu = sx == null ? null : luSolveLU(g, f, pivots, sx.get(), left, adjoint);
+                Tensor piv = spiv.get();
+                Tensor gb = node.needsInputGrad(1) ? luSolve(f, piv, g, left, !adjoint) : null;
+                Tensor glu = sx == null ? null : luSolveLU(g, f, piv, sx.get(), left, adjoint);
                 return new Tensor[] {glu, gb};
             };
         });

@@ -197,31 +197,51 @@ final class LossOps {
             // compared as int64, so no target is rounded through a float
             Tensor valid = ArithmeticOps.compare(target, Creation.wrap(ignoreIndex), BinaryOp.NE);
             checkTargets(target, valid, c, ignoreIndex);
-            Tensor classes = Tensor.arange(c).to(input.device).reshape(bshape);
-            // one-hot of the kept targets: the loss reads the input only there, so nan or -inf elsewhere does not leak
-            hit = classes.eq(target.unsqueeze(cd));
-            if (ignoreIndex >= 0 && ignoreIndex < c) {
-                hit = hit.logicalAnd(valid.unsqueeze(cd)); // an ignore index outside [0, C) matches no class anyway
-            }
+            hit = hitMask(target, valid, c, cd, bshape, ignoreIndex, input.device);
             wb = weight == null ? null : weight.reshape(bshape);
             Tensor picked = Tensor.where(hit, input, 0.0).sum(new int[] {cd}, false);
             Tensor perTarget = wb == null ? ArithmeticOps.cast(valid, input.dtype)
                     : Tensor.where(hit, wb, 0.0).sum(new int[] {cd}, false);
             Tensor losses = picked.mul(perTarget).rsub(0.0); // 0 - x, so an ignored target's loss is 0, not -0
-            total = red == MEAN ? perTarget.sum() : null;
+            // nll_loss_forward's total_weight output: the kept targets' weight, 0 for "none"
+            total = red == NONE ? Creation.zeros(new int[0], input.dtype, input.device) : perTarget.sum();
             out = red == NONE ? losses : red == SUM ? losses.sum() : losses.sum().div(total);
         }
-        Tensor hitMask = hit;
         Tensor totalWeight = total;
+        int classes = c;
         return ArithmeticOps.record(out, spatial ? "NllLoss2DBackward0" : "NllLossBackward0", new Tensor[] {input}, n -> {
-            SavedTensor sw = wb == null ? null : n.save(wb);
+            // what PyTorch's node saves (self, target, weight, total_weight); the kept-target mask is rebuilt from target
+            n.save(input);
+            SavedTensor st = n.save(target);
+            SavedTensor sw = weight == null ? null : n.save(weight);
+            SavedTensor stw = n.save(totalWeight);
             return g -> {
+                Tensor t = st.get();
+                Tensor kept;
+                try (GradMode off = Ember.noGrad()) {
+                    kept = hitMask(t, ArithmeticOps.compare(t, Creation.wrap(ignoreIndex), BinaryOp.NE), classes, cd, bshape,
+                            ignoreIndex, g.device);
+                }
                 // PyTorch's nll_loss_backward: -weight[t] * grad (over the total weight for "mean") at each kept target
-                Tensor scale = red == NONE ? g.unsqueeze(cd) : red == SUM ? g : g.div(totalWeight);
-                Tensor per = sw == null ? scale.neg() : sw.get().mul(scale).neg();
-                return new Tensor[] {Tensor.where(hitMask, per, 0.0)};
+                Tensor scale = red == NONE ? g.unsqueeze(cd) : red == SUM ? g : g.div(stw.get());
+                Tensor per = sw == null ? scale.neg() : sw.get().reshape(bshape).mul(scale).neg();
+                return new Tensor[] {Tensor.where(kept, per, 0.0)};
             };
         });
+    }
+
+    /**
+     * The one-hot of the kept targets ({@code valid}: not the ignore index) over the {@code c} classes of dimension
+     * {@code cd}: the loss reads the input only there, so nan or -inf elsewhere does not leak.
+     */
+    private static Tensor hitMask(Tensor target, Tensor valid, int c, int cd, int[] bshape, long ignoreIndex,
+                                  Device device) {
+        Tensor classes = Tensor.arange(c).to(device).reshape(bshape);
+        Tensor hit = classes.eq(target.unsqueeze(cd));
+        if (ignoreIndex >= 0 && ignoreIndex < c) {
+            hit = hit.logicalAnd(valid.unsqueeze(cd)); // an ignore index outside [0, C) matches no class anyway
+        }
+        return hit;
     }
 
     /** PyTorch's "Target 7 is out of bounds." for a kept target outside [0, classes); ignored targets are not checked. */

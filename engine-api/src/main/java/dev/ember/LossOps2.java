@@ -160,13 +160,11 @@ final class LossOps2 {
         Tensor zs;     // [N, C]: margin - x[y] + x[d]
         Tensor wy;     // [N, 1]: the target's weight, or null
         try (GradMode off = Ember.noGrad()) {
-            Tensor x = input.reshape(nframe, dim);
-            Tensor hit = Tensor.arange(dim).to(input.device).reshape(1, dim).eq(t2);
-            Tensor xy = x.gather(1, t2);
-            zs = xy.rsub(m).add(x);
-            active = zs.gt(0.0).logicalAnd(hit.logicalNot());
+            Tensor[] terms = marginTerms(input, t2, m, nframe, dim);
+            zs = terms[0];
+            active = terms[1];
             Tensor h = p == 1 ? zs : zs.mul(zs);
-            wy = weight == null ? null : weight.reshape(dim).gather(0, t2.reshape(nframe)).reshape(nframe, 1);
+            wy = targetWeight(weight, t2, nframe, dim);
             if (wy != null) {
                 h = h.mul(wy);
             }
@@ -178,33 +176,54 @@ final class LossOps2 {
                 out = red == LossOps.MEAN ? s.div((double) nframe) : s;
             }
         }
-        Tensor act = active;
-        Tensor z = zs;
-        Tensor w = wy;
         int[] inShape = input.shape.clone();
         return ArithmeticOps.record(out, "MultiMarginLossBackward0", new Tensor[] {input}, n -> {
+            // what PyTorch's node saves (self, target, weight): the margin terms are recomputed from them
             SavedTensor saved = n.save(input);
+            SavedTensor st = n.save(target);
+            SavedTensor sw = weight == null ? null : n.save(weight);
             return g -> {
                 // multi_margin_loss_backward: h = g (p 1) or 2 g z (p 2), g = 1/(N C) for "mean" else 1/C, times w[y];
                 // h at each active d, minus their sum at the target, times the output gradient
                 Tensor gi;
+                Tensor xs = saved.get();
                 try (GradMode off = Ember.noGrad()) {
+                    Tensor ty = st.get().reshape(nframe, 1);
+                    Tensor[] terms = marginTerms(xs, ty, m, nframe, dim);
+                    Tensor z = terms[0];
+                    Tensor act = terms[1];
+                    Tensor w = sw == null ? null : targetWeight(sw.get(), ty, nframe, dim);
                     double gs = red == LossOps.MEAN ? 1.0 / ((double) nframe * dim) : 1.0 / dim;
                     Tensor h = p == 1 ? act.to(g.dtype).mul(gs) : Tensor.where(act, z.mul(2 * gs), 0.0);
                     if (w != null) {
                         h = h.mul(w);
                     }
-                    Tensor hit = Tensor.arange(dim).to(h.device).reshape(1, dim).eq(t2);
-                    gi = Tensor.where(hit, h.sum(new int[] {1}, true).neg(), h);
+                    gi = Tensor.where(terms[2], h.sum(new int[] {1}, true).neg(), h);
                     gi = gi.mul(perSample ? g.reshape(nframe, 1) : g).reshape(inShape);
                 }
                 // derivatives.yaml has no formula for multi_margin_loss_backward (in 1.13 and 2.x): the gradient's node
                 // is NotImplemented, which raises at a double backward with respect to the input or the gradient
-                return new Tensor[] {ArithmeticOps.record(gi, "NotImplemented", new Tensor[] {g, saved.get()}, node2 -> gg -> {
+                return new Tensor[] {ArithmeticOps.record(gi, "NotImplemented", new Tensor[] {g, xs}, node2 -> gg -> {
                     throw new IllegalStateException("derivative for aten::multi_margin_loss_backward is not implemented");
                 })};
             };
         });
+    }
+
+    /**
+     * multi_margin_loss's terms over the {@code [N, C]} input: {@code margin - x[y] + x[d]}, where it counts ({@code d !=
+     * y} and positive), and the target's one-hot.
+     */
+    private static Tensor[] marginTerms(Tensor input, Tensor t2, double m, int nframe, int dim) {
+        Tensor x = input.reshape(nframe, dim);
+        Tensor hit = Tensor.arange(dim).to(input.device).reshape(1, dim).eq(t2);
+        Tensor zs = x.gather(1, t2).rsub(m).add(x);
+        return new Tensor[] {zs, zs.gt(0.0).logicalAnd(hit.logicalNot()), hit};
+    }
+
+    /** The target's weight per sample ({@code [N, 1]}), or null without weights. */
+    private static Tensor targetWeight(Tensor weight, Tensor t2, int nframe, int dim) {
+        return weight == null ? null : weight.reshape(dim).gather(0, t2.reshape(nframe)).reshape(nframe, 1);
     }
 
     // ------------------------------------------------------------------ multilabel_margin_loss
@@ -247,23 +266,17 @@ final class LossOps2 {
         }
         boolean perSample = red == LossOps.NONE && target.dim() > 1;
         Tensor out;
-        Tensor pairs; // [N, C, C]: count[j] * !isTarget[i] * (1 - x[j] + x[i] > 0), j the target, i the other
+        Tensor isTarget;
         try (GradMode off = Ember.noGrad()) {
             Tensor t = target.reshape(nframe, dim);
-            // the targets before the first negative one
-            Tensor kept = t.lt(0L).to(DType.INT64).cumsum(1).eq(0L);
             // every entry, also those after the first -1, as PyTorch's target.min() and target.max() checks
             if (t.numel() > 0 && !ReductionOps.allTrue(t.lt((long) dim).logicalAnd(t.ge(-1L)))) {
                 throw new IllegalArgumentException("argument #2 'target' is out of range");
             }
-            Tensor classes = Tensor.arange(dim).to(input.device).reshape(1, 1, dim);
-            // count[n, c]: how often class c is among the kept targets
-            Tensor count = t.unsqueeze(2).eq(classes).logicalAnd(kept.unsqueeze(2)).to(input.dtype).sum(new int[] {1}, false);
-            Tensor other = count.eq(0.0).to(input.dtype);
-            Tensor x = input.reshape(nframe, dim);
-            Tensor zz = x.unsqueeze(2).rsub(1.0).add(x.unsqueeze(1)); // [N, j, i] = 1 - x[j] + x[i]
-            Tensor weightJI = count.unsqueeze(2).mul(other.unsqueeze(1));
-            pairs = Tensor.where(zz.gt(0.0), weightJI, 0.0);
+            Tensor[] terms = multilabelTerms(input, t, nframe, dim);
+            Tensor zz = terms[0];
+            Tensor weightJI = terms[1];
+            isTarget = terms[2].reshape(input.shape);
             Tensor per = Tensor.where(weightJI.gt(0.0).logicalAnd(zz.gt(0.0)), zz.mul(weightJI), 0.0)
                     .sum(new int[] {1, 2}, false).div((double) dim);
             if (perSample) {
@@ -273,15 +286,48 @@ final class LossOps2 {
                 out = red == LossOps.MEAN ? s.div((double) nframe) : s;
             }
         }
-        Tensor pr = pairs;
         int[] inShape = input.shape.clone();
-        return ArithmeticOps.record(out, "MultilabelMarginLossBackward0", new Tensor[] {input}, n -> g -> {
-            // multilabel_margin_loss_backward: for each counted pair (j, i) with 1 - x[j] + x[i] > 0, -g at x[j], +g at x[i]
-            double gs = red == LossOps.MEAN ? 1.0 / ((double) nframe * dim) : 1.0 / dim;
-            Tensor gi = pr.sum(new int[] {1}, false).sub(pr.sum(new int[] {2}, false)).mul(gs).to(g.dtype);
-            gi = gi.mul(perSample ? g.reshape(nframe, 1) : g);
-            return new Tensor[] {gi.reshape(inShape)};
+        Tensor isTargetOut = isTarget;
+        return ArithmeticOps.record(out, "MultilabelMarginLossBackward0", new Tensor[] {input}, n -> {
+            // what PyTorch's node saves (self, target, is_target): the counted pairs, [N, C, C], are rebuilt from them
+            // in the backward instead of being kept by the graph
+            SavedTensor sx = n.save(input);
+            SavedTensor st = n.save(target);
+            SavedTensor sIs = n.save(isTargetOut);
+            return g -> {
+                Tensor x = sx.get();
+                Tensor t = st.get();
+                sIs.get();
+                Tensor gi;
+                try (GradMode off = Ember.noGrad()) {
+                    // pairs[n, j, i]: count[j] * !isTarget[i] * (1 - x[j] + x[i] > 0), j the target, i the other
+                    Tensor[] terms = multilabelTerms(x, t.reshape(nframe, dim), nframe, dim);
+                    Tensor pr = Tensor.where(terms[0].gt(0.0), terms[1], 0.0);
+                    // multilabel_margin_loss_backward: for each counted pair (j, i) with 1 - x[j] + x[i] > 0, -g at
+                    // x[j], +g at x[i]
+                    double gs = red == LossOps.MEAN ? 1.0 / ((double) nframe * dim) : 1.0 / dim;
+                    gi = pr.sum(new int[] {1}, false).sub(pr.sum(new int[] {2}, false)).mul(gs).to(g.dtype);
+                }
+                gi = gi.mul(perSample ? g.reshape(nframe, 1) : g);
+                return new Tensor[] {gi.reshape(inShape)};
+            };
         });
+    }
+
+    /**
+     * multilabel_margin_loss's terms for the {@code [N, C]} input and target: {@code 1 - x[j] + x[i]} over
+     * {@code [N, j, i]}, the weight of each pair (how often j is among the kept targets, those before the first -1,
+     * where i is none of them), and is_target (1 where a class is a kept target, in the input's type).
+     */
+    private static Tensor[] multilabelTerms(Tensor input, Tensor t, int nframe, int dim) {
+        Tensor kept = t.lt(0L).to(DType.INT64).cumsum(1).eq(0L);
+        Tensor classes = Tensor.arange(dim).to(input.device).reshape(1, 1, dim);
+        // count[n, c]: how often class c is among the kept targets
+        Tensor count = t.unsqueeze(2).eq(classes).logicalAnd(kept.unsqueeze(2)).to(input.dtype).sum(new int[] {1}, false);
+        Tensor other = count.eq(0.0).to(input.dtype);
+        Tensor x = input.reshape(nframe, dim);
+        Tensor zz = x.unsqueeze(2).rsub(1.0).add(x.unsqueeze(1)); // [N, j, i] = 1 - x[j] + x[i]
+        return new Tensor[] {zz, count.unsqueeze(2).mul(other.unsqueeze(1)), other.rsub(1.0)};
     }
 
     // ------------------------------------------------------------------ compositions

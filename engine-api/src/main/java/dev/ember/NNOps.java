@@ -524,7 +524,7 @@ final class NNOps {
             return new Tensor.ValuesIndices(out, null);
         }
         int[] inShape = input.shape;
-        ArithmeticOps.record(out, "MaxPool2DWithIndicesBackward0", new Tensor[] {input}, n -> {
+        ArithmeticOps.recordSavingInput(out, "MaxPool2DWithIndicesBackward0", input, n -> {
             SavedTensor si = n.save(idx);
             return g -> {
                 // the kernel reads the gradient at the indices' layout (offset 0): a gradient that is a view further
@@ -618,7 +618,7 @@ final class NNOps {
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
         out.backend.avgPool2d(x.storage(), as4d(x.layout), out.storage(), as4d(out.layout), p);
         int[] inShape = input.shape;
-        return ArithmeticOps.record(out, "AvgPool2DBackward0", new Tensor[] {input}, n -> g -> {
+        return ArithmeticOps.recordSavingInput(out, "AvgPool2DBackward0", input, n -> g -> {
             Tensor gy = g.contiguous();
             Tensor gx = Creation.empty(inShape, gy.dtype, gy.device);
             gy.backend.avgPool2dBackward(gy.storage(), as4d(gy.layout), gx.storage(), as4d(gx.layout), p);
@@ -1231,6 +1231,13 @@ final class NNOps {
         return batched ? out : out.squeeze(0);
     }
 
+    /** {@code t} contiguous, copied without history when it is not (as the convolution kernels read it). */
+    private static Tensor contiguousWithoutGraph(Tensor t) {
+        try (GradMode off = Ember.noGrad()) {
+            return t.contiguous();
+        }
+    }
+
     /**
      * One convolution node over the kernels of the 2-D convolution: {@code x4}, {@code w4} and {@code out4} are the
      * 4-D shapes the kernels see of the (batched) input, the weight and the output, {@code outShape} the output's own
@@ -1267,12 +1274,12 @@ final class NNOps {
         int[] wShape = weight.shape;
         int[] biasDims = outShape.length == 3 ? new int[] {0, 2} : new int[] {0, 2, 3};
         return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> {
-            SavedTensor sx = n.needsInputGrad(1) ? n.save(x) : null;
-            SavedTensor sw = n.needsInputGrad(0) ? n.save(w) : null;
-            // the kernels read contiguous copies made without history; a backward that records its graph needs the
-            // tensors themselves, so that second derivatives reach the input and the weight
-            SavedTensor sxg = n.needsInputGrad(1) && input != x ? n.save(input) : sx;
-            SavedTensor swg = n.needsInputGrad(0) && weight != w ? n.save(weight) : sw;
+            // input and weight as they are, as PyTorch's node saves them (not also the contiguous copies the forward
+            // kernel read, which would keep a second copy of a strided input alive): the kernels get contiguous ones
+            // made in the backward, a backward that records its graph the tensors themselves, so that second
+            // derivatives reach the input and the weight
+            SavedTensor sxg = n.needsInputGrad(1) ? n.save(input) : null;
+            SavedTensor swg = n.needsInputGrad(0) ? n.save(weight) : null;
             return g -> {
                 if (GradMode.gradMode()) {
                     Tensor xv = sxg == null ? null : sxg.get().reshape(x4);
@@ -1285,8 +1292,8 @@ final class NNOps {
                 Layout lgy = denseAs(gy, out4);
                 Tensor gx = null;
                 Tensor gw = null;
-                if (sw != null) {
-                    Tensor wv = sw.get();
+                if (swg != null) {
+                    Tensor wv = contiguousWithoutGraph(swg.get());
                     gx = Creation.empty(inShape, gy.dtype, gy.device);
                     Layout lgx = denseAs(gx, x4);
                     Layout lwv = denseAs(wv, w4);
@@ -1296,8 +1303,8 @@ final class NNOps {
                         gy.backend.conv2dBackwardInput(gy.storage(), lgy, wv.storage(), lwv, gx.storage(), lgx, p);
                     }
                 }
-                if (sx != null) {
-                    Tensor xv = sx.get();
+                if (sxg != null) {
+                    Tensor xv = contiguousWithoutGraph(sxg.get());
                     gw = Creation.empty(wShape, gy.dtype, gy.device);
                     Layout lgw = denseAs(gw, w4);
                     Layout lxv = denseAs(xv, x4);
@@ -1399,7 +1406,7 @@ final class NNOps {
         Tensor out = Creation.empty(withPlane(input.shape, oh, ow), input.dtype, input.device);
         out.backend.adaptiveAvgPool2d(input.storage(), as4d(input.layout), out.storage(), as4d(out.layout));
         int[] inShape = input.shape;
-        return ArithmeticOps.record(out, "AdaptiveAvgPool2DBackward0", new Tensor[] {input},
+        return ArithmeticOps.recordSavingInput(out, "AdaptiveAvgPool2DBackward0", input,
                 n -> g -> new Tensor[] {adaptiveAvgBackward(g, inShape)});
     }
 
@@ -1456,7 +1463,7 @@ final class NNOps {
         int rows = (int) planes;
         int inPlane = inShape[nd - 2] * inShape[nd - 1];
         int outPlane = outputSize[0] * outputSize[1];
-        ArithmeticOps.record(out, "AdaptiveMaxPool2DBackward0", new Tensor[] {input}, n -> {
+        ArithmeticOps.recordSavingInput(out, "AdaptiveMaxPool2DBackward0", input, n -> {
             SavedTensor si = n.save(idx);
             return g -> {
                 Tensor at = si.get().reshape(rows, outPlane);

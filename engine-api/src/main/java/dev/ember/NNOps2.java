@@ -303,10 +303,16 @@ public final class NNOps2 {
             SavedTensor s1 = node.save(x1);
             SavedTensor sw = node.save(w);
             SavedTensor s2 = node.save(x2);
-            return g -> new Tensor[] {
-                node.needsInputGrad(0) ? Tensor.einsum("bo,oij,bj->bi", g, sw.get(), s2.get()) : null,
-                node.needsInputGrad(1) ? Tensor.einsum("bo,bi,bj->oij", g, s1.get(), s2.get()) : null,
-                node.needsInputGrad(2) ? Tensor.einsum("bo,bi,oij->bj", g, s1.get(), sw.get()) : null};
+            return g -> {
+                // each saved tensor read once (a saved-tensor unpack hook runs once per read)
+                Tensor a1 = s1.get();
+                Tensor wv = sw.get();
+                Tensor a2 = s2.get();
+                return new Tensor[] {
+                    node.needsInputGrad(0) ? Tensor.einsum("bo,oij,bj->bi", g, wv, a2) : null,
+                    node.needsInputGrad(1) ? Tensor.einsum("bo,bi,bj->oij", g, a1, a2) : null,
+                    node.needsInputGrad(2) ? Tensor.einsum("bo,bi,oij->bj", g, a1, wv) : null};
+            };
         });
     }
 

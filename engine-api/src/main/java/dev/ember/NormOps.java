@@ -33,6 +33,14 @@ final class NormOps {
     }
 
     /** {@code t} viewed (or copied, when it cannot be viewed) with {@code shape}, without history. */
+    /**
+     * {@code t} contiguous from offset 0 in its own type, as the backward kernels read saved statistics: a tensor a
+     * saved-tensor unpack hook returned may have any layout.
+     */
+    private static Tensor dense(Tensor t) {
+        return dense(t, t.dtype);
+    }
+
     private static Tensor as(Tensor t, int... shape) {
         try (GradMode off = Ember.noGrad()) {
             return t.reshape(shape);
@@ -180,10 +188,15 @@ final class NormOps {
         Tensor rstdView = rstd.view(stats);
         int[] wShape = normalizedShape.clone();
         ArithmeticOps.record(out, "NativeLayerNormBackward0", new Tensor[] {input, weight, bias}, node -> {
+            // as PyTorch's node: input, weight, bias (read for whether it is defined), mean and rstd in the statistics'
+            // shape (the input's shape with 1 in the normalized dimensions)
             SavedTensor sx = node.save(input);
             SavedTensor sw = weight == null ? null : node.save(weight);
-            SavedTensor sm = node.save(mean);
-            SavedTensor sr = node.save(rstd);
+            if (bias != null) {
+                node.save(bias);
+            }
+            SavedTensor sm = node.save(meanView);
+            SavedTensor sr = node.save(rstdView);
             return g -> {
                 Tensor x = sx.get();
                 Tensor w = sw == null ? null : sw.get();
@@ -200,8 +213,8 @@ final class NormOps {
                     Tensor gy = as(g, m, n);
                     Tensor x2 = as(x, m, n);
                     Tensor wd = dense(w, g.dtype);
-                    g.backend.layerNormBackward(gy.storage(), gy.layout, x2.storage(), x2.layout, sm.get().storage(),
-                            sr.get().storage(), storage(wd), storage(dx), dev.ember.backend.Layout.contiguous(m, n),
+                    g.backend.layerNormBackward(gy.storage(), gy.layout, x2.storage(), x2.layout, dense(sm.get()).storage(),
+                            dense(sr.get()).storage(), storage(wd), storage(dx), dev.ember.backend.Layout.contiguous(m, n),
                             storage(dw), storage(db));
                 }
                 return new Tensor[] {dx, dw == null ? null : dw.view(wShape), db == null ? null : db.view(wShape)};
@@ -345,7 +358,7 @@ final class NormOps {
                     Tensor gy = as(g, m, n);
                     Tensor x2 = as(x, m, n);
                     Tensor wd = dense(w, g.dtype);
-                    g.backend.rmsNormBackward(gy.storage(), gy.layout, x2.storage(), x2.layout, sr.get().storage(),
+                    g.backend.rmsNormBackward(gy.storage(), gy.layout, x2.storage(), x2.layout, dense(sr.get()).storage(),
                             storage(wd), storage(dx), dev.ember.backend.Layout.contiguous(m, n), storage(dw));
                 }
                 return new Tensor[] {dx, dw == null ? null : dw.view(wShape)};
@@ -445,8 +458,8 @@ final class NormOps {
                 if (x.numel() > 0) {
                     Tensor gy = as(g, batch, channels, l);
                     Tensor x3 = as(x, batch, channels, l);
-                    g.backend.groupNormBackward(gy.storage(), gy.layout, x3.storage(), x3.layout, groups, sm.get().storage(),
-                            sr.get().storage(), storage(dense(w, g.dtype)), storage(dx),
+                    g.backend.groupNormBackward(gy.storage(), gy.layout, x3.storage(), x3.layout, groups, dense(sm.get()).storage(),
+                            dense(sr.get()).storage(), storage(dense(w, g.dtype)), storage(dx),
                             dev.ember.backend.Layout.contiguous(batch, channels, l), storage(dw), storage(db));
                 }
                 return new Tensor[] {dx, dw, db};
@@ -652,7 +665,7 @@ final class NormOps {
                     Tensor gy = as(g, batch, c, l);
                     Tensor x3 = as(xv, batch, c, l);
                     g.backend.batchNormBackward(gy.storage(), gy.layout, x3.storage(), x3.layout, storage(dense(w, gp)),
-                            sm.get().storage(), si.get().storage(), training, storage(dx),
+                            dense(sm.get()).storage(), dense(si.get()).storage(), training, storage(dx),
                             dev.ember.backend.Layout.contiguous(batch, c, l), storage(dw), storage(db));
                 }
                 return new Tensor[] {dx, dw == null || w == null ? dw : dw.view(w.shape), db};

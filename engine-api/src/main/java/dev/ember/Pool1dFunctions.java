@@ -232,7 +232,7 @@ public final class Pool1dFunctions {
                     .reshape(s[0], 1, (int) od, s[3], s[4]);
         }
         int odi = (int) od;
-        return ArithmeticOps.record(out, "AvgPool3DBackward0", new Tensor[] {x}, n -> g -> {
+        return ArithmeticOps.recordSavingInput(out, "AvgPool3DBackward0", x, n -> g -> {
             Tensor gp = g.reshape(s[0], 1, odi, plane).padNd(new int[] {0, 0, size - 1, size - 1});
             return new Tensor[] {Tensor.avgPool2d(gp, window, one, zero, false, true).reshape(s)};
         });

@@ -78,7 +78,7 @@ public final class PoolingExtras {
             out = ReductionOps.narrowedBack(input.dtype.isFloatingPoint() ? sums.div((double) divisor)
                     : sums.div((long) divisor, "trunc"), input.dtype).reshape(outShape);
         }
-        return ArithmeticOps.record(out, "AvgPool2DBackward0", new Tensor[] {input}, n -> g -> {
+        return ArithmeticOps.recordSavingInput(out, "AvgPool2DBackward0", input, n -> g -> {
             Tensor gx;
             try (GradMode off = Ember.noGrad()) {
                 Tensor g32 = ReductionOps.opmath(g);

@@ -570,14 +570,18 @@ final class RandomOps {
                 out = ArithmeticOps.cast(out.expand(shape).contiguous(), type);
             }
         }
+        // the closures keep the shapes, not the tensors (PyTorch's nodes save sizes)
         if (mean != null && std != null) {
+            int[] meanShape = mean.shape;
+            int[] stdShape = std.shape;
             return ArithmeticOps.record(out, "NormalBackward3", new Tensor[] {mean, std}, n -> grad -> new Tensor[] {
-                n.needsInputGrad(0) ? Creation.zeros(mean.shape, grad.dtype, grad.device) : null,
-                n.needsInputGrad(1) ? Creation.zeros(std.shape, grad.dtype, grad.device) : null});
+                n.needsInputGrad(0) ? Creation.zeros(meanShape, grad.dtype, grad.device) : null,
+                n.needsInputGrad(1) ? Creation.zeros(stdShape, grad.dtype, grad.device) : null});
         }
         Tensor input = mean != null ? mean : std;
+        int[] inShape = input.shape;
         return ArithmeticOps.record(out, mean != null ? "NormalBackward1" : "NormalBackward2", new Tensor[] {input},
-                n -> grad -> new Tensor[] {Creation.zeros(input.shape, grad.dtype, grad.device)});
+                n -> grad -> new Tensor[] {Creation.zeros(inShape, grad.dtype, grad.device)});
     }
 
     /** {@code torch.randint_like(input, low, high)}: integers on [low, high) in input's shape, type and device. */

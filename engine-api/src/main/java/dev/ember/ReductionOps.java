@@ -241,8 +241,8 @@ final class ReductionOps {
             SavedTensor si = n.save(indices);
             return g -> {
                 Tensor idx = si.get();
-                Tensor gi = keepdim || a.dim() == 0 ? g : g.unsqueeze(d);
-                Tensor ii = keepdim || a.dim() == 0 ? idx : idx.unsqueeze(d);
+                Tensor gi = keepdim || inShape.length == 0 ? g : g.unsqueeze(d);
+                Tensor ii = keepdim || inShape.length == 0 ? idx : idx.unsqueeze(d);
                 int[] rshape = new int[inShape.length];
                 Arrays.fill(rshape, 1);
                 if (rshape.length > 0) {

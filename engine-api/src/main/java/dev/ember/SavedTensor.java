@@ -14,16 +14,68 @@ final class SavedTensor {
     /** For an in-place op's result written into a view: the view and its history right after the write; else null. */
     private Tensor view;
     private Node viewNode;
+    /**
+     * The saved-tensor hooks this tensor was packed with ({@link SavedTensorsHooks}), then {@link #tensor} is null and
+     * {@link #packed} holds what pack returned; null when saved as it is. Dropped with the packed object by {@link #free}.
+     */
+    private SavedTensorsHooks hooks;
+    private Object packed;
+    /** With hooks, the metadata PyTorch's {@code save_metadata} keeps: the history the unpacked tensor gets. */
+    private Node gradFn;
+    private Node.AccumulateGrad accumulator;
+    private boolean requiresGrad;
+    /** With hooks, the storage of the last tensor unpack returned, which a returned gradient may share. */
+    private StorageLease unpackedLease;
 
     SavedTensor(Tensor t, Node owner, boolean isOutput) {
         this.tensor = t;
         this.savedVersion = t.version();
         this.owner = isOutput ? cppName(owner) : null;
         this.outputNr = t.outputNr;
+        SavedTensorsHooks h = SavedTensorsHooks.current();
+        if (h != null && !t.wrappedNumber) { // PyTorch 2.x keeps wrapped numbers from the hooks
+            pack(h, t, owner, isOutput);
+        }
+    }
+
+    /**
+     * PyTorch's {@code save_metadata} and {@code set_hooks_and_pack_data}: the history the unpacked tensor will get (a
+     * saved output's is its own node; a leaf's its accumulator), then pack with autograd off, which must not change
+     * the tensor in place.
+     */
+    private void pack(SavedTensorsHooks h, Tensor t, Node node, boolean isOutput) {
+        if (t.gradFn == null) {
+            requiresGrad = t.requiresGrad;
+            accumulator = t.requiresGrad ? t.gradAccumulator() : null;
+        } else {
+            Node fn;
+            try {
+                fn = t.gradNode();
+            } catch (IllegalStateException e) {
+                fn = t.gradFn; // a view whose history cannot be regenerated: the one it was made with
+            }
+            gradFn = isOutput ? node : fn;
+        }
+        Object result;
+        try (GradMode off = Ember.noGrad()) {
+            result = h.pack.apply(t);
+        }
+        if (t.version() != savedVersion) {
+            throw new IllegalStateException("A saved tensor pack hook is modifying its input in place. Tensors provided as "
+                    + "input to pack hook can not be modified by in-place operations as this can lead to unexpected "
+                    + "side-effects. Please open an issue if you need to perform in-place operations on the input to a "
+                    + "pack hook.");
+        }
+        hooks = h;
+        packed = result;
+        tensor = null;
     }
 
     void free() {
         tensor = null;
+        hooks = null;
+        packed = null;
+        unpackedLease = null;
     }
 
     /**
@@ -51,10 +103,13 @@ final class SavedTensor {
 
     /** Whether the saved tensor (still held) lives in the storage of {@code lease}. */
     boolean holds(StorageLease lease) {
-        return tensor != null && tensor.lease == lease;
+        return tensor != null ? tensor.lease == lease : unpackedLease != null && unpackedLease == lease;
     }
 
     Tensor get() {
+        if (hooks != null) {
+            return unpack();
+        }
         if (tensor == null) {
             throw new IllegalStateException("Trying to backward through the graph a second time (or directly access "
                     + "saved tensors after they have already been freed). Saved intermediate values of the graph are "
@@ -75,6 +130,32 @@ final class SavedTensor {
                     + "torch.autograd.set_detect_anomaly(True)."));
         }
         return tensor;
+    }
+
+    /**
+     * A packed tensor back through its unpack hook, without the version check (PyTorch cannot track versions through
+     * the hooks): unpack's tensor itself when it needs no history, else a tensor over it with the saved one's history,
+     * as PyTorch's {@code make_variable(data, Edge(grad_fn, output_nr))}.
+     */
+    private Tensor unpack() {
+        Tensor data = hooks.unpack.apply(packed);
+        if (data == null) {
+            throw new IllegalArgumentException("Output of saved tensor unpack_hook expected to be a Tensor but got result "
+                    + "of type NoneType");
+        }
+        unpackedLease = data.lease;
+        if (gradFn == null && !requiresGrad && !data.requiresGrad()) {
+            return data;
+        }
+        Tensor var = data.detach();
+        if (gradFn != null) {
+            var.gradFn = gradFn;
+            var.outputNr = outputNr;
+        } else {
+            var.requiresGrad = requiresGrad;
+            var.accumulator = accumulator;
+        }
+        return var;
     }
 
     /**

@@ -661,13 +661,20 @@ final class ShapeOps {
                 c += blocks[i][1];
             }
         }
+        // the inputs' shapes and types, not the inputs: the closure keeps no tensor the hooks did not see
+        int[][] shapes = new int[inputs.length][];
+        DType[] types = new DType[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            shapes[i] = inputs[i].shape;
+            types[i] = inputs[i].dtype;
+        }
         return ArithmeticOps.record(out, "BlockDiagBackward0", inputs, n -> g -> {
-            Tensor[] grads = new Tensor[inputs.length];
+            Tensor[] grads = new Tensor[shapes.length];
             int r = 0;
             int c = 0;
-            for (int i = 0; i < inputs.length; i++) {
+            for (int i = 0; i < shapes.length; i++) {
                 Tensor block = g.narrow(0, r, blocks[i][0]).narrow(1, c, blocks[i][1]);
-                grads[i] = ArithmeticOps.cast(block.reshape(inputs[i].shape), inputs[i].dtype);
+                grads[i] = ArithmeticOps.cast(block.reshape(shapes[i]), types[i]);
                 r += blocks[i][0];
                 c += blocks[i][1];
             }

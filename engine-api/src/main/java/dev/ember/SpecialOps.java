@@ -299,18 +299,20 @@ final class SpecialOps {
             return g -> {
                 Tensor g1 = null;
                 Tensor g2 = null;
+                // each saved tensor read once (a saved-tensor unpack hook runs once per read)
+                Tensor x1 = s1 == null ? null : s1.get();
+                Tensor y = s2 == null ? null : s2.get();
                 if (mul) {
                     // grad * (tensor2 * value), grad * (tensor1 * value)
-                    g1 = n.needsInputGrad(1) ? g.mul(s2.get().mul(value)) : null;
-                    g2 = n.needsInputGrad(2) ? g.mul(s1.get().mul(value)) : null;
+                    g1 = n.needsInputGrad(1) ? g.mul(y.mul(value)) : null;
+                    g2 = n.needsInputGrad(2) ? g.mul(x1.mul(value)) : null;
                 } else {
                     // grad * (value / tensor2), -grad * (value * tensor1 / (tensor2 * tensor2))
                     if (n.needsInputGrad(1)) {
-                        g1 = g.mul(ArithmeticOps.div(Creation.wrap(value), s2.get()));
+                        g1 = g.mul(ArithmeticOps.div(Creation.wrap(value), y));
                     }
                     if (n.needsInputGrad(2)) {
-                        Tensor y = s2.get();
-                        g2 = g.neg().mul(s1.get().mul(value).div(y.mul(y)));
+                        g2 = g.neg().mul(x1.mul(value).div(y.mul(y)));
                     }
                 }
                 return new Tensor[] {n.needsInputGrad(0) ? g : null, g1, g2};

@@ -206,6 +206,10 @@ final class UpsampleLinearOps {
             out = ArithmeticOps.cast(apply(x, taps), input.dtype());
             out = inFormat(out, input, name);
         }
+        if (name.equals("AdaptiveAvgPool3DBackward0")) {
+            // PyTorch's adaptive pooling node saves its input (the interpolation nodes only sizes)
+            return ArithmeticOps.recordSavingInput(out, name, input, n -> g -> new Tensor[] {backward(g, taps, name)});
+        }
         return ArithmeticOps.record(out, name, new Tensor[] {input}, n -> g -> new Tensor[] {backward(g, taps, name)});
     }
 

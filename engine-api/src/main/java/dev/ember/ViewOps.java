@@ -657,9 +657,10 @@ final class ViewOps {
             out = cat(expanded, d);
         }
         // one node, as PyTorch's stack: each input's gradient is its slice
+        int count = ts.length; // the count, not the inputs: the closure keeps no tensor the hooks did not see
         return ArithmeticOps.record(out, "StackBackward0", ts, n -> g -> {
-            Tensor[] grads = new Tensor[ts.length];
-            for (int k = 0; k < ts.length; k++) {
+            Tensor[] grads = new Tensor[count];
+            for (int k = 0; k < count; k++) {
                 if (n.needsInputGrad(k)) {
                     grads[k] = g.select(d, k);
                 }
@@ -733,9 +734,10 @@ final class ViewOps {
             out.backend.copy(t.storage(), t.layout, out.storage(), window.layout);
             at += t.shape[d];
         }
+        int count = ts.length; // the count, not the inputs: the closure keeps no tensor the hooks did not see
         return ArithmeticOps.record(out, "CatBackward0", ts, n -> g -> {
-            Tensor[] grads = new Tensor[ts.length];
-            for (int k = 0; k < ts.length; k++) {
+            Tensor[] grads = new Tensor[count];
+            for (int k = 0; k < count; k++) {
                 if (n.needsInputGrad(k)) {
                     // a skipped legacy empty [0] gets a gradient of its own shape, as PyTorch's cat_tensors_backward
                     grads[k] = skipped[k] ? Creation.zeros(new int[] {0}, g.dtype, g.device) : g.narrow(d, starts[k], lengths[k]);

@@ -678,7 +678,7 @@ final class VolumetricOps {
         }
         int[] inShape = input.shape;
         Tensor idx = indices;
-        ArithmeticOps.record(values, nodeName, new Tensor[] {input}, n -> {
+        ArithmeticOps.recordSavingInput(values, nodeName, input, n -> {
             SavedTensor si = n.save(idx);
             return g -> new Tensor[] {scatterToPositions(g, si.get(), inShape)};
         });
@@ -764,7 +764,7 @@ final class VolumetricOps {
         Tensor tbl = table;
         Tensor dv = divisor;
         int taps = windows.k();
-        return ArithmeticOps.record(out, "AvgPool3DBackward0", new Tensor[] {input}, n -> g -> {
+        return ArithmeticOps.recordSavingInput(out, "AvgPool3DBackward0", input, n -> g -> {
             int b = rank == 5 ? inShape[0] : 1;
             int c = inShape[rank - 4];
             int plane = in[0] * in[1] * in[2];
