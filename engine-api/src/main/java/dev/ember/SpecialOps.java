@@ -357,9 +357,8 @@ final class SpecialOps {
             throw new IllegalArgumentException("The input tensor may not be a boolean tensor.");
         }
         DType t = floatType(a);
-        if (!ReductionOps.allTrue(noGrad(() -> a.gt(0.5 * (p - 1))))) {
-            throw new IllegalArgumentException("All elements must be greater than (p-1)/2");
-        }
+        // no check of the elements against (p - 1) / 2: PyTorch dropped it (1.13 and 2.x compute lgamma's poles and
+        // negative arguments as they come: inf, or the value of the sum)
         if (p < 1) {
             throw new IllegalArgumentException("p has to be greater than or equal to 1");
         }
