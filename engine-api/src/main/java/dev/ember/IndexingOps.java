@@ -369,9 +369,11 @@ final class IndexingOps {
     }
 
     static Tensor scatter_(Tensor self, int dim, Tensor index, Tensor src) {
-        InplaceOps.checkInplace(self, List.of(src));
+        // the autograd checks, scatter's meta checks (dim, dtypes, shapes), then its overlap checks
+        InplaceOps.checkInplace(self, List.of(src), false);
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, src);
+        InplaceOps.checkInplace(self, List.of(src));
         ArithmeticOps.checkSameDevice(self, index, src);
         checkScatterValues(self, d, index);
         return inplace(self, List.of(src), old -> scatter(old, d, index, src),
@@ -379,9 +381,10 @@ final class IndexingOps {
     }
 
     static Tensor scatter_(Tensor self, int dim, Tensor index, double value) {
-        InplaceOps.checkInplace(self, List.of());
+        InplaceOps.checkInplace(self, List.of(), false);
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, null);
+        InplaceOps.checkInplace(self, List.of());
         ArithmeticOps.checkSameDevice(self, index);
         checkScatterValues(self, d, index);
         Tensor v = fillValue(value, self, index);
@@ -407,9 +410,10 @@ final class IndexingOps {
     }
 
     static Tensor scatterAdd_(Tensor self, int dim, Tensor index, Tensor src) {
-        InplaceOps.checkInplace(self, List.of(src));
+        InplaceOps.checkInplace(self, List.of(src), false);
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, src);
+        InplaceOps.checkInplace(self, List.of(src));
         ArithmeticOps.checkSameDevice(self, index, src);
         checkScatterValues(self, d, index);
         return inplace(self, List.of(src), old -> scatterAdd(old, d, index, src),
@@ -453,9 +457,10 @@ final class IndexingOps {
     }
 
     static Tensor scatterReduce_(Tensor self, int dim, Tensor index, Tensor src, String reduce, boolean includeSelf) {
-        InplaceOps.checkInplace(self, List.of(src));
+        InplaceOps.checkInplace(self, List.of(src), false);
         int d = Shapes.wrapDim(dim, self.dim());
         ScatterReduce r = checkScatterReduce(self, d, index, src, reduce);
+        InplaceOps.checkInplace(self, List.of(src));
         return inplace(self, List.of(src), old -> scatterReduce(old, d, index, src, reduce, includeSelf),
                 () -> scatterInto(self, d, index, src, null, r, includeSelf), index);
     }
@@ -615,9 +620,11 @@ final class IndexingOps {
     }
 
     static Tensor indexAdd_(Tensor self, int dim, Tensor index, Tensor source, double alpha) {
-        InplaceOps.checkInplace(self, List.of(source));
+        // the autograd checks, then index_add's meta function (dim, dtypes, shapes), then its kernel's overlap checks
+        InplaceOps.checkInplace(self, List.of(source), false);
         int d = Shapes.wrapDim(dim, self.dim());
         checkIndexAdd(self, d, index, source);
+        InplaceOps.checkInplace(self, List.of(source));
         ArithmeticOps.checkScalarFits(alpha, self.dtype);
         return inplace(self, List.of(source), old -> indexAdd(old, d, index, source, alpha),
                 () -> indexAddInto(self, d, index, source, alpha), index);
@@ -767,22 +774,41 @@ final class IndexingOps {
     }
 
     static Tensor indexFill_(Tensor self, int dim, Tensor index, double value) {
-        InplaceOps.checkInplace(self, List.of());
+        InplaceOps.checkInplace(self, List.of(), false);
         Tensor wrapped = checkIndexFill(self, dim, index);
         int d = Shapes.wrapDim(dim, rank1(self));
+        if (InplaceOps.hasSelfOverlap(self)) {
+            return maskedFill_(self, filledPositions(self, d, index), value);
+        }
+        InplaceOps.checkInplace(self, List.of());
         Tensor v = scalarOf(value, self.dtype, self.device);
         return inplace(self, List.of(), old -> indexFill(old, d, index, value), () -> indexFillInto(self, d, wrapped, v),
                 index);
     }
 
     static Tensor indexFill_(Tensor self, int dim, Tensor index, Tensor value) {
-        InplaceOps.checkInplace(self, List.of(value));
+        InplaceOps.checkInplace(self, List.of(value), false);
         checkFillValue(value);
         Tensor wrapped = checkIndexFill(self, dim, index);
         int d = Shapes.wrapDim(dim, rank1(self));
+        if (InplaceOps.hasSelfOverlap(self)) {
+            return maskedFill_(self, filledPositions(self, d, index), value);
+        }
+        InplaceOps.checkInplace(self, List.of(value));
         Tensor v = scalarOf(value, self.dtype, self.device);
         return inplace(self, List.of(value), old -> indexFill(old, d, index, value),
                 () -> indexFillInto(self, d, wrapped, v), index);
+    }
+
+    /**
+     * index_fill_ into an expanded {@code self}: PyTorch only warns ("Use of index_fill_ on expanded tensors is
+     * deprecated") and its kernel writes the value at the indexed positions, so an element gets it wherever one of its
+     * aliases is indexed: here as masked_fill_ (which writes no alias twice) with the indexed positions as the mask.
+     */
+    private static Tensor filledPositions(Tensor self, int d, Tensor index) {
+        try (GradMode off = Ember.noGrad()) {
+            return indexFill(Creation.zeros(self.shape, DType.BOOL, self.device), d, index, 1.0);
+        }
     }
 
     // ------------------------------------------------------------------ take, take_along_dim

@@ -2124,7 +2124,8 @@ public final class Tensor implements AutoCloseable {
 
     /** Squares in place, as {@code Tensor.square_} ({@code pow_(2)}: node PowBackward0). */
     public Tensor square_() {
-        return InplaceOps.inplace(this, List.of(), t -> t.pow(2L));
+        // PyTorch's square_ is pow_(2): a bool self (whose square is int64) gets pow_'s "Found dtype" refusal
+        return InplaceOps.powScalar_(this, t -> t.pow(2L));
     }
 
     /** {@code self + weight * (end - self)}, as {@code torch.lerp} with a number weight (floating types, one type). */
@@ -5978,14 +5979,12 @@ public final class Tensor implements AutoCloseable {
 
     /** The cumulative sum along {@code dim} in place, as {@code Tensor.cumsum_} (CumsumBackward0). */
     public Tensor cumsum_(int dim) {
-        InplaceOps.checkCumulative(this, "cumsum_out");
-        return InplaceOps.inplace(this, List.of(), t -> t.cumsum(dim));
+        return InplaceOps.cumulative_(this, dim, "cumsum_out", Tensor::cumsum);
     }
 
     /** The cumulative product along {@code dim} in place, as {@code Tensor.cumprod_} (CumprodBackward0). */
     public Tensor cumprod_(int dim) {
-        InplaceOps.checkCumulative(this, "cumprod_out");
-        return InplaceOps.inplace(this, List.of(), t -> t.cumprod(dim));
+        return InplaceOps.cumulative_(this, dim, "cumprod_out", Tensor::cumprod);
     }
 
     /** The lower triangle in place, as {@code Tensor.tril_()} (TrilBackward0). */
@@ -5995,7 +5994,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The lower triangle from {@code diagonal} in place, as {@code Tensor.tril_(diagonal)}. */
     public Tensor tril_(int diagonal) {
-        return InplaceOps.inplace(this, List.of(), t -> t.tril(diagonal));
+        return ShapeOps.triangle_(this, diagonal, false);
     }
 
     /** The upper triangle in place, as {@code Tensor.triu_()} (TriuBackward0). */
@@ -6005,7 +6004,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The upper triangle from {@code diagonal} in place, as {@code Tensor.triu_(diagonal)}. */
     public Tensor triu_(int diagonal) {
-        return InplaceOps.inplace(this, List.of(), t -> t.triu(diagonal));
+        return ShapeOps.triangle_(this, diagonal, true);
     }
 
     /** {@code this + mat1 @ mat2} in place, as {@code Tensor.addmm_} (this must have the product's shape; AddmmBackward0). */
@@ -6254,7 +6253,8 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor divide_(Tensor other, String roundingMode) {
         Args.require(other, "divide_", "other", 1, "Tensor");
-        return InplaceOps.inplace(this, List.of(other), t -> t.div(other, roundingMode));
+        // the iterator's output-shape check comes before an integer division by zero is refused
+        return InplaceOps.shapeBeforeKernel_(this, other, t -> t.div(other, roundingMode));
     }
 
     /** {@link #divide_(Tensor, String)} by a Java number (DivBackward3). */
