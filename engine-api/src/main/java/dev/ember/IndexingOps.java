@@ -559,7 +559,17 @@ final class IndexingOps {
                     + "dimension. Got self.shape = " + Shapes.str(self.shape) + " source.shape = " + Shapes.str(source.shape));
         }
         ArithmeticOps.checkSameDevice(self, index, source);
+    }
+
+    /**
+     * index_add's kernel checks, after the meta function's (and an in-place call's overlap check): the index values,
+     * and alpha's conversion to the type, which the kernel makes only when there are indices to add.
+     */
+    private static void checkIndexAddKernel(Tensor self, int d, Tensor index, double alpha) {
         checkRange(index, size1(self, d), "index out of range in self", true);
+        if (index.numel() > 0) {
+            ArithmeticOps.checkScalarFits(alpha, self.dtype);
+        }
     }
 
     private static int[] withoutDim(int[] shape, int d) {
@@ -599,7 +609,7 @@ final class IndexingOps {
     static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source, double alpha) {
         int d = Shapes.wrapDim(dim, self.dim());
         checkIndexAdd(self, d, index, source);
-        ArithmeticOps.checkScalarFits(alpha, self.dtype);
+        checkIndexAddKernel(self, d, index, alpha);
         Tensor out = copyOf(self);
         indexAddInto(out, d, index, source, alpha);
         int[] sourceShape = source.shape;
@@ -625,7 +635,7 @@ final class IndexingOps {
         int d = Shapes.wrapDim(dim, self.dim());
         checkIndexAdd(self, d, index, source);
         InplaceOps.checkInplace(self, List.of(source));
-        ArithmeticOps.checkScalarFits(alpha, self.dtype);
+        checkIndexAddKernel(self, d, index, alpha);
         return inplace(self, List.of(source), old -> indexAdd(old, d, index, source, alpha),
                 () -> indexAddInto(self, d, index, source, alpha), index);
     }

@@ -688,6 +688,23 @@ final class InplaceOps {
         }
     }
 
+    /** {@code relu_}: PyTorch refuses bool before its clamp_min_ refuses an expanded self. */
+    static Tensor relu_(Tensor self) {
+        checkInplace(self, List.of(), false);
+        if (self.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("Boolean inputs not supported for relu");
+        }
+        return inplace(self, List.of(), Tensor::relu);
+    }
+
+    /**
+     * {@code nan_to_num_}: PyTorch copies an integer or bool self onto itself (a no-op that no overlap check refuses, so
+     * an expanded one passes); a floating self goes through the unary iterator, which refuses an expanded one.
+     */
+    static Tensor nanToNum_(Tensor self, Function<Tensor, Tensor> op) {
+        return self.dtype.isFloatingPoint() ? inplace(self, List.of(), op) : inplaceOverlapping(self, op);
+    }
+
     /**
      * An in-place op whose PyTorch kernel does not refuse an expanded {@code self} (threshold_: an elementwise op of self
      * alone, so the elements sharing memory all get the one new value of their shared element); the autograd checks

@@ -2421,7 +2421,7 @@ public final class Tensor implements AutoCloseable {
      * relu_); refuses a leaf that requires grad and a bool tensor, with PyTorch's messages.
      */
     public Tensor relu_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::relu);
+        return InplaceOps.relu_(this);
     }
 
     /** {@code sigmoid} in place (SigmoidBackward0); an integer tensor is refused (its result would be floating). */
@@ -5563,7 +5563,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@link #mvlgamma} in place, as {@code Tensor.mvlgamma_} (MvlgammaBackward0). */
     public Tensor mvlgamma_(int p) {
-        return InplaceOps.inplace(this, List.of(), t -> t.mvlgamma(p));
+        return SpecialOps.multigammaln_(this, p);
     }
 
     /** The modified Bessel function {@code i0} in place, as {@code Tensor.i0_} (I0Backward0). */
@@ -5593,7 +5593,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@link #nanToNum()} in place, as {@code Tensor.nan_to_num_()} (NanToNumBackward0). */
     public Tensor nanToNum_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::nanToNum);
+        return InplaceOps.nanToNum_(this, Tensor::nanToNum);
     }
 
     /**
@@ -5601,7 +5601,7 @@ public final class Tensor implements AutoCloseable {
      * ({@code posinf} and {@code neginf} may be null: the type's largest and lowest finite values).
      */
     public Tensor nanToNum_(double nan, Double posinf, Double neginf) {
-        return InplaceOps.inplace(this, List.of(), t -> t.nanToNum(nan, posinf, neginf));
+        return InplaceOps.nanToNum_(this, t -> t.nanToNum(nan, posinf, neginf));
     }
 
     /** {@code this ** exponent} in place, as {@code Tensor.pow_} (PowBackward0). */
@@ -6358,6 +6358,7 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor heaviside_(Tensor values) {
         Args.require(values, "heaviside_", "values", 1, "Tensor");
+        SpecialOps.checkHeavisideTypes(this, values);
         return InplaceOps.notDifferentiated_(this, List.of(values), t -> t.heaviside(values), "NotImplemented",
                 "derivative for aten::heaviside_ is not implemented");
     }

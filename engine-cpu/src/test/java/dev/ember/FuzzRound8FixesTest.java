@@ -142,4 +142,103 @@ class FuzzRound8FixesTest {
         List<Tensor> parts = Tensor.ones(3).splitWithSizes(new int[] {1, 2}, -1);
         assertEquals(2, parts.size());
     }
+
+    @Test
+    void checksInPyTorchsOrderFromTheLongerHunt() {
+        Tensor i16 = Tensor.tensor(-2L).to(DType.INT16).reshape(1).expand(3);
+        assertTrue(message(() -> i16.addcdiv_(Tensor.tensor(5L).to(DType.INT16), longs(3, 6, 5).to(DType.INT16)))
+                .startsWith("Integer division with addcdiv is no longer supported"));
+        Tensor f = Tensor.ones(1, 1).expand(2, 2);
+        assertEquals("heaviside is not yet implemented for tensors with different dtypes.",
+                message(() -> f.heaviside_(longs(-5, 2).to(DType.INT32))));
+        assertEquals("Boolean inputs not supported for relu",
+                message(() -> Tensor.tensor(new boolean[] {true}, DType.BOOL, Device.CPU).reshape(1, 1).expand(2, 2).relu_()));
+        // index_reduce_: the overlap before the index values; without self, index_fill_'s bounds message first
+        Tensor expanded = Tensor.tensor(new double[] {-2.5}, DType.FLOAT32, Device.CPU).reshape(new int[0]).expand(5);
+        assertEquals(SELF_OVERLAP, message(() -> expanded.indexReduce_(0, longs(5),
+                Tensor.tensor(new double[] {-1}, DType.FLOAT32, Device.CPU), "amin", true)));
+        assertEquals("index 3 is out of bounds for dimension 2 with size 3", message(() -> Tensor.zeros(2, 1, 3)
+                .indexReduce(2, longs(1, 1, 3).to(DType.INT32), Tensor.ones(2, 1, 3), "mean", false)));
+        // index_add_ converts alpha only when there are indices to add
+        Tensor u8 = longs(255, 9).to(DType.UINT8).reshape(1, 2);
+        assertArrayEquals(new long[] {255, 9}, u8.indexAdd_(0, longs(), Tensor.zeros(DType.UINT8, 0, 2), -0.5)
+                .toLongArray());
+    }
+
+    @Test
+    void integerSelvesAsPyTorchsKernels() {
+        // round.decimals (special.round, round(decimals=0)) has no integer kernel; round() copies integers
+        assertEquals("\"round_vml_cpu\" not implemented for 'Byte'",
+                message(() -> Special.round(longs(1, 2).to(DType.UINT8))));
+        assertEquals("\"round_vml_cpu\" not implemented for 'Long'", message(() -> longs(1, 2).round(0)));
+        assertArrayEquals(new long[] {1, 2}, longs(1, 2).round().toLongArray());
+        // mvlgamma_'s offsets are an arange in self's type: an integer step of 0
+        assertEquals("step must be nonzero", message(() -> longs(5).expand(3).mvlgamma_(3)));
+        // nan_to_num_ copies an integer self onto itself: an expanded one passes unchanged
+        Tensor base = longs(-1).to(DType.INT8);
+        assertArrayEquals(new long[] {-1, -1, -1, -1}, base.expand(4).nanToNum_().toLongArray());
+        // histogram: the outer edges of a non-empty input without a range are read first ("histogramdd")
+        assertEquals("\"histogramdd\" not implemented for 'Long'", message(() -> longs(1, 2).histogram(1)));
+        assertEquals("\"histogram_cpu\" not implemented for 'Long'", message(() -> longs().histogram(1)));
+        assertEquals("\"histogram_cpu\" not implemented for 'Long'",
+                message(() -> longs(1, 2).histogram(1, new double[] {0, 1}, null, false)));
+    }
+
+    @Test
+    void distancesLetNaNThroughAsPyTorchsKernels() {
+        float nan = Float.NaN;
+        Tensor x1 = Tensor.tensor(new double[] {-0.5}, DType.FLOAT32, Device.CPU).reshape(1, 1);
+        Tensor x2 = Tensor.tensor(new double[] {nan, 1.5}, DType.FLOAT32, Device.CPU).reshape(2, 1);
+        double[] c = Functional.cdist(x1, x2, 0.0).toDoubleArray();
+        assertTrue(Double.isNaN(c[0]));
+        assertEquals(1.0, c[1]);
+        double[] pd = Functional.pdist(Tensor.tensor(new double[] {nan, 1, 0, 1, 0, 3}, DType.FLOAT32, Device.CPU)
+                .reshape(3, 2), 0.0).toDoubleArray();
+        assertTrue(Double.isNaN(pd[0]) && Double.isNaN(pd[1]));
+        assertEquals(1.0, pd[2]);
+        // the inf-norm gradient is NaN where an infinite difference is the distance
+        Tensor a = Tensor.tensor(new double[] {-1, 0.5, 4, Double.NEGATIVE_INFINITY}, DType.FLOAT64, Device.CPU)
+                .reshape(2, 2).requiresGrad_(true);
+        Tensor b = Tensor.tensor(new double[] {-1, -3}, DType.FLOAT64, Device.CPU).reshape(1, 2).requiresGrad_(true);
+        Functional.cdist(a, b, Double.POSITIVE_INFINITY).sum().backward();
+        double[] ga = a.grad().toDoubleArray();
+        assertArrayEquals(new double[] {0, 1, 0}, new double[] {ga[0], ga[1], ga[2]});
+        assertTrue(Double.isNaN(ga[3]));
+        assertEquals(0.0, b.grad().toDoubleArray()[0]);
+        assertTrue(Double.isNaN(b.grad().toDoubleArray()[1]));
+        // an empty output has no kernel, so no one-type check
+        Tensor e = Functional.cdist(Tensor.zeros(0, 1), Tensor.zeros(DType.FLOAT64, 1, 1));
+        assertEquals(DType.FLOAT32, e.dtype());
+        assertArrayEquals(new int[] {0, 1}, e.shape());
+    }
+
+    @Test
+    void distZeroNormHasNoGradient() {
+        // norm_backward is undefined for p 0: self's grad stays None, and other's formula negates it, which fails
+        Tensor a = Tensor.tensor(new double[] {1, 2}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        Tensor b = Tensor.tensor(new double[] {0, 2}, DType.FLOAT64, Device.CPU);
+        a.dist(b, 0).backward();
+        assertEquals(null, a.grad());
+        Tensor a2 = Tensor.tensor(new double[] {1, 2}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        Tensor b2 = Tensor.tensor(new double[] {0, 2}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        Tensor d = a2.dist(b2, 0);
+        assertEquals("Expected a proper Tensor but got None (or an undefined Tensor in C++) for argument #0 'self'",
+                message(d::backward));
+    }
+
+    @Test
+    void zeroDimMessagesAsPyTorch() {
+        assertEquals("channel_shuffle expects input with > 2 dims, but got input with sizes [1, 4]",
+                message(() -> Functional.channelShuffle(Tensor.zeros(1, 4), 1)));
+        Tensor y = Tensor.tensor(new double[] {4}, DType.FLOAT32, Device.CPU).reshape(new int[0]);
+        assertEquals("Dimension specified as -1 but tensor has no dimensions", message(y::trapezoid));
+        assertEquals("Dimension specified as 1 but tensor has no dimensions", message(() -> y.trapezoid(1.0, 1)));
+        Tensor x = Tensor.tensor(new double[] {1, 2}, DType.FLOAT32, Device.CPU);
+        assertEquals("Dimension out of range (expected to be in range of [-1, 0], but got -2)",
+                message(() -> y.trapezoid(x, -2)));
+        assertEquals("Dimension specified as 0 but tensor has no dimensions", message(() -> y.trapezoid(x, 0)));
+        assertEquals("slice() cannot be applied to a 0-dim tensor.", message(() -> y.cumulativeTrapezoid(-1.0, 1)));
+        assertEquals("Dimension out of range (expected to be in range of [-1, 0], but got 1)",
+                message(() -> y.cumulativeTrapezoid(x.narrow(0, 0, 1), 1)));
+    }
 }
