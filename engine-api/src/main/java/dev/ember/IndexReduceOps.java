@@ -129,6 +129,7 @@ final class IndexReduceOps {
     }
 
     static Tensor indexReduce_(Tensor self, int dim, Tensor index, Tensor source, String reduce, boolean includeSelf) {
+        NNOps.requireTensor(source, "index_reduce", "source", 3);
         InplaceOps.checkInplace(self, List.of(source), false);
         int d = check(self, dim, index, source, reduce);
         InplaceOps.checkInplace(self, List.of(source));
