@@ -53,10 +53,18 @@
 # - tril_/triu_ of fewer than 2 dims: 2.x's meta message ("tril: input tensor must have at least 2 dimensions").
 # - linalg.matrix_exp names itself so in 2.x's dtype message; adaptive_max_pool1d checks its own input's empty dims.
 # - isin accepts bfloat16 in 2.x (1.13: "Unsupported input type"): both operands rounded to the common type, compared.
-# Left out (excluded(), each with its reason): round 1's overlapping unfold windows; PyTorch internal asserts (addcdiv_
-# of mixed float16/bfloat16/float64 operands); addmv_/baddbmm_/addbmm_ accumulating into an expanded self (the result
-# depends on BLAS's order; Ember refuses the overlap); integral Java doubles for addr's beta/alpha (as round 1); 1.13's
-# beta-0 matmuls that let self's infinities through (as round 1).
+# - dist/pairwise_distance: 2.x's linalg.vector_norm refuses the inf norm over an empty tensor or dimension (1.13: 0);
+#   broadcast_to with -1 in a new leading dim: 2.x's expand message (1.13 overflows computing numel); lp_pool1d of
+#   float16/bfloat16: 2.x's Python composition rounds after every op.
+# Left out (excluded(), each with its reason): round 1's exclusions (overlapping unfold windows, ...); PyTorch internal
+# asserts (addcdiv_ of mixed float16/bfloat16/float64 operands); addmv_/baddbmm_/addbmm_ accumulating into an expanded
+# self (the result depends on BLAS's order; Ember refuses the overlap); integral Java doubles where PyTorch refuses the
+# Python float (addr's beta/alpha, addcmul_/addcdiv_'s value and threshold's on uint8, the in-place matmuls' beta: as
+# round 1, Ember takes them as Python ints); 1.13's beta-0 matmuls that let self's infinities through (as round 1).
+# Values only (no gradient recorded): pdist over no rows (1.13's backward segfaults), kthvalue with ties (the gradient
+# follows an index ties leave open), celu/selu of NaN (PyTorch's vectorized and scalar backward disagree).
+# Hunts: FUZZ_SEED=9..12 FUZZ_SCALE=3 (13,200 cases) found the fixes of the commits that follow this script's first;
+# what they still find is listed in DifferentialFuzzR8Test's comment (not in this seed's cases).
 import importlib.util
 import math
 import os
@@ -991,13 +999,12 @@ def arg_line(i, tag, v):
 
 
 def excluded(name, args, lines):
+    """Round 1's exclusions (overlapping unfold windows, ...), then this round's."""
+    why = r1.excluded(name, args, lines)
+    if why:
+        return why
     err = next((l for l in lines if l.startswith('error ')), None)
     t0 = args[0][1] if args and args[0][0] == 'T' else None
-    if name.split(':')[0].endswith('_') and err is None and t0 is not None:
-        for st in t0.steps:
-            w = st.split()
-            if w[0] == 'unfold' and int(w[3]) < int(w[2]):
-                return 'overlapping self'  # as round 1: unspecified in PyTorch
     if err is not None and 'INTERNAL ASSERT' in err:
         # an assertion inside PyTorch (addcdiv_ of a float16 self by a bfloat16 0-dim and a float64 tensor): a PyTorch
         # bug with no defined answer
