@@ -248,6 +248,14 @@ final class DistanceOps {
     }
 
     /**
+     * The sign PyTorch's cdist and pdist backward kernels compute ({@code min(max(0, ceil(x)), 1) + min(max(-1,
+     * floor(x)), 0)} with NaN-propagating min and max): torch.sign's values, but NaN for NaN (torch.sign gives 0).
+     */
+    static Tensor kernelSign(Tensor diff) {
+        return Tensor.where(diff.isnan(), diff, diff.sign());
+    }
+
+    /**
      * The p = 0 terms of PyTorch's cdist and pdist kernels ({@code zdist_calc}): {@code min(ceil(|diff|), 1)}, 1 for a
      * non-zero difference and NaN for a NaN one (which a count of non-zero elements would take as 1).
      */
@@ -263,7 +271,7 @@ final class DistanceOps {
             return diff.zerosLike();
         }
         if (p == 1) {
-            return gk.mul(diff.sgn());
+            return gk.mul(kernelSign(diff));
         }
         if (p == 2) {
             return zeroWhere(dk.eq(0.0), gk.mul(diff).div(dk));
@@ -272,10 +280,10 @@ final class DistanceOps {
             // PyTorch's idist_calc::backward: sign(diff) * (1 - min(1, ceil(| |diff| - dist |))), which is NaN where an
             // infinite difference is the (infinite) distance
             Tensor hit = diff.abs().sub(dk).abs().ceil().clampMax(1.0).rsub(1.0);
-            return gk.mul(diff.sgn()).mul(hit);
+            return gk.mul(kernelSign(diff)).mul(hit);
         }
         if (p < 2) {
-            Tensor v = diff.sgn().mul(diff.abs().pow(p - 1)).mul(gk).div(dk.pow(p - 1));
+            Tensor v = kernelSign(diff).mul(diff.abs().pow(p - 1)).mul(gk).div(dk.pow(p - 1));
             Tensor zero = p < 1 ? dk.eq(0.0).logicalOr(diff.eq(0.0)) : dk.eq(0.0);
             return zeroWhere(zero, v);
         }

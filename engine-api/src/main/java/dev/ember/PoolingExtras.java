@@ -367,16 +367,16 @@ public final class PoolingExtras {
         Tensor ad = diff.abs();
         Tensor f;
         if (p == 1) {
-            f = diff.sign();
+            f = DistanceOps.kernelSign(diff);
         } else if (p < 2) {
-            f = diff.sign().mul(ad.pow(p - 1)).div(d.pow(p - 1));
+            f = DistanceOps.kernelSign(diff).mul(ad.pow(p - 1)).div(d.pow(p - 1));
             if (p < 1) {
                 f = Tensor.where(diff.ne(0.0), f, 0.0);
             }
         } else if (p == 2) {
             f = diff.div(d);
         } else if (Double.isInfinite(p)) {
-            f = diff.sign().mul(ad.eq(d).to(x.dtype));
+            f = DistanceOps.kernelSign(diff).mul(ad.eq(d).to(x.dtype));
         } else {
             f = diff.mul(ad.pow(p - 2)).div(d.pow(p - 1));
         }

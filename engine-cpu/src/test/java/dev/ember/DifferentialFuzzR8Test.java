@@ -18,10 +18,8 @@ import java.util.TreeMap;
  *
  * <p>Left over from the hunts with other seeds ({@code FUZZ_SEED=9..12 FUZZ_SCALE=3}), none in this seed's cases:
  * PyTorch's brute-force isin views non-contiguous test elements with {@code view(-1)} and fails ("view size is not
- * compatible ..."), where Ember answers; an integer addbmm_/baddbmm_ with a non-integral beta follows PyTorch only where
- * a product is computed (PyTorch refuses {@code mul_(beta)} over an empty inner dimension and skips an empty batch,
- * Ember the other way round); index_fill_ of uint8 by -1.5 with an out-of-range index names the index where PyTorch
- * names the value; pdist's p=1 gradient through a NaN difference is 0 in Ember, NaN in PyTorch.
+ * compatible ..."), where Ember answers; index_fill_ of uint8 by -1.5 with an out-of-range index names the index where
+ * PyTorch's kernel names the value first.
  */
 class DifferentialFuzzR8Test {
     private static final String RESOURCE = "/fuzz8/cases.txt";

@@ -206,6 +206,18 @@ class FuzzRound8FixesTest {
         assertTrue(Double.isNaN(ga[3]));
         assertEquals(0.0, b.grad().toDoubleArray()[0]);
         assertTrue(Double.isNaN(b.grad().toDoubleArray()[1]));
+        // the backward kernels' sign is NaN for a NaN difference (torch.sign's is 0)
+        Tensor x = Tensor.tensor(new double[] {1, 2.5, Double.NaN, 0.25, 2.5, 4}, DType.FLOAT64, Device.CPU).reshape(3, 2)
+                .requiresGrad_(true);
+        Functional.pdist(x, 1.0).sum().backward();
+        double[] gx = x.grad().toDoubleArray();
+        assertTrue(Double.isNaN(gx[0]) && Double.isNaN(gx[2]) && Double.isNaN(gx[4]));
+        assertArrayEquals(new double[] {0, -2, 2}, new double[] {gx[1], gx[3], gx[5]});
+        Tensor c1 = Tensor.tensor(new double[] {1, Double.NaN}, DType.FLOAT64, Device.CPU).reshape(1, 2).requiresGrad_(true);
+        Functional.cdist(c1, Tensor.tensor(new double[] {0, 1, 2, 2}, DType.FLOAT64, Device.CPU).reshape(2, 2), 1.0).sum()
+                .backward();
+        assertEquals(0.0, c1.grad().toDoubleArray()[0]);
+        assertTrue(Double.isNaN(c1.grad().toDoubleArray()[1]));
         // an empty output has no kernel, so no one-type check
         Tensor e = Functional.cdist(Tensor.zeros(0, 1), Tensor.zeros(DType.FLOAT64, 1, 1));
         assertEquals(DType.FLOAT32, e.dtype());
@@ -240,5 +252,27 @@ class FuzzRound8FixesTest {
         assertEquals("slice() cannot be applied to a 0-dim tensor.", message(() -> y.cumulativeTrapezoid(-1.0, 1)));
         assertEquals("Dimension out of range (expected to be in range of [-1, 0], but got 1)",
                 message(() -> y.cumulativeTrapezoid(x.narrow(0, 0, 1), 1)));
+    }
+
+    @Test
+    void integerBatchedProductsWithAFractionalBeta() {
+        // PyTorch multiplies self by beta (a Python float, which an integer result refuses) only where the product is
+        // empty and the result is not: addbmm without batches or inner columns, baddbmm without inner columns
+        String m = "result type Float can't be cast to the desired output type Int";
+        Tensor ones = Tensor.ones(1, 3).to(DType.INT32);
+        assertEquals(m, message(() -> ones.addbmm_(Tensor.zeros(DType.INT32, 0, 1, 2), Tensor.zeros(DType.INT32, 0, 2, 3),
+                0.5, 1)));
+        assertEquals(m, message(() -> ones.addbmm_(Tensor.zeros(DType.INT32, 2, 1, 0), Tensor.zeros(DType.INT32, 2, 0, 3),
+                0.5, 1)));
+        assertArrayEquals(new int[] {0, 3}, Tensor.zeros(DType.INT32, 0, 3).addbmm_(Tensor.zeros(DType.INT32, 2, 0, 0),
+                Tensor.zeros(DType.INT32, 2, 0, 3), 0.5, 1).shape());
+        // with a product, beta truncates to the integer 0, as the kernel converts it
+        assertArrayEquals(new long[] {4, 4, 4}, Tensor.ones(1, 3).to(DType.INT32).addbmm_(Tensor.ones(2, 1, 2)
+                .to(DType.INT32), Tensor.ones(2, 2, 3).to(DType.INT32), 0.5, 1).toLongArray());
+        assertEquals(m, message(() -> Tensor.zeros(DType.INT32, 2, 3, 1).baddbmm_(Tensor.zeros(DType.INT32, 2, 3, 0),
+                Tensor.zeros(DType.INT32, 2, 0, 1), 0.5, 1)));
+        assertArrayEquals(new int[] {0, 3, 1}, Tensor.zeros(DType.INT32, 0, 3, 1).baddbmm_(
+                Tensor.zeros(DType.INT32, 0, 3, 0), Tensor.zeros(DType.INT32, 0, 0, 1), 0.5, 1).shape());
+        assertArrayEquals(new long[] {1, 1, 1}, ones.toLongArray());
     }
 }
