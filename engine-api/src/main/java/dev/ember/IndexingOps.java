@@ -721,12 +721,23 @@ final class IndexingOps {
 
     /** index_fill's checks; returns the wrapped indices (index_fill accepts negative indices). */
     private static Tensor checkIndexFill(Tensor self, int dim, Tensor index) {
+        return checkIndexFill(self, dim, index, null);
+    }
+
+    /**
+     * {@link #checkIndexFill(Tensor, int, Tensor)} with a number {@code value}, which the kernel converts to self's type
+     * before it checks each index: an overflowing value is refused before an out-of-range index.
+     */
+    private static Tensor checkIndexFill(Tensor self, int dim, Tensor index, Double value) {
         requireLong(index, "index_fill_(): Expected dtype int64 for index.", true);
         int d = Shapes.wrapDim(dim, rank1(self));
         if (index.dim() > 1) {
             throw new IllegalArgumentException("Index has to be a vector/scalar");
         }
         ArithmeticOps.checkSameDevice(self, index);
+        if (value != null) {
+            ArithmeticOps.checkScalarFits(value, self.dtype);
+        }
         int size = size1(self, d);
         return linearIndex(new Tensor[] {index}, index.shape, new long[] {size},
                 "index %1$d is out of bounds for dimension " + d + " with size %3$d", self.device);
@@ -749,7 +760,7 @@ final class IndexingOps {
     }
 
     static Tensor indexFill(Tensor self, int dim, Tensor index, double value) {
-        Tensor wrapped = checkIndexFill(self, dim, index);
+        Tensor wrapped = checkIndexFill(self, dim, index, value);
         int d = Shapes.wrapDim(dim, rank1(self));
         Tensor v = scalarOf(value, self.dtype, self.device);
         Tensor out = copyOf(self);
@@ -785,7 +796,7 @@ final class IndexingOps {
 
     static Tensor indexFill_(Tensor self, int dim, Tensor index, double value) {
         InplaceOps.checkInplace(self, List.of(), false);
-        Tensor wrapped = checkIndexFill(self, dim, index);
+        Tensor wrapped = checkIndexFill(self, dim, index, value);
         int d = Shapes.wrapDim(dim, rank1(self));
         if (InplaceOps.hasSelfOverlap(self)) {
             return maskedFill_(self, filledPositions(self, d, index), value);

@@ -18,8 +18,7 @@ import java.util.TreeMap;
  *
  * <p>Left over from the hunts with other seeds ({@code FUZZ_SEED=9..12 FUZZ_SCALE=3}), none in this seed's cases:
  * PyTorch's brute-force isin views non-contiguous test elements with {@code view(-1)} and fails ("view size is not
- * compatible ..."), where Ember answers; index_fill_ of uint8 by -1.5 with an out-of-range index names the index where
- * PyTorch's kernel names the value first.
+ * compatible ..."), where Ember answers.
  */
 class DifferentialFuzzR8Test {
     private static final String RESOURCE = "/fuzz8/cases.txt";

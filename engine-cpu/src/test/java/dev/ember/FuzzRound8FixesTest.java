@@ -159,6 +159,9 @@ class FuzzRound8FixesTest {
                 Tensor.tensor(new double[] {-1}, DType.FLOAT32, Device.CPU), "amin", true)));
         assertEquals("index 3 is out of bounds for dimension 2 with size 3", message(() -> Tensor.zeros(2, 1, 3)
                 .indexReduce(2, longs(1, 1, 3).to(DType.INT32), Tensor.ones(2, 1, 3), "mean", false)));
+        // index_fill_'s kernel converts the value before it checks the indices
+        assertEquals("value cannot be converted to type uint8_t without overflow",
+                message(() -> longs(9, 3).to(DType.UINT8).reshape(1, 2).indexFill_(0, longs(0, 1), -1.5)));
         // index_add_ converts alpha only when there are indices to add
         Tensor u8 = longs(255, 9).to(DType.UINT8).reshape(1, 2);
         assertArrayEquals(new long[] {255, 9}, u8.indexAdd_(0, longs(), Tensor.zeros(DType.UINT8, 0, 2), -0.5)
