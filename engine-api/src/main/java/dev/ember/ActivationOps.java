@@ -196,11 +196,22 @@ final class ActivationOps {
      * with hardtanh_backward ({@code x <= min || x >= max ? 0 : grad}).
      */
     static Tensor hardtanh(Tensor x, double min, double max) {
+        checkHardtanh(x, min, max);
+        Tensor out = forward(x, v -> v.dtype.isFloatingPoint() ? v.clamp(min, max) : v.clamp((long) min, (long) max));
+        return record(out, "HardtanhBackward0", x, (g, xs) -> zeroWhere(xs.le(min).logicalOr(xs.ge(max)), g));
+    }
+
+    /**
+     * hardtanh_out's checks, before its clamp (so before an in-place call's overlap check): no bool, and for uint8 no
+     * negative limit once truncated to integers (PyTorch's {@code min.toLong()}).
+     */
+    static void checkHardtanh(Tensor x, double min, double max) {
         if (x.dtype == DType.BOOL) {
             throw new IllegalArgumentException("Bool inputs not supported for hardtanh");
         }
-        Tensor out = forward(x, v -> v.dtype.isFloatingPoint() ? v.clamp(min, max) : v.clamp((long) min, (long) max));
-        return record(out, "HardtanhBackward0", x, (g, xs) -> zeroWhere(xs.le(min).logicalOr(xs.ge(max)), g));
+        if (x.dtype == DType.UINT8 && ((long) min < 0 || (long) max < 0)) {
+            throw new IllegalArgumentException("cannot do hardtanh on an unsigned type with negative limits");
+        }
     }
 
     /** {@code hardswish}: {@code x * relu6(x + 3) / 6}; HardswishBackward0 with hardswish_backward. */

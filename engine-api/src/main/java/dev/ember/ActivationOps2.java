@@ -291,7 +291,9 @@ final class ActivationOps2 {
      * reads the original input: {@code self <= threshold ? 0 : g}.
      */
     static Tensor threshold_(Tensor x, double threshold, double value) {
-        return InplaceOps.inplace(x, List.of(), old -> {
+        // PyTorch's threshold iterator sets check_mem_overlap(false) ("threshold is idempotent"): an expanded self is
+        // written, every alias getting the one new value of their shared element
+        return InplaceOps.inplaceOverlapping(x, old -> {
             Tensor out = threshold(old.detach(), threshold, value);
             return ActivationOps.record(out, "ThresholdBackward1", old,
                     (g, xs) -> ActivationOps.zeroWhere(xs.le(threshold), g));

@@ -130,7 +130,12 @@ final class DistanceOps {
         int r2 = x2.shape[x2.dim() - 2];
         int[] batch = Shapes.broadcast(Arrays.copyOf(x1.shape, x1.dim() - 2), Arrays.copyOf(x2.shape, x2.dim() - 2));
         LossOps2.requireFloating(x1, "cdist");
-        if (x1.dtype != x2.dtype) {
+        long outputs = (long) r1 * r2;
+        for (int s : batch) {
+            outputs *= s;
+        }
+        // an empty output (or no columns) is made without the kernel, so without its one-type check
+        if (x1.dtype != x2.dtype && outputs > 0 && c1 > 0) {
             throw new IllegalArgumentException("expected scalar type " + Format.scalarType(x1.dtype) + " but found "
                     + Format.scalarType(x2.dtype));
         }
@@ -228,7 +233,7 @@ final class DistanceOps {
     private static Tensor distances(Tensor diff, double p) {
         int[] last = {-1};
         if (p == 0) {
-            return diff.ne(0.0).to(diff.dtype).sum(last, false);
+            return zeroNormTerms(diff).sum(last, false);
         }
         if (p == 1) {
             return diff.abs().sum(last, false);
@@ -242,6 +247,22 @@ final class DistanceOps {
         return diff.abs().pow(p).sum(last, false).pow(1 / p);
     }
 
+    /**
+     * The sign PyTorch's cdist and pdist backward kernels compute ({@code min(max(0, ceil(x)), 1) + min(max(-1,
+     * floor(x)), 0)} with NaN-propagating min and max): torch.sign's values, but NaN for NaN (torch.sign gives 0).
+     */
+    static Tensor kernelSign(Tensor diff) {
+        return Tensor.where(diff.isnan(), diff, diff.sign());
+    }
+
+    /**
+     * The p = 0 terms of PyTorch's cdist and pdist kernels ({@code zdist_calc}): {@code min(ceil(|diff|), 1)}, 1 for a
+     * non-zero difference and NaN for a NaN one (which a count of non-zero elements would take as 1).
+     */
+    static Tensor zeroNormTerms(Tensor diff) {
+        return diff.abs().ceil().clampMax(1.0);
+    }
+
     /** {@code _cdist_backward}'s per-pair gradient (before the sum over the other rows), as PyTorch's CPU kernel. */
     private static Tensor cdistBackward(Tensor g, Tensor diff, Tensor dist, double p) {
         Tensor gk = g.unsqueeze(-1);
@@ -250,16 +271,19 @@ final class DistanceOps {
             return diff.zerosLike();
         }
         if (p == 1) {
-            return gk.mul(diff.sgn());
+            return gk.mul(kernelSign(diff));
         }
         if (p == 2) {
             return zeroWhere(dk.eq(0.0), gk.mul(diff).div(dk));
         }
         if (Double.isInfinite(p)) {
-            return gk.mul(diff.sgn()).mul(diff.abs().eq(dk).to(diff.dtype));
+            // PyTorch's idist_calc::backward: sign(diff) * (1 - min(1, ceil(| |diff| - dist |))), which is NaN where an
+            // infinite difference is the (infinite) distance
+            Tensor hit = diff.abs().sub(dk).abs().ceil().clampMax(1.0).rsub(1.0);
+            return gk.mul(kernelSign(diff)).mul(hit);
         }
         if (p < 2) {
-            Tensor v = diff.sgn().mul(diff.abs().pow(p - 1)).mul(gk).div(dk.pow(p - 1));
+            Tensor v = kernelSign(diff).mul(diff.abs().pow(p - 1)).mul(gk).div(dk.pow(p - 1));
             Tensor zero = p < 1 ? dk.eq(0.0).logicalOr(diff.eq(0.0)) : dk.eq(0.0);
             return zeroWhere(zero, v);
         }

@@ -13,11 +13,14 @@ final class HistogramOps {
     }
 
     static HistogramResult histogram(Tensor input, int bins, double[] range, Tensor weight, boolean density) {
-        if (!input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint()) {
-            throw new IllegalArgumentException("\"histogramdd\" not implemented for '" + Format.scalarType(input.dtype) + "'");
-        }
+        boolean noKernel = !input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint();
         if (bins <= 0) {
             throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got " + bins + " for dimension 0");
+        }
+        // PyTorch's order: the outer edges are read from a non-empty input without a range (its "histogramdd"
+        // dispatch), then the weight is checked, then the kernel dispatches ("histogram_cpu")
+        if (noKernel && range == null && input.numel() > 0) {
+            throw new IllegalArgumentException("\"histogramdd\" not implemented for '" + Format.scalarType(input.dtype) + "'");
         }
         if (weight != null) {
             ArithmeticOps.checkSameDevice(input, weight);
@@ -33,6 +36,10 @@ final class HistogramOps {
                         + "tensor should have the same dtype, but got input(" + ArithmeticOps.cTypeName(input.dtype)
                         + "), and weight(" + ArithmeticOps.cTypeName(weight.dtype) + ")");
             }
+        }
+        if (noKernel) {
+            throw new IllegalArgumentException("\"histogram_cpu\" not implemented for '" + Format.scalarType(input.dtype)
+                    + "'");
         }
         boolean f32 = input.dtype == DType.FLOAT32;
         double[] x = input.toDoubleArray();

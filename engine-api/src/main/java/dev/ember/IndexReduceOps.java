@@ -51,8 +51,27 @@ final class IndexReduceOps {
                     + "dimension. Got self.shape = " + Shapes.str(self.shape) + " source.shape = " + Shapes.str(source.shape));
         }
         ArithmeticOps.checkSameDevice(self, index, source);
+        return d;
+    }
+
+    /** The kernel's checks, after the meta function's (and an in-place call's overlap check): its type, the indices. */
+    private static void checkKernel(Tensor self, int d, Tensor index, boolean includeSelf) {
         if (self.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"index_func_\" not implemented for 'Bool'");
+        }
+        if (!includeSelf && index.numel() > 0) {
+            // without self, PyTorch first fills the indexed slices with the reduction's identity by index_fill_, whose
+            // bounds check (negative indices wrap) speaks first
+            long size = self.dim() == 0 ? 1 : self.shape[d];
+            try (GradMode off = Ember.noGrad()) {
+                long[] iv = ArithmeticOps.cast(index, DType.INT64).toLongArray();
+                for (long i : iv) {
+                    if (i < -size || i >= size) {
+                        throw new IndexOutOfBoundsException("index " + i + " is out of bounds for dimension " + d
+                                + " with size " + size);
+                    }
+                }
+            }
         }
         if (index.numel() > 0) {
             long size = self.dim() == 0 ? 1 : self.shape[d];
@@ -63,7 +82,6 @@ final class IndexReduceOps {
                 }
             }
         }
-        return d;
     }
 
     private static int[] withoutDim(int[] shape, int d) {
@@ -99,6 +117,7 @@ final class IndexReduceOps {
 
     static Tensor indexReduce(Tensor self, int dim, Tensor index, Tensor source, String reduce, boolean includeSelf) {
         int d = check(self, dim, index, source, reduce);
+        checkKernel(self, d, index, includeSelf);
         Tensor out = forward(self, d, index, source, reduce, includeSelf);
         return ArithmeticOps.record(out, "IndexReduceBackward0", new Tensor[] {self, source}, node -> {
             SavedTensor sx = node.save(self);
@@ -110,8 +129,11 @@ final class IndexReduceOps {
     }
 
     static Tensor indexReduce_(Tensor self, int dim, Tensor index, Tensor source, String reduce, boolean includeSelf) {
+        NNOps.requireTensor(source, "index_reduce", "source", 3);
+        InplaceOps.checkInplace(self, List.of(source), false);
         int d = check(self, dim, index, source, reduce);
         InplaceOps.checkInplace(self, List.of(source));
+        checkKernel(self, d, index, includeSelf);
         return InplaceOps.inplace(self, List.of(source), old -> indexReduce(old, d, index, source, reduce, includeSelf));
     }
 

@@ -369,9 +369,11 @@ final class IndexingOps {
     }
 
     static Tensor scatter_(Tensor self, int dim, Tensor index, Tensor src) {
-        InplaceOps.checkInplace(self, List.of(src));
+        // the autograd checks, scatter's meta checks (dim, dtypes, shapes), then its overlap checks
+        InplaceOps.checkInplace(self, List.of(src), false);
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, src);
+        InplaceOps.checkInplace(self, List.of(src));
         ArithmeticOps.checkSameDevice(self, index, src);
         checkScatterValues(self, d, index);
         return inplace(self, List.of(src), old -> scatter(old, d, index, src),
@@ -379,9 +381,10 @@ final class IndexingOps {
     }
 
     static Tensor scatter_(Tensor self, int dim, Tensor index, double value) {
-        InplaceOps.checkInplace(self, List.of());
+        InplaceOps.checkInplace(self, List.of(), false);
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, null);
+        InplaceOps.checkInplace(self, List.of());
         ArithmeticOps.checkSameDevice(self, index);
         checkScatterValues(self, d, index);
         Tensor v = fillValue(value, self, index);
@@ -407,9 +410,10 @@ final class IndexingOps {
     }
 
     static Tensor scatterAdd_(Tensor self, int dim, Tensor index, Tensor src) {
-        InplaceOps.checkInplace(self, List.of(src));
+        InplaceOps.checkInplace(self, List.of(src), false);
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, src);
+        InplaceOps.checkInplace(self, List.of(src));
         ArithmeticOps.checkSameDevice(self, index, src);
         checkScatterValues(self, d, index);
         return inplace(self, List.of(src), old -> scatterAdd(old, d, index, src),
@@ -453,9 +457,10 @@ final class IndexingOps {
     }
 
     static Tensor scatterReduce_(Tensor self, int dim, Tensor index, Tensor src, String reduce, boolean includeSelf) {
-        InplaceOps.checkInplace(self, List.of(src));
+        InplaceOps.checkInplace(self, List.of(src), false);
         int d = Shapes.wrapDim(dim, self.dim());
         ScatterReduce r = checkScatterReduce(self, d, index, src, reduce);
+        InplaceOps.checkInplace(self, List.of(src));
         return inplace(self, List.of(src), old -> scatterReduce(old, d, index, src, reduce, includeSelf),
                 () -> scatterInto(self, d, index, src, null, r, includeSelf), index);
     }
@@ -554,7 +559,17 @@ final class IndexingOps {
                     + "dimension. Got self.shape = " + Shapes.str(self.shape) + " source.shape = " + Shapes.str(source.shape));
         }
         ArithmeticOps.checkSameDevice(self, index, source);
+    }
+
+    /**
+     * index_add's kernel checks, after the meta function's (and an in-place call's overlap check): the index values,
+     * and alpha's conversion to the type, which the kernel makes only when there are indices to add.
+     */
+    private static void checkIndexAddKernel(Tensor self, int d, Tensor index, double alpha) {
         checkRange(index, size1(self, d), "index out of range in self", true);
+        if (index.numel() > 0) {
+            ArithmeticOps.checkScalarFits(alpha, self.dtype);
+        }
     }
 
     private static int[] withoutDim(int[] shape, int d) {
@@ -594,7 +609,7 @@ final class IndexingOps {
     static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source, double alpha) {
         int d = Shapes.wrapDim(dim, self.dim());
         checkIndexAdd(self, d, index, source);
-        ArithmeticOps.checkScalarFits(alpha, self.dtype);
+        checkIndexAddKernel(self, d, index, alpha);
         Tensor out = copyOf(self);
         indexAddInto(out, d, index, source, alpha);
         int[] sourceShape = source.shape;
@@ -615,10 +630,12 @@ final class IndexingOps {
     }
 
     static Tensor indexAdd_(Tensor self, int dim, Tensor index, Tensor source, double alpha) {
-        InplaceOps.checkInplace(self, List.of(source));
+        // the autograd checks, then index_add's meta function (dim, dtypes, shapes), then its kernel's overlap checks
+        InplaceOps.checkInplace(self, List.of(source), false);
         int d = Shapes.wrapDim(dim, self.dim());
         checkIndexAdd(self, d, index, source);
-        ArithmeticOps.checkScalarFits(alpha, self.dtype);
+        InplaceOps.checkInplace(self, List.of(source));
+        checkIndexAddKernel(self, d, index, alpha);
         return inplace(self, List.of(source), old -> indexAdd(old, d, index, source, alpha),
                 () -> indexAddInto(self, d, index, source, alpha), index);
     }
@@ -704,12 +721,23 @@ final class IndexingOps {
 
     /** index_fill's checks; returns the wrapped indices (index_fill accepts negative indices). */
     private static Tensor checkIndexFill(Tensor self, int dim, Tensor index) {
+        return checkIndexFill(self, dim, index, null);
+    }
+
+    /**
+     * {@link #checkIndexFill(Tensor, int, Tensor)} with a number {@code value}, which the kernel converts to self's type
+     * before it checks each index: an overflowing value is refused before an out-of-range index.
+     */
+    private static Tensor checkIndexFill(Tensor self, int dim, Tensor index, Double value) {
         requireLong(index, "index_fill_(): Expected dtype int64 for index.", true);
         int d = Shapes.wrapDim(dim, rank1(self));
         if (index.dim() > 1) {
             throw new IllegalArgumentException("Index has to be a vector/scalar");
         }
         ArithmeticOps.checkSameDevice(self, index);
+        if (value != null) {
+            ArithmeticOps.checkScalarFits(value, self.dtype);
+        }
         int size = size1(self, d);
         return linearIndex(new Tensor[] {index}, index.shape, new long[] {size},
                 "index %1$d is out of bounds for dimension " + d + " with size %3$d", self.device);
@@ -732,7 +760,7 @@ final class IndexingOps {
     }
 
     static Tensor indexFill(Tensor self, int dim, Tensor index, double value) {
-        Tensor wrapped = checkIndexFill(self, dim, index);
+        Tensor wrapped = checkIndexFill(self, dim, index, value);
         int d = Shapes.wrapDim(dim, rank1(self));
         Tensor v = scalarOf(value, self.dtype, self.device);
         Tensor out = copyOf(self);
@@ -767,22 +795,41 @@ final class IndexingOps {
     }
 
     static Tensor indexFill_(Tensor self, int dim, Tensor index, double value) {
-        InplaceOps.checkInplace(self, List.of());
-        Tensor wrapped = checkIndexFill(self, dim, index);
+        InplaceOps.checkInplace(self, List.of(), false);
+        Tensor wrapped = checkIndexFill(self, dim, index, value);
         int d = Shapes.wrapDim(dim, rank1(self));
+        if (InplaceOps.hasSelfOverlap(self)) {
+            return maskedFill_(self, filledPositions(self, d, index), value);
+        }
+        InplaceOps.checkInplace(self, List.of());
         Tensor v = scalarOf(value, self.dtype, self.device);
         return inplace(self, List.of(), old -> indexFill(old, d, index, value), () -> indexFillInto(self, d, wrapped, v),
                 index);
     }
 
     static Tensor indexFill_(Tensor self, int dim, Tensor index, Tensor value) {
-        InplaceOps.checkInplace(self, List.of(value));
+        InplaceOps.checkInplace(self, List.of(value), false);
         checkFillValue(value);
         Tensor wrapped = checkIndexFill(self, dim, index);
         int d = Shapes.wrapDim(dim, rank1(self));
+        if (InplaceOps.hasSelfOverlap(self)) {
+            return maskedFill_(self, filledPositions(self, d, index), value);
+        }
+        InplaceOps.checkInplace(self, List.of(value));
         Tensor v = scalarOf(value, self.dtype, self.device);
         return inplace(self, List.of(value), old -> indexFill(old, d, index, value),
                 () -> indexFillInto(self, d, wrapped, v), index);
+    }
+
+    /**
+     * index_fill_ into an expanded {@code self}: PyTorch only warns ("Use of index_fill_ on expanded tensors is
+     * deprecated") and its kernel writes the value at the indexed positions, so an element gets it wherever one of its
+     * aliases is indexed: here as masked_fill_ (which writes no alias twice) with the indexed positions as the mask.
+     */
+    private static Tensor filledPositions(Tensor self, int d, Tensor index) {
+        try (GradMode off = Ember.noGrad()) {
+            return indexFill(Creation.zeros(self.shape, DType.BOOL, self.device), d, index, 1.0);
+        }
     }
 
     // ------------------------------------------------------------------ take, take_along_dim

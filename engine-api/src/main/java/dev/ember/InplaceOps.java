@@ -266,18 +266,27 @@ final class InplaceOps {
      */
     static Tensor shapeBeforeKernel_(Tensor self, Tensor other, Function<Tensor, Tensor> op) {
         return inplace(self, List.of(other), t -> {
-            int[] b = null;
-            try {
-                b = Shapes.broadcast(self.shape, other.shape);
-            } catch (IllegalArgumentException e) {
-                // not broadcastable: the op's own broadcast message
-            }
-            if (b != null && !Arrays.equals(b, self.shape)) {
-                throw new IllegalArgumentException("output with shape " + Shapes.str(self.shape)
-                        + " doesn't match the broadcast shape " + Shapes.str(b));
-            }
+            checkOutputShape(self, other);
             return op.apply(t);
         });
+    }
+
+    /**
+     * The iterator's refusal of an in-place output whose shape is not the broadcast shape of {@code self} and
+     * {@code other} ("output with shape [1] doesn't match the broadcast shape [6]"); operands that do not broadcast at
+     * all are left to the op's own message.
+     */
+    static void checkOutputShape(Tensor self, Tensor other) {
+        int[] b = null;
+        try {
+            b = Shapes.broadcast(self.shape, other.shape);
+        } catch (IllegalArgumentException e) {
+            // not broadcastable: the op's own broadcast message
+        }
+        if (b != null && !Arrays.equals(b, self.shape)) {
+            throw new IllegalArgumentException("output with shape " + Shapes.str(self.shape)
+                    + " doesn't match the broadcast shape " + Shapes.str(b));
+        }
     }
 
     /** {@link #inplace(Tensor, List, Function, boolean)} once {@link #checkInplace} has passed. */
@@ -317,6 +326,9 @@ final class InplaceOps {
         if (kernel == BinaryOp.SUB) {
             ArithmeticOps.checkSub(self, other);
         }
+        // PyTorch's add/sub meta: the iterator (the overlap, then the output shape) before alpha_check
+        checkInplace(self, List.of(other));
+        checkOutputShape(self, other);
         DType t = ArithmeticOps.resultType(self, other);
         ArithmeticOps.checkAlpha(t, alpha);
         if (ArithmeticOps.needsGrad(self, other) || ArithmeticOps.hostScalar(other, self.device) || t != self.dtype
@@ -684,11 +696,52 @@ final class InplaceOps {
         }
     }
 
-    /** PyTorch's cumsum_ and cumprod_ have no bool kernel (the out-of-place ops promote bool to int64). */
-    static void checkCumulative(Tensor self, String kernel) {
+    /** {@code relu_}: PyTorch refuses bool before its clamp_min_ refuses an expanded self. */
+    static Tensor relu_(Tensor self) {
+        checkInplace(self, List.of(), false);
         if (self.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("Boolean inputs not supported for relu");
+        }
+        return inplace(self, List.of(), Tensor::relu);
+    }
+
+    /**
+     * {@code nan_to_num_}: PyTorch copies an integer or bool self onto itself (a no-op that no overlap check refuses, so
+     * an expanded one passes); a floating self goes through the unary iterator, which refuses an expanded one.
+     */
+    static Tensor nanToNum_(Tensor self, Function<Tensor, Tensor> op) {
+        return self.dtype.isFloatingPoint() ? inplace(self, List.of(), op) : inplaceOverlapping(self, op);
+    }
+
+    /**
+     * An in-place op whose PyTorch kernel does not refuse an expanded {@code self} (threshold_: an elementwise op of self
+     * alone, so the elements sharing memory all get the one new value of their shared element); the autograd checks
+     * only, then {@link #inplace(Tensor, List, Function)}'s computation.
+     */
+    static Tensor inplaceOverlapping(Tensor self, Function<Tensor, Tensor> op) {
+        checkInplace(self, List.of(), false);
+        return inplaceChecked(self, List.of(), op, false);
+    }
+
+    /**
+     * {@code cumsum_(dim)} / {@code cumprod_(dim)} ({@code op} the out-of-place scan, {@code kernel} its kernel's name),
+     * in PyTorch's order: the autograd checks, then the meta function's dim check (a 0-dim self wraps as 1-d); a 0-dim
+     * or empty self is filled from itself without the kernel (so a bool one passes), otherwise the kernel refuses bool
+     * (the out-of-place ops promote bool to int64) before its iterator refuses an expanded self.
+     */
+    static Tensor cumulative_(Tensor self, int dim, String kernel, java.util.function.BiFunction<Tensor, Integer, Tensor> op) {
+        checkInplace(self, List.of(), false);
+        Shapes.wrapDim(dim, Math.max(self.dim(), 1));
+        boolean trivial = self.dim() == 0 || self.numel() == 0;
+        if (!trivial && self.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"" + kernel + "_cpu\" not implemented for 'Bool'");
         }
+        if (!trivial) {
+            checkNoSelfOverlap(self);
+        }
+        DType type = self.dtype;
+        return inplaceChecked(self, List.of(), t -> type == DType.BOOL ? op.apply(t, dim).to(type) : op.apply(t, dim),
+                false);
     }
 
     /**

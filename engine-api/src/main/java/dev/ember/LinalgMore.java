@@ -937,7 +937,9 @@ final class LinalgMore {
 
     private static int wrapDim(Tensor y, int dim) {
         if (y.dim() == 0) {
-            throw new IndexOutOfBoundsException("Dimension specified as " + dim + " but tensor has no dimensions");
+            // maybe_wrap_dim takes a 0-dim y as 1-d (its range message), then y.size(dim) refuses the wrapped dim
+            throw new IndexOutOfBoundsException("Dimension specified as " + Shapes.wrapDim(dim, 1)
+                    + " but tensor has no dimensions");
         }
         return Shapes.wrapDim(dim, y.dim());
     }
@@ -959,6 +961,10 @@ final class LinalgMore {
 
     /** {@code torch.trapezoid(y, dx=, dim)}: {@code (y.sum(dim) - (y[0] + y[-1]) * 0.5) * dx}. */
     static Tensor trapezoid(Tensor y, double dx, int dim) {
+        if (y.dim() == 0) {
+            // PyTorch reads y.size(dim) without wrapping dim first
+            throw new IndexOutOfBoundsException("Dimension specified as " + dim + " but tensor has no dimensions");
+        }
         dim = wrapDim(y, dim);
         int n = y.size(dim);
         if (n == 0) {
@@ -986,6 +992,10 @@ final class LinalgMore {
 
     /** {@code torch.cumulative_trapezoid(y, dx=, dim)}: {@code (dx / 2 * (y[:-1] + y[1:])).cumsum(dim)}. */
     static Tensor cumulativeTrapezoid(Tensor y, double dx, int dim) {
+        if (y.dim() == 0) {
+            // PyTorch slices y along dim without wrapping it first
+            throw new IndexOutOfBoundsException("slice() cannot be applied to a 0-dim tensor.");
+        }
         dim = wrapDim(y, dim);
         if (y.dtype == DType.BOOL) {
             throw new IllegalArgumentException("cumulative_trapezoid: received a bool input for `y`, but bool is not supported");

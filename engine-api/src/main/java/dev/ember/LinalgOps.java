@@ -479,10 +479,11 @@ final class LinalgOps {
      * PyTorch's addmm and baddbmm over an empty inner dimension compute {@code result.mul_(beta)}: a fractional beta (a
      * Python float) cannot be written into an integer result ("result type Float can't be cast to the desired output
      * type Long"); with a non-empty inner dimension the kernel takes beta as an integer instead (and addmv always does,
-     * through {@code scalar_tensor(beta, self.scalar_type())}). An integral beta is a Python int to Ember.
+     * through {@code scalar_tensor(beta, self.scalar_type())}). An integral beta is a Python int to Ember. baddbmm
+     * returns an empty result before looking (so does addbmm), and addbmm's product is empty without batches too.
      */
-    private static void checkEmptyInnerBeta(DType t, int k, double beta) {
-        if (k == 0 && !t.isFloatingPoint() && beta != 0 && beta != Math.rint(beta)) {
+    private static void checkEmptyInnerBeta(DType t, boolean emptyProduct, long outputs, double beta) {
+        if (emptyProduct && outputs > 0 && !t.isFloatingPoint() && beta != 0 && beta != Math.rint(beta)) {
             throw new IllegalArgumentException("result type Float can't be cast to the desired output type "
                     + Format.scalarType(t));
         }
@@ -551,7 +552,7 @@ final class LinalgOps {
         if (mat1.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"addmm_impl_cpu_\" not implemented for 'Bool'");
         }
-        checkEmptyInnerBeta(mat1.dtype, mat1.shape[1], beta);
+        checkEmptyInnerBeta(mat1.dtype, mat1.shape[1] == 0, 1, beta);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             // float16 and bfloat16: the product and the bias added in float32 and rounded once, as PyTorch's CPU GEMM
@@ -601,6 +602,7 @@ final class LinalgOps {
         int n = batch1.shape[1];
         int k = batch1.shape[2];
         int p = batch2.shape[2];
+        checkEmptyInnerBeta(batch1.dtype, bs == 0 || k == 0, (long) n * p, beta);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             // the sum of the batch's products is one product over the batch and inner dimensions together
@@ -634,7 +636,8 @@ final class LinalgOps {
             throw new IllegalArgumentException("Input dtypes must be the same, got: input " + NNOps.cTypeName(self.dtype)
                     + ", batch1: " + NNOps.cTypeName(batch1.dtype) + ", batch2: " + NNOps.cTypeName(batch2.dtype));
         }
-        checkEmptyInnerBeta(batch1.dtype, batch1.shape[2], beta);
+        checkEmptyInnerBeta(batch1.dtype, batch1.shape[2] == 0,
+                (long) batch1.shape[0] * batch1.shape[1] * batch2.shape[2], beta);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             out = combine(self, bmm(batch1, batch2), beta, alpha);

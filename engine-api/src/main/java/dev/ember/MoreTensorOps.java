@@ -122,6 +122,15 @@ final class MoreTensorOps {
             SavedTensor so = node.save(other);
             SavedTensor sr = node.saveOutput(out);
             return g -> {
+                if (p == 0) {
+                    // norm_backward returns an undefined tensor for p 0: self gets no gradient, and other's formula
+                    // (-norm_backward(...)) negates the undefined tensor, which PyTorch refuses
+                    if (node.needsInputGrad(1)) {
+                        throw new IllegalStateException("Expected a proper Tensor but got None (or an undefined Tensor in "
+                                + "C++) for argument #0 'self'");
+                    }
+                    return new Tensor[] {null, null};
+                }
                 Tensor d = ss.get().sub(so.get());
                 Tensor gd = distNormBackward(g, d, sr.get(), p);
                 return new Tensor[] {node.needsInputGrad(0) ? gd : null, node.needsInputGrad(1) ? gd.neg() : null};
@@ -129,11 +138,8 @@ final class MoreTensorOps {
         });
     }
 
-    /** norm_backward over every dimension (p 0: zeros, as PyTorch's undefined gradient). */
+    /** norm_backward over every dimension (p other than 0, whose gradient is undefined). */
     private static Tensor distNormBackward(Tensor g, Tensor d, Tensor norm, double p) {
-        if (p == 0) {
-            return d.mul(0L).mul(g);
-        }
         int[] all = new int[d.dim()];
         for (int i = 0; i < all.length; i++) {
             all[i] = i;

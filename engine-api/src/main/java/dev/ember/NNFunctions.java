@@ -198,6 +198,8 @@ public final class NNFunctions {
     /** {@code torch._C._nn.hardtanh_(x, min, max)}: in place, HardtanhBackward0 (PyTorch's node for hardtanh_). */
     public static Tensor hardtanh_(Tensor x, double minVal, double maxVal) {
         Args.require(x, "hardtanh_", "input", 1, "Tensor");
+        InplaceOps.checkInplace(x, java.util.List.of(), false);
+        ActivationOps.checkHardtanh(x, minVal, maxVal);
         return InplaceOps.inplace(x, java.util.List.of(), t -> ActivationOps.hardtanh(t, minVal, maxVal));
     }
 

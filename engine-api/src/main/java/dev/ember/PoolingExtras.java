@@ -254,8 +254,8 @@ public final class PoolingExtras {
     public static Tensor channelShuffle(Tensor input, int groups) {
         Args.require(input, "channel_shuffle", "input", 1, "Tensor");
         if (input.dim() <= 2) {
-            throw new IllegalArgumentException("channel_shuffle expects input to have at least 3 dimensions, but got input "
-                    + "with sizes " + Arrays.toString(input.shape));
+            throw new IllegalArgumentException("channel_shuffle expects input with > 2 dims, but got input with sizes "
+                    + Arrays.toString(input.shape));
         }
         if (groups <= 0) {
             throw new IllegalArgumentException("Number of groups to divide channels in must be positive. Value of groups:"
@@ -324,7 +324,10 @@ public final class PoolingExtras {
             } else {
                 Tensor x = ReductionOps.opmath(input);
                 Tensor diff = x.indexSelect(0, ti).sub(x.indexSelect(0, tj));
-                out = ReductionOps.narrowedBack(diff.vectorNorm(p, new int[] {1}, false), input.dtype);
+                // p = 0 as the kernel's zdist_calc (NaN stays NaN), else the vector norm of each difference
+                Tensor d = p == 0 ? DistanceOps.zeroNormTerms(diff).sum(new int[] {1}, false)
+                        : diff.vectorNorm(p, new int[] {1}, false);
+                out = ReductionOps.narrowedBack(d, input.dtype);
             }
         }
         Tensor result = out;
@@ -364,16 +367,16 @@ public final class PoolingExtras {
         Tensor ad = diff.abs();
         Tensor f;
         if (p == 1) {
-            f = diff.sign();
+            f = DistanceOps.kernelSign(diff);
         } else if (p < 2) {
-            f = diff.sign().mul(ad.pow(p - 1)).div(d.pow(p - 1));
+            f = DistanceOps.kernelSign(diff).mul(ad.pow(p - 1)).div(d.pow(p - 1));
             if (p < 1) {
                 f = Tensor.where(diff.ne(0.0), f, 0.0);
             }
         } else if (p == 2) {
             f = diff.div(d);
         } else if (Double.isInfinite(p)) {
-            f = diff.sign().mul(ad.eq(d).to(x.dtype));
+            f = DistanceOps.kernelSign(diff).mul(ad.eq(d).to(x.dtype));
         } else {
             f = diff.mul(ad.pow(p - 2)).div(d.pow(p - 1));
         }

@@ -233,8 +233,9 @@ final class ShapeOps {
             total += s;
         }
         if (total != t.shape[d]) {
+            // the dim as given (PyTorch streams its argument, not the wrapped one)
             throw new IllegalArgumentException("split_with_sizes expects split_sizes to sum exactly to " + t.shape[d]
-                    + " (input tensor's size at dimension " + d + "), but got split_sizes=" + Arrays.toString(sizes));
+                    + " (input tensor's size at dimension " + dim + "), but got split_sizes=" + Arrays.toString(sizes));
         }
         return pieces(t, d, sizes.clone(), "SplitWithSizesBackward0");
     }
@@ -258,7 +259,9 @@ final class ShapeOps {
 
     static List<Tensor> unbind(Tensor t, int dim) {
         if (t.dim() == 0) {
-            throw new IndexOutOfBoundsException("Dimension specified as " + dim + " but tensor has no dimensions");
+            // PyTorch wraps the dim first (a 0-dim tensor as 1-d), then size(dim) refuses the wrapped one
+            throw new IndexOutOfBoundsException("Dimension specified as " + Shapes.wrapDim(dim, 1)
+                    + " but tensor has no dimensions");
         }
         int d = Shapes.wrapDim(dim, t.dim());
         Tensor[] out = new Tensor[t.shape[d]];
@@ -904,6 +907,50 @@ final class ShapeOps {
         }
         return ArithmeticOps.record(out, upper ? "TriuBackward0" : "TrilBackward0", new Tensor[] {t},
                 n -> g -> new Tensor[] {upper ? g.triu(k) : g.tril(k)});
+    }
+
+    /**
+     * {@code tril_(k)} / {@code triu_(k)}. PyTorch's kernel writes zeros into {@code self} directly where its
+     * {@code checkTrilTriuBatchContiguous(self, true)} allows (contiguous, at most 3-d, or batches laid out densely with
+     * a stride-0 or size-1 first dimension): an expanded self is then written through its aliases, an element becoming 0
+     * wherever one of its aliases is outside the triangle (done here as masked_fill_ with that mask, which writes no
+     * alias twice). Otherwise it works on a contiguous copy and copies back, which refuses an expanded self.
+     */
+    static Tensor triangle_(Tensor self, int k, boolean upper) {
+        // the autograd checks, then the meta function's dim check (before any overlap check)
+        InplaceOps.checkInplace(self, List.of(), false);
+        if (self.dim() < 2) {
+            throw new IllegalArgumentException((upper ? "triu" : "tril") + ": input tensor must have at least 2 dimensions");
+        }
+        if (InplaceOps.hasSelfOverlap(self) && triangleWritesInPlace(self)) {
+            Tensor outside;
+            try (GradMode off = Ember.noGrad()) {
+                Tensor ones = Creation.zeros(self.shape, DType.BOOL, self.device).logicalNot();
+                outside = upper ? ones.tril(k - 1) : ones.triu(k + 1);
+            }
+            return self.maskedFill_(outside, 0.0);
+        }
+        return InplaceOps.inplace(self, List.of(), t -> triangle(t, k, upper));
+    }
+
+    /** PyTorch's {@code checkTrilTriuBatchContiguous(t, true)}: whether tril_/triu_ write into {@code t} directly. */
+    private static boolean triangleWritesInPlace(Tensor t) {
+        int dims = t.dim();
+        if (dims <= 3) {
+            return true;
+        }
+        int[] st = t.layout.strides();
+        long expected = (long) t.shape[dims - 1] * t.shape[dims - 2];
+        for (int i = dims - 3; i >= 0; i--) {
+            if (i == 0 && (st[i] == 0 || t.shape[i] == 1)) {
+                continue;
+            }
+            if (expected != st[i]) {
+                return false;
+            }
+            expected *= t.shape[i];
+        }
+        return true;
     }
 
     /**

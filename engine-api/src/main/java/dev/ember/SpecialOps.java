@@ -245,9 +245,7 @@ final class SpecialOps {
      * Not differentiable: an input that requires grad gets PyTorch's NotImplemented node, whose backward fails.
      */
     static Tensor heaviside(Tensor a, Tensor values) {
-        if (a.dtype != values.dtype) {
-            throw new IllegalArgumentException("heaviside is not yet implemented for tensors with different dtypes.");
-        }
+        checkHeavisideTypes(a, values);
         ArithmeticOps.checkSameDevice(a, values);
         Shapes.broadcast(a.shape, values.shape);
         DType t = a.dtype;
@@ -255,6 +253,31 @@ final class SpecialOps {
         return ArithmeticOps.record(out, "NotImplemented", new Tensor[] {a, values}, n -> g -> {
             throw new IllegalStateException("derivative for aten::heaviside is not implemented");
         });
+    }
+
+    /** heaviside's meta check (before an in-place call's overlap check): one dtype for both operands. */
+    static void checkHeavisideTypes(Tensor a, Tensor values) {
+        if (a.dtype != values.dtype) {
+            throw new IllegalArgumentException("heaviside is not yet implemented for tensors with different dtypes.");
+        }
+    }
+
+    /**
+     * mvlgamma_: mvlgamma's checks, then PyTorch's in-place composition builds its offsets with
+     * {@code arange(-p/2 + 1/2, 1/2, 1/2)} in self's type, whose step truncates to 0 for an integer self.
+     */
+    static Tensor multigammaln_(Tensor self, int p) {
+        InplaceOps.checkInplace(self, List.of(), false);
+        if (self.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("The input tensor may not be a boolean tensor.");
+        }
+        if (p < 1) {
+            throw new IllegalArgumentException("p has to be greater than or equal to 1");
+        }
+        if (!self.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("step must be nonzero");
+        }
+        return InplaceOps.inplace(self, List.of(), t -> multigammaln(t, p));
     }
 
     private static final String ADDCDIV_INTEGER = "Integer division with addcdiv is no longer supported, and in a future  "
@@ -322,6 +345,10 @@ final class SpecialOps {
 
     /** The in-place {@link #addcOp}: the result written into {@code self} (its type must hold the promoted one). */
     static Tensor addcOp_(Tensor self, Tensor t1, Tensor t2, double value, boolean mul) {
+        InplaceOps.checkInplace(self, List.of(t1, t2), false);
+        if (!mul && !t1.dtype.isFloatingPoint() && !t2.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(ADDCDIV_INTEGER); // addcdiv's meta check, before the iterator's overlap check
+        }
         return InplaceOps.inplace(self, List.of(t1, t2), s -> addcOp(s, t1, t2, value, mul));
     }
 
@@ -359,9 +386,8 @@ final class SpecialOps {
             throw new IllegalArgumentException("The input tensor may not be a boolean tensor.");
         }
         DType t = floatType(a);
-        if (!ReductionOps.allTrue(noGrad(() -> a.gt(0.5 * (p - 1))))) {
-            throw new IllegalArgumentException("All elements must be greater than (p-1)/2");
-        }
+        // no check of the elements against (p - 1) / 2: PyTorch dropped it (1.13 and 2.x compute lgamma's poles and
+        // negative arguments as they come: inf, or the value of the sum)
         if (p < 1) {
             throw new IllegalArgumentException("p has to be greater than or equal to 1");
         }
@@ -386,6 +412,12 @@ final class SpecialOps {
 
     /** special.round: round half to even under PyTorch's node for {@code round(decimals=0)}, RoundBackward1 (zero gradient). */
     static Tensor roundDecimals(Tensor a) {
+        // round.decimals (special.round, round(decimals=0)) runs the round kernel, which has no integer entry: only
+        // round() itself copies an integer tensor
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"round_" + (a.device.isCpu() ? "vml_cpu" : "cuda") + "\" not implemented for '"
+                    + Format.scalarType(a.dtype) + "'");
+        }
         Tensor out = noGrad(a::round);
         return record1(out, "RoundBackward1", a, n -> g -> new Tensor[] {g.zerosLike()});
     }

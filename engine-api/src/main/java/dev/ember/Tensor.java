@@ -2143,7 +2143,8 @@ public final class Tensor implements AutoCloseable {
 
     /** Squares in place, as {@code Tensor.square_} ({@code pow_(2)}: node PowBackward0). */
     public Tensor square_() {
-        return InplaceOps.inplace(this, List.of(), t -> t.pow(2L));
+        // PyTorch's square_ is pow_(2): a bool self (whose square is int64) gets pow_'s "Found dtype" refusal
+        return InplaceOps.powScalar_(this, t -> t.pow(2L));
     }
 
     /** {@code self + weight * (end - self)}, as {@code torch.lerp} with a number weight (floating types, one type). */
@@ -2439,7 +2440,7 @@ public final class Tensor implements AutoCloseable {
      * relu_); refuses a leaf that requires grad and a bool tensor, with PyTorch's messages.
      */
     public Tensor relu_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::relu);
+        return InplaceOps.relu_(this);
     }
 
     /** {@code sigmoid} in place (SigmoidBackward0); an integer tensor is refused (its result would be floating). */
@@ -5586,7 +5587,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@link #mvlgamma} in place, as {@code Tensor.mvlgamma_} (MvlgammaBackward0). */
     public Tensor mvlgamma_(int p) {
-        return InplaceOps.inplace(this, List.of(), t -> t.mvlgamma(p));
+        return SpecialOps.multigammaln_(this, p);
     }
 
     /** The modified Bessel function {@code i0} in place, as {@code Tensor.i0_} (I0Backward0). */
@@ -5616,7 +5617,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@link #nanToNum()} in place, as {@code Tensor.nan_to_num_()} (NanToNumBackward0). */
     public Tensor nanToNum_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::nanToNum);
+        return InplaceOps.nanToNum_(this, Tensor::nanToNum);
     }
 
     /**
@@ -5624,7 +5625,7 @@ public final class Tensor implements AutoCloseable {
      * ({@code posinf} and {@code neginf} may be null: the type's largest and lowest finite values).
      */
     public Tensor nanToNum_(double nan, Double posinf, Double neginf) {
-        return InplaceOps.inplace(this, List.of(), t -> t.nanToNum(nan, posinf, neginf));
+        return InplaceOps.nanToNum_(this, t -> t.nanToNum(nan, posinf, neginf));
     }
 
     /** {@code this ** exponent} in place, as {@code Tensor.pow_} (PowBackward0). */
@@ -6002,14 +6003,12 @@ public final class Tensor implements AutoCloseable {
 
     /** The cumulative sum along {@code dim} in place, as {@code Tensor.cumsum_} (CumsumBackward0). */
     public Tensor cumsum_(int dim) {
-        InplaceOps.checkCumulative(this, "cumsum_out");
-        return InplaceOps.inplace(this, List.of(), t -> t.cumsum(dim));
+        return InplaceOps.cumulative_(this, dim, "cumsum_out", Tensor::cumsum);
     }
 
     /** The cumulative product along {@code dim} in place, as {@code Tensor.cumprod_} (CumprodBackward0). */
     public Tensor cumprod_(int dim) {
-        InplaceOps.checkCumulative(this, "cumprod_out");
-        return InplaceOps.inplace(this, List.of(), t -> t.cumprod(dim));
+        return InplaceOps.cumulative_(this, dim, "cumprod_out", Tensor::cumprod);
     }
 
     /** The lower triangle in place, as {@code Tensor.tril_()} (TrilBackward0). */
@@ -6019,7 +6018,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The lower triangle from {@code diagonal} in place, as {@code Tensor.tril_(diagonal)}. */
     public Tensor tril_(int diagonal) {
-        return InplaceOps.inplace(this, List.of(), t -> t.tril(diagonal));
+        return ShapeOps.triangle_(this, diagonal, false);
     }
 
     /** The upper triangle in place, as {@code Tensor.triu_()} (TriuBackward0). */
@@ -6029,7 +6028,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The upper triangle from {@code diagonal} in place, as {@code Tensor.triu_(diagonal)}. */
     public Tensor triu_(int diagonal) {
-        return InplaceOps.inplace(this, List.of(), t -> t.triu(diagonal));
+        return ShapeOps.triangle_(this, diagonal, true);
     }
 
     /** {@code this + mat1 @ mat2} in place, as {@code Tensor.addmm_} (this must have the product's shape; AddmmBackward0). */
@@ -6278,7 +6277,8 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor divide_(Tensor other, String roundingMode) {
         Args.require(other, "divide_", "other", 1, "Tensor");
-        return InplaceOps.inplace(this, List.of(other), t -> t.div(other, roundingMode));
+        // the iterator's output-shape check comes before an integer division by zero is refused
+        return InplaceOps.shapeBeforeKernel_(this, other, t -> t.div(other, roundingMode));
     }
 
     /** {@link #divide_(Tensor, String)} by a Java number (DivBackward3). */
@@ -6382,6 +6382,7 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor heaviside_(Tensor values) {
         Args.require(values, "heaviside_", "values", 1, "Tensor");
+        SpecialOps.checkHeavisideTypes(this, values);
         return InplaceOps.notDifferentiated_(this, List.of(values), t -> t.heaviside(values), "NotImplemented",
                 "derivative for aten::heaviside_ is not implemented");
     }

@@ -256,14 +256,18 @@ class MathMoreTest {
     }
 
     @Test
-    void multigammalnRefusesSmallElements() {
-        // PyTorch 2.x's mvlgamma_check (aten/src/ATen/native/UnaryOps.cpp); 1.13 returned inf here
-        Tensor x = Tensor.tensor(new double[] {0.5, 3.0}, DType.FLOAT64);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Special.multigammaln(x, 3));
-        assertEquals("All elements must be greater than (p-1)/2", e.getMessage());
-        assertEquals("All elements must be greater than (p-1)/2",
-                assertThrows(IllegalArgumentException.class, () -> Special.multigammaln(
-                        Tensor.tensor(new double[] {Double.NaN}, DType.FLOAT64), 1)).getMessage());
+    void multigammalnComputesElementsBelowItsDomain() {
+        // neither PyTorch 1.13 nor 2.x checks the elements against (p - 1) / 2 (2.x's mvlgamma_check checks the dtype and
+        // p only): lgamma's pole gives inf, negative arguments their sum; values and gradients from PyTorch 1.13
+        Tensor x = Tensor.tensor(new double[] {0.5, 3.0, 0.75}, DType.FLOAT64).requiresGrad_(true);
+        Tensor y = Special.multigammaln(x, 3);
+        assertArrayEquals(new double[] {Double.POSITIVE_INFINITY, 2.694924879806965, 4.797973617454659},
+                y.toDoubleArray(), 1e-12);
+        y.sum().backward();
+        assertArrayEquals(new double[] {Double.NEGATIVE_INFINITY, 2.048725310842177, -2.3991752929492094},
+                x.grad().toDoubleArray(), 1e-12);
+        assertTrue(Double.isNaN(Special.multigammaln(Tensor.tensor(new double[] {Double.NaN}, DType.FLOAT64), 1)
+                .toDoubleArray()[0]));
     }
 
     /**
