@@ -858,6 +858,62 @@ final class IndexingOps {
         });
     }
 
+    /**
+     * {@code torch.put(self, index, source, accumulate)}: a copy of {@code self} with {@code source}'s elements written
+     * (or, with {@code accumulate}, added) at {@code index} of the flattened tensor, negative indices counting from the
+     * end; PyTorch's {@code clone().put_()}, so its checks and messages are put_'s and its node is PutBackward0
+     * (derivatives.yaml: self gets the gradient, with the written positions zeroed unless accumulating; source gets
+     * {@code grad.take(index)}). Without {@code accumulate} (or on a device) it has no deterministic form, as PyTorch's.
+     */
+    static Tensor put(Tensor self, Tensor index, Tensor source, boolean accumulate) {
+        if (!accumulate || !self.device.isCpu()) {
+            Determinism.alertNotDeterministic("put_");
+        }
+        requireLong(index, "put_(): Expected a long tensor for index, but got " + Format.scalarType(index.dtype), true);
+        if (self.dtype != source.dtype) {
+            throw new IllegalArgumentException("put_(): self and source expected to have the same dtype, but got self.dtype = "
+                    + Format.scalarType(self.dtype) + " and source.dtype = " + Format.scalarType(source.dtype));
+        }
+        if (!self.device.equals(source.device) || !self.device.equals(index.device)) {
+            throw new IllegalArgumentException("put_(): self, index and source expected to be in the same device, but got "
+                    + "self.device = " + self.device + ", index.device = " + index.device + ", and source.device = "
+                    + source.device);
+        }
+        if (source.numel() != index.numel()) {
+            throw new IndexOutOfBoundsException("put_(): Expected source and index to have the same number of elements, but "
+                    + "got source.numel() = " + source.numel() + ", index.numel() = " + index.numel());
+        }
+        long numel = self.numel();
+        if (numel == 0 && index.numel() != 0) {
+            throw new IndexOutOfBoundsException("put_(): Tried to put elements into an empty tensor");
+        }
+        Tensor wrapped = linearIndex(new Tensor[] {index}, index.shape, new long[] {numel},
+                "out of range: tried to access index %1$d on a tensor of %3$d elements.", self.device);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor flat = self.reshape(-1);
+            Tensor at = wrapped.reshape(-1);
+            Tensor values = source.reshape(-1);
+            out = (accumulate ? indexAdd(flat, 0, at, values, 1) : indexCopy(flat, 0, at, values)).view(self.shape);
+        }
+        int[] sourceShape = source.shape;
+        return ArithmeticOps.record(out, "PutBackward0", new Tensor[] {self, source}, node -> {
+            SavedTensor si = node.save(wrapped);
+            return g -> {
+                Tensor at = si.get();
+                Tensor gs = !node.needsInputGrad(0) ? null
+                        : accumulate ? g : put(g, at, Creation.zeros(sourceShape, g.dtype, g.device), false);
+                Tensor gsrc = node.needsInputGrad(1) ? take(g, at).reshape(sourceShape) : null;
+                return new Tensor[] {gs, gsrc};
+            };
+        });
+    }
+
+    /** {@code self.put_(index, source, accumulate)}: {@link #put} written into {@code self}, its history rebased. */
+    static Tensor put_(Tensor self, Tensor index, Tensor source, boolean accumulate) {
+        return InplaceOps.inplace(self, List.of(source), old -> put(old, index, source, accumulate));
+    }
+
     /** PyTorch's take_along_dim with a dim: both broadcast, then a gather (GatherBackward0). */
     static Tensor takeAlongDim(Tensor self, Tensor indices, int dim) {
         checkTakeAlongDimDevice(self, indices);

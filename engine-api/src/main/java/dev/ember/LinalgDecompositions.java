@@ -234,6 +234,16 @@ final class LinalgDecompositions {
     }
 
     static Tensor solve(Tensor a, Tensor b) {
+        return solveEx(a, b, true, true, "torch.linalg.solve")[0];
+    }
+
+    /**
+     * {@code linalg.solve_ex(A, B, left, check_errors)} ({@code linalg.solve} with {@code check_errors}): {X, info}, X
+     * with {@code A X = B} ({@code left}) or {@code X A = B}, batches broadcast, one {@code LinalgSolveExBackward0}
+     * node; info is LAPACK's per matrix of the broadcast batch (int32: 0, or the first zero pivot's 1-based index).
+     * Without {@code checkErrors} a singular A gives whatever the LU solve gives (infinities or NaN) and its info.
+     */
+    static Tensor[] solveEx(Tensor a, Tensor b, boolean left, boolean checkErrors, String api) {
         ArithmeticOps.checkSameDevice(a, b);
         checkFloating(a, "linalg.solve");
         if (a.dtype != b.dtype) {
@@ -243,36 +253,51 @@ final class LinalgDecompositions {
         boolean vector = isVectorRhs(a, b);
         Tensor bm;
         try (GradMode off = Ember.noGrad()) {
-            bm = vector ? b.unsqueeze(-1) : b;
+            bm = vector ? b.unsqueeze(left ? -1 : -2) : b;
         }
         checkSquare(a, "linalg.solve", "A");
         checkMatrix(bm, "linalg.solve", "B");
-        if (a.size(-2) != bm.size(-2)) {
-            throw new IllegalArgumentException("linalg.solve: Incompatible shapes of A and B for the equation AX = B ("
-                    + a.size(-2) + "x" + a.size(-1) + " and " + bm.size(-2) + "x" + bm.size(-1) + ")");
+        if (left ? a.size(-2) != bm.size(-2) : a.size(-1) != bm.size(-1)) {
+            throw new IllegalArgumentException("linalg.solve: Incompatible shapes of A and B for the equation "
+                    + (left ? "AX = B" : "XA = B") + " (" + a.size(-2) + "x" + a.size(-1) + " and " + bm.size(-2) + "x"
+                    + bm.size(-1) + ")");
         }
-        Tensor x = solveMatrices(a, bm, "torch.linalg.solve");
-        Tensor out = vector ? LinalgOps.fresh(x, Arrays.copyOf(x.shape, x.dim() - 1)) : x;
-        return ArithmeticOps.record(out, "LinalgSolveExBackward0", new Tensor[] {a, b}, node -> {
+        Tensor[] info = new Tensor[1];
+        Tensor x;
+        if (left) {
+            x = solveMatrices(a, bm, api, checkErrors, info);
+        } else {
+            // X A = B as A^T X^T = B^T
+            Tensor xt = solveMatrices(a.mT(), bm.mT(), api, checkErrors, info);
+            try (GradMode off = Ember.noGrad()) {
+                x = LinalgOps.fresh(xt.mT().contiguous(), withMatrix(batchShape(xt), xt.size(-1), xt.size(-2)));
+            }
+        }
+        int unsqueezed = left ? -1 : -2;
+        int[] vs = Arrays.copyOf(x.shape, x.dim() - 1);
+        vs[vs.length - 1] = x.size(left ? -2 : -1);
+        Tensor out = vector ? LinalgOps.fresh(x, vs) : x;
+        ArithmeticOps.record(out, "LinalgSolveExBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sa = node.save(a);
             SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(out) : null;
             return g -> {
-                // gB = A^{-H} gX, gA = -gB X^H
-                Tensor gm = vector ? g.unsqueeze(-1) : g;
-                Tensor gb = solveAnyBatch(sa.get().mT(), gm);
+                // left: gB = A^{-H} gX, gA = -gB X^H; right: gB = gX A^{-H}, gA = -X^H gB
+                Tensor gm = vector ? g.unsqueeze(unsqueezed) : g;
+                Tensor gb = left ? solveAnyBatch(sa.get().mT(), gm) : solveAnyBatch(sa.get(), gm.mT()).mT();
                 Tensor ga = null;
                 if (sx != null) {
-                    Tensor xm = vector ? sx.get().unsqueeze(-1) : sx.get();
-                    ga = gb.matmul(xm.mT()).neg();
+                    Tensor xm = vector ? sx.get().unsqueeze(unsqueezed) : sx.get();
+                    ga = (left ? gb.matmul(xm.mT()) : xm.mT().matmul(gb)).neg();
                 }
-                return new Tensor[] {ga, node.needsInputGrad(1) ? (vector ? gb.squeeze(-1) : gb) : null};
+                return new Tensor[] {ga, node.needsInputGrad(1) ? (vector ? gb.squeeze(unsqueezed) : gb) : null};
             };
         });
+        return new Tensor[] {out, info[0]};
     }
 
     /** A X = B for matrices B ([..., n, k]), differentiable: the backward formulas' {@code linalg.solve}. */
     private static Tensor solveAnyBatch(Tensor a, Tensor bm) {
-        Tensor x = solveMatrices(a, bm, "torch.linalg.solve");
+        Tensor x = solveMatrices(a, bm, "torch.linalg.solve", true, new Tensor[1]);
         return ArithmeticOps.record(x, "LinalgSolveExBackward0", new Tensor[] {a, bm}, node -> {
             SavedTensor sa = node.save(a);
             SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(x) : null;
@@ -283,8 +308,11 @@ final class LinalgDecompositions {
         });
     }
 
-    /** X with A X = B, batch dimensions broadcast, without history; a singular A is a {@link LinAlgError}. */
-    private static Tensor solveMatrices(Tensor a, Tensor bm, String api) {
+    /**
+     * X with A X = B, batch dimensions broadcast, without history; a singular A is a {@link LinAlgError} when
+     * {@code check}; {@code info[0]} receives LAPACK's info per matrix of the broadcast batch (int32).
+     */
+    private static Tensor solveMatrices(Tensor a, Tensor bm, String api, boolean check, Tensor[] info) {
         try (GradMode off = Ember.noGrad()) {
             int n = a.size(-1);
             int k = bm.size(-1);
@@ -293,8 +321,11 @@ final class LinalgDecompositions {
             Tensor a3 = a.expand(withMatrix(batch, n, n)).reshape(bs, n, n);
             Tensor b3 = bm.expand(withMatrix(batch, n, k)).reshape(bs, n, k);
             Tensor[] f = luRaw(a3);
-            // "(Batch element i): " by A's own batch dims (PyTorch's A.dim() == 2), not B's broadcast ones
-            checkInfo(f[2], api, a.dim() > 2, c -> "The solver failed because the input matrix is singular.");
+            if (check) {
+                // "(Batch element i): " by A's own batch dims (PyTorch's A.dim() == 2), not B's broadcast ones
+                checkInfo(f[2], api, a.dim() > 2, c -> "The solver failed because the input matrix is singular.");
+            }
+            info[0] = f[2].to(DType.INT32).view(batch);
             return LinalgOps.fresh(luSolveRaw(f[0], f[1], b3), withMatrix(batch, n, k));
         }
     }

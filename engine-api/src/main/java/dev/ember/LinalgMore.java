@@ -421,17 +421,36 @@ final class LinalgMore {
      */
     static LuFactorResult luFactor(Tensor a) {
         Tensor[] f = luChecked(a, "torch.linalg.lu_factor", true);
-        Tensor lu = f[0];
-        ArithmeticOps.record(lu, "LinalgLuFactorExBackward0", new Tensor[] {a}, node -> {
+        return new LuFactorResult(recordLuFactor(a, f[0], f[1]), f[1]);
+    }
+
+    /**
+     * {@code linalg.lu_factor_ex(A, pivot, check_errors)}: {@link #luFactor(Tensor)}'s factors and LAPACK's info per
+     * matrix (int32, the batch shape: 0, or the 1-based index of the first zero pivot among the first k), an error
+     * for a zero pivot only with {@code checkErrors}. LU without pivoting is refused, as on PyTorch's CPU.
+     */
+    static LuFactorExResult luFactorEx(Tensor a, boolean pivot, boolean checkErrors) {
+        if (!pivot) {
+            if (a.dim() < 2) {
+                luChecked(a, "torch.linalg.lu_factor_ex", checkErrors); // the dimension error first
+            }
+            throw new UnsupportedOperationException("linalg.lu_factor: LU without pivoting is not implemented on the "
+                    + (a.device.isCpu() ? "CPU" : "GPU in Ember"));
+        }
+        Tensor[] f = luChecked(a, "torch.linalg.lu_factor_ex", checkErrors);
+        return new LuFactorExResult(recordLuFactor(a, f[0], f[1]), f[1], f[2]);
+    }
+
+    /** Records {@code lu} as A's LinalgLuFactorExBackward0 (PyTorch's {@code lu_factor_ex_backward}). */
+    private static Tensor recordLuFactor(Tensor a, Tensor lu, Tensor piv) {
+        return ArithmeticOps.record(lu, "LinalgLuFactorExBackward0", new Tensor[] {a}, node -> {
             SavedTensor sl = node.saveOutput(lu);
-            Tensor piv = f[1];
             return g -> {
                 Tensor[] plu = unpack(sl.get(), piv);
                 int k = Math.min(g.size(-2), g.size(-1));
                 return new Tensor[] {luBackward(g.narrow(-1, 0, k), g.narrow(-2, 0, k), plu[0], plu[1], plu[2])};
             };
         });
-        return new LuFactorResult(lu, f[1]);
     }
 
     /**
@@ -458,7 +477,8 @@ final class LinalgMore {
     }
 
     /**
-     * The checks and LU factors of a (batch of) m-by-n matrix, without history: {LU (m by n), int32 pivots (k of them)};
+     * The checks and LU factors of a (batch of) m-by-n matrix, without history: {LU (m by n), int32 pivots (k of them),
+     * int32 info (the batch shape)};
      * with {@code check} a zero pivot is PyTorch's {@code linalg.lu_factor} error.
      *
      * <p>The LU kernels factor square matrices; a non-square one is made square exactly. A wide matrix (m &lt; n) gets
@@ -472,7 +492,7 @@ final class LinalgMore {
      */
     private static Tensor[] luChecked(Tensor a, String api, boolean check) {
         if (a.dim() < 2) {
-            throw new IllegalArgumentException((check ? "torch.lu_factor" : "linalg.lu")
+            throw new IllegalArgumentException((api.contains("lu_factor") ? "torch.lu_factor" : "linalg.lu")
                     + ": Expected tensor with 2 or more dimensions. Got size: " + Arrays.toString(a.shape) + " instead");
         }
         if (!a.dtype.isFloatingPoint()) {
@@ -514,7 +534,7 @@ final class LinalgMore {
             }
             Tensor out = LinalgOps.fresh(lu.contiguous(), LinalgDecompositions.withMatrix(batch, m, n));
             Tensor pivots = piv.to(DType.INT32).reshape(Arrays.copyOf(withLast(batch, k), batch.length + 1)).contiguous();
-            return new Tensor[] {out, pivots};
+            return new Tensor[] {out, pivots, info.to(DType.INT32).reshape(batch)};
         }
     }
 
@@ -570,6 +590,12 @@ final class LinalgMore {
      * lower triangle plus the identity, an upper triangle), P a constant built from the k pivots' interchanges.
      */
     private static Tensor[] unpack(Tensor lu, Tensor pivots) {
+        Tensor[] lower = lowerUpper(lu);
+        return new Tensor[] {permutation(lu, pivots), lower[0], lower[1]};
+    }
+
+    /** L (m by k, unit lower) and U (k by n, upper) of packed m-by-n factors, differentiable in them. */
+    private static Tensor[] lowerUpper(Tensor lu) {
         int m = lu.size(-2);
         int n = lu.size(-1);
         int k = Math.min(m, n);
@@ -578,8 +604,21 @@ final class LinalgMore {
         Tensor eye = LinalgDecompositions.eye(m, lu.dtype, lu.device);
         Tensor l = LinalgDecompositions.triangle(lpart, -1, true).add(k == m ? eye : eye.narrow(-1, 0, k));
         Tensor u = LinalgDecompositions.triangle(upart, 0, false);
+        return new Tensor[] {l, u};
+    }
+
+    /**
+     * The permutation matrix P (m by m, {@code lu}'s type and device) of the k pivots per matrix (1-based row
+     * interchanges): {@code A = P L U}; a pivot outside [1, m], or a count other than k, is lu_unpack's error.
+     */
+    private static Tensor permutation(Tensor lu, Tensor pivots) {
+        int m = lu.size(-2);
+        int k = Math.min(m, lu.size(-1));
+        int batches = LinalgDecompositions.batchOf(lu.shape);
+        if (pivots.numel() != (long) batches * k) {
+            throw new IllegalArgumentException(PIVOT_RANGE);
+        }
         long[] piv = pivots.toLongArray();
-        int batches = k == 0 ? LinalgDecompositions.batchOf(lu.shape) : piv.length / k;
         double[] p = new double[Math.multiplyExact(Math.multiplyExact(batches, m), m)];
         int[] perm = new int[m];
         for (int b = 0; b < batches; b++) {
@@ -587,14 +626,13 @@ final class LinalgMore {
                 perm[i] = i;
             }
             for (int i = 0; i < k; i++) {
-                int j = (int) piv[b * k + i] - 1;
+                long j = piv[b * k + i] - 1;
                 if (j < 0 || j >= m) {
-                    throw new IllegalArgumentException("lu_unpack: pivots must be in the range [1, " + m + "], but got "
-                            + (j + 1));
+                    throw new IllegalArgumentException(PIVOT_RANGE);
                 }
                 int t = perm[i];
-                perm[i] = perm[j];
-                perm[j] = t;
+                perm[i] = perm[(int) j];
+                perm[(int) j] = t;
             }
             // P^T A = A[perm]: P[perm[i], i] = 1
             for (int i = 0; i < m; i++) {
@@ -603,8 +641,66 @@ final class LinalgMore {
         }
         int[] pshape = lu.shape.clone();
         pshape[pshape.length - 1] = m;
-        Tensor pm = Creation.fromFlat(p, pshape, DType.FLOAT64, Device.CPU).to(lu.dtype).to(lu.device);
-        return new Tensor[] {pm, l, u};
+        return Creation.fromFlat(p, pshape, DType.FLOAT64, Device.CPU).to(lu.dtype).to(lu.device);
+    }
+
+    private static final String PIVOT_RANGE = "pivots passed to lu_unpack must be between 1 and LU.size(-2) inclusive."
+            + "Did you properly pass the result of lu_factor?";
+
+    /**
+     * {@code torch.lu_unpack(LU, pivots, unpack_data, unpack_pivots)}: P, L and U of packed factors (of
+     * {@code linalg.lu_factor}); L and U share one LuUnpackBackward0 node (derivatives.yaml's
+     * {@code lu_unpack_backward}: the strict lower triangle of L's gradient and the upper triangle of U's, placed in
+     * LU's m-by-n shape), P has no history. Left out parts are empty tensors ([0]), as PyTorch's.
+     */
+    static LuResult luUnpack(Tensor lu, Tensor pivots, boolean unpackData, boolean unpackPivots) {
+        if (lu.dim() < 2) {
+            throw new IllegalArgumentException("torch.lu_unpack: Expected tensor with 2 or more dimensions. Got size: "
+                    + Arrays.toString(lu.shape) + " instead");
+        }
+        if (unpackPivots && pivots.dtype != DType.INT32) {
+            throw new IllegalArgumentException("torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of "
+                    + "torch.int32 dtype.\nNote: this function is intended to be used with the output produced by "
+                    + "torch.linalg.lu_factor");
+        }
+        if (unpackPivots) {
+            ArithmeticOps.checkSameDevice(lu, pivots);
+        }
+        Tensor none = Creation.empty(new int[] {0}, lu.dtype, lu.device);
+        Tensor p = unpackPivots ? permutation(lu, pivots) : none;
+        if (!unpackData) {
+            return new LuResult(p, none, Creation.empty(new int[] {0}, lu.dtype, lu.device));
+        }
+        Tensor[] lowerUpper;
+        try (GradMode off = Ember.noGrad()) {
+            lowerUpper = lowerUpper(lu);
+        }
+        Tensor l = LinalgOps.fresh(lowerUpper[0].contiguous(), lowerUpper[0].shape);
+        Tensor u = LinalgOps.fresh(lowerUpper[1].contiguous(), lowerUpper[1].shape);
+        int m = lu.size(-2);
+        int n = lu.size(-1);
+        MultiOutput.record("LuUnpackBackward0", new Tensor[] {lu}, new Tensor[] {l, u}, node -> grads -> {
+            int k = Math.min(m, n);
+            Tensor gl = grads[0] == null ? null : LinalgDecompositions.triangle(grads[0], -1, true);
+            Tensor gu = grads[1] == null ? null : LinalgDecompositions.triangle(grads[1], 0, false);
+            Tensor g;
+            if (m == n) {
+                g = gl == null ? gu : gu == null ? gl : gl.add(gu);
+            } else if (m < n) {
+                // U is LU's shape; L's gradient goes to its first k columns
+                g = gu != null ? gu : Creation.zeros(lu.shape, gl.dtype, gl.device);
+                if (gl != null) {
+                    g = Tensor.cat(List.of(g.narrow(-1, 0, k).add(gl), g.narrow(-1, k, n - k)), -1);
+                }
+            } else {
+                g = gl != null ? gl : Creation.zeros(lu.shape, gu.dtype, gu.device);
+                if (gu != null) {
+                    g = Tensor.cat(List.of(g.narrow(-2, 0, k).add(gu), g.narrow(-2, k, m - k)), -2);
+                }
+            }
+            return new Tensor[] {g};
+        });
+        return new LuResult(p, l, u);
     }
 
     /**

@@ -726,6 +726,49 @@ public final class Tensor implements AutoCloseable {
         return dtype;
     }
 
+    /** The size of one element in bytes, as {@code Tensor.element_size()}. */
+    public int elementSize() {
+        return dtype.itemSize();
+    }
+
+    /** Whether the element type is a floating-point one, as {@code Tensor.is_floating_point()}. */
+    public boolean isFloatingPoint() {
+        return dtype.isFloatingPoint();
+    }
+
+    /**
+     * The legacy type name, as {@code Tensor.type()}: {@code torch.FloatTensor}, {@code torch.cuda.LongTensor}, {@code
+     * torch.BoolTensor}, {@code torch.BFloat16Tensor}.
+     */
+    public String type() {
+        return (device.isCpu() ? "torch." : "torch.cuda.") + dtype.legacyTypeName();
+    }
+
+    /** This tensor converted to {@code dtype}, as {@code Tensor.type(dtype)} ({@link #to(DType)}). */
+    public Tensor type(DType dtype) {
+        Args.require(dtype, "type", "dtype", 1, "torch.dtype");
+        return to(dtype);
+    }
+
+    /**
+     * This tensor converted to the legacy type {@code name} ({@code "torch.IntTensor"}; a {@code torch.cuda.} name also
+     * moves it to the GPU), as {@code Tensor.type(name)}.
+     *
+     * @throws IllegalArgumentException for a name that is no tensor type ({@code invalid type: 'torch.NoSuchTensor'})
+     */
+    public Tensor type(String name) {
+        Args.require(name, "type", "dtype", 1, "str");
+        boolean cuda = name.startsWith("torch.cuda.");
+        String legacy = name.startsWith("torch.cuda.") ? name.substring(11) : name.startsWith("torch.") ? name.substring(6) : "";
+        for (DType d : DType.values()) {
+            if (d.legacyTypeName().equals(legacy)) {
+                Tensor t = to(d);
+                return cuda ? t.to(Device.cuda(0)) : device.isCpu() ? t : t.to(Device.CPU);
+            }
+        }
+        throw new IllegalArgumentException("invalid type: '" + name + "'");
+    }
+
     /** The device holding the storage. */
     public Device device() {
         return device;
@@ -2071,6 +2114,16 @@ public final class Tensor implements AutoCloseable {
         return SpecialOps.angleConvert(this, false);
     }
 
+    /** {@link #deg2rad()} in place (Deg2RadBackward0); an integer tensor cannot hold the result, as PyTorch's error says. */
+    public Tensor deg2rad_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::deg2rad);
+    }
+
+    /** {@link #rad2deg()} in place (Rad2DegBackward0); an integer tensor cannot hold the result, as PyTorch's error says. */
+    public Tensor rad2deg_() {
+        return InplaceOps.inplace(this, List.of(), Tensor::rad2deg);
+    }
+
     /** {@code this ** exponent} in float64, as {@code torch.float_power} (both converted to float64 first). */
     public Tensor floatPower(Tensor exponent) {
         Args.require(exponent, "float_power", "exponent", 1, "Tensor");
@@ -2131,6 +2184,12 @@ public final class Tensor implements AutoCloseable {
     public Tensor nextafter(Tensor other) {
         Args.require(other, "nextafter", "other", 1, "Tensor");
         return SpecialOps.nextafter(this, other);
+    }
+
+    /** {@link #nextafter(Tensor)} in place. */
+    public Tensor nextafter_(Tensor other) {
+        Args.require(other, "nextafter_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.nextafter(other));
     }
 
     /**
@@ -3482,6 +3541,136 @@ public final class Tensor implements AutoCloseable {
         return LinalgMore.luFactor(this);
     }
 
+    /** {@link #linalgLuFactorEx(boolean, boolean)} with pivoting and no error check. */
+    public LuFactorExResult linalgLuFactorEx() {
+        return linalgLuFactorEx(true, false);
+    }
+
+    /**
+     * {@code torch.linalg.lu_factor_ex(A, pivot, check_errors)}: the packed factors, pivots and LAPACK's info per matrix;
+     * a zero pivot is an error only with {@code checkErrors}.
+     *
+     * @throws UnsupportedOperationException without {@code pivot} (not implemented on the CPU, as PyTorch's)
+     */
+    public LuFactorExResult linalgLuFactorEx(boolean pivot, boolean checkErrors) {
+        return LinalgMore.luFactorEx(this, pivot, checkErrors);
+    }
+
+    /** {@code torch.lu_unpack(LU, pivots)}: P, L and U with {@code A = P L U} from {@link #linalgLuFactor()}'s output. */
+    public static LuResult luUnpack(Tensor LU, Tensor pivots) {
+        return luUnpack(LU, pivots, true, true);
+    }
+
+    /**
+     * {@code torch.lu_unpack(LU, pivots, unpack_data, unpack_pivots)}: P (m by m), L (m by k) and U (k by n), k = min(m,
+     * n); a part not unpacked is an empty tensor. L and U are differentiable in LU (LuUnpackBackward0), P is not.
+     */
+    public static LuResult luUnpack(Tensor LU, Tensor pivots, boolean unpackData, boolean unpackPivots) {
+        Args.require(LU, "lu_unpack", "LU_data", 0, "Tensor");
+        Args.require(pivots, "lu_unpack", "LU_pivots", 1, "Tensor");
+        return LinalgMore.luUnpack(LU, pivots, unpackData, unpackPivots);
+    }
+
+    /** {@code torch.svd(A)}: the reduced singular value decomposition with V, as {@link #svd(boolean, boolean)}. */
+    public SvdUsvResult svd() {
+        return LinalgCompat.svd(this, true, true);
+    }
+
+    /**
+     * {@code torch.svd(A, some, compute_uv)}: {@code A = U diag(S) V^T} (PyTorch's older form of {@link #linalgSvd}: V,
+     * not Vh); {@code some} keeps k = min(m, n) columns of U and V; without {@code computeUv}, U and V are zero
+     * matrices (m by m, n by n) and only S is computed.
+     */
+    public SvdUsvResult svd(boolean some, boolean computeUv) {
+        return LinalgCompat.svd(this, some, computeUv);
+    }
+
+    /** {@code torch.qr(A, some=True)}: the reduced QR decomposition, as {@link #linalgQr()}. */
+    public QrResult qr() {
+        return LinalgDecompositions.qr(this, "reduced");
+    }
+
+    /** {@code torch.qr(A, some)}: {@code linalg.qr(A, "reduced" if some else "complete")}. */
+    public QrResult qr(boolean some) {
+        return LinalgDecompositions.qr(this, some ? "reduced" : "complete");
+    }
+
+    /** {@code torch.pinverse(A)}: {@link #pinverse(double)} with rcond 1e-15. */
+    public Tensor pinverse() {
+        return pinverse(1e-15);
+    }
+
+    /**
+     * {@code torch.pinverse(A, rcond)}: the pseudo-inverse with singular values at or below {@code rcond} times the
+     * largest taken as zero ({@code linalg.pinv(A, rtol=rcond)}).
+     */
+    public Tensor pinverse(double rcond) {
+        return LinalgCompat.pinverse(this, rcond);
+    }
+
+    /**
+     * {@code torch.chain_matmul(*matrices)} (deprecated in PyTorch for {@link #linalgMultiDot}): the product of 2-D
+     * matrices in the cheapest order; one matrix is returned as a copy.
+     */
+    public static Tensor chainMatmul(Tensor... matrices) {
+        return LinalgCompat.chainMatmul(Arrays.asList(Args.tensors(matrices == null ? null : Arrays.asList(matrices),
+                "chain_matmul", "matrices", 0)));
+    }
+
+    /** {@code torch.linalg.solve_ex(A, B)}: {@link #linalgSolveEx(Tensor, boolean, boolean)} with left and no error check. */
+    public SolveExResult linalgSolveEx(Tensor B) {
+        return linalgSolveEx(B, true, false);
+    }
+
+    /**
+     * {@code torch.linalg.solve_ex(A, B, left, check_errors)}: X with {@code this @ X = B} ({@code left}) or {@code X @
+     * this = B}, and LAPACK's info per matrix; a singular matrix is an error only with {@code checkErrors}, else its X is
+     * whatever the LU solve gives (infinities or NaN) and its info the first zero pivot's 1-based index.
+     */
+    public SolveExResult linalgSolveEx(Tensor B, boolean left, boolean checkErrors) {
+        Args.require(B, "linalg_solve_ex", "B", 1, "Tensor");
+        Tensor[] r = LinalgDecompositions.solveEx(this, B, left, checkErrors, "torch.linalg.solve_ex");
+        return new SolveExResult(r[0], r[1]);
+    }
+
+    /** {@code torch.linalg.solve(A, B, left=)}: {@code this @ X = B} ({@code left}) or {@code X @ this = B}. */
+    public Tensor linalgSolve(Tensor B, boolean left) {
+        Args.require(B, "linalg_solve", "B", 1, "Tensor");
+        return LinalgDecompositions.solveEx(this, B, left, true, "torch.linalg.solve")[0];
+    }
+
+    /** {@code torch.linalg.tensorinv(A)}: {@link #linalgTensorinv(int)} with ind 2. */
+    public Tensor linalgTensorinv() {
+        return linalgTensorinv(2);
+    }
+
+    /**
+     * {@code torch.linalg.tensorinv(A, ind)}: the inverse of A seen as a square matrix (its first {@code ind} dimensions
+     * by the rest), shaped {@code A.shape[ind:] + A.shape[:ind]}.
+     */
+    public Tensor linalgTensorinv(int ind) {
+        return LinalgCompat.tensorinv(this, ind);
+    }
+
+    /**
+     * {@code torch.linalg.tensorsolve(A, B, dims)}: X with {@code tensordot(A, X, X.ndim) = B}, the dimensions {@code
+     * dims} of A (none when empty) moved to its end first.
+     */
+    public Tensor linalgTensorsolve(Tensor B, int... dims) {
+        Args.require(B, "linalg_tensorsolve", "B", 1, "Tensor");
+        return LinalgCompat.tensorsolve(this, B, dims == null || dims.length == 0 ? null : dims);
+    }
+
+    /**
+     * {@code torch.linalg.householder_product(A, tau)}: the first n columns of the product of the Householder
+     * reflections {@code I - tau_i v_i v_i^T} stored in A's columns below the diagonal (geqrf's output), as LAPACK's
+     * orgqr; LinalgHouseholderProductBackward0.
+     */
+    public Tensor linalgHouseholderProduct(Tensor tau) {
+        Args.require(tau, "linalg_householder_product", "tau", 1, "Tensor");
+        return LinalgCompat.householderProduct(this, tau);
+    }
+
     /**
      * X from LU factors ({@link #linalgLuFactor()}) of A: {@code A X = B} ({@code left}, not {@code adjoint}),
      * {@code A^H X = B}, {@code X A = B} or {@code X A^H = B}, batches broadcast, as
@@ -3577,6 +3766,16 @@ public final class Tensor implements AutoCloseable {
     /** {@code torch.trapezoid(y)}: spacing 1 along the last dimension. */
     public Tensor trapezoid() {
         return LinalgMore.trapezoid(this, 1.0, -1);
+    }
+
+    /** {@code torch.trapz(y, x, dim=)}: an alias of {@link #trapezoid(Tensor, int)}. */
+    public Tensor trapz(Tensor x, int dim) {
+        return trapezoid(x, dim);
+    }
+
+    /** {@code torch.trapz(y, dx=, dim=)}: an alias of {@link #trapezoid(double, int)}. */
+    public Tensor trapz(double dx, int dim) {
+        return trapezoid(dx, dim);
     }
 
     /** The running trapezoidal rule along {@code dim} with sample points {@code x}, as {@code torch.cumulative_trapezoid}. */
@@ -4114,6 +4313,15 @@ public final class Tensor implements AutoCloseable {
         return transpose(-2, -1);
     }
 
+    /** The conjugate transpose of the last two dimensions (for real tensors {@link #mT()}), as {@code Tensor.adjoint()}. */
+    public Tensor adjoint() {
+        if (shape.length < 2) {
+            throw new IllegalArgumentException("tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                    + shape.length + "-D tensor.");
+        }
+        return transpose(-2, -1);
+    }
+
     /** Reorders the dimensions (a view). */
     public Tensor permute(int... dims) {
         Args.require(dims, "permute", "dims", 1, "tuple of ints");
@@ -4404,6 +4612,36 @@ public final class Tensor implements AutoCloseable {
     public Tensor take(Tensor index) {
         Args.require(index, "take", "index", 1, "Tensor");
         return IndexingOps.take(this, index);
+    }
+
+    /**
+     * Writes {@code source}'s elements at {@code index} of this tensor seen as 1-D (in its logical order, negative
+     * indices counting from the end), as {@code Tensor.put_(index, source)}; the last write wins at a repeated index.
+     *
+     * @throws IndexOutOfBoundsException for an index out of range or a count differing from {@code source}'s
+     * @throws IllegalArgumentException for an index that is not int64 or a source of another type
+     */
+    public Tensor put_(Tensor index, Tensor source) {
+        return put_(index, source, false);
+    }
+
+    /** {@link #put_(Tensor, Tensor)}; with {@code accumulate} the elements are added, repeats summed. */
+    public Tensor put_(Tensor index, Tensor source, boolean accumulate) {
+        Args.require(index, "put_", "index", 1, "Tensor");
+        Args.require(source, "put_", "source", 2, "Tensor");
+        return IndexingOps.put_(this, index, source, accumulate);
+    }
+
+    /** {@link #put_(Tensor, Tensor, boolean)} on a copy, as {@code torch.put(input, index, source, accumulate)}. */
+    public Tensor put(Tensor index, Tensor source, boolean accumulate) {
+        Args.require(index, "put", "index", 1, "Tensor");
+        Args.require(source, "put", "source", 2, "Tensor");
+        return IndexingOps.put(this, index, source, accumulate);
+    }
+
+    /** {@link #put(Tensor, Tensor, boolean)} without accumulating. */
+    public Tensor put(Tensor index, Tensor source) {
+        return put(index, source, false);
     }
 
     /** The elements at {@code indices} along {@code dim}, both broadcast, as {@code torch.take_along_dim}. */
@@ -4851,6 +5089,39 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor diff(int n, int dim, Tensor prepend, Tensor append) {
         return ShapeOps.diff(this, n, dim, prepend, append);
+    }
+
+    /**
+     * {@code torch.gradient(input)}: the derivative of sampled values along every dimension, spacing 1, by central
+     * differences inside and one-sided first-order differences at the ends; one tensor per dimension.
+     */
+    public static List<Tensor> gradient(Tensor input) {
+        Args.require(input, "gradient", "input", 0, "Tensor");
+        return NumericGradient.gradient(input, new double[] {1.0}, null, 1);
+    }
+
+    /**
+     * {@code torch.gradient(input, spacing=spacing, dim=dims, edge_order=edgeOrder)} with uniform spacing: one value
+     * for every dimension in {@code dims} (all dimensions when null), or a single value for all of them;
+     * {@code edgeOrder} 1 or 2 is the order of the differences at the ends.
+     *
+     * @throws IllegalArgumentException for a count of spacings that fits neither, an edge order other than 1 or 2, a
+     *     dimension listed twice or shorter than {@code edgeOrder + 1}, or uint8 input, with PyTorch's messages
+     */
+    public static List<Tensor> gradient(Tensor input, double[] spacing, int[] dims, int edgeOrder) {
+        Args.require(input, "gradient", "input", 0, "Tensor");
+        Args.require(spacing, "gradient", "spacing", 1, "tuple of floats");
+        return NumericGradient.gradient(input, spacing, dims, edgeOrder);
+    }
+
+    /**
+     * {@code torch.gradient(input, spacing=coordinates, dim=dims, edge_order=edgeOrder)}: the sample coordinates along
+     * each dimension in {@code dims} (all dimensions when null), one 1-D tensor each (non-uniform spacing).
+     */
+    public static List<Tensor> gradient(Tensor input, List<Tensor> coordinates, int[] dims, int edgeOrder) {
+        Args.require(input, "gradient", "input", 0, "Tensor");
+        Args.tensors(coordinates, "gradient", "spacing", 1);
+        return NumericGradient.gradient(input, coordinates, dims, edgeOrder);
     }
 
     /**
@@ -6501,6 +6772,11 @@ public final class Tensor implements AutoCloseable {
         return MoreTensorOps.renorm(this, p, dim, maxnorm);
     }
 
+    /** {@link #renorm(double, int, double)} in place (RenormBackward0). */
+    public Tensor renorm_(double p, int dim, double maxnorm) {
+        return InplaceOps.inplace(this, List.of(), t -> t.renorm(p, dim, maxnorm));
+    }
+
     /** Whether each element's sign bit is set (true for -0.0), as {@code torch.signbit}; bool, no history. */
     public Tensor signbit() {
         return MoreTensorOps.signbit(this);
@@ -6885,5 +7161,17 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor igammac(Tensor other) {
         return IgammaOps.igamma(this, other, true);
+    }
+
+    /** {@link #igamma(Tensor)} in place. */
+    public Tensor igamma_(Tensor other) {
+        Args.require(other, "igamma_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.igamma(other));
+    }
+
+    /** {@link #igammac(Tensor)} in place. */
+    public Tensor igammac_(Tensor other) {
+        Args.require(other, "igammac_", "other", 1, "Tensor");
+        return InplaceOps.inplace(this, List.of(other), t -> t.igammac(other));
     }
 }

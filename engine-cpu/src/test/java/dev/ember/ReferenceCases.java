@@ -128,7 +128,9 @@ final class ReferenceCases {
         if (error != null) {
             double[][] before = ins.stream().map(Tensor::toDoubleArray).toArray(double[][]::new);
             Throwable e = assertThrows(RuntimeException.class, () -> op.apply(a));
-            assertEquals(error.substring(error.indexOf(' ') + 1), e.getMessage());
+            // the generators keep the first line of PyTorch's message; Ember's has PyTorch's further lines, if any
+            String message = e.getMessage() == null ? null : e.getMessage().split("\n")[0];
+            assertEquals(error.substring(error.indexOf(' ') + 1), message);
             for (int i = 0; i < a.length; i++) {
                 assertArrayEquals(before[i], a[i].toDoubleArray(), "input " + i + " changed");
             }

@@ -141,7 +141,7 @@ public abstract class Module {
             throw new IllegalArgumentException("cannot assign a closed tensor to parameter '" + name + "'");
         }
         if (value.gradFn() != null) {
-            throw new IllegalArgumentException("cannot assign '" + torchTypename(value) + "' object to parameter '" + name
+            throw new IllegalArgumentException("cannot assign '" + value.type() + "' object to parameter '" + name
                     + "' (torch.nn.Parameter or None required)");
         }
         if (!value.dtype().isFloatingPoint()) {
@@ -202,24 +202,6 @@ public abstract class Module {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collect("", out, true, true);
         return out;
-    }
-
-    /** Python's {@code torch.typename(t)}: {@code torch.FloatTensor}, {@code torch.cuda.DoubleTensor}. */
-    private static String torchTypename(Tensor t) {
-        String legacy;
-        switch (t.dtype()) {
-            case BOOL: legacy = "Bool"; break;
-            case UINT8: legacy = "Byte"; break;
-            case INT8: legacy = "Char"; break;
-            case INT16: legacy = "Short"; break;
-            case INT32: legacy = "Int"; break;
-            case INT64: legacy = "Long"; break;
-            case FLOAT16: legacy = "Half"; break;
-            case BFLOAT16: legacy = "BFloat16"; break;
-            case FLOAT64: legacy = "Double"; break;
-            default: legacy = "Float"; break;
-        }
-        return (t.device().isCpu() ? "torch." : "torch.cuda.") + legacy + "Tensor";
     }
 
     /** Registers a buffer (state saved in the state dict but not trained, like running statistics); null is allowed. */

@@ -10,11 +10,10 @@ import java.util.function.BinaryOperator;
  * distance function, margin, swap and reduction. The default distance is a {@link PairwiseDistance} child module
  * named {@code distance_function}, as PyTorch's (it prints under the module).
  */
-public final class TripletMarginWithDistanceLoss extends Module {
+public final class TripletMarginWithDistanceLoss extends TripleLoss {
     private final BinaryOperator<Tensor> distanceFunction;
     private final double margin;
     private final boolean swap;
-    private final String reduction;
 
     /** PyTorch's defaults: pairwise distance, margin 1, no swap, averaged. */
     public TripletMarginWithDistanceLoss() {
@@ -27,6 +26,7 @@ public final class TripletMarginWithDistanceLoss extends Module {
      */
     public TripletMarginWithDistanceLoss(BinaryOperator<Tensor> distanceFunction, double margin, boolean swap,
                                          String reduction) {
+        super(reduction, "positive", "negative");
         if (!(margin > 0)) {
             throw new IllegalArgumentException("TripletMarginWithDistanceLoss: expected margin to be greater than 0, got "
                     + Format.repr(margin) + " instead");
@@ -39,24 +39,12 @@ public final class TripletMarginWithDistanceLoss extends Module {
         }
         this.margin = margin;
         this.swap = swap;
-        this.reduction = reduction;
-    }
-
-    /** Refused: the module takes 3 tensors, as PyTorch's. */
-    @Override
-    public Tensor forward(Tensor input) {
-        throw new IllegalArgumentException("TripletMarginWithDistanceLoss.forward() missing 2 required positional arguments: "
-                + "'positive' and 'negative'");
     }
 
     /** {@code module(anchor, positive, negative)}. */
+    @Override
     public Tensor forward(Tensor anchor, Tensor positive, Tensor negative) {
         return Functional.tripletMarginWithDistanceLoss(anchor, positive, negative, distanceFunction, margin, swap,
                 reduction);
-    }
-
-    /** {@code criterion(anchor, positive, negative)}: {@link #forward(Tensor, Tensor, Tensor)} with this module's hooks. */
-    public Tensor apply(Tensor anchor, Tensor positive, Tensor negative) {
-        return callOne(in -> forward(in.get(0), in.get(1), in.get(2)), anchor, positive, negative);
     }
 }

@@ -310,7 +310,7 @@ public final class Parametrizations {
             } else {
                 Tensor a = x.tril(-1);
                 Tensor tau = a.mul(a).sum(new int[] {-2}, false).add(1.0).reciprocal().mul(2.0);
-                q = householderProduct(a, tau);
+                q = a.linalgHouseholderProduct(tau);
                 q = q.mul(x.diagonal(0, -2, -1).to(DType.INT32).unsqueeze(-2));
             }
             if (trivialization) {
@@ -390,25 +390,5 @@ public final class Parametrizations {
     static Tensor makeOrthogonal(Tensor a) {
         dev.ember.QrResult qr = a.linalgQr();
         return qr.Q().mul(qr.R().diagonal(0, -2, -1).sgn().unsqueeze(-2));
-    }
-
-    /**
-     * {@code torch.linalg.householder_product(A, tau)} as a composition: the first {@code k} columns of {@code H_1 ...
-     * H_k}, {@code H_i = I - tau_i v_i v_i^T}, {@code v_i} column {@code i} of {@code A} below the diagonal with a unit
-     * diagonal (PyTorch records one node LinalgHouseholderProductBackward0; the values and gradients are the same).
-     */
-    static Tensor householderProduct(Tensor a, Tensor tau) {
-        int n = a.size(-2);
-        int k = a.size(-1);
-        Tensor v = a.tril(-1).add(Tensor.eye(n, k, a.dtype()).to(a.device()));
-        int[] qs = a.shape().clone();
-        qs[qs.length - 1] = n;
-        Tensor q = Tensor.eye(n, n, a.dtype()).to(a.device()).expand(qs);
-        for (int i = 0; i < k; i++) {
-            Tensor vi = v.narrow(-1, i, 1);
-            Tensor ti = tau.narrow(-1, i, 1).unsqueeze(-1);
-            q = q.sub(q.matmul(vi).mul(ti).matmul(vi.mT()));
-        }
-        return q.narrow(-1, 0, k);
     }
 }

@@ -1,0 +1,12 @@
+package dev.ember;
+
+/**
+ * What {@link Tensor#svd(boolean, boolean)} returns, as {@code torch.return_types.svd}: {@code A = U diag(S) V^T}, with V
+ * (not {@link SvdResult}'s {@code Vh}), the singular pairs unique only up to sign.
+ *
+ * @param U the left singular vectors, as columns ([..., m, k] with {@code some}, [..., m, m] without)
+ * @param S the singular values, descending ([..., k], k = min(m, n))
+ * @param V the right singular vectors, as columns ([..., n, k] with {@code some}, [..., n, n] without)
+ */
+public record SvdUsvResult(Tensor U, Tensor S, Tensor V) {
+}

@@ -1,0 +1,330 @@
+# Writes expected.txt and strings.txt for CensusGapsTest.java: the PyTorch functions and modules a census of
+# torch / Tensor / torch.linalg / torch.nn against Ember's public API found missing (session 27): torch.svd, torch.qr,
+# torch.lu_unpack, torch.pinverse, Tensor.adjoint, linalg.solve_ex / lu_factor_ex / tensorinv / tensorsolve /
+# householder_product, torch.chain_matmul, torch.trapz, Tensor.put_ / torch.put, torch.gradient, the in-place
+# rad2deg_ / deg2rad_ / nextafter_ / igamma_ / igammac_ / renorm_, Tensor.type(), nn.ParameterDict,
+# nn.CosineEmbeddingLoss and nn.MarginRankingLoss.
+# Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes both files next to this script)
+#
+# expected.txt, one case each (ReferenceCases' format): "=== name", then
+#   in<i> <dtype> [shape] : values       the inputs (float inputs require grad)
+#   out <dtype> [shape] : values         the result
+#   fn <name>                            its grad_fn ("None" without one)
+#   grad<i> <dtype> [shape] : values     d sum(out * w) / d in<i>, w[k] = 1 + 0.5 * ((3k) mod 11)
+# or "error <Type> <message>".
+# strings.txt: "key<TAB>value" lines (a printout's newlines written as \n).
+# 2.x notes: one message is 2.x's (MESSAGES_2X below); a reshape that views is 2.x's ViewBackward0 (1.13:
+# ReshapeAliasBackward0). torch.svd, torch.qr, torch.chain_matmul and torch.lu_unpack behave in 2.x as here (qr and chain_matmul
+# warn that they are deprecated). Singular vectors are unique up to sign only, so the svd cases compare S, U S V^T
+# and |U|, |V| (sign-invariant functions, and so are their gradients).
+import os
+import torch
+
+D = torch.float64
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def seq(shape, dtype=D, shift=0, scale=0.25):
+    n = 1
+    for s in shape:
+        n *= s
+    return torch.tensor([((7 * k + shift) % 19 - 9) * scale for k in range(n)], dtype=D).reshape(shape).to(dtype)
+
+
+def fmt_tensor(t):
+    t = t.detach()
+    dt = str(t.dtype).replace("torch.", "")
+    vals = t.reshape(-1).tolist()
+    return "%s [%s] : %s" % (dt, ", ".join(str(s) for s in t.shape), repr(vals))
+
+
+def weights(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return torch.tensor([1 + 0.5 * ((3 * k) % 11) for k in range(n)], dtype=D).reshape(shape)
+
+
+CASES = []
+
+
+def case(name, inputs, fn):
+    CASES.append((name, inputs, fn))
+
+
+# well-conditioned matrices with distinct singular values
+def mat(m, n, shift=0, batch=()):
+    a = seq(batch + (m, n), shift=shift)
+    eye = torch.zeros(batch + (m, n), dtype=D)
+    for i in range(min(m, n)):
+        eye[..., i, i] = 3.0 + i
+    return a + eye
+
+
+# torch.svd(some, compute_uv)
+def cols(n, k):
+    return n if n - k <= 1 else k
+
+
+for shape in ((4, 3), (3, 5), (3, 3)):
+    a = mat(*shape)
+    case("svd S %s" % list(shape), [a], lambda x: torch.svd(x[0])[1])
+    case("svd USV %s" % list(shape), [a], lambda x: (lambda u, s, v: u @ torch.diag_embed(s) @ v.mT)(*torch.svd(x[0])))
+    case("svd absU %s" % list(shape), [a], lambda x: torch.svd(x[0])[0].abs())
+    case("svd absV %s" % list(shape), [a], lambda x: torch.svd(x[0])[2].abs())
+    # the full U and V: columns past k span a null space, unique up to sign only where it has one dimension
+    k = min(shape)
+    case("svd some=False absU %s" % list(shape), [a], lambda x, k=k: torch.svd(x[0], some=False)[0][:, :cols(x[0].shape[0], k)].abs())
+    case("svd some=False absV %s" % list(shape), [a], lambda x, k=k: torch.svd(x[0], some=False)[2][:, :cols(x[0].shape[1], k)].abs())
+case("svd batched S [2, 3, 2]", [mat(3, 2, batch=(2,))], lambda x: torch.svd(x[0])[1])
+case("svd float32 S [4, 3]", [mat(4, 3).float()], lambda x: torch.svd(x[0])[1])
+case("svd compute_uv=False S [4, 3]", [mat(4, 3)], lambda x: torch.svd(x[0], compute_uv=False)[1])
+case("svd compute_uv=False U [4, 3]", [mat(4, 3)], lambda x: torch.svd(x[0], compute_uv=False)[0])
+case("svd compute_uv=False V [4, 3]", [mat(4, 3)], lambda x: torch.svd(x[0], compute_uv=False)[2])
+case("svd 1-d", [seq((3,))], lambda x: torch.svd(x[0])[1])
+case("svd long", [torch.arange(6).reshape(2, 3)], lambda x: torch.svd(x[0])[1])
+
+# torch.qr(some)
+for shape in ((4, 3), (3, 3), (3, 5)):
+    a = mat(*shape, shift=2)
+    case("qr Q %s" % list(shape), [a], lambda x: torch.qr(x[0])[0])
+    case("qr R %s" % list(shape), [a], lambda x: torch.qr(x[0])[1])
+case("qr some=False Q [4, 3]", [mat(4, 3, shift=2).detach()], lambda x: torch.qr(x[0].detach(), some=False)[0])
+case("qr some=False R [4, 3]", [mat(4, 3, shift=2).detach()], lambda x: torch.qr(x[0].detach(), some=False)[1])
+case("qr some=False Q [3, 5]", [mat(3, 5, shift=2)], lambda x: torch.qr(x[0], some=False)[0])
+case("qr batched R [2, 3, 2]", [mat(3, 2, shift=2, batch=(2,))], lambda x: torch.qr(x[0])[1])
+
+# torch.lu_unpack: factors of fixed matrices as a leaf input
+for shape in ((3, 3), (4, 3), (3, 5), (2, 3, 3)):
+    batch = shape[:-2]
+    a = mat(shape[-2], shape[-1], shift=5, batch=batch)
+    lu, piv = torch.linalg.lu_factor(a)
+    for k, part in enumerate(("P", "L", "U")):
+        case("lu_unpack %s %s" % (part, list(shape)), [lu, piv], lambda x, k=k: torch.lu_unpack(x[0], x[1])[k])
+lu, piv = torch.linalg.lu_factor(mat(3, 3, shift=5))
+# (detached: 1.13's LuUnpackBackward0 fails on the empty L and U that unpack_data=False returns)
+case("lu_unpack unpack_data=False L", [lu, piv], lambda x: torch.lu_unpack(x[0].detach(), x[1], unpack_data=False)[1])
+case("lu_unpack unpack_data=False P", [lu, piv], lambda x: torch.lu_unpack(x[0].detach(), x[1], unpack_data=False)[0])
+case("lu_unpack unpack_pivots=False P", [lu, piv], lambda x: torch.lu_unpack(x[0], x[1], unpack_pivots=False)[0])
+case("lu_unpack unpack_pivots=False U", [lu, piv], lambda x: torch.lu_unpack(x[0], x[1], unpack_pivots=False)[2])
+case("lu_unpack float32 L", [lu.float(), piv], lambda x: torch.lu_unpack(x[0], x[1])[1])
+case("lu_unpack pivots long", [lu, piv.long()], lambda x: torch.lu_unpack(x[0], x[1])[1])
+case("lu_unpack pivots out of range", [lu, torch.tensor([1, 4, 3], dtype=torch.int32)], lambda x: torch.lu_unpack(x[0], x[1])[0])
+# (pivots of the wrong count: PyTorch reads past their end, an error or not by chance; Ember refuses them, see the test)
+case("lu_unpack 1-d", [seq((3,)), torch.tensor([1], dtype=torch.int32)], lambda x: torch.lu_unpack(x[0], x[1])[0])
+
+# torch.pinverse(rcond), Tensor.adjoint
+case("pinverse [4, 3]", [mat(4, 3, shift=1)], lambda x: torch.pinverse(x[0]))
+case("pinverse [2, 3, 5]", [mat(3, 5, shift=1, batch=(2,))], lambda x: torch.pinverse(x[0]))
+rank1 = torch.tensor([[1.0, 2.0], [2.0, 4.5], [0.5, 1.0]], dtype=D)
+case("pinverse rcond=0.01", [rank1], lambda x: torch.pinverse(x[0], rcond=0.01))
+case("pinverse rcond=1e-15", [rank1], lambda x: torch.pinverse(x[0]))
+case("adjoint [2, 3, 4]", [seq((2, 3, 4))], lambda x: x[0].adjoint())
+case("adjoint torch [3, 2]", [seq((3, 2))], lambda x: torch.adjoint(x[0]))
+case("adjoint 1-d", [seq((3,))], lambda x: x[0].adjoint())
+case("adjoint long", [torch.arange(6).reshape(2, 3)], lambda x: x[0].adjoint())
+
+# linalg.solve_ex, linalg.lu_factor_ex
+A = mat(3, 3, shift=3)
+case("solve_ex result", [A, seq((3, 2), shift=1)], lambda x: torch.linalg.solve_ex(x[0], x[1])[0])
+case("solve_ex info", [A, seq((3, 2), shift=1)], lambda x: torch.linalg.solve_ex(x[0], x[1])[1])
+case("solve_ex vector", [A, seq((3,), shift=1)], lambda x: torch.linalg.solve_ex(x[0], x[1])[0])
+case("solve_ex left=False", [A, seq((2, 3), shift=1)], lambda x: torch.linalg.solve_ex(x[0], x[1], left=False)[0])
+sing = torch.tensor([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [1.0, 3.0]]], dtype=D)
+case("solve_ex singular info", [sing.detach(), seq((2, 2, 1)).detach()],
+     lambda x: torch.linalg.solve_ex(x[0].detach(), x[1].detach())[1])
+case("solve_ex singular check_errors", [sing, seq((2, 2, 1))],
+     lambda x: torch.linalg.solve_ex(x[0], x[1], check_errors=True)[0])
+case("lu_factor_ex LU", [mat(4, 3, shift=4)], lambda x: torch.linalg.lu_factor_ex(x[0])[0])
+case("lu_factor_ex pivots", [mat(4, 3, shift=4)], lambda x: torch.linalg.lu_factor_ex(x[0])[1])
+case("lu_factor_ex info", [mat(4, 3, shift=4)], lambda x: torch.linalg.lu_factor_ex(x[0])[2])
+case("lu_factor_ex singular info", [sing.detach()], lambda x: torch.linalg.lu_factor_ex(x[0].detach())[2])
+case("lu_factor_ex singular check_errors", [sing.detach()],
+     lambda x: torch.linalg.lu_factor_ex(x[0].detach(), check_errors=True)[2])
+case("lu_factor_ex pivot=False", [mat(3, 3)], lambda x: torch.linalg.lu_factor_ex(x[0], pivot=False)[0])
+
+# linalg.tensorinv, linalg.tensorsolve
+case("tensorinv [4, 6, 8, 3] ind=2", [mat(24, 24, shift=6).reshape(4, 6, 8, 3)],
+     lambda x: torch.linalg.tensorinv(x[0], ind=2))
+case("tensorinv [6, 2, 3] ind=1", [mat(6, 6, shift=6).reshape(6, 2, 3)], lambda x: torch.linalg.tensorinv(x[0], ind=1))
+case("tensorinv not invertible shape", [seq((4, 6, 8, 4))], lambda x: torch.linalg.tensorinv(x[0], ind=2))
+case("tensorinv ind=0", [seq((4, 4))], lambda x: torch.linalg.tensorinv(x[0], ind=0))
+case("tensorsolve [2, 3, 6]", [mat(6, 6, shift=7).reshape(2, 3, 6), seq((2, 3), shift=2)],
+     lambda x: torch.linalg.tensorsolve(x[0], x[1]))
+case("tensorsolve dims", [mat(6, 6, shift=7).reshape(6, 2, 3).permute(1, 2, 0).contiguous(), seq((6,), shift=2)],
+     lambda x: torch.linalg.tensorsolve(x[0], x[1], dims=(0, 1)))
+case("tensorsolve bad shape", [seq((2, 3, 5)), seq((2, 3))], lambda x: torch.linalg.tensorsolve(x[0], x[1]))
+
+# linalg.householder_product
+for shape, k in (((4, 3), 3), ((4, 4), 2), ((3, 3), 3), ((2, 5, 3), 2)):
+    a = seq(shape, shift=8, scale=0.3)
+    tau = seq(shape[:-2] + (k,), shift=3, scale=0.2) + 0.5
+    case("householder_product %s tau %d" % (list(shape), k), [a, tau], lambda x: torch.linalg.householder_product(x[0], x[1]))
+case("householder_product wide", [seq((3, 4)), seq((2,))], lambda x: torch.linalg.householder_product(x[0], x[1]))
+case("householder_product tau too long", [seq((4, 3)), seq((4,))], lambda x: torch.linalg.householder_product(x[0], x[1]))
+case("householder_product float32", [seq((4, 3), torch.float32, 8, 0.3), seq((3,), torch.float32, 3, 0.2)],
+     lambda x: torch.linalg.householder_product(x[0], x[1]))
+
+# torch.chain_matmul, torch.trapz
+case("chain_matmul three", [seq((2, 3)), seq((3, 4), shift=1), seq((4, 2), shift=2)],
+     lambda x: torch.chain_matmul(x[0], x[1], x[2]))
+case("chain_matmul one", [seq((2, 3))], lambda x: torch.chain_matmul(x[0]))
+case("chain_matmul 1-d", [seq((2, 3)), seq((3,))], lambda x: torch.chain_matmul(x[0], x[1]))
+case("trapz dx", [seq((3, 4))], lambda x: torch.trapz(x[0], dx=0.5))
+case("trapz x", [seq((3, 4)), torch.tensor([0.0, 0.5, 2.0, 2.5], dtype=D)], lambda x: torch.trapz(x[0], x[1]))
+case("trapz dim", [seq((3, 4))], lambda x: torch.trapz(x[0], dim=0))
+
+# Tensor.put_, torch.put
+src = seq((6,), shift=1)
+case("put_", [seq((2, 3)), torch.tensor([0, 4, -1]), seq((3,), shift=3)],
+     lambda x: x[0].mul(1.0).put_(x[1], x[2]))
+case("put_ accumulate", [seq((2, 3)), torch.tensor([[0, 4], [0, -6]]), seq((2, 2), shift=3)],
+     lambda x: x[0].mul(1.0).put_(x[1], x[2], accumulate=True))
+case("put", [seq((2, 3)), torch.tensor([5, 1]), seq((2,), shift=3)], lambda x: torch.put(x[0], x[1], x[2]))
+case("put accumulate", [seq((2, 3)), torch.tensor([5, 5]), seq((2,), shift=3)],
+     lambda x: x[0].put(x[1], x[2], accumulate=True))
+case("put_ transposed", [seq((3, 2)), torch.tensor([1, 2]), seq((2,), shift=3)],
+     lambda x: x[0].mul(1.0).t().put_(x[1], x[2]))
+case("put_ long", [torch.arange(6), torch.tensor([1, 2]), torch.tensor([10, 20])], lambda x: x[0].clone().put_(x[1], x[2]))
+case("put_ out of range", [seq((2, 3)), torch.tensor([0, 6]), seq((2,))], lambda x: x[0].mul(1.0).put_(x[1], x[2]))
+case("put_ out of range negative", [seq((2, 3)), torch.tensor([-7]), seq((1,))], lambda x: x[0].mul(1.0).put_(x[1], x[2]))
+case("put_ numel mismatch", [seq((2, 3)), torch.tensor([0, 1]), seq((3,))], lambda x: x[0].mul(1.0).put_(x[1], x[2]))
+case("put_ index dtype", [seq((2, 3)), torch.tensor([0, 1], dtype=torch.int32), seq((2,))],
+     lambda x: x[0].mul(1.0).put_(x[1], x[2]))
+case("put_ source dtype", [seq((2, 3)), torch.tensor([0, 1]), seq((2,), torch.float32)],
+     lambda x: x[0].mul(1.0).put_(x[1], x[2]))
+case("put_ empty self", [seq((0,)), torch.tensor([0]), seq((1,))], lambda x: x[0].mul(1.0).put_(x[1], x[2]))
+
+# torch.gradient: one case per output
+g2 = seq((3, 4), scale=0.3) ** 2
+for k in range(2):
+    case("gradient [3, 4] out %d" % k, [g2], lambda x, k=k: torch.gradient(x[0])[k])
+    case("gradient spacing 2.0 out %d" % k, [g2], lambda x, k=k: torch.gradient(x[0], spacing=2.0)[k])
+    case("gradient spacing (0.5, 3.0) out %d" % k, [g2], lambda x, k=k: torch.gradient(x[0], spacing=(0.5, 3.0))[k])
+    case("gradient edge_order 2 out %d" % k, [g2], lambda x, k=k: torch.gradient(x[0], edge_order=2)[k])
+    case("gradient coordinates out %d" % k,
+         [g2, torch.tensor([0.0, 1.0, 3.0], dtype=D), torch.tensor([-1.0, 0.0, 0.5, 2.0], dtype=D)],
+         lambda x, k=k: torch.gradient(x[0], spacing=(x[1], x[2]))[k])
+    case("gradient coordinates edge_order 2 out %d" % k,
+         [g2, torch.tensor([0.0, 1.0, 3.0], dtype=D), torch.tensor([-1.0, 0.0, 0.5, 2.0], dtype=D)],
+         lambda x, k=k: torch.gradient(x[0], spacing=(x[1], x[2]), edge_order=2)[k])
+case("gradient dim 1", [g2], lambda x: torch.gradient(x[0], dim=1)[0])
+case("gradient dim -2 spacing 0.25", [g2], lambda x: torch.gradient(x[0], spacing=0.25, dim=-2)[0])
+case("gradient 1-d", [seq((5,), scale=0.3) ** 3], lambda x: torch.gradient(x[0])[0])
+case("gradient 1-d edge_order 2", [seq((5,), scale=0.3) ** 3], lambda x: torch.gradient(x[0], edge_order=2)[0])
+case("gradient long", [torch.tensor([1, 4, 9, 16])], lambda x: torch.gradient(x[0])[0])
+case("gradient float32", [g2.float()], lambda x: torch.gradient(x[0])[1])
+case("gradient too short", [seq((1, 4))], lambda x: torch.gradient(x[0])[0])
+case("gradient edge_order 2 too short", [seq((2, 4))], lambda x: torch.gradient(x[0], edge_order=2)[0])
+case("gradient edge_order 3", [g2], lambda x: torch.gradient(x[0], edge_order=3)[0])
+case("gradient spacing count", [g2], lambda x: torch.gradient(x[0], spacing=(1.0, 2.0, 3.0))[0])
+
+# in-place math
+case("rad2deg_", [seq((2, 3))], lambda x: x[0].mul(1.0).rad2deg_())
+case("deg2rad_", [seq((2, 3))], lambda x: x[0].mul(1.0).deg2rad_())
+case("rad2deg_ long", [torch.arange(3)], lambda x: x[0].clone().rad2deg_())
+case("nextafter_", [seq((2, 3)).detach(), seq((2, 3), shift=4).detach()], lambda x: x[0].detach().clone().nextafter_(x[1].detach()))
+case("igamma_", [seq((2, 3)).abs().detach() + 0.5, seq((2, 3), shift=4).abs().detach()],
+     lambda x: x[0].detach().clone().igamma_(x[1].detach()))
+case("igammac_", [seq((2, 3)).abs().detach() + 0.5, seq((2, 3), shift=4).abs().detach()],
+     lambda x: x[0].detach().clone().igammac_(x[1].detach()))
+case("renorm_", [seq((3, 4))], lambda x: x[0].mul(1.0).renorm_(2, 0, 1.5))
+case("renorm_ p=1 dim=1", [seq((3, 4))], lambda x: x[0].mul(1.0).renorm_(1, 1, 2.0))
+
+
+# PyTorch 2.x's messages where 1.13's differ (aten/src/ATen/native/ReduceOps.cpp, pre_check_gradient)
+MESSAGES_2X = {
+    "gradient spacing count": "error RuntimeError torch.gradient expected spacing to be unspecified, a scalar, or a list of "
+                              "length equal to 'self.dim() = 2', since dim argument was not given, but got a list of length 3",
+}
+
+
+def run(name, inputs, fn):
+    ins = [t.clone().requires_grad_(t.is_floating_point()) for t in inputs]
+    lines = ["in%d %s" % (i, fmt_tensor(t)) for i, t in enumerate(inputs)]
+    try:
+        out = fn(ins)
+    except Exception as e:
+        return lines + [MESSAGES_2X.get(name, "error %s %s" % (type(e).__name__, str(e).strip().split("\n")[0]))]
+    fn_name = out.grad_fn.name() if out.grad_fn is not None else "None"
+    if fn_name == "ReshapeAliasBackward0":
+        fn_name = "ViewBackward0"  # 2.x: a reshape that views is ViewBackward0
+    lines.append("out " + fmt_tensor(out))
+    lines.append("fn " + fn_name)
+    if out.requires_grad:
+        (out * weights(out.shape).to(out.dtype)).sum().backward()
+        for i, t in enumerate(ins):
+            if t.requires_grad:
+                lines.append("grad%d %s" % (i, fmt_tensor(t.grad) if t.grad is not None else "none"))
+    return lines
+
+
+def strings():
+    out = []
+
+    def put(key, value):
+        out.append("%s\t%s" % (key, str(value).replace("\n", "\\n")))
+
+    def err(key, fn):
+        try:
+            fn()
+            put(key, "no error")
+        except Exception as e:
+            put(key, "%s %s" % (type(e).__name__, str(e).strip().split("\n")[0]))
+
+    for dt in (torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.int16,
+               torch.int8, torch.uint8, torch.bool):
+        t = torch.zeros(1, dtype=dt)
+        name = str(dt).replace("torch.", "")
+        put("type " + name, t.type())
+        put("element_size " + name, t.element_size())
+        put("is_floating_point " + name, t.is_floating_point())
+    put("type to torch.float64", torch.zeros(2).type(torch.float64).dtype)
+    put("type to torch.IntTensor", torch.zeros(2).type("torch.IntTensor").dtype)
+    err("type bad name", lambda: torch.zeros(2).type("torch.NoSuchTensor"))
+    p = torch.nn.ParameterDict({"b": torch.nn.Parameter(torch.zeros(3, 4)), "a": torch.nn.Parameter(torch.zeros(2, dtype=D))})
+    put("ParameterDict sorted", p)
+    put("ParameterDict sorted keys", list(p.keys()))
+    from collections import OrderedDict
+    q = torch.nn.ParameterDict(OrderedDict([("b", torch.nn.Parameter(torch.zeros(3, 4))), ("a", torch.zeros(2))]))
+    put("ParameterDict ordered", q)
+    put("ParameterDict ordered state_dict", list(q.state_dict().keys()))
+    put("ParameterDict plain tensor requires_grad", q["a"].requires_grad)
+    q["b"] = torch.nn.Parameter(torch.ones(1))
+    put("ParameterDict replaced keys", list(q.keys()))
+    q.update(OrderedDict([("c", torch.ones(2)), ("a", torch.ones(5))]))
+    put("ParameterDict updated", q)
+    put("ParameterDict pop", q.pop("b").shape)
+    put("ParameterDict after pop", list(q.keys()))
+    put("ParameterDict len", len(q))
+    put("ParameterDict contains a", "a" in q)
+    err("ParameterDict missing key", lambda: q["zz"])
+    err("ParameterDict call", lambda: q(torch.zeros(1)))
+    err("ParameterDict int tensor", lambda: q.__setitem__("i", torch.zeros(2, dtype=torch.int64)))
+    err("ParameterDict dotted key", lambda: q.__setitem__("x.y", torch.zeros(2)))
+    m = torch.nn.Module()
+    m.params = torch.nn.ParameterDict(OrderedDict([("w", torch.nn.Parameter(torch.ones(2, 2)))]))
+    put("ParameterDict in module", m)
+    put("ParameterDict in module named_parameters", [k for k, _ in m.named_parameters()])
+    put("CosineEmbeddingLoss", torch.nn.CosineEmbeddingLoss(margin=0.5))
+    put("MarginRankingLoss", torch.nn.MarginRankingLoss(margin=0.5, reduction="sum"))
+    x1 = seq((3, 4))
+    x2 = seq((3, 4), shift=5)
+    y = torch.tensor([1.0, -1.0, 1.0], dtype=D)
+    put("CosineEmbeddingLoss value", torch.nn.CosineEmbeddingLoss(margin=0.5)(x1, x2, y).item())
+    put("MarginRankingLoss value", torch.nn.MarginRankingLoss(margin=0.5, reduction="sum")(x1[:, 0], x2[:, 0], y).item())
+    err("CosineEmbeddingLoss one input", lambda: torch.nn.CosineEmbeddingLoss()(x1))
+    err("MarginRankingLoss one input", lambda: torch.nn.MarginRankingLoss()(x1))
+    err("TripletMarginLoss one input", lambda: torch.nn.TripletMarginLoss()(x1))
+    return out
+
+
+if __name__ == "__main__":
+    with open(os.path.join(HERE, "expected.txt"), "w") as f:
+        for name, inputs, fn in CASES:
+            f.write("=== " + name + "\n")
+            for line in run(name, inputs, fn):
+                f.write(line + "\n")
+    with open(os.path.join(HERE, "strings.txt"), "w") as f:
+        for line in strings():
+            f.write(line + "\n")

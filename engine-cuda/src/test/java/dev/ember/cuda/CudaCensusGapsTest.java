@@ -1,0 +1,60 @@
+package dev.ember.cuda;
+
+import dev.ember.DType;
+import dev.ember.Generator;
+import dev.ember.Tensor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.ember.cuda.CudaParityTest.p;
+
+/**
+ * Session 27's census gaps on CUDA against the CPU (compositions of existing kernels, no kernel of their own):
+ * {@code put}/{@code put_}, {@code torch.gradient}, {@code linalg.householder_product}, {@code solve_ex(left=False)},
+ * {@code lu_unpack}, {@code torch.svd}, {@code tensorinv}/{@code tensorsolve}, in-place {@code rad2deg_}/{@code
+ * renorm_}.
+ */
+@ExtendWith(CudaGate.class)
+class CudaCensusGapsTest {
+    private static final Generator GEN = new Generator(2711);
+
+    @BeforeEach
+    void gpu() {
+        CudaTestSupport.requireCuda();
+    }
+
+    private static Tensor r(int... shape) {
+        return Tensor.rand(GEN, DType.FLOAT32, shape).mul(4.0).sub(2.0);
+    }
+
+    /** A well-conditioned n-by-n matrix. */
+    private static Tensor square(int n) {
+        return r(n, n).add(Tensor.eye(n, n, DType.FLOAT32).mul(6.0));
+    }
+
+    @TestFactory
+    List<DynamicTest> censusGaps() {
+        List<DynamicTest> t = new ArrayList<>();
+        Tensor idx = Tensor.tensor(new long[] {7, -1, 0, 7}, DType.INT64, dev.ember.Device.CPU);
+        t.add(p("put accumulate", a -> a[0].put(a[2], a[1], true), r(3, 5), r(4), idx));
+        t.add(p("put_ on a transposed view", a -> a[0].mul(1.0).t().put_(a[2], a[1]), r(3, 5), r(2),
+                Tensor.tensor(new long[] {3, 11}, DType.INT64, dev.ember.Device.CPU)));
+        t.add(p("gradient edge_order 2", a -> Tensor.gradient(a[0], new double[] {0.5, 2.0}, null, 2).get(1), r(6, 9)));
+        t.add(p("gradient coordinates", a -> Tensor.gradient(a[0], List.of(a[1].cumsum(0)), new int[] {0}, 1).get(0),
+                r(7, 3), Tensor.rand(GEN, DType.FLOAT32, 7).add(0.5)));
+        t.add(p("householder_product", a -> a[0].linalgHouseholderProduct(a[1]), r(2, 6, 4), r(2, 3)));
+        t.add(p("solve_ex left=False", a -> a[0].linalgSolveEx(a[1], false, true).result(), square(5), r(3, 5)));
+        t.add(p("lu_unpack L", a -> Tensor.luUnpack(a[0], a[0].detach().linalgLuFactor().pivots()).L(), square(4)));
+        t.add(p("svd S", a -> a[0].svd().S(), r(6, 4)));
+        t.add(p("tensorinv", a -> a[0].linalgTensorinv(1), square(6).reshape(6, 2, 3)));
+        t.add(p("tensorsolve", a -> a[0].linalgTensorsolve(a[1]), square(6).reshape(2, 3, 6), r(2, 3)));
+        t.add(p("rad2deg_", a -> a[0].mul(1.0).rad2deg_(), r(4, 5)));
+        t.add(p("renorm_", a -> a[0].mul(1.0).renorm_(2, 1, 1.0), r(4, 5)));
+        return t;
+    }
+}
