@@ -3,7 +3,7 @@
 # torch.lu_unpack, torch.pinverse, Tensor.adjoint, linalg.solve_ex / lu_factor_ex / tensorinv / tensorsolve /
 # householder_product, torch.chain_matmul, torch.trapz, Tensor.put_ / torch.put, torch.gradient, the in-place
 # rad2deg_ / deg2rad_ / nextafter_ / igamma_ / igammac_ / renorm_, Tensor.type(), nn.ParameterDict,
-# nn.CosineEmbeddingLoss and nn.MarginRankingLoss.
+# nn.CosineEmbeddingLoss, nn.MarginRankingLoss and nn.AdaptiveLogSoftmaxWithLoss.
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes both files next to this script)
 #
 # expected.txt, one case each (ReferenceCases' format): "=== name", then
@@ -316,6 +316,44 @@ def strings():
     err("CosineEmbeddingLoss one input", lambda: torch.nn.CosineEmbeddingLoss()(x1))
     err("MarginRankingLoss one input", lambda: torch.nn.MarginRankingLoss()(x1))
     err("TripletMarginLoss one input", lambda: torch.nn.TripletMarginLoss()(x1))
+    # nn.AdaptiveLogSoftmaxWithLoss: weights from a seeded PyTorch module, float64; targets in every cluster
+    torch.manual_seed(27)
+    asm = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 12, [4, 8], div_value=2.0, head_bias=True).double()
+    put("asm print", asm)
+    for k, v in asm.state_dict().items():
+        put("asm param " + k, fmt_tensor(v))
+    x = torch.randn(6, 8, dtype=D, requires_grad=True)
+    t = torch.tensor([0, 5, 11, 3, 9, 4])
+    put("asm input", fmt_tensor(x))
+    put("asm target", fmt_tensor(t))
+    r = asm(x, t)
+    put("asm output", fmt_tensor(r.output))
+    put("asm output fn", r.output.grad_fn.name())
+    put("asm loss", fmt_tensor(r.loss))
+    r.loss.backward()
+    put("asm grad input", fmt_tensor(x.grad))
+    for k, p in asm.named_parameters():
+        put("asm grad " + k, fmt_tensor(p.grad))
+    lp = asm.log_prob(x)
+    put("asm log_prob", fmt_tensor(lp))
+    put("asm log_prob fn", lp.grad_fn.name())
+    put("asm predict", fmt_tensor(asm.predict(x)))
+    put("asm predict first row", fmt_tensor(asm.predict(x[:1])))
+    with torch.no_grad():
+        for shift, name in ((2.2, "mixed"), (10.0, "all in the tail")):
+            asm.head.bias[4] += shift
+            put("asm predict " + name, fmt_tensor(asm.predict(x)))
+            asm.head.bias[4] -= shift
+    r0 = asm(x[0], t[0])
+    put("asm 0-d output", fmt_tensor(r0.output))
+    put("asm 0-d loss", fmt_tensor(r0.loss))
+    err("asm target out of range", lambda: asm(x, torch.tensor([0, 5, 12, 3, 9, 4])))
+    err("asm batch mismatch", lambda: asm(x, t[:5]))
+    err("asm 1-d target 1-d input", lambda: asm(x[0], t))
+    err("asm 0-d target 2-d input", lambda: asm(x, t[0]))
+    err("asm 2-d target", lambda: asm(x, t.reshape(2, 3)))
+    err("asm bad cutoffs", lambda: torch.nn.AdaptiveLogSoftmaxWithLoss(8, 12, [4, 4]))
+    err("asm cutoff too large", lambda: torch.nn.AdaptiveLogSoftmaxWithLoss(8, 12, [4, 12]))
     return out
 
 

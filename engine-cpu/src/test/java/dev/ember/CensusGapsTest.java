@@ -1,5 +1,6 @@
 package dev.ember;
 
+import dev.ember.nn.AdaptiveLogSoftmaxWithLoss;
 import dev.ember.nn.CosineEmbeddingLoss;
 import dev.ember.nn.MarginRankingLoss;
 import dev.ember.nn.Module;
@@ -377,6 +378,76 @@ class CensusGapsTest {
         assertEquals(pyError("TripletMarginLoss one input"),
                 error(IllegalArgumentException.class, () -> new TripletMarginLoss().forward(x1)));
         assertEquals("mean", new MarginRankingLoss().reduction());
+    }
+
+    private static void assertTensor(String key, Tensor actual) {
+        ReferenceCases.assertClose(key, PyTorchCases.tensor(S.get(key)), actual, 1e-6);
+    }
+
+    /** An AdaptiveLogSoftmaxWithLoss with PyTorch's seeded weights (float64), as the generator built it. */
+    private static AdaptiveLogSoftmaxWithLoss adaptive() {
+        AdaptiveLogSoftmaxWithLoss asm = new AdaptiveLogSoftmaxWithLoss(8, 12, new int[] {4, 8}, 2.0, true);
+        asm.to(DType.FLOAT64);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : asm.stateDict().keySet()) {
+            state.put(k, PyTorchCases.tensor(S.get("asm param " + k)));
+        }
+        asm.loadStateDict(state);
+        return asm;
+    }
+
+    @Test
+    void adaptiveLogSoftmaxAgainstPyTorch() {
+        AdaptiveLogSoftmaxWithLoss asm = adaptive();
+        assertEquals(S.get("asm print"), asm.toString());
+        Tensor x = PyTorchCases.tensor(S.get("asm input")).requiresGrad_(true);
+        Tensor t = PyTorchCases.tensor(S.get("asm target"));
+        AdaptiveLogSoftmaxWithLoss.Output r = asm.apply(x, t);
+        assertTensor("asm output", r.output());
+        assertEquals(S.get("asm output fn"), r.output().gradFn().name());
+        assertTensor("asm loss", r.loss());
+        r.loss().backward();
+        assertTensor("asm grad input", x.grad());
+        asm.namedParameters().forEach((k, p) -> assertTensor("asm grad " + k, p.grad()));
+        Tensor lp = asm.logProb(x);
+        assertTensor("asm log_prob", lp);
+        // Node.name() is the Python class name (CopySlices); PyTorch's grad_fn.name() adds the C++ namespace
+        assertEquals(S.get("asm log_prob fn").replace("torch::autograd::", ""), lp.gradFn().name());
+        assertTensor("asm predict", asm.predict(x));
+        assertTensor("asm predict first row", asm.predict(x.narrow(0, 0, 1)));
+        AdaptiveLogSoftmaxWithLoss.Output r0 = asm.apply(x.select(0, 0), t.select(0, 0));
+        assertTensor("asm 0-d output", r0.output());
+        assertTensor("asm 0-d loss", r0.loss());
+        Tensor bias = asm.head.bias;
+        for (String[] shift : new String[][] {{"2.2", "mixed"}, {"10.0", "all in the tail"}}) {
+            double d = Double.parseDouble(shift[0]);
+            try (GradMode off = Ember.noGrad()) {
+                bias.narrow(0, 4, 1).add_(d);
+                assertTensor("asm predict " + shift[1], asm.predict(x));
+                bias.narrow(0, 4, 1).sub_(d);
+            }
+        }
+    }
+
+    @Test
+    void adaptiveLogSoftmaxErrors() {
+        AdaptiveLogSoftmaxWithLoss asm = adaptive();
+        Tensor x = PyTorchCases.tensor(S.get("asm input"));
+        Tensor t = PyTorchCases.tensor(S.get("asm target"));
+        Tensor outOfRange = Tensor.tensor(new long[] {0, 5, 12, 3, 9, 4}, DType.INT64, Device.CPU);
+        assertEquals(pyError("asm target out of range"),
+                error(IllegalArgumentException.class, () -> asm.apply(x, outOfRange)).trim());
+        assertEquals(pyError("asm batch mismatch"), error(IllegalArgumentException.class, () -> asm.apply(x, t.narrow(0, 0, 5))));
+        assertEquals(pyError("asm 1-d target 1-d input"), error(IllegalArgumentException.class,
+                () -> asm.apply(x.select(0, 0), t)));
+        assertEquals(pyError("asm 0-d target 2-d input"), error(IllegalArgumentException.class,
+                () -> asm.apply(x, t.select(0, 0))));
+        assertEquals(pyError("asm 2-d target"), error(IllegalArgumentException.class, () -> asm.apply(x, t.reshape(2, 3))));
+        assertEquals(pyError("asm bad cutoffs"), error(IllegalArgumentException.class,
+                () -> new AdaptiveLogSoftmaxWithLoss(8, 12, 4, 4)));
+        assertEquals(pyError("asm cutoff too large"), error(IllegalArgumentException.class,
+                () -> new AdaptiveLogSoftmaxWithLoss(8, 12, 4, 12)));
+        assertThrows(IllegalArgumentException.class, () -> asm.forward(x));
     }
 
     /** The generator's {@code seq}: ((7k + shift) mod 19 - 9) / 4. */

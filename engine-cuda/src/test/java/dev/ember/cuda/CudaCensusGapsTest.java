@@ -3,6 +3,7 @@ package dev.ember.cuda;
 import dev.ember.DType;
 import dev.ember.Generator;
 import dev.ember.Tensor;
+import dev.ember.nn.AdaptiveLogSoftmaxWithLoss;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -17,7 +18,7 @@ import static dev.ember.cuda.CudaParityTest.p;
  * Session 27's census gaps on CUDA against the CPU (compositions of existing kernels, no kernel of their own):
  * {@code put}/{@code put_}, {@code torch.gradient}, {@code linalg.householder_product}, {@code solve_ex(left=False)},
  * {@code lu_unpack}, {@code torch.svd}, {@code tensorinv}/{@code tensorsolve}, in-place {@code rad2deg_}/{@code
- * renorm_}.
+ * renorm_}, {@code nn.AdaptiveLogSoftmaxWithLoss}.
  */
 @ExtendWith(CudaGate.class)
 class CudaCensusGapsTest {
@@ -35,6 +36,16 @@ class CudaCensusGapsTest {
     /** A well-conditioned n-by-n matrix. */
     private static Tensor square(int n) {
         return r(n, n).add(Tensor.eye(n, n, DType.FLOAT32).mul(6.0));
+    }
+
+    /** The module for {@code x}'s device: {@code gpu} holds {@code cpu}'s weights, moved on first use. */
+    private static AdaptiveLogSoftmaxWithLoss on(Tensor x, AdaptiveLogSoftmaxWithLoss cpu, AdaptiveLogSoftmaxWithLoss gpu) {
+        if (x.device().isCpu()) {
+            return cpu;
+        }
+        gpu.loadStateDict(cpu.stateDict());
+        gpu.to(x.device());
+        return gpu;
     }
 
     @TestFactory
@@ -55,6 +66,11 @@ class CudaCensusGapsTest {
         t.add(p("tensorsolve", a -> a[0].linalgTensorsolve(a[1]), square(6).reshape(2, 3, 6), r(2, 3)));
         t.add(p("rad2deg_", a -> a[0].mul(1.0).rad2deg_(), r(4, 5)));
         t.add(p("renorm_", a -> a[0].mul(1.0).renorm_(2, 1, 1.0), r(4, 5)));
+        AdaptiveLogSoftmaxWithLoss cpu = new AdaptiveLogSoftmaxWithLoss(8, 12, new int[] {4, 8}, 2.0, true);
+        AdaptiveLogSoftmaxWithLoss gpu = new AdaptiveLogSoftmaxWithLoss(8, 12, new int[] {4, 8}, 2.0, true);
+        Tensor targets = Tensor.tensor(new long[] {0, 5, 11, 3, 9, 4, 7}, DType.INT64, dev.ember.Device.CPU);
+        t.add(p("AdaptiveLogSoftmaxWithLoss loss", a -> on(a[0], cpu, gpu).apply(a[0], a[1]).loss(), r(7, 8), targets));
+        t.add(p("AdaptiveLogSoftmaxWithLoss log_prob", a -> on(a[0], cpu, gpu).logProb(a[0]), r(5, 8)));
         return t;
     }
 }
