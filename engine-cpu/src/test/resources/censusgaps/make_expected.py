@@ -219,6 +219,42 @@ case("gradient edge_order 2 too short", [seq((2, 4))], lambda x: torch.gradient(
 case("gradient edge_order 3", [g2], lambda x: torch.gradient(x[0], edge_order=3)[0])
 case("gradient spacing count", [g2], lambda x: torch.gradient(x[0], spacing=(1.0, 2.0, 3.0))[0])
 
+# torch.histogramdd (detached: histogram has no derivative)
+pts = torch.tensor([[0., 0.], [1., 1.], [2., 0.], [0.5, 2.0], [3.0, 1.5], [1.5, 0.5], [2.9, 1.99]], dtype=D)
+w7 = torch.tensor([1.0, 0.5, 2.0, 1.0, 0.25, 3.0, 1.5], dtype=D)
+
+
+def hdd(name, inputs, fn):
+    case("histogramdd " + name, inputs, lambda x: fn([t.detach() for t in x]))
+
+
+for part in ("hist", "edges 0", "edges 1"):
+    pick = (lambda r: r.hist) if part == "hist" else (lambda r, d=int(part[-1]): r.bin_edges[d])
+    hdd("bins [2, 3] " + part, [pts], lambda x, pick=pick: pick(torch.histogramdd(x[0], bins=[2, 3])))
+hdd("bins 2 range", [pts], lambda x: torch.histogramdd(x[0], bins=2, range=[0., 1., 0., 2.]).hist)
+hdd("bins 3 weight density", [pts, w7], lambda x: torch.histogramdd(x[0], bins=3, weight=x[1], density=True).hist)
+hdd("float32 bins [4, 2]", [pts.float()], lambda x: torch.histogramdd(x[0], bins=[4, 2]).hist)
+hdd("float32 edges", [pts.float()], lambda x: torch.histogramdd(x[0], bins=[4, 2]).bin_edges[0])
+hdd("3-d input", [pts[:6].reshape(2, 3, 2)], lambda x: torch.histogramdd(x[0], bins=[2, 2]).hist)
+hdd("three coordinates", [seq((8, 3), scale=0.3)], lambda x: torch.histogramdd(x[0], bins=[2, 3, 2]).hist)
+hdd("constant dimension", [torch.tensor([[1., 2.], [1., 3.]], dtype=D)], lambda x: torch.histogramdd(x[0], bins=2).bin_edges[0])
+hdd("empty input", [torch.zeros(0, 2, dtype=D)], lambda x: torch.histogramdd(x[0], bins=[2, 2]).hist)
+hdd("tensor edges", [pts, torch.tensor([0., 1., 2.5], dtype=D), torch.tensor([0., 0.5, 2.], dtype=D)],
+    lambda x: torch.histogramdd(x[0], bins=[x[1], x[2]]).hist)
+hdd("tensor edges weight density", [pts, torch.tensor([0., 1., 2.5], dtype=D), torch.tensor([0., 0.5, 2.], dtype=D), w7],
+    lambda x: torch.histogramdd(x[0], bins=[x[1], x[2]], weight=x[3], density=True).hist)
+hdd("1-d input", [pts[:, 0]], lambda x: torch.histogramdd(x[0], bins=[2]).hist)
+hdd("zero bins", [pts], lambda x: torch.histogramdd(x[0], bins=[0, 2]).hist)
+hdd("range length", [pts], lambda x: torch.histogramdd(x[0], bins=2, range=[0., 1.]).hist)
+hdd("range reversed", [pts], lambda x: torch.histogramdd(x[0], bins=2, range=[1., 0., 0., 1.]).hist)
+hdd("weight shape", [pts, torch.ones(4, dtype=D)], lambda x: torch.histogramdd(x[0], bins=2, weight=x[1]).hist)
+hdd("long input", [pts.long()], lambda x: torch.histogramdd(x[0], bins=2).hist)
+hdd("edges dtype", [pts.float(), torch.tensor([0., 1.], dtype=D), torch.tensor([0., 2.])],
+    lambda x: torch.histogramdd(x[0], bins=[x[1], x[2]]).hist)
+hdd("edges empty", [pts, torch.tensor([0., 1.], dtype=D), torch.zeros(0, dtype=D)],
+    lambda x: torch.histogramdd(x[0], bins=[x[1], x[2]]).hist)
+hdd("edges count", [pts, torch.tensor([0., 1.], dtype=D)], lambda x: torch.histogramdd(x[0], bins=[x[1]]).hist)
+
 # in-place math
 case("rad2deg_", [seq((2, 3))], lambda x: x[0].mul(1.0).rad2deg_())
 case("deg2rad_", [seq((2, 3))], lambda x: x[0].mul(1.0).deg2rad_())
@@ -234,6 +270,7 @@ case("renorm_ p=1 dim=1", [seq((3, 4))], lambda x: x[0].mul(1.0).renorm_(1, 1, 2
 
 # PyTorch 2.x's messages where 1.13's differ (aten/src/ATen/native/ReduceOps.cpp, pre_check_gradient)
 MESSAGES_2X = {
+    "histogramdd 1-d input": "error RuntimeError torch.histogramdd: input tensor should have at least 2 dimensions, but got 1",
     "gradient spacing count": "error RuntimeError torch.gradient expected spacing to be unspecified, a scalar, or a list of "
                               "length equal to 'self.dim() = 2', since dim argument was not given, but got a list of length 3",
 }

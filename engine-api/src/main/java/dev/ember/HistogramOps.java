@@ -22,21 +22,7 @@ final class HistogramOps {
         if (noKernel && range == null && input.numel() > 0) {
             throw new IllegalArgumentException("\"histogramdd\" not implemented for '" + Format.scalarType(input.dtype) + "'");
         }
-        if (weight != null) {
-            ArithmeticOps.checkSameDevice(input, weight);
-            if (!java.util.Arrays.equals(weight.shape, new int[] {Shapes.toSize(input.numel(), "histogram's input")})
-                    && !java.util.Arrays.equals(weight.shape, input.shape)) {
-                throw new IllegalArgumentException("torch.histogramdd: if weight tensor is provided it should have the same "
-                        + "shape as the input tensor excluding its innermost dimension, but got input with shape "
-                        + Shapes.str(new int[] {Shapes.toSize(input.numel(), "histogram's input"), 1}) + " and weight with shape "
-                        + Shapes.str(weight.shape));
-            }
-            if (weight.dtype != input.dtype) {
-                throw new IllegalArgumentException("torch.histogramdd: if weight tensor is provided, input tensor and weight "
-                        + "tensor should have the same dtype, but got input(" + ArithmeticOps.cTypeName(input.dtype)
-                        + "), and weight(" + ArithmeticOps.cTypeName(weight.dtype) + ")");
-            }
-        }
+        checkWeight(input, weight);
         if (noKernel) {
             throw new IllegalArgumentException("\"histogram_cpu\" not implemented for '" + Format.scalarType(input.dtype)
                     + "'");
@@ -51,58 +37,20 @@ final class HistogramOps {
         } else if (x.length > 0) {
             lo = Double.POSITIVE_INFINITY;
             hi = Double.NEGATIVE_INFINITY;
-            boolean nan = false;
             for (double v : x) {
-                nan |= Double.isNaN(v);
-                lo = Math.min(lo, v);
+                lo = Math.min(lo, v); // NaN wins, as the range check wants
                 hi = Math.max(hi, v);
-            }
-            if (nan) {
-                lo = Double.NaN;
-                hi = Double.NaN;
             }
         } else {
             lo = 0;
             hi = 1;
         }
-        if (!(Double.isFinite(lo) && Double.isFinite(hi))) {
-            throw new IllegalArgumentException("torch.histogramdd: dimension 0's range [" + Format.cpp(lo) + ", "
-                    + Format.cpp(hi) + "] is not finite");
-        }
-        if (lo > hi) {
-            throw new IllegalArgumentException("torch.histogramdd: min should not exceed max, but got min " + Format.cpp(lo)
-                    + " max " + Format.cpp(hi) + " for dimension 0");
-        }
-        if (lo == hi) {
-            lo -= 0.5;
-            hi += 0.5;
-        }
+        double[] lh = checkedRange(lo, hi, 0);
+        lo = lh[0];
+        hi = lh[1];
         double[] edges = linspace(lo, hi, bins + 1, f32);
         double[] w = weight == null ? null : weight.toDoubleArray();
-        double[] hist = new double[bins];
-        double left = edges[0];
-        double right = edges[bins];
-        for (int i = 0; i < x.length; i++) {
-            double e = x[i];
-            if (!(e >= left && e <= right)) {
-                continue;
-            }
-            long pos = f32 ? (long) ((float) ((float) ((float) e - (float) left) * (float) bins) / (float) ((float) right
-                    - (float) left)) : (long) ((e - left) * bins / (right - left));
-            // upper_bound among edges[max(0, pos - 1) .. min(pos + 2, bins + 1)), minus one
-            int from = (int) Math.max(0, pos - 1);
-            int to = (int) Math.min(pos + 2, bins + 1);
-            int k = from;
-            while (k < to && !(e < edges[k])) {
-                k++;
-            }
-            pos = k - 1;
-            if (pos == bins) {
-                pos -= 1;
-            }
-            double add = w == null ? 1 : w[i];
-            hist[(int) pos] = f32 ? (float) ((float) hist[(int) pos] + (float) add) : hist[(int) pos] + add;
-        }
+        double[] hist = count(x, new double[][] {edges}, true, w, f32);
         Tensor h = Tensor.tensor(hist, DType.FLOAT64).to(input.dtype);
         Tensor edgeTensor = Tensor.tensor(edges, DType.FLOAT64).to(input.dtype);
         if (density) {
@@ -147,34 +95,7 @@ final class HistogramOps {
         double[] edges = bins.toDoubleArray();
         double[] x = input.toDoubleArray();
         double[] w = weight == null ? null : weight.toDoubleArray();
-        double[] hist = new double[nBins];
-        double left = edges[0];
-        double right = edges[nBins];
-        for (int i = 0; i < x.length && nBins > 0; i++) {
-            double e = x[i];
-            if (!(e >= left && e <= right)) {
-                continue;
-            }
-            // std::upper_bound: the first edge greater than e
-            int first = 0;
-            int count = numEdges;
-            while (count > 0) {
-                int step = count / 2;
-                int it = first + step;
-                if (!(e < edges[it])) {
-                    first = it + 1;
-                    count -= step + 1;
-                } else {
-                    count = step;
-                }
-            }
-            int pos = first - 1;
-            if (pos == nBins) {
-                pos -= 1;
-            }
-            double add = w == null ? 1 : w[i];
-            hist[pos] = f32 ? (float) ((float) hist[pos] + (float) add) : hist[pos] + add;
-        }
+        double[] hist = count(x, new double[][] {edges}, false, w, f32);
         Tensor h = Tensor.tensor(hist, DType.FLOAT64).to(input.dtype);
         Tensor edgeTensor = Tensor.tensor(edges, DType.FLOAT64).to(input.dtype);
         if (density) {
@@ -183,6 +104,258 @@ final class HistogramOps {
             }
         }
         return recorded(h.to(input.device), edgeTensor.to(input.device), input, bins, weight);
+    }
+
+    /**
+     * PyTorch's histogramdd kernel over points of {@code edges.length} coordinates ({@code x} row-major, one point a
+     * row): each coordinate inside its dimension's outer edges lands in the bin {@code std::upper_bound} over that
+     * dimension's edges gives (the last bin closed on the right); with {@code linear}, found first by the linear
+     * position and corrected among the neighbouring edges (LINEAR_INTERPOLATION_WITH_LOCAL_SEARCH, in the input's
+     * arithmetic), else by binary search (BINARY_SEARCH, the edges as given, even unsorted). A point with any coordinate
+     * outside is skipped. Returns the bins' sums, row-major over the dimensions, accumulated in the input's type.
+     */
+    private static double[] count(double[] x, double[][] edges, boolean linear, double[] w, boolean f32) {
+        int n = edges.length;
+        int total = 1;
+        for (double[] e : edges) {
+            total = Math.multiplyExact(total, e.length - 1);
+        }
+        double[] hist = new double[total];
+        int points = n == 0 ? 0 : x.length / n;
+        for (int i = 0; i < points; i++) {
+            int index = 0;
+            boolean skip = false;
+            for (int d = 0; d < n && !skip; d++) {
+                double[] e = edges[d];
+                int bins = e.length - 1;
+                double v = x[i * n + d];
+                double left = e[0];
+                double right = e[bins];
+                if (!(v >= left && v <= right)) {
+                    skip = true;
+                    continue;
+                }
+                int pos;
+                if (linear) {
+                    long guess = f32 ? (long) ((float) ((float) ((float) v - (float) left) * (float) bins)
+                            / (float) ((float) right - (float) left)) : (long) ((v - left) * bins / (right - left));
+                    pos = upperBound(e, (int) Math.max(0, guess - 1), (int) Math.min(guess + 2, bins + 1), v) - 1;
+                } else {
+                    pos = upperBound(e, 0, e.length, v) - 1;
+                }
+                if (pos == bins) {
+                    pos -= 1;
+                }
+                index = index * bins + pos;
+            }
+            if (skip) {
+                continue;
+            }
+            double add = w == null ? 1 : w[i];
+            hist[index] = f32 ? (float) ((float) hist[index] + (float) add) : hist[index] + add;
+        }
+        return hist;
+    }
+
+    /** {@code std::upper_bound} over {@code e[from, to)}: the first index whose edge is greater than {@code v}. */
+    private static int upperBound(double[] e, int from, int to, double v) {
+        int first = from;
+        int count = to - from;
+        while (count > 0) {
+            int step = count / 2;
+            int it = first + step;
+            if (!(v < e[it])) {
+                first = it + 1;
+                count -= step + 1;
+            } else {
+                count = step;
+            }
+        }
+        return first;
+    }
+
+    /**
+     * {@code torch.histogramdd(input, bins=counts, range, weight, density)}: input [..., N] as points of N coordinates,
+     * {@code bins[d]} equal bins in dimension d between the given range ({@code [min0, max0, min1, max1, ...]}) or the
+     * data's (widened by 0.5 each way when empty); the edges {@code linspace} in the input's type.
+     */
+    static HistogramddResult histogramdd(Tensor input, int[] bins, double[] range, Tensor weight, boolean density) {
+        checkDd(input);
+        int n = input.size(-1);
+        if (bins.length != n) {
+            throw new IllegalArgumentException("torch.histogramdd: expected " + n + " sequences of bin edges for a " + n
+                    + "-dimensional histogram but got " + bins.length);
+        }
+        for (int d = 0; d < n; d++) {
+            if (bins[d] <= 0) {
+                throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got " + bins[d]
+                        + " for dimension " + d);
+            }
+        }
+        if (range != null && range.length != 2 * n) {
+            throw new IllegalArgumentException("torch.histogramdd: for a " + n + "-dimensional histogram range should have "
+                    + 2 * n + " elements, but got " + range.length);
+        }
+        boolean noKernel = !input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint();
+        if (noKernel && range == null && input.numel() > 0) {
+            throw new IllegalArgumentException("\"histogramdd\" not implemented for '" + Format.scalarType(input.dtype) + "'");
+        }
+        checkWeightDd(input, weight);
+        if (noKernel) {
+            throw new IllegalArgumentException("\"histogramdd_cpu\" not implemented for '" + Format.scalarType(input.dtype)
+                    + "'");
+        }
+        boolean f32 = input.dtype == DType.FLOAT32;
+        double[] x = input.contiguous().toDoubleArray();
+        double[][] edges = new double[n][];
+        for (int d = 0; d < n; d++) {
+            double lo = 0;
+            double hi = 1;
+            if (range != null) {
+                lo = range[2 * d];
+                hi = range[2 * d + 1];
+            } else if (x.length > 0) {
+                lo = Double.POSITIVE_INFINITY;
+                hi = Double.NEGATIVE_INFINITY;
+                for (int i = d; i < x.length; i += n) {
+                    lo = Math.min(lo, x[i]); // NaN wins, as the range check wants
+                    hi = Math.max(hi, x[i]);
+                }
+            }
+            double[] lh = checkedRange(lo, hi, d);
+            edges[d] = linspace(lh[0], lh[1], bins[d] + 1, f32);
+        }
+        double[] hist = count(x, edges, true, weight == null ? null : weight.contiguous().toDoubleArray(), f32);
+        return ddResult(input, hist, edges, bins, null, weight, density);
+    }
+
+    /**
+     * {@code torch.histogramdd(input, bins=edges, weight, density)}: input [..., N] as points of N coordinates, the
+     * edges of dimension d given by the 1-D tensor {@code bins.get(d)} (searched as given).
+     */
+    static HistogramddResult histogramdd(Tensor input, java.util.List<Tensor> bins, Tensor weight, boolean density) {
+        checkDd(input);
+        int n = input.size(-1);
+        if (bins.size() != n) {
+            throw new IllegalArgumentException("torch.histogramdd: expected " + n + " sequences of bin edges for a " + n
+                    + "-dimensional histogram but got " + bins.size());
+        }
+        double[][] edges = new double[n][];
+        int[] counts = new int[n];
+        for (int d = 0; d < n; d++) {
+            Tensor b = bins.get(d);
+            ArithmeticOps.checkSameDevice(input, b);
+            if (b.dtype != input.dtype) {
+                throw new IllegalArgumentException("torch.histogramdd: input tensor and bins tensors should have the same "
+                        + "dtype, but got input with dtype " + ArithmeticOps.cTypeName(input.dtype) + " and bins for dimension "
+                        + d + " with dtype " + ArithmeticOps.cTypeName(b.dtype));
+            }
+            if (b.dim() != 1) {
+                throw new IllegalArgumentException("torch.histogramdd: bins tensor should have one dimension, but got "
+                        + b.dim() + " dimensions in the bins tensor for dimension " + d);
+            }
+            if (b.numel() == 0) {
+                throw new IllegalArgumentException("torch.histogramdd: bins tensor should have at least 1 element, but got 0 "
+                        + "elements in the bins tensor for dimension " + d);
+            }
+        }
+        checkWeightDd(input, weight);
+        for (int d = 0; d < n; d++) {
+            edges[d] = bins.get(d).toDoubleArray();
+            counts[d] = edges[d].length - 1;
+            if (counts[d] == 0) {
+                throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got 0 for dimension " + d);
+            }
+        }
+        if (!input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint()) {
+            throw new IllegalArgumentException("\"histogramdd_cpu\" not implemented for '" + Format.scalarType(input.dtype)
+                    + "'");
+        }
+        double[] x = input.contiguous().toDoubleArray();
+        double[] hist = count(x, edges, false, weight == null ? null : weight.contiguous().toDoubleArray(),
+                input.dtype == DType.FLOAT32);
+        return ddResult(input, hist, edges, counts, bins, weight, density);
+    }
+
+    private static void checkDd(Tensor input) {
+        if (input.dim() < 2) {
+            throw new IllegalArgumentException("torch.histogramdd: input tensor should have at least 2 dimensions, but got "
+                    + input.dim());
+        }
+    }
+
+    /** The weight's checks of {@code histogramdd_check_inputs}: the input's type, the input's shape without its last. */
+    private static void checkWeightDd(Tensor input, Tensor weight) {
+        if (weight == null) {
+            return;
+        }
+        ArithmeticOps.checkSameDevice(input, weight);
+        if (weight.dtype != input.dtype) {
+            throw new IllegalArgumentException("torch.histogramdd: if weight tensor is provided, input tensor and weight "
+                    + "tensor should have the same dtype, but got input(" + ArithmeticOps.cTypeName(input.dtype)
+                    + "), and weight(" + ArithmeticOps.cTypeName(weight.dtype) + ")");
+        }
+        int[] expected = java.util.Arrays.copyOf(input.shape, input.dim() - 1);
+        int[] got = weight.dim() == 0 ? new int[] {1} : weight.shape;
+        if (!java.util.Arrays.equals(expected, got)) {
+            throw new IllegalArgumentException("torch.histogramdd: if weight tensor is provided it should have the same "
+                    + "shape as the input tensor excluding its innermost dimension, but got input with shape "
+                    + Shapes.str(input.shape) + " and weight with shape " + Shapes.str(weight.shape));
+        }
+    }
+
+    /** The outer edges of one dimension after select_outer_bin_edges' checks, widened by 0.5 each way when empty. */
+    private static double[] checkedRange(double lo, double hi, int d) {
+        if (!(Double.isFinite(lo) && Double.isFinite(hi))) {
+            throw new IllegalArgumentException("torch.histogramdd: dimension " + d + "'s range [" + Format.cpp(lo) + ", "
+                    + Format.cpp(hi) + "] is not finite");
+        }
+        if (lo > hi) {
+            throw new IllegalArgumentException("torch.histogramdd: min should not exceed max, but got min " + Format.cpp(lo)
+                    + " max " + Format.cpp(hi) + " for dimension " + d);
+        }
+        return lo == hi ? new double[] {lo - 0.5, hi + 0.5} : new double[] {lo, hi};
+    }
+
+    /** The hist [bins...] and edges in the input's type and device, density as PyTorch's, the NotImplemented node. */
+    private static HistogramddResult ddResult(Tensor input, double[] counts, double[][] edges, int[] bins,
+                                              java.util.List<Tensor> binTensors, Tensor weight, boolean density) {
+        Tensor hist = Tensor.tensor(counts, DType.FLOAT64).to(input.dtype).reshape(bins);
+        java.util.List<Tensor> edgeTensors = new java.util.ArrayList<>();
+        for (double[] e : edges) {
+            edgeTensors.add(Tensor.tensor(e, DType.FLOAT64).to(input.dtype));
+        }
+        if (density) {
+            try (GradMode off = Ember.noGrad()) {
+                hist = hist.div(hist.sum());
+                for (int d = 0; d < edges.length; d++) {
+                    int[] shape = new int[edges.length];
+                    java.util.Arrays.fill(shape, 1);
+                    shape[d] = bins[d];
+                    hist = hist.div(edgeTensors.get(d).diff().reshape(shape));
+                }
+            }
+        }
+        hist = hist.to(input.device);
+        Tensor[] outs = new Tensor[edges.length + 1];
+        outs[0] = hist;
+        for (int d = 0; d < edges.length; d++) {
+            edgeTensors.set(d, edgeTensors.get(d).to(input.device));
+            outs[d + 1] = edgeTensors.get(d);
+        }
+        java.util.List<Tensor> inputs = new java.util.ArrayList<>();
+        inputs.add(input);
+        if (binTensors != null) {
+            inputs.addAll(binTensors);
+        }
+        if (weight != null) {
+            inputs.add(weight);
+        }
+        MultiOutput.record("NotImplemented", inputs.toArray(new Tensor[0]), outs, node -> g -> {
+            throw new IllegalStateException("derivative for aten::_histogramdd_from_bin_" + (binTensors == null ? "cts"
+                    : "tensors") + " is not implemented");
+        });
+        return new HistogramddResult(hist, java.util.List.copyOf(edgeTensors));
     }
 
     /**

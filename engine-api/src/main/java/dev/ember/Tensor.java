@@ -7122,6 +7122,45 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * {@code torch.histogramdd(input, bins, range, weight, density)}: input [..., N] as points of N coordinates,
+     * {@code bins[d]} equal bins in dimension d between {@code range} ({@code [min0, max0, min1, max1, ...]}, null for
+     * the data's); points with a coordinate outside are left out, each last bin includes its right edge. {@code weight}
+     * (null, or the input's shape without its last dimension) weighs the points; {@code density} divides by the total
+     * and the bins' volumes.
+     *
+     * @throws IllegalArgumentException for a count of bins other than N or a non-positive one, a range of the wrong
+     *     length or not finite, a weight of another shape or type, an input with fewer than 2 dimensions, with
+     *     PyTorch's messages
+     */
+    public static HistogramddResult histogramdd(Tensor input, int[] bins, double[] range, Tensor weight, boolean density) {
+        Args.require(input, "histogramdd", "input", 0, "Tensor");
+        Args.require(bins, "histogramdd", "bins", 1, "tuple of ints");
+        return HistogramOps.histogramdd(input, bins.clone(), range == null ? null : range.clone(), weight, density);
+    }
+
+    /** {@link #histogramdd(Tensor, int[], double[], Tensor, boolean)} with {@code bins} equal bins in every dimension. */
+    public static HistogramddResult histogramdd(Tensor input, int bins, double[] range, Tensor weight, boolean density) {
+        Args.require(input, "histogramdd", "input", 0, "Tensor");
+        int[] counts = new int[input.dim() == 0 ? 0 : input.size(-1)];
+        Arrays.fill(counts, bins);
+        return histogramdd(input, counts, range, weight, density);
+    }
+
+    /** {@code torch.histogramdd(input, bins)}: {@code bins} equal bins in every dimension over the data's range. */
+    public static HistogramddResult histogramdd(Tensor input, int bins) {
+        return histogramdd(input, bins, null, null, false);
+    }
+
+    /**
+     * {@code torch.histogramdd(input, bins=[edges0, edges1, ...], weight, density)}: the bin edges of each dimension as
+     * a 1-D tensor of the input's type.
+     */
+    public static HistogramddResult histogramdd(Tensor input, List<Tensor> bins, Tensor weight, boolean density) {
+        Args.require(input, "histogramdd", "input", 0, "Tensor");
+        return HistogramOps.histogramdd(input, Arrays.asList(Args.tensors(bins, "histogramdd", "bins", 1)), weight, density);
+    }
+
+    /**
      * Removes each listed dimension whose size is 1 from this tensor's own shape, as PyTorch 2.x's
      * {@code Tensor.squeeze_(dims)} (same storage, version bumped; node {@code SqueezeBackward5}); a dimension listed
      * twice is an error, raised before anything changes.

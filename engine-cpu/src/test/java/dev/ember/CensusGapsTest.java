@@ -119,6 +119,37 @@ class CensusGapsTest {
         return a -> Tensor.gradient(a[0]).get(k);
     }
 
+    private static Function<Tensor[], Tensor> histogramdd(String name) {
+        Function<Tensor[], HistogramddResult> f;
+        switch (name.replaceAll(" (hist|edges [01])$", "")) {
+            case "bins [2, 3]": f = a -> Tensor.histogramdd(a[0], new int[] {2, 3}, null, null, false); break;
+            case "bins 2 range": f = a -> Tensor.histogramdd(a[0], 2, new double[] {0, 1, 0, 2}, null, false); break;
+            case "bins 3 weight density": f = a -> Tensor.histogramdd(a[0], 3, null, a[1], true); break;
+            case "float32 bins [4, 2]": case "float32 edges": f = a -> Tensor.histogramdd(a[0], new int[] {4, 2}, null, null, false); break;
+            case "3-d input": case "empty input": f = a -> Tensor.histogramdd(a[0], new int[] {2, 2}, null, null, false); break;
+            case "three coordinates": f = a -> Tensor.histogramdd(a[0], new int[] {2, 3, 2}, null, null, false); break;
+            case "constant dimension": case "long input": f = a -> Tensor.histogramdd(a[0], 2); break;
+            case "tensor edges": case "edges dtype": case "edges empty":
+                f = a -> Tensor.histogramdd(a[0], List.of(a[1], a[2]), null, false);
+                break;
+            case "tensor edges weight density": f = a -> Tensor.histogramdd(a[0], List.of(a[1], a[2]), a[3], true); break;
+            case "1-d input": f = a -> Tensor.histogramdd(a[0], new int[] {2}, null, null, false); break;
+            case "zero bins": f = a -> Tensor.histogramdd(a[0], new int[] {0, 2}, null, null, false); break;
+            case "range length": f = a -> Tensor.histogramdd(a[0], 2, new double[] {0, 1}, null, false); break;
+            case "range reversed": f = a -> Tensor.histogramdd(a[0], 2, new double[] {1, 0, 0, 1}, null, false); break;
+            case "weight shape": f = a -> Tensor.histogramdd(a[0], 2, null, a[1], false); break;
+            case "edges count": f = a -> Tensor.histogramdd(a[0], List.of(a[1]), null, false); break;
+            default: throw new IllegalArgumentException("no op for histogramdd case " + name);
+        }
+        boolean constant = name.equals("constant dimension");
+        int edges = name.endsWith("edges 0") || name.equals("float32 edges") || constant ? 0 : name.endsWith("edges 1") ? 1 : -1;
+        return a -> {
+            Tensor[] d = Arrays.stream(a).map(Tensor::detach).toArray(Tensor[]::new);
+            HistogramddResult r = f.apply(d);
+            return edges < 0 ? r.hist() : r.binEdges().get(edges);
+        };
+    }
+
     static Function<Tensor[], Tensor> op(String name) {
         if (name.startsWith("svd")) {
             return svd(name);
@@ -191,6 +222,9 @@ class CensusGapsTest {
                 return a -> a[0].mul(1.0).put_(a[1], a[2], accumulate);
             }
             return a -> a[0].put(a[1], a[2], accumulate);
+        }
+        if (name.startsWith("histogramdd")) {
+            return histogramdd(name.substring("histogramdd ".length()));
         }
         if (name.startsWith("gradient")) {
             return gradient(name);
