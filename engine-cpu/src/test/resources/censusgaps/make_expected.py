@@ -353,6 +353,16 @@ def strings():
     err("CosineEmbeddingLoss one input", lambda: torch.nn.CosineEmbeddingLoss()(x1))
     err("MarginRankingLoss one input", lambda: torch.nn.MarginRankingLoss()(x1))
     err("TripletMarginLoss one input", lambda: torch.nn.TripletMarginLoss()(x1))
+    # svd_lowrank / pca_lowrank: random range finding, so the values compared are those its random matrix cannot
+    # change for a matrix of rank <= q: the singular values (and U S V^T == A, checked in the test)
+    low = seq((8, 3), shift=1) @ seq((3, 5), shift=4)
+    put("lowrank A", fmt_tensor(low))
+    put("lowrank S q=4", fmt_tensor(torch.svd_lowrank(low, q=4)[1]))
+    put("lowrank S wide q=4", fmt_tensor(torch.svd_lowrank(low.mT, q=4)[1]))
+    put("lowrank S centered q=3", fmt_tensor(torch.pca_lowrank(low, q=3)[1]))
+    put("lowrank S M q=3", fmt_tensor(torch.svd_lowrank(low, q=3, M=low.mean(dim=-2, keepdim=True).expand(8, 5))[1]))
+    err("lowrank q too large", lambda: torch.pca_lowrank(low, q=6))
+    err("lowrank niter negative", lambda: torch.pca_lowrank(low, q=2, niter=-1))
     # nn.AdaptiveLogSoftmaxWithLoss: weights from a seeded PyTorch module, float64; targets in every cluster
     torch.manual_seed(27)
     asm = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 12, [4, 8], div_value=2.0, head_bias=True).double()

@@ -183,6 +183,76 @@ final class LinalgCompat {
     }
 
     /**
+     * {@code torch.svd_lowrank(A, q, niter, M)} (Halko et al. 2009, PyTorch's {@code _svd_lowrank}): an orthonormal basis
+     * of A's range (of A - M's when M is given) from {@code qr(A R)} for a random n-by-q R drawn from {@code generator},
+     * refined by {@code niter} power iterations, then the SVD of A projected onto it; a wide A, or one with more
+     * columns than q, is done through its transpose, as PyTorch's. Differentiable as its composition.
+     */
+    static SvdUsvResult svdLowrank(Tensor a, int q, int niter, Tensor m, Generator generator) {
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException("svd_lowrank: expected a matrix or a batch of matrices, but got a "
+                    + a.dim() + "-D tensor");
+        }
+        int rows = a.size(-2);
+        int cols = a.size(-1);
+        if (rows < cols || cols > q) {
+            Tensor basis = approximateBasis(a.mT(), q, niter, m == null ? null : m.mT(), generator);
+            Tensor bt = m == null ? a.matmul(basis) : a.matmul(basis).sub(m.matmul(basis));
+            SvdResult f = LinalgDecompositions.svd(bt, false);
+            return new SvdUsvResult(f.U(), f.S(), basis.matmul(f.Vh().mT()));
+        }
+        Tensor basis = approximateBasis(a, q, niter, m, generator);
+        Tensor b = m == null ? a.mT().matmul(basis) : a.mT().matmul(basis).sub(m.mT().matmul(basis));
+        SvdResult f = LinalgDecompositions.svd(b.mT(), false);
+        return new SvdUsvResult(basis.matmul(f.U()), f.S(), f.Vh().mT());
+    }
+
+    /** PyTorch's {@code get_approximate_basis}: Q of {@code qr(A R)}, then {@code niter} rounds through A^H and A. */
+    private static Tensor approximateBasis(Tensor a, int q, int niter, Tensor m, Generator generator) {
+        int n = a.size(-1);
+        DType type = a.dtype.isFloatingPoint() ? a.dtype : DType.FLOAT32;
+        Tensor r = Tensor.randn(generator, type, n, q).to(a.device);
+        Tensor ah = a.mT();
+        Tensor mh = m == null ? null : m.mT();
+        Tensor basis = reducedQ(m == null ? a.matmul(r) : a.matmul(r).sub(m.matmul(r)));
+        for (int i = 0; i < niter; i++) {
+            basis = reducedQ(m == null ? ah.matmul(basis) : ah.matmul(basis).sub(mh.matmul(basis)));
+            basis = reducedQ(m == null ? a.matmul(basis) : a.matmul(basis).sub(m.matmul(basis)));
+        }
+        return basis;
+    }
+
+    private static Tensor reducedQ(Tensor x) {
+        return LinalgDecompositions.qr(x, "reduced").Q();
+    }
+
+    /**
+     * {@code torch.pca_lowrank(A, q, center, niter)}: {@link #svdLowrank} of A with each column's mean subtracted
+     * ({@code center}), q at most min(m, n) (null: min(6, m, n)).
+     */
+    static SvdUsvResult pcaLowrank(Tensor a, Integer q, boolean center, int niter, Generator generator) {
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException("pca_lowrank: expected a matrix or a batch of matrices, but got a "
+                    + a.dim() + "-D tensor");
+        }
+        int m = a.size(-2);
+        int n = a.size(-1);
+        int k = Math.min(m, n);
+        int rank = q == null ? Math.min(6, k) : q;
+        if (rank < 0 || rank > k) {
+            throw new IllegalArgumentException("q(=" + rank + ") must be non-negative integer and not greater than min(m, n)="
+                    + k);
+        }
+        if (niter < 0) {
+            throw new IllegalArgumentException("niter(=" + niter + ") must be non-negative integer");
+        }
+        if (!center) {
+            return svdLowrank(a, rank, niter, null, generator);
+        }
+        return svdLowrank(a.sub(a.mean(new int[] {-2}, true)), rank, niter, null, generator);
+    }
+
+    /**
      * Records {@code out} (computed without history) as one node {@code name} over {@code inputs}, whose backward is the
      * vector-Jacobian product of {@code composition} recomputed from the saved inputs: with {@code create_graph} on the
      * inputs themselves, so the gradient has history and can be differentiated again.

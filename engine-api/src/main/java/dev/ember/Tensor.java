@@ -3585,6 +3585,37 @@ public final class Tensor implements AutoCloseable {
         return LinalgCompat.svd(this, some, computeUv);
     }
 
+    /** {@code torch.svd_lowrank(A, q, niter)}: {@link #svdLowrank(int, int, Tensor, Generator)} without M. */
+    public SvdUsvResult svdLowrank(int q, int niter) {
+        return svdLowrank(q, niter, null, null);
+    }
+
+    /**
+     * {@code torch.svd_lowrank(A, q, niter, M)}: an approximate rank-{@code q} singular value decomposition of this
+     * matrix (or of {@code this - M}, M broadcast, when not null) by randomized range finding with {@code niter} power
+     * iterations (Halko et al. 2009); the random matrix comes from {@code generator} (null: the default one).
+     * {@code U} is m by q, {@code S} q values, {@code V} n by q; exact when the rank is at most q.
+     */
+    public SvdUsvResult svdLowrank(int q, int niter, Tensor M, Generator generator) {
+        return LinalgCompat.svdLowrank(this, q, niter, M, generator == null ? Ember.defaultGenerator() : generator);
+    }
+
+    /** {@code torch.pca_lowrank(A)}: q = min(6, m, n), centered, 2 power iterations. */
+    public SvdUsvResult pcaLowrank() {
+        return pcaLowrank(null, true, 2, null);
+    }
+
+    /**
+     * {@code torch.pca_lowrank(A, q, center, niter)}: {@link #svdLowrank} of this matrix with each column's mean
+     * subtracted when {@code center}: the principal directions are V's columns, {@code S^2 / (m - 1)} the variances
+     * they explain. {@code q} null means min(6, m, n).
+     *
+     * @throws IllegalArgumentException for q outside [0, min(m, n)] or a negative niter, with PyTorch's messages
+     */
+    public SvdUsvResult pcaLowrank(Integer q, boolean center, int niter, Generator generator) {
+        return LinalgCompat.pcaLowrank(this, q, center, niter, generator == null ? Ember.defaultGenerator() : generator);
+    }
+
     /** {@code torch.qr(A, some=True)}: the reduced QR decomposition, as {@link #linalgQr()}. */
     public QrResult qr() {
         return LinalgDecompositions.qr(this, "reduced");

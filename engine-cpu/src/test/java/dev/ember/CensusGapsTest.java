@@ -484,6 +484,42 @@ class CensusGapsTest {
         assertThrows(IllegalArgumentException.class, () -> asm.forward(x));
     }
 
+    /** Elementwise within {@code tol} (absolute), for values a random projection reaches only to rounding. */
+    private static void assertNear(String what, Tensor expected, Tensor actual, double tol) {
+        assertArrayEquals(expected.shape(), actual.shape(), what);
+        double[] e = expected.toDoubleArray();
+        double[] g = actual.toDoubleArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], g[i], tol, what + "[" + i + "]");
+        }
+    }
+
+    @Test
+    void lowRankSvdAndPcaAgainstPyTorch() {
+        Tensor a = PyTorchCases.tensor(S.get("lowrank A"));
+        Generator g = new Generator(27);
+        SvdUsvResult r = a.svdLowrank(4, 2, null, g);
+        assertNear("S", PyTorchCases.tensor(S.get("lowrank S q=4")), r.S(), 1e-12);
+        assertNear("U S V^T", a, r.U().matmul(r.S().diagEmbed()).matmul(r.V().mT()), 1e-12);
+        assertArrayEquals(new int[] {8, 4}, r.U().shape());
+        assertArrayEquals(new int[] {5, 4}, r.V().shape());
+        SvdUsvResult wide = a.mT().svdLowrank(4, 2, null, g);
+        assertNear("S wide", PyTorchCases.tensor(S.get("lowrank S wide q=4")), wide.S(), 1e-12);
+        assertNear("wide U S V^T", a.mT(), wide.U().matmul(wide.S().diagEmbed()).matmul(wide.V().mT()), 1e-12);
+        SvdUsvResult pca = a.pcaLowrank(3, true, 2, g);
+        assertNear("pca S", PyTorchCases.tensor(S.get("lowrank S centered q=3")), pca.S(), 1e-12);
+        Tensor centered = a.sub(a.mean(new int[] {0}, true));
+        assertNear("pca U S V^T", centered, pca.U().matmul(pca.S().diagEmbed()).matmul(pca.V().mT()), 1e-12);
+        Tensor mean = a.mean(new int[] {-2}, true).expand(8, 5);
+        assertNear("M", PyTorchCases.tensor(S.get("lowrank S M q=3")), a.svdLowrank(3, 2, mean, g).S(), 1e-12);
+        assertEquals(pyError("lowrank q too large"), error(IllegalArgumentException.class, () -> a.pcaLowrank(6, true, 2, g)));
+        assertEquals(pyError("lowrank niter negative"),
+                error(IllegalArgumentException.class, () -> a.pcaLowrank(2, true, -1, g)));
+        // the same generator state, the same answer; differentiable as its composition (a fresh generator each call)
+        Tensor leaf = a.detach().requiresGrad_(true);
+        assertTrue(Autograd.gradcheck(in -> in[0].svdLowrank(3, 1, null, new Generator(5)).S(), leaf));
+    }
+
     /** The generator's {@code seq}: ((7k + shift) mod 19 - 9) / 4. */
     private static Tensor seq(int rows, int cols, int shift) {
         double[] v = new double[rows * cols];
