@@ -255,6 +255,12 @@ hdd("edges empty", [pts, torch.tensor([0., 1.], dtype=D), torch.zeros(0, dtype=D
     lambda x: torch.histogramdd(x[0], bins=[x[1], x[2]]).hist)
 hdd("edges count", [pts, torch.tensor([0., 1.], dtype=D)], lambda x: torch.histogramdd(x[0], bins=[x[1]]).hist)
 
+# angle of real tensors, conj of a real tensor
+case("angle", [torch.tensor([1.0, -2.0, float("nan"), -0.0, 0.0, float("-inf")], dtype=D)], lambda x: x[0].angle())
+case("angle float32", [torch.tensor([1.0, -2.0], dtype=torch.float32)], lambda x: torch.angle(x[0]))
+case("angle long", [torch.tensor([1, -2, 0])], lambda x: x[0].angle())
+case("conj_physical", [seq((2, 2))], lambda x: x[0].conj_physical())
+
 # in-place math
 case("rad2deg_", [seq((2, 3))], lambda x: x[0].mul(1.0).rad2deg_())
 case("deg2rad_", [seq((2, 3))], lambda x: x[0].mul(1.0).deg2rad_())
@@ -353,6 +359,20 @@ def strings():
     err("CosineEmbeddingLoss one input", lambda: torch.nn.CosineEmbeddingLoss()(x1))
     err("MarginRankingLoss one input", lambda: torch.nn.MarginRankingLoss()(x1))
     err("TripletMarginLoss one input", lambda: torch.nn.TripletMarginLoss()(x1))
+    # tolist, apply_, map_
+    put("tolist long", torch.tensor([[1, 2], [3, 4]]).tolist())
+    put("tolist 0-d", torch.tensor(3.5, dtype=D).tolist())
+    put("tolist bool", torch.tensor([True, False]).tolist())
+    put("tolist float16", torch.tensor([[1.5], [-0.25]], dtype=torch.float16).tolist())
+    put("get_device cpu", torch.zeros(1).get_device())
+    put("apply_ long", fmt_tensor(torch.tensor([1, 2]).apply_(lambda v: v * 2.7)))
+    put("apply_ bool", fmt_tensor(torch.tensor([True, False]).apply_(lambda v: not v)))
+    y = seq((2, 2))
+    put("map_", fmt_tensor(y.clone().map_(torch.tensor([10.0, 20.0], dtype=D), lambda a, b: a * b + 1)))
+    err("apply_ requires grad", lambda: y.clone().requires_grad_().apply_(lambda v: v))
+    err("map_ requires grad", lambda: y.clone().requires_grad_().map_(y, lambda a, b: a))
+    err("map_ other type", lambda: y.clone().map_(torch.tensor([10, 20]), lambda a, b: a + b))
+    err("map_ other shape", lambda: y.clone().map_(torch.ones(3, dtype=D), lambda a, b: a + b))
     # svd_lowrank / pca_lowrank: random range finding, so the values compared are those its random matrix cannot
     # change for a matrix of rank <= q: the singular values (and U S V^T == A, checked in the test)
     low = seq((8, 3), shift=1) @ seq((3, 5), shift=4)

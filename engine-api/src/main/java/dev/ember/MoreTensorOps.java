@@ -426,4 +426,119 @@ final class MoreTensorOps {
         }
         return new java.util.ArrayList<>(java.util.Arrays.asList(out));
     }
+
+    // ------------------------------------------------------------------ angle, tolist, apply_, map_
+
+    /**
+     * {@code torch.angle} of a real tensor: pi where the element is negative, 0 elsewhere (also for -0.0), NaN kept;
+     * integers and bool give the default float type. AngleBackward0: its derivative is zero (angle_backward of a real
+     * input).
+     */
+    static Tensor angle(Tensor self) {
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor x = self.dtype.isFloatingPoint() ? self : self.to(Ember.getDefaultDtype());
+            out = ArithmeticOps.where(x.lt(0.0), x.fullLike(Math.PI), x.zerosLike());
+            out = ArithmeticOps.where(x.isnan(), x, out).contiguous();
+        }
+        return ArithmeticOps.record(out, "AngleBackward0", new Tensor[] {self}, node -> g -> new Tensor[] {g.zerosLike()});
+    }
+
+    /**
+     * {@code Tensor.tolist()}: the elements as nested lists (one level per dimension), each a {@link Double} (floating
+     * types), {@link Long} (integers) or {@link Boolean}; a 0-dim tensor gives the element itself.
+     */
+    static Object toList(Tensor self) {
+        Tensor t = self.detach().cpu();
+        Object[] flat = new Object[Shapes.toSize(t.numel(), "tolist")];
+        if (t.dtype == DType.BOOL) {
+            boolean[] v = t.toBooleanArray();
+            for (int i = 0; i < v.length; i++) {
+                flat[i] = v[i];
+            }
+        } else if (t.dtype.isFloatingPoint()) {
+            double[] v = t.toDoubleArray();
+            for (int i = 0; i < v.length; i++) {
+                flat[i] = v[i];
+            }
+        } else {
+            long[] v = t.toLongArray();
+            for (int i = 0; i < v.length; i++) {
+                flat[i] = v[i];
+            }
+        }
+        if (t.dim() == 0) {
+            return flat[0];
+        }
+        return nest(flat, t.shape, 0, 0);
+    }
+
+    private static java.util.List<Object> nest(Object[] flat, int[] shape, int dim, int offset) {
+        int stride = 1;
+        for (int d = dim + 1; d < shape.length; d++) {
+            stride *= shape[d];
+        }
+        java.util.List<Object> out = new java.util.ArrayList<>(shape[dim]);
+        for (int i = 0; i < shape[dim]; i++) {
+            out.add(dim == shape.length - 1 ? flat[offset + i] : nest(flat, shape, dim + 1, offset + i * stride));
+        }
+        return java.util.Collections.unmodifiableList(out);
+    }
+
+    /** The checks {@code apply_} and {@code map_} share: CPU, no grad, no internal overlap. */
+    private static void checkCallable(Tensor self, String op) {
+        if (!self.device.isCpu()) {
+            throw new IllegalArgumentException(op + " is only implemented on CPU tensors");
+        }
+        if (self.requiresGrad()) {
+            throw new IllegalStateException("Can't call " + op + "() on Variable that requires grad. Use var.detach()."
+                    + op + "() instead.");
+        }
+        if (InplaceOps.hasSelfOverlap(self)) {
+            throw new IllegalArgumentException("unsupported operation: more than one element of the written-to tensor refers "
+                    + "to a single memory location. Please clone() the tensor before performing the operation.");
+        }
+    }
+
+    /** Writes {@code values} (logical order, as doubles) into {@code self}, converted to its type as C++ casts. */
+    private static Tensor writeValues(Tensor self, double[] values) {
+        Tensor src = self.dtype == DType.BOOL ? Creation.fromFlat(values, self.shape, DType.FLOAT64, Device.CPU).ne(0.0)
+                : Creation.fromFlat(values, self.shape, DType.FLOAT64, Device.CPU).to(self.dtype);
+        try (GradMode off = Ember.noGrad()) {
+            InplaceOps.copy_(self, src);
+        }
+        return self;
+    }
+
+    /**
+     * {@code Tensor.apply_(callable)}: each element replaced by {@code fn} of it, in place (CPU only, not on a tensor
+     * that requires grad, as PyTorch's); integer results truncate as C++'s conversion does. Unlike PyTorch's, the
+     * version counter is bumped, so a tensor saved for a backward and changed here is reported there. An expanded
+     * tensor (elements sharing memory) is refused, where PyTorch applies fn once per alias.
+     */
+    static Tensor apply_(Tensor self, java.util.function.DoubleUnaryOperator fn) {
+        checkCallable(self, "apply_");
+        double[] v = self.toDoubleArray();
+        for (int i = 0; i < v.length; i++) {
+            v[i] = fn.applyAsDouble(v[i]);
+        }
+        return writeValues(self, v);
+    }
+
+    /**
+     * {@code Tensor.map_(other, callable)}: each element replaced by {@code fn(element, other's element)}, other
+     * broadcast to this tensor's shape and of its type, in place, under {@link #apply_}'s rules.
+     */
+    static Tensor map_(Tensor self, Tensor other, java.util.function.DoubleBinaryOperator fn) {
+        checkCallable(self, "map_");
+        if (other.dtype != self.dtype) {
+            throw new IllegalArgumentException("map_: expected " + self.type() + " for 'other' (got " + other.type() + ")");
+        }
+        double[] o = other.expand(self.shape).toDoubleArray();
+        double[] v = self.toDoubleArray();
+        for (int i = 0; i < v.length; i++) {
+            v[i] = fn.applyAsDouble(v[i], o[i]);
+        }
+        return writeValues(self, v);
+    }
 }

@@ -4862,6 +4862,83 @@ public final class Tensor implements AutoCloseable {
         return to(Device.CPU);
     }
 
+    /** A copy on the first CUDA device (this tensor when it is there), as {@code Tensor.cuda()}. */
+    public Tensor cuda() {
+        return to(Device.cuda(0));
+    }
+
+    /** A copy on CUDA device {@code index} (this tensor when it is there), as {@code Tensor.cuda(index)}. */
+    public Tensor cuda(int index) {
+        return to(Device.cuda(index));
+    }
+
+    /** The CUDA device index, -1 on the CPU, as {@code Tensor.get_device()}. */
+    public int getDevice() {
+        return device.isCpu() ? -1 : device.index();
+    }
+
+    /** The elements as nested lists of Double, Long or Boolean (a 0-dim tensor: the element), as {@code tolist()}. */
+    public Object toList() {
+        return MoreTensorOps.toList(this);
+    }
+
+    /**
+     * Each element replaced by {@code fn} of it, in place, as {@code Tensor.apply_(callable)}: CPU tensors that do not
+     * require grad only (PyTorch's errors); integer results truncate.
+     */
+    public Tensor apply_(java.util.function.DoubleUnaryOperator fn) {
+        Args.require(fn, "apply_", "callable", 1, "callable");
+        return MoreTensorOps.apply_(this, fn);
+    }
+
+    /**
+     * Each element replaced by {@code fn(element, other's element)}, other broadcast to this shape and of this type, in
+     * place, as {@code Tensor.map_(other, callable)}; {@link #apply_}'s rules.
+     */
+    public Tensor map_(Tensor other, java.util.function.DoubleBinaryOperator fn) {
+        Args.require(other, "map_", "tensor", 1, "Tensor");
+        Args.require(fn, "map_", "callable", 2, "callable");
+        return MoreTensorOps.map_(this, other, fn);
+    }
+
+    /** This tensor itself: a real tensor is its own conjugate, as {@code Tensor.conj()} of a real tensor. */
+    public Tensor conj() {
+        return this;
+    }
+
+    /** This tensor itself, as {@code Tensor.conj_physical()} of a real tensor. */
+    public Tensor conjPhysical() {
+        return this;
+    }
+
+    /** This tensor itself (no lazy conjugation to resolve), as {@code Tensor.resolve_conj()} of a real tensor. */
+    public Tensor resolveConj() {
+        return this;
+    }
+
+    /** This tensor itself (no lazy negation to resolve), as {@code Tensor.resolve_neg()}. */
+    public Tensor resolveNeg() {
+        return this;
+    }
+
+    /** False: Ember has no lazily conjugated tensors, as {@code Tensor.is_conj()} of a real tensor. */
+    public boolean isConj() {
+        return false;
+    }
+
+    /** False: Ember has no lazily negated tensors, as {@code Tensor.is_neg()}. */
+    public boolean isNeg() {
+        return false;
+    }
+
+    /**
+     * The argument of each element as a complex number, as {@code torch.angle} of a real tensor: pi for negative
+     * elements, 0 otherwise, NaN kept (integers give the default float type; the gradient is zero).
+     */
+    public Tensor angle() {
+        return MoreTensorOps.angle(this);
+    }
+
     /** float32. */
     public Tensor toFloat() {
         return to(DType.FLOAT32);

@@ -229,6 +229,12 @@ class CensusGapsTest {
         if (name.startsWith("gradient")) {
             return gradient(name);
         }
+        if (name.startsWith("angle")) {
+            return a -> a[0].angle();
+        }
+        if (name.equals("conj_physical")) {
+            return a -> a[0].conjPhysical();
+        }
         switch (name) {
             case "rad2deg_":
                 return a -> a[0].mul(1.0).rad2deg_();
@@ -297,6 +303,48 @@ class CensusGapsTest {
             }));
         }
         return tests;
+    }
+
+    /** Python's repr of a tolist() result: True/False for booleans. */
+    private static String pyRepr(Object o) {
+        return String.valueOf(o).replace("true", "True").replace("false", "False");
+    }
+
+    @Test
+    void toListApplyAndMap() {
+        assertEquals(S.get("tolist long"), pyRepr(Tensor.tensor(new long[] {1, 2, 3, 4}, DType.INT64, Device.CPU)
+                .reshape(2, 2).toList()));
+        assertEquals(S.get("tolist 0-d"), pyRepr(Tensor.tensor(new double[] {3.5}, DType.FLOAT64, Device.CPU).reshape()
+                .toList()));
+        assertEquals(S.get("tolist bool"), pyRepr(Tensor.tensor(new double[] {1, 0}, DType.FLOAT64, Device.CPU).ne(0.0)
+                .toList()));
+        assertEquals(S.get("tolist float16"), pyRepr(Tensor.tensor(new double[] {1.5, -0.25}, DType.FLOAT64, Device.CPU)
+                .to(DType.FLOAT16).reshape(2, 1).toList()));
+        assertEquals(Integer.parseInt(S.get("get_device cpu")), Tensor.zeros(DType.FLOAT32, 1).getDevice());
+        Tensor ints = Tensor.tensor(new long[] {1, 2}, DType.INT64, Device.CPU);
+        int before = ints.version();
+        assertSame(ints, ints.apply_(v -> v * 2.7));
+        assertTensor("apply_ long", ints);
+        assertEquals(before + 1, ints.version());
+        Tensor bools = Tensor.tensor(new double[] {1, 0}, DType.FLOAT64, Device.CPU).ne(0.0);
+        assertTensor("apply_ bool", bools.apply_(v -> v == 0 ? 1 : 0));
+        Tensor y = seq(2, 2, 0);
+        Tensor other = Tensor.tensor(new double[] {10, 20}, DType.FLOAT64, Device.CPU);
+        assertTensor("map_", y.clone().map_(other, (a, b) -> a * b + 1));
+        Tensor g = y.clone().requiresGrad_(true);
+        assertEquals(pyError("apply_ requires grad"), error(IllegalStateException.class, () -> g.apply_(v -> v)));
+        assertEquals(pyError("map_ requires grad"), error(IllegalStateException.class, () -> g.map_(y, (a, b) -> a)));
+        Tensor z = y.clone();
+        assertEquals(pyError("map_ other type"), error(IllegalArgumentException.class,
+                () -> z.map_(Tensor.tensor(new long[] {10, 20}, DType.INT64, Device.CPU), Double::sum)));
+        assertEquals(pyError("map_ other shape"), error(IllegalArgumentException.class,
+                () -> z.map_(Tensor.ones(DType.FLOAT64, 3), Double::sum)));
+        assertArrayEquals(y.toDoubleArray(), z.toDoubleArray());
+        Tensor expanded = Tensor.ones(DType.FLOAT64, 2).expand(2, 2);
+        assertThrows(IllegalArgumentException.class, () -> expanded.apply_(v -> v + 1));
+        assertFalse(y.isConj());
+        assertSame(y, y.conj());
+        assertSame(y, y.resolveConj());
     }
 
     @Test
