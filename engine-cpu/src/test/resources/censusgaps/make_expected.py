@@ -18,32 +18,13 @@
 # warn that they are deprecated). Singular vectors are unique up to sign only, so the svd cases compare S, U S V^T
 # and |U|, |V| (sign-invariant functions, and so are their gradients).
 import os
+import sys
+
 import torch
 
-D = torch.float64
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def seq(shape, dtype=D, shift=0, scale=0.25):
-    n = 1
-    for s in shape:
-        n *= s
-    return torch.tensor([((7 * k + shift) % 19 - 9) * scale for k in range(n)], dtype=D).reshape(shape).to(dtype)
-
-
-def fmt_tensor(t):
-    t = t.detach()
-    dt = str(t.dtype).replace("torch.", "")
-    vals = t.reshape(-1).tolist()
-    return "%s [%s] : %s" % (dt, ", ".join(str(s) for s in t.shape), repr(vals))
-
-
-def weights(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return torch.tensor([1 + 0.5 * ((3 * k) % 11) for k in range(n)], dtype=D).reshape(shape)
-
+sys.path.insert(0, os.path.join(HERE, ".."))
+from refcases import D, fmt_tensor, run_case, seq  # noqa: E402
 
 CASES = []
 
@@ -282,26 +263,6 @@ MESSAGES_2X = {
 }
 
 
-def run(name, inputs, fn):
-    ins = [t.clone().requires_grad_(t.is_floating_point()) for t in inputs]
-    lines = ["in%d %s" % (i, fmt_tensor(t)) for i, t in enumerate(inputs)]
-    try:
-        out = fn(ins)
-    except Exception as e:
-        return lines + [MESSAGES_2X.get(name, "error %s %s" % (type(e).__name__, str(e).strip().split("\n")[0]))]
-    fn_name = out.grad_fn.name() if out.grad_fn is not None else "None"
-    if fn_name == "ReshapeAliasBackward0":
-        fn_name = "ViewBackward0"  # 2.x: a reshape that views is ViewBackward0
-    lines.append("out " + fmt_tensor(out))
-    lines.append("fn " + fn_name)
-    if out.requires_grad:
-        (out * weights(out.shape).to(out.dtype)).sum().backward()
-        for i, t in enumerate(ins):
-            if t.requires_grad:
-                lines.append("grad%d %s" % (i, fmt_tensor(t.grad) if t.grad is not None else "none"))
-    return lines
-
-
 def strings():
     out = []
 
@@ -375,6 +336,7 @@ def strings():
     err("map_ other shape", lambda: y.clone().map_(torch.ones(3, dtype=D), lambda a, b: a + b))
     # svd_lowrank / pca_lowrank: random range finding, so the values compared are those its random matrix cannot
     # change for a matrix of rank <= q: the singular values (and U S V^T == A, checked in the test)
+    torch.manual_seed(0)  # the random projections: the same file on every run
     low = seq((8, 3), shift=1) @ seq((3, 5), shift=4)
     put("lowrank A", fmt_tensor(low))
     put("lowrank S q=4", fmt_tensor(torch.svd_lowrank(low, q=4)[1]))
@@ -428,7 +390,7 @@ if __name__ == "__main__":
     with open(os.path.join(HERE, "expected.txt"), "w") as f:
         for name, inputs, fn in CASES:
             f.write("=== " + name + "\n")
-            for line in run(name, inputs, fn):
+            for line in run_case(name, inputs, fn, MESSAGES_2X, {"ReshapeAliasBackward0": "ViewBackward0"}):
                 f.write(line + "\n")
     with open(os.path.join(HERE, "strings.txt"), "w") as f:
         for line in strings():

@@ -10,31 +10,17 @@
 # 2.x notes: squeeze_ with a tuple of dims is 2.x only (squeeze_.dims, node SqueezeBackward5); 1.13 has squeeze_(dim)
 # alone, so the cases squeeze the listed dims of size 1 one at a time, from the last (the same result and gradient),
 # and the node is written as 2.x's.
+import os
+import sys
+
 import torch
 
-D = torch.float64
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from refcases import D, fmt_tensor, run_case, seq  # noqa: E402
 
-
-def seq(shape, dtype=D, shift=0, scale=0.25):
-    n = 1
-    for s in shape:
-        n *= s
-    return torch.tensor([((7 * k + shift) % 19 - 9) * scale for k in range(n)], dtype=D).reshape(shape).to(dtype)
-
-
-def fmt_tensor(t):
-    t = t.detach()
-    dt = str(t.dtype).replace("torch.", "")
-    vals = t.reshape(-1).tolist()
-    return "%s [%s] : %s" % (dt, ", ".join(str(s) for s in t.shape), repr(vals))
-
-
-def weights(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return torch.tensor([1 + 0.5 * ((3 * k) % 11) for k in range(n)], dtype=D).reshape(shape)
-
+# 1.13's squeeze_.dim node is 2.x's squeeze_.dims node for these cases
+NODE_2X = {"SqueezeBackward3": "SqueezeBackward5"}
 
 CASES = []
 
@@ -86,28 +72,8 @@ case("squeeze_ float32 [1, 2, 1] dims [0, 2]", [seq((1, 2, 1), torch.float32)], 
 case("squeeze_ out of range", [seq((1, 2, 1))], lambda a: squeeze_dims(a[0], (0, 3)))
 
 
-def run(name, inputs, fn):
-    ins = [t.clone().requires_grad_(t.is_floating_point()) for t in inputs]
-    lines = ["in%d %s" % (i, fmt_tensor(t)) for i, t in enumerate(inputs)]
-    try:
-        out = fn(ins)
-    except Exception as e:
-        return lines + ["error %s %s" % (type(e).__name__, str(e).strip().split("\n")[0])]
-    fn_name = out.grad_fn.name() if out.grad_fn is not None else "None"
-    if name.startswith("squeeze_") and fn_name == "SqueezeBackward3":
-        fn_name = "SqueezeBackward5"  # 1.13's squeeze_.dim; 2.x's squeeze_.dims
-    lines.append("out " + fmt_tensor(out))
-    lines.append("fn " + fn_name)
-    if out.requires_grad:
-        (out * weights(out.shape).to(out.dtype)).sum().backward()
-        for i, t in enumerate(ins):
-            if t.requires_grad:
-                lines.append("grad%d %s" % (i, fmt_tensor(t.grad) if t.grad is not None else "none"))
-    return lines
-
-
 if __name__ == "__main__":
     for name, inputs, fn in CASES:
         print("=== " + name)
-        for line in run(name, inputs, fn):
+        for line in run_case(name, inputs, fn, node_2x=NODE_2X):
             print(line)

@@ -49,16 +49,9 @@ final class HistogramOps {
         lo = lh[0];
         hi = lh[1];
         double[] edges = linspace(lo, hi, bins + 1, f32);
-        double[] w = weight == null ? null : weight.toDoubleArray();
-        double[] hist = count(x, new double[][] {edges}, true, w, f32);
-        Tensor h = Tensor.tensor(hist, DType.FLOAT64).to(input.dtype);
-        Tensor edgeTensor = Tensor.tensor(edges, DType.FLOAT64).to(input.dtype);
-        if (density) {
-            try (GradMode off = Ember.noGrad()) {
-                h = h.div(h.sum()).div(edgeTensor.diff());
-            }
-        }
-        return recorded(h.to(input.device), edgeTensor.to(input.device), input, null, weight);
+        double[] hist = count(x, new double[][] {edges}, true, weight == null ? null : weight.toDoubleArray(), f32);
+        Tensor[] out = tensors(input, hist, new double[][] {edges}, new int[] {bins}, density);
+        return recorded(out[0], out[1], input, null, weight);
     }
 
     /**
@@ -94,16 +87,9 @@ final class HistogramOps {
         boolean f32 = input.dtype == DType.FLOAT32;
         double[] edges = bins.toDoubleArray();
         double[] x = input.toDoubleArray();
-        double[] w = weight == null ? null : weight.toDoubleArray();
-        double[] hist = count(x, new double[][] {edges}, false, w, f32);
-        Tensor h = Tensor.tensor(hist, DType.FLOAT64).to(input.dtype);
-        Tensor edgeTensor = Tensor.tensor(edges, DType.FLOAT64).to(input.dtype);
-        if (density) {
-            try (GradMode off = Ember.noGrad()) {
-                h = h.div(h.sum()).div(edgeTensor.diff());
-            }
-        }
-        return recorded(h.to(input.device), edgeTensor.to(input.device), input, bins, weight);
+        double[] hist = count(x, new double[][] {edges}, false, weight == null ? null : weight.toDoubleArray(), f32);
+        Tensor[] out = tensors(input, hist, new double[][] {edges}, new int[] {nBins}, density);
+        return recorded(out[0], out[1], input, bins, weight);
     }
 
     /**
@@ -317,13 +303,15 @@ final class HistogramOps {
         return lo == hi ? new double[] {lo - 0.5, hi + 0.5} : new double[] {lo, hi};
     }
 
-    /** The hist [bins...] and edges in the input's type and device, density as PyTorch's, the NotImplemented node. */
-    private static HistogramddResult ddResult(Tensor input, double[] counts, double[][] edges, int[] bins,
-                                              java.util.List<Tensor> binTensors, Tensor weight, boolean density) {
+    /**
+     * The hist (shaped {@code bins}) and each dimension's edges, in the input's type and on its device; with
+     * {@code density} the hist divided by its total and by each dimension's bin lengths, as PyTorch's.
+     */
+    private static Tensor[] tensors(Tensor input, double[] counts, double[][] edges, int[] bins, boolean density) {
         Tensor hist = Tensor.tensor(counts, DType.FLOAT64).to(input.dtype).reshape(bins);
-        java.util.List<Tensor> edgeTensors = new java.util.ArrayList<>();
-        for (double[] e : edges) {
-            edgeTensors.add(Tensor.tensor(e, DType.FLOAT64).to(input.dtype));
+        Tensor[] out = new Tensor[edges.length + 1];
+        for (int d = 0; d < edges.length; d++) {
+            out[d + 1] = Tensor.tensor(edges[d], DType.FLOAT64).to(input.dtype);
         }
         if (density) {
             try (GradMode off = Ember.noGrad()) {
@@ -332,17 +320,21 @@ final class HistogramOps {
                     int[] shape = new int[edges.length];
                     java.util.Arrays.fill(shape, 1);
                     shape[d] = bins[d];
-                    hist = hist.div(edgeTensors.get(d).diff().reshape(shape));
+                    hist = hist.div(out[d + 1].diff().reshape(shape));
                 }
             }
         }
-        hist = hist.to(input.device);
-        Tensor[] outs = new Tensor[edges.length + 1];
-        outs[0] = hist;
-        for (int d = 0; d < edges.length; d++) {
-            edgeTensors.set(d, edgeTensors.get(d).to(input.device));
-            outs[d + 1] = edgeTensors.get(d);
+        out[0] = hist;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = out[i].to(input.device);
         }
+        return out;
+    }
+
+    /** The result of histogramdd: {@link #tensors}, with PyTorch's NotImplemented node over all of them. */
+    private static HistogramddResult ddResult(Tensor input, double[] counts, double[][] edges, int[] bins,
+                                              java.util.List<Tensor> binTensors, Tensor weight, boolean density) {
+        Tensor[] outs = tensors(input, counts, edges, bins, density);
         java.util.List<Tensor> inputs = new java.util.ArrayList<>();
         inputs.add(input);
         if (binTensors != null) {
@@ -355,7 +347,7 @@ final class HistogramOps {
             throw new IllegalStateException("derivative for aten::_histogramdd_from_bin_" + (binTensors == null ? "cts"
                     : "tensors") + " is not implemented");
         });
-        return new HistogramddResult(hist, java.util.List.copyOf(edgeTensors));
+        return new HistogramddResult(outs[0], java.util.List.of(outs).subList(1, outs.length));
     }
 
     /**

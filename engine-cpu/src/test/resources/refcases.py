@@ -1,0 +1,56 @@
+# Shared helpers of the expected-value generators (session 27): the deterministic inputs, the one-line tensor format
+# PyTorchCases.tensor reads, the gradient weights ReferenceCases uses, and the run of one ReferenceCases case.
+# A generator next to its output imports it with:
+#   sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+#   from refcases import seq, fmt_tensor, weights, run_case
+# Older generators keep their own copies of these functions (their outputs are unchanged by this file).
+import torch
+
+D = torch.float64
+
+
+def seq(shape, dtype=D, shift=0, scale=0.25):
+    """((7k + shift) mod 19 - 9) * scale, in row-major order: small values of both signs, exact in every type."""
+    n = 1
+    for s in shape:
+        n *= s
+    return torch.tensor([((7 * k + shift) % 19 - 9) * scale for k in range(n)], dtype=D).reshape(shape).to(dtype)
+
+
+def fmt_tensor(t):
+    """'dtype [shape] : [values]', the line PyTorchCases.tensor parses."""
+    t = t.detach()
+    dt = str(t.dtype).replace("torch.", "")
+    vals = t.reshape(-1).tolist()
+    return "%s [%s] : %s" % (dt, ", ".join(str(s) for s in t.shape), repr(vals))
+
+
+def weights(shape):
+    """w[k] = 1 + 0.5 * ((3k) mod 11): the output gradient of every case."""
+    n = 1
+    for s in shape:
+        n *= s
+    return torch.tensor([1 + 0.5 * ((3 * k) % 11) for k in range(n)], dtype=D).reshape(shape)
+
+
+def run_case(name, inputs, fn, messages_2x=None, node_2x=None):
+    """The lines of one ReferenceCases case: inputs (float ones require grad), then the output, its node and the
+    gradients of sum(out * w), or the error's type and first line. messages_2x maps a case name to the error line
+    PyTorch 2.x gives where 1.13's differs; node_2x maps a 1.13 node name to 2.x's."""
+    ins = [t.clone().requires_grad_(t.is_floating_point()) for t in inputs]
+    lines = ["in%d %s" % (i, fmt_tensor(t)) for i, t in enumerate(inputs)]
+    try:
+        out = fn(ins)
+    except Exception as e:
+        first = "error %s %s" % (type(e).__name__, str(e).strip().split("\n")[0])
+        return lines + [(messages_2x or {}).get(name, first)]
+    fn_name = out.grad_fn.name() if out.grad_fn is not None else "None"
+    fn_name = (node_2x or {}).get(fn_name, fn_name)
+    lines.append("out " + fmt_tensor(out))
+    lines.append("fn " + fn_name)
+    if out.requires_grad:
+        (out * weights(out.shape).to(out.dtype)).sum().backward()
+        for i, t in enumerate(ins):
+            if t.requires_grad:
+                lines.append("grad%d %s" % (i, fmt_tensor(t.grad) if t.grad is not None else "none"))
+    return lines
