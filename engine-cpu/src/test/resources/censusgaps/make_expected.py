@@ -1,7 +1,7 @@
 # Writes expected.txt and strings.txt for CensusGapsTest.java: the PyTorch functions and modules a census of
 # torch / Tensor / torch.linalg / torch.nn against Ember's public API found missing (session 27): torch.svd, torch.qr,
 # torch.lu_unpack, torch.pinverse, Tensor.adjoint, linalg.solve_ex / lu_factor_ex / tensorinv / tensorsolve /
-# householder_product, torch.chain_matmul, torch.trapz, Tensor.put_ / torch.put, torch.gradient, the in-place
+# householder_product, torch.geqrf / orgqr / ormqr, torch.chain_matmul, torch.trapz, Tensor.put_ / torch.put, torch.gradient, the in-place
 # rad2deg_ / deg2rad_ / nextafter_ / igamma_ / igammac_ / renorm_, Tensor.type(), nn.ParameterDict,
 # nn.CosineEmbeddingLoss, nn.MarginRankingLoss and nn.AdaptiveLogSoftmaxWithLoss.
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes both files next to this script)
@@ -13,7 +13,7 @@
 #   grad<i> <dtype> [shape] : values     d sum(out * w) / d in<i>, w[k] = 1 + 0.5 * ((3k) mod 11)
 # or "error <Type> <message>".
 # strings.txt: "key<TAB>value" lines (a printout's newlines written as \n).
-# 2.x notes: one message is 2.x's (MESSAGES_2X below); a reshape that views is 2.x's ViewBackward0 (1.13:
+# 2.x notes: one message is 2.x's (MESSAGES_2X below); ormqr's gradient is 2.x's (ormqr_2x below); a reshape that views is 2.x's ViewBackward0 (1.13:
 # ReshapeAliasBackward0). torch.svd, torch.qr, torch.chain_matmul and torch.lu_unpack behave in 2.x as here (qr and chain_matmul
 # warn that they are deprecated). Singular vectors are unique up to sign only, so the svd cases compare S, U S V^T
 # and |U|, |V| (sign-invariant functions, and so are their gradients).
@@ -145,6 +145,40 @@ case("householder_product wide", [seq((3, 4)), seq((2,))], lambda x: torch.linal
 case("householder_product tau too long", [seq((4, 3)), seq((4,))], lambda x: torch.linalg.householder_product(x[0], x[1]))
 case("householder_product float32", [seq((4, 3), torch.float32, 8, 0.3), seq((3,), torch.float32, 3, 0.2)],
      lambda x: torch.linalg.householder_product(x[0], x[1]))
+
+# torch.geqrf (not differentiable: detached), torch.orgqr, torch.ormqr
+def ormqr_2x(a, tau, c, left, transpose):
+    """torch.ormqr's values with 2.x's gradient: 1.13 has no derivative for ormqr; 2.x's ormqr_backward is the
+    derivative of op(Q) C, taken here through householder_product of the input padded to m-by-m (its full Q)."""
+    m = a.shape[-2]
+    padded = torch.cat([a, torch.zeros(a.shape[:-1] + (m - a.shape[-1],), dtype=a.dtype)], -1)
+    q = torch.linalg.householder_product(padded, tau)
+    op = q.mT if transpose else q
+    out = op @ c if left else c @ op
+    expected = torch.ormqr(a.detach(), tau.detach(), c.detach(), left=left, transpose=transpose)
+    assert torch.allclose(out, expected, atol=1e-12), (out, expected)
+    return out
+
+
+
+for shape in ((4, 3), (3, 4), (3, 3), (2, 4, 3)):
+    a = mat(shape[-2], shape[-1], shift=9, batch=shape[:-2])
+    case("geqrf a %s" % list(shape), [a], lambda x: torch.geqrf(x[0].detach())[0])
+    case("geqrf tau %s" % list(shape), [a], lambda x: torch.geqrf(x[0].detach())[1])
+case("geqrf zero column", [torch.tensor([[0., 1.], [0., 2.]], dtype=D)], lambda x: torch.geqrf(x[0].detach())[1])
+case("geqrf float32", [mat(4, 3, shift=9).float()], lambda x: torch.geqrf(x[0].detach())[0])
+case("geqrf 1-d", [seq((3,))], lambda x: torch.geqrf(x[0].detach())[0])
+case("geqrf long", [torch.ones(3, 3, dtype=torch.long)], lambda x: torch.geqrf(x[0])[0])
+g43, t43 = torch.geqrf(mat(4, 3, shift=9))
+case("orgqr", [g43, t43], lambda x: torch.orgqr(x[0], x[1]))
+for left in (True, False):
+    for tr in (False, True):
+        c = seq((4, 2), shift=3) if left else seq((2, 4), shift=3)
+        case("ormqr left=%s transpose=%s" % (left, tr), [g43, t43, c],
+             lambda x, left=left, tr=tr: ormqr_2x(x[0], x[1], x[2], left, tr))
+case("ormqr tau too long", [g43, seq((4,)), seq((4, 1))], lambda x: torch.ormqr(x[0], x[1], x[2]))
+case("ormqr other rows", [g43, t43, seq((3, 1))], lambda x: torch.ormqr(x[0], x[1], x[2]))
+case("ormqr dtype", [g43, t43, seq((4, 1), torch.float32)], lambda x: torch.ormqr(x[0], x[1], x[2]))
 
 # torch.chain_matmul, torch.trapz
 case("chain_matmul three", [seq((2, 3)), seq((3, 4), shift=1), seq((4, 2), shift=2)],
@@ -391,6 +425,8 @@ if __name__ == "__main__":
         for name, inputs, fn in CASES:
             f.write("=== " + name + "\n")
             for line in run_case(name, inputs, fn, MESSAGES_2X, {"ReshapeAliasBackward0": "ViewBackward0"}):
+                if name.startswith("ormqr left") and line.startswith("fn "):
+                    line = "fn OrmqrBackward0"  # ormqr_2x's values come through matmul; 2.x's node is ormqr's
                 f.write(line + "\n")
     with open(os.path.join(HERE, "strings.txt"), "w") as f:
         for line in strings():

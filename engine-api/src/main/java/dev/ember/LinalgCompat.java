@@ -167,12 +167,17 @@ final class LinalgCompat {
 
     /** {@link #householderProduct}'s value as a composition of differentiable ops, without checks. */
     static Tensor reflections(Tensor a, Tensor tau) {
+        return reflections(a, tau, a.size(-1));
+    }
+
+    /** The first {@code cols} columns of {@code H_1 ... H_k} (k = tau's last size) as differentiable ops. */
+    private static Tensor reflections(Tensor a, Tensor tau, int cols) {
         int m = a.size(-2);
         int n = a.size(-1);
         int k = tau.size(-1);
         Tensor v = a.tril(-1).add(LinalgDecompositions.eye(m, a.dtype, a.device).narrow(-1, 0, n));
-        Tensor q = LinalgDecompositions.eye(m, a.dtype, a.device).narrow(-1, 0, n)
-                .expand(LinalgDecompositions.withMatrix(LinalgDecompositions.batchShape(a), m, n));
+        Tensor q = LinalgDecompositions.eye(m, a.dtype, a.device).narrow(-1, 0, cols)
+                .expand(LinalgDecompositions.withMatrix(LinalgDecompositions.batchShape(a), m, cols));
         // Q = H_1 (H_2 (... (H_k E))) with E the first n columns of the identity: H_i X = X - tau_i v_i (v_i^T X)
         for (int i = k - 1; i >= 0; i--) {
             Tensor vi = v.narrow(-1, i, 1);
@@ -180,6 +185,145 @@ final class LinalgCompat {
             q = q.sub(vi.mul(ti).matmul(vi.mT().matmul(q)));
         }
         return q;
+    }
+
+    /**
+     * {@code torch.geqrf(A)}: LAPACK's QR in Householder form, as dgeqr2 computes it (in float64 on the host): R on and
+     * above the diagonal, below it each reflector's vector (its leading 1 left out), and the k = min(m, n) scalars tau
+     * with {@code H_i = I - tau_i v_i v_i^T}; {@link #householderProduct} of the two gives Q. Not differentiable
+     * (GeqrfBackward0 raises, as PyTorch's).
+     */
+    static GeqrfResult geqrf(Tensor a) {
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException("torch.geqrf: input must have at least 2 dimensions.");
+        }
+        if (!a.dtype.isFloatingPoint() || a.dtype.isReducedFloatingPoint()) {
+            throw new IllegalArgumentException("\"geqrf_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+        }
+        int m = a.size(-2);
+        int n = a.size(-1);
+        int k = Math.min(m, n);
+        int batches = LinalgDecompositions.batchOf(a.shape);
+        double[] x = a.contiguous().toDoubleArray();
+        double[] tau = new double[batches * k];
+        for (int b = 0; b < batches; b++) {
+            householderQr(x, b * m * n, m, n, tau, b * k);
+        }
+        int[] tauShape = java.util.Arrays.copyOf(a.shape, a.dim() - 1);
+        tauShape[tauShape.length - 1] = k;
+        Tensor out = Creation.fromFlat(x, a.shape.clone(), DType.FLOAT64, Device.CPU).to(a.dtype).to(a.device);
+        Tensor t = Creation.fromFlat(tau, tauShape, DType.FLOAT64, Device.CPU).to(a.dtype).to(a.device);
+        MultiOutput.record("GeqrfBackward0", new Tensor[] {a}, new Tensor[] {out, t}, node -> g -> {
+            throw new IllegalStateException("the derivative for 'geqrf' is not implemented.");
+        });
+        return new GeqrfResult(out, t);
+    }
+
+    /**
+     * LAPACK's dgeqr2 on one row-major m-by-n matrix at {@code off}: for each column i, dlarfg's reflector (beta =
+     * -sign(alpha) hypot(alpha, |x|), tau = (beta - alpha) / beta, x scaled by 1 / (alpha - beta); tau 0 when x is
+     * zero or empty), then dlarf's update of the columns to its right.
+     */
+    private static void householderQr(double[] x, int off, int m, int n, double[] tau, int tauOff) {
+        int k = Math.min(m, n);
+        for (int i = 0; i < k; i++) {
+            double alpha = x[off + i * n + i];
+            double norm = 0;
+            for (int r = i + 1; r < m; r++) {
+                norm = Math.hypot(norm, x[off + r * n + i]);
+            }
+            if (norm == 0) {
+                tau[tauOff + i] = 0;
+                continue;
+            }
+            double beta = -Math.copySign(Math.hypot(alpha, norm), alpha);
+            double t = (beta - alpha) / beta;
+            double scale = 1 / (alpha - beta);
+            for (int r = i + 1; r < m; r++) {
+                x[off + r * n + i] *= scale;
+            }
+            tau[tauOff + i] = t;
+            x[off + i * n + i] = beta;
+            // A[i:, j] -= tau v (v^T A[i:, j]) for the columns j > i, v = [1, x[i+1:, i]]
+            for (int j = i + 1; j < n; j++) {
+                double w = x[off + i * n + j];
+                for (int r = i + 1; r < m; r++) {
+                    w += x[off + r * n + i] * x[off + r * n + j];
+                }
+                w *= t;
+                x[off + i * n + j] -= w;
+                for (int r = i + 1; r < m; r++) {
+                    x[off + r * n + j] -= w * x[off + r * n + i];
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code torch.ormqr(A, tau, C, left, transpose)}: C multiplied by the m-by-m Q of {@link #geqrf}'s output
+     * (Q C, Q^T C, C Q or C Q^T), without forming Q in PyTorch (here formed, as the reflections' composition); one
+     * node OrmqrBackward0 differentiable in all three.
+     */
+    static Tensor ormqr(Tensor a, Tensor tau, Tensor c, boolean left, boolean transpose) {
+        String fn = "torch.ormqr";
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException(fn + ": input must have at least 2 dimensions.");
+        }
+        if (c.dim() < 2) {
+            throw new IllegalArgumentException(fn + ": other must have at least 2 dimensions.");
+        }
+        int side = left ? -2 : -1;
+        if (c.size(side) < (tau.dim() == 0 ? 1 : tau.size(-1))) {
+            throw new IllegalArgumentException(fn + ": other.shape[" + side + "] must be greater than or equal to "
+                    + "tau.shape[-1]");
+        }
+        if (c.size(side) != a.size(-2)) {
+            throw new IllegalArgumentException(fn + ": other.shape[" + side + "] must be equal to input.shape[-2]");
+        }
+        if (tau.size(-1) > a.size(-1)) {
+            throw new IllegalArgumentException(fn + ": tau.shape[-1] must be less than or equal to input.shape[-1]");
+        }
+        if (a.dim() - tau.dim() != 1) {
+            throw new IllegalArgumentException(fn + ": Expected tau to have one dimension less than input, but got tau.ndim "
+                    + "equal to " + tau.dim() + " and input.ndim is equal to " + a.dim());
+        }
+        if (a.dim() != c.dim()) {
+            throw new IllegalArgumentException(fn + ": Expected other to have the same number of dimensions as input, but "
+                    + "got other.ndim equal to " + c.dim() + " and input.ndim is equal to " + a.dim());
+        }
+        int[] batch = LinalgDecompositions.batchShape(a);
+        if (a.dim() > 2) {
+            int[] tauBatch = java.util.Arrays.copyOf(tau.shape, tau.dim() - 1);
+            if (!java.util.Arrays.equals(batch, tauBatch)) {
+                throw new IllegalArgumentException(fn + ": Expected batch dimensions of tau to be equal to input.shape[:-2], "
+                        + "but got " + java.util.Arrays.toString(tauBatch));
+            }
+            int[] otherBatch = LinalgDecompositions.batchShape(c);
+            if (!java.util.Arrays.equals(batch, otherBatch)) {
+                throw new IllegalArgumentException(fn + ": Expected batch dimensions of other to be equal to "
+                        + "input.shape[:-2], but got " + java.util.Arrays.toString(otherBatch));
+            }
+        }
+        if (tau.dtype != a.dtype) {
+            throw new IllegalArgumentException(fn + ": Expected input and tau to have the same dtype, but input has dtype"
+                    + Format.scalarType(a.dtype) + " and tau has dtype " + Format.scalarType(tau.dtype));
+        }
+        if (c.dtype != a.dtype) {
+            throw new IllegalArgumentException(fn + ": Expected input and other to have the same dtype, but input has dtype"
+                    + Format.scalarType(a.dtype) + " and other has dtype " + Format.scalarType(c.dtype));
+        }
+        ArithmeticOps.checkSameDevice(a, tau, c);
+        LinalgDecompositions.checkFloating(a, fn);
+        Function<Tensor[], Tensor> product = in -> {
+            Tensor q = reflections(in[0], in[1], in[0].size(-2));
+            Tensor op = transpose ? q.mT() : q;
+            return left ? op.matmul(in[2]) : in[2].matmul(op);
+        };
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = product.apply(new Tensor[] {a, tau, c}).contiguous();
+        }
+        return recordRecomputed(out, "OrmqrBackward0", new Tensor[] {a, tau, c}, product);
     }
 
     /**

@@ -3585,6 +3585,30 @@ public final class Tensor implements AutoCloseable {
         return LinalgCompat.svd(this, some, computeUv);
     }
 
+    /**
+     * {@code torch.geqrf(A)}: the QR decomposition in LAPACK's Householder form (R above the diagonal, the reflectors
+     * below it, and their scalars tau); {@link #linalgHouseholderProduct} of its two parts gives Q. Not differentiable.
+     */
+    public GeqrfResult geqrf() {
+        return LinalgCompat.geqrf(this);
+    }
+
+    /** {@code torch.orgqr(A, tau)}: Q's first n columns from {@link #geqrf()}'s output, {@link #linalgHouseholderProduct}. */
+    public Tensor orgqr(Tensor tau) {
+        return linalgHouseholderProduct(tau);
+    }
+
+    /**
+     * {@code torch.ormqr(A, tau, other, left, transpose)}: {@code other} multiplied by the m-by-m Q that {@link #geqrf()}'s
+     * output ({@code this}, {@code tau}) represents: Q other, Q^T other ({@code transpose}), other Q or other Q^T (not
+     * {@code left}).
+     */
+    public Tensor ormqr(Tensor tau, Tensor other, boolean left, boolean transpose) {
+        Args.require(tau, "ormqr", "input2", 1, "Tensor");
+        Args.require(other, "ormqr", "input3", 2, "Tensor");
+        return LinalgCompat.ormqr(this, tau, other, left, transpose);
+    }
+
     /** {@code torch.svd_lowrank(A, q, niter)}: {@link #svdLowrank(int, int, Tensor, Generator)} without M. */
     public SvdUsvResult svdLowrank(int q, int niter) {
         return svdLowrank(q, niter, null, null);

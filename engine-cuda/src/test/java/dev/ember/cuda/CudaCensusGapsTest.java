@@ -66,6 +66,10 @@ class CudaCensusGapsTest {
         t.add(p("tensorsolve", a -> a[0].linalgTensorsolve(a[1]), square(6).reshape(2, 3, 6), r(2, 3)));
         t.add(p("rad2deg_", a -> a[0].mul(1.0).rad2deg_(), r(4, 5)));
         t.add(p("renorm_", a -> a[0].mul(1.0).renorm_(2, 1, 1.0), r(4, 5)));
+        t.add(p("ormqr of geqrf", a -> {
+            dev.ember.GeqrfResult f = a[0].detach().geqrf();
+            return f.a().ormqr(f.tau(), a[1], false, true);
+        }, r(5, 3), r(2, 5)));
         t.add(p("pca_lowrank S", a -> a[0].pcaLowrank(3, true, 2, new Generator(9)).S(), r(9, 6)));
         t.add(p("histogramdd", a -> Tensor.histogramdd(a[0].detach(), new int[] {3, 4}, null, a[1].detach(), true).hist(),
                 r(40, 2), Tensor.rand(GEN, DType.FLOAT32, 40)));
