@@ -3,7 +3,7 @@
 # torch.lu_unpack, torch.pinverse, Tensor.adjoint, linalg.solve_ex / lu_factor_ex / tensorinv / tensorsolve /
 # householder_product, torch.geqrf / orgqr / ormqr, torch.chain_matmul, torch.trapz, Tensor.put_ / torch.put, torch.gradient, the in-place
 # rad2deg_ / deg2rad_ / nextafter_ / igamma_ / igammac_ / renorm_, Tensor.type(), nn.ParameterDict,
-# nn.CosineEmbeddingLoss, nn.MarginRankingLoss and nn.AdaptiveLogSoftmaxWithLoss.
+# nn.CosineEmbeddingLoss, nn.MarginRankingLoss, nn.AdaptiveLogSoftmaxWithLoss, nn.init.eye_/dirac_/sparse_.
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes both files next to this script)
 #
 # expected.txt, one case each (ReferenceCases' format): "=== name", then
@@ -368,6 +368,15 @@ def strings():
     err("map_ requires grad", lambda: y.clone().requires_grad_().map_(y, lambda a, b: a))
     err("map_ other type", lambda: y.clone().map_(torch.tensor([10, 20]), lambda a, b: a + b))
     err("map_ other shape", lambda: y.clone().map_(torch.ones(3, dtype=D), lambda a, b: a + b))
+    # nn.init.eye_, dirac_ (sparse_ draws at random: its properties are checked in the test)
+    put("init eye_ [3, 5]", fmt_tensor(torch.nn.init.eye_(torch.empty(3, 5))))
+    put("init dirac_ [3, 2, 3]", fmt_tensor(torch.nn.init.dirac_(torch.empty(3, 2, 3))))
+    put("init dirac_ [4, 3, 3, 2] groups 2", fmt_tensor(torch.nn.init.dirac_(torch.empty(4, 3, 3, 2), 2)))
+    put("init dirac_ [2, 2, 1, 2, 3]", fmt_tensor(torch.nn.init.dirac_(torch.empty(2, 2, 1, 2, 3))))
+    err("init eye_ 3-d", lambda: torch.nn.init.eye_(torch.empty(2, 2, 2)))
+    err("init dirac_ 2-d", lambda: torch.nn.init.dirac_(torch.empty(2, 2)))
+    err("init dirac_ groups", lambda: torch.nn.init.dirac_(torch.empty(3, 2, 3), 2))
+    err("init sparse_ 3-d", lambda: torch.nn.init.sparse_(torch.empty(2, 2, 2), 0.5))
     # svd_lowrank / pca_lowrank: random range finding, so the values compared are those its random matrix cannot
     # change for a matrix of rank <= q: the singular values (and U S V^T == A, checked in the test)
     torch.manual_seed(0)  # the random projections: the same file on every run

@@ -583,6 +583,29 @@ class CensusGapsTest {
         assertTrue(Autograd.gradcheck(in -> in[0].svdLowrank(3, 1, null, new Generator(5)).S(), leaf));
     }
 
+    @Test
+    void initEyeDiracAndSparse() {
+        assertTensor("init eye_ [3, 5]", dev.ember.nn.Init.eye_(Tensor.empty(DType.FLOAT32, 3, 5)));
+        assertTensor("init dirac_ [3, 2, 3]", dev.ember.nn.Init.dirac_(Tensor.empty(DType.FLOAT32, 3, 2, 3)));
+        assertTensor("init dirac_ [4, 3, 3, 2] groups 2", dev.ember.nn.Init.dirac_(Tensor.empty(DType.FLOAT32, 4, 3, 3, 2), 2));
+        assertTensor("init dirac_ [2, 2, 1, 2, 3]", dev.ember.nn.Init.dirac_(Tensor.empty(DType.FLOAT32, 2, 2, 1, 2, 3)));
+        Tensor cube = Tensor.zeros(DType.FLOAT32, 2, 2, 2);
+        assertEquals(pyError("init eye_ 3-d"), error(IllegalArgumentException.class, () -> dev.ember.nn.Init.eye_(cube)));
+        assertEquals(pyError("init dirac_ 2-d"),
+                error(IllegalArgumentException.class, () -> dev.ember.nn.Init.dirac_(Tensor.zeros(DType.FLOAT32, 2, 2))));
+        assertEquals(pyError("init dirac_ groups"),
+                error(IllegalArgumentException.class, () -> dev.ember.nn.Init.dirac_(Tensor.zeros(DType.FLOAT32, 3, 2, 3), 2)));
+        assertEquals(pyError("init sparse_ 3-d"),
+                error(IllegalArgumentException.class, () -> dev.ember.nn.Init.sparse_(cube, 0.5)));
+        // sparse_: ceil(0.3 * 10) = 3 zeros in every column, the rest N(0, 0.5) (a zero draw has probability 0)
+        Tensor w = Tensor.empty(DType.FLOAT64, 10, 200);
+        dev.ember.nn.Init.sparse_(w, 0.3, 0.5, new Generator(27));
+        Tensor zerosPerColumn = w.eq(0.0).sum(new int[] {0}, false);
+        assertArrayEquals(Tensor.full(DType.INT64, 3, 200).toDoubleArray(), zerosPerColumn.toDoubleArray());
+        double std = w.maskedSelect(w.ne(0.0)).std().item();
+        assertEquals(0.5, std, 0.03);
+    }
+
     /** The generator's {@code seq}: ((7k + shift) mod 19 - 9) / 4. */
     private static Tensor seq(int rows, int cols, int shift) {
         double[] v = new double[rows * cols];

@@ -401,4 +401,92 @@ public final class Init {
     public static Tensor orthogonal_(Tensor t) {
         return orthogonal_(t, 1.0, Ember.defaultGenerator());
     }
+
+    /**
+     * Fills a 2-D tensor with the identity matrix ({@code nn.init.eye_}): ones on the main diagonal of a possibly
+     * rectangular matrix, zeros elsewhere; returns t.
+     *
+     * @throws IllegalArgumentException for a tensor that is not 2-D (PyTorch's ValueError)
+     */
+    public static Tensor eye_(Tensor t) {
+        Checks.notNull(t, "tensor");
+        if (t.dim() != 2) {
+            throw new IllegalArgumentException("Only tensors with 2 dimensions are supported");
+        }
+        try (GradMode off = Ember.noGrad()) {
+            t.copy_(Tensor.eye(t.size(0), t.size(1), t.dtype()));
+        }
+        return t;
+    }
+
+    /** {@link #dirac_(Tensor, int)} with one group. */
+    public static Tensor dirac_(Tensor t) {
+        return dirac_(t, 1);
+    }
+
+    /**
+     * Fills a 3-, 4- or 5-D convolution weight with the Dirac delta ({@code nn.init.dirac_}): zeros but a one at the
+     * kernel's centre ({@code size // 2} in each spatial dimension) of input channel d for output channel d of each of
+     * the {@code groups} groups, so the convolution passes as many input channels through unchanged as it can; returns
+     * t.
+     *
+     * @throws IllegalArgumentException for another number of dimensions, or an output channel count not divisible by
+     *     {@code groups} (PyTorch's ValueErrors)
+     */
+    public static Tensor dirac_(Tensor t, int groups) {
+        Checks.notNull(t, "tensor");
+        int dims = t.dim();
+        if (dims < 3 || dims > 5) {
+            throw new IllegalArgumentException("Only tensors with 3, 4, or 5 dimensions are supported");
+        }
+        if (groups == 0 || t.size(0) % groups != 0) {
+            throw new IllegalArgumentException("dim 0 must be divisible by groups");
+        }
+        int perGroup = t.size(0) / groups;
+        int minDim = Math.min(perGroup, t.size(1));
+        try (GradMode off = Ember.noGrad()) {
+            t.zero_();
+            for (int g = 0; g < groups; g++) {
+                for (int d = 0; d < minDim; d++) {
+                    Tensor at = t.select(0, g * perGroup + d).select(0, d);
+                    for (int k = 2; k < dims; k++) {
+                        at = at.select(0, t.size(k) / 2);
+                    }
+                    at.fill_(1.0);
+                }
+            }
+        }
+        return t;
+    }
+
+    /**
+     * Fills a 2-D tensor as a sparse matrix ({@code nn.init.sparse_}, Martens 2010): normal values of mean 0 and
+     * standard deviation {@code std}, then in each column {@code ceil(sparsity * rows)} rows chosen at random set to
+     * zero; the draws come from {@code generator}; returns t.
+     *
+     * @throws IllegalArgumentException for a tensor that is not 2-D (PyTorch's ValueError)
+     */
+    public static Tensor sparse_(Tensor t, double sparsity, double std, Generator generator) {
+        Checks.notNull(t, "tensor");
+        Checks.notNull(generator, "generator");
+        if (t.dim() != 2) {
+            throw new IllegalArgumentException("Only tensors with 2 dimensions are supported");
+        }
+        int rows = t.size(0);
+        int cols = t.size(1);
+        int zeros = (int) Math.ceil(sparsity * rows);
+        try (GradMode off = Ember.noGrad()) {
+            t.normal_(0, std, generator);
+            for (int c = 0; c < cols; c++) {
+                Tensor rowsToZero = Tensor.randperm(generator, rows).narrow(0, 0, Math.min(zeros, rows)).to(t.device());
+                t.select(1, c).indexFill_(0, rowsToZero, 0.0);
+            }
+        }
+        return t;
+    }
+
+    /** {@link #sparse_(Tensor, double, double, Generator)} with std 0.01 from the default generator. */
+    public static Tensor sparse_(Tensor t, double sparsity) {
+        return sparse_(t, sparsity, 0.01, Ember.defaultGenerator());
+    }
 }
