@@ -13,9 +13,9 @@
 #   grad<i> <dtype> [shape] : values     d sum(out * w) / d in<i>, w[k] = 1 + 0.5 * ((3k) mod 11)
 # or "error <Type> <message>".
 # strings.txt: "key<TAB>value" lines (a printout's newlines written as \n).
-# 2.x notes: one message is 2.x's (MESSAGES_2X below); ormqr's gradient is 2.x's (ormqr_2x below); a reshape that views is 2.x's ViewBackward0 (1.13:
-# ReshapeAliasBackward0). torch.svd, torch.qr, torch.chain_matmul and torch.lu_unpack behave in 2.x as here (qr and chain_matmul
-# warn that they are deprecated). Singular vectors are unique up to sign only, so the svd cases compare S, U S V^T
+# 2.x notes: one message is 2.x's (MESSAGES_2X below); ormqr's gradient is 2.x's (ormqr_2x below); nodes as 2.x
+# names them (NODES_2X below). torch.svd, torch.qr, torch.chain_matmul and torch.lu_unpack behave in 2.x as here (qr
+# and chain_matmul warn that they are deprecated). Singular vectors are unique up to sign only, so the svd cases compare S, U S V^T
 # and |U|, |V| (sign-invariant functions, and so are their gradients).
 import os
 import sys
@@ -276,6 +276,13 @@ case("angle float32", [torch.tensor([1.0, -2.0], dtype=torch.float32)], lambda x
 case("angle long", [torch.tensor([1, -2, 0])], lambda x: x[0].angle())
 case("conj_physical", [seq((2, 2))], lambda x: x[0].conj_physical())
 
+# F.upsample, upsample_bilinear, upsample_nearest (deprecated names of interpolate)
+import warnings  # noqa: E402
+warnings.filterwarnings("ignore", message=".*deprecated.*")
+case("upsample bilinear", [seq((1, 2, 3, 3))], lambda x: torch.nn.functional.upsample(x[0], size=(5, 4), mode="bilinear"))
+case("upsample_bilinear", [seq((1, 2, 3, 3))], lambda x: torch.nn.functional.upsample_bilinear(x[0], scale_factor=2))
+case("upsample_nearest", [seq((1, 2, 3, 3))], lambda x: torch.nn.functional.upsample_nearest(x[0], size=(4, 5)))
+
 # in-place math
 case("rad2deg_", [seq((2, 3))], lambda x: x[0].mul(1.0).rad2deg_())
 case("deg2rad_", [seq((2, 3))], lambda x: x[0].mul(1.0).deg2rad_())
@@ -290,6 +297,10 @@ case("renorm_ p=1 dim=1", [seq((3, 4))], lambda x: x[0].mul(1.0).renorm_(1, 1, 2
 
 
 # PyTorch 2.x's messages where 1.13's differ (aten/src/ATen/native/ReduceOps.cpp, pre_check_gradient)
+# 2.x's nodes where 1.13's differ: a reshape that views; interpolate's plain upsample ops (1.13 calls the .vec overloads)
+NODES_2X = {"ReshapeAliasBackward0": "ViewBackward0", "UpsampleBilinear2DBackward1": "UpsampleBilinear2DBackward0",
+            "UpsampleNearest2DBackward1": "UpsampleNearest2DBackward0"}
+
 MESSAGES_2X = {
     "histogramdd 1-d input": "error RuntimeError torch.histogramdd: input tensor should have at least 2 dimensions, but got 1",
     "gradient spacing count": "error RuntimeError torch.gradient expected spacing to be unspecified, a scalar, or a list of "
@@ -433,7 +444,7 @@ if __name__ == "__main__":
     with open(os.path.join(HERE, "expected.txt"), "w") as f:
         for name, inputs, fn in CASES:
             f.write("=== " + name + "\n")
-            for line in run_case(name, inputs, fn, MESSAGES_2X, {"ReshapeAliasBackward0": "ViewBackward0"}):
+            for line in run_case(name, inputs, fn, MESSAGES_2X, NODES_2X):
                 if name.startswith("ormqr left") and line.startswith("fn "):
                     line = "fn OrmqrBackward0"  # ormqr_2x's values come through matmul; 2.x's node is ormqr's
                 f.write(line + "\n")

@@ -244,6 +244,15 @@ class CensusGapsTest {
         if (name.startsWith("gradient")) {
             return gradient(name);
         }
+        if (name.equals("upsample bilinear")) {
+            return a -> dev.ember.nn.Functional.upsample(a[0], new int[] {5, 4}, null, "bilinear", null);
+        }
+        if (name.equals("upsample_bilinear")) {
+            return a -> dev.ember.nn.Functional.upsampleBilinear(a[0], null, new double[] {2});
+        }
+        if (name.equals("upsample_nearest")) {
+            return a -> dev.ember.nn.Functional.upsampleNearest(a[0], new int[] {4, 5}, null);
+        }
         if (name.startsWith("angle")) {
             return a -> a[0].angle();
         }

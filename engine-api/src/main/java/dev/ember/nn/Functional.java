@@ -2065,6 +2065,27 @@ public final class Functional {
         return Arrays.copyOfRange(s, Math.min(2, s.length), s.length);
     }
 
+    /**
+     * {@code F.upsample(input, size, scale_factor, mode, align_corners)}: PyTorch's deprecated name of
+     * {@link #interpolate(Tensor, int[], double[], String, Boolean, Boolean)} (without recompute_scale_factor).
+     */
+    public static Tensor upsample(Tensor input, int[] size, double[] scaleFactor, String mode, Boolean alignCorners) {
+        return interpolate(input, size, scaleFactor, mode, alignCorners, null);
+    }
+
+    /**
+     * {@code F.upsample_bilinear(input, size, scale_factor)} (deprecated in PyTorch): bilinear interpolation of 4-D input
+     * with align_corners true.
+     */
+    public static Tensor upsampleBilinear(Tensor input, int[] size, double[] scaleFactor) {
+        return interpolate(input, size, scaleFactor, "bilinear", true, null);
+    }
+
+    /** {@code F.upsample_nearest(input, size, scale_factor)} (deprecated in PyTorch): nearest interpolation. */
+    public static Tensor upsampleNearest(Tensor input, int[] size, double[] scaleFactor) {
+        return interpolate(input, size, scaleFactor, "nearest", null, null);
+    }
+
     /** {@code F.interpolate(input, size=size, mode=mode)}: one size for every spatial dimension, or one per dimension. */
     public static Tensor interpolate(Tensor input, int[] size, String mode) {
         Checks.ints(size, "interpolate", "size", 2);
