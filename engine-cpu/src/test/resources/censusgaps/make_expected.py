@@ -283,6 +283,10 @@ case("upsample bilinear", [seq((1, 2, 3, 3))], lambda x: torch.nn.functional.ups
 case("upsample_bilinear", [seq((1, 2, 3, 3))], lambda x: torch.nn.functional.upsample_bilinear(x[0], scale_factor=2))
 case("upsample_nearest", [seq((1, 2, 3, 3))], lambda x: torch.nn.functional.upsample_nearest(x[0], size=(4, 5)))
 
+# addr_, unsafe_split_with_sizes
+case("addr_", [seq((2, 3)), seq((2,), shift=2), seq((3,), shift=5)], lambda x: x[0].mul(1.0).addr_(x[1], x[2], beta=2, alpha=0.5))
+case("unsafe_split_with_sizes 1", [seq((3, 4))], lambda x: x[0].unsafe_split_with_sizes([1, 3], 1)[1])
+
 # in-place math
 case("rad2deg_", [seq((2, 3))], lambda x: x[0].mul(1.0).rad2deg_())
 case("deg2rad_", [seq((2, 3))], lambda x: x[0].mul(1.0).deg2rad_())
@@ -374,6 +378,8 @@ def strings():
     put("apply_ long", fmt_tensor(torch.tensor([1, 2]).apply_(lambda v: v * 2.7)))
     put("apply_ bool", fmt_tensor(torch.tensor([True, False]).apply_(lambda v: not v)))
     y = seq((2, 2))
+    put("map2_", fmt_tensor(torch.ones(3, dtype=D).map2_(torch.full((3,), 2.0, dtype=D), torch.full((1,), 3.0, dtype=D),
+                                                        lambda a, b, c: a + b * c)))
     put("map_", fmt_tensor(y.clone().map_(torch.tensor([10.0, 20.0], dtype=D), lambda a, b: a * b + 1)))
     err("apply_ requires grad", lambda: y.clone().requires_grad_().apply_(lambda v: v))
     err("map_ requires grad", lambda: y.clone().requires_grad_().map_(y, lambda a, b: a))

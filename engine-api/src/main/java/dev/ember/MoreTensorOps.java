@@ -383,6 +383,15 @@ final class MoreTensorOps {
         return unsafePieces(t, views, Shapes.wrapDim(dim, t.dim()), "UnsafeSplitBackward0");
     }
 
+    /** {@code torch.unsafe_split_with_sizes}: split_with_sizes' pieces as {@link #unsafeSplit} makes them. */
+    static List<Tensor> unsafeSplitWithSizes(Tensor t, int[] sizes, int dim) {
+        List<Tensor> views;
+        try (GradMode off = Ember.noGrad()) {
+            views = ShapeOps.splitWithSizes(t.detach(), sizes, dim);
+        }
+        return unsafePieces(t, views, Shapes.wrapDim(dim, t.dim()), "UnsafeSplitWithSizesBackward0");
+    }
+
     /** {@code torch.unsafe_chunk}: chunk's pieces as {@link #unsafeSplit} makes them. */
     static List<Tensor> unsafeChunk(Tensor t, int chunks, int dim) {
         List<Tensor> views;
@@ -521,6 +530,26 @@ final class MoreTensorOps {
         double[] v = self.toDoubleArray();
         for (int i = 0; i < v.length; i++) {
             v[i] = fn.applyAsDouble(v[i]);
+        }
+        return writeValues(self, v);
+    }
+
+    /**
+     * {@code Tensor.map2_(x, y, callable)}: each element replaced by {@code fn(element, x's, y's)}, x and y broadcast to
+     * this tensor's shape and of its type, in place, under {@link #apply_}'s rules.
+     */
+    static Tensor map2_(Tensor self, Tensor x, Tensor y, DoubleTernaryOperator fn) {
+        checkCallable(self, "map2_");
+        for (Tensor o : new Tensor[] {x, y}) {
+            if (o.dtype != self.dtype) {
+                throw new IllegalArgumentException("map2_: expected " + self.type() + " for argument (got " + o.type() + ")");
+            }
+        }
+        double[] a = x.expand(self.shape).toDoubleArray();
+        double[] b = y.expand(self.shape).toDoubleArray();
+        double[] v = self.toDoubleArray();
+        for (int i = 0; i < v.length; i++) {
+            v[i] = fn.applyAsDouble(v[i], a[i], b[i]);
         }
         return writeValues(self, v);
     }

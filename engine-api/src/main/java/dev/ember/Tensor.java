@@ -4925,6 +4925,22 @@ public final class Tensor implements AutoCloseable {
         return MoreTensorOps.map_(this, other, fn);
     }
 
+    /**
+     * Each element replaced by {@code fn(element, x's element, y's element)}, x and y broadcast to this shape and of this
+     * type, in place, as {@code Tensor.map2_(x, y, callable)}; {@link #apply_}'s rules.
+     */
+    public Tensor map2_(Tensor x, Tensor y, DoubleTernaryOperator fn) {
+        Args.require(x, "map2_", "x", 1, "Tensor");
+        Args.require(y, "map2_", "y", 2, "Tensor");
+        Args.require(fn, "map2_", "callable", 3, "callable");
+        return MoreTensorOps.map2_(this, x, y, fn);
+    }
+
+    /** This tensor itself, as {@code Tensor.conj_physical_()} of a real tensor (nothing to conjugate). */
+    public Tensor conjPhysical_() {
+        return this;
+    }
+
     /** This tensor itself: a real tensor is its own conjugate, as {@code Tensor.conj()} of a real tensor. */
     public Tensor conj() {
         return this;
@@ -6876,6 +6892,18 @@ public final class Tensor implements AutoCloseable {
         return MoreTensorOps.addr(this, vec1, vec2, beta, alpha);
     }
 
+    /** {@link #addr(Tensor, Tensor, double, double)} in place (AddrBackward0). */
+    public Tensor addr_(Tensor vec1, Tensor vec2, double beta, double alpha) {
+        Args.require(vec1, "addr_", "vec1", 1, "Tensor");
+        Args.require(vec2, "addr_", "vec2", 2, "Tensor");
+        return InplaceOps.inplace(this, List.of(vec1, vec2), t -> t.addr(vec1, vec2, beta, alpha));
+    }
+
+    /** {@link #addr_(Tensor, Tensor, double, double)} with beta and alpha 1. */
+    public Tensor addr_(Tensor vec1, Tensor vec2) {
+        return addr_(vec1, vec2, 1, 1);
+    }
+
     /** The sum of products over the last dimension of both (a product for a 0-dim operand), as {@code torch.inner}. */
     public Tensor inner(Tensor other) {
         return MoreTensorOps.inner(this, other);
@@ -7311,6 +7339,12 @@ public final class Tensor implements AutoCloseable {
      */
     public List<Tensor> unsafeSplit(int splitSize, int dim) {
         return MoreTensorOps.unsafeSplit(this, splitSize, dim);
+    }
+
+    /** Pieces of the given sizes along {@code dim}, as {@code torch.unsafe_split_with_sizes} (see {@link #unsafeSplit}). */
+    public List<Tensor> unsafeSplitWithSizes(int[] splitSizes, int dim) {
+        Args.require(splitSizes, "unsafe_split_with_sizes", "split_sizes", 1, "tuple of ints");
+        return MoreTensorOps.unsafeSplitWithSizes(this, splitSizes.clone(), dim);
     }
 
     /** At most {@code chunks} pieces along {@code dim}, as {@code torch.unsafe_chunk} (see {@link #unsafeSplit}). */

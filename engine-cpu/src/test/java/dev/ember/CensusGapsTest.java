@@ -253,6 +253,12 @@ class CensusGapsTest {
         if (name.equals("upsample_nearest")) {
             return a -> dev.ember.nn.Functional.upsampleNearest(a[0], new int[] {4, 5}, null);
         }
+        if (name.equals("addr_")) {
+            return a -> a[0].mul(1.0).addr_(a[1], a[2], 2, 0.5);
+        }
+        if (name.equals("unsafe_split_with_sizes 1")) {
+            return a -> a[0].unsafeSplitWithSizes(new int[] {1, 3}, 1).get(1);
+        }
         if (name.startsWith("angle")) {
             return a -> a[0].angle();
         }
@@ -355,6 +361,8 @@ class CensusGapsTest {
         Tensor y = seq(2, 2, 0);
         Tensor other = Tensor.tensor(new double[] {10, 20}, DType.FLOAT64, Device.CPU);
         assertTensor("map_", y.clone().map_(other, (a, b) -> a * b + 1));
+        assertTensor("map2_", Tensor.ones(DType.FLOAT64, 3).map2_(Tensor.full(DType.FLOAT64, 2.0, 3),
+                Tensor.full(DType.FLOAT64, 3.0, 1), (a, b, c) -> a + b * c));
         Tensor g = y.clone().requiresGrad_(true);
         assertEquals(pyError("apply_ requires grad"), error(IllegalStateException.class, () -> g.apply_(v -> v)));
         assertEquals(pyError("map_ requires grad"), error(IllegalStateException.class, () -> g.map_(y, (a, b) -> a)));
