@@ -1,0 +1,734 @@
+package dev.ember;
+
+import dev.ember.distributions.Normal;
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.Conv1d;
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.Dropout;
+import dev.ember.nn.Embedding;
+import dev.ember.nn.Functional;
+import dev.ember.nn.GRU;
+import dev.ember.nn.GRUCell;
+import dev.ember.nn.GroupNorm;
+import dev.ember.nn.LSTM;
+import dev.ember.nn.LSTMCell;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.Module2;
+import dev.ember.nn.Module3;
+import dev.ember.nn.ModuleList;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.Tanh;
+import dev.ember.nn.utils.ClipGrad;
+import dev.ember.nn.utils.PackedRnnOutput;
+import dev.ember.nn.utils.PackedSequence;
+import dev.ember.nn.utils.Rnn;
+import dev.ember.optim.Adam;
+import dev.ember.optim.LBFGS;
+import dev.ember.optim.SGD;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static dev.ember.LossesMoreTest.assertClose;
+import static dev.ember.OutsiderFixture.values;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Session 27's sixth outsider pass: programs of kinds the earlier passes did not cover, written as a PyTorch user writes
+ * them from README, Javadoc and the public API, run in float64 from PyTorch's initial weights and fixed data and held
+ * to PyTorch's losses, gradient norms, gradients of every named parameter after the first backward, parameters after
+ * the last step and outputs ({@code resources/outsiderprograms4/make_expected.py} wrote {@code programs4.pt} with
+ * PyTorch 1.13). The tolerance is {@link LossesMoreTest#assertClose}'s float64 one (1e-12 relative to the largest
+ * magnitude of the tensor compared), times a factor stated where optimizer steps compound rounding: float64 carries 16
+ * digits, and a few steps whose updates each reorder sums (matmul blocking, Adam's {@code m / (sqrt(v) + eps)}, the
+ * line search of L-BFGS) lose at most a few of them. The float32 passes use assertClose's float32 tolerance (1e-5
+ * relative to the largest magnitude), float32's 7 digits less what a recurrence of a few dozen steps loses.
+ * <ol>
+ * <li>Seq2seq: a bidirectional LSTM encoder over a packed padded batch (enforce_sorted false), a GRUCell decoder with
+ * Bahdanau attention and an LSTMCell decoder with Luong attention written by hand (bmm, masked_fill with -inf on
+ * padding, softmax), teacher forcing, cross entropy with label smoothing and ignore_index, Adam, clip_grad_norm_.</li>
+ * <li>Speech-like: a Conv1d front end (stride 2, GroupNorm, BatchNorm1d), bidirectional GRU, log_softmax, CTC loss with
+ * an impossible sample (zero_infinity, the three reductions, concatenated targets, blank last), Adam, running
+ * statistics, a greedy decode (argmax, unique_consecutive, blanks dropped).</li>
+ * <li>A physics-informed network (Burgers' residual from autograd.grad with create_graph, Adam then L-BFGS with the
+ * strong Wolfe line search) and a neural ODE (RK4 by hand, backprop through the solver to the weights and to y0).</li>
+ * <li>SimCLR's NT-Xent loss, and distillation from a frozen teacher (kl_div batchmean times T squared,
+ * cosine_embedding_loss, the teacher in eval with Dropout and BatchNorm1d, no_grad).</li>
+ * <li>RealNVP (checkerboard and channel masks, log-det, a Normal base's log_prob, the inverse) and neural style
+ * transfer (Gram matrices of frozen features, the image the only leaf, total variation, clamp_ under no_grad).</li>
+ * </ol>
+ */
+class OutsiderPrograms4Test {
+    private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms4", "programs4.pt");
+    private static final DType F64 = DType.FLOAT64;
+    private static final DType F32 = DType.FLOAT32;
+    private static final long PAD = 0;
+
+    private static Tensor e(String name) {
+        return PT.e(name);
+    }
+
+    private static <M extends Module> M loaded(M m, String prefix) {
+        return PT.loaded(m, prefix, F64);
+    }
+
+    // ------------------------------------------------------------------ 1. seq2seq
+
+    record Encoded(Tensor out, Tensor h, Tensor c) { }
+
+    static final class Encoder extends Module2<Encoded> {
+        final Embedding emb = registerModule("emb", new Embedding(7, 6, PAD));
+        final LSTM lstm = registerModule("lstm", new LSTM(6, 5, true, true));
+        final Linear bridge = registerModule("bridge", new Linear(10, 5));
+
+        @Override
+        public Encoded forward(Tensor src, Tensor lengths) {
+            PackedSequence packed = Rnn.packPaddedSequence(emb.apply(src), lengths, true, false);
+            PackedRnnOutput r = lstm.apply(packed);
+            Tensor out = Rnn.padPackedSequence(r.output(), true, 0.0, src.size(1)).output();
+            Tensor h0 = bridge.apply(Tensor.cat(List.of(r.h().select(0, 0), r.h().select(0, 1)), -1)).tanh();
+            Tensor c0 = Tensor.cat(List.of(r.c().select(0, 0), r.c().select(0, 1)), -1);
+            return new Encoded(out, h0, c0);
+        }
+    }
+
+    record Decoded(Tensor logits, Tensor attn) { }
+
+    static final class BahdanauDecoder extends Module {
+        final Embedding emb = registerModule("emb", new Embedding(8, 6, PAD));
+        final Linear wQ = registerModule("w_q", new Linear(5, 5, false));
+        final Linear wK = registerModule("w_k", new Linear(10, 5));
+        final Linear v = registerModule("v", new Linear(5, 1, false));
+        final GRUCell cell = registerModule("cell", new GRUCell(16, 5));
+        final Linear out = registerModule("out", new Linear(15, 8));
+
+        Decoded decode(Tensor tgtIn, Tensor h, Tensor encOut, Tensor srcMask) {
+            Tensor keys = wK.apply(encOut);
+            List<Tensor> logits = new ArrayList<>();
+            List<Tensor> attns = new ArrayList<>();
+            for (int t = 0; t < tgtIn.size(1); t++) {
+                Tensor scores = v.apply(keys.add(wQ.apply(h).unsqueeze(1)).tanh()).squeeze(2);
+                scores = scores.maskedFill(srcMask.logicalNot(), Double.NEGATIVE_INFINITY);
+                Tensor a = Functional.softmax(scores, -1);
+                Tensor ctx = a.unsqueeze(1).bmm(encOut).squeeze(1);
+                h = cell.apply(Tensor.cat(List.of(emb.apply(tgtIn.select(1, t)), ctx), -1), h);
+                logits.add(out.apply(Tensor.cat(List.of(h, ctx), -1)));
+                attns.add(a);
+            }
+            return new Decoded(Tensor.stack(logits, 1), Tensor.stack(attns, 1));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("decode takes the encoder's outputs too");
+        }
+    }
+
+    static final class LuongDecoder extends Module {
+        final Embedding emb = registerModule("emb", new Embedding(8, 6, PAD));
+        final LSTMCell cell = registerModule("cell", new LSTMCell(11, 5));
+        final Linear wA = registerModule("w_a", new Linear(10, 5, false));
+        final Linear wC = registerModule("w_c", new Linear(15, 5, false));
+        final Linear out = registerModule("out", new Linear(5, 8));
+
+        Tensor decode(Tensor tgtIn, Tensor h, Tensor c, Tensor encOut, Tensor srcMask) {
+            Tensor feed = Tensor.zeros(h.dtype(), tgtIn.size(0), h.size(1));
+            Tensor keys = wA.apply(encOut);
+            List<Tensor> logits = new ArrayList<>();
+            LstmState state = new LstmState(h, c);
+            for (int t = 0; t < tgtIn.size(1); t++) {
+                state = cell.apply(Tensor.cat(List.of(emb.apply(tgtIn.select(1, t)), feed), -1), state);
+                Tensor scores = keys.bmm(state.h().unsqueeze(2)).squeeze(2);
+                scores = scores.maskedFill(srcMask.eq(0), Double.NEGATIVE_INFINITY);
+                Tensor a = scores.softmax(-1);
+                Tensor ctx = a.unsqueeze(1).bmm(encOut).squeeze(1);
+                feed = wC.apply(Tensor.cat(List.of(state.h(), ctx), 1)).tanh();
+                logits.add(out.apply(feed));
+            }
+            return Tensor.stack(logits, 1);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("decode takes the encoder's outputs too");
+        }
+    }
+
+    static final class Seq2Seq extends Module3<Decoded> {
+        final boolean luong;
+        final Encoder encoder = registerModule("encoder", new Encoder());
+        final Module decoder;
+
+        Seq2Seq(boolean luong) {
+            this.luong = luong;
+            decoder = registerModule("decoder", luong ? new LuongDecoder() : new BahdanauDecoder());
+        }
+
+        @Override
+        public Decoded forward(Tensor src, Tensor lengths, Tensor tgtIn) {
+            Encoded enc = encoder.apply(src, lengths);
+            Tensor mask = src.ne(PAD);
+            if (luong) {
+                return new Decoded(((LuongDecoder) decoder).decode(tgtIn, enc.h(), enc.c().narrow(1, 0, enc.h().size(1)),
+                        enc.out(), mask), null);
+            }
+            return ((BahdanauDecoder) decoder).decode(tgtIn, enc.h(), enc.out(), mask);
+        }
+    }
+
+    private static Tensor s2sLoss(Tensor logits, Tensor tgtOut) {
+        return Functional.crossEntropy(logits.reshape(-1, logits.size(-1)), tgtOut.reshape(-1), null, "mean", PAD, 0.1);
+    }
+
+    @Test
+    void seq2seqWithHandWrittenAttentionPackedEncoderAndLabelSmoothing() {
+        Tensor src = e("s2s.src");
+        Tensor lengths = e("s2s.lengths");
+        Tensor tgt = e("s2s.tgt");
+        Tensor tgtIn = tgt.narrow(1, 0, tgt.size(1) - 1);
+        Tensor tgtOut = tgt.narrow(1, 1, tgt.size(1) - 1);
+        for (String name : List.of("bahdanau", "luong")) {
+            String p = "s2s." + name + ".";
+            Seq2Seq model = loaded(new Seq2Seq(name.equals("luong")), p + "init.");
+            Adam opt = new Adam(model.parameters(), 1e-2);
+            List<Double> losses = new ArrayList<>();
+            List<Double> norms = new ArrayList<>();
+            for (int step = 0; step < 3; step++) {
+                opt.zeroGrad();
+                Decoded d = model.apply(src, lengths, tgtIn);
+                Tensor loss = s2sLoss(d.logits(), tgtOut);
+                loss.backward();
+                if (step == 0) {
+                    assertClose(e(p + "logits0"), d.logits().detach(), name + " logits");
+                    if (d.attn() != null) {
+                        assertClose(e(p + "attn0"), d.attn().detach(), name + " attention weights");
+                        // the padded source positions get exactly zero weight
+                        Tensor padded = src.eq(PAD).unsqueeze(1).expand(d.attn().shape());
+                        assertEquals(0.0, d.attn().detach().maskedSelect(padded).abs().sum().item(), name + " pad");
+                    }
+                    PT.assertNamed(p + "grad0.", model, true, 1, name + " gradient");
+                }
+                norms.add(ClipGrad.clipGradNorm_(model.parameters(), 0.5).item());
+                opt.step();
+                losses.add(loss.item());
+            }
+            assertClose(e(p + "loss"), values(losses, F64), name + " losses", 10);
+            assertClose(e(p + "norm"), values(norms, F64), name + " gradient norms", 10);
+            PT.assertNamed(p + "final.", model, false, 100, name + " parameters after 3 steps");
+        }
+        // float32, the Bahdanau model's first forward and backward
+        Seq2Seq m32 = PT.loaded(new Seq2Seq(false), "s2s.bahdanau.init.");
+        Tensor loss = s2sLoss(m32.apply(src, lengths, tgtIn).logits(), tgtOut);
+        loss.backward();
+        assertClose(e("s2s.f32.loss"), loss.detach(), "seq2seq float32 loss");
+        PT.assertNamed("s2s.f32.grad.", m32, true, 1, "seq2seq float32 gradient");
+    }
+
+    // ------------------------------------------------------------------ 2. speech-like CTC
+
+    static final class Acoustic extends Module {
+        final Conv1d conv1 = registerModule("conv1", new Conv1d(6, 8, 3, 2, 1));
+        final GroupNorm gn = registerModule("gn", new GroupNorm(2, 8));
+        final Conv1d conv2 = registerModule("conv2", new Conv1d(8, 8, 3, 1, 1, false));
+        final BatchNorm1d bn = registerModule("bn", new BatchNorm1d(8));
+        final GRU gru = registerModule("gru", new GRU(8, 6, true, true));
+        final Linear fc = registerModule("fc", new Linear(12, 5));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor h = Functional.relu(gn.apply(conv1.apply(x)));
+            h = Functional.relu(bn.apply(conv2.apply(h)));
+            h = gru.apply(h.transpose(1, 2));
+            return Functional.logSoftmax(fc.apply(h), -1);
+        }
+    }
+
+    @Test
+    void speechLikeConvGruCtcWithGreedyDecode() {
+        Acoustic asr = loaded(new Acoustic(), "asr.init.");
+        Tensor x = e("asr.x");
+        Tensor inLengths = e("asr.in_lengths");
+        Tensor targets = e("asr.targets");
+        Tensor targetLengths = e("asr.target_lengths");
+        Adam opt = new Adam(asr.parameters(), 5e-3);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor lp = asr.apply(x).transpose(0, 1);
+            Tensor loss = Functional.ctcLoss(lp, targets, inLengths, targetLengths, 0, "mean", true);
+            loss.backward();
+            if (step == 0) {
+                assertClose(e("asr.logp0"), lp.detach(), "log-probabilities");
+                PT.assertNamed("asr.grad0.", asr, true, 1, "acoustic model gradient");
+                try (var g = Ember.noGrad()) {
+                    Tensor none = Functional.ctcLoss(lp, targets, inLengths, targetLengths, 0, "none", false);
+                    assertTrue(Double.isInfinite(none.select(0, 2).item()), "the impossible alignment's loss is inf: " + none);
+                    assertClose(e("asr.none").narrow(0, 0, 2), none.narrow(0, 0, 2), "ctc none");
+                    assertClose(e("asr.none_zero_inf"), Functional.ctcLoss(lp, targets, inLengths, targetLengths, 0,
+                            "none", true), "ctc none, zero_infinity");
+                    assertClose(e("asr.sum"), Functional.ctcLoss(lp, targets, inLengths, targetLengths, 0, "sum", true),
+                            "ctc sum");
+                    List<Tensor> pieces = new ArrayList<>();
+                    for (int i = 0; i < 3; i++) {
+                        pieces.add(targets.select(0, i).narrow(0, 0, (int) targetLengths.select(0, i).item()));
+                    }
+                    assertClose(e("asr.concat_mean"), Functional.ctcLoss(lp, Tensor.cat(pieces, 0), inLengths,
+                            targetLengths, 0, "mean", true), "ctc over concatenated targets");
+                    assertClose(e("asr.blank_last"), Functional.ctcLoss(lp.roll(new int[] {-1}, new int[] {2}),
+                            targets.sub(1), inLengths, targetLengths, 4, "sum", true), "ctc with blank 4");
+                }
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        assertClose(e("asr.loss"), values(losses, F64), "CTC losses", 10);
+        PT.assertNamed("asr.final.", asr, false, 100, "acoustic model after 3 steps");
+        assertClose(e("asr.bn.running_mean"), asr.bn.getBuffer("running_mean"), "running mean", 10);
+        assertClose(e("asr.bn.running_var"), asr.bn.getBuffer("running_var"), "running var", 10);
+        assertTensorEquals(e("asr.bn.num_batches_tracked"), asr.bn.getBuffer("num_batches_tracked"), "batches tracked");
+        asr.eval();
+        try (var g = Ember.noGrad()) {
+            assertClose(e("asr.eval_logp"), asr.apply(x), "eval log-probabilities", 100);
+            Tensor lp = e("asr.decode_logp");
+            Tensor best = lp.argmax(-1);
+            assertTensorEquals(e("asr.best"), best, "argmax");
+            List<Tensor> decoded = new ArrayList<>();
+            long[] lens = new long[3];
+            for (int i = 0; i < 3; i++) {
+                Tensor seq = best.select(0, i).narrow(0, 0, (int) inLengths.select(0, i).item()).uniqueConsecutive();
+                seq = seq.maskedSelect(seq.ne(0));
+                decoded.add(seq);
+                lens[i] = seq.numel();
+            }
+            assertTensorEquals(e("asr.decoded"), Tensor.cat(decoded, 0), "greedy decode");
+            assertArrayEquals(e("asr.decoded_lengths").toLongArray(), lens, "decoded lengths");
+            UniqueResult u = best.flatten().uniqueConsecutive(true, true);
+            assertTensorEquals(e("asr.uc0.values"), u.values(), "unique_consecutive values");
+            assertTensorEquals(e("asr.uc0.inverse"), u.inverse(), "unique_consecutive inverse");
+            assertTensorEquals(e("asr.uc0.counts"), u.counts(), "unique_consecutive counts");
+        }
+        Acoustic a32 = PT.loaded(new Acoustic(), "asr.init.");
+        Tensor loss = Functional.ctcLoss(a32.apply(x.to(F32)).transpose(0, 1), targets, inLengths, targetLengths, 0,
+                "mean", true);
+        loss.backward();
+        assertClose(e("asr.f32.loss"), loss.detach(), "CTC float32 loss");
+        PT.assertNamed("asr.f32.grad.", a32, true, 1, "acoustic model float32 gradient");
+    }
+
+    private static void assertTensorEquals(Tensor expected, Tensor actual, String what) {
+        assertEquals(expected.dtype(), actual.dtype(), what + " dtype");
+        assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
+        assertArrayEquals(expected.toLongArray(), actual.toLongArray(), what);
+    }
+
+    // ------------------------------------------------------------------ 3. PINN and neural ODE
+
+    static final class Pinn extends Module2<Tensor> {
+        final Sequential net = registerModule("net", new Sequential(new Linear(2, 12), new Tanh(), new Linear(12, 12),
+                new Tanh(), new Linear(12, 1)));
+
+        @Override
+        public Tensor forward(Tensor x, Tensor t) {
+            return net.apply(Tensor.cat(List.of(x, t), 1));
+        }
+    }
+
+    private static final double NU = 0.01 / Math.PI;
+
+    /** The loss, and u_x, u_t, u_xx at the collocation points. */
+    private static Tensor[] pinnLoss(Pinn model) {
+        Tensor xc = e("pinn.xc").clone().requiresGrad_(true);
+        Tensor tc = e("pinn.tc").clone().requiresGrad_(true);
+        Tensor u = model.apply(xc, tc);
+        List<Tensor> d = Autograd.grad(List.of(u.sum()), List.of(xc, tc), null, true);
+        Tensor ux = d.get(0);
+        Tensor ut = d.get(1);
+        Tensor uxx = Autograd.grad(List.of(ux.sum()), List.of(xc), null, true).get(0);
+        Tensor residual = ut.add(u.mul(ux)).sub(uxx.mul(NU));
+        Tensor loss = residual.pow(2).mean().add(Functional.mseLoss(model.apply(e("pinn.xb"), e("pinn.tb")),
+                e("pinn.ub")));
+        return new Tensor[] {loss, ux, ut, uxx};
+    }
+
+    @Test
+    void physicsInformedBurgersWithAdamThenStrongWolfeLbfgs() {
+        Pinn pinn = loaded(new Pinn(), "pinn.init.");
+        Tensor[] first = pinnLoss(pinn);
+        assertClose(e("pinn.u_x"), first[1].detach(), "u_x");
+        assertClose(e("pinn.u_t"), first[2].detach(), "u_t");
+        assertClose(e("pinn.u_xx"), first[3].detach(), "u_xx");
+        first[0].backward();
+        PT.assertNamed("pinn.grad0.", pinn, true, 1, "PINN gradient through second derivatives");
+        pinn.zeroGrad();
+        Adam adam = new Adam(pinn.parameters(), 1e-2);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            adam.zeroGrad();
+            Tensor loss = pinnLoss(pinn)[0];
+            loss.backward();
+            adam.step();
+            losses.add(loss.item());
+        }
+        LBFGS lbfgs = new LBFGS(pinn.parameters(), 1, 4, null, 1e-7, 1e-9, 5, "strong_wolfe");
+        List<Double> evals = new ArrayList<>();
+        LBFGS.Closure closure = () -> {
+            lbfgs.zeroGrad();
+            Tensor l = pinnLoss(pinn)[0];
+            l.backward();
+            evals.add(l.item());
+            return l;
+        };
+        for (int step = 0; step < 2; step++) {
+            losses.add(lbfgs.step(closure).item());
+        }
+        assertClose(e("pinn.loss"), values(losses, F64), "PINN losses", 100);
+        assertClose(e("pinn.evals"), values(evals, F64), "L-BFGS closure evaluations", 1000);
+        PT.assertNamed("pinn.final.", pinn, false, 1000, "PINN after Adam and L-BFGS");
+    }
+
+    static final class VectorField extends Module2<Tensor> {
+        final Linear l1 = registerModule("l1", new Linear(3, 10));
+        final Linear l2 = registerModule("l2", new Linear(10, 2));
+
+        @Override
+        public Tensor forward(Tensor t, Tensor y) {
+            return l2.apply(l1.apply(Tensor.cat(List.of(y, t.expand(y.size(0), 1)), 1)).tanh());
+        }
+    }
+
+    private static Tensor rk4(VectorField f, Tensor y0, double t0, double t1, int steps) {
+        double h = (t1 - t0) / steps;
+        Tensor y = y0;
+        Tensor t = Tensor.full(F64, t0, 1, 1);
+        for (int i = 0; i < steps; i++) {
+            Tensor k1 = f.apply(t, y);
+            Tensor k2 = f.apply(t.add(h / 2), y.add(k1.mul(h / 2)));
+            Tensor k3 = f.apply(t.add(h / 2), y.add(k2.mul(h / 2)));
+            Tensor k4 = f.apply(t.add(h), y.add(k3.mul(h)));
+            y = y.add(k1.add(k2.mul(2)).add(k3.mul(2)).add(k4).mul(h / 6));
+            t = t.add(h);
+        }
+        return y;
+    }
+
+    @Test
+    void neuralOdeBackpropThroughRk4() {
+        VectorField field = loaded(new VectorField(), "node.init.");
+        Tensor y0 = e("node.y0").clone().requiresGrad_(true);
+        Tensor target = e("node.target");
+        Tensor yT = rk4(field, y0, 0.0, 1.0, 4);
+        Functional.mseLoss(yT, target).backward();
+        assertClose(e("node.yT"), yT.detach(), "y(1)");
+        assertClose(e("node.y0_grad"), y0.grad(), "dL/dy0 through the solver");
+        PT.assertNamed("node.grad0.", field, true, 1, "vector field gradient");
+        SGD sgd = new SGD(field.parameters(), 0.1);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            sgd.zeroGrad();
+            Tensor loss = Functional.mseLoss(rk4(field, e("node.y0"), 0.0, 1.0, 4), target);
+            loss.backward();
+            sgd.step();
+            losses.add(loss.item());
+        }
+        assertClose(e("node.loss"), values(losses, F64), "neural ODE losses", 10);
+        PT.assertNamed("node.final.", field, false, 10, "vector field after 3 steps");
+    }
+
+    // ------------------------------------------------------------------ 4. contrastive and distillation
+
+    private static Tensor ntXent(Tensor z1, Tensor z2, double temperature) {
+        Tensor z = Functional.normalize(Tensor.cat(List.of(z1, z2), 0), 2, 1, 1e-12);
+        Tensor sim = z.matmul(z.t()).div(temperature);
+        int n = z1.size(0);
+        sim = sim.maskedFill(Tensor.eye(2 * n, 2 * n, DType.BOOL), Double.NEGATIVE_INFINITY);
+        Tensor labels = Tensor.cat(List.of(Tensor.arange(n).add(n), Tensor.arange(n)), 0);
+        return Functional.crossEntropy(sim, labels);
+    }
+
+    @Test
+    void simclrNtXentWithMomentumSgd() {
+        Sequential enc = loaded(new Sequential(new Linear(6, 8), new ReLU(), new Linear(8, 4)), "clr.init.");
+        SGD opt = new SGD(enc.parameters(), 0.1, 0.9, 0, 0, false);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor loss = ntXent(enc.apply(e("clr.v1")), enc.apply(e("clr.v2")), 0.5);
+            loss.backward();
+            if (step == 0) {
+                PT.assertNamed("clr.grad0.", enc, true, 1, "encoder gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        assertClose(e("clr.loss"), values(losses, F64), "NT-Xent losses", 10);
+        PT.assertNamed("clr.final.", enc, false, 10, "encoder after 3 steps");
+    }
+
+    record Feat(Tensor logits, Tensor features) { }
+
+    static final class Net extends Module {
+        final Sequential body;
+        final Linear head = registerModule("head", new Linear(4, 3));
+
+        Net(int width, double dropout) {
+            body = registerModule("body", new Sequential(new Linear(6, width), new BatchNorm1d(width), new ReLU(),
+                    new Dropout(dropout), new Linear(width, 4)));
+        }
+
+        Feat run(Tensor x) {
+            Tensor f = body.apply(x);
+            return new Feat(head.apply(Functional.relu(f)), f);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return run(x).logits();
+        }
+    }
+
+    @Test
+    void distillationFromAFrozenTeacherWithKlAndCosineEmbedding() {
+        Net teacher = loaded(new Net(10, 0.5), "kd.teacher."); // dropout is off in eval
+        Net student = loaded(new Net(5, 0.0), "kd.student.init.");
+        teacher.requiresGrad_(false);
+        teacher.eval();
+        Tensor x = e("kd.x");
+        double temp = 2.0;
+        SGD opt = new SGD(student.parameters(), 0.05, 0.9, 0, 0, true);
+        List<Double> losses = new ArrayList<>();
+        List<Double> kds = new ArrayList<>();
+        List<Double> coss = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Feat t;
+            try (var g = Ember.noGrad()) {
+                t = teacher.run(x);
+            }
+            Feat s = student.run(x);
+            Tensor kd = Functional.klDiv(Functional.logSoftmax(s.logits().div(temp), 1),
+                    Functional.softmax(t.logits().div(temp), 1), "batchmean", false).mul(temp * temp);
+            Tensor cos = Functional.cosineEmbeddingLoss(s.features(), t.features(), e("kd.sign"), 0.2, "mean");
+            Tensor loss = kd.mul(0.5).add(Functional.crossEntropy(s.logits(), e("kd.y")).mul(0.5)).add(cos);
+            loss.backward();
+            if (step == 0) {
+                assertClose(e("kd.teacher_logits"), t.logits(), "the teacher's eval logits");
+                PT.assertNamed("kd.grad0.", student, true, 1, "student gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+            kds.add(kd.item());
+            coss.add(cos.item());
+        }
+        assertClose(e("kd.loss"), values(losses, F64), "distillation losses", 10);
+        assertClose(e("kd.kd"), values(kds, F64), "KL terms", 10);
+        assertClose(e("kd.cos"), values(coss, F64), "cosine embedding terms", 10);
+        PT.assertNamed("kd.student.final.", student, false, 10, "student after 3 steps");
+        Map<String, Tensor> buffers = student.namedBuffers();
+        assertEquals(PT.under("kd.student.buffers.").keySet(), buffers.keySet(), "the student's buffers");
+        buffers.forEach((k, v) -> assertClose(e("kd.student.buffers." + k), v, "student " + k, 10));
+        teacher.stateDict().forEach((k, v) -> assertClose(e("kd.teacher." + k), v, "frozen teacher " + k, 0));
+        teacher.parameters().forEach(p -> assertNull(p.grad(), "a frozen teacher gets no gradient"));
+    }
+
+    // ------------------------------------------------------------------ 5. RealNVP and style transfer
+
+    private static Tensor checkerboard(int h, int w, boolean flip) {
+        Tensor m = Tensor.arange(h).unsqueeze(1).add(Tensor.arange(w)).remainder(2);
+        if (flip) {
+            m = m.rsub(1);
+        }
+        return m.to(F64).view(1, 1, h, w);
+    }
+
+    static final class Coupling extends Module {
+        final Sequential net = registerModule("net", new Sequential(new Conv2d(2, 4, 3, 1, 1), new ReLU(),
+                new Conv2d(4, 4, 3, 1, 1)));
+
+        Coupling(Tensor mask) {
+            registerBuffer("mask", mask);
+            registerParameter("scale", Tensor.ones(F64, 1, 2, 1, 1).mul(0.5));
+        }
+
+        private Tensor[] st(Tensor xm) {
+            List<Tensor> parts = net.apply(xm).chunk(2, 1);
+            return new Tensor[] {parameter("scale").mul(parts.get(0).tanh()), parts.get(1)};
+        }
+
+        /** The coupled output and the log-determinant per sample. */
+        Tensor[] couple(Tensor x) {
+            Tensor m = getBuffer("mask");
+            Tensor inv = m.rsub(1);
+            Tensor[] st = st(x.mul(m));
+            Tensor logS = st[0].mul(inv);
+            Tensor t = st[1].mul(inv);
+            return new Tensor[] {x.mul(m).add(inv.mul(x.mul(logS.exp()).add(t))), logS.sum(new int[] {1, 2, 3}, false)};
+        }
+
+        Tensor inverse(Tensor y) {
+            Tensor m = getBuffer("mask");
+            Tensor inv = m.rsub(1);
+            Tensor[] st = st(y.mul(m));
+            Tensor logS = st[0].mul(inv);
+            Tensor t = st[1].mul(inv);
+            return y.mul(m).add(inv.mul(y.sub(t).mul(logS.neg().exp())));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return couple(x)[0];
+        }
+    }
+
+    static final class RealNvp extends Module {
+        final ModuleList<Coupling> layers;
+        Normal base = new Normal(Tensor.zeros(F64), Tensor.ones(F64));
+
+        RealNvp() {
+            Tensor chan = Tensor.zeros(F64, 1, 2, 1, 1);
+            chan.select(1, 0).fill_(1);
+            Tensor chanMask = chan.expand(1, 2, 4, 4).clone();
+            layers = registerModule("layers", new ModuleList<>(new Coupling(checkerboard(4, 4, false)),
+                    new Coupling(checkerboard(4, 4, true)), new Coupling(chanMask), new Coupling(chanMask.rsub(1))));
+        }
+
+        Tensor[] flow(Tensor x) {
+            Tensor logdet = Tensor.zeros(x.dtype(), x.size(0));
+            for (Coupling layer : layers) {
+                Tensor[] r = layer.couple(x);
+                x = r[0];
+                logdet = logdet.add(r[1]);
+            }
+            return new Tensor[] {x, logdet};
+        }
+
+        Tensor logProb(Tensor x) {
+            Tensor[] r = flow(x);
+            return base.logProb(r[0]).sum(new int[] {1, 2, 3}, false).add(r[1]);
+        }
+
+        Tensor inverse(Tensor z) {
+            for (int i = layers.size() - 1; i >= 0; i--) {
+                z = layers.get(i).inverse(z);
+            }
+            return z;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return flow(x)[0];
+        }
+    }
+
+    @Test
+    void realNvpWithCheckerboardAndChannelMasks() {
+        RealNvp flow = loaded(new RealNvp(), "flow.init.");
+        Tensor x = e("flow.x");
+        Adam opt = new Adam(flow.parameters(), 1e-2);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor logp = flow.logProb(x);
+            Tensor loss = logp.mean().neg();
+            loss.backward();
+            if (step == 0) {
+                assertClose(e("flow.logp0"), logp.detach(), "log-likelihoods");
+                PT.assertNamed("flow.grad0.", flow, true, 1, "flow gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        assertClose(e("flow.loss"), values(losses, F64), "flow losses", 10);
+        PT.assertNamed("flow.final.", flow, false, 100, "flow after 3 steps");
+        try (var g = Ember.noGrad()) {
+            Tensor[] r = flow.flow(x);
+            assertClose(e("flow.z"), r[0], "z", 100);
+            assertClose(e("flow.logdet"), r[1], "log-determinants", 100);
+            Tensor recon = flow.inverse(r[0]);
+            assertClose(e("flow.recon"), recon, "the inverse", 100);
+            assertClose(x, recon, "the inverse gives the data back", 100);
+        }
+        RealNvp f32 = PT.loaded(new RealNvp(), "flow.init.", F32); // the masks and scales made in float64
+        f32.base = new Normal(Tensor.zeros(F32), Tensor.ones(F32));
+        Tensor loss = f32.logProb(x.to(F32)).mean().neg();
+        loss.backward();
+        assertClose(e("flow.f32.loss"), loss.detach(), "flow float32 loss");
+        PT.assertNamed("flow.f32.grad.", f32, true, 1, "flow float32 gradient");
+    }
+
+    static final class Features extends Module {
+        final Conv2d c1 = registerModule("c1", new Conv2d(3, 4, 3, 1, 1));
+        final Conv2d c2 = registerModule("c2", new Conv2d(4, 6, 3, 1, 1));
+
+        Tensor[] features(Tensor x) {
+            Tensor f1 = Functional.relu(c1.apply(x));
+            Tensor f2 = Functional.relu(c2.apply(Functional.maxPool2d(f1, 2)));
+            return new Tensor[] {f1, f2};
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return features(x)[1];
+        }
+    }
+
+    private static Tensor gram(Tensor f) {
+        int n = f.size(0);
+        int c = f.size(1);
+        int h = f.size(2);
+        int w = f.size(3);
+        Tensor m = f.view(n * c, h * w);
+        return m.matmul(m.t()).div(n * c * h * w);
+    }
+
+    private static Tensor tv(Tensor img) {
+        int h = img.size(2);
+        int w = img.size(3);
+        Tensor dh = img.narrow(2, 1, h - 1).sub(img.narrow(2, 0, h - 1)).abs().mean();
+        Tensor dw = img.narrow(3, 1, w - 1).sub(img.narrow(3, 0, w - 1)).abs().mean();
+        return dh.add(dw);
+    }
+
+    @Test
+    void styleTransferOptimizingTheImage() {
+        Features feat = loaded(new Features(), "style.features.");
+        feat.requiresGrad_(false).eval();
+        Tensor content = e("style.content");
+        Tensor cTarget;
+        Tensor[] sGrams;
+        try (var g = Ember.noGrad()) {
+            cTarget = feat.features(content)[1];
+            Tensor[] sf = feat.features(e("style.style"));
+            sGrams = new Tensor[] {gram(sf[0]), gram(sf[1])};
+        }
+        assertClose(e("style.gram0"), sGrams[0], "style Gram matrix 0");
+        assertClose(e("style.gram1"), sGrams[1], "style Gram matrix 1");
+        Tensor img = content.clone().requiresGrad_(true);
+        Adam opt = new Adam(List.of(img), 0.05);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 4; step++) {
+            opt.zeroGrad();
+            Tensor[] f = feat.features(img);
+            Tensor style = Functional.mseLoss(gram(f[0]), sGrams[0]).add(Functional.mseLoss(gram(f[1]), sGrams[1]));
+            Tensor loss = Functional.mseLoss(f[1], cTarget).add(style.mul(1e3)).add(tv(img).mul(0.1));
+            loss.backward();
+            if (step == 0) {
+                assertClose(e("style.grad0"), img.grad(), "the image's gradient");
+            }
+            opt.step();
+            try (var g = Ember.noGrad()) {
+                img.clamp_(0.0, 1.0);
+            }
+            losses.add(loss.item());
+        }
+        assertClose(e("style.loss"), values(losses, F64), "style transfer losses", 10);
+        assertClose(e("style.final"), img.detach(), "the stylized image", 100);
+        feat.parameters().forEach(p -> assertNull(p.grad(), "the frozen features get no gradient"));
+    }
+}

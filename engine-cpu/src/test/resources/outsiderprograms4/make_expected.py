@@ -1,0 +1,597 @@
+"""Expected values for OutsiderPrograms4Test (session 27's sixth outsider pass): five kinds of programs the earlier passes
+did not cover, run here in float64 from PyTorch's initial weights and fixed data, which are saved beside the losses,
+gradient norms, gradients of named parameters, parameters after the last step and outputs, so that Ember runs the same
+steps from the same numbers:
+  s2s.*    seq2seq: an Embedding + bidirectional LSTM encoder over a packed padded batch (enforce_sorted=False), a
+           GRUCell decoder with Bahdanau attention and an LSTMCell decoder with Luong attention, both written by hand
+           (bmm, masked_fill with -inf on padding, softmax), teacher forcing, cross_entropy with label_smoothing and
+           ignore_index, Adam, clip_grad_norm_
+  asr.*    speech-like: Conv1d front end (stride 2, GroupNorm, BatchNorm1d), bidirectional GRU, log_softmax, CTC loss
+           (blank, zero_infinity with an impossible sample, reductions mean/sum/none, padded and concatenated targets),
+           Adam, running statistics, a greedy decode in eval (argmax, unique_consecutive, blanks dropped)
+  pinn.*   physics-informed NN: MLP u(x, t) with tanh, Burgers residual from autograd.grad with create_graph (u_t, u_x,
+           u_xx), boundary/initial loss, Adam steps then LBFGS(line_search_fn="strong_wolfe") steps
+  node.*   a neural ODE by hand: RK4 over an MLP vector field f(t, y), backprop through the solver to the parameters
+           and to y0, SGD steps
+  clr.*    SimCLR NT-Xent (F.normalize, similarity / temperature, masked_fill of the diagonal, cross_entropy over
+           arange labels), SGD with momentum
+  kd.*     distillation: a frozen teacher (requires_grad_(False), eval() with Dropout and BatchNorm1d, no_grad), KL of
+           temperature-softened outputs (kl_div batchmean * T^2), cross_entropy, cosine_embedding_loss on features
+  flow.*   RealNVP: affine couplings with checkerboard and channel masks, log-det from summed log-scales, base
+           Normal(0, 1).log_prob from torch.distributions, Adam, the inverse reconstructing the input
+  style.*  neural style transfer: Gram matrices of frozen conv features, the input image as the only leaf, content,
+           style and total-variation losses, Adam, clamp_ under no_grad
+  *.f32.*  the seq2seq, speech and flow programs' first forward and backward once more in float32 from the same weights
+Nothing 1.13 computes differently from 2.x is used.
+
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs4.pt (a dict of tensors).
+"""
+import math
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+torch.set_default_dtype(torch.float64)
+out = {}
+
+
+def save_state(prefix, module):
+    for k, v in module.state_dict().items():
+        out[prefix + k] = v.clone()
+
+
+def save_params(prefix, module):
+    for k, p in module.named_parameters():
+        out[prefix + k] = p.detach().clone()
+
+
+def save_grads(prefix, module):
+    for k, p in module.named_parameters():
+        out[prefix + k] = p.grad.clone()
+
+
+# 1. seq2seq ----------------------------------------------------------------------------------------------------------
+PAD, BOS, EOS = 0, 1, 2
+
+
+class Encoder(nn.Module):
+    def __init__(s, vocab=7, emb=6, hid=5):
+        super().__init__()
+        s.emb = nn.Embedding(vocab, emb, padding_idx=PAD)
+        s.lstm = nn.LSTM(emb, hid, batch_first=True, bidirectional=True)
+        s.bridge = nn.Linear(2 * hid, hid)
+
+    def forward(s, src, lengths):
+        packed = pack_padded_sequence(s.emb(src), lengths, batch_first=True, enforce_sorted=False)
+        outp, (h, c) = s.lstm(packed)
+        outp, _ = pad_packed_sequence(outp, batch_first=True, total_length=src.size(1))
+        h0 = torch.tanh(s.bridge(torch.cat([h[0], h[1]], -1)))
+        c0 = torch.cat([c[0], c[1]], -1)
+        return outp, h0, c0
+
+
+class BahdanauDecoder(nn.Module):
+    def __init__(s, vocab=8, emb=6, hid=5, enc=10):
+        super().__init__()
+        s.emb = nn.Embedding(vocab, emb, padding_idx=PAD)
+        s.w_q = nn.Linear(hid, hid, bias=False)
+        s.w_k = nn.Linear(enc, hid)
+        s.v = nn.Linear(hid, 1, bias=False)
+        s.cell = nn.GRUCell(emb + enc, hid)
+        s.out = nn.Linear(hid + enc, vocab)
+
+    def forward(s, tgt_in, h, enc_out, src_mask):
+        keys = s.w_k(enc_out)                                        # [B, S, H]
+        logits, attns = [], []
+        for t in range(tgt_in.size(1)):
+            scores = s.v(torch.tanh(keys + s.w_q(h).unsqueeze(1))).squeeze(2)
+            scores = scores.masked_fill(~src_mask, float("-inf"))
+            a = F.softmax(scores, dim=-1)
+            ctx = torch.bmm(a.unsqueeze(1), enc_out).squeeze(1)
+            h = s.cell(torch.cat([s.emb(tgt_in[:, t]), ctx], -1), h)
+            logits.append(s.out(torch.cat([h, ctx], -1)))
+            attns.append(a)
+        return torch.stack(logits, 1), torch.stack(attns, 1)
+
+
+class LuongDecoder(nn.Module):
+    def __init__(s, vocab=8, emb=6, hid=5, enc=10):
+        super().__init__()
+        s.emb = nn.Embedding(vocab, emb, padding_idx=PAD)
+        s.cell = nn.LSTMCell(emb + hid, hid)
+        s.w_a = nn.Linear(enc, hid, bias=False)
+        s.w_c = nn.Linear(hid + enc, hid, bias=False)
+        s.out = nn.Linear(hid, vocab)
+
+    def forward(s, tgt_in, h, c, enc_out, src_mask):
+        feed = h.new_zeros(tgt_in.size(0), h.size(1))               # input feeding of the attentional state
+        keys = s.w_a(enc_out)
+        logits = []
+        for t in range(tgt_in.size(1)):
+            h, c = s.cell(torch.cat([s.emb(tgt_in[:, t]), feed], -1), (h, c))
+            scores = torch.bmm(keys, h.unsqueeze(2)).squeeze(2)
+            scores = scores.masked_fill(src_mask == 0, float("-inf"))
+            a = scores.softmax(-1)
+            ctx = a.unsqueeze(1).bmm(enc_out).squeeze(1)
+            feed = torch.tanh(s.w_c(torch.cat([h, ctx], 1)))
+            logits.append(s.out(feed))
+        return torch.stack(logits, 1)
+
+
+class Seq2Seq(nn.Module):
+    def __init__(s, luong):
+        super().__init__()
+        s.luong = luong
+        s.encoder = Encoder()
+        s.decoder = LuongDecoder() if luong else BahdanauDecoder()
+
+    def forward(s, src, lengths, tgt_in):
+        enc_out, h, c = s.encoder(src, lengths)
+        mask = src != PAD
+        if s.luong:
+            return s.decoder(tgt_in, h, c[:, :h.size(1)], enc_out, mask), None
+        return s.decoder(tgt_in, h, enc_out, mask)
+
+
+src = torch.tensor([[3, 4, 5, 6, 2], [5, 3, 2, 0, 0], [4, 6, 6, 3, 2], [6, 2, 0, 0, 0]])
+lengths = torch.tensor([5, 3, 5, 2])
+tgt = torch.tensor([[1, 4, 5, 7, 2, 0], [1, 6, 3, 2, 0, 0], [1, 3, 3, 4, 5, 2], [1, 7, 2, 0, 0, 0]])
+tgt_in, tgt_out = tgt[:, :-1], tgt[:, 1:]
+out["s2s.src"], out["s2s.lengths"], out["s2s.tgt"] = src, lengths, tgt
+for name, luong in (("bahdanau", False), ("luong", True)):
+    torch.manual_seed(2 if luong else 1)
+    model = Seq2Seq(luong)
+    save_state("s2s." + name + ".init.", model)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses, norms = [], []
+    for step in range(3):
+        opt.zero_grad()
+        logits, attn = model(src, lengths, tgt_in)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt_out.reshape(-1), ignore_index=PAD,
+                               label_smoothing=0.1)
+        loss.backward()
+        if step == 0:
+            out["s2s." + name + ".logits0"] = logits.detach().clone()
+            if attn is not None:
+                out["s2s." + name + ".attn0"] = attn.detach().clone()
+            save_grads("s2s." + name + ".grad0.", model)
+        norms.append(nn.utils.clip_grad_norm_(model.parameters(), 0.5).item())
+        opt.step()
+        losses.append(loss.item())
+    out["s2s." + name + ".loss"] = torch.tensor(losses)
+    out["s2s." + name + ".norm"] = torch.tensor(norms)
+    save_params("s2s." + name + ".final.", model)
+    if not luong:
+        bahdanau = model
+
+# the encoder alone in float32 from the Bahdanau model's initial weights, forward + backward of the first loss
+torch.manual_seed(1)
+m32 = Seq2Seq(False).float()
+m32.load_state_dict({k[len("s2s.bahdanau.init."):]: v for k, v in out.items() if k.startswith("s2s.bahdanau.init.")})
+logits, _ = m32(src, lengths, tgt_in)
+loss = F.cross_entropy(logits.reshape(-1, 8), tgt_out.reshape(-1), ignore_index=PAD, label_smoothing=0.1)
+loss.backward()
+out["s2s.f32.loss"] = loss.detach().clone()
+save_grads("s2s.f32.grad.", m32)
+
+
+# 2. speech-like CTC --------------------------------------------------------------------------------------------------
+class Acoustic(nn.Module):
+    def __init__(s, feats=6, ch=8, hid=6, classes=5):
+        super().__init__()
+        s.conv1 = nn.Conv1d(feats, ch, 3, stride=2, padding=1)
+        s.gn = nn.GroupNorm(2, ch)
+        s.conv2 = nn.Conv1d(ch, ch, 3, padding=1, bias=False)
+        s.bn = nn.BatchNorm1d(ch)
+        s.gru = nn.GRU(ch, hid, batch_first=True, bidirectional=True)
+        s.fc = nn.Linear(2 * hid, classes)
+
+    def forward(s, x):
+        h = F.relu(s.gn(s.conv1(x)))
+        h = F.relu(s.bn(s.conv2(h)))
+        h, _ = s.gru(h.transpose(1, 2))
+        return F.log_softmax(s.fc(h), dim=-1)
+
+
+torch.manual_seed(3)
+asr = Acoustic()
+save_state("asr.init.", asr)
+feats = torch.randn(3, 6, 12)
+in_lengths_raw = torch.tensor([12, 9, 7])
+in_lengths = (in_lengths_raw + 2 * 1 - 3) // 2 + 1                       # the conv's output lengths: 6, 5, 4
+targets = torch.tensor([[1, 2, 2, 3], [4, 1, 0, 0], [3, 3, 3, 4]])        # the third cannot fit in 4 frames
+target_lengths = torch.tensor([4, 2, 4])
+out["asr.x"], out["asr.in_lengths"], out["asr.targets"], out["asr.target_lengths"] = feats, in_lengths, targets, target_lengths
+opt = torch.optim.Adam(asr.parameters(), lr=5e-3)
+losses = []
+for step in range(3):
+    opt.zero_grad()
+    lp = asr(feats).transpose(0, 1)                                         # [T, N, C]
+    loss = F.ctc_loss(lp, targets, in_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=True)
+    loss.backward()
+    if step == 0:
+        out["asr.logp0"] = lp.detach().clone()
+        save_grads("asr.grad0.", asr)
+        with torch.no_grad():
+            out["asr.none"] = F.ctc_loss(lp, targets, in_lengths, target_lengths, reduction="none")
+            out["asr.none_zero_inf"] = F.ctc_loss(lp, targets, in_lengths, target_lengths, reduction="none",
+                                                  zero_infinity=True)
+            out["asr.sum"] = F.ctc_loss(lp, targets, in_lengths, target_lengths, reduction="sum", zero_infinity=True)
+            flat = torch.cat([targets[i, :target_lengths[i]] for i in range(3)])
+            out["asr.concat_mean"] = F.ctc_loss(lp, flat, in_lengths, target_lengths, zero_infinity=True)
+            # blank at the last class: the same log-probabilities with classes rolled so that blank moves to 4
+            out["asr.blank_last"] = F.ctc_loss(lp.roll(-1, dims=2), targets - 1, in_lengths, target_lengths, blank=4,
+                                               reduction="sum", zero_infinity=True)
+    opt.step()
+    losses.append(loss.item())
+out["asr.loss"] = torch.tensor(losses)
+save_params("asr.final.", asr)
+for k in ("running_mean", "running_var", "num_batches_tracked"):
+    out["asr.bn." + k] = getattr(asr.bn, k).clone()
+asr.eval()
+with torch.no_grad():
+    out["asr.eval_logp"] = asr(feats).clone()
+    # the untrained model emits blanks only, so the decode runs on log-probabilities with fewer blanks as well
+    lp = torch.cat([asr(feats)[:1], torch.randn(2, 6, 5).log_softmax(-1)])
+    out["asr.decode_logp"] = lp.clone()
+    best = lp.argmax(-1)
+    decoded = []
+    for i in range(3):
+        seq = torch.unique_consecutive(best[i, :in_lengths[i]])
+        seq = seq[seq != 0]
+        decoded.append(seq)
+    out["asr.best"] = best
+    out["asr.decoded"] = torch.cat(decoded)
+    out["asr.decoded_lengths"] = torch.tensor([len(d) for d in decoded])
+    u, inv, cnt = torch.unique_consecutive(best.flatten(), return_inverse=True, return_counts=True)
+    out["asr.uc0.values"], out["asr.uc0.inverse"], out["asr.uc0.counts"] = u, inv, cnt
+
+torch.manual_seed(3)
+a32 = Acoustic().float()
+a32.load_state_dict({k[len("asr.init."):]: v for k, v in out.items() if k.startswith("asr.init.")})
+lp = a32(feats.float()).transpose(0, 1)
+loss = F.ctc_loss(lp, targets, in_lengths, target_lengths, zero_infinity=True)
+loss.backward()
+out["asr.f32.loss"] = loss.detach().clone()
+save_grads("asr.f32.grad.", a32)
+
+
+# 3. PINN and a neural ODE --------------------------------------------------------------------------------------------
+class Pinn(nn.Module):
+    def __init__(s, width=12):
+        super().__init__()
+        s.net = nn.Sequential(nn.Linear(2, width), nn.Tanh(), nn.Linear(width, width), nn.Tanh(), nn.Linear(width, 1))
+
+    def forward(s, x, t):
+        return s.net(torch.cat([x, t], 1))
+
+
+NU = 0.01 / math.pi
+
+
+def pinn_loss(model, xc, tc, xb, tb, ub):
+    xc = xc.clone().requires_grad_(True)
+    tc = tc.clone().requires_grad_(True)
+    u = model(xc, tc)
+    u_x, u_t = torch.autograd.grad(u.sum(), (xc, tc), create_graph=True)
+    u_xx = torch.autograd.grad(u_x.sum(), xc, create_graph=True)[0]
+    residual = u_t + u * u_x - NU * u_xx
+    return residual.pow(2).mean() + F.mse_loss(model(xb, tb), ub), (u_x, u_t, u_xx)
+
+
+torch.manual_seed(4)
+pinn = Pinn()
+save_state("pinn.init.", pinn)
+xc = torch.rand(16, 1) * 2 - 1
+tc = torch.rand(16, 1)
+xb = torch.cat([torch.linspace(-1, 1, 6).unsqueeze(1), -torch.ones(3, 1), torch.ones(3, 1)])
+tb = torch.cat([torch.zeros(6, 1), torch.rand(3, 1), torch.rand(3, 1)])
+ub = torch.cat([-torch.sin(math.pi * xb[:6]), torch.zeros(6, 1)])
+out["pinn.xc"], out["pinn.tc"], out["pinn.xb"], out["pinn.tb"], out["pinn.ub"] = xc, tc, xb, tb, ub
+loss, (u_x, u_t, u_xx) = pinn_loss(pinn, xc, tc, xb, tb, ub)
+out["pinn.u_x"], out["pinn.u_t"], out["pinn.u_xx"] = u_x.detach(), u_t.detach(), u_xx.detach()
+loss.backward()
+save_grads("pinn.grad0.", pinn)
+pinn.zero_grad()
+adam = torch.optim.Adam(pinn.parameters(), lr=1e-2)
+losses = []
+for step in range(3):
+    adam.zero_grad()
+    loss, _ = pinn_loss(pinn, xc, tc, xb, tb, ub)
+    loss.backward()
+    adam.step()
+    losses.append(loss.item())
+lbfgs = torch.optim.LBFGS(pinn.parameters(), lr=1, max_iter=4, history_size=5, line_search_fn="strong_wolfe")
+evals = []
+
+
+def closure():
+    lbfgs.zero_grad()
+    l, _ = pinn_loss(pinn, xc, tc, xb, tb, ub)
+    l.backward()
+    evals.append(l.item())
+    return l
+
+
+for step in range(2):
+    losses.append(lbfgs.step(closure).item())
+out["pinn.loss"] = torch.tensor(losses)
+out["pinn.evals"] = torch.tensor(evals)
+save_params("pinn.final.", pinn)
+
+
+class VectorField(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.l1 = nn.Linear(3, 10)
+        s.l2 = nn.Linear(10, 2)
+
+    def forward(s, t, y):
+        return s.l2(torch.tanh(s.l1(torch.cat([y, t.expand(y.size(0), 1)], 1))))
+
+
+def rk4(f, y0, t0, t1, steps):
+    h = (t1 - t0) / steps
+    y, t = y0, torch.tensor([[t0]])
+    for _ in range(steps):
+        k1 = f(t, y)
+        k2 = f(t + h / 2, y + h / 2 * k1)
+        k3 = f(t + h / 2, y + h / 2 * k2)
+        k4 = f(t + h, y + h * k3)
+        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        t = t + h
+    return y
+
+
+torch.manual_seed(5)
+field = VectorField()
+save_state("node.init.", field)
+y0 = torch.randn(5, 2)
+target = torch.randn(5, 2)
+out["node.y0"], out["node.target"] = y0, target
+y0r = y0.clone().requires_grad_(True)
+yT = rk4(field, y0r, 0.0, 1.0, 4)
+loss = F.mse_loss(yT, target)
+loss.backward()
+out["node.yT"] = yT.detach().clone()
+out["node.y0_grad"] = y0r.grad.clone()
+save_grads("node.grad0.", field)
+sgd = torch.optim.SGD(field.parameters(), lr=0.1)
+losses = []
+for step in range(3):
+    sgd.zero_grad()
+    loss = F.mse_loss(rk4(field, y0, 0.0, 1.0, 4), target)
+    loss.backward()
+    sgd.step()
+    losses.append(loss.item())
+out["node.loss"] = torch.tensor(losses)
+save_params("node.final.", field)
+
+
+# 4. contrastive and distillation -------------------------------------------------------------------------------------
+def nt_xent(z1, z2, temperature):
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    sim = z @ z.t() / temperature
+    n = z1.size(0)
+    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
+    labels = torch.cat([torch.arange(n) + n, torch.arange(n)])
+    return F.cross_entropy(sim, labels)
+
+
+torch.manual_seed(6)
+enc = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 4))
+save_state("clr.init.", enc)
+base = torch.randn(5, 6)
+v1 = base + 0.1 * torch.randn(5, 6)
+v2 = base * (1 + 0.2 * torch.randn(5, 6))
+out["clr.v1"], out["clr.v2"] = v1, v2
+opt = torch.optim.SGD(enc.parameters(), lr=0.1, momentum=0.9)
+losses = []
+for step in range(3):
+    opt.zero_grad()
+    loss = nt_xent(enc(v1), enc(v2), 0.5)
+    loss.backward()
+    if step == 0:
+        save_grads("clr.grad0.", enc)
+    opt.step()
+    losses.append(loss.item())
+out["clr.loss"] = torch.tensor(losses)
+save_params("clr.final.", enc)
+
+
+class Net(nn.Module):
+    def __init__(s, width, p):
+        super().__init__()
+        s.body = nn.Sequential(nn.Linear(6, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Dropout(p),
+                               nn.Linear(width, 4))
+        s.head = nn.Linear(4, 3)
+
+    def forward(s, x):
+        f = s.body(x)
+        return s.head(F.relu(f)), f
+
+
+torch.manual_seed(7)
+teacher = Net(10, 0.5)  # dropout is off in eval
+student = Net(5, 0.0)   # no dropout in the student, whose training steps would draw random masks
+with torch.no_grad():  # the teacher's running statistics as after training
+    teacher.body[1].running_mean.copy_(torch.randn(10) * 0.1)
+    teacher.body[1].running_var.copy_(torch.rand(10) + 0.5)
+save_state("kd.teacher.", teacher)
+save_state("kd.student.init.", student)
+teacher.requires_grad_(False)
+teacher.eval()
+x = torch.randn(6, 6)
+y = torch.tensor([0, 2, 1, 1, 0, 2])
+sign = torch.tensor([1, -1, 1, 1, -1, 1])
+out["kd.x"], out["kd.y"], out["kd.sign"] = x, y, sign
+T = 2.0
+opt = torch.optim.SGD(student.parameters(), lr=0.05, momentum=0.9, nesterov=True)
+losses, kds, coss = [], [], []
+for step in range(3):
+    opt.zero_grad()
+    with torch.no_grad():
+        t_logits, t_feat = teacher(x)
+    s_logits, s_feat = student(x)
+    kd = F.kl_div(F.log_softmax(s_logits / T, dim=1), F.softmax(t_logits / T, dim=1), reduction="batchmean") * T * T
+    cos = F.cosine_embedding_loss(s_feat, t_feat, sign, margin=0.2)
+    loss = 0.5 * kd + 0.5 * F.cross_entropy(s_logits, y) + cos
+    loss.backward()
+    if step == 0:
+        out["kd.teacher_logits"] = t_logits.clone()
+        save_grads("kd.grad0.", student)
+    opt.step()
+    losses.append(loss.item())
+    kds.append(kd.item())
+    coss.append(cos.item())
+out["kd.loss"], out["kd.kd"], out["kd.cos"] = torch.tensor(losses), torch.tensor(kds), torch.tensor(coss)
+save_params("kd.student.final.", student)
+for k, v in student.named_buffers():
+    out["kd.student.buffers." + k] = v.clone()
+
+
+# 5. RealNVP and style transfer ---------------------------------------------------------------------------------------
+def checkerboard(h, w, flip):
+    m = (torch.arange(h).unsqueeze(1) + torch.arange(w)) % 2
+    m = 1 - m if flip else m
+    return m.to(torch.get_default_dtype()).view(1, 1, h, w)
+
+
+class Coupling(nn.Module):
+    def __init__(s, mask, ch=2, hid=4):
+        super().__init__()
+        s.register_buffer("mask", mask)
+        s.net = nn.Sequential(nn.Conv2d(ch, hid, 3, padding=1), nn.ReLU(), nn.Conv2d(hid, 2 * ch, 3, padding=1))
+        s.scale = nn.Parameter(torch.ones(1, ch, 1, 1) * 0.5)
+
+    def st(s, xm):
+        s_raw, t = s.net(xm).chunk(2, dim=1)
+        return s.scale * torch.tanh(s_raw), t
+
+    def forward(s, x):
+        m = s.mask
+        log_s, t = s.st(x * m)
+        log_s, t = log_s * (1 - m), t * (1 - m)
+        return x * m + (1 - m) * (x * log_s.exp() + t), log_s.sum(dim=(1, 2, 3))
+
+    def inverse(s, y):
+        m = s.mask
+        log_s, t = s.st(y * m)
+        log_s, t = log_s * (1 - m), t * (1 - m)
+        return y * m + (1 - m) * ((y - t) * torch.exp(-log_s))
+
+
+class RealNVP(nn.Module):
+    def __init__(s):
+        super().__init__()
+        chan = torch.zeros(1, 2, 1, 1)
+        chan[:, 0] = 1
+        s.layers = nn.ModuleList([Coupling(checkerboard(4, 4, False)), Coupling(checkerboard(4, 4, True)),
+                                  Coupling(chan.expand(1, 2, 4, 4).clone()), Coupling(1 - chan.expand(1, 2, 4, 4))])
+        s.base = torch.distributions.Normal(torch.tensor(0.0), torch.tensor(1.0))
+
+    def forward(s, x):
+        logdet = torch.zeros(x.size(0), dtype=x.dtype)
+        for layer in s.layers:
+            x, ld = layer(x)
+            logdet = logdet + ld
+        return x, logdet
+
+    def log_prob(s, x):
+        z, logdet = s(x)
+        return s.base.log_prob(z).sum(dim=(1, 2, 3)) + logdet
+
+    def inverse(s, z):
+        for layer in reversed(s.layers):
+            z = layer.inverse(z)
+        return z
+
+
+torch.manual_seed(8)
+flow = RealNVP()
+save_state("flow.init.", flow)
+data = torch.randn(6, 2, 4, 4) * 0.7 + 0.3
+out["flow.x"] = data
+opt = torch.optim.Adam(flow.parameters(), lr=1e-2)
+losses = []
+for step in range(3):
+    opt.zero_grad()
+    logp = flow.log_prob(data)
+    loss = -logp.mean()
+    loss.backward()
+    if step == 0:
+        out["flow.logp0"] = logp.detach().clone()
+        save_grads("flow.grad0.", flow)
+    opt.step()
+    losses.append(loss.item())
+out["flow.loss"] = torch.tensor(losses)
+save_params("flow.final.", flow)
+with torch.no_grad():
+    z, logdet = flow(data)
+    out["flow.z"], out["flow.logdet"] = z, logdet
+    out["flow.recon"] = flow.inverse(z)
+
+torch.manual_seed(8)
+f32 = RealNVP().float()
+f32.load_state_dict({k[len("flow.init."):]: v for k, v in out.items() if k.startswith("flow.init.")})
+f32.base = torch.distributions.Normal(torch.tensor(0.0, dtype=torch.float32), torch.tensor(1.0, dtype=torch.float32))
+loss = -f32.log_prob(data.float()).mean()
+loss.backward()
+out["flow.f32.loss"] = loss.detach().clone()
+save_grads("flow.f32.grad.", f32)
+
+
+def gram(f):
+    n, c, h, w = f.shape
+    f = f.view(n * c, h * w)
+    return f @ f.t() / (n * c * h * w)
+
+
+def tv(img):
+    return (img[:, :, 1:, :] - img[:, :, :-1, :]).abs().mean() + (img[:, :, :, 1:] - img[:, :, :, :-1]).abs().mean()
+
+
+class Features(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.c1 = nn.Conv2d(3, 4, 3, padding=1)
+        s.c2 = nn.Conv2d(4, 6, 3, padding=1)
+
+    def forward(s, x):
+        f1 = F.relu(s.c1(x))
+        f2 = F.relu(s.c2(F.max_pool2d(f1, 2)))
+        return f1, f2
+
+
+torch.manual_seed(9)
+feat = Features()
+save_state("style.features.", feat)
+feat.requires_grad_(False).eval()
+content = torch.rand(1, 3, 8, 8)
+style = torch.rand(1, 3, 8, 8)
+out["style.content"], out["style.style"] = content, style
+with torch.no_grad():
+    c_target = feat(content)[1]
+    s_grams = [gram(f) for f in feat(style)]
+out["style.gram0"], out["style.gram1"] = s_grams[0], s_grams[1]
+img = content.clone().requires_grad_(True)
+opt = torch.optim.Adam([img], lr=0.05)
+losses = []
+for step in range(4):
+    opt.zero_grad()
+    f1, f2 = feat(img)
+    loss = F.mse_loss(f2, c_target) + 1e3 * sum(F.mse_loss(gram(f), g) for f, g in zip((f1, f2), s_grams)) \
+        + 0.1 * tv(img)
+    loss.backward()
+    if step == 0:
+        out["style.grad0"] = img.grad.clone()
+    opt.step()
+    with torch.no_grad():
+        img.clamp_(0, 1)
+    losses.append(loss.item())
+out["style.loss"] = torch.tensor(losses)
+out["style.final"] = img.detach().clone()
+
+torch.save(out, "programs4.pt")
+print(len(out), "entries")
