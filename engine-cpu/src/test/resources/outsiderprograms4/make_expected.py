@@ -21,6 +21,10 @@ steps from the same numbers:
            Normal(0, 1).log_prob from torch.distributions, Adam, the inverse reconstructing the input
   style.*  neural style transfer: Gram matrices of frozen conv features, the input image as the only leaf, content,
            style and total-variation losses, Adam, clamp_ under no_grad
+  probe.*  what these users vary next: an all-padding attention row, a beam-search step, sorted packing with a projected
+           LSTM, smoothed cross entropy's other reductions, CTC with an empty target and in float32, a spectrogram
+           as a windowed DFT by conv1d, cosine_similarity broadcast, KLDivLoss with log targets, Glow's 1x1 conv with
+           slogdet and ActNorm, Independent(Normal).log_prob, a sine network's input gradient and Hessian
   *.f32.*  the seq2seq, speech and flow programs' first forward and backward once more in float32 from the same weights
 Nothing 1.13 computes differently from 2.x is used.
 
@@ -592,6 +596,115 @@ for step in range(4):
     losses.append(loss.item())
 out["style.loss"] = torch.tensor(losses)
 out["style.final"] = img.detach().clone()
+
+
+# 6. probes: what these users vary next, each small -----------------------------------------------------------------
+torch.manual_seed(10)
+# (a) attention where one query's keys are all padding: softmax of an all -inf row is nan in PyTorch; nan_to_num after
+scores = torch.randn(2, 3, 4)
+kmask = torch.tensor([[True, True, False, False], [False, False, False, False]])
+a = scores.masked_fill(~kmask.unsqueeze(1), float("-inf")).softmax(-1)
+out["probe.attn_scores"], out["probe.attn_allmasked"] = scores, a
+out["probe.attn_nan_to_num"] = torch.nan_to_num(a)
+# (b) a beam search step: topk over flattened beam x vocab scores, floor division and remainder, index_select of states
+logp = torch.randn(2, 3, 5).log_softmax(-1)                       # [batch, beam, vocab]
+beam_scores = torch.tensor([[-0.5, -1.0, -1.5], [-0.2, -0.9, -2.0]])
+cand = (beam_scores.unsqueeze(-1) + logp).view(2, -1)
+top, idx = cand.topk(3, dim=1)
+beam_idx = torch.div(idx, 5, rounding_mode="floor")
+tok_idx = idx % 5
+states = torch.randn(2 * 3, 4)
+flat = (beam_idx + torch.arange(2).unsqueeze(1) * 3).view(-1)
+out["probe.beam_logp"], out["probe.beam_scores"], out["probe.beam_states"] = logp, beam_scores, states
+out["probe.beam_top"], out["probe.beam_idx"], out["probe.beam_tok"] = top, beam_idx, tok_idx
+out["probe.beam_next"] = states.index_select(0, flat)
+# (c) sorted packing (enforce_sorted=True after a descending sort), padding_value, a projected bidirectional LSTM
+torch.manual_seed(11)
+lstm = nn.LSTM(3, 4, batch_first=True, bidirectional=True, proj_size=2)
+save_state("probe.lstm.init.", lstm)
+seqs = torch.randn(3, 4, 3)
+lens = torch.tensor([2, 4, 3])
+sorted_lens, order = lens.sort(descending=True)
+packed = pack_padded_sequence(seqs[order], sorted_lens, batch_first=True)
+po, (ph, pc) = lstm(packed)
+padded, plens = pad_packed_sequence(po, batch_first=True, padding_value=-1.0)
+out["probe.lstm_x"], out["probe.lstm_lens"] = seqs, lens
+out["probe.lstm_out"], out["probe.lstm_h"], out["probe.lstm_c"], out["probe.lstm_plens"] = padded, ph, pc, plens
+(padded.clamp_min(0).sum() + ph.sum()).backward()
+save_grads("probe.lstm.grad.", lstm)
+# (d) cross entropy with smoothing and ignore_index under the other reductions, and with class weights
+ce_logits = torch.randn(6, 4)
+ce_t = torch.tensor([1, 0, 3, 0, 2, 1])
+out["probe.ce_logits"], out["probe.ce_t"] = ce_logits, ce_t
+out["probe.ce_sum"] = F.cross_entropy(ce_logits, ce_t, ignore_index=0, label_smoothing=0.2, reduction="sum")
+out["probe.ce_none"] = F.cross_entropy(ce_logits, ce_t, ignore_index=0, label_smoothing=0.2, reduction="none")
+out["probe.ce_w"] = F.cross_entropy(ce_logits, ce_t, weight=torch.tensor([0.5, 1.0, 2.0, 0.7]), ignore_index=0,
+                                    label_smoothing=0.2)
+# (e) CTC: an empty target (its loss is -sum log blank), nn.CTCLoss, float32 with int32 lengths given as lists
+torch.manual_seed(12)
+clp = torch.randn(5, 2, 4).log_softmax(-1)
+ctg = torch.tensor([[1, 2], [0, 0]])
+out["probe.ctc_lp"] = clp
+out["probe.ctc_empty_none"] = F.ctc_loss(clp, ctg, [5, 4], [2, 0], reduction="none")
+out["probe.ctc_empty_mean"] = nn.CTCLoss()(clp, ctg, torch.tensor([5, 4]), torch.tensor([2, 0]))
+c32 = clp.float().requires_grad_(True)
+l32 = F.ctc_loss(c32, ctg.int(), torch.tensor([5, 4], dtype=torch.int32), torch.tensor([2, 0], dtype=torch.int32))
+l32.backward()
+out["probe.ctc_f32"], out["probe.ctc_f32_grad"] = l32.detach(), c32.grad
+# (f) a spectrogram front end without torch.stft: a Hann-windowed DFT as conv1d with cos/sin kernels, log1p power,
+#     and a SpecAugment time mask by masked_fill
+n_fft, hop = 8, 4
+win = torch.hann_window(n_fft)
+k = torch.arange(n_fft // 2 + 1).unsqueeze(1)
+n = torch.arange(n_fft).unsqueeze(0)
+basis = torch.cat([torch.cos(2 * math.pi * k * n / n_fft), -torch.sin(2 * math.pi * k * n / n_fft)]) * win
+wave = torch.randn(2, 1, 32, requires_grad=True)
+spec = F.conv1d(F.pad(wave, (n_fft // 2, n_fft // 2), mode="reflect"), basis.unsqueeze(1), stride=hop)
+power = spec[:, :n_fft // 2 + 1] ** 2 + spec[:, n_fft // 2 + 1:] ** 2
+logspec = torch.log1p(power)
+tmask = torch.zeros(logspec.shape[-1], dtype=torch.bool)
+tmask[3:5] = True
+aug = logspec.masked_fill(tmask, 0.0)
+aug.pow(2).mean().backward()
+out["probe.wave"], out["probe.logspec"], out["probe.aug"], out["probe.wave_grad"] = wave.detach(), logspec.detach(), \
+    aug.detach(), wave.grad
+# (g) SimCLR's other similarity: cosine_similarity broadcast over [2n, 1, d] and [1, 2n, d], with its gradient
+zz = torch.randn(6, 4, requires_grad=True)
+sim = F.cosine_similarity(zz.unsqueeze(1), zz.unsqueeze(0), dim=-1)
+(sim * torch.arange(36.).view(6, 6)).sum().backward()
+out["probe.cos_z"], out["probe.cos_sim"], out["probe.cos_grad"] = zz.detach(), sim.detach(), zz.grad
+# (h) KLDivLoss with log targets, and "mean" (per element) against "batchmean"
+s_lp = torch.randn(4, 3).log_softmax(1)
+t_lp = torch.randn(4, 3).log_softmax(1)
+out["probe.kl_s"], out["probe.kl_t"] = s_lp, t_lp
+out["probe.kl_logt"] = nn.KLDivLoss(reduction="batchmean", log_target=True)(s_lp, t_lp)
+out["probe.kl_mean"] = F.kl_div(s_lp, t_lp.exp(), reduction="mean")
+# (i) Glow's invertible 1x1 convolution: conv2d with a square weight, log-det h * w * slogdet, its gradient; ActNorm
+w = torch.linalg.qr(torch.randn(3, 3))[0].requires_grad_(True)
+gx = torch.randn(2, 3, 4, 4)
+gy = F.conv2d(gx, w.view(3, 3, 1, 1))
+glogdet = 4 * 4 * torch.slogdet(w)[1]
+an_loc = -gx.mean(dim=(0, 2, 3), keepdim=True)
+an_scale = 1 / (gx.std(dim=(0, 2, 3), keepdim=True) + 1e-6)
+an = an_scale * (gy + an_loc)
+(an.pow(2).sum() - glogdet).backward()
+out["probe.glow_w"], out["probe.glow_x"] = w.detach(), gx
+out["probe.glow_y"], out["probe.glow_logdet"], out["probe.glow_an"], out["probe.glow_grad"] = gy.detach(), \
+    glogdet.detach(), an.detach(), w.grad
+# (j) Independent(Normal, 3).log_prob of an image batch; a SIREN-like PINN with sin, grad_outputs=ones_like, and the
+#     Hessian of a scalar field by torch.autograd.functional.hessian
+ind = torch.distributions.Independent(torch.distributions.Normal(torch.zeros(2, 4, 4), torch.ones(2, 4, 4) * 0.5), 3)
+out["probe.ind_logp"] = ind.log_prob(gx[:, :2])
+torch.manual_seed(13)
+siren = nn.Sequential(nn.Linear(2, 8), nn.Linear(8, 1))
+save_state("probe.siren.init.", siren)
+px = torch.rand(5, 2, requires_grad=True)
+pu = siren[1](torch.sin(30.0 * siren[0](px)))
+pg = torch.autograd.grad(pu, px, grad_outputs=torch.ones_like(pu), create_graph=True)[0]
+(pg.pow(2).sum() + pu.sum()).backward()
+out["probe.siren_x"], out["probe.siren_du"] = px.detach(), pg.detach()
+save_grads("probe.siren.grad.", siren)
+out["probe.hess"] = torch.autograd.functional.hessian(lambda v: siren(torch.sin(v)).sum(), px.detach()[0])
 
 torch.save(out, "programs4.pt")
 print(len(out), "entries")

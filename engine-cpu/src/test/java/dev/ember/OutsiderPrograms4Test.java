@@ -731,4 +731,131 @@ class OutsiderPrograms4Test {
         assertClose(e("style.final"), img.detach(), "the stylized image", 100);
         feat.parameters().forEach(p -> assertNull(p.grad(), "the frozen features get no gradient"));
     }
+
+    // ------------------------------------------------------------------ 6. probes
+
+    @Test
+    void probeAttentionBeamSearchAndPacking() {
+        Tensor kmask = Tensor.tensor(new long[] {1, 1, 0, 0, 0, 0, 0, 0}).view(2, 4).ne(0);
+        Tensor a = e("probe.attn_scores").maskedFill(kmask.unsqueeze(1).logicalNot(), Double.NEGATIVE_INFINITY)
+                .softmax(-1);
+        assertClose(e("probe.attn_allmasked").select(0, 0), a.select(0, 0), "softmax over the unmasked keys");
+        assertTrue(a.select(0, 1).isnan().all(), "an all -inf row's softmax is nan: " + a.select(0, 1));
+        assertTrue(e("probe.attn_allmasked").select(0, 1).isnan().all(), "as PyTorch's");
+        assertEquals(0.0, a.nanToNum().select(0, 1).abs().sum().item(), "nan_to_num makes it zeros");
+        assertEquals(0.0, a.select(0, 0).narrow(1, 2, 2).sum().item(), "masked keys get zero weight");
+
+        Tensor logp = e("probe.beam_logp");
+        Tensor cand = e("probe.beam_scores").unsqueeze(-1).add(logp).view(2, -1);
+        Tensor.ValuesIndices top = cand.topk(3, 1);
+        Tensor beamIdx = top.indices().div(5, "floor");
+        Tensor tokIdx = top.indices().remainder(5);
+        assertClose(e("probe.beam_top"), top.values(), "beam scores");
+        assertTensorEquals(e("probe.beam_idx"), beamIdx, "beam origins");
+        assertTensorEquals(e("probe.beam_tok"), tokIdx, "beam tokens");
+        Tensor flat = beamIdx.add(Tensor.arange(2).unsqueeze(1).mul(3)).view(-1);
+        assertClose(e("probe.beam_next"), e("probe.beam_states").indexSelect(0, flat), "reordered states");
+
+        LSTM lstm = loaded(new LSTM(3, 4, 1, true, true, 0.0, true, 2), "probe.lstm.init.");
+        Tensor lens = e("probe.lstm_lens");
+        Tensor.ValuesIndices sorted = lens.sort(0, true);
+        PackedSequence packed = Rnn.packPaddedSequence(e("probe.lstm_x").index(Index.of(sorted.indices())),
+                sorted.values(), true, true);
+        PackedRnnOutput r = lstm.apply(packed);
+        Rnn.Padded padded = Rnn.padPackedSequence(r.output(), true, -1.0, null);
+        assertClose(e("probe.lstm_out"), padded.output().detach(), "projected LSTM output, padded with -1");
+        assertClose(e("probe.lstm_h"), r.h().detach(), "projected LSTM h");
+        assertClose(e("probe.lstm_c"), r.c().detach(), "projected LSTM c");
+        assertTensorEquals(e("probe.lstm_plens"), padded.lengths(), "lengths");
+        padded.output().clampMin(0).sum().add(r.h().sum()).backward();
+        PT.assertNamed("probe.lstm.grad.", lstm, true, 1, "projected LSTM gradient");
+
+        Tensor ceLogits = e("probe.ce_logits");
+        Tensor ceT = e("probe.ce_t");
+        assertClose(e("probe.ce_sum"), Functional.crossEntropy(ceLogits, ceT, null, "sum", 0, 0.2), "smoothed sum");
+        assertClose(e("probe.ce_none"), Functional.crossEntropy(ceLogits, ceT, null, "none", 0, 0.2), "smoothed none");
+        Tensor w = Tensor.tensor(new double[] {0.5, 1.0, 2.0, 0.7}, F64, Device.CPU);
+        assertClose(e("probe.ce_w"), Functional.crossEntropy(ceLogits, ceT, w, "mean", 0, 0.2), "smoothed, weighted");
+    }
+
+    @Test
+    void probeCtcSpectrogramAndSimilarities() {
+        Tensor clp = e("probe.ctc_lp");
+        Tensor ctg = Tensor.tensor(new long[] {1, 2, 0, 0}).view(2, 2);
+        assertClose(e("probe.ctc_empty_none"), Functional.ctcLoss(clp, ctg, new long[] {5, 4}, new long[] {2, 0}, 0,
+                "none", false), "CTC with an empty target");
+        assertClose(e("probe.ctc_empty_mean"), new dev.ember.nn.CTCLoss().apply(clp, ctg, Tensor.tensor(new long[] {5, 4}),
+                Tensor.tensor(new long[] {2, 0})), "nn.CTCLoss, an empty target's mean");
+        Tensor c32 = clp.to(F32).requiresGrad_(true);
+        Tensor l32 = Functional.ctcLoss(c32, ctg.to(DType.INT32), Tensor.tensor(new long[] {5, 4}).to(DType.INT32),
+                Tensor.tensor(new long[] {2, 0}).to(DType.INT32));
+        l32.backward();
+        assertClose(e("probe.ctc_f32"), l32.detach(), "float32 CTC, int32 lengths");
+        assertClose(e("probe.ctc_f32_grad"), c32.grad(), "float32 CTC gradient");
+
+        int nFft = 8;
+        int hop = 4;
+        Tensor win = Tensor.hannWindow(nFft, true, F64, Device.CPU);
+        Tensor k = Tensor.arange(nFft / 2 + 1).unsqueeze(1);
+        Tensor n = Tensor.arange(nFft).unsqueeze(0);
+        Tensor phase = k.mul(n).to(F64).mul(2 * Math.PI / nFft);
+        Tensor basis = Tensor.cat(List.of(phase.cos(), phase.sin().neg()), 0).mul(win);
+        Tensor wave = e("probe.wave").clone().requiresGrad_(true);
+        Tensor spec = Functional.conv1d(Functional.pad(wave, new int[] {nFft / 2, nFft / 2}, "reflect"),
+                basis.unsqueeze(1), null, new int[] {hop}, new int[] {0}, new int[] {1}, 1);
+        int bins = nFft / 2 + 1;
+        Tensor power = spec.narrow(1, 0, bins).pow(2).add(spec.narrow(1, bins, bins).pow(2));
+        Tensor logspec = power.log1p();
+        Tensor tmask = Tensor.zeros(DType.BOOL, logspec.size(-1));
+        tmask.narrow(0, 3, 2).fill_(1);
+        Tensor aug = logspec.maskedFill(tmask, 0.0);
+        aug.pow(2).mean().backward();
+        assertClose(e("probe.logspec"), logspec.detach(), "log power spectrogram by a DFT conv1d");
+        assertClose(e("probe.aug"), aug.detach(), "SpecAugment time mask");
+        assertClose(e("probe.wave_grad"), wave.grad(), "the waveform's gradient through reflect padding");
+
+        Tensor zz = e("probe.cos_z").clone().requiresGrad_(true);
+        Tensor sim = Functional.cosineSimilarity(zz.unsqueeze(1), zz.unsqueeze(0), -1, 1e-8);
+        sim.mul(Tensor.arange(36).to(F64).view(6, 6)).sum().backward();
+        assertClose(e("probe.cos_sim"), sim.detach(), "broadcast cosine similarity matrix");
+        assertClose(e("probe.cos_grad"), zz.grad(), "its gradient");
+
+        Tensor sLp = e("probe.kl_s");
+        Tensor tLp = e("probe.kl_t");
+        assertClose(e("probe.kl_logt"), new dev.ember.nn.KLDivLoss("batchmean", true).apply(sLp, tLp), "log_target");
+        assertClose(e("probe.kl_mean"), Functional.klDiv(sLp, tLp.exp(), "mean", false), "kl_div mean");
+    }
+
+    @Test
+    void probeGlowIndependentAndSineNetwork() {
+        Tensor w = e("probe.glow_w").clone().requiresGrad_(true);
+        Tensor gx = e("probe.glow_x");
+        Tensor gy = Functional.conv2d(gx, w.view(3, 3, 1, 1), null);
+        Tensor logdet = w.slogdet().logabsdet().mul(16);
+        int[] dims = {0, 2, 3};
+        Tensor loc = gx.mean(dims, true).neg();
+        Tensor scale = gx.std(dims, 1, true).add(1e-6).reciprocal();
+        Tensor an = scale.mul(gy.add(loc));
+        an.pow(2).sum().sub(logdet).backward();
+        assertClose(e("probe.glow_y"), gy.detach(), "1x1 invertible conv");
+        assertClose(e("probe.glow_logdet"), logdet.detach(), "its log-determinant");
+        assertClose(e("probe.glow_an"), an.detach(), "ActNorm");
+        assertClose(e("probe.glow_grad"), w.grad(), "the 1x1 weight's gradient through conv and slogdet");
+
+        dev.ember.distributions.Independent ind = new dev.ember.distributions.Independent(
+                new Normal(Tensor.zeros(F64, 2, 4, 4), Tensor.ones(F64, 2, 4, 4).mul(0.5)), 3);
+        assertClose(e("probe.ind_logp"), ind.logProb(gx.narrow(1, 0, 2)), "Independent(Normal, 3).log_prob");
+
+        Sequential siren = loaded(new Sequential(new Linear(2, 8), new Linear(8, 1)), "probe.siren.init.");
+        Linear l0 = siren.get(0, Linear.class);
+        Linear l1 = siren.get(1, Linear.class);
+        Tensor px = e("probe.siren_x").clone().requiresGrad_(true);
+        Tensor pu = l1.apply(l0.apply(px).mul(30.0).sin());
+        Tensor pg = Autograd.grad(List.of(pu), List.of(px), List.of(pu.onesLike()), true).get(0);
+        pg.pow(2).sum().add(pu.sum()).backward();
+        assertClose(e("probe.siren_du"), pg.detach(), "du/dx with grad_outputs=ones_like");
+        PT.assertNamed("probe.siren.grad.", siren, true, 1, "sine network gradient through du/dx");
+        Tensor hess = AutogradFunctional.hessian(v -> siren.apply(v.sin()).sum(), e("probe.siren_x").select(0, 0));
+        assertClose(e("probe.hess"), hess, "Hessian of a scalar field");
+    }
 }
