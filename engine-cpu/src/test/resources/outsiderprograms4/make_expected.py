@@ -25,6 +25,10 @@ steps from the same numbers:
            LSTM, smoothed cross entropy's other reductions, CTC with an empty target and in float32, a spectrogram
            as a windowed DFT by conv1d, cosine_similarity broadcast, KLDivLoss with log targets, Glow's 1x1 conv with
            slogdet and ActNorm, Independent(Normal).log_prob, a sine network's input gradient and Hessian
+  probe2.* a second round: float32 CTC over 30 peaked frames, kl_div against one-hot targets, soft targets with
+           smoothing, every target ignored, a third derivative, a two-layer bidirectional GRU over a packed batch with
+           h0, a learned Gaussian's NLL, an affine TransformedDistribution, unique_consecutive along dim 1, einsum
+           attention, pack_sequence and unpad_sequence
   *.f32.*  the seq2seq, speech and flow programs' first forward and backward once more in float32 from the same weights
 Nothing 1.13 computes differently from 2.x is used.
 
@@ -705,6 +709,77 @@ pg = torch.autograd.grad(pu, px, grad_outputs=torch.ones_like(pu), create_graph=
 out["probe.siren_x"], out["probe.siren_du"] = px.detach(), pg.detach()
 save_grads("probe.siren.grad.", siren)
 out["probe.hess"] = torch.autograd.functional.hessian(lambda v: siren(torch.sin(v)).sum(), px.detach()[0])
+
+# (k) second round: CTC in float32 over a longer, peaked input; kl_div against one-hot targets (0 log 0 = 0); soft
+#     targets with label smoothing; every target ignored; a third derivative (KdV's u_xxx); GRU over a packed batch
+#     with h0 and two bidirectional layers; a learned Gaussian's log_prob; TransformedDistribution with AffineTransform;
+#     unique_consecutive along a dimension; einsum dot attention; pack_sequence and unpad_sequence
+torch.manual_seed(14)
+pk = (torch.randn(30, 2, 6) * 6).log_softmax(-1).float().requires_grad_(True)
+pkt = torch.tensor([[1, 2, 2, 3, 4, 1, 5, 5], [3, 1, 4, 1, 5, 2, 0, 0]])
+pkl = F.ctc_loss(pk, pkt, torch.tensor([30, 25]), torch.tensor([8, 6]), reduction="sum")
+pkl.backward()
+out["probe2.ctc_lp"], out["probe2.ctc_loss"], out["probe2.ctc_grad"] = pk.detach(), pkl.detach(), pk.grad
+pk64 = pk.detach().double().requires_grad_(True)  # the same inputs in float64: the float32 results' exact reference
+F.ctc_loss(pk64, pkt, torch.tensor([30, 25]), torch.tensor([8, 6]), reduction="sum").backward()
+out["probe2.ctc_grad64"] = pk64.grad
+sl = torch.randn(4, 3, requires_grad=True)
+onehot = F.one_hot(torch.tensor([0, 2, 1, 2]), 3).to(torch.float64)
+kl = F.kl_div(F.log_softmax(sl, 1), onehot, reduction="batchmean")
+kl.backward()
+out["probe2.kl_s"], out["probe2.kl_onehot"], out["probe2.kl_grad"] = sl.detach(), kl.detach(), sl.grad
+soft = torch.softmax(torch.randn(4, 3), 1)
+out["probe2.soft"] = soft
+out["probe2.ce_soft_smooth"] = F.cross_entropy(sl.detach(), soft, label_smoothing=0.3)
+out["probe2.ce_all_ignored"] = F.cross_entropy(sl.detach(), torch.tensor([0, 0, 0, 0]), ignore_index=0,
+                                               label_smoothing=0.1)
+torch.manual_seed(15)
+kdv = nn.Sequential(nn.Linear(1, 6), nn.Tanh(), nn.Linear(6, 1))
+save_state("probe2.kdv.init.", kdv)
+kx = torch.linspace(-1, 1, 5).unsqueeze(1).requires_grad_(True)
+ku = kdv(kx)
+k1 = torch.autograd.grad(ku.sum(), kx, create_graph=True)[0]
+k2 = torch.autograd.grad(k1.sum(), kx, create_graph=True)[0]
+k3 = torch.autograd.grad(k2.sum(), kx, create_graph=True)[0]
+(k3.pow(2).mean() + (ku * k1).mean()).backward()
+out["probe2.kdv_u3"] = k3.detach()
+save_grads("probe2.kdv.grad.", kdv)
+torch.manual_seed(16)
+gru = nn.GRU(3, 4, num_layers=2, batch_first=True, bidirectional=True)
+save_state("probe2.gru.init.", gru)
+gxs = torch.randn(3, 5, 3)
+gh0 = torch.randn(4, 3, 4)
+gpk = pack_padded_sequence(gxs, torch.tensor([3, 5, 2]), batch_first=True, enforce_sorted=False)
+go, gh = gru(gpk, gh0)
+gpad, _ = pad_packed_sequence(go, batch_first=True)
+(gpad.pow(2).sum() + gh.sum()).backward()
+out["probe2.gru_x"], out["probe2.gru_h0"], out["probe2.gru_out"], out["probe2.gru_h"] = gxs, gh0, gpad.detach(), gh.detach()
+save_grads("probe2.gru.grad.", gru)
+mu = torch.randn(4, 2, requires_grad=True)
+log_sigma = torch.randn(4, 2, requires_grad=True)
+obs = torch.randn(4, 2)
+nll = -torch.distributions.Normal(mu, log_sigma.exp()).log_prob(obs).sum()
+nll.backward()
+out["probe2.mu"], out["probe2.log_sigma"], out["probe2.obs"] = mu.detach(), log_sigma.detach(), obs
+out["probe2.nll"], out["probe2.mu_grad"], out["probe2.ls_grad"] = nll.detach(), mu.grad, log_sigma.grad
+td = torch.distributions.TransformedDistribution(torch.distributions.Normal(torch.zeros(2), torch.ones(2)),
+                                                 [torch.distributions.AffineTransform(torch.tensor([1.0, -1.0]),
+                                                                                      torch.tensor([2.0, 0.5]))])
+out["probe2.td_logp"] = td.log_prob(obs)
+ucm = torch.tensor([[1, 1, 2, 2, 2, 3], [0, 0, 1, 1, 1, 1]])
+uv, ui, uc = torch.unique_consecutive(ucm, return_inverse=True, return_counts=True, dim=1)
+out["probe2.uc_m"], out["probe2.uc_values"], out["probe2.uc_inverse"], out["probe2.uc_counts"] = ucm, uv, ui, uc
+enc_o = torch.randn(2, 4, 3)
+hq = torch.randn(2, 3)
+att = torch.einsum("bsh,bh->bs", enc_o, hq).softmax(-1)
+out["probe2.ein_enc"], out["probe2.ein_h"] = enc_o, hq
+out["probe2.ein_ctx"] = torch.einsum("bs,bsh->bh", att, enc_o)
+from torch.nn.utils.rnn import pack_sequence, unpad_sequence
+ps = pack_sequence([torch.tensor([1., 2.]), torch.tensor([3., 4., 5.]), torch.tensor([6.])], enforce_sorted=False)
+out["probe2.ps_data"], out["probe2.ps_batch_sizes"] = ps.data, ps.batch_sizes
+out["probe2.ps_sorted"], out["probe2.ps_unsorted"] = ps.sorted_indices, ps.unsorted_indices
+pads, plen = pad_packed_sequence(ps, batch_first=True)
+out["probe2.unpad1"] = unpad_sequence(pads, plen, batch_first=True)[1]
 
 torch.save(out, "programs4.pt")
 print(len(out), "entries")

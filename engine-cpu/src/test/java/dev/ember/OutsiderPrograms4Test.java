@@ -858,4 +858,86 @@ class OutsiderPrograms4Test {
         Tensor hess = AutogradFunctional.hessian(v -> siren.apply(v.sin()).sum(), e("probe.siren_x").select(0, 0));
         assertClose(e("probe.hess"), hess, "Hessian of a scalar field");
     }
+
+    @Test
+    void probeSecondRoundLossesDerivativesAndRecurrences() {
+        Tensor pk = e("probe2.ctc_lp").clone().requiresGrad_(true);
+        Tensor pkl = Functional.ctcLoss(pk, Tensor.tensor(new long[] {1, 2, 2, 3, 4, 1, 5, 5, 3, 1, 4, 1, 5, 2, 0, 0})
+                .view(2, 8), new long[] {30, 25}, new long[] {8, 6}, 0, "sum", false);
+        pkl.backward();
+        assertClose(e("probe2.ctc_loss"), pkl.detach(), "float32 CTC over 30 peaked frames");
+        // The gradient is exp(lp) - exp(log_alpha + log_beta + nll - lp): its exponent carries the sample's loss (about
+        // 95 here), whose float32 rounding (an ulp of 7.6e-6) becomes a relative error of the same size in the
+        // gradient. PyTorch's float32 gradient is 1.6e-5 from the float64 one of the same inputs, Ember's 8.6e-6: each
+        // is held to 3e-5 of the float64 reference, and to each other within the sum of the two.
+        Tensor exact = e("probe2.ctc_grad64");
+        double ember = pk.grad().to(F64).sub(exact).abs().max().item();
+        double torch = e("probe2.ctc_grad").to(F64).sub(exact).abs().max().item();
+        assertTrue(ember < 3e-5 && torch < 3e-5, "float32 CTC gradient errors: Ember " + ember + ", PyTorch " + torch);
+        assertClose(e("probe2.ctc_grad"), pk.grad(), "its gradient", 15);
+
+        Tensor sl = e("probe2.kl_s").clone().requiresGrad_(true);
+        Tensor onehot = Functional.oneHot(Tensor.tensor(new long[] {0, 2, 1, 2}), 3).to(F64);
+        Tensor kl = Functional.klDiv(Functional.logSoftmax(sl, 1), onehot, "batchmean", false);
+        kl.backward();
+        assertClose(e("probe2.kl_onehot"), kl.detach(), "kl_div against one-hot targets");
+        assertClose(e("probe2.kl_grad"), sl.grad(), "its gradient");
+        assertClose(e("probe2.ce_soft_smooth"), Functional.crossEntropy(sl.detach(), e("probe2.soft"), "mean", 0.3),
+                "soft targets with label smoothing");
+        Tensor allIgnored = Functional.crossEntropy(sl.detach(), Tensor.zeros(DType.INT64, 4), null, "mean", 0, 0.1);
+        assertTrue(Double.isNaN(allIgnored.item()) && Double.isNaN(e("probe2.ce_all_ignored").item()),
+                "every target ignored: nan, as PyTorch's: " + allIgnored);
+
+        Sequential kdv = loaded(new Sequential(new Linear(1, 6), new Tanh(), new Linear(6, 1)), "probe2.kdv.init.");
+        Tensor kx = Tensor.linspace(-1, 1, 5, F64).unsqueeze(1).requiresGrad_(true);
+        Tensor ku = kdv.apply(kx);
+        Tensor k1 = Autograd.grad(List.of(ku.sum()), List.of(kx), null, true).get(0);
+        Tensor k2 = Autograd.grad(List.of(k1.sum()), List.of(kx), null, true).get(0);
+        Tensor k3 = Autograd.grad(List.of(k2.sum()), List.of(kx), null, true).get(0);
+        k3.pow(2).mean().add(ku.mul(k1).mean()).backward();
+        assertClose(e("probe2.kdv_u3"), k3.detach(), "u_xxx");
+        PT.assertNamed("probe2.kdv.grad.", kdv, true, 1, "gradient through a third derivative");
+
+        GRU gru = loaded(new GRU(3, 4, 2, true, true, 0.0, true), "probe2.gru.init.");
+        PackedSequence gpk = Rnn.packPaddedSequence(e("probe2.gru_x"), new long[] {3, 5, 2}, true, false);
+        PackedRnnOutput go = gru.apply(gpk, e("probe2.gru_h0"));
+        Tensor gpad = Rnn.padPackedSequence(go.output(), true, 0.0, null).output();
+        gpad.pow(2).sum().add(go.h().sum()).backward();
+        assertClose(e("probe2.gru_out"), gpad.detach(), "two-layer bidirectional GRU over a packed batch with h0");
+        assertClose(e("probe2.gru_h"), go.h().detach(), "its final states, in the batch's order");
+        PT.assertNamed("probe2.gru.grad.", gru, true, 1, "GRU gradient");
+
+        Tensor mu = e("probe2.mu").clone().requiresGrad_(true);
+        Tensor logSigma = e("probe2.log_sigma").clone().requiresGrad_(true);
+        Tensor obs = e("probe2.obs");
+        Tensor nll = new Normal(mu, logSigma.exp()).logProb(obs).sum().neg();
+        nll.backward();
+        assertClose(e("probe2.nll"), nll.detach(), "a learned Gaussian's NLL");
+        assertClose(e("probe2.mu_grad"), mu.grad(), "d/dmu");
+        assertClose(e("probe2.ls_grad"), logSigma.grad(), "d/dlog sigma");
+        dev.ember.distributions.TransformedDistribution td = new dev.ember.distributions.TransformedDistribution(
+                new Normal(Tensor.zeros(F64, 2), Tensor.ones(F64, 2)), new dev.ember.distributions.AffineTransform(
+                        Tensor.tensor(new double[] {1.0, -1.0}, F64, Device.CPU),
+                        Tensor.tensor(new double[] {2.0, 0.5}, F64, Device.CPU)));
+        assertClose(e("probe2.td_logp"), td.logProb(obs), "affine TransformedDistribution");
+
+        UniqueResult u = e("probe2.uc_m").uniqueConsecutive(true, true, 1);
+        assertTensorEquals(e("probe2.uc_values"), u.values(), "unique_consecutive(dim=1) values");
+        assertTensorEquals(e("probe2.uc_inverse"), u.inverse(), "its inverse");
+        assertTensorEquals(e("probe2.uc_counts"), u.counts(), "its counts");
+
+        Tensor encO = e("probe2.ein_enc");
+        Tensor att = Tensor.einsum("bsh,bh->bs", encO, e("probe2.ein_h")).softmax(-1);
+        assertClose(e("probe2.ein_ctx"), Tensor.einsum("bs,bsh->bh", att, encO), "einsum dot attention");
+
+        PackedSequence ps = Rnn.packSequence(List.of(Tensor.tensor(new double[] {1, 2}, F64, Device.CPU),
+                Tensor.tensor(new double[] {3, 4, 5}, F64, Device.CPU), Tensor.tensor(new double[] {6}, F64,
+                        Device.CPU)), false);
+        assertClose(e("probe2.ps_data"), ps.data(), "pack_sequence data", 0);
+        assertTensorEquals(e("probe2.ps_batch_sizes"), ps.batchSizes(), "batch sizes");
+        assertTensorEquals(e("probe2.ps_sorted"), ps.sortedIndices(), "sorted indices");
+        assertTensorEquals(e("probe2.ps_unsorted"), ps.unsortedIndices(), "unsorted indices");
+        Rnn.Padded pads = Rnn.padPackedSequence(ps, true, 0.0, null);
+        assertClose(e("probe2.unpad1"), Rnn.unpadSequence(pads.output(), pads.lengths(), true).get(1), "unpad", 0);
+    }
 }
