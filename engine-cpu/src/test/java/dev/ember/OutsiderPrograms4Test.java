@@ -16,6 +16,7 @@ import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
 import dev.ember.nn.Module2;
 import dev.ember.nn.Module3;
+import dev.ember.nn.Module4;
 import dev.ember.nn.ModuleList;
 import dev.ember.nn.ReLU;
 import dev.ember.nn.Sequential;
@@ -38,6 +39,7 @@ import static dev.ember.OutsiderFixture.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -101,7 +103,7 @@ class OutsiderPrograms4Test {
 
     record Decoded(Tensor logits, Tensor attn) { }
 
-    static final class BahdanauDecoder extends Module {
+    static final class BahdanauDecoder extends Module4<Decoded> {
         final Embedding emb = registerModule("emb", new Embedding(8, 6, PAD));
         final Linear wQ = registerModule("w_q", new Linear(5, 5, false));
         final Linear wK = registerModule("w_k", new Linear(10, 5));
@@ -109,7 +111,8 @@ class OutsiderPrograms4Test {
         final GRUCell cell = registerModule("cell", new GRUCell(16, 5));
         final Linear out = registerModule("out", new Linear(15, 8));
 
-        Decoded decode(Tensor tgtIn, Tensor h, Tensor encOut, Tensor srcMask) {
+        @Override
+        public Decoded forward(Tensor tgtIn, Tensor h, Tensor encOut, Tensor srcMask) {
             Tensor keys = wK.apply(encOut);
             List<Tensor> logits = new ArrayList<>();
             List<Tensor> attns = new ArrayList<>();
@@ -124,13 +127,9 @@ class OutsiderPrograms4Test {
             }
             return new Decoded(Tensor.stack(logits, 1), Tensor.stack(attns, 1));
         }
-
-        @Override
-        public Tensor forward(Tensor x) {
-            throw new UnsupportedOperationException("decode takes the encoder's outputs too");
-        }
     }
 
+    /** Five inputs: more than Module4 takes, so a plain method, called without hooks (a user's workaround). */
     static final class LuongDecoder extends Module {
         final Embedding emb = registerModule("emb", new Embedding(8, 6, PAD));
         final LSTMCell cell = registerModule("cell", new LSTMCell(11, 5));
@@ -179,7 +178,7 @@ class OutsiderPrograms4Test {
                 return new Decoded(((LuongDecoder) decoder).decode(tgtIn, enc.h(), enc.c().narrow(1, 0, enc.h().size(1)),
                         enc.out(), mask), null);
             }
-            return ((BahdanauDecoder) decoder).decode(tgtIn, enc.h(), enc.out(), mask);
+            return ((BahdanauDecoder) decoder).apply(tgtIn, enc.h(), enc.out(), mask);
         }
     }
 
@@ -229,6 +228,57 @@ class OutsiderPrograms4Test {
         loss.backward();
         assertClose(e("s2s.f32.loss"), loss.detach(), "seq2seq float32 loss");
         PT.assertNamed("s2s.f32.grad.", m32, true, 1, "seq2seq float32 gradient");
+    }
+
+    /** A four-input module returning a record, for the hooks (the Bahdanau decoder's shape of call). */
+    static final class Gate4 extends Module4<Decoded> {
+        final Linear lin = registerModule("lin", new Linear(3, 3));
+
+        @Override
+        public Decoded forward(Tensor x, Tensor h, Tensor memory, Tensor mask) {
+            Tensor y = lin.apply(x).add(h);
+            return new Decoded(y, memory.maskedFill(mask.logicalNot(), 0.0));
+        }
+    }
+
+    @Test
+    void module4RunsHooksAndKeepsTypes() {
+        Gate4 m = new Gate4();
+        Tensor x = Tensor.ones(2, 3);
+        Tensor h = Tensor.full(new int[] {2, 3}, 2.0);
+        Tensor memory = Tensor.arange(6).view(2, 3).to(F32);
+        Tensor mask = Tensor.tensor(new long[] {1, 0, 1, 1, 1, 0}).view(2, 3).ne(0);
+        Decoded plain = m.apply(x, h, memory, mask);
+        assertEquals("tensor([[0., 0., 2.],\n        [3., 4., 0.]])", plain.attn().toString());
+        List<String> seen = new ArrayList<>();
+        m.registerForwardPreHook((mod, in) -> {
+            seen.add("pre " + in.size());
+            return List.of(in.get(0), in.get(1).mul(0), in.get(2), in.get(3));
+        });
+        m.registerForwardHook((mod, in, out) -> {
+            seen.add("post " + out.size());
+            return List.of(out.get(0), out.get(1).neg());
+        });
+        Decoded hooked = m.apply(x, h, memory, mask);
+        assertEquals(List.of("pre 4", "post 2"), seen);
+        assertTrue(hooked.logits().equal(m.lin.apply(x)), "the pre-hook's replaced h reached forward");
+        assertTrue(hooked.attn().equal(plain.attn().neg()), "the forward hook's replaced output is in the record");
+
+        Gate4 b = new Gate4();
+        List<Integer> grads = new ArrayList<>();
+        b.registerFullBackwardHook((mod, gin, gout) -> {
+            grads.add(gin.size() * 10 + gout.size());
+            return null;
+        });
+        Tensor w = Tensor.ones(3).requiresGrad_(true);
+        b.apply(x.mul(w), h, memory, mask).logits().sum().backward();
+        assertEquals(List.of(42), grads, "the full backward hook saw four inputs and the record's two outputs");
+        assertTrue(w.grad() != null, "the gradient passed through the hooked call");
+
+        IllegalArgumentException err = assertThrows(IllegalArgumentException.class, () -> m.apply(x));
+        assertEquals("Gate4.forward() missing required positional arguments: it takes four tensors (a, b, c, d); call "
+                + "apply(a, b, c, d)", err.getMessage());
+        assertEquals(err.getMessage(), assertThrows(IllegalArgumentException.class, () -> m.forward(x)).getMessage());
     }
 
     // ------------------------------------------------------------------ 2. speech-like CTC

@@ -34,9 +34,9 @@ import java.util.function.UnaryOperator;
  * own typed {@code forward(...)} and a typed {@code apply(...)} that routes through {@link #call(List, Function, Function,
  * Function)} (the hooks see its tensors as lists). This keeps Java's types at every call site: {@code
  * attention.apply(q, k, v).output()} needs no cast, where one generic {@code Tensor[] forward(Tensor...)} would need an
- * index and a cast at each. A model of one's own whose forward takes two or three tensors extends {@link Module2} or
- * {@link Module3} with its result type ({@code Tensor}, or a record of tensors): it writes only {@code R forward(a, b)}
- * and gets a typed {@code apply(a, b)} that runs the hooks. Containers are generic in their element type ({@code ModuleList<Block>}), so a typed module
+ * index and a cast at each. A model of one's own whose forward takes two, three or four tensors extends
+ * {@link Module2}, {@link Module3} or {@link Module4} with its result type ({@code Tensor}, or a record of tensors): it
+ * writes only {@code R forward(a, b)} and gets a typed {@code apply(a, b)} that runs the hooks. Containers are generic in their element type ({@code ModuleList<Block>}), so a typed module
  * comes back from them as itself. {@link #toString()} prints the tree as PyTorch's {@code print(model)}, each layer's
  * settings coming from its {@link #extraRepr()}.
  */
