@@ -29,6 +29,11 @@ steps from the same numbers:
            smoothing, every target ignored, a third derivative, a two-layer bidirectional GRU over a packed batch with
            h0, a learned Gaussian's NLL, an affine TransformedDistribution, unique_consecutive along dim 1, einsum
            attention, pack_sequence and unpad_sequence
+  probe3.* a third round: Barlow Twins (in-place ops on the diagonal of a non-leaf, off_diagonal by views), VICReg,
+           MoCo (a momentum encoder through .data, a queue by slice assignment), a Johnson transform net
+           (ReflectionPad2d, affine InstanceNorm2d, nearest Upsample), AdaIN, Gatys' LBFGS over the image, a causal
+           dilated Conv1d under weight_norm(dim=2) with GLU, MADE with a MultivariateNormal base, nn.Transformer with
+           padding masks
   *.f32.*  the seq2seq, speech and flow programs' first forward and backward once more in float32 from the same weights
 Nothing 1.13 computes differently from 2.x is used.
 
@@ -780,6 +785,205 @@ out["probe2.ps_data"], out["probe2.ps_batch_sizes"] = ps.data, ps.batch_sizes
 out["probe2.ps_sorted"], out["probe2.ps_unsorted"] = ps.sorted_indices, ps.unsorted_indices
 pads, plen = pad_packed_sequence(ps, batch_first=True)
 out["probe2.unpad1"] = unpad_sequence(pads, plen, batch_first=True)[1]
+
+# (l) third round, self-supervised and generative variants: Barlow Twins (BatchNorm1d without affine, cross-correlation,
+#     in-place add_ and pow_ on the diagonal of a non-leaf, off_diagonal by flatten/view slicing), VICReg (variance,
+#     covariance), MoCo (a momentum encoder updated through .data, a queue written by slice assignment), a Johnson-style
+#     transform net (ReflectionPad2d, InstanceNorm2d with affine, nearest Upsample, a residual block), AdaIN, Gatys' LBFGS
+#     over the image with clamping in the closure, a causal dilated Conv1d under weight_norm(dim=2) with GLU, MADE's
+#     masked linear with a MultivariateNormal base, and nn.Transformer with padding masks
+def off_diagonal(x):
+    n, m = x.shape
+    return x.flatten()[:-1].view(n - 1, n + 1)[:, 1:].flatten()
+
+
+torch.manual_seed(17)
+proj = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 4))
+save_state("probe3.bt.init.", proj)
+bn = nn.BatchNorm1d(4, affine=False)
+b1, b2 = torch.randn(8, 5), torch.randn(8, 5)
+za, zb = proj(b1), proj(b2)
+c = bn(za).T @ bn(zb) / 8
+on_diag = torch.diagonal(c).add_(-1).pow_(2).sum()
+off = off_diagonal(c).pow_(2).sum()
+bt = on_diag + 0.005 * off
+bt.backward()
+out["probe3.bt_x1"], out["probe3.bt_x2"], out["probe3.bt_loss"], out["probe3.bt_c"] = b1, b2, bt.detach(), c.detach()
+save_grads("probe3.bt.grad.", proj)
+proj.zero_grad()
+za, zb = proj(b1), proj(b2)
+inv = F.mse_loss(za, zb)
+std_a = torch.sqrt(za.var(dim=0) + 1e-4)
+std_b = torch.sqrt(zb.var(dim=0) + 1e-4)
+var_term = torch.mean(F.relu(1 - std_a)) / 2 + torch.mean(F.relu(1 - std_b)) / 2
+zac, zbc = za - za.mean(dim=0), zb - zb.mean(dim=0)
+cov_a, cov_b = (zac.T @ zac) / 7, (zbc.T @ zbc) / 7
+cov_term = off_diagonal(cov_a).pow(2).sum() / 4 + off_diagonal(cov_b).pow(2).sum() / 4
+vic = 25 * inv + 25 * var_term + cov_term
+vic.backward()
+out["probe3.vic_loss"] = vic.detach()
+save_grads("probe3.vic.grad.", proj)
+
+torch.manual_seed(18)
+q_enc = nn.Linear(5, 4)
+k_enc = nn.Linear(5, 4)
+save_state("probe3.moco.q.", q_enc)
+save_state("probe3.moco.k0.", k_enc)
+for pq, pk_ in zip(q_enc.parameters(), k_enc.parameters()):
+    pk_.data.copy_(pq.data)
+    pk_.requires_grad = False
+queue = F.normalize(torch.randn(4, 6), dim=0)
+out["probe3.moco_queue0"] = queue.clone()
+mopt = torch.optim.SGD(q_enc.parameters(), lr=0.1)
+mlosses = []
+mx = torch.randn(3, 2, 5)
+out["probe3.moco_x"] = mx
+ptr = 0
+for step in range(3):
+    xq, xk = mx[step, :1].expand(2, 5) + 0.1 * torch.arange(2.).unsqueeze(1), mx[step]
+    q = F.normalize(q_enc(xq), dim=1)
+    with torch.no_grad():
+        for pq, pk_ in zip(q_enc.parameters(), k_enc.parameters()):
+            pk_.data = pk_.data * 0.9 + pq.data * 0.1
+        k = F.normalize(k_enc(xk), dim=1)
+    l_pos = torch.einsum("nc,nc->n", q, k).unsqueeze(-1)
+    l_neg = torch.einsum("nc,ck->nk", q, queue.clone().detach())
+    logits = torch.cat([l_pos, l_neg], dim=1) / 0.07
+    loss = F.cross_entropy(logits, torch.zeros(logits.shape[0], dtype=torch.long))
+    mopt.zero_grad()
+    loss.backward()
+    mopt.step()
+    queue[:, ptr:ptr + 2] = k.T
+    ptr = (ptr + 2) % 6
+    mlosses.append(loss.item())
+out["probe3.moco_loss"], out["probe3.moco_queue"] = torch.tensor(mlosses), queue
+save_params("probe3.moco.q_final.", q_enc)
+save_state("probe3.moco.k_final.", k_enc)
+
+
+class ResBlock(nn.Module):
+    def __init__(s, ch):
+        super().__init__()
+        s.pad = nn.ReflectionPad2d(1)
+        s.conv = nn.Conv2d(ch, ch, 3)
+        s.norm = nn.InstanceNorm2d(ch, affine=True)
+
+    def forward(s, x):
+        return x + s.norm(s.conv(s.pad(x)))
+
+
+class TransformNet(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.down = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(3, 4, 3, stride=2), nn.InstanceNorm2d(4, affine=True),
+                               nn.ReLU())
+        s.res = ResBlock(4)
+        s.up = nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.ReflectionPad2d(1), nn.Conv2d(4, 3, 3))
+
+    def forward(s, x):
+        return torch.sigmoid(s.up(s.res(s.down(x))))
+
+
+torch.manual_seed(19)
+tnet = TransformNet()
+with torch.no_grad():  # affine instance norms away from their identity initialization
+    for m in tnet.modules():
+        if isinstance(m, nn.InstanceNorm2d):
+            m.weight.uniform_(0.5, 1.5)
+            m.bias.uniform_(-0.5, 0.5)
+save_state("probe3.tnet.init.", tnet)
+timg = torch.rand(2, 3, 8, 8)
+tout = tnet(timg)
+(tout - 0.5).pow(2).mean().backward()
+out["probe3.tnet_x"], out["probe3.tnet_out"] = timg, tout.detach()
+save_grads("probe3.tnet.grad.", tnet)
+
+
+def adain(content_feat, style_feat, eps=1e-5):
+    c_mean = content_feat.mean(dim=(2, 3), keepdim=True)
+    c_std = (content_feat.var(dim=(2, 3), keepdim=True) + eps).sqrt()
+    s_mean = style_feat.mean(dim=(2, 3), keepdim=True)
+    s_std = (style_feat.var(dim=(2, 3), keepdim=True) + eps).sqrt()
+    return (content_feat - c_mean) / c_std * s_std + s_mean
+
+
+cf = torch.randn(2, 3, 4, 4, requires_grad=True)
+sf = torch.randn(2, 3, 4, 4) * 2 + 1
+ada = adain(cf, sf)
+(ada * torch.linspace(-1, 1, 96).view(2, 3, 4, 4)).sum().backward()
+out["probe3.ada_c"], out["probe3.ada_s"], out["probe3.ada"], out["probe3.ada_grad"] = cf.detach(), sf, ada.detach(), cf.grad
+
+limg = content.clone().requires_grad_(True)   # Gatys: LBFGS over the image, clamped inside the closure
+lopt = torch.optim.LBFGS([limg], lr=0.5, max_iter=5, history_size=4)
+levals = []
+
+
+def lclosure():
+    with torch.no_grad():
+        limg.clamp_(0, 1)
+    lopt.zero_grad()
+    f1, f2 = feat(limg)
+    l = F.mse_loss(f2, c_target) + 1e3 * sum(F.mse_loss(gram(f), g) for f, g in zip((f1, f2), s_grams))
+    l.backward()
+    levals.append(l.item())
+    return l
+
+
+for step in range(2):
+    lopt.step(lclosure)
+with torch.no_grad():
+    limg.clamp_(0, 1)
+out["probe3.lbfgs_evals"], out["probe3.lbfgs_img"] = torch.tensor(levals), limg.detach().clone()
+
+torch.manual_seed(20)
+wconv = nn.utils.weight_norm(nn.Conv1d(3, 6, 2, dilation=2), dim=2)
+save_state("probe3.wn.init.", wconv)
+wx = torch.randn(2, 3, 7)
+wy = F.glu(wconv(F.pad(wx, (2, 0))), dim=1)
+(wy.pow(2).sum()).backward()
+out["probe3.wn_x"], out["probe3.wn_y"] = wx, wy.detach()
+out["probe3.wn_grad_g"], out["probe3.wn_grad_v"], out["probe3.wn_grad_b"] = wconv.weight_g.grad, wconv.weight_v.grad, \
+    wconv.bias.grad
+
+
+class MaskedLinear(nn.Linear):
+    def __init__(s, inp, outp, mask):
+        super().__init__(inp, outp)
+        s.register_buffer("mask", mask)
+
+    def forward(s, x):
+        return F.linear(x, s.mask * s.weight, s.bias)
+
+
+torch.manual_seed(21)
+deg_in = torch.arange(1, 4)
+deg_h = torch.tensor([1, 2, 1, 2])
+m1 = (deg_h.unsqueeze(1) >= deg_in.unsqueeze(0)).to(torch.float64)
+m2 = (deg_in.repeat(2).unsqueeze(1) > deg_h.unsqueeze(0)).to(torch.float64)
+made = nn.Sequential(MaskedLinear(3, 4, m1), nn.ReLU(), MaskedLinear(4, 6, m2))
+save_state("probe3.made.init.", made)
+mxx = torch.randn(5, 3)
+mu_a = made(mxx).chunk(2, dim=1)
+mz = (mxx - mu_a[0]) * torch.exp(-mu_a[1])
+mlogp = torch.distributions.MultivariateNormal(torch.zeros(3), torch.eye(3)).log_prob(mz) - mu_a[1].sum(1)
+(-mlogp.mean()).backward()
+out["probe3.made_x"], out["probe3.made_logp"] = mxx, mlogp.detach()
+save_grads("probe3.made.grad.", made)
+
+torch.manual_seed(22)
+tr = nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=16, dropout=0.0,
+                    batch_first=True)
+save_state("probe3.tr.init.", tr)
+ts = torch.randn(2, 5, 8)
+tt = torch.randn(2, 4, 8)
+spm = torch.tensor([[False, False, False, True, True], [False, False, False, False, False]])
+tpm = torch.tensor([[False, False, False, False], [False, False, True, True]])
+tmask = nn.Transformer.generate_square_subsequent_mask(4)
+to = tr(ts, tt, tgt_mask=tmask, src_key_padding_mask=spm, tgt_key_padding_mask=tpm, memory_key_padding_mask=spm)
+tw = torch.randn(2, 4, 8)  # not to.pow(2).sum(): the sum of squares of a LayerNorm's output is nearly constant
+(to * tw).sum().backward()
+out["probe3.tr_src"], out["probe3.tr_tgt"], out["probe3.tr_w"], out["probe3.tr_out"] = ts, tt, tw, to.detach()
+save_grads("probe3.tr.grad.", tr)
 
 torch.save(out, "programs4.pt")
 print(len(out), "entries")

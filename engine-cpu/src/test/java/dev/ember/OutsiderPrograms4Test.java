@@ -24,6 +24,7 @@ import dev.ember.nn.Tanh;
 import dev.ember.nn.utils.ClipGrad;
 import dev.ember.nn.utils.PackedRnnOutput;
 import dev.ember.nn.utils.PackedSequence;
+import dev.ember.nn.utils.Parametrizations;
 import dev.ember.nn.utils.Rnn;
 import dev.ember.optim.Adam;
 import dev.ember.optim.LBFGS;
@@ -989,5 +990,236 @@ class OutsiderPrograms4Test {
         assertTensorEquals(e("probe2.ps_unsorted"), ps.unsortedIndices(), "unsorted indices");
         Rnn.Padded pads = Rnn.padPackedSequence(ps, true, 0.0, null);
         assertClose(e("probe2.unpad1"), Rnn.unpadSequence(pads.output(), pads.lengths(), true).get(1), "unpad", 0);
+    }
+
+    private static Tensor offDiagonal(Tensor x) {
+        int n = x.size(0);
+        return x.flatten().narrow(0, 0, n * n - 1).view(n - 1, n + 1).narrow(1, 1, n).flatten();
+    }
+
+    @Test
+    void probeBarlowTwinsVicregAndMoco() {
+        Sequential proj = loaded(new Sequential(new Linear(5, 6), new ReLU(), new Linear(6, 4)), "probe3.bt.init.");
+        BatchNorm1d bn = new BatchNorm1d(4, 1e-5, 0.1, false, true);
+        bn.to(F64);
+        Tensor b1 = e("probe3.bt_x1");
+        Tensor b2 = e("probe3.bt_x2");
+        Tensor c = bn.apply(proj.apply(b1)).t().matmul(bn.apply(proj.apply(b2))).div(8);
+        Tensor onDiag = c.diagonal().add_(-1).pow_(2).sum(); // in place on a view of a non-leaf: c changes too
+        Tensor off = offDiagonal(c).pow_(2).sum();
+        Tensor bt = onDiag.add(off.mul(0.005));
+        bt.backward();
+        assertClose(e("probe3.bt_c"), c.detach(), "the cross-correlation after the in-place diagonal ops");
+        assertClose(e("probe3.bt_loss"), bt.detach(), "Barlow Twins loss");
+        // The last bias's gradient is zero in exact arithmetic (the BatchNorm without affine removes it with the
+        // batch mean), so both hold rounding noise of unrelated sign: held to that size; the rest as every gradient
+        Map<String, Tensor> btGrads = proj.namedParameters();
+        for (Map.Entry<String, Tensor> p : btGrads.entrySet()) {
+            if (p.getKey().equals("2.bias")) {
+                assertTrue(e("probe3.bt.grad.2.bias").abs().max().item() < 1e-13, "PyTorch's bias gradient is noise");
+                assertTrue(p.getValue().grad().abs().max().item() < 1e-13, "Ember's bias gradient is noise");
+            } else {
+                assertClose(e("probe3.bt.grad." + p.getKey()), p.getValue().grad(), "Barlow Twins gradient "
+                        + p.getKey() + " through in-place views");
+            }
+        }
+
+        proj.zeroGrad();
+        Tensor za = proj.apply(b1);
+        Tensor zb = proj.apply(b2);
+        Tensor inv = Functional.mseLoss(za, zb);
+        Tensor stdA = za.var(0).add(1e-4).sqrt();
+        Tensor stdB = zb.var(0).add(1e-4).sqrt();
+        Tensor varTerm = Functional.relu(stdA.rsub(1)).mean().div(2).add(Functional.relu(stdB.rsub(1)).mean().div(2));
+        Tensor zac = za.sub(za.mean(0));
+        Tensor zbc = zb.sub(zb.mean(0));
+        Tensor covTerm = offDiagonal(zac.t().matmul(zac).div(7)).pow(2).sum().div(4)
+                .add(offDiagonal(zbc.t().matmul(zbc).div(7)).pow(2).sum().div(4));
+        Tensor vic = inv.mul(25).add(varTerm.mul(25)).add(covTerm);
+        vic.backward();
+        assertClose(e("probe3.vic_loss"), vic.detach(), "VICReg loss");
+        PT.assertNamed("probe3.vic.grad.", proj, true, 1, "VICReg gradient");
+
+        Linear qEnc = loaded(new Linear(5, 4), "probe3.moco.q.");
+        Linear kEnc = loaded(new Linear(5, 4), "probe3.moco.k0.");
+        List<Tensor> qs = qEnc.parameters();
+        List<Tensor> ks = kEnc.parameters();
+        for (int i = 0; i < qs.size(); i++) {
+            ks.get(i).data().copy_(qs.get(i).data());
+            ks.get(i).requiresGrad_(false);
+        }
+        Tensor queue = e("probe3.moco_queue0").clone();
+        SGD mopt = new SGD(qs, 0.1);
+        Tensor mx = e("probe3.moco_x");
+        List<Double> losses = new ArrayList<>();
+        int ptr = 0;
+        for (int step = 0; step < 3; step++) {
+            Tensor xq = mx.select(0, step).narrow(0, 0, 1).expand(2, 5)
+                    .add(Tensor.arange(2).to(F64).mul(0.1).unsqueeze(1));
+            Tensor xk = mx.select(0, step);
+            Tensor q = Functional.normalize(qEnc.apply(xq), 2, 1, 1e-12);
+            Tensor k;
+            try (var g = Ember.noGrad()) {
+                for (int i = 0; i < qs.size(); i++) {
+                    ks.get(i).data().copy_(ks.get(i).data().mul(0.9).add(qs.get(i).data().mul(0.1)));
+                }
+                k = Functional.normalize(kEnc.apply(xk), 2, 1, 1e-12);
+            }
+            Tensor lPos = Tensor.einsum("nc,nc->n", q, k).unsqueeze(-1);
+            Tensor lNeg = Tensor.einsum("nc,ck->nk", q, queue.clone().detach());
+            Tensor logits = Tensor.cat(List.of(lPos, lNeg), 1).div(0.07);
+            Tensor loss = Functional.crossEntropy(logits, Tensor.zeros(DType.INT64, logits.size(0)));
+            mopt.zeroGrad();
+            loss.backward();
+            mopt.step();
+            queue.narrow(1, ptr, 2).copy_(k.t());
+            ptr = (ptr + 2) % 6;
+            losses.add(loss.item());
+        }
+        assertClose(e("probe3.moco_loss"), values(losses, F64), "MoCo losses", 10);
+        assertClose(e("probe3.moco_queue"), queue, "the queue after three enqueues", 10);
+        PT.assertNamed("probe3.moco.q_final.", qEnc, false, 10, "query encoder");
+        PT.assertNamed("probe3.moco.k_final.", kEnc, false, 10, "momentum encoder");
+        ks.forEach(p -> assertNull(p.grad(), "the momentum encoder gets no gradient"));
+    }
+
+    static final class ResBlock extends Module {
+        final dev.ember.nn.ReflectionPad2d pad = registerModule("pad", new dev.ember.nn.ReflectionPad2d(1));
+        final Conv2d conv;
+        final dev.ember.nn.InstanceNorm2d norm;
+
+        ResBlock(int ch) {
+            conv = registerModule("conv", new Conv2d(ch, ch, 3));
+            norm = registerModule("norm", new dev.ember.nn.InstanceNorm2d(ch, 1e-5, 0.1, true, false));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return x.add(norm.apply(conv.apply(pad.apply(x))));
+        }
+    }
+
+    static final class TransformNet extends Module {
+        final Sequential down = registerModule("down", new Sequential(new dev.ember.nn.ReflectionPad2d(1),
+                new Conv2d(3, 4, 3, 2, 0), new dev.ember.nn.InstanceNorm2d(4, 1e-5, 0.1, true, false), new ReLU()));
+        final ResBlock res = registerModule("res", new ResBlock(4));
+        final Sequential up = registerModule("up", new Sequential(new dev.ember.nn.Upsample(2.0, "nearest"),
+                new dev.ember.nn.ReflectionPad2d(1), new Conv2d(4, 3, 3)));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return up.apply(res.apply(down.apply(x))).sigmoid();
+        }
+    }
+
+    private static Tensor adain(Tensor content, Tensor style) {
+        int[] hw = {2, 3};
+        Tensor cMean = content.mean(hw, true);
+        Tensor cStd = content.var(hw, 1, true).add(1e-5).sqrt();
+        Tensor sMean = style.mean(hw, true);
+        Tensor sStd = style.var(hw, 1, true).add(1e-5).sqrt();
+        return content.sub(cMean).div(cStd).mul(sStd).add(sMean);
+    }
+
+    @Test
+    void probeTransformNetAdainAndGatysLbfgs() {
+        TransformNet tnet = loaded(new TransformNet(), "probe3.tnet.init.");
+        Tensor tout = tnet.apply(e("probe3.tnet_x"));
+        tout.sub(0.5).pow(2).mean().backward();
+        assertClose(e("probe3.tnet_out"), tout.detach(), "transform net output");
+        PT.assertNamed("probe3.tnet.grad.", tnet, true, 1, "transform net gradient");
+
+        Tensor cf = e("probe3.ada_c").clone().requiresGrad_(true);
+        Tensor ada = adain(cf, e("probe3.ada_s"));
+        ada.mul(Tensor.linspace(-1, 1, 96, F64).view(2, 3, 4, 4)).sum().backward();
+        assertClose(e("probe3.ada"), ada.detach(), "AdaIN");
+        assertClose(e("probe3.ada_grad"), cf.grad(), "AdaIN gradient");
+
+        Features feat = loaded(new Features(), "style.features.");
+        feat.requiresGrad_(false).eval();
+        Tensor cTarget;
+        Tensor[] sGrams;
+        try (var g = Ember.noGrad()) {
+            cTarget = feat.features(e("style.content"))[1];
+            Tensor[] sf = feat.features(e("style.style"));
+            sGrams = new Tensor[] {gram(sf[0]), gram(sf[1])};
+        }
+        Tensor img = e("style.content").clone().requiresGrad_(true);
+        LBFGS lopt = new LBFGS(List.of(img), 0.5, 5, null, 1e-7, 1e-9, 4, null);
+        List<Double> evals = new ArrayList<>();
+        LBFGS.Closure closure = () -> {
+            try (var g = Ember.noGrad()) {
+                img.clamp_(0.0, 1.0);
+            }
+            lopt.zeroGrad();
+            Tensor[] f = feat.features(img);
+            Tensor l = Functional.mseLoss(f[1], cTarget).add(Functional.mseLoss(gram(f[0]), sGrams[0])
+                    .add(Functional.mseLoss(gram(f[1]), sGrams[1])).mul(1e3));
+            l.backward();
+            evals.add(l.item());
+            return l;
+        };
+        for (int step = 0; step < 2; step++) {
+            lopt.step(closure);
+        }
+        try (var g = Ember.noGrad()) {
+            img.clamp_(0.0, 1.0);
+        }
+        assertClose(e("probe3.lbfgs_evals"), values(evals, F64), "Gatys' L-BFGS evaluations", 1000);
+        assertClose(e("probe3.lbfgs_img"), img.detach(), "the image after L-BFGS", 1000);
+    }
+
+    static final class MaskedLinear extends Module {
+        MaskedLinear(int in, int out, Tensor mask) {
+            // Ember's layers are final classes, so MADE's "class MaskedLinear(nn.Linear)" becomes a module holding the
+            // same parameters and buffer under the same names
+            Linear init = new Linear(in, out);
+            registerParameter("weight", init.weight());
+            registerParameter("bias", init.bias());
+            registerBuffer("mask", mask);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return Functional.linear(x, getBuffer("mask").mul(parameter("weight")), parameter("bias"));
+        }
+    }
+
+    @Test
+    void probeWeightNormGluMadeAndTransformer() {
+        Conv1d wconv = Parametrizations.weightNorm(new Conv1d(3, 6, 2, 1, 0, 2, 1, true), "weight", 2);
+        loaded(wconv, "probe3.wn.init.");
+        Tensor wy = Functional.glu(wconv.apply(Functional.pad(e("probe3.wn_x"), new int[] {2, 0})), 1);
+        wy.pow(2).sum().backward();
+        assertClose(e("probe3.wn_y"), wy.detach(), "causal dilated conv under weight_norm(dim=2), GLU");
+        Map<String, Tensor> named = wconv.namedParameters();
+        assertClose(e("probe3.wn_grad_g"), named.get("parametrizations.weight.original0").grad(), "d/dg");
+        assertClose(e("probe3.wn_grad_v"), named.get("parametrizations.weight.original1").grad(), "d/dv");
+        assertClose(e("probe3.wn_grad_b"), named.get("bias").grad(), "d/dbias");
+
+        Tensor degIn = Tensor.arange(1, 4);
+        Tensor degH = Tensor.tensor(new long[] {1, 2, 1, 2});
+        Tensor m1 = degH.unsqueeze(1).ge(degIn.unsqueeze(0)).to(F64);
+        Tensor m2 = degIn.repeat(2).unsqueeze(1).gt(degH.unsqueeze(0)).to(F64);
+        Sequential made = loaded(new Sequential(new MaskedLinear(3, 4, m1), new ReLU(), new MaskedLinear(4, 6, m2)),
+                "probe3.made.init.");
+        Tensor mxx = e("probe3.made_x");
+        List<Tensor> muA = made.apply(mxx).chunk(2, 1);
+        Tensor mz = mxx.sub(muA.get(0)).mul(muA.get(1).neg().exp());
+        Tensor mlogp = dev.ember.distributions.MultivariateNormal.ofCovariance(Tensor.zeros(F64, 3),
+                Tensor.eye(3, 3, F64)).logProb(mz).sub(muA.get(1).sum(1));
+        mlogp.mean().neg().backward();
+        assertClose(e("probe3.made_logp"), mlogp.detach(), "MADE log-likelihoods");
+        PT.assertNamed("probe3.made.grad.", made, true, 1, "MADE gradient");
+
+        dev.ember.nn.Transformer tr = loaded(new dev.ember.nn.Transformer(8, 2, 1, 1, 16, 0.0, "relu", 1e-5, true,
+                false, true), "probe3.tr.init.");
+        Tensor spm = Tensor.tensor(new long[] {0, 0, 0, 1, 1, 0, 0, 0, 0, 0}).view(2, 5).ne(0);
+        Tensor tpm = Tensor.tensor(new long[] {0, 0, 0, 0, 0, 0, 1, 1}).view(2, 4).ne(0);
+        Tensor tmask = dev.ember.nn.Transformer.generateSquareSubsequentMask(4, F64, Device.CPU);
+        Tensor to = tr.apply(e("probe3.tr_src"), e("probe3.tr_tgt"), null, tmask, null, spm, tpm, spm, null, null, false);
+        to.mul(e("probe3.tr_w")).sum().backward();
+        assertClose(e("probe3.tr_out"), to.detach(), "nn.Transformer with padding masks");
+        PT.assertNamed("probe3.tr.grad.", tr, true, 1, "nn.Transformer gradient");
     }
 }
