@@ -34,6 +34,7 @@ steps from the same numbers:
            (ReflectionPad2d, affine InstanceNorm2d, nearest Upsample), AdaIN, Gatys' LBFGS over the image, a causal
            dilated Conv1d under weight_norm(dim=2) with GLU, MADE with a MultivariateNormal base, nn.Transformer with
            padding masks
+  probe4.* var and std over several dimensions with keepdim
   *.f32.*  the seq2seq, speech and flow programs' first forward and backward once more in float32 from the same weights
 Nothing 1.13 computes differently from 2.x is used.
 
@@ -984,6 +985,13 @@ tw = torch.randn(2, 4, 8)  # not to.pow(2).sum(): the sum of squares of a LayerN
 (to * tw).sum().backward()
 out["probe3.tr_src"], out["probe3.tr_tgt"], out["probe3.tr_w"], out["probe3.tr_out"] = ts, tt, tw, to.detach()
 save_grads("probe3.tr.grad.", tr)
+
+# (m) var and std over several dimensions with keepdim, as AdaIN and ActNorm call them
+vsx = torch.randn(2, 3, 4) * 3 + 10
+out["probe4.vs_x"] = vsx
+out["probe4.var02"] = vsx.var(dim=(0, 2), keepdim=False)
+out["probe4.std02k"] = vsx.std(dim=(0, 2), keepdim=True)
+out["probe4.var_last_k"] = vsx.var(dim=(-1,), keepdim=True)
 
 torch.save(out, "programs4.pt")
 print(len(out), "entries")

@@ -885,7 +885,7 @@ class OutsiderPrograms4Test {
         Tensor logdet = w.slogdet().logabsdet().mul(16);
         int[] dims = {0, 2, 3};
         Tensor loc = gx.mean(dims, true).neg();
-        Tensor scale = gx.std(dims, 1, true).add(1e-6).reciprocal();
+        Tensor scale = gx.std(dims, true).add(1e-6).reciprocal();
         Tensor an = scale.mul(gy.add(loc));
         an.pow(2).sum().sub(logdet).backward();
         assertClose(e("probe.glow_y"), gy.detach(), "1x1 invertible conv");
@@ -1115,9 +1115,9 @@ class OutsiderPrograms4Test {
     private static Tensor adain(Tensor content, Tensor style) {
         int[] hw = {2, 3};
         Tensor cMean = content.mean(hw, true);
-        Tensor cStd = content.var(hw, 1, true).add(1e-5).sqrt();
+        Tensor cStd = content.var(hw, true).add(1e-5).sqrt();
         Tensor sMean = style.mean(hw, true);
-        Tensor sStd = style.var(hw, 1, true).add(1e-5).sqrt();
+        Tensor sStd = style.var(hw, true).add(1e-5).sqrt();
         return content.sub(cMean).div(cStd).mul(sStd).add(sMean);
     }
 
@@ -1221,5 +1221,23 @@ class OutsiderPrograms4Test {
         to.mul(e("probe3.tr_w")).sum().backward();
         assertClose(e("probe3.tr_out"), to.detach(), "nn.Transformer with padding masks");
         PT.assertNamed("probe3.tr.grad.", tr, true, 1, "nn.Transformer gradient");
+    }
+
+    @Test
+    void varAndStdOverSeveralDimensionsWithKeepdim() {
+        Tensor x = e("probe4.vs_x");
+        assertClose(e("probe4.var02"), x.var(new int[] {0, 2}, false), "var(dim=(0, 2))");
+        assertClose(e("probe4.std02k"), x.std(new int[] {0, 2}, true), "std(dim=(0, 2), keepdim=True)");
+        assertClose(e("probe4.var_last_k"), x.var(new int[] {-1}, true), "var(dim=(-1,), keepdim=True)");
+        assertTrue(x.std(new int[] {0, 2}, true).equal(x.std(new int[] {0, 2}, 1, true)), "the unbiased form");
+        Tensor w = x.clone().requiresGrad_(true);
+        w.var(new int[] {0, 2}, true).sum().backward();
+        assertClose(x.sub(x.mean(new int[] {0, 2}, true)).mul(2.0 / 7), w.grad(), "d var / dx = 2 (x - mean) / (n - 1)");
+        IndexOutOfBoundsException bad = assertThrows(IndexOutOfBoundsException.class,
+                () -> x.var(new int[] {0, 3}, true));
+        assertEquals("Dimension out of range (expected to be in range of [-3, 2], but got 3)", bad.getMessage());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+                () -> x.std(new int[] {1, -2}, false));
+        assertEquals("dim 1 appears multiple times in the list of dims", twice.getMessage());
     }
 }
