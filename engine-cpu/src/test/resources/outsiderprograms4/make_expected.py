@@ -17,7 +17,7 @@ steps from the same numbers:
            arange labels), SGD with momentum
   kd.*     distillation: a frozen teacher (requires_grad_(False), eval() with Dropout and BatchNorm1d, no_grad), KL of
            temperature-softened outputs (kl_div batchmean * T^2), cross_entropy, cosine_embedding_loss on features
-  flow.*   RealNVP: affine couplings with checkerboard and channel masks, log-det from summed log-scales, base
+  flow.*   RealNVP: affine couplings with checkerboard and channel masks (non-persistent buffers), log-det from summed log-scales, base
            Normal(0, 1).log_prob from torch.distributions, Adam, the inverse reconstructing the input
   style.*  neural style transfer: Gram matrices of frozen conv features, the input image as the only leaf, content,
            style and total-variation losses, Adam, clamp_ under no_grad
@@ -475,7 +475,7 @@ def checkerboard(h, w, flip):
 class Coupling(nn.Module):
     def __init__(s, mask, ch=2, hid=4):
         super().__init__()
-        s.register_buffer("mask", mask)
+        s.register_buffer("mask", mask, persistent=False)  # rebuilt from the configuration, not in the state dict
         s.net = nn.Sequential(nn.Conv2d(ch, hid, 3, padding=1), nn.ReLU(), nn.Conv2d(hid, 2 * ch, 3, padding=1))
         s.scale = nn.Parameter(torch.ones(1, ch, 1, 1) * 0.5)
 

@@ -603,7 +603,7 @@ class OutsiderPrograms4Test {
                 new Conv2d(4, 4, 3, 1, 1)));
 
         Coupling(Tensor mask) {
-            registerBuffer("mask", mask);
+            registerBuffer("mask", mask, false); // PyTorch's persistent=False: rebuilt, not in the state dict
             registerParameter("scale", Tensor.ones(F64, 1, 2, 1, 1).mul(0.5));
         }
 
@@ -1239,5 +1239,59 @@ class OutsiderPrograms4Test {
         IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
                 () -> x.std(new int[] {1, -2}, false));
         assertEquals("dim 1 appears multiple times in the list of dims", twice.getMessage());
+    }
+
+    static final class Masked extends Module {
+        Masked() {
+            registerParameter("weight", Tensor.ones(3));
+            registerBuffer("mask", Tensor.tensor(new float[] {1, 0, 1}), false);
+            registerBuffer("count", Tensor.zeros(DType.INT64));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return x.mul(parameter("weight")).mul(getBuffer("mask"));
+        }
+    }
+
+    @Test
+    void nonPersistentBuffersStayOutOfTheStateDict(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        RealNvp flow = new RealNvp();
+        assertTrue(flow.stateDict().keySet().stream().noneMatch(k -> k.endsWith("mask")), "no masks in the state dict");
+        assertEquals(4, flow.namedBuffers().size(), "the masks are buffers");
+        assertEquals(PT.under("flow.init.").keySet(), flow.stateDict().keySet(), "PyTorch's state dict keys");
+
+        Masked m = new Masked();
+        assertEquals(List.of("weight", "count"), new ArrayList<>(m.stateDict().keySet()));
+        assertEquals(List.of("mask", "count"), new ArrayList<>(m.namedBuffers().keySet()));
+        m.to(F64);
+        assertEquals(F64, m.getBuffer("mask").dtype(), "a non-persistent buffer is converted with the module");
+        Tensor x = Tensor.ones(F64, 3);
+        assertEquals("tensor([1., 0., 1.], dtype=torch.float64)", m.apply(x).detach().toString());
+        Map<String, Tensor> withMask = new java.util.LinkedHashMap<>(m.stateDict());
+        withMask.put("mask", Tensor.zeros(F64, 3));
+        IllegalArgumentException err = assertThrows(IllegalArgumentException.class, () -> m.loadStateDict(withMask));
+        assertEquals("Error(s) in loading state_dict for Masked:\n\tUnexpected key(s) in state_dict: \"mask\". ",
+                err.getMessage());
+        assertEquals("tensor([1., 0., 1.], dtype=torch.float64)", m.getBuffer("mask").toString(), "nothing changed");
+        Module.IncompatibleKeys keys = m.loadStateDict(withMask, false);
+        assertEquals(List.of("mask"), keys.unexpectedKeys());
+        assertEquals(List.of(), keys.missingKeys());
+        assertEquals("tensor([1., 0., 1.], dtype=torch.float64)", m.getBuffer("mask").toString(), "not loaded");
+        assertEquals("tensor([0., 0., 0.], dtype=torch.float64)", dev.ember.nn.Stateless.functionalCall(m,
+                Map.of("mask", Tensor.zeros(F64, 3)), x).detach().toString(), "functional_call replaces it as PyTorch's");
+
+        java.nio.file.Path pt = dir.resolve("m.pt");
+        dev.ember.nn.TorchSerialization.saveStateDict(m.stateDict(), pt);
+        assertEquals(List.of("weight", "count"),
+                new ArrayList<>(dev.ember.nn.TorchSerialization.loadStateDict(pt).keySet()));
+        java.nio.file.Path st = dir.resolve("m.safetensors");
+        dev.ember.nn.Safetensors.saveModel(m, st);
+        assertEquals(java.util.Set.of("weight", "count"), dev.ember.nn.Safetensors.load(st).keySet());
+        Masked fresh = new Masked();
+        fresh.to(F64);
+        Module.IncompatibleKeys loaded = dev.ember.nn.Safetensors.loadModel(fresh, st);
+        assertEquals(List.of(), loaded.missingKeys(), "the mask is not expected from a file");
     }
 }
