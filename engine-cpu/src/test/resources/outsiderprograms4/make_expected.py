@@ -34,7 +34,7 @@ steps from the same numbers:
            (ReflectionPad2d, affine InstanceNorm2d, nearest Upsample), AdaIN, Gatys' LBFGS over the image, a causal
            dilated Conv1d under weight_norm(dim=2) with GLU, MADE with a MultivariateNormal base, nn.Transformer with
            padding masks
-  probe4.* var and std over several dimensions with keepdim
+  probe4.* var and std over several dimensions with keepdim; Embedding.from_pretrained with padding_idx and max_norm
   *.f32.*  the seq2seq, speech and flow programs' first forward and backward once more in float32 from the same weights
 Nothing 1.13 computes differently from 2.x is used.
 
@@ -992,6 +992,18 @@ out["probe4.vs_x"] = vsx
 out["probe4.var02"] = vsx.var(dim=(0, 2), keepdim=False)
 out["probe4.std02k"] = vsx.std(dim=(0, 2), keepdim=True)
 out["probe4.var_last_k"] = vsx.var(dim=(-1,), keepdim=True)
+
+# (n) pretrained embeddings with a padding row: from_pretrained(w, freeze=False, padding_idx=0) keeps the given row 0
+#     (no zeroing) and gives it no gradient; max_norm renormalizes the looked-up rows in place
+torch.manual_seed(23)
+pre = torch.randn(5, 3)
+emb = nn.Embedding.from_pretrained(pre.clone(), freeze=False, padding_idx=0)
+ids = torch.tensor([[0, 2, 4], [1, 0, 2]])
+ev = emb(ids)
+(ev * torch.arange(18.).view(2, 3, 3)).sum().backward()
+out["probe4.emb_w"], out["probe4.emb_out"], out["probe4.emb_grad"] = pre, ev.detach(), emb.weight.grad
+emn = nn.Embedding.from_pretrained(pre.clone(), max_norm=1.0)
+out["probe4.emb_maxnorm_out"], out["probe4.emb_maxnorm_w"] = emn(ids), emn.weight.detach().clone()
 
 torch.save(out, "programs4.pt")
 print(len(out), "entries")

@@ -1294,4 +1294,31 @@ class OutsiderPrograms4Test {
         Module.IncompatibleKeys loaded = dev.ember.nn.Safetensors.loadModel(fresh, st);
         assertEquals(List.of(), loaded.missingKeys(), "the mask is not expected from a file");
     }
+
+    @Test
+    void pretrainedEmbeddingsWithAPaddingRowAndMaxNorm() {
+        Tensor pre = e("probe4.emb_w");
+        Embedding emb = Embedding.fromPretrained(pre.clone(), false, 0);
+        Tensor ids = Tensor.tensor(new long[] {0, 2, 4, 1, 0, 2}).view(2, 3);
+        Tensor ev = emb.apply(ids);
+        ev.mul(Tensor.arange(18).to(F64).view(2, 3, 3)).sum().backward();
+        assertClose(e("probe4.emb_out"), ev.detach(), "the padding row keeps its pretrained values", 0);
+        assertClose(e("probe4.emb_grad"), emb.weight().grad(), "and gets no gradient", 0);
+        assertEquals("Embedding(5, 3, padding_idx=0)", emb.toString());
+        Embedding last = Embedding.fromPretrained(pre.clone(), true, -1);
+        assertEquals("Embedding(5, 3, padding_idx=4)", last.toString(), "a negative index counts from the end");
+        assertTrue(!last.weight().requiresGrad(), "freeze");
+
+        Embedding emn = Embedding.fromPretrained(pre.clone(), true, null, 1.0, 2.0, false);
+        assertClose(e("probe4.emb_maxnorm_out"), emn.apply(ids), "max_norm lookups");
+        assertClose(e("probe4.emb_maxnorm_w"), emn.weight().detach(), "the looked-up rows renormalized in place");
+
+        Tensor kept = pre.clone();
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> Embedding.fromPretrained(kept, false, 7));
+        assertEquals("Padding_idx must be within num_embeddings", bad.getMessage());
+        assertTrue(kept.equal(pre) && !kept.requiresGrad(), "the refused table is unchanged");
+        assertEquals("Embeddings parameter is expected to be 2-dimensional", assertThrows(
+                IllegalArgumentException.class, () -> Embedding.fromPretrained(Tensor.ones(3), false, 0)).getMessage());
+    }
 }
