@@ -1321,4 +1321,22 @@ class OutsiderPrograms4Test {
         assertEquals("Embeddings parameter is expected to be 2-dimensional", assertThrows(
                 IllegalArgumentException.class, () -> Embedding.fromPretrained(Tensor.ones(3), false, 0)).getMessage());
     }
+
+    @Test
+    void sequentialSlicesCutAFeatureExtractor() {
+        Features feat = loaded(new Features(), "style.features.");
+        Sequential vgg = new Sequential(feat.c1, new ReLU(), new dev.ember.nn.MaxPool2d(2), feat.c2, new ReLU());
+        Tensor x = e("style.content");
+        Tensor[] f = feat.features(x);
+        assertTrue(vgg.slice(0, 2).apply(x).equal(f[0]), "vgg[:2] gives relu1's features");
+        assertTrue(vgg.slice(2, 5).apply(f[0]).equal(f[1]), "vgg[2:] continues from there");
+        assertTrue(vgg.slice(0, 100).apply(x).equal(vgg.apply(x)), "an end past the size is clamped");
+        Sequential tail = vgg.slice(-2, 5);
+        assertEquals(List.of("3.weight", "3.bias"), new ArrayList<>(tail.stateDict().keySet()), "names are kept");
+        assertTrue(tail.get(0) == feat.c2, "the layers are shared, as PyTorch's");
+        assertEquals(0, vgg.slice(3, 1).size(), "an empty range");
+        assertEquals(0, vgg.slice(-100, -50).size(), "clamped below");
+        assertEquals("Sequential(\n  (3): Conv2d(4, 6, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n"
+                + "  (4): ReLU()\n)", tail.toString());
+    }
 }
