@@ -34,6 +34,9 @@ steps from the same numbers:
            (ReflectionPad2d, affine InstanceNorm2d, nearest Upsample), AdaIN, Gatys' LBFGS over the image, a causal
            dilated Conv1d under weight_norm(dim=2) with GLU, MADE with a MultivariateNormal base, nn.Transformer with
            padding masks
+  probe5.* third derivatives through gelu (both), silu, softplus, elu, sigmoid, mish, layer_norm and batch_norm, then
+           backward (the normalizations' expected values composed from mean/var/sqrt: PyTorch's fused ones are wrong
+           at third order, pytorch/pytorch#175754)
   probe4.* var and std over several dimensions with keepdim; Embedding.from_pretrained with padding_idx and max_norm
   *.f32.*  the seq2seq, speech and flow programs' first forward and backward once more in float32 from the same weights
 Nothing 1.13 computes differently from 2.x is used.
@@ -1004,6 +1007,47 @@ ev = emb(ids)
 out["probe4.emb_w"], out["probe4.emb_out"], out["probe4.emb_grad"] = pre, ev.detach(), emb.weight.grad
 emn = nn.Embedding.from_pretrained(pre.clone(), max_norm=1.0)
 out["probe4.emb_maxnorm_out"], out["probe4.emb_maxnorm_w"] = emn(ids), emn.weight.detach().clone()
+
+# (o) PINN activations: u = lin2(act(lin1(x))), u_x, u_xx, u_xxx by autograd.grad with create_graph, then the
+#     gradient of sum(u_xxx^2) to the weights (a fourth derivative of each activation), and a LayerNorm'd variant
+#     PyTorch's fused layer_norm and batch_norm give wrong third derivatives (their double backward treats the saved
+#     mean and invstd as constants: pytorch/pytorch#175754 and #186256, still so in 2.x), so the expected values for
+#     the normalizations come from the same formulas written with mean, var and sqrt, and PyTorch's fused answer is
+#     saved beside them as *.fused to show the difference
+def ln_composed(v):
+    m = v.mean(-1, keepdim=True)
+    return (v - m) / torch.sqrt(((v - m) ** 2).mean(-1, keepdim=True) + 1e-5)
+
+
+def bn_composed(v):
+    m = v.mean(0, keepdim=True)
+    return (v - m) / torch.sqrt(((v - m) ** 2).mean(0, keepdim=True) + 1e-5)
+
+
+acts = {"gelu": F.gelu, "gelu_tanh": lambda v: F.gelu(v, approximate="tanh"), "silu": F.silu,
+        "softplus2": lambda v: F.softplus(v, beta=2.0), "elu": F.elu, "sigmoid": torch.sigmoid, "mish": F.mish,
+        "layernorm_tanh": lambda v: torch.tanh(ln_composed(v)),
+        "layernorm_tanh.fused": lambda v: torch.tanh(F.layer_norm(v, (6,))),
+        "batchnorm_tanh": lambda v: torch.tanh(bn_composed(torch.tanh(v))),  # tanh first: not shift invariant in x
+        "batchnorm_tanh.fused": lambda v: torch.tanh(F.batch_norm(torch.tanh(v), None, None, training=True))}
+torch.manual_seed(24)
+lin1, lin2 = nn.Linear(1, 6), nn.Linear(6, 1)
+save_state("probe5.lin1.", lin1)
+save_state("probe5.lin2.", lin2)
+ax = torch.linspace(-1.5, 1.5, 7).unsqueeze(1)
+out["probe5.x"] = ax
+for name, act in acts.items():
+    lin1.zero_grad()
+    lin2.zero_grad()
+    xx = ax.clone().requires_grad_(True)
+    u = lin2(act(lin1(xx)))
+    d1 = torch.autograd.grad(u.sum(), xx, create_graph=True)[0]
+    d2 = torch.autograd.grad(d1.sum(), xx, create_graph=True)[0]
+    d3 = torch.autograd.grad(d2.sum(), xx, create_graph=True)[0]
+    d3.pow(2).sum().backward()
+    out["probe5." + name + ".d3"] = d3.detach()
+    out["probe5." + name + ".g1"] = lin1.weight.grad.clone()
+    out["probe5." + name + ".g2"] = lin2.weight.grad.clone()
 
 torch.save(out, "programs4.pt")
 print(len(out), "entries")

@@ -1339,4 +1339,41 @@ class OutsiderPrograms4Test {
         assertEquals("Sequential(\n  (3): Conv2d(4, 6, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n"
                 + "  (4): ReLU()\n)", tail.toString());
     }
+
+    @Test
+    void thirdDerivativesThroughPinnActivations() {
+        Map<String, java.util.function.UnaryOperator<Tensor>> acts = new java.util.LinkedHashMap<>();
+        acts.put("gelu", Functional::gelu);
+        acts.put("gelu_tanh", v -> Functional.gelu(v, "tanh"));
+        acts.put("silu", Functional::silu);
+        acts.put("softplus2", v -> Functional.softplus(v, 2.0, 20.0));
+        acts.put("elu", Functional::elu);
+        acts.put("sigmoid", Tensor::sigmoid);
+        acts.put("mish", Functional::mish);
+        // Ember's fused layer_norm and batch_norm, held to the same formulas composed in PyTorch: PyTorch's fused ops
+        // are wrong at third order (their double backward treats the saved mean and invstd as constants,
+        // pytorch/pytorch#175754 and #186256), which the last lines check, so that the file cannot drift to them
+        acts.put("layernorm_tanh", v -> Functional.layerNorm(v, new int[] {6}).tanh());
+        acts.put("batchnorm_tanh", v -> Functional.batchNorm(v.tanh(), null, null, null, null, true, 0.1, 1e-5).tanh());
+        Linear lin1 = loaded(new Linear(1, 6), "probe5.lin1.");
+        Linear lin2 = loaded(new Linear(6, 1), "probe5.lin2.");
+        for (Map.Entry<String, java.util.function.UnaryOperator<Tensor>> a : acts.entrySet()) {
+            lin1.zeroGrad();
+            lin2.zeroGrad();
+            Tensor x = e("probe5.x").clone().requiresGrad_(true);
+            Tensor u = lin2.apply(a.getValue().apply(lin1.apply(x)));
+            Tensor d1 = Autograd.grad(List.of(u.sum()), List.of(x), null, true).get(0);
+            Tensor d2 = Autograd.grad(List.of(d1.sum()), List.of(x), null, true).get(0);
+            Tensor d3 = Autograd.grad(List.of(d2.sum()), List.of(x), null, true).get(0);
+            d3.pow(2).sum().backward();
+            String p = "probe5." + a.getKey() + ".";
+            assertClose(e(p + "d3"), d3.detach(), a.getKey() + " u_xxx", 10);
+            assertClose(e(p + "g1"), lin1.weight().grad(), a.getKey() + " d/dW1 of sum(u_xxx^2)", 10);
+            assertClose(e(p + "g2"), lin2.weight().grad(), a.getKey() + " d/dW2 of sum(u_xxx^2)", 10);
+        }
+        for (String norm : List.of("layernorm_tanh", "batchnorm_tanh")) {
+            double apart = e("probe5." + norm + ".fused.d3").sub(e("probe5." + norm + ".d3")).abs().max().item();
+            assertTrue(apart > 0.05, norm + ": PyTorch 1.13's fused third derivative is off by " + apart);
+        }
+    }
 }
