@@ -417,6 +417,17 @@ class OutsiderPrograms4Test {
         assertClose(e("pinn.u_xx"), first[3].detach(), "u_xx");
         first[0].backward();
         PT.assertNamed("pinn.grad0.", pinn, true, 1, "PINN gradient through second derivatives");
+        // torch.func's way: vmap(hessian(u)) and vmap(jacrev(u)) over the points, u taking one point (x, t)
+        Func.TensorFn u = a -> pinn.apply(a[0].narrow(0, 0, 1).unsqueeze(0), a[0].narrow(0, 1, 1).unsqueeze(0))
+                .reshape();
+        Tensor points = Tensor.cat(List.of(e("pinn.xc"), e("pinn.tc")), 1);
+        Tensor hess = Func.vmap(Func.hessian(u)).apply(points);
+        Tensor jac = Func.vmap(Func.jacrev(u)).apply(points);
+        assertArrayEquals(new int[] {16, 2, 2}, hess.shape());
+        assertClose(e("pinn.u_xx").view(16), hess.select(1, 0).select(1, 0), "vmap(hessian(u))[:, 0, 0] is u_xx");
+        assertClose(e("pinn.u_x").view(16), jac.select(1, 0), "vmap(jacrev(u))[:, 0] is u_x");
+        assertClose(e("pinn.u_t").view(16), jac.select(1, 1), "vmap(jacrev(u))[:, 1] is u_t");
+        assertClose(hess.select(1, 0).select(1, 1), hess.select(1, 1).select(1, 0), "a symmetric Hessian");
         pinn.zeroGrad();
         Adam adam = new Adam(pinn.parameters(), 1e-2);
         List<Double> losses = new ArrayList<>();
