@@ -192,6 +192,10 @@ class OutsiderPrograms4Test {
         Tensor src = e("s2s.src");
         Tensor lengths = e("s2s.lengths");
         Tensor tgt = e("s2s.tgt");
+        // a batch padded further, as a collate function does with F.pad(t, (0, n), value=PAD), gives the same targets
+        Tensor longer = Functional.pad(tgt, new int[] {0, 2}, "constant", PAD);
+        assertEquals(DType.INT64, longer.dtype());
+        assertTrue(longer.narrow(1, 0, tgt.size(1)).equal(tgt) && longer.narrow(1, tgt.size(1), 2).eq(PAD).all());
         Tensor tgtIn = tgt.narrow(1, 0, tgt.size(1) - 1);
         Tensor tgtOut = tgt.narrow(1, 1, tgt.size(1) - 1);
         for (String name : List.of("bahdanau", "luong")) {
@@ -207,6 +211,9 @@ class OutsiderPrograms4Test {
                 loss.backward();
                 if (step == 0) {
                     assertClose(e(p + "logits0"), d.logits().detach(), name + " logits");
+                    // the other layout users write: class dimension second, F.cross_entropy(logits.transpose(1, 2), y)
+                    assertClose(loss.detach(), Functional.crossEntropy(d.logits().detach().transpose(1, 2), tgtOut,
+                            null, "mean", PAD, 0.1), name + " loss over [N, C, T] logits", 10);
                     if (d.attn() != null) {
                         assertClose(e(p + "attn0"), d.attn().detach(), name + " attention weights");
                         // the padded source positions get exactly zero weight
