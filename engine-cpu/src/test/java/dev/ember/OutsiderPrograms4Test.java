@@ -44,15 +44,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Session 27's sixth outsider pass: programs of kinds the earlier passes did not cover, written as a PyTorch user writes
- * them from README, Javadoc and the public API, run in float64 from PyTorch's initial weights and fixed data and held
- * to PyTorch's losses, gradient norms, gradients of every named parameter after the first backward, parameters after
- * the last step and outputs ({@code resources/outsiderprograms4/make_expected.py} wrote {@code programs4.pt} with
+ * Session 27's sixth outsider pass: programs of kinds the earlier passes did not cover, written as a PyTorch user
+ * writes them from README, Javadoc and the public API, run in float64 from PyTorch's initial weights and fixed data and
+ * held to PyTorch's losses, gradient norms, gradients of every named parameter after the first backward, parameters
+ * after the last step and outputs ({@code resources/outsiderprograms4/make_expected.py} wrote {@code programs4.pt} with
  * PyTorch 1.13). The tolerance is {@link LossesMoreTest#assertClose}'s float64 one (1e-12 relative to the largest
  * magnitude of the tensor compared), times a factor stated where optimizer steps compound rounding: float64 carries 16
  * digits, and a few steps whose updates each reorder sums (matmul blocking, Adam's {@code m / (sqrt(v) + eps)}, the
- * line search of L-BFGS) lose at most a few of them. The float32 passes use assertClose's float32 tolerance (1e-5
- * relative to the largest magnitude), float32's 7 digits less what a recurrence of a few dozen steps loses.
+ * line search of L-BFGS) lose at most a few of them. The float32 passes use assertClose's float32 tolerance (4e-6
+ * relative to the larger of the element and a twentieth of the largest magnitude), float32's 7 digits less what a
+ * recurrence of a few dozen steps loses.
  * <ol>
  * <li>Seq2seq: a bidirectional LSTM encoder over a packed padded batch (enforce_sorted false), a GRUCell decoder with
  * Bahdanau attention and an LSTMCell decoder with Luong attention written by hand (bmm, masked_fill with -inf on
@@ -61,12 +62,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * an impossible sample (zero_infinity, the three reductions, concatenated targets, blank last), Adam, running
  * statistics, a greedy decode (argmax, unique_consecutive, blanks dropped).</li>
  * <li>A physics-informed network (Burgers' residual from autograd.grad with create_graph, Adam then L-BFGS with the
- * strong Wolfe line search) and a neural ODE (RK4 by hand, backprop through the solver to the weights and to y0).</li>
+ * strong Wolfe line search, and the same derivatives by vmap(hessian)) and a neural ODE (RK4 by hand, backprop through
+ * the solver to the weights and to y0).</li>
  * <li>SimCLR's NT-Xent loss, and distillation from a frozen teacher (kl_div batchmean times T squared,
  * cosine_embedding_loss, the teacher in eval with Dropout and BatchNorm1d, no_grad).</li>
- * <li>RealNVP (checkerboard and channel masks, log-det, a Normal base's log_prob, the inverse) and neural style
- * transfer (Gram matrices of frozen features, the image the only leaf, total variation, clamp_ under no_grad).</li>
+ * <li>RealNVP (checkerboard and channel masks as non-persistent buffers, log-det, a Normal base's log_prob, the
+ * inverse) and neural style transfer (Gram matrices of frozen features, the image the only leaf, total variation,
+ * clamp_ under no_grad).</li>
  * </ol>
+ * Then probes of what these users vary next, in three rounds (beam search, projected LSTMs, CTC corner cases, a DFT
+ * spectrogram by conv1d, Glow's 1x1 convolution, Barlow Twins' in-place ops on views, VICReg, MoCo, a Johnson transform
+ * net, AdaIN, Gatys' L-BFGS, weight_norm with GLU, MADE, nn.Transformer with padding masks, third derivatives through
+ * PINN activations). No value differed from PyTorch's where PyTorch is right. Where it is not, the test holds Ember to
+ * the right answer: the third derivatives of the fused layer_norm and batch_norm (pytorch/pytorch#175754, #186256). A
+ * float32 CTC gradient over 30 peaked frames is held to the float64 gradient of the same inputs, which Ember's is
+ * nearer to than PyTorch's (8.6e-6 against 1.6e-5). The gaps the programs hit were filled and are pinned here:
+ * {@link Module4} (a decoder's {@code forward(tgt, hidden, memory, mask)}), {@code registerBuffer(name, tensor,
+ * persistent)}, {@code Tensor.var(int[], boolean)} and {@code std(int[], boolean)},
+ * {@code Embedding.fromPretrained(w, freeze, paddingIdx)} and {@code Sequential.slice(start, end)}.
  */
 class OutsiderPrograms4Test {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms4", "programs4.pt");
@@ -176,8 +189,8 @@ class OutsiderPrograms4Test {
             Encoded enc = encoder.apply(src, lengths);
             Tensor mask = src.ne(PAD);
             if (luong) {
-                return new Decoded(((LuongDecoder) decoder).decode(tgtIn, enc.h(), enc.c().narrow(1, 0, enc.h().size(1)),
-                        enc.out(), mask), null);
+                Tensor c0 = enc.c().narrow(1, 0, enc.h().size(1));
+                return new Decoded(((LuongDecoder) decoder).decode(tgtIn, enc.h(), c0, enc.out(), mask), null);
             }
             return ((BahdanauDecoder) decoder).apply(tgtIn, enc.h(), enc.out(), mask);
         }
@@ -327,7 +340,8 @@ class OutsiderPrograms4Test {
                 PT.assertNamed("asr.grad0.", asr, true, 1, "acoustic model gradient");
                 try (var g = Ember.noGrad()) {
                     Tensor none = Functional.ctcLoss(lp, targets, inLengths, targetLengths, 0, "none", false);
-                    assertTrue(Double.isInfinite(none.select(0, 2).item()), "the impossible alignment's loss is inf: " + none);
+                    assertTrue(Double.isInfinite(none.select(0, 2).item()),
+                            "the impossible alignment's loss is inf: " + none);
                     assertClose(e("asr.none").narrow(0, 0, 2), none.narrow(0, 0, 2), "ctc none");
                     assertClose(e("asr.none_zero_inf"), Functional.ctcLoss(lp, targets, inLengths, targetLengths, 0,
                             "none", true), "ctc none, zero_infinity");
@@ -853,8 +867,8 @@ class OutsiderPrograms4Test {
         Tensor ctg = Tensor.tensor(new long[] {1, 2, 0, 0}).view(2, 2);
         assertClose(e("probe.ctc_empty_none"), Functional.ctcLoss(clp, ctg, new long[] {5, 4}, new long[] {2, 0}, 0,
                 "none", false), "CTC with an empty target");
-        assertClose(e("probe.ctc_empty_mean"), new dev.ember.nn.CTCLoss().apply(clp, ctg, Tensor.tensor(new long[] {5, 4}),
-                Tensor.tensor(new long[] {2, 0})), "nn.CTCLoss, an empty target's mean");
+        assertClose(e("probe.ctc_empty_mean"), new dev.ember.nn.CTCLoss().apply(clp, ctg,
+                Tensor.tensor(new long[] {5, 4}), Tensor.tensor(new long[] {2, 0})), "nn.CTCLoss, an empty target");
         Tensor c32 = clp.to(F32).requiresGrad_(true);
         Tensor l32 = Functional.ctcLoss(c32, ctg.to(DType.INT32), Tensor.tensor(new long[] {5, 4}).to(DType.INT32),
                 Tensor.tensor(new long[] {2, 0}).to(DType.INT32));
@@ -1235,7 +1249,8 @@ class OutsiderPrograms4Test {
         Tensor spm = Tensor.tensor(new long[] {0, 0, 0, 1, 1, 0, 0, 0, 0, 0}).view(2, 5).ne(0);
         Tensor tpm = Tensor.tensor(new long[] {0, 0, 0, 0, 0, 0, 1, 1}).view(2, 4).ne(0);
         Tensor tmask = dev.ember.nn.Transformer.generateSquareSubsequentMask(4, F64, Device.CPU);
-        Tensor to = tr.apply(e("probe3.tr_src"), e("probe3.tr_tgt"), null, tmask, null, spm, tpm, spm, null, null, false);
+        Tensor to = tr.apply(e("probe3.tr_src"), e("probe3.tr_tgt"), null, tmask, null, spm, tpm, spm, null, null,
+                false);
         to.mul(e("probe3.tr_w")).sum().backward();
         assertClose(e("probe3.tr_out"), to.detach(), "nn.Transformer with padding masks");
         PT.assertNamed("probe3.tr.grad.", tr, true, 1, "nn.Transformer gradient");
@@ -1250,7 +1265,8 @@ class OutsiderPrograms4Test {
         assertTrue(x.std(new int[] {0, 2}, true).equal(x.std(new int[] {0, 2}, 1, true)), "the unbiased form");
         Tensor w = x.clone().requiresGrad_(true);
         w.var(new int[] {0, 2}, true).sum().backward();
-        assertClose(x.sub(x.mean(new int[] {0, 2}, true)).mul(2.0 / 7), w.grad(), "d var / dx = 2 (x - mean) / (n - 1)");
+        assertClose(x.sub(x.mean(new int[] {0, 2}, true)).mul(2.0 / 7), w.grad(),
+                "d var / dx = 2 (x - mean) / (n - 1)");
         IndexOutOfBoundsException bad = assertThrows(IndexOutOfBoundsException.class,
                 () -> x.var(new int[] {0, 3}, true));
         assertEquals("Dimension out of range (expected to be in range of [-3, 2], but got 3)", bad.getMessage());
@@ -1298,7 +1314,8 @@ class OutsiderPrograms4Test {
         assertEquals(List.of(), keys.missingKeys());
         assertEquals("tensor([1., 0., 1.], dtype=torch.float64)", m.getBuffer("mask").toString(), "not loaded");
         assertEquals("tensor([0., 0., 0.], dtype=torch.float64)", dev.ember.nn.Stateless.functionalCall(m,
-                Map.of("mask", Tensor.zeros(F64, 3)), x).detach().toString(), "functional_call replaces it as PyTorch's");
+                Map.of("mask", Tensor.zeros(F64, 3)), x).detach().toString(),
+                "functional_call replaces it as PyTorch's");
 
         java.nio.file.Path pt = dir.resolve("m.pt");
         dev.ember.nn.TorchSerialization.saveStateDict(m.stateDict(), pt);
