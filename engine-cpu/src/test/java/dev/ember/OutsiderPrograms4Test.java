@@ -394,6 +394,36 @@ class OutsiderPrograms4Test {
         PT.assertNamed("asr.f32.grad.", a32, true, 1, "acoustic model float32 gradient");
     }
 
+    @Test
+    void ctcWithoutZeroInfinityGivesNanGradientsThatClippingRefuses() {
+        Tensor targets = e("asr.targets");
+        Tensor inLengths = e("asr.in_lengths");
+        Tensor targetLengths = e("asr.target_lengths");
+        Tensor lp = e("asr.logp0").clone().requiresGrad_(true);
+        Tensor loss = Functional.ctcLoss(lp, targets, inLengths, targetLengths);
+        loss.backward();
+        assertTrue(Double.isInfinite(loss.item()), "an impossible sample makes the mean inf: " + loss);
+        assertEquals(20, lp.grad().isnan().sum().item(), "its 4 frames x 5 classes get nan, as PyTorch's");
+        Tensor third = lp.grad().select(1, 2);
+        assertTrue(third.narrow(0, 0, 4).isnan().all(), "all of them the impossible sample's 4 frames");
+        assertEquals(0.0, third.narrow(0, 4, 2).abs().sum().item(), "its padded frames get zero, as PyTorch's");
+        Tensor lpz = e("asr.logp0").clone().requiresGrad_(true);
+        Functional.ctcLoss(lpz, targets, inLengths, targetLengths, 0, "mean", true).backward();
+        assertClose(lpz.grad().narrow(1, 0, 2), lp.grad().narrow(1, 0, 2), "the possible samples' gradients", 0);
+        assertEquals(0.0, lpz.grad().narrow(1, 2, 1).abs().sum().item(), "zero_infinity zeroes the impossible one");
+
+        Tensor p = Tensor.ones(F64, 3).requiresGrad_(true);
+        p.sum().mul(lp.grad().sum()).backward(); // a parameter whose gradient is nan
+        Tensor before = p.grad().clone();
+        IllegalArgumentException err = assertThrows(IllegalArgumentException.class,
+                () -> ClipGrad.clipGradNorm_(List.of(p), 1.0, 2.0, true, null));
+        assertEquals("The total norm of order 2.0 for gradients from `parameters` is non-finite, so it cannot be "
+                + "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
+                + "`error_if_nonfinite=False`", err.getMessage());
+        assertTrue(p.grad().isnan().all() && before.isnan().all(), "the gradients are left as they were");
+        assertTrue(Double.isNaN(ClipGrad.clipGradNorm_(List.of(p), 1.0).item()), "without the check: a nan norm");
+    }
+
     private static void assertTensorEquals(Tensor expected, Tensor actual, String what) {
         assertEquals(expected.dtype(), actual.dtype(), what + " dtype");
         assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
