@@ -883,6 +883,16 @@ class OutsiderPrograms4Test {
         padded.output().clampMin(0).sum().add(r.h().sum()).backward();
         PT.assertNamed("probe.lstm.grad.", lstm, true, 1, "projected LSTM gradient");
 
+        // a two-layer LSTM with dropout between the layers draws no mask in eval: the same as without dropout
+        LSTM dropped = new LSTM(3, 4, 2, true, true, 0.5, true);
+        LSTM plain = new LSTM(3, 4, 2, true, true, 0.0, true);
+        plain.loadStateDict(dropped.stateDict());
+        dropped.eval();
+        Tensor seq = e("probe.lstm_x").to(F32);
+        assertTrue(dropped.apply(seq).equal(plain.apply(seq)), "no inter-layer dropout in eval");
+        dropped.train();
+        assertTrue(!dropped.apply(seq).equal(plain.apply(seq)), "and dropout in training");
+
         Tensor ceLogits = e("probe.ce_logits");
         Tensor ceT = e("probe.ce_t");
         assertClose(e("probe.ce_sum"), Functional.crossEntropy(ceLogits, ceT, null, "sum", 0, 0.2), "smoothed sum");
