@@ -893,6 +893,16 @@ class OutsiderPrograms4Test {
         dropped.train();
         assertTrue(!dropped.apply(seq).equal(plain.apply(seq)), "and dropout in training");
 
+        // unbatched inputs (PyTorch 1.11+): a decoder stepping one sentence at a time through GRUCell and GRU
+        GRUCell cell = new GRUCell(3, 4);
+        Tensor x1 = seq.select(0, 0).select(0, 0);
+        Tensor h1 = Tensor.zeros(4);
+        assertArrayEquals(new int[] {4}, cell.apply(x1, h1).shape());
+        assertTrue(cell.apply(x1, h1).equal(cell.apply(x1.unsqueeze(0), h1.unsqueeze(0)).squeeze(0)), "GRUCell");
+        GRU gru1 = new GRU(3, 4, true);
+        Tensor sentence = seq.select(0, 1);
+        assertTrue(gru1.apply(sentence).equal(gru1.apply(sentence.unsqueeze(0)).squeeze(0)), "GRU over [L, H_in]");
+
         Tensor ceLogits = e("probe.ce_logits");
         Tensor ceT = e("probe.ce_t");
         assertClose(e("probe.ce_sum"), Functional.crossEntropy(ceLogits, ceT, null, "sum", 0, 0.2), "smoothed sum");
