@@ -106,6 +106,7 @@ class OutsiderPrograms4Test {
 
         @Override
         public Encoded forward(Tensor src, Tensor lengths) {
+            lstm.flattenParameters(); // as PyTorch code calls it; nothing to do
             PackedSequence packed = Rnn.packPaddedSequence(emb.apply(src), lengths, true, false);
             PackedRnnOutput r = lstm.apply(packed);
             Tensor out = Rnn.padPackedSequence(r.output(), true, 0.0, src.size(1)).output();
