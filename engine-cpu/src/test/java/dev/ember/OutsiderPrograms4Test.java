@@ -1462,4 +1462,43 @@ class OutsiderPrograms4Test {
             assertTrue(apart > 0.05, norm + ": PyTorch 1.13's fused third derivative is off by " + apart);
         }
     }
+
+    /** The third directional derivative of {@code sum(f(x) * w)} along {@code w}, by three nested gradients. */
+    private static Tensor thirdDirectional(java.util.function.UnaryOperator<Tensor> f, Tensor x0, Tensor w) {
+        Tensor x = x0.clone().requiresGrad_(true);
+        Tensor d1 = Autograd.grad(List.of(f.apply(x).mul(w).sum()), List.of(x), null, true).get(0);
+        Tensor d2 = Autograd.grad(List.of(d1.mul(w).sum()), List.of(x), null, true).get(0);
+        return Autograd.grad(List.of(d2.mul(w).sum()), List.of(x), null, true).get(0);
+    }
+
+    private static Tensor normalized(Tensor v, int[] dims) {
+        Tensor centered = v.sub(v.mean(dims, true));
+        return centered.div(centered.pow(2).mean(dims, true).add(1e-5).sqrt());
+    }
+
+    /**
+     * Group, instance, RMS and two-dimensional layer normalization at third order against the same formulas composed
+     * from mean, pow and sqrt (PyTorch's fused layer_norm and batch_norm fail this, pytorch/pytorch#175754): a guard
+     * against a fused double backward that treats the saved statistics as constants.
+     */
+    @Test
+    void normalizationsStayExactAtThirdOrder() {
+        Tensor x = Tensor.arange(24).to(F64).mul(0.7).sin().view(2, 4, 3);
+        Tensor w = Tensor.linspace(-1, 1, 24, F64).view(2, 4, 3);
+        Map<String, List<java.util.function.UnaryOperator<Tensor>>> pairs = new java.util.LinkedHashMap<>();
+        pairs.put("group_norm", List.of(v -> Functional.groupNorm(v, 2).tanh(),
+                v -> normalized(v.reshape(2, 2, 6), new int[] {2}).reshape(2, 4, 3).tanh()));
+        pairs.put("instance_norm", List.of(
+                v -> Functional.instanceNorm(v, null, null, null, null, true, 0.1, 1e-5).tanh(),
+                v -> normalized(v, new int[] {2}).tanh()));
+        pairs.put("rms_norm", List.of(v -> Functional.rmsNorm(v, new int[] {3}, null, 1e-5).tanh(),
+                v -> v.div(v.pow(2).mean(new int[] {2}, true).add(1e-5).sqrt()).tanh()));
+        pairs.put("layer_norm over two dimensions", List.of(v -> Functional.layerNorm(v, new int[] {4, 3}).tanh(),
+                v -> normalized(v, new int[] {1, 2}).tanh()));
+        pairs.put("batch_norm over [N, C, L]", List.of(
+                v -> Functional.batchNorm(v, null, null, null, null, true, 0.1, 1e-5).tanh(),
+                v -> normalized(v, new int[] {0, 2}).tanh()));
+        pairs.forEach((name, f) -> assertClose(thirdDirectional(f.get(1), x, w), thirdDirectional(f.get(0), x, w),
+                name + " at third order", 10));
+    }
 }
