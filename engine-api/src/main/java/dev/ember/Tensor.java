@@ -2699,6 +2699,14 @@ public final class Tensor implements AutoCloseable {
         return var(new int[] {dim}, 1, keepdim);
     }
 
+    /**
+     * Unbiased variance over dimensions, kept as size 1 when {@code keepdim}, as {@code x.var(dim=(2, 3),
+     * keepdim=True)} (AdaIN's per-channel statistics); {@link #var(int[], int, boolean)} with correction 1.
+     */
+    public Tensor var(int[] dims, boolean keepdim) {
+        return var(dims, 1, keepdim);
+    }
+
     /** Unbiased standard deviation of all elements. */
     public Tensor std() {
         return ReductionOps.std(this, null, 1, false);
@@ -2717,6 +2725,14 @@ public final class Tensor implements AutoCloseable {
     /** Unbiased standard deviation over one dimension, kept as size 1 when {@code keepdim}, as {@code x.std(dim, keepdim=True)}. */
     public Tensor std(int dim, boolean keepdim) {
         return std(new int[] {dim}, 1, keepdim);
+    }
+
+    /**
+     * Unbiased standard deviation over dimensions, kept as size 1 when {@code keepdim}, as {@code x.std(dim=(0, 2, 3),
+     * keepdim=True)} (ActNorm's data-dependent scale); {@link #std(int[], int, boolean)} with correction 1.
+     */
+    public Tensor std(int[] dims, boolean keepdim) {
+        return std(dims, 1, keepdim);
     }
 
     /** Softmax along a dimension. */

@@ -77,11 +77,35 @@ public final class Embedding extends Module implements HasWeight {
      * {@code freeze} turns its gradient off.
      */
     public static Embedding fromPretrained(Tensor embeddings, boolean freeze) {
+        return fromPretrained(embeddings, freeze, null, null, 2.0, false);
+    }
+
+    /**
+     * {@code nn.Embedding.from_pretrained(embeddings, freeze, padding_idx=p)}: the row {@code paddingIdx} (negative:
+     * from the end) keeps its pretrained values, as PyTorch's (it is not zeroed), and gets no gradient.
+     *
+     * @throws IllegalArgumentException as {@link #fromPretrained(Tensor, boolean, Long, Double, double, boolean)}
+     */
+    public static Embedding fromPretrained(Tensor embeddings, boolean freeze, long paddingIdx) {
+        return fromPretrained(embeddings, freeze, paddingIdx, null, 2.0, false);
+    }
+
+    /**
+     * {@code nn.Embedding.from_pretrained} with every option but {@code sparse}: a table holding {@code embeddings}
+     * (2-D, used as the parameter itself), {@code freeze} turning its gradient off; {@code paddingIdx} (kept as given,
+     * no gradient) and {@code maxNorm} may be null, as in {@link #Embedding(int, int, Long, Double, double, boolean)}.
+     *
+     * @throws IllegalArgumentException for a null or non-2-D {@code embeddings}, or a padding index outside the table,
+     *     with PyTorch's messages
+     */
+    public static Embedding fromPretrained(Tensor embeddings, boolean freeze, Long paddingIdx, Double maxNorm,
+                                           double normType, boolean scaleGradByFreq) {
         Checks.notNull(embeddings, "embeddings");
         if (embeddings.dim() != 2) {
             throw new IllegalArgumentException("Embeddings parameter is expected to be 2-dimensional");
         }
-        Embedding e = new Embedding(embeddings.size(0), embeddings.size(1), null, null, 2.0, false, embeddings);
+        Embedding e = new Embedding(embeddings.size(0), embeddings.size(1), paddingIdx, maxNorm, normType,
+                scaleGradByFreq, embeddings);
         e.weight.requiresGrad_(!freeze);
         return e;
     }

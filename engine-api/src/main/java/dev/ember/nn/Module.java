@@ -34,15 +34,17 @@ import java.util.function.UnaryOperator;
  * own typed {@code forward(...)} and a typed {@code apply(...)} that routes through {@link #call(List, Function, Function,
  * Function)} (the hooks see its tensors as lists). This keeps Java's types at every call site: {@code
  * attention.apply(q, k, v).output()} needs no cast, where one generic {@code Tensor[] forward(Tensor...)} would need an
- * index and a cast at each. A model of one's own whose forward takes two or three tensors extends {@link Module2} or
- * {@link Module3} with its result type ({@code Tensor}, or a record of tensors): it writes only {@code R forward(a, b)}
- * and gets a typed {@code apply(a, b)} that runs the hooks. Containers are generic in their element type ({@code ModuleList<Block>}), so a typed module
+ * index and a cast at each. A model of one's own whose forward takes two, three or four tensors extends
+ * {@link Module2}, {@link Module3} or {@link Module4} with its result type ({@code Tensor}, or a record of tensors): it
+ * writes only {@code R forward(a, b)} and gets a typed {@code apply(a, b)} that runs the hooks. Containers are generic in their element type ({@code ModuleList<Block>}), so a typed module
  * comes back from them as itself. {@link #toString()} prints the tree as PyTorch's {@code print(model)}, each layer's
  * settings coming from its {@link #extraRepr()}.
  */
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    /** The buffers registered with {@code persistent} false, PyTorch's {@code _non_persistent_buffers_set}. */
+    private final Set<String> nonPersistentBuffers = new java.util.HashSet<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
@@ -196,7 +198,7 @@ public abstract class Module {
 
     /**
      * Every parameter and buffer under every name, in {@link #stateDict()}'s order, as the module's own tensors (not
-     * detached): a tied tensor under each of its names, the same object.
+     * detached): a tied tensor under each of its names, the same object; non-persistent buffers included.
      */
     final Map<String, Tensor> stateTensors() {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -204,13 +206,36 @@ public abstract class Module {
         return out;
     }
 
+    /** {@link #stateDict()}'s entries as the module's own tensors (not detached): non-persistent buffers left out. */
+    final Map<String, Tensor> stateDictTensors() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect("", out, true, true, true);
+        return out;
+    }
+
     /** Registers a buffer (state saved in the state dict but not trained, like running statistics); null is allowed. */
     protected Tensor registerBuffer(String name, Tensor value) {
+        return registerBuffer(name, value, true);
+    }
+
+    /**
+     * Registers a buffer, as {@code register_buffer(name, tensor, persistent)}: with {@code persistent} false it is
+     * part of the module (moved and converted with it, in {@link #namedBuffers()}, replaceable by
+     * {@link Stateless#functionalCall}) but not of {@link #stateDict()}, so {@link #loadStateDict} neither expects it
+     * nor accepts it (a causal mask or a coupling layer's mask, rebuilt from the configuration, that PyTorch's
+     * checkpoints of the same model do not hold). Null is allowed.
+     */
+    protected Tensor registerBuffer(String name, Tensor value, boolean persistent) {
         checkName("buffer", name, buffers);
         if (value != null) {
             TensorScope.escape(value);
         }
         buffers.put(name, value);
+        if (persistent) {
+            nonPersistentBuffers.remove(name);
+        } else {
+            nonPersistentBuffers.add(name);
+        }
         return value;
     }
 
@@ -285,6 +310,12 @@ public abstract class Module {
     }
 
     private void collect(String prefix, Map<String, Tensor> out, boolean withParameters, boolean withBuffers) {
+        collect(prefix, out, withParameters, withBuffers, false);
+    }
+
+    /** {@link #collect(String, Map, boolean, boolean)}, leaving out non-persistent buffers when {@code persistentOnly}. */
+    private void collect(String prefix, Map<String, Tensor> out, boolean withParameters, boolean withBuffers,
+                         boolean persistentOnly) {
         if (withParameters) {
             parameters.forEach((k, v) -> {
                 if (v != null) {
@@ -294,14 +325,14 @@ public abstract class Module {
         }
         if (withBuffers) {
             buffers.forEach((k, v) -> {
-                if (v != null) {
+                if (v != null && !(persistentOnly && nonPersistentBuffers.contains(k))) {
                     out.put(prefix + k, v);
                 }
             });
         }
         children.forEach((k, m) -> {
             if (m != null) {
-                m.collect(prefix + k + ".", out, withParameters, withBuffers);
+                m.collect(prefix + k + ".", out, withParameters, withBuffers, persistentOnly);
             }
         });
     }
@@ -449,10 +480,13 @@ public abstract class Module {
         return this;
     }
 
-    /** Parameters and buffers by dotted name, sharing storage with the module. */
+    /**
+     * Parameters and buffers by dotted name, sharing storage with the module; buffers registered with
+     * {@code persistent} false are left out, as PyTorch's.
+     */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out, true, true);
+        collect("", out, true, true, true);
         out.replaceAll((k, v) -> v.detach());
         return out;
     }
@@ -481,7 +515,7 @@ public abstract class Module {
         }
         state = ParametrizationList.legacyKeys(this, state); // weight_norm's old {name}_g/{name}_v, as PyTorch's pre-hook
         Map<String, Tensor> own = new LinkedHashMap<>();
-        collect("", own, true, true);
+        collect("", own, true, true, true);
         List<String> errors = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         Map<Tensor, Tensor> copies = new LinkedHashMap<>();
@@ -853,6 +887,7 @@ public abstract class Module {
     final void unregister(String name) {
         parameters.remove(name);
         buffers.remove(name);
+        nonPersistentBuffers.remove(name);
         children.remove(name);
     }
 

@@ -32,9 +32,10 @@ import java.util.Arrays;
  *
  * @param <R> the forward's result
  */
-public abstract class Module2<R> extends Module {
+public abstract class Module2<R> extends MultiInputModule {
     /** For subclasses. */
     protected Module2() {
+        super("two", "a, b");
     }
 
     /** The module's computation, as PyTorch's {@code forward(a, b)}; it runs no hooks (call {@link #apply}). */
@@ -46,29 +47,5 @@ public abstract class Module2<R> extends Module {
      */
     public final R apply(Tensor a, Tensor b) {
         return MultiOutputs.apply(this, Arrays.asList(a, b), in -> forward(in.get(0), in.get(1)));
-    }
-
-    /**
-     * Refuses: this module's forward takes two tensors.
-     *
-     * @throws IllegalArgumentException always, with PyTorch's message for a call without the other arguments
-     */
-    @Override
-    public Tensor forward(Tensor input) {
-        throw missingArguments();
-    }
-
-    /**
-     * Refuses before any hook runs: this module's forward takes two tensors.
-     *
-     * @throws IllegalArgumentException always, as {@link #forward(Tensor)}
-     */
-    @Override
-    public Tensor apply(Tensor input) {
-        throw missingArguments();
-    }
-
-    private IllegalArgumentException missingArguments() {
-        return MultiOutputs.missingArguments(this, "two", "a, b");
     }
 }

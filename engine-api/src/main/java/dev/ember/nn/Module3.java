@@ -32,9 +32,10 @@ import java.util.Arrays;
  *
  * @param <R> the forward's result
  */
-public abstract class Module3<R> extends Module {
+public abstract class Module3<R> extends MultiInputModule {
     /** For subclasses. */
     protected Module3() {
+        super("three", "a, b, c");
     }
 
     /** The module's computation, as PyTorch's {@code forward(a, b, c)}; it runs no hooks (call {@link #apply}). */
@@ -46,29 +47,5 @@ public abstract class Module3<R> extends Module {
      */
     public final R apply(Tensor a, Tensor b, Tensor c) {
         return MultiOutputs.apply(this, Arrays.asList(a, b, c), in -> forward(in.get(0), in.get(1), in.get(2)));
-    }
-
-    /**
-     * Refuses: this module's forward takes three tensors.
-     *
-     * @throws IllegalArgumentException always, with PyTorch's message for a call without the other arguments
-     */
-    @Override
-    public Tensor forward(Tensor input) {
-        throw missingArguments();
-    }
-
-    /**
-     * Refuses before any hook runs: this module's forward takes three tensors.
-     *
-     * @throws IllegalArgumentException always, as {@link #forward(Tensor)}
-     */
-    @Override
-    public Tensor apply(Tensor input) {
-        throw missingArguments();
-    }
-
-    private IllegalArgumentException missingArguments() {
-        return MultiOutputs.missingArguments(this, "three", "a, b, c");
     }
 }

@@ -12,17 +12,18 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The tensors of a {@link Module2} or {@link Module3} result, and a result of the same kind rebuilt from (possibly
- * replaced) tensors, for the hooks, which see a module's outputs as a list: a {@link Tensor}, a {@code List<Tensor>}, a
- * {@code Tensor[]}, or a record whose components are all tensors (rebuilt by its canonical constructor).
+ * The tensors of a {@link Module2}, {@link Module3} or {@link Module4} result, and a result of the same kind rebuilt
+ * from (possibly replaced) tensors, for the hooks, which see a module's outputs as a list: a {@link Tensor}, a
+ * {@code List<Tensor>}, a {@code Tensor[]}, or a record whose components are all tensors (rebuilt by its canonical
+ * constructor).
  */
 final class MultiOutputs {
     private MultiOutputs() {
     }
 
     /**
-     * {@link Module2#apply} and {@link Module3#apply}: the module's forward through its hooks, whose replacement outputs
-     * are rebuilt into a result of the kind the forward returned.
+     * {@link Module2#apply}, {@link Module3#apply} and {@link Module4#apply}: the module's forward through its hooks,
+     * whose replacement outputs are rebuilt into a result of the kind the forward returned.
      */
     static <R> R apply(Module module, List<Tensor> inputs, Function<List<Tensor>, R> forward) {
         List<R> made = new ArrayList<>(1);
@@ -119,6 +120,7 @@ final class MultiOutputs {
 
     private static IllegalArgumentException unsupported(Module module, String what) {
         return new IllegalArgumentException(module.moduleName() + ".forward returned " + what
-                + ": a Module2 or Module3 returns a Tensor, a List<Tensor>, a Tensor[] or a record of Tensor components");
+                + ": a Module2, Module3 or Module4 returns a Tensor, a List<Tensor>, a Tensor[] or a record of Tensor "
+                + "components");
     }
 }

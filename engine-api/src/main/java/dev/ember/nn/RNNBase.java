@@ -112,6 +112,14 @@ public abstract class RNNBase extends Module {
         return Collections.unmodifiableList(out);
     }
 
+    /**
+     * PyTorch's {@code flatten_parameters()}, which models call at the start of their forward so that cuDNN finds the
+     * weights in one contiguous block: nothing to do in Ember, whose kernels read each weight where it is, so this
+     * changes nothing (as PyTorch's does on the CPU).
+     */
+    public void flattenParameters() {
+    }
+
     int directions() {
         return bidirectional ? 2 : 1;
     }

@@ -661,7 +661,7 @@ public final class Safetensors {
         if (model == null || metadata == null) {
             throw new IllegalArgumentException(model == null ? "model must not be null" : "metadata must not be null");
         }
-        Map<String, Tensor> own = model.stateTensors();
+        Map<String, Tensor> own = model.stateDictTensors();
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         Set<String> dropped = new HashSet<>();
         duplicateNames(own, Set.of()).forEach((keep, drop) -> {
@@ -702,7 +702,7 @@ public final class Safetensors {
             throw new IllegalArgumentException("model must not be null");
         }
         Map<String, Tensor> state = load(file);
-        Map<String, Tensor> own = model.stateTensors();
+        Map<String, Tensor> own = model.stateDictTensors();
         Set<String> missing = new java.util.TreeSet<>(own.keySet());
         missing.removeAll(state.keySet());
         Set<String> unexpected = new java.util.TreeSet<>(state.keySet());

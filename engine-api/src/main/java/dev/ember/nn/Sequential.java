@@ -4,6 +4,7 @@ import dev.ember.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** {@code torch.nn.Sequential}: submodules named "0", "1", ... applied in order. */
 public final class Sequential extends Module {
@@ -58,6 +59,26 @@ public final class Sequential extends Module {
                     + ", not a " + type.getSimpleName());
         }
         return type.cast(layer);
+    }
+
+    /**
+     * The layers from {@code start} to {@code end} (exclusive) as a new Sequential that shares them, as PyTorch's
+     * {@code seq[start:end]} (a feature extractor cut from a network: {@code vgg.features[:21]}). The bounds follow
+     * Python's slices: a negative one counts from the end, both are clamped to {@code [0, size]}, and an empty range
+     * gives an empty Sequential. The layers keep their names ({@code seq.slice(2, 4)} holds "2" and "3"), so the
+     * slice's state dict keys are the original's.
+     */
+    public Sequential slice(int start, int end) {
+        int n = layers.size();
+        int from = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
+        int to = Math.min(Math.max(end < 0 ? end + n : end, 0), n);
+        Sequential out = new Sequential();
+        Map<String, Module> named = namedChildren();
+        List<String> names = new ArrayList<>(named.keySet());
+        for (int i = from; i < to; i++) {
+            out.layers.add(out.registerModule(names.get(i), layers.get(i)));
+        }
+        return out;
     }
 
     /** The number of layers. */
