@@ -567,7 +567,8 @@ public final class PoolingExtras {
                             + " being empty.");
                 }
             }
-            for (int d = 0; d < 3; d++) {
+            // PyTorch checks time, then width, then height
+            for (int d : new int[] {0, 2, 1}) {
                 long in = input.shape[input.dim() - 3 + d];
                 if ((long) outputSize[d] + kernel[d] - 1 >= in) {
                     throw new IllegalArgumentException("fractional_max_pool3d_out(): pool " + names[d] + " " + kernel[d]

@@ -1,0 +1,86 @@
+package dev.ember;
+
+import dev.ember.nn.Functional;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The engine fixes round 9 of the differential fuzz ({@code fuzz9/make_cases.py}) led to, each pinned on its own. */
+class FuzzRound9FixesTest {
+    private static Tensor doubles(double[] v, int... shape) {
+        return Tensor.tensor(v, DType.FLOAT64, Device.CPU).reshape(shape);
+    }
+
+    @Test
+    void convTransposeDoubleBackwardWithAnExpandedGroupedWeight() {
+        double[] xv = new double[36];
+        for (int i = 0; i < xv.length; i++) {
+            xv[i] = (i % 7) * 0.5 - 1.5;
+        }
+        Tensor x = doubles(xv, 2, 2, 3, 3).requiresGrad_(true);
+        Tensor wBase = doubles(new double[] {-0.76, 1.7}, 2, 1, 1, 1).requiresGrad_(true);
+        Tensor w = wBase.expand(2, 1, 3, 3);
+        Tensor out = Functional.convTranspose2d(x, w, null, new int[] {2, 1}, new int[] {0, 0}, new int[] {1, 1}, 2,
+                new int[] {2, 2});
+        // (an output padding of 1 with a stride of 1 along the width: 2 + 4 + 1 + 1 = 8 columns, one no input reaches)
+        assertArrayEquals(new int[] {2, 2, 10, 8}, out.shape());
+        Tensor weights = Tensor.arange(320).remainder(7).add(1).to(DType.FLOAT64).reshape(2, 2, 10, 8);
+        List<Tensor> g = Autograd.grad(List.of(out.mul(weights).sum()), List.of(x, wBase), null, true, true, true);
+        // the gradients that record their graph equal those of the plain backward (the kernels')
+        Tensor x2 = x.detach().requiresGrad_(true);
+        Tensor w2 = wBase.detach().requiresGrad_(true);
+        Functional.convTranspose2d(x2, w2.expand(2, 1, 3, 3), null, new int[] {2, 1}, new int[] {0, 0}, new int[] {1, 1},
+                2, new int[] {2, 2}).mul(weights).sum().backward();
+        assertArrayEquals(new int[] {2, 2, 3, 3}, g.get(0).shape());
+        assertArrayEquals(x2.grad().toDoubleArray(), g.get(0).detach().toDoubleArray(), 1e-12);
+        assertArrayEquals(w2.grad().toDoubleArray(), g.get(1).detach().toDoubleArray(), 1e-12);
+        // and the second backward runs through them: d/dw of sum(gx * 1) is sum over the taps of the weights reached
+        g.get(0).sum().backward();
+        assertEquals(2, wBase.grad().numel());
+    }
+
+    @Test
+    void hardsigmoidHasNoSecondDerivativeAsInPyTorch() {
+        // PyTorch's hardsigmoid_backward has no derivative (its node is NotImplemented, 1.13 and 2.x alike)
+        Tensor x = doubles(new double[] {-4.0, -1.0, 0.5, 2.0, 3.5}, 5).requiresGrad_(true);
+        Tensor g = Autograd.grad(List.of(Functional.hardsigmoid(x).sum()), List.of(x), null, true, true, false).get(0);
+        assertArrayEquals(new double[] {0, 1.0f / 6.0f, 1.0f / 6.0f, 1.0f / 6.0f, 0}, g.detach().toDoubleArray(), 1e-15);
+        assertEquals("NotImplemented", g.gradFn().name());
+        RuntimeException e = assertThrows(RuntimeException.class, () -> g.sum().backward());
+        assertEquals("derivative for aten::hardsigmoid_backward is not implemented", e.getMessage());
+        // the first derivative alone is unchanged, and x got no gradient from the failed pass
+        assertEquals(null, x.grad());
+        Tensor y = doubles(new double[] {-4.0, 1.0}, 2).requiresGrad_(true);
+        Functional.hardsigmoid(y).sum().backward();
+        assertArrayEquals(new double[] {0, 1.0f / 6.0f}, y.grad().toDoubleArray(), 1e-15);
+    }
+
+    @Test
+    void replicatePadBackwardOfAnEmptiedDimension() {
+        // F.pad(x [1, 1, 3, 1, 1], (0, 2, -1, 0, 2, 0), "replicate"): the negative pad empties the height; PyTorch's
+        // result is [1, 1, 5, 0, 3] and its gradient zeros (Ember's backward refused the empty gradient)
+        Tensor x = doubles(new double[] {-0.06, -0.41, 0.22}, 1, 1, 3, 1, 1).requiresGrad_(true);
+        Tensor out = Functional.pad(x, new int[] {0, 2, -1, 0, 2, 0}, "replicate");
+        assertArrayEquals(new int[] {1, 1, 5, 0, 3}, out.shape());
+        out.sum().backward();
+        assertArrayEquals(new double[3], x.grad().toDoubleArray());
+        assertArrayEquals(new int[] {1, 1, 3, 1, 1}, x.grad().shape());
+    }
+
+    @Test
+    void fractionalMaxPool3dChecksTimeThenWidthThenHeight() {
+        // PyTorch: "pool width" before "pool height" (both too large here)
+        Tensor x = Tensor.zeros(1, 1, 3, 4, 4).to(DType.FLOAT32);
+        Tensor samples = Tensor.zeros(1, 1, 3).to(DType.FLOAT32);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Functional.fractionalMaxPool3d(x,
+                new int[] {2, 3, 1}, new int[] {1, 2, 4}, null, samples));
+        assertEquals("fractional_max_pool3d_out(): pool width 1 too large relative to input width 4", e.getMessage());
+        RuntimeException h = assertThrows(RuntimeException.class, () -> Functional.fractionalMaxPool3d(x,
+                new int[] {2, 3, 1}, new int[] {1, 2, 3}, null, samples));
+        assertEquals("fractional_max_pool3d_out(): pool height 3 too large relative to input height 4", h.getMessage());
+    }
+}
