@@ -16,6 +16,10 @@ import java.util.TreeMap;
  * takes and float64 backward, the recurrent cells and convolution modules, and the double backward of a seeded sample
  * of tensor-level and functional ops against PyTorch's second-order values (or its message where PyTorch has no
  * double backward). Every mismatch is reported in one failure.
+ *
+ * <p>Left over from the hunts with other seeds ({@code FUZZ_SEED=10..12 FUZZ_SCALE=3}), none in this seed's cases:
+ * antialiased interpolate of bfloat16 input, which PyTorch computes and Ember refuses ("compute_index_ranges_weights"
+ * not implemented for 'BFloat16'; Ember's antialiasing takes float32 and float64 only).
  */
 class DifferentialFuzzR9Test {
     private static final String RESOURCE = "/fuzz9/cases.txt";
@@ -24,10 +28,7 @@ class DifferentialFuzzR9Test {
      * Cases known to fail, by id, with the reason; a case listed here that passes is reported too, so the list shrinks
      * as the engine is fixed.
      */
-    private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of(
-            "r9-784", "addcdiv's double backward with a uint8 divisor and value -2: PyTorch multiplies the uint8 tensor by "
-                    + "the Python value in its own type and refuses (\"value cannot be converted to type uint8_t without "
-                    + "overflow\"); Ember computes the second derivative in float64"));
+    private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of());
 
     @Test
     void everyCaseMatchesPyTorch() {

@@ -83,4 +83,19 @@ class FuzzRound9FixesTest {
                 new int[] {2, 3, 1}, new int[] {1, 2, 3}, null, samples));
         assertEquals("fractional_max_pool3d_out(): pool height 3 too large relative to input height 4", h.getMessage());
     }
+
+    @Test
+    void embeddingBagRefusesPerSampleWeightsBeforeRenormalizing() {
+        // PyTorch renormalizes the weight for max_norm and then refuses per_sample_weights with mode "max"; Ember
+        // refuses first and leaves the weight unchanged
+        Tensor w = doubles(new double[] {3, 4, 0.3, 0.4}, 2, 2);
+        Tensor idx = Tensor.tensor(new long[] {0, 1}, DType.INT64, Device.CPU);
+        Tensor offsets = Tensor.tensor(new long[] {0}, DType.INT64, Device.CPU);
+        Tensor psw = doubles(new double[] {1, 2}, 2);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Functional.embeddingBag(idx, w, offsets, 1.0,
+                2.0, false, "max", psw, false, null));
+        assertEquals("embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for "
+                + "mode='sum' (got mode='max'). Please open a feature request on GitHub.", e.getMessage());
+        assertArrayEquals(new double[] {3, 4, 0.3, 0.4}, w.toDoubleArray());
+    }
 }
