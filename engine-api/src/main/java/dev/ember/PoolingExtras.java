@@ -607,6 +607,13 @@ public final class PoolingExtras {
                         + Arrays.toString(shape));
             }
         }
+        for (int d = 0; d < nd; d++) {
+            if (kernel[d] <= 0) {
+                // PyTorch has no such check (its windows then read outside the input or nothing); Ember refuses
+                throw new IllegalArgumentException(op + "(): kernel_size must be greater than zero, but got "
+                        + Arrays.toString(kernel));
+            }
+        }
         int[] in = Arrays.copyOfRange(input.shape, input.dim() - nd, input.dim());
         int[] outShape = withLast(input.shape, outputSize);
         long count = 1;

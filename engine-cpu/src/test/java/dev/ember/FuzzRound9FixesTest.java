@@ -98,4 +98,21 @@ class FuzzRound9FixesTest {
                 + "mode='sum' (got mode='max'). Please open a feature request on GitHub.", e.getMessage());
         assertArrayEquals(new double[] {3, 4, 0.3, 0.4}, w.toDoubleArray());
     }
+
+    @Test
+    void fractionalMaxPoolRefusesANonPositiveKernel() {
+        // PyTorch pools such windows without a check (reading outside the input, or nothing); Ember threw
+        // NegativeArraySizeException or IndexOutOfBoundsException, and now refuses in words
+        Tensor x = Tensor.zeros(1, 2, 6, 4).to(DType.FLOAT32);
+        Tensor samples = Tensor.zeros(1, 2, 2).to(DType.FLOAT32);
+        RuntimeException e = assertThrows(IllegalArgumentException.class, () -> Functional.fractionalMaxPool2d(x,
+                new int[] {1, 0}, null, new double[] {0.4, 0.4}, samples));
+        assertEquals("fractional_max_pool2d(): kernel_size must be greater than zero, but got [1, 0]", e.getMessage());
+        Tensor x3 = Tensor.zeros(1, 4, 4, 3).to(DType.FLOAT64);
+        Tensor samples3 = Tensor.zeros(1, 1, 3).to(DType.FLOAT64);
+        RuntimeException e3 = assertThrows(IllegalArgumentException.class, () -> Functional.fractionalMaxPool3d(x3,
+                new int[] {3, -1, 1}, null, new double[] {0.4, 0.4, 0.75}, samples3));
+        assertEquals("fractional_max_pool3d(): kernel_size must be greater than zero, but got [3, -1, 1]",
+                e3.getMessage());
+    }
 }
