@@ -402,15 +402,7 @@ final class FuzzCaseRunner {
 
     /** The second backward's weights: {@code v[k] = 0.5 + 0.25 ((5k + 1) mod 7)} over the gradient's elements. */
     private static Tensor weights2(int[] shape, DType dtype) {
-        long n = 1;
-        for (int s : shape) {
-            n *= s;
-        }
-        double[] w = new double[(int) n];
-        for (int k = 0; k < w.length; k++) {
-            w[k] = 0.5 + 0.25 * ((5 * k + 1) % 7);
-        }
-        return Tensor.tensor(w, DType.FLOAT64, Device.CPU).reshape(shape).to(dtype);
+        return pattern(shape, dtype, k -> 0.5 + 0.25 * ((5 * k + 1) % 7));
     }
 
     // ---- a module with state (make_r4_cases.py) ----
@@ -938,14 +930,20 @@ final class FuzzCaseRunner {
         return t;
     }
 
+    /** The first backward's weights: {@code w[k] = 1 + 0.5 ((3k) mod 11)} over the output's elements. */
     private static Tensor weights(int[] shape, DType dtype) {
+        return pattern(shape, dtype, k -> 1 + 0.5 * ((3 * k) % 11));
+    }
+
+    /** A tensor of {@code shape} whose k-th element (row-major) is {@code value(k)}, in {@code dtype}. */
+    private static Tensor pattern(int[] shape, DType dtype, java.util.function.IntToDoubleFunction value) {
         long n = 1;
         for (int s : shape) {
             n *= s;
         }
         double[] w = new double[(int) n];
         for (int k = 0; k < w.length; k++) {
-            w[k] = 1 + 0.5 * ((3 * k) % 11);
+            w[k] = value.applyAsDouble(k);
         }
         return Tensor.tensor(w, DType.FLOAT64, Device.CPU).reshape(shape).to(dtype);
     }
