@@ -115,4 +115,34 @@ class FuzzRound9FixesTest {
         assertEquals("fractional_max_pool3d(): kernel_size must be greater than zero, but got [3, -1, 1]",
                 e3.getMessage());
     }
+
+    @Test
+    void eluFamilySecondDerivativeIsZeroAtZeroAsInPyTorch() {
+        // PyTorch's elu_double_backward masks the derivative in x with x < 0: at x = 0 and -0 the second derivative is
+        // 0 (the first derivative there takes the negative branch, x <= 0); celu(alpha 0.5) at x = -0.0 gave 6 * v
+        Tensor x = doubles(new double[] {-0.0, 0.0, -1.0}, 3).requiresGrad_(true);
+        Tensor g = Autograd.grad(List.of(Functional.celu(x, 0.5).sum()), List.of(x), null, true, true, false).get(0);
+        assertArrayEquals(new double[] {1, 1, Math.exp(-2.0)}, g.detach().toDoubleArray(), 1e-15);
+        g.sum().backward();
+        assertArrayEquals(new double[] {0, 0, 2 * Math.exp(-2.0)}, x.grad().toDoubleArray(), 1e-15);
+        Tensor y = doubles(new double[] {0.0, -0.5}, 2).requiresGrad_(true);
+        Tensor gy = Autograd.grad(List.of(Functional.elu(y, 1.0).sum()), List.of(y), null, true, true, false).get(0);
+        gy.sum().backward();
+        assertArrayEquals(new double[] {0, Math.exp(-0.5)}, y.grad().toDoubleArray(), 1e-15);
+    }
+
+    @Test
+    void affineGridNegativeSizeWithAUnitGridAndAlignCorners() {
+        // F.affine_grid only warns for a unit-size grid with align_corners; affine_grid_generator then allocates its
+        // base grid [N, D, H, W, 4] (the channels are not in it)
+        Tensor theta = Tensor.zeros(1, 3, 4).to(DType.FLOAT64);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Functional.affineGrid(theta,
+                new int[] {-1, 2, 1, 3, 1}, true));
+        assertEquals("Trying to create tensor with negative dimension -1: [-1, 1, 3, 1, 4]", e.getMessage());
+        RuntimeException f = assertThrows(RuntimeException.class, () -> Functional.affineGrid(theta,
+                new int[] {-1, 2, 2, 3, 2}, false));
+        assertEquals("Expected non-zero, positive output size. Got [-1, 2, 2, 3, 2]", f.getMessage());
+        assertArrayEquals(new int[] {1, 1, 3, 1, 3}, Functional.affineGrid(theta, new int[] {1, -1, 1, 3, 1}, true)
+                .shape());
+    }
 }
