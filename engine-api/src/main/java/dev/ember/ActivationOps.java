@@ -128,9 +128,12 @@ final class ActivationOps {
         checkFloating(x, "elu_cpu", "elu_cuda");
         double negcoef = alpha * scale;
         Tensor out = forward(x, v -> Tensor.where(v.gt(0L), v.mul(scale), v.mul(inputScale).expm1().mul(negcoef)));
-        // elu_backward (is_result false): x <= 0 ? grad * input_scale * negcoef * exp(x * input_scale) : grad * scale
-        return record(out, name, x, (g, xs) -> Tensor.where(xs.le(0L),
-                g.mul(xs.mul(backwardInputScale).exp().mul(backwardInputScale * negcoef)), g.mul(scale)));
+        // elu_backward (is_result false): x <= 0 ? grad * input_scale * negcoef * exp(x * input_scale) : grad * scale;
+        // at x == 0 written as a constant, since PyTorch's elu_double_backward masks its derivative in x with x < 0
+        double atZero = backwardInputScale * negcoef;
+        return record(out, name, x, (g, xs) -> Tensor.where(xs.lt(0L),
+                g.mul(xs.mul(backwardInputScale).exp().mul(atZero)),
+                Tensor.where(xs.eq(0L), g.mul(atZero), g.mul(scale))));
     }
 
     /** {@code selu}: PyTorch's {@code elu(x, SELU_ALPHA, SELU_SCALE)}, node EluBackward0. */

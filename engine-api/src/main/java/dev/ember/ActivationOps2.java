@@ -131,13 +131,24 @@ final class ActivationOps2 {
     /** PyTorch's {@code one_sixth} in hardsigmoid_backward: {@code 1.0f / 6.0f}. */
     private static final double ONE_SIXTH = 1.0f / 6.0f;
 
-    /** {@code hardsigmoid}: {@code min(max(x + 3, 0), 6) / 6}; HardsigmoidBackward0 ({@code -3 < x < 3 ? g / 6 : 0}). */
+    /**
+     * {@code hardsigmoid}: {@code min(max(x + 3, 0), 6) / 6}; HardsigmoidBackward0 ({@code -3 < x < 3 ? g / 6 : 0}),
+     * whose result is PyTorch's NotImplemented node: PyTorch (1.13 and 2.x) has no derivative of
+     * {@code hardsigmoid_backward}, so a second backward through it fails with its message.
+     */
     static Tensor hardsigmoid(Tensor x) {
         ActivationOps.checkFloating(x, "hardsigmoid_cpu", "hardsigmoid_cuda");
         Tensor out = ActivationOps.forward(x, v -> v.add(3.0).clamp(0.0, 6.0).div(6.0));
         // hardsigmoid_backward multiplies by PyTorch's one_sixth, 1.0f / 6.0f (a float constant, also for double)
-        return ActivationOps.record(out, "HardsigmoidBackward0", x, (g, xs) ->
-                ActivationOps.zeroWhere(xs.gt(-3.0).logicalAnd(xs.lt(3.0)).logicalNot(), g.mul(ONE_SIXTH)));
+        return ActivationOps.record(out, "HardsigmoidBackward0", x, (g, xs) -> {
+            Tensor grad;
+            try (GradMode off = Ember.noGrad()) {
+                grad = ActivationOps.zeroWhere(xs.gt(-3.0).logicalAnd(xs.lt(3.0)).logicalNot(), g.mul(ONE_SIXTH));
+            }
+            return ArithmeticOps.record(grad, "NotImplemented", new Tensor[] {g, xs}, n -> gg -> {
+                throw new IllegalStateException("derivative for aten::hardsigmoid_backward is not implemented");
+            });
+        });
     }
 
     /** {@code -lambd <= x <= lambd}: the elements a shrink zeroes (false for NaN). */

@@ -520,8 +520,19 @@ final class GridSampleOps {
             }
         }
         // F.affine_grid only warns (and checks nothing more) for a unit-size grid with align_corners
-        if (!(alignCorners && minSpatial == 1) && min <= 0 || min < 0) {
+        if (!(alignCorners && minSpatial == 1) && min <= 0) {
             throw new IllegalArgumentException("Expected non-zero, positive output size. Got " + Shapes.str(size));
+        }
+        // then affine_grid_generator allocates its base grid [N, *spatial, k + 1] (the channels are not in it)
+        int[] baseGrid = new int[k + 2];
+        baseGrid[0] = size[0];
+        System.arraycopy(size, 2, baseGrid, 1, k);
+        baseGrid[k + 1] = k + 1;
+        for (int v : baseGrid) {
+            if (v < 0) {
+                throw new IllegalArgumentException("Trying to create tensor with negative dimension " + v + ": "
+                        + Shapes.str(baseGrid));
+            }
         }
         int n = size[0];
         int[] sp = java.util.Arrays.copyOfRange(size, 2, size.length);

@@ -329,6 +329,11 @@ final class NNOps {
         if (w != null) {
             if (transposed) {
                 gx = conv2d(gy, w, null, stride, pad, dil, groups);
+                // an output padding of at least the stride adds output rows no input element reaches: the convolution
+                // of the output gradient then has input + output_padding / stride rows, the last ones dropped
+                if (gx.shape[2] != xShape[2] || gx.shape[3] != xShape[3]) {
+                    gx = gx.narrow(2, 0, xShape[2]).narrow(3, 0, xShape[3]);
+                }
             } else {
                 // the output padding that gives back the input's size (the forward's floor dropped the rest)
                 int[] outPad = new int[2];

@@ -567,7 +567,8 @@ public final class PoolingExtras {
                             + " being empty.");
                 }
             }
-            for (int d = 0; d < 3; d++) {
+            // PyTorch checks time, then width, then height
+            for (int d : new int[] {0, 2, 1}) {
                 long in = input.shape[input.dim() - 3 + d];
                 if ((long) outputSize[d] + kernel[d] - 1 >= in) {
                     throw new IllegalArgumentException("fractional_max_pool3d_out(): pool " + names[d] + " " + kernel[d]
@@ -604,6 +605,13 @@ public final class PoolingExtras {
                 int[] shape = withLast(input.shape, outputSize);
                 throw new IllegalArgumentException("Trying to create tensor with negative dimension " + outputSize[d] + ": "
                         + Arrays.toString(shape));
+            }
+        }
+        for (int d = 0; d < nd; d++) {
+            if (kernel[d] <= 0) {
+                // PyTorch has no such check (its windows then read outside the input or nothing); Ember refuses
+                throw new IllegalArgumentException(op + "(): kernel_size must be greater than zero, but got "
+                        + Arrays.toString(kernel));
             }
         }
         int[] in = Arrays.copyOfRange(input.shape, input.dim() - nd, input.dim());

@@ -1257,6 +1257,13 @@ final class ShapeOps {
         if (before == 0 && after == 0) {
             return t;
         }
+        if (t.numel() == 0) {
+            // an empty gradient (a negative pad emptied a dimension of the output): zeros of the padded shape, which
+            // constant_pad_nd's check of the untouched empty dimensions would refuse
+            int[] shape = t.shape.clone();
+            shape[d] += before + after;
+            return Creation.zeros(shape, t.dtype, t.device);
+        }
         int[] pad = new int[2 * (t.dim() - d)];
         pad[pad.length - 2] = before;
         pad[pad.length - 1] = after;

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code fuzz/make_nn_cases.py} (round 2: nn.functional, advanced indexing, in-place writes into views) and
  * {@code fuzz/make_r3_cases.py} (round 3: linear algebra, einsum and products, special functions, sorting and scans,
  * small integer types) and {@code fuzz/make_r4_cases.py} (round 4: modules with state, nn.functional corners, half
- * types through the nn kernels) wrote, shared by {@link DifferentialFuzzTest}, {@code DifferentialFuzzNNTest},
+ * types through the nn kernels) and the later rounds' scripts (round 9's {@code fuzz9/make_cases.py} adds the double
+ * backward's {@code gg<i>} lines, see {@code checkDoubleBackward}) wrote, shared by {@link DifferentialFuzzTest}, {@code DifferentialFuzzNNTest},
  * {@code DifferentialFuzzR3Test}, {@code DifferentialFuzzR4Test} and {@link DifferentialFuzzRegressionTest}: each case
  * calls an Ember method by
  * reflection ({@link Tensor}'s instance or static methods, {@code F.<name>} for {@link Functional}'s, {@code S.<name>}
@@ -84,7 +85,7 @@ final class FuzzCaseRunner {
         if (method.startsWith("M.")) {
             return checkModule(c, method.substring(2));
         }
-        boolean wantGrad = c.lines().keySet().stream().anyMatch(k -> k.startsWith("grad"))
+        boolean wantGrad = c.lines().keySet().stream().anyMatch(k -> k.startsWith("grad") || k.startsWith("gg"))
                 || c.get("requiresgrad") != null;
         // tensor arguments are numbered as the scripts number them: the T arguments in order, then the index tensors
         // of Ix arguments; "frozen" lists those that do not require grad
@@ -173,7 +174,7 @@ final class FuzzCaseRunner {
         Object result;
         try {
             result = method.equals("@write") ? write(args) : invoke(method, args);
-        } catch (UnsupportedOperationException e) {
+        } catch (NoOverload e) {
             return "no Ember overload: " + e.getMessage();
         } catch (RuntimeException e) {
             String err = c.get("error");
@@ -268,7 +269,13 @@ final class FuzzCaseRunner {
                 problems.add(p);
             }
         }
-        if (c.lines().keySet().stream().anyMatch(key -> key.startsWith("grad")) && problems.isEmpty()) {
+        boolean doubleBackward = c.lines().keySet().stream().anyMatch(key -> key.startsWith("gg"));
+        if (doubleBackward && problems.isEmpty()) {
+            String p = checkDoubleBackward(c, outs.get(0), tensors, tol);
+            if (p != null) {
+                problems.add(p);
+            }
+        } else if (c.lines().keySet().stream().anyMatch(key -> key.startsWith("grad")) && problems.isEmpty()) {
             Tensor out = outs.get(c.get("gradout") == null ? 0 : Integer.parseInt(c.get("gradout").trim()));
             if (!out.requiresGrad()) {
                 problems.add("out0 does not require grad");
@@ -300,6 +307,102 @@ final class FuzzCaseRunner {
             }
         }
         return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    // ---- double backward (fuzz9/make_cases.py) ----
+
+    /**
+     * The double backward of a case with {@code gg<i>} lines: {@code g = grad(sum(out * w), bases, create_graph,
+     * allow_unused)} compared with the {@code grad<i>} lines, then {@code s = sum_i sum(g_i * v_i)} over the
+     * {@code g_i} that require grad and {@code s.backward()}, each base's {@code .grad} compared with {@code gg<i>}
+     * (all "none" where no {@code g_i} requires grad); or PyTorch's {@code ggerror} from either pass.
+     */
+    private static String checkDoubleBackward(ReferenceCases.Case c, Tensor out, List<TensorArg> tensors, double tol) {
+        List<Tensor> inputs = new ArrayList<>();
+        List<Integer> index = new ArrayList<>();
+        for (int i = 0; i < tensors.size(); i++) {
+            if (tensors.get(i).base.requiresGrad()) {
+                inputs.add(tensors.get(i).base);
+                index.add(i);
+            }
+        }
+        String err = c.get("ggerror");
+        List<String> problems = new ArrayList<>();
+        try {
+            List<Tensor> gs = Autograd.grad(List.of(out.mul(weights(out.shape(), out.dtype())).sum()), inputs, null,
+                    true, true, true);
+            Tensor s = null;
+            for (int k = 0; k < gs.size(); k++) {
+                String p = compareGradient("grad" + index.get(k), c.get("grad" + index.get(k)), gs.get(k), tol);
+                if (p != null) {
+                    problems.add(p);
+                }
+                Tensor g = gs.get(k);
+                if (g != null && g.requiresGrad()) {
+                    Tensor term = g.mul(weights2(g.shape(), g.dtype())).sum();
+                    s = s == null ? term : s.add(term);
+                }
+            }
+            if (s != null) {
+                s.backward();
+            }
+        } catch (RuntimeException e) {
+            if (err == null) {
+                return "PyTorch's double backward runs, Ember's throws " + e;
+            }
+            String msg = err.substring(err.indexOf(' ') + 1);
+            return msg.equals(firstLine(e.getMessage())) ? null
+                    : "double backward's message: PyTorch \"" + msg + "\", Ember \"" + e.getMessage() + "\"";
+        }
+        if (err != null) {
+            return "PyTorch's double backward throws \"" + err + "\", Ember's runs";
+        }
+        if (!problems.isEmpty()) {
+            return String.join("; ", problems);
+        }
+        for (int i : index) {
+            Tensor got = tensors.get(i).base.grad();
+            String want = c.get("gg" + i);
+            if ((got == null && want != null && !want.equals("none") && allZero(expectedTensor(want)))
+                    || ("none".equals(want) && got != null && allZero(got))) {
+                // PyTorch's first-order gradient records a graph through backward formulas whose derivative in this
+                // input is zero (avg_pool2d_backward's in self, leaky_relu_backward's, ...), where Ember's records
+                // none, or the other way round (prod's backward over two zeros, a constant in PyTorch): the same
+                // second derivative, zeros on one side and no gradient on the other
+                continue;
+            }
+            String p = compareGradient("gg" + i, want, got, tol);
+            if (p != null) {
+                problems.add(p);
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    /** Null where {@code got} is the gradient line {@code expected} ("none": no gradient), else what differs. */
+    private static String compareGradient(String what, String expected, Tensor got, double tol) {
+        if (expected == null) {
+            return what + ": not in the case";
+        }
+        if (expected.equals("none")) {
+            return got == null ? null : what + ": PyTorch none, Ember " + got;
+        }
+        return got == null ? what + ": PyTorch " + expected + ", Ember none"
+                : compare(what, expectedTensor(expected), got.detach(), tol);
+    }
+
+    private static boolean allZero(Tensor t) {
+        for (double v : t.toDoubleArray()) {
+            if (v != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The second backward's weights: {@code v[k] = 0.5 + 0.25 ((5k + 1) mod 7)} over the gradient's elements. */
+    private static Tensor weights2(int[] shape, DType dtype) {
+        return pattern(shape, dtype, k -> 0.5 + 0.25 * ((5 * k + 1) % 7));
     }
 
     // ---- a module with state (make_r4_cases.py) ----
@@ -378,7 +481,7 @@ final class FuzzCaseRunner {
         Object result;
         try {
             result = callForward(m, args);
-        } catch (UnsupportedOperationException e) {
+        } catch (NoOverload e) {
             return "no Ember overload: " + e.getMessage();
         } catch (RuntimeException e) {
             String err = c.get("error");
@@ -527,7 +630,7 @@ final class FuzzCaseRunner {
                 return call(k, m, args.stream().map(Arg::value).toArray());
             }
         }
-        throw new UnsupportedOperationException(m.getClass().getSimpleName() + ".forward with " + args.size()
+        throw new NoOverload(m.getClass().getSimpleName() + ".forward with " + args.size()
                 + " arguments");
     }
 
@@ -651,6 +754,18 @@ final class FuzzCaseRunner {
 
     // ---- calling Ember by reflection ----
 
+    /**
+     * No Ember method fits a case's arguments (an UnsupportedOperationException an Ember method throws, PyTorch's
+     * NotImplementedError, is compared as any other error).
+     */
+    private static final class NoOverload extends UnsupportedOperationException {
+        private static final long serialVersionUID = 1L;
+
+        NoOverload(String signature) {
+            super(signature);
+        }
+    }
+
     private static Object invoke(String name, List<Arg> args) {
         if (name.startsWith("F.") || name.startsWith("Tensor.") || name.startsWith("S.")) {
             return invokeStatic(name.startsWith("F.") ? Functional.class : name.startsWith("S.") ? Special.class
@@ -683,7 +798,7 @@ final class FuzzCaseRunner {
         for (Arg a : args) {
             sig.append(a.type == null ? "null" : a.type.getSimpleName()).append(',');
         }
-        throw new UnsupportedOperationException(sig.append(')').toString());
+        throw new NoOverload(sig.append(')').toString());
     }
 
     /** {@code m.invoke(target, values)}, rethrowing what the method threw. */
@@ -733,7 +848,7 @@ final class FuzzCaseRunner {
         for (Arg a : args) {
             sig.append(a.type == null ? "null" : a.type.getSimpleName()).append(',');
         }
-        throw new UnsupportedOperationException(sig.append(')').toString());
+        throw new NoOverload(sig.append(')').toString());
     }
 
     // ---- tensors ----
@@ -815,14 +930,20 @@ final class FuzzCaseRunner {
         return t;
     }
 
+    /** The first backward's weights: {@code w[k] = 1 + 0.5 ((3k) mod 11)} over the output's elements. */
     private static Tensor weights(int[] shape, DType dtype) {
+        return pattern(shape, dtype, k -> 1 + 0.5 * ((3 * k) % 11));
+    }
+
+    /** A tensor of {@code shape} whose k-th element (row-major) is {@code value(k)}, in {@code dtype}. */
+    private static Tensor pattern(int[] shape, DType dtype, java.util.function.IntToDoubleFunction value) {
         long n = 1;
         for (int s : shape) {
             n *= s;
         }
         double[] w = new double[(int) n];
         for (int k = 0; k < w.length; k++) {
-            w[k] = 1 + 0.5 * ((3 * k) % 11);
+            w[k] = value.applyAsDouble(k);
         }
         return Tensor.tensor(w, DType.FLOAT64, Device.CPU).reshape(shape).to(dtype);
     }

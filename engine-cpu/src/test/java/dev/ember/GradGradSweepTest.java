@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * finite differences. Where PyTorch 1.13 refuses a double backward it does not implement ({@code cdist}: "the
  * derivative for '_cdist_backward' is not implemented"; {@code multilabel_margin_loss}), Ember's goes beyond it and is
  * checked the same way. Left out, as PyTorch refuses them and Ember raises the same error: grid_sample, ctc_loss,
- * torch.vander, multi_margin_loss (see {@link GradGradCheckTest}).
+ * torch.vander, multi_margin_loss (see {@link GradGradCheckTest}), hardsigmoid (PyTorch's hardsigmoid_backward has no
+ * derivative in 1.13 or 2.x: see {@code FuzzRound9FixesTest}).
  */
 class GradGradSweepTest {
     private static Tensor g(double lo, double hi, int seed, int... shape) {
@@ -60,7 +61,6 @@ class GradGradSweepTest {
         add("cdist", a -> Functional.cdist(a[0], a[1]), g(1, 3, 2), g(2, 2, 2));
         add("cdist p1.5", a -> Functional.cdist(a[0], a[1], 1.5), g(1, 3, 2), g(2, 2, 2));
         add("glu", a -> Functional.glu(a[0]), g(1, 2, 4));
-        add("hardsigmoid", a -> Functional.hardsigmoid(a[0]).pow(2), g(-2, 2, 1, 6));
         add("softshrink", a -> Functional.softshrink(a[0]).pow(2), g(-2, 2, 1, 6));
         add("hardshrink", a -> Functional.hardshrink(a[0]).pow(2), g(-2, 2, 1, 6));
         add("tanhshrink", a -> Functional.tanhshrink(a[0]), g(1, 6));

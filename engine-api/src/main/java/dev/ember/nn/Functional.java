@@ -1386,12 +1386,13 @@ public final class Functional {
             default: throw new IllegalArgumentException("mode has to be one of sum, mean or max");
         }
         Long p = paddingIndex(paddingIdx, weight.size(0));
-        if (maxNorm != null) {
-            renormBeforeLookup(in, weight, maxNorm, normType);
-        }
+        // (PyTorch renormalizes the weight for max_norm before this refusal; Ember refuses first, leaving it unchanged)
         if (psw != null && modeEnum != 0) {
             throw new UnsupportedOperationException("embedding_bag: per_sample_weights was not None. per_sample_weights is "
                     + "only supported for mode='sum' (got mode='" + mode + "'). Please open a feature request on GitHub.");
+        }
+        if (maxNorm != null) {
+            renormBeforeLookup(in, weight, maxNorm, normType);
         }
         return Tensor.embeddingBag(weight, in, off, scaleGradByFreq, modeEnum, psw, includeLastOffset, p == null ? -1 : p);
     }
