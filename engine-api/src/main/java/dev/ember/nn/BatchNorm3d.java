@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * {@code bias}, {@code running_mean}, {@code running_var}, {@code num_batches_tracked}. {@code num_batches_tracked} is
  * counted after a forward succeeded (PyTorch counts before), so a failed forward counts no batch.
  */
-public final class BatchNorm3d extends NormBase {
+public sealed class BatchNorm3d extends NormBase permits LazyBatchNorm3d {
     /** Defaults: eps 1e-5, momentum 0.1, affine, tracking running statistics. */
     public BatchNorm3d(int features) {
         this(features, 1e-5, 0.1, true, true);
@@ -28,7 +28,15 @@ public final class BatchNorm3d extends NormBase {
         if (x.dim() != 5) {
             throw new IllegalArgumentException("expected 5D input (got " + x.dim() + "D input)");
         }
+        if (lazyPending) {
+            firstForward(x, 1);
+        }
         return NormLayers.batchNorm(this, x, runningMean(), runningVar(), numBatchesTracked(), parameter("weight"), parameter("bias"), momentum, eps,
                 trackRunningStats);
+    }
+
+    /** A lazy layer's state, {@link LazyBatchNorm3d}'s: see {@link NormBase}. */
+    BatchNorm3d(double eps, Double momentum, boolean affine, boolean trackRunningStats, LazyModules.Marker lazy) {
+        super(eps, momentum, affine, trackRunningStats, lazy);
     }
 }

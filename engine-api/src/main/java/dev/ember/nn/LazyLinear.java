@@ -1,0 +1,76 @@
+package dev.ember.nn;
+
+import dev.ember.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code torch.nn.LazyLinear}: a {@link Linear} whose {@code in_features} is the last dimension of its first input. Until
+ * then its weight and bias are uninitialized parameters and it prints as {@code LazyLinear(in_features=0,
+ * out_features=4, bias=True)}; the first forward materializes them ({@code [out, in]}, {@code [out]}), initializes them as
+ * {@code new Linear(in, out)} would from the same generator state, and the module is a Linear from then on (it prints as
+ * {@code Linear(...)}). {@link LazyModule} explains the design and where it differs from PyTorch.
+ */
+public final class LazyLinear extends Linear implements LazyModule {
+    /** Whether the first forward has not run yet: the module still prints as LazyLinear. */
+    private boolean pending = true;
+
+    /** A lazy layer with bias, {@code nn.LazyLinear(out_features)}. */
+    public LazyLinear(int outFeatures) {
+        this(outFeatures, true);
+    }
+
+    /** A lazy layer, with or without bias, {@code nn.LazyLinear(out_features, bias)}. */
+    public LazyLinear(int outFeatures, boolean bias) {
+        super(outFeatures, bias, LazyModules.Marker.LAZY);
+        LazyModules.warn();
+    }
+
+
+    /**
+     * {@inheritDoc} The input's last dimension is {@code in_features}.
+     *
+     * @throws IndexOutOfBoundsException for a 0-dim input, which has no last dimension (PyTorch's {@code IndexError})
+     */
+    @Override
+    public void initializeParameters(Tensor input) {
+        Checks.tensor(input, "linear", "input", 1);
+        if (!hasUninitializedParams()) {
+            return;
+        }
+        if (input.dim() == 0) {
+            throw new IndexOutOfBoundsException("tuple index out of range");
+        }
+        materializeLazy(input.size(-1));
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (pending) {
+            initializeParameters(x);
+            LazyModules.checkInitialized(this);
+            pending = false;
+        }
+        return super.forward(x);
+    }
+
+    @Override
+    protected String moduleName() {
+        return LazyModules.name("LazyLinear", pending);
+    }
+
+    @Override
+    void checkLazyState(String prefix, Map<String, Tensor> state, List<String> errors) {
+        Map<String, int[]> patterns = new LinkedHashMap<>();
+        patterns.put("weight", new int[] {outFeatures(), -1});
+        patterns.put("bias", new int[] {outFeatures()});
+        LazyModules.checkState(this, prefix, state, patterns, errors);
+    }
+
+    @Override
+    void lazyStateLoaded() {
+        inferInFeatures();
+    }
+}

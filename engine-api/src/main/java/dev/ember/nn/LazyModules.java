@@ -1,0 +1,76 @@
+package dev.ember.nn;
+
+import dev.ember.Format;
+import dev.ember.Tensor;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/** What the lazy modules share: PyTorch's construction warning, the first forward's renaming, and the load checks. */
+final class LazyModules {
+    private LazyModules() {
+    }
+
+    private static volatile boolean warned;
+
+    /** Selects a layer's package-private lazy constructor. */
+    enum Marker {
+        LAZY
+    }
+
+    /** PyTorch's {@code LazyModuleMixin.__init__} warning, once per JVM (Python warns once per call site). */
+    static void warn() {
+        if (!warned) {
+            warned = true;
+            System.getLogger("dev.ember").log(System.Logger.Level.WARNING, "Lazy modules are a new feature under heavy "
+                    + "development so changes to the API or functionality can happen at any moment.");
+        }
+    }
+
+    /** PyTorch's {@code _infer_parameters} after {@code initialize_parameters}: every tensor must now be initialized. */
+    static void checkInitialized(LazyModule m) {
+        if (m.hasUninitializedParams()) {
+            throw new IllegalStateException("module " + ((Module) m).moduleName() + " has not been fully initialized");
+        }
+    }
+
+    /** The printed name: the lazy class's until its first forward, then the ordinary one's ({@code cls_to_become}). */
+    static String name(String lazyName, boolean pending) {
+        return pending ? lazyName : lazyName.substring("Lazy".length());
+    }
+
+    /**
+     * Checks the shapes a state gives a lazy module's uninitialized tensors: each must be {@code pattern}'s shape, where
+     * -1 marks the size the module infers, and every tensor must give that size alike.
+     */
+    static void checkState(Module m, String prefix, Map<String, Tensor> state, Map<String, int[]> patterns,
+                           List<String> errors) {
+        Map<String, Tensor> own = m.namedParameters(false);
+        own.putAll(m.namedBuffers());
+        int inferred = -1;
+        for (Map.Entry<String, int[]> e : patterns.entrySet()) {
+            Tensor mine = own.get(e.getKey());
+            Tensor given = state.get(prefix + e.getKey());
+            if (mine == null || !mine.isUninitialized() || given == null || given.isClosed() || given.isUninitialized()) {
+                continue;
+            }
+            int[] pattern = e.getValue();
+            int[] shape = given.shape();
+            boolean fits = shape.length == pattern.length;
+            for (int d = 0; fits && d < pattern.length; d++) {
+                if (pattern[d] == -1) {
+                    fits = inferred == -1 || shape[d] == inferred;
+                    inferred = shape[d];
+                } else {
+                    fits = shape[d] == pattern[d];
+                }
+            }
+            if (!fits) {
+                errors.add("size mismatch for " + prefix + e.getKey() + ": copying a param with shape " + Format.size(shape)
+                        + " from checkpoint into the uninitialized " + m.moduleName() + ", which takes shape "
+                        + Arrays.toString(pattern).replace("-1", "*") + " (* the size it infers, alike in every tensor).");
+            }
+        }
+    }
+}
