@@ -220,6 +220,11 @@ class LazyModulesTest {
         Tensor moved = before.sub(m.weight.detach());
         assertArrayEquals(new float[] {0.5f, 1f, 1.5f, 0.5f, 1f, 1.5f}, moved.contiguous().toFloatArray(), 1e-6f);
 
+        // Adagrad makes its state at construction: PyTorch's full_like then refuses the parameter, and so does Ember
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new dev.ember.optim.Adagrad(new LazyLinear(2).parameters(), 0.1));
+        assertTrue(e.getMessage().startsWith("Attempted to use an uninitialized parameter in "), e.getMessage());
+
         LazyConv1d c = new LazyConv1d(3, 2);
         Adam adam = new Adam(c.parameters(), 0.1);
         c.forward(Tensor.randn(2, 4, 5)).sum().backward();
