@@ -1272,20 +1272,23 @@ public final class Tensor implements AutoCloseable {
      */
     public void setData(Tensor other) {
         Args.require(other, "set_data", "other", 1, "Tensor");
-        if (uninitialized != null || other.uninitialized != null) {
+        if (other.uninitialized != null) {
             Uninitialized.setData(this, other);
             return;
         }
         StorageLease taken = other.lease();
         taken.acquire();
-        StorageLease old = lease();
+        StorageLease old = uninitialized != null ? null : lease(); // an uninitialized parameter holds none
+        uninitialized = null;
         this.lease = taken;
         this.layout = other.layout;
         this.shape = other.shape;
         this.dtype = other.dtype;
         this.device = other.device;
         this.backend = other.backend;
-        old.release();
+        if (old != null) {
+            old.release();
+        }
     }
 
     // ------------------------------------------------------------------ arithmetic

@@ -49,44 +49,26 @@ final class Uninitialized {
                     + "'materialize': only an uninitialized parameter or buffer can be materialized");
         }
         Tensor fresh = Creation.empty(Shapes.checkSizes(shape), t.dtype, t.device);
-        StorageLease taken = fresh.lease();
-        taken.acquire();
-        t.lease = taken;
-        t.layout = fresh.layout;
-        t.shape = fresh.shape;
-        t.backend = fresh.backend;
-        t.uninitialized = null;
+        t.setData(fresh);
         fresh.close();
     }
 
     /**
-     * {@code t.data = other} where either is uninitialized: an uninitialized {@code other} makes {@code t} uninitialized
-     * with its type and device (what {@code Module.to} does to a lazy module's tensors, as PyTorch's {@code _apply});
-     * an initialized one gives an uninitialized {@code t} its storage.
+     * {@code t.data = other} for an uninitialized {@code other}: {@code t} becomes uninitialized with its type and device
+     * (what {@code Module.to} does to a lazy module's tensors, as PyTorch's {@code _apply}). {@link Tensor#setData} gives
+     * an uninitialized {@code t} the storage of an initialized {@code other}.
      */
     static void setData(Tensor t, Tensor other) {
-        if (other.uninitialized != null) {
-            StorageLease old = t.lease;
-            t.lease = null;
-            t.uninitialized = t.isParameter ? PARAMETER : BUFFER;
-            t.layout = Layout.contiguous(0);
-            t.shape = t.layout.shape();
-            t.dtype = other.dtype;
-            t.device = other.device;
-            t.backend = other.backend;
-            if (old != null) {
-                old.release();
-            }
-            return;
-        }
-        StorageLease taken = other.lease();
-        taken.acquire();
-        t.lease = taken;
-        t.layout = other.layout;
-        t.shape = other.shape;
+        StorageLease old = t.lease;
+        t.lease = null;
+        t.uninitialized = t.isParameter ? PARAMETER : BUFFER;
+        t.layout = Layout.contiguous(0);
+        t.shape = t.layout.shape();
         t.dtype = other.dtype;
         t.device = other.device;
         t.backend = other.backend;
-        t.uninitialized = null;
+        if (old != null) {
+            old.release();
+        }
     }
 }

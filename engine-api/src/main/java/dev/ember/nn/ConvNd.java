@@ -47,8 +47,6 @@ public abstract sealed class ConvNd extends Module implements HasBias
     private final String paddingMode;
     /** PyTorch's {@code _reversed_padding_repeated_twice}: F.pad's argument for a padding mode other than zeros. */
     private final int[] reversedPadding;
-    /** Whether this is a lazy layer ({@link LazyModule}) whose first forward has not run: it prints with its lazy name. */
-    boolean lazyPending;
 
     /**
      * A convolution ({@code outputPadding} null) or a transposed one, checked as PyTorch's constructors check. The
@@ -162,14 +160,7 @@ public abstract sealed class ConvNd extends Module implements HasBias
     /** A lazy layer's first forward: initialization, then the layer is the ordinary one. */
     private void firstForward(Tensor x) {
         initializeLazy(x);
-        LazyModules.checkInitialized((LazyModule) this);
-        lazyPending = false;
-    }
-
-    @Override
-    protected String moduleName() {
-        String name = super.moduleName();
-        return this instanceof LazyModule ? LazyModules.name(name, lazyPending) : name;
+        LazyModules.becomeOrdinary((LazyModule) this);
     }
 
     @Override

@@ -14,9 +14,6 @@ import java.util.Map;
  * {@code Linear(...)}). {@link LazyModule} explains the design and where it differs from PyTorch.
  */
 public final class LazyLinear extends Linear implements LazyModule {
-    /** Whether the first forward has not run yet: the module still prints as LazyLinear. */
-    private boolean pending = true;
-
     /** A lazy layer with bias, {@code nn.LazyLinear(out_features)}. */
     public LazyLinear(int outFeatures) {
         this(outFeatures, true);
@@ -48,17 +45,11 @@ public final class LazyLinear extends Linear implements LazyModule {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (pending) {
+        if (lazyPending) {
             initializeParameters(x);
-            LazyModules.checkInitialized(this);
-            pending = false;
+            LazyModules.becomeOrdinary(this);
         }
         return super.forward(x);
-    }
-
-    @Override
-    protected String moduleName() {
-        return LazyModules.name("LazyLinear", pending);
     }
 
     @Override

@@ -28,16 +28,16 @@ final class LazyModules {
         }
     }
 
-    /** PyTorch's {@code _infer_parameters} after {@code initialize_parameters}: every tensor must now be initialized. */
-    static void checkInitialized(LazyModule m) {
+    /**
+     * PyTorch's {@code _infer_parameters} after {@code initialize_parameters}: every tensor must now be initialized, and
+     * the module is the ordinary one from then on ({@code module.__class__ = cls_to_become}: its printed name).
+     */
+    static void becomeOrdinary(LazyModule m) {
+        Module module = (Module) m;
         if (m.hasUninitializedParams()) {
-            throw new IllegalStateException("module " + ((Module) m).moduleName() + " has not been fully initialized");
+            throw new IllegalStateException("module " + module.moduleName() + " has not been fully initialized");
         }
-    }
-
-    /** The printed name: the lazy class's until its first forward, then the ordinary one's ({@code cls_to_become}). */
-    static String name(String lazyName, boolean pending) {
-        return pending ? lazyName : lazyName.substring("Lazy".length());
+        module.lazyPending = false;
     }
 
     /**

@@ -42,6 +42,7 @@ public sealed class Linear extends Module implements HasBias permits LazyLinear 
      * device, and {@code in_features} 0, as PyTorch's {@code LazyLinear.__init__}.
      */
     Linear(int out, boolean bias, LazyModules.Marker lazy) {
+        this.lazyPending = true;
         this.in = 0;
         this.out = out; // a negative size fails where PyTorch's does: when the first input materializes the weight
         this.weight = registerParameter("weight", Tensor.uninitialized(true, dev.ember.Ember.getDefaultDtype(),

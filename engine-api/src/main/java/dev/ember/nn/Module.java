@@ -45,6 +45,11 @@ public abstract class Module {
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
+    /**
+     * Whether this is a lazy module ({@link LazyModule}) whose first forward has not run: it prints with its lazy class's
+     * name until then, and with the ordinary one's after (PyTorch's {@code cls_to_become}).
+     */
+    boolean lazyPending;
 
     /** Computes the module's output. */
     public abstract Tensor forward(Tensor input);
@@ -1058,7 +1063,7 @@ public abstract class Module {
             String binary = getClass().getName();
             simple = binary.substring(binary.lastIndexOf('.') + 1);
         }
-        return simple;
+        return this instanceof LazyModule && !lazyPending ? simple.substring("Lazy".length()) : simple;
     }
 
     /**

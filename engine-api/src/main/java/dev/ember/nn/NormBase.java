@@ -28,8 +28,7 @@ abstract sealed class NormBase extends Module implements HasBias
     public final Tensor bias;
     /** The channels: 0 in a lazy layer until its first input gives them. */
     int features;
-    /** Whether this is a lazy layer ({@link LazyModule}) whose first forward has not run: it prints with its lazy name. */
-    boolean lazyPending;
+
     final double eps;
     /** Null: a cumulative average ({@code 1 / num_batches_tracked}); {@link #setMomentum} changes it. */
     Double momentum;
@@ -109,14 +108,7 @@ abstract sealed class NormBase extends Module implements HasBias
     /** A lazy layer's first forward, after the layer's own checks of the input: initialization, then the ordinary layer. */
     void firstForward(Tensor input, int channelDim) {
         initializeLazy(input, channelDim);
-        LazyModules.checkInitialized((LazyModule) this);
-        lazyPending = false;
-    }
-
-    @Override
-    protected String moduleName() {
-        String name = super.moduleName();
-        return this instanceof LazyModule ? LazyModules.name(name, lazyPending) : name;
+        LazyModules.becomeOrdinary((LazyModule) this);
     }
 
     @Override
