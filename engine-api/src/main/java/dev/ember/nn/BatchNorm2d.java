@@ -30,20 +30,23 @@ public sealed class BatchNorm2d extends NormBase permits LazyBatchNorm2d {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        Checks.tensor(x, "batch_norm", "input", 1);
+    void checkRank(Tensor x) {
         if (x.dim() != 4) {
             throw new IllegalArgumentException(this + ": expected 4D input (got " + x.dim() + "D input)");
         }
-        if (lazyPending) {
-            firstForward(x, 1);
-        }
+    }
+
+    @Override
+    void checkChannels(Tensor x) {
         if (x.size(1) != features) {
             throw new IllegalArgumentException(this + ": expected input with " + features + " channels, got " + x.size(1)
                     + " (input shape " + java.util.Arrays.toString(x.shape()) + ")");
         }
-        return NormLayers.batchNorm(this, x, runningMean(), runningVar(), numBatchesTracked(), parameter("weight"), parameter("bias"), momentum, eps,
-                trackRunningStats);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return batchNormForward(x);
     }
 
     /** A lazy layer's state, {@link LazyBatchNorm2d}'s: see {@link NormBase}. */

@@ -23,16 +23,15 @@ public sealed class BatchNorm3d extends NormBase permits LazyBatchNorm3d {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        Checks.tensor(x, "batch_norm", "input", 1);
+    void checkRank(Tensor x) {
         if (x.dim() != 5) {
             throw new IllegalArgumentException("expected 5D input (got " + x.dim() + "D input)");
         }
-        if (lazyPending) {
-            firstForward(x, 1);
-        }
-        return NormLayers.batchNorm(this, x, runningMean(), runningVar(), numBatchesTracked(), parameter("weight"), parameter("bias"), momentum, eps,
-                trackRunningStats);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return batchNormForward(x);
     }
 
     /** A lazy layer's state, {@link LazyBatchNorm3d}'s: see {@link NormBase}. */

@@ -23,6 +23,7 @@ abstract sealed class InstanceNormBase extends NormBase permits InstanceNorm1d, 
     }
 
     /** PyTorch's check of the input's rank: {@code dims + 1} (unbatched) or {@code dims + 2} dimensions. */
+    @Override
     void checkRank(Tensor x) {
         if (x.dim() != dims + 1 && x.dim() != dims + 2) {
             throw new IllegalArgumentException("expected " + (dims + 1) + "D or " + (dims + 2) + "D input (got " + x.dim()
@@ -31,6 +32,7 @@ abstract sealed class InstanceNormBase extends NormBase permits InstanceNorm1d, 
     }
 
     /** The channels' dimension of an input of a valid rank: 0 unbatched, else 1. */
+    @Override
     int channelDim(Tensor x) {
         return x.dim() - dims - 1;
     }

@@ -1,7 +1,5 @@
 package dev.ember.nn;
 
-import dev.ember.Tensor;
-
 /**
  * {@code torch.nn.LazyBatchNorm2d}: a {@link BatchNorm2d} whose {@code num_features} is its first input's dimension 1. Until then
  * its weight, bias, running mean and running variance are uninitialized (the counter {@code num_batches_tracked} is an
@@ -19,19 +17,5 @@ public final class LazyBatchNorm2d extends BatchNorm2d implements LazyModule {
     public LazyBatchNorm2d(double eps, Double momentum, boolean affine, boolean trackRunningStats) {
         super(eps, momentum, affine, trackRunningStats, LazyModules.Marker.LAZY);
         LazyModules.warn();
-    }
-
-    /**
-     * {@inheritDoc} The channels are the input's dimension 1.
-     *
-     * @throws IllegalArgumentException for an input of a rank BatchNorm2d does not take, in its words
-     */
-    @Override
-    public void initializeParameters(Tensor input) {
-        Checks.tensor(input, "batch_norm", "input", 1);
-        if (input.dim() != 3) {
-            throw new IllegalArgumentException("expected 4D input (got " + input.dim() + "D input)");
-        }
-        initializeLazy(input, 1);
     }
 }

@@ -1,7 +1,5 @@
 package dev.ember.nn;
 
-import dev.ember.Tensor;
-
 /**
  * {@code torch.nn.LazyConv3d}: a {@link Conv3d} whose {@code in_channels} is its first input's dimension 1 (dimension 0
  * for an unbatched input). Until then its weight and bias are uninitialized parameters and it prints as
@@ -32,15 +30,5 @@ public final class LazyConv3d extends Conv3d implements LazyModule {
         super(outChannels, kernelSize, stride, null, Checks.notNull(padding, "padding"), dilation, groups, bias, paddingMode,
                 LazyModules.Marker.LAZY);
         LazyModules.warn();
-    }
-
-    /**
-     * {@inheritDoc} The channels are the input's dimension 1, or 0 for an unbatched input.
-     *
-     * @throws IllegalArgumentException for an input of another rank, or channels not divisible by {@code groups}
-     */
-    @Override
-    public void initializeParameters(Tensor input) {
-        initializeLazy(input);
     }
 }

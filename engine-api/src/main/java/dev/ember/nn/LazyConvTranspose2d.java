@@ -1,7 +1,5 @@
 package dev.ember.nn;
 
-import dev.ember.Tensor;
-
 /**
  * {@code torch.nn.LazyConvTranspose2d}: a {@link ConvTranspose2d} whose {@code in_channels} is its first input's dimension 1 (dimension 0
  * for an unbatched input). Until then its weight and bias are uninitialized parameters and it prints as
@@ -23,15 +21,5 @@ public final class LazyConvTranspose2d extends ConvTranspose2d implements LazyMo
                   boolean bias, int[] dilation) {
         super(outChannels, kernelSize, stride, padding, outputPadding, groups, bias, dilation, LazyModules.Marker.LAZY);
         LazyModules.warn();
-    }
-
-    /**
-     * {@inheritDoc} The channels are the input's dimension 1, or 0 for an unbatched input.
-     *
-     * @throws IllegalArgumentException for an input of another rank, or channels not divisible by {@code groups}
-     */
-    @Override
-    public void initializeParameters(Tensor input) {
-        initializeLazy(input);
     }
 }

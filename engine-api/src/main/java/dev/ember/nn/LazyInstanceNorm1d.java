@@ -1,7 +1,5 @@
 package dev.ember.nn;
 
-import dev.ember.Tensor;
-
 /**
  * {@code torch.nn.LazyInstanceNorm1d}: a {@link InstanceNorm1d} whose {@code num_features} is its first input's channels. Its defaults
  * are PyTorch's {@code _LazyNormBase}'s, affine and tracking running statistics (the eager InstanceNorm1d's are neither; PyTorch
@@ -21,17 +19,5 @@ public final class LazyInstanceNorm1d extends InstanceNorm1d implements LazyModu
     public LazyInstanceNorm1d(double eps, double momentum, boolean affine, boolean trackRunningStats) {
         super(eps, momentum, affine, trackRunningStats, LazyModules.Marker.LAZY);
         LazyModules.warn();
-    }
-
-    /**
-     * {@inheritDoc} The channels are the input's dimension 1, or 0 for an unbatched input.
-     *
-     * @throws IllegalArgumentException for an input of a rank InstanceNorm1d does not take, in its words
-     */
-    @Override
-    public void initializeParameters(Tensor input) {
-        Checks.tensor(input, "instance_norm", "input", 1);
-        checkRank(input);
-        initializeLazy(input, channelDim(input));
     }
 }

@@ -25,28 +25,10 @@ public final class LazyLinear extends Linear implements LazyModule {
         LazyModules.warn();
     }
 
-
-    /**
-     * {@inheritDoc} The input's last dimension is {@code in_features}.
-     *
-     * @throws IndexOutOfBoundsException for a 0-dim input, which has no last dimension (PyTorch's {@code IndexError})
-     */
-    @Override
-    public void initializeParameters(Tensor input) {
-        Checks.tensor(input, "linear", "input", 1);
-        if (!hasUninitializedParams()) {
-            return;
-        }
-        if (input.dim() == 0) {
-            throw new IndexOutOfBoundsException("tuple index out of range");
-        }
-        materializeLazy(input.size(-1));
-    }
-
     @Override
     public Tensor forward(Tensor x) {
         if (lazyPending) {
-            initializeParameters(x);
+            initializeLazy(x);
             LazyModules.becomeOrdinary(this);
         }
         return super.forward(x);

@@ -48,7 +48,14 @@ public interface LazyModule {
      * as PyTorch's {@code initialize_parameters(input)}; nothing when none is uninitialized. The module keeps its lazy
      * name until its first forward.
      *
+     * <p>Linear: {@code in_features} is the input's last dimension ({@link IndexOutOfBoundsException} for a 0-dim input,
+     * PyTorch's {@code IndexError}). Convolutions: {@code in_channels} is dimension 1, or 0 for an unbatched input, of an
+     * input of the layer's ranks, divisible by {@code groups}. Batch norms: {@code num_features} is dimension 1 of an
+     * input of the layer's ranks; instance norms: the channels' dimension (0 unbatched, else 1).
+     *
      * @throws IllegalArgumentException for an input the layer cannot take, in PyTorch's words; the module is unchanged
      */
-    void initializeParameters(Tensor input);
+    default void initializeParameters(Tensor input) {
+        LazyModules.initialize(this, input);
+    }
 }

@@ -28,6 +28,17 @@ final class LazyModules {
         }
     }
 
+    /** {@link LazyModule#initializeParameters}: the layer family's inference. */
+    static void initialize(LazyModule m, Tensor input) {
+        if (m instanceof Linear linear) {
+            linear.initializeLazy(input);
+        } else if (m instanceof ConvNd conv) {
+            conv.initializeLazy(input);
+        } else {
+            ((NormBase) m).initializeLazy(input);
+        }
+    }
+
     /**
      * PyTorch's {@code _infer_parameters} after {@code initialize_parameters}: every tensor must now be initialized, and
      * the module is the ordinary one from then on ({@code module.__class__ = cls_to_become}: its printed name).

@@ -73,6 +73,22 @@ public sealed class Linear extends Module implements HasBias permits LazyLinear 
         }
     }
 
+    /**
+     * PyTorch's {@code LazyLinear.initialize_parameters(input)}: {@code in_features} is the input's last dimension.
+     *
+     * @throws IndexOutOfBoundsException for a 0-dim input, which has none (PyTorch's {@code IndexError})
+     */
+    void initializeLazy(Tensor input) {
+        Checks.tensor(input, "linear", "input", 1);
+        if (!((LazyModule) this).hasUninitializedParams()) {
+            return;
+        }
+        if (input.dim() == 0) {
+            throw new IndexOutOfBoundsException("tuple index out of range");
+        }
+        materializeLazy(input.size(-1));
+    }
+
     /** After a state was loaded into a lazy layer: {@code in_features} from the loaded weight. */
     void inferInFeatures() {
         Tensor w = getParameter("weight");

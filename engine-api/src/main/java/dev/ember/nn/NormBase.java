@@ -105,6 +105,40 @@ abstract sealed class NormBase extends Module implements HasBias
         }
     }
 
+    /** The layer's check of its input's rank, in PyTorch's words. */
+    abstract void checkRank(Tensor x);
+
+    /** A batch norm's check of the input's channels after its rank; none but BatchNorm2d's. */
+    void checkChannels(Tensor x) {
+    }
+
+    /**
+     * The batch norms' forward: the input's rank checked, a lazy layer initialized, its channels checked, then one fused
+     * node NativeBatchNormBackward0.
+     */
+    Tensor batchNormForward(Tensor x) {
+        Checks.tensor(x, "batch_norm", "input", 1);
+        checkRank(x);
+        if (lazyPending) {
+            firstForward(x, 1);
+        }
+        checkChannels(x);
+        return NormLayers.batchNorm(this, x, runningMean(), runningVar(), numBatchesTracked(), parameter("weight"),
+                parameter("bias"), momentum, eps, trackRunningStats);
+    }
+
+    /** The channels' dimension of an input of a valid rank. */
+    int channelDim(Tensor x) {
+        return 1;
+    }
+
+    /** {@link LazyModule#initializeParameters} of a lazy norm: the rank checked, then the channels inferred. */
+    void initializeLazy(Tensor input) {
+        Checks.tensor(input, this instanceof InstanceNormBase ? "instance_norm" : "batch_norm", "input", 1);
+        checkRank(input);
+        initializeLazy(input, channelDim(input));
+    }
+
     /** A lazy layer's first forward, after the layer's own checks of the input: initialization, then the ordinary layer. */
     void firstForward(Tensor input, int channelDim) {
         initializeLazy(input, channelDim);
