@@ -32,8 +32,12 @@ import dev.ember.Tensor;
  * module as it was (PyTorch has set {@code in_channels} or materialized by then); loading a state sets the inferred size
  * ({@code in_features}, {@code in_channels}, {@code num_features}) from the loaded shapes, which PyTorch leaves at 0, and
  * checks that the loaded shapes fit the module; an unbatched input to a lazy instance norm gives its channels from
- * dimension 0 (PyTorch reads {@code input.shape[1]} whatever the rank). The module becomes the ordinary one at its first
- * forward, as in PyTorch, so {@link #initializeParameters} alone materializes without renaming it.
+ * dimension 0 (PyTorch reads {@code input.shape[1]} whatever the rank); the inference runs in the forward, after the
+ * module's forward pre-hooks (PyTorch's is the first pre-hook), so a pre-hook that replaces the input decides the sizes;
+ * an op refusing an uninitialized tensor names {@code numel} or {@code dim}, or else says "a tensor operation", where
+ * PyTorch names the Python function; the uninitialized tensors cannot be written by {@link TorchSerialization} or
+ * {@link Safetensors} (PyTorch pickles them). The module becomes the ordinary one at its first forward, as in PyTorch,
+ * so {@link #initializeParameters} alone materializes without renaming it.
  */
 public interface LazyModule {
     /** Whether any of the module's parameters or buffers is still uninitialized, PyTorch's {@code has_uninitialized_params()}. */

@@ -180,13 +180,26 @@ class LazyModulesTest {
     }
 
     @Test
-    void stateDictHoldsTheUninitializedParametersThemselves() {
+    void stateDictHoldsTheUninitializedParametersThemselves() throws IOException {
         LazyLinear m = new LazyLinear(4);
         assertEquals("OrderedDict([('weight', <UninitializedParameter>), ('bias', <UninitializedParameter>)])",
                 expected("state_dict_lazy"));
         Map<String, Tensor> sd = m.stateDict();
         assertSame(m.weight, sd.get("weight"));
         assertSame(m.bias, sd.get("bias"));
+        // PyTorch pickles an uninitialized parameter; Ember's writers refuse it, naming it, and write nothing
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("lazy", ".pt");
+        try {
+            long size = java.nio.file.Files.size(file);
+            for (org.junit.jupiter.api.function.Executable save : List.<org.junit.jupiter.api.function.Executable>of(
+                    () -> TorchSerialization.saveStateDict(m.stateDict(), file), () -> Safetensors.save(m.stateDict(), file))) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, save);
+                assertTrue(e.getMessage().startsWith("Attempted to use an uninitialized parameter in "), e.getMessage());
+            }
+            assertEquals(size, java.nio.file.Files.size(file));
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
         m.forward(Tensor.ones(1, 3));
         Map<String, Tensor> after = m.stateDict();
         assertArrayEquals(new int[] {4, 3}, after.get("weight").shape());
