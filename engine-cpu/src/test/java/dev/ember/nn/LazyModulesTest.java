@@ -220,6 +220,26 @@ class LazyModulesTest {
     }
 
     @Test
+    void moduleWalksTakeUninitializedParameters() {
+        Sequential s = new Sequential(new LazyLinear(3), new ReLU(), new LazyBatchNorm1d());
+        s.zeroGrad();
+        s.zeroGrad(false);
+        s.eval().train();
+        s.requiresGrad_(false);
+        assertEquals(4, s.parameters().size());
+        assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"), List.copyOf(s.namedParameters().keySet()));
+        assertEquals(List.of("2.running_mean", "2.running_var", "2.num_batches_tracked"),
+                List.copyOf(s.namedBuffers().keySet()));
+        Tensor y = s.forward(Tensor.randn(4, 5));
+        assertArrayEquals(new int[] {4, 3}, y.shape());
+        for (Tensor p : s.parameters()) {
+            assertFalse(p.requiresGrad(), "requires_grad set before the materialization stays");
+            assertFalse(p.isUninitialized());
+        }
+        assertFalse(y.requiresGrad());
+    }
+
+    @Test
     void optimizersAcceptUninitializedParametersAndWorkOnceMaterialized() {
         assertTrue(expected("sgd_accepts").startsWith("SGD ( | Parameter Group 0"));
         LazyLinear m = new LazyLinear(2);
