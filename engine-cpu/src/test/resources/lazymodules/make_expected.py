@@ -6,10 +6,10 @@
 # Initial values cannot match PyTorch's numbers (another generator), so the Java test checks shapes, bounds and that a
 # lazy layer equals the eager one built from the same Ember seed; none of that needs PyTorch.
 #
-# Versions: Ember follows PyTorch 2.x; torch/nn/modules/lazy.py, parameter.py's UninitializedTensorMixin and the lazy
-# classes in linear.py, conv.py, batchnorm.py and instancenorm.py are the same in 2.x for everything printed here (2.x's
-# _infer_parameters also passes kwargs; LazyInstanceNorm's docstring says affine/track_running_stats default False, but
-# its constructor is _LazyNormBase's, True and True, in both versions).
+# Versions: Ember follows PyTorch 2.x. The facts below are 1.13's, run; for 2.x, its lazy.py (read in excerpts: the
+# pre-hook also takes kwargs, register_forward_pre_hook(..., with_kwargs=True)) and LazyInstanceNorm's docstring (it
+# says affine/track_running_stats default False while the class keeps _LazyNormBase's constructor, True and True) were
+# compared; the other lazy classes and UninitializedTensorMixin's messages were not re-read for 2.x here.
 # Where Ember differs on purpose (LazyModule's Javadoc says why), the case below prints PyTorch's fact and a "note":
 # - after load_state_dict into a lazy module PyTorch leaves in_features 0 (case load_into_lazy); Ember infers it.
 # - a bad first input: PyTorch has changed the module before failing (cases conv_groups, bn2d_3d); Ember leaves it.
