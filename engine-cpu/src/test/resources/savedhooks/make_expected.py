@@ -34,8 +34,8 @@ def dtype(t):
 CASES = []
 
 
-def case(name, inputs, fn, wrapped=0, only2x=None, keep=()):
-    CASES.append((name, inputs, fn, wrapped, only2x, keep))
+def case(name, inputs, fn, wrapped=0, only2x=None, keep=(), loose=()):
+    CASES.append((name, inputs, fn, wrapped, only2x, keep, loose))
 
 
 def r(*s):
@@ -136,7 +136,36 @@ case("convnet", [("x", r(2, 2, 6, 6), True), ("w", r(3, 2, 3, 3), True), ("bias"
                                                                          torch.ones(3, dtype=D), g, beta, True), 2)
                                                .relu().flatten(1), w2, b2).log_softmax(1))
 
-for name, specs, fn, wrapped, only2x, keep in CASES:
+# embedding_bag packs indices, offsets and its outputs offset2bag, bag_size and max_indices (for sum and mean, ATen's
+# CPU kernel gives bag_size zeros for sum and the bag sizes for mean, and max_indices a copy of bag_size), and with
+# per_sample_weights also the weight and those weights
+EB_IDX = ("fixed", [1, 2, 4, 5, 4, 3, 2, 0])
+EB_OFF = torch.tensor([0, 3, 5])
+case("embedding_bag_sum", [("w", r(6, 3), True), ("i", EB_IDX, False)], lambda w, i: F.embedding_bag(i, w, EB_OFF, mode="sum"))
+case("embedding_bag_mean", [("w", r(6, 3), True), ("i", EB_IDX, False)],
+     lambda w, i: F.embedding_bag(i, w, EB_OFF, mode="mean"))
+case("embedding_bag_max", [("w", r(6, 3), True), ("i", EB_IDX, False)],
+     lambda w, i: F.embedding_bag(i, w, EB_OFF, mode="max"))
+case("embedding_bag_padding", [("w", r(6, 3), True), ("i", EB_IDX, False)],
+     lambda w, i: F.embedding_bag(i, w, EB_OFF, mode="mean", padding_idx=4))
+case("embedding_bag_2d", [("w", r(6, 3), True), ("i", ("fixed", [[1, 2, 4, 5], [4, 3, 2, 0]]), False)],
+     lambda w, i: F.embedding_bag(i, w, mode="mean"))
+case("embedding_bag_psw", [("w", r(6, 3), True), ("i", EB_IDX, False), ("psw", r(8), True)],
+     lambda w, i, psw: F.embedding_bag(i, w, EB_OFF, mode="sum", per_sample_weights=psw))
+# pdist packs its input and its result
+case("pdist", [("x", r(4, 3), True)], lambda x: F.pdist(x))
+# ctc_loss packs log_probs, targets, and its outputs neg_log_likelihood and log_alpha [N, T, 2 S + 1], whose entries past
+# each input length and extended target length ATen's CPU kernel never writes (compared by type and shape: loose=(3,));
+# "mean" adds the divisor of the clamped target lengths (DivBackward0)
+CTC_IL = [5, 4]
+CTC_TL = [2, 1]
+case("ctc_loss_none", [("lp", r(5, 2, 4), True), ("t", ("fixed", [[1, 2], [3, 1]]), False)],
+     lambda lp, t: F.ctc_loss(lp, t, CTC_IL, CTC_TL, reduction="none"), loose=(3,))
+case("ctc_loss_mean", [("lp", r(5, 2, 4), True), ("t", ("fixed", [[1, 2], [3, 1]]), False)],
+     lambda lp, t: F.ctc_loss(lp, t, torch.tensor(CTC_IL), torch.tensor(CTC_TL)), loose=(3,))
+case("ctc_loss_concatenated", [("lp", r(5, 2, 4), True), ("t", ("fixed", [1, 2, 3]), False)],
+     lambda lp, t: F.ctc_loss(lp, t, CTC_IL, CTC_TL, reduction="sum"), loose=(3,))
+for name, specs, fn, wrapped, only2x, keep, loose in CASES:
     base = [make(s) for (_, s, _) in specs]
     print("=== " + name)
     for (n, s, rg), t in zip(specs, base):
@@ -170,9 +199,12 @@ for name, specs, fn, wrapped, only2x, keep in CASES:
             kept = packs[:len(packs) - wrapped] if wrapped else packs
             kept = only2x(kept) if only2x else kept
             print("packs %d" % len(kept))
-            for t in kept:
+            for k, t in enumerate(kept):
                 d = t.detach().double()
-                print("pack %s %s %r %r" % (dtype(t), shape(t), float(d.sum()), float((d * d).sum())))
+                if k in loose:
+                    print("pack %s %s * *" % (dtype(t), shape(t)))  # values PyTorch leaves uninitialized
+                else:
+                    print("pack %s %s %r %r" % (dtype(t), shape(t), float(d.sum()), float((d * d).sum())))
         for (n, _, rg), t in zip(specs, ins):
             if rg:
                 print("%s %s : %s" % (mode, n, fmt(t.grad)))

@@ -147,7 +147,7 @@ final class CtcLossOps {
             }
         }
         Tensor lp = batched ? logProbs : logProbs.unsqueeze(1);
-        Tensor res = ctcCore(lp, tg, offsets, il, tl, (int) maxTarget, blank, zeroInfinity);
+        Tensor res = ctcCore(lp, targets, tg, offsets, il, tl, (int) maxTarget, blank, zeroInfinity);
         if (zeroInfinity) {
             res = Tensor.where(res.eq(Double.POSITIVE_INFINITY), Tensor.zeros(res.dtype).to(res.device), res);
         }
@@ -165,14 +165,15 @@ final class CtcLossOps {
     }
 
     /**
-     * {@code _ctc_loss}: the negative log likelihood per batch entry, one node CtcLossBackward0. {@code lp} is
-     * {@code [T, N, C]}; the targets of entry {@code b} are {@code tg[offsets[b] ..]}.
+     * The extended label sequences of the batch ({@code l'}: blanks around each target) and the masks of the alpha and
+     * beta recursions, built on the host from the targets and lengths (as ATen reads them), on {@code dev}.
      */
-    private static Tensor ctcCore(Tensor lp, long[] tg, int[] offsets, long[] il, long[] tl, int maxTarget, int blank,
-                                  boolean zeroInfinity) {
-        int bigT = lp.shape[0];
-        int n = lp.shape[1];
-        int c = lp.shape[2];
+    private record Extended(Tensor extIdx, Tensor validM, Tensor skipM, Tensor skipBackM, Tensor startM, Tensor endM,
+                            long[] last, long[] second, long[] rowIndex) {
+    }
+
+    private static Extended extended(long[] tg, int[] offsets, long[] il, long[] tl, int n, int maxTarget, int blank,
+                                     Device dev) {
         int len = 2 * maxTarget + 1;
         long[] ext = new long[n * len];
         boolean[] valid = new boolean[n * len];
@@ -201,14 +202,34 @@ final class CtcLossOps {
             second[b] = Math.max(2L * tlb - 1, 0);
             rowIndex[b] = Math.max(il[b] - 1, 0);
         }
+        return new Extended(Tensor.tensor(ext, DType.INT64, dev).reshape(n, len),
+                Tensor.tensor(valid, DType.BOOL, dev).reshape(n, len), Tensor.tensor(skip, DType.BOOL, dev).reshape(n, len),
+                Tensor.tensor(skipBack, DType.BOOL, dev).reshape(n, len), Tensor.tensor(start, DType.BOOL, dev).reshape(n, len),
+                Tensor.tensor(end, DType.BOOL, dev).reshape(n, len), last, second, rowIndex);
+    }
+
+    /**
+     * {@code _ctc_loss}: the negative log likelihood per batch entry, one node CtcLossBackward0. {@code lp} is
+     * {@code [T, N, C]}; the targets of entry {@code b} are {@code tg[offsets[b] ..]} ({@code targets}' values). The node
+     * saves what PyTorch's saves, through the saved-tensor hooks: log_probs, targets, the likelihood and log_alpha
+     * ({@code [N, T, 2S+1]}); its backward rebuilds the extended labels from the unpacked targets and reads the rest
+     * from the unpacked tensors.
+     */
+    private static Tensor ctcCore(Tensor lp, Tensor targets, long[] tg, int[] offsets, long[] il, long[] tl, int maxTarget,
+                                  int blank, boolean zeroInfinity) {
+        int bigT = lp.shape[0];
+        int n = lp.shape[1];
+        int len = 2 * maxTarget + 1;
         Device dev = lp.device;
         DType dt = lp.dtype;
-        Tensor extIdx = Tensor.tensor(ext, DType.INT64, dev).reshape(n, len);
-        Tensor validM = Tensor.tensor(valid, DType.BOOL, dev).reshape(n, len);
-        Tensor skipM = Tensor.tensor(skip, DType.BOOL, dev).reshape(n, len);
-        Tensor skipBackM = Tensor.tensor(skipBack, DType.BOOL, dev).reshape(n, len);
-        Tensor startM = Tensor.tensor(start, DType.BOOL, dev).reshape(n, len);
-        Tensor endM = Tensor.tensor(end, DType.BOOL, dev).reshape(n, len);
+        Extended e = extended(tg, offsets, il, tl, n, maxTarget, blank, dev);
+        Tensor extIdx = e.extIdx();
+        Tensor validM = e.validM();
+        Tensor skipM = e.skipM();
+        Tensor startM = e.startM();
+        long[] last = e.last();
+        long[] second = e.second();
+        long[] rowIndex = e.rowIndex();
         double[] ilD = new double[n];
         double[] tlD = new double[n];
         for (int b = 0; b < n; b++) {
@@ -246,17 +267,22 @@ final class CtcLossOps {
             Tensor inf = Tensor.where(noTarget, zero, Double.POSITIVE_INFINITY);
             nll = Tensor.where(noInput, inf, ll.neg());
         }
-        Tensor alphaSaved = alpha;
-        Tensor lpeSaved = lpe;
-        Tensor nllSaved = nll;
+        Tensor logAlpha = alpha.transpose(0, 1); // PyTorch's log_alpha layout, [N, T, 2S+1]
+        Tensor nllOut = nll;
         return ArithmeticOps.record(nll, "CtcLossBackward0", new Tensor[] {lp}, node -> {
             SavedTensor saved = node.save(lp);
+            SavedTensor savedTargets = node.save(targets);
+            SavedTensor savedNll = node.save(nllOut);
+            SavedTensor savedAlpha = node.save(logAlpha);
             return g -> {
                 Tensor grad;
                 Tensor x = saved.get();
+                Extended ex = extended(savedTargets.get().toLongArray(), offsets, il, tl, n, maxTarget, blank, x.device);
                 try (GradMode off = Ember.noGrad()) {
-                    grad = backward(g, x.detach(), lpeSaved, alphaSaved, nllSaved, extIdx, validM, skipBackM, endM, ilT,
-                            zeroInfinity);
+                    Tensor xd = x.detach();
+                    Tensor lpe2 = xd.gather(2, ex.extIdx().unsqueeze(0).expand(bigT, n, len).contiguous());
+                    grad = backward(g, xd, lpe2, savedAlpha.get().transpose(0, 1), savedNll.get(), ex.extIdx(), ex.validM(),
+                            ex.skipBackM(), ex.endM(), ilT, zeroInfinity);
                 }
                 Tensor gOut = g;
                 return new Tensor[] {ArithmeticOps.record(grad, "NotImplemented", new Tensor[] {gOut, x}, nd -> gg -> {

@@ -840,37 +840,75 @@ final class NNOps {
             }
         }
         Tensor result = out;
-        Tensor argmax = maxIndices;
+        // PyTorch's saved outputs: offset2bag (the bag of every position, ATen's cumsum over the offsets), bag_size (the
+        // bag sizes for mean and max, zeros for sum) and max_indices (the argmax for max, else a copy of bag_size)
+        long[] o2b = new long[length];
+        for (int i = 0, k = 0; i < length; i++) {
+            while (k < off.length && off[k] <= i) {
+                k++;
+            }
+            o2b[i] = k - 1;
+        }
+        Tensor offset2bag = longs(o2b, device);
+        Tensor bagSize = mode == 0 ? Creation.zeros(new int[] {numBags}, DType.INT64, device) : size;
+        Tensor maxIdx = mode == 2 ? maxIndices : bagSize.clone();
         return ArithmeticOps.record(result, "EmbeddingBagBackward0", new Tensor[] {weight, perSampleWeights}, node -> {
             SavedTensor sw = perSampleWeights != null && node.needsInputGrad(1) ? node.save(weight) : null;
+            SavedTensor si = node.save(indices);
+            SavedTensor so = node.save(offsets);
             SavedTensor sp = perSampleWeights != null && node.needsInputGrad(0) ? node.save(perSampleWeights) : null;
+            SavedTensor sBag = node.save(offset2bag);
+            SavedTensor sSize = node.save(bagSize);
+            SavedTensor sMax = node.save(maxIdx);
             return g -> {
+                so.get(); // unpacked as PyTorch unpacks every saved tensor (and version-checked); offset2bag has the bags
+                // the kept positions, their bags and rows, from the saved indices and offset2bag
+                long[] ix = si.get().toLongArray();
+                long[] ob = sBag.get().toLongArray();
+                int kept = 0;
+                for (int i = 0; i < ix.length; i++) {
+                    kept += ix[i] != paddingIdx && ob[i] >= 0 && ob[i] < numBags ? 1 : 0;
+                }
+                long[] keptPos = new long[kept];
+                long[] keptBag = new long[kept];
+                long[] keptRow = new long[kept];
+                for (int i = 0, k = 0; i < ix.length; i++) {
+                    if (ix[i] != paddingIdx && ob[i] >= 0 && ob[i] < numBags) {
+                        keptPos[k] = i;
+                        keptBag[k] = ob[i];
+                        keptRow[k++] = ix[i];
+                    }
+                }
+                Tensor kPos = longs(keptPos, g.device);
+                Tensor kBag = longs(keptBag, g.device);
+                Tensor kRow = longs(keptRow, g.device);
                 Tensor gw = null;
                 Tensor gp = null;
                 if (node.needsInputGrad(0)) {
                     Tensor zeros = Creation.zeros(new int[] {rows, d}, g.dtype, g.device);
                     if (mode == 2) {
+                        Tensor argmax = sMax.get();
                         Tensor valid = argmax.ge(0L);
                         gw = zeros.scatterAdd(0, argmax.clampMin(0L), Tensor.where(valid, g, 0.0));
                     } else {
-                        Tensor per = g.indexSelect(0, bag);
+                        Tensor per = g.indexSelect(0, kBag);
                         if (mode == 1) {
-                            per = per.div(ArithmeticOps.cast(size.indexSelect(0, bag), g.dtype).unsqueeze(1));
+                            per = per.div(ArithmeticOps.cast(sSize.get().indexSelect(0, kBag), g.dtype).unsqueeze(1));
                         }
                         if (sp != null) {
-                            per = per.mul(sp.get().indexSelect(0, pos).unsqueeze(1));
+                            per = per.mul(sp.get().indexSelect(0, kPos).unsqueeze(1));
                         }
-                        if (scaleGradByFreq && row.numel() > 0) {
-                            Tensor counts = row.bincount(rows).indexSelect(0, row);
+                        if (scaleGradByFreq && kRow.numel() > 0) {
+                            Tensor counts = kRow.bincount(rows).indexSelect(0, kRow);
                             per = per.div(ArithmeticOps.cast(counts, g.dtype).unsqueeze(1));
                         }
-                        gw = zeros.indexAdd(0, row, per);
+                        gw = zeros.indexAdd(0, kRow, per);
                     }
                 }
                 if (sw != null) {
-                    // _embedding_bag_per_sample_weights_backward: sum_d grad[bag, d] * weight[index, d]
-                    Tensor dots = g.indexSelect(0, bag).mul(sw.get().indexSelect(0, row)).sum(new int[] {1}, false);
-                    gp = Creation.zeros(new int[] {length}, g.dtype, g.device).indexAdd(0, pos, dots);
+                    // _embedding_bag_per_sample_weights_backward: sum_d grad[kBag, d] * weight[index, d]
+                    Tensor dots = g.indexSelect(0, kBag).mul(sw.get().indexSelect(0, kRow)).sum(new int[] {1}, false);
+                    gp = Creation.zeros(new int[] {length}, g.dtype, g.device).indexAdd(0, kPos, dots);
                 }
                 return new Tensor[] {gw, gp};
             };

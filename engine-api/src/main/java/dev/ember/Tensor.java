@@ -70,6 +70,11 @@ public final class Tensor implements AutoCloseable {
     double wrappedValue;
     /** Printed as {@code Parameter containing:} (set by {@code nn} parameters). */
     boolean isParameter;
+    /**
+     * PyTorch's class of an uninitialized parameter or buffer of a lazy module ({@code "UninitializedParameter"},
+     * {@code "UninitializedBuffer"}), which holds no storage until {@link #materialize_}; null for every other tensor.
+     */
+    String uninitialized;
 
     boolean requiresGrad;
     Node gradFn;
@@ -684,12 +689,19 @@ public final class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ metadata
 
-    /** The sizes of the dimensions (a copy). */
+    /**
+     * The sizes of the dimensions (a copy).
+     *
+     * @throws IllegalStateException for an uninitialized parameter or buffer, with PyTorch's message
+     */
     public int[] shape() {
+        if (uninitialized != null) {
+            throw Uninitialized.shapeError();
+        }
         return shape.clone();
     }
 
-    /** Same as {@link #shape()}, as {@code Tensor.size()}. */
+    /** Same as {@link #shape()}, as {@code Tensor.size()}; {@code [0]} for an uninitialized parameter, as PyTorch's. */
     public int[] size() {
         return shape.clone();
     }
@@ -711,13 +723,19 @@ public final class Tensor implements AutoCloseable {
         return shape;
     }
 
-    /** Number of dimensions. */
+    /** Number of dimensions; refused for an uninitialized parameter, as PyTorch refuses it. */
     public int dim() {
+        if (uninitialized != null) {
+            throw Uninitialized.useError(this, "dim");
+        }
         return shape.length;
     }
 
-    /** Number of elements. */
+    /** Number of elements; refused for an uninitialized parameter, as PyTorch refuses it. */
     public long numel() {
+        if (uninitialized != null) {
+            throw Uninitialized.useError(this, "numel");
+        }
         return Layout.numel(shape);
     }
 
@@ -812,6 +830,9 @@ public final class Tensor implements AutoCloseable {
     }
 
     private IllegalStateException closedError() {
+        if (uninitialized != null) {
+            return Uninitialized.useError(this, null);
+        }
         String what = "This tensor (" + Shapes.str(shape) + ", " + dtype.torchName() + ", " + device + ")";
         if (releasedAsGrad) {
             return new IllegalStateException(what + " was a gradient that zeroGrad() (or releaseGrad()) set to None and "
@@ -836,6 +857,7 @@ public final class Tensor implements AutoCloseable {
     public void close() {
         StorageLease l = lease;
         if (l == null) {
+            uninitialized = null; // an uninitialized parameter, closed, is a closed tensor
             return;
         }
         lease = null;
@@ -844,7 +866,40 @@ public final class Tensor implements AutoCloseable {
 
     /** Whether {@link #close()} has been called. */
     public boolean isClosed() {
-        return lease == null;
+        return lease == null && uninitialized == null;
+    }
+
+    /**
+     * Whether this is an uninitialized parameter or buffer of a lazy module, as PyTorch's
+     * {@code torch.nn.parameter.is_lazy(t)}: it has a type, a device and {@code requires_grad} but no storage or shape
+     * until {@link #materialize_} (which the module's first forward calls); reading it fails with PyTorch's message.
+     */
+    public boolean isUninitialized() {
+        return uninitialized != null;
+    }
+
+    /**
+     * PyTorch's {@code UninitializedParameter.materialize(shape)}: gives this uninitialized parameter or buffer storage
+     * of {@code shape} (not initialized) with its type and device, in place, so every holder of the tensor sees it; it
+     * is then an ordinary parameter or tensor. Returns this tensor.
+     *
+     * @throws IllegalStateException when this tensor is not uninitialized; IllegalArgumentException for a negative size
+     */
+    public Tensor materialize_(int... shape) {
+        Args.require(shape, "materialize", "shape", 1, "tuple of ints");
+        Uninitialized.materialize(this, shape);
+        return this;
+    }
+
+    /**
+     * A new uninitialized parameter ({@code parameter} true: it requires grad and is a parameter, as
+     * {@code torch.nn.parameter.UninitializedParameter(dtype=, device=)}) or buffer ({@code UninitializedBuffer}) of a
+     * type on a device; see {@link #isUninitialized()}.
+     */
+    public static Tensor uninitialized(boolean parameter, DType dtype, Device device) {
+        Args.require(dtype, "UninitializedParameter", "dtype", 2, "torch.dtype");
+        Args.require(device, "UninitializedParameter", "device", 3, "torch.device");
+        return Uninitialized.create(parameter, parameter, dtype, device);
     }
 
     /** Whether the elements are row-major without gaps. */
@@ -1260,16 +1315,23 @@ public final class Tensor implements AutoCloseable {
      */
     public void setData(Tensor other) {
         Args.require(other, "set_data", "other", 1, "Tensor");
+        if (other.uninitialized != null) {
+            Uninitialized.setData(this, other);
+            return;
+        }
         StorageLease taken = other.lease();
         taken.acquire();
-        StorageLease old = lease();
+        StorageLease old = uninitialized != null ? null : lease(); // an uninitialized parameter holds none
+        uninitialized = null;
         this.lease = taken;
         this.layout = other.layout;
         this.shape = other.shape;
         this.dtype = other.dtype;
         this.device = other.device;
         this.backend = other.backend;
-        old.release();
+        if (old != null) {
+            old.release();
+        }
     }
 
     // ------------------------------------------------------------------ arithmetic
@@ -5827,6 +5889,9 @@ public final class Tensor implements AutoCloseable {
     /** Prints as PyTorch does: {@code tensor([[1., 2.]], requires_grad=True)}. */
     @Override
     public String toString() {
+        if (uninitialized != null) {
+            return "<" + uninitialized + ">"; // PyTorch's UninitializedTensorMixin.__repr__
+        }
         if (isClosed()) { // a debugger or a log line must not throw
             return "tensor(<closed>, size=" + Shapes.str(shape) + ", dtype=" + dtype.torchName() + ")";
         }

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.BatchNorm2d}: per-channel normalization of NCHW input with running statistics for eval mode. */
-public final class BatchNorm2d extends NormBase {
+public sealed class BatchNorm2d extends NormBase permits LazyBatchNorm2d {
     /** Defaults: eps 1e-5, momentum 0.1, affine, tracking running statistics. */
     public BatchNorm2d(int channels) {
         this(channels, 1e-5, 0.1);
@@ -30,16 +30,27 @@ public final class BatchNorm2d extends NormBase {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        Checks.tensor(x, "batch_norm", "input", 1);
+    void checkRank(Tensor x) {
         if (x.dim() != 4) {
             throw new IllegalArgumentException(this + ": expected 4D input (got " + x.dim() + "D input)");
         }
+    }
+
+    @Override
+    void checkChannels(Tensor x) {
         if (x.size(1) != features) {
             throw new IllegalArgumentException(this + ": expected input with " + features + " channels, got " + x.size(1)
                     + " (input shape " + java.util.Arrays.toString(x.shape()) + ")");
         }
-        return NormLayers.batchNorm(this, x, runningMean(), runningVar(), numBatchesTracked(), parameter("weight"), parameter("bias"), momentum, eps,
-                trackRunningStats);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return batchNormForward(x);
+    }
+
+    /** A lazy layer's state, {@link LazyBatchNorm2d}'s: see {@link NormBase}. */
+    BatchNorm2d(double eps, Double momentum, boolean affine, boolean trackRunningStats, LazyModules.Marker lazy) {
+        super(eps, momentum, affine, trackRunningStats, lazy);
     }
 }

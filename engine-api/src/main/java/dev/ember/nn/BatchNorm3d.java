@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * {@code bias}, {@code running_mean}, {@code running_var}, {@code num_batches_tracked}. {@code num_batches_tracked} is
  * counted after a forward succeeded (PyTorch counts before), so a failed forward counts no batch.
  */
-public final class BatchNorm3d extends NormBase {
+public sealed class BatchNorm3d extends NormBase permits LazyBatchNorm3d {
     /** Defaults: eps 1e-5, momentum 0.1, affine, tracking running statistics. */
     public BatchNorm3d(int features) {
         this(features, 1e-5, 0.1, true, true);
@@ -23,12 +23,19 @@ public final class BatchNorm3d extends NormBase {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
-        Checks.tensor(x, "batch_norm", "input", 1);
+    void checkRank(Tensor x) {
         if (x.dim() != 5) {
             throw new IllegalArgumentException("expected 5D input (got " + x.dim() + "D input)");
         }
-        return NormLayers.batchNorm(this, x, runningMean(), runningVar(), numBatchesTracked(), parameter("weight"), parameter("bias"), momentum, eps,
-                trackRunningStats);
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return batchNormForward(x);
+    }
+
+    /** A lazy layer's state, {@link LazyBatchNorm3d}'s: see {@link NormBase}. */
+    BatchNorm3d(double eps, Double momentum, boolean affine, boolean trackRunningStats, LazyModules.Marker lazy) {
+        super(eps, momentum, affine, trackRunningStats, lazy);
     }
 }

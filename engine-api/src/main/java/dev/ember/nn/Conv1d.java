@@ -5,7 +5,7 @@ package dev.ember.nn;
  * {@code [out, in / groups, kernel]} and bias {@code [out]} initialized as PyTorch does (U(-b, b), {@code b = 1 /
  * sqrt(in / groups * kernel)}); state dict keys {@code weight}, {@code bias}.
  */
-public final class Conv1d extends ConvNd {
+public sealed class Conv1d extends ConvNd permits LazyConv1d {
     /** Kernel of that length, stride 1, no padding, with bias. */
     public Conv1d(int in, int out, int kernel) {
         this(in, out, new int[] {kernel}, new int[] {1}, new int[] {0}, new int[] {1}, 1, true);
@@ -60,5 +60,11 @@ public final class Conv1d extends ConvNd {
     public Conv1d(int in, int out, int[] kernel, int[] stride, String padding, int[] dilation, int groups, boolean bias,
                   String paddingMode) {
         super(1, in, out, kernel, stride, null, Checks.notNull(padding, "padding"), null, dilation, groups, bias, paddingMode);
+    }
+
+    /** A lazy layer's state, {@link LazyConv1d}'s: {@code in_channels} 0, the weight and bias uninitialized. */
+    Conv1d(int out, int[] kernel, int[] stride, int[] padding, String paddingString, int[] dilation, int groups, boolean bias,
+           String paddingMode, LazyModules.Marker lazy) {
+        super(1, 0, out, kernel, stride, padding, paddingString, null, dilation, groups, bias, paddingMode, lazy);
     }
 }

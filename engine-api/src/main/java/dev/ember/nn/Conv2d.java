@@ -8,7 +8,7 @@ import java.util.Arrays;
  * 2-D convolution layer over NCHW (or CHW) input, as {@code torch.nn.Conv2d}: weight {@code [out, in / groups, kh, kw]}
  * and bias {@code [out]} initialized as PyTorch does; state dict keys {@code weight}, {@code bias}.
  */
-public final class Conv2d extends ConvNd {
+public sealed class Conv2d extends ConvNd permits LazyConv2d {
     /** Square kernel, stride 1, no padding, with bias. */
     public Conv2d(int in, int out, int kernel) {
         this(in, out, new int[] {kernel, kernel}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1, true);
@@ -66,5 +66,11 @@ public final class Conv2d extends ConvNd {
             throw new IllegalArgumentException(this + ": expected input with " + in + " channels, got " + x.size(-3)
                     + " channels (input shape " + Arrays.toString(x.shape()) + ")");
         }
+    }
+
+    /** A lazy layer's state, {@link LazyConv2d}'s: {@code in_channels} 0, the weight and bias uninitialized. */
+    Conv2d(int out, int[] kernel, int[] stride, int[] padding, String paddingString, int[] dilation, int groups, boolean bias,
+           String paddingMode, LazyModules.Marker lazy) {
+        super(2, 0, out, kernel, stride, padding, paddingString, null, dilation, groups, bias, paddingMode, lazy);
     }
 }

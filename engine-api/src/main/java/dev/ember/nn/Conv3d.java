@@ -5,7 +5,7 @@ package dev.ember.nn;
  * {@code torch.nn.Conv3d}, initialized as PyTorch does (weight {@code [out, in / groups, kd, kh, kw]}); state dict keys
  * {@code weight}, {@code bias}.
  */
-public final class Conv3d extends ConvNd {
+public sealed class Conv3d extends ConvNd permits LazyConv3d {
     /** Cubic kernel, stride 1, no padding, with bias. */
     public Conv3d(int in, int out, int kernel) {
         this(in, out, new int[] {kernel, kernel, kernel}, new int[] {1, 1, 1}, new int[] {0, 0, 0}, new int[] {1, 1, 1}, 1, true);
@@ -50,5 +50,11 @@ public final class Conv3d extends ConvNd {
     public Conv3d(int in, int out, int[] kernel, int[] stride, String padding, int[] dilation, int groups, boolean bias,
                   String paddingMode) {
         super(3, in, out, kernel, stride, null, Checks.notNull(padding, "padding"), null, dilation, groups, bias, paddingMode);
+    }
+
+    /** A lazy layer's state, {@link LazyConv3d}'s: {@code in_channels} 0, the weight and bias uninitialized. */
+    Conv3d(int out, int[] kernel, int[] stride, int[] padding, String paddingString, int[] dilation, int groups, boolean bias,
+           String paddingMode, LazyModules.Marker lazy) {
+        super(3, 0, out, kernel, stride, padding, paddingString, null, dilation, groups, bias, paddingMode, lazy);
     }
 }

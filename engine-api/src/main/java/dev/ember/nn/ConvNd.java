@@ -1,9 +1,15 @@
 package dev.ember.nn;
 
+import dev.ember.Ember;
+import dev.ember.Format;
+import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.VolumetricFunctions;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What the convolution layers share, as PyTorch's {@code _ConvNd} and {@code _ConvTransposeNd}: the options (one value
@@ -27,7 +33,8 @@ public abstract sealed class ConvNd extends Module implements HasBias
     /** Spatial dimensions: 1, 2 or 3. */
     private final int rank;
     private final boolean transposed;
-    final int in;
+    /** The input channels: 0 in a lazy layer until its first input gives them. */
+    int in;
     final int out;
     final int[] kernel;
     final int[] stride;
@@ -49,6 +56,15 @@ public abstract sealed class ConvNd extends Module implements HasBias
      */
     ConvNd(int rank, int in, int out, int[] kernel, int[] stride, int[] padding, String paddingString, int[] outputPadding,
            int[] dilation, int groups, boolean bias, String paddingMode) {
+        this(rank, in, out, kernel, stride, padding, paddingString, outputPadding, dilation, groups, bias, paddingMode, null);
+    }
+
+    /**
+     * As above; with {@code lazy} given, a lazy layer: {@code in_channels} 0 and the weight and bias uninitialized
+     * parameters of the default type on the default device, as PyTorch's {@code LazyConvNd.__init__}.
+     */
+    ConvNd(int rank, int in, int out, int[] kernel, int[] stride, int[] padding, String paddingString, int[] outputPadding,
+           int[] dilation, int groups, boolean bias, String paddingMode, LazyModules.Marker lazy) {
         this.rank = rank;
         this.transposed = outputPadding != null;
         this.kernel = spatial(Checks.notNull(kernel, "kernel_size"), rank);
@@ -77,12 +93,94 @@ public abstract sealed class ConvNd extends Module implements HasBias
         this.in = in;
         this.out = out;
         this.groups = groups;
+        if (lazy != null) {
+            this.lazyPending = true;
+            this.weight = registerParameter("weight", Tensor.uninitialized(true, Ember.getDefaultDtype(), Ember.defaultDevice()));
+            this.bias = registerParameter("bias", bias ? Tensor.uninitialized(true, Ember.getDefaultDtype(),
+                    Ember.defaultDevice()) : null);
+            return;
+        }
+        this.weight = registerParameter("weight", Init.defaultWeight_(Tensor.empty(weightShape())));
+        this.bias = registerParameter("bias", bias ? Init.defaultBias_(Tensor.empty(out), weight) : null); // None as PyTorch registers it
+    }
+
+    /** {@code [out, in / groups, k...]}, or {@code [in, out / groups, k...]} transposed; -1 for a lazy layer's {@code in}. */
+    private int[] weightShape() {
         int[] shape = new int[rank + 2];
         shape[0] = transposed ? in : out;
         shape[1] = transposed ? out / groups : in / groups;
         System.arraycopy(this.kernel, 0, shape, 2, rank);
-        this.weight = registerParameter("weight", Init.defaultWeight_(Tensor.empty(shape)));
-        this.bias = registerParameter("bias", bias ? Init.defaultBias_(Tensor.empty(out), weight) : null); // None as PyTorch registers it
+        return shape;
+    }
+
+    // ---- lazy layers (LazyConv1d ... LazyConvTranspose3d) ----
+
+    /**
+     * PyTorch's {@code _LazyConvXdMixin.initialize_parameters}: {@code in_channels} from the input's dimension 1 (0 when
+     * unbatched), the weight and bias materialized and initialized as the eager constructor does. Every check runs
+     * first, so a bad input leaves the layer as it was.
+     */
+    void initializeLazy(Tensor input) {
+        Checks.tensor(input, functionName(), "input", 1);
+        if (!((LazyModule) this).hasUninitializedParams()) {
+            return;
+        }
+        int noBatch = rank + 1;
+        if (input.dim() != noBatch && input.dim() != noBatch + 1) {
+            throw new IllegalArgumentException("Expected " + noBatch + "D (unbatched) or " + (noBatch + 1) + "D (batched) input "
+                    + "to " + moduleName() + ", but got input of size: " + Format.size(input.shape()));
+        }
+        int channels = input.size(input.dim() == noBatch ? 0 : 1);
+        if (channels % groups != 0) {
+            throw new IllegalArgumentException("in_channels must be divisible by groups");
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor w = getParameter("weight");
+            Tensor b = namedParameters().get("bias");
+            int previous = in;
+            in = channels;
+            if (w.isUninitialized()) {
+                try {
+                    w.materialize_(weightShape());
+                } catch (RuntimeException e) {
+                    in = previous;
+                    throw e;
+                }
+            }
+            if (b != null && b.isUninitialized()) {
+                b.materialize_(out);
+            }
+            Init.defaultWeight_(w); // PyTorch's reset_parameters, in the eager constructor's order
+            if (b != null) {
+                Init.defaultBias_(b, w);
+            }
+        }
+    }
+
+    /** A lazy layer's first forward: initialization, then the layer is the ordinary one. */
+    private void firstForward(Tensor x) {
+        initializeLazy(x);
+        LazyModules.becomeOrdinary((LazyModule) this);
+    }
+
+    @Override
+    void checkLazyState(String prefix, Map<String, Tensor> state, List<String> errors) {
+        if (this instanceof LazyModule) {
+            Map<String, int[]> patterns = new LinkedHashMap<>();
+            int[] shape = weightShape();
+            shape[transposed ? 0 : 1] = -1;
+            patterns.put("weight", shape);
+            patterns.put("bias", new int[] {out});
+            LazyModules.checkState(this, prefix, state, patterns, errors);
+        }
+    }
+
+    @Override
+    void lazyStateLoaded() {
+        Tensor w = getParameter("weight");
+        if (this instanceof LazyModule && !w.isUninitialized()) {
+            in = transposed ? w.size(0) : w.size(1) * groups;
+        }
     }
 
     /** One value for every spatial dimension, as PyTorch's {@code _ntuple}, or the values as given. */
@@ -159,6 +257,9 @@ public abstract sealed class ConvNd extends Module implements HasBias
     @Override
     public Tensor forward(Tensor x) {
         Checks.tensor(x, functionName(), "input", 1);
+        if (lazyPending) {
+            firstForward(x);
+        }
         if (transposed) {
             return transposedConvolution(x, outputPadding);
         }
@@ -206,6 +307,9 @@ public abstract sealed class ConvNd extends Module implements HasBias
     Tensor forwardWithOutputSize(Tensor x, int[] outputSize) {
         Checks.tensor(x, functionName(), "input", 1);
         Checks.notNull(outputSize, "output_size");
+        if (lazyPending) {
+            firstForward(x);
+        }
         return transposedConvolution(x, Checks.transposedOutputPadding(rank, x, outputSize, kernel, stride, padding,
                 dilation));
     }

@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * sqrt(out / groups * kernel)}); state dict keys {@code weight}, {@code bias}. {@link #forward(Tensor, int[])} takes
  * the output size PyTorch's {@code output_size} argument asks for.
  */
-public final class ConvTranspose1d extends ConvNd {
+public sealed class ConvTranspose1d extends ConvNd permits LazyConvTranspose1d {
     /** Stride 1, no padding, one group, with bias (PyTorch's defaults). */
     public ConvTranspose1d(int in, int out, int kernel) {
         this(in, out, kernel, 1, 0, 0, 1, true, 1);
@@ -30,5 +30,12 @@ public final class ConvTranspose1d extends ConvNd {
      */
     public Tensor forward(Tensor x, int[] outputSize) {
         return forwardWithOutputSize(x, outputSize);
+    }
+
+    /** A lazy layer's state, {@link LazyConvTranspose1d}'s: {@code in_channels} 0, the weight and bias uninitialized. */
+    ConvTranspose1d(int out, int[] kernel, int[] stride, int[] padding, int[] outputPadding, int groups, boolean bias, int[] dilation,
+           LazyModules.Marker lazy) {
+        super(1, 0, out, kernel, stride, Checks.notNull(padding, "padding"), null,
+                Checks.notNull(outputPadding, "output_padding"), dilation, groups, bias, "zeros", lazy);
     }
 }

@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * PyTorch does (its fan-in is {@code out / groups * kd * kh * kw}); state dict keys {@code weight}, {@code bias}.
  * {@link #forward(Tensor, int[])} takes the output size PyTorch's {@code output_size} argument asks for.
  */
-public final class ConvTranspose3d extends ConvNd {
+public sealed class ConvTranspose3d extends ConvNd permits LazyConvTranspose3d {
     /** Cubic kernel, stride 1, no padding, with bias. */
     public ConvTranspose3d(int in, int out, int kernel) {
         this(in, out, new int[] {kernel}, new int[] {1}, new int[] {0}, new int[] {0}, 1, true, new int[] {1});
@@ -30,5 +30,12 @@ public final class ConvTranspose3d extends ConvNd {
      */
     public Tensor forward(Tensor x, int[] outputSize) {
         return forwardWithOutputSize(x, outputSize);
+    }
+
+    /** A lazy layer's state, {@link LazyConvTranspose3d}'s: {@code in_channels} 0, the weight and bias uninitialized. */
+    ConvTranspose3d(int out, int[] kernel, int[] stride, int[] padding, int[] outputPadding, int groups, boolean bias, int[] dilation,
+           LazyModules.Marker lazy) {
+        super(3, 0, out, kernel, stride, Checks.notNull(padding, "padding"), null,
+                Checks.notNull(outputPadding, "output_padding"), dilation, groups, bias, "zeros", lazy);
     }
 }

@@ -5,7 +5,7 @@ package dev.ember.nn;
  * {@code [C, L]}) input over their lengths, as PyTorch's composition over batch norm (the output's
  * node is ViewBackward0 over NativeBatchNormBackward0). PyTorch's defaults: no affine, no running statistics.
  */
-public final class InstanceNorm1d extends InstanceNormBase {
+public sealed class InstanceNorm1d extends InstanceNormBase permits LazyInstanceNorm1d {
     /** Defaults: eps 1e-5, momentum 0.1, no affine, no running statistics. */
     public InstanceNorm1d(int features) {
         this(features, 1e-5, 0.1, false, false);
@@ -14,5 +14,10 @@ public final class InstanceNorm1d extends InstanceNormBase {
     /** Every option of PyTorch's constructor. */
     public InstanceNorm1d(int features, double eps, double momentum, boolean affine, boolean trackRunningStats) {
         super(features, eps, momentum, affine, trackRunningStats, 1);
+    }
+
+    /** A lazy layer's state, {@link LazyInstanceNorm1d}'s: see {@link NormBase}. */
+    InstanceNorm1d(double eps, double momentum, boolean affine, boolean trackRunningStats, LazyModules.Marker lazy) {
+        super(eps, momentum, affine, trackRunningStats, 1, lazy);
     }
 }

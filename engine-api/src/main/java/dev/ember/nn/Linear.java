@@ -2,8 +2,11 @@ package dev.ember.nn;
 
 import dev.ember.Tensor;
 
-/** {@code y = x W^T + b}, as {@code torch.nn.Linear}, initialized as PyTorch does. */
-public final class Linear extends Module implements HasBias {
+/**
+ * {@code y = x W^T + b}, as {@code torch.nn.Linear}, initialized as PyTorch does. {@link LazyLinear} is the one subclass:
+ * a Linear whose {@code in_features} its first input gives.
+ */
+public sealed class Linear extends Module implements HasBias permits LazyLinear {
     /**
      * Weight [out, in]. The final field holds the tensor registered at construction: once the module's weight is
      * replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
@@ -13,7 +16,8 @@ public final class Linear extends Module implements HasBias {
     public final Tensor weight;
     /** Bias [out], or null; the tensor registered at construction, as {@link #weight} explains. */
     public final Tensor bias;
-    private final int in;
+    /** The input features: 0 in a lazy layer until its first input gives them. */
+    private int in;
     private final int out;
 
     /** A layer with bias. */
@@ -31,6 +35,66 @@ public final class Linear extends Module implements HasBias {
         this.out = out;
         this.weight = registerParameter("weight", Init.defaultWeight_(Tensor.empty(out, in)));
         this.bias = registerParameter("bias", bias ? Init.defaultBias_(Tensor.empty(out), weight) : null); // None as PyTorch registers it
+    }
+
+    /**
+     * A lazy layer's state: {@code weight} and {@code bias} uninitialized parameters of the default type, on the default
+     * device, and {@code in_features} 0, as PyTorch's {@code LazyLinear.__init__}.
+     */
+    Linear(int out, boolean bias, LazyModules.Marker lazy) {
+        this.lazyPending = true;
+        this.in = 0;
+        this.out = out; // a negative size fails where PyTorch's does: when the first input materializes the weight
+        this.weight = registerParameter("weight", Tensor.uninitialized(true, dev.ember.Ember.getDefaultDtype(),
+                dev.ember.Ember.defaultDevice()));
+        this.bias = registerParameter("bias", bias ? Tensor.uninitialized(true, dev.ember.Ember.getDefaultDtype(),
+                dev.ember.Ember.defaultDevice()) : null);
+    }
+
+    /**
+     * A lazy layer's initialization, as PyTorch's {@code LazyLinear.initialize_parameters}: {@code in_features} from the
+     * input, its uninitialized weight and bias materialized and then initialized as the eager layer's constructor does.
+     */
+    void materializeLazy(int inFeatures) {
+        try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
+            Tensor w = getParameter("weight");
+            Tensor b = namedParameters().get("bias");
+            if (w.isUninitialized()) {
+                w.materialize_(out, inFeatures);
+            }
+            if (b != null && b.isUninitialized()) {
+                b.materialize_(out);
+            }
+            this.in = inFeatures;
+            Init.defaultWeight_(w); // PyTorch's reset_parameters, in the eager constructor's order
+            if (b != null) {
+                Init.defaultBias_(b, w);
+            }
+        }
+    }
+
+    /**
+     * PyTorch's {@code LazyLinear.initialize_parameters(input)}: {@code in_features} is the input's last dimension.
+     *
+     * @throws IndexOutOfBoundsException for a 0-dim input, which has none (PyTorch's {@code IndexError})
+     */
+    void initializeLazy(Tensor input) {
+        Checks.tensor(input, "linear", "input", 1);
+        if (!((LazyModule) this).hasUninitializedParams()) {
+            return;
+        }
+        if (input.dim() == 0) {
+            throw new IndexOutOfBoundsException("tuple index out of range");
+        }
+        materializeLazy(input.size(-1));
+    }
+
+    /** After a state was loaded into a lazy layer: {@code in_features} from the loaded weight. */
+    void inferInFeatures() {
+        Tensor w = getParameter("weight");
+        if (!w.isUninitialized()) {
+            this.in = w.size(1);
+        }
     }
 
     /** The size of each input sample, PyTorch's {@code in_features} (a new head: {@code new Linear(fc.inFeatures(), n)}). */

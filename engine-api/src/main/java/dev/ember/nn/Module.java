@@ -47,6 +47,11 @@ public abstract class Module {
     private final Set<String> nonPersistentBuffers = new java.util.HashSet<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
+    /**
+     * Whether this is a lazy module ({@link LazyModule}) whose first forward has not run: it prints with its lazy class's
+     * name until then, and with the ordinary one's after (PyTorch's {@code cls_to_become}).
+     */
+    boolean lazyPending;
 
     /** Computes the module's output. */
     public abstract Tensor forward(Tensor input);
@@ -445,6 +450,17 @@ public abstract class Module {
                 if (floatingOnly && !t.dtype().isFloatingPoint()) {
                     continue;
                 }
+                if (t.isUninitialized()) {
+                    // PyTorch's _apply: a lazy module's tensor stays uninitialized, of the new type and device
+                    Tensor probe = Tensor.empty(t.dtype(), 0);
+                    made.add(probe);
+                    Tensor moved = fn.apply(probe);
+                    made.add(moved);
+                    Tensor v = Tensor.uninitialized(t.isParameter(), moved.dtype(), moved.device());
+                    made.add(v);
+                    values.put(t, v);
+                    continue;
+                }
                 Tensor handle = t.detach();
                 made.add(handle);
                 Tensor v = fn.apply(handle);
@@ -482,12 +498,13 @@ public abstract class Module {
 
     /**
      * Parameters and buffers by dotted name, sharing storage with the module; buffers registered with
-     * {@code persistent} false are left out, as PyTorch's.
+     * {@code persistent} false are left out, as PyTorch's. An uninitialized parameter or buffer of a lazy module is
+     * there itself, as PyTorch's {@code LazyModuleMixin._save_to_state_dict} puts it.
      */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collect("", out, true, true, true);
-        out.replaceAll((k, v) -> v.detach());
+        out.replaceAll((k, v) -> v.isUninitialized() ? v : v.detach());
         return out;
     }
 
@@ -499,7 +516,8 @@ public abstract class Module {
      * Copies values from a state dict into the parameters and buffers, as PyTorch's strict {@code load_state_dict}:
      * every key must be present, none unexpected, and every value a tensor of the parameter's shape (its type and
      * device are converted). Every entry is checked before anything is copied, so on any problem nothing changes and
-     * the error lists them all, in PyTorch's words.
+     * the error lists them all, in PyTorch's words. A lazy module's uninitialized parameters and buffers take the
+     * loaded shapes (PyTorch's {@code _lazy_load_hook}); see {@link LazyModule}.
      */
     public void loadStateDict(Map<String, Tensor> state) {
         loadStateDict(state, true);
@@ -519,6 +537,7 @@ public abstract class Module {
         List<String> errors = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         Map<Tensor, Tensor> copies = new LinkedHashMap<>();
+        Map<Tensor, int[]> materialize = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             String key = e.getKey();
             Tensor param = e.getValue();
@@ -540,6 +559,17 @@ public abstract class Module {
                 errors.add(copying + "the tensor in the current model has been closed");
                 continue;
             }
+            if (given.isUninitialized()) {
+                if (!param.isUninitialized()) {
+                    given.shape(); // throws: PyTorch reads input_param.shape here, whose error it raises at once
+                }
+                continue; // uninitialized into uninitialized: nothing to copy, as in PyTorch
+            }
+            if (param.isUninitialized()) {
+                materialize.put(param, given.shape()); // PyTorch's _lazy_load_hook; the lazy module checks the shapes
+                copies.put(param, given);
+                continue;
+            }
             if (param.dim() == 0 && given.dim() == 1 && given.numel() == 1) {
                 given = given.reshape(); // PyTorch's backward compatibility: a one-element vector loads into a scalar
             }
@@ -556,6 +586,8 @@ public abstract class Module {
                 unexpected.add(key);
             }
         }
+        Map<String, Tensor> loading = state;
+        namedModules().forEach((prefix, m) -> m.checkLazyState(prefix.isEmpty() ? "" : prefix + ".", loading, errors));
         if (strict) {
             if (!unexpected.isEmpty()) {
                 errors.add(0, "Unexpected key(s) in state_dict: " + quoted(unexpected) + ". ");
@@ -568,12 +600,27 @@ public abstract class Module {
             String name = getClass().getSimpleName().isEmpty() ? getClass().getName() : getClass().getSimpleName();
             throw new IllegalArgumentException("Error(s) in loading state_dict for " + name + ":\n\t" + String.join("\n\t", errors));
         }
+        materialize.forEach(Tensor::materialize_);
         try (GradMode off = Ember.noGrad()) {
             for (Map.Entry<Tensor, Tensor> e : copies.entrySet()) {
                 e.getKey().copy_(e.getValue());
             }
         }
+        if (!materialize.isEmpty()) {
+            modules().forEach(Module::lazyStateLoaded);
+        }
         return new IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
+    }
+
+    /**
+     * A lazy module's check of the state about to be loaded into its uninitialized tensors (keys {@code prefix + name}):
+     * it adds an error for shapes it cannot take. None for other modules.
+     */
+    void checkLazyState(String prefix, Map<String, Tensor> state, List<String> errors) {
+    }
+
+    /** Called on every module after a state materialized some uninitialized tensor: a lazy module reads its sizes. */
+    void lazyStateLoaded() {
     }
 
     private static String quoted(List<String> keys) {
@@ -1031,7 +1078,7 @@ public abstract class Module {
             String binary = getClass().getName();
             simple = binary.substring(binary.lastIndexOf('.') + 1);
         }
-        return simple;
+        return this instanceof LazyModule && !lazyPending ? simple.substring("Lazy".length()) : simple;
     }
 
     /**

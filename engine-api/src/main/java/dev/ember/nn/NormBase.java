@@ -1,15 +1,22 @@
 package dev.ember.nn;
 
 import dev.ember.DType;
+import dev.ember.Ember;
 import dev.ember.Format;
+import dev.ember.GradMode;
 import dev.ember.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What the batch and instance norm modules share, as PyTorch's {@code _NormBase}: an optional affine scale and shift,
  * optional running statistics with a batch counter, registered under PyTorch's state dict keys ({@code weight},
  * {@code bias}, {@code running_mean}, {@code running_var}, {@code num_batches_tracked}), and the printout.
  */
-abstract class NormBase extends Module implements HasBias {
+abstract sealed class NormBase extends Module implements HasBias
+        permits BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNormBase {
     /**
      * Scale [C], or null without affine. The final field holds the tensor registered at construction: once the module's
      * weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
@@ -19,7 +26,9 @@ abstract class NormBase extends Module implements HasBias {
     public final Tensor weight;
     /** Shift [C], or null without affine; the tensor registered at construction, as {@link #weight} explains. */
     public final Tensor bias;
-    final int features;
+    /** The channels: 0 in a lazy layer until its first input gives them. */
+    int features;
+
     final double eps;
     /** Null: a cumulative average ({@code 1 / num_batches_tracked}); {@link #setMomentum} changes it. */
     Double momentum;
@@ -37,6 +46,129 @@ abstract class NormBase extends Module implements HasBias {
         registerBuffer("running_mean", trackRunningStats ? Tensor.zeros(features) : null);
         registerBuffer("running_var", trackRunningStats ? Tensor.ones(features) : null);
         registerBuffer("num_batches_tracked", trackRunningStats ? Tensor.zeros(DType.INT64) : null);
+    }
+
+    /**
+     * A lazy layer's state, as PyTorch's {@code _LazyNormBase.__init__}: {@code num_features} 0; with affine an
+     * uninitialized weight and bias, with running statistics an uninitialized running mean and variance (of the default
+     * type, on the default device) and a counter at 0.
+     */
+    NormBase(double eps, Double momentum, boolean affine, boolean trackRunningStats, LazyModules.Marker lazy) {
+        this.features = 0;
+        this.eps = eps;
+        this.momentum = momentum;
+        this.affine = affine;
+        this.trackRunningStats = trackRunningStats;
+        this.lazyPending = true;
+        this.weight = registerParameter("weight", affine ? uninitialized(true) : null);
+        this.bias = registerParameter("bias", affine ? uninitialized(true) : null);
+        registerBuffer("running_mean", trackRunningStats ? uninitialized(false) : null);
+        registerBuffer("running_var", trackRunningStats ? uninitialized(false) : null);
+        registerBuffer("num_batches_tracked", trackRunningStats ? Tensor.zeros(DType.INT64) : null);
+    }
+
+    private static Tensor uninitialized(boolean parameter) {
+        return Tensor.uninitialized(parameter, Ember.getDefaultDtype(), Ember.defaultDevice());
+    }
+
+    // ---- lazy layers (LazyBatchNorm1d ... LazyInstanceNorm3d) ----
+
+    /**
+     * PyTorch's {@code _LazyNormBase.initialize_parameters}: {@code num_features} from the input's channels (dimension
+     * {@code channelDim}, which the layer has checked the input has), the uninitialized tensors materialized, then
+     * {@code reset_parameters()}: running mean 0, running variance 1, counter 0, weight 1, bias 0.
+     */
+    void initializeLazy(Tensor input, int channelDim) {
+        if (!((LazyModule) this).hasUninitializedParams()) {
+            return;
+        }
+        int channels = input.size(channelDim);
+        Map<String, Tensor> own = namedParameters();
+        own.putAll(namedBuffers());
+        try (GradMode off = Ember.noGrad()) {
+            for (String name : new String[] {"weight", "bias", "running_mean", "running_var"}) {
+                Tensor t = own.get(name);
+                if (t != null && t.isUninitialized()) {
+                    t.materialize_(channels);
+                }
+            }
+            features = channels;
+            if (trackRunningStats) {
+                own.get("running_mean").zero_();
+                own.get("running_var").fill_(1.0);
+                own.get("num_batches_tracked").zero_();
+            }
+            if (affine) {
+                own.get("weight").fill_(1.0);
+                own.get("bias").zero_();
+            }
+        }
+    }
+
+    /** The layer's check of its input's rank, in PyTorch's words. */
+    abstract void checkRank(Tensor x);
+
+    /** A batch norm's check of the input's channels after its rank; none but BatchNorm2d's. */
+    void checkChannels(Tensor x) {
+    }
+
+    /**
+     * The batch norms' forward: the input's rank checked, a lazy layer initialized, its channels checked, then one fused
+     * node NativeBatchNormBackward0.
+     */
+    Tensor batchNormForward(Tensor x) {
+        Checks.tensor(x, "batch_norm", "input", 1);
+        checkRank(x);
+        if (lazyPending) {
+            firstForward(x, 1);
+        }
+        checkChannels(x);
+        return NormLayers.batchNorm(this, x, runningMean(), runningVar(), numBatchesTracked(), parameter("weight"),
+                parameter("bias"), momentum, eps, trackRunningStats);
+    }
+
+    /** The channels' dimension of an input of a valid rank. */
+    int channelDim(Tensor x) {
+        return 1;
+    }
+
+    /** {@link LazyModule#initializeParameters} of a lazy norm: the rank checked, then the channels inferred. */
+    void initializeLazy(Tensor input) {
+        Checks.tensor(input, this instanceof InstanceNormBase ? "instance_norm" : "batch_norm", "input", 1);
+        checkRank(input);
+        initializeLazy(input, channelDim(input));
+    }
+
+    /** A lazy layer's first forward, after the layer's own checks of the input: initialization, then the ordinary layer. */
+    void firstForward(Tensor input, int channelDim) {
+        initializeLazy(input, channelDim);
+        LazyModules.becomeOrdinary((LazyModule) this);
+    }
+
+    @Override
+    void checkLazyState(String prefix, Map<String, Tensor> state, List<String> errors) {
+        if (this instanceof LazyModule) {
+            Map<String, int[]> patterns = new LinkedHashMap<>();
+            for (String name : new String[] {"weight", "bias", "running_mean", "running_var"}) {
+                patterns.put(name, new int[] {-1});
+            }
+            LazyModules.checkState(this, prefix, state, patterns, errors);
+        }
+    }
+
+    @Override
+    void lazyStateLoaded() {
+        if (this instanceof LazyModule) {
+            Map<String, Tensor> own = namedParameters();
+            own.putAll(namedBuffers());
+            for (String name : new String[] {"weight", "bias", "running_mean", "running_var"}) {
+                Tensor t = own.get(name);
+                if (t != null && !t.isUninitialized()) {
+                    features = t.size(0);
+                    return;
+                }
+            }
+        }
     }
 
     /** The running mean the forward uses in eval mode, as PyTorch's {@code bn.running_mean}; null without running statistics. */

@@ -648,7 +648,9 @@ public abstract class Optimizer {
      * @throws IllegalArgumentException with PyTorch's messages for a different number of groups or of parameters in a
      *     group, and for anything else that does not fit (a missing or unknown entry, a tensor of another shape than its
      *     parameter, an option the optimizer refuses: a rate only where it is nan or infinite, as a scheduler may set
-     *     any other), leaving the optimizer as it was
+     *     any other), leaving the optimizer as it was. The values of a state tensor are not checked, as PyTorch checks
+     *     none: any number (nan, infinite, beyond the parameter's type, which the cast makes infinite) and any type (an
+     *     integer or bool tensor is cast to the parameter's type, as PyTorch's {@code cast}) are taken.
      */
     public void loadStateDict(Map<String, ?> stateDict) {
         if (stateDict == null) {
@@ -828,10 +830,8 @@ public abstract class Optimizer {
                 throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has shape "
                         + Arrays.toString(t.shape()) + " but the parameter has shape " + Arrays.toString(p.shape()));
             }
-            if (!t.dtype().isFloatingPoint()) {
-                throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has type "
-                        + t.dtype() + ", not a floating type");
-            }
+            // any values of the parameter's shape, of any type, as PyTorch's load_state_dict casts them (an integer or
+            // bool buffer becomes the parameter's type; no value is checked)
             Tensor c = t.to(p.device()).to(p.dtype());
             c = c == t ? t.clone() : c;
             made.add(c);

@@ -1,0 +1,34 @@
+package dev.ember.nn;
+
+/**
+ * {@code torch.nn.LazyConv1d}: a {@link Conv1d} whose {@code in_channels} is its first input's dimension 1 (dimension 0
+ * for an unbatched input). Until then its weight and bias are uninitialized parameters and it prints as
+ * {@code LazyConv1d(0, out, kernel_size=...)}; the first forward materializes and initializes them as {@code new Conv1d(in,
+ * ...)} would from the same generator state, and the module is a Conv1d from then on. {@link LazyModule} explains the
+ * design and where it differs from PyTorch.
+ */
+public final class LazyConv1d extends Conv1d implements LazyModule {
+    /** {@code nn.LazyConv1d(out_channels, kernel_size)}: stride 1, no padding, no dilation, one group, with bias. */
+    public LazyConv1d(int outChannels, int kernelSize) {
+        this(outChannels, new int[] {kernelSize}, new int[] {1}, new int[] {0}, new int[] {1}, 1, true, "zeros");
+    }
+
+    /**
+     * Every option of {@code torch.nn.LazyConv1d} with a numeric padding; kernel, stride, padding and dilation are one int
+     * (for every spatial dimension) or one each. Checked as {@link Conv1d}'s constructor checks them.
+     */
+    public LazyConv1d(int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] dilation, int groups, boolean bias,
+                  String paddingMode) {
+        super(outChannels, kernelSize, stride, Checks.notNull(padding, "padding"), null, dilation, groups, bias, paddingMode,
+                LazyModules.Marker.LAZY);
+        LazyModules.warn();
+    }
+
+    /** Every option of {@code torch.nn.LazyConv1d} with a string padding, {@code "valid"} or {@code "same"}. */
+    public LazyConv1d(int outChannels, int[] kernelSize, int[] stride, String padding, int[] dilation, int groups, boolean bias,
+                  String paddingMode) {
+        super(outChannels, kernelSize, stride, null, Checks.notNull(padding, "padding"), dilation, groups, bias, paddingMode,
+                LazyModules.Marker.LAZY);
+        LazyModules.warn();
+    }
+}
