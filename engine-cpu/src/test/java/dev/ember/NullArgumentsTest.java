@@ -245,7 +245,11 @@ class NullArgumentsTest {
                 "Functional.fractionalMaxPool2dWithIndices#4", "Functional.fractionalMaxPool3d#2",
                 "Functional.fractionalMaxPool3d#3", "Functional.fractionalMaxPool3d#4",
                 "Functional.fractionalMaxPool3dWithIndices#2", "Functional.fractionalMaxPool3dWithIndices#3",
-                "Functional.fractionalMaxPool3dWithIndices#4", "Functional.lpPool3d#3");
+                "Functional.fractionalMaxPool3dWithIndices#4", "Functional.lpPool3d#3",
+                // session 27: upsample's size or scale factor (one of them given), its align_corners (the mode's)
+                "Functional.upsample#1", "Functional.upsample#2", "Functional.upsample#4",
+                "Functional.upsampleBilinear#1", "Functional.upsampleBilinear#2", "Functional.upsampleNearest#1",
+                "Functional.upsampleNearest#2");
         assertEquals(List.of(), sweep(dev.ember.nn.Functional.class, nullable));
     }
 
