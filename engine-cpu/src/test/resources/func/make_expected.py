@@ -161,3 +161,26 @@ def ensemble_case():
 
 
 ensemble_case()
+
+
+# ---------------------------------------------------------------- jvp and vjp (session 27; appended, so the inputs
+# drawn above are unchanged)
+from functorch import jvp, vjp  # noqa: E402
+
+case("jvp_sin_mul", [r(3, 2), r(2), r(3, 2), r(2)], lambda a, b, ta, tb: jvp(lambda x, y: (x.sin() * y).sum(0), (a, b), (ta, tb)))
+case("jvp_matmul", [r(2, 2), r(2, 2)], lambda a, t: jvp(lambda x: x @ x, (a,), (t,)))
+case("jvp_unused", [r(3), r(2), r(3), r(2)], lambda a, b, ta, tb: jvp(lambda x, y: x.exp(), (a, b), (ta, tb)))
+case("jvp_tangent_float32", [r(3), r(3).float()], lambda a, t: jvp(lambda x: x.tanh(), (a,), (t,)))
+case("jvp_of_grad", [r(4), r(4)], lambda a, t: jvp(grad(lambda x: (x.sin() * x).sum()), (a,), (t,)))
+case("grad_of_jvp", [r(3), r(3)], lambda a, t: grad(lambda x: jvp(lambda y: (y.sin() * y).sum(), (x,), (t,))[1])(a))
+case("vmap_of_jvp", [r(4, 3), r(4, 3)], vmap(lambda a, t: jvp(lambda y: y.exp().sum(), (a,), (t,))[1]))
+case("vjp_sin_mul", [r(3, 2), r(2), r(2)], lambda a, b, ct: (lambda o, fn: (o,) + fn(ct))(*vjp(lambda x, y: (x.sin() * y).sum(0), a, b)))
+case("vjp_twice", [r(3), r(3), r(3)], lambda a, c1, c2: (lambda o, fn: fn(c1) + fn(c2))(*vjp(lambda x: x.exp() * x, a)))
+case("vjp_cotangent_float32", [r(3), r(3).float()], lambda a, ct: vjp(lambda x: x.sin(), a)[1](ct))
+case("grad_of_vjp", [r(3), r(3)], lambda a, ct: grad(lambda x: vjp(lambda y: y.sin() * y, x)[1](ct)[0].sum())(a))
+case("jvp_err_structure", [r(3), r(2)], lambda a, b: jvp(lambda x, y: x.sum() + y.sum(), (a, b), (a,)))
+case("jvp_err_size", [r(3), r(2)], lambda a, t: jvp(lambda x: x.sin(), (a,), (t,)))
+case("jvp_err_int_tangent", [r(3), torch.tensor([1, 2, 3])], lambda a, t: jvp(lambda x: x.sin(), (a,), (t,)))
+case("jvp_err_int_primal", [torch.tensor([1, 2, 3]), r(3)], lambda a, t: jvp(lambda x: x * 2, (a,), (t,)))
+case("jvp_err_empty", [], lambda: jvp(lambda: torch.ones(1), (), ()))
+case("vjp_err_shape", [r(3, 2), r(3)], lambda a, ct: vjp(lambda x: x.sum(0), a)[1](ct))

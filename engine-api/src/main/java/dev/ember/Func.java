@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * PyTorch's function transforms ({@code torch.func}, functorch in 1.13): {@link #vmap}, {@link #grad},
- * {@link #gradAndValue}, {@link #jacrev}, {@link #jacfwd}, {@link #hessian} and {@link #stackModuleState}; with
+ * {@link #gradAndValue}, {@link #vjp}, {@link #jvp}, {@link #jacrev}, {@link #jacfwd}, {@link #hessian} and
+ * {@link #stackModuleState}; with
  * {@link dev.ember.nn.Stateless#functionalCall} they give per-sample gradients ({@code vmap(grad(loss), in_dims=(null,
  * 0, 0))}) and model ensembles.
  *
@@ -425,6 +426,171 @@ public final class Func {
             }
         }
         return false;
+    }
+
+    // ------------------------------------------------------------------ vjp and jvp
+
+    /**
+     * What {@link #vjp(TensorFn, Tensor...)} returns, as torch.func's {@code (output, vjp_fn)}.
+     *
+     * @param output f's value at the primals
+     * @param vjpFn the vector-Jacobian product: a cotangent shaped as the output to one gradient per primal
+     */
+    public record VjpOut(Tensor output, java.util.function.Function<Tensor, List<Tensor>> vjpFn) {
+    }
+
+    /**
+     * What {@link #jvp(TensorFn, Tensor[], Tensor[])} returns, as torch.func's {@code (output, jvp_out)}.
+     *
+     * @param output f's value at the primals
+     * @param jvp the Jacobian of f at the primals times the tangents, shaped as the output
+     */
+    public record JvpOut(Tensor output, Tensor jvp) {
+    }
+
+    /**
+     * {@code torch.func.vjp(f, *primals)}: f's value and a function that maps a cotangent (shaped as the value; another
+     * floating type is converted) to the gradient of {@code sum(value * cotangent)} with respect to each primal (zeros
+     * where the value does not depend on one). It can be called several times. As {@link #grad}, it keeps a graph only
+     * where the value depends on a tensor from outside the transform, so it composes with an enclosing transform.
+     *
+     * @throws IllegalArgumentException for a primal that is not a floating tensor, a cotangent of another shape
+     *     (PyTorch's "Mismatch in shape" message)
+     */
+    public static VjpOut vjp(TensorFn f, Tensor... primals) {
+        Args.require(f, "vjp", "func", 0, "Callable");
+        Tensor[] in = primals == null ? new Tensor[0] : primals.clone();
+        int[] all = new int[in.length];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
+        Tensor value;
+        Tensor[] wrt;
+        try (GradMode on = Ember.enableGrad()) {
+            Tensor[] a = in.clone();
+            wrt = wrap(in, all, a, fresh);
+            value = f.apply(a);
+        }
+        if (value == null) {
+            throw new IllegalArgumentException("vjp(f, *primals): Expected f to be a function that has non-empty output "
+                    + "(got <class 'NoneType'>)");
+        }
+        Tensor out = value;
+        java.util.function.Function<Tensor, List<Tensor>> vjpFn = cotangent -> {
+            Args.require(cotangent, "vjp_fn", "cotangents", 0, "Tensor");
+            if (!java.util.Arrays.equals(cotangent.shape(), out.shape())) {
+                throw new IllegalArgumentException("Mismatch in shape: grad_output[0] has a shape of " + Format.size(
+                        cotangent.shape()) + " and output[0] has a shape of " + Format.size(out.shape()) + ".");
+            }
+            if (!out.requiresGrad()) {
+                List<Tensor> zeros = new ArrayList<>();
+                for (Tensor w : wrt) {
+                    zeros.add(w.detach().zerosLike());
+                }
+                return zeros;
+            }
+            Tensor ct = cotangent.dtype() == out.dtype() ? cotangent : cotangent.to(out.dtype());
+            boolean graph = reachesOuter(out, fresh) || ct.requiresGrad();
+            List<Tensor> grads;
+            try (GradMode on = Ember.enableGrad()) {
+                grads = Autograd.grad(List.of(out), List.of(wrt), List.of(ct), GradOptions.defaults().withCreateGraph(graph)
+                        .withRetainGraph(true).withAllowUnused(true).withMaterializeGrads(true));
+            }
+            return List.of(unwrapped(grads.toArray(new Tensor[0]), fresh));
+        };
+        return new VjpOut(unwrapped(new Tensor[] {value}, fresh)[0], vjpFn);
+    }
+
+    /**
+     * {@code torch.func.jvp(f, primals, tangents)}: f's value and its Jacobian at the primals times the tangents (one
+     * per primal, the primal's shape; another floating type is converted), shaped as the value. PyTorch runs forward-mode
+     * autograd; Ember, which has none, takes the product as the derivative of a vector-Jacobian product with respect to
+     * its vector (the double-backward trick, as {@code torch.autograd.functional.jvp}), so the same values need the
+     * function's ops to have a double backward. Composes with an enclosing transform as {@link #vjp} does.
+     *
+     * @throws IllegalArgumentException for no primals, as many tangents as primals not given, a tangent of another shape,
+     *     a primal or tangent that is not floating point, with PyTorch's messages
+     */
+    public static JvpOut jvp(TensorFn f, Tensor[] primals, Tensor[] tangents) {
+        Args.require(f, "jvp", "func", 0, "Callable");
+        String api = "jvp(f, primals, tangents)";
+        if (primals == null) {
+            throw new IllegalArgumentException(api + ": Expected primals to be a tuple. E.g. it should be valid to call "
+                    + "f(*primals).");
+        }
+        int nt = tangents == null ? 0 : tangents.length;
+        if (nt != primals.length) {
+            throw new IllegalArgumentException(api + ": Expected primals and tangents to have the same python structure. "
+                    + "For example, if primals is a tuple of 3 tensors, tangents also must be. Got primals with structure "
+                    + treeSpec(primals.length) + " and tangents with structure " + treeSpec(nt));
+        }
+        if (primals.length == 0) {
+            throw new IllegalArgumentException(api + ": Expected primals to contain at least one Tensor.");
+        }
+        Tensor[] ts = new Tensor[nt];
+        for (int i = 0; i < nt; i++) {
+            Tensor p = Args.require(primals[i], "jvp", "primals", 1, "Tensor");
+            Tensor t = Args.require(tangents[i], "jvp", "tangents", 2, "Tensor");
+            if (!p.dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException("Expected primal to be floating point or complex, but got: "
+                        + p.dtype().torchName());
+            }
+            if (!t.dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException("Expected tangent to be floating point or complex, but got: "
+                        + t.dtype().torchName());
+            }
+            if (!java.util.Arrays.equals(p.shape(), t.shape())) {
+                throw new IllegalArgumentException("Trying to set a forward gradient that has a different size than that of "
+                        + "the original Tensor, this is not supported. Tensor is of size " + Shapes.str(p.shape())
+                        + " while the given forward gradient is of size " + Shapes.str(t.shape()) + ".");
+            }
+            ts[i] = t.dtype() == p.dtype() ? t : t.to(p.dtype());
+        }
+        int[] all = new int[primals.length];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
+        Tensor value;
+        Tensor product = null;
+        try (GradMode on = Ember.enableGrad()) {
+            Tensor[] a = primals.clone();
+            Tensor[] wrt = wrap(primals, all, a, fresh);
+            value = f.apply(a);
+            if (value == null) {
+                throw new IllegalArgumentException(api + ": Expected f(*primals) to return only tensors, got unsupported "
+                        + "type <class 'NoneType'>");
+            }
+            if (value.requiresGrad()) {
+                boolean graph = reachesOuter(value, fresh);
+                for (Tensor t : ts) {
+                    graph |= t.requiresGrad();
+                }
+                // the vector-Jacobian product as a function of its vector u, then its derivative along the tangents
+                Tensor u = value.detach().zerosLike().requiresGrad_(true);
+                List<Tensor> vjp = Autograd.grad(List.of(value), List.of(wrt), List.of(u), GradOptions.defaults()
+                        .withCreateGraph(true).withRetainGraph(true).withAllowUnused(true));
+                List<Tensor> outs = new ArrayList<>();
+                List<Tensor> dirs = new ArrayList<>();
+                for (int i = 0; i < wrt.length; i++) {
+                    Tensor g = vjp.get(i);
+                    if (g != null && g.requiresGrad()) {
+                        outs.add(g);
+                        dirs.add(ts[i]);
+                    }
+                }
+                if (!outs.isEmpty()) {
+                    product = Autograd.grad(outs, List.of(u), dirs, GradOptions.defaults().withCreateGraph(graph)
+                            .withRetainGraph(graph).withAllowUnused(true).withMaterializeGrads(true)).get(0);
+                }
+            }
+            if (product == null) {
+                product = value.detach().zerosLike();
+            }
+        }
+        Tensor[] results = unwrapped(new Tensor[] {value, product}, fresh);
+        return new JvpOut(results[0], results[1]);
     }
 
     // ------------------------------------------------------------------ Jacobians

@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link Func} (torch.func) against functorch 1.13: vmap (in_dims, out_dims, nesting, several results, writes into
  * mapped inputs), grad and grad_and_value (argnums, unused and constant results, nesting, an argument passed twice, a
  * captured tensor that requires grad), per-sample gradients of an MLP through functional_call, jacrev/jacfwd/hessian,
- * an ensemble through stack_module_state, and the messages of every refused call. Expected values:
+ * an ensemble through stack_module_state, jvp and vjp (composed with grad and vmap; session 27), and the messages of
+ * every refused call. Expected values:
  * {@code func/make_expected.py}. Then Ember's own rules, which functorch has no twin for: randomness "same" and
  * "different", the refusal of an in-place change of a captured tensor, and which results keep a graph.
  */
@@ -98,7 +99,42 @@ class FuncTest {
         m.put("jacrev_err_bool", in -> one(Func.jacrev(a -> a[0].gt(0L)).apply(in)));
         m.put("jacrev_err_int_input", in -> one(Func.jacrev(a -> a[0].mul(2L)).apply(in)));
         m.put("ensemble", FuncTest::ensemble);
+        // jvp and vjp (session 27)
+        m.put("jvp_sin_mul", in -> jvp(Func.jvp(a -> a[0].sin().mul(a[1]).sum(new int[] {0}, false),
+                new Tensor[] {in[0], in[1]}, new Tensor[] {in[2], in[3]})));
+        m.put("jvp_matmul", in -> jvp(Func.jvp(a -> a[0].matmul(a[0]), new Tensor[] {in[0]}, new Tensor[] {in[1]})));
+        m.put("jvp_unused", in -> jvp(Func.jvp(a -> a[0].exp(), new Tensor[] {in[0], in[1]}, new Tensor[] {in[2], in[3]})));
+        m.put("jvp_tangent_float32", in -> jvp(Func.jvp(a -> a[0].tanh(), new Tensor[] {in[0]}, new Tensor[] {in[1]})));
+        m.put("jvp_of_grad", in -> jvp(Func.jvp(Func.grad(a -> a[0].sin().mul(a[0]).sum()), new Tensor[] {in[0]},
+                new Tensor[] {in[1]})));
+        m.put("grad_of_jvp", in -> one(Func.grad(a -> Func.jvp(b -> b[0].sin().mul(b[0]).sum(), new Tensor[] {a[0]},
+                new Tensor[] {in[1]}).jvp()).apply(in[0])));
+        m.put("vmap_of_jvp", in -> one(Func.vmap(a -> Func.jvp(b -> b[0].exp().sum(), new Tensor[] {a[0]},
+                new Tensor[] {a[1]}).jvp()).apply(in)));
+        m.put("vjp_sin_mul", in -> {
+            Func.VjpOut r = Func.vjp(a -> a[0].sin().mul(a[1]).sum(new int[] {0}, false), in[0], in[1]);
+            List<Tensor> g = r.vjpFn().apply(in[2]);
+            return new Tensor[] {r.output(), g.get(0), g.get(1)};
+        });
+        m.put("vjp_twice", in -> {
+            Func.VjpOut r = Func.vjp(a -> a[0].exp().mul(a[0]), in[0]);
+            return new Tensor[] {r.vjpFn().apply(in[1]).get(0), r.vjpFn().apply(in[2]).get(0)};
+        });
+        m.put("vjp_cotangent_float32", in -> one(Func.vjp(a -> a[0].sin(), in[0]).vjpFn().apply(in[1]).get(0)));
+        m.put("grad_of_vjp", in -> one(Func.grad(a -> Func.vjp(b -> b[0].sin().mul(b[0]), a[0]).vjpFn().apply(in[1]).get(0)
+                .sum()).apply(in[0])));
+        m.put("jvp_err_structure", in -> jvp(Func.jvp(a -> a[0].sum().add(a[1].sum()), new Tensor[] {in[0], in[1]},
+                new Tensor[] {in[0]})));
+        m.put("jvp_err_size", in -> jvp(Func.jvp(a -> a[0].sin(), new Tensor[] {in[0]}, new Tensor[] {in[1]})));
+        m.put("jvp_err_int_tangent", in -> jvp(Func.jvp(a -> a[0].sin(), new Tensor[] {in[0]}, new Tensor[] {in[1]})));
+        m.put("jvp_err_int_primal", in -> jvp(Func.jvp(a -> a[0].mul(2L), new Tensor[] {in[0]}, new Tensor[] {in[1]})));
+        m.put("jvp_err_empty", in -> jvp(Func.jvp(a -> Tensor.ones(DType.FLOAT64, 1), new Tensor[0], new Tensor[0])));
+        m.put("vjp_err_shape", in -> one(Func.vjp(a -> a[0].sum(new int[] {0}, false), in[0]).vjpFn().apply(in[1]).get(0)));
         return m;
+    }
+
+    private static Tensor[] jvp(Func.JvpOut r) {
+        return new Tensor[] {r.output(), r.jvp()};
     }
 
     private static Tensor[] one(Tensor t) {

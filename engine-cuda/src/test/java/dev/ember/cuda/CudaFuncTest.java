@@ -43,6 +43,10 @@ class CudaFuncTest {
                 .apply(a[0], a[1]), r(6, 5), r(5)));
         t.add(p("jacrev", a -> Func.jacrev(b -> b[1].matmul(b[0].tanh())).apply(a[0], a[1]), r(4), r(3, 4)));
         t.add(p("hessian", a -> Func.hessian(b -> b[0].sin().mul(b[0]).sum()).apply(a[0]), r(5)));
+        t.add(p("jvp", a -> Func.jvp(b -> b[0].tanh().matmul(b[1]), new Tensor[] {a[0], a[1]}, new Tensor[] {a[2], a[3]})
+                .jvp(), r(3, 4), r(4, 2), r(3, 4), r(4, 2)));
+        t.add(p("vjp", a -> Func.vjp(b -> b[0].sin().mul(b[1]), a[0], a[1]).vjpFn().apply(a[2]).get(1), r(3, 4), r(4),
+                r(3, 4)));
         return t;
     }
 }
