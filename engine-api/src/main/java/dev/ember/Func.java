@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * PyTorch's function transforms ({@code torch.func}, functorch in 1.13): {@link #vmap}, {@link #grad},
- * {@link #gradAndValue}, {@link #vjp}, {@link #jvp}, {@link #jacrev}, {@link #jacfwd}, {@link #hessian} and
- * {@link #stackModuleState}; with
+ * {@link #gradAndValue}, {@link #vjp}, {@link #jvp}, {@link #linearize}, {@link #jacrev}, {@link #jacfwd},
+ * {@link #hessian} and {@link #stackModuleState}; with
  * {@link dev.ember.nn.Stateless#functionalCall} they give per-sample gradients ({@code vmap(grad(loss), in_dims=(null,
  * 0, 0))}) and model ensembles.
  *
@@ -591,6 +591,91 @@ public final class Func {
         }
         Tensor[] results = unwrapped(new Tensor[] {value, product}, fresh);
         return new JvpOut(results[0], results[1]);
+    }
+
+    /**
+     * What {@link #linearize(TensorFn, Tensor...)} returns, as torch.func's {@code (output, jvp_fn)}.
+     *
+     * @param output f's value at the primals
+     * @param jvpFn the Jacobian at the primals applied to tangents (one per primal)
+     */
+    public record LinearizeOut(Tensor output, java.util.function.Function<Tensor[], Tensor> jvpFn) {
+    }
+
+    /**
+     * {@code torch.func.linearize(f, *primals)} (PyTorch 2.x): f's value and a function giving {@link #jvp}'s product for
+     * any tangents at these primals, so that many directions share one call of f: the vector-Jacobian product is built
+     * once and differentiated along each set of tangents. Tangents are checked as {@link #jvp} checks them.
+     */
+    public static LinearizeOut linearize(TensorFn f, Tensor... primals) {
+        Args.require(f, "linearize", "func", 0, "Callable");
+        Tensor[] in = primals == null ? new Tensor[0] : primals.clone();
+        if (in.length == 0) {
+            throw new IllegalArgumentException("jvp(f, primals, tangents): Expected primals to contain at least one Tensor.");
+        }
+        for (Tensor p : in) {
+            Args.require(p, "linearize", "primals", 1, "Tensor");
+            if (!p.dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException("Expected primal to be floating point or complex, but got: "
+                        + p.dtype().torchName());
+            }
+        }
+        int[] all = new int[in.length];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
+        Tensor value;
+        Tensor u;
+        List<Tensor> vjp;
+        try (GradMode on = Ember.enableGrad()) {
+            Tensor[] a = in.clone();
+            Tensor[] wrt = wrap(in, all, a, fresh);
+            value = Args.require(f.apply(a), "linearize", "output", 0, "Tensor");
+            u = value.detach().zerosLike().requiresGrad_(true);
+            vjp = value.requiresGrad() ? Autograd.grad(List.of(value), List.of(wrt), List.of(u), GradOptions.defaults()
+                    .withCreateGraph(true).withRetainGraph(true).withAllowUnused(true)) : null;
+        }
+        Tensor out = value;
+        java.util.function.Function<Tensor[], Tensor> jvpFn = tangents -> {
+            int nt = tangents == null ? 0 : tangents.length;
+            if (nt != in.length) {
+                throw new IllegalArgumentException("jvp(f, primals, tangents): Expected primals and tangents to have the same "
+                        + "python structure. For example, if primals is a tuple of 3 tensors, tangents also must be. Got "
+                        + "primals with structure " + treeSpec(in.length) + " and tangents with structure " + treeSpec(nt));
+            }
+            List<Tensor> outs = new ArrayList<>();
+            List<Tensor> dirs = new ArrayList<>();
+            boolean graph = vjp != null && reachesOuter(out, fresh);
+            for (int i = 0; i < nt; i++) {
+                Tensor t = Args.require(tangents[i], "jvp_fn", "tangents", 0, "Tensor");
+                if (!t.dtype().isFloatingPoint()) {
+                    throw new IllegalArgumentException("Expected tangent to be floating point or complex, but got: "
+                            + t.dtype().torchName());
+                }
+                if (!java.util.Arrays.equals(in[i].shape(), t.shape())) {
+                    throw new IllegalArgumentException("Trying to set a forward gradient that has a different size than "
+                            + "that of the original Tensor, this is not supported. Tensor is of size "
+                            + Shapes.str(in[i].shape()) + " while the given forward gradient is of size "
+                            + Shapes.str(t.shape()) + ".");
+                }
+                graph |= t.requiresGrad();
+                Tensor g = vjp == null ? null : vjp.get(i);
+                if (g != null && g.requiresGrad()) {
+                    outs.add(g);
+                    dirs.add(t.dtype() == in[i].dtype() ? t : t.to(in[i].dtype()));
+                }
+            }
+            if (outs.isEmpty()) {
+                return out.detach().zerosLike();
+            }
+            try (GradMode on = Ember.enableGrad()) {
+                Tensor product = Autograd.grad(outs, List.of(u), dirs, GradOptions.defaults().withCreateGraph(graph)
+                        .withRetainGraph(true).withAllowUnused(true).withMaterializeGrads(true)).get(0);
+                return unwrapped(new Tensor[] {product}, fresh)[0];
+            }
+        };
+        return new LinearizeOut(unwrapped(new Tensor[] {value}, fresh)[0], jvpFn);
     }
 
     // ------------------------------------------------------------------ Jacobians

@@ -251,6 +251,30 @@ class FuncTest {
 
     /** Results that depend only on the transform's own leaves are plain tensors, as functorch returns them. */
     @Test
+    void linearizeGivesJvpForEveryTangent() {
+        // torch.func.linearize is 2.x's (functorch 1.13 has none): its jvp_fn must give functorch's jvp values
+        List<String> body = CASES.get("jvp_sin_mul");
+        Tensor[] in = new Tensor[4];
+        for (int i = 0; i < 4; i++) {
+            in[i] = PyTorchCases.tensor(field(body, "in" + i));
+        }
+        Func.LinearizeOut lin = Func.linearize(a -> a[0].sin().mul(a[1]).sum(new int[] {0}, false), in[0], in[1]);
+        ReferenceCases.assertClose("output", PyTorchCases.tensor(field(body, "out0")), lin.output(), 0);
+        ReferenceCases.assertClose("jvp", PyTorchCases.tensor(field(body, "out1")), lin.jvpFn().apply(new Tensor[] {in[2],
+                in[3]}), 0);
+        // a second direction from the same linearization: the same as a fresh jvp
+        Tensor[] t2 = {in[3].mul(0.0).add(1.0).expand(3, 2).mul(in[0]), in[3].neg()};
+        Tensor again = lin.jvpFn().apply(t2);
+        Tensor fresh = Func.jvp(a -> a[0].sin().mul(a[1]).sum(new int[] {0}, false), new Tensor[] {in[0], in[1]}, t2).jvp();
+        ReferenceCases.assertClose("second direction", fresh, again, 0);
+        assertNull(again.gradFn());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> lin.jvpFn().apply(new Tensor[] {in[1], in[1]}));
+        assertTrue(e.getMessage().startsWith("Trying to set a forward gradient that has a different size"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> lin.jvpFn().apply(new Tensor[] {in[2]}));
+    }
+
+    @Test
     void resultsWithoutOuterGraphAreDetached() {
         Tensor x = Tensor.rand(DType.FLOAT64, 3);
         Tensor g = Func.grad(a -> a[0].pow(3.0).sum()).apply(x);
