@@ -287,6 +287,55 @@ case("upsample_nearest", [seq((1, 2, 3, 3))], lambda x: torch.nn.functional.upsa
 case("addr_", [seq((2, 3)), seq((2,), shift=2), seq((3,), shift=5)], lambda x: x[0].mul(1.0).addr_(x[1], x[2], beta=2, alpha=0.5))
 case("unsafe_split_with_sizes 1", [seq((3, 4))], lambda x: x[0].unsafe_split_with_sizes([1, 3], 1)[1])
 
+# edges of the new ops: other types, empty and 0-dim tensors, broadcasting
+for dt in (torch.float32, torch.float16, torch.bfloat16, torch.int32, torch.uint8, torch.bool):
+    name = str(dt).replace("torch.", "")
+    base = (seq((2, 3)).abs() * 4).to(dt) if dt != torch.bool else seq((2, 3)).gt(0)
+    src = (seq((2,), shift=3).abs() * 4).to(dt) if dt != torch.bool else torch.tensor([True, False])
+    case("put_ %s" % name, [base, torch.tensor([4, 0]), src], lambda x: x[0].detach().clone().put_(x[1], x[2].detach()))
+    case("put_ accumulate %s" % name, [base, torch.tensor([4, 4]), src],
+         lambda x: x[0].detach().clone().put_(x[1], x[2].detach(), accumulate=True))
+case("put_ 0-dim self", [torch.tensor(2.5, dtype=D), torch.tensor([0]), torch.tensor([1.5], dtype=D)],
+     lambda x: x[0].mul(1.0).put_(x[1], x[2]))
+case("put_ empty index", [seq((2, 3)), torch.zeros(0, dtype=torch.long), seq((0,))], lambda x: x[0].mul(1.0).put_(x[1], x[2]))
+case("put_ index [2, 2] source [4]", [seq((2, 3)), torch.tensor([[0, 1], [2, 3]]), seq((4,), shift=2)],
+     lambda x: x[0].mul(1.0).put_(x[1], x[2]))
+for dt in (torch.float32, torch.float16, torch.bfloat16, torch.int32):
+    name = str(dt).replace("torch.", "")
+    case("gradient %s" % name, [(seq((3, 4)) * 2).to(dt)], lambda x: torch.gradient(x[0].detach())[1])
+case("gradient uint8", [torch.tensor([1, 2, 4], dtype=torch.uint8)], lambda x: torch.gradient(x[0])[0])
+case("gradient dim repeated", [seq((3, 4))], lambda x: torch.gradient(x[0], dim=(1, -1))[0])
+case("gradient dim out of range", [seq((3, 4))], lambda x: torch.gradient(x[0], dim=2)[0])
+case("gradient edge_order 2 size 3", [seq((3,), scale=0.5) ** 2], lambda x: torch.gradient(x[0], edge_order=2)[0])
+case("histogramdd float16", [seq((4, 2)).half()], lambda x: torch.histogramdd(x[0].detach(), bins=2).hist)
+case("histogramdd nan", [torch.tensor([[0.0, 1.0], [float("nan"), 2.0]], dtype=D)],
+     lambda x: torch.histogramdd(x[0].detach(), bins=2).hist)
+case("histogramdd inf with range", [torch.tensor([[0.0, 1.0], [float("inf"), 0.5], [0.2, float("-inf")]], dtype=D)],
+     lambda x: torch.histogramdd(x[0].detach(), bins=2, range=[0., 1., 0., 1.]).hist)
+case("histogramdd weight 0-dim", [seq((1, 2)), torch.tensor(2.0, dtype=D)],
+     lambda x: torch.histogramdd(x[0].detach(), bins=2, weight=x[1].detach()).hist)
+case("histogramdd unsorted edges", [pts, torch.tensor([2.0, 0.0, 1.0, 3.0], dtype=D), torch.tensor([0., 2.], dtype=D)],
+     lambda x: torch.histogramdd(x[0].detach(), bins=[x[1].detach(), x[2].detach()]).hist)
+case("solve_ex broadcast", [mat(3, 3, shift=3, batch=(2,)), seq((3, 1), shift=2)],
+     lambda x: torch.linalg.solve_ex(x[0], x[1])[0])
+case("solve_ex broadcast info", [mat(3, 3, shift=3, batch=(2,)).detach(), seq((3, 1), shift=2).detach()],
+     lambda x: torch.linalg.solve_ex(x[0].detach(), x[1].detach())[1])
+case("solve_ex batched vector", [mat(3, 3, shift=3, batch=(2,)), seq((2, 3), shift=2)],
+     lambda x: torch.linalg.solve_ex(x[0], x[1])[0])
+case("solve_ex float32", [mat(3, 3, shift=3).float(), seq((3, 2), torch.float32, 2)],
+     lambda x: torch.linalg.solve_ex(x[0], x[1])[0])
+case("solve_ex dtype mismatch", [mat(3, 3).float(), seq((3, 2))], lambda x: torch.linalg.solve_ex(x[0], x[1])[0])
+case("lu_factor_ex batched wide LU", [mat(2, 4, shift=4, batch=(3,))], lambda x: torch.linalg.lu_factor_ex(x[0])[0])
+case("lu_factor_ex empty", [torch.zeros(0, 3, 3, dtype=D)], lambda x: torch.linalg.lu_factor_ex(x[0])[2])
+case("tensorinv float32", [mat(6, 6, shift=6).reshape(6, 2, 3).float()], lambda x: torch.linalg.tensorinv(x[0], ind=1))
+case("tensorinv singular", [torch.zeros(2, 2, 2, 2, dtype=D)], lambda x: torch.linalg.tensorinv(x[0], ind=2))
+case("householder_product empty tau", [seq((3, 2)), torch.zeros(0, dtype=D)], lambda x: torch.linalg.householder_product(x[0], x[1]))
+case("householder_product tau dtype", [seq((3, 2)), seq((2,)).float()], lambda x: torch.linalg.householder_product(x[0], x[1]))
+case("svd float32 some=False absV", [mat(3, 4).float()], lambda x: torch.svd(x[0], some=False)[2][:, :3].abs())
+case("adjoint 0-dim", [torch.tensor(1.0, dtype=D)], lambda x: x[0].adjoint())
+case("pinverse empty", [torch.zeros(0, 3, dtype=D)], lambda x: torch.pinverse(x[0]))
+case("chain_matmul empty", [], lambda x: torch.chain_matmul())
+
 # in-place math
 case("rad2deg_", [seq((2, 3))], lambda x: x[0].mul(1.0).rad2deg_())
 case("deg2rad_", [seq((2, 3))], lambda x: x[0].mul(1.0).deg2rad_())
@@ -369,6 +418,7 @@ def strings():
     err("CosineEmbeddingLoss one input", lambda: torch.nn.CosineEmbeddingLoss()(x1))
     err("MarginRankingLoss one input", lambda: torch.nn.MarginRankingLoss()(x1))
     err("TripletMarginLoss one input", lambda: torch.nn.TripletMarginLoss()(x1))
+    put("gradient 0-dim count", len(torch.gradient(torch.tensor(1.0, dtype=D))))
     # tolist, apply_, map_
     put("tolist long", torch.tensor([[1, 2], [3, 4]]).tolist())
     put("tolist 0-d", torch.tensor(3.5, dtype=D).tolist())

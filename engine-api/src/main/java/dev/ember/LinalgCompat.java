@@ -88,7 +88,10 @@ final class LinalgCompat {
         int n = Shapes.toSize(rows, "linalg.tensorinv");
         int[] out = Arrays.copyOf(tail, tail.length + head.length);
         System.arraycopy(head, 0, out, tail.length, head.length);
-        return LinalgDecompositions.inv(a.reshape(n, n)).reshape(out);
+        // linalg_inv_ex, then _linalg_check_errors(info, "inv"): the message names "inv", as PyTorch's
+        InvExResult r = LinalgDecompositions.invEx(a.reshape(n, n), false);
+        LinalgDecompositions.checkInfo(r.info(), "inv", false, LinalgDecompositions::singularInverse);
+        return r.inverse().reshape(out);
     }
 
     /**
@@ -418,17 +421,18 @@ final class LinalgCompat {
                         wrt.add(xs[i]);
                     }
                 }
-                List<Tensor> grads;
+                Tensor[] result = new Tensor[inputs.length];
                 try (GradMode on = Ember.enableGrad()) {
                     Tensor y = composition.apply(xs);
-                    grads = Autograd.grad(List.of(y), wrt, List.of(g), true, createGraph, true);
-                }
-                Tensor[] result = new Tensor[inputs.length];
-                int j = 0;
-                for (int i = 0; i < inputs.length; i++) {
-                    if (node.needsInputGrad(i)) {
-                        Tensor gi = grads.get(j++);
-                        result[i] = gi == null ? saved[i].get().zerosLike() : gi;
+                    if (!y.requiresGrad()) {
+                        return result; // the value does not depend on the inputs (an empty tau): no gradient
+                    }
+                    List<Tensor> grads = Autograd.grad(List.of(y), wrt, List.of(g), true, createGraph, true);
+                    int j = 0;
+                    for (int i = 0; i < inputs.length; i++) {
+                        if (node.needsInputGrad(i)) {
+                            result[i] = grads.get(j++);
+                        }
                     }
                 }
                 return result;

@@ -175,7 +175,7 @@ final class LinalgDecompositions {
         return invEx(a, null);
     }
 
-    private static String singularInverse(long k) {
+    static String singularInverse(long k) {
         return "The diagonal element " + k + " is zero, the inversion could not be completed because the input matrix "
                 + "is singular.";
     }

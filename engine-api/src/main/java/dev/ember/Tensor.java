@@ -4446,9 +4446,15 @@ public final class Tensor implements AutoCloseable {
         return transpose(-2, -1);
     }
 
-    /** The conjugate transpose of the last two dimensions (for real tensors {@link #mT()}), as {@code Tensor.adjoint()}. */
+    /**
+     * The conjugate transpose of the last two dimensions (for real tensors {@link #mT()}; a 0-dim tensor itself), as
+     * {@code Tensor.adjoint()}; a 1-D tensor is refused, as PyTorch's.
+     */
     public Tensor adjoint() {
-        if (shape.length < 2) {
+        if (shape.length == 0) {
+            return this; // PyTorch's _adjoint: a 0-dim tensor is its own adjoint
+        }
+        if (shape.length == 1) {
             throw new IllegalArgumentException("tensor.adjoint() is only supported on matrices or batches of matrices. Got "
                     + shape.length + "-D tensor.");
         }

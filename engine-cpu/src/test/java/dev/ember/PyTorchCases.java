@@ -187,9 +187,12 @@ final class PyTorchCases {
                 }
                 return Tensor.tensor(b, DType.BOOL, Device.CPU).reshape(shape);
             }
-            default:
-                return Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64)
-                        .reshape(shape);
+            default: {
+                // float16 and bfloat16 values are exact in float64, so the conversion back is exact too
+                DType type = dtype.equals("float32") ? DType.FLOAT32 : dtype.equals("float16") ? DType.FLOAT16
+                        : dtype.equals("bfloat16") ? DType.BFLOAT16 : DType.FLOAT64;
+                return Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(type).reshape(shape);
+            }
         }
     }
 
