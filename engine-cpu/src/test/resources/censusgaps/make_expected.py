@@ -444,6 +444,21 @@ def strings():
     err("init dirac_ 2-d", lambda: torch.nn.init.dirac_(torch.empty(2, 2)))
     err("init dirac_ groups", lambda: torch.nn.init.dirac_(torch.empty(3, 2, 3), 2))
     err("init sparse_ 3-d", lambda: torch.nn.init.sparse_(torch.empty(2, 2, 2), 0.5))
+    # torch.nn.utils.fuse_conv_bn_weights / fuse_linear_bn_weights (2.x also keeps the layer's requires_grad and types;
+    # all float64 here, so 1.13's values are 2.x's)
+    from torch.nn.utils.fusion import fuse_conv_bn_weights, fuse_linear_bn_weights
+    cw, cb = seq((4, 3, 2, 2), shift=1), seq((4,), shift=2)
+    rm, rv = seq((4,), shift=3), seq((4,), shift=4).abs() + 0.5
+    bw, bb = seq((4,), shift=5), seq((4,), shift=6)
+    for name, args in (("conv", (cw, cb, rm, rv, 1e-5, bw, bb)), ("conv no bias", (cw, None, rm, rv, 1e-3, bw, bb)),
+                       ("conv no affine", (cw, cb, rm, rv, 1e-5, None, None)),
+                       ("transposed", (seq((3, 4, 2, 2), shift=7), cb, rm, rv, 1e-5, bw, bb, True)),
+                       ("linear", (seq((4, 5), shift=8), cb, rm, rv, 1e-5, bw, bb)),
+                       ("linear no bias", (seq((4, 5), shift=8), None, rm, rv, 1e-5, bw, bb))):
+        fn = fuse_linear_bn_weights if name.startswith("linear") else fuse_conv_bn_weights
+        w, b = fn(*args)
+        put("fuse %s weight" % name, fmt_tensor(w))
+        put("fuse %s bias" % name, fmt_tensor(b))
     # svd_lowrank / pca_lowrank: random range finding, so the values compared are those its random matrix cannot
     # change for a matrix of rank <= q: the singular values (and U S V^T == A, checked in the test)
     torch.manual_seed(0)  # the random projections: the same file on every run

@@ -648,6 +648,58 @@ class CensusGapsTest {
         assertEquals(0.5, std, 0.03);
     }
 
+    /** The generator's {@code seq} of any shape. */
+    private static Tensor seqOf(int shift, int... shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return seq(1, n, shift).reshape(shape);
+    }
+
+    @Test
+    void fuseBatchNormIntoConvAndLinear() {
+        Tensor cw = seqOf(1, 4, 3, 2, 2);
+        Tensor cb = seqOf(2, 4);
+        Tensor rm = seqOf(3, 4);
+        Tensor rv = seqOf(4, 4).abs().add(0.5);
+        Tensor bw = seqOf(5, 4);
+        Tensor bb = seqOf(6, 4);
+        dev.ember.nn.utils.Fusion.FusedWeights f = dev.ember.nn.utils.Fusion.fuseConvBnWeights(cw, cb, rm, rv, 1e-5, bw, bb,
+                false);
+        assertTensor("fuse conv weight", f.weight());
+        assertTensor("fuse conv bias", f.bias());
+        f = dev.ember.nn.utils.Fusion.fuseConvBnWeights(cw, null, rm, rv, 1e-3, bw, bb, false);
+        assertTensor("fuse conv no bias weight", f.weight());
+        assertTensor("fuse conv no bias bias", f.bias());
+        f = dev.ember.nn.utils.Fusion.fuseConvBnWeights(cw, cb, rm, rv, 1e-5, null, null, false);
+        assertTensor("fuse conv no affine weight", f.weight());
+        assertTensor("fuse conv no affine bias", f.bias());
+        f = dev.ember.nn.utils.Fusion.fuseConvBnWeights(seqOf(7, 3, 4, 2, 2), cb, rm, rv, 1e-5, bw, bb, true);
+        assertTensor("fuse transposed weight", f.weight());
+        assertTensor("fuse transposed bias", f.bias());
+        f = dev.ember.nn.utils.Fusion.fuseLinearBnWeights(seqOf(8, 4, 5), cb, rm, rv, 1e-5, bw, bb);
+        assertTensor("fuse linear weight", f.weight());
+        assertTensor("fuse linear bias", f.bias());
+        f = dev.ember.nn.utils.Fusion.fuseLinearBnWeights(seqOf(8, 4, 5), null, rm, rv, 1e-5, bw, bb);
+        assertTensor("fuse linear no bias weight", f.weight());
+        assertTensor("fuse linear no bias bias", f.bias());
+        // 2.x's rule: the fused parameters require grad as the layer's did; they are leaves either way
+        assertTrue(f.weight().isLeaf());
+        assertFalse(f.weight().requiresGrad());
+        assertTrue(dev.ember.nn.utils.Fusion.fuseLinearBnWeights(seqOf(8, 4, 5).requiresGrad_(true), null, rm, rv, 1e-5,
+                bw, bb).weight().requiresGrad());
+        // and the point of it: the fused convolution is the normalized one, in eval mode
+        Tensor x = seqOf(9, 2, 3, 5, 5);
+        dev.ember.nn.utils.Fusion.FusedWeights g = dev.ember.nn.utils.Fusion.fuseConvBnWeights(cw, cb, rm, rv, 1e-5, bw, bb,
+                false);
+        Tensor reference = dev.ember.nn.Functional.batchNorm(dev.ember.nn.Functional.conv2d(x, cw, cb), rm, rv, bw, bb, false,
+                0.1, 1e-5);
+        assertNear("fused conv", reference, dev.ember.nn.Functional.conv2d(x, g.weight(), g.bias()), 1e-12);
+        assertThrows(IllegalArgumentException.class,
+                () -> dev.ember.nn.utils.Fusion.fuseConvBnWeights(null, cb, rm, rv, 1e-5, bw, bb, false));
+    }
+
     /** The generator's {@code seq}: ((7k + shift) mod 19 - 9) / 4. */
     private static Tensor seq(int rows, int cols, int shift) {
         double[] v = new double[rows * cols];
