@@ -514,83 +514,60 @@ public final class Func {
      */
     public static JvpOut jvp(TensorFn f, Tensor[] primals, Tensor[] tangents) {
         Args.require(f, "jvp", "func", 0, "Callable");
-        String api = "jvp(f, primals, tangents)";
         if (primals == null) {
-            throw new IllegalArgumentException(api + ": Expected primals to be a tuple. E.g. it should be valid to call "
+            throw new IllegalArgumentException(JVP + ": Expected primals to be a tuple. E.g. it should be valid to call "
                     + "f(*primals).");
         }
         int nt = tangents == null ? 0 : tangents.length;
         if (nt != primals.length) {
-            throw new IllegalArgumentException(api + ": Expected primals and tangents to have the same python structure. "
-                    + "For example, if primals is a tuple of 3 tensors, tangents also must be. Got primals with structure "
-                    + treeSpec(primals.length) + " and tangents with structure " + treeSpec(nt));
+            throw structureError(primals.length, nt);
         }
-        if (primals.length == 0) {
-            throw new IllegalArgumentException(api + ": Expected primals to contain at least one Tensor.");
-        }
-        Tensor[] ts = new Tensor[nt];
+        Tensor[] in = primals.clone();
+        checkNonEmpty(in);
         for (int i = 0; i < nt; i++) {
-            Tensor p = Args.require(primals[i], "jvp", "primals", 1, "Tensor");
-            Tensor t = Args.require(tangents[i], "jvp", "tangents", 2, "Tensor");
-            if (!p.dtype().isFloatingPoint()) {
-                throw new IllegalArgumentException("Expected primal to be floating point or complex, but got: "
-                        + p.dtype().torchName());
-            }
-            if (!t.dtype().isFloatingPoint()) {
-                throw new IllegalArgumentException("Expected tangent to be floating point or complex, but got: "
-                        + t.dtype().torchName());
-            }
-            if (!java.util.Arrays.equals(p.shape(), t.shape())) {
-                throw new IllegalArgumentException("Trying to set a forward gradient that has a different size than that of "
-                        + "the original Tensor, this is not supported. Tensor is of size " + Shapes.str(p.shape())
-                        + " while the given forward gradient is of size " + Shapes.str(t.shape()) + ".");
-            }
-            ts[i] = t.dtype() == p.dtype() ? t : t.to(p.dtype());
+            // make_dual's order, pair by pair, before f runs
+            checkPrimal(in[i], "jvp");
+            checkedTangent(in[i], Args.require(tangents[i], "jvp", "tangents", 2, "Tensor"));
         }
-        int[] all = new int[primals.length];
-        for (int i = 0; i < all.length; i++) {
-            all[i] = i;
+        LinearizeOut lin = linearized(f, in);
+        return new JvpOut(lin.output(), lin.jvpFn().apply(tangents));
+    }
+
+    private static final String JVP = "jvp(f, primals, tangents)";
+
+    private static IllegalArgumentException structureError(int primals, int tangents) {
+        return new IllegalArgumentException(JVP + ": Expected primals and tangents to have the same python structure. For "
+                + "example, if primals is a tuple of 3 tensors, tangents also must be. Got primals with structure "
+                + treeSpec(primals) + " and tangents with structure " + treeSpec(tangents));
+    }
+
+    private static void checkNonEmpty(Tensor[] primals) {
+        if (primals.length == 0) {
+            throw new IllegalArgumentException(JVP + ": Expected primals to contain at least one Tensor.");
         }
-        Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
-        Tensor value;
-        Tensor product = null;
-        try (GradMode on = Ember.enableGrad()) {
-            Tensor[] a = primals.clone();
-            Tensor[] wrt = wrap(primals, all, a, fresh);
-            value = f.apply(a);
-            if (value == null) {
-                throw new IllegalArgumentException(api + ": Expected f(*primals) to return only tensors, got unsupported "
-                        + "type <class 'NoneType'>");
-            }
-            if (value.requiresGrad()) {
-                boolean graph = reachesOuter(value, fresh);
-                for (Tensor t : ts) {
-                    graph |= t.requiresGrad();
-                }
-                // the vector-Jacobian product as a function of its vector u, then its derivative along the tangents
-                Tensor u = value.detach().zerosLike().requiresGrad_(true);
-                List<Tensor> vjp = Autograd.grad(List.of(value), List.of(wrt), List.of(u), GradOptions.defaults()
-                        .withCreateGraph(true).withRetainGraph(true).withAllowUnused(true));
-                List<Tensor> outs = new ArrayList<>();
-                List<Tensor> dirs = new ArrayList<>();
-                for (int i = 0; i < wrt.length; i++) {
-                    Tensor g = vjp.get(i);
-                    if (g != null && g.requiresGrad()) {
-                        outs.add(g);
-                        dirs.add(ts[i]);
-                    }
-                }
-                if (!outs.isEmpty()) {
-                    product = Autograd.grad(outs, List.of(u), dirs, GradOptions.defaults().withCreateGraph(graph)
-                            .withRetainGraph(graph).withAllowUnused(true).withMaterializeGrads(true)).get(0);
-                }
-            }
-            if (product == null) {
-                product = value.detach().zerosLike();
-            }
+    }
+
+    /** make_dual's check of a primal: a floating tensor. */
+    private static void checkPrimal(Tensor p, String op) {
+        Args.require(p, op, "primals", 1, "Tensor");
+        if (!p.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("Expected primal to be floating point or complex, but got: "
+                    + p.dtype().torchName());
         }
-        Tensor[] results = unwrapped(new Tensor[] {value, product}, fresh);
-        return new JvpOut(results[0], results[1]);
+    }
+
+    /** make_dual's checks of a tangent (floating, the primal's shape); the tangent in the primal's type. */
+    private static Tensor checkedTangent(Tensor primal, Tensor t) {
+        if (!t.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("Expected tangent to be floating point or complex, but got: "
+                    + t.dtype().torchName());
+        }
+        if (!java.util.Arrays.equals(primal.shape(), t.shape())) {
+            throw new IllegalArgumentException("Trying to set a forward gradient that has a different size than that of the "
+                    + "original Tensor, this is not supported. Tensor is of size " + Shapes.str(primal.shape())
+                    + " while the given forward gradient is of size " + Shapes.str(t.shape()) + ".");
+        }
+        return t.dtype() == primal.dtype() ? t : t.to(primal.dtype());
     }
 
     /**
@@ -610,16 +587,18 @@ public final class Func {
     public static LinearizeOut linearize(TensorFn f, Tensor... primals) {
         Args.require(f, "linearize", "func", 0, "Callable");
         Tensor[] in = primals == null ? new Tensor[0] : primals.clone();
-        if (in.length == 0) {
-            throw new IllegalArgumentException("jvp(f, primals, tangents): Expected primals to contain at least one Tensor.");
-        }
+        checkNonEmpty(in);
         for (Tensor p : in) {
-            Args.require(p, "linearize", "primals", 1, "Tensor");
-            if (!p.dtype().isFloatingPoint()) {
-                throw new IllegalArgumentException("Expected primal to be floating point or complex, but got: "
-                        + p.dtype().torchName());
-            }
+            checkPrimal(p, "linearize");
         }
+        return linearized(f, in);
+    }
+
+    /**
+     * {@link #linearize} of checked primals: f run once, its vector-Jacobian product as a function of its vector u kept,
+     * and each set of tangents the derivative of that product along them (the double-backward trick).
+     */
+    private static LinearizeOut linearized(TensorFn f, Tensor[] in) {
         int[] all = new int[in.length];
         for (int i = 0; i < all.length; i++) {
             all[i] = i;
@@ -631,7 +610,11 @@ public final class Func {
         try (GradMode on = Ember.enableGrad()) {
             Tensor[] a = in.clone();
             Tensor[] wrt = wrap(in, all, a, fresh);
-            value = Args.require(f.apply(a), "linearize", "output", 0, "Tensor");
+            value = f.apply(a);
+            if (value == null) {
+                throw new IllegalArgumentException(JVP + ": Expected f(*primals) to return only tensors, got unsupported "
+                        + "type <class 'NoneType'>");
+            }
             u = value.detach().zerosLike().requiresGrad_(true);
             vjp = value.requiresGrad() ? Autograd.grad(List.of(value), List.of(wrt), List.of(u), GradOptions.defaults()
                     .withCreateGraph(true).withRetainGraph(true).withAllowUnused(true)) : null;
@@ -640,30 +623,18 @@ public final class Func {
         java.util.function.Function<Tensor[], Tensor> jvpFn = tangents -> {
             int nt = tangents == null ? 0 : tangents.length;
             if (nt != in.length) {
-                throw new IllegalArgumentException("jvp(f, primals, tangents): Expected primals and tangents to have the same "
-                        + "python structure. For example, if primals is a tuple of 3 tensors, tangents also must be. Got "
-                        + "primals with structure " + treeSpec(in.length) + " and tangents with structure " + treeSpec(nt));
+                throw structureError(in.length, nt);
             }
             List<Tensor> outs = new ArrayList<>();
             List<Tensor> dirs = new ArrayList<>();
             boolean graph = vjp != null && reachesOuter(out, fresh);
             for (int i = 0; i < nt; i++) {
-                Tensor t = Args.require(tangents[i], "jvp_fn", "tangents", 0, "Tensor");
-                if (!t.dtype().isFloatingPoint()) {
-                    throw new IllegalArgumentException("Expected tangent to be floating point or complex, but got: "
-                            + t.dtype().torchName());
-                }
-                if (!java.util.Arrays.equals(in[i].shape(), t.shape())) {
-                    throw new IllegalArgumentException("Trying to set a forward gradient that has a different size than "
-                            + "that of the original Tensor, this is not supported. Tensor is of size "
-                            + Shapes.str(in[i].shape()) + " while the given forward gradient is of size "
-                            + Shapes.str(t.shape()) + ".");
-                }
+                Tensor t = checkedTangent(in[i], Args.require(tangents[i], "jvp_fn", "tangents", 0, "Tensor"));
                 graph |= t.requiresGrad();
                 Tensor g = vjp == null ? null : vjp.get(i);
                 if (g != null && g.requiresGrad()) {
                     outs.add(g);
-                    dirs.add(t.dtype() == in[i].dtype() ? t : t.to(in[i].dtype()));
+                    dirs.add(t);
                 }
             }
             if (outs.isEmpty()) {

@@ -76,8 +76,8 @@ public final class Fusion {
         }
     }
 
+    /** {@code t}, made without history (under no_grad) and so already a fresh leaf, requiring grad as asked. */
     private static Tensor parameter(Tensor t, boolean requiresGrad) {
-        Tensor leaf = t.detach().contiguous().clone();
-        return requiresGrad ? leaf.requiresGrad_(true) : leaf;
+        return requiresGrad ? t.requiresGrad_(true) : t;
     }
 }
