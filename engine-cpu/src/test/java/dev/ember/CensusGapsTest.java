@@ -732,6 +732,43 @@ class CensusGapsTest {
     }
 
     @Test
+    void gradcheckOfTheDifferentiableAdditions() {
+        // the PyTorch cases compare gradients with PyTorch's; these check the formulas numerically as well
+        Tensor a = seq(4, 3, 9).add(Tensor.eye(4, 3, DType.FLOAT64).mul(3.0)).requiresGrad_(true);
+        Tensor sq = seq(3, 3, 3).add(Tensor.eye(3, 3, DType.FLOAT64).mul(3.0)).requiresGrad_(true);
+        assertTrue(Autograd.gradcheck(in -> in[0].svd().S(), a));
+        assertTrue(Autograd.gradcheck(in -> in[0].qr(true).Q(), a));
+        assertTrue(Autograd.gradcheck(in -> in[0].pinverse(), a));
+        assertTrue(Autograd.gradcheck(in -> in[0].linalgLuFactorEx().LU(), sq));
+        Tensor lu = sq.detach().linalgLuFactor().LU().requiresGrad_(true);
+        Tensor piv = sq.detach().linalgLuFactor().pivots();
+        assertTrue(Autograd.gradcheck(in -> {
+            LuResult r = Tensor.luUnpack(in[0], piv);
+            return r.L().add(r.U());
+        }, lu));
+        GeqrfResult g = a.detach().geqrf();
+        Tensor c = seq(4, 2, 3).requiresGrad_(true);
+        assertTrue(Autograd.gradcheck(in -> in[0].ormqr(in[1], in[2], true, false), g.a().requiresGrad_(true),
+                g.tau().requiresGrad_(true), c));
+        assertTrue(Autograd.gradcheck(in -> in[0].linalgTensorinv(1), sq.detach().reshape(3, 3, 1).requiresGrad_(true)));
+        assertTrue(Autograd.gradcheck(in -> in[0].linalgTensorsolve(in[1]), sq, seq(1, 3, 2).reshape(3)
+                .requiresGrad_(true)));
+        Tensor coords = Tensor.tensor(new double[] {0, 1, 3, 3.5}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        assertTrue(Autograd.gradcheck(in -> Tensor.gradient(in[0], List.of(in[1]), new int[] {1}, 2).get(0),
+                seq(3, 4, 1).requiresGrad_(true), coords));
+        assertTrue(Autograd.gradcheck(in -> in[0].mul(1.0).addr_(in[1], in[2], 2, 0.5), seq(2, 3, 0).requiresGrad_(true),
+                seq(1, 2, 2).reshape(2).requiresGrad_(true), seq(1, 3, 5).reshape(3).requiresGrad_(true)));
+        assertTrue(Autograd.gradcheck(in -> in[0].mul(1.0).renorm_(2, 0, 1.5), seq(3, 4, 0).requiresGrad_(true)));
+        assertTrue(Autograd.gradcheck(in -> in[0].mul(1.0).rad2deg_(), seq(2, 3, 0).requiresGrad_(true)));
+        assertTrue(Autograd.gradcheck(in -> in[0].unsafeSplitWithSizes(new int[] {1, 3}, 1).get(1),
+                seq(3, 4, 0).requiresGrad_(true)));
+        AdaptiveLogSoftmaxWithLoss asm = adaptive();
+        Tensor t = PyTorchCases.tensor(S.get("asm target"));
+        assertTrue(Autograd.gradcheck(in -> asm.apply(in[0], t).loss(),
+                PyTorchCases.tensor(S.get("asm input")).requiresGrad_(true)));
+    }
+
+    @Test
     void putInDeterministicModeIsRefusedUnlessAccumulating() {
         Tensor x = Tensor.zeros(DType.FLOAT32, 3);
         Tensor idx = Tensor.tensor(new long[] {1}, DType.INT64, Device.CPU);
