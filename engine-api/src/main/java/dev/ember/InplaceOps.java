@@ -205,8 +205,12 @@ final class InplaceOps {
 
     private static void writeBack(Tensor self, Tensor result, boolean cppTypeName) {
         checkWriteBack(self, result, cppTypeName);
-        OutputLayouts.Target target = OutputLayouts.into(self);
-        self.backend.copy(result.storage(), target.of(result), self.storage(), target.layout);
+        if (self.dtype.isComplex() || result.dtype.isComplex()) {
+            ComplexOps.copyElements(result, self);
+        } else {
+            OutputLayouts.Target target = OutputLayouts.into(self);
+            self.backend.copy(result.storage(), target.of(result), self.storage(), target.layout);
+        }
         self.bumpVersion();
     }
 
@@ -429,8 +433,12 @@ final class InplaceOps {
         }
         try (GradMode off = Ember.noGrad()) {
             Tensor v = value.to(self.device).to(self.dtype).expand(shape);
-            OutputLayouts.Target target = OutputLayouts.into(self);
-            self.backend.copy(v.storage(), target.of(v), self.storage(), target.layout);
+            if (self.dtype.isComplex()) {
+                ComplexOps.copyElements(v, self);
+            } else {
+                OutputLayouts.Target target = OutputLayouts.into(self);
+                self.backend.copy(v.storage(), target.of(v), self.storage(), target.layout);
+            }
         }
         self.bumpVersion();
         return self;
@@ -467,7 +475,7 @@ final class InplaceOps {
         }
         // PyTorch's copy_impl returns at once when src is self's data exactly (same storage, geometry and type: x.copy_(x),
         // even for an expanded x, whose overlap it would otherwise refuse); its autograd layer still bumps the version
-        boolean sameData = src.storage() == self.storage() && src.dtype == self.dtype && sameLayout(src.layout, self.layout);
+        boolean sameData = src.rawStorage() == self.rawStorage() && src.dtype == self.dtype && sameLayout(src.layout, self.layout);
         checkInplace(self, List.of(src), !sameData);
         if (sameData && !records(self, List.of(src))) {
             self.bumpVersion();
@@ -495,8 +503,13 @@ final class InplaceOps {
             if (!s.device.equals(self.device)) {
                 s = s.to(self.device);
             }
-            if (s.storage() == self.storage()) {
+            if (s.rawStorage() == self.rawStorage()) {
                 s = s.clone();
+            }
+            if (s.dtype.isComplex() || self.dtype.isComplex()) {
+                ComplexOps.copyElements(s, self);
+                self.bumpVersion();
+                return self;
             }
         }
         OutputLayouts.Target target = OutputLayouts.into(self);

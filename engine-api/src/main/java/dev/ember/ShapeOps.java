@@ -469,7 +469,7 @@ final class ShapeOps {
             copy(t, t.layout, flat, Layout.contiguous(t.shape));
             Tensor rolled = rollDim(flat, shifts[0], 0);
             flat.close();
-            out = new Tensor(rolled.lease(), Layout.contiguous(t.shape), t.device, t.backend, new int[1]);
+            out = new Tensor(rolled.lease(), Layout.contiguous(t.shape), t.device, t.backend, new int[1], rolled.dtype);
             rolled.close();
         } else {
             out = t;
