@@ -480,11 +480,17 @@ final class ArithmeticOps {
 
     static Tensor powScalar(Tensor a, double exponent) {
         if (Autocast.on()) return Autocast.apply("pow", t -> powScalar(t[0], exponent), a);
+        if (a.dtype.isComplex()) {
+            return ComplexOps.pow(a, exponent);
+        }
         return powScalar(a, Creation.wrap(exponent));
     }
 
     static Tensor powScalar(Tensor a, long exponent) {
         if (Autocast.on()) return Autocast.apply("pow", t -> powScalar(t[0], exponent), a);
+        if (a.dtype.isComplex()) {
+            return ComplexOps.pow(a, exponent);
+        }
         return powScalar(a, Creation.wrap(exponent));
     }
 
@@ -653,10 +659,15 @@ final class ArithmeticOps {
         int[] shape = Shapes.broadcast(Shapes.broadcast(cond.shape, a.shape), b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        OutputLayouts.Target target = OutputLayouts.allocate(shape, t, device, cond, a, b);
-        Tensor out = target.out;
-        out.backend.where(cond.storage(), target.of(cond), ca.storage(), target.of(ca), cb.storage(), target.of(cb),
-                out.storage(), target.layout);
+        Tensor out;
+        if (t.isComplex()) {
+            out = ComplexOps.where(cond, ca, cb, shape);
+        } else {
+            OutputLayouts.Target target = OutputLayouts.allocate(shape, t, device, cond, a, b);
+            out = target.out;
+            out.backend.where(cond.storage(), target.of(cond), ca.storage(), target.of(ca), cb.storage(), target.of(cb),
+                    out.storage(), target.layout);
+        }
         return record(out, "WhereBackward0", new Tensor[] {cond, a, b}, n -> {
             SavedTensor sc = n.save(cond);
             return g -> {
@@ -858,6 +869,11 @@ final class ArithmeticOps {
                 case EXP: return ComplexOps.exp(a);
                 case ABS: return ComplexOps.abs(a);
                 case SGN: return ComplexOps.sgn(a);
+                case LOG: return ComplexOps.log(a);
+                case SQRT: return ComplexOps.sqrt(a);
+                case RECIPROCAL: return ComplexOps.reciprocal(a);
+                case SIN: return ComplexOps.sin(a);
+                case COS: return ComplexOps.cos(a);
                 default: throw ComplexOps.notImplemented(a);
             }
         }

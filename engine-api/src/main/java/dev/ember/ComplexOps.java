@@ -179,7 +179,7 @@ final class ComplexOps {
             out = fromParts(abs.mul(angle.cos()), abs.mul(angle.sin()));
         }
         return ArithmeticOps.record(out, "PolarBackward0", new Tensor[] {abs, angle}, n -> {
-            SavedTensor so = n.save(out);
+            SavedTensor so = n.saveOutput(out);
             return g -> {
                 // derivatives.yaml's polar_backward: grad_abs = real(conj(grad) sgn(result)), grad_angle =
                 // real(conj(grad) i result)
@@ -233,6 +233,49 @@ final class ComplexOps {
             Tensor moved = s.to(dst.device);
             dst.backend.copy(moved.storage(), moved.layout, dst.storage(), dst.layout);
         }
+    }
+
+    /**
+     * A kernel copy of the elements of {@code from} over {@code src}'s storage into {@code to} over {@code dst}'s, layouts
+     * in elements of the tensors' type: complex tensors (of one type) copy their real views.
+     */
+    static void kernelCopy(Tensor src, Layout from, Tensor dst, Layout to) {
+        if (!src.dtype.isComplex() && !dst.dtype.isComplex()) {
+            dst.backend.copy(src.storage(), from, dst.storage(), to);
+        } else if (src.dtype == dst.dtype) {
+            dst.backend.copy(src.rawStorage(), realLayout(from), dst.rawStorage(), realLayout(to));
+        } else {
+            throw notImplemented(src.dtype.isComplex() ? src : dst);
+        }
+    }
+
+    /** Fills {@code t} with the real {@code value} (a complex tensor: real parts {@code value}, imaginary parts 0). */
+    static void fill(Tensor t, double value) {
+        if (!t.dtype.isComplex()) {
+            t.backend.fill(t.storage(), t.layout, value);
+            return;
+        }
+        Tensor p = parts(t);
+        Tensor re = p.select(-1, 0);
+        Tensor im = p.select(-1, 1);
+        t.backend.fill(re.storage(), re.layout, value);
+        t.backend.fill(im.storage(), im.layout, 0.0);
+    }
+
+    /** {@code where(cond, a, b)} of complex tensors of one type broadcast to {@code shape} (no history: the caller's). */
+    static Tensor where(Tensor cond, Tensor a, Tensor b, int[] shape) {
+        return compute(() -> {
+            Tensor c = cond.unsqueeze(-1);
+            Tensor pa = parts(a);
+            Tensor pb = parts(b);
+            return adopt(ArithmeticOps.where(c, pa, pb).expand(append(shape, 2)).contiguous().clone());
+        });
+    }
+
+    private static int[] append(int[] shape, int last) {
+        int[] out = Arrays.copyOf(shape, shape.length + 1);
+        out[shape.length] = last;
+        return out;
     }
 
     /** {@code t.to(dtype)} where either type is complex, without history; the caller records ToCopyBackward0. */
@@ -300,13 +343,27 @@ final class ComplexOps {
     }
 
     /**
-     * The real and imaginary parts of {@code a} and {@code b} as the complex type {@code t}, under no_grad, broadcast to
-     * one shape: {@code [aRe, aIm, bRe, bIm]}.
+     * The real and imaginary parts of {@code a} and {@code b} in the complex type {@code t}'s parts, for kernels (no
+     * history): {@code [aRe, aIm, bRe, bIm]}, where a real operand's imaginary part is null (zero) and its real part is
+     * itself in {@code t}'s real type, or, a Java number, itself (a host scalar that goes with a tensor on any device).
      */
     private static Tensor[] split(Tensor a, Tensor b, DType t) {
-        Tensor pa = parts(asComplex(a, t));
-        Tensor pb = parts(asComplex(b, t));
-        return new Tensor[] {pa.select(-1, 0), pa.select(-1, 1), pb.select(-1, 0), pb.select(-1, 1)};
+        Tensor[] pa = partsIn(a, t);
+        Tensor[] pb = partsIn(b, t);
+        return new Tensor[] {pa[0], pa[1], pb[0], pb[1]};
+    }
+
+    private static Tensor[] partsIn(Tensor x, DType t) {
+        if (x.dtype.isComplex()) {
+            Tensor p = parts(asComplex(x, t));
+            return new Tensor[] {p.select(-1, 0), p.select(-1, 1)};
+        }
+        return new Tensor[] {x.wrappedNumber ? x : ArithmeticOps.cast(x, t.toReal()), null};
+    }
+
+    /** {@code x + alpha y} of imaginary parts, either of which may be null (zero). */
+    private static Tensor imSum(Tensor x, Tensor y, double alpha) {
+        return y == null ? x : x == null ? y.mul(alpha) : x.add(y, alpha);
     }
 
     private static Tensor compute(Supplier<Tensor> f) {
@@ -320,7 +377,7 @@ final class ComplexOps {
         DType t = complexType(a, b);
         Tensor out = compute(() -> {
             Tensor[] p = split(a, b, t);
-            return fromPartsBroadcast(p[0].add(p[2], alpha), p[1].add(p[3], alpha));
+            return fromPartsBroadcast(p[0].add(p[2], alpha), imSum(p[1], p[3], alpha));
         });
         return ArithmeticOps.record(out, "AddBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? (alpha == 1 ? g : g.mul(alpha)) : null});
@@ -331,7 +388,7 @@ final class ComplexOps {
         DType t = complexType(a, b);
         Tensor out = compute(() -> {
             Tensor[] p = split(a, b, t);
-            return fromPartsBroadcast(p[0].sub(p[2], alpha), p[1].sub(p[3], alpha));
+            return fromPartsBroadcast(p[0].sub(p[2], alpha), imSum(p[1], p[3], -alpha));
         });
         return ArithmeticOps.record(out, "SubBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? g.mul(-alpha) : null});
@@ -342,6 +399,12 @@ final class ComplexOps {
         DType t = complexType(a, b);
         Tensor out = compute(() -> {
             Tensor[] p = split(a, b, t);
+            if (p[3] == null) {
+                return fromPartsBroadcast(p[0].mul(p[2]), p[1].mul(p[2])); // a real factor scales both parts
+            }
+            if (p[1] == null) {
+                return fromPartsBroadcast(p[0].mul(p[2]), p[0].mul(p[3]));
+            }
             return fromPartsBroadcast(p[0].mul(p[2]).sub(p[1].mul(p[3])), p[0].mul(p[3]).add(p[1].mul(p[2])));
         });
         return ArithmeticOps.record(out, "MulBackward0", new Tensor[] {a, b}, n -> {
@@ -360,7 +423,10 @@ final class ComplexOps {
         DType t = complexType(a, b);
         Tensor out = compute(() -> {
             Tensor[] p = split(a, b, t);
-            return smith(p[0], p[1], p[2], p[3]);
+            if (p[3] == null) {
+                return fromPartsBroadcast(p[0].div(p[2]), p[1].div(p[2])); // a real divisor divides both parts
+            }
+            return smith(p[0], p[1] == null ? Creation.wrap(0.0) : p[1], p[2], p[3]);
         });
         return ArithmeticOps.record(out, "DivBackward0", new Tensor[] {a, b}, n -> {
             SavedTensor sb = n.save(b);
@@ -403,7 +469,8 @@ final class ComplexOps {
         DType t = complexType(a, b);
         return compute(() -> {
             Tensor[] p = split(a, b, t);
-            Tensor same = p[0].eq(p[2]).logicalAnd(p[1].eq(p[3]));
+            Tensor imA = p[1] == null ? p[3].eq(0.0) : p[3] == null ? p[1].eq(0.0) : p[1].eq(p[3]);
+            Tensor same = p[0].eq(p[2]).logicalAnd(imA);
             return eq ? same : same.logicalNot();
         });
     }
@@ -419,7 +486,7 @@ final class ComplexOps {
         DType t = complexType(a, scalar);
         Tensor out = compute(() -> {
             Tensor[] p = split(scalar, a, t);
-            return fromPartsBroadcast(p[0].sub(p[2]), p[1].sub(p[3]));
+            return fromPartsBroadcast(p[0].sub(p[2]), p[1] == null ? p[3].neg() : p[1].sub(p[3]));
         });
         return ArithmeticOps.record(out, "RsubBackward1", new Tensor[] {a}, n -> g -> new Tensor[] {g.neg()});
     }
@@ -489,7 +556,7 @@ final class ComplexOps {
         });
         return ArithmeticOps.record(out, "SgnBackward0", new Tensor[] {z}, n -> {
             SavedTensor sz = n.save(z);
-            SavedTensor so = n.save(out);
+            SavedTensor so = n.saveOutput(out);
             return g -> {
                 // derivatives.yaml's sgn_backward: (grad - real(grad * conj(sgn)) * sgn) / |z|, 0 at z == 0
                 Tensor x = sz.get();
@@ -531,8 +598,108 @@ final class ComplexOps {
             return fromParts(m.mul(im.cos()), m.mul(im.sin()));
         });
         return ArithmeticOps.record(out, "ExpBackward0", new Tensor[] {z}, n -> {
-            SavedTensor so = n.save(out);
+            SavedTensor so = n.saveOutput(out);
             return g -> new Tensor[] {mul(g, conj(so.get()))};
+        });
+    }
+
+    /**
+     * A holomorphic function of a complex tensor: {@code forward} maps the real and imaginary parts (under no_grad) to
+     * the result's; the backward is {@code grad * conj(f'(z))} (PyTorch's convention), {@code derivative} computing
+     * {@code f'(z)} from {@code z} and the result with recorded complex ops, so that it differentiates again.
+     */
+    private static Tensor holomorphic(Tensor z, String node, java.util.function.BinaryOperator<Tensor> forward,
+                                      java.util.function.BinaryOperator<Tensor> derivative) {
+        Tensor out = compute(() -> {
+            Tensor p = parts(z);
+            return forward.apply(p.select(-1, 0), p.select(-1, 1));
+        });
+        return ArithmeticOps.record(out, node, new Tensor[] {z}, n -> {
+            SavedTensor sz = n.save(z);
+            SavedTensor so = n.saveOutput(out);
+            return g -> new Tensor[] {mul(g, conj(derivative.apply(sz.get(), so.get())))};
+        });
+    }
+
+    /** {@code log z = log|z| + i arg z}, node LogBackward0 ({@code grad / conj(z)}). */
+    static Tensor log(Tensor z) {
+        return holomorphic(z, "LogBackward0", (x, y) -> fromParts(hypot(x, y).log(), y.atan2(x)),
+                (x, r) -> reciprocal(x));
+    }
+
+    /**
+     * The principal square root, node SqrtBackward0 ({@code grad / (2 conj(result))}): with {@code t = sqrt((|x| +
+     * |z|) / 2)}, {@code t + i y / 2t} for {@code x >= 0}, else {@code |y| / 2t + i copysign(t, y)} (0 at 0).
+     */
+    static Tensor sqrt(Tensor z) {
+        return holomorphic(z, "SqrtBackward0", (x, y) -> {
+            Tensor t = x.abs().add(hypot(x, y)).div(2.0).sqrt();
+            Tensor zero = t.eq(0.0);
+            Tensor t2 = t.mul(2.0).maskedFill(zero, 1.0);
+            Tensor q = y.div(t2).maskedFill(zero, 0.0);
+            Tensor pos = x.ge(0.0);
+            Tensor re = ArithmeticOps.where(pos, t, q.abs());
+            Tensor im = ArithmeticOps.where(pos, q, t.copysign(y));
+            return fromParts(re, im);
+        }, (x, r) -> reciprocal(mul(r, Creation.wrap(2.0))));
+    }
+
+    /** {@code 1 / z} (c10::complex's division), node ReciprocalBackward0 ({@code -grad * conj(result^2)}). */
+    static Tensor reciprocal(Tensor z) {
+        return holomorphic(z, "ReciprocalBackward0", (x, y) -> smith(x.onesLike(), x.zerosLike(), x, y),
+                (x, r) -> neg(mul(r, r)));
+    }
+
+    /** {@code sin z = sin x cosh y + i cos x sinh y}, node SinBackward0 ({@code grad * conj(cos z)}). */
+    static Tensor sin(Tensor z) {
+        return holomorphic(z, "SinBackward0", (x, y) -> fromParts(x.sin().mul(y.cosh()), x.cos().mul(y.sinh())),
+                (x, r) -> cos(x));
+    }
+
+    /** {@code cos z = cos x cosh y - i sin x sinh y}, node CosBackward0 ({@code -grad * conj(sin z)}). */
+    static Tensor cos(Tensor z) {
+        return holomorphic(z, "CosBackward0", (x, y) -> fromParts(x.cos().mul(y.cosh()), x.sin().mul(y.sinh()).neg()),
+                (x, r) -> neg(sin(x)));
+    }
+
+    /**
+     * {@code z ** p} for a real number {@code p}, node PowBackward0 ({@code grad * conj(p z^(p-1))}, 0 for p = 0): as
+     * PyTorch's CPU kernel, {@code z * z} for 2, {@code z * z * z} for 3, the square root for 0.5, the reciprocal for -1,
+     * else {@code exp(p log z)} (0 at 0).
+     */
+    static Tensor pow(Tensor z, double p) {
+        Tensor out = compute(() -> {
+            if (p == 0) {
+                return ViewOps.cloneContiguous(z).fill_(1.0); // 0 ** 0 is 1, as every z ** 0
+            } else if (p == 2) {
+                return mul(z, z);
+            } else if (p == 3) {
+                return mul(mul(z, z), z);
+            } else if (p == 0.5) {
+                return sqrt(z);
+            } else if (p == -1) {
+                return reciprocal(z);
+            } else if (p == 1) {
+                return z.clone();
+            }
+            Tensor pr = parts(z);
+            Tensor x = pr.select(-1, 0);
+            Tensor y = pr.select(-1, 1);
+            Tensor m = hypot(x, y);
+            Tensor mag = m.log().mul(p).exp();
+            Tensor ang = y.atan2(x).mul(p);
+            Tensor zero = m.eq(0.0);
+            return fromParts(mag.mul(ang.cos()).maskedFill(zero, 0.0), mag.mul(ang.sin()).maskedFill(zero, 0.0));
+        });
+        return ArithmeticOps.record(out, "PowBackward0", new Tensor[] {z}, n -> {
+            SavedTensor sz = n.save(z);
+            return g -> {
+                if (p == 0) {
+                    return new Tensor[] {g.zerosLike()};
+                }
+                Tensor d = mul(pow(sz.get(), p - 1), Creation.wrap(p));
+                return new Tensor[] {mul(g, conj(d))};
+            };
         });
     }
 
@@ -590,10 +757,29 @@ final class ComplexOps {
         Tensor ca = asComplex(a, t);
         Tensor cb = asComplex(b, t);
         Tensor arbr;
-        try (GradMode on = Ember.enableGrad()) {
-            // the first real product recorded, for the node PyTorch records for these shapes (that of the real product)
-            Tensor pa = parts(ca).requiresGrad_(true);
-            arbr = pa.select(-1, 0).matmul(parts(cb).select(-1, 0));
+        boolean records = ArithmeticOps.needsGrad(new Tensor[] {a, b});
+        try (GradMode on = new GradMode(records)) {
+            // recorded when the result is, for the node PyTorch records for these shapes (that of the real product):
+            // an alias of the operand that requires grad (which is no inference tensor) made a leaf that requires it
+            Tensor pa = parts(ca);
+            Tensor pb = parts(cb);
+            if (records) {
+                if (a.requiresGrad()) {
+                    pa.requiresGrad_(true);
+                } else {
+                    pb.requiresGrad_(true);
+                }
+            }
+            arbr = pa.select(-1, 0).matmul(pb.select(-1, 0));
+        }
+        if (!records) {
+            return compute(() -> {
+                Tensor pa = parts(ca);
+                Tensor pb = parts(cb);
+                Tensor ai = pa.select(-1, 1);
+                Tensor bi = pb.select(-1, 1);
+                return fromParts(arbr.sub(ai.matmul(bi)), pa.select(-1, 0).matmul(bi).add(ai.matmul(pb.select(-1, 0))));
+            });
         }
         String node = arbr.gradNode().name();
         Tensor out = compute(() -> {

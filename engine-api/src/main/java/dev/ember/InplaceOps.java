@@ -392,7 +392,7 @@ final class InplaceOps {
     /** A contiguous copy of {@code t}'s values, without history. */
     private static Tensor copyValues(Tensor t) {
         Tensor copy = Creation.empty(t.shape, t.dtype, t.device);
-        t.backend.copy(t.storage(), t.layout, copy.storage(), copy.layout);
+        ComplexOps.copyElements(t, copy);
         return copy;
     }
 
@@ -464,7 +464,11 @@ final class InplaceOps {
             return inplaceChecked(self, List.of(), old -> ArithmeticOps.record(old.detach().fullLike(value), node,
                     new Tensor[] {old}, n -> g -> new Tensor[] {g.zerosLike()}), false);
         }
-        self.backend.fill(self.storage(), OutputLayouts.into(self).layout, value);
+        if (self.dtype.isComplex()) {
+            ComplexOps.fill(self, value);
+        } else {
+            self.backend.fill(self.storage(), OutputLayouts.into(self).layout, value);
+        }
         self.bumpVersion();
         return self;
     }
@@ -527,6 +531,13 @@ final class InplaceOps {
      */
     private static Tensor copySlices(Tensor self, Function<Tensor, Tensor> op, boolean cppTypeName) {
         Tensor base = self.viewBase;
+        if (base.dtype != self.dtype || base.dtype.isComplex()) {
+            // the geometry below is in elements of one type: a real view of a complex tensor (view_as_real, real, imag)
+            // or a view of a complex tensor would need the strided gradient machinery in complex elements
+            throw new UnsupportedOperationException("an in-place operation on a view of a complex tensor that requires "
+                    + "grad (or on its real view) is not supported by Ember yet; compute a new tensor instead (for example "
+                    + "torch.complex(z.real * 2, z.imag))");
+        }
         Layout viewGeom = self.layout;
         Layout baseGeom = base.layout;
         Tensor old = copyValues(self);

@@ -123,7 +123,7 @@ final class ShapeOps {
     /** Copies without history, skipping empty layouts. */
     private static void copy(Tensor src, Layout from, Tensor dst, Layout to) {
         if (to.numel() > 0) {
-            dst.backend.copy(src.storage(), from, dst.storage(), to);
+            ComplexOps.kernelCopy(src, from, dst, to);
         }
     }
 

@@ -243,7 +243,7 @@ public final class Tensor implements AutoCloseable {
             return Creation.zeros(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
         }
         Tensor t = Creation.empty(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
-        t.backend.fill(t.storage(), t.layout, value);
+        ComplexOps.fill(t, value);
         return t;
     }
 
@@ -403,7 +403,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor fullLike(double value) {
         ArithmeticOps.checkScalarFits(value, dtype);
         Tensor t = Creation.empty(shape, dtype, device);
-        t.backend.fill(t.storage(), t.layout, value);
+        ComplexOps.fill(t, value);
         return t;
     }
 
@@ -4940,7 +4940,7 @@ public final class Tensor implements AutoCloseable {
         Args.require(size, "new_full", "size", 1, "tuple of ints");
         ArithmeticOps.checkScalarFits(value, dtype);
         Tensor t = Creation.empty(Shapes.checkSizes(size), dtype, device);
-        t.backend.fill(t.storage(), t.layout, value);
+        ComplexOps.fill(t, value);
         return t;
     }
 

@@ -735,7 +735,13 @@ final class ViewOps {
             try (GradMode off = Ember.noGrad()) {
                 window = out.narrow(d, at, t.shape[d]);
             }
-            out.backend.copy(t.storage(), t.layout, out.storage(), window.layout);
+            if (type.isComplex()) {
+                try (GradMode off = Ember.noGrad()) {
+                    ComplexOps.copyElements(t, window);
+                }
+            } else {
+                out.backend.copy(t.storage(), t.layout, out.storage(), window.layout);
+            }
             at += t.shape[d];
         }
         int count = ts.length; // the count, not the inputs: the closure keeps no tensor the hooks did not see
