@@ -100,6 +100,13 @@ for op, f in (("add", lambda a, b: a + b), ("sub", lambda a, b: a - b), ("mul", 
     case("%s complex number" % op, [cseq((3,))], lambda x, f=f: f(x[0], 2.5))
     # a 0-dim float64 tensor first (Python's -1.5 / z is z.reciprocal() * -1.5: another composition)
     case("%s number complex" % op, [cseq((3,), C64)], lambda x, f=f: f(torch.tensor(-1.5, dtype=D), x[0]))
+# Python complex numbers (Ember's Complex)
+case("mul float32 by 1j", [seq((3,), torch.float32)], lambda x: x[0] * 1j)
+case("mul float64 by 1j", [seq((3,))], lambda x: x[0] * 1j)
+case("add a Complex", [cseq((3,), C64)], lambda x: x[0] + (0.5 - 2j))
+case("sub a Complex", [cseq((3,))], lambda x: x[0] - (1.5 + 0.25j))
+case("div by a Complex", [cseq((3,))], lambda x: x[0] / (1 + 2j))
+case("exp of i theta", [seq((4,))], lambda x: (x[0] * 1j).exp())
 case("add alpha", [cseq((3,)), cseq((3,), shift=4)], lambda x: torch.add(x[0], x[1], alpha=2.5))
 case("sub alpha", [cseq((3,)), cseq((3,), shift=4)], lambda x: torch.sub(x[0], x[1], alpha=-0.5))
 
@@ -245,6 +252,12 @@ s("element_size complex128", str(torch.zeros(1, dtype=C128).element_size()))
 s("is_floating_point complex64", str(torch.zeros(1, dtype=C64).is_floating_point()))
 s("is_complex complex64", str(torch.zeros(1, dtype=C64).is_complex()))
 s("type complex64", torch.zeros(1, dtype=C64).type())
+
+s("item", repr(torch.tensor(1.5 - 2j, dtype=C64).item()))
+for k, v in (("1+2j", complex(1, 2)), ("2j", complex(0, 2)), ("-0+2j", complex(-0.0, 2)), ("1-0j", complex(1, -0.0)),
+             ("1.5+2.25j", complex(1.5, 2.25)), ("1e-05-1e+20j", complex(1e-5, -1e20)), ("nan+infj", complex(float("nan"), float("inf"))),
+             ("0.1+0.2j", complex(0.1, 0.2)), ("123456.789-0.001j", complex(123456.789, -0.001)), ("0j", complex(0, 0))):
+    s("repr " + k, repr(v))
 
 with open(os.path.join(HERE, "strings.txt"), "w") as f:
     for k, v in STRINGS:

@@ -28,7 +28,9 @@ final class ArithmeticOps {
         DType wrapped = null;
         for (Tensor t : ts) {
             if (t.wrappedNumber) {
-                DType w = t.dtype.isFloatingPoint() ? Ember.getDefaultDtype() : t.dtype;
+                // a Python float is the default type, a Python complex the default complex type
+                DType w = t.dtype.isFloatingPoint() ? Ember.getDefaultDtype()
+                        : t.dtype.isComplex() ? Ember.getDefaultDtype().toComplex() : t.dtype;
                 wrapped = wrapped == null ? w : DType.promote(wrapped, w);
             } else if (t.dim() == 0) {
                 zero = zero == null ? t.dtype : DType.promote(zero, t.dtype);

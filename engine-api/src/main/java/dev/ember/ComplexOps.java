@@ -354,6 +354,10 @@ final class ComplexOps {
     }
 
     private static Tensor[] partsIn(Tensor x, DType t) {
+        if (x.dtype.isComplex() && x.wrappedNumber) {
+            double[] v = parts(x).toDoubleArray(); // a Java complex number: its parts as host scalars
+            return new Tensor[] {Creation.wrap(v[0]), Creation.wrap(v[1])};
+        }
         if (x.dtype.isComplex()) {
             Tensor p = parts(asComplex(x, t));
             return new Tensor[] {p.select(-1, 0), p.select(-1, 1)};
@@ -513,6 +517,10 @@ final class ComplexOps {
     private static Tensor conj(Tensor z, String node) {
         if (!z.dtype.isComplex()) {
             return z;
+        }
+        if (z.wrappedNumber) {
+            double[] v = parts(z).toDoubleArray(); // a Java complex number stays one (a host scalar)
+            return Creation.wrap(new Complex(v[0], -v[1]));
         }
         Tensor out = compute(() -> {
             Tensor p = parts(z);

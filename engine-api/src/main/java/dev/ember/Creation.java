@@ -70,6 +70,15 @@ final class Creation {
         return t;
     }
 
+    /** A 0-dim complex128 tensor wrapping a {@link Complex}, typed as a Python complex for promotion, on the host. */
+    static Tensor wrap(Complex value) {
+        Tensor pairs = fromFlat(new double[] {value.real(), value.imag()}, new int[] {2}, DType.FLOAT64, Device.CPU);
+        Tensor t = ComplexOps.adopt(pairs);
+        t.wrappedNumber = true;
+        t.wrappedValue = value.real();
+        return t;
+    }
+
     /** A 0-dim tensor wrapping a Java long, on the host like {@link #wrap(double)}. */
     static Tensor wrap(long value) {
         Tensor t = fromFlat(new long[] {value}, new int[0], DType.INT64, Device.CPU);

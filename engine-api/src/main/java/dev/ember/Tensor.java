@@ -5115,7 +5115,50 @@ public final class Tensor implements AutoCloseable {
         if (numel() != 1) {
             throw new IllegalArgumentException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
         }
+        if (dtype.isComplex()) {
+            throw new IllegalArgumentException("the value of a " + dtype.torchName() + " tensor is a complex number: "
+                    + "use itemComplex()");
+        }
         return toDoubleArray()[0];
+    }
+
+    /**
+     * The value of a one-element tensor as a {@link Complex} (a real tensor's with imaginary part 0), as {@code item()} of
+     * a complex tensor.
+     */
+    public Complex itemComplex() {
+        if (numel() != 1) {
+            throw new IllegalArgumentException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
+        }
+        if (!dtype.isComplex()) {
+            return new Complex(toDoubleArray()[0], 0);
+        }
+        double[] v = ComplexOps.parts(this).toDoubleArray();
+        return new Complex(v[0], v[1]);
+    }
+
+    /** {@code this + value} for a complex number (PyTorch's {@code x + 1j}: a real tensor becomes complex). */
+    public Tensor add(Complex value) {
+        Args.require(value, "add", "other", 1, "complex");
+        return ArithmeticOps.add(this, Creation.wrap(value), 1);
+    }
+
+    /** {@code this - value} for a complex number. */
+    public Tensor sub(Complex value) {
+        Args.require(value, "sub", "other", 1, "complex");
+        return ArithmeticOps.sub(this, Creation.wrap(value), 1);
+    }
+
+    /** {@code this * value} for a complex number (PyTorch's {@code x * 1j}). */
+    public Tensor mul(Complex value) {
+        Args.require(value, "mul", "other", 1, "complex");
+        return ArithmeticOps.mul(this, Creation.wrap(value));
+    }
+
+    /** {@code this / value} for a complex number. */
+    public Tensor div(Complex value) {
+        Args.require(value, "div", "other", 1, "complex");
+        return ArithmeticOps.div(this, Creation.wrap(value));
     }
 
     /** The value of a one-element tensor as a long. */

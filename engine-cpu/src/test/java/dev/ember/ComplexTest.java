@@ -42,7 +42,8 @@ class ComplexTest {
 
     private static Function<Tensor[], Tensor> op(String name) {
         String[] w = name.split(" ");
-        if (List.of("add", "sub", "mul", "div").contains(w[0]) && w.length > 1 && !w[1].equals("alpha")
+        if (List.of("add", "sub", "mul", "div").contains(w[0]) && w.length > 1 && !name.contains("Complex")
+                && !name.endsWith("1j") && !w[1].equals("alpha")
                 && !w[1].equals("by") && !w[1].equals("large") && !w[1].equals("self")) {
             BinaryOperator<Tensor> f = binary(w[0]);
             if (name.endsWith("complex number")) {
@@ -133,6 +134,11 @@ class ComplexTest {
             case "eq": case "eq real": return a -> a[0].eq(a[1]);
             case "ne": return a -> a[0].ne(a[1]);
             case "fill_": return a -> a[0].clone().fill_(1.5);
+            case "mul float32 by 1j": case "mul float64 by 1j": return a -> a[0].mul(Complex.I);
+            case "add a Complex": return a -> a[0].add(Complex.of(0.5, -2));
+            case "sub a Complex": return a -> a[0].sub(Complex.of(1.5, 0.25));
+            case "div by a Complex": return a -> a[0].div(Complex.of(1, 2));
+            case "exp of i theta": return a -> a[0].mul(Complex.I).exp();
             case "sum": return a -> a[0].sum();
             case "sum dim": return a -> a[0].sum(1);
             case "sum dims keepdim": return a -> a[0].sum(new int[] {0, -1}, true);
@@ -221,6 +227,21 @@ class ComplexTest {
         assertEquals(S.get("empty complex128"), Tensor.zeros(DType.COMPLEX128, 2, 0).toString());
         assertEquals(S.get("requires grad"), cseq(DType.COMPLEX64, 2).requiresGrad_(true).toString());
         assertEquals(S.get("grad_fn"), cseq(DType.COMPLEX64, 2).requiresGrad_(true).mul(2.0).toString());
+    }
+
+    @Test
+    void complexNumbers() {
+        assertEquals(S.get("item"), Tensor.complex(Tensor.scalar(1.5).toFloat(), Tensor.scalar(-2.0).toFloat()).itemComplex()
+                .toString());
+        double[][] parts = {{1, 2}, {0, 2}, {-0.0, 2}, {1, -0.0}, {1.5, 2.25}, {1e-5, -1e20}, {Double.NaN, Double.POSITIVE_INFINITY},
+            {0.1, 0.2}, {123456.789, -0.001}, {0, 0}};
+        String[] keys = {"1+2j", "2j", "-0+2j", "1-0j", "1.5+2.25j", "1e-05-1e+20j", "nan+infj", "0.1+0.2j",
+            "123456.789-0.001j", "0j"};
+        for (int i = 0; i < keys.length; i++) {
+            assertEquals(S.get("repr " + keys[i]), Complex.of(parts[i][0], parts[i][1]).toString(), keys[i]);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(DType.COMPLEX64, 1).item());
+        assertEquals(new Complex(3, 0), Tensor.scalar(3.0).itemComplex());
     }
 
     @Test
