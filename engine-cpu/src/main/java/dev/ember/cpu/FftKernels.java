@@ -201,9 +201,9 @@ final class FftKernels {
     }
 
     /** The radices of a mixed-radix plan for {@code n}: fours, then a two, then odd primes ascending. */
-    static int[] factorize(int n) {
+    static int[] factorize(long n) {
         List<Integer> f = new ArrayList<>();
-        int m = n;
+        long m = n;
         while (m % 4 == 0) {
             f.add(4);
             m /= 4;
@@ -219,13 +219,13 @@ final class FftKernels {
             }
         }
         if (m > 1) {
-            f.add(m);
+            f.add((int) m); // below 2^31: n is an int, or Bluestein's smooth length
         }
         return f.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** The operation count of a mixed-radix transform of length {@code n}, up to a constant: pocketfft's estimate. */
-    static double directCost(int n) {
+    static double directCost(long n) {
         double per = 0;
         for (int f : factorize(n)) {
             per += f <= 5 ? f : GENERIC_PENALTY * f;
@@ -235,9 +235,9 @@ final class FftKernels {
 
     /**
      * Bluestein's convolution length: the smallest {@code 2^a 3^b 5^c} of at least {@code 2n - 1} (pocketfft's choice;
-     * a power of two alone can cost twice as much: 16384 where 8200 would do for n = 4099).
+     * a power of two alone can cost twice as much: 16384 where 8640 does for n = 4099). It may exceed an int.
      */
-    static int bluesteinLength(int n) {
+    static long bluesteinLength(int n) {
         long need = 2L * n - 1;
         long best = Long.highestOneBit(need);
         if (best < need) {
@@ -252,19 +252,12 @@ final class FftKernels {
                 best = Math.min(best, v);
             }
         }
-        if (best > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("fft: length " + n + " is too large for its Bluestein transform");
-        }
-        return (int) best;
+        return best;
     }
 
     /** Whether length {@code n} goes through Bluestein's algorithm: when its direct plan would cost more. */
     static boolean useBluestein(int n) {
-        if (n <= 5) {
-            return false;
-        }
-        int m = bluesteinLength(n);
-        return BLUESTEIN_PENALTY * 2 * directCost(m) < directCost(n);
+        return n > 5 && BLUESTEIN_PENALTY * 2 * directCost(bluesteinLength(n)) < directCost(n);
     }
 
     /** The factorization and twiddles of one length, or Bluestein's chirp and filter around a smooth length's plan. */
@@ -299,7 +292,12 @@ final class FftKernels {
                 factors = null;
                 twiddles = null;
                 roots = null;
-                int m = bluesteinLength(n);
+                long length = bluesteinLength(n);
+                if (length > Layout.MAX_STORAGE_ELEMENTS / 2) {
+                    throw new IllegalArgumentException("fft: a length of " + n + " needs a Bluestein convolution of "
+                            + length + " complex elements, more than a CPU storage holds");
+                }
+                int m = (int) length;
                 sub = plan(m);
                 chirp = new double[2 * n];
                 long twoN = 2L * n;

@@ -244,6 +244,10 @@ class FftKernelsTest {
                 "long primes and 2 * 1009 go through Bluestein");
         assertTrue(!FftKernels.useBluestein(1024) && !FftKernels.useBluestein(1000) && !FftKernels.useBluestein(3 * 5 * 7 * 11 * 13),
                 "smooth lengths go through the mixed-radix plan");
+        assertEquals(8640, FftKernels.bluesteinLength(4099), "the smallest 2^a 3^b 5^c of at least 2 * 4099 - 1");
+        assertEquals(2025, FftKernels.bluesteinLength(1009), "3^4 * 5^2 >= 2017");
+        assertTrue(!FftKernels.useBluestein(1 << 30), "2^30 is a mixed-radix plan, its Bluestein length past an int");
+        assertArrayEquals(new int[] {4, 2, 3, 5, 7, 7}, FftKernels.factorize(8 * 3 * 5 * 49));
     }
 
     @Test
