@@ -8,7 +8,12 @@
 # node and the gradients of sum(view_as_real(out) * w) (sum(out * w) for a real output), or "error <Type> <message>".
 # A case's name is its call: "<function> key=value ... # note", keys n, s, dim, norm, d, dtype, view (the input seen
 # through x.mT or x[..., ::2] before the call); FftTest parses it back.
-# 2.x notes: 1.13 already has hfft2 / ihfft2 / hfftn / ihfftn (added in 1.11), as 2.x defines them: hfftn is a c2c
+# 2.x notes: 2.x wraps a 1-D transform's dim and an n-D transform's dims without treating a 0-dim tensor as 1-D
+# (maybe_wrap_dim(..., wrap_scalar=false) in SpectralOps.cpp), where 1.13 read the missing size as 0: MESSAGES_2X.
+# 2.x's _fft_c2c returns a copy when there are no dims to transform (an fftn of a 0-dim tensor, or dim=()), where
+# 1.13 fails in pocketfft ("ndim must be >= 1") or returns uninitialized memory (dim=()): those cases compute 2.x's
+# answer, the input as complex, under FftC2CBackward0 (C2C_NO_DIMS).
+# 1.13 already has hfft2 / ihfft2 / hfftn / ihfftn (added in 1.11), as 2.x defines them: hfftn is a c2c
 # over all but the last transformed dim of conj(input), then a c2r over the last; ihfftn an r2c over the last, conj,
 # then a c2c over the rest. The values and nodes here are 2.x's too (the CPU pocketfft path is the same in both).
 import os
@@ -22,6 +27,7 @@ from refcases import D, run_case, seq  # noqa: E402
 
 F = torch.fft
 CASES = []
+MESSAGES_2X = {}
 
 
 def cplx(shape, dtype=torch.complex128, shift=0):
@@ -43,6 +49,7 @@ def fmt_value(v):
 def call(fn, inp, note="", **kw):
     """One case: torch.fft.<fn>(view(inp), **kw), named by the call."""
     view = kw.pop("view", None)
+    no_dims = kw.pop("no_dims", False)
     name = fn + "".join(" %s=%s" % (k, fmt_value(v)) for k, v in kw.items())
     if view:
         name += " view=" + view
@@ -54,6 +61,9 @@ def call(fn, inp, note="", **kw):
             t = t.mT
         elif view == "step":
             t = t[..., ::2]
+        if no_dims:
+            # 2.x: nothing to transform, the input (promoted to complex) copied
+            return (t if t.is_complex() else t.to(torch.complex128 if t.dtype == D else torch.complex64)).clone()
         return getattr(F, fn)(t, **kw)
     CASES.append((name, [inp], run))
 
@@ -98,6 +108,7 @@ for fn in ONE_D:
     call(fn, x, "dim out of range", dim=-3)
     call(fn, real((0,)), "empty")
     call(fn, real(()), "0-dim")
+    MESSAGES_2X[fn + " # 0-dim"] = "error IndexError Dimension specified as -1 but tensor has no dimensions"
     call(fn, torch.ones(4, dtype=torch.float16), "float16")
     if fn not in TAKES_COMPLEX:
         call(fn, cplx((4,)), "complex input")
@@ -126,8 +137,11 @@ for fn in N_D:
         call(fn, x, desc(x), s=(2, 3, 4))
         call(fn, x, desc(x), dim=(1,))
         call(fn, x, desc(x), dim=(2, 0, 1))
-        # (dim=(): 1.13 returns uninitialized memory for fftn / ifftn, so no case)
-        call(fn, real(()), "0-dim")
+        if fn in ("fftn", "ifftn"):
+            call(fn, x, "no dims", dim=(), no_dims=True)
+            call(fn, real(()), "0-dim", no_dims=True)
+        else:
+            call(fn, real(()), "0-dim")
         call(fn, x, "s too long", s=(2, 2, 2, 2))
     call(fn, x, "dims repeated", dim=(0, 0))
     call(fn, x, "dims repeated", dim=(1, -2))
@@ -186,7 +200,7 @@ def main():
         assert name not in names, name
         names.add(name)
         lines.append("=== " + name)
-        lines += run_case(name, inputs, fn)
+        lines += run_case(name, inputs, fn, messages_2x=MESSAGES_2X, node_2x={"CloneBackward0": "FftC2CBackward0"})
     with open(os.path.join(HERE, "expected.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(len(CASES), "cases")
