@@ -67,6 +67,7 @@ NAMES = {
     'allocatePinned': '"aten::_pin_memory"',
     'writePinned': '"aten::copy_"',
     'fromPinned': '"aten::_to_copy"',
+    'fft': '"aten::_fft_c2c"',
 }
 # Queries about the backend itself, and the synchronization the decorator issues: forwarded, never recorded.
 PLAIN = {'deviceType', 'isAvailable', 'unavailableReason', 'describe', 'deviceCount', 'synchronize', 'maxPoolWindowCodes'}

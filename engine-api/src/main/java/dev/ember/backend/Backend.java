@@ -1060,6 +1060,31 @@ public interface Backend {
         }
     }
 
+    // ------------------------------------------------------------------ Fourier transforms
+    //
+    // A complex tensor reaches a backend as its real view: a float32 (complex64) or float64 (complex128) layout with a
+    // last dimension of 2, the real and imaginary parts; backends never see a complex storage.
+
+    /**
+     * The unnormalized discrete Fourier transform of each of {@code B} complex sequences of length {@code n}, as
+     * {@code torch.fft.fft} with {@code norm="backward"} (forward) or {@code n} times {@code torch.fft.ifft} (inverse):
+     * {@code dst[b, k] = sum_j src[b, j] exp(-2 pi i j k / n)}, with {@code +} in the exponent when {@code inverse}.
+     * {@code src} and {@code dst} are float32 or float64 storages of the same type, their layouts of shape
+     * {@code [B, n, 2]} (the last dimension the real and imaginary parts; {@code src} may have any strides, {@code dst}
+     * is written through its layout); {@code n >= 1}, {@code B >= 0}; they never overlap. Every length is allowed and
+     * costs O(n log n). The caller scales by {@code 1/n} or {@code 1/sqrt(n)} where the normalization asks. This default
+     * runs the CPU's kernel on host copies ({@link #host()}).
+     */
+    default void fft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout, boolean inverse) {
+        if (dstLayout.numel() == 0) {
+            return;
+        }
+        try (Storage s = toHost(src, srcLayout); Storage d = host().allocate(dst.dtype(), dstLayout.numel(), 0)) {
+            host().fft(s, Layout.contiguous(srcLayout.shape()), d, Layout.contiguous(dstLayout.shape()), inverse);
+            fromHost(d, dst, dstLayout);
+        }
+    }
+
     // ------------------------------------------------------------------ pinned memory (Tensor.pinMemory, to(device, nonBlocking))
     //
     // A pinned CPU tensor keeps its Java array (the CPU kernels compute on it) and, beside it, a host buffer of the

@@ -1263,6 +1263,24 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void fft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout, boolean inverse) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.fft(src, srcLayout, dst, dstLayout, inverse);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::_fft_c2c", this,
+                new Object[] {src, srcLayout, dst, dstLayout});
+        try {
+            delegate.fft(src, srcLayout, dst, dstLayout, inverse);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public PinnedBuffer allocatePinned(long bytes) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {

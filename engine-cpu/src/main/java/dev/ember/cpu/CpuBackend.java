@@ -614,6 +614,13 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    // ---- Fourier transforms
+
+    @Override
+    public void fft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout, boolean inverse) {
+        FftKernels.fft(cpu(src), srcLayout, cpu(dst), dstLayout, inverse);
+    }
+
     // ---- pinned memory (Tensor.pinMemory): the bytes of a contiguous layout straight from the array
     @Override
     public void writePinned(Storage src, Layout layout, dev.ember.backend.PinnedBuffer dst) {

@@ -1,0 +1,641 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Layout;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The complex-to-complex discrete Fourier transform of a batch of sequences of any length, unnormalized, behind
+ * {@link CpuBackend#fft}: {@code dst[b, k] = sum_j src[b, j] exp(-+2 pi i j k / n)}, over real storages whose layouts
+ * are [B, n, 2] (the last dimension the real and imaginary parts).
+ *
+ * <p>The technique is pocketfft's (numpy's and PyTorch's CPU FFT), written afresh: a mixed-radix Cooley-Tukey
+ * transform in Stockham order (each pass reads one buffer and writes the other, so the result comes out in natural
+ * order without a bit-reversal pass) with butterflies of radix 4, 2, 3 and 5 and a generic one for other small odd
+ * primes; a length whose factorization costs more than a power-of-two convolution (a large prime factor) goes through
+ * Bluestein's chirp-z algorithm instead, so every length is O(n log n). The inverse transform is the forward one of the
+ * conjugated input, conjugated, and the conjugations ride on the gather and the scatter.
+ *
+ * <p>Everything is computed in double, float32 included, and rounded once on the store: the error is about
+ * {@code eps * log n} relative to the input's norm, with the twiddle factors computed from an angle reduced to the
+ * first octant with integer arithmetic (never by repeated multiplication). Plans (factorization, twiddles, Bluestein's
+ * chirp and its transformed filter) are cached per length in a bounded cache; the sequences of a batch are split
+ * across {@link CpuThreads}.
+ */
+final class FftKernels {
+    private FftKernels() {
+    }
+
+    /** How many plans the cache keeps at most. */
+    private static final int CACHE_PLANS = 32;
+    /** How many doubles of twiddles and filters the cache keeps at most (128 MiB); a bigger plan is used uncached. */
+    private static final long CACHE_DOUBLES = 1L << 24;
+    /** A generic radix costs about its size per element and is slower per operation than the fixed butterflies. */
+    private static final double GENERIC_PENALTY = 1.1;
+    /** Bluestein's two transforms of twice the length, plus its chirp products, against the direct plan. */
+    private static final double BLUESTEIN_PENALTY = 1.5;
+
+    private static final LinkedHashMap<Integer, Plan> CACHE = new LinkedHashMap<>(16, 0.75f, true);
+    private static long cachedDoubles;
+
+    /**
+     * Transforms each sequence {@code b} of {@code src} ([B, n, 2], any strides) into {@code dst} ([B, n, 2], any
+     * strides), float32 or float64 (the same type), forward ({@code exp(-...)}) or inverse ({@code exp(+...)}), with no
+     * normalization.
+     */
+    static void fft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout, boolean inverse) {
+        check(src, srcLayout, "source");
+        check(dst, dstLayout, "destination");
+        if (src.dtype != dst.dtype || srcLayout.size(0) != dstLayout.size(0) || srcLayout.size(1) != dstLayout.size(1)) {
+            throw new IllegalArgumentException("fft: source " + src.dtype + " " + srcLayout + " and destination "
+                    + dst.dtype + " " + dstLayout + " differ in type or shape");
+        }
+        int batch = srcLayout.size(0);
+        int n = srcLayout.size(1);
+        if (batch == 0 || n == 0) {
+            return;
+        }
+        Plan plan = plan(n);
+        int chunks = CpuThreads.chunks(batch, plan.cost);
+        CpuThreads.parallelFor(batch, chunks, (task, from, to) -> {
+            double[] a = new double[2 * plan.buffer];
+            double[] b = new double[2 * plan.buffer];
+            for (int s = from; s < to; s++) {
+                gather(src, srcLayout, s, n, a, inverse);
+                double[] out = plan.forward(a, b);
+                scatter(out, inverse, dst, dstLayout, s, n);
+            }
+        });
+    }
+
+    private static void check(CpuStorage s, Layout l, String what) {
+        if (s.dtype != DType.FLOAT32 && s.dtype != DType.FLOAT64) {
+            throw new IllegalArgumentException("fft: expected a float32 or float64 " + what + " storage (the real view "
+                    + "of a complex tensor), got " + s.dtype);
+        }
+        if (l.rank() != 3 || l.size(2) != 2) {
+            throw new IllegalArgumentException("fft: expected a " + what + " layout of shape [B, n, 2], got " + l);
+        }
+    }
+
+    /** Copies sequence {@code b} into {@code a} as interleaved (re, im) doubles, conjugated for the inverse. */
+    private static void gather(CpuStorage s, Layout l, int b, int n, double[] a, boolean conj) {
+        int base = l.offset() + b * l.stride(0);
+        int sn = l.stride(1);
+        int sc = l.stride(2);
+        double sign = conj ? -1 : 1;
+        if (s.dtype == DType.FLOAT64) {
+            double[] x = (double[]) s.array;
+            for (int j = 0, at = base; j < n; j++, at += sn) {
+                a[2 * j] = x[at];
+                a[2 * j + 1] = sign * x[at + sc];
+            }
+        } else {
+            float[] x = (float[]) s.array;
+            for (int j = 0, at = base; j < n; j++, at += sn) {
+                a[2 * j] = x[at];
+                a[2 * j + 1] = sign * x[at + sc];
+            }
+        }
+    }
+
+    /** Writes the interleaved doubles {@code a} into sequence {@code b} of {@code s}, conjugated for the inverse. */
+    private static void scatter(double[] a, boolean conj, CpuStorage s, Layout l, int b, int n) {
+        int base = l.offset() + b * l.stride(0);
+        int sn = l.stride(1);
+        int sc = l.stride(2);
+        double sign = conj ? -1 : 1;
+        if (s.dtype == DType.FLOAT64) {
+            double[] x = (double[]) s.array;
+            for (int j = 0, at = base; j < n; j++, at += sn) {
+                x[at] = a[2 * j];
+                x[at + sc] = sign * a[2 * j + 1];
+            }
+        } else {
+            float[] x = (float[]) s.array;
+            for (int j = 0, at = base; j < n; j++, at += sn) {
+                x[at] = (float) a[2 * j];
+                x[at + sc] = (float) (sign * a[2 * j + 1]);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ plans
+
+    /** The plan for length {@code n}, from the cache or made (outside the cache's lock) and cached if small enough. */
+    static Plan plan(int n) {
+        synchronized (CACHE) {
+            Plan p = CACHE.get(n);
+            if (p != null) {
+                return p;
+            }
+        }
+        Plan made = new Plan(n);
+        synchronized (CACHE) {
+            Plan p = CACHE.get(n);
+            if (p != null) {
+                return p;
+            }
+            if (made.doubles <= CACHE_DOUBLES) {
+                CACHE.put(n, made);
+                cachedDoubles += made.doubles;
+                Iterator<Map.Entry<Integer, Plan>> it = CACHE.entrySet().iterator();
+                while ((CACHE.size() > CACHE_PLANS || cachedDoubles > CACHE_DOUBLES) && it.hasNext()) {
+                    Map.Entry<Integer, Plan> e = it.next();
+                    if (e.getValue() != made) {
+                        cachedDoubles -= e.getValue().doubles;
+                        it.remove();
+                    }
+                }
+            }
+        }
+        return made;
+    }
+
+    /** How many plans the cache holds now (for the tests). */
+    static int cachedPlans() {
+        synchronized (CACHE) {
+            return CACHE.size();
+        }
+    }
+
+    /**
+     * {@code (cos, sin)} of {@code 2 pi num / den} into {@code out[at]}, {@code out[at + 1]}, for {@code 0 <= num}: the
+     * angle is reduced to [0, pi/4] exactly, with integers, before the one rounding of {@code pi/4 * p / q}, so the
+     * result is within an ulp or so of the exact value for every {@code num} and {@code den}.
+     */
+    static void unitRoot(long num, long den, double[] out, int at) {
+        long p = 8 * (num % den); // the angle is pi/4 * p / den, p in [0, 8 den)
+        long q = den;
+        boolean negSin = false;
+        boolean negCos = false;
+        boolean swap = false;
+        if (p > 4 * q) { // (pi, 2 pi): sin(2 pi - x) = -sin x
+            p = 8 * q - p;
+            negSin = true;
+        }
+        if (p > 2 * q) { // (pi/2, pi]: cos(pi - x) = -cos x
+            p = 4 * q - p;
+            negCos = true;
+        }
+        if (p > q) { // (pi/4, pi/2]: cos(pi/2 - x) = sin x
+            p = 2 * q - p;
+            swap = true;
+        }
+        double x = Math.PI / 4 * ((double) p / q);
+        // at pi/4 itself both are sqrt(1/2) rounded once, equal as the exact values are
+        double c = p == q ? Math.sqrt(0.5) : Math.cos(x);
+        double s = p == q ? c : Math.sin(x);
+        if (swap) {
+            double t = c;
+            c = s;
+            s = t;
+        }
+        out[at] = negCos ? -c : c;
+        out[at + 1] = negSin ? -s : s;
+    }
+
+    /** The radices of a mixed-radix plan for {@code n}: fours, then a two, then odd primes ascending. */
+    static int[] factorize(int n) {
+        List<Integer> f = new ArrayList<>();
+        int m = n;
+        while (m % 4 == 0) {
+            f.add(4);
+            m /= 4;
+        }
+        if (m % 2 == 0) {
+            f.add(2);
+            m /= 2;
+        }
+        for (int p = 3; (long) p * p <= m; p += 2) {
+            while (m % p == 0) {
+                f.add(p);
+                m /= p;
+            }
+        }
+        if (m > 1) {
+            f.add(m);
+        }
+        return f.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The operation count of a mixed-radix transform of length {@code n}, up to a constant: pocketfft's estimate. */
+    static double directCost(int n) {
+        double per = 0;
+        for (int f : factorize(n)) {
+            per += f <= 5 ? f : GENERIC_PENALTY * f;
+        }
+        return per * n;
+    }
+
+    /** The smallest power of two of at least {@code 2n - 1}: Bluestein's convolution length. */
+    static int bluesteinLength(int n) {
+        long need = 2L * n - 1;
+        long m = Long.highestOneBit(need);
+        if (m < need) {
+            m <<= 1;
+        }
+        if (m > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("fft: length " + n + " is too large for its Bluestein transform");
+        }
+        return (int) m;
+    }
+
+    /** Whether length {@code n} goes through Bluestein's algorithm: when its direct plan would cost more. */
+    static boolean useBluestein(int n) {
+        if (n <= 5) {
+            return false;
+        }
+        int m = bluesteinLength(n);
+        return BLUESTEIN_PENALTY * 2 * directCost(m) < directCost(n);
+    }
+
+    /** The factorization and twiddles of one length, or Bluestein's chirp and filter around a power-of-two plan. */
+    static final class Plan {
+        final int n;
+        /** The length of each of the two work buffers a transform needs, in complex elements. */
+        final int buffer;
+        /** Work per sequence, in about elements touched, for splitting a batch. */
+        final long cost;
+        /** Doubles held by this plan itself (not its sub-plan), for the cache's bound. */
+        final long doubles;
+
+        final int[] factors;
+        /** Per pass, {@code exp(-2 pi i r i l1 / n)} at {@code 2 ((r - 1) ido + i)} for r in [1, ip), i in [0, ido). */
+        final double[][] twiddles;
+        /** Per pass of a generic radix {@code p}, {@code (cos, sin)} of {@code 2 pi q / p} at {@code 2 q}; else null. */
+        final double[][] roots;
+
+        /** Bluestein's power-of-two plan, or null for a direct plan. */
+        final Plan sub;
+        /** {@code exp(-i pi m^2 / n)}, interleaved, m in [0, n). */
+        final double[] chirp;
+        /** The transform of the conjugate chirp wrapped around {@code sub.n}, divided by {@code sub.n}. */
+        final double[] filter;
+
+        Plan(int n) {
+            this.n = n;
+            if (useBluestein(n)) {
+                factors = null;
+                twiddles = null;
+                roots = null;
+                int m = bluesteinLength(n);
+                sub = plan(m);
+                chirp = new double[2 * n];
+                long twoN = 2L * n;
+                long sq = 0; // m^2 mod 2n, stepped as (m + 1)^2 = m^2 + 2m + 1
+                for (int j = 0; j < n; j++) {
+                    unitRoot(sq, twoN, chirp, 2 * j);
+                    chirp[2 * j + 1] = -chirp[2 * j + 1];
+                    sq = (sq + 2L * j + 1) % twoN;
+                }
+                double[] b = new double[2 * m];
+                double[] work = new double[2 * m];
+                double scale = 1.0 / m;
+                for (int j = 0; j < n; j++) {
+                    double re = chirp[2 * j] * scale;
+                    double im = -chirp[2 * j + 1] * scale;
+                    b[2 * j] = re;
+                    b[2 * j + 1] = im;
+                    if (j > 0) {
+                        b[2 * (m - j)] = re;
+                        b[2 * (m - j) + 1] = im;
+                    }
+                }
+                double[] t = sub.forward(b, work);
+                filter = t == b ? b : work;
+                buffer = m;
+                cost = 2 * sub.cost + 8L * m;
+                doubles = 2L * n + 2L * m;
+            } else {
+                sub = null;
+                chirp = null;
+                filter = null;
+                factors = factorize(n);
+                twiddles = new double[factors.length][];
+                roots = new double[factors.length][];
+                long held = 0;
+                long work = 0;
+                int l1 = 1;
+                for (int k = 0; k < factors.length; k++) {
+                    int ip = factors[k];
+                    int ido = n / (l1 * ip);
+                    double[] tw = new double[2 * (ip - 1) * ido];
+                    for (int r = 1; r < ip; r++) {
+                        for (int i = 0; i < ido; i++) {
+                            unitRoot((long) r * i * l1, n, tw, 2 * ((r - 1) * ido + i));
+                            tw[2 * ((r - 1) * ido + i) + 1] = -tw[2 * ((r - 1) * ido + i) + 1];
+                        }
+                    }
+                    twiddles[k] = tw;
+                    held += tw.length;
+                    if (ip > 5) {
+                        double[] rt = new double[2 * ip];
+                        for (int q = 0; q < ip; q++) {
+                            unitRoot(q, ip, rt, 2 * q);
+                        }
+                        roots[k] = rt;
+                        held += rt.length;
+                    }
+                    work += (long) n * ip;
+                    l1 *= ip;
+                }
+                buffer = Math.max(1, n);
+                cost = Math.max(n, work);
+                doubles = held;
+            }
+        }
+
+        /**
+         * The forward transform of the first {@code n} complex elements of {@code a} (interleaved), with {@code b} as
+         * the other buffer (both at least {@link #buffer} complex elements): returns whichever of the two holds the
+         * result in its first {@code n} elements; both are overwritten.
+         */
+        double[] forward(double[] a, double[] b) {
+            return sub != null ? bluestein(a, b) : direct(a, b);
+        }
+
+        private double[] direct(double[] a, double[] b) {
+            double[] cc = a;
+            double[] ch = b;
+            int l1 = 1;
+            for (int k = 0; k < factors.length; k++) {
+                int ip = factors[k];
+                int ido = n / (l1 * ip);
+                switch (ip) {
+                    case 2 -> pass2(ido, l1, cc, ch, twiddles[k]);
+                    case 3 -> pass3(ido, l1, cc, ch, twiddles[k]);
+                    case 4 -> pass4(ido, l1, cc, ch, twiddles[k]);
+                    case 5 -> pass5(ido, l1, cc, ch, twiddles[k]);
+                    default -> passGeneric(ip, ido, l1, cc, ch, twiddles[k], roots[k]);
+                }
+                double[] t = cc;
+                cc = ch;
+                ch = t;
+                l1 *= ip;
+            }
+            return cc;
+        }
+
+        /** Chirp-z: {@code X[k] = w[k] sum_j (x[j] w[j]) conj(w[k - j])} with {@code w[m] = exp(-i pi m^2 / n)}. */
+        private double[] bluestein(double[] a, double[] b) {
+            int m = sub.n;
+            for (int j = 0; j < n; j++) {
+                double xr = a[2 * j];
+                double xi = a[2 * j + 1];
+                double wr = chirp[2 * j];
+                double wi = chirp[2 * j + 1];
+                a[2 * j] = xr * wr - xi * wi;
+                a[2 * j + 1] = xr * wi + xi * wr;
+            }
+            java.util.Arrays.fill(a, 2 * n, 2 * m, 0.0);
+            double[] f = sub.forward(a, b);
+            // the inverse transform of the product, as the conjugate of the forward transform of its conjugate
+            for (int k = 0; k < m; k++) {
+                double xr = f[2 * k];
+                double xi = f[2 * k + 1];
+                double hr = filter[2 * k];
+                double hi = filter[2 * k + 1];
+                f[2 * k] = xr * hr - xi * hi;
+                f[2 * k + 1] = -(xr * hi + xi * hr);
+            }
+            double[] c = sub.forward(f, f == a ? b : a);
+            for (int k = 0; k < n; k++) {
+                double yr = c[2 * k];
+                double yi = -c[2 * k + 1];
+                double wr = chirp[2 * k];
+                double wi = chirp[2 * k + 1];
+                c[2 * k] = yr * wr - yi * wi;
+                c[2 * k + 1] = yr * wi + yi * wr;
+            }
+            return c;
+        }
+    }
+
+    // ------------------------------------------------------------------ butterflies
+    //
+    // A pass of radix ip over l1 sub-transforms of length ip * ido each: input element (i, m) of sub-transform k at
+    // 2 (i + ido (m + ip k)), output element (i, r) at 2 (i + ido (k + l1 r)), after multiplying output r by the twiddle
+    // exp(-2 pi i r i l1 / n) (decimation in frequency, Stockham order).
+
+    private static void pass2(int ido, int l1, double[] cc, double[] ch, double[] tw) {
+        int outStride = 2 * ido * l1;
+        for (int k = 0; k < l1; k++) {
+            int in0 = 2 * ido * 2 * k;
+            int in1 = in0 + 2 * ido;
+            int out0 = 2 * ido * k;
+            int out1 = out0 + outStride;
+            for (int i = 0; i < ido; i++) {
+                int c = 2 * i;
+                double ar = cc[in0 + c];
+                double ai = cc[in0 + c + 1];
+                double br = cc[in1 + c];
+                double bi = cc[in1 + c + 1];
+                ch[out0 + c] = ar + br;
+                ch[out0 + c + 1] = ai + bi;
+                double tr = ar - br;
+                double ti = ai - bi;
+                double wr = tw[c];
+                double wi = tw[c + 1];
+                ch[out1 + c] = tr * wr - ti * wi;
+                ch[out1 + c + 1] = tr * wi + ti * wr;
+            }
+        }
+    }
+
+    /** sin(2 pi / 3). */
+    private static final double S3 = 0.86602540378443864676;
+
+    private static void pass3(int ido, int l1, double[] cc, double[] ch, double[] tw) {
+        int outStride = 2 * ido * l1;
+        int tw2 = 2 * ido;
+        for (int k = 0; k < l1; k++) {
+            int in0 = 2 * ido * 3 * k;
+            int out0 = 2 * ido * k;
+            for (int i = 0; i < ido; i++) {
+                int c = 2 * i;
+                int p0 = in0 + c;
+                double u0r = cc[p0];
+                double u0i = cc[p0 + 1];
+                double u1r = cc[p0 + 2 * ido];
+                double u1i = cc[p0 + 2 * ido + 1];
+                double u2r = cc[p0 + 4 * ido];
+                double u2i = cc[p0 + 4 * ido + 1];
+                double tr = u1r + u2r;
+                double ti = u1i + u2i;
+                double ar = u0r - 0.5 * tr;
+                double ai = u0i - 0.5 * ti;
+                // -i sin(2 pi/3) (u1 - u2)
+                double br = S3 * (u1i - u2i);
+                double bi = -S3 * (u1r - u2r);
+                int q = out0 + c;
+                ch[q] = u0r + tr;
+                ch[q + 1] = u0i + ti;
+                twiddle(ch, q + outStride, ar + br, ai + bi, tw, c);
+                twiddle(ch, q + 2 * outStride, ar - br, ai - bi, tw, tw2 + c);
+            }
+        }
+    }
+
+    private static void pass4(int ido, int l1, double[] cc, double[] ch, double[] tw) {
+        int outStride = 2 * ido * l1;
+        int step = 2 * ido;
+        for (int k = 0; k < l1; k++) {
+            int in0 = 2 * ido * 4 * k;
+            int out0 = 2 * ido * k;
+            for (int i = 0; i < ido; i++) {
+                int c = 2 * i;
+                int p0 = in0 + c;
+                double u0r = cc[p0];
+                double u0i = cc[p0 + 1];
+                double u1r = cc[p0 + step];
+                double u1i = cc[p0 + step + 1];
+                double u2r = cc[p0 + 2 * step];
+                double u2i = cc[p0 + 2 * step + 1];
+                double u3r = cc[p0 + 3 * step];
+                double u3i = cc[p0 + 3 * step + 1];
+                double t1r = u0r + u2r;
+                double t1i = u0i + u2i;
+                double t2r = u0r - u2r;
+                double t2i = u0i - u2i;
+                double t3r = u1r + u3r;
+                double t3i = u1i + u3i;
+                double t4r = u1r - u3r;
+                double t4i = u1i - u3i;
+                int q = out0 + c;
+                ch[q] = t1r + t3r;
+                ch[q + 1] = t1i + t3i;
+                // v1 = t2 - i t4, v2 = t1 - t3, v3 = t2 + i t4
+                twiddle(ch, q + outStride, t2r + t4i, t2i - t4r, tw, c);
+                twiddle(ch, q + 2 * outStride, t1r - t3r, t1i - t3i, tw, step + c);
+                twiddle(ch, q + 3 * outStride, t2r - t4i, t2i + t4r, tw, 2 * step + c);
+            }
+        }
+    }
+
+    private static final double C51 = 0.30901699437494742410; // cos(2 pi / 5)
+    private static final double C52 = -0.80901699437494742410; // cos(4 pi / 5)
+    private static final double S51 = 0.95105651629515357212; // sin(2 pi / 5)
+    private static final double S52 = 0.58778525229247312917; // sin(4 pi / 5)
+
+    private static void pass5(int ido, int l1, double[] cc, double[] ch, double[] tw) {
+        int outStride = 2 * ido * l1;
+        int step = 2 * ido;
+        for (int k = 0; k < l1; k++) {
+            int in0 = 2 * ido * 5 * k;
+            int out0 = 2 * ido * k;
+            for (int i = 0; i < ido; i++) {
+                int c = 2 * i;
+                int p0 = in0 + c;
+                double u0r = cc[p0];
+                double u0i = cc[p0 + 1];
+                double u1r = cc[p0 + step];
+                double u1i = cc[p0 + step + 1];
+                double u2r = cc[p0 + 2 * step];
+                double u2i = cc[p0 + 2 * step + 1];
+                double u3r = cc[p0 + 3 * step];
+                double u3i = cc[p0 + 3 * step + 1];
+                double u4r = cc[p0 + 4 * step];
+                double u4i = cc[p0 + 4 * step + 1];
+                double t1r = u1r + u4r;
+                double t1i = u1i + u4i;
+                double t2r = u2r + u3r;
+                double t2i = u2i + u3i;
+                double t3r = u1r - u4r;
+                double t3i = u1i - u4i;
+                double t4r = u2r - u3r;
+                double t4i = u2i - u3i;
+                double a1r = u0r + C51 * t1r + C52 * t2r;
+                double a1i = u0i + C51 * t1i + C52 * t2i;
+                double a2r = u0r + C52 * t1r + C51 * t2r;
+                double a2i = u0i + C52 * t1i + C51 * t2i;
+                // b1 = -i (s1 t3 + s2 t4), b2 = -i (s2 t3 - s1 t4); -i (x + i y) = y - i x
+                double b1r = S51 * t3i + S52 * t4i;
+                double b1i = -(S51 * t3r + S52 * t4r);
+                double b2r = S52 * t3i - S51 * t4i;
+                double b2i = -(S52 * t3r - S51 * t4r);
+                int q = out0 + c;
+                ch[q] = u0r + t1r + t2r;
+                ch[q + 1] = u0i + t1i + t2i;
+                twiddle(ch, q + outStride, a1r + b1r, a1i + b1i, tw, c);
+                twiddle(ch, q + 2 * outStride, a2r + b2r, a2i + b2i, tw, step + c);
+                twiddle(ch, q + 3 * outStride, a2r - b2r, a2i - b2i, tw, 2 * step + c);
+                twiddle(ch, q + 4 * outStride, a1r - b1r, a1i - b1i, tw, 3 * step + c);
+            }
+        }
+    }
+
+    /**
+     * An odd radix {@code ip} by its definition, halved by symmetry: output r and ip - r share the cosine part
+     * {@code u0 + sum cos(2 pi m r / ip) (u_m + u_{ip-m})} and differ in the sign of the sine part.
+     */
+    private static void passGeneric(int ip, int ido, int l1, double[] cc, double[] ch, double[] tw, double[] rt) {
+        int outStride = 2 * ido * l1;
+        int step = 2 * ido;
+        int h = (ip - 1) / 2;
+        double[] sr = new double[h + 1];
+        double[] si = new double[h + 1];
+        double[] dr = new double[h + 1];
+        double[] di = new double[h + 1];
+        for (int k = 0; k < l1; k++) {
+            int in0 = 2 * ido * ip * k;
+            int out0 = 2 * ido * k;
+            for (int i = 0; i < ido; i++) {
+                int c = 2 * i;
+                int p0 = in0 + c;
+                double u0r = cc[p0];
+                double u0i = cc[p0 + 1];
+                double v0r = u0r;
+                double v0i = u0i;
+                for (int m = 1; m <= h; m++) {
+                    int pa = p0 + m * step;
+                    int pb = p0 + (ip - m) * step;
+                    sr[m] = cc[pa] + cc[pb];
+                    si[m] = cc[pa + 1] + cc[pb + 1];
+                    dr[m] = cc[pa] - cc[pb];
+                    di[m] = cc[pa + 1] - cc[pb + 1];
+                    v0r += sr[m];
+                    v0i += si[m];
+                }
+                int q = out0 + c;
+                ch[q] = v0r;
+                ch[q + 1] = v0i;
+                for (int r = 1; r <= h; r++) {
+                    double ar = u0r;
+                    double ai = u0i;
+                    double br = 0;
+                    double bi = 0;
+                    int e = 0;
+                    for (int m = 1; m <= h; m++) {
+                        e += r;
+                        if (e >= ip) {
+                            e -= ip;
+                        }
+                        double cs = rt[2 * e];
+                        double sn = rt[2 * e + 1];
+                        ar += cs * sr[m];
+                        ai += cs * si[m];
+                        // -i sin (d_r + i d_i) = sin d_i - i sin d_r
+                        br += sn * di[m];
+                        bi -= sn * dr[m];
+                    }
+                    twiddle(ch, q + r * outStride, ar + br, ai + bi, tw, (r - 1) * step + c);
+                    twiddle(ch, q + (ip - r) * outStride, ar - br, ai - bi, tw, (ip - r - 1) * step + c);
+                }
+            }
+        }
+    }
+
+    /** {@code ch[at] = (xr + i xi) * tw[w]} (complex). */
+    private static void twiddle(double[] ch, int at, double xr, double xi, double[] tw, int w) {
+        double wr = tw[w];
+        double wi = tw[w + 1];
+        ch[at] = xr * wr - xi * wi;
+        ch[at + 1] = xr * wi + xi * wr;
+    }
+}
