@@ -18,10 +18,11 @@ def seq(shape, dtype=D, shift=0, scale=0.25):
 
 
 def fmt_tensor(t):
-    """'dtype [shape] : [values]', the line PyTorchCases.tensor parses."""
+    """'dtype [shape] : [values]', the line PyTorchCases.tensor parses; a complex tensor's values are its parts,
+    interleaved (view_as_real's), after its own shape."""
     t = t.detach()
     dt = str(t.dtype).replace("torch.", "")
-    vals = t.reshape(-1).tolist()
+    vals = (torch.view_as_real(t.resolve_conj()) if t.is_complex() else t).reshape(-1).tolist()
     return "%s [%s] : %s" % (dt, ", ".join(str(s) for s in t.shape), repr(vals))
 
 
@@ -37,7 +38,7 @@ def run_case(name, inputs, fn, messages_2x=None, node_2x=None):
     """The lines of one ReferenceCases case: inputs (float ones require grad), then the output, its node and the
     gradients of sum(out * w), or the error's type and first line. messages_2x maps a case name to the error line
     PyTorch 2.x gives where 1.13's differs; node_2x maps a 1.13 node name to 2.x's."""
-    ins = [t.clone().requires_grad_(t.is_floating_point()) for t in inputs]
+    ins = [t.clone().requires_grad_(t.is_floating_point() or t.is_complex()) for t in inputs]
     lines = ["in%d %s" % (i, fmt_tensor(t)) for i, t in enumerate(inputs)]
     try:
         out = fn(ins)
@@ -49,7 +50,9 @@ def run_case(name, inputs, fn, messages_2x=None, node_2x=None):
     lines.append("out " + fmt_tensor(out))
     lines.append("fn " + fn_name)
     if out.requires_grad:
-        (out * weights(out.shape).to(out.dtype)).sum().backward()
+        # a complex output: the weighted sum of its parts, a real loss (ReferenceCases does the same)
+        o = torch.view_as_real(out.resolve_conj()) if out.is_complex() else out
+        (o * weights(o.shape).to(o.dtype)).sum().backward()
         for i, t in enumerate(ins):
             if t.requires_grad:
                 lines.append("grad%d %s" % (i, fmt_tensor(t.grad) if t.grad is not None else "none"))

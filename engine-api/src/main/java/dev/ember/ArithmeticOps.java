@@ -39,11 +39,19 @@ final class ArithmeticOps {
         return combine(dim, combine(zero, wrapped));
     }
 
+    /** PyTorch's combine_categories: the higher-priority group's type unless the lower's category (bool, int, float,
+     * complex) is higher; a complex lower one with a floating higher one gives that float's complex type. */
     private static DType combine(DType higher, DType lower) {
         if (higher == null) {
             return lower;
         }
-        if (lower == null || higher.isFloatingPoint()) {
+        if (lower == null || higher.isComplex()) {
+            return higher;
+        }
+        if (lower.isComplex()) {
+            return higher.isFloatingPoint() ? higher.toComplex() : lower;
+        }
+        if (higher.isFloatingPoint()) {
             return higher;
         }
         if (higher == DType.BOOL || lower.isFloatingPoint()) {
@@ -54,7 +62,10 @@ final class ArithmeticOps {
 
     /** Whether PyTorch allows writing a value of type {@code from} into a tensor of type {@code to}. */
     static boolean canCast(DType from, DType to) {
-        if (from.isFloatingPoint() && !to.isFloatingPoint()) {
+        if (from.isComplex() && !to.isComplex()) {
+            return false;
+        }
+        if (from.isFloatingPoint() && !to.isFloatingPoint() && !to.isComplex()) {
             return false;
         }
         return from == DType.BOOL || to != DType.BOOL;
@@ -202,6 +213,9 @@ final class ArithmeticOps {
         if (t.dtype == dtype) {
             return t;
         }
+        if (t.dtype.isComplex() || dtype.isComplex()) {
+            return ComplexOps.cast(t, dtype);
+        }
         if (t.wrappedNumber && t.dtype == DType.FLOAT64 && dtype == DType.FLOAT32) {
             // a Java double meeting a float tensor (x.mul(0.5)): build the float scalar directly, no copy kernel
             return Creation.fromFlat(new float[] {(float) t.wrappedValue}, new int[0], DType.FLOAT32, t.device);
@@ -218,7 +232,7 @@ final class ArithmeticOps {
     private static Tensor copyAs(Tensor t, DType dtype) {
         // in place of a unary op's result: laid out as TensorIterator lays that out
         Tensor out = OutputLayouts.empty(t.shape, dtype, t.device, t);
-        t.backend.copy(t.storage(), t.layout, out.storage(), out.layout);
+        ComplexOps.copyElements(t, out);
         return out;
     }
 
@@ -336,6 +350,9 @@ final class ArithmeticOps {
     // ------------------------------------------------------------------ binary arithmetic
 
     static Tensor add(Tensor a, Tensor b, double alpha) {
+        if (ComplexOps.any(a, b)) {
+            return ComplexOps.add(a, b, alpha);
+        }
         DType t = resultType(a, b);
         checkAlpha(t, alpha);
         Tensor out = alpha == 1 ? binaryKernel(BinaryOp.ADD, a, b, t, t) : addScaled(a, b, alpha, t, BinaryOp.ADD);
@@ -345,6 +362,9 @@ final class ArithmeticOps {
     }
 
     static Tensor sub(Tensor a, Tensor b, double alpha) {
+        if (ComplexOps.any(a, b)) {
+            return ComplexOps.sub(a, b, alpha);
+        }
         checkSub(a, b);
         DType t = resultType(a, b);
         checkAlpha(t, alpha);
@@ -356,6 +376,9 @@ final class ArithmeticOps {
 
     /** {@code scalar - a} (PyTorch's rsub; Python's {@code scalar - tensor}). */
     static Tensor rsub(Tensor a, Tensor scalar) {
+        if (ComplexOps.any(a, scalar)) {
+            return ComplexOps.rsub(a, scalar);
+        }
         checkSub(a, scalar);
         DType t = resultType(a, scalar);
         Tensor out = binaryKernel(BinaryOp.SUB, scalar, a, t, t);
@@ -403,6 +426,9 @@ final class ArithmeticOps {
     }
 
     static Tensor mul(Tensor a, Tensor b) {
+        if (ComplexOps.any(a, b)) {
+            return ComplexOps.mul(a, b);
+        }
         DType t = resultType(a, b);
         Tensor out = binaryKernel(t == DType.BOOL ? BinaryOp.LOGICAL_AND : BinaryOp.MUL, a, b, t, t);
         return record(out, "MulBackward0", new Tensor[] {a, b}, n -> {
@@ -434,6 +460,9 @@ final class ArithmeticOps {
      * for {@code div(other, rounding_mode=None)}, PyTorch's names for the same formula.
      */
     private static Tensor trueDivide(Tensor a, Tensor b, String node) {
+        if (ComplexOps.any(a, b)) {
+            return ComplexOps.div(a, b);
+        }
         DType t = floatingType(a, b);
         Tensor out = binaryKernel(BinaryOp.DIV, a, b, t, t);
         return record(out, node, new Tensor[] {a, b}, n -> {
@@ -451,11 +480,17 @@ final class ArithmeticOps {
 
     static Tensor powScalar(Tensor a, double exponent) {
         if (Autocast.on()) return Autocast.apply("pow", t -> powScalar(t[0], exponent), a);
+        if (a.dtype.isComplex()) {
+            return ComplexOps.pow(a, exponent);
+        }
         return powScalar(a, Creation.wrap(exponent));
     }
 
     static Tensor powScalar(Tensor a, long exponent) {
         if (Autocast.on()) return Autocast.apply("pow", t -> powScalar(t[0], exponent), a);
+        if (a.dtype.isComplex()) {
+            return ComplexOps.pow(a, exponent);
+        }
         return powScalar(a, Creation.wrap(exponent));
     }
 
@@ -601,6 +636,9 @@ final class ArithmeticOps {
     }
 
     static Tensor compare(Tensor a, Tensor b, BinaryOp op) {
+        if (ComplexOps.any(a, b) && (op == BinaryOp.EQ || op == BinaryOp.NE)) {
+            return ComplexOps.equality(a, b, op == BinaryOp.EQ);
+        }
         DType t = resultType(a, b);
         return binaryKernel(op, a, b, t, DType.BOOL);
     }
@@ -621,10 +659,15 @@ final class ArithmeticOps {
         int[] shape = Shapes.broadcast(Shapes.broadcast(cond.shape, a.shape), b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        OutputLayouts.Target target = OutputLayouts.allocate(shape, t, device, cond, a, b);
-        Tensor out = target.out;
-        out.backend.where(cond.storage(), target.of(cond), ca.storage(), target.of(ca), cb.storage(), target.of(cb),
-                out.storage(), target.layout);
+        Tensor out;
+        if (t.isComplex()) {
+            out = ComplexOps.where(cond, ca, cb, shape);
+        } else {
+            OutputLayouts.Target target = OutputLayouts.allocate(shape, t, device, cond, a, b);
+            out = target.out;
+            out.backend.where(cond.storage(), target.of(cond), ca.storage(), target.of(ca), cb.storage(), target.of(cb),
+                    out.storage(), target.layout);
+        }
         return record(out, "WhereBackward0", new Tensor[] {cond, a, b}, n -> {
             SavedTensor sc = n.save(cond);
             return g -> {
@@ -820,6 +863,20 @@ final class ArithmeticOps {
     static Tensor unary(Tensor a, Fn fn) {
         if (Autocast.on()) return Autocast.apply(fn.name().toLowerCase(java.util.Locale.ROOT),
                 t -> unary(t[0], fn), a);
+        if (a.dtype.isComplex()) {
+            switch (fn) {
+                case NEG: return ComplexOps.neg(a);
+                case EXP: return ComplexOps.exp(a);
+                case ABS: return ComplexOps.abs(a);
+                case SGN: return ComplexOps.sgn(a);
+                case LOG: return ComplexOps.log(a);
+                case SQRT: return ComplexOps.sqrt(a);
+                case RECIPROCAL: return ComplexOps.reciprocal(a);
+                case SIN: return ComplexOps.sin(a);
+                case COS: return ComplexOps.cos(a);
+                default: throw ComplexOps.notImplemented(a);
+            }
+        }
         if (a.dtype == DType.BOOL) {
             checkBoolUnary(a, fn);
             if (fn == Fn.SIGN || fn == Fn.SGN) {
@@ -1376,6 +1433,8 @@ final class ArithmeticOps {
             case UINT8: return "unsigned char";
             case FLOAT16: return "c10::Half";
             case BFLOAT16: return "c10::BFloat16";
+            case COMPLEX64: return "c10::complex<float>";
+            case COMPLEX128: return "c10::complex<double>";
             default: return "bool";
         }
     }

@@ -343,7 +343,7 @@ final class AttentionOps {
         Device device = query.device;
         Tensor store = Creation.empty(new int[] {b, l, h, ev}, t, device);
         Tensor out = new Tensor(store.lease(), new Layout(new int[] {b, h, l, ev}, new int[] {l * h * ev, ev, h * ev, 1}, 0),
-                device, store.backend, new int[1]);
+                device, store.backend, new int[1], store.dtype);
         Tensor lse = Creation.empty(new int[] {b, h, l}, isHalf(t) ? DType.FLOAT32 : t, device);
         int[] full = {b, h, l, s};
         Layout maskLayout = mask == null ? null : ArithmeticOps.expandedLayout(mask, full);

@@ -17,8 +17,26 @@ final class Creation {
     static Tensor empty(int[] shape, DType dtype, Device device) {
         long numel = Shapes.storageNumel(shape, dtype);
         Backend backend = Tensor.backendFor(device);
-        Storage s = backend.allocate(dtype, numel, device.index());
-        return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
+        Storage s = allocate(backend, dtype, numel, device, false);
+        return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1], dtype);
+    }
+
+    /**
+     * A new storage for {@code numel} elements of {@code dtype}: for a complex type, a storage of its real type holding
+     * {@code 2 * numel} parts, interleaved (a backend never allocates a complex storage); zeros when {@code zeroed}.
+     */
+    static Storage allocate(Backend backend, DType dtype, long numel, Device device, boolean zeroed) {
+        DType stored = dtype.toReal();
+        long n = numel;
+        if (dtype.isComplex()) {
+            n = Math.multiplyExact(numel, 2L);
+            if (n > Layout.MAX_STORAGE_ELEMENTS) {
+                throw new IllegalArgumentException("a " + dtype.torchName() + " tensor of " + numel + " elements stores "
+                        + n + " " + stored.torchName() + " parts; one Ember tensor stores at most "
+                        + Layout.MAX_STORAGE_ELEMENTS);
+            }
+        }
+        return zeroed ? backend.allocateZeroed(stored, n, device.index()) : backend.allocate(stored, n, device.index());
     }
 
     /**
@@ -28,16 +46,16 @@ final class Creation {
     static Tensor emptyStrided(int[] shape, int[] strides, DType dtype, Device device) {
         long numel = Shapes.storageNumel(shape, dtype);
         Backend backend = Tensor.backendFor(device);
-        Storage s = backend.allocate(dtype, numel, device.index());
-        return new Tensor(s, new Layout(shape, strides, 0), device, backend, new int[1]);
+        Storage s = allocate(backend, dtype, numel, device, false);
+        return new Tensor(s, new Layout(shape, strides, 0), device, backend, new int[1], dtype);
     }
 
     /** A contiguous tensor of zeros (no fill pass where the backend's fresh memory is zero). */
     static Tensor zeros(int[] shape, DType dtype, Device device) {
         long numel = Shapes.storageNumel(shape, dtype);
         Backend backend = Tensor.backendFor(device);
-        Storage s = backend.allocateZeroed(dtype, numel, device.index());
-        return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
+        Storage s = allocate(backend, dtype, numel, device, true);
+        return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1], dtype);
     }
 
     /**

@@ -4,9 +4,12 @@ package dev.ember;
  * Element types of a {@link Tensor}, with PyTorch's names and promotion rules.
  *
  * <p>The order of the constants is the promotion order within PyTorch's categories:
- * {@code bool < uint8, int8 < int16 < int32 < int64 < float16, bfloat16 < float32 < float64}, where uint8 and int8
- * together promote to int16 and float16 and bfloat16 to float32 (neither holds the other's values), as
- * {@code torch.promote_types}.
+ * {@code bool < uint8, int8 < int16 < int32 < int64 < float16, bfloat16 < float32 < float64 < complex64 < complex128},
+ * where uint8 and int8 together promote to int16, float16 and bfloat16 to float32 (neither holds the other's values), and
+ * float64 with complex64 to complex128 (a complex type as wide as the wider real part), as {@code torch.promote_types}.
+ *
+ * <p>A complex tensor stores its elements as pairs (real part, imaginary part) of its {@linkplain #toReal() real type},
+ * as PyTorch does, so {@link Tensor#viewAsReal()} is a view; a backend only ever sees that real view.
  */
 public enum DType {
     /** Booleans ({@code torch.bool}). */
@@ -34,7 +37,11 @@ public enum DType {
     /** 32-bit IEEE floats ({@code torch.float32}), the default floating type. */
     FLOAT32("torch.float32", "Float", 4),
     /** 64-bit IEEE floats ({@code torch.float64}). */
-    FLOAT64("torch.float64", "Double", 8);
+    FLOAT64("torch.float64", "Double", 8),
+    /** Complex numbers of two float32 parts ({@code torch.complex64}, {@code torch.cfloat}), 8 bytes. */
+    COMPLEX64("torch.complex64", "ComplexFloat", 8),
+    /** Complex numbers of two float64 parts ({@code torch.complex128}, {@code torch.cdouble}), 16 bytes. */
+    COMPLEX128("torch.complex128", "ComplexDouble", 16);
 
     private final String torchName;
     private final String legacyName;
@@ -61,7 +68,45 @@ public enum DType {
         return itemSize;
     }
 
-    /** Whether this is a floating-point type. */
+    /** Whether this is a complex type ({@code torch.complex64} or {@code torch.complex128}). */
+    public boolean isComplex() {
+        return this == COMPLEX64 || this == COMPLEX128;
+    }
+
+    /**
+     * The type of a complex type's real and imaginary parts (float32 for complex64, float64 for complex128), as
+     * {@code torch.empty(0, dtype=t).real.dtype}; any other type itself.
+     */
+    public DType toReal() {
+        return this == COMPLEX64 ? FLOAT32 : this == COMPLEX128 ? FLOAT64 : this;
+    }
+
+    /**
+     * The complex type whose parts are this floating type (complex64 for float32, complex128 for float64); a complex type
+     * itself.
+     *
+     * @throws IllegalArgumentException for float16 and bfloat16 (Ember has no complex32) and the non-floating types
+     */
+    public DType toComplex() {
+        switch (this) {
+            case FLOAT32: return COMPLEX64;
+            case FLOAT64: return COMPLEX128;
+            case COMPLEX64:
+            case COMPLEX128:
+                return this;
+            default:
+                throw new IllegalArgumentException("Ember has no complex type with " + torchName + " parts");
+        }
+    }
+
+    /** The legacy name PyTorch prints in messages such as {@code "add" not implemented for 'ComplexFloat'}. */
+    String scalarTypeName() {
+        return legacyName;
+    }
+
+    /**
+     * Whether this is a floating-point type (not a complex one, as PyTorch's {@code is_floating_point}).
+     */
     public boolean isFloatingPoint() {
         return this == FLOAT32 || this == FLOAT64 || this == FLOAT16 || this == BFLOAT16;
     }
@@ -128,6 +173,9 @@ public enum DType {
         }
         if ((a == FLOAT16 && b == BFLOAT16) || (a == BFLOAT16 && b == FLOAT16)) {
             return FLOAT32;
+        }
+        if ((a == COMPLEX64 && b == FLOAT64) || (a == FLOAT64 && b == COMPLEX64)) {
+            return COMPLEX128;
         }
         return a.ordinal() >= b.ordinal() ? a : b;
     }

@@ -461,6 +461,9 @@ final class Engine {
                 }
                 g = ReductionOps.sumTo(g, want);
             }
+            if (g.dtype().isComplex() && !node.inputDTypes[i].isComplex()) {
+                g = ComplexOps.real(g); // PyTorch's validate_outputs: a real input takes the real part
+            }
             if (g.dtype() != node.inputDTypes[i]) {
                 g = g.to(node.inputDTypes[i]);
             }

@@ -205,8 +205,12 @@ final class InplaceOps {
 
     private static void writeBack(Tensor self, Tensor result, boolean cppTypeName) {
         checkWriteBack(self, result, cppTypeName);
-        OutputLayouts.Target target = OutputLayouts.into(self);
-        self.backend.copy(result.storage(), target.of(result), self.storage(), target.layout);
+        if (self.dtype.isComplex() || result.dtype.isComplex()) {
+            ComplexOps.copyElements(result, self);
+        } else {
+            OutputLayouts.Target target = OutputLayouts.into(self);
+            self.backend.copy(result.storage(), target.of(result), self.storage(), target.layout);
+        }
         self.bumpVersion();
     }
 
@@ -388,7 +392,7 @@ final class InplaceOps {
     /** A contiguous copy of {@code t}'s values, without history. */
     private static Tensor copyValues(Tensor t) {
         Tensor copy = Creation.empty(t.shape, t.dtype, t.device);
-        t.backend.copy(t.storage(), t.layout, copy.storage(), copy.layout);
+        ComplexOps.copyElements(t, copy);
         return copy;
     }
 
@@ -429,8 +433,12 @@ final class InplaceOps {
         }
         try (GradMode off = Ember.noGrad()) {
             Tensor v = value.to(self.device).to(self.dtype).expand(shape);
-            OutputLayouts.Target target = OutputLayouts.into(self);
-            self.backend.copy(v.storage(), target.of(v), self.storage(), target.layout);
+            if (self.dtype.isComplex()) {
+                ComplexOps.copyElements(v, self);
+            } else {
+                OutputLayouts.Target target = OutputLayouts.into(self);
+                self.backend.copy(v.storage(), target.of(v), self.storage(), target.layout);
+            }
         }
         self.bumpVersion();
         return self;
@@ -456,7 +464,11 @@ final class InplaceOps {
             return inplaceChecked(self, List.of(), old -> ArithmeticOps.record(old.detach().fullLike(value), node,
                     new Tensor[] {old}, n -> g -> new Tensor[] {g.zerosLike()}), false);
         }
-        self.backend.fill(self.storage(), OutputLayouts.into(self).layout, value);
+        if (self.dtype.isComplex()) {
+            ComplexOps.fill(self, value);
+        } else {
+            self.backend.fill(self.storage(), OutputLayouts.into(self).layout, value);
+        }
         self.bumpVersion();
         return self;
     }
@@ -467,7 +479,7 @@ final class InplaceOps {
         }
         // PyTorch's copy_impl returns at once when src is self's data exactly (same storage, geometry and type: x.copy_(x),
         // even for an expanded x, whose overlap it would otherwise refuse); its autograd layer still bumps the version
-        boolean sameData = src.storage() == self.storage() && src.dtype == self.dtype && sameLayout(src.layout, self.layout);
+        boolean sameData = src.rawStorage() == self.rawStorage() && src.dtype == self.dtype && sameLayout(src.layout, self.layout);
         checkInplace(self, List.of(src), !sameData);
         if (sameData && !records(self, List.of(src))) {
             self.bumpVersion();
@@ -495,8 +507,13 @@ final class InplaceOps {
             if (!s.device.equals(self.device)) {
                 s = s.to(self.device);
             }
-            if (s.storage() == self.storage()) {
+            if (s.rawStorage() == self.rawStorage()) {
                 s = s.clone();
+            }
+            if (s.dtype.isComplex() || self.dtype.isComplex()) {
+                ComplexOps.copyElements(s, self);
+                self.bumpVersion();
+                return self;
             }
         }
         OutputLayouts.Target target = OutputLayouts.into(self);
@@ -514,6 +531,13 @@ final class InplaceOps {
      */
     private static Tensor copySlices(Tensor self, Function<Tensor, Tensor> op, boolean cppTypeName) {
         Tensor base = self.viewBase;
+        if (base.dtype != self.dtype || base.dtype.isComplex()) {
+            // the geometry below is in elements of one type: a real view of a complex tensor (view_as_real, real, imag)
+            // or a view of a complex tensor would need the strided gradient machinery in complex elements
+            throw new UnsupportedOperationException("an in-place operation on a view of a complex tensor that requires "
+                    + "grad (or on its real view) is not supported by Ember yet; compute a new tensor instead (for example "
+                    + "torch.complex(z.real * 2, z.imag))");
+        }
         Layout viewGeom = self.layout;
         Layout baseGeom = base.layout;
         Tensor old = copyValues(self);

@@ -404,7 +404,7 @@ final class LinalgCompat {
      * vector-Jacobian product of {@code composition} recomputed from the saved inputs: with {@code create_graph} on the
      * inputs themselves, so the gradient has history and can be differentiated again.
      */
-    private static Tensor recordRecomputed(Tensor out, String name, Tensor[] inputs, Function<Tensor[], Tensor> composition) {
+    static Tensor recordRecomputed(Tensor out, String name, Tensor[] inputs, Function<Tensor[], Tensor> composition) {
         return ArithmeticOps.record(out, name, inputs, node -> {
             SavedTensor[] saved = new SavedTensor[inputs.length];
             for (int i = 0; i < inputs.length; i++) {

@@ -190,6 +190,10 @@ final class LinalgOps {
     static Tensor matmul(Tensor a, Tensor b) {
         if (Autocast.on()) return Autocast.apply("matmul", t -> matmul(t[0], t[1]), a, b);
         NNOps.requireTensor(b, "matmul", "other", 1);
+        if (ComplexOps.any(a, b) && a.dim() > 0 && b.dim() > 0) {
+            checkScalarType(a, b); // PyTorch's products do not promote: complex with real is an error, as float with double
+            return ComplexOps.matmul(a, b);
+        }
         int da = a.dim();
         int db = b.dim();
         if (da == 0 || db == 0) {
@@ -348,7 +352,7 @@ final class LinalgOps {
             strides = Layout.contiguousStrides(shape);
         }
         Tensor out = new Tensor(src.lease(), new Layout(shape, strides, src.layout.offset()), src.device, src.backend,
-                src.version);
+                src.version, src.dtype);
         int[] in = t.shape;
         return ArithmeticOps.record(out, "UnsafeViewBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.reshape(in)});
     }
@@ -370,7 +374,7 @@ final class LinalgOps {
             strides = Layout.contiguousStrides(shape);
         }
         return new Tensor(src.lease(), new Layout(shape, strides, src.layout.offset()), src.device, src.backend,
-                new int[1]);
+                new int[1], src.dtype);
     }
 
     /**
@@ -388,7 +392,7 @@ final class LinalgOps {
                 j++;
             }
         }
-        Tensor out = new Tensor(t.lease(), new Layout(shape, strides, t.layout.offset()), t.device, t.backend, t.version);
+        Tensor out = new Tensor(t.lease(), new Layout(shape, strides, t.layout.offset()), t.device, t.backend, t.version, t.dtype);
         out.bumpVersion(); // an in-place op: PyTorch's result is at version 1
         return ArithmeticOps.record(out, "SqueezeBackward4", new Tensor[] {t}, n -> g -> new Tensor[] {g.unsqueeze(dim)});
     }

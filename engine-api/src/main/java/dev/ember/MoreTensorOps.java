@@ -346,8 +346,9 @@ final class MoreTensorOps {
         int n = Shapes.toSize(empty ? 0 : extent, "empty_strided's storage");
         long numel = Shapes.storageNumel(new int[] {n}, dtype);
         dev.ember.backend.Backend backend = Tensor.backendFor(device);
-        dev.ember.backend.Storage s = backend.allocate(dtype, numel, device.index());
-        return new Tensor(s, new dev.ember.backend.Layout(size.clone(), stride.clone(), 0), device, backend, new int[1]);
+        dev.ember.backend.Storage s = Creation.allocate(backend, dtype, numel, device, false);
+        return new Tensor(s, new dev.ember.backend.Layout(size.clone(), stride.clone(), 0), device, backend, new int[1],
+                dtype);
     }
 
     // ------------------------------------------------------------------ sum_to_size
@@ -409,7 +410,7 @@ final class MoreTensorOps {
         int[] sizes = new int[out.length];
         for (int i = 0; i < out.length; i++) {
             Tensor v = views.get(i);
-            out[i] = new Tensor(t.lease(), v.layout, t.device, t.backend, new int[1]);
+            out[i] = new Tensor(t.lease(), v.layout, t.device, t.backend, new int[1], t.dtype);
             sizes[i] = v.shape[d];
         }
         int[] in = t.shape;
@@ -444,6 +445,9 @@ final class MoreTensorOps {
      * input).
      */
     static Tensor angle(Tensor self) {
+        if (self.dtype.isComplex()) {
+            return ComplexOps.angle(self);
+        }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             Tensor x = self.dtype.isFloatingPoint() ? self : self.to(Ember.getDefaultDtype());

@@ -165,7 +165,7 @@ final class QuantileOps {
 
     /** An in-place view op on a fresh result: the same storage in a new layout, with PyTorch's node for it. */
     private static Tensor inPlaceView(Tensor t, String name, UnaryOperator<Layout> layout, UnaryOperator<Tensor> back) {
-        Tensor out = new Tensor(t.lease(), layout.apply(t.layout), t.device, t.backend, t.version);
+        Tensor out = new Tensor(t.lease(), layout.apply(t.layout), t.device, t.backend, t.version, t.dtype);
         return ArithmeticOps.record(out, name, new Tensor[] {t}, n -> g -> new Tensor[] {back.apply(g)});
     }
 

@@ -207,7 +207,7 @@ final class RecurrentOps {
         int st = strides[0];
         strides[0] = strides[1];
         strides[1] = st;
-        Tensor out = new Tensor(t.lease(), new Layout(shape, strides, t.layout.offset()), t.device, t.backend, t.version);
+        Tensor out = new Tensor(t.lease(), new Layout(shape, strides, t.layout.offset()), t.device, t.backend, t.version, t.dtype);
         return ArithmeticOps.record(out, "TransposeBackward1", new Tensor[] {t}, n -> g -> new Tensor[] {g.transpose(0, 1)});
     }
 

@@ -105,6 +105,9 @@ final class ReductionOps {
 
     static Tensor sum(Tensor a, int[] dims, boolean keepdim) {
         if (Autocast.on()) return Autocast.apply("sum", t -> sum(t[0], dims, keepdim), a);
+        if (a.dtype.isComplex()) {
+            return ComplexOps.sum(a, dims, keepdim);
+        }
         boolean[] mask = reducedMask(a.dim(), dims);
         DType t = a.dtype.isFloatingPoint() ? a.dtype : DType.INT64;
         Tensor out = reduceKernel(ReduceOp.SUM, a, mask, keepdim, t);
@@ -116,6 +119,9 @@ final class ReductionOps {
     }
 
     static Tensor mean(Tensor a, int[] dims, boolean keepdim) {
+        if (a.dtype.isComplex()) {
+            return ComplexOps.mean(a, dims, keepdim);
+        }
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("mean(): could not infer output dtype. Input dtype must be either a floating "
                     + "point or complex dtype. Got: " + Format.scalarType(a.dtype));

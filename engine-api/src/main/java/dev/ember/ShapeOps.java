@@ -123,7 +123,7 @@ final class ShapeOps {
     /** Copies without history, skipping empty layouts. */
     private static void copy(Tensor src, Layout from, Tensor dst, Layout to) {
         if (to.numel() > 0) {
-            dst.backend.copy(src.storage(), from, dst.storage(), to);
+            ComplexOps.kernelCopy(src, from, dst, to);
         }
     }
 
@@ -469,7 +469,7 @@ final class ShapeOps {
             copy(t, t.layout, flat, Layout.contiguous(t.shape));
             Tensor rolled = rollDim(flat, shifts[0], 0);
             flat.close();
-            out = new Tensor(rolled.lease(), Layout.contiguous(t.shape), t.device, t.backend, new int[1]);
+            out = new Tensor(rolled.lease(), Layout.contiguous(t.shape), t.device, t.backend, new int[1], rolled.dtype);
             rolled.close();
         } else {
             out = t;

@@ -61,7 +61,7 @@ final class SortOps {
 
     /** A new handle over the first elements of a fresh tensor's storage (not a view: nothing else refers to it). */
     private static Tensor prefix(Tensor fresh, int[] shape) {
-        Tensor t = new Tensor(fresh.lease(), Layout.contiguous(shape), fresh.device, fresh.backend, new int[1]);
+        Tensor t = new Tensor(fresh.lease(), Layout.contiguous(shape), fresh.device, fresh.backend, new int[1], fresh.dtype);
         fresh.close();
         return t;
     }

@@ -95,19 +95,35 @@ public final class Tensor implements AutoCloseable {
         this(new StorageLease(storage), layout, device, backend, version, false); // a new lease starts held once
     }
 
-    /** A tensor over the storage of {@code lease} (a view or another handle), holding it until closed. */
-    Tensor(StorageLease lease, Layout layout, Device device, Backend backend, int[] version) {
-        this(lease, layout, device, backend, version, true);
+    /**
+     * A tensor of type {@code dtype} over a fresh storage: a complex type over a storage of its real type holding the
+     * interleaved parts ({@link ComplexOps#allocate}).
+     */
+    Tensor(Storage storage, Layout layout, Device device, Backend backend, int[] version, DType dtype) {
+        this(new StorageLease(storage), layout, device, backend, version, false, dtype);
+    }
+
+    /**
+     * A tensor of type {@code dtype} over the storage of {@code lease}: the type of the tensor a view is made from (a
+     * view of a complex tensor is complex, a view of its real view real, over the same storage).
+     */
+    Tensor(StorageLease lease, Layout layout, Device device, Backend backend, int[] version, DType dtype) {
+        this(lease, layout, device, backend, version, true, dtype);
     }
 
     private Tensor(StorageLease lease, Layout layout, Device device, Backend backend, int[] version, boolean acquire) {
+        this(lease, layout, device, backend, version, acquire, lease.storage.dtype());
+    }
+
+    private Tensor(StorageLease lease, Layout layout, Device device, Backend backend, int[] version, boolean acquire,
+                   DType dtype) {
         if (acquire) {
             lease.acquire();
         }
         this.lease = lease;
         this.layout = layout;
         this.shape = layout.shape();
-        this.dtype = lease.storage.dtype();
+        this.dtype = dtype;
         this.device = device;
         this.backend = backend;
         this.version = version;
@@ -227,7 +243,7 @@ public final class Tensor implements AutoCloseable {
             return Creation.zeros(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
         }
         Tensor t = Creation.empty(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
-        t.backend.fill(t.storage(), t.layout, value);
+        ComplexOps.fill(t, value);
         return t;
     }
 
@@ -387,7 +403,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor fullLike(double value) {
         ArithmeticOps.checkScalarFits(value, dtype);
         Tensor t = Creation.empty(shape, dtype, device);
-        t.backend.fill(t.storage(), t.layout, value);
+        ComplexOps.fill(t, value);
         return t;
     }
 
@@ -818,6 +834,18 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalStateException if this tensor has been closed
      */
     public Storage storage() {
+        if (dtype.isComplex()) {
+            throw ComplexOps.notImplemented(this);
+        }
+        return lease().storage;
+    }
+
+    /**
+     * The storage whatever the type: for a complex tensor the real storage of its interleaved parts, whose layout is its
+     * {@link #viewAsReal()}'s, not {@link #layout()}. For identity and size checks; a kernel reads a complex tensor only
+     * through its real view.
+     */
+    Storage rawStorage() {
         return lease().storage;
     }
 
@@ -985,7 +1013,7 @@ public final class Tensor implements AutoCloseable {
             }
             return this;
         }
-        if (requiresGrad && !dtype.isFloatingPoint()) {
+        if (requiresGrad && !dtype.isFloatingPoint() && !dtype.isComplex()) {
             throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
         }
         if (requiresGrad && lease().inference && !InferenceMode.isEnabled()) {
@@ -1163,9 +1191,9 @@ public final class Tensor implements AutoCloseable {
      */
     synchronized boolean accumulateGrad(Tensor g, boolean owned) {
         if (grad == null && owned && g.gradFn == null && !g.requiresGrad && obeysLayoutContract(g)
-                && g.layout.offset() == 0 && g.storage().numel() == g.numel()) {
+                && g.layout.offset() == 0 && g.rawStorage().numel() == g.numel() * (g.dtype.isComplex() ? 2L : 1L)) {
             // a view that covers its whole storage becomes a tensor of its own
-            takeGrad(g.viewBase == null ? g : new Tensor(g.lease(), g.layout, g.device, g.backend, new int[1]));
+            takeGrad(g.viewBase == null ? g : new Tensor(g.lease(), g.layout, g.device, g.backend, new int[1], g.dtype));
         } else if (grad == null) {
             // A fresh tensor of its own, so later in-place accumulation cannot touch other tensors.
             takeGrad(cloneObeyContract(GradMode.isEnabled() ? g : g.detach()));
@@ -1276,7 +1304,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A tensor sharing this one's storage and version counter, detached from the graph. */
     public Tensor detach() {
-        Tensor t = new Tensor(lease(), layout, device, backend, version);
+        Tensor t = new Tensor(lease(), layout, device, backend, version, dtype);
         t.viewBase = viewBase != null ? viewBase : this;
         return t;
     }
@@ -1306,7 +1334,7 @@ public final class Tensor implements AutoCloseable {
      * to autograd's version checks (use with care, as in PyTorch).
      */
     public Tensor data() {
-        return new Tensor(lease(), layout, device, backend, new int[1]);
+        return new Tensor(lease(), layout, device, backend, new int[1], dtype);
     }
 
     /**
@@ -4912,7 +4940,7 @@ public final class Tensor implements AutoCloseable {
         Args.require(size, "new_full", "size", 1, "tuple of ints");
         ArithmeticOps.checkScalarFits(value, dtype);
         Tensor t = Creation.empty(Shapes.checkSizes(size), dtype, device);
-        t.backend.fill(t.storage(), t.layout, value);
+        ComplexOps.fill(t, value);
         return t;
     }
 
@@ -5022,17 +5050,21 @@ public final class Tensor implements AutoCloseable {
 
     /** This tensor itself, as {@code Tensor.conj_physical_()} of a real tensor (nothing to conjugate). */
     public Tensor conjPhysical_() {
-        return this;
+        return dtype.isComplex() ? InplaceOps.inplace(this, List.of(), Tensor::conj) : this;
     }
 
-    /** This tensor itself: a real tensor is its own conjugate, as {@code Tensor.conj()} of a real tensor. */
+    /**
+     * The complex conjugate (imaginary parts negated), as {@code Tensor.conj()}; a real tensor itself. Ember conjugates
+     * at once into a new tensor (node ConjBackward0), where PyTorch returns a lazy view with the conjugate bit: writes
+     * into the result do not reach this tensor, and {@link #isConj()} stays false.
+     */
     public Tensor conj() {
-        return this;
+        return ComplexOps.conj(this);
     }
 
-    /** This tensor itself, as {@code Tensor.conj_physical()} of a real tensor. */
+    /** The complex conjugate in a new tensor, as {@code Tensor.conj_physical()}; a real tensor itself. */
     public Tensor conjPhysical() {
-        return this;
+        return ComplexOps.conjPhysical(this);
     }
 
     /** This tensor itself (no lazy conjugation to resolve), as {@code Tensor.resolve_conj()} of a real tensor. */
@@ -6958,9 +6990,72 @@ public final class Tensor implements AutoCloseable {
         return dtype != DType.BOOL && dtype != DType.UINT8;
     }
 
-    /** Whether this tensor's type is complex, as {@code Tensor.is_complex}: Ember has no complex types, so false. */
+    /** Whether this tensor's type is complex ({@link DType#COMPLEX64}, {@link DType#COMPLEX128}), as {@code Tensor.is_complex}. */
     public boolean isComplex() {
-        return false;
+        return dtype.isComplex();
+    }
+
+    // ------------------------------------------------------------------ complex numbers (ComplexOps)
+
+    /**
+     * A float view of this complex tensor whose last dimension, of size 2, holds each element's real and imaginary parts,
+     * as {@code torch.view_as_real}: it shares the storage (writes through it change this tensor); node
+     * ViewAsRealBackward0.
+     *
+     * @throws IllegalArgumentException for a real tensor ({@code view_as_real is only supported for complex tensors})
+     */
+    public Tensor viewAsReal() {
+        return ComplexOps.viewAsReal(this);
+    }
+
+    /**
+     * A complex view of this float32 or float64 tensor whose last dimension, of size 2 and stride 1, holds real and
+     * imaginary parts, as {@code torch.view_as_complex} (its other strides and offset must be even); node
+     * ViewAsComplexBackward0.
+     *
+     * @throws IllegalArgumentException in PyTorch's words when the type, last dimension or strides do not allow it
+     */
+    public Tensor viewAsComplex() {
+        return ComplexOps.viewAsComplex(this);
+    }
+
+    /**
+     * The real parts of a complex tensor, as {@code Tensor.real}: a view (writes through it change this tensor), node
+     * RealBackward0; a real tensor itself.
+     */
+    public Tensor real() {
+        return ComplexOps.real(this);
+    }
+
+    /**
+     * The imaginary parts of a complex tensor, as {@code Tensor.imag}: a view, node ImagBackward0.
+     *
+     * @throws IllegalArgumentException for a real tensor, in PyTorch's words
+     */
+    public Tensor imag() {
+        return ComplexOps.imag(this);
+    }
+
+    /**
+     * The complex tensor {@code real + i imag}, as {@code torch.complex}: both float32 (complex64) or both float64
+     * (complex128), broadcast together; node ComplexBackward0.
+     *
+     * @throws IllegalArgumentException for other or different types, in PyTorch's words
+     */
+    public static Tensor complex(Tensor real, Tensor imag) {
+        Args.require(real, "complex", "real", 1, "Tensor");
+        Args.require(imag, "complex", "imag", 2, "Tensor");
+        return ComplexOps.complex(real, imag);
+    }
+
+    /**
+     * The complex tensor with absolute values {@code abs} and angles {@code angle}, {@code abs * (cos angle + i sin angle)},
+     * as {@code torch.polar}; node PolarBackward0.
+     */
+    public static Tensor polar(Tensor abs, Tensor angle) {
+        Args.require(abs, "polar", "abs", 1, "Tensor");
+        Args.require(angle, "polar", "angle", 2, "Tensor");
+        return ComplexOps.polar(abs, angle);
     }
 
     // ---- tensor functions (session 20, helper 2) ----

@@ -39,7 +39,7 @@ final class TensorFormatter {
             body = "[]";
         } else {
             // PyTorch names every type but the default float type, int64 and bool
-            if (t.dtype != DType.FLOAT32 && t.dtype != DType.INT64 && t.dtype != DType.BOOL) {
+            if (t.dtype != DType.FLOAT32 && t.dtype != DType.INT64 && t.dtype != DType.BOOL && t.dtype != DType.COMPLEX64) {
                 suffixes.add("dtype=" + t.dtype.torchName());
             }
             body = tensorStr(t, indent, o);
@@ -148,13 +148,50 @@ final class TensorFormatter {
 
     private static String tensorStr(Tensor t, int indent, PrintOptions o) {
         boolean summarize = t.numel() > o.threshold();
-        Values v = new Values(t, summarize, o.edgeitems());
+        boolean complex = t.dtype.isComplex();
+        Values v;
+        Values vi = null;
+        try (GradMode off = Ember.noGrad()) {
+            // a complex tensor: its real and imaginary parts, each with a formatter of its own (PyTorch's _tensor_str)
+            v = new Values(complex ? t.real() : t, summarize, o.edgeitems());
+            if (complex) {
+                vi = new Values(t.imag(), summarize, o.edgeitems());
+            }
+        }
         List<Integer> shown = new ArrayList<>();
         if (!(summarize && o.edgeitems() == 0 && t.dim() > 1)) {
             collect(v, 0, 0, summarize && o.edgeitems() > 0, shown);
         }
         Formatter f = new Formatter(v, shown, o);
-        return strWithFormatter(v, 0, 0, indent, summarize, f, o);
+        Elements e = new Elements(v, f, vi, complex ? new Formatter(vi, shown, o) : null);
+        return strWithFormatter(v, 0, 0, indent, summarize, e, o);
+    }
+
+    /** How one element prints: a real value, or a complex one as {@code re+imj} with the two parts' formatters. */
+    private static final class Elements {
+        final Values v;
+        final Formatter f;
+        final Values vi;
+        final Formatter fi;
+        /** The width of one element, for the elements per line. */
+        final int width;
+
+        Elements(Values v, Formatter f, Values vi, Formatter fi) {
+            this.v = v;
+            this.f = f;
+            this.vi = vi;
+            this.fi = fi;
+            this.width = f.maxWidth + (fi == null ? 0 : fi.maxWidth + 1);
+        }
+
+        String format(int i) {
+            String re = f.format(v, i);
+            if (fi == null) {
+                return re;
+            }
+            String im = (fi.format(vi, i) + "j").strip();
+            return im.startsWith("+") || im.startsWith("-") ? re + im : re + "+" + im;
+        }
     }
 
     /** Indices of the elements the printout shows (all, or the summarized edges). */
@@ -172,11 +209,11 @@ final class TensorFormatter {
         }
     }
 
-    private static String strWithFormatter(Values v, int dim, int base, int indent, boolean summarize, Formatter f,
+    private static String strWithFormatter(Values v, int dim, int base, int indent, boolean summarize, Elements f,
                                            PrintOptions o) {
         int rank = v.shape.length;
         if (rank == 0) {
-            return f.format(v, base);
+            return f.format(base);
         }
         int n = v.shape[dim];
         int edge = o.edgeitems();
@@ -184,7 +221,7 @@ final class TensorFormatter {
             return "[...]"; // 2.x's _vector_str, and a higher dimension whose slices are all cut
         }
         if (dim == rank - 1) {
-            int elementLength = f.maxWidth + 2;
+            int elementLength = f.width + 2;
             int perLine = (int) Math.max(1, Math.floor((o.linewidth() - indent) / (double) elementLength));
             List<String> data = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -194,7 +231,7 @@ final class TensorFormatter {
                     }
                     continue;
                 }
-                data.add(f.format(v, base + v.offset(dim, i)));
+                data.add(f.format(base + v.offset(dim, i)));
             }
             List<String> lines = new ArrayList<>();
             for (int i = 0; i < data.size(); i += perLine) {

@@ -29,7 +29,7 @@ final class ViewOps {
      * ops those records forbid.
      */
     static Tensor makeView(Tensor t, int[] shape, int[] strides, int offset, boolean multiOutput) {
-        Tensor v = new Tensor(t.lease(), new Layout(shape, strides, offset), t.device, t.backend, t.version);
+        Tensor v = new Tensor(t.lease(), new Layout(shape, strides, offset), t.device, t.backend, t.version, t.dtype);
         // the base autograd follows: the root of t's chain of differentiable views; a detached alias (detach(), a view
         // detached in place) starts a chain of its own, as PyTorch's (whose detach() is not a differentiable view)
         v.viewBase = t.differentiableView ? t.viewBase : t;
@@ -84,7 +84,7 @@ final class ViewOps {
         if (strides == null) {
             throw new IllegalStateException("unsafe view of " + t.layout + " as " + Shapes.str(shape));
         }
-        Tensor out = new Tensor(t.lease(), new Layout(shape, strides, t.layout.offset()), t.device, t.backend, t.version);
+        Tensor out = new Tensor(t.lease(), new Layout(shape, strides, t.layout.offset()), t.device, t.backend, t.version, t.dtype);
         int[] in = t.shape;
         ArithmeticOps.record(out, "UnsafeViewBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.reshape(in)});
         if (consume) {
@@ -577,13 +577,17 @@ final class ViewOps {
 
     /** Zeros of {@code shape} with {@code src} written into a slice: the backward of slicing, itself differentiable. */
     static Tensor sliceScatter(Tensor src, int[] shape, int dim, int start, int end, int step) {
-        Tensor out = Creation.empty(shape, src.dtype, src.device);
-        out.backend.fill(out.storage(), out.layout, 0);
+        Tensor out = Creation.zeros(shape, src.dtype, src.device);
         Tensor window;
         try (GradMode off = Ember.noGrad()) {
             window = out.slice(dim, start, end, step);
+            if (src.dtype.isComplex()) {
+                ComplexOps.copyElements(src, window);
+            } else {
+                out.backend.copy(src.storage(), ArithmeticOps.expandedLayout(src, window.shape), out.storage(),
+                        window.layout);
+            }
         }
-        out.backend.copy(src.storage(), ArithmeticOps.expandedLayout(src, window.shape), out.storage(), window.layout);
         return ArithmeticOps.record(out, "SliceScatterBackward0", new Tensor[] {src},
                 n -> g -> new Tensor[] {g.slice(dim, start, end, step)});
     }
@@ -631,7 +635,7 @@ final class ViewOps {
     }
 
     private static Tensor cloneInto(Tensor t, Tensor out) {
-        t.backend.copy(t.storage(), t.layout, out.storage(), out.layout);
+        ComplexOps.copyElements(t, out);
         return ArithmeticOps.record(out, "CloneBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g});
     }
 
@@ -731,7 +735,13 @@ final class ViewOps {
             try (GradMode off = Ember.noGrad()) {
                 window = out.narrow(d, at, t.shape[d]);
             }
-            out.backend.copy(t.storage(), t.layout, out.storage(), window.layout);
+            if (type.isComplex()) {
+                try (GradMode off = Ember.noGrad()) {
+                    ComplexOps.copyElements(t, window);
+                }
+            } else {
+                out.backend.copy(t.storage(), t.layout, out.storage(), window.layout);
+            }
             at += t.shape[d];
         }
         int count = ts.length; // the count, not the inputs: the closure keeps no tensor the hooks did not see
@@ -752,7 +762,7 @@ final class ViewOps {
             return t;
         }
         Tensor out = ArithmeticOps.cast(t, dtype);
-        if (!dtype.isFloatingPoint()) {
+        if (!dtype.isFloatingPoint() && !dtype.isComplex()) {
             return out;
         }
         return ArithmeticOps.record(out, "ToCopyBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g});
@@ -761,6 +771,9 @@ final class ViewOps {
     static Tensor toDevice(Tensor t, Device device) {
         if (t.device.equals(device)) {
             return t;
+        }
+        if (t.dtype.isComplex()) {
+            return ComplexOps.toDevice(t, device);
         }
         Backend target = Tensor.backendFor(device);
         Object host = t.backend.toArray(t.storage(), t.layout);

@@ -187,6 +187,14 @@ final class PyTorchCases {
                 }
                 return Tensor.tensor(b, DType.BOOL, Device.CPU).reshape(shape);
             }
+            case "complex64":
+            case "complex128": {
+                // the parts, interleaved (refcases.fmt_tensor writes view_as_real's values)
+                int[] pairs = Arrays.copyOf(shape, shape.length + 1);
+                pairs[shape.length] = 2;
+                DType part = dtype.equals("complex64") ? DType.FLOAT32 : DType.FLOAT64;
+                return Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(part).reshape(pairs).viewAsComplex().clone();
+            }
             default: {
                 // float16 and bfloat16 values are exact in float64, so the conversion back is exact too
                 DType type = dtype.equals("float32") ? DType.FLOAT32 : dtype.equals("float16") ? DType.FLOAT16

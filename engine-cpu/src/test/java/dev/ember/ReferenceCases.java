@@ -84,16 +84,22 @@ final class ReferenceCases {
     static void assertClose(String what, Tensor expected, Tensor got, double float32Tolerance) {
         assertEquals(expected.dtype(), got.dtype(), what + " dtype");
         assertArrayEquals(expected.shape(), got.shape(), what + " shape");
-        double[] e = expected.toDoubleArray();
-        double[] g = got.toDoubleArray();
+        // a complex tensor: its parts, compared as its real type's values
+        double[] e = values(expected);
+        double[] g = values(got);
         // half types: one rounding of the result apart (PyTorch computes in float32 and rounds once, as Ember does)
-        double rel = got.dtype() == DType.FLOAT32 ? float32Tolerance : got.dtype() == DType.FLOAT16 ? 1e-3
+        double rel = got.dtype() == DType.FLOAT32 || got.dtype() == DType.COMPLEX64 ? float32Tolerance : got.dtype() == DType.FLOAT16 ? 1e-3
                 : got.dtype() == DType.BFLOAT16 ? 8e-3 : 1e-12;
         for (int i = 0; i < e.length; i++) {
             boolean ok = Double.isNaN(e[i]) ? Double.isNaN(g[i])
                     : e[i] == g[i] || Math.abs(e[i] - g[i]) <= rel * Math.max(1, Math.abs(e[i]));
             assertTrue(ok, what + "[" + i + "]: PyTorch " + e[i] + ", Ember " + g[i]);
         }
+    }
+
+    /** The elements as doubles; a complex tensor's as its real view's (real, imaginary, real, ...). */
+    static double[] values(Tensor t) {
+        return t.isComplex() ? t.viewAsReal().toDoubleArray() : t.toDoubleArray();
     }
 
     private static Tensor weights(int[] shape, DType dtype) {
@@ -123,18 +129,18 @@ final class ReferenceCases {
         List<Tensor> ins = new ArrayList<>();
         for (int i = 0; field(body, "in" + i) != null; i++) {
             Tensor t = PyTorchCases.tensor(field(body, "in" + i));
-            ins.add(t.dtype().isFloatingPoint() ? t.requiresGrad_(true) : t);
+            ins.add(t.dtype().isFloatingPoint() || t.isComplex() ? t.requiresGrad_(true) : t);
         }
         Tensor[] a = ins.toArray(new Tensor[0]);
         String error = field(body, "error");
         if (error != null) {
-            double[][] before = ins.stream().map(Tensor::toDoubleArray).toArray(double[][]::new);
+            double[][] before = ins.stream().map(ReferenceCases::values).toArray(double[][]::new);
             Throwable e = assertThrows(RuntimeException.class, () -> op.apply(a));
             // the generators keep the first line of PyTorch's message; Ember's has PyTorch's further lines, if any
             String message = e.getMessage() == null ? null : e.getMessage().split("\n")[0];
             assertEquals(error.substring(error.indexOf(' ') + 1), message);
             for (int i = 0; i < a.length; i++) {
-                assertArrayEquals(before[i], a[i].toDoubleArray(), "input " + i + " changed");
+                assertArrayEquals(before[i], values(a[i]), "input " + i + " changed");
             }
             return;
         }
@@ -142,7 +148,9 @@ final class ReferenceCases {
         assertClose("out", PyTorchCases.tensor(field(body, "out")), out, float32Tolerance);
         assertEquals(field(body, "fn"), out.gradFn() == null ? "None" : out.gradFn().name());
         if (out.requiresGrad()) {
-            out.mul(weights(out.shape(), out.dtype())).sum().backward();
+            // a complex output: the weighted sum of its parts (refcases.run_case's real loss)
+            Tensor o = out.isComplex() ? out.viewAsReal() : out;
+            o.mul(weights(o.shape(), o.dtype())).sum().backward();
             for (int i = 0; i < a.length; i++) {
                 String g = field(body, "grad" + i);
                 if ("none".equals(g)) {

@@ -60,13 +60,22 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, long numel, int deviceIndex) {
-        return CpuStorage.allocateUninitialized(dtype, checkedLength(numel));
+        return CpuStorage.allocateUninitialized(realType(dtype), checkedLength(numel));
     }
 
     /** A new Java array, which starts zeroed: no fill pass. */
     @Override
     public Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
-        return CpuStorage.allocate(dtype, checkedLength(numel));
+        return CpuStorage.allocate(realType(dtype), checkedLength(numel));
+    }
+
+    /** The engine stores complex tensors in storages of their real type: a complex storage here is the engine's bug. */
+    private static DType realType(DType dtype) {
+        if (dtype.isComplex()) {
+            throw new IllegalArgumentException("the CPU backend stores no " + dtype.torchName() + " elements: a complex "
+                    + "tensor is stored as the interleaved parts of its real type (Tensor.viewAsReal)");
+        }
+        return dtype;
     }
 
     private static int checkedLength(long numel) {

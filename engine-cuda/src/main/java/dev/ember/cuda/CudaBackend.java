@@ -488,6 +488,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, long numel, int deviceIndex) {
+        if (dtype.isComplex()) {
+            throw new IllegalArgumentException("the CUDA backend stores no " + dtype.torchName() + " elements: a complex "
+                    + "tensor is stored as the interleaved parts of its real type (Tensor.viewAsReal)");
+        }
         bind();
         if (numel < 0 || numel > Layout.MAX_STORAGE_ELEMENTS) {
             throw new IllegalArgumentException("CUDA tensors hold at most " + Layout.MAX_STORAGE_ELEMENTS

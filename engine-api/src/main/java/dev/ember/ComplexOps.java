@@ -1,0 +1,842 @@
+package dev.ember;
+
+import dev.ember.backend.Layout;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Complex tensors ({@link DType#COMPLEX64}, {@link DType#COMPLEX128}): their real and complex views, construction,
+ * conversions, arithmetic and reductions, each with its backward formula.
+ *
+ * <p>A complex tensor stores its elements as interleaved (real, imaginary) pairs in a storage of its real type, as
+ * PyTorch does; a backend never sees a complex storage. Every kernel runs on the <em>real view</em>, a float tensor of
+ * shape {@code [..., 2]} over the same memory ({@link #parts}), so an op here works on every backend through the real
+ * kernels. Any other op refuses a complex tensor when it asks for its storage ({@link Tensor#storage()}), with
+ * PyTorch's {@code "<op>" not implemented for 'ComplexFloat'}.
+ *
+ * <p>Gradients follow PyTorch's convention (the conjugate Wirtinger derivative): for a real loss {@code L} of a complex
+ * {@code z = x + iy}, {@code z.grad = dL/dx + i dL/dy}; each formula is derivatives.yaml's for complex inputs.
+ */
+final class ComplexOps {
+    private ComplexOps() {
+    }
+
+    // ------------------------------------------------------------------ the real view
+
+    /** The layout of the real view of a complex layout: a trailing dimension of the two parts, strides in parts. */
+    static Layout realLayout(Layout l) {
+        int r = l.rank();
+        int[] shape = Arrays.copyOf(l.shape(), r + 1);
+        shape[r] = 2;
+        int[] strides = new int[r + 1];
+        int[] s = l.strides();
+        for (int i = 0; i < r; i++) {
+            strides[i] = Math.multiplyExact(s[i], 2);
+        }
+        strides[r] = 1;
+        return new Layout(shape, strides, Math.multiplyExact(l.offset(), 2));
+    }
+
+    /**
+     * The real view of a complex tensor without history (for kernels: under no_grad, or writing a fresh result): a
+     * float tensor of shape {@code [..., 2]} sharing the storage and version counter.
+     */
+    static Tensor parts(Tensor z) {
+        return new Tensor(z.lease(), realLayout(z.layout), z.device, z.backend, z.version, z.dtype.toReal());
+    }
+
+    /** {@code torch.view_as_real}: a differentiable view, node ViewAsRealBackward0. */
+    static Tensor viewAsReal(Tensor z) {
+        if (!z.dtype.isComplex()) {
+            throw new IllegalArgumentException("view_as_real is only supported for complex tensors");
+        }
+        Layout l = realLayout(z.layout);
+        Tensor out = ViewOps.makeView(z, l.shape(), l.strides(), l.offset());
+        out.dtype = z.dtype.toReal();
+        return ArithmeticOps.record(out, "ViewAsRealBackward0", new Tensor[] {z},
+                n -> g -> new Tensor[] {viewAsComplex(pairsOf(g))});
+    }
+
+    /** {@code g} (a float tensor of pairs) laid out as view_as_complex needs: contiguous from an even offset. */
+    private static Tensor pairsOf(Tensor g) {
+        Tensor c = g.contiguous();
+        return c.layout.offset() % 2 == 0 ? c : ViewOps.cloneContiguous(c);
+    }
+
+    /** {@code torch.view_as_complex}: a differentiable view of a float tensor whose last dimension holds the parts. */
+    static Tensor viewAsComplex(Tensor r) {
+        if (r.dtype != DType.FLOAT32 && r.dtype != DType.FLOAT64) {
+            throw new IllegalArgumentException("view_as_complex is only supported for half, float and double tensors, but "
+                    + "got a tensor of scalar type: " + Format.scalarType(r.dtype)
+                    + (r.dtype == DType.FLOAT16 ? " (Ember has no complex32: half is not)" : ""));
+        }
+        int rank = r.dim();
+        if (rank == 0) {
+            throw new IllegalArgumentException("Input tensor must have one or more dimensions");
+        }
+        if (r.shape[rank - 1] != 2) {
+            throw new IllegalArgumentException("Tensor must have a last dimension of size 2");
+        }
+        int[] st = r.layout.strides();
+        if (st[rank - 1] != 1) {
+            throw new IllegalArgumentException("Tensor must have a last dimension with stride 1");
+        }
+        for (int i = 0; i < rank - 1; i++) {
+            if (st[i] % 2 != 0) {
+                throw new IllegalArgumentException("Tensor must have a stride divisible by 2 for all but last dimension");
+            }
+        }
+        if (r.layout.offset() % 2 != 0) {
+            throw new IllegalArgumentException("Tensor must have a storage_offset divisible by 2");
+        }
+        int[] shape = Arrays.copyOf(r.shape, rank - 1);
+        int[] strides = new int[rank - 1];
+        for (int i = 0; i < rank - 1; i++) {
+            strides[i] = st[i] / 2;
+        }
+        Tensor out = ViewOps.makeView(r, shape, strides, r.layout.offset() / 2);
+        out.dtype = r.dtype.toComplex();
+        return ArithmeticOps.record(out, "ViewAsComplexBackward0", new Tensor[] {r},
+                n -> g -> new Tensor[] {viewAsReal(g)});
+    }
+
+    /**
+     * {@code z.real}: a view of the real parts, PyTorch's {@code view_as_real(z).select(-1, 0)} (nodes
+     * ViewAsRealBackward0 and SelectBackward0); a real tensor itself.
+     */
+    static Tensor real(Tensor z) {
+        if (!z.dtype.isComplex()) {
+            return z;
+        }
+        return viewAsReal(z).select(-1, 0);
+    }
+
+    /** {@code z.imag}: {@code view_as_real(z).select(-1, 1)}; PyTorch's error for a real tensor. */
+    static Tensor imag(Tensor z) {
+        if (!z.dtype.isComplex()) {
+            throw new IllegalArgumentException("imag is not implemented for tensors with non-complex dtypes.");
+        }
+        return viewAsReal(z).select(-1, 1);
+    }
+
+    private static Tensor zerosLike(Tensor t) {
+        return Creation.zeros(t.shape, t.dtype, t.device);
+    }
+
+    // ------------------------------------------------------------------ construction
+
+    /**
+     * A fresh complex tensor adopting the storage of {@code pairs}, a new contiguous float tensor of shape
+     * {@code [..., 2]} (which is closed: the result holds its storage).
+     */
+    static Tensor adopt(Tensor pairs) {
+        int r = pairs.dim() - 1;
+        Tensor out = new Tensor(pairs.lease(), Layout.contiguous(Arrays.copyOf(pairs.shape, r)), pairs.device,
+                pairs.backend, new int[1], pairs.dtype.toComplex());
+        pairs.close();
+        return out;
+    }
+
+    /** The complex tensor {@code re + i im} of two real tensors of one shape and type, without history. */
+    static Tensor fromParts(Tensor re, Tensor im) {
+        try (GradMode off = Ember.noGrad()) {
+            return adopt(ViewOps.stack(List.of(re, im), re.dim()));
+        }
+    }
+
+    /** {@code torch.complex(real, imag)}: node ComplexBackward0 (gradients the real and imaginary parts of grad). */
+    static Tensor complex(Tensor re, Tensor im) {
+        if (re.dtype != im.dtype) {
+            throw new IllegalArgumentException("Expected object of scalar type " + Format.scalarType(re.dtype)
+                    + " but got scalar type " + Format.scalarType(im.dtype) + " for second argument");
+        }
+        if (re.dtype != DType.FLOAT32 && re.dtype != DType.FLOAT64) {
+            throw new IllegalArgumentException("Expected both inputs to be Half, Float or Double tensors but got "
+                    + Format.scalarType(re.dtype) + " and " + Format.scalarType(im.dtype)
+                    + (re.dtype == DType.FLOAT16 ? " (Ember has no complex32)" : ""));
+        }
+        ArithmeticOps.checkSameDevice(re, im);
+        int[] shape = Shapes.broadcast(re.shape, im.shape);
+        Tensor out = fromParts(re.expand(shape), im.expand(shape));
+        return ArithmeticOps.record(out, "ComplexBackward0", new Tensor[] {re, im}, n -> g -> new Tensor[] {
+            n.needsInputGrad(0) ? real(g) : null, n.needsInputGrad(1) ? imag(g) : null});
+    }
+
+    /** {@code torch.polar(abs, angle)}: {@code abs * (cos angle + i sin angle)}, node PolarBackward0. */
+    static Tensor polar(Tensor abs, Tensor angle) {
+        if (abs.dtype != angle.dtype) {
+            throw new IllegalArgumentException("Expected object of scalar type " + Format.scalarType(abs.dtype)
+                    + " but got scalar type " + Format.scalarType(angle.dtype) + " for second argument");
+        }
+        if (abs.dtype != DType.FLOAT32 && abs.dtype != DType.FLOAT64) {
+            throw new IllegalArgumentException("Expected both inputs to be Float or Double tensors but got "
+                    + Format.scalarType(abs.dtype) + " and " + Format.scalarType(angle.dtype));
+        }
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = fromParts(abs.mul(angle.cos()), abs.mul(angle.sin()));
+        }
+        return ArithmeticOps.record(out, "PolarBackward0", new Tensor[] {abs, angle}, n -> {
+            SavedTensor so = n.saveOutput(out);
+            return g -> {
+                // derivatives.yaml's polar_backward: grad_abs = real(conj(grad) sgn(result)), grad_angle =
+                // real(conj(grad) i result)
+                Tensor result = so.get();
+                Tensor gc = conj(g);
+                Tensor gAbs = n.needsInputGrad(0) ? real(mul(gc, sgn(result))) : null;
+                Tensor gAngle = n.needsInputGrad(1) ? real(mul(gc, mulI(result))) : null;
+                return new Tensor[] {gAbs, gAngle};
+            };
+        });
+    }
+
+    // ------------------------------------------------------------------ copies and conversions
+
+    /**
+     * Copies {@code src}'s elements into {@code dst} (same shape, or broadcastable into it), any pair of types: a real
+     * source fills the real parts and zeroes the imaginary ones; a complex source into a real destination keeps the
+     * real parts (PyTorch warns that the imaginary parts are discarded).
+     */
+    static void copyElements(Tensor src, Tensor dst) {
+        boolean cs = src.dtype.isComplex();
+        boolean cd = dst.dtype.isComplex();
+        if (!cs && !cd) {
+            src.backend.copy(src.storage(), src.layout, dst.storage(), dst.layout);
+            return;
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor s = cs ? parts(src) : src;
+            if (cd) {
+                Tensor d = parts(dst);
+                Tensor dRe = d.select(-1, 0);
+                Tensor dIm = d.select(-1, 1);
+                if (cs) {
+                    rawCopy(s, d);
+                } else {
+                    rawCopy(src, dRe);
+                    dIm.backend.fill(dIm.storage(), dIm.layout, 0.0);
+                }
+            } else {
+                rawCopy(s.select(-1, 0), dst);
+            }
+        }
+    }
+
+    /** A kernel copy between real tensors of one shape (the source broadcast), across devices through the host. */
+    private static void rawCopy(Tensor src, Tensor dst) {
+        Tensor s = Arrays.equals(src.shape, dst.shape) ? src : src.expand(dst.shape);
+        if (s.device.equals(dst.device)) {
+            dst.backend.copy(s.storage(), s.layout, dst.storage(), dst.layout);
+        } else {
+            Tensor moved = s.to(dst.device);
+            dst.backend.copy(moved.storage(), moved.layout, dst.storage(), dst.layout);
+        }
+    }
+
+    /**
+     * A kernel copy of the elements of {@code from} over {@code src}'s storage into {@code to} over {@code dst}'s, layouts
+     * in elements of the tensors' type: complex tensors (of one type) copy their real views.
+     */
+    static void kernelCopy(Tensor src, Layout from, Tensor dst, Layout to) {
+        if (!src.dtype.isComplex() && !dst.dtype.isComplex()) {
+            dst.backend.copy(src.storage(), from, dst.storage(), to);
+        } else if (src.dtype == dst.dtype) {
+            dst.backend.copy(src.rawStorage(), realLayout(from), dst.rawStorage(), realLayout(to));
+        } else {
+            throw notImplemented(src.dtype.isComplex() ? src : dst);
+        }
+    }
+
+    /** Fills {@code t} with the real {@code value} (a complex tensor: real parts {@code value}, imaginary parts 0). */
+    static void fill(Tensor t, double value) {
+        if (!t.dtype.isComplex()) {
+            t.backend.fill(t.storage(), t.layout, value);
+            return;
+        }
+        Tensor p = parts(t);
+        Tensor re = p.select(-1, 0);
+        Tensor im = p.select(-1, 1);
+        t.backend.fill(re.storage(), re.layout, value);
+        t.backend.fill(im.storage(), im.layout, 0.0);
+    }
+
+    /** {@code where(cond, a, b)} of complex tensors of one type broadcast to {@code shape} (no history: the caller's). */
+    static Tensor where(Tensor cond, Tensor a, Tensor b, int[] shape) {
+        return compute(() -> {
+            Tensor c = cond.unsqueeze(-1);
+            Tensor pa = parts(a);
+            Tensor pb = parts(b);
+            return adopt(ArithmeticOps.where(c, pa, pb).expand(append(shape, 2)).contiguous().clone());
+        });
+    }
+
+    private static int[] append(int[] shape, int last) {
+        int[] out = Arrays.copyOf(shape, shape.length + 1);
+        out[shape.length] = last;
+        return out;
+    }
+
+    /** {@code t.to(dtype)} where either type is complex, without history; the caller records ToCopyBackward0. */
+    static Tensor cast(Tensor t, DType dtype) {
+        if (!dtype.isComplex() && t.dtype.isComplex() && !dtype.isFloatingPoint()) {
+            Tensor re = cast(t, t.dtype.toReal());
+            return ArithmeticOps.cast(re, dtype);
+        }
+        Tensor src = t;
+        if (dtype.isComplex() && !t.dtype.isComplex() && t.dtype != dtype.toReal()) {
+            src = ArithmeticOps.cast(t, dtype.toReal());
+        }
+        Tensor out = t.layout.isContiguous() ? Creation.empty(t.shape, dtype, t.device)
+                : Creation.emptyStrided(t.shape, ShapeOps.preservedStrides(t.shape, t.layout.strides()), dtype, t.device);
+        if (t.dtype.isComplex() && dtype.isComplex() && t.dtype != dtype) {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor p = parts(t);
+                Tensor d = parts(out);
+                d.backend.copy(p.storage(), p.layout, d.storage(), d.layout);
+            }
+            return out;
+        }
+        if (t.dtype.isComplex() && !dtype.isComplex()) {
+            warnDiscard();
+        }
+        copyElements(src, out);
+        return out;
+    }
+
+    private static volatile boolean warnedDiscard;
+
+    private static void warnDiscard() {
+        if (!warnedDiscard) {
+            warnedDiscard = true;
+            System.getLogger("dev.ember").log(System.Logger.Level.WARNING, "Casting complex values to real discards the "
+                    + "imaginary part");
+        }
+    }
+
+    /** {@code t.to(device)} of a complex tensor: its real view moved, node ToCopyBackward0. */
+    static Tensor toDevice(Tensor t, Device device) {
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = adopt(parts(t).to(device).contiguous().clone());
+        }
+        Device from = t.device;
+        return ArithmeticOps.record(out, "ToCopyBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.to(from)});
+    }
+
+    // ------------------------------------------------------------------ arithmetic
+
+    /** Whether any of the tensors is complex (the ops below take over). */
+    static boolean any(Tensor a, Tensor b) {
+        return a.dtype.isComplex() || b.dtype.isComplex();
+    }
+
+    /** {@code t} as the complex type {@code type} (itself when it has it), without history. */
+    private static Tensor asComplex(Tensor t, DType type) {
+        return t.dtype == type ? t : cast(t, type);
+    }
+
+    /** The complex result type of a binary op with a complex operand. */
+    private static DType complexType(Tensor a, Tensor b) {
+        return ArithmeticOps.resultType(a, b).toComplex();
+    }
+
+    /**
+     * The real and imaginary parts of {@code a} and {@code b} in the complex type {@code t}'s parts, for kernels (no
+     * history): {@code [aRe, aIm, bRe, bIm]}, where a real operand's imaginary part is null (zero) and its real part is
+     * itself in {@code t}'s real type, or, a Java number, itself (a host scalar that goes with a tensor on any device).
+     */
+    private static Tensor[] split(Tensor a, Tensor b, DType t) {
+        Tensor[] pa = partsIn(a, t);
+        Tensor[] pb = partsIn(b, t);
+        return new Tensor[] {pa[0], pa[1], pb[0], pb[1]};
+    }
+
+    private static Tensor[] partsIn(Tensor x, DType t) {
+        if (x.dtype.isComplex()) {
+            Tensor p = parts(asComplex(x, t));
+            return new Tensor[] {p.select(-1, 0), p.select(-1, 1)};
+        }
+        return new Tensor[] {x.wrappedNumber ? x : ArithmeticOps.cast(x, t.toReal()), null};
+    }
+
+    /** {@code x + alpha y} of imaginary parts, either of which may be null (zero). */
+    private static Tensor imSum(Tensor x, Tensor y, double alpha) {
+        return y == null ? x : x == null ? y.mul(alpha) : x.add(y, alpha);
+    }
+
+    private static Tensor compute(Supplier<Tensor> f) {
+        try (GradMode off = Ember.noGrad()) {
+            return f.get();
+        }
+    }
+
+    /** {@code a + alpha b}, node AddBackward0. */
+    static Tensor add(Tensor a, Tensor b, double alpha) {
+        DType t = complexType(a, b);
+        Tensor out = compute(() -> {
+            Tensor[] p = split(a, b, t);
+            return fromPartsBroadcast(p[0].add(p[2], alpha), imSum(p[1], p[3], alpha));
+        });
+        return ArithmeticOps.record(out, "AddBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
+            n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? (alpha == 1 ? g : g.mul(alpha)) : null});
+    }
+
+    /** {@code a - alpha b}, node SubBackward0. */
+    static Tensor sub(Tensor a, Tensor b, double alpha) {
+        DType t = complexType(a, b);
+        Tensor out = compute(() -> {
+            Tensor[] p = split(a, b, t);
+            return fromPartsBroadcast(p[0].sub(p[2], alpha), imSum(p[1], p[3], -alpha));
+        });
+        return ArithmeticOps.record(out, "SubBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
+            n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? g.mul(-alpha) : null});
+    }
+
+    /** {@code a * b}, node MulBackward0: {@code grad * conj(b)} and {@code grad * conj(a)}. */
+    static Tensor mul(Tensor a, Tensor b) {
+        DType t = complexType(a, b);
+        Tensor out = compute(() -> {
+            Tensor[] p = split(a, b, t);
+            if (p[3] == null) {
+                return fromPartsBroadcast(p[0].mul(p[2]), p[1].mul(p[2])); // a real factor scales both parts
+            }
+            if (p[1] == null) {
+                return fromPartsBroadcast(p[0].mul(p[2]), p[0].mul(p[3]));
+            }
+            return fromPartsBroadcast(p[0].mul(p[2]).sub(p[1].mul(p[3])), p[0].mul(p[3]).add(p[1].mul(p[2])));
+        });
+        return ArithmeticOps.record(out, "MulBackward0", new Tensor[] {a, b}, n -> {
+            SavedTensor sb = n.needsInputGrad(0) ? n.save(b) : null;
+            SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
+            return g -> new Tensor[] {sb == null ? null : g.mul(sb.get().conj()), sa == null ? null : g.mul(sa.get().conj())};
+        });
+    }
+
+    /**
+     * {@code a / b}, node DivBackward0: {@code grad / conj(b)} and {@code -grad * conj(a / b / b)}. The quotient is
+     * PyTorch 2.x's ({@code c10::complex}'s operator/, numpy's): Smith's algorithm, scaled by the larger part of {@code b},
+     * so that {@code |b|^2} neither overflows nor underflows; a zero divisor gives {@code re / 0 + i im / 0}.
+     */
+    static Tensor div(Tensor a, Tensor b) {
+        DType t = complexType(a, b);
+        Tensor out = compute(() -> {
+            Tensor[] p = split(a, b, t);
+            if (p[3] == null) {
+                return fromPartsBroadcast(p[0].div(p[2]), p[1].div(p[2])); // a real divisor divides both parts
+            }
+            return smith(p[0], p[1] == null ? Creation.wrap(0.0) : p[1], p[2], p[3]);
+        });
+        return ArithmeticOps.record(out, "DivBackward0", new Tensor[] {a, b}, n -> {
+            SavedTensor sb = n.save(b);
+            SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
+            return g -> {
+                Tensor bv = sb.get();
+                Tensor ga = n.needsInputGrad(0) ? g.div(bv.conj()) : null;
+                Tensor gb = sa == null ? null : g.neg().mul(sa.get().div(bv).div(bv).conj());
+                return new Tensor[] {ga, gb};
+            };
+        });
+    }
+
+    /** {@code (a + bi) / (c + di)} by c10::complex's branches, element by element through {@code where}. */
+    private static Tensor smith(Tensor a, Tensor b, Tensor c, Tensor d) {
+        Tensor ac = c.abs();
+        Tensor ad = d.abs();
+        Tensor cBig = ac.ge(ad);
+        Tensor zero = ac.eq(0.0).logicalAnd(ad.eq(0.0));
+        // |c| >= |d|: rat = d / c, scl = 1 / (c + d rat), re = (a + b rat) scl, im = (b - a rat) scl
+        Tensor c1 = c.maskedFill(zero, 1.0);
+        Tensor rat1 = d.div(c1);
+        Tensor scl1 = c1.add(d.mul(rat1)).reciprocal();
+        Tensor re1 = a.add(b.mul(rat1)).mul(scl1);
+        Tensor im1 = b.sub(a.mul(rat1)).mul(scl1);
+        // |c| < |d|: rat = c / d, scl = 1 / (d + c rat), re = (a rat + b) scl, im = (b rat - a) scl
+        Tensor d2 = d.maskedFill(cBig, 1.0);
+        Tensor rat2 = c.div(d2);
+        Tensor scl2 = d2.add(c.mul(rat2)).reciprocal();
+        Tensor re2 = a.mul(rat2).add(b).mul(scl2);
+        Tensor im2 = b.mul(rat2).sub(a).mul(scl2);
+        // both zero: a / |c| and b / |d|
+        Tensor re = ArithmeticOps.where(zero, a.div(ac), ArithmeticOps.where(cBig, re1, re2));
+        Tensor im = ArithmeticOps.where(zero, b.div(ad), ArithmeticOps.where(cBig, im1, im2));
+        return fromPartsBroadcast(re, im);
+    }
+
+    /** {@code a == b} ({@code eq}) or {@code a != b} with a complex operand: both parts compared (no history). */
+    static Tensor equality(Tensor a, Tensor b, boolean eq) {
+        DType t = complexType(a, b);
+        return compute(() -> {
+            Tensor[] p = split(a, b, t);
+            Tensor imA = p[1] == null ? p[3].eq(0.0) : p[3] == null ? p[1].eq(0.0) : p[1].eq(p[3]);
+            Tensor same = p[0].eq(p[2]).logicalAnd(imA);
+            return eq ? same : same.logicalNot();
+        });
+    }
+
+    /** A complex tensor from real and imaginary parts of possibly different (broadcastable) shapes. */
+    private static Tensor fromPartsBroadcast(Tensor re, Tensor im) {
+        int[] shape = Shapes.broadcast(re.shape, im.shape);
+        return fromParts(re.expand(shape), im.expand(shape));
+    }
+
+    /** {@code scalar - a} with a complex operand (PyTorch's rsub), node RsubBackward1. */
+    static Tensor rsub(Tensor a, Tensor scalar) {
+        DType t = complexType(a, scalar);
+        Tensor out = compute(() -> {
+            Tensor[] p = split(scalar, a, t);
+            return fromPartsBroadcast(p[0].sub(p[2]), p[1] == null ? p[3].neg() : p[1].sub(p[3]));
+        });
+        return ArithmeticOps.record(out, "RsubBackward1", new Tensor[] {a}, n -> g -> new Tensor[] {g.neg()});
+    }
+
+    /** {@code -z}, node NegBackward0. */
+    static Tensor neg(Tensor z) {
+        Tensor out = compute(() -> adopt(parts(z).neg().contiguous().clone()));
+        return ArithmeticOps.record(out, "NegBackward0", new Tensor[] {z}, n -> g -> new Tensor[] {g.neg()});
+    }
+
+    /**
+     * {@code conj(z)}, node ConjBackward0. Ember conjugates eagerly (a new tensor): PyTorch's {@code conj()} is a lazy
+     * view with the conjugate bit, which Ember does not have ({@link Tensor#isConj()} is false).
+     */
+    static Tensor conj(Tensor z) {
+        return conj(z, "ConjBackward0");
+    }
+
+    /** {@code conj_physical(z)}, node ConjPhysicalBackward0. */
+    static Tensor conjPhysical(Tensor z) {
+        return conj(z, "ConjPhysicalBackward0");
+    }
+
+    private static Tensor conj(Tensor z, String node) {
+        if (!z.dtype.isComplex()) {
+            return z;
+        }
+        Tensor out = compute(() -> {
+            Tensor p = parts(z);
+            return fromParts(p.select(-1, 0), p.select(-1, 1).neg());
+        });
+        return ArithmeticOps.record(out, node, new Tensor[] {z}, n -> g -> new Tensor[] {conj(g)});
+    }
+
+    /** {@code i * z} (no history of its own: a composition for formulas). */
+    private static Tensor mulI(Tensor z) {
+        return complex(imag(z).neg(), real(z));
+    }
+
+    /** {@code |z|} (real), node AbsBackward0: {@code grad * sgn(z)}, 0 at 0. */
+    static Tensor abs(Tensor z) {
+        Tensor out = compute(() -> {
+            Tensor p = parts(z);
+            return hypot(p.select(-1, 0), p.select(-1, 1));
+        });
+        return ArithmeticOps.record(out, "AbsBackward0", new Tensor[] {z}, n -> {
+            SavedTensor sz = n.save(z);
+            return g -> new Tensor[] {mul(g, sgn(sz.get()))};
+        });
+    }
+
+    /** {@code sqrt(a^2 + b^2)} without intermediate overflow: {@code m * sqrt(1 + (n/m)^2)}, m the larger magnitude. */
+    private static Tensor hypot(Tensor a, Tensor b) {
+        return a.hypot(b);
+    }
+
+    /** {@code z / |z|} (0 at 0), node SgnBackward0. */
+    static Tensor sgn(Tensor z) {
+        Tensor out = compute(() -> {
+            Tensor p = parts(z);
+            Tensor re = p.select(-1, 0);
+            Tensor im = p.select(-1, 1);
+            Tensor m = hypot(re, im);
+            Tensor zero = m.eq(0.0);
+            Tensor safe = m.maskedFill(zero, 1.0);
+            return fromParts(re.div(safe).maskedFill(zero, 0.0), im.div(safe).maskedFill(zero, 0.0));
+        });
+        return ArithmeticOps.record(out, "SgnBackward0", new Tensor[] {z}, n -> {
+            SavedTensor sz = n.save(z);
+            SavedTensor so = n.saveOutput(out);
+            return g -> {
+                // derivatives.yaml's sgn_backward: (grad - real(grad * conj(sgn)) * sgn) / |z|, 0 at z == 0
+                Tensor x = sz.get();
+                Tensor s = so.get();
+                Tensor a = abs(x);
+                Tensor zeroMask = a.eq(0.0);
+                Tensor num = sub(g, mul(real(mul(g, conj(s))), s), 1.0);
+                Tensor den = a.maskedFill(zeroMask, 1.0);
+                Tensor r = div(num, den);
+                return new Tensor[] {mul(r, zeroMask.logicalNot().to(a.dtype))};
+            };
+        });
+    }
+
+    /** {@code angle(z)} (real, in (-pi, pi]), node AngleBackward0: {@code grad * z / |z|^2 * i}, 0 at 0. */
+    static Tensor angle(Tensor z) {
+        Tensor out = compute(() -> {
+            Tensor p = parts(z);
+            return p.select(-1, 1).atan2(p.select(-1, 0));
+        });
+        return ArithmeticOps.record(out, "AngleBackward0", new Tensor[] {z}, n -> {
+            SavedTensor sz = n.save(z);
+            return g -> {
+                Tensor x = sz.get();
+                Tensor a2 = abs(x).pow(2.0);
+                Tensor zero = a2.eq(0.0);
+                Tensor r = mulI(div(mul(g, x), a2.maskedFill(zero, 1.0)));
+                return new Tensor[] {mul(r, zero.logicalNot().to(a2.dtype))};
+            };
+        });
+    }
+
+    /** {@code exp(z) = e^re (cos im + i sin im)}, node ExpBackward0: {@code grad * conj(result)}. */
+    static Tensor exp(Tensor z) {
+        Tensor out = compute(() -> {
+            Tensor p = parts(z);
+            Tensor m = p.select(-1, 0).exp();
+            Tensor im = p.select(-1, 1);
+            return fromParts(m.mul(im.cos()), m.mul(im.sin()));
+        });
+        return ArithmeticOps.record(out, "ExpBackward0", new Tensor[] {z}, n -> {
+            SavedTensor so = n.saveOutput(out);
+            return g -> new Tensor[] {mul(g, conj(so.get()))};
+        });
+    }
+
+    /**
+     * A holomorphic function of a complex tensor: {@code forward} maps the real and imaginary parts (under no_grad) to
+     * the result's; the backward is {@code grad * conj(f'(z))} (PyTorch's convention), {@code derivative} computing
+     * {@code f'(z)} from {@code z} and the result with recorded complex ops, so that it differentiates again.
+     */
+    private static Tensor holomorphic(Tensor z, String node, java.util.function.BinaryOperator<Tensor> forward,
+                                      java.util.function.BinaryOperator<Tensor> derivative) {
+        Tensor out = compute(() -> {
+            Tensor p = parts(z);
+            return forward.apply(p.select(-1, 0), p.select(-1, 1));
+        });
+        return ArithmeticOps.record(out, node, new Tensor[] {z}, n -> {
+            SavedTensor sz = n.save(z);
+            SavedTensor so = n.saveOutput(out);
+            return g -> new Tensor[] {mul(g, conj(derivative.apply(sz.get(), so.get())))};
+        });
+    }
+
+    /** {@code log z = log|z| + i arg z}, node LogBackward0 ({@code grad / conj(z)}). */
+    static Tensor log(Tensor z) {
+        return holomorphic(z, "LogBackward0", (x, y) -> fromParts(hypot(x, y).log(), y.atan2(x)),
+                (x, r) -> reciprocal(x));
+    }
+
+    /**
+     * The principal square root, node SqrtBackward0 ({@code grad / (2 conj(result))}): with {@code t = sqrt((|x| +
+     * |z|) / 2)}, {@code t + i y / 2t} for {@code x >= 0}, else {@code |y| / 2t + i copysign(t, y)} (0 at 0).
+     */
+    static Tensor sqrt(Tensor z) {
+        return holomorphic(z, "SqrtBackward0", (x, y) -> {
+            Tensor t = x.abs().add(hypot(x, y)).div(2.0).sqrt();
+            Tensor zero = t.eq(0.0);
+            Tensor t2 = t.mul(2.0).maskedFill(zero, 1.0);
+            Tensor q = y.div(t2).maskedFill(zero, 0.0);
+            Tensor pos = x.ge(0.0);
+            Tensor re = ArithmeticOps.where(pos, t, q.abs());
+            Tensor im = ArithmeticOps.where(pos, q, t.copysign(y));
+            return fromParts(re, im);
+        }, (x, r) -> reciprocal(mul(r, Creation.wrap(2.0))));
+    }
+
+    /** {@code 1 / z} (c10::complex's division), node ReciprocalBackward0 ({@code -grad * conj(result^2)}). */
+    static Tensor reciprocal(Tensor z) {
+        return holomorphic(z, "ReciprocalBackward0", (x, y) -> smith(x.onesLike(), x.zerosLike(), x, y),
+                (x, r) -> neg(mul(r, r)));
+    }
+
+    /** {@code sin z = sin x cosh y + i cos x sinh y}, node SinBackward0 ({@code grad * conj(cos z)}). */
+    static Tensor sin(Tensor z) {
+        return holomorphic(z, "SinBackward0", (x, y) -> fromParts(x.sin().mul(y.cosh()), x.cos().mul(y.sinh())),
+                (x, r) -> cos(x));
+    }
+
+    /** {@code cos z = cos x cosh y - i sin x sinh y}, node CosBackward0 ({@code -grad * conj(sin z)}). */
+    static Tensor cos(Tensor z) {
+        return holomorphic(z, "CosBackward0", (x, y) -> fromParts(x.cos().mul(y.cosh()), x.sin().mul(y.sinh()).neg()),
+                (x, r) -> neg(sin(x)));
+    }
+
+    /**
+     * {@code z ** p} for a real number {@code p}, node PowBackward0 ({@code grad * conj(p z^(p-1))}, 0 for p = 0): as
+     * PyTorch's CPU kernel, {@code z * z} for 2, {@code z * z * z} for 3, the square root for 0.5, the reciprocal for -1,
+     * else {@code exp(p log z)} (0 at 0).
+     */
+    static Tensor pow(Tensor z, double p) {
+        Tensor out = compute(() -> {
+            if (p == 0) {
+                return ViewOps.cloneContiguous(z).fill_(1.0); // 0 ** 0 is 1, as every z ** 0
+            } else if (p == 2) {
+                return mul(z, z);
+            } else if (p == 3) {
+                return mul(mul(z, z), z);
+            } else if (p == 0.5) {
+                return sqrt(z);
+            } else if (p == -1) {
+                return reciprocal(z);
+            } else if (p == 1) {
+                return z.clone();
+            }
+            Tensor pr = parts(z);
+            Tensor x = pr.select(-1, 0);
+            Tensor y = pr.select(-1, 1);
+            Tensor m = hypot(x, y);
+            Tensor mag = m.log().mul(p).exp();
+            Tensor ang = y.atan2(x).mul(p);
+            Tensor zero = m.eq(0.0);
+            return fromParts(mag.mul(ang.cos()).maskedFill(zero, 0.0), mag.mul(ang.sin()).maskedFill(zero, 0.0));
+        });
+        return ArithmeticOps.record(out, "PowBackward0", new Tensor[] {z}, n -> {
+            SavedTensor sz = n.save(z);
+            return g -> {
+                if (p == 0) {
+                    return new Tensor[] {g.zerosLike()};
+                }
+                Tensor d = mul(pow(sz.get(), p - 1), Creation.wrap(p));
+                return new Tensor[] {mul(g, conj(d))};
+            };
+        });
+    }
+
+    // ------------------------------------------------------------------ reductions and products
+
+    /** Non-negative, sorted reduced dimensions (all for null), with PyTorch's range check. */
+    private static int[] dims(Tensor z, int[] dims) {
+        if (dims == null || dims.length == 0 && z.dim() == 0) {
+            return java.util.stream.IntStream.range(0, z.dim()).toArray();
+        }
+        int[] d = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            d[i] = Shapes.wrapDim(dims[i], z.dim());
+        }
+        return d;
+    }
+
+    /** {@code sum(z, dims, keepdim)}: both parts summed, node SumBackward0 (all) or SumBackward1. */
+    static Tensor sum(Tensor z, int[] dimsOrNull, boolean keepdim) {
+        int[] d = dimsOrNull == null || dimsOrNull.length == 0 ? dims(z, null) : dims(z, dimsOrNull);
+        int[] inShape = z.shape;
+        int[] kept = inShape.clone();
+        for (int i : d) {
+            kept[i] = 1;
+        }
+        Tensor out = compute(() -> adopt(parts(z).sum(d, keepdim).contiguous().clone()));
+        String name = dimsOrNull == null ? "SumBackward0" : "SumBackward1";
+        return ArithmeticOps.record(out, name, new Tensor[] {z}, n -> g -> new Tensor[] {g.reshape(kept).expand(inShape)});
+    }
+
+    /** {@code mean(z, dims, keepdim)}, node MeanBackward0 (all) or MeanBackward1. */
+    static Tensor mean(Tensor z, int[] dimsOrNull, boolean keepdim) {
+        int[] d = dimsOrNull == null || dimsOrNull.length == 0 ? dims(z, null) : dims(z, dimsOrNull);
+        int[] inShape = z.shape;
+        int[] kept = inShape.clone();
+        long count = 1;
+        for (int i : d) {
+            kept[i] = 1;
+            count *= inShape[i];
+        }
+        double c = count;
+        Tensor out = compute(() -> adopt(parts(z).sum(d, keepdim).div(c).contiguous().clone()));
+        String name = dimsOrNull == null ? "MeanBackward0" : "MeanBackward1";
+        return ArithmeticOps.record(out, name, new Tensor[] {z}, n -> g -> new Tensor[] {
+            g.reshape(kept).expand(inShape).div(c)});
+    }
+
+    /**
+     * {@code a @ b} with a complex operand: four real products, {@code (ar br - ai bi) + i (ar bi + ai br)}, under one
+     * node named as PyTorch's for real operands of these shapes; its backward differentiates the same real products
+     * (which gives PyTorch's {@code grad @ b^H} and {@code a^H @ grad}), so it differentiates again.
+     */
+    static Tensor matmul(Tensor a, Tensor b) {
+        DType t = complexType(a, b);
+        Tensor ca = asComplex(a, t);
+        Tensor cb = asComplex(b, t);
+        Tensor arbr;
+        boolean records = ArithmeticOps.needsGrad(new Tensor[] {a, b});
+        try (GradMode on = new GradMode(records)) {
+            // recorded when the result is, for the node PyTorch records for these shapes (that of the real product):
+            // an alias of the operand that requires grad (which is no inference tensor) made a leaf that requires it
+            Tensor pa = parts(ca);
+            Tensor pb = parts(cb);
+            if (records) {
+                if (a.requiresGrad()) {
+                    pa.requiresGrad_(true);
+                } else {
+                    pb.requiresGrad_(true);
+                }
+            }
+            arbr = pa.select(-1, 0).matmul(pb.select(-1, 0));
+        }
+        if (!records) {
+            return compute(() -> {
+                Tensor pa = parts(ca);
+                Tensor pb = parts(cb);
+                Tensor ai = pa.select(-1, 1);
+                Tensor bi = pb.select(-1, 1);
+                return fromParts(arbr.sub(ai.matmul(bi)), pa.select(-1, 0).matmul(bi).add(ai.matmul(pb.select(-1, 0))));
+            });
+        }
+        String node = arbr.gradNode().name();
+        Tensor out = compute(() -> {
+            Tensor pa = parts(ca);
+            Tensor pb = parts(cb);
+            Tensor ar = pa.select(-1, 0);
+            Tensor ai = pa.select(-1, 1);
+            Tensor br = pb.select(-1, 0);
+            Tensor bi = pb.select(-1, 1);
+            return fromParts(arbr.detach().sub(ai.matmul(bi)), ar.matmul(bi).add(ai.matmul(br)));
+        });
+        return LinalgCompat.recordRecomputed(out, node, new Tensor[] {a, b},
+                xs -> realProducts(asComplexRecorded(xs[0], t), asComplexRecorded(xs[1], t)));
+    }
+
+    /** The complex product of two complex tensors through real matmuls of their parts, recorded when grad mode is on. */
+    private static Tensor realProducts(Tensor a, Tensor b) {
+        Tensor pa = viewAsReal(a);
+        Tensor pb = viewAsReal(b);
+        Tensor ar = pa.select(-1, 0);
+        Tensor ai = pa.select(-1, 1);
+        Tensor br = pb.select(-1, 0);
+        Tensor bi = pb.select(-1, 1);
+        return complex(ar.matmul(br).sub(ai.matmul(bi)), ar.matmul(bi).add(ai.matmul(br)));
+    }
+
+    /** {@code t} as the complex type {@code type}, the conversion recorded (ToCopyBackward0) when grad mode is on. */
+    private static Tensor asComplexRecorded(Tensor t, DType type) {
+        return t.dtype == type ? t : t.to(type);
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    /**
+     * PyTorch's error for an op that has no complex kernel, naming the op the caller called: the outermost Ember frame
+     * below the caller's code ({@code "relu" not implemented for 'ComplexFloat'}).
+     */
+    static UnsupportedOperationException notImplemented(Tensor t) {
+        String op = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> {
+            String last = null;
+            java.security.CodeSource engine = ComplexOps.class.getProtectionDomain().getCodeSource();
+            for (StackWalker.StackFrame f : (Iterable<StackWalker.StackFrame>) frames::iterator) {
+                Class<?> c = f.getDeclaringClass();
+                java.security.CodeSource cs = c.getProtectionDomain().getCodeSource();
+                boolean ours = c.getName().startsWith("dev.ember.") && (engine == null ? cs == null
+                        : cs != null && engine.getLocation().equals(cs.getLocation()));
+                if (!ours) {
+                    break;
+                }
+                String m = f.getMethodName();
+                if (!m.startsWith("lambda$") && !m.equals("<init>") && !m.equals("storage")) {
+                    last = m;
+                }
+            }
+            return last;
+        });
+        return new UnsupportedOperationException("\"" + (op == null ? "this operation" : op) + "\" not implemented for '"
+                + t.dtype.scalarTypeName() + "'");
+    }
+}

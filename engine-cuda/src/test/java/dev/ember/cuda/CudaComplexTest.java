@@ -1,0 +1,70 @@
+package dev.ember.cuda;
+
+import dev.ember.DType;
+import dev.ember.Generator;
+import dev.ember.Tensor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.ember.cuda.CudaParityTest.p;
+
+/**
+ * Complex tensors on CUDA against the CPU (session 28): every complex op runs on the real view through the real kernels,
+ * so CUDA needs no kernel of its own; each case takes and returns real views (float pairs), so the forward values and
+ * the gradients of the pairs are compared as real tensors.
+ */
+@ExtendWith(CudaGate.class)
+class CudaComplexTest {
+    private static final Generator GEN = new Generator(2812);
+
+    @BeforeEach
+    void gpu() {
+        CudaTestSupport.requireCuda();
+    }
+
+    /** Random pairs of shape {@code [..., 2]}: a complex tensor's real view. */
+    private static Tensor pairs(int... shape) {
+        int[] s = java.util.Arrays.copyOf(shape, shape.length + 1);
+        s[shape.length] = 2;
+        return Tensor.rand(GEN, DType.FLOAT32, s).mul(4.0).sub(2.0);
+    }
+
+    private static Tensor z(Tensor pairs) {
+        return pairs.clone().viewAsComplex();
+    }
+
+    @TestFactory
+    List<DynamicTest> complexOps() {
+        List<DynamicTest> t = new ArrayList<>();
+        t.add(p("mul", a -> z(a[0]).mul(z(a[1])).viewAsReal(), pairs(5, 3), pairs(3)));
+        t.add(p("div", a -> z(a[0]).div(z(a[1])).viewAsReal(), pairs(5, 3), pairs(5, 3)));
+        t.add(p("add real", a -> z(a[0]).add(a[1]).viewAsReal(), pairs(4, 3), Tensor.rand(GEN, DType.FLOAT32, 3)));
+        t.add(p("number ops", a -> z(a[0]).mul(2.5).sub(1.0).div(-0.5).rsub(3.0).viewAsReal(), pairs(7)));
+        t.add(p("abs angle", a -> z(a[0]).abs().add(z(a[0]).angle()), pairs(6, 2)));
+        t.add(p("exp log sqrt", a -> z(a[0]).exp().add(z(a[0]).log()).add(z(a[0]).sqrt()).viewAsReal(), pairs(9)));
+        t.add(p("pow", a -> z(a[0]).pow(2.5).add(z(a[0]).pow(2L)).viewAsReal(), pairs(9)));
+        t.add(p("sin cos reciprocal", a -> z(a[0]).sin().mul(z(a[0]).cos()).add(z(a[0]).reciprocal()).viewAsReal(),
+                pairs(8)));
+        t.add(p("sgn conj", a -> z(a[0]).sgn().mul(z(a[0]).conj()).viewAsReal(), pairs(8)));
+        t.add(p("sum mean", a -> z(a[0]).sum(new int[] {0}, true).add(z(a[0]).mean()).viewAsReal(), pairs(4, 5)));
+        t.add(p("matmul", a -> z(a[0]).matmul(z(a[1])).viewAsReal(), pairs(2, 4, 3), pairs(3, 5)));
+        t.add(p("matmul vector", a -> z(a[0]).matmul(z(a[1])).viewAsReal(), pairs(4, 3), pairs(3)));
+        t.add(p("cat stack", a -> Tensor.stack(List.of(Tensor.cat(List.of(z(a[0]), z(a[1])), 0), z(a[2])), 0)
+                .viewAsReal(), pairs(2, 3), pairs(1, 3), pairs(3, 3)));
+        t.add(p("where", a -> Tensor.where(a[1].gt(0.0), z(a[0]), z(a[0]).conj()).viewAsReal(), pairs(3, 4),
+                Tensor.rand(GEN, DType.FLOAT32, 4).sub(0.5)));
+        t.add(p("roll flip transpose", a -> z(a[0]).roll(1, 0).flip(1).t().contiguous().viewAsReal(), pairs(3, 4)));
+        t.add(p("complex polar real imag", a -> Tensor.complex(a[0], a[1]).mul(Tensor.polar(a[0].abs(), a[1]))
+                .real().add(Tensor.complex(a[1], a[0]).imag()), Tensor.rand(GEN, DType.FLOAT32, 6),
+                Tensor.rand(GEN, DType.FLOAT32, 6)));
+        t.add(p("to complex128 and back", a -> z(a[0]).to(DType.COMPLEX128).mul(z(a[0]).to(DType.COMPLEX128))
+                .to(DType.COMPLEX64).viewAsReal(), pairs(5)));
+        t.add(p("moved complex tensor", a -> z(a[0]).cpu().to(a[0].device()).mul(2.0).viewAsReal(), pairs(5)));
+        return t;
+    }
+}
