@@ -315,6 +315,6 @@ final class FftFunctions {
             int n = size(input, dims[i]);
             shifts[i] = inverse ? (n + 1) / 2 : n / 2;
         }
-        return FftOps.roll(input, shifts, dims);
+        return input.roll(shifts, dims);
     }
 }

@@ -194,23 +194,4 @@ final class FftOps {
         shape[d] = m;
         return rv.mul(Tensor.tensor(w, rv.dtype, rv.device).reshape(shape)).viewAsComplex();
     }
-
-    /**
-     * {@code torch.roll} by {@code shifts} along the (wrapped) {@code dims}, complex tensors included (rolled through
-     * their real view); RollBackward0, whose backward rolls back.
-     */
-    static Tensor roll(Tensor x, int[] shifts, int[] dims) {
-        if (!x.dtype.isComplex()) {
-            return x.roll(shifts, dims);
-        }
-        Tensor out;
-        try (GradMode off = Ember.noGrad()) {
-            out = complexOf(x.viewAsReal().roll(shifts, dims));
-        }
-        int[] back = new int[shifts.length];
-        for (int i = 0; i < shifts.length; i++) {
-            back[i] = -shifts[i];
-        }
-        return ArithmeticOps.record(out, "RollBackward0", new Tensor[] {x}, n -> g -> new Tensor[] {roll(g, back, dims)});
-    }
 }
