@@ -80,6 +80,15 @@ final class FftFunctions {
         return resize(x, new int[] {d}, new int[] {size});
     }
 
+    /** {@code 0, 1, .., rank - 1}. */
+    private static int[] allDims(int rank) {
+        int[] dims = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            dims[i] = i;
+        }
+        return dims;
+    }
+
     private static int[] allButLast(int[] dims) {
         return Arrays.copyOf(dims, dims.length - 1);
     }
@@ -174,10 +183,7 @@ final class FftFunctions {
             }
         } else {
             if (dims == null) {
-                dims = new int[rank];
-                for (int i = 0; i < rank; i++) {
-                    dims[i] = i;
-                }
+                dims = allDims(rank);
             }
             shape = new int[dims.length];
             for (int i = 0; i < dims.length; i++) {
@@ -298,17 +304,9 @@ final class FftFunctions {
     /** fftshift ({@code inverse} false) and ifftshift: a roll by half of each dim's size. */
     static Tensor shift(String name, Tensor input, int[] dim, boolean inverse) {
         Args.require(input, "fft_" + name, "input", 1, "Tensor");
-        int[] dims;
-        if (dim == null) {
-            dims = new int[input.dim()];
-            for (int i = 0; i < dims.length; i++) {
-                dims[i] = i;
-            }
-        } else {
-            dims = new int[dim.length];
-            for (int i = 0; i < dim.length; i++) {
-                dims[i] = Shapes.wrapDim(dim[i], input.dim());
-            }
+        int[] dims = dim == null ? allDims(input.dim()) : new int[dim.length];
+        for (int i = 0; dim != null && i < dim.length; i++) {
+            dims[i] = Shapes.wrapDim(dim[i], input.dim());
         }
         int[] shifts = new int[dims.length];
         for (int i = 0; i < dims.length; i++) {

@@ -5,9 +5,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -27,6 +29,25 @@ class FftTest {
     List<DynamicTest> againstPyTorch() {
         return ReferenceCases.tests("/torchfft/expected.txt", FftTest::call, 2e-5);
     }
+
+    /** A 1-D transform's full signature. */
+    private interface OneD {
+        Tensor apply(Tensor x, Integer n, int dim, String norm);
+    }
+
+    /** A 2-D or n-D transform's full signature. */
+    private interface ND {
+        Tensor apply(Tensor x, int[] s, int[] dim, String norm);
+    }
+
+    private static final Map<String, OneD> ONE_D = Map.of("fft", Fft::fft, "ifft", Fft::ifft, "rfft", Fft::rfft,
+            "irfft", Fft::irfft, "hfft", Fft::hfft, "ihfft", Fft::ihfft);
+
+    private static final Map<String, ND> N_D = Map.ofEntries(Map.entry("fft2", Fft::fft2), Map.entry("ifft2", Fft::ifft2),
+            Map.entry("rfft2", Fft::rfft2), Map.entry("irfft2", Fft::irfft2), Map.entry("hfft2", Fft::hfft2),
+            Map.entry("ihfft2", Fft::ihfft2), Map.entry("fftn", Fft::fftn), Map.entry("ifftn", Fft::ifftn),
+            Map.entry("rfftn", Fft::rfftn), Map.entry("irfftn", Fft::irfftn), Map.entry("hfftn", Fft::hfftn),
+            Map.entry("ihfftn", Fft::ihfftn));
 
     private static int[] ints(String tuple) {
         String body = tuple.substring(1, tuple.length() - 1).trim();
@@ -66,39 +87,17 @@ class FftTest {
                     : new int[] {Integer.parseInt(kw.get("dim"))} : null;
             return a -> fn.equals("fftshift") ? Fft.fftshift(seen.apply(a[0]), dims) : Fft.ifftshift(seen.apply(a[0]), dims);
         }
-        if (fn.endsWith("2") || fn.endsWith("n")) {
+        if (N_D.containsKey(fn)) {
             int[] s = kw.containsKey("s") ? ints(kw.get("s")) : null;
             int[] dim = kw.containsKey("dim") ? ints(kw.get("dim")) : null;
-            Map<String, Function<Tensor, Tensor>> fns = new HashMap<>();
-            fns.put("fft2", x -> Fft.fft2(x, s, dim, norm));
-            fns.put("ifft2", x -> Fft.ifft2(x, s, dim, norm));
-            fns.put("rfft2", x -> Fft.rfft2(x, s, dim, norm));
-            fns.put("irfft2", x -> Fft.irfft2(x, s, dim, norm));
-            fns.put("hfft2", x -> Fft.hfft2(x, s, dim, norm));
-            fns.put("ihfft2", x -> Fft.ihfft2(x, s, dim, norm));
-            fns.put("fftn", x -> Fft.fftn(x, s, dim, norm));
-            fns.put("ifftn", x -> Fft.ifftn(x, s, dim, norm));
-            fns.put("rfftn", x -> Fft.rfftn(x, s, dim, norm));
-            fns.put("irfftn", x -> Fft.irfftn(x, s, dim, norm));
-            fns.put("hfftn", x -> Fft.hfftn(x, s, dim, norm));
-            fns.put("ihfftn", x -> Fft.ihfftn(x, s, dim, norm));
-            Function<Tensor, Tensor> f = fns.get(fn);
-            return a -> f.apply(seen.apply(a[0]));
+            return a -> N_D.get(fn).apply(seen.apply(a[0]), s, dim, norm);
         }
         Integer n = kw.containsKey("n") ? Integer.valueOf(kw.get("n")) : null;
         int dim = kw.containsKey("dim") ? Integer.parseInt(kw.get("dim")) : -1;
-        Map<String, Function<Tensor, Tensor>> fns = new HashMap<>();
-        fns.put("fft", x -> Fft.fft(x, n, dim, norm));
-        fns.put("ifft", x -> Fft.ifft(x, n, dim, norm));
-        fns.put("rfft", x -> Fft.rfft(x, n, dim, norm));
-        fns.put("irfft", x -> Fft.irfft(x, n, dim, norm));
-        fns.put("hfft", x -> Fft.hfft(x, n, dim, norm));
-        fns.put("ihfft", x -> Fft.ihfft(x, n, dim, norm));
-        Function<Tensor, Tensor> f = fns.get(fn);
-        if (f == null) {
+        if (!ONE_D.containsKey(fn)) {
             throw new IllegalArgumentException("no Ember call for case " + name);
         }
-        return a -> f.apply(seen.apply(a[0]));
+        return a -> ONE_D.get(fn).apply(seen.apply(a[0]), n, dim, norm);
     }
 
     /** {@code x.mT} or {@code x[..., ::2]}, through the real view for a complex tensor. */
@@ -198,5 +197,19 @@ class FftTest {
                 assertThrows(IllegalArgumentException.class, () -> Fft.fftfreq(4, 1.0, DType.INT32, Device.CPU)).getMessage());
         assertArrayEquals(before.toDoubleArray(), x.toDoubleArray());
         assertEquals(null, x.grad());
+    }
+
+    @Test
+    void nullArguments() throws IllegalAccessException {
+        // None-able in Python: n and norm of the 1-D transforms, s, dim and norm of the others, fftfreq's dtype, the
+        // shifts' dim; a null input or device is refused with PyTorch's missing-argument message
+        Set<String> nullable = new HashSet<>(Set.of("Fft.fftfreq#2", "Fft.rfftfreq#2", "Fft.fftshift#1", "Fft.ifftshift#1"));
+        for (String f : ONE_D.keySet()) {
+            nullable.addAll(List.of("Fft." + f + "#1", "Fft." + f + "#3"));
+        }
+        for (String f : N_D.keySet()) {
+            nullable.addAll(List.of("Fft." + f + "#1", "Fft." + f + "#2", "Fft." + f + "#3"));
+        }
+        assertEquals(List.of(), NullArgumentsTest.sweep(Fft.class, nullable));
     }
 }
