@@ -52,28 +52,13 @@ final class FftFunctions {
         }
     }
 
-    /** {@code resize_fft_input}: each dim trimmed or zero-padded at its end to its size (on the real view if complex). */
+    /** {@code resize_fft_input}: each dim trimmed, or zero-padded at its end, to its size. */
     private static Tensor resize(Tensor x, int[] dims, int[] sizes) {
-        boolean complex = x.dtype.isComplex();
-        Tensor t = complex ? x.viewAsReal() : x;
-        boolean changed = false;
+        Tensor t = x;
         for (int i = 0; i < dims.length; i++) {
-            int d = dims[i];
-            int have = t.shape[d];
-            if (have > sizes[i]) {
-                t = t.narrow(d, 0, sizes[i]);
-                changed = true;
-            } else if (have < sizes[i]) {
-                int[] zeros = t.shape.clone();
-                zeros[d] = sizes[i] - have;
-                t = Tensor.cat(List.of(t, Creation.zeros(zeros, t.dtype, t.device)), d);
-                changed = true;
-            }
+            t = t.shape[dims[i]] > sizes[i] ? t.narrow(dims[i], 0, sizes[i]) : FftOps.padded(t, dims[i], sizes[i]);
         }
-        if (!changed) {
-            return x;
-        }
-        return complex ? t.viewAsComplex() : t;
+        return t;
     }
 
     private static Tensor resize(Tensor x, int d, int size) {

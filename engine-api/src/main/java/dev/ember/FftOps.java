@@ -169,16 +169,15 @@ final class FftOps {
         return rv.mul(sign);
     }
 
-    /** Complex {@code g} with {@code d} zero-padded at its end to {@code size} (differentiable: on the real view). */
+    /** {@code g} with {@code d} zero-padded at its end to {@code size} (itself when it is that long already). */
     static Tensor padded(Tensor g, int d, int size) {
-        Tensor rv = g.viewAsReal();
-        int have = rv.shape[d];
+        int have = g.shape[d];
         if (have >= size) {
             return g;
         }
-        int[] zerosShape = rv.shape.clone();
+        int[] zerosShape = g.shape.clone();
         zerosShape[d] = size - have;
-        return Tensor.cat(List.of(rv, Creation.zeros(zerosShape, rv.dtype, rv.device)), d).viewAsComplex();
+        return Tensor.cat(List.of(g, Creation.zeros(zerosShape, g.dtype, g.device)), d);
     }
 
     /** Complex {@code gi} with entries {@code 1 .. count} along {@code d} doubled (differentiable: on the real view). */
