@@ -1,7 +1,9 @@
 """The PyTorch twin of Ember's JMH suite: the same workloads, shapes and rates, timed the same way
 (warm-up, then the mean of several timed runs). Run on the CPU with the threads the JVM gets:
 
-    python3 benchmarks/pytorch/cpu_bench.py [--threads 2]
+    python3 benchmarks/pytorch/cpu_bench.py [--threads 2] [--only SUBSTRING]
+
+--only times just the rows whose name contains SUBSTRING (e.g. --only fft).
 """
 import argparse
 import time
@@ -10,12 +12,15 @@ import torch.nn.functional as F
 
 p = argparse.ArgumentParser()
 p.add_argument("--threads", type=int, default=2)
+p.add_argument("--only", default="", help="time only the rows whose name contains this")
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
 print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {torch.__config__.parallel_info().splitlines()[0]}")
 
 def bench(name, fn, rate=None, unit="", min_time=2.0):
+    if args.only not in name:
+        return float("nan")
     for _ in range(3):
         fn()
     n, t0 = 0, time.perf_counter()
@@ -44,6 +49,11 @@ for name, (N, C, H, W, O, K, P) in shapes.items():
         y = F.conv2d(x, w, bias, padding=P)
         y.backward(torch.ones_like(y))
     bench(f"conv2d forward+backward {name}", fb, 3 * flops, "GFLOP/s")
+
+# FftBenchmark's twin: torch.fft.fft over the last dimension of a complex64 [256, n] tensor
+for n in (1024, 4096, 1000, 4099):
+    z = torch.randn(256, n, dtype=torch.complex64)
+    bench(f"fft complex64 [256,{n}]", lambda: torch.fft.fft(z))
 
 x, row = torch.randn(4096, 4096), torch.randn(4096)
 copy_target = torch.zeros(4096, 4096)
@@ -98,4 +108,5 @@ for batch in (1, 64, 1024):
         F.cross_entropy(net(lx), ly).backward()
         opt.step()
     ms = bench(f"LeNet training step, batch {batch}", step)
-    print(f"{'':45s} {batch / ms * 1e3:10.0f} samples/s")
+    if ms == ms:
+        print(f"{'':45s} {batch / ms * 1e3:10.0f} samples/s")

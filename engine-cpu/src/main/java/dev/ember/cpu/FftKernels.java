@@ -17,8 +17,8 @@ import java.util.Map;
  * <p>The technique is pocketfft's (numpy's and PyTorch's CPU FFT), written afresh: a mixed-radix Cooley-Tukey
  * transform in Stockham order (each pass reads one buffer and writes the other, so the result comes out in natural
  * order without a bit-reversal pass) with butterflies of radix 4, 2, 3 and 5 and a generic one for other small odd
- * primes; a length whose factorization costs more than a power-of-two convolution (a large prime factor) goes through
- * Bluestein's chirp-z algorithm instead, so every length is O(n log n). The inverse transform is the forward one of the
+ * primes; a length whose factorization costs more than a convolution of a 2-3-5-smooth length (a large prime factor)
+ * goes through Bluestein's chirp-z algorithm instead, so every length is O(n log n). The inverse transform is the forward one of the
  * conjugated input, conjugated, and the conjugations ride on the gather and the scatter.
  *
  * <p>Everything is computed in double, float32 included, and rounded once on the store: the error is about
@@ -201,9 +201,9 @@ final class FftKernels {
     }
 
     /** The radices of a mixed-radix plan for {@code n}: fours, then a two, then odd primes ascending. */
-    static int[] factorize(int n) {
+    static int[] factorize(long n) {
         List<Integer> f = new ArrayList<>();
-        int m = n;
+        long m = n;
         while (m % 4 == 0) {
             f.add(4);
             m /= 4;
@@ -219,13 +219,13 @@ final class FftKernels {
             }
         }
         if (m > 1) {
-            f.add(m);
+            f.add((int) m); // below 2^31: n is an int, or Bluestein's smooth length
         }
         return f.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** The operation count of a mixed-radix transform of length {@code n}, up to a constant: pocketfft's estimate. */
-    static double directCost(int n) {
+    static double directCost(long n) {
         double per = 0;
         for (int f : factorize(n)) {
             per += f <= 5 ? f : GENERIC_PENALTY * f;
@@ -233,29 +233,34 @@ final class FftKernels {
         return per * n;
     }
 
-    /** The smallest power of two of at least {@code 2n - 1}: Bluestein's convolution length. */
-    static int bluesteinLength(int n) {
+    /**
+     * Bluestein's convolution length: the smallest {@code 2^a 3^b 5^c} of at least {@code 2n - 1} (pocketfft's choice;
+     * a power of two alone can cost twice as much: 16384 where 8640 does for n = 4099). It may exceed an int.
+     */
+    static long bluesteinLength(int n) {
         long need = 2L * n - 1;
-        long m = Long.highestOneBit(need);
-        if (m < need) {
-            m <<= 1;
+        long best = Long.highestOneBit(need);
+        if (best < need) {
+            best <<= 1;
         }
-        if (m > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("fft: length " + n + " is too large for its Bluestein transform");
+        for (long p5 = 1; p5 < best; p5 *= 5) {
+            for (long p35 = p5; p35 < best; p35 *= 3) {
+                long v = p35;
+                while (v < need) {
+                    v <<= 1;
+                }
+                best = Math.min(best, v);
+            }
         }
-        return (int) m;
+        return best;
     }
 
     /** Whether length {@code n} goes through Bluestein's algorithm: when its direct plan would cost more. */
     static boolean useBluestein(int n) {
-        if (n <= 5) {
-            return false;
-        }
-        int m = bluesteinLength(n);
-        return BLUESTEIN_PENALTY * 2 * directCost(m) < directCost(n);
+        return n > 5 && BLUESTEIN_PENALTY * 2 * directCost(bluesteinLength(n)) < directCost(n);
     }
 
-    /** The factorization and twiddles of one length, or Bluestein's chirp and filter around a power-of-two plan. */
+    /** The factorization and twiddles of one length, or Bluestein's chirp and filter around a smooth length's plan. */
     static final class Plan {
         final int n;
         /** The length of each of the two work buffers a transform needs, in complex elements. */
@@ -266,12 +271,15 @@ final class FftKernels {
         final long doubles;
 
         final int[] factors;
-        /** Per pass, {@code exp(-2 pi i r i l1 / n)} at {@code 2 ((r - 1) ido + i)} for r in [1, ip), i in [0, ido). */
+        /**
+         * Per pass, {@code exp(-2 pi i r i l1 / n)} at {@code 2 ((r - 1) ido + i)} for r in [1, ip), i in [0, ido); null
+         * for the last pass, whose twiddles are all 1.
+         */
         final double[][] twiddles;
         /** Per pass of a generic radix {@code p}, {@code (cos, sin)} of {@code 2 pi q / p} at {@code 2 q}; else null. */
         final double[][] roots;
 
-        /** Bluestein's power-of-two plan, or null for a direct plan. */
+        /** Bluestein's plan of {@link #bluesteinLength}, or null for a direct plan. */
         final Plan sub;
         /** {@code exp(-i pi m^2 / n)}, interleaved, m in [0, n). */
         final double[] chirp;
@@ -284,7 +292,12 @@ final class FftKernels {
                 factors = null;
                 twiddles = null;
                 roots = null;
-                int m = bluesteinLength(n);
+                long length = bluesteinLength(n);
+                if (length > Layout.MAX_STORAGE_ELEMENTS / 2) {
+                    throw new IllegalArgumentException("fft: a length of " + n + " needs a Bluestein convolution of "
+                            + length + " complex elements, more than a CPU storage holds");
+                }
+                int m = (int) length;
                 sub = plan(m);
                 chirp = new double[2 * n];
                 long twoN = 2L * n;
@@ -332,7 +345,8 @@ final class FftKernels {
                             tw[2 * ((r - 1) * ido + i) + 1] = -tw[2 * ((r - 1) * ido + i) + 1];
                         }
                     }
-                    twiddles[k] = tw;
+                    // the last pass (ido = 1) multiplies by ones: null tells the butterflies to skip it
+                    twiddles[k] = ido == 1 ? null : tw;
                     held += tw.length;
                     if (ip > 5) {
                         double[] rt = new double[2 * ip];
@@ -438,12 +452,7 @@ final class FftKernels {
                 double bi = cc[in1 + c + 1];
                 ch[out0 + c] = ar + br;
                 ch[out0 + c + 1] = ai + bi;
-                double tr = ar - br;
-                double ti = ai - bi;
-                double wr = tw[c];
-                double wi = tw[c + 1];
-                ch[out1 + c] = tr * wr - ti * wi;
-                ch[out1 + c + 1] = tr * wi + ti * wr;
+                twiddle(ch, out1 + c, ar - br, ai - bi, tw, c);
             }
         }
     }
@@ -631,8 +640,13 @@ final class FftKernels {
         }
     }
 
-    /** {@code ch[at] = (xr + i xi) * tw[w]} (complex). */
+    /** {@code ch[at] = (xr + i xi) * tw[w]} (complex), or {@code xr + i xi} where {@code tw} is null (all ones). */
     private static void twiddle(double[] ch, int at, double xr, double xi, double[] tw, int w) {
+        if (tw == null) {
+            ch[at] = xr;
+            ch[at + 1] = xi;
+            return;
+        }
         double wr = tw[w];
         double wi = tw[w + 1];
         ch[at] = xr * wr - xi * wi;

@@ -10,6 +10,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -241,6 +244,10 @@ class FftKernelsTest {
                 "long primes and 2 * 1009 go through Bluestein");
         assertTrue(!FftKernels.useBluestein(1024) && !FftKernels.useBluestein(1000) && !FftKernels.useBluestein(3 * 5 * 7 * 11 * 13),
                 "smooth lengths go through the mixed-radix plan");
+        assertEquals(8640, FftKernels.bluesteinLength(4099), "the smallest 2^a 3^b 5^c of at least 2 * 4099 - 1");
+        assertEquals(2025, FftKernels.bluesteinLength(1009), "3^4 * 5^2 >= 2017");
+        assertTrue(!FftKernels.useBluestein(1 << 30), "2^30 is a mixed-radix plan, its Bluestein length past an int");
+        assertArrayEquals(new int[] {4, 2, 3, 5, 7, 7}, FftKernels.factorize(8 * 3 * 5 * 49));
     }
 
     @Test
@@ -365,6 +372,52 @@ class FftKernelsTest {
         for (int b = 0; b < 4; b++) {
             assertArrayEquals(one, Arrays.copyOfRange(y, 2 * b * n, 2 * (b + 1) * n));
         }
+    }
+
+    @Test
+    void hostCopyDefaultMatchesTheKernel() {
+        // a backend without its own fft (CUDA today) runs Backend's default: the CPU kernel on dense host copies
+        Backend withoutKernel = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, (proxy, method, args) -> {
+                    try {
+                        if (method.getName().equals("fft")) {
+                            return InvocationHandler.invokeDefault(proxy, method, args);
+                        }
+                        return method.invoke(CPU, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        int batch = 2;
+        for (int n : new int[] {1, 45, 127}) {
+            for (DType t : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+                for (boolean inverse : new boolean[] {false, true}) {
+                    double[] x = random(new Random(n + 11L), batch * n, t);
+                    double[] expected = fft(x, batch, n, t, inverse);
+                    // source planar (component stride batch * n), destination with an offset and a gap per sequence
+                    double[] planar = new double[2 * batch * n];
+                    for (int i = 0; i < batch * n; i++) {
+                        planar[i] = x[2 * i];
+                        planar[batch * n + i] = x[2 * i + 1];
+                    }
+                    CpuStorage src = storage(t, planar);
+                    CpuStorage dst = storage(t, new double[1 + batch * (2 * n + 3)]);
+                    Layout dstLayout = new Layout(new int[] {batch, n, 2}, new int[] {2 * n + 3, 2, 1}, 1);
+                    withoutKernel.fft(src, new Layout(new int[] {batch, n, 2}, new int[] {n, 1, batch * n}, 0), dst,
+                            dstLayout, inverse);
+                    double[] got = values(dst);
+                    for (int b = 0; b < batch; b++) {
+                        for (int j = 0; j < 2 * n; j++) {
+                            assertEquals(expected[2 * b * n + j], got[1 + b * (2 * n + 3) + j], "n=" + n + " " + t);
+                        }
+                    }
+                }
+            }
+        }
+        CpuStorage untouched = storage(DType.FLOAT32, new double[] {5, 5});
+        withoutKernel.fft(storage(DType.FLOAT32, new double[0]), Layout.contiguous(0, 3, 2), untouched,
+                Layout.contiguous(0, 3, 2), false);
+        assertArrayEquals(new double[] {5, 5}, values(untouched));
     }
 
     @Test
