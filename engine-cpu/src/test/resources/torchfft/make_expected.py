@@ -155,6 +155,19 @@ for fn in N_D:
     if fn not in TAKES_COMPLEX:
         call(fn, cplx((3, 4)), "complex input")
 
+# ---- promotion and 0-dim inputs
+for fn in ("fft", "rfft", "ihfft", "fftn", "rfft2"):
+    call(fn, torch.ones(4, 2, dtype=torch.bfloat16), "bfloat16")
+    call(fn, torch.tensor([[True, False, True], [False, False, True]]), "bool")
+    call(fn, (torch.arange(6, dtype=torch.int32) - 2).reshape(2, 3), "int32")
+for fn in ("fft2", "rfft2", "irfft2"):
+    call(fn, real(()), "0-dim")
+    MESSAGES_2X[fn + " # 0-dim"] = "error IndexError Dimension specified as -2 but tensor has no dimensions"
+call("fftn", real(()), "0-dim", dim=(0,))
+MESSAGES_2X["fftn dim=(0) # 0-dim"] = "error IndexError Dimension specified as 0 but tensor has no dimensions"
+call("irfft", real(()), "0-dim", dim=0, n=4)
+MESSAGES_2X["irfft dim=0 n=4 # 0-dim"] = "error IndexError Dimension specified as 0 but tensor has no dimensions"
+
 # ---- fftfreq, rfftfreq
 
 
