@@ -1,0 +1,196 @@
+package dev.ember;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * torch.fft's three differentiable primitives ({@code _fft_c2c}, {@code _fft_r2c}, {@code _fft_c2r}), each with its
+ * backward beside it as tools/autograd/derivatives.yaml and FunctionsManual.cpp's {@code fft_r2c_backward} /
+ * {@code fft_c2r_backward} define it, and written with the same primitives (so a double backward works). A complex
+ * tensor is read and written through its real view ({@code [..., 2]}, interleaved); the backend's 1-D kernel
+ * ({@code Backend.fft}) transforms one dimension at a time, on the real view moved to {@code [batch, n, 2]}.
+ * The public functions of the namespace (argument checks, promotion, n/s trimming and padding, norm) are in
+ * {@link FftFunctions}.
+ */
+final class FftOps {
+    private FftOps() {
+    }
+
+    /** PyTorch's {@code fft_norm_mode}: no scaling, {@code 1/sqrt(n)}, or {@code 1/n} (n: the signal's numel). */
+    enum Norm {
+        NONE, BY_ROOT_N, BY_N
+    }
+
+    /** {@code norm_from_string}: the scaling a transform in the given direction applies for {@code norm}. */
+    static Norm norm(String norm, boolean forward) {
+        if (norm == null || norm.equals("backward")) {
+            return forward ? Norm.NONE : Norm.BY_N;
+        }
+        if (norm.equals("forward")) {
+            return forward ? Norm.BY_N : Norm.NONE;
+        }
+        if (norm.equals("ortho")) {
+            return Norm.BY_ROOT_N;
+        }
+        throw new IllegalArgumentException("Invalid normalization mode: \"" + norm + "\"");
+    }
+
+    // ------------------------------------------------------------------ kernels (no autograd, on real views)
+
+    /** The unnormalized DFT of the complex real view {@code rv} ({@code [..., 2]}) along its dim {@code d}. */
+    private static Tensor dft(Tensor rv, int d, boolean inverse) {
+        int rank = rv.dim();
+        Tensor moved = rv.movedim(d, rank - 2).contiguous();
+        int n = moved.shape[rank - 2];
+        long numel = moved.numel();
+        int batch = n == 0 ? 0 : (int) (numel / (2L * n));
+        Tensor out = Creation.empty(moved.shape, rv.dtype, rv.device);
+        if (numel > 0) {
+            Tensor src = moved.reshape(batch, n, 2);
+            Tensor dst = out.reshape(batch, n, 2);
+            rv.backend.fft(src.storage(), src.layout(), dst.storage(), dst.layout(), inverse);
+        }
+        return out.movedim(rank - 2, d);
+    }
+
+    private static Tensor dft(Tensor rv, int[] dims, boolean inverse) {
+        Tensor out = rv;
+        for (int d : dims) {
+            out = dft(out, d, inverse);
+        }
+        return out;
+    }
+
+    /** {@code rv} scaled as {@code norm} asks for a signal of {@code n} elements. */
+    private static Tensor scaled(Tensor rv, Norm norm, long n) {
+        switch (norm) {
+            case BY_ROOT_N:
+                return rv.mul(1.0 / Math.sqrt((double) n));
+            case BY_N:
+                return rv.mul(1.0 / (double) n);
+            default:
+                return rv;
+        }
+    }
+
+    private static long signalNumel(int[] shape, int[] dims) {
+        long n = 1;
+        for (int d : dims) {
+            n *= shape[d];
+        }
+        return n;
+    }
+
+    /** A fresh complex tensor holding the real view {@code rv} ({@code [..., 2]}). */
+    private static Tensor complexOf(Tensor rv) {
+        Tensor out = Creation.empty(Arrays.copyOf(rv.shape, rv.dim() - 1), rv.dtype.toComplex(), rv.device);
+        out.viewAsReal().copy_(rv);
+        return out;
+    }
+
+    /** {@code x + 0i}'s real view: a {@code [..., 2]} tensor of x's (real) type. */
+    private static Tensor realAsComplexView(Tensor x) {
+        return Tensor.stack(List.of(x, Creation.zeros(x.shape, x.dtype, x.device)), -1);
+    }
+
+    // ------------------------------------------------------------------ the primitives
+
+    /** {@code _fft_c2c}: the complex DFT of {@code z} over {@code dims}; FftC2CBackward0. */
+    static Tensor c2c(Tensor z, int[] dims, Norm norm, boolean forward) {
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = complexOf(scaled(dft(z.viewAsReal(), dims, !forward), norm, signalNumel(z.shape, dims)));
+        }
+        // the adjoint of a DFT is the DFT the other way with the same scaling
+        return ArithmeticOps.record(out, "FftC2CBackward0", new Tensor[] {z},
+                n -> g -> new Tensor[] {c2c(g, dims, norm, !forward)});
+    }
+
+    /**
+     * {@code _fft_r2c}: the forward DFT of the real {@code x} over {@code dims}, only the first {@code n/2 + 1} entries
+     * of the last dim when {@code onesided}; FftR2CBackward0.
+     */
+    static Tensor r2c(Tensor x, int[] dims, Norm norm, boolean onesided) {
+        int last = dims[dims.length - 1];
+        int full = x.shape[last];
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor rv = dft(realAsComplexView(x), dims, false);
+            if (onesided) {
+                rv = rv.narrow(last, 0, full / 2 + 1);
+            }
+            out = complexOf(scaled(rv, norm, signalNumel(x.shape, dims)));
+        }
+        // fft_r2c_backward: the missing half as zeros, the inverse c2c, its real part
+        return ArithmeticOps.record(out, "FftR2CBackward0", new Tensor[] {x}, n -> g -> {
+            Tensor whole = onesided ? padded(g, last, full) : g;
+            return new Tensor[] {c2c(whole, dims, norm, false).real()};
+        });
+    }
+
+    /**
+     * {@code _fft_c2r}: the real inverse DFT over {@code dims} of the one-sided Hermitian {@code z} (its last dim holds
+     * {@code lastDimSize / 2 + 1} entries; the imaginary parts of the entries that must be real are ignored), the last
+     * dim of the result of size {@code lastDimSize}; FftC2RBackward0.
+     */
+    static Tensor c2r(Tensor z, int[] dims, Norm norm, int lastDimSize) {
+        int last = dims[dims.length - 1];
+        int[] outShape = z.shape.clone();
+        outShape[last] = lastDimSize;
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            // c2c over the other dims, then the Hermitian extension along the last and a c2c there: its real part
+            Tensor rv = dft(z.viewAsReal(), Arrays.copyOf(dims, dims.length - 1), true);
+            rv = dft(hermitianExtension(rv, last, lastDimSize), last, true);
+            out = scaled(rv.select(-1, 0), norm, signalNumel(outShape, dims)).contiguous();
+        }
+        // fft_c2r_backward: the one-sided r2c of the gradient, entries whose reflection lies outside it doubled
+        return ArithmeticOps.record(out, "FftC2RBackward0", new Tensor[] {z}, n -> g -> {
+            Tensor gi = r2c(g, dims, norm, true);
+            int doubled = lastDimSize - gi.shape[last];
+            return new Tensor[] {doubled > 0 ? doubledEntries(gi, last, doubled) : gi};
+        });
+    }
+
+    /** The full spectrum of length {@code n} along {@code d} from its first {@code n/2 + 1} entries (a real view). */
+    private static Tensor hermitianExtension(Tensor rv, int d, int n) {
+        int half = n / 2 + 1;
+        int tail = n - half;
+        if (tail == 0) {
+            return rv;
+        }
+        Tensor mirrored = conjView(rv.narrow(d, 1, tail).flip(d));
+        return Tensor.cat(List.of(rv, mirrored), d);
+    }
+
+    /** The conjugate of a complex real view ({@code [..., 2]}): the last component negated. */
+    private static Tensor conjView(Tensor rv) {
+        Tensor sign = Tensor.tensor(new double[] {1, -1}, rv.dtype, rv.device);
+        return rv.mul(sign);
+    }
+
+    /** {@code g} with {@code d} zero-padded at its end to {@code size} (itself when it is that long already). */
+    static Tensor padded(Tensor g, int d, int size) {
+        int have = g.shape[d];
+        if (have >= size) {
+            return g;
+        }
+        int[] zerosShape = g.shape.clone();
+        zerosShape[d] = size - have;
+        return Tensor.cat(List.of(g, Creation.zeros(zerosShape, g.dtype, g.device)), d);
+    }
+
+    /** Complex {@code gi} with entries {@code 1 .. count} along {@code d} doubled (differentiable: on the real view). */
+    private static Tensor doubledEntries(Tensor gi, int d, int count) {
+        Tensor rv = gi.viewAsReal();
+        int m = rv.shape[d];
+        double[] w = new double[m];
+        for (int k = 0; k < m; k++) {
+            w[k] = k >= 1 && k <= count ? 2 : 1;
+        }
+        int[] shape = new int[rv.dim()];
+        Arrays.fill(shape, 1);
+        shape[d] = m;
+        return rv.mul(Tensor.tensor(w, rv.dtype, rv.device).reshape(shape)).viewAsComplex();
+    }
+}
