@@ -12,6 +12,10 @@
 # - ldl_factor on a singular matrix: PyTorch (1.13 and 2.x) fails an internal assertion in _linalg_check_errors, which
 #   has no branch for it; the expected message is the assertion's own text without its "INTERNAL ASSERT FAILED at
 #   <file>:<line>, please report a bug" preamble (MESSAGES_2X).
+# - CrossMapLRN2d of an input that is not 4-D: 1.13 asserts (an empty AssertionError), 2.x raises a ValueError.
+# - fuse_linear_bn_eval: 2.x asserts linear.out_features == bn.num_features or bn.num_features == 1 before fusing (1.13
+#   fails in the weights' broadcast instead); 2.x's fused parameters require grad as the layer's did (1.13's always
+#   do: the same here, as every layer's do).
 # - ldl_solve with batches that broadcast: 1.13 crashes (a segmentation fault) on it; 2.x broadcasts, so these cases
 #   are computed matrix by matrix over the broadcast batch.
 import os
@@ -173,6 +177,24 @@ case("narrow_copy dim out of range", [X34], lambda x: x[0].narrow_copy(2, 0, 1))
 case("narrow_copy negative dim out of range", [X34], lambda x: x[0].narrow_copy(-3, 0, 1))
 case("narrow_copy 0-dim", [torch.tensor(3.0, dtype=D)], lambda x: x[0].narrow_copy(0, 0, 1))
 
+# ---------------------------------------------------------------- nn.CrossMapLRN2d
+# (its own forward and backward, torch/nn/_functions.py; channels past (size - 1) / 2 + 1 keep channel 0's square)
+X7 = seq((2, 7, 3, 2), shift=3)
+for size, alpha, beta, k in ((2, 1e-4, 0.75, 1), (3, 0.5, 0.75, 1.5), (4, 0.5, 0.75, 1.5), (5, 0.3, 0.6, 2.0),
+                             (9, 0.4, 0.5, 1.0), (3, 0.5, 1.25, 0.5)):
+    case("CrossMapLRN2d size=%d alpha=%g beta=%g k=%g" % (size, alpha, beta, k), [X7],
+         lambda x, a=(size, alpha, beta, k): torch.nn.CrossMapLRN2d(*a)(x[0]))
+case("CrossMapLRN2d float32 size=3 alpha=0.5 beta=0.75 k=1.5", [X7.float()],
+     lambda x: torch.nn.CrossMapLRN2d(3, 0.5, 0.75, 1.5)(x[0]))
+case("CrossMapLRN2d one channel size=3 alpha=0.5 beta=0.75 k=1.5", [seq((2, 1, 2, 2))],
+     lambda x: torch.nn.CrossMapLRN2d(3, 0.5, 0.75, 1.5)(x[0]))
+# size 1: the forward works, PyTorch's backward fails on its own narrow (as Ember's)
+case("CrossMapLRN2d size=1 alpha=0.5 beta=0.75 k=1.5", [X7], lambda x: torch.nn.CrossMapLRN2d(1, 0.5, 0.75, 1.5)(x[0].detach()))
+case("CrossMapLRN2d size=1 backward", [X7], lambda x: torch.nn.CrossMapLRN2d(1, 0.5, 0.75, 1.5)(x[0]).sum().backward())
+case("CrossMapLRN2d 3-d", [seq((7, 3, 2))], lambda x: torch.nn.CrossMapLRN2d(3)(x[0]))
+# 1.13 asserts (an empty AssertionError); 2.x raises this ValueError
+MESSAGES_2X["CrossMapLRN2d 3-d"] = "error ValueError CrossMapLRN2d: Expected input to be 4D, got 3D instead."
+
 
 def strings():
     out = []
@@ -180,6 +202,70 @@ def strings():
     def put(key, value):
         out.append("%s\t%s" % (key, str(value).replace("\n", "\\n")))
 
+    def err(key, fn):
+        try:
+            fn()
+            put(key, "no error")
+        except Exception as e:
+            put(key, "%s %s" % (type(e).__name__, str(e).strip().split("\n")[0]))
+
+    put("CrossMapLRN2d print default", torch.nn.CrossMapLRN2d(5))
+    put("CrossMapLRN2d print", torch.nn.CrossMapLRN2d(3, 0.5, 0.75, 1.5))
+
+    # nn.utils.fuse_conv_bn_eval / fuse_linear_bn_eval: layers with the generator's weights, float64, eval mode
+    from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
+
+    def bn_of(cls, n, shift=0, affine=True):
+        bn = cls(n, eps=1e-3, affine=affine).double().eval()
+        bn.running_mean.copy_(seq((n,), shift=shift + 1))
+        bn.running_var.copy_(seq((n,), shift=shift + 2).abs() + 0.5)
+        if affine:
+            bn.weight.data.copy_(seq((n,), shift=shift + 3))
+            bn.bias.data.copy_(seq((n,), shift=shift + 4))
+        return bn
+
+    def conv_of(layer, shift=0):
+        layer = layer.double().eval()
+        layer.weight.data.copy_(seq(tuple(layer.weight.shape), shift=shift))
+        if layer.bias is not None:
+            layer.bias.data.copy_(seq(tuple(layer.bias.shape), shift=shift + 5))
+        return layer
+
+    fusions = (
+        ("conv2d", lambda: conv_of(torch.nn.Conv2d(3, 4, 2, stride=2, padding=1)), lambda: bn_of(torch.nn.BatchNorm2d, 4),
+         (2, 3, 5, 5), False),
+        ("conv2d no bias", lambda: conv_of(torch.nn.Conv2d(3, 4, (2, 3), bias=False, dilation=(1, 2))),
+         lambda: bn_of(torch.nn.BatchNorm2d, 4, 2), (1, 3, 4, 6), False),
+        ("conv2d bn without affine", lambda: conv_of(torch.nn.Conv2d(3, 4, 3, groups=1, padding="same")),
+         lambda: bn_of(torch.nn.BatchNorm2d, 4, 3, affine=False), (1, 3, 4, 4), False),
+        ("conv1d reflect", lambda: conv_of(torch.nn.Conv1d(2, 4, 3, padding=1, padding_mode="reflect", groups=2)),
+         lambda: bn_of(torch.nn.BatchNorm1d, 4, 4), (2, 2, 6), False),
+        ("conv3d", lambda: conv_of(torch.nn.Conv3d(2, 3, 2)), lambda: bn_of(torch.nn.BatchNorm3d, 3, 5), (1, 2, 3, 3, 3), False),
+        ("conv_transpose2d", lambda: conv_of(torch.nn.ConvTranspose2d(3, 4, 2, stride=2, output_padding=1)),
+         lambda: bn_of(torch.nn.BatchNorm2d, 4, 6), (1, 3, 3, 3), True),
+        ("linear", lambda: conv_of(torch.nn.Linear(5, 4)), lambda: bn_of(torch.nn.BatchNorm1d, 4, 7), (3, 5), False),
+        ("linear no bias one feature", lambda: conv_of(torch.nn.Linear(5, 4, bias=False)),
+         lambda: bn_of(torch.nn.BatchNorm1d, 1, 8), (3, 5), False),
+    )
+    for name, layer, bn, xshape, transpose in fusions:
+        lay, b = layer(), bn()
+        fused = fuse_linear_bn_eval(lay, b) if name.startswith("linear") else fuse_conv_bn_eval(lay, b, transpose)
+        put("fuse %s print" % name, fused)
+        put("fuse %s weight" % name, fmt_tensor(fused.weight))
+        put("fuse %s bias" % name, fmt_tensor(fused.bias))
+        put("fuse %s training" % name, fused.training)
+        x = seq(xshape, shift=9)
+        put("fuse %s output" % name, fmt_tensor(fused(x)))
+        y = lay(x)
+        # bn(linear(x)); with one feature, the statistics broadcast over the linear layer's outputs
+        ref = b(y) if b.num_features != 1 else (y - b.running_mean) / torch.sqrt(b.running_var + b.eps) * b.weight + b.bias
+        put("fuse %s reference" % name, fmt_tensor(ref))
+    conv = conv_of(torch.nn.Conv2d(3, 4, 2))
+    err("fuse training conv", lambda: fuse_conv_bn_eval(conv.train(), bn_of(torch.nn.BatchNorm2d, 4)))
+    conv.eval()
+    err("fuse training bn", lambda: fuse_conv_bn_eval(conv, bn_of(torch.nn.BatchNorm2d, 4).train()))
+    # 1.13 fails in the broadcast of the weights; 2.x asserts first, with this message
+    put("fuse linear features", "AssertionError To fuse, linear.out_features == bn.num_features or bn.num_features == 1")
     return out
 
 
