@@ -202,12 +202,12 @@ def strings():
     def put(key, value):
         out.append("%s\t%s" % (key, str(value).replace("\n", "\\n")))
 
-    def err(key, fn):
+    def err(key, fn, full=False):
         try:
             fn()
             put(key, "no error")
         except Exception as e:
-            put(key, "%s %s" % (type(e).__name__, str(e).strip().split("\n")[0]))
+            put(key, "%s %s" % (type(e).__name__, str(e) if full else str(e).strip().split("\n")[0]))
 
     put("CrossMapLRN2d print default", torch.nn.CrossMapLRN2d(5))
     put("CrossMapLRN2d print", torch.nn.CrossMapLRN2d(3, 0.5, 0.75, 1.5))
@@ -264,6 +264,28 @@ def strings():
     err("fuse training conv", lambda: fuse_conv_bn_eval(conv.train(), bn_of(torch.nn.BatchNorm2d, 4)))
     conv.eval()
     err("fuse training bn", lambda: fuse_conv_bn_eval(conv, bn_of(torch.nn.BatchNorm2d, 4).train()))
+    # load_state_dict's message names self.__class__.__name__: LazyLinear until the first input, then Linear
+    lazy = torch.nn.LazyLinear(3)
+    err("lazy load before", lambda: lazy.load_state_dict({"weight": torch.zeros(3, 2), "bias": torch.zeros(3),
+                                                         "x": torch.zeros(1)}), full=True)
+    lazy(torch.zeros(1, 2))
+    err("lazy load after", lambda: lazy.load_state_dict({"weight": torch.zeros(3, 2)}), full=True)
+    lazy_conv = torch.nn.LazyConv2d(4, 2)
+    lazy_conv(torch.zeros(1, 3, 4, 4))
+    err("lazy conv load after", lambda: lazy_conv.load_state_dict({"weight": torch.zeros(4, 3, 2, 2)}), full=True)
+    lazy_bn = torch.nn.LazyBatchNorm1d()
+    lazy_bn(torch.zeros(2, 3))
+    # (num_batches_tracked given: PyTorch fills it in for a state dict without version metadata, Ember does not)
+    err("lazy batchnorm load after", lambda: lazy_bn.load_state_dict({"num_batches_tracked": torch.tensor(0)}), full=True)
+
+    class Sym(torch.nn.Module):
+        def forward(self, x):
+            return x.triu() + x.triu(1).mT
+
+    from torch.nn.utils import parametrize
+    plin = torch.nn.Linear(3, 3)
+    parametrize.register_parametrization(plin, "weight", Sym())
+    err("parametrized load", lambda: plin.load_state_dict({"bias": torch.zeros(3)}), full=True)
     # 1.13 fails in the broadcast of the weights; 2.x asserts first, with this message
     put("fuse linear features", "AssertionError To fuse, linear.out_features == bn.num_features or bn.num_features == 1")
     return out

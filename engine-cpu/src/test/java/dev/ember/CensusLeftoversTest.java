@@ -422,4 +422,37 @@ class CensusLeftoversTest {
         assertThrows(IllegalStateException.class, () -> Fusion.fuseConvBnEval(conv, untracked));
         assertThrows(IllegalArgumentException.class, () -> Fusion.fuseConvBnEval(linear, norm.eval()));
     }
+    private static void assertLoadError(String key, Module m, Map<String, Tensor> state) {
+        assertEquals(pyError(key), assertThrows(IllegalArgumentException.class, () -> m.loadStateDict(state)).getMessage(),
+                key);
+    }
+
+    @Test
+    void loadStateDictNamesTheModuleAsPyTorchsClass() {
+        // a lazy layer is LazyLinear until its first input and Linear after (PyTorch's cls_to_become); Ember named
+        // LazyLinear in both
+        dev.ember.nn.LazyLinear lazy = new dev.ember.nn.LazyLinear(3);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        state.put("weight", Tensor.zeros(3, 2));
+        state.put("bias", Tensor.zeros(3));
+        state.put("x", Tensor.zeros(1));
+        assertLoadError("lazy load before", lazy, state);
+        lazy.forward(Tensor.zeros(1, 2));
+        assertLoadError("lazy load after", lazy, Map.of("weight", Tensor.zeros(3, 2)));
+        dev.ember.nn.LazyConv2d conv = new dev.ember.nn.LazyConv2d(4, 2);
+        conv.forward(Tensor.zeros(1, 3, 4, 4));
+        assertLoadError("lazy conv load after", conv, Map.of("weight", Tensor.zeros(4, 3, 2, 2)));
+        dev.ember.nn.LazyBatchNorm1d norm = new dev.ember.nn.LazyBatchNorm1d();
+        norm.forward(Tensor.zeros(2, 3));
+        assertLoadError("lazy batchnorm load after", norm, Map.of("num_batches_tracked", Tensor.zeros(DType.INT64)));
+        // and a parametrized module is PyTorch's injected class
+        Linear plin = new Linear(3, 3);
+        dev.ember.nn.utils.Parametrize.registerParametrization(plin, "weight", new Module() {
+            @Override
+            public Tensor forward(Tensor x) {
+                return x.triu(0).add(x.triu(1).mT());
+            }
+        });
+        assertLoadError("parametrized load", plin, Map.of("bias", Tensor.zeros(3)));
+    }
 }
