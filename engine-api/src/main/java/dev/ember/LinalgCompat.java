@@ -422,21 +422,8 @@ final class LinalgCompat {
             throw new IllegalArgumentException(fn + ": Expected A to have at least 2 dimensions, but it has " + a.dim()
                     + " dimensions instead");
         }
-        // linearSolveCheckInputs(b, A, "triangular_solve")
-        ArithmeticOps.checkSameDevice(b, a);
-        if (b.dtype != a.dtype) {
-            throw new IllegalArgumentException("Expected b and A to have the same dtype, but found b of type "
-                    + Format.scalarType(b.dtype) + " and A of type " + Format.scalarType(a.dtype) + " instead.");
-        }
+        LinalgDecompositions.linearSolveCheckInputs(b, a, "triangular_solve");
         int n = a.size(-1);
-        if (a.size(-2) != n) {
-            throw new IllegalArgumentException("A must be batches of square matrices, but they are " + a.size(-2) + " by "
-                    + n + " matrices");
-        }
-        if (b.size(-2) != n) {
-            throw new IllegalArgumentException("Incompatible matrix sizes for triangular_solve: each A matrix is " + n
-                    + " by " + n + " but each b matrix is " + b.size(-2) + " by " + b.size(-1));
-        }
         int[] batch = Shapes.broadcast(LinalgDecompositions.batchShape(b), LinalgDecompositions.batchShape(a));
         if (!a.dtype.isFloatingPoint() || a.dtype.isReducedFloatingPoint()) {
             throw new IllegalArgumentException("\"triangular_solve_cpu\" not implemented for '" + Format.scalarType(a.dtype)

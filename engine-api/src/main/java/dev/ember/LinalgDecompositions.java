@@ -38,6 +38,27 @@ final class LinalgDecompositions {
         }
     }
 
+    /**
+     * PyTorch's {@code linearSolveCheckInputs(b, A, name)}: one device, one dtype, square matrices A whose size is b's
+     * number of rows.
+     */
+    static void linearSolveCheckInputs(Tensor b, Tensor a, String name) {
+        ArithmeticOps.checkSameDevice(b, a);
+        if (b.dtype != a.dtype) {
+            throw new IllegalArgumentException("Expected b and A to have the same dtype, but found b of type "
+                    + Format.scalarType(b.dtype) + " and A of type " + Format.scalarType(a.dtype) + " instead.");
+        }
+        int n = a.size(-1);
+        if (a.size(-2) != n) {
+            throw new IllegalArgumentException("A must be batches of square matrices, but they are " + a.size(-2) + " by "
+                    + n + " matrices");
+        }
+        if (b.size(-2) != n) {
+            throw new IllegalArgumentException("Incompatible matrix sizes for " + name + ": each A matrix is " + n + " by " + n
+                    + " but each b matrix is " + b.size(-2) + " by " + b.size(-1));
+        }
+    }
+
     /** {@code checkFloatingOrComplex}. */
     static void checkFloating(Tensor a, String fn) {
         if (!a.dtype.isFloatingPoint()) {

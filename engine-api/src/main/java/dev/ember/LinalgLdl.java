@@ -208,17 +208,9 @@ final class LinalgLdl {
         String fn = "torch.linalg.ldl_solve";
         LinalgDecompositions.checkSquare(ld, fn, "A");
         LinalgDecompositions.checkFloating(ld, fn);
-        // linearSolveCheckInputs(B, LD): device, dtype, then the rows (B.size(-2): an IndexError for a 1-D B)
-        ArithmeticOps.checkSameDevice(b, ld);
-        if (b.dtype != ld.dtype) {
-            throw new IllegalArgumentException("Expected b and A to have the same dtype, but found b of type "
-                    + Format.scalarType(b.dtype) + " and A of type " + Format.scalarType(ld.dtype) + " instead.");
-        }
+        // (B.size(-2) of a 1-D B: PyTorch's IndexError, before its own check of B's dimensions)
+        LinalgDecompositions.linearSolveCheckInputs(b, ld, fn);
         int n = ld.size(-1);
-        if (b.size(-2) != n) {
-            throw new IllegalArgumentException("Incompatible matrix sizes for " + fn + ": each A matrix is " + n + " by " + n
-                    + " but each b matrix is " + b.size(-2) + " by " + b.size(-1));
-        }
         if (b.dim() < 2) {
             throw new IllegalArgumentException(fn + ": Expected B to have at least 2 dimensions, but it has " + b.dim()
                     + " dimensions instead");

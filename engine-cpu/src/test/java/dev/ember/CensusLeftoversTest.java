@@ -15,10 +15,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -274,22 +270,7 @@ class CensusLeftoversTest {
     }
     // ------------------------------------------------------------------ strings.txt: printouts, fusion
 
-    private static final Map<String, String> S = strings();
-
-    private static Map<String, String> strings() {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (InputStream in = CensusLeftoversTest.class.getResourceAsStream("/censusleftovers/strings.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int tab = line.indexOf('\t');
-                if (tab > 0) {
-                    out.put(line.substring(0, tab), line.substring(tab + 1).replace("\\n", "\n"));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
-    }
+    private static final Map<String, String> S = ReferenceCases.strings("/censusleftovers/strings.txt");
 
     private static void assertTensor(String key, Tensor actual) {
         ReferenceCases.assertClose(key, PyTorchCases.tensor(S.get(key)), actual, 1e-6);

@@ -274,11 +274,6 @@ public abstract sealed class ConvNd extends Module implements HasBias
         };
     }
 
-    /** Whether this is a transposed convolution (PyTorch's {@code transposed}). */
-    boolean isTransposed() {
-        return transposed;
-    }
-
     /** The padding mode: "zeros", "reflect", "replicate" or "circular". */
     public String paddingMode() {
         return paddingMode;

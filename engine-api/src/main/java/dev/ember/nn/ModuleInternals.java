@@ -122,11 +122,6 @@ public final class ModuleInternals {
         throw new IllegalArgumentException("expected a convolution or a Linear layer, got " + layer.getClass().getSimpleName());
     }
 
-    /** Whether {@code conv} is a transposed convolution ({@link ConvNd}'s {@code transposed}). */
-    public static boolean isTransposedConvolution(Module conv) {
-        return conv instanceof ConvNd c && c.isTransposed();
-    }
-
     /**
      * A batch normalization's {@code eps}, as {@code bn.eps}.
      *
