@@ -191,6 +191,8 @@ case("CrossMapLRN2d one channel size=3 alpha=0.5 beta=0.75 k=1.5", [seq((2, 1, 2
 # size 1: the forward works, PyTorch's backward fails on its own narrow (as Ember's)
 case("CrossMapLRN2d size=1 alpha=0.5 beta=0.75 k=1.5", [X7], lambda x: torch.nn.CrossMapLRN2d(1, 0.5, 0.75, 1.5)(x[0].detach()))
 case("CrossMapLRN2d size=1 backward", [X7], lambda x: torch.nn.CrossMapLRN2d(1, 0.5, 0.75, 1.5)(x[0]).sum().backward())
+case("CrossMapLRN2d create_graph", [X7],
+     lambda x: torch.autograd.grad(torch.nn.CrossMapLRN2d(3, 0.5, 0.75, 1.5)(x[0]).sum(), x[0], create_graph=True)[0])
 case("CrossMapLRN2d 3-d", [seq((7, 3, 2))], lambda x: torch.nn.CrossMapLRN2d(3)(x[0]))
 # 1.13 asserts (an empty AssertionError); 2.x raises this ValueError
 MESSAGES_2X["CrossMapLRN2d 3-d"] = "error ValueError CrossMapLRN2d: Expected input to be 4D, got 3D instead."

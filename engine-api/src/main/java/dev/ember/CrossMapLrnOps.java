@@ -9,7 +9,8 @@ import java.util.List;
  * {@code local_response_norm}'s composition. Its window is PyTorch's running sum: the first channel's square is
  * never taken out of it, so past channel {@code (size - 1) / 2 + 1} the scale is not the centred window of
  * {@code local_response_norm}, and the backward is PyTorch's formula (not the exact derivative of that forward), both
- * reproduced. The public entry point {@link dev.ember.nn.CrossMapLRN2d} calls; one node, CrossMapLRN2dBackward.
+ * reproduced. The public entry point {@link dev.ember.nn.CrossMapLRN2d} calls; one node, CrossMapLRN2dBackward, whose
+ * backward refuses {@code create_graph} with the error PyTorch's raises there (it is not twice differentiable).
  */
 public final class CrossMapLrnOps {
     private CrossMapLrnOps() {
@@ -46,6 +47,11 @@ public final class CrossMapLrnOps {
             SavedTensor sIn = node.save(input);
             SavedTensor sOut = node.saveOutput(out);
             return g -> {
+                if (Ember.isGradEnabled()) {
+                    // create_graph: PyTorch's backward writes through out= into tensors that then require grad
+                    throw new IllegalStateException("mul(): functions with out=... arguments don't support automatic "
+                            + "differentiation, but one of the arguments requires grad.");
+                }
                 try (GradMode off = Ember.noGrad()) {
                     return new Tensor[] {backward(g, sIn.get(), sOut.get(), scale, size, alpha, beta)};
                 }
