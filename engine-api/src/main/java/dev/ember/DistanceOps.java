@@ -184,17 +184,30 @@ final class DistanceOps {
                 Tensor dist = so.get();
                 Tensor ga = null;
                 Tensor gb = null;
-                if (n.needsInputGrad(0)) {
-                    Tensor d = a.unsqueeze(-2).sub(b.unsqueeze(-3)); // [*, r1, r2, c]
-                    ga = ReductionOps.sumTo(cdistBackward(g, d, dist, p).sum(new int[] {-2}, false), s1);
+                try (GradMode off = Ember.noGrad()) {
+                    if (n.needsInputGrad(0)) {
+                        Tensor d = a.unsqueeze(-2).sub(b.unsqueeze(-3)); // [*, r1, r2, c]
+                        ga = ReductionOps.sumTo(cdistBackward(g, d, dist, p).sum(new int[] {-2}, false), s1);
+                    }
+                    if (n.needsInputGrad(1)) {
+                        // x2's: _cdist_backward(grad^T, x2, x1, p, dist^T)
+                        Tensor d = b.unsqueeze(-2).sub(a.unsqueeze(-3)); // [*, r2, r1, c]
+                        gb = ReductionOps.sumTo(cdistBackward(g.mT(), d, dist.mT(), p).sum(new int[] {-2}, false), s2);
+                    }
                 }
-                if (n.needsInputGrad(1)) {
-                    // x2's: _cdist_backward(grad^T, x2, x1, p, dist^T)
-                    Tensor d = b.unsqueeze(-2).sub(a.unsqueeze(-3)); // [*, r2, r1, c]
-                    gb = ReductionOps.sumTo(cdistBackward(g.mT(), d, dist.mT(), p).sum(new int[] {-2}, false), s2);
-                }
-                return new Tensor[] {ga, gb};
+                // derivatives.yaml (1.13 and 2.x): every input of _cdist_backward is not_implemented, so each gradient's
+                // node raises at a double backward
+                Tensor[] inputs = {g, a, b, dist};
+                return new Tensor[] {ga == null ? null : notImplementedCdistBackward(ga, inputs),
+                    gb == null ? null : notImplementedCdistBackward(gb, inputs)};
             };
+        });
+    }
+
+    /** {@code _cdist_backward}'s result under its node CdistBackwardBackward0, which PyTorch cannot differentiate. */
+    private static Tensor notImplementedCdistBackward(Tensor grad, Tensor[] inputs) {
+        return ArithmeticOps.record(grad, "CdistBackwardBackward0", inputs, nd -> gg -> {
+            throw new IllegalStateException("the derivative for '_cdist_backward' is not implemented.");
         });
     }
 

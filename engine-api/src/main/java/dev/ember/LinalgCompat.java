@@ -399,6 +399,74 @@ final class LinalgCompat {
         return svdLowrank(a.sub(a.mean(new int[] {-2}, true)), rank, niter, null, generator);
     }
 
+    /** The deprecated {@code torch.lu_solve(b, LU_data, LU_pivots)}: {@code linalg.lu_solve(LU_data, LU_pivots, b)}. */
+    static Tensor luSolve(Tensor b, Tensor lu, Tensor pivots) {
+        return LinalgMore.luSolve(lu, pivots, b, true, false);
+    }
+
+    /**
+     * {@code torch.triangular_solve(b, A, upper, transpose, unitriangular)}: X with {@code op(A) X = b}, op(A) = A^T when
+     * {@code transpose}, A's {@code upper} (or lower) triangle read (its diagonal taken as ones when
+     * {@code unitriangular}), batches broadcast; and A's copy broadcast to the batch (cloned_coefficient). One node
+     * TriangularSolveBackward0 for both, PyTorch's {@code triangular_solve_backward}: the coefficient's gradient is the
+     * triangle of the solution's plus all of the copy's.
+     */
+    static TriangularSolveResult triangularSolve(Tensor b, Tensor a, boolean upper, boolean transpose,
+                                                 boolean unitriangular) {
+        String fn = "torch.triangular_solve";
+        if (b.dim() < 2) {
+            throw new IllegalArgumentException(fn + ": Expected b to have at least 2 dimensions, but it has " + b.dim()
+                    + " dimensions instead");
+        }
+        if (a.dim() < 2) {
+            throw new IllegalArgumentException(fn + ": Expected A to have at least 2 dimensions, but it has " + a.dim()
+                    + " dimensions instead");
+        }
+        LinalgDecompositions.linearSolveCheckInputs(b, a, "triangular_solve");
+        int n = a.size(-1);
+        int[] batch = Shapes.broadcast(LinalgDecompositions.batchShape(b), LinalgDecompositions.batchShape(a));
+        if (!a.dtype.isFloatingPoint() || a.dtype.isReducedFloatingPoint()) {
+            throw new IllegalArgumentException("\"triangular_solve_cpu\" not implemented for '" + Format.scalarType(a.dtype)
+                    + "'");
+        }
+        Tensor x;
+        Tensor m;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor op = transpose ? a.mT() : a;
+            x = LinalgDecompositions.solveTriangular(op, b, upper != transpose, true, unitriangular).contiguous();
+            m = a.expand(LinalgDecompositions.withMatrix(batch, n, n)).clone().contiguous();
+        }
+        int[] bShape = b.shape.clone();
+        int[] aShape = a.shape.clone();
+        MultiOutput.record("TriangularSolveBackward0", new Tensor[] {b, a}, new Tensor[] {x, m}, node -> {
+            SavedTensor sa = node.save(a);
+            SavedTensor sx = node.saveOutput(x);
+            return g -> {
+                Tensor coef = sa.get();
+                Tensor gb = null;
+                Tensor ga = null;
+                if (g[0] != null) {
+                    gb = triangularSolve(g[0], coef, upper, !transpose, unitriangular).solution();
+                    if (node.needsInputGrad(1)) {
+                        Tensor sol = sx.get();
+                        ga = (transpose ? sol.matmul(gb.mT()) : gb.matmul(sol.mT())).neg();
+                        ga = upper ? ga.triu(unitriangular ? 1 : 0) : ga.tril(unitriangular ? -1 : 0);
+                    }
+                }
+                if (node.needsInputGrad(1) && g[1] != null) {
+                    ga = ga == null ? g[1] : ga.add(g[1]);
+                }
+                // PyTorch's zeros where one output's gradient alone reached the node
+                return new Tensor[] {
+                    !node.needsInputGrad(0) ? null : gb == null ? Creation.zeros(bShape, b.dtype, b.device)
+                            : ReductionOps.sumTo(gb, bShape),
+                    !node.needsInputGrad(1) ? null : ga == null ? Creation.zeros(aShape, a.dtype, a.device)
+                            : ReductionOps.sumTo(ga, aShape)};
+            };
+        });
+        return new TriangularSolveResult(x, m);
+    }
+
     /**
      * Records {@code out} (computed without history) as one node {@code name} over {@code inputs}, whose backward is the
      * vector-Jacobian product of {@code composition} recomputed from the saved inputs: with {@code create_graph} on the

@@ -38,6 +38,27 @@ final class LinalgDecompositions {
         }
     }
 
+    /**
+     * PyTorch's {@code linearSolveCheckInputs(b, A, name)}: one device, one dtype, square matrices A whose size is b's
+     * number of rows.
+     */
+    static void linearSolveCheckInputs(Tensor b, Tensor a, String name) {
+        ArithmeticOps.checkSameDevice(b, a);
+        if (b.dtype != a.dtype) {
+            throw new IllegalArgumentException("Expected b and A to have the same dtype, but found b of type "
+                    + Format.scalarType(b.dtype) + " and A of type " + Format.scalarType(a.dtype) + " instead.");
+        }
+        int n = a.size(-1);
+        if (a.size(-2) != n) {
+            throw new IllegalArgumentException("A must be batches of square matrices, but they are " + a.size(-2) + " by "
+                    + n + " matrices");
+        }
+        if (b.size(-2) != n) {
+            throw new IllegalArgumentException("Incompatible matrix sizes for " + name + ": each A matrix is " + n + " by " + n
+                    + " but each b matrix is " + b.size(-2) + " by " + b.size(-1));
+        }
+    }
+
     /** {@code checkFloatingOrComplex}. */
     static void checkFloating(Tensor a, String fn) {
         if (!a.dtype.isFloatingPoint()) {
@@ -568,6 +589,18 @@ final class LinalgDecompositions {
     }
 
     /**
+     * The deprecated {@code torch.cholesky(A, upper)}: {@code linalg.cholesky}'s factor, with its own name in the
+     * messages ("cholesky: ...", "cholesky_cpu" for a type without a kernel) and its own node, CholeskyBackward0.
+     */
+    static Tensor choleskyDeprecated(Tensor a, boolean upper) {
+        checkSquare(a, "cholesky", "A");
+        if (!a.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"cholesky_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+        }
+        return choleskyEx(a, upper, "cholesky", "CholeskyBackward0")[0];
+    }
+
+    /**
      * {@code torch.linalg.cholesky_ex(A, upper=, check_errors=)}: the factor and the int32 info of each matrix;
      * {@code checkErrors} raises PyTorch's "linalg.cholesky_ex: ..." for the first matrix that is not positive-definite.
      */
@@ -583,6 +616,10 @@ final class LinalgDecompositions {
 
     /** The factor and the int64 info (the batch shape); a non-zero info raises a {@link LinAlgError} named {@code api} unless it is null. */
     private static Tensor[] choleskyEx(Tensor a, boolean upper, String api) {
+        return choleskyEx(a, upper, api, "LinalgCholeskyExBackward0");
+    }
+
+    private static Tensor[] choleskyEx(Tensor a, boolean upper, String api, String nodeName) {
         checkSquare(a, "linalg.cholesky", "A");
         checkFloating(a, "linalg.cholesky");
         Tensor out;
@@ -602,7 +639,7 @@ final class LinalgDecompositions {
             out = LinalgOps.fresh(upper ? l.mT().contiguous() : l, a.shape);
             info = info.view(batchShape(a));
         }
-        return new Tensor[] {ArithmeticOps.record(out, "LinalgCholeskyExBackward0", new Tensor[] {a}, node -> {
+        return new Tensor[] {ArithmeticOps.record(out, nodeName, new Tensor[] {a}, node -> {
             SavedTensor sl = node.saveOutput(out);
             return g -> new Tensor[] {choleskyBackward(g, upper, sl.get())};
         }), info};

@@ -308,8 +308,15 @@ final class LossOps2 {
                     double gs = red == LossOps.MEAN ? 1.0 / ((double) nframe * dim) : 1.0 / dim;
                     gi = pr.sum(new int[] {1}, false).sub(pr.sum(new int[] {2}, false)).mul(gs).to(g.dtype);
                 }
-                gi = gi.mul(perSample ? g.reshape(nframe, 1) : g);
-                return new Tensor[] {gi.reshape(inShape)};
+                try (GradMode off = Ember.noGrad()) {
+                    gi = gi.mul(perSample ? g.reshape(nframe, 1) : g).reshape(inShape);
+                }
+                // derivatives.yaml has no formula for multilabel_margin_loss_backward (1.13 and 2.x): the gradient's
+                // node is NotImplemented, which raises at a double backward with respect to the input or the gradient
+                return new Tensor[] {ArithmeticOps.record(gi, "NotImplemented", new Tensor[] {g, x}, node2 -> gg -> {
+                    throw new IllegalStateException("derivative for aten::multilabel_margin_loss_backward is not "
+                            + "implemented");
+                })};
             };
         });
     }

@@ -3662,6 +3662,39 @@ public final class Tensor implements AutoCloseable {
         return LinalgMore.luFactorEx(this, pivot, checkErrors);
     }
 
+    /**
+     * {@code torch.linalg.ldl_factor_ex(A, hermitian, check_errors)}: the Bunch-Kaufman factorization
+     * {@code A = P L D L^T P^T} of a symmetric matrix (its lower triangle read), LAPACK's sytrf's LD and pivots, and
+     * its info per matrix (a zero pivot is an error only with {@code checkErrors}); {@code hermitian} changes nothing
+     * for real types. Not differentiable (its backward raises, as PyTorch's).
+     */
+    public LdlFactorExResult linalgLdlFactorEx(boolean hermitian, boolean checkErrors) {
+        return LinalgLdl.factorEx(this, checkErrors, "torch.linalg.ldl_factor_ex");
+    }
+
+    /** {@code torch.linalg.ldl_factor(A, hermitian)}: {@link #linalgLdlFactorEx} that refuses a singular matrix. */
+    public LdlFactorResult linalgLdlFactor(boolean hermitian) {
+        LdlFactorExResult r = LinalgLdl.factorEx(this, true, "torch.linalg.ldl_factor");
+        return new LdlFactorResult(r.LD(), r.pivots());
+    }
+
+    /** {@code torch.linalg.ldl_factor(A)}: {@link #linalgLdlFactor(boolean)}, not hermitian. */
+    public LdlFactorResult linalgLdlFactor() {
+        return linalgLdlFactor(false);
+    }
+
+    /**
+     * {@code torch.linalg.ldl_solve(LD, pivots, B, hermitian)}: X with {@code A X = B} from {@link #linalgLdlFactor}'s
+     * output, batches broadcast; {@code hermitian} changes nothing for real types. Not differentiable (its backward
+     * raises, as PyTorch's).
+     */
+    public static Tensor linalgLdlSolve(Tensor LD, Tensor pivots, Tensor B, boolean hermitian) {
+        Args.require(LD, "linalg_ldl_solve", "LD", 1, "Tensor");
+        Args.require(pivots, "linalg_ldl_solve", "pivots", 2, "Tensor");
+        Args.require(B, "linalg_ldl_solve", "B", 3, "Tensor");
+        return LinalgLdl.solve(LD, pivots, B);
+    }
+
     /** {@code torch.lu_unpack(LU, pivots)}: P, L and U with {@code A = P L U} from {@link #linalgLuFactor()}'s output. */
     public static LuResult luUnpack(Tensor LU, Tensor pivots) {
         return luUnpack(LU, pivots, true, true);
@@ -3850,6 +3883,44 @@ public final class Tensor implements AutoCloseable {
      */
     public LuResult linalgLu() {
         return LinalgMore.lu(this);
+    }
+
+    /**
+     * The deprecated {@code torch.cholesky(A, upper)}: {@link #linalgCholesky(boolean)}'s factor, with its own messages
+     * ("cholesky: ...") and node CholeskyBackward0.
+     */
+    public Tensor cholesky(boolean upper) {
+        return LinalgDecompositions.choleskyDeprecated(this, upper);
+    }
+
+    /** The deprecated {@code torch.cholesky(A)}: the lower factor, {@link #cholesky(boolean)}. */
+    public Tensor cholesky() {
+        return cholesky(false);
+    }
+
+    /**
+     * The deprecated {@code torch.lu_solve(b, LU_data, LU_pivots)} on {@code this} as b:
+     * {@link #linalgLuSolve linalg.lu_solve(LU_data, LU_pivots, b)}.
+     */
+    public Tensor luSolve(Tensor LU_data, Tensor LU_pivots) {
+        Args.require(LU_data, "lu_solve", "LU_data", 1, "Tensor");
+        Args.require(LU_pivots, "lu_solve", "LU_pivots", 2, "Tensor");
+        return LinalgCompat.luSolve(this, LU_data, LU_pivots);
+    }
+
+    /**
+     * {@code torch.triangular_solve(b, A, upper, transpose, unitriangular)} on {@code this} as b: X with
+     * {@code op(A) X = b} (op(A) = A^T when {@code transpose}; A's {@code upper} or lower triangle, its diagonal ones
+     * when {@code unitriangular}), batches broadcast, and A's copy (cloned_coefficient); TriangularSolveBackward0.
+     */
+    public TriangularSolveResult triangularSolve(Tensor A, boolean upper, boolean transpose, boolean unitriangular) {
+        Args.require(A, "triangular_solve", "A", 1, "Tensor");
+        return LinalgCompat.triangularSolve(this, A, upper, transpose, unitriangular);
+    }
+
+    /** {@code torch.triangular_solve(b, A)}: {@link #triangularSolve(Tensor, boolean, boolean, boolean)}, upper. */
+    public TriangularSolveResult triangularSolve(Tensor A) {
+        return triangularSolve(A, true, false, false);
     }
 
     /**
@@ -4534,6 +4605,14 @@ public final class Tensor implements AutoCloseable {
     /** Elements {@code start..start+length-1} along a dimension (a view). */
     public Tensor narrow(int dim, int start, int length) {
         return ViewOps.narrow(this, dim, start, length);
+    }
+
+    /**
+     * {@code length} elements from {@code start} along {@code dim} in a new contiguous tensor (not a view), as
+     * {@code Tensor.narrow_copy(dim, start, length)}.
+     */
+    public Tensor narrowCopy(int dim, int start, int length) {
+        return ViewOps.narrowCopy(this, dim, start, length);
     }
 
     /** Elements {@code start, start+step, ...} below {@code end} along a dimension, as Python slicing (a view). */

@@ -543,6 +543,45 @@ final class ViewOps {
         return slice(t, d, s, s + length, 1);
     }
 
+    /**
+     * {@code narrow_copy}: the narrowed elements in a new contiguous tensor, with the checks of PyTorch's CPU kernel
+     * ({@code narrow_copy_dense_cpu_out}, in its order: a negative start wrapped as a dimension is, a start at the end
+     * allowed), and 2.x's node NarrowCopyBackward0, whose gradient is narrow's.
+     */
+    static Tensor narrowCopy(Tensor t, int dim, int start, int length) {
+        if (t.dim() == 0) {
+            throw new IllegalArgumentException("narrow() cannot be applied to a 0-dim tensor.");
+        }
+        int d;
+        if (dim < 0) {
+            d = Shapes.wrapDim(dim, t.dim());
+        } else if (dim >= t.dim()) {
+            throw new IllegalArgumentException("Expected dim < static_cast<int64_t>(self_sizes.size()) to be true, but got "
+                    + "false.  (Could this error message be improved?  If so, please report an enhancement request to "
+                    + "PyTorch.)");
+        } else {
+            d = dim;
+        }
+        int size = t.shape[d];
+        int s = start;
+        if (start != size && start < 0) {
+            s = Shapes.wrapDim(start, size);
+        }
+        if (length < 0 || s > size - length) {
+            throw new IllegalArgumentException("start (" + s + ") + length (" + length + ") exceeds dimension size (" + size
+                    + ").");
+        }
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor v = slice(t, d, s, s + length, 1);
+            out = v.isContiguous() ? v.clone() : v.contiguous();
+        }
+        int[] in = t.shape;
+        int first = s;
+        return ArithmeticOps.record(out, "NarrowCopyBackward0", new Tensor[] {t},
+                n -> g -> new Tensor[] {sliceScatter(g, in, d, first, first + length, 1)});
+    }
+
     /** Python slicing {@code [start:end:step]} along a dimension: negative ends count from the back, ends clamp. */
     static Tensor slice(Tensor t, int dim, int start, int end, int step) {
         if (t.dim() == 0) {

@@ -11,9 +11,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -318,22 +315,7 @@ class CensusGapsTest {
 
     // ------------------------------------------------------------------ strings.txt
 
-    private static Map<String, String> strings() {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (InputStream in = CensusGapsTest.class.getResourceAsStream("/censusgaps/strings.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int tab = line.indexOf('\t');
-                if (tab > 0) {
-                    out.put(line.substring(0, tab), line.substring(tab + 1).replace("\\n", "\n"));
-                }
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
-    }
-
-    private static final Map<String, String> S = strings();
+    private static final Map<String, String> S = ReferenceCases.strings("/censusgaps/strings.txt");
 
     private static String error(Class<? extends Throwable> type, Runnable r) {
         return assertThrows(type, r::run).getMessage();

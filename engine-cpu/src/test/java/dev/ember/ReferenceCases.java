@@ -51,6 +51,28 @@ final class ReferenceCases {
         return out;
     }
 
+    /**
+     * A generator's {@code strings.txt}: its {@code key<TAB>value} lines, in order, a value's {@code \\n} read back as
+     * the newline it stands for.
+     */
+    static Map<String, String> strings(String resource) {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (InputStream in = ReferenceCases.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource " + resource);
+            }
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                int tab = line.indexOf('\t');
+                if (tab > 0) {
+                    out.put(line.substring(0, tab), line.substring(tab + 1).replace("\\n", "\n"));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
     /** One case of an expected file: its lines by their first word (the rest of the line as the value). */
     record Case(String key, Map<String, String> lines) {
         String get(String name) {

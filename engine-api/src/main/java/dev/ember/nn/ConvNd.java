@@ -240,6 +240,40 @@ public abstract sealed class ConvNd extends Module implements HasBias
         return groups;
     }
 
+    /**
+     * A new layer of this one's class (the eager one for a lazy layer, as PyTorch's lazy layer becomes after its first
+     * input) and configuration, freshly initialized, with a bias when {@code bias}: the copy that
+     * {@code nn.utils.fuse_conv_bn_eval} gives its fused weights (PyTorch deep-copies the layer).
+     */
+    ConvNd sameConfiguration(boolean bias) {
+        int[] pad = padding.clone();
+        if (transposed) {
+            return switch (rank) {
+                case 1 -> new ConvTranspose1d(in, out, kernel[0], stride[0], pad[0], outputPadding[0], groups, bias,
+                        dilation[0]);
+                case 2 -> new ConvTranspose2d(in, out, kernel.clone(), stride.clone(), pad, outputPadding.clone(), groups,
+                        bias, dilation.clone());
+                default -> new ConvTranspose3d(in, out, kernel.clone(), stride.clone(), pad, outputPadding.clone(), groups,
+                        bias, dilation.clone());
+            };
+        }
+        if (paddingString != null) {
+            return switch (rank) {
+                case 1 -> new Conv1d(in, out, kernel.clone(), stride.clone(), paddingString, dilation.clone(), groups, bias,
+                        paddingMode);
+                case 2 -> new Conv2d(in, out, kernel.clone(), stride.clone(), paddingString, dilation.clone(), groups, bias,
+                        paddingMode);
+                default -> new Conv3d(in, out, kernel.clone(), stride.clone(), paddingString, dilation.clone(), groups, bias,
+                        paddingMode);
+            };
+        }
+        return switch (rank) {
+            case 1 -> new Conv1d(in, out, kernel.clone(), stride.clone(), pad, dilation.clone(), groups, bias, paddingMode);
+            case 2 -> new Conv2d(in, out, kernel.clone(), stride.clone(), pad, dilation.clone(), groups, bias, paddingMode);
+            default -> new Conv3d(in, out, kernel.clone(), stride.clone(), pad, dilation.clone(), groups, bias, paddingMode);
+        };
+    }
+
     /** The padding mode: "zeros", "reflect", "replicate" or "circular". */
     public String paddingMode() {
         return paddingMode;

@@ -97,6 +97,14 @@ public sealed class Linear extends Module implements HasBias permits LazyLinear 
         }
     }
 
+    /**
+     * A new eager layer of this one's sizes, freshly initialized, with a bias when {@code bias}: the copy that
+     * {@code nn.utils.fuse_linear_bn_eval} gives its fused weights (PyTorch deep-copies the layer).
+     */
+    Linear sameConfiguration(boolean bias) {
+        return new Linear(in, out, bias);
+    }
+
     /** The size of each input sample, PyTorch's {@code in_features} (a new head: {@code new Linear(fc.inFeatures(), n)}). */
     public int inFeatures() {
         return in;

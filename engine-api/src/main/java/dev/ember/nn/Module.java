@@ -597,8 +597,9 @@ public abstract class Module {
             }
         }
         if (!errors.isEmpty()) {
-            String name = getClass().getSimpleName().isEmpty() ? getClass().getName() : getClass().getSimpleName();
-            throw new IllegalArgumentException("Error(s) in loading state_dict for " + name + ":\n\t" + String.join("\n\t", errors));
+            // self.__class__.__name__: a materialized lazy layer's eager class, a parametrized module's injected one
+            throw new IllegalArgumentException("Error(s) in loading state_dict for " + className() + ":\n\t"
+                    + String.join("\n\t", errors));
         }
         materialize.forEach(Tensor::materialize_);
         try (GradMode off = Ember.noGrad()) {
@@ -1092,9 +1093,16 @@ public abstract class Module {
         List<String> extraLines = extra == null || extra.isEmpty() ? List.of() : Arrays.asList(extra.split("\n", -1));
         List<String> childLines = new ArrayList<>();
         children.forEach((k, m) -> childLines.add("(" + k + "): " + addIndent(m == null ? "None" : m.toString(), 2)));
-        // a module with parametrizations prints as PyTorch's injected class, Parametrized<Name>
+        return treeString(className(), extraLines, childLines);
+    }
+
+    /**
+     * PyTorch's {@code self.__class__.__name__}: {@link #moduleName()} (a lazy layer's eager class once its first input
+     * materialized it), with PyTorch's injected class, {@code Parametrized<Name>}, for a module with parametrizations.
+     */
+    String className() {
         boolean parametrized = children.get(ParametrizationList.CHILD) instanceof ModuleDict<?> d && d.size() > 0;
-        return treeString((parametrized ? "Parametrized" : "") + moduleName(), extraLines, childLines);
+        return (parametrized ? "Parametrized" : "") + moduleName();
     }
 
     /** PyTorch's {@code Module.__repr__} layout of a name, setting lines and child lines. */

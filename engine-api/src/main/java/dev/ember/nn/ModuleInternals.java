@@ -103,4 +103,35 @@ public final class ModuleInternals {
         Checks.notNull(module, "register_forward_pre_hook(): module");
         return module.registerForwardPreHook(hook);
     }
+    /**
+     * A new layer of {@code layer}'s class and configuration ({@link ConvNd} or {@link Linear}; a lazy one's eager
+     * class), freshly initialized, with a bias when {@code bias}: what {@link dev.ember.nn.utils.Fusion}'s
+     * {@code fuse_conv_bn_eval} and {@code fuse_linear_bn_eval} give the fused weights where PyTorch deep-copies the
+     * layer.
+     *
+     * @throws IllegalArgumentException for another kind of module
+     */
+    public static Module freshLayerLike(Module layer, boolean bias) {
+        Checks.notNull(layer, "layer");
+        if (layer instanceof ConvNd c) {
+            return c.sameConfiguration(bias);
+        }
+        if (layer instanceof Linear l) {
+            return l.sameConfiguration(bias);
+        }
+        throw new IllegalArgumentException("expected a convolution or a Linear layer, got " + layer.getClass().getSimpleName());
+    }
+
+    /**
+     * A batch normalization's {@code eps}, as {@code bn.eps}.
+     *
+     * @throws IllegalArgumentException for a module that is not a batch or instance normalization
+     */
+    public static double normEps(Module bn) {
+        Checks.notNull(bn, "bn");
+        if (bn instanceof NormBase n) {
+            return n.eps;
+        }
+        throw new IllegalArgumentException("expected a batch normalization, got " + bn.getClass().getSimpleName());
+    }
 }

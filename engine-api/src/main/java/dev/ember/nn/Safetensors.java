@@ -715,9 +715,7 @@ public final class Safetensors {
             }
         }
         if (strict && (!missing.isEmpty() || !unexpected.isEmpty())) {
-            String name = model.getClass().getSimpleName().isEmpty() ? model.getClass().getName()
-                    : model.getClass().getSimpleName();
-            StringBuilder error = new StringBuilder("Error(s) in loading state_dict for " + name + ":");
+            StringBuilder error = new StringBuilder("Error(s) in loading state_dict for " + model.className() + ":");
             if (!missing.isEmpty()) {
                 error.append("\n    Missing key(s) in state_dict: ").append(quotedKeys(missing));
             }

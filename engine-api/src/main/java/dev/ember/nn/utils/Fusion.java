@@ -3,6 +3,8 @@ package dev.ember.nn.utils;
 import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
+import dev.ember.nn.Module;
+import dev.ember.nn.ModuleInternals;
 
 /**
  * {@code torch.nn.utils.fusion}'s weight functions: a batch normalization in eval mode folded into the convolution or
@@ -68,6 +70,116 @@ public final class Fusion {
             return new FusedWeights(parameter(fusedW, linearW.requiresGrad()),
                     parameter(fusedB, linearB == null || linearB.requiresGrad()));
         }
+    }
+
+    /**
+     * {@code torch.nn.utils.fuse_conv_bn_eval(conv, bn, transpose)}: a new layer of the convolution's class and
+     * configuration (PyTorch deep-copies it) whose weight and bias are {@link #fuseConvBnWeights} of the convolution's
+     * and the batch normalization's running statistics and affine parameters, so that it computes {@code bn(conv(x))}
+     * of the eval-mode pair; in the convolution's types and on its device, in eval mode, always with a bias. The
+     * given modules are unchanged.
+     *
+     * @param conv a convolution ({@link dev.ember.nn.Conv1d} ... {@link dev.ember.nn.ConvTranspose3d})
+     * @param bn a batch normalization with running statistics ({@link dev.ember.nn.BatchNorm2d} and the others)
+     * @param transpose whether the weight's output channels are its dimension 1 (a transposed convolution's)
+     * @return the fused convolution
+     * @throws IllegalStateException when either module is in training mode ("Fusion only for eval!", PyTorch's
+     *     assertion) or {@code bn} tracks no running statistics
+     */
+    public static Module fuseConvBnEval(Module conv, Module bn, boolean transpose) {
+        check(conv, bn, "fuse_conv_bn_eval");
+        if (!(conv instanceof dev.ember.nn.ConvNd c)) {
+            throw new IllegalArgumentException("fuse_conv_bn_eval: expected a convolution, got " + conv.getClass().getSimpleName());
+        }
+        Tensor[] stats = runningStats(bn, "fuse_conv_bn_eval");
+        Tensor w = c.weight();
+        Tensor b = c.bias();
+        FusedWeights f = fuseConvBnWeights(w, b, stats[0], stats[1], ModuleInternals.normEps(bn),
+                ModuleInternals.getAttr(bn, "weight"), ModuleInternals.getAttr(bn, "bias"), transpose);
+        return install(ModuleInternals.freshLayerLike(conv, true), f, w);
+    }
+
+    /** {@link #fuseConvBnEval(Module, Module, boolean)} with {@code transpose} false, PyTorch's default. */
+    public static Module fuseConvBnEval(Module conv, Module bn) {
+        return fuseConvBnEval(conv, bn, false);
+    }
+
+    /**
+     * {@code torch.nn.utils.fuse_linear_bn_eval(linear, bn)}: a new {@link dev.ember.nn.Linear} of the layer's sizes
+     * whose weight and bias are {@link #fuseLinearBnWeights} of the layer's and the batch normalization's, so that it
+     * computes {@code bn(linear(x))} of the eval-mode pair; in the layer's types and on its device, in eval mode, always
+     * with a bias. The given modules are unchanged.
+     *
+     * @param linear the linear layer
+     * @param bn a batch normalization with running statistics, of {@code linear.out_features} features or one
+     * @return the fused linear layer
+     * @throws IllegalStateException when either module is in training mode ("Fusion only for eval!"), the feature
+     *     counts do not fit (PyTorch's assertion's message), or {@code bn} tracks no running statistics
+     */
+    public static Module fuseLinearBnEval(Module linear, Module bn) {
+        check(linear, bn, "fuse_linear_bn_eval");
+        if (!(linear instanceof dev.ember.nn.Linear l)) {
+            throw new IllegalArgumentException("fuse_linear_bn_eval: expected a Linear layer, got "
+                    + linear.getClass().getSimpleName());
+        }
+        ModuleInternals.normEps(bn);
+        Tensor rm = ModuleInternals.getAttr(bn, "running_mean");
+        int features = rm == null ? l.outFeatures() : (int) rm.numel();
+        if (l.outFeatures() != features && features != 1) {
+            throw new IllegalStateException("To fuse, linear.out_features == bn.num_features or bn.num_features == 1");
+        }
+        Tensor[] stats = runningStats(bn, "fuse_linear_bn_eval");
+        Tensor w = l.weight();
+        FusedWeights f = fuseLinearBnWeights(w, l.bias(), stats[0], stats[1], ModuleInternals.normEps(bn),
+                ModuleInternals.getAttr(bn, "weight"), ModuleInternals.getAttr(bn, "bias"));
+        return install(ModuleInternals.freshLayerLike(linear, true), f, w);
+    }
+
+    private static void check(Module layer, Module bn, String fn) {
+        if (layer == null || bn == null) {
+            throw new IllegalArgumentException(fn + ": the layer and the batch normalization must not be null");
+        }
+        if (layer.isTraining() || bn.isTraining()) {
+            throw new IllegalStateException("Fusion only for eval!");
+        }
+    }
+
+    /** The running mean and variance; PyTorch asserts both are there (a bare assertion: no message of its own). */
+    private static Tensor[] runningStats(Module bn, String fn) {
+        ModuleInternals.normEps(bn);
+        Tensor rm = ModuleInternals.getAttr(bn, "running_mean");
+        Tensor rv = ModuleInternals.getAttr(bn, "running_var");
+        if (rm == null || rv == null) {
+            throw new IllegalStateException(fn + ": the batch normalization tracks no running statistics "
+                    + "(bn.running_mean and bn.running_var are None)");
+        }
+        return new Tensor[] {rm, rv};
+    }
+
+    /**
+     * The fused weight and bias copied into {@code layer}'s own parameters (moved to the original weight's type
+     * first), so its fields hold them; a fused tensor of another shape (a linear layer without bias fused with a
+     * one-feature normalization gets PyTorch's one-element bias) replaces the parameter instead, as PyTorch assigns it.
+     */
+    private static Module install(Module layer, FusedWeights f, Tensor like) {
+        layer.to(like.dtype());
+        layer.to(like.device());
+        layer.eval();
+        place(layer, "weight", f.weight());
+        place(layer, "bias", f.bias());
+        return layer;
+    }
+
+    private static void place(Module layer, String name, Tensor value) {
+        Tensor p = ModuleInternals.getAttr(layer, name);
+        if (!java.util.Arrays.equals(p.shape(), value.shape())) {
+            layer.setParameter(name, value);
+            return;
+        }
+        try (GradMode off = Ember.noGrad()) {
+            p.copy_(value);
+        }
+        p.requiresGrad_(value.requiresGrad());
     }
 
     private static void check(Tensor t, String name) {
