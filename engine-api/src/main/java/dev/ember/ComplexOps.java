@@ -146,17 +146,25 @@ final class ComplexOps {
         }
     }
 
+    /**
+     * PyTorch's checks of the two real inputs of {@code torch.complex} and {@code torch.polar}: one type, float32 or
+     * float64 ({@code kinds} as each op's message names them; Ember has no complex32 for float16).
+     */
+    private static void checkPartTypes(Tensor a, Tensor b, String kinds) {
+        if (a.dtype != b.dtype) {
+            throw new IllegalArgumentException("Expected object of scalar type " + Format.scalarType(a.dtype)
+                    + " but got scalar type " + Format.scalarType(b.dtype) + " for second argument");
+        }
+        if (a.dtype != DType.FLOAT32 && a.dtype != DType.FLOAT64) {
+            throw new IllegalArgumentException("Expected both inputs to be " + kinds + " tensors but got "
+                    + Format.scalarType(a.dtype) + " and " + Format.scalarType(b.dtype)
+                    + (a.dtype == DType.FLOAT16 ? " (Ember has no complex32)" : ""));
+        }
+    }
+
     /** {@code torch.complex(real, imag)}: node ComplexBackward0 (gradients the real and imaginary parts of grad). */
     static Tensor complex(Tensor re, Tensor im) {
-        if (re.dtype != im.dtype) {
-            throw new IllegalArgumentException("Expected object of scalar type " + Format.scalarType(re.dtype)
-                    + " but got scalar type " + Format.scalarType(im.dtype) + " for second argument");
-        }
-        if (re.dtype != DType.FLOAT32 && re.dtype != DType.FLOAT64) {
-            throw new IllegalArgumentException("Expected both inputs to be Half, Float or Double tensors but got "
-                    + Format.scalarType(re.dtype) + " and " + Format.scalarType(im.dtype)
-                    + (re.dtype == DType.FLOAT16 ? " (Ember has no complex32)" : ""));
-        }
+        checkPartTypes(re, im, "Half, Float or Double");
         ArithmeticOps.checkSameDevice(re, im);
         int[] shape = Shapes.broadcast(re.shape, im.shape);
         Tensor out = fromParts(re.expand(shape), im.expand(shape));
@@ -166,14 +174,7 @@ final class ComplexOps {
 
     /** {@code torch.polar(abs, angle)}: {@code abs * (cos angle + i sin angle)}, node PolarBackward0. */
     static Tensor polar(Tensor abs, Tensor angle) {
-        if (abs.dtype != angle.dtype) {
-            throw new IllegalArgumentException("Expected object of scalar type " + Format.scalarType(abs.dtype)
-                    + " but got scalar type " + Format.scalarType(angle.dtype) + " for second argument");
-        }
-        if (abs.dtype != DType.FLOAT32 && abs.dtype != DType.FLOAT64) {
-            throw new IllegalArgumentException("Expected both inputs to be Float or Double tensors but got "
-                    + Format.scalarType(abs.dtype) + " and " + Format.scalarType(angle.dtype));
-        }
+        checkPartTypes(abs, angle, "Float or Double");
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             out = fromParts(abs.mul(angle.cos()), abs.mul(angle.sin()));

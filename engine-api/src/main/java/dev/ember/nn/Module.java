@@ -508,6 +508,20 @@ public abstract class Module {
         return out;
     }
 
+    /**
+     * Whether {@code key} is a norm layer's {@code num_batches_tracked}, which a state dict from before PyTorch added it
+     * may lack: PyTorch 2.x's {@code _NormBase._load_from_state_dict} then keeps the layer's own count (1.13 set it to 0)
+     * for a dict without version metadata, which an Ember map never has.
+     */
+    private static boolean olderNormState(Map<String, Module> modules, String key) {
+        String suffix = "num_batches_tracked";
+        if (!key.endsWith(suffix) || (key.length() > suffix.length() && key.charAt(key.length() - suffix.length() - 1) != '.')) {
+            return false;
+        }
+        String prefix = key.length() == suffix.length() ? "" : key.substring(0, key.length() - suffix.length() - 1);
+        return modules.get(prefix) instanceof NormBase;
+    }
+
     /** The keys a non-strict {@link #loadStateDict(Map, boolean)} did not match, as PyTorch's {@code _IncompatibleKeys}. */
     public record IncompatibleKeys(List<String> missingKeys, List<String> unexpectedKeys) {
     }
@@ -538,11 +552,14 @@ public abstract class Module {
         List<String> missing = new ArrayList<>();
         Map<Tensor, Tensor> copies = new LinkedHashMap<>();
         Map<Tensor, int[]> materialize = new LinkedHashMap<>();
+        Map<String, Module> modules = namedModules();
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             String key = e.getKey();
             Tensor param = e.getValue();
             if (!state.containsKey(key)) {
-                missing.add(key);
+                if (!olderNormState(modules, key)) {
+                    missing.add(key);
+                }
                 continue;
             }
             Tensor given = state.get(key);

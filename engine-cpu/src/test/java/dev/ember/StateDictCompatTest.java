@@ -1,0 +1,75 @@
+package dev.ember;
+
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.InstanceNorm1d;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.Sequential;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Loading a norm layer's state dict from before PyTorch added {@code num_batches_tracked}: PyTorch 2.x keeps the layer's
+ * own count (statedictcompat/make_expected.py, whose header notes 1.13's difference); any other missing key is still
+ * PyTorch's error.
+ */
+class StateDictCompatTest {
+    private static Map<String, String> expected() {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (InputStream in = StateDictCompatTest.class.getResourceAsStream("/statedictcompat/expected.txt")) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                int tab = line.indexOf('\t');
+                if (tab > 0) {
+                    out.put(line.substring(0, tab), line.substring(tab + 1).replace("\\n", "\n"));
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private static final Map<String, String> E = expected();
+
+    private static Map<String, Tensor> without(Module m, String suffix) {
+        Map<String, Tensor> sd = new LinkedHashMap<>(m.stateDict());
+        sd.keySet().removeIf(k -> k.endsWith(suffix));
+        return sd;
+    }
+
+    /** PyTorch's printout of load_state_dict's result when nothing is missing or unexpected. */
+    private static String result(Module.IncompatibleKeys k) {
+        return k.missingKeys().isEmpty() && k.unexpectedKeys().isEmpty() ? "<All keys matched successfully>" : k.toString();
+    }
+
+    @Test
+    void missingBatchCountKeepsTheLayersOwn() {
+        BatchNorm1d bn = new BatchNorm1d(3);
+        bn.numBatchesTracked().fill_(5);
+        assertEquals(E.get("batchnorm result"), result(bn.loadStateDict(without(new BatchNorm1d(3), "num_batches_tracked"),
+                true)));
+        assertEquals(Long.parseLong(E.get("batchnorm count after")), bn.numBatchesTracked().longItem());
+        Sequential s = new Sequential(new Linear(2, 3), new BatchNorm1d(3));
+        assertEquals(E.get("sequential result"), result(s.loadStateDict(without(s, "num_batches_tracked"), true)));
+        InstanceNorm1d in = new InstanceNorm1d(3, 1e-5, 0.1, false, true);
+        assertEquals(E.get("instancenorm result"), result(in.loadStateDict(without(in, "num_batches_tracked"), true)));
+    }
+
+    @Test
+    void otherMissingKeysAreStillErrors() {
+        BatchNorm1d bn = new BatchNorm1d(3);
+        Throwable e = assertThrows(IllegalArgumentException.class,
+                () -> bn.loadStateDict(without(new BatchNorm1d(3), "running_var")));
+        assertEquals(E.get("other key missing").strip(), e.getMessage().strip());
+        assertTrue(bn.numBatchesTracked().longItem() == 0);
+    }
+}
