@@ -139,6 +139,16 @@ final class ComplexOps {
         return out;
     }
 
+    /**
+     * {@code pairs} as {@link #adopt} takes it: itself when it is a fresh row-major tensor covering its whole storage
+     * (an op's result), else a row-major copy; one copy at most.
+     */
+    private static Tensor owned(Tensor pairs) {
+        boolean fresh = pairs.viewBase == null && pairs.layout.isContiguous() && pairs.layout.offset() == 0
+                && pairs.rawStorage().numel() == pairs.numel();
+        return fresh ? pairs : ViewOps.cloneContiguous(pairs);
+    }
+
     /** The complex tensor {@code re + i im} of two real tensors of one shape and type, without history. */
     static Tensor fromParts(Tensor re, Tensor im) {
         try (GradMode off = Ember.noGrad()) {
@@ -196,58 +206,42 @@ final class ComplexOps {
     // ------------------------------------------------------------------ copies and conversions
 
     /**
-     * Copies {@code src}'s elements into {@code dst} (same shape, or broadcastable into it), any pair of types: a real
-     * source fills the real parts and zeroes the imaginary ones; a complex source into a real destination keeps the
-     * real parts (PyTorch warns that the imaginary parts are discarded).
+     * Copies {@code src}'s elements into {@code dst} (same shape, or broadcastable into it, on one device), any pair of
+     * types ({@link #kernelCopy}).
      */
     static void copyElements(Tensor src, Tensor dst) {
-        boolean cs = src.dtype.isComplex();
-        boolean cd = dst.dtype.isComplex();
-        if (!cs && !cd) {
-            src.backend.copy(src.storage(), src.layout, dst.storage(), dst.layout);
-            return;
-        }
-        try (GradMode off = Ember.noGrad()) {
-            Tensor s = cs ? parts(src) : src;
-            if (cd) {
-                Tensor d = parts(dst);
-                Tensor dRe = d.select(-1, 0);
-                Tensor dIm = d.select(-1, 1);
-                if (cs) {
-                    rawCopy(s, d);
-                } else {
-                    rawCopy(src, dRe);
-                    dIm.backend.fill(dIm.storage(), dIm.layout, 0.0);
-                }
-            } else {
-                rawCopy(s.select(-1, 0), dst);
-            }
-        }
-    }
-
-    /** A kernel copy between real tensors of one shape (the source broadcast), across devices through the host. */
-    private static void rawCopy(Tensor src, Tensor dst) {
-        Tensor s = Arrays.equals(src.shape, dst.shape) ? src : src.expand(dst.shape);
-        if (s.device.equals(dst.device)) {
-            dst.backend.copy(s.storage(), s.layout, dst.storage(), dst.layout);
-        } else {
-            Tensor moved = s.to(dst.device);
-            dst.backend.copy(moved.storage(), moved.layout, dst.storage(), dst.layout);
-        }
+        Layout from = Arrays.equals(src.shape, dst.shape) ? src.layout : ArithmeticOps.expandedLayout(src, dst.shape);
+        kernelCopy(src, from, dst, dst.layout);
     }
 
     /**
      * A kernel copy of the elements of {@code from} over {@code src}'s storage into {@code to} over {@code dst}'s, layouts
-     * in elements of the tensors' type: complex tensors (of one type) copy their real views.
+     * in elements of the tensors' types, any pair of types: complex tensors copy their real views; a real source fills
+     * the real parts and zeroes the imaginary ones; a complex source into a real destination gives its real parts (the
+     * callers that convert say that the imaginary parts are discarded, as PyTorch warns).
      */
     static void kernelCopy(Tensor src, Layout from, Tensor dst, Layout to) {
-        if (!src.dtype.isComplex() && !dst.dtype.isComplex()) {
+        boolean cs = src.dtype.isComplex();
+        boolean cd = dst.dtype.isComplex();
+        if (!cs && !cd) {
             dst.backend.copy(src.storage(), from, dst.storage(), to);
-        } else if (src.dtype == dst.dtype) {
+        } else if (cs && cd) {
             dst.backend.copy(src.rawStorage(), realLayout(from), dst.rawStorage(), realLayout(to));
+        } else if (cd) {
+            dst.backend.copy(src.storage(), from, dst.rawStorage(), partLayout(to, 0));
+            dst.backend.fill(dst.rawStorage(), partLayout(to, 1), 0.0);
         } else {
-            throw notImplemented(src.dtype.isComplex() ? src : dst);
+            dst.backend.copy(src.rawStorage(), partLayout(from, 0), dst.storage(), to);
         }
+    }
+
+    /** The layout of the real ({@code which} 0) or imaginary (1) parts of a complex layout, in parts of the real type. */
+    private static Layout partLayout(Layout l, int which) {
+        int[] strides = l.strides();
+        for (int i = 0; i < strides.length; i++) {
+            strides[i] = Math.multiplyExact(strides[i], 2);
+        }
+        return new Layout(l.shape(), strides, Math.addExact(Math.multiplyExact(l.offset(), 2), which));
     }
 
     /** Fills {@code t} with the real {@code value} (a complex tensor: real parts {@code value}, imaginary parts 0). */
@@ -256,11 +250,8 @@ final class ComplexOps {
             t.backend.fill(t.storage(), t.layout, value);
             return;
         }
-        Tensor p = parts(t);
-        Tensor re = p.select(-1, 0);
-        Tensor im = p.select(-1, 1);
-        t.backend.fill(re.storage(), re.layout, value);
-        t.backend.fill(im.storage(), im.layout, 0.0);
+        t.backend.fill(t.rawStorage(), partLayout(t.layout, 0), value);
+        t.backend.fill(t.rawStorage(), partLayout(t.layout, 1), 0.0);
     }
 
     /** {@code where(cond, a, b)} of complex tensors of one type broadcast to {@code shape} (no history: the caller's). */
@@ -269,7 +260,7 @@ final class ComplexOps {
             Tensor c = cond.unsqueeze(-1);
             Tensor pa = parts(a);
             Tensor pb = parts(b);
-            return adopt(ArithmeticOps.where(c, pa, pb).expand(append(shape, 2)).contiguous().clone());
+            return adopt(owned(ArithmeticOps.where(c, pa, pb).expand(append(shape, 2))));
         });
     }
 
@@ -281,28 +272,13 @@ final class ComplexOps {
 
     /** {@code t.to(dtype)} where either type is complex, without history; the caller records ToCopyBackward0. */
     static Tensor cast(Tensor t, DType dtype) {
-        if (!dtype.isComplex() && t.dtype.isComplex() && !dtype.isFloatingPoint()) {
-            Tensor re = cast(t, t.dtype.toReal());
-            return ArithmeticOps.cast(re, dtype);
-        }
-        Tensor src = t;
-        if (dtype.isComplex() && !t.dtype.isComplex() && t.dtype != dtype.toReal()) {
-            src = ArithmeticOps.cast(t, dtype.toReal());
-        }
+        // the copy kernel converts the parts' type; a complex source into a real type keeps the real parts
         Tensor out = t.layout.isContiguous() ? Creation.empty(t.shape, dtype, t.device)
                 : Creation.emptyStrided(t.shape, ShapeOps.preservedStrides(t.shape, t.layout.strides()), dtype, t.device);
-        if (t.dtype.isComplex() && dtype.isComplex() && t.dtype != dtype) {
-            try (GradMode off = Ember.noGrad()) {
-                Tensor p = parts(t);
-                Tensor d = parts(out);
-                d.backend.copy(p.storage(), p.layout, d.storage(), d.layout);
-            }
-            return out;
-        }
         if (t.dtype.isComplex() && !dtype.isComplex()) {
             warnDiscard();
         }
-        copyElements(src, out);
+        copyElements(t, out);
         return out;
     }
 
@@ -320,7 +296,7 @@ final class ComplexOps {
     static Tensor toDevice(Tensor t, Device device) {
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = adopt(parts(t).to(device).contiguous().clone());
+            out = adopt(owned(parts(t).to(device)));
         }
         Device from = t.device;
         return ArithmeticOps.record(out, "ToCopyBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.to(from)});
@@ -498,7 +474,7 @@ final class ComplexOps {
 
     /** {@code -z}, node NegBackward0. */
     static Tensor neg(Tensor z) {
-        Tensor out = compute(() -> adopt(parts(z).neg().contiguous().clone()));
+        Tensor out = compute(() -> adopt(owned(parts(z).neg())));
         return ArithmeticOps.record(out, "NegBackward0", new Tensor[] {z}, n -> g -> new Tensor[] {g.neg()});
     }
 
@@ -539,17 +515,12 @@ final class ComplexOps {
     static Tensor abs(Tensor z) {
         Tensor out = compute(() -> {
             Tensor p = parts(z);
-            return hypot(p.select(-1, 0), p.select(-1, 1));
+            return p.select(-1, 0).hypot(p.select(-1, 1));
         });
         return ArithmeticOps.record(out, "AbsBackward0", new Tensor[] {z}, n -> {
             SavedTensor sz = n.save(z);
             return g -> new Tensor[] {mul(g, sgn(sz.get()))};
         });
-    }
-
-    /** {@code sqrt(a^2 + b^2)} without intermediate overflow: {@code m * sqrt(1 + (n/m)^2)}, m the larger magnitude. */
-    private static Tensor hypot(Tensor a, Tensor b) {
-        return a.hypot(b);
     }
 
     /** {@code z / |z|} (0 at 0), node SgnBackward0. */
@@ -558,7 +529,7 @@ final class ComplexOps {
             Tensor p = parts(z);
             Tensor re = p.select(-1, 0);
             Tensor im = p.select(-1, 1);
-            Tensor m = hypot(re, im);
+            Tensor m = re.hypot(im);
             Tensor zero = m.eq(0.0);
             Tensor safe = m.maskedFill(zero, 1.0);
             return fromParts(re.div(safe).maskedFill(zero, 0.0), im.div(safe).maskedFill(zero, 0.0));
@@ -632,7 +603,7 @@ final class ComplexOps {
 
     /** {@code log z = log|z| + i arg z}, node LogBackward0 ({@code grad / conj(z)}). */
     static Tensor log(Tensor z) {
-        return holomorphic(z, "LogBackward0", (x, y) -> fromParts(hypot(x, y).log(), y.atan2(x)),
+        return holomorphic(z, "LogBackward0", (x, y) -> fromParts(x.hypot(y).log(), y.atan2(x)),
                 (x, r) -> reciprocal(x));
     }
 
@@ -642,7 +613,7 @@ final class ComplexOps {
      */
     static Tensor sqrt(Tensor z) {
         return holomorphic(z, "SqrtBackward0", (x, y) -> {
-            Tensor t = x.abs().add(hypot(x, y)).div(2.0).sqrt();
+            Tensor t = x.abs().add(x.hypot(y)).div(2.0).sqrt();
             Tensor zero = t.eq(0.0);
             Tensor t2 = t.mul(2.0).maskedFill(zero, 1.0);
             Tensor q = y.div(t2).maskedFill(zero, 0.0);
@@ -694,7 +665,7 @@ final class ComplexOps {
             Tensor pr = parts(z);
             Tensor x = pr.select(-1, 0);
             Tensor y = pr.select(-1, 1);
-            Tensor m = hypot(x, y);
+            Tensor m = x.hypot(y);
             Tensor mag = m.log().mul(p).exp();
             Tensor ang = y.atan2(x).mul(p);
             Tensor zero = m.eq(0.0);
@@ -734,7 +705,7 @@ final class ComplexOps {
         for (int i : d) {
             kept[i] = 1;
         }
-        Tensor out = compute(() -> adopt(parts(z).sum(d, keepdim).contiguous().clone()));
+        Tensor out = compute(() -> adopt(owned(parts(z).sum(d, keepdim))));
         String name = dimsOrNull == null ? "SumBackward0" : "SumBackward1";
         return ArithmeticOps.record(out, name, new Tensor[] {z}, n -> g -> new Tensor[] {g.reshape(kept).expand(inShape)});
     }
@@ -750,7 +721,7 @@ final class ComplexOps {
             count *= inShape[i];
         }
         double c = count;
-        Tensor out = compute(() -> adopt(parts(z).sum(d, keepdim).div(c).contiguous().clone()));
+        Tensor out = compute(() -> adopt(owned(parts(z).sum(d, keepdim).div(c))));
         String name = dimsOrNull == null ? "MeanBackward0" : "MeanBackward1";
         return ArithmeticOps.record(out, name, new Tensor[] {z}, n -> g -> new Tensor[] {
             g.reshape(kept).expand(inShape).div(c)});
@@ -781,38 +752,28 @@ final class ComplexOps {
             }
             arbr = pa.select(-1, 0).matmul(pb.select(-1, 0));
         }
+        Tensor first = arbr.detach();
+        Tensor out = compute(() -> realProducts(ca, cb, first));
         if (!records) {
-            return compute(() -> {
-                Tensor pa = parts(ca);
-                Tensor pb = parts(cb);
-                Tensor ai = pa.select(-1, 1);
-                Tensor bi = pb.select(-1, 1);
-                return fromParts(arbr.sub(ai.matmul(bi)), pa.select(-1, 0).matmul(bi).add(ai.matmul(pb.select(-1, 0))));
-            });
+            return out;
         }
-        String node = arbr.gradNode().name();
-        Tensor out = compute(() -> {
-            Tensor pa = parts(ca);
-            Tensor pb = parts(cb);
-            Tensor ar = pa.select(-1, 0);
-            Tensor ai = pa.select(-1, 1);
-            Tensor br = pb.select(-1, 0);
-            Tensor bi = pb.select(-1, 1);
-            return fromParts(arbr.detach().sub(ai.matmul(bi)), ar.matmul(bi).add(ai.matmul(br)));
-        });
-        return LinalgCompat.recordRecomputed(out, node, new Tensor[] {a, b},
-                xs -> realProducts(asComplexRecorded(xs[0], t), asComplexRecorded(xs[1], t)));
+        return LinalgCompat.recordRecomputed(out, arbr.gradNode().name(), new Tensor[] {a, b},
+                xs -> realProducts(asComplexRecorded(xs[0], t), asComplexRecorded(xs[1], t), null));
     }
 
-    /** The complex product of two complex tensors through real matmuls of their parts, recorded when grad mode is on. */
-    private static Tensor realProducts(Tensor a, Tensor b) {
+    /**
+     * The complex product of two complex tensors through real matmuls of their parts, recorded when grad mode is on;
+     * {@code arbr}, when not null, is the product of the real parts already computed.
+     */
+    private static Tensor realProducts(Tensor a, Tensor b, Tensor arbr) {
         Tensor pa = viewAsReal(a);
         Tensor pb = viewAsReal(b);
         Tensor ar = pa.select(-1, 0);
         Tensor ai = pa.select(-1, 1);
         Tensor br = pb.select(-1, 0);
         Tensor bi = pb.select(-1, 1);
-        return complex(ar.matmul(br).sub(ai.matmul(bi)), ar.matmul(bi).add(ai.matmul(br)));
+        Tensor rr = arbr != null ? arbr : ar.matmul(br);
+        return complex(rr.sub(ai.matmul(bi)), ar.matmul(bi).add(ai.matmul(br)));
     }
 
     /** {@code t} as the complex type {@code type}, the conversion recorded (ToCopyBackward0) when grad mode is on. */

@@ -205,12 +205,8 @@ final class InplaceOps {
 
     private static void writeBack(Tensor self, Tensor result, boolean cppTypeName) {
         checkWriteBack(self, result, cppTypeName);
-        if (self.dtype.isComplex() || result.dtype.isComplex()) {
-            ComplexOps.copyElements(result, self);
-        } else {
-            OutputLayouts.Target target = OutputLayouts.into(self);
-            self.backend.copy(result.storage(), target.of(result), self.storage(), target.layout);
-        }
+        OutputLayouts.Target target = OutputLayouts.into(self);
+        ComplexOps.kernelCopy(result, target.of(result), self, target.layout);
         self.bumpVersion();
     }
 
@@ -433,12 +429,8 @@ final class InplaceOps {
         }
         try (GradMode off = Ember.noGrad()) {
             Tensor v = value.to(self.device).to(self.dtype).expand(shape);
-            if (self.dtype.isComplex()) {
-                ComplexOps.copyElements(v, self);
-            } else {
-                OutputLayouts.Target target = OutputLayouts.into(self);
-                self.backend.copy(v.storage(), target.of(v), self.storage(), target.layout);
-            }
+            OutputLayouts.Target target = OutputLayouts.into(self);
+            ComplexOps.kernelCopy(v, target.of(v), self, target.layout);
         }
         self.bumpVersion();
         return self;
@@ -510,14 +502,9 @@ final class InplaceOps {
             if (s.rawStorage() == self.rawStorage()) {
                 s = s.clone();
             }
-            if (s.dtype.isComplex() || self.dtype.isComplex()) {
-                ComplexOps.copyElements(s, self);
-                self.bumpVersion();
-                return self;
-            }
         }
         OutputLayouts.Target target = OutputLayouts.into(self);
-        self.backend.copy(s.storage(), target.of(s), self.storage(), target.layout);
+        ComplexOps.kernelCopy(s, target.of(s), self, target.layout);
         self.bumpVersion();
         return self;
     }

@@ -620,12 +620,7 @@ final class ViewOps {
         Tensor window;
         try (GradMode off = Ember.noGrad()) {
             window = out.slice(dim, start, end, step);
-            if (src.dtype.isComplex()) {
-                ComplexOps.copyElements(src, window);
-            } else {
-                out.backend.copy(src.storage(), ArithmeticOps.expandedLayout(src, window.shape), out.storage(),
-                        window.layout);
-            }
+            ComplexOps.kernelCopy(src, ArithmeticOps.expandedLayout(src, window.shape), out, window.layout);
         }
         return ArithmeticOps.record(out, "SliceScatterBackward0", new Tensor[] {src},
                 n -> g -> new Tensor[] {g.slice(dim, start, end, step)});
@@ -774,13 +769,7 @@ final class ViewOps {
             try (GradMode off = Ember.noGrad()) {
                 window = out.narrow(d, at, t.shape[d]);
             }
-            if (type.isComplex()) {
-                try (GradMode off = Ember.noGrad()) {
-                    ComplexOps.copyElements(t, window);
-                }
-            } else {
-                out.backend.copy(t.storage(), t.layout, out.storage(), window.layout);
-            }
+            ComplexOps.kernelCopy(t, t.layout, out, window.layout);
             at += t.shape[d];
         }
         int count = ts.length; // the count, not the inputs: the closure keeps no tensor the hooks did not see

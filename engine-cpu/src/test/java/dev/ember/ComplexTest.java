@@ -4,10 +4,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BinaryOperator;
@@ -167,22 +163,8 @@ class ComplexTest {
 
     // ------------------------------------------------------------------ strings.txt
 
-    private static Map<String, String> strings() {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (InputStream in = ComplexTest.class.getResourceAsStream("/complex/strings.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int tab = line.indexOf('\t');
-                if (tab > 0) {
-                    out.put(line.substring(0, tab), line.substring(tab + 1).replace("\\n", "\n"));
-                }
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
-    }
 
-    private static final Map<String, String> S = strings();
+    private static final Map<String, String> S = ReferenceCases.strings("/complex/strings.txt");
 
     private static Tensor c(double[] re, double[] im, DType t) {
         return Tensor.complex(Tensor.tensor(re), Tensor.tensor(im)).to(t);

@@ -7,9 +7,6 @@ import dev.ember.nn.Module;
 import dev.ember.nn.Sequential;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -23,22 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * PyTorch's error.
  */
 class StateDictCompatTest {
-    private static Map<String, String> expected() {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (InputStream in = StateDictCompatTest.class.getResourceAsStream("/statedictcompat/expected.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int tab = line.indexOf('\t');
-                if (tab > 0) {
-                    out.put(line.substring(0, tab), line.substring(tab + 1).replace("\\n", "\n"));
-                }
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
-    }
 
-    private static final Map<String, String> E = expected();
+    private static final Map<String, String> E = ReferenceCases.strings("/statedictcompat/expected.txt");
 
     private static Map<String, Tensor> without(Module m, String suffix) {
         Map<String, Tensor> sd = new LinkedHashMap<>(m.stateDict());
