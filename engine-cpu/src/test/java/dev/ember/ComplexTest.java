@@ -280,7 +280,13 @@ class ComplexTest {
             x -> cz(x[0]).exp().mul(cz(x[1]).conj()).viewAsReal(),
             x -> cz(x[0]).matmul(cz(x[1]).reshape(3, 1)).viewAsReal(),
             x -> cz(x[0]).sum().mul(cz(x[1]).mean()).viewAsReal(),
-            x -> Tensor.polar(x[0].select(-1, 0).abs().add(0.5), x[1].select(-1, 1)).viewAsReal());
+            x -> Tensor.polar(x[0].select(-1, 0).abs().add(0.5), x[1].select(-1, 1)).viewAsReal(),
+            x -> cz(x[0]).log().add(cz(x[1]).sqrt()).viewAsReal(),
+            x -> cz(x[0]).reciprocal().mul(cz(x[1]).sin()).add(cz(x[0]).cos()).viewAsReal(),
+            x -> cz(x[0]).pow(2.5).add(cz(x[1]).pow(-0.75)).add(cz(x[0]).pow(3L)).viewAsReal(),
+            x -> cz(x[0]).mul(Complex.of(0.5, -1.5)).div(Complex.of(2, 1)).sub(cz(x[1])).rsub(1.0).viewAsReal(),
+            x -> Tensor.where(x[0].select(-1, 0).gt(0.0), cz(x[0]).flip(0), cz(x[1]).roll(1, 0)).viewAsReal(),
+            x -> Tensor.cat(List.of(cz(x[0]), x[1].select(-1, 0)), 0).viewAsReal());
         for (Function<Tensor[], Tensor> f : fs) {
             Tensor a = seq(1, 3, 2).add(0.1).toDouble().requiresGrad_(true);
             Tensor b = seq(4, 3, 2).add(0.2).toDouble().requiresGrad_(true);

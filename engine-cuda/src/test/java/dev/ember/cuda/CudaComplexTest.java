@@ -64,6 +64,11 @@ class CudaComplexTest {
                 Tensor.rand(GEN, DType.FLOAT32, 6)));
         t.add(p("to complex128 and back", a -> z(a[0]).to(DType.COMPLEX128).mul(z(a[0]).to(DType.COMPLEX128))
                 .to(DType.COMPLEX64).viewAsReal(), pairs(5)));
+        t.add(p("Complex numbers (host scalars)", a -> z(a[0]).mul(dev.ember.Complex.I).div(dev.ember.Complex.of(2, -1))
+                .add(dev.ember.Complex.of(0.5, 0.25)).viewAsReal(), pairs(6)));
+        t.add(p("real tensor times 1j", a -> a[0].mul(dev.ember.Complex.I).exp().viewAsReal(), Tensor.rand(GEN, DType.FLOAT32, 6)));
+        t.add(p("eq of complex", a -> z(a[0]).eq(z(a[0]).conj().conj()).to(DType.FLOAT32).mul(a[0].select(-1, 0)),
+                pairs(5)));
         t.add(p("moved complex tensor", a -> z(a[0]).cpu().to(a[0].device()).mul(2.0).viewAsReal(), pairs(5)));
         return t;
     }
