@@ -661,12 +661,11 @@ final class ArithmeticOps {
         int[] shape = Shapes.broadcast(Shapes.broadcast(cond.shape, a.shape), b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        Tensor out;
+        OutputLayouts.Target target = OutputLayouts.allocate(shape, t, device, cond, a, b);
+        Tensor out = target.out;
         if (t.isComplex()) {
-            out = ComplexOps.where(cond, ca, cb, shape);
+            ComplexOps.whereKernel(cond, target.of(cond), ca, target.of(ca), cb, target.of(cb), out, target.layout);
         } else {
-            OutputLayouts.Target target = OutputLayouts.allocate(shape, t, device, cond, a, b);
-            out = target.out;
             out.backend.where(cond.storage(), target.of(cond), ca.storage(), target.of(ca), cb.storage(), target.of(cb),
                     out.storage(), target.layout);
         }

@@ -254,20 +254,17 @@ final class ComplexOps {
         t.backend.fill(t.rawStorage(), partLayout(t.layout, 1), 0.0);
     }
 
-    /** {@code where(cond, a, b)} of complex tensors of one type broadcast to {@code shape} (no history: the caller's). */
-    static Tensor where(Tensor cond, Tensor a, Tensor b, int[] shape) {
-        return compute(() -> {
-            Tensor c = cond.unsqueeze(-1);
-            Tensor pa = parts(a);
-            Tensor pb = parts(b);
-            return adopt(owned(ArithmeticOps.where(c, pa, pb).expand(append(shape, 2))));
-        });
-    }
-
-    private static int[] append(int[] shape, int last) {
-        int[] out = Arrays.copyOf(shape, shape.length + 1);
-        out[shape.length] = last;
-        return out;
+    /**
+     * The where kernel for complex {@code a}, {@code b} and {@code out} of one type (layouts in complex elements): on
+     * their real views, the condition broadcast over the two parts.
+     */
+    static void whereKernel(Tensor cond, Layout lc, Tensor a, Layout la, Tensor b, Layout lb, Tensor out, Layout lo) {
+        int r = lc.rank();
+        int[] shape = Arrays.copyOf(lc.shape(), r + 1);
+        shape[r] = 2;
+        int[] strides = Arrays.copyOf(lc.strides(), r + 1); // stride 0 over the parts
+        out.backend.where(cond.storage(), new Layout(shape, strides, lc.offset()), a.rawStorage(), realLayout(la),
+                b.rawStorage(), realLayout(lb), out.rawStorage(), realLayout(lo));
     }
 
     /** {@code t.to(dtype)} where either type is complex, without history; the caller records ToCopyBackward0. */
