@@ -488,6 +488,32 @@ final class ArithmeticOps {
         return powScalar(a, Creation.wrap(exponent));
     }
 
+    /**
+     * {@code base ** e} for a Java number base ({@code torch.pow(self: Scalar, exponent)}), node PowBackward2: the type
+     * is the promoted one; the gradient is PyTorch's {@code grad * result * log(base)}, 0 where {@code base = 0} and
+     * {@code e >= 0}.
+     */
+    static Tensor powScalarBase(double base, Tensor e) {
+        Tensor b = Creation.wrap(base);
+        if (Autocast.on()) return Autocast.apply("pow", t -> powScalarBase(base, t[0]), e);
+        if (e.dtype.isComplex()) {
+            return ComplexMath.pow(b, e);
+        }
+        DType t = resultType(b, e);
+        if (t == DType.BOOL) {
+            throw new IllegalArgumentException("\"pow\" not implemented for 'Bool'");
+        }
+        Tensor out = binaryKernel(BinaryOp.POW, b, e, t, t);
+        return record(out, "PowBackward2", new Tensor[] {e}, n -> {
+            SavedTensor se = n.save(e);
+            SavedTensor so = n.saveOutput(out);
+            return g -> {
+                Tensor grad = g.mul(so.get().mul(Math.log(base)));
+                return new Tensor[] {base == 0 ? zeroWhere(se.get().ge(0.0), grad) : grad};
+            };
+        });
+    }
+
     static Tensor powScalar(Tensor a, long exponent) {
         if (Autocast.on()) return Autocast.apply("pow", t -> powScalar(t[0], exponent), a);
         if (a.dtype.isComplex()) {
@@ -561,6 +587,9 @@ final class ArithmeticOps {
      */
     static Tensor pow(Tensor a, Tensor b) {
         if (Autocast.on()) return Autocast.apply("pow", t -> pow(t[0], t[1]), a, b);
+        if (ComplexOps.any(a, b)) {
+            return ComplexMath.pow(a, b);
+        }
         DType t = resultType(a, b);
         if (t == DType.BOOL) {
             throw new IllegalArgumentException("\"pow\" not implemented for 'Bool'");
@@ -875,7 +904,12 @@ final class ArithmeticOps {
                 case RECIPROCAL: return ComplexOps.reciprocal(a);
                 case SIN: return ComplexOps.sin(a);
                 case COS: return ComplexOps.cos(a);
-                default: throw ComplexOps.notImplemented(a);
+                default:
+                    Tensor out = ComplexMath.unary(a, fn);
+                    if (out == null) {
+                        throw ComplexOps.notImplemented(a);
+                    }
+                    return out;
             }
         }
         if (a.dtype == DType.BOOL) {

@@ -344,7 +344,7 @@ final class ComplexOps {
         return y == null ? x : x == null ? y.mul(alpha) : x.add(y, alpha);
     }
 
-    private static Tensor compute(Supplier<Tensor> f) {
+    static Tensor compute(Supplier<Tensor> f) {
         try (GradMode off = Ember.noGrad()) {
             return f.get();
         }
@@ -420,6 +420,12 @@ final class ComplexOps {
 
     /** {@code (a + bi) / (c + di)} by c10::complex's branches, element by element through {@code where}. */
     private static Tensor smith(Tensor a, Tensor b, Tensor c, Tensor d) {
+        Tensor[] q = quotientParts(a, b, c, d);
+        return fromPartsBroadcast(q[0], q[1]);
+    }
+
+    /** The real and imaginary parts of {@code (a + bi) / (c + di)} (real tensors, no history), as {@link #div}. */
+    static Tensor[] quotientParts(Tensor a, Tensor b, Tensor c, Tensor d) {
         Tensor ac = c.abs();
         Tensor ad = d.abs();
         Tensor cBig = ac.ge(ad);
@@ -439,7 +445,7 @@ final class ComplexOps {
         // both zero: a / |c| and b / |d|
         Tensor re = ArithmeticOps.where(zero, a.div(ac), ArithmeticOps.where(cBig, re1, re2));
         Tensor im = ArithmeticOps.where(zero, b.div(ad), ArithmeticOps.where(cBig, im1, im2));
-        return fromPartsBroadcast(re, im);
+        return new Tensor[] {re, im};
     }
 
     /** {@code a == b} ({@code eq}) or {@code a != b} with a complex operand: both parts compared (no history). */
@@ -585,7 +591,7 @@ final class ComplexOps {
      * the result's; the backward is {@code grad * conj(f'(z))} (PyTorch's convention), {@code derivative} computing
      * {@code f'(z)} from {@code z} and the result with recorded complex ops, so that it differentiates again.
      */
-    private static Tensor holomorphic(Tensor z, String node, java.util.function.BinaryOperator<Tensor> forward,
+    static Tensor holomorphic(Tensor z, String node, java.util.function.BinaryOperator<Tensor> forward,
                                       java.util.function.BinaryOperator<Tensor> derivative) {
         Tensor out = compute(() -> {
             Tensor p = parts(z);
@@ -610,15 +616,19 @@ final class ComplexOps {
      */
     static Tensor sqrt(Tensor z) {
         return holomorphic(z, "SqrtBackward0", (x, y) -> {
-            Tensor t = x.abs().add(x.hypot(y)).div(2.0).sqrt();
-            Tensor zero = t.eq(0.0);
-            Tensor t2 = t.mul(2.0).maskedFill(zero, 1.0);
-            Tensor q = y.div(t2).maskedFill(zero, 0.0);
-            Tensor pos = x.ge(0.0);
-            Tensor re = ArithmeticOps.where(pos, t, q.abs());
-            Tensor im = ArithmeticOps.where(pos, q, t.copysign(y));
-            return fromParts(re, im);
+            Tensor[] s = sqrtParts(x, y);
+            return fromParts(s[0], s[1]);
         }, (x, r) -> reciprocal(mul(r, Creation.wrap(2.0))));
+    }
+
+    /** The parts of the principal square root of {@code x + iy} (real tensors of one shape, no history), as {@link #sqrt}. */
+    static Tensor[] sqrtParts(Tensor x, Tensor y) {
+        Tensor t = x.abs().add(x.hypot(y)).div(2.0).sqrt();
+        Tensor zero = t.eq(0.0);
+        Tensor t2 = t.mul(2.0).maskedFill(zero, 1.0);
+        Tensor q = y.div(t2).maskedFill(zero, 0.0);
+        Tensor pos = x.ge(0.0);
+        return new Tensor[] {ArithmeticOps.where(pos, t, q.abs()), ArithmeticOps.where(pos, q, t.copysign(y))};
     }
 
     /** {@code 1 / z} (c10::complex's division), node ReciprocalBackward0 ({@code -grad * conj(result^2)}). */
@@ -702,7 +712,8 @@ final class ComplexOps {
         for (int i : d) {
             kept[i] = 1;
         }
-        Tensor out = compute(() -> adopt(owned(parts(z).sum(d, keepdim))));
+        // no dims (a 0-dim tensor): the value itself (an empty list would make the parts' sum reduce the parts too)
+        Tensor out = compute(() -> d.length == 0 ? ViewOps.cloneContiguous(z) : adopt(owned(parts(z).sum(d, keepdim))));
         String name = dimsOrNull == null ? "SumBackward0" : "SumBackward1";
         return ArithmeticOps.record(out, name, new Tensor[] {z}, n -> g -> new Tensor[] {g.reshape(kept).expand(inShape)});
     }
@@ -718,7 +729,7 @@ final class ComplexOps {
             count *= inShape[i];
         }
         double c = count;
-        Tensor out = compute(() -> adopt(owned(parts(z).sum(d, keepdim).div(c))));
+        Tensor out = compute(() -> d.length == 0 ? ViewOps.cloneContiguous(z) : adopt(owned(parts(z).sum(d, keepdim).div(c))));
         String name = dimsOrNull == null ? "MeanBackward0" : "MeanBackward1";
         return ArithmeticOps.record(out, name, new Tensor[] {z}, n -> g -> new Tensor[] {
             g.reshape(kept).expand(inShape).div(c)});

@@ -86,6 +86,9 @@ final class LinalgOps {
         if (a.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"addmm_impl_cpu_\" not implemented for 'Bool'");
         }
+        if (a.dtype.isComplex()) {
+            return ComplexOps.matmul(a, b); // four real products, node MmBackward0
+        }
         if (a.dtype.isIntegral()) {
             return integerProduct(a.unsqueeze(0), b.unsqueeze(0)).squeeze(0);
         }
@@ -125,6 +128,9 @@ final class LinalgOps {
         if (a.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"bmm\" not implemented for 'Bool'");
         }
+        if (a.dtype.isComplex()) {
+            return ComplexOps.matmul(a, b); // four real products, node BmmBackward0
+        }
         if (a.dtype.isIntegral()) {
             return integerProduct(a, b);
         }
@@ -159,6 +165,9 @@ final class LinalgOps {
         }
         if (a.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"dot\" not implemented for 'Bool'");
+        }
+        if (a.dtype.isComplex()) {
+            return ComplexMath.dot(a, b, false);
         }
         if (a.dtype.isIntegral()) {
             try (GradMode off = Ember.noGrad()) {

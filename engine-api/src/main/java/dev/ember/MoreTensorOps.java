@@ -93,6 +93,9 @@ final class MoreTensorOps {
     /** {@code torch.vdot} of two real 1-D tensors: dot's checks and value, one {@code VdotBackward0} node. */
     static Tensor vdot(Tensor a, Tensor b) {
         NNOps.requireTensor(b, "vdot", "other", 1);
+        if (a.dtype.isComplex() && a.dtype == b.dtype && a.dim() == 1 && b.dim() == 1 && a.shape[0] == b.shape[0]) {
+            return ComplexMath.dot(a, b, true); // sum(conj(a) * b); dot gives the messages of other inputs
+        }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             out = LinalgOps.dot(a.detach(), b.detach());

@@ -151,7 +151,7 @@ final class ReductionOps {
         if (Autocast.on()) return Autocast.apply("prod", t -> prod(t[0]), a);
         boolean[] mask = reducedMask(a.dim(), null);
         DType t = a.dtype.isFloatingPoint() ? a.dtype : DType.INT64;
-        Tensor out = reduceKernel(ReduceOp.PROD, a, mask, false, t);
+        Tensor out = a.dtype.isComplex() ? ComplexMath.product(a, null, false) : reduceKernel(ReduceOp.PROD, a, mask, false, t);
         return ArithmeticOps.record(out, "ProdBackward0", new Tensor[] {a}, n -> {
             SavedTensor sa = n.save(a);
             SavedTensor so = n.saveOutput(out);
@@ -170,7 +170,7 @@ final class ReductionOps {
         }
         double zeros = x.eq(0L).sum().item();
         if (zeros == 0) {
-            return g.mul(prod.div(x));
+            return g.mul(ComplexMath.conjIfComplex(prod.div(x))); // prod_backward: grad * (result / input).conj()
         }
         // two zeros or more make every partial product zero: PyTorch returns zeros outright (outside create_graph),
         // where the exclusive products would meet an infinity elsewhere and give NaN
@@ -195,7 +195,7 @@ final class ReductionOps {
         Tensor ones = x.narrow(dim, 0, 1).detach().onesLike();
         Tensor before = scanProduct(Tensor.cat(List.of(ones, x.narrow(dim, 0, n - 1)), dim), dim, false);
         Tensor after = scanProduct(Tensor.cat(List.of(x.narrow(dim, 1, n - 1), ones), dim), dim, true);
-        return g.mul(before.mul(after));
+        return g.mul(ComplexMath.conjIfComplex(before.mul(after)));
     }
 
     /**
@@ -299,7 +299,7 @@ final class ReductionOps {
      * input), so the gradient there is 0, not NaN.
      */
     private static Tensor varOrStd(Tensor a, int[] dims, int correction, boolean keepdim, boolean std, String name) {
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("std and var only support floating point and complex dtypes");
         }
         Tensor out = varOrStdValue(a, dims, correction, keepdim, std);
@@ -319,6 +319,14 @@ final class ReductionOps {
      * float32 rounding. Clamped at 0, as a rounding of the difference must not make a constant's variance negative.
      */
     private static Tensor varOrStdValue(Tensor a, int[] dims, int correction, boolean keepdim, boolean std) {
+        if (a.dtype.isComplex()) {
+            // |z - mean|^2 = (x - mean x)^2 + (y - mean y)^2: the variances of the parts add (a real result)
+            try (GradMode off = Ember.noGrad()) {
+                Tensor v = varOrStdValue(ComplexOps.real(a), dims, correction, keepdim, false)
+                        .add(varOrStdValue(ComplexOps.imag(a), dims, correction, keepdim, false));
+                return std ? v.sqrt() : v;
+            }
+        }
         long n = count(a, reducedMask(a.dim(), dims));
         double denom = Math.max(0, n - correction);
         int[] over = over(dims); // empty: every dimension
@@ -468,7 +476,7 @@ final class ReductionOps {
         int d = Shapes.wrapDim(dim, a.dim());
         boolean[] mask = reducedMask(a.dim(), new int[] {d});
         DType t = a.dtype.isFloatingPoint() ? a.dtype : DType.INT64;
-        Tensor out = reduceKernel(ReduceOp.PROD, a, mask, keepdim, t);
+        Tensor out = a.dtype.isComplex() ? ComplexMath.product(a, d, keepdim) : reduceKernel(ReduceOp.PROD, a, mask, keepdim, t);
         int[] kept = keptShape(a.shape, mask);
         boolean scalar = a.dim() == 0;
         return ArithmeticOps.record(out, "ProdBackward1", new Tensor[] {a}, n -> {
@@ -481,7 +489,7 @@ final class ReductionOps {
                 Tensor x = sa.get();
                 Tensor gk = restore(g, kept);
                 if (allTrue(x.ne(0L))) {
-                    return new Tensor[] {gk.mul(restore(so.get(), kept).div(x))};
+                    return new Tensor[] {gk.mul(ComplexMath.conjIfComplex(restore(so.get(), kept).div(x)))};
                 }
                 return new Tensor[] {prodSafeZerosBackward(gk, x, d)};
             };
@@ -518,13 +526,13 @@ final class ReductionOps {
      * std_mean_backward}: the var (std) term and the mean term, summed, each left out when its output got no gradient.
      */
     static Tensor[] varMean(Tensor a, int[] dims, int correction, boolean keepdim, boolean std) {
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException((std ? "std_mean" : "var_mean") + " only support floating point and complex dtypes");
         }
         Tensor v = varOrStdValue(a, dims, correction, keepdim, std);
         Tensor m;
         try (GradMode off = Ember.noGrad()) {
-            m = welfordInfinities(a, a.mean(over(dims), keepdim), dims, keepdim);
+            m = a.dtype.isComplex() ? a.mean(over(dims), keepdim) : welfordInfinities(a, a.mean(over(dims), keepdim), dims, keepdim);
         }
         int[] kept = keptShape(a.shape, reducedMask(a.dim(), dims));
         int[] inShape = a.shape;
@@ -614,7 +622,7 @@ final class ReductionOps {
 
     /** PyTorch's check that vector_norm and matrix_norm take floating tensors. */
     private static void checkFloating(Tensor a, String op) {
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException(op + ": Expected a floating point or complex tensor as input. Got "
                     + Format.scalarType(a.dtype));
         }
@@ -676,7 +684,7 @@ final class ReductionOps {
         int[] kept = keptShape(a.shape, mask);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            Tensor x = opmath(a);
+            Tensor x = a.dtype.isComplex() ? a.abs() : opmath(a); // a complex tensor's norm is its moduli's
             Tensor r;
             if (Double.isInfinite(ord)) {
                 r = reduceKernel(ord > 0 ? ReduceOp.MAX : ReduceOp.MIN, x.abs(), mask, keepdim, x.dtype);
@@ -689,7 +697,7 @@ final class ReductionOps {
             } else {
                 r = x.abs().pow(ord).sum(o, keepdim).pow(1 / ord);
             }
-            out = narrowedBack(r, a.dtype);
+            out = narrowedBack(r, a.dtype.isComplex() ? a.dtype.toReal() : a.dtype);
         }
         return ArithmeticOps.record(out, "LinalgVectorNormBackward0", new Tensor[] {a}, n -> {
             SavedTensor sa = ord == 0 ? null : n.save(a);
@@ -970,7 +978,7 @@ final class ReductionOps {
                 }
                 Tensor gk = restore(g, kept);
                 if (allTrue(x.ne(0L))) {
-                    return new Tensor[] {gk.mul(restore(so.get(), kept).div(x))};
+                    return new Tensor[] {gk.mul(ComplexMath.conjIfComplex(restore(so.get(), kept).div(x)))};
                 }
                 return new Tensor[] {prodSafeZerosBackward(gk, x, d)};
             };

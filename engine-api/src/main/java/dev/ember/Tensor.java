@@ -1471,6 +1471,28 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.powScalar(this, exponent);
     }
 
+    /**
+     * {@code this ** exponent} for a complex number exponent, as Python's {@code z ** (0.5 + 1.5j)}: a real tensor
+     * becomes complex (PyTorch's type promotion), node PowBackward0.
+     */
+    public Tensor pow(Complex exponent) {
+        Args.require(exponent, "pow", "exponent", 1, "Complex");
+        return ArithmeticOps.pow(this, Creation.wrap(exponent));
+    }
+
+    /**
+     * {@code base ** exponent} for a number base, as {@code torch.pow(2.0, t)} (Python's {@code 2.0 ** t}): the
+     * exponent's type (a float32 result for an integer tensor), node PowBackward2.
+     *
+     * @param base the number raised to each element
+     * @param exponent the exponents
+     * @return a new tensor of the exponent's shape
+     */
+    public static Tensor pow(double base, Tensor exponent) {
+        Args.require(exponent, "pow", "exponent", 2, "Tensor");
+        return ArithmeticOps.powScalarBase(base, exponent);
+    }
+
     /** {@code this ** exponent}, elementwise with broadcasting. */
     public Tensor pow(Tensor exponent) {
         Args.require(exponent, "pow", "exponent", 1, "Tensor");

@@ -1,0 +1,176 @@
+package dev.ember;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.List;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Complex tensors through the elementwise functions (tanh, sigmoid, the hyperbolic and inverse trigonometric ones, log1p,
+ * expm1, exp2, log2, log10, rsqrt, square), pow with tensor and complex exponents, prod, var/std, norms and dot/vdot:
+ * values, nodes and gradients from {@code complexmath/make_expected.py} (PyTorch 1.13; C99's values from Python's cmath
+ * and mpmath at branch cuts, tiny and huge arguments); numerical gradchecks through the real views.
+ */
+class ComplexMathTest {
+
+    private static final int[] ALL = null;
+
+    private static Function<Tensor[], Tensor> op(String name) {
+        String[] w = name.split(" ");
+        if (name.endsWith(" edges") || name.endsWith(" big") || name.endsWith(" large") || name.endsWith("large complex64")) {
+            Function<Tensor[], Tensor> f = unary(w[0]);
+            return a -> f.apply(new Tensor[] {a[0].detach()}); // values only (the generator's detached cases)
+        }
+        switch (name) {
+            case "pow tensor tensor":
+            case "pow tensor real tensor":
+            case "pow real tensor complex tensor":
+            case "pow complex64 complex64":
+                return a -> a[0].pow(a[1]);
+            case "pow complex number": return a -> a[0].pow(Complex.of(0.5, 1.5));
+            case "pow number complex": return a -> Tensor.pow(2.0, a[0]);
+            case "prod":
+            case "prod complex64":
+            case "prod one zero":
+            case "prod two zeros":
+            case "prod 0-dim":
+                return a -> a[0].prod();
+            case "prod dim":
+            case "prod dim zero":
+                return a -> a[0].prod(1, false);
+            case "prod dim keepdim": return a -> a[0].prod(0, true);
+            case "prod empty": return a -> a[0].prod(0, false);
+            case "prod dtype complex128": return a -> a[0].prod(DType.COMPLEX128);
+            case "var": return a -> a[0].var();
+            case "var dim": return a -> a[0].var(1);
+            case "var dims correction 0 keepdim": return a -> a[0].var(new int[] {0, 2}, 0, true);
+            case "var complex64": return a -> a[0].var(0);
+            case "std":
+            case "std constant":
+                return a -> a[0].std();
+            case "std dim": return a -> a[0].std(-1);
+            case "std complex64 correction 0": return a -> a[0].std(new int[] {0}, 0, false);
+            case "var_mean": return a -> {
+                Tensor.VarMean vm = a[0].varMean(new int[] {1}, 1, false);
+                return vm.var().add(vm.mean().real());
+            };
+            case "var_mean mean": return a -> a[0].varMean(new int[] {1}, 1, false).mean();
+            case "std_mean": return a -> a[0].stdMean(new int[] {0}, 1, false).std();
+            case "vector_norm dim": return a -> a[0].vectorNorm(2, new int[] {1}, false);
+            case "vector_norm dims keepdim complex64": return a -> a[0].vectorNorm(2, new int[] {0, 2}, true);
+            case "vector_norm with zeros": return a -> a[0].vectorNorm(2, ALL, false);
+            case "norm": return a -> a[0].norm();
+            case "norm p 1 dim": return a -> a[0].norm(1, new int[] {0}, false);
+            case "linalg.norm vector": return a -> a[0].linalgNorm();
+            case "abs squared sum": return a -> a[0].abs().pow(2).sum();
+            case "dot":
+            case "dot complex real":
+                return a -> a[0].dot(a[1]);
+            case "vdot": return a -> a[0].vdot(a[1]);
+            case "inner": return a -> a[0].inner(a[1]);
+            case "outer": return a -> a[0].outer(a[1]);
+            default:
+                break;
+        }
+        if (w.length == 1 || name.endsWith(" complex64") && w.length == 2) {
+            return unary(w[0]);
+        }
+        if (name.startsWith("vector_norm ord ")) {
+            double ord = Double.parseDouble(w[2].replace("inf", "Infinity"));
+            return a -> a[0].vectorNorm(ord, ALL, false);
+        }
+        throw new IllegalArgumentException("no Ember call for case " + name);
+    }
+
+    private static Function<Tensor[], Tensor> unary(String fn) {
+        switch (fn) {
+            case "tanh": return a -> a[0].tanh();
+            case "sigmoid": return a -> a[0].sigmoid();
+            case "sinh": return a -> a[0].sinh();
+            case "cosh": return a -> a[0].cosh();
+            case "tan": return a -> a[0].tan();
+            case "asin": return a -> a[0].asin();
+            case "acos": return a -> a[0].acos();
+            case "atan": return a -> a[0].atan();
+            case "asinh": return a -> a[0].asinh();
+            case "acosh": return a -> a[0].acosh();
+            case "atanh": return a -> a[0].atanh();
+            case "log2": return a -> a[0].log2();
+            case "log10": return a -> a[0].log10();
+            case "log1p": return a -> a[0].log1p();
+            case "expm1": return a -> a[0].expm1();
+            case "exp2": return a -> a[0].exp2();
+            case "rsqrt": return a -> a[0].rsqrt();
+            case "square": return a -> a[0].square();
+            default: throw new IllegalArgumentException("no Ember call for " + fn);
+        }
+    }
+
+    @TestFactory
+    List<DynamicTest> againstPyTorch() {
+        return ReferenceCases.tests("/complexmath/expected.txt", ComplexMathTest::op, 2e-6);
+    }
+
+    /** A complex tensor of a gradcheck input's pairs (copied first: gradcheck's inputs may start at odd offsets). */
+    private static Tensor cz(Tensor pairs) {
+        return pairs.clone().viewAsComplex();
+    }
+
+    private static Tensor seq(int shift, int... shape) {
+        int n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        double[] v = new double[n];
+        for (int k = 0; k < n; k++) {
+            v[k] = ((7 * k + shift) % 19 - 9) * 0.25;
+        }
+        return Tensor.tensor(v).reshape(shape);
+    }
+
+    @Test
+    void gradcheckThroughRealViews() {
+        // each function numerically, as a function of the real views of complex float64 inputs (away from branch cuts)
+        List<Function<Tensor[], Tensor>> fs = List.of(
+            x -> cz(x[0]).tanh().add(cz(x[1]).sigmoid()).viewAsReal(),
+            x -> cz(x[0]).sinh().mul(cz(x[1]).cosh()).add(cz(x[0]).tan()).viewAsReal(),
+            x -> cz(x[0]).mul(0.3).asin().add(cz(x[1]).mul(0.3).acos()).add(cz(x[0]).atan()).viewAsReal(),
+            x -> cz(x[0]).asinh().add(cz(x[1]).acosh()).add(cz(x[0]).mul(0.3).atanh()).viewAsReal(),
+            x -> cz(x[0]).log1p().add(cz(x[1]).expm1()).add(cz(x[0]).exp2()).viewAsReal(),
+            x -> cz(x[0]).log2().add(cz(x[1]).log10()).add(cz(x[0]).rsqrt()).viewAsReal(),
+            x -> cz(x[0]).pow(cz(x[1]).mul(0.5)).viewAsReal(),
+            x -> cz(x[0]).pow(Complex.of(0.5, -1.5)).add(Tensor.pow(1.5, cz(x[1]))).viewAsReal(),
+            x -> cz(x[0]).prod().mul(cz(x[1]).prod(0, false).sum()).viewAsReal(),
+            x -> cz(x[0]).var().add(cz(x[1]).std(new int[] {0}, 0, false).sum()),
+            x -> cz(x[0]).vectorNorm(2, ALL, false).add(cz(x[1]).vectorNorm(3, ALL, false))
+                    .add(cz(x[0]).vectorNorm(1, new int[] {0}, false).sum()),
+            x -> cz(x[0]).dot(cz(x[1])).add(cz(x[1]).vdot(cz(x[0]))).viewAsReal());
+        for (Function<Tensor[], Tensor> f : fs) {
+            Tensor a = seq(1, 3, 2).add(0.1).toDouble().requiresGrad_(true);
+            Tensor b = seq(4, 3, 2).add(0.2).toDouble().requiresGrad_(true);
+            assertTrue(Autograd.gradcheck(f::apply, a, b));
+            assertTrue(Autograd.gradgradcheck(f::apply, a, b));
+        }
+    }
+
+    @Test
+    void realPowWithNumberBase() {
+        // torch.pow(2.0, t) on a real tensor: PowBackward2, grad * result * log 2
+        Tensor t = Tensor.tensor(new double[] {-1, 0, 1.5}).toDouble().requiresGrad_(true);
+        Tensor r = Tensor.pow(2.0, t);
+        assertEquals("PowBackward2", r.gradFn().name());
+        r.sum().backward();
+        double[] g = t.grad().toDoubleArray();
+        double[] v = r.toDoubleArray();
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Math.pow(2, new double[] {-1, 0, 1.5}[i]), v[i], 1e-15);
+            assertEquals(v[i] * Math.log(2), g[i], 1e-15);
+        }
+        assertEquals(DType.FLOAT32, Tensor.pow(2.0, Tensor.tensor(new long[] {1, 2})).dtype());
+    }
+}
