@@ -58,6 +58,19 @@ class CudaComplexTest {
                 .viewAsReal(), pairs(2, 3), pairs(1, 3), pairs(3, 3)));
         t.add(p("where", a -> Tensor.where(a[1].gt(0.0), z(a[0]), z(a[0]).conj()).viewAsReal(), pairs(3, 4),
                 Tensor.rand(GEN, DType.FLOAT32, 4).sub(0.5)));
+        // session 29: ComplexMath's functions, pow, prod, var/std, norms, dot/vdot, mm
+        t.add(p("tanh sigmoid sinh cosh tan", a -> z(a[0]).tanh().add(z(a[0]).sigmoid()).add(z(a[0]).sinh())
+                .add(z(a[0]).cosh()).add(z(a[0]).tan()).viewAsReal(), pairs(9)));
+        t.add(p("inverse functions", a -> z(a[0]).asin().add(z(a[0]).acos()).add(z(a[0]).atan()).add(z(a[0]).asinh())
+                .add(z(a[0]).acosh()).add(z(a[0]).atanh()).viewAsReal(), pairs(9)));
+        t.add(p("log1p expm1 exp2 log2 log10 rsqrt", a -> z(a[0]).log1p().add(z(a[0]).expm1()).add(z(a[0]).exp2())
+                .add(z(a[0]).log2()).add(z(a[0]).log10()).add(z(a[0]).rsqrt()).viewAsReal(), pairs(9)));
+        t.add(p("pow tensor", a -> z(a[0]).pow(z(a[1]).mul(0.5)).add(Tensor.pow(2.0, z(a[1]))).viewAsReal(), pairs(6),
+                pairs(6)));
+        t.add(p("prod var std norm", a -> z(a[0]).prod(1, false).abs().add(z(a[0]).var(1)).add(z(a[0]).std(1))
+                .add(z(a[0]).vectorNorm(2, new int[] {1}, false)), pairs(4, 5)));
+        t.add(p("dot vdot mm", a -> z(a[0]).dot(z(a[1])).add(z(a[0]).vdot(z(a[1])))
+                .add(z(a[0]).reshape(2, 3).mm(z(a[1]).reshape(3, 2)).sum()).viewAsReal(), pairs(6), pairs(6)));
         t.add(p("roll flip transpose", a -> z(a[0]).roll(1, 0).flip(1).t().contiguous().viewAsReal(), pairs(3, 4)));
         t.add(p("complex polar real imag", a -> Tensor.complex(a[0], a[1]).mul(Tensor.polar(a[0].abs(), a[1]))
                 .real().add(Tensor.complex(a[1], a[0]).imag()), Tensor.rand(GEN, DType.FLOAT32, 6),
