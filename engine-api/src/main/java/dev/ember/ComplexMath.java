@@ -263,7 +263,8 @@ final class ComplexMath {
      * libstdc++'s complex pow that PyTorch's kernel calls. Nodes as PyTorch's: PowBackward1 for two tensors,
      * PowBackward0 for a Java number exponent (a wrapped number), PowBackward2 for a number base; the backward is
      * pow_backward_self ({@code grad * conj(b a^(b-1))}, 0 where {@code b = 0}) and pow_backward_exponent
-     * ({@code grad * conj(result log a)}, 0 where {@code a = 0} and {@code re b >= 0}).
+     * ({@code grad * conj(result log a)} with {@code a} in the complex type, 0 where {@code a = 0} and {@code b} is real
+     * and {@code >= 0}).
      */
     static Tensor pow(Tensor a, Tensor b) {
         DType t = DType.promote(ArithmeticOps.resultType(a, b), DType.COMPLEX64);
@@ -293,7 +294,9 @@ final class ComplexMath {
                     ga = ArithmeticOps.where(y.eq(0L), Creation.wrap(0.0), g.mul(conjIfComplex(d)));
                 }
                 if (wantB) {
-                    Tensor skip = x.eq(0L).logicalAnd(ComplexOps.real(y).ge(0.0));
+                    // 0 where a = 0 and b is real and >= 0; log of a in the promoted (complex) type, so a negative
+                    // real base has a finite log, as 2.x's pow_backward_exponent (1.13 took the real log: NaN)
+                    Tensor skip = x.eq(0L).logicalAnd(ComplexOps.real(y).ge(0.0)).logicalAnd(ComplexOps.imag(y).eq(0.0));
                     gb = g.mul(conjIfComplex(ArithmeticOps.where(skip, Creation.wrap(0.0), so.get().mul(x.log()))));
                 }
                 if (a.wrappedNumber) {

@@ -199,10 +199,11 @@ final class LinalgOps {
     static Tensor matmul(Tensor a, Tensor b) {
         if (Autocast.on()) return Autocast.apply("matmul", t -> matmul(t[0], t[1]), a, b);
         NNOps.requireTensor(b, "matmul", "other", 1);
-        if (ComplexOps.any(a, b) && a.dim() > 0 && b.dim() > 0) {
-            checkScalarType(a, b); // PyTorch's products do not promote: complex with real is an error, as float with double
+        if (ComplexOps.any(a, b) && a.dim() > 0 && b.dim() > 0 && a.dtype == b.dtype) {
             return ComplexOps.matmul(a, b);
         }
+        // (complex with real is an error, as float with double: PyTorch's products do not promote; the real path's
+        // checks below raise it in PyTorch's order, after the shapes', naming the operands as its folds see them)
         int da = a.dim();
         int db = b.dim();
         if (da == 0 || db == 0) {
