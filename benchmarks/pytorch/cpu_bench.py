@@ -54,6 +54,12 @@ for name, (N, C, H, W, O, K, P) in shapes.items():
 for n in (1024, 4096, 1000, 4099):
     z = torch.randn(256, n, dtype=torch.complex64)
     bench(f"fft complex64 [256,{n}]", lambda: torch.fft.fft(z))
+# FftBenchmark.rfft / irfft's twins: torch.fft.rfft of a float32 [256, n] tensor, irfft of its spectrum back to n
+for n in (1024, 4096, 1000, 4099):
+    r = torch.randn(256, n)
+    spectrum = torch.fft.rfft(r)
+    bench(f"fft rfft float32 [256,{n}]", lambda: torch.fft.rfft(r))
+    bench(f"fft irfft float32 [256,{n}]", lambda: torch.fft.irfft(spectrum, n))
 
 x, row = torch.randn(4096, 4096), torch.randn(4096)
 copy_target = torch.zeros(4096, 4096)

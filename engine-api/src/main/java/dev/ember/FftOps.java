@@ -53,6 +53,49 @@ final class FftOps {
         return out.movedim(rank - 2, d);
     }
 
+    /**
+     * The unnormalized one-sided DFT of the real {@code x} along its dim {@code d} (the backend's real kernel): a real
+     * view {@code [..., n/2 + 1 at d, ..., 2]}.
+     */
+    private static Tensor rdft(Tensor x, int d) {
+        int rank = x.dim();
+        Tensor moved = x.movedim(d, rank - 1).contiguous();
+        int n = moved.shape[rank - 1];
+        int[] shape = Arrays.copyOf(moved.shape, rank + 1);
+        shape[rank - 1] = n / 2 + 1;
+        shape[rank] = 2;
+        Tensor out = Creation.empty(shape, x.dtype, x.device);
+        long numel = moved.numel();
+        if (numel > 0) {
+            int batch = (int) (numel / n);
+            Tensor src = moved.reshape(batch, n);
+            Tensor dst = out.reshape(batch, n / 2 + 1, 2);
+            x.backend.rfft(src.storage(), src.layout(), dst.storage(), dst.layout());
+        }
+        return out.movedim(rank - 1, d);
+    }
+
+    /**
+     * The unnormalized real inverse DFT, of length {@code n}, of the one-sided spectrum in the real view {@code rv}
+     * along its dim {@code d} (which holds {@code n/2 + 1} entries): a real tensor with {@code n} entries at {@code d}.
+     */
+    private static Tensor irdft(Tensor rv, int d, int n) {
+        int rank = rv.dim() - 1;
+        Tensor moved = rv.movedim(d, rank - 1).contiguous();
+        int h = moved.shape[rank - 1];
+        int[] shape = Arrays.copyOf(moved.shape, rank);
+        shape[rank - 1] = n;
+        Tensor out = Creation.empty(shape, rv.dtype, rv.device);
+        long numel = out.numel();
+        if (numel > 0) {
+            int batch = (int) (numel / n);
+            Tensor src = moved.reshape(batch, h, 2);
+            Tensor dst = out.reshape(batch, n);
+            rv.backend.irfft(src.storage(), src.layout(), dst.storage(), dst.layout());
+        }
+        return out.movedim(rank - 1, d);
+    }
+
     private static Tensor dft(Tensor rv, int[] dims, boolean inverse) {
         Tensor out = rv;
         for (int d : dims) {
@@ -115,9 +158,12 @@ final class FftOps {
         int full = x.shape[last];
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            Tensor rv = dft(realAsComplexView(x), dims, false);
-            if (onesided) {
-                rv = rv.narrow(last, 0, full / 2 + 1);
+            Tensor rv;
+            if (onesided && full > 0) {
+                // the real kernel along the last dim, then complex transforms along the others
+                rv = dft(rdft(x, last), Arrays.copyOf(dims, dims.length - 1), false);
+            } else {
+                rv = dft(realAsComplexView(x), dims, false);
             }
             out = complexOf(scaled(rv, norm, signalNumel(x.shape, dims)));
         }
@@ -139,10 +185,10 @@ final class FftOps {
         outShape[last] = lastDimSize;
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            // c2c over the other dims, then the Hermitian extension along the last and a c2c there: its real part
+            // c2c over the other dims, then the backend's real inverse transform along the last
             Tensor rv = dft(z.viewAsReal(), Arrays.copyOf(dims, dims.length - 1), true);
-            rv = dft(hermitianExtension(rv, last, lastDimSize), last, true);
-            out = scaled(rv.select(-1, 0), norm, signalNumel(outShape, dims)).contiguous();
+            // (the callers resize the last dim to lastDimSize / 2 + 1 entries, as PyTorch's)
+            out = scaled(irdft(rv, last, lastDimSize), norm, signalNumel(outShape, dims)).contiguous();
         }
         // fft_c2r_backward: the one-sided r2c of the gradient, entries whose reflection lies outside it doubled
         return ArithmeticOps.record(out, "FftC2RBackward0", new Tensor[] {z}, n -> g -> {
@@ -150,23 +196,6 @@ final class FftOps {
             int doubled = lastDimSize - gi.shape[last];
             return new Tensor[] {doubled > 0 ? doubledEntries(gi, last, doubled) : gi};
         });
-    }
-
-    /** The full spectrum of length {@code n} along {@code d} from its first {@code n/2 + 1} entries (a real view). */
-    private static Tensor hermitianExtension(Tensor rv, int d, int n) {
-        int half = n / 2 + 1;
-        int tail = n - half;
-        if (tail == 0) {
-            return rv;
-        }
-        Tensor mirrored = conjView(rv.narrow(d, 1, tail).flip(d));
-        return Tensor.cat(List.of(rv, mirrored), d);
-    }
-
-    /** The conjugate of a complex real view ({@code [..., 2]}): the last component negated. */
-    private static Tensor conjView(Tensor rv) {
-        Tensor sign = Tensor.tensor(new double[] {1, -1}, rv.dtype, rv.device);
-        return rv.mul(sign);
     }
 
     /** {@code g} with {@code d} zero-padded at its end to {@code size} (itself when it is that long already). */

@@ -1085,6 +1085,41 @@ public interface Backend {
         }
     }
 
+    /**
+     * The unnormalized one-sided DFT of each of {@code B} real sequences of length {@code n}, as
+     * {@code torch.fft.rfft} with {@code norm="backward"}: {@code dst[b, k] = sum_j src[b, j] exp(-2 pi i j k / n)} for
+     * {@code k} in {@code [0, n/2]}. {@code src} is a float32 or float64 layout of shape {@code [B, n]} (any strides),
+     * {@code dst} one of the same type of shape {@code [B, n/2 + 1, 2]} (the real and imaginary parts), written
+     * through its layout; {@code n >= 1}; they never overlap. This default runs the CPU's kernel on host copies.
+     */
+    default void rfft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        if (dstLayout.numel() == 0) {
+            return;
+        }
+        try (Storage s = toHost(src, srcLayout); Storage d = host().allocate(dst.dtype(), dstLayout.numel(), 0)) {
+            host().rfft(s, Layout.contiguous(srcLayout.shape()), d, Layout.contiguous(dstLayout.shape()));
+            fromHost(d, dst, dstLayout);
+        }
+    }
+
+    /**
+     * The unnormalized real inverse DFT of each of {@code B} one-sided Hermitian spectra, as {@code n} times
+     * {@code torch.fft.irfft(x, n)}: {@code dst[b, t] = sum_k X[k] exp(2 pi i k t / n)} over the full spectrum
+     * {@code X[n - k] = conj(X[k])}, whose first {@code n/2 + 1} entries are {@code src[b]} (the imaginary parts of
+     * {@code X[0]} and, for an even {@code n}, {@code X[n/2]} are ignored). {@code src}: shape {@code [B, n/2 + 1, 2]},
+     * any strides; {@code dst}: shape {@code [B, n]}, the same type (float32 or float64); {@code n >= 1}; they never
+     * overlap. This default runs the CPU's kernel on host copies.
+     */
+    default void irfft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        if (dstLayout.numel() == 0) {
+            return;
+        }
+        try (Storage s = toHost(src, srcLayout); Storage d = host().allocate(dst.dtype(), dstLayout.numel(), 0)) {
+            host().irfft(s, Layout.contiguous(srcLayout.shape()), d, Layout.contiguous(dstLayout.shape()));
+            fromHost(d, dst, dstLayout);
+        }
+    }
+
     // ------------------------------------------------------------------ pinned memory (Tensor.pinMemory, to(device, nonBlocking))
     //
     // A pinned CPU tensor keeps its Java array (the CPU kernels compute on it) and, beside it, a host buffer of the

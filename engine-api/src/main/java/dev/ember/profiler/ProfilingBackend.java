@@ -1281,6 +1281,42 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void rfft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.rfft(src, srcLayout, dst, dstLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::_fft_r2c", this,
+                new Object[] {src, srcLayout, dst, dstLayout});
+        try {
+            delegate.rfft(src, srcLayout, dst, dstLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
+    public void irfft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.irfft(src, srcLayout, dst, dstLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::_fft_c2r", this,
+                new Object[] {src, srcLayout, dst, dstLayout});
+        try {
+            delegate.irfft(src, srcLayout, dst, dstLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public PinnedBuffer allocatePinned(long bytes) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {

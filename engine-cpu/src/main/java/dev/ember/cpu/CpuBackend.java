@@ -630,6 +630,16 @@ public final class CpuBackend implements Backend {
         FftKernels.fft(cpu(src), srcLayout, cpu(dst), dstLayout, inverse);
     }
 
+    @Override
+    public void rfft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        FftKernels.rfft(cpu(src), srcLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void irfft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        FftKernels.irfft(cpu(src), srcLayout, cpu(dst), dstLayout);
+    }
+
     // ---- pinned memory (Tensor.pinMemory): the bytes of a contiguous layout straight from the array
     @Override
     public void writePinned(Storage src, Layout layout, dev.ember.backend.PinnedBuffer dst) {

@@ -73,6 +73,203 @@ final class FftKernels {
         });
     }
 
+    // ------------------------------------------------------------------ real sequences
+
+    /**
+     * The one-sided forward DFT of each real sequence {@code b} of {@code src} ([B, n], any strides) into {@code dst}
+     * ([B, n/2 + 1, 2]). An even length is one complex transform of half the length (the even samples as real parts,
+     * the odd ones as imaginary parts) and a pass that separates the two spectra, {@code X[k] = E[k] + W^k O[k]}; an
+     * odd one a complex transform of the sequence.
+     */
+    static void rfft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout) {
+        checkReal(src, srcLayout, dst, dstLayout, "rfft", srcLayout, dstLayout);
+        int batch = srcLayout.size(0);
+        int n = srcLayout.size(1);
+        if (batch == 0 || n == 0) {
+            return;
+        }
+        boolean half = n % 2 == 0;
+        Plan plan = plan(half ? n / 2 : n);
+        double[] w = half ? halfTwiddles(n) : null;
+        int chunks = CpuThreads.chunks(batch, plan.cost);
+        CpuThreads.parallelFor(batch, chunks, (task, from, to) -> {
+            double[] a = new double[2 * Math.max(plan.buffer, n)];
+            double[] b = new double[2 * plan.buffer];
+            double[] x = new double[2 * (n / 2 + 1)];
+            for (int s = from; s < to; s++) {
+                gatherReal(src, srcLayout, s, n, a, !half);
+                double[] z = plan.forward(a, b);
+                if (half) {
+                    separate(z, n / 2, w, x);
+                } else {
+                    System.arraycopy(z, 0, x, 0, x.length);
+                }
+                scatter(x, false, dst, dstLayout, s, n / 2 + 1);
+            }
+        });
+    }
+
+    /**
+     * The real inverse DFT (unnormalized) of each one-sided spectrum {@code b} of {@code src} ([B, n/2 + 1, 2]) into
+     * {@code dst} ([B, n]); the imaginary parts of {@code X[0]} and {@code X[n/2]} are ignored. An even length is the
+     * forward pass reversed ({@code Z[k] = E[k] + i O[k]}, then a complex inverse transform of half the length whose
+     * parts are the even and odd samples); an odd one a complex inverse transform of the Hermitian extension.
+     */
+    static void irfft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout) {
+        checkReal(dst, dstLayout, src, srcLayout, "irfft", dstLayout, srcLayout);
+        int batch = dstLayout.size(0);
+        int n = dstLayout.size(1);
+        if (batch == 0 || n == 0) {
+            return;
+        }
+        boolean half = n % 2 == 0;
+        int h = n / 2 + 1;
+        Plan plan = plan(half ? n / 2 : n);
+        double[] w = half ? halfTwiddles(n) : null;
+        int chunks = CpuThreads.chunks(batch, plan.cost);
+        CpuThreads.parallelFor(batch, chunks, (task, from, to) -> {
+            double[] a = new double[2 * Math.max(plan.buffer, n)];
+            double[] b = new double[2 * plan.buffer];
+            double[] x = new double[2 * h];
+            for (int s = from; s < to; s++) {
+                gather(src, srcLayout, s, h, x, false);
+                x[1] = 0; // X[0] is real
+                if (half) {
+                    x[2 * (h - 1) + 1] = 0; // so is X[n/2]
+                    combine(x, n / 2, w, a);
+                } else {
+                    hermitian(x, n, a);
+                }
+                double[] z = plan.forward(a, b);
+                scatterReal(z, half, dst, dstLayout, s, n);
+            }
+        });
+    }
+
+    /** {@code (cos, sin)} of {@code 2 pi k / n} for k in [0, n/2], the twiddles of the separating pass. */
+    private static double[] halfTwiddles(int n) {
+        double[] w = new double[2 * (n / 2 + 1)];
+        for (int k = 0; k <= n / 2; k++) {
+            unitRoot(k, n, w, 2 * k);
+        }
+        return w;
+    }
+
+    /**
+     * The spectrum {@code X[0..m]} of a real sequence of length {@code 2m} from the transform {@code Z} of its even
+     * (real parts) and odd (imaginary parts) samples: {@code E[k] = (Z[k] + conj Z[m-k]) / 2},
+     * {@code O[k] = (Z[k] - conj Z[m-k]) / 2i}, {@code X[k] = E[k] + exp(-2 pi i k / 2m) O[k]} (indices mod m).
+     */
+    private static void separate(double[] z, int m, double[] w, double[] x) {
+        for (int k = 0; k <= m; k++) {
+            int i1 = k == m ? 0 : k;
+            int i2 = k == 0 ? 0 : m - k;
+            double zr = z[2 * i1];
+            double zi = z[2 * i1 + 1];
+            double cr = z[2 * i2];
+            double ci = -z[2 * i2 + 1];
+            double er = 0.5 * (zr + cr);
+            double ei = 0.5 * (zi + ci);
+            double or = 0.5 * (zi - ci); // -i (z - c) / 2
+            double oi = -0.5 * (zr - cr);
+            double wc = w[2 * k];
+            double ws = w[2 * k + 1];
+            // (wc - i ws) (or + i oi)
+            x[2 * k] = er + wc * or + ws * oi;
+            x[2 * k + 1] = ei + wc * oi - ws * or;
+        }
+    }
+
+    /**
+     * The reverse of {@link #separate}, scaled by 2 so that the inverse transform of half the length gives the
+     * unnormalized result: {@code Z[k] = (X[k] + conj X[m-k]) + i (X[k] - conj X[m-k]) exp(2 pi i k / 2m)}, conjugated
+     * into {@code a} for the forward kernel (the inverse is the conjugate of the forward transform of the conjugate).
+     */
+    private static void combine(double[] x, int m, double[] w, double[] a) {
+        for (int k = 0; k < m; k++) {
+            double xr = x[2 * k];
+            double xi = x[2 * k + 1];
+            double cr = x[2 * (m - k)];
+            double ci = -x[2 * (m - k) + 1];
+            double er = xr + cr;
+            double ei = xi + ci;
+            double dr = xr - cr;
+            double di = xi - ci;
+            double wc = w[2 * k];
+            double ws = w[2 * k + 1];
+            double or = dr * wc - di * ws; // (dr + i di) (wc + i ws)
+            double oi = dr * ws + di * wc;
+            a[2 * k] = er - oi; // e + i o
+            a[2 * k + 1] = -(ei + or); // conjugated
+        }
+    }
+
+    /** The conjugate of the full spectrum of length {@code n} (odd) from its first {@code (n + 1) / 2} entries, into {@code a}. */
+    private static void hermitian(double[] x, int n, double[] a) {
+        a[0] = x[0];
+        a[1] = -x[1];
+        for (int k = 1; 2 * k < n; k++) {
+            a[2 * k] = x[2 * k];
+            a[2 * k + 1] = -x[2 * k + 1];
+            a[2 * (n - k)] = x[2 * k];
+            a[2 * (n - k) + 1] = x[2 * k + 1];
+        }
+    }
+
+    /**
+     * Real sequence {@code b} of {@code s} into {@code a}: as complex elements with zero imaginary parts
+     * ({@code complex}), else packed, {@code a[j] = x[j]} (the even samples the real parts of a half-length sequence).
+     */
+    private static void gatherReal(CpuStorage s, Layout l, int b, int n, double[] a, boolean complex) {
+        int base = l.offset() + b * l.stride(0);
+        int sn = l.stride(1);
+        int step = complex ? 2 : 1;
+        if (complex) {
+            java.util.Arrays.fill(a, 0, 2 * n, 0.0);
+        }
+        if (s.dtype == DType.FLOAT64) {
+            double[] x = (double[]) s.array;
+            for (int j = 0, at = base; j < n; j++, at += sn) {
+                a[step * j] = x[at];
+            }
+        } else {
+            float[] x = (float[]) s.array;
+            for (int j = 0, at = base; j < n; j++, at += sn) {
+                a[step * j] = x[at];
+            }
+        }
+    }
+
+    /**
+     * The inverse's result into real sequence {@code b} of {@code s}: {@code z} is the conjugate of the result, so the
+     * packed samples ({@code packed}) are {@code z[2j]} and {@code -z[2j + 1]}, else the real parts {@code z[2t]}.
+     */
+    private static void scatterReal(double[] z, boolean packed, CpuStorage s, Layout l, int b, int n) {
+        int base = l.offset() + b * l.stride(0);
+        int sn = l.stride(1);
+        boolean f64 = s.dtype == DType.FLOAT64;
+        double[] x64 = f64 ? (double[]) s.array : null;
+        float[] x32 = f64 ? null : (float[]) s.array;
+        for (int t = 0, at = base; t < n; t++, at += sn) {
+            double v = packed ? (t % 2 == 0 ? z[t] : -z[t]) : z[2 * t];
+            if (f64) {
+                x64[at] = v;
+            } else {
+                x32[at] = (float) v;
+            }
+        }
+    }
+
+    /** The shapes of a real transform: {@code real} [B, n] and {@code spectrum} [B, n/2 + 1, 2], one type. */
+    private static void checkReal(CpuStorage r, Layout rl, CpuStorage c, Layout cl, String op, Layout srcLayout,
+                                  Layout dstLayout) {
+        check(c, cl, op.equals("rfft") ? "destination" : "source");
+        if (r.dtype != c.dtype || rl.rank() != 2 || rl.size(0) != cl.size(0) || cl.size(1) != rl.size(1) / 2 + 1) {
+            throw new IllegalArgumentException(op + ": source " + srcLayout + " and destination " + dstLayout
+                    + " are not a real [B, n] and a one-sided spectrum [B, n/2 + 1, 2] of one type");
+        }
+    }
+
     private static void check(CpuStorage s, Layout l, String what) {
         if (s.dtype != DType.FLOAT32 && s.dtype != DType.FLOAT64) {
             throw new IllegalArgumentException("fft: expected a float32 or float64 " + what + " storage (the real view "

@@ -122,7 +122,7 @@ class FftKernelsTest {
     // ------------------------------------------------------------------ running the kernel
 
     /** Random interleaved complex values of {@code count} complex elements, rounded to float32 for a float32 run. */
-    private static double[] random(Random rnd, int count, DType t) {
+    static double[] random(Random rnd, int count, DType t) {
         double[] x = new double[2 * count];
         for (int i = 0; i < x.length; i++) {
             double v = rnd.nextGaussian();
@@ -131,7 +131,7 @@ class FftKernelsTest {
         return x;
     }
 
-    private static CpuStorage storage(DType t, double[] values) {
+    static CpuStorage storage(DType t, double[] values) {
         if (t == DType.FLOAT64) {
             return new CpuStorage(t, values.clone());
         }
@@ -142,7 +142,7 @@ class FftKernelsTest {
         return new CpuStorage(t, f);
     }
 
-    private static double[] values(CpuStorage s) {
+    static double[] values(CpuStorage s) {
         if (s.dtype == DType.FLOAT64) {
             return ((double[]) s.array).clone();
         }
@@ -155,7 +155,7 @@ class FftKernelsTest {
     }
 
     /** The transform of contiguous interleaved {@code x} ([batch, n]) through contiguous layouts. */
-    private static double[] fft(double[] x, int batch, int n, DType t, boolean inverse) {
+    static double[] fft(double[] x, int batch, int n, DType t, boolean inverse) {
         CpuStorage src = storage(t, x);
         CpuStorage dst = storage(t, new double[2 * batch * n]);
         CPU.fft(src, Layout.contiguous(batch, n, 2), dst, Layout.contiguous(batch, n, 2), inverse);
