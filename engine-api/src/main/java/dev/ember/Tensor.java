@@ -4569,17 +4569,32 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * The conjugate transpose of the last two dimensions (for real tensors {@link #mT()}; a 0-dim tensor itself), as
-     * {@code Tensor.adjoint()}; a 1-D tensor is refused, as PyTorch's.
+     * {@code Tensor.adjoint()}; a 1-D tensor is refused, as PyTorch's. A complex tensor's is conjugated into a new tensor
+     * (PyTorch's is a view with the conjugate bit, which Ember does not have).
      */
     public Tensor adjoint() {
         if (shape.length == 0) {
-            return this; // PyTorch's _adjoint: a 0-dim tensor is its own adjoint
+            return dtype.isComplex() ? conj() : this; // PyTorch's _adjoint: a 0-dim tensor's is its conjugate
         }
         if (shape.length == 1) {
             throw new IllegalArgumentException("tensor.adjoint() is only supported on matrices or batches of matrices. Got "
                     + shape.length + "-D tensor.");
         }
-        return transpose(-2, -1);
+        return dtype.isComplex() ? transpose(-2, -1).conj() : transpose(-2, -1);
+    }
+
+    /**
+     * The conjugate transpose of the last two dimensions, as {@code tensor.mH}: {@link #mT()} for real tensors, its
+     * conjugate for complex ones (a new tensor: Ember has no lazy conjugate bit).
+     *
+     * @return the matrices' adjoints
+     */
+    public Tensor mH() {
+        if (shape.length < 2) {
+            throw new IllegalArgumentException("tensor.mH is only supported on matrices or batches of matrices. Got "
+                    + shape.length + "-D tensor.");
+        }
+        return dtype.isComplex() ? transpose(-2, -1).conj() : transpose(-2, -1);
     }
 
     /** Reorders the dimensions (a view). */

@@ -159,6 +159,25 @@ class ComplexMathTest {
     }
 
     @Test
+    void adjointAndMHConjugateComplexMatrices() {
+        // PyTorch: z.mH and z.adjoint() are z.transpose(-2, -1).conj(); a 0-dim tensor's adjoint is its conjugate
+        Tensor z = Tensor.complex(seq(0, 2, 3), seq(5, 2, 3));
+        Tensor expected = Tensor.complex(seq(0, 2, 3).mT(), seq(5, 2, 3).mT().neg());
+        assertTrue(z.mH().equal(expected));
+        assertTrue(z.adjoint().equal(expected));
+        assertTrue(z.select(0, 0).select(0, 1).adjoint().equal(expected.select(0, 1).select(0, 0)));
+        assertTrue(seq(0, 2, 3).mH().equal(seq(0, 2, 3).mT()));
+        assertEquals("tensor.mH is only supported on matrices or batches of matrices. Got 1-D tensor.",
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> Tensor.zeros(DType.COMPLEX64, 2).mH()).getMessage());
+        Tensor zg = z.detach().requiresGrad_(true);
+        Tensor h = zg.mH();
+        assertEquals("ConjBackward0", h.gradFn().name());
+        h.viewAsReal().sum().backward(); // d/dz of sum(re) + sum(-im): 1 - 1i per element
+        assertTrue(zg.grad().equal(Tensor.complex(Tensor.ones(2, 3).toDouble(), Tensor.ones(2, 3).toDouble().neg())));
+    }
+
+    @Test
     void realPowWithNumberBase() {
         // torch.pow(2.0, t) on a real tensor: PowBackward2, grad * result * log 2
         Tensor t = Tensor.tensor(new double[] {-1, 0, 1.5}).toDouble().requiresGrad_(true);
