@@ -28,7 +28,9 @@ from refcases import run_case, seq  # noqa: E402
 
 # 2.x's Tensor.norm(p, dim) is linalg.vector_norm (1.13: NormBackward0 / NormBackward1)
 NODES_2X = {"SqueezeBackward3": "SqueezeBackward4", "ReshapeAliasBackward0": "ViewBackward0",
-            "NormBackward0": "LinalgVectorNormBackward0", "NormBackward1": "LinalgVectorNormBackward0"}
+            "NormBackward0": "LinalgVectorNormBackward0", "NormBackward1": "LinalgVectorNormBackward0",
+            # Ember names nodes without PyTorch's C++ namespace
+            "torch::autograd::CopySlices": "CopySlices"}
 C64 = torch.complex64
 C128 = torch.complex128
 CASES = []
@@ -187,6 +189,53 @@ case("inner", [cseq((2, 3)), cseq((4, 3), shift=3)], lambda x: torch.inner(x[0],
 case("outer", [cseq((3,)), cseq((2,), shift=3)], lambda x: torch.outer(x[0], x[1]))
 case("dot complex real", [cseq((3,)), seq((3,), shift=2)], lambda x: torch.dot(x[0], x[1]))
 DOT_NODES = {"dot": "DotBackward0", "vdot": "VdotBackward0"}
+
+
+# in-place writes through views of complex tensors that record history (CopySlices)
+def inplace_real(x):
+    w = x[0] * 1
+    w.real.mul_(2)
+    return w
+
+
+def inplace_imag_fill(x):
+    w = x[0] * 1
+    w.imag.fill_(0.5)
+    return w
+
+
+def inplace_select(x):
+    w = x[0] * 1
+    w.select(0, 0).mul_(x[1].select(0, 1))
+    return w
+
+
+def inplace_slice_add(x):
+    w = x[0] * 1
+    w[1:].add_(x[1][:1] * 2)
+    return w.exp()
+
+
+def setitem_into_zeros(x):
+    out = torch.zeros(3, 4, dtype=x[0].dtype)
+    out[:, :2] = x[0] * 2
+    out[1:, 3] = x[1][0, :2]
+    return out
+
+
+def inplace_real_view_of_leaf_view(x):
+    w = x[0] * 1
+    v = torch.view_as_real(w)
+    v[..., 1].add_(x[1].real)
+    return w
+
+
+case("inplace real mul_", [cseq((2, 3))], inplace_real)
+case("inplace imag fill_", [cseq((2, 3), C64)], inplace_imag_fill)
+case("inplace select mul_", [cseq((2, 3)), cseq((2, 3), shift=4)], inplace_select)
+case("inplace slice add_", [cseq((3, 2)), cseq((3, 2), shift=4)], inplace_slice_add)
+case("setitem into zeros", [cseq((3, 2)), cseq((2, 2), shift=4)], setitem_into_zeros)
+case("inplace view_as_real add_", [cseq((2, 3)), cseq((2, 3), shift=4)], inplace_real_view_of_leaf_view)
 
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     for name, inputs, fn in CASES:

@@ -518,15 +518,12 @@ final class InplaceOps {
      */
     private static Tensor copySlices(Tensor self, Function<Tensor, Tensor> op, boolean cppTypeName) {
         Tensor base = self.viewBase;
-        if (base.dtype != self.dtype || base.dtype.isComplex()) {
-            // the geometry below is in elements of one type: a real view of a complex tensor (view_as_real, real, imag)
-            // or a view of a complex tensor would need the strided gradient machinery in complex elements
-            throw new UnsupportedOperationException("an in-place operation on a view of a complex tensor that requires "
-                    + "grad (or on its real view) is not supported by Ember yet; compute a new tensor instead (for example "
-                    + "torch.complex(z.real * 2, z.imag))");
-        }
-        Layout viewGeom = self.layout;
-        Layout baseGeom = base.layout;
+        // the geometry below is in real elements: a complex base or view (a slice of a complex tensor, or its real
+        // view, real or imag) is seen through its real view's layout, and its gradients through view_as_real
+        Layout viewGeom = realUnits(self);
+        Layout baseGeom = realUnits(base);
+        boolean complexBase = base.dtype.isComplex();
+        boolean complexView = self.dtype.isComplex();
         Tensor old = copyValues(self);
         Node current = self.gradNode();
         if (current != null) {
@@ -545,8 +542,10 @@ final class InplaceOps {
                 // gradient through it and refuses, as every other in-place op refuses at the write
                 throw new IllegalArgumentException(SELF_OVERLAP);
             }
-            Tensor inside = viewMask(g, viewGeom, baseGeom);
-            return new Tensor[] {ArithmeticOps.where(inside, Creation.wrap(0.0), g), gather(g, baseGeom, viewGeom)};
+            Tensor gr = inRealUnits(g);
+            Tensor inside = viewMask(gr, viewGeom, baseGeom);
+            return new Tensor[] {fromRealUnits(ArithmeticOps.where(inside, Creation.wrap(0.0), gr), complexBase),
+                fromRealUnits(gather(gr, baseGeom, viewGeom), complexView)};
         });
         try (GradMode off = Ember.noGrad()) {
             writeBack(self, r);
@@ -593,7 +592,7 @@ final class InplaceOps {
             if (view.retainsGrad && view.gradFn != null) {
                 view.gradFn.setRetainGradTarget(view.outputNr, null);
             }
-            view.gradFn = stridedNode(base, view.layout);
+            view.gradFn = stridedNode(base, realUnits(view));
             view.outputNr = 0;
             view.requiresGrad = false;
             if (view.retainsGrad) {
@@ -604,10 +603,30 @@ final class InplaceOps {
         return view.gradFn;
     }
 
-    /** {@code AsStridedBackward0}: the node of a view taken at {@code viewGeom} from {@code base}'s storage. */
+    /**
+     * {@code AsStridedBackward0}: the node of a view taken at {@code viewGeom} (in real elements, {@link #realUnits})
+     * from {@code base}'s storage.
+     */
     private static Node stridedNode(Tensor base, Layout viewGeom) {
-        Layout baseGeom = base.layout;
-        return new Node.Fn("AsStridedBackward0", new Tensor[] {base}, g -> new Tensor[] {scatter(g, viewGeom, baseGeom)});
+        Layout baseGeom = realUnits(base);
+        boolean complexBase = base.dtype.isComplex();
+        return new Node.Fn("AsStridedBackward0", new Tensor[] {base},
+                g -> new Tensor[] {fromRealUnits(scatter(inRealUnits(g), viewGeom, baseGeom), complexBase)});
+    }
+
+    /** A tensor's layout in elements of its storage's real type: a complex tensor's real view's layout. */
+    private static Layout realUnits(Tensor t) {
+        return t.dtype.isComplex() ? ComplexOps.realLayout(t.layout) : t.layout;
+    }
+
+    /** {@code t} in real elements: a complex tensor's real view (differentiable), a real one itself. */
+    private static Tensor inRealUnits(Tensor t) {
+        return t.dtype.isComplex() ? t.viewAsReal() : t;
+    }
+
+    /** The inverse of {@link #inRealUnits}: a fresh {@code [..., 2]} tensor as complex when {@code complex}. */
+    private static Tensor fromRealUnits(Tensor t, boolean complex) {
+        return complex ? t.viewAsComplex() : t;
     }
 
     /**

@@ -73,6 +73,37 @@ class ComplexMathTest {
                 return a -> a[0].dot(a[1]);
             case "vdot": return a -> a[0].vdot(a[1]);
             case "inner": return a -> a[0].inner(a[1]);
+            case "inplace real mul_": return a -> {
+                Tensor t = a[0].mul(1.0);
+                t.real().mul_(2.0);
+                return t;
+            };
+            case "inplace imag fill_": return a -> {
+                Tensor t = a[0].mul(1.0);
+                t.imag().fill_(0.5);
+                return t;
+            };
+            case "inplace select mul_": return a -> {
+                Tensor t = a[0].mul(1.0);
+                t.select(0, 0).mul_(a[1].select(0, 1));
+                return t;
+            };
+            case "inplace slice add_": return a -> {
+                Tensor t = a[0].mul(1.0);
+                t.narrow(0, 1, 2).add_(a[1].narrow(0, 0, 1).mul(2.0));
+                return t.exp();
+            };
+            case "setitem into zeros": return a -> {
+                Tensor out = Tensor.zeros(a[0].dtype(), 3, 4);
+                out.narrow(1, 0, 2).copy_(a[0].mul(2.0));
+                out.narrow(0, 1, 2).select(1, 3).copy_(a[1].select(0, 0).narrow(0, 0, 2));
+                return out;
+            };
+            case "inplace view_as_real add_": return a -> {
+                Tensor t = a[0].mul(1.0);
+                t.viewAsReal().select(-1, 1).add_(a[1].real());
+                return t;
+            };
             case "outer": return a -> a[0].outer(a[1]);
             default:
                 break;
@@ -149,7 +180,15 @@ class ComplexMathTest {
             x -> cz(x[0]).var().add(cz(x[1]).std(new int[] {0}, 0, false).sum()),
             x -> cz(x[0]).vectorNorm(2, ALL, false).add(cz(x[1]).vectorNorm(3, ALL, false))
                     .add(cz(x[0]).vectorNorm(1, new int[] {0}, false).sum()),
-            x -> cz(x[0]).dot(cz(x[1])).add(cz(x[1]).vdot(cz(x[0]))).viewAsReal());
+            x -> cz(x[0]).dot(cz(x[1])).add(cz(x[1]).vdot(cz(x[0]))).viewAsReal(),
+            x -> {
+                // in-place writes through a slice and through the real view of complex tensors (CopySlices)
+                Tensor w = cz(x[0]).mul(1.0);
+                w.narrow(0, 1, 2).mul_(cz(x[1]).narrow(0, 0, 2));
+                w.real().mul_(2.0);
+                w.imag().add_(x[1].select(-1, 0));
+                return w.viewAsReal();
+            });
         for (Function<Tensor[], Tensor> f : fs) {
             Tensor a = seq(1, 3, 2).add(0.1).toDouble().requiresGrad_(true);
             Tensor b = seq(4, 3, 2).add(0.2).toDouble().requiresGrad_(true);
