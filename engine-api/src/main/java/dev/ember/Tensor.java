@@ -965,12 +965,12 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * The tensor's type as PyTorch's messages print it: {@code torch.FloatTensor}, {@code torch.cuda.LongTensor}; bool
-     * and bfloat16 as the C++ names {@code CPUBoolType}, {@code CUDABFloat16Type}, which PyTorch's Python layer has no
-     * legacy name to translate into.
+     * The tensor's type as PyTorch's messages print it: {@code torch.FloatTensor}, {@code torch.cuda.LongTensor}; bool,
+     * bfloat16 and the complex types as the C++ names {@code CPUBoolType}, {@code CUDABFloat16Type},
+     * {@code CPUComplexDoubleType}, which PyTorch's Python layer has no legacy name to translate into.
      */
     String typeName() {
-        if (dtype == DType.BOOL || dtype == DType.BFLOAT16) {
+        if (dtype == DType.BOOL || dtype == DType.BFLOAT16 || dtype.isComplex()) {
             return (device.isCpu() ? "CPU" : "CUDA") + dtype.legacyTypeName().replace("Tensor", "") + "Type";
         }
         return (device.isCpu() ? "torch." : "torch.cuda.") + dtype.legacyTypeName();
