@@ -398,14 +398,20 @@ final class Creation {
             pos[0]++;
             return;
         }
+        int len = checkedLength(o, shape, depth);
+        for (int i = 0; i < len; i++) {
+            flattenComplex(elementAt(o, i), shape, depth + 1, parts, pos);
+        }
+    }
+
+    /** The length of the sequence at {@code depth}, which must be {@code shape[depth]} (the data is rectangular). */
+    private static int checkedLength(Object o, int[] shape, int depth) {
         int len = lengthOf(o);
         if (len != shape[depth]) {
             throw new IllegalArgumentException("expected sequence of length " + shape[depth] + " at dim " + depth
                     + " (got " + (len < 0 ? "a number" : String.valueOf(len)) + ")");
         }
-        for (int i = 0; i < len; i++) {
-            flattenComplex(elementAt(o, i), shape, depth + 1, parts, pos);
-        }
+        return len;
     }
 
     private static int lengthOf(Object o) {
@@ -449,11 +455,7 @@ final class Creation {
             pos[0]++;
             return;
         }
-        int len = lengthOf(o);
-        if (len != shape[depth]) {
-            throw new IllegalArgumentException("expected sequence of length " + shape[depth] + " at dim " + depth
-                    + " (got " + (len < 0 ? "a number" : String.valueOf(len)) + ")");
-        }
+        int len = checkedLength(o, shape, depth);
         for (int i = 0; i < len; i++) {
             flatten(elementAt(o, i), shape, depth + 1, dv, lv, kind, pos);
         }

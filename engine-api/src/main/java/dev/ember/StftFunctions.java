@@ -102,7 +102,8 @@ final class StftFunctions {
         int len = x.shape[1];
         if (nFft <= 0 || nFft > len) {
             // sic: PyTorch prints win_length here
-            throw new IllegalArgumentException(repr + ": expected 0 < n_fft < " + len + ", but got n_fft=" + win);
+            throw new IllegalArgumentException(repr + ": expected 0 < n_fft < " + len + ", but got n_fft="
+                    + win);
         }
         if (hop <= 0) {
             throw new IllegalArgumentException(repr + ": expected hop_length > 0, but got hop_length=" + hop);

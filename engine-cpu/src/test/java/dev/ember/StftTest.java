@@ -57,7 +57,7 @@ class StftTest {
         Integer length = integer(kw, "length");
         boolean step = "step".equals(kw.get("view"));
         Function<Tensor[], Tensor> window = a -> a.length > 1 ? a[1] : null;
-        Function<Tensor[], Tensor> signal = a -> step ? strided(a[0]) : a[0];
+        Function<Tensor[], Tensor> signal = a -> step ? FftTest.viewOf(a[0], false) : a[0];
         switch (op) {
             case "stft":
                 return a -> Fft.stft(signal.apply(a), nFft, hop, win, window.apply(a), center, padMode, normalized, onesided,
@@ -76,53 +76,37 @@ class StftTest {
         }
     }
 
-    /** {@code x[..., ::2]}, through the real view for a complex tensor. */
-    private static Tensor strided(Tensor x) {
-        boolean complex = x.dtype().isComplex();
-        Tensor t = complex ? x.viewAsReal() : x;
-        int last = complex ? t.dim() - 2 : t.dim() - 1;
-        Tensor v = t.slice(last, 0, t.size(last), 2);
-        return complex ? v.viewAsComplex() : v;
-    }
-
     private static final Generator GEN = new Generator(2029);
-
-    /** A float64 leaf of uniform values in [-1, 1). */
-    private static Tensor leaf(int... shape) {
-        return Tensor.rand(GEN, DType.FLOAT64, shape).mul(2.0).sub(1.0).requiresGrad_(true);
-    }
-
-    /** gradcheck and gradgradcheck of {@code f} (real in, real out: complex ones through their real views). */
-    private static void check(Function<Tensor[], Tensor> f, Tensor... in) {
-        assertTrue(Autograd.gradcheck(f, in));
-        assertTrue(Autograd.gradgradcheck(f, in));
-    }
 
     @Test
     void stftGradcheck() {
         Tensor hann = Tensor.hannWindow(6, true, DType.FLOAT64, Device.CPU);
         // the signal and the window, real (onesided) and two-sided, every pad mode
         for (String mode : new String[] {"reflect", "constant", "replicate", "circular"}) {
-            check(a -> Fft.stft(a[0], 6, 2, null, a[1], true, mode, false, null, true).viewAsReal(), leaf(11),
+            FftTest.check(a -> Fft.stft(a[0], 6, 2, null, a[1], true, mode, false, null, true).viewAsReal(),
+                    FftTest.leaf(11),
                     hann.detach().clone().requiresGrad_(true));
         }
-        check(a -> Fft.stft(a[0], 5, 2, 3, a[1], false, "reflect", true, false, true).viewAsReal(), leaf(2, 9), leaf(3));
+        FftTest.check(a -> Fft.stft(a[0], 5, 2, 3, a[1], false, "reflect", true, false, true).viewAsReal(),
+                FftTest.leaf(2, 9), FftTest.leaf(3));
         // a complex signal (framed and padded through its real view) and a complex window
-        check(a -> Fft.stft(a[0].viewAsComplex(), 4, 1, null, null, true, "reflect", false, null, true).viewAsReal(),
-                leaf(7, 2));
-        check(a -> Fft.stft(a[0], 4, 2, null, a[1].viewAsComplex(), false, "reflect", false, null, null).viewAsReal(),
-                leaf(2, 8), leaf(4, 2));
+        FftTest.check(a -> Fft.stft(a[0].viewAsComplex(), 4, 1, null, null, true, "reflect", false, null, true).viewAsReal(),
+                FftTest.leaf(7, 2));
+        FftTest.check(a -> Fft.stft(a[0], 4, 2, null, a[1].viewAsComplex(), false, "reflect", false, null, null).viewAsReal(),
+                FftTest.leaf(2, 8), FftTest.leaf(4, 2));
     }
 
     @Test
     void istftGradcheck() {
         // the spectrum and the window: overlap-add and the envelope's division both carry gradients
-        check(a -> Fft.istft(a[0].viewAsComplex(), 6, 2, null, a[1], true, false, null, null, false), leaf(4, 6, 2),
-                leaf(6).add(2.0).detach().requiresGrad_(true));
-        check(a -> Fft.istft(a[0].viewAsComplex(), 4, 2, 3, a[1], false, true, false, 9, false), leaf(2, 4, 4, 2),
-                leaf(3).add(2.0).detach().requiresGrad_(true));
-        check(a -> Fft.istft(a[0].viewAsComplex(), 4, 1, null, null, true, false, null, 10, true).viewAsReal(),
-                leaf(4, 5, 2));
+        FftTest.check(a -> Fft.istft(a[0].viewAsComplex(), 6, 2, null, a[1], true, false, null, null, false),
+                FftTest.leaf(4, 6, 2),
+                FftTest.leaf(6).add(2.0).detach().requiresGrad_(true));
+        FftTest.check(a -> Fft.istft(a[0].viewAsComplex(), 4, 2, 3, a[1], false, true, false, 9, false),
+                FftTest.leaf(2, 4, 4, 2),
+                FftTest.leaf(3).add(2.0).detach().requiresGrad_(true));
+        FftTest.check(a -> Fft.istft(a[0].viewAsComplex(), 4, 1, null, null, true, false, null, 10, true).viewAsReal(),
+                FftTest.leaf(4, 5, 2));
     }
 
     @Test
@@ -134,7 +118,7 @@ class StftTest {
             assertArrayEquals(new int[] {3, 9, 13}, spec.shape());
             assertClose(x, Fft.istft(spec, 16, 4, null, w, true, false, null, 50, false), dtype == DType.FLOAT64 ? 1e-12 : 1e-5);
         }
-        Tensor z = Tensor.complex(leaf(40).detach(), leaf(40).detach());
+        Tensor z = Tensor.complex(FftTest.leaf(40).detach(), FftTest.leaf(40).detach());
         Tensor w = Tensor.hammingWindow(12, true, 0.54, 0.46, DType.FLOAT64, Device.CPU);
         Tensor spec = Fft.stft(z, 12, 3, 10, w.narrow(0, 1, 10), true, "constant", true, null, null);
         Tensor back = Fft.istft(spec, 12, 3, 10, w.narrow(0, 1, 10), true, true, null, 40, true);
@@ -152,7 +136,7 @@ class StftTest {
 
     @Test
     void defaultsAndShortForms() {
-        Tensor x = leaf(33).detach();
+        Tensor x = FftTest.leaf(33).detach();
         Tensor w = Tensor.hannWindow(8, true, DType.FLOAT64, Device.CPU);
         Tensor full = Fft.stft(x, 8, null, null, w, true, "reflect", false, null, true);
         // hop n_fft / 4, 1 + 33 / 2 frames of the padded signal, 5 frequencies
@@ -167,7 +151,7 @@ class StftTest {
 
     @Test
     void badArgumentsLeaveNothingBehind() {
-        Tensor x = leaf(16);
+        Tensor x = FftTest.leaf(16);
         Tensor w = Tensor.hannWindow(8, true, DType.FLOAT64, Device.CPU).requiresGrad_(true);
         double[] before = x.detach().toDoubleArray();
         assertEquals("stft(): argument 'input' (position 1) must be Tensor, not null",

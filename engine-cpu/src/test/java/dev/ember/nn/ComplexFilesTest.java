@@ -40,12 +40,7 @@ class ComplexFilesTest {
     Path tmp;
 
     private Path resource(String name) throws IOException {
-        Path p = tmp.resolve(name);
-        try (InputStream in = ComplexFilesTest.class.getResourceAsStream(DIR + name)) {
-            assertTrue(in != null, "missing resource " + name);
-            Files.write(p, in.readAllBytes());
-        }
-        return p;
+        return TorchSerializationTest.copied(tmp, DIR, name);
     }
 
     /** expected.txt's lines by their name ({@code tensor c64} or {@code safetensors z}). */
