@@ -570,6 +570,11 @@ public final class Safetensors {
 
     // ---- shared tensors: safetensors.torch.save_model / load_model (session 22) ----
 
+    /** A tensor's storage; a complex tensor's is its real view's, which holds its parts. */
+    private static dev.ember.backend.Storage storage(Tensor t) {
+        return t.dtype().isComplex() ? t.detach().viewAsReal().storage() : t.storage();
+    }
+
     /**
      * {@code safetensors.torch._remove_duplicate_names}: the names of tensors that share memory (a tied weight's names),
      * grouped as the reference groups them (one storage, overlapping ranges), each group as the name kept (the first in
@@ -581,8 +586,8 @@ public final class Safetensors {
     private static Map<String, List<String>> duplicateNames(Map<String, Tensor> state, Set<String> preferred) {
         Map<dev.ember.backend.Storage, List<String>> byStorage = new java.util.IdentityHashMap<>();
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
-            if (e.getValue().storage().numel() > 0) {
-                byStorage.computeIfAbsent(e.getValue().storage(), t -> new ArrayList<>()).add(e.getKey());
+            if (storage(e.getValue()).numel() > 0) {
+                byStorage.computeIfAbsent(storage(e.getValue()), t -> new ArrayList<>()).add(e.getKey());
             }
         }
         Map<String, List<String>> out = new java.util.TreeMap<>();
@@ -591,19 +596,21 @@ public final class Safetensors {
                 continue;
             }
             // _filter_shared_not_shared: by start, a name joins the group before it when it starts before that one ends
+            // (in the storage's elements: a complex tensor's element is two of them)
             List<long[]> areas = new ArrayList<>();
             List<String> order = new ArrayList<>(names);
             order.sort(null);
             for (int i = 0; i < order.size(); i++) {
                 Tensor t = state.get(order.get(i));
-                long stop = t.storageOffset();
+                int per = t.dtype().isComplex() ? 2 : 1;
+                long stop = (long) t.storageOffset() * per;
                 if (t.numel() > 0) {
                     for (int d = 0; d < t.dim(); d++) {
-                        stop += (long) (t.size(d) - 1) * t.stride(d);
+                        stop += (long) (t.size(d) - 1) * t.stride(d) * per;
                     }
-                    stop++;
+                    stop += per;
                 }
-                areas.add(new long[] {t.storageOffset(), stop, i});
+                areas.add(new long[] {(long) t.storageOffset() * per, stop, i});
             }
             areas.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : a[1] != b[1] ? Long.compare(a[1], b[1])
                     : Long.compare(a[2], b[2]));
@@ -624,7 +631,8 @@ public final class Safetensors {
                 String keep = null;
                 for (String n : shared) {
                     Tensor t = state.get(n);
-                    boolean complete = t.storageOffset() == 0 && t.numel() == t.storage().numel();
+                    boolean complete = t.storageOffset() == 0
+                            && t.numel() * (t.dtype().isComplex() ? 2 : 1) == storage(t).numel();
                     if (complete && (keep == null || preferred.contains(n) && !preferred.contains(keep))) {
                         keep = n;
                     }

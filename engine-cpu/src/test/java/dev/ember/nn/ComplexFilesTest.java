@@ -212,4 +212,30 @@ class ComplexFilesTest {
         assertSame(DType.COMPLEX64, back.dtype());
         assertNull(back.grad());
     }
+
+    @Test
+    void safetensorsSaveModelFindsSharedComplexTensors() throws Exception {
+        // a complex buffer held under two names, and one viewing its second half: written once, as the reference does
+        Tensor z = values(DType.COMPLEX64, 4);
+        Module m = new Module() {
+            {
+                registerBuffer("a", z);
+                registerBuffer("b", z);
+                registerBuffer("half", z.narrow(0, 2, 2));
+            }
+
+            @Override
+            public Tensor forward(Tensor input) {
+                return input;
+            }
+        };
+        Path f = tmp.resolve("model.safetensors");
+        Safetensors.saveModel(m, f);
+        assertEquals(List.of("a"), List.copyOf(Safetensors.load(f).keySet()));
+        assertEquals(Map.of("b", "a", "half", "a"), Safetensors.loadMetadata(f));
+        Tensor before = z.clone();
+        z.zero_();
+        Safetensors.loadModel(m, f);
+        assertArrayEquals(before.toComplexArray(), z.toComplexArray());
+    }
 }
