@@ -57,3 +57,18 @@ def run_case(name, inputs, fn, messages_2x=None, node_2x=None):
             if t.requires_grad:
                 lines.append("grad%d %s" % (i, fmt_tensor(t.grad) if t.grad is not None else "none"))
     return lines
+
+
+def write_cases(path, cases, messages_2x=None, node_2x=None, adjust=None):
+    """Runs (name, inputs, fn) cases with run_case and writes their lines to path; adjust(name, lines), when given,
+    returns a case's lines changed (a 2.x difference run_case's maps cannot say). Returns the number of cases."""
+    lines = []
+    names = set()
+    for name, inputs, fn in cases:
+        assert name not in names, name
+        names.add(name)
+        out = run_case(name, inputs, fn, messages_2x=messages_2x, node_2x=node_2x)
+        lines += ["=== " + name] + (adjust(name, out) if adjust else out)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return len(cases)

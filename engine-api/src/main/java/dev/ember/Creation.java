@@ -6,6 +6,7 @@ import dev.ember.backend.RandomKind;
 import dev.ember.backend.Storage;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Tensor factories: from Java data, filled, ranges, random. */
@@ -134,6 +135,9 @@ final class Creation {
         Tensor flat = fromPrimitiveArray(data, dtype, device);
         if (flat != null) {
             return flat;
+        }
+        if (dtype != null && dtype.isComplex() || containsComplex(data)) {
+            return fromComplexData(data, dtype, device);
         }
         List<Integer> shapeList = new ArrayList<>();
         Object probe = data;
@@ -322,6 +326,94 @@ final class Creation {
         }
     }
 
+    /** Whether nested data holds a {@link Complex} anywhere (then {@code torch.tensor} infers a complex type). */
+    private static boolean containsComplex(Object o) {
+        if (o instanceof Complex) {
+            return true;
+        }
+        if (o != null && o.getClass().isArray() && o.getClass().getComponentType().isPrimitive()) {
+            return false;
+        }
+        int len = lengthOf(o);
+        for (int i = 0; i < len; i++) {
+            if (containsComplex(elementAt(o, i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@code torch.tensor} of data holding {@link Complex} numbers (or of any numbers, for a complex {@code dtype}): the
+     * default complex type (complex64 for a float32 default, complex128 for float64) unless {@code dtype} is given; a
+     * real {@code dtype} refuses complex data as Python does.
+     */
+    private static Tensor fromComplexData(Object data, DType dtype, Device device) {
+        if (dtype != null && !dtype.isComplex()) {
+            throw new IllegalArgumentException("can't convert complex to "
+                    + (dtype.isFloatingPoint() ? "float" : dtype == DType.BOOL ? "bool" : "int"));
+        }
+        List<Integer> shapeList = new ArrayList<>();
+        for (Object probe = data; lengthOf(probe) >= 0; probe = elementAt(probe, 0)) {
+            shapeList.add(lengthOf(probe));
+            if (lengthOf(probe) == 0) {
+                break;
+            }
+        }
+        int[] shape = shapeList.stream().mapToInt(Integer::intValue).toArray();
+        DType target = dtype != null ? dtype : Ember.getDefaultDtype().toComplex();
+        double[] parts = new double[Math.toIntExact(2 * Shapes.storageNumel(shape, target))];
+        flattenComplex(data, shape, 0, parts, new int[1]);
+        Object array = parts;
+        if (target == DType.COMPLEX64) {
+            float[] f = new float[parts.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) parts[i];
+            }
+            array = f;
+        }
+        int[] pairs = Arrays.copyOf(shape, shape.length + 1);
+        pairs[shape.length] = 2;
+        return ComplexOps.adopt(fromFlat(array, pairs, target.toReal(), device));
+    }
+
+    /** Nested data's numbers as interleaved (real, imaginary) pairs, row-major; a real number's imaginary part 0. */
+    private static void flattenComplex(Object o, int[] shape, int depth, double[] parts, int[] pos) {
+        if (depth == shape.length) {
+            double re;
+            double im = 0;
+            if (o instanceof Complex) {
+                re = ((Complex) o).real();
+                im = ((Complex) o).imag();
+            } else if (o instanceof Boolean) {
+                re = ((Boolean) o) ? 1 : 0;
+            } else if (o instanceof Number) {
+                re = ((Number) o).doubleValue();
+            } else {
+                throw new IllegalArgumentException(lengthOf(o) >= 0 ? "expected a number at dim " + depth
+                        + " but got a sequence" : "Could not infer dtype of " + (o == null ? "null" : o.getClass().getSimpleName()));
+            }
+            parts[2 * pos[0]] = re;
+            parts[2 * pos[0] + 1] = im;
+            pos[0]++;
+            return;
+        }
+        int len = checkedLength(o, shape, depth);
+        for (int i = 0; i < len; i++) {
+            flattenComplex(elementAt(o, i), shape, depth + 1, parts, pos);
+        }
+    }
+
+    /** The length of the sequence at {@code depth}, which must be {@code shape[depth]} (the data is rectangular). */
+    private static int checkedLength(Object o, int[] shape, int depth) {
+        int len = lengthOf(o);
+        if (len != shape[depth]) {
+            throw new IllegalArgumentException("expected sequence of length " + shape[depth] + " at dim " + depth
+                    + " (got " + (len < 0 ? "a number" : String.valueOf(len)) + ")");
+        }
+        return len;
+    }
+
     private static int lengthOf(Object o) {
         if (o instanceof List) {
             return ((List<?>) o).size();
@@ -363,11 +455,7 @@ final class Creation {
             pos[0]++;
             return;
         }
-        int len = lengthOf(o);
-        if (len != shape[depth]) {
-            throw new IllegalArgumentException("expected sequence of length " + shape[depth] + " at dim " + depth
-                    + " (got " + (len < 0 ? "a number" : String.valueOf(len)) + ")");
-        }
+        int len = checkedLength(o, shape, depth);
         for (int i = 0; i < len; i++) {
             flatten(elementAt(o, i), shape, depth + 1, dv, lv, kind, pos);
         }

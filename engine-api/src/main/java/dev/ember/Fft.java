@@ -11,7 +11,7 @@ package dev.ember;
  * the inverse scaled by {@code 1/n}), {@code "ortho"} (both by {@code 1/sqrt(n)}) or {@code "forward"} (the forward by
  * {@code 1/n}). Integer inputs are transformed in the default floating type; float32 inputs give complex64 and
  * float64 inputs complex128 (float16 and bfloat16 are refused, as PyTorch's CPU does). Errors carry PyTorch's
- * messages and leave the input unchanged.
+ * messages and leave the input unchanged. The short-time transforms {@link #stft} and {@link #istft} are built on them.
  */
 public final class Fft {
     private Fft() {
@@ -539,5 +539,102 @@ public final class Fft {
      */
     public static Tensor ifftshift(Tensor input, int... dim) {
         return FftFunctions.shift("ifftshift", input, dim, true);
+    }
+    /**
+     * The short-time Fourier transform, as {@code torch.stft} with its defaults ({@code center=True},
+     * {@code pad_mode="reflect"}, not normalized, onesided for a real input and window): the signal's frames of
+     * {@code nFft} samples, {@code hopLength} apart, each multiplied by the window and transformed, as a
+     * {@code [(batch,) frequencies, frames]} tensor.
+     *
+     * @param input a 1-D signal or a 2-D batch of signals, floating or complex
+     * @param nFft the size of each frame's Fourier transform
+     * @param hopLength the distance between neighbouring frames, or null for {@code nFft / 4} (rounded down)
+     * @param winLength the window's size, or null for {@code nFft}
+     * @param window a 1-D window of {@code winLength} samples, zero-padded on both sides to {@code nFft}, or null for
+     *     a window of ones
+     * @param returnComplex whether to return a complex tensor (PyTorch 2.x requires it for a real input and window);
+     *     false, deprecated as in PyTorch, returns its real view (a last dimension of size 2)
+     * @return the transform
+     * @see #stft(Tensor, int, Integer, Integer, Tensor, boolean, String, boolean, Boolean, Boolean)
+     */
+    public static Tensor stft(Tensor input, int nFft, Integer hopLength, Integer winLength, Tensor window,
+            boolean returnComplex) {
+        return stft(input, nFft, hopLength, winLength, window, true, "reflect", false, null, returnComplex);
+    }
+
+    /**
+     * The short-time Fourier transform, as {@code torch.stft} (PyTorch 2.x): with {@code center} the signal is first
+     * padded by {@code nFft / 2} on both sides ({@code padMode} {@code "reflect"}, {@code "constant"},
+     * {@code "replicate"} or {@code "circular"}); then its {@code 1 + (length - nFft) / hopLength} frames, each
+     * multiplied by the window, are transformed ({@code normalized}: scaled by {@code 1/sqrt(nFft)}), keeping the
+     * {@code nFft / 2 + 1} non-negative frequencies when {@code onesided}. The result is
+     * {@code [(batch,) frequencies, frames]}. Nodes as PyTorch 2.x's composition: FftR2CBackward0 (FftC2CBackward0
+     * for a complex input or window), TransposeBackward1, then SqueezeBackward4 for a 1-D input
+     * (ViewAsRealBackward0 on top when {@code returnComplex} is false). Errors carry PyTorch's messages, its
+     * {@code stft(...)} summary of the arguments included.
+     *
+     * @param input a 1-D signal or a 2-D batch of signals, floating or complex
+     * @param nFft the size of each frame's Fourier transform
+     * @param hopLength the distance between neighbouring frames, or null for {@code nFft / 4} (rounded down)
+     * @param winLength the window's size, or null for {@code nFft}
+     * @param window a 1-D window of {@code winLength} samples, zero-padded on both sides to {@code nFft}, or null for
+     *     a window of ones
+     * @param center whether to pad the signal so that frame t is centered at {@code t * hopLength}
+     * @param padMode the padding when {@code center}: {@code "reflect"}, {@code "constant"}, {@code "replicate"} or
+     *     {@code "circular"}
+     * @param normalized whether to scale the transform by {@code 1/sqrt(nFft)}
+     * @param onesided whether to keep only the non-negative frequencies, or null: true for a real input and window
+     * @param returnComplex whether to return a complex tensor, or null: true for a complex input or window (a real
+     *     input and window refuse null, as PyTorch 2.x does); false, deprecated as in PyTorch, returns the real view
+     * @return the transform
+     */
+    public static Tensor stft(Tensor input, int nFft, Integer hopLength, Integer winLength, Tensor window, boolean center,
+            String padMode, boolean normalized, Boolean onesided, Boolean returnComplex) {
+        return StftFunctions.stft(input, nFft, hopLength, winLength, window, center, padMode, normalized, onesided,
+                returnComplex);
+    }
+
+    /**
+     * The inverse short-time Fourier transform, as {@code torch.istft} with its defaults ({@code center=True}, not
+     * normalized, onesided when the input has {@code nFft / 2 + 1} frequencies, the whole signal, a real output):
+     * the signal whose {@link #stft} (with the same window) is the input.
+     *
+     * @param input the complex {@code [(batch,) frequencies, frames]} transform
+     * @param nFft the size of each frame's Fourier transform
+     * @param hopLength the distance between neighbouring frames, or null for {@code nFft / 4} (rounded down)
+     * @param winLength the window's size, or null for {@code nFft}
+     * @param window the window the transform used, or null for a window of ones
+     * @return the signal
+     * @see #istft(Tensor, int, Integer, Integer, Tensor, boolean, boolean, Boolean, Integer, boolean)
+     */
+    public static Tensor istft(Tensor input, int nFft, Integer hopLength, Integer winLength, Tensor window) {
+        return istft(input, nFft, hopLength, winLength, window, true, false, null, null, false);
+    }
+
+    /**
+     * The inverse short-time Fourier transform, as {@code torch.istft} (PyTorch 2.x): each frame transformed back
+     * (c2r, or c2c with {@code returnComplex}), multiplied by the window and overlap-added, the sum divided by the
+     * overlap-added squared window (which must stay above 1e-11 where the signal is kept: the NOLA condition), the
+     * {@code nFft / 2} samples at each end dropped when {@code center}, then cut or zero-padded to {@code length}.
+     * Nodes as PyTorch 2.x's composition (DivBackward0 on top, SqueezeBackward1 for a 2-D input, ConstantPadNdBackward0
+     * when {@code length} is longer than the signal). Errors carry PyTorch's messages.
+     *
+     * @param input the complex {@code [(batch,) frequencies, frames]} transform
+     * @param nFft the size of each frame's Fourier transform
+     * @param hopLength the distance between neighbouring frames, or null for {@code nFft / 4} (rounded down)
+     * @param winLength the window's size, or null for {@code nFft}
+     * @param window the window the transform used, or null for a window of ones
+     * @param center whether the transform was centered (its padding is dropped)
+     * @param normalized whether the transform was normalized
+     * @param onesided whether the input holds only the non-negative frequencies, or null: when it has
+     *     {@code nFft / 2 + 1} of them rather than {@code nFft}
+     * @param length the signal's length, or null for the whole signal
+     * @param returnComplex whether the signal is complex (the input then two-sided)
+     * @return the signal
+     */
+    public static Tensor istft(Tensor input, int nFft, Integer hopLength, Integer winLength, Tensor window, boolean center,
+            boolean normalized, Boolean onesided, Integer length, boolean returnComplex) {
+        return StftFunctions.istft(input, nFft, hopLength, winLength, window, center, normalized, onesided, length,
+                returnComplex);
     }
 }

@@ -133,9 +133,11 @@ public final class Tensor implements AutoCloseable {
     // ------------------------------------------------------------------ creation
 
     /**
-     * A tensor from Java data, as {@code torch.tensor}: a number, a boolean, or (nested, rectangular) arrays
-     * of them. Floating data gives the default type ({@link Ember#getDefaultDtype}, float32 unless set), integral data
-     * int64, booleans bool.
+     * A tensor from Java data, as {@code torch.tensor}: a number, a boolean, a {@link Complex}, or (nested,
+     * rectangular) arrays or lists of them. Floating data gives the default type ({@link Ember#getDefaultDtype},
+     * float32 unless set), integral data int64, booleans bool, data holding a {@link Complex} anywhere the default
+     * type's complex type (complex64 for float32), as Python's complex numbers do: {@code Tensor.tensor(new Complex[][]
+     * {{Complex.of(1, 2), Complex.I}})} is a {@code [1, 2]} complex64 tensor. {@link #toComplexArray} reads them back.
      */
     public static Tensor tensor(Object data) {
         return Creation.fromData(data, null, Ember.defaultDevice());
@@ -965,12 +967,12 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * The tensor's type as PyTorch's messages print it: {@code torch.FloatTensor}, {@code torch.cuda.LongTensor}; bool
-     * and bfloat16 as the C++ names {@code CPUBoolType}, {@code CUDABFloat16Type}, which PyTorch's Python layer has no
-     * legacy name to translate into.
+     * The tensor's type as PyTorch's messages print it: {@code torch.FloatTensor}, {@code torch.cuda.LongTensor}; bool,
+     * bfloat16 and the complex types as the C++ names {@code CPUBoolType}, {@code CUDABFloat16Type},
+     * {@code CPUComplexDoubleType}, which PyTorch's Python layer has no legacy name to translate into.
      */
     String typeName() {
-        if (dtype == DType.BOOL || dtype == DType.BFLOAT16) {
+        if (dtype == DType.BOOL || dtype == DType.BFLOAT16 || dtype.isComplex()) {
             return (device.isCpu() ? "CPU" : "CUDA") + dtype.legacyTypeName().replace("Tensor", "") + "Type";
         }
         return (device.isCpu() ? "torch." : "torch.cuda.") + dtype.legacyTypeName();
@@ -5293,6 +5295,20 @@ public final class Tensor implements AutoCloseable {
     /** The elements in row-major order as doubles. */
     public double[] toDoubleArray() {
         return (double[]) to(DType.FLOAT64).hostArray();
+    }
+
+    /**
+     * The elements in row-major order as {@link Complex} numbers (a real tensor's with imaginary part 0), as
+     * {@code tensor.tolist()} gives Python complex numbers.
+     */
+    public Complex[] toComplexArray() {
+        double[] parts = dtype.isComplex() ? ComplexOps.parts(this).toDoubleArray() : null;
+        double[] real = parts == null ? toDoubleArray() : null;
+        Complex[] out = new Complex[Math.toIntExact(numel())];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = parts == null ? new Complex(real[i], 0) : new Complex(parts[2 * i], parts[2 * i + 1]);
+        }
+        return out;
     }
 
     /**

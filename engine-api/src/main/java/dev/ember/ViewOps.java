@@ -322,7 +322,7 @@ final class ViewOps {
     }
 
     /** PyTorch's {@code unfold_backward}: the windows' gradients added back where each element was read. */
-    private static Tensor unfoldBackward(Tensor g, int[] in, int d, int size, int step, int windows) {
+    static Tensor unfoldBackward(Tensor g, int[] in, int d, int size, int step, int windows) {
         int rank = in.length;
         if (rank == 0) {
             return g.sum().reshape(in);

@@ -100,8 +100,8 @@ class FftTest {
         return a -> ONE_D.get(fn).apply(seen.apply(a[0]), n, dim, norm);
     }
 
-    /** {@code x.mT} or {@code x[..., ::2]}, through the real view for a complex tensor. */
-    private static Tensor viewOf(Tensor x, boolean transpose) {
+    /** {@code x.mT} or {@code x[..., ::2]}, through the real view for a complex tensor (StftTest's too). */
+    static Tensor viewOf(Tensor x, boolean transpose) {
         boolean complex = x.dtype().isComplex();
         Tensor t = complex ? x.viewAsReal() : x;
         int last = complex ? t.dim() - 2 : t.dim() - 1;
@@ -112,12 +112,12 @@ class FftTest {
     private static final Generator GEN = new Generator(1913);
 
     /** A float64 leaf of uniform values in [-1, 1). */
-    private static Tensor leaf(int... shape) {
+    static Tensor leaf(int... shape) {
         return Tensor.rand(GEN, DType.FLOAT64, shape).mul(2.0).sub(1.0).requiresGrad_(true);
     }
 
     /** gradcheck and gradgradcheck of {@code f} (real in, real out: complex ones through their real views). */
-    private static void check(Function<Tensor[], Tensor> f, Tensor... in) {
+    static void check(Function<Tensor[], Tensor> f, Tensor... in) {
         assertTrue(Autograd.gradcheck(f, in));
         assertTrue(Autograd.gradgradcheck(f, in));
     }

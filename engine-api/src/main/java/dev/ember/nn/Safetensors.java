@@ -29,8 +29,8 @@ import java.util.Set;
 /**
  * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header naming each
  * tensor's dtype, shape and byte range, then the raw little-endian data), so weights move between Ember and
- * PyTorch ({@code safetensors.torch.save_file / load_file}) in both directions. F32, F64, F16, BF16, I64, I32, I16, I8, U8
- * and BOOL.
+ * PyTorch ({@code safetensors.torch.save_file / load_file}) in both directions. F32, F64, F16, BF16, I64, I32, I16, I8, U8,
+ * BOOL and C64 (complex64, its parts interleaved; the format has no complex128, which {@link #save} refuses).
  *
  * <p>{@link #load} trusts nothing in a file: it checks the header length (unsigned) against the file size and the
  * reference implementation's 100 MB limit, reads the header as strict UTF-8 JSON without recursion, checks every
@@ -44,7 +44,7 @@ public final class Safetensors {
     private static final String METADATA = "__metadata__";
     /** The valid safetensors dtypes Ember cannot hold, told apart from strings that are no dtype at all. */
     private static final Set<String> OTHER_DTYPES = Set.of("U16", "U32",
-            "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "C64", "F4", "F6_E2M3", "F6_E3M2");
+            "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ", "F4", "F6_E2M3", "F6_E3M2");
 
     private Safetensors() {
     }
@@ -60,6 +60,7 @@ public final class Safetensors {
             case UINT8: return "U8";
             case FLOAT16: return "F16";
             case BFLOAT16: return "BF16";
+            case COMPLEX64: return "C64";
             default: return "BOOL";
         }
     }
@@ -69,14 +70,15 @@ public final class Safetensors {
         switch (t) {
             case INT64: return 0;
             case FLOAT64: return 1;
-            case FLOAT32: return 2;
-            case INT32: return 3;
-            case BFLOAT16: return 4;
-            case FLOAT16: return 5;
-            case INT16: return 6;
-            case INT8: return 7;
-            case UINT8: return 8;
-            default: return 9;
+            case COMPLEX64: return 2;
+            case FLOAT32: return 3;
+            case INT32: return 4;
+            case BFLOAT16: return 5;
+            case FLOAT16: return 6;
+            case INT16: return 7;
+            case INT8: return 8;
+            case UINT8: return 9;
+            default: return 10;
         }
     }
 
@@ -122,6 +124,11 @@ public final class Safetensors {
             }
             if (!Json.validUnicode(name)) {
                 throw new IllegalArgumentException("tensor name " + Json.quoted(name) + " is not valid Unicode (unpaired surrogate)");
+            }
+            if (e.getValue().dtype() == DType.COMPLEX128) {
+                throw new IllegalArgumentException("tensor " + Json.quoted(name) + " is complex128, which the safetensors format "
+                        + "cannot hold: its only complex dtype is C64 (complex64); convert it with to(DType.COMPLEX64), or save "
+                        + "its real view (viewAsReal) as F64");
             }
             items.add(new Object[] {name, name.getBytes(StandardCharsets.UTF_8), e.getValue().detach().to(Device.CPU)});
         }
@@ -230,9 +237,10 @@ public final class Safetensors {
             checkLayout(file, entries, bufferLength);
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (Entry e : entries) {
-                if (e.numel > TensorBytes.MAX_ELEMENTS) {
+                long most = TensorBytes.MAX_ELEMENTS / (e.dtype.isComplex() ? 2 : 1); // a complex one holds its parts
+                if (e.numel > most) {
                     throw bad(file, "tensor " + Json.quoted(e.name) + " has " + e.numel
-                            + " elements; Ember holds at most " + TensorBytes.MAX_ELEMENTS + " in one tensor");
+                            + " elements; Ember holds at most " + most + " in one tensor of " + e.dtype.torchName());
                 }
             }
             for (Entry e : entries) {
@@ -401,10 +409,11 @@ public final class Safetensors {
             case "F16": return DType.FLOAT16;
             case "BF16": return DType.BFLOAT16;
             case "BOOL": return DType.BOOL;
+            case "C64": return DType.COMPLEX64;
             default:
                 if (OTHER_DTYPES.contains(v)) {
                     throw bad(file, tensor(name) + "dtype " + v + " is not supported by Ember (it loads F32, F64, F16, BF16, I64, I32, "
-                            + "I16, I8, U8 and BOOL)");
+                            + "I16, I8, U8, BOOL and C64)");
                 }
                 throw bad(file, tensor(name) + "unknown dtype " + Json.quoted(v));
         }
@@ -561,6 +570,11 @@ public final class Safetensors {
 
     // ---- shared tensors: safetensors.torch.save_model / load_model (session 22) ----
 
+    /** A tensor's storage; a complex tensor's is its real view's, which holds its parts. */
+    private static dev.ember.backend.Storage storage(Tensor t) {
+        return t.dtype().isComplex() ? t.detach().viewAsReal().storage() : t.storage();
+    }
+
     /**
      * {@code safetensors.torch._remove_duplicate_names}: the names of tensors that share memory (a tied weight's names),
      * grouped as the reference groups them (one storage, overlapping ranges), each group as the name kept (the first in
@@ -572,8 +586,8 @@ public final class Safetensors {
     private static Map<String, List<String>> duplicateNames(Map<String, Tensor> state, Set<String> preferred) {
         Map<dev.ember.backend.Storage, List<String>> byStorage = new java.util.IdentityHashMap<>();
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
-            if (e.getValue().storage().numel() > 0) {
-                byStorage.computeIfAbsent(e.getValue().storage(), t -> new ArrayList<>()).add(e.getKey());
+            if (storage(e.getValue()).numel() > 0) {
+                byStorage.computeIfAbsent(storage(e.getValue()), t -> new ArrayList<>()).add(e.getKey());
             }
         }
         Map<String, List<String>> out = new java.util.TreeMap<>();
@@ -582,19 +596,21 @@ public final class Safetensors {
                 continue;
             }
             // _filter_shared_not_shared: by start, a name joins the group before it when it starts before that one ends
+            // (in the storage's elements: a complex tensor's element is two of them)
             List<long[]> areas = new ArrayList<>();
             List<String> order = new ArrayList<>(names);
             order.sort(null);
             for (int i = 0; i < order.size(); i++) {
                 Tensor t = state.get(order.get(i));
-                long stop = t.storageOffset();
+                int per = t.dtype().isComplex() ? 2 : 1;
+                long stop = (long) t.storageOffset() * per;
                 if (t.numel() > 0) {
                     for (int d = 0; d < t.dim(); d++) {
-                        stop += (long) (t.size(d) - 1) * t.stride(d);
+                        stop += (long) (t.size(d) - 1) * t.stride(d) * per;
                     }
-                    stop++;
+                    stop += per;
                 }
-                areas.add(new long[] {t.storageOffset(), stop, i});
+                areas.add(new long[] {(long) t.storageOffset() * per, stop, i});
             }
             areas.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : a[1] != b[1] ? Long.compare(a[1], b[1])
                     : Long.compare(a[2], b[2]));
@@ -615,7 +631,8 @@ public final class Safetensors {
                 String keep = null;
                 for (String n : shared) {
                     Tensor t = state.get(n);
-                    boolean complete = t.storageOffset() == 0 && t.numel() == t.storage().numel();
+                    boolean complete = t.storageOffset() == 0
+                            && t.numel() * (t.dtype().isComplex() ? 2 : 1) == storage(t).numel();
                     if (complete && (keep == null || preferred.contains(n) && !preferred.contains(keep))) {
                         keep = n;
                     }

@@ -16,7 +16,8 @@ import java.util.zip.CRC32;
 /**
  * A tensor's elements as raw bytes in a file, for the weight formats ({@link Safetensors}, {@link TorchSerialization}):
  * a host array per dtype (float16 and bfloat16 as their bits in a {@code short[]}, bool as {@code boolean[]} read from
- * bytes that are zero or not), read and written a bounded chunk at a time, since one tensor's bytes may exceed 2 GiB.
+ * bytes that are zero or not, complex64 and complex128 as their interleaved parts in a {@code float[]} or
+ * {@code double[]}), read and written a bounded chunk at a time, since one tensor's bytes may exceed 2 GiB.
  */
 final class TensorBytes {
     /** The most elements one Ember tensor holds (a Java array's practical limit). */
@@ -31,9 +32,11 @@ final class TensorBytes {
         return t.itemSize();
     }
 
-    /** A CPU tensor's elements as a host array of the kind {@link #read} makes. */
+    /** A CPU tensor's elements as a host array of the kind {@link #read} makes (a complex tensor's parts interleaved). */
     static Object hostArray(Tensor t) {
         switch (t.dtype()) {
+            case COMPLEX64: return t.detach().viewAsReal().toFloatArray();
+            case COMPLEX128: return t.detach().viewAsReal().toDoubleArray();
             case FLOAT32: return t.toFloatArray();
             case FLOAT64: return t.toDoubleArray();
             case INT64: return t.toLongArray();
@@ -49,8 +52,13 @@ final class TensorBytes {
         }
     }
 
-    /** A CPU tensor of a shape over a host array {@link #read} made. */
+    /** A CPU tensor of a shape over a host array {@link #read} made (a complex one: the complex view of its parts). */
     static Tensor tensor(Object array, DType dtype, int[] shape) {
+        if (dtype.isComplex()) {
+            int[] parts = java.util.Arrays.copyOf(shape, shape.length + 1);
+            parts[shape.length] = 2;
+            return tensor(array, dtype.toReal(), parts).viewAsComplex();
+        }
         return dtype.isReducedFloatingPoint() ? Tensor.fromHalfBits((short[]) array, dtype, shape)
                 : Tensor.tensor(array, dtype, Device.CPU).reshape(shape);
     }
@@ -99,6 +107,10 @@ final class TensorBytes {
      */
     static Object read(FileChannel ch, long position, DType dtype, int n, ByteOrder order, CRC32 crc, Path file)
             throws IOException {
+        if (dtype.isComplex()) {
+            // the parts, interleaved: twice as many elements of the real type (each part in the byte order)
+            return read(ch, position, dtype.toReal(), Math.multiplyExact(n, 2), order, crc, file);
+        }
         int size = elementSize(dtype);
         ByteBuffer b = ByteBuffer.allocate((int) Math.min((long) n * size, CHUNK)).order(order);
         int per = Math.max(1, b.capacity() / size);

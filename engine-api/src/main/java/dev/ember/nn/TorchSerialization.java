@@ -41,8 +41,9 @@ import java.util.TreeMap;
  * exactly its element count times the element size, and each tensor's view must lie inside its storage, all in exact
  * arithmetic before anything is allocated for it. A malformed, corrupt or hostile file is an {@link IOException}
  * naming the file and the problem. Not read: the legacy pre-1.6 format, TorchScript archives
- * ({@code torch.jit.save}), and tensors Ember has no type for (complex, quantized, sparse, float8, unsigned wider
- * than 8 bits).
+ * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quantized, sparse, float8, unsigned wider
+ * than 8 bits). Complex tensors (complex64 and complex128, {@code ComplexFloatStorage} and
+ * {@code ComplexDoubleStorage}) are read and written as PyTorch does, their parts interleaved.
  *
  * <p>{@link #save} writes the bytes {@code torch.save} writes for the same objects (pickle protocol 2, the same zip
  * layout with 64-byte aligned records), so PyTorch loads Ember's files with {@code torch.load}, weights-only or not.
@@ -118,19 +119,22 @@ public final class TorchSerialization {
         if (r == null) {
             throw new IOException(file + ": PytorchStreamReader failed locating file data/" + key + ": file not found");
         }
-        int size = type.dtype().itemSize();
+        // a complex storage: its parts interleaved, twice as many elements of the real type in one Ember tensor
+        DType dtype = type.dtype();
+        int perElement = dtype.isComplex() ? 2 : 1;
+        int size = dtype.itemSize();
         archive.checkStored(r);
         if (numel > r.size() / size || r.size() != numel * size) {
             long bytes = numel > Long.MAX_VALUE / size ? Long.MAX_VALUE : numel * size;
             throw new IOException(file + ": record data/" + key + " holds " + r.size() + " bytes, but its storage of " + numel
                     + " " + type.dtype().torchName() + " elements needs " + (bytes == Long.MAX_VALUE ? "more than 2^63" : bytes));
         }
-        if (numel > TensorBytes.MAX_ELEMENTS) {
+        if (numel * perElement > TensorBytes.MAX_ELEMENTS) {
             throw new IOException(file + ": storage " + key + " has " + numel + " elements; Ember holds at most "
-                    + TensorBytes.MAX_ELEMENTS + " in one tensor");
+                    + TensorBytes.MAX_ELEMENTS / perElement + " in one tensor of " + dtype.torchName());
         }
-        Object array = archive.readElements(r, type.dtype(), (int) numel, order);
-        return TensorBytes.tensor(array, type.dtype(), new int[] {(int) numel});
+        Object array = archive.readElements(r, dtype, (int) numel, order);
+        return TensorBytes.tensor(array, dtype, new int[] {(int) numel});
     }
 
     /**
@@ -193,23 +197,29 @@ public final class TorchSerialization {
         Map<Storage, String> keys = new IdentityHashMap<>();
         Map<String, Tensor> storages = new HashMap<>();
         byte[] pickle = Pickler.dump(obj, t -> {
-            Storage s = t.storage();
+            // a complex tensor's storage holds its parts: twice its elements, of the real type
+            boolean complex = t.dtype().isComplex();
+            Storage s = parts(t).storage();
             String key = keys.get(s);
             if (key == null) {
                 key = String.valueOf(keys.size());
                 keys.put(s, key);
                 storages.put(key, t);
+            } else if (storages.get(key).dtype() != t.dtype()) {
+                // a complex tensor and its real view (view_as_real) share one storage
+                throw new IllegalArgumentException("Cannot save multiple tensors or storages that view the same data as "
+                        + "different types");
             }
             Device d = t.device();
             return new Pickler.TensorReduce(key, t.dtype(), d.isCpu() ? CPU : d.type() + ":" + Math.max(d.index(), 0),
-                    s.numel(), t.storageOffset(), t.shape(), t.stride(), t.requiresGrad());
+                    complex ? s.numel() / 2 : s.numel(), t.storageOffset(), t.shape(), t.stride(), t.requiresGrad());
         });
         // PyTorch writes the storages in the order of their keys as strings: 0, 1, 10, 11, ..., 2
         Map<String, Object> arrays = new TreeMap<>();
         for (Map.Entry<String, Tensor> e : storages.entrySet()) {
-            Tensor t = e.getValue();
+            Tensor t = parts(e.getValue());
             long n = t.storage().numel();
-            Tensor whole = t.detach().asStrided(new int[] {(int) n}, new int[] {1}, 0);
+            Tensor whole = t.asStrided(new int[] {(int) n}, new int[] {1}, 0);
             arrays.put(e.getKey(), TensorBytes.hostArray(whole.to(Device.CPU)));
         }
         String folder = archiveName(file);
@@ -221,7 +231,8 @@ public final class TorchSerialization {
             });
             for (Map.Entry<String, Object> e : arrays.entrySet()) {
                 Object a = e.getValue();
-                long bytes = (long) java.lang.reflect.Array.getLength(a) * TensorBytes.elementSize(storages.get(e.getKey()).dtype());
+                long bytes = (long) java.lang.reflect.Array.getLength(a)
+                        * TensorBytes.elementSize(storages.get(e.getKey()).dtype().toReal());
                 w.record("data/" + e.getKey(), bytes, (o, crc) -> TensorBytes.write(o, a, crc));
             }
             byte[] version = "3\n".getBytes(StandardCharsets.US_ASCII);
@@ -231,6 +242,12 @@ public final class TorchSerialization {
             });
             w.finish();
         }
+    }
+
+    /** A tensor without history, a complex one as its real view (over the same storage). */
+    private static Tensor parts(Tensor t) {
+        Tensor d = t.detach();
+        return d.dtype().isComplex() ? d.viewAsReal() : d;
     }
 
     /** PyTorch names the archive's folder after the file: its name without directory and last extension. */

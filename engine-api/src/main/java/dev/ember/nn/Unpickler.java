@@ -79,7 +79,7 @@ final class Unpickler {
     /** PyTorch's storage classes ({@code torch.FloatStorage}, ...) and the dtypes Ember holds them as (null: none). */
     private static final String[][] STORAGES = {{"Float", "FLOAT32"}, {"Double", "FLOAT64"}, {"Half", "FLOAT16"},
         {"BFloat16", "BFLOAT16"}, {"Long", "INT64"}, {"Int", "INT32"}, {"Short", "INT16"}, {"Char", "INT8"},
-        {"Byte", "UINT8"}, {"Bool", "BOOL"}, {"ComplexFloat", null}, {"ComplexDouble", null}, {"ComplexHalf", null},
+        {"Byte", "UINT8"}, {"Bool", "BOOL"}, {"ComplexFloat", "COMPLEX64"}, {"ComplexDouble", "COMPLEX128"}, {"ComplexHalf", null},
         {"QInt8", null}, {"QUInt8", null}, {"QInt32", null}, {"QUInt4x2", null}, {"QUInt2x4", null}, {"Untyped", null}};
     private static final Map<String, Object> ALLOWED = allowed();
 
@@ -672,14 +672,33 @@ final class Unpickler {
             throw error("a tensor of size " + Arrays.toString(sizes) + ", stride " + Arrays.toString(strides) + " at offset "
                     + offset + " reaches element " + reach + " of a storage of " + storage.numel());
         }
-        Tensor t = storage.asStrided(sizes, strides, offset).detach();
+        Tensor t = strided(storage, sizes, strides, offset).detach();
         if ((Boolean) args.get(4)) {
-            if (!t.dtype().isFloatingPoint()) {
+            if (!t.dtype().isFloatingPoint() && !t.dtype().isComplex()) {
                 throw error("a tensor of dtype " + t.dtype().torchName() + " requires grad; only Tensors of floating point dtype can require gradients");
             }
             t.requiresGrad_(true);
         }
         return t;
+    }
+
+    /**
+     * The tensor a storage holds under a layout; a complex storage (its parts interleaved) through its real view, the
+     * strides and offset doubled and the parts a last dimension of stride 1.
+     */
+    private static Tensor strided(Tensor storage, int[] sizes, int[] strides, int offset) {
+        if (!storage.dtype().isComplex()) {
+            return storage.asStrided(sizes, strides, offset);
+        }
+        int rank = sizes.length;
+        int[] partSizes = Arrays.copyOf(sizes, rank + 1);
+        int[] partStrides = new int[rank + 1];
+        partSizes[rank] = 2;
+        partStrides[rank] = 1;
+        for (int d = 0; d < rank; d++) {
+            partStrides[d] = Math.multiplyExact(strides[d], 2);
+        }
+        return storage.viewAsReal().asStrided(partSizes, partStrides, Math.multiplyExact(offset, 2)).viewAsComplex();
     }
 
     /** Python's name for what a value is. */

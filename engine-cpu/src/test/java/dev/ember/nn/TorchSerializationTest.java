@@ -43,8 +43,13 @@ class TorchSerializationTest {
     Path tmp;
 
     private Path resource(String name) throws IOException {
-        Path p = tmp.resolve(name);
-        try (InputStream in = TorchSerializationTest.class.getResourceAsStream(DIR + name)) {
+        return copied(tmp, DIR, name);
+    }
+
+    /** A test resource ({@code dir + name}) copied into a folder, as a file. */
+    static Path copied(Path folder, String dir, String name) throws IOException {
+        Path p = folder.resolve(name);
+        try (InputStream in = TorchSerializationTest.class.getResourceAsStream(dir + name)) {
             assertTrue(in != null, "missing resource " + name);
             Files.write(p, in.readAllBytes());
         }
