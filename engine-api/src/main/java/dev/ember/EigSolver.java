@@ -337,7 +337,8 @@ final class EigSolver {
 
     /** {@code gebak('B', 'R')}: the eigenvectors' rows scaled back, then the permutations undone. */
     private static void backTransform(double[] vr, double[] vi, int n, int ilo, int ihi, double[] scale) {
-        for (int i = ilo; i <= ihi; i++) {
+        // no scaling was done when balancing isolated every eigenvalue (scale holds only the permutation then)
+        for (int i = ilo; i <= ihi && ilo != ihi; i++) {
             for (int c = 0; c < n; c++) {
                 vr[i * n + c] *= scale[i];
                 if (vi != null) {
