@@ -58,18 +58,21 @@ def eigvals_loss(L):
     return (L.real * w).sum() + (L.imag * w.flip(-1)).sum()
 
 
+def run(x, kind, suffix=""):
+    """The result lines of eig or eigvals on x (names with suffix) and the loss to differentiate."""
+    if kind == "eig":
+        L, V = torch.linalg.eig(x)
+        return ["L%s %s" % (suffix, fmt_tensor(L)), "V%s %s" % (suffix, fmt_tensor(V))], L, eig_loss(L, V)
+    L = torch.linalg.eigvals(x)
+    return ["L%s %s" % (suffix, fmt_tensor(L))], L, eigvals_loss(L)
+
+
 def case(name, a, kind="eig", grad=True):
     lines = ["=== " + name, "in0 " + fmt_tensor(a)]
     x = a.clone().requires_grad_(grad)
     try:
-        if kind == "eig":
-            L, V = torch.linalg.eig(x)
-            lines += ["L " + fmt_tensor(L), "V " + fmt_tensor(V)]
-            loss = eig_loss(L, V)
-        else:
-            L = torch.linalg.eigvals(x)
-            lines.append("L " + fmt_tensor(L))
-            loss = eigvals_loss(L)
+        more, L, loss = run(x, kind)
+        lines += more
         lines.append("fn " + (L.grad_fn.name() if L.grad_fn is not None else "None"))
         if grad:
             loss.backward()
@@ -80,14 +83,8 @@ def case(name, a, kind="eig", grad=True):
         # LAPACK's single-precision run may deflate in another order than its double-precision one (Ember computes in
         # double): the same computation on the input promoted to double, whose order and phases Ember reproduces
         x = a.to(C128 if a.is_complex() else D).requires_grad_(grad)
-        if kind == "eig":
-            L, V = torch.linalg.eig(x)
-            lines += ["L64 " + fmt_tensor(L), "V64 " + fmt_tensor(V)]
-            loss = eig_loss(L, V)
-        else:
-            L = torch.linalg.eigvals(x)
-            lines.append("L64 " + fmt_tensor(L))
-            loss = eigvals_loss(L)
+        more, L, loss = run(x, kind, "64")
+        lines += more
         if grad:
             loss.backward()
             lines.append("grad64 " + fmt_tensor(x.grad))

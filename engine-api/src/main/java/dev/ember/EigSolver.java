@@ -620,17 +620,9 @@ final class EigSolver {
                             tst += Math.abs(h[(k + 1) * n + k]);
                         }
                     }
-                    if (hkk1 <= ULP * tst) {
-                        double hk1k = Math.abs(h[(k - 1) * n + k]);
-                        double ab = Math.max(hkk1, hk1k);
-                        double ba = Math.min(hkk1, hk1k);
-                        double d = Math.abs(h[(k - 1) * n + k - 1] - h[k * n + k]);
-                        double aa = Math.max(Math.abs(h[k * n + k]), d);
-                        double bb = Math.min(Math.abs(h[k * n + k]), d);
-                        double s = aa + ab;
-                        if (ba * (ab / s) <= Math.max(smlnum, ULP * (bb * (aa / s)))) {
-                            break;
-                        }
+                    if (hkk1 <= ULP * tst && negligible(hkk1, Math.abs(h[(k - 1) * n + k]), Math.abs(h[k * n + k]),
+                            Math.abs(h[(k - 1) * n + k - 1] - h[k * n + k]), smlnum)) {
+                        break;
                     }
                 }
                 l = k;
@@ -832,6 +824,20 @@ final class EigSolver {
             i = l - 1;
         }
         return 0;
+    }
+
+    /**
+     * Ahues and Tisseur's conservative deflation test of lahqr: the subdiagonal entry (magnitude {@code sub}) is
+     * negligible given the superdiagonal one ({@code sup}), the lower diagonal entry ({@code diag}) and the diagonal
+     * entries' difference ({@code gap}).
+     */
+    private static boolean negligible(double sub, double sup, double diag, double gap, double smlnum) {
+        double ab = Math.max(sub, sup);
+        double ba = Math.min(sub, sup);
+        double aa = Math.max(diag, gap);
+        double bb = Math.min(diag, gap);
+        double s = aa + ab;
+        return ba * (ab / s) <= Math.max(smlnum, ULP * (bb * (aa / s)));
     }
 
     /**
@@ -1247,19 +1253,10 @@ final class EigSolver {
                             tst += Math.abs(hr[(k + 1) * n + k]);
                         }
                     }
-                    if (Math.abs(hr[p]) <= ULP * tst) {
-                        double x1 = cabs1(hr[p], hi[p]);
-                        double x2 = cabs1(hr[(k - 1) * n + k], hi[(k - 1) * n + k]);
-                        double ab = Math.max(x1, x2);
-                        double ba = Math.min(x1, x2);
-                        double hkk = cabs1(hr[k * n + k], hi[k * n + k]);
-                        double d = cabs1(hr[(k - 1) * n + k - 1] - hr[k * n + k], hi[(k - 1) * n + k - 1] - hi[k * n + k]);
-                        double aa = Math.max(hkk, d);
-                        double bb = Math.min(hkk, d);
-                        double s = aa + ab;
-                        if (ba * (ab / s) <= Math.max(smlnum, ULP * (bb * (aa / s)))) {
-                            break;
-                        }
+                    if (Math.abs(hr[p]) <= ULP * tst && negligible(cabs1(hr[p], hi[p]),
+                            cabs1(hr[(k - 1) * n + k], hi[(k - 1) * n + k]), cabs1(hr[k * n + k], hi[k * n + k]),
+                            cabs1(hr[(k - 1) * n + k - 1] - hr[k * n + k], hi[(k - 1) * n + k - 1] - hi[k * n + k]), smlnum)) {
+                        break;
                     }
                 }
                 l = k;

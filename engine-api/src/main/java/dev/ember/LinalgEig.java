@@ -21,6 +21,10 @@ final class LinalgEig {
 
     /** {@code torch.linalg.eig(A)}. */
     static EigResult eig(Tensor a) {
+        if (Autocast.on()) {
+            // PyTorch's CPU autocast list: linalg_eig runs in float32
+            return Autocast.apply("linalg_eig", t -> eig(t[0]), a);
+        }
         Tensor[] lv = compute(a, "linalg.eig", true);
         Tensor l = lv[0];
         Tensor v = lv[1];
@@ -38,6 +42,9 @@ final class LinalgEig {
      * eigenvalues alone, without the non-finite check (a non-finite input gives NaN eigenvalues).
      */
     static Tensor eigvals(Tensor a) {
+        if (Autocast.on()) {
+            return Autocast.apply("linalg_eigvals", t -> eigvals(t[0]), a);
+        }
         if (ArithmeticOps.needsGrad(a)) {
             return eig(a).eigenvalues();
         }

@@ -71,15 +71,7 @@ class EigTest {
     }
 
     private static Tensor weights(int[] shape, DType dtype) {
-        int n = 1;
-        for (int s : shape) {
-            n *= s;
-        }
-        double[] w = new double[n];
-        for (int k = 0; k < n; k++) {
-            w[k] = 1 + 0.5 * ((3 * k) % 11);
-        }
-        return Tensor.tensor(w).reshape(shape).to(dtype);
+        return ReferenceCases.weights(shape, dtype);
     }
 
     /** make_expected.py's eig_loss: sum(|L| w) + sum(|V|^2 w), independent of the eigenvectors' phases. */
@@ -299,5 +291,16 @@ class EigTest {
             assertTrue(one.eigenvectors().equal(r.eigenvectors().select(0, b)));
         }
         assertFalse(r.eigenvalues().requiresGrad());
+    }
+
+    @Test
+    void cpuAutocastRunsInFloat32() {
+        Tensor a = Tensor.randn(new Generator(9), DType.FLOAT32, 3, 3).to(DType.BFLOAT16);
+        try (AutocastMode ac = Ember.autocast(DeviceType.CPU, DType.BFLOAT16)) {
+            assertEquals(DType.COMPLEX64, a.linalgEigvals().dtype());
+            assertEquals(DType.COMPLEX64, a.linalgEig().eigenvectors().dtype());
+        }
+        assertEquals("\"linalg_eig_out_cpu\" not implemented for 'BFloat16'",
+                assertThrows(UnsupportedOperationException.class, a::linalgEig).getMessage());
     }
 }
