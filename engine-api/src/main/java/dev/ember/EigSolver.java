@@ -586,13 +586,7 @@ final class EigSolver {
      * the eigenvalue that failed to converge.
      */
     private static int lahqrReal(double[] h, int n, int ilo, int ihi, double[] wr, double[] wi, double[] z) {
-        for (int j = ilo; j <= ihi - 3; j++) {
-            h[(j + 2) * n + j] = 0;
-            h[(j + 3) * n + j] = 0;
-        }
-        if (ilo <= ihi - 2) {
-            h[ihi * n + ihi - 2] = 0;
-        }
+        clearTrash(h, n, ilo, ihi);
         int nh = ihi - ilo + 1;
         double smlnum = SAFMIN * (nh / ULP);
         int i1 = 0;
@@ -824,6 +818,17 @@ final class EigSolver {
             i = l - 1;
         }
         return 0;
+    }
+
+    /** lahqr's "clear out the trash": the second and third subdiagonals of the active block, which the bulges use. */
+    private static void clearTrash(double[] h, int n, int ilo, int ihi) {
+        for (int j = ilo; j <= ihi - 3; j++) {
+            h[(j + 2) * n + j] = 0;
+            h[(j + 3) * n + j] = 0;
+        }
+        if (ilo <= ihi - 2) {
+            h[ihi * n + ihi - 2] = 0;
+        }
     }
 
     /**
@@ -1194,16 +1199,8 @@ final class EigSolver {
      */
     private static int lahqrComplex(double[] hr, double[] hi, int n, int ilo, int ihi, double[] wr, double[] wi,
                                     double[] zr, double[] zi) {
-        for (int j = ilo; j <= ihi - 3; j++) {
-            hr[(j + 2) * n + j] = 0;
-            hi[(j + 2) * n + j] = 0;
-            hr[(j + 3) * n + j] = 0;
-            hi[(j + 3) * n + j] = 0;
-        }
-        if (ilo <= ihi - 2) {
-            hr[ihi * n + ihi - 2] = 0;
-            hi[ihi * n + ihi - 2] = 0;
-        }
+        clearTrash(hr, n, ilo, ihi);
+        clearTrash(hi, n, ilo, ihi);
         int jlo = 0;
         int jhi = n - 1;
         // real subdiagonal entries
