@@ -3596,6 +3596,26 @@ public final class Tensor implements AutoCloseable {
         return LinalgDecompositions.eigh(this, UPLO);
     }
 
+    /**
+     * The eigenvalues and unit-norm right eigenvectors of a (batch of) general square matrix, as {@code torch.linalg.eig}:
+     * complex results (complex64 for float32 and complex64 input, complex128 otherwise) computed on the host in double
+     * precision with LAPACK's {@code geev} algorithm, so in its order and with its phases; node LinalgEigBackward0.
+     *
+     * @throws IllegalArgumentException for a non-square, integral, or non-finite input, in PyTorch's words
+     * @throws LinAlgError when the QR algorithm does not converge
+     */
+    public EigResult linalgEig() {
+        return LinalgEig.eig(this);
+    }
+
+    /**
+     * The eigenvalues of a (batch of) general square matrix, as {@code torch.linalg.eigvals}: those of
+     * {@link #linalgEig()} (through it, node LinalgEigBackward0, when this tensor requires grad).
+     */
+    public Tensor linalgEigvals() {
+        return LinalgEig.eigvals(this);
+    }
+
     /** The eigenvalues (ascending) of a symmetric matrix from its lower triangle, as {@code torch.linalg.eigvalsh}. */
     public Tensor linalgEigvalsh() {
         return LinalgDecompositions.eigvalsh(this, "L");

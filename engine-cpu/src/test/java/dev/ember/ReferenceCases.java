@@ -124,7 +124,7 @@ final class ReferenceCases {
         return t.isComplex() ? t.viewAsReal().toDoubleArray() : t.toDoubleArray();
     }
 
-    private static Tensor weights(int[] shape, DType dtype) {
+    static Tensor weights(int[] shape, DType dtype) {
         long n = 1;
         for (int s : shape) {
             n *= s;
