@@ -230,6 +230,50 @@ def inplace_real_view_of_leaf_view(x):
     return w
 
 
+# in-place arithmetic on complex tensors, the fused elementwise ops, reductions with a complex dtype
+def inplace_chain(x):
+    w = x[0] * 1
+    w.add_(x[1]).mul_(x[1]).sub_(0.5).div_(x[1] + 3)
+    w.mul_(2.5).add_(x[2])
+    return w
+
+
+def real_add_complex(x):
+    r = x[1].real * 1
+    r.add_(x[0])
+    return r
+
+
+case("inplace add_ mul_ sub_ div_", [cseq((2, 3)), cseq((2, 3), shift=4), seq((3,), shift=2)], inplace_chain)
+case("inplace real add_ complex", [cseq((3,)), cseq((3,), shift=1)], real_add_complex)
+case("addcmul", [cseq((2, 3)), cseq((2, 3), shift=4), cseq((3,), shift=7)], lambda x: x[0].addcmul(x[1], x[2], value=0.5))
+case("addcdiv", [cseq((2, 3)), cseq((2, 3), shift=4), cseq((3,), shift=7)], lambda x: x[0].addcdiv(x[1], x[2], value=-1.5))
+case("addcdiv real tensors", [cseq((2, 3)), seq((2, 3), shift=4), seq((3,), shift=7) + 3], lambda x: x[0].addcdiv(x[1], x[2]))
+case("lerp scalar", [cseq((2, 3)), cseq((2, 3), shift=4)], lambda x: x[0].lerp(x[1], 0.25))
+case("lerp scalar above half", [cseq((2, 3)), cseq((2, 3), shift=4)], lambda x: x[0].lerp(x[1], 0.75))
+case("lerp tensor weight", [cseq((2, 3)), cseq((2, 3), shift=4), cseq((3,), shift=2) * 0.3], lambda x: x[0].lerp(x[1], x[2]))
+case("sinc", [cseq((2, 3))], lambda x: x[0].sinc())
+case("sinc at zero", [torch.tensor([0j, 1 + 0j, 0.5 - 0.5j], dtype=C128)], lambda x: x[0].detach().sinc())
+case("sum dtype complex128", [cseq((2, 3), C64)], lambda x: x[0].sum(dtype=C128))
+# (values only: 1.13 cannot take the complex gradient back into the real input; 2.x takes its real part)
+case("sum real dtype complex64", [seq((2, 3), torch.float32)], lambda x: x[0].detach().sum(dtype=C64))
+case("mean dtype complex128", [cseq((2, 3), C64)], lambda x: x[0].mean(dtype=C128))
+case("mv", [cseq((2, 3)), cseq((3,), shift=4)], lambda x: x[0].mv(x[1]))
+case("nansum", [cseq((2, 3))], lambda x: x[0].nansum())
+case("abs_", [cseq((2, 3))], lambda x: (x[0] * 1).abs_())
+case("arange complex64", [], lambda x: torch.arange(0, 3, 1, dtype=C64))
+
+
+def logsumexp_2x(z, dim, keepdim=False):
+    """PyTorch 2.x's complex logsumexp (1.13: 'Expected floating point type for result tensor'): the real parts' max
+    taken out, log(sum(exp(z - m))) + m, whose derivative is 2.x's grad * conj(exp(z - result))."""
+    m = z.real.amax(dim, keepdim=True).detach()
+    s = (z - m).exp().sum(dim, keepdim=True).log() + m
+    return s if keepdim else s.squeeze(dim)
+
+
+case("logsumexp", [cseq((2, 3))], lambda x: logsumexp_2x(x[0], 1))
+case("logsumexp keepdim complex64", [cseq((3, 2), C64)], lambda x: logsumexp_2x(x[0], 0, True))
 case("inplace real mul_", [cseq((2, 3))], inplace_real)
 case("inplace imag fill_", [cseq((2, 3), C64)], inplace_imag_fill)
 case("inplace select mul_", [cseq((2, 3)), cseq((2, 3), shift=4)], inplace_select)
@@ -246,6 +290,8 @@ with open(os.path.join(HERE, "expected.txt"), "w") as f:
             # unary() adds the C99 correction: the node is the function's own (2.x's for those 1.13 lacks)
             node = NODES_2X_ONLY.get(first) or getattr(inputs[0].clone().requires_grad_(), first)().grad_fn.name()
             lines = [l if not l.startswith("fn ") else "fn " + node for l in lines]
+        if name.startswith("logsumexp"):
+            lines = [l if not l.startswith("fn ") else "fn LogsumexpBackward0" for l in lines]
         if name in DOT_NODES:
             node = getattr(torch, name)(inputs[0].clone().requires_grad_(), inputs[1]).grad_fn.name()
             assert node == DOT_NODES[name], node

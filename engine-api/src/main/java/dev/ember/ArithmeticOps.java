@@ -1481,6 +1481,9 @@ final class ArithmeticOps {
     static Tensor lerp(Tensor self, Tensor end, double weight) {
         checkSameDevice(self, end);
         checkLerpType(self, end, "end");
+        if (self.dtype.isComplex()) {
+            return ComplexMath.lerp(self, end, Creation.wrap(weight));
+        }
         if (!self.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("\"lerp_kernel_scalar\" not implemented for '" + Format.scalarType(self.dtype) + "'");
         }
@@ -1510,6 +1513,10 @@ final class ArithmeticOps {
         checkSameDevice(self, end, weight);
         checkLerpType(self, end, "end");
         checkLerpType(self, weight, "weight");
+        if (self.dtype.isComplex()) {
+            Shapes.broadcast(Shapes.broadcast(self.shape, end.shape), weight.shape);
+            return ComplexMath.lerp(self, end, weight);
+        }
         if (!self.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("\"lerp_kernel_tensor\" not implemented for '" + Format.scalarType(self.dtype) + "'");
         }

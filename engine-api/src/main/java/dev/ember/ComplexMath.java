@@ -342,6 +342,56 @@ final class ComplexMath {
         });
     }
 
+    /**
+     * {@code lerp(self, end, weight)} of complex tensors (a Java number weight comes wrapped): PyTorch's kernel formula,
+     * {@code self + w (end - self)} where {@code |w| < 0.5}, else {@code end - (end - self)(1 - w)}; node LerpBackward0
+     * for a number weight, LerpBackward1 for a tensor one, with derivatives.yaml's conjugates ({@code grad * conj(1 - w)},
+     * {@code grad * conj(w)}, {@code grad * conj(end - self)}).
+     */
+    static Tensor lerp(Tensor self, Tensor end, Tensor weight) {
+        java.util.function.Function<Tensor[], Tensor> f = x -> {
+            Tensor diff = x[1].sub(x[0]);
+            Tensor w = x.length > 2 ? x[2] : weight;
+            Tensor near = x[0].add(w.mul(diff));
+            Tensor far = x[1].sub(diff.mul(w.rsub(1L)));
+            return ArithmeticOps.where(w.abs().lt(0.5), near, far);
+        };
+        boolean number = weight.wrappedNumber;
+        Tensor[] inputs = number ? new Tensor[] {self, end} : new Tensor[] {self, end, weight};
+        Tensor out = ComplexOps.compute(() -> f.apply(inputs));
+        return LinalgCompat.recordRecomputed(out, number ? "LerpBackward0" : "LerpBackward1", inputs, f);
+    }
+
+    /**
+     * {@code logsumexp} of a complex tensor over {@code dims} (null or empty: all), as PyTorch 2.x: the maximum of the
+     * real parts (0 where infinite) taken out before exp, {@code log(sum(exp(z - m))) + m}; node LogsumexpBackward0,
+     * {@code grad * conj(exp(z - result))}.
+     */
+    static Tensor logsumexp(Tensor z, int[] dims, boolean keepdim) {
+        boolean[] mask = ReductionOps.reducedMask(z.dim(), dims);
+        int[] kept = ReductionOps.keptShape(z.shape, mask);
+        int[] over = java.util.stream.IntStream.range(0, z.dim()).filter(i -> mask[i]).toArray();
+        Tensor out = ComplexOps.compute(() -> {
+            if (z.numel() == 0) {
+                return z.exp().sum(over, keepdim).log();
+            }
+            Tensor m = ComplexOps.real(z).amax(over, true);
+            m = ArithmeticOps.where(m.abs().eq(Double.POSITIVE_INFINITY), Creation.wrap(0.0), m);
+            Tensor s = z.sub(m).exp().sum(over, true).log().add(m);
+            return keepdim ? s : s.reshape(squeezed(z.shape, mask));
+        });
+        return ArithmeticOps.record(out, "LogsumexpBackward0", new Tensor[] {z}, n -> {
+            SavedTensor sz = n.save(z);
+            SavedTensor so = n.saveOutput(out);
+            return g -> new Tensor[] {g.reshape(kept).mul(conjIfComplex(sz.get().sub(so.get().reshape(kept)).exp()))};
+        });
+    }
+
+    /** {@code shape} without the dimensions {@code mask} marks. */
+    private static int[] squeezed(int[] shape, boolean[] mask) {
+        return java.util.stream.IntStream.range(0, shape.length).filter(i -> !mask[i]).map(i -> shape[i]).toArray();
+    }
+
     /** {@code t.conj()} for a complex tensor, {@code t} itself for a real one (the conjugates of backward formulas). */
     static Tensor conjIfComplex(Tensor t) {
         return t.dtype.isComplex() ? t.conj() : t;

@@ -462,6 +462,9 @@ final class Creation {
     }
 
     static Tensor arange(double start, double end, double step, DType dtype) {
+        if (dtype.isComplex()) {
+            throw new IllegalArgumentException("\"arange_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
+        }
         if (!Double.isFinite(start) || !Double.isFinite(end)) {
             throw new IllegalArgumentException("unsupported range: " + Format.cpp(start) + " -> " + Format.cpp(end));
         }

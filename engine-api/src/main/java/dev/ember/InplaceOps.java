@@ -354,7 +354,8 @@ final class InplaceOps {
         checkInplace(self, List.of(other));
         boolean graph = ArithmeticOps.needsGrad(self, other);
         DType t = ArithmeticOps.resultType(self, other);
-        boolean direct = !graph && t == self.dtype && self.dtype != DType.BOOL
+        // (complex operands: the op and the write back, through the real views; no direct kernel on their storages)
+        boolean direct = !graph && t == self.dtype && self.dtype != DType.BOOL && !ComplexOps.any(self, other)
                 && Shapes.expandable(other.shape, self.shape)
                 && (other.storage() != self.storage() || sameLayout(other.layout, self.layout))
                 && !(kernel == BinaryOp.DIV && !t.isFloatingPoint());

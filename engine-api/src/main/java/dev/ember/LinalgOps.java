@@ -455,6 +455,9 @@ final class LinalgOps {
         ArithmeticOps.checkSameDevice(mat, vec);
         int n = mat.dim() == 0 ? 1 : mat.shape[0];
         checkAddmv(1, n, n, mat, vec);
+        if (mat.dtype.isComplex()) {
+            return ComplexOps.matmul(mat, vec); // four real products, node MvBackward0
+        }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             out = mvKernel(mat, vec);

@@ -596,6 +596,9 @@ final class ReductionOps {
      */
     static Tensor logsumexp(Tensor a, int[] dims, boolean keepdim) {
         if (Autocast.on()) return Autocast.apply("logsumexp", t -> logsumexp(t[0], dims, keepdim), a);
+        if (a.dtype.isComplex()) {
+            return ComplexMath.logsumexp(a, dims, keepdim);
+        }
         Tensor x = a.dtype.isFloatingPoint() ? opmath(a) : ArithmeticOps.cast(a, Ember.getDefaultDtype());
         boolean[] mask = reducedMask(a.dim(), dims);
         int[] o = over(dims);
@@ -839,6 +842,9 @@ final class ReductionOps {
 
     /** The sum with NaN counted as 0, NansumBackward0: {@code grad} expanded, times {@code !isnan(self)}. */
     static Tensor nansum(Tensor a, int[] dims, boolean keepdim) {
+        if (a.dtype.isComplex()) {
+            throw new IllegalArgumentException("nansum does not support complex inputs");
+        }
         boolean[] mask = reducedMask(a.dim(), dims);
         int[] o = over(dims);
         Tensor out;
@@ -868,6 +874,10 @@ final class ReductionOps {
 
     /** The sum computed in {@code dtype} (the input converted first, as PyTorch's {@code sum(dtype=...)}). */
     static Tensor sum(Tensor a, int[] dims, boolean keepdim, DType dtype) {
+        if (dtype.isComplex() || a.dtype.isComplex()) {
+            // the input converted first (ToCopyBackward0 where the type changes), then the complex sum
+            return sum(ViewOps.toType(a, dtype), dims == null ? null : dims, keepdim);
+        }
         boolean[] mask = reducedMask(a.dim(), dims);
         Tensor out = reduceKernel(ReduceOp.SUM, ArithmeticOps.cast(a, dtype), mask, keepdim,
                 dtype.isFloatingPoint() ? dtype : DType.INT64);
@@ -932,6 +942,9 @@ final class ReductionOps {
      * ToCopyBackward0), MeanBackward0 (all) or MeanBackward1; {@code dtype} must be floating.
      */
     static Tensor mean(Tensor a, int[] dims, boolean keepdim, DType dtype) {
+        if (dtype.isComplex()) {
+            return mean(ViewOps.toType(a, dtype), dims, keepdim); // converted first, then the complex mean
+        }
         if (!dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("mean(): could not infer output dtype. Optional dtype must be either a floating "
                     + "point or complex dtype. Got: " + Format.scalarType(dtype));

@@ -22,6 +22,10 @@ final class SpecialOps {
     }
 
     /** The floating type a unary float op computes in: integers and bool give the default type, as PyTorch. */
+    private static boolean floatingOrComplex(Tensor t) {
+        return t.dtype.isFloatingPoint() || t.dtype.isComplex();
+    }
+
     private static DType floatType(Tensor a) {
         return a.dtype.isFloatingPoint() ? a.dtype : Ember.getDefaultDtype();
     }
@@ -64,7 +68,7 @@ final class SpecialOps {
 
     /** PyTorch's sinc kernel: 1 at 0, else {@code sin(pi x) / (pi x)} with {@code pi x} rounded in the type. SincBackward0. */
     static Tensor sinc(Tensor a) {
-        DType t = floatType(a);
+        DType t = a.dtype.isComplex() ? a.dtype : floatType(a);
         Tensor out = noGrad(() -> {
             Tensor x = ArithmeticOps.cast(a, opmath(t));
             Tensor p = x.mul(Math.PI);
@@ -78,7 +82,7 @@ final class SpecialOps {
                 Tensor x = sx.get();
                 Tensor xpi = x.mul(Math.PI);
                 Tensor x2pi = x.mul(x).mul(Math.PI);
-                Tensor d = g.mul(xpi.mul(xpi.cos()).sub(xpi.sin())).div(x2pi);
+                Tensor d = g.mul(ComplexMath.conjIfComplex(xpi.mul(xpi.cos()).sub(xpi.sin()).div(x2pi)));
                 return new Tensor[] {zeroWhere(x2pi.eq(0L), d)};
             };
         });
@@ -293,7 +297,7 @@ final class SpecialOps {
      */
     static Tensor addcOp(Tensor self, Tensor t1, Tensor t2, double value, boolean mul) {
         Device device = ArithmeticOps.checkSameDevice(self, t1, t2);
-        if (!mul && !t1.dtype.isFloatingPoint() && !t2.dtype.isFloatingPoint()) {
+        if (!mul && !floatingOrComplex(t1) && !floatingOrComplex(t2)) {
             throw new IllegalArgumentException(ADDCDIV_INTEGER);
         }
         DType t = ArithmeticOps.resultType(self, t1, t2);
@@ -304,7 +308,9 @@ final class SpecialOps {
         Shapes.broadcast(Shapes.broadcast(self.shape, t1.shape), t2.shape);
         // PyTorch's kernel converts value to the computation type with c10's overflow check (value.to<scalar_t>()):
         // -1.5 does not fit uint8; an integral value is taken as a Python int, as Ember's alpha is (uint8 takes -255..255)
-        if (!t.isFloatingPoint() && value == Math.rint(value) && Math.abs(value) < 0x1p63) {
+        if (t.isComplex()) {
+            // a complex computation type holds any double
+        } else if (!t.isFloatingPoint() && value == Math.rint(value) && Math.abs(value) < 0x1p63) {
             ArithmeticOps.checkScalarFits((long) value, t);
         } else {
             ArithmeticOps.checkScalarFits(value, t == DType.FLOAT32 || t.isReducedFloatingPoint() ? DType.FLOAT32 : t);
@@ -312,7 +318,7 @@ final class SpecialOps {
         Tensor out = noGrad(() -> {
             Tensor a = ArithmeticOps.cast(t1, opmath(t));
             Tensor b = ArithmeticOps.cast(t2, opmath(t));
-            Tensor scaled = t.isFloatingPoint() ? a.mul(value) : a.mul((long) value);
+            Tensor scaled = t.isFloatingPoint() || t.isComplex() ? a.mul(value) : a.mul((long) value);
             Tensor r = mul ? scaled.mul(b) : scaled.div(b);
             return ArithmeticOps.cast(self, opmath(t)).add(r).to(t);
         });
@@ -327,15 +333,15 @@ final class SpecialOps {
                 Tensor y = s2 == null ? null : s2.get();
                 if (mul) {
                     // grad * (tensor2 * value), grad * (tensor1 * value)
-                    g1 = n.needsInputGrad(1) ? g.mul(y.mul(value)) : null;
-                    g2 = n.needsInputGrad(2) ? g.mul(x1.mul(value)) : null;
+                    g1 = n.needsInputGrad(1) ? g.mul(ComplexMath.conjIfComplex(y.mul(value))) : null;
+                    g2 = n.needsInputGrad(2) ? g.mul(ComplexMath.conjIfComplex(x1.mul(value))) : null;
                 } else {
                     // grad * (value / tensor2), -grad * (value * tensor1 / (tensor2 * tensor2))
                     if (n.needsInputGrad(1)) {
-                        g1 = g.mul(ArithmeticOps.div(Creation.wrap(value), y));
+                        g1 = g.mul(ComplexMath.conjIfComplex(ArithmeticOps.div(Creation.wrap(value), y)));
                     }
                     if (n.needsInputGrad(2)) {
-                        g2 = g.neg().mul(x1.mul(value).div(y.mul(y)));
+                        g2 = g.neg().mul(ComplexMath.conjIfComplex(x1.mul(value).div(y.mul(y))));
                     }
                 }
                 return new Tensor[] {n.needsInputGrad(0) ? g : null, g1, g2};
@@ -346,7 +352,7 @@ final class SpecialOps {
     /** The in-place {@link #addcOp}: the result written into {@code self} (its type must hold the promoted one). */
     static Tensor addcOp_(Tensor self, Tensor t1, Tensor t2, double value, boolean mul) {
         InplaceOps.checkInplace(self, List.of(t1, t2), false);
-        if (!mul && !t1.dtype.isFloatingPoint() && !t2.dtype.isFloatingPoint()) {
+        if (!mul && !floatingOrComplex(t1) && !floatingOrComplex(t2)) {
             throw new IllegalArgumentException(ADDCDIV_INTEGER); // addcdiv's meta check, before the iterator's overlap check
         }
         return InplaceOps.inplace(self, List.of(t1, t2), s -> addcOp(s, t1, t2, value, mul));

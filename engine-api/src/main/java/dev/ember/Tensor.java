@@ -2643,6 +2643,9 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code |this|} in place (AbsBackward0). */
     public Tensor abs_() {
+        if (dtype.isComplex()) {
+            throw new IllegalArgumentException("In-place abs is not supported for complex tensors.");
+        }
         return InplaceOps.inplace(this, List.of(), Tensor::abs);
     }
 

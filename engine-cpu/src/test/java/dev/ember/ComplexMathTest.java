@@ -73,6 +73,34 @@ class ComplexMathTest {
                 return a -> a[0].dot(a[1]);
             case "vdot": return a -> a[0].vdot(a[1]);
             case "inner": return a -> a[0].inner(a[1]);
+            case "inplace add_ mul_ sub_ div_": return a -> {
+                Tensor t = a[0].mul(1.0);
+                t.add_(a[1]).mul_(a[1]).sub_(0.5).div_(a[1].add(3.0));
+                t.mul_(2.5).add_(a[2]);
+                return t;
+            };
+            case "inplace real add_ complex": return a -> {
+                Tensor r = a[1].real().mul(1.0);
+                r.add_(a[0]);
+                return r;
+            };
+            case "addcmul": return a -> a[0].addcmul(a[1], a[2], 0.5);
+            case "addcdiv": return a -> a[0].addcdiv(a[1], a[2], -1.5);
+            case "addcdiv real tensors": return a -> a[0].addcdiv(a[1], a[2]);
+            case "lerp scalar": return a -> a[0].lerp(a[1], 0.25);
+            case "lerp scalar above half": return a -> a[0].lerp(a[1], 0.75);
+            case "lerp tensor weight": return a -> a[0].lerp(a[1], a[2]);
+            case "sinc": return a -> a[0].sinc();
+            case "sinc at zero": return a -> a[0].detach().sinc();
+            case "sum dtype complex128": return a -> a[0].sum(DType.COMPLEX128);
+            case "sum real dtype complex64": return a -> a[0].detach().sum(DType.COMPLEX64);
+            case "mean dtype complex128": return a -> a[0].mean(DType.COMPLEX128);
+            case "mv": return a -> a[0].mv(a[1]);
+            case "nansum": return a -> a[0].nansum();
+            case "abs_": return a -> a[0].mul(1.0).abs_();
+            case "arange complex64": return a -> Tensor.arange(0, 3, 1, DType.COMPLEX64);
+            case "logsumexp": return a -> a[0].logsumexp(new int[] {1}, false);
+            case "logsumexp keepdim complex64": return a -> a[0].logsumexp(new int[] {0}, true);
             case "inplace real mul_": return a -> {
                 Tensor t = a[0].mul(1.0);
                 t.real().mul_(2.0);
@@ -181,6 +209,13 @@ class ComplexMathTest {
             x -> cz(x[0]).vectorNorm(2, ALL, false).add(cz(x[1]).vectorNorm(3, ALL, false))
                     .add(cz(x[0]).vectorNorm(1, new int[] {0}, false).sum()),
             x -> cz(x[0]).dot(cz(x[1])).add(cz(x[1]).vdot(cz(x[0]))).viewAsReal(),
+            x -> cz(x[0]).addcdiv(cz(x[1]), cz(x[0]).add(3.0), 0.5).lerp(cz(x[1]), cz(x[0]).mul(0.2)).sinc()
+                    .add(cz(x[1]).logsumexp(new int[] {0}, false).sum()).viewAsReal(),
+            x -> {
+                Tensor w = cz(x[0]).mul(1.0);
+                w.add_(cz(x[1])).mul_(cz(x[1])).div_(cz(x[0]).add(4.0));
+                return w.viewAsReal();
+            },
             x -> {
                 // in-place writes through a slice and through the real view of complex tensors (CopySlices)
                 Tensor w = cz(x[0]).mul(1.0);
