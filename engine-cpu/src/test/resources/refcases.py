@@ -17,6 +17,11 @@ def seq(shape, dtype=D, shift=0, scale=0.25):
     return torch.tensor([((7 * k + shift) % 19 - 9) * scale for k in range(n)], dtype=D).reshape(shape).to(dtype)
 
 
+def cseq(shape, dtype=torch.complex128, shift=0):
+    """A complex tensor of seq values: real parts seq(shift), imaginary parts seq(shift + 5)."""
+    return torch.complex(seq(shape, shift=shift), seq(shape, shift=shift + 5)).to(dtype)
+
+
 def fmt_tensor(t):
     """'dtype [shape] : [values]', the line PyTorchCases.tensor parses; a complex tensor's values are its parts,
     interleaved (view_as_real's), after its own shape."""

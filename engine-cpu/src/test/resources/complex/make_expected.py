@@ -28,7 +28,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-from refcases import D, fmt_tensor, run_case, seq  # noqa: E402
+from refcases import D, fmt_tensor, cseq, run_case, seq  # noqa: E402
 
 NODES_2X = {"SqueezeBackward3": "SqueezeBackward4", "ReshapeAliasBackward0": "ViewBackward0"}
 # 2.x's mm checks the types with its own wording (1.13: "expected scalar type ComplexDouble but found Double")
@@ -44,10 +44,6 @@ CASES = []
 def case(name, inputs, fn):
     CASES.append((name, inputs, fn))
 
-
-def cseq(shape, dtype=C128, shift=0):
-    """A complex tensor of seq values: real parts seq(shift), imaginary parts seq(shift + 5)."""
-    return torch.complex(seq(shape, shift=shift), seq(shape, shift=shift + 5)).to(dtype)
 
 
 # views and construction

@@ -24,7 +24,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-from refcases import run_case, seq  # noqa: E402
+from refcases import cseq, run_case, seq  # noqa: E402
 
 # 2.x's Tensor.norm(p, dim) is linalg.vector_norm (1.13: NormBackward0 / NormBackward1)
 NODES_2X = {"SqueezeBackward3": "SqueezeBackward4", "ReshapeAliasBackward0": "ViewBackward0",
@@ -39,10 +39,6 @@ CASES = []
 def case(name, inputs, fn):
     CASES.append((name, inputs, fn))
 
-
-def cseq(shape, dtype=C128, shift=0):
-    """A complex tensor of seq values: real parts seq(shift), imaginary parts seq(shift + 5)."""
-    return torch.complex(seq(shape, shift=shift), seq(shape, shift=shift + 5)).to(dtype)
 
 
 def values(*zs):

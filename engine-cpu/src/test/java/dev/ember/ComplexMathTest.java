@@ -175,21 +175,12 @@ class ComplexMathTest {
         return ReferenceCases.tests("/complexmath/expected.txt", ComplexMathTest::op, 2e-6);
     }
 
-    /** A complex tensor of a gradcheck input's pairs (copied first: gradcheck's inputs may start at odd offsets). */
     private static Tensor cz(Tensor pairs) {
-        return pairs.clone().viewAsComplex();
+        return ComplexTest.cz(pairs);
     }
 
     private static Tensor seq(int shift, int... shape) {
-        int n = 1;
-        for (int s : shape) {
-            n *= s;
-        }
-        double[] v = new double[n];
-        for (int k = 0; k < n; k++) {
-            v[k] = ((7 * k + shift) % 19 - 9) * 0.25;
-        }
-        return Tensor.tensor(v).reshape(shape);
+        return ComplexTest.seq(shift, shape);
     }
 
     @Test

@@ -175,7 +175,7 @@ class ComplexTest {
         return Tensor.complex(seq(0, shape), seq(5, shape)).to(t);
     }
 
-    private static Tensor seq(int shift, int... shape) {
+    static Tensor seq(int shift, int... shape) {
         int n = 1;
         for (int s : shape) {
             n *= s;
@@ -265,7 +265,7 @@ class ComplexTest {
     }
 
     /** A complex tensor of a gradcheck input's pairs (copied first: gradcheck's inputs may start at odd offsets). */
-    private static Tensor cz(Tensor pairs) {
+    static Tensor cz(Tensor pairs) {
         return pairs.clone().viewAsComplex();
     }
 

@@ -91,20 +91,32 @@ final class FftKernels {
         boolean half = n % 2 == 0;
         Plan plan = plan(half ? n / 2 : n);
         double[] w = half ? halfTwiddles(n) : null;
+        eachSequence(batch, n, plan, (s, a, b, x) -> {
+            gatherReal(src, srcLayout, s, n, a, !half);
+            double[] z = plan.forward(a, b);
+            if (half) {
+                separate(z, n / 2, w, x);
+            } else {
+                System.arraycopy(z, 0, x, 0, x.length);
+            }
+            scatter(x, false, dst, dstLayout, s, n / 2 + 1);
+        });
+    }
+
+    /** The work on one sequence {@code s} of a real transform, with its scratch: the plan's two buffers and a spectrum. */
+    private interface RealSequence {
+        void run(int s, double[] a, double[] b, double[] x);
+    }
+
+    /** Runs {@code body} on every sequence of a batch of real transforms of length {@code n}, split across threads. */
+    private static void eachSequence(int batch, int n, Plan plan, RealSequence body) {
         int chunks = CpuThreads.chunks(batch, plan.cost);
         CpuThreads.parallelFor(batch, chunks, (task, from, to) -> {
             double[] a = new double[2 * Math.max(plan.buffer, n)];
             double[] b = new double[2 * plan.buffer];
             double[] x = new double[2 * (n / 2 + 1)];
             for (int s = from; s < to; s++) {
-                gatherReal(src, srcLayout, s, n, a, !half);
-                double[] z = plan.forward(a, b);
-                if (half) {
-                    separate(z, n / 2, w, x);
-                } else {
-                    System.arraycopy(z, 0, x, 0, x.length);
-                }
-                scatter(x, false, dst, dstLayout, s, n / 2 + 1);
+                body.run(s, a, b, x);
             }
         });
     }
@@ -126,23 +138,17 @@ final class FftKernels {
         int h = n / 2 + 1;
         Plan plan = plan(half ? n / 2 : n);
         double[] w = half ? halfTwiddles(n) : null;
-        int chunks = CpuThreads.chunks(batch, plan.cost);
-        CpuThreads.parallelFor(batch, chunks, (task, from, to) -> {
-            double[] a = new double[2 * Math.max(plan.buffer, n)];
-            double[] b = new double[2 * plan.buffer];
-            double[] x = new double[2 * h];
-            for (int s = from; s < to; s++) {
-                gather(src, srcLayout, s, h, x, false);
-                x[1] = 0; // X[0] is real
-                if (half) {
-                    x[2 * (h - 1) + 1] = 0; // so is X[n/2]
-                    combine(x, n / 2, w, a);
-                } else {
-                    hermitian(x, n, a);
-                }
-                double[] z = plan.forward(a, b);
-                scatterReal(z, half, dst, dstLayout, s, n);
+        eachSequence(batch, n, plan, (s, a, b, x) -> {
+            gather(src, srcLayout, s, h, x, false);
+            x[1] = 0; // X[0] is real
+            if (half) {
+                x[2 * (h - 1) + 1] = 0; // so is X[n/2]
+                combine(x, n / 2, w, a);
+            } else {
+                hermitian(x, n, a);
             }
+            double[] z = plan.forward(a, b);
+            scatterReal(z, half, dst, dstLayout, s, n);
         });
     }
 
