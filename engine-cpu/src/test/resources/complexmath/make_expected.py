@@ -268,6 +268,25 @@ def logsumexp_2x(z, dim, keepdim=False):
     return s if keepdim else s.squeeze(dim)
 
 
+case("float_power complex", [cseq((2, 3), C64), cseq((3,), C64, shift=4) * 0.5], lambda x: x[0].float_power(x[1]))
+case("float_power complex number", [cseq((2, 3), C64)], lambda x: x[0].float_power(2.5))
+case("dist complex", [cseq((2, 3)), cseq((2, 3), shift=4)], lambda x: x[0].dist(x[1], 3))
+
+
+def nan_to_num_2x(z):
+    """2.x's complex nan_to_num: each part on its own (1.13: "nan_to_num" not implemented for 'ComplexDouble')."""
+    return torch.complex(z.real.nan_to_num(nan=0.5, posinf=7.0), z.imag.nan_to_num(nan=0.5, posinf=7.0))
+
+
+case("nan_to_num complex", [torch.tensor([complex(float("nan"), 1), complex(2, float("inf")), complex(-float("inf"), float("nan"))],
+                                         dtype=C128)], lambda x: nan_to_num_2x(x[0].detach()))
+for name, f in (("atan2", lambda x: x[0].atan2(x[1])), ("copysign", lambda x: x[0].copysign(x[1])),
+                ("xlogy", lambda x: x[0].xlogy(x[1])), ("polygamma", lambda x: x[0].polygamma(1)),
+                ("deg2rad", lambda x: x[0].deg2rad()), ("rad2deg", lambda x: x[0].rad2deg()),
+                ("i0", lambda x: x[0].i0()), ("logit", lambda x: x[0].logit()), ("signbit", lambda x: x[0].signbit()),
+                ("geometric_", lambda x: x[0].detach().clone().geometric_(0.5)),
+                ("xlog1py", lambda x: torch.special.xlog1py(x[0], x[1]))):
+    case("refuses %s" % name, [cseq((3,), C64), cseq((3,), C64, shift=2)], f)
 case("logsumexp", [cseq((2, 3))], lambda x: logsumexp_2x(x[0], 1))
 case("logsumexp keepdim complex64", [cseq((3, 2), C64)], lambda x: logsumexp_2x(x[0], 0, True))
 case("inplace real mul_", [cseq((2, 3))], inplace_real)

@@ -447,7 +447,11 @@ final class ArithmeticOps {
      */
     static Tensor divScalar(Tensor a, double b) {
         Tensor divisor = Creation.wrap(b);
-        DType t = floatingType(a, divisor);
+        if (a.dtype.isComplex()) {
+            Tensor out = ComplexOps.compute(() -> ComplexOps.div(a, divisor));
+            return record(out, "DivBackward1", new Tensor[] {a}, n -> g -> new Tensor[] {g.div(b)});
+        }
+        DType t = floatingType(a, divisor, "div");
         Tensor out = binaryKernel(BinaryOp.DIV, a, divisor, t, t);
         return record(out, "DivBackward1", new Tensor[] {a}, n -> g -> new Tensor[] {g.div(b)});
     }
@@ -465,7 +469,7 @@ final class ArithmeticOps {
         if (ComplexOps.any(a, b)) {
             return ComplexOps.div(a, b);
         }
-        DType t = floatingType(a, b);
+        DType t = floatingType(a, b, "div");
         Tensor out = binaryKernel(BinaryOp.DIV, a, b, t, t);
         return record(out, node, new Tensor[] {a, b}, n -> {
             SavedTensor sb = n.save(b);
@@ -1143,6 +1147,10 @@ final class ArithmeticOps {
         if (n < 0) {
             throw new IllegalArgumentException("polygamma(n, x) does not support negative n.");
         }
+        if (a.dtype.isComplex()) {
+            String kernel = n == 0 ? "digamma" : n == 1 ? "trigamma" : "polygamma";
+            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+        }
         DType t = a.dtype.isFloatingPoint() ? a.dtype : Ember.getDefaultDtype();
         Tensor out = binaryKernel(BinaryOp.POLYGAMMA, Creation.wrap((long) n), cast(a, t), t, t);
         return record(out, "PolygammaBackward0", new Tensor[] {a}, node -> {
@@ -1176,7 +1184,13 @@ final class ArithmeticOps {
      */
     static Tensor nanToNum(Tensor a, double nan, Double posinf, Double neginf) {
         Tensor out;
-        if (!a.dtype.isFloatingPoint()) {
+        if (a.dtype.isComplex()) {
+            // each part on its own, as PyTorch 2.x's complex kernel
+            try (GradMode off = Ember.noGrad()) {
+                out = ComplexOps.fromParts(nanToNum(ComplexOps.real(a), nan, posinf, neginf),
+                        nanToNum(ComplexOps.imag(a), nan, posinf, neginf));
+            }
+        } else if (!a.dtype.isFloatingPoint()) {
             out = copyAs(a, a.dtype);
         } else {
             // the type's largest finite value (numeric_limits<scalar_t>::max()): float16's is 65504, not float's
@@ -1211,7 +1225,11 @@ final class ArithmeticOps {
     // ---- binary functions
 
     /** The result type of a floating function of two tensors: integers and bool give the default type. */
-    private static DType floatingType(Tensor a, Tensor b) {
+    private static DType floatingType(Tensor a, Tensor b, String kernel) {
+        if (ComplexOps.any(a, b)) {
+            // a real function (atan2, copysign, xlogy): PyTorch's kernel refuses the complex type
+            throw notImplemented(kernel, a.wrappedNumber ? b.device : a.device, resultType(a, b));
+        }
         DType t = resultType(a, b);
         return t.isFloatingPoint() ? t : Ember.getDefaultDtype();
     }
@@ -1219,7 +1237,7 @@ final class ArithmeticOps {
     /** atan2(a, b), Atan2Backward0: {@code grad * other / (self^2 + other^2)} and {@code grad * -self / (...)}. */
     static Tensor atan2(Tensor a, Tensor b) {
         if (Autocast.on()) return Autocast.apply("atan2", t -> atan2(t[0], t[1]), a, b);
-        DType t = floatingType(a, b);
+        DType t = floatingType(a, b, "atan2");
         Tensor out = binaryKernel(BinaryOp.ATAN2, a, b, t, t);
         return record(out, "Atan2Backward0", new Tensor[] {a, b}, n -> {
             SavedTensor sa = n.save(a);
@@ -1348,7 +1366,7 @@ final class ArithmeticOps {
 
     /** copysign(a, b) (integers give the default type): CopysignBackward0 (tensor) / CopysignBackward1 (a Java number). */
     static Tensor copysign(Tensor a, Tensor b) {
-        DType t = floatingType(a, b);
+        DType t = floatingType(a, b, "copysign");
         Tensor out = binaryKernel(BinaryOp.COPYSIGN, a, b, t, t);
         boolean scalar = b.wrappedNumber;
         return record(out, scalar ? "CopysignBackward1" : "CopysignBackward0", scalar ? new Tensor[] {a} : new Tensor[] {a, b},
@@ -1394,7 +1412,7 @@ final class ArithmeticOps {
      * XlogyBackward1 for a Java-number self, XlogyBackward2 for a Java-number other.
      */
     static Tensor xlogy(Tensor a, Tensor b) {
-        DType t = floatingType(a, b);
+        DType t = floatingType(a, b, "xlogy");
         Tensor out = binaryKernel(BinaryOp.XLOGY, a, b, t, t);
         if (a.wrappedNumber) {
             return record(out, "XlogyBackward1", new Tensor[] {b}, n -> {

@@ -114,7 +114,7 @@ final class MoreTensorOps {
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             Tensor d = self.detach().sub(other.detach());
-            if (!d.dtype.isFloatingPoint()) {
+            if (!d.dtype.isFloatingPoint() && !d.dtype.isComplex()) {
                 throw new IllegalArgumentException("norm(): input dtype should be either floating point or complex. Got "
                         + Format.scalarType(d.dtype) + " instead.");
             }
@@ -215,6 +215,9 @@ final class MoreTensorOps {
 
     /** {@code torch.signbit}: whether the sign bit is set (-0.0 and negative NaN too); bool, no history. */
     static Tensor signbit(Tensor self) {
+        if (self.dtype.isComplex()) {
+            throw new IllegalArgumentException("signbit is not implemented for complex tensors.");
+        }
         try (GradMode off = Ember.noGrad()) {
             Tensor x = self.detach();
             if (x.dtype == DType.BOOL || x.dtype == DType.UINT8) {

@@ -26,8 +26,21 @@ final class SpecialOps {
         return t.dtype.isFloatingPoint() || t.dtype.isComplex();
     }
 
+    /** The type a real special function computes in (integers: the default type); complex tensors are refused. */
     private static DType floatType(Tensor a) {
+        if (a.dtype.isComplex()) {
+            throw ComplexOps.notImplemented(a); // these functions are real (PyTorch refuses complex for each)
+        }
         return a.dtype.isFloatingPoint() ? a.dtype : Ember.getDefaultDtype();
+    }
+
+    /** {@link #floatType}, refusing a complex tensor in the words of PyTorch's kernel {@code kernel} ("logit_cpu"). */
+    private static DType floatType(Tensor a, String kernel) {
+        if (a.dtype.isComplex()) {
+            throw new IllegalArgumentException("\"" + kernel + (a.device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
+                    + Format.scalarType(a.dtype) + "'");
+        }
+        return floatType(a);
     }
 
     /** The type a kernel computes in: float16 and bfloat16 in float32, rounded once at the end (PyTorch's opmath). */
@@ -96,7 +109,7 @@ final class SpecialOps {
      * lets a NaN x through and takes a negative eps as none.
      */
     static Tensor logit(Tensor a, Double eps) {
-        DType t = floatType(a);
+        DType t = floatType(a, "logit");
         Tensor out = noGrad(() -> {
             Tensor x = ArithmeticOps.cast(a, opmath(t));
             if (eps != null && eps >= 0) {
@@ -163,6 +176,9 @@ final class SpecialOps {
     static Tensor xlog1py(Tensor a, Tensor b) {
         Device device = ArithmeticOps.checkSameDevice(a, b);
         DType t = ArithmeticOps.resultType(a, b);
+        if (t.isComplex()) {
+            throw ArithmeticOps.notImplemented("xlog1py", device, t);
+        }
         DType ft = t.isFloatingPoint() ? t : Ember.getDefaultDtype();
         Tensor out = noGrad(() -> {
             Tensor x = ArithmeticOps.castOnDevice(a, opmath(ft), device);
@@ -363,6 +379,9 @@ final class SpecialOps {
     /** {@code x * (pi / 180)} or {@code x * (180 / pi)} in the floating type (integers and bool give the default type). */
     static Tensor angleConvert(Tensor a, boolean toRadians) {
         double c = toRadians ? Math.PI / 180 : 180 / Math.PI;
+        if (a.dtype.isComplex()) {
+            throw new IllegalArgumentException((toRadians ? "deg2rad" : "rad2deg") + " is not supported for complex tensors.");
+        }
         DType t = floatType(a);
         Tensor out = noGrad(() -> ArithmeticOps.cast(ArithmeticOps.cast(a, opmath(t)).mul(c), t));
         return record1(out, toRadians ? "Deg2RadBackward0" : "Rad2DegBackward0", a, n -> g -> new Tensor[] {g.mul(c)});
@@ -488,6 +507,7 @@ final class SpecialOps {
 
     /** i0, I0Backward0 ({@code grad * i1(x)}). */
     static Tensor i0(Tensor a) {
+        floatType(a, "i0_vml"); // PyTorch's kernel name for the refusal of complex
         Tensor out = hostMap(a, Cephes::i0, Cephes::i0);
         return record1(out, "I0Backward0", a, n -> {
             SavedTensor sx = n.save(a);

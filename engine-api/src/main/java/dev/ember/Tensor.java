@@ -2241,12 +2241,14 @@ public final class Tensor implements AutoCloseable {
     /** {@code this ** exponent} in float64, as {@code torch.float_power} (both converted to float64 first). */
     public Tensor floatPower(Tensor exponent) {
         Args.require(exponent, "float_power", "exponent", 1, "Tensor");
-        return to(DType.FLOAT64).pow(exponent.to(DType.FLOAT64));
+        // complex128 when either is complex, as PyTorch's
+        DType t = isComplex() || exponent.isComplex() ? DType.COMPLEX128 : DType.FLOAT64;
+        return to(t).pow(exponent.to(t));
     }
 
     /** {@code this ** exponent} in float64, as {@code torch.float_power} with a number exponent. */
     public Tensor floatPower(double exponent) {
-        return to(DType.FLOAT64).pow(exponent);
+        return to(isComplex() ? DType.COMPLEX128 : DType.FLOAT64).pow(exponent);
     }
 
     /** True division, an alias of {@link #div(Tensor)}, as {@code torch.true_divide}. */

@@ -99,6 +99,21 @@ class ComplexMathTest {
             case "nansum": return a -> a[0].nansum();
             case "abs_": return a -> a[0].mul(1.0).abs_();
             case "arange complex64": return a -> Tensor.arange(0, 3, 1, DType.COMPLEX64);
+            case "float_power complex": return a -> a[0].floatPower(a[1]);
+            case "float_power complex number": return a -> a[0].floatPower(2.5);
+            case "dist complex": return a -> a[0].dist(a[1], 3);
+            case "nan_to_num complex": return a -> a[0].detach().nanToNum(0.5, 7.0, null);
+            case "refuses atan2": return a -> a[0].atan2(a[1]);
+            case "refuses copysign": return a -> a[0].copysign(a[1]);
+            case "refuses xlogy": return a -> a[0].xlogy(a[1]);
+            case "refuses polygamma": return a -> a[0].polygamma(1);
+            case "refuses deg2rad": return a -> a[0].deg2rad();
+            case "refuses rad2deg": return a -> a[0].rad2deg();
+            case "refuses i0": return a -> a[0].i0();
+            case "refuses logit": return a -> a[0].logit();
+            case "refuses signbit": return a -> a[0].signbit();
+            case "refuses geometric_": return a -> a[0].detach().clone().geometric_(0.5);
+            case "refuses xlog1py": return a -> Special.xlog1py(a[0], a[1]);
             case "logsumexp": return a -> a[0].logsumexp(new int[] {1}, false);
             case "logsumexp keepdim complex64": return a -> a[0].logsumexp(new int[] {0}, true);
             case "inplace real mul_": return a -> {
