@@ -287,6 +287,17 @@ for name, f in (("atan2", lambda x: x[0].atan2(x[1])), ("copysign", lambda x: x[
                 ("geometric_", lambda x: x[0].detach().clone().geometric_(0.5)),
                 ("xlog1py", lambda x: torch.special.xlog1py(x[0], x[1]))):
     case("refuses %s" % name, [cseq((3,), C64), cseq((3,), C64, shift=2)], f)
+# convolutions of complex tensors (PyTorch's complex_convolution: three real convolutions, node AddBackward0)
+F = torch.nn.functional
+case("conv2d complex", [cseq((1, 2, 4, 5)), cseq((3, 2, 2, 3), shift=3), cseq((3,), shift=6)],
+     lambda x: F.conv2d(x[0], x[1], x[2], stride=1, padding=1))
+case("conv2d complex64 strided groups", [cseq((2, 4, 5, 5), C64), cseq((2, 2, 3, 3), C64, shift=3)],
+     lambda x: F.conv2d(x[0], x[1], None, stride=2, padding=0, groups=2))
+case("conv1d complex", [cseq((2, 2, 7)), cseq((3, 2, 3), shift=3), cseq((3,), shift=6)],
+     lambda x: F.conv1d(x[0], x[1], x[2], stride=2, padding=1))
+case("conv3d complex", [cseq((1, 2, 3, 4, 3)), cseq((2, 2, 2, 2, 2), shift=3)], lambda x: F.conv3d(x[0], x[1], None))
+case("conv2d complex real bias", [cseq((1, 2, 4, 5)), cseq((3, 2, 2, 3), shift=3), seq((3,), shift=6)],
+     lambda x: F.conv2d(x[0], x[1], x[2]))
 case("logsumexp", [cseq((2, 3))], lambda x: logsumexp_2x(x[0], 1))
 case("logsumexp keepdim complex64", [cseq((3, 2), C64)], lambda x: logsumexp_2x(x[0], 0, True))
 case("inplace real mul_", [cseq((2, 3))], inplace_real)

@@ -392,6 +392,31 @@ final class ComplexMath {
         return java.util.stream.IntStream.range(0, shape.length).filter(i -> !mask[i]).map(i -> shape[i]).toArray();
     }
 
+    /** A real convolution of (input, weight, bias), its parameters bound. */
+    interface RealConvolution {
+        Tensor apply(Tensor x, Tensor w, Tensor b);
+    }
+
+    /**
+     * A convolution of complex tensors, as PyTorch's {@code complex_convolution}, by Gauss's trick of three real
+     * convolutions: {@code a = conv(xr, wr, br)}, {@code b = conv(xi, wi)}, {@code c = conv(xr + xi, wr + wi, br + bi)},
+     * the result {@code a - b + i (c - a - b)}, recorded op by op as PyTorch's is (its node is AddBackward0).
+     */
+    static Tensor convolution(Tensor input, Tensor weight, Tensor bias, RealConvolution conv) {
+        if (bias != null && bias.dtype != input.dtype) {
+            throw new IllegalArgumentException("Input type (" + input.typeName() + ") and bias type (" + bias.typeName()
+                    + ") should be the same");
+        }
+        Tensor xr = input.real();
+        Tensor xi = input.imag();
+        Tensor wr = weight.real();
+        Tensor wi = weight.imag();
+        Tensor a = conv.apply(xr, wr, bias == null ? null : bias.real());
+        Tensor b = conv.apply(xi, wi, null);
+        Tensor c = conv.apply(xr.add(xi), wr.add(wi), bias == null ? null : bias.real().add(bias.imag()));
+        return a.sub(b).add(c.sub(a).sub(b).mul(Complex.I));
+    }
+
     /** {@code t.conj()} for a complex tensor, {@code t} itself for a real one (the conjugates of backward formulas). */
     static Tensor conjIfComplex(Tensor t) {
         return t.dtype.isComplex() ? t.conj() : t;

@@ -220,6 +220,9 @@ final class NNOps {
             throw new IllegalArgumentException("Input type (" + input.typeName() + ") and weight type (" + weight.typeName()
                     + ") should be the same");
         }
+        if (input.dtype.isComplex()) {
+            return ComplexMath.convolution(input, weight, bias, (x, w, b) -> conv2d(x, w, b, stride, padding, dilation, groups));
+        }
         if (!input.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(notImplemented("slow_conv2d_cpu", input.dtype));
         }
@@ -1015,6 +1018,9 @@ final class NNOps {
             throw new IllegalArgumentException("Input type (" + input.typeName() + ") and weight type (" + weight.typeName()
                     + ") should be the same");
         }
+        if (input.dtype.isComplex()) {
+            return ComplexMath.convolution(input, weight, bias, (x, w, b) -> conv1d(x, w, b, stride, padding, dilation, groups));
+        }
         if (!input.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(notImplemented("slow_conv2d_cpu", input.dtype));
         }
@@ -1195,6 +1201,9 @@ final class NNOps {
             return exactInt64Transposed("conv_transpose2d", input, weight, bias, 2,
                     (x, w) -> convTranspose2d(x, w, null, stride, padding, outputPadding, groups, dilation));
         }
+        if (input.dtype.isComplex()) {
+            return ComplexMath.convolution(input, weight, bias, (x, w, b) -> convTranspose2d(x, w, b, stride, padding, outputPadding, groups, dilation));
+        }
         if (!input.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(transposedIntegerRefusal("conv_transpose2d", "slow_conv_transpose2d_out_cpu",
                     input.dtype));
@@ -1259,6 +1268,9 @@ final class NNOps {
         if (input.dtype == DType.INT64) {
             return exactInt64Transposed("conv_transpose1d", input, weight, bias, 1,
                     (x, w) -> convTranspose1d(x, w, null, stride, padding, outputPadding, groups, dilation));
+        }
+        if (input.dtype.isComplex()) {
+            return ComplexMath.convolution(input, weight, bias, (x, w, b) -> convTranspose1d(x, w, b, stride, padding, outputPadding, groups, dilation));
         }
         if (!input.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(transposedIntegerRefusal("conv_transpose1d", "slow_conv_transpose2d_out_cpu",

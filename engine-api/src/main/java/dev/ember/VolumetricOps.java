@@ -106,6 +106,9 @@ final class VolumetricOps {
             throw new IllegalArgumentException("Input type (" + input.typeName() + ") and weight type (" + weight.typeName()
                     + ") should be the same");
         }
+        if (input.dtype.isComplex()) {
+            return ComplexMath.convolution(input, weight, bias, (x, w, b) -> conv3d(x, w, b, stride, padding, dilation, groups));
+        }
         if (!input.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(notImplemented("slow_conv3d_cpu", input.dtype));
         }
@@ -339,6 +342,9 @@ final class VolumetricOps {
             // PyTorch's CPU kernel computes int64: exactly here too while the sums stay within 2^53
             return NNOps.exactInt64Transposed("conv_transpose3d", input, weight, bias, 3,
                     (x, w) -> convTranspose3d(x, w, null, stride, padding, outputPadding, groups, dilation));
+        }
+        if (input.dtype.isComplex()) {
+            return ComplexMath.convolution(input, weight, bias, (x, w, b) -> convTranspose3d(x, w, b, stride, padding, outputPadding, groups, dilation));
         }
         if (!input.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(NNOps.transposedIntegerRefusal("conv_transpose3d",

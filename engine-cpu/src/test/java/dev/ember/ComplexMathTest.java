@@ -114,6 +114,14 @@ class ComplexMathTest {
             case "refuses signbit": return a -> a[0].signbit();
             case "refuses geometric_": return a -> a[0].detach().clone().geometric_(0.5);
             case "refuses xlog1py": return a -> Special.xlog1py(a[0], a[1]);
+            case "conv2d complex": return a -> dev.ember.nn.Functional.conv2d(a[0], a[1], a[2], new int[] {1, 1},
+                    new int[] {1, 1}, new int[] {1, 1}, 1);
+            case "conv2d complex64 strided groups": return a -> dev.ember.nn.Functional.conv2d(a[0], a[1], null,
+                    new int[] {2, 2}, new int[] {0, 0}, new int[] {1, 1}, 2);
+            case "conv1d complex": return a -> dev.ember.nn.Functional.conv1d(a[0], a[1], a[2], new int[] {2}, new int[] {1},
+                    new int[] {1}, 1);
+            case "conv3d complex": return a -> dev.ember.nn.Functional.conv3d(a[0], a[1], null);
+            case "conv2d complex real bias": return a -> dev.ember.nn.Functional.conv2d(a[0], a[1], a[2]);
             case "logsumexp": return a -> a[0].logsumexp(new int[] {1}, false);
             case "logsumexp keepdim complex64": return a -> a[0].logsumexp(new int[] {0}, true);
             case "inplace real mul_": return a -> {
@@ -217,6 +225,9 @@ class ComplexMathTest {
             x -> cz(x[0]).dot(cz(x[1])).add(cz(x[1]).vdot(cz(x[0]))).viewAsReal(),
             x -> cz(x[0]).addcdiv(cz(x[1]), cz(x[0]).add(3.0), 0.5).lerp(cz(x[1]), cz(x[0]).mul(0.2)).sinc()
                     .add(cz(x[1]).logsumexp(new int[] {0}, false).sum()).viewAsReal(),
+            x -> dev.ember.nn.Functional.convTranspose1d(cz(x[0]).reshape(1, 1, 3), cz(x[1]).reshape(1, 1, 3), null)
+                    .add(dev.ember.nn.Functional.conv1d(cz(x[0]).reshape(1, 1, 3), cz(x[1]).narrow(0, 0, 2).reshape(1, 1, 2),
+                            null).sum()).viewAsReal(),
             x -> {
                 Tensor w = cz(x[0]).mul(1.0);
                 w.add_(cz(x[1])).mul_(cz(x[1])).div_(cz(x[0]).add(4.0));
