@@ -646,6 +646,7 @@ final class ArithmeticOps {
     }
 
     static Tensor predicate(Tensor a, UnaryOp op) {
+        if (a.dtype.isComplex() && op == UnaryOp.ISFINITE) return ComplexIndexing.isKind(a, op);
         return unaryKernel(op, a, DType.BOOL);
     }
 
@@ -875,7 +876,7 @@ final class ArithmeticOps {
                 case RECIPROCAL: return ComplexOps.reciprocal(a);
                 case SIN: return ComplexOps.sin(a);
                 case COS: return ComplexOps.cos(a);
-                default: throw ComplexOps.notImplemented(a);
+                default: throw ComplexIndexing.refusal(a); // PyTorch's words where it refuses complex
             }
         }
         if (a.dtype == DType.BOOL) {
@@ -1119,11 +1120,13 @@ final class ArithmeticOps {
 
     /** The bool-valued tests isnan, isinf, isposinf, isneginf (never true for integers and bool). */
     static Tensor isKind(Tensor a, UnaryOp op) {
+        if (a.dtype.isComplex()) return ComplexIndexing.isKind(a, op);
         return unaryKernel(op, a, DType.BOOL);
     }
 
     /** {@code isreal}: true everywhere for a real tensor. */
     static Tensor isreal(Tensor a) {
+        if (a.dtype.isComplex()) return ComplexIndexing.isreal(a);
         return filled(a, DType.BOOL, 1);
     }
 
@@ -1523,7 +1526,7 @@ final class ArithmeticOps {
         Shapes.broadcast(a.shape, b.shape);
         try (GradMode off = Ember.noGrad()) {
             Tensor close = a.eq(b);
-            if (equalNan && a.dtype.isFloatingPoint()) {
+            if (equalNan && (a.dtype.isFloatingPoint() || a.dtype.isComplex())) {
                 close = close.logicalOr(a.isnan().logicalAnd(b.isnan()));
             }
             if (rtol == 0 && atol == 0) {
@@ -1532,7 +1535,7 @@ final class ArithmeticOps {
             // PyTorch computes the errors in a floating type: bool self as float32, and any integer other as float32
             // (so an integer self meets a float32 other, and the difference cannot overflow)
             Tensor x = a.dtype == DType.BOOL ? a.to(Ember.getDefaultDtype()) : a;
-            Tensor y = b.dtype.isFloatingPoint() ? b : b.to(Ember.getDefaultDtype());
+            Tensor y = b.dtype.isFloatingPoint() || b.dtype.isComplex() ? b : b.to(Ember.getDefaultDtype()); // complex: |a - b|
             Tensor allowed = y.mul(rtol).abs().add(atol);
             Tensor actual = x.sub(y).abs();
             return close.logicalOr(actual.isfinite().logicalAnd(actual.le(allowed)));
