@@ -143,12 +143,9 @@ final class ComplexIndexing {
         return partwise((p, k) -> IndexingOps.scatter(p[0], dim, p[1], p[2]), self, index, src);
     }
 
-    /** {@code scatter(dim, index, value)} of a complex tensor and a real or complex number. */
+    /** {@code scatter(dim, index, value)} with a real or complex number (ScatterBackward1). */
     static Tensor scatter(Tensor self, int dim, Tensor index, Complex value) {
-        if (!self.dtype.isComplex()) {
-            return IndexingOps.scatter(self, dim, index, realValue(self, value));
-        }
-        return partwise((p, k) -> IndexingOps.scatter(p[0], dim, p[1], k == 0 ? value.real() : value.imag()), self, index);
+        return withNumber(self, index, value, (t, i, v) -> IndexingOps.scatter(t, dim, i, v));
     }
 
     static Tensor scatterAdd(Tensor self, int dim, Tensor index, Tensor src) {
@@ -158,15 +155,18 @@ final class ComplexIndexing {
 
     /**
      * {@code scatter_reduce} of complex tensors: "sum" and "mean" part by part; "amax" and "amin" refused as PyTorch's
-     * kernels refuse them, "prod" (a product of complex numbers, not part by part) refused too; none differentiable
-     * (PyTorch does not implement its derivative for complex outputs).
+     * kernels refuse them; "prod" (complex products, not part by part, which PyTorch computes) refused by Ember for now;
+     * none differentiable (PyTorch does not implement its derivative for complex outputs).
      */
     static Tensor scatterReduce(Tensor self, int dim, Tensor index, Tensor src, String reduce, boolean includeSelf) {
         sameType(self, src, SCATTER_TYPES);
-        if (reduce.equals("amax") || reduce.equals("amin") || reduce.equals("prod")) {
+        if (reduce.equals("amax") || reduce.equals("amin")) {
             throw new UnsupportedOperationException("\"scatter_gather_tensor_cpu_reduce_" + reduce + "\" not implemented for '"
-                    + Format.scalarType(self.dtype) + "'" + (reduce.equals("prod") ? " (Ember: PyTorch computes the "
-                    + "complex product; Ember does not yet)" : ""));
+                    + Format.scalarType(self.dtype) + "'");
+        }
+        if (reduce.equals("prod")) {
+            throw new UnsupportedOperationException("scatter_reduce with reduce=\"prod\" of complex tensors is not supported "
+                    + "by Ember yet (PyTorch computes the complex products)");
         }
         if (ArithmeticOps.needsGrad(self, src)) {
             throw new UnsupportedOperationException("scatter_reduce does not support automatic differentiation for outputs "
@@ -186,19 +186,14 @@ final class ComplexIndexing {
         return partwise((p, k) -> IndexingOps.indexCopy(p[0], dim, p[1], p[2]), self, index, source);
     }
 
-    /** {@code index_fill} of a complex tensor with a number (PyTorch's node IndexFillBackward0). */
+    /** {@code index_fill} with a real or complex number (IndexFillBackward0). */
     static Tensor indexFill(Tensor self, int dim, Tensor index, Complex value) {
-        if (!self.dtype.isComplex()) {
-            return IndexingOps.indexFill(self, dim, index, realValue(self, value));
-        }
-        return partwise((p, k) -> IndexingOps.indexFill(p[0], dim, p[1], k == 0 ? value.real() : value.imag()), self, index);
+        return withNumber(self, index, value, (t, i, v) -> IndexingOps.indexFill(t, dim, i, v));
     }
 
     /** {@code index_fill} with a 0-dim tensor's value, either of them complex (IndexFillBackward1). */
     static Tensor indexFill(Tensor self, int dim, Tensor index, Tensor value) {
-        if (!self.dtype.isComplex()) {
-            throw new IllegalArgumentException("value cannot be converted to type " + cType(self.dtype) + " without overflow");
-        }
+        requireComplexSelf(self);
         return partwise((p, k) -> IndexingOps.indexFill(p[0], dim, p[1], p[2]), self, index, value);
     }
 
@@ -224,19 +219,14 @@ final class ComplexIndexing {
         return partwise((p, k) -> IndexingOps.indexPutTensors(p[0], perDim, p[1], accumulate), self, values);
     }
 
-    /** {@code masked_fill} of a complex tensor with a number (MaskedFillBackward0). */
+    /** {@code masked_fill} with a real or complex number (MaskedFillBackward0). */
     static Tensor maskedFill(Tensor self, Tensor mask, Complex value) {
-        if (!self.dtype.isComplex()) {
-            return IndexingOps.maskedFill(self, mask, realValue(self, value));
-        }
-        return partwise((p, k) -> IndexingOps.maskedFill(p[0], p[1], k == 0 ? value.real() : value.imag()), self, mask);
+        return withNumber(self, mask, value, IndexingOps::maskedFill);
     }
 
     /** {@code masked_fill} with a 0-dim tensor's value, either of them complex (MaskedFillBackward1). */
     static Tensor maskedFill(Tensor self, Tensor mask, Tensor value) {
-        if (!self.dtype.isComplex()) {
-            throw new IllegalArgumentException("value cannot be converted to type " + cType(self.dtype) + " without overflow");
-        }
+        requireComplexSelf(self);
         return partwise((p, k) -> IndexingOps.maskedFill(p[0], p[1], p[2]), self, mask, value);
     }
 
@@ -262,12 +252,32 @@ final class ComplexIndexing {
         }
     }
 
-    /** A complex number as a real tensor's fill value: PyTorch's error unless its imaginary part is 0. */
-    private static double realValue(Tensor t, Complex value) {
-        if (value.imag() != 0) {
-            throw new IllegalArgumentException("value cannot be converted to type " + cType(t.dtype) + " without overflow");
+    /** A real op that writes a number into a tensor at indices or under a mask. */
+    @FunctionalInterface
+    interface NumberOp {
+        Tensor apply(Tensor self, Tensor where, double value);
+    }
+
+    /**
+     * {@code op} with a real or complex number: on a complex tensor part by part (the number's real part into the real
+     * parts, its imaginary part into the imaginary ones); a real tensor takes a number with a zero imaginary part (PyTorch's
+     * conversion error for any other).
+     */
+    private static Tensor withNumber(Tensor self, Tensor where, Complex value, NumberOp op) {
+        if (!self.dtype.isComplex()) {
+            if (value.imag() != 0) {
+                requireComplexSelf(self);
+            }
+            return op.apply(self, where, value.real());
         }
-        return value.real();
+        return partwise((p, k) -> op.apply(p[0], p[1], k == 0 ? value.real() : value.imag()), self, where);
+    }
+
+    /** PyTorch's refusal of a complex value written into a real tensor. */
+    private static void requireComplexSelf(Tensor self) {
+        if (!self.dtype.isComplex()) {
+            throw new IllegalArgumentException("value cannot be converted to type " + cType(self.dtype) + " without overflow");
+        }
     }
 
     /** The C++ type PyTorch's conversion message names. */

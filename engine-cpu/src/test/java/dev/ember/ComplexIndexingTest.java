@@ -234,15 +234,7 @@ class ComplexIndexingTest {
     }
 
     private static Tensor seq(int shift, int... shape) {
-        int n = 1;
-        for (int s : shape) {
-            n *= s;
-        }
-        double[] v = new double[n];
-        for (int k = 0; k < n; k++) {
-            v[k] = ((7 * k + shift) % 19 - 9) * 0.25;
-        }
-        return Tensor.tensor(v).reshape(shape);
+        return ComplexTest.seq(shift, shape);
     }
 
     private static Tensor c(double[] re, double[] im) {
@@ -272,9 +264,8 @@ class ComplexIndexingTest {
         assertEquals(S.get("all with zero"), py(zeros.select(0, 0).all()));
     }
 
-    /** A complex tensor of a gradcheck input's pairs (copied: gradcheck's inputs may start at odd offsets). */
     private static Tensor cz(Tensor pairs) {
-        return pairs.clone().viewAsComplex();
+        return ComplexTest.cz(pairs);
     }
 
     @Test
@@ -299,12 +290,7 @@ class ComplexIndexingTest {
             x -> cz(x[0]).reshape(3, 1).expand(3, 2).t().reshape(6).gather(0, g2.reshape(6).add(0L)).viewAsReal(),
             x -> cz(x[0]).cumprod(0).mul(cz(x[1]).reshape(3, 1).expand(3, 2).cumprod(1).sum(1)).viewAsReal(),
             x -> Tensor.blockDiag(List.of(cz(x[0]).reshape(1, 3), x[1].select(-1, 0).reshape(3, 1))).rot90().viewAsReal());
-        for (Function<Tensor[], Tensor> f : fs) {
-            Tensor a = seq(1, 3, 2).add(0.1).toDouble().requiresGrad_(true);
-            Tensor b = seq(4, 3, 2).add(0.2).toDouble().requiresGrad_(true);
-            assertTrue(Autograd.gradcheck(f::apply, a, b));
-            assertTrue(Autograd.gradgradcheck(f::apply, a, b));
-        }
+        ComplexTest.gradchecks(fs);
     }
 
     @Test
@@ -364,6 +350,7 @@ class ComplexIndexingTest {
         Tensor before = z.viewAsReal().clone();
         List<Runnable> refused = List.of(() -> z.clamp_(0.0, 1.0), () -> z.floor_(), () -> z.relu_(), () -> z.sort(),
             () -> z.scatterReduce_(0, idx(0, 1), z.narrow(0, 0, 2), "amax", true),
+            () -> z.scatterReduce(0, idx(0, 1), z.narrow(0, 0, 2).detach(), "prod"),
             () -> z.scatter_(0, idx(0), Tensor.ones(1)), () -> z.indexAdd_(0, idx(0), Tensor.ones(1)),
             () -> z.maskedScatter_(z.isreal(), Tensor.ones(4)), () -> z.put_(idx(1), Tensor.ones(1)),
             () -> z.indexPut_(new Index[] {Index.of(idx(1))}, Tensor.ones(1), false));

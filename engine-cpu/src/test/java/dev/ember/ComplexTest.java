@@ -175,7 +175,7 @@ class ComplexTest {
         return Tensor.complex(seq(0, shape), seq(5, shape)).to(t);
     }
 
-    private static Tensor seq(int shift, int... shape) {
+    static Tensor seq(int shift, int... shape) {
         int n = 1;
         for (int s : shape) {
             n *= s;
@@ -265,7 +265,7 @@ class ComplexTest {
     }
 
     /** A complex tensor of a gradcheck input's pairs (copied first: gradcheck's inputs may start at odd offsets). */
-    private static Tensor cz(Tensor pairs) {
+    static Tensor cz(Tensor pairs) {
         return pairs.clone().viewAsComplex();
     }
 
@@ -287,6 +287,11 @@ class ComplexTest {
             x -> cz(x[0]).mul(Complex.of(0.5, -1.5)).div(Complex.of(2, 1)).sub(cz(x[1])).rsub(1.0).viewAsReal(),
             x -> Tensor.where(x[0].select(-1, 0).gt(0.0), cz(x[0]).flip(0), cz(x[1]).roll(1, 0)).viewAsReal(),
             x -> Tensor.cat(List.of(cz(x[0]), x[1].select(-1, 0)), 0).viewAsReal());
+        gradchecks(fs);
+    }
+
+    /** Gradcheck and gradgradcheck of each function of two float64 [3, 2] inputs (the pairs of complex [3] tensors). */
+    static void gradchecks(List<Function<Tensor[], Tensor>> fs) {
         for (Function<Tensor[], Tensor> f : fs) {
             Tensor a = seq(1, 3, 2).add(0.1).toDouble().requiresGrad_(true);
             Tensor b = seq(4, 3, 2).add(0.2).toDouble().requiresGrad_(true);

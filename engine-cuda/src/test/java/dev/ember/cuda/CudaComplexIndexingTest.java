@@ -32,13 +32,11 @@ class CudaComplexIndexingTest {
 
     /** Random pairs of shape {@code [..., 2]}: a complex tensor's real view. */
     private static Tensor pairs(int... shape) {
-        int[] s = java.util.Arrays.copyOf(shape, shape.length + 1);
-        s[shape.length] = 2;
-        return Tensor.rand(GEN, DType.FLOAT32, s).mul(4.0).sub(2.0);
+        return CudaComplexTest.pairs(shape);
     }
 
     private static Tensor z(Tensor pairs) {
-        return pairs.clone().viewAsComplex();
+        return CudaComplexTest.z(pairs);
     }
 
     /** Int64 indices on the device of {@code like}. */
