@@ -13,8 +13,8 @@ import java.util.List;
  * both runs as they are, and the two results are the parts of the complex result. Every kernel runs on the real parts
  * (views of {@link ComplexOps#parts}), never around {@link Tensor#storage()}'s firewall. The result records one node
  * named as PyTorch's (the node the real op records), whose backward differentiates the same composition of the parts
- * ({@link LinalgCompat#recordRecomputed}): the real op's own backward on the real and imaginary parts of the gradient,
- * which is PyTorch's formula on the complex gradient, and which differentiates again.
+ * ({@link #recordLinear}): the real op's own backward on the real and imaginary parts of the gradient, which is
+ * PyTorch's formula on the complex gradient, and which differentiates again.
  */
 final class ComplexIndexing {
     private ComplexIndexing() {
@@ -84,7 +84,7 @@ final class ComplexIndexing {
         if (!records || name == null) {
             return out;
         }
-        return LinalgCompat.recordRecomputed(out, name, inputs, xs -> {
+        return recordLinear(out, name, inputs, xs -> {
             Tensor[] ops = operands.clone();
             int j = 0;
             for (int i = 0; i < ops.length; i++) {
@@ -93,6 +93,47 @@ final class ComplexIndexing {
                 }
             }
             return ComplexOps.complex(op.apply(parts(ops, 0, partType, true), 0), op.apply(parts(ops, 1, partType, true), 1));
+        });
+    }
+
+    /**
+     * Records {@code out}, the value of {@code composition} (linear in each input) at {@code inputs}, as one node
+     * {@code name}: its backward differentiates the composition (with grad mode on) at zeros of the inputs' shapes and
+     * types, which gives the same gradients as at the inputs, since they do not depend on them; so the node saves no
+     * input, and an input changed in place afterwards does not fail the backward (as PyTorch's nodes of these ops save
+     * only their indices). It differentiates again when the backward records (create_graph).
+     */
+    private static Tensor recordLinear(Tensor out, String name, Tensor[] inputs,
+                                       java.util.function.Function<Tensor[], Tensor> composition) {
+        int[][] shapes = new int[inputs.length][];
+        DType[] types = new DType[inputs.length];
+        Device[] devices = new Device[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            shapes[i] = inputs[i].shape;
+            types[i] = inputs[i].dtype;
+            devices[i] = inputs[i].device;
+        }
+        return ArithmeticOps.record(out, name, inputs, node -> g -> {
+            boolean createGraph = Ember.isGradEnabled();
+            Tensor[] xs = new Tensor[inputs.length];
+            List<Tensor> wrt = new ArrayList<>();
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = Creation.zeros(shapes[i], types[i], devices[i]).requiresGrad_(node.needsInputGrad(i));
+                if (node.needsInputGrad(i)) {
+                    wrt.add(xs[i]);
+                }
+            }
+            Tensor[] result = new Tensor[inputs.length];
+            try (GradMode on = Ember.enableGrad()) {
+                List<Tensor> grads = Autograd.grad(List.of(composition.apply(xs)), wrt, List.of(g), true, createGraph, true);
+                int j = 0;
+                for (int i = 0; i < inputs.length; i++) {
+                    if (node.needsInputGrad(i)) {
+                        result[i] = grads.get(j++);
+                    }
+                }
+            }
+            return result;
         });
     }
 

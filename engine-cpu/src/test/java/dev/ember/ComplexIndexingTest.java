@@ -345,6 +345,19 @@ class ComplexIndexingTest {
     }
 
     @Test
+    void inputsChangedAfterTheOpDoNotFailItsBackward() {
+        // PyTorch's nodes of these ops save only their indices: a later in-place change of the input is no error
+        Tensor leaf = cseq(DType.COMPLEX128, 0, 3, 2).requiresGrad_(true);
+        Tensor w = leaf.mul(1.0);
+        Tensor y = w.indexSelect(0, idx(2, 0)).add(w.maskedFill(w.isreal(), 1.0).sum());
+        w.mul_(2.0);
+        y.viewAsReal().sum().backward();
+        Tensor expected = Tensor.zeros(DType.COMPLEX128, 3, 2).indexAdd(0, idx(2, 0), Tensor.ones(DType.COMPLEX128, 2, 2)
+                .mul(Complex.of(1, 1))).add(Complex.of(4, 4)); // y is [2, 2]: the sum reaches every element 4 times
+        assertTrue(leaf.grad().equal(expected), leaf.grad().toString());
+    }
+
+    @Test
     void refusedOpsChangeNothing() {
         Tensor z = cseq(DType.COMPLEX64, 0, 4);
         Tensor before = z.viewAsReal().clone();
