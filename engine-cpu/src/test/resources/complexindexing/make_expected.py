@@ -13,7 +13,8 @@
 # ones require grad; complex values as interleaved parts), the result, its node and the gradients of the real loss
 # sum(view_as_real(out) * w) (PyTorch's convention for complex inputs: dL/dre + i dL/dim), or "error <Type> <message>".
 # strings.txt: "key<TAB>value" lines, the Python bool results (equal, allclose) and such.
-# 2.x notes: nodes as 2.x names them (NODES_2X, FN_2X); any / all as 2.x casts complex to bool (see there). The
+# 2.x notes: nodes as 2.x names them (NODES_2X, FN_2X); any / all as 2.x casts complex to bool, nan_to_num as 2.x's
+# complex kernel (see there). The
 # messages are 1.13's (the refusals' kernel names, e.g. "sorting_kernel_method_name", are those of 1.13's dispatch
 # macros). scatter_reduce of complex tensors that require grad is refused by 1.13's autograd ("does not support automatic
 # differentiation for outputs with complex dtype"), so its value cases run detached.
@@ -29,7 +30,8 @@ from refcases import run_case, seq  # noqa: E402
 # 2.x's nodes where its composition differs from 1.13's (as tensorfunctions/ and shapesweep/ note): diag of a vector is
 # diag_embed, of a matrix diagonal_copy; diagflat is diag of the flattened input; repeat_interleave with an int is
 # unsqueeze/expand/clone/flatten (ViewBackward0; 1.13: index_select); narrow_copy has a derivative (1.13: none)
-FN_2X = {"narrow_copy": "NarrowCopyBackward0", "diag of vector": "DiagEmbedBackward0",
+FN_2X = {"narrow_copy": "NarrowCopyBackward0", "nan_to_num": "NanToNumBackward0",
+         "nan_to_num values complex64": "NanToNumBackward0", "diag of vector": "DiagEmbedBackward0",
          "diag of matrix": "DiagonalBackward0_copy", "diagflat": "DiagEmbedBackward0",
          "repeat_interleave": "ViewBackward0", "repeat_interleave flat": "ViewBackward0"}
 NODES_2X = {"SqueezeBackward3": "SqueezeBackward4", "ReshapeAliasBackward0": "ViewBackward0"}
@@ -261,6 +263,41 @@ case("cummin", Z, lambda x: x[0].cummin(0)[0])
 case("kthvalue", Z, lambda x: x[0].kthvalue(1)[0])
 case("median", Z, lambda x: x[0].median())
 case("msort", Z, lambda x: x[0].msort())
+case("clamp_min", Z, lambda x: x[0].clamp_min(0.5))
+case("clip", Z, lambda x: x[0].clip(0, 1))
+case("hardtanh", Z, lambda x: torch.nn.functional.hardtanh(x[0]))
+case("leaky_relu", Z, lambda x: torch.nn.functional.leaky_relu(x[0]))
+case("frac", Z, lambda x: x[0].frac())
+case("fix", Z, lambda x: x[0].fix())
+case("floor_", Z, lambda x: x[0].detach().floor_())
+case("remainder", Z, lambda x: x[0].remainder(2.0))
+case("fmod", Z, lambda x: x[0].fmod(2.0))
+case("floor_divide", Z, lambda x: x[0].floor_divide(2.0))
+case("fmax", [Z[0], Z[0]], lambda x: torch.fmax(x[0], x[1]))
+case("heaviside", [Z[0], Z[0]], lambda x: torch.heaviside(x[0], x[1]))
+case("signbit", Z, lambda x: x[0].signbit())
+# nan_to_num: 2.x replaces each part as a real tensor's (1.13 refuses complex): computed so, its gradient
+# derivatives.yaml's grad * isfinite(self) (zero where either part is not finite)
+
+
+def nan_to_num_2x(z, **kw):
+    finite = z.isfinite()
+    value = torch.complex(z.real.detach().nan_to_num(**kw), z.imag.detach().nan_to_num(**kw))
+    return value + torch.where(finite, z - z.detach(), torch.zeros_like(z))  # the value; the gradient grad * isfinite(z)
+
+
+NAN_TO_NUM = [torch.tensor([complex(float("nan"), 1), complex(2, float("inf")), complex(-float("inf"), float("nan")),
+                            1 - 1j], dtype=C128)]
+case("nan_to_num", NAN_TO_NUM, lambda x: nan_to_num_2x(x[0]))
+case("nan_to_num values complex64", [NAN_TO_NUM[0].to(C64)], lambda x: nan_to_num_2x(x[0], nan=0.5, posinf=9.0, neginf=-7.0))
+case("aminmax", Z, lambda x: torch.aminmax(x[0])[0])
+case("histc", Z, lambda x: x[0].histc())
+case("mode", Z, lambda x: x[0].mode()[0])
+case("nanmedian", Z, lambda x: x[0].nanmedian())
+case("logcumsumexp", Z, lambda x: x[0].logcumsumexp(0))
+case("unique", Z, lambda x: x[0].unique())
+case("searchsorted", [Z[0], Z[0]], lambda x: torch.searchsorted(x[0], x[1]))
+case("bucketize", [Z[0], Z[0]], lambda x: torch.bucketize(x[0], x[1]))
 
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     for name, inputs, fn in CASES:

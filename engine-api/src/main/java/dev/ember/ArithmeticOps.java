@@ -1144,6 +1144,7 @@ final class ArithmeticOps {
      * tensors are copied. One node, NanToNumBackward0 ({@code grad * isfinite(self)}).
      */
     static Tensor nanToNum(Tensor a, double nan, Double posinf, Double neginf) {
+        if (a.dtype.isComplex()) return ComplexIndexing.nanToNum(a, nan, posinf, neginf);
         Tensor out;
         if (!a.dtype.isFloatingPoint()) {
             out = copyAs(a, a.dtype);

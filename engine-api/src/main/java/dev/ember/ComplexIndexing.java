@@ -384,6 +384,21 @@ final class ComplexIndexing {
         }
     }
 
+    /**
+     * {@code nan_to_num} of a complex tensor, PyTorch 2.x's: each part replaced as a real tensor's (1.13 refuses);
+     * NanToNumBackward0 is derivatives.yaml's {@code grad * isfinite(self)}, zero where either part is not finite.
+     */
+    static Tensor nanToNum(Tensor z, double nan, Double posinf, Double neginf) {
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = partwise((p, k) -> ArithmeticOps.nanToNum(p[0], nan, posinf, neginf), z);
+        }
+        return ArithmeticOps.record(out, "NanToNumBackward0", new Tensor[] {z}, n -> {
+            SavedTensor sz = n.save(z);
+            return g -> new Tensor[] {g.mul(sz.get().isfinite().to(g.dtype.toReal()))};
+        });
+    }
+
     /** {@code isreal}: whether each imaginary part is 0 (NaN is not). */
     static Tensor isreal(Tensor z) {
         try (GradMode off = Ember.noGrad()) {

@@ -615,6 +615,9 @@ final class SortOps {
         if (x.dtype == DType.BOOL) {
             throw notImplemented("linspace_cpu", x.dtype);
         }
+        if (x.dtype.isComplex() && min == max && x.numel() > 0) {
+            throw ComplexIndexing.refused("aminmax", x); // the data's range first, as PyTorch's aminmax
+        }
         if (!x.dtype.isFloatingPoint()) {
             throw notImplemented("histogram_cpu", x.dtype);
         }

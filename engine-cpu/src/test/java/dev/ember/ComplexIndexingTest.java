@@ -209,6 +209,29 @@ class ComplexIndexingTest {
         op("kthvalue", a -> a[0].kthvalue(1).values());
         op("median", a -> a[0].median());
         op("msort", a -> a[0].msort());
+        op("clamp_min", a -> a[0].clampMin(0.5));
+        op("clip", a -> a[0].clip(0.0, 1.0));
+        op("hardtanh", a -> Functional.hardtanh(a[0]));
+        op("leaky_relu", a -> Functional.leakyRelu(a[0]));
+        op("frac", a -> a[0].frac());
+        op("fix", a -> a[0].fix());
+        op("floor_", a -> a[0].detach().floor_());
+        op("remainder", a -> a[0].remainder(2.0));
+        op("fmod", a -> a[0].fmod(2.0));
+        op("floor_divide", a -> a[0].floorDivide(2.0));
+        op("fmax", a -> a[0].fmax(a[1]));
+        op("heaviside", a -> a[0].heaviside(a[1]));
+        op("signbit", a -> a[0].signbit());
+        op("nan_to_num", a -> a[0].nanToNum());
+        op("nan_to_num values complex64", a -> a[0].nanToNum(0.5, 9.0, -7.0));
+        op("aminmax", a -> a[0].aminmax().min());
+        op("histc", a -> a[0].histc(100));
+        op("mode", a -> a[0].mode().values());
+        op("nanmedian", a -> a[0].nanmedian());
+        op("logcumsumexp", a -> a[0].logcumsumexp(0));
+        op("unique", a -> a[0].unique());
+        op("searchsorted", a -> Tensor.searchsorted(a[0], a[1]));
+        op("bucketize", a -> a[0].bucketize(a[1]));
     }
 
     private static Function<Tensor[], Tensor> op(String name) {
