@@ -458,6 +458,10 @@ final class ComplexIndexing {
         UnsupportedOperationException e = ComplexOps.notImplemented(t);
         String m = e.getMessage();
         String op = m.startsWith("\"") ? m.substring(1, m.indexOf('"', 1)) : "";
+        if ((op.equals("max") || op.equals("min")) && StackWalker.getInstance().walk(frames -> frames.anyMatch(
+                f -> f.getClassName().equals(ArithmeticOps.class.getName()) && f.getMethodName().equals(op + "imum")))) {
+            return refused(op + "imum", t); // max(other) and min(other) are maximum and minimum
+        }
         UnsupportedOperationException mapped = refused(op.endsWith("_") ? op.substring(0, op.length() - 1) : op, t);
         return mapped != null ? mapped : e;
     }

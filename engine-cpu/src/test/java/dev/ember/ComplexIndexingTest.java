@@ -192,6 +192,8 @@ class ComplexIndexingTest {
         op("argmin", a -> a[0].argmin());
         op("maximum", a -> a[0].maximum(a[1]));
         op("minimum", a -> a[0].minimum(a[1]));
+        op("max other", a -> a[0].max(a[1]));
+        op("min other", a -> a[0].min(a[1]));
         op("clamp", a -> a[0].clamp(0.0, 1.0));
         op("clamp_", a -> a[0].detach().clamp_(0.0, 1.0));
         op("relu", a -> a[0].relu());
