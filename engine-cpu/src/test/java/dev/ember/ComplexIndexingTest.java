@@ -146,6 +146,9 @@ class ComplexIndexingTest {
         op("pad", a -> Functional.pad(a[0], new int[] {1, 2}));
         op("pad two dims complex64", a -> Functional.pad(a[0], new int[] {0, 1, 2, 0}));
         op("pad negative", a -> Functional.pad(a[0], new int[] {-1, 1}));
+        op("pad reflect", a -> Functional.pad(a[0], new int[] {2, 1}, "reflect"));
+        op("pad replicate complex64", a -> Functional.pad(a[0], new int[] {1, 2}, "replicate"));
+        op("pad value", a -> Functional.pad(a[0], new int[] {1, 0}, "constant", 1.5));
         op("cumsum", a -> a[0].cumsum(1));
         op("cumsum dim 0 complex64", a -> a[0].cumsum(0));
         op("cumprod", a -> a[0].cumprod(1));
