@@ -1,6 +1,6 @@
 # Writes expected.txt and strings.txt for ComplexIndexingTest.java: complex tensors (torch.complex64 / complex128) through
 # the ops that only move, select or test elements (session 29): index_select, gather, scatter (tensor src, real and
-# complex values), scatter_add, scatter_reduce (sum, mean), index_add / index_copy / index_fill, take, take_along_dim,
+# complex values), scatter_add, scatter_reduce (sum, mean, prod), index_add / index_copy / index_fill, take, take_along_dim,
 # put, advanced indexing and index_put with int64 and bool indices, masked_fill / masked_select / masked_scatter,
 # nonzero / argwhere, narrow / narrow_copy, unfold, diagonal / diag / diag_embed / diagflat, tril / triu, trace, repeat,
 # tile, repeat_interleave, expand, reshape, flatten / unflatten, movedim, swapaxes, chunk / split / tensor_split / unbind,
@@ -87,6 +87,13 @@ for red in ("sum", "mean"):
         case("scatter_reduce %s include_self %s" % (red, inc), [cseq((3, 2)), idx([[0, 1], [0, 0], [2, 0]]),
                                                                  cseq((3, 2), shift=4)],
              lambda x, red=red, inc=inc: x[0].detach().scatter_reduce(0, x[1], x[2].detach(), red, include_self=inc))
+for inc in (True, False):
+    case("scatter_reduce prod include_self %s" % inc, [cseq((3, 2)), idx([[0, 1], [0, 0], [2, 0]]), cseq((3, 2), shift=4)],
+         lambda x, inc=inc: x[0].detach().scatter_reduce(0, x[1], x[2].detach(), "prod", include_self=inc))
+case("scatter_reduce prod complex64 with a zero", [torch.tensor([1 + 2j, 0.5 - 1j, 3j, -1 + 0j], dtype=C64),
+                                                 idx([1, 1, 3, 1]),
+                                                 torch.tensor([0j, 2 + 1j, -0.5 + 0.25j, 1 - 1j], dtype=C64)],
+     lambda x: x[0].detach().scatter_reduce(0, x[1], x[2].detach(), "prod"))
 case("scatter_reduce mean complex64", [cseq((4,), C64), idx([1, 1, 3]), cseq((3,), C64, shift=2)],
      lambda x: x[0].detach().scatter_reduce(0, x[1], x[2].detach(), "mean"))
 # 1.13 (and 2.x: scatter_reduce is not among the ops whose derivative is implemented for complex) refuses to record it

@@ -195,9 +195,9 @@ final class ComplexIndexing {
     }
 
     /**
-     * {@code scatter_reduce} of complex tensors: "sum" and "mean" part by part; "amax" and "amin" refused as PyTorch's
-     * kernels refuse them; "prod" (complex products, not part by part, which PyTorch computes) refused by Ember for now;
-     * none differentiable (PyTorch does not implement its derivative for complex outputs).
+     * {@code scatter_reduce} of complex tensors: "sum" and "mean" part by part, "prod" in polar form; "amax" and "amin"
+     * refused as PyTorch's kernels refuse them; none differentiable (PyTorch does not implement its derivative for
+     * complex outputs).
      */
     static Tensor scatterReduce(Tensor self, int dim, Tensor index, Tensor src, String reduce, boolean includeSelf) {
         sameType(self, src, SCATTER_TYPES);
@@ -205,15 +205,40 @@ final class ComplexIndexing {
             throw new UnsupportedOperationException("\"scatter_gather_tensor_cpu_reduce_" + reduce + "\" not implemented for '"
                     + Format.scalarType(self.dtype) + "'");
         }
-        if (reduce.equals("prod")) {
-            throw new UnsupportedOperationException("scatter_reduce with reduce=\"prod\" of complex tensors is not supported "
-                    + "by Ember yet (PyTorch computes the complex products)");
-        }
         if (ArithmeticOps.needsGrad(self, src)) {
             throw new UnsupportedOperationException("scatter_reduce does not support automatic differentiation for outputs "
                     + "with complex dtype.");
         }
+        if (reduce.equals("prod")) {
+            return scatterProd(self, dim, index, src, includeSelf);
+        }
         return partwise((p, k) -> IndexingOps.scatterReduce(p[0], dim, p[1], p[2], reduce, includeSelf), self, index, src);
+    }
+
+    /**
+     * {@code scatter_reduce(..., "prod")} of complex tensors (no history: PyTorch does not differentiate it for complex
+     * outputs): the products in polar form, the sums of the logarithms of the magnitudes and of the angles scattered by
+     * the real op, at the positions the index writes; the other positions keep self's values.
+     */
+    private static Tensor scatterProd(Tensor self, int dim, Tensor index, Tensor src, boolean includeSelf) {
+        try (GradMode off = Ember.noGrad()) {
+            Tensor[] a = polarParts(self);
+            Tensor[] b = polarParts(src);
+            Tensor logMagnitude = IndexingOps.scatterReduce(a[0], dim, index, b[0], "sum", includeSelf);
+            Tensor angle = IndexingOps.scatterReduce(a[1], dim, index, b[1], "sum", includeSelf);
+            Tensor magnitude = logMagnitude.exp();
+            Tensor products = ComplexOps.fromParts(magnitude.mul(angle.cos()), magnitude.mul(angle.sin()));
+            Tensor written = IndexingOps.scatter(Creation.zeros(self.shape, DType.BOOL, self.device), dim, index, 1.0);
+            return ArithmeticOps.where(written, products, self);
+        }
+    }
+
+    /** {@code log|z|} and {@code arg z} of a complex tensor. */
+    private static Tensor[] polarParts(Tensor z) {
+        Tensor p = ComplexOps.parts(z);
+        Tensor re = p.select(-1, 0);
+        Tensor im = p.select(-1, 1);
+        return new Tensor[] {re.hypot(im).log(), im.atan2(re)};
     }
 
     static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source, double alpha) {
