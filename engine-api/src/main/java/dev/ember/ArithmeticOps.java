@@ -679,6 +679,7 @@ final class ArithmeticOps {
     }
 
     static Tensor predicate(Tensor a, UnaryOp op) {
+        if (a.dtype.isComplex() && op == UnaryOp.ISFINITE) return ComplexIndexing.isKind(a, op);
         return unaryKernel(op, a, DType.BOOL);
     }
 
@@ -911,7 +912,7 @@ final class ArithmeticOps {
                 default:
                     Tensor out = ComplexMath.unary(a, fn);
                     if (out == null) {
-                        throw ComplexOps.notImplemented(a);
+                        throw ComplexIndexing.refusal(a); // PyTorch's words where it refuses complex
                     }
                     return out;
             }
@@ -1161,11 +1162,13 @@ final class ArithmeticOps {
 
     /** The bool-valued tests isnan, isinf, isposinf, isneginf (never true for integers and bool). */
     static Tensor isKind(Tensor a, UnaryOp op) {
+        if (a.dtype.isComplex()) return ComplexIndexing.isKind(a, op);
         return unaryKernel(op, a, DType.BOOL);
     }
 
     /** {@code isreal}: true everywhere for a real tensor. */
     static Tensor isreal(Tensor a) {
+        if (a.dtype.isComplex()) return ComplexIndexing.isreal(a);
         return filled(a, DType.BOOL, 1);
     }
 
@@ -1183,14 +1186,9 @@ final class ArithmeticOps {
      * tensors are copied. One node, NanToNumBackward0 ({@code grad * isfinite(self)}).
      */
     static Tensor nanToNum(Tensor a, double nan, Double posinf, Double neginf) {
+        if (a.dtype.isComplex()) return ComplexIndexing.nanToNum(a, nan, posinf, neginf);
         Tensor out;
-        if (a.dtype.isComplex()) {
-            // each part on its own, as PyTorch 2.x's complex kernel
-            try (GradMode off = Ember.noGrad()) {
-                out = ComplexOps.fromParts(nanToNum(ComplexOps.real(a), nan, posinf, neginf),
-                        nanToNum(ComplexOps.imag(a), nan, posinf, neginf));
-            }
-        } else if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint()) {
             out = copyAs(a, a.dtype);
         } else {
             // the type's largest finite value (numeric_limits<scalar_t>::max()): float16's is 65504, not float's
@@ -1582,7 +1580,7 @@ final class ArithmeticOps {
         Shapes.broadcast(a.shape, b.shape);
         try (GradMode off = Ember.noGrad()) {
             Tensor close = a.eq(b);
-            if (equalNan && a.dtype.isFloatingPoint()) {
+            if (equalNan && (a.dtype.isFloatingPoint() || a.dtype.isComplex())) {
                 close = close.logicalOr(a.isnan().logicalAnd(b.isnan()));
             }
             if (rtol == 0 && atol == 0) {
@@ -1591,7 +1589,7 @@ final class ArithmeticOps {
             // PyTorch computes the errors in a floating type: bool self as float32, and any integer other as float32
             // (so an integer self meets a float32 other, and the difference cannot overflow)
             Tensor x = a.dtype == DType.BOOL ? a.to(Ember.getDefaultDtype()) : a;
-            Tensor y = b.dtype.isFloatingPoint() ? b : b.to(Ember.getDefaultDtype());
+            Tensor y = b.dtype.isFloatingPoint() || b.dtype.isComplex() ? b : b.to(Ember.getDefaultDtype()); // complex: |a - b|
             Tensor allowed = y.mul(rtol).abs().add(atol);
             Tensor actual = x.sub(y).abs();
             return close.logicalOr(actual.isfinite().logicalAnd(actual.le(allowed)));

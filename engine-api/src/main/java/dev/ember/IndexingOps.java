@@ -163,7 +163,7 @@ final class IndexingOps {
         for (Tensor o : reads) {
             aliased |= o != null && o.lease() == self.lease();
         }
-        if (records || aliased || direct == null) {
+        if (records || aliased || direct == null || self.dtype.isComplex()) { // complex: out of place on the parts
             return InplaceOps.inplace(self, others, outOfPlace);
         }
         direct.run();
@@ -195,6 +195,7 @@ final class IndexingOps {
     // ------------------------------------------------------------------ index_select
 
     static Tensor indexSelect(Tensor self, int dim, Tensor index) {
+        if (self.dtype.isComplex()) return ComplexIndexing.indexSelect(self, dim, index);
         int d = Shapes.wrapDim(dim, self.dim());
         long numel = index.numel();
         if (index.dim() > 1) {
@@ -242,6 +243,7 @@ final class IndexingOps {
     // ------------------------------------------------------------------ gather
 
     static Tensor gather(Tensor self, int dim, Tensor index) {
+        if (self.dtype.isComplex()) return ComplexIndexing.gather(self, dim, index);
         int d = Shapes.wrapDim(dim, self.dim());
         if (index.numel() != 0) {
             requireLong(index, "gather(): Expected dtype int64 for index", false);
@@ -340,6 +342,7 @@ final class IndexingOps {
     }
 
     static Tensor scatter(Tensor self, int dim, Tensor index, Tensor src) {
+        if (ComplexIndexing.any(self, src)) return ComplexIndexing.scatter(self, dim, index, src);
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, src);
         ArithmeticOps.checkSameDevice(self, index, src);
@@ -355,6 +358,7 @@ final class IndexingOps {
     }
 
     static Tensor scatter(Tensor self, int dim, Tensor index, double value) {
+        if (self.dtype.isComplex()) return ComplexIndexing.scatter(self, dim, index, new Complex(value, 0));
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, null);
         ArithmeticOps.checkSameDevice(self, index);
@@ -381,6 +385,7 @@ final class IndexingOps {
     }
 
     static Tensor scatter_(Tensor self, int dim, Tensor index, double value) {
+        if (self.dtype.isComplex()) return InplaceOps.inplace(self, List.of(), old -> scatter(old, dim, index, value));
         InplaceOps.checkInplace(self, List.of(), false);
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, null);
@@ -393,6 +398,7 @@ final class IndexingOps {
     }
 
     static Tensor scatterAdd(Tensor self, int dim, Tensor index, Tensor src) {
+        if (ComplexIndexing.any(self, src)) return ComplexIndexing.scatterAdd(self, dim, index, src);
         if (Autocast.on()) return Autocast.apply("scatter_add", t -> scatterAdd(t[0], dim, t[1], t[2]),
                 self, index, src);
         int d = Shapes.wrapDim(dim, self.dim());
@@ -443,6 +449,7 @@ final class IndexingOps {
     }
 
     static Tensor scatterReduce(Tensor self, int dim, Tensor index, Tensor src, String reduce, boolean includeSelf) {
+        if (ComplexIndexing.any(self, src)) return ComplexIndexing.scatterReduce(self, dim, index, src, reduce, includeSelf);
         int d = Shapes.wrapDim(dim, self.dim());
         ScatterReduce r = checkScatterReduce(self, d, index, src, reduce);
         Tensor out = copyOf(self);
@@ -607,6 +614,7 @@ final class IndexingOps {
     }
 
     static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source, double alpha) {
+        if (ComplexIndexing.any(self, source)) return ComplexIndexing.indexAdd(self, dim, index, source, alpha);
         int d = Shapes.wrapDim(dim, self.dim());
         checkIndexAdd(self, d, index, source);
         checkIndexAddKernel(self, d, index, alpha);
@@ -696,6 +704,7 @@ final class IndexingOps {
     }
 
     static Tensor indexCopy(Tensor self, int dim, Tensor index, Tensor source) {
+        if (ComplexIndexing.any(self, source)) return ComplexIndexing.indexCopy(self, dim, index, source);
         if (Autocast.on()) return Autocast.apply("index_copy", t -> indexCopy(t[0], dim, t[1], t[2]),
                 self, index, source);
         int d = Shapes.wrapDim(dim, self.dim());
@@ -760,6 +769,7 @@ final class IndexingOps {
     }
 
     static Tensor indexFill(Tensor self, int dim, Tensor index, double value) {
+        if (self.dtype.isComplex()) return ComplexIndexing.indexFill(self, dim, index, new Complex(value, 0));
         Tensor wrapped = checkIndexFill(self, dim, index, value);
         int d = Shapes.wrapDim(dim, rank1(self));
         Tensor v = scalarOf(value, self.dtype, self.device);
@@ -772,6 +782,7 @@ final class IndexingOps {
     }
 
     static Tensor indexFill(Tensor self, int dim, Tensor index, Tensor value) {
+        if (ComplexIndexing.any(self, value)) return ComplexIndexing.indexFill(self, dim, index, value);
         checkFillValue(value);
         Tensor wrapped = checkIndexFill(self, dim, index);
         int d = Shapes.wrapDim(dim, rank1(self));
@@ -795,6 +806,7 @@ final class IndexingOps {
     }
 
     static Tensor indexFill_(Tensor self, int dim, Tensor index, double value) {
+        if (self.dtype.isComplex()) return InplaceOps.inplace(self, List.of(), old -> indexFill(old, dim, index, value));
         InplaceOps.checkInplace(self, List.of(), false);
         Tensor wrapped = checkIndexFill(self, dim, index, value);
         int d = Shapes.wrapDim(dim, rank1(self));
@@ -808,6 +820,7 @@ final class IndexingOps {
     }
 
     static Tensor indexFill_(Tensor self, int dim, Tensor index, Tensor value) {
+        if (ComplexIndexing.any(self, value)) return InplaceOps.inplace(self, List.of(value), old -> indexFill(old, dim, index, value));
         InplaceOps.checkInplace(self, List.of(value), false);
         checkFillValue(value);
         Tensor wrapped = checkIndexFill(self, dim, index);
@@ -835,6 +848,7 @@ final class IndexingOps {
     // ------------------------------------------------------------------ take, take_along_dim
 
     static Tensor take(Tensor self, Tensor index) {
+        if (self.dtype.isComplex()) return ComplexIndexing.take(self, index);
         requireLong(index, "take(): Expected a long tensor for index, but got " + Format.scalarType(index.dtype), false);
         ArithmeticOps.checkSameDevice(self, index);
         long numel = self.numel();
@@ -866,6 +880,7 @@ final class IndexingOps {
      * {@code grad.take(index)}). Without {@code accumulate} (or on a device) it has no deterministic form, as PyTorch's.
      */
     static Tensor put(Tensor self, Tensor index, Tensor source, boolean accumulate) {
+        if (ComplexIndexing.any(self, source)) return ComplexIndexing.put(self, index, source, accumulate);
         if (!accumulate || !self.device.isCpu()) {
             Determinism.alertNotDeterministic("put_");
         }
@@ -1265,6 +1280,7 @@ final class IndexingOps {
 
     /** {@code self[indices]} for per-dimension indices already expanded and broadcast: a copy (IndexBackward0). */
     static Tensor indexTensors(Tensor self, Tensor[] perDim) {
+        if (self.dtype.isComplex()) return ComplexIndexing.indexTensors(self, perDim);
         Advanced a = new Advanced(self, perDim);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
@@ -1335,6 +1351,7 @@ final class IndexingOps {
      * with the values written (or added) at the indices (IndexPutBackward0).
      */
     static Tensor indexPutTensors(Tensor self, Tensor[] perDim, Tensor values, boolean accumulate) {
+        if (ComplexIndexing.any(self, values)) return ComplexIndexing.indexPutTensors(self, perDim, values, accumulate);
         Advanced a = new Advanced(self, perDim);
         checkPutValues(a, values, self.dtype);
         Tensor out;
@@ -1584,6 +1601,7 @@ final class IndexingOps {
     }
 
     static Tensor maskedFill(Tensor self, Tensor mask, double value) {
+        if (self.dtype.isComplex()) return ComplexIndexing.maskedFill(self, mask, new Complex(value, 0));
         ArithmeticOps.checkSameDevice(self, mask);
         Shapes.broadcast(mask.shape, self.shape);
         requireBoolMask(mask);
@@ -1595,6 +1613,7 @@ final class IndexingOps {
     }
 
     static Tensor maskedFill(Tensor self, Tensor mask, Tensor value) {
+        if (ComplexIndexing.any(self, value)) return ComplexIndexing.maskedFill(self, mask, value);
         ArithmeticOps.checkSameDevice(self, mask);
         Shapes.broadcast(mask.shape, self.shape);
         checkMaskedFillValue(value);
@@ -1622,6 +1641,7 @@ final class IndexingOps {
     }
 
     static Tensor maskedFill_(Tensor self, Tensor mask, double value) {
+        if (self.dtype.isComplex()) return InplaceOps.inplace(self, List.of(), old -> maskedFill(old, mask, value));
         InplaceOps.checkInplace(self, List.of(), false);
         ArithmeticOps.checkSameDevice(self, mask);
         requireBoolMask(mask);
@@ -1634,6 +1654,7 @@ final class IndexingOps {
     }
 
     static Tensor maskedFill_(Tensor self, Tensor mask, Tensor value) {
+        if (ComplexIndexing.any(self, value)) return InplaceOps.inplace(self, List.of(value), old -> maskedFill(old, mask, value));
         InplaceOps.checkInplace(self, List.of(value), false);
         ArithmeticOps.checkSameDevice(self, mask);
         checkMaskedFillValue(value);
@@ -1690,6 +1711,7 @@ final class IndexingOps {
     }
 
     static Tensor maskedSelect(Tensor self, Tensor mask) {
+        if (self.dtype.isComplex()) return ComplexIndexing.maskedSelect(self, mask);
         if (mask.dtype != DType.BOOL) {
             throw new IllegalArgumentException("masked_select: expected BoolTensor or ByteTensor for mask");
         }
@@ -1749,6 +1771,7 @@ final class IndexingOps {
     }
 
     static Tensor maskedScatter(Tensor self, Tensor mask, Tensor source) {
+        if (ComplexIndexing.any(self, source)) return ComplexIndexing.maskedScatter(self, mask, source);
         ArithmeticOps.checkSameDevice(self, mask, source);
         int[] shape = Shapes.broadcast(mask.shape, self.shape);
         Tensor out = Creation.empty(shape, self.dtype, self.device);
@@ -1794,6 +1817,7 @@ final class IndexingOps {
 
     /** The coordinates of the nonzero elements, int64 {@code [n, dim]}, in row-major order. */
     static Tensor nonzero(Tensor self) {
+        if (self.dtype.isComplex()) return ComplexIndexing.nonzero(self);
         long n = self.backend.nonzeroCount(self.storage(), self.layout);
         int rows = Shapes.toSize(n, "nonzero()");
         Tensor out = Creation.empty(new int[] {rows, self.dim()}, DType.INT64, self.device);

@@ -215,9 +215,7 @@ final class MoreTensorOps {
 
     /** {@code torch.signbit}: whether the sign bit is set (-0.0 and negative NaN too); bool, no history. */
     static Tensor signbit(Tensor self) {
-        if (self.dtype.isComplex()) {
-            throw new IllegalArgumentException("signbit is not implemented for complex tensors.");
-        }
+        if (self.dtype.isComplex()) throw ComplexIndexing.refused("signbit", self);
         try (GradMode off = Ember.noGrad()) {
             Tensor x = self.detach();
             if (x.dtype == DType.BOOL || x.dtype == DType.UINT8) {

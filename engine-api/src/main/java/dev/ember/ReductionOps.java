@@ -236,6 +236,7 @@ final class ReductionOps {
     }
 
     static Tensor.ValuesIndices maxDim(Tensor a, int dim, boolean keepdim, boolean max) {
+        if (a.dtype.isComplex()) throw new UnsupportedOperationException((max ? "max" : "min") + "(): does not support complex input");
         int d = Shapes.wrapDim(dim, a.dim());
         boolean[] mask = reducedMask(a.dim(), new int[] {d});
         Tensor values = reduceKernel(max ? ReduceOp.MAX : ReduceOp.MIN, a, mask, keepdim, a.dtype);
@@ -422,6 +423,7 @@ final class ReductionOps {
     }
 
     static boolean allTrue(Tensor t) {
+        if (t.dtype.isComplex()) return allTrue(ComplexIndexing.isNonzero(t));
         boolean[] v = (boolean[]) ArithmeticOps.cast(t, DType.BOOL).hostArray();
         for (boolean b : v) {
             if (!b) {

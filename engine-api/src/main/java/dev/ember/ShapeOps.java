@@ -323,6 +323,7 @@ final class ShapeOps {
     // ------------------------------------------------------------------ repeat, tile, repeat_interleave
 
     static Tensor repeat(Tensor t, int[] repeats) {
+        if (t.dtype.isComplex()) return ComplexIndexing.partwise((p, k) -> repeat(p[0], repeats), t);
         if (repeats.length < t.dim()) {
             throw new IllegalArgumentException("Number of dimensions of repeat dims can not be smaller than number of "
                     + "dimensions of tensor");
@@ -958,6 +959,7 @@ final class ShapeOps {
      * DiagEmbedBackward0), a 2-D input gives a copy of its diagonal ({@code diagonal_copy}, DiagonalBackward0_copy).
      */
     static Tensor diag(Tensor t, int diagonal) {
+        if (t.dtype.isComplex() && t.dim() == 2) return ComplexIndexing.partwise((p, k) -> diag(p[0], diagonal), t);
         if (t.dim() != 1 && t.dim() != 2) {
             throw new IllegalArgumentException("diag(): Supports 1D or 2D tensors. Got " + t.dim() + "D");
         }
@@ -1151,6 +1153,7 @@ final class ShapeOps {
 
     /** F.pad: PyTorch 2.x's checks in its order, then constant, reflect, replicate or circular padding. */
     static Tensor pad(Tensor t, int[] pad, String mode, double value) {
+        if (t.dtype.isComplex()) return ComplexIndexing.partwise((p, k) -> pad(p[0], pad, mode, k == 0 ? value : 0), t);
         if (!mode.equals("constant") && !mode.equals("reflect") && !mode.equals("replicate") && !mode.equals("circular")) {
             throw new IllegalArgumentException("Unrecognised padding mode " + mode);
         }

@@ -291,6 +291,7 @@ final class SortOps {
     }
 
     static Tensor cumsum(Tensor x, int dim) {
+        if (x.dtype.isComplex()) return ComplexIndexing.partwise((p, k) -> cumsum(p[0], dim), x);
         if (Autocast.on()) return Autocast.apply("cumsum", t -> cumsum(t[0], dim), x);
         int d = Shapes.wrapDim(dim, x.dim());
         Tensor out = scanKernel(ScanOp.CUMSUM, x, d, accumulated(x.dtype)).values();
@@ -304,6 +305,7 @@ final class SortOps {
     }
 
     static Tensor cumprod(Tensor x, int dim) {
+        if (x.dtype.isComplex()) return ComplexIndexing.cumprod(x, dim);
         if (Autocast.on()) return Autocast.apply("cumprod", t -> cumprod(t[0], dim), x);
         int d = Shapes.wrapDim(dim, x.dim());
         Tensor out = scanKernel(ScanOp.CUMPROD, x, d, accumulated(x.dtype)).values();
@@ -612,6 +614,9 @@ final class SortOps {
         }
         if (x.dtype == DType.BOOL) {
             throw notImplemented("linspace_cpu", x.dtype);
+        }
+        if (x.dtype.isComplex() && min == max && x.numel() > 0) {
+            throw ComplexIndexing.refused("aminmax", x); // the data's range first, as PyTorch's aminmax
         }
         if (!x.dtype.isFloatingPoint()) {
             throw notImplemented("histogram_cpu", x.dtype);

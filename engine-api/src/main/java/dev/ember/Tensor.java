@@ -837,7 +837,7 @@ public final class Tensor implements AutoCloseable {
      */
     public Storage storage() {
         if (dtype.isComplex()) {
-            throw ComplexOps.notImplemented(this);
+            throw ComplexIndexing.refusal(this);
         }
         return lease().storage;
     }
@@ -1842,6 +1842,9 @@ public final class Tensor implements AutoCloseable {
      */
     public boolean allclose(Tensor other, double rtol, double atol) {
         Args.require(other, "allclose", "other", 1, "Tensor");
+        if (dtype.isComplex() || other.dtype.isComplex()) {
+            return allclose(other, rtol, atol, false); // isclose's complex rule (float64 would drop the imaginary parts)
+        }
         if (!(rtol >= 0)) {
             throw new IllegalArgumentException("rtol must be greater than or equal to zero, but got " + Format.cpp(rtol));
         }
@@ -4799,6 +4802,16 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.scatter(this, dim, index, value);
     }
 
+    /**
+     * {@code scatter} with a complex number (PyTorch's {@code scatter(dim, index, 1 + 2j)}); a real tensor takes only a
+     * number with a zero imaginary part.
+     */
+    public Tensor scatter(int dim, Tensor index, Complex value) {
+        Args.require(index, "scatter", "index", 2, "Tensor");
+        Args.require(value, "scatter", "value", 3, "complex");
+        return ComplexIndexing.scatter(this, dim, index, value);
+    }
+
     /** {@code scatter} in place. */
     public Tensor scatter_(int dim, Tensor index, Tensor src) {
         Args.require(index, "scatter_", "index", 2, "Tensor");
@@ -4898,6 +4911,16 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.indexFill(this, dim, index, value);
     }
 
+    /**
+     * {@code indexFill} with a complex number (PyTorch's {@code index_fill(dim, index, 1 - 2j)}); a real tensor takes only
+     * a number with a zero imaginary part.
+     */
+    public Tensor indexFill(int dim, Tensor index, Complex value) {
+        Args.require(index, "index_fill", "index", 2, "Tensor");
+        Args.require(value, "index_fill", "value", 3, "complex");
+        return ComplexIndexing.indexFill(this, dim, index, value);
+    }
+
     /** {@code indexFill} with a 0-dim tensor's value (differentiable in it). */
     public Tensor indexFill(int dim, Tensor index, Tensor value) {
         Args.require(index, "index_fill", "index", 2, "Tensor");
@@ -4970,6 +4993,16 @@ public final class Tensor implements AutoCloseable {
     public Tensor maskedFill(Tensor mask, double value) {
         Args.require(mask, "masked_fill", "mask", 1, "Tensor");
         return IndexingOps.maskedFill(this, mask, value);
+    }
+
+    /**
+     * {@code maskedFill} with a complex number (PyTorch's {@code masked_fill(mask, 1.5 + 2j)}); a real tensor takes only
+     * a number with a zero imaginary part.
+     */
+    public Tensor maskedFill(Tensor mask, Complex value) {
+        Args.require(mask, "masked_fill", "mask", 1, "Tensor");
+        Args.require(value, "masked_fill", "value", 2, "complex");
+        return ComplexIndexing.maskedFill(this, mask, value);
     }
 
     /** {@code maskedFill} with a 0-dim tensor's value (differentiable in it). */

@@ -138,6 +138,7 @@ final class ViewOps {
      * differentiable ({@code DiagonalBackwardBackward0} takes the diagonal back).
      */
     static Tensor diagonalBackward(Tensor g, int[] shape, int offset, int d1, int d2) {
+        if (g.dtype.isComplex()) return ComplexIndexing.partwise((p, k) -> diagonalBackward(p[0], shape, offset, d1, d2), g);
         Tensor out = Creation.zeros(shape, g.dtype, g.device);
         Layout diag = diagonalLayout(out.layout, offset, d1, d2);
         if (diag.numel() > 0) {

@@ -95,6 +95,9 @@ class NullArgumentsTest {
         if (p == Generator.class) {
             return new Generator(1);
         }
+        if (p == Complex.class) {
+            return Complex.of(1, 0);
+        }
         if (p == Function.class) {
             return (Function<Tensor, Tensor>) g -> g;
         }
