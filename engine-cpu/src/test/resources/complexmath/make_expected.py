@@ -298,6 +298,14 @@ case("conv1d complex", [cseq((2, 2, 7)), cseq((3, 2, 3), shift=3), cseq((3,), sh
 case("conv3d complex", [cseq((1, 2, 3, 4, 3)), cseq((2, 2, 2, 2, 2), shift=3)], lambda x: F.conv3d(x[0], x[1], None))
 case("conv2d complex real bias", [cseq((1, 2, 4, 5)), cseq((3, 2, 2, 3), shift=3), seq((3,), shift=6)],
      lambda x: F.conv2d(x[0], x[1], x[2]))
+# logical ops: a complex element is true where either part is non-zero
+TRUTHY = values(0j, 1j, 2 + 0j, complex(0, -0.0), 1 - 1j, 0j)
+case("logical_not", [TRUTHY], lambda x: x[0].logical_not())
+case("logical_and", [TRUTHY, values(1j, 0j, 3 + 0j, 1 + 0j, 0j, 0j)], lambda x: x[0].logical_and(x[1]))
+case("logical_or real", [TRUTHY, torch.tensor([0.0, 0.0, 1.0, 0.0, 0.0, 2.0])], lambda x: x[0].logical_or(x[1]))
+case("logical_xor", [TRUTHY, values(1j, 0j, 3 + 0j, 1 + 0j, 0j, 0j)], lambda x: x[0].logical_xor(x[1]))
+case("logical_and_ in place", [TRUTHY, values(1j, 0j, 3 + 0j, 1 + 0j, 0j, 0j)],
+     lambda x: x[0].detach().clone().logical_and_(x[1].detach()))
 case("logsumexp", [cseq((2, 3))], lambda x: logsumexp_2x(x[0], 1))
 case("logsumexp keepdim complex64", [cseq((3, 2), C64)], lambda x: logsumexp_2x(x[0], 0, True))
 case("inplace real mul_", [cseq((2, 3))], inplace_real)

@@ -674,12 +674,22 @@ final class ArithmeticOps {
         if (ComplexOps.any(a, b) && (op == BinaryOp.EQ || op == BinaryOp.NE)) {
             return ComplexOps.equality(a, b, op == BinaryOp.EQ);
         }
+        if (ComplexOps.any(a, b) && (op == BinaryOp.LOGICAL_AND || op == BinaryOp.LOGICAL_OR || op == BinaryOp.LOGICAL_XOR)) {
+            // a complex operand is true where either part is non-zero
+            return compare(truth(a), truth(b), op);
+        }
         DType t = resultType(a, b);
         return binaryKernel(op, a, b, t, DType.BOOL);
     }
 
+    /** A complex tensor's truth (re or im non-zero, bool); any other tensor itself. */
+    private static Tensor truth(Tensor t) {
+        return t.dtype.isComplex() ? ComplexIndexing.isNonzero(t) : t;
+    }
+
     static Tensor predicate(Tensor a, UnaryOp op) {
         if (a.dtype.isComplex() && op == UnaryOp.ISFINITE) return ComplexIndexing.isKind(a, op);
+        if (a.dtype.isComplex() && op == UnaryOp.LOGICAL_NOT) return predicate(truth(a), op);
         return unaryKernel(op, a, DType.BOOL);
     }
 

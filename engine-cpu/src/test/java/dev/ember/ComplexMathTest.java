@@ -122,6 +122,11 @@ class ComplexMathTest {
                     new int[] {1}, 1);
             case "conv3d complex": return a -> dev.ember.nn.Functional.conv3d(a[0], a[1], null);
             case "conv2d complex real bias": return a -> dev.ember.nn.Functional.conv2d(a[0], a[1], a[2]);
+            case "logical_not": return a -> a[0].logicalNot();
+            case "logical_and": return a -> a[0].logicalAnd(a[1]);
+            case "logical_or real": return a -> a[0].logicalOr(a[1]);
+            case "logical_xor": return a -> a[0].logicalXor(a[1]);
+            case "logical_and_ in place": return a -> a[0].detach().clone().logicalAnd_(a[1].detach());
             case "logsumexp": return a -> a[0].logsumexp(new int[] {1}, false);
             case "logsumexp keepdim complex64": return a -> a[0].logsumexp(new int[] {0}, true);
             case "inplace real mul_": return a -> {
