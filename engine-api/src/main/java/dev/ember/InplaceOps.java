@@ -354,7 +354,7 @@ final class InplaceOps {
         checkInplace(self, List.of(other));
         boolean graph = ArithmeticOps.needsGrad(self, other);
         DType t = ArithmeticOps.resultType(self, other);
-        boolean direct = !graph && t == self.dtype && self.dtype != DType.BOOL
+        boolean direct = !graph && t == self.dtype && self.dtype != DType.BOOL && !t.isComplex() // complex: the op
                 && Shapes.expandable(other.shape, self.shape)
                 && (other.storage() != self.storage() || sameLayout(other.layout, self.layout))
                 && !(kernel == BinaryOp.DIV && !t.isFloatingPoint());
