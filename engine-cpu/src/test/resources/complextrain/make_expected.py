@@ -143,6 +143,21 @@ for name, eq, ops in EINSUM:
     for i, x in enumerate(ins):
         put("einsum.%s.grad%d" % (name, i), x.grad)
 
+# ---------------------------------------------------------------- as_strided (layout in complex elements)
+torch.manual_seed(11)
+z = crand(3, 4).requires_grad_(True)
+r = z.as_strided((3, 3), (1, 2), 1)  # overlapping windows: shared elements add their gradients
+put("strided.in", z)
+put("strided.out", r)
+out.append("node strided %s" % type(r.grad_fn).__name__)
+w = torch.linspace(-1, 1, 18, dtype=torch.float64).reshape(3, 3, 2)
+(torch.view_as_real(r) * w).sum().backward()
+put("strided.grad", z.grad)
+try:
+    z.detach().as_strided((4, 4), (4, 1), 0)
+except Exception as e:  # noqa: BLE001
+    out.append("error strided " + str(e).split("\n")[0])
+
 # ---------------------------------------------------------------- FNO
 torch.manual_seed(3)
 B, CI, CO, H, W, M1, M2 = 2, 2, 3, 8, 8, 3, 3

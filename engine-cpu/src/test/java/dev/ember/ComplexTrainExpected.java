@@ -26,7 +26,7 @@ public final class ComplexTrainExpected {
                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
                 for (String line; (line = r.readLine()) != null; ) {
                     String[] w = line.split(" ");
-                    if (w[0].equals("node") || w[0].equals("keys") || w[0].equals("note")) {
+                    if (w[0].equals("node") || w[0].equals("keys") || w[0].equals("note") || w[0].equals("error")) {
                         m.put(w[0] + " " + w[1], java.util.Arrays.copyOfRange(w, 2, w.length));
                     } else {
                         m.put(w[0], java.util.Arrays.copyOfRange(w, 1, w.length));
@@ -51,7 +51,7 @@ public final class ComplexTrainExpected {
         return v;
     }
 
-    /** The words of a {@code node}, {@code keys} or {@code note} line of {@code name}. */
+    /** The words of a {@code node}, {@code keys}, {@code note} or {@code error} line of {@code name}. */
     public static String[] words(String kind, String name) {
         String[] w = all().get(kind + " " + name);
         assertNotNull(w, kind + " " + name);

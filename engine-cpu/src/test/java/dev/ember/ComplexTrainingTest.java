@@ -33,23 +33,6 @@ class ComplexTrainingTest {
         return z.viewAsReal().select(-1, which).toDouble().contiguous().reshape(-1).toDoubleArray();
     }
 
-    private static double mean(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
-        }
-        return s / v.length;
-    }
-
-    private static double variance(double[] v) {
-        double m = mean(v);
-        double s = 0;
-        for (double x : v) {
-            s += (x - m) * (x - m);
-        }
-        return s / (v.length - 1);
-    }
-
     @Test
     void randComplexHasUniformParts() {
         Tensor z = Tensor.rand(new Generator(11), DType.COMPLEX64, 200, 100);
@@ -60,8 +43,8 @@ class ComplexTrainingTest {
             for (double x : v) {
                 assertTrue(x >= 0 && x < 1);
             }
-            assertEquals(0.5, mean(v), 0.01);
-            assertEquals(1.0 / 12, variance(v), 0.003);
+            assertEquals(0.5, RandomTest.mean(v), 0.01);
+            assertEquals(1.0 / 12, RandomTest.variance(v), 0.003);
         }
         // real and imaginary parts are not the same draws
         assertTrue(z.real().sub(z.imag()).abs().max().item() > 0.5);
@@ -76,8 +59,8 @@ class ComplexTrainingTest {
         assertEquals(DType.COMPLEX128, z.dtype());
         for (int k = 0; k < 2; k++) {
             double[] v = parts(z, k);
-            assertEquals(0.0, mean(v), 5 * Math.sqrt(0.5 / v.length)); // five standard errors
-            assertEquals(0.5, variance(v), 0.01);
+            assertEquals(0.0, RandomTest.mean(v), 5 * Math.sqrt(0.5 / v.length)); // five standard errors
+            assertEquals(0.5, RandomTest.variance(v), 0.01);
         }
         assertEquals(1.0, z.abs().pow(2).mean().item(), 0.02);
         assertTrue(z.equal(Tensor.randn(new Generator(5), DType.COMPLEX128, 400, 100)));
@@ -106,8 +89,8 @@ class ComplexTrainingTest {
         z.normal_(1, 2, new Generator(2));
         for (int k = 0; k < 2; k++) {
             double[] v = parts(z, k);
-            assertEquals(1.0, mean(v), 0.03);
-            assertEquals(2.0, variance(v), 0.06);
+            assertEquals(1.0, RandomTest.mean(v), 0.03);
+            assertEquals(2.0, RandomTest.variance(v), 0.06);
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> z.uniform_(3, 2));
         assertEquals("uniform_ expects to return a [from, to) range, but found from=3 > to=2", e.getMessage());
@@ -177,6 +160,28 @@ class ComplexTrainingTest {
         Function<Tensor[], Tensor> trace = x -> Tensor.einsum("ii->", x[0].clone().viewAsComplex()).viewAsReal();
         Tensor c = Tensor.linspace(-1, 1, 18, DType.FLOAT64).reshape(3, 3, 2).requiresGrad_(true);
         assertTrue(Autograd.gradcheck(trace::apply, c));
+    }
+
+    // ------------------------------------------------------------------ as_strided
+
+    @Test
+    void asStridedOnComplexCountsComplexElements() {
+        Tensor z = ComplexTrainExpected.complex("strided.in", 3, 4).requiresGrad_(true);
+        Tensor r = z.asStrided(new int[] {3, 3}, new int[] {1, 2}, 1);
+        assertEquals(DType.COMPLEX128, r.dtype());
+        assertValues("strided.out", r, 0);
+        assertEquals(ComplexTrainExpected.words("node", "strided")[0], r.gradFn().name());
+        r.viewAsReal().mul(Tensor.linspace(-1, 1, 18, DType.FLOAT64).reshape(3, 3, 2)).sum().backward();
+        assertValues("strided.grad", z.grad(), 1e-12);
+        Tensor d = z.detach();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> d.asStrided(new int[] {4, 4}, new int[] {4, 1}, 0));
+        assertEquals(String.join(" ", ComplexTrainExpected.words("error", "strided")), e.getMessage());
+        Function<Tensor[], Tensor> f = x -> x[0].clone().viewAsComplex().asStrided(new int[] {3, 3}, new int[] {1, 2}, 1)
+                .viewAsReal();
+        Tensor a = Tensor.linspace(-1, 1, 24, DType.FLOAT64).reshape(3, 4, 2).requiresGrad_(true);
+        assertTrue(Autograd.gradcheck(f::apply, a));
+        assertTrue(Autograd.gradgradcheck(f::apply, a));
     }
 
     // ------------------------------------------------------------------ modules

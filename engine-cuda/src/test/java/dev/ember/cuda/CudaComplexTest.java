@@ -28,13 +28,13 @@ class CudaComplexTest {
     }
 
     /** Random pairs of shape {@code [..., 2]}: a complex tensor's real view. */
-    private static Tensor pairs(int... shape) {
+    static Tensor pairs(int... shape) {
         int[] s = java.util.Arrays.copyOf(shape, shape.length + 1);
         s[shape.length] = 2;
         return Tensor.rand(GEN, DType.FLOAT32, s).mul(4.0).sub(2.0);
     }
 
-    private static Tensor z(Tensor pairs) {
+    static Tensor z(Tensor pairs) {
         return pairs.clone().viewAsComplex();
     }
 
