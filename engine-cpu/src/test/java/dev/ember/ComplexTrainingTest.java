@@ -275,6 +275,37 @@ class ComplexTrainingTest {
     }
 
     @Test
+    void checkpointCarriesComplexWeightsAndAdamState(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        // train 3 steps, save model + Adam (complex exp_avg / exp_avg_sq) to a file, load into fresh twins: both
+        // continue alike, and reach PyTorch's weights after step 5
+        Tensor x = ComplexTrainExpected.real("fno.x", 2, 2, 8, 8).toFloat();
+        Tensor target = ComplexTrainExpected.real("fno.target", 2, 3, 8, 8).toFloat();
+        SpectralConv2d m = fno();
+        Optimizer opt = new Adam(m.parameters(), 0.01);
+        for (int i = 0; i < 3; i++) {
+            opt.zeroGrad();
+            Functional.mseLoss(m.forward(x), target, "mean").backward();
+            opt.step();
+        }
+        java.nio.file.Path file = dir.resolve("fno.ckpt");
+        dev.ember.nn.utils.Checkpoint.save(file, m, opt, null, 3);
+        SpectralConv2d twin = fno();
+        Optimizer twinOpt = new Adam(twin.parameters(), 0.01);
+        assertEquals(3, dev.ember.nn.utils.Checkpoint.load(file, twin, twinOpt, null));
+        assertEquals(DType.COMPLEX64, twin.weights1.dtype());
+        assertTrue(twin.weights1.equal(m.weights1));
+        for (int i = 3; i < 5; i++) {
+            twinOpt.zeroGrad();
+            Functional.mseLoss(twin.forward(x), target, "mean").backward();
+            twinOpt.step();
+        }
+        assertValues("fno.final.w1", twin.weights1, 1e-5);
+        assertValues("fno.final.w2", twin.weights2, 1e-5);
+        assertValues("fno.final.lin.weight", twin.lin.weight, 1e-5);
+    }
+
+    @Test
     void moduleToCastsComplexParametersAsPyTorch() {
         // PyTorch's Module.to(dtype) casts floating and complex tensors alike: to(complex128) makes the real ones complex,
         // to(float64) drops the imaginary parts (with PyTorch's warning)
