@@ -400,7 +400,7 @@ final class ArithmeticOps {
     }
 
     static void checkAlpha(DType t, double alpha) {
-        if (!t.isFloatingPoint() && alpha != Math.rint(alpha)) {
+        if (!t.isFloatingPoint() && !t.isComplex() && alpha != Math.rint(alpha)) {
             throw new IllegalArgumentException("For integral input tensors, argument alpha must not be a floating point number.");
         }
         if (t.isIntegral() && Math.abs(alpha) < 0x1p63) {

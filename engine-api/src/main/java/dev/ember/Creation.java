@@ -591,6 +591,9 @@ final class Creation {
     }
 
     static Tensor random(RandomKind kind, int[] shape, DType dtype, double a, double b, Generator g, Device device) {
+        if (dtype != null && dtype.isComplex() && (kind == RandomKind.UNIFORM || kind == RandomKind.NORMAL)) {
+            return ComplexRandom.random(kind, shape, dtype, a, b, g, device);
+        }
         if ((kind == RandomKind.UNIFORM || kind == RandomKind.NORMAL) && !dtype.isFloatingPoint()) {
             throw new IllegalArgumentException((kind == RandomKind.UNIFORM ? "\"check_uniform_bounds\"" : "\"normal_kernel_cpu\"")
                     + " not implemented for '" + dtype.legacyTypeName().replace("Tensor", "") + "'");

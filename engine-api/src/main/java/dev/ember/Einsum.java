@@ -501,7 +501,7 @@ final class Einsum {
         try (GradMode off = Ember.noGrad()) {
             window = diagonal(out, d1, d2);
         }
-        out.backend.copy(g.storage(), g.layout, out.storage(), window.layout);
+        ComplexOps.kernelCopy(g, g.layout, out, window.layout); // a complex gradient too
         return ArithmeticOps.record(out, "DiagonalBackwardBackward0", new Tensor[] {g},
                 node -> gg -> new Tensor[] {diagonal(gg, d1, d2)});
     }

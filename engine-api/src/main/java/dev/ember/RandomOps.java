@@ -59,15 +59,17 @@ final class RandomOps {
         if (!(std >= 0.0)) {
             throw new IllegalArgumentException("normal expects std >= 0.0, but found std " + Format.cpp(std));
         }
-        requireFloating(self, "normal_kernel_cpu");
+        ComplexRandom.requireFloatingOrComplex(self, "normal_kernel_cpu");
         return fill(self, List.of(), "NormalBackward0", old -> draw(old, RandomKind.NORMAL, mean, std, g));
     }
 
     static Tensor uniform_(Tensor self, double from, double to, Generator g) {
-        requireFloating(self, "check_uniform_bounds");
-        // check_uniform_bounds: both ends within the type's range, in order, and their difference too
-        double max = self.dtype == DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
-        String type = NNOps.cTypeName(self.dtype);
+        ComplexRandom.requireFloatingOrComplex(self, "check_uniform_bounds");
+        // check_uniform_bounds: both ends within the type's range, in order, and their difference too (a complex
+        // tensor's are its parts', as PyTorch checks its view_as_real)
+        DType parts = self.dtype.isComplex() ? self.dtype.toReal() : self.dtype;
+        double max = parts == DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+        String type = NNOps.cTypeName(parts);
         if (!(from >= -max && from <= max)) {
             throw new IllegalArgumentException("from is out of bounds for " + type);
         }
@@ -79,7 +81,7 @@ final class RandomOps {
                     + Format.cpp(from) + " > to=" + Format.cpp(to));
         }
         if (!(to - from <= max)) {
-            throw new IllegalArgumentException("uniform_ expects to-from <= std::numeric_limits<" + Format.scalarType(self.dtype)
+            throw new IllegalArgumentException("uniform_ expects to-from <= std::numeric_limits<" + Format.scalarType(parts)
                     + ">::max(), but found to=" + Format.cpp(to) + " and from=" + Format.cpp(from)
                     + " which result in to-from to exceed the limit");
         }

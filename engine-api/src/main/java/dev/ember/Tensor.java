@@ -339,14 +339,14 @@ public final class Tensor implements AutoCloseable {
         return Creation.random(RandomKind.UNIFORM, shape, Ember.getDefaultDtype(), 0, 1, Generator.DEFAULT);
     }
 
-    /** Uniform on [0, 1) of a floating type, from the default generator. */
+    /** Uniform on [0, 1) of a floating type (complex: both parts uniform), from the default generator. */
     public static Tensor rand(DType dtype, int... shape) {
         Args.require(dtype, "rand", "dtype", 1, "torch.dtype");
         Args.require(shape, "rand", "shape", 2, "tuple of ints");
         return Creation.random(RandomKind.UNIFORM, shape, dtype, 0, 1, Generator.DEFAULT);
     }
 
-    /** Uniform on [0, 1) of a floating type from a generator. */
+    /** Uniform on [0, 1) of a floating type (complex: both parts uniform) from a generator. */
     public static Tensor rand(Generator generator, DType dtype, int... shape) {
         Args.require(generator, "rand", "generator", 1, "torch.Generator");
         Args.require(dtype, "rand", "dtype", 2, "torch.dtype");
@@ -360,14 +360,14 @@ public final class Tensor implements AutoCloseable {
         return Creation.random(RandomKind.NORMAL, shape, Ember.getDefaultDtype(), 0, 1, Generator.DEFAULT);
     }
 
-    /** Standard normal of a floating type, from the default generator. */
+    /** Standard normal of a floating type (complex: each part of variance 1/2), from the default generator. */
     public static Tensor randn(DType dtype, int... shape) {
         Args.require(dtype, "randn", "dtype", 1, "torch.dtype");
         Args.require(shape, "randn", "shape", 2, "tuple of ints");
         return Creation.random(RandomKind.NORMAL, shape, dtype, 0, 1, Generator.DEFAULT);
     }
 
-    /** Standard normal of a floating type from a generator. */
+    /** Standard normal of a floating type (complex: each part of variance 1/2) from a generator. */
     public static Tensor randn(Generator generator, DType dtype, int... shape) {
         Args.require(generator, "randn", "generator", 1, "torch.Generator");
         Args.require(dtype, "randn", "dtype", 2, "torch.dtype");

@@ -367,7 +367,7 @@ final class ViewOps {
             need += (size[i] - 1L) * stride[i];
         }
         long item = t.dtype.itemSize();
-        long have = t.storage().numel();
+        long have = t.dtype.isComplex() ? t.rawStorage().numel() / 2 : t.storage().numel(); // in elements
         if (!empty && need > have) {
             throw new IllegalArgumentException("setStorage: sizes " + Shapes.str(size) + ", strides " + Shapes.str(stride)
                     + ", storage offset " + storageOffset + ", and itemsize " + item + " requiring a storage size of "
@@ -380,7 +380,10 @@ final class ViewOps {
         Layout from = t.layout;
         Layout to = new Layout(size, stride, storageOffset);
         return ArithmeticOps.record(out, "AsStridedBackward0", new Tensor[] {t},
-                n -> g -> new Tensor[] {asStridedBackward(g, from, to)});
+                n -> g -> new Tensor[] {g.dtype.isComplex() // layouts in complex elements: each part alike
+                        ? ComplexOps.complex(asStridedBackward(ComplexOps.real(g), from, to),
+                                asStridedBackward(ComplexOps.imag(g), from, to))
+                        : asStridedBackward(g, from, to)});
     }
 
     /** The storage index of every element of a layout, in row-major order of its shape. */

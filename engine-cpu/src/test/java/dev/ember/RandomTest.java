@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RandomTest {
     private static final PyTorchCases TORCH = new PyTorchCases("/random/expected.txt");
 
-    private static double mean(double[] v) {
+    static double mean(double[] v) {
         double s = 0;
         for (double x : v) {
             s += x;
@@ -32,7 +32,7 @@ class RandomTest {
         return s / v.length;
     }
 
-    private static double variance(double[] v) {
+    static double variance(double[] v) {
         double m = mean(v);
         double s = 0;
         for (double x : v) {

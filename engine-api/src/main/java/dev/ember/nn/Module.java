@@ -94,7 +94,7 @@ public abstract class Module {
                         + "must be created explicitly. To express '" + name + "' as a function of another Tensor, compute the "
                         + "value in the forward() method.");
             }
-            if (!value.dtype().isFloatingPoint()) {
+            if (!value.dtype().isFloatingPoint() && !value.dtype().isComplex()) {
                 throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
             }
             if (!value.isParameter()) {
@@ -151,7 +151,7 @@ public abstract class Module {
             throw new IllegalArgumentException("cannot assign '" + value.type() + "' object to parameter '" + name
                     + "' (torch.nn.Parameter or None required)");
         }
-        if (!value.dtype().isFloatingPoint()) {
+        if (!value.dtype().isFloatingPoint() && !value.dtype().isComplex()) {
             throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
         }
         if (!value.isParameter()) {
@@ -424,13 +424,14 @@ public abstract class Module {
     }
 
     /**
-     * Converts the floating-point parameters, their gradients and buffers to a floating type in place, as
-     * {@code module.to(dtype)} (integer buffers such as counters keep their type); returns this module. Changes
+     * Converts the floating-point and complex parameters, their gradients and buffers to a floating or complex type in
+     * place, as {@code module.to(dtype)} (integer buffers such as counters keep their type; as in PyTorch a complex
+     * parameter cast to a real type loses its imaginary part, with PyTorch's warning); returns this module. Changes
      * nothing when it fails.
      */
     public Module to(DType dtype) {
         Checks.notNull(dtype, "dtype");
-        if (!dtype.isFloatingPoint()) {
+        if (!dtype.isFloatingPoint() && !dtype.isComplex()) {
             throw new IllegalArgumentException("nn.Module.to only accepts floating point or complex dtypes, but got desired dtype="
                     + dtype.torchName());
         }
@@ -447,7 +448,7 @@ public abstract class Module {
         try (GradMode off = Ember.noGrad()) {
             // every new value first: reading a closed tensor or reaching a missing device fails here, before any change
             for (Tensor t : targets) {
-                if (floatingOnly && !t.dtype().isFloatingPoint()) {
+                if (floatingOnly && !t.dtype().isFloatingPoint() && !t.dtype().isComplex()) {
                     continue;
                 }
                 if (t.isUninitialized()) {

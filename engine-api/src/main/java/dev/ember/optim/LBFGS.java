@@ -385,7 +385,7 @@ public final class LBFGS extends Optimizer {
     }
 
     private static Tensor scalar(double v, Tensor like) {
-        return Tensor.tensor(v, like.dtype(), like.device());
+        return Tensor.tensor(v, like.isComplex() ? like.dtype().toReal() : like.dtype(), like.device());
     }
 
     /**
@@ -572,14 +572,14 @@ public final class LBFGS extends Optimizer {
         Tensor x = (Tensor) v;
         long n = 0;
         for (Tensor p : params()) {
-            n += p.numel();
+            n += p.isComplex() ? 2 * p.numel() : p.numel(); // a complex parameter's parts, as PyTorch 2.x's _numel
         }
         if (x.dim() != 1 || x.numel() != n || !x.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("the saved state of parameter 0: " + key + " must be a floating vector of the "
                     + "parameters' " + n + " elements, got shape " + Arrays.toString(x.shape()) + " " + x.dtype());
         }
         Tensor p0 = params().get(0);
-        Tensor c = x.to(p0.device()).to(p0.dtype());
+        Tensor c = x.to(p0.device()).to(p0.isComplex() ? p0.dtype().toReal() : p0.dtype());
         c = TensorScope.escape(c == x ? x.clone() : c);
         l.made.add(c);
         return c;
@@ -619,10 +619,10 @@ public final class LBFGS extends Optimizer {
             Tensor p = params().get(i);
             Tensor g = p.grad();
             if (g == null) {
-                views.add(p.detach().reshape(-1).zerosLike());
+                views.add(ComplexParams.real(p.detach()).reshape(-1).zerosLike());
             } else {
                 checkLike("LBFGS.step: the gradient of parameter " + i, g, p);
-                views.add(g.reshape(-1));
+                views.add(ComplexParams.real(g).reshape(-1)); // a complex gradient as its parts, as PyTorch 2.x
             }
         }
         return Tensor.cat(views, 0);
@@ -630,7 +630,8 @@ public final class LBFGS extends Optimizer {
 
     private void addGrad(double stepSize, Tensor update) {
         int offset = 0;
-        for (Tensor p : params()) {
+        for (Tensor param : params()) {
+            Tensor p = ComplexParams.real(param);
             int numel = Math.toIntExact(p.numel());
             p.add_(update.narrow(0, offset, numel).viewAs(p), stepSize);
             offset += numel;

@@ -452,7 +452,11 @@ public abstract class Optimizer {
                         }
                         // maximize: the step follows the gradient, as PyTorch's grad = -grad before everything else
                         Tensor grad = g.has("maximize") && Boolean.TRUE.equals(g.get("maximize")) ? p.grad().neg() : p.grad();
-                        update.apply(g, p, grad, s, fresh);
+                        if (p.isComplex()) {
+                            ComplexParams.apply(update, g, p, grad, s, fresh); // the real update of the parts
+                        } else {
+                            update.apply(g, p, grad, s, fresh);
+                        }
                         if (fresh && (countsSteps() || !s.tensors.isEmpty())) {
                             state.put(p, s);
                         }

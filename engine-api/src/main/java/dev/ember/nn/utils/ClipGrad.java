@@ -93,10 +93,16 @@ public final class ClipGrad {
      * Clamps every gradient to {@code [-clipValue, clipValue]} in place, as {@code torch.nn.utils.clip_grad_value_} (a
      * negative value clamps everything to {@code clipValue}, as PyTorch's clamp with min above max).
      *
-     * @throws IllegalArgumentException for a null list or element
+     * @throws IllegalArgumentException for a null list or element, or a complex gradient (PyTorch's clamp refuses
+     *     them), before any gradient changes
      */
     public static void clipGradValue_(List<Tensor> parameters, double clipValue, Boolean foreach) {
         List<Tensor> grads = grads(parameters, "clip_grad_value_");
+        for (Tensor g : grads) {
+            if (g.isComplex()) { // PyTorch's clamp refuses complex gradients; none is changed here
+                throw new IllegalArgumentException("clamp is not supported for complex types");
+            }
+        }
         try (GradMode off = Ember.noGrad()) {
             for (Tensor g : grads) {
                 g.clamp_(-clipValue, clipValue);
