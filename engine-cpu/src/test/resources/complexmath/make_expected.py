@@ -306,6 +306,10 @@ case("logical_or real", [TRUTHY, torch.tensor([0.0, 0.0, 1.0, 0.0, 0.0, 2.0])], 
 case("logical_xor", [TRUTHY, values(1j, 0j, 3 + 0j, 1 + 0j, 0j, 0j)], lambda x: x[0].logical_xor(x[1]))
 case("logical_and_ in place", [TRUTHY, values(1j, 0j, 3 + 0j, 1 + 0j, 0j, 0j)],
      lambda x: x[0].detach().clone().logical_and_(x[1].detach()))
+case("cov", [cseq((2, 5))], lambda x: torch.cov(x[0]))
+case("cov weights", [cseq((3, 4)), torch.tensor([1, 2, 1, 3]), seq((4,)).abs() + 0.5],
+     lambda x: torch.cov(x[0], correction=0, fweights=x[1], aweights=x[2]))
+case("corrcoef", [cseq((3, 4))], lambda x: torch.corrcoef(x[0]))
 case("logsumexp", [cseq((2, 3))], lambda x: logsumexp_2x(x[0], 1))
 case("logsumexp keepdim complex64", [cseq((3, 2), C64)], lambda x: logsumexp_2x(x[0], 0, True))
 case("inplace real mul_", [cseq((2, 3))], inplace_real)

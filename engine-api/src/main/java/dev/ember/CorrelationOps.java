@@ -59,7 +59,7 @@ final class CorrelationOps {
             norm = norm.zerosLike();
         }
         in = in.sub(avg.unsqueeze(1));
-        Tensor c = in.mm((w != null ? in.mul(w) : in).t());
+        Tensor c = in.mm(ComplexMath.conjIfComplex((w != null ? in.mul(w) : in).t())); // the conjugate for complex
         return c.div(norm).squeeze();
     }
 
@@ -93,9 +93,14 @@ final class CorrelationOps {
         if (c.dim() == 0) {
             return c.div(c);
         }
-        Tensor std = c.diagonal().sqrt();
+        Tensor d = c.diagonal();
+        Tensor std = (d.isComplex() ? d.real() : d).sqrt();
         c = c.div(std.view(-1, 1));
         c = c.div(std.view(1, -1));
+        if (c.isComplex()) {
+            // each part clipped to [-1, 1], as PyTorch's
+            return Tensor.complex(c.real().clamp(-1.0, 1.0), c.imag().clamp(-1.0, 1.0));
+        }
         return c.clamp(-1.0, 1.0);
     }
 }

@@ -127,6 +127,9 @@ class ComplexMathTest {
             case "logical_or real": return a -> a[0].logicalOr(a[1]);
             case "logical_xor": return a -> a[0].logicalXor(a[1]);
             case "logical_and_ in place": return a -> a[0].detach().clone().logicalAnd_(a[1].detach());
+            case "cov": return a -> a[0].cov();
+            case "cov weights": return a -> a[0].cov(0, a[1], a[2]);
+            case "corrcoef": return a -> a[0].corrcoef();
             case "logsumexp": return a -> a[0].logsumexp(new int[] {1}, false);
             case "logsumexp keepdim complex64": return a -> a[0].logsumexp(new int[] {0}, true);
             case "inplace real mul_": return a -> {
