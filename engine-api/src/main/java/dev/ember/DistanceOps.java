@@ -30,7 +30,7 @@ final class DistanceOps {
      * NormBackward1 with PyTorch's norm_backward.
      */
     static Tensor norm1(Tensor x, double p, int dim, boolean keepdim) {
-        if (!x.dtype.isFloatingPoint()) {
+        if (!x.dtype.isFloatingPoint() && !x.dtype.isComplex()) {
             throw new IllegalArgumentException("norm(): input dtype should be either floating point or complex. Got "
                     + Format.scalarType(x.dtype) + " instead.");
         }

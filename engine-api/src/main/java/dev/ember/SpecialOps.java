@@ -680,6 +680,9 @@ final class SpecialOps {
     static Tensor zeta(Tensor x, Tensor q) {
         Device device = ArithmeticOps.checkSameDevice(x, q);
         DType promoted = ArithmeticOps.resultType(x, q);
+        if (promoted.isComplex()) {
+            throw ArithmeticOps.notImplemented("zeta", device, promoted);
+        }
         DType t = promoted.isFloatingPoint() ? promoted : Ember.getDefaultDtype();
         if (t != DType.FLOAT32 && t != DType.FLOAT64) {
             throw ArithmeticOps.notImplemented("zeta", device, t);

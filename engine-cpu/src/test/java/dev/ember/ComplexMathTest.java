@@ -130,6 +130,8 @@ class ComplexMathTest {
             case "cov": return a -> a[0].cov();
             case "cov weights": return a -> a[0].cov(0, a[1], a[2]);
             case "corrcoef": return a -> a[0].corrcoef();
+            case "pairwise_distance": return a -> dev.ember.nn.Functional.pairwiseDistance(a[0], a[1]);
+            case "refuses zeta": return a -> Special.zeta(a[0], a[1]);
             case "logsumexp": return a -> a[0].logsumexp(new int[] {1}, false);
             case "logsumexp keepdim complex64": return a -> a[0].logsumexp(new int[] {0}, true);
             case "inplace real mul_": return a -> {
