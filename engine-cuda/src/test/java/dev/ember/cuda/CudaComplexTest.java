@@ -69,6 +69,19 @@ class CudaComplexTest {
                 pairs(6)));
         t.add(p("prod var std norm", a -> z(a[0]).prod(1, false).abs().add(z(a[0]).var(1)).add(z(a[0]).std(1))
                 .add(z(a[0]).vectorNorm(2, new int[] {1}, false)), pairs(4, 5)));
+        t.add(p("in-place arithmetic and CopySlices", a -> {
+            Tensor w = z(a[0]).mul(1.0);
+            w.add_(z(a[1])).mul_(z(a[1])).div_(z(a[1]).add(3.0));
+            w.real().mul_(2.0);
+            w.narrow(0, 1, 2).sub_(z(a[0]).narrow(0, 0, 2));
+            return w.viewAsReal();
+        }, pairs(6), pairs(6)));
+        t.add(p("addcdiv lerp sinc logsumexp", a -> z(a[0]).addcdiv(z(a[1]), z(a[0]).add(3.0), 0.5).lerp(z(a[1]), 0.3)
+                .sinc().add(z(a[0]).logsumexp(new int[] {0}, false)).viewAsReal(), pairs(6), pairs(6)));
+        t.add(p("conv2d", a -> dev.ember.nn.Functional.conv2d(z(a[0]), z(a[1]), null, new int[] {1, 1}, new int[] {1, 1},
+                new int[] {1, 1}, 1).viewAsReal(), pairs(1, 2, 5, 5), pairs(3, 2, 3, 3)));
+        t.add(p("cov corrcoef", a -> z(a[0]).cov().viewAsReal().sum().add(z(a[0]).corrcoef().viewAsReal().sum()),
+                pairs(3, 5)));
         t.add(p("dot vdot mm", a -> z(a[0]).dot(z(a[1])).add(z(a[0]).vdot(z(a[1])))
                 .add(z(a[0]).reshape(2, 3).mm(z(a[1]).reshape(3, 2)).sum()).viewAsReal(), pairs(6), pairs(6)));
         t.add(p("roll flip transpose", a -> z(a[0]).roll(1, 0).flip(1).t().contiguous().viewAsReal(), pairs(3, 4)));
