@@ -310,6 +310,8 @@ case("cov weights", [cseq((3, 4)), torch.tensor([1, 2, 1, 3]), seq((4,)).abs() +
 case("corrcoef", [cseq((3, 4))], lambda x: torch.corrcoef(x[0]))
 case("pairwise_distance", [cseq((2, 3)), cseq((2, 3), shift=4)], lambda x: torch.nn.functional.pairwise_distance(x[0], x[1]))
 case("refuses zeta", [cseq((3,), C64), cseq((3,), C64, shift=2)], lambda x: torch.special.zeta(x[0], x[1]))
+# 2.x casts a complex number to bool as re != 0 or im != 0 (c10's maybe_bool; 1.13 keeps the real part's truth)
+case("to bool", [TRUTHY], lambda x: x[0].detach().logical_not().logical_not())
 case("logsumexp", [cseq((2, 3))], lambda x: logsumexp_2x(x[0], 1))
 case("logsumexp keepdim complex64", [cseq((3, 2), C64)], lambda x: logsumexp_2x(x[0], 0, True))
 case("inplace real mul_", [cseq((2, 3))], inplace_real)

@@ -274,6 +274,10 @@ final class ComplexOps {
                 : Creation.emptyStrided(t.shape, ShapeOps.preservedStrides(t.shape, t.layout.strides()), dtype, t.device);
         if (t.dtype.isComplex() && !dtype.isComplex()) {
             warnDiscard();
+            if (dtype == DType.BOOL) {
+                out.close();
+                return ComplexIndexing.isNonzero(t); // 2.x's c10 cast: true where either part is non-zero
+            }
         }
         copyElements(t, out);
         return out;

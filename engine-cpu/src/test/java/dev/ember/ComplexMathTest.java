@@ -132,6 +132,7 @@ class ComplexMathTest {
             case "corrcoef": return a -> a[0].corrcoef();
             case "pairwise_distance": return a -> dev.ember.nn.Functional.pairwiseDistance(a[0], a[1]);
             case "refuses zeta": return a -> Special.zeta(a[0], a[1]);
+            case "to bool": return a -> a[0].detach().to(DType.BOOL);
             case "logsumexp": return a -> a[0].logsumexp(new int[] {1}, false);
             case "logsumexp keepdim complex64": return a -> a[0].logsumexp(new int[] {0}, true);
             case "inplace real mul_": return a -> {
