@@ -61,7 +61,16 @@ final class LinalgDecompositions {
 
     /** {@code checkFloatingOrComplex}. */
     static void checkFloating(Tensor a, String fn) {
-        if (!a.dtype.isFloatingPoint()) {
+        if (a.dtype.isComplex()) {
+            throw new UnsupportedOperationException(fn + ": complex inputs are not supported yet (Ember's complex linear "
+                    + "algebra covers inv, solve, det, slogdet, logdet, eig and eigvals); got " + Format.scalarType(a.dtype));
+        }
+        checkFloatingOrComplex(a, fn);
+    }
+
+    /** PyTorch's {@code checkFloatingOrComplex}, for the functions that take complex inputs. */
+    static void checkFloatingOrComplex(Tensor a, String fn) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException(fn + ": Expected a floating point or complex tensor as input. Got "
                     + Format.scalarType(a.dtype));
         }
@@ -72,7 +81,7 @@ final class LinalgDecompositions {
      * float16 and bfloat16 refused by name (inv, slogdet, logdet), before any kernel's "not implemented".
      */
     static void checkFloatingFull(Tensor a, String fn) {
-        checkFloating(a, fn);
+        checkFloatingOrComplex(a, fn);
         if (a.dtype.isReducedFloatingPoint()) {
             throw new IllegalArgumentException(fn + ": Low precision dtypes not supported. Got " + Format.scalarType(a.dtype));
         }
@@ -125,6 +134,9 @@ final class LinalgDecompositions {
 
     /** LU factors of a [B, n, n] tensor: lu [B, n, n], pivots [B, n], info [B]. */
     static Tensor[] luRaw(Tensor a3) {
+        if (a3.dtype.isComplex()) {
+            return ComplexLinalg.luRaw(a3);
+        }
         int b = a3.shape[0];
         int n = a3.shape[1];
         Tensor lu = Creation.empty(new int[] {b, n, n}, a3.dtype, a3.device);
@@ -142,6 +154,9 @@ final class LinalgDecompositions {
 
     /** X with A X = B from LU factors; b3 [B, n, k]. */
     static Tensor luSolveRaw(Tensor lu, Tensor piv, Tensor b3) {
+        if (lu.dtype.isComplex()) {
+            return ComplexLinalg.luSolveRaw(lu, piv, b3);
+        }
         Tensor x = Creation.empty(b3.shape, lu.dtype, lu.device);
         if (x.numel() > 0) {
             lu.backend.luSolve(lu.storage(), lu.layout, piv.storage(), piv.layout, b3.storage(), b3.layout, x.storage(),
@@ -161,6 +176,9 @@ final class LinalgDecompositions {
 
     /** The n-by-n identity of a type on a device. */
     static Tensor eye(int n, DType dtype, Device device) {
+        if (dtype.isComplex()) {
+            return eye(n, dtype.toReal(), device).to(dtype);
+        }
         Tensor t = Creation.zeros(new int[] {n, n}, dtype, device);
         if (n > 0) {
             t.backend.fill(t.storage(), new Layout(new int[] {n}, new int[] {n + 1}, 0), 1);
@@ -241,7 +259,7 @@ final class LinalgDecompositions {
             SavedTensor so = node.saveOutput(out);
             return g -> {
                 // -inverse^H @ (grad @ inverse^H)
-                Tensor invH = so.get().mT();
+                Tensor invH = so.get().mH();
                 return new Tensor[] {invH.matmul(g.matmul(invH)).neg()};
             };
         });
@@ -266,7 +284,7 @@ final class LinalgDecompositions {
      */
     static Tensor[] solveEx(Tensor a, Tensor b, boolean left, boolean checkErrors, String api) {
         ArithmeticOps.checkSameDevice(a, b);
-        checkFloating(a, "linalg.solve");
+        checkFloatingOrComplex(a, "linalg.solve");
         if (a.dtype != b.dtype) {
             throw new IllegalArgumentException("linalg.solve: Expected A and B to have the same dtype, but found A of type "
                     + Format.scalarType(a.dtype) + " and B of type " + Format.scalarType(b.dtype) + " instead");
@@ -304,11 +322,11 @@ final class LinalgDecompositions {
             return g -> {
                 // left: gB = A^{-H} gX, gA = -gB X^H; right: gB = gX A^{-H}, gA = -X^H gB
                 Tensor gm = vector ? g.unsqueeze(unsqueezed) : g;
-                Tensor gb = left ? solveAnyBatch(sa.get().mT(), gm) : solveAnyBatch(sa.get(), gm.mT()).mT();
+                Tensor gb = left ? solveAnyBatch(sa.get().mH(), gm) : solveAnyBatch(sa.get(), gm.mH()).mH();
                 Tensor ga = null;
                 if (sx != null) {
                     Tensor xm = vector ? sx.get().unsqueeze(unsqueezed) : sx.get();
-                    ga = (left ? gb.matmul(xm.mT()) : xm.mT().matmul(gb)).neg();
+                    ga = (left ? gb.matmul(xm.mH()) : xm.mH().matmul(gb)).neg();
                 }
                 return new Tensor[] {ga, node.needsInputGrad(1) ? (vector ? gb.squeeze(unsqueezed) : gb) : null};
             };
@@ -323,8 +341,8 @@ final class LinalgDecompositions {
             SavedTensor sa = node.save(a);
             SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(x) : null;
             return g -> {
-                Tensor gb = solveAnyBatch(sa.get().mT(), g);
-                return new Tensor[] {sx == null ? null : gb.matmul(sx.get().mT()).neg(), node.needsInputGrad(1) ? gb : null};
+                Tensor gb = solveAnyBatch(sa.get().mH(), g);
+                return new Tensor[] {sx == null ? null : gb.matmul(sx.get().mH()).neg(), node.needsInputGrad(1) ? gb : null};
             };
         });
     }
@@ -363,6 +381,9 @@ final class LinalgDecompositions {
             int bs = batchOf(withMatrix(batch, n, k));
             Tensor a3 = a.expand(withMatrix(batch, n, n)).reshape(bs, n, n);
             Tensor b3 = bm.expand(withMatrix(batch, n, k)).reshape(bs, n, k);
+            if (a.dtype.isComplex()) {
+                return ComplexLinalg.solveRaw(a3, b3, true).view(withMatrix(batch, n, k));
+            }
             Tensor[] f = luRaw(a3);
             Tensor diag = diagonalView(f[0]);
             double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
@@ -412,12 +433,17 @@ final class LinalgDecompositions {
 
     static Tensor det(Tensor a) {
         checkSquare(a, "linalg.det", "A");
-        checkFloating(a, "linalg.det");
+        checkFloatingOrComplex(a, "linalg.det");
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            Tensor[] f = detFactors(a);
+            if (a.dtype.isComplex()) {
+                // _linalg_det factors A itself for complex types
+                out = LinalgOps.fresh(ComplexLinalg.det(batch3(a)), batchShape(a));
+            } else {
+                Tensor[] f = detFactors(a);
             Tensor diag = diagonalView(f[0]);
             out = LinalgOps.fresh(prodLast(diag).mul(permutationSign(f[1], a.dtype)), batchShape(a));
+            }
         }
         return ArithmeticOps.record(out, "LinalgDetBackward0", new Tensor[] {a}, node -> {
             SavedTensor sa = node.save(a);
@@ -438,10 +464,10 @@ final class LinalgDecompositions {
         if (a.numel() == 0) {
             return a.zerosLike();
         }
-        Tensor d = g.mul(det).unsqueeze(-1).unsqueeze(-1).mul(eye(n, a.dtype, a.device));
+        Tensor d = g.mul(det.conj()).unsqueeze(-1).unsqueeze(-1).mul(eye(n, a.dtype, a.device));
         if (!GradMode.isEnabled()) {
             try (GradMode off = Ember.noGrad()) {
-                return solvePerturbed(a.mT(), d);
+                return solvePerturbed(a.mH(), d);
             }
         }
         double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
@@ -456,7 +482,11 @@ final class LinalgDecompositions {
             }
         }
         if (!any) {
-            return solveAnyBatch(a.mT(), d);
+            return solveAnyBatch(a.mH(), d);
+        }
+        if (a.dtype.isComplex()) {
+            throw new UnsupportedOperationException("linalg_det_backward: the second-order gradient of det at a singular "
+                    + "(or nearly singular) complex matrix goes through a complex SVD, which Ember does not have yet");
         }
         if (all) {
             return detBackwardSingular(a, g);
@@ -493,12 +523,17 @@ final class LinalgDecompositions {
 
     /**
      * {@code logdet}: PyTorch 2.x's composition over {@code linalg_slogdet}, {@code where(sign == -1, nan, logabsdet)}
-     * ({@code WhereBackward0}): NaN for a negative determinant, -inf for a singular matrix.
+     * ({@code WhereBackward0}): NaN for a negative determinant, -inf for a singular matrix; for a complex matrix
+     * {@code sign.log() + logabsdet} ({@code AddBackward0}).
      */
     static Tensor logdet(Tensor a) {
         checkSquare(a, "logdet", "A");
         checkFloatingFull(a, "logdet");
         SlogdetResult r = slogdet(a);
+        if (a.dtype.isComplex()) {
+            // 2.x's complex branch: sign.log() + logabsdet
+            return r.sign().log().add(r.logabsdet());
+        }
         return Tensor.where(r.sign().eq(-1.0), Creation.wrap(Double.NaN), r.logabsdet());
     }
 
@@ -545,6 +580,9 @@ final class LinalgDecompositions {
         checkFloatingFull(a, "linalg.slogdet");
         Tensor sign;
         Tensor logabsdet;
+        if (a.dtype.isComplex()) {
+            return complexSlogdet(a);
+        }
         try (GradMode off = Ember.noGrad()) {
             Tensor[] f = detFactors(a);
             Tensor diag = diagonalView(f[0]);
@@ -566,6 +604,44 @@ final class LinalgDecompositions {
             };
         });
         return new SlogdetResult(sign, logabsdet);
+    }
+
+    /**
+     * {@code slogdet} of a complex A: sign (A's type) and logabsdet (the real type), each with its LinalgSlogdetBackward0
+     * node, PyTorch's {@code slogdet_backward} split by output (the sum is the one node's): logabsdet's
+     * {@code A^{-H} diag(g)}, sign's {@code A^{-H} diag(i Im(conj(sign) g))}, through A's LU (first order) or
+     * {@code linalg.solve(A^H, .)} with grad mode.
+     */
+    private static SlogdetResult complexSlogdet(Tensor a) {
+        Tensor sign;
+        Tensor logabsdet;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor[] sl = ComplexLinalg.slogdet(batch3(a));
+            sign = LinalgOps.fresh(sl[0], batchShape(a));
+            logabsdet = LinalgOps.fresh(sl[1], batchShape(a));
+        }
+        ArithmeticOps.record(sign, "LinalgSlogdetBackward0", new Tensor[] {a}, node -> {
+            SavedTensor sa = node.save(a);
+            SavedTensor ss = node.saveOutput(sign);
+            return g -> {
+                Tensor im = ss.get().conj().mul(g).imag();
+                return new Tensor[] {slogdetSolve(sa.get(), Tensor.complex(im.zerosLike(), im))};
+            };
+        });
+        ArithmeticOps.record(logabsdet, "LinalgSlogdetBackward0", new Tensor[] {a}, node -> {
+            SavedTensor sa = node.save(a);
+            return g -> new Tensor[] {slogdetSolve(sa.get(), g.to(a.dtype))};
+        });
+        return new SlogdetResult(sign, logabsdet);
+    }
+
+    /** {@code A^{-H} diag(g)}: a solve with A's LU (first order), {@code linalg.solve(A^H, diag(g))} with grad mode. */
+    private static Tensor slogdetSolve(Tensor x, Tensor g) {
+        Tensor d = g.unsqueeze(-1).unsqueeze(-1).mul(eye(x.size(-1), x.dtype, x.device));
+        if (!GradMode.isEnabled()) {
+            return solvePerturbedNoFix(x.mH(), d);
+        }
+        return solveAnyBatch(x.mH(), d);
     }
 
     /** {@code A^{-1} B} through A's LU without an error for a zero pivot (infinities or NaN then), without history. */

@@ -1,0 +1,288 @@
+package dev.ember;
+
+/**
+ * Host kernels for complex {@code torch.linalg}: the LU factorization with partial pivoting (LAPACK's {@code zgetf2}:
+ * the pivot is the first entry of largest {@code |re| + |im|}, as {@code izamax}'s {@code cabs1}), its solve
+ * ({@code zgetrs}, no transpose), and the determinant and {@code slogdet} read off its diagonal (PyTorch's
+ * {@code _linalg_det} and {@code _linalg_slogdet}). As for {@link EigSolver} (PyTorch runs complex LAPACK on the CPU),
+ * the data is copied to the host, computed in double precision and copied back to the input's device and type; the
+ * functions take and return tensors without history ({@code [B, n, n]} batches), and {@link LinalgDecompositions}
+ * dispatches its raw LU functions here for complex types, recording the nodes itself.
+ */
+final class ComplexLinalg {
+    private ComplexLinalg() {
+    }
+
+    /** The interleaved (re, im) values of a complex tensor, row-major. */
+    static double[] host(Tensor z) {
+        try (GradMode off = Ember.noGrad()) {
+            return z.contiguous().viewAsReal().contiguous().toDoubleArray();
+        }
+    }
+
+    /** A fresh complex tensor of interleaved values, of a type and device, without history. */
+    static Tensor complexOf(double[] pairs, int[] shape, DType type, Device device) {
+        int n = pairs.length / 2;
+        double[] re = new double[n];
+        double[] im = new double[n];
+        for (int i = 0; i < n; i++) {
+            re[i] = pairs[2 * i];
+            im[i] = pairs[2 * i + 1];
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor z = Tensor.complex(Creation.fromFlat(re, shape, DType.FLOAT64, Device.CPU),
+                    Creation.fromFlat(im, shape, DType.FLOAT64, Device.CPU));
+            return z.to(type).to(device).contiguous();
+        }
+    }
+
+    /** {@code (a + bi) / (c + di)} by Smith's algorithm (Fortran's complex division): {re, im}. */
+    static double[] div(double a, double b, double c, double d) {
+        if (Math.abs(d) <= Math.abs(c)) {
+            if (c == 0 && d == 0) {
+                return new double[] {a / 0.0, b / 0.0};
+            }
+            double r = d / c;
+            double den = c + d * r;
+            return new double[] {(a + b * r) / den, (b - a * r) / den};
+        }
+        double r = c / d;
+        double den = c * r + d;
+        return new double[] {(a * r + b) / den, (b * r - a) / den};
+    }
+
+    /**
+     * LU of one n-by-n matrix in place ({@code a} interleaved, at offset {@code off} pairs), pivots (1-based) into
+     * {@code piv} at {@code po}: LAPACK's info (0, or the 1-based index of the first exactly zero pivot).
+     */
+    static int luInPlace(double[] a, int off, int n, long[] piv, int po) {
+        int info = 0;
+        for (int j = 0; j < n; j++) {
+            int p = j;
+            double best = -1;
+            for (int i = j; i < n; i++) {
+                int q = 2 * (off + i * n + j);
+                double v = Math.abs(a[q]) + Math.abs(a[q + 1]);
+                if (v > best || Double.isNaN(v) && best < 0) {
+                    best = v;
+                    p = i;
+                }
+            }
+            piv[po + j] = p + 1;
+            int d = 2 * (off + p * n + j);
+            if (a[d] != 0 || a[d + 1] != 0) {
+                if (p != j) {
+                    for (int k = 0; k < n; k++) {
+                        int x = 2 * (off + j * n + k);
+                        int y = 2 * (off + p * n + k);
+                        double t0 = a[x];
+                        double t1 = a[x + 1];
+                        a[x] = a[y];
+                        a[x + 1] = a[y + 1];
+                        a[y] = t0;
+                        a[y + 1] = t1;
+                    }
+                }
+                int jj = 2 * (off + j * n + j);
+                for (int i = j + 1; i < n; i++) {
+                    int q = 2 * (off + i * n + j);
+                    double[] r = div(a[q], a[q + 1], a[jj], a[jj + 1]);
+                    a[q] = r[0];
+                    a[q + 1] = r[1];
+                }
+            } else if (info == 0) {
+                info = j + 1;
+            }
+            for (int i = j + 1; i < n; i++) {
+                int q = 2 * (off + i * n + j);
+                double lr = a[q];
+                double li = a[q + 1];
+                if (lr == 0 && li == 0) {
+                    continue;
+                }
+                for (int k = j + 1; k < n; k++) {
+                    int u = 2 * (off + j * n + k);
+                    int x = 2 * (off + i * n + k);
+                    a[x] -= lr * a[u] - li * a[u + 1];
+                    a[x + 1] -= lr * a[u + 1] + li * a[u];
+                }
+            }
+        }
+        return info;
+    }
+
+    /**
+     * Solves {@code A X = B} in place in {@code b} (n-by-k at pair offset {@code bo}) from A's LU (at {@code lo}) and
+     * pivots (at {@code po}); {@code perturb} replaces an exactly zero pivot by machine epsilon {@code eps}.
+     */
+    static void luSolveInPlace(double[] lu, int lo, long[] piv, int po, double[] b, int bo, int n, int k, boolean perturb,
+            double eps) {
+        for (int j = 0; j < n; j++) {
+            int p = (int) piv[po + j] - 1;
+            if (p != j) {
+                for (int c = 0; c < k; c++) {
+                    int x = 2 * (bo + j * k + c);
+                    int y = 2 * (bo + p * k + c);
+                    double t0 = b[x];
+                    double t1 = b[x + 1];
+                    b[x] = b[y];
+                    b[x + 1] = b[y + 1];
+                    b[y] = t0;
+                    b[y + 1] = t1;
+                }
+            }
+        }
+        for (int c = 0; c < k; c++) {
+            for (int i = 0; i < n; i++) {
+                int x = 2 * (bo + i * k + c);
+                double sr = b[x];
+                double si = b[x + 1];
+                for (int m = 0; m < i; m++) {
+                    int l = 2 * (lo + i * n + m);
+                    int y = 2 * (bo + m * k + c);
+                    sr -= lu[l] * b[y] - lu[l + 1] * b[y + 1];
+                    si -= lu[l] * b[y + 1] + lu[l + 1] * b[y];
+                }
+                b[x] = sr;
+                b[x + 1] = si;
+            }
+            for (int i = n - 1; i >= 0; i--) {
+                int x = 2 * (bo + i * k + c);
+                double sr = b[x];
+                double si = b[x + 1];
+                for (int m = i + 1; m < n; m++) {
+                    int u = 2 * (lo + i * n + m);
+                    int y = 2 * (bo + m * k + c);
+                    sr -= lu[u] * b[y] - lu[u + 1] * b[y + 1];
+                    si -= lu[u] * b[y + 1] + lu[u + 1] * b[y];
+                }
+                int d = 2 * (lo + i * n + i);
+                double dr = lu[d];
+                double di = lu[d + 1];
+                if (perturb && dr == 0 && di == 0) {
+                    dr = eps;
+                }
+                double[] q = div(sr, si, dr, di);
+                b[x] = q[0];
+                b[x + 1] = q[1];
+            }
+        }
+    }
+
+    /** {@link LinalgDecompositions#luRaw} for a complex [B, n, n] tensor: {lu, pivots (int64), info (int64)}. */
+    static Tensor[] luRaw(Tensor a3) {
+        int b = a3.shape[0];
+        int n = a3.shape[1];
+        double[] a = host(a3);
+        long[] piv = new long[b * n];
+        long[] info = new long[b];
+        for (int i = 0; i < b; i++) {
+            info[i] = luInPlace(a, i * n * n, n, piv, i * n);
+        }
+        try (GradMode off = Ember.noGrad()) {
+            return new Tensor[] {complexOf(a, a3.shape.clone(), a3.dtype, a3.device),
+                Creation.fromFlat(piv, new int[] {b, n}, DType.INT64, Device.CPU).to(a3.device),
+                Creation.fromFlat(info, new int[] {b}, DType.INT64, Device.CPU).to(a3.device)};
+        }
+    }
+
+    /** {@link LinalgDecompositions#luSolveRaw} for complex LU factors [B, n, n] and right sides b3 [B, n, k]. */
+    static Tensor luSolveRaw(Tensor lu, Tensor piv, Tensor b3) {
+        return luSolve(host(lu), piv.toLongArray(), b3, lu.dtype, false);
+    }
+
+    /** X with {@code A X = B} for complex a3 [B, n, n] and b3 [B, n, k], a zero pivot replaced by eps when perturb. */
+    static Tensor solveRaw(Tensor a3, Tensor b3, boolean perturb) {
+        int b = a3.shape[0];
+        int n = a3.shape[1];
+        double[] a = host(a3);
+        long[] piv = new long[b * n];
+        for (int i = 0; i < b; i++) {
+            luInPlace(a, i * n * n, n, piv, i * n);
+        }
+        return luSolve(a, piv, b3, a3.dtype, perturb);
+    }
+
+    private static Tensor luSolve(double[] lu, long[] piv, Tensor b3, DType type, boolean perturb) {
+        int b = b3.shape[0];
+        int n = b3.shape[1];
+        int k = b3.shape[2];
+        double[] x = host(b3);
+        double eps = type == DType.COMPLEX64 ? Math.ulp(1.0f) : Math.ulp(1.0);
+        for (int i = 0; i < b && n > 0; i++) {
+            luSolveInPlace(lu, i * n * n, piv, i * n, x, i * n * k, n, k, perturb, eps);
+        }
+        return complexOf(x, b3.shape.clone(), type, b3.device);
+    }
+
+    /** The parity sign of LU pivots of matrix i. */
+    private static int parity(long[] piv, int i, int n) {
+        int s = 1;
+        for (int j = 0; j < n; j++) {
+            if (piv[i * n + j] != j + 1) {
+                s = -s;
+            }
+        }
+        return s;
+    }
+
+    /** The determinants of a complex [B, n, n] tensor ([B], its type): the product of U's diagonal, times the pivots' sign. */
+    static Tensor det(Tensor a3) {
+        int b = a3.shape[0];
+        int n = a3.shape[1];
+        double[] a = host(a3);
+        long[] piv = new long[b * n];
+        double[] out = new double[2 * b];
+        for (int i = 0; i < b; i++) {
+            luInPlace(a, i * n * n, n, piv, i * n);
+            double pr = 1;
+            double pi = 0;
+            for (int j = 0; j < n; j++) {
+                int d = 2 * (i * n * n + j * n + j);
+                double r = pr * a[d] - pi * a[d + 1];
+                pi = pr * a[d + 1] + pi * a[d];
+                pr = r;
+            }
+            int s = parity(piv, i, n);
+            out[2 * i] = s * pr;
+            out[2 * i + 1] = s * pi;
+        }
+        return complexOf(out, new int[] {b}, a3.dtype, a3.device);
+    }
+
+    /**
+     * {@code slogdet} of a complex [B, n, n] tensor: {sign [B] (its type: the product of {@code sgn} of U's diagonal
+     * times the pivots' sign, 0 for a singular matrix), logabsdet [B] (the real type: the sum of {@code log |u_jj|})}.
+     */
+    static Tensor[] slogdet(Tensor a3) {
+        int b = a3.shape[0];
+        int n = a3.shape[1];
+        double[] a = host(a3);
+        long[] piv = new long[b * n];
+        double[] sign = new double[2 * b];
+        double[] logabs = new double[b];
+        for (int i = 0; i < b; i++) {
+            luInPlace(a, i * n * n, n, piv, i * n);
+            double pr = parity(piv, i, n);
+            double pi = 0;
+            double la = 0;
+            for (int j = 0; j < n; j++) {
+                int d = 2 * (i * n * n + j * n + j);
+                double m = Math.hypot(a[d], a[d + 1]);
+                double ur = m == 0 ? 0 : a[d] / m;
+                double ui = m == 0 ? 0 : a[d + 1] / m;
+                double r = pr * ur - pi * ui;
+                pi = pr * ui + pi * ur;
+                pr = r;
+                la += Math.log(m);
+            }
+            sign[2 * i] = pr;
+            sign[2 * i + 1] = pi;
+            logabs[i] = la;
+        }
+        try (GradMode off = Ember.noGrad()) {
+            return new Tensor[] {complexOf(sign, new int[] {b}, a3.dtype, a3.device),
+                Creation.fromFlat(logabs, new int[] {b}, DType.FLOAT64, Device.CPU).to(a3.dtype.toReal()).to(a3.device)};
+        }
+    }
+}

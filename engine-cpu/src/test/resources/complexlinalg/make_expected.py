@@ -1,0 +1,234 @@
+# Writes expected.txt for ComplexLinalgTest.java: torch.linalg.inv, solve (left, right, vector right side, broadcast
+# batches), det, slogdet and torch.logdet on complex64 / complex128 inputs (batched, n = 0, 1, singular), through
+# PyTorch 1.13 CPU, with the gradients of loss = sum(view_as_real(out) * w) (w = refcases.weights; a real output's
+# sum(out * w)) and PyTorch's errors.
+# Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
+#
+# expected.txt, one case each ("=== name", ReferenceCases.read's format):
+#   op <name>         inv, solve, solve_right (left=False), det, slogdet, logdet
+#   in0, in1          the inputs (refcases.fmt_tensor: complex parts interleaved)
+#   out0, out1        the outputs
+#   fn <name>         out0's grad_fn
+#   grad0, grad1      d loss / d in0, in1
+#   error <Type> <message>
+# Independent checks (Debian's OpenBLAS under 1.13 returns 0 from its complex dot, so 1.13's complex LAPACK paths are
+# not trusted blindly): every value is checked here against a pure-Python complex Gaussian elimination (solutions,
+# inverses, determinants), and every complex128 gradient against central finite differences of the loss; the script
+# stops if one disagrees.
+# Notes on PyTorch 2.x: torch.logdet of a complex matrix is 2.x's sign.log() + logabsdet (as 1.13's).
+import cmath
+import os
+import sys
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from refcases import fmt_tensor, weights  # noqa: E402
+
+D = torch.float64
+C128 = torch.complex128
+C64 = torch.complex64
+OUT = []
+G = torch.Generator().manual_seed(3131)
+
+
+def crandn(*shape, dtype=C128):
+    re = torch.randn(*shape, generator=G, dtype=D)
+    im = torch.randn(*shape, generator=G, dtype=D)
+    return torch.complex(re, im).to(dtype)
+
+
+def py_lu_solve(a, b):
+    """X with a X = b (lists of lists of Python complex), Gaussian elimination with partial pivoting; None if singular."""
+    n = len(a)
+    a = [row[:] for row in a]
+    b = [row[:] for row in b]
+    for j in range(n):
+        p = max(range(j, n), key=lambda i: abs(a[i][j]))
+        if a[p][j] == 0:
+            return None
+        a[j], a[p] = a[p], a[j]
+        b[j], b[p] = b[p], b[j]
+        for i in range(j + 1, n):
+            f = a[i][j] / a[j][j]
+            for k in range(j, n):
+                a[i][k] -= f * a[j][k]
+            for k in range(len(b[0])):
+                b[i][k] -= f * b[j][k]
+    x = [[0j] * len(b[0]) for _ in range(n)]
+    for i in reversed(range(n)):
+        for k in range(len(b[0])):
+            s = b[i][k] - sum(a[i][m] * x[m][k] for m in range(i + 1, n))
+            x[i][k] = s / a[i][i]
+    return x
+
+
+def py_det(a):
+    n = len(a)
+    a = [row[:] for row in a]
+    d = 1 + 0j
+    for j in range(n):
+        p = max(range(j, n), key=lambda i: abs(a[i][j]))
+        if a[p][j] == 0:
+            return 0j
+        if p != j:
+            a[j], a[p] = a[p], a[j]
+            d = -d
+        d *= a[j][j]
+        for i in range(j + 1, n):
+            f = a[i][j] / a[j][j]
+            for k in range(j, n):
+                a[i][k] -= f * a[j][k]
+    return d
+
+
+def mats(t):
+    """The matrices of a [..., n, k] tensor as lists of lists of Python complex."""
+    t = t.detach().to(C128).resolve_conj()
+    if t.numel() == 0:
+        return []
+    flat = t.reshape(-1, t.shape[-2], t.shape[-1])
+    return [[[complex(v) for v in row] for row in m.tolist()] for m in flat]
+
+
+def close(x, y, tol):
+    assert abs(x - y) <= tol * max(1.0, abs(y)), (x, y)
+
+
+def check_values(op, ins, outs):
+    tol = 1e-4 if ins[0].dtype == C64 else 1e-10
+    if op in ("inv", "solve", "solve_right"):
+        a = ins[0]
+        if op == "inv":
+            b = torch.eye(a.shape[-1], dtype=C128).expand(a.shape)
+        else:
+            b = ins[1]
+            if b.dim() == 1 or (b.dim() == a.dim() - 1 and b.shape == a.shape[:-1]):
+                b = b.unsqueeze(-1)
+        if op == "solve_right":
+            a, b = a.mT, b.mT
+        shape = torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a = a.expand(shape + a.shape[-2:])
+        b = b.expand(shape + b.shape[-2:])
+        x = outs[0]
+        x = x.reshape(b.shape[:-2] + (b.shape[-1], b.shape[-2]) if op == "solve_right" else b.shape)
+        if op == "solve_right":
+            x = x.mT
+        for am, bm, xm in zip(mats(a), mats(b), mats(x)):
+            ref = py_lu_solve(am, bm)
+            for r1, r2 in zip(xm, ref):
+                for u, v in zip(r1, r2):
+                    close(u, v, tol)
+    elif op in ("det", "slogdet", "logdet"):
+        for m, k in zip(mats(ins[0]), range(10 ** 6)):
+            d = py_det(m)
+            if op == "det":
+                close(complex(outs[0].reshape(-1)[k]), d, tol)
+            elif op == "slogdet":
+                s, la = complex(outs[0].reshape(-1)[k]), float(outs[1].reshape(-1)[k])
+                if d != 0:
+                    close(s, d / abs(d), tol)
+                    close(la, cmath.log(abs(d)).real, tol)
+            else:
+                close(complex(outs[0].reshape(-1)[k]), cmath.log(d), tol)
+
+
+def loss_of(outs):
+    total = 0
+    for o in outs:
+        r = torch.view_as_real(o.resolve_conj()) if o.is_complex() else o
+        total = total + (r * weights(r.shape).to(r.dtype)).sum()
+    return total
+
+
+def fd_grad(fn, ins, k, h=1e-6):
+    """Central differences of the loss in in_k's real and imaginary parts: d/dx + i d/dy, PyTorch's convention."""
+    x = ins[k].detach().contiguous().clone()
+    g = torch.zeros(x.shape, dtype=x.dtype)
+    flat = x.reshape(-1)
+    gf = g.reshape(-1)
+    for i in range(flat.numel()):
+        parts = []
+        for step in (h, 1j * h):
+            vals = []
+            for sgn in (1, -1):
+                y = flat.clone()
+                y[i] += sgn * step
+                args = list(ins)
+                args[k] = y.reshape(x.shape)
+                vals.append(float(loss_of(fn(*args))))
+            parts.append((vals[0] - vals[1]) / (2 * h))
+        gf[i] = complex(parts[0], parts[1])
+    return g
+
+
+OPS = {
+    "inv": lambda a: [torch.linalg.inv(a)],
+    "solve": lambda a, b: [torch.linalg.solve(a, b)],
+    "solve_right": lambda a, b: [torch.linalg.solve(a, b, left=False)],
+    "det": lambda a: [torch.linalg.det(a)],
+    "slogdet": lambda a: list(torch.linalg.slogdet(a)),
+    "logdet": lambda a: [torch.logdet(a)],
+}
+
+
+def case(name, op, *ins, grad=True, fd=True):
+    lines = ["=== " + name, "op " + op] + ["in%d %s" % (i, fmt_tensor(x)) for i, x in enumerate(ins)]
+    xs = [x.clone().requires_grad_(grad and x.is_complex()) for x in ins]
+    try:
+        outs = OPS[op](*xs)
+        check_values(op, ins, outs)
+        lines += ["out%d %s" % (i, fmt_tensor(o)) for i, o in enumerate(outs)]
+        lines.append("fn " + (outs[0].grad_fn.name() if outs[0].grad_fn is not None else "None"))
+        if grad:
+            loss_of(outs).backward()
+            for i, x in enumerate(xs):
+                if x.grad is not None:
+                    if fd and x.dtype == C128 and x.numel() > 0:
+                        num = fd_grad(OPS[op], [y.detach() for y in ins], i)
+                        assert torch.allclose(x.grad, num, rtol=1e-5, atol=1e-6), (name, x.grad, num)
+                    lines.append("grad%d %s" % (i, fmt_tensor(x.grad)))
+    except Exception as e:
+        if isinstance(e, AssertionError):
+            raise
+        lines.append("error %s %s" % (type(e).__name__, str(e).strip().split("\n")[0]))
+    OUT.append("\n".join(lines))
+
+
+for n in (1, 2, 3, 5):
+    case("inv %d" % n, "inv", crandn(n, n))
+case("inv complex64", "inv", crandn(4, 4, dtype=C64))
+case("inv batch", "inv", crandn(2, 3, 3))
+case("inv empty", "inv", crandn(0, 0))
+case("inv singular", "inv", torch.tensor([[1 + 1j, 2 - 1j], [2 + 2j, 4 - 2j]], dtype=C128))
+case("inv needs pivoting", "inv", torch.tensor([[0j, 1 + 1j, 2], [3j, 0, 1], [1, 1, 1j]], dtype=C128))
+case("solve matrix", "solve", crandn(3, 3), crandn(3, 2))
+case("solve vector", "solve", crandn(4, 4), crandn(4))
+case("solve batch vector", "solve", crandn(2, 3, 3), crandn(2, 3))
+case("solve broadcast", "solve", crandn(2, 1, 3, 3), crandn(3, 3, 2))
+case("solve complex64", "solve", crandn(3, 3, dtype=C64), crandn(3, 4, dtype=C64))
+case("solve right", "solve_right", crandn(3, 3), crandn(2, 3))
+case("solve singular", "solve", torch.tensor([[1 + 1j, 2 - 1j], [2 + 2j, 4 - 2j]], dtype=C128), crandn(2, 1))
+case("solve dtype mismatch", "solve", crandn(3, 3), crandn(3, 1, dtype=C64))
+case("solve real and complex", "solve", crandn(3, 3), torch.randn(3, 1, generator=G, dtype=D))
+for n in (1, 2, 3, 6):
+    case("det %d" % n, "det", crandn(n, n))
+case("det batch", "det", crandn(2, 2, 4, 4))
+case("det complex64", "det", crandn(5, 5, dtype=C64))
+case("det empty", "det", crandn(0, 0))
+# PyTorch's first-order det gradient at a singular matrix is (grad * conj(det)) A^{-H} = 0 (2.x's too: the LU with its
+# zero pivot replaced by eps), not the adjugate finite differences give: no finite-difference check for this case
+case("det singular", "det", torch.tensor([[1 + 1j, 2 - 1j, 0], [2 + 2j, 4 - 2j, 0], [1j, 1, 2]], dtype=C128), fd=False)
+case("det transposed", "det", crandn(4, 4).mT)
+for n in (1, 3, 5):
+    case("slogdet %d" % n, "slogdet", crandn(n, n))
+case("slogdet batch", "slogdet", crandn(3, 3, 3))
+case("slogdet complex64", "slogdet", crandn(4, 4, dtype=C64))
+case("slogdet singular", "slogdet", torch.tensor([[1 + 1j, 2 - 1j], [2 + 2j, 4 - 2j]], dtype=C128), grad=False)
+case("logdet 3", "logdet", crandn(3, 3))
+case("logdet batch", "logdet", crandn(2, 4, 4))
+case("error inv non-square", "inv", crandn(2, 3))
+case("error det 1-D", "det", crandn(3))
+with open(os.path.join(HERE, "expected.txt"), "w") as f:
+    f.write("\n".join(OUT) + "\n")
