@@ -1,11 +1,15 @@
 # Writes expected.txt for ComplexLinalgTest.java: torch.linalg.inv, solve (left, right, vector right side, broadcast
-# batches), det, slogdet and torch.logdet on complex64 / complex128 inputs (batched, n = 0, 1, singular), through
+# batches), det, slogdet, torch.logdet, linalg.cholesky (lower, upper, cholesky_ex, the deprecated torch.cholesky) and
+# linalg.solve_triangular, linalg.eigh and eigvalsh on complex64 / complex128 inputs (batched, n = 0, 1, singular), through
 # PyTorch 1.13 CPU, with the gradients of loss = sum(view_as_real(out) * w) (w = refcases.weights; a real output's
 # sum(out * w)) and PyTorch's errors.
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
 #
 # expected.txt, one case each ("=== name", ReferenceCases.read's format):
-#   op <name>         inv, solve, solve_right (left=False), det, slogdet, logdet
+#   op <name>         inv, solve, solve_right (left=False), det, slogdet, logdet, cholesky, cholesky_upper,
+#                     cholesky_gram (of X: cholesky(X X^H + I)), cholesky_ex, cholesky_deprecated, solve_triangular_*,
+#                     eigh, eigh_upper, eigh_herm (of X: eigh(X + X^H)), eigvalsh; the eigh cases' loss is
+#                     sum(L w) + sum(|V|^2 w) (phase-invariant)
 #   in0, in1          the inputs (refcases.fmt_tensor: complex parts interleaved)
 #   out0, out1        the outputs
 #   fn <name>         out0's grad_fn
@@ -120,6 +124,47 @@ def check_values(op, ins, outs):
             for r1, r2 in zip(xm, ref):
                 for u, v in zip(r1, r2):
                     close(u, v, tol)
+    elif op.startswith("solve_triangular"):
+        upper = op.endswith("upper")
+        left = not op.endswith("right")
+        a = tri(ins[0], upper, op.endswith("unit"))
+        b = ins[1]
+        x = outs[0]
+        if not left:
+            a, b, x = a.mT, b.mT, x.mT
+        for am, bm, xm in zip(mats(a), mats(b), mats(x)):
+            for r1, r2 in zip(xm, py_lu_solve(am, bm)):
+                for u, v in zip(r1, r2):
+                    close(u, v, tol)
+    elif op.startswith("cholesky"):
+        a = gram(ins[0]) if op == "cholesky_gram" else ins[0]
+        l = outs[0].mH if op == "cholesky_upper" else outs[0]
+        if op == "cholesky_ex" and bool((outs[1] != 0).any()):
+            return
+        for am, lm in zip(mats(a), mats(l)):
+            n = len(am)
+            for i in range(n):
+                for j in range(n):
+                    v = sum(lm[i][k] * lm[j][k].conjugate() for k in range(n))
+                    close(v, am[i][j] if i >= j else am[j][i].conjugate(), tol)
+                    if j > i:
+                        assert lm[i][j] == 0
+    elif op.startswith("eig"):
+        a = herm(ins[0]) if op == "eigh_herm" else ins[0]
+        a = (a.triu() if op == "eigh_upper" else a.tril())
+        a = a + a.tril(-1).mH if op != "eigh_upper" else a + a.triu(1).mH
+        a = a - 1j * torch.diag_embed(a.diagonal(0, -2, -1).imag)
+        if op == "eigvalsh" or a.numel() == 0:
+            return
+        scale = max(1.0, float(a.abs().max())) if a.numel() else 1.0
+        for am, vm, lv in zip(mats(a), mats(outs[1]), outs[0].reshape(-1, a.shape[-1]).tolist()):
+            n = len(am)
+            for i in range(n):
+                for k in range(n):
+                    av = sum(am[i][j] * vm[j][k] for j in range(n))
+                    assert abs(av - vm[i][k] * lv[k]) <= tol * scale * n, (av, vm[i][k] * lv[k])
+                    vv = sum(vm[j][i].conjugate() * vm[j][k] for j in range(n))
+                    assert abs(vv - (1 if i == k else 0)) <= tol * n
     elif op in ("det", "slogdet", "logdet"):
         for m, k in zip(mats(ins[0]), range(10 ** 6)):
             d = py_det(m)
@@ -135,6 +180,10 @@ def check_values(op, ins, outs):
 
 
 def loss_of(outs):
+    if len(outs) == 2 and outs[1].is_complex() and not outs[0].is_complex():
+        # eigh: sum(L w) + sum(|V|^2 w), independent of the eigenvectors' phases
+        l, v = outs
+        return (l * weights(l.shape).to(l.dtype)).sum() + (v.abs().pow(2) * weights(v.shape).to(l.dtype)).sum()
     total = 0
     for o in outs:
         r = torch.view_as_real(o.resolve_conj()) if o.is_complex() else o
@@ -163,7 +212,34 @@ def fd_grad(fn, ins, k, h=1e-6):
     return g
 
 
+def tri(a, upper, unit):
+    t = a.triu() if upper else a.tril()
+    if unit:
+        t = t - torch.diag_embed(t.diagonal(0, -2, -1)) + torch.eye(a.shape[-1], dtype=a.dtype)
+    return t
+
+
+def gram(x):
+    return x @ x.mH + torch.eye(x.shape[-1], dtype=x.dtype)
+
+
+def herm(x):
+    return x + x.mH
+
+
 OPS = {
+    "eigh": lambda a: list(torch.linalg.eigh(a)),
+    "eigh_upper": lambda a: list(torch.linalg.eigh(a, UPLO="U")),
+    "eigh_herm": lambda x: list(torch.linalg.eigh(herm(x))),
+    "eigvalsh": lambda a: [torch.linalg.eigvalsh(a)],
+    "cholesky": lambda a: [torch.linalg.cholesky(a)],
+    "cholesky_upper": lambda a: [torch.linalg.cholesky(a, upper=True)],
+    "cholesky_gram": lambda x: [torch.linalg.cholesky(gram(x))],
+    "cholesky_ex": lambda a: list(torch.linalg.cholesky_ex(a)),
+    "cholesky_deprecated": lambda a: [torch.cholesky(a)],
+    "solve_triangular_upper": lambda a, b: [torch.linalg.solve_triangular(a, b, upper=True)],
+    "solve_triangular_lower_right": lambda a, b: [torch.linalg.solve_triangular(a, b, upper=False, left=False)],
+    "solve_triangular_unit": lambda a, b: [torch.linalg.solve_triangular(a, b, upper=False, unitriangular=True)],
     "inv": lambda a: [torch.linalg.inv(a)],
     "solve": lambda a, b: [torch.linalg.solve(a, b)],
     "solve_right": lambda a, b: [torch.linalg.solve(a, b, left=False)],
@@ -227,8 +303,44 @@ case("slogdet batch", "slogdet", crandn(3, 3, 3))
 case("slogdet complex64", "slogdet", crandn(4, 4, dtype=C64))
 case("slogdet singular", "slogdet", torch.tensor([[1 + 1j, 2 - 1j], [2 + 2j, 4 - 2j]], dtype=C128), grad=False)
 case("logdet 3", "logdet", crandn(3, 3))
+# cholesky: the gradient with respect to A itself (1.13's cholesky_backward is 2.x's: L^{-H} phi(L^H gL) L^{-1}, not
+# Hermitian for a complex gL) has no finite-difference check (A's upper triangle is not read); through A = X X^H + I
+# (the gram cases) it is checked by finite differences
+for n in (1, 2, 4):
+    case("cholesky %d" % n, "cholesky", gram(crandn(n, n)), fd=False)
+case("cholesky upper", "cholesky_upper", gram(crandn(3, 3)), fd=False)
+case("cholesky batch", "cholesky", gram(crandn(2, 3, 3)), fd=False)
+case("cholesky complex64", "cholesky", gram(crandn(4, 4)).to(C64), fd=False)
+case("cholesky deprecated", "cholesky_deprecated", gram(crandn(3, 3)), fd=False)
+case("cholesky gram 3", "cholesky_gram", crandn(3, 3))
+case("cholesky gram batch", "cholesky_gram", crandn(2, 4, 4))
+case("cholesky empty", "cholesky", crandn(0, 0))
+case("cholesky not positive-definite", "cholesky", torch.tensor([[1, 2j], [-2j, 1]], dtype=C128))
+case("cholesky batch not positive-definite", "cholesky",
+     torch.stack([gram(crandn(2, 2)), torch.tensor([[1, 2j], [-2j, 1]], dtype=C128)]))
+case("cholesky_ex not positive-definite", "cholesky_ex", torch.tensor([[4, 1j, 0], [-1j, 1, 3], [0, 3, 1]], dtype=C128),
+     grad=False)
+case("solve_triangular upper", "solve_triangular_upper", crandn(4, 4) + 3 * torch.eye(4), crandn(4, 2))
+case("solve_triangular lower right", "solve_triangular_lower_right", crandn(3, 3) + 3 * torch.eye(3), crandn(2, 3))
+case("solve_triangular unit batch", "solve_triangular_unit", crandn(2, 3, 3), crandn(2, 3, 1))
+case("solve_triangular complex64", "solve_triangular_upper", (crandn(3, 3) + 3 * torch.eye(3)).to(C64),
+     crandn(3, 3).to(C64))
 case("logdet batch", "logdet", crandn(2, 4, 4))
 case("error inv non-square", "inv", crandn(2, 3))
 case("error det 1-D", "det", crandn(3))
+# eigh / eigvalsh: eigenvectors are compared up to a unit factor per column; the gradients of the phase-invariant
+# loss through A itself (no finite-difference check: only one triangle is read) and through A = X + X^H (checked)
+case("eigh 1", "eigh", herm(crandn(1, 1)), fd=False)
+case("eigh 3", "eigh", herm(crandn(3, 3)), fd=False)
+case("eigh 5", "eigh", herm(crandn(5, 5)), fd=False)
+case("eigh upper", "eigh_upper", crandn(4, 4), fd=False)
+case("eigh lower non-hermitian input", "eigh", crandn(4, 4), fd=False)
+case("eigh batch", "eigh", herm(crandn(2, 3, 3)), fd=False)
+case("eigh complex64", "eigh", herm(crandn(4, 4)).to(C64), fd=False)
+case("eigh herm 3", "eigh_herm", crandn(3, 3))
+case("eigh herm batch", "eigh_herm", crandn(2, 4, 4))
+case("eigh empty", "eigh", crandn(0, 0))
+case("eigvalsh 4", "eigvalsh", herm(crandn(4, 4)), fd=False)
+case("eigvalsh batch", "eigvalsh", herm(crandn(3, 2, 2)), fd=False)
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(OUT) + "\n")

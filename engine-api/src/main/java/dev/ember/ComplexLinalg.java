@@ -285,4 +285,234 @@ final class ComplexLinalg {
                 Creation.fromFlat(logabs, new int[] {b}, DType.FLOAT64, Device.CPU).to(a3.dtype.toReal()).to(a3.device)};
         }
     }
+
+    /**
+     * The Cholesky factors L (A = L L^H, lower triangle, zeros above) of the Hermitian matrices whose lower triangles
+     * are a3's [B, n, n] (LAPACK's {@code zpotf2}: the diagonal's imaginary parts ignored): {L, info (int64 [B]: 0, or
+     * the order of the first leading minor that is not positive-definite, where zpotf2 stops)}.
+     */
+    static Tensor[] cholesky(Tensor a3) {
+        int b = a3.shape[0];
+        int n = a3.shape[1];
+        double[] a = host(a3);
+        double[] l = new double[a.length];
+        long[] info = new long[b];
+        for (int m = 0; m < b; m++) {
+            int o = m * n * n;
+            for (int j = 0; j < n && info[m] == 0; j++) {
+                double ajj = a[2 * (o + j * n + j)];
+                for (int k = 0; k < j; k++) {
+                    int q = 2 * (o + j * n + k);
+                    ajj -= l[q] * l[q] + l[q + 1] * l[q + 1];
+                }
+                if (!(ajj > 0)) {
+                    // zpotf2 stops: the diagonal entry holds ajj, the columns from j on keep A's lower triangle
+                    info[m] = j + 1;
+                    for (int c = j; c < n; c++) {
+                        for (int i = c; i < n; i++) {
+                            int x = 2 * (o + i * n + c);
+                            l[x] = a[x];
+                            l[x + 1] = a[x + 1];
+                        }
+                    }
+                    l[2 * (o + j * n + j)] = ajj;
+                    l[2 * (o + j * n + j) + 1] = 0;
+                    break;
+                }
+                double d = Math.sqrt(ajj);
+                l[2 * (o + j * n + j)] = d;
+                for (int i = j + 1; i < n; i++) {
+                    int x = 2 * (o + i * n + j);
+                    double sr = a[x];
+                    double si = a[x + 1];
+                    for (int k = 0; k < j; k++) {
+                        int p = 2 * (o + i * n + k);
+                        int q = 2 * (o + j * n + k);
+                        // L[i][k] conj(L[j][k])
+                        sr -= l[p] * l[q] + l[p + 1] * l[q + 1];
+                        si -= l[p + 1] * l[q] - l[p] * l[q + 1];
+                    }
+                    l[x] = sr / d;
+                    l[x + 1] = si / d;
+                }
+            }
+        }
+        try (GradMode off = Ember.noGrad()) {
+            return new Tensor[] {complexOf(l, a3.shape.clone(), a3.dtype, a3.device),
+                Creation.fromFlat(info, new int[] {b}, DType.INT64, Device.CPU).to(a3.device)};
+        }
+    }
+
+    /**
+     * X with {@code A X = B} for triangular complex a3 [B, n, n] (its upper or lower triangle read, a unit diagonal
+     * assumed when {@code unit}) and b3 [B, n, k] ({@code ztrsm}'s substitution; a zero diagonal gives infinities or NaN).
+     */
+    static Tensor triSolve(Tensor a3, Tensor b3, boolean upper, boolean unit) {
+        int b = b3.shape[0];
+        int n = b3.shape[1];
+        int k = b3.shape[2];
+        double[] a = host(a3);
+        double[] x = host(b3);
+        for (int m = 0; m < b; m++) {
+            int ao = m * n * n;
+            int bo = m * n * k;
+            for (int c = 0; c < k; c++) {
+                for (int t = 0; t < n; t++) {
+                    int i = upper ? n - 1 - t : t;
+                    int y = 2 * (bo + i * k + c);
+                    double sr = x[y];
+                    double si = x[y + 1];
+                    for (int j = upper ? i + 1 : 0; j < (upper ? n : i); j++) {
+                        int p = 2 * (ao + i * n + j);
+                        int q = 2 * (bo + j * k + c);
+                        sr -= a[p] * x[q] - a[p + 1] * x[q + 1];
+                        si -= a[p] * x[q + 1] + a[p + 1] * x[q];
+                    }
+                    if (unit) {
+                        x[y] = sr;
+                        x[y + 1] = si;
+                    } else {
+                        int d = 2 * (ao + i * n + i);
+                        double[] r = div(sr, si, a[d], a[d + 1]);
+                        x[y] = r[0];
+                        x[y + 1] = r[1];
+                    }
+                }
+            }
+        }
+        return complexOf(x, b3.shape.clone(), b3.dtype, b3.device);
+    }
+
+    /**
+     * Eigenvalues (ascending, the real type, [B, n]) and unit eigenvectors (columns, a3's type, [B, n, n]; null unless
+     * {@code vectors}) of the Hermitian matrices whose lower ({@code upper} false) or upper triangles are a3's, the
+     * diagonal's imaginary parts ignored as LAPACK's {@code zheevd}: cyclic complex Jacobi rotations in double until the
+     * off-diagonal part is below {@code eps^2} of the matrix's norm (each eigenvector's phase is the rotations', not
+     * LAPACK's: eigenvectors are defined up to a unit factor).
+     */
+    static Tensor[] eigh(Tensor a3, boolean upper, boolean vectors) {
+        int b = a3.shape[0];
+        int n = a3.shape[1];
+        double[] a = host(a3);
+        double[] w = new double[b * n];
+        double[] v = new double[2 * b * n * n];
+        for (int m = 0; m < b; m++) {
+            int o = 2 * m * n * n;
+            double[] h = new double[2 * n * n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    boolean stored = upper ? j >= i : j <= i;
+                    int src = o + 2 * (stored ? i * n + j : j * n + i);
+                    h[2 * (i * n + j)] = a[src];
+                    h[2 * (i * n + j) + 1] = i == j ? 0 : stored ? a[src + 1] : -a[src + 1];
+                }
+            }
+            double[] z = new double[2 * n * n];
+            for (int i = 0; i < n; i++) {
+                z[2 * (i * n + i)] = 1;
+            }
+            jacobi(h, z, n);
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, (x, y) -> Double.compare(h[2 * (x * n + x)], h[2 * (y * n + y)]));
+            for (int k = 0; k < n; k++) {
+                int c = order[k];
+                w[m * n + k] = h[2 * (c * n + c)];
+                for (int i = 0; i < n; i++) {
+                    v[o + 2 * (i * n + k)] = z[2 * (i * n + c)];
+                    v[o + 2 * (i * n + k) + 1] = z[2 * (i * n + c) + 1];
+                }
+            }
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor l = Creation.fromFlat(w, new int[] {b, n}, DType.FLOAT64, Device.CPU).to(a3.dtype.toReal()).to(a3.device);
+            return new Tensor[] {l, vectors ? complexOf(v, a3.shape.clone(), a3.dtype, a3.device) : null};
+        }
+    }
+
+    /** Cyclic Jacobi on a Hermitian h (interleaved, n-by-n), accumulating the rotations into z's columns. */
+    private static void jacobi(double[] h, double[] z, int n) {
+        double total = 0;
+        for (double x : h) {
+            total += x * x;
+        }
+        double tol = total * Math.ulp(1.0) * Math.ulp(1.0);
+        for (int sweep = 0; sweep < 100; sweep++) {
+            double off = 0;
+            for (int p = 0; p < n; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    off += h[2 * (p * n + q)] * h[2 * (p * n + q)] + h[2 * (p * n + q) + 1] * h[2 * (p * n + q) + 1];
+                }
+            }
+            if (!(off > tol)) {
+                return;
+            }
+            for (int p = 0; p < n; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    rotate(h, z, n, p, q);
+                }
+            }
+        }
+    }
+
+    /** One Jacobi rotation zeroing h[p][q]: {@code h = U^H h U}, {@code z = z U}, U = diag(1, e^{-i phi}) R(c, s). */
+    private static void rotate(double[] h, double[] z, int n, int p, int q) {
+        double re = h[2 * (p * n + q)];
+        double im = h[2 * (p * n + q) + 1];
+        double r = Math.hypot(re, im);
+        if (r == 0) {
+            return;
+        }
+        double app = h[2 * (p * n + p)];
+        double aqq = h[2 * (q * n + q)];
+        double tau = (aqq - app) / (2 * r);
+        double t = (tau >= 0 ? 1 : -1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
+        double c = 1 / Math.sqrt(1 + t * t);
+        double s = t * c;
+        // e^{-i phi} = conj(a_pq) / r
+        double er = re / r;
+        double ei = -im / r;
+        // U = [[c, s], [-s e, c e]] on (p, q)
+        double[] u = {c, 0, s, 0, -s * er, -s * ei, c * er, c * ei};
+        applyColumns(h, n, n, p, q, u);
+        applyColumns(z, n, n, p, q, u);
+        // rows: h = U^H h
+        for (int j = 0; j < n; j++) {
+            int x = 2 * (p * n + j);
+            int y = 2 * (q * n + j);
+            double xr = h[x];
+            double xi = h[x + 1];
+            double yr = h[y];
+            double yi = h[y + 1];
+            // new p = conj(u_pp) x + conj(u_qp) y; new q = conj(u_pq) x + conj(u_qq) y
+            h[x] = u[0] * xr + u[1] * xi + u[4] * yr + u[5] * yi;
+            h[x + 1] = u[0] * xi - u[1] * xr + u[4] * yi - u[5] * yr;
+            h[y] = u[2] * xr + u[3] * xi + u[6] * yr + u[7] * yi;
+            h[y + 1] = u[2] * xi - u[3] * xr + u[6] * yi - u[7] * yr;
+        }
+        h[2 * (p * n + q)] = 0;
+        h[2 * (p * n + q) + 1] = 0;
+        h[2 * (q * n + p)] = 0;
+        h[2 * (q * n + p) + 1] = 0;
+        h[2 * (p * n + p) + 1] = 0;
+        h[2 * (q * n + q) + 1] = 0;
+    }
+
+    /** Columns p and q of an m-by-n interleaved matrix times the 2-by-2 u ({u_pp, u_pq, u_qp, u_qq} interleaved). */
+    private static void applyColumns(double[] x, int m, int n, int p, int q, double[] u) {
+        for (int i = 0; i < m; i++) {
+            int a = 2 * (i * n + p);
+            int b = 2 * (i * n + q);
+            double ar = x[a];
+            double ai = x[a + 1];
+            double br = x[b];
+            double bi = x[b + 1];
+            x[a] = ar * u[0] - ai * u[1] + br * u[4] - bi * u[5];
+            x[a + 1] = ar * u[1] + ai * u[0] + br * u[5] + bi * u[4];
+            x[b] = ar * u[2] - ai * u[3] + br * u[6] - bi * u[7];
+            x[b + 1] = ar * u[3] + ai * u[2] + br * u[7] + bi * u[6];
+        }
+    }
 }

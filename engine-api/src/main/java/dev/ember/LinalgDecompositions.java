@@ -63,7 +63,8 @@ final class LinalgDecompositions {
     static void checkFloating(Tensor a, String fn) {
         if (a.dtype.isComplex()) {
             throw new UnsupportedOperationException(fn + ": complex inputs are not supported yet (Ember's complex linear "
-                    + "algebra covers inv, solve, det, slogdet, logdet, eig and eigvals); got " + Format.scalarType(a.dtype));
+                    + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, eigh, eigvalsh, eig "
+                    + "and eigvals); got " + Format.scalarType(a.dtype));
         }
         checkFloatingOrComplex(a, fn);
     }
@@ -167,6 +168,9 @@ final class LinalgDecompositions {
 
     /** X with A X = B for triangular a3 [B, n, n] and b3 [B, n, k]. */
     private static Tensor triSolveRaw(Tensor a3, Tensor b3, boolean upper, boolean unit) {
+        if (b3.dtype.isComplex()) {
+            return ComplexLinalg.triSolve(a3, b3, upper, unit);
+        }
         Tensor x = Creation.empty(b3.shape, b3.dtype, b3.device);
         if (x.numel() > 0) {
             a3.backend.triangularSolve(a3.storage(), a3.layout, b3.storage(), b3.layout, x.storage(), x.layout, upper, unit);
@@ -670,7 +674,7 @@ final class LinalgDecompositions {
      */
     static Tensor choleskyDeprecated(Tensor a, boolean upper) {
         checkSquare(a, "cholesky", "A");
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("\"cholesky_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
         }
         return choleskyEx(a, upper, "cholesky", "CholeskyBackward0")[0];
@@ -697,22 +701,29 @@ final class LinalgDecompositions {
 
     private static Tensor[] choleskyEx(Tensor a, boolean upper, String api, String nodeName) {
         checkSquare(a, "linalg.cholesky", "A");
-        checkFloating(a, "linalg.cholesky");
+        checkFloatingOrComplex(a, "linalg.cholesky");
         Tensor out;
         Tensor info;
         try (GradMode off = Ember.noGrad()) {
             Tensor a3 = batch3(a);
-            // upper reads A's upper triangle: the lower one of A^T, whose factor L gives U = L^T
-            Tensor src = upper ? a3.mT() : a3;
-            Tensor l = Creation.empty(a3.shape, a.dtype, a.device);
-            info = Creation.zeros(new int[] {a3.shape[0]}, DType.INT64, a.device);
-            if (a3.shape[0] > 0) {
-                a.backend.cholesky(src.storage(), src.layout, l.storage(), l.layout, info.storage(), info.layout);
+            // upper reads A's upper triangle: the lower one of A^H, whose factor L gives U = L^H
+            Tensor src = upper ? a3.mH() : a3;
+            Tensor l;
+            if (a.dtype.isComplex()) {
+                Tensor[] li = ComplexLinalg.cholesky(src);
+                l = li[0];
+                info = li[1];
+            } else {
+                l = Creation.empty(a3.shape, a.dtype, a.device);
+                info = Creation.zeros(new int[] {a3.shape[0]}, DType.INT64, a.device);
+                if (a3.shape[0] > 0) {
+                    a.backend.cholesky(src.storage(), src.layout, l.storage(), l.layout, info.storage(), info.layout);
+                }
             }
             if (api != null) {
                 checkInfo(info, api, a.dim() > 2, LinalgDecompositions::notPositiveDefinite);
             }
-            out = LinalgOps.fresh(upper ? l.mT().contiguous() : l, a.shape);
+            out = LinalgOps.fresh(upper ? l.mH().contiguous() : l, a.shape);
             info = info.view(batchShape(a));
         }
         return new Tensor[] {ArithmeticOps.record(out, nodeName, new Tensor[] {a}, node -> {
@@ -724,12 +735,12 @@ final class LinalgDecompositions {
     /** {@code cholesky_backward} (Iain Murray, arXiv 1602.07527), as PyTorch 2.x writes it. */
     private static Tensor choleskyBackward(Tensor gL, boolean upper, Tensor l) {
         if (upper) {
-            l = l.mT();
-            gL = gL.mT();
+            l = l.mH();
+            gL = gL.mH();
         }
-        Tensor gA = triangle(l.mT().matmul(gL), 0, true);
-        gA = gA.add(triangle(gA, -1, true).mT()).mul(0.5);
-        gA = solveTriangular(l.mT(), gA, true, true, false);
+        Tensor gA = triangle(l.mH().matmul(gL), 0, true);
+        gA = gA.add(triangle(gA, -1, true).mH()).mul(0.5);
+        gA = solveTriangular(l.mH(), gA, true, true, false);
         return solveTriangular(l, gA, false, false, false);
     }
 
@@ -759,11 +770,11 @@ final class LinalgDecompositions {
             SavedTensor sa = node.save(a);
             SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(out) : null;
             return g -> {
-                Tensor gb = solveTriangular(sa.get().mT(), g, !upper, left, unitriangular);
+                Tensor gb = solveTriangular(sa.get().mH(), g, !upper, left, unitriangular);
                 Tensor ga = null;
                 if (sx != null) {
                     Tensor x = sx.get();
-                    ga = (left ? gb.matmul(x.mT()) : x.mT().matmul(gb)).neg();
+                    ga = (left ? gb.matmul(x.mH()) : x.mH().matmul(gb)).neg();
                     ga = triangle(ga, upper ? (unitriangular ? 1 : 0) : (unitriangular ? -1 : 0), !upper);
                 }
                 return new Tensor[] {ga, node.needsInputGrad(1) ? gb : null};
@@ -1274,7 +1285,7 @@ final class LinalgDecompositions {
         if (uplo.length() != 1 || (c != 'U' && c != 'L')) {
             throw new IllegalArgumentException("Expected UPLO argument to be 'L' or 'U', but got " + uplo);
         }
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("\"linalg_eigh_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
         }
         return c == 'U';
@@ -1287,14 +1298,18 @@ final class LinalgDecompositions {
         try (GradMode off = Ember.noGrad()) {
             Tensor a3 = batch3(a);
             int bs = a3.shape[0];
+            int[] wShape = Arrays.copyOf(batch, batch.length + 1);
+            wShape[batch.length] = n;
+            if (a.dtype.isComplex()) {
+                Tensor[] lv = ComplexLinalg.eigh(a3, upper, computeV);
+                return new Tensor[] {LinalgOps.fresh(lv[0], wShape), lv[1] == null ? null : LinalgOps.fresh(lv[1], a.shape)};
+            }
             Tensor w = Creation.empty(new int[] {bs, n}, a.dtype, a.device);
             Tensor v = computeV ? Creation.empty(new int[] {bs, n, n}, a.dtype, a.device) : null;
             if (bs > 0 && n > 0) {
                 a.backend.eigh(a3.storage(), a3.layout, upper, w.storage(), w.layout, v == null ? null : v.storage(),
                         v == null ? null : v.layout);
             }
-            int[] wShape = Arrays.copyOf(batch, batch.length + 1);
-            wShape[batch.length] = n;
             return new Tensor[] {LinalgOps.fresh(w, wShape), v == null ? null : LinalgOps.fresh(v, a.shape)};
         }
     }
@@ -1339,6 +1354,9 @@ final class LinalgDecompositions {
         if (gL == null && gV == null) {
             return Creation.zeros(v.shape, v.dtype, v.device);
         }
+        if (v.isComplex()) {
+            return eighBackwardComplex(gL, gV, l, v);
+        }
         if (gV == null) {
             return v.mul(gL.unsqueeze(-2)).matmul(v.mT());
         }
@@ -1351,5 +1369,42 @@ final class LinalgDecompositions {
             ret = ret.add(gL.diagEmbed());
         }
         return v.matmul(ret.matmul(v.mT()));
+    }
+
+    /**
+     * {@code linalg_eig_backward}'s Hermitian case for complex V: the gauge check (Im diag(V^H gV) within 1e-2 of 0, else
+     * PyTorch's error), then {@code V (skew_H(V^H gV) / 2 / E, its diagonal gL) V^H}; with no gradient for V,
+     * {@code V diag(gL) V^H}.
+     */
+    private static Tensor eighBackwardComplex(Tensor gL, Tensor gV, Tensor l, Tensor v) {
+        Tensor vh = v.mH();
+        if (gV == null) {
+            return v.mul(gL.unsqueeze(-2)).matmul(vh);
+        }
+        int n = l.size(-1);
+        Tensor vhgV = vh.matmul(gV);
+        checkEighGauge(vhgV);
+        vhgV = vhgV.sub(vhgV.mH()).mul(0.5);
+        Tensor eye = eye(n, l.dtype, l.device);
+        Tensor e = l.unsqueeze(-2).sub(l.unsqueeze(-1)).add(eye);
+        Tensor ret = vhgV.div(e);
+        if (gL != null) {
+            ret = ret.mul(eye.rsub(1.0)).add(gL.diagEmbed());
+        }
+        return v.matmul(ret.matmul(vh));
+    }
+
+    private static void checkEighGauge(Tensor vhgV) {
+        double[] x;
+        try (GradMode off = Ember.noGrad()) {
+            x = vhgV.detach().diagonal(0, -2, -1).imag().contiguous().toDoubleArray();
+        }
+        for (double d : x) {
+            if (!(Math.abs(d) <= 1e-2)) {
+                throw new IllegalStateException("linalg_eigh_backward: The eigenvectors in the complex case are specified up "
+                        + "to multiplication by e^{i phi}. The specified loss function depends on this quantity, so it is "
+                        + "ill-defined.");
+            }
+        }
     }
 }

@@ -267,9 +267,14 @@ final class LinalgMore {
                     + (left ? "AX = B" : "XA = B") + " (" + a.size(-2) + "x" + a.size(-1) + " and " + b.size(-2) + "x"
                     + b.size(-1) + ")");
         }
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("\"triangular_solve_cpu\" not implemented for '"
                     + Format.scalarType(a.dtype) + "'");
+        }
+        if (b.dtype.isComplex() && !a.dtype.isComplex()) {
+            // casting B to A's real type would drop its imaginary part
+            throw new IllegalArgumentException(fn + ": Expected A and B to have the same dtype, but found A of type "
+                    + Format.scalarType(a.dtype) + " and B of type " + Format.scalarType(b.dtype) + " instead");
         }
         Shapes.broadcast(Arrays.copyOf(b.shape, b.dim() - 2), Arrays.copyOf(a.shape, a.dim() - 2));
         Tensor bb = b.dtype == a.dtype ? b : b.to(a.dtype);

@@ -17,7 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Complex {@code linalg.inv}, {@code linalg.solve} (left, right, vector right sides, broadcast batches),
- * {@code linalg.det}, {@code linalg.slogdet} and {@code logdet} against PyTorch 1.13 ({@code complexlinalg/make_expected.py},
+ * {@code linalg.det}, {@code linalg.slogdet}, {@code logdet}, {@code linalg.cholesky} (lower, upper, cholesky_ex, the
+ * deprecated {@code torch.cholesky}), {@code linalg.solve_triangular}, {@code linalg.eigh} and {@code eigvalsh} (eigenvectors
+ * compared up to a unit factor per column) against PyTorch 1.13 ({@code complexlinalg/make_expected.py},
  * whose values are checked there against a pure-Python elimination and its complex128 gradients against finite
  * differences): values, grad_fn names, the gradients of {@code sum(view_as_real(out) * w)}, errors with the input
  * unchanged; gradcheck and gradgradcheck through real views; the real suites' formulas unchanged (mH is mT there).
@@ -50,6 +52,40 @@ class ComplexLinalgTest {
             }
             case "logdet":
                 return new Tensor[] {in[0].logdet()};
+            case "cholesky":
+                return new Tensor[] {in[0].linalgCholesky()};
+            case "cholesky_upper":
+                return new Tensor[] {in[0].linalgCholesky(true)};
+            case "cholesky_gram": {
+                int n = in[0].size(-1);
+                return new Tensor[] {in[0].matmul(in[0].mH()).add(Tensor.eye(n, n, DType.FLOAT64)).linalgCholesky()};
+            }
+            case "cholesky_ex": {
+                CholeskyExResult r = in[0].linalgCholeskyEx(false, false);
+                return new Tensor[] {r.L(), r.info()};
+            }
+            case "cholesky_deprecated":
+                return new Tensor[] {in[0].cholesky()};
+            case "eigh": {
+                EighResult r = in[0].linalgEigh();
+                return new Tensor[] {r.eigenvalues(), r.eigenvectors()};
+            }
+            case "eigh_upper": {
+                EighResult r = in[0].linalgEigh("U");
+                return new Tensor[] {r.eigenvalues(), r.eigenvectors()};
+            }
+            case "eigh_herm": {
+                EighResult r = in[0].add(in[0].mH()).linalgEigh();
+                return new Tensor[] {r.eigenvalues(), r.eigenvectors()};
+            }
+            case "eigvalsh":
+                return new Tensor[] {in[0].linalgEigvalsh()};
+            case "solve_triangular_upper":
+                return new Tensor[] {in[0].linalgSolveTriangular(in[1], true)};
+            case "solve_triangular_lower_right":
+                return new Tensor[] {in[0].linalgSolveTriangular(in[1], false, false, false)};
+            case "solve_triangular_unit":
+                return new Tensor[] {in[0].linalgSolveTriangular(in[1], false, true, true)};
             default:
                 throw new AssertionError(op);
         }
@@ -57,6 +93,13 @@ class ComplexLinalgTest {
 
     /** make_expected.py's loss_of: sum(view_as_real(out) * w) over the outputs (a real one's sum(out * w)). */
     private static Tensor loss(Tensor[] outs) {
+        if (outs.length == 2 && outs[1].isComplex() && !outs[0].isComplex()) {
+            // eigh: sum(L w) + sum(|V|^2 w), independent of the eigenvectors' phases
+            Tensor l = outs[0];
+            Tensor v = outs[1];
+            return l.mul(ReferenceCases.weights(l.shape(), l.dtype())).sum()
+                    .add(v.abs().pow(2L).mul(ReferenceCases.weights(v.shape(), l.dtype())).sum());
+        }
         Tensor total = null;
         for (Tensor o : outs) {
             Tensor r = o.isComplex() ? o.viewAsReal() : o;
@@ -116,7 +159,10 @@ class ComplexLinalgTest {
         boolean f32 = in[0].dtype() == DType.COMPLEX64;
         double tol = f32 ? 1e-4 : 1e-9;
         for (int i = 0; i < outs.length; i++) {
-            assertNear("out" + i, PyTorchCases.tensor(field(body, "out" + i)), outs[i], tol);
+            Tensor expected = PyTorchCases.tensor(field(body, "out" + i));
+            // eigenvectors: LAPACK's phases are not reproduced, each column is aligned to PyTorch's first
+            Tensor got = op.startsWith("eigh") && i == 1 ? alignPhases(outs[i].detach(), expected) : outs[i];
+            assertNear("out" + i, expected, got, tol);
         }
         assertEquals(field(body, "fn"), outs[0].gradFn() == null ? "None" : outs[0].gradFn().name());
         boolean any = false;
@@ -133,6 +179,15 @@ class ComplexLinalgTest {
                 assertNear("grad" + i, PyTorchCases.tensor(g), in[i].grad(), f32 ? 2e-3 : 1e-8);
             }
         }
+    }
+
+    /** {@code v}'s columns each multiplied by the unit complex number that best aligns it with {@code ref}'s. */
+    private static Tensor alignPhases(Tensor v, Tensor ref) {
+        if (v.numel() == 0) {
+            return v;
+        }
+        Tensor p = ref.conj().mul(v).sum(-2, true);
+        return v.mul(p.conj().div(p.abs().add(1e-300)));
     }
 
     // ------------------------------------------------------------------ properties
@@ -206,6 +261,59 @@ class ComplexLinalgTest {
         assertTrue(Autograd.gradgradcheck(solve::apply, p, q));
         Function<Tensor[], Tensor> right = x -> cz(x[0]).linalgSolve(cz(x[1]).mT(), false).viewAsReal();
         assertTrue(Autograd.gradcheck(right::apply, p, q));
+        // cholesky through A = X X^H + I (Hermitian positive-definite for every X), lower and upper
+        for (boolean upper : new boolean[] {false, true}) {
+            Function<Tensor[], Tensor> chol = x -> {
+                Tensor z = cz(x[0]);
+                return z.matmul(z.mH()).add(Tensor.eye(3, 3, DType.FLOAT64)).linalgCholesky(upper).viewAsReal();
+            };
+            assertTrue(Autograd.gradcheck(chol::apply, p));
+            assertTrue(Autograd.gradgradcheck(chol::apply, p));
+        }
+        Function<Tensor[], Tensor> tri = x -> cz(x[0]).linalgSolveTriangular(cz(x[1]), true).viewAsReal();
+        assertTrue(Autograd.gradcheck(tri::apply, p, q));
+        assertTrue(Autograd.gradgradcheck(tri::apply, p, q));
+        Function<Tensor[], Tensor> triRight = x -> cz(x[0]).linalgSolveTriangular(cz(x[1]).mT(), false, false, true)
+                .viewAsReal();
+        assertTrue(Autograd.gradcheck(triRight::apply, p, q));
+    }
+
+    @Test
+    void eighGradcheckThroughPhaseInvariantFunctionsAndGaugeError() {
+        Generator gen = new Generator(5);
+        Tensor p = Tensor.randn(gen, DType.FLOAT64, 4, 4, 2).requiresGrad_(true);
+        Tensor w = Tensor.arange(1, 5, 1).toDouble();
+        Function<Tensor[], Tensor> f = x -> {
+            Tensor z = cz(x[0]);
+            EighResult r = z.add(z.mH()).linalgEigh();
+            return Tensor.cat(List.of(r.eigenvalues(), r.eigenvectors().abs().pow(2L).mul(w).sum(-1)), 0);
+        };
+        assertTrue(Autograd.gradcheck(f::apply, p));
+        assertTrue(Autograd.gradgradcheck(f::apply, p));
+        Function<Tensor[], Tensor> vals = x -> {
+            Tensor z = cz(x[0]);
+            return z.add(z.mH()).linalgEigvalsh("U");
+        };
+        assertTrue(Autograd.gradcheck(vals::apply, p));
+        assertTrue(Autograd.gradgradcheck(vals::apply, p));
+        // a loss that depends on the phases is refused, as PyTorch's
+        Tensor a = crandn(gen, 3, 3).requiresGrad_(true);
+        Tensor v = a.linalgEigh().eigenvectors();
+        Throwable e = assertThrows(IllegalStateException.class, () -> v.real().sum().backward());
+        assertEquals("linalg_eigh_backward: The eigenvectors in the complex case are specified up to multiplication by "
+                + "e^{i phi}. The specified loss function depends on this quantity, so it is ill-defined.", e.getMessage());
+        assertNull(a.grad());
+        // eigenvalues ascending, A V = V diag(L), V unitary
+        Tensor h = crandn(gen, 6, 6);
+        h = h.add(h.mH());
+        EighResult r = h.linalgEigh();
+        double[] l = r.eigenvalues().toDoubleArray();
+        for (int i = 1; i < l.length; i++) {
+            assertTrue(l[i - 1] <= l[i]);
+        }
+        Tensor vv = r.eigenvectors();
+        assertTrue(h.matmul(vv).sub(vv.mul(r.eigenvalues().to(DType.COMPLEX128))).abs().max().item() < 1e-12);
+        assertTrue(vv.mH().matmul(vv).sub(Tensor.eye(6, 6, DType.FLOAT64).to(DType.COMPLEX128)).abs().max().item() < 1e-13);
     }
 
     @Test
@@ -234,8 +342,13 @@ class ComplexLinalgTest {
     @Test
     void unsupportedFunctionsRefuseComplexClearly() {
         Tensor a = crandn(new Generator(3), 3, 3);
-        Throwable e = assertThrows(UnsupportedOperationException.class, () -> a.linalgCholesky());
-        assertEquals("linalg.cholesky: complex inputs are not supported yet (Ember's complex linear algebra covers inv, "
-                + "solve, det, slogdet, logdet, eig and eigvals); got ComplexDouble", e.getMessage());
+        Throwable e = assertThrows(UnsupportedOperationException.class, () -> a.linalgQr());
+        assertEquals("linalg.qr: complex inputs are not supported yet (Ember's complex linear algebra covers inv, "
+                + "solve, det, slogdet, logdet, cholesky, solve_triangular, eigh, eigvalsh, eig and eigvals); got ComplexDouble", e.getMessage());
+        // a complex B with a real A: refused rather than cast to A's type (which would drop its imaginary part)
+        Tensor r = Tensor.eye(3, 3, DType.FLOAT64);
+        Throwable e2 = assertThrows(IllegalArgumentException.class, () -> r.linalgSolveTriangular(a, true));
+        assertEquals("linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type Double and B of "
+                + "type ComplexDouble instead", e2.getMessage());
     }
 }

@@ -1,6 +1,7 @@
 package dev.ember.cuda;
 
 import dev.ember.DType;
+import dev.ember.EighResult;
 import dev.ember.Generator;
 import dev.ember.SlogdetResult;
 import dev.ember.Tensor;
@@ -16,8 +17,9 @@ import static dev.ember.cuda.CudaParity.p;
 import static dev.ember.cuda.CudaParity.uniform;
 
 /**
- * Complex {@code linalg.inv}, {@code linalg.solve}, {@code linalg.det}, {@code linalg.slogdet} and {@code logdet} on
- * CUDA against the CPU: the LU factorization and solve run on the host in double (as the CPU's), and the backward
+ * Complex {@code linalg.inv}, {@code linalg.solve}, {@code linalg.det}, {@code linalg.slogdet}, {@code logdet},
+ * {@code linalg.cholesky}, {@code linalg.solve_triangular} and {@code linalg.eigh} on CUDA against the CPU: the
+ * factorizations run on the host in double (as the CPU's), and the backward
  * formulas' complex ops (mH, matmul, the solves) on the device; batches, non-contiguous inputs, forward and backward.
  * Skipped without a usable GPU.
  */
@@ -55,6 +57,17 @@ class CudaComplexLinalgTest {
             return s.sign().viewAsReal().sum(-1).add(s.logabsdet());
         }, r(3, 3, 3), r(3, 3, 3)));
         t.add(p("logdet", x -> z(x[0], x[1]).logdet().viewAsReal(), r(4, 4), r(4, 4)));
+        t.add(p("cholesky of a gram matrix", x -> {
+            Tensor a = Tensor.complex(x[0], x[1]);
+            return a.matmul(a.mH()).add(Tensor.eye(4, 4, DType.FLOAT32).to(x[0].device())).linalgCholesky().viewAsReal();
+        }, r(2, 4, 4), r(2, 4, 4)));
+        t.add(p("solve_triangular", x -> z(x[0], x[1]).linalgSolveTriangular(Tensor.complex(x[2], x[3]), true)
+                .viewAsReal(), r(3, 3), r(3, 3), r(3, 2), r(3, 2)));
+        t.add(p("eigh phase-invariant", x -> {
+            Tensor a = Tensor.complex(x[0], x[1]);
+            EighResult e = a.add(a.mH()).linalgEigh();
+            return e.eigenvalues().add(e.eigenvectors().abs().pow(2L).sum(-2));
+        }, r(2, 4, 4), r(2, 4, 4)));
         return t;
     }
 }
