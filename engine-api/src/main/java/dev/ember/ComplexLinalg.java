@@ -36,19 +36,26 @@ final class ComplexLinalg {
         }
     }
 
-    /** {@code (a + bi) / (c + di)} by Smith's algorithm (Fortran's complex division): {re, im}. */
+    /** {@code (a + bi) / (c + di)} by Smith's algorithm ({@link EigSolver#div}); by zero, infinities (or NaN for 0 / 0). */
     static double[] div(double a, double b, double c, double d) {
-        if (Math.abs(d) <= Math.abs(c)) {
-            if (c == 0 && d == 0) {
-                return new double[] {a / 0.0, b / 0.0};
-            }
-            double r = d / c;
-            double den = c + d * r;
-            return new double[] {(a + b * r) / den, (b - a * r) / den};
+        if (c == 0 && d == 0) {
+            return new double[] {a / 0.0, b / 0.0};
         }
-        double r = c / d;
-        double den = c * r + d;
-        return new double[] {(a * r + b) / den, (b * r - a) / den};
+        return EigSolver.div(a, b, c, d);
+    }
+
+    /** Swaps rows r1 and r2 of the {@code width}-column interleaved matrix at pair offset {@code off}. */
+    private static void swapRows(double[] x, int off, int width, int r1, int r2) {
+        for (int k = 0; k < width; k++) {
+            int p = 2 * (off + r1 * width + k);
+            int q = 2 * (off + r2 * width + k);
+            double t0 = x[p];
+            double t1 = x[p + 1];
+            x[p] = x[q];
+            x[p + 1] = x[q + 1];
+            x[q] = t0;
+            x[q + 1] = t1;
+        }
     }
 
     /**
@@ -72,16 +79,7 @@ final class ComplexLinalg {
             int d = 2 * (off + p * n + j);
             if (a[d] != 0 || a[d + 1] != 0) {
                 if (p != j) {
-                    for (int k = 0; k < n; k++) {
-                        int x = 2 * (off + j * n + k);
-                        int y = 2 * (off + p * n + k);
-                        double t0 = a[x];
-                        double t1 = a[x + 1];
-                        a[x] = a[y];
-                        a[x + 1] = a[y + 1];
-                        a[y] = t0;
-                        a[y + 1] = t1;
-                    }
+                    swapRows(a, off, n, j, p);
                 }
                 int jj = 2 * (off + j * n + j);
                 for (int i = j + 1; i < n; i++) {
@@ -120,16 +118,7 @@ final class ComplexLinalg {
         for (int j = 0; j < n; j++) {
             int p = (int) piv[po + j] - 1;
             if (p != j) {
-                for (int c = 0; c < k; c++) {
-                    int x = 2 * (bo + j * k + c);
-                    int y = 2 * (bo + p * k + c);
-                    double t0 = b[x];
-                    double t1 = b[x + 1];
-                    b[x] = b[y];
-                    b[x + 1] = b[y + 1];
-                    b[y] = t0;
-                    b[y + 1] = t1;
-                }
+                swapRows(b, bo, k, j, p);
             }
         }
         for (int c = 0; c < k; c++) {
@@ -480,17 +469,7 @@ final class ComplexLinalg {
         applyColumns(z, n, n, p, q, u);
         // rows: h = U^H h
         for (int j = 0; j < n; j++) {
-            int x = 2 * (p * n + j);
-            int y = 2 * (q * n + j);
-            double xr = h[x];
-            double xi = h[x + 1];
-            double yr = h[y];
-            double yi = h[y + 1];
-            // new p = conj(u_pp) x + conj(u_qp) y; new q = conj(u_pq) x + conj(u_qq) y
-            h[x] = u[0] * xr + u[1] * xi + u[4] * yr + u[5] * yi;
-            h[x + 1] = u[0] * xi - u[1] * xr + u[4] * yi - u[5] * yr;
-            h[y] = u[2] * xr + u[3] * xi + u[6] * yr + u[7] * yi;
-            h[y + 1] = u[2] * xi - u[3] * xr + u[6] * yi - u[7] * yr;
+            mix(h, 2 * (p * n + j), 2 * (q * n + j), u, true);
         }
         h[2 * (p * n + q)] = 0;
         h[2 * (p * n + q) + 1] = 0;
@@ -503,16 +482,23 @@ final class ComplexLinalg {
     /** Columns p and q of an m-by-n interleaved matrix times the 2-by-2 u ({u_pp, u_pq, u_qp, u_qq} interleaved). */
     private static void applyColumns(double[] x, int m, int n, int p, int q, double[] u) {
         for (int i = 0; i < m; i++) {
-            int a = 2 * (i * n + p);
-            int b = 2 * (i * n + q);
-            double ar = x[a];
-            double ai = x[a + 1];
-            double br = x[b];
-            double bi = x[b + 1];
-            x[a] = ar * u[0] - ai * u[1] + br * u[4] - bi * u[5];
-            x[a + 1] = ar * u[1] + ai * u[0] + br * u[5] + bi * u[4];
-            x[b] = ar * u[2] - ai * u[3] + br * u[6] - bi * u[7];
-            x[b + 1] = ar * u[3] + ai * u[2] + br * u[7] + bi * u[6];
+            mix(x, 2 * (i * n + p), 2 * (i * n + q), u, false);
         }
+    }
+
+    /**
+     * The complex pair (x_a, x_b) replaced by {@code (x_a u_pp + x_b u_qp, x_a u_pq + x_b u_qq)}, u's entries conjugated
+     * when {@code conj} (a column pair times u, or, conjugated, a row pair times U^H).
+     */
+    private static void mix(double[] x, int a, int b, double[] u, boolean conj) {
+        double s = conj ? -1 : 1;
+        double ar = x[a];
+        double ai = x[a + 1];
+        double br = x[b];
+        double bi = x[b + 1];
+        x[a] = ar * u[0] - ai * s * u[1] + br * u[4] - bi * s * u[5];
+        x[a + 1] = ar * s * u[1] + ai * u[0] + br * s * u[5] + bi * u[4];
+        x[b] = ar * u[2] - ai * s * u[3] + br * u[6] - bi * s * u[7];
+        x[b + 1] = ar * s * u[3] + ai * u[2] + br * s * u[7] + bi * u[6];
     }
 }
