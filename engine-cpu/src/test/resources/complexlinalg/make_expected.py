@@ -1,6 +1,6 @@
 # Writes expected.txt for ComplexLinalgTest.java: torch.linalg.inv, solve (left, right, vector right side, broadcast
 # batches), det, slogdet, torch.logdet, linalg.cholesky (lower, upper, cholesky_ex, the deprecated torch.cholesky) and
-# linalg.solve_triangular, linalg.eigh and eigvalsh on complex64 / complex128 inputs (batched, n = 0, 1, singular), through
+# linalg.solve_triangular, linalg.eigh and eigvalsh, linalg.vecdot on complex64 / complex128 inputs (batched, n = 0, 1, singular), through
 # PyTorch 1.13 CPU, with the gradients of loss = sum(view_as_real(out) * w) (w = refcases.weights; a real output's
 # sum(out * w)) and PyTorch's errors.
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
@@ -9,7 +9,7 @@
 #   op <name>         inv, solve, solve_right (left=False), det, slogdet, logdet, cholesky, cholesky_upper,
 #                     cholesky_gram (of X: cholesky(X X^H + I)), cholesky_ex, cholesky_deprecated, solve_triangular_*,
 #                     eigh, eigh_upper, eigh_herm (of X: eigh(X + X^H)), eigvalsh; the eigh cases' loss is
-#                     sum(L w) + sum(|V|^2 w) (phase-invariant)
+#                     sum(L w) + sum(|V|^2 w) (phase-invariant); vecdot
 #   in0, in1          the inputs (refcases.fmt_tensor: complex parts interleaved)
 #   out0, out1        the outputs
 #   fn <name>         out0's grad_fn
@@ -19,7 +19,9 @@
 # not trusted blindly): every value is checked here against a pure-Python complex Gaussian elimination (solutions,
 # inverses, determinants), and every complex128 gradient against central finite differences of the loss; the script
 # stops if one disagrees.
-# Notes on PyTorch 2.x: torch.logdet of a complex matrix is 2.x's sign.log() + logabsdet (as 1.13's).
+# Notes on PyTorch 2.x: torch.logdet of a complex matrix is 2.x's sign.log() + logabsdet (as 1.13's). Under 1.13 here
+# torch.linalg.vecdot of complex vectors returns 0 (the OpenBLAS dot), so its cases use its definition,
+# (x.conj() * y).sum(-1), checked against Python's arithmetic; every other 1.13 value passed the checks.
 import cmath
 import os
 import sys
@@ -165,6 +167,12 @@ def check_values(op, ins, outs):
                     assert abs(av - vm[i][k] * lv[k]) <= tol * scale * n, (av, vm[i][k] * lv[k])
                     vv = sum(vm[j][i].conjugate() * vm[j][k] for j in range(n))
                     assert abs(vv - (1 if i == k else 0)) <= tol * n
+    elif op == "vecdot":
+        x, y = torch.broadcast_tensors(ins[0], ins[1])
+        xs = x.reshape(-1, x.shape[-1]).tolist()
+        ys = y.reshape(-1, y.shape[-1]).tolist()
+        for k, (xr, yr) in enumerate(zip(xs, ys)):
+            close(complex(outs[0].reshape(-1)[k]), sum(complex(u).conjugate() * complex(v) for u, v in zip(xr, yr)), tol)
     elif op in ("det", "slogdet", "logdet"):
         for m, k in zip(mats(ins[0]), range(10 ** 6)):
             d = py_det(m)
@@ -232,6 +240,8 @@ OPS = {
     "eigh_upper": lambda a: list(torch.linalg.eigh(a, UPLO="U")),
     "eigh_herm": lambda x: list(torch.linalg.eigh(herm(x))),
     "eigvalsh": lambda a: [torch.linalg.eigvalsh(a)],
+    # 1.13's linalg.vecdot on complex returns 0 here (Debian's OpenBLAS complex dot): its definition instead
+    "vecdot": lambda x, y: [(x.conj() * y).sum(-1)],
     "cholesky": lambda a: [torch.linalg.cholesky(a)],
     "cholesky_upper": lambda a: [torch.linalg.cholesky(a, upper=True)],
     "cholesky_gram": lambda x: [torch.linalg.cholesky(gram(x))],
@@ -342,5 +352,9 @@ case("eigh herm batch", "eigh_herm", crandn(2, 4, 4))
 case("eigh empty", "eigh", crandn(0, 0))
 case("eigvalsh 4", "eigvalsh", herm(crandn(4, 4)), fd=False)
 case("eigvalsh batch", "eigvalsh", herm(crandn(3, 2, 2)), fd=False)
+# vecdot: sum(conj(x) * y) over the last dimension (checked against Python's complex arithmetic)
+case("vecdot", "vecdot", crandn(3, 4), crandn(3, 4))
+case("vecdot broadcast", "vecdot", crandn(2, 1, 3), crandn(4, 3))
+case("vecdot complex64", "vecdot", crandn(5, dtype=C64), crandn(5, dtype=C64))
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(OUT) + "\n")

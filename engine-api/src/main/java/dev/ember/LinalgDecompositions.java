@@ -63,8 +63,8 @@ final class LinalgDecompositions {
     static void checkFloating(Tensor a, String fn) {
         if (a.dtype.isComplex()) {
             throw new UnsupportedOperationException(fn + ": complex inputs are not supported yet (Ember's complex linear "
-                    + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, eigh, eigvalsh, eig "
-                    + "and eigvals); got " + Format.scalarType(a.dtype));
+                    + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, eigh, eigvalsh, eig, "
+                    + "eigvals and vecdot); got " + Format.scalarType(a.dtype));
         }
         checkFloatingOrComplex(a, fn);
     }

@@ -942,12 +942,12 @@ final class LinalgMore {
 
     /** {@code linalg.vecdot(x, y, dim)}: PyTorch's {@code (x.conj() * y).sum(dim)} (conj is nothing for real inputs). */
     static Tensor vecdot(Tensor x, Tensor y, int dim) {
-        LinalgDecompositions.checkFloating(x, "linalg.vecdot");
+        LinalgDecompositions.checkFloatingOrComplex(x, "linalg.vecdot");
         if (x.dtype != y.dtype) {
             throw new IllegalArgumentException("linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                     + Format.scalarType(x.dtype) + " and y of type " + Format.scalarType(y.dtype) + " instead");
         }
-        return x.mul(y).sum(new int[] {dim}, false);
+        return (x.dtype.isComplex() ? x.conj() : x).mul(y).sum(new int[] {dim}, false);
     }
 
     /**

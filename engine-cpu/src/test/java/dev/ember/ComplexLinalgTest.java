@@ -78,6 +78,8 @@ class ComplexLinalgTest {
                 EighResult r = in[0].add(in[0].mH()).linalgEigh();
                 return new Tensor[] {r.eigenvalues(), r.eigenvectors()};
             }
+            case "vecdot":
+                return new Tensor[] {in[0].linalgVecdot(in[1])};
             case "eigvalsh":
                 return new Tensor[] {in[0].linalgEigvalsh()};
             case "solve_triangular_upper":
@@ -344,7 +346,8 @@ class ComplexLinalgTest {
         Tensor a = crandn(new Generator(3), 3, 3);
         Throwable e = assertThrows(UnsupportedOperationException.class, () -> a.linalgQr());
         assertEquals("linalg.qr: complex inputs are not supported yet (Ember's complex linear algebra covers inv, "
-                + "solve, det, slogdet, logdet, cholesky, solve_triangular, eigh, eigvalsh, eig and eigvals); got ComplexDouble", e.getMessage());
+                + "solve, det, slogdet, logdet, cholesky, solve_triangular, eigh, eigvalsh, eig, eigvals and vecdot); got "
+                + "ComplexDouble", e.getMessage());
         // a complex B with a real A: refused rather than cast to A's type (which would drop its imaginary part)
         Tensor r = Tensor.eye(3, 3, DType.FLOAT64);
         Throwable e2 = assertThrows(IllegalArgumentException.class, () -> r.linalgSolveTriangular(a, true));
