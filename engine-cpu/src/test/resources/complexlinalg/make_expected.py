@@ -1,6 +1,6 @@
 # Writes expected.txt for ComplexLinalgTest.java: torch.linalg.inv, solve (left, right, vector right side, broadcast
 # batches), det, slogdet, torch.logdet, linalg.cholesky (lower, upper, cholesky_ex, the deprecated torch.cholesky) and
-# linalg.solve_triangular, linalg.eigh and eigvalsh, linalg.vecdot on complex64 / complex128 inputs (batched, n = 0, 1, singular), through
+# linalg.solve_triangular, linalg.qr, linalg.eigh and eigvalsh, linalg.vecdot on complex64 / complex128 inputs (batched, n = 0, 1, singular), through
 # PyTorch 1.13 CPU, with the gradients of loss = sum(view_as_real(out) * w) (w = refcases.weights; a real output's
 # sum(out * w)) and PyTorch's errors.
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
@@ -9,7 +9,7 @@
 #   op <name>         inv, solve, solve_right (left=False), det, slogdet, logdet, cholesky, cholesky_upper,
 #                     cholesky_gram (of X: cholesky(X X^H + I)), cholesky_ex, cholesky_deprecated, solve_triangular_*,
 #                     eigh, eigh_upper, eigh_herm (of X: eigh(X + X^H)), eigvalsh; the eigh cases' loss is
-#                     sum(L w) + sum(|V|^2 w) (phase-invariant); vecdot
+#                     sum(L w) + sum(|V|^2 w) (phase-invariant); qr, qr_complete, qr_r; vecdot
 #   in0, in1          the inputs (refcases.fmt_tensor: complex parts interleaved)
 #   out0, out1        the outputs
 #   fn <name>         out0's grad_fn
@@ -167,6 +167,16 @@ def check_values(op, ins, outs):
                     assert abs(av - vm[i][k] * lv[k]) <= tol * scale * n, (av, vm[i][k] * lv[k])
                     vv = sum(vm[j][i].conjugate() * vm[j][k] for j in range(n))
                     assert abs(vv - (1 if i == k else 0)) <= tol * n
+    elif op.startswith("qr"):
+        if op == "qr_r" or ins[0].numel() == 0:
+            return
+        q, r = outs
+        for am, qm, rm in zip(mats(ins[0]), mats(q), mats(r)):
+            for i in range(len(am)):
+                for j in range(len(am[0])):
+                    close(sum(qm[i][t] * rm[t][j] for t in range(len(rm))), am[i][j], tol * len(am))
+            for i in range(len(rm)):
+                assert (i >= len(rm[0]) or rm[i][i].imag == 0) and all(rm[i][j] == 0 for j in range(min(i, len(rm[0]))))
     elif op == "vecdot":
         x, y = torch.broadcast_tensors(ins[0], ins[1])
         xs = x.reshape(-1, x.shape[-1]).tolist()
@@ -242,6 +252,9 @@ OPS = {
     "eigvalsh": lambda a: [torch.linalg.eigvalsh(a)],
     # 1.13's linalg.vecdot on complex returns 0 here (Debian's OpenBLAS complex dot): its definition instead
     "vecdot": lambda x, y: [(x.conj() * y).sum(-1)],
+    "qr": lambda a: list(torch.linalg.qr(a)),
+    "qr_complete": lambda a: list(torch.linalg.qr(a, mode="complete")),
+    "qr_r": lambda a: [torch.linalg.qr(a, mode="r")[1]],
     "cholesky": lambda a: [torch.linalg.cholesky(a)],
     "cholesky_upper": lambda a: [torch.linalg.cholesky(a, upper=True)],
     "cholesky_gram": lambda x: [torch.linalg.cholesky(gram(x))],
@@ -352,6 +365,16 @@ case("eigh herm batch", "eigh_herm", crandn(2, 4, 4))
 case("eigh empty", "eigh", crandn(0, 0))
 case("eigvalsh 4", "eigvalsh", herm(crandn(4, 4)), fd=False)
 case("eigvalsh batch", "eigvalsh", herm(crandn(3, 2, 2)), fd=False)
+# qr: LAPACK's convention (R's diagonal real, Householder signs) makes the factors unique, so values and gradients are
+# compared as they are, Q R = A and R's real diagonal checked here
+case("qr square", "qr", crandn(3, 3))
+case("qr tall", "qr", crandn(5, 3))
+case("qr wide", "qr", crandn(3, 5))
+case("qr batch", "qr", crandn(2, 4, 2))
+case("qr complete tall", "qr_complete", crandn(4, 2), grad=False)
+case("qr complete square", "qr_complete", crandn(3, 3))
+case("qr r", "qr_r", crandn(4, 3), grad=False)
+case("qr complex64", "qr", crandn(4, 3, dtype=C64))
 # vecdot: sum(conj(x) * y) over the last dimension (checked against Python's complex arithmetic)
 case("vecdot", "vecdot", crandn(3, 4), crandn(3, 4))
 case("vecdot broadcast", "vecdot", crandn(2, 1, 3), crandn(4, 3))

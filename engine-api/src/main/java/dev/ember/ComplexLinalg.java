@@ -3,11 +3,13 @@ package dev.ember;
 /**
  * Host kernels for complex {@code torch.linalg}: the LU factorization with partial pivoting (LAPACK's {@code zgetf2}:
  * the pivot is the first entry of largest {@code |re| + |im|}, as {@code izamax}'s {@code cabs1}), its solve
- * ({@code zgetrs}, no transpose), and the determinant and {@code slogdet} read off its diagonal (PyTorch's
- * {@code _linalg_det} and {@code _linalg_slogdet}). As for {@link EigSolver} (PyTorch runs complex LAPACK on the CPU),
- * the data is copied to the host, computed in double precision and copied back to the input's device and type; the
- * functions take and return tensors without history ({@code [B, n, n]} batches), and {@link LinalgDecompositions}
- * dispatches its raw LU functions here for complex types, recording the nodes itself.
+ * ({@code zgetrs}, no transpose), the determinant and {@code slogdet} read off its diagonal (PyTorch's
+ * {@code _linalg_det} and {@code _linalg_slogdet}), the Cholesky factorization ({@code zpotf2}), the triangular solve
+ * ({@code ztrsm}'s substitution), the Householder QR ({@code zgeqr2}, {@code zung2r}) and the Hermitian eigenproblem
+ * (cyclic Jacobi). As for {@link EigSolver} (PyTorch runs complex LAPACK on the CPU), the data is copied to the host,
+ * computed in double precision and copied back to the input's device and type; the functions take and return tensors
+ * without history ({@code [B, m, n]} batches), and {@link LinalgDecompositions} dispatches its raw kernels here for
+ * complex types, recording the nodes itself.
  */
 final class ComplexLinalg {
     private ComplexLinalg() {
@@ -500,5 +502,121 @@ final class ComplexLinalg {
         x[a + 1] = ar * s * u[1] + ai * u[0] + br * s * u[5] + bi * u[4];
         x[b] = ar * u[2] - ai * s * u[3] + br * u[6] - bi * s * u[7];
         x[b + 1] = ar * s * u[3] + ai * u[2] + br * s * u[7] + bi * u[6];
+    }
+
+    /**
+     * QR of complex a3 [B, m, n] by Householder reflectors as LAPACK's {@code zgeqr2} ({@code zlarfg}: R's diagonal real,
+     * of the sign opposite to the pivot's real part) and {@code zung2r} (Q = H(1) ... H(k)): {Q [B, m, rows] (null
+     * unless computeQ), R [B, rows, n]}, rows = min(m, n) when reduced, else m.
+     */
+    static Tensor[] qr(Tensor a3, boolean computeQ, boolean reduced) {
+        int b = a3.shape[0];
+        int m = a3.shape[1];
+        int n = a3.shape[2];
+        int k = Math.min(m, n);
+        int rows = reduced ? k : m;
+        double[] a = host(a3);
+        double[] q = new double[2 * b * m * rows];
+        double[] r = new double[2 * b * rows * n];
+        double[] tau = new double[2 * k];
+        for (int t = 0; t < b; t++) {
+            int o = t * m * n;
+            for (int i = 0; i < k; i++) {
+                householder(a, o, m, n, i, tau);
+                // A(i:m, i+1:n) = H(i)^H A(i:m, i+1:n)
+                reflect(a, o, n, i, m, i + 1, n, tau[2 * i], -tau[2 * i + 1], i);
+            }
+            for (int i = 0; i < rows; i++) {
+                for (int j = i; j < n; j++) {
+                    r[2 * (t * rows * n + i * n + j)] = a[2 * (o + i * n + j)];
+                    r[2 * (t * rows * n + i * n + j) + 1] = a[2 * (o + i * n + j) + 1];
+                }
+            }
+            if (computeQ) {
+                int qo = t * m * rows;
+                double[] qt = new double[2 * m * rows];
+                for (int i = 0; i < rows; i++) {
+                    qt[2 * (i * rows + i)] = 1;
+                }
+                for (int i = k - 1; i >= 0; i--) {
+                    // the reflector's vector is column i of a below the diagonal: copy it next to Q's
+                    reflectWith(qt, rows, a, o, n, i, m, tau[2 * i], tau[2 * i + 1]);
+                }
+                System.arraycopy(qt, 0, q, 2 * qo, qt.length);
+            }
+        }
+        try (GradMode off = Ember.noGrad()) {
+            return new Tensor[] {computeQ ? complexOf(q, new int[] {b, m, rows}, a3.dtype, a3.device) : null,
+                complexOf(r, new int[] {b, rows, n}, a3.dtype, a3.device)};
+        }
+    }
+
+    /** {@code zlarfg} on column i of a (rows i..m-1): beta on the diagonal, v below it (v_0 = 1 implied), tau[i]. */
+    private static void householder(double[] a, int o, int m, int n, int i, double[] tau) {
+        int d = 2 * (o + i * n + i);
+        double alphr = a[d];
+        double alphi = a[d + 1];
+        double xnorm = 0;
+        for (int row = i + 1; row < m; row++) {
+            int x = 2 * (o + row * n + i);
+            xnorm = Math.hypot(xnorm, Math.hypot(a[x], a[x + 1]));
+        }
+        if (xnorm == 0 && alphi == 0) {
+            tau[2 * i] = 0;
+            tau[2 * i + 1] = 0;
+            return;
+        }
+        double beta = -Math.copySign(Math.hypot(Math.hypot(alphr, alphi), xnorm), alphr);
+        tau[2 * i] = (beta - alphr) / beta;
+        tau[2 * i + 1] = -alphi / beta;
+        double[] scale = div(1, 0, alphr - beta, alphi);
+        for (int row = i + 1; row < m; row++) {
+            int x = 2 * (o + row * n + i);
+            double xr = a[x];
+            a[x] = xr * scale[0] - a[x + 1] * scale[1];
+            a[x + 1] = xr * scale[1] + a[x + 1] * scale[0];
+        }
+        a[d] = beta;
+        a[d + 1] = 0;
+    }
+
+    /**
+     * {@code x(r0:m, c0:c1) = (I - t v v^H) x(r0:m, c0:c1)}, t = (tr, ti), v = column vc of x below row r0 with v_0 = 1
+     * ({@code zlarf} from the left; x has n columns at pair offset o).
+     */
+    private static void reflect(double[] x, int o, int n, int r0, int m, int c0, int c1, double tr, double ti, int vc) {
+        reflectWith(x, n, x, o, n, vc, m, tr, ti, r0, c0, c1, o);
+    }
+
+    /** Q(i:m, i:rows) = H(i) Q(i:m, i:rows) for the reflector in column i of a (zung2r's step). */
+    private static void reflectWith(double[] qt, int rows, double[] a, int o, int n, int i, int m, double tr, double ti) {
+        reflectWith(qt, rows, a, o, n, i, m, tr, ti, i, i, rows, 0);
+    }
+
+    private static void reflectWith(double[] x, int xn, double[] a, int o, int n, int vc, int m, double tr, double ti,
+            int r0, int c0, int c1, int xo) {
+        for (int j = c0; j < c1; j++) {
+            // w = v^H x(:, j)
+            int top = 2 * (xo + r0 * xn + j);
+            double wr = x[top];
+            double wi = x[top + 1];
+            for (int row = r0 + 1; row < m; row++) {
+                int v = 2 * (o + row * n + vc);
+                int y = 2 * (xo + row * xn + j);
+                wr += a[v] * x[y] + a[v + 1] * x[y + 1];
+                wi += a[v] * x[y + 1] - a[v + 1] * x[y];
+            }
+            // x(:, j) -= t w v
+            double sr = tr * wr - ti * wi;
+            double si = tr * wi + ti * wr;
+            x[top] -= sr;
+            x[top + 1] -= si;
+            for (int row = r0 + 1; row < m; row++) {
+                int v = 2 * (o + row * n + vc);
+                int y = 2 * (xo + row * xn + j);
+                x[y] -= sr * a[v] - si * a[v + 1];
+                x[y + 1] -= sr * a[v + 1] + si * a[v];
+            }
+        }
     }
 }

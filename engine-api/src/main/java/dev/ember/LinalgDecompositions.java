@@ -6,7 +6,9 @@ import dev.ember.backend.ReduceOp;
 import java.util.Arrays;
 
 /**
- * {@code torch.linalg}'s decompositions and solvers on batches of matrices ({@code [..., m, n]}), float32 and float64:
+ * {@code torch.linalg}'s decompositions and solvers on batches of matrices ({@code [..., m, n]}), float32 and float64
+ * (and complex64 / complex128 through {@link ComplexLinalg}'s host kernels for all but lstsq, svd, svdvals, pinv, cond
+ * and matrix_rank, which refuse complex inputs):
  * {@code inv}, {@code solve}, {@code det}, {@code slogdet}, {@code cholesky}, {@code qr}, {@code lstsq}, {@code svd},
  * {@code svdvals}, {@code eigh}, {@code eigvalsh}, {@code pinv}, and the triangular solve their backward formulas use;
  * {@code cond} and {@code matrix_rank} as PyTorch composes them from svdvals, eigvalsh, inv and matrix norms. The factorizations are the backend's kernels (the {@code decompositions}
@@ -63,8 +65,8 @@ final class LinalgDecompositions {
     static void checkFloating(Tensor a, String fn) {
         if (a.dtype.isComplex()) {
             throw new UnsupportedOperationException(fn + ": complex inputs are not supported yet (Ember's complex linear "
-                    + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, eigh, eigvalsh, eig, "
-                    + "eigvals and vecdot); got " + Format.scalarType(a.dtype));
+                    + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, "
+                    + "eig, eigvals and vecdot); got " + Format.scalarType(a.dtype));
         }
         checkFloatingOrComplex(a, fn);
     }
@@ -786,7 +788,7 @@ final class LinalgDecompositions {
 
     static QrResult qr(Tensor a, String mode) {
         checkMatrix(a, "linalg.qr", "A");
-        checkFloating(a, "linalg.qr");
+        checkFloatingOrComplex(a, "linalg.qr");
         boolean computeQ;
         boolean reduced;
         switch (mode) {
@@ -809,7 +811,11 @@ final class LinalgDecompositions {
             int bs = a3.shape[0];
             Tensor q3 = computeQ ? Creation.empty(new int[] {bs, m, rows}, a.dtype, a.device) : null;
             Tensor r3 = Creation.empty(new int[] {bs, rows, n}, a.dtype, a.device);
-            if (bs > 0 && (m > 0 || n > 0)) {
+            if (a.dtype.isComplex()) {
+                Tensor[] qr = ComplexLinalg.qr(a3, computeQ, reduced);
+                q3 = qr[0];
+                r3 = qr[1];
+            } else if (bs > 0 && (m > 0 || n > 0)) {
                 if (m == 0 || n == 0) {
                     // nothing to factor: R is empty, Q empty or (complete, no columns) the identity
                     if (q3 != null && q3.numel() > 0) {
@@ -851,26 +857,27 @@ final class LinalgDecompositions {
     private static Tensor qrBackward(Tensor gQ, Tensor gR, Tensor q, Tensor r, int m, int n) {
         Tensor gA;
         if (gQ != null) {
-            Tensor qhgQ = q.mT().matmul(gQ);
-            gA = gR != null ? gR.matmul(r.mT()).sub(qhgQ) : qhgQ.neg();
+            Tensor qhgQ = q.mH().matmul(gQ);
+            gA = gR != null ? gR.matmul(r.mH()).sub(qhgQ) : qhgQ.neg();
         } else {
-            gA = gR.matmul(r.mT());
+            gA = gR.matmul(r.mH());
         }
         if (m >= n) {
             // gA = (gQ + Q syminvadj(triu(gR R^H - Q^H gQ))) R^{-H}
             Tensor t = triangle(gA, 0, false);
-            Tensor sym = t.add(t.mT());
+            Tensor sym = t.add(t.mH());
             Tensor half = halveDiagonal(sym);
             gA = q.matmul(half);
             if (gQ != null) {
                 gA = gA.add(gQ);
             }
-            return solveTriangular(r.mT(), gA, false, false, false);
+            return solveTriangular(r.mH(), gA, false, false, false);
         }
         // m < n: Q trilImInvAdjSkew(-gA) (tril(X - X^H) for a real X), solved against R's leading square block, then Q gR
         Tensor x = gA.neg();
-        gA = q.matmul(triangle(x.sub(x.mT()), 0, true));
-        gA = solveTriangular(r.narrow(-1, 0, m).mT(), gA, false, false, false);
+        // (for a complex X the diagonal keeps i Im(x_ii): X - X^H's, halved; zero for a real X)
+        gA = q.matmul(halveDiagonal(triangle(x.sub(x.mH()), 0, true)));
+        gA = solveTriangular(r.narrow(-1, 0, m).mH(), gA, false, false, false);
         int[] zerosShape = r.shape();
         zerosShape[zerosShape.length - 1] = n - m;
         gA = Tensor.cat(java.util.List.of(gA, Creation.zeros(zerosShape, gA.dtype, gA.device)), -1);

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Complex {@code linalg.inv}, {@code linalg.solve} (left, right, vector right sides, broadcast batches),
  * {@code linalg.det}, {@code linalg.slogdet}, {@code logdet}, {@code linalg.cholesky} (lower, upper, cholesky_ex, the
- * deprecated {@code torch.cholesky}), {@code linalg.solve_triangular}, {@code linalg.eigh} and {@code eigvalsh} (eigenvectors
+ * deprecated {@code torch.cholesky}), {@code linalg.solve_triangular}, {@code linalg.qr} (reduced, complete, r),
+ * {@code linalg.vecdot}, {@code linalg.eigh} and {@code eigvalsh} (eigenvectors
  * compared up to a unit factor per column) against PyTorch 1.13 ({@code complexlinalg/make_expected.py},
  * whose values are checked there against a pure-Python elimination and its complex128 gradients against finite
  * differences): values, grad_fn names, the gradients of {@code sum(view_as_real(out) * w)}, errors with the input
@@ -78,6 +79,16 @@ class ComplexLinalgTest {
                 EighResult r = in[0].add(in[0].mH()).linalgEigh();
                 return new Tensor[] {r.eigenvalues(), r.eigenvectors()};
             }
+            case "qr": {
+                QrResult r = in[0].linalgQr();
+                return new Tensor[] {r.Q(), r.R()};
+            }
+            case "qr_complete": {
+                QrResult r = in[0].linalgQr("complete");
+                return new Tensor[] {r.Q(), r.R()};
+            }
+            case "qr_r":
+                return new Tensor[] {in[0].linalgQr("r").R()};
             case "vecdot":
                 return new Tensor[] {in[0].linalgVecdot(in[1])};
             case "eigvalsh":
@@ -319,6 +330,26 @@ class ComplexLinalgTest {
     }
 
     @Test
+    void qrGradcheckTallSquareAndWide() {
+        Generator gen = new Generator(9);
+        for (int[] mn : new int[][] {{4, 2}, {3, 3}, {2, 4}}) {
+            Tensor p = Tensor.randn(gen, DType.FLOAT64, mn[0], mn[1], 2).requiresGrad_(true);
+            Function<Tensor[], Tensor> f = x -> {
+                QrResult r = cz(x[0]).linalgQr();
+                return Tensor.cat(List.of(r.Q().viewAsReal().reshape(-1), r.R().viewAsReal().reshape(-1)), 0);
+            };
+            assertTrue(Autograd.gradcheck(f::apply, p));
+            assertTrue(Autograd.gradgradcheck(f::apply, p));
+        }
+        // Q R = A, Q^H Q = I, R upper triangular with a real diagonal
+        Tensor a = crandn(gen, 2, 5, 3);
+        QrResult r = a.linalgQr();
+        assertTrue(r.Q().matmul(r.R()).sub(a).abs().max().item() < 1e-13);
+        assertTrue(r.Q().mH().matmul(r.Q()).sub(Tensor.eye(3, 3, DType.FLOAT64).to(DType.COMPLEX128)).abs().max().item() < 1e-13);
+        assertEquals(0.0, r.R().diagonal(0, -2, -1).imag().abs().max().item(), 0.0);
+    }
+
+    @Test
     void realSolveIsUnchangedByTheAdjoint() {
         // mH is mT for real tensors: the real gradients stay those of A^{-T}
         Generator gen = new Generator(7);
@@ -344,10 +375,10 @@ class ComplexLinalgTest {
     @Test
     void unsupportedFunctionsRefuseComplexClearly() {
         Tensor a = crandn(new Generator(3), 3, 3);
-        Throwable e = assertThrows(UnsupportedOperationException.class, () -> a.linalgQr());
-        assertEquals("linalg.qr: complex inputs are not supported yet (Ember's complex linear algebra covers inv, "
-                + "solve, det, slogdet, logdet, cholesky, solve_triangular, eigh, eigvalsh, eig, eigvals and vecdot); got "
-                + "ComplexDouble", e.getMessage());
+        Throwable e = assertThrows(UnsupportedOperationException.class, () -> a.linalgSvd());
+        assertEquals("linalg.svd: complex inputs are not supported yet (Ember's complex linear algebra covers inv, "
+                + "solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, eig, eigvals and vecdot); "
+                + "got ComplexDouble", e.getMessage());
         // a complex B with a real A: refused rather than cast to A's type (which would drop its imaginary part)
         Tensor r = Tensor.eye(3, 3, DType.FLOAT64);
         Throwable e2 = assertThrows(IllegalArgumentException.class, () -> r.linalgSolveTriangular(a, true));

@@ -18,8 +18,8 @@ import static dev.ember.cuda.CudaParity.uniform;
 
 /**
  * Complex {@code linalg.inv}, {@code linalg.solve}, {@code linalg.det}, {@code linalg.slogdet}, {@code logdet},
- * {@code linalg.cholesky}, {@code linalg.solve_triangular} and {@code linalg.eigh} on CUDA against the CPU: the
- * factorizations run on the host in double (as the CPU's), and the backward
+ * {@code linalg.cholesky}, {@code linalg.solve_triangular}, {@code linalg.qr} and {@code linalg.eigh} on CUDA against
+ * the CPU: the factorizations run on the host in double (as the CPU's), and the backward
  * formulas' complex ops (mH, matmul, the solves) on the device; batches, non-contiguous inputs, forward and backward.
  * Skipped without a usable GPU.
  */
@@ -63,6 +63,11 @@ class CudaComplexLinalgTest {
         }, r(2, 4, 4), r(2, 4, 4)));
         t.add(p("solve_triangular", x -> z(x[0], x[1]).linalgSolveTriangular(Tensor.complex(x[2], x[3]), true)
                 .viewAsReal(), r(3, 3), r(3, 3), r(3, 2), r(3, 2)));
+        t.add(p("qr tall", x -> {
+            dev.ember.QrResult q = Tensor.complex(x[0], x[1]).linalgQr();
+            return q.Q().viewAsReal().sum().add(q.R().viewAsReal().sum());
+        }, r(5, 3), r(5, 3)));
+        t.add(p("qr wide", x -> Tensor.complex(x[0], x[1]).linalgQr().R().viewAsReal(), r(2, 4), r(2, 4)));
         t.add(p("eigh phase-invariant", x -> {
             Tensor a = Tensor.complex(x[0], x[1]);
             EighResult e = a.add(a.mH()).linalgEigh();
