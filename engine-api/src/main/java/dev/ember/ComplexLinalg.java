@@ -123,41 +123,8 @@ final class ComplexLinalg {
                 swapRows(b, bo, k, j, p);
             }
         }
-        for (int c = 0; c < k; c++) {
-            for (int i = 0; i < n; i++) {
-                int x = 2 * (bo + i * k + c);
-                double sr = b[x];
-                double si = b[x + 1];
-                for (int m = 0; m < i; m++) {
-                    int l = 2 * (lo + i * n + m);
-                    int y = 2 * (bo + m * k + c);
-                    sr -= lu[l] * b[y] - lu[l + 1] * b[y + 1];
-                    si -= lu[l] * b[y + 1] + lu[l + 1] * b[y];
-                }
-                b[x] = sr;
-                b[x + 1] = si;
-            }
-            for (int i = n - 1; i >= 0; i--) {
-                int x = 2 * (bo + i * k + c);
-                double sr = b[x];
-                double si = b[x + 1];
-                for (int m = i + 1; m < n; m++) {
-                    int u = 2 * (lo + i * n + m);
-                    int y = 2 * (bo + m * k + c);
-                    sr -= lu[u] * b[y] - lu[u + 1] * b[y + 1];
-                    si -= lu[u] * b[y + 1] + lu[u + 1] * b[y];
-                }
-                int d = 2 * (lo + i * n + i);
-                double dr = lu[d];
-                double di = lu[d + 1];
-                if (perturb && dr == 0 && di == 0) {
-                    dr = eps;
-                }
-                double[] q = div(sr, si, dr, di);
-                b[x] = q[0];
-                b[x + 1] = q[1];
-            }
-        }
+        substitute(lu, lo, b, bo, n, k, false, true, false, 0);
+        substitute(lu, lo, b, bo, n, k, true, false, perturb, eps);
     }
 
     /** {@link LinalgDecompositions#luRaw} for a complex [B, n, n] tensor: {lu, pivots (int64), info (int64)}. */
@@ -345,33 +312,46 @@ final class ComplexLinalg {
         double[] a = host(a3);
         double[] x = host(b3);
         for (int m = 0; m < b; m++) {
-            int ao = m * n * n;
-            int bo = m * n * k;
-            for (int c = 0; c < k; c++) {
-                for (int t = 0; t < n; t++) {
-                    int i = upper ? n - 1 - t : t;
-                    int y = 2 * (bo + i * k + c);
-                    double sr = x[y];
-                    double si = x[y + 1];
-                    for (int j = upper ? i + 1 : 0; j < (upper ? n : i); j++) {
-                        int p = 2 * (ao + i * n + j);
-                        int q = 2 * (bo + j * k + c);
-                        sr -= a[p] * x[q] - a[p + 1] * x[q + 1];
-                        si -= a[p] * x[q + 1] + a[p + 1] * x[q];
+            substitute(a, m * n * n, x, m * n * k, n, k, upper, unit, false, 0);
+        }
+        return complexOf(x, b3.shape.clone(), b3.dtype, b3.device);
+    }
+
+    /**
+     * Forward ({@code upper} false) or back substitution in place: x (n-by-k at pair offset xo) becomes T^-1 x for the
+     * triangle of a (n-by-n at ao), a unit diagonal assumed when {@code unit}, an exactly zero diagonal entry replaced
+     * by {@code eps} when {@code perturb}.
+     */
+    private static void substitute(double[] a, int ao, double[] x, int xo, int n, int k, boolean upper, boolean unit,
+            boolean perturb, double eps) {
+        for (int c = 0; c < k; c++) {
+            for (int t = 0; t < n; t++) {
+                int i = upper ? n - 1 - t : t;
+                int y = 2 * (xo + i * k + c);
+                double sr = x[y];
+                double si = x[y + 1];
+                for (int j = upper ? i + 1 : 0; j < (upper ? n : i); j++) {
+                    int p = 2 * (ao + i * n + j);
+                    int q = 2 * (xo + j * k + c);
+                    sr -= a[p] * x[q] - a[p + 1] * x[q + 1];
+                    si -= a[p] * x[q + 1] + a[p + 1] * x[q];
+                }
+                if (unit) {
+                    x[y] = sr;
+                    x[y + 1] = si;
+                } else {
+                    int d = 2 * (ao + i * n + i);
+                    double dr = a[d];
+                    double di = a[d + 1];
+                    if (perturb && dr == 0 && di == 0) {
+                        dr = eps;
                     }
-                    if (unit) {
-                        x[y] = sr;
-                        x[y + 1] = si;
-                    } else {
-                        int d = 2 * (ao + i * n + i);
-                        double[] r = div(sr, si, a[d], a[d + 1]);
-                        x[y] = r[0];
-                        x[y + 1] = r[1];
-                    }
+                    double[] r = div(sr, si, dr, di);
+                    x[y] = r[0];
+                    x[y + 1] = r[1];
                 }
             }
         }
-        return complexOf(x, b3.shape.clone(), b3.dtype, b3.device);
     }
 
     /**
