@@ -431,7 +431,7 @@ final class EigSolver {
     }
 
     /** The complex quotient (a + bi) / (c + di), Smith's algorithm (zladiv's role). */
-    private static double[] div(double a, double b, double c, double d) {
+    static double[] div(double a, double b, double c, double d) {
         if (Math.abs(d) <= Math.abs(c)) {
             double r = d / c;
             double den = c + d * r;

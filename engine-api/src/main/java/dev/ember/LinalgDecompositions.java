@@ -6,7 +6,9 @@ import dev.ember.backend.ReduceOp;
 import java.util.Arrays;
 
 /**
- * {@code torch.linalg}'s decompositions and solvers on batches of matrices ({@code [..., m, n]}), float32 and float64:
+ * {@code torch.linalg}'s decompositions and solvers on batches of matrices ({@code [..., m, n]}), float32 and float64
+ * (and complex64 / complex128 through {@link ComplexLinalg}'s host kernels for all but lstsq, svd, svdvals, pinv, cond
+ * and matrix_rank, which refuse complex inputs):
  * {@code inv}, {@code solve}, {@code det}, {@code slogdet}, {@code cholesky}, {@code qr}, {@code lstsq}, {@code svd},
  * {@code svdvals}, {@code eigh}, {@code eigvalsh}, {@code pinv}, and the triangular solve their backward formulas use;
  * {@code cond} and {@code matrix_rank} as PyTorch composes them from svdvals, eigvalsh, inv and matrix norms. The factorizations are the backend's kernels (the {@code decompositions}
@@ -61,7 +63,17 @@ final class LinalgDecompositions {
 
     /** {@code checkFloatingOrComplex}. */
     static void checkFloating(Tensor a, String fn) {
-        if (!a.dtype.isFloatingPoint()) {
+        if (a.dtype.isComplex()) {
+            throw new UnsupportedOperationException(fn + ": complex inputs are not supported yet (Ember's complex linear "
+                    + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, "
+                    + "eig, eigvals and vecdot); got " + Format.scalarType(a.dtype));
+        }
+        checkFloatingOrComplex(a, fn);
+    }
+
+    /** PyTorch's {@code checkFloatingOrComplex}, for the functions that take complex inputs. */
+    static void checkFloatingOrComplex(Tensor a, String fn) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException(fn + ": Expected a floating point or complex tensor as input. Got "
                     + Format.scalarType(a.dtype));
         }
@@ -72,7 +84,7 @@ final class LinalgDecompositions {
      * float16 and bfloat16 refused by name (inv, slogdet, logdet), before any kernel's "not implemented".
      */
     static void checkFloatingFull(Tensor a, String fn) {
-        checkFloating(a, fn);
+        checkFloatingOrComplex(a, fn);
         if (a.dtype.isReducedFloatingPoint()) {
             throw new IllegalArgumentException(fn + ": Low precision dtypes not supported. Got " + Format.scalarType(a.dtype));
         }
@@ -125,6 +137,9 @@ final class LinalgDecompositions {
 
     /** LU factors of a [B, n, n] tensor: lu [B, n, n], pivots [B, n], info [B]. */
     static Tensor[] luRaw(Tensor a3) {
+        if (a3.dtype.isComplex()) {
+            return ComplexLinalg.luRaw(a3);
+        }
         int b = a3.shape[0];
         int n = a3.shape[1];
         Tensor lu = Creation.empty(new int[] {b, n, n}, a3.dtype, a3.device);
@@ -142,6 +157,9 @@ final class LinalgDecompositions {
 
     /** X with A X = B from LU factors; b3 [B, n, k]. */
     static Tensor luSolveRaw(Tensor lu, Tensor piv, Tensor b3) {
+        if (lu.dtype.isComplex()) {
+            return ComplexLinalg.luSolveRaw(lu, piv, b3);
+        }
         Tensor x = Creation.empty(b3.shape, lu.dtype, lu.device);
         if (x.numel() > 0) {
             lu.backend.luSolve(lu.storage(), lu.layout, piv.storage(), piv.layout, b3.storage(), b3.layout, x.storage(),
@@ -152,6 +170,9 @@ final class LinalgDecompositions {
 
     /** X with A X = B for triangular a3 [B, n, n] and b3 [B, n, k]. */
     private static Tensor triSolveRaw(Tensor a3, Tensor b3, boolean upper, boolean unit) {
+        if (b3.dtype.isComplex()) {
+            return ComplexLinalg.triSolve(a3, b3, upper, unit);
+        }
         Tensor x = Creation.empty(b3.shape, b3.dtype, b3.device);
         if (x.numel() > 0) {
             a3.backend.triangularSolve(a3.storage(), a3.layout, b3.storage(), b3.layout, x.storage(), x.layout, upper, unit);
@@ -161,6 +182,9 @@ final class LinalgDecompositions {
 
     /** The n-by-n identity of a type on a device. */
     static Tensor eye(int n, DType dtype, Device device) {
+        if (dtype.isComplex()) {
+            return eye(n, dtype.toReal(), device).to(dtype);
+        }
         Tensor t = Creation.zeros(new int[] {n, n}, dtype, device);
         if (n > 0) {
             t.backend.fill(t.storage(), new Layout(new int[] {n}, new int[] {n + 1}, 0), 1);
@@ -241,7 +265,7 @@ final class LinalgDecompositions {
             SavedTensor so = node.saveOutput(out);
             return g -> {
                 // -inverse^H @ (grad @ inverse^H)
-                Tensor invH = so.get().mT();
+                Tensor invH = so.get().mH();
                 return new Tensor[] {invH.matmul(g.matmul(invH)).neg()};
             };
         });
@@ -266,7 +290,7 @@ final class LinalgDecompositions {
      */
     static Tensor[] solveEx(Tensor a, Tensor b, boolean left, boolean checkErrors, String api) {
         ArithmeticOps.checkSameDevice(a, b);
-        checkFloating(a, "linalg.solve");
+        checkFloatingOrComplex(a, "linalg.solve");
         if (a.dtype != b.dtype) {
             throw new IllegalArgumentException("linalg.solve: Expected A and B to have the same dtype, but found A of type "
                     + Format.scalarType(a.dtype) + " and B of type " + Format.scalarType(b.dtype) + " instead");
@@ -304,11 +328,11 @@ final class LinalgDecompositions {
             return g -> {
                 // left: gB = A^{-H} gX, gA = -gB X^H; right: gB = gX A^{-H}, gA = -X^H gB
                 Tensor gm = vector ? g.unsqueeze(unsqueezed) : g;
-                Tensor gb = left ? solveAnyBatch(sa.get().mT(), gm) : solveAnyBatch(sa.get(), gm.mT()).mT();
+                Tensor gb = left ? solveAnyBatch(sa.get().mH(), gm) : solveAnyBatch(sa.get(), gm.mH()).mH();
                 Tensor ga = null;
                 if (sx != null) {
                     Tensor xm = vector ? sx.get().unsqueeze(unsqueezed) : sx.get();
-                    ga = (left ? gb.matmul(xm.mT()) : xm.mT().matmul(gb)).neg();
+                    ga = (left ? gb.matmul(xm.mH()) : xm.mH().matmul(gb)).neg();
                 }
                 return new Tensor[] {ga, node.needsInputGrad(1) ? (vector ? gb.squeeze(unsqueezed) : gb) : null};
             };
@@ -323,8 +347,8 @@ final class LinalgDecompositions {
             SavedTensor sa = node.save(a);
             SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(x) : null;
             return g -> {
-                Tensor gb = solveAnyBatch(sa.get().mT(), g);
-                return new Tensor[] {sx == null ? null : gb.matmul(sx.get().mT()).neg(), node.needsInputGrad(1) ? gb : null};
+                Tensor gb = solveAnyBatch(sa.get().mH(), g);
+                return new Tensor[] {sx == null ? null : gb.matmul(sx.get().mH()).neg(), node.needsInputGrad(1) ? gb : null};
             };
         });
     }
@@ -363,6 +387,9 @@ final class LinalgDecompositions {
             int bs = batchOf(withMatrix(batch, n, k));
             Tensor a3 = a.expand(withMatrix(batch, n, n)).reshape(bs, n, n);
             Tensor b3 = bm.expand(withMatrix(batch, n, k)).reshape(bs, n, k);
+            if (a.dtype.isComplex()) {
+                return ComplexLinalg.solveRaw(a3, b3, true).view(withMatrix(batch, n, k));
+            }
             Tensor[] f = luRaw(a3);
             Tensor diag = diagonalView(f[0]);
             double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
@@ -412,12 +439,17 @@ final class LinalgDecompositions {
 
     static Tensor det(Tensor a) {
         checkSquare(a, "linalg.det", "A");
-        checkFloating(a, "linalg.det");
+        checkFloatingOrComplex(a, "linalg.det");
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            Tensor[] f = detFactors(a);
+            if (a.dtype.isComplex()) {
+                // _linalg_det factors A itself for complex types
+                out = LinalgOps.fresh(ComplexLinalg.det(batch3(a)), batchShape(a));
+            } else {
+                Tensor[] f = detFactors(a);
             Tensor diag = diagonalView(f[0]);
             out = LinalgOps.fresh(prodLast(diag).mul(permutationSign(f[1], a.dtype)), batchShape(a));
+            }
         }
         return ArithmeticOps.record(out, "LinalgDetBackward0", new Tensor[] {a}, node -> {
             SavedTensor sa = node.save(a);
@@ -438,10 +470,10 @@ final class LinalgDecompositions {
         if (a.numel() == 0) {
             return a.zerosLike();
         }
-        Tensor d = g.mul(det).unsqueeze(-1).unsqueeze(-1).mul(eye(n, a.dtype, a.device));
+        Tensor d = g.mul(det.conj()).unsqueeze(-1).unsqueeze(-1).mul(eye(n, a.dtype, a.device));
         if (!GradMode.isEnabled()) {
             try (GradMode off = Ember.noGrad()) {
-                return solvePerturbed(a.mT(), d);
+                return solvePerturbed(a.mH(), d);
             }
         }
         double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
@@ -456,7 +488,11 @@ final class LinalgDecompositions {
             }
         }
         if (!any) {
-            return solveAnyBatch(a.mT(), d);
+            return solveAnyBatch(a.mH(), d);
+        }
+        if (a.dtype.isComplex()) {
+            throw new UnsupportedOperationException("linalg_det_backward: the second-order gradient of det at a singular "
+                    + "(or nearly singular) complex matrix goes through a complex SVD, which Ember does not have yet");
         }
         if (all) {
             return detBackwardSingular(a, g);
@@ -493,12 +529,17 @@ final class LinalgDecompositions {
 
     /**
      * {@code logdet}: PyTorch 2.x's composition over {@code linalg_slogdet}, {@code where(sign == -1, nan, logabsdet)}
-     * ({@code WhereBackward0}): NaN for a negative determinant, -inf for a singular matrix.
+     * ({@code WhereBackward0}): NaN for a negative determinant, -inf for a singular matrix; for a complex matrix
+     * {@code sign.log() + logabsdet} ({@code AddBackward0}).
      */
     static Tensor logdet(Tensor a) {
         checkSquare(a, "logdet", "A");
         checkFloatingFull(a, "logdet");
         SlogdetResult r = slogdet(a);
+        if (a.dtype.isComplex()) {
+            // 2.x's complex branch: sign.log() + logabsdet
+            return r.sign().log().add(r.logabsdet());
+        }
         return Tensor.where(r.sign().eq(-1.0), Creation.wrap(Double.NaN), r.logabsdet());
     }
 
@@ -545,6 +586,9 @@ final class LinalgDecompositions {
         checkFloatingFull(a, "linalg.slogdet");
         Tensor sign;
         Tensor logabsdet;
+        if (a.dtype.isComplex()) {
+            return complexSlogdet(a);
+        }
         try (GradMode off = Ember.noGrad()) {
             Tensor[] f = detFactors(a);
             Tensor diag = diagonalView(f[0]);
@@ -566,6 +610,44 @@ final class LinalgDecompositions {
             };
         });
         return new SlogdetResult(sign, logabsdet);
+    }
+
+    /**
+     * {@code slogdet} of a complex A: sign (A's type) and logabsdet (the real type), each with its LinalgSlogdetBackward0
+     * node, PyTorch's {@code slogdet_backward} split by output (the sum is the one node's): logabsdet's
+     * {@code A^{-H} diag(g)}, sign's {@code A^{-H} diag(i Im(conj(sign) g))}, through A's LU (first order) or
+     * {@code linalg.solve(A^H, .)} with grad mode.
+     */
+    private static SlogdetResult complexSlogdet(Tensor a) {
+        Tensor sign;
+        Tensor logabsdet;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor[] sl = ComplexLinalg.slogdet(batch3(a));
+            sign = LinalgOps.fresh(sl[0], batchShape(a));
+            logabsdet = LinalgOps.fresh(sl[1], batchShape(a));
+        }
+        ArithmeticOps.record(sign, "LinalgSlogdetBackward0", new Tensor[] {a}, node -> {
+            SavedTensor sa = node.save(a);
+            SavedTensor ss = node.saveOutput(sign);
+            return g -> {
+                Tensor im = ss.get().conj().mul(g).imag();
+                return new Tensor[] {slogdetSolve(sa.get(), Tensor.complex(im.zerosLike(), im))};
+            };
+        });
+        ArithmeticOps.record(logabsdet, "LinalgSlogdetBackward0", new Tensor[] {a}, node -> {
+            SavedTensor sa = node.save(a);
+            return g -> new Tensor[] {slogdetSolve(sa.get(), g.to(a.dtype))};
+        });
+        return new SlogdetResult(sign, logabsdet);
+    }
+
+    /** {@code A^{-H} diag(g)}: a solve with A's LU (first order), {@code linalg.solve(A^H, diag(g))} with grad mode. */
+    private static Tensor slogdetSolve(Tensor x, Tensor g) {
+        Tensor d = g.unsqueeze(-1).unsqueeze(-1).mul(eye(x.size(-1), x.dtype, x.device));
+        if (!GradMode.isEnabled()) {
+            return solvePerturbedNoFix(x.mH(), d);
+        }
+        return solveAnyBatch(x.mH(), d);
     }
 
     /** {@code A^{-1} B} through A's LU without an error for a zero pivot (infinities or NaN then), without history. */
@@ -594,7 +676,7 @@ final class LinalgDecompositions {
      */
     static Tensor choleskyDeprecated(Tensor a, boolean upper) {
         checkSquare(a, "cholesky", "A");
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("\"cholesky_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
         }
         return choleskyEx(a, upper, "cholesky", "CholeskyBackward0")[0];
@@ -621,22 +703,29 @@ final class LinalgDecompositions {
 
     private static Tensor[] choleskyEx(Tensor a, boolean upper, String api, String nodeName) {
         checkSquare(a, "linalg.cholesky", "A");
-        checkFloating(a, "linalg.cholesky");
+        checkFloatingOrComplex(a, "linalg.cholesky");
         Tensor out;
         Tensor info;
         try (GradMode off = Ember.noGrad()) {
             Tensor a3 = batch3(a);
-            // upper reads A's upper triangle: the lower one of A^T, whose factor L gives U = L^T
-            Tensor src = upper ? a3.mT() : a3;
-            Tensor l = Creation.empty(a3.shape, a.dtype, a.device);
-            info = Creation.zeros(new int[] {a3.shape[0]}, DType.INT64, a.device);
-            if (a3.shape[0] > 0) {
-                a.backend.cholesky(src.storage(), src.layout, l.storage(), l.layout, info.storage(), info.layout);
+            // upper reads A's upper triangle: the lower one of A^H, whose factor L gives U = L^H
+            Tensor src = upper ? a3.mH() : a3;
+            Tensor l;
+            if (a.dtype.isComplex()) {
+                Tensor[] li = ComplexLinalg.cholesky(src);
+                l = li[0];
+                info = li[1];
+            } else {
+                l = Creation.empty(a3.shape, a.dtype, a.device);
+                info = Creation.zeros(new int[] {a3.shape[0]}, DType.INT64, a.device);
+                if (a3.shape[0] > 0) {
+                    a.backend.cholesky(src.storage(), src.layout, l.storage(), l.layout, info.storage(), info.layout);
+                }
             }
             if (api != null) {
                 checkInfo(info, api, a.dim() > 2, LinalgDecompositions::notPositiveDefinite);
             }
-            out = LinalgOps.fresh(upper ? l.mT().contiguous() : l, a.shape);
+            out = LinalgOps.fresh(upper ? l.mH().contiguous() : l, a.shape);
             info = info.view(batchShape(a));
         }
         return new Tensor[] {ArithmeticOps.record(out, nodeName, new Tensor[] {a}, node -> {
@@ -648,12 +737,12 @@ final class LinalgDecompositions {
     /** {@code cholesky_backward} (Iain Murray, arXiv 1602.07527), as PyTorch 2.x writes it. */
     private static Tensor choleskyBackward(Tensor gL, boolean upper, Tensor l) {
         if (upper) {
-            l = l.mT();
-            gL = gL.mT();
+            l = l.mH();
+            gL = gL.mH();
         }
-        Tensor gA = triangle(l.mT().matmul(gL), 0, true);
-        gA = gA.add(triangle(gA, -1, true).mT()).mul(0.5);
-        gA = solveTriangular(l.mT(), gA, true, true, false);
+        Tensor gA = triangle(l.mH().matmul(gL), 0, true);
+        gA = gA.add(triangle(gA, -1, true).mH()).mul(0.5);
+        gA = solveTriangular(l.mH(), gA, true, true, false);
         return solveTriangular(l, gA, false, false, false);
     }
 
@@ -683,11 +772,11 @@ final class LinalgDecompositions {
             SavedTensor sa = node.save(a);
             SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(out) : null;
             return g -> {
-                Tensor gb = solveTriangular(sa.get().mT(), g, !upper, left, unitriangular);
+                Tensor gb = solveTriangular(sa.get().mH(), g, !upper, left, unitriangular);
                 Tensor ga = null;
                 if (sx != null) {
                     Tensor x = sx.get();
-                    ga = (left ? gb.matmul(x.mT()) : x.mT().matmul(gb)).neg();
+                    ga = (left ? gb.matmul(x.mH()) : x.mH().matmul(gb)).neg();
                     ga = triangle(ga, upper ? (unitriangular ? 1 : 0) : (unitriangular ? -1 : 0), !upper);
                 }
                 return new Tensor[] {ga, node.needsInputGrad(1) ? gb : null};
@@ -699,7 +788,7 @@ final class LinalgDecompositions {
 
     static QrResult qr(Tensor a, String mode) {
         checkMatrix(a, "linalg.qr", "A");
-        checkFloating(a, "linalg.qr");
+        checkFloatingOrComplex(a, "linalg.qr");
         boolean computeQ;
         boolean reduced;
         switch (mode) {
@@ -722,7 +811,11 @@ final class LinalgDecompositions {
             int bs = a3.shape[0];
             Tensor q3 = computeQ ? Creation.empty(new int[] {bs, m, rows}, a.dtype, a.device) : null;
             Tensor r3 = Creation.empty(new int[] {bs, rows, n}, a.dtype, a.device);
-            if (bs > 0 && (m > 0 || n > 0)) {
+            if (a.dtype.isComplex()) {
+                Tensor[] qr = ComplexLinalg.qr(a3, computeQ, reduced);
+                q3 = qr[0];
+                r3 = qr[1];
+            } else if (bs > 0 && (m > 0 || n > 0)) {
                 if (m == 0 || n == 0) {
                     // nothing to factor: R is empty, Q empty or (complete, no columns) the identity
                     if (q3 != null && q3.numel() > 0) {
@@ -764,26 +857,27 @@ final class LinalgDecompositions {
     private static Tensor qrBackward(Tensor gQ, Tensor gR, Tensor q, Tensor r, int m, int n) {
         Tensor gA;
         if (gQ != null) {
-            Tensor qhgQ = q.mT().matmul(gQ);
-            gA = gR != null ? gR.matmul(r.mT()).sub(qhgQ) : qhgQ.neg();
+            Tensor qhgQ = q.mH().matmul(gQ);
+            gA = gR != null ? gR.matmul(r.mH()).sub(qhgQ) : qhgQ.neg();
         } else {
-            gA = gR.matmul(r.mT());
+            gA = gR.matmul(r.mH());
         }
         if (m >= n) {
             // gA = (gQ + Q syminvadj(triu(gR R^H - Q^H gQ))) R^{-H}
             Tensor t = triangle(gA, 0, false);
-            Tensor sym = t.add(t.mT());
+            Tensor sym = t.add(t.mH());
             Tensor half = halveDiagonal(sym);
             gA = q.matmul(half);
             if (gQ != null) {
                 gA = gA.add(gQ);
             }
-            return solveTriangular(r.mT(), gA, false, false, false);
+            return solveTriangular(r.mH(), gA, false, false, false);
         }
         // m < n: Q trilImInvAdjSkew(-gA) (tril(X - X^H) for a real X), solved against R's leading square block, then Q gR
         Tensor x = gA.neg();
-        gA = q.matmul(triangle(x.sub(x.mT()), 0, true));
-        gA = solveTriangular(r.narrow(-1, 0, m).mT(), gA, false, false, false);
+        // (for a complex X the diagonal keeps i Im(x_ii): X - X^H's, halved; zero for a real X)
+        gA = q.matmul(halveDiagonal(triangle(x.sub(x.mH()), 0, true)));
+        gA = solveTriangular(r.narrow(-1, 0, m).mH(), gA, false, false, false);
         int[] zerosShape = r.shape();
         zerosShape[zerosShape.length - 1] = n - m;
         gA = Tensor.cat(java.util.List.of(gA, Creation.zeros(zerosShape, gA.dtype, gA.device)), -1);
@@ -1198,7 +1292,7 @@ final class LinalgDecompositions {
         if (uplo.length() != 1 || (c != 'U' && c != 'L')) {
             throw new IllegalArgumentException("Expected UPLO argument to be 'L' or 'U', but got " + uplo);
         }
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("\"linalg_eigh_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
         }
         return c == 'U';
@@ -1211,14 +1305,18 @@ final class LinalgDecompositions {
         try (GradMode off = Ember.noGrad()) {
             Tensor a3 = batch3(a);
             int bs = a3.shape[0];
+            int[] wShape = Arrays.copyOf(batch, batch.length + 1);
+            wShape[batch.length] = n;
+            if (a.dtype.isComplex()) {
+                Tensor[] lv = ComplexLinalg.eigh(a3, upper, computeV);
+                return new Tensor[] {LinalgOps.fresh(lv[0], wShape), lv[1] == null ? null : LinalgOps.fresh(lv[1], a.shape)};
+            }
             Tensor w = Creation.empty(new int[] {bs, n}, a.dtype, a.device);
             Tensor v = computeV ? Creation.empty(new int[] {bs, n, n}, a.dtype, a.device) : null;
             if (bs > 0 && n > 0) {
                 a.backend.eigh(a3.storage(), a3.layout, upper, w.storage(), w.layout, v == null ? null : v.storage(),
                         v == null ? null : v.layout);
             }
-            int[] wShape = Arrays.copyOf(batch, batch.length + 1);
-            wShape[batch.length] = n;
             return new Tensor[] {LinalgOps.fresh(w, wShape), v == null ? null : LinalgOps.fresh(v, a.shape)};
         }
     }
@@ -1263,6 +1361,9 @@ final class LinalgDecompositions {
         if (gL == null && gV == null) {
             return Creation.zeros(v.shape, v.dtype, v.device);
         }
+        if (v.isComplex()) {
+            return eighBackwardComplex(gL, gV, l, v);
+        }
         if (gV == null) {
             return v.mul(gL.unsqueeze(-2)).matmul(v.mT());
         }
@@ -1275,5 +1376,42 @@ final class LinalgDecompositions {
             ret = ret.add(gL.diagEmbed());
         }
         return v.matmul(ret.matmul(v.mT()));
+    }
+
+    /**
+     * {@code linalg_eig_backward}'s Hermitian case for complex V: the gauge check (Im diag(V^H gV) within 1e-2 of 0, else
+     * PyTorch's error), then {@code V (skew_H(V^H gV) / 2 / E, its diagonal gL) V^H}; with no gradient for V,
+     * {@code V diag(gL) V^H}.
+     */
+    private static Tensor eighBackwardComplex(Tensor gL, Tensor gV, Tensor l, Tensor v) {
+        Tensor vh = v.mH();
+        if (gV == null) {
+            return v.mul(gL.unsqueeze(-2)).matmul(vh);
+        }
+        int n = l.size(-1);
+        Tensor vhgV = vh.matmul(gV);
+        checkEighGauge(vhgV);
+        vhgV = vhgV.sub(vhgV.mH()).mul(0.5);
+        Tensor eye = eye(n, l.dtype, l.device);
+        Tensor e = l.unsqueeze(-2).sub(l.unsqueeze(-1)).add(eye);
+        Tensor ret = vhgV.div(e);
+        if (gL != null) {
+            ret = ret.mul(eye.rsub(1.0)).add(gL.diagEmbed());
+        }
+        return v.matmul(ret.matmul(vh));
+    }
+
+    private static void checkEighGauge(Tensor vhgV) {
+        double[] x;
+        try (GradMode off = Ember.noGrad()) {
+            x = vhgV.detach().diagonal(0, -2, -1).imag().contiguous().toDoubleArray();
+        }
+        for (double d : x) {
+            if (!(Math.abs(d) <= 1e-2)) {
+                throw new IllegalStateException("linalg_eigh_backward: The eigenvectors in the complex case are specified up "
+                        + "to multiplication by e^{i phi}. The specified loss function depends on this quantity, so it is "
+                        + "ill-defined.");
+            }
+        }
     }
 }

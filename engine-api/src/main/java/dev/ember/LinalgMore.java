@@ -267,9 +267,14 @@ final class LinalgMore {
                     + (left ? "AX = B" : "XA = B") + " (" + a.size(-2) + "x" + a.size(-1) + " and " + b.size(-2) + "x"
                     + b.size(-1) + ")");
         }
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("\"triangular_solve_cpu\" not implemented for '"
                     + Format.scalarType(a.dtype) + "'");
+        }
+        if (b.dtype.isComplex() && !a.dtype.isComplex()) {
+            // casting B to A's real type would drop its imaginary part
+            throw new IllegalArgumentException(fn + ": Expected A and B to have the same dtype, but found A of type "
+                    + Format.scalarType(a.dtype) + " and B of type " + Format.scalarType(b.dtype) + " instead");
         }
         Shapes.broadcast(Arrays.copyOf(b.shape, b.dim() - 2), Arrays.copyOf(a.shape, a.dim() - 2));
         Tensor bb = b.dtype == a.dtype ? b : b.to(a.dtype);
@@ -937,12 +942,12 @@ final class LinalgMore {
 
     /** {@code linalg.vecdot(x, y, dim)}: PyTorch's {@code (x.conj() * y).sum(dim)} (conj is nothing for real inputs). */
     static Tensor vecdot(Tensor x, Tensor y, int dim) {
-        LinalgDecompositions.checkFloating(x, "linalg.vecdot");
+        LinalgDecompositions.checkFloatingOrComplex(x, "linalg.vecdot");
         if (x.dtype != y.dtype) {
             throw new IllegalArgumentException("linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
                     + Format.scalarType(x.dtype) + " and y of type " + Format.scalarType(y.dtype) + " instead");
         }
-        return x.mul(y).sum(new int[] {dim}, false);
+        return (x.dtype.isComplex() ? x.conj() : x).mul(y).sum(new int[] {dim}, false);
     }
 
     /**
