@@ -312,6 +312,12 @@ case("pairwise_distance", [cseq((2, 3)), cseq((2, 3), shift=4)], lambda x: torch
 case("refuses zeta", [cseq((3,), C64), cseq((3,), C64, shift=2)], lambda x: torch.special.zeta(x[0], x[1]))
 # 2.x casts a complex number to bool as re != 0 or im != 0 (c10's maybe_bool; 1.13 keeps the real part's truth)
 case("to bool", [TRUTHY], lambda x: x[0].detach().logical_not().logical_not())
+# LU of complex matrices (LAPACK zgetrf's pivoting: the first largest |re| + |im|)
+for shape in ((3, 3), (2, 4), (4, 2), (2, 3, 3)):
+    case("lu_factor %s" % "x".join(map(str, shape)), [cseq(shape)], lambda x: torch.linalg.lu_factor(x[0])[0])
+    case("linalg.lu %s" % "x".join(map(str, shape)), [cseq(shape)],
+         lambda x: torch.cat([t.flatten() for t in torch.linalg.lu(x[0])[1:]]))
+case("lu_factor complex64", [cseq((3, 3), C64)], lambda x: torch.linalg.lu_factor(x[0])[0])
 case("logsumexp", [cseq((2, 3))], lambda x: logsumexp_2x(x[0], 1))
 case("logsumexp keepdim complex64", [cseq((3, 2), C64)], lambda x: logsumexp_2x(x[0], 0, True))
 case("inplace real mul_", [cseq((2, 3))], inplace_real)

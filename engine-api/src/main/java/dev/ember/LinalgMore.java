@@ -500,7 +500,7 @@ final class LinalgMore {
             throw new IllegalArgumentException((api.contains("lu_factor") ? "torch.lu_factor" : "linalg.lu")
                     + ": Expected tensor with 2 or more dimensions. Got size: " + Arrays.toString(a.shape) + " instead");
         }
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("\"lu_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
         }
         int m = a.size(-2);
@@ -720,45 +720,45 @@ final class LinalgMore {
         int n = u.size(-1);
         int k = Math.min(m, n);
         if (m == n) {
-            Tensor g = gL == null ? null : LinalgDecompositions.triangle(l.mT().matmul(gL), -1, true);
+            Tensor g = gL == null ? null : LinalgDecompositions.triangle(l.mH().matmul(gL), -1, true);
             if (gU != null) {
-                Tensor t = LinalgDecompositions.triangle(gU.matmul(u.mT()), 0, false);
+                Tensor t = LinalgDecompositions.triangle(gU.matmul(u.mH()), 0, false);
                 g = g == null ? t : g.add(t);
             }
-            g = LinalgDecompositions.solveTriangular(u.mT(), g, false, false, false);
-            g = LinalgDecompositions.solveTriangular(l.mT(), g, true, true, true);
+            g = LinalgDecompositions.solveTriangular(u.mH(), g, false, false, false);
+            g = LinalgDecompositions.solveTriangular(l.mH(), g, true, true, true);
             return p.matmul(g);
         }
         Tensor g;
         if (m < n) {
-            g = gL == null ? null : l.mT().matmul(gL);
+            g = gL == null ? null : l.mH().matmul(gL);
             if (gU != null) {
-                Tensor t = LinalgDecompositions.triangle(gU, 0, false).matmul(u.mT());
+                Tensor t = LinalgDecompositions.triangle(gU, 0, false).matmul(u.mH());
                 g = g == null ? t.neg() : g.sub(t);
             }
-            g = LinalgDecompositions.solveTriangular(u.narrow(-1, 0, k).mT(), LinalgDecompositions.triangle(g, -1, true),
+            g = LinalgDecompositions.solveTriangular(u.narrow(-1, 0, k).mH(), LinalgDecompositions.triangle(g, -1, true),
                     false, false, false);
             if (gU != null) {
                 g = Tensor.cat(List.of(g.add(LinalgDecompositions.triangle(gU.narrow(-1, 0, k), 0, false)),
                         gU.narrow(-1, k, n - k)), -1);
             }
-            g = LinalgDecompositions.solveTriangular(l.mT(), g, true, true, true);
+            g = LinalgDecompositions.solveTriangular(l.mH(), g, true, true, true);
             if (gU == null) {
                 g = Tensor.cat(List.of(g, u.narrow(-1, k, n - k).zerosLike()), -1);
             }
         } else {
-            g = gU == null ? null : gU.matmul(u.mT());
+            g = gU == null ? null : gU.matmul(u.mH());
             if (gL != null) {
-                Tensor t = l.mT().matmul(LinalgDecompositions.triangle(gL, -1, true));
+                Tensor t = l.mH().matmul(LinalgDecompositions.triangle(gL, -1, true));
                 g = g == null ? t.neg() : g.sub(t);
             }
-            g = LinalgDecompositions.solveTriangular(l.narrow(-2, 0, k).mT(), LinalgDecompositions.triangle(g, 0, false),
+            g = LinalgDecompositions.solveTriangular(l.narrow(-2, 0, k).mH(), LinalgDecompositions.triangle(g, 0, false),
                     true, true, true);
             if (gL != null) {
                 g = Tensor.cat(List.of(g.add(LinalgDecompositions.triangle(gL.narrow(-2, 0, k), -1, true)),
                         gL.narrow(-2, k, m - k)), -2);
             }
-            g = LinalgDecompositions.solveTriangular(u.mT(), g, false, false, false);
+            g = LinalgDecompositions.solveTriangular(u.mH(), g, false, false, false);
             if (gL == null) {
                 g = Tensor.cat(List.of(g, l.narrow(-2, k, m - k).zerosLike()), -2);
             }

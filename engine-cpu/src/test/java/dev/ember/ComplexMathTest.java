@@ -170,8 +170,17 @@ class ComplexMathTest {
             default:
                 break;
         }
+        if (name.startsWith("lu_factor")) {
+            return a -> a[0].linalgLuFactor().LU();
+        }
         if (w.length == 1 || name.endsWith(" complex64") && w.length == 2) {
             return unary(w[0]);
+        }
+        if (name.startsWith("linalg.lu ")) {
+            return a -> {
+                LuResult r = a[0].linalgLu();
+                return Tensor.cat(List.of(r.L().flatten(), r.U().flatten()), 0);
+            };
         }
         if (name.startsWith("vector_norm ord ")) {
             double ord = Double.parseDouble(w[2].replace("inf", "Infinity"));
