@@ -318,6 +318,11 @@ for shape in ((3, 3), (2, 4), (4, 2), (2, 3, 3)):
     case("linalg.lu %s" % "x".join(map(str, shape)), [cseq(shape)],
          lambda x: torch.cat([t.flatten() for t in torch.linalg.lu(x[0])[1:]]))
 case("lu_factor complex64", [cseq((3, 3), C64)], lambda x: torch.linalg.lu_factor(x[0])[0])
+for left in (True, False):
+    for adjoint in (False, True):
+        case("lu_solve left=%s adjoint=%s" % (left, adjoint), [cseq((3, 3)) + torch.eye(3) * 2, cseq((3, 2) if left else (2, 3), shift=4)],
+             lambda x, left=left, adjoint=adjoint: torch.linalg.lu_solve(*torch.linalg.lu_factor(x[0]), x[1], left=left,
+                                                                          adjoint=adjoint))
 case("logsumexp", [cseq((2, 3))], lambda x: logsumexp_2x(x[0], 1))
 case("logsumexp keepdim complex64", [cseq((3, 2), C64)], lambda x: logsumexp_2x(x[0], 0, True))
 case("inplace real mul_", [cseq((2, 3))], inplace_real)

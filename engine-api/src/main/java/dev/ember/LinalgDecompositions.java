@@ -66,7 +66,7 @@ final class LinalgDecompositions {
         if (a.dtype.isComplex()) {
             throw new UnsupportedOperationException(fn + ": complex inputs are not supported yet (Ember's complex linear "
                     + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, "
-                    + "eig, eigvals and vecdot); got " + Format.scalarType(a.dtype));
+                    + "eig, eigvals, vecdot, lu, lu_factor and lu_solve); got " + Format.scalarType(a.dtype));
         }
         checkFloatingOrComplex(a, fn);
     }

@@ -772,7 +772,7 @@ final class LinalgMore {
      */
     static Tensor luSolve(Tensor lu, Tensor pivots, Tensor b, boolean left, boolean adjoint) {
         ArithmeticOps.checkSameDevice(lu, pivots, b);
-        LinalgDecompositions.checkFloating(lu, "torch.linalg.lu_solve");
+        LinalgDecompositions.checkFloatingOrComplex(lu, "torch.linalg.lu_solve");
         if (lu.dtype != b.dtype) {
             throw new IllegalArgumentException("linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
                     + Format.scalarType(lu.dtype) + " and B of type " + Format.scalarType(b.dtype) + " instead");
@@ -822,16 +822,16 @@ final class LinalgMore {
         Tensor u = plu[2];
         if (!left) {
             // X A = B is A^T X^T = B^T; X A^T = B is A X^T = B^T
-            return luSolveRaw(plu, b.mT(), true, !adjoint).mT();
+            return luSolveRaw(plu, b.mH(), true, !adjoint).mH();
         }
         if (!adjoint) {
             // A = P L U: X = U^{-1} L^{-1} P^T B
-            Tensor y = LinalgDecompositions.solveTriangular(l, p.mT().matmul(b), false, true, true);
+            Tensor y = LinalgDecompositions.solveTriangular(l, p.mH().matmul(b), false, true, true);
             return LinalgDecompositions.solveTriangular(u, y, true, true, false);
         }
         // A^T = U^T L^T P^T: X = P L^{-T} U^{-T} B
-        Tensor y = LinalgDecompositions.solveTriangular(u.mT(), b, false, true, false);
-        return p.matmul(LinalgDecompositions.solveTriangular(l.mT(), y, true, true, true));
+        Tensor y = LinalgDecompositions.solveTriangular(u.mH(), b, false, true, false);
+        return p.matmul(LinalgDecompositions.solveTriangular(l.mH(), y, true, true, true));
     }
 
     /** PyTorch 2.x's {@code linalg_lu_solve_LU}: the gradient with respect to the packed factors. */
@@ -842,19 +842,19 @@ final class LinalgMore {
         Tensor u = plu[2];
         if (left != adjoint) {
             // gR = U^{-H} op_2(-gX) op_2(X)^H
-            Tensor gR = LinalgDecompositions.solveTriangular(u.mT(),
-                    (left ? gX : gX.mT()).neg().matmul(left ? x.mT() : x), false, true, false);
+            Tensor gR = LinalgDecompositions.solveTriangular(u.mH(),
+                    (left ? gX : gX.mH()).neg().matmul(left ? x.mH() : x), false, true, false);
             // gL = (L^{-H} gR U^H).tril(-1)
             Tensor gL = LinalgDecompositions.triangle(
-                    LinalgDecompositions.solveTriangular(l.mT(), gR.matmul(u.mT()), true, true, true), -1, true);
+                    LinalgDecompositions.solveTriangular(l.mH(), gR.matmul(u.mH()), true, true, true), -1, true);
             return gL.add(LinalgDecompositions.triangle(gR, 0, false));
         }
         // gR = -P^T op_3(X) op_1(op_2(gX)) P, then gR L^{-H}
-        Tensor gR = p.mT().matmul(left ? x : x.mT()).matmul(left ? gX.mT() : gX).matmul(p).neg();
-        gR = LinalgDecompositions.solveTriangular(l.mT(), gR, true, false, true);
+        Tensor gR = p.mH().matmul(left ? x : x.mH()).matmul(left ? gX.mH() : gX).matmul(p).neg();
+        gR = LinalgDecompositions.solveTriangular(l.mH(), gR, true, false, true);
         // gU = (L^H gR U^{-H}).triu()
         Tensor gU = LinalgDecompositions.triangle(
-                LinalgDecompositions.solveTriangular(u.mT(), l.mT().matmul(gR), false, false, false), 0, false);
+                LinalgDecompositions.solveTriangular(u.mH(), l.mH().matmul(gR), false, false, false), 0, false);
         return LinalgDecompositions.triangle(gR, -1, true).add(gU);
     }
 

@@ -176,6 +176,14 @@ class ComplexMathTest {
         if (w.length == 1 || name.endsWith(" complex64") && w.length == 2) {
             return unary(w[0]);
         }
+        if (name.startsWith("lu_solve")) {
+            boolean left = name.contains("left=True");
+            boolean adjoint = name.contains("adjoint=True");
+            return a -> {
+                LuFactorResult f = a[0].linalgLuFactor();
+                return Tensor.linalgLuSolve(f.LU(), f.pivots(), a[1], left, adjoint);
+            };
+        }
         if (name.startsWith("linalg.lu ")) {
             return a -> {
                 LuResult r = a[0].linalgLu();
