@@ -377,7 +377,8 @@ class ComplexLinalgTest {
         Tensor a = crandn(new Generator(3), 3, 3);
         Throwable e = assertThrows(UnsupportedOperationException.class, () -> a.linalgSvd());
         assertEquals("linalg.svd: complex inputs are not supported yet (Ember's complex linear algebra covers inv, "
-                + "solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, eig, eigvals and vecdot); "
+                + "solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, eig, eigvals, vecdot, lu, "
+                + "lu_factor and lu_solve); "
                 + "got ComplexDouble", e.getMessage());
         // a complex B with a real A: refused rather than cast to A's type (which would drop its imaginary part)
         Tensor r = Tensor.eye(3, 3, DType.FLOAT64);
