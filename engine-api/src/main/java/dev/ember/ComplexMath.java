@@ -110,8 +110,7 @@ final class ComplexMath {
 
     /** A holomorphic function: values by {@code f}, node {@code node}, backward {@code grad * conj(derivative(z, result))}. */
     private static Tensor holomorphic(Tensor z, String node, UnaryOperator<P> f, BinaryOperator<Tensor> derivative) {
-        Tensor value = apply(z, f);
-        return ComplexOps.holomorphic(z, node, (x, y) -> value, derivative);
+        return ComplexOps.recordHolomorphic(z, apply(z, f), node, derivative);
     }
 
     // ------------------------------------------------------------------ the formulas, on parts

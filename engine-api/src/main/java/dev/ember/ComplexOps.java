@@ -269,15 +269,15 @@ final class ComplexOps {
 
     /** {@code t.to(dtype)} where either type is complex, without history; the caller records ToCopyBackward0. */
     static Tensor cast(Tensor t, DType dtype) {
+        if (t.dtype.isComplex() && dtype == DType.BOOL) {
+            warnDiscard();
+            return ComplexIndexing.isNonzero(t); // 2.x's c10 cast: true where either part is non-zero
+        }
         // the copy kernel converts the parts' type; a complex source into a real type keeps the real parts
         Tensor out = t.layout.isContiguous() ? Creation.empty(t.shape, dtype, t.device)
                 : Creation.emptyStrided(t.shape, ShapeOps.preservedStrides(t.shape, t.layout.strides()), dtype, t.device);
         if (t.dtype.isComplex() && !dtype.isComplex()) {
             warnDiscard();
-            if (dtype == DType.BOOL) {
-                out.close();
-                return ComplexIndexing.isNonzero(t); // 2.x's c10 cast: true where either part is non-zero
-            }
         }
         copyElements(t, out);
         return out;
@@ -601,6 +601,14 @@ final class ComplexOps {
             Tensor p = parts(z);
             return forward.apply(p.select(-1, 0), p.select(-1, 1));
         });
+        return recordHolomorphic(z, out, node, derivative);
+    }
+
+    /**
+     * Records {@code out}, a holomorphic function of {@code z} computed without history, as node {@code node} whose
+     * backward is {@code grad * conj(derivative(z, out))}.
+     */
+    static Tensor recordHolomorphic(Tensor z, Tensor out, String node, java.util.function.BinaryOperator<Tensor> derivative) {
         return ArithmeticOps.record(out, node, new Tensor[] {z}, n -> {
             SavedTensor sz = n.save(z);
             SavedTensor so = n.saveOutput(out);
