@@ -25,7 +25,10 @@ import java.util.Map;
  * {@code eps * log n} relative to the input's norm, with the twiddle factors computed from an angle reduced to the
  * first octant with integer arithmetic (never by repeated multiplication). Plans (factorization, twiddles, Bluestein's
  * chirp and its transformed filter) are cached per length in a bounded cache; the sequences of a batch are split
- * across {@link CpuThreads}.
+ * across {@link CpuThreads}, in blocks of as many sequences as a double vector has lanes, transformed side by side by
+ * {@link VectorFft} (pocketfft's vectorization across a batch) with the same operations as the scalar kernel, so the
+ * bits do not depend on the path; one sequence at a time without the Vector API, for a batch of one, or for a
+ * sequence too long for the lane buffers.
  */
 final class FftKernels {
     private FftKernels() {
@@ -44,11 +47,37 @@ final class FftKernels {
     private static long cachedDoubles;
 
     /**
+     * The butterflies on several sequences at once, one per SIMD lane ({@link VectorFft}), or null where the JVM lacks
+     * the Vector API. The buffers hold {@code lanes()} sequences side by side: lane {@code l}'s {@code p}-th double (of
+     * its interleaved (re, im) sequence) at {@code p lanes() + l}.
+     */
+    interface Lanes {
+        /** How many sequences a buffer holds side by side. */
+        int lanes();
+
+        /** {@link Plan#forward} of every lane of {@code a}, with {@code b} as the other buffer; returns the result's. */
+        double[] forward(Plan plan, double[] a, double[] b);
+    }
+
+    /** The Vector API's lanes, or null: then one sequence at a time. */
+    static final Lanes LANES = MicroKernels.loadVectorClass(Lanes.class, "dev.ember.cpu.VectorFft");
+    /**
+     * The most complex elements a lane buffer holds ({@code n} times the lanes): 16 MiB a buffer; a longer sequence is
+     * transformed one at a time, with buffers of its own length.
+     */
+    private static final long LANE_ELEMENTS = 1L << 20;
+
+    /**
      * Transforms each sequence {@code b} of {@code src} ([B, n, 2], any strides) into {@code dst} ([B, n, 2], any
      * strides), float32 or float64 (the same type), forward ({@code exp(-...)}) or inverse ({@code exp(+...)}), with no
      * normalization.
      */
     static void fft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout, boolean inverse) {
+        fft(src, srcLayout, dst, dstLayout, inverse, LANES);
+    }
+
+    /** {@link #fft} with the given lanes (null: one sequence at a time), for the tests that compare the two. */
+    static void fft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout, boolean inverse, Lanes lanes) {
         check(src, srcLayout, "source");
         check(dst, dstLayout, "destination");
         if (src.dtype != dst.dtype || srcLayout.size(0) != dstLayout.size(0) || srcLayout.size(1) != dstLayout.size(1)) {
@@ -61,16 +90,58 @@ final class FftKernels {
             return;
         }
         Plan plan = plan(n);
-        int chunks = CpuThreads.chunks(batch, plan.cost);
-        CpuThreads.parallelFor(batch, chunks, (task, from, to) -> {
-            double[] a = new double[2 * plan.buffer];
-            double[] b = new double[2 * plan.buffer];
-            for (int s = from; s < to; s++) {
-                gather(src, srcLayout, s, n, a, inverse);
-                double[] out = plan.forward(a, b);
-                scatter(out, inverse, dst, dstLayout, s, n);
+        eachBlock(batch, n, plan, lanes, (s0, count, v, a, b, x) -> {
+            gather(src, srcLayout, s0, count, v, n, a, inverse);
+            scatter(transform(plan, lanes, v, a, b), inverse, dst, dstLayout, s0, count, v, n);
+        });
+    }
+
+    /** {@link Plan#forward} of the {@code v} sequences side by side in {@code a}. */
+    private static double[] transform(Plan plan, Lanes lanes, int v, double[] a, double[] b) {
+        return v == 1 ? plan.forward(a, b) : lanes.forward(plan, a, b);
+    }
+
+    /**
+     * The work on the sequences {@code [s0, s0 + count)}, held side by side in buffers of {@code v} lanes (v = 1: one
+     * sequence): {@code a} and {@code b} for the transform, {@code x} for a one-sided spectrum of length n/2 + 1.
+     */
+    private interface Block {
+        void run(int s0, int count, int v, double[] a, double[] b, double[] x);
+    }
+
+    /**
+     * Runs {@code body} on every block of a batch of transforms of length {@code n}, split across threads: blocks of as
+     * many sequences as the lanes hold (the last one on padded lanes when at least half full, else one sequence at a
+     * time), or one sequence a block without lanes or for a long sequence.
+     */
+    private static void eachBlock(int batch, int n, Plan plan, Lanes lanes, Block body) {
+        long elements = Math.max(plan.buffer, n);
+        int width = lanes == null || batch < 2 || elements * lanes.lanes() > LANE_ELEMENTS ? 1 : lanes.lanes();
+        int blocks = (batch + width - 1) / width;
+        int chunks = CpuThreads.chunks(blocks, plan.cost * width);
+        CpuThreads.parallelFor(blocks, chunks, (task, from, to) -> {
+            double[][] wide = null;
+            double[][] one = null;
+            for (int k = from; k < to; k++) {
+                int s0 = k * width;
+                int count = Math.min(width, batch - s0);
+                if (width > 1 && 2 * count >= width) {
+                    wide = wide != null ? wide : buffers(plan, n, width);
+                    body.run(s0, count, width, wide[0], wide[1], wide[2]);
+                } else {
+                    one = one != null ? one : buffers(plan, n, 1);
+                    for (int s = s0; s < s0 + count; s++) {
+                        body.run(s, 1, 1, one[0], one[1], one[2]);
+                    }
+                }
             }
         });
+    }
+
+    /** A block's buffers for {@code v} lanes: the transform's two and a one-sided spectrum. */
+    private static double[][] buffers(Plan plan, int n, int v) {
+        return new double[][] {new double[2 * Math.max(plan.buffer, n) * v], new double[2 * plan.buffer * v],
+            new double[2 * (n / 2 + 1) * v]};
     }
 
     // ------------------------------------------------------------------ real sequences
@@ -82,6 +153,11 @@ final class FftKernels {
      * odd one a complex transform of the sequence.
      */
     static void rfft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout) {
+        rfft(src, srcLayout, dst, dstLayout, LANES);
+    }
+
+    /** {@link #rfft} with the given lanes (null: one sequence at a time). */
+    static void rfft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout, Lanes lanes) {
         checkReal(src, srcLayout, dst, dstLayout, "rfft", srcLayout, dstLayout);
         int batch = srcLayout.size(0);
         int n = srcLayout.size(1);
@@ -91,33 +167,15 @@ final class FftKernels {
         boolean half = n % 2 == 0;
         Plan plan = plan(half ? n / 2 : n);
         double[] w = half ? halfTwiddles(n) : null;
-        eachSequence(batch, n, plan, (s, a, b, x) -> {
-            gatherReal(src, srcLayout, s, n, a, !half);
-            double[] z = plan.forward(a, b);
+        eachBlock(batch, n, plan, lanes, (s0, count, v, a, b, x) -> {
+            gatherReal(src, srcLayout, s0, count, v, n, a, !half);
+            double[] z = transform(plan, lanes, v, a, b);
             if (half) {
-                separate(z, n / 2, w, x);
+                separate(z, n / 2, w, x, v);
             } else {
                 System.arraycopy(z, 0, x, 0, x.length);
             }
-            scatter(x, false, dst, dstLayout, s, n / 2 + 1);
-        });
-    }
-
-    /** The work on one sequence {@code s} of a real transform, with its scratch: the plan's two buffers and a spectrum. */
-    private interface RealSequence {
-        void run(int s, double[] a, double[] b, double[] x);
-    }
-
-    /** Runs {@code body} on every sequence of a batch of real transforms of length {@code n}, split across threads. */
-    private static void eachSequence(int batch, int n, Plan plan, RealSequence body) {
-        int chunks = CpuThreads.chunks(batch, plan.cost);
-        CpuThreads.parallelFor(batch, chunks, (task, from, to) -> {
-            double[] a = new double[2 * Math.max(plan.buffer, n)];
-            double[] b = new double[2 * plan.buffer];
-            double[] x = new double[2 * (n / 2 + 1)];
-            for (int s = from; s < to; s++) {
-                body.run(s, a, b, x);
-            }
+            scatter(x, false, dst, dstLayout, s0, count, v, n / 2 + 1);
         });
     }
 
@@ -128,6 +186,11 @@ final class FftKernels {
      * parts are the even and odd samples); an odd one a complex inverse transform of the Hermitian extension.
      */
     static void irfft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout) {
+        irfft(src, srcLayout, dst, dstLayout, LANES);
+    }
+
+    /** {@link #irfft} with the given lanes (null: one sequence at a time). */
+    static void irfft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout, Lanes lanes) {
         checkReal(dst, dstLayout, src, srcLayout, "irfft", dstLayout, srcLayout);
         int batch = dstLayout.size(0);
         int n = dstLayout.size(1);
@@ -138,17 +201,16 @@ final class FftKernels {
         int h = n / 2 + 1;
         Plan plan = plan(half ? n / 2 : n);
         double[] w = half ? halfTwiddles(n) : null;
-        eachSequence(batch, n, plan, (s, a, b, x) -> {
-            gather(src, srcLayout, s, h, x, false);
-            x[1] = 0; // X[0] is real
+        eachBlock(batch, n, plan, lanes, (s0, count, v, a, b, x) -> {
+            gather(src, srcLayout, s0, count, v, h, x, false);
+            java.util.Arrays.fill(x, v, 2 * v, 0.0); // X[0] is real
             if (half) {
-                x[2 * (h - 1) + 1] = 0; // so is X[n/2]
-                combine(x, n / 2, w, a);
+                java.util.Arrays.fill(x, (2 * h - 1) * v, 2 * h * v, 0.0); // so is X[n/2]
+                combine(x, n / 2, w, a, v);
             } else {
-                hermitian(x, n, a);
+                hermitian(x, n, a, v);
             }
-            double[] z = plan.forward(a, b);
-            scatterReal(z, half, dst, dstLayout, s, n);
+            scatterReal(transform(plan, lanes, v, a, b), half, dst, dstLayout, s0, count, v, n);
         });
     }
 
@@ -161,28 +223,32 @@ final class FftKernels {
         return w;
     }
 
+    // The passes below work on v sequences side by side (lane l's double p at p v + l), one lane after another.
+
     /**
      * The spectrum {@code X[0..m]} of a real sequence of length {@code 2m} from the transform {@code Z} of its even
      * (real parts) and odd (imaginary parts) samples: {@code E[k] = (Z[k] + conj Z[m-k]) / 2},
      * {@code O[k] = (Z[k] - conj Z[m-k]) / 2i}, {@code X[k] = E[k] + exp(-2 pi i k / 2m) O[k]} (indices mod m).
      */
-    private static void separate(double[] z, int m, double[] w, double[] x) {
+    private static void separate(double[] z, int m, double[] w, double[] x, int v) {
         for (int k = 0; k <= m; k++) {
             int i1 = k == m ? 0 : k;
             int i2 = k == 0 ? 0 : m - k;
-            double zr = z[2 * i1];
-            double zi = z[2 * i1 + 1];
-            double cr = z[2 * i2];
-            double ci = -z[2 * i2 + 1];
-            double er = 0.5 * (zr + cr);
-            double ei = 0.5 * (zi + ci);
-            double or = 0.5 * (zi - ci); // -i (z - c) / 2
-            double oi = -0.5 * (zr - cr);
             double wc = w[2 * k];
             double ws = w[2 * k + 1];
-            // (wc - i ws) (or + i oi)
-            x[2 * k] = er + wc * or + ws * oi;
-            x[2 * k + 1] = ei + wc * oi - ws * or;
+            for (int l = 0; l < v; l++) {
+                double zr = z[2 * i1 * v + l];
+                double zi = z[(2 * i1 + 1) * v + l];
+                double cr = z[2 * i2 * v + l];
+                double ci = -z[(2 * i2 + 1) * v + l];
+                double er = 0.5 * (zr + cr);
+                double ei = 0.5 * (zi + ci);
+                double or = 0.5 * (zi - ci); // -i (z - c) / 2
+                double oi = -0.5 * (zr - cr);
+                // (wc - i ws) (or + i oi)
+                x[2 * k * v + l] = er + wc * or + ws * oi;
+                x[(2 * k + 1) * v + l] = ei + wc * oi - ws * or;
+            }
         }
     }
 
@@ -191,77 +257,91 @@ final class FftKernels {
      * unnormalized result: {@code Z[k] = (X[k] + conj X[m-k]) + i (X[k] - conj X[m-k]) exp(2 pi i k / 2m)}, conjugated
      * into {@code a} for the forward kernel (the inverse is the conjugate of the forward transform of the conjugate).
      */
-    private static void combine(double[] x, int m, double[] w, double[] a) {
+    private static void combine(double[] x, int m, double[] w, double[] a, int v) {
         for (int k = 0; k < m; k++) {
-            double xr = x[2 * k];
-            double xi = x[2 * k + 1];
-            double cr = x[2 * (m - k)];
-            double ci = -x[2 * (m - k) + 1];
-            double er = xr + cr;
-            double ei = xi + ci;
-            double dr = xr - cr;
-            double di = xi - ci;
             double wc = w[2 * k];
             double ws = w[2 * k + 1];
-            double or = dr * wc - di * ws; // (dr + i di) (wc + i ws)
-            double oi = dr * ws + di * wc;
-            a[2 * k] = er - oi; // e + i o
-            a[2 * k + 1] = -(ei + or); // conjugated
+            for (int l = 0; l < v; l++) {
+                double xr = x[2 * k * v + l];
+                double xi = x[(2 * k + 1) * v + l];
+                double cr = x[2 * (m - k) * v + l];
+                double ci = -x[(2 * (m - k) + 1) * v + l];
+                double er = xr + cr;
+                double ei = xi + ci;
+                double dr = xr - cr;
+                double di = xi - ci;
+                double or = dr * wc - di * ws; // (dr + i di) (wc + i ws)
+                double oi = dr * ws + di * wc;
+                a[2 * k * v + l] = er - oi; // e + i o
+                a[(2 * k + 1) * v + l] = -(ei + or); // conjugated
+            }
         }
     }
 
     /** The conjugate of the full spectrum of length {@code n} (odd) from its first {@code (n + 1) / 2} entries, into {@code a}. */
-    private static void hermitian(double[] x, int n, double[] a) {
-        a[0] = x[0];
-        a[1] = -x[1];
-        for (int k = 1; 2 * k < n; k++) {
-            a[2 * k] = x[2 * k];
-            a[2 * k + 1] = -x[2 * k + 1];
-            a[2 * (n - k)] = x[2 * k];
-            a[2 * (n - k) + 1] = x[2 * k + 1];
+    private static void hermitian(double[] x, int n, double[] a, int v) {
+        for (int l = 0; l < v; l++) {
+            a[l] = x[l];
+            a[v + l] = -x[v + l];
+            for (int k = 1; 2 * k < n; k++) {
+                double re = x[2 * k * v + l];
+                double im = x[(2 * k + 1) * v + l];
+                a[2 * k * v + l] = re;
+                a[(2 * k + 1) * v + l] = -im;
+                a[2 * (n - k) * v + l] = re;
+                a[(2 * (n - k) + 1) * v + l] = im;
+            }
         }
     }
 
     /**
-     * Real sequence {@code b} of {@code s} into {@code a}: as complex elements with zero imaginary parts
-     * ({@code complex}), else packed, {@code a[j] = x[j]} (the even samples the real parts of a half-length sequence).
+     * Real sequences {@code [s0, s0 + count)} of {@code s} into {@code a} (lanes past {@code count} zero): as complex
+     * elements with zero imaginary parts ({@code complex}), else packed, {@code a[j] = x[j]} (the even samples the real
+     * parts of a half-length sequence).
      */
-    private static void gatherReal(CpuStorage s, Layout l, int b, int n, double[] a, boolean complex) {
-        int base = l.offset() + b * l.stride(0);
+    private static void gatherReal(CpuStorage s, Layout l, int s0, int count, int v, int n, double[] a,
+                                   boolean complex) {
         int sn = l.stride(1);
         int step = complex ? 2 : 1;
-        if (complex) {
-            java.util.Arrays.fill(a, 0, 2 * n, 0.0);
+        if (complex || count < v) {
+            java.util.Arrays.fill(a, 0, 2 * n * v, 0.0);
         }
-        if (s.dtype == DType.FLOAT64) {
-            double[] x = (double[]) s.array;
-            for (int j = 0, at = base; j < n; j++, at += sn) {
-                a[step * j] = x[at];
-            }
-        } else {
-            float[] x = (float[]) s.array;
-            for (int j = 0, at = base; j < n; j++, at += sn) {
-                a[step * j] = x[at];
+        for (int t = 0; t < count; t++) {
+            int base = l.offset() + (s0 + t) * l.stride(0);
+            if (s.dtype == DType.FLOAT64) {
+                double[] x = (double[]) s.array;
+                for (int j = 0, at = base; j < n; j++, at += sn) {
+                    a[step * j * v + t] = x[at];
+                }
+            } else {
+                float[] x = (float[]) s.array;
+                for (int j = 0, at = base; j < n; j++, at += sn) {
+                    a[step * j * v + t] = x[at];
+                }
             }
         }
     }
 
     /**
-     * The inverse's result into real sequence {@code b} of {@code s}: {@code z} is the conjugate of the result, so the
-     * packed samples ({@code packed}) are {@code z[2j]} and {@code -z[2j + 1]}, else the real parts {@code z[2t]}.
+     * The inverse's result into real sequences {@code [s0, s0 + count)} of {@code s}: {@code z} is the conjugate of the
+     * result, so the packed samples ({@code packed}) are {@code z[2j]} and {@code -z[2j + 1]}, else the real parts
+     * {@code z[2t]}.
      */
-    private static void scatterReal(double[] z, boolean packed, CpuStorage s, Layout l, int b, int n) {
-        int base = l.offset() + b * l.stride(0);
+    private static void scatterReal(double[] z, boolean packed, CpuStorage s, Layout l, int s0, int count, int v,
+                                    int n) {
         int sn = l.stride(1);
         boolean f64 = s.dtype == DType.FLOAT64;
         double[] x64 = f64 ? (double[]) s.array : null;
         float[] x32 = f64 ? null : (float[]) s.array;
-        for (int t = 0, at = base; t < n; t++, at += sn) {
-            double v = packed ? (t % 2 == 0 ? z[t] : -z[t]) : z[2 * t];
-            if (f64) {
-                x64[at] = v;
-            } else {
-                x32[at] = (float) v;
+        for (int lane = 0; lane < count; lane++) {
+            int base = l.offset() + (s0 + lane) * l.stride(0);
+            for (int t = 0, at = base; t < n; t++, at += sn) {
+                double x = packed ? (t % 2 == 0 ? z[t * v + lane] : -z[t * v + lane]) : z[2 * t * v + lane];
+                if (f64) {
+                    x64[at] = x;
+                } else {
+                    x32[at] = (float) x;
+                }
             }
         }
     }
@@ -286,44 +366,54 @@ final class FftKernels {
         }
     }
 
-    /** Copies sequence {@code b} into {@code a} as interleaved (re, im) doubles, conjugated for the inverse. */
-    private static void gather(CpuStorage s, Layout l, int b, int n, double[] a, boolean conj) {
-        int base = l.offset() + b * l.stride(0);
+    /**
+     * Copies sequences {@code [s0, s0 + count)} into the lanes of {@code a} as interleaved (re, im) doubles (lanes past
+     * {@code count} zero), conjugated for the inverse.
+     */
+    private static void gather(CpuStorage s, Layout l, int s0, int count, int v, int n, double[] a, boolean conj) {
         int sn = l.stride(1);
         int sc = l.stride(2);
         double sign = conj ? -1 : 1;
-        if (s.dtype == DType.FLOAT64) {
-            double[] x = (double[]) s.array;
-            for (int j = 0, at = base; j < n; j++, at += sn) {
-                a[2 * j] = x[at];
-                a[2 * j + 1] = sign * x[at + sc];
-            }
-        } else {
-            float[] x = (float[]) s.array;
-            for (int j = 0, at = base; j < n; j++, at += sn) {
-                a[2 * j] = x[at];
-                a[2 * j + 1] = sign * x[at + sc];
+        if (count < v) {
+            java.util.Arrays.fill(a, 0, 2 * n * v, 0.0);
+        }
+        for (int t = 0; t < count; t++) {
+            int base = l.offset() + (s0 + t) * l.stride(0);
+            if (s.dtype == DType.FLOAT64) {
+                double[] x = (double[]) s.array;
+                for (int j = 0, at = base; j < n; j++, at += sn) {
+                    a[2 * j * v + t] = x[at];
+                    a[(2 * j + 1) * v + t] = sign * x[at + sc];
+                }
+            } else {
+                float[] x = (float[]) s.array;
+                for (int j = 0, at = base; j < n; j++, at += sn) {
+                    a[2 * j * v + t] = x[at];
+                    a[(2 * j + 1) * v + t] = sign * x[at + sc];
+                }
             }
         }
     }
 
-    /** Writes the interleaved doubles {@code a} into sequence {@code b} of {@code s}, conjugated for the inverse. */
-    private static void scatter(double[] a, boolean conj, CpuStorage s, Layout l, int b, int n) {
-        int base = l.offset() + b * l.stride(0);
+    /** Writes the lanes {@code [0, count)} of {@code a} into sequences {@code [s0, s0 + count)}, conjugated for the inverse. */
+    private static void scatter(double[] a, boolean conj, CpuStorage s, Layout l, int s0, int count, int v, int n) {
         int sn = l.stride(1);
         int sc = l.stride(2);
         double sign = conj ? -1 : 1;
-        if (s.dtype == DType.FLOAT64) {
-            double[] x = (double[]) s.array;
-            for (int j = 0, at = base; j < n; j++, at += sn) {
-                x[at] = a[2 * j];
-                x[at + sc] = sign * a[2 * j + 1];
-            }
-        } else {
-            float[] x = (float[]) s.array;
-            for (int j = 0, at = base; j < n; j++, at += sn) {
-                x[at] = (float) a[2 * j];
-                x[at + sc] = (float) (sign * a[2 * j + 1]);
+        for (int t = 0; t < count; t++) {
+            int base = l.offset() + (s0 + t) * l.stride(0);
+            if (s.dtype == DType.FLOAT64) {
+                double[] x = (double[]) s.array;
+                for (int j = 0, at = base; j < n; j++, at += sn) {
+                    x[at] = a[2 * j * v + t];
+                    x[at + sc] = sign * a[(2 * j + 1) * v + t];
+                }
+            } else {
+                float[] x = (float[]) s.array;
+                for (int j = 0, at = base; j < n; j++, at += sn) {
+                    x[at] = (float) a[2 * j * v + t];
+                    x[at + sc] = (float) (sign * a[(2 * j + 1) * v + t]);
+                }
             }
         }
     }
