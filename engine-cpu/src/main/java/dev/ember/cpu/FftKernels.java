@@ -125,11 +125,11 @@ final class FftKernels {
             for (int k = from; k < to; k++) {
                 int s0 = k * width;
                 int count = Math.min(width, batch - s0);
-                if (width > 1 && 2 * count >= width) {
-                    wide = wide != null ? wide : buffers(plan, n, width);
+                if (width == 1 || 2 * count >= width) {
+                    wide = wide != null ? wide : buffers(plan, n, width, true);
                     body.run(s0, count, width, wide[0], wide[1], wide[2]);
                 } else {
-                    one = one != null ? one : buffers(plan, n, 1);
+                    one = one != null ? one : buffers(plan, n, 1, false);
                     for (int s = s0; s < s0 + count; s++) {
                         body.run(s, 1, 1, one[0], one[1], one[2]);
                     }
@@ -138,10 +138,16 @@ final class FftKernels {
         });
     }
 
-    /** A block's buffers for {@code v} lanes: the transform's two and a one-sided spectrum. */
-    private static double[][] buffers(Plan plan, int n, int v) {
-        return new double[][] {new double[2 * Math.max(plan.buffer, n) * v], new double[2 * plan.buffer * v],
-            new double[2 * (n / 2 + 1) * v]};
+    /**
+     * A block's buffers for {@code v} lanes: the transform's two and a one-sided spectrum, this thread's kept ones
+     * ({@code kept}, {@link Scratch}: a call's buffers zeroed afresh cost as much as a short transform) or new ones.
+     */
+    private static double[][] buffers(Plan plan, int n, int v, boolean kept) {
+        int a = 2 * Math.max(plan.buffer, n) * v;
+        int b = 2 * plan.buffer * v;
+        int x = 2 * (n / 2 + 1) * v;
+        return kept ? new double[][] {Scratch.doubles(Scratch.FFT_A, a), Scratch.doubles(Scratch.FFT_B, b),
+            Scratch.doubles(Scratch.FFT_SPECTRUM, x)} : new double[][] {new double[a], new double[b], new double[x]};
     }
 
     // ------------------------------------------------------------------ real sequences
@@ -173,7 +179,7 @@ final class FftKernels {
             if (half) {
                 separate(z, n / 2, w, x, v);
             } else {
-                System.arraycopy(z, 0, x, 0, x.length);
+                System.arraycopy(z, 0, x, 0, 2 * (n / 2 + 1) * v);
             }
             scatter(x, false, dst, dstLayout, s0, count, v, n / 2 + 1);
         });

@@ -20,7 +20,15 @@ final class Scratch {
     /** A GEMM's partial product over part of the depth, summed into C afterwards. */
     static final int GEMM_PARTIAL = 7;
 
+    /** {@link FftKernels}' two transform buffers and its one-sided spectrum (double slots, apart from the floats). */
+    static final int FFT_A = 0;
+    static final int FFT_B = 1;
+    static final int FFT_SPECTRUM = 2;
+    /** The longest double buffer kept per thread (2 MiB); a longer one is allocated for the call and dropped. */
+    static final int MAX_KEPT_DOUBLES = 1 << 18;
+
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[8][]);
+    private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[3][]);
 
     private Scratch() {
     }
@@ -31,22 +39,45 @@ final class Scratch {
         float[] b = bufs[slot];
         if (b == null || b.length < size) {
             bufs[slot] = null;
-            try {
-                b = new float[size];
-            } catch (OutOfMemoryError e) {
-                // the kept buffers and pooled arrays are the first memory to give back
-                java.util.Arrays.fill(bufs, null);
-                ArrayPool.INSTANCE.clear();
-                try {
-                    b = new float[size];
-                } catch (OutOfMemoryError again) {
-                    throw new CpuOutOfMemoryError("DefaultCPUAllocator: not enough memory: a kernel's temporary of "
-                            + 4L * size + " bytes does not fit the Java heap of " + Runtime.getRuntime().maxMemory()
-                            + " bytes (raise it with -Xmx)");
-                }
-            }
+            b = (float[]) allocate(size, false);
             bufs[slot] = b;
         }
         return b;
+    }
+
+    /**
+     * This thread's double buffer in {@code slot} ({@link #FFT_A}...), at least {@code size} long, kept for the next
+     * call up to {@link #MAX_KEPT_DOUBLES}; its contents are undefined.
+     */
+    static double[] doubles(int slot, int size) {
+        if (size > MAX_KEPT_DOUBLES) {
+            return (double[]) allocate(size, true);
+        }
+        double[][] bufs = DOUBLES.get();
+        double[] b = bufs[slot];
+        if (b == null || b.length < size) {
+            bufs[slot] = null;
+            b = (double[]) allocate(size, true);
+            bufs[slot] = b;
+        }
+        return b;
+    }
+
+    /** A new float or double array; on running out of heap, the kept buffers and pooled arrays go first, once. */
+    private static Object allocate(int size, boolean doubles) {
+        try {
+            return doubles ? new double[size] : new float[size];
+        } catch (OutOfMemoryError e) {
+            java.util.Arrays.fill(BUFFERS.get(), null);
+            java.util.Arrays.fill(DOUBLES.get(), null);
+            ArrayPool.INSTANCE.clear();
+            try {
+                return doubles ? new double[size] : new float[size];
+            } catch (OutOfMemoryError again) {
+                throw new CpuOutOfMemoryError("DefaultCPUAllocator: not enough memory: a kernel's temporary of "
+                        + (doubles ? 8L : 4L) * size + " bytes does not fit the Java heap of "
+                        + Runtime.getRuntime().maxMemory() + " bytes (raise it with -Xmx)");
+            }
+        }
     }
 }
