@@ -57,6 +57,12 @@ final class FftKernels {
 
         /** {@link Plan#forward} of every lane of {@code a}, with {@code b} as the other buffer; returns the result's. */
         double[] forward(Plan plan, double[] a, double[] b);
+
+        /** {@link FftKernels#separate} on every lane. */
+        void separate(double[] z, int m, double[] w, double[] x);
+
+        /** {@link FftKernels#combine} on every lane. */
+        void combine(double[] x, int m, double[] w, double[] a);
     }
 
     /** The Vector API's lanes, or null: then one sequence at a time. */
@@ -177,7 +183,11 @@ final class FftKernels {
             gatherReal(src, srcLayout, s0, count, v, n, a, !half);
             double[] z = transform(plan, lanes, v, a, b);
             if (half) {
-                separate(z, n / 2, w, x, v);
+                if (v == 1) {
+                    separate(z, n / 2, w, x);
+                } else {
+                    lanes.separate(z, n / 2, w, x);
+                }
             } else {
                 System.arraycopy(z, 0, x, 0, 2 * (n / 2 + 1) * v);
             }
@@ -212,7 +222,11 @@ final class FftKernels {
             java.util.Arrays.fill(x, v, 2 * v, 0.0); // X[0] is real
             if (half) {
                 java.util.Arrays.fill(x, (2 * h - 1) * v, 2 * h * v, 0.0); // so is X[n/2]
-                combine(x, n / 2, w, a, v);
+                if (v == 1) {
+                    combine(x, n / 2, w, a);
+                } else {
+                    lanes.combine(x, n / 2, w, a);
+                }
             } else {
                 hermitian(x, n, a, v);
             }
@@ -229,32 +243,28 @@ final class FftKernels {
         return w;
     }
 
-    // The passes below work on v sequences side by side (lane l's double p at p v + l), one lane after another.
-
     /**
      * The spectrum {@code X[0..m]} of a real sequence of length {@code 2m} from the transform {@code Z} of its even
      * (real parts) and odd (imaginary parts) samples: {@code E[k] = (Z[k] + conj Z[m-k]) / 2},
      * {@code O[k] = (Z[k] - conj Z[m-k]) / 2i}, {@code X[k] = E[k] + exp(-2 pi i k / 2m) O[k]} (indices mod m).
      */
-    private static void separate(double[] z, int m, double[] w, double[] x, int v) {
+    static void separate(double[] z, int m, double[] w, double[] x) {
         for (int k = 0; k <= m; k++) {
             int i1 = k == m ? 0 : k;
             int i2 = k == 0 ? 0 : m - k;
+            double zr = z[2 * i1];
+            double zi = z[2 * i1 + 1];
+            double cr = z[2 * i2];
+            double ci = -z[2 * i2 + 1];
+            double er = 0.5 * (zr + cr);
+            double ei = 0.5 * (zi + ci);
+            double or = 0.5 * (zi - ci); // -i (z - c) / 2
+            double oi = -0.5 * (zr - cr);
             double wc = w[2 * k];
             double ws = w[2 * k + 1];
-            for (int l = 0; l < v; l++) {
-                double zr = z[2 * i1 * v + l];
-                double zi = z[(2 * i1 + 1) * v + l];
-                double cr = z[2 * i2 * v + l];
-                double ci = -z[(2 * i2 + 1) * v + l];
-                double er = 0.5 * (zr + cr);
-                double ei = 0.5 * (zi + ci);
-                double or = 0.5 * (zi - ci); // -i (z - c) / 2
-                double oi = -0.5 * (zr - cr);
-                // (wc - i ws) (or + i oi)
-                x[2 * k * v + l] = er + wc * or + ws * oi;
-                x[(2 * k + 1) * v + l] = ei + wc * oi - ws * or;
-            }
+            // (wc - i ws) (or + i oi)
+            x[2 * k] = er + wc * or + ws * oi;
+            x[2 * k + 1] = ei + wc * oi - ws * or;
         }
     }
 
@@ -263,24 +273,22 @@ final class FftKernels {
      * unnormalized result: {@code Z[k] = (X[k] + conj X[m-k]) + i (X[k] - conj X[m-k]) exp(2 pi i k / 2m)}, conjugated
      * into {@code a} for the forward kernel (the inverse is the conjugate of the forward transform of the conjugate).
      */
-    private static void combine(double[] x, int m, double[] w, double[] a, int v) {
+    static void combine(double[] x, int m, double[] w, double[] a) {
         for (int k = 0; k < m; k++) {
+            double xr = x[2 * k];
+            double xi = x[2 * k + 1];
+            double cr = x[2 * (m - k)];
+            double ci = -x[2 * (m - k) + 1];
+            double er = xr + cr;
+            double ei = xi + ci;
+            double dr = xr - cr;
+            double di = xi - ci;
             double wc = w[2 * k];
             double ws = w[2 * k + 1];
-            for (int l = 0; l < v; l++) {
-                double xr = x[2 * k * v + l];
-                double xi = x[(2 * k + 1) * v + l];
-                double cr = x[2 * (m - k) * v + l];
-                double ci = -x[(2 * (m - k) + 1) * v + l];
-                double er = xr + cr;
-                double ei = xi + ci;
-                double dr = xr - cr;
-                double di = xi - ci;
-                double or = dr * wc - di * ws; // (dr + i di) (wc + i ws)
-                double oi = dr * ws + di * wc;
-                a[2 * k * v + l] = er - oi; // e + i o
-                a[(2 * k + 1) * v + l] = -(ei + or); // conjugated
-            }
+            double or = dr * wc - di * ws; // (dr + i di) (wc + i ws)
+            double oi = dr * ws + di * wc;
+            a[2 * k] = er - oi; // e + i o
+            a[2 * k + 1] = -(ei + or); // conjugated
         }
     }
 

@@ -41,6 +41,44 @@ final class VectorFft implements FftKernels.Lanes {
 
 
 
+    @Override
+    public void separate(double[] z, int m, double[] w, double[] x) {
+        for (int k = 0; k <= m; k++) {
+            int i1 = k == m ? 0 : k;
+            int i2 = k == 0 ? 0 : m - k;
+            DoubleVector zr = DoubleVector.fromArray(DS, z, 2 * i1 * L);
+            DoubleVector zi = DoubleVector.fromArray(DS, z, (2 * i1 + 1) * L);
+            DoubleVector cr = DoubleVector.fromArray(DS, z, 2 * i2 * L);
+            DoubleVector ci = DoubleVector.fromArray(DS, z, (2 * i2 + 1) * L).neg();
+            DoubleVector er = zr.add(cr).mul(0.5);
+            DoubleVector ei = zi.add(ci).mul(0.5);
+            DoubleVector or = zi.sub(ci).mul(0.5);
+            DoubleVector oi = zr.sub(cr).mul(-0.5);
+            double wc = w[2 * k];
+            double ws = w[2 * k + 1];
+            er.add(or.mul(wc)).add(oi.mul(ws)).intoArray(x, 2 * k * L);
+            ei.add(oi.mul(wc)).sub(or.mul(ws)).intoArray(x, (2 * k + 1) * L);
+        }
+    }
+
+    @Override
+    public void combine(double[] x, int m, double[] w, double[] a) {
+        for (int k = 0; k < m; k++) {
+            DoubleVector xr = DoubleVector.fromArray(DS, x, 2 * k * L);
+            DoubleVector xi = DoubleVector.fromArray(DS, x, (2 * k + 1) * L);
+            DoubleVector cr = DoubleVector.fromArray(DS, x, 2 * (m - k) * L);
+            DoubleVector ci = DoubleVector.fromArray(DS, x, (2 * (m - k) + 1) * L).neg();
+            DoubleVector dr = xr.sub(cr);
+            DoubleVector di = xi.sub(ci);
+            double wc = w[2 * k];
+            double ws = w[2 * k + 1];
+            DoubleVector or = dr.mul(wc).sub(di.mul(ws));
+            DoubleVector oi = dr.mul(ws).add(di.mul(wc));
+            xr.add(cr).sub(oi).intoArray(a, 2 * k * L);
+            xi.add(ci).add(or).neg().intoArray(a, (2 * k + 1) * L);
+        }
+    }
+
     private static double[] direct(FftKernels.Plan plan, double[] a, double[] b) {
         double[] cc = a;
         double[] ch = b;
