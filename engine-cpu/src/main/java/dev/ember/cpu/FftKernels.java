@@ -68,10 +68,11 @@ final class FftKernels {
     /** The Vector API's lanes, or null: then one sequence at a time. */
     static final Lanes LANES = MicroKernels.loadVectorClass(Lanes.class, "dev.ember.cpu.VectorFft");
     /**
-     * The most complex elements a lane buffer holds ({@code n} times the lanes): 16 MiB a buffer; a longer sequence is
-     * transformed one at a time, with buffers of its own length.
+     * The most complex elements a lane buffer holds ({@code n} times the lanes): 2 MiB, what {@link Scratch} keeps per
+     * thread; a longer sequence is transformed one at a time, with buffers of its own length (lanes with buffers made
+     * for each call were still 2x faster at n = 65536 on one core, but made 160 MB of garbage a call on two).
      */
-    private static final long LANE_ELEMENTS = 1L << 20;
+    private static final long LANE_ELEMENTS = Scratch.MAX_KEPT_DOUBLES / 2;
 
     /**
      * Transforms each sequence {@code b} of {@code src} ([B, n, 2], any strides) into {@code dst} ([B, n, 2], any
