@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.AdaptiveAvgPool1d}: the means over the windows that divide the last dimension into the output size. */
-public final class AdaptiveAvgPool1d extends Module {
+public class AdaptiveAvgPool1d extends Module {
     private final int outputSize;
 
     /** An output of {@code outputSize} along the last dimension. */

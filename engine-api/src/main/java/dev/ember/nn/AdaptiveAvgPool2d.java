@@ -6,7 +6,7 @@ import dev.ember.Tensor;
  * {@code torch.nn.AdaptiveAvgPool2d}: averages over the windows that divide the last two dimensions of a 3-D or 4-D
  * input into the output size. A null size keeps the input's size in that dimension (PyTorch's {@code None}).
  */
-public final class AdaptiveAvgPool2d extends Module {
+public class AdaptiveAvgPool2d extends Module {
     private final Integer[] outputSize;
     private final boolean single;
 

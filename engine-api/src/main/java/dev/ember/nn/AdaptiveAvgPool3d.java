@@ -7,7 +7,7 @@ import dev.ember.Tensor;
  * 4-D or 5-D input into the output size. A null size keeps the input's size in that dimension (PyTorch's
  * {@code None}).
  */
-public final class AdaptiveAvgPool3d extends Module {
+public class AdaptiveAvgPool3d extends Module {
     private final Integer[] outputSize;
     private final boolean single;
 

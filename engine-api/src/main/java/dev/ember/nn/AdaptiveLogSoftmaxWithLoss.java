@@ -15,7 +15,7 @@ import java.util.List;
  * distribution, {@link #predict} the most likely class. PyTorch's module, parameter names, initialization shapes and
  * order of operations (so its state dict loads and its values and gradients match).
  */
-public final class AdaptiveLogSoftmaxWithLoss extends Module2<AdaptiveLogSoftmaxWithLoss.Output> {
+public class AdaptiveLogSoftmaxWithLoss extends Module2<AdaptiveLogSoftmaxWithLoss.Output> {
     /**
      * What the module returns, as PyTorch's {@code _ASMoutput}.
      *

@@ -7,7 +7,7 @@ import dev.ember.Tensor;
  * {@link #forward} returns the maxima; {@link #forwardWithIndices} also their indices (what PyTorch's module returns
  * with {@code return_indices=True}).
  */
-public final class AdaptiveMaxPool1d extends Module {
+public class AdaptiveMaxPool1d extends Module {
     private final int outputSize;
     private final boolean returnIndices;
 

@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * {@link #forward} returns the maxima; {@link #forwardWithIndices} also their flat indices within each plane (what
  * PyTorch's module returns with {@code return_indices=True}, which this module records for its printout only).
  */
-public final class AdaptiveMaxPool2d extends Module {
+public class AdaptiveMaxPool2d extends Module {
     private final Integer[] outputSize;
     private final boolean single;
     private final boolean returnIndices;

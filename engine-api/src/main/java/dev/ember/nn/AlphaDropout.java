@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.AlphaDropout}: dropout that keeps SELU's mean and variance, {@link Functional#alphaDropout}; active in training mode only. */
-public final class AlphaDropout extends Module {
+public class AlphaDropout extends Module {
     private final double p;
 
     /** Drops with probability 0.5. */

@@ -6,7 +6,7 @@ import dev.ember.Tensor;
  * {@code torch.nn.AvgPool1d}: the means over windows of the last dimension of a {@code [N, C, L]} (or {@code [C, L]})
  * input ({@link Functional#avgPool1d}).
  */
-public final class AvgPool1d extends Module {
+public class AvgPool1d extends Module {
     private final int kernel;
     private final int stride;
     private final int padding;

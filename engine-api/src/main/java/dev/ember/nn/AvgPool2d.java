@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.AvgPool2d}. */
-public final class AvgPool2d extends Module {
+public class AvgPool2d extends Module {
     private final int[] kernel;
     private final int[] stride;
     private final int[] padding;

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.AvgPool3d}: average pooling over the last three dimensions of a 4-D or 5-D input. */
-public final class AvgPool3d extends Module {
+public class AvgPool3d extends Module {
     private final int[] kernel;
     private final int[] stride;
     private final int[] padding;

@@ -6,7 +6,7 @@ import dev.ember.Tensor;
  * {@code torch.nn.BCELoss}: {@link Functional#binaryCrossEntropy(Tensor, Tensor, Tensor, String)} of probabilities;
  * the element weights, if any, are the buffer {@code weight}.
  */
-public final class BCELoss extends PairLoss {
+public class BCELoss extends PairLoss {
     /** PyTorch's defaults: unweighted, mean. */
     public BCELoss() {
         this(null, "mean");

@@ -7,7 +7,7 @@ import dev.ember.Tensor;
  * String)}; the element weights and the positive-class weights, if any, are the buffers {@code weight} and
  * {@code pos_weight}.
  */
-public final class BCEWithLogitsLoss extends PairLoss {
+public class BCEWithLogitsLoss extends PairLoss {
     /** PyTorch's defaults: unweighted, mean. */
     public BCEWithLogitsLoss() {
         this(null, "mean", null);

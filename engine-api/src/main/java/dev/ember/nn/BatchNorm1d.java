@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * {@code bias}, {@code running_mean}, {@code running_var}, {@code num_batches_tracked}. {@code num_batches_tracked} is
  * counted after a forward succeeded (PyTorch counts before), so a failed forward counts no batch.
  */
-public sealed class BatchNorm1d extends NormBase permits LazyBatchNorm1d {
+public non-sealed class BatchNorm1d extends NormBase {
     /** Defaults: eps 1e-5, momentum 0.1, affine, tracking running statistics. */
     public BatchNorm1d(int features) {
         this(features, 1e-5, 0.1, true, true);

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.BatchNorm2d}: per-channel normalization of NCHW input with running statistics for eval mode. */
-public sealed class BatchNorm2d extends NormBase permits LazyBatchNorm2d {
+public non-sealed class BatchNorm2d extends NormBase {
     /** Defaults: eps 1e-5, momentum 0.1, affine, tracking running statistics. */
     public BatchNorm2d(int channels) {
         this(channels, 1e-5, 0.1);

@@ -9,7 +9,7 @@ import java.util.List;
  * uniform in {@code (-1/sqrt(in1), 1/sqrt(in1))} as PyTorch's reset_parameters. The forward takes two tensors
  * ({@link #forward(Tensor, Tensor)}, or {@link #apply(Tensor, Tensor)} with hooks).
  */
-public final class Bilinear extends Module implements HasBias {
+public class Bilinear extends Module implements HasBias {
     /**
      * Weight [out, in1, in2]. The final field holds the tensor registered at construction: once the module's weight is
      * replaced ({@link Module#setParameter}, as a tied weight is) or parametrized

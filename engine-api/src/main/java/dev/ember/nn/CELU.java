@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.CELU}: {@code max(0, x) + min(0, alpha (exp(x / alpha) - 1))}, one node CeluBackward0. */
-public final class CELU extends Module {
+public class CELU extends Module {
     private final double alpha;
     private final boolean inplace;
 

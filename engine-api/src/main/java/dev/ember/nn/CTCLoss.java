@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.CTCLoss}: {@link Functional#ctcLoss}. */
-public final class CTCLoss extends Module {
+public class CTCLoss extends Module {
     private final int blank;
     private final String reduction;
     private final boolean zeroInfinity;

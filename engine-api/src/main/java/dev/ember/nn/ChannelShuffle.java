@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.ChannelShuffle}: {@link Functional#channelShuffle} with the module's number of groups. */
-public final class ChannelShuffle extends Module {
+public class ChannelShuffle extends Module {
     private final int groups;
 
     /** The number of groups the channels are divided into. */

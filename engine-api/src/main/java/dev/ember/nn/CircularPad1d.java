@@ -5,7 +5,7 @@ package dev.ember.nn;
  * (PyTorch 2.x's module; PyTorch 2.x checks the input has 2 or 3 dimensions first). The padding is one int for every side or
  * a pair {@code (left, right)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class CircularPad1d extends CircularPadNd {
+public class CircularPad1d extends CircularPadNd {
     /** The same padding on every side. */
     public CircularPad1d(int padding) {
         this(Checks.repeat(padding, 2));

@@ -5,7 +5,7 @@ package dev.ember.nn;
  * (PyTorch 2.x's module; PyTorch 2.x checks the input has 3 or 4 dimensions first). The padding is one int for every side or
  * 4 values {@code (left, right, top, bottom)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class CircularPad2d extends CircularPadNd {
+public class CircularPad2d extends CircularPadNd {
     /** The same padding on every side. */
     public CircularPad2d(int padding) {
         this(Checks.repeat(padding, 4));

@@ -5,7 +5,7 @@ package dev.ember.nn;
  * (PyTorch 2.x's module; PyTorch 2.x checks the input has 4 or 5 dimensions first). The padding is one int for every side or
  * 6 values {@code (left, right, top, bottom, front, back)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class CircularPad3d extends CircularPadNd {
+public class CircularPad3d extends CircularPadNd {
     /** The same padding on every side. */
     public CircularPad3d(int padding) {
         this(Checks.repeat(padding, 6));

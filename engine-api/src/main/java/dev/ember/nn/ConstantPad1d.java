@@ -5,7 +5,7 @@ package dev.ember.nn;
  * (PyTorch 2.x's module). The padding is one int for every side or
  * a pair {@code (left, right)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class ConstantPad1d extends ConstantPadNd {
+public class ConstantPad1d extends ConstantPadNd {
     /** The same padding on every side and the padding {@code value}. */
     public ConstantPad1d(int padding, double value) {
         this(Checks.repeat(padding, 2), value);

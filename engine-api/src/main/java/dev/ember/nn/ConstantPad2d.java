@@ -5,7 +5,7 @@ package dev.ember.nn;
  * (PyTorch 2.x's module). The padding is one int for every side or
  * 4 values {@code (left, right, top, bottom)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class ConstantPad2d extends ConstantPadNd {
+public class ConstantPad2d extends ConstantPadNd {
     /** The same padding on every side and the padding {@code value}. */
     public ConstantPad2d(int padding, double value) {
         this(Checks.repeat(padding, 4), value);

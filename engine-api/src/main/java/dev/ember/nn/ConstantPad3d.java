@@ -5,7 +5,7 @@ package dev.ember.nn;
  * (PyTorch 2.x's module). The padding is one int for every side or
  * 6 values {@code (left, right, top, bottom, front, back)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class ConstantPad3d extends ConstantPadNd {
+public class ConstantPad3d extends ConstantPadNd {
     /** The same padding on every side and the padding {@code value}. */
     public ConstantPad3d(int padding, double value) {
         this(Checks.repeat(padding, 6), value);

@@ -5,7 +5,7 @@ package dev.ember.nn;
  * {@code [out, in / groups, kernel]} and bias {@code [out]} initialized as PyTorch does (U(-b, b), {@code b = 1 /
  * sqrt(in / groups * kernel)}); state dict keys {@code weight}, {@code bias}.
  */
-public sealed class Conv1d extends ConvNd permits LazyConv1d {
+public non-sealed class Conv1d extends ConvNd {
     /** Kernel of that length, stride 1, no padding, with bias. */
     public Conv1d(int in, int out, int kernel) {
         this(in, out, new int[] {kernel}, new int[] {1}, new int[] {0}, new int[] {1}, 1, true);

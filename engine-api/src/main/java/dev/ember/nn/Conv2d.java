@@ -8,7 +8,7 @@ import java.util.Arrays;
  * 2-D convolution layer over NCHW (or CHW) input, as {@code torch.nn.Conv2d}: weight {@code [out, in / groups, kh, kw]}
  * and bias {@code [out]} initialized as PyTorch does; state dict keys {@code weight}, {@code bias}.
  */
-public sealed class Conv2d extends ConvNd permits LazyConv2d {
+public non-sealed class Conv2d extends ConvNd {
     /** Square kernel, stride 1, no padding, with bias. */
     public Conv2d(int in, int out, int kernel) {
         this(in, out, new int[] {kernel, kernel}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1, true);

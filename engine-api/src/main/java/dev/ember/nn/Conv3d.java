@@ -5,7 +5,7 @@ package dev.ember.nn;
  * {@code torch.nn.Conv3d}, initialized as PyTorch does (weight {@code [out, in / groups, kd, kh, kw]}); state dict keys
  * {@code weight}, {@code bias}.
  */
-public sealed class Conv3d extends ConvNd permits LazyConv3d {
+public non-sealed class Conv3d extends ConvNd {
     /** Cubic kernel, stride 1, no padding, with bias. */
     public Conv3d(int in, int out, int kernel) {
         this(in, out, new int[] {kernel, kernel, kernel}, new int[] {1, 1, 1}, new int[] {0, 0, 0}, new int[] {1, 1, 1}, 1, true);

@@ -241,6 +241,29 @@ public abstract sealed class ConvNd extends Module implements HasBias
     }
 
     /**
+     * The implicit padding per spatial dimension, PyTorch's {@code padding} (a copy): zeros for a layer made with the
+     * string {@code "valid"} or {@code "same"}, which {@link #paddingString()} gives.
+     */
+    public int[] padding() {
+        return padding.clone();
+    }
+
+    /** The padding string the layer was made with, {@code "same"} or {@code "valid"}, or null for numeric padding. */
+    public String paddingString() {
+        return paddingString;
+    }
+
+    /** The spacing between kernel elements per spatial dimension, PyTorch's {@code dilation} (a copy). */
+    public int[] dilation() {
+        return dilation.clone();
+    }
+
+    /** A transposed layer's added size on one side of each output dimension, PyTorch's {@code output_padding} (a copy). */
+    public int[] outputPadding() {
+        return outputPadding.clone();
+    }
+
+    /**
      * A new layer of this one's class (the eager one for a lazy layer, as PyTorch's lazy layer becomes after its first
      * input) and configuration, freshly initialized, with a bias when {@code bias}: the copy that
      * {@code nn.utils.fuse_conv_bn_eval} gives its fused weights (PyTorch deep-copies the layer).
@@ -298,8 +321,21 @@ public abstract sealed class ConvNd extends Module implements HasBias
             return transposedConvolution(x, outputPadding);
         }
         checkInput(x);
-        Tensor w = parameter("weight");
-        Tensor b = parameter("bias");
+        return convForward(x, parameter("weight"), parameter("bias"));
+    }
+
+    /**
+     * The convolution of {@code x} with the given weight and bias in this layer's stride, padding (and padding mode),
+     * dilation and groups, as PyTorch's {@code _ConvNd._conv_forward(input, weight, bias)}: what a subclass's forward
+     * calls with a weight of its own making (a standardized or masked weight). Not for the transposed layers, whose
+     * PyTorch classes have none.
+     *
+     * @throws UnsupportedOperationException on a transposed layer
+     */
+    protected Tensor convForward(Tensor x, Tensor w, Tensor b) {
+        if (transposed) {
+            throw new UnsupportedOperationException("'" + moduleName() + "' object has no attribute '_conv_forward'");
+        }
         if (!paddingMode.equals("zeros")) {
             // PyTorch's _conv_forward: F.pad in the mode, then the convolution without padding
             return convolution(Functional.pad(x, reversedPadding, paddingMode), w, b, new int[] {0});

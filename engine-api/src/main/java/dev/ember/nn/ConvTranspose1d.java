@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * sqrt(out / groups * kernel)}); state dict keys {@code weight}, {@code bias}. {@link #forward(Tensor, int[])} takes
  * the output size PyTorch's {@code output_size} argument asks for.
  */
-public sealed class ConvTranspose1d extends ConvNd permits LazyConvTranspose1d {
+public non-sealed class ConvTranspose1d extends ConvNd {
     /** Stride 1, no padding, one group, with bias (PyTorch's defaults). */
     public ConvTranspose1d(int in, int out, int kernel) {
         this(in, out, kernel, 1, 0, 0, 1, true, 1);

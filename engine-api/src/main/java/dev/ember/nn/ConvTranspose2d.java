@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * {@code out / groups * kh * kw}); state dict keys {@code weight}, {@code bias}. {@link #forward(Tensor, int[])} takes
  * the output size PyTorch's {@code output_size} argument asks for.
  */
-public sealed class ConvTranspose2d extends ConvNd permits LazyConvTranspose2d {
+public non-sealed class ConvTranspose2d extends ConvNd {
     /** Square kernel, stride 1, no padding, with bias. */
     public ConvTranspose2d(int in, int out, int kernel) {
         this(in, out, new int[] {kernel}, new int[] {1}, new int[] {0}, new int[] {0}, 1, true, new int[] {1});

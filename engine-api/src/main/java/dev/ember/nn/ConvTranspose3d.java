@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * PyTorch does (its fan-in is {@code out / groups * kd * kh * kw}); state dict keys {@code weight}, {@code bias}.
  * {@link #forward(Tensor, int[])} takes the output size PyTorch's {@code output_size} argument asks for.
  */
-public sealed class ConvTranspose3d extends ConvNd permits LazyConvTranspose3d {
+public non-sealed class ConvTranspose3d extends ConvNd {
     /** Cubic kernel, stride 1, no padding, with bias. */
     public ConvTranspose3d(int in, int out, int kernel) {
         this(in, out, new int[] {kernel}, new int[] {1}, new int[] {0}, new int[] {0}, 1, true, new int[] {1});

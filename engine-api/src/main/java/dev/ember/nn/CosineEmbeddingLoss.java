@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.CosineEmbeddingLoss}: {@link Functional#cosineEmbeddingLoss} with the module's margin and reduction. */
-public final class CosineEmbeddingLoss extends TripleLoss {
+public class CosineEmbeddingLoss extends TripleLoss {
     private final double margin;
 
     /** PyTorch's defaults: margin 0, averaged. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.CosineSimilarity}: {@link Functional#cosineSimilarity}. */
-public final class CosineSimilarity extends Module {
+public class CosineSimilarity extends Module {
     private final int dim;
     private final double eps;
 

@@ -7,7 +7,7 @@ import dev.ember.Tensor;
  * logits and class indices or probabilities; the class weights, if any, are the buffer {@code weight}.
  * {@code criterion.apply(logits, target)} is PyTorch's {@code criterion(logits, target)}.
  */
-public final class CrossEntropyLoss extends PairLoss {
+public class CrossEntropyLoss extends PairLoss {
     private final long ignoreIndex;
     private final double labelSmoothing;
 

@@ -9,7 +9,7 @@ import dev.ember.Tensor;
  * PyTorch's own forward and backward ({@link CrossMapLrnOps#crossMapLrn2d}), which differ from
  * {@link LocalResponseNorm}'s past the first {@code (size - 1) / 2 + 1} channels, as PyTorch's do.
  */
-public final class CrossMapLRN2d extends Module {
+public class CrossMapLRN2d extends Module {
     private final int size;
     private final double alpha;
     private final double beta;

@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Dropout}: active in training mode only. */
-public final class Dropout extends Module {
+public class Dropout extends Module {
     private final double p;
 
     /**

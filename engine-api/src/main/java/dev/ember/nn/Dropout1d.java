@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Dropout1d}: channel-wise dropout of {@code [N, C, L]} or {@code [C, L]}, {@link Functional#dropout1d}; active in training mode only. */
-public final class Dropout1d extends Module {
+public class Dropout1d extends Module {
     private final double p;
 
     /** Drops with probability 0.5. */

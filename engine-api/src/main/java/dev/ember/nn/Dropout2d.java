@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Dropout2d}: channel-wise dropout of {@code [N, C, H, W]}, {@link Functional#dropout2d}; active in training mode only. */
-public final class Dropout2d extends Module {
+public class Dropout2d extends Module {
     private final double p;
 
     /** Drops with probability 0.5. */

@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Dropout3d}: channel-wise dropout of {@code [N, C, D, H, W]} or {@code [C, D, H, W]}, {@link Functional#dropout3d}; active in training mode only. */
-public final class Dropout3d extends Module {
+public class Dropout3d extends Module {
     private final double p;
 
     /** Drops with probability 0.5. */

@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.ELU}: {@code x > 0 ? x : alpha (exp(x) - 1)}, one node EluBackward0. */
-public final class ELU extends Module {
+public class ELU extends Module {
     private final double alpha;
     private final boolean inplace;
 

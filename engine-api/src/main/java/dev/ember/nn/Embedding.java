@@ -11,7 +11,7 @@ import dev.ember.Tensor;
  * with {@code maxNorm} the rows looked up are renormalized in place before each lookup. The gradient is dense (one node
  * EmbeddingBackward0, an index_add into zeros). State dict key {@code weight}.
  */
-public final class Embedding extends Module implements HasWeight {
+public class Embedding extends Module implements HasWeight {
     /**
      * The table, {@code [numEmbeddings, embeddingDim]}. The final field holds the tensor registered at construction:
      * once the module's weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized

@@ -15,7 +15,7 @@ import java.util.List;
  * <p>Its forward takes up to three tensors; {@link #apply(Tensor, Tensor, Tensor)} is the typed call with hooks (the
  * pattern for modules of several inputs, see {@link Module#call(List, java.util.function.Function)}).
  */
-public final class EmbeddingBag extends Module implements HasWeight {
+public class EmbeddingBag extends Module implements HasWeight {
     /**
      * The table, {@code [numEmbeddings, embeddingDim]}. The final field holds the tensor registered at construction:
      * once the module's weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized

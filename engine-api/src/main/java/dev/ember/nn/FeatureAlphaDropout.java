@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.FeatureAlphaDropout}: alpha dropout of whole channels, {@link Functional#featureAlphaDropout}; active in training mode only. */
-public final class FeatureAlphaDropout extends Module {
+public class FeatureAlphaDropout extends Module {
     private final double p;
 
     /** Drops with probability 0.5. */

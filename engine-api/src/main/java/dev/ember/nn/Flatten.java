@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Flatten}: flattens dimensions {@code startDim..endDim} (default 1..-1). */
-public final class Flatten extends Module {
+public class Flatten extends Module {
     private final int startDim;
     private final int endDim;
 

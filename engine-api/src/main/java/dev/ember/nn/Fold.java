@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Fold}: columns summed back into an image, {@link Functional#fold}. */
-public final class Fold extends Module {
+public class Fold extends Module {
     private final int[] outputSize;
     private final int[] kernelSize;
     private final int[] dilation;

@@ -5,7 +5,7 @@ package dev.ember.nn;
  * ({@link Functional#fractionalMaxPool2dWithIndices}), to an output size or a ratio of the input's. Each forward
  * draws new random samples from the default generator, as PyTorch's (whose module prints with no settings).
  */
-public final class FractionalMaxPool2d extends FractionalMaxPoolNd {
+public non-sealed class FractionalMaxPool2d extends FractionalMaxPoolNd {
     /**
      * PyTorch's {@code (kernel_size, output_size, output_ratio, return_indices)}: kernel and output size one int or
      * two, the ratio one value or two in (0, 1); exactly one of {@code outputSize} and {@code outputRatio} non-null

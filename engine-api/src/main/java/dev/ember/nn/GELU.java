@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.GELU}: exact ({@code "none"}, with erf) or {@code "tanh"}; one node GeluBackward0 either way. */
-public final class GELU extends Module {
+public class GELU extends Module {
     private final String approximate;
 
     /** The exact form. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.GLU}: {@code a * sigmoid(b)} of the halves along {@code dim}, one node GluBackward0. */
-public final class GLU extends Module {
+public class GLU extends Module {
     private final int dim;
 
     /** Along the last dimension, as PyTorch's default. */

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * {@link #forward(PackedSequence, Tensor)}). Computed as PyTorch's CPU computes it
  * ({@link Tensor#gru}); the result's {@code c()} is null.
  */
-public final class GRU extends RNNBase {
+public class GRU extends RNNBase {
     /** One layer, with biases, sequence first. */
     public GRU(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, 1, true, false, 0, false);

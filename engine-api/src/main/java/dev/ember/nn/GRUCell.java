@@ -10,7 +10,7 @@ import java.util.List;
  * the hidden state ({@code [N, hidden_size]}; zeros when null) to the next, as PyTorch's {@code gru_cell}
  * ({@link Tensor#gruCell}); parameters as {@link RNNCellBase}, with three gates.
  */
-public final class GRUCell extends RNNCellBase {
+public class GRUCell extends RNNCellBase {
     /** With biases. */
     public GRUCell(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, true);

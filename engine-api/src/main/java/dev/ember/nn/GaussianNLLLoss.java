@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.GaussianNLLLoss}: {@link Functional#gaussianNllLoss}. */
-public final class GaussianNLLLoss extends Module {
+public class GaussianNLLLoss extends Module {
     private final boolean full;
     private final double eps;
     private final String reduction;

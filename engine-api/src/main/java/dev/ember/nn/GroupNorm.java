@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * per-channel affine weight (ones) and bias (zeros); one fused node NativeGroupNormBackward0. State dict keys
  * {@code weight}, {@code bias}.
  */
-public final class GroupNorm extends Module implements HasBias {
+public class GroupNorm extends Module implements HasBias {
     /**
      * Scale [C], or null without affine. The final field holds the tensor registered at construction: once the module's
      * weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized

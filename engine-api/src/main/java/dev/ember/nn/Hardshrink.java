@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Hardshrink}: {@code -lambd <= x <= lambd ? 0 : x}, one node HardshrinkBackward0. */
-public final class Hardshrink extends Module {
+public class Hardshrink extends Module {
     private final double lambd;
 
     /** Lambda 0.5, as PyTorch's default. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Hardsigmoid}: {@code relu6(x + 3) / 6}, one node HardsigmoidBackward0. */
-public final class Hardsigmoid extends Module {
+public class Hardsigmoid extends Module {
     private final boolean inplace;
 
     /** The layer; it has no parameters. */

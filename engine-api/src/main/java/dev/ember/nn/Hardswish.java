@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Hardswish}: {@code x relu6(x + 3) / 6}, one node HardswishBackward0. */
-public final class Hardswish extends Module {
+public class Hardswish extends Module {
     private final boolean inplace;
 
     /** The layer; it has no parameters. */

@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Hardtanh}: {@code clamp(x, minVal, maxVal)}, one node HardtanhBackward0. */
-public final class Hardtanh extends Module {
+public class Hardtanh extends Module {
     private final double minVal;
     private final double maxVal;
     private final boolean inplace;

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.HingeEmbeddingLoss}: {@link Functional#hingeEmbeddingLoss}. */
-public final class HingeEmbeddingLoss extends PairLoss {
+public class HingeEmbeddingLoss extends PairLoss {
     private final double margin;
 
     /** PyTorch's defaults. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.HuberLoss}: {@link Functional#huberLoss(Tensor, Tensor, String, double)}. */
-public final class HuberLoss extends PairLoss {
+public class HuberLoss extends PairLoss {
     private final double delta;
 
     /** PyTorch's defaults: mean, delta 1. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Identity}: returns its input. */
-public final class Identity extends Module {
+public class Identity extends Module {
     /** The layer; it has no parameters. */
     public Identity() {
     }

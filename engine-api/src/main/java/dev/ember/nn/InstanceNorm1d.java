@@ -5,7 +5,7 @@ package dev.ember.nn;
  * {@code [C, L]}) input over their lengths, as PyTorch's composition over batch norm (the output's
  * node is ViewBackward0 over NativeBatchNormBackward0). PyTorch's defaults: no affine, no running statistics.
  */
-public sealed class InstanceNorm1d extends InstanceNormBase permits LazyInstanceNorm1d {
+public non-sealed class InstanceNorm1d extends InstanceNormBase {
     /** Defaults: eps 1e-5, momentum 0.1, no affine, no running statistics. */
     public InstanceNorm1d(int features) {
         this(features, 1e-5, 0.1, false, false);

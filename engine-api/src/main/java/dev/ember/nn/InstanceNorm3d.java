@@ -5,7 +5,7 @@ package dev.ember.nn;
  * unbatched {@code [C, D, H, W]}) input over their volumes, as PyTorch's composition over batch norm (the output's
  * node is ViewBackward0 over NativeBatchNormBackward0). PyTorch's defaults: no affine, no running statistics.
  */
-public sealed class InstanceNorm3d extends InstanceNormBase permits LazyInstanceNorm3d {
+public non-sealed class InstanceNorm3d extends InstanceNormBase {
     /** Defaults: eps 1e-5, momentum 0.1, no affine, no running statistics. */
     public InstanceNorm3d(int features) {
         this(features, 1e-5, 0.1, false, false);

@@ -6,7 +6,7 @@ import dev.ember.Tensor;
  * {@code torch.nn.KLDivLoss}: {@link Functional#kLDivLoss(Tensor, Tensor, String, boolean)} of log-probabilities and a
  * target of probabilities (log-probabilities with {@code logTarget}).
  */
-public final class KLDivLoss extends PairLoss {
+public class KLDivLoss extends PairLoss {
     private final boolean logTarget;
 
     /** PyTorch's defaults: mean (which warns, as PyTorch's: use "batchmean"), a target of probabilities. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.L1Loss}: {@link Functional#l1Loss(Tensor, Tensor, String)}. */
-public final class L1Loss extends PairLoss {
+public class L1Loss extends PairLoss {
     /** PyTorch's default: mean. */
     public L1Loss() {
         this("mean");

@@ -4,7 +4,7 @@ package dev.ember.nn;
  * {@code torch.nn.LPPool1d}: the power-average ({@code p}-norm) pooling over windows of the last dimension
  * ({@link Functional#lpPool1d}). The norm type prints as it was given, an int or a float, as PyTorch's.
  */
-public final class LPPool1d extends LPPoolNd {
+public non-sealed class LPPool1d extends LPPoolNd {
     /** An int norm type; stride = window (PyTorch's {@code None}). */
     public LPPool1d(int normType, int kernel) {
         super(1, normType, true, new int[] {kernel}, null, false);

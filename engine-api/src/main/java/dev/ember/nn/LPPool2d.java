@@ -4,7 +4,7 @@ package dev.ember.nn;
  * {@code torch.nn.LPPool2d}: the power-average ({@code p}-norm) pooling over windows of the last two dimensions
  * ({@link Functional#lpPool2d}). The norm type prints as it was given, an int or a float, as PyTorch's.
  */
-public final class LPPool2d extends LPPoolNd {
+public non-sealed class LPPool2d extends LPPoolNd {
     /** An int norm type, a square window; stride = window (PyTorch's {@code None}). */
     public LPPool2d(int normType, int kernel) {
         super(2, normType, true, new int[] {kernel}, null, false);

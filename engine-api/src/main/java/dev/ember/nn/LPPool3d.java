@@ -4,7 +4,7 @@ package dev.ember.nn;
  * {@code torch.nn.LPPool3d}: the power-average ({@code p}-norm) pooling over windows of the last three dimensions
  * ({@link Functional#lpPool3d}, PyTorch 2.2+). The norm type prints as it was given, an int or a float, as PyTorch's.
  */
-public final class LPPool3d extends LPPoolNd {
+public non-sealed class LPPool3d extends LPPoolNd {
     /** An int norm type, a cubic window; stride = window (PyTorch's {@code None}). */
     public LPPool3d(int normType, int kernel) {
         super(3, normType, true, new int[] {kernel}, null, false);

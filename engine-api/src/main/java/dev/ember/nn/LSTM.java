@@ -24,7 +24,7 @@ import java.util.List;
  * RnnOutput r = lstm.apply(input, new LstmState(h0, c0));   // r.output(), r.h(), r.c()
  * }</pre>
  */
-public final class LSTM extends RNNBase {
+public class LSTM extends RNNBase {
     /** One layer, with biases, sequence first. */
     public LSTM(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, 1, true, false, 0, false, 0);

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * the state {@code (h, c)} ({@code [N, hidden_size]} each; zeros when null) to the next state, as PyTorch's
  * {@code lstm_cell} ({@link Tensor#lstmCell}); parameters as {@link RNNCellBase}, with four gates.
  */
-public final class LSTMCell extends RNNCellBase {
+public class LSTMCell extends RNNCellBase {
     /** With biases. */
     public LSTMCell(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, true);

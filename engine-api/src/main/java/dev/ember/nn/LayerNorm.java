@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * weight (ones) and bias (zeros), as PyTorch initializes them; one fused node NativeLayerNormBackward0. State dict keys
  * {@code weight}, {@code bias}.
  */
-public final class LayerNorm extends Module implements HasBias {
+public class LayerNorm extends Module implements HasBias {
     /**
      * Scale, of the normalized shape; null without elementwise affine. The final field holds the tensor registered at
      * construction: once the module's weight is replaced ({@link Module#setParameter}, as a tied weight is) or

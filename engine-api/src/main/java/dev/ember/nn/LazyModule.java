@@ -12,7 +12,7 @@ import dev.ember.Tensor;
  * whose uninitialized parameters ({@code torch.nn.parameter.UninitializedParameter}) have no shape; a forward pre-hook
  * infers the sizes from the first input, materializes the parameters in place, initializes them as the ordinary
  * constructor does, and then sets {@code module.__class__ = cls_to_become}. Java cannot change an object's class, so each
- * lazy class here extends its ordinary class (sealed to permit it: {@code new LazyLinear(4) instanceof Linear}, as
+ * lazy class here extends its ordinary class ({@code new LazyLinear(4) instanceof Linear}, as
  * {@code isinstance} is in PyTorch) and keeps the object: the first forward ({@link Module#forward} or
  * {@link Module#apply}) materializes the same tensors ({@link Tensor#materialize_}: the module's fields, a parent's
  * references and an optimizer built on {@code parameters()} all see them), and from then on the module computes, prints

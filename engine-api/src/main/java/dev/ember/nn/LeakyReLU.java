@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.LeakyReLU}: {@code x > 0 ? x : negativeSlope * x}, one node LeakyReluBackward0. */
-public final class LeakyReLU extends Module {
+public class LeakyReLU extends Module {
     private final double negativeSlope;
     private final boolean inplace;
 

@@ -3,10 +3,12 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /**
- * {@code y = x W^T + b}, as {@code torch.nn.Linear}, initialized as PyTorch does. {@link LazyLinear} is the one subclass:
- * a Linear whose {@code in_features} its first input gives.
+ * {@code y = x W^T + b}, as {@code torch.nn.Linear}, initialized as PyTorch does. {@link LazyLinear} is a Linear whose
+ * {@code in_features} its first input gives. Like every layer, it is open for extension as PyTorch's classes are
+ * ({@code class CastedLinear(nn.Linear)}: override {@link #forward}, register more parameters in the constructor); see
+ * {@link Module}.
  */
-public sealed class Linear extends Module implements HasBias permits LazyLinear {
+public class Linear extends Module implements HasBias {
     /**
      * Weight [out, in]. The final field holds the tensor registered at construction: once the module's weight is
      * replaced ({@link Module#setParameter}, as a tied weight is) or parametrized

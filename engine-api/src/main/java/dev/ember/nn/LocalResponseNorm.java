@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * neighbouring channels) ^ beta} ({@link Functional#localResponseNorm}); channels in dimension 1 of a 3-D or larger
  * input.
  */
-public final class LocalResponseNorm extends Module {
+public class LocalResponseNorm extends Module {
     private final int size;
     private final double alpha;
     private final double beta;

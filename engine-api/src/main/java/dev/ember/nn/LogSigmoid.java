@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.LogSigmoid}: {@code log(sigmoid(x))}, one node LogSigmoidBackward0. */
-public final class LogSigmoid extends Module {
+public class LogSigmoid extends Module {
     /** The layer; it has no parameters. */
     public LogSigmoid() {
     }

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.LogSoftmax} along a dimension, one node LogSoftmaxBackward0. */
-public final class LogSoftmax extends Module {
+public class LogSoftmax extends Module {
     private final int dim;
 
     /** Log-softmax along {@code dim}. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.MSELoss}: {@link Functional#mseLoss(Tensor, Tensor, String)}. */
-public final class MSELoss extends PairLoss {
+public class MSELoss extends PairLoss {
     /** PyTorch's default: mean. */
     public MSELoss() {
         this("mean");

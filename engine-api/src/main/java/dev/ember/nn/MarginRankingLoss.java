@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.MarginRankingLoss}: {@link Functional#marginRankingLoss} with the module's margin and reduction. */
-public final class MarginRankingLoss extends TripleLoss {
+public class MarginRankingLoss extends TripleLoss {
     private final double margin;
 
     /** PyTorch's defaults: margin 0, averaged. */

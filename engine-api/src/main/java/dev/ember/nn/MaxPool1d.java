@@ -6,7 +6,7 @@ import dev.ember.Tensor;
  * {@code torch.nn.MaxPool1d}: the maxima over windows of the last dimension of a {@code [N, C, L]} (or {@code [C, L]})
  * input ({@link Functional#maxPool1d}).
  */
-public final class MaxPool1d extends Module {
+public class MaxPool1d extends Module {
     private final int kernel;
     private final int stride;
     private final int padding;

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.MaxPool2d}. */
-public final class MaxPool2d extends Module {
+public class MaxPool2d extends Module {
     private final int[] kernel;
     private final int[] stride;
     private final int[] padding;

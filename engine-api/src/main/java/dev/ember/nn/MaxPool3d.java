@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.MaxPool3d}: max pooling over the last three dimensions of a 4-D or 5-D input. */
-public final class MaxPool3d extends Module {
+public class MaxPool3d extends Module {
     private final int[] kernel;
     private final int[] stride;
     private final int[] padding;

@@ -9,7 +9,7 @@ import java.util.List;
  * {@code torch.nn.MaxUnpool1d}: the partial inverse of {@link MaxPool1d}, each value written at its index in a zero
  * output ({@link Functional#maxUnpool1d}). Its forward takes the indices, and optionally the output size.
  */
-public final class MaxUnpool1d extends Module {
+public class MaxUnpool1d extends Module {
     private final int kernel;
     private final int stride;
     private final int padding;

@@ -10,7 +10,7 @@ import java.util.List;
  * forward takes the pooled values and their indices ({@link #forward(Tensor, Tensor, int[])}, or
  * {@link #apply(Tensor, Tensor, int[])} with hooks).
  */
-public final class MaxUnpool2d extends Module {
+public class MaxUnpool2d extends Module {
     private final int[] kernel;
     private final int[] stride;
     private final int[] padding;

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Mish}: {@code x tanh(softplus(x))}, one node MishBackward0. */
-public final class Mish extends Module {
+public class Mish extends Module {
     private final boolean inplace;
 
     /** The layer; it has no parameters. */

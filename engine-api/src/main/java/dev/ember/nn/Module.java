@@ -39,6 +39,12 @@ import java.util.function.UnaryOperator;
  * writes only {@code R forward(a, b)} and gets a typed {@code apply(a, b)} that runs the hooks. Containers are generic in their element type ({@code ModuleList<Block>}), so a typed module
  * comes back from them as itself. {@link #toString()} prints the tree as PyTorch's {@code print(model)}, each layer's
  * settings coming from its {@link #extraRepr()}.
+ *
+ * <p>The layers are open for extension, as PyTorch's classes are: {@code class CastedLinear extends Linear} overrides
+ * {@link #forward} (reading its weights through the layer's accessors or {@link #parameter}), a subclass registers more
+ * parameters, buffers or submodules in its constructor (a low-rank adapter beside a frozen weight), and prints, saves and
+ * hooks under its own class name with the layer's keys. A few helpers rebuild a layer of the base class where PyTorch
+ * deep-copies it (the fused layers of {@code nn.utils.fusion}).
  */
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();

@@ -16,7 +16,7 @@ import java.util.Set;
  *
  * @param <M> the type of the modules it holds
  */
-public final class ModuleDict<M extends Module> extends Module {
+public class ModuleDict<M extends Module> extends Module {
     private final Map<String, M> items = new LinkedHashMap<>();
 
     /** An empty dict. */

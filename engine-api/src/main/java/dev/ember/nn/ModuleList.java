@@ -15,7 +15,7 @@ import java.util.List;
  *
  * @param <M> the type of the modules it holds
  */
-public final class ModuleList<M extends Module> extends Module implements Iterable<M> {
+public class ModuleList<M extends Module> extends Module implements Iterable<M> {
     private final List<M> items = new ArrayList<>();
 
     /** An empty list. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.MultiLabelMarginLoss}: {@link Functional#multilabelMarginLoss}. */
-public final class MultiLabelMarginLoss extends PairLoss {
+public class MultiLabelMarginLoss extends PairLoss {
     /** PyTorch's defaults. */
     public MultiLabelMarginLoss() {
         this("mean");

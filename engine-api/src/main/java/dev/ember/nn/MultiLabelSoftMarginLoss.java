@@ -6,7 +6,7 @@ import dev.ember.Tensor;
  * {@code torch.nn.MultiLabelSoftMarginLoss}: {@link Functional#multilabelSoftMarginLoss};
  * the weight (may be null) is a buffer, in the state dict when given.
  */
-public final class MultiLabelSoftMarginLoss extends PairLoss {
+public class MultiLabelSoftMarginLoss extends PairLoss {
     /** PyTorch's defaults. */
     public MultiLabelSoftMarginLoss() {
         this(null, "mean");

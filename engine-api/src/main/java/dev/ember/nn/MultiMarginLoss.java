@@ -6,7 +6,7 @@ import dev.ember.Tensor;
  * {@code torch.nn.MultiMarginLoss}: {@link Functional#multiMarginLoss};
  * the weight (may be null) is a buffer, in the state dict when given.
  */
-public final class MultiMarginLoss extends PairLoss {
+public class MultiMarginLoss extends PairLoss {
     private final int p;
     private final double margin;
 

@@ -27,7 +27,7 @@ import java.util.List;
  * hint that {@code attnMask} is the causal mask, as in PyTorch. PyTorch's inference fast path
  * ({@code _native_multi_head_attention}) is not taken: its values are those of this path.
  */
-public final class MultiheadAttention extends Module {
+public class MultiheadAttention extends Module {
     private static final System.Logger LOG = System.getLogger("dev.ember");
 
     /**

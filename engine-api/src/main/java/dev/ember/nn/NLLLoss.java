@@ -6,7 +6,7 @@ import dev.ember.Tensor;
  * {@code torch.nn.NLLLoss}: {@link Functional#nllLoss(Tensor, Tensor, Tensor, String, long)} of log-probabilities and
  * class indices; the class weights, if any, are the buffer {@code weight}.
  */
-public final class NLLLoss extends PairLoss {
+public class NLLLoss extends PairLoss {
     private final long ignoreIndex;
 
     /** PyTorch's defaults: no class weights, -100 ignored, mean. */

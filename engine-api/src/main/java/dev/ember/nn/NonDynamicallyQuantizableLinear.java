@@ -7,7 +7,7 @@ import dev.ember.Tensor;
  * type of {@link MultiheadAttention}'s {@code out_proj} (PyTorch uses the name to keep quantization away from it), so that
  * the module prints as PyTorch's. Same weight, bias, init, state dict keys and forward as {@link Linear}.
  */
-public final class NonDynamicallyQuantizableLinear extends Module implements HasBias {
+public class NonDynamicallyQuantizableLinear extends Module implements HasBias {
     /**
      * Weight [out, in]. The final field holds the tensor registered at construction: once the module's weight is
      * replaced ({@link Module#setParameter}, as a tied weight is) or parametrized

@@ -6,7 +6,7 @@ import dev.ember.Tensor;
  * {@code torch.nn.PReLU}: {@code x > 0 ? x : weight * x} with a learned slope, one value or one per channel of
  * dimension 1; one node PreluKernelBackward0. The parameter is {@code weight}, initialized to {@code init}.
  */
-public final class PReLU extends Module implements HasWeight {
+public class PReLU extends Module implements HasWeight {
     /**
      * The slopes, {@code [numParameters]}. The final field holds the tensor registered at construction: once the
      * module's weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.PairwiseDistance}: {@link Functional#pairwiseDistance}. */
-public final class PairwiseDistance extends Module {
+public class PairwiseDistance extends Module {
     private final double norm;
     private final double eps;
     private final boolean keepdim;

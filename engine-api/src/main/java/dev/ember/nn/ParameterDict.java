@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * sorted key order, as PyTorch adds a plain {@code dict}. Replacing the tensor of an existing key keeps the key's
  * place.
  */
-public final class ParameterDict extends Module {
+public class ParameterDict extends Module {
     private final Map<String, Tensor> items = new LinkedHashMap<>();
 
     /** An empty dict. */

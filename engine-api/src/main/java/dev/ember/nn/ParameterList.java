@@ -11,7 +11,7 @@ import java.util.List;
  * {@code torch.nn.ParameterList}: parameters in a list, registered as {@code "0"}, {@code "1"}, ... (each made a
  * parameter: a floating-point leaf that requires grad). It has no forward of its own.
  */
-public final class ParameterList extends Module implements Iterable<Tensor> {
+public class ParameterList extends Module implements Iterable<Tensor> {
     private final List<Tensor> items = new ArrayList<>();
 
     /** An empty list. */

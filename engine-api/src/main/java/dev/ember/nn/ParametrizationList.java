@@ -22,7 +22,7 @@ import java.util.Map;
  * {@code parameters()} list the originals. Made only by {@link dev.ember.nn.utils.Parametrize}; its mechanics are the
  * static methods below, which {@code Parametrize} calls.
  */
-public final class ParametrizationList extends Module {
+public class ParametrizationList extends Module {
     /** The name of the {@code ModuleDict} child a parametrized module holds its lists in, as PyTorch's. */
     static final String CHILD = "parametrizations";
 

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.PixelShuffle}: {@code [*, C r^2, H, W]} rearranged to {@code [*, C, H r, W r]}. */
-public final class PixelShuffle extends Module {
+public class PixelShuffle extends Module {
     private final int upscaleFactor;
 
     /** The factor {@code r}. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.PixelUnshuffle}: {@code [*, C, H r, W r]} rearranged to {@code [*, C r^2, H, W]}. */
-public final class PixelUnshuffle extends Module {
+public class PixelUnshuffle extends Module {
     private final int downscaleFactor;
 
     /** The factor {@code r}. */

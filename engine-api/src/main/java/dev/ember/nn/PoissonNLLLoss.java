@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.PoissonNLLLoss}: {@link Functional#poissonNllLoss}. */
-public final class PoissonNLLLoss extends PairLoss {
+public class PoissonNLLLoss extends PairLoss {
     private final boolean logInput;
     private final boolean full;
     private final double eps;

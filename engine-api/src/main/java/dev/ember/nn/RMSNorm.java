@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * initialized to ones; {@code eps} null means the input type's machine epsilon ({@code torch.finfo(x.dtype).eps}), as
  * PyTorch's default. One fused node FusedRmsNormBackward0. State dict key {@code weight}.
  */
-public final class RMSNorm extends Module implements HasWeight {
+public class RMSNorm extends Module implements HasWeight {
     /**
      * Scale, of the normalized shape; null without elementwise affine. The final field holds the tensor registered at
      * construction: once the module's weight is replaced ({@link Module#setParameter}, as a tied weight is) or

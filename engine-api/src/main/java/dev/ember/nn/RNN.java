@@ -17,7 +17,7 @@ import java.util.Arrays;
  * {@link #forward(PackedSequence, Tensor)}). Computed as PyTorch's CPU computes it
  * ({@link Tensor#rnnTanh}, {@link Tensor#rnnRelu}); the result's {@code c()} is null.
  */
-public final class RNN extends RNNBase {
+public class RNN extends RNNBase {
     private final String nonlinearity;
 
     /** One layer of {@code tanh}, with biases, sequence first. */

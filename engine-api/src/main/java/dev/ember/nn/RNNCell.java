@@ -12,7 +12,7 @@ import java.util.List;
  * ({@link Tensor#rnnTanhCell}, {@link Tensor#rnnReluCell}); parameters as {@link RNNCellBase}, with one gate. As in
  * PyTorch, an unknown nonlinearity is refused when the cell runs, not when it is built.
  */
-public final class RNNCell extends RNNCellBase {
+public class RNNCell extends RNNCellBase {
     private final String nonlinearity;
 
     /** With biases and {@code tanh}. */

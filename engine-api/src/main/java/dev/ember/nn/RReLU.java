@@ -8,7 +8,7 @@ import dev.ember.Tensor;
  * [lower, upper], in evaluation by {@code (lower + upper) / 2}; one node RreluWithNoiseBackward0
  * (RreluWithNoiseBackward1 in place).
  */
-public final class RReLU extends Module {
+public class RReLU extends Module {
     private final double lower;
     private final double upper;
     private final boolean inplace;

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.ReLU}. */
-public final class ReLU extends Module {
+public class ReLU extends Module {
     private final boolean inplace;
 
     /** The layer; it has no parameters. */

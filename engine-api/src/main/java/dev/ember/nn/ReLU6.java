@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.ReLU6}: {@code hardtanh(x, 0, 6)}, one node HardtanhBackward0. */
-public final class ReLU6 extends Module {
+public class ReLU6 extends Module {
     private final boolean inplace;
 
     /** The layer; it has no parameters. */

@@ -5,7 +5,7 @@ package dev.ember.nn;
  * (PyTorch 2.x's module). The padding is one int for every side or
  * a pair {@code (left, right)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class ReflectionPad1d extends ReflectionPadNd {
+public class ReflectionPad1d extends ReflectionPadNd {
     /** The same padding on every side. */
     public ReflectionPad1d(int padding) {
         this(Checks.repeat(padding, 2));

@@ -5,7 +5,7 @@ package dev.ember.nn;
  * (PyTorch 2.x's module). The padding is one int for every side or
  * 6 values {@code (left, right, top, bottom, front, back)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class ReflectionPad3d extends ReflectionPadNd {
+public class ReflectionPad3d extends ReflectionPadNd {
     /** The same padding on every side. */
     public ReflectionPad3d(int padding) {
         this(Checks.repeat(padding, 6));

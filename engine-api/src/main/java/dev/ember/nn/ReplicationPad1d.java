@@ -5,7 +5,7 @@ package dev.ember.nn;
  * (PyTorch 2.x's module). The padding is one int for every side or
  * a pair {@code (left, right)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class ReplicationPad1d extends ReplicationPadNd {
+public class ReplicationPad1d extends ReplicationPadNd {
     /** The same padding on every side. */
     public ReplicationPad1d(int padding) {
         this(Checks.repeat(padding, 2));

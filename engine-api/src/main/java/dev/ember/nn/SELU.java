@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.SELU}: PyTorch computes it as {@code elu} with fixed constants, one node EluBackward0. */
-public final class SELU extends Module {
+public class SELU extends Module {
     private final boolean inplace;
 
     /** The layer; it has no parameters. */

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code torch.nn.Sequential}: submodules named "0", "1", ... applied in order. */
-public final class Sequential extends Module {
+public class Sequential extends Module {
     private final List<Module> layers = new ArrayList<>();
 
     /**

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.SiLU}: {@code x sigmoid(x)}, one node SiluBackward0. */
-public final class SiLU extends Module {
+public class SiLU extends Module {
     private final boolean inplace;
 
     /** The layer; it has no parameters. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Sigmoid}. */
-public final class Sigmoid extends Module {
+public class Sigmoid extends Module {
     /** The layer; it has no parameters. */
     public Sigmoid() {
     }

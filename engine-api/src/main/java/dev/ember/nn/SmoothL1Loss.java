@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.SmoothL1Loss}: {@link Functional#smoothL1Loss(Tensor, Tensor, String, double)}. */
-public final class SmoothL1Loss extends PairLoss {
+public class SmoothL1Loss extends PairLoss {
     private final double beta;
 
     /** PyTorch's defaults: mean, beta 1. */

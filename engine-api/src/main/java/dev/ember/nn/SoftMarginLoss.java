@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.SoftMarginLoss}: {@link Functional#softMarginLoss}; prints as {@code SoftMarginLoss()}. */
-public final class SoftMarginLoss extends PairLoss {
+public class SoftMarginLoss extends PairLoss {
     /** PyTorch's defaults. */
     public SoftMarginLoss() {
         this("mean");

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Softmax} along a dimension, one node SoftmaxBackward0. */
-public final class Softmax extends Module {
+public class Softmax extends Module {
     private final int dim;
 
     /** Softmax along {@code dim}. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Softmax2d}: softmax over the channels (dimension -3) of a 3D or 4D input, SoftmaxBackward0. */
-public final class Softmax2d extends Module {
+public class Softmax2d extends Module {
     /** The layer; it has no parameters. */
     public Softmax2d() {
     }

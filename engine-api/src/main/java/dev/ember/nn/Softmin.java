@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Softmin}: {@code softmax(-x, dim)}, PyTorch's composition (SoftmaxBackward0, NegBackward0). */
-public final class Softmin extends Module {
+public class Softmin extends Module {
     private static final System.Logger LOG = System.getLogger("dev.ember");
     private final Integer dim;
 

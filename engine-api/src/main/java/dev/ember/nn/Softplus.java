@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Softplus}: {@code log(1 + exp(beta x)) / beta}, linear above {@code threshold / beta}; one node SoftplusBackward0. */
-public final class Softplus extends Module {
+public class Softplus extends Module {
     private final double beta;
     private final double threshold;
 

@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Softshrink}: {@code x -+ lambd} outside [-lambd, lambd], else 0, one node SoftshrinkBackward0. */
-public final class Softshrink extends Module {
+public class Softshrink extends Module {
     private final double lambd;
 
     /** Lambda 0.5, as PyTorch's default. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Softsign}: {@code x / (1 + |x|)}, PyTorch's composition. */
-public final class Softsign extends Module {
+public class Softsign extends Module {
     /** The layer; it has no parameters. */
     public Softsign() {
     }

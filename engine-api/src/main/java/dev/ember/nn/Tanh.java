@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Tanh}. */
-public final class Tanh extends Module {
+public class Tanh extends Module {
     /** The layer; it has no parameters. */
     public Tanh() {
     }

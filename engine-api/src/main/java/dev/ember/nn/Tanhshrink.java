@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Tanhshrink}: {@code x - tanh(x)}, PyTorch's composition. */
-public final class Tanhshrink extends Module {
+public class Tanhshrink extends Module {
     /** The layer; it has no parameters. */
     public Tanhshrink() {
     }

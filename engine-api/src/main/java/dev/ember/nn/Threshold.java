@@ -4,7 +4,7 @@ import dev.ember.Format;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Threshold}: {@code x <= threshold ? value : x}, one node ThresholdBackward0 (ThresholdBackward1 in place). */
-public final class Threshold extends Module {
+public class Threshold extends Module {
     private final double threshold;
     private final double value;
     private final boolean inplace;

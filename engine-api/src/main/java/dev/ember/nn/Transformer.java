@@ -13,7 +13,7 @@ import java.util.List;
  * re-initialized Xavier-uniform, as PyTorch's {@code _reset_parameters}; state dict keys {@code encoder.layers.0...},
  * {@code decoder.norm.weight}, PyTorch's. Also PyTorch's mask helper {@link #generateSquareSubsequentMask}.
  */
-public final class Transformer extends Module {
+public class Transformer extends Module {
     /** The encoder. */
     public final TransformerEncoder encoder;
     /** The decoder. */

@@ -12,7 +12,7 @@ import java.util.List;
  * detects a causal {@code tgtMask} when {@code tgtIsCausal} is null, as PyTorch's, and runs the layers in turn with the
  * memory (the encoder's output).
  */
-public final class TransformerDecoder extends Module {
+public class TransformerDecoder extends Module {
     /** The layers. */
     public final ModuleList<TransformerDecoderLayer> layers;
     /** The final norm, or null. */

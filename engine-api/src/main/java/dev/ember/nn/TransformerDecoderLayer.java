@@ -16,7 +16,7 @@ import java.util.List;
  * <p>Its forward takes the target and the memory (the encoder's output);
  * {@link #apply(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, boolean, boolean)} is the call with masks and hooks.
  */
-public final class TransformerDecoderLayer extends Module {
+public class TransformerDecoderLayer extends Module {
     /** The target's self-attention. */
     public final MultiheadAttention selfAttn;
     /** The attention from the target to the memory. */

@@ -15,7 +15,7 @@ import java.util.List;
  * PyTorch's nested-tensor fast path for padded inference is not taken: outputs at padded positions are this path's
  * (PyTorch's fast path gives zeros there), others equal.
  */
-public final class TransformerEncoder extends Module {
+public class TransformerEncoder extends Module {
     /** The layers. */
     public final ModuleList<TransformerEncoderLayer> layers;
     /** The final norm, or null. */

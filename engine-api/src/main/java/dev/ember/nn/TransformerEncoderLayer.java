@@ -19,7 +19,7 @@ import java.util.List;
  * {@code isCausal} a hint that {@code srcMask} is the causal mask. PyTorch's inference fast path
  * ({@code _transformer_encoder_layer_fwd}) is not taken: its values are this path's.
  */
-public final class TransformerEncoderLayer extends Module {
+public class TransformerEncoderLayer extends Module {
     /** The self-attention. */
     public final MultiheadAttention selfAttn;
     /** The feed-forward block's first linear, {@code d_model -> dim_feedforward}. */

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.TripletMarginLoss}: {@link Functional#tripletMarginLoss}. */
-public final class TripletMarginLoss extends TripleLoss {
+public class TripletMarginLoss extends TripleLoss {
     private final double margin;
     private final double p;
     private final double eps;

@@ -10,7 +10,7 @@ import java.util.function.BinaryOperator;
  * distance function, margin, swap and reduction. The default distance is a {@link PairwiseDistance} child module
  * named {@code distance_function}, as PyTorch's (it prints under the module).
  */
-public final class TripletMarginWithDistanceLoss extends TripleLoss {
+public class TripletMarginWithDistanceLoss extends TripleLoss {
     private final BinaryOperator<Tensor> distanceFunction;
     private final double margin;
     private final boolean swap;

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Unflatten}: splits dimension {@code dim} into {@code sizes} (one may be -1), {@link Tensor#unflatten}. */
-public final class Unflatten extends Module {
+public class Unflatten extends Module {
     private final int dim;
     private final int[] sizes;
 

@@ -3,7 +3,7 @@ package dev.ember.nn;
 import dev.ember.Tensor;
 
 /** {@code torch.nn.Unfold}: the sliding blocks of an image as columns, {@link Functional#unfold}. */
-public final class Unfold extends Module {
+public class Unfold extends Module {
     private final int[] kernelSize;
     private final int[] dilation;
     private final int[] padding;

@@ -1,7 +1,7 @@
 package dev.ember.nn;
 
 /** {@code torch.nn.UpsamplingBilinear2d}: {@link Upsample} in mode {@code "bilinear"} with {@code align_corners=True}. */
-public final class UpsamplingBilinear2d extends Upsample {
+public class UpsamplingBilinear2d extends Upsample {
     /** By one scale factor for both dimensions. */
     public UpsamplingBilinear2d(double scaleFactor) {
         super(null, new double[] {scaleFactor}, true, "bilinear", true, null);

@@ -1,7 +1,7 @@
 package dev.ember.nn;
 
 /** {@code torch.nn.UpsamplingNearest2d}: {@link Upsample} in mode {@code "nearest"}. */
-public final class UpsamplingNearest2d extends Upsample {
+public class UpsamplingNearest2d extends Upsample {
     /** By one scale factor for both dimensions. */
     public UpsamplingNearest2d(double scaleFactor) {
         super(null, new double[] {scaleFactor}, true, "nearest", null, null);

@@ -5,7 +5,7 @@ package dev.ember.nn;
  * (PyTorch 2.x's module). The padding is one int for every side or
  * 4 values {@code (left, right, top, bottom)}, kept as given, as PyTorch's {@code _ntuple}; {@code F.pad} checks it.
  */
-public final class ZeroPad2d extends ZeroPadNd {
+public class ZeroPad2d extends ZeroPadNd {
     /** The same padding on every side. */
     public ZeroPad2d(int padding) {
         this(Checks.repeat(padding, 4));
