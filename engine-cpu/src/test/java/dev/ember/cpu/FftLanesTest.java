@@ -41,15 +41,6 @@ class FftLanesTest {
         return new Layout(new int[] {batch, n, 2}, new int[] {2, 2 * batch, 1}, 3);
     }
 
-    private static double[] random(Random rnd, int count, DType t) {
-        double[] x = new double[count];
-        for (int i = 0; i < count; i++) {
-            double v = rnd.nextGaussian();
-            x[i] = t == DType.FLOAT32 ? (float) v : v;
-        }
-        return x;
-    }
-
     @Test
     void lanesAreTheVectorsDoubles() {
         int v = lanes().lanes();
@@ -82,7 +73,7 @@ class FftLanesTest {
             for (int n : LENGTHS) {
                 for (int batch : batches()) {
                     for (boolean inverse : new boolean[] {false, true}) {
-                        double[] x = random(rnd, 2 * batch * n + 3, t);
+                        double[] x = RfftKernelsTest.realRandom(rnd, 2 * batch * n + 3, t);
                         Layout[] layouts = {Layout.contiguous(batch, n, 2), transposed(batch, n)};
                         for (Layout in : layouts) {
                             for (Layout out : layouts) {
@@ -108,7 +99,7 @@ class FftLanesTest {
                 int h = n / 2 + 1;
                 for (int batch : batches()) {
                     // rfft from a real [batch, n] whose batch is innermost, into a contiguous spectrum
-                    double[] x = random(rnd, batch * n + 1, t);
+                    double[] x = RfftKernelsTest.realRandom(rnd, batch * n + 1, t);
                     Layout real = new Layout(new int[] {batch, n}, new int[] {1, batch}, 1);
                     Layout spectrum = Layout.contiguous(batch, h, 2);
                     CpuStorage a = storage(t, new double[2 * batch * h]);
@@ -117,7 +108,7 @@ class FftLanesTest {
                     FftKernels.rfft(storage(t, x), real, b, spectrum, null);
                     assertArrayEquals(values(b), values(a), "rfft " + t + " n=" + n + " batch=" + batch);
                     // irfft of a random spectrum (imaginary parts of X[0] and X[n/2] ignored) from a strided layout
-                    double[] z = random(rnd, 2 * batch * h + 3, t);
+                    double[] z = RfftKernelsTest.realRandom(rnd, 2 * batch * h + 3, t);
                     CpuStorage c = storage(t, new double[batch * n]);
                     CpuStorage d = storage(t, new double[batch * n]);
                     FftKernels.irfft(storage(t, z), transposed(batch, h), c, Layout.contiguous(batch, n), lanes());

@@ -31,7 +31,7 @@ class RfftKernelsTest {
     private static final Backend CPU = Backends.find("cpu");
 
     /** Real random values, [batch, n], as float32 values for a float32 run. */
-    private static double[] realRandom(Random rnd, int count, DType t) {
+    static double[] realRandom(Random rnd, int count, DType t) {
         double[] x = new double[count];
         for (int i = 0; i < count; i++) {
             double v = rnd.nextGaussian();

@@ -1,9 +1,12 @@
-package dev.ember.nn;
+package dev.ember;
 
-import dev.ember.DType;
-import dev.ember.Ember;
-import dev.ember.GradMode;
-import dev.ember.Tensor;
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.ConvNd;
+import dev.ember.nn.ConvTranspose2d;
+import dev.ember.nn.Functional;
+import dev.ember.nn.Linear;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -101,15 +104,7 @@ class UserSubclassTest {
     }
 
     private static Tensor seq(int shift, int... shape) {
-        int n = 1;
-        for (int s : shape) {
-            n *= s;
-        }
-        double[] v = new double[n];
-        for (int k = 0; k < n; k++) {
-            v[k] = ((7 * k + shift) % 19 - 9) * 0.25;
-        }
-        return Tensor.tensor(v).reshape(shape).toDouble();
+        return ComplexTest.seq(shift, shape).toDouble();
     }
 
     private static void set(Tensor p, Tensor value) {
