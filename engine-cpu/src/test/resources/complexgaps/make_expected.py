@@ -1,0 +1,137 @@
+# Writes expected.txt for ComplexGapsTest.java: the complex gaps session 29 left (session 30, helper 3), one section per
+# item: the losses on complex inputs (each loss computes, or refuses with PyTorch 2.x's message).
+# Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
+#
+# Format: ReferenceCases' (refcases.run_case): "=== name", in<i>, out, fn, grad<i> lines (complex values as their
+# parts, interleaved; the gradients of sum(out * w), or of sum(view_as_real(out) * w) for a complex out), or "error ...".
+# Cases whose inputs must not require grad (PyTorch has no complex derivative for the op) detach them in fn.
+#
+# 2.x notes (losses):
+# - binary_cross_entropy_with_logits is 2.x's composition (log_sigmoid(x).mul_(log_weight), (1 - t).mul_(x).sub_(...),
+#   mul_(weight); Loss.cpp), run here as bce_logits_2x: a complex input is refused by log_sigmoid, a complex log_weight
+#   cannot be written into the real log_sigmoid(x) (1.13's clamp composition computed it); 2.x's autograd refuses the
+#   complex output when an input requires grad (the op is not in GRADIENT_IMPLEMENTED_FOR_COMPLEX), simulated here.
+# - soft_margin_loss is 2.x's log1p(exp(-x t)); 1.13 has no complex log1p, so its values come from log(1 + exp(-x t))
+#   (equal to rounding).
+# - Where PyTorch's refusal comes from an op inside the loss (clamp_min in hinge_embedding / margin_ranking /
+#   cosine_embedding, log_sigmoid in multilabel_soft_margin, log_softmax in cross_entropy), Ember's message names the
+#   loss first ("hinge_embedding_loss: clamp is not supported for complex types"): NAMED below.
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from refcases import cseq, seq, write_cases  # noqa: E402
+
+C64 = torch.complex64
+C128 = torch.complex128
+L = torch.int64
+CASES = []
+
+
+def case(name, inputs, fn):
+    CASES.append((name, inputs, fn))
+
+
+def pm1(shape):
+    """A target of +1 and -1."""
+    return torch.where(seq(shape) >= 0, 1.0, -1.0).to(torch.float64)
+
+
+def no_complex_grad(op, out, *inputs):
+    """2.x's throw_error_for_complex_autograd: a complex output of an op without a complex derivative."""
+    if out.is_complex() and torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs):
+        raise RuntimeError(op + " does not support automatic differentiation for outputs with complex dtype.")
+    return out
+
+
+def bce_logits_2x(x, t, weight=None, pos_weight=None):
+    """PyTorch 2.x's binary_cross_entropy_with_logits (mean)."""
+    with torch.no_grad():
+        ls = F.logsigmoid(x)
+        if pos_weight is not None:
+            ls.mul_((pos_weight - 1).mul(t).add_(1))
+        loss = (1 - t).mul_(x).sub_(ls)
+        if weight is not None:
+            loss.mul_(weight)
+    return no_complex_grad("binary_cross_entropy_with_logits", loss.mean(), x, t)
+
+
+def soft_margin_2x(x, t):
+    out = torch.log(1 + torch.exp(-x.detach() * t.detach())).mean()
+    return no_complex_grad("soft_margin_loss", out, x)
+
+
+# ---------------------------------------------------------------- item 1: losses
+Z = cseq((2, 3))
+Z2 = cseq((2, 3), shift=3) * 0.5
+R = seq((2, 3), shift=2)
+IDX = torch.tensor([0, 2])
+case("l1_loss complex complex", [Z, Z2], lambda x: F.l1_loss(x[0], x[1]))
+case("l1_loss complex real sum", [Z, R], lambda x: F.l1_loss(x[0], x[1], reduction="sum"))
+case("l1_loss complex64 none", [cseq((4,), C64), cseq((4,), C64, shift=5)], lambda x: F.l1_loss(x[0], x[1], reduction="none"))
+case("mse_loss complex", [Z, Z2], lambda x: F.mse_loss(x[0], x[1]))
+case("mse_loss real complex target", [R, Z2], lambda x: F.mse_loss(x[0], x[1]))
+case("smooth_l1_loss complex", [Z, R], lambda x: F.smooth_l1_loss(x[0], x[1]))
+case("huber_loss complex", [Z, Z2], lambda x: F.huber_loss(x[0], x[1]))
+case("huber_loss real complex target", [R, Z2], lambda x: F.huber_loss(x[0], x[1]))
+case("soft_margin_loss complex values", [Z, Z2], lambda x: soft_margin_2x(x[0].detach(), x[1].detach()))
+case("soft_margin_loss complex real target values", [Z, pm1((2, 3))], lambda x: soft_margin_2x(x[0].detach(), x[1]))
+case("soft_margin_loss complex64 values", [cseq((5,), C64)], lambda x: soft_margin_2x(x[0].detach(), torch.ones(5)))
+case("soft_margin_loss complex requires grad", [Z, pm1((2, 3))], lambda x: soft_margin_2x(x[0], x[1]))
+case("soft_margin_loss real complex target", [R, Z2], lambda x: F.soft_margin_loss(x[0].detach(), x[1].detach()))
+case("binary_cross_entropy complex", [Z, Z2], lambda x: F.binary_cross_entropy(x[0], x[1]))
+case("binary_cross_entropy_with_logits complex", [Z, R], lambda x: bce_logits_2x(x[0], x[1]))
+case("binary_cross_entropy_with_logits complex target values", [R, Z2],
+     lambda x: bce_logits_2x(x[0].detach(), x[1].detach()))
+case("binary_cross_entropy_with_logits complex target weight values", [R, Z2, seq((3,), shift=4).abs()],
+     lambda x: bce_logits_2x(x[0].detach(), x[1].detach(), weight=x[2].detach()))
+case("binary_cross_entropy_with_logits complex target requires grad", [R, Z2], lambda x: bce_logits_2x(x[0], x[1].detach()))
+case("binary_cross_entropy_with_logits complex target pos_weight", [R, Z2, seq((3,), shift=4).abs()],
+     lambda x: bce_logits_2x(x[0].detach(), x[1].detach(), pos_weight=x[2].detach()))
+case("binary_cross_entropy_with_logits complex weight", [R, seq((2, 3), shift=6), Z2],
+     lambda x: bce_logits_2x(x[0].detach(), x[1].detach(), weight=x[2].detach()))
+case("cross_entropy complex", [Z], lambda x: F.cross_entropy(x[0], IDX))
+case("cross_entropy complex 3-d", [cseq((2, 3, 4))], lambda x: F.cross_entropy(x[0], torch.zeros(2, 4, dtype=L)))
+case("cross_entropy real complex probabilities", [R, Z2], lambda x: F.cross_entropy(x[0], x[1]))
+case("nll_loss complex", [Z], lambda x: F.nll_loss(x[0], IDX))
+case("kl_div complex", [Z, Z2], lambda x: F.kl_div(x[0], x[1], reduction="batchmean"))
+case("kl_div real complex target", [R, Z2], lambda x: F.kl_div(x[0], x[1], reduction="batchmean"))
+case("poisson_nll_loss complex", [Z, Z2], lambda x: F.poisson_nll_loss(x[0], x[1]))
+case("poisson_nll_loss complex not log_input", [Z, R], lambda x: F.poisson_nll_loss(x[0], x[1], log_input=False))
+case("gaussian_nll_loss complex", [Z, Z2, seq((2, 3)).abs() + 0.5], lambda x: F.gaussian_nll_loss(x[0], x[1], x[2]))
+case("hinge_embedding_loss complex", [Z, pm1((2, 3))], lambda x: F.hinge_embedding_loss(x[0], x[1]))
+case("hinge_embedding_loss real complex target", [R, Z2], lambda x: F.hinge_embedding_loss(x[0], x[1]))
+case("margin_ranking_loss complex", [Z, Z2, pm1((2, 3))], lambda x: F.margin_ranking_loss(x[0], x[1], x[2]))
+case("cosine_embedding_loss complex", [Z, Z2, torch.tensor([1.0, -1.0], dtype=torch.float64)],
+     lambda x: F.cosine_embedding_loss(x[0], x[1], x[2]))
+case("triplet_margin_loss complex", [Z, Z2, cseq((2, 3), shift=7)], lambda x: F.triplet_margin_loss(x[0], x[1], x[2]))
+case("multi_margin_loss complex", [Z], lambda x: F.multi_margin_loss(x[0], IDX))
+case("multilabel_margin_loss complex", [Z], lambda x: F.multilabel_margin_loss(x[0], torch.tensor([[0, 2, -1], [1, -1, 0]])))
+case("multilabel_soft_margin_loss complex", [Z, R], lambda x: F.multilabel_soft_margin_loss(x[0], x[1]))
+case("multilabel_soft_margin_loss real complex target", [R, Z2], lambda x: F.multilabel_soft_margin_loss(x[0], x[1]))
+case("ctc_loss complex", [cseq((5, 2, 4))],
+     lambda x: F.ctc_loss(x[0], torch.tensor([[1, 2], [1, 1]]), torch.tensor([5, 5]), torch.tensor([2, 2])))
+
+NAMED = {"hinge_embedding_loss complex": "hinge_embedding_loss", "margin_ranking_loss complex": "margin_ranking_loss",
+         "cosine_embedding_loss complex": "cosine_embedding_loss",
+         "multilabel_soft_margin_loss complex": "multilabel_soft_margin_loss",
+         "binary_cross_entropy_with_logits complex": "binary_cross_entropy_with_logits",
+         "cross_entropy complex": "cross_entropy", "cross_entropy complex 3-d": "cross_entropy"}
+
+
+def adjust(name, lines):
+    if name in NAMED:
+        err = [l for l in lines if l.startswith("error ")]
+        assert len(err) == 1, name
+        kind, msg = err[0][len("error "):].split(" ", 1)
+        lines = [l if not l.startswith("error ") else "error %s %s: %s" % (kind, NAMED[name], msg) for l in lines]
+    return lines
+
+
+if __name__ == "__main__":
+    n = write_cases(os.path.join(HERE, "expected.txt"), CASES, adjust=adjust)
+    print("wrote %d cases" % n)
