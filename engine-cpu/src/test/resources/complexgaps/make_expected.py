@@ -116,6 +116,47 @@ case("multilabel_soft_margin_loss real complex target", [R, Z2], lambda x: F.mul
 case("ctc_loss complex", [cseq((5, 2, 4))],
      lambda x: F.ctc_loss(x[0], torch.tensor([[1, 2], [1, 1]]), torch.tensor([5, 5]), torch.tensor([2, 2])))
 
+# ---------------------------------------------------------------- item 2: optimizer load_state_dict
+# load_state_dict's cast (1.13's and 2.x's _process_value_according_to_param_policy alike, non-fused): 'step' as saved,
+# every other state tensor to the parameter's device, and to its dtype only when the parameter is floating: a complex
+# parameter keeps a complex128 state saved from a complex128 twin; a float32 parameter takes float64 state as float32.
+# (No 2.x difference for these non-fused optimizers.)
+# Two steps of an optimizer over complex128 / float64 twins, their state loaded into complex64 / float32 parameters (the
+# case's output is the named tensor after the load, or after one more step there). SGD with momentum steps after the
+# load; Adam only loads (1.13's param.addcdiv_ of a complex64 parameter by its complex128 moments fails an internal
+# assert, "needs_dynamic_casting", so no step after it is compared).
+def round_trip(kind, what, step_after):
+    def make(ps):
+        if kind == "sgd":
+            return torch.optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.05)
+        return torch.optim.Adam(ps, lr=0.1, weight_decay=0.05)
+
+    def run(x):
+        twins = [x[0].detach().clone().requires_grad_(), x[1].detach().clone().requires_grad_()]
+        opt = make(twins)
+        for k in range(2):
+            twins[0].grad = x[2].detach() * (k + 1)
+            twins[1].grad = x[3].detach() * (k + 1)
+            opt.step()
+        saved = opt.state_dict()
+        ps = [twins[0].detach().to(C64).requires_grad_(), twins[1].detach().float().requires_grad_()]
+        opt2 = make(ps)
+        opt2.load_state_dict(saved)
+        if step_after:
+            ps[0].grad = x[2].detach().to(C64) * 3
+            ps[1].grad = x[3].detach().float() * 3
+            opt2.step()
+        i = 0 if what.startswith("complex") else 1
+        return ps[i].detach() if what.endswith("param") else opt2.state[ps[i]][what.split(" ")[1]]
+    return run
+
+
+OPT_IN = [cseq((3,)), seq((3,), shift=4), cseq((3,), shift=9) * 0.5, seq((3,), shift=11)]
+for what in ["complex param", "complex momentum_buffer", "real param", "real momentum_buffer"]:
+    case("sgd load_state_dict step " + what, OPT_IN, round_trip("sgd", what, True))
+for what in ["complex exp_avg", "complex exp_avg_sq", "real exp_avg", "real exp_avg_sq"]:
+    case("adam load_state_dict " + what, OPT_IN, round_trip("adam", what, False))
+
 NAMED = {"hinge_embedding_loss complex": "hinge_embedding_loss", "margin_ranking_loss complex": "margin_ranking_loss",
          "cosine_embedding_loss complex": "cosine_embedding_loss",
          "multilabel_soft_margin_loss complex": "multilabel_soft_margin_loss",
