@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The complex gaps session 29 left: the losses on complex inputs (computed, or refused with PyTorch 2.x's message, naming
  * the loss where PyTorch's comes from an op inside it); an optimizer's state loaded into complex and real parameters of
- * other types (a complex parameter keeps its saved state's type, a floating one takes its own); values, nodes and gradients from {@code complexgaps/make_expected.py}
+ * other types (a complex parameter keeps its saved state's type, a floating one takes its own); the products of a complex
+ * and a real operand (refused as in PyTorch 2.x, which promotes only where einsum is a plain product); values, nodes and gradients from {@code complexgaps/make_expected.py}
  * (PyTorch 1.13, with 2.x's behaviour computed there where it differs).
  */
 class ComplexGapsTest {
@@ -82,6 +83,28 @@ class ComplexGapsTest {
             case "ctc_loss complex":
                 return a -> Functional.ctcLoss(a[0], Tensor.tensor(new long[] {1, 2, 1, 1}).reshape(2, 2),
                         Tensor.tensor(new long[] {5, 5}), Tensor.tensor(new long[] {2, 2}));
+            case "mm complex real":
+            case "mm real complex":
+            case "mm complex128 real":
+                return a -> a[0].mm(a[1]);
+            case "matmul complex real":
+            case "matmul vector matrix":
+            case "matmul matrix vector":
+            case "matmul vectors":
+            case "matmul batched":
+                return a -> a[0].matmul(a[1]);
+            case "bmm complex real": return a -> a[0].bmm(a[1]);
+            case "mv complex real": return a -> a[0].mv(a[1]);
+            case "dot complex real": return a -> a[0].dot(a[1]);
+            case "tensordot complex real": return a -> Tensor.tensordot(a[0], a[1], 1);
+            case "inner complex real": return a -> a[0].inner(a[1]);
+            case "einsum contraction complex real": return a -> Tensor.einsum("ij,jk->ik", a[0], a[1]);
+            case "einsum three operands": return a -> Tensor.einsum("ij,jk,k->i", a[0], a[1], a[2]);
+            case "einsum elementwise complex real": return a -> Tensor.einsum("i,i->i", a[0], a[1]);
+            case "einsum outer complex real": return a -> Tensor.einsum("i,j->ij", a[0], a[1]);
+            case "einsum broadcast product complex real": return a -> Tensor.einsum("ij,j->ij", a[0], a[1]);
+            case "outer complex real": return a -> a[0].outer(a[1]);
+            case "addmm complex real": return a -> a[0].addmm(a[1], a[2]);
             default:
                 break;
         }
