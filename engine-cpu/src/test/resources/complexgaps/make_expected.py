@@ -1,6 +1,7 @@
 # Writes expected.txt for ComplexGapsTest.java: the complex gaps session 29 left (session 30, helper 3), one section per
 # item: the losses on complex inputs (each loss computes, or refuses with PyTorch 2.x's message); an optimizer's state
-# loaded into complex and real parameters of other types; the products of a complex and a real operand.
+# loaded into complex and real parameters of other types; the products of a complex and a real operand; complex values
+# written into real tensors (copy_, fill_, index_put_ and the other writes).
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
 #
 # Format: ReferenceCases' (refcases.run_case): "=== name", in<i>, out, fn, grad<i> lines (complex values as their
@@ -199,6 +200,45 @@ MESSAGES_2X = {
     "inner complex real": "error RuntimeError both inputs should have same dtype",
     "addmm complex real": "error RuntimeError mat1 and mat2 must have the same dtype, but got ComplexFloat and Float",
 }
+
+# ---------------------------------------------------------------- item 4: complex values written into real tensors
+# 2.x's copy_impl: into bool the c10 cast, true where either part is non-zero (1.13 took the real part: computed here as
+# 2.x's, (re != 0) | (im != 0)), without the warning; into another real type the real parts, with the warning
+# "Casting complex values to real discards the imaginary part" (ComplexGapsTest checks the warning). fill_ with a complex
+# value is fill_(value.item()): the checked conversion of the complex Scalar refuses a non-zero imaginary part for a real
+# type and gives bool its truth (2.x's cast: fill_ of 2j into bool is True, 1.13's False).
+ZC = torch.tensor([1 + 2j, 0j, 2j, -0.5 + 0j, 0.25 - 1j], dtype=C64)
+M = torch.tensor([True, False, True, False, False])
+
+
+def truth(z):
+    return (z.real != 0) | (z.imag != 0)
+
+
+case("copy_ complex into bool", [ZC], lambda x: truth(x[0].detach()))
+case("copy_ complex into float32", [ZC], lambda x: torch.zeros(5).copy_(x[0].detach()))
+case("copy_ complex128 into float64 broadcast", [cseq((3,))], lambda x: torch.zeros(2, 3, dtype=torch.float64).copy_(x[0].detach()))
+case("copy_ complex into int64", [ZC * 3], lambda x: torch.zeros(5, dtype=L).copy_(x[0].detach()))
+case("copy_ complex into float16", [ZC], lambda x: torch.zeros(5, dtype=torch.float16).copy_(x[0].detach()))
+case("fill_ complex into float32", [torch.tensor(1 + 2j, dtype=C64)], lambda x: torch.zeros(3).fill_(x[0].detach()))
+case("fill_ complex zero imaginary into float32", [torch.tensor(1.5 + 0j, dtype=C64)],
+     lambda x: torch.zeros(3).fill_(x[0].detach()))
+case("fill_ complex into int64", [torch.tensor(1 + 2j, dtype=C64)], lambda x: torch.zeros(3, dtype=L).fill_(x[0].detach()))
+case("fill_ complex into bool", [torch.tensor(2j, dtype=C64)], lambda x: truth(x[0].detach()).expand(3))
+case("index_put_ complex into float32", [ZC], lambda x: torch.zeros(5).index_put_((torch.tensor([0, 2]),), x[0].detach()[:2]))
+case("index_put_ complex accumulate into float32", [ZC],
+     lambda x: torch.zeros(5).index_put_((torch.tensor([0, 2]),), x[0].detach()[:2], accumulate=True))
+case("index_put_ complex bool mask into float32", [ZC], lambda x: torch.zeros(5).index_put_((M,), x[0].detach()[:2]))
+case("masked_fill_ complex into float32", [torch.tensor(1 + 2j, dtype=C64)],
+     lambda x: torch.zeros(5).masked_fill_(M, x[0].detach()))
+case("index_fill_ complex into float32", [torch.tensor(1 + 2j, dtype=C64)],
+     lambda x: torch.zeros(5).index_fill_(0, torch.tensor([1]), x[0].detach()))
+case("index_fill_ complex zero imaginary into float32", [torch.tensor(1 + 0j, dtype=C64)],
+     lambda x: torch.zeros(5).index_fill_(0, torch.tensor([1]), x[0].detach()))
+case("index_copy_ complex into float32", [ZC], lambda x: torch.zeros(5).index_copy_(0, torch.tensor([1, 3]), x[0].detach()[:2]))
+case("scatter_ complex into float32", [ZC], lambda x: torch.zeros(5).scatter_(0, torch.tensor([1, 3]), x[0].detach()[:2]))
+case("masked_scatter_ complex into float32", [ZC], lambda x: torch.zeros(5).masked_scatter_(M, x[0].detach()))
+case("put_ complex into float32", [ZC], lambda x: torch.zeros(5).put_(torch.tensor([1]), x[0].detach()[:1]))
 
 NAMED = {"hinge_embedding_loss complex": "hinge_embedding_loss", "margin_ranking_loss complex": "margin_ranking_loss",
          "cosine_embedding_loss complex": "cosine_embedding_loss",

@@ -254,12 +254,13 @@ final class ComplexIndexing {
 
     /** {@code index_fill} with a real or complex number (IndexFillBackward0). */
     static Tensor indexFill(Tensor self, int dim, Tensor index, Complex value) {
+        refuseComplexIndexFill(self);
         return withNumber(self, index, value, (t, i, v) -> IndexingOps.indexFill(t, dim, i, v));
     }
 
     /** {@code index_fill} with a 0-dim tensor's value, either of them complex (IndexFillBackward1). */
     static Tensor indexFill(Tensor self, int dim, Tensor index, Tensor value) {
-        requireComplexSelf(self);
+        refuseComplexIndexFill(self);
         return partwise((p, k) -> IndexingOps.indexFill(p[0], dim, p[1], p[2]), self, index, value);
     }
 
@@ -339,8 +340,18 @@ final class ComplexIndexing {
         return partwise((p, k) -> op.apply(p[0], p[1], k == 0 ? value.real() : value.imag()), self, where);
     }
 
+    /**
+     * PyTorch's index_fill_ refusal of a complex value (a complex number, or a 0-dim complex tensor's item) for a real
+     * tensor, whatever its imaginary part.
+     */
+    private static void refuseComplexIndexFill(Tensor self) {
+        if (!self.dtype.isComplex()) {
+            throw new IllegalArgumentException("index_fill_(): Converting complex Scalar to non-complex type is not supported");
+        }
+    }
+
     /** PyTorch's refusal of a complex value written into a real tensor. */
-    private static void requireComplexSelf(Tensor self) {
+    static void requireComplexSelf(Tensor self) {
         if (!self.dtype.isComplex()) {
             throw new IllegalArgumentException("value cannot be converted to type " + cType(self.dtype) + " without overflow");
         }

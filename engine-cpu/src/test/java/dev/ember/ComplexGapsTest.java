@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ComplexGapsTest {
 
     private static final Tensor IDX = Tensor.tensor(new long[] {0, 2});
+    private static final Tensor MASK = Tensor.tensor(new boolean[] {true, false, true, false, false});
 
     private static Function<Tensor[], Tensor> op(String name) {
         switch (name) {
@@ -105,6 +106,35 @@ class ComplexGapsTest {
             case "einsum broadcast product complex real": return a -> Tensor.einsum("ij,j->ij", a[0], a[1]);
             case "outer complex real": return a -> a[0].outer(a[1]);
             case "addmm complex real": return a -> a[0].addmm(a[1], a[2]);
+            case "copy_ complex into bool": return a -> Tensor.zeros(DType.BOOL, 5).copy_(a[0].detach());
+            case "copy_ complex into float32": return a -> Tensor.zeros(5).copy_(a[0].detach());
+            case "copy_ complex128 into float64 broadcast": return a -> Tensor.zeros(DType.FLOAT64, 2, 3).copy_(a[0].detach());
+            case "copy_ complex into int64": return a -> Tensor.zeros(DType.INT64, 5).copy_(a[0].detach());
+            case "copy_ complex into float16": return a -> Tensor.zeros(DType.FLOAT16, 5).copy_(a[0].detach());
+            case "fill_ complex into float32":
+            case "fill_ complex zero imaginary into float32":
+                return a -> Tensor.zeros(3).fill_(a[0].detach());
+            case "fill_ complex into int64": return a -> Tensor.zeros(DType.INT64, 3).fill_(a[0].detach());
+            case "fill_ complex into bool": return a -> Tensor.zeros(DType.BOOL, 3).fill_(a[0].detach());
+            case "index_put_ complex into float32":
+                return a -> Tensor.zeros(5).indexPut_(new Index[] {Index.of(Tensor.tensor(new long[] {0, 2}))},
+                        a[0].detach().narrow(0, 0, 2), false);
+            case "index_put_ complex accumulate into float32":
+                return a -> Tensor.zeros(5).indexPut_(new Index[] {Index.of(Tensor.tensor(new long[] {0, 2}))},
+                        a[0].detach().narrow(0, 0, 2), true);
+            case "index_put_ complex bool mask into float32":
+                return a -> Tensor.zeros(5).indexPut_(new Index[] {Index.of(MASK)}, a[0].detach().narrow(0, 0, 2), false);
+            case "masked_fill_ complex into float32": return a -> Tensor.zeros(5).maskedFill_(MASK, a[0].detach());
+            case "index_fill_ complex into float32":
+            case "index_fill_ complex zero imaginary into float32":
+                return a -> Tensor.zeros(5).indexFill_(0, Tensor.tensor(new long[] {1}), a[0].detach());
+            case "index_copy_ complex into float32":
+                return a -> Tensor.zeros(5).indexCopy_(0, Tensor.tensor(new long[] {1, 3}), a[0].detach().narrow(0, 0, 2));
+            case "scatter_ complex into float32":
+                return a -> Tensor.zeros(5).scatter_(0, Tensor.tensor(new long[] {1, 3}), a[0].detach().narrow(0, 0, 2));
+            case "masked_scatter_ complex into float32": return a -> Tensor.zeros(5).maskedScatter_(MASK, a[0].detach());
+            case "put_ complex into float32":
+                return a -> Tensor.zeros(5).put_(Tensor.tensor(new long[] {1}), a[0].detach().narrow(0, 0, 1), false);
             default:
                 break;
         }
@@ -147,6 +177,53 @@ class ComplexGapsTest {
         }
         Map<?, ?> state = (Map<?, ?>) ((Map<?, ?>) opt2.stateDict().get("state")).get(i);
         return (Tensor) state.get(what.split(" ")[1]);
+    }
+
+    private static List<String> warnings(Runnable body) {
+        List<String> out = new java.util.ArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.ember");
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                out.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(h);
+        try {
+            body.run();
+        } finally {
+            jul.removeHandler(h);
+        }
+        return out;
+    }
+
+    @Test
+    void complexIntoRealWarnsOnceButNotIntoBool() {
+        // PyTorch 2.x's copy_impl: TORCH_WARN_ONCE into a real type other than bool; casts to bool say nothing
+        Tensor z = Tensor.complex(Tensor.tensor(new double[] {0, 1}), Tensor.tensor(new double[] {2, 0}));
+        ComplexOps.warnedDiscard = false;
+        assertEquals(List.of(), warnings(() -> {
+            Tensor.zeros(DType.BOOL, 2).copy_(z);
+            z.to(DType.BOOL);
+            Tensor.zeros(DType.BOOL, 2).fill_(z.select(0, 0));
+            Tensor.zeros(2).fill_(z.select(0, 1)); // a zero imaginary part: fill_(value.item()) converts silently
+        }));
+        String discard = "Casting complex values to real discards the imaginary part";
+        assertEquals(List.of(discard), warnings(() -> {
+            Tensor.zeros(2).copy_(z);
+            Tensor.zeros(DType.INT64, 2).copy_(z);
+            z.to(DType.FLOAT64);
+        }));
+        ComplexOps.warnedDiscard = false;
+        assertEquals(List.of(discard), warnings(() -> z.to(DType.FLOAT32)));
     }
 
     @Test
