@@ -1,7 +1,7 @@
 # Writes expected.txt for ComplexGapsTest.java: the complex gaps session 29 left (session 30, helper 3), one section per
 # item: the losses on complex inputs (each loss computes, or refuses with PyTorch 2.x's message); an optimizer's state
 # loaded into complex and real parameters of other types; the products of a complex and a real operand; complex values
-# written into real tensors (copy_, fill_, index_put_ and the other writes).
+# written into real tensors (copy_, fill_, index_put_ and the other writes); conv_transpose of complex tensors.
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
 #
 # Format: ReferenceCases' (refcases.run_case): "=== name", in<i>, out, fn, grad<i> lines (complex values as their
@@ -240,6 +240,34 @@ case("scatter_ complex into float32", [ZC], lambda x: torch.zeros(5).scatter_(0,
 case("masked_scatter_ complex into float32", [ZC], lambda x: torch.zeros(5).masked_scatter_(M, x[0].detach()))
 case("put_ complex into float32", [ZC], lambda x: torch.zeros(5).put_(torch.tensor([1]), x[0].detach()[:1]))
 
+# ---------------------------------------------------------------- item 7: conv_transpose of complex tensors
+# 2.x's conv_transpose1d/2d/3d (Convolution.cpp) call complex_convolution for a complex input, as conv1d/2d/3d do:
+# a = conv(xr, wr, br), b = conv(xi, wi), c = conv(xr + xi, wr + wi, br + bi), out = a - b + i (c - a - b) (node
+# AddBackward0); 1.13 refuses, so the cases compute that formula with 1.13's real conv_transpose (its gradients too).
+def complex_conv_transpose(fn, x, w, bias=None, **kw):
+    xr, xi, wr, wi = x.real, x.imag, w.real, w.imag
+    if bias is None:
+        a = fn(xr, wr, None, **kw)
+        b = fn(xi, wi, None, **kw)
+        c = fn(xr + xi, wr + wi, None, **kw)
+    else:
+        a = fn(xr, wr, bias.real, **kw)
+        b = fn(xi, wi, None, **kw)
+        c = fn(xr + xi, wr + wi, bias.real + bias.imag, **kw)
+    return torch.complex(a - b, c - a - b)
+
+
+case("conv_transpose1d complex", [cseq((2, 2, 5)), cseq((2, 3, 3), shift=3), cseq((3,), shift=6)],
+     lambda x: complex_conv_transpose(F.conv_transpose1d, x[0], x[1], x[2], stride=2, padding=1, output_padding=1))
+case("conv_transpose2d complex groups dilation", [cseq((1, 4, 3, 4)), cseq((4, 1, 2, 3), shift=3)],
+     lambda x: complex_conv_transpose(F.conv_transpose2d, x[0], x[1], None, groups=2, dilation=(2, 1), padding=(1, 0)))
+case("conv_transpose2d complex64", [cseq((2, 2, 3, 3), C64), cseq((2, 2, 2, 2), C64, shift=3), cseq((2,), C64, shift=5)],
+     lambda x: complex_conv_transpose(F.conv_transpose2d, x[0], x[1], x[2], stride=2))
+case("conv_transpose3d complex", [cseq((1, 2, 2, 3, 2)), cseq((2, 2, 2, 2, 2), shift=3)],
+     lambda x: complex_conv_transpose(F.conv_transpose3d, x[0], x[1], None))
+case("conv_transpose2d unbatched complex", [cseq((2, 3, 3)), cseq((2, 1, 2, 2), shift=3)],
+     lambda x: complex_conv_transpose(F.conv_transpose2d, x[0][None], x[1], None)[0])
+
 NAMED = {"hinge_embedding_loss complex": "hinge_embedding_loss", "margin_ranking_loss complex": "margin_ranking_loss",
          "cosine_embedding_loss complex": "cosine_embedding_loss",
          "multilabel_soft_margin_loss complex": "multilabel_soft_margin_loss",
@@ -247,7 +275,15 @@ NAMED = {"hinge_embedding_loss complex": "hinge_embedding_loss", "margin_ranking
          "cross_entropy complex": "cross_entropy", "cross_entropy complex 3-d": "cross_entropy"}
 
 
+# the nodes of 2.x's complex_convolution (a - b + i (c - a - b)) and of its unbatched squeeze(0)
+FN_2X = {"conv_transpose1d complex": "AddBackward0", "conv_transpose2d complex groups dilation": "AddBackward0",
+         "conv_transpose2d complex64": "AddBackward0", "conv_transpose3d complex": "AddBackward0",
+         "conv_transpose2d unbatched complex": "SqueezeBackward1"}
+
+
 def adjust(name, lines):
+    if name in FN_2X:
+        lines = [l if not l.startswith("fn ") else "fn " + FN_2X[name] for l in lines]
     if name in MESSAGES_2X:
         assert any(l.startswith("error ") for l in lines), name
         lines = [l if not l.startswith("error ") else MESSAGES_2X[name] for l in lines]

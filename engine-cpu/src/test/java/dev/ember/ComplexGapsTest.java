@@ -135,6 +135,16 @@ class ComplexGapsTest {
             case "masked_scatter_ complex into float32": return a -> Tensor.zeros(5).maskedScatter_(MASK, a[0].detach());
             case "put_ complex into float32":
                 return a -> Tensor.zeros(5).put_(Tensor.tensor(new long[] {1}), a[0].detach().narrow(0, 0, 1), false);
+            case "conv_transpose1d complex":
+                return a -> Functional.convTranspose1d(a[0], a[1], a[2], 2, 1, 1, 1, 1);
+            case "conv_transpose2d complex groups dilation":
+                return a -> Functional.convTranspose2d(a[0], a[1], null, new int[] {1, 1}, new int[] {1, 0}, new int[] {0, 0},
+                        2, new int[] {2, 1});
+            case "conv_transpose2d complex64":
+                return a -> Functional.convTranspose2d(a[0], a[1], a[2], new int[] {2, 2}, new int[] {0, 0}, new int[] {0, 0},
+                        1, new int[] {1, 1});
+            case "conv_transpose3d complex": return a -> Functional.convTranspose3d(a[0], a[1], null);
+            case "conv_transpose2d unbatched complex": return a -> Functional.convTranspose2d(a[0], a[1], null);
             default:
                 break;
         }
