@@ -1,7 +1,8 @@
 # Writes expected.txt for ComplexGapsTest.java: the complex gaps session 29 left (session 30, helper 3), one section per
 # item: the losses on complex inputs (each loss computes, or refuses with PyTorch 2.x's message); an optimizer's state
 # loaded into complex and real parameters of other types; the products of a complex and a real operand; complex values
-# written into real tensors (copy_, fill_, index_put_ and the other writes); conv_transpose of complex tensors.
+# written into real tensors (copy_, fill_, index_put_ and the other writes); conv_transpose of complex tensors; cumprod of
+# complex tensors (long dimensions, zeros).
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
 #
 # Format: ReferenceCases' (refcases.run_case): "=== name", in<i>, out, fn, grad<i> lines (complex values as their
@@ -274,6 +275,28 @@ NAMED = {"hinge_embedding_loss complex": "hinge_embedding_loss", "margin_ranking
          "binary_cross_entropy_with_logits complex": "binary_cross_entropy_with_logits",
          "cross_entropy complex": "cross_entropy", "cross_entropy complex 3-d": "cross_entropy"}
 
+
+# ---------------------------------------------------------------- item 6: cumprod of complex tensors
+# Values and gradients (cumprod_backward with the conjugates) as 1.13's, which 2.x's equal; long dimensions, zeros.
+def unit_ish(n, dtype=C128, shift=0):
+    """Complex values of modulus near 1 (so long running products stay finite)."""
+    k = torch.arange(n, dtype=torch.float64) + shift
+    return torch.polar(1 + 0.01 * torch.sin(k), 0.3 * torch.cos(0.7 * k)).to(dtype)
+
+
+ZEROS1 = unit_ish(9)
+ZEROS1[3] = 0
+ZEROS2 = unit_ish(10, shift=2)
+ZEROS2[2] = 0
+ZEROS2[6] = 0
+case("cumprod long", [unit_ish(300)], lambda x: x[0].cumprod(0))
+case("cumprod long complex64", [unit_ish(257, C64)], lambda x: x[0].cumprod(0))
+case("cumprod 3-d dim 1", [cseq((2, 7, 3)) * 0.5], lambda x: x[0].cumprod(1))
+case("cumprod 3-d dim 0 strided", [cseq((5, 3, 2)).transpose(0, 2) * 0.5], lambda x: x[0].cumprod(-1))
+case("cumprod one zero", [ZEROS1], lambda x: x[0].cumprod(0))
+case("cumprod two zeros", [ZEROS2], lambda x: x[0].cumprod(0))
+case("cumprod rows with zeros", [torch.stack([ZEROS1[:9], ZEROS2[:9], unit_ish(9, shift=5)])], lambda x: x[0].cumprod(1))
+case("cumprod length 1", [cseq((3, 1))], lambda x: x[0].cumprod(1))
 
 # the nodes of 2.x's complex_convolution (a - b + i (c - a - b)) and of its unbatched squeeze(0)
 FN_2X = {"conv_transpose1d complex": "AddBackward0", "conv_transpose2d complex groups dilation": "AddBackward0",

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The complex gaps session 29 left: the losses on complex inputs (computed, or refused with PyTorch 2.x's message, naming
  * the loss where PyTorch's comes from an op inside it); an optimizer's state loaded into complex and real parameters of
  * other types (a complex parameter keeps its saved state's type, a floating one takes its own); the products of a complex
- * and a real operand (refused as in PyTorch 2.x, which promotes only where einsum is a plain product); values, nodes and gradients from {@code complexgaps/make_expected.py}
+ * and a real operand (refused as in PyTorch 2.x, which promotes only where einsum is a plain product); complex values
+ * written into real tensors; conv_transpose and cumprod of complex tensors; values, nodes and gradients from {@code complexgaps/make_expected.py}
  * (PyTorch 1.13, with 2.x's behaviour computed there where it differs).
  */
 class ComplexGapsTest {
@@ -145,6 +146,16 @@ class ComplexGapsTest {
                         1, new int[] {1, 1});
             case "conv_transpose3d complex": return a -> Functional.convTranspose3d(a[0], a[1], null);
             case "conv_transpose2d unbatched complex": return a -> Functional.convTranspose2d(a[0], a[1], null);
+            case "cumprod long":
+            case "cumprod long complex64":
+            case "cumprod one zero":
+            case "cumprod two zeros":
+                return a -> a[0].cumprod(0);
+            case "cumprod 3-d dim 1":
+            case "cumprod rows with zeros":
+            case "cumprod length 1":
+                return a -> a[0].cumprod(1);
+            case "cumprod 3-d dim 0 strided": return a -> a[0].cumprod(-1);
             default:
                 break;
         }
@@ -234,6 +245,24 @@ class ComplexGapsTest {
         }));
         ComplexOps.warnedDiscard = false;
         assertEquals(List.of(discard), warnings(() -> z.to(DType.FLOAT32)));
+    }
+
+    @Test
+    void cumprodGradcheckWithZeros() {
+        // first and second derivatives through the real views, with zeros in the products (the masked O(n) backward and,
+        // differentiated again, the O(n^2) one)
+        Function<Tensor[], Tensor> f = x -> ComplexTest.cz(x[0]).cumprod(0).viewAsReal();
+        Tensor a = ComplexTest.seq(1, 6, 2).mul(0.5).toDouble();
+        Tensor withZeros = a.clone();
+        withZeros.select(0, 2).zero_();
+        withZeros.select(0, 4).zero_();
+        for (Tensor t : List.of(a, withZeros)) {
+            Tensor in = t.detach().requiresGrad_(true);
+            assertTrue(Autograd.gradcheck(f::apply, in));
+            assertTrue(Autograd.gradgradcheck(f::apply, in));
+        }
+        Tensor z = ComplexTest.cz(a).requiresGrad_(true);
+        assertEquals("CumprodBackward0", z.cumprod(0).gradFn().name());
     }
 
     @Test
