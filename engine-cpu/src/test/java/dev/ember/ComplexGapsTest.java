@@ -200,51 +200,25 @@ class ComplexGapsTest {
         return (Tensor) state.get(what.split(" ")[1]);
     }
 
-    private static List<String> warnings(Runnable body) {
-        List<String> out = new java.util.ArrayList<>();
-        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.ember");
-        java.util.logging.Handler h = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                out.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        jul.addHandler(h);
-        try {
-            body.run();
-        } finally {
-            jul.removeHandler(h);
-        }
-        return out;
-    }
-
     @Test
     void complexIntoRealWarnsOnceButNotIntoBool() {
         // PyTorch 2.x's copy_impl: TORCH_WARN_ONCE into a real type other than bool; casts to bool say nothing
         Tensor z = Tensor.complex(Tensor.tensor(new double[] {0, 1}), Tensor.tensor(new double[] {2, 0}));
         ComplexOps.warnedDiscard = false;
-        assertEquals(List.of(), warnings(() -> {
+        assertEquals(List.of(), DeterminismTest.logged(() -> {
             Tensor.zeros(DType.BOOL, 2).copy_(z);
             z.to(DType.BOOL);
             Tensor.zeros(DType.BOOL, 2).fill_(z.select(0, 0));
             Tensor.zeros(2).fill_(z.select(0, 1)); // a zero imaginary part: fill_(value.item()) converts silently
         }));
         String discard = "Casting complex values to real discards the imaginary part";
-        assertEquals(List.of(discard), warnings(() -> {
+        assertEquals(List.of(discard), DeterminismTest.logged(() -> {
             Tensor.zeros(2).copy_(z);
             Tensor.zeros(DType.INT64, 2).copy_(z);
             z.to(DType.FLOAT64);
         }));
         ComplexOps.warnedDiscard = false;
-        assertEquals(List.of(discard), warnings(() -> z.to(DType.FLOAT32)));
+        assertEquals(List.of(discard), DeterminismTest.logged(() -> z.to(DType.FLOAT32)));
     }
 
     @Test
