@@ -254,12 +254,13 @@ final class ComplexIndexing {
 
     /** {@code index_fill} with a real or complex number (IndexFillBackward0). */
     static Tensor indexFill(Tensor self, int dim, Tensor index, Complex value) {
+        refuseComplexIndexFill(self);
         return withNumber(self, index, value, (t, i, v) -> IndexingOps.indexFill(t, dim, i, v));
     }
 
     /** {@code index_fill} with a 0-dim tensor's value, either of them complex (IndexFillBackward1). */
     static Tensor indexFill(Tensor self, int dim, Tensor index, Tensor value) {
-        requireComplexSelf(self);
+        refuseComplexIndexFill(self);
         return partwise((p, k) -> IndexingOps.indexFill(p[0], dim, p[1], p[2]), self, index, value);
     }
 
@@ -339,8 +340,18 @@ final class ComplexIndexing {
         return partwise((p, k) -> op.apply(p[0], p[1], k == 0 ? value.real() : value.imag()), self, where);
     }
 
+    /**
+     * PyTorch's index_fill_ refusal of a complex value (a complex number, or a 0-dim complex tensor's item) for a real
+     * tensor, whatever its imaginary part.
+     */
+    private static void refuseComplexIndexFill(Tensor self) {
+        if (!self.dtype.isComplex()) {
+            throw new IllegalArgumentException("index_fill_(): Converting complex Scalar to non-complex type is not supported");
+        }
+    }
+
     /** PyTorch's refusal of a complex value written into a real tensor. */
-    private static void requireComplexSelf(Tensor self) {
+    static void requireComplexSelf(Tensor self) {
         if (!self.dtype.isComplex()) {
             throw new IllegalArgumentException("value cannot be converted to type " + cType(self.dtype) + " without overflow");
         }
@@ -360,7 +371,10 @@ final class ComplexIndexing {
 
     /**
      * {@code cumprod(z, dim)} of a complex tensor: the running complex products along the dimension (not part by part),
-     * node CumprodBackward0, whose backward differentiates the same products (correct where an element is zero).
+     * accumulated in complex128 as PyTorch's CPU kernel accumulates complex64 (its acc_type), by a doubling scan: each
+     * of log2(n) steps multiplies every element by the running product {@code 2^k} places before it, so the kernel
+     * calls grow with the logarithm of the length, not with it. Node CumprodBackward0 with PyTorch's cumprod_backward
+     * (conjugated for complex input; correct where an element is zero, its O(n^2) form when differentiated again).
      */
     static Tensor cumprod(Tensor z, int dim) {
         int d = z.dim() == 0 ? Shapes.wrapDim(dim, 1) : Shapes.wrapDim(dim, z.dim());
@@ -368,21 +382,25 @@ final class ComplexIndexing {
         try (GradMode off = Ember.noGrad()) {
             out = runningProducts(z, d);
         }
-        return LinalgCompat.recordRecomputed(out, "CumprodBackward0", new Tensor[] {z}, xs -> runningProducts(xs[0], d));
+        return ArithmeticOps.record(out, "CumprodBackward0", new Tensor[] {z}, n -> {
+            SavedTensor sz = n.save(z);
+            SavedTensor so = n.saveOutput(out);
+            return g -> new Tensor[] {SortOps.cumprodBackward(g, sz.get(), d, so.get())};
+        });
     }
 
     private static Tensor runningProducts(Tensor z, int d) {
         if (z.dim() == 0 || z.shape[d] <= 1) {
-            return z.mul(1.0);
+            return z.clone();
         }
-        List<Tensor> products = new ArrayList<>();
-        Tensor run = z.select(d, 0);
-        products.add(run);
-        for (int k = 1; k < z.shape[d]; k++) {
-            run = run.mul(z.select(d, k));
-            products.add(run);
+        int n = z.shape[d];
+        Tensor run = z.to(DType.COMPLEX128);
+        for (int s = 1; s < n; s <<= 1) {
+            // Hillis-Steele: run[k] *= run[k - s] for k >= s, every product of the step from the previous step's values
+            Tensor tail = run.narrow(d, s, n - s).mul(run.narrow(d, 0, n - s));
+            run = ViewOps.cat(List.of(run.narrow(d, 0, s), tail), d);
         }
-        return ViewOps.stack(products, d);
+        return run.to(z.dtype);
     }
 
     // ------------------------------------------------------------------ predicates

@@ -399,12 +399,17 @@ final class ComplexMath {
     /**
      * A convolution of complex tensors, as PyTorch's {@code complex_convolution}, by Gauss's trick of three real
      * convolutions: {@code a = conv(xr, wr, br)}, {@code b = conv(xi, wi)}, {@code c = conv(xr + xi, wr + wi, br + bi)},
-     * the result {@code a - b + i (c - a - b)}, recorded op by op as PyTorch's is (its node is AddBackward0).
+     * the result {@code a - b + i (c - a - b)}, recorded op by op as PyTorch's is (its node is AddBackward0). An unbatched
+     * input (one dimension fewer than the weight) is batched first and its result squeezed, as PyTorch 2.x's conv and
+     * conv_transpose functions batchify around complex_convolution (node SqueezeBackward1).
      */
     static Tensor convolution(Tensor input, Tensor weight, Tensor bias, RealConvolution conv) {
         if (bias != null && bias.dtype != input.dtype) {
             throw new IllegalArgumentException("Input type (" + input.typeName() + ") and bias type (" + bias.typeName()
                     + ") should be the same");
+        }
+        if (input.dim() == weight.dim() - 1 && weight.dim() >= 3) {
+            return convolution(input.unsqueeze(0), weight, bias, conv).squeeze(0);
         }
         Tensor xr = input.real();
         Tensor xi = input.imag();

@@ -270,8 +270,8 @@ final class ComplexOps {
     /** {@code t.to(dtype)} where either type is complex, without history; the caller records ToCopyBackward0. */
     static Tensor cast(Tensor t, DType dtype) {
         if (t.dtype.isComplex() && dtype == DType.BOOL) {
-            warnDiscard();
-            return ComplexIndexing.isNonzero(t); // 2.x's c10 cast: true where either part is non-zero
+            // 2.x's c10 cast: true where either part is non-zero; its copy_ does not warn into bool
+            return ComplexIndexing.isNonzero(t);
         }
         // the copy kernel converts the parts' type; a complex source into a real type keeps the real parts
         Tensor out = t.layout.isContiguous() ? Creation.empty(t.shape, dtype, t.device)
@@ -283,9 +283,10 @@ final class ComplexOps {
         return out;
     }
 
-    private static volatile boolean warnedDiscard;
+    static volatile boolean warnedDiscard; // package-private: a test resets it
 
-    private static void warnDiscard() {
+    /** PyTorch's warning (once) when a complex source is written into a real tensor other than a bool one. */
+    static void warnDiscard() {
         if (!warnedDiscard) {
             warnedDiscard = true;
             System.getLogger("dev.ember").log(System.Logger.Level.WARNING, "Casting complex values to real discards the "

@@ -410,6 +410,11 @@ final class InplaceOps {
      * {@code fill_(value)} with a 0-dim tensor value ({@code fill_.Tensor}): every element becomes the value, converted;
      * one node FillBackward3, which gives the tensor no gradient and the value the sum of the gradient.
      */
+    /** A complex fill value for a real non-bool tensor as its real part (checked zero imaginary part), else itself. */
+    private static Tensor scalarValue(Tensor value, DType into) {
+        return value.dtype.isComplex() && !into.isComplex() && into != DType.BOOL ? value.real() : value;
+    }
+
     static Tensor fillTensor_(Tensor self, Tensor value) {
         if (value.dim() != 0) {
             throw new IllegalArgumentException("fill_ only supports 0-dimension value tensor but got tensor with "
@@ -418,18 +423,27 @@ final class InplaceOps {
         checkInplace(self, List.of(value), false);
         DType valueType = value.dtype;
         int[] shape = self.shape;
+        if (value.dtype.isComplex() && !self.dtype.isComplex() && self.dtype != DType.BOOL) {
+            // fill_(value.item()): the complex Scalar's checked conversion refuses a non-zero imaginary part (bool takes
+            // its truth); a zero one converts without the copy's warning
+            try (GradMode off = Ember.noGrad()) {
+                if (value.imag().item() != 0) {
+                    ComplexIndexing.requireComplexSelf(self);
+                }
+            }
+        }
         if (records(self, List.of(value))) {
             return inplaceChecked(self, List.of(value), old -> {
                 Tensor filled;
                 try (GradMode off = Ember.noGrad()) {
-                    filled = value.detach().to(self.device).to(self.dtype).expand(shape).clone();
+                    filled = scalarValue(value.detach(), self.dtype).to(self.device).to(self.dtype).expand(shape).clone();
                 }
                 return ArithmeticOps.record(filled, "FillBackward3", new Tensor[] {old, value},
                         n -> g -> new Tensor[] {g.zerosLike(), ArithmeticOps.cast(g.sum(), valueType)});
             }, false);
         }
         try (GradMode off = Ember.noGrad()) {
-            Tensor v = value.to(self.device).to(self.dtype).expand(shape);
+            Tensor v = scalarValue(value, self.dtype).to(self.device).to(self.dtype).expand(shape);
             OutputLayouts.Target target = OutputLayouts.into(self);
             ComplexOps.kernelCopy(v, target.of(v), self, target.layout);
         }
@@ -497,6 +511,15 @@ final class InplaceOps {
         }
         Tensor s = src;
         try (GradMode off = Ember.noGrad()) {
+            if (s.dtype.isComplex() && !self.dtype.isComplex()) {
+                // PyTorch 2.x's copy_impl: a bool tensor takes the truth of both parts (the c10 cast), any other real
+                // tensor the real parts, with its warning
+                if (self.dtype == DType.BOOL) {
+                    s = ComplexIndexing.isNonzero(s);
+                } else {
+                    ComplexOps.warnDiscard();
+                }
+            }
             if (!s.device.equals(self.device)) {
                 s = s.to(self.device);
             }

@@ -84,6 +84,28 @@ final class LossOps {
         return Tensor.where(um1.eq(0.0), y, u.log().mul(y).div(um1));
     }
 
+    /**
+     * PyTorch's refusal (its autograd layer's, after the forward) of a complex output of an op it has no complex
+     * derivative for, when one of the given inputs requires grad and grad mode is on.
+     */
+    static void refuseComplexAutograd(String op, Tensor... inputs) {
+        if (!GradMode.isEnabled()) {
+            return;
+        }
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad()) {
+                throw new IllegalArgumentException(op + " does not support automatic differentiation for outputs with complex "
+                        + "dtype.");
+            }
+        }
+    }
+
+    /** PyTorch's error for an in-place op whose promoted result cannot be written into its output's type. */
+    static IllegalArgumentException castError(DType result, DType output) {
+        return new IllegalArgumentException("result type " + Format.scalarType(result) + " can't be cast to the desired output "
+                + "type " + Format.scalarType(output));
+    }
+
     /** {@code log(sigmoid(x))} without overflow: {@code min(x, 0) - log(1 + exp(-|x|))}. */
     private static Tensor logSigmoid(Tensor x, boolean forward) {
         Tensor e = x.abs().neg().exp();
@@ -364,6 +386,14 @@ final class LossOps {
             // log_sigmoid(x).mul_((pos_weight - 1).mul(target).add_(1))
             checkBroadcastsInto(input.shape, Shapes.broadcast(posWeight.shape, target.shape));
         }
+        if (input.isComplex()) {
+            // PyTorch 2.x's log_sigmoid(input) refuses it
+            throw new IllegalArgumentException(fn + ": \"log_sigmoid_" + (input.device.isCpu() ? "cpu" : "forward_cuda")
+                    + "\" not implemented for '" + Format.scalarType(input.dtype) + "'");
+        }
+        if (target.isComplex() || weight != null && weight.isComplex() || posWeight != null && posWeight.isComplex()) {
+            return bceWithLogitsComplex(input, target, weight, posWeight, red);
+        }
         DType xt = input.dtype.isFloatingPoint() ? input.dtype : Ember.getDefaultDtype();
         if (target.dtype == DType.BOOL) {
             throw new IllegalArgumentException("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
@@ -433,6 +463,34 @@ final class LossOps {
                 return new Tensor[] {gx, gt};
             };
         });
+    }
+
+    /**
+     * binary_cross_entropy_with_logits of a real input with a complex target, weight or pos_weight, as PyTorch 2.x's
+     * composition writes it: {@code log_sigmoid(x).mul_((pos_weight - 1).mul(t).add_(1))} and
+     * {@code (1 - t).mul_(x).sub_(...)}, then {@code mul_(weight)}, each in-place op keeping its tensor's type (a complex
+     * factor into a real tensor is refused); the complex loss has no derivative in PyTorch.
+     */
+    private static Tensor bceWithLogitsComplex(Tensor input, Tensor target, Tensor weight, Tensor posWeight, int red) {
+        if (posWeight != null && (posWeight.isComplex() || target.isComplex())) {
+            // log_weight is complex, log_sigmoid(input) is real
+            throw castError(DType.promote(posWeight.dtype, target.dtype), input.dtype);
+        }
+        if (!target.isComplex()) {
+            throw castError(DType.promote(target.dtype, weight.dtype), target.dtype);
+        }
+        if (weight != null) {
+            checkBroadcastsInto(input.shape, weight.shape);
+        }
+        refuseComplexAutograd("binary_cross_entropy_with_logits", input, target);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor loss = ArithmeticOps.cast(target.rsub(1.0).mul(input), target.dtype);
+            loss = ArithmeticOps.cast(loss.sub(input.logSigmoid()), target.dtype);
+            if (weight != null) {
+                loss = ArithmeticOps.cast(loss.mul(weight), target.dtype);
+            }
+            return reduce(loss, red);
+        }
     }
 
     // ------------------------------------------------------------------ elementwise regression losses (issue 14)
@@ -526,11 +584,12 @@ final class LossOps {
         if (!(delta > 0)) {
             throw new IllegalArgumentException("huber_loss does not support non-positive values for delta.");
         }
-        DType t = regressionType(input, target, "huber");
-        if (!ArithmeticOps.canCast(t, input.dtype)) {
-            throw new IllegalArgumentException("result type " + Format.scalarType(t) + " can't be cast to the desired output type "
-                    + Format.scalarType(input.dtype));
+        // the iterator writing into empty_like(input) checks the cast before the kernel's dispatch
+        DType promoted = ArithmeticOps.resultType(input, target);
+        if (!ArithmeticOps.canCast(promoted, input.dtype)) {
+            throw castError(promoted, input.dtype);
         }
+        DType t = regressionType(input, target, "huber");
         return robustLoss(input, target, red, t, delta, true);
     }
 

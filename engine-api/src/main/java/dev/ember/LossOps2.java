@@ -67,15 +67,23 @@ final class LossOps2 {
             throw new IllegalArgumentException("output with shape " + Shapes.str(input.shape) + " doesn't match the broadcast shape "
                     + Shapes.str(b));
         }
-        if (!input.dtype.isFloatingPoint()) {
+        if (!input.dtype.isFloatingPoint() && !input.isComplex() || !input.isComplex() && target.isComplex()) {
             // PyTorch writes exp(-input * target) into an output of the input's type
-            throw new IllegalArgumentException("result type " + Format.scalarType(DType.promote(Ember.getDefaultDtype(),
-                    DType.promote(input.dtype, target.dtype))) + " can't be cast to the desired output type "
+            DType result = DType.promote(input.dtype, target.dtype);
+            throw new IllegalArgumentException("result type " + Format.scalarType(result.isFloatingPoint() || result.isComplex()
+                    ? result : DType.promote(Ember.getDefaultDtype(), result)) + " can't be cast to the desired output type "
                     + Format.scalarType(input.dtype));
         }
         checkNotDifferentiable(target, "soft_margin_loss", "target");
         Tensor out;
         long numel = input.numel();
+        if (input.isComplex()) {
+            // PyTorch 2.x computes the complex loss (its output in the input's type) but has no complex derivative for it
+            LossOps.refuseComplexAutograd("soft_margin_loss", input);
+            try (GradMode off = Ember.noGrad()) {
+                return reduce(ArithmeticOps.cast(input.neg().mul(target), input.dtype).exp().log1p(), red);
+            }
+        }
         try (GradMode off = Ember.noGrad()) {
             Tensor loss = ArithmeticOps.cast(input.neg().mul(target), input.dtype).exp().log1p();
             out = reduce(loss, red);
@@ -352,6 +360,10 @@ final class LossOps2 {
         int red = LossOps.reduction(reduction);
         ArithmeticOps.checkSameDevice(input, target);
         Shapes.broadcast(target.shape, input.shape); // where(target != 1, ...) names the target's size first
+        if (input.isComplex()) {
+            // PyTorch 2.x's clamp_min of (margin - input) refuses it
+            throw new IllegalArgumentException("hinge_embedding_loss: clamp is not supported for complex types");
+        }
         Tensor zeros = input.zerosLike();
         // C++'s margin - self: empty_like(self).fill_(margin).sub_(self), SubBackward0
         Tensor marginClamp = input.fullLike(margin).sub(input).clampMin(0L); // clamp_min_(0): an int, no promotion

@@ -323,12 +323,14 @@ final class SortOps {
      * {@code sum over [z1, z2) of grad * cumprod(input with everything outside (z1, z2) made 1)}; zero from z1 on
      * otherwise. So infinities and NaN after z1 (or after z2) reach only the elements PyTorch lets them reach. When the
      * backward itself is differentiated (grad mode on), the O(n^2) form whose derivative is cumprod's second derivative,
-     * as PyTorch.
+     * as PyTorch. A complex input's gradient is PyTorch's too: the same formulas with the input and output conjugated.
      */
-    private static Tensor cumprodBackward(Tensor g, Tensor x, int d, Tensor y) {
-        if (x.numel() <= 1 || sizeAt(x, d) == 1) {
+    static Tensor cumprodBackward(Tensor g, Tensor input, int d, Tensor output) {
+        if (input.numel() <= 1 || sizeAt(input, d) == 1) {
             return g;
         }
+        Tensor x = ComplexMath.conjIfComplex(input);
+        Tensor y = ComplexMath.conjIfComplex(output);
         Tensor isZero;
         boolean anyZero;
         try (GradMode off = Ember.noGrad()) {

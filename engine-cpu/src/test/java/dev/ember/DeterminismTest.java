@@ -39,8 +39,8 @@ class DeterminismTest {
         return Boolean.parseBoolean(CASES.field(key, name).toLowerCase());
     }
 
-    /** Collects what is logged on the dev.ember logger while {@code body} runs. */
-    private static List<String> logged(Runnable body) {
+    /** Collects what is logged on the dev.ember logger while {@code body} runs (ComplexGapsTest uses it too). */
+    static List<String> logged(Runnable body) {
         List<String> out = new ArrayList<>();
         Logger jul = Logger.getLogger("dev.ember");
         Handler h = new Handler() {

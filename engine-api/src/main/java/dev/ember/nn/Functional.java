@@ -405,6 +405,7 @@ public final class Functional {
         }
         Checks.labelSmoothing(labelSmoothing);
         int cd = input.dim() == 1 ? 0 : 1;
+        refuseComplexLogSoftmax(input, cd);
         Tensor logp = input.logSoftmax(cd);
         Tensor nll = Tensor.nllLoss(logp, target, weight, reduction, ignoreIndex);
         if (labelSmoothing == 0) {
@@ -435,6 +436,26 @@ public final class Functional {
         return nll.mul(1 - labelSmoothing).add(ret.mul(labelSmoothing / c));
     }
 
+    /**
+     * PyTorch 2.x's refusal of a complex input to cross_entropy (its log_softmax kernels', over the last dimension or
+     * another: that one's dispatch is named softmax_kernel_impl), naming the loss.
+     */
+    private static void refuseComplexLogSoftmax(Tensor input, int dim) {
+        if (input.isComplex()) {
+            throw new IllegalArgumentException("cross_entropy: \"" + (dim == input.dim() - 1 ? "log_softmax_lastdim" : "softmax")
+                    + "_kernel_impl\" not implemented for '" + Format.scalarType(input.dtype()) + "'");
+        }
+    }
+
+    /** PyTorch 2.x's refusal of a complex operand of clamp_min in a composed loss, naming the loss. */
+    private static void refuseComplexClamp(String loss, Tensor... operands) {
+        for (Tensor t : operands) {
+            if (t.isComplex()) {
+                throw new IllegalArgumentException(loss + ": clamp is not supported for complex types");
+            }
+        }
+    }
+
     private static Tensor crossEntropyProbabilities(Tensor input, Tensor target, Tensor weight, int red, long ignoreIndex,
                                                     double labelSmoothing) {
         if (!target.dtype().isFloatingPoint()) {
@@ -450,6 +471,7 @@ public final class Functional {
             throw new IllegalArgumentException("cross_entropy: weight tensor should be defined either for all " + c
                     + " classes or no classes but got weight tensor of shape: " + Arrays.toString(weight.shape()));
         }
+        refuseComplexLogSoftmax(input, cd);
         Tensor logp = input.logSoftmax(cd);
         Checks.labelSmoothing(labelSmoothing);
         Tensor t = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / c) : target;
@@ -619,6 +641,11 @@ public final class Functional {
         }
         if (!"none".equals(reduction) && !"mean".equals(reduction) && !"sum".equals(reduction)) {
             throw new IllegalArgumentException(reduction + " is not valid");
+        }
+        if (input.isComplex()) {
+            // PyTorch 2.x's log_sigmoid kernel refuses it
+            throw new IllegalArgumentException("multilabel_soft_margin_loss: \"log_sigmoid_" + (input.device().isCpu() ? "cpu"
+                    : "forward_cuda") + "\" not implemented for '" + Format.scalarType(input.dtype()) + "'");
         }
         Tensor loss = target.mul(input.logSigmoid()).add(target.rsub(1.0).mul(input.neg().logSigmoid())).neg();
         if (weight != null) {
@@ -1427,6 +1454,9 @@ public final class Functional {
         Checks.tensor(target, "kl_div", "target", 2);
         String red = "batchmean".equals(reduction) ? "sum" : reduction;
         checkReduction(red);
+        if (input.isComplex() || target.isComplex()) {
+            throw new IllegalArgumentException("kl_div: Complex inputs not supported.");
+        }
         if (!input.dtype().isFloatingPoint() || !target.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("kl_div: Integral inputs not supported.");
         }
@@ -1486,6 +1516,7 @@ public final class Functional {
             throw new IllegalArgumentException("0D target tensor expects 1D input tensors, but found inputs with sizes "
                     + Arrays.toString(input1.shape()) + " and " + Arrays.toString(input2.shape()) + ".");
         }
+        refuseComplexClamp("cosine_embedding_loss", input1, input2);
         final double epsilon = 1e-12f; // PyTorch's constexpr float EPSILON, also for double inputs
         Tensor prodSum = input1.mul(input2).sum(td);
         Tensor mag1 = input1.mul(input1).sum(td).add(epsilon);
@@ -1520,6 +1551,7 @@ public final class Functional {
                     + "sizes: input1: " + Format.size(input1.shape()) + ", input2: " + Format.size(input2.shape())
                     + ", target: " + Format.size(target.shape()) + " ");
         }
+        refuseComplexClamp("margin_ranking_loss", target, input1, input2);
         Tensor out = target.neg().mul(input1.sub(input2)).add(margin).clampMin(0.0);
         return applyReduction(out, reduction);
     }

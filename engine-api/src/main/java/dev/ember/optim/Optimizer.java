@@ -408,8 +408,10 @@ public abstract class Optimizer {
             ParamState s = state.get(p);
             if (s != null) {
                 for (Map.Entry<String, Tensor> e : s.tensors.entrySet()) {
-                    checkLike(step + "the optimizer state of parameter " + index.get(p) + " (" + e.getKey() + ")",
-                            e.getValue(), p);
+                    // a complex parameter's state may be of another complex type (loaded: PyTorch keeps its type)
+                    Tensor v = e.getValue();
+                    checkLike(step + "the optimizer state of parameter " + index.get(p) + " (" + e.getKey() + ")", v, p,
+                            p.isComplex() && !v.isClosed() && v.isComplex());
                 }
             }
         }
@@ -418,6 +420,11 @@ public abstract class Optimizer {
 
     /** Checks that {@code t} (a gradient or a piece of state) matches its parameter {@code p}. */
     protected static void checkLike(String what, Tensor t, Tensor p) {
+        checkLike(what, t, p, false);
+    }
+
+    /** {@link #checkLike(String, Tensor, Tensor)}, where {@code anyType} accepts any type. */
+    private static void checkLike(String what, Tensor t, Tensor p, boolean anyType) {
         if (t.isClosed()) {
             throw new IllegalStateException(what + " has been closed");
         }
@@ -425,7 +432,7 @@ public abstract class Optimizer {
             throw new IllegalStateException(what + " has shape " + Arrays.toString(t.shape()) + " but the parameter has shape "
                     + Arrays.toString(p.shape()));
         }
-        if (t.dtype() != p.dtype()) {
+        if (t.dtype() != p.dtype() && !anyType) {
             throw new IllegalStateException(what + " has type " + t.dtype() + " but the parameter has type " + p.dtype());
         }
         if (!t.device().equals(p.device())) {
@@ -646,7 +653,8 @@ public abstract class Optimizer {
     /**
      * Loads a state from {@link #stateDict()} (of this optimizer or a twin over parameters of the same shapes), as
      * {@code optimizer.load_state_dict(state_dict)}: every group's options become the saved ones, and every parameter's
-     * state the saved one, converted to the parameter's type and device and copied (the map and the optimizer share no
+     * state the saved one, moved to the parameter's device, converted to its type where the parameter is floating (a
+     * complex parameter keeps the saved complex type, as PyTorch 2.x's), and copied (the map and the optimizer share no
      * tensor). Everything is checked before anything changes.
      *
      * @throws IllegalArgumentException with PyTorch's messages for a different number of groups or of parameters in a
@@ -654,7 +662,8 @@ public abstract class Optimizer {
      *     parameter, an option the optimizer refuses: a rate only where it is nan or infinite, as a scheduler may set
      *     any other), leaving the optimizer as it was. The values of a state tensor are not checked, as PyTorch checks
      *     none: any number (nan, infinite, beyond the parameter's type, which the cast makes infinite) and any type (an
-     *     integer or bool tensor is cast to the parameter's type, as PyTorch's {@code cast}) are taken.
+     *     integer or bool tensor is cast to a floating parameter's type, as PyTorch's {@code cast}) are taken; a complex
+     *     parameter's state must be complex.
      */
     public void loadStateDict(Map<String, ?> stateDict) {
         if (stateDict == null) {
@@ -834,9 +843,17 @@ public abstract class Optimizer {
                 throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has shape "
                         + Arrays.toString(t.shape()) + " but the parameter has shape " + Arrays.toString(p.shape()));
             }
-            // any values of the parameter's shape, of any type, as PyTorch's load_state_dict casts them (an integer or
-            // bool buffer becomes the parameter's type; no value is checked)
-            Tensor c = t.to(p.device()).to(p.dtype());
+            // any values of the parameter's shape, as PyTorch 2.x's _process_value_according_to_param_policy takes them:
+            // moved to the parameter's device, and cast to its type only when the parameter is floating (an integer or
+            // bool buffer becomes its type; no value is checked); a complex parameter keeps the saved complex type
+            // (complex128 moments of a complex64 parameter stay complex128), and a state that is not complex, which
+            // PyTorch's step would refuse in view_as_real, is refused here
+            if (p.isComplex() && !t.isComplex()) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has type "
+                        + Format.scalarType(t.dtype()) + " but the parameter is complex (view_as_real is only supported "
+                        + "for complex tensors)");
+            }
+            Tensor c = p.isComplex() ? t.to(p.device()) : t.to(p.device()).to(p.dtype());
             c = c == t ? t.clone() : c;
             made.add(c);
             s.put(key, c);
