@@ -406,15 +406,15 @@ final class InplaceOps {
         }
     }
 
-    /**
-     * {@code fill_(value)} with a 0-dim tensor value ({@code fill_.Tensor}): every element becomes the value, converted;
-     * one node FillBackward3, which gives the tensor no gradient and the value the sum of the gradient.
-     */
     /** A complex fill value for a real non-bool tensor as its real part (checked zero imaginary part), else itself. */
     private static Tensor scalarValue(Tensor value, DType into) {
         return value.dtype.isComplex() && !into.isComplex() && into != DType.BOOL ? value.real() : value;
     }
 
+    /**
+     * {@code fill_(value)} with a 0-dim tensor value ({@code fill_.Tensor}): every element becomes the value, converted;
+     * one node FillBackward3, which gives the tensor no gradient and the value the sum of the gradient.
+     */
     static Tensor fillTensor_(Tensor self, Tensor value) {
         if (value.dim() != 0) {
             throw new IllegalArgumentException("fill_ only supports 0-dimension value tensor but got tensor with "
