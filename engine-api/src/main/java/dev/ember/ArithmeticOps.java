@@ -805,7 +805,8 @@ final class ArithmeticOps {
      * (or {@code hi < lo}), each summed to its operand's shape. Complex operands are refused as PyTorch 2.x's: clamp's
      * meta function refuses a complex input ("clamp is not supported for complex types"); a complex bound of clamp, and
      * either of clamp_min.Tensor and clamp_max.Tensor (whose meta functions check nothing), reach the kernel of the
-     * promoted type, which has none for complex ({@code "clamp_cpu"}, {@code "maximum_cpu"} or {@code "minimum_cpu"}).
+     * promoted type, which has none for complex ({@code "clamp_cpu"}, {@code "maximum_cpu"} or {@code "minimum_cpu"};
+     * on a GPU CUDA's {@code "clamp_cuda"}, {@code "max_elementwise_cuda"} or {@code "min_elementwise_cuda"}).
      */
     static Tensor clampTensor(Tensor a, Tensor lo, Tensor hi, String name) {
         if (lo == null && hi == null) {
@@ -817,7 +818,9 @@ final class ArithmeticOps {
         checkSameDevice(a, lo, hi);
         DType t = lo == null ? resultType(a, hi) : hi == null ? resultType(a, lo) : resultType(a, lo, hi);
         if (t.isComplex()) {
-            String kernel = lo != null && hi != null ? "clamp_cpu" : lo != null ? "maximum_cpu" : "minimum_cpu";
+            boolean cpu = a.device.isCpu();
+            String kernel = lo != null && hi != null ? (cpu ? "clamp_cpu" : "clamp_cuda")
+                    : lo != null ? (cpu ? "maximum_cpu" : "max_elementwise_cuda") : (cpu ? "minimum_cpu" : "min_elementwise_cuda");
             throw new UnsupportedOperationException("\"" + kernel + "\" not implemented for '" + t.scalarTypeName() + "'");
         }
         Tensor out = cast(a, t);
