@@ -2,7 +2,7 @@
 # item: the losses on complex inputs (each loss computes, or refuses with PyTorch 2.x's message); an optimizer's state
 # loaded into complex and real parameters of other types; the products of a complex and a real operand; complex values
 # written into real tensors (copy_, fill_, index_put_ and the other writes); conv_transpose of complex tensors; cumprod of
-# complex tensors (long dimensions, zeros).
+# complex tensors (long dimensions, zeros); clamp of complex tensors (the refusals' messages).
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
 #
 # Format: ReferenceCases' (refcases.run_case): "=== name", in<i>, out, fn, grad<i> lines (complex values as their
@@ -297,6 +297,28 @@ case("cumprod one zero", [ZEROS1], lambda x: x[0].cumprod(0))
 case("cumprod two zeros", [ZEROS2], lambda x: x[0].cumprod(0))
 case("cumprod rows with zeros", [torch.stack([ZEROS1[:9], ZEROS2[:9], unit_ish(9, shift=5)])], lambda x: x[0].cumprod(1))
 case("cumprod length 1", [cseq((3, 1))], lambda x: x[0].cumprod(1))
+
+# ---------------------------------------------------------------- item 8: clamp of complex tensors
+# 2.x's TensorCompare.cpp: the meta functions of clamp (Scalar and Tensor bounds), clamp_min and clamp_max (Scalar) refuse
+# a complex input, "clamp is not supported for complex types" (NotImplementedError in 2.x, RuntimeError in 1.13: the
+# words are the same); clamp_min.Tensor and clamp_max.Tensor check nothing, and clamp.Tensor checks only the input, so a
+# complex operand there reaches the CPU kernel of the promoted type (maximum_stub, minimum_stub, clamp_stub), which has
+# none for complex types: 1.13's messages, which 2.x's equal.
+case("clamp complex", [ZC], lambda x: x[0].clamp(-1, 1))
+case("clamp_min complex", [ZC], lambda x: x[0].clamp_min(0.5))
+case("clamp_max complex", [ZC], lambda x: x[0].clamp_max(0.5))
+case("clamp_ complex", [ZC], lambda x: x[0].detach().clamp_(-1, 1))
+case("clamp complex tensor bounds", [ZC, torch.zeros(5), torch.ones(5)], lambda x: x[0].clamp(x[1], x[2]))
+case("clamp complex tensor min", [ZC, torch.zeros(5)], lambda x: x[0].clamp(x[1], None))
+case("clamp complex tensor max", [ZC, torch.ones(5)], lambda x: x[0].clamp(None, x[1]))
+case("clamp_min complex tensor", [ZC, torch.zeros(5)], lambda x: x[0].clamp_min(x[1]))
+case("clamp_max complex tensor", [ZC, torch.ones(5)], lambda x: x[0].clamp_max(x[1]))
+case("clamp_min complex128 float32 tensor", [ZC.to(C128), torch.zeros(5)], lambda x: x[0].clamp_min(x[1]))
+case("clamp_min real complex tensor", [torch.zeros(5), ZC], lambda x: x[0].clamp_min(x[1]))
+case("clamp_max float64 complex64 tensor", [torch.zeros(5, dtype=torch.float64), ZC], lambda x: x[0].clamp_max(x[1]))
+case("clamp real complex bounds", [torch.zeros(5), ZC, ZC], lambda x: x[0].clamp(x[1], x[2]))
+case("clamp real complex min", [torch.zeros(5), ZC], lambda x: x[0].clamp(x[1], None))
+case("clamp real complex max", [torch.zeros(5), ZC], lambda x: x[0].clamp(None, x[1]))
 
 # the nodes of 2.x's complex_convolution (a - b + i (c - a - b)) and of its unbatched squeeze(0)
 FN_2X = {"conv_transpose1d complex": "AddBackward0", "conv_transpose2d complex groups dilation": "AddBackward0",

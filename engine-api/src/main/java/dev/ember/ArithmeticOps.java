@@ -802,14 +802,27 @@ final class ArithmeticOps {
      * promoted type (0-dim bounds rank below dimensioned tensors, as TensorIterator's); a NaN {@code x} or bound gives
      * NaN there, {@code lo > hi} gives {@code hi}. Backward (clamp_backward and clamp_backward_min_max): the input's
      * gradient where {@code lo <= x <= hi}, min's where {@code x < lo} (and {@code lo < hi}), max's where {@code x > hi}
-     * (or {@code hi < lo}), each summed to its operand's shape.
+     * (or {@code hi < lo}), each summed to its operand's shape. Complex operands are refused as PyTorch 2.x's: clamp's
+     * meta function refuses a complex input ("clamp is not supported for complex types"); a complex bound of clamp, and
+     * either of clamp_min.Tensor and clamp_max.Tensor (whose meta functions check nothing), reach the kernel of the
+     * promoted type, which has none for complex ({@code "clamp_cpu"}, {@code "maximum_cpu"} or {@code "minimum_cpu"};
+     * on a GPU CUDA's {@code "clamp_cuda"}, {@code "max_elementwise_cuda"} or {@code "min_elementwise_cuda"}).
      */
     static Tensor clampTensor(Tensor a, Tensor lo, Tensor hi, String name) {
         if (lo == null && hi == null) {
             throw new IllegalArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
         }
+        if (a.isComplex() && name.equals("ClampBackward0")) {
+            throw new UnsupportedOperationException("clamp is not supported for complex types");
+        }
         checkSameDevice(a, lo, hi);
         DType t = lo == null ? resultType(a, hi) : hi == null ? resultType(a, lo) : resultType(a, lo, hi);
+        if (t.isComplex()) {
+            boolean cpu = a.device.isCpu();
+            String kernel = lo != null && hi != null ? (cpu ? "clamp_cpu" : "clamp_cuda")
+                    : lo != null ? (cpu ? "maximum_cpu" : "max_elementwise_cuda") : (cpu ? "minimum_cpu" : "min_elementwise_cuda");
+            throw new UnsupportedOperationException("\"" + kernel + "\" not implemented for '" + t.scalarTypeName() + "'");
+        }
         Tensor out = cast(a, t);
         if (lo != null) {
             out = binaryKernel(BinaryOp.MAXIMUM, out, lo, t, t);

@@ -21,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the loss where PyTorch's comes from an op inside it); an optimizer's state loaded into complex and real parameters of
  * other types (a complex parameter keeps its saved state's type, a floating one takes its own); the products of a complex
  * and a real operand (refused as in PyTorch 2.x, which promotes only where einsum is a plain product); complex values
- * written into real tensors; conv_transpose and cumprod of complex tensors; values, nodes and gradients from {@code complexgaps/make_expected.py}
- * (PyTorch 1.13, with 2.x's behaviour computed there where it differs).
+ * written into real tensors; conv_transpose and cumprod of complex tensors; clamp's refusals of complex operands (the
+ * kernel's words where PyTorch's meta function checks nothing); values, nodes and gradients from
+ * {@code complexgaps/make_expected.py} (PyTorch 1.13, with 2.x's behaviour computed there where it differs).
  */
 class ComplexGapsTest {
 
@@ -156,6 +157,26 @@ class ComplexGapsTest {
             case "cumprod length 1":
                 return a -> a[0].cumprod(1);
             case "cumprod 3-d dim 0 strided": return a -> a[0].cumprod(-1);
+            case "clamp complex": return a -> a[0].clamp(-1.0, 1.0);
+            case "clamp_min complex": return a -> a[0].clampMin(0.5);
+            case "clamp_max complex": return a -> a[0].clampMax(0.5);
+            case "clamp_ complex": return a -> a[0].detach().clamp_(-1L, 1L);
+            case "clamp complex tensor bounds":
+            case "clamp real complex bounds":
+                return a -> a[0].clamp(a[1], a[2]);
+            case "clamp complex tensor min":
+            case "clamp real complex min":
+                return a -> a[0].clamp(a[1], null);
+            case "clamp complex tensor max":
+            case "clamp real complex max":
+                return a -> a[0].clamp(null, a[1]);
+            case "clamp_min complex tensor":
+            case "clamp_min complex128 float32 tensor":
+            case "clamp_min real complex tensor":
+                return a -> a[0].clampMin(a[1]);
+            case "clamp_max complex tensor":
+            case "clamp_max float64 complex64 tensor":
+                return a -> a[0].clampMax(a[1]);
             default:
                 break;
         }
