@@ -19,7 +19,7 @@ final class LinalgCompat {
     }
 
     /**
-     * {@code torch.svd(A, some, compute_uv)}: {@code linalg.svd(A, full_matrices=!some)} with V = Vh^T (a transposed
+     * {@code torch.svd(A, some, compute_uv)}: {@code linalg.svd(A, full_matrices=!some)} with V = Vh^H (a transposed
      * view, TransposeBackward0); without {@code computeUv}, {@code linalg.svdvals}' S and zero U (m by m) and V (n by
      * n), whatever {@code some} says, as PyTorch's.
      */
@@ -30,7 +30,7 @@ final class LinalgCompat {
         }
         if (computeUv) {
             SvdResult f = LinalgDecompositions.svd(a, !some);
-            return new SvdUsvResult(f.U(), f.S(), f.Vh().mT());
+            return new SvdUsvResult(f.U(), f.S(), f.Vh().mH());
         }
         Tensor s = LinalgDecompositions.svdvals(a);
         int m = a.size(-2);

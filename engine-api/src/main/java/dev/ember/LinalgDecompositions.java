@@ -7,8 +7,7 @@ import java.util.Arrays;
 
 /**
  * {@code torch.linalg}'s decompositions and solvers on batches of matrices ({@code [..., m, n]}), float32 and float64
- * (and complex64 / complex128 through {@link ComplexLinalg}'s host kernels for all but lstsq, svd, svdvals, pinv, cond
- * and matrix_rank, which refuse complex inputs):
+ * (and complex64 / complex128 through the host kernels of {@link ComplexLinalg} and {@link ComplexSvd}):
  * {@code inv}, {@code solve}, {@code det}, {@code slogdet}, {@code cholesky}, {@code qr}, {@code lstsq}, {@code svd},
  * {@code svdvals}, {@code eigh}, {@code eigvalsh}, {@code pinv}, and the triangular solve their backward formulas use;
  * {@code cond} and {@code matrix_rank} as PyTorch composes them from svdvals, eigvalsh, inv and matrix norms. The factorizations are the backend's kernels (the {@code decompositions}
@@ -66,7 +65,8 @@ final class LinalgDecompositions {
         if (a.dtype.isComplex()) {
             throw new UnsupportedOperationException(fn + ": complex inputs are not supported yet (Ember's complex linear "
                     + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, "
-                    + "eig, eigvals, vecdot, lu, lu_factor and lu_solve); got " + Format.scalarType(a.dtype));
+                    + "eig, eigvals, vecdot, lu, lu_factor, lu_solve, svd, svdvals, pinv, matrix_rank, lstsq, cond and "
+                    + "matrix_norm); got " + Format.scalarType(a.dtype));
         }
         checkFloatingOrComplex(a, fn);
     }
@@ -490,23 +490,19 @@ final class LinalgDecompositions {
         if (!any) {
             return solveAnyBatch(a.mH(), d);
         }
-        if (a.dtype.isComplex()) {
-            throw new UnsupportedOperationException("linalg_det_backward: the second-order gradient of det at a singular "
-                    + "(or nearly singular) complex matrix goes through a complex SVD, which Ember does not have yet");
-        }
         if (all) {
             return detBackwardSingular(a, g);
         }
         Index[] singular = {Index.of(mask)};
         Index[] regular = {Index.of(mask.logicalNot())};
         Tensor gs = detBackwardSingular(a.index(singular), g.index(singular));
-        Tensor gr = solveAnyBatch(a.index(regular).mT(), d.index(regular));
+        Tensor gr = solveAnyBatch(a.index(regular).mH(), d.index(regular));
         return a.detach().zerosLike().indexPut(singular, gs, false).indexPut(regular, gr, false);
     }
 
     /**
      * The gradient of det at a singular (or nearly singular) A, differentiable: with {@code A = U S V^H},
-     * {@code U diag(D) V^H} where {@code D_i = grad det(U) det(V^H) prod_{j != i} S_j} (the adjugate's transpose; PyTorch
+     * {@code U diag(D) V^H} where {@code D_i = grad conj(det(U) det(V^H)) prod_{j != i} S_j} (the adjugate's transpose; PyTorch
      * computes the products of the other singular values with prod_safe_zeros_backward's exclusive cumulative products,
      * Ember with a product over each row of S with its own entry replaced by 1: the same values, another rounding).
      */
@@ -516,7 +512,7 @@ final class LinalgDecompositions {
         Tensor s = usv.S();
         Tensor vh = usv.Vh();
         int n = s.size(-1);
-        Tensor alpha = det(u).mul(det(vh)).mul(g).unsqueeze(-1);
+        Tensor alpha = det(u).mul(det(vh)).conj().mul(g).unsqueeze(-1);
         Tensor dd = alpha;
         if (n > 1) {
             Tensor others = ArithmeticOps.where(eye(n, DType.BOOL, a.device), Creation.wrap(1.0),
@@ -919,7 +915,7 @@ final class LinalgDecompositions {
             throw new IllegalArgumentException(vector ? "torch.linalg.lstsq: input.size(-2) should match other.size(-1)"
                     : "torch.linalg.lstsq: input.size(-2) should match other.size(-2)");
         }
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("This function doesn't handle types other than float and double");
         }
         Tensor out;
@@ -932,13 +928,13 @@ final class LinalgDecompositions {
             Tensor be = bm.expand(withMatrix(batch, m, k));
             Tensor x;
             if (m >= n) {
-                // A = Q R: X = R^{-1} Q^T B
+                // A = Q R: X = R^{-1} Q^H B
                 QrResult f = qr(ae, "reduced");
-                x = solveTriangular(f.R(), f.Q().mT().matmul(be), true, true, false);
+                x = solveTriangular(f.R(), f.Q().mH().matmul(be), true, true, false);
             } else {
-                // A^T = Q R, so A = R^T Q^T: the least-norm solution is Q R^{-T} B
-                QrResult f = qr(ae.mT(), "reduced");
-                x = f.Q().matmul(solveTriangular(f.R().mT(), be, false, true, false));
+                // A^H = Q R, so A = R^H Q^H: the least-norm solution is Q R^{-H} B
+                QrResult f = qr(ae.mH(), "reduced");
+                x = f.Q().matmul(solveTriangular(f.R().mH(), be, false, true, false));
             }
             out = LinalgOps.fresh(x.contiguous(), vector ? Arrays.copyOf(x.shape, x.dim() - 1) : x.shape);
         }
@@ -953,11 +949,11 @@ final class LinalgDecompositions {
                 Tensor ga = null;
                 if (sb != null) {
                     Tensor bb = vector ? sb.get().unsqueeze(-1) : sb.get();
-                    ga = pinvBackward(gm.matmul(bb.mT()), pinv, x);
+                    ga = pinvBackward(gm.matmul(bb.mH()), pinv, x);
                 }
                 Tensor gb = null;
                 if (node.needsInputGrad(1)) {
-                    gb = pinv.mT().matmul(gm);
+                    gb = pinv.mH().matmul(gm);
                     gb = vector ? gb.squeeze(-1) : gb;
                 }
                 return new Tensor[] {ga, gb};
@@ -969,17 +965,17 @@ final class LinalgDecompositions {
     private static Tensor pinvBackward(Tensor grad, Tensor pinvA, Tensor a) {
         int m = a.size(-2);
         int n = a.size(-1);
-        Tensor pinvAh = pinvA.mT();
-        Tensor gradh = grad.mT();
+        Tensor pinvAh = pinvA.mH();
+        Tensor gradh = grad.mH();
         if (m <= n) {
             Tensor k = gradh.matmul(pinvA);
             Tensor kPinvAh = k.matmul(pinvAh);
-            return pinvA.matmul(k).mT().neg().add(kPinvAh).sub(a.matmul(pinvA).matmul(kPinvAh))
+            return pinvA.matmul(k).mH().neg().add(kPinvAh).sub(a.matmul(pinvA).matmul(kPinvAh))
                     .add(pinvAh.matmul(pinvA).matmul(gradh.sub(k.matmul(a))));
         }
         Tensor k = pinvA.matmul(gradh);
         Tensor pinvAhK = pinvAh.matmul(k);
-        return k.matmul(pinvA).mT().neg().add(gradh.sub(a.matmul(k)).matmul(pinvA).matmul(pinvAh)).add(pinvAhK)
+        return k.matmul(pinvA).mH().neg().add(gradh.sub(a.matmul(k)).matmul(pinvA).matmul(pinvAh)).add(pinvAhK)
                 .sub(pinvAhK.matmul(pinvA).matmul(a));
     }
 
@@ -988,7 +984,7 @@ final class LinalgDecompositions {
     /** The checks of PyTorch's {@code _linalg_svd} (svdvals' errors say "linalg.svd" too). */
     private static void checkSvd(Tensor a) {
         checkMatrix(a, "linalg.svd", "A");
-        checkFloating(a, "linalg.svd");
+        checkFloatingOrComplex(a, "linalg.svd");
     }
 
     /**
@@ -1003,6 +999,16 @@ final class LinalgDecompositions {
         try (GradMode off = Ember.noGrad()) {
             Tensor a3 = batch3(a);
             int bs = a3.shape[0];
+            if (a.dtype.isComplex()) {
+                Tensor[] f = ComplexSvd.svd(a3, fullMatrices, computeUv);
+                checkInfo(f[3], "linalg.svd", a.dim() > 2,
+                        c -> "The algorithm failed to converge because the input matrix contained non-finite values.");
+                int[] sShape = Arrays.copyOf(batch, batch.length + 1);
+                sShape[batch.length] = k;
+                Tensor s = LinalgOps.fresh(f[1], sShape);
+                return !computeUv ? new Tensor[] {null, s, null} : new Tensor[] {LinalgOps.fresh(f[0],
+                    withMatrix(batch, m, f[0].shape[2])), s, LinalgOps.fresh(f[2], withMatrix(batch, f[2].shape[1], n))};
+            }
             int ucols = fullMatrices ? m : k;
             int vrows = fullMatrices ? n : k;
             Tensor u3 = computeUv ? Creation.empty(new int[] {bs, m, ucols}, a.dtype, a.device) : null;
@@ -1071,8 +1077,10 @@ final class LinalgDecompositions {
     }
 
     /**
-     * PyTorch 2.x's {@code svd_backward} for real inputs (reduced U and Vh), term for term; a null gradient is PyTorch's
-     * undefined one (no gradient reached that output; not all three are null).
+     * PyTorch 2.x's {@code svd_backward} (reduced U and Vh), term for term, with {@code mH} (mT for real inputs); for
+     * complex inputs its gauge check (a loss that depends on the singular vectors' phases is refused: Im diag(U^H gU)
+     * must be within 1e-2 of -Im diag(V^H gV)) and the imaginary diagonal term {@code diag(skew(U^H gU)) / (2 S)}. A null
+     * gradient is PyTorch's undefined one (no gradient reached that output; not all three are null).
      */
     private static Tensor svdBackward(Tensor gU, Tensor gS, Tensor gVh, Tensor u, Tensor s, Tensor vh) {
         int m = u.size(-2);
@@ -1081,9 +1089,13 @@ final class LinalgDecompositions {
             // svdvals' shortcut: U diag(gS) Vh
             return m >= n ? u.matmul(gS.unsqueeze(-1).mul(vh)) : u.mul(gS.unsqueeze(-2)).matmul(vh);
         }
+        boolean complex = u.isComplex();
         int k = s.size(-1);
-        Tensor uhgU = gU == null ? null : skew(u.mT().matmul(gU));
-        Tensor vhgV = gVh == null ? null : skew(vh.matmul(gVh.mT()));
+        Tensor uhgU = gU == null ? null : skew(u.mH().matmul(gU));
+        Tensor vhgV = gVh == null ? null : skew(vh.matmul(gVh.mH()));
+        if (complex) {
+            checkSvdGauge(uhgU, vhgV);
+        }
         Tensor s2 = s.mul(s);
         // E = S2_j - S2_i off the diagonal, 1 on it (any non-zero: its entries divide zeros)
         Tensor e = s2.unsqueeze(-2).sub(s2.unsqueeze(-1)).add(eye(k, s.dtype, s.device));
@@ -1091,25 +1103,28 @@ final class LinalgDecompositions {
         if (uhgU != null && vhgV != null) {
             ret = uhgU.mul(s.unsqueeze(-2)).add(s.unsqueeze(-1).mul(vhgV)).div(e);
         } else if (uhgU != null) {
-            ret = uhgU.mul(s.unsqueeze(-2).div(e));
+            ret = uhgU.div(e).mul(s.unsqueeze(-2));
         } else {
             ret = s.unsqueeze(-1).mul(vhgV.div(e));
         }
         if (gS != null) {
             ret = ret.add(gS.diagEmbed());
         }
+        if (complex && uhgU != null && vhgV != null) {
+            ret = ret.add(uhgU.diagonal(0, -2, -1).div(s.mul(2.0)).diagEmbed());
+        }
         Tensor gA;
         if (m > n && gU != null) {
             // [U gA + (I_m - U U^H) gU S^{-1}] V^H
             gA = u.matmul(ret);
             Tensor gUSinv = gU.div(s.unsqueeze(-2));
-            gA = gA.add(gUSinv).sub(u.matmul(u.mT().matmul(gUSinv)));
+            gA = gA.add(gUSinv).sub(u.matmul(u.mH().matmul(gUSinv)));
             gA = gA.matmul(vh);
         } else if (m < n && gVh != null) {
             // U [gA V^H + S^{-1} gV^H (I_n - V V^H)]
             gA = ret.matmul(vh);
             Tensor sInvGVh = gVh.div(s.unsqueeze(-1));
-            gA = gA.add(sInvGVh).sub(sInvGVh.matmul(vh.mT()).matmul(vh));
+            gA = gA.add(sInvGVh).sub(sInvGVh.matmul(vh.mH()).matmul(vh));
             gA = u.matmul(gA);
         } else {
             gA = m >= n ? u.matmul(ret.matmul(vh)) : u.matmul(ret).matmul(vh);
@@ -1119,7 +1134,30 @@ final class LinalgDecompositions {
 
     /** {@code A - A^H}. */
     private static Tensor skew(Tensor x) {
-        return x.sub(x.mT());
+        return x.sub(x.mH());
+    }
+
+    /**
+     * svd_backward's check that the loss is invariant under {@code (U, V) -> (U L, V L)}, L unit diagonal:
+     * {@code allclose(Im diag(skew(U^H gU)), -Im diag(skew(V^H gV)), rtol=1e-2, atol=1e-2)}, a missing side zeros.
+     */
+    private static void checkSvdGauge(Tensor uhgU, Tensor vhgV) {
+        double[] x;
+        double[] y;
+        try (GradMode off = Ember.noGrad()) {
+            x = uhgU == null ? null : uhgU.detach().diagonal(0, -2, -1).imag().contiguous().toDoubleArray();
+            y = vhgV == null ? null : vhgV.detach().diagonal(0, -2, -1).imag().contiguous().toDoubleArray();
+        }
+        int len = x != null ? x.length : y.length;
+        for (int i = 0; i < len; i++) {
+            double a = x == null ? 0 : x[i];
+            double b = y == null ? 0 : -y[i];
+            if (!(Math.abs(a - b) <= 1e-2 + 1e-2 * Math.abs(b))) {
+                throw new IllegalStateException("svd_backward: The singular vectors in the complex case are specified up to "
+                        + "multiplication by e^{i phi}. The specified loss function depends on this phase term, making it "
+                        + "ill-defined.");
+            }
+        }
     }
 
     // ------------------------------------------------------------------ cond and matrix_rank
@@ -1212,7 +1250,7 @@ final class LinalgDecompositions {
             throw new IllegalArgumentException("torch.linalg.matrix_rank: The input tensor input must have at least 2 "
                     + "dimensions.");
         }
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("This function doesn't handle types other than float and double");
         }
         if (hermitian) {
@@ -1238,7 +1276,7 @@ final class LinalgDecompositions {
      * atol is given.
      */
     private static double[] atolRtol(Tensor a, Double atol, Double rtol) {
-        double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+        double eps = a.dtype == DType.FLOAT32 || a.dtype == DType.COMPLEX64 ? Math.ulp(1.0f) : Math.ulp(1.0);
         double at = atol == null ? 0 : atol;
         double rt = rtol != null ? rtol : atol != null && atol > 0 ? 0 : eps * Math.max(a.size(-2), a.size(-1));
         return new double[] {at, rt};
@@ -1250,7 +1288,7 @@ final class LinalgDecompositions {
      * eigenvectors both sides); one LinalgPinvBackward0 node with PyTorch's {@code pinv_backward}.
      */
     static Tensor pinv(Tensor a, Double atol, Double rtol, boolean hermitian) {
-        if (a.dim() < 2 || !a.dtype.isFloatingPoint()) {
+        if (a.dim() < 2 || !a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("linalg.pinv(" + Format.scalarType(a.dtype) + "{" + Arrays.toString(a.shape)
                     + "}): expected a tensor with 2 or more dimensions of float, double, cfloat or cdouble types");
         }
@@ -1264,7 +1302,7 @@ final class LinalgDecompositions {
                 Tensor s = f.S();
                 Tensor tol = s.narrow(-1, 0, 1).mul(tols[1]).clampMin(tols[0]);
                 Tensor sInv = ArithmeticOps.where(s.gt(tol), s.reciprocal(), Creation.wrap(0.0));
-                out = LinalgOps.fresh(f.Vh().mT().mul(sInv.unsqueeze(-2)).matmul(f.U().mT()).contiguous(),
+                out = LinalgOps.fresh(f.Vh().mH().mul(sInv.unsqueeze(-2)).matmul(f.U().mH()).contiguous(),
                         withMatrix(batchShape(a), a.size(-1), a.size(-2)));
             } else {
                 EighResult f = eigh(a, "L");
@@ -1273,7 +1311,7 @@ final class LinalgDecompositions {
                 Tensor tol = wa.amax(new int[] {-1}, true).mul(tols[1]).clampMin(tols[0]);
                 Tensor wInv = ArithmeticOps.where(wa.gt(tol), w.reciprocal(), Creation.wrap(0.0));
                 Tensor v = f.eigenvectors();
-                out = LinalgOps.fresh(v.mul(wInv.unsqueeze(-2)).matmul(v.mT()).contiguous(), a.shape);
+                out = LinalgOps.fresh(v.mul(wInv.unsqueeze(-2)).matmul(v.mH()).contiguous(), a.shape);
             }
         }
         return ArithmeticOps.record(out, "LinalgPinvBackward0", new Tensor[] {a}, node -> {

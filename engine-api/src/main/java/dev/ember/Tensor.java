@@ -3528,7 +3528,7 @@ public final class Tensor implements AutoCloseable {
         return LinalgDecompositions.qr(this, mode);
     }
 
-    /** The least-squares (least-norm when wide) solution of {@code this @ X = B} for a full-rank matrix, as {@code torch.linalg.lstsq(A, B).solution}. */
+    /** The least-squares (least-norm when wide) solution of {@code this @ X = B} for a full-rank matrix (real or complex), as {@code torch.linalg.lstsq(A, B).solution}. */
     public Tensor linalgLstsq(Tensor B) {
         Args.require(B, "linalg_lstsq", "b", 1, "Tensor");
         return LinalgDecompositions.lstsq(this, B);
@@ -3768,7 +3768,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * {@code torch.svd(A, some, compute_uv)}: {@code A = U diag(S) V^T} (PyTorch's older form of {@link #linalgSvd}: V,
+     * {@code torch.svd(A, some, compute_uv)}: {@code A = U diag(S) V^H} (PyTorch's older form of {@link #linalgSvd}: V,
      * not Vh); {@code some} keeps k = min(m, n) columns of U and V; without {@code computeUv}, U and V are zero
      * matrices (m by m, n by n) and only S is computed.
      */

@@ -362,23 +362,27 @@ class ComplexLinalgTest {
     }
 
     @Test
-    void secondOrderDetAtSingularComplexMatrixRefusesClearly() {
-        Tensor a = Tensor.complex(Tensor.tensor(new double[][] {{1, 2}, {2, 4}}),
-                Tensor.tensor(new double[][] {{1, -1}, {2, -2}})).requiresGrad_(true);
-        Tensor d = a.linalgDet();
-        Throwable e = assertThrows(UnsupportedOperationException.class,
-                () -> Autograd.grad(List.of(d.abs()), List.of(a), null, true));
-        assertTrue(e.getMessage().contains("complex SVD"), e.getMessage());
+    void secondOrderDetAtSingularComplexMatrixGoesThroughTheSvd() {
+        // [[a, b], [c, d]] singular: with create_graph the gradient of Re(det) is conj(adj(A))^T = conj([[d, -c], [-b, a]])
+        // through PyTorch's SVD formula (differentiable again), no longer refused
+        Tensor a = Tensor.complex(Tensor.tensor(new double[][] {{1, 2}, {2, 4}}).toDouble(),
+                Tensor.tensor(new double[][] {{1, -1}, {2, -2}}).toDouble()).requiresGrad_(true);
+        Tensor g = Autograd.grad(List.of(a.linalgDet().real()), List.of(a), null, true).get(0);
+        Tensor adjT = Tensor.complex(Tensor.tensor(new double[][] {{4, -2}, {-2, 1}}).toDouble(),
+                Tensor.tensor(new double[][] {{2, 2}, {-1, -1}}).toDouble());
+        assertTrue(g.requiresGrad());
+        double err = g.detach().sub(adjT).abs().max().item();
+        assertTrue(err < 1e-12, g + " off by " + err);
         assertNull(a.grad());
     }
 
     @Test
     void unsupportedFunctionsRefuseComplexClearly() {
         Tensor a = crandn(new Generator(3), 3, 3);
-        Throwable e = assertThrows(UnsupportedOperationException.class, () -> a.linalgSvd());
-        assertEquals("linalg.svd: complex inputs are not supported yet (Ember's complex linear algebra covers inv, "
+        Throwable e = assertThrows(UnsupportedOperationException.class, () -> a.linalgMatrixExp());
+        assertEquals("linalg.matrix_exp: complex inputs are not supported yet (Ember's complex linear algebra covers inv, "
                 + "solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, eig, eigvals, vecdot, lu, "
-                + "lu_factor and lu_solve); "
+                + "lu_factor, lu_solve, svd, svdvals, pinv, matrix_rank, lstsq, cond and matrix_norm); "
                 + "got ComplexDouble", e.getMessage());
         // a complex B with a real A: refused rather than cast to A's type (which would drop its imaginary part)
         Tensor r = Tensor.eye(3, 3, DType.FLOAT64);

@@ -4,6 +4,7 @@ import dev.ember.DType;
 import dev.ember.EighResult;
 import dev.ember.Generator;
 import dev.ember.SlogdetResult;
+import dev.ember.SvdResult;
 import dev.ember.Tensor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
@@ -18,7 +19,8 @@ import static dev.ember.cuda.CudaParity.uniform;
 
 /**
  * Complex {@code linalg.inv}, {@code linalg.solve}, {@code linalg.det}, {@code linalg.slogdet}, {@code logdet},
- * {@code linalg.cholesky}, {@code linalg.solve_triangular}, {@code linalg.qr} and {@code linalg.eigh} on CUDA against
+ * {@code linalg.cholesky}, {@code linalg.solve_triangular}, {@code linalg.qr}, {@code linalg.eigh}, {@code linalg.svd},
+ * {@code svdvals}, {@code pinv}, {@code lstsq}, {@code matrix_norm}, {@code cond} and {@code matrix_rank} on CUDA against
  * the CPU: the factorizations run on the host in double (as the CPU's), and the backward
  * formulas' complex ops (mH, matmul, the solves) on the device; batches, non-contiguous inputs, forward and backward.
  * Skipped without a usable GPU.
@@ -73,6 +75,36 @@ class CudaComplexLinalgTest {
             EighResult e = a.add(a.mH()).linalgEigh();
             return e.eigenvalues().add(e.eigenvectors().abs().pow(2L).sum(-2));
         }, r(2, 4, 4), r(2, 4, 4)));
+        // SVD and what rests on it: the decomposition on the host, svd_backward's complex terms on the device
+        t.add(p("svd phase-invariant tall", x -> {
+            SvdResult f = Tensor.complex(x[0], x[1]).linalgSvd(false);
+            return f.S().add(f.U().matmul(f.Vh()).viewAsReal().sum(-1).sum(-2))
+                    .add(f.U().abs().pow(2L).narrow(-2, 0, 3).sum(-2)).add(f.Vh().abs().pow(2L).narrow(-1, 0, 2).sum(-1));
+        }, r(2, 5, 3), r(2, 5, 3)));
+        t.add(p("svd phase-invariant wide full", x -> {
+            SvdResult f = Tensor.complex(x[0], x[1]).linalgSvd(true);
+            return f.S().add(f.U().abs().pow(2L).narrow(-2, 0, 1).sum(-2))
+                    .add(f.Vh().narrow(-2, 0, 2).abs().pow(2L).narrow(-1, 0, 2).sum(-1));
+        }, r(2, 4), r(2, 4)));
+        t.add(p("svdvals non-contiguous", x -> Tensor.complex(x[0], x[1]).mT().linalgSvdvals(), r(3, 4), r(3, 4)));
+        t.add(p("pinv", x -> Tensor.complex(x[0], x[1]).linalgPinv().viewAsReal(), r(2, 4, 3), r(2, 4, 3)));
+        t.add(p("pinv hermitian", x -> {
+            Tensor a = Tensor.complex(x[0], x[1]);
+            return a.add(a.mH()).linalgPinv(null, null, true).viewAsReal();
+        }, r(3, 3), r(3, 3)));
+        t.add(p("lstsq", x -> Tensor.complex(x[0], x[1]).linalgLstsq(Tensor.complex(x[2], x[3])).viewAsReal(), r(5, 3),
+                r(5, 3), r(5, 2), r(5, 2)));
+        t.add(p("lstsq wide", x -> Tensor.complex(x[0], x[1]).linalgLstsq(Tensor.complex(x[2], x[3])).viewAsReal(),
+                r(2, 4), r(2, 4), r(2, 1), r(2, 1)));
+        t.add(p("matrix_norm nuc and 2, cond", x -> {
+            Tensor a = Tensor.complex(x[0], x[1]);
+            return a.matrixNorm("nuc", null, false).add(a.matrixNorm(2, null, false)).add(a.linalgCond());
+        }, r(2, 3, 3), r(2, 3, 3)));
+        t.add(p("matrix_rank", x -> {
+            Tensor a = Tensor.complex(x[0], x[1]);
+            Tensor deficient = a.matmul(a.narrow(-1, 0, 1).mul(a.narrow(-2, 0, 1)));
+            return deficient.linalgMatrixRank().to(DType.FLOAT32).add(a.linalgMatrixRank(0.5, null, false).to(DType.FLOAT32));
+        }, r(2, 3, 3), r(2, 3, 3)));
         return t;
     }
 }

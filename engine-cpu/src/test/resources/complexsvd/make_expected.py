@@ -1,0 +1,354 @@
+# Writes expected.txt for ComplexSvdTest.java: torch.linalg.svd (reduced and full, tall, wide, square, batched, rank
+# deficient, empty), linalg.svdvals, torch.svd, linalg.pinv (also hermitian, atol/rtol), linalg.matrix_rank (atol,
+# rtol, hermitian), linalg.lstsq (tall, wide, vector, broadcast), linalg.matrix_norm ('nuc', 2, -2), linalg.cond and
+# the second-order gradient of det at a singular matrix, on complex64 / complex128 inputs, through PyTorch 1.13 CPU,
+# with the gradients of phase-invariant losses and PyTorch's errors.
+# Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
+#
+# expected.txt, one case each ("=== name", ReferenceCases.read's format):
+#   op <name>         see OPS below
+#   rank <r>          svd cases: only the first r singular vectors are unique (up to a unit factor each): the rest
+#                     (rank-deficient inputs, full_matrices' completion) are compared through U^H U = I in the test
+#   in0, in1          the inputs (refcases.fmt_tensor: complex parts interleaved)
+#   out0, out1, ...   the outputs (singular vectors: compared up to a unit factor per vector)
+#   fn <name>         out0's grad_fn
+#   grad0, grad1      d loss / d in0, in1; loss = sum(S w) + sum(|U|^2 w) + sum(|Vh|^2 w) for the svd outputs (invariant
+#                     under U -> U L, V -> V L, L unit diagonal), sum(view_as_real(out) * w) for the others
+#   error <Type> <message>
+# Independent checks (Debian's OpenBLAS under 1.13 returned 0 from its complex dot once, so 1.13's complex LAPACK paths
+# are not trusted blindly): svd values against U diag(S) V^H == A and U^H U == I in Python's complex arithmetic and S
+# against numpy's; pinv, lstsq, matrix_rank, norms and cond against numpy; the second-order det case against the
+# adjugate by cofactors; every complex128 gradient (full-rank inputs, distinct singular values) against central finite
+# differences of the loss. The script stops if one disagrees. PyTorch 2.x computes the same values here (its
+# svd_backward, pinv_backward and linalg_det_backward are 1.13's).
+import os
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from refcases import fmt_tensor, weights  # noqa: E402
+
+D = torch.float64
+C128 = torch.complex128
+C64 = torch.complex64
+OUT = []
+G = torch.Generator().manual_seed(3030)
+
+
+def crandn(*shape, dtype=C128):
+    re = torch.randn(*shape, generator=G, dtype=D)
+    im = torch.randn(*shape, generator=G, dtype=D)
+    return torch.complex(re, im).to(dtype)
+
+
+def low_rank(m, n, r, batch=()):
+    return crandn(*batch, m, r) @ crandn(*batch, r, n)
+
+
+def herm(x):
+    return x + x.mH
+
+
+def mats(t):
+    t = t.detach().to(C128).resolve_conj()
+    if t.numel() == 0:
+        return []
+    flat = t.reshape(-1, t.shape[-2], t.shape[-1])
+    return [[[complex(v) for v in row] for row in m.tolist()] for m in flat]
+
+
+def npy(t):
+    return t.detach().resolve_conj().numpy()
+
+
+def assert_close(x, y, tol, what):
+    x = np.asarray(x)
+    y = np.asarray(y)
+    assert x.shape == y.shape, (what, x.shape, y.shape)
+    if x.size:
+        err = np.max(np.abs(x - y) / np.maximum(1.0, np.abs(y)))
+        assert err <= tol, (what, err)
+
+
+SVD_OPS = ("svd", "svd_full", "torch_svd")
+
+
+def check_values(op, ins, outs, tol):
+    a = ins[0]
+    if op in SVD_OPS or op == "svdvals":
+        assert_close(npy(outs[1] if op != "svdvals" else outs[0]), np.linalg.svd(npy(a), compute_uv=False), tol, "S")
+    if op in SVD_OPS and a.numel() > 0:
+        u, s = outs[0], outs[1]
+        vh = outs[2].mH if op == "torch_svd" else outs[2]
+        k = s.shape[-1]
+        for am, um, sm, vm in zip(mats(a), mats(u), s.reshape(-1, k).tolist(), mats(vh)):
+            m, n = len(am), len(am[0])
+            for i in range(m):
+                for j in range(n):
+                    v = sum(um[i][t] * sm[t] * vm[t][j] for t in range(k))
+                    assert abs(v - am[i][j]) <= tol * 10 * max(1.0, abs(am[i][j])), (op, v, am[i][j])
+            for i in range(len(um[0])):
+                for j in range(len(um[0])):
+                    v = sum(um[t][i].conjugate() * um[t][j] for t in range(m))
+                    assert abs(v - (1 if i == j else 0)) <= tol * 10, (op, "U^H U", v)
+    if op.startswith("pinv"):
+        x = npy(herm(a) if op == "pinv_herm" else a)
+        if op == "pinv_atol":
+            ref = np.linalg.pinv(x, rcond=0.5)
+        else:
+            ref = np.linalg.pinv(x, hermitian=op == "pinv_herm")
+        assert_close(npy(outs[0]), ref, tol * 10, op)
+    if op.startswith("lstsq"):
+        x, b = npy(a), npy(ins[1])
+        vec = b.ndim == x.ndim - 1
+        ref = np.linalg.pinv(x) @ (b[..., None] if vec else b)
+        got = npy(outs[0])
+        assert_close(got[..., None] if vec else got, ref, tol * 10, op)
+    if op.startswith("matrix_rank"):
+        x = npy(herm(a) if op == "matrix_rank_herm" else a)
+        sv = np.abs(np.linalg.eigvalsh(x)) if op == "matrix_rank_herm" else np.linalg.svd(x, compute_uv=False)
+        atol, rtol = RANK_TOLS[op]
+        eps = np.finfo(np.float32 if a.dtype == C64 else np.float64).eps
+        rtol = rtol if rtol is not None else (0 if atol is not None and atol > 0 else eps * max(x.shape[-2:]))
+        tolv = np.maximum(atol or 0, rtol * sv.max(-1, keepdims=True))
+        assert (outs[0].numpy() == (sv > tolv).sum(-1)).all(), (op, outs[0], sv)
+    if op.startswith("norm") or op.startswith("cond"):
+        x = npy(a)
+        p = NORMS[op]
+        ref = np.linalg.cond(x, p) if op.startswith("cond") else np.linalg.norm(x, p, axis=(-2, -1))
+        assert_close(npy(outs[0]), ref, tol * 10, op)
+
+
+def cofactor_adj(m):
+    """The adjugate of a list-of-lists complex matrix by cofactors (exact for singular matrices)."""
+    n = len(m)
+
+    def det(x):
+        if len(x) == 1:
+            return x[0][0]
+        return sum((-1) ** j * x[0][j] * det([row[:j] + row[j + 1:] for row in x[1:]]) for j in range(len(x)))
+
+    return [[(-1) ** (i + j) * det([row[:i] + row[i + 1:] for k, row in enumerate(m) if k != j]) for j in range(n)]
+            for i in range(n)]
+
+
+def det_grad(a, create_graph):
+    """The gradient of sum(view_as_real(det(a)) * w) with create_graph (differentiable: the SVD path when singular)."""
+    d = torch.linalg.det(a)
+    r = torch.view_as_real(d)
+    (g,) = torch.autograd.grad((r * weights(r.shape)).sum(), a, create_graph=create_graph)
+    return g
+
+
+RANK_TOLS = {
+    "matrix_rank": (None, None),
+    "matrix_rank_atol": (1.0, None),
+    "matrix_rank_rtol": (None, 0.3),
+    "matrix_rank_herm": (None, None),
+}
+NORMS = {"norm_nuc": "nuc", "norm_2": 2, "norm_m2": -2, "cond_2": 2, "cond_m2": -2, "cond_nuc": "nuc", "cond_1": 1,
+         "cond_inf": np.inf, "cond_fro": "fro"}
+
+OPS = {
+    "svd": lambda a: list(torch.linalg.svd(a, full_matrices=False)),
+    "svd_full": lambda a: list(torch.linalg.svd(a, full_matrices=True)),
+    "torch_svd": lambda a: list(torch.svd(a)),
+    "svdvals": lambda a: [torch.linalg.svdvals(a)],
+    # U Vh: invariant under U -> U L, V -> V L, so compared as it is; its loss exercises svd_backward's imaginary term
+    "svd_uvh": lambda a: (lambda usv: [usv[0] @ usv[2], usv[1]])(torch.linalg.svd(a, full_matrices=False)),
+    "pinv": lambda a: [torch.linalg.pinv(a)],
+    "pinv_herm": lambda x: [torch.linalg.pinv(herm(x), hermitian=True)],
+    "pinv_atol": lambda a: [torch.linalg.pinv(a, atol=0.5 * torch.linalg.svdvals(a)[..., 0].item(), rtol=0)],
+    "matrix_rank": lambda a: [torch.linalg.matrix_rank(a)],
+    "matrix_rank_atol": lambda a: [torch.linalg.matrix_rank(a, atol=1.0)],
+    "matrix_rank_rtol": lambda a: [torch.linalg.matrix_rank(a, rtol=0.3)],
+    "matrix_rank_herm": lambda x: [torch.linalg.matrix_rank(herm(x), hermitian=True)],
+    "lstsq": lambda a, b: [torch.linalg.lstsq(a, b).solution],
+    "norm_nuc": lambda a: [torch.linalg.matrix_norm(a, "nuc")],
+    "norm_2": lambda a: [torch.linalg.matrix_norm(a, 2)],
+    "norm_m2": lambda a: [torch.linalg.matrix_norm(a, -2)],
+    "cond_2": lambda a: [torch.linalg.cond(a)],
+    "cond_m2": lambda a: [torch.linalg.cond(a, -2)],
+    "cond_nuc": lambda a: [torch.linalg.cond(a, "nuc")],
+    "cond_1": lambda a: [torch.linalg.cond(a, 1)],
+    "cond_inf": lambda a: [torch.linalg.cond(a, float("inf"))],
+    "cond_fro": lambda a: [torch.linalg.cond(a, "fro")],
+    "det_grad": lambda a: [det_grad(a, True)],
+}
+
+
+def loss_of(op, outs):
+    if op in SVD_OPS:
+        u, s, v = outs
+        total = (s * weights(s.shape).to(s.dtype)).sum()
+        for x in (u, v):
+            if op == "svd_full":
+                # full_matrices: the completion is not unique and its gradient is ignored (derivatives.yaml narrows)
+                k = s.shape[-1]
+                x = x[..., :k] if x is u else x[..., :k, :]
+            total = total + (x.abs().pow(2) * weights(x.shape).to(s.dtype)).sum()
+        return total
+    total = 0
+    for o in outs:
+        if not (o.is_floating_point() or o.is_complex()):
+            continue
+        r = torch.view_as_real(o.resolve_conj()) if o.is_complex() else o
+        total = total + (r * weights(r.shape).to(r.dtype)).sum()
+    return total
+
+
+def fd_grad(op, ins, k, h=1e-6):
+    """Central differences of the loss in in_k's real and imaginary parts: d/dx + i d/dy, PyTorch's convention."""
+    x = ins[k].detach().contiguous().clone()
+    g = torch.zeros(x.shape, dtype=x.dtype)
+    flat = x.reshape(-1)
+    gf = g.reshape(-1)
+    for i in range(flat.numel()):
+        parts = []
+        for step in (h, 1j * h):
+            vals = []
+            for sgn in (1, -1):
+                y = flat.clone()
+                y[i] += sgn * step
+                args = list(ins)
+                args[k] = y.reshape(x.shape)
+                if op == "det_grad":
+                    # the exact first gradient: w-weighted conj(adj(A))^T, by cofactors
+                    m = mats(args[0])[0]
+                    adj = cofactor_adj(m)
+                    w = weights((2,))
+                    gout = complex(float(w[0]), float(w[1]))
+                    outs = [torch.tensor([[gout * adj[j][c].conjugate() for j in range(len(m))] for c in range(len(m))],
+                                         dtype=C128)]
+                else:
+                    outs = OPS[op](*args)
+                vals.append(float(loss_of(op, outs)))
+            parts.append((vals[0] - vals[1]) / (2 * h))
+        gf[i] = complex(parts[0], parts[1])
+    return g
+
+
+def case(name, op, *ins, grad=True, fd=True, rank=None):
+    lines = ["=== " + name, "op " + op]
+    if rank is not None:
+        lines.append("rank %d" % rank)
+    lines += ["in%d %s" % (i, fmt_tensor(x)) for i, x in enumerate(ins)]
+    xs = [x.clone().requires_grad_((grad or op == "det_grad") and x.is_complex()) for x in ins]
+    tol = 1e-4 if ins[0].dtype == C64 else 1e-10
+    try:
+        outs = OPS[op](*xs)
+    except Exception as e:
+        lines.append("error %s %s" % (type(e).__name__, str(e).strip().split("\n")[0]))
+        OUT.append("\n".join(lines))
+        return
+    check_values(op, ins, outs, tol)
+    if op == "det_grad":
+        m = mats(ins[0])[0]
+        adj = cofactor_adj(m)
+        w = weights((2,))
+        gout = complex(float(w[0]), float(w[1]))
+        ref = [[gout * adj[j][c].conjugate() for j in range(len(m))] for c in range(len(m))]
+        assert_close(npy(outs[0]), np.array(ref), 1e-10, "det grad")
+    lines += ["out%d %s" % (i, fmt_tensor(o)) for i, o in enumerate(outs)]
+    lines.append("fn " + (outs[0].grad_fn.name() if outs[0].grad_fn is not None else "None"))
+    if grad:
+        if op == "lstsq" and ins[1].dim() == ins[0].dim() - 1:
+            # 1.13's linalg_lstsq_backward fails on a vector B (IndexError); 2.x's turns it into a matrix and back, the
+            # gradient of the same function, computed so here
+            xs = [x.clone().requires_grad_(True) for x in ins]
+            outs = [torch.linalg.lstsq(xs[0], xs[1].unsqueeze(-1)).solution.squeeze(-1)]
+        loss_of(op, outs).backward()
+        for i, x in enumerate(xs):
+            if x.grad is not None:
+                if fd and x.dtype == C128 and x.numel() > 0:
+                    num = fd_grad(op, [y.detach() for y in ins], i)
+                    assert torch.allclose(x.grad, num, rtol=1e-5, atol=1e-6), (name, x.grad, num)
+                lines.append("grad%d %s" % (i, fmt_tensor(x.grad)))
+    OUT.append("\n".join(lines))
+
+
+# svd: every shape, reduced and full; rank-deficient inputs without gradients (their null-space vectors are arbitrary)
+case("svd square 3", "svd", crandn(3, 3), rank=3)
+case("svd 1x1", "svd", crandn(1, 1), rank=1)
+case("svd tall 5x3", "svd", crandn(5, 3), rank=3)
+case("svd wide 2x4", "svd", crandn(2, 4), rank=2)
+case("svd batch 2x3x2", "svd", crandn(2, 3, 2), rank=2)
+case("svd batch wide 2x2x3", "svd", crandn(2, 2, 3), rank=2)
+case("svd complex64 4x3", "svd", crandn(4, 3, dtype=C64), rank=3)
+case("svd full tall 4x2", "svd_full", crandn(4, 2), rank=2)
+case("svd full wide 2x3", "svd_full", crandn(2, 3), rank=2)
+case("svd full square 3", "svd_full", crandn(3, 3), rank=3)
+case("svd rank deficient 4x3 rank 1", "svd", low_rank(4, 3, 1), rank=1, grad=False)
+case("svd rank deficient 3x5 rank 2", "svd_full", low_rank(3, 5, 2), rank=2, grad=False)
+case("svd zero matrix", "svd", torch.zeros(2, 3, dtype=C128), rank=0, grad=False)
+case("svd empty 0x2", "svd", crandn(0, 2), rank=0, grad=False)
+case("svd empty full 3x0", "svd_full", crandn(3, 0), rank=0, grad=False)
+case("svd nan", "svd", torch.tensor([[float("nan"), 1j], [1, 2]], dtype=C128))
+case("svd batch nan", "svd", torch.stack([crandn(2, 2), torch.tensor([[1, float("nan")], [1j, 2]], dtype=C128)]))
+case("svd 1-D", "svd", crandn(3))
+case("svd int", "svd", torch.ones(2, 2, dtype=torch.int64))
+case("svdvals 3x4", "svdvals", crandn(3, 4))
+case("svdvals batch", "svdvals", crandn(2, 4, 2))
+case("svdvals complex64", "svdvals", crandn(3, 3, dtype=C64))
+case("svdvals rank deficient", "svdvals", low_rank(4, 4, 2), grad=False)
+case("svd_uvh square", "svd_uvh", crandn(3, 3))
+case("svd_uvh tall", "svd_uvh", crandn(4, 2))
+case("svd_uvh wide", "svd_uvh", crandn(2, 4))
+case("torch.svd tall", "torch_svd", crandn(4, 3), rank=3)
+case("torch.svd wide", "torch_svd", crandn(2, 3), rank=2)
+# pinv
+case("pinv square", "pinv", crandn(3, 3))
+case("pinv tall", "pinv", crandn(4, 2))
+case("pinv wide", "pinv", crandn(2, 5))
+case("pinv batch", "pinv", crandn(2, 3, 2))
+case("pinv complex64", "pinv", crandn(3, 4, dtype=C64))
+case("pinv rank deficient", "pinv", low_rank(4, 3, 2), grad=False)
+case("pinv hermitian", "pinv_herm", crandn(3, 3))
+case("pinv hermitian batch", "pinv_herm", crandn(2, 4, 4))
+case("pinv atol cuts", "pinv_atol", crandn(4, 3), grad=False)
+# matrix_rank
+case("matrix_rank full", "matrix_rank", crandn(3, 4), grad=False)
+case("matrix_rank deficient", "matrix_rank", low_rank(5, 4, 2), grad=False)
+case("matrix_rank batch", "matrix_rank", torch.stack([low_rank(3, 3, 1), crandn(3, 3)]), grad=False)
+case("matrix_rank complex64 deficient", "matrix_rank", low_rank(4, 4, 3).to(C64), grad=False)
+case("matrix_rank atol", "matrix_rank_atol", crandn(4, 4), grad=False)
+case("matrix_rank rtol", "matrix_rank_rtol", crandn(4, 4), grad=False)
+case("matrix_rank hermitian", "matrix_rank_herm", low_rank(4, 4, 2), grad=False)
+# lstsq (gelsy, CPU's default driver)
+case("lstsq tall", "lstsq", crandn(5, 3), crandn(5, 2))
+case("lstsq square", "lstsq", crandn(3, 3), crandn(3, 1))
+case("lstsq wide", "lstsq", crandn(2, 4), crandn(2, 3))
+case("lstsq vector", "lstsq", crandn(4, 2), crandn(4))
+case("lstsq broadcast", "lstsq", crandn(2, 4, 3), crandn(1, 4, 2))
+case("lstsq vector size mismatch", "lstsq", crandn(2, 4, 3), crandn(4, 2))
+case("lstsq complex64", "lstsq", crandn(4, 3, dtype=C64), crandn(4, 2, dtype=C64))
+case("lstsq dtype mismatch", "lstsq", crandn(3, 3), crandn(3, 1, dtype=C64))
+# matrix norms and cond (cond 1, inf, fro: through inv_ex filled in place, so a backward fails in PyTorch as in Ember)
+case("matrix_norm nuc", "norm_nuc", crandn(3, 4))
+case("matrix_norm nuc batch", "norm_nuc", crandn(2, 3, 3))
+case("matrix_norm 2", "norm_2", crandn(4, 3))
+case("matrix_norm -2", "norm_m2", crandn(3, 3))
+case("matrix_norm 2 complex64", "norm_2", crandn(3, 3, dtype=C64))
+case("cond 2", "cond_2", crandn(3, 3))
+case("cond 2 tall", "cond_2", crandn(4, 2))
+case("cond -2", "cond_m2", crandn(2, 3, 3))
+case("cond nuc", "cond_nuc", crandn(3, 3))
+case("cond 1", "cond_1", crandn(3, 3), grad=False)
+case("cond inf", "cond_inf", crandn(3, 3), grad=False)
+case("cond fro", "cond_fro", crandn(3, 3), grad=False)
+# det's second-order gradient at singular matrices (linalg_det_backward's SVD path) and a regular one
+# PyTorch's svd_backward assumes a complex A of full rank (its imaginary diagonal term divides by S), so at a singular
+# complex matrix its second-order det gradient is not the derivative of the adjugate, and not even stable: with the
+# smallest singular value 1e-16 or 1e-14 (rounding) it moves from O(1) to O(1e10). Those cases check the first gradient
+# (differentiable, through the SVD: compared with the cofactor adjugate here) without second-order values; the singular
+# matrix of real entries (no imaginary term) has its second order checked against finite differences of the adjugate
+case("det grad singular rank 2", "det_grad", low_rank(3, 3, 2), grad=False)
+case("det grad singular rank 1", "det_grad", low_rank(3, 3, 1), grad=False)
+case("det grad singular real entries", "det_grad", low_rank(3, 3, 2).real.to(C128))
+case("det grad regular", "det_grad", crandn(3, 3))
+with open(os.path.join(HERE, "expected.txt"), "w") as f:
+    f.write("\n".join(OUT) + "\n")
+print(len(OUT), "cases")
