@@ -1,8 +1,9 @@
 # Writes expected.txt for ComplexSvdTest.java: torch.linalg.svd (reduced and full, tall, wide, square, batched, rank
 # deficient, empty), linalg.svdvals, torch.svd, linalg.pinv (also hermitian, atol/rtol), linalg.matrix_rank (atol,
 # rtol, hermitian), linalg.lstsq (tall, wide, vector, broadcast), linalg.matrix_norm ('nuc', 2, -2), linalg.cond and
-# the second-order gradient of det at a singular matrix, on complex64 / complex128 inputs, through PyTorch 1.13 CPU,
-# with the gradients of phase-invariant losses and PyTorch's errors.
+# the second-order gradient of det at a singular matrix, and the rest of complex linear algebra: linalg.matrix_exp,
+# cholesky_solve, cholesky_inverse, linalg.matrix_power (negative powers too), linalg.multi_dot, on complex64 /
+# complex128 inputs, through PyTorch 1.13 CPU, with the gradients of phase-invariant losses and PyTorch's errors.
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
 #
 # expected.txt, one case each ("=== name", ReferenceCases.read's format):
@@ -17,7 +18,8 @@
 #   error <Type> <message>
 # Independent checks (Debian's OpenBLAS under 1.13 returned 0 from its complex dot once, so 1.13's complex LAPACK paths
 # are not trusted blindly): svd values against U diag(S) V^H == A and U^H U == I in Python's complex arithmetic and S
-# against numpy's; pinv, lstsq, matrix_rank, norms and cond against numpy; the second-order det case against the
+# against numpy's; pinv, lstsq, matrix_rank, norms, cond, cholesky_solve, cholesky_inverse, matrix_power and multi_dot
+# against numpy, matrix_exp against its Taylor series in numpy (scaled and squared); the second-order det case against the
 # adjugate by cofactors; every complex128 gradient (full-rank inputs, distinct singular values) against central finite
 # differences of the loss. The script stops if one disagrees. PyTorch 2.x computes the same values here (its
 # svd_backward, pinv_backward and linalg_det_backward are 1.13's).
@@ -115,6 +117,29 @@ def check_values(op, ins, outs, tol):
         rtol = rtol if rtol is not None else (0 if atol is not None and atol > 0 else eps * max(x.shape[-2:]))
         tolv = np.maximum(atol or 0, rtol * sv.max(-1, keepdims=True))
         assert (outs[0].numpy() == (sv > tolv).sum(-1)).all(), (op, outs[0], sv)
+    if op == "matrix_exp":
+        x = npy(a)
+        k = int(max(0, np.ceil(np.log2(max(1e-300, np.abs(x).sum(-2).max())))) + 1)
+        y = x / 2 ** k
+        term = np.broadcast_to(np.eye(x.shape[-1]), x.shape).astype(complex)
+        ref = term.copy()
+        for j in range(1, 30):
+            term = term @ y / j
+            ref = ref + term
+        for _ in range(k):
+            ref = ref @ ref
+        assert_close(npy(outs[0]), ref, tol * 100, op)
+    if op.startswith("cholesky_solve") or op.startswith("cholesky_inverse"):
+        upper = op.endswith("upper")
+        f = np.triu(npy(ins[-1] if op.startswith("cholesky_solve") else a)) if upper else \
+            np.tril(npy(ins[-1] if op.startswith("cholesky_solve") else a))
+        gram = np.swapaxes(f, -1, -2).conj() @ f if upper else f @ np.swapaxes(f, -1, -2).conj()
+        ref = np.linalg.inv(gram) if op.startswith("cholesky_inverse") else np.linalg.solve(gram, npy(a))
+        assert_close(npy(outs[0]), ref, tol * 10, op)
+    if op.startswith("matrix_power"):
+        assert_close(npy(outs[0]), np.linalg.matrix_power(npy(a), POWERS[op]), tol * 10, op)
+    if op == "multi_dot":
+        assert_close(npy(outs[0]), np.linalg.multi_dot([npy(x) for x in ins]), tol * 10, op)
     if op.startswith("norm") or op.startswith("cond"):
         x = npy(a)
         p = NORMS[op]
@@ -152,7 +177,19 @@ RANK_TOLS = {
 NORMS = {"norm_nuc": "nuc", "norm_2": 2, "norm_m2": -2, "cond_2": 2, "cond_m2": -2, "cond_nuc": "nuc", "cond_1": 1,
          "cond_inf": np.inf, "cond_fro": "fro"}
 
+POWERS = {"matrix_power_m1": -1, "matrix_power_m3": -3, "matrix_power_0": 0, "matrix_power_3": 3}
+
 OPS = {
+    "matrix_exp": lambda a: [torch.linalg.matrix_exp(a)],
+    "cholesky_solve": lambda b, l: [torch.cholesky_solve(b, l)],
+    "cholesky_solve_upper": lambda b, u: [torch.cholesky_solve(b, u, upper=True)],
+    "cholesky_inverse": lambda l: [torch.cholesky_inverse(l)],
+    "cholesky_inverse_upper": lambda u: [torch.cholesky_inverse(u, upper=True)],
+    "matrix_power_m1": lambda a: [torch.linalg.matrix_power(a, -1)],
+    "matrix_power_m3": lambda a: [torch.linalg.matrix_power(a, -3)],
+    "matrix_power_0": lambda a: [torch.linalg.matrix_power(a, 0)],
+    "matrix_power_3": lambda a: [torch.linalg.matrix_power(a, 3)],
+    "multi_dot": lambda *xs: [torch.linalg.multi_dot(list(xs))],
     "svd": lambda a: list(torch.linalg.svd(a, full_matrices=False)),
     "svd_full": lambda a: list(torch.linalg.svd(a, full_matrices=True)),
     "torch_svd": lambda a: list(torch.svd(a)),
@@ -253,7 +290,9 @@ def case(name, op, *ins, grad=True, fd=True, rank=None):
         ref = [[gout * adj[j][c].conjugate() for j in range(len(m))] for c in range(len(m))]
         assert_close(npy(outs[0]), np.array(ref), 1e-10, "det grad")
     lines += ["out%d %s" % (i, fmt_tensor(o)) for i, o in enumerate(outs)]
-    lines.append("fn " + (outs[0].grad_fn.name() if outs[0].grad_fn is not None else "None"))
+    fn = outs[0].grad_fn.name() if outs[0].grad_fn is not None else "None"
+    # 2.x's spelling of 1.13's "torch::autograd::CopyBackwards" (matrix_power 0's copy_ into a clone)
+    lines.append("fn " + fn.replace("torch::autograd::", ""))
     if grad:
         if op == "lstsq" and ins[1].dim() == ins[0].dim() - 1:
             # 1.13's linalg_lstsq_backward fails on a vector B (IndexError); 2.x's turns it into a matrix and back, the
@@ -349,6 +388,39 @@ case("det grad singular rank 2", "det_grad", low_rank(3, 3, 2), grad=False)
 case("det grad singular rank 1", "det_grad", low_rank(3, 3, 1), grad=False)
 case("det grad singular real entries", "det_grad", low_rank(3, 3, 2).real.to(C128))
 case("det grad regular", "det_grad", crandn(3, 3))
+# the rest: matrix_exp (each degree of its Pade approximation by the 1-norm, and scaling and squaring), cholesky_solve
+# and cholesky_inverse (lower and upper factors; only their triangle is read by LAPACK while the gradient formula is
+# PyTorch's full one, so no finite differences there), matrix_power, multi_dot
+for scale, label in ((0.005, "degree 1"), (0.05, "degree 2"), (0.2, "degree 4"), (0.5, "degree 8"), (1.0, "degree 12"),
+                     (3.0, "scaled and squared")):
+    case("matrix_exp " + label, "matrix_exp", crandn(3, 3) * scale)
+case("matrix_exp batch", "matrix_exp", crandn(2, 3, 3))
+case("matrix_exp 1x1", "matrix_exp", crandn(1, 1))
+case("matrix_exp complex64", "matrix_exp", crandn(4, 4, dtype=C64) * 0.7)
+case("matrix_exp non-square", "matrix_exp", crandn(2, 3))
+
+
+def chol_factor(n, batch=(), upper=False):
+    x = crandn(*batch, n, n)
+    l = torch.linalg.cholesky(x @ x.mH + torch.eye(n))
+    return l.mH if upper else l
+
+
+case("cholesky_solve", "cholesky_solve", crandn(3, 2), chol_factor(3), fd=False)
+case("cholesky_solve upper", "cholesky_solve_upper", crandn(3, 1), chol_factor(3, upper=True), fd=False)
+case("cholesky_solve broadcast", "cholesky_solve", crandn(2, 3, 2), chol_factor(3), fd=False)
+case("cholesky_solve complex64", "cholesky_solve", crandn(4, 2, dtype=C64), chol_factor(4).to(C64), fd=False)
+case("cholesky_solve dtype mismatch", "cholesky_solve", crandn(3, 2, dtype=C64), chol_factor(3))
+case("cholesky_inverse", "cholesky_inverse", chol_factor(3), fd=False)
+case("cholesky_inverse upper", "cholesky_inverse_upper", chol_factor(4, upper=True), fd=False)
+case("cholesky_inverse batch", "cholesky_inverse", chol_factor(2, batch=(2,)), fd=False)
+case("matrix_power -1", "matrix_power_m1", crandn(3, 3))
+case("matrix_power -3 batch", "matrix_power_m3", crandn(2, 3, 3))
+case("matrix_power 0", "matrix_power_0", crandn(2, 2))
+case("matrix_power 3", "matrix_power_3", crandn(3, 3))
+case("matrix_power -1 singular", "matrix_power_m1", torch.tensor([[1 + 1j, 2 - 1j], [2 + 2j, 4 - 2j]], dtype=C128))
+case("multi_dot", "multi_dot", crandn(2, 3), crandn(3, 4), crandn(4, 2))
+case("multi_dot vectors", "multi_dot", crandn(3), crandn(3, 4), crandn(4, 2), crandn(2))
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(OUT) + "\n")
 print(len(OUT), "cases")

@@ -65,8 +65,8 @@ final class LinalgDecompositions {
         if (a.dtype.isComplex()) {
             throw new UnsupportedOperationException(fn + ": complex inputs are not supported yet (Ember's complex linear "
                     + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, "
-                    + "eig, eigvals, vecdot, lu, lu_factor, lu_solve, svd, svdvals, pinv, matrix_rank, lstsq, cond and "
-                    + "matrix_norm); got " + Format.scalarType(a.dtype));
+                    + "eig, eigvals, vecdot, lu, lu_factor, lu_solve, svd, svdvals, pinv, matrix_rank, lstsq, cond, "
+                    + "matrix_norm, matrix_exp, matrix_power, multi_dot, cholesky_solve and cholesky_inverse); got " + Format.scalarType(a.dtype));
         }
         checkFloatingOrComplex(a, fn);
     }

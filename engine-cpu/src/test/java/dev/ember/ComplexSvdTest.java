@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Complex {@code linalg.svd} (reduced and full, tall, wide, batched, rank deficient, empty), {@code svdvals},
  * {@code torch.svd}, {@code linalg.pinv} (hermitian too), {@code matrix_rank}, {@code lstsq}, {@code matrix_norm}
- * ('nuc', 2, -2), {@code cond} and det's second-order gradient at singular matrices against PyTorch 1.13
+ * ('nuc', 2, -2), {@code cond}, det's second-order gradient at singular matrices, {@code matrix_exp},
+ * {@code cholesky_solve}, {@code cholesky_inverse}, {@code matrix_power} and {@code multi_dot} against PyTorch 1.13
  * ({@code complexsvd/make_expected.py}, whose values are checked there against numpy, Python's complex arithmetic and
  * its complex128 gradients against finite differences): values (singular vectors up to a unit factor each), grad_fn
  * names, the gradients of phase-invariant losses, errors with the input unchanged; gradcheck and gradgradcheck through
@@ -97,6 +98,26 @@ class ComplexSvdTest {
                 Tensor l = r.mul(ReferenceCases.weights(r.shape(), DType.FLOAT64)).sum();
                 return new Tensor[] {Autograd.grad(List.of(l), List.of(a), null, true).get(0)};
             }
+            case "matrix_exp":
+                return new Tensor[] {a.linalgMatrixExp()};
+            case "cholesky_solve":
+                return new Tensor[] {a.choleskySolve(in[1], false)};
+            case "cholesky_solve_upper":
+                return new Tensor[] {a.choleskySolve(in[1], true)};
+            case "cholesky_inverse":
+                return new Tensor[] {a.choleskyInverse(false)};
+            case "cholesky_inverse_upper":
+                return new Tensor[] {a.choleskyInverse(true)};
+            case "matrix_power_m1":
+                return new Tensor[] {a.linalgMatrixPower(-1)};
+            case "matrix_power_m3":
+                return new Tensor[] {a.linalgMatrixPower(-3)};
+            case "matrix_power_0":
+                return new Tensor[] {a.linalgMatrixPower(0)};
+            case "matrix_power_3":
+                return new Tensor[] {a.linalgMatrixPower(3)};
+            case "multi_dot":
+                return new Tensor[] {Tensor.linalgMultiDot(List.of(in))};
             default:
                 throw new AssertionError(op);
         }
@@ -309,6 +330,50 @@ class ComplexSvdTest {
         Function<Tensor[], Tensor> nuc = x -> Tensor.cat(List.of(cz(x[0]).matrixNorm("nuc", null, false).reshape(1),
                 cz(x[0]).matrixNorm(2, null, false).reshape(1), cz(x[0]).linalgCond().reshape(1)), 0);
         assertTrue(Autograd.gradcheck(nuc::apply, h));
+    }
+
+    @Test
+    void gradcheckMatrixExpCholeskySolveInverseAndMatrixPower() {
+        Generator gen = new Generator(14);
+        Tensor p = Tensor.randn(gen, DType.FLOAT64, 3, 3, 2).mul(0.6).requiresGrad_(true);
+        Tensor q = Tensor.randn(gen, DType.FLOAT64, 3, 2, 2).requiresGrad_(true);
+        List<Function<Tensor[], Tensor>> fs = List.of(
+            x -> cz(x[0]).linalgMatrixExp().viewAsReal(),
+            x -> cz(x[0]).mul(4.0).linalgMatrixExp().viewAsReal(),
+            x -> cz(x[0]).linalgMatrixPower(-2).viewAsReal(),
+            x -> choleskyOf(cz(x[0])).choleskyInverse(false).viewAsReal(),
+            x -> choleskyOf(cz(x[0])).mH().choleskyInverse(true).viewAsReal());
+        for (Function<Tensor[], Tensor> f : fs) {
+            assertTrue(Autograd.gradcheck(f::apply, p));
+            assertTrue(Autograd.gradgradcheck(f::apply, p));
+        }
+        for (boolean upper : new boolean[] {false, true}) {
+            Function<Tensor[], Tensor> solve = x -> {
+                Tensor l = choleskyOf(cz(x[0]));
+                return cz(x[1]).choleskySolve(upper ? l.mH() : l, upper).viewAsReal();
+            };
+            assertTrue(Autograd.gradcheck(solve::apply, p, q));
+            assertTrue(Autograd.gradgradcheck(solve::apply, p, q));
+        }
+        // exp(A) exp(-A) = I, and exp of a Hermitian matrix through eigh: V diag(exp(L)) V^H
+        Tensor a = crandn(gen, 2, 4, 4);
+        assertTrue(a.linalgMatrixExp().matmul(a.neg().linalgMatrixExp()).sub(eyeC(4)).abs().max().item() < 1e-12);
+        Tensor h = a.add(a.mH());
+        EighResult e = h.linalgEigh();
+        Tensor viaEigh = e.eigenvectors().mul(e.eigenvalues().exp().to(DType.COMPLEX128).unsqueeze(-2))
+                .matmul(e.eigenvectors().mH());
+        Tensor mexp = h.linalgMatrixExp();
+        assertTrue(mexp.sub(viaEigh).abs().max().item() < 1e-11 * mexp.abs().max().item());
+        // cholesky_solve against solve with the Gram matrix
+        Tensor l = choleskyOf(crandn(gen, 3, 3));
+        Tensor b = crandn(gen, 3, 2);
+        assertTrue(b.choleskySolve(l, false).sub(l.matmul(l.mH()).linalgSolve(b)).abs().max().item() < 1e-12);
+    }
+
+    /** The Cholesky factor of {@code X X^H + I}. */
+    private static Tensor choleskyOf(Tensor x) {
+        int n = x.size(-1);
+        return x.matmul(x.mH()).add(Tensor.eye(n, n, DType.FLOAT64)).linalgCholesky();
     }
 
     @Test

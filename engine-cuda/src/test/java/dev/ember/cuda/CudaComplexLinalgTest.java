@@ -20,7 +20,8 @@ import static dev.ember.cuda.CudaParity.uniform;
 /**
  * Complex {@code linalg.inv}, {@code linalg.solve}, {@code linalg.det}, {@code linalg.slogdet}, {@code logdet},
  * {@code linalg.cholesky}, {@code linalg.solve_triangular}, {@code linalg.qr}, {@code linalg.eigh}, {@code linalg.svd},
- * {@code svdvals}, {@code pinv}, {@code lstsq}, {@code matrix_norm}, {@code cond} and {@code matrix_rank} on CUDA against
+ * {@code svdvals}, {@code pinv}, {@code lstsq}, {@code matrix_norm}, {@code cond}, {@code matrix_rank},
+ * {@code matrix_exp}, {@code matrix_power}, {@code cholesky_solve} and {@code cholesky_inverse} on CUDA against
  * the CPU: the factorizations run on the host in double (as the CPU's), and the backward
  * formulas' complex ops (mH, matmul, the solves) on the device; batches, non-contiguous inputs, forward and backward.
  * Skipped without a usable GPU.
@@ -105,6 +106,16 @@ class CudaComplexLinalgTest {
             Tensor deficient = a.matmul(a.narrow(-1, 0, 1).mul(a.narrow(-2, 0, 1)));
             return deficient.linalgMatrixRank().to(DType.FLOAT32).add(a.linalgMatrixRank(0.5, null, false).to(DType.FLOAT32));
         }, r(2, 3, 3), r(2, 3, 3)));
+        t.add(p("matrix_exp", x -> Tensor.complex(x[0], x[1]).linalgMatrixExp().viewAsReal(), r(2, 3, 3), r(2, 3, 3)));
+        t.add(p("matrix_exp scaled and squared", x -> Tensor.complex(x[0], x[1]).mul(4.0).linalgMatrixExp().viewAsReal(),
+                r(3, 3), r(3, 3)));
+        t.add(p("matrix_power -2", x -> z(x[0], x[1]).linalgMatrixPower(-2).viewAsReal(), r(2, 3, 3), r(2, 3, 3)));
+        t.add(p("cholesky_solve and cholesky_inverse", x -> {
+            Tensor a = Tensor.complex(x[0], x[1]);
+            Tensor l = a.matmul(a.mH()).add(Tensor.eye(3, 3, DType.FLOAT32).to(x[0].device())).linalgCholesky();
+            return Tensor.complex(x[2], x[3]).choleskySolve(l, false).viewAsReal().sum(-1)
+                    .add(l.mH().choleskyInverse(true).viewAsReal().sum(-1).narrow(-1, 0, 2));
+        }, r(3, 3), r(3, 3), r(3, 2), r(3, 2)));
         return t;
     }
 }
