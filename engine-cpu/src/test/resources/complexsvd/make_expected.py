@@ -1,6 +1,7 @@
 # Writes expected.txt for ComplexSvdTest.java: torch.linalg.svd (reduced and full, tall, wide, square, batched, rank
 # deficient, empty), linalg.svdvals, torch.svd, linalg.pinv (also hermitian, atol/rtol), linalg.matrix_rank (atol,
-# rtol, hermitian), linalg.lstsq (tall, wide, vector, broadcast), linalg.matrix_norm ('nuc', 2, -2), linalg.cond and
+# rtol, hermitian), linalg.lstsq (tall, wide, vector, broadcast; the drivers gels, gelsy, gelsd, gelss with their
+# residuals, rank and singular values, rcond, rank-deficient inputs, real inputs too), linalg.matrix_norm ('nuc', 2, -2), linalg.cond and
 # the second-order gradient of det at a singular matrix, and the rest of complex linear algebra: linalg.matrix_exp,
 # cholesky_solve, cholesky_inverse, linalg.matrix_power (negative powers too), linalg.multi_dot, on complex64 /
 # complex128 inputs, through PyTorch 1.13 CPU, with the gradients of phase-invariant losses and PyTorch's errors.
@@ -14,7 +15,8 @@
 #   out0, out1, ...   the outputs (singular vectors: compared up to a unit factor per vector)
 #   fn <name>         out0's grad_fn
 #   grad0, grad1      d loss / d in0, in1; loss = sum(S w) + sum(|U|^2 w) + sum(|Vh|^2 w) for the svd outputs (invariant
-#                     under U -> U L, V -> V L, L unit diagonal), sum(view_as_real(out) * w) for the others
+#                     under U -> U L, V -> V L, L unit diagonal), sum(view_as_real(out) * w) for the others (lstsq with a
+#                     driver: its solution's only)
 #   error <Type> <message>
 # Independent checks (Debian's OpenBLAS under 1.13 returned 0 from its complex dot once, so 1.13's complex LAPACK paths
 # are not trusted blindly): svd values against U diag(S) V^H == A and U^H U == I in Python's complex arithmetic and S
@@ -103,7 +105,27 @@ def check_values(op, ins, outs, tol):
         else:
             ref = np.linalg.pinv(x, hermitian=op == "pinv_herm")
         assert_close(npy(outs[0]), ref, tol * 10, op)
-    if op.startswith("lstsq"):
+    if op.startswith("lstsq_"):
+        x, b = npy(a), npy(ins[1])
+        vec = b.ndim == x.ndim - 1
+        bb = b[..., None] if vec else b
+        rc = 0.5 if op.endswith("rcond") else np.finfo(np.float32 if a.dtype in (C64, torch.float32) else np.float64).eps * max(x.shape[-2:])
+        sv = np.linalg.svd(x, compute_uv=False)
+        keep = sv > rc * sv[..., :1]
+        ref = np.linalg.pinv(x, rcond=rc) @ bb
+        got = npy(outs[0])
+        assert_close(got[..., None] if vec else got, ref, tol * 10, op)
+        drv = op.split("_")[1]
+        if drv != "gels":
+            assert (outs[2].numpy() == keep.sum(-1)).all(), (op, outs[2])
+        if drv in ("gelsd", "gelss"):
+            assert_close(outs[3].numpy(), sv, tol, op)
+        full = drv == "gels" or (drv != "gelsy" and bool((keep.sum(-1) == x.shape[-1]).all()))
+        if x.shape[-2] > x.shape[-1] and full:
+            assert_close(outs[1].numpy(), (np.abs(x @ ref - bb) ** 2).sum(-2), tol * 10, op)
+        else:
+            assert outs[1].numel() == 0
+    elif op.startswith("lstsq"):
         x, b = npy(a), npy(ins[1])
         vec = b.ndim == x.ndim - 1
         ref = np.linalg.pinv(x) @ (b[..., None] if vec else b)
@@ -204,6 +226,12 @@ OPS = {
     "matrix_rank_rtol": lambda a: [torch.linalg.matrix_rank(a, rtol=0.3)],
     "matrix_rank_herm": lambda x: [torch.linalg.matrix_rank(herm(x), hermitian=True)],
     "lstsq": lambda a, b: [torch.linalg.lstsq(a, b).solution],
+    "lstsq_gels": lambda a, b: list(torch.linalg.lstsq(a, b, driver="gels")),
+    "lstsq_gelsy": lambda a, b: list(torch.linalg.lstsq(a, b, driver="gelsy")),
+    "lstsq_gelsd": lambda a, b: list(torch.linalg.lstsq(a, b, driver="gelsd")),
+    "lstsq_gelss": lambda a, b: list(torch.linalg.lstsq(a, b, driver="GELSS")),
+    "lstsq_gelsd_rcond": lambda a, b: list(torch.linalg.lstsq(a, b, rcond=0.5, driver="gelsd")),
+    "lstsq_bad_driver": lambda a, b: list(torch.linalg.lstsq(a, b, driver="gelsx")),
     "norm_nuc": lambda a: [torch.linalg.matrix_norm(a, "nuc")],
     "norm_2": lambda a: [torch.linalg.matrix_norm(a, 2)],
     "norm_m2": lambda a: [torch.linalg.matrix_norm(a, -2)],
@@ -228,6 +256,8 @@ def loss_of(op, outs):
                 x = x[..., :k] if x is u else x[..., :k, :]
             total = total + (x.abs().pow(2) * weights(x.shape).to(s.dtype)).sum()
         return total
+    if op.startswith("lstsq_"):
+        outs = outs[:1]  # the solution: residuals, rank and singular values are not differentiable outputs
     total = 0
     for o in outs:
         if not (o.is_floating_point() or o.is_complex()):
@@ -273,7 +303,7 @@ def case(name, op, *ins, grad=True, fd=True, rank=None):
     if rank is not None:
         lines.append("rank %d" % rank)
     lines += ["in%d %s" % (i, fmt_tensor(x)) for i, x in enumerate(ins)]
-    xs = [x.clone().requires_grad_((grad or op == "det_grad") and x.is_complex()) for x in ins]
+    xs = [x.clone().requires_grad_((grad or op == "det_grad") and (x.is_complex() or x.is_floating_point())) for x in ins]
     tol = 1e-4 if ins[0].dtype == C64 else 1e-10
     try:
         outs = OPS[op](*xs)
@@ -294,11 +324,12 @@ def case(name, op, *ins, grad=True, fd=True, rank=None):
     # 2.x's spelling of 1.13's "torch::autograd::CopyBackwards" (matrix_power 0's copy_ into a clone)
     lines.append("fn " + fn.replace("torch::autograd::", ""))
     if grad:
-        if op == "lstsq" and ins[1].dim() == ins[0].dim() - 1:
+        if op.startswith("lstsq") and ins[1].dim() == ins[0].dim() - 1:
             # 1.13's linalg_lstsq_backward fails on a vector B (IndexError); 2.x's turns it into a matrix and back, the
             # gradient of the same function, computed so here
             xs = [x.clone().requires_grad_(True) for x in ins]
-            outs = [torch.linalg.lstsq(xs[0], xs[1].unsqueeze(-1)).solution.squeeze(-1)]
+            outs = OPS[op](xs[0], xs[1].unsqueeze(-1))
+            outs = [outs[0].squeeze(-1)] + outs[1:]
         loss_of(op, outs).backward()
         for i, x in enumerate(xs):
             if x.grad is not None:
@@ -365,6 +396,30 @@ case("lstsq broadcast", "lstsq", crandn(2, 4, 3), crandn(1, 4, 2))
 case("lstsq vector size mismatch", "lstsq", crandn(2, 4, 3), crandn(4, 2))
 case("lstsq complex64", "lstsq", crandn(4, 3, dtype=C64), crandn(4, 2, dtype=C64))
 case("lstsq dtype mismatch", "lstsq", crandn(3, 3), crandn(3, 1, dtype=C64))
+# lstsq's drivers: the residuals (empty for gelsy, and for gelsd / gelss unless every matrix has full rank n < m), rank
+# and singular values; rank-deficient inputs get the minimum-norm solution (checked against numpy's pinv)
+D64 = torch.float64
+for drv in ("gels", "gelsy", "gelsd", "gelss"):
+    case("lstsq %s tall" % drv, "lstsq_" + drv, crandn(5, 3), crandn(5, 2))
+    case("lstsq %s real tall" % drv, "lstsq_" + drv, torch.randn(4, 2, generator=G, dtype=D64),
+         torch.randn(4, 3, generator=G, dtype=D64))
+case("lstsq gelsd wide", "lstsq_gelsd", crandn(2, 4), crandn(2, 1))
+case("lstsq gels wide", "lstsq_gels", crandn(2, 3), crandn(2, 2))
+case("lstsq gelss vector", "lstsq_gelss", crandn(4, 2), crandn(4))
+case("lstsq gelsd complex64 batch", "lstsq_gelsd", crandn(2, 4, 3, dtype=C64), crandn(2, 4, 1, dtype=C64))
+for drv in ("gelsy", "gelsd", "gelss"):
+    case("lstsq %s rank deficient" % drv, "lstsq_" + drv, low_rank(5, 3, 2), crandn(5, 2), grad=False)
+case("lstsq gelsd batch one deficient", "lstsq_gelsd", torch.stack([crandn(4, 3), low_rank(4, 3, 1)]), crandn(2, 4, 2),
+     grad=False)
+case("lstsq gelsy real rank deficient", "lstsq_gelsy",
+     torch.randn(5, 2, generator=G, dtype=D64) @ torch.randn(2, 4, generator=G, dtype=D64),
+     torch.randn(5, 1, generator=G, dtype=D64), grad=False)
+case("lstsq gelsd rcond", "lstsq_gelsd_rcond", crandn(4, 3) @ torch.diag(torch.tensor([1.0, 0.8, 0.01], dtype=C128)),
+     crandn(4, 2), grad=False)
+case("lstsq gels zero column", "lstsq_gels", crandn(4, 3) * torch.tensor([1, 0, 1], dtype=C128), crandn(4, 1))
+case("lstsq gels batch zero column", "lstsq_gels", torch.stack([crandn(3, 2), crandn(3, 2) * torch.tensor([0, 1], dtype=C128)]),
+     crandn(2, 3, 1))
+case("lstsq unknown driver", "lstsq_bad_driver", crandn(3, 2), crandn(3, 1))
 # matrix norms and cond (cond 1, inf, fro: through inv_ex filled in place, so a backward fails in PyTorch as in Ember)
 case("matrix_norm nuc", "norm_nuc", crandn(3, 4))
 case("matrix_norm nuc batch", "norm_nuc", crandn(2, 3, 3))

@@ -889,7 +889,41 @@ final class LinalgDecompositions {
 
     // ------------------------------------------------------------------ lstsq
 
+    /** {@code torch.linalg.lstsq(A, B).solution} with the default driver and rcond. */
     static Tensor lstsq(Tensor a, Tensor b) {
+        return lstsq(a, b, null, null).solution();
+    }
+
+    /**
+     * PyTorch's {@code get_default_lstsq_driver}: the name lower-cased and checked (gels, gelsy, gelsd, gelss on the
+     * CPU; only gels elsewhere, as PyTorch's CUDA); null is gelsy on the CPU, gels elsewhere.
+     */
+    private static String lstsqDriver(String driver, Tensor a) {
+        boolean cpu = a.device.isCpu();
+        if (driver == null) {
+            return cpu ? "gelsy" : "gels";
+        }
+        String d = driver.toLowerCase(java.util.Locale.ROOT);
+        if (cpu && !(d.equals("gels") || d.equals("gelsy") || d.equals("gelsd") || d.equals("gelss"))) {
+            throw new IllegalArgumentException("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, "
+                    + "gelsd, gelss)");
+        }
+        if (!cpu && !d.equals("gels")) {
+            throw new IllegalArgumentException("torch.linalg.lstsq: `driver` other than `gels` is not supported on CUDA");
+        }
+        return d;
+    }
+
+    /**
+     * {@code torch.linalg.lstsq(A, B, rcond, driver)}, real or complex, batches broadcast: gels by QR (A full rank: an
+     * exactly zero diagonal entry of R is PyTorch's error); gelsy, gelsd and gelss through the SVD: the minimum-norm
+     * solution {@code V diag(1/S where S > rcond * S_max, else 0) U^H B}, the rank that count (gelsy's too, which LAPACK
+     * decides by the condition of its pivoted QR's R: the same rank unless a singular value sits at the threshold), the
+     * singular values for gelsd and gelss; rcond null is {@code eps * max(m, n)}, negative is eps. Residuals as
+     * PyTorch's ({@link LstsqResult}). One LinalgLstsqBackward0 node on the solution, PyTorch 2.x's backward through
+     * {@code pinv(A)}.
+     */
+    static LstsqResult lstsq(Tensor a, Tensor b, Double rcond, String driver) {
         ArithmeticOps.checkSameDevice(a, b);
         if (a.dim() < 2) {
             throw new IllegalArgumentException("torch.linalg.lstsq: input must have at least 2 dimensions.");
@@ -915,30 +949,56 @@ final class LinalgDecompositions {
             throw new IllegalArgumentException(vector ? "torch.linalg.lstsq: input.size(-2) should match other.size(-1)"
                     : "torch.linalg.lstsq: input.size(-2) should match other.size(-2)");
         }
+        String drv = lstsqDriver(driver, a);
         if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("This function doesn't handle types other than float and double");
         }
+        DType real = a.dtype.isComplex() ? a.dtype.toReal() : a.dtype;
+        double eps = real == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+        int m = a.size(-2);
+        int n = a.size(-1);
+        int k = bm.size(-1);
+        int[] batch = Shapes.broadcast(batchShape(bm), batchShape(a));
+        double rc = rcond == null ? eps * Math.max(m, n) : rcond < 0 ? eps : rcond;
         Tensor out;
+        Tensor residuals;
+        Tensor rank;
+        Tensor singular;
         try (GradMode off = Ember.noGrad()) {
-            int m = a.size(-2);
-            int n = a.size(-1);
-            int k = bm.size(-1);
-            int[] batch = Shapes.broadcast(batchShape(bm), batchShape(a));
             Tensor ae = a.expand(withMatrix(batch, m, n));
             Tensor be = bm.expand(withMatrix(batch, m, k));
             Tensor x;
-            if (m >= n) {
-                // A = Q R: X = R^{-1} Q^H B
-                QrResult f = qr(ae, "reduced");
-                x = solveTriangular(f.R(), f.Q().mH().matmul(be), true, true, false);
+            rank = Creation.empty(new int[] {0}, DType.INT64, a.device);
+            singular = Creation.empty(new int[] {0}, real, a.device);
+            if (drv.equals("gels")) {
+                x = lstsqQr(ae, be, batch.length > 0);
+            } else if (m == 0 || n == 0) {
+                x = Creation.zeros(withMatrix(batch, n, k), a.dtype, a.device);
+                rank = Creation.zeros(batch, DType.INT64, a.device);
+                if (!drv.equals("gelsy")) {
+                    singular = Creation.zeros(Arrays.copyOf(batch, batch.length + 1), real, a.device);
+                }
             } else {
-                // A^H = Q R, so A = R^H Q^H: the least-norm solution is Q R^{-H} B
-                QrResult f = qr(ae.mH(), "reduced");
-                x = f.Q().matmul(solveTriangular(f.R().mH(), be, false, true, false));
+                Tensor[] usv = svdRaw(ae, false, true);
+                Tensor s = usv[1];
+                Tensor keep = s.gt(s.narrow(-1, 0, 1).mul(rc));
+                Tensor sInv = ArithmeticOps.where(keep, s.reciprocal(), Creation.wrap(0.0));
+                x = usv[2].mH().mul(sInv.unsqueeze(-2)).matmul(usv[0].mH().matmul(be));
+                rank = keep.sum(new int[] {-1}, false).to(DType.INT64);
+                if (!drv.equals("gelsy")) {
+                    singular = s;
+                }
             }
+            boolean fullRank = drv.equals("gels");
+            if (!fullRank && !drv.equals("gelsy")) {
+                fullRank = !rank.ne((long) n).any();
+            }
+            residuals = m > n && fullRank
+                ? ae.matmul(x).sub(be).abs().pow(2L).sum(new int[] {-2}, false).to(real).contiguous()
+                : Creation.empty(new int[] {0}, real, a.device);
             out = LinalgOps.fresh(x.contiguous(), vector ? Arrays.copyOf(x.shape, x.dim() - 1) : x.shape);
         }
-        return ArithmeticOps.record(out, "LinalgLstsqBackward0", new Tensor[] {a, b}, node -> {
+        Tensor solution = ArithmeticOps.record(out, "LinalgLstsqBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sa = node.save(a);
             SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
             return g -> {
@@ -959,6 +1019,30 @@ final class LinalgDecompositions {
                 return new Tensor[] {ga, gb};
             };
         });
+        return new LstsqResult(solution, residuals, rank, singular);
+    }
+
+    /**
+     * gels: X = R^{-1} Q^H B from A = Q R (the least-norm {@code Q R^{-H} B} from A^H = Q R when wide), without history;
+     * an exactly zero diagonal entry of R is PyTorch's error for a matrix without full rank (LAPACK's info).
+     */
+    private static Tensor lstsqQr(Tensor ae, Tensor be, boolean batched) {
+        boolean tall = ae.size(-2) >= ae.size(-1);
+        QrResult f = qr(tall ? ae : ae.mH(), "reduced");
+        Tensor r = f.R();
+        if (r.numel() > 0) {
+            int k = r.size(-1);
+            Tensor zero = r.diagonal(0, -2, -1).eq(0L);
+            Tensor first = zero.to(DType.INT64).argmax(-1, false).add(1L);
+            Tensor info = ArithmeticOps.where(zero.any(-1), first, Creation.wrap(0L)).reshape(-1);
+            checkInfo(info, "torch.linalg.lstsq", batched, c -> "The least squares solution could not be computed because "
+                    + "the input matrix does not have full rank (error code: " + c + ").");
+            if (k == 0) {
+                return Creation.zeros(withMatrix(batchShape(ae), ae.size(-1), be.size(-1)), ae.dtype, ae.device);
+            }
+        }
+        return tall ? solveTriangular(r, f.Q().mH().matmul(be), true, true, false)
+            : f.Q().matmul(solveTriangular(r.mH(), be, false, true, false));
     }
 
     /** {@code pinv_backward} of PyTorch 2.x. */

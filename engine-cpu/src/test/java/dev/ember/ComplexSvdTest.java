@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Complex {@code linalg.svd} (reduced and full, tall, wide, batched, rank deficient, empty), {@code svdvals},
- * {@code torch.svd}, {@code linalg.pinv} (hermitian too), {@code matrix_rank}, {@code lstsq}, {@code matrix_norm}
+ * {@code torch.svd}, {@code linalg.pinv} (hermitian too), {@code matrix_rank}, {@code lstsq} (its drivers and their
+ * residuals, rank and singular values, real inputs too), {@code matrix_norm}
  * ('nuc', 2, -2), {@code cond}, det's second-order gradient at singular matrices, {@code matrix_exp},
  * {@code cholesky_solve}, {@code cholesky_inverse}, {@code matrix_power} and {@code multi_dot} against PyTorch 1.13
  * ({@code complexsvd/make_expected.py}, whose values are checked there against numpy, Python's complex arithmetic and
@@ -98,6 +99,17 @@ class ComplexSvdTest {
                 Tensor l = r.mul(ReferenceCases.weights(r.shape(), DType.FLOAT64)).sum();
                 return new Tensor[] {Autograd.grad(List.of(l), List.of(a), null, true).get(0)};
             }
+            case "lstsq_gels":
+            case "lstsq_gelsy":
+            case "lstsq_gelsd":
+            case "lstsq_gelss":
+            case "lstsq_gelsd_rcond":
+            case "lstsq_bad_driver": {
+                String drv = op.equals("lstsq_bad_driver") ? "gelsx" : op.equals("lstsq_gelss") ? "GELSS"
+                    : op.substring(6).replace("_rcond", "");
+                LstsqResult r = a.linalgLstsq(in[1], op.endsWith("rcond") ? 0.5 : null, drv);
+                return new Tensor[] {r.solution(), r.residuals(), r.rank(), r.singularValues()};
+            }
             case "matrix_exp":
                 return new Tensor[] {a.linalgMatrixExp()};
             case "cholesky_solve":
@@ -139,7 +151,8 @@ class ComplexSvdTest {
             return total;
         }
         Tensor total = null;
-        for (Tensor o : outs) {
+        // lstsq with a driver: its solution only (the residuals, rank and singular values are not differentiable)
+        for (Tensor o : op.startsWith("lstsq_") ? new Tensor[] {outs[0]} : outs) {
             if (!o.isComplex() && !o.isFloatingPoint()) {
                 continue;
             }
@@ -178,7 +191,8 @@ class ComplexSvdTest {
         boolean anyGrad = body.stream().anyMatch(l -> l.startsWith("grad"));
         for (int i = 0; field(body, "in" + i) != null; i++) {
             Tensor x = PyTorchCases.tensor(field(body, "in" + i));
-            ins.add(x.isComplex() && (anyGrad || op.equals("det_grad")) ? x.requiresGrad_(true) : x);
+            boolean floating = x.isComplex() || x.dtype().isFloatingPoint();
+            ins.add(floating && (anyGrad || op.equals("det_grad")) ? x.requiresGrad_(true) : x);
         }
         Tensor[] in = ins.toArray(new Tensor[0]);
         String error = field(body, "error");
@@ -374,6 +388,32 @@ class ComplexSvdTest {
     private static Tensor choleskyOf(Tensor x) {
         int n = x.size(-1);
         return x.matmul(x.mH()).add(Tensor.eye(n, n, DType.FLOAT64)).linalgCholesky();
+    }
+
+    @Test
+    void lstsqDriversAgreeOnFullRankAndGradcheckThroughTheSolution() {
+        Generator gen = new Generator(15);
+        Tensor a = crandn(gen, 2, 5, 3);
+        Tensor b = crandn(gen, 2, 5, 2);
+        Tensor ref = a.linalgLstsq(b, null, "gels").solution();
+        for (String drv : new String[] {"gelsy", "gelsd", "gelss"}) {
+            LstsqResult r = a.linalgLstsq(b, null, drv);
+            assertTrue(r.solution().sub(ref).abs().max().item() < 1e-12, drv);
+            assertArrayEquals(new long[] {3, 3}, r.rank().toLongArray(), drv);
+        }
+        // the normal equations: A^H (A X - B) = 0
+        assertTrue(a.mH().matmul(a.matmul(ref).sub(b)).abs().max().item() < 1e-12);
+        Tensor p = Tensor.randn(gen, DType.FLOAT64, 4, 3, 2).requiresGrad_(true);
+        Tensor q = Tensor.randn(gen, DType.FLOAT64, 4, 2, 2).requiresGrad_(true);
+        for (String drv : new String[] {"gels", "gelsy", "gelsd"}) {
+            Function<Tensor[], Tensor> f = x -> cz(x[0]).linalgLstsq(cz(x[1]), null, drv).solution().viewAsReal();
+            assertTrue(Autograd.gradcheck(f::apply, p, q), drv);
+        }
+        // a bad driver changes nothing and names the four
+        Tensor a0 = a.clone();
+        Throwable e = assertThrows(IllegalArgumentException.class, () -> a.linalgLstsq(b, null, "gelsx"));
+        assertEquals("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)", e.getMessage());
+        assertTrue(a.equal(a0));
     }
 
     @Test

@@ -4,17 +4,22 @@ import dev.ember.DType;
 import dev.ember.EighResult;
 import dev.ember.Generator;
 import dev.ember.SlogdetResult;
+import dev.ember.LstsqResult;
 import dev.ember.SvdResult;
 import dev.ember.Tensor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.ember.cuda.CudaParity.GPU;
 import static dev.ember.cuda.CudaParity.p;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static dev.ember.cuda.CudaParity.uniform;
 
 /**
@@ -43,6 +48,19 @@ class CudaComplexLinalgTest {
     private static Tensor z(Tensor re, Tensor im) {
         int n = re.size(-1);
         return Tensor.complex(re.add(Tensor.eye(n, n, DType.FLOAT32).to(re.device()).mul(3.0)), im);
+    }
+
+    @Test
+    void lstsqDriversOtherThanGelsAreRefusedOnCudaAsPyTorch() {
+        Tensor a = Tensor.complex(r(4, 2), r(4, 2)).to(GPU);
+        Tensor b = Tensor.complex(r(4, 1), r(4, 1)).to(GPU);
+        Throwable e = assertThrows(IllegalArgumentException.class, () -> a.linalgLstsq(b, null, "gelsd"));
+        assertEquals("torch.linalg.lstsq: `driver` other than `gels` is not supported on CUDA", e.getMessage());
+        // the default driver there is gels: no rank, no singular values, the residuals of a tall A
+        LstsqResult d = a.linalgLstsq(b, null, null);
+        assertEquals(0, d.rank().numel());
+        assertEquals(0, d.singularValues().numel());
+        assertEquals(1, d.residuals().numel());
     }
 
     @TestFactory
@@ -106,6 +124,8 @@ class CudaComplexLinalgTest {
             Tensor deficient = a.matmul(a.narrow(-1, 0, 1).mul(a.narrow(-2, 0, 1)));
             return deficient.linalgMatrixRank().to(DType.FLOAT32).add(a.linalgMatrixRank(0.5, null, false).to(DType.FLOAT32));
         }, r(2, 3, 3), r(2, 3, 3)));
+        t.add(p("lstsq driver gels", x -> Tensor.complex(x[0], x[1]).linalgLstsq(Tensor.complex(x[2], x[3]), null, "gels")
+                .solution().viewAsReal(), r(5, 3), r(5, 3), r(5, 2), r(5, 2)));
         t.add(p("matrix_exp", x -> Tensor.complex(x[0], x[1]).linalgMatrixExp().viewAsReal(), r(2, 3, 3), r(2, 3, 3)));
         t.add(p("matrix_exp scaled and squared", x -> Tensor.complex(x[0], x[1]).mul(4.0).linalgMatrixExp().viewAsReal(),
                 r(3, 3), r(3, 3)));
