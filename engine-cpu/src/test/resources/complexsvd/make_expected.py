@@ -33,7 +33,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-from refcases import fmt_tensor, weights  # noqa: E402
+from refcases import complex_mats, crandn_from, fd_complex_grad, fmt_tensor, weights  # noqa: E402
 
 D = torch.float64
 C128 = torch.complex128
@@ -43,9 +43,7 @@ G = torch.Generator().manual_seed(3030)
 
 
 def crandn(*shape, dtype=C128):
-    re = torch.randn(*shape, generator=G, dtype=D)
-    im = torch.randn(*shape, generator=G, dtype=D)
-    return torch.complex(re, im).to(dtype)
+    return crandn_from(G, *shape, dtype=dtype)
 
 
 def low_rank(m, n, r, batch=()):
@@ -56,12 +54,7 @@ def herm(x):
     return x + x.mH
 
 
-def mats(t):
-    t = t.detach().to(C128).resolve_conj()
-    if t.numel() == 0:
-        return []
-    flat = t.reshape(-1, t.shape[-2], t.shape[-1])
-    return [[[complex(v) for v in row] for row in m.tolist()] for m in flat]
+mats = complex_mats
 
 
 def npy(t):
@@ -267,35 +260,18 @@ def loss_of(op, outs):
     return total
 
 
-def fd_grad(op, ins, k, h=1e-6):
-    """Central differences of the loss in in_k's real and imaginary parts: d/dx + i d/dy, PyTorch's convention."""
-    x = ins[k].detach().contiguous().clone()
-    g = torch.zeros(x.shape, dtype=x.dtype)
-    flat = x.reshape(-1)
-    gf = g.reshape(-1)
-    for i in range(flat.numel()):
-        parts = []
-        for step in (h, 1j * h):
-            vals = []
-            for sgn in (1, -1):
-                y = flat.clone()
-                y[i] += sgn * step
-                args = list(ins)
-                args[k] = y.reshape(x.shape)
-                if op == "det_grad":
-                    # the exact first gradient: w-weighted conj(adj(A))^T, by cofactors
-                    m = mats(args[0])[0]
-                    adj = cofactor_adj(m)
-                    w = weights((2,))
-                    gout = complex(float(w[0]), float(w[1]))
-                    outs = [torch.tensor([[gout * adj[j][c].conjugate() for j in range(len(m))] for c in range(len(m))],
-                                         dtype=C128)]
-                else:
-                    outs = OPS[op](*args)
-                vals.append(float(loss_of(op, outs)))
-            parts.append((vals[0] - vals[1]) / (2 * h))
-        gf[i] = complex(parts[0], parts[1])
-    return g
+def det_grad_exact(a):
+    """The exact first gradient of det_grad's loss: the w-weighted conj(adj(A))^T, by cofactors."""
+    m = mats(a)[0]
+    adj = cofactor_adj(m)
+    w = weights((2,))
+    gout = complex(float(w[0]), float(w[1]))
+    return torch.tensor([[gout * adj[j][c].conjugate() for j in range(len(m))] for c in range(len(m))], dtype=C128)
+
+
+def fd_grad(op, ins, k):
+    return fd_complex_grad(lambda args: float(loss_of(op, [det_grad_exact(args[0])] if op == "det_grad"
+                                                      else OPS[op](*args))), ins, k)
 
 
 def case(name, op, *ins, grad=True, fd=True, rank=None):
@@ -313,12 +289,7 @@ def case(name, op, *ins, grad=True, fd=True, rank=None):
         return
     check_values(op, ins, outs, tol)
     if op == "det_grad":
-        m = mats(ins[0])[0]
-        adj = cofactor_adj(m)
-        w = weights((2,))
-        gout = complex(float(w[0]), float(w[1]))
-        ref = [[gout * adj[j][c].conjugate() for j in range(len(m))] for c in range(len(m))]
-        assert_close(npy(outs[0]), np.array(ref), 1e-10, "det grad")
+        assert_close(npy(outs[0]), npy(det_grad_exact(ins[0])), 1e-10, "det grad")
     lines += ["out%d %s" % (i, fmt_tensor(o)) for i, o in enumerate(outs)]
     fn = outs[0].grad_fn.name() if outs[0].grad_fn is not None else "None"
     # 2.x's spelling of 1.13's "torch::autograd::CopyBackwards" (matrix_power 0's copy_ into a clone)

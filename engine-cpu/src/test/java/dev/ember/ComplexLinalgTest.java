@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ComplexLinalgTest {
     private static final Map<String, List<String>> CASES = ReferenceCases.read("/complexlinalg/expected.txt");
 
-    private static String field(List<String> body, String key) {
+    /** The rest of the line of a case's body that starts with {@code key} and a space (null: none). */
+    static String field(List<String> body, String key) {
         for (String l : body) {
             if (l.startsWith(key + " ")) {
                 return l.substring(key.length() + 1);
@@ -123,7 +124,7 @@ class ComplexLinalgTest {
     }
 
     /** Each value within {@code tol * max(1, |expected|)} (NaN matching NaN, infinities equal). */
-    private static void assertNear(String what, Tensor expected, Tensor got, double tol) {
+    static void assertNear(String what, Tensor expected, Tensor got, double tol) {
         assertEquals(expected.dtype(), got.dtype(), what + " dtype");
         assertArrayEquals(expected.shape(), got.shape(), what + " shape");
         double[] e = ReferenceCases.values(expected);
@@ -154,18 +155,7 @@ class ComplexLinalgTest {
         Tensor[] in = ins.toArray(new Tensor[0]);
         String error = field(body, "error");
         if (error != null) {
-            double[][] before = new double[in.length][];
-            for (int i = 0; i < in.length; i++) {
-                before[i] = ReferenceCases.values(in[i]);
-            }
-            Throwable e = assertThrows(RuntimeException.class, () -> apply(op, in));
-            assertEquals(error.substring(error.indexOf(' ') + 1), e.getMessage());
-            if (error.startsWith("_LinAlgError")) {
-                assertTrue(e instanceof LinAlgError, e.getClass().getName());
-            }
-            for (int i = 0; i < in.length; i++) {
-                assertArrayEquals(before[i], ReferenceCases.values(in[i]), "input changed");
-            }
+            assertErrorLeavesInputs(error, in, () -> apply(op, in));
             return;
         }
         Tensor[] outs = apply(op, in);
@@ -194,6 +184,25 @@ class ComplexLinalgTest {
         }
     }
 
+    /**
+     * The expected "error Type message" line: the call throws that message (a {@link LinAlgError} for PyTorch's
+     * _LinAlgError) and leaves every input as it was.
+     */
+    static void assertErrorLeavesInputs(String error, Tensor[] in, org.junit.jupiter.api.function.Executable call) {
+        double[][] before = new double[in.length][];
+        for (int i = 0; i < in.length; i++) {
+            before[i] = ReferenceCases.values(in[i]);
+        }
+        Throwable e = assertThrows(RuntimeException.class, call);
+        assertEquals(error.substring(error.indexOf(' ') + 1), e.getMessage());
+        if (error.startsWith("_LinAlgError")) {
+            assertTrue(e instanceof LinAlgError, e.getClass().getName());
+        }
+        for (int i = 0; i < in.length; i++) {
+            assertArrayEquals(before[i], ReferenceCases.values(in[i]), "input changed");
+        }
+    }
+
     /** {@code v}'s columns each multiplied by the unit complex number that best aligns it with {@code ref}'s. */
     private static Tensor alignPhases(Tensor v, Tensor ref) {
         if (v.numel() == 0) {
@@ -205,14 +214,15 @@ class ComplexLinalgTest {
 
     // ------------------------------------------------------------------ properties
 
-    private static Tensor crandn(Generator g, int... shape) {
+    /** A complex128 tensor of standard normal real and imaginary parts. */
+    static Tensor crandn(Generator g, int... shape) {
         int[] s = java.util.Arrays.copyOf(shape, shape.length + 1);
         s[shape.length] = 2;
         return Tensor.randn(g, DType.FLOAT64, s).viewAsComplex();
     }
 
     /** A complex tensor of a gradcheck input's pairs (cloned: gradcheck's inputs may start at odd offsets). */
-    private static Tensor cz(Tensor pairs) {
+    static Tensor cz(Tensor pairs) {
         return pairs.clone().viewAsComplex();
     }
 

@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import static dev.ember.ComplexLinalgTest.assertNear;
+import static dev.ember.ComplexLinalgTest.crandn;
+import static dev.ember.ComplexLinalgTest.cz;
+import static dev.ember.ComplexLinalgTest.field;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -28,15 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ComplexSvdTest {
     private static final Map<String, List<String>> CASES = ReferenceCases.read("/complexsvd/expected.txt");
-
-    private static String field(List<String> body, String key) {
-        for (String l : body) {
-            if (l.startsWith(key + " ")) {
-                return l.substring(key.length() + 1);
-            }
-        }
-        return null;
-    }
 
     private static boolean svdOp(String op) {
         return op.equals("svd") || op.equals("svd_full") || op.equals("torch_svd");
@@ -163,19 +158,6 @@ class ComplexSvdTest {
         return total;
     }
 
-    /** Each value within {@code tol * max(1, |expected|)} (NaN matching NaN, infinities equal). */
-    private static void assertNear(String what, Tensor expected, Tensor got, double tol) {
-        assertEquals(expected.dtype(), got.dtype(), what + " dtype");
-        assertArrayEquals(expected.shape(), got.shape(), what + " shape");
-        double[] e = ReferenceCases.values(expected);
-        double[] g = ReferenceCases.values(got.detach());
-        for (int i = 0; i < e.length; i++) {
-            boolean ok = Double.isNaN(e[i]) ? Double.isNaN(g[i])
-                : e[i] == g[i] || Math.abs(e[i] - g[i]) <= tol * Math.max(1, Math.abs(e[i]));
-            assertTrue(ok, what + "[" + i + "]: PyTorch " + e[i] + ", Ember " + g[i]);
-        }
-    }
-
     @TestFactory
     List<DynamicTest> againstPyTorch() {
         List<DynamicTest> t = new ArrayList<>();
@@ -197,18 +179,7 @@ class ComplexSvdTest {
         Tensor[] in = ins.toArray(new Tensor[0]);
         String error = field(body, "error");
         if (error != null) {
-            double[][] before = new double[in.length][];
-            for (int i = 0; i < in.length; i++) {
-                before[i] = ReferenceCases.values(in[i]);
-            }
-            Throwable e = assertThrows(RuntimeException.class, () -> apply(op, in));
-            assertEquals(error.substring(error.indexOf(' ') + 1), e.getMessage());
-            if (error.startsWith("_LinAlgError")) {
-                assertTrue(e instanceof LinAlgError, e.getClass().getName());
-            }
-            for (int i = 0; i < in.length; i++) {
-                assertArrayEquals(before[i], ReferenceCases.values(in[i]), "input changed");
-            }
+            ComplexLinalgTest.assertErrorLeavesInputs(error, in, () -> apply(op, in));
             return;
         }
         Tensor[] outs = apply(op, in);
@@ -259,17 +230,6 @@ class ComplexSvdTest {
     }
 
     // ------------------------------------------------------------------ properties
-
-    private static Tensor crandn(Generator g, int... shape) {
-        int[] s = java.util.Arrays.copyOf(shape, shape.length + 1);
-        s[shape.length] = 2;
-        return Tensor.randn(g, DType.FLOAT64, s).viewAsComplex();
-    }
-
-    /** A complex tensor of a gradcheck input's pairs (cloned: gradcheck's inputs may start at odd offsets). */
-    private static Tensor cz(Tensor pairs) {
-        return pairs.clone().viewAsComplex();
-    }
 
     private static Tensor eyeC(int n) {
         return Tensor.eye(n, n, DType.FLOAT64).to(DType.COMPLEX128);
