@@ -50,6 +50,10 @@ def low_rank(m, n, r, batch=()):
     return crandn(*batch, m, r) @ crandn(*batch, r, n)
 
 
+def real_low_rank(n, r):
+    return torch.randn(n, r, generator=G, dtype=D) @ torch.randn(r, n, generator=G, dtype=D)
+
+
 def herm(x):
     return x + x.mH
 
@@ -261,12 +265,15 @@ def loss_of(op, outs):
 
 
 def det_grad_exact(a):
-    """The exact first gradient of det_grad's loss: the w-weighted conj(adj(A))^T, by cofactors."""
-    m = mats(a)[0]
-    adj = cofactor_adj(m)
-    w = weights((2,))
-    gout = complex(float(w[0]), float(w[1]))
-    return torch.tensor([[gout * adj[j][c].conjugate() for j in range(len(m))] for c in range(len(m))], dtype=C128)
+    """The exact first gradient of det_grad's loss: each matrix's w-weighted conj(adj(A))^T, by cofactors."""
+    ms = mats(a)
+    w = weights((len(ms), 2))
+    out = []
+    for b, m in enumerate(ms):
+        adj = cofactor_adj(m)
+        gout = complex(float(w[b, 0]), float(w[b, 1]))
+        out.append([[gout * adj[j][c].conjugate() for j in range(len(m))] for c in range(len(m))])
+    return torch.tensor(out, dtype=C128).reshape(a.shape)
 
 
 def fd_grad(op, ins, k):
@@ -406,14 +413,16 @@ case("cond inf", "cond_inf", crandn(3, 3), grad=False)
 case("cond fro", "cond_fro", crandn(3, 3), grad=False)
 # det's second-order gradient at singular matrices (linalg_det_backward's SVD path) and a regular one
 # PyTorch's svd_backward assumes a complex A of full rank (its imaginary diagonal term divides by S), so at a singular
-# complex matrix its second-order det gradient is not the derivative of the adjugate, and not even stable: with the
-# smallest singular value 1e-16 or 1e-14 (rounding) it moves from O(1) to O(1e10). Those cases check the first gradient
-# (differentiable, through the SVD: compared with the cofactor adjugate here) without second-order values; the singular
-# matrix of real entries (no imaginary term) has its second order checked against finite differences of the adjugate
+# complex matrix its second-order det gradient is not the derivative of the adjugate and not even stable: with the
+# smallest singular value 1e-16 or 1e-14 (rounding) it moves from O(1) to O(1e10), and it is NaN where that value is
+# exactly 0 (a singular matrix of real entries). These cases check the first gradient (differentiable, through the SVD:
+# compared with the cofactor adjugate here) and its node, without second-order values
 case("det grad singular rank 2", "det_grad", low_rank(3, 3, 2), grad=False)
 case("det grad singular rank 1", "det_grad", low_rank(3, 3, 1), grad=False)
-case("det grad singular real entries", "det_grad", low_rank(3, 3, 2).real.to(C128))
+case("det grad singular real entries", "det_grad", real_low_rank(3, 2).to(C128), grad=False)
 case("det grad regular", "det_grad", crandn(3, 3))
+# a batch with a singular and a regular matrix: PyTorch's masked_fmap, the SVD for one and the solve with A^H for the other
+case("det grad batch singular and regular", "det_grad", torch.stack([low_rank(3, 3, 2), crandn(3, 3)]), grad=False)
 # the rest: matrix_exp (each degree of its Pade approximation by the 1-norm, and scaling and squaring), cholesky_solve
 # and cholesky_inverse (lower and upper factors; only their triangle is read by LAPACK while the gradient formula is
 # PyTorch's full one, so no finite differences there), matrix_power, multi_dot
