@@ -1,10 +1,11 @@
 # Writes expected.txt for ComplexSvdTest.java: torch.linalg.svd (reduced and full, tall, wide, square, batched, rank
 # deficient, empty), linalg.svdvals, torch.svd, linalg.pinv (also hermitian, atol/rtol), linalg.matrix_rank (atol,
 # rtol, hermitian), linalg.lstsq (tall, wide, vector, broadcast; the drivers gels, gelsy, gelsd, gelss with their
-# residuals, rank and singular values, rcond, rank-deficient inputs, real inputs too), linalg.matrix_norm ('nuc', 2, -2), linalg.cond and
-# the second-order gradient of det at a singular matrix, and the rest of complex linear algebra: linalg.matrix_exp,
-# cholesky_solve, cholesky_inverse, linalg.matrix_power (negative powers too), linalg.multi_dot, on complex64 /
-# complex128 inputs, through PyTorch 1.13 CPU, with the gradients of phase-invariant losses and PyTorch's errors.
+# residuals, rank and singular values, rcond, rank-deficient inputs, real inputs too), linalg.matrix_norm ('nuc', 2,
+# -2), linalg.cond, det's first gradient at singular matrices (differentiable) and its second order at a regular one,
+# and the rest of complex linear algebra: linalg.matrix_exp, cholesky_solve, cholesky_inverse, linalg.matrix_power
+# (negative powers too), linalg.multi_dot, householder_product and ormqr, on complex64 / complex128 inputs, through
+# PyTorch 1.13 CPU, with the gradients of phase-invariant losses and PyTorch's errors.
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script)
 #
 # expected.txt, one case each ("=== name", ReferenceCases.read's format):
@@ -157,6 +158,21 @@ def check_values(op, ins, outs, tol):
         assert_close(npy(outs[0]), ref, tol * 10, op)
     if op.startswith("matrix_power"):
         assert_close(npy(outs[0]), np.linalg.matrix_power(npy(a), POWERS[op]), tol * 10, op)
+    if op == "householder_product" or op.startswith("ormqr"):
+        x, t = npy(a), npy(ins[1])
+        m = x.shape[-2]
+        q = np.eye(m, dtype=complex)
+        for i in range(t.shape[-1]):
+            v = np.tril(x, -1)[:, i].copy()
+            v[i] = 1
+            q = q @ (np.eye(m) - t[i] * np.outer(v, v.conj()))
+        if op == "householder_product":
+            ref = q[:, :x.shape[-1]]
+        elif op == "ormqr":
+            ref = q @ npy(ins[2])
+        else:
+            ref = npy(ins[2]) @ q.conj().T
+        assert_close(npy(outs[0]), ref, tol * 10, op)
     if op == "multi_dot":
         assert_close(npy(outs[0]), np.linalg.multi_dot([npy(x) for x in ins]), tol * 10, op)
     if op.startswith("norm") or op.startswith("cond"):
@@ -209,6 +225,9 @@ OPS = {
     "matrix_power_0": lambda a: [torch.linalg.matrix_power(a, 0)],
     "matrix_power_3": lambda a: [torch.linalg.matrix_power(a, 3)],
     "multi_dot": lambda *xs: [torch.linalg.multi_dot(list(xs))],
+    "householder_product": lambda a, tau: [torch.linalg.householder_product(a, tau)],
+    "ormqr": lambda a, tau, c: [torch.ormqr(a, tau, c)],
+    "ormqr_right_transpose": lambda a, tau, c: [torch.ormqr(a, tau, c, left=False, transpose=True)],
     "svd": lambda a: list(torch.linalg.svd(a, full_matrices=False)),
     "svd_full": lambda a: list(torch.linalg.svd(a, full_matrices=True)),
     "torch_svd": lambda a: list(torch.svd(a)),
@@ -456,6 +475,14 @@ case("matrix_power 3", "matrix_power_3", crandn(3, 3))
 case("matrix_power -1 singular", "matrix_power_m1", torch.tensor([[1 + 1j, 2 - 1j], [2 + 2j, 4 - 2j]], dtype=C128))
 case("multi_dot", "multi_dot", crandn(2, 3), crandn(3, 4), crandn(4, 2))
 case("multi_dot vectors", "multi_dot", crandn(3), crandn(3, 4), crandn(4, 2), crandn(2))
+# householder_product and ormqr of geqrf's reflectors (H_i = I - tau_i v_i v_i^H; ormqr's transpose is the adjoint)
+gq = torch.geqrf(crandn(4, 3))
+case("householder_product", "householder_product", gq[0], gq[1])
+case("householder_product two reflectors", "householder_product", gq[0], gq[1][:2])
+# ormqr: 1.13 refuses autograd for complex outputs ("ormqr does not support automatic differentiation for outputs with
+# complex dtype"); 2.x differentiates it (Ember's node too), so these cases are values only
+case("ormqr", "ormqr", gq[0], gq[1], crandn(4, 2), grad=False)
+case("ormqr right transpose", "ormqr_right_transpose", gq[0], gq[1], crandn(2, 4), grad=False)
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(OUT) + "\n")
 print(len(OUT), "cases")

@@ -66,7 +66,8 @@ final class LinalgDecompositions {
             throw new UnsupportedOperationException(fn + ": complex inputs are not supported yet (Ember's complex linear "
                     + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, "
                     + "eig, eigvals, vecdot, lu, lu_factor, lu_solve, svd, svdvals, pinv, matrix_rank, lstsq, cond, "
-                    + "matrix_norm, matrix_exp, matrix_power, multi_dot, cholesky_solve and cholesky_inverse); got " + Format.scalarType(a.dtype));
+                    + "matrix_norm, matrix_exp, matrix_power, multi_dot, cholesky_solve, cholesky_inverse, householder_product "
+                    + "and ormqr); got " + Format.scalarType(a.dtype));
         }
         checkFloatingOrComplex(a, fn);
     }

@@ -393,7 +393,8 @@ class ComplexLinalgTest {
         assertEquals("torch.linalg.ldl_factor_ex: complex inputs are not supported yet (Ember's complex linear algebra "
                 + "covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, eig, eigvals, "
                 + "vecdot, lu, lu_factor, lu_solve, svd, svdvals, pinv, matrix_rank, lstsq, cond, matrix_norm, matrix_exp, "
-                + "matrix_power, multi_dot, cholesky_solve and cholesky_inverse); got ComplexDouble", e.getMessage());
+                + "matrix_power, multi_dot, cholesky_solve, cholesky_inverse, householder_product and ormqr); got "
+                + "ComplexDouble", e.getMessage());
         // a complex B with a real A: refused rather than cast to A's type (which would drop its imaginary part)
         Tensor r = Tensor.eye(3, 3, DType.FLOAT64);
         Throwable e2 = assertThrows(IllegalArgumentException.class, () -> r.linalgSolveTriangular(a, true));

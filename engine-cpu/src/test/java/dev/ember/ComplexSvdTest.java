@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code torch.svd}, {@code linalg.pinv} (hermitian too), {@code matrix_rank}, {@code lstsq} (its drivers and their
  * residuals, rank and singular values, real inputs too), {@code matrix_norm}
  * ('nuc', 2, -2), {@code cond}, det's second-order gradient at singular matrices, {@code matrix_exp},
- * {@code cholesky_solve}, {@code cholesky_inverse}, {@code matrix_power} and {@code multi_dot} against PyTorch 1.13
+ * {@code cholesky_solve}, {@code cholesky_inverse}, {@code matrix_power}, {@code multi_dot}, {@code householder_product}
+ * and {@code ormqr} against PyTorch 1.13
  * ({@code complexsvd/make_expected.py}, whose values are checked there against numpy, Python's complex arithmetic and
  * its complex128 gradients against finite differences): values (singular vectors up to a unit factor each), grad_fn
  * names, the gradients of phase-invariant losses, errors with the input unchanged; gradcheck and gradgradcheck through
@@ -105,6 +106,12 @@ class ComplexSvdTest {
                 LstsqResult r = a.linalgLstsq(in[1], op.endsWith("rcond") ? 0.5 : null, drv);
                 return new Tensor[] {r.solution(), r.residuals(), r.rank(), r.singularValues()};
             }
+            case "householder_product":
+                return new Tensor[] {a.linalgHouseholderProduct(in[1])};
+            case "ormqr":
+                return new Tensor[] {a.ormqr(in[1], in[2], true, false)};
+            case "ormqr_right_transpose":
+                return new Tensor[] {a.ormqr(in[1], in[2], false, true)};
             case "matrix_exp":
                 return new Tensor[] {a.linalgMatrixExp()};
             case "cholesky_solve":
@@ -321,6 +328,14 @@ class ComplexSvdTest {
             assertTrue(Autograd.gradcheck(f::apply, p));
             assertTrue(Autograd.gradgradcheck(f::apply, p));
         }
+        // householder_product and ormqr (2.x differentiates ormqr of complex inputs; 1.13 refused)
+        Tensor t = Tensor.randn(gen, DType.FLOAT64, 2, 2).mul(0.5).requiresGrad_(true);
+        Function<Tensor[], Tensor> house = x -> cz(x[0]).linalgHouseholderProduct(cz(x[1])).viewAsReal();
+        assertTrue(Autograd.gradcheck(house::apply, p, t));
+        assertTrue(Autograd.gradgradcheck(house::apply, p, t));
+        Function<Tensor[], Tensor> ormqr = x -> cz(x[0]).ormqr(cz(x[1]), cz(x[2]), false, true).viewAsReal();
+        Tensor c = Tensor.randn(gen, DType.FLOAT64, 2, 3, 2).requiresGrad_(true);
+        assertTrue(Autograd.gradcheck(ormqr::apply, p, t, c));
         for (boolean upper : new boolean[] {false, true}) {
             Function<Tensor[], Tensor> solve = x -> {
                 Tensor l = choleskyOf(cz(x[0]));

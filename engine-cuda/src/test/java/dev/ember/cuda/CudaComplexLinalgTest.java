@@ -26,7 +26,8 @@ import static dev.ember.cuda.CudaParity.uniform;
  * Complex {@code linalg.inv}, {@code linalg.solve}, {@code linalg.det}, {@code linalg.slogdet}, {@code logdet},
  * {@code linalg.cholesky}, {@code linalg.solve_triangular}, {@code linalg.qr}, {@code linalg.eigh}, {@code linalg.svd},
  * {@code svdvals}, {@code pinv}, {@code lstsq}, {@code matrix_norm}, {@code cond}, {@code matrix_rank},
- * {@code matrix_exp}, {@code matrix_power}, {@code cholesky_solve} and {@code cholesky_inverse} on CUDA against
+ * {@code matrix_exp}, {@code matrix_power}, {@code cholesky_solve}, {@code cholesky_inverse}, {@code householder_product}
+ * and {@code ormqr} on CUDA against
  * the CPU: the factorizations run on the host in double (as the CPU's), and the backward
  * formulas' complex ops (mH, matmul, the solves) on the device; batches, non-contiguous inputs, forward and backward.
  * Skipped without a usable GPU.
@@ -126,6 +127,12 @@ class CudaComplexLinalgTest {
         }, r(2, 3, 3), r(2, 3, 3)));
         t.add(p("lstsq driver gels", x -> Tensor.complex(x[0], x[1]).linalgLstsq(Tensor.complex(x[2], x[3]), null, "gels")
                 .solution().viewAsReal(), r(5, 3), r(5, 3), r(5, 2), r(5, 2)));
+        t.add(p("householder_product and ormqr", x -> {
+            Tensor a = Tensor.complex(x[0], x[1]);
+            Tensor tau = Tensor.complex(x[2], x[3]);
+            return a.linalgHouseholderProduct(tau).viewAsReal().sum(-1)
+                    .add(a.ormqr(tau, a.narrow(-1, 0, 2), false, true).viewAsReal().sum(-1).narrow(-1, 0, 2));
+        }, r(4, 2), r(4, 2), r(2), r(2)));
         t.add(p("matrix_exp", x -> Tensor.complex(x[0], x[1]).linalgMatrixExp().viewAsReal(), r(2, 3, 3), r(2, 3, 3)));
         t.add(p("matrix_exp scaled and squared", x -> Tensor.complex(x[0], x[1]).mul(4.0).linalgMatrixExp().viewAsReal(),
                 r(3, 3), r(3, 3)));
