@@ -167,11 +167,7 @@ class ComplexSvdTest {
 
     @TestFactory
     List<DynamicTest> againstPyTorch() {
-        List<DynamicTest> t = new ArrayList<>();
-        for (Map.Entry<String, List<String>> c : CASES.entrySet()) {
-            t.add(DynamicTest.dynamicTest(c.getKey(), () -> check(c.getKey(), c.getValue())));
-        }
-        return t;
+        return ReferenceCases.each(CASES, ComplexSvdTest::check);
     }
 
     private static void check(String name, List<String> body) {
