@@ -77,3 +77,41 @@ def write_cases(path, cases, messages_2x=None, node_2x=None, adjust=None):
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     return len(cases)
+
+
+def crandn_from(generator, *shape, dtype=torch.complex128):
+    """A complex tensor of standard normal real and imaginary parts (float64 draws from generator, then cast)."""
+    re = torch.randn(*shape, generator=generator, dtype=D)
+    im = torch.randn(*shape, generator=generator, dtype=D)
+    return torch.complex(re, im).to(dtype)
+
+
+def complex_mats(t):
+    """The matrices of a [..., n, k] tensor as lists of lists of Python complex."""
+    t = t.detach().to(torch.complex128).resolve_conj()
+    if t.numel() == 0:
+        return []
+    flat = t.reshape(-1, t.shape[-2], t.shape[-1])
+    return [[[complex(v) for v in row] for row in m.tolist()] for m in flat]
+
+
+def fd_complex_grad(loss, ins, k, h=1e-6):
+    """Central differences of loss(args) (a Python float) in the real and imaginary parts of ins[k]: d/dx + i d/dy,
+    PyTorch's convention for the gradient of a real loss with respect to a complex input."""
+    x = ins[k].detach().contiguous().clone()
+    g = torch.zeros(x.shape, dtype=x.dtype)
+    flat = x.reshape(-1)
+    gf = g.reshape(-1)
+    for i in range(flat.numel()):
+        parts = []
+        for step in (h, 1j * h):
+            vals = []
+            for sgn in (1, -1):
+                y = flat.clone()
+                y[i] += sgn * step
+                args = list(ins)
+                args[k] = y.reshape(x.shape)
+                vals.append(loss(args))
+            parts.append((vals[0] - vals[1]) / (2 * h))
+        gf[i] = complex(parts[0], parts[1])
+    return g

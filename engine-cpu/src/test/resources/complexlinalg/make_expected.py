@@ -30,7 +30,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-from refcases import fmt_tensor, weights  # noqa: E402
+from refcases import fd_complex_grad, fmt_tensor, weights  # noqa: E402
 
 D = torch.float64
 C128 = torch.complex128
@@ -209,25 +209,8 @@ def loss_of(outs):
     return total
 
 
-def fd_grad(fn, ins, k, h=1e-6):
-    """Central differences of the loss in in_k's real and imaginary parts: d/dx + i d/dy, PyTorch's convention."""
-    x = ins[k].detach().contiguous().clone()
-    g = torch.zeros(x.shape, dtype=x.dtype)
-    flat = x.reshape(-1)
-    gf = g.reshape(-1)
-    for i in range(flat.numel()):
-        parts = []
-        for step in (h, 1j * h):
-            vals = []
-            for sgn in (1, -1):
-                y = flat.clone()
-                y[i] += sgn * step
-                args = list(ins)
-                args[k] = y.reshape(x.shape)
-                vals.append(float(loss_of(fn(*args))))
-            parts.append((vals[0] - vals[1]) / (2 * h))
-        gf[i] = complex(parts[0], parts[1])
-    return g
+def fd_grad(fn, ins, k):
+    return fd_complex_grad(lambda args: float(loss_of(fn(*args))), ins, k)
 
 
 def tri(a, upper, unit):

@@ -553,6 +553,12 @@ final class Creation {
         if (m < 0) {
             throw new IllegalArgumentException("m must be greater or equal to 0, got " + m);
         }
+        if (dtype.isComplex()) {
+            // the real identity cast: a complex storage takes no real fill of its diagonal
+            try (GradMode off = Ember.noGrad()) {
+                return eye(n, m, dtype.toReal()).to(dtype);
+            }
+        }
         Tensor t = zeros(new int[] {n, m}, dtype, Ember.defaultDevice());
         if (n > 0 && m > 0) {
             // the diagonal is a strided view: one fill, no host array of n * m

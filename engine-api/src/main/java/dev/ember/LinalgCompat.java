@@ -19,7 +19,7 @@ final class LinalgCompat {
     }
 
     /**
-     * {@code torch.svd(A, some, compute_uv)}: {@code linalg.svd(A, full_matrices=!some)} with V = Vh^T (a transposed
+     * {@code torch.svd(A, some, compute_uv)}: {@code linalg.svd(A, full_matrices=!some)} with V = Vh^H (a transposed
      * view, TransposeBackward0); without {@code computeUv}, {@code linalg.svdvals}' S and zero U (m by m) and V (n by
      * n), whatever {@code some} says, as PyTorch's.
      */
@@ -30,7 +30,7 @@ final class LinalgCompat {
         }
         if (computeUv) {
             SvdResult f = LinalgDecompositions.svd(a, !some);
-            return new SvdUsvResult(f.U(), f.S(), f.Vh().mT());
+            return new SvdUsvResult(f.U(), f.S(), f.Vh().mH());
         }
         Tensor s = LinalgDecompositions.svdvals(a);
         int m = a.size(-2);
@@ -125,7 +125,7 @@ final class LinalgCompat {
 
     /**
      * {@code linalg.householder_product(A, tau)} (LAPACK's orgqr): the first n columns of {@code H_1 ... H_k},
-     * {@code H_i = I - tau_i v_i v_i^T}, {@code v_i} column i of the m-by-n A below the diagonal with a unit diagonal, k
+     * {@code H_i = I - tau_i v_i v_i^H}, {@code v_i} column i of the m-by-n A below the diagonal with a unit diagonal, k
      * = tau's last size. One node LinalgHouseholderProductBackward0, whose backward differentiates the same
      * composition of reflections (recomputed from the saved A and tau), so it is differentiable again.
      */
@@ -159,7 +159,7 @@ final class LinalgCompat {
                     + "devices, " + a.device + " and " + tau.device + "! (when checking argument for argument tau in "
                     + "method " + fn + ")");
         }
-        LinalgDecompositions.checkFloating(a, fn);
+        LinalgDecompositions.checkFloatingOrComplex(a, fn);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             out = reflections(a, tau).contiguous();
@@ -181,11 +181,11 @@ final class LinalgCompat {
         Tensor v = a.tril(-1).add(LinalgDecompositions.eye(m, a.dtype, a.device).narrow(-1, 0, n));
         Tensor q = LinalgDecompositions.eye(m, a.dtype, a.device).narrow(-1, 0, cols)
                 .expand(LinalgDecompositions.withMatrix(LinalgDecompositions.batchShape(a), m, cols));
-        // Q = H_1 (H_2 (... (H_k E))) with E the first n columns of the identity: H_i X = X - tau_i v_i (v_i^T X)
+        // Q = H_1 (H_2 (... (H_k E))) with E the first n columns of the identity: H_i X = X - tau_i v_i (v_i^H X)
         for (int i = k - 1; i >= 0; i--) {
             Tensor vi = v.narrow(-1, i, 1);
             Tensor ti = tau.narrow(-1, i, 1).unsqueeze(-1);
-            q = q.sub(vi.mul(ti).matmul(vi.mT().matmul(q)));
+            q = q.sub(vi.mul(ti).matmul(vi.mH().matmul(q)));
         }
         return q;
     }
@@ -264,8 +264,8 @@ final class LinalgCompat {
 
     /**
      * {@code torch.ormqr(A, tau, C, left, transpose)}: C multiplied by the m-by-m Q of {@link #geqrf}'s output
-     * (Q C, Q^T C, C Q or C Q^T), without forming Q in PyTorch (here formed, as the reflections' composition); one
-     * node OrmqrBackward0 differentiable in all three.
+     * (Q C, Q^H C, C Q or C Q^H; ^H is ^T for real inputs), without forming Q in PyTorch (here formed, as the
+     * reflections' composition); one node OrmqrBackward0 differentiable in all three.
      */
     static Tensor ormqr(Tensor a, Tensor tau, Tensor c, boolean left, boolean transpose) {
         String fn = "torch.ormqr";
@@ -316,10 +316,10 @@ final class LinalgCompat {
                     + Format.scalarType(a.dtype) + " and other has dtype " + Format.scalarType(c.dtype));
         }
         ArithmeticOps.checkSameDevice(a, tau, c);
-        LinalgDecompositions.checkFloating(a, fn);
+        LinalgDecompositions.checkFloatingOrComplex(a, fn);
         Function<Tensor[], Tensor> product = in -> {
             Tensor q = reflections(in[0], in[1], in[0].size(-2));
-            Tensor op = transpose ? q.mT() : q;
+            Tensor op = transpose ? q.mH() : q;
             return left ? op.matmul(in[2]) : in[2].matmul(op);
         };
         Tensor out;

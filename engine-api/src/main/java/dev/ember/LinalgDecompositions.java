@@ -7,8 +7,7 @@ import java.util.Arrays;
 
 /**
  * {@code torch.linalg}'s decompositions and solvers on batches of matrices ({@code [..., m, n]}), float32 and float64
- * (and complex64 / complex128 through {@link ComplexLinalg}'s host kernels for all but lstsq, svd, svdvals, pinv, cond
- * and matrix_rank, which refuse complex inputs):
+ * (and complex64 / complex128 through the host kernels of {@link ComplexLinalg} and {@link ComplexSvd}):
  * {@code inv}, {@code solve}, {@code det}, {@code slogdet}, {@code cholesky}, {@code qr}, {@code lstsq}, {@code svd},
  * {@code svdvals}, {@code eigh}, {@code eigvalsh}, {@code pinv}, and the triangular solve their backward formulas use;
  * {@code cond} and {@code matrix_rank} as PyTorch composes them from svdvals, eigvalsh, inv and matrix norms. The factorizations are the backend's kernels (the {@code decompositions}
@@ -66,7 +65,9 @@ final class LinalgDecompositions {
         if (a.dtype.isComplex()) {
             throw new UnsupportedOperationException(fn + ": complex inputs are not supported yet (Ember's complex linear "
                     + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, "
-                    + "eig, eigvals, vecdot, lu, lu_factor and lu_solve); got " + Format.scalarType(a.dtype));
+                    + "eig, eigvals, vecdot, lu, lu_factor, lu_solve, svd, svdvals, pinv, matrix_rank, lstsq, cond, "
+                    + "matrix_norm, matrix_exp, matrix_power, multi_dot, cholesky_solve, cholesky_inverse, householder_product "
+                    + "and ormqr); got " + Format.scalarType(a.dtype));
         }
         checkFloatingOrComplex(a, fn);
     }
@@ -490,23 +491,19 @@ final class LinalgDecompositions {
         if (!any) {
             return solveAnyBatch(a.mH(), d);
         }
-        if (a.dtype.isComplex()) {
-            throw new UnsupportedOperationException("linalg_det_backward: the second-order gradient of det at a singular "
-                    + "(or nearly singular) complex matrix goes through a complex SVD, which Ember does not have yet");
-        }
         if (all) {
             return detBackwardSingular(a, g);
         }
         Index[] singular = {Index.of(mask)};
         Index[] regular = {Index.of(mask.logicalNot())};
         Tensor gs = detBackwardSingular(a.index(singular), g.index(singular));
-        Tensor gr = solveAnyBatch(a.index(regular).mT(), d.index(regular));
+        Tensor gr = solveAnyBatch(a.index(regular).mH(), d.index(regular));
         return a.detach().zerosLike().indexPut(singular, gs, false).indexPut(regular, gr, false);
     }
 
     /**
      * The gradient of det at a singular (or nearly singular) A, differentiable: with {@code A = U S V^H},
-     * {@code U diag(D) V^H} where {@code D_i = grad det(U) det(V^H) prod_{j != i} S_j} (the adjugate's transpose; PyTorch
+     * {@code U diag(D) V^H} where {@code D_i = grad conj(det(U) det(V^H)) prod_{j != i} S_j} (the adjugate's transpose; PyTorch
      * computes the products of the other singular values with prod_safe_zeros_backward's exclusive cumulative products,
      * Ember with a product over each row of S with its own entry replaced by 1: the same values, another rounding).
      */
@@ -516,7 +513,7 @@ final class LinalgDecompositions {
         Tensor s = usv.S();
         Tensor vh = usv.Vh();
         int n = s.size(-1);
-        Tensor alpha = det(u).mul(det(vh)).mul(g).unsqueeze(-1);
+        Tensor alpha = det(u).mul(det(vh)).conj().mul(g).unsqueeze(-1);
         Tensor dd = alpha;
         if (n > 1) {
             Tensor others = ArithmeticOps.where(eye(n, DType.BOOL, a.device), Creation.wrap(1.0),
@@ -893,7 +890,41 @@ final class LinalgDecompositions {
 
     // ------------------------------------------------------------------ lstsq
 
+    /** {@code torch.linalg.lstsq(A, B).solution} with the default driver and rcond. */
     static Tensor lstsq(Tensor a, Tensor b) {
+        return lstsq(a, b, null, null).solution();
+    }
+
+    /**
+     * PyTorch's {@code get_default_lstsq_driver}: the name lower-cased and checked (gels, gelsy, gelsd, gelss on the
+     * CPU; only gels elsewhere, as PyTorch's CUDA); null is gelsy on the CPU, gels elsewhere.
+     */
+    private static String lstsqDriver(String driver, Tensor a) {
+        boolean cpu = a.device.isCpu();
+        if (driver == null) {
+            return cpu ? "gelsy" : "gels";
+        }
+        String d = driver.toLowerCase(java.util.Locale.ROOT);
+        if (cpu && !(d.equals("gels") || d.equals("gelsy") || d.equals("gelsd") || d.equals("gelss"))) {
+            throw new IllegalArgumentException("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, "
+                    + "gelsd, gelss)");
+        }
+        if (!cpu && !d.equals("gels")) {
+            throw new IllegalArgumentException("torch.linalg.lstsq: `driver` other than `gels` is not supported on CUDA");
+        }
+        return d;
+    }
+
+    /**
+     * {@code torch.linalg.lstsq(A, B, rcond, driver)}, real or complex, batches broadcast: gels by QR (A full rank: an
+     * exactly zero diagonal entry of R is PyTorch's error); gelsy, gelsd and gelss through the SVD: the minimum-norm
+     * solution {@code V diag(1/S where S > rcond * S_max, else 0) U^H B}, the rank that count (gelsy's too, which LAPACK
+     * decides by the condition of its pivoted QR's R: the same rank unless a singular value sits at the threshold), the
+     * singular values for gelsd and gelss; rcond null is {@code eps * max(m, n)}, negative is eps. Residuals as
+     * PyTorch's ({@link LstsqResult}). One LinalgLstsqBackward0 node on the solution, PyTorch 2.x's backward through
+     * {@code pinv(A)}.
+     */
+    static LstsqResult lstsq(Tensor a, Tensor b, Double rcond, String driver) {
         ArithmeticOps.checkSameDevice(a, b);
         if (a.dim() < 2) {
             throw new IllegalArgumentException("torch.linalg.lstsq: input must have at least 2 dimensions.");
@@ -919,30 +950,56 @@ final class LinalgDecompositions {
             throw new IllegalArgumentException(vector ? "torch.linalg.lstsq: input.size(-2) should match other.size(-1)"
                     : "torch.linalg.lstsq: input.size(-2) should match other.size(-2)");
         }
-        if (!a.dtype.isFloatingPoint()) {
+        String drv = lstsqDriver(driver, a);
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("This function doesn't handle types other than float and double");
         }
+        DType real = a.dtype.isComplex() ? a.dtype.toReal() : a.dtype;
+        double eps = real == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+        int m = a.size(-2);
+        int n = a.size(-1);
+        int k = bm.size(-1);
+        int[] batch = Shapes.broadcast(batchShape(bm), batchShape(a));
+        double rc = rcond == null ? eps * Math.max(m, n) : rcond < 0 ? eps : rcond;
         Tensor out;
+        Tensor residuals;
+        Tensor rank;
+        Tensor singular;
         try (GradMode off = Ember.noGrad()) {
-            int m = a.size(-2);
-            int n = a.size(-1);
-            int k = bm.size(-1);
-            int[] batch = Shapes.broadcast(batchShape(bm), batchShape(a));
             Tensor ae = a.expand(withMatrix(batch, m, n));
             Tensor be = bm.expand(withMatrix(batch, m, k));
             Tensor x;
-            if (m >= n) {
-                // A = Q R: X = R^{-1} Q^T B
-                QrResult f = qr(ae, "reduced");
-                x = solveTriangular(f.R(), f.Q().mT().matmul(be), true, true, false);
+            rank = Creation.empty(new int[] {0}, DType.INT64, a.device);
+            singular = Creation.empty(new int[] {0}, real, a.device);
+            if (drv.equals("gels")) {
+                x = lstsqQr(ae, be, batch.length > 0);
+            } else if (m == 0 || n == 0) {
+                x = Creation.zeros(withMatrix(batch, n, k), a.dtype, a.device);
+                rank = Creation.zeros(batch, DType.INT64, a.device);
+                if (!drv.equals("gelsy")) {
+                    singular = Creation.zeros(Arrays.copyOf(batch, batch.length + 1), real, a.device);
+                }
             } else {
-                // A^T = Q R, so A = R^T Q^T: the least-norm solution is Q R^{-T} B
-                QrResult f = qr(ae.mT(), "reduced");
-                x = f.Q().matmul(solveTriangular(f.R().mT(), be, false, true, false));
+                Tensor[] usv = svdRaw(ae, false, true);
+                Tensor s = usv[1];
+                Tensor keep = s.gt(s.narrow(-1, 0, 1).mul(rc));
+                Tensor sInv = ArithmeticOps.where(keep, s.reciprocal(), Creation.wrap(0.0));
+                x = usv[2].mH().mul(sInv.unsqueeze(-2)).matmul(usv[0].mH().matmul(be));
+                rank = keep.sum(new int[] {-1}, false).to(DType.INT64);
+                if (!drv.equals("gelsy")) {
+                    singular = s;
+                }
             }
+            boolean fullRank = drv.equals("gels");
+            if (!fullRank && !drv.equals("gelsy")) {
+                fullRank = !rank.ne((long) n).any();
+            }
+            residuals = m > n && fullRank
+                ? ae.matmul(x).sub(be).abs().pow(2L).sum(new int[] {-2}, false).to(real).contiguous()
+                : Creation.empty(new int[] {0}, real, a.device);
             out = LinalgOps.fresh(x.contiguous(), vector ? Arrays.copyOf(x.shape, x.dim() - 1) : x.shape);
         }
-        return ArithmeticOps.record(out, "LinalgLstsqBackward0", new Tensor[] {a, b}, node -> {
+        Tensor solution = ArithmeticOps.record(out, "LinalgLstsqBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sa = node.save(a);
             SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
             return g -> {
@@ -953,33 +1010,57 @@ final class LinalgDecompositions {
                 Tensor ga = null;
                 if (sb != null) {
                     Tensor bb = vector ? sb.get().unsqueeze(-1) : sb.get();
-                    ga = pinvBackward(gm.matmul(bb.mT()), pinv, x);
+                    ga = pinvBackward(gm.matmul(bb.mH()), pinv, x);
                 }
                 Tensor gb = null;
                 if (node.needsInputGrad(1)) {
-                    gb = pinv.mT().matmul(gm);
+                    gb = pinv.mH().matmul(gm);
                     gb = vector ? gb.squeeze(-1) : gb;
                 }
                 return new Tensor[] {ga, gb};
             };
         });
+        return new LstsqResult(solution, residuals, rank, singular);
+    }
+
+    /**
+     * gels: X = R^{-1} Q^H B from A = Q R (the least-norm {@code Q R^{-H} B} from A^H = Q R when wide), without history;
+     * an exactly zero diagonal entry of R is PyTorch's error for a matrix without full rank (LAPACK's info).
+     */
+    private static Tensor lstsqQr(Tensor ae, Tensor be, boolean batched) {
+        boolean tall = ae.size(-2) >= ae.size(-1);
+        QrResult f = qr(tall ? ae : ae.mH(), "reduced");
+        Tensor r = f.R();
+        if (r.numel() > 0) {
+            int k = r.size(-1);
+            Tensor zero = r.diagonal(0, -2, -1).eq(0L);
+            Tensor first = zero.to(DType.INT64).argmax(-1, false).add(1L);
+            Tensor info = ArithmeticOps.where(zero.any(-1), first, Creation.wrap(0L)).reshape(-1);
+            checkInfo(info, "torch.linalg.lstsq", batched, c -> "The least squares solution could not be computed because "
+                    + "the input matrix does not have full rank (error code: " + c + ").");
+            if (k == 0) {
+                return Creation.zeros(withMatrix(batchShape(ae), ae.size(-1), be.size(-1)), ae.dtype, ae.device);
+            }
+        }
+        return tall ? solveTriangular(r, f.Q().mH().matmul(be), true, true, false)
+            : f.Q().matmul(solveTriangular(r.mH(), be, false, true, false));
     }
 
     /** {@code pinv_backward} of PyTorch 2.x. */
     private static Tensor pinvBackward(Tensor grad, Tensor pinvA, Tensor a) {
         int m = a.size(-2);
         int n = a.size(-1);
-        Tensor pinvAh = pinvA.mT();
-        Tensor gradh = grad.mT();
+        Tensor pinvAh = pinvA.mH();
+        Tensor gradh = grad.mH();
         if (m <= n) {
             Tensor k = gradh.matmul(pinvA);
             Tensor kPinvAh = k.matmul(pinvAh);
-            return pinvA.matmul(k).mT().neg().add(kPinvAh).sub(a.matmul(pinvA).matmul(kPinvAh))
+            return pinvA.matmul(k).mH().neg().add(kPinvAh).sub(a.matmul(pinvA).matmul(kPinvAh))
                     .add(pinvAh.matmul(pinvA).matmul(gradh.sub(k.matmul(a))));
         }
         Tensor k = pinvA.matmul(gradh);
         Tensor pinvAhK = pinvAh.matmul(k);
-        return k.matmul(pinvA).mT().neg().add(gradh.sub(a.matmul(k)).matmul(pinvA).matmul(pinvAh)).add(pinvAhK)
+        return k.matmul(pinvA).mH().neg().add(gradh.sub(a.matmul(k)).matmul(pinvA).matmul(pinvAh)).add(pinvAhK)
                 .sub(pinvAhK.matmul(pinvA).matmul(a));
     }
 
@@ -988,7 +1069,7 @@ final class LinalgDecompositions {
     /** The checks of PyTorch's {@code _linalg_svd} (svdvals' errors say "linalg.svd" too). */
     private static void checkSvd(Tensor a) {
         checkMatrix(a, "linalg.svd", "A");
-        checkFloating(a, "linalg.svd");
+        checkFloatingOrComplex(a, "linalg.svd");
     }
 
     /**
@@ -1003,6 +1084,16 @@ final class LinalgDecompositions {
         try (GradMode off = Ember.noGrad()) {
             Tensor a3 = batch3(a);
             int bs = a3.shape[0];
+            if (a.dtype.isComplex()) {
+                Tensor[] f = ComplexSvd.svd(a3, fullMatrices, computeUv);
+                checkInfo(f[3], "linalg.svd", a.dim() > 2,
+                        c -> "The algorithm failed to converge because the input matrix contained non-finite values.");
+                int[] sShape = Arrays.copyOf(batch, batch.length + 1);
+                sShape[batch.length] = k;
+                Tensor s = LinalgOps.fresh(f[1], sShape);
+                return !computeUv ? new Tensor[] {null, s, null} : new Tensor[] {LinalgOps.fresh(f[0],
+                    withMatrix(batch, m, f[0].shape[2])), s, LinalgOps.fresh(f[2], withMatrix(batch, f[2].shape[1], n))};
+            }
             int ucols = fullMatrices ? m : k;
             int vrows = fullMatrices ? n : k;
             Tensor u3 = computeUv ? Creation.empty(new int[] {bs, m, ucols}, a.dtype, a.device) : null;
@@ -1071,8 +1162,10 @@ final class LinalgDecompositions {
     }
 
     /**
-     * PyTorch 2.x's {@code svd_backward} for real inputs (reduced U and Vh), term for term; a null gradient is PyTorch's
-     * undefined one (no gradient reached that output; not all three are null).
+     * PyTorch 2.x's {@code svd_backward} (reduced U and Vh), term for term, with {@code mH} (mT for real inputs); for
+     * complex inputs its gauge check (a loss that depends on the singular vectors' phases is refused: Im diag(U^H gU)
+     * must be within 1e-2 of -Im diag(V^H gV)) and the imaginary diagonal term {@code diag(skew(U^H gU)) / (2 S)}. A null
+     * gradient is PyTorch's undefined one (no gradient reached that output; not all three are null).
      */
     private static Tensor svdBackward(Tensor gU, Tensor gS, Tensor gVh, Tensor u, Tensor s, Tensor vh) {
         int m = u.size(-2);
@@ -1081,9 +1174,13 @@ final class LinalgDecompositions {
             // svdvals' shortcut: U diag(gS) Vh
             return m >= n ? u.matmul(gS.unsqueeze(-1).mul(vh)) : u.mul(gS.unsqueeze(-2)).matmul(vh);
         }
+        boolean complex = u.isComplex();
         int k = s.size(-1);
-        Tensor uhgU = gU == null ? null : skew(u.mT().matmul(gU));
-        Tensor vhgV = gVh == null ? null : skew(vh.matmul(gVh.mT()));
+        Tensor uhgU = gU == null ? null : skew(u.mH().matmul(gU));
+        Tensor vhgV = gVh == null ? null : skew(vh.matmul(gVh.mH()));
+        if (complex) {
+            checkSvdGauge(uhgU, vhgV);
+        }
         Tensor s2 = s.mul(s);
         // E = S2_j - S2_i off the diagonal, 1 on it (any non-zero: its entries divide zeros)
         Tensor e = s2.unsqueeze(-2).sub(s2.unsqueeze(-1)).add(eye(k, s.dtype, s.device));
@@ -1091,25 +1188,28 @@ final class LinalgDecompositions {
         if (uhgU != null && vhgV != null) {
             ret = uhgU.mul(s.unsqueeze(-2)).add(s.unsqueeze(-1).mul(vhgV)).div(e);
         } else if (uhgU != null) {
-            ret = uhgU.mul(s.unsqueeze(-2).div(e));
+            ret = uhgU.div(e).mul(s.unsqueeze(-2));
         } else {
             ret = s.unsqueeze(-1).mul(vhgV.div(e));
         }
         if (gS != null) {
             ret = ret.add(gS.diagEmbed());
         }
+        if (complex && uhgU != null && vhgV != null) {
+            ret = ret.add(uhgU.diagonal(0, -2, -1).div(s.mul(2.0)).diagEmbed());
+        }
         Tensor gA;
         if (m > n && gU != null) {
             // [U gA + (I_m - U U^H) gU S^{-1}] V^H
             gA = u.matmul(ret);
             Tensor gUSinv = gU.div(s.unsqueeze(-2));
-            gA = gA.add(gUSinv).sub(u.matmul(u.mT().matmul(gUSinv)));
+            gA = gA.add(gUSinv).sub(u.matmul(u.mH().matmul(gUSinv)));
             gA = gA.matmul(vh);
         } else if (m < n && gVh != null) {
             // U [gA V^H + S^{-1} gV^H (I_n - V V^H)]
             gA = ret.matmul(vh);
             Tensor sInvGVh = gVh.div(s.unsqueeze(-1));
-            gA = gA.add(sInvGVh).sub(sInvGVh.matmul(vh.mT()).matmul(vh));
+            gA = gA.add(sInvGVh).sub(sInvGVh.matmul(vh.mH()).matmul(vh));
             gA = u.matmul(gA);
         } else {
             gA = m >= n ? u.matmul(ret.matmul(vh)) : u.matmul(ret).matmul(vh);
@@ -1119,7 +1219,30 @@ final class LinalgDecompositions {
 
     /** {@code A - A^H}. */
     private static Tensor skew(Tensor x) {
-        return x.sub(x.mT());
+        return x.sub(x.mH());
+    }
+
+    /**
+     * svd_backward's check that the loss is invariant under {@code (U, V) -> (U L, V L)}, L unit diagonal:
+     * {@code allclose(Im diag(skew(U^H gU)), -Im diag(skew(V^H gV)), rtol=1e-2, atol=1e-2)}, a missing side zeros.
+     */
+    private static void checkSvdGauge(Tensor uhgU, Tensor vhgV) {
+        double[] x;
+        double[] y;
+        try (GradMode off = Ember.noGrad()) {
+            x = uhgU == null ? null : uhgU.detach().diagonal(0, -2, -1).imag().contiguous().toDoubleArray();
+            y = vhgV == null ? null : vhgV.detach().diagonal(0, -2, -1).imag().contiguous().toDoubleArray();
+        }
+        int len = x != null ? x.length : y.length;
+        for (int i = 0; i < len; i++) {
+            double a = x == null ? 0 : x[i];
+            double b = y == null ? 0 : -y[i];
+            if (!(Math.abs(a - b) <= 1e-2 + 1e-2 * Math.abs(b))) {
+                throw new IllegalStateException("svd_backward: The singular vectors in the complex case are specified up to "
+                        + "multiplication by e^{i phi}. The specified loss function depends on this phase term, making it "
+                        + "ill-defined.");
+            }
+        }
     }
 
     // ------------------------------------------------------------------ cond and matrix_rank
@@ -1212,7 +1335,7 @@ final class LinalgDecompositions {
             throw new IllegalArgumentException("torch.linalg.matrix_rank: The input tensor input must have at least 2 "
                     + "dimensions.");
         }
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("This function doesn't handle types other than float and double");
         }
         if (hermitian) {
@@ -1238,7 +1361,7 @@ final class LinalgDecompositions {
      * atol is given.
      */
     private static double[] atolRtol(Tensor a, Double atol, Double rtol) {
-        double eps = a.dtype == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+        double eps = a.dtype == DType.FLOAT32 || a.dtype == DType.COMPLEX64 ? Math.ulp(1.0f) : Math.ulp(1.0);
         double at = atol == null ? 0 : atol;
         double rt = rtol != null ? rtol : atol != null && atol > 0 ? 0 : eps * Math.max(a.size(-2), a.size(-1));
         return new double[] {at, rt};
@@ -1250,7 +1373,7 @@ final class LinalgDecompositions {
      * eigenvectors both sides); one LinalgPinvBackward0 node with PyTorch's {@code pinv_backward}.
      */
     static Tensor pinv(Tensor a, Double atol, Double rtol, boolean hermitian) {
-        if (a.dim() < 2 || !a.dtype.isFloatingPoint()) {
+        if (a.dim() < 2 || !a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("linalg.pinv(" + Format.scalarType(a.dtype) + "{" + Arrays.toString(a.shape)
                     + "}): expected a tensor with 2 or more dimensions of float, double, cfloat or cdouble types");
         }
@@ -1264,7 +1387,7 @@ final class LinalgDecompositions {
                 Tensor s = f.S();
                 Tensor tol = s.narrow(-1, 0, 1).mul(tols[1]).clampMin(tols[0]);
                 Tensor sInv = ArithmeticOps.where(s.gt(tol), s.reciprocal(), Creation.wrap(0.0));
-                out = LinalgOps.fresh(f.Vh().mT().mul(sInv.unsqueeze(-2)).matmul(f.U().mT()).contiguous(),
+                out = LinalgOps.fresh(f.Vh().mH().mul(sInv.unsqueeze(-2)).matmul(f.U().mH()).contiguous(),
                         withMatrix(batchShape(a), a.size(-1), a.size(-2)));
             } else {
                 EighResult f = eigh(a, "L");
@@ -1273,7 +1396,7 @@ final class LinalgDecompositions {
                 Tensor tol = wa.amax(new int[] {-1}, true).mul(tols[1]).clampMin(tols[0]);
                 Tensor wInv = ArithmeticOps.where(wa.gt(tol), w.reciprocal(), Creation.wrap(0.0));
                 Tensor v = f.eigenvectors();
-                out = LinalgOps.fresh(v.mul(wInv.unsqueeze(-2)).matmul(v.mT()).contiguous(), a.shape);
+                out = LinalgOps.fresh(v.mul(wInv.unsqueeze(-2)).matmul(v.mH()).contiguous(), a.shape);
             }
         }
         return ArithmeticOps.record(out, "LinalgPinvBackward0", new Tensor[] {a}, node -> {

@@ -47,7 +47,7 @@ final class LinalgMore {
     /** {@code linalg.matrix_exp}: one {@code LinalgMatrixExpBackward0} node. */
     static Tensor matrixExp(Tensor a) {
         LinalgDecompositions.checkSquare(a, "linalg.matrix_exp", "A");
-        LinalgDecompositions.checkFloating(a, "linalg.matrix_exp");
+        LinalgDecompositions.checkFloatingOrComplex(a, "linalg.matrix_exp");
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             int n = a.size(-1);
@@ -72,16 +72,21 @@ final class LinalgMore {
      */
     private static Tensor matrixExpDifferential(Tensor a, Tensor g) {
         int n = a.size(-1);
-        Tensor ah = a.mT();
+        Tensor ah = a.mH();
         Tensor top = Tensor.cat(List.of(ah, g), -1);
         Tensor bottom = Tensor.cat(List.of(ah.zerosLike(), ah), -1);
         Tensor meta = Tensor.cat(List.of(top, bottom), -2);
         return matrixExp(meta).narrow(-2, 0, n).narrow(-1, n, n);
     }
 
-    /** A coefficient as ATen holds it: rounded to float for float32 matrices. */
+    /** A coefficient as ATen holds it: rounded to float for float32 and complex64 matrices. */
     private static double coef(double v, DType t) {
-        return t == DType.FLOAT32 ? (float) v : v;
+        return single(t) ? (float) v : v;
+    }
+
+    /** Whether ATen's mexp runs in float for this type (float32, complex64). */
+    private static boolean single(DType t) {
+        return t == DType.FLOAT32 || t == DType.COMPLEX64;
     }
 
     /** {@code sum_j c[j] * ms[j]}, accumulated in order, as {@code _compute_linear_combination}. */
@@ -188,7 +193,7 @@ final class LinalgMore {
         long[] squares = new long[b];
         long most = 0;
         for (int i = 0; i < b; i++) {
-            double r = t == DType.FLOAT32 ? (double) ((float) norms[i] / (float) theta) : norms[i] / theta;
+            double r = single(t) ? (double) ((float) norms[i] / (float) theta) : norms[i] / theta;
             double s;
             if (Double.isNaN(r)) {
                 s = Double.NaN;
@@ -223,7 +228,7 @@ final class LinalgMore {
         if (b == 0) {
             return a3.clone();
         }
-        double[] thetas = a3.dtype == DType.FLOAT32 ? THETAS_FLOAT : THETAS_DOUBLE;
+        double[] thetas = single(a3.dtype) ? THETAS_FLOAT : THETAS_DOUBLE;
         // operator_1_norm: the largest column sum of absolute values
         double[] norms = a3.abs().sum(new int[] {-2}, false).amax(new int[] {-1}, false).toDoubleArray();
         if (b > 1) {
@@ -882,7 +887,7 @@ final class LinalgMore {
                     + " by " + l.size(-1) + " but each b matrix is " + b.size(-2) + " by " + b.size(-1));
         }
         Shapes.broadcast(Arrays.copyOf(b.shape, b.dim() - 2), Arrays.copyOf(l.shape, l.dim() - 2));
-        if (!b.dtype.isFloatingPoint()) {
+        if (!b.dtype.isFloatingPoint() && !b.dtype.isComplex()) {
             throw new IllegalArgumentException("\"cholesky_solve_cpu\" not implemented for '" + Format.scalarType(b.dtype) + "'");
         }
         Tensor out;
@@ -897,8 +902,8 @@ final class LinalgMore {
                 Tensor gb = choleskySolve(g, f, upper);
                 Tensor gl = null;
                 if (node.needsInputGrad(1)) {
-                    Tensor common = gb.matmul(sx.get().mT());
-                    common = common.add(common.mT());
+                    Tensor common = gb.matmul(sx.get().mH());
+                    common = common.add(common.mH());
                     gl = (upper ? f.matmul(common) : common.matmul(f)).neg();
                 }
                 return new Tensor[] {node.needsInputGrad(0) ? gb : null, gl};
@@ -906,17 +911,17 @@ final class LinalgMore {
         });
     }
 
-    /** {@code (L L^T)^{-1} B} (upper: {@code (U^T U)^{-1} B}) by two triangular solves, no checks. */
+    /** {@code (L L^H)^{-1} B} (upper: {@code (U^H U)^{-1} B}) by two triangular solves, no checks. */
     private static Tensor choleskySolveRaw(Tensor b, Tensor l, boolean upper) {
-        Tensor lower = upper ? l.mT() : l;
+        Tensor lower = upper ? l.mH() : l;
         Tensor y = LinalgDecompositions.solveTriangular(lower, b, false, true, false);
-        return LinalgDecompositions.solveTriangular(lower.mT(), y, true, true, false);
+        return LinalgDecompositions.solveTriangular(lower.mH(), y, true, true, false);
     }
 
     /** {@code torch.cholesky_inverse(L, upper)}: {@code (L L^H)^{-1}} (upper: {@code (U^H U)^{-1}}); one node. */
     static Tensor choleskyInverse(Tensor l, boolean upper) {
         LinalgDecompositions.checkSquare(l, "cholesky_inverse", "A");
-        if (!l.dtype.isFloatingPoint()) {
+        if (!l.dtype.isFloatingPoint() && !l.dtype.isComplex()) {
             throw new IllegalArgumentException("\"cholesky_inverse_out_cpu\" not implemented for '"
                     + Format.scalarType(l.dtype) + "'");
         }
@@ -931,7 +936,7 @@ final class LinalgMore {
             SavedTensor si = node.saveOutput(out);
             return g -> {
                 Tensor inv = si.get();
-                Tensor common = inv.matmul(g.add(g.mT()).matmul(inv));
+                Tensor common = inv.matmul(g.add(g.mH()).matmul(inv));
                 Tensor f = sl.get();
                 return new Tensor[] {(upper ? f.matmul(common) : common.matmul(f)).neg()};
             };

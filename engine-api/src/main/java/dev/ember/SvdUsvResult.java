@@ -1,8 +1,9 @@
 package dev.ember;
 
 /**
- * What {@link Tensor#svd(boolean, boolean)} returns, as {@code torch.return_types.svd}: {@code A = U diag(S) V^T}, with V
- * (not {@link SvdResult}'s {@code Vh}), the singular pairs unique only up to sign.
+ * What {@link Tensor#svd(boolean, boolean)} returns, as {@code torch.return_types.svd}: {@code A = U diag(S) V^H} (V^T
+ * for real A), with V (not {@link SvdResult}'s {@code Vh}), the singular pairs unique only up to sign (a unit complex
+ * factor for complex A).
  *
  * @param U the left singular vectors, as columns ([..., m, k] with {@code some}, [..., m, m] without)
  * @param S the singular values, descending ([..., k], k = min(m, n))

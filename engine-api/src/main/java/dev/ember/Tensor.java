@@ -3528,10 +3528,21 @@ public final class Tensor implements AutoCloseable {
         return LinalgDecompositions.qr(this, mode);
     }
 
-    /** The least-squares (least-norm when wide) solution of {@code this @ X = B} for a full-rank matrix, as {@code torch.linalg.lstsq(A, B).solution}. */
+    /** The least-squares solution of {@code this @ X = B} (real or complex), as {@code torch.linalg.lstsq(A, B).solution} ({@link #linalgLstsq(Tensor, Double, String)} with its defaults). */
     public Tensor linalgLstsq(Tensor B) {
         Args.require(B, "linalg_lstsq", "b", 1, "Tensor");
         return LinalgDecompositions.lstsq(this, B);
+    }
+
+    /**
+     * {@code torch.linalg.lstsq(A, B, rcond=, driver=)}: the least-squares solution of {@code this @ X = B} with the
+     * residuals, rank and singular values the driver computes (gels: QR, full rank; gelsy, the CPU's default, gelsd
+     * and gelss: the minimum-norm solution, singular values at or below {@code rcond * largest} taken as zero; a null
+     * rcond is {@code eps * max(m, n)}, a null driver gelsy on the CPU and gels elsewhere, where it is the only one).
+     */
+    public LstsqResult linalgLstsq(Tensor B, Double rcond, String driver) {
+        Args.require(B, "linalg_lstsq", "b", 1, "Tensor");
+        return LinalgDecompositions.lstsq(this, B, rcond, driver);
     }
 
     /** The singular value decomposition {@code this = U diag(S) Vh} (full U and Vh when {@code fullMatrices}), as {@code torch.linalg.svd}. */
@@ -3768,7 +3779,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * {@code torch.svd(A, some, compute_uv)}: {@code A = U diag(S) V^T} (PyTorch's older form of {@link #linalgSvd}: V,
+     * {@code torch.svd(A, some, compute_uv)}: {@code A = U diag(S) V^H} (PyTorch's older form of {@link #linalgSvd}: V,
      * not Vh); {@code some} keeps k = min(m, n) columns of U and V; without {@code computeUv}, U and V are zero
      * matrices (m by m, n by n) and only S is computed.
      */

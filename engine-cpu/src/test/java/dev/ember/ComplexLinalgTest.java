@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ComplexLinalgTest {
     private static final Map<String, List<String>> CASES = ReferenceCases.read("/complexlinalg/expected.txt");
 
-    private static String field(List<String> body, String key) {
+    /** The rest of the line of a case's body that starts with {@code key} and a space (null: none). */
+    static String field(List<String> body, String key) {
         for (String l : body) {
             if (l.startsWith(key + " ")) {
                 return l.substring(key.length() + 1);
@@ -123,7 +124,7 @@ class ComplexLinalgTest {
     }
 
     /** Each value within {@code tol * max(1, |expected|)} (NaN matching NaN, infinities equal). */
-    private static void assertNear(String what, Tensor expected, Tensor got, double tol) {
+    static void assertNear(String what, Tensor expected, Tensor got, double tol) {
         assertEquals(expected.dtype(), got.dtype(), what + " dtype");
         assertArrayEquals(expected.shape(), got.shape(), what + " shape");
         double[] e = ReferenceCases.values(expected);
@@ -136,11 +137,7 @@ class ComplexLinalgTest {
 
     @TestFactory
     List<DynamicTest> againstPyTorch() {
-        List<DynamicTest> t = new ArrayList<>();
-        for (Map.Entry<String, List<String>> c : CASES.entrySet()) {
-            t.add(DynamicTest.dynamicTest(c.getKey(), () -> check(c.getKey(), c.getValue())));
-        }
-        return t;
+        return ReferenceCases.each(CASES, ComplexLinalgTest::check);
     }
 
     private static void check(String name, List<String> body) {
@@ -154,18 +151,7 @@ class ComplexLinalgTest {
         Tensor[] in = ins.toArray(new Tensor[0]);
         String error = field(body, "error");
         if (error != null) {
-            double[][] before = new double[in.length][];
-            for (int i = 0; i < in.length; i++) {
-                before[i] = ReferenceCases.values(in[i]);
-            }
-            Throwable e = assertThrows(RuntimeException.class, () -> apply(op, in));
-            assertEquals(error.substring(error.indexOf(' ') + 1), e.getMessage());
-            if (error.startsWith("_LinAlgError")) {
-                assertTrue(e instanceof LinAlgError, e.getClass().getName());
-            }
-            for (int i = 0; i < in.length; i++) {
-                assertArrayEquals(before[i], ReferenceCases.values(in[i]), "input changed");
-            }
+            assertErrorLeavesInputs(error, in, () -> apply(op, in));
             return;
         }
         Tensor[] outs = apply(op, in);
@@ -194,6 +180,25 @@ class ComplexLinalgTest {
         }
     }
 
+    /**
+     * The expected "error Type message" line: the call throws that message (a {@link LinAlgError} for PyTorch's
+     * _LinAlgError) and leaves every input as it was.
+     */
+    static void assertErrorLeavesInputs(String error, Tensor[] in, org.junit.jupiter.api.function.Executable call) {
+        double[][] before = new double[in.length][];
+        for (int i = 0; i < in.length; i++) {
+            before[i] = ReferenceCases.values(in[i]);
+        }
+        Throwable e = assertThrows(RuntimeException.class, call);
+        assertEquals(error.substring(error.indexOf(' ') + 1), e.getMessage());
+        if (error.startsWith("_LinAlgError")) {
+            assertTrue(e instanceof LinAlgError, e.getClass().getName());
+        }
+        for (int i = 0; i < in.length; i++) {
+            assertArrayEquals(before[i], ReferenceCases.values(in[i]), "input changed");
+        }
+    }
+
     /** {@code v}'s columns each multiplied by the unit complex number that best aligns it with {@code ref}'s. */
     private static Tensor alignPhases(Tensor v, Tensor ref) {
         if (v.numel() == 0) {
@@ -205,14 +210,15 @@ class ComplexLinalgTest {
 
     // ------------------------------------------------------------------ properties
 
-    private static Tensor crandn(Generator g, int... shape) {
+    /** A complex128 tensor of standard normal real and imaginary parts. */
+    static Tensor crandn(Generator g, int... shape) {
         int[] s = java.util.Arrays.copyOf(shape, shape.length + 1);
         s[shape.length] = 2;
         return Tensor.randn(g, DType.FLOAT64, s).viewAsComplex();
     }
 
     /** A complex tensor of a gradcheck input's pairs (cloned: gradcheck's inputs may start at odd offsets). */
-    private static Tensor cz(Tensor pairs) {
+    static Tensor cz(Tensor pairs) {
         return pairs.clone().viewAsComplex();
     }
 
@@ -362,24 +368,29 @@ class ComplexLinalgTest {
     }
 
     @Test
-    void secondOrderDetAtSingularComplexMatrixRefusesClearly() {
-        Tensor a = Tensor.complex(Tensor.tensor(new double[][] {{1, 2}, {2, 4}}),
-                Tensor.tensor(new double[][] {{1, -1}, {2, -2}})).requiresGrad_(true);
-        Tensor d = a.linalgDet();
-        Throwable e = assertThrows(UnsupportedOperationException.class,
-                () -> Autograd.grad(List.of(d.abs()), List.of(a), null, true));
-        assertTrue(e.getMessage().contains("complex SVD"), e.getMessage());
+    void secondOrderDetAtSingularComplexMatrixGoesThroughTheSvd() {
+        // [[a, b], [c, d]] singular: with create_graph the gradient of Re(det) is conj(adj(A))^T = conj([[d, -c], [-b, a]])
+        // through PyTorch's SVD formula (differentiable again), no longer refused
+        Tensor a = Tensor.complex(Tensor.tensor(new double[][] {{1, 2}, {2, 4}}).toDouble(),
+                Tensor.tensor(new double[][] {{1, -1}, {2, -2}}).toDouble()).requiresGrad_(true);
+        Tensor g = Autograd.grad(List.of(a.linalgDet().real()), List.of(a), null, true).get(0);
+        Tensor adjT = Tensor.complex(Tensor.tensor(new double[][] {{4, -2}, {-2, 1}}).toDouble(),
+                Tensor.tensor(new double[][] {{2, 2}, {-1, -1}}).toDouble());
+        assertTrue(g.requiresGrad());
+        double err = g.detach().sub(adjT).abs().max().item();
+        assertTrue(err < 1e-12, g + " off by " + err);
         assertNull(a.grad());
     }
 
     @Test
     void unsupportedFunctionsRefuseComplexClearly() {
         Tensor a = crandn(new Generator(3), 3, 3);
-        Throwable e = assertThrows(UnsupportedOperationException.class, () -> a.linalgSvd());
-        assertEquals("linalg.svd: complex inputs are not supported yet (Ember's complex linear algebra covers inv, "
-                + "solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, eig, eigvals, vecdot, lu, "
-                + "lu_factor and lu_solve); "
-                + "got ComplexDouble", e.getMessage());
+        Throwable e = assertThrows(UnsupportedOperationException.class, () -> a.linalgLdlFactor(true));
+        assertEquals("torch.linalg.ldl_factor_ex: complex inputs are not supported yet (Ember's complex linear algebra "
+                + "covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, eig, eigvals, "
+                + "vecdot, lu, lu_factor, lu_solve, svd, svdvals, pinv, matrix_rank, lstsq, cond, matrix_norm, matrix_exp, "
+                + "matrix_power, multi_dot, cholesky_solve, cholesky_inverse, householder_product and ormqr); got "
+                + "ComplexDouble", e.getMessage());
         // a complex B with a real A: refused rather than cast to A's type (which would drop its imaginary part)
         Tensor r = Tensor.eye(3, 3, DType.FLOAT64);
         Throwable e2 = assertThrows(IllegalArgumentException.class, () -> r.linalgSolveTriangular(a, true));

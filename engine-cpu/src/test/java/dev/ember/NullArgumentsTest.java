@@ -31,6 +31,7 @@ class NullArgumentsTest {
             "Tensor.lstmCell#5", "Tensor.lstmCell#6", "Tensor.gruCell#4", "Tensor.gruCell#5", // cells without biases
             "Tensor.linalgMatrixRank#0", "Tensor.linalgMatrixRank#1", // the default tolerances
             "Tensor.linalgPinv#0", "Tensor.linalgPinv#1",
+            "Tensor.linalgLstsq#1", "Tensor.linalgLstsq#2", // lstsq's default rcond and driver
             // attention: no mask, the default scale, no generator
             "Tensor.scaledDotProductAttention#3", "Tensor.scaledDotProductAttention#6", "Tensor.scaledDotProductAttention#8",
             "Tensor.repeatInterleave#1", // repeat_interleave(dim=None): of the flattened tensor

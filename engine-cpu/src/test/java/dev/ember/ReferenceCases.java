@@ -137,6 +137,15 @@ final class ReferenceCases {
     }
 
     /** One test per case of {@code resource}; {@code ops} maps a case name to the Ember call. */
+    /** One dynamic test a case of {@code cases}, named by it, running {@code check(name, body)}. */
+    static List<DynamicTest> each(Map<String, List<String>> cases, java.util.function.BiConsumer<String, List<String>> check) {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Map.Entry<String, List<String>> c : cases.entrySet()) {
+            tests.add(DynamicTest.dynamicTest(c.getKey(), () -> check.accept(c.getKey(), c.getValue())));
+        }
+        return tests;
+    }
+
     static List<DynamicTest> tests(String resource, Function<String, Function<Tensor[], Tensor>> ops, double float32Tolerance) {
         List<DynamicTest> tests = new ArrayList<>();
         for (Map.Entry<String, List<String>> c : read(resource).entrySet()) {
