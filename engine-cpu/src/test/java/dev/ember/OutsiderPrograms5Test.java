@@ -20,6 +20,7 @@ import dev.ember.nn.Sequential;
 import dev.ember.optim.Adam;
 import dev.ember.optim.AdamW;
 import dev.ember.optim.LambdaLR;
+import dev.ember.optim.NAdam;
 import dev.ember.optim.SGD;
 import org.junit.jupiter.api.Test;
 
@@ -763,5 +764,35 @@ class OutsiderPrograms5Test {
         assertCloseAny(e("clip.logit_scale"), values(scales, F64), "logit_scale after each step", 100);
         assertCloseAny(e("clip.lr"), values(lrs, F64), "learning rates", 1);
         PT.assertNamed("clip.final.", clip, false, 1000, "clip parameters after 5 AdamW steps");
+    }
+
+    /**
+     * NAdam's mu_product follows the default type as PyTorch 2.x's {@code _get_scalar_dtype()}: float64 under a float64
+     * default (it was rounded to float32 always, which moved a float64 program's parameters by 1e-9 relative after two
+     * steps: {@code probe.copt.nadam}), float32 otherwise.
+     */
+    @Test
+    void nadamMuProductFollowsTheDefaultType() {
+        DType before = Ember.getDefaultDtype();
+        double mu1 = 0.9 * (1. - 0.5 * Math.pow(0.96, 0.004));
+        double mu2 = 0.9 * (1. - 0.5 * Math.pow(0.96, 2 * 0.004));
+        try {
+            for (DType dtype : List.of(F64, F32)) {
+                Ember.setDefaultDtype(dtype);
+                Tensor w = Tensor.tensor(new double[] {1.0, -2.0}, F64, Device.CPU).requiresGrad_(true);
+                NAdam opt = new NAdam(List.of(w), 0.05);
+                for (int step = 0; step < 2; step++) {
+                    opt.zeroGrad();
+                    w.pow(3).sum().backward();
+                    opt.step();
+                }
+                Tensor muProduct = (Tensor) optimizerState(opt, 0).get("mu_product");
+                assertEquals(dtype, muProduct.dtype());
+                double expected = dtype == F64 ? mu1 * mu2 : (double) ((float) (double) (float) mu1 * (float) mu2);
+                assertEquals(expected, muProduct.item(), 0.0, dtype + " mu_product");
+            }
+        } finally {
+            Ember.setDefaultDtype(before);
+        }
     }
 }
