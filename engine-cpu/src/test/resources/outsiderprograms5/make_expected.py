@@ -22,6 +22,10 @@ the same numbers:
            pooled at text.argmax(-1) as CLIP's EOT pooling), F.normalize, learnable logit_scale.exp(), symmetric cross
            entropy, AdamW with open_clip's two parameter groups (no decay for gains, biases, logit_scale), a warmup
            LambdaLR, and logit_scale.clamp_(0, log 100) under no_grad after each step
+  probe.*  S4D (a complex Vandermonde kernel by einsum, FFT convolution), every optimizer on a complex parameter
+           (NAdam as 2.x computes it: 1.13's has an extra factor mu in mu_product_next, fixed in 2.0), L-BFGS and
+           clip_grad_norm_ over complex gradients, torchaudio's amplitude_to_DB with top_db, a SpecAugment-style mask,
+           stft/istft variants, and Meta's top-p filtering
   *.f32.*  the LLaMA model's and the audio classifier's first forward and backward again in float32 from the same
            weights (the LLaMA one as Meta's code runs: the rotary product in float32 through .float() and type_as)
 Where PyTorch 2.x is needed (scaled_dot_product_attention, nn.RMSNorm): this file writes them out (the causal mask added
@@ -603,6 +607,225 @@ out["clip.loss"] = torch.tensor(losses)
 out["clip.logit_scale"] = torch.tensor(scales)
 out["clip.lr"] = torch.tensor(lrs)
 save_params("clip.final.", clip)
+
+
+# 6. probes: what these users vary next --------------------------------------------------------------------------------
+# probe.s4d: the state-spaces repository's standalone S4D (s4d.py) in float64: C a real parameter viewed as complex,
+# A = -exp(log_A_real) + 1j * A_imag, a Vandermonde kernel by einsum over complex exp, .real, an FFT convolution
+# (rfft/irfft with n=2L), D skip, GELU, a 1x1 Conv1d to 2H with GLU over channels; Adam
+class S4DKernel(nn.Module):
+    def __init__(self, H, N=4, dt_min=0.001, dt_max=0.1):
+        super().__init__()
+        log_dt = torch.rand(H) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min)
+        C = torch.randn(H, N // 2, dtype=torch.cdouble)
+        self.C = nn.Parameter(torch.view_as_real(C))
+        self.log_dt = nn.Parameter(log_dt)
+        self.log_A_real = nn.Parameter(torch.log(0.5 * torch.ones(H, N // 2)))
+        self.A_imag = nn.Parameter(math.pi * torch.arange(N // 2).to(torch.float64).repeat(H, 1))
+
+    def forward(self, L):
+        dt = torch.exp(self.log_dt)
+        C = torch.view_as_complex(self.C)
+        A = -torch.exp(self.log_A_real) + 1j * self.A_imag
+        dtA = A * dt.unsqueeze(-1)
+        K = dtA.unsqueeze(-1) * torch.arange(L)
+        C = C * (torch.exp(dtA) - 1.) / A
+        return 2 * torch.einsum('hn, hnl -> hl', C, torch.exp(K)).real
+
+
+class S4D(nn.Module):
+    def __init__(self, H=3):
+        super().__init__()
+        self.D = nn.Parameter(torch.randn(H))
+        self.kernel = S4DKernel(H)
+        self.activation = nn.GELU()
+        self.output_linear = nn.Sequential(nn.Conv1d(H, 2 * H, kernel_size=1), nn.GLU(dim=-2))
+
+    def forward(self, u):
+        L = u.size(-1)
+        k = self.kernel(L=L)
+        k_f = torch.fft.rfft(k, n=2 * L)
+        u_f = torch.fft.rfft(u, n=2 * L)
+        y = torch.fft.irfft(u_f * k_f, n=2 * L)[..., :L]
+        y = y + u * self.D.unsqueeze(-1)
+        return self.output_linear(self.activation(y))
+
+
+torch.manual_seed(6)
+s4d = S4D()
+save_state("probe.s4d.init.", s4d)
+u = torch.randn(2, 3, 8)
+target = torch.randn(2, 3, 8)
+out["probe.s4d.u"], out["probe.s4d.target"] = u, target
+opt = torch.optim.Adam(s4d.parameters(), lr=1e-2)
+losses = []
+for step in range(3):
+    opt.zero_grad()
+    y = s4d(u)
+    loss = F.mse_loss(y, target)
+    loss.backward()
+    if step == 0:
+        out["probe.s4d.kernel0"] = s4d.kernel(8).detach().clone()
+        out["probe.s4d.y0"] = y.detach().clone()
+        save_grads("probe.s4d.grad0.", s4d)
+    opt.step()
+    losses.append(loss.item())
+out["probe.s4d.loss"] = torch.tensor(losses)
+save_params("probe.s4d.final.", s4d)
+
+# probe.copt.*: every optimizer on a complex parameter as PyTorch 2.x steps it (its real view; 1.13 lacks several, so
+# the update runs on a real shadow as above), three steps each on |A w - b|^2 + 0.1 |w|^4, then clip_grad_norm_ over
+# complex gradients (2.x: vector_norm of the complex gradients)
+torch.manual_seed(7)
+A = torch.randn(4, 3, dtype=torch.cdouble)
+b = torch.randn(4, 2, dtype=torch.cdouble)
+w0 = torch.randn(3, 2, dtype=torch.cdouble)
+out["probe.copt.A"], out["probe.copt.b"], out["probe.copt.w0"] = A, b, w0
+
+
+def copt_loss(w):
+    return (A @ w - b).abs().pow(2).sum() + 0.1 * w.abs().pow(4).sum()
+
+
+class NAdam2x:
+    """PyTorch 2.x's NAdam step (single tensor, no weight decay): 1.13's multiplies mu_product_next by mu once more
+    (mu_product * mu * mu_next, fixed in 2.0) and keeps mu_product in float32."""
+
+    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8, momentum_decay=4e-3):
+        self.params, self.lr, self.betas, self.eps, self.md = params, lr, betas, eps, momentum_decay
+        self.state = [dict(step=0, mu_product=1.0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
+                      for p in params]
+
+    @torch.no_grad()
+    def step(self):
+        b1, b2 = self.betas
+        for p, st in zip(self.params, self.state):
+            g = p.grad
+            st["step"] += 1
+            step = st["step"]
+            bias_correction2 = 1 - b2 ** step
+            mu = b1 * (1. - 0.5 * (0.96 ** (step * self.md)))
+            mu_next = b1 * (1. - 0.5 * (0.96 ** ((step + 1) * self.md)))
+            st["mu_product"] *= mu
+            st["exp_avg"].lerp_(g, 1 - b1)
+            st["exp_avg_sq"].mul_(b2).addcmul_(g, g, value=1 - b2)
+            denom = st["exp_avg_sq"].div(bias_correction2).sqrt().add_(self.eps)
+            p.addcdiv_(g, denom, value=-self.lr * (1. - mu) / (1. - st["mu_product"]))
+            p.addcdiv_(st["exp_avg"], denom, value=-self.lr * mu_next / (1. - st["mu_product"] * mu_next))
+
+
+OPTS = {
+    "sgd": lambda ps: torch.optim.SGD(ps, lr=0.02, momentum=0.9, nesterov=True, weight_decay=0.01),
+    "adam_amsgrad": lambda ps: torch.optim.Adam(ps, lr=0.05, weight_decay=0.01, amsgrad=True),
+    "adamax": lambda ps: torch.optim.Adamax(ps, lr=0.05),
+    "nadam": lambda ps: NAdam2x(ps, lr=0.05),
+    "radam": lambda ps: torch.optim.RAdam(ps, lr=0.05),
+    "rmsprop": lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-8, weight_decay=0.01, momentum=0.5,
+                                              centered=True),
+    "adagrad": lambda ps: torch.optim.Adagrad(ps, lr=0.05),
+    "rprop": lambda ps: torch.optim.Rprop(ps, lr=0.01),
+    "asgd": lambda ps: torch.optim.ASGD(ps, lr=0.01),
+}
+for name, make in OPTS.items():
+    w = w0.clone().requires_grad_(True)
+    shadow = torch.view_as_real(w.detach()).clone().requires_grad_(True)
+    opt = make([shadow])
+    losses = []
+    for step in range(3):
+        w.grad = None
+        loss = copt_loss(w)
+        loss.backward()
+        shadow.grad = torch.view_as_real(w.grad).clone()
+        opt.step()
+        with torch.no_grad():
+            w.copy_(torch.view_as_complex(shadow))
+        losses.append(loss.item())
+    out["probe.copt." + name + ".loss"] = torch.tensor(losses)
+    out["probe.copt." + name + ".w"] = w.detach().clone()
+# L-BFGS (2.x flattens the real views of complex parameters): one step of 5 iterations
+w = w0.clone().requires_grad_(True)
+shadow = torch.view_as_real(w.detach()).clone().requires_grad_(True)
+opt = torch.optim.LBFGS([shadow], lr=1, max_iter=5)
+
+
+def closure():
+    opt.zero_grad()
+    w.grad = None
+    with torch.no_grad():
+        w.copy_(torch.view_as_complex(shadow))
+    loss = copt_loss(w)
+    loss.backward()
+    shadow.grad = torch.view_as_real(w.grad).clone()
+    return loss
+
+
+out["probe.copt.lbfgs.loss"] = opt.step(closure).detach().clone()
+out["probe.copt.lbfgs.w"] = torch.view_as_complex(shadow.detach()).clone()
+# clip_grad_norm_ over a complex and a real gradient
+w = w0.clone().requires_grad_(True)
+r = torch.randn(3, requires_grad=True)
+(copt_loss(w) + (r * r).sum() * (w.abs().sum())).backward()
+out["probe.copt.clip.r"] = r.detach().clone()
+out["probe.copt.clip.norm"] = torch.nn.utils.clip_grad_norm_([w, r], 1.0)
+out["probe.copt.clip.w_grad"], out["probe.copt.clip.r_grad"] = w.grad.clone(), r.grad.clone()
+out["probe.copt.clip.norm_inf"] = torch.linalg.vector_norm(torch.stack([w.grad.abs().max(), r.grad.abs().max()]), float("inf"))
+
+# probe.audio.*: torchaudio's amplitude_to_DB(top_db=80) on power spectra with an all-zero frame, a SpecAugment-style
+# frequency mask filled with the mean (masked_fill with a tensor value), and stft variants (win_length < n_fft,
+# center=False, pad_mode constant, normalized, onesided=False), each with a gradient to the signal
+def amplitude_to_db(x, multiplier=10.0, amin=1e-10, db_multiplier=0.0, top_db=80.0):
+    x_db = multiplier * torch.log10(torch.clamp(x, min=amin))
+    x_db = x_db - multiplier * db_multiplier
+    shape = x_db.size()
+    packed_channels = shape[-3] if x_db.dim() > 2 else 1
+    x_db = x_db.reshape(-1, packed_channels, shape[-2], shape[-1])
+    x_db = torch.max(x_db, (x_db.amax(dim=(-3, -2, -1)) - top_db).view(-1, 1, 1, 1))
+    return x_db.reshape(shape)
+
+
+w = wav[:2].clone()
+w[1, 100:180] = 0.0
+w.requires_grad_(True)
+spec = torch.stft(w, N_FFT, hop_length=HOP, window=torch.hann_window(N_FFT), return_complex=True)
+db = amplitude_to_db(spec.abs().pow(2))
+band = (torch.arange(N_FFT // 2 + 1) >= 5) & (torch.arange(N_FFT // 2 + 1) < 9)
+aug = db.masked_fill(band[:, None], db.mean())
+weights = torch.randn(aug.shape)
+out["probe.audio.wav"], out["probe.audio.weights"] = w.detach().clone(), weights
+out["probe.audio.db"], out["probe.audio.aug"] = db.detach().clone(), aug.detach().clone()
+(aug * weights).sum().backward()
+out["probe.audio.grad"] = w.grad.clone()
+VARIANTS = {
+    "win48": dict(n_fft=64, hop_length=16, win_length=48, window=torch.hann_window(48)),
+    "nocenter": dict(n_fft=64, hop_length=16, window=torch.hann_window(64), center=False),
+    "constant": dict(n_fft=64, hop_length=20, window=torch.hann_window(64), pad_mode="constant"),
+    "normalized": dict(n_fft=64, hop_length=16, window=torch.hamming_window(64), normalized=True),
+    "twosided": dict(n_fft=32, hop_length=8, window=torch.hann_window(32), onesided=False),
+}
+for name, kw in VARIANTS.items():
+    w = wav[:2].clone().requires_grad_(True)
+    spec = torch.stft(w, return_complex=True, **kw)
+    weights = torch.randn(spec.shape + (2,))
+    (torch.view_as_real(spec) * weights).sum().backward()
+    out["probe.stft." + name + ".spec"] = spec.detach().clone()
+    out["probe.stft." + name + ".weights"] = weights
+    out["probe.stft." + name + ".grad"] = w.grad.clone()
+    if name in ("win48", "normalized", "constant"):
+        kwi = {k: v for k, v in kw.items() if k != "pad_mode"}
+        rec = torch.istft(spec, length=N_SAMPLES, **kwi)
+        out["probe.stft." + name + ".rec"] = rec.detach().clone()
+
+# probe.topp: Meta's sample_top_p up to the draw (sort, cumsum, a boolean mask assigned 0.0, div_, gather of the order)
+torch.manual_seed(8)
+logits = torch.randn(3, VOCAB) * 2
+probs = torch.softmax(logits / 0.7, dim=-1)
+probs_sort, probs_idx = torch.sort(probs, dim=-1, descending=True)
+probs_sum = torch.cumsum(probs_sort, dim=-1)
+mask = probs_sum - probs_sort > 0.8
+probs_sort[mask] = 0.0
+probs_sort.div_(probs_sort.sum(dim=-1, keepdim=True))
+out["probe.topp.logits"], out["probe.topp.probs_sort"], out["probe.topp.probs_idx"] = logits, probs_sort, probs_idx
+out["probe.topp.mask"] = mask
 
 torch.save(out, "programs5.pt")
 print(len(out), "tensors; losses:", {k: v.tolist() for k, v in out.items() if k.endswith(".loss") and v.dim() == 1})

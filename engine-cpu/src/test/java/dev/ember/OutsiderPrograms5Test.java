@@ -8,6 +8,7 @@ import dev.ember.nn.Embedding;
 import dev.ember.nn.Flatten;
 import dev.ember.nn.Functional;
 import dev.ember.nn.GELU;
+import dev.ember.nn.GLU;
 import dev.ember.nn.LayerNorm;
 import dev.ember.nn.Linear;
 import dev.ember.nn.MaxPool2d;
@@ -17,19 +18,30 @@ import dev.ember.nn.ModuleList;
 import dev.ember.nn.RMSNorm;
 import dev.ember.nn.ReLU;
 import dev.ember.nn.Sequential;
+import dev.ember.nn.utils.ClipGrad;
+import dev.ember.optim.ASGD;
+import dev.ember.optim.Adagrad;
 import dev.ember.optim.Adam;
 import dev.ember.optim.AdamW;
-import dev.ember.optim.LambdaLR;
+import dev.ember.optim.Adamax;
+import dev.ember.optim.LBFGS;
 import dev.ember.optim.NAdam;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.RAdam;
+import dev.ember.optim.RMSprop;
+import dev.ember.optim.Rprop;
+import dev.ember.optim.LambdaLR;
 import dev.ember.optim.SGD;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import static dev.ember.OutsiderFixture.assertCloseAny;
 import static dev.ember.OutsiderFixture.values;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -766,6 +778,139 @@ class OutsiderPrograms5Test {
         PT.assertNamed("clip.final.", clip, false, 1000, "clip parameters after 5 AdamW steps");
     }
 
+    // ------------------------------------------------------------------ 6. probes
+
+    static final class S4dKernel extends Module {
+        final Tensor c = registerParameter("C", Tensor.zeros(F64, 3, 2, 2));
+        final Tensor logDt = registerParameter("log_dt", Tensor.zeros(F64, 3));
+        final Tensor logAReal = registerParameter("log_A_real", Tensor.zeros(F64, 3, 2));
+        final Tensor aImag = registerParameter("A_imag", Tensor.zeros(F64, 3, 2));
+
+        Tensor kernel(int len) {
+            Tensor dt = logDt.exp();
+            Tensor cc = c.viewAsComplex();
+            Tensor a = logAReal.exp().neg().add(aImag.mul(Complex.I));
+            Tensor dtA = a.mul(dt.unsqueeze(-1));
+            Tensor k = dtA.unsqueeze(-1).mul(Tensor.arange(len));
+            cc = cc.mul(dtA.exp().sub(1.0)).div(a);
+            return Tensor.einsum("hn, hnl -> hl", cc, k.exp()).real().mul(2);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("kernel(L)");
+        }
+    }
+
+    static final class S4d extends Module {
+        final Tensor d = registerParameter("D", Tensor.zeros(F64, 3));
+        final S4dKernel kernel = registerModule("kernel", new S4dKernel());
+        final GELU activation = registerModule("activation", new GELU());
+        final Sequential outputLinear = registerModule("output_linear", new Sequential(
+                new Conv1d(3, 6, 1), new GLU(-2)));
+
+        @Override
+        public Tensor forward(Tensor u) {
+            int len = u.size(-1);
+            Tensor k = kernel.kernel(len);
+            Tensor kf = Fft.rfft(k, 2 * len, -1, null);
+            Tensor uf = Fft.rfft(u, 2 * len, -1, null);
+            Tensor y = Fft.irfft(uf.mul(kf), 2 * len, -1, null).narrow(-1, 0, len);
+            y = y.add(u.mul(d.unsqueeze(-1)));
+            return outputLinear.apply(activation.apply(y));
+        }
+    }
+
+    @Test
+    void s4dWithAComplexKernelByEinsumAndFftConvolution() {
+        S4d s4d = PT.loaded(new S4d(), "probe.s4d.init.", F64);
+        Tensor u = e("probe.s4d.u");
+        Tensor target = e("probe.s4d.target");
+        Adam opt = new Adam(s4d.parameters(), 1e-2);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor y = s4d.apply(u);
+            Tensor loss = Functional.mseLoss(y, target);
+            loss.backward();
+            if (step == 0) {
+                try (GradMode off = Ember.noGrad()) {
+                    assertCloseAny(e("probe.s4d.kernel0"), s4d.kernel.kernel(8), "S4D kernel", 10);
+                }
+                assertCloseAny(e("probe.s4d.y0"), y.detach(), "S4D output", 10);
+                PT.assertNamed("probe.s4d.grad0.", s4d, true, 10, "S4D gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        assertCloseAny(e("probe.s4d.loss"), values(losses, F64), "S4D losses", 10);
+        PT.assertNamed("probe.s4d.final.", s4d, false, 100, "S4D parameters after 3 Adam steps");
+    }
+
+    private static Tensor coptLoss(Tensor w) {
+        return e("probe.copt.A").matmul(w).sub(e("probe.copt.b")).abs().pow(2).sum()
+                .add(w.abs().pow(4).sum().mul(0.1));
+    }
+
+    @Test
+    void everyOptimizerStepsAComplexParameterAsItsRealView() {
+        // the script runs under torch.set_default_dtype(torch.float64): the optimizers' scalar state (NAdam's
+        // mu_product, ASGD's eta and mu, the steps) is float64 there
+        DType before = Ember.getDefaultDtype();
+        Ember.setDefaultDtype(F64);
+        try {
+            stepComplexParameterWithEveryOptimizer();
+        } finally {
+            Ember.setDefaultDtype(before);
+        }
+    }
+
+    private static void stepComplexParameterWithEveryOptimizer() {
+        Map<String, Function<List<Tensor>, Optimizer>> opts = new java.util.LinkedHashMap<>();
+        opts.put("sgd", ps -> new SGD(ps, 0.02, 0.9, 0, 0.01, true));
+        opts.put("adam_amsgrad", ps -> new Adam(ps, 0.05, 0.9, 0.999, 1e-8, 0.01, true));
+        opts.put("adamax", ps -> new Adamax(ps, 0.05));
+        opts.put("nadam", ps -> new NAdam(ps, 0.05));
+        opts.put("radam", ps -> new RAdam(ps, 0.05));
+        opts.put("rmsprop", ps -> new RMSprop(ps, 0.01, 0.9, 1e-8, 0.01, 0.5, true));
+        opts.put("adagrad", ps -> new Adagrad(ps, 0.05));
+        opts.put("rprop", ps -> new Rprop(ps, 0.01));
+        opts.put("asgd", ps -> new ASGD(ps, 0.01));
+        opts.forEach((name, make) -> {
+            Tensor w = e("probe.copt.w0").clone().requiresGrad_(true);
+            Optimizer opt = make.apply(List.of(w));
+            List<Double> losses = new ArrayList<>();
+            for (int step = 0; step < 3; step++) {
+                opt.zeroGrad();
+                Tensor loss = coptLoss(w);
+                loss.backward();
+                opt.step();
+                losses.add(loss.item());
+            }
+            assertCloseAny(e("probe.copt." + name + ".loss"), values(losses, F64), name + " losses", 100);
+            assertCloseAny(e("probe.copt." + name + ".w"), w.detach(), name + " parameter after 3 steps", 100);
+        });
+        Tensor w = e("probe.copt.w0").clone().requiresGrad_(true);
+        LBFGS lbfgs = new LBFGS(List.of(w), 1, 5, null, 1e-7, 1e-9, 100, null);
+        Tensor first = lbfgs.step(() -> {
+            lbfgs.zeroGrad();
+            Tensor loss = coptLoss(w);
+            loss.backward();
+            return loss;
+        });
+        assertCloseAny(e("probe.copt.lbfgs.loss"), first.detach(), "L-BFGS first loss", 1);
+        assertCloseAny(e("probe.copt.lbfgs.w"), w.detach(), "L-BFGS parameter after 5 iterations", 1000);
+
+        // clip_grad_norm_ over a complex and a real gradient
+        Tensor wc = e("probe.copt.w0").clone().requiresGrad_(true);
+        Tensor r = e("probe.copt.clip.r").clone().requiresGrad_(true);
+        coptLoss(wc).add(r.mul(r).sum().mul(wc.abs().sum())).backward();
+        Tensor norm = ClipGrad.clipGradNorm_(List.of(wc, r), 1.0);
+        assertCloseAny(e("probe.copt.clip.norm"), norm, "total norm of complex and real gradients", 10);
+        assertCloseAny(e("probe.copt.clip.w_grad"), wc.grad(), "clipped complex gradient", 10);
+        assertCloseAny(e("probe.copt.clip.r_grad"), r.grad(), "clipped real gradient", 10);
+    }
+
     /**
      * NAdam's mu_product follows the default type as PyTorch 2.x's {@code _get_scalar_dtype()}: float64 under a float64
      * default (it was rounded to float32 always, which moved a float64 program's parameters by 1e-9 relative after two
@@ -794,5 +939,77 @@ class OutsiderPrograms5Test {
         } finally {
             Ember.setDefaultDtype(before);
         }
+    }
+
+    /** torchaudio's amplitude_to_DB with top_db, written out as its source. */
+    static Tensor amplitudeToDb(Tensor x, double multiplier, double amin, double dbMultiplier, double topDb) {
+        Tensor xDb = x.clampMin(amin).log10().mul(multiplier);
+        xDb = xDb.sub(multiplier * dbMultiplier);
+        int[] shape = xDb.shape();
+        int packed = xDb.dim() > 2 ? shape[shape.length - 3] : 1;
+        xDb = xDb.reshape(-1, packed, shape[shape.length - 2], shape[shape.length - 1]);
+        xDb = xDb.maximum(xDb.amax(new int[] {-3, -2, -1}, false).sub(topDb).view(-1, 1, 1, 1));
+        return xDb.reshape(shape);
+    }
+
+    @Test
+    void decibelsWithTopDbSpecAugmentAndStftVariants() {
+        Tensor w = e("probe.audio.wav").clone().requiresGrad_(true);
+        Tensor spec = Fft.stft(w, N_FFT, HOP, null, Tensor.hannWindow(N_FFT, true, F64, Device.CPU), true);
+        Tensor db = amplitudeToDb(spec.abs().pow(2), 10.0, 1e-10, 0.0, 80.0);
+        Tensor freq = Tensor.arange(N_FFT / 2 + 1);
+        Tensor band = freq.ge(5).logicalAnd(freq.lt(9));
+        Tensor aug = db.maskedFill(band.unsqueeze(1), db.mean());
+        assertCloseAny(e("probe.audio.db"), db.detach(), "amplitude_to_DB with top_db", 10);
+        assertCloseAny(e("probe.audio.aug"), aug.detach(), "frequency mask filled with the mean", 10);
+        aug.mul(e("probe.audio.weights")).sum().backward();
+        assertCloseAny(e("probe.audio.grad"), w.grad(), "gradient to the signal through dB and the mask", 100);
+
+        record Variant(int nFft, int hop, Integer winLength, Tensor window, boolean center, String padMode,
+                       boolean normalized, Boolean onesided) { }
+        Map<String, Variant> variants = new java.util.LinkedHashMap<>();
+        variants.put("win48", new Variant(64, 16, 48, Tensor.hannWindow(48, true, F64, Device.CPU), true, "reflect",
+                false, null));
+        variants.put("nocenter", new Variant(64, 16, null, Tensor.hannWindow(64, true, F64, Device.CPU), false,
+                "reflect", false, null));
+        variants.put("constant", new Variant(64, 20, null, Tensor.hannWindow(64, true, F64, Device.CPU), true,
+                "constant", false, null));
+        variants.put("normalized", new Variant(64, 16, null,
+                Tensor.hammingWindow(64, true, 0.54, 0.46, F64, Device.CPU), true, "reflect", true, null));
+        variants.put("twosided", new Variant(32, 8, null, Tensor.hannWindow(32, true, F64, Device.CPU), true,
+                "reflect", false, false));
+        variants.forEach((name, v) -> {
+            String p = "probe.stft." + name + ".";
+            Tensor x = e("audio.wav").narrow(0, 0, 2).clone().requiresGrad_(true);
+            Tensor s = Fft.stft(x, v.nFft(), v.hop(), v.winLength(), v.window(), v.center(), v.padMode(),
+                    v.normalized(), v.onesided(), true);
+            assertCloseAny(e(p + "spec"), s.detach(), name + " stft", 10);
+            s.viewAsReal().mul(e(p + "weights")).sum().backward();
+            assertCloseAny(e(p + "grad"), x.grad(), name + " stft gradient", 10);
+            if (!name.equals("nocenter") && !name.equals("twosided")) {
+                Tensor rec = Fft.istft(s.detach(), v.nFft(), v.hop(), v.winLength(), v.window(), v.center(),
+                        v.normalized(), v.onesided(), N_SAMPLES, false);
+                assertCloseAny(e(p + "rec"), rec, name + " istft", 10);
+            }
+        });
+    }
+
+    @Test
+    void metasTopPFilteringUpToTheDraw() {
+        Tensor probs = Functional.softmax(e("probe.topp.logits").div(0.7), -1);
+        Tensor.ValuesIndices sorted = probs.sort(-1, true);
+        Tensor probsSort = sorted.values();
+        Tensor probsSum = probsSort.cumsum(-1);
+        Tensor mask = probsSum.sub(probsSort).gt(0.8);
+        probsSort.indexPut_(new Index[] {Index.of(mask)}, 0.0, false);
+        probsSort.div_(probsSort.sum(-1, true));
+        assertTrue(e("probe.topp.mask").equal(mask), "nucleus mask");
+        assertTrue(e("probe.topp.probs_idx").equal(sorted.indices()), "order");
+        assertCloseAny(e("probe.topp.probs_sort"), probsSort, "renormalized nucleus", 1);
+        // the draw itself: Ember's generator is not PyTorch's, so only where it lands is checked
+        Tensor next = probsSort.multinomial(1, false, new Generator(0));
+        Tensor token = sorted.indices().gather(-1, next);
+        assertTrue(mask.gather(-1, next).logicalNot().all(), "drawn inside the nucleus");
+        assertArrayEquals(new int[] {3, 1}, token.shape());
     }
 }
