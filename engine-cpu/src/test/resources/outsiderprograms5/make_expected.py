@@ -25,7 +25,8 @@ the same numbers:
   probe.*  S4D (a complex Vandermonde kernel by einsum, FFT convolution), every optimizer on a complex parameter
            (NAdam as 2.x computes it: 1.13's has an extra factor mu in mu_product_next, fixed in 2.0), L-BFGS and
            clip_grad_norm_ over complex gradients, torchaudio's amplitude_to_DB with top_db, a SpecAugment-style mask,
-           stft/istft variants, and Meta's top-p filtering
+           stft/istft variants, Meta's top-p filtering, nn.Linear modules converted to complex128, ComplEx-N3 with
+           Adagrad, torchaudio's phase_vocoder and griffinlim
   *.f32.*  the LLaMA model's and the audio classifier's first forward and backward again in float32 from the same
            weights (the LLaMA one as Meta's code runs: the rotary product in float32 through .float() and type_as)
 Where PyTorch 2.x is needed (scaled_dot_product_attention, nn.RMSNorm): this file writes them out (the causal mask added
@@ -826,6 +827,137 @@ probs_sort[mask] = 0.0
 probs_sort.div_(probs_sort.sum(dim=-1, keepdim=True))
 out["probe.topp.logits"], out["probe.topp.probs_sort"], out["probe.topp.probs_idx"] = logits, probs_sort, probs_idx
 out["probe.topp.mask"] = mask
+
+# probe.cx.*: a module of nn.Linear layers converted with .to(torch.complex128) (complex tanh between them) trained with
+# Adam, and ComplEx-N3 link prediction (Re(<h, r, conj(t)>) against every entity by a matmul with E.conj().T, cross
+# entropy, the N3 regularizer |.|^3) with Adagrad
+class CNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 5)
+        self.fc2 = nn.Linear(5, 2)
+
+    def forward(self, z):
+        return self.fc2(torch.tanh(self.fc1(z)))
+
+
+torch.manual_seed(9)
+cnet = CNet().to(torch.complex128)
+save_state("probe.cx.net.init.", cnet)
+z = torch.randn(6, 4, dtype=torch.cdouble)
+target = torch.randn(6, 2, dtype=torch.cdouble)
+out["probe.cx.net.z"], out["probe.cx.net.target"] = z, target
+opt = torch.optim.Adam(cnet.parameters(), lr=0.05)
+losses = []
+for step in range(3):
+    opt.zero_grad()
+    loss = (cnet(z) - target).abs().pow(2).mean()
+    loss.backward()
+    if step == 0:
+        save_grads("probe.cx.net.grad0.", cnet)
+    opt.step()
+    losses.append(loss.item())
+out["probe.cx.net.loss"] = torch.tensor(losses)
+save_params("probe.cx.net.final.", cnet)
+
+
+class ComplEx(nn.Module):
+    def __init__(self, n_ent=5, n_rel=2, d=3):
+        super().__init__()
+        self.E = nn.Parameter(torch.randn(n_ent, d, dtype=torch.cdouble) * 0.5)
+        self.R = nn.Parameter(torch.randn(n_rel, d, dtype=torch.cdouble) * 0.5)
+
+    def forward(self, h, r, t):
+        lhs, rel, rhs = self.E[h], self.R[r], self.E[t]
+        scores = ((lhs * rel) @ self.E.conj().T).real
+        reg = (lhs.abs() ** 3 + rel.abs() ** 3 + rhs.abs() ** 3).sum() / h.shape[0]
+        return F.cross_entropy(scores, t) + 1e-2 * reg
+
+
+torch.manual_seed(10)
+cx = ComplEx()
+save_state("probe.cx.complex.init.", cx)
+h, r, t = torch.tensor([0, 1, 2, 3]), torch.tensor([0, 1, 0, 1]), torch.tensor([1, 2, 3, 4])
+opt = torch.optim.Adagrad(cx.parameters(), lr=0.1)
+losses = []
+for step in range(3):
+    opt.zero_grad()
+    loss = cx(h, r, t)
+    loss.backward()
+    if step == 0:
+        save_grads("probe.cx.complex.grad0.", cx)
+    opt.step()
+    losses.append(loss.item())
+out["probe.cx.complex.loss"] = torch.tensor(losses)
+save_params("probe.cx.complex.final.", cx)
+
+
+# probe.pv / probe.gl: torchaudio's phase_vocoder (time stretch by 1.3: angle, abs, F.pad and index_select of a complex
+# spectrum, round, cumsum, polar) and griffinlim (three iterations with momentum 0.99 from ones), written out as its
+# source, with gradients to the signal and to the magnitudes
+def phase_vocoder(complex_specgrams, rate, phase_advance):
+    shape = complex_specgrams.size()
+    complex_specgrams = complex_specgrams.reshape([-1] + list(shape[-2:]))
+    real_dtype = torch.real(complex_specgrams).dtype
+    time_steps = torch.arange(0, complex_specgrams.size(-1), rate, dtype=real_dtype)
+    alphas = time_steps % 1.0
+    phase_0 = complex_specgrams[..., :1].angle()
+    complex_specgrams = torch.nn.functional.pad(complex_specgrams, [0, 2])
+    complex_specgrams_0 = complex_specgrams.index_select(-1, time_steps.long())
+    complex_specgrams_1 = complex_specgrams.index_select(-1, (time_steps + 1).long())
+    angle_0 = complex_specgrams_0.angle()
+    angle_1 = complex_specgrams_1.angle()
+    norm_0 = complex_specgrams_0.abs()
+    norm_1 = complex_specgrams_1.abs()
+    phase = angle_1 - angle_0 - phase_advance
+    phase = phase - 2 * math.pi * torch.round(phase / (2 * math.pi))
+    phase = phase + phase_advance
+    phase = torch.cat([phase_0, phase[..., :-1]], dim=-1)
+    phase_acc = torch.cumsum(phase, -1)
+    mag = alphas * norm_1 + (1 - alphas) * norm_0
+    complex_specgrams_stretch = torch.polar(mag, phase_acc)
+    return complex_specgrams_stretch.reshape(shape[:-2] + complex_specgrams_stretch.shape[1:])
+
+
+win = torch.hann_window(N_FFT)
+w = wav[:2].clone().requires_grad_(True)
+spec = torch.stft(w, N_FFT, hop_length=HOP, window=win, return_complex=True)
+phase_advance = torch.linspace(0, math.pi * HOP, N_FFT // 2 + 1)[..., None]
+stretched = phase_vocoder(spec, 1.3, phase_advance)
+weights = torch.randn(stretched.shape + (2,))
+out["probe.pv.out"], out["probe.pv.weights"] = stretched.detach().clone(), weights
+(torch.view_as_real(stretched) * weights).sum().backward()
+out["probe.pv.grad"] = w.grad.clone()
+
+
+def griffinlim(specgram, window, n_fft, hop_length, win_length, power, n_iter, momentum, length, rand_init):
+    shape = specgram.size()
+    specgram = specgram.reshape([-1] + list(shape[-2:]))
+    specgram = specgram.pow(1 / power)
+    angles = torch.full(specgram.size(), 1, dtype=torch.complex128)
+    tprev = torch.tensor(0.0)
+    for _ in range(n_iter):
+        inverse = torch.istft(specgram * angles, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
+                              window=window, length=length)
+        rebuilt = torch.stft(input=inverse, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+                             center=True, pad_mode="reflect", normalized=False, onesided=True, return_complex=True)
+        angles = rebuilt
+        if momentum:
+            angles = angles - tprev.mul_(momentum / (1 + momentum))
+        angles = angles.div(angles.abs().add(1e-16))
+        tprev = rebuilt
+    waveform = torch.istft(specgram * angles, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
+                           window=window, length=length)
+    return waveform.reshape(shape[:-2] + waveform.shape[-1:])
+
+
+mag = torch.stft(wav[:2], N_FFT, hop_length=HOP, window=win, return_complex=True).abs().pow(2)
+mag = mag.clone().requires_grad_(True)
+gl = griffinlim(mag, win, N_FFT, HOP, N_FFT, 2.0, 3, 0.99, N_SAMPLES, False)
+weights = torch.randn(gl.shape)
+out["probe.gl.out"], out["probe.gl.weights"] = gl.detach().clone(), weights
+(gl * weights).sum().backward()
+out["probe.gl.grad"] = mag.grad.clone()
 
 torch.save(out, "programs5.pt")
 print(len(out), "tensors; losses:", {k: v.tolist() for k, v in out.items() if k.endswith(".loss") and v.dim() == 1})

@@ -1012,4 +1012,148 @@ class OutsiderPrograms5Test {
         assertTrue(mask.gather(-1, next).logicalNot().all(), "drawn inside the nucleus");
         assertArrayEquals(new int[] {3, 1}, token.shape());
     }
+
+    static final class CNet extends Module {
+        final Linear fc1 = registerModule("fc1", new Linear(4, 5));
+        final Linear fc2 = registerModule("fc2", new Linear(5, 2));
+
+        @Override
+        public Tensor forward(Tensor z) {
+            return fc2.apply(fc1.apply(z).tanh());
+        }
+    }
+
+    static final class ComplEx extends Module {
+        final Tensor ent = registerParameter("E", Tensor.zeros(DType.COMPLEX128, 5, 3));
+        final Tensor rel = registerParameter("R", Tensor.zeros(DType.COMPLEX128, 2, 3));
+
+        Tensor loss(Tensor h, Tensor r, Tensor t) {
+            Tensor lhs = ent.index(Index.of(h));
+            Tensor rr = rel.index(Index.of(r));
+            Tensor rhs = ent.index(Index.of(t));
+            Tensor scores = lhs.mul(rr).matmul(ent.conj().T()).real();
+            Tensor reg = lhs.abs().pow(3).add(rr.abs().pow(3)).add(rhs.abs().pow(3)).sum().div(h.size(0));
+            return Functional.crossEntropy(scores, t).add(reg.mul(1e-2));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("loss(h, r, t)");
+        }
+    }
+
+    @Test
+    void linearLayersConvertedToComplexAndComplExWithAdagrad() {
+        CNet net = PT.loaded(new CNet(), "probe.cx.net.init.", DType.COMPLEX128);
+        assertEquals(DType.COMPLEX128, net.fc1.weight.dtype());
+        Tensor z = e("probe.cx.net.z");
+        Tensor target = e("probe.cx.net.target");
+        Adam opt = new Adam(net.parameters(), 0.05);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor loss = net.apply(z).sub(target).abs().pow(2).mean();
+            loss.backward();
+            if (step == 0) {
+                PT.assertNamed("probe.cx.net.grad0.", net, true, 10, "complex Linear gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        assertCloseAny(e("probe.cx.net.loss"), values(losses, F64), "complex Linear losses", 10);
+        PT.assertNamed("probe.cx.net.final.", net, false, 100, "complex Linear parameters after 3 Adam steps");
+
+        ComplEx cx = PT.loaded(new ComplEx(), "probe.cx.complex.init.");
+        Tensor h = Tensor.tensor(new long[] {0, 1, 2, 3});
+        Tensor r = Tensor.tensor(new long[] {0, 1, 0, 1});
+        Tensor t = Tensor.tensor(new long[] {1, 2, 3, 4});
+        Adagrad ada = new Adagrad(cx.parameters(), 0.1);
+        losses.clear();
+        for (int step = 0; step < 3; step++) {
+            ada.zeroGrad();
+            Tensor loss = cx.loss(h, r, t);
+            loss.backward();
+            if (step == 0) {
+                PT.assertNamed("probe.cx.complex.grad0.", cx, true, 10, "ComplEx gradient");
+            }
+            ada.step();
+            losses.add(loss.item());
+        }
+        assertCloseAny(e("probe.cx.complex.loss"), values(losses, F64), "ComplEx losses", 10);
+        PT.assertNamed("probe.cx.complex.final.", cx, false, 100, "ComplEx parameters after 3 Adagrad steps");
+    }
+
+    /** torchaudio's phase_vocoder, written out as its source. */
+    static Tensor phaseVocoder(Tensor complexSpecgrams, double rate, Tensor phaseAdvance) {
+        int[] shape = complexSpecgrams.shape();
+        int n = shape.length;
+        complexSpecgrams = complexSpecgrams.reshape(-1, shape[n - 2], shape[n - 1]);
+        DType realDtype = complexSpecgrams.real().dtype();
+        Tensor timeSteps = Tensor.arange(0, complexSpecgrams.size(-1), rate, realDtype);
+        Tensor alphas = timeSteps.remainder(1.0);
+        Tensor phase0 = complexSpecgrams.narrow(-1, 0, 1).angle();
+        complexSpecgrams = Functional.pad(complexSpecgrams, new int[] {0, 2});
+        Tensor specgrams0 = complexSpecgrams.indexSelect(-1, timeSteps.to(DType.INT64));
+        Tensor specgrams1 = complexSpecgrams.indexSelect(-1, timeSteps.add(1).to(DType.INT64));
+        Tensor angle0 = specgrams0.angle();
+        Tensor angle1 = specgrams1.angle();
+        Tensor norm0 = specgrams0.abs();
+        Tensor norm1 = specgrams1.abs();
+        Tensor phase = angle1.sub(angle0).sub(phaseAdvance);
+        phase = phase.sub(phase.div(2 * Math.PI).round().mul(2 * Math.PI));
+        phase = phase.add(phaseAdvance);
+        phase = Tensor.cat(List.of(phase0, phase.narrow(-1, 0, phase.size(-1) - 1)), -1);
+        Tensor phaseAcc = phase.cumsum(-1);
+        Tensor mag = alphas.mul(norm1).add(alphas.neg().add(1).mul(norm0));
+        Tensor stretch = Tensor.polar(mag, phaseAcc);
+        int[] outShape = java.util.Arrays.copyOf(shape, n);
+        outShape[n - 2] = stretch.size(1);
+        outShape[n - 1] = stretch.size(2);
+        return stretch.reshape(outShape);
+    }
+
+    /** torchaudio's griffinlim (ones as the first angles), written out as its source. */
+    static Tensor griffinlim(Tensor specgram, Tensor window, int nFft, int hop, int winLength, double power, int nIter,
+                             double momentum, int length) {
+        int[] shape = specgram.shape();
+        int n = shape.length;
+        specgram = specgram.reshape(-1, shape[n - 2], shape[n - 1]).pow(1 / power);
+        Tensor angles = Tensor.ones(DType.COMPLEX128, specgram.shape());
+        Tensor tprev = Tensor.scalar(0.0);
+        for (int i = 0; i < nIter; i++) {
+            Tensor inverse = Fft.istft(specgram.mul(angles), nFft, hop, winLength, window, true, false, null, length,
+                    false);
+            Tensor rebuilt = Fft.stft(inverse, nFft, hop, winLength, window, true, "reflect", false, true, true);
+            angles = rebuilt;
+            if (momentum != 0) {
+                angles = angles.sub(tprev.mul_(momentum / (1 + momentum)));
+            }
+            angles = angles.div(angles.abs().add(1e-16));
+            tprev = rebuilt;
+        }
+        Tensor waveform = Fft.istft(specgram.mul(angles), nFft, hop, winLength, window, true, false, null, length,
+                false);
+        int[] outShape = java.util.Arrays.copyOf(shape, n - 1);
+        outShape[n - 2] = waveform.size(-1);
+        return waveform.reshape(outShape);
+    }
+
+    @Test
+    void phaseVocoderAndGriffinLimWrittenAsTorchaudio() {
+        Tensor win = Tensor.hannWindow(N_FFT, true, F64, Device.CPU);
+        Tensor w = e("audio.wav").narrow(0, 0, 2).clone().requiresGrad_(true);
+        Tensor spec = Fft.stft(w, N_FFT, HOP, null, win, true);
+        Tensor phaseAdvance = Tensor.linspace(0, Math.PI * HOP, N_FFT / 2 + 1, F64).unsqueeze(-1);
+        Tensor stretched = phaseVocoder(spec, 1.3, phaseAdvance);
+        assertCloseAny(e("probe.pv.out"), stretched.detach(), "phase vocoder", 100);
+        stretched.viewAsReal().mul(e("probe.pv.weights")).sum().backward();
+        assertCloseAny(e("probe.pv.grad"), w.grad(), "phase vocoder gradient", 100);
+
+        Tensor mag = Fft.stft(e("audio.wav").narrow(0, 0, 2), N_FFT, HOP, null, win, true).abs().pow(2)
+                .requiresGrad_(true);
+        Tensor gl = griffinlim(mag, win, N_FFT, HOP, N_FFT, 2.0, 3, 0.99, N_SAMPLES);
+        assertCloseAny(e("probe.gl.out"), gl.detach(), "Griffin-Lim", 100);
+        gl.mul(e("probe.gl.weights")).sum().backward();
+        assertCloseAny(e("probe.gl.grad"), mag.grad(), "Griffin-Lim gradient to the magnitudes", 100);
+    }
 }
