@@ -813,8 +813,8 @@ final class LinalgOps {
             SavedTensor sb2 = node.needsInputGrad(0) ? node.save(b) : null;
             SavedTensor sa2 = node.needsInputGrad(1) ? node.save(a) : null;
             return g -> new Tensor[] {
-                sb2 == null ? null : cross(sb2.get(), g, d),
-                sa2 == null ? null : cross(g, sa2.get(), d)};
+                sb2 == null ? null : cross(conj(sb2.get()), g, d),
+                sa2 == null ? null : cross(g, conj(sa2.get()), d)};
         });
     }
 

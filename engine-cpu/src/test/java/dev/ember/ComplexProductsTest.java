@@ -13,12 +13,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The fused products addmm, addbmm, baddbmm, addmv and addr, and F.linear (addmm for a 2-D or contiguous N-D input with
- * a bias), on complex tensors with fractional alpha and beta, against PyTorch ({@code resources/complexproducts/
- * make_expected.py}): outputs, and the gradients of every input for {@code sum(|y|^2) + sum(Re(0.3i y))}. Their
- * backward formulas lacked the conjugate of PyTorch's ({@code grad @ mat2^H}, {@code mat1^H @ grad}), so a complex
- * {@code nn.Linear} with a bias got wrong weight and input gradients, silently; a fractional alpha or beta was truncated
- * to an integer for complex tensors (their type is not floating point), silently; addmv refused complex tensors.
+ * The fused products addmm, addbmm, baddbmm, addmv and addr, F.linear (addmm for a 2-D or contiguous N-D input with a
+ * bias), and linalg.cross, on complex tensors with fractional alpha and beta, against PyTorch
+ * ({@code resources/complexproducts/make_expected.py}): outputs, and the gradients of every input for
+ * {@code sum(|y|^2) + sum(Re(0.3i y))}. Their backward formulas lacked the conjugate of PyTorch's
+ * ({@code grad @ mat2^H}, {@code mat1^H @ grad}, {@code cross(conj(b), grad)}), so a complex {@code nn.Linear} with a
+ * bias got wrong weight and input gradients, silently; a fractional alpha or beta was truncated to an integer for
+ * complex tensors (their type is not floating point), silently; addmv refused complex tensors.
  */
 class ComplexProductsTest {
     private static final OutsiderFixture PT = new OutsiderFixture("complexproducts", "complex_products.pt");
@@ -36,6 +37,7 @@ class ComplexProductsTest {
         ops.put("linear2", t -> Functional.linear(t.get("x"), t.get("W"), t.get("c")));
         ops.put("linear3", t -> Functional.linear(t.get("X3"), t.get("W"), t.get("c")));
         ops.put("linear1", t -> Functional.linear(t.get("u"), t.get("W"), t.get("c")));
+        ops.put("cross", t -> t.get("q").linalgCross(t.get("q2")));
         return ops;
     }
 
@@ -65,7 +67,7 @@ class ComplexProductsTest {
                 }
             }
         }
-        assertEquals(33, compared, "gradients compared");
+        assertEquals(35, compared, "gradients compared");
     }
 
     /** Gradcheck through the real views (float64 inputs viewed as complex, the complex output viewed as real). */
