@@ -67,6 +67,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>A CLIP-style contrastive step: EOT pooling by argmax, F.normalize, a learnable logit_scale.exp(), symmetric cross
  * entropy, AdamW with two parameter groups, a warmup LambdaLR, logit_scale.clamp_ under no_grad.</li>
  * </ol>
+ * Then probes of what these users vary next: S4D (a complex Vandermonde kernel, FFT convolution), every optimizer and
+ * clip_grad_norm_ on complex parameters, nn.Linear layers converted to complex128, ComplEx with Adagrad, torchaudio's
+ * amplitude_to_DB, phase_vocoder and griffinlim, SpecAugment, stft/istft variants, Meta's top-p filtering. Two
+ * differences from PyTorch 2.x were found and fixed, pinned in their own tests: the complex Linear's gradients were
+ * wrong (addmm's backward lacked the conjugate: {@link ComplexProductsTest}), and NAdam's mu_product was rounded to
+ * float32 under a float64 default type ({@code nadamMuProductFollowsTheDefaultType}).
  */
 class OutsiderPrograms5Test {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms5", "programs5.pt");
