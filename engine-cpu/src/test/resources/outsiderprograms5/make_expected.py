@@ -58,6 +58,24 @@ def save_grads(prefix, module):
         out[prefix + k] = p.grad.clone()
 
 
+def train(prefix, model, opt, steps, forward, first=None):
+    """steps optimizer steps of forward() -> (output, loss): first(output) and the gradients after the first backward,
+    the losses, and the parameters after the last step, under prefix."""
+    losses = []
+    for step in range(steps):
+        opt.zero_grad()
+        y, loss = forward()
+        loss.backward()
+        if step == 0:
+            if first is not None:
+                first(y)
+            save_grads(prefix + "grad0.", model)
+        opt.step()
+        losses.append(loss.item())
+    out[prefix + "loss"] = torch.tensor(losses)
+    save_params(prefix + "final.", model)
+
+
 # 1. LLaMA ------------------------------------------------------------------------------------------------------------
 class RMSNorm(nn.Module):
     def __init__(self, dim, eps=1e-6):
@@ -204,20 +222,15 @@ out["llama.freqs_cis"] = llama.freqs_cis.clone()
 tokens = torch.randint(0, VOCAB, (2, 7))
 out["llama.tokens"] = tokens
 inp, tgt = tokens[:, :-1], tokens[:, 1:]
-opt = torch.optim.AdamW(llama.parameters(), lr=1e-2, betas=(0.9, 0.95), weight_decay=0.1)
-losses = []
-for step in range(4):
-    opt.zero_grad()
+
+
+def llama_step():
     logits = llama(inp)
-    loss = F.cross_entropy(logits.reshape(-1, VOCAB), tgt.reshape(-1))
-    loss.backward()
-    if step == 0:
-        out["llama.logits0"] = logits.detach().clone()
-        save_grads("llama.grad0.", llama)
-    opt.step()
-    losses.append(loss.item())
-out["llama.loss"] = torch.tensor(losses)
-save_params("llama.final.", llama)
+    return logits, F.cross_entropy(logits.reshape(-1, VOCAB), tgt.reshape(-1))
+
+
+train("llama.", llama, torch.optim.AdamW(llama.parameters(), lr=1e-2, betas=(0.9, 0.95), weight_decay=0.1), 4,
+      llama_step, lambda y: out.__setitem__("llama.logits0", y.detach().clone()))
 # greedy decoding with a KV cache from the trained weights: a 3-token prompt per row, then 4 new tokens
 with torch.no_grad():
     for layer in llama.layers:
@@ -386,17 +399,7 @@ pos = torch.tensor([[0, 0, 1], [1, 1, 2], [2, 2, 3], [3, 0, 4], [4, 1, 5]])
 neg_t = torch.randint(0, 6, (5, 3))
 out["cplx.rotate.pos"], out["cplx.rotate.neg"] = pos, neg_t
 opt = torch.optim.Adam(kg.parameters(), lr=0.05)
-losses = []
-for step in range(4):
-    opt.zero_grad()
-    loss = kg(pos, neg_t)
-    loss.backward()
-    if step == 0:
-        save_grads("cplx.rotate.grad0.", kg)
-    opt.step()
-    losses.append(loss.item())
-out["cplx.rotate.loss"] = torch.tensor(losses)
-save_params("cplx.rotate.final.", kg)
+train("cplx.rotate.", kg, opt, 4, lambda: (None, kg(pos, neg_t)))
 out["cplx.rotate.exp_avg.ent"] = opt.state[kg.ent]["exp_avg"].clone()
 out["cplx.rotate.exp_avg_sq.ent"] = opt.state[kg.ent]["exp_avg_sq"].clone()
 
@@ -528,21 +531,15 @@ series = torch.sin(torch.linspace(0, 6, 11)).unsqueeze(0) * torch.tensor([[1.0],
     + 0.05 * torch.randn(3, 11)
 xs, ys = series[:, :-1].unsqueeze(-1), series[:, 1:].unsqueeze(-1)
 out["ssm.x"], out["ssm.y"] = xs, ys
-opt = torch.optim.Adam(ssm.parameters(), lr=5e-3)
-losses = []
-for step in range(4):
-    opt.zero_grad()
-    pred = ssm(xs)
-    loss = F.mse_loss(pred, ys)
-    loss.backward()
-    if step == 0:
-        out["ssm.pred0"] = pred.detach().clone()
-        save_grads("ssm.grad0.", ssm)
-        assert torch.allclose(pred, ssm(xs, loop=True), rtol=1e-12, atol=1e-13)
-    opt.step()
-    losses.append(loss.item())
-out["ssm.loss"] = torch.tensor(losses)
-save_params("ssm.final.", ssm)
+
+
+def ssm_first(pred):
+    out["ssm.pred0"] = pred.detach().clone()
+    assert torch.allclose(pred, ssm(xs, loop=True), rtol=1e-12, atol=1e-13)
+
+
+train("ssm.", ssm, torch.optim.Adam(ssm.parameters(), lr=5e-3), 4, lambda: (lambda p: (p, F.mse_loss(p, ys)))(ssm(xs)),
+      ssm_first)
 
 
 # 5. CLIP -------------------------------------------------------------------------------------------------------------
@@ -658,21 +655,15 @@ save_state("probe.s4d.init.", s4d)
 u = torch.randn(2, 3, 8)
 target = torch.randn(2, 3, 8)
 out["probe.s4d.u"], out["probe.s4d.target"] = u, target
-opt = torch.optim.Adam(s4d.parameters(), lr=1e-2)
-losses = []
-for step in range(3):
-    opt.zero_grad()
-    y = s4d(u)
-    loss = F.mse_loss(y, target)
-    loss.backward()
-    if step == 0:
-        out["probe.s4d.kernel0"] = s4d.kernel(8).detach().clone()
-        out["probe.s4d.y0"] = y.detach().clone()
-        save_grads("probe.s4d.grad0.", s4d)
-    opt.step()
-    losses.append(loss.item())
-out["probe.s4d.loss"] = torch.tensor(losses)
-save_params("probe.s4d.final.", s4d)
+
+
+def s4d_first(y):
+    out["probe.s4d.kernel0"] = s4d.kernel(8).detach().clone()
+    out["probe.s4d.y0"] = y.detach().clone()
+
+
+train("probe.s4d.", s4d, torch.optim.Adam(s4d.parameters(), lr=1e-2), 3,
+      lambda: (lambda y: (y, F.mse_loss(y, target)))(s4d(u)), s4d_first)
 
 # probe.copt.*: every optimizer on a complex parameter as PyTorch 2.x steps it (its real view; 1.13 lacks several, so
 # the update runs on a real shadow as above), three steps each on |A w - b|^2 + 0.1 |w|^4, then clip_grad_norm_ over
@@ -847,18 +838,8 @@ save_state("probe.cx.net.init.", cnet)
 z = torch.randn(6, 4, dtype=torch.cdouble)
 target = torch.randn(6, 2, dtype=torch.cdouble)
 out["probe.cx.net.z"], out["probe.cx.net.target"] = z, target
-opt = torch.optim.Adam(cnet.parameters(), lr=0.05)
-losses = []
-for step in range(3):
-    opt.zero_grad()
-    loss = (cnet(z) - target).abs().pow(2).mean()
-    loss.backward()
-    if step == 0:
-        save_grads("probe.cx.net.grad0.", cnet)
-    opt.step()
-    losses.append(loss.item())
-out["probe.cx.net.loss"] = torch.tensor(losses)
-save_params("probe.cx.net.final.", cnet)
+train("probe.cx.net.", cnet, torch.optim.Adam(cnet.parameters(), lr=0.05), 3,
+      lambda: (None, (cnet(z) - target).abs().pow(2).mean()))
 
 
 class ComplEx(nn.Module):
@@ -878,18 +859,7 @@ torch.manual_seed(10)
 cx = ComplEx()
 save_state("probe.cx.complex.init.", cx)
 h, r, t = torch.tensor([0, 1, 2, 3]), torch.tensor([0, 1, 0, 1]), torch.tensor([1, 2, 3, 4])
-opt = torch.optim.Adagrad(cx.parameters(), lr=0.1)
-losses = []
-for step in range(3):
-    opt.zero_grad()
-    loss = cx(h, r, t)
-    loss.backward()
-    if step == 0:
-        save_grads("probe.cx.complex.grad0.", cx)
-    opt.step()
-    losses.append(loss.item())
-out["probe.cx.complex.loss"] = torch.tensor(losses)
-save_params("probe.cx.complex.final.", cx)
+train("probe.cx.complex.", cx, torch.optim.Adagrad(cx.parameters(), lr=0.1), 3, lambda: (None, cx(h, r, t)))
 
 
 # probe.pv / probe.gl: torchaudio's phase_vocoder (time stretch by 1.3: angle, abs, F.pad and index_select of a complex

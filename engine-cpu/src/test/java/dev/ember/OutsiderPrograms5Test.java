@@ -37,7 +37,9 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import static dev.ember.OutsiderFixture.assertCloseAny;
 import static dev.ember.OutsiderFixture.values;
@@ -81,6 +83,33 @@ class OutsiderPrograms5Test {
 
     private static Tensor e(String name) {
         return PT.e(name);
+    }
+
+    /**
+     * {@code steps} optimizer steps of a program whose {@code forward} returns its output and loss, as the generator's
+     * {@code train}: the first output goes to {@code firstOutput} (when not null) and the gradients after the first
+     * backward are held to the entries under {@code prefix + "grad0."} times {@code gradLoose}; then the losses to
+     * {@code prefix + "loss"} and the parameters after the last step to those under {@code prefix + "final."} times
+     * {@code finalLoose}.
+     */
+    private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Tensor[]> forward,
+                              Consumer<Tensor> firstOutput, double gradLoose, double finalLoose, String what) {
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < steps; step++) {
+            opt.zeroGrad();
+            Tensor[] outputAndLoss = forward.get();
+            outputAndLoss[1].backward();
+            if (step == 0) {
+                if (firstOutput != null) {
+                    firstOutput.accept(outputAndLoss[0].detach());
+                }
+                PT.assertNamed(prefix + "grad0.", model, true, gradLoose, what + " gradient");
+            }
+            opt.step();
+            losses.add(outputAndLoss[1].item());
+        }
+        assertCloseAny(e(prefix + "loss"), values(losses, F64), what + " losses", 10);
+        PT.assertNamed(prefix + "final.", model, false, finalLoose, what + " parameters after " + steps + " steps");
     }
 
     // ------------------------------------------------------------------ 1. LLaMA
@@ -300,22 +329,10 @@ class OutsiderPrograms5Test {
         Tensor tgt = tokens.narrow(1, 1, 6);
         Llama model = PT.loaded(new Llama(F64, false), "llama.init.", F64);
         assertCloseAny(e("llama.freqs_cis"), model.freqsCis, "freqs_cis", 1);
-        AdamW opt = new AdamW(model.parameters(), 1e-2, 0.9, 0.95, 1e-8, 0.1, false);
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < 4; step++) {
-            opt.zeroGrad();
+        train("llama.", model, new AdamW(model.parameters(), 1e-2, 0.9, 0.95, 1e-8, 0.1, false), 4, () -> {
             Tensor logits = model.run(inp, 0, false);
-            Tensor loss = llamaLoss(logits, tgt);
-            loss.backward();
-            if (step == 0) {
-                assertCloseAny(e("llama.logits0"), logits.detach(), "llama logits", 1);
-                PT.assertNamed("llama.grad0.", model, true, 10, "llama gradient");
-            }
-            opt.step();
-            losses.add(loss.item());
-        }
-        assertCloseAny(e("llama.loss"), values(losses, F64), "llama losses", 10);
-        PT.assertNamed("llama.final.", model, false, 100, "llama parameters after 4 AdamW steps");
+            return new Tensor[] {logits, llamaLoss(logits, tgt)};
+        }, logits -> assertCloseAny(e("llama.logits0"), logits, "llama logits", 1), 10, 100, "llama");
 
         // greedy decoding with a KV cache: a 3-token prompt, then one token at a time
         try (GradMode off = Ember.noGrad()) {
@@ -533,19 +550,7 @@ class OutsiderPrograms5Test {
         Tensor pos = e("cplx.rotate.pos");
         Tensor neg = e("cplx.rotate.neg");
         Adam opt = new Adam(kg.parameters(), 0.05);
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < 4; step++) {
-            opt.zeroGrad();
-            Tensor loss = kg.apply(pos, neg);
-            loss.backward();
-            if (step == 0) {
-                PT.assertNamed("cplx.rotate.grad0.", kg, true, 10, "rotate gradient");
-            }
-            opt.step();
-            losses.add(loss.item());
-        }
-        assertCloseAny(e("cplx.rotate.loss"), values(losses, F64), "rotate losses", 10);
-        PT.assertNamed("cplx.rotate.final.", kg, false, 100, "rotate parameters after 4 Adam steps");
+        train("cplx.rotate.", kg, opt, 4, () -> new Tensor[] {null, kg.apply(pos, neg)}, null, 10, 100, "rotate");
         Map<String, Object> st = optimizerState(opt, 0);
         assertCloseAny(e("cplx.rotate.exp_avg.ent"), (Tensor) st.get("exp_avg"), "exp_avg of the entities", 100);
         assertCloseAny(e("cplx.rotate.exp_avg_sq.ent"), (Tensor) st.get("exp_avg_sq"), "exp_avg_sq of the entities",
@@ -688,22 +693,10 @@ class OutsiderPrograms5Test {
                 layer.loop = loop;
             }
             String what = loop ? "ssm (loop)" : "ssm (parallel scan)";
-            Adam opt = new Adam(net.parameters(), 5e-3);
-            List<Double> losses = new ArrayList<>();
-            for (int step = 0; step < 4; step++) {
-                opt.zeroGrad();
+            train("ssm.", net, new Adam(net.parameters(), 5e-3), 4, () -> {
                 Tensor pred = net.apply(xs);
-                Tensor loss = Functional.mseLoss(pred, ys);
-                loss.backward();
-                if (step == 0) {
-                    assertCloseAny(e("ssm.pred0"), pred.detach(), what + " predictions", 10);
-                    PT.assertNamed("ssm.grad0.", net, true, 100, what + " gradient");
-                }
-                opt.step();
-                losses.add(loss.item());
-            }
-            assertCloseAny(e("ssm.loss"), values(losses, F64), what + " losses", 10);
-            PT.assertNamed("ssm.final.", net, false, 1000, what + " parameters after 4 Adam steps");
+                return new Tensor[] {pred, Functional.mseLoss(pred, ys)};
+            }, pred -> assertCloseAny(e("ssm.pred0"), pred, what + " predictions", 10), 100, 1000, what);
         }
     }
 
@@ -832,25 +825,15 @@ class OutsiderPrograms5Test {
         S4d s4d = PT.loaded(new S4d(), "probe.s4d.init.", F64);
         Tensor u = e("probe.s4d.u");
         Tensor target = e("probe.s4d.target");
-        Adam opt = new Adam(s4d.parameters(), 1e-2);
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < 3; step++) {
-            opt.zeroGrad();
+        train("probe.s4d.", s4d, new Adam(s4d.parameters(), 1e-2), 3, () -> {
             Tensor y = s4d.apply(u);
-            Tensor loss = Functional.mseLoss(y, target);
-            loss.backward();
-            if (step == 0) {
-                try (GradMode off = Ember.noGrad()) {
-                    assertCloseAny(e("probe.s4d.kernel0"), s4d.kernel.kernel(8), "S4D kernel", 10);
-                }
-                assertCloseAny(e("probe.s4d.y0"), y.detach(), "S4D output", 10);
-                PT.assertNamed("probe.s4d.grad0.", s4d, true, 10, "S4D gradient");
+            return new Tensor[] {y, Functional.mseLoss(y, target)};
+        }, y -> {
+            try (GradMode off = Ember.noGrad()) {
+                assertCloseAny(e("probe.s4d.kernel0"), s4d.kernel.kernel(8), "S4D kernel", 10);
             }
-            opt.step();
-            losses.add(loss.item());
-        }
-        assertCloseAny(e("probe.s4d.loss"), values(losses, F64), "S4D losses", 10);
-        PT.assertNamed("probe.s4d.final.", s4d, false, 100, "S4D parameters after 3 Adam steps");
+            assertCloseAny(e("probe.s4d.y0"), y, "S4D output", 10);
+        }, 10, 100, "S4D");
     }
 
     private static Tensor coptLoss(Tensor w) {
@@ -1054,39 +1037,16 @@ class OutsiderPrograms5Test {
         assertEquals(DType.COMPLEX128, net.fc1.weight.dtype());
         Tensor z = e("probe.cx.net.z");
         Tensor target = e("probe.cx.net.target");
-        Adam opt = new Adam(net.parameters(), 0.05);
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < 3; step++) {
-            opt.zeroGrad();
-            Tensor loss = net.apply(z).sub(target).abs().pow(2).mean();
-            loss.backward();
-            if (step == 0) {
-                PT.assertNamed("probe.cx.net.grad0.", net, true, 10, "complex Linear gradient");
-            }
-            opt.step();
-            losses.add(loss.item());
-        }
-        assertCloseAny(e("probe.cx.net.loss"), values(losses, F64), "complex Linear losses", 10);
-        PT.assertNamed("probe.cx.net.final.", net, false, 100, "complex Linear parameters after 3 Adam steps");
+        train("probe.cx.net.", net, new Adam(net.parameters(), 0.05), 3,
+                () -> new Tensor[] {null, net.apply(z).sub(target).abs().pow(2).mean()}, null, 10, 100,
+                "complex Linear");
 
         ComplEx cx = PT.loaded(new ComplEx(), "probe.cx.complex.init.");
         Tensor h = Tensor.tensor(new long[] {0, 1, 2, 3});
         Tensor r = Tensor.tensor(new long[] {0, 1, 0, 1});
         Tensor t = Tensor.tensor(new long[] {1, 2, 3, 4});
-        Adagrad ada = new Adagrad(cx.parameters(), 0.1);
-        losses.clear();
-        for (int step = 0; step < 3; step++) {
-            ada.zeroGrad();
-            Tensor loss = cx.loss(h, r, t);
-            loss.backward();
-            if (step == 0) {
-                PT.assertNamed("probe.cx.complex.grad0.", cx, true, 10, "ComplEx gradient");
-            }
-            ada.step();
-            losses.add(loss.item());
-        }
-        assertCloseAny(e("probe.cx.complex.loss"), values(losses, F64), "ComplEx losses", 10);
-        PT.assertNamed("probe.cx.complex.final.", cx, false, 100, "ComplEx parameters after 3 Adagrad steps");
+        train("probe.cx.complex.", cx, new Adagrad(cx.parameters(), 0.1), 3,
+                () -> new Tensor[] {null, cx.loss(h, r, t)}, null, 10, 100, "ComplEx");
     }
 
     /** torchaudio's phase_vocoder, written out as its source. */

@@ -122,7 +122,8 @@ public final class NAdam extends Optimizer {
     /**
      * {@code mu_product *= mu}, stored and returned: PyTorch 2.x's mu_product is a 0-dim tensor of
      * {@code _get_scalar_dtype()}, float32 (the product, and the factor, rounded to float) unless the default type is
-     * float64, where it is float64 (rounding it to float32 there moved the parameters by 1e-9 relative after two steps).
+     * float64, where it is float64 (rounding it to float32 there moved the parameters by 1e-9 relative after two
+     * steps).
      */
     private static double nextMuProduct(ParamState s, double mu) {
         double previous = (Double) s.scalars.get("mu_product");
