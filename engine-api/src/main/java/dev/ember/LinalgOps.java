@@ -480,15 +480,16 @@ final class LinalgOps {
         checkAddmv(self.dim(), self.numel(), self.dim() == 0 ? 1 : self.shape[0], mat, vec);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = combine(ArithmeticOps.cast(self, mat.dtype), mvKernel(mat, vec), beta, alpha);
+            Tensor product = mat.dtype.isComplex() ? ComplexOps.matmul(mat, vec) : mvKernel(mat, vec);
+            out = combine(ArithmeticOps.cast(self, mat.dtype), product, beta, alpha);
         }
         return ArithmeticOps.record(out, "AddmvBackward0", new Tensor[] {self, mat, vec}, node -> {
             SavedTensor sv = node.needsInputGrad(1) ? node.save(vec) : null;
             SavedTensor sm = node.needsInputGrad(2) ? node.save(mat) : null;
             return g -> new Tensor[] {
                 node.needsInputGrad(0) ? maybeMultiply(g, beta) : null,
-                sv == null ? null : maybeMultiply(outer(g, sv.get()), alpha),
-                sm == null ? null : maybeMultiply(sm.get().t().mv(g), alpha)};
+                sv == null ? null : maybeMultiply(outer(g, conj(sv.get())), alpha),
+                sm == null ? null : maybeMultiply(conj(sm.get()).t().mv(g), alpha)};
         });
     }
 
@@ -512,7 +513,7 @@ final class LinalgOps {
      * factors as integers (C++'s conversion of a Scalar to int64_t).
      */
     private static Tensor combine(Tensor self, Tensor product, double beta, double alpha) {
-        boolean integral = !product.dtype.isFloatingPoint();
+        boolean integral = !product.dtype.isFloatingPoint() && !product.dtype.isComplex();
         Tensor out = alpha == 1 ? product : integral ? product.mul((long) alpha) : product.mul(alpha);
         if (beta == 0 || (integral && (long) beta == 0)) {
             return out;
@@ -530,18 +531,25 @@ final class LinalgOps {
         }
     }
 
-    /** {@code mm_mat1_backward}: {@code grad @ mat2^T * alpha}. */
+    /** {@code mm_mat1_backward}: {@code grad @ mat2^H * alpha} (the conjugate transpose: {@code mat2^T} when real). */
     private static Tensor mat1Backward(Tensor g, Tensor mat2, double alpha) {
-        return maybeMultiply(g.mm(mat2.t()), alpha);
+        return maybeMultiply(g.mm(conj(mat2).t()), alpha);
+    }
+
+    /** The conjugate of a complex tensor, as the backward formulas of the products take it; a real one itself. */
+    private static Tensor conj(Tensor t) {
+        return ComplexMath.conjIfComplex(t);
     }
 
     /**
-     * {@code mm_mat2_backward}: {@code mat1^T @ grad * alpha}, computed in mat2's layout when mat2 is column-major (a
-     * Linear layer's {@code weight.t()}), so the transpose's backward hands the weight a contiguous gradient it can keep.
+     * {@code mm_mat2_backward}: {@code mat1^H @ grad * alpha} (the conjugate transpose: {@code mat1^T} when real),
+     * computed in mat2's layout when mat2 is column-major (a Linear layer's {@code weight.t()}), so the transpose's
+     * backward hands the weight a contiguous gradient it can keep.
      */
     private static Tensor mat2Backward(Tensor g, Tensor mat1, int[] mat2Shape, int[] mat2Strides, double alpha) {
         boolean columnMajor = mat2Shape[0] > 1 && mat2Shape[1] > 1 && mat2Strides[0] == 1 && mat2Strides[1] == mat2Shape[0];
-        return maybeMultiply(columnMajor ? g.t().mm(mat1).t() : mat1.t().mm(g), alpha);
+        Tensor m1 = conj(mat1);
+        return maybeMultiply(columnMajor ? g.t().mm(m1).t() : m1.t().mm(g), alpha);
     }
 
     /** {@code beta * self + alpha * mat1 @ mat2}, as {@code torch.addmm}: one {@code AddmmBackward0} node. */
@@ -635,8 +643,8 @@ final class LinalgOps {
                 Tensor ge = node.needsInputGrad(1) || node.needsInputGrad(2) ? g.unsqueeze(0).expand(bs, n, p) : null;
                 return new Tensor[] {
                     node.needsInputGrad(0) ? maybeMultiply(g, beta) : null,
-                    s2 == null ? null : maybeMultiply(ge.bmm(s2.get().transpose(1, 2)), alpha),
-                    s1 == null ? null : maybeMultiply(s1.get().transpose(1, 2).bmm(ge), alpha)};
+                    s2 == null ? null : maybeMultiply(ge.bmm(conj(s2.get()).transpose(1, 2)), alpha),
+                    s1 == null ? null : maybeMultiply(conj(s1.get()).transpose(1, 2).bmm(ge), alpha)};
             };
         });
     }
@@ -664,8 +672,8 @@ final class LinalgOps {
             SavedTensor s1 = node.needsInputGrad(2) ? node.save(batch1) : null;
             return g -> new Tensor[] {
                 node.needsInputGrad(0) ? maybeMultiply(g, beta) : null,
-                s2 == null ? null : maybeMultiply(g.bmm(s2.get().transpose(1, 2)), alpha),
-                s1 == null ? null : maybeMultiply(s1.get().transpose(1, 2).bmm(g), alpha)};
+                s2 == null ? null : maybeMultiply(g.bmm(conj(s2.get()).transpose(1, 2)), alpha),
+                s1 == null ? null : maybeMultiply(conj(s1.get()).transpose(1, 2).bmm(g), alpha)};
         });
     }
 
@@ -805,8 +813,8 @@ final class LinalgOps {
             SavedTensor sb2 = node.needsInputGrad(0) ? node.save(b) : null;
             SavedTensor sa2 = node.needsInputGrad(1) ? node.save(a) : null;
             return g -> new Tensor[] {
-                sb2 == null ? null : cross(sb2.get(), g, d),
-                sa2 == null ? null : cross(g, sa2.get(), d)};
+                sb2 == null ? null : cross(conj(sb2.get()), g, d),
+                sa2 == null ? null : cross(g, conj(sa2.get()), d)};
         });
     }
 

@@ -68,8 +68,10 @@ final class MoreTensorOps {
             SavedTensor s1 = node.needsInputGrad(2) ? node.save(vec1) : null;
             return g -> new Tensor[] {
                 node.needsInputGrad(0) ? LinalgOps.maybeMultiply(g, beta) : null,
-                s2 == null ? null : LinalgOps.maybeMultiply(g.mv(ArithmeticOps.cast(s2.get(), g.dtype)), alpha),
-                s1 == null ? null : LinalgOps.maybeMultiply(g.t().mv(ArithmeticOps.cast(s1.get(), g.dtype)), alpha)};
+                s2 == null ? null : LinalgOps.maybeMultiply(g.mv(ComplexMath.conjIfComplex(ArithmeticOps.cast(s2.get(),
+                        g.dtype))), alpha),
+                s1 == null ? null : LinalgOps.maybeMultiply(g.t().mv(ComplexMath.conjIfComplex(ArithmeticOps.cast(
+                        s1.get(), g.dtype))), alpha)};
         });
     }
 

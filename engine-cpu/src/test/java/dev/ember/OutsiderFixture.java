@@ -84,6 +84,19 @@ final class OutsiderFixture {
     }
 
     /**
+     * {@link LossesMoreTest#assertClose} times {@code loose}, for complex tensors too: a complex tensor is compared
+     * through its real view (its real and imaginary parts, the scale the largest of them), after its type.
+     */
+    static void assertCloseAny(Tensor expected, Tensor actual, String what, double loose) {
+        if (expected.isComplex() || actual.isComplex()) {
+            assertEquals(expected.dtype(), actual.dtype(), what + " dtype");
+            assertClose(expected.resolveConj().viewAsReal(), actual.resolveConj().viewAsReal(), what, loose);
+        } else {
+            assertClose(expected, actual, what, loose);
+        }
+    }
+
+    /**
      * Every named parameter of {@code m} (its gradient when {@code grads}) against the entry {@code prefix + name},
      * each held to {@link LossesMoreTest#assertClose} times {@code loose}; the file must hold no other entries there
      * (the programs' modules have no buffers).
@@ -94,7 +107,7 @@ final class OutsiderFixture {
         for (Map.Entry<String, Tensor> p : named.entrySet()) {
             Tensor actual = grads ? p.getValue().grad() : p.getValue();
             assertTrue(actual != null, what + ": no gradient for " + p.getKey());
-            assertClose(e(prefix + p.getKey()), actual.detach(), what + " " + p.getKey(), loose);
+            assertCloseAny(e(prefix + p.getKey()), actual.detach(), what + " " + p.getKey(), loose);
             compared++;
         }
         assertEquals(under(prefix).size(), compared, what + ": PyTorch's and Ember's parameter names");

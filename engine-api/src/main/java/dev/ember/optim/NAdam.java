@@ -11,11 +11,11 @@ import java.util.Map;
 /**
  * NAdam, Adam with Nesterov momentum, as {@code torch.optim.NAdam} (PyTorch 2.x's single-tensor update), with its
  * momentum schedule {@code mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay))}, the running product of the
- * {@code mu_t} kept in float32 as PyTorch's {@code state['mu_product']} tensor, and {@code decoupled_weight_decay}
- * (NAdamW: the weights decay by {@code lr * weight_decay} instead of the decay joining the gradient). Options:
- * {@code lr} (default 0.002), {@code betas} ((0.9, 0.999)), {@code eps} (1e-8), {@code weight_decay} (0),
- * {@code momentum_decay} (0.004), {@code decoupled_weight_decay} (false); state: {@code step}, {@code mu_product},
- * {@code exp_avg}, {@code exp_avg_sq}.
+ * {@code mu_t} kept as PyTorch's {@code state['mu_product']} tensor (float32, float64 under a float64 default type),
+ * and {@code decoupled_weight_decay} (NAdamW: the weights decay by {@code lr * weight_decay} instead of the decay
+ * joining the gradient). Options: {@code lr} (default 0.002), {@code betas} ((0.9, 0.999)), {@code eps} (1e-8),
+ * {@code weight_decay} (0), {@code momentum_decay} (0.004), {@code decoupled_weight_decay} (false); state:
+ * {@code step}, {@code mu_product}, {@code exp_avg}, {@code exp_avg_sq}.
  */
 public final class NAdam extends Optimizer {
 
@@ -92,9 +92,7 @@ public final class NAdam extends Optimizer {
             double mu = beta1 * (1. - 0.5 * Math.pow(0.96, step * momentumDecay));
             double muNext = beta1 * (1. - 0.5 * Math.pow(0.96, (step + 1) * momentumDecay));
             if (fused(p, grad, s.tensor("exp_avg"), s.tensor("exp_avg_sq"))) {
-                // PyTorch's mu_product is a float32 tensor: the product, and the factor, are rounded to float
-                float muProduct = (float) (double) s.scalars.get("mu_product") * (float) mu;
-                s.scalars.put("mu_product", (double) muProduct);
+                double muProduct = nextMuProduct(s, mu);
                 double muProductNext = muProduct * muNext;
                 OptimizerOps.update(OptimizerKind.NADAM, new double[] {weightDecay, flag(decoupled), 1 - lr * weightDecay,
                     beta1, 1 - beta1, beta2, 1 - beta2, biasCorrection2, eps, lr * (1. - mu) / (1. - muProduct),
@@ -109,9 +107,7 @@ public final class NAdam extends Optimizer {
                     g = g.add(p, weightDecay);
                 }
             }
-            // PyTorch's mu_product is a float32 tensor: the product, and the factor, are rounded to float
-            float muProduct = (float) (double) s.scalars.get("mu_product") * (float) mu;
-            s.scalars.put("mu_product", (double) muProduct);
+            double muProduct = nextMuProduct(s, mu);
             Tensor expAvg = s.tensor("exp_avg");
             Tensor expAvgSq = s.tensor("exp_avg_sq");
             expAvg.mul_(beta1).add_(g, 1 - beta1);
@@ -121,5 +117,19 @@ public final class NAdam extends Optimizer {
             p.sub_(g.div(denom), lr * (1. - mu) / (1. - muProduct));
             p.sub_(expAvg.div(denom), lr * muNext / (1. - muProductNext));
         });
+    }
+
+    /**
+     * {@code mu_product *= mu}, stored and returned: PyTorch 2.x's mu_product is a 0-dim tensor of
+     * {@code _get_scalar_dtype()}, float32 (the product, and the factor, rounded to float) unless the default type is
+     * float64, where it is float64 (rounding it to float32 there moved the parameters by 1e-9 relative after two
+     * steps).
+     */
+    private static double nextMuProduct(ParamState s, double mu) {
+        double previous = (Double) s.scalars.get("mu_product");
+        double muProduct = scalarDtype() == dev.ember.DType.FLOAT32 ? (double) ((float) previous * (float) mu)
+                : previous * mu;
+        s.scalars.put("mu_product", muProduct);
+        return muProduct;
     }
 }

@@ -44,9 +44,10 @@ import java.util.function.BiConsumer;
  *  "param_groups": [{"lr": 0.001, "betas": [0.9, 0.999], ..., "params": [0, 1]}, ...]} // List&lt;Map&lt;String, Object&gt;&gt;
  * </pre>
  * Parameters are numbered across the groups in order; a parameter without state (no step yet) has no entry.
- * {@code step} (and NAdam's {@code mu_product}) are 0-dim float32 CPU tensors as in PyTorch 2.x, the other state
- * tensors are the optimizer's own (as PyTorch's: clone them to keep a snapshot while training goes on); options are
- * {@link Double}, {@link Boolean}, {@code List<Double>} ({@code betas}) or what a scheduler stored. {@link #loadStateDict}
+ * {@code step} (and NAdam's {@code mu_product}) are 0-dim float32 CPU tensors as in PyTorch 2.x (float64 under a
+ * float64 default type), the other state tensors are the optimizer's own (as PyTorch's: clone them to keep a snapshot
+ * while training goes on); options are {@link Double}, {@link Boolean}, {@code List<Double>} ({@code betas}) or what a
+ * scheduler stored. {@link #loadStateDict}
  * takes such a map back (state keys may also be {@link Long} or decimal strings, numbers any {@link Number} or 0-dim
  * tensor, as they come back from JSON), so it round-trips through {@code dev.ember.nn.utils.Checkpoint}.
  */
