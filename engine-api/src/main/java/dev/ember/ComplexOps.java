@@ -382,11 +382,14 @@ final class ComplexOps {
         DType t = complexType(a, b);
         Tensor out = compute(() -> {
             Tensor[] p = split(a, b, t);
+            // a real factor is the complex number (r, +0), as PyTorch promotes it: (a r - b 0, a 0 + b r), which is not
+            // the parts scaled where zeros' signs or infinities meet (-0.5-0.25j times a zero mask is 0-0j there, so its
+            // angle is -0, not -pi; (inf+0j) * 2 is inf+nanj)
             if (p[3] == null) {
-                return fromPartsBroadcast(p[0].mul(p[2]), p[1].mul(p[2])); // a real factor scales both parts
+                return fromPartsBroadcast(p[0].mul(p[2]).sub(p[1].mul(0.0)), p[0].mul(0.0).add(p[1].mul(p[2])));
             }
             if (p[1] == null) {
-                return fromPartsBroadcast(p[0].mul(p[2]), p[0].mul(p[3]));
+                return fromPartsBroadcast(p[0].mul(p[2]).sub(p[3].mul(0.0)), p[0].mul(p[3]).add(p[2].mul(0.0)));
             }
             return fromPartsBroadcast(p[0].mul(p[2]).sub(p[1].mul(p[3])), p[0].mul(p[3]).add(p[1].mul(p[2])));
         });
