@@ -307,4 +307,32 @@ class CudaComplexGapsTest {
         sameRefusal("clamp_max real, complex bound", a -> a[0].clampMax(a[1]), r, zc(5));
         sameRefusal("clamp real, complex bounds", a -> a[0].clamp(a[1], a[2]), r, zc(5), zc(5));
     }
+
+    /** The bits of a complex or real tensor's values, read back on the host. */
+    private static double[] bits(Tensor t) {
+        return (t.isComplex() ? t.viewAsReal() : t).cpu().toDouble().contiguous().toDoubleArray();
+    }
+
+    /**
+     * Complex times real with the real operand promoted to (r, +0), as on the CPU (ComplexRealProductTest has PyTorch's
+     * values): signed zeros, infinities and NaNs bit for bit (assertArrayEquals compares doubles' bits).
+     */
+    @Test
+    void complexTimesRealPromotesTheRealOperand() {
+        double inf = Double.POSITIVE_INFINITY;
+        Tensor z = Tensor.complex(Tensor.tensor(new double[] {-0.5, inf, 1, 0.5, -0.0, -0.0, Double.NaN}),
+                Tensor.tensor(new double[] {-0.25, 0, inf, 0.25, -1.0, 1.0, 0.0}));
+        Tensor r = Tensor.tensor(new double[] {0.0, 2.0, 2.0, -0.0, 2.0, 2.0, 1.0});
+        for (DType t : new DType[] {DType.COMPLEX64, DType.COMPLEX128}) {
+            Tensor zc = z.to(t);
+            Tensor rc = r.to(t == DType.COMPLEX64 ? DType.FLOAT32 : DType.FLOAT64);
+            Tensor zg = zc.to(GPU);
+            Tensor rg = rc.to(GPU);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bits(zc.mul(rc)), bits(zg.mul(rg)), "z*r " + t);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bits(zc.mul(rc).angle()), bits(zg.mul(rg).angle()),
+                    "angle(z*r) " + t);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bits(rc.mul(zc)), bits(rg.mul(zg)), "r*z " + t);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bits(zc.mul(2.0)), bits(zg.mul(2.0)), "z*2.0 " + t);
+        }
+    }
 }
