@@ -187,6 +187,19 @@ public final class Ember {
     }
 
     /**
+     * Sets gradient recording on this thread to {@code mode}, as {@code torch.set_grad_enabled(mode)}: used as a scope,
+     * {@code try (var g = Ember.setGradEnabled(phase.equals("train"))) { ... }} restores the mode it found when it
+     * closes (PyTorch's {@code with torch.set_grad_enabled(...)}); a call whose result is not closed leaves the mode set,
+     * as PyTorch's function form does.
+     *
+     * @param mode true to record the autograd graph, false as {@link #noGrad()}
+     * @return the scope; closing it restores the previous gradient mode
+     */
+    public static GradMode setGradEnabled(boolean mode) {
+        return new GradMode(mode);
+    }
+
+    /**
      * Whether gradient mode is on for this thread, as {@code torch.is_grad_enabled()} (off inside {@link #noGrad()} and on
      * entering {@link #inferenceMode()}; ops record the graph only when it is on and inference mode is off).
      *
