@@ -37,63 +37,58 @@ final class FftOps {
 
     // ------------------------------------------------------------------ kernels (no autograd, on real views)
 
-    /** The unnormalized DFT of the complex real view {@code rv} ({@code [..., 2]}) along its dim {@code d}. */
+    /**
+     * The unnormalized DFT of the complex real view {@code rv} ({@code [..., 2]}) along its dim {@code d}, into a new
+     * contiguous real view of its shape (PyTorch's CPU result is contiguous too). The backend reads {@code rv} moved so
+     * that {@code d} comes last before the parts, whatever its strides, and writes the result the same way: the other
+     * dims are the batch, with no copy made contiguous first.
+     */
     private static Tensor dft(Tensor rv, int d, boolean inverse) {
         int rank = rv.dim();
-        Tensor moved = rv.movedim(d, rank - 2).contiguous();
-        int n = moved.shape[rank - 2];
-        long numel = moved.numel();
-        int batch = n == 0 ? 0 : (int) (numel / (2L * n));
-        Tensor out = Creation.empty(moved.shape, rv.dtype, rv.device);
-        if (numel > 0) {
-            Tensor src = moved.reshape(batch, n, 2);
-            Tensor dst = out.reshape(batch, n, 2);
+        Tensor out = Creation.empty(rv.shape, rv.dtype, rv.device);
+        if (out.numel() > 0) {
+            Tensor src = rv.movedim(d, rank - 2);
+            Tensor dst = out.movedim(d, rank - 2);
             rv.backend.fft(src.storage(), src.layout(), dst.storage(), dst.layout(), inverse);
         }
-        return out.movedim(rank - 2, d);
+        return out;
     }
 
     /**
-     * The unnormalized one-sided DFT of the real {@code x} along its dim {@code d} (the backend's real kernel): a real
-     * view {@code [..., n/2 + 1 at d, ..., 2]}.
+     * The unnormalized one-sided DFT of the real {@code x} along its dim {@code d} (the backend's real kernel): a new
+     * contiguous real view {@code [..., n/2 + 1 at d, ..., 2]}.
      */
     private static Tensor rdft(Tensor x, int d) {
         int rank = x.dim();
-        Tensor moved = x.movedim(d, rank - 1).contiguous();
-        int n = moved.shape[rank - 1];
-        int[] shape = Arrays.copyOf(moved.shape, rank + 1);
-        shape[rank - 1] = n / 2 + 1;
+        int n = x.shape[d];
+        int[] shape = Arrays.copyOf(x.shape, rank + 1);
+        shape[d] = n / 2 + 1;
         shape[rank] = 2;
         Tensor out = Creation.empty(shape, x.dtype, x.device);
-        long numel = moved.numel();
-        if (numel > 0) {
-            int batch = (int) (numel / n);
-            Tensor src = moved.reshape(batch, n);
-            Tensor dst = out.reshape(batch, n / 2 + 1, 2);
+        if (x.numel() > 0) {
+            Tensor src = x.movedim(d, rank - 1);
+            Tensor dst = out.movedim(d, rank - 1);
             x.backend.rfft(src.storage(), src.layout(), dst.storage(), dst.layout());
         }
-        return out.movedim(rank - 1, d);
+        return out;
     }
 
     /**
      * The unnormalized real inverse DFT, of length {@code n}, of the one-sided spectrum in the real view {@code rv}
-     * along its dim {@code d} (which holds {@code n/2 + 1} entries): a real tensor with {@code n} entries at {@code d}.
+     * along its dim {@code d} (which holds {@code n/2 + 1} entries): a new contiguous real tensor with {@code n} entries
+     * at {@code d}.
      */
     private static Tensor irdft(Tensor rv, int d, int n) {
         int rank = rv.dim() - 1;
-        Tensor moved = rv.movedim(d, rank - 1).contiguous();
-        int h = moved.shape[rank - 1];
-        int[] shape = Arrays.copyOf(moved.shape, rank);
-        shape[rank - 1] = n;
+        int[] shape = Arrays.copyOf(rv.shape, rank);
+        shape[d] = n;
         Tensor out = Creation.empty(shape, rv.dtype, rv.device);
-        long numel = out.numel();
-        if (numel > 0) {
-            int batch = (int) (numel / n);
-            Tensor src = moved.reshape(batch, h, 2);
-            Tensor dst = out.reshape(batch, n);
+        if (out.numel() > 0) {
+            Tensor src = rv.movedim(d, rank - 1);
+            Tensor dst = out.movedim(d, rank - 1);
             rv.backend.irfft(src.storage(), src.layout(), dst.storage(), dst.layout());
         }
-        return out.movedim(rank - 1, d);
+        return out;
     }
 
     private static Tensor dft(Tensor rv, int[] dims, boolean inverse) {

@@ -1070,7 +1070,8 @@ public interface Backend {
      * {@code torch.fft.fft} with {@code norm="backward"} (forward) or {@code n} times {@code torch.fft.ifft} (inverse):
      * {@code dst[b, k] = sum_j src[b, j] exp(-2 pi i j k / n)}, with {@code +} in the exponent when {@code inverse}.
      * {@code src} and {@code dst} are float32 or float64 storages of the same type, their layouts of shape
-     * {@code [B, n, 2]} (the last dimension the real and imaginary parts; {@code src} may have any strides, {@code dst}
+     * {@code [..., n, 2]} (the last dimension the real and imaginary parts, the dims before {@code n} the batch, any number
+     * of them, {@code B} their product; {@code src} may have any strides, {@code dst}
      * is written through its layout); {@code n >= 1}, {@code B >= 0}; they never overlap. Every length is allowed and
      * costs O(n log n). The caller scales by {@code 1/n} or {@code 1/sqrt(n)} where the normalization asks. This default
      * runs the CPU's kernel on host copies ({@link #host()}).
@@ -1088,8 +1089,8 @@ public interface Backend {
     /**
      * The unnormalized one-sided DFT of each of {@code B} real sequences of length {@code n}, as
      * {@code torch.fft.rfft} with {@code norm="backward"}: {@code dst[b, k] = sum_j src[b, j] exp(-2 pi i j k / n)} for
-     * {@code k} in {@code [0, n/2]}. {@code src} is a float32 or float64 layout of shape {@code [B, n]} (any strides),
-     * {@code dst} one of the same type of shape {@code [B, n/2 + 1, 2]} (the real and imaginary parts), written
+     * {@code k} in {@code [0, n/2]}. {@code src} is a float32 or float64 layout of shape {@code [..., n]} (any strides; the dims before {@code n} the batch),
+     * {@code dst} one of the same type of shape {@code [..., n/2 + 1, 2]} (the same batch dims; the real and imaginary parts), written
      * through its layout; {@code n >= 1}; they never overlap. This default runs the CPU's kernel on host copies.
      */
     default void rfft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
@@ -1106,8 +1107,8 @@ public interface Backend {
      * The unnormalized real inverse DFT of each of {@code B} one-sided Hermitian spectra, as {@code n} times
      * {@code torch.fft.irfft(x, n)}: {@code dst[b, t] = sum_k X[k] exp(2 pi i k t / n)} over the full spectrum
      * {@code X[n - k] = conj(X[k])}, whose first {@code n/2 + 1} entries are {@code src[b]} (the imaginary parts of
-     * {@code X[0]} and, for an even {@code n}, {@code X[n/2]} are ignored). {@code src}: shape {@code [B, n/2 + 1, 2]},
-     * any strides; {@code dst}: shape {@code [B, n]}, the same type (float32 or float64); {@code n >= 1}; they never
+     * {@code X[0]} and, for an even {@code n}, {@code X[n/2]} are ignored). {@code src}: shape {@code [..., n/2 + 1, 2]} (the dims before it the batch),
+     * any strides; {@code dst}: shape {@code [..., n]} (the same batch dims), the same type (float32 or float64); {@code n >= 1}; they never
      * overlap. This default runs the CPU's kernel on host copies.
      */
     default void irfft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {

@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * The complex-to-complex discrete Fourier transform of a batch of sequences of any length, unnormalized, behind
  * {@link CpuBackend#fft}: {@code dst[b, k] = sum_j src[b, j] exp(-+2 pi i j k / n)}, over real storages whose layouts
- * are [B, n, 2] (the last dimension the real and imaginary parts).
+ * are [..., n, 2] (the last dimension the real and imaginary parts; the dims before n, any number of them, the batch).
  *
  * <p>The technique is pocketfft's (numpy's and PyTorch's CPU FFT), written afresh: a mixed-radix Cooley-Tukey
  * transform in Stockham order (each pass reads one buffer and writes the other, so the result comes out in natural
@@ -75,7 +75,7 @@ final class FftKernels {
     private static final long LANE_ELEMENTS = Scratch.MAX_KEPT_DOUBLES / 2;
 
     /**
-     * Transforms each sequence {@code b} of {@code src} ([B, n, 2], any strides) into {@code dst} ([B, n, 2], any
+     * Transforms each sequence {@code b} of {@code src} ([..., n, 2], any strides) into {@code dst} ([..., n, 2], any
      * strides), float32 or float64 (the same type), forward ({@code exp(-...)}) or inverse ({@code exp(+...)}), with no
      * normalization.
      */
@@ -87,12 +87,13 @@ final class FftKernels {
     static void fft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout, boolean inverse, Lanes lanes) {
         check(src, srcLayout, "source");
         check(dst, dstLayout, "destination");
-        if (src.dtype != dst.dtype || srcLayout.size(0) != dstLayout.size(0) || srcLayout.size(1) != dstLayout.size(1)) {
+        if (src.dtype != dst.dtype || !java.util.Arrays.equals(srcLayout.shape(), dstLayout.shape())) {
             throw new IllegalArgumentException("fft: source " + src.dtype + " " + srcLayout + " and destination "
                     + dst.dtype + " " + dstLayout + " differ in type or shape");
         }
-        int batch = srcLayout.size(0);
-        int n = srcLayout.size(1);
+        int nd = srcLayout.rank() - 2;
+        int batch = batch(srcLayout, nd);
+        int n = srcLayout.size(nd);
         if (batch == 0 || n == 0) {
             return;
         }
@@ -160,8 +161,8 @@ final class FftKernels {
     // ------------------------------------------------------------------ real sequences
 
     /**
-     * The one-sided forward DFT of each real sequence {@code b} of {@code src} ([B, n], any strides) into {@code dst}
-     * ([B, n/2 + 1, 2]). An even length is one complex transform of half the length (the even samples as real parts,
+     * The one-sided forward DFT of each real sequence {@code b} of {@code src} ([..., n], any strides) into {@code dst}
+     * ([..., n/2 + 1, 2]). An even length is one complex transform of half the length (the even samples as real parts,
      * the odd ones as imaginary parts) and a pass that separates the two spectra, {@code X[k] = E[k] + W^k O[k]}; an
      * odd one a complex transform of the sequence.
      */
@@ -172,8 +173,8 @@ final class FftKernels {
     /** {@link #rfft} with the given lanes (null: one sequence at a time). */
     static void rfft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout, Lanes lanes) {
         checkReal(src, srcLayout, dst, dstLayout, "rfft", srcLayout, dstLayout);
-        int batch = srcLayout.size(0);
-        int n = srcLayout.size(1);
+        int batch = batch(srcLayout, srcLayout.rank() - 1);
+        int n = srcLayout.size(srcLayout.rank() - 1);
         if (batch == 0 || n == 0) {
             return;
         }
@@ -197,8 +198,8 @@ final class FftKernels {
     }
 
     /**
-     * The real inverse DFT (unnormalized) of each one-sided spectrum {@code b} of {@code src} ([B, n/2 + 1, 2]) into
-     * {@code dst} ([B, n]); the imaginary parts of {@code X[0]} and {@code X[n/2]} are ignored. An even length is the
+     * The real inverse DFT (unnormalized) of each one-sided spectrum {@code b} of {@code src} ([..., n/2 + 1, 2]) into
+     * {@code dst} ([..., n]); the imaginary parts of {@code X[0]} and {@code X[n/2]} are ignored. An even length is the
      * forward pass reversed ({@code Z[k] = E[k] + i O[k]}, then a complex inverse transform of half the length whose
      * parts are the even and odd samples); an odd one a complex inverse transform of the Hermitian extension.
      */
@@ -209,8 +210,8 @@ final class FftKernels {
     /** {@link #irfft} with the given lanes (null: one sequence at a time). */
     static void irfft(CpuStorage src, Layout srcLayout, CpuStorage dst, Layout dstLayout, Lanes lanes) {
         checkReal(dst, dstLayout, src, srcLayout, "irfft", dstLayout, srcLayout);
-        int batch = dstLayout.size(0);
-        int n = dstLayout.size(1);
+        int batch = batch(dstLayout, dstLayout.rank() - 1);
+        int n = dstLayout.size(dstLayout.rank() - 1);
         if (batch == 0 || n == 0) {
             return;
         }
@@ -316,13 +317,14 @@ final class FftKernels {
      */
     private static void gatherReal(CpuStorage s, Layout l, int s0, int count, int v, int n, double[] a,
                                    boolean complex) {
-        int sn = l.stride(1);
+        int nd = l.rank() - 1;
+        int sn = l.stride(nd);
         int step = complex ? 2 : 1;
         if (complex || count < v) {
             java.util.Arrays.fill(a, 0, 2 * n * v, 0.0);
         }
         for (int t = 0; t < count; t++) {
-            int base = l.offset() + (s0 + t) * l.stride(0);
+            int base = base(l, nd, s0 + t);
             if (s.dtype == DType.FLOAT64) {
                 double[] x = (double[]) s.array;
                 for (int j = 0, at = base; j < n; j++, at += sn) {
@@ -344,12 +346,13 @@ final class FftKernels {
      */
     private static void scatterReal(double[] z, boolean packed, CpuStorage s, Layout l, int s0, int count, int v,
                                     int n) {
-        int sn = l.stride(1);
+        int nd = l.rank() - 1;
+        int sn = l.stride(nd);
         boolean f64 = s.dtype == DType.FLOAT64;
         double[] x64 = f64 ? (double[]) s.array : null;
         float[] x32 = f64 ? null : (float[]) s.array;
         for (int lane = 0; lane < count; lane++) {
-            int base = l.offset() + (s0 + lane) * l.stride(0);
+            int base = base(l, nd, s0 + lane);
             for (int t = 0, at = base; t < n; t++, at += sn) {
                 double x = packed ? (t % 2 == 0 ? z[t * v + lane] : -z[t * v + lane]) : z[2 * t * v + lane];
                 if (f64) {
@@ -361,13 +364,18 @@ final class FftKernels {
         }
     }
 
-    /** The shapes of a real transform: {@code real} [B, n] and {@code spectrum} [B, n/2 + 1, 2], one type. */
+    /** The shapes of a real transform: {@code real} [..., n] and {@code spectrum} [..., n/2 + 1, 2], one type and batch. */
     private static void checkReal(CpuStorage r, Layout rl, CpuStorage c, Layout cl, String op, Layout srcLayout,
                                   Layout dstLayout) {
         check(c, cl, op.equals("rfft") ? "destination" : "source");
-        if (r.dtype != c.dtype || rl.rank() != 2 || rl.size(0) != cl.size(0) || cl.size(1) != rl.size(1) / 2 + 1) {
+        int nd = rl.rank() - 1;
+        boolean batchesMatch = rl.rank() == cl.rank() - 1;
+        for (int d = 0; batchesMatch && d < nd; d++) {
+            batchesMatch = rl.size(d) == cl.size(d);
+        }
+        if (r.dtype != c.dtype || !batchesMatch || cl.size(nd) != rl.size(nd) / 2 + 1) {
             throw new IllegalArgumentException(op + ": source " + srcLayout + " and destination " + dstLayout
-                    + " are not a real [B, n] and a one-sided spectrum [B, n/2 + 1, 2] of one type");
+                    + " are not a real [..., n] and a one-sided spectrum [..., n/2 + 1, 2] of one type");
         }
     }
 
@@ -376,9 +384,32 @@ final class FftKernels {
             throw new IllegalArgumentException("fft: expected a float32 or float64 " + what + " storage (the real view "
                     + "of a complex tensor), got " + s.dtype);
         }
-        if (l.rank() != 3 || l.size(2) != 2) {
-            throw new IllegalArgumentException("fft: expected a " + what + " layout of shape [B, n, 2], got " + l);
+        if (l.rank() < 2 || l.size(l.rank() - 1) != 2) {
+            throw new IllegalArgumentException("fft: expected a " + what + " layout of shape [..., n, 2], got " + l);
         }
+    }
+
+    /** The number of sequences: the product of the dims before the sequence's ({@code nd}). */
+    private static int batch(Layout l, int nd) {
+        long b = 1;
+        for (int d = 0; d < nd; d++) {
+            b *= l.size(d);
+        }
+        return Math.toIntExact(b);
+    }
+
+    /**
+     * Where sequence {@code s} starts: its index spread over the dims before the sequence's ({@code nd}, the last the
+     * fastest), each times its stride.
+     */
+    private static int base(Layout l, int nd, int s) {
+        int at = l.offset();
+        for (int d = nd - 1; d >= 0; d--) {
+            int size = l.size(d);
+            at += (s % size) * l.stride(d);
+            s /= size;
+        }
+        return at;
     }
 
     /**
@@ -386,14 +417,15 @@ final class FftKernels {
      * {@code count} zero), conjugated for the inverse.
      */
     private static void gather(CpuStorage s, Layout l, int s0, int count, int v, int n, double[] a, boolean conj) {
-        int sn = l.stride(1);
-        int sc = l.stride(2);
+        int nd = l.rank() - 2;
+        int sn = l.stride(nd);
+        int sc = l.stride(nd + 1);
         double sign = conj ? -1 : 1;
         if (count < v) {
             java.util.Arrays.fill(a, 0, 2 * n * v, 0.0);
         }
         for (int t = 0; t < count; t++) {
-            int base = l.offset() + (s0 + t) * l.stride(0);
+            int base = base(l, nd, s0 + t);
             if (s.dtype == DType.FLOAT64) {
                 double[] x = (double[]) s.array;
                 for (int j = 0, at = base; j < n; j++, at += sn) {
@@ -412,11 +444,12 @@ final class FftKernels {
 
     /** Writes the lanes {@code [0, count)} of {@code a} into sequences {@code [s0, s0 + count)}, conjugated for the inverse. */
     private static void scatter(double[] a, boolean conj, CpuStorage s, Layout l, int s0, int count, int v, int n) {
-        int sn = l.stride(1);
-        int sc = l.stride(2);
+        int nd = l.rank() - 2;
+        int sn = l.stride(nd);
+        int sc = l.stride(nd + 1);
         double sign = conj ? -1 : 1;
         for (int t = 0; t < count; t++) {
-            int base = l.offset() + (s0 + t) * l.stride(0);
+            int base = base(l, nd, s0 + t);
             if (s.dtype == DType.FLOAT64) {
                 double[] x = (double[]) s.array;
                 for (int j = 0, at = base; j < n; j++, at += sn) {

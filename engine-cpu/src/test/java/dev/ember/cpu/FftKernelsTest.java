@@ -529,8 +529,11 @@ class FftKernelsTest {
         assertTrue(e.getMessage().contains("float32 or float64"), e.getMessage());
         CpuStorage src = storage(DType.FLOAT32, new double[] {1, 2, 3, 4, 5, 6, 7, 8});
         e = assertThrows(IllegalArgumentException.class,
-                () -> CPU.fft(src, Layout.contiguous(4, 2), dst, Layout.contiguous(4, 2), false));
-        assertTrue(e.getMessage().contains("[B, n, 2]"), e.getMessage());
+                () -> CPU.fft(src, Layout.contiguous(8), dst, Layout.contiguous(8), false));
+        assertTrue(e.getMessage().contains("[..., n, 2]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CPU.fft(src, Layout.contiguous(2, 4), dst, Layout.contiguous(2, 4), false));
+        assertTrue(e.getMessage().contains("[..., n, 2]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> CPU.fft(src, Layout.contiguous(1, 4, 2), dst64, Layout.contiguous(1, 4, 2), false));
         assertTrue(e.getMessage().contains("differ"), e.getMessage());

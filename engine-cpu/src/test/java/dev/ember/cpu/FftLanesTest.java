@@ -118,4 +118,107 @@ class FftLanesTest {
             }
         }
     }
+
+    /**
+     * Several batch dims, the sequence's dim between them (a tensor [p, n, q] transformed along n, read and written in
+     * place: shape [p, q, n, 2] with strides [2 n q, 2, 2 q, 1]), and no batch dim at all, give bit for bit what the
+     * same sequences give as a flat [p q, n, 2] batch, with lanes and without: FftOps hands such views to the backend
+     * instead of copying them contiguous first.
+     */
+    @Test
+    void batchDimsOfAnyNumberAndOrderAreTheFlatBatch() {
+        Random rnd = new Random(13);
+        int v = lanes().lanes();
+        for (DType t : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+            for (int n : new int[] {1, 6, 16, 77, 1000}) {
+                for (int[] pq : new int[][] {{1, 1}, {3, 1}, {2, v + 1}, {3, 2 * v}}) {
+                    int p = pq[0];
+                    int q = pq[1];
+                    int h = n / 2 + 1;
+                    for (FftKernels.Lanes ln : new FftKernels.Lanes[] {lanes(), null}) {
+                        String what = t + " n=" + n + " p=" + p + " q=" + q + (ln == null ? " one at a time" : " lanes");
+                        // complex [p, n, q] along n
+                        double[] x = RfftKernelsTest.realRandom(rnd, 2 * p * n * q, t);
+                        Layout inPlace = new Layout(new int[] {p, q, n, 2}, new int[] {2 * n * q, 2, 2 * q, 1}, 0);
+                        CpuStorage got = storage(t, new double[2 * p * n * q]);
+                        FftKernels.fft(storage(t, x), inPlace, got, inPlace, false, ln);
+                        double[] flat = new double[2 * p * n * q];
+                        for (int i = 0; i < p; i++) {
+                            for (int j = 0; j < n; j++) {
+                                for (int k = 0; k < q; k++) {
+                                    for (int c = 0; c < 2; c++) {
+                                        flat[((i * q + k) * n + j) * 2 + c] = x[((i * n + j) * q + k) * 2 + c];
+                                    }
+                                }
+                            }
+                        }
+                        CpuStorage want = storage(t, new double[2 * p * n * q]);
+                        FftKernels.fft(storage(t, flat), Layout.contiguous(p * q, n, 2), want,
+                                Layout.contiguous(p * q, n, 2), false, ln);
+                        double[] g = values(got);
+                        double[] w = values(want);
+                        for (int i = 0; i < p; i++) {
+                            for (int j = 0; j < n; j++) {
+                                for (int k = 0; k < q; k++) {
+                                    for (int c = 0; c < 2; c++) {
+                                        assertEquals(w[((i * q + k) * n + j) * 2 + c], g[((i * n + j) * q + k) * 2 + c],
+                                                "fft " + what);
+                                    }
+                                }
+                            }
+                        }
+                        // real [p, n, q] along n: rfft into [p, h, q, 2], then irfft of that spectrum back
+                        double[] r = RfftKernelsTest.realRandom(rnd, p * n * q, t);
+                        Layout realIn = new Layout(new int[] {p, q, n}, new int[] {n * q, 1, q}, 0);
+                        Layout specIn = new Layout(new int[] {p, q, h, 2}, new int[] {2 * h * q, 2, 2 * q, 1}, 0);
+                        CpuStorage spec = storage(t, new double[2 * p * h * q]);
+                        FftKernels.rfft(storage(t, r), realIn, spec, specIn, ln);
+                        double[] rflat = new double[p * n * q];
+                        for (int i = 0; i < p; i++) {
+                            for (int j = 0; j < n; j++) {
+                                for (int k = 0; k < q; k++) {
+                                    rflat[(i * q + k) * n + j] = r[(i * n + j) * q + k];
+                                }
+                            }
+                        }
+                        CpuStorage specFlat = storage(t, new double[2 * p * h * q]);
+                        FftKernels.rfft(storage(t, rflat), Layout.contiguous(p * q, n), specFlat,
+                                Layout.contiguous(p * q, h, 2), ln);
+                        double[] sg = values(spec);
+                        double[] sw = values(specFlat);
+                        for (int i = 0; i < p; i++) {
+                            for (int j = 0; j < h; j++) {
+                                for (int k = 0; k < q; k++) {
+                                    for (int c = 0; c < 2; c++) {
+                                        assertEquals(sw[((i * q + k) * h + j) * 2 + c], sg[((i * h + j) * q + k) * 2 + c],
+                                                "rfft " + what);
+                                    }
+                                }
+                            }
+                        }
+                        CpuStorage back = storage(t, new double[p * n * q]);
+                        FftKernels.irfft(spec, specIn, back, realIn, ln);
+                        CpuStorage backFlat = storage(t, new double[p * n * q]);
+                        FftKernels.irfft(specFlat, Layout.contiguous(p * q, h, 2), backFlat, Layout.contiguous(p * q, n), ln);
+                        double[] bg = values(back);
+                        double[] bw = values(backFlat);
+                        for (int i = 0; i < p; i++) {
+                            for (int j = 0; j < n; j++) {
+                                for (int k = 0; k < q; k++) {
+                                    assertEquals(bw[(i * q + k) * n + j], bg[(i * n + j) * q + k], "irfft " + what);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // no batch dim: [n, 2] is the batch of one [1, n, 2]
+            double[] x = RfftKernelsTest.realRandom(rnd, 2 * 30, t);
+            CpuStorage a = storage(t, new double[60]);
+            CpuStorage b = storage(t, new double[60]);
+            FftKernels.fft(storage(t, x), Layout.contiguous(30, 2), a, Layout.contiguous(30, 2), true, lanes());
+            FftKernels.fft(storage(t, x), Layout.contiguous(1, 30, 2), b, Layout.contiguous(1, 30, 2), true, lanes());
+            assertArrayEquals(values(b), values(a), "[n, 2] " + t);
+        }
+    }
 }
