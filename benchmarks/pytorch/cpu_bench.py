@@ -60,6 +60,13 @@ for n in (1024, 4096, 1000, 4099):
     spectrum = torch.fft.rfft(r)
     bench(f"fft rfft float32 [256,{n}]", lambda: torch.fft.rfft(r))
     bench(f"fft irfft float32 [256,{n}]", lambda: torch.fft.irfft(spectrum, n))
+# Fft2Benchmark's twins: the two-dimensional transforms of a [32, 16, 64, 64] tensor (a spectral layer's)
+r2 = torch.randn(32, 16, 64, 64)
+s2 = torch.fft.rfft2(r2)
+z2 = torch.randn(32, 16, 64, 64, dtype=torch.complex64)
+bench("fft2 rfft2 float32 [32,16,64,64]", lambda: torch.fft.rfft2(r2))
+bench("fft2 irfft2 [32,16,64,33] -> 64x64", lambda: torch.fft.irfft2(s2))
+bench("fft2 fft2 complex64 [32,16,64,64]", lambda: torch.fft.fft2(z2))
 
 x, row = torch.randn(4096, 4096), torch.randn(4096)
 copy_target = torch.zeros(4096, 4096)

@@ -38,14 +38,14 @@ final class FftOps {
     // ------------------------------------------------------------------ kernels (no autograd, on real views)
 
     /**
-     * The unnormalized DFT of the complex real view {@code rv} ({@code [..., 2]}) along its dim {@code d}, into a new
-     * contiguous real view of its shape (PyTorch's CPU result is contiguous too). The backend reads {@code rv} moved so
-     * that {@code d} comes last before the parts, whatever its strides, and writes the result the same way: the other
-     * dims are the batch, with no copy made contiguous first.
+     * The unnormalized DFT of the complex real view {@code rv} ({@code [..., 2]}) along its dim {@code d}, written into
+     * {@code into} (a real view of rv's shape, or null for a new contiguous one, PyTorch's CPU results being contiguous
+     * too). The backend reads {@code rv} moved so that {@code d} comes last before the parts, whatever its strides, and
+     * writes the result the same way: the other dims are the batch, with no copy made contiguous first.
      */
-    private static Tensor dft(Tensor rv, int d, boolean inverse) {
+    private static Tensor dft(Tensor rv, int d, boolean inverse, Tensor into) {
         int rank = rv.dim();
-        Tensor out = Creation.empty(rv.shape, rv.dtype, rv.device);
+        Tensor out = into != null ? into : Creation.empty(rv.shape, rv.dtype, rv.device);
         if (out.numel() > 0) {
             Tensor src = rv.movedim(d, rank - 2);
             Tensor dst = out.movedim(d, rank - 2);
@@ -55,16 +55,16 @@ final class FftOps {
     }
 
     /**
-     * The unnormalized one-sided DFT of the real {@code x} along its dim {@code d} (the backend's real kernel): a new
-     * contiguous real view {@code [..., n/2 + 1 at d, ..., 2]}.
+     * The unnormalized one-sided DFT of the real {@code x} along its dim {@code d} (the backend's real kernel) into
+     * {@code into}, a real view {@code [..., n/2 + 1 at d, ..., 2]}, or null for a new contiguous one.
      */
-    private static Tensor rdft(Tensor x, int d) {
+    private static Tensor rdft(Tensor x, int d, Tensor into) {
         int rank = x.dim();
         int n = x.shape[d];
         int[] shape = Arrays.copyOf(x.shape, rank + 1);
         shape[d] = n / 2 + 1;
         shape[rank] = 2;
-        Tensor out = Creation.empty(shape, x.dtype, x.device);
+        Tensor out = into != null ? into : Creation.empty(shape, x.dtype, x.device);
         if (x.numel() > 0) {
             Tensor src = x.movedim(d, rank - 1);
             Tensor dst = out.movedim(d, rank - 1);
@@ -91,23 +91,35 @@ final class FftOps {
         return out;
     }
 
-    private static Tensor dft(Tensor rv, int[] dims, boolean inverse) {
+    /**
+     * The DFTs of the real view {@code rv} along {@code dims} one after the other, the last written into {@code into}
+     * (null: a new tensor; with no dims, {@code rv} is copied there). The intermediate results are closed as soon as
+     * the next one is made; {@code rv} itself is left open.
+     */
+    private static Tensor dft(Tensor rv, int[] dims, boolean inverse, Tensor into) {
+        if (dims.length == 0) {
+            return into == null ? rv : into.copy_(rv);
+        }
         Tensor out = rv;
-        for (int d : dims) {
-            out = dft(out, d, inverse);
+        for (int i = 0; i < dims.length; i++) {
+            Tensor next = dft(out, dims[i], inverse, i == dims.length - 1 ? into : null);
+            if (out != rv) {
+                out.close();
+            }
+            out = next;
         }
         return out;
     }
 
-    /** {@code rv} scaled as {@code norm} asks for a signal of {@code n} elements. */
-    private static Tensor scaled(Tensor rv, Norm norm, long n) {
+    /** {@code t} scaled in place as {@code norm} asks for a signal of {@code n} elements (a fresh result of ours). */
+    private static Tensor scaled_(Tensor t, Norm norm, long n) {
         switch (norm) {
             case BY_ROOT_N:
-                return rv.mul(1.0 / Math.sqrt((double) n));
+                return t.mul_(1.0 / Math.sqrt((double) n));
             case BY_N:
-                return rv.mul(1.0 / (double) n);
+                return t.mul_(1.0 / (double) n);
             default:
-                return rv;
+                return t;
         }
     }
 
@@ -119,11 +131,9 @@ final class FftOps {
         return n;
     }
 
-    /** A fresh complex tensor holding the real view {@code rv} ({@code [..., 2]}). */
-    private static Tensor complexOf(Tensor rv) {
-        Tensor out = Creation.empty(Arrays.copyOf(rv.shape, rv.dim() - 1), rv.dtype.toComplex(), rv.device);
-        out.viewAsReal().copy_(rv);
-        return out;
+    /** A new complex tensor for a real view of shape {@code realShape} ({@code [..., 2]}) of the real type. */
+    private static Tensor complexFor(int[] realShape, DType real, Device device) {
+        return Creation.empty(Arrays.copyOf(realShape, realShape.length - 1), real.toComplex(), device);
     }
 
     /** {@code x + 0i}'s real view: a {@code [..., 2]} tensor of x's (real) type. */
@@ -137,7 +147,8 @@ final class FftOps {
     static Tensor c2c(Tensor z, int[] dims, Norm norm, boolean forward) {
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = complexOf(scaled(dft(z.viewAsReal(), dims, !forward), norm, signalNumel(z.shape, dims)));
+            out = Creation.empty(z.shape, z.dtype, z.device);
+            scaled_(dft(z.viewAsReal(), dims, !forward, out.viewAsReal()), norm, signalNumel(z.shape, dims));
         }
         // the adjoint of a DFT is the DFT the other way with the same scaling
         return ArithmeticOps.record(out, "FftC2CBackward0", new Tensor[] {z},
@@ -156,11 +167,24 @@ final class FftOps {
             Tensor rv;
             if (onesided && full > 0) {
                 // the real kernel along the last dim, then complex transforms along the others
-                rv = dft(rdft(x, last), Arrays.copyOf(dims, dims.length - 1), false);
+                int[] shape = Arrays.copyOf(x.shape, x.dim() + 1);
+                shape[last] = full / 2 + 1;
+                shape[x.dim()] = 2;
+                out = complexFor(shape, x.dtype, x.device);
+                if (dims.length == 1) {
+                    rv = rdft(x, last, out.viewAsReal());
+                } else {
+                    Tensor half = rdft(x, last, null);
+                    rv = dft(half, Arrays.copyOf(dims, dims.length - 1), false, out.viewAsReal());
+                    half.close();
+                }
             } else {
-                rv = dft(realAsComplexView(x), dims, false);
+                Tensor asComplex = realAsComplexView(x);
+                out = complexFor(asComplex.shape, x.dtype, x.device);
+                rv = dft(asComplex, dims, false, out.viewAsReal());
+                asComplex.close();
             }
-            out = complexOf(scaled(rv, norm, signalNumel(x.shape, dims)));
+            scaled_(rv, norm, signalNumel(x.shape, dims));
         }
         // fft_r2c_backward: the missing half as zeros, the inverse c2c, its real part
         return ArithmeticOps.record(out, "FftR2CBackward0", new Tensor[] {x}, n -> g -> {
@@ -181,9 +205,13 @@ final class FftOps {
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             // c2c over the other dims, then the backend's real inverse transform along the last
-            Tensor rv = dft(z.viewAsReal(), Arrays.copyOf(dims, dims.length - 1), true);
+            Tensor zr = z.viewAsReal();
+            Tensor rv = dft(zr, Arrays.copyOf(dims, dims.length - 1), true, null);
             // (the callers resize the last dim to lastDimSize / 2 + 1 entries, as PyTorch's)
-            out = scaled(irdft(rv, last, lastDimSize), norm, signalNumel(outShape, dims)).contiguous();
+            out = scaled_(irdft(rv, last, lastDimSize), norm, signalNumel(outShape, dims));
+            if (rv != zr) {
+                rv.close();
+            }
         }
         // fft_c2r_backward: the one-sided r2c of the gradient, entries whose reflection lies outside it doubled
         return ArithmeticOps.record(out, "FftC2RBackward0", new Tensor[] {z}, n -> g -> {
