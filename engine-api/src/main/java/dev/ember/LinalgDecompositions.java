@@ -469,7 +469,7 @@ final class LinalgDecompositions {
     private static Tensor detBackward(Tensor g, Tensor det, Tensor a) {
         int n = a.size(-1);
         if (a.numel() == 0) {
-            return a.zerosLike();
+            return null; // no gradient (linalg_det_backward's undefined one): A's .grad stays None, as PyTorch's
         }
         Tensor d = g.mul(det.conj()).unsqueeze(-1).unsqueeze(-1).mul(eye(n, a.dtype, a.device));
         if (!GradMode.isEnabled()) {
@@ -1255,9 +1255,9 @@ final class LinalgDecompositions {
         return p == Math.rint(p) ? Long.toString((long) p) : Format.cpp(p);
     }
 
-    /** Zeros of the batch shape: PyTorch's cond of empty matrices. */
+    /** Zeros of the batch shape, of the real type (a complex input's too): PyTorch's cond of empty matrices. */
     private static Tensor condEmpty(Tensor a) {
-        return Creation.zeros(batchShape(a), a.dtype, a.device);
+        return Creation.zeros(batchShape(a), a.dtype.toReal(), a.device);
     }
 
     /**

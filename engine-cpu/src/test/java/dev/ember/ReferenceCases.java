@@ -104,6 +104,11 @@ final class ReferenceCases {
     }
 
     static void assertClose(String what, Tensor expected, Tensor got, double float32Tolerance) {
+        assertClose(what, expected, got, float32Tolerance, 1e-12);
+    }
+
+    /** {@link #assertClose(String, Tensor, Tensor, double)} with the float64 (and complex128) tolerance given too. */
+    static void assertClose(String what, Tensor expected, Tensor got, double float32Tolerance, double float64Tolerance) {
         assertEquals(expected.dtype(), got.dtype(), what + " dtype");
         assertArrayEquals(expected.shape(), got.shape(), what + " shape");
         // a complex tensor: its parts, compared as its real type's values
@@ -111,7 +116,7 @@ final class ReferenceCases {
         double[] g = values(got);
         // half types: one rounding of the result apart (PyTorch computes in float32 and rounds once, as Ember does)
         double rel = got.dtype() == DType.FLOAT32 || got.dtype() == DType.COMPLEX64 ? float32Tolerance : got.dtype() == DType.FLOAT16 ? 1e-3
-                : got.dtype() == DType.BFLOAT16 ? 8e-3 : 1e-12;
+                : got.dtype() == DType.BFLOAT16 ? 8e-3 : float64Tolerance;
         for (int i = 0; i < e.length; i++) {
             boolean ok = Double.isNaN(e[i]) ? Double.isNaN(g[i])
                     : e[i] == g[i] || Math.abs(e[i] - g[i]) <= rel * Math.max(1, Math.abs(e[i]));
@@ -147,16 +152,23 @@ final class ReferenceCases {
     }
 
     static List<DynamicTest> tests(String resource, Function<String, Function<Tensor[], Tensor>> ops, double float32Tolerance) {
+        return tests(resource, ops, float32Tolerance, 1e-12);
+    }
+
+    /** {@link #tests(String, Function, double)} with the float64 (and complex128) tolerance given too. */
+    static List<DynamicTest> tests(String resource, Function<String, Function<Tensor[], Tensor>> ops, double float32Tolerance,
+                                   double float64Tolerance) {
         List<DynamicTest> tests = new ArrayList<>();
         for (Map.Entry<String, List<String>> c : read(resource).entrySet()) {
             String name = c.getKey();
             List<String> body = c.getValue();
-            tests.add(DynamicTest.dynamicTest(name, () -> run(name, body, ops.apply(name), float32Tolerance)));
+            tests.add(DynamicTest.dynamicTest(name, () -> run(name, body, ops.apply(name), float32Tolerance, float64Tolerance)));
         }
         return tests;
     }
 
-    private static void run(String name, List<String> body, Function<Tensor[], Tensor> op, double float32Tolerance) {
+    private static void run(String name, List<String> body, Function<Tensor[], Tensor> op, double float32Tolerance,
+                            double float64Tolerance) {
         List<Tensor> ins = new ArrayList<>();
         for (int i = 0; field(body, "in" + i) != null; i++) {
             Tensor t = PyTorchCases.tensor(field(body, "in" + i));
@@ -176,7 +188,7 @@ final class ReferenceCases {
             return;
         }
         Tensor out = op.apply(a);
-        assertClose("out", PyTorchCases.tensor(field(body, "out")), out, float32Tolerance);
+        assertClose("out", PyTorchCases.tensor(field(body, "out")), out, float32Tolerance, float64Tolerance);
         assertEquals(field(body, "fn"), out.gradFn() == null ? "None" : out.gradFn().name());
         if (out.requiresGrad()) {
             // a complex output: the weighted sum of its parts (refcases.run_case's real loss)
@@ -187,7 +199,7 @@ final class ReferenceCases {
                 if ("none".equals(g)) {
                     assertEquals(null, a[i].grad(), "grad" + i);
                 } else if (g != null) {
-                    assertClose("grad" + i, PyTorchCases.tensor(g), a[i].grad(), float32Tolerance);
+                    assertClose("grad" + i, PyTorchCases.tensor(g), a[i].grad(), float32Tolerance, float64Tolerance);
                 }
             }
         }
