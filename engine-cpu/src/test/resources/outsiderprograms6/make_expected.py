@@ -770,6 +770,110 @@ yb.pow(2).mean().backward()
 save_grads("gen.dec.grad0.", dec)
 out["gen.content_grad"] = content.grad.clone()
 
+
+# 7. Probes: what these programs' users vary next ----------------------------------------------------------------------
+torch.manual_seed(7)
+# grid_sample: every padding mode and interpolation, both align_corners, points outside the image, both gradients
+gs_in = torch.randn(2, 3, 5, 6)
+gs_grid = torch.rand(2, 4, 7, 2) * 2.6 - 1.3
+gs_grid[0, 0, 0] = torch.tensor([1.0, -1.0])  # exactly on the borders
+gs_grid[0, 0, 1] = torch.tensor([-1.0, 1.0])
+out["probe.gs.in"], out["probe.gs.grid"] = gs_in, gs_grid
+for mode in ["bilinear", "nearest", "bicubic"]:
+    for pad in ["zeros", "border", "reflection"]:
+        for ac in [False, True]:
+            i = gs_in.clone().requires_grad_()
+            g = gs_grid.clone().requires_grad_()
+            y = F.grid_sample(i, g, mode=mode, padding_mode=pad, align_corners=ac)
+            w = torch.linspace(-1, 1, y.numel()).view(y.shape)
+            (y * w).sum().backward()
+            key = "probe.gs.%s.%s.%d." % (mode, pad, int(ac))
+            out[key + "y"], out[key + "in_grad"] = y.detach(), i.grad
+            if mode != "nearest":
+                out[key + "grid_grad"] = g.grad
+# roll: a transposed input, shifts past the size, negative dims, no dims
+r_in = torch.arange(24.).view(4, 6).t()
+out["probe.roll.a"] = torch.roll(r_in, shifts=(9, -13), dims=(0, -1))
+out["probe.roll.b"] = torch.roll(r_in, 5)
+# searchsorted: left/right, a sorter, int32, ties, a 1-D sequence for N-D values
+ss_seq = torch.tensor([[0., 1., 1., 1., 3., 7.], [-2., -2., 0., 0.5, 0.5, 9.]])
+ss_val = torch.tensor([[1., -5., 7., 8.], [0.5, -2., 9., 0.]])
+out["probe.ss.left"] = torch.searchsorted(ss_seq, ss_val)
+out["probe.ss.right"] = torch.searchsorted(ss_seq, ss_val, right=True)
+uns = torch.tensor([3., 1., 7., 1., 0.])
+out["probe.ss.sorter"] = torch.searchsorted(uns, torch.tensor([[1., 2.], [7., -1.]]), side="right",
+                                            sorter=torch.argsort(uns, stable=True))
+out["probe.ss.int32"] = torch.searchsorted(ss_seq[0], ss_val, out_int32=True)
+# activations exactly at their kinks: gradients
+kinks = torch.tensor([-3., 3., 0., 6., -3.5, 3.5, 1e-300, -1e-300, 2.999999, -2.999999], requires_grad=True)
+out["probe.kinks"] = kinks.detach().clone()
+for name, fn in [("hardswish", F.hardswish), ("hardsigmoid", F.hardsigmoid), ("relu6", F.relu6),
+                 ("silu", F.silu), ("gelu_tanh", lambda x: F.gelu(x, approximate="tanh")),
+                 ("leaky", lambda x: F.leaky_relu(x, 0.2)), ("hardtanh", lambda x: F.hardtanh(x, -3., 3.))]:
+    kinks.grad = None
+    y = fn(kinks)
+    y.backward(torch.ones_like(y))
+    out["probe.act.%s.y" % name] = y.detach()
+    out["probe.act.%s.grad" % name] = kinks.grad.clone()
+# PyTorch 2.x (pytorch/pytorch#148049, after 2.6) takes hardswish's gradient as 0 at x = -3 and 1 at x = 3 (the outer
+# branches, as its documentation's cases); 1.13 takes the middle branch there (-0.5 and 1.5). Follow 2.x:
+hs = out["probe.act.hardswish.grad"]
+hs[kinks.detach() == -3.] = 0.0
+hs[kinks.detach() == 3.] = 1.0
+# lerp's two formulas (weight below and from 0.5) in float32, bit for bit, and a tensor weight
+la = torch.randn(50, dtype=torch.float32)
+lb = torch.randn(50, dtype=torch.float32) * 3
+lw = torch.rand(50, dtype=torch.float32)
+out["probe.lerp.a"], out["probe.lerp.b"], out["probe.lerp.w"] = la, lb, lw
+out["probe.lerp.s03"] = la.clone().lerp_(lb, 0.3)
+out["probe.lerp.s07"] = la.clone().lerp_(lb, 0.7)
+out["probe.lerp.s05"] = torch.lerp(la, lb, 0.5)
+out["probe.lerp.t"] = torch.lerp(la, lb, lw)
+# interpolate's bicubic both ways, nearest-exact, area; gradients
+ip = torch.randn(1, 2, 5, 7, requires_grad=True)
+out["probe.ip.in"] = ip.detach().clone()
+for name, kw in [("bicubic0", dict(size=(8, 9), mode="bicubic", align_corners=False)),
+                 ("bicubic1", dict(size=(8, 9), mode="bicubic", align_corners=True)),
+                 ("nearest_exact", dict(size=(8, 11), mode="nearest-exact")),
+                 ("nearest", dict(size=(8, 11), mode="nearest")),
+                 ("area", dict(size=(3, 4), mode="area")),
+                 ("bilinear_sf", dict(scale_factor=1.7, mode="bilinear", align_corners=False))]:
+    ip.grad = None
+    y = F.interpolate(ip, **kw)
+    (y * torch.linspace(-1, 2, y.numel()).view(y.shape)).sum().backward()
+    out["probe.ip.%s.y" % name], out["probe.ip.%s.grad" % name] = y.detach(), ip.grad.clone()
+# unfold with stride, dilation and padding, and fold back (overlaps summed)
+uf = torch.randn(2, 3, 7, 8, requires_grad=True)
+out["probe.uf.in"] = uf.detach().clone()
+cols = F.unfold(uf, (3, 2), dilation=(2, 1), padding=(1, 2), stride=(2, 3))
+back = F.fold(cols, (7, 8), (3, 2), dilation=(2, 1), padding=(1, 2), stride=(2, 3))
+out["probe.uf.cols"], out["probe.uf.back"] = cols.detach(), back.detach()
+(back * torch.linspace(0, 1, back.numel()).view(back.shape)).sum().backward()
+out["probe.uf.grad"] = uf.grad
+# cdist p = 1, inf and 2 through itself (zero distances) and its gradient
+cd = torch.randn(2, 5, 3, requires_grad=True)
+out["probe.cd.in"] = cd.detach().clone()
+for p in [1.0, 2.0, float("inf"), 0.5]:
+    cd.grad = None
+    d = torch.cdist(cd, cd, p=p)
+    (d * torch.linspace(0, 1, d.numel()).view(d.shape)).sum().backward()
+    out["probe.cd.%s.y" % p], out["probe.cd.%s.grad" % p] = d.detach(), cd.grad.clone()
+# InstanceNorm2d tracking running stats, train then eval; spectral norm in eval (no power iteration)
+inn = nn.InstanceNorm2d(3, affine=True, track_running_stats=True, momentum=0.3)
+inx = torch.randn(2, 3, 4, 5)
+out["probe.in.x"] = inx
+out["probe.in.train_y"] = inn(inx).detach()
+out["probe.in.running_mean"], out["probe.in.running_var"] = inn.running_mean.clone(), inn.running_var.clone()
+inn.eval()
+out["probe.in.eval_y"] = inn(inx).detach()
+# meshgrid "xy" and einsum's diagonal and ellipsis forms
+out["probe.mg.xy0"], out["probe.mg.xy1"] = torch.meshgrid(torch.arange(3.), torch.arange(4.), indexing="xy")
+es = torch.randn(2, 4, 4)
+out["probe.es.in"] = es
+out["probe.es.diag"] = torch.einsum("bii->bi", es)
+out["probe.es.ell"] = torch.einsum("...ij,...jk->...ik", es, es)
+out["probe.es.trace"] = torch.einsum("bii->b", es)
+
 torch.save(out, "programs6.pt")
 print(len(out), "tensors; losses:", {k: v.tolist() for k, v in out.items() if k.endswith("loss") and v.dim() == 1})
 print("nms", out["det.nms"].tolist(), "dp masks", out["swin.dp_masks"].tolist())

@@ -985,4 +985,132 @@ class OutsiderPrograms6Test {
         PT.assertNamed("gen.dec.grad0.", dec, true, 1, "checkpointed decoder gradient");
         close("gen.content_grad", content.grad(), 1);
     }
+
+    // ------------------------------------------------------------------ 7. Probes
+
+    /** {@code y * linspace(lo, hi, numel)} summed: a loss whose gradient differs at every output element. */
+    private static Tensor weighted(Tensor y, double lo, double hi) {
+        return y.mul(Tensor.linspace(lo, hi, (int) y.numel()).view(y.shape())).sum();
+    }
+
+    @Test
+    void probeGridSampleEveryModePaddingAndAlignment() {
+        for (String mode : List.of("bilinear", "nearest", "bicubic")) {
+            for (String pad : List.of("zeros", "border", "reflection")) {
+                for (boolean ac : new boolean[] {false, true}) {
+                    Tensor in = e("probe.gs.in").clone().requiresGrad_(true);
+                    Tensor grid = e("probe.gs.grid").clone().requiresGrad_(true);
+                    Tensor y = Functional.gridSample(in, grid, mode, pad, ac);
+                    weighted(y, -1, 1).backward();
+                    String key = "probe.gs." + mode + "." + pad + "." + (ac ? 1 : 0) + ".";
+                    close(key + "y", y, 1);
+                    close(key + "in_grad", in.grad(), 1);
+                    if (!mode.equals("nearest")) {
+                        close(key + "grid_grad", grid.grad(), 1);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void probeRollSearchsortedMeshgridXyAndEinsumForms() {
+        Tensor r = Tensor.arange(0, 24, 1, F64).view(4, 6).t();
+        assertTrue(r.roll(new int[] {9, -13}, new int[] {0, -1}).equal(e("probe.roll.a")), "roll past the sizes");
+        assertTrue(r.roll(5).equal(e("probe.roll.b")), "roll without dims");
+        Tensor seq = Tensor.tensor(new double[][] {{0, 1, 1, 1, 3, 7}, {-2, -2, 0, 0.5, 0.5, 9}});
+        Tensor val = Tensor.tensor(new double[][] {{1, -5, 7, 8}, {0.5, -2, 9, 0}});
+        assertTrue(Tensor.searchsorted(seq, val).equal(e("probe.ss.left")), "searchsorted left");
+        assertTrue(Tensor.searchsorted(seq, val, true).equal(e("probe.ss.right")), "searchsorted right");
+        Tensor uns = Tensor.tensor(new double[] {3, 1, 7, 1, 0});
+        Tensor sorted = Tensor.searchsorted(uns, Tensor.tensor(new double[][] {{1, 2}, {7, -1}}), false, false, "right",
+                uns.argsort(-1, false, true));
+        assertTrue(sorted.equal(e("probe.ss.sorter")), "searchsorted with a sorter");
+        Tensor i32 = Tensor.searchsorted(seq.select(0, 0), val, true, false, null, null);
+        assertEquals(DType.INT32, i32.dtype());
+        assertTrue(i32.equal(e("probe.ss.int32")), "searchsorted out_int32");
+        List<Tensor> mg = Tensor.meshgrid(List.of(Tensor.arange(0, 3, 1, F64), Tensor.arange(0, 4, 1, F64)), "xy");
+        assertTrue(mg.get(0).equal(e("probe.mg.xy0")) && mg.get(1).equal(e("probe.mg.xy1")), "meshgrid xy");
+        Tensor es = e("probe.es.in");
+        close("probe.es.diag", Tensor.einsum("bii->bi", es), 0);
+        close("probe.es.ell", Tensor.einsum("...ij,...jk->...ik", es, es), 1);
+        close("probe.es.trace", Tensor.einsum("bii->b", es), 1);
+    }
+
+    @Test
+    void probeActivationsAndTheirGradientsAtTheKinks() {
+        Map<String, java.util.function.UnaryOperator<Tensor>> fns = new java.util.LinkedHashMap<>();
+        fns.put("hardswish", Functional::hardswish);
+        fns.put("hardsigmoid", Functional::hardsigmoid);
+        fns.put("relu6", Functional::relu6);
+        fns.put("silu", Functional::silu);
+        fns.put("gelu_tanh", x -> Functional.gelu(x, "tanh"));
+        fns.put("leaky", x -> Functional.leakyRelu(x, 0.2));
+        fns.put("hardtanh", x -> Functional.hardtanh(x, -3., 3.));
+        fns.forEach((name, fn) -> {
+            Tensor k = e("probe.kinks").clone().requiresGrad_(true);
+            Tensor y = fn.apply(k);
+            y.backward(y.onesLike());
+            close("probe.act." + name + ".y", y, 1);
+            close("probe.act." + name + ".grad", k.grad(), 1);
+        });
+    }
+
+    /** PyTorch's lerp is start + w (end - start) below w = 0.5 and end - (end - start)(1 - w) from it: bit for bit. */
+    @Test
+    void probeLerpBothFormulasBitForBitInFloat32() {
+        Tensor a = e("probe.lerp.a");
+        Tensor b = e("probe.lerp.b");
+        assertTrue(a.clone().lerp_(b, 0.3).equal(e("probe.lerp.s03")), "lerp_ 0.3");
+        assertTrue(a.clone().lerp_(b, 0.7).equal(e("probe.lerp.s07")), "lerp_ 0.7");
+        assertTrue(a.lerp(b, 0.5).equal(e("probe.lerp.s05")), "lerp 0.5");
+        assertTrue(a.lerp(b, e("probe.lerp.w")).equal(e("probe.lerp.t")), "lerp with a tensor weight");
+    }
+
+    @Test
+    void probeInterpolateModesUnfoldFoldAndCdistNorms() {
+        Map<String, java.util.function.UnaryOperator<Tensor>> ips = new java.util.LinkedHashMap<>();
+        ips.put("bicubic0", x -> Functional.interpolate(x, new int[] {8, 9}, null, "bicubic", false, null, false));
+        ips.put("bicubic1", x -> Functional.interpolate(x, new int[] {8, 9}, null, "bicubic", true, null, false));
+        ips.put("nearest_exact", x -> Functional.interpolate(x, new int[] {8, 11}, null, "nearest-exact", null, null,
+                false));
+        ips.put("nearest", x -> Functional.interpolate(x, new int[] {8, 11}, null, "nearest", null, null, false));
+        ips.put("area", x -> Functional.interpolate(x, new int[] {3, 4}, null, "area", null, null, false));
+        ips.put("bilinear_sf", x -> Functional.interpolate(x, null, new double[] {1.7, 1.7}, "bilinear", false, null,
+                false));
+        ips.forEach((name, fn) -> {
+            Tensor in = e("probe.ip.in").clone().requiresGrad_(true);
+            Tensor y = fn.apply(in);
+            weighted(y, -1, 2).backward();
+            close("probe.ip." + name + ".y", y, 1);
+            close("probe.ip." + name + ".grad", in.grad(), 1);
+        });
+        Tensor uf = e("probe.uf.in").clone().requiresGrad_(true);
+        Tensor cols = Functional.unfold(uf, new int[] {3, 2}, new int[] {2, 1}, new int[] {1, 2}, new int[] {2, 3});
+        Tensor back = Functional.fold(cols, new int[] {7, 8}, new int[] {3, 2}, new int[] {2, 1}, new int[] {1, 2},
+                new int[] {2, 3});
+        close("probe.uf.cols", cols, 0);
+        close("probe.uf.back", back, 1);
+        weighted(back, 0, 1).backward();
+        close("probe.uf.grad", uf.grad(), 1);
+        for (double p : new double[] {1.0, 2.0, Double.POSITIVE_INFINITY, 0.5}) {
+            Tensor cd = e("probe.cd.in").clone().requiresGrad_(true);
+            Tensor d = cd.cdist(cd, p);
+            weighted(d, 0, 1).backward();
+            String key = "probe.cd." + (Double.isInfinite(p) ? "inf" : String.valueOf(p));
+            close(key + ".y", d, 1);
+            close(key + ".grad", cd.grad(), 1);
+        }
+    }
+
+    @Test
+    void probeInstanceNormTrackingRunningStats() {
+        InstanceNorm2d inn = new InstanceNorm2d(3, 1e-5, 0.3, true, true);
+        Tensor x = e("probe.in.x");
+        close("probe.in.train_y", inn.apply(x), 1);
+        close("probe.in.running_mean", inn.namedBuffers().get("running_mean"), 1);
+        close("probe.in.running_var", inn.namedBuffers().get("running_var"), 1);
+        inn.eval();
+        close("probe.in.eval_y", inn.apply(x), 1);
+    }
 }
