@@ -874,6 +874,41 @@ out["probe.es.diag"] = torch.einsum("bii->bi", es)
 out["probe.es.ell"] = torch.einsum("...ij,...jk->...ik", es, es)
 out["probe.es.trace"] = torch.einsum("bii->b", es)
 
+
+# 8. channels_last: the EfficientNet pieces with model and input in torch.channels_last, trained with Adam --------------
+def strides(t):
+    return torch.tensor(t.stride())
+
+
+cl = EffNet()
+cl.load_state_dict({k[len("eff.init."):]: v for k, v in out.items() if k.startswith("eff.init.")})
+cl = cl.to(memory_format=torch.channels_last)
+cl_x = eff_x.contiguous(memory_format=torch.channels_last)
+out["cl.x_strides"] = strides(cl_x)
+out["cl.w_strides"] = strides(cl.b1.dw[0].weight)
+out["cl.flags"] = torch.tensor([cl_x.is_contiguous(), cl_x.is_contiguous(memory_format=torch.channels_last),
+                                eff_x.is_contiguous(memory_format=torch.channels_last),
+                                eff_x[:, :1].is_contiguous(memory_format=torch.channels_last),
+                                eff_x.to(memory_format=torch.channels_last).is_contiguous(memory_format=torch.channels_last),
+                                cl.head.weight.is_contiguous()])
+out["cl.stem_strides"] = strides(cl.stem(cl_x))
+out["cl.b1_strides"] = strides(cl.b1(cl.stem(cl_x)))
+cl.train()
+
+
+def cl_forward(step):
+    y = cl(cl_x)
+    return y, F.cross_entropy(y, eff_y, label_smoothing=0.1)
+
+
+def cl_first(y):
+    out["cl.y0"] = y.detach().clone()
+    out["cl.grad_strides"] = strides(cl.b1.dw[0].weight.grad)
+
+
+train("cl.", cl, torch.optim.Adam(cl.parameters(), lr=1e-2), 3, cl_forward, first=cl_first)
+out["cl.final_strides"] = strides(cl.b1.dw[0].weight)
+
 torch.save(out, "programs6.pt")
 print(len(out), "tensors; losses:", {k: v.tolist() for k, v in out.items() if k.endswith("loss") and v.dim() == 1})
 print("nms", out["det.nms"].tolist(), "dp masks", out["swin.dp_masks"].tolist())

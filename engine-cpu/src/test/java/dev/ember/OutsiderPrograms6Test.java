@@ -1113,4 +1113,129 @@ class OutsiderPrograms6Test {
         inn.eval();
         close("probe.in.eval_y", inn.apply(x), 1);
     }
+
+    // ------------------------------------------------------------------ 8. channels_last
+
+    private static int[] ints(Tensor t) {
+        return java.util.Arrays.stream(t.toLongArray()).mapToInt(v -> (int) v).toArray();
+    }
+
+    /**
+     * The EfficientNet pieces as users run them for speed: model and input in channels_last
+     * ({@code model.to(memory_format=torch.channels_last)}, {@code x.contiguous(memory_format=...)}), trained with Adam:
+     * PyTorch's strides for the input, the weights, the activations and the gradients, and its numbers.
+     */
+    @Test
+    void channelsLastEfficientNetPiecesTrainedWithAdam() {
+        EffNet cl = PT.loaded(new EffNet(), "eff.init.");
+        assertTrue(cl.to(MemoryFormat.CHANNELS_LAST) == cl, "Module.to returns the module");
+        Tensor effX = e("eff.x");
+        Tensor x = effX.contiguous(MemoryFormat.CHANNELS_LAST);
+        Tensor dwWeight = ((Conv2d) cl.b1.dw.get(0)).weight;
+        assertArrayEquals(ints(e("cl.x_strides")), x.stride(), "the input's strides");
+        assertArrayEquals(ints(e("cl.w_strides")), dwWeight.stride(), "a depthwise weight's strides");
+        boolean[] flags = {x.isContiguous(), x.isContiguous(MemoryFormat.CHANNELS_LAST),
+            effX.isContiguous(MemoryFormat.CHANNELS_LAST),
+            effX.index(all(), sl(null, 1)).isContiguous(MemoryFormat.CHANNELS_LAST),
+            effX.to(MemoryFormat.CHANNELS_LAST).isContiguous(MemoryFormat.CHANNELS_LAST), cl.head.weight.isContiguous()};
+        long[] expectedFlags = e("cl.flags").toLongArray();
+        for (int i = 0; i < flags.length; i++) {
+            assertEquals(expectedFlags[i] != 0, flags[i], "contiguity flag " + i);
+        }
+        assertArrayEquals(ints(e("cl.stem_strides")), cl.stem.apply(x).stride(), "the stem's output strides");
+        assertArrayEquals(ints(e("cl.b1_strides")), cl.b1.apply(cl.stem.apply(x)).stride(), "an MBConv's output strides");
+        Tensor y = e("eff.y");
+        cl.train();
+        train("cl.", cl, new Adam(cl.parameters(), 1e-2), 3, s -> {
+            Tensor out = cl.apply(x);
+            return new Tensor[] {out, Functional.crossEntropy(out, y, "mean", 0.1)};
+        }, true, step -> {
+            if (step == 0) {
+                assertArrayEquals(ints(e("cl.grad_strides")), dwWeight.grad().stride(), "a weight gradient's strides");
+            }
+        }, 1, 20);
+        assertArrayEquals(ints(e("cl.final_strides")), dwWeight.stride(), "the weight's strides after Adam's steps");
+    }
+
+    /** The memory-format calls' nodes, aliasing and PyTorch's refusals, which leave the tensor as it was. */
+    @Test
+    void memoryFormatCallsNodesAliasingAndRefusals() {
+        Tensor x = Tensor.randn(2, 3, 4, 5).requiresGrad_(true);
+        assertEquals("CloneBackward0", x.contiguous(MemoryFormat.CHANNELS_LAST).gradFn().name());
+        assertEquals("ToCopyBackward0", x.to(MemoryFormat.CHANNELS_LAST).gradFn().name());
+        assertEquals("CloneBackward0", x.clone(MemoryFormat.CHANNELS_LAST).gradFn().name());
+        assertTrue(x.to(MemoryFormat.CONTIGUOUS_FORMAT) == x && x.to(MemoryFormat.PRESERVE_FORMAT) == x
+                && x.contiguous(MemoryFormat.PRESERVE_FORMAT) == x, "to/contiguous alias where nothing changes");
+        Tensor cl = x.contiguous(MemoryFormat.CHANNELS_LAST);
+        assertTrue(cl.contiguous(MemoryFormat.CHANNELS_LAST) == cl, "channels-last contiguous stays itself");
+        assertArrayEquals(new int[] {60, 1, 15, 3}, cl.clone().stride(), "clone preserves channels-last");
+        assertArrayEquals(new int[] {60, 20, 5, 1}, cl.contiguous().stride(), "contiguous() goes row-major");
+        cl.mul(x.detach().contiguous(MemoryFormat.CHANNELS_LAST)).sum().backward();
+        assertTrue(x.grad().allclose(x.detach().mul(1.0)), "the gradient through the copy");
+        // one input channel: a row-major [8, 1, 3, 3] weight is channels-last contiguous (C = 1 is skipped), so
+        // contiguous() keeps it, but to() restrides it (PyTorch's to_will_alias reads suggest_memory_format instead)
+        Tensor w = Tensor.randn(8, 1, 3, 3);
+        assertArrayEquals(new int[] {9, 9, 3, 1}, w.contiguous(MemoryFormat.CHANNELS_LAST).stride());
+        Tensor wcl = w.to(MemoryFormat.CHANNELS_LAST);
+        assertArrayEquals(new int[] {9, 1, 3, 1}, wcl.stride());
+        assertTrue(wcl.isContiguous() && wcl.to(MemoryFormat.CONTIGUOUS_FORMAT) != wcl, "to() copies it back");
+        Tensor x3 = Tensor.randn(2, 3, 4, 5, 6).contiguous(MemoryFormat.CHANNELS_LAST_3D);
+        assertArrayEquals(new int[] {360, 1, 90, 18, 3}, x3.stride(), "channels_last_3d strides");
+        assertTrue(!x3.isContiguous(MemoryFormat.CHANNELS_LAST) && x3.isContiguous(MemoryFormat.CHANNELS_LAST_3D));
+        Tensor m = Tensor.randn(3, 4);
+        IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> m.contiguous(MemoryFormat.CHANNELS_LAST));
+        assertEquals("required rank 4 tensor to use channels_last format", ex.getMessage());
+        ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> x.to(MemoryFormat.CHANNELS_LAST_3D));
+        assertEquals("required rank 5 tensor to use channels_last_3d format", ex.getMessage());
+        ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> m.t().contiguous(MemoryFormat.PRESERVE_FORMAT));
+        assertEquals("preserve memory format is unsupported by the contiguous operator", ex.getMessage());
+        assertTrue(m.isContiguous(MemoryFormat.PRESERVE_FORMAT) && !m.isContiguous(MemoryFormat.CHANNELS_LAST));
+        // a module with a 5-D parameter refuses channels_last and keeps every tensor as it was
+        dev.ember.nn.Conv3d conv3 = new dev.ember.nn.Conv3d(2, 2, 3);
+        Conv2d conv2 = new Conv2d(2, 2, 3);
+        Sequential both = new Sequential(conv2, conv3);
+        int[] before = conv2.weight.stride();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> both.to(MemoryFormat.CHANNELS_LAST));
+        assertArrayEquals(before, conv2.weight.stride(), "the 4-D weight unchanged after the refusal");
+        int[] before3 = conv3.weight.stride();
+        ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> both.to(MemoryFormat.CHANNELS_LAST_3D));
+        assertEquals("required rank 5 tensor to use channels_last_3d format", ex.getMessage());
+        assertArrayEquals(before3, conv3.weight.stride(), "the 5-D weight unchanged after the refusal");
+        conv3.to(MemoryFormat.CHANNELS_LAST_3D);
+        assertArrayEquals(new int[] {54, 1, 18, 6, 2}, conv3.weight.stride(), "channels_last_3d reaches a 5-D weight");
+    }
+
+    /**
+     * PyTorch's CPU convolution runs channels-last when the input's or the weight's strides suggest it, and batch norm
+     * keeps its input's format: their outputs and input gradients come channels-last (PyTorch 1.13's strides, printed
+     * by the generator's session; Ember's were row-major before, so a channels-last model fell back to row-major after
+     * its first convolution). Values are unchanged.
+     */
+    @Test
+    void convolutionAndBatchNormKeepChannelsLast() {
+        Tensor x = Tensor.randn(4, 3, 10, 10);
+        Tensor xcl = x.contiguous(MemoryFormat.CHANNELS_LAST).requiresGrad_(true);
+        Conv2d conv = new Conv2d(3, 4, 3, 2, 1, false);
+        Tensor rowMajor = conv.apply(x);
+        assertArrayEquals(new int[] {100, 25, 5, 1}, rowMajor.stride(), "row-major stays row-major");
+        Tensor y = conv.apply(xcl);
+        assertArrayEquals(new int[] {100, 1, 20, 4}, y.stride(), "a channels-last input");
+        assertTrue(y.equal(rowMajor), "the same values");
+        conv.to(MemoryFormat.CHANNELS_LAST);
+        assertArrayEquals(new int[] {100, 1, 20, 4}, conv.apply(x).stride(), "a channels-last weight");
+        BatchNorm2d bn = new BatchNorm2d(4);
+        Tensor z = bn.apply(y);
+        assertArrayEquals(new int[] {100, 1, 20, 4}, z.stride(), "batch norm in training");
+        z.mul(Tensor.linspace(-1, 1, 400).view(4, 4, 5, 5)).sum().backward();
+        assertArrayEquals(new int[] {300, 1, 30, 3}, xcl.grad().stride(), "the input gradient");
+        assertArrayEquals(new int[] {27, 1, 9, 3}, conv.weight.grad().stride(), "the weight gradient");
+        bn.eval();
+        assertArrayEquals(new int[] {100, 1, 20, 4}, bn.apply(y).stride(), "batch norm in evaluation");
+        assertArrayEquals(new int[] {100, 25, 5, 1}, bn.apply(rowMajor).stride(), "row-major batch norm");
+    }
 }
