@@ -276,12 +276,35 @@ final class NNOps {
         }
     }
 
+    /**
+     * Whether PyTorch's CPU convolution runs in channels-last ({@code thnn_conv_use_channels_last} /
+     * {@code mkldnn_conv_use_channels_last}): the input's or the weight's {@code suggest_memory_format()} is
+     * channels-last. Its output and the input and weight gradients then come in that format.
+     */
+    static boolean convUsesChannelsLast(Tensor input, Tensor weight) {
+        return input.dim() == 4 && (stridesLikeChannelsLast(input.shape, input.layout.strides())
+                || stridesLikeChannelsLast(weight.shape, weight.layout.strides()));
+    }
+
+    /** {@code y} copied into channels-last strides where {@code channelsLast}, else {@code y}; no history. */
+    static Tensor channelsLastIf(Tensor y, boolean channelsLast) {
+        if (!channelsLast || y == null) {
+            return y;
+        }
+        Tensor out = Creation.emptyStrided(y.shape, channelsLastStrides(y.shape), y.dtype, y.device);
+        out.backend.copy(y.storage(), y.layout, out.storage(), out.layout);
+        return out;
+    }
+
     private static Tensor convKernel(Tensor input, Tensor weight, Tensor bias, int[] outShape, Conv2dParams p) {
+        boolean cl = convUsesChannelsLast(input, weight);
         Tensor x = input.contiguous();
         Tensor w = weight.contiguous();
         Tensor b = denseAtStart(bias);
-        Tensor out = Creation.empty(outShape, input.dtype, input.device);
-        out.backend.conv2d(x.storage(), x.layout, w.storage(), w.layout, b == null ? null : b.storage(), out.storage(), out.layout, p);
+        Tensor rowMajor = Creation.empty(outShape, input.dtype, input.device);
+        rowMajor.backend.conv2d(x.storage(), x.layout, w.storage(), w.layout, b == null ? null : b.storage(),
+                rowMajor.storage(), rowMajor.layout, p);
+        Tensor out = channelsLastIf(rowMajor, cl);
         int[] inShape = input.shape;
         int[] wShape = weight.shape;
         return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> {
@@ -308,7 +331,7 @@ final class NNOps {
                     gy.backend.conv2dBackwardWeight(gy.storage(), gy.layout, xv.storage(), xv.layout, gw.storage(), gw.layout, p);
                 }
                 Tensor gb = n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null;
-                return new Tensor[] {gx, gw, gb};
+                return new Tensor[] {channelsLastIf(gx, cl), channelsLastIf(gw, cl), gb};
             };
         });
     }

@@ -641,6 +641,10 @@ final class NormOps {
                 }
             }
         }
+        // PyTorch's CPU kernel: the output (and the input gradient) in input.suggest_memory_format(), so a
+        // channels-last activation stays channels-last through conv, batch norm and the activation after it
+        boolean cl = (x.dim() == 4 || x.dim() == 5) && NNOps.stridesLikeChannelsLast(x.shape, x.layout.strides());
+        out = NNOps.channelsLastIf(out, cl);
         Tensor savedMean = mean;
         Tensor savedInvstd = invstd;
         ArithmeticOps.record(out, "NativeBatchNormBackward0", new Tensor[] {x, weight, bias}, node -> {
@@ -668,7 +672,7 @@ final class NormOps {
                             dense(sm.get()).storage(), dense(si.get()).storage(), training, storage(dx),
                             dev.ember.backend.Layout.contiguous(batch, c, l), storage(dw), storage(db));
                 }
-                return new Tensor[] {dx, dw == null || w == null ? dw : dw.view(w.shape), db};
+                return new Tensor[] {NNOps.channelsLastIf(dx, cl), dw == null || w == null ? dw : dw.view(w.shape), db};
             };
         });
         if (!training) {

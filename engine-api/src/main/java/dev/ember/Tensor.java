@@ -4742,6 +4742,53 @@ public final class Tensor implements AutoCloseable {
         return ViewOps.clone(this);
     }
 
+    /**
+     * A copy in {@code memoryFormat}, as {@code clone(memory_format=...)}: row-major for
+     * {@link MemoryFormat#CONTIGUOUS_FORMAT}, channels-last strides for {@link MemoryFormat#CHANNELS_LAST} (-3d), this
+     * tensor's own for {@link MemoryFormat#PRESERVE_FORMAT} ({@link #clone()}); differentiable ({@code CloneBackward0}).
+     *
+     * @throws IllegalArgumentException for channels-last on a tensor not 4-D (5-D for -3d), PyTorch's "required rank 4
+     *     tensor to use channels_last format"
+     */
+    public Tensor clone(MemoryFormat memoryFormat) {
+        Args.require(memoryFormat, "clone", "memory_format", 1, "torch.memory_format");
+        return MemoryFormatOps.clone(this, memoryFormat);
+    }
+
+    /**
+     * This tensor when it is contiguous in {@code memoryFormat}, else {@link #clone(MemoryFormat)}, as
+     * {@code contiguous(memory_format=...)} ({@code x.contiguous(memory_format=torch.channels_last)}).
+     *
+     * @throws IllegalArgumentException for {@link MemoryFormat#PRESERVE_FORMAT} on a tensor that is not contiguous
+     *     (PyTorch's "preserve memory format is unsupported by the contiguous operator"), or the rank
+     *     {@link #clone(MemoryFormat)} refuses
+     */
+    public Tensor contiguous(MemoryFormat memoryFormat) {
+        Args.require(memoryFormat, "contiguous", "memory_format", 1, "torch.memory_format");
+        return MemoryFormatOps.contiguous(this, memoryFormat);
+    }
+
+    /**
+     * Whether the elements are dense in {@code memoryFormat}'s order, as {@code is_contiguous(memory_format=...)}:
+     * c10's channels-last contiguity for a 4-D tensor (-3d: 5-D; false for other ranks), row-major contiguity for
+     * {@link MemoryFormat#CONTIGUOUS_FORMAT} and {@link MemoryFormat#PRESERVE_FORMAT}.
+     */
+    public boolean isContiguous(MemoryFormat memoryFormat) {
+        Args.require(memoryFormat, "is_contiguous", "memory_format", 1, "torch.memory_format");
+        return MemoryFormatOps.isContiguous(this, memoryFormat);
+    }
+
+    /**
+     * This tensor in {@code memoryFormat}, as {@code to(memory_format=...)}: itself when it is already contiguous in
+     * it (and for {@link MemoryFormat#PRESERVE_FORMAT}), else a copy ({@code ToCopyBackward0}).
+     *
+     * @throws IllegalArgumentException for the rank {@link #clone(MemoryFormat)} refuses
+     */
+    public Tensor to(MemoryFormat memoryFormat) {
+        Args.require(memoryFormat, "to", "memory_format", 1, "torch.memory_format");
+        return MemoryFormatOps.to(this, memoryFormat);
+    }
+
     /** Concatenates tensors along an existing dimension. */
     public static Tensor cat(List<Tensor> tensors, int dim) {
         Args.require(tensors, "cat", "tensors", 1, "tuple of Tensors");

@@ -5,6 +5,7 @@ import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
+import dev.ember.MemoryFormat;
 import dev.ember.RemovableHandle;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
@@ -442,6 +443,17 @@ public abstract class Module {
                     + dtype.torchName());
         }
         return convert(t -> t.to(dtype), true);
+    }
+
+    /**
+     * Puts the 4-D and 5-D parameters, their gradients and buffers in {@code memoryFormat} in place, as
+     * {@code module.to(memory_format=torch.channels_last)} (the others stay as they are; parameters keep their
+     * identity); returns this module. As PyTorch, channels_last on a 5-D parameter is refused ("required rank 4 tensor
+     * to use channels_last format"), and a failure changes nothing.
+     */
+    public Module to(MemoryFormat memoryFormat) {
+        Checks.notNull(memoryFormat, "memory_format");
+        return convert(t -> t.dim() == 4 || t.dim() == 5 ? t.to(memoryFormat) : t, false);
     }
 
     private Module convert(UnaryOperator<Tensor> fn, boolean floatingOnly) {
