@@ -44,6 +44,8 @@ import java.util.function.Function;
  * {@link #checkpoint(Function, Tensor...)} runs a function without keeping its intermediate activations for backward,
  * and runs it again during the backward pass, as {@code torch.utils.checkpoint.checkpoint(fn, *inputs,
  * use_reentrant=True)}: one {@code CheckpointFunctionBackward} node, memory traded for a second forward.
+ * {@link #checkpointNonReentrant(Function, Tensor...)} is {@code use_reentrant=False}: the graph recorded as usual, its
+ * saved tensors dropped and recomputed when the backward first needs one.
  */
 public final class Checkpoint {
     /** The value of the {@code format} metadata entry. */
@@ -296,6 +298,109 @@ public final class Checkpoint {
             LOG.log(System.Logger.Level.WARNING, "None of the inputs have requires_grad=True. Gradients will be None");
         }
         return new CheckpointFunction(fn, preserveRngState).applyAll(inputs);
+    }
+
+    /**
+     * {@link #checkpointNonReentrant(Function, boolean, Tensor...)} preserving the random state.
+     *
+     * @throws IllegalArgumentException for a null function or null inputs array
+     */
+    public static Tensor checkpointNonReentrant(Function<Tensor[], Tensor> fn, Tensor... inputs) {
+        return checkpointNonReentrant(fn, true, inputs);
+    }
+
+    /**
+     * Runs {@code fn(inputs)} keeping none of the tensors its operations save for the backward pass, and recomputes them
+     * when the backward pass first needs one, as PyTorch's {@code torch.utils.checkpoint.checkpoint(fn, *inputs,
+     * use_reentrant=False)} (the form PyTorch 2.x recommends). Unlike the reentrant {@link #checkpoint}, the forward
+     * records its graph as usual, so the output's node is that of {@code fn}'s last operation, parameters get their
+     * gradients whether or not an input requires grad, and {@code Autograd.grad} works through it. The saved tensors
+     * go through {@link dev.ember.SavedTensorsHooks}: each is replaced by a handle when saved; the first unpack reruns
+     * {@code fn} with grad mode on (the default generator's state at the call restored for it when
+     * {@code preserveRngState}, so dropout draws the same masks, and put back after) and hands each node the tensor
+     * the rerun saved in its place. {@code fn} must save the same number of tensors both times, else PyTorch's
+     * {@code CheckpointError} message ({@link IllegalStateException}). What is freed is the saved tensors; the
+     * intermediate results themselves are released when nothing else holds them.
+     *
+     * @throws IllegalArgumentException for a null function or null inputs array
+     */
+    public static Tensor checkpointNonReentrant(Function<Tensor[], Tensor> fn, boolean preserveRngState, Tensor... inputs) {
+        if (fn == null) {
+            throw new IllegalArgumentException("checkpoint(): function must not be null");
+        }
+        if (inputs == null) {
+            throw new IllegalArgumentException("checkpoint(): inputs must not be null");
+        }
+        return new Frame(fn, inputs, preserveRngState).forward();
+    }
+
+    /** A saved tensor's place in its frame: the index in the order the forward saved them. */
+    private record Handle(Frame frame, int index) {
+    }
+
+    /** One non-reentrant checkpointed call: its function, inputs, random state, and the tensors its rerun saved. */
+    private static final class Frame {
+        private final Function<Tensor[], Tensor> fn;
+        private final Tensor[] inputs;
+        private final Tensor rngState;
+        private int saved;
+        private List<Tensor> recomputed;
+
+        Frame(Function<Tensor[], Tensor> fn, Tensor[] inputs, boolean preserveRngState) {
+            this.fn = fn;
+            this.inputs = inputs.clone();
+            this.rngState = preserveRngState ? TensorScope.escape(Ember.defaultGenerator().getState()) : null;
+        }
+
+        Tensor forward() {
+            try (var hooks = Autograd.savedTensorsHooks((Tensor t) -> new Handle(this, saved++),
+                    (Handle h) -> h.frame().unpack(h.index()))) {
+                Tensor out = fn.apply(inputs.clone());
+                if (out == null) {
+                    throw new IllegalStateException("checkpoint(): the function returned null");
+                }
+                return out;
+            }
+        }
+
+        private Tensor unpack(int index) {
+            if (recomputed == null) {
+                recomputed = recompute();
+            }
+            return recomputed.get(index);
+        }
+
+        private List<Tensor> recompute() {
+            List<Tensor> got = new ArrayList<>();
+            Generator generator = Ember.defaultGenerator();
+            Tensor before = rngState != null ? generator.getState() : null;
+            try {
+                if (rngState != null) {
+                    generator.setState(rngState);
+                }
+                try (var hooks = Autograd.savedTensorsHooks((Tensor t) -> {
+                    if (got.size() >= saved) {
+                        throw new IllegalStateException("torch.utils.checkpoint: trying to save more tensors during "
+                                + "recomputation than during the original forward pass.");
+                    }
+                    // out of the backward's scopes: the nodes that read them later run after this one's closes
+                    got.add(TensorScope.escape(t.detach()));
+                    return got.size() - 1;
+                }, (Integer i) -> got.get(i)); GradMode on = Ember.enableGrad()) {
+                    fn.apply(inputs.clone());
+                }
+            } finally {
+                if (rngState != null) {
+                    generator.setState(before);
+                }
+            }
+            if (got.size() != saved) {
+                throw new IllegalStateException("torch.utils.checkpoint: A different number of tensors was saved during "
+                        + "the original forward and recomputation.\nNumber of tensors saved during forward: " + saved
+                        + "\nNumber of tensors saved during recomputation: " + got.size() + ".");
+            }
+            return got;
+        }
     }
 
     /** PyTorch's {@code CheckpointFunction}: its node is {@code CheckpointFunctionBackward}. */
