@@ -71,4 +71,41 @@ except Exception as e:
     assert "Attempt to retrieve a tensor saved by autograd multiple times" in str(e), e
     lines.append("error torch.utils.checkpoint: A different number of tensors was saved during the original forward "
                  "and recomputation.")
+# checkpoint_sequential: Linear(4, 6), Tanh, Linear(6, 6), GELU, Linear(6, 3) in 2 segments (the first 2 modules
+# checkpointed, the other 3 plain), x requiring grad, both forms
+from torch.utils.checkpoint import checkpoint_sequential
+
+
+def seq_model():
+    m = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.Tanh(), torch.nn.Linear(6, 6), torch.nn.GELU(),
+                            torch.nn.Linear(6, 3)).to(D)
+    with torch.no_grad():
+        for i, p in enumerate(m.parameters()):
+            p.copy_(seq(list(p.shape), shift=i, scale=0.125))
+    return m
+
+
+def sequential_2x(m, xs):
+    """2.x's checkpoint_sequential(m, 2, xs, use_reentrant=False) as its source composes it (1.13's has no
+    use_reentrant): the first len // 2 modules checkpointed, the rest run plainly."""
+    fs = list(m.children())
+    size = len(fs) // 2
+    first = lambda t: fs[1](fs[0](t))
+    assert size == 2
+    y = checkpoint(first, xs, use_reentrant=False)
+    for f in fs[size:]:
+        y = f(y)
+    return y
+
+
+for form, reentrant in [("reentrant", True), ("nonreentrant", False)]:
+    m = seq_model()
+    xs = x.clone().requires_grad_(True)
+    out = checkpoint_sequential(m, 2, xs) if reentrant else sequential_2x(m, xs)
+    emit("seq.%s.out" % form, out)
+    lines.append("seq.%s.fn %s" % (form, out.grad_fn.name()))
+    (out * weights(out.shape)).sum().backward()
+    emit("seq.%s.x" % form, xs.grad)
+    emit("seq.%s.0.weight" % form, m[0].weight.grad)
+    emit("seq.%s.4.bias" % form, m[4].bias.grad)
 print("\n".join(lines))

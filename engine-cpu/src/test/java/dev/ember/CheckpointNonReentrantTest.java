@@ -140,6 +140,39 @@ class CheckpointNonReentrantTest {
         assertArrayEquals(plain[1].bias.grad().toDoubleArray(), ck[1].bias.grad().toDoubleArray());
     }
 
+    private static dev.ember.nn.Sequential seqModel() {
+        dev.ember.nn.Sequential m = new dev.ember.nn.Sequential(new Linear(4, 6), new dev.ember.nn.Tanh(),
+                new Linear(6, 6), new dev.ember.nn.GELU(), new Linear(6, 3));
+        m.to(DType.FLOAT64);
+        try (GradMode off = Ember.noGrad()) {
+            List<Tensor> ps = m.parameters();
+            for (int i = 0; i < ps.size(); i++) {
+                ps.get(i).copy_(seq(i, 0.125, ps.get(i).shape()));
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void checkpointSequentialInBothFormsAsPyTorch() {
+        for (String form : new String[] {"reentrant", "nonreentrant"}) {
+            dev.ember.nn.Sequential m = seqModel();
+            Tensor x = seq(5, 0.25, 5, 4).requiresGrad_(true);
+            Tensor out = Checkpoint.checkpointSequential(m, 2, x, form.equals("reentrant"));
+            assertTensor("seq." + form + ".out", out);
+            assertEquals(EXPECTED.get("seq." + form + ".fn"), out.gradFn().name());
+            out.mul(ReferenceCases.weights(out.shape(), DType.FLOAT64)).sum().backward();
+            assertTensor("seq." + form + ".x", x.grad());
+            assertTensor("seq." + form + ".0.weight", ((Linear) m.get(0)).weight.grad());
+            assertTensor("seq." + form + ".4.bias", ((Linear) m.get(4)).bias.grad());
+        }
+        dev.ember.nn.Sequential m = seqModel();
+        assertThrows(IllegalArgumentException.class, () -> Checkpoint.checkpointSequential(m, 0, Tensor.ones(2, 4), false));
+        assertThrows(IllegalArgumentException.class, () -> Checkpoint.checkpointSequential(m, 6, Tensor.ones(2, 4), false));
+        assertThrows(IllegalArgumentException.class,
+                () -> Checkpoint.checkpointSequential((dev.ember.nn.Module) null, 2, Tensor.ones(2, 4), false));
+    }
+
     @Test
     void savedTensorsAreDroppedAndRecomputedOnce() {
         Linear[] m = model();

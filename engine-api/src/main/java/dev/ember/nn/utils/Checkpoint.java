@@ -334,6 +334,58 @@ public final class Checkpoint {
         return new Frame(fn, inputs, preserveRngState).forward();
     }
 
+    /**
+     * {@code torch.utils.checkpoint.checkpoint_sequential(functions, segments, input, use_reentrant)}: the modules
+     * (a {@code Sequential}'s children, or a list) cut into {@code segments} runs of {@code size() / segments} modules,
+     * each run but the last checkpointed ({@link #checkpoint} or, {@code useReentrant} false,
+     * {@link #checkpointNonReentrant}), the last one, with the modules left over, run plainly, as PyTorch's, the random
+     * state preserved.
+     *
+     * @throws IllegalArgumentException for null arguments, or segments below 1 or above the number of modules (PyTorch
+     *                                  fails there with Python's {@code range() arg 3 must not be zero})
+     */
+    public static Tensor checkpointSequential(Module functions, int segments, Tensor input, boolean useReentrant) {
+        if (functions == null) {
+            throw new IllegalArgumentException("checkpoint_sequential(): functions must not be null");
+        }
+        return checkpointSequential(functions instanceof dev.ember.nn.Sequential ? functions.children()
+                : List.of(functions), segments, input, useReentrant);
+    }
+
+    /** {@link #checkpointSequential(Module, int, Tensor, boolean)} of a list of modules. */
+    public static Tensor checkpointSequential(List<? extends Module> functions, int segments, Tensor input,
+                                              boolean useReentrant) {
+        if (functions == null || input == null) {
+            throw new IllegalArgumentException("checkpoint_sequential(): " + (functions == null ? "functions" : "input")
+                    + " must not be null");
+        }
+        List<Module> fs = new ArrayList<>(functions);
+        if (segments < 1 || segments > fs.size()) {
+            throw new IllegalArgumentException("checkpoint_sequential(): segments must be between 1 and the number of "
+                    + "modules (" + fs.size() + "), got " + segments);
+        }
+        int size = fs.size() / segments;
+        Tensor x = input;
+        int end = -1;
+        for (int start = 0; start < size * (segments - 1); start += size) {
+            end = start + size - 1;
+            Function<Tensor[], Tensor> run = runOf(fs, start, end);
+            x = useReentrant ? checkpoint(run, true, x) : checkpointNonReentrant(run, true, x);
+        }
+        return runOf(fs, end + 1, fs.size() - 1).apply(new Tensor[] {x});
+    }
+
+    /** The modules {@code start..end} applied one after the other. */
+    private static Function<Tensor[], Tensor> runOf(List<Module> fs, int start, int end) {
+        return in -> {
+            Tensor y = in[0];
+            for (int j = start; j <= end; j++) {
+                y = fs.get(j).apply(y);
+            }
+            return y;
+        };
+    }
+
     /** A saved tensor's place in its frame: the index in the order the forward saved them. */
     private record Handle(Frame frame, int index) {
     }
