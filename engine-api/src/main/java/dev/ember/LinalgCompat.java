@@ -178,7 +178,10 @@ final class LinalgCompat {
         int m = a.size(-2);
         int n = a.size(-1);
         int k = tau.size(-1);
-        Tensor v = a.tril(-1).add(LinalgDecompositions.eye(m, a.dtype, a.device).narrow(-1, 0, n));
+        // the reflectors' vectors: A's first min(m, n) columns below the diagonal with a unit diagonal (a wide A, as
+        // geqrf's output of a wide matrix, has no reflector in its last n - m columns)
+        int r = Math.min(m, n);
+        Tensor v = a.narrow(-1, 0, r).tril(-1).add(LinalgDecompositions.eye(m, a.dtype, a.device).narrow(-1, 0, r));
         Tensor q = LinalgDecompositions.eye(m, a.dtype, a.device).narrow(-1, 0, cols)
                 .expand(LinalgDecompositions.withMatrix(LinalgDecompositions.batchShape(a), m, cols));
         // Q = H_1 (H_2 (... (H_k E))) with E the first n columns of the identity: H_i X = X - tau_i v_i (v_i^H X)
@@ -193,27 +196,37 @@ final class LinalgCompat {
     /**
      * {@code torch.geqrf(A)}: LAPACK's QR in Householder form, as dgeqr2 computes it (in float64 on the host): R on and
      * above the diagonal, below it each reflector's vector (its leading 1 left out), and the k = min(m, n) scalars tau
-     * with {@code H_i = I - tau_i v_i v_i^T}; {@link #householderProduct} of the two gives Q. Not differentiable
-     * (GeqrfBackward0 raises, as PyTorch's).
+     * with {@code H_i = I - tau_i v_i v_i^T}; {@link #householderProduct} of the two gives Q. A complex A takes zgeqr2's
+     * algorithm ({@link ComplexLinalg#geqrf}: {@code H_i = I - tau_i v_i v_i^H}, R's diagonal real). Not differentiable
+     * (GeqrfBackward0 raises, as PyTorch's; a complex input that requires grad is refused at the call, as PyTorch's
+     * autograd layer refuses an op outside its GRADIENT_IMPLEMENTED_FOR_COMPLEX).
      */
     static GeqrfResult geqrf(Tensor a) {
         if (a.dim() < 2) {
             throw new IllegalArgumentException("torch.geqrf: input must have at least 2 dimensions.");
         }
-        if (!a.dtype.isFloatingPoint() || a.dtype.isReducedFloatingPoint()) {
-            throw new IllegalArgumentException("\"geqrf_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+        if (!a.isComplex() && (!a.dtype.isFloatingPoint() || a.dtype.isReducedFloatingPoint())) {
+            throw new IllegalArgumentException("\"geqrf_" + a.device.type() + "\" not implemented for '"
+                    + Format.scalarType(a.dtype) + "'");
         }
         int m = a.size(-2);
         int n = a.size(-1);
         int k = Math.min(m, n);
+        int[] tauShape = java.util.Arrays.copyOf(a.shape, a.dim() - 1);
+        tauShape[tauShape.length - 1] = k;
+        if (a.isComplex()) {
+            // geqrf is not in PyTorch's GRADIENT_IMPLEMENTED_FOR_COMPLEX (1.13 and 2.x): its autograd layer refuses a
+            // complex output that would record history, after the forward
+            Tensor[] r = ComplexLinalg.geqrf(LinalgDecompositions.batch3(a));
+            LossOps.refuseComplexAutograd("geqrf", a);
+            return new GeqrfResult(r[0].reshape(a.shape.clone()), r[1].reshape(tauShape));
+        }
         int batches = LinalgDecompositions.batchOf(a.shape);
         double[] x = a.contiguous().toDoubleArray();
         double[] tau = new double[batches * k];
         for (int b = 0; b < batches; b++) {
             householderQr(x, b * m * n, m, n, tau, b * k);
         }
-        int[] tauShape = java.util.Arrays.copyOf(a.shape, a.dim() - 1);
-        tauShape[tauShape.length - 1] = k;
         Tensor out = Creation.fromFlat(x, a.shape.clone(), DType.FLOAT64, Device.CPU).to(a.dtype).to(a.device);
         Tensor t = Creation.fromFlat(tau, tauShape, DType.FLOAT64, Device.CPU).to(a.dtype).to(a.device);
         MultiOutput.record("GeqrfBackward0", new Tensor[] {a}, new Tensor[] {out, t}, node -> g -> {

@@ -3789,7 +3789,9 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@code torch.geqrf(A)}: the QR decomposition in LAPACK's Householder form (R above the diagonal, the reflectors
-     * below it, and their scalars tau); {@link #linalgHouseholderProduct} of its two parts gives Q. Not differentiable.
+     * below it, and their scalars tau); {@link #linalgHouseholderProduct} of its two parts gives Q. Real and complex
+     * input (zgeqr2's convention: {@code H_i = I - tau_i v_i v_i^H}, tau complex, R's diagonal real). Not
+     * differentiable: its backward raises, and a complex input that requires grad is refused, as PyTorch's.
      */
     public GeqrfResult geqrf() {
         return LinalgCompat.geqrf(this);
