@@ -220,6 +220,101 @@ for label, x in (("tall", crandn(5, 3)), ("wide", crandn(3, 5)), ("batch complex
     ROUND_TRIP["ormqr of geqrf " + label] = x
     case("ormqr of geqrf " + label, "ormqr", gq[0], gq[1], gq[0].triu())
 
+# ------------------------------------------------------------------ orthogonal(householder, use_trivialization=False)
+# PyTorch 2.x's torch/nn/utils/parametrizations.py (1.13's is the same code): registration sets original to geqrf(W)'s
+# A with its diagonal replaced by the signs of R's (negated where tau == 0), forward is householder_product(A.tril(-1),
+# 2 / (1 + |v|^2)) times the diagonal's signs; assignment goes through the same right_inverse. Complex weights are
+# refused with the householder map ("Note [Householder complex]"); their default map is matrix_exp, whose skew-
+# Hermitian X - X^H and unitary Q are checked here too (with and without the trivialization).
+import torch.nn as nn  # noqa: E402
+from torch.nn.utils.parametrizations import orthogonal  # noqa: E402
+
+
+def fmt_sd(prefix, m):
+    return ["%s.%s %s" % (prefix, k, fmt_tensor(v)) for k, v in m.state_dict().items()]
+
+
+def orth_case(name, make, omap, triv, x, assign=None, dtype=D, steps=3):
+    assert name not in NAMES, name
+    NAMES.add(name)
+    m, desc = make()
+    m = m.to(dtype)
+    with torch.no_grad():
+        for i, (k, p) in enumerate(m.named_parameters()):
+            if p.is_complex():
+                p.copy_(crandn(*p.shape) * 0.5)
+            else:
+                p.copy_(torch.randn(p.shape, generator=G, dtype=D) * 0.5)
+    lines = ["=== " + name, "op orth", "module " + desc, "map " + str(omap), "triv " + str(triv).lower()]
+    lines += ["init.%s %s" % (k, fmt_tensor(p)) for k, p in m.named_parameters()]
+    try:
+        orthogonal(m, orthogonal_map=omap, use_trivialization=triv)
+    except Exception as e:
+        OUT.extend(lines + ["error %s %s" % (type(e).__name__, str(e).strip().split("\n")[0])])
+        return
+    w = m.weight
+    q = w.mT if w.shape[-2] < w.shape[-1] else w
+    eye = torch.eye(q.shape[-1], dtype=q.dtype)
+    assert torch.allclose(q.mH @ q, eye.expand(q.shape[:-2] + eye.shape), atol=1e-5 if dtype == torch.float32 else 1e-10), name + ": not orthogonal"
+    lines.append("keys " + ",".join(m.state_dict().keys()))
+    lines += fmt_sd("sd", m)
+    lines.append("value0 " + fmt_tensor(w))
+    lines.append("fn " + w.grad_fn.name())
+    if assign is not None:
+        with torch.no_grad():
+            m.weight = assign.to(dtype)
+        lines.append("assign " + fmt_tensor(assign.to(dtype)))
+        lines += fmt_sd("assigned", m)
+        lines.append("value1 " + fmt_tensor(m.weight))
+        if not triv:
+            # the assigned matrix's Q with R's diagonal positive: the value is that Q (up to rounding)
+            a = assign.to(dtype)
+            at = a.mT if a.shape[-2] < a.shape[-1] else a
+            qq, rr = torch.linalg.qr(at)
+            qq = qq * rr.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
+            v = m.weight.mT if a.shape[-2] < a.shape[-1] else m.weight
+            assert torch.allclose(v, qq, atol=1e-10), name + ": assignment"
+    xs = x.to(dtype)
+    lines.append("x " + fmt_tensor(xs))
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    for i in range(steps):
+        out = m(xs)
+        lines.append("out%d %s" % (i, fmt_tensor(out)))
+        opt.zero_grad()
+        r = torch.view_as_real(out) if out.is_complex() else out
+        (r * weights(r.shape).to(r.dtype)).sum().backward()
+        lines += ["grad%d.%s %s" % (i, k, fmt_tensor(p.grad)) for k, p in m.named_parameters()]
+        opt.step()
+    lines += fmt_sd("after", m)
+    OUT.extend(lines)
+
+
+def linear(i, o, **kw):
+    return lambda: (nn.Linear(i, o, **kw), "linear %d %d" % (i, o))
+
+
+def conv1d(i, o, k):
+    return lambda: (nn.Conv1d(i, o, k), "conv1d %d %d %d" % (i, o, k))
+
+
+orth_case("orth householder tall", linear(3, 5), "householder", False, torch.randn(2, 3, generator=G, dtype=D),
+          assign=torch.randn(5, 3, generator=G, dtype=D))
+orth_case("orth householder wide", linear(5, 3), "householder", False, torch.randn(2, 5, generator=G, dtype=D),
+          assign=torch.randn(3, 5, generator=G, dtype=D))
+orth_case("orth householder square", linear(4, 4), "householder", False, torch.randn(2, 4, generator=G, dtype=D),
+          assign=torch.linalg.qr(torch.randn(4, 4, generator=G, dtype=D))[0])
+orth_case("orth householder default map tall", linear(2, 4), None, False, torch.randn(3, 2, generator=G, dtype=D))
+# a batch of 2 wide 3-by-4 matrices (Conv1d's weight [out, in, k])
+orth_case("orth householder conv1d batch", conv1d(3, 2, 4), "householder", False,
+          torch.randn(1, 3, 6, generator=G, dtype=D), assign=torch.randn(2, 3, 4, generator=G, dtype=D))
+orth_case("orth householder float32", linear(3, 4), "householder", False, torch.randn(2, 3, generator=G, dtype=D),
+          dtype=torch.float32, steps=1)
+# complex: householder refused (trivialization or not); the default map (matrix_exp) and cayley are unitary
+orth_case("orth complex householder", linear(3, 3), "householder", False, crandn(2, 3), dtype=C128)
+orth_case("orth complex householder trivialization", linear(3, 5), "householder", True, crandn(2, 3), dtype=C128)
+orth_case("orth complex default map tall notriv", linear(3, 5), None, False, crandn(2, 3), dtype=C128)
+orth_case("orth complex cayley square notriv", linear(3, 3), "cayley", False, crandn(2, 3), dtype=C128)
+
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(OUT) + "\n")
 print(len(NAMES), "cases")

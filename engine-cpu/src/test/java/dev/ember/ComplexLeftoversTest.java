@@ -4,7 +4,15 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
+import dev.ember.nn.Conv1d;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.utils.Parametrizations;
+import dev.ember.nn.utils.Parametrize;
+import dev.ember.optim.SGD;
+
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -21,7 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The complex linear algebra Ember refused until session 31, against PyTorch 1.13 ({@code
  * complexleftovers/make_expected.py}, whose values are checked there in numpy): {@code torch.geqrf} of complex input
  * (zgeqr2's reflectors and tau, R's diagonal real) with its round trips through {@code householder_product} and {@code
- * ormqr}; values, grad_fn names, gradients where the op has them, PyTorch's errors with the inputs unchanged.
+ * ormqr}; {@code nn.utils.parametrizations.orthogonal} with the householder map without the trivialization (its
+ * right inverse through geqrf: registration, assignment, SGD steps, state dict) and with complex weights (householder
+ * refused, matrix_exp and cayley unitary); values, grad_fn names, gradients where the op has them, PyTorch's errors
+ * with the inputs unchanged.
  */
 class ComplexLeftoversTest {
     private static final Map<String, List<String>> CASES = ReferenceCases.read("/complexleftovers/expected.txt");
@@ -48,6 +59,10 @@ class ComplexLeftoversTest {
 
     private static void check(String name, List<String> body) {
         String op = field(body, "op");
+        if (op.equals("orth")) {
+            orthogonalCase(body);
+            return;
+        }
         boolean grad = field(body, "requires_grad") != null;
         List<Tensor> ins = new ArrayList<>();
         for (int i = 0; field(body, "in" + i) != null; i++) {
@@ -77,6 +92,88 @@ class ComplexLeftoversTest {
                 assertNear("grad" + i, PyTorchCases.tensor(g), in[i].grad(), f32 ? 2e-3 : 1e-8);
             }
         }
+    }
+
+    // ------------------------------------------------------------------ orthogonal without the trivialization
+
+    /** The {@code <prefix><key>} lines of a case as a map of tensors, in the file's order. */
+    private static Map<String, Tensor> prefixed(List<String> body, String prefix) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (String l : body) {
+            if (l.startsWith(prefix)) {
+                int sp = l.indexOf(' ');
+                out.put(l.substring(prefix.length(), sp), PyTorchCases.tensor(l.substring(sp + 1)));
+            }
+        }
+        return out;
+    }
+
+    private static void assertState(List<String> body, Module m, String prefix, double tol) {
+        Map<String, Tensor> expected = prefixed(body, prefix + ".");
+        Map<String, Tensor> sd = m.stateDict();
+        assertEquals(new ArrayList<>(expected.keySet()), new ArrayList<>(sd.keySet()), prefix + " keys");
+        expected.forEach((k, v) -> assertNear(prefix + "." + k, v, sd.get(k), tol));
+    }
+
+    /**
+     * make_expected.py's orth_case: the layer with the case's initial parameters, {@code orthogonal} registered (or
+     * PyTorch's error), the state dict and value, an assignment through the right inverse, three SGD steps.
+     */
+    private static void orthogonalCase(List<String> body) {
+        String[] desc = field(body, "module").split(" ");
+        int[] sz = new int[desc.length - 1];
+        for (int i = 1; i < desc.length; i++) {
+            sz[i - 1] = Integer.parseInt(desc[i]);
+        }
+        Module m = desc[0].equals("linear") ? new Linear(sz[0], sz[1]) : new Conv1d(sz[0], sz[1], sz[2]);
+        Map<String, Tensor> init = prefixed(body, "init.");
+        DType type = init.get("weight").dtype();
+        m.to(type);
+        m.loadStateDict(init);
+        String map = field(body, "map").equals("None") ? null : field(body, "map");
+        boolean triv = Boolean.parseBoolean(field(body, "triv"));
+        String error = field(body, "error");
+        if (error != null) {
+            Throwable e = assertThrows(IllegalArgumentException.class, () -> Parametrizations.orthogonal(m, "weight", map,
+                    triv));
+            assertEquals(error.substring(error.indexOf(' ') + 1), e.getMessage());
+            assertEquals(List.of("weight", "bias"), new ArrayList<>(m.stateDict().keySet()), "module unchanged");
+            assertNear("weight unchanged", init.get("weight"), m.stateDict().get("weight"), 0);
+            return;
+        }
+        Parametrizations.orthogonal(m, "weight", map, triv);
+        double tol = type == DType.FLOAT32 ? 1e-5 : 1e-9;
+        assertEquals(field(body, "keys"), String.join(",", m.stateDict().keySet()));
+        assertState(body, m, "sd", tol);
+        Tensor value = m.parametrizedValue("weight");
+        assertNear("value0", PyTorchCases.tensor(field(body, "value0")), value, tol);
+        if ("householder".equals(map) || map == null && !type.isComplex()) {
+            assertEquals(field(body, "fn"), value.gradFn().name());
+        }
+        String assign = field(body, "assign");
+        if (assign != null) {
+            try (GradMode off = Ember.noGrad()) {
+                Parametrize.rightInverse(m, "weight", PyTorchCases.tensor(assign));
+            }
+            assertState(body, m, "assigned", tol);
+            assertNear("value1", PyTorchCases.tensor(field(body, "value1")), m.parametrizedValue("weight"), tol);
+        }
+        Tensor x = PyTorchCases.tensor(field(body, "x"));
+        SGD opt = new SGD(m.parameters(), 0.1);
+        for (int i = 0; field(body, "out" + i) != null; i++) {
+            Tensor out = m.apply(x);
+            assertNear("out" + i, PyTorchCases.tensor(field(body, "out" + i)), out, tol);
+            opt.zeroGrad();
+            Tensor r = out.isComplex() ? out.viewAsReal() : out;
+            r.mul(ReferenceCases.weights(r.shape(), r.dtype())).sum().backward();
+            Map<String, Tensor> grads = prefixed(body, "grad" + i + ".");
+            Map<String, Tensor> params = m.namedParameters();
+            assertEquals(new ArrayList<>(grads.keySet()), new ArrayList<>(params.keySet()), "parameters");
+            int step = i;
+            grads.forEach((k, v) -> assertNear("grad" + step + "." + k, v, params.get(k).grad(), tol * 10));
+            opt.step();
+        }
+        assertState(body, m, "after", tol * 10);
     }
 
     // ------------------------------------------------------------------ geqrf: properties
