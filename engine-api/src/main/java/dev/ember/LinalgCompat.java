@@ -346,7 +346,8 @@ final class LinalgCompat {
      * {@code torch.svd_lowrank(A, q, niter, M)} (Halko et al. 2009, PyTorch's {@code _svd_lowrank}): an orthonormal basis
      * of A's range (of A - M's when M is given) from {@code qr(A R)} for a random n-by-q R drawn from {@code generator},
      * refined by {@code niter} power iterations, then the SVD of A projected onto it; a wide A, or one with more
-     * columns than q, is done through its transpose, as PyTorch's. Differentiable as its composition.
+     * columns than q, is done through its adjoint. Complex A as PyTorch 2.x (R complex, adjoints where a real A has
+     * transposes: {@code A ~ U diag(S) V^H}). Differentiable as its composition.
      */
     static SvdUsvResult svdLowrank(Tensor a, int q, int niter, Tensor m, Generator generator) {
         if (a.dim() < 2) {
@@ -356,24 +357,29 @@ final class LinalgCompat {
         int rows = a.size(-2);
         int cols = a.size(-1);
         if (rows < cols || cols > q) {
-            Tensor basis = approximateBasis(a.mT(), q, niter, m == null ? null : m.mT(), generator);
+            // A^H ~ Q Q^H A^H, so A ~ (A Q) Q^H: the SVD of A Q, its right vectors carried back by Q
+            Tensor basis = approximateBasis(a.mH(), q, niter, m == null ? null : m.mH(), generator);
             Tensor bt = m == null ? a.matmul(basis) : a.matmul(basis).sub(m.matmul(basis));
             SvdResult f = LinalgDecompositions.svd(bt, false);
-            return new SvdUsvResult(f.U(), f.S(), basis.matmul(f.Vh().mT()));
+            return new SvdUsvResult(f.U(), f.S(), basis.matmul(f.Vh().mH()));
         }
+        // A ~ Q Q^H A: the SVD of Q^H A (as the adjoint of A^H Q), its left vectors carried back by Q
         Tensor basis = approximateBasis(a, q, niter, m, generator);
-        Tensor b = m == null ? a.mT().matmul(basis) : a.mT().matmul(basis).sub(m.mT().matmul(basis));
-        SvdResult f = LinalgDecompositions.svd(b.mT(), false);
-        return new SvdUsvResult(basis.matmul(f.U()), f.S(), f.Vh().mT());
+        Tensor b = m == null ? a.mH().matmul(basis) : a.mH().matmul(basis).sub(m.mH().matmul(basis));
+        SvdResult f = LinalgDecompositions.svd(b.mH(), false);
+        return new SvdUsvResult(basis.matmul(f.U()), f.S(), f.Vh().mH());
     }
 
-    /** PyTorch's {@code get_approximate_basis}: Q of {@code qr(A R)}, then {@code niter} rounds through A^H and A. */
+    /**
+     * PyTorch's {@code get_approximate_basis}: Q of {@code qr(A R)}, then {@code niter} rounds through A^H and A; R of
+     * A's type when it is complex (2.x), else of its floating type.
+     */
     private static Tensor approximateBasis(Tensor a, int q, int niter, Tensor m, Generator generator) {
         int n = a.size(-1);
-        DType type = a.dtype.isFloatingPoint() ? a.dtype : DType.FLOAT32;
+        DType type = a.dtype.isFloatingPoint() || a.dtype.isComplex() ? a.dtype : DType.FLOAT32;
         Tensor r = Tensor.randn(generator, type, n, q).to(a.device);
-        Tensor ah = a.mT();
-        Tensor mh = m == null ? null : m.mT();
+        Tensor ah = a.mH();
+        Tensor mh = m == null ? null : m.mH();
         Tensor basis = reducedQ(m == null ? a.matmul(r) : a.matmul(r).sub(m.matmul(r)));
         for (int i = 0; i < niter; i++) {
             basis = reducedQ(m == null ? ah.matmul(basis) : ah.matmul(basis).sub(mh.matmul(basis)));

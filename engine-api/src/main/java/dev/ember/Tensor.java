@@ -3823,7 +3823,8 @@ public final class Tensor implements AutoCloseable {
      * {@code torch.svd_lowrank(A, q, niter, M)}: an approximate rank-{@code q} singular value decomposition of this
      * matrix (or of {@code this - M}, M broadcast, when not null) by randomized range finding with {@code niter} power
      * iterations (Halko et al. 2009); the random matrix comes from {@code generator} (null: the default one).
-     * {@code U} is m by q, {@code S} q values, {@code V} n by q; exact when the rank is at most q.
+     * {@code U} is m by q, {@code S} q values, {@code V} n by q (q at most min(m, n)); exact when the rank is at most
+     * q. Complex input as PyTorch 2.x: {@code A ~ U diag(S) V^H}, the random matrix complex.
      */
     public SvdUsvResult svdLowrank(int q, int niter, Tensor M, Generator generator) {
         return LinalgCompat.svdLowrank(this, q, niter, M, generator == null ? Ember.defaultGenerator() : generator);

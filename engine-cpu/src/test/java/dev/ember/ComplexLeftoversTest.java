@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (zgeqr2's reflectors and tau, R's diagonal real) with its round trips through {@code householder_product} and {@code
  * ormqr}; {@code linalg.ldl_factor_ex}, {@code ldl_factor} and {@code ldl_solve} of complex symmetric (zsytf2, zsytrs)
  * and Hermitian (zhetf2, zhetrs) matrices, LD and the pivots equal to PyTorch's (1-by-1 and 2-by-2 pivots,
- * interchanges, singular and batched inputs); {@code nn.utils.parametrizations.orthogonal} with the householder map without the trivialization (its
+ * interchanges, singular and batched inputs); {@code svd_lowrank} and {@code pca_lowrank} of complex input (as 2.x;
+ * 1.13 fails there, so by their invariants on exactly low-rank matrices); {@code nn.utils.parametrizations.orthogonal} with the householder map without the trivialization (its
  * right inverse through geqrf: registration, assignment, SGD steps, state dict) and with complex weights (householder
  * refused, matrix_exp and cayley unitary); values, grad_fn names, gradients where the op has them, PyTorch's errors
  * with the inputs unchanged.
@@ -237,6 +238,85 @@ class ComplexLeftoversTest {
         LdlFactorResult fr = r.linalgLdlFactor(true);
         LdlFactorResult fs = r.linalgLdlFactor(false);
         assertEquals(0.0, fr.LD().sub(fs.LD()).abs().max().item());
+    }
+
+    // ------------------------------------------------------------------ svd_lowrank / pca_lowrank of complex input
+
+    /** U diag(S) V^H of a low-rank result, as a complex matrix. */
+    private static Tensor rebuild(SvdUsvResult r) {
+        return r.U().mul(r.S().to(r.U().dtype()).unsqueeze(-2)).matmul(r.V().mH());
+    }
+
+    private static double maxAbs(Tensor t) {
+        return t.abs().max().item();
+    }
+
+    /**
+     * PyTorch 1.13 fails in matmul on complex input (its random matrix is real); 2.x draws it complex and works with
+     * adjoints. The draw is Ember's, so these check what does not depend on it: an exactly low-rank matrix (rank 2, q =
+     * 4) is recovered, its two singular values are linalg.svdvals', the others vanish, U and V have orthonormal columns.
+     */
+    @Test
+    void svdLowrankOfComplexLowRankMatricesRecoversThem() {
+        Generator gen = new Generator(34);
+        for (int[] mn : new int[][] {{7, 5}, {5, 7}, {6, 3}}) {
+            Tensor a = crandn(gen, 2, mn[0], 2).matmul(crandn(gen, 2, 2, mn[1]));
+            for (int q : new int[] {3, 4}) {
+                SvdUsvResult r = a.svdLowrank(q, 2, null, new Generator(7));
+                int k = Math.min(q, Math.min(mn[0], mn[1])); // the SVD of a q-column projection: min(q, m, n) values
+                assertEquals(DType.FLOAT64, r.S().dtype());
+                assertEquals(DType.COMPLEX128, r.U().dtype());
+                assertEquals(List.of(2, mn[0], k), List.of(r.U().shape()[0], r.U().shape()[1], r.U().shape()[2]));
+                assertEquals(List.of(2, mn[1], k), List.of(r.V().shape()[0], r.V().shape()[1], r.V().shape()[2]));
+                Tensor exact = a.linalgSvdvals();
+                assertTrue(maxAbs(r.S().narrow(-1, 0, 2).sub(exact.narrow(-1, 0, 2))) < 1e-10, "S");
+                assertTrue(r.S().narrow(-1, 2, k - 2).max().item() < 1e-10 * exact.max().item(), "S beyond the rank");
+                assertTrue(maxAbs(rebuild(r).sub(a)) < 1e-10, "U S V^H = A");
+                assertTrue(maxAbs(r.U().mH().matmul(r.U()).sub(eyeC(k))) < 1e-10, "U^H U = I");
+                assertTrue(maxAbs(r.V().mH().matmul(r.V()).sub(eyeC(k))) < 1e-10, "V^H V = I");
+            }
+        }
+        // with M: the decomposition of A - M
+        Tensor a = crandn(gen, 6, 2).matmul(crandn(gen, 2, 5));
+        Tensor m = crandn(gen, 6, 5);
+        SvdUsvResult r = a.add(m).svdLowrank(3, 2, m, new Generator(8));
+        assertTrue(maxAbs(rebuild(r).sub(a)) < 1e-10, "U S V^H = A with M");
+        // complex64: the same, in single precision
+        Tensor a32 = a.to(DType.COMPLEX64);
+        SvdUsvResult r32 = a32.svdLowrank(3, 2, null, new Generator(9));
+        assertEquals(DType.FLOAT32, r32.S().dtype());
+        assertTrue(maxAbs(rebuild(r32).sub(a32)) < 1e-4 * maxAbs(a32), "complex64");
+    }
+
+    @Test
+    void pcaLowrankOfComplexDataCentersThenDecomposes() {
+        Generator gen = new Generator(35);
+        // centered data of rank 2 plus a mean row: the centering removes the mean, two components remain
+        Tensor y = crandn(gen, 8, 2).matmul(crandn(gen, 2, 5));
+        Tensor x = y.sub(y.mean(new int[] {-2}, true));
+        Tensor a = x.add(crandn(gen, 1, 5));
+        SvdUsvResult r = a.pcaLowrank(3, true, 2, new Generator(10));
+        Tensor exact = x.linalgSvdvals();
+        assertTrue(maxAbs(r.S().narrow(-1, 0, 2).sub(exact.narrow(-1, 0, 2))) < 1e-10, "S");
+        assertTrue(maxAbs(rebuild(r).sub(x)) < 1e-10, "U S V^H = A - mean");
+        // without centering, of the centered data itself
+        SvdUsvResult r2 = x.pcaLowrank(3, false, 2, new Generator(11));
+        assertTrue(maxAbs(rebuild(r2).sub(x)) < 1e-10, "center=False");
+        // the default q, min(6, m, n)
+        assertEquals(5, a.pcaLowrank().S().size(-1));
+    }
+
+    @Test
+    void svdLowrankOfComplexInputIsDifferentiable() {
+        // q = min(m, n): the basis spans the whole range, so S is linalg.svdvals and its gradient well defined
+        Tensor p = Tensor.randn(new Generator(36), DType.FLOAT64, 4, 3, 2).requiresGrad_(true);
+        Function<Tensor[], Tensor> s = x -> cz(x[0]).svdLowrank(3, 1, null, new Generator(5)).S();
+        assertTrue(Autograd.gradcheck(s::apply, p));
+        assertTrue(Autograd.gradgradcheck(s::apply, p));
+        Function<Tensor[], Tensor> wide = x -> cz(x[0]).mT().svdLowrank(3, 1, null, new Generator(6)).S();
+        assertTrue(Autograd.gradcheck(wide::apply, p));
+        Function<Tensor[], Tensor> usv = x -> rebuild(cz(x[0]).svdLowrank(3, 1, null, new Generator(7))).viewAsReal();
+        assertTrue(Autograd.gradcheck(usv::apply, p));
     }
 
     // ------------------------------------------------------------------ geqrf: properties
