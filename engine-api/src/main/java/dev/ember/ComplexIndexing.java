@@ -471,6 +471,29 @@ final class ComplexIndexing {
         java.util.Map.entry("unique", "unique"), java.util.Map.entry("searchsorted", "searchsorted_out_cpu"),
         java.util.Map.entry("bucketize", "searchsorted_out_cpu"));
 
+    /**
+     * The CUDA kernels' names where they differ from the CPU's (PyTorch 2.x's aten/src/ATen/native/cuda dispatch
+     * names: the comparisons share one "compare_cuda", median and nanmedian "median_out_impl", mode "cuda_mode"); an op
+     * not listed here names the same kernel on both devices (sort's and unique's CUDA names depend on the input's size
+     * and path there, so the CPU's are kept).
+     */
+    private static final java.util.Map<String, String> CUDA_KERNELS = java.util.Map.ofEntries(
+        java.util.Map.entry("topk", "topk_out_cuda"), java.util.Map.entry("max", "max_all_cuda"),
+        java.util.Map.entry("min", "min_all_cuda"), java.util.Map.entry("amax", "max_values_cuda"),
+        java.util.Map.entry("amin", "min_values_cuda"), java.util.Map.entry("argmax", "argmax_cuda"),
+        java.util.Map.entry("argmin", "argmin_cuda"), java.util.Map.entry("aminmax", "aminmax_cuda"),
+        java.util.Map.entry("lt", "compare_cuda"), java.util.Map.entry("gt", "compare_cuda"),
+        java.util.Map.entry("le", "compare_cuda"), java.util.Map.entry("ge", "compare_cuda"),
+        java.util.Map.entry("less", "compare_cuda"), java.util.Map.entry("greater", "compare_cuda"),
+        java.util.Map.entry("round", "round_cuda"), java.util.Map.entry("cummax", "cummax_cuda"),
+        java.util.Map.entry("cummin", "cummin_cuda"), java.util.Map.entry("kthvalue", "kthvalue_cuda"),
+        java.util.Map.entry("median", "median_out_impl"), java.util.Map.entry("nanmedian", "median_out_impl"),
+        java.util.Map.entry("mode", "cuda_mode"), java.util.Map.entry("frac", "frac_cuda"),
+        java.util.Map.entry("leakyRelu", "leaky_relu_cuda"), java.util.Map.entry("remainder", "remainder_cuda"),
+        java.util.Map.entry("fmod", "fmod_cuda"), java.util.Map.entry("floorDivide", "div_floor_cuda"),
+        java.util.Map.entry("logcumsumexp", "logcumsumexp_cuda"), java.util.Map.entry("searchsorted",
+                "searchsorted_out_cuda"), java.util.Map.entry("bucketize", "searchsorted_out_cuda"));
+
     /** PyTorch's refusals of complex tensors in words of their own, by Ember's op names. */
     private static final java.util.Map<String, String> MESSAGES = java.util.Map.ofEntries(
         java.util.Map.entry("maximum", "maximum not implemented for complex tensors."),
@@ -509,9 +532,13 @@ final class ComplexIndexing {
         return mapped != null ? mapped : e;
     }
 
-    /** PyTorch's refusal of {@code op} (Ember's name) on the complex tensor {@code t}; null for an op not listed. */
+    /**
+     * PyTorch's refusal of {@code op} (Ember's name) on the complex tensor {@code t}, naming the kernel of {@code t}'s
+     * device; null for an op not listed.
+     */
     static UnsupportedOperationException refused(String op, Tensor t) {
-        String kernel = KERNELS.get(op);
+        String kernel = t.device.type().equals("cuda") && CUDA_KERNELS.containsKey(op) ? CUDA_KERNELS.get(op)
+                : KERNELS.get(op);
         if (kernel != null) {
             return new UnsupportedOperationException("\"" + kernel + "\" not implemented for '" + t.dtype.scalarTypeName()
                     + "'");

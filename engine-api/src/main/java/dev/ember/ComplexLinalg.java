@@ -531,6 +531,34 @@ final class ComplexLinalg {
         }
     }
 
+    /**
+     * {@code torch.geqrf} of complex a3 [B, m, n]: LAPACK's {@code zgeqr2} ({@link #householder}'s {@code zlarfg} on
+     * each column, then {@code H(i)^H} applied to the columns to its right), {A [B, m, n] (R on and above the
+     * diagonal, its diagonal real; the reflectors' vectors below it), tau [B, min(m, n)]} with {@code H(i) = I - tau_i
+     * v_i v_i^H}.
+     */
+    static Tensor[] geqrf(Tensor a3) {
+        int b = a3.shape[0];
+        int m = a3.shape[1];
+        int n = a3.shape[2];
+        int k = Math.min(m, n);
+        double[] a = host(a3);
+        double[] taus = new double[2 * b * k];
+        double[] tau = new double[2 * k];
+        for (int t = 0; t < b; t++) {
+            int o = t * m * n;
+            for (int i = 0; i < k; i++) {
+                householder(a, o, m, n, i, tau);
+                reflect(a, o, n, i, m, i + 1, n, tau[2 * i], -tau[2 * i + 1], i);
+            }
+            System.arraycopy(tau, 0, taus, 2 * t * k, 2 * k);
+        }
+        try (GradMode off = Ember.noGrad()) {
+            return new Tensor[] {complexOf(a, new int[] {b, m, n}, a3.dtype, a3.device),
+                complexOf(taus, new int[] {b, k}, a3.dtype, a3.device)};
+        }
+    }
+
     /** {@code zlarfg} on column i of a (rows i..m-1): beta on the diagonal, v below it (v_0 = 1 implied), tau[i]. */
     private static void householder(double[] a, int o, int m, int n, int i, double[] tau) {
         int d = 2 * (o + i * n + i);

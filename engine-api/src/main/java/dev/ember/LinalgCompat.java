@@ -178,7 +178,10 @@ final class LinalgCompat {
         int m = a.size(-2);
         int n = a.size(-1);
         int k = tau.size(-1);
-        Tensor v = a.tril(-1).add(LinalgDecompositions.eye(m, a.dtype, a.device).narrow(-1, 0, n));
+        // the reflectors' vectors: A's first min(m, n) columns below the diagonal with a unit diagonal (a wide A, as
+        // geqrf's output of a wide matrix, has no reflector in its last n - m columns)
+        int r = Math.min(m, n);
+        Tensor v = a.narrow(-1, 0, r).tril(-1).add(LinalgDecompositions.eye(m, a.dtype, a.device).narrow(-1, 0, r));
         Tensor q = LinalgDecompositions.eye(m, a.dtype, a.device).narrow(-1, 0, cols)
                 .expand(LinalgDecompositions.withMatrix(LinalgDecompositions.batchShape(a), m, cols));
         // Q = H_1 (H_2 (... (H_k E))) with E the first n columns of the identity: H_i X = X - tau_i v_i (v_i^H X)
@@ -193,27 +196,37 @@ final class LinalgCompat {
     /**
      * {@code torch.geqrf(A)}: LAPACK's QR in Householder form, as dgeqr2 computes it (in float64 on the host): R on and
      * above the diagonal, below it each reflector's vector (its leading 1 left out), and the k = min(m, n) scalars tau
-     * with {@code H_i = I - tau_i v_i v_i^T}; {@link #householderProduct} of the two gives Q. Not differentiable
-     * (GeqrfBackward0 raises, as PyTorch's).
+     * with {@code H_i = I - tau_i v_i v_i^T}; {@link #householderProduct} of the two gives Q. A complex A takes zgeqr2's
+     * algorithm ({@link ComplexLinalg#geqrf}: {@code H_i = I - tau_i v_i v_i^H}, R's diagonal real). Not differentiable
+     * (GeqrfBackward0 raises, as PyTorch's; a complex input that requires grad is refused at the call, as PyTorch's
+     * autograd layer refuses an op outside its GRADIENT_IMPLEMENTED_FOR_COMPLEX).
      */
     static GeqrfResult geqrf(Tensor a) {
         if (a.dim() < 2) {
             throw new IllegalArgumentException("torch.geqrf: input must have at least 2 dimensions.");
         }
-        if (!a.dtype.isFloatingPoint() || a.dtype.isReducedFloatingPoint()) {
-            throw new IllegalArgumentException("\"geqrf_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+        if (!a.isComplex() && (!a.dtype.isFloatingPoint() || a.dtype.isReducedFloatingPoint())) {
+            throw new IllegalArgumentException("\"geqrf_" + a.device.type() + "\" not implemented for '"
+                    + Format.scalarType(a.dtype) + "'");
         }
         int m = a.size(-2);
         int n = a.size(-1);
         int k = Math.min(m, n);
+        int[] tauShape = java.util.Arrays.copyOf(a.shape, a.dim() - 1);
+        tauShape[tauShape.length - 1] = k;
+        if (a.isComplex()) {
+            // geqrf is not in PyTorch's GRADIENT_IMPLEMENTED_FOR_COMPLEX (1.13 and 2.x): its autograd layer refuses a
+            // complex output that would record history, after the forward
+            Tensor[] r = ComplexLinalg.geqrf(LinalgDecompositions.batch3(a));
+            LossOps.refuseComplexAutograd("geqrf", a);
+            return new GeqrfResult(r[0].reshape(a.shape.clone()), r[1].reshape(tauShape));
+        }
         int batches = LinalgDecompositions.batchOf(a.shape);
         double[] x = a.contiguous().toDoubleArray();
         double[] tau = new double[batches * k];
         for (int b = 0; b < batches; b++) {
             householderQr(x, b * m * n, m, n, tau, b * k);
         }
-        int[] tauShape = java.util.Arrays.copyOf(a.shape, a.dim() - 1);
-        tauShape[tauShape.length - 1] = k;
         Tensor out = Creation.fromFlat(x, a.shape.clone(), DType.FLOAT64, Device.CPU).to(a.dtype).to(a.device);
         Tensor t = Creation.fromFlat(tau, tauShape, DType.FLOAT64, Device.CPU).to(a.dtype).to(a.device);
         MultiOutput.record("GeqrfBackward0", new Tensor[] {a}, new Tensor[] {out, t}, node -> g -> {
@@ -333,7 +346,8 @@ final class LinalgCompat {
      * {@code torch.svd_lowrank(A, q, niter, M)} (Halko et al. 2009, PyTorch's {@code _svd_lowrank}): an orthonormal basis
      * of A's range (of A - M's when M is given) from {@code qr(A R)} for a random n-by-q R drawn from {@code generator},
      * refined by {@code niter} power iterations, then the SVD of A projected onto it; a wide A, or one with more
-     * columns than q, is done through its transpose, as PyTorch's. Differentiable as its composition.
+     * columns than q, is done through its adjoint. Complex A as PyTorch 2.x (R complex, adjoints where a real A has
+     * transposes: {@code A ~ U diag(S) V^H}). Differentiable as its composition.
      */
     static SvdUsvResult svdLowrank(Tensor a, int q, int niter, Tensor m, Generator generator) {
         if (a.dim() < 2) {
@@ -343,24 +357,29 @@ final class LinalgCompat {
         int rows = a.size(-2);
         int cols = a.size(-1);
         if (rows < cols || cols > q) {
-            Tensor basis = approximateBasis(a.mT(), q, niter, m == null ? null : m.mT(), generator);
+            // A^H ~ Q Q^H A^H, so A ~ (A Q) Q^H: the SVD of A Q, its right vectors carried back by Q
+            Tensor basis = approximateBasis(a.mH(), q, niter, m == null ? null : m.mH(), generator);
             Tensor bt = m == null ? a.matmul(basis) : a.matmul(basis).sub(m.matmul(basis));
             SvdResult f = LinalgDecompositions.svd(bt, false);
-            return new SvdUsvResult(f.U(), f.S(), basis.matmul(f.Vh().mT()));
+            return new SvdUsvResult(f.U(), f.S(), basis.matmul(f.Vh().mH()));
         }
+        // A ~ Q Q^H A: the SVD of Q^H A (as the adjoint of A^H Q), its left vectors carried back by Q
         Tensor basis = approximateBasis(a, q, niter, m, generator);
-        Tensor b = m == null ? a.mT().matmul(basis) : a.mT().matmul(basis).sub(m.mT().matmul(basis));
-        SvdResult f = LinalgDecompositions.svd(b.mT(), false);
-        return new SvdUsvResult(basis.matmul(f.U()), f.S(), f.Vh().mT());
+        Tensor b = m == null ? a.mH().matmul(basis) : a.mH().matmul(basis).sub(m.mH().matmul(basis));
+        SvdResult f = LinalgDecompositions.svd(b.mH(), false);
+        return new SvdUsvResult(basis.matmul(f.U()), f.S(), f.Vh().mH());
     }
 
-    /** PyTorch's {@code get_approximate_basis}: Q of {@code qr(A R)}, then {@code niter} rounds through A^H and A. */
+    /**
+     * PyTorch's {@code get_approximate_basis}: Q of {@code qr(A R)}, then {@code niter} rounds through A^H and A; R of
+     * A's type when it is complex (2.x), else of its floating type.
+     */
     private static Tensor approximateBasis(Tensor a, int q, int niter, Tensor m, Generator generator) {
         int n = a.size(-1);
-        DType type = a.dtype.isFloatingPoint() ? a.dtype : DType.FLOAT32;
+        DType type = a.dtype.isFloatingPoint() || a.dtype.isComplex() ? a.dtype : DType.FLOAT32;
         Tensor r = Tensor.randn(generator, type, n, q).to(a.device);
-        Tensor ah = a.mT();
-        Tensor mh = m == null ? null : m.mT();
+        Tensor ah = a.mH();
+        Tensor mh = m == null ? null : m.mH();
         Tensor basis = reducedQ(m == null ? a.matmul(r) : a.matmul(r).sub(m.matmul(r)));
         for (int i = 0; i < niter; i++) {
             basis = reducedQ(m == null ? ah.matmul(basis) : ah.matmul(basis).sub(mh.matmul(basis)));

@@ -60,18 +60,6 @@ final class LinalgDecompositions {
         }
     }
 
-    /** {@code checkFloatingOrComplex}. */
-    static void checkFloating(Tensor a, String fn) {
-        if (a.dtype.isComplex()) {
-            throw new UnsupportedOperationException(fn + ": complex inputs are not supported yet (Ember's complex linear "
-                    + "algebra covers inv, solve, det, slogdet, logdet, cholesky, solve_triangular, qr, eigh, eigvalsh, "
-                    + "eig, eigvals, vecdot, lu, lu_factor, lu_solve, svd, svdvals, pinv, matrix_rank, lstsq, cond, "
-                    + "matrix_norm, matrix_exp, matrix_power, multi_dot, cholesky_solve, cholesky_inverse, householder_product "
-                    + "and ormqr); got " + Format.scalarType(a.dtype));
-        }
-        checkFloatingOrComplex(a, fn);
-    }
-
     /** PyTorch's {@code checkFloatingOrComplex}, for the functions that take complex inputs. */
     static void checkFloatingOrComplex(Tensor a, String fn) {
         if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {

@@ -6,8 +6,9 @@ import java.util.Arrays;
  * {@code torch.linalg.ldl_factor_ex}, {@code ldl_factor} and {@code ldl_solve}: the Bunch-Kaufman factorization
  * {@code A = P L D L^T P^T} of a symmetric matrix (its lower triangle read) and the solve with it, as LAPACK's
  * {@code sytf2}/{@code sytrs} with {@code uplo = 'L'} compute them (so LD and the pivots equal PyTorch's), in float64
- * on the host as {@link LinalgCompat#geqrf} does. Real types only; {@code hermitian} changes nothing for them. PyTorch
- * registers no derivative for either: their results carry a NotImplemented node whose backward raises.
+ * on the host as {@link LinalgCompat#geqrf} does; complex types through {@link ComplexLdl} (zsytf2/zsytrs, or
+ * zhetf2/zhetrs with {@code hermitian}: {@code A = P L D L^H P^T}); {@code hermitian} changes nothing for real types.
+ * PyTorch registers no derivative for either: their results carry a NotImplemented node whose backward raises.
  */
 final class LinalgLdl {
     private LinalgLdl() {
@@ -21,32 +22,36 @@ final class LinalgLdl {
      * blocks on and next to it, zeros above), the 1-based pivots of LAPACK (negative for a 2-by-2 block), int32, and
      * info (the first zero pivot, 1-based, or 0), int32.
      */
-    static LdlFactorExResult factorEx(Tensor a, boolean checkErrors, String api) {
+    static LdlFactorExResult factorEx(Tensor a, boolean hermitian, boolean checkErrors, String api) {
         String fn = "torch.linalg.ldl_factor_ex";
         if (a.dim() < 2) {
             throw new IllegalArgumentException(fn + ": The input tensor A must have at least 2 dimensions.");
         }
         LinalgDecompositions.checkSquare(a, fn, "A");
-        LinalgDecompositions.checkFloating(a, fn);
+        LinalgDecompositions.checkFloatingOrComplex(a, fn);
         if (a.dtype.isReducedFloatingPoint()) {
             throw new IllegalArgumentException("\"ldl_factor_kernel_cpu\" not implemented for '" + Format.scalarType(a.dtype)
                     + "'");
         }
         int n = a.size(-1);
         int batches = LinalgDecompositions.batchOf(a.shape);
-        double[] x = a.contiguous().toDoubleArray();
+        boolean complex = a.isComplex();
+        double[] x = complex ? ComplexLinalg.host(a) : a.contiguous().toDoubleArray();
+        int w = complex ? 2 : 1; // doubles per element
         int[] pivots = new int[batches * n];
         int[] info = new int[batches];
         for (int b = 0; b < batches; b++) {
-            info[b] = sytf2Lower(x, b * n * n, n, pivots, b * n);
+            info[b] = complex ? ComplexLdl.factorLower(x, b * n * n, n, pivots, b * n, hermitian)
+                    : sytf2Lower(x, b * n * n, n, pivots, b * n);
             // LAPACK leaves the upper triangle as it was; PyTorch zeroes it
             for (int i = 0; i < n; i++) {
-                Arrays.fill(x, b * n * n + i * n + i + 1, b * n * n + (i + 1) * n, 0.0);
+                Arrays.fill(x, w * (b * n * n + i * n + i + 1), w * (b * n * n + (i + 1) * n), 0.0);
             }
         }
         int[] batch = LinalgDecompositions.batchShape(a);
         int[] pivShape = Arrays.copyOf(a.shape, a.dim() - 1);
-        Tensor ld = Creation.fromFlat(x, a.shape.clone(), DType.FLOAT64, Device.CPU).to(a.dtype).to(a.device);
+        Tensor ld = complex ? ComplexLinalg.complexOf(x, a.shape.clone(), a.dtype, a.device)
+                : Creation.fromFlat(x, a.shape.clone(), DType.FLOAT64, Device.CPU).to(a.dtype).to(a.device);
         Tensor piv = Creation.fromFlat(pivots, pivShape, DType.INT32, Device.CPU).to(a.device);
         Tensor inf = Creation.fromFlat(info, batch, DType.INT32, Device.CPU).to(a.device);
         if (checkErrors) {
@@ -202,12 +207,13 @@ final class LinalgLdl {
     /**
      * {@code torch.linalg.ldl_solve(LD, pivots, B, hermitian)}: X with {@code A X = B} from {@link #factorEx}'s LD and
      * pivots (LAPACK's sytrs, {@code uplo = 'L'}), batches broadcast; the result has B's dtype and the broadcast shape.
-     * PyTorch reads pivots unchecked; here a pivot that is not one {@link #factorEx} could write is refused.
+     * PyTorch reads pivots unchecked; here a pivot that is not one {@link #factorEx} could write is refused. Complex
+     * LD: zsytrs, or zhetrs with {@code hermitian}.
      */
-    static Tensor solve(Tensor ld, Tensor pivots, Tensor b) {
+    static Tensor solve(Tensor ld, Tensor pivots, Tensor b, boolean hermitian) {
         String fn = "torch.linalg.ldl_solve";
         LinalgDecompositions.checkSquare(ld, fn, "A");
-        LinalgDecompositions.checkFloating(ld, fn);
+        LinalgDecompositions.checkFloatingOrComplex(ld, fn);
         // (B.size(-2) of a 1-D B: PyTorch's IndexError, before its own check of B's dimensions)
         LinalgDecompositions.linearSolveCheckInputs(b, ld, fn);
         int n = ld.size(-1);
@@ -240,9 +246,12 @@ final class LinalgLdl {
         double[] x;
         double[] a;
         long[] piv;
+        boolean complex = ld.isComplex();
         try (GradMode off = Ember.noGrad()) {
-            x = b.expand(outShape).contiguous().toDoubleArray();
-            a = ld.expand(LinalgDecompositions.withMatrix(batch, n, n)).contiguous().toDoubleArray();
+            Tensor bx = b.expand(outShape);
+            Tensor ax = ld.expand(LinalgDecompositions.withMatrix(batch, n, n));
+            x = complex ? ComplexLinalg.host(bx) : bx.contiguous().toDoubleArray();
+            a = complex ? ComplexLinalg.host(ax) : ax.contiguous().toDoubleArray();
             piv = pivots.expand(pivBatchShape).contiguous().toLongArray();
         }
         int batches = LinalgDecompositions.batchOf(outShape);
@@ -250,9 +259,14 @@ final class LinalgLdl {
             checkPivots(piv, m * n, n, fn);
         }
         for (int m = 0; m < batches; m++) {
-            sytrsLower(a, m * n * n, n, piv, m * n, x, m * n * k, k);
+            if (complex) {
+                ComplexLdl.solveLower(a, m * n * n, n, piv, m * n, x, m * n * k, k, hermitian);
+            } else {
+                sytrsLower(a, m * n * n, n, piv, m * n, x, m * n * k, k);
+            }
         }
-        Tensor out = Creation.fromFlat(x, outShape, DType.FLOAT64, Device.CPU).to(b.dtype).to(b.device);
+        Tensor out = complex ? ComplexLinalg.complexOf(x, outShape, b.dtype, b.device)
+                : Creation.fromFlat(x, outShape, DType.FLOAT64, Device.CPU).to(b.dtype).to(b.device);
         return ArithmeticOps.record(out, "NotImplemented", new Tensor[] {ld, b}, node -> g -> {
             throw new IllegalStateException("derivative for aten::linalg_ldl_solve is not implemented");
         });

@@ -3728,16 +3728,17 @@ public final class Tensor implements AutoCloseable {
     /**
      * {@code torch.linalg.ldl_factor_ex(A, hermitian, check_errors)}: the Bunch-Kaufman factorization
      * {@code A = P L D L^T P^T} of a symmetric matrix (its lower triangle read), LAPACK's sytrf's LD and pivots, and
-     * its info per matrix (a zero pivot is an error only with {@code checkErrors}); {@code hermitian} changes nothing
-     * for real types. Not differentiable (its backward raises, as PyTorch's).
+     * its info per matrix (a zero pivot is an error only with {@code checkErrors}); for a complex matrix {@code
+     * hermitian} takes hetrf's {@code A = P L D L^H P^T} of a Hermitian one (its diagonal read as real) instead; it
+     * changes nothing for real types. Not differentiable (its backward raises, as PyTorch's).
      */
     public LdlFactorExResult linalgLdlFactorEx(boolean hermitian, boolean checkErrors) {
-        return LinalgLdl.factorEx(this, checkErrors, "torch.linalg.ldl_factor_ex");
+        return LinalgLdl.factorEx(this, hermitian, checkErrors, "torch.linalg.ldl_factor_ex");
     }
 
     /** {@code torch.linalg.ldl_factor(A, hermitian)}: {@link #linalgLdlFactorEx} that refuses a singular matrix. */
     public LdlFactorResult linalgLdlFactor(boolean hermitian) {
-        LdlFactorExResult r = LinalgLdl.factorEx(this, true, "torch.linalg.ldl_factor");
+        LdlFactorExResult r = LinalgLdl.factorEx(this, hermitian, true, "torch.linalg.ldl_factor");
         return new LdlFactorResult(r.LD(), r.pivots());
     }
 
@@ -3748,14 +3749,14 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@code torch.linalg.ldl_solve(LD, pivots, B, hermitian)}: X with {@code A X = B} from {@link #linalgLdlFactor}'s
-     * output, batches broadcast; {@code hermitian} changes nothing for real types. Not differentiable (its backward
-     * raises, as PyTorch's).
+     * output, batches broadcast; {@code hermitian} (sytrs or hetrs for complex LD, as the factorization was made)
+     * changes nothing for real types. Not differentiable (its backward raises, as PyTorch's).
      */
     public static Tensor linalgLdlSolve(Tensor LD, Tensor pivots, Tensor B, boolean hermitian) {
         Args.require(LD, "linalg_ldl_solve", "LD", 1, "Tensor");
         Args.require(pivots, "linalg_ldl_solve", "pivots", 2, "Tensor");
         Args.require(B, "linalg_ldl_solve", "B", 3, "Tensor");
-        return LinalgLdl.solve(LD, pivots, B);
+        return LinalgLdl.solve(LD, pivots, B, hermitian);
     }
 
     /** {@code torch.lu_unpack(LU, pivots)}: P, L and U with {@code A = P L U} from {@link #linalgLuFactor()}'s output. */
@@ -3789,7 +3790,9 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@code torch.geqrf(A)}: the QR decomposition in LAPACK's Householder form (R above the diagonal, the reflectors
-     * below it, and their scalars tau); {@link #linalgHouseholderProduct} of its two parts gives Q. Not differentiable.
+     * below it, and their scalars tau); {@link #linalgHouseholderProduct} of its two parts gives Q. Real and complex
+     * input (zgeqr2's convention: {@code H_i = I - tau_i v_i v_i^H}, tau complex, R's diagonal real). Not
+     * differentiable: its backward raises, and a complex input that requires grad is refused, as PyTorch's.
      */
     public GeqrfResult geqrf() {
         return LinalgCompat.geqrf(this);
@@ -3820,7 +3823,8 @@ public final class Tensor implements AutoCloseable {
      * {@code torch.svd_lowrank(A, q, niter, M)}: an approximate rank-{@code q} singular value decomposition of this
      * matrix (or of {@code this - M}, M broadcast, when not null) by randomized range finding with {@code niter} power
      * iterations (Halko et al. 2009); the random matrix comes from {@code generator} (null: the default one).
-     * {@code U} is m by q, {@code S} q values, {@code V} n by q; exact when the rank is at most q.
+     * {@code U} is m by q, {@code S} q values, {@code V} n by q (q at most min(m, n)); exact when the rank is at most
+     * q. Complex input as PyTorch 2.x: {@code A ~ U diag(S) V^H}, the random matrix complex.
      */
     public SvdUsvResult svdLowrank(int q, int niter, Tensor M, Generator generator) {
         return LinalgCompat.svdLowrank(this, q, niter, M, generator == null ? Ember.defaultGenerator() : generator);

@@ -71,6 +71,11 @@ class CudaCensusGapsTest {
             return f.a().ormqr(f.tau(), a[1], false, true);
         }, r(5, 3), r(2, 5)));
         t.add(p("pca_lowrank S", a -> a[0].pcaLowrank(3, true, 2, new Generator(9)).S(), r(9, 6)));
+        // complex (session 31, as 2.x): the random matrix drawn complex on the host generator, adjoints on the device
+        t.add(p("svd_lowrank complex S", a -> Tensor.complex(a[0], a[1]).svdLowrank(3, 2, null, new Generator(9)).S(),
+                r(7, 5), r(7, 5)));
+        t.add(p("pca_lowrank complex wide S", a -> Tensor.complex(a[0], a[1]).pcaLowrank(3, true, 1, new Generator(9)).S(),
+                r(4, 6), r(4, 6)));
         t.add(p("histogramdd", a -> Tensor.histogramdd(a[0].detach(), new int[] {3, 4}, null, a[1].detach(), true).hist(),
                 r(40, 2), Tensor.rand(GEN, DType.FLOAT32, 40)));
         AdaptiveLogSoftmaxWithLoss cpu = new AdaptiveLogSoftmaxWithLoss(8, 12, new int[] {4, 8}, 2.0, true);

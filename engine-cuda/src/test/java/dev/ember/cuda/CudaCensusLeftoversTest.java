@@ -47,6 +47,13 @@ class CudaCensusLeftoversTest {
         return a.add(a.mT());
     }
 
+    /** {@code Z + Z^T} (or {@code Z + Z^H}) of {@code Z = re + i im}, without history, its diagonal zero (2-by-2 pivots). */
+    private static Tensor complexSymmetric(Tensor re, Tensor im, boolean hermitian) {
+        Tensor z = Tensor.complex(re, im).detach();
+        Tensor s = z.add(hermitian ? z.mH() : z.mT());
+        return s.sub(s.diagonal(0, -2, -1).diagEmbed(0, -2, -1));
+    }
+
     /** Fixed weights for a layer (all its parameters from {@code values}), then moved to {@code x}'s device, in eval mode. */
     private static Module fixed(Module m, Tensor x) {
         try (GradMode off = Ember.noGrad()) {
@@ -76,6 +83,18 @@ class CudaCensusLeftoversTest {
             LdlFactorResult f = a[0].detach().linalgLdlFactor();
             return Tensor.linalgLdlSolve(f.LD(), f.pivots(), a[1].detach(), false);
         }, symmetric(5).expand(2, 5, 5).contiguous(), r(2, 5, 3)));
+        // complex (session 31): zsytf2/zhetf2 and their solves on host copies, the results back on the device
+        for (boolean h : new boolean[] {false, true}) {
+            String kind = h ? " hermitian" : " complex symmetric";
+            t.add(p("ldl_factor LD" + kind, a -> complexSymmetric(a[0], a[1], h).linalgLdlFactor(h).LD().viewAsReal(),
+                    r(6, 6), r(6, 6)));
+            t.add(p("ldl_factor pivots" + kind, a -> complexSymmetric(a[0], a[1], h).linalgLdlFactor(h).pivots(),
+                    r(6, 6), r(6, 6)));
+            t.add(p("ldl_solve batched" + kind, a -> {
+                LdlFactorResult f = complexSymmetric(a[0], a[1], h).linalgLdlFactor(h);
+                return Tensor.linalgLdlSolve(f.LD(), f.pivots(), Tensor.complex(a[2], a[3]).detach(), h).viewAsReal();
+            }, r(2, 5, 5), r(2, 5, 5), r(2, 5, 3), r(2, 5, 3)));
+        }
         t.add(p("cholesky upper", a -> a[0].matmul(a[0].mT()).add(Tensor.eye(4, 4, DType.FLOAT32).to(a[0].device()))
                 .cholesky(true), r(4, 4)));
         t.add(p("lu_solve", a -> a[0].luSolve(a[1].detach().linalgLuFactor().LU(), a[1].detach().linalgLuFactor().pivots()),

@@ -8,13 +8,17 @@ import dev.ember.Tensor;
 import dev.ember.nn.Functional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.ember.cuda.CudaParity.GPU;
 import static dev.ember.cuda.CudaParityTest.p;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Complex tensors through the data-movement, indexing and predicate ops on CUDA against the CPU (session 29): each op
@@ -42,6 +46,29 @@ class CudaComplexIndexingTest {
     /** Int64 indices on the device of {@code like}. */
     private static Tensor idx(Tensor like, long... v) {
         return Tensor.tensor(v, DType.INT64, Device.CPU).to(like.device());
+    }
+
+    @Test
+    void refusalsNameTheCudaKernels() {
+        // PyTorch's dispatch messages name the kernel of the tensor's device ("topk_cpu" on the CPU)
+        Tensor c = z(pairs(3, 4));
+        Tensor g = c.to(GPU);
+        assertRefused("\"topk_cpu\" not implemented for 'ComplexFloat'", () -> c.topk(2));
+        assertRefused("\"topk_out_cuda\" not implemented for 'ComplexFloat'", () -> g.topk(2));
+        assertRefused("\"compare_cuda\" not implemented for 'ComplexFloat'", () -> g.lt(g));
+        assertRefused("\"argmax_cuda\" not implemented for 'ComplexFloat'", g::argmax);
+        assertRefused("\"max_all_cuda\" not implemented for 'ComplexFloat'", g::max);
+        assertRefused("\"cummax_cuda\" not implemented for 'ComplexFloat'", () -> g.cummax(1));
+        assertRefused("\"median_out_impl\" not implemented for 'ComplexFloat'", () -> g.median(1, false));
+        assertRefused("\"round_cuda\" not implemented for 'ComplexFloat'", g::round);
+        assertRefused("\"div_floor_cuda\" not implemented for 'ComplexFloat'", () -> g.floorDivide(2.0));
+        // words of PyTorch's own are the same on both devices
+        assertRefused("clamp is not supported for complex types", () -> g.clamp(0.0, 1.0));
+    }
+
+    private static void assertRefused(String message, org.junit.jupiter.api.function.Executable call) {
+        Throwable e = assertThrows(UnsupportedOperationException.class, call);
+        assertEquals(message, e.getMessage());
     }
 
     @TestFactory

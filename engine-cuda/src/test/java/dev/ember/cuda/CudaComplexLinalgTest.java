@@ -2,6 +2,7 @@ package dev.ember.cuda;
 
 import dev.ember.DType;
 import dev.ember.EighResult;
+import dev.ember.GeqrfResult;
 import dev.ember.Generator;
 import dev.ember.SlogdetResult;
 import dev.ember.LstsqResult;
@@ -20,6 +21,7 @@ import static dev.ember.cuda.CudaParity.GPU;
 import static dev.ember.cuda.CudaParity.p;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static dev.ember.cuda.CudaParity.uniform;
 
 /**
@@ -62,6 +64,24 @@ class CudaComplexLinalgTest {
         assertEquals(0, d.rank().numel());
         assertEquals(0, d.singularValues().numel());
         assertEquals(1, d.residuals().numel());
+    }
+
+    @Test
+    void geqrfOfComplexInputMatchesTheCpuAndNamesTheCudaKernel() {
+        // the same host kernel (zgeqr2's, in double) on copies: the same values, returned on the device
+        Tensor a = Tensor.complex(r(2, 4, 3), r(2, 4, 3));
+        GeqrfResult c = a.geqrf();
+        GeqrfResult g = a.to(GPU).geqrf();
+        assertEquals(GPU, g.a().device());
+        assertEquals(GPU, g.tau().device());
+        assertEquals(0.0, g.a().cpu().sub(c.a()).abs().max().item());
+        assertEquals(0.0, g.tau().cpu().sub(c.tau()).abs().max().item());
+        // the round trip on the device: orgqr's Q times R is A again
+        Tensor q = g.a().orgqr(g.tau());
+        assertTrue(q.matmul(g.a().narrow(-2, 0, 3).triu()).sub(a.to(GPU)).abs().max().item() < 1e-5);
+        Tensor n = Tensor.ones(DType.INT64, 3, 3).to(GPU);
+        Throwable e = assertThrows(IllegalArgumentException.class, n::geqrf);
+        assertEquals("\"geqrf_cuda\" not implemented for 'Long'", e.getMessage());
     }
 
     @TestFactory

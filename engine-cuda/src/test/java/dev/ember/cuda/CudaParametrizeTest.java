@@ -108,5 +108,27 @@ class CudaParametrizeTest {
         layerParity("linear orthogonal cayley", () -> new Linear(4, 4), m -> Parametrizations.orthogonal(m, "weight", "cayley"),
                 r(3, 4), 1);
         layerParity("linear orthogonal householder", () -> new Linear(3, 6), Parametrizations::orthogonal, r(2, 3), 1);
+        // without the trivialization: the original is geqrf's output (registered on the CPU, loaded into the GPU one)
+        layerParity("linear orthogonal householder without trivialization", () -> new Linear(5, 3),
+                m -> Parametrizations.orthogonal(m, "weight", "householder", false), r(2, 5), 2);
+    }
+
+    @Test
+    void orthogonalHouseholderAssignmentOnTheDevice() {
+        // the right inverse through geqrf on a CUDA weight: the same original and value as the CPU's
+        Module cpu = new Linear(3, 5);
+        Parametrizations.orthogonal(cpu, "weight", "householder", false);
+        Module gpu = new Linear(3, 5);
+        Parametrizations.orthogonal(gpu, "weight", "householder", false);
+        gpu.to(GPU);
+        Tensor q = r(5, 3);
+        try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
+            dev.ember.nn.utils.Parametrize.rightInverse(cpu, "weight", q);
+            dev.ember.nn.utils.Parametrize.rightInverse(gpu, "weight", q.to(GPU));
+        }
+        Tensor original = gpu.stateDict().get("parametrizations.weight.original");
+        assertEquals(GPU, original.device());
+        CudaParityTest.assertClose("original", cpu.stateDict().get("parametrizations.weight.original"), original.cpu());
+        CudaParityTest.assertClose("value", cpu.parametrizedValue("weight"), gpu.parametrizedValue("weight").cpu());
     }
 }

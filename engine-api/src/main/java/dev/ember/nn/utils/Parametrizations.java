@@ -236,8 +236,11 @@ public final class Parametrizations {
     }
 
     /**
-     * {@link #orthogonal(Module, String, String)} with PyTorch's {@code use_trivialization}; false keeps no basis (the
-     * householder map without it needs {@code geqrf}, which Ember does not have: refused).
+     * {@link #orthogonal(Module, String, String)} with PyTorch's {@code use_trivialization}; false keeps no basis: the
+     * original is then the map's own parameter (the householder map's: {@code geqrf} of the weight, its diagonal the
+     * signs of R's, as PyTorch's {@code right_inverse}; matrix_exp and cayley keep the weight itself and cannot be
+     * assigned to). A complex weight's default map is matrix_exp (skew-Hermitian {@code X - X^H}, a unitary value); the
+     * householder map refuses it, as PyTorch.
      */
     public static <M extends Module> M orthogonal(M module, String name, String orthogonalMap, boolean useTrivialization) {
         Tensor weight = tensorOf(module, name);
@@ -246,14 +249,10 @@ public final class Parametrizations {
                     + " dimensions.");
         }
         String map = orthogonalMap != null ? orthogonalMap
-                : weight.size(-2) == weight.size(-1) ? "matrix_exp" : "householder";
+                : weight.size(-2) == weight.size(-1) || weight.isComplex() ? "matrix_exp" : "householder";
         if (!Arrays.asList("matrix_exp", "cayley", "householder").contains(map)) {
             throw new IllegalArgumentException("orthogonal_map has to be one of \"matrix_exp\", \"cayley\", \"householder\". "
                     + "Got: " + map);
-        }
-        if (!useTrivialization && map.equals("householder")) {
-            throw new UnsupportedOperationException("orthogonal with orthogonal_map=\"householder\" and "
-                    + "use_trivialization=False needs torch.geqrf, which Ember does not have yet");
         }
         return Parametrize.registerParametrization(module, name, new Orthogonal(weight, map, useTrivialization), true);
     }
@@ -270,6 +269,10 @@ public final class Parametrizations {
         private final boolean trivialization;
 
         Orthogonal(Tensor weight, String map, boolean useTrivialization) {
+            // PyTorch's Note [Householder complex]: the reflectors cannot parametrize the unitary matrices
+            if (weight.isComplex() && map.equals("householder")) {
+                throw new IllegalArgumentException("The householder parametrization does not support complex tensors.");
+            }
             this.shape = weight.shape();
             this.map = map;
             this.trivialization = useTrivialization;
@@ -297,7 +300,7 @@ public final class Parametrizations {
                     zs[zs.length - 1] = n - k;
                     x = Tensor.cat(List.of(x, x.newZeros(n, n - k).expand(zs)), -1);
                 }
-                Tensor a = x.sub(x.mT());
+                Tensor a = x.sub(x.mH()); // skew-symmetric, or skew-Hermitian for a complex X
                 if (map.equals("matrix_exp")) {
                     q = a.matrixExp();
                 } else {
@@ -328,12 +331,15 @@ public final class Parametrizations {
                 throw new IllegalArgumentException("Expected a matrix or batch of matrices of shape " + size(shape) + ". Got a "
                         + "tensor of shape " + size(qIn.shape()) + ".");
             }
-            if (!trivialization) {
+            if (!trivialization && !map.equals("householder")) {
                 // PyTorch's NotImplementedError (registration reads it as the identity)
                 throw new UnsupportedOperationException("It is not possible to assign to the matrix exponential or the "
                         + "Cayley parametrizations when use_trivialization=False.");
             }
             try (GradMode off = Ember.noGrad()) {
+                if (!trivialization) {
+                    return List.of(householderInverse(qIn));
+                }
                 Tensor q = qIn;
                 int n = q.size(-2);
                 int k = q.size(-1);
@@ -373,13 +379,30 @@ public final class Parametrizations {
         return sb.append("])").toString();
     }
 
-    /** PyTorch's {@code _is_orthogonal}: {@code Q^H Q} close to the identity, atol {@code 10 n eps}. */
+    /**
+     * PyTorch's right inverse of the householder map without the trivialization (under no_grad): {@code geqrf} of the
+     * (tall, else transposed) matrix, R's diagonal replaced by its signs, negated where tau is zero (LAPACK's exact
+     * zero for a reflection it did not apply), transposed back.
+     */
+    private static Tensor householderInverse(Tensor q) {
+        boolean transpose = q.size(-2) < q.size(-1);
+        dev.ember.GeqrfResult g = (transpose ? q.mT() : q).geqrf();
+        Tensor a = g.a();
+        Tensor diag = a.diagonal(0, -2, -1);
+        Tensor signs = diag.sign();
+        diag.copy_(Tensor.where(g.tau().eq(0.0), signs.neg(), signs));
+        return transpose ? a.mT() : a;
+    }
+
+    /** PyTorch's {@code _is_orthogonal}: {@code Q^H Q} close to the identity, atol {@code 10 n eps} of Q's real type. */
     static boolean isOrthogonal(Tensor q) {
         int n = q.size(-2);
         int k = q.size(-1);
         Tensor id = Tensor.eye(k, k, q.dtype()).to(q.device());
-        double eps = 10.0 * n * (q.dtype() == DType.FLOAT64 ? Math.ulp(1.0) : Math.ulp(1.0f));
-        return q.mT().matmul(q).allclose(id.expand(q.mT().matmul(q).shape()), 1e-5, eps);
+        boolean f64 = q.dtype() == DType.FLOAT64 || q.dtype() == DType.COMPLEX128;
+        double eps = 10.0 * n * (f64 ? Math.ulp(1.0) : Math.ulp(1.0f));
+        Tensor gram = q.mH().matmul(q);
+        return gram.allclose(id.expand(gram.shape()), 1e-5, eps);
     }
 
     /**
