@@ -773,4 +773,295 @@ class OutsiderPrograms7Test {
         same(e("mdn.variance"), mix.variance(), "mixture variance");
         same(e("mdn.cdf"), mix.cdf(my), "mixture cdf");
     }
+
+    // ------------------------------------------------------------------ 5. RL
+
+    static Sequential mlp(int i, int h, int o) {
+        return new Sequential(new Linear(i, h), new ReLU(), new Linear(h, o));
+    }
+
+    @Test
+    void dqnWithTargetNetworkHuberClippingAndPolyakUpdates() {
+        Sequential qNet = init(mlp(4, 8, 3), "dqn.init.");
+        Sequential targetNet = mlp(4, 8, 3);
+        targetNet.to(F64);
+        targetNet.loadStateDict(qNet.stateDict());
+        Adam opt = new Adam(qNet.parameters(), 0.01);
+        List<Double> losses = new ArrayList<>();
+        List<Double> norms = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            Tensor a = e("dqn.a").select(0, step);
+            Tensor q = qNet.apply(e("dqn.s").select(0, step)).gather(1, a.unsqueeze(1)).squeeze(1);
+            Tensor target;
+            try (GradMode off = Ember.noGrad()) {
+                Tensor next = targetNet.apply(e("dqn.s2").select(0, step)).max(1).values();
+                target = e("dqn.r").select(0, step).add(next.mul(0.99).mul(e("dqn.done").select(0, step).rsub(1.0)));
+            }
+            Tensor loss = Functional.smoothL1Loss(q, target);
+            opt.zeroGrad();
+            loss.backward();
+            if (step == 0) {
+                PT.assertNamed("dqn.grad0.", qNet, true, 1, "DQN gradient");
+            }
+            norms.add(ClipGrad.clipGradNorm_(qNet.parameters(), 0.5).item());
+            opt.step();
+            losses.add(loss.item());
+            try (GradMode off = Ember.noGrad()) {
+                List<Tensor> tps = targetNet.parameters();
+                List<Tensor> ps = qNet.parameters();
+                for (int i = 0; i < ps.size(); i++) {
+                    tps.get(i).data().copy_(ps.get(i).data().mul(0.1).add(tps.get(i).data().mul(0.9)));
+                }
+            }
+        }
+        close(e("dqn.loss"), values(losses, F64), "DQN losses", 10);
+        close(e("dqn.norm"), values(norms, F64), "DQN gradient norms", 10);
+        PT.assertNamed("dqn.final.", qNet, false, 10, "DQN parameters after 3 steps");
+        PT.assertNamed("dqn.target.", targetNet, false, 10, "target network after 3 Polyak updates");
+    }
+
+    static final class Actor extends Container {
+        final Sequential net = registerModule("net", new Sequential(new Linear(3, 8), new ReLU()));
+        final Linear mean = registerModule("mean", new Linear(8, 2));
+        final Linear logStd = registerModule("log_std", new Linear(8, 2));
+
+        Tensor[] act(Tensor s, Tensor eps, boolean softplusForm) {
+            Tensor h = net.apply(s);
+            Tensor mu = mean.apply(h);
+            Tensor std = logStd.apply(h).clamp(-20.0, 2.0).exp();
+            Normal normal = new Normal(mu, std);
+            Tensor xt = mu.add(std.mul(eps));
+            Tensor yt = xt.tanh();
+            Tensor action = yt.mul(2.0).add(0.5);
+            Tensor logProb;
+            if (softplusForm) {
+                logProb = normal.logProb(xt).sub(xt.neg().add(Math.log(2)).sub(Functional.softplus(xt.mul(-2.0)))
+                        .mul(2.0)).sub(Math.log(2.0));
+            } else {
+                logProb = normal.logProb(xt).sub(yt.pow(2).rsub(1.0).mul(2.0).add(1e-6).log());
+            }
+            return new Tensor[] {action, logProb.sum(1, true)};
+        }
+    }
+
+    @Test
+    void sacActorWithTanhSquashedNormalAndLearnedTemperature() {
+        for (int form = 0; form < 2; form++) {
+            String p = "sac" + form + ".";
+            Actor actor = init(new Actor(), p + "init.");
+            Sequential critic = init(mlp(5, 8, 1), p + "critic.");
+            Tensor logAlpha = Tensor.zeros(1).requiresGrad_(true);
+            Adam aOpt = new Adam(actor.parameters(), 0.01);
+            Adam alOpt = new Adam(List.of(logAlpha), 0.05);
+            List<Double> aL = new ArrayList<>();
+            List<Double> alL = new ArrayList<>();
+            List<Double> alphas = new ArrayList<>();
+            for (int step = 0; step < 3; step++) {
+                Tensor s = e(p + "s").select(0, step);
+                Tensor[] al = actor.act(s, e(p + "eps").select(0, step), form == 1);
+                Tensor qv = critic.apply(Tensor.cat(List.of(s, al[0]), 1));
+                Tensor alpha = logAlpha.exp();
+                Tensor actorLoss = alpha.detach().mul(al[1]).sub(qv).mean();
+                aOpt.zeroGrad();
+                actorLoss.backward();
+                if (step == 0) {
+                    PT.assertNamed(p + "grad0.", actor, true, 10, "SAC actor gradient, form " + form);
+                    close(e(p + "logprob0"), al[1], "squashed log-prob, form " + form, 10);
+                }
+                aOpt.step();
+                Tensor alphaLoss = logAlpha.mul(al[1].add(-2.0).detach()).mean().neg();
+                alOpt.zeroGrad();
+                alphaLoss.backward();
+                alOpt.step();
+                aL.add(actorLoss.item());
+                alL.add(alphaLoss.item());
+                alphas.add(logAlpha.item());
+            }
+            close(e(p + "loss"), values(aL, F64), "SAC actor losses", 10);
+            close(e(p + "alpha_loss"), values(alL, F64), "SAC temperature losses", 10);
+            close(e(p + "log_alpha"), values(alphas, F64), "SAC log_alpha", 10);
+            PT.assertNamed(p + "final.", actor, false, 10, "SAC actor after 3 steps");
+        }
+    }
+
+    @Test
+    void gaeByABackwardsLoopAndReinforceWithCategorical() {
+        Sequential policy = init(mlp(4, 8, 3), "gae.policy.");
+        Sequential vf = init(mlp(4, 8, 1), "gae.vf.");
+        Tensor obs = e("gae.obs");
+        Tensor acts = e("gae.actions");
+        Tensor rews = e("gae.rewards");
+        Tensor dones = e("gae.dones");
+        int t = 6;
+        int n = 3;
+        Tensor values = vf.apply(obs).squeeze(-1);
+        double gamma = 0.99;
+        double lam = 0.95;
+        Tensor adv;
+        Tensor returns;
+        try (GradMode off = Ember.noGrad()) {
+            adv = Tensor.zeros(t, n);
+            Tensor lastgaelam = Tensor.scalar(0.0);
+            for (int i = t - 1; i >= 0; i--) {
+                Tensor nextNonTerminal = dones.select(0, i).rsub(1.0);
+                Tensor delta = rews.select(0, i).add(values.select(0, i + 1).mul(gamma).mul(nextNonTerminal))
+                        .sub(values.select(0, i));
+                lastgaelam = delta.add(nextNonTerminal.mul(gamma * lam).mul(lastgaelam));
+                adv.select(0, i).copy_(lastgaelam);
+            }
+            returns = adv.add(values.narrow(0, 0, t));
+        }
+        same(e("gae.adv"), adv, "GAE advantages");
+        same(e("gae.returns"), returns, "GAE returns");
+        Tensor vLoss = values.narrow(0, 0, t).sub(returns).pow(2).mean().mul(0.5);
+        Categorical dist = Categorical.ofLogits(policy.apply(obs.narrow(0, 0, t)));
+        Tensor logp = dist.logProb(acts);
+        Tensor g = Tensor.zeros(t, n);
+        Tensor running = Tensor.zeros(n);
+        for (int i = t - 1; i >= 0; i--) {
+            running = rews.select(0, i).add(running.mul(gamma).mul(dones.select(0, i).rsub(1.0)));
+            g.select(0, i).copy_(running);
+        }
+        g = g.sub(g.mean()).div(g.std().add(1e-8));
+        same(e("gae.G"), g, "normalized discounted returns");
+        Tensor pgLoss = logp.mul(g).mean().neg().sub(dist.entropy().mean().mul(0.01)).sub(logp.mul(adv).mean());
+        pgLoss.add(vLoss).backward();
+        same(e("gae.pg_loss"), pgLoss, "policy loss");
+        same(e("gae.v_loss"), vLoss, "value loss");
+        same(e("gae.entropy"), dist.entropy(), "Categorical entropy");
+        PT.assertNamed("gae.pgrad.", policy, true, 1, "policy gradient");
+        PT.assertNamed("gae.vgrad.", vf, true, 1, "value function gradient");
+    }
+
+    // ------------------------------------------------------------------ 6. Sequence / scientific
+
+    static final class ResidualBlock extends Container {
+        final int pad;
+        final Conv1d filter;
+        final Conv1d gate;
+        final Conv1d res;
+        final Conv1d skip;
+
+        ResidualBlock(int ch, int skipCh, int dilation, boolean last) {
+            pad = dilation;
+            filter = registerModule("filter", new Conv1d(ch, ch, 2, 1, 0, dilation, 1, true));
+            gate = registerModule("gate", new Conv1d(ch, ch, 2, 1, 0, dilation, 1, true));
+            res = last ? null : registerModule("res", new Conv1d(ch, ch, 1));
+            skip = registerModule("skip", new Conv1d(ch, skipCh, 1));
+        }
+
+        Tensor[] block(Tensor x) {
+            Tensor xp = Functional.pad(x, new int[] {pad, 0});
+            Tensor z = filter.apply(xp).tanh().mul(gate.apply(xp).sigmoid());
+            return new Tensor[] {res == null ? null : res.apply(z).add(x), skip.apply(z)};
+        }
+    }
+
+    static final class WaveNet extends Module {
+        final Conv1d embed = registerModule("embed", new Conv1d(6, 4, 1));
+        final ModuleList<ResidualBlock> blocks = registerModule("blocks", new ModuleList<>());
+        final Conv1d out1;
+        final Conv1d out2;
+
+        WaveNet() {
+            int[] dilations = {1, 2, 4, 1, 2};
+            for (int i = 0; i < dilations.length; i++) {
+                blocks.add(new ResidualBlock(4, 5, dilations[i], i == 4));
+            }
+            out1 = registerModule("out1", new Conv1d(5, 5, 1));
+            out2 = registerModule("out2", new Conv1d(5, 6, 1));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor h = embed.apply(Functional.oneHot(x, 6).transpose(1, 2).to(F64));
+            Tensor skips = null;
+            for (ResidualBlock b : blocks) {
+                Tensor[] hs = b.block(h);
+                h = hs[0];
+                skips = skips == null ? hs[1] : skips.add(hs[1]);
+            }
+            return out2.apply(Functional.relu(out1.apply(Functional.relu(skips))));
+        }
+    }
+
+    @Test
+    void waveNetWithCausalDilatedConvolutionsAndGatedUnits() {
+        WaveNet wn = init(new WaveNet(), "wn.init.");
+        Tensor seq = e("wn.seq");
+        int t = seq.size(1);
+        train("wn.", wn, new Adam(wn.parameters(), 0.01), 3, () -> {
+            Tensor o = wn.apply(seq);
+            return new Tensor[] {o, Functional.crossEntropy(o.narrow(2, 0, t - 1), seq.narrow(1, 1, t - 1))};
+        }, o -> same(e("wn.out0"), o, "WaveNet logits"), null, 1, 10, "WaveNet");
+    }
+
+    static final class GruClassifier extends Container {
+        final GRU gru = registerModule("gru", new GRU(3, 4, 2, true, true, 0.0, true));
+        final Linear fc = registerModule("fc", new Linear(8, 2));
+
+        Tensor[] classify(List<Tensor> seqs) {
+            long[] lengths = seqs.stream().mapToLong(s -> s.size(0)).toArray();
+            Tensor padded = Rnn.padSequence(seqs, true, 0.0);
+            PackedSequence packed = Rnn.packPaddedSequence(padded, Tensor.tensor(lengths), true, false);
+            PackedRnnOutput out = gru.apply(packed);
+            Tensor unpacked = Rnn.padPackedSequence(out.output(), true, 0.0, null).output();
+            Tensor hN = out.h();
+            return new Tensor[] {unpacked, fc.apply(Tensor.cat(List.of(hN.select(0, -2), hN.select(0, -1)), 1))};
+        }
+    }
+
+    @Test
+    void bidirectionalGruOverUnsortedPackedSequences() {
+        GruClassifier gc = init(new GruClassifier(), "gru.init.");
+        List<Tensor> seqs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            seqs.add(e("gru.seq" + i));
+        }
+        train("gru.", gc, new RMSprop(gc.parameters(), 0.01), 3, () -> {
+            Tensor[] r = gc.classify(seqs);
+            return new Tensor[] {r[0], Functional.crossEntropy(r[1], e("gru.y"))};
+        }, u -> same(e("gru.unpacked0"), u, "unpacked GRU output"), null, 1, 10, "packed GRU");
+    }
+
+    static final class DeepONet extends Container {
+        final Sequential branch = registerModule("branch", new Sequential(new Linear(6, 8), new Tanh(), new Linear(8, 5)));
+        final Sequential trunk = registerModule("trunk",
+                new Sequential(new Linear(1, 8), new Tanh(), new Linear(8, 5), new Tanh()));
+
+        DeepONet() {
+            registerParameter("b0", Tensor.zeros(1));
+        }
+
+        Tensor operator(Tensor u, Tensor y) {
+            return Tensor.einsum("bi,ni->bn", branch.apply(u), trunk.apply(y)).add(parameter("b0"));
+        }
+    }
+
+    static final class FourierMlp extends Module {
+        final Sequential net = registerModule("net", new Sequential(new Linear(8, 16), new ReLU(), new Linear(16, 1)));
+
+        FourierMlp() {
+            registerBuffer("B", Tensor.zeros(2, 4));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor proj = x.mul(2 * Math.PI).matmul(getBuffer("B"));
+            return net.apply(Tensor.cat(List.of(proj.sin(), proj.cos()), -1));
+        }
+    }
+
+    @Test
+    void deepONetAndFourierFeatureMlp() {
+        DeepONet don = init(new DeepONet(), "don.init.");
+        train("don.", don, new Adam(don.parameters(), 0.01), 3,
+                () -> new Tensor[] {null, Functional.mseLoss(don.operator(e("don.u"), e("don.y")), e("don.G"))},
+                null, null, 1, 10, "DeepONet");
+        FourierMlp ff = init(new FourierMlp(), "ff.init.");
+        same(e("ff.state.B"), ff.getBuffer("B"), "the Fourier matrix buffer loaded");
+        train("ff.", ff, new Adam(ff.parameters(), 0.01), 3,
+                () -> new Tensor[] {null, Functional.mseLoss(ff.apply(e("ff.x")), e("ff.y"))}, null, null, 1, 10,
+                "Fourier-feature MLP");
+    }
 }
