@@ -943,5 +943,34 @@ out["ff.x"], out["ff.y"] = fxy, fval
 save_state("ff.state.", ff)
 train("ff.", ff, torch.optim.Adam(ff.parameters(), lr=0.01), 3, lambda: (None, F.mse_loss(ff(fxy), fval)))
 
+# printouts the programs print and refusals they meet, one a line: name|text (newlines escaped as \\n); the
+# EmbeddingBag index message is 1.13's and 2.x's (aten/src/ATen/native/EmbeddingBag.cpp)
+texts = {}
+
+
+def refusal(f):
+    try:
+        f()
+    except Exception as ex:
+        return str(ex).split("\n")[0]
+    raise AssertionError("no refusal")
+
+
+texts["packed_unsorted"] = repr(pack_sequence_ := nn.utils.rnn.pack_sequence(
+    [torch.ones(2, 1), torch.ones(3, 1) * 2, torch.ones(1, 1) * 3], enforce_sorted=False))
+texts["packed_sorted"] = repr(nn.utils.rnn.pack_sequence([torch.ones(3, 1) * 2, torch.ones(2, 1)], enforce_sorted=True))
+pg = torch.ones(2, 1, requires_grad=True)
+texts["packed_grad"] = repr(nn.utils.rnn.pack_sequence([pg * 2, torch.ones(1, 1)], enforce_sorted=False))
+texts["viterbi_paths"] = repr(out["crf.best"])
+texts["viterbi_scores"] = repr(out["crf.vscore"])
+texts["float32_under_float64"] = repr(out["crf.vscore"].float())
+texts["scalar"] = repr(torch.tensor(2.5))
+texts["complex128"] = repr(torch.tensor([1 + 2j, 0.5j]))
+texts["eb_oob"] = refusal(lambda: F.embedding_bag(torch.tensor([1, 10, 2]), torch.zeros(10, 3), torch.tensor([0, 2])))
+texts["eb_negative"] = refusal(lambda: F.embedding_bag(torch.tensor([[1, 2], [-1, 2]]), torch.zeros(10, 3), mode="max"))
+with open("texts7.txt", "w") as f:
+    for k, v in texts.items():
+        f.write(k + "|" + v.replace("\n", "\\n") + "\n")
+
 torch.save(out, "programs7.pt")
 print(len(out), "entries")

@@ -1064,4 +1064,52 @@ class OutsiderPrograms7Test {
                 () -> new Tensor[] {null, Functional.mseLoss(ff.apply(e("ff.x")), e("ff.y"))}, null, null, 1, 10,
                 "Fourier-feature MLP");
     }
+
+    // ------------------------------------------------------------------ printouts and refusals
+
+    /** The generator's {@code texts7.txt}: name to text. */
+    private static Map<String, String> texts() throws java.io.IOException {
+        Map<String, String> texts = new java.util.HashMap<>();
+        for (String line : java.nio.file.Files.readAllLines(PT.resource("texts7.txt"))) {
+            int bar = line.indexOf('|');
+            texts.put(line.substring(0, bar), line.substring(bar + 1).replace("\\n", "\n"));
+        }
+        return texts;
+    }
+
+    /**
+     * What these programs print under the float64 default (a float64 tensor unnamed, a float32 one named; Ember named
+     * float64 whatever the default: {@link DefaultDtypePrintTest}), a PackedSequence as PyTorch's namedtuple (Ember
+     * printed the Java record's {@code PackedSequence[data=..., batchSizes=...]}), and EmbeddingBag's refusal of an
+     * index outside the table in PyTorch's words (Ember said {@code index out of range in self}), the weight unchanged.
+     */
+    @Test
+    void printoutsAndEmbeddingBagRefusalsAsPyTorch() throws java.io.IOException {
+        Map<String, String> texts = texts();
+        assertEquals(texts.get("packed_unsorted"), Rnn.packSequence(List.of(Tensor.ones(2, 1),
+                Tensor.ones(3, 1).mul(2.0), Tensor.ones(1, 1).mul(3.0)), false).toString());
+        assertEquals(texts.get("packed_sorted"), Rnn.packSequence(List.of(Tensor.ones(3, 1).mul(2.0),
+                Tensor.ones(2, 1)), true).toString());
+        Tensor pg = Tensor.ones(2, 1).requiresGrad_(true);
+        assertEquals(texts.get("packed_grad"), Rnn.packSequence(List.of(pg.mul(2.0), Tensor.ones(1, 1)), false)
+                .toString());
+        assertEquals(texts.get("viterbi_paths"), e("crf.best").toString());
+        assertEquals(texts.get("viterbi_scores"), e("crf.vscore").toString());
+        assertEquals(texts.get("float32_under_float64"), e("crf.vscore").toFloat().toString());
+        assertEquals(texts.get("scalar"), Tensor.scalar(2.5).toString());
+        assertEquals(texts.get("complex128"), Tensor.complex(Tensor.tensor(new double[] {1, 0}),
+                Tensor.tensor(new double[] {2, 0.5})).toString());
+
+        Tensor weight = Tensor.zeros(10, 3).requiresGrad_(true);
+        IndexOutOfBoundsException oob = org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                () -> Functional.embeddingBag(Tensor.tensor(new long[] {1, 10, 2}), weight,
+                        Tensor.tensor(new long[] {0, 2}), "sum"));
+        assertEquals(texts.get("eb_oob"), oob.getMessage());
+        IndexOutOfBoundsException negative = org.junit.jupiter.api.Assertions.assertThrows(
+                IndexOutOfBoundsException.class, () -> Functional.embeddingBag(
+                        Tensor.tensor(new long[][] {{1, 2}, {-1, 2}}), weight, null, "max"));
+        assertEquals(texts.get("eb_negative"), negative.getMessage());
+        assertEquals(0.0, weight.abs().sum().item(), "the weight unchanged");
+        assertNull(weight.grad());
+    }
 }
