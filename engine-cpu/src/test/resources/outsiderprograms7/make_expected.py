@@ -943,6 +943,33 @@ out["ff.x"], out["ff.y"] = fxy, fval
 save_state("ff.state.", ff)
 train("ff.", ff, torch.optim.Adam(ff.parameters(), lr=0.01), 3, lambda: (None, F.mse_loss(ff(fxy), fval)))
 
+# SAC's squashed Normal through torch.distributions (as pytorch_sac's SquashedNormal): TransformedDistribution over
+# TanhTransform(cache_size=1) (and an AffineTransform to the action range, cache_size=1), the action made by the
+# transforms from a saved pre-tanh sample, log_prob of it read from the caches; one pre-tanh value is far enough out
+# that tanh rounds to 1 (25 in float64, 12 in float32), where the uncached atanh(1) = inf makes log_prob NaN
+from torch.distributions import TransformedDistribution, TanhTransform, AffineTransform
+for dname, dt, far in (("f64", torch.float64, 25.0), ("f32", torch.float32, 12.0)):
+    mu = torch.tensor([[0.2, -0.5], [1.0, 0.3]], dtype=dt, requires_grad=True)
+    log_std = torch.tensor([[-0.3, 0.1], [0.0, -1.0]], dtype=dt, requires_grad=True)
+    eps = torch.tensor([[0.5, -1.2], [(far - 1.0), 0.8]], dtype=dt)
+    out[f"squash.{dname}.eps"] = eps
+    for cname, cache in (("cached", 1), ("uncached", 0)):
+        mu.grad = None
+        log_std.grad = None
+        std = log_std.exp()
+        x = mu + std * eps
+        tanh_t = TanhTransform(cache_size=cache)
+        affine_t = AffineTransform(0.5, 2.0, cache_size=cache)
+        dist = TransformedDistribution(Normal(mu, std), [tanh_t, affine_t])
+        action = affine_t(tanh_t(x))
+        lp = dist.log_prob(action).sum(-1)
+        out[f"squash.{dname}.{cname}.action"] = action.detach().clone()
+        out[f"squash.{dname}.{cname}.logp"] = lp.detach().clone()
+        if cache:
+            (lp.sum() + action.sum()).backward()
+            out[f"squash.{dname}.{cname}.gmu"] = mu.grad.clone()
+            out[f"squash.{dname}.{cname}.glogstd"] = log_std.grad.clone()
+
 # printouts the programs print and refusals they meet, one a line: name|text (newlines escaped as \\n); the
 # EmbeddingBag index message is 1.13's and 2.x's (aten/src/ATen/native/EmbeddingBag.cpp)
 texts = {}

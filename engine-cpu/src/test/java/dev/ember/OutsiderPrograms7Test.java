@@ -933,6 +933,48 @@ class OutsiderPrograms7Test {
         PT.assertNamed("gae.vgrad.", vf, true, 1, "value function gradient");
     }
 
+    /**
+     * SAC's squashed Normal through the distributions API, as pytorch_sac's SquashedNormal: a TransformedDistribution
+     * over {@code TanhTransform(cache_size=1)} and {@code AffineTransform(0.5, 2.0, cache_size=1)}, the action made by
+     * the transforms, its log_prob read from their caches. Ember had no cache (nor the constructor): its log_prob
+     * inverted tanh, which is NaN where tanh rounds to 1 (a pre-tanh 25 in float64, 12 in float32) and off by atanh's
+     * rounding elsewhere. Uncached, both give NaN there.
+     */
+    @Test
+    void squashedNormalLogProbReadsThePreTanhSampleFromTheCache() {
+        for (String dname : new String[] {"f64", "f32"}) {
+            DType dt = dname.equals("f64") ? F64 : DType.FLOAT32;
+            String p = "squash." + dname + ".";
+            for (int cache = 1; cache >= 0; cache--) {
+                String c = p + (cache == 1 ? "cached." : "uncached.");
+                Tensor mu = Tensor.tensor(new double[][] {{0.2, -0.5}, {1.0, 0.3}}).to(dt).requiresGrad_(true);
+                Tensor logStd = Tensor.tensor(new double[][] {{-0.3, 0.1}, {0.0, -1.0}}).to(dt).requiresGrad_(true);
+                Tensor std = logStd.exp();
+                Tensor x = mu.add(std.mul(e(p + "eps")));
+                dev.ember.distributions.TanhTransform tanhT = new dev.ember.distributions.TanhTransform(cache);
+                dev.ember.distributions.Transform affineT = new dev.ember.distributions.AffineTransform(0.5, 2.0)
+                        .withCache(cache);
+                assertEquals(cache, affineT.cacheSize());
+                dev.ember.distributions.TransformedDistribution dist =
+                        new dev.ember.distributions.TransformedDistribution(new Normal(mu, std), tanhT, affineT);
+                Tensor action = affineT.forward(tanhT.forward(x));
+                Tensor lp = dist.logProb(action).sum(-1);
+                same(e(c + "action"), action, dname + " squashed action");
+                same(e(c + "logp"), lp, dname + (cache == 1 ? " cached" : " uncached") + " squashed log_prob");
+                if (cache == 1) {
+                    lp.sum().add(action.sum()).backward();
+                    same(e(c + "gmu"), mu.grad(), dname + " gradient of the mean");
+                    same(e(c + "glogstd"), logStd.grad(), dname + " gradient of the log std");
+                }
+            }
+        }
+        assertEquals("cache_size must be 0 or 1", org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> new dev.ember.distributions.TanhTransform(2)).getMessage());
+        dev.ember.distributions.TanhTransform t = new dev.ember.distributions.TanhTransform();
+        assertSame(t, t.withCache(0), "with_cache of the same size is the transform itself");
+        assertEquals(1, t.inv().withCache(1).cacheSize(), "an inverse's with_cache");
+    }
+
     // ------------------------------------------------------------------ 6. Sequence / scientific
 
     static final class ResidualBlock extends Container {
