@@ -475,6 +475,15 @@ for name, kw, args in [("sum_psw", dict(mode="sum"), dict(per_sample_weights=eb_
     (o * g).sum().backward()
     out[f"eb.{name}.grad"] = bag.weight.grad.clone()
 
+# from_pretrained: the table used as given (the padding row keeps its values and stays out of the bags)
+pre = torch.randn(10, 3)
+out["eb.pre.table"] = pre.clone()
+bag = nn.EmbeddingBag.from_pretrained(pre.clone(), freeze=False, mode="mean", padding_idx=4)
+o = bag(eb_in, eb_off)
+out["eb.pre.out"] = o.detach().clone()
+(o * out["eb.mean_pad.g"]).sum().backward()
+out["eb.pre.grad"] = bag.weight.grad.clone()
+out["eb.pre.frozen_out"] = nn.EmbeddingBag.from_pretrained(pre.clone(), mode="max")(eb_in, torch.tensor([0, 3, 5, 9]))
 
 # word2vec skip-gram with negative sampling
 class SkipGram(nn.Module):

@@ -548,6 +548,20 @@ class OutsiderPrograms7Test {
             o.mul(e("eb." + name + ".g")).sum().backward();
             same(e("eb." + name + ".grad"), bag.weight().grad(), "EmbeddingBag " + name + " gradient");
         }
+        // from_pretrained (Ember had none): the table itself, its padding row kept and left out of the bags
+        Tensor table = e("eb.pre.table").clone();
+        EmbeddingBag pre = EmbeddingBag.fromPretrained(table, false, null, 2.0, false, "mean", false, 4L);
+        assertSame(table, pre.weight(), "the pretrained tensor is the parameter");
+        Tensor o = pre.apply(input, offsets);
+        same(e("eb.pre.out"), o, "from_pretrained bags");
+        o.mul(e("eb.mean_pad.g")).sum().backward();
+        same(e("eb.pre.grad"), pre.weight().grad(), "from_pretrained gradient");
+        EmbeddingBag frozen = EmbeddingBag.fromPretrained(e("eb.pre.table").clone(), true, "max");
+        assertTrue(!frozen.weight().requiresGrad(), "freeze");
+        same(e("eb.pre.frozen_out"), frozen.apply(input, Tensor.tensor(new long[] {0, 3, 5, 9})), "frozen max bags");
+        assertEquals("Embeddings parameter is expected to be 2-dimensional", org.junit.jupiter.api.Assertions
+                .assertThrows(IllegalArgumentException.class, () -> EmbeddingBag.fromPretrained(Tensor.zeros(3), true,
+                        "sum")).getMessage());
     }
 
     static final class SkipGram extends Container {
