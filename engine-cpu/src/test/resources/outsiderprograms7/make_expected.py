@@ -1004,6 +1004,16 @@ texts["scalar"] = repr(torch.tensor(2.5))
 texts["complex128"] = repr(torch.tensor([1 + 2j, 0.5j]))
 texts["eb_oob"] = refusal(lambda: F.embedding_bag(torch.tensor([1, 10, 2]), torch.zeros(10, 3), torch.tensor([0, 2])))
 texts["eb_negative"] = refusal(lambda: F.embedding_bag(torch.tensor([[1, 2], [-1, 2]]), torch.zeros(10, 3), mode="max"))
+# load_state_dict's result, which fine-tuning scripts print: BERT with its tied decoder, from a checkpoint without the
+# decoder entry (strict=False), then with an extra pooler entry
+bert_sd = {k: v for k, v in bert.state_dict().items() if k != "decoder.weight"}
+texts["load_missing"] = repr(bert.load_state_dict(bert_sd, strict=False))
+bert_sd = dict(bert.state_dict())
+bert_sd["pooler.dense.weight"] = torch.zeros(2)
+texts["load_unexpected"] = repr(bert.load_state_dict(bert_sd, strict=False))
+texts["load_all"] = repr(bert.load_state_dict(bert.state_dict()))
+from torch.nn.modules.module import _IncompatibleKeys
+texts["keys_quoted"] = repr(_IncompatibleKeys(["a'b", 'q"\'', "c\\d"], ["t\tab"]))
 with open("texts7.txt", "w") as f:
     for k, v in texts.items():
         f.write(k + "|" + v.replace("\n", "\\n") + "\n")

@@ -1137,7 +1137,8 @@ class OutsiderPrograms7Test {
      * What these programs print under the float64 default (a float64 tensor unnamed, a float32 one named; Ember named
      * float64 whatever the default: {@link DefaultDtypePrintTest}), a PackedSequence as PyTorch's namedtuple (Ember
      * printed the Java record's {@code PackedSequence[data=..., batchSizes=...]}), and EmbeddingBag's refusal of an
-     * index outside the table in PyTorch's words (Ember said {@code index out of range in self}), the weight unchanged.
+     * index outside the table in PyTorch's words (Ember said {@code index out of range in self}), the weight unchanged;
+     * load_state_dict's result as PyTorch's {@code _IncompatibleKeys} repr.
      */
     @Test
     void printoutsAndEmbeddingBagRefusalsAsPyTorch() throws java.io.IOException {
@@ -1155,6 +1156,18 @@ class OutsiderPrograms7Test {
         assertEquals(texts.get("scalar"), Tensor.scalar(2.5).toString());
         assertEquals(texts.get("complex128"), Tensor.complex(Tensor.tensor(new double[] {1, 0}),
                 Tensor.tensor(new double[] {2, 0.5})).toString());
+
+        // load_state_dict's printed result (Ember printed the Java record, IncompatibleKeys[missingKeys=[...], ...])
+        BertMlm bert = init(new BertMlm(), "bert.init.");
+        Map<String, Tensor> sd = new java.util.LinkedHashMap<>(bert.stateDict());
+        sd.remove("decoder.weight");
+        assertEquals(texts.get("load_missing"), bert.loadStateDict(sd, false).toString());
+        sd = new java.util.LinkedHashMap<>(bert.stateDict());
+        sd.put("pooler.dense.weight", Tensor.zeros(2));
+        assertEquals(texts.get("load_unexpected"), bert.loadStateDict(sd, false).toString());
+        assertEquals(texts.get("load_all"), bert.loadStateDict(bert.stateDict(), true).toString());
+        assertEquals(texts.get("keys_quoted"), new Module.IncompatibleKeys(List.of("a'b", "q\"'", "c\\d"),
+                List.of("t\tab")).toString(), "keys as Python's string reprs");
 
         Tensor weight = Tensor.zeros(10, 3).requiresGrad_(true);
         IndexOutOfBoundsException oob = org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
