@@ -135,7 +135,8 @@ class BertMLM(nn.Module):
         self.decoder.weight = self.embeddings.word_embeddings.weight  # tied
 
     def encode(self, ids, types, mask):
-        ext = (1.0 - mask[:, None, None, :].to(torch.float64)) * torch.finfo(torch.float64).min
+        dt = self.embeddings.word_embeddings.weight.dtype  # Hugging Face: the model's dtype
+        ext = (1.0 - mask[:, None, None, :].to(dt)) * torch.finfo(dt).min
         return self.layer(self.embeddings(ids, types), ext)
 
     def forward(self, ids, types, mask):
@@ -873,7 +874,7 @@ class WaveNet(nn.Module):
         self.out2 = nn.Conv1d(skip, classes, 1)
 
     def forward(self, x):
-        h = self.embed(F.one_hot(x, 6).transpose(1, 2).to(torch.float64))
+        h = self.embed(F.one_hot(x, 6).transpose(1, 2).to(self.embed.weight.dtype))
         skips = 0
         for b in self.blocks:
             h, s = b(h)
@@ -978,6 +979,33 @@ for dname, dt, far in (("f64", torch.float64, 25.0), ("f32", torch.float32, 12.0
             (lp.sum() + action.sum()).backward()
             out[f"squash.{dname}.{cname}.gmu"] = mu.grad.clone()
             out[f"squash.{dname}.{cname}.glogstd"] = log_std.grad.clone()
+
+# the first forward and backward of four programs again in float32 (what users run) from the same initial weights
+def f32_first(prefix, model, init_prefix, forward):
+    model.load_state_dict({k[len(init_prefix):]: v for k, v in out.items() if k.startswith(init_prefix)})
+    model.float()
+    y, loss = forward(model)
+    loss.backward()
+    out[prefix + "out"] = y.detach().clone()
+    out[prefix + "loss"] = loss.detach().clone()
+    save_grads(prefix + "grad.", model)
+
+
+def bert_f32(m):
+    total = 0
+    for mids, types, mask, labels in micro:
+        logits = m(mids, types, mask)
+        total = total + F.cross_entropy(logits.view(-1, V), labels.view(-1), ignore_index=-100) / len(micro)
+    return logits, total
+
+
+f32_first("f32.bert.", BertMLM(), "bert.init.", bert_f32)
+f32_first("f32.crf.", Tagger(), "crf.init.",
+          lambda m: (lambda em: (em, -m.crf(em, tags, crf_mask)))(m.emissions(words)))
+f32_first("f32.wn.", WaveNet(), "wn.init.",
+          lambda m: (lambda o: (o, F.cross_entropy(o[:, :, :-1], wseq[:, 1:])))(m(wseq)))
+f32_first("f32.gru.", GruClassifier(), "gru.init.",
+          lambda m: (lambda r: (r[0], F.cross_entropy(r[1], gyl)))(m([s.float() for s in gseqs])))
 
 # printouts the programs print and refusals they meet, one a line: name|text (newlines escaped as \\n); the
 # EmbeddingBag index message is 1.13's and 2.x's (aten/src/ATen/native/EmbeddingBag.cpp)

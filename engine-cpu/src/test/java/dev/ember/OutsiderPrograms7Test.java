@@ -205,8 +205,9 @@ class OutsiderPrograms7Test {
         }
 
         Tensor encode(Tensor ids, Tensor types, Tensor mask) {
-            Tensor ext = mask.index(Index.all(), Index.newAxis(), Index.newAxis(), Index.all()).to(F64).rsub(1.0)
-                    .mul(Tensor.finfo(F64).min());
+            DType dt = embeddings.word.weight().dtype(); // Hugging Face: the model's dtype
+            Tensor ext = mask.index(Index.all(), Index.newAxis(), Index.newAxis(), Index.all()).to(dt).rsub(1.0)
+                    .mul(Tensor.finfo(dt).min());
             return layer.layer(embeddings.embed(ids, types), ext);
         }
 
@@ -1030,7 +1031,7 @@ class OutsiderPrograms7Test {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor h = embed.apply(Functional.oneHot(x, 6).transpose(1, 2).to(F64));
+            Tensor h = embed.apply(Functional.oneHot(x, 6).transpose(1, 2).to(embed.weight().dtype()));
             Tensor skips = null;
             for (ResidualBlock b : blocks) {
                 Tensor[] hs = b.block(h);
@@ -1119,6 +1120,63 @@ class OutsiderPrograms7Test {
         train("ff.", ff, new Adam(ff.parameters(), 0.01), 3,
                 () -> new Tensor[] {null, Functional.mseLoss(ff.apply(e("ff.x")), e("ff.y"))}, null, null, 1, 10,
                 "Fourier-feature MLP");
+    }
+
+    // ------------------------------------------------------------------ float32
+
+    /**
+     * The generator's {@code f32_first}: {@code model} from the float64 initial state cast to float32, one forward and
+     * backward, the output, loss and every gradient against PyTorch's float32 run (4e-6 relative times {@code loose}).
+     */
+    private static void float32First(String prefix, Module model, String initPrefix, Supplier<Tensor[]> forward,
+                                     double loose) {
+        PT.loaded(model, initPrefix, F64);
+        model.to(DType.FLOAT32);
+        Tensor[] yl = forward.get();
+        yl[1].backward();
+        close(e(prefix + "out"), yl[0], prefix + " output", loose);
+        close(e(prefix + "loss"), yl[1], prefix + " loss", loose);
+        PT.assertNamed(prefix + "grad.", model, true, loose, prefix + " gradient");
+    }
+
+    /**
+     * BERT (with float32's finfo.min padding mask), the BiLSTM-CRF, the WaveNet and the packed GRU again in float32, as
+     * users run them, from the same initial weights: each first forward and backward against PyTorch's float32 run.
+     */
+    @Test
+    void theProgramsInFloat32() {
+        BertMlm bert = new BertMlm();
+        float32First("f32.bert.", bert, "bert.init.", () -> {
+            Tensor total = null;
+            Tensor logits = null;
+            for (int mb = 0; mb < 2; mb++) {
+                logits = bert.logits(e("bert.ids" + mb), e("bert.types" + mb), e("bert.mask" + mb));
+                Tensor loss = Functional.crossEntropy(logits.view(-1, V), e("bert.labels" + mb).view(-1), -100)
+                        .div(2.0);
+                total = total == null ? loss : total.add(loss);
+            }
+            return new Tensor[] {logits, total};
+        }, 10);
+        Tagger tagger = new Tagger();
+        float32First("f32.crf.", tagger, "crf.init.", () -> {
+            Tensor em = tagger.emissions(e("crf.words"));
+            return new Tensor[] {em, tagger.crf.llh(em, e("crf.tags"), e("crf.mask")).neg()};
+        }, 10);
+        WaveNet wn = new WaveNet();
+        Tensor seq = e("wn.seq");
+        float32First("f32.wn.", wn, "wn.init.", () -> {
+            Tensor o = wn.apply(seq);
+            return new Tensor[] {o, Functional.crossEntropy(o.narrow(2, 0, 11), seq.narrow(1, 1, 11))};
+        }, 10);
+        GruClassifier gc = new GruClassifier();
+        List<Tensor> seqs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            seqs.add(e("gru.seq" + i).toFloat());
+        }
+        float32First("f32.gru.", gc, "gru.init.", () -> {
+            Tensor[] r = gc.classify(seqs);
+            return new Tensor[] {r[0], Functional.crossEntropy(r[1], e("gru.y"))};
+        }, 10);
     }
 
     // ------------------------------------------------------------------ printouts and refusals
