@@ -1042,6 +1042,34 @@ texts["load_unexpected"] = repr(bert.load_state_dict(bert_sd, strict=False))
 texts["load_all"] = repr(bert.load_state_dict(bert.state_dict()))
 from torch.nn.modules.module import _IncompatibleKeys
 texts["keys_quoted"] = repr(_IncompatibleKeys(["a'b", 'q"\'', "c\\d"], ["t\tab"]))
+# what the programs print of max over next actions, a top-k, a sort (torch.return_types structseqs) and of tuples
+qv = torch.tensor([[0.5, 2.0, -1.0], [3.0, 3.0, 0.25]])
+texts["rt_max"] = repr(qv.max(1))
+texts["rt_min_keepdim"] = repr(qv.min(1, keepdim=True))
+texts["rt_sort"] = repr(torch.sort(qv, dim=1, descending=True))
+texts["rt_topk"] = repr(qv.topk(2))
+texts["rt_kthvalue"] = repr(qv.kthvalue(2, 1))
+texts["rt_median"] = repr(qv.median(1))
+texts["rt_nanmedian"] = repr(torch.tensor([[1.0, float("nan"), 3.0]]).nanmedian(1))
+texts["rt_mode"] = repr(qv.mode(1))
+texts["rt_cummax"] = repr(qv.cummax(1))
+texts["rt_cummin"] = repr(qv.cummin(1))
+texts["rt_aminmax"] = repr(torch.aminmax(qv))
+texts["rt_var_mean"] = repr(torch.var_mean(qv, 1))
+texts["rt_std_mean"] = repr(torch.std_mean(qv))
+texts["rt_pool_indices"] = repr(F.max_pool1d(qv.unsqueeze(0), 2, return_indices=True))
+# recurrent layers' tuples: every weight 0.1, the input arange/10, under no_grad
+with torch.no_grad():
+    rin = torch.arange(12.).view(3, 2, 2) / 10
+    gru_p, lstm_p = nn.GRU(2, 2), nn.LSTM(2, 2)
+    for m in (gru_p, lstm_p):
+        for w in m.parameters():
+            w.fill_(0.1)
+    texts["tuple_gru"] = repr(gru_p(rin))
+    texts["tuple_lstm"] = repr(lstm_p(rin))
+    packed_in = nn.utils.rnn.pack_padded_sequence(rin, torch.tensor([2, 3]), enforce_sorted=False)
+    texts["tuple_lstm_packed"] = repr(lstm_p(packed_in))
+    texts["tuple_padded"] = repr(nn.utils.rnn.pad_packed_sequence(gru_p(packed_in)[0]))
 with open("texts7.txt", "w") as f:
     for k, v in texts.items():
         f.write(k + "|" + v.replace("\n", "\\n") + "\n")

@@ -2748,7 +2748,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Largest values along a dimension and their indices. */
     public ValuesIndices max(int dim, boolean keepdim) {
-        return ReductionOps.maxDim(this, dim, keepdim, true);
+        return ReductionOps.maxDim(this, dim, keepdim, true).as("max");
     }
 
     /** Largest values along a dimension and their indices, the dimension removed, as {@code x.max(dim)}. */
@@ -2763,7 +2763,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Smallest values along a dimension and their indices. */
     public ValuesIndices min(int dim, boolean keepdim) {
-        return ReductionOps.maxDim(this, dim, keepdim, false);
+        return ReductionOps.maxDim(this, dim, keepdim, false).as("min");
     }
 
     /** Smallest values along a dimension and their indices, the dimension removed, as {@code x.min(dim)}. */
@@ -2867,8 +2867,54 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.softmax(this, dim, true);
     }
 
-    /** Values and indices, as returned by {@code max(dim)} and {@code min(dim)}. */
-    public record ValuesIndices(Tensor values, Tensor indices) {
+    /**
+     * Values and indices, as returned by {@code max(dim)}, {@code min(dim)}, {@code sort}, {@code topk} and the other
+     * {@code torch.return_types} ops, or by a pooling's {@code return_indices} (a plain tuple in PyTorch).
+     *
+     * @param values the values
+     * @param indices the indices
+     * @param returnType the name of PyTorch's {@code torch.return_types} structseq ({@code "max"}, {@code "sort"}, ...),
+     *     null for a plain tuple; it only decides the printout
+     */
+    public record ValuesIndices(Tensor values, Tensor indices, String returnType) {
+        /** A plain pair (a pooling's {@code return_indices}), printed as Python's tuple. */
+        public ValuesIndices(Tensor values, Tensor indices) {
+            this(values, indices, null);
+        }
+
+        /** The same pair as {@code torch.return_types.<returnType>}. */
+        ValuesIndices as(String returnType) {
+            return new ValuesIndices(values, indices, returnType);
+        }
+
+        /**
+         * PyTorch's repr: {@code torch.return_types.max(\nvalues=tensor(...),\nindices=tensor(...))} for the
+         * structseq, {@code (tensor(...), tensor(...))} for a plain tuple.
+         */
+        @Override
+        public String toString() {
+            return returnType == null ? pyTuple(values, indices)
+                    : structseq("torch.return_types." + returnType, "values", values, "indices", indices);
+        }
+    }
+
+    /** Python's repr of a tuple of tensors (null as None). */
+    static String pyTuple(Object... items) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < items.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(items[i] == null ? "None" : items[i]);
+        }
+        return sb.append(items.length == 1 ? ",)" : ")").toString();
+    }
+
+    /** Python's repr of a structseq: its name, then each field on its own line. */
+    static String structseq(String name, Object... fieldsAndValues) {
+        StringBuilder sb = new StringBuilder(name).append('(');
+        for (int i = 0; i < fieldsAndValues.length; i += 2) {
+            sb.append(i > 0 ? "," : "").append('\n').append(fieldsAndValues[i]).append('=')
+                    .append(fieldsAndValues[i + 1] == null ? "None" : fieldsAndValues[i + 1]);
+        }
+        return sb.append(')').toString();
     }
 
     // ---- reductions over lists of dims (issue 14)
@@ -2950,6 +2996,11 @@ public final class Tensor implements AutoCloseable {
 
     /** The smallest and largest values, as returned by {@link #aminmax}. */
     public record MinMax(Tensor min, Tensor max) {
+        /** PyTorch's repr, {@code torch.return_types.aminmax(\nmin=tensor(...),\nmax=tensor(...))}. */
+        @Override
+        public String toString() {
+            return structseq("torch.return_types.aminmax", "min", min, "max", max);
+        }
     }
 
     /** The smallest and largest elements, as {@code torch.aminmax(input)} (NaN propagates; node AminmaxBackward0). */
@@ -3045,10 +3096,20 @@ public final class Tensor implements AutoCloseable {
 
     /** Variance and mean, as returned by {@link #varMean}. */
     public record VarMean(Tensor var, Tensor mean) {
+        /** PyTorch's repr of the tuple {@code torch.var_mean} returns: {@code (tensor(...), tensor(...))}. */
+        @Override
+        public String toString() {
+            return pyTuple(var, mean);
+        }
     }
 
     /** Standard deviation and mean, as returned by {@link #stdMean}. */
     public record StdMean(Tensor std, Tensor mean) {
+        /** PyTorch's repr of the tuple {@code torch.std_mean} returns: {@code (tensor(...), tensor(...))}. */
+        @Override
+        public String toString() {
+            return pyTuple(std, mean);
+        }
     }
 
     /** Variance (with a correction) and mean over dimensions (null or empty: all), as {@code torch.var_mean}. */
@@ -5846,17 +5907,17 @@ public final class Tensor implements AutoCloseable {
 
     /** Sorted along the last dimension with the original indices, as {@code torch.sort} (stable; NaN sorts last). */
     public ValuesIndices sort() {
-        return SortOps.sort(this, -1, false, "SortBackward0");
+        return SortOps.sort(this, -1, false, "SortBackward0").as("sort");
     }
 
     /** Sorted along a dimension, as {@code torch.sort(dim, descending)} (stable; NaN counts as the largest). */
     public ValuesIndices sort(int dim, boolean descending) {
-        return SortOps.sort(this, dim, descending, "SortBackward0");
+        return SortOps.sort(this, dim, descending, "SortBackward0").as("sort");
     }
 
     /** Sorted along a dimension, as {@code torch.sort(stable=..., dim, descending)} (always stable). */
     public ValuesIndices sort(int dim, boolean descending, boolean stable) {
-        return SortOps.sort(this, dim, descending, "SortBackward1");
+        return SortOps.sort(this, dim, descending, "SortBackward1").as("sort");
     }
 
     /** The indices that sort the last dimension, as {@code torch.argsort}. */
@@ -5876,27 +5937,27 @@ public final class Tensor implements AutoCloseable {
 
     /** The k largest elements of the last dimension, sorted, with their indices, as {@code torch.topk}. */
     public ValuesIndices topk(int k) {
-        return SortOps.topk(this, k, -1, true, true);
+        return SortOps.topk(this, k, -1, true, true).as("topk");
     }
 
     /** The k largest elements along {@code dim}, sorted, with their indices: {@code x.topk(k, dim=d)}. */
     public ValuesIndices topk(int k, int dim) {
-        return SortOps.topk(this, k, dim, true, true);
+        return SortOps.topk(this, k, dim, true, true).as("topk");
     }
 
     /** The k largest (or smallest) elements along a dimension with their indices, as {@code torch.topk}. */
     public ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
-        return SortOps.topk(this, k, dim, largest, sorted);
+        return SortOps.topk(this, k, dim, largest, sorted).as("topk");
     }
 
     /** The k-th smallest element of the last dimension and its index, as {@code torch.kthvalue}. */
     public ValuesIndices kthvalue(int k) {
-        return SortOps.kthvalue(this, k, -1, false);
+        return SortOps.kthvalue(this, k, -1, false).as("kthvalue");
     }
 
     /** The k-th smallest element along a dimension and its index, as {@code torch.kthvalue}. */
     public ValuesIndices kthvalue(int k, int dim, boolean keepdim) {
-        return SortOps.kthvalue(this, k, dim, keepdim);
+        return SortOps.kthvalue(this, k, dim, keepdim).as("kthvalue");
     }
 
     /** The lower median of all elements (NaN if any is NaN), as {@code torch.median}. */
@@ -5906,7 +5967,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The lower median along a dimension and its index, as {@code torch.median(dim)}. */
     public ValuesIndices median(int dim, boolean keepdim) {
-        return SortOps.median(this, dim, keepdim, false);
+        return SortOps.median(this, dim, keepdim, false).as("median");
     }
 
     /** The lower median of the elements that are not NaN, as {@code torch.nanmedian}. */
@@ -5916,17 +5977,17 @@ public final class Tensor implements AutoCloseable {
 
     /** The lower median along a dimension ignoring NaN, and its index, as {@code torch.nanmedian(dim)}. */
     public ValuesIndices nanmedian(int dim, boolean keepdim) {
-        return SortOps.median(this, dim, keepdim, true);
+        return SortOps.median(this, dim, keepdim, true).as("nanmedian");
     }
 
     /** The most frequent value of the last dimension and an index of it, as {@code torch.mode}. */
     public ValuesIndices mode() {
-        return SortOps.mode(this, -1, false);
+        return SortOps.mode(this, -1, false).as("mode");
     }
 
     /** The most frequent value along a dimension and an index of it, as {@code torch.mode}. */
     public ValuesIndices mode(int dim, boolean keepdim) {
-        return SortOps.mode(this, dim, keepdim);
+        return SortOps.mode(this, dim, keepdim).as("mode");
     }
 
     /** The sorted unique elements, as {@code torch.unique}. */
@@ -5971,12 +6032,12 @@ public final class Tensor implements AutoCloseable {
 
     /** Running maximum along a dimension and where it came from, as {@code torch.cummax}. */
     public ValuesIndices cummax(int dim) {
-        return SortOps.cummaxmin(this, dim, true);
+        return SortOps.cummaxmin(this, dim, true).as("cummax");
     }
 
     /** Running minimum along a dimension and where it came from, as {@code torch.cummin}. */
     public ValuesIndices cummin(int dim) {
-        return SortOps.cummaxmin(this, dim, false);
+        return SortOps.cummaxmin(this, dim, false).as("cummin");
     }
 
     /** {@code log(cumsum(exp(x)))} along a dimension, computed stably, as {@code torch.logcumsumexp}. */
