@@ -2748,7 +2748,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Largest values along a dimension and their indices. */
     public ValuesIndices max(int dim, boolean keepdim) {
-        return ReductionOps.maxDim(this, dim, keepdim, true).as("max");
+        return ReductionOps.maxDim(this, dim, keepdim, true);
     }
 
     /** Largest values along a dimension and their indices, the dimension removed, as {@code x.max(dim)}. */
@@ -2763,7 +2763,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Smallest values along a dimension and their indices. */
     public ValuesIndices min(int dim, boolean keepdim) {
-        return ReductionOps.maxDim(this, dim, keepdim, false).as("min");
+        return ReductionOps.maxDim(this, dim, keepdim, false);
     }
 
     /** Smallest values along a dimension and their indices, the dimension removed, as {@code x.min(dim)}. */
@@ -2867,35 +2867,8 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.softmax(this, dim, true);
     }
 
-    /**
-     * Values and indices, as returned by {@code max(dim)}, {@code min(dim)}, {@code sort}, {@code topk} and the other
-     * {@code torch.return_types} ops, or by a pooling's {@code return_indices} (a plain tuple in PyTorch).
-     *
-     * @param values the values
-     * @param indices the indices
-     * @param returnType the name of PyTorch's {@code torch.return_types} structseq ({@code "max"}, {@code "sort"}, ...),
-     *     null for a plain tuple; it only decides the printout
-     */
-    public record ValuesIndices(Tensor values, Tensor indices, String returnType) {
-        /** A plain pair (a pooling's {@code return_indices}), printed as Python's tuple. */
-        public ValuesIndices(Tensor values, Tensor indices) {
-            this(values, indices, null);
-        }
-
-        /** The same pair as {@code torch.return_types.<returnType>}. */
-        ValuesIndices as(String returnType) {
-            return new ValuesIndices(values, indices, returnType);
-        }
-
-        /**
-         * PyTorch's repr: {@code torch.return_types.max(\nvalues=tensor(...),\nindices=tensor(...))} for the
-         * structseq, {@code (tensor(...), tensor(...))} for a plain tuple.
-         */
-        @Override
-        public String toString() {
-            return returnType == null ? pyTuple(values, indices)
-                    : structseq("torch.return_types." + returnType, "values", values, "indices", indices);
-        }
+    /** Values and indices, as returned by {@code max(dim)} and {@code min(dim)}. */
+    public record ValuesIndices(Tensor values, Tensor indices) {
     }
 
     /** Python's repr of a tuple of tensors (null as None). */
@@ -5907,17 +5880,17 @@ public final class Tensor implements AutoCloseable {
 
     /** Sorted along the last dimension with the original indices, as {@code torch.sort} (stable; NaN sorts last). */
     public ValuesIndices sort() {
-        return SortOps.sort(this, -1, false, "SortBackward0").as("sort");
+        return SortOps.sort(this, -1, false, "SortBackward0");
     }
 
     /** Sorted along a dimension, as {@code torch.sort(dim, descending)} (stable; NaN counts as the largest). */
     public ValuesIndices sort(int dim, boolean descending) {
-        return SortOps.sort(this, dim, descending, "SortBackward0").as("sort");
+        return SortOps.sort(this, dim, descending, "SortBackward0");
     }
 
     /** Sorted along a dimension, as {@code torch.sort(stable=..., dim, descending)} (always stable). */
     public ValuesIndices sort(int dim, boolean descending, boolean stable) {
-        return SortOps.sort(this, dim, descending, "SortBackward1").as("sort");
+        return SortOps.sort(this, dim, descending, "SortBackward1");
     }
 
     /** The indices that sort the last dimension, as {@code torch.argsort}. */
@@ -5937,27 +5910,27 @@ public final class Tensor implements AutoCloseable {
 
     /** The k largest elements of the last dimension, sorted, with their indices, as {@code torch.topk}. */
     public ValuesIndices topk(int k) {
-        return SortOps.topk(this, k, -1, true, true).as("topk");
+        return SortOps.topk(this, k, -1, true, true);
     }
 
     /** The k largest elements along {@code dim}, sorted, with their indices: {@code x.topk(k, dim=d)}. */
     public ValuesIndices topk(int k, int dim) {
-        return SortOps.topk(this, k, dim, true, true).as("topk");
+        return SortOps.topk(this, k, dim, true, true);
     }
 
     /** The k largest (or smallest) elements along a dimension with their indices, as {@code torch.topk}. */
     public ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
-        return SortOps.topk(this, k, dim, largest, sorted).as("topk");
+        return SortOps.topk(this, k, dim, largest, sorted);
     }
 
     /** The k-th smallest element of the last dimension and its index, as {@code torch.kthvalue}. */
     public ValuesIndices kthvalue(int k) {
-        return SortOps.kthvalue(this, k, -1, false).as("kthvalue");
+        return SortOps.kthvalue(this, k, -1, false);
     }
 
     /** The k-th smallest element along a dimension and its index, as {@code torch.kthvalue}. */
     public ValuesIndices kthvalue(int k, int dim, boolean keepdim) {
-        return SortOps.kthvalue(this, k, dim, keepdim).as("kthvalue");
+        return SortOps.kthvalue(this, k, dim, keepdim);
     }
 
     /** The lower median of all elements (NaN if any is NaN), as {@code torch.median}. */
@@ -5967,7 +5940,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The lower median along a dimension and its index, as {@code torch.median(dim)}. */
     public ValuesIndices median(int dim, boolean keepdim) {
-        return SortOps.median(this, dim, keepdim, false).as("median");
+        return SortOps.median(this, dim, keepdim, false);
     }
 
     /** The lower median of the elements that are not NaN, as {@code torch.nanmedian}. */
@@ -5977,17 +5950,17 @@ public final class Tensor implements AutoCloseable {
 
     /** The lower median along a dimension ignoring NaN, and its index, as {@code torch.nanmedian(dim)}. */
     public ValuesIndices nanmedian(int dim, boolean keepdim) {
-        return SortOps.median(this, dim, keepdim, true).as("nanmedian");
+        return SortOps.median(this, dim, keepdim, true);
     }
 
     /** The most frequent value of the last dimension and an index of it, as {@code torch.mode}. */
     public ValuesIndices mode() {
-        return SortOps.mode(this, -1, false).as("mode");
+        return SortOps.mode(this, -1, false);
     }
 
     /** The most frequent value along a dimension and an index of it, as {@code torch.mode}. */
     public ValuesIndices mode(int dim, boolean keepdim) {
-        return SortOps.mode(this, dim, keepdim).as("mode");
+        return SortOps.mode(this, dim, keepdim);
     }
 
     /** The sorted unique elements, as {@code torch.unique}. */
@@ -6032,12 +6005,12 @@ public final class Tensor implements AutoCloseable {
 
     /** Running maximum along a dimension and where it came from, as {@code torch.cummax}. */
     public ValuesIndices cummax(int dim) {
-        return SortOps.cummaxmin(this, dim, true).as("cummax");
+        return SortOps.cummaxmin(this, dim, true);
     }
 
     /** Running minimum along a dimension and where it came from, as {@code torch.cummin}. */
     public ValuesIndices cummin(int dim) {
-        return SortOps.cummaxmin(this, dim, false).as("cummin");
+        return SortOps.cummaxmin(this, dim, false);
     }
 
     /** {@code log(cumsum(exp(x)))} along a dimension, computed stably, as {@code torch.logcumsumexp}. */
