@@ -6,4 +6,9 @@ package dev.ember;
  * and returns ({@code [N, H]} each).
  */
 public record LstmState(Tensor h, Tensor c) {
+    /** PyTorch's repr of the tuple: {@code (h, c)}. */
+    @Override
+    public String toString() {
+        return Tensor.pyTuple(h, c);
+    }
 }

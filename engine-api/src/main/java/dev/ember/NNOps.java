@@ -827,12 +827,13 @@ final class NNOps {
         long[] idx = indices.toLongArray();
         int rows = weight.shape[0];
         int d = weight.shape[1];
-        Bags bags = bags(idx, off, numBags, length, paddingIdx);
-        for (long r : bags.rows()) {
+        for (long r : idx) { // PyTorch's kernels check every index, in the input's order, before any is read
             if (r < 0 || r >= rows) {
-                throw new IndexOutOfBoundsException("index out of range in self");
+                throw new IndexOutOfBoundsException(
+                        "embedding_bag: Expected idx >= 0 && idx < num_embeddings but found idx to be " + r);
             }
         }
+        Bags bags = bags(idx, off, numBags, length, paddingIdx);
         Device device = weight.device;
         Tensor pos = longs(bags.positions(), device);
         Tensor bag = longs(bags.bags(), device);

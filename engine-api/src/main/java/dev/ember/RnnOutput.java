@@ -15,4 +15,13 @@ public record RnnOutput(Tensor output, Tensor h, Tensor c) {
         }
         return new LstmState(h, c);
     }
+
+    /**
+     * PyTorch's repr of the tuple the recurrent layer returns: {@code (output, h_n)} for a GRU or an RNN,
+     * {@code (output, (h_n, c_n))} for an LSTM.
+     */
+    @Override
+    public String toString() {
+        return c == null ? Tensor.pyTuple(output, h) : Tensor.pyTuple(output, new LstmState(h, c));
+    }
 }

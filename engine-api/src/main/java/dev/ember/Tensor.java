@@ -2871,6 +2871,25 @@ public final class Tensor implements AutoCloseable {
     public record ValuesIndices(Tensor values, Tensor indices) {
     }
 
+    /** Python's repr of a tuple of tensors (null as None). */
+    static String pyTuple(Object... items) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < items.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(items[i] == null ? "None" : items[i]);
+        }
+        return sb.append(items.length == 1 ? ",)" : ")").toString();
+    }
+
+    /** Python's repr of a structseq: its name, then each field on its own line. */
+    static String structseq(String name, Object... fieldsAndValues) {
+        StringBuilder sb = new StringBuilder(name).append('(');
+        for (int i = 0; i < fieldsAndValues.length; i += 2) {
+            sb.append(i > 0 ? "," : "").append('\n').append(fieldsAndValues[i]).append('=')
+                    .append(fieldsAndValues[i + 1] == null ? "None" : fieldsAndValues[i + 1]);
+        }
+        return sb.append(')').toString();
+    }
+
     // ---- reductions over lists of dims (issue 14)
 
     /** Product over one dimension, as {@code torch.prod(input, dim, keepdim)} (integers and bool give int64). */
@@ -2950,6 +2969,11 @@ public final class Tensor implements AutoCloseable {
 
     /** The smallest and largest values, as returned by {@link #aminmax}. */
     public record MinMax(Tensor min, Tensor max) {
+        /** PyTorch's repr, {@code torch.return_types.aminmax(\nmin=tensor(...),\nmax=tensor(...))}. */
+        @Override
+        public String toString() {
+            return structseq("torch.return_types.aminmax", "min", min, "max", max);
+        }
     }
 
     /** The smallest and largest elements, as {@code torch.aminmax(input)} (NaN propagates; node AminmaxBackward0). */
@@ -3045,10 +3069,20 @@ public final class Tensor implements AutoCloseable {
 
     /** Variance and mean, as returned by {@link #varMean}. */
     public record VarMean(Tensor var, Tensor mean) {
+        /** PyTorch's repr of the tuple {@code torch.var_mean} returns: {@code (tensor(...), tensor(...))}. */
+        @Override
+        public String toString() {
+            return pyTuple(var, mean);
+        }
     }
 
     /** Standard deviation and mean, as returned by {@link #stdMean}. */
     public record StdMean(Tensor std, Tensor mean) {
+        /** PyTorch's repr of the tuple {@code torch.std_mean} returns: {@code (tensor(...), tensor(...))}. */
+        @Override
+        public String toString() {
+            return pyTuple(std, mean);
+        }
     }
 
     /** Variance (with a correction) and mean over dimensions (null or empty: all), as {@code torch.var_mean}. */

@@ -33,13 +33,17 @@ final class TensorFormatter {
                 sb.append(t.dim() == 1 ? ",)" : ")");
                 suffixes.add(sb.toString());
             }
-            if (t.dtype != DType.FLOAT32) {
+            // an empty tensor has no elements to show its type by: every type but the default float type is named
+            if (t.dtype != Ember.getDefaultDtype()) {
                 suffixes.add("dtype=" + t.dtype.torchName());
             }
             body = "[]";
         } else {
-            // PyTorch names every type but the default float type, int64 and bool
-            if (t.dtype != DType.FLOAT32 && t.dtype != DType.INT64 && t.dtype != DType.BOOL && t.dtype != DType.COMPLEX64) {
+            // PyTorch names every type but the default float type, its complex type (complex128 under a float64
+            // default, complex64 under any other), int64 and bool
+            DType defaultFloat = Ember.getDefaultDtype();
+            DType defaultComplex = defaultFloat == DType.FLOAT64 ? DType.COMPLEX128 : DType.COMPLEX64;
+            if (t.dtype != defaultFloat && t.dtype != defaultComplex && t.dtype != DType.INT64 && t.dtype != DType.BOOL) {
                 suffixes.add("dtype=" + t.dtype.torchName());
             }
             body = tensorStr(t, indent, o);

@@ -13,6 +13,13 @@ abstract class StatelessTransform extends Transform {
 
     /** {@code sign} 0 where the transform has none ({@link #sign()} then throws, as PyTorch's NotImplementedError). */
     StatelessTransform(Class<? extends Transform> kind, Constraint domain, Constraint codomain, boolean bijective, int sign) {
+        this(kind, domain, codomain, bijective, sign, 0);
+    }
+
+    /** The same with PyTorch's {@code cache_size} (0 or 1). */
+    StatelessTransform(Class<? extends Transform> kind, Constraint domain, Constraint codomain, boolean bijective, int sign,
+                       int cacheSize) {
+        super(cacheSize);
         this.kind = kind;
         this.domain = domain;
         this.codomain = codomain;

@@ -6,7 +6,17 @@ import dev.ember.Tensor;
 public class TanhTransform extends StatelessTransform {
     /** The transform. */
     public TanhTransform() {
-        super(TanhTransform.class, Constraint.REAL, Constraint.interval(-1.0, 1.0), true, 1);
+        this(0);
+    }
+
+    /**
+     * The transform with PyTorch's {@code cache_size}, as {@code TanhTransform(cache_size=1)} in SAC's squashed
+     * Normal: {@code log_prob} of the sample it made then reads the pre-tanh value from the cache.
+     *
+     * @throws IllegalArgumentException for a size other than 0 or 1
+     */
+    public TanhTransform(int cacheSize) {
+        super(TanhTransform.class, Constraint.REAL, Constraint.interval(-1.0, 1.0), true, 1, cacheSize);
     }
 
     @Override

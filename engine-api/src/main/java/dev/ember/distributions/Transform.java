@@ -7,13 +7,64 @@ import dev.ember.Tensor;
  * {@link #forward} ({@code __call__}) maps x to y, {@link #inverse} maps y back, {@link #logAbsDetJacobian} gives
  * {@code log |dy/dx|}, and {@link #inv()} is the inverse transform. {@link #domain()} and {@link #codomain()} say where
  * x and y live (their {@code eventDim} says how many rightmost dims form one event). Results are not cached (PyTorch's
- * default {@code cache_size=0}). {@code toString} is PyTorch's repr.
+ * default {@code cache_size=0}) unless {@link #withCache(int)} (or a constructor taking a cache size, as {@code
+ * TanhTransform(cache_size=1)}) asks for a cache of the latest pair: then {@link #forward} of the very tensor last given
+ * returns the very y it gave, and {@link #inverse} of the very y last seen returns its x, as PyTorch's identity test
+ * ({@code x is x_old}). This is how a tanh-squashed policy's {@code log_prob(rsample())} reads the pre-tanh sample
+ * instead of {@code atanh(tanh(x))}, which is infinite where tanh rounds to 1. {@code toString} is PyTorch's repr.
  */
-public abstract class Transform {
+public abstract class Transform implements Cloneable {
     private Transform inverse;
+    private int cacheSize;
+    private Tensor cachedX;
+    private Tensor cachedY;
 
-    /** A transform (its inverse made on first use). */
+    /** A transform (its inverse made on first use), without a cache. */
     protected Transform() {
+    }
+
+    /**
+     * A transform with PyTorch's {@code cache_size}.
+     *
+     * @throws IllegalArgumentException for a size other than 0 or 1, in PyTorch's words
+     */
+    protected Transform(int cacheSize) {
+        this.cacheSize = checkCacheSize(cacheSize);
+    }
+
+    private static int checkCacheSize(int cacheSize) {
+        if (cacheSize != 0 && cacheSize != 1) {
+            throw new IllegalArgumentException("cache_size must be 0 or 1");
+        }
+        return cacheSize;
+    }
+
+    /** The cache size, as {@code _cache_size}: 0 (nothing kept) or 1 (the latest x and y). */
+    public int cacheSize() {
+        return cacheSize;
+    }
+
+    /**
+     * This transform with the given cache size, as {@code with_cache(cache_size)}: this one where it already has that
+     * size, else a copy (the same parameters, its own empty cache and inverse).
+     *
+     * @throws IllegalArgumentException for a size other than 0 or 1
+     */
+    public Transform withCache(int cacheSize) {
+        checkCacheSize(cacheSize);
+        if (cacheSize == this.cacheSize) {
+            return this;
+        }
+        try {
+            Transform copy = (Transform) clone();
+            copy.cacheSize = cacheSize;
+            copy.inverse = null;
+            copy.cachedX = null;
+            copy.cachedY = null;
+            return copy;
+        } catch (CloneNotSupportedException ex) {
+            throw new IllegalStateException(ex);
+        }
     }
 
     /** The region of the inputs, as {@code domain}. */
@@ -65,13 +116,31 @@ public abstract class Transform {
     /** {@code y = f(x)}, as {@code __call__}. */
     public Tensor forward(Tensor x) {
         Dist.require(x, "__call__", "x");
-        return call(x);
+        if (cacheSize == 0) {
+            return call(x);
+        }
+        if (x == cachedX) {
+            return cachedY;
+        }
+        Tensor y = call(x);
+        cachedX = x;
+        cachedY = y;
+        return y;
     }
 
     /** {@code x = f⁻¹(y)}, as {@code inv(y)}. */
     public Tensor inverse(Tensor y) {
         Dist.require(y, "_inv_call", "y");
-        return invCall(y);
+        if (cacheSize == 0) {
+            return invCall(y);
+        }
+        if (y == cachedY) {
+            return cachedX;
+        }
+        Tensor x = invCall(y);
+        cachedX = x;
+        cachedY = y;
+        return x;
     }
 
     /** The map itself, as {@code _call}. */
@@ -118,6 +187,31 @@ public abstract class Transform {
 
         InverseTransform(Transform of) {
             this.of = of;
+        }
+
+        /** {@code _InverseTransform.__call__}: the forward's {@code _inv_call}, through its cache. */
+        @Override
+        public Tensor forward(Tensor x) {
+            Dist.require(x, "__call__", "x");
+            return of.inverse(x);
+        }
+
+        /** The forward transform's {@code __call__}, through its cache. */
+        @Override
+        public Tensor inverse(Tensor y) {
+            Dist.require(y, "_inv_call", "y");
+            return of.forward(y);
+        }
+
+        @Override
+        public int cacheSize() {
+            return of.cacheSize();
+        }
+
+        /** {@code _InverseTransform.with_cache}: the inverse of the forward transform with that cache. */
+        @Override
+        public Transform withCache(int cacheSize) {
+            return of.withCache(cacheSize).inv();
         }
 
         @Override

@@ -49,6 +49,12 @@ public class EmbeddingBag extends Module implements HasWeight {
      */
     public EmbeddingBag(int numEmbeddings, int embeddingDim, Double maxNorm, double normType, boolean scaleGradByFreq,
                         String mode, boolean includeLastOffset, Long paddingIdx) {
+        this(numEmbeddings, embeddingDim, maxNorm, normType, scaleGradByFreq, mode, includeLastOffset, paddingIdx, null);
+    }
+
+    /** The constructor with PyTorch's {@code _weight}: the table itself when given (not re-initialized), else N(0, 1). */
+    private EmbeddingBag(int numEmbeddings, int embeddingDim, Double maxNorm, double normType, boolean scaleGradByFreq,
+                         String mode, boolean includeLastOffset, Long paddingIdx, Tensor pretrained) {
         Checks.notNull(mode, "mode");
         if (!Arrays.asList("sum", "mean", "max").contains(mode)) {
             throw new IllegalArgumentException("mode has to be one of sum, mean or max");
@@ -61,6 +67,10 @@ public class EmbeddingBag extends Module implements HasWeight {
         this.mode = mode;
         this.includeLastOffset = includeLastOffset;
         this.paddingIdx = Functional.paddingIndex(paddingIdx, numEmbeddings);
+        if (pretrained != null) {
+            this.weight = registerParameter("weight", pretrained);
+            return;
+        }
         Tensor w = Init.normal_(Tensor.empty(numEmbeddings, embeddingDim), 0, 1);
         if (this.paddingIdx != null) {
             try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
@@ -68,6 +78,39 @@ public class EmbeddingBag extends Module implements HasWeight {
             }
         }
         this.weight = registerParameter("weight", w);
+    }
+
+    /**
+     * {@code nn.EmbeddingBag.from_pretrained(embeddings, freeze, mode=mode)}: a table holding {@code embeddings} (2-D,
+     * used as the parameter itself), {@code freeze} turning its gradient off (PyTorch's default is true).
+     *
+     * @throws IllegalArgumentException as {@link #fromPretrained(Tensor, boolean, Double, double, boolean, String,
+     *     boolean, Long)}
+     */
+    public static EmbeddingBag fromPretrained(Tensor embeddings, boolean freeze, String mode) {
+        return fromPretrained(embeddings, freeze, null, 2.0, false, mode, false, null);
+    }
+
+    /**
+     * {@code nn.EmbeddingBag.from_pretrained} with every option but {@code sparse}, in PyTorch's order: a table holding
+     * {@code embeddings} (2-D, used as the parameter itself; the padding row keeps its pretrained values, as PyTorch's,
+     * and is left out of the bags), {@code freeze} turning its gradient off; {@code maxNorm} and {@code paddingIdx} may
+     * be null.
+     *
+     * @throws IllegalArgumentException for a null or non-2-D {@code embeddings} (PyTorch's message), a padding index
+     *     outside the table or a mode other than sum, mean, max
+     */
+    public static EmbeddingBag fromPretrained(Tensor embeddings, boolean freeze, Double maxNorm, double normType,
+                                              boolean scaleGradByFreq, String mode, boolean includeLastOffset,
+                                              Long paddingIdx) {
+        Checks.notNull(embeddings, "embeddings");
+        if (embeddings.dim() != 2) {
+            throw new IllegalArgumentException("Embeddings parameter is expected to be 2-dimensional");
+        }
+        EmbeddingBag bag = new EmbeddingBag(embeddings.size(0), embeddings.size(1), maxNorm, normType,
+                scaleGradByFreq, mode, includeLastOffset, paddingIdx, embeddings);
+        bag.weight.requiresGrad_(!freeze);
+        return bag;
     }
 
     /** Bags of a 2-D input, one per row. */

@@ -543,6 +543,50 @@ public abstract class Module {
 
     /** The keys a non-strict {@link #loadStateDict(Map, boolean)} did not match, as PyTorch's {@code _IncompatibleKeys}. */
     public record IncompatibleKeys(List<String> missingKeys, List<String> unexpectedKeys) {
+        /**
+         * PyTorch's repr, which fine-tuning scripts print: {@code <All keys matched successfully>} when both lists are
+         * empty, else {@code _IncompatibleKeys(missing_keys=['a.b'], unexpected_keys=[])}, the keys as Python's
+         * string reprs.
+         */
+        @Override
+        public String toString() {
+            if (missingKeys.isEmpty() && unexpectedKeys.isEmpty()) {
+                return "<All keys matched successfully>";
+            }
+            return "_IncompatibleKeys(missing_keys=" + pyList(missingKeys) + ", unexpected_keys=" + pyList(unexpectedKeys)
+                    + ")";
+        }
+
+        private static String pyList(List<String> keys) {
+            StringBuilder sb = new StringBuilder("[");
+            for (int i = 0; i < keys.size(); i++) {
+                sb.append(i > 0 ? ", " : "").append(pyStr(keys.get(i)));
+            }
+            return sb.append(']').toString();
+        }
+
+        /** Python's {@code repr(str)}: single quotes unless the text has one and no double quote; escapes. */
+        private static String pyStr(String s) {
+            char q = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
+            StringBuilder sb = new StringBuilder().append(q);
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == q || c == '\\') {
+                    sb.append('\\').append(c);
+                } else if (c == '\n') {
+                    sb.append("\\n");
+                } else if (c == '\t') {
+                    sb.append("\\t");
+                } else if (c == '\r') {
+                    sb.append("\\r");
+                } else if (c < 0x20 || c == 0x7f) {
+                    sb.append(String.format("\\x%02x", (int) c));
+                } else {
+                    sb.append(c);
+                }
+            }
+            return sb.append(q).toString();
+        }
     }
 
     /**

@@ -27,4 +27,13 @@ public record PackedRnnOutput(PackedSequence output, Tensor h, Tensor c) {
         }
         return new LstmState(h, c);
     }
+
+    /**
+     * PyTorch's repr of the tuple the recurrent layer returns: {@code (PackedSequence(...), h_n)}, for an LSTM
+     * {@code (PackedSequence(...), (h_n, c_n))}.
+     */
+    @Override
+    public String toString() {
+        return "(" + output + ", " + (c == null ? String.valueOf(h) : new LstmState(h, c).toString()) + ")";
+    }
 }

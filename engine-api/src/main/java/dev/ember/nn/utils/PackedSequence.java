@@ -28,6 +28,17 @@ public record PackedSequence(Tensor data, Tensor batchSizes, Tensor sortedIndice
                 unsortedIndices == null ? null : unsortedIndices.to(device));
     }
 
+    /**
+     * Prints as PyTorch's namedtuple: {@code PackedSequence(data=tensor(...), batch_sizes=tensor([...]),
+     * sorted_indices=..., unsorted_indices=...)}, an absent index tensor as {@code None}.
+     */
+    @Override
+    public String toString() {
+        return "PackedSequence(data=" + data + ", batch_sizes=" + batchSizes + ", sorted_indices="
+                + (sortedIndices == null ? "None" : sortedIndices) + ", unsorted_indices="
+                + (unsortedIndices == null ? "None" : unsortedIndices) + ")";
+    }
+
     /** {@code PackedSequence.is_cuda}: whether the data is on a CUDA device. */
     public boolean isCuda() {
         return "cuda".equals(data.device().type());

@@ -92,6 +92,11 @@ public final class Rnn {
 
     /** What {@link #padPackedSequence} returns: the padded batch and each sequence's length (a CPU int64 tensor). */
     public record Padded(Tensor output, Tensor lengths) {
+        /** PyTorch's repr of the tuple {@code pad_packed_sequence} returns: {@code (tensor(...), tensor(...))}. */
+        @Override
+        public String toString() {
+            return "(" + output + ", " + lengths + ")";
+        }
     }
 
     /** {@code pad_packed_sequence(sequence)}: time first, zeros, as long as the longest sequence. */
