@@ -368,11 +368,15 @@ final class ReductionOps {
 
     static Tensor softmax(Tensor a, int dim, boolean log) {
         if (Autocast.on()) return Autocast.apply(log ? "log_softmax" : "softmax", t -> softmax(t[0], dim, log), a);
-        if (!a.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException((log ? "log_softmax" : "softmax") + "(): expected a floating point tensor, got "
-                    + Format.scalarType(a.dtype));
-        }
         int d = Shapes.wrapDim(dim, a.dim());
+        if (!a.dtype.isFloatingPoint()) {
+            // the kernel's dispatch refuses the type, naming itself as PyTorch 2.x's: the CPU's last-dim or general
+            // kernel (a 0-d input is viewed as 1-D), CUDA's host_softmax for both functions
+            String kernel = "cuda".equals(a.device.type()) ? "host_softmax" : (log ? "log_softmax" : "softmax")
+                    + (a.dim() == 0 || d == a.dim() - 1 ? "_lastdim_kernel_impl" : "_kernel_impl");
+            throw new UnsupportedOperationException("\"" + kernel + "\" not implemented for '"
+                    + Format.scalarType(a.dtype) + "'");
+        }
         int[] dd = a.dim() == 0 ? new int[0] : new int[] {d};
         Tensor out;
         if (a.numel() == 0) {
