@@ -399,6 +399,20 @@ final class FftKernels {
     }
 
     /**
+     * The stride between the sequences {@code [s0, s0 + count)} where they are evenly spaced along the innermost batch
+     * dim and closer together than their own elements (more than one of them), else 0.
+     */
+    private static int interleaved(Layout l, int nd, int s0, int count) {
+        if (nd == 0 || count < 2) {
+            return 0;
+        }
+        int inner = l.size(nd - 1);
+        int st = l.stride(nd - 1);
+        boolean even = s0 % inner + count <= inner;
+        return even && Math.abs(st) < Math.abs(l.stride(nd)) ? st : 0;
+    }
+
+    /**
      * Where sequence {@code s} starts: its index spread over the dims before the sequence's ({@code nd}, the last the
      * fastest), each times its stride.
      */
@@ -424,6 +438,31 @@ final class FftKernels {
         if (count < v) {
             java.util.Arrays.fill(a, 0, 2 * n * v, 0.0);
         }
+        int st = interleaved(l, nd, s0, count);
+        if (st != 0) {
+            // the sequences lie closer together than their elements (a transform along a dim that is not the last):
+            // element by element, each element of the block's sequences at once, so both sides run in order
+            int b0 = base(l, nd, s0);
+            for (int j = 0; j < n; j++) {
+                int at = b0 + j * sn;
+                int re = 2 * j * v;
+                int im = re + v;
+                if (s.dtype == DType.FLOAT64) {
+                    double[] x = (double[]) s.array;
+                    for (int t = 0; t < count; t++, at += st) {
+                        a[re + t] = x[at];
+                        a[im + t] = sign * x[at + sc];
+                    }
+                } else {
+                    float[] x = (float[]) s.array;
+                    for (int t = 0; t < count; t++, at += st) {
+                        a[re + t] = x[at];
+                        a[im + t] = sign * x[at + sc];
+                    }
+                }
+            }
+            return;
+        }
         for (int t = 0; t < count; t++) {
             int base = base(l, nd, s0 + t);
             if (s.dtype == DType.FLOAT64) {
@@ -448,6 +487,29 @@ final class FftKernels {
         int sn = l.stride(nd);
         int sc = l.stride(nd + 1);
         double sign = conj ? -1 : 1;
+        int st = interleaved(l, nd, s0, count);
+        if (st != 0) {
+            int b0 = base(l, nd, s0);
+            for (int j = 0; j < n; j++) {
+                int at = b0 + j * sn;
+                int re = 2 * j * v;
+                int im = re + v;
+                if (s.dtype == DType.FLOAT64) {
+                    double[] x = (double[]) s.array;
+                    for (int t = 0; t < count; t++, at += st) {
+                        x[at] = a[re + t];
+                        x[at + sc] = sign * a[im + t];
+                    }
+                } else {
+                    float[] x = (float[]) s.array;
+                    for (int t = 0; t < count; t++, at += st) {
+                        x[at] = (float) a[re + t];
+                        x[at + sc] = (float) (sign * a[im + t]);
+                    }
+                }
+            }
+            return;
+        }
         for (int t = 0; t < count; t++) {
             int base = base(l, nd, s0 + t);
             if (s.dtype == DType.FLOAT64) {
