@@ -296,6 +296,27 @@ final class NNOps {
         return out;
     }
 
+    /**
+     * Whether {@code t} is a 4-D tensor whose {@code suggest_memory_format()} is channels-last: the 2-D pooling ops (their
+     * meta functions, so on every device) and the CPU's pixel shuffles then give their outputs (and pooling its input
+     * gradient) in channels-last strides.
+     */
+    static boolean suggestsChannelsLast(Tensor t) {
+        return t.dim() == 4 && stridesLikeChannelsLast(t.shape, t.layout.strides());
+    }
+
+    /**
+     * {@code y} in channels-last strides where {@code channelsLast}: a copy without history ({@link #channelsLastIf})
+     * for a result made outside a graph, a recorded {@code contiguous(channels_last)} for one with history (a gradient
+     * made under create_graph), so that it stays differentiable.
+     */
+    static Tensor channelsLastKeepingGraph(Tensor y, boolean channelsLast) {
+        if (!channelsLast || y == null) {
+            return y;
+        }
+        return y.requiresGrad() ? y.contiguous(MemoryFormat.CHANNELS_LAST) : channelsLastIf(y, true);
+    }
+
     private static Tensor convKernel(Tensor input, Tensor weight, Tensor bias, int[] outShape, Conv2dParams p) {
         boolean cl = convUsesChannelsLast(input, weight);
         Tensor x = input.contiguous();
@@ -315,7 +336,8 @@ final class NNOps {
                     // create_graph: the gradients as differentiable convolutions of the saved tensors
                     Tensor[] d = convGradsWithGraph(sx == null ? null : sx.get(), sw == null ? null : sw.get(), g,
                             inShape, wShape, p, false);
-                    return new Tensor[] {d[0], d[1], n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null};
+                    return new Tensor[] {channelsLastKeepingGraph(d[0], cl), channelsLastKeepingGraph(d[1], cl),
+                            n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null};
                 }
                 Tensor gy = g.contiguous();
                 Tensor gx = null;
@@ -542,6 +564,9 @@ final class NNOps {
                                                         boolean codes) {
         Pool2dParams p = geometry.params();
         int[] outShape = withPlane(input.shape, geometry.outH(), geometry.outW());
+        // PyTorch's CPU kernel: output, indices and input gradient in input.suggest_memory_format(); computed
+        // row-major here and copied into channels-last strides for a channels-last input
+        boolean cl = suggestsChannelsLast(input);
         Tensor x = input.contiguous();
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
         // a window holds at most 255 positions for a code to name one (padding is at most half the kernel, so every
@@ -551,10 +576,12 @@ final class NNOps {
         Tensor idx = withIndices ? Creation.empty(outShape, indexType, input.device) : null;
         out.backend.maxPool2d(x.storage(), as4d(x.layout), out.storage(), idx == null ? null : idx.storage(), as4d(out.layout),
                 p);
+        out = channelsLastIf(out, cl);
         if (idx == null) {
             return new Tensor.ValuesIndices(out, null);
         }
         int[] inShape = input.shape;
+        // the backward reads the row-major indices saved here; the caller gets them in the input's format
         ArithmeticOps.recordSavingInput(out, "MaxPool2DWithIndicesBackward0", input, n -> {
             SavedTensor si = n.save(idx);
             return g -> {
@@ -564,10 +591,10 @@ final class NNOps {
                 Tensor ind = si.get();
                 Tensor gx = Creation.empty(inShape, gy.dtype, gy.device);
                 gy.backend.maxPool2dBackward(gy.storage(), ind.storage(), as4d(ind.layout), gx.storage(), as4d(gx.layout), p);
-                return new Tensor[] {maxPoolGradWithGraph(gx, g, ind, inShape[inShape.length - 1], p)};
+                return new Tensor[] {maxPoolGradWithGraph(channelsLastIf(gx, cl), g, ind, inShape[inShape.length - 1], p)};
             };
         });
-        return new Tensor.ValuesIndices(out, idx);
+        return new Tensor.ValuesIndices(out, channelsLastIf(idx, cl));
     }
 
     /**
@@ -645,14 +672,17 @@ final class NNOps {
     private static Tensor avgPool2dKernel(Tensor input, Pooling geometry) {
         Pool2dParams p = geometry.params();
         int[] outShape = withPlane(input.shape, geometry.outH(), geometry.outW());
+        boolean cl = suggestsChannelsLast(input); // output and input gradient in the input's format, as PyTorch's CPU kernel
         Tensor x = input.contiguous();
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
         out.backend.avgPool2d(x.storage(), as4d(x.layout), out.storage(), as4d(out.layout), p);
+        out = channelsLastIf(out, cl);
         int[] inShape = input.shape;
         return ArithmeticOps.recordSavingInput(out, "AvgPool2DBackward0", input, n -> g -> {
             Tensor gy = g.contiguous();
             Tensor gx = Creation.empty(inShape, gy.dtype, gy.device);
             gy.backend.avgPool2dBackward(gy.storage(), as4d(gy.layout), gx.storage(), as4d(gx.layout), p);
+            gx = channelsLastIf(gx, cl);
             // under create_graph, PyTorch's AvgPool2DBackwardBackward0: its gradient is the pooling itself
             return new Tensor[] {ArithmeticOps.record(gx, "AvgPool2DBackwardBackward0", new Tensor[] {g},
                     m -> gg -> new Tensor[] {avgPool2dKernel(gg, geometry)})};
@@ -1463,7 +1493,14 @@ final class NNOps {
                     + "but received {" + outputSize[0] + ", " + outputSize[1] + "}");
         }
         if (outputSize[0] == 1 && outputSize[1] == 1) {
-            return input.mean(new int[] {-1, -2}, true);
+            Tensor mean = input.mean(new int[] {-1, -2}, true);
+            if (!suggestsChannelsLast(input)) {
+                return mean;
+            }
+            // PyTorch restrides the mean of a channels-last input in place to [C, 1, C, C] (as_strided_, node
+            // AsStridedBackward1, its gradient passed through): the same elements in the same order
+            return ArithmeticOps.record(channelsLastIf(mean, true), "AsStridedBackward1", new Tensor[] {mean},
+                    n -> g -> new Tensor[] {g});
         }
         int nd = input.dim();
         if (nd != 3 && nd != 4) {
@@ -1482,17 +1519,20 @@ final class NNOps {
     }
 
     private static Tensor adaptiveAvgKernel(Tensor input, int oh, int ow) {
+        boolean cl = suggestsChannelsLast(input); // output and input gradient in the input's format, as PyTorch's CPU kernel
         Tensor out = Creation.empty(withPlane(input.shape, oh, ow), input.dtype, input.device);
         out.backend.adaptiveAvgPool2d(input.storage(), as4d(input.layout), out.storage(), as4d(out.layout));
+        out = channelsLastIf(out, cl);
         int[] inShape = input.shape;
         return ArithmeticOps.recordSavingInput(out, "AdaptiveAvgPool2DBackward0", input,
-                n -> g -> new Tensor[] {adaptiveAvgBackward(g, inShape)});
+                n -> g -> new Tensor[] {adaptiveAvgBackward(g, inShape, cl)});
     }
 
     /** {@code _adaptive_avg_pool2d_backward}, linear in {@code g}: its own gradient is the forward pooling. */
-    private static Tensor adaptiveAvgBackward(Tensor g, int[] inShape) {
+    private static Tensor adaptiveAvgBackward(Tensor g, int[] inShape, boolean cl) {
         Tensor gx = Creation.empty(inShape, g.dtype, g.device);
         g.backend.adaptiveAvgPool2dBackward(g.storage(), as4d(g.layout), gx.storage(), as4d(gx.layout));
+        gx = channelsLastIf(gx, cl);
         int oh = g.shape[g.dim() - 2];
         int ow = g.shape[g.dim() - 1];
         return ArithmeticOps.record(gx, "AdaptiveAvgPool2DBackwardBackward0", new Tensor[] {g},
@@ -1534,6 +1574,9 @@ final class NNOps {
         Tensor idx = Creation.empty(outShape, DType.INT64, input.device);
         out.backend.adaptiveMaxPool2d(input.storage(), as4d(input.layout), out.storage(), as4d(out.layout), idx.storage(),
                 as4d(idx.layout));
+        // PyTorch's CPU kernel: output, indices and input gradient in input.suggest_memory_format()
+        boolean cl = suggestsChannelsLast(input);
+        out = channelsLastIf(out, cl);
         int[] inShape = input.shape;
         long planes = 1;
         for (int i = 0; i < nd - 2; i++) {
@@ -1547,10 +1590,10 @@ final class NNOps {
             return g -> {
                 Tensor at = si.get().reshape(rows, outPlane);
                 Tensor gx = Creation.zeros(new int[] {rows, inPlane}, g.dtype, g.device).scatterAdd(1, at, g.reshape(rows, outPlane));
-                return new Tensor[] {gx.view(inShape)};
+                return new Tensor[] {channelsLastKeepingGraph(gx.view(inShape), cl)};
             };
         });
-        return new Tensor.ValuesIndices(out, idx);
+        return new Tensor.ValuesIndices(out, channelsLastIf(idx, cl));
     }
 
     // ------------------------------------------------------------------ upsampling
@@ -2063,6 +2106,8 @@ final class NNOps {
         // [B, oc, r, r, H, W] -> [B, oc, H, r, W, r]
         Tensor out = permutedCopy(input, new int[] {leading(input.shape), oc, r, r, h, w}, new int[] {0, 1, 4, 2, 5, 3},
                 outShape);
+        // the input's format, as PyTorch's CPU kernel (CUDA's math_pixel_shuffle is left row-major)
+        out = channelsLastIf(out, input.device.isCpu() && suggestsChannelsLast(input));
         return ArithmeticOps.record(out, "PixelShuffleBackward0", new Tensor[] {input},
                 n -> g -> new Tensor[] {pixelUnshuffle(g, r)});
     }
@@ -2100,6 +2145,8 @@ final class NNOps {
         // [B, C, H/r, r, W/r, r] -> [B, C, r, r, H/r, W/r]
         Tensor out = permutedCopy(input, new int[] {leading(input.shape), c, h / r, r, w / r, r}, new int[] {0, 1, 3, 5, 2, 4},
                 outShape);
+        // the input's format, as PyTorch's CPU kernel (CUDA's math_pixel_shuffle is left row-major)
+        out = channelsLastIf(out, input.device.isCpu() && suggestsChannelsLast(input));
         return ArithmeticOps.record(out, "PixelUnshuffleBackward0", new Tensor[] {input},
                 n -> g -> new Tensor[] {pixelShuffle(g, r)});
     }

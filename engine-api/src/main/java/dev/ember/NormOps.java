@@ -438,6 +438,11 @@ final class NormOps {
             input.backend.fill(mean.storage(), mean.layout, 0);
             input.backend.fill(rstd.storage(), rstd.layout, 1 / Math.sqrt(eps));
         }
+        // PyTorch's CPU native_group_norm and (2.x) native_group_norm_backward: the output and the input gradient in
+        // input.suggest_memory_format() (1.13's backward gave a row-major input gradient); other devices row-major
+        boolean cl = input.device.isCpu() && (input.dim() == 4 || input.dim() == 5)
+                && NNOps.stridesLikeChannelsLast(input.shape, input.layout.strides());
+        out = NNOps.channelsLastIf(out, cl);
         ArithmeticOps.record(out, "NativeGroupNormBackward0", new Tensor[] {input, weight, bias}, node -> {
             SavedTensor sx = node.save(input);
             SavedTensor sw = weight == null ? null : node.save(weight);
@@ -462,7 +467,7 @@ final class NormOps {
                             dense(sr.get()).storage(), storage(dense(w, g.dtype)), storage(dx),
                             dev.ember.backend.Layout.contiguous(batch, channels, l), storage(dw), storage(db));
                 }
-                return new Tensor[] {dx, dw, db};
+                return new Tensor[] {NNOps.channelsLastIf(dx, cl), dw, db};
             };
         });
         return new NormResult(out, mean, rstd);

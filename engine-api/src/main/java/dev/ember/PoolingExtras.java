@@ -78,6 +78,9 @@ public final class PoolingExtras {
             out = ReductionOps.narrowedBack(input.dtype.isFloatingPoint() ? sums.div((double) divisor)
                     : sums.div((long) divisor, "trunc"), input.dtype).reshape(outShape);
         }
+        // output and input gradient in the input's format, as PyTorch's CPU kernel
+        boolean cl = NNOps.suggestsChannelsLast(input);
+        out = NNOps.channelsLastIf(out, cl);
         return ArithmeticOps.recordSavingInput(out, "AvgPool2DBackward0", input, n -> g -> {
             Tensor gx;
             try (GradMode off = Ember.noGrad()) {
@@ -87,6 +90,8 @@ public final class PoolingExtras {
                 gx = Creation.zeros(new int[] {b, c, plane + 1}, g32.dtype, g.device).indexAdd(2, table, share)
                         .narrow(2, 0, plane).reshape(inShape);
                 gx = ReductionOps.narrowedBack(gx, g.dtype);
+                // dense (the narrowed view has gaps), in the input's format
+                gx = cl ? NNOps.channelsLastIf(gx, true) : gx.contiguous();
             }
             return new Tensor[] {ArithmeticOps.record(gx, "AvgPool2DBackwardBackward0", new Tensor[] {g},
                     m -> gg -> new Tensor[] {avgPool2dDivisor(gg, p, outH, outW, divisor)})};
