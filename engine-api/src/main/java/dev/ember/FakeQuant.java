@@ -1,0 +1,392 @@
+package dev.ember;
+
+/**
+ * Fake quantization, the ops of quantization-aware training: {@code torch.fake_quantize_per_tensor_affine},
+ * {@code torch.fake_quantize_per_channel_affine} and the learnable forms
+ * ({@code torch._fake_quantize_learnable_per_tensor_affine}, {@code ..._per_channel_affine}, LSQ's learned step size
+ * and zero point). Each rounds its input to the grid of an affine quantized type and maps it back:
+ * {@code (clamp(round(x / scale) + zero_point, quant_min, quant_max) - zero_point) * scale}, in PyTorch 2.x CPU
+ * kernels' arithmetic (the reciprocal of the scale in float, rounding half to even, the product with the scale in
+ * float for a per-tensor scale and in double for a per-channel one; float16 and bfloat16 computed in float32), with
+ * their checks and messages, one node each with PyTorch's name and derivatives.yaml's backward: the gradient passes
+ * where the value was not clamped ({@code grad * mask}, the straight-through estimator); the learnable forms also give
+ * the scale's and the zero point's gradients. Composed of elementwise tensor ops, so they run on every backend.
+ *
+ * <p>A value whose quantized index is not finite (NaN, or an infinity) clamps as PyTorch 2.x's per-tensor kernel
+ * clamps it ({@code fmin}/{@code fmax}: NaN and -inf to {@code quant_min}, +inf to {@code quant_max}); the per-channel
+ * and learnable kernels convert the index to a 64-bit integer first, which on x86 gives the most negative one for
+ * any index outside its range, so there every non-finite or huge index clamps to {@code quant_min}. Neither lets
+ * the gradient through.
+ */
+public final class FakeQuant {
+    private FakeQuant() {
+    }
+
+    /** 2^63 as a double (and exactly a float): the first index a conversion to int64 cannot hold. */
+    private static final double INT64_LIMIT = 9.223372036854775808e18;
+
+    /**
+     * {@code torch.fake_quantize_per_tensor_affine(x, scale, zero_point, quant_min, quant_max)}: one node,
+     * FakeQuantizePerTensorAffineCachemaskBackward0 (its backward {@code grad * mask}).
+     *
+     * @throws IllegalArgumentException if {@code quantMin > quantMax}, the zero point lies outside
+     *     [{@code quantMin}, {@code quantMax}], or {@code x} is not floating point
+     */
+    public static Tensor fakeQuantizePerTensorAffine(Tensor x, double scale, long zeroPoint, long quantMin,
+                                                     long quantMax) {
+        Args.require(x, "fake_quantize_per_tensor_affine", "self", 1, "Tensor");
+        checkRange(quantMin, quantMax);
+        if (zeroPoint < quantMin || zeroPoint > quantMax) {
+            throw new IllegalArgumentException("`zero_point` must be between `quant_min` and `quant_max`.");
+        }
+        return perTensor(x, (float) scale, zeroPoint, quantMin, quantMax,
+                "FakeQuantizePerTensorAffineCachemaskBackward0");
+    }
+
+    /**
+     * {@code torch.fake_quantize_per_tensor_affine(x, scale, zero_point, quant_min, quant_max)} with one-element
+     * tensors for the scale (read as float) and the zero point (read as int): one node,
+     * FakeQuantizePerTensorAffineCachemaskTensorQparamsBackward0. As PyTorch 2.x, the zero point is not checked
+     * against the range here; the scale and zero point get no gradient.
+     *
+     * @throws IllegalArgumentException if {@code quantMin > quantMax}, the scale or zero point has more than one
+     *     element, or {@code x} is not floating point
+     */
+    public static Tensor fakeQuantizePerTensorAffine(Tensor x, Tensor scale, Tensor zeroPoint, long quantMin,
+                                                     long quantMax) {
+        Args.require(x, "fake_quantize_per_tensor_affine", "self", 1, "Tensor");
+        Args.require(scale, "fake_quantize_per_tensor_affine", "scale", 2, "Tensor");
+        Args.require(zeroPoint, "fake_quantize_per_tensor_affine", "zero_point", 3, "Tensor");
+        checkRange(quantMin, quantMax);
+        float s = (float) scale.item();
+        long z = (long) (int) zeroPoint.item(); // item().toInt(): the value as a C++ int
+        return perTensor(x, s, z, quantMin, quantMax, "FakeQuantizePerTensorAffineCachemaskTensorQparamsBackward0");
+    }
+
+    /**
+     * {@code torch.fake_quantize_per_channel_affine(x, scale, zero_point, axis, quant_min, quant_max)}: a scale
+     * (float32) and a zero point (int32, or float32/float16 for float zero points) per index of {@code axis}; one
+     * node, FakeQuantizePerChannelAffineCachemaskBackward0. With an integer zero point the index is
+     * {@code zero_point + round(x / scale)}, with a float one {@code round(zero_point + x / scale)}, as PyTorch's.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages: the scale not float32, the zero point not int32,
+     *     float32 or float16, either not 1-D, their lengths differing from each other or from {@code x}'s size at
+     *     {@code axis}, {@code quantMin > quantMax}, an integer zero point outside the range, {@code axis} negative,
+     *     or {@code x} not floating point
+     */
+    public static Tensor fakeQuantizePerChannelAffine(Tensor x, Tensor scale, Tensor zeroPoint, int axis,
+                                                      long quantMin, long quantMax) {
+        Args.require(x, "fake_quantize_per_channel_affine", "self", 1, "Tensor");
+        Args.require(scale, "fake_quantize_per_channel_affine", "scale", 2, "Tensor");
+        Args.require(zeroPoint, "fake_quantize_per_channel_affine", "zero_point", 3, "Tensor");
+        checkPerChannel(x, scale, zeroPoint, axis, quantMin, quantMax);
+        checkFloating(x);
+        Tensor[] outMask;
+        try (GradMode off = Ember.noGrad()) {
+            outMask = perChannelForward(x, scale, zeroPoint, axis, quantMin, quantMax);
+        }
+        Tensor mask = outMask[1];
+        return ArithmeticOps.record(outMask[0], "FakeQuantizePerChannelAffineCachemaskBackward0", new Tensor[] {x},
+            n -> g -> new Tensor[] {maskGrad(g, mask)});
+    }
+
+    /**
+     * {@code torch._fake_quantize_learnable_per_tensor_affine(x, scale, zero_point, quant_min, quant_max,
+     * grad_factor)}: fake quantization with the first elements of {@code scale} (as float) and {@code zeroPoint}
+     * (rounded half to even, clamped to the range); one node, FakeQuantizeLearnablePerTensorAffineBackward0, whose
+     * backward also gives the scale's and the zero point's gradients (LSQ), each summed to one element and times
+     * {@code gradFactor}. The backward takes float32 only, as PyTorch's.
+     *
+     * @throws IllegalArgumentException if a zero-dim scale or zero point is indexed, {@code quantMin > quantMax}, or
+     *     {@code x} is not floating point
+     */
+    public static Tensor fakeQuantizeLearnablePerTensorAffine(Tensor x, Tensor scale, Tensor zeroPoint, long quantMin,
+                                                              long quantMax, double gradFactor) {
+        Args.require(x, "_fake_quantize_learnable_per_tensor_affine", "self", 1, "Tensor");
+        Args.require(scale, "_fake_quantize_learnable_per_tensor_affine", "scale", 2, "Tensor");
+        Args.require(zeroPoint, "_fake_quantize_learnable_per_tensor_affine", "zero_point", 3, "Tensor");
+        float s = (float) first(scale);
+        float zf = (float) Math.rint((float) first(zeroPoint));
+        long z = (long) Math.min(Math.max(zf, (float) quantMin), (float) quantMax);
+        checkRange(quantMin, quantMax);
+        if (z < quantMin || z > quantMax) {
+            throw new IllegalArgumentException("`zero_point` must be between `quant_min` and `quant_max`.");
+        }
+        checkFloating(x);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = perTensorForward(x, s, z, quantMin, quantMax)[0];
+        }
+        float factor = (float) gradFactor;
+        return ArithmeticOps.record(out, "FakeQuantizeLearnablePerTensorAffineBackward0",
+            new Tensor[] {x, scale, zeroPoint}, n -> {
+                SavedTensor sx = n.save(x);
+                SavedTensor ss = n.save(scale);
+                SavedTensor sz = n.save(zeroPoint);
+                return g -> learnablePerTensorBackward(g, sx.get(), ss.get(), sz.get(), quantMin, quantMax, factor);
+            });
+    }
+
+    /**
+     * {@code torch._fake_quantize_learnable_per_channel_affine(x, scale, zero_point, axis, quant_min, quant_max,
+     * grad_factor)}: per-channel fake quantization with the zero points rounded half to even, clamped and made int32;
+     * one node, FakeQuantizeLearnablePerChannelAffineBackward0, whose backward also gives the scales' and zero points'
+     * gradients, summed over every dim but {@code axis}, times {@code gradFactor}. The backward takes float32 only.
+     *
+     * @throws IllegalArgumentException as {@link #fakeQuantizePerChannelAffine}
+     */
+    public static Tensor fakeQuantizeLearnablePerChannelAffine(Tensor x, Tensor scale, Tensor zeroPoint, int axis,
+                                                               long quantMin, long quantMax, double gradFactor) {
+        Args.require(x, "_fake_quantize_learnable_per_channel_affine", "self", 1, "Tensor");
+        Args.require(scale, "_fake_quantize_learnable_per_channel_affine", "scale", 2, "Tensor");
+        Args.require(zeroPoint, "_fake_quantize_learnable_per_channel_affine", "zero_point", 3, "Tensor");
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor rounded = zeroPoint.round().clamp(quantMin, quantMax).to(DType.INT32);
+            checkPerChannel(x, scale, rounded, axis, quantMin, quantMax);
+            checkFloating(x);
+            out = perChannelForward(x, scale, rounded, axis, quantMin, quantMax)[0];
+        }
+        float factor = (float) gradFactor;
+        return ArithmeticOps.record(out, "FakeQuantizeLearnablePerChannelAffineBackward0",
+            new Tensor[] {x, scale, zeroPoint}, n -> {
+                SavedTensor sx = n.save(x);
+                SavedTensor ss = n.save(scale);
+                SavedTensor sz = n.save(zeroPoint);
+                return g -> learnablePerChannelBackward(g, sx.get(), ss.get(), sz.get(), axis, quantMin, quantMax,
+                    factor);
+            });
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    private static Tensor perTensor(Tensor x, float scale, long zeroPoint, long quantMin, long quantMax, String node) {
+        checkFloating(x);
+        Tensor[] outMask;
+        try (GradMode off = Ember.noGrad()) {
+            outMask = perTensorForward(x, scale, zeroPoint, quantMin, quantMax);
+        }
+        Tensor mask = outMask[1];
+        return ArithmeticOps.record(outMask[0], node, new Tensor[] {x}, n -> g -> new Tensor[] {maskGrad(g, mask)});
+    }
+
+    /**
+     * PyTorch 2.x's per-tensor kernel: {@code q = zero_point + nearbyint(x * inv_scale)} in the input's type (float32
+     * for float16/bfloat16), clamped with fmin/fmax, then {@code (q - zero_point) * scale} as an int64 times a float:
+     * a float product (also for float64 input). Returns the result and the mask
+     * {@code quant_min <= q <= quant_max}.
+     */
+    private static Tensor[] perTensorForward(Tensor x, float scale, long zeroPoint, long quantMin, long quantMax) {
+        DType type = x.dtype;
+        Tensor v = type == DType.FLOAT64 ? x : x.to(DType.FLOAT32);
+        float inv = 1.0f / scale;
+        Tensor q = v.mul((double) inv).round().add((double) zeroPoint);
+        Tensor mask = q.ge((double) quantMin).logicalAnd(q.le((double) quantMax));
+        // fmax(NaN, quant_min) is quant_min; clamp sends -inf and +inf to the ends
+        Tensor clamped = Tensor.where(q.isnan().logicalNot(), q.clamp((double) quantMin, (double) quantMax),
+            (double) quantMin);
+        Tensor out = clamped.sub((double) zeroPoint).to(DType.FLOAT32).mul((double) scale).to(type);
+        return new Tensor[] {out, mask};
+    }
+
+    /**
+     * PyTorch's per-channel kernels. Integer zero point: {@code q = (int64) (zero_point + nearbyint(x * inv_scale))};
+     * float zero point: {@code q = lrintf(zero_point + x * inv_scale)} (the sum narrowed to float); then
+     * {@code (clamp(q) - zero_point) * scale} in double, rounded to the input's type. Returns the result and the mask.
+     */
+    private static Tensor[] perChannelForward(Tensor x, Tensor scale, Tensor zeroPoint, int axis, long quantMin,
+                                              long quantMax) {
+        DType type = x.dtype;
+        Tensor v = type == DType.FLOAT64 ? x : x.to(DType.FLOAT32);
+        int[] shape = new int[x.dim()];
+        java.util.Arrays.fill(shape, 1);
+        shape[axis] = x.size(axis);
+        Tensor s = scale.to(DType.FLOAT32).reshape(shape);
+        Tensor inv = Tensor.ones(DType.FLOAT32, shape).div(s).to(v.dtype); // 1.0f / scale, in float
+        Tensor q;
+        Tensor z;
+        if (zeroPoint.dtype.isFloatingPoint()) {
+            z = zeroPoint.to(DType.FLOAT32).reshape(shape);
+            q = v.mul(inv).add(z.to(v.dtype)).to(DType.FLOAT32).round();
+        } else {
+            z = zeroPoint.to(DType.FLOAT64).reshape(shape);
+            q = v.mul(inv).round().add(z.to(v.dtype));
+        }
+        q = asInt64(q.to(DType.FLOAT64));
+        Tensor mask = q.ge((double) quantMin).logicalAnd(q.le((double) quantMax));
+        Tensor out = q.clamp((double) quantMin, (double) quantMax).sub(z.to(DType.FLOAT64))
+                .mul(s.to(DType.FLOAT64)).to(type);
+        return new Tensor[] {out, mask};
+    }
+
+    /**
+     * A conversion to int64 as x86 does it: an index that is NaN or out of int64's range becomes its minimum; a
+     * rounded -0.0 becomes the integer 0 (so {@code (0 - zero_point) * scale} has no negative sign).
+     */
+    private static Tensor asInt64(Tensor q) {
+        return Tensor.where(q.abs().lt(INT64_LIMIT), q.add(0.0), -INT64_LIMIT);
+    }
+
+    /** {@code grad * mask} (a NaN gradient stays NaN where masked, as PyTorch's product). */
+    private static Tensor maskGrad(Tensor g, Tensor mask) {
+        return g.numel() == 0 ? g : g.mul(mask);
+    }
+
+    // ------------------------------------------------------------------ learnable backward
+
+    /** {@code _fake_quantize_learnable_per_tensor_affine_backward}: (dX, dScale [1], dZeroPoint [1]). */
+    private static Tensor[] learnablePerTensorBackward(Tensor g, Tensor x, Tensor scale, Tensor zeroPoint,
+                                                      long quantMin, long quantMax, float factor) {
+        float s = (float) first(scale);
+        float inv = 1.0f / s;
+        float zf = (float) first(zeroPoint);
+        // the backward's zero point: zero_point + 0.5f, clamped, truncated
+        long z = (long) Math.min(Math.max(zf + 0.5f, (float) quantMin), (float) quantMax);
+        checkFloat32(g, "dY");
+        checkFloat32(x, "X");
+        checkFloat32(scale, "scale");
+        checkFloat32(zeroPoint, "zero_point");
+        if (quantMin > 0 || quantMax < 0) {
+            throw new IllegalArgumentException("`quant_min` should be less than or         equal to `quant_max`, and "
+                    + "the quantization range should include 0.");
+        }
+        if (z < quantMin || z > quantMax) {
+            throw new IllegalArgumentException("`zero_point` must be between `quant_min` and `quant_max`.");
+        }
+        if (x.numel() == 0) {
+            return new Tensor[] {x, scale, zeroPoint};
+        }
+        Tensor[] parts = learnableParts(g, x, Creation.wrap((double) s).to(DType.FLOAT32),
+            Creation.wrap((double) inv).to(DType.FLOAT32), Creation.wrap((double) z).to(DType.FLOAT32), quantMin,
+            quantMax, factor);
+        return new Tensor[] {parts[0], parts[1].sum().unsqueeze(0), parts[2].sum().unsqueeze(0)};
+    }
+
+    /** {@code _fake_quantize_learnable_per_channel_affine_backward}: (dX, dScale [C], dZeroPoint [C]). */
+    private static Tensor[] learnablePerChannelBackward(Tensor g, Tensor x, Tensor scale, Tensor zeroPoint, int axis,
+                                                       long quantMin, long quantMax, float factor) {
+        Tensor rounded = zeroPoint.round().clamp((double) quantMin, (double) quantMax);
+        checkFloat32(g, "dY_");
+        checkFloat32(x, "X_");
+        checkFloat32(scale, "scale_");
+        checkFloat32(zeroPoint, "zero_point_");
+        if (quantMin > 0 || quantMax < 0) {
+            throw new IllegalArgumentException("Expecting `quant_min` <= 0 and `quant_max` >= 0");
+        }
+        if (x.numel() == 0) {
+            return new Tensor[] {x, scale, zeroPoint};
+        }
+        int[] shape = new int[x.dim()];
+        java.util.Arrays.fill(shape, 1);
+        shape[axis] = x.size(axis);
+        Tensor s = scale.reshape(shape);
+        Tensor inv = Tensor.ones(DType.FLOAT32, shape).div(s);
+        Tensor[] parts = learnableParts(g, x, s, inv, rounded.reshape(shape), quantMin, quantMax, factor);
+        int[] others = new int[x.dim() - 1];
+        for (int d = 0, k = 0; d < x.dim(); d++) {
+            if (d != axis) {
+                others[k++] = d;
+            }
+        }
+        return new Tensor[] {parts[0], parts[1].sum(others, false), parts[2].sum(others, false)};
+    }
+
+    /**
+     * The learnable kernels' elementwise gradients, in float as theirs: {@code xq = nearbyint(z + x * inv)} (as an
+     * int64), {@code dX = dY * inRange}; outside the range {@code dScale = dY * (quant_min or quant_max - z) * f} and
+     * {@code dZ = dY * -1 * scale * f}, inside {@code dScale = dY * (xfq - x) * inv * f} and {@code dZ = 0}, with
+     * {@code xfq = (clamp(xq) - z) * scale}.
+     */
+    private static Tensor[] learnableParts(Tensor g, Tensor x, Tensor s, Tensor inv, Tensor z, long quantMin,
+                                           long quantMax, float factor) {
+        double f = factor;
+        Tensor xq = asInt64(x.mul(inv).add(z).round().to(DType.FLOAT64));
+        Tensor below = xq.lt((double) quantMin);
+        Tensor above = xq.gt((double) quantMax);
+        Tensor outside = below.logicalOr(above);
+        Tensor inside = outside.logicalNot();
+        Tensor dx = g.mul(inside);
+        Tensor xfq = xq.clamp((double) quantMin, (double) quantMax).sub(z.to(DType.FLOAT64)).to(DType.FLOAT32).mul(s);
+        Tensor small = Creation.wrap((double) quantMin).to(DType.FLOAT32).sub(z);
+        Tensor big = Creation.wrap((double) quantMax).to(DType.FLOAT32).sub(z);
+        Tensor outsideScale = g.mul(Tensor.where(below, small, big)).mul(f);
+        Tensor insideScale = g.mul(xfq.sub(x)).mul(inv).mul(f);
+        Tensor dScale = Tensor.where(inside, insideScale, outsideScale);
+        Tensor dZero = Tensor.where(outside, g.neg().mul(s).mul(f), 0.0);
+        return new Tensor[] {dx, dScale, dZero};
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    private static void checkRange(long quantMin, long quantMax) {
+        if (quantMin > quantMax) {
+            // PyTorch's message, with the spaces its line continuation leaves in it
+            throw new IllegalArgumentException("`quant_min` should be less than or         equal to `quant_max`.");
+        }
+    }
+
+    private static void checkFloating(Tensor x) {
+        if (!x.dtype.isFloatingPoint() || x.dtype.isComplex()) {
+            throw new IllegalArgumentException("\"fake_quantize_tensor_cachemask_kernel_type_handling\" not implemented "
+                    + "for '" + Format.scalarType(x.dtype) + "'");
+        }
+    }
+
+    private static void checkFloat32(Tensor t, String name) {
+        if (t.dtype != DType.FLOAT32) {
+            throw new IllegalArgumentException("Expected " + name + ".scalar_type() == ScalarType::Float to be true, "
+                    + "but got false.  (Could this error message be improved?  If so, please report an enhancement "
+                    + "request to PyTorch.)");
+        }
+    }
+
+    /** fake_quantize_per_channel_affine_cachemask's checks, in its order. */
+    private static void checkPerChannel(Tensor x, Tensor scale, Tensor zeroPoint, int axis, long quantMin,
+                                        long quantMax) {
+        ArithmeticOps.checkSameDevice(x, scale);
+        ArithmeticOps.checkSameDevice(x, zeroPoint);
+        if (scale.dtype != DType.FLOAT32 && scale.dtype != DType.BFLOAT16) {
+            throw new IllegalArgumentException("Scale must be Float or BFloat16, found "
+                    + Format.scalarType(scale.dtype));
+        }
+        DType zt = zeroPoint.dtype;
+        if (zt != DType.INT32 && zt != DType.FLOAT32 && zt != DType.FLOAT16) {
+            throw new IllegalArgumentException("Zero-point must be Int32, Float or Half, found "
+                    + Format.scalarType(zt));
+        }
+        if (scale.dim() != 1) {
+            throw new IllegalArgumentException("scale should be a 1-D tensor");
+        }
+        if (zeroPoint.dim() != 1) {
+            throw new IllegalArgumentException("zero point should be a 1-D tensor");
+        }
+        if (scale.numel() != zeroPoint.numel()) {
+            throw new IllegalArgumentException("scale and zero-point need to have the same dimensions");
+        }
+        if (scale.numel() != x.size(axis)) {
+            throw new IllegalArgumentException("dimensions of scale and zero-point are not consistent with input tensor");
+        }
+        checkRange(quantMin, quantMax);
+        if (!zt.isFloatingPoint() && zeroPoint.numel() > 0) {
+            Tensor.MinMax mm = zeroPoint.aminmax();
+            if (mm.min().item() < quantMin || mm.max().item() > quantMax) {
+                throw new IllegalArgumentException("`zero_point` must be between `quant_min` and `quant_max`.");
+            }
+        }
+        if (axis < 0 || axis > x.dim()) {
+            throw new IllegalArgumentException("`axis` must be between 0 and number of dimensions of input");
+        }
+    }
+
+    /** {@code t[0].item()}: the first element, as PyTorch's learnable ops read the scale and the zero point. */
+    private static double first(Tensor t) {
+        if (t.dim() == 0) {
+            throw new IllegalArgumentException("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                    + "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+        }
+        if (t.size(0) == 0) {
+            throw new IllegalArgumentException("index 0 is out of bounds for dimension 0 with size 0");
+        }
+        return t.select(0, 0).item();
+    }
+}
