@@ -616,6 +616,13 @@ public abstract class Module {
         Map<Tensor, Tensor> copies = new LinkedHashMap<>();
         Map<Tensor, int[]> materialize = new LinkedHashMap<>();
         Map<String, Module> modules = namedModules();
+        Map<String, Map.Entry<Module, String>> resizable = new LinkedHashMap<>();
+        modules.forEach((prefix, m) -> m.buffers.keySet().forEach(b -> {
+            if (m.resizesOnLoad(b)) {
+                resizable.put(prefix.isEmpty() ? b : prefix + "." + b, Map.entry(m, b));
+            }
+        }));
+        Map<String, Tensor> resizes = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             String key = e.getKey();
             Tensor param = e.getValue();
@@ -653,6 +660,10 @@ public abstract class Module {
             if (param.dim() == 0 && given.dim() == 1 && given.numel() == 1) {
                 given = given.reshape(); // PyTorch's backward compatibility: a one-element vector loads into a scalar
             }
+            if (!Arrays.equals(given.shape(), param.shape()) && resizable.containsKey(key)) {
+                resizes.put(key, given); // the buffer takes the loaded shape, once nothing else is wrong
+                continue;
+            }
             if (!Arrays.equals(given.shape(), param.shape())) {
                 errors.add("size mismatch for " + key + ": copying a param with shape " + Format.size(given.shape())
                         + " from checkpoint, the shape in current model is " + Format.size(param.shape()) + ".");
@@ -682,6 +693,14 @@ public abstract class Module {
                     + String.join("\n\t", errors));
         }
         materialize.forEach(Tensor::materialize_);
+        resizes.forEach((key, given) -> {
+            Module m = resizable.get(key).getKey();
+            String b = resizable.get(key).getValue();
+            Tensor old = m.buffers.get(b);
+            Tensor fresh = Tensor.empty(old.dtype(), given.shape()).to(old.device());
+            m.setBuffer(b, fresh);
+            copies.put(fresh, given);
+        });
         try (GradMode off = Ember.noGrad()) {
             for (Map.Entry<Tensor, Tensor> e : copies.entrySet()) {
                 e.getKey().copy_(e.getValue());
@@ -691,6 +710,16 @@ public abstract class Module {
             modules().forEach(Module::lazyStateLoaded);
         }
         return new IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
+    }
+
+    /**
+     * Whether this module's buffer {@code name} takes the shape of a loaded state dict's tensor instead of requiring
+     * its own (PyTorch's observers and fake quantizers resize their statistics and parameters in
+     * {@code _load_from_state_dict}); the buffer is replaced only once the whole state dict has been checked. False by
+     * default.
+     */
+    protected boolean resizesOnLoad(String name) {
+        return false;
     }
 
     /**

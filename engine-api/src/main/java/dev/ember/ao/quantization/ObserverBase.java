@@ -1,0 +1,28 @@
+package dev.ember.ao.quantization;
+
+import dev.ember.nn.Module;
+
+/**
+ * {@code torch.ao.quantization.ObserverBase}: a module that records statistics of the tensors passing through it
+ * (its forward returns its input unchanged) and computes quantization parameters from them.
+ */
+public abstract class ObserverBase extends Module {
+    /** The quantized type the parameters are for. */
+    protected final QuantDType dtype;
+
+    /** An observer for {@code dtype}. */
+    protected ObserverBase(QuantDType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype must not be null");
+        }
+        this.dtype = dtype;
+    }
+
+    /** The quantized type. */
+    public QuantDType dtype() {
+        return dtype;
+    }
+
+    /** {@code calculate_qparams()}: the scale and zero point from what was observed. */
+    public abstract QParams calculateQparams();
+}

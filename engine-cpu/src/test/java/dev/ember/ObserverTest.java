@@ -1,0 +1,206 @@
+package dev.ember;
+
+import dev.ember.ao.quantization.FakeQuantize;
+import dev.ember.ao.quantization.MinMaxObserver;
+import dev.ember.ao.quantization.MovingAverageMinMaxObserver;
+import dev.ember.ao.quantization.MovingAveragePerChannelMinMaxObserver;
+import dev.ember.ao.quantization.ObserverOptions;
+import dev.ember.ao.quantization.PerChannelMinMaxObserver;
+import dev.ember.ao.quantization.QParams;
+import dev.ember.ao.quantization.QScheme;
+import dev.ember.ao.quantization.QuantDType;
+import dev.ember.ao.quantization.UniformQuantizationObserverBase;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * torch.ao.quantization's observers and {@link FakeQuantize} against PyTorch (resources/observers/make_expected.py):
+ * running statistics, quantization parameters, fake-quantized outputs and gradients bit for bit, printouts, state
+ * dict keys, loading (with per-channel buffers resized), and the constructors' messages.
+ */
+class ObserverTest {
+    private static final Map<String, String> EXPECTED = expected();
+
+    private static Map<String, String> expected() {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (InputStream in = ObserverTest.class.getResourceAsStream("/observers/expected.txt")) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                int sp = line.indexOf(' ');
+                out.put(line.substring(0, sp), line.substring(sp + 1));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private static Tensor in(String key) {
+        return PyTorchCases.tensor(EXPECTED.get(key));
+    }
+
+    private static String text(String key) {
+        return EXPECTED.get(key).replace("\\n", "\n").replace("\\\\", "\\");
+    }
+
+    /** The same type, shape and values, bit for bit. */
+    private static void assertExact(String key, Tensor got) {
+        Tensor want = in(key);
+        assertEquals(want.dtype(), got.dtype(), key + " dtype");
+        assertArrayEquals(want.shape(), got.shape(), key + " shape");
+        double[] e = want.toDoubleArray();
+        double[] g = got.toDoubleArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(Double.doubleToLongBits(e[i]), Double.doubleToLongBits(g[i]),
+                key + "[" + i + "]: PyTorch " + e[i] + ", Ember " + g[i]);
+        }
+    }
+
+    private static Map<String, Supplier<UniformQuantizationObserverBase>> observers() {
+        Map<String, Supplier<UniformQuantizationObserverBase>> m = new LinkedHashMap<>();
+        m.put("minmax", MinMaxObserver::new);
+        m.put("minmax.sym8", () -> new MinMaxObserver(new ObserverOptions().dtype(QuantDType.QINT8)
+            .qscheme(QScheme.PER_TENSOR_SYMMETRIC)));
+        m.put("minmax.symu8", () -> new MinMaxObserver(new ObserverOptions().qscheme(QScheme.PER_TENSOR_SYMMETRIC)));
+        m.put("minmax.symu8c", () -> new MinMaxObserver(new ObserverOptions().qscheme(QScheme.PER_TENSOR_SYMMETRIC)
+            .quantRange(0, 100)));
+        m.put("minmax.reduce", () -> new MinMaxObserver(new ObserverOptions().reduceRange(true)));
+        m.put("minmax.custom", () -> new MinMaxObserver(new ObserverOptions().dtype(QuantDType.QINT8).quantRange(-8, 7)
+            .reduceRange(true)));
+        m.put("minmax.q4", () -> new MinMaxObserver(new ObserverOptions().dtype(QuantDType.QUINT4X2)));
+        m.put("minmax.q32", () -> new MinMaxObserver(new ObserverOptions().dtype(QuantDType.QINT32)));
+        m.put("mavg", () -> new MovingAverageMinMaxObserver(new ObserverOptions().averagingConstant(0.1)));
+        m.put("mavg.sym8", () -> new MovingAverageMinMaxObserver(new ObserverOptions().dtype(QuantDType.QINT8)
+            .qscheme(QScheme.PER_TENSOR_SYMMETRIC)));
+        m.put("pc0", PerChannelMinMaxObserver::new);
+        m.put("pc1.sym8", () -> new PerChannelMinMaxObserver(new ObserverOptions().chAxis(1).dtype(QuantDType.QINT8)
+            .qscheme(QScheme.PER_CHANNEL_SYMMETRIC)));
+        m.put("pcm1.float", () -> new PerChannelMinMaxObserver(new ObserverOptions().chAxis(-1)
+            .qscheme(QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS)));
+        m.put("mapc2", () -> new MovingAveragePerChannelMinMaxObserver(new ObserverOptions().chAxis(2)
+            .averagingConstant(0.25)));
+        return m;
+    }
+
+    @Test
+    void observersMatchPyTorch() {
+        for (Map.Entry<String, Supplier<UniformQuantizationObserverBase>> c : observers().entrySet()) {
+            String k = c.getKey();
+            UniformQuantizationObserverBase o = c.getValue().get();
+            assertEquals(EXPECTED.get(k + ".range"), o.quantMin() + " " + o.quantMax(), k);
+            assertEquals(text(k + ".repr0"), o.toString(), k);
+            QParams q = o.calculateQparams();
+            assertExact(k + ".scale.init", q.scale());
+            assertExact(k + ".zp.init", q.zeroPoint());
+            for (int s = 0; s < 3; s++) {
+                Tensor x = in("x" + s);
+                assertEquals(x, o.apply(x), "an observer returns its input");
+                assertExact(k + ".min" + s, o.minVal());
+                assertExact(k + ".max" + s, o.maxVal());
+                q = o.calculateQparams();
+                assertExact(k + ".scale" + s, q.scale());
+                assertExact(k + ".zp" + s, q.zeroPoint());
+            }
+            assertEquals(text(k + ".repr"), o.toString(), k);
+            assertEquals(EXPECTED.get(k + ".keys"), String.join(",", o.stateDict().keySet()), k);
+        }
+    }
+
+    private static Map<String, Supplier<FakeQuantize>> fakes() {
+        Map<String, Supplier<FakeQuantize>> m = new LinkedHashMap<>();
+        m.put("default", FakeQuantize::new);
+        m.put("act", FakeQuantize::defaultFakeQuant);
+        m.put("wt", FakeQuantize::defaultWeightFakeQuant);
+        m.put("pcwt", FakeQuantize::defaultPerChannelWeightFakeQuant);
+        return m;
+    }
+
+    @Test
+    void fakeQuantizeTrainsSavesAndLoadsAsPyTorchs() {
+        for (Map.Entry<String, Supplier<FakeQuantize>> c : fakes().entrySet()) {
+            String k = c.getKey();
+            FakeQuantize fq = c.getValue().get();
+            assertEquals(text(k + ".repr0"), fq.toString(), k);
+            for (int s = 0; s < 3; s++) {
+                if (s == 2) {
+                    fq.disableObserver();
+                }
+                Tensor x = in("x" + s).requiresGrad_(true);
+                Tensor y = fq.apply(x);
+                assertExact(k + ".out" + s, y);
+                assertEquals(EXPECTED.get(k + ".node" + s), y.gradFn().name(), k);
+                y.mul(ReferenceCases.weights(y.shape(), DType.FLOAT32)).sum().backward();
+                assertExact(k + ".grad" + s, x.grad());
+                assertExact(k + ".scale" + s, fq.scale());
+                assertExact(k + ".zp" + s, fq.zeroPoint());
+            }
+            assertEquals(text(k + ".repr"), fq.toString(), k);
+            Map<String, Tensor> sd = fq.stateDict();
+            assertEquals(EXPECTED.get(k + ".keys"), String.join(",", sd.keySet()), k);
+            FakeQuantize fresh = c.getValue().get();
+            fresh.loadStateDict(sd);
+            fresh.disableObserver();
+            assertExact(k + ".loaded", fresh.apply(in("x0")));
+            fq.disableFakeQuant();
+            fq.enableObserver();
+            assertExact(k + ".passthrough", fq.apply(in("x1")));
+            assertExact(k + ".scale.after", fq.scale());
+        }
+    }
+
+    @Test
+    void aFailedLoadLeavesTheBuffersAsTheyWere() {
+        FakeQuantize fq = FakeQuantize.defaultPerChannelWeightFakeQuant();
+        Map<String, Tensor> sd = new LinkedHashMap<>(fq.stateDict());
+        sd.put("scale", Tensor.ones(3));
+        sd.put("zero_point", Tensor.zeros(DType.INT32, 3));
+        sd.put("activation_post_process.eps", Tensor.ones(2)); // a real size mismatch
+        assertThrows(IllegalArgumentException.class, () -> fq.loadStateDict(sd));
+        assertArrayEquals(new int[] {1}, fq.scale().shape(), "the scale kept its shape");
+        assertArrayEquals(new int[] {0}, fq.activationPostProcess().minVal().shape());
+    }
+
+    @Test
+    void badArgumentsGetPyTorchsMessages() {
+        Map<String, org.junit.jupiter.api.function.Executable> calls = new LinkedHashMap<>();
+        calls.put("err.minmax.pc", () -> new MinMaxObserver(new ObserverOptions().qscheme(QScheme.PER_CHANNEL_AFFINE)));
+        calls.put("err.pc.pt", () -> new PerChannelMinMaxObserver(new ObserverOptions().qscheme(QScheme.PER_TENSOR_AFFINE)));
+        calls.put("err.mapc.pt", () -> new MovingAveragePerChannelMinMaxObserver(new ObserverOptions()
+            .qscheme(QScheme.PER_TENSOR_AFFINE)));
+        calls.put("err.reduce.sym", () -> new MinMaxObserver(new ObserverOptions().qscheme(QScheme.PER_TENSOR_SYMMETRIC)
+            .reduceRange(true)));
+        calls.put("err.reduce.pcsym", () -> new PerChannelMinMaxObserver(new ObserverOptions()
+            .qscheme(QScheme.PER_CHANNEL_SYMMETRIC).reduceRange(true)));
+        calls.put("err.zero", () -> new MinMaxObserver(new ObserverOptions().quantRange(1, 10)));
+        calls.put("err.order", () -> new MinMaxObserver(new ObserverOptions().quantRange(0, 0)));
+        calls.put("err.bits", () -> new MinMaxObserver(new ObserverOptions().dtype(QuantDType.QINT8).quantRange(-200, 100)));
+        MinMaxObserver bad = new MinMaxObserver();
+        bad.minVal().fill_(2.0);
+        bad.maxVal().fill_(1.0);
+        calls.put("err.minmax.order", bad::calculateQparams);
+        for (Map.Entry<String, org.junit.jupiter.api.function.Executable> c : calls.entrySet()) {
+            Throwable e = assertThrows(RuntimeException.class, c.getValue(), c.getKey());
+            String want = EXPECTED.get(c.getKey()).substring(2);
+            String type = want.substring(0, want.indexOf(':'));
+            Class<?> javaType = type.equals("NotImplementedError") ? UnsupportedOperationException.class
+                    : type.equals("AssertionError") && c.getKey().equals("err.minmax.order") ? IllegalStateException.class
+                    : IllegalArgumentException.class;
+            assertEquals(javaType, e.getClass(), c.getKey());
+            assertEquals(want.substring(type.length() + 2), e.getMessage(), c.getKey());
+        }
+        // PyTorch 2.x's message (an f-string with the scheme; 1.13's had none)
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+            () -> new MovingAverageMinMaxObserver(new ObserverOptions().qscheme(QScheme.PER_CHANNEL_AFFINE)));
+        assertEquals("MovingAverageMinMaxObserver's qscheme only support                 torch.per_tensor_symmetric and "
+            + "torch.per_tensor_affine.                 but got: torch.per_channel_affine", e.getMessage());
+    }
+}
