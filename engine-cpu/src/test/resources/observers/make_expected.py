@@ -13,7 +13,8 @@ import torch
 from torch.ao.quantization import (FakeQuantize, MinMaxObserver, MovingAverageMinMaxObserver,
                                    MovingAveragePerChannelMinMaxObserver, PerChannelMinMaxObserver)
 from torch.ao.quantization.fake_quantize import default_fake_quant, default_per_channel_weight_fake_quant, \
-    default_weight_fake_quant
+    default_weight_fake_quant, default_fused_act_fake_quant, default_fused_wt_fake_quant, \
+    default_fused_per_channel_wt_fake_quant, FusedMovingAvgObsFakeQuantize
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from refcases import fmt_tensor, weights  # noqa: E402
@@ -70,7 +71,9 @@ for name, make in observers.items():
     lines.append(name + ".keys " + ",".join(o.state_dict().keys()))
 
 fakes = {"default": lambda: FakeQuantize(), "act": default_fake_quant, "wt": default_weight_fake_quant,
-         "pcwt": default_per_channel_weight_fake_quant}
+         "pcwt": default_per_channel_weight_fake_quant, "fused": lambda: FusedMovingAvgObsFakeQuantize(),
+         "fusedact": default_fused_act_fake_quant, "fusedwt": default_fused_wt_fake_quant,
+         "fusedpcwt": default_fused_per_channel_wt_fake_quant}
 for name, make in fakes.items():
     fq = make()
     text(name + ".repr0", repr(fq))
@@ -96,6 +99,16 @@ for name, make in fakes.items():
     fq.enable_observer()
     emit(name + ".passthrough", fq(xs[1]))
     emit(name + ".scale.after", fq.scale)
+
+# FBGEMM's small-scale cut-off (scales below 6.1e-5 raised to it, the range widened to match), affine and symmetric
+for name, make in {"tiny": lambda: FusedMovingAvgObsFakeQuantize(),
+                   "tinysym": default_fused_wt_fake_quant, "tinypos": lambda: FusedMovingAvgObsFakeQuantize()}.items():
+    fq = make()
+    x = xs[0] * 1e-6 if name != "tinypos" else xs[0].abs() * 1e-6
+    emit(name + ".x", x)
+    emit(name + ".out", fq(x))
+    emit(name + ".scale", fq.scale)
+    emit(name + ".zp", fq.zero_point)
 
 
 def err(key, f):

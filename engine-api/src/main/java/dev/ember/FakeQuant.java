@@ -158,6 +158,162 @@ public final class FakeQuant {
             });
     }
 
+    /**
+     * {@code torch.fused_moving_avg_obs_fake_quant(x, observer_on, fake_quant_on, running_min, running_max, scale,
+     * zero_point, averaging_const, quant_min, quant_max, ch_axis, per_row_fake_quant, symmetric_quant)}: the
+     * observer, the choice of parameters and the fake quantization of quantization-aware training in one op (what
+     * {@code FusedMovingAvgObsFakeQuantize} runs). While {@code observerOn} is nonzero, folds the float32 input's
+     * minimum and maximum (per row of axis 0 with {@code perRowFakeQuant}) into the running ones in place, as moving
+     * averages in float ({@code running + c (current - running)}; an infinite running value takes the current one);
+     * while {@code fakeQuantOn} is nonzero, writes the scale and zero point of FBGEMM's
+     * {@code ChooseQuantizationParams} (double arithmetic, symmetric ranges kept symmetric with
+     * {@code symmetricQuant}, scales below 6.1e-5 raised to it, the zero point nudged to an integer) into
+     * {@code scale} and {@code zeroPoint} in place and returns the fake-quantized input, else a copy of it. One node,
+     * FusedMovingAvgObsFqHelperBackward0 ({@code grad * mask}); an empty input gives {@code x.clone()}. The running
+     * statistics must already hold one value per channel (Ember's tensors are not resized in place; the module
+     * sizes its buffers itself).
+     *
+     * @throws IllegalArgumentException for a non-float32 input, per-row quantization along an axis other than 0,
+     *     running statistics of the wrong size, or a running minimum above the maximum (PyTorch's messages)
+     */
+    public static Tensor fusedMovingAvgObsFakeQuant(Tensor x, Tensor observerOn, Tensor fakeQuantOn, Tensor runningMin,
+                                                   Tensor runningMax, Tensor scale, Tensor zeroPoint,
+                                                   double averagingConst, long quantMin, long quantMax, int chAxis,
+                                                   boolean perRowFakeQuant, boolean symmetricQuant) {
+        Args.require(x, "fused_moving_avg_obs_fake_quant", "self", 1, "Tensor");
+        if (x.numel() == 0) {
+            return x.clone();
+        }
+        if (x.dtype != DType.FLOAT32) {
+            throw new IllegalArgumentException("expected scalar type Float but found " + Format.scalarType(x.dtype));
+        }
+        float c = (float) averagingConst;
+        Tensor[] outMask;
+        try (GradMode off = Ember.noGrad()) {
+            boolean observe = (int) observerOn.item() != 0;
+            if (perRowFakeQuant) {
+                Tensor y = x;
+                if (x.dim() != 2) {
+                    int n = x.dim();
+                    int axis = chAxis < 0 ? chAxis + n : chAxis;
+                    int[] perm = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        perm[i] = i;
+                    }
+                    perm[axis] = 0;
+                    perm[0] = axis;
+                    y = x.permute(perm).flatten(1);
+                }
+                if (runningMin.numel() != x.size(chAxis) || runningMax.numel() != x.size(chAxis)) {
+                    throw new IllegalArgumentException("fused_moving_avg_obs_fake_quant: running_min and running_max "
+                            + "must hold one value per channel (" + x.size(chAxis) + "), got " + runningMin.numel()
+                            + " and " + runningMax.numel());
+                }
+                if (observe) {
+                    if (chAxis != 0) {
+                        throw new IllegalArgumentException("Per-channel FakeQuant in fused_moving_avg_obs_fake_quant is "
+                                + "only supported on axis == 0");
+                    }
+                    Tensor.MinMax cur = y.aminmax(1, false);
+                    movingAverage(runningMin, cur.min(), c);
+                    movingAverage(runningMax, cur.max(), c);
+                }
+            } else if (observe) {
+                Tensor.MinMax cur = x.aminmax();
+                movingAverage(runningMin, cur.min(), c);
+                movingAverage(runningMax, cur.max(), c);
+            }
+            if ((int) fakeQuantOn.item() != 0) {
+                double[] mins = runningMin.to(DType.FLOAT32).toDoubleArray();
+                double[] maxs = runningMax.to(DType.FLOAT32).toDoubleArray();
+                float[] scales = new float[mins.length];
+                int[] zeros = new int[mins.length];
+                for (int i = 0; i < mins.length; i++) {
+                    double[] q = chooseQuantizationParams((float) mins[i], (float) maxs[i], (int) quantMin,
+                        (int) quantMax, symmetricQuant);
+                    scales[i] = (float) q[0];
+                    zeros[i] = (int) q[1];
+                }
+                Tensor newScale = Tensor.tensor(scales, DType.FLOAT32, Device.CPU).to(scale.device);
+                Tensor newZero = Tensor.tensor(zeros, DType.INT32, Device.CPU).to(zeroPoint.device);
+                if (perRowFakeQuant) {
+                    scale.copy_(newScale);
+                    zeroPoint.copy_(newZero);
+                    outMask = perChannelForward(x, scale, zeroPoint.to(DType.INT32), chAxis, quantMin, quantMax);
+                } else {
+                    scale.select(0, 0).copy_(newScale.select(0, 0));
+                    zeroPoint.select(0, 0).copy_(newZero.select(0, 0));
+                    outMask = perTensorForward(x, scales[0], (long) (int) zeroPoint.select(0, 0).item(), quantMin,
+                        quantMax);
+                }
+            } else {
+                outMask = new Tensor[] {x.clone(), x.onesLike().to(DType.BOOL)};
+            }
+        }
+        Tensor mask = outMask[1];
+        return ArithmeticOps.record(outMask[0], "FusedMovingAvgObsFqHelperBackward0", new Tensor[] {x},
+            n -> g -> new Tensor[] {maskGrad(g, mask)});
+    }
+
+    /** {@code running = isinf(running) ? current : running + c (current - running)}, in place, in float. */
+    private static void movingAverage(Tensor running, Tensor current, float c) {
+        Tensor cur = current.reshape(running.shape());
+        running.copy_(Tensor.where(running.isinf(), cur, running.add(cur.sub(running).mul((double) c))));
+    }
+
+    /**
+     * FBGEMM's {@code ChooseQuantizationParams(min, max, qmin, qmax, preserve_sparsity, false)} (PyTorch's
+     * {@code quant_utils} copy of it), in its float and double arithmetic: returns {scale, zero point}.
+     */
+    static double[] chooseQuantizationParams(float min, float max, int qmin, int qmax, boolean preserveSparsity) {
+        if (!(min <= max)) {
+            throw new IllegalArgumentException("In ChooseQuantizationParams, min should be less than or equal to max");
+        }
+        if (min < 0 && max > 0 && preserveSparsity) {
+            int symmetricQmin = -((qmax - qmin) / 2 + 1);
+            int symmetricQmax = (qmax - qmin) / 2;
+            double maxScale = Math.max(Math.abs(min / (float) symmetricQmin), Math.abs(max / (float) symmetricQmax));
+            min = (float) (maxScale * symmetricQmin);
+            max = (float) (maxScale * symmetricQmax);
+        }
+        min = 0f < min ? 0f : min; // std::min(min, 0.f)
+        max = max < 0f ? 0f : max; // std::max(max, 0.f)
+        if (!(qmin < qmax)) {
+            throw new IllegalArgumentException("In ChooseQuantizationParams, qmin should be less than qmax");
+        }
+        double scale = ((double) max - min) / (qmax - qmin);
+        if ((float) scale == 0.0f || Float.isInfinite(1.0f / (float) scale)) {
+            scale = 0.1;
+        }
+        if (!(scale > 0)) {
+            throw new IllegalArgumentException("quantization scale should be > 0");
+        }
+        float small = 6.1e-5f;
+        if (scale < small) {
+            float original = (float) scale;
+            scale = small;
+            if (min == 0.0f) {
+                max = small * (qmax - qmin);
+            } else if (max == 0.0f) {
+                min = -small * (qmax - qmin);
+            } else {
+                float amplifier = small / original;
+                min *= amplifier;
+                max *= amplifier;
+            }
+        }
+        double fromMin = qmin - min / scale;
+        double fromMax = qmax - max / scale;
+        double errorMin = Math.abs(qmin) - Math.abs(min / scale);
+        double errorMax = Math.abs(qmax) - Math.abs(max / scale);
+        double initial = errorMin < errorMax ? fromMin : fromMax;
+        if (min < 0 && max > 0 && preserveSparsity) {
+            initial = (double) (qmin + qmax) / 2;
+        }
+        int nudged = initial < qmin ? qmin : initial > qmax ? qmax : (int) Math.rint(initial);
+        return new double[] {scale, nudged};
+    }
+
     // ------------------------------------------------------------------ forward
 
     private static Tensor perTensor(Tensor x, float scale, long zeroPoint, long quantMin, long quantMax, String node) {

@@ -1,6 +1,7 @@
 package dev.ember;
 
 import dev.ember.ao.quantization.FakeQuantize;
+import dev.ember.ao.quantization.FusedMovingAvgObsFakeQuantize;
 import dev.ember.ao.quantization.MinMaxObserver;
 import dev.ember.ao.quantization.MovingAverageMinMaxObserver;
 import dev.ember.ao.quantization.MovingAveragePerChannelMinMaxObserver;
@@ -121,6 +122,10 @@ class ObserverTest {
         m.put("act", FakeQuantize::defaultFakeQuant);
         m.put("wt", FakeQuantize::defaultWeightFakeQuant);
         m.put("pcwt", FakeQuantize::defaultPerChannelWeightFakeQuant);
+        m.put("fused", FusedMovingAvgObsFakeQuantize::new);
+        m.put("fusedact", FusedMovingAvgObsFakeQuantize::defaultFusedActFakeQuant);
+        m.put("fusedwt", FusedMovingAvgObsFakeQuantize::defaultFusedWtFakeQuant);
+        m.put("fusedpcwt", FusedMovingAvgObsFakeQuantize::defaultFusedPerChannelWtFakeQuant);
         return m;
     }
 
@@ -154,6 +159,21 @@ class ObserverTest {
             fq.enableObserver();
             assertExact(k + ".passthrough", fq.apply(in("x1")));
             assertExact(k + ".scale.after", fq.scale());
+        }
+    }
+
+    @Test
+    void fusedScalesBelowFbgemmsCutOffAreRaisedToIt() {
+        Map<String, Supplier<FusedMovingAvgObsFakeQuantize>> m = new LinkedHashMap<>();
+        m.put("tiny", FusedMovingAvgObsFakeQuantize::new);
+        m.put("tinysym", FusedMovingAvgObsFakeQuantize::defaultFusedWtFakeQuant);
+        m.put("tinypos", FusedMovingAvgObsFakeQuantize::new);
+        for (Map.Entry<String, Supplier<FusedMovingAvgObsFakeQuantize>> c : m.entrySet()) {
+            String k = c.getKey();
+            FusedMovingAvgObsFakeQuantize fq = c.getValue().get();
+            assertExact(k + ".out", fq.apply(in(k + ".x")));
+            assertExact(k + ".scale", fq.scale());
+            assertExact(k + ".zp", fq.zeroPoint());
         }
     }
 
