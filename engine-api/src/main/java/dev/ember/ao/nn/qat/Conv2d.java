@@ -1,0 +1,77 @@
+package dev.ember.ao.nn.qat;
+
+import dev.ember.Ember;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+import dev.ember.ao.quantization.FakeQuantizeBase;
+import dev.ember.ao.quantization.QConfig;
+
+/**
+ * {@code torch.ao.nn.qat.Conv2d}: a {@link dev.ember.nn.Conv2d} for quantization-aware training, whose forward is
+ * {@code _conv_forward(x, weight_fake_quant(weight), bias)}, with the weight's fake quantizer from the QConfig as its
+ * submodule {@code weight_fake_quant}.
+ */
+public class Conv2d extends dev.ember.nn.Conv2d {
+    private final QConfig qconfig;
+    private final FakeQuantizeBase weightFakeQuant;
+
+    /**
+     * Every option of {@code torch.nn.Conv2d} with a numeric padding, and the QConfig.
+     *
+     * @throws IllegalArgumentException without a qconfig (PyTorch's assertion), or for options Conv2d refuses
+     */
+    public Conv2d(int in, int out, int[] kernel, int[] stride, int[] padding, int[] dilation, int groups, boolean bias,
+                  String paddingMode, QConfig qconfig) {
+        super(in, out, kernel, stride, padding, dilation, groups, bias, paddingMode);
+        if (qconfig == null) {
+            throw new IllegalArgumentException("qconfig must be provided for QAT module");
+        }
+        this.qconfig = qconfig;
+        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.weight().get());
+    }
+
+    /** A square kernel, stride 1, no padding, with bias. */
+    public Conv2d(int in, int out, int kernel, QConfig qconfig) {
+        this(in, out, new int[] {kernel, kernel}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1, true,
+            "zeros", qconfig);
+    }
+
+    /**
+     * {@code from_float}: a QAT layer of {@code mod}'s configuration with its weight and bias values (copied).
+     *
+     * @throws IllegalArgumentException for a null module or qconfig, or a layer made with a padding string
+     */
+    public static Conv2d fromFloat(dev.ember.nn.Conv2d mod, QConfig qconfig) {
+        if (mod == null) {
+            throw new IllegalArgumentException("from_float needs a Conv2d");
+        }
+        if (mod.paddingString() != null) {
+            throw new IllegalArgumentException("from_float: a Conv2d with padding='" + mod.paddingString() + "' is not "
+                    + "supported yet; give its padding in numbers");
+        }
+        Conv2d q = new Conv2d(mod.inChannels(), mod.outChannels(), mod.kernelSize(), mod.stride(), mod.padding(),
+            mod.dilation(), mod.groups(), mod.getParameter("bias") != null, mod.paddingMode(), qconfig);
+        try (GradMode off = Ember.noGrad()) {
+            q.getParameter("weight").copy_(mod.getParameter("weight"));
+            if (mod.getParameter("bias") != null) {
+                q.getParameter("bias").copy_(mod.getParameter("bias"));
+            }
+        }
+        return q;
+    }
+
+    /** The QConfig. */
+    public QConfig qconfig() {
+        return qconfig;
+    }
+
+    /** The weight's fake quantizer, {@code weight_fake_quant}. */
+    public FakeQuantizeBase weightFakeQuant() {
+        return weightFakeQuant;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return convForward(x, weightFakeQuant.apply(parameter("weight")), parameter("bias"));
+    }
+}

@@ -1,0 +1,67 @@
+package dev.ember.ao.nn.qat;
+
+import dev.ember.Ember;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+import dev.ember.ao.quantization.FakeQuantizeBase;
+import dev.ember.ao.quantization.QConfig;
+import dev.ember.nn.Functional;
+
+/**
+ * {@code torch.ao.nn.qat.Linear}: a {@link dev.ember.nn.Linear} for quantization-aware training, whose forward is
+ * {@code F.linear(x, weight_fake_quant(weight), bias)}, with the weight's fake quantizer from the QConfig as its
+ * submodule {@code weight_fake_quant} (in its state dict and printout, as PyTorch's).
+ */
+public class Linear extends dev.ember.nn.Linear {
+    private final QConfig qconfig;
+    private final FakeQuantizeBase weightFakeQuant;
+
+    /**
+     * A layer, with or without bias, whose weight is fake-quantized by {@code qconfig.weight()}'s module.
+     *
+     * @throws IllegalArgumentException without a qconfig (PyTorch's assertion)
+     */
+    public Linear(int in, int out, boolean bias, QConfig qconfig) {
+        super(in, out, bias);
+        if (qconfig == null) {
+            throw new IllegalArgumentException("qconfig must be provided for QAT module");
+        }
+        this.qconfig = qconfig;
+        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.weight().get());
+    }
+
+    /**
+     * {@code from_float}: a QAT layer of {@code mod}'s sizes with its weight and bias values (copied: Ember's layers
+     * own their parameters, where PyTorch's shares them).
+     *
+     * @throws IllegalArgumentException for a null module or qconfig
+     */
+    public static Linear fromFloat(dev.ember.nn.Linear mod, QConfig qconfig) {
+        if (mod == null) {
+            throw new IllegalArgumentException("from_float needs a Linear");
+        }
+        Linear q = new Linear(mod.inFeatures(), mod.outFeatures(), mod.bias != null, qconfig);
+        try (GradMode off = Ember.noGrad()) {
+            q.weight.copy_(mod.weight);
+            if (mod.bias != null) {
+                q.bias.copy_(mod.bias);
+            }
+        }
+        return q;
+    }
+
+    /** The QConfig. */
+    public QConfig qconfig() {
+        return qconfig;
+    }
+
+    /** The weight's fake quantizer, {@code weight_fake_quant}. */
+    public FakeQuantizeBase weightFakeQuant() {
+        return weightFakeQuant;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return Functional.linear(x, weightFakeQuant.apply(parameter("weight")), parameter("bias"));
+    }
+}
