@@ -110,6 +110,18 @@ for name, make in {"tiny": lambda: FusedMovingAvgObsFakeQuantize(),
     emit(name + ".scale", fq.scale)
     emit(name + ".zp", fq.zero_point)
 
+# a NaN input: the error (PyTorch keeps the NaN statistics; Ember leaves the module as it was)
+for name, make in fakes.items():
+    fq = make()
+    fq(xs[0])
+    bad = xs[1].clone()
+    bad.view(-1)[3] = float("nan")
+    try:
+        fq(bad)
+        lines.append("nan.%s ! no error" % name)
+    except (RuntimeError, AssertionError) as e:
+        lines.append("nan.%s %s" % (name, str(e)))
+
 
 def err(key, f):
     try:

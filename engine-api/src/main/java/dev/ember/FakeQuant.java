@@ -171,7 +171,8 @@ public final class FakeQuant {
      * {@code scale} and {@code zeroPoint} in place and returns the fake-quantized input, else a copy of it. One node,
      * FusedMovingAvgObsFqHelperBackward0 ({@code grad * mask}); an empty input gives {@code x.clone()}. The running
      * statistics must already hold one value per channel (Ember's tensors are not resized in place; the module
-     * sizes its buffers itself).
+     * sizes its buffers itself). A failure (a NaN input: no minimum is at most a NaN maximum) leaves the statistics,
+     * scale and zero point as they were (PyTorch's keep the NaN).
      *
      * @throws IllegalArgumentException for a non-float32 input, per-row quantization along an axis other than 0,
      *     running statistics of the wrong size, or a running minimum above the maximum (PyTorch's messages)
@@ -191,6 +192,9 @@ public final class FakeQuant {
         Tensor[] outMask;
         try (GradMode off = Ember.noGrad()) {
             boolean observe = (int) observerOn.item() != 0;
+            // the new statistics and parameters are computed first and stored only once nothing failed
+            Tensor newMin = runningMin;
+            Tensor newMax = runningMax;
             if (perRowFakeQuant) {
                 Tensor y = x;
                 if (x.dim() != 2) {
@@ -215,17 +219,17 @@ public final class FakeQuant {
                                 + "only supported on axis == 0");
                     }
                     Tensor.MinMax cur = y.aminmax(1, false);
-                    movingAverage(runningMin, cur.min(), c);
-                    movingAverage(runningMax, cur.max(), c);
+                    newMin = movingAverage(runningMin, cur.min(), c);
+                    newMax = movingAverage(runningMax, cur.max(), c);
                 }
             } else if (observe) {
                 Tensor.MinMax cur = x.aminmax();
-                movingAverage(runningMin, cur.min(), c);
-                movingAverage(runningMax, cur.max(), c);
+                newMin = movingAverage(runningMin, cur.min(), c);
+                newMax = movingAverage(runningMax, cur.max(), c);
             }
             if ((int) fakeQuantOn.item() != 0) {
-                double[] mins = runningMin.to(DType.FLOAT32).toDoubleArray();
-                double[] maxs = runningMax.to(DType.FLOAT32).toDoubleArray();
+                double[] mins = newMin.to(DType.FLOAT32).toDoubleArray();
+                double[] maxs = newMax.to(DType.FLOAT32).toDoubleArray();
                 float[] scales = new float[mins.length];
                 int[] zeros = new int[mins.length];
                 for (int i = 0; i < mins.length; i++) {
@@ -237,17 +241,20 @@ public final class FakeQuant {
                 Tensor newScale = Tensor.tensor(scales, DType.FLOAT32, Device.CPU).to(scale.device);
                 Tensor newZero = Tensor.tensor(zeros, DType.INT32, Device.CPU).to(zeroPoint.device);
                 if (perRowFakeQuant) {
+                    outMask = perChannelForward(x, newScale, newZero, chAxis, quantMin, quantMax);
                     scale.copy_(newScale);
                     zeroPoint.copy_(newZero);
-                    outMask = perChannelForward(x, scale, zeroPoint.to(DType.INT32), chAxis, quantMin, quantMax);
                 } else {
+                    outMask = perTensorForward(x, scales[0], zeros[0], quantMin, quantMax);
                     scale.select(0, 0).copy_(newScale.select(0, 0));
                     zeroPoint.select(0, 0).copy_(newZero.select(0, 0));
-                    outMask = perTensorForward(x, scales[0], (long) (int) zeroPoint.select(0, 0).item(), quantMin,
-                        quantMax);
                 }
             } else {
                 outMask = new Tensor[] {x.clone(), x.onesLike().to(DType.BOOL)};
+            }
+            if (newMin != runningMin) {
+                runningMin.copy_(newMin);
+                runningMax.copy_(newMax);
             }
         }
         Tensor mask = outMask[1];
@@ -255,10 +262,10 @@ public final class FakeQuant {
             n -> g -> new Tensor[] {maskGrad(g, mask)});
     }
 
-    /** {@code running = isinf(running) ? current : running + c (current - running)}, in place, in float. */
-    private static void movingAverage(Tensor running, Tensor current, float c) {
+    /** {@code isinf(running) ? current : running + c (current - running)}, in float: the running value's update. */
+    private static Tensor movingAverage(Tensor running, Tensor current, float c) {
         Tensor cur = current.reshape(running.shape());
-        running.copy_(Tensor.where(running.isinf(), cur, running.add(cur.sub(running).mul((double) c))));
+        return Tensor.where(running.isinf(), cur, running.add(cur.sub(running).mul((double) c)));
     }
 
     /**

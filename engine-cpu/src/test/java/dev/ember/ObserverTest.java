@@ -178,6 +178,24 @@ class ObserverTest {
     }
 
     @Test
+    void aNanInputFailsAsPyTorchsAndLeavesTheStateAsItWas() {
+        // PyTorch raises the same errors but keeps the NaN statistics; Ember leaves every buffer as it was
+        for (Map.Entry<String, Supplier<FakeQuantize>> c : fakes().entrySet()) {
+            FakeQuantize fq = c.getValue().get();
+            fq.apply(in("x0"));
+            Map<String, Tensor> before = new LinkedHashMap<>();
+            fq.stateDict().forEach((k, v) -> before.put(k, v.clone()));
+            Tensor bad = in("x1").clone();
+            bad.view(-1).select(0, 3).fill_(Double.NaN);
+            RuntimeException e = assertThrows(RuntimeException.class, () -> fq.apply(bad), c.getKey());
+            assertEquals(EXPECTED.get("nan." + c.getKey()), e.getMessage(), c.getKey());
+            Map<String, Tensor> after = fq.stateDict();
+            assertEquals(before.keySet(), after.keySet());
+            before.forEach((k, v) -> assertEquals(v.toString(), after.get(k).toString(), c.getKey() + " " + k));
+        }
+    }
+
+    @Test
     void aFailedLoadLeavesTheBuffersAsTheyWere() {
         FakeQuantize fq = FakeQuantize.defaultPerChannelWeightFakeQuant();
         Map<String, Tensor> sd = new LinkedHashMap<>(fq.stateDict());

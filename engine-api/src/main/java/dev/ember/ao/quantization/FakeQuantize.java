@@ -103,8 +103,15 @@ public class FakeQuantize extends FakeQuantizeBase {
     @Override
     public Tensor forward(Tensor x) {
         if (observerEnabled()) {
-            observer.apply(x.detach());
-            QParams q = calculateQparams();
+            Tensor[] saved = observer.snapshot();
+            QParams q;
+            try {
+                observer.apply(x.detach());
+                q = calculateQparams();
+            } catch (RuntimeException e) {
+                observer.restore(saved); // a NaN input fails calculate_qparams: the statistics stay as they were
+                throw e;
+            }
             Tensor scale = scale();
             Tensor zeroPoint = zeroPoint();
             try (GradMode off = Ember.noGrad()) {

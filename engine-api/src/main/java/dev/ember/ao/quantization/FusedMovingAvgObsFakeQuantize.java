@@ -61,6 +61,9 @@ public class FusedMovingAvgObsFakeQuantize extends FakeQuantize {
     public Tensor forward(Tensor x) {
         UniformQuantizationObserverBase obs = activationPostProcess();
         boolean perChannel = qscheme().isPerChannel();
+        Tensor[] saved = obs.snapshot();
+        Tensor savedScale = scale();
+        Tensor savedZero = zeroPoint();
         if (perChannel && x.numel() > 0 && obs.minVal().numel() == 0) {
             // PyTorch's resize_ of the empty running statistics (and of the scale and zero point) to the channels
             int size = x.size(chAxis());
@@ -70,9 +73,16 @@ public class FusedMovingAvgObsFakeQuantize extends FakeQuantize {
             setBuffer("scale", Tensor.ones(DType.FLOAT32, size).to(scale().device()));
             setBuffer("zero_point", Tensor.zeros(zeroPoint().dtype(), size).to(zeroPoint().device()));
         }
-        return FakeQuant.fusedMovingAvgObsFakeQuant(x, getBuffer("observer_enabled"), getBuffer("fake_quant_enabled"),
-            obs.minVal(), obs.maxVal(), scale(), zeroPoint(), averagingConstant, obs.quantMin(), obs.quantMax(),
-            chAxis(), perChannel, qscheme().isSymmetric());
+        try {
+            return FakeQuant.fusedMovingAvgObsFakeQuant(x, getBuffer("observer_enabled"),
+                getBuffer("fake_quant_enabled"), obs.minVal(), obs.maxVal(), scale(), zeroPoint(), averagingConstant,
+                obs.quantMin(), obs.quantMax(), chAxis(), perChannel, qscheme().isSymmetric());
+        } catch (RuntimeException e) {
+            obs.restore(saved); // the op stores nothing when it fails; this undoes the first input's sizing
+            setBuffer("scale", savedScale);
+            setBuffer("zero_point", savedZero);
+            throw e;
+        }
     }
 
     @Override

@@ -215,6 +215,17 @@ public abstract class UniformQuantizationObserverBase extends ObserverBase {
         }
     }
 
+    /** Copies of the running statistics, for {@link #restore}. */
+    Tensor[] snapshot() {
+        return new Tensor[] {minVal().clone(), maxVal().clone()};
+    }
+
+    /** Puts back what {@link #snapshot} took (a failed forward leaves the observer as it was). */
+    void restore(Tensor[] saved) {
+        assign("min_val", saved[0]);
+        assign("max_val", saved[1]);
+    }
+
     /** Where {@code minVal() == inf} and {@code maxVal() == -inf}: nothing observed yet (a scalar observer). */
     boolean unobserved() {
         return minVal().item() == Double.POSITIVE_INFINITY && maxVal().item() == Double.NEGATIVE_INFINITY;
