@@ -2,9 +2,6 @@ package dev.ember;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,38 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * zero-point gradients (sums, so to float32 rounding), and the error messages.
  */
 class FakeQuantTest {
-    private static final Map<String, String> EXPECTED = expected();
-
-    private static Map<String, String> expected() {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (InputStream in = FakeQuantTest.class.getResourceAsStream("/fakequant/expected.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int sp = line.indexOf(' ');
-                out.put(line.substring(0, sp), line.substring(sp + 1));
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
-    }
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/fakequant/expected.txt");
 
     private static Tensor in(String key) {
-        return PyTorchCases.tensor(EXPECTED.get(key));
+        return EXPECTED.tensor(key);
     }
 
-    /** The same type, shape and values (NaN where PyTorch has NaN; -0.0 and 0.0 told apart). */
     private static void assertExact(String key, Tensor got) {
-        Tensor want = in(key);
-        DType type = EXPECTED.get(key).startsWith("float16") ? DType.FLOAT16
-                : EXPECTED.get(key).startsWith("bfloat16") ? DType.BFLOAT16 : want.dtype();
-        assertEquals(type, got.dtype(), key + " dtype");
-        assertArrayEquals(want.shape(), got.shape(), key + " shape");
-        double[] e = want.toDoubleArray();
-        double[] g = got.toDoubleArray();
-        for (int i = 0; i < e.length; i++) {
-            assertEquals(Double.doubleToLongBits(e[i]), Double.doubleToLongBits(g[i]),
-                key + "[" + i + "]: PyTorch " + e[i] + ", Ember " + g[i]);
-        }
+        EXPECTED.assertExact(key, got);
     }
 
     private static Tensor weightedSum(Tensor y) {

@@ -13,9 +13,6 @@ import dev.ember.ao.quantization.QuantDType;
 import dev.ember.ao.quantization.UniformQuantizationObserverBase;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -30,40 +27,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * dict keys, loading (with per-channel buffers resized), and the constructors' messages.
  */
 class ObserverTest {
-    private static final Map<String, String> EXPECTED = expected();
-
-    private static Map<String, String> expected() {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (InputStream in = ObserverTest.class.getResourceAsStream("/observers/expected.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int sp = line.indexOf(' ');
-                out.put(line.substring(0, sp), line.substring(sp + 1));
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
-    }
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/observers/expected.txt");
 
     private static Tensor in(String key) {
-        return PyTorchCases.tensor(EXPECTED.get(key));
+        return EXPECTED.tensor(key);
     }
 
     private static String text(String key) {
-        return EXPECTED.get(key).replace("\\n", "\n").replace("\\\\", "\\");
+        return EXPECTED.text(key);
     }
 
-    /** The same type, shape and values, bit for bit. */
     private static void assertExact(String key, Tensor got) {
-        Tensor want = in(key);
-        assertEquals(want.dtype(), got.dtype(), key + " dtype");
-        assertArrayEquals(want.shape(), got.shape(), key + " shape");
-        double[] e = want.toDoubleArray();
-        double[] g = got.toDoubleArray();
-        for (int i = 0; i < e.length; i++) {
-            assertEquals(Double.doubleToLongBits(e[i]), Double.doubleToLongBits(g[i]),
-                key + "[" + i + "]: PyTorch " + e[i] + ", Ember " + g[i]);
-        }
+        EXPECTED.assertExact(key, got);
     }
 
     private static Map<String, Supplier<UniformQuantizationObserverBase>> observers() {

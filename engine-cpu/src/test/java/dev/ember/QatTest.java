@@ -9,9 +9,6 @@ import dev.ember.nn.Functional;
 import dev.ember.optim.SGD;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,27 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * QConfigs of every backend and version.
  */
 class QatTest {
-    private static final Map<String, String> EXPECTED = expected();
-
-    private static Map<String, String> expected() {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (InputStream in = QatTest.class.getResourceAsStream("/qat/expected.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int sp = line.indexOf(' ');
-                out.put(line.substring(0, sp), line.substring(sp + 1));
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
-    }
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/qat/expected.txt");
 
     private static Tensor in(String key) {
-        return PyTorchCases.tensor(EXPECTED.get(key));
+        return EXPECTED.tensor(key);
     }
 
     private static String text(String key) {
-        return EXPECTED.get(key).replace("\\n", "\n").replace("\\\\", "\\");
+        return EXPECTED.text(key);
     }
 
     private static void close(String key, Tensor got) {

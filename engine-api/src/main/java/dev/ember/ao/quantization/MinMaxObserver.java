@@ -25,7 +25,7 @@ public class MinMaxObserver extends UniformQuantizationObserverBase {
      * @throws IllegalArgumentException for a bad custom range
      */
     public MinMaxObserver(ObserverOptions o) {
-        this(check(o, "MinMaxObserver's qscheme only support torch.per_tensor_symmetric "
+        this(requireScheme(o, false, "MinMaxObserver's qscheme only support torch.per_tensor_symmetric "
                 + "                    and torch.per_tensor_affine."), true);
     }
 
@@ -38,16 +38,6 @@ public class MinMaxObserver extends UniformQuantizationObserverBase {
             throw new UnsupportedOperationException("Cannot reduce range for symmetric "
                     + "                                       quantization for quint8");
         }
-    }
-
-    static ObserverOptions check(ObserverOptions o, String message) {
-        if (o == null) {
-            throw new IllegalArgumentException("options must not be null");
-        }
-        if (o.qscheme != null && !o.qscheme.isPerTensor()) {
-            throw new UnsupportedOperationException(message);
-        }
-        return o;
     }
 
     /** Records the input's minimum and maximum into the running ones; returns the input. */

@@ -22,7 +22,7 @@ public class MovingAverageMinMaxObserver extends MinMaxObserver {
      *     scheme with a reduced range
      */
     public MovingAverageMinMaxObserver(ObserverOptions o) {
-        super(check(o, "MovingAverageMinMaxObserver's qscheme only support                 torch.per_tensor_symmetric "
+        super(requireScheme(o, false, "MovingAverageMinMaxObserver's qscheme only support                 torch.per_tensor_symmetric "
                 + "and torch.per_tensor_affine.                 but got: " + (o == null ? null : o.qscheme)), true);
         this.averagingConstant = o.averagingConstant;
     }

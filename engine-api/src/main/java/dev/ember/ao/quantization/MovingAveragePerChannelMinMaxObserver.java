@@ -21,7 +21,7 @@ public class MovingAveragePerChannelMinMaxObserver extends PerChannelMinMaxObser
      * @throws UnsupportedOperationException for a per-tensor scheme, or a symmetric quint8 scheme with a reduced range
      */
     public MovingAveragePerChannelMinMaxObserver(ObserverOptions o) {
-        super(check(o, "MovingAveragePerChannelMinMaxObserver's qscheme only support                     "
+        super(requireScheme(o, true, "MovingAveragePerChannelMinMaxObserver's qscheme only support                     "
                 + "torch.per_channel_symmetric, torch.per_channel_affine and torch.per_channel_affine_float_qparams."),
             true);
         this.averagingConstant = o.averagingConstant;

@@ -27,7 +27,7 @@ public class PerChannelMinMaxObserver extends UniformQuantizationObserverBase {
      * @throws UnsupportedOperationException for a per-tensor scheme, or a symmetric quint8 scheme with a reduced range
      */
     public PerChannelMinMaxObserver(ObserverOptions o) {
-        this(check(o, "PerChannelMinMaxObserver's qscheme only support                     torch.per_channel_symmetric, "
+        this(requireScheme(o, true, "PerChannelMinMaxObserver's qscheme only support                     torch.per_channel_symmetric, "
                 + "torch.per_channel_affine and torch.per_channel_affine_float_qparams."), true);
     }
 
@@ -39,16 +39,6 @@ public class PerChannelMinMaxObserver extends UniformQuantizationObserverBase {
         if (qscheme == QScheme.PER_CHANNEL_SYMMETRIC && reduceRange && dtype == QuantDType.QUINT8) {
             throw new UnsupportedOperationException("Cannot reduce range for symmetric quantization for quint8");
         }
-    }
-
-    static ObserverOptions check(ObserverOptions o, String message) {
-        if (o == null) {
-            throw new IllegalArgumentException("options must not be null");
-        }
-        if (o.qscheme != null && !o.qscheme.isPerChannel()) {
-            throw new UnsupportedOperationException(message);
-        }
-        return o;
     }
 
     /** The channel axis. */

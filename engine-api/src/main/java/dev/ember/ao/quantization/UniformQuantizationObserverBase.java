@@ -88,6 +88,20 @@ public abstract class UniformQuantizationObserverBase extends ObserverBase {
         this.quantMax = max;
     }
 
+    /**
+     * The options, unless their scheme is of the other kind ({@code perChannel} or per-tensor), which an observer
+     * refuses with {@code message} (PyTorch's NotImplementedError).
+     */
+    static ObserverOptions requireScheme(ObserverOptions o, boolean perChannel, String message) {
+        if (o == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        if (o.qscheme != null && (perChannel ? !o.qscheme.isPerChannel() : !o.qscheme.isPerTensor())) {
+            throw new UnsupportedOperationException(message);
+        }
+        return o;
+    }
+
     /** The scheme. */
     public QScheme qscheme() {
         return qscheme;
