@@ -5141,6 +5141,22 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.maskedScatter_(this, mask, source);
     }
 
+    /**
+     * This tensor as a sparse COO tensor over all its dims, as {@code to_sparse()}: the nonzero elements, coalesced,
+     * differentiable ({@code ToSparseBackward0}); see {@link dev.ember.sparse.SparseTensor}.
+     */
+    public dev.ember.sparse.SparseTensor toSparse() {
+        return dev.ember.sparse.Sparse.fromDense(this, dim(), false);
+    }
+
+    /**
+     * This tensor as a hybrid sparse COO tensor, as {@code to_sparse(sparse_dim)}: its first {@code sparseDim} dims
+     * sparse (the positions whose dense slice has a nonzero element), the rest dense ({@code ToSparseBackward1}).
+     */
+    public dev.ember.sparse.SparseTensor toSparse(int sparseDim) {
+        return dev.ember.sparse.Sparse.fromDense(this, sparseDim, true);
+    }
+
     /** The int64 coordinates {@code [n, dim]} of the nonzero elements in row-major order, as {@code torch.nonzero}. */
     public Tensor nonzero() {
         return IndexingOps.nonzero(this);
