@@ -196,6 +196,85 @@ put("G.addu.coalesced.v", uAG.coalesce().values())
 put("G.t.i", mkA().t()._indices())
 put("G.t.dense", mkA().t().to_dense())
 
+# --- H: s * dense (broadcast), /, -, elementwise functions of the coalesced values, sparse_mask, dense + sparse, bmm
+vH2 = torch.rand(5, dtype=dt, requires_grad=True)  # positive, for sqrt and pow
+put("H.v", vH2)
+dH = torch.randn(3, 3, dtype=dt, requires_grad=True)
+put("H.d", dH)
+rowH = torch.randn(3, dtype=dt, requires_grad=True)
+put("H.row", rowH)
+gH = torch.randn(3, 3, dtype=dt)
+put("H.g", gH)
+
+
+def mkH():
+    return torch.sparse_coo_tensor(iA, vH2, (3, 3))
+
+
+cases = {
+    "mul_dense": lambda: mkH() * dH,
+    "mul_row": lambda: mkH() * rowH,
+    "div": lambda: mkH() / 4.0,
+    "sub": lambda: torch.sub(mkH(), torch.sparse_coo_tensor(iA, vH2 * vH2, (3, 3)), alpha=0.5),
+    "abs": lambda: mkH().abs(), "sqrt": lambda: mkH().sqrt(), "sin": lambda: mkH().sin(), "tanh": lambda: mkH().tanh(),
+    "pow": lambda: mkH().pow(2.5), "square": lambda: mkH().square(), "log1p": lambda: mkH().log1p(),
+    "expm1": lambda: mkH().expm1(), "asin": lambda: (mkH() * 0.3).asin(), "erf": lambda: mkH().erf(),
+    "clone": lambda: mkH().clone(),
+    "sparse_mask": lambda: dH.sparse_mask(mkH().coalesce()),
+}
+for name, f in cases.items():
+    r = f()
+    put("H.%s.dense" % name, r.to_dense())
+    put("H.%s.nnz" % name, torch.tensor(r._nnz()))
+    put("H.%s.coalesced" % name, torch.tensor(r.is_coalesced()))
+    text("H.%s.grad_fn" % name, r.grad_fn.name())
+    if name in ("mul_dense", "mul_row"):
+        # 1.13 cannot differentiate s * dense (its MulBackward0 divides by a dense tensor, or sums a sparse gradient
+        # over dims, neither of which its sparse kernels do); the same product through to_dense has the gradients
+        # 2.x's formula gives (grad * s for the dense operand, grad * dense at the entries for the values)
+        r = mkH().to_dense() * (dH if name == "mul_dense" else rowH)
+    try:
+        (r.to_dense() * gH).sum().backward()
+    except RuntimeError:
+        # 1.13's sparse backward of sqrt, pow, ... divides by a sparse tensor, which it cannot; the same function of
+        # the coalesced values has the gradients 2.x's formulas give
+        for t in (vH2, dH, rowH):
+            t.grad = None
+        c = mkH().coalesce()
+        op = name if name != "pow" else None
+        fv = c.values().pow(2.5) if op is None else (c.values() * 0.3).asin() if op == "asin" else getattr(c.values(), op)()
+        (torch.sparse_coo_tensor(c.indices(), fv, (3, 3)).to_dense() * gH).sum().backward()
+    for leaf_name, t in [("v", vH2), ("d", dH), ("row", rowH)]:
+        if t.grad is not None:
+            put("H.%s.%sgrad" % (name, leaf_name), t.grad)
+            t.grad = None
+yH = torch.add(dH, mkH(), alpha=1.0)
+put("H.dense_add", yH)
+text("H.dense_add.grad_fn", yH.grad_fn.name())
+# 1.13's AddBackward0 cannot hand a dense gradient to the sparse operand; through to_dense it is the same gradient
+yH = dH + mkH().to_dense()
+yH.backward(gH)
+put("H.dense_add.vgrad", vH2.grad)
+put("H.dense_add.dgrad", dH.grad)
+vH2.grad = None
+dH.grad = None
+iB = torch.tensor([[0, 1, 1, 0, 1], [1, 0, 2, 1, 2], [0, 2, 1, 0, 1]])
+vB = torch.randn(5, dtype=dt, requires_grad=True)
+DB3 = torch.randn(2, 3, 4, dtype=dt, requires_grad=True)
+put("bmm.i", iB)
+put("bmm.v", vB)
+put("bmm.D", DB3)
+yB3 = torch.bmm(torch.sparse_coo_tensor(iB, vB, (2, 3, 3)), DB3)
+put("bmm.y", yB3)
+text("bmm.grad_fn", yB3.grad_fn.name())
+gB3 = torch.randn(2, 3, 4, dtype=dt)
+put("bmm.g", gB3)
+# 1.13's BmmBackward0 cannot hand a dense gradient to the sparse operand: through to_dense, the same gradients
+yB3 = torch.bmm(torch.sparse_coo_tensor(iB, vB, (2, 3, 3)).to_dense(), DB3)
+yB3.backward(gB3)
+put("bmm.vgrad", vB.grad)
+put("bmm.Dgrad", DB3.grad)
+
 torch.save(out, "sparse.pt")
 
 # --- printouts, PyTorch's str()
@@ -255,6 +334,9 @@ error("err.t", lambda: hy.t())
 error("err.transpose", lambda: hy.transpose(0, 1))
 error("err.to_sparse", lambda: x.to_sparse(3))
 error("err.to_sparse0", lambda: x.to_sparse(0))
+error("err.pow0", lambda: s.pow(0))
+error("err.mask", lambda: torch.randn(3, 3).sparse_mask(s.coalesce()))
+error("err.dense_add", lambda: torch.randn(3, 3) + s)
 error("err.addmm_input", lambda: torch.sparse.addmm(torch.randn(3), s, torch.randn(3, 4)))
 
 with open("printouts.txt", "w") as f:

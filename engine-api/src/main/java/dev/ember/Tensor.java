@@ -5157,6 +5157,16 @@ public final class Tensor implements AutoCloseable {
         return dev.ember.sparse.Sparse.fromDense(this, sparseDim, true);
     }
 
+    /** {@code this + sparse}, a dense tensor, as {@code torch.add(dense, sparse)} ({@link dev.ember.sparse.Sparse#add}). */
+    public Tensor add(dev.ember.sparse.SparseTensor sparse) {
+        return dev.ember.sparse.Sparse.add(this, sparse, 1);
+    }
+
+    /** This tensor's elements at the entries of a sparse {@code mask}, as {@code sparse_mask} ({@link dev.ember.sparse.Sparse#sparseMask}). */
+    public dev.ember.sparse.SparseTensor sparseMask(dev.ember.sparse.SparseTensor mask) {
+        return dev.ember.sparse.Sparse.sparseMask(this, mask);
+    }
+
     /** The int64 coordinates {@code [n, dim]} of the nonzero elements in row-major order, as {@code torch.nonzero}. */
     public Tensor nonzero() {
         return IndexingOps.nonzero(this);

@@ -253,6 +253,76 @@ class SparseTensorTest {
         assertSame(sa, sa.to(Device.CPU));
     }
 
+    @Test
+    void elementwiseOpsMaskDenseAddAndBmmAsPyTorch() {
+        Map<String, Function<Tensor[], SparseTensor>> cases = new LinkedHashMap<>();
+        // t: v, d, row; the sparse operand is A's pattern with positive values
+        cases.put("mul_dense", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).mul(t[1]));
+        cases.put("mul_row", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).mul(t[2]));
+        cases.put("div", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).div(4.0));
+        cases.put("sub", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).sub(Sparse.cooTensor(e("A.i"), t[0].mul(t[0]), 3, 3),
+                0.5));
+        cases.put("abs", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).abs());
+        cases.put("sqrt", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).sqrt());
+        cases.put("sin", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).sin());
+        cases.put("tanh", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).tanh());
+        cases.put("pow", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).pow(2.5));
+        cases.put("square", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).square());
+        cases.put("log1p", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).log1p());
+        cases.put("expm1", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).expm1());
+        cases.put("asin", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).mul(0.3).asin());
+        cases.put("erf", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).erf());
+        cases.put("clone", t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).clone());
+        cases.put("sparse_mask", t -> t[1].sparseMask(Sparse.cooTensor(e("A.i"), t[0], 3, 3).coalesce()));
+        String[] leaves = {"v", "d", "row"};
+        for (var c : cases.entrySet()) {
+            String key = "H." + c.getKey();
+            Tensor[] in = {leaf("H.v"), leaf("H.d"), leaf("H.row")};
+            SparseTensor r = c.getValue().apply(in);
+            assertEquals(text(key + ".grad_fn"), r.gradFnName(), key + " grad_fn");
+            if (!c.getKey().equals("sub")) { // uncoalesced operands: concatenated (CUDA's), where PyTorch's CPU merges
+                assertEquals((long) e(key + ".nnz").item(), r.nnz(), key + " nnz");
+            }
+            assertEquals(e(key + ".coalesced").item() != 0, r.isCoalesced(), key + " coalesced");
+            Tensor dense = r.toDense();
+            assertClose(e(key + ".dense"), dense, key);
+            dense.mul(e("H.g")).sum().backward();
+            for (int k = 0; k < 3; k++) {
+                String g = key + "." + leaves[k] + "grad";
+                if (in[k].grad() != null) {
+                    assertClose(e(g), in[k].grad(), g);
+                } else {
+                    assertThrows(AssertionError.class, () -> e(g), g + ": PyTorch has a gradient");
+                }
+            }
+        }
+        Tensor v = leaf("H.v");
+        Tensor d = leaf("H.d");
+        Tensor y = d.add(Sparse.cooTensor(e("A.i"), v, 3, 3));
+        assertEquals(text("H.dense_add.grad_fn"), y.gradFn().name());
+        assertClose(e("H.dense_add"), y, "dense + sparse");
+        y.backward(e("H.g"));
+        assertClose(e("H.dense_add.vgrad"), v.grad(), "dense + sparse values grad");
+        assertClose(e("H.dense_add.dgrad"), d.grad(), "dense + sparse dense grad");
+
+        Tensor bv = leaf("bmm.v");
+        Tensor bd = leaf("bmm.D");
+        Tensor by = Sparse.bmm(Sparse.cooTensor(e("bmm.i"), bv, 2, 3, 3), bd);
+        assertEquals(text("bmm.grad_fn"), by.gradFn().name());
+        assertClose(e("bmm.y"), by, "bmm");
+        by.backward(e("bmm.g"));
+        assertClose(e("bmm.vgrad"), bv.grad(), "bmm values grad");
+        assertClose(e("bmm.Dgrad"), bd.grad(), "bmm dense grad");
+        assertTrue(Autograd.gradcheck(t -> Sparse.bmm(Sparse.cooTensor(e("bmm.i"), t[0], 2, 3, 3), t[1]),
+                e("bmm.v").clone().requiresGrad_(true), e("bmm.D").clone().requiresGrad_(true)));
+        assertTrue(Autograd.gradcheck(t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).mul(t[1]).toDense(),
+                e("H.v").clone().requiresGrad_(true), e("H.row").clone().requiresGrad_(true)));
+        assertTrue(Autograd.gradgradcheck(t -> Sparse.cooTensor(e("A.i"), t[0], 3, 3).pow(2.5).toDense(),
+                e("H.v").clone().requiresGrad_(true)));
+        assertTrue(Autograd.gradcheck(t -> t[0].sparseMask(Sparse.cooTensor(e("A.i"), e("H.v"), 3, 3)).toDense(),
+                e("H.d").clone().requiresGrad_(true)));
+    }
+
     // ------------------------------------------------------------------ finite differences
 
     @Test
@@ -381,6 +451,8 @@ class SparseTensorTest {
         Tensor x = Tensor.tensor(new float[][] {{0, 1}, {2, 0}});
         bad.put("err.to_sparse", () -> x.toSparse(3));
         bad.put("err.to_sparse0", () -> x.toSparse(0));
+        bad.put("err.pow0", () -> s.pow(0));
+        bad.put("err.dense_add", () -> Tensor.randn(3, 3).add(s));
         bad.put("err.addmm_input", () -> Sparse.addmm(Tensor.randn(3), s, Tensor.randn(3, 4)));
         for (var b : bad.entrySet()) {
             RuntimeException ex = assertThrows(RuntimeException.class, b.getValue()::run, b.getKey());
@@ -389,6 +461,9 @@ class SparseTensorTest {
         assertArrayEquals(new float[] {3, 4, 5}, v.toFloatArray());
         assertArrayEquals(new long[] {0, 1, 1, 2, 0, 2}, i.toLongArray());
         assertEquals(text("basic"), s.toString());
+        // 2.x's message (1.13's began "sparse_mask: ", printouts.txt): SparseTensor.cpp's sparse_mask in 2.x
+        RuntimeException mask = assertThrows(RuntimeException.class, () -> Tensor.randn(3, 3).sparseMask(s.coalesce()));
+        assertEquals(text("err.mask").replace("sparse_mask: ", "sparse_mask(): "), mask.getMessage());
         // Ember's own: a typed result for sum over every sparse dim
         assertThrows(IllegalArgumentException.class, () -> Sparse.sum(s, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> Sparse.sumToDense(s, 1));

@@ -248,6 +248,90 @@ public final class Sparse {
         return new SparseFunctions.Addmm(row, col, m, beta, alpha).apply(input, sparse.rawValues(), dense);
     }
 
+    /**
+     * {@code torch.bmm(sparse, dense)}: batched products of a 3-D sparse tensor {@code [B, M, K]} (no dense dims) and a
+     * dense {@code [B, K, P]} of its type, a dense {@code [B, M, P]} ({@code BmmBackward0}); gradients as
+     * {@link #mm}'s, from the entries alone.
+     */
+    public static Tensor bmm(SparseTensor sparse, Tensor dense) {
+        java.util.Objects.requireNonNull(sparse, "bmm(): argument 'input' must be SparseTensor, not null");
+        java.util.Objects.requireNonNull(dense, "bmm(): argument 'mat2' must be Tensor, not null");
+        if (sparse.sparseDim() != 3 || sparse.denseDim() != 0) {
+            throw new IllegalArgumentException("bmm_sparse: Tensor 'self' must have 3 sparse dims and 0 dense dims, but got "
+                    + sparse.sparseDim() + " sparse and " + sparse.denseDim() + " dense dims");
+        }
+        if (dense.dim() != 3) {
+            throw new IllegalArgumentException("bmm_sparse: Tensor 'mat2' must have 3 dims, but has " + dense.dim());
+        }
+        if (dense.size(0) != sparse.size(0)) {
+            throw new IllegalArgumentException("bmm_sparse: 'self.size(0)' and 'mat2.size(0)' must match");
+        }
+        if (dense.size(1) != sparse.size(2)) {
+            throw new IllegalArgumentException("bmm_sparse: 'self.size(2)' and 'mat2.size(1)' must match");
+        }
+        if (dense.dtype() != sparse.dtype()) {
+            throw new IllegalArgumentException("expected scalar type " + scalarName(sparse.dtype()) + " but found "
+                    + scalarName(dense.dtype()));
+        }
+        if (!dense.device().equals(sparse.device())) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
+                    + "devices, " + sparse.device() + " and " + dense.device() + "!");
+        }
+        int b = sparse.size(0);
+        int m = sparse.size(1);
+        int k = sparse.size(2);
+        Tensor row;
+        Tensor col;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor i = sparse.rawIndices();
+            Tensor batch = i.select(0, 0);
+            row = batch.mul((long) m).add(i.select(0, 1)).contiguous();
+            col = batch.mul((long) k).add(i.select(0, 2)).contiguous();
+        }
+        int rows = Math.multiplyExact(b, m);
+        return new SparseFunctions.Addmm("BmmBackward0", row, col, rows, 0, 1, new int[] {b, m, dense.size(2)})
+                .apply(null, sparse.rawValues(), dense);
+    }
+
+    /**
+     * {@code dense + alpha * sparse} (PyTorch's {@code torch.add(dense, sparse, alpha=alpha)}), a dense tensor
+     * ({@code AddBackward0}); {@link Tensor#add(SparseTensor)} calls this.
+     */
+    public static Tensor add(Tensor dense, SparseTensor sparse, double alpha) {
+        java.util.Objects.requireNonNull(dense, "add(): argument 'input' must be Tensor, not null");
+        java.util.Objects.requireNonNull(sparse, "add(): argument 'other' must be SparseTensor, not null");
+        if (!Arrays.equals(dense.shape(), sparse.sizeRef())) {
+            throw new IllegalArgumentException("add: expected 'self' and 'other' to have same size, but self has size "
+                    + sizeStr(dense.shape()) + " while other has size " + sizeStr(sparse.sizeRef())
+                    + " (FYI: dense-sparse addition does not currently support broadcasting)");
+        }
+        return dense.add(sparse.toDense(), alpha);
+    }
+
+    /**
+     * {@code dense.sparse_mask(mask)}: the dense tensor's elements at the entries of {@code mask} (its values ignored),
+     * a sparse tensor with the mask's indices, coalesced when the mask is (2.x's; 1.13 refused an uncoalesced mask)
+     * ({@code SparseMaskBackward0}); {@link Tensor#sparseMask(SparseTensor)} calls this.
+     */
+    public static SparseTensor sparseMask(Tensor dense, SparseTensor mask) {
+        java.util.Objects.requireNonNull(dense, "sparse_mask(): argument 'self' must be Tensor, not null");
+        java.util.Objects.requireNonNull(mask, "sparse_mask(): argument 'mask' must be SparseTensor, not null");
+        int[] size = mask.sizeRef();
+        if (!Arrays.equals(dense.shape(), size)) {
+            throw new IllegalArgumentException("sparse_mask(): operands have incompatible sizes; self has size "
+                    + sizeStr(dense.shape()) + " but mask has size " + sizeStr(size));
+        }
+        if (!dense.device().equals(mask.device())) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
+                    + "devices, " + dense.device() + " and " + mask.device() + "!");
+        }
+        int sd = mask.sparseDim();
+        int rows = mask.sparseRows();
+        Tensor lin = SparseTensor.linearIndex(mask.rawIndices(), size);
+        Tensor v = dense.reshape(SparseFunctions.flatShape(size, sd, rows)).indexSelect(0, lin);
+        return new SparseTensor(mask.rawIndices(), v, size.clone(), mask.isCoalesced(), "SparseMaskBackward0");
+    }
+
     // ------------------------------------------------------------------ reductions
 
     /** {@code torch.sparse.sum(s)}: the sum of every entry, a dense 0-dim tensor ({@code SumBackward0}). */

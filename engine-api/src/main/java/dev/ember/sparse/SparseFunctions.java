@@ -134,14 +134,26 @@ final class SparseFunctions {
         private final int rows;
         private final double beta;
         private final double alpha;
+        /** The result's shape for bmm ({@code [B, M, P]}: rows and the dense operand's rows flattened over batches). */
+        private final int[] outShape;
 
         Addmm(Tensor row, Tensor col, int rows, double beta, double alpha) {
-            super("SparseAddmmBackward0");
+            this("SparseAddmmBackward0", row, col, rows, beta, alpha, null);
+        }
+
+        Addmm(String name, Tensor row, Tensor col, int rows, double beta, double alpha, int[] outShape) {
+            super(name);
             this.row = row;
             this.col = col;
             this.rows = rows;
             this.beta = beta;
             this.alpha = alpha;
+            this.outShape = outShape;
+        }
+
+        /** The dense operand as a matrix: batches of rows flattened for bmm. */
+        private static Tensor matrix(Tensor d) {
+            return d.dim() == 2 ? d : d.reshape(-1, d.size(-1));
         }
 
         @Override
@@ -150,9 +162,13 @@ final class SparseFunctions {
             Tensor v = in[1];
             Tensor d = in[2];
             ctx.saveForBackward(v, d);
-            Tensor prod = d.newZeros(rows, d.size(1)).indexAdd(0, row, d.indexSelect(0, col).mul(v.unsqueeze(1)));
+            Tensor dm = matrix(d);
+            Tensor prod = dm.newZeros(rows, dm.size(1)).indexAdd(0, row, dm.indexSelect(0, col).mul(v.unsqueeze(1)));
             if (alpha != 1) {
                 prod = prod.mul(alpha);
+            }
+            if (outShape != null) {
+                prod = prod.reshape(outShape);
             }
             if (input == null || beta == 0) { // beta 0 ignores input (its nan and inf too), as PyTorch's addmm
                 return new Tensor[] {prod};
@@ -165,18 +181,20 @@ final class SparseFunctions {
             Tensor[] saved = ctx.savedTensors();
             Tensor v = saved[0];
             Tensor d = saved[1];
+            Tensor dm = matrix(d);
             Tensor grad = g[0];
-            Tensor gRows = grad.indexSelect(0, row);
             Tensor gInput = ctx.needsInputGrad(0) ? (beta == 1 ? grad : grad.mul(beta)) : null;
+            Tensor gRows = (outShape == null ? grad : grad.reshape(rows, -1)).indexSelect(0, row);
             Tensor gValues = null;
             if (ctx.needsInputGrad(1)) {
-                gValues = gRows.mul(d.indexSelect(0, col)).sum(1);
+                gValues = gRows.mul(dm.indexSelect(0, col)).sum(1);
                 gValues = alpha == 1 ? gValues : gValues.mul(alpha);
             }
             Tensor gDense = null;
             if (ctx.needsInputGrad(2)) {
-                gDense = d.newZeros(d.shape()).indexAdd(0, col, gRows.mul(v.unsqueeze(1)));
+                gDense = dm.newZeros(dm.shape()).indexAdd(0, col, gRows.mul(v.unsqueeze(1)));
                 gDense = alpha == 1 ? gDense : gDense.mul(alpha);
+                gDense = d.dim() == 2 ? gDense : gDense.reshape(d.shape());
             }
             return new Tensor[] {gInput, gValues, gDense};
         }

@@ -213,6 +213,20 @@ public final class SparseTensor implements AutoCloseable {
      * else their entries one after the other, uncoalesced ({@code AddBackward0}).
      */
     public SparseTensor add(SparseTensor other, double alpha) {
+        return add(other, alpha, "AddBackward0");
+    }
+
+    /** {@code this - other}, as {@link #sub(SparseTensor, double)} with alpha 1. */
+    public SparseTensor sub(SparseTensor other) {
+        return add(other, -1, "SubBackward0");
+    }
+
+    /** {@code this - alpha * other}, as PyTorch's sparse {@code sub} ({@code SubBackward0}): {@link #add} of {@code -alpha}. */
+    public SparseTensor sub(SparseTensor other, double alpha) {
+        return add(other, -alpha, "SubBackward0");
+    }
+
+    private SparseTensor add(SparseTensor other, double alpha, String name) {
         java.util.Objects.requireNonNull(other, "add(): argument 'other' must be SparseTensor, not null");
         if (!java.util.Arrays.equals(size, other.size)) {
             throw new IllegalArgumentException("add: expected sizes of 'self' and 'other' to match, but "
@@ -225,24 +239,24 @@ public final class SparseTensor implements AutoCloseable {
         DType common = DType.promote(dtype(), other.dtype());
         Tensor ov = alpha == 1 ? other.values : other.values.mul(alpha);
         if (other.nnz() == 0) {
-            return new SparseTensor(indices, values.to(common), size, coalesced, "AddBackward0");
+            return new SparseTensor(indices, values.to(common), size, coalesced, name);
         }
         if (nnz() == 0) {
-            return new SparseTensor(other.indices, ov.to(common), size, other.coalesced, "AddBackward0");
+            return new SparseTensor(other.indices, ov.to(common), size, other.coalesced, name);
         }
         if (sparseDim() != other.sparseDim()) {
             throw new IllegalArgumentException("add: expected 'self' and 'other' to have same density, but 'self' has "
                     + sparseDim() + " sparse dimensions while 'other' has " + other.sparseDim() + " sparse dimensions");
         }
         if (other == this) { // the same tensor: its entries doubled in place of repeated (PyTorch's own result)
-            return new SparseTensor(indices, values.to(common).add(ov.to(common)), size, coalesced, "AddBackward0");
+            return new SparseTensor(indices, values.to(common).add(ov.to(common)), size, coalesced, name);
         }
         Tensor idx = Tensor.cat(List.of(indices, other.indices), 1);
         Tensor val = Tensor.cat(List.of(values.to(common), ov.to(common)), 0);
-        SparseTensor sum = new SparseTensor(idx, val, size, false, "AddBackward0");
+        SparseTensor sum = new SparseTensor(idx, val, size, false, name);
         if (coalesced && other.coalesced) {
             SparseTensor c = sum.coalesce();
-            return new SparseTensor(c.indices, c.values, size, true, "AddBackward0");
+            return new SparseTensor(c.indices, c.values, size, true, name);
         }
         return sum;
     }
@@ -252,9 +266,194 @@ public final class SparseTensor implements AutoCloseable {
         return new SparseTensor(indices, values.mul(value), size, coalesced, "MulBackward0");
     }
 
+    /** The values divided by {@code value}, as {@code s / value} ({@code DivBackward0}). */
+    public SparseTensor div(double value) {
+        return new SparseTensor(indices, values.div(value), size, coalesced, "DivBackward0");
+    }
+
+    /**
+     * The entries times a dense tensor at their positions, as {@code s * dense} ({@code MulBackward0}): {@code dense}
+     * broadcasts to this tensor's shape (PyTorch also lets it widen the result, which Ember does not); only the
+     * entries are read, never a dense form of this tensor. Coalesced when this tensor is.
+     *
+     * @throws IllegalArgumentException when {@code dense} does not broadcast to this tensor's shape
+     */
+    public SparseTensor mul(Tensor dense) {
+        java.util.Objects.requireNonNull(dense, "mul(): argument 'other' must be Tensor, not null");
+        int n = size.length;
+        int[] os = dense.shape();
+        boolean ok = os.length <= n;
+        int[] padded = new int[n];
+        for (int d = 0; d < n && ok; d++) {
+            int j = d - (n - os.length);
+            padded[d] = j < 0 ? 1 : os[j];
+            ok = padded[d] == 1 || padded[d] == size[d];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("mul: the dense operand of shape " + Sparse.sizeStr(os) + " must broadcast "
+                    + "to the sparse tensor's shape " + Sparse.sizeStr(size) + " (Ember does not widen a sparse tensor)");
+        }
+        if (!dense.device().equals(device())) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
+                    + "devices, " + device() + " and " + dense.device() + "!");
+        }
+        int sd = sparseDim();
+        Tensor o = dense.reshape(padded);
+        Tensor idx;
+        int rows = 1;
+        try (GradMode off = Ember.noGrad()) {
+            // the entries' positions in the operand: a dim of size 1 broadcasts (index 0)
+            Tensor keep = indices;
+            int[] osparse = java.util.Arrays.copyOf(padded, sd);
+            for (int d = 0; d < sd; d++) {
+                rows *= padded[d];
+                if (padded[d] == 1 && size[d] != 1) {
+                    if (keep == indices) {
+                        keep = indices.clone();
+                    }
+                    keep.select(0, d).zero_();
+                }
+            }
+            idx = linearIndex(keep, osparse);
+        }
+        Tensor gathered = o.reshape(SparseFunctions.flatShape(padded, sd, rows)).indexSelect(0, idx);
+        return new SparseTensor(indices, values.mul(gathered), size, coalesced, "MulBackward0");
+    }
+
     /** The values negated, as {@code -s} ({@code NegBackward0}). */
     public SparseTensor neg() {
         return new SparseTensor(indices, values.neg(), size, coalesced, "NegBackward0");
+    }
+
+    /** A copy of the indices and values, as {@code clone()} ({@code CloneBackward0}). */
+    public SparseTensor clone() {
+        Tensor i;
+        try (GradMode off = Ember.noGrad()) {
+            i = indices.clone();
+        }
+        return new SparseTensor(i, values.clone(), size, coalesced, "CloneBackward0");
+    }
+
+    /** The same indices and values, detached from autograd, as {@code detach()}. */
+    public SparseTensor detach() {
+        return new SparseTensor(indices.detach(), values.detach(), size, coalesced, null);
+    }
+
+    // zero-preserving elementwise functions: computed on the coalesced values (f(a + b) is not f(a) + f(b)), as
+    // PyTorch's, whose results are coalesced
+
+    private SparseTensor coalescedUnary(java.util.function.UnaryOperator<Tensor> f, String name) {
+        SparseTensor c = coalesce();
+        return new SparseTensor(c.indices, f.apply(c.values), size, true, name);
+    }
+
+    /** {@code abs()} of the entries ({@code AbsBackward0}), coalesced. */
+    public SparseTensor abs() {
+        return coalescedUnary(Tensor::abs, "AbsBackward0");
+    }
+
+    /** {@code sqrt()} of the entries ({@code SqrtBackward0}), coalesced. */
+    public SparseTensor sqrt() {
+        return coalescedUnary(Tensor::sqrt, "SqrtBackward0");
+    }
+
+    /** {@code sin()} of the entries ({@code SinBackward0}), coalesced. */
+    public SparseTensor sin() {
+        return coalescedUnary(Tensor::sin, "SinBackward0");
+    }
+
+    /** {@code tan()} of the entries ({@code TanBackward0}), coalesced. */
+    public SparseTensor tan() {
+        return coalescedUnary(Tensor::tan, "TanBackward0");
+    }
+
+    /** {@code tanh()} of the entries ({@code TanhBackward0}), coalesced. */
+    public SparseTensor tanh() {
+        return coalescedUnary(Tensor::tanh, "TanhBackward0");
+    }
+
+    /** {@code sinh()} of the entries ({@code SinhBackward0}), coalesced. */
+    public SparseTensor sinh() {
+        return coalescedUnary(Tensor::sinh, "SinhBackward0");
+    }
+
+    /** {@code asin()} of the entries ({@code AsinBackward0}), coalesced. */
+    public SparseTensor asin() {
+        return coalescedUnary(Tensor::asin, "AsinBackward0");
+    }
+
+    /** {@code asinh()} of the entries ({@code AsinhBackward0}), coalesced. */
+    public SparseTensor asinh() {
+        return coalescedUnary(Tensor::asinh, "AsinhBackward0");
+    }
+
+    /** {@code atan()} of the entries ({@code AtanBackward0}), coalesced. */
+    public SparseTensor atan() {
+        return coalescedUnary(Tensor::atan, "AtanBackward0");
+    }
+
+    /** {@code atanh()} of the entries ({@code AtanhBackward0}), coalesced. */
+    public SparseTensor atanh() {
+        return coalescedUnary(Tensor::atanh, "AtanhBackward0");
+    }
+
+    /** {@code erf()} of the entries ({@code ErfBackward0}), coalesced. */
+    public SparseTensor erf() {
+        return coalescedUnary(Tensor::erf, "ErfBackward0");
+    }
+
+    /** {@code log1p()} of the entries ({@code Log1PBackward0}), coalesced. */
+    public SparseTensor log1p() {
+        return coalescedUnary(Tensor::log1p, "Log1PBackward0");
+    }
+
+    /** {@code expm1()} of the entries ({@code Expm1Backward0}), coalesced. */
+    public SparseTensor expm1() {
+        return coalescedUnary(Tensor::expm1, "Expm1Backward0");
+    }
+
+    /** {@code sign()} of the entries ({@code SignBackward0}), coalesced. */
+    public SparseTensor sign() {
+        return coalescedUnary(Tensor::sign, "SignBackward0");
+    }
+
+    /** {@code floor()} of the entries ({@code FloorBackward0}), coalesced. */
+    public SparseTensor floor() {
+        return coalescedUnary(Tensor::floor, "FloorBackward0");
+    }
+
+    /** {@code ceil()} of the entries ({@code CeilBackward0}), coalesced. */
+    public SparseTensor ceil() {
+        return coalescedUnary(Tensor::ceil, "CeilBackward0");
+    }
+
+    /** {@code round()} of the entries ({@code RoundBackward0}), coalesced. */
+    public SparseTensor round() {
+        return coalescedUnary(Tensor::round, "RoundBackward0");
+    }
+
+    /** {@code trunc()} of the entries ({@code TruncBackward0}), coalesced. */
+    public SparseTensor trunc() {
+        return coalescedUnary(Tensor::trunc, "TruncBackward0");
+    }
+
+    /** {@code square()} of the entries ({@code PowBackward0}, as PyTorch's), coalesced. */
+    public SparseTensor square() {
+        return coalescedUnary(Tensor::square, "PowBackward0");
+    }
+
+    /**
+     * The entries to the power {@code exponent} ({@code PowBackward0}), coalesced; a negative exponent applies to the
+     * entries alone, as PyTorch's.
+     *
+     * @throws IllegalArgumentException for exponent 0, which would make every position 1
+     */
+    public SparseTensor pow(double exponent) {
+        if (exponent == 0) {
+            throw new IllegalArgumentException("pow: cannot raise to zeroth power on sparse tensor; it would make the "
+                    + "result tensor dense");
+        }
+        return coalescedUnary(v -> v.pow(exponent), "PowBackward0");
     }
 
     /**
