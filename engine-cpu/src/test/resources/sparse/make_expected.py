@@ -315,6 +315,19 @@ text("sum_dense_grad_fn", torch.sparse.sum(sr, (0, 1)).grad_fn.name())
 long_i = torch.stack([torch.arange(40) // 8, torch.arange(40) % 8])
 text("long", str(torch.sparse_coo_tensor(long_i, torch.arange(40.) / 7, (5, 8))))
 
+# --- no entries, non-contiguous values, a vector's t()
+e0 = torch.sparse_coo_tensor(torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, dtype=dt), (3, 4))
+text("edge.mm", str(torch.sparse.mm(e0, torch.ones(4, 2, dtype=dt))))
+text("edge.softmax", str(torch.sparse.softmax(e0, 1)))
+text("edge.sum", str(torch.sparse.sum(e0)))
+text("edge.sum1", str(torch.sparse.sum(e0, 1)))
+text("edge.to_sparse", str(torch.zeros(2, 3).to_sparse()))
+text("edge.to_sparse1", str(torch.zeros(2, 3).to_sparse(1)))
+text("edge.add", str(e0 + e0))
+text("edge.noncontiguous", str(torch.sparse_coo_tensor(torch.tensor([[0, 1, 2]]),
+                                                       torch.arange(6.).reshape(2, 3).t(), (3, 2)).to_dense()))
+text("edge.vector_t", str(torch.sparse_coo_tensor(torch.tensor([[0, 1]]), torch.tensor([1., 2.]), (2,)).t()))
+
 # --- errors, PyTorch's messages
 error("err.size", lambda: torch.sparse_coo_tensor(i, v, (1, 3)))
 error("err.indices", lambda: s.indices())

@@ -427,6 +427,25 @@ class SparseTensorTest {
     }
 
     @Test
+    void noEntriesNonContiguousValuesAndVectorsAsPyTorch() {
+        SparseTensor e0 = Sparse.cooTensor(Tensor.zeros(DType.INT64, 2, 0), Tensor.zeros(DType.FLOAT64, 0), 3, 4);
+        assertTrue(e0.isCoalesced());
+        assertEquals(text("edge.mm"), Sparse.mm(e0, Tensor.ones(DType.FLOAT64, 4, 2)).toString());
+        assertEquals(text("edge.softmax"), Sparse.softmax(e0, 1).toString());
+        assertEquals(text("edge.sum"), Sparse.sum(e0).toString());
+        assertEquals(text("edge.sum1"), Sparse.sum(e0, 1).toString());
+        assertEquals(text("edge.to_sparse"), Tensor.zeros(2, 3).toSparse().toString());
+        assertEquals(text("edge.to_sparse1"), Tensor.zeros(2, 3).toSparse(1).toString());
+        assertEquals(text("edge.add"), e0.add(e0).toString());
+        assertEquals(text("edge.noncontiguous"), Sparse.cooTensor(Tensor.tensor(new long[][] {{0, 1, 2}}),
+                Tensor.arange(6, DType.FLOAT32).reshape(2, 3).t(), 3, 2).toDense().toString());
+        assertEquals(text("edge.vector_t"), Sparse.cooTensor(Tensor.tensor(new long[][] {{0, 1}}),
+                Tensor.tensor(new float[] {1, 2}), 2).t().toString());
+        assertEquals(0, e0.coalesce().nnz());
+        assertArrayEquals(new double[12], e0.toDense().toDoubleArray());
+    }
+
+    @Test
     void refusesBadInputWithPyTorchsMessagesLeavingEverythingUnchanged() {
         Tensor i = Tensor.tensor(new long[][] {{0, 1, 1}, {2, 0, 2}});
         Tensor v = Tensor.tensor(new float[] {3, 4, 5});
