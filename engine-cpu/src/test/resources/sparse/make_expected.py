@@ -275,6 +275,23 @@ yB3.backward(gB3)
 put("bmm.vgrad", vB.grad)
 put("bmm.Dgrad", DB3.grad)
 
+# --- I: index_select along a sparse dim (repeats, negative indices) and a dense dim; gradients of the values
+selI = torch.tensor([2, 0, -3, 1])
+put("I.sel", selI)
+rI = mkA().index_select(0, selI)
+put("I.rows.i", rI._indices())
+put("I.rows.v", rI._values())
+text("I.grad_fn", rI.grad_fn.name())
+gI = torch.randn(4, 3, dtype=dt)
+put("I.g", gI)
+# 1.13's IndexSelectBackward0 of a sparse input needs sparse kernels it lacks: through to_dense, the same gradient
+torch.sparse_coo_tensor(iA, vA, (3, 3)).to_dense().index_select(0, selI % 3).mul(gI).sum().backward()
+put("I.rows.vgrad", vA.grad)
+vA.grad = None
+rC = torch.sparse_coo_tensor(iC, vC, (2, 2)).index_select(1, torch.tensor([1, 1, 0]))
+put("I.dense.i", rC._indices())
+put("I.dense.v", rC._values())
+
 torch.save(out, "sparse.pt")
 
 # --- printouts, PyTorch's str()
@@ -350,6 +367,8 @@ error("err.to_sparse0", lambda: x.to_sparse(0))
 error("err.pow0", lambda: s.pow(0))
 error("err.mask", lambda: torch.randn(3, 3).sparse_mask(s.coalesce()))
 error("err.dense_add", lambda: torch.randn(3, 3) + s)
+error("err.index_select", lambda: s.index_select(0, torch.tensor([3])))
+error("err.index_select2d", lambda: s.index_select(0, torch.tensor([[0]])))
 error("err.addmm_input", lambda: torch.sparse.addmm(torch.randn(3), s, torch.randn(3, 4)))
 
 with open("printouts.txt", "w") as f:

@@ -427,6 +427,27 @@ class SparseTensorTest {
     }
 
     @Test
+    void indexSelectAlongSparseAndDenseDimsAsPyTorch() {
+        Tensor v = leaf("A.v");
+        SparseTensor r = a(v).indexSelect(0, e("I.sel"));
+        assertEquals(text("I.grad_fn"), r.gradFnName());
+        assertFalse(r.isCoalesced());
+        assertArrayEquals(new int[] {4, 3}, r.shape());
+        assertIndices(e("I.rows.i"), r._indices(), "index_select rows indices (PyTorch's order)");
+        assertClose(e("I.rows.v"), r._values(), "index_select rows values");
+        r.toDense().mul(e("I.g")).sum().backward();
+        assertClose(e("I.rows.vgrad"), v.grad(), "index_select values grad");
+        SparseTensor h = Sparse.cooTensor(e("C.i"), e("C.v"), 2, 2).indexSelect(1, Tensor.tensor(new long[] {1, 1, 0}));
+        assertIndices(e("I.dense.i"), h._indices(), "index_select along a dense dim indices");
+        assertClose(e("I.dense.v"), h._values(), "index_select along a dense dim values");
+        assertTrue(Autograd.gradcheck(t -> a(t[0]).indexSelect(1, e("I.sel")).toDense(), e("A.v").clone()
+                .requiresGrad_(true)));
+        SparseTensor none = a(e("A.v")).indexSelect(0, Tensor.zeros(DType.INT64, 0));
+        assertEquals(0, none.nnz());
+        assertArrayEquals(new int[] {0, 3}, none.shape());
+    }
+
+    @Test
     void noEntriesNonContiguousValuesAndVectorsAsPyTorch() {
         SparseTensor e0 = Sparse.cooTensor(Tensor.zeros(DType.INT64, 2, 0), Tensor.zeros(DType.FLOAT64, 0), 3, 4);
         assertTrue(e0.isCoalesced());
@@ -472,6 +493,8 @@ class SparseTensorTest {
         bad.put("err.to_sparse0", () -> x.toSparse(0));
         bad.put("err.pow0", () -> s.pow(0));
         bad.put("err.dense_add", () -> Tensor.randn(3, 3).add(s));
+        bad.put("err.index_select", () -> s.indexSelect(0, Tensor.tensor(new long[] {3})));
+        bad.put("err.index_select2d", () -> s.indexSelect(0, Tensor.tensor(new long[][] {{0}})));
         bad.put("err.addmm_input", () -> Sparse.addmm(Tensor.randn(3), s, Tensor.randn(3, 4)));
         for (var b : bad.entrySet()) {
             RuntimeException ex = assertThrows(RuntimeException.class, b.getValue()::run, b.getKey());

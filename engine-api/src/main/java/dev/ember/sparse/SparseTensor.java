@@ -325,6 +325,62 @@ public final class SparseTensor implements AutoCloseable {
         return new SparseTensor(indices, values.neg(), size, coalesced, "NegBackward0");
     }
 
+    /**
+     * The slices at {@code index} along {@code dim}, as {@code index_select} ({@code IndexSelectBackward0}): along a
+     * sparse dim, the entries whose coordinate is selected, once per time it is selected, in the order of
+     * {@code index} (each group in the entries' order, as PyTorch's); along a dense dim, the values' slices. Found by
+     * sorting the coordinates and searching them, never by a dense form. Negative indices count from the end, as
+     * PyTorch's sparse index_select.
+     *
+     * @throws IndexOutOfBoundsException for an index that is not a 1-D integer tensor or is out of range
+     */
+    public SparseTensor indexSelect(int dim, Tensor index) {
+        java.util.Objects.requireNonNull(index, "index_select(): argument 'index' must be Tensor, not null");
+        int d = Sparse.wrapDim(dim, size.length);
+        if (index.dim() != 1 || !(index.dtype() == DType.INT64 || index.dtype() == DType.INT32)) {
+            throw new IndexOutOfBoundsException("index_select() argument index must be 1-D strided (non-sparse) "
+                    + "long-tensor.");
+        }
+        int n = size[d];
+        Tensor idx;
+        try (GradMode off = Ember.noGrad()) {
+            idx = index.to(DType.INT64).to(device());
+            if (idx.numel() > 0) {
+                long lo = idx.amin().toLongArray()[0];
+                long hi = idx.amax().toLongArray()[0];
+                long bad = lo < -n ? lo : hi >= n ? hi : 0;
+                if (lo < -n || hi >= n) {
+                    throw new IndexOutOfBoundsException("index_select(): index contains " + bad + " that is out of range "
+                            + "for tensor of size " + Sparse.sizeStr(size) + " at dimension " + d);
+                }
+                idx = idx.remainder((long) Math.max(n, 1));
+            }
+        }
+        int[] newSize = size.clone();
+        newSize[d] = idx.size(0);
+        int sd = sparseDim();
+        if (d >= sd) {
+            return new SparseTensor(indices, values.indexSelect(d - sd + 1, idx), newSize, coalesced,
+                    "IndexSelectBackward0");
+        }
+        Tensor entries;
+        Tensor newIndices;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor keys = indices.select(0, d).contiguous();
+            Tensor order = keys.argsort(0, false, true);
+            Tensor sorted = keys.indexSelect(0, order);
+            Tensor first = Tensor.searchsorted(sorted, idx, false);
+            Tensor counts = Tensor.searchsorted(sorted, idx, true).sub(first);
+            Tensor j = Tensor.arange(idx.size(0), DType.INT64).to(device()).repeatInterleave(counts);
+            Tensor start = counts.cumsum(0).sub(counts);
+            Tensor offset = Tensor.arange(j.size(0), DType.INT64).to(device()).sub(start.indexSelect(0, j));
+            entries = order.indexSelect(0, first.indexSelect(0, j).add(offset));
+            newIndices = indices.indexSelect(1, entries).clone();
+            newIndices.select(0, d).copy_(j);
+        }
+        return new SparseTensor(newIndices, values.indexSelect(0, entries), newSize, false, "IndexSelectBackward0");
+    }
+
     /** A copy of the indices and values, as {@code clone()} ({@code CloneBackward0}). */
     public SparseTensor clone() {
         Tensor i;
