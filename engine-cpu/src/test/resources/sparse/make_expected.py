@@ -292,6 +292,25 @@ rC = torch.sparse_coo_tensor(iC, vC, (2, 2)).index_select(1, torch.tensor([1, 1,
 put("I.dense.i", rC._indices())
 put("I.dense.v", rC._values())
 
+# --- J: sparse @ sparse (duplicates in both), values and gradients of both operands
+iJ1 = torch.tensor([[0, 1, 1, 0, 2, 1], [1, 0, 2, 1, 3, 2]])
+iJ2 = torch.tensor([[1, 2, 0, 1, 3, 3, 2], [0, 1, 1, 1, 0, 2, 1]])
+vJ1 = torch.randn(6, dtype=dt, requires_grad=True)
+vJ2 = torch.randn(7, dtype=dt, requires_grad=True)
+for k, t in [("J.i1", iJ1), ("J.i2", iJ2), ("J.v1", vJ1), ("J.v2", vJ2)]:
+    put(k, t)
+rJ = torch.sparse.mm(torch.sparse_coo_tensor(iJ1, vJ1, (3, 4)), torch.sparse_coo_tensor(iJ2, vJ2, (4, 3)))
+text("J.grad_fn", rJ.grad_fn.name())
+put("J.dense", rJ.to_dense())
+put("J.nnz", torch.tensor(rJ._nnz()))
+gJ = torch.randn(3, 3, dtype=dt)
+put("J.g", gJ)
+# the gradients through to_dense (1.13's SparseSparseMatmulBackward0 hands sparse gradients to_dense cannot take)
+torch.mm(torch.sparse_coo_tensor(iJ1, vJ1, (3, 4)).to_dense(), torch.sparse_coo_tensor(iJ2, vJ2, (4, 3)).to_dense()) \
+    .mul(gJ).sum().backward()
+put("J.v1grad", vJ1.grad)
+put("J.v2grad", vJ2.grad)
+
 torch.save(out, "sparse.pt")
 
 # --- printouts, PyTorch's str()
@@ -369,6 +388,7 @@ error("err.mask", lambda: torch.randn(3, 3).sparse_mask(s.coalesce()))
 error("err.dense_add", lambda: torch.randn(3, 3) + s)
 error("err.index_select", lambda: s.index_select(0, torch.tensor([3])))
 error("err.index_select2d", lambda: s.index_select(0, torch.tensor([[0]])))
+error("err.spmm_shape", lambda: torch.sparse.mm(s, s))
 error("err.addmm_input", lambda: torch.sparse.addmm(torch.randn(3), s, torch.randn(3, 4)))
 
 with open("printouts.txt", "w") as f:

@@ -448,6 +448,27 @@ class SparseTensorTest {
     }
 
     @Test
+    void sparseTimesSparseAsPyTorch() {
+        Tensor v1 = leaf("J.v1");
+        Tensor v2 = leaf("J.v2");
+        SparseTensor r = Sparse.mm(Sparse.cooTensor(e("J.i1"), v1, 3, 4), Sparse.cooTensor(e("J.i2"), v2, 4, 3));
+        assertEquals(text("J.grad_fn"), r.gradFnName());
+        assertTrue(r.isCoalesced());
+        assertEquals((long) e("J.nnz").item(), r.nnz(), "an entry wherever a pair meets");
+        Tensor d = r.toDense();
+        assertClose(e("J.dense"), d, "sparse @ sparse");
+        d.mul(e("J.g")).sum().backward();
+        assertClose(e("J.v1grad"), v1.grad(), "sparse @ sparse grad of the first values");
+        assertClose(e("J.v2grad"), v2.grad(), "sparse @ sparse grad of the second values");
+        assertTrue(Autograd.gradcheck(t -> Sparse.cooTensor(e("J.i1"), t[0], 3, 4)
+                .mm(Sparse.cooTensor(e("J.i2"), t[1], 4, 3)).toDense(), leaf("J.v1"), leaf("J.v2")));
+        SparseTensor none = Sparse.mm(Sparse.cooTensor(e("J.i1"), e("J.v1"), 3, 4),
+                Sparse.cooTensor(Tensor.zeros(DType.INT64, 2, 0), Tensor.zeros(DType.FLOAT64, 0), 4, 5));
+        assertEquals(0, none.nnz());
+        assertArrayEquals(new int[] {3, 5}, none.shape());
+    }
+
+    @Test
     void noEntriesNonContiguousValuesAndVectorsAsPyTorch() {
         SparseTensor e0 = Sparse.cooTensor(Tensor.zeros(DType.INT64, 2, 0), Tensor.zeros(DType.FLOAT64, 0), 3, 4);
         assertTrue(e0.isCoalesced());
@@ -495,6 +516,7 @@ class SparseTensorTest {
         bad.put("err.dense_add", () -> Tensor.randn(3, 3).add(s));
         bad.put("err.index_select", () -> s.indexSelect(0, Tensor.tensor(new long[] {3})));
         bad.put("err.index_select2d", () -> s.indexSelect(0, Tensor.tensor(new long[][] {{0}})));
+        bad.put("err.spmm_shape", () -> Sparse.mm(s, s));
         bad.put("err.addmm_input", () -> Sparse.addmm(Tensor.randn(3), s, Tensor.randn(3, 4)));
         for (var b : bad.entrySet()) {
             RuntimeException ex = assertThrows(RuntimeException.class, b.getValue()::run, b.getKey());

@@ -188,6 +188,59 @@ public final class Sparse {
         return addmm(null, sparse, dense, 0, 1);
     }
 
+    /**
+     * {@code torch.sparse.mm(a, b)} of two 2-D sparse matrices (no dense dims): a coalesced sparse matrix with an entry
+     * wherever a pair {@code a[i, k]}, {@code b[k, j]} meets ({@code SparseSparseMatmulBackward0}). Computed by joining
+     * the entries on {@code k} (b's sorted and searched), never a dense form; the gradients of both values flow through
+     * the products. (PyTorch orders the columns within a row as its kernel leaves them while calling the result
+     * coalesced; here the indices are sorted, the same tensor.)
+     */
+    public static SparseTensor mm(SparseTensor a, SparseTensor b) {
+        java.util.Objects.requireNonNull(a, "mm(): argument 'input' must be SparseTensor, not null");
+        java.util.Objects.requireNonNull(b, "mm(): argument 'mat2' must be SparseTensor, not null");
+        for (SparseTensor t : new SparseTensor[] {a, b}) {
+            if (t.sparseDim() != 2) {
+                throw new IllegalArgumentException("addmm: matrices expected, got " + t.sparseDim() + "D tensor");
+            }
+            if (t.denseDim() != 0) {
+                throw new IllegalArgumentException("addmm: scalar values expected, got " + t.denseDim() + "D values");
+            }
+        }
+        if (a.size(1) != b.size(0)) {
+            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + a.size(0) + "x" + a.size(1)
+                    + " and " + b.size(0) + "x" + b.size(1) + ")");
+        }
+        if (a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException("mat1 dtype " + scalarName(a.dtype()) + " does not match mat2 dtype "
+                    + scalarName(b.dtype()));
+        }
+        if (!a.device().equals(b.device())) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
+                    + "devices, " + a.device() + " and " + b.device() + "!");
+        }
+        Tensor ea;
+        Tensor eb;
+        Tensor idx;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor ka = a.rawIndices().select(0, 1).contiguous();
+            Tensor kb = b.rawIndices().select(0, 0).contiguous();
+            Tensor order = kb.argsort(0, false, true);
+            Tensor sorted = kb.indexSelect(0, order);
+            Tensor first = Tensor.searchsorted(sorted, ka, false);
+            Tensor counts = Tensor.searchsorted(sorted, ka, true).sub(first);
+            ea = Tensor.arange(ka.size(0), DType.INT64).to(a.device()).repeatInterleave(counts);
+            Tensor start = counts.cumsum(0).sub(counts);
+            Tensor offset = Tensor.arange(ea.size(0), DType.INT64).to(a.device()).sub(start.indexSelect(0, ea));
+            eb = order.indexSelect(0, first.indexSelect(0, ea).add(offset));
+            idx = Tensor.stack(List.of(a.rawIndices().select(0, 0).indexSelect(0, ea),
+                    b.rawIndices().select(0, 1).indexSelect(0, eb)), 0);
+        }
+        Tensor v = a.rawValues().indexSelect(0, ea).mul(b.rawValues().indexSelect(0, eb));
+        int[] size = {a.size(0), b.size(1)};
+        SparseTensor c = new SparseTensor(idx, v, size, false, null).coalesce();
+        return new SparseTensor(c.rawIndices(), c.rawValues(), size, true, "SparseSparseMatmulBackward0");
+    }
+
     /** {@code torch.sparse.addmm(input, sparse, dense)}: {@code input + sparse @ dense}, input broadcast. */
     public static Tensor addmm(Tensor input, SparseTensor sparse, Tensor dense) {
         return addmm(input, sparse, dense, 1, 1);

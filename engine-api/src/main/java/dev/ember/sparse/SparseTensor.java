@@ -573,6 +573,11 @@ public final class SparseTensor implements AutoCloseable {
         return Sparse.mm(this, dense);
     }
 
+    /** {@code this @ other} for two 2-D sparse matrices, a sparse matrix, as {@link Sparse#mm(SparseTensor, SparseTensor)}. */
+    public SparseTensor mm(SparseTensor other) {
+        return Sparse.mm(this, other);
+    }
+
     /** Closes the indices and values (the values given to {@link Sparse#cooTensor} stay open: they are shared). */
     @Override
     public void close() {
