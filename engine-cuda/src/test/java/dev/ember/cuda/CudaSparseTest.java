@@ -66,6 +66,20 @@ class CudaSparseTest {
         t.add(p("add of two coalesced", x -> Sparse.cooTensor(x[0], x[1], 37, 23).coalesce()
                 .add(Sparse.cooTensor(x[2], x[3], 37, 23).coalesce(), -2).values(), i, r(300), coords(37, 23, 100),
                 r(100)));
+        Tensor j = coords(23, 11, 200);
+        t.add(p("sparse @ sparse", x -> Sparse.mm(Sparse.cooTensor(x[0], x[1], 37, 23), Sparse.cooTensor(x[2], x[3], 23, 11))
+                .toDense(), i, r(300), j, r(200)));
+        t.add(p("indexSelect rows with repeats", x -> Sparse.cooTensor(x[0], x[1], 37, 23).indexSelect(0, x[2]).toDense(),
+                i, r(300), Tensor.randint(GEN, 0, 37, 50)));
+        t.add(p("s * dense", x -> Sparse.cooTensor(x[0], x[1], 37, 23).mul(x[2]).toDense(), i, r(300), r(37, 23)));
+        t.add(p("s * row", x -> Sparse.cooTensor(x[0], x[1], 37, 23).mul(x[2]).toDense(), i, r(300), r(23)));
+        t.add(p("sqrt of the coalesced values", x -> Sparse.cooTensor(x[0], x[1].abs().add(0.1), 37, 23).sqrt().toDense(),
+                i, r(300)));
+        t.add(p("sparseMask", x -> x[2].sparseMask(Sparse.cooTensor(x[0], x[1], 37, 23)).toDense(), i, r(300),
+                r(37, 23)));
+        Tensor bi = Tensor.stack(List.of(Tensor.randint(GEN, 0, 3, 120), Tensor.randint(GEN, 0, 9, 120),
+                Tensor.randint(GEN, 0, 7, 120)), 0);
+        t.add(p("bmm", x -> Sparse.bmm(Sparse.cooTensor(x[0], x[1], 3, 9, 7), x[2]), bi, r(120), r(3, 7, 5)));
         return t;
     }
 
