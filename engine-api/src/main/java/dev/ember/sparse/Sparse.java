@@ -104,7 +104,7 @@ public final class Sparse {
             }
             if (hi != null) {
                 for (int d = 0; d < sd; d++) {
-                    if (lo[d] < 0) {
+                    if (lo[d] < 0) { // per dim, the negative check first, as _validate_sparse_coo_tensor_args
                         throw new IllegalArgumentException("found negative index " + lo[d] + " for dim " + d);
                     }
                     if (hi[d] >= size[d]) {
@@ -114,7 +114,7 @@ public final class Sparse {
                 }
             }
         }
-        if (hi != null && size != null) {
+        if (hi != null) { // an inferred size: only the negative check applies
             for (int d = 0; d < sd; d++) {
                 if (lo[d] < 0) {
                     throw new IllegalArgumentException("found negative index " + lo[d] + " for dim " + d);
