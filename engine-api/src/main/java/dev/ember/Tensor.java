@@ -5141,6 +5141,32 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.maskedScatter_(this, mask, source);
     }
 
+    /**
+     * This tensor as a sparse COO tensor over all its dims, as {@code to_sparse()}: the nonzero elements, coalesced,
+     * differentiable ({@code ToSparseBackward0}); see {@link dev.ember.sparse.SparseTensor}.
+     */
+    public dev.ember.sparse.SparseTensor toSparse() {
+        return dev.ember.sparse.Sparse.fromDense(this, dim(), false);
+    }
+
+    /**
+     * This tensor as a hybrid sparse COO tensor, as {@code to_sparse(sparse_dim)}: its first {@code sparseDim} dims
+     * sparse (the positions whose dense slice has a nonzero element), the rest dense ({@code ToSparseBackward1}).
+     */
+    public dev.ember.sparse.SparseTensor toSparse(int sparseDim) {
+        return dev.ember.sparse.Sparse.fromDense(this, sparseDim, true);
+    }
+
+    /** {@code this + sparse}, a dense tensor, as {@code torch.add(dense, sparse)} ({@link dev.ember.sparse.Sparse#add}). */
+    public Tensor add(dev.ember.sparse.SparseTensor sparse) {
+        return dev.ember.sparse.Sparse.add(this, sparse, 1);
+    }
+
+    /** This tensor's elements at the entries of a sparse {@code mask}, as {@code sparse_mask} ({@link dev.ember.sparse.Sparse#sparseMask}). */
+    public dev.ember.sparse.SparseTensor sparseMask(dev.ember.sparse.SparseTensor mask) {
+        return dev.ember.sparse.Sparse.sparseMask(this, mask);
+    }
+
     /** The int64 coordinates {@code [n, dim]} of the nonzero elements in row-major order, as {@code torch.nonzero}. */
     public Tensor nonzero() {
         return IndexingOps.nonzero(this);

@@ -59,10 +59,16 @@ final class TensorFormatter {
     }
 
     private static String addSuffixes(String tensorStr, List<String> suffixes, int indent, int linewidth) {
+        return addSuffixes(tensorStr, suffixes, indent, linewidth, false);
+    }
+
+    /** PyTorch's {@code _add_suffixes}: {@code forceNewline} puts the first suffix on a line of its own (sparse tensors). */
+    static String addSuffixes(String tensorStr, List<String> suffixes, int indent, int linewidth, boolean forceNewline) {
         StringBuilder out = new StringBuilder(tensorStr);
         int lastLineLen = tensorStr.length() - tensorStr.lastIndexOf('\n') + 1;
         for (String suffix : suffixes) {
-            if (lastLineLen + suffix.length() + 2 > linewidth) {
+            if (forceNewline || lastLineLen + suffix.length() + 2 > linewidth) {
+                forceNewline = false;
                 out.append(",\n").append(" ".repeat(indent)).append(suffix);
                 lastLineLen = indent + suffix.length();
             } else {
@@ -148,6 +154,11 @@ final class TensorFormatter {
         String plain(int i) {
             return longs != null ? Long.toString(longs[i]) : bools[i] ? "True" : "False";
         }
+    }
+
+    /** PyTorch's {@code _tensor_str(t, indent)}: the bracketed elements alone ({@code []} when there are none). */
+    static String body(Tensor t, int indent) {
+        return t.numel() == 0 ? "[]" : tensorStr(t, indent, PrintOptions.current());
     }
 
     private static String tensorStr(Tensor t, int indent, PrintOptions o) {

@@ -1,0 +1,573 @@
+package dev.ember.sparse;
+
+import dev.ember.DType;
+import dev.ember.Ember;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+import dev.ember.UniqueResult;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Sparse COO tensors ({@link SparseTensor}): PyTorch's {@code torch.sparse_coo_tensor}, {@code torch.sparse.mm},
+ * {@code torch.sparse.addmm}, {@code torch.sparse.sum}, {@code torch.sparse.softmax} and
+ * {@code torch.sparse.log_softmax}, with PyTorch's checks, messages and gradients. {@link Tensor#toSparse()} converts a
+ * dense tensor; {@link SparseTensor#toDense()} converts back.
+ *
+ * <pre>{@code
+ * Tensor i = Tensor.tensor(new long[][] {{0, 1, 1}, {2, 0, 2}});
+ * Tensor v = Tensor.tensor(new float[] {3, 4, 5}).requiresGrad_(true);
+ * SparseTensor s = Sparse.cooTensor(i, v, 2, 3);
+ * Tensor y = Sparse.mm(s, w);          // [2, 3] @ [3, k], grad_fn=<SparseAddmmBackward0>
+ * }</pre>
+ */
+public final class Sparse {
+    private Sparse() {
+    }
+
+    /**
+     * A sparse COO tensor of {@code size} with entries {@code values} at {@code indices}, as
+     * {@code torch.sparse_coo_tensor(indices, values, size)}: uncoalesced (unless it has fewer than two entries), the
+     * values shared and differentiable ({@code SparseCooTensorWithDimsAndTensorsBackward0}). Indices of another real
+     * type are converted to int64 and moved to the values' device, as PyTorch's Python constructor does.
+     *
+     * @param indices {@code [sparseDim, nnz]}
+     * @param values {@code [nnz, *denseShape]}
+     * @param size the sparse dims' sizes then the dense shape
+     * @throws IllegalArgumentException as PyTorch: indices not 2-D, nnz or dims that disagree, a negative index or one
+     *     past its size
+     */
+    public static SparseTensor cooTensor(Tensor indices, Tensor values, int... size) {
+        java.util.Objects.requireNonNull(size, "size must be an array of ints, not null");
+        return build(indices, values, size.clone());
+    }
+
+    /**
+     * A sparse COO tensor whose size is inferred, as {@code torch.sparse_coo_tensor(indices, values)}: each sparse dim
+     * one past its largest index (0 without entries), then the values' dense shape.
+     */
+    public static SparseTensor cooTensor(Tensor indices, Tensor values) {
+        return build(indices, values, null);
+    }
+
+    private static SparseTensor build(Tensor indices, Tensor values, int[] size) {
+        java.util.Objects.requireNonNull(indices, "sparse_coo_tensor(): argument 'indices' must be Tensor, not null");
+        java.util.Objects.requireNonNull(values, "sparse_coo_tensor(): argument 'values' must be Tensor, not null");
+        if (indices.isComplex()) {
+            throw new IllegalArgumentException("indices must be an int64 tensor");
+        }
+        if (indices.dim() != 2) {
+            throw new IllegalArgumentException("indices must be sparse_dim x nnz, but got: " + sizeStr(indices.shape()));
+        }
+        if (values.dim() == 0) {
+            throw new IllegalArgumentException("values must have at least one dimension (nnz), but got a 0-dim tensor");
+        }
+        Tensor idx;
+        try (GradMode off = Ember.noGrad()) {
+            idx = indices.dtype() == DType.INT64 && indices.device().equals(values.device()) ? indices.detach()
+                    : indices.to(DType.INT64).to(values.device());
+        }
+        int sd = idx.size(0);
+        int nnz = idx.size(1);
+        if (nnz != values.size(0)) {
+            throw new IllegalArgumentException("indices and values must have same nnz, but got nnz from indices: " + nnz
+                    + ", nnz from values: " + values.size(0));
+        }
+        int dd = values.dim() - 1;
+        long[] hi = null;
+        long[] lo = null;
+        if (nnz > 0 && sd > 0) {
+            try (GradMode off = Ember.noGrad()) {
+                hi = idx.amax(new int[] {1}, false).toLongArray();
+                lo = idx.amin(new int[] {1}, false).toLongArray();
+            }
+        }
+        if (size == null) {
+            size = new int[sd + dd];
+            for (int d = 0; d < sd; d++) {
+                size[d] = hi == null ? 0 : Math.toIntExact(hi[d] + 1);
+            }
+            System.arraycopy(values.shape(), 1, size, sd, dd);
+        } else {
+            if (size.length != sd + dd) {
+                throw new IllegalArgumentException("number of dimensions must be sparse_dim (" + sd + ") + dense_dim ("
+                        + dd + "), but got " + size.length);
+            }
+            int[] expected = new int[dd + 1];
+            expected[0] = nnz;
+            System.arraycopy(size, sd, expected, 1, dd);
+            if (!Arrays.equals(expected, values.shape())) {
+                throw new IllegalArgumentException("values has incorrect size, expected " + sizeStr(expected) + ", got "
+                        + sizeStr(values.shape()));
+            }
+            if (hi != null) {
+                for (int d = 0; d < sd; d++) {
+                    if (lo[d] < 0) { // per dim, the negative check first, as _validate_sparse_coo_tensor_args
+                        throw new IllegalArgumentException("found negative index " + lo[d] + " for dim " + d);
+                    }
+                    if (hi[d] >= size[d]) {
+                        throw new IllegalArgumentException("size is inconsistent with indices: for dim " + d + ", size is "
+                                + size[d] + " but found index " + hi[d]);
+                    }
+                }
+            }
+        }
+        if (hi != null) { // an inferred size: only the negative check applies
+            for (int d = 0; d < sd; d++) {
+                if (lo[d] < 0) {
+                    throw new IllegalArgumentException("found negative index " + lo[d] + " for dim " + d);
+                }
+            }
+        }
+        for (int s : size) {
+            if (s < 0) {
+                throw new IllegalArgumentException("Trying to create tensor with negative dimension " + s + ": "
+                        + sizeStr(size));
+            }
+        }
+        // an alias of the values, so that closing the sparse tensor leaves the caller's tensor open
+        Tensor v = values.view(values.shape());
+        return new SparseTensor(idx, v, size, nnz < 2, "SparseCooTensorWithDimsAndTensorsBackward0");
+    }
+
+    /**
+     * {@code x.to_sparse(sparseDim)}: the entries of {@code x} over its first {@code sparseDim} dims whose dense slice
+     * has a nonzero element, coalesced ({@code ToSparseBackward0} from {@link Tensor#toSparse()},
+     * {@code ToSparseBackward1} with a sparse dim). {@link Tensor#toSparse(int)} calls this.
+     *
+     * @param x a dense tensor of at least one dim
+     * @param sparseDim 1 to {@code x.dim()}
+     * @param named whether the sparse dim was given (the node name PyTorch records differs)
+     * @return the sparse tensor
+     */
+    public static SparseTensor fromDense(Tensor x, int sparseDim, boolean named) {
+        int dims = x.dim();
+        if (sparseDim <= 0 && dims > 0) {
+            throw new IllegalArgumentException("sparse_dim must be >0 if dimensionality > 0");
+        }
+        if (sparseDim > dims) {
+            throw new IllegalArgumentException("sparse_dim must be less than or equal to self.dim()");
+        }
+        if (dims == 0) {
+            throw new UnsupportedOperationException("to_sparse of a 0-dim tensor is not supported in Ember");
+        }
+        int[] shape = x.shape();
+        int rows = 1;
+        for (int d = 0; d < sparseDim; d++) {
+            rows = Math.multiplyExact(rows, shape[d]);
+        }
+        Tensor idx;
+        Tensor lin;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor nz = x.ne(0);
+            if (sparseDim < dims) {
+                int[] flat = Arrays.copyOf(shape, sparseDim + 1);
+                flat[sparseDim] = -1;
+                nz = x.numel() == 0 ? Tensor.zeros(DType.BOOL, Arrays.copyOf(shape, sparseDim)).to(x.device())
+                        : nz.reshape(flat).any(new int[] {sparseDim}, false);
+            }
+            idx = nz.nonzero().t().contiguous();
+            lin = SparseTensor.linearIndex(idx, shape);
+        }
+        Tensor values = new SparseFunctions.ToSparse(named ? "ToSparseBackward1" : "ToSparseBackward0", lin, shape,
+                sparseDim, rows).apply(x);
+        return new SparseTensor(idx, values, shape, true, named ? "ToSparseBackward1" : "ToSparseBackward0");
+    }
+
+    // ------------------------------------------------------------------ products
+
+    /**
+     * {@code torch.sparse.mm(sparse, dense)}: the product of a 2-D sparse matrix (no dense dims; duplicates count as
+     * their sum) and a dense matrix of the same type, a dense matrix ({@code SparseAddmmBackward0}). Gradients: of the
+     * dense operand {@code S^T @ grad}, of the values {@code grad @ D^T} at the sparse entries, both computed from the
+     * entries alone (see {@link SparseFunctions.Addmm}).
+     */
+    public static Tensor mm(SparseTensor sparse, Tensor dense) {
+        return addmm(null, sparse, dense, 0, 1);
+    }
+
+    /**
+     * {@code torch.sparse.mm(a, b)} of two 2-D sparse matrices (no dense dims): a coalesced sparse matrix with an entry
+     * wherever a pair {@code a[i, k]}, {@code b[k, j]} meets ({@code SparseSparseMatmulBackward0}). Computed by joining
+     * the entries on {@code k} (b's sorted and searched), never a dense form; the gradients of both values flow through
+     * the products. (PyTorch orders the columns within a row as its kernel leaves them while calling the result
+     * coalesced; here the indices are sorted, the same tensor.)
+     */
+    public static SparseTensor mm(SparseTensor a, SparseTensor b) {
+        java.util.Objects.requireNonNull(a, "mm(): argument 'input' must be SparseTensor, not null");
+        java.util.Objects.requireNonNull(b, "mm(): argument 'mat2' must be SparseTensor, not null");
+        for (SparseTensor t : new SparseTensor[] {a, b}) {
+            if (t.sparseDim() != 2) {
+                throw new IllegalArgumentException("addmm: matrices expected, got " + t.sparseDim() + "D tensor");
+            }
+            if (t.denseDim() != 0) {
+                throw new IllegalArgumentException("addmm: scalar values expected, got " + t.denseDim() + "D values");
+            }
+        }
+        if (a.size(1) != b.size(0)) {
+            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + a.size(0) + "x" + a.size(1)
+                    + " and " + b.size(0) + "x" + b.size(1) + ")");
+        }
+        if (a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException("mat1 dtype " + scalarName(a.dtype()) + " does not match mat2 dtype "
+                    + scalarName(b.dtype()));
+        }
+        if (!a.device().equals(b.device())) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
+                    + "devices, " + a.device() + " and " + b.device() + "!");
+        }
+        Tensor ea;
+        Tensor eb;
+        Tensor idx;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor ka = a.rawIndices().select(0, 1).contiguous();
+            Tensor kb = b.rawIndices().select(0, 0).contiguous();
+            Tensor order = kb.argsort(0, false, true);
+            Tensor sorted = kb.indexSelect(0, order);
+            Tensor first = Tensor.searchsorted(sorted, ka, false);
+            Tensor counts = Tensor.searchsorted(sorted, ka, true).sub(first);
+            ea = Tensor.arange(ka.size(0), DType.INT64).to(a.device()).repeatInterleave(counts);
+            Tensor start = counts.cumsum(0).sub(counts);
+            Tensor offset = Tensor.arange(ea.size(0), DType.INT64).to(a.device()).sub(start.indexSelect(0, ea));
+            eb = order.indexSelect(0, first.indexSelect(0, ea).add(offset));
+            idx = Tensor.stack(List.of(a.rawIndices().select(0, 0).indexSelect(0, ea),
+                    b.rawIndices().select(0, 1).indexSelect(0, eb)), 0);
+        }
+        Tensor v = a.rawValues().indexSelect(0, ea).mul(b.rawValues().indexSelect(0, eb));
+        int[] size = {a.size(0), b.size(1)};
+        SparseTensor c = new SparseTensor(idx, v, size, false, null).coalesce();
+        return new SparseTensor(c.rawIndices(), c.rawValues(), size, true, "SparseSparseMatmulBackward0");
+    }
+
+    /** {@code torch.sparse.addmm(input, sparse, dense)}: {@code input + sparse @ dense}, input broadcast. */
+    public static Tensor addmm(Tensor input, SparseTensor sparse, Tensor dense) {
+        return addmm(input, sparse, dense, 1, 1);
+    }
+
+    /**
+     * {@code torch.sparse.addmm(input, sparse, dense, beta=beta, alpha=alpha)}: {@code beta * input + alpha * sparse @
+     * dense} ({@code SparseAddmmBackward0}); beta 0 ignores input, nan and inf included.
+     */
+    public static Tensor addmm(Tensor input, SparseTensor sparse, Tensor dense, double beta, double alpha) {
+        java.util.Objects.requireNonNull(sparse, "addmm: argument 'mat1' must be SparseTensor, not null");
+        java.util.Objects.requireNonNull(dense, "addmm: argument 'mat2' must be Tensor, not null");
+        if (sparse.sparseDim() != 2) {
+            throw new IllegalArgumentException("addmm: matrices expected, got " + sparse.sparseDim() + "D tensor");
+        }
+        if (sparse.denseDim() != 0) {
+            throw new IllegalArgumentException("addmm: scalar values expected, got " + sparse.denseDim() + "D values");
+        }
+        if (dense.dim() != 2) {
+            throw new IllegalArgumentException("addmm: matrices expected, got " + dense.dim() + "D tensor");
+        }
+        if (dense.dtype() != sparse.dtype()) {
+            throw new IllegalArgumentException("expected scalar type " + scalarName(sparse.dtype()) + " but found "
+                    + scalarName(dense.dtype()));
+        }
+        if (!dense.device().equals(sparse.device())) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
+                    + "devices, " + sparse.device() + " and " + dense.device() + "!");
+        }
+        int m = sparse.size(0);
+        int k = sparse.size(1);
+        if (dense.size(0) != k) {
+            throw new IllegalArgumentException("addmm: Argument #3 (dense): Expected dim 0 size " + k + ", got "
+                    + dense.size(0));
+        }
+        if (input != null) {
+            int[] ins = input.shape();
+            int[] target = {m, dense.size(1)};
+            if (ins.length > 2) {
+                throw new IllegalArgumentException("addmm: expected input to have at most 2 dims, but got " + ins.length);
+            }
+            for (int j = 0; j < ins.length; j++) {
+                int td = 2 - ins.length + j;
+                if (ins[j] != 1 && ins[j] != target[td]) {
+                    throw new IllegalArgumentException("The expanded size of the tensor (" + target[td] + ") must match "
+                            + "the existing size (" + ins[j] + ") at non-singleton dimension " + td + ".  Target sizes: "
+                            + sizeStr(target) + ".  Tensor sizes: " + sizeStr(ins));
+                }
+            }
+            input = Arrays.equals(ins, target) ? input : input.expand(target);
+        }
+        Tensor row;
+        Tensor col;
+        try (GradMode off = Ember.noGrad()) {
+            row = sparse.rawIndices().select(0, 0).contiguous();
+            col = sparse.rawIndices().select(0, 1).contiguous();
+        }
+        return new SparseFunctions.Addmm(row, col, m, beta, alpha).apply(input, sparse.rawValues(), dense);
+    }
+
+    /**
+     * {@code torch.bmm(sparse, dense)}: batched products of a 3-D sparse tensor {@code [B, M, K]} (no dense dims) and a
+     * dense {@code [B, K, P]} of its type, a dense {@code [B, M, P]} ({@code BmmBackward0}); gradients as
+     * {@link #mm}'s, from the entries alone.
+     */
+    public static Tensor bmm(SparseTensor sparse, Tensor dense) {
+        java.util.Objects.requireNonNull(sparse, "bmm(): argument 'input' must be SparseTensor, not null");
+        java.util.Objects.requireNonNull(dense, "bmm(): argument 'mat2' must be Tensor, not null");
+        if (sparse.sparseDim() != 3 || sparse.denseDim() != 0) {
+            throw new IllegalArgumentException("bmm_sparse: Tensor 'self' must have 3 sparse dims and 0 dense dims, but got "
+                    + sparse.sparseDim() + " sparse and " + sparse.denseDim() + " dense dims");
+        }
+        if (dense.dim() != 3) {
+            throw new IllegalArgumentException("bmm_sparse: Tensor 'mat2' must have 3 dims, but has " + dense.dim());
+        }
+        if (dense.size(0) != sparse.size(0)) {
+            throw new IllegalArgumentException("bmm_sparse: 'self.size(0)' and 'mat2.size(0)' must match");
+        }
+        if (dense.size(1) != sparse.size(2)) {
+            throw new IllegalArgumentException("bmm_sparse: 'self.size(2)' and 'mat2.size(1)' must match");
+        }
+        if (dense.dtype() != sparse.dtype()) {
+            throw new IllegalArgumentException("expected scalar type " + scalarName(sparse.dtype()) + " but found "
+                    + scalarName(dense.dtype()));
+        }
+        if (!dense.device().equals(sparse.device())) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
+                    + "devices, " + sparse.device() + " and " + dense.device() + "!");
+        }
+        int b = sparse.size(0);
+        int m = sparse.size(1);
+        int k = sparse.size(2);
+        Tensor row;
+        Tensor col;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor i = sparse.rawIndices();
+            Tensor batch = i.select(0, 0);
+            row = batch.mul((long) m).add(i.select(0, 1)).contiguous();
+            col = batch.mul((long) k).add(i.select(0, 2)).contiguous();
+        }
+        int rows = Math.multiplyExact(b, m);
+        return new SparseFunctions.Addmm("BmmBackward0", row, col, rows, 0, 1, new int[] {b, m, dense.size(2)})
+                .apply(null, sparse.rawValues(), dense);
+    }
+
+    /**
+     * {@code dense + alpha * sparse} (PyTorch's {@code torch.add(dense, sparse, alpha=alpha)}), a dense tensor
+     * ({@code AddBackward0}); {@link Tensor#add(SparseTensor)} calls this.
+     */
+    public static Tensor add(Tensor dense, SparseTensor sparse, double alpha) {
+        java.util.Objects.requireNonNull(dense, "add(): argument 'input' must be Tensor, not null");
+        java.util.Objects.requireNonNull(sparse, "add(): argument 'other' must be SparseTensor, not null");
+        if (!Arrays.equals(dense.shape(), sparse.sizeRef())) {
+            throw new IllegalArgumentException("add: expected 'self' and 'other' to have same size, but self has size "
+                    + sizeStr(dense.shape()) + " while other has size " + sizeStr(sparse.sizeRef())
+                    + " (FYI: dense-sparse addition does not currently support broadcasting)");
+        }
+        return dense.add(sparse.toDense(), alpha);
+    }
+
+    /**
+     * {@code dense.sparse_mask(mask)}: the dense tensor's elements at the entries of {@code mask} (its values ignored),
+     * a sparse tensor with the mask's indices, coalesced when the mask is (2.x's; 1.13 refused an uncoalesced mask)
+     * ({@code SparseMaskBackward0}); {@link Tensor#sparseMask(SparseTensor)} calls this.
+     */
+    public static SparseTensor sparseMask(Tensor dense, SparseTensor mask) {
+        java.util.Objects.requireNonNull(dense, "sparse_mask(): argument 'self' must be Tensor, not null");
+        java.util.Objects.requireNonNull(mask, "sparse_mask(): argument 'mask' must be SparseTensor, not null");
+        int[] size = mask.sizeRef();
+        if (!Arrays.equals(dense.shape(), size)) {
+            throw new IllegalArgumentException("sparse_mask(): operands have incompatible sizes; self has size "
+                    + sizeStr(dense.shape()) + " but mask has size " + sizeStr(size));
+        }
+        if (!dense.device().equals(mask.device())) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
+                    + "devices, " + dense.device() + " and " + mask.device() + "!");
+        }
+        int sd = mask.sparseDim();
+        int rows = mask.sparseRows();
+        Tensor lin = SparseTensor.linearIndex(mask.rawIndices(), size);
+        Tensor v = dense.reshape(SparseFunctions.flatShape(size, sd, rows)).indexSelect(0, lin);
+        return new SparseTensor(mask.rawIndices(), v, size.clone(), mask.isCoalesced(), "SparseMaskBackward0");
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** {@code torch.sparse.sum(s)}: the sum of every entry, a dense 0-dim tensor ({@code SumBackward0}). */
+    public static Tensor sum(SparseTensor s) {
+        return s.rawValues().sum();
+    }
+
+    /**
+     * {@code torch.sparse.sum(s, dims)} where {@code dims} leave a sparse dim: a coalesced sparse tensor (entries that
+     * now share their indices summed, as PyTorch's, which coalesces even when only dense dims are summed)
+     * ({@code SparseSumBackward0}).
+     *
+     * @throws IllegalArgumentException when {@code dims} include every sparse dim (use {@link #sumToDense}) or a dim
+     *     repeats
+     */
+    public static SparseTensor sum(SparseTensor s, int... dims) {
+        Object r = sumImpl(s, dims);
+        if (r instanceof Tensor) {
+            throw new IllegalArgumentException("torch.sparse.sum over every sparse dim gives a dense tensor: use "
+                    + "Sparse.sumToDense");
+        }
+        return (SparseTensor) r;
+    }
+
+    /**
+     * {@code torch.sparse.sum(s, dims)} where {@code dims} include every sparse dim: a dense tensor
+     * ({@code SparseSumBackward0}).
+     *
+     * @throws IllegalArgumentException when a sparse dim is left (use {@link #sum(SparseTensor, int...)}) or a dim
+     *     repeats
+     */
+    public static Tensor sumToDense(SparseTensor s, int... dims) {
+        Object r = sumImpl(s, dims);
+        if (r instanceof SparseTensor) {
+            throw new IllegalArgumentException("torch.sparse.sum leaving a sparse dim gives a sparse tensor: use "
+                    + "Sparse.sum");
+        }
+        return (Tensor) r;
+    }
+
+    private static Object sumImpl(SparseTensor s, int[] dims) {
+        int n = s.dim();
+        int sd = s.sparseDim();
+        boolean[] seen = new boolean[n];
+        for (int d : dims) {
+            int w = wrapDim(d, n);
+            if (seen[w]) {
+                throw new IllegalArgumentException("dim " + w + " appears multiple times in the list of dims");
+            }
+            seen[w] = true;
+        }
+        List<Integer> keptSparse = new ArrayList<>();
+        List<Integer> denseSummed = new ArrayList<>();
+        for (int d = 0; d < n; d++) {
+            if (d < sd && !seen[d]) {
+                keptSparse.add(d);
+            } else if (d >= sd && seen[d]) {
+                denseSummed.add(d - sd + 1);
+            }
+        }
+        Tensor v = s.rawValues();
+        if (keptSparse.isEmpty()) {
+            int[] vd = new int[denseSummed.size() + 1];
+            for (int i = 0; i < denseSummed.size(); i++) {
+                vd[i + 1] = denseSummed.get(i);
+            }
+            return new SparseFunctions.SumToDense(vd, v.shape()).apply(v);
+        }
+        int[] size = s.sizeRef();
+        int[] newSize = new int[n - dims.length];
+        int k = 0;
+        for (int d = 0; d < n; d++) {
+            if (!seen[d]) {
+                newSize[k++] = size[d];
+            }
+        }
+        if (!denseSummed.isEmpty()) {
+            v = v.sum(denseSummed.stream().mapToInt(Integer::intValue).toArray(), false);
+        }
+        Tensor idx;
+        try (GradMode off = Ember.noGrad()) {
+            long[] rows = keptSparse.stream().mapToLong(Integer::longValue).toArray();
+            idx = s.rawIndices().indexSelect(0, Tensor.tensor(rows, DType.INT64, s.device()));
+        }
+        SparseTensor c = new SparseTensor(idx, v, newSize, false, "SparseSumBackward0").coalesce();
+        return new SparseTensor(c.rawIndices(), c.rawValues(), newSize, true, "SparseSumBackward0");
+    }
+
+    // ------------------------------------------------------------------ softmax
+
+    /**
+     * {@code torch.sparse.softmax(s, dim)}: the softmax along {@code dim} over the specified entries only (those left
+     * out count as minus infinity, so they stay out), on the coalesced tensor, a coalesced sparse tensor of the same
+     * entries ({@code SparseSoftmaxBackward0}).
+     */
+    public static SparseTensor softmax(SparseTensor s, int dim) {
+        return softmaxImpl(s, dim, false);
+    }
+
+    /** {@code torch.sparse.log_softmax(s, dim)}, as {@link #softmax} ({@code SparseLogSoftmaxBackward0}). */
+    public static SparseTensor logSoftmax(SparseTensor s, int dim) {
+        return softmaxImpl(s, dim, true);
+    }
+
+    private static SparseTensor softmaxImpl(SparseTensor s, int dim, boolean log) {
+        int d = wrapDim(dim, s.dim());
+        if (!s.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("\"" + (log ? "log_softmax" : "softmax") + "\" not implemented for '"
+                    + scalarName(s.dtype()) + "'");
+        }
+        String name = log ? "SparseLogSoftmaxBackward0" : "SparseSoftmaxBackward0";
+        SparseTensor c = s.coalesce();
+        Tensor v = c.rawValues();
+        int sd = c.sparseDim();
+        int[] size = c.sizeRef();
+        if (d >= sd) {
+            Tensor r = log ? v.logSoftmax(d - sd + 1) : v.softmax(d - sd + 1);
+            return new SparseTensor(c.rawIndices(), r, size, true, name);
+        }
+        if (c.nnz() == 0) {
+            return new SparseTensor(c.rawIndices(), v.mul(1), size, true, name);
+        }
+        Tensor group;
+        int pools;
+        try (GradMode off = Ember.noGrad()) {
+            // entries that share every sparse index but dim's form one pool
+            int[] poolSize = size.clone();
+            poolSize[d] = 1;
+            Tensor idx = c.rawIndices().clone();
+            idx.select(0, d).zero_();
+            UniqueResult u = SparseTensor.linearIndex(idx, poolSize).unique(true, true, false);
+            group = u.inverse();
+            pools = u.values().size(0);
+        }
+        int[] pshape = v.shape();
+        pshape[0] = pools;
+        Tensor max;
+        try (GradMode off = Ember.noGrad()) { // any per-pool constant leaves the softmax and its gradient unchanged
+            max = v.newZeros(pshape).indexReduce(0, group, v.detach(), "amax", false).indexSelect(0, group);
+        }
+        Tensor shifted = v.sub(max);
+        Tensor e = shifted.exp();
+        Tensor den = e.newZeros(pshape).indexAdd(0, group, e).indexSelect(0, group);
+        Tensor r = log ? shifted.sub(den.log()) : e.div(den);
+        return new SparseTensor(c.rawIndices(), r, size, true, name);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static int wrapDim(int dim, int rank) {
+        int r = Math.max(rank, 1);
+        if (dim < -r || dim >= r) {
+            throw new IndexOutOfBoundsException("Dimension out of range (expected to be in range of [" + (-r) + ", "
+                    + (r - 1) + "], but got " + dim + ")");
+        }
+        return dim < 0 ? dim + r : dim;
+    }
+
+    /** PyTorch's {@code IntArrayRef} printout: {@code [2, 3]}. */
+    static String sizeStr(int[] shape) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < shape.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(shape[i]);
+        }
+        return sb.append(']').toString();
+    }
+
+    /** c10's scalar type name: Float, Double, Long, ... */
+    static String scalarName(DType t) {
+        switch (t) {
+            case FLOAT32: return "Float";
+            case FLOAT64: return "Double";
+            case FLOAT16: return "Half";
+            case BFLOAT16: return "BFloat16";
+            case INT64: return "Long";
+            case INT32: return "Int";
+            case INT16: return "Short";
+            case INT8: return "Char";
+            case UINT8: return "Byte";
+            case BOOL: return "Bool";
+            case COMPLEX64: return "ComplexFloat";
+            case COMPLEX128: return "ComplexDouble";
+            default: return t.toString();
+        }
+    }
+}

@@ -1,0 +1,702 @@
+package dev.ember.sparse;
+
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.Ember;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+import dev.ember.TensorStr;
+import dev.ember.UniqueResult;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A sparse tensor in coordinate (COO) format: PyTorch's {@code torch.Tensor} of {@code layout=torch.sparse_coo}. Ember's
+ * {@link Tensor} is always dense (strided), so a sparse tensor is a type of its own here, as DJL's
+ * {@code SparseNDArray} is, holding what PyTorch's {@code SparseTensorImpl} holds:
+ * <ul>
+ * <li>{@code indices}: an int64 tensor {@code [sparseDim, nnz]}, column {@code k} the coordinates of entry {@code k}
+ * in the first {@code sparseDim} dims;</li>
+ * <li>{@code values}: a dense tensor {@code [nnz, *denseShape]} (a "hybrid" tensor when it has dense dims);</li>
+ * <li>{@code size}: the shape, {@code sparseDim + denseDim} dims;</li>
+ * <li>whether it is coalesced: its indices sorted (row-major) and unique. A tensor built from indices is uncoalesced
+ * (unless it has fewer than two entries, as 2.x's); duplicate entries then stand for their sum.</li>
+ * </ul>
+ * The device and type are the values'. Every op is built from dense ops on the indices and values, so a sparse tensor
+ * works on every device Ember has and no backend kernel is sparse.
+ *
+ * <p>Autograd: the values are a dense tensor that may require grad (they carry the history of the
+ * {@link Sparse#cooTensor values} given, or of the dense tensor {@link Tensor#toSparse()} converted), and gradients
+ * flow through them and through the dense operands of {@link Sparse#mm}, {@link #toDense()} and the rest, with
+ * PyTorch's numbers. The dense results carry PyTorch's node names ({@code ToDenseBackward0},
+ * {@code SparseAddmmBackward0}, {@code SparseSumBackward0}); a sparse result prints the name PyTorch gives its
+ * {@code grad_fn} ({@link #gradFnName()}). What PyTorch would put in a sparse {@code .grad} (a leaf sparse tensor that
+ * requires grad) is here the dense gradient of the values, at the same entries.
+ *
+ * <p>Closing a sparse tensor closes its indices and values (the values given to {@link Sparse#cooTensor} are shared,
+ * as PyTorch shares them, and stay open).
+ */
+public final class SparseTensor implements AutoCloseable {
+    private final Tensor indices;
+    private final Tensor values;
+    private final int[] size;
+    private final boolean coalesced;
+    private final String gradFnName;
+
+    SparseTensor(Tensor indices, Tensor values, int[] size, boolean coalesced, String gradFnName) {
+        this.indices = indices;
+        this.values = values;
+        this.size = size;
+        this.coalesced = coalesced;
+        this.gradFnName = values.requiresGrad() ? gradFnName : null;
+    }
+
+    // ------------------------------------------------------------------ properties
+
+    /** The shape, as {@code torch.Tensor.shape} (a copy). */
+    public int[] shape() {
+        return size.clone();
+    }
+
+    /** The size of dim {@code dim} (negative counts from the end). */
+    public int size(int dim) {
+        return size[Sparse.wrapDim(dim, size.length)];
+    }
+
+    /** The number of dims, {@link #sparseDim()} plus {@link #denseDim()}. */
+    public int dim() {
+        return size.length;
+    }
+
+    /** How many of the leading dims are sparse: the rows of the indices, as {@code sparse_dim()}. */
+    public int sparseDim() {
+        return indices.size(0);
+    }
+
+    /** How many trailing dims are dense: the dims of the values after the first, as {@code dense_dim()}. */
+    public int denseDim() {
+        return values.dim() - 1;
+    }
+
+    /** The number of specified entries (duplicates counted), as {@code _nnz()}. */
+    public int nnz() {
+        return values.size(0);
+    }
+
+    /** The type of the values, as {@code dtype}. */
+    public DType dtype() {
+        return values.dtype();
+    }
+
+    /** The device of the values (and the indices), as {@code device}. */
+    public Device device() {
+        return values.device();
+    }
+
+    /** Whether the indices are sorted row-major and unique, as {@code is_coalesced()}. */
+    public boolean isCoalesced() {
+        return coalesced;
+    }
+
+    /** Whether the values require grad (carry a history or are a leaf that requires grad), as {@code requires_grad}. */
+    public boolean requiresGrad() {
+        return values.requiresGrad();
+    }
+
+    /**
+     * The name of the node PyTorch gives this sparse tensor as its {@code grad_fn} (for example
+     * {@code SparseCooTensorWithDimsAndTensorsBackward0}, {@code CoalesceBackward0}), or null when it requires no grad.
+     */
+    public String gradFnName() {
+        return gradFnName;
+    }
+
+    /**
+     * The indices {@code [sparseDim, nnz]} of a coalesced tensor, sharing its storage, as {@code indices()}.
+     *
+     * @throws IllegalStateException when the tensor is not coalesced
+     */
+    public Tensor indices() {
+        if (!coalesced) {
+            throw new IllegalStateException("Cannot get indices on an uncoalesced tensor, please call .coalesce() first");
+        }
+        return indices.detach();
+    }
+
+    /**
+     * The values {@code [nnz, *denseShape]} of a coalesced tensor, as {@code values()}: differentiable
+     * ({@code ValuesBackward0}) when they require grad.
+     *
+     * @throws IllegalStateException when the tensor is not coalesced
+     */
+    public Tensor values() {
+        if (!coalesced) {
+            throw new IllegalStateException("Cannot get values on an uncoalesced tensor, please call .coalesce() first");
+        }
+        if (values.requiresGrad() && Ember.isGradEnabled()) {
+            return new SparseFunctions.Alias("ValuesBackward0").apply(values);
+        }
+        return values.detach();
+    }
+
+    /** The indices, coalesced or not, sharing storage, as {@code _indices()}. */
+    public Tensor _indices() {
+        return indices.detach();
+    }
+
+    /** The values, coalesced or not, sharing storage and detached from autograd, as {@code _values()}. */
+    public Tensor _values() {
+        return values.detach();
+    }
+
+    // ------------------------------------------------------------------ conversions
+
+    /**
+     * The dense tensor, duplicates summed, as {@code to_dense()}; differentiable in the values
+     * ({@code ToDenseBackward0}: the values' gradient is the gradient at their entries).
+     */
+    public Tensor toDense() {
+        int rows = sparseRows();
+        Tensor lin = linearIndex(indices, size);
+        return new SparseFunctions.ToDense(lin, size.clone(), sparseDim(), rows).apply(values);
+    }
+
+    /**
+     * This tensor with its indices sorted row-major and duplicates summed, as {@code coalesce()}; this tensor itself
+     * when already coalesced ({@code CoalesceBackward0}).
+     */
+    public SparseTensor coalesce() {
+        if (coalesced) {
+            return this;
+        }
+        if (nnz() == 0) {
+            return new SparseTensor(indices, values, size, true, "CoalesceBackward0");
+        }
+        Tensor lin = linearIndex(indices, size);
+        UniqueResult u = lin.unique(true, true, false);
+        Tensor uniq = u.values();
+        Tensor inverse = u.inverse();
+        int n = uniq.size(0);
+        int[] vshape = values.shape();
+        vshape[0] = n;
+        Tensor newValues = values.newZeros(vshape).indexAdd(0, inverse, values);
+        return new SparseTensor(unravel(uniq, size, sparseDim()), newValues, size, true, "CoalesceBackward0");
+    }
+
+    /** This tensor's values converted to {@code dtype}, as {@code to(dtype)} ({@code ToCopyBackward0}); itself if already. */
+    public SparseTensor to(DType dtype) {
+        if (dtype == dtype()) {
+            return this;
+        }
+        return new SparseTensor(indices, values.to(dtype), size, coalesced, "ToCopyBackward0");
+    }
+
+    /** This tensor on {@code device}, indices and values, as {@code to(device)} ({@code ToCopyBackward0}); itself if already. */
+    public SparseTensor to(Device device) {
+        if (device.equals(device())) {
+            return this;
+        }
+        return new SparseTensor(indices.to(device), values.to(device), size, coalesced, "ToCopyBackward0");
+    }
+
+    // ------------------------------------------------------------------ arithmetic
+
+    /** {@code this + other}, as {@link #add(SparseTensor, double)} with alpha 1. */
+    public SparseTensor add(SparseTensor other) {
+        return add(other, 1);
+    }
+
+    /**
+     * {@code this + alpha * other} of two sparse tensors of one size and one number of sparse dims, as PyTorch's sparse
+     * {@code add}: the entries of both (types promoted); coalesced when both are (entries at one index summed),
+     * else their entries one after the other, uncoalesced ({@code AddBackward0}).
+     */
+    public SparseTensor add(SparseTensor other, double alpha) {
+        return add(other, alpha, "AddBackward0");
+    }
+
+    /** {@code this - other}, as {@link #sub(SparseTensor, double)} with alpha 1. */
+    public SparseTensor sub(SparseTensor other) {
+        return add(other, -1, "SubBackward0");
+    }
+
+    /** {@code this - alpha * other}, as PyTorch's sparse {@code sub} ({@code SubBackward0}): {@link #add} of {@code -alpha}. */
+    public SparseTensor sub(SparseTensor other, double alpha) {
+        return add(other, -alpha, "SubBackward0");
+    }
+
+    private SparseTensor add(SparseTensor other, double alpha, String name) {
+        java.util.Objects.requireNonNull(other, "add(): argument 'other' must be SparseTensor, not null");
+        if (!java.util.Arrays.equals(size, other.size)) {
+            throw new IllegalArgumentException("add: expected sizes of 'self' and 'other' to match, but "
+                    + Sparse.sizeStr(size) + " != " + Sparse.sizeStr(other.size));
+        }
+        if (!device().equals(other.device())) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
+                    + "devices, " + other.device() + " and " + device() + "!");
+        }
+        DType common = DType.promote(dtype(), other.dtype());
+        Tensor ov = alpha == 1 ? other.values : other.values.mul(alpha);
+        if (other.nnz() == 0) {
+            return new SparseTensor(indices, values.to(common), size, coalesced, name);
+        }
+        if (nnz() == 0) {
+            return new SparseTensor(other.indices, ov.to(common), size, other.coalesced, name);
+        }
+        if (sparseDim() != other.sparseDim()) {
+            throw new IllegalArgumentException("add: expected 'self' and 'other' to have same density, but 'self' has "
+                    + sparseDim() + " sparse dimensions while 'other' has " + other.sparseDim() + " sparse dimensions");
+        }
+        if (other == this) { // the same tensor: its entries doubled in place of repeated (PyTorch's own result)
+            return new SparseTensor(indices, values.to(common).add(ov.to(common)), size, coalesced, name);
+        }
+        Tensor idx = Tensor.cat(List.of(indices, other.indices), 1);
+        Tensor val = Tensor.cat(List.of(values.to(common), ov.to(common)), 0);
+        SparseTensor sum = new SparseTensor(idx, val, size, false, name);
+        if (coalesced && other.coalesced) {
+            SparseTensor c = sum.coalesce();
+            return new SparseTensor(c.indices, c.values, size, true, name);
+        }
+        return sum;
+    }
+
+    /** The values times {@code value}, as {@code s * value} ({@code MulBackward0}). */
+    public SparseTensor mul(double value) {
+        return new SparseTensor(indices, values.mul(value), size, coalesced, "MulBackward0");
+    }
+
+    /** The values divided by {@code value}, as {@code s / value} ({@code DivBackward0}). */
+    public SparseTensor div(double value) {
+        return new SparseTensor(indices, values.div(value), size, coalesced, "DivBackward0");
+    }
+
+    /**
+     * The entries times a dense tensor at their positions, as {@code s * dense} ({@code MulBackward0}): {@code dense}
+     * broadcasts to this tensor's shape (PyTorch also lets it widen the result, which Ember does not); only the
+     * entries are read, never a dense form of this tensor. Coalesced when this tensor is.
+     *
+     * @throws IllegalArgumentException when {@code dense} does not broadcast to this tensor's shape
+     */
+    public SparseTensor mul(Tensor dense) {
+        java.util.Objects.requireNonNull(dense, "mul(): argument 'other' must be Tensor, not null");
+        int n = size.length;
+        int[] os = dense.shape();
+        boolean ok = os.length <= n;
+        int[] padded = new int[n];
+        for (int d = 0; d < n && ok; d++) {
+            int j = d - (n - os.length);
+            padded[d] = j < 0 ? 1 : os[j];
+            ok = padded[d] == 1 || padded[d] == size[d];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("mul: the dense operand of shape " + Sparse.sizeStr(os) + " must broadcast "
+                    + "to the sparse tensor's shape " + Sparse.sizeStr(size) + " (Ember does not widen a sparse tensor)");
+        }
+        if (!dense.device().equals(device())) {
+            throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
+                    + "devices, " + device() + " and " + dense.device() + "!");
+        }
+        int sd = sparseDim();
+        Tensor o = dense.reshape(padded);
+        Tensor idx;
+        int rows = 1;
+        try (GradMode off = Ember.noGrad()) {
+            // the entries' positions in the operand: a dim of size 1 broadcasts (index 0)
+            Tensor keep = indices;
+            int[] osparse = java.util.Arrays.copyOf(padded, sd);
+            for (int d = 0; d < sd; d++) {
+                rows *= padded[d];
+                if (padded[d] == 1 && size[d] != 1) {
+                    if (keep == indices) {
+                        keep = indices.clone();
+                    }
+                    keep.select(0, d).zero_();
+                }
+            }
+            idx = linearIndex(keep, osparse);
+        }
+        Tensor gathered = o.reshape(SparseFunctions.flatShape(padded, sd, rows)).indexSelect(0, idx);
+        return new SparseTensor(indices, values.mul(gathered), size, coalesced, "MulBackward0");
+    }
+
+    /** The values negated, as {@code -s} ({@code NegBackward0}). */
+    public SparseTensor neg() {
+        return new SparseTensor(indices, values.neg(), size, coalesced, "NegBackward0");
+    }
+
+    /**
+     * The slices at {@code index} along {@code dim}, as {@code index_select} ({@code IndexSelectBackward0}): along a
+     * sparse dim, the entries whose coordinate is selected, once per time it is selected, in the order of
+     * {@code index} (each group in the entries' order, as PyTorch's); along a dense dim, the values' slices. Found by
+     * sorting the coordinates and searching them, never by a dense form. Negative indices count from the end, as
+     * PyTorch's sparse index_select.
+     *
+     * @throws IndexOutOfBoundsException for an index that is not a 1-D integer tensor or is out of range
+     */
+    public SparseTensor indexSelect(int dim, Tensor index) {
+        java.util.Objects.requireNonNull(index, "index_select(): argument 'index' must be Tensor, not null");
+        int d = Sparse.wrapDim(dim, size.length);
+        if (index.dim() != 1 || !(index.dtype() == DType.INT64 || index.dtype() == DType.INT32)) {
+            throw new IndexOutOfBoundsException("index_select() argument index must be 1-D strided (non-sparse) "
+                    + "long-tensor.");
+        }
+        int n = size[d];
+        Tensor idx;
+        try (GradMode off = Ember.noGrad()) {
+            idx = index.to(DType.INT64).to(device());
+            if (idx.numel() > 0) {
+                long lo = idx.amin().toLongArray()[0];
+                long hi = idx.amax().toLongArray()[0];
+                long bad = lo < -n ? lo : hi >= n ? hi : 0;
+                if (lo < -n || hi >= n) {
+                    throw new IndexOutOfBoundsException("index_select(): index contains " + bad + " that is out of range "
+                            + "for tensor of size " + Sparse.sizeStr(size) + " at dimension " + d);
+                }
+                idx = idx.remainder((long) Math.max(n, 1));
+            }
+        }
+        int[] newSize = size.clone();
+        newSize[d] = idx.size(0);
+        int sd = sparseDim();
+        if (d >= sd) {
+            return new SparseTensor(indices, values.indexSelect(d - sd + 1, idx), newSize, coalesced,
+                    "IndexSelectBackward0");
+        }
+        Tensor entries;
+        Tensor newIndices;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor keys = indices.select(0, d).contiguous();
+            Tensor order = keys.argsort(0, false, true);
+            Tensor sorted = keys.indexSelect(0, order);
+            Tensor first = Tensor.searchsorted(sorted, idx, false);
+            Tensor counts = Tensor.searchsorted(sorted, idx, true).sub(first);
+            Tensor j = Tensor.arange(idx.size(0), DType.INT64).to(device()).repeatInterleave(counts);
+            Tensor start = counts.cumsum(0).sub(counts);
+            Tensor offset = Tensor.arange(j.size(0), DType.INT64).to(device()).sub(start.indexSelect(0, j));
+            entries = order.indexSelect(0, first.indexSelect(0, j).add(offset));
+            newIndices = indices.indexSelect(1, entries).clone();
+            newIndices.select(0, d).copy_(j);
+        }
+        return new SparseTensor(newIndices, values.indexSelect(0, entries), newSize, false, "IndexSelectBackward0");
+    }
+
+    /** A copy of the indices and values, as {@code clone()} ({@code CloneBackward0}). */
+    public SparseTensor clone() {
+        Tensor i;
+        try (GradMode off = Ember.noGrad()) {
+            i = indices.clone();
+        }
+        return new SparseTensor(i, values.clone(), size, coalesced, "CloneBackward0");
+    }
+
+    /** The same indices and values, detached from autograd, as {@code detach()}. */
+    public SparseTensor detach() {
+        return new SparseTensor(indices.detach(), values.detach(), size, coalesced, null);
+    }
+
+    // zero-preserving elementwise functions: computed on the coalesced values (f(a + b) is not f(a) + f(b)), as
+    // PyTorch's, whose results are coalesced
+
+    private SparseTensor coalescedUnary(java.util.function.UnaryOperator<Tensor> f, String name) {
+        SparseTensor c = coalesce();
+        return new SparseTensor(c.indices, f.apply(c.values), size, true, name);
+    }
+
+    /** {@code abs()} of the entries ({@code AbsBackward0}), coalesced. */
+    public SparseTensor abs() {
+        return coalescedUnary(Tensor::abs, "AbsBackward0");
+    }
+
+    /** {@code sqrt()} of the entries ({@code SqrtBackward0}), coalesced. */
+    public SparseTensor sqrt() {
+        return coalescedUnary(Tensor::sqrt, "SqrtBackward0");
+    }
+
+    /** {@code sin()} of the entries ({@code SinBackward0}), coalesced. */
+    public SparseTensor sin() {
+        return coalescedUnary(Tensor::sin, "SinBackward0");
+    }
+
+    /** {@code tan()} of the entries ({@code TanBackward0}), coalesced. */
+    public SparseTensor tan() {
+        return coalescedUnary(Tensor::tan, "TanBackward0");
+    }
+
+    /** {@code tanh()} of the entries ({@code TanhBackward0}), coalesced. */
+    public SparseTensor tanh() {
+        return coalescedUnary(Tensor::tanh, "TanhBackward0");
+    }
+
+    /** {@code sinh()} of the entries ({@code SinhBackward0}), coalesced. */
+    public SparseTensor sinh() {
+        return coalescedUnary(Tensor::sinh, "SinhBackward0");
+    }
+
+    /** {@code asin()} of the entries ({@code AsinBackward0}), coalesced. */
+    public SparseTensor asin() {
+        return coalescedUnary(Tensor::asin, "AsinBackward0");
+    }
+
+    /** {@code asinh()} of the entries ({@code AsinhBackward0}), coalesced. */
+    public SparseTensor asinh() {
+        return coalescedUnary(Tensor::asinh, "AsinhBackward0");
+    }
+
+    /** {@code atan()} of the entries ({@code AtanBackward0}), coalesced. */
+    public SparseTensor atan() {
+        return coalescedUnary(Tensor::atan, "AtanBackward0");
+    }
+
+    /** {@code atanh()} of the entries ({@code AtanhBackward0}), coalesced. */
+    public SparseTensor atanh() {
+        return coalescedUnary(Tensor::atanh, "AtanhBackward0");
+    }
+
+    /** {@code erf()} of the entries ({@code ErfBackward0}), coalesced. */
+    public SparseTensor erf() {
+        return coalescedUnary(Tensor::erf, "ErfBackward0");
+    }
+
+    /** {@code log1p()} of the entries ({@code Log1PBackward0}), coalesced. */
+    public SparseTensor log1p() {
+        return coalescedUnary(Tensor::log1p, "Log1PBackward0");
+    }
+
+    /** {@code expm1()} of the entries ({@code Expm1Backward0}), coalesced. */
+    public SparseTensor expm1() {
+        return coalescedUnary(Tensor::expm1, "Expm1Backward0");
+    }
+
+    /** {@code sign()} of the entries ({@code SignBackward0}), coalesced. */
+    public SparseTensor sign() {
+        return coalescedUnary(Tensor::sign, "SignBackward0");
+    }
+
+    /** {@code floor()} of the entries ({@code FloorBackward0}), coalesced. */
+    public SparseTensor floor() {
+        return coalescedUnary(Tensor::floor, "FloorBackward0");
+    }
+
+    /** {@code ceil()} of the entries ({@code CeilBackward0}), coalesced. */
+    public SparseTensor ceil() {
+        return coalescedUnary(Tensor::ceil, "CeilBackward0");
+    }
+
+    /** {@code round()} of the entries ({@code RoundBackward0}), coalesced. */
+    public SparseTensor round() {
+        return coalescedUnary(Tensor::round, "RoundBackward0");
+    }
+
+    /** {@code trunc()} of the entries ({@code TruncBackward0}), coalesced. */
+    public SparseTensor trunc() {
+        return coalescedUnary(Tensor::trunc, "TruncBackward0");
+    }
+
+    /** {@code square()} of the entries ({@code PowBackward0}, as PyTorch's), coalesced. */
+    public SparseTensor square() {
+        return coalescedUnary(Tensor::square, "PowBackward0");
+    }
+
+    /**
+     * The entries to the power {@code exponent} ({@code PowBackward0}), coalesced; a negative exponent applies to the
+     * entries alone, as PyTorch's.
+     *
+     * @throws IllegalArgumentException for exponent 0, which would make every position 1
+     */
+    public SparseTensor pow(double exponent) {
+        if (exponent == 0) {
+            throw new IllegalArgumentException("pow: cannot raise to zeroth power on sparse tensor; it would make the "
+                    + "result tensor dense");
+        }
+        return coalescedUnary(v -> v.pow(exponent), "PowBackward0");
+    }
+
+    /**
+     * Dims {@code dim0} and {@code dim1} swapped, both sparse (rows of the indices swapped; the result is uncoalesced)
+     * or both dense (the values' dims swapped), as {@code transpose} ({@code TransposeBackward0}).
+     */
+    public SparseTensor transpose(int dim0, int dim1) {
+        return transpose(dim0, dim1, "TransposeBackward0");
+    }
+
+    private SparseTensor transpose(int dim0, int dim1, String name) {
+        int d0 = Sparse.wrapDim(dim0, size.length);
+        int d1 = Sparse.wrapDim(dim1, size.length);
+        int sd = sparseDim();
+        int[] newSize = size.clone();
+        newSize[d0] = size[d1];
+        newSize[d1] = size[d0];
+        if (d0 < sd && d1 < sd) {
+            long[] perm = new long[sd];
+            for (int i = 0; i < sd; i++) {
+                perm[i] = i;
+            }
+            perm[d0] = d1;
+            perm[d1] = d0;
+            Tensor p = Tensor.tensor(perm, DType.INT64, indices.device());
+            return new SparseTensor(indices.indexSelect(0, p), values, newSize, false, name);
+        }
+        if (d0 >= sd && d1 >= sd) {
+            return new SparseTensor(indices, values.transpose(d0 - sd + 1, d1 - sd + 1), newSize, coalesced, name);
+        }
+        throw new IllegalArgumentException("sparse transpose: transposed dimensions must be sparse Got sparse_dim: " + sd
+                + ", d0: " + d0 + ", d1: " + d1);
+    }
+
+    /**
+     * The transpose of a sparse matrix (a vector as it is), as {@code t()} ({@code TBackward0}).
+     *
+     * @throws IllegalArgumentException for more than 2 sparse dims or any dense dim
+     */
+    public SparseTensor t() {
+        if (sparseDim() > 2 || denseDim() > 0) {
+            throw new IllegalArgumentException("t() expects a tensor with <= 2 sparse and 0 dense dimensions, but got "
+                    + sparseDim() + " sparse and " + denseDim() + " dense dimensions");
+        }
+        if (size.length < 2) {
+            return new SparseTensor(indices, values, size, coalesced, "TBackward0");
+        }
+        return transpose(0, 1, "TBackward0");
+    }
+
+    /** {@code this @ dense} for a 2-D sparse tensor and a dense matrix, as {@link Sparse#mm}. */
+    public Tensor mm(Tensor dense) {
+        return Sparse.mm(this, dense);
+    }
+
+    /**
+     * {@code this @ dense} for a 2-D sparse tensor and a dense matrix, as {@link Sparse#mm}. (PyTorch 1.13 and 2.x
+     * refuse {@code s.matmul(d)} when {@code s} requires grad; here it is differentiable as {@code mm}.)
+     */
+    public Tensor matmul(Tensor dense) {
+        return Sparse.mm(this, dense);
+    }
+
+    /** {@code this @ other} for two 2-D sparse matrices, a sparse matrix, as {@link Sparse#mm(SparseTensor, SparseTensor)}. */
+    public SparseTensor mm(SparseTensor other) {
+        return Sparse.mm(this, other);
+    }
+
+    /** Closes the indices and values (the values given to {@link Sparse#cooTensor} stay open: they are shared). */
+    @Override
+    public void close() {
+        indices.close();
+        values.close();
+    }
+
+    /**
+     * As PyTorch prints a sparse COO tensor: the indices and values, then {@code size}, {@code nnz}, the type when not
+     * a default one, {@code layout=torch.sparse_coo} and the {@code grad_fn} (for example
+     * {@code tensor(indices=tensor([[0, 1, 1],\n [2, 0, 2]]), values=tensor([3., 4., 5.]), size=(2, 3), nnz=3,
+     * layout=torch.sparse_coo)}, over lines as PyTorch breaks them).
+     */
+    @Override
+    public String toString() {
+        String prefix = "tensor(";
+        int indent = prefix.length();
+        List<String> suffixes = new ArrayList<>();
+        if (!device().isCpu()) {
+            suffixes.add("device='" + device() + "'");
+        }
+        suffixes.add("size=" + tupleStr(size));
+        suffixes.add("nnz=" + nnz());
+        DType dt = dtype();
+        DType defaultFloat = Ember.getDefaultDtype();
+        DType defaultComplex = defaultFloat == DType.FLOAT64 ? DType.COMPLEX128 : DType.COMPLEX64;
+        if (dt != defaultFloat && dt != defaultComplex && dt != DType.INT64 && dt != DType.BOOL) {
+            suffixes.add("dtype=" + dt.torchName());
+        }
+        String body;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor i = indices.to(Device.CPU);
+            Tensor v = values.detach().to(Device.CPU);
+            String is = TensorStr.body(i, indent + "indices=tensor(".length());
+            if (i.numel() == 0) {
+                is += ", size=" + tupleStr(i.shape());
+            }
+            String vs = TensorStr.body(v, indent + "values=tensor(".length());
+            if (v.numel() == 0) {
+                vs += ", size=" + tupleStr(v.shape());
+            }
+            body = "indices=tensor(" + is + "),\n" + " ".repeat(indent) + "values=tensor(" + vs + ")";
+        }
+        suffixes.add("layout=torch.sparse_coo");
+        if (gradFnName != null) {
+            suffixes.add("grad_fn=<" + gradFnName + ">");
+        } else if (values.requiresGrad()) {
+            suffixes.add("requires_grad=True");
+        }
+        return TensorStr.addSuffixes(prefix + body, suffixes, indent, true);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    Tensor rawIndices() {
+        return indices;
+    }
+
+    Tensor rawValues() {
+        return values;
+    }
+
+    int[] sizeRef() {
+        return size;
+    }
+
+    /** The number of positions of the sparse dims: the product of their sizes. */
+    int sparseRows() {
+        long n = 1;
+        for (int d = 0; d < sparseDim(); d++) {
+            n *= size[d];
+        }
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the sparse dims of size " + Sparse.sizeStr(size) + " have " + n
+                    + " positions; Ember's dense tensors hold at most " + Integer.MAX_VALUE + " rows");
+        }
+        return (int) n;
+    }
+
+    /** Python's {@code str(tuple(shape))}: {@code (2, 3)}, {@code (3,)}, {@code ()}. */
+    static String tupleStr(int[] shape) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(shape[i]);
+        }
+        return sb.append(shape.length == 1 ? ",)" : ")").toString();
+    }
+
+    /** The row-major linear index (int64 {@code [nnz]}) of each entry over the sparse dims of {@code size}. */
+    static Tensor linearIndex(Tensor indices, int[] size) {
+        int sd = indices.size(0);
+        int nnz = indices.size(1);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor lin = null;
+            long stride = 1;
+            for (int d = sd - 1; d >= 0; d--) {
+                Tensor term = stride == 1 ? indices.select(0, d) : indices.select(0, d).mul(stride);
+                lin = lin == null ? term : lin.add(term);
+                stride *= size[d];
+            }
+            return lin == null ? Tensor.zeros(DType.INT64, nnz).to(indices.device()) : lin.contiguous();
+        }
+    }
+
+    /** The indices {@code [sparseDim, n]} of row-major linear indices over the sparse dims of {@code size}. */
+    static Tensor unravel(Tensor lin, int[] size, int sparseDim) {
+        try (GradMode off = Ember.noGrad()) {
+            List<Tensor> rows = new ArrayList<>(sparseDim);
+            long stride = 1;
+            long[] strides = new long[sparseDim];
+            for (int d = sparseDim - 1; d >= 0; d--) {
+                strides[d] = stride;
+                stride *= size[d];
+            }
+            for (int d = 0; d < sparseDim; d++) {
+                Tensor r = strides[d] == 1 ? lin : lin.div(strides[d], "floor");
+                rows.add(d == 0 ? r : r.remainder((long) size[d]));
+            }
+            return sparseDim == 0 ? Tensor.zeros(DType.INT64, 0, lin.size(0)).to(lin.device()) : Tensor.stack(rows, 0);
+        }
+    }
+}
