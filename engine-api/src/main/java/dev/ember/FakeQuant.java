@@ -270,9 +270,19 @@ public final class FakeQuant {
 
     /**
      * FBGEMM's {@code ChooseQuantizationParams(min, max, qmin, qmax, preserve_sparsity, false)} (PyTorch's
-     * {@code quant_utils} copy of it), in its float and double arithmetic: returns {scale, zero point}.
+     * {@code quant_utils} copy of it), in its float and double arithmetic: the scale that maps [min(min, 0),
+     * max(max, 0)] onto [qmin, qmax] (0.1 where it would be 0, at least 6.1e-5) and the zero point nudged to an
+     * integer in the range ({@code preserveSparsity}: a symmetric range with the middle zero point).
+     *
+     * @param min the smallest observed value
+     * @param max the largest observed value
+     * @param qmin the quantized range's lower end
+     * @param qmax the quantized range's upper end
+     * @param preserveSparsity whether to keep the range symmetric around zero
+     * @return {scale (a double), zero point}
+     * @throws IllegalArgumentException for {@code min > max} (or NaN) or {@code qmin >= qmax} (PyTorch's messages)
      */
-    static double[] chooseQuantizationParams(float min, float max, int qmin, int qmax, boolean preserveSparsity) {
+    public static double[] chooseQuantizationParams(float min, float max, int qmin, int qmax, boolean preserveSparsity) {
         if (!(min <= max)) {
             throw new IllegalArgumentException("In ChooseQuantizationParams, min should be less than or equal to max");
         }

@@ -1,0 +1,327 @@
+package dev.ember.ao.quantization;
+
+import dev.ember.DType;
+import dev.ember.Device;
+import dev.ember.Ember;
+import dev.ember.FakeQuant;
+import dev.ember.Format;
+import dev.ember.GradMode;
+import dev.ember.Tensor;
+import dev.ember.TensorStr;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A quantized tensor, PyTorch's tensors of dtype {@code torch.quint8}, {@code torch.qint8} or {@code torch.qint32}:
+ * integers ({@link #intRepr()}: uint8, int8 or int32) with an affine map to real values, one scale and zero point
+ * ({@code torch.per_tensor_affine}) or one per index of an axis ({@code torch.per_channel_affine}). Made by
+ * {@link #quantizePerTensor}, {@link #quantizePerChannel} and {@link #quantizePerTensorDynamic} (PyTorch's
+ * {@code torch.quantize_per_tensor}, {@code quantize_per_channel}, {@code quantize_per_tensor_dynamic}), read back by
+ * {@link #dequantize()}; prints as PyTorch's. Ember keeps its {@link Tensor} for real and complex types, so a
+ * quantized tensor is a type of its own: it holds its integers and parameters, and no op but these computes on it
+ * (PyTorch's quantized kernels are not here).
+ *
+ * <p>The arithmetic is PyTorch's CPU kernels': {@code q = clamp(zero_point + round(x * (1.0f / (float) scale)))} (the
+ * product and the sum in float, rounding half to even; a NaN or infinite, or an index beyond int64, gives the type's
+ * minimum, as PyTorch's conversion on x86), per tensor {@code dequantize = (float) scale * (q - zero_point)} in float,
+ * per channel {@code (float) (((float) q - zero_point) * scale)} with the double scale.
+ */
+public final class QuantizedTensor implements AutoCloseable {
+    /** 2^63: the first index a conversion to int64 cannot hold. */
+    private static final double INT64_LIMIT = 9.223372036854775808e18;
+
+    private final Tensor ints;
+    private final QuantDType dtype;
+    private final QScheme qscheme;
+    private final double scale;
+    private final long zeroPoint;
+    private final Tensor scales;
+    private final Tensor zeroPoints;
+    private final int axis;
+
+    private QuantizedTensor(Tensor ints, QuantDType dtype, QScheme qscheme, double scale, long zeroPoint, Tensor scales,
+                            Tensor zeroPoints, int axis) {
+        this.ints = ints;
+        this.dtype = dtype;
+        this.qscheme = qscheme;
+        this.scale = scale;
+        this.zeroPoint = zeroPoint;
+        this.scales = scales;
+        this.zeroPoints = zeroPoints;
+        this.axis = axis;
+    }
+
+    /**
+     * {@code torch.quantize_per_tensor(x, scale, zero_point, dtype)}.
+     *
+     * @throws IllegalArgumentException for an input that is not float32, a zero point outside the type's range, or
+     *     quint4x2 (not supported here yet) (PyTorch's messages)
+     */
+    public static QuantizedTensor quantizePerTensor(Tensor x, double scale, long zeroPoint, QuantDType dtype) {
+        checkInput(x, "Quantize only works on Float Tensor, got ");
+        checkType(dtype);
+        checkZeroPoint("quantize_tensor_per_tensor_affine", zeroPoint, dtype);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor q = x.detach().mul((double) (1.0f / (float) scale)).round().add((double) zeroPoint);
+            return new QuantizedTensor(toInts(q, dtype), dtype, QScheme.PER_TENSOR_AFFINE, scale, zeroPoint, null, null,
+                -1);
+        }
+    }
+
+    /**
+     * {@code torch.quantize_per_channel(x, scales, zero_points, axis, dtype)}: a scale (kept as float64) and zero point
+     * (int64) per index of {@code axis}.
+     *
+     * @throws IllegalArgumentException for an input that is not float32, an axis out of range, scales and zero points
+     *     of other lengths, a zero point outside the type's range, or quint4x2 (PyTorch's messages)
+     */
+    public static QuantizedTensor quantizePerChannel(Tensor x, Tensor scales, Tensor zeroPoints, int axis,
+                                                     QuantDType dtype) {
+        if (scales == null || zeroPoints == null) {
+            throw new IllegalArgumentException("quantize_per_channel: scales and zero_points must not be null");
+        }
+        checkInput(x, "quantize_tensor_per_channel_affine expects a Float Tensor, got ");
+        checkType(dtype);
+        if (scales.numel() != zeroPoints.numel()) {
+            throw new IllegalArgumentException("number of elements in scales and zero_points must match");
+        }
+        if (axis < 0 || axis >= x.dim()) {
+            throw new IllegalArgumentException("Channel axis out of range in per channel affine quantization. Got: "
+                    + axis + "Expected: [0, " + x.dim() + ")");
+        }
+        if (scales.numel() != x.size(axis)) {
+            throw new IllegalArgumentException("length of scales must equal to channel");
+        }
+        for (double z : zeroPoints.to(DType.FLOAT64).toDoubleArray()) {
+            checkZeroPoint("quantize_tensor_per_channel_affine", (long) z, dtype);
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor s = scales.detach().to(DType.FLOAT64).reshape(-1).to(x.device()).clone();
+            Tensor z = zeroPoints.detach().to(DType.INT64).reshape(-1).to(x.device()).clone();
+            int[] shape = broadcastShape(x, axis);
+            Tensor inv = Tensor.ones(DType.FLOAT32, shape).to(x.device()).div(s.to(DType.FLOAT32).reshape(shape));
+            Tensor q = x.detach().mul(inv).round().add(z.to(DType.FLOAT32).reshape(shape));
+            return new QuantizedTensor(toInts(q, dtype), dtype, QScheme.PER_CHANNEL_AFFINE, Double.NaN, 0, s, z, axis);
+        }
+    }
+
+    /**
+     * {@code torch.quantize_per_tensor_dynamic(x, dtype, reduce_range)}: per-tensor quantization with the scale and
+     * zero point FBGEMM's {@code ChooseQuantizationParams} picks from the input's minimum and maximum (over the type's
+     * range, halved with {@code reduceRange}).
+     *
+     * @throws IllegalArgumentException for an input that is not float32 or empty, or a type other than quint8 and
+     *     qint8 (PyTorch's message)
+     */
+    public static QuantizedTensor quantizePerTensorDynamic(Tensor x, QuantDType dtype, boolean reduceRange) {
+        checkInput(x, "Quantize only works on Float Tensor, got ");
+        if (dtype != QuantDType.QUINT8 && dtype != QuantDType.QINT8) {
+            throw new IllegalArgumentException("dtype " + (dtype == null ? null : dtype == QuantDType.QINT32 ? "QInt32"
+                    : "QUInt4x2") + "not supported");
+        }
+        if (x.numel() == 0) {
+            throw new IllegalArgumentException("min(): Expected reduction dim to be specified for input.numel() == 0. "
+                    + "Specify the reduction dim with the 'dim' argument.");
+        }
+        Tensor.MinMax mm = x.detach().aminmax();
+        int qmin = (int) dtype.min();
+        int qmax = (int) dtype.max();
+        if (reduceRange) {
+            qmin /= 2; // C++'s division: toward zero
+            qmax /= 2;
+        }
+        double[] q = FakeQuant.chooseQuantizationParams((float) mm.min().item(), (float) mm.max().item(), qmin, qmax,
+            false);
+        return quantizePerTensor(x, q[0], (long) q[1], dtype);
+    }
+
+    private static void checkInput(Tensor x, String message) {
+        if (x == null) {
+            throw new IllegalArgumentException("quantize: the input must not be null");
+        }
+        if (x.dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException(message + Format.scalarType(x.dtype()));
+        }
+    }
+
+    private static void checkType(QuantDType dtype) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("quantize: dtype must not be null");
+        }
+        if (dtype == QuantDType.QUINT4X2) {
+            throw new UnsupportedOperationException("quantize: torch.quint4x2 (two 4-bit values a byte) is not "
+                    + "supported by Ember yet");
+        }
+    }
+
+    private static void checkZeroPoint(String fn, long zeroPoint, QuantDType dtype) {
+        if (zeroPoint > dtype.max()) {
+            throw new IllegalArgumentException(fn + " zero_point " + zeroPoint + " is above upper bound.");
+        }
+        if (zeroPoint < dtype.min()) {
+            throw new IllegalArgumentException(fn + " zero_point " + zeroPoint + " is below lower bound.");
+        }
+    }
+
+    /** [1, ..., C, ..., 1] with C at {@code axis}. */
+    private static int[] broadcastShape(Tensor x, int axis) {
+        int[] shape = new int[x.dim()];
+        java.util.Arrays.fill(shape, 1);
+        shape[axis] = x.size(axis);
+        return shape;
+    }
+
+    /** The float index, converted to int64 as x86 does (NaN and beyond int64: the minimum), clamped to the type. */
+    private static Tensor toInts(Tensor q, QuantDType dtype) {
+        Tensor d = q.to(DType.FLOAT64);
+        d = Tensor.where(d.abs().lt(INT64_LIMIT), d, -INT64_LIMIT).clamp((double) dtype.min(), (double) dtype.max());
+        DType storage = dtype == QuantDType.QUINT8 ? DType.UINT8 : dtype == QuantDType.QINT8 ? DType.INT8 : DType.INT32;
+        return d.to(storage);
+    }
+
+    /** {@code dequantize()}: the real values, float32. */
+    public Tensor dequantize() {
+        try (GradMode off = Ember.noGrad()) {
+            if (qscheme == QScheme.PER_TENSOR_AFFINE) {
+                // q - zero_point in C++'s int arithmetic: exact for the 8-bit types, wrapping around for qint32
+                Tensor shifted = dtype == QuantDType.QINT32 ? ints.sub(zeroPoint) : ints.to(DType.INT64).sub(zeroPoint);
+                return shifted.to(DType.FLOAT32).mul((double) (float) scale);
+            }
+            int[] shape = broadcastShape(ints, axis);
+            return ints.to(DType.FLOAT32).sub(zeroPoints.to(DType.FLOAT32).reshape(shape)).to(DType.FLOAT64)
+                    .mul(scales.reshape(shape)).to(DType.FLOAT32);
+        }
+    }
+
+    /** {@code int_repr()}: the integers (a copy), uint8 for quint8, int8 for qint8, int32 for qint32. */
+    public Tensor intRepr() {
+        return ints.clone();
+    }
+
+    /** The quantized type. */
+    public QuantDType dtype() {
+        return dtype;
+    }
+
+    /** {@code qscheme()}: per-tensor or per-channel affine. */
+    public QScheme qscheme() {
+        return qscheme;
+    }
+
+    /** The shape. */
+    public int[] shape() {
+        return ints.shape();
+    }
+
+    /** The device. */
+    public Device device() {
+        return ints.device();
+    }
+
+    /**
+     * {@code q_scale()}.
+     *
+     * @throws IllegalStateException for a per-channel tensor (PyTorch's message)
+     */
+    public double qScale() {
+        requireScheme(true);
+        return scale;
+    }
+
+    /**
+     * {@code q_zero_point()}.
+     *
+     * @throws IllegalStateException for a per-channel tensor (PyTorch's message)
+     */
+    public long qZeroPoint() {
+        requireScheme(true);
+        return zeroPoint;
+    }
+
+    /**
+     * {@code q_per_channel_scales()}: float64.
+     *
+     * @throws IllegalStateException for a per-tensor tensor (PyTorch's message)
+     */
+    public Tensor qPerChannelScales() {
+        requireScheme(false);
+        return scales.clone();
+    }
+
+    /**
+     * {@code q_per_channel_zero_points()}: int64.
+     *
+     * @throws IllegalStateException for a per-tensor tensor (PyTorch's message)
+     */
+    public Tensor qPerChannelZeroPoints() {
+        requireScheme(false);
+        return zeroPoints.clone();
+    }
+
+    /**
+     * {@code q_per_channel_axis()}.
+     *
+     * @throws IllegalStateException for a per-tensor tensor (PyTorch's message)
+     */
+    public int qPerChannelAxis() {
+        requireScheme(false);
+        return axis;
+    }
+
+    private void requireScheme(boolean perTensor) {
+        if (perTensor && qscheme != QScheme.PER_TENSOR_AFFINE) {
+            throw new IllegalStateException("Expected quantizer->qscheme() == kPerTensorAffine to be true, but got "
+                    + "false.  (Could this error message be improved?  If so, please report an enhancement request to "
+                    + "PyTorch.)");
+        }
+        if (!perTensor && qscheme == QScheme.PER_TENSOR_AFFINE) {
+            throw new IllegalStateException("Expected quantizer->qscheme() == kPerChannelAffine || quantizer->qscheme() "
+                    + "== kPerChannelAffineFloatQParams to be true, but got false.  (Could this error message be "
+                    + "improved?  If so, please report an enhancement request to PyTorch.)");
+        }
+    }
+
+    /** Releases the integers and parameters. */
+    @Override
+    public void close() {
+        ints.close();
+        if (scales != null) {
+            scales.close();
+            zeroPoints.close();
+        }
+    }
+
+    /**
+     * PyTorch's printout: the dequantized values, then {@code size=}, {@code dtype=}, {@code quantization_scheme=} and
+     * the parameters ({@code scale=0.1, zero_point=10}, or the per-channel tensors and {@code axis=}).
+     */
+    @Override
+    public String toString() {
+        String prefix = "tensor(";
+        Tensor values = dequantize();
+        String body = TensorStr.body(values, prefix.length());
+        values.close();
+        List<String> suffixes = new ArrayList<>();
+        int[] shape = shape();
+        StringBuilder size = new StringBuilder("size=(");
+        for (int i = 0; i < shape.length; i++) {
+            size.append(i > 0 ? ", " : "").append(shape[i]);
+        }
+        suffixes.add(size.append(shape.length == 1 ? ",)" : ")").toString());
+        suffixes.add("dtype=" + dtype);
+        suffixes.add("quantization_scheme=" + qscheme);
+        if (qscheme == QScheme.PER_TENSOR_AFFINE) {
+            suffixes.add("scale=" + Format.repr(scale));
+            suffixes.add("zero_point=" + zeroPoint);
+        } else {
+            suffixes.add("scale=" + scales);
+            suffixes.add("zero_point=" + zeroPoints);
+            suffixes.add("axis=" + axis);
+        }
+        if (!device().isCpu()) {
+            suffixes.add(0, "device='" + device() + "'");
+        }
+        return TensorStr.addSuffixes(prefix + body, suffixes, prefix.length(), false);
+    }
+}
