@@ -83,6 +83,30 @@ class QatTest {
     }
 
     @Test
+    void modelLevelSwitchesReachEveryFakeQuantizer() {
+        QConfig qconfig = QConfig.getDefaultQatQconfig("x86");
+        dev.ember.nn.Sequential model = new dev.ember.nn.Sequential(new Conv2d(2, 4, 3, qconfig),
+            new dev.ember.nn.Flatten(), new Linear(36, 3, true, qconfig));
+        Tensor x = EXPECTED.tensor("x");
+        model.apply(x);
+        Linear fc = (Linear) model.get(2);
+        Tensor before = ((FakeQuantize) fc.weightFakeQuant()).scale().clone();
+        model.apply(dev.ember.ao.quantization.Quantization::disableObserver);
+        try (GradMode off = Ember.noGrad()) {
+            fc.weight.mul_(3.0);
+        }
+        model.apply(x);
+        assertEquals(before.toString(), ((FakeQuantize) fc.weightFakeQuant()).scale().toString(),
+            "no observer updates the scale");
+        model.apply(dev.ember.ao.quantization.Quantization::disableFakeQuant);
+        assertEquals(false, fc.weightFakeQuant().fakeQuantEnabled());
+        assertEquals(false, ((Conv2d) model.get(0)).weightFakeQuant().observerEnabled());
+        model.apply(dev.ember.ao.quantization.Quantization::enableObserver);
+        model.apply(dev.ember.ao.quantization.Quantization::enableFakeQuant);
+        assertEquals(true, fc.weightFakeQuant().fakeQuantEnabled() && fc.weightFakeQuant().observerEnabled());
+    }
+
+    @Test
     void defaultQatQconfigsOfEveryBackend() {
         for (String backend : new String[] {"x86", "fbgemm", "qnnpack", "onednn", "other"}) {
             for (int version = 0; version <= 1; version++) {
