@@ -446,6 +446,11 @@ public final class Func {
      * @param jvp the Jacobian of f at the primals times the tangents, shaped as the output
      */
     public record JvpOut(Tensor output, Tensor jvp) {
+        /** PyTorch's repr of the tuple {@code torch.func.jvp} returns: {@code (tensor(...), tensor(...))}. */
+        @Override
+        public String toString() {
+            return Tensor.pyTuple(output, jvp);
+        }
     }
 
     /**
