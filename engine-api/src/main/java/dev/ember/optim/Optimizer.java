@@ -543,28 +543,45 @@ public abstract class Optimizer {
 
     /**
      * The optimizer and its groups' options, as PyTorch prints an optimizer: {@code Adam (}, then per group
-     * {@code Parameter Group 0} and its options sorted by name, one per line, then {@code )}.
+     * {@code Parameter Group 0} and its options sorted by name, one per line, then {@code )}. An option whose default
+     * is a Python int in PyTorch ({@link #intOptions()}: {@code weight_decay: 0}, {@code momentum: 0}, LBFGS's
+     * {@code max_iter: 20}, Rprop's {@code step_sizes: (1e-06, 50)}, ...) prints a whole value as an int, as it
+     * prints for the default and for a value written as an int.
      */
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder(getClass().getSimpleName()).append(" (");
+        Set<String> ints = intOptions();
         for (int i = 0; i < groups.size(); i++) {
             b.append("\nParameter Group ").append(i).append('\n');
             Map<String, Object> sorted = new java.util.TreeMap<>(groups.get(i).options());
             for (Map.Entry<String, Object> e : sorted.entrySet()) {
-                b.append("    ").append(e.getKey()).append(": ").append(python(e.getValue())).append('\n');
+                b.append("    ").append(e.getKey()).append(": ").append(python(e.getValue(), ints.contains(e.getKey())))
+                        .append('\n');
             }
         }
         return b.append(')').toString();
     }
 
-    /** A value as Python's {@code str} prints it (a list as the tuple PyTorch keeps {@code betas} in). */
-    private static String python(Object v) {
+    /** The options whose PyTorch 2.x default is a Python int (printed without {@code .0} when whole). */
+    Set<String> intOptions() {
+        return Set.of("momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator_value", "step_sizes");
+    }
+
+    /**
+     * A value as Python's {@code str} prints it (a list as the tuple PyTorch keeps {@code betas} in; a whole double as
+     * an int where {@code asInt}).
+     */
+    private static String python(Object v, boolean asInt) {
         if (v == null) {
             return "None";
         }
         if (v instanceof Double) {
-            return Format.repr((Double) v);
+            double d = (Double) v;
+            if (asInt && d == Math.rint(d) && Math.abs(d) < 1e15) {
+                return Long.toString((long) d);
+            }
+            return Format.repr(d);
         }
         if (v instanceof Boolean) {
             return (Boolean) v ? "True" : "False";
@@ -573,7 +590,7 @@ public abstract class Optimizer {
             StringBuilder b = new StringBuilder("(");
             List<?> l = (List<?>) v;
             for (int i = 0; i < l.size(); i++) {
-                b.append(i > 0 ? ", " : "").append(python(l.get(i)));
+                b.append(i > 0 ? ", " : "").append(python(l.get(i), asInt));
             }
             return b.append(l.size() == 1 ? ",)" : ")").toString();
         }
