@@ -80,6 +80,9 @@ t2 = torch.tensor([0.5, 1.5])
 pr = torch.tensor([0.2, 0.3, 0.5])
 dists = {
     "Normal": D.Normal(0., 1.), "Normal_batched": D.Normal(t2, t2),
+    # one element but not 0-dim: format(tensor) is the tensor's repr (only a 0-dim tensor formats as its number)
+    "Normal_one": D.Normal(torch.tensor([0.5]), torch.tensor([1.])),
+    "Exponential_one_2d": D.Exponential(torch.tensor([[2.]])),
     "Bernoulli": D.Bernoulli(0.3), "Bernoulli_logits": D.Bernoulli(logits=t2),
     "Beta": D.Beta(2., 3.), "Beta_batched": D.Beta(t2, t2),
     "Binomial": D.Binomial(torch.tensor(5.), torch.tensor(0.3)), "Binomial_logits": D.Binomial(torch.tensor([5., 3.]), logits=t2),
@@ -110,6 +113,34 @@ dists = {
 }
 for name, d in dists.items():
     case("dist_" + name, d)
+
+# ---- constraints, transforms, supports
+C = D.constraints
+T = D.transforms
+for name, c in [("positive", C.positive), ("real", C.real), ("interval", C.interval(0., 1.)),
+                ("integer_interval", C.integer_interval(0, 5)), ("independent", C.independent(C.real, 1)),
+                ("simplex", C.simplex), ("lower_cholesky", C.lower_cholesky),
+                ("positive_definite", C.positive_definite), ("corr_cholesky", C.corr_cholesky),
+                ("nonnegative_integer", C.nonnegative_integer), ("unit_interval", C.unit_interval),
+                ("boolean", C.boolean), ("greater_than", C.greater_than(2.)), ("nonnegative", C.nonnegative),
+                ("real_vector", C.real_vector), ("one_hot", C.one_hot), ("dependent", C.dependent),
+                ("multinomial", C.multinomial(3)), ("half_open_interval", C.half_open_interval(0., 1.)),
+                ("cat", C.cat([C.real, C.positive], 0, [1, 1])), ("stack", C.stack([C.real, C.positive], 0))]:
+    case("constraint_" + name, c)
+for name, t in [("exp", T.ExpTransform()), ("affine", T.AffineTransform(0., 2.)), ("sigmoid", T.SigmoidTransform()),
+                ("tanh", T.TanhTransform()), ("softmax", T.SoftmaxTransform()),
+                ("stick_breaking", T.StickBreakingTransform()), ("lower_cholesky", T.LowerCholeskyTransform()),
+                ("power", T.PowerTransform(2.)), ("abs", T.AbsTransform()), ("softplus", T.SoftplusTransform()),
+                ("compose", T.ComposeTransform([T.ExpTransform(), T.AffineTransform(0., 2.)])),
+                ("independent", T.IndependentTransform(T.ExpTransform(), 1)),
+                ("reshape", T.ReshapeTransform((2, 2), (4,))), ("corr_cholesky", T.CorrCholeskyTransform()),
+                ("cdf", T.CumulativeDistributionTransform(D.Normal(0., 1.))),
+                ("cat", T.CatTransform([T.ExpTransform(), T.ExpTransform()], 0, [1, 1])),
+                ("stack", T.StackTransform([T.ExpTransform(), T.ExpTransform()])), ("inverse", T.ExpTransform().inv)]:
+    case("transform_" + name, t)
+case("support_normal", D.Normal(0., 1.).support)
+case("support_beta", D.Beta(1., 1.).support)
+case("transformed", D.TransformedDistribution(D.Normal(0., 1.), [T.ExpTransform()]))
 
 # ---- other objects
 w = torch.nn.Parameter(torch.tensor([1., 2.]))

@@ -91,6 +91,8 @@ class ObjectPrintTest {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("Normal", new Normal(0, 1));
         d.put("Normal_batched", new Normal(t2, t2));
+        d.put("Normal_one", new Normal(t(0.5), t(1)));
+        d.put("Exponential_one_2d", new Exponential(Tensor.tensor(new double[][] {{2}}, DType.FLOAT32)));
         d.put("Bernoulli", new Bernoulli(0.3));
         d.put("Bernoulli_logits", new Bernoulli(null, t2, null));
         d.put("Beta", new Beta(2, 3));
@@ -143,6 +145,63 @@ class ObjectPrintTest {
         StringBuilder failures = new StringBuilder();
         for (Map.Entry<String, Object> e : d.entrySet()) {
             String expected = texts().get("dist_" + e.getKey());
+            assertNotNull(expected, e.getKey());
+            if (!expected.equals(e.getValue().toString())) {
+                failures.append(e.getKey()).append(": expected ").append(expected).append(" but was ").append(e.getValue())
+                        .append('\n');
+            }
+        }
+        assertEquals("", failures.toString());
+    }
+
+    @Test
+    void constraintsTransformsAndSupports() throws Exception {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("constraint_positive", Constraint.POSITIVE);
+        c.put("constraint_real", Constraint.REAL);
+        c.put("constraint_interval", Constraint.interval(0.0, 1.0));
+        c.put("constraint_integer_interval", Constraint.integerInterval(0, 5));
+        c.put("constraint_independent", Constraint.independent(Constraint.REAL, 1));
+        c.put("constraint_simplex", Constraint.SIMPLEX);
+        c.put("constraint_lower_cholesky", Constraint.LOWER_CHOLESKY);
+        c.put("constraint_positive_definite", Constraint.POSITIVE_DEFINITE);
+        c.put("constraint_corr_cholesky", Constraint.CORR_CHOLESKY);
+        c.put("constraint_nonnegative_integer", Constraint.NONNEGATIVE_INTEGER);
+        c.put("constraint_unit_interval", Constraint.UNIT_INTERVAL);
+        c.put("constraint_boolean", Constraint.BOOLEAN);
+        c.put("constraint_greater_than", Constraint.greaterThan(2.0));
+        c.put("constraint_nonnegative", Constraint.NONNEGATIVE);
+        c.put("constraint_real_vector", Constraint.REAL_VECTOR);
+        c.put("constraint_one_hot", Constraint.ONE_HOT);
+        c.put("constraint_dependent", Constraint.DEPENDENT);
+        c.put("constraint_multinomial", Constraint.multinomial(3));
+        c.put("constraint_half_open_interval", Constraint.HALF_OPEN_UNIT_INTERVAL);
+        c.put("constraint_cat", Constraint.cat(List.of(Constraint.REAL, Constraint.POSITIVE), 0, new int[] {1, 1}));
+        c.put("constraint_stack", Constraint.stack(List.of(Constraint.REAL, Constraint.POSITIVE), 0));
+        c.put("transform_exp", new ExpTransform());
+        c.put("transform_affine", new AffineTransform(0, 2));
+        c.put("transform_sigmoid", new SigmoidTransform());
+        c.put("transform_tanh", new TanhTransform());
+        c.put("transform_softmax", new SoftmaxTransform());
+        c.put("transform_stick_breaking", new StickBreakingTransform());
+        c.put("transform_lower_cholesky", new LowerCholeskyTransform());
+        c.put("transform_power", new PowerTransform(2));
+        c.put("transform_abs", new AbsTransform());
+        c.put("transform_softplus", new SoftplusTransform());
+        c.put("transform_compose", new ComposeTransform(new ExpTransform(), new AffineTransform(0, 2)));
+        c.put("transform_independent", new IndependentTransform(new ExpTransform(), 1));
+        c.put("transform_reshape", new ReshapeTransform(new int[] {2, 2}, new int[] {4}));
+        c.put("transform_corr_cholesky", new CorrCholeskyTransform());
+        c.put("transform_cdf", new CumulativeDistributionTransform(new Normal(0, 1)));
+        c.put("transform_cat", new CatTransform(List.of(new ExpTransform(), new ExpTransform()), 0, new int[] {1, 1}));
+        c.put("transform_stack", new StackTransform(List.of(new ExpTransform(), new ExpTransform())));
+        c.put("transform_inverse", new ExpTransform().inv());
+        c.put("support_normal", new Normal(0, 1).support());
+        c.put("support_beta", new Beta(1, 1).support());
+        c.put("transformed", new TransformedDistribution(new Normal(0, 1), new ExpTransform()));
+        StringBuilder failures = new StringBuilder();
+        for (Map.Entry<String, Object> e : c.entrySet()) {
+            String expected = texts().get(e.getKey());
             assertNotNull(expected, e.getKey());
             if (!expected.equals(e.getValue().toString())) {
                 failures.append(e.getKey()).append(": expected ").append(expected).append(" but was ").append(e.getValue())
