@@ -75,6 +75,23 @@ for i, g in enumerate(two.param_groups):
             text += "    {}: {}\n".format(k, full[k])
 case("optim_SGD_two_groups", text + ")")
 
+# param_groups[0] as print shows the dict: 1.13's groups with 2.x's keys (SGD gains fused=None at the end; Adam's fused
+# default is None and decoupled_weight_decay comes last, as 2.x's defaults dicts order them)
+w = torch.nn.Parameter(torch.tensor([1., 2.]))
+g = O.SGD([w], 0.1, momentum=0.9).param_groups[0]
+g["fused"] = None
+case("param_group_sgd", g)
+g = O.Adam([w]).param_groups[0]
+g["fused"] = None
+g["decoupled_weight_decay"] = False
+case("param_group_adam", g)
+case("param_group_lbfgs", O.LBFGS([w], line_search_fn="strong_wolfe").param_groups[0])
+sch_opt = O.SGD([w], 0.1)
+O.lr_scheduler.StepLR(sch_opt, 2)
+g = sch_opt.param_groups[0]
+g = dict(list(g.items())[:-1] + [("fused", None)] + list(g.items())[-1:])  # 2.x: fused before the scheduler's key
+case("param_group_scheduled", g)
+
 # ---- distributions
 t2 = torch.tensor([0.5, 1.5])
 pr = torch.tensor([0.2, 0.3, 0.5])

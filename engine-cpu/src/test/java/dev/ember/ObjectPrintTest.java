@@ -82,6 +82,14 @@ class ObjectPrintTest {
         g.put("lr", 0.5);
         two.addParamGroup(List.of(Tensor.zeros(2).requiresGrad_(true)), g);
         check("optim_SGD_two_groups", two);
+        // a group prints as PyTorch's dict (Ember printed ParamGroup(1 parameters, {lr=0.1, ...}))
+        Tensor w = t(1, 2).asParameter();
+        check("param_group_sgd", new SGD(List.of(w), 0.1, 0.9, 0, 0, false).paramGroups().get(0));
+        check("param_group_adam", new Adam(List.of(w), 0.001).paramGroups().get(0));
+        check("param_group_lbfgs", new LBFGS(List.of(w), 1, 20, null, 1e-7, 1e-9, 100, "strong_wolfe").paramGroups().get(0));
+        SGD scheduled = new SGD(List.of(w), 0.1);
+        new dev.ember.optim.StepLR(scheduled, 2, 0.1);
+        check("param_group_scheduled", scheduled.paramGroups().get(0));
     }
 
     @Test

@@ -572,7 +572,7 @@ public abstract class Optimizer {
      * A value as Python's {@code str} prints it (a list as the tuple PyTorch keeps {@code betas} in; a whole double as
      * an int where {@code asInt}).
      */
-    private static String python(Object v, boolean asInt) {
+    static String python(Object v, boolean asInt) {
         if (v == null) {
             return "None";
         }
@@ -595,6 +595,26 @@ public abstract class Optimizer {
             return b.append(l.size() == 1 ? ",)" : ")").toString();
         }
         return v.toString();
+    }
+
+    /**
+     * A value as Python's {@code repr} writes it inside a dict: as {@link #python(Object, boolean)}, a string quoted
+     * ({@code 'strong_wolfe'}).
+     */
+    static String pythonRepr(Object v, boolean asInt) {
+        if (v instanceof String) {
+            String s = (String) v;
+            boolean dq = s.indexOf('\'') >= 0 && s.indexOf('"') < 0;
+            StringBuilder b = new StringBuilder().append(dq ? '"' : '\'');
+            for (char c : s.toCharArray()) {
+                if (c == '\\' || (!dq && c == '\'')) {
+                    b.append('\\');
+                }
+                b.append(c);
+            }
+            return b.append(dq ? '"' : '\'').toString();
+        }
+        return python(v, asInt);
     }
 
     // ------------------------------------------------------------------ state dict
