@@ -2,6 +2,7 @@ package dev.ember;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ember.data.DataLoader;
 import dev.ember.nn.AdaptiveLogSoftmaxWithLoss;
@@ -169,6 +170,13 @@ class ResultPrintTest {
         check("autograd_vjp_two", AutogradFunctional.vjp(t -> t[0].mul(t[1]), new Tensor[] {v, v.mul(2)}, Tensor.ones(3),
                 false, false));
         check("func_jvp", Func.jvp(t -> t[0].sin(), new Tensor[] {v}, new Tensor[] {Tensor.ones(3)}));
+        // torch.func.vjp and linearize return (output, function): the function prints with its (varying) address, as
+        // 2.x's inner functions _vjp_with_argnums.<locals>.wrapper and linearize.<locals>.jvp_fn do
+        String sin = texts().get("func_jvp").substring(1, texts().get("func_jvp").indexOf("), ") + 1);
+        String vjp = Func.vjp(t -> t[0].sin(), v).toString();
+        assertTrue(vjp.matches("\\Q(" + sin + ", <function _vjp_with_argnums.<locals>.wrapper at 0x\\E[0-9a-f]+>\\)"), vjp);
+        String lin = Func.linearize(t -> t[0].sin(), v).toString();
+        assertTrue(lin.matches("\\Q(" + sin + ", <function linearize.<locals>.jvp_fn at 0x\\E[0-9a-f]+>\\)"), lin);
         // fuse_conv_bn_weights returns Parameters (Ember returned plain tensors), requiring grad as conv_w and conv_b do
         Tensor cw = Tensor.tensor(new double[][][][] {{{{1, 2}, {3, 4}}}, {{{0.5, -1}, {2, 0}}}}, DType.FLOAT32)
                 .requiresGrad_(true);
