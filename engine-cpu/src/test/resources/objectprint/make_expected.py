@@ -190,6 +190,14 @@ case("modulelist", "ModuleList(\n  (0-2): 3 x " + lin + "\n  (3): ReLU()\n)")
 case("moduledict", nn.ModuleDict({"enc": nn.Linear(2, 3), "act": nn.ReLU()}))
 case("parameterlist", nn.ParameterList([nn.Parameter(torch.zeros(2, 3)), nn.Parameter(torch.zeros(4))]))
 case("parameterdict", nn.ParameterDict({"a": nn.Parameter(torch.zeros(2)), "b": nn.Parameter(torch.zeros(1, 3))}))
+sd_lin = nn.Linear(2, 1)
+with torch.no_grad():
+    sd_lin.weight.copy_(torch.tensor([[0.5, -1.]]))
+    sd_lin.bias.fill_(0.25)
+# Python 3.11's OrderedDict repr (3.12 writes OrderedDict({'weight': ...}))
+case("state_dict", sd_lin.state_dict())
+case("state_dict_bn", nn.BatchNorm1d(2).state_dict())
+case("state_dict_empty", nn.ReLU().state_dict())
 P = torch.nn.utils.parametrizations
 
 

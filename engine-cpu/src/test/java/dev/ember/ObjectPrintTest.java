@@ -236,6 +236,15 @@ class ObjectPrintTest {
         pd.put("a", Tensor.zeros(2).asParameter());
         pd.put("b", Tensor.zeros(1, 3).asParameter());
         check("parameterdict", new dev.ember.nn.ParameterDict(pd));
+        dev.ember.nn.Linear sdLin = new dev.ember.nn.Linear(2, 1);
+        try (GradMode off = Ember.noGrad()) {
+            sdLin.weight.copy_(Tensor.tensor(new double[][] {{0.5, -1}}, DType.FLOAT32));
+            sdLin.bias.fill_(0.25);
+        }
+        // a state dict prints as the OrderedDict PyTorch returns (Ember printed Java's {weight=tensor(...), ...})
+        check("state_dict", sdLin.stateDict());
+        check("state_dict_bn", new dev.ember.nn.BatchNorm1d(2).stateDict());
+        check("state_dict_empty", new dev.ember.nn.ReLU().stateDict());
         check("weight_norm", dev.ember.nn.utils.Parametrizations.weightNorm(new dev.ember.nn.Linear(2, 3)));
         check("spectral_norm", dev.ember.nn.utils.Parametrizations.spectralNorm(new dev.ember.nn.Linear(2, 3)));
         check("orthogonal", dev.ember.nn.utils.Parametrizations.orthogonal(new dev.ember.nn.Linear(3, 3)));
